@@ -1,0 +1,13 @@
+/* One entry point per subcommand, each in its own cmd_<name>.c. */
+#ifndef OSPY_CLI_COMMANDS_H
+#define OSPY_CLI_COMMANDS_H
+
+typedef struct ospy_command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} ospy_command;
+
+int cmd_version(int argc, char **argv);
+
+#endif

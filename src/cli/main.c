@@ -1,0 +1,42 @@
+/* ospy: dispatch to one subcommand per file (cmd_*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "ospy-config.h"
+
+static const ospy_command commands[] = {
+  { "version", "print the ospy version", cmd_version },
+};
+
+static void print_usage(FILE *out)
+{
+  fprintf(out, "usage: ospy COMMAND [ARGS...]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'ospy COMMAND --help' describes one command.\n");
+}
+
+int cmd_version(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  printf("ospy %s (%s)\n", OSPY_VERSION, OSPY_ARCH_NAME);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    print_usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "--version"))
+    return cmd_version(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name))
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "ospy: unknown command '%s'\n", argv[1]);
+  print_usage(stderr);
+  return 2;
+}
