@@ -1,0 +1,78 @@
+/*
+ * Prologue relocator: moves the first instructions of a function to a
+ * trampoline so their place can hold a jump, rewriting what depends on where
+ * they ran (RIP-relative operands, relative call/jmp/jcc, call $+5 and
+ * get_pc_thunk idioms). Decoding uses Capstone.
+ *
+ * The caller first asks ospy_x86_relocator_plan() whether (and how many) bytes
+ * can be moved; nothing is written if the answer is no. Then
+ * ospy_x86_relocator_write() emits the relocated copy through a writer, ending
+ * with a jump back to the first byte that was not moved, and fills a map from
+ * original instruction offsets to offsets in the copy (used to move a thread
+ * whose pc is inside the patched bytes).
+ */
+#ifndef OSPY_ARCH_X86_RELOCATOR_H
+#define OSPY_ARCH_X86_RELOCATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/x86_writer.h"
+
+#define OSPY_X86_RELOC_MAX_INSNS 16
+
+typedef enum ospy_x86_reloc_status {
+  OSPY_X86_RELOC_OK = 0,
+  OSPY_X86_RELOC_TOO_SHORT,        /* function ends (ret, jmp away, symbol end) before enough bytes */
+  OSPY_X86_RELOC_BRANCH_BACK,      /* code after the moved bytes branches into them */
+  OSPY_X86_RELOC_DECODE_ERROR,     /* bytes that do not decode */
+  OSPY_X86_RELOC_UNSUPPORTED,      /* an instruction that cannot be moved (e.g. loop/jrcxz far away) */
+} ospy_x86_reloc_status;
+
+typedef struct ospy_x86_reloc_plan {
+  ospy_x86_mode mode;
+  uint64_t pc;          /* address of the function's first byte */
+  size_t len;           /* bytes to move: whole instructions, >= the bytes asked for */
+  size_t skip;          /* leading bytes kept in place (endbr64/endbr32): the patch goes after them */
+  unsigned n_insns;
+  uint8_t insn_offset[OSPY_X86_RELOC_MAX_INSNS]; /* offsets (from pc) of moved instructions */
+  char why[160];        /* human-readable reason when the status is not OK */
+} ospy_x86_reloc_plan;
+
+typedef struct ospy_x86_reloc_map {
+  unsigned n;
+  uint8_t from[OSPY_X86_RELOC_MAX_INSNS]; /* offset in the original, from pc */
+  uint16_t to[OSPY_X86_RELOC_MAX_INSNS];  /* offset in the relocated copy */
+} ospy_x86_reloc_map;
+
+/*
+ * Can at least min_bytes (after any endbr) of the code at pc be moved?
+ * code points at a readable copy of the function bytes (at least avail bytes);
+ * fn_size is the symbol's size when known, 0 when not. The scan for branches
+ * back into the moved bytes covers the function body (fn_size, or up to the
+ * first unconditional end it can see within avail).
+ */
+ospy_x86_reloc_status ospy_x86_relocator_plan(const uint8_t *code, size_t avail,
+                                              uint64_t pc, size_t fn_size,
+                                              size_t min_bytes, ospy_x86_mode mode,
+                                              ospy_x86_reloc_plan *plan);
+
+/* Writes the planned instructions, relocated, then a jump back to pc+skip+len. */
+bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
+                              const ospy_x86_reloc_plan *plan,
+                              ospy_x86_reloc_map *map);
+
+/*
+ * Follows PLT stubs and jump thunks (jmp rel, jmp [rip+x], jmp [abs],
+ * endbr + bnd jmp ...) to the function they lead to. read() copies n bytes of
+ * target memory and returns false when they are unreadable. Returns addr
+ * itself when it is not a thunk.
+ */
+typedef bool (*ospy_x86_read_fn)(uint64_t addr, void *out, size_t n, void *data);
+uint64_t ospy_x86_resolve_thunks(uint64_t addr, ospy_x86_mode mode,
+                                 ospy_x86_read_fn read, void *data);
+
+const char *ospy_x86_reloc_status_name(ospy_x86_reloc_status status);
+
+#endif
