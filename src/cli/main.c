@@ -7,6 +7,7 @@
 
 static const ospy_command commands[] = {
   { "version", "print the ospy version", cmd_version },
+  { "import", "convert an oSpy .osd capture (to xml, jsonl, osd)", cmd_import },
 };
 
 static void print_usage(FILE *out)

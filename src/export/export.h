@@ -1,0 +1,45 @@
+/* Streaming exporters: oSpy .osd (v2, bzip2 or plain), event XML, JSON Lines.
+ *
+ *   ospy_export_writer *w = ospy_export_open("out.osd", OSPY_EXPORT_OSD, err, sizeof err);
+ *   for each event: ospy_export_write(w, &ev);
+ *   if (ospy_export_close(w, err, sizeof err) < 0) ...   // always frees w
+ *
+ * Memory is bounded (fixed buffers) whatever the number of events. An .osd
+ * needs a seekable file: the event count in its header is patched at close. */
+#ifndef OSPY_EXPORT_EXPORT_H
+#define OSPY_EXPORT_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export/export_event.h"
+
+typedef enum ospy_export_format {
+  OSPY_EXPORT_OSD,              /* oSpy v2, isCompressed = 1 (bzip2) */
+  OSPY_EXPORT_OSD_UNCOMPRESSED, /* oSpy v2, isCompressed = 0 */
+  OSPY_EXPORT_XML,              /* the .osd payload, uncompressed, no header */
+  OSPY_EXPORT_JSONL,
+} ospy_export_format;
+
+/* "osd", "osd-plain", "xml", "jsonl"; returns -1 for anything else. */
+int ospy_export_format_parse(const char *name);
+
+typedef struct ospy_export_writer ospy_export_writer;
+
+/* path "-" is stdout (not for .osd). Returns NULL with err set. */
+ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
+                                     char *err, size_t errcap);
+/* Returns 0, or -1 once the output has failed (the error comes at close). */
+int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev);
+/* Finishes the file; on failure removes it and returns -1 with err set. */
+int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap);
+
+/* Gives up: removes the partial output and frees w. */
+void ospy_export_abort(ospy_export_writer *w);
+
+/* The .osd v2 header (16 bytes, little-endian). */
+#define OSPY_OSD_HEADER_SIZE 16
+void ospy_osd_header_encode(uint8_t out[OSPY_OSD_HEADER_SIZE], int compressed,
+                            uint32_t nevents);
+
+#endif

@@ -1,0 +1,55 @@
+/* Event type names and the FILETIME conversion shared by writers and reader. */
+#include "export/export_event.h"
+
+#include <string.h>
+
+/* 100 ns ticks between 1601-01-01 and 1970-01-01 (369 years, 89 leap days). */
+#define FILETIME_UNIX_EPOCH 116444736000000000ull
+
+static const char *const type_names[OSPY_XEV_TYPE_COUNT] = {
+  [OSPY_XEV_FUNCTION_CALL] = "FunctionCall",
+  [OSPY_XEV_ERROR] = "Error",
+  [OSPY_XEV_WARNING] = "Warning",
+  [OSPY_XEV_INFO] = "Info",
+  [OSPY_XEV_DEBUG] = "Debug",
+  [OSPY_XEV_MODULE_LOAD] = "ModuleLoad",
+  [OSPY_XEV_MODULE_UNLOAD] = "ModuleUnload",
+  [OSPY_XEV_PROCESS_START] = "ProcessStart",
+  [OSPY_XEV_PROCESS_EXIT] = "ProcessExit",
+  [OSPY_XEV_LOST] = "Lost",
+};
+
+const char *ospy_xevent_type_name(ospy_xevent_type t)
+{
+  if ((unsigned)t >= OSPY_XEV_TYPE_COUNT)
+    return "Unknown";
+  return type_names[t];
+}
+
+int ospy_xevent_type_from_name(const char *name)
+{
+  for (int i = 0; i < OSPY_XEV_TYPE_COUNT; i++)
+    if (!strcmp(name, type_names[i]))
+      return i;
+  return -1;
+}
+
+uint64_t ospy_filetime_from_unix_ns(int64_t ns)
+{
+  int64_t ticks = ns / 100;
+  if (ns % 100 < 0)
+    ticks--; /* floor, so that reading back never moves time forward */
+  if (ticks < -(int64_t)FILETIME_UNIX_EPOCH)
+    return 0;
+  return (uint64_t)(ticks + (int64_t)FILETIME_UNIX_EPOCH);
+}
+
+int64_t ospy_filetime_to_unix_ns(uint64_t ft)
+{
+  int64_t ticks = (int64_t)(ft - FILETIME_UNIX_EPOCH);
+  if (ft > (uint64_t)INT64_MAX / 100 + FILETIME_UNIX_EPOCH)
+    return INT64_MAX; /* beyond year 2262: saturate */
+  if (ticks < INT64_MIN / 100)
+    return INT64_MIN; /* before 1677: saturate */
+  return ticks * 100;
+}

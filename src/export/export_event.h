@@ -1,0 +1,98 @@
+/* A fully decoded event as the exporters see it (oSpy .osd, XML, JSON Lines).
+ *
+ * This is a neutral, read-only model: whoever produces an event (the capture
+ * adapter, the .osd reader) owns every pointer in it and keeps it alive for
+ * the duration of one ospy_export_write() call or one reader callback. The
+ * exporters never allocate per event beyond a fixed output buffer.
+ *
+ * Values mirror the oSpy marshallers' XML: each node has an oSpy type name
+ * ("UInt32", "Int32", "Pointer", "ByteArray", "Enum", "Struct", "Array",
+ * "AsciiString", "UnicodeString", "Boolean"...), an optional subType (enum or
+ * structure name; for "Array" the element type), the text oSpy put in the
+ * value="" attribute, bytes for ByteArray, and children: named children are
+ * structure fields, unnamed children are a pointer's pointee or array
+ * elements. Strings are NUL-terminated UTF-8; an adapter that meets bytes
+ * which are not text should emit a ByteArray instead (see text.h for what the
+ * writers do with invalid UTF-8). */
+#ifndef OSPY_EXPORT_EXPORT_EVENT_H
+#define OSPY_EXPORT_EXPORT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ospy_xevent_type {
+  OSPY_XEV_FUNCTION_CALL,
+  OSPY_XEV_ERROR,
+  OSPY_XEV_WARNING,
+  OSPY_XEV_INFO,
+  OSPY_XEV_DEBUG,
+  OSPY_XEV_MODULE_LOAD,
+  OSPY_XEV_MODULE_UNLOAD,
+  OSPY_XEV_PROCESS_START,
+  OSPY_XEV_PROCESS_EXIT,
+  OSPY_XEV_LOST,
+  OSPY_XEV_TYPE_COUNT
+} ospy_xevent_type;
+
+/* ospy_xvalue.flags */
+enum {
+  OSPY_XVALUE_UNREADABLE = 1u << 0, /* memory at `addr` could not be read */
+  OSPY_XVALUE_TRUNCATED = 1u << 1,  /* bytes holds the first nbytes of `total` */
+};
+
+typedef struct ospy_xvalue ospy_xvalue;
+struct ospy_xvalue {
+  const char *name;      /* argument or field name; NULL: pointee / element */
+  const char *type;      /* oSpy type name, never NULL */
+  const char *subtype;   /* Enum/Struct name, Array element type, or NULL */
+  const char *text;      /* the value="" text ("0x8ac", "SOCK_STREAM"), or NULL */
+  const uint8_t *bytes;  /* ByteArray content (nbytes may be 0) */
+  size_t nbytes;
+  uint64_t total;        /* with OSPY_XVALUE_TRUNCATED: the full length */
+  uint64_t addr;         /* with OSPY_XVALUE_UNREADABLE: the faulting address */
+  uint32_t flags;
+  const ospy_xvalue *children;
+  size_t nchildren;
+};
+
+typedef struct ospy_xframe {
+  uint64_t addr;          /* return address */
+  const char *module;     /* module file name ("libc.so.6"), or NULL */
+} ospy_xframe;
+
+typedef struct ospy_xevent {
+  uint64_t id;            /* sequence number, unique in a capture */
+  ospy_xevent_type type;
+  int64_t ts_ns;          /* nanoseconds since the Unix epoch (enter time) */
+  uint64_t duration_ns;   /* FunctionCall: leave - enter; 0 = unknown */
+  const char *process_name;
+  uint32_t pid;
+  uint32_t tid;
+  const char *name;       /* "module::function" for FunctionCall, or NULL */
+  bool has_args_in;       /* write <arguments direction="in"> (may be empty) */
+  const ospy_xvalue *args_in;
+  size_t nargs_in;
+  bool has_args_out;
+  const ospy_xvalue *args_out;
+  size_t nargs_out;
+  const ospy_xvalue *retval;  /* NULL: none (void, or the call never returned) */
+  bool has_last_error;
+  int32_t last_error;     /* errno at leave */
+  uint64_t return_address;    /* 0 = unknown; JSON only (oSpy had no slot) */
+  const ospy_xframe *backtrace;
+  size_t nframes;
+  const char *message;    /* Error/Warning/Info/...: the text, or NULL */
+} ospy_xevent;
+
+/* "FunctionCall", "Error", ... as oSpy writes the type attribute. */
+const char *ospy_xevent_type_name(ospy_xevent_type t);
+/* The inverse; returns -1 for an unknown name. */
+int ospy_xevent_type_from_name(const char *name);
+
+/* Windows FILETIME (100 ns ticks since 1601-01-01 UTC) <-> Unix nanoseconds.
+ * Sub-100 ns precision is dropped (rounded toward minus infinity). */
+uint64_t ospy_filetime_from_unix_ns(int64_t ns);
+int64_t ospy_filetime_to_unix_ns(uint64_t ft);
+
+#endif

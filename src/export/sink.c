@@ -1,0 +1,131 @@
+/* Buffered output, optionally through a streaming bzip2 compressor. */
+#include "export/sink.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+static void sink_fail(ospy_sink *s, const char *what, int code)
+{
+  if (s->failed)
+    return;
+  s->failed = code ? code : EIO;
+  snprintf(s->err, sizeof s->err, "%s: %s", s->path, what);
+}
+
+static void sink_fwrite(ospy_sink *s, const void *p, size_t n)
+{
+  if (n && fwrite(p, 1, n, s->f) != n)
+    sink_fail(s, strerror(errno ? errno : EIO), errno);
+}
+
+/* Feeds the pending buffer to bzip2 and writes what comes out; with
+ * BZ_FINISH, loops until the stream end is written. */
+static void sink_compress(ospy_sink *s, int action)
+{
+  s->bz.next_in = s->buf;
+  s->bz.avail_in = (unsigned)s->len;
+  for (;;) {
+    s->bz.next_out = s->zbuf;
+    s->bz.avail_out = sizeof s->zbuf;
+    int rc = BZ2_bzCompress(&s->bz, action);
+    sink_fwrite(s, s->zbuf, sizeof s->zbuf - s->bz.avail_out);
+    if (rc == BZ_STREAM_END)
+      break;
+    if (rc != BZ_RUN_OK && rc != BZ_FINISH_OK) {
+      sink_fail(s, "bzip2 compression failed", EIO);
+      break;
+    }
+    if (action == BZ_RUN && s->bz.avail_in == 0)
+      break;
+  }
+}
+
+static void sink_flush(ospy_sink *s)
+{
+  if (!s->failed) {
+    if (s->compress)
+      sink_compress(s, BZ_RUN);
+    else
+      sink_fwrite(s, s->buf, s->len);
+  }
+  s->len = 0;
+}
+
+int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress)
+{
+  s->f = f;
+  s->path = path;
+  s->compress = compress;
+  s->bz_open = false;
+  s->written = 0;
+  s->len = 0;
+  s->failed = 0;
+  s->err[0] = '\0';
+  if (compress) {
+    memset(&s->bz, 0, sizeof s->bz);
+    if (BZ2_bzCompressInit(&s->bz, 9, 0, 0) != BZ_OK) {
+      sink_fail(s, "cannot start bzip2 compression", ENOMEM);
+      return -1;
+    }
+    s->bz_open = true;
+  }
+  return 0;
+}
+
+void ospy_sink_write(ospy_sink *s, const void *p, size_t n)
+{
+  const char *c = p;
+  s->written += n;
+  while (n && !s->failed) {
+    size_t room = sizeof s->buf - s->len;
+    size_t k = n < room ? n : room;
+    memcpy(s->buf + s->len, c, k);
+    s->len += k;
+    c += k;
+    n -= k;
+    if (s->len == sizeof s->buf)
+      sink_flush(s);
+  }
+}
+
+void ospy_sink_puts(ospy_sink *s, const char *str)
+{
+  ospy_sink_write(s, str, strlen(str));
+}
+
+void ospy_sink_printf(ospy_sink *s, const char *fmt, ...)
+{
+  char tmp[128]; /* used for numbers and short fixed tags only */
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof tmp) {
+    sink_fail(s, "internal error: formatted text too long", EOVERFLOW);
+    return;
+  }
+  ospy_sink_write(s, tmp, (size_t)n);
+}
+
+int ospy_sink_finish(ospy_sink *s)
+{
+  if (!s->failed && s->compress) {
+    sink_compress(s, BZ_FINISH);
+    s->len = 0;
+  } else {
+    sink_flush(s);
+  }
+  ospy_sink_abort(s);
+  if (!s->failed && fflush(s->f) != 0)
+    sink_fail(s, strerror(errno), errno);
+  return s->failed ? -1 : 0;
+}
+
+void ospy_sink_abort(ospy_sink *s)
+{
+  if (s->bz_open) {
+    BZ2_bzCompressEnd(&s->bz);
+    s->bz_open = false;
+  }
+}

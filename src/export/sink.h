@@ -1,0 +1,41 @@
+/* A buffered byte sink over a FILE, optionally bzip2-compressed on the fly.
+ * Memory is fixed (two 64 KiB buffers) whatever the amount written. The first
+ * error is kept; later writes are no-ops, so emitters need not check each
+ * call and the caller checks once at the end. */
+#ifndef OSPY_EXPORT_SINK_H
+#define OSPY_EXPORT_SINK_H
+
+#include <bzlib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define OSPY_SINK_BUF 65536
+
+typedef struct ospy_sink {
+  FILE *f;
+  const char *path;     /* for error messages */
+  bool compress;
+  bool bz_open;
+  bz_stream bz;
+  uint64_t written;     /* bytes handed to the sink (before compression) */
+  size_t len;
+  int failed;           /* 0 or an errno-like code; err holds the text */
+  char err[256];
+  char buf[OSPY_SINK_BUF];
+  char zbuf[OSPY_SINK_BUF];
+} ospy_sink;
+
+/* Starts writing to f (already positioned); compress = bzip2 block size 9. */
+int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress);
+void ospy_sink_write(ospy_sink *s, const void *p, size_t n);
+void ospy_sink_puts(ospy_sink *s, const char *str);
+void ospy_sink_printf(ospy_sink *s, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+/* Flushes everything (ends the bzip2 stream); returns 0 or -1 with s->err. */
+int ospy_sink_finish(ospy_sink *s);
+/* Releases the compressor after an error (finish does it on success). */
+void ospy_sink_abort(ospy_sink *s);
+
+#endif

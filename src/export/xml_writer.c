@@ -1,0 +1,156 @@
+/* Events to oSpy's XML schema. Element order follows the original agent:
+ * name, backtrace, arguments in, arguments out, returnValue, lastError;
+ * message events carry <message>. Extensions (attributes oSpy never wrote,
+ * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
+ * values whose memory could not be read. */
+#include "export/xml_writer.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "export/text.h"
+
+static void attr(ospy_sink *s, const char *name, const char *value)
+{
+  ospy_sink_printf(s, " %s=\"", name);
+  ospy_xml_escape(s, value, 1);
+  ospy_sink_write(s, "\"", 1);
+}
+
+static void element_text(ospy_sink *s, const char *tag, const char *text)
+{
+  ospy_sink_printf(s, "<%s>", tag);
+  ospy_xml_escape(s, text, 0);
+  ospy_sink_printf(s, "</%s>", tag);
+}
+
+static int is_bytearray(const ospy_xvalue *v)
+{
+  return !strcmp(v->type, "ByteArray");
+}
+
+static void write_value(ospy_sink *s, const ospy_xvalue *v);
+
+static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
+{
+  attr(s, "type", v->type);
+  if (!strcmp(v->type, "Array")) {
+    /* oSpy's Array marshaller: element type and count, elements as children */
+    attr(s, "elementType", v->subtype ? v->subtype : "");
+    ospy_sink_printf(s, " elementCount=\"%zu\"", v->nchildren);
+  } else if (v->subtype) {
+    attr(s, "subType", v->subtype);
+  }
+  if (v->text)
+    attr(s, "value", v->text);
+  if (is_bytearray(v))
+    ospy_sink_printf(s, " size=\"%zu\"", v->nbytes);
+  if (v->flags & OSPY_XVALUE_TRUNCATED)
+    ospy_sink_printf(s, " totalSize=\"%" PRIu64 "\"", v->total);
+  if (v->flags & OSPY_XVALUE_UNREADABLE)
+    ospy_sink_printf(s, " unreadable=\"0x%" PRIx64 "\"", v->addr);
+}
+
+static void write_children(ospy_sink *s, const ospy_xvalue *v)
+{
+  for (size_t i = 0; i < v->nchildren; i++) {
+    const ospy_xvalue *c = &v->children[i];
+    if (c->name) { /* a structure field */
+      ospy_sink_puts(s, "<field");
+      attr(s, "name", c->name);
+      ospy_sink_puts(s, ">");
+      write_value(s, c);
+      ospy_sink_puts(s, "</field>");
+    } else { /* a pointee or an array element */
+      write_value(s, c);
+    }
+  }
+}
+
+static void write_value(ospy_sink *s, const ospy_xvalue *v)
+{
+  if (!v->type[0])
+    return; /* an <argument> or <field> that oSpy logged without a value */
+  ospy_sink_puts(s, "<value");
+  write_value_attrs(s, v);
+  int has_bytes = is_bytearray(v) && v->nbytes > 0;
+  if (!has_bytes && v->nchildren == 0) {
+    ospy_sink_puts(s, "/>");
+    return;
+  }
+  ospy_sink_puts(s, ">");
+  if (has_bytes)
+    ospy_base64_encode(s, v->bytes, v->nbytes);
+  write_children(s, v);
+  ospy_sink_puts(s, "</value>");
+}
+
+static void write_arguments(ospy_sink *s, const char *dir,
+                            const ospy_xvalue *args, size_t n)
+{
+  ospy_sink_printf(s, "<arguments direction=\"%s\"", dir);
+  if (n == 0) {
+    ospy_sink_puts(s, "/>");
+    return;
+  }
+  ospy_sink_puts(s, ">");
+  for (size_t i = 0; i < n; i++) {
+    ospy_sink_puts(s, "<argument");
+    attr(s, "name", args[i].name ? args[i].name : "");
+    ospy_sink_puts(s, ">");
+    write_value(s, &args[i]);
+    ospy_sink_puts(s, "</argument>");
+  }
+  ospy_sink_puts(s, "</arguments>");
+}
+
+static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
+{
+  ospy_sink_puts(s, "<backtrace>");
+  for (size_t i = 0; i < ev->nframes; i++) {
+    ospy_sink_puts(s, "<entry");
+    if (ev->backtrace[i].module)
+      attr(s, "moduleName", ev->backtrace[i].module);
+    ospy_sink_printf(s, ">0x%" PRIx64 "</entry>", ev->backtrace[i].addr);
+  }
+  ospy_sink_puts(s, "</backtrace>");
+}
+
+void ospy_xml_write_prolog(ospy_sink *s)
+{
+  ospy_sink_puts(s, "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>"
+                    "<events>");
+}
+
+void ospy_xml_write_epilog(ospy_sink *s)
+{
+  ospy_sink_puts(s, "</events>");
+}
+
+void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
+{
+  ospy_sink_printf(s, "<event id=\"%" PRIu64 "\"", ev->id);
+  attr(s, "type", ospy_xevent_type_name(ev->type));
+  ospy_sink_printf(s, " timestamp=\"%" PRIu64 "\"", ospy_filetime_from_unix_ns(ev->ts_ns));
+  attr(s, "processName", ev->process_name ? ev->process_name : "");
+  ospy_sink_printf(s, " processId=\"%" PRIu32 "\" threadId=\"%" PRIu32 "\">",
+                   ev->pid, ev->tid);
+  if (ev->name)
+    element_text(s, "name", ev->name);
+  if (ev->nframes)
+    write_backtrace(s, ev);
+  if (ev->has_args_in)
+    write_arguments(s, "in", ev->args_in, ev->nargs_in);
+  if (ev->has_args_out)
+    write_arguments(s, "out", ev->args_out, ev->nargs_out);
+  if (ev->retval) {
+    ospy_sink_puts(s, "<returnValue>");
+    write_value(s, ev->retval);
+    ospy_sink_puts(s, "</returnValue>");
+  }
+  if (ev->has_last_error)
+    ospy_sink_printf(s, "<lastError value=\"%" PRId32 "\"/>", ev->last_error);
+  if (ev->message)
+    element_text(s, "message", ev->message);
+  ospy_sink_puts(s, "</event>");
+}
