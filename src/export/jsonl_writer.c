@@ -33,10 +33,14 @@ static void write_values(ospy_sink *s, const ospy_xvalue *v, size_t n)
 
 static void write_value(ospy_sink *s, const ospy_xvalue *v)
 {
-  ospy_sink_puts(s, "{\"type\":");
+  ospy_sink_puts(s, "{");
+  if (v->name) {
+    ospy_sink_puts(s, "\"name\":");
+    ospy_json_string(s, v->name);
+    ospy_sink_puts(s, ",");
+  }
+  ospy_sink_puts(s, "\"type\":");
   ospy_json_string(s, v->type);
-  if (v->name)
-    key_string(s, "name", v->name);
   if (v->subtype)
     key_string(s, "subtype", v->subtype);
   if (v->text)

@@ -455,8 +455,8 @@ static int open_container(reader_ctx *c, FILE *f, ospy_osd_info *info)
     info->nevents = get_u32le(cnt);
     return 0;
   }
-  snprintf(c->err, sizeof c->err, "%s: offset 0: not an oSpy capture (expected "
-           "\"oSpy\" or a bzip2 stream, found %zu bytes that are neither)", c->path, got);
+  snprintf(c->err, sizeof c->err, "%s: offset 0: not an oSpy capture (%s)", c->path,
+           got ? "neither the \"oSpy\" magic nor a bzip2 stream" : "empty file");
   return -1;
 }
 

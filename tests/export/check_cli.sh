@@ -1,0 +1,66 @@
+#!/bin/sh
+# ospy import end to end, the bzip2 and jq command-line tools on the outputs.
+# usage: check_cli.sh OSPY TEST_EXPORT GOLDEN_DIR OUT_DIR
+set -eu
+ospy=$1 tx=$2 golden=$3 out=$4
+fail() { echo "FAIL: $*" >&2; exit 1; }
+rm -rf "$out"
+"$tx" write "$out"
+cd "$out"
+
+# the header, byte for byte: "oSpy", version 2, compressed 1, 5 events
+hdr=$(head -c 16 golden.osd | od -An -tx1 | tr -d ' \n')
+[ "$hdr" = 6f53707902000000010000000500000000 ] && fail "header check is broken"
+[ "$hdr" = 6f537079020000000100000005000000 ] || fail "header $hdr"
+
+# the payload is a plain bzip2 stream holding exactly the XML export
+tail -c +17 golden.osd | bzip2 -dc > payload.xml || fail "bzip2 -d rejects the payload"
+cmp payload.xml "$golden/events.xml" || fail "payload differs from the XML"
+
+# ospy import: to each format; by extension and by --format
+"$ospy" import golden.osd -o imported.xml 2> import.log
+grep -q "5 events from golden.osd (oSpy v2)" import.log || fail "import summary: $(cat import.log)"
+cmp imported.xml "$golden/events.xml" || fail "import -> xml"
+"$ospy" import golden.osd --format osd -o rt.out
+cmp rt.out golden.osd || fail "import -> osd is not byte-identical"
+"$ospy" import old.osd -o old.xml 2> old.log
+grep -q "all-bzip2 variant" old.log || fail "old variant not recognised: $(cat old.log)"
+cmp old.xml "$golden/events.xml" || fail "old variant -> xml"
+"$ospy" import golden-plain.osd --format xml -o - > stdout.xml 2>/dev/null
+cmp stdout.xml "$golden/events.xml" || fail "import to stdout"
+"$ospy" import golden.osd -o imported.jsonl 2>/dev/null
+
+# jq reads every line, and the fields say what the events held.
+# ev ID EXPR: EXPR must be true for the event with that id (slurped, so that
+# jq -e judges exactly one output).
+ev() { jq -e -s --argjson id "$1" ".[] | select(.id == \$id) | $2" golden.jsonl > /dev/null; }
+jq -e . imported.jsonl > /dev/null || fail "jq cannot parse the import"
+jq -e . golden.jsonl > /dev/null || fail "jq cannot parse the export"
+[ "$(jq -s length golden.jsonl)" = 5 ] || fail "not 5 JSON lines"
+ev 2 '.args_out[0].children[0].base64 == "R0VUIC8gSFRUUC8xLjENCg=="' || fail "recv buffer"
+[ "$(jq -r 'select(.id == 2) | .args_out[0].children[0].base64 | @base64d' golden.jsonl)" = \
+  "$(printf 'GET / HTTP/1.1\r')" ] || fail "base64 does not decode to the request"
+ev 3 '.errno == 111 and .return.value == "-1"' ||
+  fail "connect errno/return"
+ev 3 '.args_in[1].children[0].children[1] == {"name":"sin_port","type":"UInt16","value":"80"}' || fail "struct field"
+ev 3 '.args_in[6].value == "a<b & \"c\"\t\n\r\u0001\ufffd\u00e9"' || fail "escaped string"
+ev 2 '.timestamp_ns == 1700000000123456789 and .duration_ns == 2500' || fail "timestamps"
+jq -e -s '.[1].timestamp_ns == 1700000000123456700' imported.jsonl > /dev/null ||
+  fail "imported timestamp should be FILETIME precision"
+[ "$(jq -r 'select(.type == "Error") | .message' golden.jsonl)" = \
+  "signature 'X' specified for function not found" ] || fail "message"
+
+# bad input: clean error, non-zero exit, no output left behind
+head -c 200 golden.osd > cut.osd
+if "$ospy" import cut.osd -o cut.xml 2> cut.log; then fail "truncated file imported"; fi
+grep -q "cut.osd: truncated" cut.log || fail "truncation message: $(cat cut.log)"
+[ ! -e cut.xml ] || fail "partial output left behind"
+printf 'hello' > text.osd
+if "$ospy" import text.osd -o t.xml 2> text.log; then fail "text file imported"; fi
+grep -q "offset 0: not an oSpy capture" text.log || fail "magic message: $(cat text.log)"
+if "$ospy" import golden.osd -o out.unknown 2> ext.log; then fail "unknown extension accepted"; fi
+grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
+if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; fi
+if "$ospy" import missing.osd -o m.xml 2> missing.log; then fail "missing file"; fi
+grep -q "missing.osd: No such file" missing.log || fail "missing message: $(cat missing.log)"
+echo "cli: ok"

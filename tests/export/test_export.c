@@ -1,0 +1,484 @@
+/* Exporter and .osd reader tests.
+ *   test-export unit GOLDEN_DIR OUT_DIR   golden files, round trips, bad input
+ *   test-export write OUT_DIR             just write golden.{osd,xml,jsonl}, old.osd
+ *   test-export bigmem OUT_DIR N          N events out and back in bounded memory */
+#include <bzlib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "export/export.h"
+#include "export/osd_reader.h"
+#include "golden_events.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                      \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                           \
+      fputc('\n', stderr);                                                    \
+      failures++;                                                             \
+    }                                                                         \
+  } while (0)
+
+static char *path_in(const char *dir, const char *name)
+{
+  static char buf[8][4096];
+  static int next;
+  char *p = buf[next++ % 8];
+  snprintf(p, sizeof buf[0], "%s/%s", dir, name);
+  return p;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  uint8_t *buf = malloc(cap);
+  size_t got;
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap)
+      buf = realloc(buf, cap *= 2);
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+static int spit(const char *path, const void *p, size_t n)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return -1;
+  int ok = fwrite(p, 1, n, f) == n;
+  return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+static int same_files(const char *a, const char *b)
+{
+  size_t na, nb;
+  uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
+  int same = pa && pb && na == nb && !memcmp(pa, pb, na);
+  if (!same)
+    fprintf(stderr, "  %s (%zu bytes) differs from %s (%zu bytes)\n", a, na, b, nb);
+  free(pa);
+  free(pb);
+  return same;
+}
+
+static int write_events(const char *path, ospy_export_format fmt,
+                        const ospy_xevent *evs, size_t n)
+{
+  char err[512];
+  ospy_export_writer *w = ospy_export_open(path, fmt, err, sizeof err);
+  if (!w) {
+    fprintf(stderr, "open %s: %s\n", path, err);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++)
+    ospy_export_write(w, &evs[i]);
+  if (ospy_export_close(w, err, sizeof err) < 0) {
+    fprintf(stderr, "close %s: %s\n", path, err);
+    return -1;
+  }
+  return 0;
+}
+
+static int write_golden(const char *out)
+{
+  return write_events(path_in(out, "golden.osd"), OSPY_EXPORT_OSD, golden_events, GOLDEN_NEVENTS) |
+    write_events(path_in(out, "golden-plain.osd"), OSPY_EXPORT_OSD_UNCOMPRESSED,
+                 golden_events, GOLDEN_NEVENTS) |
+    write_events(path_in(out, "golden.xml"), OSPY_EXPORT_XML, golden_events, GOLDEN_NEVENTS) |
+    write_events(path_in(out, "golden.jsonl"), OSPY_EXPORT_JSONL, golden_events, GOLDEN_NEVENTS);
+}
+
+/* The older variant: bzip2 over (u32 count, UTF-8 BOM, the XML). */
+static int write_old_variant(const char *xml_path, const char *out_path)
+{
+  size_t n;
+  uint8_t *xml = slurp(xml_path, &n);
+  if (!xml)
+    return -1;
+  size_t rawlen = 4 + 3 + n;
+  char *raw = malloc(rawlen);
+  unsigned zlen = (unsigned)(rawlen + rawlen / 100 + 600);
+  char *z = malloc(zlen);
+  uint32_t cnt = GOLDEN_NEVENTS; /* little-endian host */
+  memcpy(raw, &cnt, 4);
+  memcpy(raw + 4, "\xEF\xBB\xBF", 3);
+  memcpy(raw + 7, xml, n);
+  int rc = BZ2_bzBuffToBuffCompress(z, &zlen, raw, (unsigned)rawlen, 9, 0, 0) == BZ_OK
+             ? spit(out_path, z, zlen) : -1;
+  free(xml);
+  free(raw);
+  free(z);
+  return rc;
+}
+
+/* ---- reading back ---- */
+
+typedef struct convert_ctx {
+  ospy_export_writer *w;
+  size_t n;
+  int compare;          /* compare each event with golden_events */
+} convert_ctx;
+
+static int same_str(const char *a, const char *b)
+{
+  return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int same_value(const ospy_xvalue *a, const ospy_xvalue *b)
+{
+  if (!same_str(a->name, b->name) || !same_str(a->type, b->type) ||
+      !same_str(a->subtype, b->subtype) || !same_str(a->text, b->text) ||
+      a->flags != b->flags || a->nchildren != b->nchildren || a->nbytes != b->nbytes)
+    return 0;
+  if (a->nbytes && memcmp(a->bytes, b->bytes, a->nbytes))
+    return 0;
+  if ((a->flags & OSPY_XVALUE_TRUNCATED) && a->total != b->total)
+    return 0;
+  if ((a->flags & OSPY_XVALUE_UNREADABLE) && a->addr != b->addr)
+    return 0;
+  for (size_t i = 0; i < a->nchildren; i++)
+    if (!same_value(&a->children[i], &b->children[i]))
+      return 0;
+  return 1;
+}
+
+static int same_values(const ospy_xvalue *a, const ospy_xvalue *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!same_value(&a[i], &b[i]))
+      return 0;
+  return 1;
+}
+
+/* Text with characters XML cannot carry comes back with U+FFFD instead. */
+static const char golden_label_read_back[] = "a<b & \"c\"\t\n\r\xEF\xBF\xBD\xEF\xBF\xBD\xc3\xa9";
+
+static void compare_event(const ospy_xevent *got, const ospy_xevent *want)
+{
+  CHECK(got->id == want->id, "id %" PRIu64, got->id);
+  CHECK(got->type == want->type, "event %" PRIu64 " type", want->id);
+  CHECK(got->ts_ns == want->ts_ns / 100 * 100, "event %" PRIu64 " ts %" PRId64,
+        want->id, got->ts_ns);
+  CHECK(got->pid == want->pid && got->tid == want->tid, "event %" PRIu64 " pid/tid", want->id);
+  CHECK(same_str(got->process_name, want->process_name), "process name");
+  CHECK(same_str(got->name, want->name), "event %" PRIu64 " name", want->id);
+  CHECK(same_str(got->message, want->message), "event %" PRIu64 " message", want->id);
+  CHECK(got->has_last_error == want->has_last_error && got->last_error == want->last_error,
+        "event %" PRIu64 " lastError %d", want->id, got->last_error);
+  CHECK(got->nframes == want->nframes, "event %" PRIu64 " backtrace", want->id);
+  for (size_t i = 0; i < got->nframes && i < want->nframes; i++)
+    CHECK(got->backtrace[i].addr == want->backtrace[i].addr &&
+          same_str(got->backtrace[i].module, want->backtrace[i].module), "frame %zu", i);
+  CHECK(!got->retval == !want->retval &&
+        (!got->retval || same_value(got->retval, want->retval)), "retval");
+  CHECK(got->has_args_out == want->has_args_out && got->nargs_out == want->nargs_out &&
+        same_values(got->args_out, want->args_out, want->nargs_out), "args out");
+  CHECK(got->has_args_in == want->has_args_in && got->nargs_in == want->nargs_in,
+        "event %" PRIu64 " args in", want->id);
+  if (want->id == 3 && got->nargs_in == want->nargs_in) {
+    size_t last = want->nargs_in - 1;
+    CHECK(same_values(got->args_in, want->args_in, last), "connect args");
+    CHECK(!strcmp(got->args_in[last].text, golden_label_read_back), "label \"%s\"",
+          got->args_in[last].text);
+  } else if (got->nargs_in == want->nargs_in) {
+    CHECK(same_values(got->args_in, want->args_in, want->nargs_in), "args in");
+  }
+}
+
+static int on_event(const ospy_xevent *ev, void *data)
+{
+  convert_ctx *c = data;
+  if (c->compare && c->n < GOLDEN_NEVENTS)
+    compare_event(ev, &golden_events[c->n]);
+  c->n++;
+  return c->w ? ospy_export_write(c->w, ev) : 0;
+}
+
+/* Reads `in` and writes it as `out` in fmt; returns the reader's result. */
+static int convert(const char *in, const char *out, ospy_export_format fmt, int compare,
+                   char *err, size_t errcap, ospy_osd_info *info)
+{
+  convert_ctx c = { .compare = compare };
+  char werr[256];
+  if (out && !(c.w = ospy_export_open(out, fmt, werr, sizeof werr))) {
+    snprintf(err, errcap, "open %s: %s", out, werr);
+    return -1;
+  }
+  int rc = ospy_osd_read(in, on_event, &c, info, err, errcap);
+  if (c.w) {
+    if (rc == 0 && ospy_export_close(c.w, werr, sizeof werr) < 0) {
+      snprintf(err, errcap, "close %s: %s", out, werr);
+      rc = -1;
+    } else if (rc != 0) {
+      ospy_export_abort(c.w);
+    }
+  }
+  return rc;
+}
+
+/* ---- the tests ---- */
+
+static void test_golden_xml(const char *golden, const char *out)
+{
+  CHECK(same_files(path_in(out, "golden.xml"), path_in(golden, "events.xml")),
+        "XML differs from the golden file");
+  CHECK(same_files(path_in(out, "golden.jsonl"), path_in(golden, "events.jsonl")),
+        "JSON Lines differ from the golden file");
+}
+
+static void test_osd_header(const char *out)
+{
+  size_t n;
+  uint8_t *p = slurp(path_in(out, "golden.osd"), &n);
+  static const uint8_t want[16] = { 'o', 'S', 'p', 'y', 2, 0, 0, 0, 1, 0, 0, 0,
+                                    GOLDEN_NEVENTS, 0, 0, 0 };
+  CHECK(p && n > 16 && !memcmp(p, want, 16), "compressed .osd header");
+  CHECK(p && n > 19 && !memcmp(p + 16, "BZh9", 4), "bzip2 payload after the header");
+  free(p);
+  p = slurp(path_in(out, "golden-plain.osd"), &n);
+  size_t xn;
+  uint8_t *xml = slurp(path_in(out, "golden.xml"), &xn);
+  CHECK(p && n > 16 && p[8] == 0 && !memcmp(p, want, 8) && !memcmp(p + 12, want + 12, 4),
+        "uncompressed .osd header");
+  CHECK(p && xml && n == 16 + xn && !memcmp(p + 16, xml, xn),
+        "uncompressed payload is the XML export");
+  free(p);
+  free(xml);
+}
+
+static void test_round_trips(const char *golden, const char *out)
+{
+  char err[512];
+  ospy_osd_info info;
+  int rc = convert(path_in(out, "golden.osd"), path_in(out, "rt.osd"), OSPY_EXPORT_OSD, 1,
+                   err, sizeof err, &info);
+  CHECK(rc == 0, "%s", err);
+  CHECK(info.version == 2 && info.compressed == 1 && info.nevents == GOLDEN_NEVENTS,
+        "info %d %d %u", info.version, info.compressed, info.nevents);
+  CHECK(same_files(path_in(out, "rt.osd"), path_in(out, "golden.osd")), "osd -> osd");
+  rc = convert(path_in(out, "golden.osd"), path_in(out, "rt.xml"), OSPY_EXPORT_XML, 0,
+               err, sizeof err, NULL);
+  CHECK(rc == 0 && same_files(path_in(out, "rt.xml"), path_in(golden, "events.xml")),
+        "osd -> xml: %s", rc ? err : "differs");
+  rc = convert(path_in(out, "golden-plain.osd"), path_in(out, "rt-plain.osd"),
+               OSPY_EXPORT_OSD_UNCOMPRESSED, 1, err, sizeof err, &info);
+  CHECK(rc == 0 && info.compressed == 0, "plain: %s", err);
+  CHECK(same_files(path_in(out, "rt-plain.osd"), path_in(out, "golden-plain.osd")),
+        "plain osd -> plain osd");
+  CHECK(write_old_variant(path_in(golden, "events.xml"), path_in(out, "old.osd")) == 0,
+        "cannot write the old variant");
+  rc = convert(path_in(out, "old.osd"), path_in(out, "rt-old.xml"), OSPY_EXPORT_XML, 1,
+               err, sizeof err, &info);
+  CHECK(rc == 0 && info.version == 1 && info.nevents == GOLDEN_NEVENTS, "old: %s", err);
+  CHECK(same_files(path_in(out, "rt-old.xml"), path_in(golden, "events.xml")),
+        "old variant -> xml");
+}
+
+/* Writes bytes to a file, reads it, expects an error containing `want`. */
+static void expect_error(const char *out, const char *name, const void *p, size_t n,
+                         const char *want)
+{
+  char err[512] = "";
+  const char *path = path_in(out, name);
+  CHECK(spit(path, p, n) == 0, "cannot write %s", path);
+  int rc = convert(path, NULL, OSPY_EXPORT_XML, 0, err, sizeof err, NULL);
+  CHECK(rc == -1 && strstr(err, want), "%s: rc %d, error \"%s\", wanted \"%s\"",
+        name, rc, err, want);
+  CHECK(rc != -1 || strstr(err, path), "%s: error does not name the file: %s", name, err);
+}
+
+static void expect_plain_error(const char *out, const char *name, const char *xml,
+                               uint32_t count, const char *want)
+{
+  size_t n = strlen(xml);
+  uint8_t *buf = malloc(16 + n);
+  ospy_osd_header_encode(buf, 0, count);
+  memcpy(buf + 16, xml, n);
+  expect_error(out, name, buf, 16 + n, want);
+  free(buf);
+}
+
+#define EV_HEAD "<?xml version=\"1.0\"?><events><event id=\"1\" type=\"FunctionCall\" " \
+                "timestamp=\"0\">"
+
+static void test_bad_input(const char *out)
+{
+  size_t n;
+  uint8_t *osd = slurp(path_in(out, "golden.osd"), &n);
+  CHECK(osd && n > 200, "golden.osd missing");
+  if (!osd || n <= 200)
+    return;
+  expect_error(out, "empty.osd", "", 0, "offset 0: not an oSpy capture");
+  expect_error(out, "magic.osd", "XSpy\2\0\0\0\1\0\0\0\5\0\0\0", 16, "not an oSpy capture");
+  expect_error(out, "short.osd", osd, 10, "truncated header");
+  expect_error(out, "truncated.osd", osd, n / 2, "truncated");
+  uint8_t *bad = malloc(n);
+  memcpy(bad, osd, n);
+  bad[4] = 3;
+  expect_error(out, "version.osd", bad, n, "offset 4: unsupported .osd version 3");
+  memcpy(bad, osd, n);
+  bad[8] = 7;
+  expect_error(out, "flag.osd", bad, n, "offset 8: invalid isCompressed value 7");
+  memcpy(bad, osd, n);
+  bad[12] = 9;
+  expect_error(out, "count.osd", bad, n, "announces 9 events but the file holds 5");
+  memcpy(bad, osd, n);
+  bad[n / 2] ^= 0x55;
+  expect_error(out, "flipped.osd", bad, n, "corrupt bzip2 data");
+  free(bad);
+  free(osd);
+  expect_plain_error(out, "xml.osd", EV_HEAD "<name>x</event></events>", 1,
+                     "XML error at line 1");
+  expect_plain_error(out, "notype.osd", EV_HEAD "<returnValue><value value=\"1\"/>"
+                     "</returnValue></event></events>", 1, "line 1: <value> without a type");
+  expect_plain_error(out, "b64.osd", EV_HEAD "<returnValue><value type=\"ByteArray\" "
+                     "size=\"3\">QUJ*</value></returnValue></event></events>", 1,
+                     "not valid base64");
+  expect_plain_error(out, "size.osd", EV_HEAD "<returnValue><value type=\"ByteArray\" "
+                     "size=\"4\">QUJD</value></returnValue></event></events>", 1,
+                     "size=\"4\" but its base64 holds 3 bytes");
+  expect_plain_error(out, "type.osd", "<events>\n<event id=\"1\" type=\"Bogus\" "
+                     "timestamp=\"0\"/></events>", 1, "line 2: unknown event type \"Bogus\"");
+  expect_plain_error(out, "id.osd", "<events><event id=\"-1\" type=\"Info\" "
+                     "timestamp=\"0\"/></events>", 1, "bad event id \"-1\"");
+}
+
+/* A foreign file: indentation, a BOM, a CPU context, an argument logged
+ * without a value, and a NULL pointer, as the original's files had. */
+static void test_foreign_file(const char *out)
+{
+  static const char xml[] =
+    "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\n<events>\n"
+    "  <event id=\"130\" type=\"FunctionCall\" timestamp=\"128837553525259808\"\n"
+    "         processName=\"msnmsgr.exe\" processId=\"2684\" threadId=\"544\">\n"
+    "    <name>WSOCK32.dll::recv</name>\n"
+    "    <backtrace>\n      <entry moduleName=\"msnmsgr.exe\">\n        0x4a3b2c\n"
+    "      </entry>\n    </backtrace>\n"
+    "    <cpuContext direction=\"in\"><register name=\"eax\" value=\"0\"/></cpuContext>\n"
+    "    <arguments direction=\"in\">\n"
+    "      <argument name=\"s\"><value type=\"UInt32\" value=\"0x8ac\"/></argument>\n"
+    "      <argument name=\"buf\"><value type=\"Pointer\" value=\"NULL\"/></argument>\n"
+    "      <argument name=\"empty\"/>\n"
+    "    </arguments>\n"
+    "    <lastError value=\"4294967295\"/>\n"
+    "  </event>\n</events>\n";
+  uint8_t *buf = malloc(16 + sizeof xml - 1);
+  ospy_osd_header_encode(buf, 0, 1);
+  memcpy(buf + 16, xml, sizeof xml - 1);
+  const char *path = path_in(out, "foreign.osd");
+  CHECK(spit(path, buf, 16 + sizeof xml - 1) == 0, "write foreign.osd");
+  free(buf);
+  char err[512];
+  int rc = convert(path, path_in(out, "foreign.xml"), OSPY_EXPORT_XML, 0, err, sizeof err, NULL);
+  CHECK(rc == 0, "foreign: %s", err);
+  size_t n;
+  char *got = (char *)slurp(path_in(out, "foreign.xml"), &n);
+  static const char want[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?><events>"
+    "<event id=\"130\" type=\"FunctionCall\" timestamp=\"128837553525259808\" "
+    "processName=\"msnmsgr.exe\" processId=\"2684\" threadId=\"544\">"
+    "<name>WSOCK32.dll::recv</name>"
+    "<backtrace><entry moduleName=\"msnmsgr.exe\">0x4a3b2c</entry></backtrace>"
+    "<arguments direction=\"in\">"
+    "<argument name=\"s\"><value type=\"UInt32\" value=\"0x8ac\"/></argument>"
+    "<argument name=\"buf\"><value type=\"Pointer\" value=\"NULL\"/></argument>"
+    "<argument name=\"empty\"></argument></arguments>"
+    "<lastError value=\"-1\"/></event></events>";
+  CHECK(got && n == sizeof want - 1 && !memcmp(got, want, n), "foreign -> xml:\n%.*s",
+        (int)n, got ? got : "");
+  free(got);
+}
+
+static int run_unit(const char *golden, const char *out)
+{
+  if (write_golden(out) < 0)
+    return 1;
+  test_golden_xml(golden, out);
+  test_osd_header(out);
+  test_round_trips(golden, out);
+  test_bad_input(out);
+  test_foreign_file(out);
+  if (failures)
+    fprintf(stderr, "%d check(s) failed\n", failures);
+  return failures != 0;
+}
+
+/* ---- bounded memory ---- */
+
+static int count_event(const ospy_xevent *ev, void *data)
+{
+  uint64_t *n = data;
+  if (ev->id != *n + 1)
+    return 3;
+  (*n)++;
+  return 0;
+}
+
+static long max_rss_kib(void)
+{
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+static int run_bigmem(const char *out, uint64_t n)
+{
+  char err[512];
+  const char *path = path_in(out, "big.osd");
+  ospy_export_writer *w = ospy_export_open(path, OSPY_EXPORT_OSD, err, sizeof err);
+  if (!w) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  ospy_xevent ev = golden_events[2];
+  for (uint64_t i = 1; i <= n; i++) {
+    ev.id = i;
+    ospy_export_write(w, &ev);
+  }
+  if (ospy_export_close(w, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  uint64_t seen = 0;
+  ospy_osd_info info;
+  int rc = ospy_osd_read(path, count_event, &seen, &info, err, sizeof err);
+  CHECK(rc == 0, "read: %s", err);
+  CHECK(seen == n && info.nevents == n, "read %" PRIu64 " of %" PRIu64, seen, n);
+  long rss = max_rss_kib();
+  printf("%" PRIu64 " events, peak RSS %ld KiB\n", n, rss);
+#if !defined(__SANITIZE_ADDRESS__)
+  /* The XML is far larger than this (about 1.5 KiB per event); a reader or
+   * writer holding all of it would blow the bound. */
+  CHECK(rss > 0 && rss < 48 * 1024, "peak RSS %ld KiB, bound 48 MiB", rss);
+#endif
+  remove(path);
+  return failures != 0;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc >= 3) /* the output directory; it may exist already */
+    mkdir(!strcmp(argv[1], "unit") && argc == 4 ? argv[3] : argv[2], 0755);
+  if (argc == 4 && !strcmp(argv[1], "unit"))
+    return run_unit(argv[2], argv[3]);
+  if (argc == 3 && !strcmp(argv[1], "write"))
+    return write_golden(argv[2]) < 0 ||
+           write_old_variant(path_in(argv[2], "golden.xml"), path_in(argv[2], "old.osd")) < 0;
+  if (argc == 4 && !strcmp(argv[1], "bigmem"))
+    return run_bigmem(argv[2], strtoull(argv[3], NULL, 10));
+  fprintf(stderr, "usage: test-export unit GOLDEN_DIR OUT_DIR | write OUT_DIR | "
+          "bigmem OUT_DIR N\n");
+  return 2;
+}
