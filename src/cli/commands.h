@@ -12,5 +12,6 @@ int cmd_version(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -1,0 +1,149 @@
+/* ospy export FILE --format osd|osd-plain|xml|jsonl -o OUT
+ *
+ * Streams a capture file through the exporters: one record in memory at a
+ * time (the capture reader holds one chunk). A corrupt chunk is reported
+ * with its offset and skipped; the intact ones are still exported and the
+ * exit status is 1. */
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/reader.h"
+#include "cli/commands.h"
+#include "export/export.h"
+#include "export/from_capture.h"
+#include "plan/plan.h"
+
+static void export_usage(FILE *out)
+{
+  fprintf(out,
+          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl] -o OUT\n"
+          "  Writes the events of an ospy capture as an oSpy .osd (bzip2; osd-plain:\n"
+          "  uncompressed), the .osd's event XML, or JSON Lines (docs/export-formats.md).\n"
+          "  Without --format the format follows OUT's extension. OUT may be '-'\n"
+          "  (stdout) for xml and jsonl.\n");
+}
+
+typedef struct export_job {
+  const char *in, *out;
+  int fmt;
+  ospy_capfile_reader *r;
+  ospy_plan *plan;
+  ospy_from_capture *conv;
+  ospy_export_writer *w;
+  unsigned long long nevents;
+  int damaged;
+} export_job;
+
+/* argv[0] of the captured program, for events of processes never started. */
+static const char *program_name(const ospy_capfile_info *info)
+{
+  if (!info->cmdline_len || !info->cmdline[0])
+    return "";
+  const char *slash = strrchr(info->cmdline, '/');
+  return slash ? slash + 1 : info->cmdline;
+}
+
+static int export_open(export_job *j, char *err, size_t errcap)
+{
+  if (!(j->r = ospy_capfile_open(j->in, err, errcap)))
+    return -1;
+  const ospy_capfile_info *info = ospy_capfile_info_get(j->r);
+  char perr[256];
+  if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &j->plan, perr,
+                                         sizeof perr) < 0)
+    fprintf(stderr, "ospy export: %s: the plan in the header is invalid (%s); "
+            "functions are named hook#N\n", j->in, perr);
+  if (!(j->conv = ospy_from_capture_new(j->plan, program_name(info)))) {
+    snprintf(err, errcap, "out of memory");
+    return -1;
+  }
+  j->w = ospy_export_open(j->out, (ospy_export_format)j->fmt, err, errcap);
+  return j->w ? 0 : -1;
+}
+
+static int export_records(export_job *j, char *err, size_t errcap)
+{
+  const ospy_event_hdr *rec;
+  int rc;
+  while ((rc = ospy_capfile_next(j->r, &rec, err, errcap)) != 0) {
+    if (rc < 0) { /* a corrupt chunk: say so, go on with the next */
+      fprintf(stderr, "ospy export: %s\n", err);
+      j->damaged = 1;
+      continue;
+    }
+    ospy_xevent ev;
+    int c = ospy_from_capture_convert(j->conv, rec, &ev, err, errcap);
+    if (c < 0)
+      return -1;
+    if (c == 0 && ospy_export_write(j->w, &ev) < 0)
+      break; /* the writer's error comes at close */
+    j->nevents += c == 0;
+  }
+  if (ospy_capfile_truncated(j->r, err, errcap))
+    fprintf(stderr, "ospy export: warning: %s\n", err);
+  return 0;
+}
+
+static int run_export(export_job *j)
+{
+  char err[1024];
+  int ok = export_open(j, err, sizeof err) == 0 && export_records(j, err, sizeof err) == 0;
+  if (j->w) {
+    if (!ok)
+      ospy_export_abort(j->w);
+    else if (ospy_export_close(j->w, err, sizeof err) < 0)
+      ok = 0;
+  }
+  if (!ok)
+    fprintf(stderr, "ospy export: %s\n", err);
+  else
+    fprintf(stderr, "ospy export: %llu events to %s\n", j->nevents, j->out);
+  ospy_from_capture_free(j->conv);
+  ospy_plan_free(j->plan);
+  if (j->r)
+    ospy_capfile_close_reader(j->r);
+  return ok && !j->damaged ? 0 : 1;
+}
+
+static int format_from_path(const char *path)
+{
+  const char *dot = strrchr(path, '.');
+  if (!dot || strchr(dot, '/'))
+    return -1;
+  return ospy_export_format_parse(dot + 1);
+}
+
+int cmd_export(int argc, char **argv)
+{
+  export_job j = { 0 };
+  const char *fmt_name = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      export_usage(stdout);
+      return 0;
+    } else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) && i + 1 < argc) {
+      *(argv[i][1] == 'o' ? &j.out : &fmt_name) = argv[i + 1];
+      i++;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "ospy export: unknown or incomplete option '%s'\n", argv[i]);
+      export_usage(stderr);
+      return 2;
+    } else if (!j.in) {
+      j.in = argv[i];
+    } else {
+      fprintf(stderr, "ospy export: one capture file only ('%s')\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!j.in || !j.out) {
+    export_usage(stderr);
+    return 2;
+  }
+  j.fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(j.out);
+  if (j.fmt < 0) {
+    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl)\n",
+            fmt_name ? "unknown format" : "cannot tell the format from", fmt_name ? fmt_name : j.out);
+    return 2;
+  }
+  return run_export(&j);
+}

@@ -1,0 +1,423 @@
+/* Capture records to export events. The record was validated by the capture
+ * reader (sizes and lengths lie inside it), so the variable parts are read
+ * directly. */
+#include "export/from_capture.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/arena.h"
+
+typedef struct xc_process {
+  uint32_t pid;
+  char *name;
+} xc_process;
+
+typedef struct xc_module {
+  uint32_t pid;
+  uint64_t base, size;
+  char *name;
+} xc_module;
+
+struct ospy_from_capture {
+  const ospy_plan *plan;
+  char *default_process;
+  ospy_xvalues_decode_fn decode;
+  void *decode_data;
+  uint64_t next_id;
+  ospy_arena arena; /* one event's data */
+  xc_process *procs;
+  size_t nprocs, capprocs;
+  xc_module *mods;
+  size_t nmods, capmods;
+};
+
+static const char *afmt(ospy_from_capture *a, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+static const char *afmt(ospy_from_capture *a, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = n >= 0 ? ospy_arena_alloc(&a->arena, (size_t)n + 1) : NULL;
+  if (!s)
+    return NULL;
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+/* Bytes that are not NUL-terminated, as an arena string (NULs -> sep). */
+static char *astr(ospy_from_capture *a, const void *p, size_t n, char sep)
+{
+  char *s = ospy_arena_alloc(&a->arena, n + 1);
+  if (!s)
+    return NULL;
+  memcpy(s, p, n);
+  for (size_t i = 0; i < n; i++)
+    if (!s[i])
+      s[i] = sep;
+  while (n && s[n - 1] == sep) /* argv's trailing NUL */
+    s[--n] = '\0';
+  return s;
+}
+
+static const char *base_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+ospy_from_capture *ospy_from_capture_new(const ospy_plan *plan, const char *default_process)
+{
+  ospy_from_capture *a = calloc(1, sizeof *a);
+  if (!a)
+    return NULL;
+  a->plan = plan;
+  a->default_process = strdup(default_process ? default_process : "");
+  if (!a->default_process) {
+    free(a);
+    return NULL;
+  }
+  a->next_id = 1;
+  ospy_arena_init(&a->arena, 0);
+  return a;
+}
+
+void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn fn,
+                                   void *data)
+{
+  a->decode = fn;
+  a->decode_data = data;
+}
+
+void ospy_from_capture_free(ospy_from_capture *a)
+{
+  if (!a)
+    return;
+  for (size_t i = 0; i < a->nprocs; i++)
+    free(a->procs[i].name);
+  for (size_t i = 0; i < a->nmods; i++)
+    free(a->mods[i].name);
+  free(a->procs);
+  free(a->mods);
+  free(a->default_process);
+  ospy_arena_free(&a->arena);
+  free(a);
+}
+
+/* ---- processes and modules seen so far ---- */
+
+static const char *process_name(ospy_from_capture *a, uint32_t pid)
+{
+  for (size_t i = a->nprocs; i-- > 0;)
+    if (a->procs[i].pid == pid)
+      return a->procs[i].name;
+  return a->default_process;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+  if (n < *cap)
+    return 0;
+  size_t ncap = *cap ? *cap * 2 : 16;
+  void *p = realloc(*arr, ncap * elem);
+  if (!p)
+    return -1;
+  *arr = p;
+  *cap = ncap;
+  return 0;
+}
+
+static int add_process(ospy_from_capture *a, uint32_t pid, const char *exe)
+{
+  char *name = strdup(base_name(exe));
+  if (!name || grow((void **)&a->procs, &a->capprocs, a->nprocs, sizeof *a->procs) < 0) {
+    free(name);
+    return -1;
+  }
+  a->procs[a->nprocs++] = (xc_process){ pid, name };
+  return 0;
+}
+
+static int add_module(ospy_from_capture *a, uint32_t pid, uint64_t base, uint64_t size,
+                      const char *path)
+{
+  char *name = strdup(base_name(path));
+  if (!name || grow((void **)&a->mods, &a->capmods, a->nmods, sizeof *a->mods) < 0) {
+    free(name);
+    return -1;
+  }
+  a->mods[a->nmods++] = (xc_module){ pid, base, size, name };
+  return 0;
+}
+
+static void remove_module(ospy_from_capture *a, uint32_t pid, uint64_t base)
+{
+  for (size_t i = 0; i < a->nmods; i++) {
+    if (a->mods[i].pid == pid && a->mods[i].base == base) {
+      free(a->mods[i].name);
+      a->mods[i] = a->mods[--a->nmods];
+      return;
+    }
+  }
+}
+
+static const char *module_at(ospy_from_capture *a, uint32_t pid, uint64_t addr)
+{
+  for (size_t i = 0; i < a->nmods; i++) {
+    const xc_module *m = &a->mods[i];
+    if (m->pid == pid && addr >= m->base && addr - m->base < m->size)
+      return m->name;
+  }
+  return NULL;
+}
+
+/* ---- function calls ---- */
+
+/* oSpy showed raw words in hex when they looked like addresses. */
+static const char *raw_text(ospy_from_capture *a, uint64_t v)
+{
+  return v > 0xffff ? afmt(a, "0x%" PRIx64, v) : afmt(a, "%" PRIu64, v);
+}
+
+static int raw_args(ospy_from_capture *a, const ospy_event_call *c, const uint8_t *enter,
+                    ospy_xevent *ev)
+{
+  size_t n = c->enter_len / 8;
+  ospy_xvalue *args = ospy_arena_alloc(&a->arena, (n ? n : 1) * sizeof *args);
+  if (!args)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t w;
+    memcpy(&w, enter + i * 8, 8);
+    args[i].name = afmt(a, "arg%zu", i + 1);
+    args[i].type = c->arch_bits == 32 ? "UInt32" : "UInt64";
+    args[i].text = raw_text(a, c->arch_bits == 32 ? (uint32_t)w : w);
+    if (!args[i].name || !args[i].text)
+      return -1;
+  }
+  ev->args_in = args;
+  ev->nargs_in = n;
+  return 0;
+}
+
+/* No decoded return value: the raw register, signed (most C functions
+ * return int or ssize_t), in hex when it looks like an address. */
+static const ospy_xvalue *raw_retval(ospy_from_capture *a, const ospy_event_call *c)
+{
+  ospy_xvalue *r = ospy_arena_alloc(&a->arena, sizeof *r);
+  if (!r)
+    return NULL;
+  int64_t v = c->arch_bits == 32 ? (int32_t)(uint32_t)c->retval : (int64_t)c->retval;
+  r->type = c->arch_bits == 32 ? "Int32" : "Int64";
+  if (v >= -0xffff && v <= 0xffff)
+    r->text = afmt(a, "%" PRId64, v);
+  else
+    r->text = raw_text(a, c->arch_bits == 32 ? (uint32_t)c->retval : c->retval);
+  return r->text ? r : NULL;
+}
+
+static int undecoded(ospy_from_capture *a, const uint8_t *blob, size_t len,
+                     const ospy_xvalue **out, size_t *n)
+{
+  ospy_xvalue *v = ospy_arena_alloc(&a->arena, sizeof *v);
+  if (!v)
+    return -1;
+  *v = (ospy_xvalue){ .name = "(values)", .type = "ByteArray", .subtype = "ospy.values",
+                      .bytes = blob, .nbytes = len };
+  *out = v;
+  *n = 1;
+  return 0;
+}
+
+/* Decodes one blob through the decoder, or exports it undecoded. */
+static int spec_values(ospy_from_capture *a, const ospy_event_call *c, int leave,
+                       const uint8_t *blob, size_t len, const ospy_xvalue **out,
+                       size_t *n, const ospy_xvalue **ret, char *err, size_t errcap)
+{
+  if (!a->decode)
+    return undecoded(a, blob, len, out, n);
+  ospy_xbuilder b;
+  ospy_xb_init(&b, &a->arena);
+  if (a->decode(a->decode_data, a->plan, c->hook, leave, blob, len, &b, err, errcap) < 0)
+    return -1;
+  if (ospy_xb_finish(&b, out, n, ret) < 0) {
+    snprintf(err, errcap, "values of call #%" PRIu64 ": out of memory or unbalanced tree",
+             c->seq);
+    return -1;
+  }
+  return 0;
+}
+
+static const char *call_name(ospy_from_capture *a, uint32_t hook)
+{
+  const ospy_plan_hook *h = a->plan && hook < ospy_plan_hook_count(a->plan)
+                              ? ospy_plan_hook_at(a->plan, hook) : NULL;
+  if (!h || !h->display || !h->display[0])
+    return afmt(a, "hook#%" PRIu32, hook);
+  const char *bang = strchr(h->display, '!');
+  if (!bang) /* oSpy's names are module::function */
+    return h->display;
+  return afmt(a, "%.*s::%s", (int)(bang - h->display), h->display, bang + 1);
+}
+
+static int call_backtrace(ospy_from_capture *a, const ospy_event_call *c, ospy_xevent *ev)
+{
+  const uint8_t *p = (const uint8_t *)(c + 1);
+  ospy_xframe *fr = ospy_arena_alloc(&a->arena, (c->nbt ? c->nbt : 1) * sizeof *fr);
+  if (!fr)
+    return -1;
+  for (uint16_t i = 0; i < c->nbt; i++) {
+    memcpy(&fr[i].addr, p + (size_t)i * 8, 8);
+    fr[i].module = module_at(a, c->h.pid, fr[i].addr);
+  }
+  ev->backtrace = fr;
+  ev->nframes = c->nbt;
+  return 0;
+}
+
+static int convert_call(ospy_from_capture *a, const ospy_event_call *c, ospy_xevent *ev,
+                        char *err, size_t errcap)
+{
+  const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
+  const uint8_t *leave = enter + c->enter_len;
+  int returned = !(c->h.flags & OSPY_CALL_F_NO_RETURN);
+  ev->type = OSPY_XEV_FUNCTION_CALL;
+  ev->duration_ns = returned && c->ts_leave > c->h.ts ? c->ts_leave - c->h.ts : 0;
+  ev->return_address = c->ret_addr;
+  if (!(ev->name = call_name(a, c->hook)) || call_backtrace(a, c, ev) < 0)
+    goto oom;
+  ev->has_args_in = true;
+  const ospy_xvalue *ret = NULL, *unused;
+  if (c->h.flags & OSPY_CALL_F_RAW) {
+    if (raw_args(a, c, enter, ev) < 0)
+      goto oom;
+  } else {
+    if (spec_values(a, c, 0, enter, c->enter_len, &ev->args_in, &ev->nargs_in, &unused,
+                    err, errcap) < 0)
+      return -1;
+    if (returned && c->leave_len &&
+        spec_values(a, c, 1, leave, c->leave_len, &ev->args_out, &ev->nargs_out, &ret,
+                    err, errcap) < 0)
+      return -1;
+    ev->has_args_out = ev->nargs_out > 0; /* as oSpy: only when there are out values */
+  }
+  if (returned) {
+    if (!ret && !(ret = raw_retval(a, c)))
+      goto oom;
+    ev->retval = ret;
+    ev->has_last_error = true;
+    ev->last_error = c->err;
+  }
+  return 0;
+oom:
+  snprintf(err, errcap, "out of memory converting call #%" PRIu64, c->seq);
+  return -1;
+}
+
+/* ---- the other records ---- */
+
+static const char *message_text(ospy_from_capture *a, const ospy_event_message *m)
+{
+  const char *text = astr(a, m + 1, m->text_len, ' ');
+  if (!text || m->hook == UINT32_MAX)
+    return text;
+  const char *name = call_name(a, m->hook);
+  return name ? afmt(a, "[%s] %s", name, text) : NULL;
+}
+
+static const char *exit_text(ospy_from_capture *a, const ospy_event_process_exit *x)
+{
+  switch (x->how) {
+  case OSPY_EXIT_CODE: return afmt(a, "exited with status %" PRId32, x->status);
+  case OSPY_EXIT_SIGNAL: return afmt(a, "killed by signal %" PRId32, x->status);
+  case OSPY_EXIT_DETACHED: return "detached";
+  default: return afmt(a, "ended (how %" PRIu32 ", status %" PRId32 ")", x->how, x->status);
+  }
+}
+
+static const char *process_start(ospy_from_capture *a, const ospy_event_process_start *s)
+{
+  const char *cmd = (const char *)(s + 1);
+  const char *exe = astr(a, cmd + s->cmd_len, s->exe_len, '\0');
+  const char *line = astr(a, cmd, s->cmd_len, ' ');
+  if (!exe || !line || add_process(a, s->h.pid, exe[0] ? exe : line) < 0)
+    return NULL;
+  return line;
+}
+
+static const char *module_event(ospy_from_capture *a, const ospy_event_module *m)
+{
+  const char *path = astr(a, m + 1, m->path_len, '\0');
+  if (!path)
+    return NULL;
+  if (m->h.type == OSPY_EV_MODULE_UNLOAD)
+    remove_module(a, m->h.pid, m->base);
+  else if (add_module(a, m->h.pid, m->base, m->size, path) < 0)
+    return NULL;
+  return afmt(a, "%s at 0x%" PRIx64, path, m->base);
+}
+
+static const char *other_message(ospy_from_capture *a, const ospy_event_hdr *rec)
+{
+  switch (rec->type) {
+  case OSPY_EV_ERROR:
+  case OSPY_EV_WARNING:
+  case OSPY_EV_INFO:
+    return message_text(a, (const ospy_event_message *)rec);
+  case OSPY_EV_PROCESS_START:
+    return process_start(a, (const ospy_event_process_start *)rec);
+  case OSPY_EV_PROCESS_EXIT:
+    return exit_text(a, (const ospy_event_process_exit *)rec);
+  case OSPY_EV_MODULE_LOAD:
+  case OSPY_EV_MODULE_UNLOAD:
+    return module_event(a, (const ospy_event_module *)rec);
+  case OSPY_EV_LOST:
+    return afmt(a, "%" PRIu64 " events lost", ((const ospy_event_lost *)rec)->count);
+  default:
+    return NULL;
+  }
+}
+
+static const ospy_xevent_type type_map[OSPY_EV_TYPE_MAX + 1] = {
+  [OSPY_EV_CALL] = OSPY_XEV_FUNCTION_CALL,
+  [OSPY_EV_MODULE_LOAD] = OSPY_XEV_MODULE_LOAD,
+  [OSPY_EV_MODULE_UNLOAD] = OSPY_XEV_MODULE_UNLOAD,
+  [OSPY_EV_ERROR] = OSPY_XEV_ERROR,
+  [OSPY_EV_WARNING] = OSPY_XEV_WARNING,
+  [OSPY_EV_INFO] = OSPY_XEV_INFO,
+  [OSPY_EV_PROCESS_START] = OSPY_XEV_PROCESS_START,
+  [OSPY_EV_PROCESS_EXIT] = OSPY_XEV_PROCESS_EXIT,
+  [OSPY_EV_LOST] = OSPY_XEV_LOST,
+};
+
+int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
+                              ospy_xevent *ev, char *err, size_t errcap)
+{
+  if (rec->type == OSPY_EV_PAD || rec->type > OSPY_EV_TYPE_MAX)
+    return 1;
+  ospy_arena_reset(&a->arena);
+  memset(ev, 0, sizeof *ev);
+  ev->id = a->next_id++; /* record ordinal: unique across all record types */
+  ev->type = type_map[rec->type];
+  ev->ts_ns = (int64_t)rec->ts;
+  ev->pid = rec->pid;
+  ev->tid = rec->tid;
+  if (rec->type == OSPY_EV_CALL) {
+    if (convert_call(a, (const ospy_event_call *)rec, ev, err, errcap) < 0)
+      return -1;
+  } else if (!(ev->message = other_message(a, rec))) {
+    snprintf(err, errcap, "out of memory converting a %s record",
+             ospy_event_type_name(rec->type));
+    return -1;
+  }
+  ev->process_name = process_name(a, rec->pid);
+  return 0;
+}

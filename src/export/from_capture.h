@@ -1,0 +1,42 @@
+/* ospy capture records -> ospy_xevent, for `ospy export`.
+ *
+ * Keeps what later records need: process names (from ProcessStart) and the
+ * loaded modules per process (for backtrace module names). Argument values
+ * of calls with a spec are decoded by a pluggable decoder that walks the
+ * values blob into an ospy_xbuilder (the bridge to src/plan/values.h is the
+ * lead's integration step); without one, the blob is exported as one
+ * ByteArray argument of subType "ospy.values" so nothing is lost. Calls
+ * recorded without a spec (raw words) are exported as arg1..argN, as oSpy
+ * did for functions without a spec. */
+#ifndef OSPY_EXPORT_FROM_CAPTURE_H
+#define OSPY_EXPORT_FROM_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/event.h"
+#include "export/export_event.h"
+#include "export/xvalue_builder.h"
+#include "plan/plan.h"
+
+/* Decodes one values blob (leave = 0: enter values, 1: leave values) of a
+ * call to plan hook `hook` into b: top-level values are arguments, the one
+ * after ospy_xb_begin_return the return value. 0, or -1 with err. */
+typedef int (*ospy_xvalues_decode_fn)(void *data, const ospy_plan *plan, uint32_t hook,
+                                      int leave, const uint8_t *blob, size_t len,
+                                      ospy_xbuilder *b, char *err, size_t errcap);
+
+typedef struct ospy_from_capture ospy_from_capture;
+
+/* plan may be NULL (names become "hook#N"); default_process names events of
+ * processes whose ProcessStart was not seen (attach mode). */
+ospy_from_capture *ospy_from_capture_new(const ospy_plan *plan, const char *default_process);
+void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn fn,
+                                   void *data);
+/* 0: *ev holds the event (valid until the next call); 1: the record is not
+ * exported (ring padding); -1: err says why (out of memory, decoder). */
+int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
+                              ospy_xevent *ev, char *err, size_t errcap);
+void ospy_from_capture_free(ospy_from_capture *a);
+
+#endif

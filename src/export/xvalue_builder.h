@@ -1,0 +1,49 @@
+/* Builds ospy_xvalue trees node by node, for decoders that walk values
+ * depth-first (a values-blob visitor): open a node, add bytes or children,
+ * close it. Everything lives in the caller's arena (reset per event).
+ *
+ *   ospy_xb_init(&b, &arena);
+ *   ospy_xb_open(&b, "addr", "Pointer", NULL, "0x7ffd1000");
+ *     ospy_xb_open(&b, NULL, "Struct", "sockaddr_in", NULL);
+ *       ospy_xb_open(&b, "sin_port", "UInt16", NULL, "80"); ospy_xb_close(&b);
+ *     ospy_xb_close(&b);
+ *   ospy_xb_close(&b);
+ *   ospy_xb_begin_return(&b); ospy_xb_open(&b, NULL, "Int32", NULL, "0"); ospy_xb_close(&b);
+ *   ospy_xb_finish(&b, &args, &nargs, &retval);
+ */
+#ifndef OSPY_EXPORT_XVALUE_BUILDER_H
+#define OSPY_EXPORT_XVALUE_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export/arena.h"
+#include "export/export_event.h"
+
+typedef struct ospy_xb_node ospy_xb_node;
+
+typedef struct ospy_xbuilder {
+  ospy_arena *arena;
+  ospy_xb_node *root;    /* top-level arguments */
+  ospy_xb_node *ret;     /* holder of the return value */
+  ospy_xb_node *open;    /* innermost open node */
+  int failed;            /* out of memory, or open/close unbalanced */
+} ospy_xbuilder;
+
+void ospy_xb_init(ospy_xbuilder *b, ospy_arena *arena);
+/* Opens a value as the next child of the open node (top level: the next
+ * argument). Strings are copied; name/subtype/text may be NULL. */
+void ospy_xb_open(ospy_xbuilder *b, const char *name, const char *type,
+                  const char *subtype, const char *text);
+/* ByteArray content of the open node; total > n marks it truncated. */
+void ospy_xb_bytes(ospy_xbuilder *b, const void *p, size_t n, uint64_t total);
+void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr);
+void ospy_xb_close(ospy_xbuilder *b);
+/* The next top-level value opened is the return value. */
+void ospy_xb_begin_return(ospy_xbuilder *b);
+/* The top-level arguments and the return value (NULL if none); -1 when
+ * building failed. */
+int ospy_xb_finish(ospy_xbuilder *b, const ospy_xvalue **args, size_t *nargs,
+                   const ospy_xvalue **retval);
+
+#endif

@@ -1,0 +1,157 @@
+/* Writes a small ospy capture file with one record of every kind, for the
+ * `ospy export` test (check_export.sh):
+ *   test-export-capture OUT.ospy
+ * Process 100 (/usr/bin/demo) loads libc at 0x7f0000000000, calls a hooked
+ * function twice (raw words; one with a backtrace into libc and the
+ * program), logs an error about a hook, loses events, and exits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "capture/file.h"
+#include "plan/plan.h"
+
+static ospy_capfile_writer *w;
+static char err[512];
+
+static void append(void *rec, size_t len)
+{
+  ospy_event_hdr *h = rec;
+  h->size = ospy_event_align(len);
+  const char *why;
+  if (ospy_event_validate(rec, h->size, &why) < 0) {
+    fprintf(stderr, "bad test record: %s\n", why);
+    exit(1);
+  }
+  if (ospy_capfile_append(w, rec, h->size, err, sizeof err) < 0) {
+    fprintf(stderr, "append: %s\n", err);
+    exit(1);
+  }
+}
+
+static void hdr(void *rec, uint16_t type, uint64_t ts, uint32_t tid)
+{
+  ospy_event_hdr *h = rec;
+  h->type = type;
+  h->pid = 100;
+  h->tid = tid;
+  h->ts = 1700000000000000000ull + ts;
+}
+
+static void process_start(void)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_process_start *s = (void *)buf;
+  static const char cmd[] = "demo\0--serve\0", exe[] = "/usr/bin/demo";
+  hdr(s, OSPY_EV_PROCESS_START, 0, 100);
+  s->arch_bits = 64;
+  s->cmd_len = sizeof cmd - 1;
+  s->exe_len = sizeof exe - 1;
+  memcpy(s + 1, cmd, s->cmd_len);
+  memcpy((char *)(s + 1) + s->cmd_len, exe, s->exe_len);
+  append(s, sizeof *s + s->cmd_len + s->exe_len);
+}
+
+static void module(uint16_t type, uint64_t ts, uint64_t base, uint64_t size, const char *path)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_module *m = (void *)buf;
+  hdr(m, type, ts, 100);
+  m->base = base;
+  m->size = size;
+  m->path_len = (uint32_t)strlen(path);
+  memcpy(m + 1, path, m->path_len);
+  append(m, sizeof *m + m->path_len);
+}
+
+static void call(uint64_t seq, uint64_t ts, uint32_t hook, const uint64_t *words, int nwords,
+                 const uint64_t *bt, int nbt, uint64_t ret, int32_t e, uint16_t flags)
+{
+  _Alignas(8) uint8_t buf[512] = { 0 };
+  ospy_event_call *c = (void *)buf;
+  hdr(c, OSPY_EV_CALL, ts, 101);
+  c->h.flags = flags;
+  c->seq = seq;
+  c->ts_leave = c->h.ts + 1500;
+  c->ret_addr = 0x555555554abcull;
+  c->retval = ret;
+  c->hook = hook;
+  c->err = e;
+  c->nbt = (uint16_t)nbt;
+  c->arch_bits = 64;
+  c->enter_len = (uint32_t)nwords * 8;
+  memcpy(c + 1, bt, (size_t)nbt * 8);
+  memcpy((uint8_t *)(c + 1) + nbt * 8, words, (size_t)nwords * 8);
+  append(c, sizeof *c + (size_t)(nbt + nwords) * 8);
+}
+
+static void message(uint64_t ts, uint32_t hook, const char *text)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_message *m = (void *)buf;
+  hdr(m, OSPY_EV_ERROR, ts, 100);
+  m->hook = hook;
+  m->text_len = (uint32_t)strlen(text);
+  memcpy(m + 1, text, m->text_len);
+  append(m, sizeof *m + m->text_len);
+}
+
+static void tail_records(void)
+{
+  ospy_event_lost lost = { 0 };
+  hdr(&lost, OSPY_EV_LOST, 4000, 101);
+  lost.count = 7;
+  append(&lost, sizeof lost);
+  ospy_event_process_exit x = { 0 };
+  hdr(&x, OSPY_EV_PROCESS_EXIT, 5000, 100);
+  x.how = OSPY_EXIT_CODE;
+  x.status = 3;
+  append(&x, sizeof x);
+}
+
+static void *make_plan(size_t *len)
+{
+  ospy_plan_builder *b = ospy_plan_builder_new(64);
+  ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                       .module = "libc.so.6", .symbol = "read", .display = "libc.so.6!read" };
+  if (!b || ospy_plan_builder_add(b, &h) < 0)
+    return NULL;
+  void *p = ospy_plan_builder_encode(b, len);
+  ospy_plan_builder_free(b);
+  return p;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc != 2) {
+    fprintf(stderr, "usage: test-export-capture OUT.ospy\n");
+    return 2;
+  }
+  size_t plan_len = 0;
+  void *plan = make_plan(&plan_len);
+  static const char cmdline[] = "/usr/bin/demo\0--serve";
+  ospy_capfile_meta m = { .version = "test", .host = "test-host", .start_ns = 1700000000000000000ull,
+                          .cmdline = cmdline, .cmdline_len = sizeof cmdline, .plan = plan,
+                          .plan_len = plan_len, .mode = "spawn" };
+  if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
+    fprintf(stderr, "create: %s\n", plan ? err : "plan");
+    return 1;
+  }
+  process_start();
+  module(OSPY_EV_MODULE_LOAD, 100, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
+  static const uint64_t args1[] = { 3, 0x7ffc00001000ull, 4096 };
+  static const uint64_t bt[] = { 0x7f0000012345ull, 0x401000ull };
+  call(1, 1000, 0, args1, 3, bt, 2, 220, 0, OSPY_CALL_F_RAW);
+  static const uint64_t args2[] = { 99, 0, 1 };
+  call(2, 2000, 0, args2, 3, NULL, 0, (uint64_t)-1, 9, OSPY_CALL_F_RAW);
+  message(3000, 0, "hook failed: <symbol> & \"quotes\"");
+  module(OSPY_EV_MODULE_UNLOAD, 3500, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
+  tail_records();
+  free(plan);
+  if (ospy_capfile_close(w, err, sizeof err) < 0) {
+    fprintf(stderr, "close: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
