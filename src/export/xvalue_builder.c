@@ -66,7 +66,8 @@ void ospy_xb_bytes(ospy_xbuilder *b, const void *p, size_t n, uint64_t total)
     b->failed = 1;
     return;
   }
-  memcpy(copy, p, n);
+  if (n)
+    memcpy(copy, p, n);
   b->open->v.bytes = copy;
   b->open->v.nbytes = n;
   if (total > n) {

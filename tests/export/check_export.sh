@@ -12,14 +12,14 @@ cd "$out"
 "$mk" cap.ospy
 
 "$ospy" export cap.ospy -o cap.xml 2> export.log || fail "export: $(cat export.log)"
-grep -q "8 events to cap.xml" export.log || fail "summary: $(cat export.log)"
+grep -q "9 events to cap.xml" export.log || fail "summary: $(cat export.log)"
 cmp cap.xml "$golden/capture.xml" || fail "XML differs from golden/capture.xml"
 
 # .osd: oSpy's container around the same XML; read back by two readers
 "$ospy" export cap.ospy --format osd -o cap.osd 2>/dev/null
 tail -c +17 cap.osd | bzip2 -dc | cmp - "$golden/capture.xml" || fail ".osd payload"
 "$py" "$reader" cap.osd > py.txt || fail "read_osd.py rejects the export"
-tail -n 1 py.txt | grep -qx "8 events" || fail "python reader: $(tail -n 1 py.txt)"
+tail -n 1 py.txt | grep -qx "9 events" || fail "python reader: $(tail -n 1 py.txt)"
 grep -qx "  name libc.so.6::read" py.txt || fail "python reader: no read call"
 grep -qx "  backtrace 0x7f0000012345@libc.so.6 0x401000@?" py.txt || fail "python reader: backtrace"
 grep -qx "  in arg2 = UInt64 '0x7ffc00001000'" py.txt || fail "python reader: args"
@@ -28,15 +28,17 @@ cmp back.xml "$golden/capture.xml" || fail "export -> osd -> import changed the 
 
 # JSON Lines
 "$ospy" export cap.ospy -o cap.jsonl 2>/dev/null
-[ "$(jq -s length cap.jsonl)" = 8 ] || fail "not 8 JSON lines"
+[ "$(jq -s length cap.jsonl)" = 9 ] || fail "not 9 JSON lines"
 ev() { jq -e -s --argjson id "$1" ".[] | select(.id == \$id) | $2" cap.jsonl > /dev/null; }
 ev 3 '.name == "libc.so.6::read" and .duration_ns == 1500 and .return_address == "0x555555554abc"' ||
   fail "call fields"
 ev 3 '.backtrace[0].module == "libc.so.6" and (.backtrace[1] | has("module") | not)' ||
   fail "backtrace modules"
 ev 4 '.return.value == "-1" and .errno == 9' || fail "failed call"
-ev 5 '.message == "[libc.so.6::read] hook failed: <symbol> & \"quotes\""' || fail "message"
-ev 7 '.type == "Lost" and .message == "7 events lost"' || fail "lost"
+ev 5 '.args_in[0].subtype == "ospy.values" and .args_in[0].base64 == "VgEBAAABAw==" and .args_out[0].size == 4' ||
+  fail "undecoded values"
+ev 6 '.message == "[libc.so.6::read] hook failed: <symbol> & \"quotes\""' || fail "message"
+ev 8 '.type == "Lost" and .message == "7 events lost"' || fail "lost"
 
 # damaged input: clear error, exit 1
 printf 'not a capture' > junk.ospy

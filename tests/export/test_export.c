@@ -10,7 +10,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "capture/event.h"
 #include "export/export.h"
+#include "export/from_capture.h"
+#include "export/xml_writer.h"
 #include "export/osd_reader.h"
 #include "golden_events.h"
 
@@ -402,6 +405,112 @@ static void test_foreign_file(const char *out)
   free(got);
 }
 
+/* ---- the value builder and the capture adapter with a decoder ---- */
+
+/* Stands in for the values decoder: enter -> fd, addr -> Struct; leave ->
+ * buf -> ByteArray (truncated), an unreadable pointer, and the return value. */
+static int fake_decode(void *data, const ospy_plan *plan, uint32_t hook, int leave,
+                       const uint8_t *blob, size_t len, ospy_xbuilder *b, char *err,
+                       size_t errcap)
+{
+  (void)plan, (void)blob, (void)len;
+  int *calls = data;
+  (*calls)++;
+  if (hook != 0) {
+    snprintf(err, errcap, "unexpected hook %u", hook);
+    return -1;
+  }
+  if (!leave) {
+    ospy_xb_open(b, "fd", "Int32", NULL, "3");
+    ospy_xb_close(b);
+    ospy_xb_open(b, "addr", "Pointer", NULL, "0x1000");
+    ospy_xb_open(b, NULL, "Struct", "sockaddr_in", NULL);
+    ospy_xb_open(b, "sin_port", "UInt16", NULL, "80");
+    ospy_xb_close(b);
+    ospy_xb_close(b);
+    ospy_xb_close(b);
+    return 0;
+  }
+  ospy_xb_open(b, "buf", "Pointer", NULL, "0x2000");
+  ospy_xb_open(b, NULL, "ByteArray", NULL, NULL);
+  ospy_xb_bytes(b, "hi", 2, 10);
+  ospy_xb_close(b);
+  ospy_xb_close(b);
+  ospy_xb_open(b, "opt", "Pointer", NULL, "0x8");
+  ospy_xb_unreadable(b, 8);
+  ospy_xb_close(b);
+  ospy_xb_begin_return(b);
+  ospy_xb_open(b, NULL, "Int32", NULL, "2");
+  ospy_xb_close(b);
+  return 0;
+}
+
+static void test_adapter_with_decoder(const char *out)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_call *c = (void *)buf;
+  c->h.type = OSPY_EV_CALL;
+  c->h.size = (uint32_t)sizeof *c + 8;
+  c->h.pid = 7;
+  c->h.tid = 8;
+  c->h.ts = 1700000000000000000ull;
+  c->ts_leave = c->h.ts + 100;
+  c->arch_bits = 64;
+  c->enter_len = 4;
+  c->leave_len = 4;
+  int calls = 0;
+  ospy_from_capture *a = ospy_from_capture_new(NULL, "prog");
+  CHECK(a != NULL, "adapter");
+  if (!a)
+    return;
+  ospy_from_capture_set_decoder(a, fake_decode, &calls);
+  ospy_xevent ev;
+  char err[256] = "";
+  CHECK(ospy_from_capture_convert(a, &c->h, &ev, err, sizeof err) == 0, "%s", err);
+  CHECK(calls == 2, "decoder called %d times", calls);
+  ospy_sink *s = malloc(sizeof *s);
+  FILE *f = fopen(path_in(out, "adapter.xml"), "w+b");
+  CHECK(s && f && ospy_sink_init(s, f, "adapter.xml", false) == 0, "sink");
+  ospy_xml_write_event(s, &ev);
+  CHECK(ospy_sink_finish(s) == 0, "%s", s->err);
+  static const char want[] =
+    "<event id=\"1\" type=\"FunctionCall\" timestamp=\"133444736000000000\" "
+    "processName=\"prog\" processId=\"7\" threadId=\"8\"><name>hook#0</name>"
+    "<arguments direction=\"in\"><argument name=\"fd\"><value type=\"Int32\" value=\"3\"/>"
+    "</argument><argument name=\"addr\"><value type=\"Pointer\" value=\"0x1000\">"
+    "<value type=\"Struct\" subType=\"sockaddr_in\"><field name=\"sin_port\">"
+    "<value type=\"UInt16\" value=\"80\"/></field></value></value></argument></arguments>"
+    "<arguments direction=\"out\"><argument name=\"buf\"><value type=\"Pointer\" "
+    "value=\"0x2000\"><value type=\"ByteArray\" size=\"2\" totalSize=\"10\">aGk=</value>"
+    "</value></argument><argument name=\"opt\"><value type=\"Pointer\" value=\"0x8\" "
+    "unreadable=\"0x8\"/></argument></arguments><returnValue><value type=\"Int32\" "
+    "value=\"2\"/></returnValue><lastError value=\"0\"/></event>";
+  char got[2048] = "";
+  size_t n = 0;
+  if (f) {
+    rewind(f);
+    n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+  }
+  CHECK(n == sizeof want - 1 && !memcmp(got, want, n), "adapter XML:\n%s", got);
+  free(s);
+
+  /* an unbalanced tree from a decoder is an error, not a crash */
+  ospy_arena arena;
+  ospy_arena_init(&arena, 0);
+  ospy_xbuilder b;
+  const ospy_xvalue *args, *ret;
+  size_t nargs;
+  ospy_xb_init(&b, &arena);
+  ospy_xb_open(&b, "x", "Int32", NULL, "1");
+  CHECK(ospy_xb_finish(&b, &args, &nargs, &ret) < 0, "open node accepted");
+  ospy_xb_init(&b, &arena);
+  ospy_xb_close(&b);
+  CHECK(ospy_xb_finish(&b, &args, &nargs, &ret) < 0, "extra close accepted");
+  ospy_arena_free(&arena);
+  ospy_from_capture_free(a);
+}
+
 static int run_unit(const char *golden, const char *out)
 {
   if (write_golden(out) < 0)
@@ -411,6 +520,7 @@ static int run_unit(const char *golden, const char *out)
   test_round_trips(golden, out);
   test_bad_input(out);
   test_foreign_file(out);
+  test_adapter_with_decoder(out);
   if (failures)
     fprintf(stderr, "%d check(s) failed\n", failures);
   return failures != 0;

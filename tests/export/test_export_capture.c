@@ -3,7 +3,7 @@
  *   test-export-capture OUT.ospy
  * Process 100 (/usr/bin/demo) loads libc at 0x7f0000000000, calls a hooked
  * function twice (raw words; one with a backtrace into libc and the
- * program), logs an error about a hook, loses events, and exits. */
+ * program) and once with a spec (values blobs), logs an error about a hook, loses events, and exits. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +81,29 @@ static void call(uint64_t seq, uint64_t ts, uint32_t hook, const uint64_t *words
   c->nbt = (uint16_t)nbt;
   c->arch_bits = 64;
   c->enter_len = (uint32_t)nwords * 8;
-  memcpy(c + 1, bt, (size_t)nbt * 8);
+  if (nbt) /* memcpy from NULL is undefined even for 0 bytes */
+    memcpy(c + 1, bt, (size_t)nbt * 8);
   memcpy((uint8_t *)(c + 1) + nbt * 8, words, (size_t)nwords * 8);
   append(c, sizeof *c + (size_t)(nbt + nwords) * 8);
+}
+
+/* A call recorded with a spec: values blobs that only the values decoder
+ * understands (exported undecoded without one). */
+static void spec_call(uint64_t ts)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_call *c = (void *)buf;
+  static const uint8_t enter[] = { 'V', 1, 1, 0, 0, 1, 3 }, leave[] = { 'V', 1, 2, 0 };
+  hdr(c, OSPY_EV_CALL, ts, 101);
+  c->seq = 3;
+  c->ts_leave = c->h.ts + 700;
+  c->retval = 7;
+  c->arch_bits = 64;
+  c->enter_len = sizeof enter;
+  c->leave_len = sizeof leave;
+  memcpy(c + 1, enter, sizeof enter);
+  memcpy((uint8_t *)(c + 1) + sizeof enter, leave, sizeof leave);
+  append(c, sizeof *c + sizeof enter + sizeof leave);
 }
 
 static void message(uint64_t ts, uint32_t hook, const char *text)
@@ -145,6 +165,7 @@ int main(int argc, char **argv)
   call(1, 1000, 0, args1, 3, bt, 2, 220, 0, OSPY_CALL_F_RAW);
   static const uint64_t args2[] = { 99, 0, 1 };
   call(2, 2000, 0, args2, 3, NULL, 0, (uint64_t)-1, 9, OSPY_CALL_F_RAW);
+  spec_call(2500);
   message(3000, 0, "hook failed: <symbol> & \"quotes\"");
   module(OSPY_EV_MODULE_UNLOAD, 3500, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
   tail_records();
