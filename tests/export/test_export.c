@@ -511,6 +511,60 @@ static void test_adapter_with_decoder(const char *out)
   ospy_from_capture_free(a);
 }
 
+/* Damaged files, made deterministically: byte flips, XML-significant bytes
+ * dropped in, truncations. Each read must end in success or a clean error
+ * naming the file; ASan/UBSan builds check that nothing worse happens. */
+static uint32_t lcg(uint32_t *state)
+{
+  *state = *state * 1103515245u + 12345u;
+  return *state >> 8;
+}
+
+static void mutate_one(const char *out, const uint8_t *orig, size_t n, uint32_t *rng,
+                       int *clean, int *errors)
+{
+  static const char specials[] = "<>&\"'=/\0\xff\xc3";
+  uint8_t *p = malloc(n);
+  memcpy(p, orig, n);
+  size_t len = n;
+  switch (lcg(rng) % 3) {
+  case 0:
+    p[16 + lcg(rng) % (n - 16)] ^= (uint8_t)(1u << (lcg(rng) % 8));
+    break;
+  case 1:
+    p[16 + lcg(rng) % (n - 16)] = (uint8_t)specials[lcg(rng) % (sizeof specials - 1)];
+    break;
+  default:
+    len = lcg(rng) % n;
+    break;
+  }
+  const char *path = path_in(out, "mutant.osd");
+  char err[512] = "";
+  if (spit(path, p, len) == 0) {
+    int rc = convert(path, NULL, OSPY_EXPORT_XML, 0, err, sizeof err, NULL);
+    CHECK(rc == 0 || (rc == -1 && strstr(err, path)), "mutant: rc %d, \"%s\"", rc, err);
+    *clean += rc == 0;
+    *errors += rc == -1;
+  }
+  free(p);
+}
+
+static void test_mutants(const char *out)
+{
+  static const char *const files[] = { "golden-plain.osd", "golden.osd" };
+  uint32_t rng = 12345;
+  for (size_t f = 0; f < 2; f++) {
+    size_t n;
+    uint8_t *orig = slurp(path_in(out, files[f]), &n);
+    CHECK(orig && n > 64, "%s", files[f]);
+    int clean = 0, errors = 0;
+    for (int i = 0; orig && n > 64 && i < 1500; i++)
+      mutate_one(out, orig, n, &rng, &clean, &errors);
+    CHECK(errors > 500, "%s: only %d of 1500 mutants rejected", files[f], errors);
+    free(orig);
+  }
+}
+
 static int run_unit(const char *golden, const char *out)
 {
   if (write_golden(out) < 0)
@@ -521,6 +575,7 @@ static int run_unit(const char *golden, const char *out)
   test_bad_input(out);
   test_foreign_file(out);
   test_adapter_with_decoder(out);
+  test_mutants(out);
   if (failures)
     fprintf(stderr, "%d check(s) failed\n", failures);
   return failures != 0;
