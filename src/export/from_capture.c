@@ -326,7 +326,7 @@ oom:
 
 static const char *message_text(ospy_from_capture *a, const ospy_event_message *m)
 {
-  const char *text = astr(a, m + 1, m->text_len, ' ');
+  const char *text = astr(a, m + 1, m->text_len, '\0');
   if (!text || m->hook == UINT32_MAX)
     return text;
   const char *name = call_name(a, m->hook);

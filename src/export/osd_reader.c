@@ -78,6 +78,23 @@ static const char *get_text(reader_ctx *c, xmlNodePtr n)
   return s;
 }
 
+/* Text without surrounding blanks: some oSpy files were indented. */
+static const char *get_trimmed_text(reader_ctx *c, xmlNodePtr n)
+{
+  const char *t = get_text(c, n);
+  if (!t)
+    return NULL;
+  t += strspn(t, " \t\r\n");
+  char *s = ospy_arena_strdup(&c->arena, t);
+  if (!s) {
+    no_memory(c, n);
+    return NULL;
+  }
+  for (size_t l = strlen(s); l && strchr(" \t\r\n", s[l - 1]); l--)
+    s[l - 1] = '\0';
+  return s;
+}
+
 /* Decimal or 0x-hex, the whole string, no sign. */
 static int parse_u64(reader_ctx *c, xmlNodePtr n, const char *what, const char *s,
                      uint64_t *out)
@@ -259,13 +276,7 @@ static int convert_backtrace(reader_ctx *c, xmlNodePtr bn, ospy_xevent *ev)
     if (!is_elem(k, "entry"))
       continue;
     fr[i].module = get_attr(c, k, "moduleName");
-    const char *text = get_text(c, k);
-    /* the original indented entries in some files: trim blanks */
-    while (text && (*text == ' ' || *text == '\n' || *text == '\t' || *text == '\r'))
-      text++;
-    char *t = text ? ospy_arena_strdup(&c->arena, text) : NULL;
-    for (size_t l = t ? strlen(t) : 0; l && strchr(" \n\t\r", t[l - 1]); l--)
-      t[l - 1] = '\0';
+    const char *t = get_trimmed_text(c, k);
     if (!t || parse_u64(c, k, "backtrace address", t, &fr[i++].addr) < 0)
       return -1;
   }
@@ -293,7 +304,7 @@ static int convert_last_error(reader_ctx *c, xmlNodePtr n, ospy_xevent *ev)
 static int convert_child(reader_ctx *c, xmlNodePtr k, ospy_xevent *ev)
 {
   if (is_elem(k, "name"))
-    return (ev->name = get_text(c, k)) ? 0 : -1;
+    return (ev->name = get_trimmed_text(c, k)) ? 0 : -1;
   if (is_elem(k, "message"))
     return (ev->message = get_text(c, k)) ? 0 : -1;
   if (is_elem(k, "backtrace"))
@@ -392,8 +403,10 @@ static int stream_events(reader_ctx *c, xmlTextReaderPtr r, ospy_osd_event_fn fn
       continue;
     }
     xmlNodePtr en = xmlTextReaderExpand(r);
-    if (!en)
+    if (!en) {
+      rc = -1; /* the error handler has said why, or the input has */
       break;
+    }
     ospy_xevent ev;
     if (convert_event(c, en, &ev) < 0)
       return -1;

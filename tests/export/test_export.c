@@ -343,6 +343,7 @@ static void test_bad_input(const char *out)
   expect_error(out, "flipped.osd", bad, n, "corrupt bzip2 data");
   free(bad);
   free(osd);
+  expect_plain_error(out, "cutxml.osd", EV_HEAD "<name>x</na", 1, "XML error at line 1");
   expect_plain_error(out, "xml.osd", EV_HEAD "<name>x</event></events>", 1,
                      "XML error at line 1");
   expect_plain_error(out, "notype.osd", EV_HEAD "<returnValue><value value=\"1\"/>"
@@ -367,7 +368,7 @@ static void test_foreign_file(const char *out)
     "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\n<events>\n"
     "  <event id=\"130\" type=\"FunctionCall\" timestamp=\"128837553525259808\"\n"
     "         processName=\"msnmsgr.exe\" processId=\"2684\" threadId=\"544\">\n"
-    "    <name>WSOCK32.dll::recv</name>\n"
+    "    <name>\n      WSOCK32.dll::recv\n    </name>\n"
     "    <backtrace>\n      <entry moduleName=\"msnmsgr.exe\">\n        0x4a3b2c\n"
     "      </entry>\n    </backtrace>\n"
     "    <cpuContext direction=\"in\"><register name=\"eax\" value=\"0\"/></cpuContext>\n"
