@@ -7,6 +7,8 @@
 
 static const ospy_command commands[] = {
   { "version", "print the ospy version", cmd_version },
+  { "capture", "run or attach to a program and record its calls", cmd_capture },
+  { "show", "print the events of a capture file", cmd_show },
 };
 
 static void print_usage(FILE *out)
