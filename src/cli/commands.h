@@ -11,5 +11,6 @@ typedef struct ospy_command {
 int cmd_version(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
    helpers shared by the section parsers. */
 #include <errno.h>
 #include <libxml/parser.h>
+#include <libxml/xmlversion.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,7 +104,11 @@ int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at, 
 
 /* ---- XML ---- */
 
+#if LIBXML_VERSION >= 21200
 static void xml_error(void *data, const xmlError *e)
+#else
+static void xml_error(void *data, xmlError *e) /* const since libxml2 2.12 */
+#endif
 {
   cfg *g = data;
   char msg[300];
