@@ -307,6 +307,26 @@ static void put_pointee(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int6
   put_mem_value(m, &inner, addr, size, count, depth);
 }
 
+/* The pointee node at `at` is UNREADABLE, or an empty buffer/string that
+   was cut by unreadable memory. */
+static int pointee_unreadable(const ospy_mw *w, size_t at)
+{
+  const uint8_t *p = w->p + at;
+  size_t n = w->len - at;
+  if (n >= 1 && p[0] == OSPY_VB_UNREADABLE)
+    return 1;
+  /* BYTES: tag flags uleb(total) uleb5(stored); STR: tag flags unit uleb5(stored) */
+  if (n < 8 || (p[0] != OSPY_VB_BYTES && p[0] != OSPY_VB_STR) || !(p[1] & OSPY_VB_CUT))
+    return 0;
+  size_t i = 2;
+  if (p[0] == OSPY_VB_BYTES)
+    while (i < n && (p[i] & 0x80))
+      i++;
+  i++;
+  static const uint8_t zero5[5] = { 0x80, 0x80, 0x80, 0x80, 0x00 };
+  return i + 5 == n && !memcmp(p + i, zero5, 5);
+}
+
 static void put_pointer(mctx *m, const ospy_spec_typeref *r, uint64_t ptr, int64_t size,
                         int64_t count, unsigned depth)
 {
@@ -314,9 +334,16 @@ static void put_pointer(mctx *m, const ospy_spec_typeref *r, uint64_t ptr, int64
     ospy_mw_u8(m->w, OSPY_VB_NULL);
     return;
   }
+  size_t start = m->w->len;
   ospy_mw_u8(m->w, OSPY_VB_PTR);
   ospy_mw_uleb(m->w, ptr);
+  size_t pointee = m->w->len;
   put_pointee(m, r, ptr, size, count, depth + 1);
+  if (!m->w->full && pointee_unreadable(m->w, pointee)) {
+    /* nothing at all could be read there: say so about the pointer itself */
+    m->w->len = start;
+    put_unreadable(m->w, ptr);
+  }
 }
 
 static int is_aggregate(int kind)
