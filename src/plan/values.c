@@ -1,0 +1,356 @@
+/* Decoding values blobs into a walk of ospy_value nodes. */
+#include "plan/values.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "plan/values_format.h"
+
+typedef struct vdec {
+  const uint8_t *p;
+  size_t len, pos;
+  const char *bad;
+  const ospy_spec_table *t;
+  const ospy_spec_fn *fn;
+  const ospy_value_visitor *v;
+  void *data;
+  int stop;
+} vdec;
+
+static int rd_u8(vdec *d, uint8_t *out)
+{
+  if (d->bad || d->pos >= d->len) {
+    d->bad = d->bad ? d->bad : "truncated value";
+    *out = 0;
+    return -1;
+  }
+  *out = d->p[d->pos++];
+  return 0;
+}
+
+static uint64_t rd_uleb(vdec *d)
+{
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 70; shift += 7) {
+    uint8_t b;
+    if (rd_u8(d, &b) < 0)
+      return 0;
+    if (shift < 64)
+      v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80))
+      return v;
+  }
+  d->bad = "overlong number";
+  return 0;
+}
+
+static int64_t rd_sleb(vdec *d)
+{
+  uint64_t z = rd_uleb(d);
+  return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+
+static const uint8_t *rd_bytes(vdec *d, uint64_t n)
+{
+  if (d->bad || d->len - d->pos < n) {
+    d->bad = d->bad ? d->bad : "truncated bytes";
+    return NULL;
+  }
+  const uint8_t *b = d->p + d->pos;
+  d->pos += (size_t)n;
+  return b;
+}
+
+/* ---- names ---- */
+
+static const ospy_spec_type *spec_type(const vdec *d, const ospy_spec_typeref *r)
+{
+  return r ? ospy_spec_table_type(d->t, r->type) : NULL;
+}
+
+static void set_type(vdec *d, ospy_value *v, const ospy_spec_typeref *r)
+{
+  const ospy_spec_type *ty = spec_type(d, r);
+  v->hex = r ? r->hex : 0;
+  v->type_kind = ty ? ty->kind : 0;
+  v->type_name = ty ? ty->name : "?";
+  if (!ty)
+    return;
+  if (ty->kind == OSPY_KIND_ENUM || ty->kind == OSPY_KIND_FLAGS || ty->kind == OSPY_KIND_STRUCT) {
+    v->sub_type = ty->name;
+    v->type_name = ty->kind == OSPY_KIND_ENUM ? "Enum" : ty->kind == OSPY_KIND_FLAGS ? "Flags"
+                                                                                     : "Struct";
+  } else if (ty->kind == OSPY_KIND_FORMAT) {
+    v->type_name = ty->width == 1 ? "AsciiString" : "UnicodeString";
+  }
+}
+
+static void enum_text(const ospy_spec_type *ty, uint64_t u, char *buf, size_t cap)
+{
+  buf[0] = 0;
+  if (ty->kind == OSPY_KIND_ENUM) {
+    for (uint32_t i = 0; i < ty->nmembers; i++)
+      if (ty->members[i].value == u) {
+        snprintf(buf, cap, "%s", ty->members[i].name);
+        return;
+      }
+    return;
+  }
+  /* Flags: the members whose bits are all set, then what no member covers. */
+  size_t n = 0;
+  uint64_t rest = u;
+  for (uint32_t i = 0; i < ty->nmembers && u == 0; i++)
+    if (ty->members[i].value == 0) {
+      snprintf(buf, cap, "%s", ty->members[i].name);
+      return;
+    }
+  for (uint32_t i = 0; i < ty->nmembers; i++) {
+    uint64_t m = ty->members[i].value;
+    if (m == 0 || (u & m) != m || !(rest & m) || n >= cap)
+      continue;
+    n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "|" : "", ty->members[i].name);
+    rest &= ~m;
+  }
+  if ((rest || n == 0) && n < cap)
+    snprintf(buf + n, cap - n, "%s0x%llx", n ? "|" : "", (unsigned long long)rest);
+}
+
+static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, char *buf,
+                     size_t cap)
+{
+  const ospy_spec_type *ty = spec_type(d, r);
+  if (!ty)
+    return;
+  switch (ty->kind) {
+  case OSPY_KIND_ENUM:
+  case OSPY_KIND_FLAGS:
+    enum_text(ty, v->u, buf, cap);
+    break;
+  case OSPY_KIND_BOOL:
+    snprintf(buf, cap, "%s", v->u ? "true" : "false");
+    break;
+  case OSPY_KIND_ERRNO: {
+    int64_t e = (int64_t)v->u;
+    const char *nm = strerrorname_np((int)(e < 0 ? -e : e));
+    if (nm)
+      snprintf(buf, cap, "%s%s", e < 0 ? "-" : "", nm);
+    break;
+  }
+  case OSPY_KIND_IPV4: /* stored as read: network order in memory */
+    snprintf(buf, cap, "%u.%u.%u.%u", (unsigned)(v->u & 0xff), (unsigned)(v->u >> 8 & 0xff),
+             (unsigned)(v->u >> 16 & 0xff), (unsigned)(v->u >> 24 & 0xff));
+    break;
+  default:
+    return;
+  }
+  v->text = buf[0] ? buf : NULL;
+}
+
+/* ---- nodes ---- */
+
+static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *base);
+
+static int visit(vdec *d, const ospy_value *v)
+{
+  if (!d->stop && d->v->enter && d->v->enter(v, d->data))
+    d->stop = 1;
+  return d->stop;
+}
+
+static void leave(vdec *d, const ospy_value *v)
+{
+  if (!d->stop && d->v->leave)
+    d->v->leave(v, d->data);
+}
+
+static void child(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
+                  const char *name, int index)
+{
+  ospy_value c = { .name = name, .index = index, .direction = parent->direction,
+                   .depth = parent->depth + 1 };
+  if (parent->depth + 1 > OSPY_VB_MAX_DEPTH + 2) {
+    d->bad = "values nested too deeply";
+    return;
+  }
+  node(d, r, &c);
+}
+
+static void node_struct(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
+{
+  const ospy_spec_type *ty = spec_type(d, r);
+  v->kind = OSPY_VALUE_STRUCT;
+  v->count = rd_uleb(d);
+  if (!ty || ty->kind != OSPY_KIND_STRUCT || v->count > ty->nfields) {
+    d->bad = d->bad ? d->bad : "structure does not match its spec";
+    return;
+  }
+  if (visit(d, v))
+    return;
+  for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++) {
+    uint64_t fi = rd_uleb(d);
+    if (fi >= ty->nfields) {
+      d->bad = d->bad ? d->bad : "bad field index";
+      return;
+    }
+    child(d, &ty->fields[fi].t, v, ty->fields[fi].name, (int)fi);
+  }
+  leave(d, v);
+}
+
+static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
+{
+  v->kind = OSPY_VALUE_ARRAY;
+  v->total = rd_uleb(d);
+  v->count = rd_uleb(d);
+  if (v->count > v->total || v->count > d->len) {
+    d->bad = d->bad ? d->bad : "bad array count";
+    return;
+  }
+  ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .hex = r ? r->hex : 0,
+                           .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+  if (visit(d, v))
+    return;
+  for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)
+    child(d, &er, v, NULL, (int)i);
+  leave(d, v);
+}
+
+static void node_bytes(vdec *d, ospy_value *v, int is_string)
+{
+  uint8_t flags;
+  rd_u8(d, &flags);
+  v->flags = flags;
+  if (is_string) {
+    uint8_t unit;
+    rd_u8(d, &unit);
+    v->unit = unit;
+    if (unit != 1 && unit != 2 && unit != 4)
+      d->bad = d->bad ? d->bad : "bad string unit";
+  } else {
+    v->total = rd_uleb(d);
+  }
+  uint64_t n = rd_uleb(d);
+  v->bytes = rd_bytes(d, n);
+  v->nbytes = (size_t)n;
+  v->kind = is_string ? OSPY_VALUE_STRING : OSPY_VALUE_BYTES;
+  if (!is_string && n > v->total)
+    d->bad = d->bad ? d->bad : "more bytes than the total";
+  if (!d->bad)
+    visit(d, v);
+}
+
+static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
+{
+  uint8_t tag;
+  char text[256];
+  if (rd_u8(d, &tag) < 0)
+    return;
+  set_type(d, v, r);
+  switch (tag) {
+  case OSPY_VB_INT_U:
+  case OSPY_VB_INT_S:
+    v->kind = OSPY_VALUE_INT;
+    v->is_signed = tag == OSPY_VB_INT_S;
+    v->u = v->is_signed ? (uint64_t)rd_sleb(d) : rd_uleb(d);
+    text[0] = 0;
+    int_text(d, v, r, text, sizeof text);
+    break;
+  case OSPY_VB_F64: {
+    const uint8_t *b = rd_bytes(d, 8);
+    v->kind = OSPY_VALUE_FLOAT;
+    if (b)
+      memcpy(&v->d, b, 8);
+    break;
+  }
+  case OSPY_VB_NULL:
+    v->kind = OSPY_VALUE_NULL;
+    break;
+  case OSPY_VB_UNREADABLE:
+    v->kind = OSPY_VALUE_UNREADABLE;
+    v->address = rd_uleb(d);
+    break;
+  case OSPY_VB_SKIP:
+    v->kind = OSPY_VALUE_SKIPPED;
+    break;
+  case OSPY_VB_PTR: {
+    v->kind = OSPY_VALUE_POINTER;
+    v->address = rd_uleb(d);
+    if (d->bad || visit(d, v))
+      return;
+    ospy_spec_typeref inner = r ? *r : (ospy_spec_typeref){ .type = OSPY_SPEC_NONE };
+    inner.ptr = 0;
+    child(d, &inner, v, NULL, 0);
+    leave(d, v);
+    return;
+  }
+  case OSPY_VB_BYTES:
+  case OSPY_VB_STR:
+    node_bytes(d, v, tag == OSPY_VB_STR);
+    return;
+  case OSPY_VB_STRUCT:
+    node_struct(d, r, v);
+    return;
+  case OSPY_VB_ARRAY:
+    node_array(d, r, v);
+    return;
+  case OSPY_VB_DYN: {
+    uint64_t ti = rd_uleb(d);
+    ospy_spec_typeref dr = { .type = ti && ti < d->t->ntypes ? (uint32_t)ti : OSPY_BT_UINT32,
+                             .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+    node(d, &dr, v);
+    return;
+  }
+  default:
+    d->bad = "unknown value tag";
+    return;
+  }
+  if (!d->bad)
+    visit(d, v);
+}
+
+int ospy_values_phase(const uint8_t *blob, size_t len)
+{
+  if (!blob || len < OSPY_VB_HEADER_SIZE || blob[0] != OSPY_VB_MAGIC || blob[1] != OSPY_VB_VERSION)
+    return -1;
+  return blob[2] == OSPY_VB_PHASE_ENTER || blob[2] == OSPY_VB_PHASE_LEAVE ? blob[2] : -1;
+}
+
+int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
+                       const ospy_value_visitor *v, void *data, char *err, size_t errcap)
+{
+  if (ospy_values_phase(blob, len) < 0 || !fn || !fn->table) {
+    snprintf(err, errcap, "not a values blob");
+    return -1;
+  }
+  vdec d = { blob, len, OSPY_VB_HEADER_SIZE, NULL, fn->table, fn, v, data, 0 };
+  while (d.pos < d.len && !d.bad && !d.stop) {
+    uint8_t ix;
+    rd_u8(&d, &ix);
+    ospy_value val = { 0 };
+    if (ix == OSPY_VB_END_TRUNCATED) {
+      val.kind = OSPY_VALUE_TRUNCATED;
+      visit(&d, &val);
+      break;
+    }
+    const ospy_spec_typeref *r;
+    if (ix == OSPY_VB_RETVAL) {
+      val.index = OSPY_VALUE_RETVAL;
+      val.name = "retval";
+      r = &fn->ret;
+    } else if (ix < fn->nargs) {
+      val.index = ix;
+      val.name = fn->args[ix].name;
+      val.direction = fn->args[ix].dir;
+      r = &fn->args[ix].t;
+    } else {
+      d.bad = "argument index beyond the spec";
+      break;
+    }
+    node(&d, r, &val);
+  }
+  if (d.bad) {
+    snprintf(err, errcap, "values blob: %s at byte %zu", d.bad, d.pos);
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * Reader side of values blobs (plan/values_format.h): walk the values of one
+ * call phase as a tree, with names and types from the function's spec, and
+ * format them as strace-like text for `ospy show`.
+ *
+ * Decoding validates everything (a blob from a misbehaving target cannot make
+ * the reader read out of bounds); a blob that does not match its spec
+ * is reported with the offending offset.
+ */
+#ifndef OSPY_PLAN_VALUES_H
+#define OSPY_PLAN_VALUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan/spec.h"
+
+enum ospy_value_kind {
+  OSPY_VALUE_INT = 1,    /* u (sign-extended when is_signed); text for enum/flags/bool/errno */
+  OSPY_VALUE_FLOAT,      /* d */
+  OSPY_VALUE_NULL,       /* a NULL pointer */
+  OSPY_VALUE_UNREADABLE, /* address: memory that could not be read */
+  OSPY_VALUE_POINTER,    /* address; one child: the pointee */
+  OSPY_VALUE_BYTES,      /* bytes/nbytes of total; flags */
+  OSPY_VALUE_STRING,     /* bytes/nbytes in code units of `unit` bytes; flags */
+  OSPY_VALUE_STRUCT,     /* children: the fields */
+  OSPY_VALUE_ARRAY,      /* total elements, count recorded; children */
+  OSPY_VALUE_SKIPPED,    /* not recorded (size unreadable, depth limit, va_list) */
+  OSPY_VALUE_TRUNCATED,  /* the blob ran out of room here: later values are missing */
+};
+
+#define OSPY_VALUE_RETVAL (-1)
+
+typedef struct ospy_value {
+  const char *name;       /* argument or field name; NULL for elements and pointees */
+  int index;              /* argument index (OSPY_VALUE_RETVAL), field or element index */
+  int direction;          /* the argument's direction */
+  unsigned depth;         /* 0 for arguments */
+  int kind;               /* enum ospy_value_kind */
+  const char *type_name;  /* oSpy name: UInt32, Int8, Enum, Flags, Struct, Pointer, ByteArray... */
+  const char *sub_type;   /* enumeration/structure name, or NULL */
+  int type_kind;          /* enum ospy_type_kind of the spec type, 0 if unknown */
+  uint64_t u;
+  int is_signed, hex;
+  const char *text;       /* enum member(s), true/false, errno name, dotted address; or NULL */
+  double d;
+  const uint8_t *bytes;
+  size_t nbytes;
+  uint64_t total;         /* BYTES: size asked for; ARRAY: element count */
+  unsigned flags;         /* OSPY_VB_CAPPED / OSPY_VB_CUT */
+  unsigned unit;          /* STRING code unit: 1, 2 or 4 */
+  uint64_t address;       /* POINTER / UNREADABLE */
+  uint64_t count;         /* STRUCT fields / ARRAY elements recorded */
+} ospy_value;
+
+typedef struct ospy_value_visitor {
+  /* Called for every value, before its children. Non-zero stops the walk. */
+  int (*enter)(const ospy_value *v, void *data);
+  /* Called after the children of POINTER, STRUCT and ARRAY values (optional). */
+  void (*leave)(const ospy_value *v, void *data);
+} ospy_value_visitor;
+
+int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
+                       const ospy_value_visitor *v, void *data, char *err, size_t errcap);
+
+/* The phase of a blob (OSPY_VB_PHASE_ENTER/LEAVE) or -1 when not a blob. */
+int ospy_values_phase(const uint8_t *blob, size_t len);
+
+/* strace-like text. `what`: the arguments of the blob ("fd=3, count=4096"),
+   or its return value only. Returns the length the full text has (like
+   snprintf); out is always NUL-terminated when cap > 0. */
+#define OSPY_VALUES_ARGS 1
+#define OSPY_VALUES_RETVAL 2
+size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
+                               char *out, size_t cap);
+/* A whole call: "(fd=3, buf="abc", count=4096) = 3". In-values come from the
+   enter blob, out-values from the leave blob; an in/out argument shows
+   "in => out". Either blob may be NULL. */
+size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
+                               const uint8_t *leave, size_t llen, char *out, size_t cap);
+
+#endif

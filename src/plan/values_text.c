@@ -1,0 +1,334 @@
+/* strace-like text of decoded values: fd=3, buf="GET / HTTP/1.1\r\n"..., count=4096 */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan/values.h"
+#include "plan/values_format.h"
+
+typedef struct tbuf {
+  char *out;
+  size_t cap, len;
+} tbuf;
+
+static void put(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(tbuf *b, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  size_t room = b->len < b->cap ? b->cap - b->len : 0;
+  int n = vsnprintf(room ? b->out + b->len : NULL, room, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    b->len += (size_t)n;
+}
+
+/* ---- escaping ---- */
+
+static void put_cp(tbuf *b, uint32_t cp)
+{
+  if (cp == '"' || cp == '\\')
+    put(b, "\\%c", (char)cp);
+  else if (cp == '\n')
+    put(b, "\\n");
+  else if (cp == '\r')
+    put(b, "\\r");
+  else if (cp == '\t')
+    put(b, "\\t");
+  else if (cp < 0x20 || cp == 0x7f)
+    put(b, "\\x%02x", cp);
+  else if (cp < 0x80)
+    put(b, "%c", (char)cp);
+  else if (cp < 0x800)
+    put(b, "%c%c", 0xc0 | cp >> 6, 0x80 | (cp & 0x3f));
+  else if (cp < 0x10000)
+    put(b, "%c%c%c", 0xe0 | cp >> 12, 0x80 | (cp >> 6 & 0x3f), 0x80 | (cp & 0x3f));
+  else
+    put(b, "%c%c%c%c", 0xf0 | cp >> 18, 0x80 | (cp >> 12 & 0x3f), 0x80 | (cp >> 6 & 0x3f),
+        0x80 | (cp & 0x3f));
+}
+
+/* Length of a valid UTF-8 sequence at s (and its code point), or 0. */
+static size_t utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
+{
+  if (s[0] < 0x80) {
+    *cp = s[0];
+    return 1;
+  }
+  size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+  if (len == 0 || len > n || (s[0] >= 0xf8))
+    return 0;
+  uint32_t c = s[0] & (0x7f >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    c = c << 6 | (s[i] & 0x3f);
+  }
+  static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+  if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+    return 0;
+  *cp = c;
+  return len;
+}
+
+/* Bytes as a C string: valid UTF-8 kept (when utf8), everything else \xNN. */
+static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
+{
+  put(b, "\"");
+  for (size_t i = 0; i < n;) {
+    uint32_t cp;
+    size_t k = utf8 ? utf8_seq(s + i, n - i, &cp) : (s[i] < 0x80 ? (cp = s[i], 1) : 0);
+    if (k == 0) {
+      put(b, "\\x%02x", s[i]);
+      i++;
+      continue;
+    }
+    put_cp(b, cp);
+    i += k;
+  }
+  put(b, "\"");
+}
+
+static uint32_t unit_at(const uint8_t *s, unsigned unit)
+{
+  return unit == 2 ? (uint32_t)(s[0] | s[1] << 8)
+                   : (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+}
+
+static void put_quoted_wide(tbuf *b, const uint8_t *s, size_t n, unsigned unit)
+{
+  size_t cnt = n / unit;
+  put(b, "\"");
+  for (size_t i = 0; i < cnt; i++) {
+    uint32_t c = unit_at(s + i * unit, unit);
+    if (unit == 2 && c >= 0xd800 && c <= 0xdbff && i + 1 < cnt) {
+      uint32_t lo = unit_at(s + (i + 1) * unit, unit);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        put_cp(b, 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00));
+        i++;
+        continue;
+      }
+    }
+    if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+      put(b, unit == 2 ? "\\u%04x" : "\\U%08x", c);
+    else
+      put_cp(b, c);
+  }
+  put(b, "\"");
+}
+
+/* ---- values ---- */
+
+static void put_sockaddr(tbuf *b, const uint8_t *s, size_t n)
+{
+  unsigned fam = n >= 2 ? (unsigned)(s[0] | s[1] << 8) : 0xffff;
+  char addr[64];
+  if (fam == 2 && n >= 8) {
+    put(b, "{AF_INET, %u.%u.%u.%u:%u}", s[4], s[5], s[6], s[7], (unsigned)(s[2] << 8 | s[3]));
+  } else if (fam == 10 && n >= 24 && inet_ntop(AF_INET6, s + 8, addr, sizeof addr)) {
+    put(b, "{AF_INET6, [%s]:%u}", addr, (unsigned)(s[2] << 8 | s[3]));
+  } else if (fam == 1) {
+    const uint8_t *p = s + 2;
+    size_t len = n - 2, end = 0;
+    int abstract = len > 0 && p[0] == 0;
+    if (abstract) {
+      p++;
+      len--;
+    }
+    while (end < len && p[end])
+      end++;
+    put(b, "{AF_UNIX, %s", abstract ? "@" : "");
+    put_quoted8(b, p, end, 1);
+    put(b, "}");
+  } else {
+    put(b, "{family=%u, ", fam);
+    put_quoted8(b, s + (n >= 2 ? 2 : 0), n >= 2 ? n - 2 : 0, 0);
+    put(b, "}");
+  }
+}
+
+static void put_buffer(tbuf *b, const ospy_value *v)
+{
+  if (v->kind == OSPY_VALUE_STRING && v->unit != 1)
+    put_quoted_wide(b, v->bytes, v->nbytes, v->unit);
+  else if (v->type_kind == OSPY_KIND_SOCKADDR)
+    put_sockaddr(b, v->bytes, v->nbytes);
+  else if (v->hex) {
+    put(b, "<");
+    for (size_t i = 0; i < v->nbytes; i++)
+      put(b, i ? " %02x" : "%02x", v->bytes[i]);
+    put(b, ">");
+  } else
+    put_quoted8(b, v->bytes, v->nbytes, 1);
+  if (v->flags & OSPY_VB_CUT)
+    put(b, "<unreadable after %zu bytes>", v->nbytes);
+  else if (v->flags & OSPY_VB_CAPPED)
+    put(b, "...");
+  if (v->kind == OSPY_VALUE_BYTES && v->flags && v->total != v->nbytes)
+    put(b, "(%zu of %llu bytes)", v->nbytes, (unsigned long long)v->total);
+}
+
+static void put_leaf(tbuf *b, const ospy_value *v)
+{
+  switch (v->kind) {
+  case OSPY_VALUE_INT:
+    if (v->text)
+      put(b, "%s", v->text);
+    else if (v->hex || v->type_kind == OSPY_KIND_POINTER)
+      put(b, "0x%llx", (unsigned long long)v->u);
+    else if (v->is_signed)
+      put(b, "%lld", (long long)v->u);
+    else
+      put(b, "%llu", (unsigned long long)v->u);
+    break;
+  case OSPY_VALUE_FLOAT: put(b, "%g", v->d); break;
+  case OSPY_VALUE_NULL: put(b, "NULL"); break;
+  case OSPY_VALUE_UNREADABLE:
+    put(b, "<unreadable at 0x%llx>", (unsigned long long)v->address);
+    break;
+  case OSPY_VALUE_BYTES:
+  case OSPY_VALUE_STRING: put_buffer(b, v); break;
+  case OSPY_VALUE_SKIPPED: put(b, "?"); break;
+  case OSPY_VALUE_TRUNCATED: put(b, "..."); break;
+  }
+}
+
+/* Types whose pointee prints as [value] (strace's notation for int *). */
+static int scalar_kind(int k)
+{
+  return k == OSPY_KIND_INT || k == OSPY_KIND_BOOL || k == OSPY_KIND_POINTER ||
+         k == OSPY_KIND_FLOAT || k == OSPY_KIND_ENUM || k == OSPY_KIND_FLAGS ||
+         k == OSPY_KIND_IPV4 || k == OSPY_KIND_ERRNO || k == OSPY_KIND_FD || k == 0;
+}
+
+typedef struct fmt {
+  tbuf *b;
+  int want;         /* argument index, OSPY_VALUE_RETVAL, or ALL_ARGS */
+  int show_names;
+  int active;       /* the current depth-0 entry is wanted */
+  unsigned count[OSPY_VB_MAX_DEPTH + 4];
+  int parent_kind[OSPY_VB_MAX_DEPTH + 4];
+  unsigned entries;
+} fmt;
+
+#define ALL_ARGS (-100)
+
+static int on_enter(const ospy_value *v, void *data)
+{
+  fmt *f = data;
+  unsigned d = v->depth < OSPY_VB_MAX_DEPTH + 3 ? v->depth : OSPY_VB_MAX_DEPTH + 3;
+  if (d == 0) {
+    f->active = v->kind == OSPY_VALUE_TRUNCATED
+                    ? f->want == ALL_ARGS
+                    : f->want == ALL_ARGS ? v->index != OSPY_VALUE_RETVAL : v->index == f->want;
+    if (!f->active)
+      return 0;
+    if (f->entries++)
+      put(f->b, ", ");
+    if (f->show_names && v->name && v->index != OSPY_VALUE_RETVAL)
+      put(f->b, "%s=", v->name);
+  } else if (f->active) {
+    int pk = f->parent_kind[d - 1];
+    if (pk != OSPY_VALUE_POINTER && f->count[d]++)
+      put(f->b, ", ");
+    if (pk == OSPY_VALUE_STRUCT && v->name)
+      put(f->b, "%s=", v->name);
+  }
+  if (!f->active)
+    return 0;
+  if (d + 1 < OSPY_VB_MAX_DEPTH + 4) {
+    f->count[d + 1] = 0;
+    f->parent_kind[d] = v->kind;
+  }
+  if (v->kind == OSPY_VALUE_POINTER)
+    put(f->b, "%s", scalar_kind(v->type_kind) ? "[" : "");
+  else if (v->kind == OSPY_VALUE_STRUCT)
+    put(f->b, "{");
+  else if (v->kind == OSPY_VALUE_ARRAY)
+    put(f->b, "[");
+  else
+    put_leaf(f->b, v);
+  return 0;
+}
+
+static void on_leave(const ospy_value *v, void *data)
+{
+  fmt *f = data;
+  if (!f->active)
+    return;
+  if (v->kind == OSPY_VALUE_POINTER)
+    put(f->b, "%s", scalar_kind(v->type_kind) ? "]" : "");
+  else if (v->kind == OSPY_VALUE_STRUCT)
+    put(f->b, "}");
+  else if (v->kind == OSPY_VALUE_ARRAY)
+    put(f->b, "%s]", v->count < v->total ? (v->count ? ", ..." : "...") : "");
+}
+
+static const ospy_value_visitor text_visitor = { on_enter, on_leave };
+
+/* Append the wanted entries of one blob; returns how many were printed. */
+static unsigned format_into(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int want,
+                            int names, tbuf *b)
+{
+  fmt f = { .b = b, .want = want, .show_names = names };
+  char err[128];
+  size_t before = b->len;
+  if (ospy_values_decode(fn, blob, len, &text_visitor, &f, err, sizeof err) < 0) {
+    b->len = before;
+    put(b, "<%s>", err);
+    return 1;
+  }
+  return f.entries;
+}
+
+static size_t finish(tbuf *b)
+{
+  if (b->cap)
+    b->out[b->len < b->cap ? b->len : b->cap - 1] = 0;
+  return b->len;
+}
+
+size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
+                               char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = 0;
+  format_into(fn, blob, len, what == OSPY_VALUES_RETVAL ? OSPY_VALUE_RETVAL : ALL_ARGS, 1, &b);
+  return finish(&b);
+}
+
+size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
+                               const uint8_t *leave, size_t llen, char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = 0;
+  put(&b, "(");
+  unsigned shown = 0;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    tbuf tmp_in = { NULL, 0, 0 }, tmp_out = { NULL, 0, 0 };
+    int in = enter && (fn->args[i].dir & OSPY_DIR_IN) &&
+             format_into(fn, enter, elen, (int)i, 0, &tmp_in) > 0;
+    int outv = leave && (fn->args[i].dir & OSPY_DIR_OUT) &&
+               format_into(fn, leave, llen, (int)i, 0, &tmp_out) > 0;
+    if (!in && !outv)
+      continue;
+    put(&b, "%s%s=", shown++ ? ", " : "", fn->args[i].name);
+    if (in)
+      format_into(fn, enter, elen, (int)i, 0, &b);
+    if (in && outv)
+      put(&b, " => ");
+    if (outv)
+      format_into(fn, leave, llen, (int)i, 0, &b);
+  }
+  put(&b, ")");
+  tbuf probe = { NULL, 0, 0 };
+  if (leave && format_into(fn, leave, llen, OSPY_VALUE_RETVAL, 0, &probe) > 0) {
+    put(&b, " = ");
+    format_into(fn, leave, llen, OSPY_VALUE_RETVAL, 0, &b);
+  }
+  return finish(&b);
+}

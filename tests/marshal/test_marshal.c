@@ -1,0 +1,398 @@
+/* Marshaling of every type from known argument values, checked through the
+   reader's decoding and text formatting. Runs on x86-64 and i386. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "marshal_test.h"
+#include "plan/values.h"
+#include "plan/values_format.h"
+
+#define IN OSPY_DIR_IN
+#define OUT OSPY_DIR_OUT
+#define INOUT OSPY_DIR_INOUT
+#define P(x) ((uint64_t)(uintptr_t)(x))
+
+static char text[1 << 16];
+
+static void test_integers(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "ints", "Int64");
+  const char *types[] = { "Int8", "UInt8", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64" };
+  const char *names[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+  for (int i = 0; i < 8; i++)
+    tt_arg(t, fn, names[i], IN, types[i]);
+  tt_prepare(t);
+  for (int regs_only = 0; regs_only < 2; regs_only++) {
+    tt_call k;
+    tt_call_init(&k);
+    /* sign-extended garbage in the upper bits must not leak into narrow types */
+    tt_int(&k, (uint64_t)-1, 1);
+    tt_int(&k, 0xffffff00000000ffull, 1);
+    tt_int(&k, (uint64_t)-300, 2);
+    tt_int(&k, 65535, 2);
+    tt_int(&k, (uint64_t)-70000, 4);
+    tt_int(&k, 4000000000u, 4);
+    tt_int(&k, (uint64_t)INT64_MIN, 8);
+    tt_int(&k, UINT64_MAX, 8);
+    tt_done(&k, regs_only);
+    tt_run(t, fn, &k, (uint64_t)-5, NULL, NULL, 65536, text, sizeof text);
+    CHECK_STR(text, "(a=-1, b=255, c=-300, d=65535, e=-70000, f=4000000000, "
+                    "g=-9223372036854775808, h=18446744073709551615) = -5");
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+static void test_hex_bool_pointer_errno(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "misc", "Errno");
+  tt_arg(t, fn, "h", IN, "UInt32")->t.hex = 1;
+  tt_arg(t, fn, "b1", IN, "MSBool");
+  tt_arg(t, fn, "b2", IN, "CPPBool");
+  tt_arg(t, fn, "p", IN, "Pointer");
+  tt_arg(t, fn, "fd", IN, "FileDescriptor");
+  tt_arg(t, fn, "sz", IN, "SSize");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 0xdeadbeef, 4);
+  tt_int(&k, 7, 4);
+  tt_int(&k, 0x100, 1); /* a C++ bool only has its low byte */
+  tt_int(&k, 0x1000, sizeof(void *));
+  tt_int(&k, 3, 4);
+  tt_int(&k, (uint64_t)-1, sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, (uint64_t)-2, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(h=0xdeadbeef, b1=true, b2=false, p=0x1000, fd=3, sz=-1) = -ENOENT");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+static void test_enums_flags(void)
+{
+  ospy_spec_table *t = tt_table();
+  static const char *const sn[] = { "SOCK_STREAM", "SOCK_DGRAM" };
+  static const uint64_t sv[] = { 1, 2 };
+  static const char *const fnm[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND" };
+  static const uint64_t fv[] = { 0, 1, 2, 0x40, 0x400 };
+  tt_enum(t, "SockType", 0, sn, sv, 2);
+  tt_enum(t, "OpenFlags", 1, fnm, fv, 5);
+  uint32_t fn = tt_fn(t, "e", NULL);
+  tt_arg(t, fn, "t1", IN, "SockType");
+  tt_arg(t, fn, "t2", IN, "SockType");
+  tt_arg(t, fn, "f1", IN, "OpenFlags");
+  tt_arg(t, fn, "f2", IN, "OpenFlags");
+  tt_arg(t, fn, "f3", IN, "OpenFlagsPtr");
+  tt_prepare(t);
+  tt_call k;
+  uint32_t flags_mem = 0x40 | 0x400;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, 99, 4);
+  tt_int(&k, 2 | 0x40 | 0x1000, 4);
+  tt_int(&k, 0, 4);
+  tt_int(&k, P(&flags_mem), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(t1=SOCK_DGRAM, t2=99, f1=O_RDWR|O_CREAT|0x1000, f2=O_RDONLY, "
+                  "f3=[O_CREAT|O_APPEND])");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+static void test_strings(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "s", "AsciiStringPtr");
+  tt_arg(t, fn, "utf8", IN, "AsciiStringPtr");
+  tt_arg(t, fn, "bad", IN, "AsciiStringPtr");
+  tt_arg(t, fn, "esc", IN, "AsciiString");
+  tt_arg(t, fn, "u16", IN, "UnicodeStringPtr");
+  tt_arg(t, fn, "u32", IN, "WideStringPtr");
+  tt_arg(t, fn, "empty", IN, "AsciiStringPtr");
+  tt_prepare(t);
+  static const char utf8[] = "h\xc3\xa9llo \xe2\x82\xac";
+  static const char bad[] = "\xff\xfe" "ab\xc3";
+  static const char esc[] = "a\"b\\c\n\t\x01";
+  static const uint16_t u16[] = { 'h', 'i', 0x20ac, 0xd83d, 0xde00, 0xdc00, 0 };
+  static const wchar_t u32[] = L"w\u2713";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(utf8), sizeof(void *));
+  tt_int(&k, P(bad), sizeof(void *));
+  tt_int(&k, P(esc), sizeof(void *));
+  tt_int(&k, P(u16), sizeof(void *));
+  tt_int(&k, P(u32), sizeof(void *));
+  tt_int(&k, P(""), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, P(utf8), NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(utf8=\"h\xc3\xa9llo \xe2\x82\xac\", bad=\"\\xff\\xfeab\\xc3\", "
+                  "esc=\"a\\\"b\\\\c\\n\\t\\x01\", u16=\"hi\xe2\x82\xac\xf0\x9f\x98\x80\\udc00\", "
+                  "u32=\"w\xe2\x9c\x93\", empty=\"\") = \"h\xc3\xa9llo \xe2\x82\xac\"");
+  /* the value cap cuts a long string */
+  tt_call_init(&k);
+  for (int i = 0; i < 6; i++)
+    tt_int(&k, P("0123456789"), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 4, text, sizeof text);
+  CHECK_STR(text, "(utf8=\"0123\"..., bad=\"0123\"..., esc=\"0123\"..., u16=\"\xe3\x84\xb0\xe3\x8c\xb2\"..., "
+                  "u32=\"\\U33323130\"..., empty=\"0123\"...) = NULL");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* Memory for the unreadable cases: page 0 readable, page 1 PROT_NONE. */
+static uint8_t *guard_pages(void)
+{
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(p != MAP_FAILED);
+  memset(p, 'x', (size_t)pg);
+  CHECK(mprotect(p + pg, (size_t)pg, PROT_NONE) == 0);
+  return p;
+}
+
+static void test_bad_pointers(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "bad", NULL);
+  tt_arg(t, fn, "null", IN, "AsciiStringPtr");
+  tt_arg(t, fn, "garbage", IN, "UInt32Ptr");
+  tt_arg(t, fn, "run", IN, "AsciiStringPtr");
+  tt_arg(t, fn, "buf", IN, "ByteArrayPtr");
+  tt_arg(t, fn, "n", IN, "Int32");
+  tt_arg(t, fn, "gone", IN, "ByteArrayPtr");
+  tt_prepare(t);
+  ospy_spec_fn *f = &t->fns[fn];
+  f->args[3].size_in.src = "arg.n";
+  f->args[5].size_in.src = "16";
+  ospy_marshal_release(t);
+  tt_prepare(t);
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = guard_pages();
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 0, sizeof(void *));
+  tt_int(&k, 0x10, sizeof(void *));
+  tt_int(&k, P(p + pg - 5), sizeof(void *)); /* "xxxxx" then the guard page, no NUL */
+  tt_int(&k, P(p + pg - 3), sizeof(void *)); /* 3 readable bytes of 100 */
+  tt_int(&k, 100, 4);
+  tt_int(&k, P(p + pg), sizeof(void *)); /* entirely unreadable */
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  char want[512];
+  snprintf(want, sizeof want,
+           "(null=NULL, garbage=<unreadable at 0x10>, run=\"xxxxx\"<unreadable after 5 bytes>, "
+           "buf=\"xxx\"<unreadable after 3 bytes>(3 of 100 bytes), n=100, "
+           "gone=<unreadable at %p>)", (void *)(p + pg));
+  CHECK_STR(text, want);
+  munmap(p, 2 * (size_t)pg);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* struct in_addr-like nested struct inside a struct, and an array of structs. */
+struct inner {
+  uint16_t port; /* big endian in memory */
+  uint16_t pad;
+  uint8_t addr[4];
+};
+struct outer {
+  int32_t id;
+  struct inner in;
+  const char *name;
+  uint32_t len;
+  const uint8_t *data;
+};
+struct pair {
+  int32_t k;
+  int8_t v;
+};
+
+static void test_structs_arrays(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t in = tt_struct(t, "Inner", 2);
+  tt_field(t, in, 0, "port", offsetof(struct inner, port), "UInt16")->t.big_endian = 1;
+  tt_field(t, in, 1, "addr", offsetof(struct inner, addr), "Ipv4InAddr");
+  uint32_t out = tt_struct(t, "Outer", 5);
+  tt_field(t, out, 0, "id", offsetof(struct outer, id), "Int32");
+  tt_field(t, out, 1, "in", offsetof(struct outer, in), "Inner");
+  tt_field(t, out, 2, "name", offsetof(struct outer, name), "AsciiStringPtr");
+  tt_field(t, out, 3, "len", offsetof(struct outer, len), "UInt32");
+  tt_field(t, out, 4, "data", offsetof(struct outer, data), "ByteArrayPtr")->size_field = 3;
+  t->types[out].size = sizeof(struct outer);
+  uint32_t pr = tt_struct(t, "Pair", 2);
+  tt_field(t, pr, 0, "k", offsetof(struct pair, k), "Int32");
+  tt_field(t, pr, 1, "v", offsetof(struct pair, v), "Int8");
+  t->types[pr].size = sizeof(struct pair);
+  uint32_t fn = tt_fn(t, "st", NULL);
+  tt_arg(t, fn, "o", IN, "OuterPtr");
+  tt_arg(t, fn, "pairs", IN, "ArrayPtr")->t.elem_type = pr;
+  tt_arg(t, fn, "n", IN, "UInt32");
+  tt_arg(t, fn, "nums", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT16;
+  t->fns[fn].args[1].count_in.src = "arg.n";
+  t->fns[fn].args[3].count_in.src = "3";
+  tt_prepare(t);
+  struct outer o = { -7, { 0x5000 /* 80 big-endian */, 0, { 127, 0, 0, 1 } }, "nm", 3,
+                     (const uint8_t *)"abcdef" };
+  o.in.port = (uint16_t)((80 >> 8) | (80 << 8));
+  struct pair ps[3] = { { 1, -1 }, { 2, -2 }, { 3, -3 } };
+  int16_t nums[3] = { -1, 0, 1 };
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(&o), sizeof(void *));
+  tt_int(&k, P(ps), sizeof(void *));
+  tt_int(&k, 3, 4);
+  tt_int(&k, P(nums), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(o={id=-7, in={port=80, addr=127.0.0.1}, name=\"nm\", len=3, data=\"abc\"}, "
+                  "pairs=[{k=1, v=-1}, {k=2, v=-2}, {k=3, v=-3}], n=3, nums=[-1, 0, 1])");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+static void fill_hello(void *buf) { memcpy(buf, "hello world", 11); }
+
+static void test_out_buffer_sized_by_retval(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "read", "SSize");
+  tt_arg(t, fn, "fd", IN, "FileDescriptor");
+  tt_arg(t, fn, "buf", OUT, "ByteArrayPtr")->size_in.src = "retval";
+  tt_arg(t, fn, "count", IN, "Size");
+  tt_prepare(t);
+  char buf[64] = "";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 3, 4);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, sizeof buf, sizeof(size_t));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 5, fill_hello, buf, 65536, text, sizeof text);
+  CHECK_STR(text, "(fd=3, buf=\"hello\", count=64) = 5");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* The callee returns -1.5 in xmm0 (x86-64) or st0 (i386). */
+static void return_double(void *p)
+{
+  tt_call *k = p;
+  double r = -1.5;
+#if defined(__x86_64__)
+  memcpy(&k->ctx.xmm[0][0], &r, 8);
+#else
+  k->ctx.st0 = r;
+  k->ctx.st0_valid = 1;
+#endif
+}
+
+static void test_floats(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "fl", "Double");
+  tt_arg(t, fn, "a", IN, "Int32");
+  tt_arg(t, fn, "x", IN, "Double");
+  tt_arg(t, fn, "b", IN, "Int32");
+  tt_arg(t, fn, "y", IN, "Float");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 1, 4);
+  tt_double(&k, 2.5);
+  tt_int(&k, (uint64_t)-3, 4);
+  tt_float(&k, 0.25f);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=1, x=2.5, b=-3, y=0.25) = -1.5");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* The blob never exceeds its cap; what does not fit is marked. */
+static void test_blob_cap(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "big", NULL);
+  tt_arg(t, fn, "a", IN, "Int32");
+  tt_arg(t, fn, "buf", IN, "ByteArrayPtr")->size_in.src = "1000";
+  tt_arg(t, fn, "b", IN, "Int32");
+  tt_prepare(t);
+  static uint8_t data[1000];
+  memset(data, 'z', sizeof data);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 1, 4);
+  tt_int(&k, P(data), sizeof(void *));
+  tt_int(&k, 2, 4);
+  tt_done(&k, 0);
+  uint8_t blob[64];
+  memset(blob, 0xee, sizeof blob);
+  size_t n = ospy_marshal_enter(&t->fns[fn], &k.c, blob, 40, 65536);
+  CHECK(n <= 40);
+  CHECK(blob[40] == 0xee);
+  CHECK(blob[3] & OSPY_VB_F_TRUNCATED);
+  ospy_values_format_text(&t->fns[fn], blob, n, OSPY_VALUES_ARGS, text, sizeof text);
+  /* how many bytes fit depends on the pointer's encoded size */
+  CHECK(!strncmp(text, "a=1, buf=\"zzzzzzzz", 17));
+  CHECK(strstr(text, "\"...(") && strstr(text, " of 1000 bytes), ..."));
+  n = ospy_marshal_enter(&t->fns[fn], &k.c, blob, 8, 65536);
+  ospy_values_format_text(&t->fns[fn], blob, n, OSPY_VALUES_ARGS, text, sizeof text);
+  CHECK_STR(text, "a=1, ...");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* Corrupt blobs are reported, never read out of bounds. */
+static void test_decode_garbage(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "g", "Int32");
+  tt_arg(t, fn, "a", IN, "ByteArrayPtr")->size_in.src = "4";
+  tt_prepare(t);
+  uint8_t blob[32] = { 'V', 1, 1, 0, 0, OSPY_VB_PTR, 0x10, OSPY_VB_BYTES, 0, 4, 200 };
+  char err[128];
+  ospy_value_visitor v = { 0 };
+  CHECK(ospy_values_decode(&t->fns[fn], blob, 11, &v, NULL, err, sizeof err) < 0);
+  uint8_t b2[] = { 'V', 1, 1, 0, 9, OSPY_VB_INT_U, 1 };
+  CHECK(ospy_values_decode(&t->fns[fn], b2, sizeof b2, &v, NULL, err, sizeof err) < 0);
+  CHECK_STR(err, "values blob: argument index beyond the spec at byte 5");
+  srand(1);
+  for (int i = 0; i < 20000; i++) { /* random blobs: must not crash (ASan build) */
+    uint8_t r[24] = { 'V', 1, 1, 0 };
+    for (size_t j = 4; j < sizeof r; j++)
+      r[j] = (uint8_t)(rand() % 16);
+    ospy_values_format_text(&t->fns[fn], r, 4 + (size_t)(rand() % 20), OSPY_VALUES_ARGS, text,
+                            sizeof text);
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+void test_seed(void);
+
+int main(void)
+{
+  test_seed();
+  test_integers();
+  test_hex_bool_pointer_errno();
+  test_enums_flags();
+  test_strings();
+  test_bad_pointers();
+  test_structs_arrays();
+  test_out_buffer_sized_by_retval();
+  test_floats();
+  test_blob_cap();
+  test_decode_garbage();
+  if (test_failures)
+    fprintf(stderr, "%d check(s) failed\n", test_failures);
+  return test_failures ? 1 : 0;
+}
