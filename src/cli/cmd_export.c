@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "export/export.h"
 #include "export/from_capture.h"
+#include "export/values_bridge.h"
 #include "plan/plan.h"
 
 static void export_usage(FILE *out)
@@ -29,6 +30,7 @@ typedef struct export_job {
   ospy_capfile_reader *r;
   ospy_plan *plan;
   ospy_from_capture *conv;
+  ospy_values_bridge *values;
   ospy_export_writer *w;
   unsigned long long nevents;
   int damaged;
@@ -57,6 +59,14 @@ static int export_open(export_job *j, char *err, size_t errcap)
     snprintf(err, errcap, "out of memory");
     return -1;
   }
+  size_t speclen = 0;
+  if (j->plan && ospy_plan_spec_blob(j->plan, &speclen) && speclen) {
+    if ((j->values = ospy_values_bridge_new(j->plan, perr, sizeof perr)))
+      ospy_from_capture_set_decoder(j->conv, ospy_values_bridge_decode, j->values);
+    else
+      fprintf(stderr, "ospy export: %s: cannot decode argument values (%s); they are "
+              "exported as undecoded bytes\n", j->in, perr);
+  }
   j->w = ospy_export_open(j->out, (ospy_export_format)j->fmt, err, errcap);
   return j->w ? 0 : -1;
 }
@@ -79,6 +89,11 @@ static int export_records(export_job *j, char *err, size_t errcap)
       break; /* the writer's error comes at close */
     j->nevents += c == 0;
   }
+  const char *why;
+  uint64_t bad = ospy_from_capture_decode_failures(j->conv, &why);
+  if (bad)
+    fprintf(stderr, "ospy export: warning: the values of %llu call(s) did not match their "
+            "spec and are exported undecoded (first: %s)\n", (unsigned long long)bad, why);
   if (ospy_capfile_truncated(j->r, err, errcap))
     fprintf(stderr, "ospy export: warning: %s\n", err);
   return 0;
@@ -99,6 +114,7 @@ static int run_export(export_job *j)
   else
     fprintf(stderr, "ospy export: %llu events to %s\n", j->nevents, j->out);
   ospy_from_capture_free(j->conv);
+  ospy_values_bridge_free(j->values);
   ospy_plan_free(j->plan);
   if (j->r)
     ospy_capfile_close_reader(j->r);

@@ -28,6 +28,8 @@ struct ospy_from_capture {
   ospy_xvalues_decode_fn decode;
   void *decode_data;
   uint64_t next_id;
+  uint64_t decode_failures;
+  char decode_error[320];
   ospy_arena arena; /* one event's data */
   xc_process *procs;
   size_t nprocs, capprocs;
@@ -95,6 +97,12 @@ void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn 
 {
   a->decode = fn;
   a->decode_data = data;
+}
+
+uint64_t ospy_from_capture_decode_failures(const ospy_from_capture *a, const char **first)
+{
+  *first = a->decode_error;
+  return a->decode_failures;
 }
 
 void ospy_from_capture_free(ospy_from_capture *a)
@@ -246,13 +254,17 @@ static int spec_values(ospy_from_capture *a, const ospy_event_call *c, int leave
     return undecoded(a, blob, len, out, n);
   ospy_xbuilder b;
   ospy_xb_init(&b, &a->arena);
-  if (a->decode(a->decode_data, a->plan, c->hook, leave, blob, len, &b, err, errcap) < 0)
-    return -1;
-  if (ospy_xb_finish(&b, out, n, ret) < 0) {
-    snprintf(err, errcap, "values of call #%" PRIu64 ": out of memory or unbalanced tree",
-             c->seq);
-    return -1;
+  char why[256];
+  if (a->decode(a->decode_data, a->plan, c->hook, leave, blob, len, &b, why, sizeof why) < 0 ||
+      ospy_xb_finish(&b, out, n, ret) < 0) {
+    /* a blob that does not match its spec: keep its bytes, say so once */
+    if (!a->decode_failures++)
+      snprintf(a->decode_error, sizeof a->decode_error, "call #%" PRIu64 ": %s", c->seq,
+               b.failed ? "out of memory or unbalanced value tree" : why);
+    *ret = NULL;
+    return undecoded(a, blob, len, out, n);
   }
+  (void)err, (void)errcap;
   return 0;
 }
 

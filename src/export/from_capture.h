@@ -3,9 +3,10 @@
  * Keeps what later records need: process names (from ProcessStart) and the
  * loaded modules per process (for backtrace module names). Argument values
  * of calls with a spec are decoded by a pluggable decoder that walks the
- * values blob into an ospy_xbuilder (the bridge to src/plan/values.h is the
- * lead's integration step); without one, the blob is exported as one
- * ByteArray argument of subType "ospy.values" so nothing is lost. Calls
+ * values blob into an ospy_xbuilder; without one, the blob is exported as one
+ * ByteArray argument of subType "ospy.values" so nothing is lost (also for
+ * a blob the decoder rejects). src/export/values_bridge.h is the decoder
+ * for src/plan/values.h. Calls
  * recorded without a spec (raw words) are exported as arg1..argN, as oSpy
  * did for functions without a spec. */
 #ifndef OSPY_EXPORT_FROM_CAPTURE_H
@@ -37,6 +38,9 @@ void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn 
  * exported (ring padding); -1: err says why (out of memory, decoder). */
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap);
+/* Calls whose values the decoder rejected (exported undecoded instead), and
+ * the first reason. */
+uint64_t ospy_from_capture_decode_failures(const ospy_from_capture *a, const char **first);
 void ospy_from_capture_free(ospy_from_capture *a);
 
 #endif

@@ -1,0 +1,211 @@
+/* Values-decoder visitor -> value-tree builder. Kinds map onto oSpy's value
+ * shapes: integers and enums carry their text, pointers their address and
+ * pointee, byte arrays their bytes (truncated when capped or cut), strings
+ * their text converted to UTF-8, values that were not recorded become an
+ * argument without a value (as oSpy wrote them). */
+#include "export/values_bridge.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/spec.h"
+#include "plan/values.h"
+#include "plan/values_format.h"
+
+struct ospy_values_bridge {
+  ospy_spec_table *specs;
+};
+
+typedef struct visit {
+  ospy_xbuilder *b;
+  char scratch[4096]; /* a string converted to UTF-8 (longer ones are cut) */
+} visit;
+
+ospy_values_bridge *ospy_values_bridge_new(const ospy_plan *plan, char *err, size_t errcap)
+{
+  size_t len = 0;
+  const void *blob = plan ? ospy_plan_spec_blob(plan, &len) : NULL;
+  if (!blob || !len) {
+    snprintf(err, errcap, "the capture's plan holds no function specs");
+    return NULL;
+  }
+  ospy_values_bridge *vb = calloc(1, sizeof *vb);
+  if (!vb) {
+    snprintf(err, errcap, "out of memory");
+    return NULL;
+  }
+  if (ospy_spec_table_decode(blob, len, &vb->specs, err, errcap) < 0) {
+    free(vb);
+    return NULL;
+  }
+  return vb;
+}
+
+void ospy_values_bridge_free(ospy_values_bridge *vb)
+{
+  if (!vb)
+    return;
+  ospy_spec_table_free(vb->specs);
+  free(vb);
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+  if (cp >= 0xD800 && cp <= 0xDFFF)
+    cp = 0xFFFD; /* a lone surrogate */
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | cp >> 6);
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | cp >> 12);
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  if (cp > 0x10FFFF)
+    return put_utf8(out, 0xFFFD);
+  out[0] = (char)(0xF0 | cp >> 18);
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* UTF-8 bytes pass through (the writers replace invalid ones); UTF-16LE
+ * (surrogate pairs joined) and UTF-32LE are converted. NULs end the text. */
+static const char *string_text(visit *vs, const ospy_value *v)
+{
+  size_t o = 0, cap = sizeof vs->scratch - 5;
+  const uint8_t *p = v->bytes;
+  size_t units = v->unit ? v->nbytes / v->unit : 0;
+  for (size_t i = 0; i < units && o < cap; i++) {
+    uint32_t cp;
+    if (v->unit == 1) {
+      cp = p[i];
+      if (!cp)
+        break;
+      vs->scratch[o++] = (char)cp;
+      continue;
+    }
+    if (v->unit == 2) {
+      cp = (uint32_t)p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
+      if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < units) {
+        uint32_t lo = (uint32_t)p[2 * i + 2] | (uint32_t)p[2 * i + 3] << 8;
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          i++;
+        }
+      }
+    } else {
+      memcpy(&cp, p + 4 * i, 4); /* little-endian host and target */
+    }
+    if (!cp)
+      break;
+    o += put_utf8(vs->scratch + o, cp);
+  }
+  vs->scratch[o] = '\0';
+  return vs->scratch;
+}
+
+static const char *scalar_text(visit *vs, const ospy_value *v)
+{
+  char *t = vs->scratch;
+  size_t cap = sizeof vs->scratch;
+  switch (v->kind) {
+  case OSPY_VALUE_INT:
+    if (v->text)
+      return v->text;
+    if (v->hex)
+      snprintf(t, cap, "0x%" PRIx64, v->u);
+    else if (v->is_signed)
+      snprintf(t, cap, "%" PRId64, (int64_t)v->u);
+    else
+      snprintf(t, cap, "%" PRIu64, v->u);
+    return t;
+  case OSPY_VALUE_FLOAT:
+    snprintf(t, cap, "%.17g", v->d);
+    return t;
+  case OSPY_VALUE_NULL:
+    return "NULL"; /* as oSpy's Pointer marshaller wrote it */
+  case OSPY_VALUE_POINTER:
+  case OSPY_VALUE_UNREADABLE:
+    snprintf(t, cap, "0x%" PRIx64, v->address);
+    return t;
+  case OSPY_VALUE_STRING:
+    return string_text(vs, v);
+  default:
+    return NULL;
+  }
+}
+
+static int has_children(const ospy_value *v)
+{
+  return v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_STRUCT ||
+         v->kind == OSPY_VALUE_ARRAY;
+}
+
+static int on_enter(const ospy_value *v, void *data)
+{
+  visit *vs = data;
+  if (v->kind == OSPY_VALUE_TRUNCATED)
+    return 0; /* the blob ran out of room: later values are simply absent */
+  if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
+    ospy_xb_begin_return(vs->b);
+  const char *type = v->kind == OSPY_VALUE_SKIPPED ? "" : v->type_name;
+  const char *sub = v->sub_type;
+  if (v->kind == OSPY_VALUE_BYTES)
+    type = "ByteArray";
+  if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL) {
+    type = "Pointer"; /* type_name names the pointee's type; oSpy wrote Pointer */
+    sub = NULL;
+  }
+  ospy_xb_open(vs->b, v->name, type ? type : "", sub, scalar_text(vs, v));
+  if (v->kind == OSPY_VALUE_BYTES) {
+    uint64_t total = v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT) ? v->total : 0;
+    ospy_xb_bytes(vs->b, v->bytes, v->nbytes, total);
+  }
+  if (v->kind == OSPY_VALUE_UNREADABLE)
+    ospy_xb_unreadable(vs->b, v->address);
+  if (!has_children(v))
+    ospy_xb_close(vs->b);
+  return 0;
+}
+
+static void on_leave(const ospy_value *v, void *data)
+{
+  visit *vs = data;
+  if (has_children(v))
+    ospy_xb_close(vs->b);
+}
+
+int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, int leave,
+                              const uint8_t *blob, size_t len, ospy_xbuilder *b,
+                              char *err, size_t errcap)
+{
+  ospy_values_bridge *vb = data;
+  (void)leave; /* the blob says its phase; the decoder reads it */
+  const ospy_plan_hook *h = hook < ospy_plan_hook_count(plan) ? ospy_plan_hook_at(plan, hook) : NULL;
+  const ospy_spec_fn *fn = h ? ospy_spec_table_fn(vb->specs, h->spec_index) : NULL;
+  if (!fn) {
+    snprintf(err, errcap, "hook %" PRIu32 " has no function spec in the plan", hook);
+    return -1;
+  }
+  static const ospy_value_visitor visitor = { on_enter, on_leave };
+  visit *vs = malloc(sizeof *vs);
+  if (!vs) {
+    snprintf(err, errcap, "out of memory");
+    return -1;
+  }
+  vs->b = b;
+  int rc = ospy_values_decode(fn, blob, len, &visitor, vs, err, errcap);
+  free(vs);
+  return rc;
+}
