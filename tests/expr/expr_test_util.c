@@ -57,16 +57,20 @@ void test_env_sync(test_env *env)
   env->frame.read_data = (uintptr_t)env->mem;
 }
 
-test_result test_eval_compiled(test_env *env, const ospy_expr *e)
+ospy_expr_fn test_jit(const ospy_expr *e, ospy_expr_codepool *pool)
+{
+  ospy_expr_error err;
+  if (ospy_expr_get_arch(e) != OSPY_EXPR_ARCH_NATIVE)
+    return NULL;
+  ospy_expr_fn fn = ospy_expr_jit(e, pool, &err);
+  return fn && ospy_expr_codepool_seal(pool) ? fn : NULL;
+}
+
+test_result test_run(test_env *env, const ospy_expr *e, ospy_expr_fn fn)
 {
   test_result r = { 0 };
   r.value = ospy_expr_eval_interp(e, &env->frame, &r.faulted);
-  if (ospy_expr_get_arch(e) != OSPY_EXPR_ARCH_NATIVE)
-    return r;
-  ospy_expr_codepool *pool = ospy_expr_codepool_new();
-  ospy_expr_error err;
-  ospy_expr_fn fn = pool ? ospy_expr_jit(e, pool, &err) : NULL;
-  if (fn && ospy_expr_codepool_seal(pool)) {
+  if (fn) {
     uint32_t faulted = 7;
     r.jit_value = fn(&env->frame, &faulted);
     r.jit_faulted = faulted != 0;
@@ -76,6 +80,13 @@ test_result test_eval_compiled(test_env *env, const ospy_expr *e)
       abort();
     }
   }
+  return r;
+}
+
+test_result test_eval_compiled(test_env *env, const ospy_expr *e)
+{
+  ospy_expr_codepool *pool = ospy_expr_codepool_new();
+  test_result r = test_run(env, e, pool ? test_jit(e, pool) : NULL);
   ospy_expr_codepool_free(pool);
   return r;
 }

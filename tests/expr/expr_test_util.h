@@ -41,7 +41,11 @@ typedef struct test_result {
 
 /* Compiles (abort with a message on error) and evaluates both ways. */
 test_result test_eval(test_env *env, const char *src);
-/* Evaluates a compiled expression both ways (pool is sealed per call). */
+/* JIT into pool and seal it; NULL when the arch is not native or on failure. */
+ospy_expr_fn test_jit(const ospy_expr *e, ospy_expr_codepool *pool);
+/* Evaluates through the interpreter and, if fn is not NULL, fn. */
+test_result test_run(test_env *env, const ospy_expr *e, ospy_expr_fn fn);
+/* Evaluates a compiled expression both ways (its own pool). */
 test_result test_eval_compiled(test_env *env, const ospy_expr *e);
 
 #endif
