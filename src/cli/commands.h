@@ -9,5 +9,6 @@ typedef struct ospy_command {
 } ospy_command;
 
 int cmd_version(int argc, char **argv);
+int cmd_expr(int argc, char **argv);
 
 #endif

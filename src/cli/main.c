@@ -7,6 +7,7 @@
 
 static const ospy_command commands[] = {
   { "version", "print the ospy version", cmd_version },
+  { "expr", "compile, disassemble and evaluate an expression", cmd_expr },
 };
 
 static void print_usage(FILE *out)

@@ -81,6 +81,10 @@ ospy_expr_arch ospy_expr_get_arch(const ospy_expr *expr);
 /* True when the folded expression is a constant (then *value holds it). */
 bool ospy_expr_is_constant(const ospy_expr *expr, uint64_t *value);
 
+/* The type of the result: width 8..64 and signedness (e.g. a size given as
+ * `arg.len` is u32 when len is declared u32; comparisons are i32). */
+void ospy_expr_result_type(const ospy_expr *expr, unsigned *width, bool *is_signed);
+
 /* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
 void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);
 

@@ -531,3 +531,9 @@ bool ospy_expr_is_constant(const ospy_expr *expr, uint64_t *value)
   *value = n->value;
   return true;
 }
+
+void ospy_expr_result_type(const ospy_expr *expr, unsigned *width, bool *is_signed)
+{
+  *width = expr->nodes[expr->root].type.width;
+  *is_signed = expr->nodes[expr->root].type.is_signed;
+}
