@@ -168,7 +168,7 @@ static uint32_t *find_reg32(expr_cli *c, const char *name)
 static uint64_t *find_slot(expr_cli *c, const char *name)
 {
   for (size_t i = 0; i < c->nargs; i++) {
-    char positional[16];
+    char positional[32];
     snprintf(positional, sizeof positional, "arg%zu", i);
     if (!strcmp(name, c->args[i].name) || !strcmp(name, positional))
       return &c->argv[i];
