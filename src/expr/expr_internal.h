@@ -10,6 +10,8 @@
 /* Bounds the recursion of the interpreter and the JITs (chains such as
  * a+b+c+... grow the tree without nesting in the source). */
 #define OSPY_EXPR_MAX_TREE_DEPTH 128
+/* Keeps index * 8 a small displacement in generated code. */
+#define OSPY_EXPR_MAX_ARG_INDEX 65535
 
 /* Every value is held as 64 bits, normalized to its type: truncated to the
  * width, then zero- or sign-extended by the signedness. */

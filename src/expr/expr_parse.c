@@ -248,6 +248,9 @@ static int32_t arg_node(parser *p, const ospy_expr_arg *a, unsigned column)
 {
   if (!valid_width(a->width))
     return fail(p, column, "argument '%.*s' has no integer width", a->name, strlen(a->name));
+  if (a->index > OSPY_EXPR_MAX_ARG_INDEX)
+    return fail(p, column, "argument '%.*s' has an out-of-range slot", a->name,
+                strlen(a->name));
   return add_node(p, OSPY_EK_ARG, arg_type(a), a->index, -1, -1, -1);
 }
 

@@ -95,6 +95,84 @@ int main(void)
   strcpy(nots + 200, "1");
   expect_error(s, nots, "expression nested too deeply at column 64");
 
+  /* Scope problems are reported, not trusted. */
+  ospy_expr_arg odd[] = {
+    { .name = "f", .index = 0, .width = 0 },
+    { .name = "far", .index = 1u << 20, .width = 32 },
+  };
+  ospy_expr_scope bad = { .arch = OSPY_EXPR_ARCH_X86_64, .args = odd, .nargs = 2,
+                          .has_retval = true, .retval_width = 0 };
+  expect_error(&bad, "arg.f", "argument 'f' has no integer width at column 5");
+  expect_error(&bad, "1 + arg1", "argument 'far' has an out-of-range slot at column 5");
+  expect_error(&bad, "retval", "retval has no integer width at column 1");
+  bad.arch = (ospy_expr_arch)7;
+  expect_error(&bad, "1", "unknown target architecture");
+
+  /* Too many nodes: a balanced tree stays shallow but grows wide. */
+  static char wide[40000];
+  strcpy(wide, "arg.len");
+  for (int level = 0; level < 10; level++) {
+    static char tmp[40000];
+    snprintf(tmp, sizeof tmp, "(%s+%s)", wide, wide);
+    strcpy(wide, tmp);
+  }
+  ospy_expr *e = NULL;
+  ospy_expr_error err;
+  if (ospy_expr_compile(wide, s, &e, &err) || strcmp(err.message, "expression too long")) {
+    printf("FAIL wide expression: '%s'\n", e ? "compiled" : err.message);
+    failures++;
+  }
+  ospy_expr_free(e);
+
+  /* More branches than the code generator takes: the JIT refuses with a
+   * message and the interpreter still evaluates. */
+  static char branches[2000];
+  strcpy(branches, "arg.len");
+  for (int i = 0; i < 100; i++)
+    strcat(branches, " && arg.len");
+  if (!ospy_expr_compile(branches, s, &e, &err)) {
+    printf("FAIL branches: %s\n", err.message);
+    return 1;
+  }
+  ospy_expr_codepool *pool = ospy_expr_codepool_new();
+  if (ospy_expr_get_arch(e) == OSPY_EXPR_ARCH_NATIVE &&
+      (ospy_expr_jit(e, pool, &err) ||
+       !strstr(err.message, "expression too large for the x86-64 code generator"))) {
+    printf("FAIL branches: the JIT took it or said '%s'\n", err.message);
+    failures++;
+  }
+  env.args[T_LEN] = 3;
+  bool faulted;
+  if (ospy_expr_eval_interp(e, &env.frame, &faulted) != 1 || faulted) {
+    printf("FAIL branches: interpreter\n");
+    failures++;
+  }
+  ospy_expr_free(e);
+  /* Code for the other arch can be generated but not run here. */
+  const ospy_expr_scope *other =
+    OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_X86_64 ? &env32.scope : s;
+  if (!ospy_expr_compile("reg.eax != 0", other, &e, &err)) {
+    printf("FAIL other arch: %s\n", err.message);
+    return 1;
+  }
+  const char *want_other = OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_X86_64
+                             ? "cannot run i386 code in this process"
+                             : "cannot run x86-64 code in this process";
+  uint8_t code[512];
+  size_t len = 0;
+  if (ospy_expr_jit(e, pool, &err) || strcmp(err.message, want_other) ||
+      !ospy_expr_codegen(e, code, sizeof code, &len, &err) || len == 0) {
+    printf("FAIL other arch: '%s'\n", err.message);
+    failures++;
+  }
+  if (ospy_expr_codegen(e, code, 8, &len, &err) ||
+      !strstr(err.message, "expression too large")) {
+    printf("FAIL small buffer: '%s'\n", err.message);
+    failures++;
+  }
+  ospy_expr_free(e);
+  ospy_expr_codepool_free(pool);
+
   /* The same names that failed above are fine where they exist. */
   expect_ok(s, "reg.eax != 0 && arg.len > 16");
   expect_ok(&env32.scope, "reg.eax != 0");
