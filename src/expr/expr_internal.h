@@ -71,6 +71,10 @@ typedef struct ospy_expr_regdef {
 } ospy_expr_regdef;
 const ospy_expr_regdef *ospy_expr_find_reg(ospy_expr_arch arch, const char *name, size_t len);
 
+/* expr_parse.c: fills e->nodes; returns the root, or -1 with *err set. */
+int32_t ospy_expr_parse(const char *src, const ospy_expr_scope *scope, struct ospy_expr *e,
+                        ospy_expr_error *err);
+
 /* expr_fold.c */
 void ospy_expr_fold(struct ospy_expr *e);
 

@@ -3,9 +3,6 @@
  * checked while parsing; the usual arithmetic conversions are made explicit
  * as CAST nodes so that every evaluator only sees operands of one type.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "expr/expr_lex.h"
@@ -20,23 +17,6 @@ typedef struct parser {
   int depth;
   bool failed;
 } parser;
-
-void ospy_expr_set_error(ospy_expr_error *err, unsigned column, const char *fmt, ...)
-{
-  va_list ap;
-  err->column = column;
-  va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
-  va_end(ap);
-}
-
-void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size)
-{
-  if (err->column)
-    snprintf(buf, size, "%s at column %u", err->message, err->column);
-  else
-    snprintf(buf, size, "%s", err->message);
-}
 
 static unsigned col(const parser *p)
 {
@@ -480,63 +460,13 @@ static int32_t parse_cond(parser *p)
   return p->failed ? -1 : c;
 }
 
-bool ospy_expr_compile(const char *src, const ospy_expr_scope *scope, ospy_expr **out,
-                       ospy_expr_error *err)
+int32_t ospy_expr_parse(const char *src, const ospy_expr_scope *scope, struct ospy_expr *e,
+                        ospy_expr_error *err)
 {
-  *out = NULL;
-  memset(err, 0, sizeof *err);
-  if (scope->arch != OSPY_EXPR_ARCH_X86_64 && scope->arch != OSPY_EXPR_ARCH_I386) {
-    ospy_expr_set_error(err, 0, "unknown target architecture");
-    return false;
-  }
-  struct ospy_expr *e = calloc(1, sizeof *e);
-  if (e)
-    e->nodes = calloc(OSPY_EXPR_MAX_NODES, sizeof *e->nodes);
-  if (!e || !e->nodes) {
-    ospy_expr_free(e);
-    ospy_expr_set_error(err, 0, "out of memory");
-    return false;
-  }
-  e->scope = *scope;
-  e->scope.args = NULL;
   parser p = { .src = src, .scope = scope, .e = e, .err = err };
   next(&p);
-  e->root = parse_cond(&p);
+  int32_t root = parse_cond(&p);
   if (!p.failed && p.tok.kind != OSPY_TOK_END)
     fail_msg(&p, col(&p), "trailing input");
-  if (p.failed) {
-    ospy_expr_free(e);
-    return false;
-  }
-  ospy_expr_fold(e);
-  *out = e;
-  return true;
-}
-
-void ospy_expr_free(ospy_expr *expr)
-{
-  if (!expr)
-    return;
-  free(expr->nodes);
-  free(expr);
-}
-
-ospy_expr_arch ospy_expr_get_arch(const ospy_expr *expr)
-{
-  return expr->scope.arch;
-}
-
-bool ospy_expr_is_constant(const ospy_expr *expr, uint64_t *value)
-{
-  const ospy_expr_node *n = &expr->nodes[expr->root];
-  if (n->kind != OSPY_EK_CONST)
-    return false;
-  *value = n->value;
-  return true;
-}
-
-void ospy_expr_result_type(const ospy_expr *expr, unsigned *width, bool *is_signed)
-{
-  *width = expr->nodes[expr->root].type.width;
-  *is_signed = expr->nodes[expr->root].type.is_signed;
+  return p.failed ? -1 : root;
 }
