@@ -1,9 +1,11 @@
 /* Public entry points: compile (parse + fold), inspect, free; error text. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86/cpu_context.h"
 #include "expr/expr_internal.h"
 
 void ospy_expr_set_error(ospy_expr_error *err, unsigned column, const char *fmt, ...)
@@ -78,4 +80,34 @@ void ospy_expr_result_type(const ospy_expr *expr, unsigned *width, bool *is_sign
 {
   *width = expr->nodes[expr->root].type.width;
   *is_signed = expr->nodes[expr->root].type.is_signed;
+}
+
+static unsigned uses_of(const struct ospy_expr *e, int32_t i)
+{
+  if (i < 0)
+    return 0;
+  const ospy_expr_node *n = &e->nodes[i];
+  unsigned u = 0;
+  switch (n->kind) {
+  case OSPY_EK_RETVAL: u = OSPY_EXPR_USES_RETVAL; break;
+  case OSPY_EK_ERRNO: u = OSPY_EXPR_USES_ERRNO; break;
+  case OSPY_EK_ARG: u = OSPY_EXPR_USES_ARGS; break;
+  case OSPY_EK_MEM: u = OSPY_EXPR_USES_MEMORY; break;
+  case OSPY_EK_REG: {
+    size_t rax = e->scope.arch == OSPY_EXPR_ARCH_X86_64 ? offsetof(ospy_x64_context, rax)
+                                                        : offsetof(ospy_x86_context, eax);
+    size_t size = e->scope.arch == OSPY_EXPR_ARCH_X86_64 ? 8 : 4;
+    u = OSPY_EXPR_USES_REGS;
+    if (n->value >= rax && n->value < rax + size)
+      u |= OSPY_EXPR_USES_RETURN_REG;
+    break;
+  }
+  default: break;
+  }
+  return u | uses_of(e, n->a) | uses_of(e, n->b) | uses_of(e, n->c);
+}
+
+unsigned ospy_expr_uses(const ospy_expr *expr)
+{
+  return uses_of(expr, expr->root);
 }

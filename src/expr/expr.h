@@ -35,6 +35,9 @@ typedef struct ospy_expr_arg {
   bool is_pointer;
   uint8_t pointee_width; /* for `*arg.NAME`; 0 when the target type is unknown */
   bool pointee_signed;
+  /* oSpy's rule for a ...Ptr scalar argument: `arg.NAME` (and `argN`, `*arg.NAME`)
+   * mean the value it points to; `&arg.NAME` is then the pointer itself. */
+  bool auto_deref;
 } ospy_expr_arg;
 
 /* What names mean; supplied by the caller (config / agent). */
@@ -84,6 +87,18 @@ bool ospy_expr_is_constant(const ospy_expr *expr, uint64_t *value);
 /* The type of the result: width 8..64 and signedness (e.g. a size given as
  * `arg.len` is u32 when len is declared u32; comparisons are i32). */
 void ospy_expr_result_type(const ospy_expr *expr, unsigned *width, bool *is_signed);
+
+/* What an expression reads (after folding: a folded-away name does not count). */
+enum {
+  OSPY_EXPR_USES_RETVAL = 1 << 0,     /* `retval` */
+  OSPY_EXPR_USES_RETURN_REG = 1 << 1, /* rax/eax or one of their views */
+  OSPY_EXPR_USES_ERRNO = 1 << 2,
+  OSPY_EXPR_USES_MEMORY = 1 << 3,     /* calls read_mem */
+  OSPY_EXPR_USES_REGS = 1 << 4,       /* any register */
+  OSPY_EXPR_USES_ARGS = 1 << 5,
+};
+/* Tells, e.g., whether a condition only means something at leave time. */
+unsigned ospy_expr_uses(const ospy_expr *expr);
 
 /* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
 void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);

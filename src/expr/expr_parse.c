@@ -234,16 +234,9 @@ static int32_t arg_node(parser *p, const ospy_expr_arg *a, unsigned column)
   return add_node(p, OSPY_EK_ARG, arg_type(a), a->index, -1, -1, -1);
 }
 
-static int32_t parse_deref(parser *p)
+/* The target of pointer argument a, named at column. */
+static int32_t target_node(parser *p, const ospy_expr_arg *a, unsigned column)
 {
-  unsigned star = col(p);
-  next(p); /* * */
-  if (!is_ident(p, "arg") && !is_positional_name(p))
-    return fail_msg(p, star, "'*' applies only to a pointer argument");
-  unsigned column = col(p);
-  const ospy_expr_arg *a = parse_arg_ref(p);
-  if (!a)
-    return -1;
   size_t len = strlen(a->name);
   if (!a->is_pointer)
     return fail(p, column, "cannot dereference '%.*s': not a pointer", a->name, len);
@@ -251,10 +244,29 @@ static int32_t parse_deref(parser *p)
     return fail(p, column, "cannot dereference '%.*s': pointed-to type has no integer width",
                 a->name, len);
   int32_t ptr = arg_node(p, a, column);
-  next(p);
   p->e->has_calls = true;
   return add_node(p, OSPY_EK_MEM, (ospy_expr_type){ a->pointee_width, a->pointee_signed }, 0,
                   ptr, -1, -1);
+}
+
+/* `*arg.NAME` (the target) or `&arg.NAME` (the pointer itself). */
+static int32_t parse_pointer_op(parser *p, bool deref)
+{
+  unsigned op_column = col(p);
+  next(p); /* * or & */
+  if (!is_ident(p, "arg") && !is_positional_name(p))
+    return fail_msg(p, op_column, deref ? "'*' applies only to a pointer argument"
+                                        : "'&' applies only to a pointer argument");
+  unsigned column = col(p);
+  const ospy_expr_arg *a = parse_arg_ref(p);
+  if (!a)
+    return -1;
+  if (!deref && !a->is_pointer)
+    return fail(p, column, "'&' needs a pointer argument, '%.*s' is not one", a->name,
+                strlen(a->name));
+  int32_t n = deref ? target_node(p, a, column) : arg_node(p, a, column);
+  next(p);
+  return n;
 }
 
 static int32_t parse_mem(parser *p, ospy_expr_type t)
@@ -279,7 +291,7 @@ static int32_t parse_name(parser *p)
     const ospy_expr_arg *a = parse_arg_ref(p);
     if (!a)
       return -1;
-    int32_t n = arg_node(p, a, col(p));
+    int32_t n = a->auto_deref ? target_node(p, a, col(p)) : arg_node(p, a, col(p));
     next(p);
     return n;
   }
@@ -351,8 +363,8 @@ static int32_t parse_unary(parser *p)
     k = OSPY_EK_NOT;
   else if (is_punct(p, "!"))
     k = OSPY_EK_LNOT;
-  if (is_punct(p, "*")) {
-    n = parse_deref(p);
+  if (is_punct(p, "*") || is_punct(p, "&")) {
+    n = parse_pointer_op(p, is_punct(p, "*"));
   } else if (is_punct(p, "+")) {
     next(p);
     n = parse_unary(p);

@@ -43,7 +43,7 @@ static const char *const regs32[] = {
   "eax", "ax", "al", "ah", "ebx", "cx", "dl", "esi", "edi", "esp", "ebp", "eip", "eflags",
 };
 static const char *const argnames[] = {
-  "len", "count", "s8", "u16v", "big", "sbig", "buf", "p32", "pi16", "vp",
+  "len", "count", "s8", "u16v", "big", "sbig", "buf", "p32", "pi16", "vp", "returned",
 };
 static const char *const types[] = { "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64" };
 static const char *const binops[] = {
@@ -93,7 +93,7 @@ static void gen_leaf(expr_rng *r, const test_env *env, out *o)
   case 6: put(o, "arg%u", pick(r, T_NARGS)); break;
   case 7:
     put(o, "%s", (const char *[]){ "retval", "errno", "tid", "*arg.p32", "*arg.pi16",
-                                   "*arg.buf" }[pick(r, 6)]);
+                                   "*arg.buf", "&arg.returned", "&arg.buf" }[pick(r, 8)]);
     break;
   default:
     put(o, "%s[0x%x]", types[pick(r, N(types))], FAKE_MEM_BASE + pick(r, FAKE_MEM_SIZE + 8));
@@ -172,12 +172,12 @@ void expr_gen_context(expr_rng *r, test_env *env)
   for (unsigned i = 0; i < T_NARGS; i++)
     env->args[i] = edgy(r);
   /* pointers: usually into the fake memory, sometimes not */
-  unsigned ptrs[] = { T_BUF, T_P32, T_PI16 };
-  for (unsigned i = 0; i < 3; i++)
+  unsigned ptrs[] = { T_BUF, T_P32, T_PI16, T_RET };
+  for (unsigned i = 0; i < 4; i++)
     if (pick(r, 4))
       env->args[ptrs[i]] = FAKE_MEM_BASE + pick(r, FAKE_MEM_SIZE);
   if (env->scope.arch == OSPY_EXPR_ARCH_I386)
-    for (unsigned i = 0; i < 3; i++)
+    for (unsigned i = 0; i < 4; i++)
       env->args[ptrs[i]] &= 0xffffffffu; /* raw slots are zero-extended */
   env->frame.retval = edgy(r);
   env->frame.err = pick(r, 40);

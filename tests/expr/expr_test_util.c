@@ -5,16 +5,17 @@
 #include <string.h>
 
 static const ospy_expr_arg test_args[T_NARGS] = {
-  [T_LEN] = { "len", T_LEN, 32, false, false, 0, false },
-  [T_BUF] = { "buf", T_BUF, 64, false, true, 8, false },
-  [T_COUNT] = { "count", T_COUNT, 32, true, false, 0, false },
-  [T_P32] = { "p32", T_P32, 64, false, true, 32, false },
-  [T_S8] = { "s8", T_S8, 8, true, false, 0, false },
-  [T_U16V] = { "u16v", T_U16V, 16, false, false, 0, false },
-  [T_BIG] = { "big", T_BIG, 64, false, false, 0, false },
-  [T_SBIG] = { "sbig", T_SBIG, 64, true, false, 0, false },
-  [T_PI16] = { "pi16", T_PI16, 64, false, true, 16, true },
-  [T_VP] = { "vp", T_VP, 64, false, true, 0, false },
+  [T_LEN] = { "len", T_LEN, 32, false, false, 0, false, false },
+  [T_BUF] = { "buf", T_BUF, 64, false, true, 8, false, false },
+  [T_COUNT] = { "count", T_COUNT, 32, true, false, 0, false, false },
+  [T_P32] = { "p32", T_P32, 64, false, true, 32, false, false },
+  [T_S8] = { "s8", T_S8, 8, true, false, 0, false, false },
+  [T_U16V] = { "u16v", T_U16V, 16, false, false, 0, false, false },
+  [T_BIG] = { "big", T_BIG, 64, false, false, 0, false, false },
+  [T_SBIG] = { "sbig", T_SBIG, 64, true, false, 0, false, false },
+  [T_PI16] = { "pi16", T_PI16, 64, false, true, 16, true, false },
+  [T_VP] = { "vp", T_VP, 64, false, true, 0, false, false },
+  [T_RET] = { "returned", T_RET, 64, false, true, 32, false, true }, /* oSpy UInt32Ptr */
 };
 static ospy_expr_arg test_args32[T_NARGS];
 

@@ -47,7 +47,10 @@ int main(void)
   expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' at column 5");
   expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' at column 5");
   expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' at column 5");
-  expect_error(s, "1 + arg10", "unknown argument 'arg10' at column 5");
+  expect_error(s, "1 + arg11", "unknown argument 'arg11' at column 5");
+  expect_error(s, "&arg.len", "'&' needs a pointer argument, 'len' is not one at column 2");
+  expect_error(s, "&reg.rax", "'&' applies only to a pointer argument at column 1");
+  expect_error(s, "1 & &5", "'&' applies only to a pointer argument at column 5");
   expect_error(s, "arg01", "unknown argument 'arg01' at column 1");
   expect_error(s, "(reg.eax x)", "unexpected 'x' at column 10");
   expect_error(s, "arg.len > 16 x", "trailing input at column 14");

@@ -50,6 +50,7 @@ static void set_args(test_env *env)
   env->args[T_SBIG] = (uint64_t)INT64_MIN;
   env->args[T_PI16] = FAKE_MEM_BASE + 48;
   env->args[T_VP] = 0;
+  env->args[T_RET] = FAKE_MEM_BASE + 32; /* *returned = 0x10, as *p32 */
   memset(env->mem + 32, 0, 4);
   env->mem[32] = 0x10; /* *p32 = 0x10 */
   env->mem[48] = 0xfe;
@@ -227,6 +228,16 @@ static void memory_cases(test_env *env)
   OK("arg.len ? 7 : u8[0]", 7);
   OK("arg.vp ? u8[0] : 7", 7);
   OK("arg.len == 20 && *arg.p32 == 0x10", 1);
+  /* oSpy's ...Ptr rule: arg.NAME is the target, &arg.NAME the pointer */
+  OK("arg.returned", 0x10);
+  OK("arg10", 0x10);
+  OK("*arg.returned", 0x10);
+  OK("&arg.returned", FAKE_MEM_BASE + 32);
+  OK("&arg.buf == arg.buf", 1);
+  OK("&arg.returned != 0 && arg.returned <= arg.len", 1);
+  env->args[T_RET] = 0;
+  FAULT("arg.returned");
+  OK("&arg.returned != 0 && arg.returned <= arg.len", 0);
   env->frame.read_mem = 0; /* no reader: every read faults */
   FAULT("*arg.p32");
 }
@@ -309,8 +320,39 @@ static void i386_cases(test_env *env)
   OK("arg.buf", FAKE_MEM_BASE + 16);
 }
 
+static void expect_uses(const char *src, unsigned want)
+{
+  test_env env;
+  test_env_init(&env, OSPY_EXPR_ARCH_X86_64, true);
+  ospy_expr *e;
+  ospy_expr_error err;
+  if (!ospy_expr_compile(src, &env.scope, &e, &err)) {
+    printf("FAIL uses '%s': %s\n", src, err.message);
+    failures++;
+    return;
+  }
+  if (ospy_expr_uses(e) != want) {
+    printf("FAIL uses '%s': 0x%x, want 0x%x\n", src, ospy_expr_uses(e), want);
+    failures++;
+  }
+  ospy_expr_free(e);
+}
+
+static void uses_cases(void)
+{
+  expect_uses("1 + 2", 0);
+  expect_uses("reg.eax != 0", OSPY_EXPR_USES_REGS | OSPY_EXPR_USES_RETURN_REG);
+  expect_uses("reg.ah", OSPY_EXPR_USES_REGS | OSPY_EXPR_USES_RETURN_REG);
+  expect_uses("reg.rbx", OSPY_EXPR_USES_REGS);
+  expect_uses("retval < 0 && errno", OSPY_EXPR_USES_RETVAL | OSPY_EXPR_USES_ERRNO);
+  expect_uses("arg.returned", OSPY_EXPR_USES_ARGS | OSPY_EXPR_USES_MEMORY);
+  expect_uses("&arg.returned", OSPY_EXPR_USES_ARGS);
+  expect_uses("0 && retval", 0); /* folded away */
+}
+
 int main(void)
 {
+  uses_cases();
   test_env env;
   test_env_init(&env, OSPY_EXPR_ARCH_X86_64, true);
   common_cases(&env);
