@@ -124,7 +124,9 @@ typedef uint64_t (*ospy_expr_fn)(const ospy_expr_frame *frame, uint32_t *faulted
 bool ospy_expr_codegen(const ospy_expr *expr, void *buf, size_t capacity,
                        size_t *len, ospy_expr_error *err);
 
-/* A pool of executable pages holding JIT code; freed as a whole. */
+/* A pool of executable pages holding JIT code; freed as a whole (with its
+ * plan). Not thread-safe: fill and seal it at init time. Functions added after
+ * a seal go to fresh pages, so compile a plan's expressions, then seal once. */
 typedef struct ospy_expr_codepool ospy_expr_codepool;
 
 ospy_expr_codepool *ospy_expr_codepool_new(void);
