@@ -228,20 +228,72 @@ static const ospy_x86_alu alu_of[] = {
   [OSPY_EK_OR] = OSPY_X86_OR, [OSPY_EK_XOR] = OSPY_X86_XOR,
 };
 
-static void emit_binary(gen *g, const ospy_expr_node *n)
+static ospy_x86_cc invert(ospy_x86_cc cc)
+{
+  return (ospy_x86_cc)(cc ^ 1); /* condition codes come in complementary pairs */
+}
+
+/* Compares the operands of comparison n; returns the condition meaning true. */
+static ospy_x86_cc emit_compare(gen *g, const ospy_expr_node *n)
 {
   const ospy_expr_node *b = &g->e->nodes[n->b];
   bool imm = is_leaf(b) && is_imm_operand(b, n->kind);
   emit_operands(g, n);
-  ospy_expr_kind k = n->kind;
-  if (ospy_expr_kind_is_compare(k)) {
-    if (imm)
-      ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_CMP, OSPY_X86_RAX, (int32_t)b->value);
-    else
-      ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_CMP, OSPY_X86_RAX, OSPY_X86_RCX);
-    emit_setcc(g, compare_cc(k, n->optype.is_signed));
+  if (imm && b->value == 0) /* same flags as cmp rax, 0 */
+    ospy_x86_writer_put_test_reg_reg(W, OSPY_X86_RAX, OSPY_X86_RAX);
+  else if (imm)
+    ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_CMP, OSPY_X86_RAX, (int32_t)b->value);
+  else
+    ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_CMP, OSPY_X86_RAX, OSPY_X86_RCX);
+  return compare_cc(n->kind, n->optype.is_signed);
+}
+
+/* Sets the flags from node i's truth; returns the condition meaning true. */
+static ospy_x86_cc emit_flags(gen *g, int32_t i)
+{
+  const ospy_expr_node *n = &g->e->nodes[i];
+  if (ospy_expr_kind_is_compare(n->kind))
+    return emit_compare(g, n);
+  if (n->kind == OSPY_EK_LNOT)
+    return invert(emit_flags(g, n->a));
+  emit(g, i);
+  ospy_x86_writer_put_test_reg_reg(W, OSPY_X86_RAX, OSPY_X86_RAX);
+  return OSPY_X86_CC_NE;
+}
+
+/* Jumps to target when node i's truth is `when`, else falls through.
+ * Conditions branch on the flags of their comparisons, never materializing
+ * 0/1 in between. */
+static void emit_branch(gen *g, int32_t i, bool when, ospy_x86_label target)
+{
+  const ospy_expr_node *n = &g->e->nodes[i];
+  if (n->kind == OSPY_EK_LAND || n->kind == OSPY_EK_LOR) {
+    bool is_and = n->kind == OSPY_EK_LAND;
+    if (is_and != when) { /* a && b false, a || b true: either side decides */
+      emit_branch(g, n->a, when, target);
+      emit_branch(g, n->b, when, target);
+    } else {              /* both sides needed */
+      ospy_x86_label skip = ospy_x86_writer_new_label(W);
+      emit_branch(g, n->a, !when, skip);
+      emit_branch(g, n->b, when, target);
+      ospy_x86_writer_put_label(W, skip);
+    }
     return;
   }
+  ospy_x86_cc cc = emit_flags(g, i);
+  ospy_x86_writer_put_jcc_label(W, when ? cc : invert(cc), target);
+}
+
+static void emit_binary(gen *g, const ospy_expr_node *n)
+{
+  const ospy_expr_node *b = &g->e->nodes[n->b];
+  bool imm = is_leaf(b) && is_imm_operand(b, n->kind);
+  ospy_expr_kind k = n->kind;
+  if (ospy_expr_kind_is_compare(k)) {
+    emit_setcc(g, emit_compare(g, n));
+    return;
+  }
+  emit_operands(g, n);
   switch (k) {
   case OSPY_EK_MUL: ospy_x86_writer_put_imul_reg_reg(W, OSPY_X86_RAX, OSPY_X86_RCX); break;
   case OSPY_EK_DIV: case OSPY_EK_MOD:
@@ -262,32 +314,24 @@ static void emit_binary(gen *g, const ospy_expr_node *n)
   normalize(g, n->type);
 }
 
-static void emit_truth(gen *g)
+/* The value (0 or 1) of a && b or a || b. */
+static void emit_logical(gen *g, int32_t i)
 {
-  ospy_x86_writer_put_test_reg_reg(W, OSPY_X86_RAX, OSPY_X86_RAX);
-}
-
-/* a && b, a || b: the flags of the last test decide at the join. */
-static void emit_logical(gen *g, const ospy_expr_node *n)
-{
+  ospy_x86_label zero = ospy_x86_writer_new_label(W);
   ospy_x86_label join = ospy_x86_writer_new_label(W);
-  emit(g, n->a);
-  emit_truth(g);
-  ospy_x86_writer_put_jcc_label(W, n->kind == OSPY_EK_LAND ? OSPY_X86_CC_E : OSPY_X86_CC_NE,
-                                join);
-  emit(g, n->b);
-  emit_truth(g);
+  emit_branch(g, i, false, zero);
+  ospy_x86_writer_put_mov_reg_imm(W, OSPY_X86_EAX, 1);
+  ospy_x86_writer_put_jmp_label(W, join);
+  ospy_x86_writer_put_label(W, zero);
+  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
   ospy_x86_writer_put_label(W, join);
-  emit_setcc(g, OSPY_X86_CC_NE);
 }
 
 static void emit_cond(gen *g, const ospy_expr_node *n)
 {
   ospy_x86_label other = ospy_x86_writer_new_label(W);
   ospy_x86_label join = ospy_x86_writer_new_label(W);
-  emit(g, n->a);
-  emit_truth(g);
-  ospy_x86_writer_put_jcc_label(W, OSPY_X86_CC_E, other);
+  emit_branch(g, n->a, false, other);
   emit(g, n->b);
   ospy_x86_writer_put_jmp_label(W, join);
   ospy_x86_writer_put_label(W, other);
@@ -318,12 +362,10 @@ static void emit(gen *g, int32_t i)
     normalize(g, n->type);
     break;
   case OSPY_EK_LNOT:
-    emit(g, n->a);
-    emit_truth(g);
-    emit_setcc(g, OSPY_X86_CC_E);
+    emit_setcc(g, emit_flags(g, i));
     break;
   case OSPY_EK_LAND: case OSPY_EK_LOR:
-    emit_logical(g, n);
+    emit_logical(g, i);
     break;
   case OSPY_EK_COND:
     emit_cond(g, n);

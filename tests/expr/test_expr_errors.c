@@ -129,10 +129,12 @@ int main(void)
 
   /* More branches than the code generator takes: the JIT refuses with a
    * message and the interpreter still evaluates. */
-  static char branches[2000];
-  strcpy(branches, "arg.len");
-  for (int i = 0; i < 100; i++)
-    strcat(branches, " && arg.len");
+  static char branches[2000] = "";
+  for (int i = 0; i < 40; i++)
+    strcat(branches, "arg.len ? ");
+  strcat(branches, "1");
+  for (int i = 0; i < 40; i++)
+    strcat(branches, " : 2");
   if (!ospy_expr_compile(branches, s, &e, &err)) {
     printf("FAIL branches: %s\n", err.message);
     return 1;
