@@ -224,15 +224,15 @@ static void emit_setcc(gen *g, ospy_x86_cc cc)
   ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_EDX);
 }
 
-/* 64-bit comparison of edx:eax with ecx:ebx. */
-static void emit_compare(gen *g, ospy_expr_kind k, bool s)
+/* 64-bit comparison of edx:eax with ecx:ebx (clobbers both); returns the
+ * condition meaning true. */
+static ospy_x86_cc emit_compare_pairs(gen *g, ospy_expr_kind k, bool s)
 {
   if (k == OSPY_EK_EQ || k == OSPY_EK_NE) {
     ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EBX);
     ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_ECX);
     ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_OR, OSPY_X86_EAX, OSPY_X86_EDX);
-    emit_setcc(g, k == OSPY_EK_EQ ? OSPY_X86_CC_E : OSPY_X86_CC_NE);
-    return;
+    return k == OSPY_EK_EQ ? OSPY_X86_CC_E : OSPY_X86_CC_NE;
   }
   /* x - y through cmp/sbb leaves the flags of a 64-bit subtraction for the
    * carry (unsigned) and sign/overflow (signed) conditions: < and >=
@@ -242,9 +242,55 @@ static void emit_compare(gen *g, ospy_expr_kind k, bool s)
   ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_CMP, x.lo, y.lo);
   ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_SBB, x.hi, y.hi);
   bool less = k == OSPY_EK_LT || k == OSPY_EK_GT;
-  ospy_x86_cc cc = less ? (s ? OSPY_X86_CC_L : OSPY_X86_CC_B)
-                        : (s ? OSPY_X86_CC_GE : OSPY_X86_CC_AE);
-  emit_setcc(g, cc);
+  return less ? (s ? OSPY_X86_CC_L : OSPY_X86_CC_B) : (s ? OSPY_X86_CC_GE : OSPY_X86_CC_AE);
+}
+
+static ospy_x86_cc invert(ospy_x86_cc cc)
+{
+  return (ospy_x86_cc)(cc ^ 1); /* condition codes come in complementary pairs */
+}
+
+/* ZF = (edx:eax == 0); clobbers ecx */
+static void emit_truth(gen *g)
+{
+  ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_ECX, OSPY_X86_EAX);
+  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_OR, OSPY_X86_ECX, OSPY_X86_EDX);
+}
+
+/* Sets the flags from node i's truth; returns the condition meaning true. */
+static ospy_x86_cc emit_flags(gen *g, int32_t i)
+{
+  const ospy_expr_node *n = &g->e->nodes[i];
+  if (ospy_expr_kind_is_compare(n->kind)) {
+    emit_operands(g, n);
+    return emit_compare_pairs(g, n->kind, n->optype.is_signed);
+  }
+  if (n->kind == OSPY_EK_LNOT)
+    return invert(emit_flags(g, n->a));
+  emit(g, i);
+  emit_truth(g);
+  return OSPY_X86_CC_NE;
+}
+
+/* Jumps to target when node i's truth is `when`, else falls through. */
+static void emit_branch(gen *g, int32_t i, bool when, ospy_x86_label target)
+{
+  const ospy_expr_node *n = &g->e->nodes[i];
+  if (n->kind == OSPY_EK_LAND || n->kind == OSPY_EK_LOR) {
+    bool is_and = n->kind == OSPY_EK_LAND;
+    if (is_and != when) { /* a && b false, a || b true: either side decides */
+      emit_branch(g, n->a, when, target);
+      emit_branch(g, n->b, when, target);
+    } else {              /* both sides needed */
+      ospy_x86_label skip = ospy_x86_writer_new_label(W);
+      emit_branch(g, n->a, !when, skip);
+      emit_branch(g, n->b, when, target);
+      ospy_x86_writer_put_label(W, skip);
+    }
+    return;
+  }
+  ospy_x86_cc cc = emit_flags(g, i);
+  ospy_x86_writer_put_jcc_label(W, when ? cc : invert(cc), target);
 }
 
 /* edx:eax *= ecx:ebx (low 64 bits) */
@@ -269,7 +315,7 @@ static void emit_binary(gen *g, const ospy_expr_node *n)
   ospy_expr_kind k = n->kind;
   bool s = n->type.is_signed;
   if (ospy_expr_kind_is_compare(k)) {
-    emit_compare(g, k, n->optype.is_signed);
+    emit_setcc(g, emit_compare_pairs(g, k, n->optype.is_signed));
     return;
   }
   switch (k) {
@@ -287,33 +333,25 @@ static void emit_binary(gen *g, const ospy_expr_node *n)
   normalize(g, n->type);
 }
 
-/* ZF = (edx:eax == 0); clobbers ecx */
-static void emit_truth(gen *g)
+/* The value (0 or 1) of a && b or a || b. */
+static void emit_logical(gen *g, int32_t i)
 {
-  ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_ECX, OSPY_X86_EAX);
-  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_OR, OSPY_X86_ECX, OSPY_X86_EDX);
-}
-
-static void emit_logical(gen *g, const ospy_expr_node *n)
-{
+  ospy_x86_label zero = ospy_x86_writer_new_label(W);
   ospy_x86_label join = ospy_x86_writer_new_label(W);
-  emit(g, n->a);
-  emit_truth(g);
-  ospy_x86_writer_put_jcc_label(W, n->kind == OSPY_EK_LAND ? OSPY_X86_CC_E : OSPY_X86_CC_NE,
-                                join);
-  emit(g, n->b);
-  emit_truth(g);
+  emit_branch(g, i, false, zero);
+  ospy_x86_writer_put_mov_reg_imm(W, OSPY_X86_EAX, 1);
+  ospy_x86_writer_put_jmp_label(W, join);
+  ospy_x86_writer_put_label(W, zero);
+  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
   ospy_x86_writer_put_label(W, join);
-  emit_setcc(g, OSPY_X86_CC_NE);
+  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_EDX);
 }
 
 static void emit_cond(gen *g, const ospy_expr_node *n)
 {
   ospy_x86_label other = ospy_x86_writer_new_label(W);
   ospy_x86_label join = ospy_x86_writer_new_label(W);
-  emit(g, n->a);
-  emit_truth(g);
-  ospy_x86_writer_put_jcc_label(W, OSPY_X86_CC_E, other);
+  emit_branch(g, n->a, false, other);
   emit(g, n->b);
   ospy_x86_writer_put_jmp_label(W, join);
   ospy_x86_writer_put_label(W, other);
@@ -321,8 +359,13 @@ static void emit_cond(gen *g, const ospy_expr_node *n)
   ospy_x86_writer_put_label(W, join);
 }
 
-static void emit_unary(gen *g, const ospy_expr_node *n)
+static void emit_unary(gen *g, int32_t i)
 {
+  const ospy_expr_node *n = &g->e->nodes[i];
+  if (n->kind == OSPY_EK_LNOT) {
+    emit_setcc(g, emit_flags(g, i));
+    return;
+  }
   emit(g, n->a);
   if (n->kind == OSPY_EK_NEG) {
     ospy_x86_writer_put_unary_reg(W, OSPY_X86_NEG, OSPY_X86_EAX);
@@ -331,10 +374,6 @@ static void emit_unary(gen *g, const ospy_expr_node *n)
   } else if (n->kind == OSPY_EK_NOT) {
     ospy_x86_writer_put_unary_reg(W, OSPY_X86_NOT, OSPY_X86_EAX);
     ospy_x86_writer_put_unary_reg(W, OSPY_X86_NOT, OSPY_X86_EDX);
-  } else if (n->kind == OSPY_EK_LNOT) {
-    emit_truth(g);
-    emit_setcc(g, OSPY_X86_CC_E);
-    return;
   }
   normalize(g, n->type);
 }
@@ -352,10 +391,10 @@ static void emit(gen *g, int32_t i)
     emit_read(g, n->type);
     break;
   case OSPY_EK_CAST: case OSPY_EK_NEG: case OSPY_EK_NOT: case OSPY_EK_LNOT:
-    emit_unary(g, n);
+    emit_unary(g, i);
     break;
   case OSPY_EK_LAND: case OSPY_EK_LOR:
-    emit_logical(g, n);
+    emit_logical(g, i);
     break;
   case OSPY_EK_COND:
     emit_cond(g, n);
