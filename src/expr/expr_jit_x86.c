@@ -195,12 +195,27 @@ static void move_val_to_rhs(gen *g)
 
 /* Left operand into edx:eax, right into ecx:ebx. Both are always evaluated
  * and the first fault ends everything with 0, so the order is free. */
+/* The constant right operand of n when n's code takes it as immediates
+ * (lo and hi halves), else NULL. */
+static const ospy_expr_node *imm_operand(const gen *g, const ospy_expr_node *n)
+{
+  const ospy_expr_node *b = &g->e->nodes[n->b];
+  switch (n->kind) {
+  case OSPY_EK_ADD: case OSPY_EK_SUB: case OSPY_EK_AND: case OSPY_EK_OR: case OSPY_EK_XOR:
+  case OSPY_EK_EQ: case OSPY_EK_NE: case OSPY_EK_LT: case OSPY_EK_GE:
+    return b->kind == OSPY_EK_CONST ? b : NULL;
+  default:
+    return NULL;
+  }
+}
+
 static void emit_operands(gen *g, const ospy_expr_node *n)
 {
   const ospy_expr_node *a = &g->e->nodes[n->a], *b = &g->e->nodes[n->b];
   if (is_leaf(b)) {
     emit(g, n->a);
-    load_leaf(g, b, RHS);
+    if (!imm_operand(g, n))
+      load_leaf(g, b, RHS);
   } else if (is_leaf(a)) {
     emit(g, n->b);
     move_val_to_rhs(g);
@@ -226,11 +241,26 @@ static void emit_setcc(gen *g, ospy_x86_cc cc)
 
 /* 64-bit comparison of edx:eax with ecx:ebx (clobbers both); returns the
  * condition meaning true. */
-static ospy_x86_cc emit_compare_pairs(gen *g, ospy_expr_kind k, bool s)
+static ospy_x86_cc emit_compare_pairs(gen *g, const ospy_expr_node *n)
 {
+  ospy_expr_kind k = n->kind;
+  bool s = n->optype.is_signed;
+  const ospy_expr_node *imm = imm_operand(g, n);
+  if (imm && (k == OSPY_EK_LT || k == OSPY_EK_GE)) {
+    ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_CMP, OSPY_X86_EAX, (int32_t)imm->value);
+    ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_SBB, OSPY_X86_EDX, (int32_t)(imm->value >> 32));
+    return k == OSPY_EK_LT ? (s ? OSPY_X86_CC_L : OSPY_X86_CC_B)
+                           : (s ? OSPY_X86_CC_GE : OSPY_X86_CC_AE);
+  }
   if (k == OSPY_EK_EQ || k == OSPY_EK_NE) {
-    ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EBX);
-    ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_ECX);
+    if (!imm) {
+      ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EBX);
+      ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_ECX);
+    } else if (imm->value != 0) {
+      ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_XOR, OSPY_X86_EAX, (int32_t)imm->value);
+      ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_XOR, OSPY_X86_EDX,
+                                      (int32_t)(imm->value >> 32));
+    }
     ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_OR, OSPY_X86_EAX, OSPY_X86_EDX);
     return k == OSPY_EK_EQ ? OSPY_X86_CC_E : OSPY_X86_CC_NE;
   }
@@ -263,7 +293,7 @@ static ospy_x86_cc emit_flags(gen *g, int32_t i)
   const ospy_expr_node *n = &g->e->nodes[i];
   if (ospy_expr_kind_is_compare(n->kind)) {
     emit_operands(g, n);
-    return emit_compare_pairs(g, n->kind, n->optype.is_signed);
+    return emit_compare_pairs(g, n);
   }
   if (n->kind == OSPY_EK_LNOT)
     return invert(emit_flags(g, n->a));
@@ -303,8 +333,15 @@ static void emit_mul(gen *g)
   ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_ADD, OSPY_X86_EDX, OSPY_X86_ECX);
 }
 
-static void emit_alu_pair(gen *g, ospy_x86_alu lo_op, ospy_x86_alu hi_op)
+static void emit_alu_pair(gen *g, const ospy_expr_node *n, ospy_x86_alu lo_op,
+                          ospy_x86_alu hi_op)
 {
+  const ospy_expr_node *imm = imm_operand(g, n);
+  if (imm) {
+    ospy_x86_writer_put_alu_reg_imm(W, lo_op, OSPY_X86_EAX, (int32_t)imm->value);
+    ospy_x86_writer_put_alu_reg_imm(W, hi_op, OSPY_X86_EDX, (int32_t)(imm->value >> 32));
+    return;
+  }
   ospy_x86_writer_put_alu_reg_reg(W, lo_op, OSPY_X86_EAX, OSPY_X86_EBX);
   ospy_x86_writer_put_alu_reg_reg(W, hi_op, OSPY_X86_EDX, OSPY_X86_ECX);
 }
@@ -315,15 +352,15 @@ static void emit_binary(gen *g, const ospy_expr_node *n)
   ospy_expr_kind k = n->kind;
   bool s = n->type.is_signed;
   if (ospy_expr_kind_is_compare(k)) {
-    emit_setcc(g, emit_compare_pairs(g, k, n->optype.is_signed));
+    emit_setcc(g, emit_compare_pairs(g, n));
     return;
   }
   switch (k) {
-  case OSPY_EK_ADD: emit_alu_pair(g, OSPY_X86_ADD, OSPY_X86_ADC); break;
-  case OSPY_EK_SUB: emit_alu_pair(g, OSPY_X86_SUB, OSPY_X86_SBB); break;
-  case OSPY_EK_AND: emit_alu_pair(g, OSPY_X86_AND, OSPY_X86_AND); return;
-  case OSPY_EK_OR: emit_alu_pair(g, OSPY_X86_OR, OSPY_X86_OR); return;
-  case OSPY_EK_XOR: emit_alu_pair(g, OSPY_X86_XOR, OSPY_X86_XOR); return;
+  case OSPY_EK_ADD: emit_alu_pair(g, n, OSPY_X86_ADD, OSPY_X86_ADC); break;
+  case OSPY_EK_SUB: emit_alu_pair(g, n, OSPY_X86_SUB, OSPY_X86_SBB); break;
+  case OSPY_EK_AND: emit_alu_pair(g, n, OSPY_X86_AND, OSPY_X86_AND); return;
+  case OSPY_EK_OR: emit_alu_pair(g, n, OSPY_X86_OR, OSPY_X86_OR); return;
+  case OSPY_EK_XOR: emit_alu_pair(g, n, OSPY_X86_XOR, OSPY_X86_XOR); return;
   case OSPY_EK_MUL: emit_mul(g); break;
   case OSPY_EK_DIV: emit_helper_call(g, s ? ospy_expr_helper_sdiv : ospy_expr_helper_udiv); break;
   case OSPY_EK_MOD: emit_helper_call(g, s ? ospy_expr_helper_smod : ospy_expr_helper_umod); break;
