@@ -1,5 +1,6 @@
 /*
- * Every binary operator at every pair of operand types (u8..i64), checked
+ * Every binary operator at every pair of operand types (u8..i64), and every
+ * unary operator and cast at every type, checked
  * against C itself: the reference computes `(T1)x OP (T2)y` with real C types,
  * so C's promotions and usual arithmetic conversions decide the result. Cases
  * C leaves undefined (division by 0, MIN / -1, out-of-range shift counts) are
@@ -80,6 +81,85 @@ static bool reference(int op, int t1, int t2, uint64_t x, uint64_t y, uint64_t *
   }
 }
 
+/* Unary operators and casts: `OP (T1)x` and `(T2)(T1)x`. */
+#define UNARY(T1)                                                        \
+  {                                                                      \
+    T1 a = (T1)x;                                                        \
+    switch (op) {                                                        \
+    case 0: *out = NORM(-a); return;                                     \
+    case 1: *out = NORM(~a); return;                                     \
+    case 2: *out = NORM(!a); return;                                     \
+    case 3: *out = NORM(+a); return;                                     \
+    default: break;                                                      \
+    }                                                                    \
+    switch (t2) {                                                        \
+    case 0: *out = (uint8_t)a; return;                                   \
+    case 1: *out = (uint64_t)(int64_t)(int8_t)a; return;                 \
+    case 2: *out = (uint16_t)a; return;                                  \
+    case 3: *out = (uint64_t)(int64_t)(int16_t)a; return;                \
+    case 4: *out = (uint32_t)a; return;                                  \
+    case 5: *out = (uint64_t)(int64_t)(int32_t)a; return;                \
+    case 6: *out = (uint64_t)a; return;                                  \
+    default: *out = (uint64_t)(int64_t)a; return;                        \
+    }                                                                    \
+  }
+
+static void unary_reference(int op, int t1, int t2, uint64_t x, uint64_t *out)
+{
+  switch (t1) {
+  case 0: UNARY(uint8_t)
+  case 1: UNARY(int8_t)
+  case 2: UNARY(uint16_t)
+  case 3: UNARY(int16_t)
+  case 4: UNARY(uint32_t)
+  case 5: UNARY(int32_t)
+  case 6: UNARY(uint64_t)
+  default: UNARY(int64_t)
+  }
+}
+
+/* op 0..3: - ~ ! +; op 4: the cast to t2. */
+static int check_unary(ospy_expr_codepool *pool, expr_rng *rng, long *checked)
+{
+  static const char *const unary_text[] = { "-", "~", "!", "+" };
+  int failures = 0;
+  for (int arch = 0; arch < 2; arch++) {
+    test_env env;
+    test_env_init(&env, arch ? OSPY_EXPR_ARCH_I386 : OSPY_EXPR_ARCH_X86_64, false);
+    for (int op = 0; op < 5; op++)
+      for (int t1 = 0; t1 < 8; t1++)
+        for (int t2 = 0; t2 < (op == 4 ? 8 : 1); t2++) {
+          char src[64];
+          if (op < 4)
+            snprintf(src, sizeof src, "%s(%s)arg.big", unary_text[op], type_text[t1]);
+          else
+            snprintf(src, sizeof src, "(%s)(%s)arg.big", type_text[t2], type_text[t1]);
+          ospy_expr *e;
+          ospy_expr_error err;
+          if (!ospy_expr_compile(src, &env.scope, &e, &err)) {
+            printf("FAIL compile %s: %s\n", src, err.message);
+            return 1;
+          }
+          ospy_expr_fn fn = test_jit(e, pool);
+          for (int i = 0; i < 40 && failures < 20; i++) {
+            expr_gen_context(rng, &env);
+            uint64_t want;
+            unary_reference(op, t1, t2, env.args[T_BIG], &want);
+            test_result r = test_run(&env, e, fn);
+            (*checked)++;
+            if (r.value != want || r.faulted || (r.jit_ran && r.jit_value != want)) {
+              printf("FAIL %s with big=0x%" PRIx64 ": interp 0x%" PRIx64 " jit 0x%" PRIx64
+                     " (ran %d), C says 0x%" PRIx64 "\n", src, env.args[T_BIG], r.value,
+                     r.jit_value, r.jit_ran, want);
+              failures++;
+            }
+          }
+          ospy_expr_free(e);
+        }
+  }
+  return failures;
+}
+
 int main(void)
 {
   int failures = 0;
@@ -129,7 +209,10 @@ int main(void)
           ospy_expr_free(e);
         }
   }
+  long unary_checked = 0;
+  failures += check_unary(pool, &rng, &unary_checked);
   ospy_expr_codepool_free(pool);
+  printf("%ld unary and cast results checked against C\n", unary_checked);
   printf("%ld interpreter and %ld JIT results checked against C\n", checked, jit_checked);
   if (jit_checked == 0)
     failures++;
