@@ -385,29 +385,45 @@ void ospy_x86_writer_put_label(ospy_x86_writer *w, ospy_x86_label label) {
   w->label_offset[label] = (int64_t)w->len;
 }
 
-bool ospy_x86_writer_flush(ospy_x86_writer *w) {
-  if (w->failed) return false;
-  for (uint32_t i = 0; i < w->n_refs; i++) {
-    const ospy_x86_label_ref *ref = &w->refs[i];
-    if (ref->label >= w->n_labels || w->label_offset[ref->label] < 0) {
-      fail(w, "branch to a label that was never placed");
+/* Patches one reference; false (and failed) if out of range. */
+static bool patch_ref(ospy_x86_writer *w, const ospy_x86_label_ref *ref) {
+  int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
+  if (ref->size == 1) {
+    if (!fits_i8(rel)) {
+      fail(w, "label out of rel8 range");
       return false;
     }
-    int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
-    if (ref->size == 1) {
-      if (!fits_i8(rel)) {
-        fail(w, "label out of rel8 range");
-        return false;
-      }
-      w->buf[ref->field] = (uint8_t)(int8_t)rel;
-    } else {
-      uint32_t v = (uint32_t)(int32_t)rel;
-      memcpy(w->buf + ref->field, &v, 4);
-    }
+    w->buf[ref->field] = (uint8_t)(int8_t)rel;
+  } else {
+    uint32_t v = (uint32_t)(int32_t)rel;
+    memcpy(w->buf + ref->field, &v, 4);
   }
-  w->n_refs = 0;
   return true;
 }
+
+/* Resolves references to placed labels; unplaced ones stay (or fail if strict). */
+static bool resolve(ospy_x86_writer *w, bool strict) {
+  if (w->failed) return false;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < w->n_refs; i++) {
+    const ospy_x86_label_ref *ref = &w->refs[i];
+    bool placed = ref->label < w->n_labels && w->label_offset[ref->label] >= 0;
+    if (!placed) {
+      if (strict) {
+        fail(w, "branch to a label that was never placed");
+        return false;
+      }
+      w->refs[kept++] = *ref;
+      continue;
+    }
+    if (!patch_ref(w, ref)) return false;
+  }
+  w->n_refs = kept;
+  return true;
+}
+
+bool ospy_x86_writer_flush(ospy_x86_writer *w) { return resolve(w, true); }
+bool ospy_x86_writer_resolve_placed(ospy_x86_writer *w) { return resolve(w, false); }
 
 /* Branch to a label: short form if the label is behind us and near. */
 static void put_branch_label(ospy_x86_writer *w, const uint8_t *op8, unsigned n8,

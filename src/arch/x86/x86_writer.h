@@ -137,6 +137,9 @@ bool ospy_x86_writer_ok(const ospy_x86_writer *w);
 const char *ospy_x86_writer_error(const ospy_x86_writer *w);
 /* Resolves label references; false (and failed) if any is unplaced or out of range. */
 bool ospy_x86_writer_flush(ospy_x86_writer *w);
+/* Resolves only the references to labels already placed, keeping the others
+ * pending; false (and failed) if one is out of range. */
+bool ospy_x86_writer_resolve_placed(ospy_x86_writer *w);
 
 ospy_x86_label ospy_x86_writer_new_label(ospy_x86_writer *w);
 void ospy_x86_writer_put_label(ospy_x86_writer *w, ospy_x86_label label);
