@@ -10,6 +10,38 @@
  * with a jump back to the first byte that was not moved, and fills a map from
  * original instruction offsets to offsets in the copy (used to move a thread
  * whose pc is inside the patched bytes).
+ *
+ * Relocated (the copy behaves as the original did in place):
+ *  - any instruction without an address dependency: copied;
+ *  - x86-64 RIP-relative operands: new disp32 when the copy is within 2GB of
+ *    the target; else `lea reg,[rip+x]` becomes `mov reg, imm`, `jmp/call/push
+ *    [rip+x]` load the slot through rax saved on the stack, and any other
+ *    instruction (mov/cmp/add/... , SSE/AVX too) runs with [scratch] in place
+ *    of [rip+x], scratch being a register it does not touch, saved below the
+ *    red zone;
+ *  - jmp/jcc rel8/rel32 (any bnd prefix dropped): to the same absolute target
+ *    (far jcc: inverted jcc over an absolute jmp), or to the copy when the
+ *    target is a moved instruction;
+ *  - call rel32: same target (far on x86-64: push of the return address in
+ *    the copy + absolute jmp); `call $+5` and calls into the moved bytes push
+ *    the ORIGINAL return address; i386 `call get_pc_thunk.<reg>` (a function
+ *    reading `mov reg,[esp]; ret`) becomes `mov reg, original_return_address`;
+ *  - loop/loope/loopne/jecxz/jrcxz: rel8 to a moved instruction, or a jump
+ *    island to an outside target;
+ *  - a ret/jmp that ends the moved bytes (the jump back is then never taken).
+ * Refused by the plan (status, and `why` names the instruction and offset):
+ *  TOO_SHORT (ret/jmp/hlt/ud2/int3 before min_bytes, or a symbol too small),
+ *  BRANCH_BACK (a relative jmp/jcc/call/loop after the moved bytes, within the
+ *  function, lands strictly inside them; indirect branches such as jump
+ *  tables cannot be seen), UNSUPPORTED (xbegin, 0x66-prefixed relative
+ *  branches, a branch into the middle of a moved instruction, more than
+ *  OSPY_X86_RELOC_MAX_INSNS instructions), DECODE_ERROR (bytes Capstone
+ *  rejects, or fewer readable bytes than needed). Refused by write (writer
+ *  error): a far RIP-relative instruction that touches rsp other than
+ *  jmp/call/push, or whose encoding is not understood.
+ *
+ * Capstone allocates (cs_open, detail records): plan and write are
+ * hook-installation code, not for a context where malloc may be re-entered.
  */
 #ifndef OSPY_ARCH_X86_RELOCATOR_H
 #define OSPY_ARCH_X86_RELOCATOR_H

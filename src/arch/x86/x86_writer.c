@@ -507,6 +507,20 @@ void ospy_x86_writer_put_endbr(ospy_x86_writer *w) {
   ospy_x86_writer_put_bytes(w, b, 4);
 }
 
+/* Does imm fit an immediate field of this operand width (signed or unsigned)? */
+static bool imm_fits_width(int32_t imm, unsigned width) {
+  if (width == 8) return imm >= -128 && imm <= 255;
+  if (width == 16) return imm >= -32768 && imm <= 65535;
+  return true;
+}
+
+/* Does a 64-bit immediate fit a field of width bits, read as signed or unsigned? */
+static bool imm64_fits_width(uint64_t imm, unsigned width) {
+  if (width >= 64) return true;
+  int64_t lo = -((int64_t)1 << (width - 1));
+  return (imm >> width) == 0 || ((int64_t)imm < 0 && (int64_t)imm >= lo);
+}
+
 /* ---- moves -------------------------------------------------------------- */
 
 void ospy_x86_writer_put_mov_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
@@ -519,6 +533,7 @@ void ospy_x86_writer_put_mov_reg_imm(ospy_x86_writer *w, ospy_x86_reg dst, uint6
   unsigned width = ospy_x86_reg_width(dst);
   enc e;
   enc_init(&e);
+  if (width && !imm64_fits_width(imm, width)) enc_error(&e, "immediate does not fit the register");
   switch (width) {
   case 8:
     enc_op_plus_reg(w, &e, 8, 0xB0, dst);
@@ -568,6 +583,10 @@ void ospy_x86_writer_put_mov_mem_imm(ospy_x86_writer *w, unsigned width, ospy_x8
                                      int32_t imm) {
   if (width != 8 && width != 16 && width != 32 && width != 64) {
     fail(w, "width must be 8, 16, 32 or 64");
+    return;
+  }
+  if (!imm_fits_width(imm, width)) {
+    fail(w, "immediate does not fit the operand width");
     return;
   }
   uint8_t op = width == 8 ? 0xC6 : 0xC7;
@@ -642,12 +661,6 @@ void ospy_x86_writer_put_alu_reg_reg(ospy_x86_writer *w, ospy_x86_alu op, ospy_x
   put_op1(w, (uint8_t)((op & 7) * 8 + (width != 8)), src, 0, rm_reg(dst), width);
 }
 
-/* Does imm fit an immediate field of this operand width (signed or unsigned)? */
-static bool imm_fits_width(int32_t imm, unsigned width) {
-  if (width == 8) return imm >= -128 && imm <= 255;
-  if (width == 16) return imm >= -32768 && imm <= 65535;
-  return true;
-}
 
 void ospy_x86_writer_put_alu_reg_imm(ospy_x86_writer *w, ospy_x86_alu op, ospy_x86_reg dst,
                                      int32_t imm) {
