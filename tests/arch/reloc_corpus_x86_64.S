@@ -74,6 +74,14 @@ FUNC rc_rip_store
         ret
 END rc_rip_store
 
+/* SSE load from a RIP-relative address: rdi + 1000 */
+FUNC rc_rip_sse
+        movq xmm0, qword ptr [rip + rc_data]
+        movq rax, xmm0
+        add rax, rdi
+        ret
+END rc_rip_sse
+
 /* short jcc in the first bytes: rdi ? rdi + 1 : 42 */
 FUNC rc_short_jcc
         test rdi, rdi

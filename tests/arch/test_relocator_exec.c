@@ -34,6 +34,7 @@ DECL(rc_rip_load)
 DECL(rc_rip_lea)
 DECL(rc_rip_cmp)
 DECL(rc_rip_store)
+DECL(rc_rip_sse)
 DECL(rc_jrcxz)
 DECL(rc_plt_jmp)
 #define MODE OSPY_X86_MODE_64
@@ -74,6 +75,7 @@ static const exec_case cases[] = {
     CASE(rc_rip_cmp, 5, 1, {4}, {5}),
     CASE(rc_rip_cmp, 14, 1, {4}, {5}),
     CASE(rc_rip_store, 5, 2, {8, -1}, {9, 0}),
+    CASE(rc_rip_sse, 5, 2, {1, -1}, {1001, 999}),
     CASE(rc_jrcxz, 5, 2, {0, 3}, {99, 8}),
     CASE(rc_plt_jmp, 5, 1, {6}, {12}),
     REFUSED(rc_rip_load, 14, OSPY_X86_RELOC_TOO_SHORT, "function is 11 bytes, 14 needed"),
