@@ -20,6 +20,7 @@ typedef struct enc {
   int label_field; /* offset of a label displacement, -1 if none */
   uint8_t label_size;
   ospy_x86_label label;
+  uint8_t mandatory; /* SSE prefix (F3/F2/66) that goes before REX, 0 if none */
   const char *error;
 } enc;
 
@@ -223,9 +224,11 @@ static void enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const ui
     if (m->base != OSPY_X86_NOREG && (ospy_x86_reg_index(m->base) & 8)) rex |= 1;
     if (m->index != OSPY_X86_NOREG && (ospy_x86_reg_index(m->index) & 8)) rex |= 2;
   }
+  if (!is64(w) && (rex || force_rex)) enc_error(e, "operand needs x86-64");
   if (e->error) return;
   if (addr32) enc_u8(e, 0x67);
   if (width == 16) enc_u8(e, 0x66);
+  if (e->mandatory) enc_u8(e, e->mandatory);
   if (rex || force_rex) enc_u8(e, (uint8_t)(0x40 | rex));
   for (unsigned i = 0; i < nop; i++) enc_u8(e, op[i]);
 
@@ -809,6 +812,35 @@ void ospy_x86_writer_put_cmovcc_reg_reg(ospy_x86_writer *w, ospy_x86_cc cc, ospy
     return;
   }
   put_op2(w, 0x0F, (uint8_t)(0x40 | (cc & 15)), dst, rm_reg(src), width);
+}
+
+/* ---- SSE and x87 (saving and restoring float state) --------------------- */
+
+static void put_xmm_mem(ospy_x86_writer *w, uint8_t op, unsigned xmm, ospy_x86_mem mem) {
+  enc e;
+  enc_init(&e);
+  if (xmm > 15) enc_error(&e, "no such xmm register");
+  e.mandatory = 0xF3;
+  uint8_t o[2] = {0x0F, op};
+  rm_op rm = rm_mem(mem);
+  enc_op_rm(w, &e, 0, o, 2, OSPY_X86_NOREG, xmm & 15, &rm);
+  commit(w, &e);
+}
+
+void ospy_x86_writer_put_movdqu_mem_xmm(ospy_x86_writer *w, ospy_x86_mem dst, unsigned xmm) {
+  put_xmm_mem(w, 0x7F, xmm, dst);
+}
+
+void ospy_x86_writer_put_movdqu_xmm_mem(ospy_x86_writer *w, unsigned xmm, ospy_x86_mem src) {
+  put_xmm_mem(w, 0x6F, xmm, src);
+}
+
+void ospy_x86_writer_put_fst_mem64(ospy_x86_writer *w, ospy_x86_mem dst) {
+  put_op1(w, 0xDD, OSPY_X86_NOREG, 2, rm_mem(dst), 0);
+}
+
+void ospy_x86_writer_put_fld_mem64(ospy_x86_writer *w, ospy_x86_mem src) {
+  put_op1(w, 0xDD, OSPY_X86_NOREG, 0, rm_mem(src), 0);
 }
 
 /* ---- control flow to addresses ------------------------------------------ */

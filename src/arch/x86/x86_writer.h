@@ -220,6 +220,14 @@ size_t ospy_x86_push_address_size(ospy_x86_mode mode, uint64_t value);
 void ospy_x86_writer_put_pushf(ospy_x86_writer *w);
 void ospy_x86_writer_put_popf(ospy_x86_writer *w);
 
+/* Float state, for saving/restoring contexts: movdqu m128 <-> xmm0..15
+ * (xmm8+ x86-64 only), and x87 st0 as a double: fst qword (st0 stays) and
+ * fld qword (pushes). */
+void ospy_x86_writer_put_movdqu_mem_xmm(ospy_x86_writer *w, ospy_x86_mem dst, unsigned xmm);
+void ospy_x86_writer_put_movdqu_xmm_mem(ospy_x86_writer *w, unsigned xmm, ospy_x86_mem src);
+void ospy_x86_writer_put_fst_mem64(ospy_x86_writer *w, ospy_x86_mem dst);
+void ospy_x86_writer_put_fld_mem64(ospy_x86_writer *w, ospy_x86_mem src);
+
 /* Is target reachable with a rel32 from an instruction ending at from_end? */
 bool ospy_x86_rel32_reachable(uint64_t from_end, uint64_t target);
 
