@@ -177,4 +177,8 @@ END rc_jmp_thunk
         /* the relocator may read past the last function */
         .fill 256, 1, 0xcc
 
+        /* Non-executable stack. No .note.gnu.property: these functions are
+         * called through pointers without endbr, so they must not claim IBT
+         * (the toolchain here does not default to -fcf-protection, so the
+         * link does not warn; with it, the test binary is simply not CET). */
         .section .note.GNU-stack, "", @progbits

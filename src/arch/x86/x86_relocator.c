@@ -509,11 +509,11 @@ static bool rewrite_rip_to_reg(const cs_insn *insn, unsigned modrm_off, unsigned
   memcpy(out, insn->bytes, n);
   unsigned i = 0;
   while (i < modrm_off && is_legacy_prefix(out[i])) i++;
-  if (i < modrm_off) {
-    if ((out[i] & 0xF0) == 0x40) out[i] &= (uint8_t)~0x03; /* clear REX.X/B */
-    else if (out[i] == 0xC4 || out[i] == 0x62) out[i + 1] |= 0x60; /* VEX3/EVEX: X,B inverted */
-    else if (out[i] != 0xC5 && out[i] != 0x0F && modrm_off - i > 3) return false;
-  }
+  /* REX.X/B (and their inverted VEX3/EVEX copies) were ignored with [rip];
+   * with [scratch] they would extend the register number, so clear them. */
+  if ((out[i] & 0xF0) == 0x40) out[i] &= (uint8_t)~0x03;
+  else if (out[i] == 0xC4 || out[i] == 0x62) out[i + 1] |= 0x60;
+  else if (out[i] != 0xC5 && modrm_off - i > 3) return false; /* XOP or unknown: give up */
   out[modrm_off] = (uint8_t)((out[modrm_off] & 0x38) | scratch); /* mod 00, rm scratch */
   memmove(out + disp_off, out + disp_off + 4, n - disp_off - 4);
   *out_len = n - 4;
