@@ -188,55 +188,27 @@ static int scale_bits(uint8_t scale) {
 
 static bool fits_i8(int64_t v) { return v >= -128 && v <= 127; }
 
-/* Prefixes + REX + opcode + ModRM/SIB/disp for "op reg_field, rm". width is
- * the operand size (16 adds 0x66, 64 adds REX.W; 0 or 8/32: neither).
- * reg_op is the register in the reg field, or NOREG with digit. */
-static void enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const uint8_t *op,
-                      unsigned nop, ospy_x86_reg reg_op, unsigned digit, const rm_op *rm) {
-  unsigned reg_field = digit;
-  bool force_rex = false, addr32 = false;
-  unsigned rex = 0;
-  if (reg_op != OSPY_X86_NOREG) {
-    check_reg(w, e, reg_op);
-    reg_field = ospy_x86_reg_index(reg_op);
-    force_rex |= needs_rex_byte(reg_op);
-  }
-  if (width == 64) {
-    if (!is64(w)) enc_error(e, "64-bit operand in 32-bit mode");
-    rex |= 8;
-  }
-  if (reg_field & 8) rex |= 4;
-  const ospy_x86_mem *m = rm->is_mem ? &rm->mem : NULL;
-  if (!m) {
-    check_reg(w, e, rm->reg);
-    force_rex |= needs_rex_byte(rm->reg);
-    if (ospy_x86_reg_index(rm->reg) & 8) rex |= 1;
-  } else if (m->base == OSPY_X86_RIP) {
+/* Checks a memory operand for the mode; collects REX.X/B and whether an
+ * address-size prefix is needed. */
+static void check_mem(const ospy_x86_writer *w, enc *e, const ospy_x86_mem *m, unsigned *rex,
+                      bool *addr32) {
+  if (m->base == OSPY_X86_RIP) {
     if (!is64(w)) enc_error(e, "RIP-relative operand in 32-bit mode");
     if (m->index != OSPY_X86_NOREG) enc_error(e, "RIP-relative operand cannot have an index");
-  } else {
-    addr_reg_ok(w, e, m->base, &addr32);
-    addr_reg_ok(w, e, m->index, &addr32);
-    if (m->index != OSPY_X86_NOREG && ospy_x86_reg_index(m->index) == 4)
-      enc_error(e, "RSP cannot be an index register");
-    if (m->index != OSPY_X86_NOREG && scale_bits(m->scale) < 0)
-      enc_error(e, "scale must be 1, 2, 4 or 8");
-    if (m->base != OSPY_X86_NOREG && (ospy_x86_reg_index(m->base) & 8)) rex |= 1;
-    if (m->index != OSPY_X86_NOREG && (ospy_x86_reg_index(m->index) & 8)) rex |= 2;
-  }
-  if (!is64(w) && (rex || force_rex)) enc_error(e, "operand needs x86-64");
-  if (e->error) return;
-  if (addr32) enc_u8(e, 0x67);
-  if (width == 16) enc_u8(e, 0x66);
-  if (e->mandatory) enc_u8(e, e->mandatory);
-  if (rex || force_rex) enc_u8(e, (uint8_t)(0x40 | rex));
-  for (unsigned i = 0; i < nop; i++) enc_u8(e, op[i]);
-
-  unsigned r = (reg_field & 7) << 3;
-  if (!m) {
-    enc_u8(e, (uint8_t)(0xC0 | r | (ospy_x86_reg_index(rm->reg) & 7)));
     return;
   }
+  addr_reg_ok(w, e, m->base, addr32);
+  addr_reg_ok(w, e, m->index, addr32);
+  if (m->index != OSPY_X86_NOREG && ospy_x86_reg_index(m->index) == 4)
+    enc_error(e, "RSP cannot be an index register");
+  if (m->index != OSPY_X86_NOREG && scale_bits(m->scale) < 0)
+    enc_error(e, "scale must be 1, 2, 4 or 8");
+  if (m->base != OSPY_X86_NOREG && (ospy_x86_reg_index(m->base) & 8)) *rex |= 1;
+  if (m->index != OSPY_X86_NOREG && (ospy_x86_reg_index(m->index) & 8)) *rex |= 2;
+}
+
+/* ModRM (+SIB, +displacement) for [mem] with reg field r (already shifted). */
+static void enc_modrm_mem(const ospy_x86_writer *w, enc *e, unsigned r, const ospy_x86_mem *m) {
   if (m->base == OSPY_X86_RIP) {
     enc_u8(e, (uint8_t)(0x05 | r));
     if (m->rip_absolute) { /* fixed up in commit(), once the length is known */
@@ -274,6 +246,42 @@ static void enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const ui
   }
   if (mod == 1) enc_u8(e, (uint8_t)(int8_t)m->disp);
   else if (mod == 2) enc_le(e, (uint32_t)m->disp, 4);
+}
+
+/* Prefixes + REX + opcode + ModRM/SIB/disp for "op reg_field, rm". width is
+ * the operand size (16 adds 0x66, 64 adds REX.W; 0 or 8/32: neither).
+ * reg_op is the register in the reg field, or NOREG with digit. */
+static void enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const uint8_t *op,
+                      unsigned nop, ospy_x86_reg reg_op, unsigned digit, const rm_op *rm) {
+  unsigned reg_field = digit, rex = 0;
+  bool force_rex = false, addr32 = false;
+  if (reg_op != OSPY_X86_NOREG) {
+    check_reg(w, e, reg_op);
+    reg_field = ospy_x86_reg_index(reg_op);
+    force_rex |= needs_rex_byte(reg_op);
+  }
+  if (width == 64) {
+    if (!is64(w)) enc_error(e, "64-bit operand in 32-bit mode");
+    rex |= 8;
+  }
+  if (reg_field & 8) rex |= 4;
+  if (rm->is_mem) {
+    check_mem(w, e, &rm->mem, &rex, &addr32);
+  } else {
+    check_reg(w, e, rm->reg);
+    force_rex |= needs_rex_byte(rm->reg);
+    if (ospy_x86_reg_index(rm->reg) & 8) rex |= 1;
+  }
+  if (!is64(w) && (rex || force_rex)) enc_error(e, "operand needs x86-64");
+  if (e->error) return;
+  if (addr32) enc_u8(e, 0x67);
+  if (width == 16) enc_u8(e, 0x66);
+  if (e->mandatory) enc_u8(e, e->mandatory);
+  if (rex || force_rex) enc_u8(e, (uint8_t)(0x40 | rex));
+  for (unsigned i = 0; i < nop; i++) enc_u8(e, op[i]);
+  unsigned r = (reg_field & 7) << 3;
+  if (rm->is_mem) enc_modrm_mem(w, e, r, &rm->mem);
+  else enc_u8(e, (uint8_t)(0xC0 | r | (ospy_x86_reg_index(rm->reg) & 7)));
 }
 
 /* Prefix + REX for instructions with the register in the opcode (B8+r, 50+r). */
