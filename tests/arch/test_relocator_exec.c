@@ -125,7 +125,8 @@ static void run_case(const exec_case *c, bool far) {
   size_t fn_size = (size_t)(c->end - c->fn);
   ospy_x86_reloc_plan plan;
   ospy_x86_reloc_status st =
-      ospy_x86_relocator_plan((const uint8_t *)c->fn, 256, code, fn_size, c->min_bytes, MODE, &plan);
+      ospy_x86_relocator_plan((const uint8_t *)c->fn, 256, code, fn_size, c->min_bytes, MODE,
+                              &plan);
   CHECK(st == c->status, "%s/%zu: %s (%s), expected %s", c->name, c->min_bytes,
         ospy_x86_reloc_status_name(st), plan.why, ospy_x86_reloc_status_name(c->status));
   if (st != OSPY_X86_RELOC_OK) {

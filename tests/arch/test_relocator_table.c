@@ -181,7 +181,8 @@ static void test_plans_32(void) {
 static void test_copies_64(void) {
   bytes frame = B(0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, 0xc3);
   expect_copy(__LINE__, frame, M64, NEAR64,
-              B(0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, 0xe9, REL32(NEAR64 + 13, PC64 + 8)));
+              B(0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, 0xe9,
+                REL32(NEAR64 + 13, PC64 + 8)));
   expect_copy(__LINE__, frame, M64, FAR64,
               B(0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, JMP_ABS(PC64 + 8)));
 
@@ -345,7 +346,8 @@ static void test_map(void) {
 
   /* A writer too small fails cleanly. */
   ospy_x86_writer_init(&w, buf, 10, FAR64, M64);
-  CHECK(!ospy_x86_relocator_write(&w, code, &plan, &map) && strstr(ospy_x86_writer_error(&w), "full"),
+  CHECK(!ospy_x86_relocator_write(&w, code, &plan, &map) &&
+            strstr(ospy_x86_writer_error(&w), "full"),
         "small buffer");
   /* A plan for the other mode is refused. */
   ospy_x86_writer_init(&w, buf, sizeof buf, NEAR32, M32);
@@ -375,7 +377,8 @@ static bool fake_read(uint64_t addr, void *out, size_t n, void *data) {
 static void put_at(fake_mem *m, uint64_t addr, const uint8_t *b, size_t n) {
   memcpy(m->bytes + (addr - m->base), b, n);
 }
-#define PUT(m, addr, ...) put_at(m, addr, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+#define PUT(m, addr, ...) \
+  put_at(m, addr, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static void test_thunks(void) {
   static fake_mem m;

@@ -69,7 +69,8 @@ static void fmt_mem(char *out, size_t n, const ospy_x86_mem *m, uint64_t rip_end
   }
   char buf[96] = "";
   size_t len = 0;
-  if (m->base != OSPY_X86_NOREG) len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", rn(m->base));
+  if (m->base != OSPY_X86_NOREG)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", rn(m->base));
   if (m->index != OSPY_X86_NOREG) {
     len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? " + " : "", rn(m->index));
     if (m->scale != 1) len += (size_t)snprintf(buf + len, sizeof buf - len, "*%u", m->scale);

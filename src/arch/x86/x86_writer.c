@@ -920,10 +920,18 @@ static void put_ff(ospy_x86_writer *w, unsigned digit, rm_op rm) {
   commit(w, &e);
 }
 
-void ospy_x86_writer_put_jmp_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_ff(w, 4, rm_reg(reg)); }
-void ospy_x86_writer_put_jmp_mem(ospy_x86_writer *w, ospy_x86_mem mem) { put_ff(w, 4, rm_mem(mem)); }
-void ospy_x86_writer_put_call_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_ff(w, 2, rm_reg(reg)); }
-void ospy_x86_writer_put_call_mem(ospy_x86_writer *w, ospy_x86_mem mem) { put_ff(w, 2, rm_mem(mem)); }
+void ospy_x86_writer_put_jmp_reg(ospy_x86_writer *w, ospy_x86_reg reg) {
+  put_ff(w, 4, rm_reg(reg));
+}
+void ospy_x86_writer_put_jmp_mem(ospy_x86_writer *w, ospy_x86_mem mem) {
+  put_ff(w, 4, rm_mem(mem));
+}
+void ospy_x86_writer_put_call_reg(ospy_x86_writer *w, ospy_x86_reg reg) {
+  put_ff(w, 2, rm_reg(reg));
+}
+void ospy_x86_writer_put_call_mem(ospy_x86_writer *w, ospy_x86_mem mem) {
+  put_ff(w, 2, rm_mem(mem));
+}
 
 void ospy_x86_writer_put_call_address(ospy_x86_writer *w, uint64_t target, ospy_x86_reg scratch) {
   if (reachable(w, ospy_x86_writer_pc(w) + 5, target)) {
@@ -960,8 +968,12 @@ static void put_push_pop(ospy_x86_writer *w, uint8_t op, ospy_x86_reg reg) {
   commit(w, &e);
 }
 
-void ospy_x86_writer_put_push_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_push_pop(w, 0x50, reg); }
-void ospy_x86_writer_put_pop_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_push_pop(w, 0x58, reg); }
+void ospy_x86_writer_put_push_reg(ospy_x86_writer *w, ospy_x86_reg reg) {
+  put_push_pop(w, 0x50, reg);
+}
+void ospy_x86_writer_put_pop_reg(ospy_x86_writer *w, ospy_x86_reg reg) {
+  put_push_pop(w, 0x58, reg);
+}
 
 void ospy_x86_writer_put_push_imm(ospy_x86_writer *w, int32_t imm) {
   enc e;
