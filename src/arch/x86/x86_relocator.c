@@ -124,7 +124,7 @@ static ospy_x86_reloc_status check_moved_branches(ospy_x86_decoder *d, const rea
   char text[96];
   for (unsigned i = 0; i < plan->n_insns; i++) {
     size_t off = plan->insn_offset[i];
-    if (!ospy_x86_dec_one(d, r->code + off, r->avail - off, r->pc + off)) continue; /* decoded before */
+    if (!ospy_x86_dec_one(d, r->code + off, r->avail - off, r->pc + off)) continue; /* seen */
     const cs_insn *insn = d->insn;
     ospy_x86_shape s = ospy_x86_classify(insn->bytes, insn->size, insn->address, plan->mode);
     if (!ospy_x86_is_rel_branch(s.kind)) continue;
