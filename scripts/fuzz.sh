@@ -22,7 +22,7 @@ cp tests/fuzz/corpus/expr/* "$out/corpus/"
 clang "${m32[@]}" -std=c17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -Isrc -Itests/expr \
   tests/fuzz/fuzz_expr.c tests/expr/expr_test_util.c tests/expr/expr_gen.c \
-  src/expr/*.c src/arch/x86/x86_writer.c src/arch/x86/x86_writer_insn.c -o "$out/fuzz_expr"
+  src/expr/*.c src/arch/x86/x86_writer*.c -o "$out/fuzz_expr"
 cd "$out"
 ./fuzz_expr -max_total_time="$secs" -max_len=512 -timeout=10 \
   -artifact_prefix=./ corpus 2>&1 | tail -n 5
