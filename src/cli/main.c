@@ -7,6 +7,7 @@
 
 static const ospy_command commands[] = {
   { "version", "print the ospy version", cmd_version },
+  { "expr", "compile, disassemble and evaluate an expression", cmd_expr },
   { "capture", "run or attach to a program and record its calls", cmd_capture },
   { "show", "print the events of a capture file", cmd_show },
   { "check", "validate a config.xml and print the resolved plan", cmd_check },
