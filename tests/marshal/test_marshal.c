@@ -1,5 +1,6 @@
 /* Marshaling of every type from known argument values, checked through the
    reader's decoding and text formatting. Runs on x86-64 and i386. */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -377,11 +378,70 @@ static void test_decode_garbage(void)
   ospy_spec_table_free(t);
 }
 
+static void test_varargs(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "logf", NULL);
+  tt_arg(t, fn, "level", IN, "Int32");
+  tt_arg(t, fn, "fmt", IN, "AsciiFormatStringPtr");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, P("%s=%d %5.2f %c %llu %%|%*d|%p %-+#0'ld"), sizeof(void *));
+  tt_int(&k, P("key"), sizeof(void *));
+  tt_int(&k, (uint64_t)-7, 4);
+  tt_double(&k, 3.25);
+  tt_int(&k, 'A', 4);
+  tt_int(&k, 123456789012ull, 8);
+  tt_int(&k, 4, 4);  /* on x86-64 these go to the stack */
+  tt_int(&k, 42, 4);
+  tt_int(&k, 0x1000, sizeof(void *));
+  tt_int(&k, (uint64_t)-1, sizeof(long));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(level=2, fmt=\"%s=%d %5.2f %c %llu %%|%*d|%p %-+#0'ld\"(\"key\", -7, 3.25, 65, "
+                  "123456789012, 4, 42, 4096, -1))");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+static ospy_spec_table *vt;
+
+/* A real variadic function handing its va_list to a vprintf-like spec. */
+static void vlog(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(fmt), sizeof(void *));
+  tt_int(&k, P(ap), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(vt, 0, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  va_end(ap);
+}
+
+static void test_va_list(void)
+{
+  vt = tt_table();
+  uint32_t fn = tt_fn(vt, "vlogf", NULL);
+  tt_arg(vt, fn, "fmt", IN, "AsciiFormatStringPtr")->valist_arg = 1;
+  tt_arg(vt, fn, "ap", IN, "VaList");
+  tt_prepare(vt);
+  vlog("%s|%d|%g|%lld|%s|%d %d %d %d %d %d %d", "x", -5, 1.5, -3ll, (char *)NULL, 1, 2, 3, 4, 5, 6, 7);
+  CHECK_STR(text, "(fmt=\"%s|%d|%g|%lld|%s|%d %d %d %d %d %d %d\"(\"x\", -5, 1.5, -3, NULL, 1, 2, 3, 4, 5, 6, 7))");
+  ospy_marshal_release(vt);
+  ospy_spec_table_free(vt);
+}
+
 void test_seed(void);
 
 int main(void)
 {
   test_seed();
+  test_varargs();
+  test_va_list();
   test_integers();
   test_hex_bool_pointer_errno();
   test_enums_flags();
