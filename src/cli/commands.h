@@ -12,5 +12,6 @@ int cmd_version(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_expr(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static const ospy_command commands[] = {
   { "capture", "run or attach to a program and record its calls", cmd_capture },
   { "show", "print the events of a capture file", cmd_show },
   { "check", "validate a config.xml and print the resolved plan", cmd_check },
+  { "expr", "compile, disassemble and evaluate an expression", cmd_expr },
 };
 
 static void print_usage(FILE *out)

@@ -1,0 +1,438 @@
+/*
+ * ospy expr: compile an expression, show its machine code, evaluate it.
+ *
+ *   ospy expr 'reg.eax != 0 && arg.len > 16' --arch x86-64 --args 'len:u32,buf:u8*'
+ *        --disasm --eval 'rax=1,len=20' --mem 0x1000=01020304
+ *
+ * --eval runs both the interpreter and the JIT. i386 code cannot run in this
+ * 64-bit process: for --arch i386 the interpreter's result is printed and
+ * the JIT line says so (the i386 JIT is tested natively in build32).
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86/cpu_context.h"
+#include "cli/commands.h"
+#include "expr/expr.h"
+
+#define MAX_ARGS 32
+#define MAX_MEM 16
+
+typedef struct mem_region {
+  uint64_t addr;
+  uint8_t bytes[256];
+  size_t len;
+} mem_region;
+
+typedef struct expr_cli {
+  const char *src;
+  ospy_expr_arch arch;
+  const char *args_spec, *eval_spec, *retval_spec;
+  bool disasm;
+  ospy_expr_arg args[MAX_ARGS];
+  char arg_names[MAX_ARGS][64];
+  size_t nargs;
+  ospy_expr_scope scope;
+  mem_region mem[MAX_MEM];
+  size_t nmem;
+  ospy_x64_context ctx64;
+  ospy_x86_context ctx32;
+  uint64_t argv[MAX_ARGS];
+  ospy_expr_frame frame;
+} expr_cli;
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+    "usage: ospy expr EXPRESSION [--arch x86-64|i386] [--args NAME:TYPE,...]\n"
+    "                 [--retval TYPE] [--disasm] [--eval NAME=VALUE,...] [--mem ADDR=HEX]\n"
+    "  TYPE: u8 i8 u16 i16 u32 i32 u64 i64, ptr (untyped pointer) or T* (e.g. u32*)\n"
+    "  --eval names: registers (rax.. or eax..), arguments (NAME or argN), retval,\n"
+    "  errno, tid. --mem makes bytes readable at ADDR (repeatable); other reads fault.\n"
+    "  See docs/expressions.md.\n");
+}
+
+static int fail_usage(const char *fmt, const char *what)
+{
+  fprintf(stderr, "ospy expr: ");
+  fprintf(stderr, fmt, what);
+  fprintf(stderr, "\n(ospy expr --help shows the usage)\n");
+  return 2;
+}
+
+/* "u32" -> width/signedness; false if not a type name. */
+static bool parse_int_type(const char *s, size_t n, uint8_t *width, bool *is_signed)
+{
+  static const char *const names[] = { "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64" };
+  for (unsigned i = 0; i < 8; i++)
+    if (strlen(names[i]) == n && !strncmp(s, names[i], n)) {
+      *width = (uint8_t)(8u << (i / 2));
+      *is_signed = i & 1;
+      return true;
+    }
+  return false;
+}
+
+static bool parse_arg_type(expr_cli *c, ospy_expr_arg *a, const char *t)
+{
+  size_t n = strlen(t);
+  uint8_t ptr_width = c->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32;
+  if (!strcmp(t, "ptr")) {
+    *a = (ospy_expr_arg){ .width = ptr_width, .is_pointer = true };
+    return true;
+  }
+  if (n > 1 && t[n - 1] == '*') {
+    *a = (ospy_expr_arg){ .width = ptr_width, .is_pointer = true };
+    return parse_int_type(t, n - 1, &a->pointee_width, &a->pointee_signed);
+  }
+  *a = (ospy_expr_arg){ 0 };
+  return parse_int_type(t, n, &a->width, &a->is_signed);
+}
+
+/* "len:u32,buf:u8*" -> scope args in order (argN is the N-th). */
+static bool parse_args(expr_cli *c)
+{
+  char spec[1024];
+  if (!c->args_spec)
+    return true;
+  snprintf(spec, sizeof spec, "%s", c->args_spec);
+  char *save = NULL;
+  for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char *colon = strchr(item, ':');
+    if (!colon || colon == item || c->nargs == MAX_ARGS || colon - item >= 64) {
+      fprintf(stderr, "ospy expr: --args: bad entry '%s' (want NAME:TYPE)\n", item);
+      return false;
+    }
+    ospy_expr_arg *a = &c->args[c->nargs];
+    if (!parse_arg_type(c, a, colon + 1)) {
+      fprintf(stderr, "ospy expr: --args: unknown type '%s' for '%.*s'\n", colon + 1,
+              (int)(colon - item), item);
+      return false;
+    }
+    snprintf(c->arg_names[c->nargs], sizeof c->arg_names[0], "%.*s", (int)(colon - item), item);
+    a->name = c->arg_names[c->nargs];
+    a->index = (uint32_t)c->nargs++;
+  }
+  return true;
+}
+
+static bool parse_number(const char *s, uint64_t *v)
+{
+  char *end;
+  errno = 0;
+  if (*s == '-')
+    *v = (uint64_t)strtoll(s, &end, 0);
+  else
+    *v = strtoull(s, &end, 0);
+  return *s && !*end && errno == 0;
+}
+
+/* Full registers only; views are read from them. */
+static uint64_t *find_reg64(expr_cli *c, const char *name)
+{
+  static const char *const names[] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11",
+    "r12", "r13", "r14", "r15", "rip", "rflags",
+  };
+  uint64_t *slots[] = {
+    &c->ctx64.rax, &c->ctx64.rcx, &c->ctx64.rdx, &c->ctx64.rbx, &c->ctx64.rsp, &c->ctx64.rbp,
+    &c->ctx64.rsi, &c->ctx64.rdi, &c->ctx64.r8, &c->ctx64.r9, &c->ctx64.r10, &c->ctx64.r11,
+    &c->ctx64.r12, &c->ctx64.r13, &c->ctx64.r14, &c->ctx64.r15, &c->ctx64.rip,
+    &c->ctx64.rflags,
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(name, names[i]))
+      return slots[i];
+  return NULL;
+}
+
+static uint32_t *find_reg32(expr_cli *c, const char *name)
+{
+  static const char *const names[] = {
+    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+  };
+  uint32_t *slots[] = {
+    &c->ctx32.eax, &c->ctx32.ecx, &c->ctx32.edx, &c->ctx32.ebx, &c->ctx32.esp,
+    &c->ctx32.ebp, &c->ctx32.esi, &c->ctx32.edi, &c->ctx32.eip, &c->ctx32.eflags,
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(name, names[i]))
+      return slots[i];
+  return NULL;
+}
+
+static uint64_t *find_slot(expr_cli *c, const char *name)
+{
+  for (size_t i = 0; i < c->nargs; i++) {
+    char positional[32];
+    snprintf(positional, sizeof positional, "arg%zu", i);
+    if (!strcmp(name, c->args[i].name) || !strcmp(name, positional))
+      return &c->argv[i];
+  }
+  if (!strcmp(name, "retval"))
+    return &c->frame.retval;
+  if (!strcmp(name, "errno"))
+    return &c->frame.err;
+  if (!strcmp(name, "tid"))
+    return &c->frame.tid;
+  return NULL;
+}
+
+static bool assign(expr_cli *c, const char *name, uint64_t v)
+{
+  uint64_t *slot = find_slot(c, name);
+  if (slot) {
+    *slot = v;
+    return true;
+  }
+  if (c->arch == OSPY_EXPR_ARCH_X86_64 && (slot = find_reg64(c, name))) {
+    *slot = v;
+    return true;
+  }
+  uint32_t *r32 = c->arch == OSPY_EXPR_ARCH_I386 ? find_reg32(c, name) : NULL;
+  if (r32)
+    *r32 = (uint32_t)v;
+  return r32 != NULL;
+}
+
+static bool parse_eval(expr_cli *c)
+{
+  char spec[1024];
+  snprintf(spec, sizeof spec, "%s", c->eval_spec);
+  char *save = NULL;
+  for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(item, '=');
+    uint64_t v;
+    if (!eq || !parse_number(eq + 1, &v)) {
+      fprintf(stderr, "ospy expr: --eval: bad entry '%s' (want NAME=NUMBER)\n", item);
+      return false;
+    }
+    *eq = '\0';
+    if (!assign(c, item, v)) {
+      fprintf(stderr, "ospy expr: --eval: unknown name '%s'\n", item);
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool parse_mem(expr_cli *c, const char *spec)
+{
+  const char *eq = strchr(spec, '=');
+  char addr[32];
+  mem_region *m = &c->mem[c->nmem];
+  if (!eq || c->nmem == MAX_MEM || eq - spec >= (long)sizeof addr)
+    goto bad;
+  snprintf(addr, sizeof addr, "%.*s", (int)(eq - spec), spec);
+  if (!parse_number(addr, &m->addr))
+    goto bad;
+  size_t n = strlen(eq + 1);
+  if (n == 0 || n % 2 || n / 2 > sizeof m->bytes)
+    goto bad;
+  for (size_t i = 0; i < n / 2; i++) {
+    unsigned b;
+    if (sscanf(eq + 1 + 2 * i, "%2x", &b) != 1)
+      goto bad;
+    m->bytes[i] = (uint8_t)b;
+  }
+  m->len = n / 2;
+  c->nmem++;
+  return true;
+bad:
+  fprintf(stderr, "ospy expr: --mem: bad region '%s' (want ADDR=HEXBYTES, at most 256 bytes)\n",
+          spec);
+  return false;
+}
+
+static bool cli_read(uint64_t addr, void *out, size_t n, void *data)
+{
+  const expr_cli *c = data;
+  for (size_t i = 0; i < c->nmem; i++) {
+    const mem_region *m = &c->mem[i];
+    if (addr >= m->addr && addr - m->addr <= m->len && n <= m->len - (addr - m->addr)) {
+      memcpy(out, m->bytes + (addr - m->addr), n);
+      return true;
+    }
+  }
+  return false;
+}
+
+static void print_compile_error(const expr_cli *c, const ospy_expr_error *err)
+{
+  char msg[256];
+  ospy_expr_error_format(err, msg, sizeof msg);
+  fprintf(stderr, "ospy expr: %s\n  %s\n", msg, c->src);
+  if (err->column)
+    fprintf(stderr, "  %*s^\n", (int)err->column - 1, "");
+}
+
+static int disasm(const ospy_expr *e)
+{
+  static uint8_t code[65536];
+  size_t len;
+  ospy_expr_error err;
+  if (!ospy_expr_codegen(e, code, sizeof code, &len, &err)) {
+    fprintf(stderr, "ospy expr: %s\n", err.message);
+    return 1;
+  }
+  csh cs;
+  bool x64 = ospy_expr_get_arch(e) == OSPY_EXPR_ARCH_X86_64;
+  if (cs_open(CS_ARCH_X86, x64 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK) {
+    fprintf(stderr, "ospy expr: cannot open the disassembler\n");
+    return 1;
+  }
+  cs_insn *insn;
+  size_t count = cs_disasm(cs, code, len, 0, 0, &insn);
+  printf("%s code, %zu bytes:\n", x64 ? "x86-64" : "i386", len);
+  for (size_t i = 0; i < count; i++) {
+    char hex[64] = "";
+    for (size_t j = 0; j < insn[i].size && j < 15; j++)
+      snprintf(hex + 3 * j, sizeof hex - 3 * j, "%02x ", insn[i].bytes[j]);
+    printf("  %04" PRIx64 ":  %-30s %s %s\n", insn[i].address, hex, insn[i].mnemonic,
+           insn[i].op_str);
+  }
+  cs_free(insn, count);
+  cs_close(&cs);
+  return 0;
+}
+
+static void print_value(const char *who, const ospy_expr *e, uint64_t v, bool faulted)
+{
+  unsigned width;
+  bool is_signed;
+  ospy_expr_result_type(e, &width, &is_signed);
+  if (faulted)
+    printf("%-12s 0 (faulted: a memory read failed)\n", who);
+  else if (is_signed)
+    printf("%-12s %" PRId64 " (0x%" PRIx64 ")\n", who, (int64_t)v, v);
+  else
+    printf("%-12s %" PRIu64 " (0x%" PRIx64 ")\n", who, v, v);
+}
+
+static int evaluate(expr_cli *c, const ospy_expr *e)
+{
+  c->frame.ctx = c->arch == OSPY_EXPR_ARCH_X86_64 ? (uintptr_t)&c->ctx64 : (uintptr_t)&c->ctx32;
+  c->frame.args = (uintptr_t)c->argv;
+  c->frame.nargs = c->nargs;
+  c->frame.read_mem = (uintptr_t)cli_read;
+  c->frame.read_data = (uintptr_t)c;
+  if (c->eval_spec[0] && !parse_eval(c))
+    return 2;
+  bool faulted;
+  uint64_t v = ospy_expr_eval_interp(e, &c->frame, &faulted);
+  print_value("interpreter:", e, v, faulted);
+  if (c->arch != OSPY_EXPR_ARCH_NATIVE) {
+    printf("%-12s not run: i386 code cannot run in this 64-bit process "
+           "(the i386 JIT is tested natively in build32)\n", "jit:");
+    return 0;
+  }
+  ospy_expr_error err;
+  ospy_expr_codepool *pool = ospy_expr_codepool_new();
+  ospy_expr_fn fn = pool ? ospy_expr_jit(e, pool, &err) : NULL;
+  int rc = 0;
+  if (fn && ospy_expr_codepool_seal(pool)) {
+    uint32_t jit_faulted;
+    uint64_t jv = fn(&c->frame, &jit_faulted);
+    print_value("jit:", e, jv, jit_faulted != 0);
+    rc = jv == v && (jit_faulted != 0) == faulted ? 0 : 1;
+    if (rc)
+      fprintf(stderr, "ospy expr: the JIT and the interpreter disagree\n");
+  } else {
+    printf("%-12s not run: %s\n", "jit:", fn ? "cannot seal the code pages" : err.message);
+  }
+  ospy_expr_codepool_free(pool);
+  return rc;
+}
+
+static int parse_options(expr_cli *c, int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--disasm")) {
+      c->disasm = true;
+    } else if (!strcmp(a, "--arch") || !strcmp(a, "--args") || !strcmp(a, "--eval") ||
+               !strcmp(a, "--retval") || !strcmp(a, "--mem")) {
+      if (!val)
+        return fail_usage("%s needs a value", a);
+      i++;
+      if (!strcmp(a, "--arch")) {
+        if (strcmp(val, "x86-64") && strcmp(val, "i386"))
+          return fail_usage("unknown architecture '%s' (x86-64 or i386)", val);
+        c->arch = strcmp(val, "i386") ? OSPY_EXPR_ARCH_X86_64 : OSPY_EXPR_ARCH_I386;
+      } else if (!strcmp(a, "--args")) {
+        c->args_spec = val;
+      } else if (!strcmp(a, "--eval")) {
+        c->eval_spec = val;
+      } else if (!strcmp(a, "--retval")) {
+        c->retval_spec = val;
+      } else if (!parse_mem(c, val)) {
+        return 2;
+      }
+    } else if (a[0] == '-' && a[1] == '-') {
+      return fail_usage("unknown option '%s'", a);
+    } else if (c->src) {
+      return fail_usage("more than one expression given ('%s')", a);
+    } else {
+      c->src = a;
+    }
+  }
+  if (!c->src)
+    return fail_usage("no expression given%s", "");
+  return -1;
+}
+
+static bool build_scope(expr_cli *c)
+{
+  if (!parse_args(c))
+    return false;
+  c->scope = (ospy_expr_scope){ .arch = c->arch, .args = c->args, .nargs = c->nargs,
+                                .has_retval = true,
+                                .retval_width = c->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32,
+                                .retval_signed = true };
+  if (c->retval_spec &&
+      !parse_int_type(c->retval_spec, strlen(c->retval_spec), &c->scope.retval_width,
+                      &c->scope.retval_signed)) {
+    fprintf(stderr, "ospy expr: --retval: unknown type '%s'\n", c->retval_spec);
+    return false;
+  }
+  return true;
+}
+
+int cmd_expr(int argc, char **argv)
+{
+  static expr_cli cli; /* large; one per process */
+  expr_cli *c = &cli;
+  memset(c, 0, sizeof *c);
+  c->arch = OSPY_EXPR_ARCH_NATIVE;
+  int rc = parse_options(c, argc, argv);
+  if (rc >= 0)
+    return rc;
+  if (!build_scope(c))
+    return 2;
+  ospy_expr *e;
+  ospy_expr_error err;
+  if (!ospy_expr_compile(c->src, &c->scope, &e, &err)) {
+    print_compile_error(c, &err);
+    return 2;
+  }
+  unsigned width;
+  bool is_signed;
+  uint64_t k;
+  ospy_expr_result_type(e, &width, &is_signed);
+  printf("type:        %c%u%s\n", is_signed ? 'i' : 'u', width,
+         ospy_expr_is_constant(e, &k) ? " (constant)" : "");
+  fflush(stdout); /* keep the order of stdout and stderr lines */
+  rc = c->disasm ? disasm(e) : 0;
+  if (rc == 0 && c->eval_spec)
+    rc = evaluate(c, e);
+  ospy_expr_free(e);
+  return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * ospy expressions: log conditions, buffer sizes, element counts, type
+ * selectors. See docs/expressions.md for the language.
+ *
+ * Life cycle: ospy_expr_compile() parses, type-checks and folds an expression
+ * against a scope (what `arg.NAME`, `reg.NAME` and `retval` mean) at init time
+ * (allocates). Evaluation, by the interpreter or by JIT-compiled machine code,
+ * never allocates and never faults: memory is read only through the frame's
+ * read_mem callback.
+ */
+#ifndef OSPY_EXPR_EXPR_H
+#define OSPY_EXPR_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ospy_expr_arch {
+  OSPY_EXPR_ARCH_X86_64 = 64,
+  OSPY_EXPR_ARCH_I386 = 32,
+} ospy_expr_arch;
+
+#if defined(__x86_64__)
+#define OSPY_EXPR_ARCH_NATIVE OSPY_EXPR_ARCH_X86_64
+#else
+#define OSPY_EXPR_ARCH_NATIVE OSPY_EXPR_ARCH_I386
+#endif
+
+/* One argument of the function the expression belongs to. */
+typedef struct ospy_expr_arg {
+  const char *name;
+  uint32_t index;        /* slot in ospy_expr_frame.args */
+  uint8_t width;         /* 8, 16, 32 or 64 (a pointer: the target's pointer width) */
+  bool is_signed;
+  bool is_pointer;
+  uint8_t pointee_width; /* for `*arg.NAME`; 0 when the target type is unknown */
+  bool pointee_signed;
+  /* oSpy's rule for a ...Ptr scalar argument: `arg.NAME` (and `argN`, `*arg.NAME`)
+   * mean the value it points to; `&arg.NAME` is then the pointer itself. */
+  bool auto_deref;
+} ospy_expr_arg;
+
+/* What names mean; supplied by the caller (config / agent). */
+typedef struct ospy_expr_scope {
+  ospy_expr_arch arch;
+  const ospy_expr_arg *args; /* `argN` is args[N] */
+  size_t nargs;
+  bool has_retval;           /* leave-time expression */
+  uint8_t retval_width;
+  bool retval_signed;
+} ospy_expr_scope;
+
+/*
+ * What an evaluation sees. The layout is fixed and arch-independent (every
+ * field 64-bit) so that the i386 code generator, even when it runs in a 64-bit
+ * process, knows the offsets.
+ */
+typedef struct ospy_expr_frame {
+  uint64_t ctx;       /* address of an ospy_x64_context or ospy_x86_context */
+  uint64_t args;      /* address of uint64_t[nargs], raw values zero-extended */
+  uint64_t nargs;     /* must cover every argument index the scope names */
+  uint64_t retval;    /* raw, zero-extended */
+  uint64_t err;       /* errno */
+  uint64_t tid;
+  uint64_t read_mem;  /* ospy_expr_read_fn: a read that never faults */
+  uint64_t read_data; /* its last argument */
+} ospy_expr_frame;
+
+/* Copies n bytes at addr to out; false when any of them is unreadable. */
+typedef bool (*ospy_expr_read_fn)(uint64_t addr, void *out, size_t n, void *data);
+
+typedef struct ospy_expr_error {
+  unsigned column; /* 1-based; 0 when not about a position */
+  char message[160];
+} ospy_expr_error;
+
+typedef struct ospy_expr ospy_expr;
+
+/* Returns false with *err filled; *out is then NULL. */
+bool ospy_expr_compile(const char *src, const ospy_expr_scope *scope,
+                       ospy_expr **out, ospy_expr_error *err);
+void ospy_expr_free(ospy_expr *expr);
+ospy_expr_arch ospy_expr_get_arch(const ospy_expr *expr);
+/* True when the folded expression is a constant (then *value holds it). */
+bool ospy_expr_is_constant(const ospy_expr *expr, uint64_t *value);
+
+/* The type of the result: width 8..64 and signedness (e.g. a size given as
+ * `arg.len` is u32 when len is declared u32; comparisons are i32). */
+void ospy_expr_result_type(const ospy_expr *expr, unsigned *width, bool *is_signed);
+
+/* What an expression reads (after folding: a folded-away name does not count). */
+enum {
+  OSPY_EXPR_USES_RETVAL = 1 << 0,     /* `retval` */
+  OSPY_EXPR_USES_RETURN_REG = 1 << 1, /* rax/eax or one of their views */
+  OSPY_EXPR_USES_ERRNO = 1 << 2,
+  OSPY_EXPR_USES_MEMORY = 1 << 3,     /* calls read_mem */
+  OSPY_EXPR_USES_REGS = 1 << 4,       /* any register */
+  OSPY_EXPR_USES_ARGS = 1 << 5,
+};
+/* Tells, e.g., whether a condition only means something at leave time. */
+unsigned ospy_expr_uses(const ospy_expr *expr);
+
+/* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
+void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);
+
+/*
+ * Evaluates with the tree-walking interpreter. The first memory read that
+ * faults ends the evaluation: the result is 0 and *faulted is true. Otherwise
+ * *faulted is false. Works for either arch in any process.
+ */
+uint64_t ospy_expr_eval_interp(const ospy_expr *expr, const ospy_expr_frame *frame,
+                               bool *faulted);
+
+/* A JIT-compiled expression: same result and fault rule as the interpreter;
+ * *faulted is set to 0 or 1. */
+typedef uint64_t (*ospy_expr_fn)(const ospy_expr_frame *frame, uint32_t *faulted);
+
+/*
+ * Generates position-independent machine code for the expression's arch into
+ * buf (which need not be executable). Returns false with *err filled (e.g. the
+ * expression is too large for the code generator: use the interpreter).
+ * Helper calls in i386 code generated by a 64-bit process carry address 0.
+ */
+bool ospy_expr_codegen(const ospy_expr *expr, void *buf, size_t capacity,
+                       size_t *len, ospy_expr_error *err);
+
+/* A pool of executable pages holding JIT code; freed as a whole (with its
+ * plan). Not thread-safe: fill and seal it at init time. Functions added after
+ * a seal go to fresh pages, so compile a plan's expressions, then seal once. */
+typedef struct ospy_expr_codepool ospy_expr_codepool;
+
+ospy_expr_codepool *ospy_expr_codepool_new(void);
+/* Makes every function added so far executable (pages become read+exec,
+ * never writable again). */
+bool ospy_expr_codepool_seal(ospy_expr_codepool *pool);
+void ospy_expr_codepool_free(ospy_expr_codepool *pool);
+
+/*
+ * Compiles the expression (its arch must be the native one) into the pool.
+ * The function may be called once ospy_expr_codepool_seal() returned true.
+ * Returns NULL with *err filled on failure.
+ */
+ospy_expr_fn ospy_expr_jit(const ospy_expr *expr, ospy_expr_codepool *pool,
+                           ospy_expr_error *err);
+
+/* Helpers the i386 JIT calls for 64-bit division, modulo and shifts. */
+uint64_t ospy_expr_helper_udiv(uint64_t a, uint64_t b);
+uint64_t ospy_expr_helper_sdiv(uint64_t a, uint64_t b);
+uint64_t ospy_expr_helper_umod(uint64_t a, uint64_t b);
+uint64_t ospy_expr_helper_smod(uint64_t a, uint64_t b);
+uint64_t ospy_expr_helper_shl(uint64_t a, uint64_t b);
+uint64_t ospy_expr_helper_shr(uint64_t a, uint64_t b);
+uint64_t ospy_expr_helper_sar(uint64_t a, uint64_t b);
+
+#endif

@@ -1,0 +1,77 @@
+#!/bin/sh
+# ospy expr: --eval output, --disasm, error exit status and messages.
+ospy="$1"
+fails=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME STATUS EXPECTED-OUTPUT-FILE-CONTENT -- ARGS...
+expect() {
+  name=$1 want_status=$2 want=$3
+  shift 3
+  "$ospy" expr "$@" >"$tmp/out" 2>&1
+  status=$?
+  printf '%s\n' "$want" >"$tmp/want"
+  if [ "$status" != "$want_status" ] || ! cmp -s "$tmp/out" "$tmp/want"; then
+    echo "FAIL $name: status $status (want $want_status)"
+    diff "$tmp/want" "$tmp/out"
+    fails=$((fails + 1))
+  fi
+}
+
+expect seed-true 0 "type:        i32
+interpreter: 1 (0x1)
+jit:         1 (0x1)" 'reg.eax != 0 && arg.len > 16' --arch x86-64 --args 'len:u32,buf:ptr' --eval 'rax=1,len=20'
+
+expect upper-half 0 "type:        i32
+interpreter: 0 (0x0)
+jit:         0 (0x0)" 'reg.eax != 0' --eval rax=0x100000000
+
+expect unsigned 0 "type:        u32
+interpreter: 4294967295 (0xffffffff)
+jit:         4294967295 (0xffffffff)" 'arg.len - 1' --args len:u32 --eval len=0
+
+expect memory 0 "type:        i16
+interpreter: -2 (0xfffffffffffffffe)
+jit:         -2 (0xfffffffffffffffe)" '*arg.p' --args p:i16* --mem 0x1000=feff --eval p=0x1000
+
+expect fault 0 "type:        u32
+interpreter: 0 (faulted: a memory read failed)
+jit:         0 (faulted: a memory read failed)" 'u32[arg.p + 2]' --args p:ptr --mem 0x1000=feff --eval p=0x1000
+
+expect i386 0 "type:        i32
+interpreter: 1 (0x1)
+jit:         not run: i386 code cannot run in this 64-bit process (the i386 JIT is tested natively in build32)" 'reg.eax != 0' --arch i386 --eval eax=1
+
+expect bad-register 2 "ospy expr: unknown register 'eaz' at column 5
+  reg.eaz != 0
+      ^" 'reg.eaz != 0'
+
+expect bad-argument 2 "ospy expr: unknown argument 'lenn' at column 5
+  arg.lenn > 16
+      ^" 'arg.lenn > 16' --args len:u32
+
+expect trailing 2 "ospy expr: trailing input at column 14
+  arg.len > 16 x
+               ^" 'arg.len > 16 x' --args len:u32
+
+expect deref 2 "ospy expr: cannot dereference 'len': not a pointer at column 2
+  *arg.len
+   ^" '*arg.len' --args len:u32
+
+expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64 or i386)
+(ospy expr --help shows the usage)" 1 --arch arm
+expect bad-eval 2 "type:        i32 (constant)
+ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+expect bad-args 2 "ospy expr: --args: unknown type 'u7' for 'len'" 1 --args len:u7
+
+# --disasm shows Capstone's reading of the code, for both arches.
+"$ospy" expr 'reg.eax != 0' --arch i386 --disasm >"$tmp/out" 2>&1 &&
+  grep -q 'setne al' "$tmp/out" && grep -q 'push ebp' "$tmp/out" ||
+  { echo "FAIL disasm i386"; cat "$tmp/out"; fails=$((fails + 1)); }
+"$ospy" expr 'u8[arg.p] > 3' --args p:ptr --disasm >"$tmp/out" 2>&1 &&
+  grep -q 'call r8' "$tmp/out" && grep -q 'setg al' "$tmp/out" ||
+  { echo "FAIL disasm x86-64"; cat "$tmp/out"; fails=$((fails + 1)); }
+
+[ "$fails" = 0 ] && echo "all ospy expr checks passed"
+[ "$fails" = 0 ]

@@ -1,0 +1,194 @@
+/* Every compile error, with its exact text and column. */
+#include <stdio.h>
+#include <string.h>
+
+#include "expr_test_util.h"
+
+static int failures;
+
+static void expect_error(const ospy_expr_scope *scope, const char *src, const char *want)
+{
+  ospy_expr *e = NULL;
+  ospy_expr_error err;
+  char got[256];
+  if (ospy_expr_compile(src, scope, &e, &err)) {
+    printf("FAIL '%s': compiled, expected error '%s'\n", src, want);
+    ospy_expr_free(e);
+    failures++;
+    return;
+  }
+  ospy_expr_error_format(&err, got, sizeof got);
+  if (strcmp(got, want) != 0 || e != NULL) {
+    printf("FAIL '%s':\n  got  '%s'\n  want '%s'\n", src, got, want);
+    failures++;
+  }
+}
+
+static void expect_ok(const ospy_expr_scope *scope, const char *src)
+{
+  ospy_expr *e = NULL;
+  ospy_expr_error err;
+  if (!ospy_expr_compile(src, scope, &e, &err)) {
+    printf("FAIL '%s': %s at column %u\n", src, err.message, err.column);
+    failures++;
+  }
+  ospy_expr_free(e);
+}
+
+int main(void)
+{
+  test_env env, env32, leave;
+  test_env_init(&env, OSPY_EXPR_ARCH_X86_64, false);
+  test_env_init(&env32, OSPY_EXPR_ARCH_I386, false);
+  test_env_init(&leave, OSPY_EXPR_ARCH_X86_64, true);
+  const ospy_expr_scope *s = &env.scope;
+
+  expect_error(s, "reg.eaz != 0", "unknown register 'eaz' at column 5");
+  expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' at column 5");
+  expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' at column 5");
+  expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' at column 5");
+  expect_error(s, "1 + arg11", "unknown argument 'arg11' at column 5");
+  expect_error(s, "&arg.len", "'&' needs a pointer argument, 'len' is not one at column 2");
+  expect_error(s, "&reg.rax", "'&' applies only to a pointer argument at column 1");
+  expect_error(s, "1 & &5", "'&' applies only to a pointer argument at column 5");
+  expect_error(s, "arg01", "unknown argument 'arg01' at column 1");
+  expect_error(s, "(reg.eax x)", "unexpected 'x' at column 10");
+  expect_error(s, "arg.len > 16 x", "trailing input at column 14");
+  expect_error(s, "1 2", "trailing input at column 3");
+  expect_error(s, "*arg.len", "cannot dereference 'len': not a pointer at column 2");
+  expect_error(s, "*reg.rax", "'*' applies only to a pointer argument at column 1");
+  expect_error(s, "*arg.vp",
+               "cannot dereference 'vp': pointed-to type has no integer width at column 2");
+  expect_error(s, "retval == 0",
+               "retval is not available here (the function has not returned) at column 1");
+  expect_error(s, "09", "invalid integer literal '09' at column 1");
+  expect_error(s, "1 + 0x", "invalid integer literal '0x' at column 5");
+  expect_error(s, "12ab", "invalid integer literal '12ab' at column 1");
+  expect_error(s, "99999999999999999999",
+               "integer literal '99999999999999999999' out of range at column 1");
+  expect_error(s, "", "unexpected end of input at column 1");
+  expect_error(s, "   ", "unexpected end of input at column 4");
+  expect_error(s, "1 +", "unexpected end of input at column 4");
+  expect_error(s, "foo", "unknown name 'foo' at column 1");
+  expect_error(s, "1 @ 2", "unexpected '@' at column 3");
+  expect_error(s, "u8[1", "unexpected end of input at column 5");
+  expect_error(s, "u8 1", "unexpected '1' at column 4");
+  expect_error(s, "reg.", "unexpected end of input at column 5");
+  expect_error(s, "reg eax", "unexpected 'eax' at column 5");
+  expect_error(s, "arg.5", "unexpected '5' at column 5");
+  expect_error(s, "1 ? 2", "unexpected end of input at column 6");
+  expect_error(s, "(1", "unexpected end of input at column 3");
+  expect_error(s, "1)", "trailing input at column 2");
+  expect_error(s, "a = 1", "unknown name 'a' at column 1");
+  expect_error(s, "1 = 1", "unexpected '=' at column 3");
+  expect_error(s, "1 + * 2", "'*' applies only to a pointer argument at column 5");
+
+  char deep[300];
+  memset(deep, '(', 100);
+  strcpy(deep + 100, "1");
+  memset(deep + 101, ')', 100);
+  deep[201] = '\0';
+  expect_error(s, deep, "expression nested too deeply at column 33");
+  char chain[2200] = "1";
+  for (int i = 0; i < 200; i++)
+    strcat(chain, "+arg.len");
+  expect_error(s, chain, "expression nested too deeply at column 1018");
+  char nots[300];
+  memset(nots, '!', 200);
+  strcpy(nots + 200, "1");
+  expect_error(s, nots, "expression nested too deeply at column 64");
+
+  /* Scope problems are reported, not trusted. */
+  ospy_expr_arg odd[] = {
+    { .name = "f", .index = 0, .width = 0 },
+    { .name = "far", .index = 1u << 20, .width = 32 },
+  };
+  ospy_expr_scope bad = { .arch = OSPY_EXPR_ARCH_X86_64, .args = odd, .nargs = 2,
+                          .has_retval = true, .retval_width = 0 };
+  expect_error(&bad, "arg.f", "argument 'f' has no integer width at column 5");
+  expect_error(&bad, "1 + arg1", "argument 'far' has an out-of-range slot at column 5");
+  expect_error(&bad, "retval", "retval has no integer width at column 1");
+  bad.arch = (ospy_expr_arch)7;
+  expect_error(&bad, "1", "unknown target architecture");
+
+  /* Too many nodes: a balanced tree stays shallow but grows wide. */
+  static char wide[40000];
+  strcpy(wide, "arg.len");
+  for (int level = 0; level < 10; level++) {
+    static char tmp[40000];
+    snprintf(tmp, sizeof tmp, "(%s+%s)", wide, wide);
+    strcpy(wide, tmp);
+  }
+  ospy_expr *e = NULL;
+  ospy_expr_error err;
+  if (ospy_expr_compile(wide, s, &e, &err) || strcmp(err.message, "expression too long")) {
+    printf("FAIL wide expression: '%s'\n", e ? "compiled" : err.message);
+    failures++;
+  }
+  ospy_expr_free(e);
+
+  /* More branches than the code generator takes: the JIT refuses with a
+   * message and the interpreter still evaluates. */
+  static char branches[2000] = "";
+  for (int i = 0; i < 40; i++)
+    strcat(branches, "arg.len ? ");
+  strcat(branches, "1");
+  for (int i = 0; i < 40; i++)
+    strcat(branches, " : 2");
+  if (!ospy_expr_compile(branches, s, &e, &err)) {
+    printf("FAIL branches: %s\n", err.message);
+    return 1;
+  }
+  ospy_expr_codepool *pool = ospy_expr_codepool_new();
+  if (ospy_expr_get_arch(e) == OSPY_EXPR_ARCH_NATIVE &&
+      (ospy_expr_jit(e, pool, &err) ||
+       !strstr(err.message, "expression too large for the x86-64 code generator"))) {
+    printf("FAIL branches: the JIT took it or said '%s'\n", err.message);
+    failures++;
+  }
+  env.args[T_LEN] = 3;
+  bool faulted;
+  if (ospy_expr_eval_interp(e, &env.frame, &faulted) != 1 || faulted) {
+    printf("FAIL branches: interpreter\n");
+    failures++;
+  }
+  ospy_expr_free(e);
+  /* Code for the other arch can be generated but not run here. */
+  const ospy_expr_scope *other =
+    OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_X86_64 ? &env32.scope : s;
+  if (!ospy_expr_compile("reg.eax != 0", other, &e, &err)) {
+    printf("FAIL other arch: %s\n", err.message);
+    return 1;
+  }
+  const char *want_other = OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_X86_64
+                             ? "cannot run i386 code in this process"
+                             : "cannot run x86-64 code in this process";
+  uint8_t code[512];
+  size_t len = 0;
+  if (ospy_expr_jit(e, pool, &err) || strcmp(err.message, want_other) ||
+      !ospy_expr_codegen(e, code, sizeof code, &len, &err) || len == 0) {
+    printf("FAIL other arch: '%s'\n", err.message);
+    failures++;
+  }
+  if (ospy_expr_codegen(e, code, 8, &len, &err) ||
+      !strstr(err.message, "expression too large")) {
+    printf("FAIL small buffer: '%s'\n", err.message);
+    failures++;
+  }
+  ospy_expr_free(e);
+  ospy_expr_codepool_free(pool);
+
+  /* The same names that failed above are fine where they exist. */
+  expect_ok(s, "reg.eax != 0 && arg.len > 16");
+  expect_ok(&env32.scope, "reg.eax != 0");
+  expect_ok(&leave.scope, "retval == -1 && errno == 4");
+  expect_ok(s, "*arg.p32 + *arg.pi16 + *arg.buf + arg9 + arg0");
+  expect_ok(s, "(u8)arg.len + (u8[arg.buf] + 1) + (i64)-1 + tid");
+  expect_ok(s, "reg.r15b + reg.r8w + reg.ah + reg.spl + reg.rip + reg.rflags + reg.flags");
+  expect_ok(&env32.scope, "reg.ah + reg.bp + reg.eflags + reg.eip + reg.flags");
+  expect_ok(s, "0x7fffffffffffffff + 0xffffffffffffffff + 18446744073709551615 + 0777");
+
+  if (failures)
+    printf("%d failure(s)\n", failures);
+  return failures ? 1 : 0;
+}
