@@ -161,6 +161,7 @@ struct ospy_spec_table {
   uint32_t nvtables;
   ospy_spec_vtable *vtables;
   uint8_t ptr_size;    /* 8 or 4: the target's pointer width */
+  void *expr_pool;     /* agent: JIT code of the expressions (ospy_marshal_prepare) */
   /* Everything above (strings included) is owned by the table's arena. */
   struct ospy_spec_arena *arena;
 };

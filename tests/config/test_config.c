@@ -108,11 +108,11 @@ static void test_diagnostics(void)
                "</argument>\n")
             ),
          "t.xml:6:56: error: bad expression 'arg.m' in size: unknown argument 'm'\n"
-         "t.xml:7:53: error: bad expression 'arg.n +' in size: expected a value at the end\n"
+         "t.xml:7:53: error: bad expression 'arg.n +' in size: unexpected end of input\n"
          "t.xml:9:21: error: bad expression 'reg.eaz != 0' in logCondition: unknown register 'eaz'\n");
   EXPECT(HM("<specs><functions><function name=\"f\"><logCondition>retval == (1</logCondition>"
             "</function></functions></specs>\n"),
-         "t.xml:2:64: error: bad expression 'retval == (1' in logCondition: expected ')'\n");
+         "t.xml:2:64: error: bad expression 'retval == (1' in logCondition: unexpected end of input\n");
   EXPECT(HM("<signatures>\n<signature name=\"s\">8B FF <!-- c --> zz</signature>\n"
             "<signature name=\"e\"> <!-- only a comment --> </signature>\n"
             "<signature name=\"v\">90</signature>\n<signature name=\"v\">91</signature>\n</signatures>\n"),
