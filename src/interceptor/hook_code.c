@@ -28,11 +28,11 @@
 #define NEAR_JUMP_LEN 5
 #define READ_WINDOW 4096
 
-bool ospy_hook_read_original(uintptr_t addr, void *out, size_t n, void *data) {
+bool ospy_hook_read_original(uint64_t addr, void *out, size_t n, void *data) {
   (void)data;
-  if (ospy_os_read_memory(addr, out, n) != n)
+  if (ospy_os_read_memory((uintptr_t)addr, out, n) != n)
     return false;
-  ospy_hooks_overlay_original(addr, out, n);
+  ospy_hooks_overlay_original((uintptr_t)addr, out, n);
   return true;
 }
 

@@ -13,7 +13,7 @@
 #define OSPY_HOOK_MAX_LISTENERS 8
 #define OSPY_INVOCATION_MAX_DEPTH 64
 /* Per hook code cell: the enter stub, then the relocated prologue. */
-#define OSPY_HOOK_CELL_SIZE 256
+#define OSPY_HOOK_CELL_SIZE 384
 /* Cell layout: the enter stub (attach), the jump to a replacement (replace),
  * then the trampoline. Each part keeps its place for the life of the cell, so
  * a thread stopped inside one never resumes in rewritten bytes. */
@@ -115,7 +115,7 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
 /* Fills hook->jump (and the replace stub) for hook->kind; false if it cannot be encoded. */
 bool ospy_hook_build_jump(ospy_hook *hook);
 /* Bytes of the function as they were before any hook of ours (for reads). */
-bool ospy_hook_read_original(uintptr_t addr, void *out, size_t n, void *data);
+bool ospy_hook_read_original(uint64_t addr, void *out, size_t n, void *data);
 
 /* unwind.c */
 void ospy_unwind_support_install(void);
