@@ -385,29 +385,45 @@ void ospy_x86_writer_put_label(ospy_x86_writer *w, ospy_x86_label label) {
   w->label_offset[label] = (int64_t)w->len;
 }
 
-bool ospy_x86_writer_flush(ospy_x86_writer *w) {
-  if (w->failed) return false;
-  for (uint32_t i = 0; i < w->n_refs; i++) {
-    const ospy_x86_label_ref *ref = &w->refs[i];
-    if (ref->label >= w->n_labels || w->label_offset[ref->label] < 0) {
-      fail(w, "branch to a label that was never placed");
+/* Patches one reference; false (and failed) if out of range. */
+static bool patch_ref(ospy_x86_writer *w, const ospy_x86_label_ref *ref) {
+  int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
+  if (ref->size == 1) {
+    if (!fits_i8(rel)) {
+      fail(w, "label out of rel8 range");
       return false;
     }
-    int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
-    if (ref->size == 1) {
-      if (!fits_i8(rel)) {
-        fail(w, "label out of rel8 range");
-        return false;
-      }
-      w->buf[ref->field] = (uint8_t)(int8_t)rel;
-    } else {
-      uint32_t v = (uint32_t)(int32_t)rel;
-      memcpy(w->buf + ref->field, &v, 4);
-    }
+    w->buf[ref->field] = (uint8_t)(int8_t)rel;
+  } else {
+    uint32_t v = (uint32_t)(int32_t)rel;
+    memcpy(w->buf + ref->field, &v, 4);
   }
-  w->n_refs = 0;
   return true;
 }
+
+/* Resolves references to placed labels; unplaced ones stay (or fail if strict). */
+static bool resolve(ospy_x86_writer *w, bool strict) {
+  if (w->failed) return false;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < w->n_refs; i++) {
+    const ospy_x86_label_ref *ref = &w->refs[i];
+    bool placed = ref->label < w->n_labels && w->label_offset[ref->label] >= 0;
+    if (!placed) {
+      if (strict) {
+        fail(w, "branch to a label that was never placed");
+        return false;
+      }
+      w->refs[kept++] = *ref;
+      continue;
+    }
+    if (!patch_ref(w, ref)) return false;
+  }
+  w->n_refs = kept;
+  return true;
+}
+
+bool ospy_x86_writer_flush(ospy_x86_writer *w) { return resolve(w, true); }
+bool ospy_x86_writer_resolve_placed(ospy_x86_writer *w) { return resolve(w, false); }
 
 /* Branch to a label: short form if the label is behind us and near. */
 static void put_branch_label(ospy_x86_writer *w, const uint8_t *op8, unsigned n8,
@@ -491,6 +507,20 @@ void ospy_x86_writer_put_endbr(ospy_x86_writer *w) {
   ospy_x86_writer_put_bytes(w, b, 4);
 }
 
+/* Does imm fit an immediate field of this operand width (signed or unsigned)? */
+static bool imm_fits_width(int32_t imm, unsigned width) {
+  if (width == 8) return imm >= -128 && imm <= 255;
+  if (width == 16) return imm >= -32768 && imm <= 65535;
+  return true;
+}
+
+/* Does a 64-bit immediate fit a field of width bits, read as signed or unsigned? */
+static bool imm64_fits_width(uint64_t imm, unsigned width) {
+  if (width >= 64) return true;
+  int64_t lo = -((int64_t)1 << (width - 1));
+  return (imm >> width) == 0 || ((int64_t)imm < 0 && (int64_t)imm >= lo);
+}
+
 /* ---- moves -------------------------------------------------------------- */
 
 void ospy_x86_writer_put_mov_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
@@ -503,6 +533,7 @@ void ospy_x86_writer_put_mov_reg_imm(ospy_x86_writer *w, ospy_x86_reg dst, uint6
   unsigned width = ospy_x86_reg_width(dst);
   enc e;
   enc_init(&e);
+  if (width && !imm64_fits_width(imm, width)) enc_error(&e, "immediate does not fit the register");
   switch (width) {
   case 8:
     enc_op_plus_reg(w, &e, 8, 0xB0, dst);
@@ -552,6 +583,10 @@ void ospy_x86_writer_put_mov_mem_imm(ospy_x86_writer *w, unsigned width, ospy_x8
                                      int32_t imm) {
   if (width != 8 && width != 16 && width != 32 && width != 64) {
     fail(w, "width must be 8, 16, 32 or 64");
+    return;
+  }
+  if (!imm_fits_width(imm, width)) {
+    fail(w, "immediate does not fit the operand width");
     return;
   }
   uint8_t op = width == 8 ? 0xC6 : 0xC7;
@@ -626,12 +661,6 @@ void ospy_x86_writer_put_alu_reg_reg(ospy_x86_writer *w, ospy_x86_alu op, ospy_x
   put_op1(w, (uint8_t)((op & 7) * 8 + (width != 8)), src, 0, rm_reg(dst), width);
 }
 
-/* Does imm fit an immediate field of this operand width (signed or unsigned)? */
-static bool imm_fits_width(int32_t imm, unsigned width) {
-  if (width == 8) return imm >= -128 && imm <= 255;
-  if (width == 16) return imm >= -32768 && imm <= 65535;
-  return true;
-}
 
 void ospy_x86_writer_put_alu_reg_imm(ospy_x86_writer *w, ospy_x86_alu op, ospy_x86_reg dst,
                                      int32_t imm) {
