@@ -122,7 +122,8 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
                                                                                        : ABS_JUMP_LEN;
   ospy_x86_reloc_plan plan;
   ospy_x86_reloc_status rs =
-      ospy_x86_relocator_plan(code, avail, fn, fn_size, jump_len, NATIVE_MODE, &plan);
+      ospy_x86_relocator_plan_read(code, avail, fn, fn_size, jump_len, NATIVE_MODE,
+                                   ospy_hook_read_original, NULL, &plan);
   if (rs != OSPY_X86_RELOC_OK) {
     ospy_code_arena_unalloc(cell);
     return fail(err, map_status(rs), fn, plan.why[0] ? plan.why : ospy_x86_reloc_status_name(rs));
