@@ -69,6 +69,9 @@ typedef struct ospy_invocation_entry {
   uintptr_t ret;        /* the real return address */
   uintptr_t slot;       /* stack address it was read from (= sp at entry) */
   uint32_t flags;
+  /* Listeners active when the call entered: only they get on_leave (a listener
+   * attached meanwhile never saw the enter and its scratch). */
+  ospy_listener *entered[OSPY_HOOK_MAX_LISTENERS];
   uint8_t scratch[OSPY_INVOCATION_SCRATCH_SIZE];
 } ospy_invocation_entry;
 

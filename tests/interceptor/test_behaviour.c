@@ -66,7 +66,7 @@ NOINLINE int twice(int x) {
   return k * x;
 }
 
-static int reentry_enters;
+static volatile int reentry_enters;
 static void reentry_enter(ospy_invocation *inv) {
   reentry_enters++;
   CHECK_EQ(twice(21), 42);
@@ -101,8 +101,8 @@ NOINLINE long jumper(long n) {
   return n + 100;
 }
 
-static int jl_enters, jl_leaves;
-static long jl_last;
+static volatile int jl_enters, jl_leaves;
+static volatile long jl_last;
 static void jl_enter(ospy_invocation *inv) { jl_enters++; (void)inv; }
 static void jl_leave(ospy_invocation *inv) {
   jl_leaves++;
@@ -135,7 +135,7 @@ NOINLINE int add2(int x) {
   volatile int k = 2;
   return x + k;
 }
-static int count_a, count_b;
+static volatile int count_a, count_b;
 static void inc_a(ospy_invocation *inv) { count_a++; (void)inv; }
 static void inc_b(ospy_invocation *inv) {
   count_b += *(int *)ospy_invocation_user_data(inv);
