@@ -6,6 +6,7 @@
  * will replace the prologue. Capstone (malloc) runs here, never while other
  * threads are suspended.
  */
+#include <capstone/capstone.h>
 #include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
@@ -87,14 +88,44 @@ static void build_enter_stub(ospy_hook *hook) {
   ospy_x86_writer_flush(&w);
 }
 
-static bool build_trampoline(ospy_hook *hook, const uint8_t *code, const ospy_x86_reloc_plan *plan) {
+static bool build_trampoline(ospy_hook *hook, const uint8_t *code, const ospy_x86_reloc_plan *plan,
+                             size_t *len) {
   ospy_x86_writer w;
   ospy_x86_writer_init(&w, hook->code + OSPY_CELL_TRAMPOLINE,
                        OSPY_HOOK_CELL_SIZE - OSPY_CELL_TRAMPOLINE,
                        hook->cell + OSPY_CELL_TRAMPOLINE, NATIVE_MODE);
   if (!ospy_x86_relocator_write(&w, code, plan, &hook->map))
     return false;
+  *len = ospy_x86_writer_offset(&w);
   return ospy_x86_writer_flush(&w) && ospy_x86_writer_ok(&w);
+}
+
+/* Original address of trampoline offset off: the moved instruction it belongs
+ * to, or the first byte after the moved ones. */
+static uintptr_t original_of(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, size_t off) {
+  for (unsigned i = 0; i + 1 < hook->map.n; i++)
+    if (off >= hook->map.to[i] && off < hook->map.to[i + 1])
+      return hook->function + hook->map.from[i + 1];
+  return hook->function + plan->skip + plan->len;
+}
+
+/* Calls moved into the trampoline return into it; remember where they return
+ * in the original code so exceptions can be unwound (see unwind.c). */
+static void note_calls(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, size_t code_len) {
+  csh cs;
+  if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK)
+    return;
+  cs_insn *insn = NULL;
+  size_t n = cs_disasm(cs, hook->code + OSPY_CELL_TRAMPOLINE, code_len, hook->trampoline, 0, &insn);
+  for (size_t i = 0; i < n; i++) {
+    if (insn[i].id != X86_INS_CALL)
+      continue;
+    uintptr_t ret = (uintptr_t)(insn[i].address + insn[i].size);
+    ospy_unwind_note_call_return(ret, original_of(hook, plan, ret - hook->trampoline));
+  }
+  if (n)
+    cs_free(insn, n);
+  cs_close(&cs);
 }
 
 ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_error *err) {
@@ -136,12 +167,14 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   memcpy(hook->original, code + plan.skip, jump_len);
   memset(hook->code, 0xcc, sizeof hook->code);
   build_enter_stub(hook);
-  if (!build_trampoline(hook, code, &plan))
+  size_t tramp_len = 0;
+  hook->trampoline = cell + OSPY_CELL_TRAMPOLINE;
+  if (!build_trampoline(hook, code, &plan, &tramp_len))
   {
     ospy_code_arena_unalloc(cell);
     return fail(err, OSPY_INTERCEPTOR_UNSUPPORTED, fn, "relocated prologue does not fit the trampoline");
   }
-  hook->trampoline = cell + OSPY_CELL_TRAMPOLINE;
+  note_calls(hook, &plan, tramp_len);
   hook->code_written = false;
   return OSPY_INTERCEPTOR_OK;
 }

@@ -122,6 +122,9 @@ bool ospy_hook_read_original(uint64_t addr, void *out, size_t n, void *data);
 
 /* unwind.c */
 void ospy_unwind_support_install(void);
+/* A call relocated into a trampoline returns there (tramp_ret); an unwinder
+ * must see the original return address (orig_ret) instead. */
+void ospy_unwind_note_call_return(uintptr_t tramp_ret, uintptr_t orig_ret);
 
 /* interceptor.c */
 /* Adds a listener, queued in the open transaction (lock held). */
