@@ -16,6 +16,7 @@
 #include "arch/x86/x86_writer.h"
 #include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
+#include "os/linux/os_maps.h"
 #include "os/linux/os_memory.h"
 #include "os/linux/os_read.h"
 
@@ -128,9 +129,70 @@ static void note_calls(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, s
   cs_close(&cs);
 }
 
+/* Does a direct jump/call decoded from [from, to) land strictly inside the
+ * bytes to patch (patch_at, patch_end)? Returns its address, or 0. */
+static uintptr_t find_incoming(csh cs, uintptr_t from, uintptr_t to, uintptr_t patch_at,
+                               uintptr_t patch_end) {
+  static uint8_t buf[8192];
+  if (to <= from || to - from > sizeof buf)
+    return 0;
+  size_t got = ospy_os_read_memory(from, buf, to - from);
+  ospy_hooks_overlay_original(from, buf, got);
+  cs_insn *insn = NULL;
+  uintptr_t hit = 0;
+  size_t off = 0;
+  while (off < got && !hit) {
+    size_t n = cs_disasm(cs, buf + off, got - off, from + off, 64, &insn);
+    if (n == 0) { /* data or padding that does not decode: step over a byte */
+      off++;
+      continue;
+    }
+    for (size_t i = 0; i < n && !hit; i++) {
+      cs_detail *d = insn[i].detail;
+      bool branch = false;
+      for (uint8_t g = 0; d && g < d->groups_count; g++)
+        branch |= d->groups[g] == CS_GRP_JUMP || d->groups[g] == CS_GRP_CALL;
+      if (branch && d->x86.op_count == 1 && d->x86.operands[0].type == X86_OP_IMM) {
+        uintptr_t target = (uintptr_t)d->x86.operands[0].imm;
+        if (target > patch_at && target < patch_end)
+          hit = (uintptr_t)insn[i].address;
+      }
+    }
+    off = (size_t)(insn[n - 1].address + insn[n - 1].size - from);
+    cs_free(insn, n);
+  }
+  return hit;
+}
+
+/*
+ * The relocator checks the function's own body for branches into the bytes
+ * to patch; code next to it can also jump there (glibc's mempcpy ends with a
+ * jump to memmove+3). Decode from the preceding dynamic symbol (at most 4 KB
+ * back) and 512 bytes after the function's end.
+ */
+static uintptr_t incoming_branch(uintptr_t fn, size_t fn_size, uintptr_t patch_at, size_t patch_len) {
+  csh cs;
+  if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK)
+    return 0;
+  cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+  uintptr_t start = fn > 4096 ? fn - 4096 : 0;
+  Dl_info info;
+  if (dladdr((void *)(fn - 1), &info) && info.dli_saddr && (uintptr_t)info.dli_saddr < fn &&
+      (uintptr_t)info.dli_saddr >= start)
+    start = (uintptr_t)info.dli_saddr;
+  uintptr_t hit = find_incoming(cs, start, fn, patch_at, patch_at + patch_len);
+  if (!hit && fn_size)
+    hit = find_incoming(cs, fn + fn_size, fn + fn_size + 512, patch_at, patch_at + patch_len);
+  cs_close(&cs);
+  return hit;
+}
+
 ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_error *err) {
   static uint8_t code[READ_WINDOW];
   uintptr_t fn = hook->function;
+  ospy_os_map m;
+  if (ospy_os_maps_find(fn, &m) && m.special)
+    return fail(err, OSPY_INTERCEPTOR_NOT_READABLE, fn, "in a kernel mapping ([vdso]): cannot be patched");
   int prot = ospy_os_query_prot(fn);
   if (prot < 0 || !(prot & 1))
     return fail(err, OSPY_INTERCEPTOR_NOT_READABLE, fn, "not mapped readable");
@@ -158,6 +220,14 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   if (rs != OSPY_X86_RELOC_OK) {
     ospy_code_arena_unalloc(cell);
     return fail(err, map_status(rs), fn, plan.why[0] ? plan.why : ospy_x86_reloc_status_name(rs));
+  }
+  uintptr_t incoming = incoming_branch(fn, fn_size, fn + plan.skip, jump_len);
+  if (incoming) {
+    ospy_code_arena_unalloc(cell);
+    char why[120];
+    snprintf(why, sizeof why, "code at %#lx (outside the function) jumps into the bytes to patch",
+             (unsigned long)incoming);
+    return fail(err, OSPY_INTERCEPTOR_BRANCH_BACK, fn, why);
   }
   hook->cell = cell;
   hook->patch_at = fn + plan.skip;

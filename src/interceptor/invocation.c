@@ -46,11 +46,18 @@ static void run_leave(ospy_hook *hook, ospy_invocation *inv, ospy_listener *cons
   }
 }
 
-/* Entries on top whose frames are gone (longjmp) lie at or below sp. */
+/*
+ * Entries on top whose frames are gone (longjmp) lie below sp, or at sp when
+ * the slot no longer holds the leave thunk. A slot equal to sp that still
+ * holds the leave thunk is a hooked function tail-calling another: both
+ * entries stay, the callee returns to the leave thunk a second time.
+ */
 static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
   while (ts->depth > 0) {
     uintptr_t slot = ts->stack[ts->depth - 1].slot;
     if (slot > sp || sp - slot > SAME_STACK_SPAN)
+      break;
+    if (slot == sp && *(uintptr_t *)sp == (uintptr_t)ospy_leave_thunk)
       break;
     ts->depth--;
   }
