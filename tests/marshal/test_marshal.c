@@ -435,12 +435,54 @@ static void test_va_list(void)
   ospy_spec_table_free(vt);
 }
 
+static void test_sockaddr_dynamic_hex(void)
+{
+  ospy_spec_table *t = tt_table();
+  static const char *const dn[] = { "AF_UNIX", "AF_INET", "AF_INET6" };
+  static const uint64_t dv[] = { 1, 2, 10 };
+  static const char *const pn[] = { "IPPROTO_TCP" };
+  static const uint64_t pv[] = { 6 };
+  tt_enum(t, "Domain", 0, dn, dv, 3);
+  tt_enum(t, "AF_INET_Protocol", 0, pn, pv, 1);
+  uint32_t fn = tt_fn(t, "net", NULL);
+  tt_arg(t, fn, "domain", IN, "Domain");
+  ospy_spec_arg *pa = tt_arg(t, fn, "proto", IN, "Dynamic");
+  pa->type_base.src = "arg.domain";
+  pa->type_suffix = "_Protocol";
+  tt_arg(t, fn, "a4", IN, "SockAddrPtr");
+  tt_arg(t, fn, "a6", IN, "SockAddrPtr");
+  tt_arg(t, fn, "un", IN, "SockAddrPtr")->size_in.src = "20";
+  ospy_spec_arg *hx = tt_arg(t, fn, "raw", IN, "ByteArrayPtr");
+  hx->size_in.src = "4";
+  hx->t.hex = 1;
+  tt_prepare(t);
+  static const uint8_t a4[16] = { 2, 0, 0x1f, 0x90, 10, 0, 0, 1 };
+  static const uint8_t a6[28] = { 10, 0, 0, 80, 0, 0, 0, 0, /* family, port, flowinfo */
+                                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 /* ::1 */ };
+  static const char un[20] = "\x01\x00/tmp/sock";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, 6, 4);
+  tt_int(&k, P(a4), sizeof(void *));
+  tt_int(&k, P(a6), sizeof(void *));
+  tt_int(&k, P(un), sizeof(void *));
+  tt_int(&k, P("\x01\xab\x00\xff"), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(domain=AF_INET, proto=IPPROTO_TCP, a4={AF_INET, 10.0.0.1:8080}, "
+                  "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, raw=<01 ab 00 ff>)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 void test_seed(void);
 
 int main(void)
 {
   test_seed();
   test_varargs();
+  test_sockaddr_dynamic_hex();
   test_va_list();
   test_integers();
   test_hex_bool_pointer_errno();
