@@ -476,12 +476,86 @@ static void test_sockaddr_dynamic_hex(void)
   ospy_spec_table_free(t);
 }
 
+/* Argument conditions that do not use the return value hold or not at entry;
+   a function condition drops the call at return. */
+static void test_conditions(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "cond", "Int32");
+  tt_arg(t, fn, "n", IN, "Int32");
+  tt_arg(t, fn, "s", IN, "AsciiStringPtr")->cond.src = "arg.n > 2";
+  t->fns[fn].cond.src = "retval >= 0 && arg.n != 7";
+  tt_prepare(t);
+  for (int n = 1; n <= 7; n += 2) {
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, (uint64_t)n, 4);
+    tt_int(&k, P("str"), sizeof(void *));
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, (uint64_t)(n == 5 ? -1 : 0), NULL, NULL, 65536, text, sizeof text);
+    int logged = ospy_marshal_should_log(&t->fns[fn], &k.c);
+    char want[128];
+    snprintf(want, sizeof want, n > 2 ? "(n=%d, s=\"str\") = %d" : "(n=%d) = %d", n, n == 5 ? -1 : 0);
+    CHECK_STR(text, want);
+    CHECK(logged == (n != 5 && n != 7));
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+#if defined(__i386__)
+/* i386 register conventions: fastcall (ecx, edx), thiscall (ecx = this). */
+static void test_i386_conventions(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fc = tt_fn(t, "fast", NULL);
+  t->fns[fc].callconv = OSPY_CALLCONV_FASTCALL;
+  tt_arg(t, fc, "a", IN, "Int32");
+  tt_arg(t, fc, "d", IN, "Int64"); /* 64-bit: never in registers */
+  tt_arg(t, fc, "b", IN, "Int32");
+  tt_arg(t, fc, "c", IN, "Int32");
+  uint32_t tc = tt_fn(t, "method", NULL);
+  t->fns[tc].callconv = OSPY_CALLCONV_THISCALL;
+  tt_arg(t, tc, "x", IN, "Int32");
+  tt_arg(t, tc, "y", IN, "Int32");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  uint32_t stack[] = { 0x1234, 0x89abcdef, 0x01234567, 30 }; /* ret, d lo, d hi, c */
+  k.ctx.esp = (uint32_t)(uintptr_t)stack;
+  k.args[0] = 10; /* ecx */
+  k.args[1] = 20; /* edx */
+  k.c.nargs = 2;  /* only the register words: the rest from the stack */
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  k.c.state = k.state;
+  k.c.state_size = sizeof k.state;
+  tt_run(t, fc, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=10, d=81985529216486895, b=20, c=30)");
+  uint32_t stack2[] = { 0x1234, 5, 6 };
+  tt_call_init(&k);
+  k.ctx.esp = (uint32_t)(uintptr_t)stack2;
+  k.args[0] = 0x1000; /* ecx: this */
+  k.c.nargs = 1;
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  tt_run(t, tc, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(x=5, y=6)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+#endif
+
 void test_seed(void);
 
 int main(void)
 {
   test_seed();
   test_varargs();
+  test_conditions();
+#if defined(__i386__)
+  test_i386_conventions();
+#endif
   test_sockaddr_dynamic_hex();
   test_va_list();
   test_integers();
