@@ -169,6 +169,11 @@ static size_t find_nul(const uint8_t *b, size_t n, unsigned unit)
   return n;
 }
 
+/* Reads go straight into the blob, one page at a time (a page is either
+   readable or not): usually a string costs a single safe read. */
+#define READ_CHUNK 4096u
+#define FIRST_CHUNK 256u
+
 static void put_string(mctx *m, uint64_t addr, unsigned unit)
 {
   ospy_mw *w = m->w;
@@ -178,32 +183,39 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit)
   ospy_mw_u8(w, (uint8_t)unit);
   size_t stored_at = reserve_uleb5(w);
   uint8_t flags = 0;
-  size_t stored = 0;
+  size_t stored = 0, limit = m->value_cap / unit * unit;
+  if (limit > ospy_mw_room(w) / unit * unit) {
+    limit = ospy_mw_room(w) / unit * unit;
+  }
   for (;;) {
-    uint8_t chunk[64];
-    size_t got = ospy_marshal_read(addr + stored, chunk, sizeof chunk);
-    got -= got % unit;
-    size_t n = find_nul(chunk, got, unit);
-    size_t take = n;
-    if (stored + take > m->value_cap) {
-      take = (m->value_cap - stored) / unit * unit;
+    if (stored >= limit) {
       flags |= OSPY_VB_CAPPED;
-    }
-    if (take > ospy_mw_room(w)) {
-      take = ospy_mw_room(w) / unit * unit;
-      flags |= OSPY_VB_CAPPED;
-    }
-    ospy_mw_bytes(w, chunk, take);
-    stored += take;
-    if (flags || n < got)
       break;
-    if (got < sizeof chunk) { /* ran into unreadable memory before a NUL */
+    }
+    uint64_t at = addr + stored;
+    size_t chunk = READ_CHUNK - (size_t)(at % READ_CHUNK);
+    if (stored == 0 && chunk > FIRST_CHUNK)
+      chunk = FIRST_CHUNK; /* most strings are short: copy little first */
+    if (chunk < unit)
+      chunk = unit; /* a code unit straddling a page boundary */
+    if (chunk > limit - stored)
+      chunk = limit - stored;
+    uint8_t *dst = w->p + w->len + stored;
+    size_t got = ospy_marshal_read(at, dst, chunk);
+    got -= got % unit;
+    size_t n = find_nul(dst, got, unit);
+    stored += n;
+    if (n < got)
+      break; /* terminator found */
+    if (got < chunk) { /* ran into unreadable memory before a NUL */
       flags |= OSPY_VB_CUT;
       break;
     }
   }
-  if (!w->full)
+  if (!w->full) {
+    w->len += stored;
     w->p[flags_at] = flags;
+  }
   patch_uleb5(w, stored_at, stored);
 }
 
