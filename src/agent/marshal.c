@@ -196,6 +196,7 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit)
     size_t chunk = READ_CHUNK - (size_t)(at % READ_CHUNK);
     if (stored == 0 && chunk > FIRST_CHUNK)
       chunk = FIRST_CHUNK; /* most strings are short: copy little first */
+    chunk -= chunk % unit;
     if (chunk < unit)
       chunk = unit; /* a code unit straddling a page boundary */
     if (chunk > limit - stored)

@@ -476,6 +476,38 @@ static void test_sockaddr_dynamic_hex(void)
   ospy_spec_table_free(t);
 }
 
+/* Strings spanning pages are read whole; UTF-16 units may straddle a page. */
+static void test_string_across_pages(void)
+{
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = mmap(NULL, 3 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(p != MAP_FAILED);
+  char *s1 = (char *)p + pg - 300; /* 600 chars: 300 on each page */
+  memset(s1, 'a', 600);
+  s1[600] = 0;
+  uint8_t *s2 = p + 2 * pg - 3; /* odd address: a code unit straddles the boundary */
+  static const uint8_t hi[] = { 'h', 0, 'i', 0, 0, 0 };
+  memcpy(s2, hi, sizeof hi);
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "pages", NULL);
+  tt_arg(t, fn, "s", IN, "AsciiStringPtr");
+  tt_arg(t, fn, "w", IN, "UnicodeStringPtr");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(s1), sizeof(void *));
+  tt_int(&k, P(s2), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  char want[1024] = "(s=\"";
+  memset(want + 4, 'a', 600);
+  strcpy(want + 604, "\", w=\"hi\")");
+  CHECK_STR(text, want);
+  munmap(p, 3 * (size_t)pg);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* Argument conditions that do not use the return value hold or not at entry;
    a function condition drops the call at return. */
 static void test_conditions(void)
@@ -553,6 +585,7 @@ int main(void)
   test_seed();
   test_varargs();
   test_conditions();
+  test_string_across_pages();
 #if defined(__i386__)
   test_i386_conventions();
 #endif
