@@ -276,6 +276,8 @@ static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
   const ospy_spec_type *ty = type_of(m, er);
   if (!ty)
     return 0;
+  if (er->ptr)
+    return m->t->ptr_size;
   if (ty->kind == OSPY_KIND_STRUCT)
     return ty->size;
   int sg;
@@ -286,7 +288,7 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
                       unsigned depth)
 {
   ospy_mw *w = m->w;
-  ospy_spec_typeref er = { .type = r->elem_type, .hex = r->hex,
+  ospy_spec_typeref er = { .type = r->elem_type, .ptr = r->elem_ptr, .hex = r->hex,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   uint64_t esz = elem_size(m, &er);
   uint64_t total = count > 0 ? (uint64_t)count : 0;

@@ -75,7 +75,7 @@ typedef struct ospy_spec_typeref {
   uint8_t ptr;         /* the value is a pointer to the type */
   uint8_t hex;         /* hex="true" */
   uint8_t big_endian;  /* endian="big" (struct fields) */
-  uint8_t pad;
+  uint8_t elem_ptr;    /* elementType is a ...Ptr type (e.g. AsciiStringPtr) */
   uint32_t marshal_as; /* marshalAs type (an integer type) or OSPY_SPEC_NONE */
   uint32_t elem_type;  /* elementType for Array, or OSPY_SPEC_NONE */
 } ospy_spec_typeref;

@@ -206,7 +206,8 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     d->bad = d->bad ? d->bad : "bad array count";
     return;
   }
-  ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .hex = r ? r->hex : 0,
+  ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .ptr = r ? r->elem_ptr : 0,
+                           .hex = r ? r->hex : 0,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   if (visit(d, v))
     return;

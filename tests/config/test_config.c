@@ -160,6 +160,9 @@ static const char full_xml[] =
   "        <bindTypeProperty propertyName=\"elementCount\" sourceField=\"len\"/>\n"
   "      </field>\n"
   "      <field name=\"guid\" offset=\"24\" type=\"ByteArray\" size=\"16\"/>\n"
+  "      <field name=\"names\" offset=\"40\" type=\"ArrayPtr\" elementType=\"AsciiStringPtr\">\n"
+  "        <bindTypeProperty propertyName=\"elementCount\" sourceField=\"len\"/>\n"
+  "      </field>\n"
   "    </structure>\n"
   "  </types>\n"
   "  <specs>\n"
@@ -221,12 +224,13 @@ static void test_model(void)
   ospy_spec_typeref r;
   CHECK(ospy_spec_type_lookup(t, "Buf", &r) == 0 && !r.ptr);
   const ospy_spec_type *buf = ospy_spec_table_type(t, r.type);
-  CHECK(buf->kind == OSPY_KIND_STRUCT && buf->nfields == 6);
+  CHECK(buf->kind == OSPY_KIND_STRUCT && buf->nfields == 7);
+  CHECK(buf->fields[6].t.elem_type == OSPY_BT_ASCIISTRING && buf->fields[6].t.elem_ptr);
   CHECK(buf->fields[0].t.hex && buf->fields[1].t.big_endian);
   CHECK(buf->fields[2].t.marshal_as == OSPY_BT_INT16);
   CHECK(buf->fields[3].size_field == 0 && buf->fields[3].t.ptr);
   CHECK(buf->fields[4].count_field == 0 && buf->fields[4].t.elem_type == OSPY_BT_INT32);
-  CHECK(buf->fields[5].size == 16 && buf->size == 40);
+  CHECK(buf->fields[5].size == 16 && buf->size == 48);
   CHECK(ospy_spec_type_lookup(t, "OFlags", &r) == 0 && t->types[r.type].kind == OSPY_KIND_FLAGS);
   const ospy_spec_fn *fn = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "op"));
   CHECK(fn && fn->nargs == 8 && fn->callconv == OSPY_CALLCONV_SYSV && fn->log_nested);

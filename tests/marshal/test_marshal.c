@@ -238,6 +238,10 @@ static void test_structs_arrays(void)
   tt_arg(t, fn, "pairs", IN, "ArrayPtr")->t.elem_type = pr;
   tt_arg(t, fn, "n", IN, "UInt32");
   tt_arg(t, fn, "nums", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT16;
+  ospy_spec_arg *av = tt_arg(t, fn, "argv", IN, "ArrayPtr");
+  av->t.elem_type = OSPY_BT_ASCIISTRING;
+  av->t.elem_ptr = 1;
+  av->count_in.src = "3";
   t->fns[fn].args[1].count_in.src = "arg.n";
   t->fns[fn].args[3].count_in.src = "3";
   tt_prepare(t);
@@ -252,10 +256,13 @@ static void test_structs_arrays(void)
   tt_int(&k, P(ps), sizeof(void *));
   tt_int(&k, 3, 4);
   tt_int(&k, P(nums), sizeof(void *));
+  const char *argv[] = { "ls", NULL, "-l" };
+  tt_int(&k, P(argv), sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(o={id=-7, in={port=80, addr=127.0.0.1}, name=\"nm\", len=3, data=\"abc\"}, "
-                  "pairs=[{k=1, v=-1}, {k=2, v=-2}, {k=3, v=-3}], n=3, nums=[-1, 0, 1])");
+                  "pairs=[{k=1, v=-1}, {k=2, v=-2}, {k=3, v=-3}], n=3, nums=[-1, 0, 1], "
+                  "argv=[\"ls\", NULL, \"-l\"])");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
