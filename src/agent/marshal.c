@@ -13,6 +13,7 @@
 #define STATE_MAGIC 0x4f53504du /* "OSPM" */
 
 typedef struct mctx {
+  const ospy_marshal_call *c;
   const ospy_spec_table *t;
   const ospy_spec_fn *fn;
   ospy_mw *w;
@@ -168,6 +169,11 @@ static size_t find_nul(const uint8_t *b, size_t n, unsigned unit)
   return n;
 }
 
+/* Reads go straight into the blob, one page at a time (a page is either
+   readable or not): usually a string costs a single safe read. */
+#define READ_CHUNK 4096u
+#define FIRST_CHUNK 256u
+
 static void put_string(mctx *m, uint64_t addr, unsigned unit)
 {
   ospy_mw *w = m->w;
@@ -177,32 +183,40 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit)
   ospy_mw_u8(w, (uint8_t)unit);
   size_t stored_at = reserve_uleb5(w);
   uint8_t flags = 0;
-  size_t stored = 0;
+  size_t stored = 0, limit = m->value_cap / unit * unit;
+  if (limit > ospy_mw_room(w) / unit * unit) {
+    limit = ospy_mw_room(w) / unit * unit;
+  }
   for (;;) {
-    uint8_t chunk[64];
-    size_t got = ospy_marshal_read(addr + stored, chunk, sizeof chunk);
-    got -= got % unit;
-    size_t n = find_nul(chunk, got, unit);
-    size_t take = n;
-    if (stored + take > m->value_cap) {
-      take = (m->value_cap - stored) / unit * unit;
+    if (stored >= limit) {
       flags |= OSPY_VB_CAPPED;
-    }
-    if (take > ospy_mw_room(w)) {
-      take = ospy_mw_room(w) / unit * unit;
-      flags |= OSPY_VB_CAPPED;
-    }
-    ospy_mw_bytes(w, chunk, take);
-    stored += take;
-    if (flags || n < got)
       break;
-    if (got < sizeof chunk) { /* ran into unreadable memory before a NUL */
+    }
+    uint64_t at = addr + stored;
+    size_t chunk = READ_CHUNK - (size_t)(at % READ_CHUNK);
+    if (stored == 0 && chunk > FIRST_CHUNK)
+      chunk = FIRST_CHUNK; /* most strings are short: copy little first */
+    chunk -= chunk % unit;
+    if (chunk < unit)
+      chunk = unit; /* a code unit straddling a page boundary */
+    if (chunk > limit - stored)
+      chunk = limit - stored;
+    uint8_t *dst = w->p + w->len + stored;
+    size_t got = ospy_marshal_read(at, dst, chunk);
+    got -= got % unit;
+    size_t n = find_nul(dst, got, unit);
+    stored += n;
+    if (n < got)
+      break; /* terminator found */
+    if (got < chunk) { /* ran into unreadable memory before a NUL */
       flags |= OSPY_VB_CUT;
       break;
     }
   }
-  if (!w->full)
+  if (!w->full) {
+    w->len += stored;
     w->p[flags_at] = flags;
+  }
   patch_uleb5(w, stored_at, stored);
 }
 
@@ -262,6 +276,8 @@ static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
   const ospy_spec_type *ty = type_of(m, er);
   if (!ty)
     return 0;
+  if (er->ptr)
+    return m->t->ptr_size;
   if (ty->kind == OSPY_KIND_STRUCT)
     return ty->size;
   int sg;
@@ -272,7 +288,7 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
                       unsigned depth)
 {
   ospy_mw *w = m->w;
-  ospy_spec_typeref er = { .type = r->elem_type, .hex = r->hex,
+  ospy_spec_typeref er = { .type = r->elem_type, .ptr = r->elem_ptr, .hex = r->hex,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   uint64_t esz = elem_size(m, &er);
   uint64_t total = count > 0 ? (uint64_t)count : 0;
@@ -413,6 +429,153 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, in
   put_scalar(m, r, load_le(b, width, r->big_endian));
 }
 
+
+/* ---- printf-like format strings and their variadic arguments ---- */
+
+#define MAX_VARARGS 32
+
+/* Code unit k of a format string of `unit`-byte units. */
+static uint32_t fch(const uint8_t *f, size_t nunits, unsigned unit, size_t k)
+{
+  if (k >= nunits)
+    return 0;
+  const uint8_t *p = f + k * unit;
+  return unit == 1 ? p[0] : unit == 2 ? (uint32_t)(p[0] | p[1] << 8)
+                                      : (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_STR, VA_WSTR, VA_PTR, VA_STOP };
+
+/* Parse the conversion at f[k] (just after '%'): *k moves past it. *star
+   counts `*` width/precision ints it consumes first; *width is the size of
+   an integer argument in the target. */
+static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsigned *star,
+                      unsigned *width, unsigned ptr_size)
+{
+  size_t i = *k;
+  *star = 0;
+  for (uint32_t ch; (ch = fch(f, n, unit, i)) != 0 && ch < 128 && strchr("-+ #0'", (int)ch);)
+    i++;
+  for (int part = 0; part < 2; part++) {
+    if (part == 1) {
+      if (fch(f, n, unit, i) != '.')
+        break;
+      i++;
+    }
+    if (fch(f, n, unit, i) == '*') {
+      (*star)++;
+      i++;
+    }
+    while (fch(f, n, unit, i) >= '0' && fch(f, n, unit, i) <= '9')
+      i++;
+  }
+  unsigned longs = 0, shorts = 0, big = 0;
+  for (;; i++) {
+    uint32_t ch = fch(f, n, unit, i);
+    if (ch == 'l')
+      longs++;
+    else if (ch == 'h')
+      shorts++;
+    else if (ch == 'z' || ch == 't')
+      longs += ptr_size == 8;
+    else if (ch == 'j' || ch == 'q')
+      longs = 2;
+    else if (ch == 'L')
+      big = 1;
+    else
+      break;
+  }
+  uint32_t conv = fch(f, n, unit, i);
+  *k = i + (conv != 0);
+  *width = longs >= 2 || (longs == 1 && ptr_size == 8) ? 8 : 4;
+  (void)shorts; /* promoted to int */
+  switch (conv) {
+  case 'd': case 'i': return VA_INT;
+  case 'u': case 'o': case 'x': case 'X': return VA_UINT;
+  case 'c': return VA_UINT;
+  case 'C': return VA_UINT;
+  case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
+    return big ? VA_STOP : VA_DOUBLE; /* long double is not decoded */
+  case 's': return longs ? VA_WSTR : VA_STR;
+  case 'S': return VA_WSTR;
+  case 'p': case 'n': return VA_PTR;
+  case '%': return VA_NONE;
+  default: return VA_STOP;
+  }
+}
+
+static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width)
+{
+  uint64_t v;
+  switch (kind) {
+  case VA_INT:
+  case VA_UINT:
+    v = ospy_marshal_va_int(va, width);
+    put_int(m->w, v, width, kind == VA_INT);
+    return;
+  case VA_DOUBLE:
+    put_f64(m->w, bits_to_double(ospy_marshal_va_double(va), 8));
+    return;
+  case VA_STR:
+  case VA_WSTR:
+    v = ospy_marshal_va_int(va, m->t->ptr_size);
+    if (!v)
+      ospy_mw_u8(m->w, OSPY_VB_NULL);
+    else
+      put_string(m, v, kind == VA_STR ? 1 : 4);
+    return;
+  default:
+    v = ospy_marshal_va_int(va, m->t->ptr_size);
+    ospy_mw_u8(m->w, OSPY_VB_INT_U);
+    ospy_mw_uleb(m->w, v);
+    return;
+  }
+}
+
+/* FMT node: the format string, then the values its conversions consume,
+   from the call's `...` or from the va_list named by vaList. */
+static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const ospy_spec_arg *a)
+{
+  ospy_mw *w = m->w;
+  ospy_mw_u8(w, OSPY_VB_FMT);
+  size_t str_at = w->len;
+  put_string(m, addr, ty->width);
+  size_t n_at = reserve_uleb5(w);
+  if (w->full || m->phase != OSPY_VB_PHASE_ENTER)
+    return;
+  const uint8_t *s = w->p + str_at;
+  uint64_t nbytes = 0;
+  for (int i = 0; i < 5; i++)
+    nbytes |= (uint64_t)(s[3 + i] & 0x7f) << (7 * i);
+  if (s[1] & OSPY_VB_CAPPED)
+    return; /* the conversions after the cut are unknown */
+  ospy_va va;
+  if (a->valist_arg != OSPY_SPEC_NONE) {
+    if (ospy_marshal_va_from_list(&va, m->c, m->env.argv[a->valist_arg]) < 0)
+      return;
+  } else {
+    ospy_marshal_va_start(&va, m->fn, m->c);
+  }
+  size_t nunits = (size_t)nbytes / ty->width, k = 0;
+  unsigned count = 0;
+  const uint8_t *f = s + 8;
+  while (k < nunits && count < MAX_VARARGS && !va.fault && !w->full) {
+    if (fch(f, nunits, ty->width, k++) != '%')
+      continue;
+    unsigned star, width;
+    int kind = conv_parse(f, nunits, ty->width, &k, &star, &width, m->t->ptr_size);
+    if (kind == VA_STOP)
+      break;
+    for (unsigned i = 0; i < star && count < MAX_VARARGS; i++, count++)
+      put_vararg(m, &va, VA_INT, 4);
+    if (kind != VA_NONE && count < MAX_VARARGS) {
+      put_vararg(m, &va, kind, width);
+      count++;
+    }
+  }
+  patch_uleb5(w, n_at, count);
+}
+
 /* Dynamic: the type named (name of the base value in its enumeration) +
    suffix, e.g. typeNameBase="arg.af" typeNameSuffix="_Protocol" with af =
    AF_INET selects the enumeration AF_INET_Protocol. */
@@ -450,6 +613,10 @@ static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, int
   const ospy_spec_type *ty = type_of(m, r);
   if (!ty) {
     ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  if (ty->kind == OSPY_KIND_FORMAT && raw && a) {
+    put_format(m, ty, raw, a);
     return;
   }
   if (r->ptr || is_aggregate(ty->kind)) {
@@ -503,8 +670,9 @@ static int cond_holds(mctx *m, const ospy_spec_expr *cond)
 static void put_arg_entry(mctx *m, uint32_t i)
 {
   const ospy_spec_arg *a = &m->fn->args[i];
-  if (!cond_holds(m, &a->cond))
-    return;
+  const ospy_spec_type *ty = ospy_spec_table_type(m->t, a->t.type);
+  if (!cond_holds(m, &a->cond) || (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr))
+    return; /* a va_list is shown through the format string that uses it */
   int64_t size = eval_size(m, &a->size_in, &a->size_out);
   int64_t count = eval_size(m, &a->count_in, &a->count_out);
   ospy_mw_u8(m->w, (uint8_t)i);
@@ -562,6 +730,7 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
                      ospy_mw *w, size_t value_cap, uint64_t *scratch)
 {
   memset(m, 0, sizeof *m);
+  m->c = c;
   m->t = fn->table;
   m->fn = fn;
   m->w = w;

@@ -85,3 +85,112 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
   return fn->nargs;
 }
 #endif
+
+/* ---- variadic arguments ---- */
+
+static uint64_t read_word(ospy_va *va, uint64_t addr, unsigned width)
+{
+  uint64_t v = 0;
+  if (ospy_marshal_read(addr, &v, width) != width)
+    va->fault = 1;
+  return v;
+}
+
+void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marshal_call *c)
+{
+  memset(va, 0, sizeof *va);
+  va->c = c;
+  unsigned w;
+  for (unsigned i = 0; i < fn->nargs; i++) {
+#if defined(__x86_64__)
+    if (is_float(fn->table, &fn->args[i], &w) ? va->sse < 8 : va->gp < 6)
+      is_float(fn->table, &fn->args[i], &w) ? va->sse++ : va->gp++;
+    else
+      va->stack++;
+#else
+    va->stack += ospy_spec_scalar_width(fn->table, &fn->args[i].t) == 8 ? 2 : 1;
+    (void)w;
+#endif
+  }
+#if defined(__i386__)
+  if (fn->callconv == OSPY_CALLCONV_FASTCALL || fn->callconv == OSPY_CALLCONV_THISCALL)
+    va->fault = 1; /* variadic functions are cdecl */
+#endif
+}
+
+int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list)
+{
+  memset(va, 0, sizeof *va);
+  va->c = c;
+  va->from_va_list = 1;
+#if defined(__x86_64__)
+  /* struct __va_list_tag { u32 gp_offset, fp_offset; void *overflow_arg_area, *reg_save_area; } */
+  uint8_t b[24];
+  if (ospy_marshal_read(va_list, b, sizeof b) != sizeof b)
+    return -1;
+  memcpy(&va->gp_offset, b, 4);
+  memcpy(&va->fp_offset, b + 4, 4);
+  memcpy(&va->overflow, b + 8, 8);
+  memcpy(&va->reg_save, b + 16, 8);
+#else
+  va->overflow = va_list; /* a char * walking the stack */
+#endif
+  return 0;
+}
+
+#if defined(__x86_64__)
+uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width)
+{
+  uint64_t v;
+  (void)width; /* every integer takes an 8-byte slot */
+  if (va->from_va_list) {
+    if (va->gp_offset < 48) {
+      v = read_word(va, va->reg_save + va->gp_offset, 8);
+      va->gp_offset += 8;
+    } else {
+      v = read_word(va, va->overflow, 8);
+      va->overflow += 8;
+    }
+    return v;
+  }
+  if (va->gp < 6)
+    return va->gp < va->c->nargs ? va->c->args[va->gp++] : (va->gp++, 0);
+  return stack_word(va->c, 6, va->stack++);
+}
+
+uint64_t ospy_marshal_va_double(ospy_va *va)
+{
+  uint64_t v;
+  if (va->from_va_list) {
+    if (va->fp_offset < 176) {
+      v = read_word(va, va->reg_save + va->fp_offset, 8);
+      va->fp_offset += 16;
+    } else {
+      v = read_word(va, va->overflow, 8);
+      va->overflow += 8;
+    }
+    return v;
+  }
+  const ospy_cpu_context *ctx = va->c->ctx;
+  if (va->sse < 8)
+    return ctx ? ctx->xmm[va->sse++][0] : 0;
+  return stack_word(va->c, 6, va->stack++);
+}
+#else
+uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width)
+{
+  unsigned words = width == 8 ? 2 : 1;
+  uint64_t v;
+  if (va->from_va_list) {
+    v = read_word(va, va->overflow, 4 * words);
+    va->overflow += 4 * words;
+    return v;
+  }
+  v = stack_word(va->c, 0, va->stack++) & 0xffffffffu;
+  if (words == 2)
+    v |= (stack_word(va->c, 0, va->stack++) & 0xffffffffu) << 32;
+  return v;
+}
+
+uint64_t ospy_marshal_va_double(ospy_va *va) { return ospy_marshal_va_int(va, 8); }
+#endif

@@ -28,4 +28,21 @@ size_t ospy_marshal_read(uint64_t addr, void *buf, size_t n);
    context (x86-64 SysV or the i386 conventions). Returns fn->nargs. */
 unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals);
 
+/* Variadic arguments of a printf-like function: either the ones following
+   the fixed arguments of the call, or those of a va_list. */
+typedef struct ospy_va {
+  const ospy_marshal_call *c;
+  int from_va_list;
+  unsigned gp, sse, stack;     /* call: next register / stack slot */
+  uint32_t gp_offset, fp_offset; /* x86-64 va_list */
+  uint64_t overflow, reg_save;  /* x86-64 va_list; i386: overflow is the va_list */
+  int fault;
+} ospy_va;
+
+void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marshal_call *c);
+/* va_list: the value of a VaList argument. 0 when unreadable. */
+int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list);
+uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width);
+uint64_t ospy_marshal_va_double(ospy_va *va);
+
 #endif

@@ -34,6 +34,7 @@ typedef struct cfg {
 int cfg_src_init(cfg *g);
 cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n);
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr);
+cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n);
 /* Advance a position over k-1 characters of the source (expression columns). */
 cfg_pos cfg_pos_advance(const cfg *g, cfg_pos p, unsigned k);

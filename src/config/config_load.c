@@ -41,7 +41,7 @@ int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed)
     while (allowed[i] && strcmp(allowed[i], (const char *)a->name))
       i++;
     if (!allowed[i]) {
-      cfg_error(g, cfg_pos_attr(g, n, (const char *)a->name), "unknown attribute '%s' on <%s>",
+      cfg_error(g, cfg_pos_attr_name(g, n, (const char *)a->name), "unknown attribute '%s' on <%s>",
                 (const char *)a->name, (const char *)n->name);
       bad = 1;
     }
@@ -183,7 +183,7 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
   if (doc)
     xmlFreeDoc(doc);
   else if (diag->errors == errors_before)
-    ospy_diag_error(diag, name, 1, 1, "malformed XML");
+    ospy_diag_error(diag, name, 1, 1, "malformed XML: Document is empty");
   free_sigs(&g);
   free(g.line_off);
   if (diag->errors != errors_before) {

@@ -38,7 +38,7 @@ static void print_typeref(const ospy_spec_table *t, const ospy_spec_typeref *r, 
 {
   fprintf(out, "%s%s", ospy_spec_type_name(t, r->type), r->ptr ? "Ptr" : "");
   if (r->elem_type != OSPY_SPEC_NONE)
-    fprintf(out, " of %s", ospy_spec_type_name(t, r->elem_type));
+    fprintf(out, " of %s%s", ospy_spec_type_name(t, r->elem_type), r->elem_ptr ? "Ptr" : "");
   if (r->hex)
     fprintf(out, " hex");
 }

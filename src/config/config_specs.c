@@ -132,8 +132,10 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   if (et) {
     if (ospy_spec_type_lookup(g->t, et, &er) < 0)
       cfg_error(g, cfg_pos_attr(g, n, "elementType"), "unknown type '%s'", et);
-    else
+    else {
       a->t.elem_type = er.type;
+      a->t.elem_ptr = er.ptr;
+    }
   }
   parse_ab(g, n, "size", &a->size_in, &a->size_out);
   parse_ab(g, n, "elementCount", &a->count_in, &a->count_out);

@@ -44,21 +44,46 @@ static int name_char(char c)
          c == '_' || c == '-' || c == ':' || c == '.';
 }
 
-/* Offset of the '<' of n's start tag: the last "<name" at or before the end
-   of the line libxml2 reports. */
+/* The next node in document order. */
+static xmlNodePtr doc_next(xmlNodePtr n)
+{
+  if (n->children)
+    return n->children;
+  while (n && !n->next)
+    n = n->parent;
+  return n ? n->next : NULL;
+}
+
+/* How many elements named like n follow it with their start tag ending on
+   the same line: with several on one line, n is that many from the last. */
+static unsigned same_line_after(xmlNodePtr n, long line)
+{
+  unsigned k = 0;
+  for (xmlNodePtr m = doc_next(n); m; m = doc_next(m)) {
+    if (m->type != XML_ELEMENT_NODE)
+      continue;
+    long l = xmlGetLineNo(m);
+    if (l > line)
+      break;
+    k += l == line && !strcmp((const char *)m->name, (const char *)n->name);
+  }
+  return k;
+}
+
+/* Offset of the '<' of n's start tag: libxml2 reports the line where the
+   start tag ends; search back from the end of that line. */
 static size_t elem_off(const cfg *g, xmlNodePtr n)
 {
   long line = xmlGetLineNo(n);
   if (line < 1 || (unsigned long)line > g->nlines)
     return 0;
-  size_t end = g->line_off[line] > 0 ? g->line_off[line] : g->len;
-  if ((unsigned long)line == g->nlines)
-    end = g->len;
+  size_t end = g->line_off[line];
+  unsigned skip = same_line_after(n, line);
   size_t nl = strlen((const char *)n->name);
   for (size_t i = end; i-- > 0;) {
     if (g->buf[i] == '<' && i + 1 + nl <= g->len &&
         !strncmp(g->buf + i + 1, (const char *)n->name, nl) &&
-        (i + 1 + nl == g->len || !name_char(g->buf[i + 1 + nl])))
+        (i + 1 + nl == g->len || !name_char(g->buf[i + 1 + nl])) && skip-- == 0)
       return i;
   }
   return 0;
@@ -68,7 +93,7 @@ cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n) { return pos_of(g, elem_off(g, 
 
 /* Walk the start tag from '<' to its '>', outside quotes; call back on
    each attribute name. Returns the offset just past '>'. */
-static size_t tag_end(const cfg *g, size_t i, const char *want, size_t *found)
+static size_t tag_end(const cfg *g, size_t i, const char *want, size_t *found, int at_name)
 {
   size_t wl = want ? strlen(want) : 0;
   char quote = 0;
@@ -95,7 +120,7 @@ static size_t tag_end(const cfg *g, size_t i, const char *want, size_t *found)
         j++;
         while (j < g->len && g->buf[j] != '"' && g->buf[j] != '\'')
           j++;
-        *found = j + 1 <= g->len ? j + 1 : i;
+        *found = at_name ? i : j + 1 <= g->len ? j + 1 : i;
       }
     }
   }
@@ -105,13 +130,20 @@ static size_t tag_end(const cfg *g, size_t i, const char *want, size_t *found)
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr)
 {
   size_t start = elem_off(g, n), found = SIZE_MAX;
-  tag_end(g, start, attr, &found);
+  tag_end(g, start, attr, &found, 0);
+  return pos_of(g, found == SIZE_MAX ? start : found);
+}
+
+cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr)
+{
+  size_t start = elem_off(g, n), found = SIZE_MAX;
+  tag_end(g, start, attr, &found, 1);
   return pos_of(g, found == SIZE_MAX ? start : found);
 }
 
 cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n)
 {
-  size_t end = tag_end(g, elem_off(g, n), NULL, NULL);
+  size_t end = tag_end(g, elem_off(g, n), NULL, NULL, 0);
   return pos_of(g, end);
 }
 

@@ -159,8 +159,10 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   }
   const char *et = cfg_attr(g, c, "elementType");
   ospy_spec_typeref er;
-  if (et && resolve_type(g, c, "elementType", et, &er) == 0)
+  if (et && resolve_type(g, c, "elementType", et, &er) == 0) {
     f->t.elem_type = er.type;
+    f->t.elem_ptr = er.ptr;
+  }
   if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type == OSPY_SPEC_NONE)
     cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",
               f->name ? f->name : "");

@@ -6,6 +6,7 @@
  * will replace the prologue. Capstone (malloc) runs here, never while other
  * threads are suspended.
  */
+#include <capstone/capstone.h>
 #include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "arch/x86/x86_writer.h"
 #include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
+#include "os/linux/os_maps.h"
 #include "os/linux/os_memory.h"
 #include "os/linux/os_read.h"
 
@@ -28,11 +30,11 @@
 #define NEAR_JUMP_LEN 5
 #define READ_WINDOW 4096
 
-bool ospy_hook_read_original(uintptr_t addr, void *out, size_t n, void *data) {
+bool ospy_hook_read_original(uint64_t addr, void *out, size_t n, void *data) {
   (void)data;
-  if (ospy_os_read_memory(addr, out, n) != n)
+  if (ospy_os_read_memory((uintptr_t)addr, out, n) != n)
     return false;
-  ospy_hooks_overlay_original(addr, out, n);
+  ospy_hooks_overlay_original((uintptr_t)addr, out, n);
   return true;
 }
 
@@ -87,19 +89,110 @@ static void build_enter_stub(ospy_hook *hook) {
   ospy_x86_writer_flush(&w);
 }
 
-static bool build_trampoline(ospy_hook *hook, const uint8_t *code, const ospy_x86_reloc_plan *plan) {
+static bool build_trampoline(ospy_hook *hook, const uint8_t *code, const ospy_x86_reloc_plan *plan,
+                             size_t *len) {
   ospy_x86_writer w;
   ospy_x86_writer_init(&w, hook->code + OSPY_CELL_TRAMPOLINE,
                        OSPY_HOOK_CELL_SIZE - OSPY_CELL_TRAMPOLINE,
                        hook->cell + OSPY_CELL_TRAMPOLINE, NATIVE_MODE);
   if (!ospy_x86_relocator_write(&w, code, plan, &hook->map))
     return false;
+  *len = ospy_x86_writer_offset(&w);
   return ospy_x86_writer_flush(&w) && ospy_x86_writer_ok(&w);
+}
+
+/* Original address of trampoline offset off: the moved instruction it belongs
+ * to, or the first byte after the moved ones. */
+static uintptr_t original_of(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, size_t off) {
+  for (unsigned i = 0; i + 1 < hook->map.n; i++)
+    if (off >= hook->map.to[i] && off < hook->map.to[i + 1])
+      return hook->function + hook->map.from[i + 1];
+  return hook->function + plan->skip + plan->len;
+}
+
+/* Calls moved into the trampoline return into it; remember where they return
+ * in the original code so exceptions can be unwound (see unwind.c). */
+static void note_calls(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, size_t code_len) {
+  csh cs;
+  if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK)
+    return;
+  cs_insn *insn = NULL;
+  size_t n = cs_disasm(cs, hook->code + OSPY_CELL_TRAMPOLINE, code_len, hook->trampoline, 0, &insn);
+  for (size_t i = 0; i < n; i++) {
+    if (insn[i].id != X86_INS_CALL)
+      continue;
+    uintptr_t ret = (uintptr_t)(insn[i].address + insn[i].size);
+    ospy_unwind_note_call_return(ret, original_of(hook, plan, ret - hook->trampoline));
+  }
+  if (n)
+    cs_free(insn, n);
+  cs_close(&cs);
+}
+
+/* Does a direct jump/call decoded from [from, to) land strictly inside the
+ * bytes to patch (patch_at, patch_end)? Returns its address, or 0. */
+static uintptr_t find_incoming(csh cs, uintptr_t from, uintptr_t to, uintptr_t patch_at,
+                               uintptr_t patch_end) {
+  static uint8_t buf[8192];
+  if (to <= from || to - from > sizeof buf)
+    return 0;
+  size_t got = ospy_os_read_memory(from, buf, to - from);
+  ospy_hooks_overlay_original(from, buf, got);
+  cs_insn *insn = NULL;
+  uintptr_t hit = 0;
+  size_t off = 0;
+  while (off < got && !hit) {
+    size_t n = cs_disasm(cs, buf + off, got - off, from + off, 64, &insn);
+    if (n == 0) { /* data or padding that does not decode: step over a byte */
+      off++;
+      continue;
+    }
+    for (size_t i = 0; i < n && !hit; i++) {
+      cs_detail *d = insn[i].detail;
+      bool branch = false;
+      for (uint8_t g = 0; d && g < d->groups_count; g++)
+        branch |= d->groups[g] == CS_GRP_JUMP || d->groups[g] == CS_GRP_CALL;
+      if (branch && d->x86.op_count == 1 && d->x86.operands[0].type == X86_OP_IMM) {
+        uintptr_t target = (uintptr_t)d->x86.operands[0].imm;
+        if (target > patch_at && target < patch_end)
+          hit = (uintptr_t)insn[i].address;
+      }
+    }
+    off = (size_t)(insn[n - 1].address + insn[n - 1].size - from);
+    cs_free(insn, n);
+  }
+  return hit;
+}
+
+/*
+ * The relocator checks the function's own body for branches into the bytes
+ * to patch; code next to it can also jump there (glibc's mempcpy ends with a
+ * jump to memmove+3). Decode from the preceding dynamic symbol (at most 4 KB
+ * back) and 512 bytes after the function's end.
+ */
+static uintptr_t incoming_branch(uintptr_t fn, size_t fn_size, uintptr_t patch_at, size_t patch_len) {
+  csh cs;
+  if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK)
+    return 0;
+  cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+  uintptr_t start = fn > 4096 ? fn - 4096 : 0;
+  Dl_info info;
+  if (dladdr((void *)(fn - 1), &info) && info.dli_saddr && (uintptr_t)info.dli_saddr < fn &&
+      (uintptr_t)info.dli_saddr >= start)
+    start = (uintptr_t)info.dli_saddr;
+  uintptr_t hit = find_incoming(cs, start, fn, patch_at, patch_at + patch_len);
+  if (!hit && fn_size)
+    hit = find_incoming(cs, fn + fn_size, fn + fn_size + 512, patch_at, patch_at + patch_len);
+  cs_close(&cs);
+  return hit;
 }
 
 ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_error *err) {
   static uint8_t code[READ_WINDOW];
   uintptr_t fn = hook->function;
+  ospy_os_map m;
+  if (ospy_os_maps_find(fn, &m) && m.special)
+    return fail(err, OSPY_INTERCEPTOR_NOT_READABLE, fn, "in a kernel mapping ([vdso]): cannot be patched");
   int prot = ospy_os_query_prot(fn);
   if (prot < 0 || !(prot & 1))
     return fail(err, OSPY_INTERCEPTOR_NOT_READABLE, fn, "not mapped readable");
@@ -122,10 +215,19 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
                                                                                        : ABS_JUMP_LEN;
   ospy_x86_reloc_plan plan;
   ospy_x86_reloc_status rs =
-      ospy_x86_relocator_plan(code, avail, fn, fn_size, jump_len, NATIVE_MODE, &plan);
+      ospy_x86_relocator_plan_read(code, avail, fn, fn_size, jump_len, NATIVE_MODE,
+                                   ospy_hook_read_original, NULL, &plan);
   if (rs != OSPY_X86_RELOC_OK) {
     ospy_code_arena_unalloc(cell);
     return fail(err, map_status(rs), fn, plan.why[0] ? plan.why : ospy_x86_reloc_status_name(rs));
+  }
+  uintptr_t incoming = incoming_branch(fn, fn_size, fn + plan.skip, jump_len);
+  if (incoming) {
+    ospy_code_arena_unalloc(cell);
+    char why[120];
+    snprintf(why, sizeof why, "code at %#lx (outside the function) jumps into the bytes to patch",
+             (unsigned long)incoming);
+    return fail(err, OSPY_INTERCEPTOR_BRANCH_BACK, fn, why);
   }
   hook->cell = cell;
   hook->patch_at = fn + plan.skip;
@@ -135,12 +237,14 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   memcpy(hook->original, code + plan.skip, jump_len);
   memset(hook->code, 0xcc, sizeof hook->code);
   build_enter_stub(hook);
-  if (!build_trampoline(hook, code, &plan))
+  size_t tramp_len = 0;
+  hook->trampoline = cell + OSPY_CELL_TRAMPOLINE;
+  if (!build_trampoline(hook, code, &plan, &tramp_len))
   {
     ospy_code_arena_unalloc(cell);
     return fail(err, OSPY_INTERCEPTOR_UNSUPPORTED, fn, "relocated prologue does not fit the trampoline");
   }
-  hook->trampoline = cell + OSPY_CELL_TRAMPOLINE;
+  note_calls(hook, &plan, tramp_len);
   hook->code_written = false;
   return OSPY_INTERCEPTOR_OK;
 }

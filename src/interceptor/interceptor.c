@@ -154,6 +154,16 @@ static ospy_interceptor_status set_error(ospy_interceptor_error *err, ospy_inter
   return st;
 }
 
+/* Another hook whose moved bytes share an address with h's. */
+static ospy_hook *overlapping(const ospy_hook *h) {
+  uintptr_t a0 = h->function, a1 = h->patch_at + h->moved_len;
+  for (size_t b = 0; b < TABLE_SIZE; b++)
+    for (ospy_hook *o = table[b]; o; o = o->next_in_table)
+      if (o != h && o->function < a1 && o->patch_at + o->moved_len > a0)
+        return o;
+  return NULL;
+}
+
 static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
                                  ospy_interceptor_status *st) {
   uintptr_t real = resolve(fn);
@@ -167,6 +177,12 @@ static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
   }
   h->function = real;
   *st = ospy_hook_prepare(h, err);
+  ospy_hook *other = *st == OSPY_INTERCEPTOR_OK ? overlapping(h) : NULL;
+  if (other) {
+    char why[96];
+    snprintf(why, sizeof why, "its prologue overlaps the hook at %#lx", (unsigned long)other->function);
+    *st = set_error(err, OSPY_INTERCEPTOR_ALREADY, fn, why);
+  }
   if (*st != OSPY_INTERCEPTOR_OK) {
     h->next_in_table = free_hooks;
     free_hooks = h;

@@ -29,6 +29,10 @@
 
 #include "arch/x86/cpu_context.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum ospy_call_conv {
   OSPY_CC_DEFAULT = 0, /* SysV on x86-64, cdecl on i386 */
   OSPY_CC_SYSV,        /* x86-64: rdi rsi rdx rcx r8 r9, then the stack */
@@ -127,5 +131,9 @@ void *ospy_invocation_user_data(ospy_invocation *inv);
 /* Number of intercepted calls of this thread below this one (0 outermost). */
 unsigned ospy_invocation_depth(ospy_invocation *inv);
 bool ospy_invocation_is_leave(ospy_invocation *inv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

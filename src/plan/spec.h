@@ -75,7 +75,7 @@ typedef struct ospy_spec_typeref {
   uint8_t ptr;         /* the value is a pointer to the type */
   uint8_t hex;         /* hex="true" */
   uint8_t big_endian;  /* endian="big" (struct fields) */
-  uint8_t pad;
+  uint8_t elem_ptr;    /* elementType is a ...Ptr type (e.g. AsciiStringPtr) */
   uint32_t marshal_as; /* marshalAs type (an integer type) or OSPY_SPEC_NONE */
   uint32_t elem_type;  /* elementType for Array, or OSPY_SPEC_NONE */
 } ospy_spec_typeref;
@@ -161,6 +161,7 @@ struct ospy_spec_table {
   uint32_t nvtables;
   ospy_spec_vtable *vtables;
   uint8_t ptr_size;    /* 8 or 4: the target's pointer width */
+  void *expr_pool;     /* agent: JIT code of the expressions (ospy_marshal_prepare) */
   /* Everything above (strings included) is owned by the table's arena. */
   struct ospy_spec_arena *arena;
 };

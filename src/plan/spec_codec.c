@@ -59,6 +59,7 @@ static void put_ref(wbuf *w, const ospy_spec_typeref *r)
   put_u8(w, r->ptr);
   put_u8(w, r->hex);
   put_u8(w, r->big_endian);
+  put_u8(w, r->elem_ptr);
   put_u32(w, r->marshal_as);
   put_u32(w, r->elem_type);
 }
@@ -233,6 +234,7 @@ static void get_ref(rbuf *r, ospy_spec_typeref *ref)
   ref->ptr = get_u8(r);
   ref->hex = get_u8(r);
   ref->big_endian = get_u8(r);
+  ref->elem_ptr = get_u8(r);
   ref->marshal_as = get_u32(r);
   ref->elem_type = get_u32(r);
 }

@@ -1,17 +1,12 @@
 /*
- * A small interpreter for the expressions that appear in specs (size,
- * elementCount, logCondition, typeNameBase), resolved against a function's
- * arguments and the target's CPU context.
+ * Spec expressions (size, elementCount, logCondition, typeNameBase) bound to
+ * a function spec: the function's arguments become the scope of the
+ * expression language of src/expr (docs/expressions.md), with oSpy's rule that
+ * `arg.NAME` of a ...Ptr scalar argument is the value it points to.
  *
- * This is the stand-in used until the expression compiler (src/expr, with its
- * JIT) is integrated: C operators with C precedence on 64-bit values
- * (+ - * / % & | ^ ~ << >> == != < <= > >= && || ! unary -, parentheses),
- * operands `arg.NAME` (for a ...Ptr scalar argument: the value it points to),
- * `argN`, `reg.NAME`, `retval`, `errno`, `tid`, integer literals. Comparisons
- * are signed; division by zero yields 0; a read that faults yields 0 and
- * marks the evaluation as faulted.
- *
- * Compiling allocates (controller, agent init); evaluating never does.
+ * Compiling allocates (controller, agent init); evaluating never does and
+ * never faults: memory is read through env->read (a safe read). In the agent
+ * the expressions are JIT-compiled (ospy_sexpr_jit); elsewhere interpreted.
  */
 #ifndef OSPY_PLAN_SPEC_EXPR_H
 #define OSPY_PLAN_SPEC_EXPR_H
@@ -22,6 +17,7 @@
 #include "plan/spec.h"
 
 typedef struct ospy_sexpr ospy_sexpr;
+typedef struct ospy_expr_codepool ospy_expr_codepool;
 
 /* Reads target memory safely: returns the number of bytes read (< n when the
    range is not fully readable). */
@@ -38,11 +34,16 @@ typedef struct ospy_sexpr_env {
   ospy_sexpr_read_fn read;
 } ospy_sexpr_env;
 
-/* Compile src against fn's arguments. On error returns -1 with a message in
-   err and the 1-based column of the problem in *col. */
+/* Compile src against fn's arguments for the table's architecture. On error
+   returns -1 with a message in err and the 1-based column in *col. */
 int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spec_fn *fn,
                        ospy_sexpr **out, char *err, size_t errcap, unsigned *col);
 void ospy_sexpr_free(ospy_sexpr *e);
+/* Generate machine code into pool (native architecture only); evaluation
+   then uses it once the pool is sealed. -1 keeps the interpreter. */
+int ospy_sexpr_jit(ospy_sexpr *e, ospy_expr_codepool *pool);
+/* Back to the interpreter (when the pool could not be sealed). */
+void ospy_sexpr_unjit(ospy_sexpr *e);
 /* Evaluate; *faulted (optional) is set when a memory read failed. */
 uint64_t ospy_sexpr_eval(const ospy_sexpr *e, const ospy_sexpr_env *env, int *faulted);
 /* Non-zero when the expression uses the return value or the return register

@@ -206,7 +206,8 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     d->bad = d->bad ? d->bad : "bad array count";
     return;
   }
-  ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .hex = r ? r->hex : 0,
+  ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .ptr = r ? r->elem_ptr : 0,
+                           .hex = r ? r->hex : 0,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   if (visit(d, v))
     return;
@@ -293,6 +294,19 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   case OSPY_VB_ARRAY:
     node_array(d, r, v);
     return;
+  case OSPY_VB_FMT: {
+    v->kind = OSPY_VALUE_FORMAT;
+    if (visit(d, v))
+      return;
+    child(d, r, v, NULL, 0); /* the format string, typed as the argument */
+    v->count = rd_uleb(d);
+    if (v->count > d->len)
+      d->bad = d->bad ? d->bad : "bad argument count";
+    for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)
+      child(d, NULL, v, NULL, (int)i + 1);
+    leave(d, v);
+    return;
+  }
   case OSPY_VB_DYN: {
     uint64_t ti = rd_uleb(d);
     ospy_spec_typeref dr = { .type = ti && ti < d->t->ntypes ? (uint32_t)ti : OSPY_BT_UINT32,

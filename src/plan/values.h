@@ -27,6 +27,7 @@ enum ospy_value_kind {
   OSPY_VALUE_ARRAY,      /* total elements, count recorded; children */
   OSPY_VALUE_SKIPPED,    /* not recorded (size unreadable, depth limit, va_list) */
   OSPY_VALUE_TRUNCATED,  /* the blob ran out of room here: later values are missing */
+  OSPY_VALUE_FORMAT,     /* children: the format string, then the values it consumed */
 };
 
 #define OSPY_VALUE_RETVAL (-1)
@@ -56,7 +57,7 @@ typedef struct ospy_value {
 typedef struct ospy_value_visitor {
   /* Called for every value, before its children. Non-zero stops the walk. */
   int (*enter)(const ospy_value *v, void *data);
-  /* Called after the children of POINTER, STRUCT and ARRAY values (optional). */
+  /* Called after the children of POINTER, STRUCT, ARRAY and FORMAT values (optional). */
   void (*leave)(const ospy_value *v, void *data);
 } ospy_value_visitor;
 

@@ -231,7 +231,10 @@ static int on_enter(const ospy_value *v, void *data)
       put(f->b, "%s=", v->name);
   } else if (f->active) {
     int pk = f->parent_kind[d - 1];
-    if (pk != OSPY_VALUE_POINTER && f->count[d]++)
+    unsigned nth = f->count[d]++;
+    if (pk == OSPY_VALUE_FORMAT && nth == 1)
+      put(f->b, "(");
+    else if (pk != OSPY_VALUE_POINTER && nth)
       put(f->b, ", ");
     if (pk == OSPY_VALUE_STRUCT && v->name)
       put(f->b, "%s=", v->name);
@@ -248,6 +251,8 @@ static int on_enter(const ospy_value *v, void *data)
     put(f->b, "{");
   else if (v->kind == OSPY_VALUE_ARRAY)
     put(f->b, "[");
+  else if (v->kind == OSPY_VALUE_FORMAT)
+    ;
   else
     put_leaf(f->b, v);
   return 0;
@@ -264,6 +269,8 @@ static void on_leave(const ospy_value *v, void *data)
     put(f->b, "}");
   else if (v->kind == OSPY_VALUE_ARRAY)
     put(f->b, "%s]", v->count < v->total ? (v->count ? ", ..." : "...") : "");
+  else if (v->kind == OSPY_VALUE_FORMAT && v->count)
+    put(f->b, ")");
 }
 
 static const ospy_value_visitor text_visitor = { on_enter, on_leave };

@@ -1,5 +1,6 @@
 /* Marshaling of every type from known argument values, checked through the
    reader's decoding and text formatting. Runs on x86-64 and i386. */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -237,6 +238,10 @@ static void test_structs_arrays(void)
   tt_arg(t, fn, "pairs", IN, "ArrayPtr")->t.elem_type = pr;
   tt_arg(t, fn, "n", IN, "UInt32");
   tt_arg(t, fn, "nums", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT16;
+  ospy_spec_arg *av = tt_arg(t, fn, "argv", IN, "ArrayPtr");
+  av->t.elem_type = OSPY_BT_ASCIISTRING;
+  av->t.elem_ptr = 1;
+  av->count_in.src = "3";
   t->fns[fn].args[1].count_in.src = "arg.n";
   t->fns[fn].args[3].count_in.src = "3";
   tt_prepare(t);
@@ -251,10 +256,13 @@ static void test_structs_arrays(void)
   tt_int(&k, P(ps), sizeof(void *));
   tt_int(&k, 3, 4);
   tt_int(&k, P(nums), sizeof(void *));
+  const char *argv[] = { "ls", NULL, "-l" };
+  tt_int(&k, P(argv), sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(o={id=-7, in={port=80, addr=127.0.0.1}, name=\"nm\", len=3, data=\"abc\"}, "
-                  "pairs=[{k=1, v=-1}, {k=2, v=-2}, {k=3, v=-3}], n=3, nums=[-1, 0, 1])");
+                  "pairs=[{k=1, v=-1}, {k=2, v=-2}, {k=3, v=-3}], n=3, nums=[-1, 0, 1], "
+                  "argv=[\"ls\", NULL, \"-l\"])");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
@@ -377,11 +385,219 @@ static void test_decode_garbage(void)
   ospy_spec_table_free(t);
 }
 
+static void test_varargs(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "logf", NULL);
+  tt_arg(t, fn, "level", IN, "Int32");
+  tt_arg(t, fn, "fmt", IN, "AsciiFormatStringPtr");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, P("%s=%d %5.2f %c %llu %%|%*d|%p %-+#0'ld"), sizeof(void *));
+  tt_int(&k, P("key"), sizeof(void *));
+  tt_int(&k, (uint64_t)-7, 4);
+  tt_double(&k, 3.25);
+  tt_int(&k, 'A', 4);
+  tt_int(&k, 123456789012ull, 8);
+  tt_int(&k, 4, 4);  /* on x86-64 these go to the stack */
+  tt_int(&k, 42, 4);
+  tt_int(&k, 0x1000, sizeof(void *));
+  tt_int(&k, (uint64_t)-1, sizeof(long));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(level=2, fmt=\"%s=%d %5.2f %c %llu %%|%*d|%p %-+#0'ld\"(\"key\", -7, 3.25, 65, "
+                  "123456789012, 4, 42, 4096, -1))");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+static ospy_spec_table *vt;
+
+/* A real variadic function handing its va_list to a vprintf-like spec. */
+static void vlog(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(fmt), sizeof(void *));
+  tt_int(&k, P(ap), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(vt, 0, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  va_end(ap);
+}
+
+static void test_va_list(void)
+{
+  vt = tt_table();
+  uint32_t fn = tt_fn(vt, "vlogf", NULL);
+  tt_arg(vt, fn, "fmt", IN, "AsciiFormatStringPtr")->valist_arg = 1;
+  tt_arg(vt, fn, "ap", IN, "VaList");
+  tt_prepare(vt);
+  vlog("%s|%d|%g|%lld|%s|%d %d %d %d %d %d %d", "x", -5, 1.5, -3ll, (char *)NULL, 1, 2, 3, 4, 5, 6, 7);
+  CHECK_STR(text, "(fmt=\"%s|%d|%g|%lld|%s|%d %d %d %d %d %d %d\"(\"x\", -5, 1.5, -3, NULL, 1, 2, 3, 4, 5, 6, 7))");
+  ospy_marshal_release(vt);
+  ospy_spec_table_free(vt);
+}
+
+static void test_sockaddr_dynamic_hex(void)
+{
+  ospy_spec_table *t = tt_table();
+  static const char *const dn[] = { "AF_UNIX", "AF_INET", "AF_INET6" };
+  static const uint64_t dv[] = { 1, 2, 10 };
+  static const char *const pn[] = { "IPPROTO_TCP" };
+  static const uint64_t pv[] = { 6 };
+  tt_enum(t, "Domain", 0, dn, dv, 3);
+  tt_enum(t, "AF_INET_Protocol", 0, pn, pv, 1);
+  uint32_t fn = tt_fn(t, "net", NULL);
+  tt_arg(t, fn, "domain", IN, "Domain");
+  ospy_spec_arg *pa = tt_arg(t, fn, "proto", IN, "Dynamic");
+  pa->type_base.src = "arg.domain";
+  pa->type_suffix = "_Protocol";
+  tt_arg(t, fn, "a4", IN, "SockAddrPtr");
+  tt_arg(t, fn, "a6", IN, "SockAddrPtr");
+  tt_arg(t, fn, "un", IN, "SockAddrPtr")->size_in.src = "20";
+  ospy_spec_arg *hx = tt_arg(t, fn, "raw", IN, "ByteArrayPtr");
+  hx->size_in.src = "4";
+  hx->t.hex = 1;
+  tt_prepare(t);
+  static const uint8_t a4[16] = { 2, 0, 0x1f, 0x90, 10, 0, 0, 1 };
+  static const uint8_t a6[28] = { 10, 0, 0, 80, 0, 0, 0, 0, /* family, port, flowinfo */
+                                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 /* ::1 */ };
+  static const char un[20] = "\x01\x00/tmp/sock";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, 6, 4);
+  tt_int(&k, P(a4), sizeof(void *));
+  tt_int(&k, P(a6), sizeof(void *));
+  tt_int(&k, P(un), sizeof(void *));
+  tt_int(&k, P("\x01\xab\x00\xff"), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(domain=AF_INET, proto=IPPROTO_TCP, a4={AF_INET, 10.0.0.1:8080}, "
+                  "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, raw=<01 ab 00 ff>)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* Strings spanning pages are read whole; UTF-16 units may straddle a page. */
+static void test_string_across_pages(void)
+{
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = mmap(NULL, 3 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(p != MAP_FAILED);
+  char *s1 = (char *)p + pg - 300; /* 600 chars: 300 on each page */
+  memset(s1, 'a', 600);
+  s1[600] = 0;
+  uint8_t *s2 = p + 2 * pg - 3; /* odd address: a code unit straddles the boundary */
+  static const uint8_t hi[] = { 'h', 0, 'i', 0, 0, 0 };
+  memcpy(s2, hi, sizeof hi);
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "pages", NULL);
+  tt_arg(t, fn, "s", IN, "AsciiStringPtr");
+  tt_arg(t, fn, "w", IN, "UnicodeStringPtr");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(s1), sizeof(void *));
+  tt_int(&k, P(s2), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  char want[1024] = "(s=\"";
+  memset(want + 4, 'a', 600);
+  strcpy(want + 604, "\", w=\"hi\")");
+  CHECK_STR(text, want);
+  munmap(p, 3 * (size_t)pg);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* Argument conditions that do not use the return value hold or not at entry;
+   a function condition drops the call at return. */
+static void test_conditions(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "cond", "Int32");
+  tt_arg(t, fn, "n", IN, "Int32");
+  tt_arg(t, fn, "s", IN, "AsciiStringPtr")->cond.src = "arg.n > 2";
+  t->fns[fn].cond.src = "retval >= 0 && arg.n != 7";
+  tt_prepare(t);
+  for (int n = 1; n <= 7; n += 2) {
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, (uint64_t)n, 4);
+    tt_int(&k, P("str"), sizeof(void *));
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, (uint64_t)(n == 5 ? -1 : 0), NULL, NULL, 65536, text, sizeof text);
+    int logged = ospy_marshal_should_log(&t->fns[fn], &k.c);
+    char want[128];
+    snprintf(want, sizeof want, n > 2 ? "(n=%d, s=\"str\") = %d" : "(n=%d) = %d", n, n == 5 ? -1 : 0);
+    CHECK_STR(text, want);
+    CHECK(logged == (n != 5 && n != 7));
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+#if defined(__i386__)
+/* i386 register conventions: fastcall (ecx, edx), thiscall (ecx = this). */
+static void test_i386_conventions(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fc = tt_fn(t, "fast", NULL);
+  t->fns[fc].callconv = OSPY_CALLCONV_FASTCALL;
+  tt_arg(t, fc, "a", IN, "Int32");
+  tt_arg(t, fc, "d", IN, "Int64"); /* 64-bit: never in registers */
+  tt_arg(t, fc, "b", IN, "Int32");
+  tt_arg(t, fc, "c", IN, "Int32");
+  uint32_t tc = tt_fn(t, "method", NULL);
+  t->fns[tc].callconv = OSPY_CALLCONV_THISCALL;
+  tt_arg(t, tc, "x", IN, "Int32");
+  tt_arg(t, tc, "y", IN, "Int32");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  uint32_t stack[] = { 0x1234, 0x89abcdef, 0x01234567, 30 }; /* ret, d lo, d hi, c */
+  k.ctx.esp = (uint32_t)(uintptr_t)stack;
+  k.args[0] = 10; /* ecx */
+  k.args[1] = 20; /* edx */
+  k.c.nargs = 2;  /* only the register words: the rest from the stack */
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  k.c.state = k.state;
+  k.c.state_size = sizeof k.state;
+  tt_run(t, fc, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=10, d=81985529216486895, b=20, c=30)");
+  uint32_t stack2[] = { 0x1234, 5, 6 };
+  tt_call_init(&k);
+  k.ctx.esp = (uint32_t)(uintptr_t)stack2;
+  k.args[0] = 0x1000; /* ecx: this */
+  k.c.nargs = 1;
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  tt_run(t, tc, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(x=5, y=6)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+#endif
+
 void test_seed(void);
 
 int main(void)
 {
   test_seed();
+  test_varargs();
+  test_conditions();
+  test_string_across_pages();
+#if defined(__i386__)
+  test_i386_conventions();
+#endif
+  test_sockaddr_dynamic_hex();
+  test_va_list();
   test_integers();
   test_hex_bool_pointer_errno();
   test_enums_flags();

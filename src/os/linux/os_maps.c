@@ -44,6 +44,7 @@ static bool parse_line(const char *line, ospy_os_map *m) {
   skip_field(&p); /* dev */
   skip_field(&p); /* inode */
   m->path = p;
+  m->special = p[0] == '[' && !(p[1] == 's' && p[2] == 't') && !(p[1] == 'h' && p[2] == 'e');
   return true;
 }
 

@@ -18,6 +18,7 @@ typedef struct ospy_os_map {
   bool shared;
   uint64_t offset;
   const char *path;      /* valid only during the callback; "" when anonymous */
+  bool special;          /* a kernel mapping such as [vdso] or [vvar] (cannot be patched) */
 } ospy_os_map;
 
 /* Returns false to stop. */

@@ -1,0 +1,410 @@
+/* The config loader: every element and attribute, every diagnostic (exact
+   text with line:column), the original oSpy default config, the binary spec
+   table round trip, the plan, and the seed's scenario from XML. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../marshal/marshal_test.h"
+#include "config/config.h"
+#include "plan/plan.h"
+#include "plan/spec_expr.h"
+
+static char *diag_text(const ospy_diag *d)
+{
+  static char buf[8192];
+  buf[0] = 0;
+  char *tmp = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&tmp, &len);
+  ospy_diag_print(d, f);
+  fclose(f);
+  snprintf(buf, sizeof buf, "%s", tmp ? tmp : "");
+  free(tmp);
+  return buf;
+}
+
+/* Load `xml` as "t.xml" and compare all diagnostics with `want`. */
+static void expect(const char *xml, const char *want, int line)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  int rc = ospy_config_load_buffer("t.xml", xml, strlen(xml), 64, &c, &d);
+  const char *got = diag_text(&d);
+  if (strcmp(got, want) != 0 || (rc == 0) != (want[0] == 0)) {
+    fprintf(stderr, "test_config.c:%d: diagnostics differ\n--- got (rc %d)\n%s--- want\n%s", line,
+            rc, got, want);
+    test_failures++;
+  }
+  ospy_config_free(c);
+  ospy_diag_free(&d);
+}
+#define EXPECT(xml, want) expect(xml, want, __LINE__)
+
+#define HM(body) "<hookManager>\n" body "</hookManager>\n"
+#define FN(args) \
+  "<specs><functions>\n<function name=\"f\">\n<arguments>\n" args "</arguments>\n</function>\n</functions></specs>\n"
+
+static void test_diagnostics(void)
+{
+  EXPECT("<hookManager>\n<types>\n</hookManager>\n",
+         "t.xml:3:15: error: malformed XML: Opening and ending tag mismatch: types line 2 and hookManager\n"
+         "t.xml:4:1: error: malformed XML: Premature end of data in tag hookManager line 1\n");
+  EXPECT("", "t.xml:1:1: error: malformed XML: Document is empty\n");
+  EXPECT("<config/>\n", "t.xml:1:1: error: expected <hookManager> as the root element, found <config>\n");
+  EXPECT(HM("<typez/>\n"), "t.xml:2:1: error: unknown element <typez> in <hookManager>\n");
+  EXPECT(HM("<types><enumeration name=\"E\"><member name=\"A\" value=\"1x\"/></enumeration></types>\n"),
+         "t.xml:2:54: error: bad value '1x' for 'value': expected an integer\n");
+  EXPECT(HM("<types><enumeration name=\"E\"><member name=\"A\"/></enumeration></types>\n"),
+         "t.xml:2:30: error: <member> 'A' needs a 'value' attribute\n");
+  EXPECT(HM("<types><enumeration name=\"E\" flags=\"yes\"/></types>\n"),
+         "t.xml:2:37: error: bad value 'yes' for 'flags': expected true or false\n");
+  EXPECT(HM("<types><structure name=\"UInt32\"/><structure name=\"S\"/><enumeration name=\"S\"/></types>\n"),
+         "t.xml:2:25: error: type 'UInt32' redefines a built-in type\n"
+         "t.xml:2:74: error: duplicate type 'S'\n");
+  EXPECT(HM("<types><structure name=\"S\">\n"
+            "  <field name=\"a\" offset=\"0\" type=\"UInt33\"/>\n"
+            "  <field name=\"b\" offset=\"4\" type=\"UInt32\" endian=\"middle\" marshalAs=\"S\"/>\n"
+            "  <field name=\"c\" offset=\"8\" type=\"ByteArrayPtr\">\n"
+            "    <bindTypeProperty propertyName=\"length\" sourceField=\"b\"/>\n"
+            "    <bindTypeProperty propertyName=\"size\" sourceField=\"z\"/>\n"
+            "  </field>\n"
+            "  <field name=\"d\" type=\"Array\"/>\n"
+            "</structure></types>\n"),
+         "t.xml:3:36: error: unknown type 'UInt33'\n"
+         "t.xml:4:52: error: bad endian 'middle': expected big or little\n"
+         "t.xml:4:71: error: marshalAs type 'S' is not an integer type\n"
+         "t.xml:6:37: error: bad propertyName 'length': expected size or elementCount\n"
+         "t.xml:7:56: error: unknown field 'z' in structure 'S'\n"
+         "t.xml:9:3: error: <field> 'd' needs an 'offset' attribute\n"
+         "t.xml:9:25: error: field 'd' of type Array needs an elementType\n");
+  EXPECT(HM("<specs><functions>\n<function name=\"f\" callingConvention=\"pascal\" colour=\"red\"/>\n"
+            "<function name=\"f\"/>\n<function/>\n</functions></specs>\n"),
+         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall or sysv\n"
+         "t.xml:3:47: error: unknown attribute 'colour' on <function>\n"
+         "t.xml:4:17: error: duplicate function spec 'f'\n"
+         "t.xml:5:1: error: <function> needs a 'name' attribute\n");
+  EXPECT(HM(FN("<argument name=\"a\" direction=\"up\" type=\"Int32\"/>\n"
+               "<argument name=\"a\" type=\"Nope\"/>\n"
+               "<argument type=\"Int32\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\"/>\n"
+               "<argument name=\"c\" type=\"ArrayPtr\" elementType=\"Int32\"/>\n"
+               "<argument name=\"d\" type=\"Dynamic\" typeNameBase=\"arg.a\"/>\n"
+               "<argument name=\"e\" type=\"AsciiFormatStringPtr\" vaList=\"args\"/>\n")),
+         "t.xml:5:31: error: bad direction 'up': expected in, out or in/out\n"
+         "t.xml:6:17: error: duplicate argument 'a'\n"
+         "t.xml:6:26: error: unknown type 'Nope'\n"
+         "t.xml:7:1: error: <argument> needs a 'name' attribute\n"
+         "t.xml:8:1: error: argument 'b' of type ByteArrayPtr needs a 'size'\n"
+         "t.xml:9:1: error: argument 'c' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n"
+         "t.xml:10:1: error: argument 'd' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'\n"
+         "t.xml:11:56: error: vaList 'args' does not name an argument (arg.NAME)\n");
+  /* expressions: the column is the attribute's column plus the offset in it */
+  EXPECT(HM(FN("<argument name=\"n\" type=\"Int32\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"arg.n/arg.m\"/>\n"
+               "<argument name=\"c\" type=\"ByteArrayPtr\" size=\"arg.n +\"/>\n"
+               "<argument name=\"d\" type=\"Int32\">\n"
+               "  <logCondition>reg.eaz != 0</logCondition>\n"
+               "</argument>\n")
+            ),
+         "t.xml:6:56: error: bad expression 'arg.m' in size: unknown argument 'm'\n"
+         "t.xml:7:53: error: bad expression 'arg.n +' in size: unexpected end of input\n"
+         "t.xml:9:21: error: bad expression 'reg.eaz != 0' in logCondition: unknown register 'eaz'\n");
+  EXPECT(HM("<specs><functions><function name=\"f\"><logCondition>retval == (1</logCondition>"
+            "</function></functions></specs>\n"),
+         "t.xml:2:64: error: bad expression 'retval == (1' in logCondition: unexpected end of input\n");
+  EXPECT(HM("<signatures>\n<signature name=\"s\">8B FF <!-- c --> zz</signature>\n"
+            "<signature name=\"e\"> <!-- only a comment --> </signature>\n"
+            "<signature name=\"v\">90</signature>\n<signature name=\"v\">91</signature>\n</signatures>\n"),
+         "t.xml:3:38: error: bad byte 'zz' in signature 's'\n"
+         "t.xml:4:1: error: signature 'e' is empty\n"
+         "t.xml:6:18: error: duplicate signature 'v'\n");
+  EXPECT(HM("<specs><functions><function name=\"f\"/></functions>"
+            "<vtables><vtable id=\"V\" methodCount=\"2\"><method index=\"5\" name=\"m\"/></vtable></vtables></specs>\n"
+            "<hooks>\n<module name=\"libc.so.6\">\n"
+            "  <function specId=\"g\"/>\n"
+            "  <function specId=\"f\" symbol=\"x\" offset=\"16\"/>\n"
+            "</module>\n"
+            "<functions processName=\"p\">\n"
+            "  <function specId=\"f\" sigId=\"nope\"/>\n"
+            "  <function specId=\"f\"/>\n"
+            "</functions>\n"
+            "<vtables><vtable specId=\"W\" name=\"n\" ctorSigId=\"s\"/><vtable specId=\"V\" name=\"n\"/></vtables>\n"
+            "<dllModule/>\n"
+            "</hooks>\n"),
+         "t.xml:2:106: error: method index 5 beyond methodCount 2\n"
+         "t.xml:5:21: error: unknown function spec 'g'\n"
+         "t.xml:6:3: error: <function> 'f': use only one of symbol, offset and sigId\n"
+         "t.xml:9:31: error: unknown signature 'nope'\n"
+         "t.xml:10:3: error: <function> 'f' in <functions> needs a sigId, or a moduleName with symbol or offset\n"
+         "t.xml:12:26: error: unknown vtable spec 'W'\n"
+         "t.xml:12:53: error: <vtable> 'n' needs a ctorSigId or a vtableSymbol\n"
+         "t.xml:13:1: error: <dllModule> needs a 'name' attribute\n");
+}
+
+/* A config that uses every element and attribute; checked through the model. */
+static const char full_xml[] =
+  "<hookManager>\n"
+  "  <types>\n"
+  "    <enumeration name=\"Fam\"><member name=\"AF_INET\" value=\"2\"/></enumeration>\n"
+  "    <enumeration name=\"AF_INET_Protocol\"><member name=\"IPPROTO_TCP\" value=\"6\"/></enumeration>\n"
+  "    <enumeration name=\"OFlags\" flags=\"true\"><member name=\"O_CREAT\" value=\"0x40\"/></enumeration>\n"
+  "    <structure name=\"Buf\">\n"
+  "      <field name=\"len\" offset=\"0\" type=\"UInt32\" hex=\"true\"/>\n"
+  "      <field name=\"port\" offset=\"4\" type=\"UInt16\" endian=\"big\"/>\n"
+  "      <field name=\"fam\" offset=\"6\" type=\"Fam\" marshalAs=\"Int16\"/>\n"
+  "      <field name=\"data\" offset=\"8\" type=\"ByteArrayPtr\">\n"
+  "        <bindTypeProperty propertyName=\"size\" sourceField=\"len\"/>\n"
+  "      </field>\n"
+  "      <field name=\"items\" offset=\"16\" type=\"ArrayPtr\" elementType=\"Int32\">\n"
+  "        <bindTypeProperty propertyName=\"elementCount\" sourceField=\"len\"/>\n"
+  "      </field>\n"
+  "      <field name=\"guid\" offset=\"24\" type=\"ByteArray\" size=\"16\"/>\n"
+  "      <field name=\"names\" offset=\"40\" type=\"ArrayPtr\" elementType=\"AsciiStringPtr\">\n"
+  "        <bindTypeProperty propertyName=\"elementCount\" sourceField=\"len\"/>\n"
+  "      </field>\n"
+  "    </structure>\n"
+  "  </types>\n"
+  "  <specs>\n"
+  "    <functions>\n"
+  "      <function name=\"op\" callingConvention=\"sysv\" logNested=\"true\">\n"
+  "        <returnValue type=\"Int32\" hex=\"true\"/>\n"
+  "        <arguments>\n"
+  "          <argument name=\"af\" direction=\"in\" type=\"Fam\"/>\n"
+  "          <argument name=\"proto\" direction=\"in\" type=\"Dynamic\" typeNameBase=\"arg.af\" typeNameSuffix=\"_Protocol\"/>\n"
+  "          <argument name=\"b\" direction=\"in/out\" type=\"BufPtr\"/>\n"
+  "          <argument name=\"out\" direction=\"out\" type=\"ByteArrayPtr\" size=\"arg.n/retval\" hex=\"true\">\n"
+  "            <logCondition>retval &gt; 0</logCondition>\n"
+  "          </argument>\n"
+  "          <argument name=\"n\" direction=\"in\" type=\"Size\"/>\n"
+  "          <argument name=\"v\" direction=\"in\" type=\"ArrayPtr\" elementType=\"Int16\" elementCount=\"arg.n/(arg.n - 1)\"/>\n"
+  "          <argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\" vaList=\"arg.ap\"/>\n"
+  "          <argument name=\"ap\" direction=\"in\" type=\"VaList\"/>\n"
+  "        </arguments>\n"
+  "        <logCondition>arg.n != 0 &amp;&amp; reg.rax != 1</logCondition>\n"
+  "      </function>\n"
+  "    </functions>\n"
+  "    <vtables>\n"
+  "      <vtable id=\"V\" methodCount=\"4\">\n"
+  "        <method index=\"1\" name=\"m\" callingConvention=\"thiscall\" argsSize=\"8\" logNested=\"true\"/>\n"
+  "      </vtable>\n"
+  "    </vtables>\n"
+  "  </specs>\n"
+  "  <signatures>\n"
+  "    <signature name=\"S\">55 48 <!-- push --> 89 xx E5</signature>\n"
+  "  </signatures>\n"
+  "  <hooks>\n"
+  "    <dllModule name=\"libfoo.so\"><function specId=\"op\"/></dllModule>\n"
+  "    <module name=\"libbar.so\" processName=\"bar\">\n"
+  "      <function specId=\"op\" symbol=\"op_internal\" backtrace=\"true\"/>\n"
+  "      <function specId=\"op\" offset=\"0x1234\"/>\n"
+  "    </module>\n"
+  "    <functions processName=\"foo\">\n"
+  "      <function specId=\"op\" sigId=\"S\" sigOffset=\"-3\" moduleName=\"libfoo.so\"/>\n"
+  "    </functions>\n"
+  "    <vtables processName=\"foo\">\n"
+  "      <vtable specId=\"V\" name=\"Impl\" ctorSigId=\"S\" ctorSigOffset=\"10\" moduleName=\"libfoo.so\"/>\n"
+  "      <vtable specId=\"V\" name=\"Impl2\" vtableSymbol=\"_ZTV4Impl\"/>\n"
+  "    </vtables>\n"
+  "  </hooks>\n"
+  "</hookManager>\n";
+
+static void test_model(void)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c;
+  CHECK(ospy_config_load_buffer("full.xml", full_xml, strlen(full_xml), 64, &c, &d) == 0);
+  if (d.n)
+    fprintf(stderr, "%s", diag_text(&d));
+  ospy_diag_free(&d);
+  if (!c)
+    return;
+  const ospy_spec_table *t = c->specs;
+  ospy_spec_typeref r;
+  CHECK(ospy_spec_type_lookup(t, "Buf", &r) == 0 && !r.ptr);
+  const ospy_spec_type *buf = ospy_spec_table_type(t, r.type);
+  CHECK(buf->kind == OSPY_KIND_STRUCT && buf->nfields == 7);
+  CHECK(buf->fields[6].t.elem_type == OSPY_BT_ASCIISTRING && buf->fields[6].t.elem_ptr);
+  CHECK(buf->fields[0].t.hex && buf->fields[1].t.big_endian);
+  CHECK(buf->fields[2].t.marshal_as == OSPY_BT_INT16);
+  CHECK(buf->fields[3].size_field == 0 && buf->fields[3].t.ptr);
+  CHECK(buf->fields[4].count_field == 0 && buf->fields[4].t.elem_type == OSPY_BT_INT32);
+  CHECK(buf->fields[5].size == 16 && buf->size == 48);
+  CHECK(ospy_spec_type_lookup(t, "OFlags", &r) == 0 && t->types[r.type].kind == OSPY_KIND_FLAGS);
+  const ospy_spec_fn *fn = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "op"));
+  CHECK(fn && fn->nargs == 8 && fn->callconv == OSPY_CALLCONV_SYSV && fn->log_nested);
+  CHECK(fn->has_ret && fn->ret.hex && fn->ret.type == OSPY_BT_INT32);
+  CHECK_STR(fn->cond.src, "arg.n != 0 && reg.rax != 1");
+  CHECK_STR(fn->args[1].type_base.src, "arg.af");
+  CHECK_STR(fn->args[1].type_suffix, "_Protocol");
+  CHECK(fn->args[2].dir == OSPY_DIR_INOUT && fn->args[2].t.ptr);
+  CHECK_STR(fn->args[3].size_in.src, "arg.n");
+  CHECK_STR(fn->args[3].size_out.src, "retval");
+  CHECK_STR(fn->args[3].cond.src, "retval > 0");
+  CHECK(fn->args[3].dir == OSPY_DIR_OUT && fn->args[3].t.hex);
+  CHECK_STR(fn->args[5].count_in.src, "arg.n");
+  CHECK_STR(fn->args[5].count_out.src, "(arg.n - 1)");
+  CHECK(fn->args[6].valist_arg == 7);
+  CHECK(t->nvtables == 1 && t->vtables[0].method_count == 4 && t->vtables[0].nmethods == 1);
+  const ospy_spec_fn *m = ospy_spec_table_fn(t, t->vtables[0].methods[0].fn);
+  CHECK_STR(m->name, "V::m");
+  CHECK(m->callconv == OSPY_CALLCONV_THISCALL && m->args_size == 8 && m->log_nested);
+  CHECK(c->nhooks == 6);
+  if (c->nhooks == 6) {
+    const ospy_plan_hook *h = &c->hooks[0].h;
+    CHECK(h->kind == OSPY_HOOK_EXPORT && !strcmp(h->module, "libfoo.so") && !strcmp(h->symbol, "op"));
+    CHECK_STR(h->display, "libfoo.so!op");
+    CHECK(h->flags == OSPY_HOOK_F_LOG_NESTED);
+    h = &c->hooks[1].h;
+    CHECK(h->kind == OSPY_HOOK_SYMTAB && !strcmp(h->symbol, "op_internal") &&
+          !strcmp(h->process, "bar") && (h->flags & OSPY_HOOK_F_BACKTRACE));
+    h = &c->hooks[2].h;
+    CHECK(h->kind == OSPY_HOOK_OFFSET && h->offset == 0x1234);
+    h = &c->hooks[3].h;
+    CHECK(h->kind == OSPY_HOOK_SIGNATURE && h->sig_len == 5 && h->sig_offset == -3 &&
+          !strcmp(h->process, "foo") && !strcmp(h->module, "libfoo.so"));
+    static const uint8_t sig[] = { 0x55, 0x48, 0x89, 0, 0xe5 }, mask[] = { 0xff, 0xff, 0xff, 0, 0xff };
+    CHECK(h->sig && !memcmp(h->sig, sig, 5) && !memcmp(h->mask, mask, 5));
+    h = &c->hooks[4].h;
+    CHECK(h->kind == OSPY_HOOK_VTABLE && h->spec_index == 0 && h->sig_offset == 10 && h->sig_len == 5);
+    CHECK_STR(h->display, "libfoo.so!Impl");
+    h = &c->hooks[5].h;
+    CHECK(h->kind == OSPY_HOOK_VTABLE && !strcmp(h->symbol, "_ZTV4Impl") && h->sig_len == 0);
+  }
+  /* spec table: encode -> decode -> encode gives the same bytes */
+  size_t n = ospy_spec_table_encode(t, NULL, 0);
+  uint8_t *b1 = malloc(n), *b2 = malloc(n);
+  CHECK(ospy_spec_table_encode(t, b1, n) == n);
+  ospy_spec_table *t2;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b1, n, &t2, err, sizeof err) == 0);
+  CHECK(ospy_spec_table_encode(t2, b2, n) == n && !memcmp(b1, b2, n));
+  /* every truncation and every single-byte corruption is handled */
+  for (size_t cut = 0; cut < n; cut++) {
+    ospy_spec_table *bad;
+    CHECK(ospy_spec_table_decode(b1, cut, &bad, err, sizeof err) < 0);
+  }
+  for (size_t i = 0; i < n; i++) {
+    ospy_spec_table *x;
+    b2[i] ^= 0x5a;
+    if (ospy_spec_table_decode(b2, n, &x, err, sizeof err) == 0)
+      ospy_spec_table_free(x);
+    b2[i] ^= 0x5a;
+  }
+  ospy_spec_table_free(t2);
+  /* the plan: hooks + spec blob survive encode/decode */
+  ospy_plan_builder *pb = ospy_plan_builder_new(64);
+  CHECK(ospy_config_to_plan(c, pb) == 0);
+  size_t plen;
+  void *pbytes = ospy_plan_builder_encode(pb, &plen);
+  ospy_plan *plan;
+  CHECK(pbytes && ospy_plan_decode(pbytes, plen, &plan, err, sizeof err) == 0);
+  if (pbytes && plan) {
+    CHECK(ospy_plan_hook_count(plan) == 6);
+    size_t slen;
+    const void *spec = ospy_plan_spec_blob(plan, &slen);
+    CHECK(slen == n && !memcmp(spec, b1, n));
+    ospy_plan_free(plan);
+  }
+  free(pbytes);
+  ospy_plan_builder_free(pb);
+  free(b1);
+  free(b2);
+  ospy_config_free(c);
+}
+
+static void test_original_config(const char *dir)
+{
+  char path[1024];
+  snprintf(path, sizeof path, "%s/ospy-v2-config.xml", dir);
+  for (unsigned bits = 32; bits <= 64; bits += 32) {
+    ospy_diag d;
+    ospy_diag_init(&d);
+    ospy_config *c;
+    CHECK(ospy_config_load(path, bits, &c, &d) == 0);
+    if (d.n)
+      fprintf(stderr, "%s", diag_text(&d));
+    if (c) {
+      CHECK(c->nhooks == 32 && c->specs->nfns == 62 && c->specs->nvtables == 4);
+      const ospy_spec_fn *dic = ospy_spec_table_fn(c->specs, ospy_spec_fn_lookup(c->specs, "DeviceIoControl"));
+      CHECK(dic && dic->callconv == OSPY_CALLCONV_STDCALL && dic->nargs == 8);
+      CHECK(dic && !strcmp(dic->args[4].cond.src, "reg.eax != 0"));
+      CHECK(dic && !strcmp(dic->args[4].size_out.src, "arg.lpBytesReturned"));
+      char err[200];
+      CHECK(ospy_marshal_prepare(c->specs, err, sizeof err) == 0 || bits == 32);
+      ospy_marshal_release(c->specs);
+    }
+    ospy_config_free(c);
+    ospy_diag_free(&d);
+  }
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c;
+  CHECK(ospy_config_load("/nonexistent/x.xml", 64, &c, &d) < 0);
+  CHECK_STR(diag_text(&d), "/nonexistent/x.xml:0:0: error: cannot open: No such file or directory\n");
+  ospy_diag_free(&d);
+}
+
+static void set_out(void *p)
+{
+  void **a = p;
+  memcpy(a[0], "pong!", 5);
+  *(size_t *)a[1] = 5;
+}
+
+static void fail_out(void *p)
+{
+  void **a = p;
+  *(size_t *)a[1] = 0x7fffffff;
+}
+
+/* The seed's scenario, from XML this time (x86-64). */
+static void test_seed_xml(const char *dir)
+{
+  char path[1024];
+  snprintf(path, sizeof path, "%s/seed.xml", dir);
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c;
+  CHECK(ospy_config_load(path, 64, &c, &d) == 0);
+  ospy_diag_free(&d);
+  if (!c)
+    return;
+  tt_prepare(c->specs);
+  static char text[4096];
+  for (uint32_t fi = 0; fi < c->specs->nfns; fi++) {
+    static uint8_t out[16];
+    size_t out_len = 0;
+    void *data[2] = { out, &out_len };
+    for (int ok = 0; ok < 2; ok++) {
+      memcpy(out, "0123456789abcdef", 16);
+      tt_call k;
+      tt_call_init(&k);
+      uint64_t words[] = { 3, 0xc0de, (uint64_t)(uintptr_t)"ping", 4, (uint64_t)(uintptr_t)out, 16,
+                           (uint64_t)(uintptr_t)&out_len };
+      for (int i = 0; i < 7; i++)
+        tt_int(&k, words[i], 8);
+      tt_done(&k, 0);
+      tt_run(c->specs, fi, &k, (uint64_t)ok, ok ? set_out : fail_out, data, 65536, text, sizeof text);
+      CHECK_STR(text, ok ? "(fd=3, code=0xc0de, in=\"ping\", in_len=4, out=\"0123456789abcdef\" => "
+                           "\"pong!\", out_cap=16, out_len=[5]) = 1"
+                         : "(fd=3, code=0xc0de, in=\"ping\", in_len=4, out=\"0123456789abcdef\", "
+                           "out_cap=16, out_len=[2147483647]) = 0");
+    }
+  }
+  ospy_marshal_release(c->specs);
+  ospy_config_free(c);
+}
+
+int main(int argc, char **argv)
+{
+  const char *dir = argc > 1 ? argv[1] : "tests/config";
+  test_diagnostics();
+  test_model();
+  test_original_config(dir);
+  test_seed_xml(dir);
+  if (test_failures)
+    fprintf(stderr, "%d check(s) failed\n", test_failures);
+  return test_failures ? 1 : 0;
+}

@@ -1,0 +1,85 @@
+// C++ exceptions thrown through hooked frames are still caught above them,
+// and hooked frames that survive the exception still get their on_leave.
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "interceptor/interceptor.h"
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::exit(1);                                                        \
+    }                                                                      \
+  } while (0)
+
+extern "C" int thrower(int x);
+extern "C" int middle(int x);
+extern "C" int catcher(int x);
+
+static volatile int destroyed;
+struct Guard {
+  ~Guard() { destroyed = destroyed + 1; }
+};
+
+extern "C" __attribute__((noinline)) int thrower(int x) {
+  volatile int k = x;
+  if (k > 0)
+    throw std::runtime_error("boom");
+  return k + 10;
+}
+
+extern "C" __attribute__((noinline)) int middle(int x) {
+  Guard g;
+  int r = thrower(x);
+  return r + 1;
+}
+
+extern "C" __attribute__((noinline)) int catcher(int x) {
+  try {
+    return middle(x);
+  } catch (const std::runtime_error &) {
+    return -1;
+  }
+}
+
+static volatile int enters, leaves;
+static void on_enter(ospy_invocation *) { enters = enters + 1; }
+static void on_leave(ospy_invocation *) { leaves = leaves + 1; }
+
+int main() {
+  ospy_listener *l[3];
+  const void *fns[3] = { (void *)thrower, (void *)middle, (void *)catcher };
+  for (int i = 0; i < 3; i++)
+    CHECK(ospy_interceptor_attach(const_cast<void *>(fns[i]), on_enter, on_leave, nullptr, &l[i],
+                                  nullptr) == OSPY_INTERCEPTOR_OK);
+  // Thrown in thrower, through middle (a destructor runs), caught outside.
+  bool caught = false;
+  try {
+    middle(1);
+  } catch (const std::runtime_error &e) {
+    caught = true;
+  }
+  CHECK(caught);
+  CHECK(destroyed == 1);
+  CHECK(enters == 2);
+  // Caught inside a hooked function: catcher's own on_leave still comes.
+  enters = leaves = 0;
+  CHECK(catcher(1) == -1);
+  CHECK(enters == 3);
+  CHECK(leaves == 1);
+  // Normal calls afterwards are fine, with balanced callbacks.
+  enters = leaves = 0;
+  for (int i = 0; i < 100; i++)
+    CHECK(catcher(0) == 11);
+  CHECK(enters == 300);
+  CHECK(leaves == 300);
+  // Many exceptions in a row (stale entries must not pile up).
+  for (int i = 0; i < 500; i++)
+    CHECK(catcher(1) == -1);
+  for (auto *x : l)
+    CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
+  std::printf("ok C++ exceptions through hooked frames\n");
+  return 0;
+}
