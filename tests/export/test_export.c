@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "capture/event.h"
 #include "export/export.h"
@@ -599,8 +600,17 @@ static long max_rss_kib(void)
   return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Also prints the write and read times (informational, never asserted). */
 static int run_bigmem(const char *out, uint64_t n)
 {
+  double t0 = now_s();
   char err[512];
   const char *path = path_in(out, "big.osd");
   ospy_export_writer *w = ospy_export_open(path, OSPY_EXPORT_OSD, err, sizeof err);
@@ -617,15 +627,18 @@ static int run_bigmem(const char *out, uint64_t n)
     fprintf(stderr, "%s\n", err);
     return 1;
   }
+  double t1 = now_s();
   uint64_t seen = 0;
   ospy_osd_info info;
   int rc = ospy_osd_read(path, count_event, &seen, &info, err, sizeof err);
   CHECK(rc == 0, "read: %s", err);
   CHECK(seen == n && info.nevents == n, "read %" PRIu64 " of %" PRIu64, seen, n);
+  double t2 = now_s();
   long rss = max_rss_kib();
-  printf("%" PRIu64 " events, peak RSS %ld KiB\n", n, rss);
+  printf("%" PRIu64 " events, peak RSS %ld KiB, write %.2f s, read %.2f s\n", n, rss,
+         t1 - t0, t2 - t1);
 #if !defined(__SANITIZE_ADDRESS__)
-  /* The XML is far larger than this (about 1.5 KiB per event); a reader or
+  /* The XML is far larger than this (about 1.3 KiB per event); a reader or
    * writer holding all of it would blow the bound. */
   CHECK(rss > 0 && rss < 48 * 1024, "peak RSS %ld KiB, bound 48 MiB", rss);
 #endif
