@@ -400,12 +400,6 @@ STRUCTS = {
         "ai_socktype": "ai_socktype", "ai_protocol": "ai_protocol",
         "ai_addrlen": "ai_addrlen", "ai_addr": "ai_addr",
         "ai_canonname": "ai_canonname", "ai_next": "ai_next"}),
-    "Linger": dict(inc=SOCK, ctype="struct linger", fields={
-        "l_onoff": "l_onoff", "l_linger": "l_linger"}),
-    # ioctl.xml
-    "WinSize": dict(inc=["sys/ioctl.h"], ctype="struct winsize", fields={
-        "ws_row": "ws_row", "ws_col": "ws_col", "ws_xpixel": "ws_xpixel",
-        "ws_ypixel": "ws_ypixel"}),
     # proc.xml
     "Sigaction": dict(inc=["signal.h"], ctype="struct sigaction", arch=True,
                       fields={"sa_handler": "sa_handler",
@@ -425,3 +419,43 @@ STRUCTS = {
             "idVendor", "idProduct", "bcdDevice", "iManufacturer",
             "iProduct", "iSerialNumber", "bNumConfigurations"]}),
 }
+
+# ---- ioctl.xml: the size of ioctl()'s argument buffer.
+# _IOC-encoded requests carry direction and size (bits 30-31, 16-29). The old
+# terminal and socket requests are plain numbers (size 0): for the common
+# ones the size comes from these tables, by request name, so the numbers in
+# the expression are checked against the headers like everything else.
+ENUMS["IoctlArgSize"] = dict(
+    inc=["asm/termbits.h", "sys/ioctl.h", "net/if.h"], members=[
+        ("termios", "sizeof(struct termios)"),
+        ("winsize", "sizeof(struct winsize)"),
+        ("int", "sizeof(int)"),
+        # ifr_name and the sockaddr/flags/int/index part of the union: the
+        # whole struct ifreq differs by architecture (40 or 32 bytes)
+        ("ifreq_head", "IFNAMSIZ + sizeof(struct sockaddr)")])
+
+IOCTL_LEGACY_IN = [
+    ("termios", ["TCSETS", "TCSETSW", "TCSETSF"]),
+    ("winsize", ["TIOCSWINSZ"]),
+    ("int", ["TIOCSPGRP", "TIOCMBIS", "TIOCMBIC", "TIOCMSET", "TIOCSSOFTCAR",
+             "FIONBIO", "TIOCSETD", "FIOASYNC", "SIOCSPGRP", "SIOCGIFCONF"]),
+]
+IOCTL_LEGACY_OUT = [
+    ("termios", ["TCGETS"]),
+    ("winsize", ["TIOCGWINSZ"]),
+    ("int", ["TIOCGPGRP", "TIOCOUTQ", "TIOCMGET", "TIOCGSOFTCAR", "FIONREAD",
+             "TIOCGETD", "TIOCGSID", "SIOCGPGRP", "SIOCATMARK", "SIOCOUTQNSD",
+             "SIOCGIFCONF"]),
+]
+# struct ifreq requests: the name goes in, the answer comes out
+IOCTL_IFREQ = [
+    "SIOCGIFNAME", "SIOCGIFFLAGS", "SIOCSIFFLAGS", "SIOCGIFADDR", "SIOCSIFADDR",
+    "SIOCGIFDSTADDR", "SIOCSIFDSTADDR", "SIOCGIFBRDADDR", "SIOCSIFBRDADDR",
+    "SIOCGIFNETMASK", "SIOCSIFNETMASK", "SIOCGIFMETRIC", "SIOCSIFMETRIC",
+    "SIOCGIFMEM", "SIOCSIFMEM", "SIOCGIFMTU", "SIOCSIFMTU", "SIOCSIFNAME",
+    "SIOCSIFHWADDR", "SIOCGIFENCAP", "SIOCSIFENCAP", "SIOCGIFHWADDR",
+    "SIOCGIFSLAVE", "SIOCSIFSLAVE", "SIOCADDMULTI", "SIOCDELMULTI",
+    "SIOCGIFINDEX", "SIOCSIFPFLAGS", "SIOCGIFPFLAGS", "SIOCDIFADDR",
+    "SIOCSIFHWBROADCAST", "SIOCGIFCOUNT", "SIOCGIFTXQLEN", "SIOCSIFTXQLEN",
+    "SIOCETHTOOL", "SIOCGMIIPHY", "SIOCGMIIREG", "SIOCSMIIREG",
+]

@@ -19,7 +19,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from catalogue_defs import ENUMS, STRUCTS  # noqa: E402
+from catalogue_defs import (ENUMS, STRUCTS, IOCTL_LEGACY_IN,  # noqa: E402
+                            IOCTL_LEGACY_OUT, IOCTL_IFREQ)
 
 ARCHES = {"x86-64": "-m64", "i386": "-m32"}
 PTR = {"x86-64": 8, "i386": 4}
@@ -127,6 +128,55 @@ def member_lines(gen, name, indent):
             for m, v in enum_members(gen, name)]
 
 
+# ---------------------------------------------------------------- ioctl
+
+def _any_of(values):
+    """`arg.request` equal to one of values, consecutive runs as ranges."""
+    values = sorted(set(v & 0xffffffff for v in values))
+    runs, terms = [], []
+    for v in values:
+        if runs and runs[-1][1] == v - 1:
+            runs[-1][1] = v
+        else:
+            runs.append([v, v])
+    for lo, hi in runs:
+        if lo == hi:
+            terms.append("arg.request == 0x%x" % lo)
+        else:
+            terms.append("(arg.request >= 0x%x && arg.request <= 0x%x)" % (lo, hi))
+    return " || ".join(terms)
+
+
+def ioctl_size_expr(gen):
+    """size="enter/return" of ioctl()'s arg: the _IOC size in the _IOC
+    direction (write: in at entry, read: out at return), else the legacy
+    tables; nothing comes out of a failed call."""
+    req = dict(enum_members(gen, "IoctlRequest"))
+    size = dict(enum_members(gen, "IoctlArgSize"))
+    ioc_size = "(arg.request >> 16) & 0x3fff"
+
+    def legacy(table):
+        chain = ""
+        for kind, names in table + [("ifreq_head", IOCTL_IFREQ)]:
+            chain += "(%s) ? %d : " % (_any_of(req[n] for n in names), size[kind])
+        return chain + "0"
+    enter = "(arg.request >> 30) & 1 ? %s : %s" % (ioc_size, legacy(IOCTL_LEGACY_IN))
+    leave = "(i32)retval == -1 ? 0 : (arg.request >> 30) & 2 ? %s : %s" % (
+        ioc_size, legacy(IOCTL_LEGACY_OUT))
+    return enter + "/" + leave
+
+
+IOCTL_ARG_RE = re.compile(r'(<argument\s+name="arg"[^>]*?\ssize=")([^"]*)(")')
+
+
+def _xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_unescape(text):
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 # ---------------------------------------------------------------- update
 
 ENUM_RE = re.compile(r'(?P<open>^(?P<ind>[ \t]*)<enumeration\s+name="(?P<name>[^"]+)"'
@@ -162,7 +212,11 @@ def update_text(gen, text):
         return m.group(0).replace(m.group("body"),
                                   FIELD_RE.sub(field_sub, m.group("body")))
 
-    return STRUCT_RE.sub(struct_sub, ENUM_RE.sub(enum_sub, text))
+    text = STRUCT_RE.sub(struct_sub, ENUM_RE.sub(enum_sub, text))
+    if '<function name="ioctl">' in text:
+        expr = _xml_escape(ioctl_size_expr(gen))
+        text = IOCTL_ARG_RE.sub(lambda m: m.group(1) + expr + m.group(3), text)
+    return text
 
 
 # ---------------------------------------------------------------- check
@@ -248,6 +302,12 @@ def check_text(gen, path, text):
                     errors.append("%s:%d: %s.%s is %d bytes (%s), type %s reads %d"
                                   % (path, fline, name, fname,
                                      gen[a]["W"][name][fname], a, t, w))
+    if '<function name="ioctl">' in text:
+        m = IOCTL_ARG_RE.search(text)
+        if not m or _xml_unescape(m.group(2)) != ioctl_size_expr(gen):
+            errors.append("%s:%d: ioctl's arg size is not the one generated from "
+                          "the headers (run gencat.py update)"
+                          % (path, _line(text, m.start()) if m else 0))
     for name, arches in seen_arch.items():
         if STRUCTS[name].get("arch") and arches != set(ARCHES):
             errors.append("%s: structure %s is given for %s only"

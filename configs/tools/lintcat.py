@@ -22,7 +22,8 @@ BUILTIN = {
     "Pointer", "Boolean", "CPPBool", "MSBool", "Array", "ArrayPtr",
     "ByteArray", "ByteArrayPtr", "AsciiString", "AsciiStringPtr",
     "AsciiFormatString", "AsciiFormatStringPtr", "UnicodeString",
-    "UnicodeStringPtr", "WideString", "WideStringPtr", "Dynamic", "Ipv4InAddr",
+    "UnicodeStringPtr", "UnicodeFormatString", "UnicodeFormatStringPtr",
+    "VaList", "WideString", "WideStringPtr", "Dynamic", "Ipv4InAddr",
     "SockAddr", "SockAddrPtr", "Errno", "FileDescriptor", "Float", "Double",
 }
 ARCHES = {"x86-64", "i386"}
@@ -324,12 +325,38 @@ def decode_flags(members, value):
     return names
 
 
+def cross_check(lints):
+    """Presets may be loaded together: a function belongs to one preset, and
+    a type defined by several presets is defined the same way in each."""
+    errors, spec_home, type_text = [], {}, {}
+    for lint in lints:
+        for name in getattr(lint, "specs", {}):
+            if name in spec_home:
+                errors.append("%s: spec %s is also defined in %s"
+                              % (lint.path, name, spec_home[name]))
+            spec_home.setdefault(name, lint.path)
+        root = ET.parse(lint.path).getroot()
+        for el in list(root.iter("enumeration")) + list(root.iter("structure")):
+            key = (el.get("name"), el.get("arch"))
+            tail, el.tail = el.tail, None
+            text = re.sub(r"\s+", " ", ET.tostring(el, encoding="unicode")).strip()
+            el.tail = tail
+            prev = type_text.setdefault(key, (lint.path, text))
+            if prev[1] != text:
+                errors.append("%s: type %s differs from its definition in %s"
+                              % (lint.path, key[0], prev[0]))
+    return errors
+
+
 def main(paths):
     if not paths:
         sys.exit(__doc__)
-    errors = []
+    errors, lints = [], []
     for p in paths:
-        errors += Lint(p).run()
+        lints.append(Lint(p))
+        errors += lints[-1].run()
+    if not errors:
+        errors += cross_check(lints)
     for e in errors:
         print(e, file=sys.stderr)
     print("lintcat: %d file(s), %d problem(s)" % (len(paths), len(errors)))
