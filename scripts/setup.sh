@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 PKGS_AMD64=(meson ninja-build pkg-config gcc gcc-multilib clang
   libcapstone-dev libxml2-dev libzstd-dev libbz2-dev libelf-dev libdw-dev
-  g++ g++-multilib libclang-rt-14-dev zstd bzip2 jq python3 binutils)
+  g++ g++-multilib libclang-rt-14-dev zstd bzip2 jq python3 binutils
+  libssl-dev libgnutls28-dev zlib1g-dev libsqlite3-dev libusb-1.0-0-dev)
 PKGS_I386=(libcapstone-dev:i386)
 
 need_install() {

@@ -12,6 +12,8 @@ so i386 values are right even where i386 programs cannot execute.
   gencat.py check FILE...         compare FILEs with the headers; exit 1 on any
                                   difference, naming file, line and value
 """
+import concurrent.futures
+import glob
 import os
 import re
 import subprocess
@@ -68,6 +70,10 @@ def _units(only=None):
     return units
 
 
+class CompileError(Exception):
+    pass
+
+
 def _compile(arch, includes, body):
     src = "".join("#include <%s>\n" % h for h in includes)
     src += "void ospy_catalogue(void);\nvoid ospy_catalogue(void)\n{\n"
@@ -81,25 +87,28 @@ def _compile(arch, includes, body):
     finally:
         os.unlink(path)
     if r.returncode != 0:
-        sys.exit("gencat: %s (%s) failed for <%s>:\n%s"
-                 % (CC, arch, ">, <".join(includes), r.stderr))
+        raise CompileError("gencat: %s (%s) failed for <%s>:\n%s"
+                           % (CC, arch, ">, <".join(includes), r.stderr))
     return re.findall(r"# @@ ([EOWS])\|([^|]*)\|([^|]*)\|(-?\d+)", r.stdout)
 
 
 def generate(only=None):
     """{arch: {"E": {enum: {member: value}}, "O"/"W": {struct: {field: n}},
     "S": {struct: size}}}"""
-    out = {}
-    for arch in ARCHES:
-        res = out.setdefault(arch, {"E": {}, "O": {}, "W": {}, "S": {}})
-        for (includes, only64), body in _units(only).items():
-            if only64 and arch != "x86-64":
-                continue
-            for kind, name, item, value in _compile(arch, includes, body):
-                if kind == "S":
-                    res["S"][name] = int(value)
-                else:
-                    res[kind].setdefault(name, {})[item] = int(value)
+    out = {arch: {"E": {}, "O": {}, "W": {}, "S": {}} for arch in ARCHES}
+    jobs = [(arch, inc, body) for arch in ARCHES
+            for (inc, only64), body in _units(only).items()
+            if not (only64 and arch != "x86-64")]
+    # compiler start-up dominates: run the units side by side
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda j: (j[0], _compile(*j)), jobs))
+    for arch, found in results:
+        res = out[arch]
+        for kind, name, item, value in found:
+            if kind == "S":
+                res["S"][name] = int(value)
+            else:
+                res[kind].setdefault(name, {})[item] = int(value)
     for name, d in ENUMS.items():
         if d.get("only64") and name in out["x86-64"]["E"]:
             out["i386"]["E"][name] = out["x86-64"]["E"][name]
@@ -315,10 +324,20 @@ def check_text(gen, path, text):
     return errors
 
 
+def expand(paths):
+    """Directories stand for the *.xml files in them."""
+    out = []
+    for p in paths:
+        out += sorted(glob.glob(os.path.join(p, "*.xml"))) if os.path.isdir(p) else [p]
+    return out
+
+
 def main(argv):
     if len(argv) < 2 or argv[0] not in ("print", "update", "check"):
         sys.exit(__doc__)
     cmd, args = argv[0], argv[1:]
+    if cmd != "print":
+        args = expand(args)
     if cmd == "print":
         gen = generate(set(args))
         for name in args:
@@ -354,4 +373,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except CompileError as e:
+        sys.exit(str(e))

@@ -11,6 +11,8 @@ structures come in x86-64/i386 pairs; expressions name only arguments of
 their own function and use retval only where the call has returned.
 Prints one line per problem (file:line: message) and exits 1 if any.
 """
+import glob
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -188,8 +190,10 @@ class Lint:
         base, suffix = a.get("typeNameBase", ""), a.get("typeNameSuffix", "")
         m = re.fullmatch(r"arg\.(\w+)", base)
         src = names.get(m.group(1)) if m else None
-        if src is None or src.get("type") not in self.enums:
-            self.err("%s: typeNameBase %r must name an enumeration argument"
+        if (src is None or src.get("type") not in self.enums
+                or self.enums[src.get("type")][0]):
+            self.err("%s: typeNameBase %r must name an enumeration argument "
+                     "(not flags: the value names one member)"
                      % (where, base), hint)
             return
         resolved = [n + suffix for n, _ in self.enums[src.get("type")][1]
@@ -348,10 +352,19 @@ def cross_check(lints):
     return errors
 
 
+def expand(paths):
+    """Directories stand for the *.xml files in them."""
+    out = []
+    for p in paths:
+        out += sorted(glob.glob(os.path.join(p, "*.xml"))) if os.path.isdir(p) else [p]
+    return out
+
+
 def main(paths):
     if not paths:
         sys.exit(__doc__)
     errors, lints = [], []
+    paths = expand(paths)
     for p in paths:
         lints.append(Lint(p))
         errors += lints[-1].run()
