@@ -149,7 +149,7 @@ ENUMS = {
         "AI_ALL", "AI_ADDRCONFIG", "AI_IDN", "AI_CANONIDN",
         "AI_NUMERICSERV"]),
     "GaiError": dict(inc=["netdb.h"], members=[
-        ("GAI_OK", "0"), "EAI_BADFLAGS", "EAI_NONAME", "EAI_AGAIN",
+        "EAI_BADFLAGS", "EAI_NONAME", "EAI_AGAIN",
         "EAI_FAIL", "EAI_FAMILY", "EAI_SOCKTYPE", "EAI_SERVICE",
         "EAI_MEMORY", "EAI_SYSTEM", "EAI_OVERFLOW", "EAI_NODATA",
         "EAI_ADDRFAMILY", "EAI_INPROGRESS", "EAI_CANCELED", "EAI_NOTCANCELED",
@@ -209,6 +209,7 @@ ENUMS = {
     "IocDir": dict(inc=["asm-generic/ioctl.h"], members=[
         "_IOC_NONE", "_IOC_WRITE", "_IOC_READ",
         ("_IOC_READ_WRITE", "_IOC_READ|_IOC_WRITE")]),
+    # labels for the _IOC type byte of common drivers (not header names)
     "IocType": dict(inc=["asm-generic/ioctl.h"], members=[
         ("TERMINAL_T", "'T'"), ("SOCKET_0x89", "0x89"), ("FS_f", "'f'"),
         ("BLOCK_0x12", "0x12"), ("FS_0x94", "0x94"), ("RANDOM_R", "'R'"),
@@ -222,8 +223,11 @@ ENUMS = {
         "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
         "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
         "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
-        "SIGSYS", ("SIGCANCEL", "__SIGRTMIN"), ("SIGSETXID", "__SIGRTMIN+1"),
-        ("SIGRTMIN_2", "__SIGRTMIN+2"), ("SIGRTMAX", "__SIGRTMAX")]),
+        "SIGSYS",
+        # glibc keeps the first two real-time signals for itself (its sources
+        # call them SIGCANCEL and SIGSETXID); SIGRTMIN is then 34 at run time
+        ("SIGCANCEL", "__SIGRTMIN"), ("SIGSETXID", "__SIGRTMIN+1"),
+        ("SIGRTMIN", "__SIGRTMIN+2"), ("SIGRTMAX", "__SIGRTMAX")]),
     "SigactionFlags": dict(inc=["signal.h"], hex=True, flags=True, members=[
         "SA_NOCLDSTOP", "SA_NOCLDWAIT", "SA_SIGINFO", ("SA_RESTORER",
         "0x04000000"), "SA_ONSTACK", "SA_RESTART", "SA_NODEFER",
