@@ -9,5 +9,8 @@ typedef struct ospy_command {
 } ospy_command;
 
 int cmd_version(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

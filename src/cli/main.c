@@ -7,6 +7,9 @@
 
 static const ospy_command commands[] = {
   { "version", "print the ospy version", cmd_version },
+  { "capture", "run or attach to a program and record its calls", cmd_capture },
+  { "show", "print the events of a capture file", cmd_show },
+  { "check", "validate a config.xml and print the resolved plan", cmd_check },
 };
 
 static void print_usage(FILE *out)

@@ -182,6 +182,10 @@ void ospy_x86_writer_put_cmovcc_reg_reg(ospy_x86_writer *w, ospy_x86_cc cc, ospy
 /* Branches to labels pick rel8 when the label is already placed and near, rel32 otherwise. */
 void ospy_x86_writer_put_jmp_label(ospy_x86_writer *w, ospy_x86_label label);
 void ospy_x86_writer_put_jcc_label(ospy_x86_writer *w, ospy_x86_cc cc, ospy_x86_label label);
+/* A rel8-only branch (loop, loopcc, jecxz/jrcxz: give the opcode bytes, with
+ * any prefix) to a label; fails at flush if the label is out of rel8 range. */
+void ospy_x86_writer_put_rel8_label(ospy_x86_writer *w, const uint8_t *opcode, size_t n,
+                                    ospy_x86_label label);
 /* rel32 when reachable; otherwise (x86-64) an absolute jmp [rip+0] with the
  * address inline, which clobbers no register. */
 void ospy_x86_writer_put_jmp_address(ospy_x86_writer *w, uint64_t target);
@@ -202,6 +206,12 @@ void ospy_x86_writer_put_push_reg(ospy_x86_writer *w, ospy_x86_reg reg);
 void ospy_x86_writer_put_pop_reg(ospy_x86_writer *w, ospy_x86_reg reg);
 /* push imm32 (sign-extended to 64 bits on x86-64). */
 void ospy_x86_writer_put_push_imm(ospy_x86_writer *w, int32_t imm);
+/* Pushes a pointer-sized value without touching any register: push imm32
+ * (always the 5-byte form), plus on x86-64, when the value does not sign-extend
+ * from 32 bits, mov dword [rsp+4], imm32 for the high half (13 bytes). */
+void ospy_x86_writer_put_push_address(ospy_x86_writer *w, uint64_t value);
+/* The size put_push_address will use for this value: 5 or 13. */
+size_t ospy_x86_push_address_size(ospy_x86_mode mode, uint64_t value);
 void ospy_x86_writer_put_pushf(ospy_x86_writer *w);
 void ospy_x86_writer_put_popf(ospy_x86_writer *w);
 

@@ -1,0 +1,169 @@
+/*
+ * libospy-agent.so entry: a constructor that does nothing unless the ospy
+ * controller asked for it (the OSPY_RING_FD environment variable when spawned,
+ * or the attach socket when injected), then maps the ring, validates the plan
+ * and installs every hook before the program's main runs.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/record.h"
+
+static void utoa(unsigned v, char *out)
+{
+  char tmp[16];
+  int n = 0;
+  do
+    tmp[n++] = (char)('0' + v % 10);
+  while ((v /= 10));
+  while (n)
+    *out++ = tmp[--n];
+  *out = 0;
+}
+
+static int parse_fd(const char *s)
+{
+  int v = 0;
+  if (!*s)
+    return -1;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9' || v > 100000)
+      return -1;
+    v = v * 10 + (*s - '0');
+  }
+  return v;
+}
+
+/* Attach: the controller listens on an abstract socket named after our pid
+ * and hands over the ring fd (SCM_RIGHTS) after checking nothing; we check
+ * that it runs as our user. */
+static int receive_attach_fd(void)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  char name[64] = OSPY_AGENT_ATTACH_SOCK;
+  utoa((unsigned)getpid(), name + strlen(name));
+  memcpy(sa.sun_path + 1, name, strlen(name));
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return -1;
+  struct ucred cred;
+  socklen_t cl = sizeof cred;
+  int fd = -1;
+  if (connect(s, (struct sockaddr *)&sa, len) == 0 &&
+      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.uid == getuid()) {
+    char byte;
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    struct iovec iov = { &byte, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    if (recvmsg(s, &msg, MSG_CMSG_CLOEXEC) == 1) {
+      struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+      if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+        memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    }
+  }
+  close(s);
+  return fd;
+}
+
+/* Spawned without following: children must not load the agent again. */
+static void scrub_environment(void)
+{
+  unsetenv(OSPY_RING_ENV);
+  const char *pre = getenv("LD_PRELOAD");
+  if (pre && strstr(pre, "libospy-agent"))
+    unsetenv("LD_PRELOAD");
+}
+
+static void on_fork_child(void)
+{
+  ospy_agent *a = &ospy_agent_g;
+  a->pid = (uint32_t)getpid();
+  if (!a->follow_forks) {
+    a->active = 0;
+    return;
+  }
+  atomic_fetch_add(&a->ring.ctl->agents, 1);
+  ospy_agent_emit_process_start();
+}
+
+/* Attach mode: waits for the controller's detach request (or its death) and
+ * then restores every patched slot; the target keeps running unhooked. */
+static void *control_thread(void *arg)
+{
+  ospy_agent *a = &ospy_agent_g;
+  while (!atomic_load(&a->ring.ctl->detach) && ospy_agent_consumer_alive()) {
+    struct timespec ts = { 0, 200 * 1000000L };
+    syscall(SYS_futex, (uint32_t *)&a->ring.ctl->detach, FUTEX_WAIT, 0, &ts, NULL, 0);
+  }
+  ospy_got_unpatch_all();
+  ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: detached, hooks removed");
+  a->active = 0;
+  return arg;
+}
+
+static int load_plan(ospy_agent *a)
+{
+  ospy_ring_ctl *c = a->ring.ctl;
+  char err[256];
+  if (ospy_plan_decode((const uint8_t *)c + c->plan_offset, c->plan_len, &a->plan, err, sizeof err) < 0) {
+    ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, err);
+    return -1;
+  }
+  if (ospy_plan_arch_bits(a->plan) != sizeof(void *) * 8)
+    ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, "agent: the plan was built for another architecture");
+  a->lossy = (ospy_plan_options(a->plan) & OSPY_PLAN_OPT_LOSSY) || (c->flags & OSPY_RING_F_LOSSY);
+  a->backtrace = ospy_plan_backtrace_depth(a->plan);
+  return 0;
+}
+
+static void agent_start(int fd, int attached)
+{
+  ospy_agent *a = &ospy_agent_g;
+  if (ospy_ring_map(&a->ring, fd) < 0)
+    return; /* not a ring we understand: stay inert */
+  a->pid = (uint32_t)getpid();
+  a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
+  if (!attached && !a->follow_forks)
+    scrub_environment();
+  a->active = 1;
+  atomic_fetch_add(&a->ring.ctl->agents, 1);
+  ospy_agent_emit_process_start();
+  ospy_agent_modules_rescan();
+  if (load_plan(a) < 0 || ospy_got_init() < 0)
+    return;
+  ospy_got_patch_all();
+  ospy_got_report_missing();
+  pthread_atfork(NULL, NULL, on_fork_child);
+  if (attached) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, control_thread, NULL) == 0)
+      pthread_detach(t);
+    else
+      ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, "agent: cannot start the control thread");
+  }
+  ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
+}
+
+__attribute__((constructor)) static void ospy_agent_init(void)
+{
+  const char *env = getenv(OSPY_RING_ENV);
+  if (env) {
+    int fd = parse_fd(env);
+    if (fd >= 0)
+      agent_start(fd, 0);
+    return;
+  }
+  int fd = receive_attach_fd();
+  if (fd >= 0)
+    agent_start(fd, 1);
+}

@@ -1,0 +1,55 @@
+/*
+ * Agent-internal state and helpers (libospy-agent.so). Everything here may run
+ * inside a hooked call of the target: no malloc, no stdio, no locks on the
+ * paths marked "hot".
+ */
+#ifndef OSPY_AGENT_AGENT_H
+#define OSPY_AGENT_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/event.h"
+#include "capture/ring.h"
+#include "plan/plan.h"
+
+#define OSPY_AGENT_ATTACH_SOCK "ospy-attach-" /* abstract socket name prefix + pid */
+
+typedef struct ospy_agent {
+  ospy_ring ring;
+  ospy_plan *plan;
+  int lossy;
+  int follow_forks;
+  uint32_t backtrace;
+  volatile int active;   /* 0: hooks are no-ops (consumer gone, detached, not following) */
+  uint32_t pid;
+} ospy_agent;
+
+extern ospy_agent ospy_agent_g;
+
+/* hot */
+uint64_t ospy_agent_now_ns(void);
+uint32_t ospy_agent_tid(void);
+int ospy_agent_consumer_alive(void);
+/* Reserves a record of size bytes (multiple of 8) with its header filled;
+ * NULL when dropped (counted as lost) or recording stopped. */
+void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token);
+void ospy_agent_record_end(uint64_t token);
+
+/* messages and process/module events (init paths, but allocation free) */
+void ospy_agent_message(uint16_t type, uint32_t hook, const char *text);
+void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
+void ospy_agent_emit_process_start(void);
+void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path);
+
+/* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
+ * returns 1 when a module appeared. */
+int ospy_agent_modules_rescan(void);
+
+/* got.c: the hook backend (PLT/GOT patching of imported functions). */
+int ospy_got_init(void);
+/* Patches every loaded module not yet patched. Reports failures as Error events. */
+void ospy_got_patch_all(void);
+void ospy_got_unpatch_all(void);
+
+#endif

@@ -1,0 +1,146 @@
+/* Building records in the ring. Hot paths: no allocation, no locks. */
+#include "agent/agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+ospy_agent ospy_agent_g;
+
+uint64_t ospy_agent_now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no syscall */
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint32_t ospy_agent_tid(void)
+{
+  /* the kernel thread id is cached per thread: gettid is a syscall */
+  static __thread uint32_t tid __attribute__((tls_model("initial-exec")));
+  static __thread uint32_t tid_pid __attribute__((tls_model("initial-exec")));
+  if (!tid || tid_pid != ospy_agent_g.pid) {
+    tid = (uint32_t)syscall(SYS_gettid);
+    tid_pid = ospy_agent_g.pid;
+  }
+  return tid;
+}
+
+int ospy_agent_consumer_alive(void)
+{
+  ospy_ring_ctl *c = ospy_agent_g.ring.ctl;
+  if (atomic_load(&c->detach))
+    return 0;
+  if (kill((pid_t)c->controller_pid, 0) < 0 && errno == ESRCH) {
+    ospy_agent_g.active = 0; /* the controller is gone: stop recording for good */
+    return 0;
+  }
+  return 1;
+}
+
+void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token)
+{
+  ospy_agent *a = &ospy_agent_g;
+  if (!a->active)
+    return NULL;
+  ospy_event_hdr *h = ospy_ring_reserve(&a->ring, size, a->lossy, token, ospy_agent_consumer_alive);
+  if (!h) {
+    if (a->active)
+      ospy_ring_count_lost(&a->ring, a->pid, ospy_agent_tid());
+    return NULL;
+  }
+  memset((uint8_t *)h + size - 8, 0, 8); /* padding bytes: no stale ring data */
+  h->size = size;
+  h->type = type;
+  h->flags = 0;
+  h->pid = a->pid;
+  h->tid = ospy_agent_tid();
+  h->ts = ts;
+  return h;
+}
+
+void ospy_agent_record_end(uint64_t token)
+{
+  ospy_ring_commit(&ospy_agent_g.ring, token);
+}
+
+void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)
+{
+  size_t len = strlen(text);
+  if (len > 4000)
+    len = 4000;
+  uint64_t tok;
+  ospy_event_message *m = ospy_agent_record_begin(
+    type, ospy_event_align(sizeof *m + len), ospy_agent_now_ns(), &tok);
+  if (!m)
+    return;
+  m->hook = hook;
+  m->text_len = (uint32_t)len;
+  memcpy(m + 1, text, len);
+  ospy_agent_record_end(tok);
+}
+
+/* Three-part message without snprintf (no stdio in the agent). */
+void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c)
+{
+  char buf[1024];
+  size_t n = 0;
+  const char *parts[3] = { a, b, c };
+  for (int i = 0; i < 3; i++)
+    for (const char *p = parts[i]; p && *p && n < sizeof buf - 1; p++)
+      buf[n++] = *p;
+  buf[n] = 0;
+  ospy_agent_message(type, hook, buf);
+}
+
+static size_t read_small_file(const char *path, char *buf, size_t cap)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, cap);
+  close(fd);
+  return n > 0 ? (size_t)n : 0;
+}
+
+void ospy_agent_emit_process_start(void)
+{
+  char cmd[4096], exe[1024];
+  size_t cmd_len = read_small_file("/proc/self/cmdline", cmd, sizeof cmd);
+  ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe);
+  if (exe_len < 0)
+    exe_len = 0;
+  uint64_t tok;
+  ospy_event_process_start *s = ospy_agent_record_begin(
+    OSPY_EV_PROCESS_START, ospy_event_align(sizeof *s + cmd_len + (size_t)exe_len),
+    ospy_agent_now_ns(), &tok);
+  if (!s)
+    return;
+  s->ppid = (uint32_t)getppid();
+  s->arch_bits = sizeof(void *) * 8;
+  s->cmd_len = (uint32_t)cmd_len;
+  s->exe_len = (uint32_t)exe_len;
+  memcpy(s + 1, cmd, cmd_len);
+  memcpy((char *)(s + 1) + cmd_len, exe, (size_t)exe_len);
+  ospy_agent_record_end(tok);
+}
+
+void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path)
+{
+  size_t len = strlen(path);
+  uint64_t tok;
+  ospy_event_module *m = ospy_agent_record_begin(type, ospy_event_align(sizeof *m + len),
+                                                 ospy_agent_now_ns(), &tok);
+  if (!m)
+    return;
+  m->base = base;
+  m->size = size;
+  m->path_len = (uint32_t)len;
+  m->reserved = 0;
+  memcpy(m + 1, path, len);
+  ospy_agent_record_end(tok);
+}

@@ -1,0 +1,616 @@
+/* Marshaling of argument values into values blobs (see marshal.h and
+   plan/values_format.h). Hot path: no allocation, no stdio. */
+#include "agent/marshal.h"
+
+#include <string.h>
+
+#include "agent/marshal_internal.h"
+#include "arch/x86/cpu_context.h"
+#include "plan/spec_expr.h"
+#include "plan/values_format.h"
+
+#define SIZE_NONE (-1)
+#define STATE_MAGIC 0x4f53504du /* "OSPM" */
+
+typedef struct mctx {
+  const ospy_spec_table *t;
+  const ospy_spec_fn *fn;
+  ospy_mw *w;
+  size_t value_cap;
+  int phase;
+  ospy_sexpr_env env;
+} mctx;
+
+typedef struct saved_args {
+  uint32_t magic, nargs;
+  uint64_t pad;
+  uint64_t vals[OSPY_SPEC_MAX_ARGS];
+} saved_args;
+
+_Static_assert(sizeof(saved_args) <= OSPY_MARSHAL_STATE_SIZE, "state size");
+
+static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t size,
+                          int64_t count, unsigned depth);
+
+/* ---- small helpers ---- */
+
+static uint64_t extend(uint64_t v, unsigned width, int is_signed)
+{
+  if (width == 0 || width >= 8)
+    return v;
+  uint64_t mask = (1ull << (8 * width)) - 1;
+  v &= mask;
+  if (is_signed && (v >> (8 * width - 1)) & 1)
+    v |= ~mask;
+  return v;
+}
+
+static void put_int(ospy_mw *w, uint64_t v, unsigned width, int is_signed)
+{
+  v = extend(v, width, is_signed);
+  if (is_signed) {
+    ospy_mw_u8(w, OSPY_VB_INT_S);
+    ospy_mw_sleb(w, (int64_t)v);
+  } else {
+    ospy_mw_u8(w, OSPY_VB_INT_U);
+    ospy_mw_uleb(w, v);
+  }
+}
+
+static void put_unreadable(ospy_mw *w, uint64_t addr)
+{
+  ospy_mw_u8(w, OSPY_VB_UNREADABLE);
+  ospy_mw_uleb(w, addr);
+}
+
+/* A 5-byte LEB128 placeholder, patched once the count is known. */
+static size_t reserve_uleb5(ospy_mw *w)
+{
+  size_t at = w->len;
+  static const uint8_t zero5[5] = { 0x80, 0x80, 0x80, 0x80, 0x00 };
+  ospy_mw_bytes(w, zero5, 5);
+  return at;
+}
+
+static void patch_uleb5(ospy_mw *w, size_t at, uint64_t v)
+{
+  if (w->full || v >= (1ull << 35))
+    return;
+  for (int i = 0; i < 5; i++)
+    w->p[at + i] = (uint8_t)(((v >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
+}
+
+static const ospy_spec_type *type_of(const mctx *m, const ospy_spec_typeref *r)
+{
+  return ospy_spec_table_type(m->t, r->type);
+}
+
+/* Scalar kind information for a (non-ptr) typeref: width, signedness. */
+static unsigned scalar_info(const mctx *m, const ospy_spec_typeref *r, int *is_signed)
+{
+  const ospy_spec_type *ty = type_of(m, r);
+  uint32_t as = r->marshal_as != OSPY_SPEC_NONE ? r->marshal_as : r->type;
+  const ospy_spec_type *at = ospy_spec_table_type(m->t, as);
+  *is_signed = at ? at->is_signed : 0;
+  if (ty && ty->kind == OSPY_KIND_POINTER)
+    *is_signed = 0;
+  ospy_spec_typeref plain = *r;
+  plain.ptr = 0;
+  return ospy_spec_scalar_width(m->t, &plain);
+}
+
+static uint64_t load_le(const uint8_t *b, unsigned width, int big_endian)
+{
+  uint64_t v = 0;
+  for (unsigned i = 0; i < width; i++)
+    v |= (uint64_t)b[big_endian ? width - 1 - i : i] << (8 * i);
+  return v;
+}
+
+static double bits_to_double(uint64_t bits, unsigned width)
+{
+  if (width == 4) {
+    float f;
+    uint32_t b32 = (uint32_t)bits;
+    memcpy(&f, &b32, 4);
+    return f;
+  }
+  double d;
+  memcpy(&d, &bits, 8);
+  return d;
+}
+
+static void put_f64(ospy_mw *w, double d)
+{
+  uint8_t b[8];
+  memcpy(b, &d, 8); /* x86 is little-endian */
+  ospy_mw_u8(w, OSPY_VB_F64);
+  ospy_mw_bytes(w, b, 8);
+}
+
+/* ---- buffers and strings ---- */
+
+static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
+{
+  ospy_mw *w = m->w;
+  uint64_t want = size < m->value_cap ? size : m->value_cap;
+  uint8_t flags = want < size ? OSPY_VB_CAPPED : 0;
+  ospy_mw_u8(w, OSPY_VB_BYTES);
+  size_t flags_at = w->len;
+  ospy_mw_u8(w, flags);
+  ospy_mw_uleb(w, size);
+  size_t stored_at = reserve_uleb5(w);
+  size_t room = ospy_mw_room(w);
+  if (want > room) {
+    want = room;
+    flags |= OSPY_VB_CAPPED;
+  }
+  size_t got = want ? ospy_marshal_read(addr, w->p + w->len, (size_t)want) : 0;
+  if (got < want)
+    flags |= OSPY_VB_CUT;
+  if (!w->full) {
+    w->len += got;
+    w->p[flags_at] = flags;
+  }
+  patch_uleb5(w, stored_at, got);
+}
+
+/* Index of the first NUL code unit in b[0..n), or n. */
+static size_t find_nul(const uint8_t *b, size_t n, unsigned unit)
+{
+  for (size_t i = 0; i + unit <= n; i += unit) {
+    int zero = 1;
+    for (unsigned k = 0; k < unit; k++)
+      zero &= b[i + k] == 0;
+    if (zero)
+      return i;
+  }
+  return n;
+}
+
+static void put_string(mctx *m, uint64_t addr, unsigned unit)
+{
+  ospy_mw *w = m->w;
+  ospy_mw_u8(w, OSPY_VB_STR);
+  size_t flags_at = w->len;
+  ospy_mw_u8(w, 0);
+  ospy_mw_u8(w, (uint8_t)unit);
+  size_t stored_at = reserve_uleb5(w);
+  uint8_t flags = 0;
+  size_t stored = 0;
+  for (;;) {
+    uint8_t chunk[64];
+    size_t got = ospy_marshal_read(addr + stored, chunk, sizeof chunk);
+    got -= got % unit;
+    size_t n = find_nul(chunk, got, unit);
+    size_t take = n;
+    if (stored + take > m->value_cap) {
+      take = (m->value_cap - stored) / unit * unit;
+      flags |= OSPY_VB_CAPPED;
+    }
+    if (take > ospy_mw_room(w)) {
+      take = ospy_mw_room(w) / unit * unit;
+      flags |= OSPY_VB_CAPPED;
+    }
+    ospy_mw_bytes(w, chunk, take);
+    stored += take;
+    if (flags || n < got)
+      break;
+    if (got < sizeof chunk) { /* ran into unreadable memory before a NUL */
+      flags |= OSPY_VB_CUT;
+      break;
+    }
+  }
+  if (!w->full)
+    w->p[flags_at] = flags;
+  patch_uleb5(w, stored_at, stored);
+}
+
+static void put_sockaddr(mctx *m, uint64_t addr, int64_t size)
+{
+  uint8_t fam[2];
+  if (ospy_marshal_read(addr, fam, 2) != 2) {
+    put_unreadable(m->w, addr);
+    return;
+  }
+  unsigned family = fam[0] | fam[1] << 8, len;
+  switch (family) {
+  case 1: len = 110; break; /* AF_UNIX: sizeof(struct sockaddr_un) */
+  case 10: len = 28; break; /* AF_INET6 */
+  default: len = 16; break; /* AF_INET and others */
+  }
+  if (size >= 2 && (uint64_t)size < len)
+    len = (unsigned)size;
+  put_bytes(m, addr, len);
+}
+
+/* ---- structures and arrays ---- */
+
+/* The integer value of field fi of the structure at base (for bindings). */
+static int64_t read_field_int(mctx *m, const ospy_spec_type *st, uint32_t fi, uint64_t base)
+{
+  if (fi >= st->nfields)
+    return SIZE_NONE;
+  const ospy_spec_field *f = &st->fields[fi];
+  int sg;
+  unsigned width = f->t.ptr ? m->t->ptr_size : scalar_info(m, &f->t, &sg);
+  if (f->t.ptr)
+    sg = 0;
+  uint8_t b[8] = { 0 };
+  if (width == 0 || width > 8 || ospy_marshal_read(base + f->offset, b, width) != width)
+    return SIZE_NONE;
+  int64_t v = (int64_t)extend(load_le(b, width, f->t.big_endian), width, sg);
+  return v < 0 ? 0 : v;
+}
+
+static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigned depth)
+{
+  ospy_mw *w = m->w;
+  ospy_mw_u8(w, OSPY_VB_STRUCT);
+  ospy_mw_uleb(w, st->nfields);
+  for (uint32_t i = 0; i < st->nfields; i++) {
+    const ospy_spec_field *f = &st->fields[i];
+    int64_t size = f->size ? (int64_t)f->size : read_field_int(m, st, f->size_field, addr);
+    int64_t count = read_field_int(m, st, f->count_field, addr);
+    ospy_mw_uleb(w, i);
+    put_mem_value(m, &f->t, addr + f->offset, size, count, depth + 1);
+  }
+}
+
+static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
+{
+  const ospy_spec_type *ty = type_of(m, er);
+  if (!ty)
+    return 0;
+  if (ty->kind == OSPY_KIND_STRUCT)
+    return ty->size;
+  int sg;
+  return scalar_info(m, er, &sg);
+}
+
+static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t count,
+                      unsigned depth)
+{
+  ospy_mw *w = m->w;
+  ospy_spec_typeref er = { .type = r->elem_type, .hex = r->hex,
+                           .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+  uint64_t esz = elem_size(m, &er);
+  uint64_t total = count > 0 ? (uint64_t)count : 0;
+  if (esz == 0)
+    total = 0;
+  ospy_mw_u8(w, OSPY_VB_ARRAY);
+  ospy_mw_uleb(w, total);
+  size_t stored_at = reserve_uleb5(w);
+  size_t start = w->len;
+  uint64_t stored = 0;
+  while (stored < total && !w->full && w->len - start < m->value_cap) {
+    size_t before = w->len;
+    put_mem_value(m, &er, addr + stored * esz, SIZE_NONE, SIZE_NONE, depth + 1);
+    if (w->full) { /* the element did not fit: drop it, keep the others */
+      w->full = 0;
+      w->len = before;
+      break;
+    }
+    stored++;
+  }
+  patch_uleb5(w, stored_at, stored);
+}
+
+/* ---- values ---- */
+
+/* What a pointer of type r points to, at addr (already non-NULL). */
+static void put_pointee(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t size,
+                        int64_t count, unsigned depth)
+{
+  ospy_spec_typeref inner = *r;
+  inner.ptr = 0;
+  put_mem_value(m, &inner, addr, size, count, depth);
+}
+
+static void put_pointer(mctx *m, const ospy_spec_typeref *r, uint64_t ptr, int64_t size,
+                        int64_t count, unsigned depth)
+{
+  if (ptr == 0) {
+    ospy_mw_u8(m->w, OSPY_VB_NULL);
+    return;
+  }
+  ospy_mw_u8(m->w, OSPY_VB_PTR);
+  ospy_mw_uleb(m->w, ptr);
+  put_pointee(m, r, ptr, size, count, depth + 1);
+}
+
+static int is_aggregate(int kind)
+{
+  return kind == OSPY_KIND_BYTES || kind == OSPY_KIND_STRING || kind == OSPY_KIND_FORMAT ||
+         kind == OSPY_KIND_ARRAY || kind == OSPY_KIND_STRUCT || kind == OSPY_KIND_SOCKADDR;
+}
+
+static void put_scalar(mctx *m, const ospy_spec_typeref *r, uint64_t raw)
+{
+  const ospy_spec_type *ty = type_of(m, r);
+  int sg;
+  unsigned width = scalar_info(m, r, &sg);
+  if (ty && ty->kind == OSPY_KIND_FLOAT)
+    put_f64(m->w, bits_to_double(raw, width));
+  else
+    put_int(m->w, raw, width, sg);
+}
+
+static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t size,
+                          int64_t count, unsigned depth)
+{
+  const ospy_spec_type *ty = type_of(m, r);
+  if (depth > OSPY_VB_MAX_DEPTH || !ty || ty->kind == OSPY_KIND_VALIST) {
+    ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  if (r->ptr) {
+    uint8_t b[8] = { 0 };
+    if (ospy_marshal_read(addr, b, m->t->ptr_size) != m->t->ptr_size) {
+      put_unreadable(m->w, addr);
+      return;
+    }
+    put_pointer(m, r, load_le(b, m->t->ptr_size, 0), size, count, depth);
+    return;
+  }
+  switch (ty->kind) {
+  case OSPY_KIND_BYTES:
+    if (size == SIZE_NONE)
+      ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    else
+      put_bytes(m, addr, (uint64_t)size);
+    return;
+  case OSPY_KIND_STRING:
+  case OSPY_KIND_FORMAT:
+    put_string(m, addr, ty->width);
+    return;
+  case OSPY_KIND_STRUCT:
+    put_struct(m, ty, addr, depth);
+    return;
+  case OSPY_KIND_ARRAY:
+    put_array(m, r, addr, count, depth);
+    return;
+  case OSPY_KIND_SOCKADDR:
+    put_sockaddr(m, addr, size);
+    return;
+  default:
+    break;
+  }
+  int sg;
+  unsigned width = scalar_info(m, r, &sg);
+  uint8_t b[8] = { 0 };
+  if (width == 0 || width > 8 || ospy_marshal_read(addr, b, width) != width) {
+    put_unreadable(m->w, addr);
+    return;
+  }
+  put_scalar(m, r, load_le(b, width, r->big_endian));
+}
+
+/* Dynamic: the type named (name of the base value in its enumeration) +
+   suffix, e.g. typeNameBase="arg.af" typeNameSuffix="_Protocol" with af =
+   AF_INET selects the enumeration AF_INET_Protocol. */
+static uint32_t dynamic_type(const mctx *m, const ospy_spec_arg *a)
+{
+  const char *src = a->type_base.src;
+  if (!src || strncmp(src, "arg.", 4) != 0 || !a->type_suffix)
+    return OSPY_SPEC_NONE;
+  uint32_t bi = ospy_spec_arg_lookup(m->fn, src + 4);
+  if (bi == OSPY_SPEC_NONE || bi >= m->env.argc)
+    return OSPY_SPEC_NONE;
+  const ospy_spec_type *bt = ospy_spec_table_type(m->t, m->fn->args[bi].t.type);
+  if (!bt || bt->kind != OSPY_KIND_ENUM)
+    return OSPY_SPEC_NONE;
+  uint64_t v = extend(m->env.argv[bi], 4, 0);
+  for (uint32_t i = 0; i < bt->nmembers; i++) {
+    if (bt->members[i].value != v)
+      continue;
+    size_t ln = strlen(bt->members[i].name), ls = strlen(a->type_suffix);
+    for (uint32_t k = OSPY_SPEC_NBUILTIN; k < m->t->ntypes; k++) {
+      const char *nm = m->t->types[k].name;
+      if (strlen(nm) == ln + ls && !strncmp(nm, bt->members[i].name, ln) &&
+          !strcmp(nm + ln, a->type_suffix))
+        return k;
+    }
+  }
+  return OSPY_SPEC_NONE;
+}
+
+/* An argument (or the return value): its word is the value itself, or a
+   pointer for ...Ptr and for aggregates (always passed by address in C). */
+static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, int64_t size,
+                          int64_t count, const ospy_spec_arg *a)
+{
+  const ospy_spec_type *ty = type_of(m, r);
+  if (!ty) {
+    ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  if (r->ptr || is_aggregate(ty->kind)) {
+    ospy_spec_typeref pr = *r;
+    pr.ptr = 1;
+    put_pointer(m, &pr, raw, size, count, 0);
+    return;
+  }
+  if (ty->kind == OSPY_KIND_DYNAMIC) {
+    uint32_t dt = a ? dynamic_type(m, a) : OSPY_SPEC_NONE;
+    ospy_mw_u8(m->w, OSPY_VB_DYN);
+    ospy_mw_uleb(m->w, dt == OSPY_SPEC_NONE ? 0 : dt);
+    put_int(m->w, raw, 4, 0);
+    return;
+  }
+  if (ty->kind == OSPY_KIND_VALIST) {
+    ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  put_scalar(m, r, raw);
+}
+
+/* ---- expressions ---- */
+
+static int64_t eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr *out)
+{
+  const ospy_spec_expr *e = m->phase == OSPY_VB_PHASE_LEAVE && out->compiled ? out : in;
+  if (!e->compiled)
+    return SIZE_NONE;
+  int faulted = 0;
+  int64_t v = (int64_t)ospy_sexpr_eval(e->compiled, &m->env, &faulted);
+  if (faulted)
+    return -2;
+  return v < 0 ? 0 : v;
+}
+
+/* A condition using the return value is decided at leave; at enter it holds. */
+static int cond_holds(mctx *m, const ospy_spec_expr *cond)
+{
+  if (!cond->compiled)
+    return 1;
+  if (m->phase == OSPY_VB_PHASE_ENTER && ospy_sexpr_uses_return(cond->compiled))
+    return 1;
+  int faulted = 0;
+  uint64_t v = ospy_sexpr_eval(cond->compiled, &m->env, &faulted);
+  return !faulted && v != 0;
+}
+
+/* ---- entries ---- */
+
+static void put_arg_entry(mctx *m, uint32_t i)
+{
+  const ospy_spec_arg *a = &m->fn->args[i];
+  if (!cond_holds(m, &a->cond))
+    return;
+  int64_t size = eval_size(m, &a->size_in, &a->size_out);
+  int64_t count = eval_size(m, &a->count_in, &a->count_out);
+  ospy_mw_u8(m->w, (uint8_t)i);
+  if (size == -2 || count == -2) { /* the size itself was unreadable */
+    ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  put_arg_value(m, &a->t, m->env.argv[i], size, count, a);
+}
+
+static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(m->t, m->fn->ret.type);
+  const ospy_cpu_context *ctx = c->ctx;
+  if (ty && ty->kind == OSPY_KIND_FLOAT && !m->fn->ret.ptr && ctx) {
+#if defined(__x86_64__)
+    return ty->width == 4 ? ctx->xmm[0][0] & 0xffffffffu : ctx->xmm[0][0];
+#else
+    double d = ctx->st0;
+    if (ty->width == 4) {
+      float f = (float)d;
+      uint32_t b;
+      memcpy(&b, &f, 4);
+      return b;
+    }
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+#endif
+  }
+#if defined(__i386__)
+  if (ctx && ospy_spec_scalar_width(m->t, &m->fn->ret) == 8)
+    return (c->retval & 0xffffffffu) | (uint64_t)ctx->edx << 32;
+#endif
+  return c->retval;
+}
+
+/* Argument values: resolved at enter and kept in the state for leave. */
+static const uint64_t *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
+                                 uint64_t *scratch)
+{
+  saved_args *s = c->state && c->state_size >= sizeof(saved_args) ? c->state : NULL;
+  if (phase == OSPY_VB_PHASE_LEAVE && s && s->magic == STATE_MAGIC && s->nargs == fn->nargs)
+    return s->vals;
+  ospy_marshal_args(fn, c, scratch);
+  if (s) {
+    s->magic = STATE_MAGIC;
+    s->nargs = fn->nargs;
+    memcpy(s->vals, scratch, sizeof(uint64_t) * fn->nargs);
+  }
+  return scratch;
+}
+
+static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
+                     ospy_mw *w, size_t value_cap, uint64_t *scratch)
+{
+  memset(m, 0, sizeof *m);
+  m->t = fn->table;
+  m->fn = fn;
+  m->w = w;
+  m->value_cap = value_cap;
+  m->phase = phase;
+  m->env.ctx = c->ctx;
+  m->env.argv = call_args(fn, c, phase, scratch);
+  m->env.argc = fn->nargs;
+  m->env.retval = phase == OSPY_VB_PHASE_LEAVE ? return_value(m, c) : 0;
+  m->env.has_retval = phase == OSPY_VB_PHASE_LEAVE;
+  m->env.err = c->err;
+  m->env.tid = c->tid;
+  m->env.read = ospy_marshal_read;
+}
+
+/* Write one entry; when it does not fit, roll it back and end the blob. */
+static int entry(mctx *m, int retval, uint32_t i, ospy_marshal_call *c)
+{
+  size_t saved = m->w->len;
+  if (retval) {
+    ospy_mw_u8(m->w, OSPY_VB_RETVAL);
+    put_arg_value(m, &m->fn->ret, m->env.retval, SIZE_NONE, SIZE_NONE, NULL);
+  } else {
+    put_arg_entry(m, i);
+  }
+  if (!m->w->full)
+    return 0;
+  m->w->full = 0;
+  m->w->len = saved;
+  m->w->cap++; /* the byte reserved for the end marker */
+  ospy_mw_u8(m->w, OSPY_VB_END_TRUNCATED);
+  m->w->p[3] |= OSPY_VB_F_TRUNCATED;
+  (void)c;
+  return -1;
+}
+
+static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                            size_t cap, size_t value_cap, int phase)
+{
+  if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
+    return 0;
+  ospy_mw w = { out, 0, cap - 1, 0 }; /* one byte kept for OSPY_VB_END_TRUNCATED */
+  uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase, 0 };
+  ospy_mw_bytes(&w, hdr, sizeof hdr);
+  uint64_t scratch[OSPY_SPEC_MAX_ARGS];
+  mctx m;
+  init_ctx(&m, fn, c, phase, &w, value_cap, scratch);
+  unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
+  for (uint32_t i = 0; i < fn->nargs; i++)
+    if ((fn->args[i].dir & want) && entry(&m, 0, i, c) < 0)
+      return w.len;
+  if (phase == OSPY_VB_PHASE_LEAVE && fn->has_ret)
+    entry(&m, 1, 0, c);
+  return w.len;
+}
+
+size_t ospy_marshal_enter(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                          size_t cap, size_t value_cap)
+{
+  return marshal_phase(fn, c, out, cap, value_cap, OSPY_VB_PHASE_ENTER);
+}
+
+size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                          size_t cap, size_t value_cap)
+{
+  return marshal_phase(fn, c, out, cap, value_cap, OSPY_VB_PHASE_LEAVE);
+}
+
+int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
+{
+  if (!fn || !fn->cond.compiled)
+    return 1;
+  uint64_t scratch[OSPY_SPEC_MAX_ARGS];
+  uint8_t dummy[8];
+  ospy_mw w = { dummy, 0, sizeof dummy, 0 };
+  mctx m;
+  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, &w, 0, scratch);
+  return cond_holds(&m, &fn->cond);
+}

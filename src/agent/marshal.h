@@ -1,0 +1,60 @@
+/*
+ * Argument marshaling in the agent: turns a call's argument words, CPU
+ * context and target memory into a values blob (src/plan/values_format.h).
+ *
+ * Runs in the target on the hot path: no allocation, no stdio, no locks.
+ * Every read of target memory is a safe read (ospy_os_read_memory): NULL,
+ * unmapped and partially mapped memory become UNREADABLE nodes or a readable
+ * prefix flagged CUT, never a fault. Output is bounded by `cap` (the whole
+ * blob) and `value_cap` (bytes copied per buffer/string value; the rest is
+ * counted, not copied).
+ *
+ * Argument words (ospy_marshal_call.args), as the interceptor extracts them:
+ *   x86-64 SysV: args[0..5] = rdi, rsi, rdx, rcx, r8, r9; args[6+j] = stack
+ *     word j (the word at rsp + 8 + 8j at entry). Float/double arguments come
+ *     from ctx->xmm, in order.
+ *   i386: register words first (fastcall: ecx, edx; thiscall: ecx, the
+ *     implicit `this`, not a spec argument), then stack word j at
+ *     args[nreg + j] (the word at esp + 4 + 4j at entry). int64/double take
+ *     two stack words.
+ * Stack words beyond nargs are read safely from ctx->rsp/esp at enter.
+ */
+#ifndef OSPY_AGENT_MARSHAL_H
+#define OSPY_AGENT_MARSHAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan/spec.h"
+
+typedef struct ospy_marshal_call {
+  const void *ctx;          /* ospy_cpu_context * (src/arch/x86/cpu_context.h) */
+  const uint64_t *args;     /* argument words, see above */
+  unsigned nargs;
+  uint64_t retval;          /* leave only */
+  int err;                  /* errno at leave */
+  uint64_t tid;
+  void *state;              /* per-invocation scratch kept from enter to leave */
+  size_t state_size;        /* >= OSPY_MARSHAL_STATE_SIZE to keep the argument
+                               values of enter for leave */
+} ospy_marshal_call;
+
+/* Scratch the caller keeps per invocation (argument values resolved at enter). */
+#define OSPY_MARSHAL_STATE_SIZE (16 + 8 * OSPY_SPEC_MAX_ARGS)
+
+/* Compile the table's expressions for this process (malloc allowed: agent
+   init). The table must describe the native architecture. 0 or -1 + err. */
+int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap);
+/* Free what prepare compiled (before ospy_spec_table_free). */
+void ospy_marshal_release(ospy_spec_table *t);
+
+/* The in-values at enter / the out-values (and return value) at leave.
+   Returns the number of bytes written to out (<= cap; 0 when cap < 8). */
+size_t ospy_marshal_enter(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                          size_t cap, size_t value_cap);
+size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                          size_t cap, size_t value_cap);
+/* Function-level logCondition, evaluated at leave: 0 = drop the call. */
+int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c);
+
+#endif

@@ -1,0 +1,83 @@
+/* Module tracking: ModuleLoad/ModuleUnload events from dl_iterate_phdr. */
+#include <link.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+
+#define MAX_MODULES 1024
+#define PATH_CAP 256
+
+typedef struct module {
+  uint64_t base, size;
+  char path[PATH_CAP];
+  int seen;
+} module;
+
+/* Only touched at init and from dlopen/dlclose hooks, which ld.so serializes
+ * with its own lock held around dl_iterate_phdr. */
+static module modules[MAX_MODULES];
+static int nmodules;
+
+static void module_path(const struct dl_phdr_info *info, char *out)
+{
+  if (info->dlpi_name && info->dlpi_name[0]) {
+    strncpy(out, info->dlpi_name, PATH_CAP - 1);
+    out[PATH_CAP - 1] = 0;
+    return;
+  }
+  ssize_t n = readlink("/proc/self/exe", out, PATH_CAP - 1); /* the main program */
+  out[n > 0 ? n : 0] = 0;
+}
+
+static uint64_t module_extent(const struct dl_phdr_info *info)
+{
+  uint64_t end = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > end)
+      end = ph->p_vaddr + ph->p_memsz;
+  }
+  return end;
+}
+
+static int visit(struct dl_phdr_info *info, size_t size, void *data)
+{
+  int *appeared = data;
+  char path[PATH_CAP];
+  module_path(info, path);
+  if (!path[0])
+    return 0; /* the vDSO has no name worth recording */
+  for (int i = 0; i < nmodules; i++)
+    if (modules[i].base == info->dlpi_addr && !strcmp(modules[i].path, path)) {
+      modules[i].seen = 1;
+      return 0;
+    }
+  if (nmodules == MAX_MODULES)
+    return 0;
+  module *m = &modules[nmodules++];
+  m->base = info->dlpi_addr;
+  m->size = module_extent(info);
+  memcpy(m->path, path, PATH_CAP);
+  m->seen = 1;
+  ospy_agent_emit_module(OSPY_EV_MODULE_LOAD, m->base, m->size, m->path);
+  *appeared = 1;
+  return 0;
+}
+
+int ospy_agent_modules_rescan(void)
+{
+  int appeared = 0;
+  for (int i = 0; i < nmodules; i++)
+    modules[i].seen = 0;
+  dl_iterate_phdr(visit, &appeared);
+  for (int i = 0; i < nmodules;) {
+    if (modules[i].seen) {
+      i++;
+      continue;
+    }
+    ospy_agent_emit_module(OSPY_EV_MODULE_UNLOAD, modules[i].base, modules[i].size, modules[i].path);
+    modules[i] = modules[--nmodules];
+  }
+  return appeared;
+}

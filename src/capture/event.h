@@ -1,0 +1,109 @@
+/*
+ * Event records: the same bytes travel through the shared-memory ring and
+ * sit (decompressed) in the chunks of a capture file. Little-endian, every
+ * record a multiple of 8 bytes, starting with ospy_event_hdr.
+ * docs/capture-format.md describes each type.
+ */
+#ifndef OSPY_CAPTURE_EVENT_H
+#define OSPY_CAPTURE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ospy_event_type {
+  OSPY_EV_PAD = 0, /* ring only: skip to the ring's end */
+  OSPY_EV_CALL = 1,
+  OSPY_EV_MODULE_LOAD = 2,
+  OSPY_EV_MODULE_UNLOAD = 3,
+  OSPY_EV_ERROR = 4,
+  OSPY_EV_WARNING = 5,
+  OSPY_EV_INFO = 6,
+  OSPY_EV_PROCESS_START = 7,
+  OSPY_EV_PROCESS_EXIT = 8,
+  OSPY_EV_LOST = 9,
+  OSPY_EV_TYPE_MAX = 9,
+} ospy_event_type;
+
+#define OSPY_EVENT_MAX_SIZE (1u << 20) /* no record is larger than 1 MiB */
+
+typedef struct ospy_event_hdr {
+  uint32_t size; /* whole record incl. this header, multiple of 8 */
+  uint16_t type; /* ospy_event_type */
+  uint16_t flags;
+  uint32_t pid, tid;
+  uint64_t ts; /* CLOCK_REALTIME, ns since the epoch (enter time for calls) */
+} ospy_event_hdr;
+
+/* FunctionCall flags */
+#define OSPY_CALL_F_RAW 0x1       /* no spec: enter blob holds raw argument words (u64 each) */
+#define OSPY_CALL_F_TRUNCATED 0x2 /* a value blob was cut at the record limit */
+#define OSPY_CALL_F_NO_RETURN 0x4 /* the call did not return (thread/process ended) */
+
+typedef struct ospy_event_call {
+  ospy_event_hdr h;
+  uint64_t seq;      /* per capture, shared by all processes */
+  uint64_t ts_leave; /* ns */
+  uint64_t ret_addr; /* the caller's return address */
+  uint64_t retval;
+  uint32_t hook; /* index into the plan's hook table */
+  int32_t err;   /* errno at leave */
+  uint16_t nbt;  /* backtrace addresses that follow */
+  uint16_t arch_bits;
+  uint32_t enter_len; /* bytes of the enter values blob */
+  uint32_t leave_len; /* bytes of the leave values blob */
+  uint32_t reserved;
+  /* uint64_t backtrace[nbt]; uint8_t enter[enter_len]; uint8_t leave[leave_len]; pad to 8 */
+} ospy_event_call;
+
+typedef struct ospy_event_module {
+  ospy_event_hdr h;
+  uint64_t base, size; /* load base (l_addr) and extent of the mapped segments */
+  uint32_t path_len;
+  uint32_t reserved;
+  /* char path[path_len]; pad */
+} ospy_event_module;
+
+typedef struct ospy_event_message {
+  ospy_event_hdr h;
+  uint32_t hook; /* UINT32_MAX when not about one hook */
+  uint32_t text_len;
+  /* char text[text_len]; pad */
+} ospy_event_message;
+
+typedef struct ospy_event_process_start {
+  ospy_event_hdr h;
+  uint32_t ppid;
+  uint32_t arch_bits;
+  uint32_t cmd_len; /* NUL-separated argv */
+  uint32_t exe_len;
+  /* char cmd[cmd_len]; char exe[exe_len]; pad */
+} ospy_event_process_start;
+
+#define OSPY_EXIT_CODE 0
+#define OSPY_EXIT_SIGNAL 1
+#define OSPY_EXIT_DETACHED 2
+
+typedef struct ospy_event_process_exit {
+  ospy_event_hdr h;
+  uint32_t how;    /* OSPY_EXIT_* */
+  int32_t status;  /* exit code or signal number */
+} ospy_event_process_exit;
+
+typedef struct ospy_event_lost {
+  ospy_event_hdr h; /* pid/tid name the thread whose events were dropped */
+  uint64_t count;
+} ospy_event_lost;
+
+static inline uint32_t ospy_event_align(size_t n)
+{
+  return (uint32_t)((n + 7u) & ~(size_t)7u);
+}
+
+/* Validates one record of at most avail bytes: size, type, and that every
+ * variable-length part lies inside the record. 0 when valid, else -1 and a
+ * static reason in *why. */
+int ospy_event_validate(const void *rec, size_t avail, const char **why);
+
+const char *ospy_event_type_name(uint16_t type);
+
+#endif

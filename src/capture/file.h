@@ -1,0 +1,38 @@
+/*
+ * Capture file writer (controller). Records are buffered into a chunk that is
+ * zstd-compressed, checksummed, appended and fdatasync'ed when it is full or
+ * on ospy_capfile_flush; a crash loses at most the chunk being filled.
+ */
+#ifndef OSPY_CAPTURE_FILE_H
+#define OSPY_CAPTURE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ospy_capfile_meta {
+  const char *version;
+  const char *host;
+  uint64_t start_ns;
+  const char *cmdline; /* NUL-separated */
+  size_t cmdline_len;
+  const void *plan;
+  size_t plan_len;
+  const char *mode;
+} ospy_capfile_meta;
+
+typedef struct ospy_capfile_writer ospy_capfile_writer;
+
+ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_meta *m,
+                                         char *err, size_t errcap);
+/* Appends one record (already validated). 0 or -1 with err. */
+int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
+                        size_t errcap);
+/* Writes the pending records as a chunk (nothing if none). */
+int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap);
+/* Flushes, writes the end marker, closes, frees. */
+int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap);
+uint64_t ospy_capfile_records(const ospy_capfile_writer *w);
+/* Target chunk size before compression (default 1 MiB; tests use small ones). */
+void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw);
+
+#endif

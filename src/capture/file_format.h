@@ -1,0 +1,30 @@
+/*
+ * Capture file layout constants (docs/capture-format.md), shared by the
+ * writer (file.c) and the reader (reader.c).
+ */
+#ifndef OSPY_CAPTURE_FILE_FORMAT_H
+#define OSPY_CAPTURE_FILE_FORMAT_H
+
+#include <stdint.h>
+
+#define OSPY_CAP_MAGIC "OSPYCAPT"
+#define OSPY_CAP_VERSION 1u
+#define OSPY_CAP_HEADER_FIXED 16u /* magic, version, meta_len */
+#define OSPY_CAP_MAX_META (256u << 20)
+
+#define OSPY_CHUNK_MAGIC "OSPYCHNK"
+#define OSPY_CHUNK_HDR 32u
+#define OSPY_CHUNK_MAX_RAW (16u << 20)
+#define OSPY_CHUNK_F_END 0x1u /* the last chunk of a cleanly closed capture */
+
+/* Metadata tags (u16 tag, u16 0, u32 len, bytes, padded to 4). */
+enum {
+  OSPY_META_VERSION = 1, /* ospy version string */
+  OSPY_META_HOST = 2,    /* "nodename machine kernel-release" */
+  OSPY_META_START = 3,   /* u64 start time, ns since the epoch */
+  OSPY_META_CMDLINE = 4, /* NUL-separated argv of the captured program */
+  OSPY_META_PLAN = 5,    /* the plan bytes (src/plan/plan.h) */
+  OSPY_META_MODE = 6,    /* "spawn" or "attach" */
+};
+
+#endif

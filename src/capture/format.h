@@ -1,0 +1,24 @@
+/*
+ * Text for one record, strace-like (`ospy show` and the live view of
+ * `ospy capture`):
+ *   12:00:01.123456 [4711] libc.so.6!read(arg0=0x3, ...) = 220
+ */
+#ifndef OSPY_CAPTURE_FORMAT_H
+#define OSPY_CAPTURE_FORMAT_H
+
+#include <stdio.h>
+
+#include "capture/event.h"
+#include "plan/plan.h"
+
+typedef struct ospy_format_opts {
+  int show_tid;      /* [pid:tid] instead of [pid] */
+  int show_duration; /* <0.000012> after the call */
+  int show_backtrace;
+} ospy_format_opts;
+
+/* Writes one line (or a few, for backtraces) for rec. plan may be NULL. */
+void ospy_format_event(FILE *out, const ospy_event_hdr *rec, const ospy_plan *plan,
+                       const ospy_format_opts *o);
+
+#endif

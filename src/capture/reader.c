@@ -1,0 +1,267 @@
+/* Streaming, validating capture-file reader. */
+#include "capture/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "capture/crc32c.h"
+#include "capture/file_format.h"
+
+struct ospy_capfile_reader {
+  int fd;
+  char *path;
+  uint64_t file_size, off; /* off: next chunk header */
+  uint8_t *meta;
+  ospy_capfile_info info;
+  uint8_t *comp, *raw;
+  size_t raw_len, raw_pos;
+  int ended, saw_end;
+  uint64_t bad_chunks, tail_off;
+  ZSTD_DCtx *dctx;
+};
+
+static uint32_t get32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+  uint8_t *p = buf;
+  while (n) {
+    ssize_t k = pread(fd, p, n, (off_t)off);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      return -1;
+    p += k;
+    n -= (size_t)k;
+    off += (uint64_t)k;
+  }
+  return 0;
+}
+
+static void copy_str(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+  n = n < cap - 1 ? n : cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
+static int parse_meta(ospy_capfile_reader *r, uint32_t len, char *err, size_t errcap)
+{
+  const uint8_t *m = r->meta;
+  size_t off = 0;
+  while (off < len) {
+    if (len - off < 8) {
+      snprintf(err, errcap, "%s: metadata entry truncated at offset %zu", r->path, 16 + off);
+      return -1;
+    }
+    uint16_t tag = (uint16_t)(m[off] | m[off + 1] << 8);
+    uint32_t n = get32(m + off + 4);
+    if (n > len - off - 8) {
+      snprintf(err, errcap, "%s: metadata entry overruns the header at offset %zu", r->path, 16 + off);
+      return -1;
+    }
+    const uint8_t *v = m + off + 8;
+    switch (tag) {
+    case OSPY_META_VERSION: copy_str(r->info.version, sizeof r->info.version, v, n); break;
+    case OSPY_META_HOST: copy_str(r->info.host, sizeof r->info.host, v, n); break;
+    case OSPY_META_MODE: copy_str(r->info.mode, sizeof r->info.mode, v, n); break;
+    case OSPY_META_CMDLINE: r->info.cmdline = (const char *)v; r->info.cmdline_len = n; break;
+    case OSPY_META_PLAN: r->info.plan = v; r->info.plan_len = n; break;
+    case OSPY_META_START:
+      if (n == 8)
+        r->info.start_ns = (uint64_t)get32(v) | (uint64_t)get32(v + 4) << 32;
+      break;
+    default: break; /* unknown tags are skipped: newer writers may add some */
+    }
+    off += 8 + (((size_t)n + 3) & ~(size_t)3);
+  }
+  return 0;
+}
+
+static int read_header(ospy_capfile_reader *r, char *err, size_t errcap)
+{
+  uint8_t fixed[OSPY_CAP_HEADER_FIXED];
+  if (read_at(r->fd, fixed, sizeof fixed, 0) < 0 || memcmp(fixed, OSPY_CAP_MAGIC, 8)) {
+    snprintf(err, errcap, "%s: not an ospy capture (bad magic at offset 0)", r->path);
+    return -1;
+  }
+  if (get32(fixed + 8) != OSPY_CAP_VERSION) {
+    snprintf(err, errcap, "%s: unsupported capture version %u at offset 8", r->path, get32(fixed + 8));
+    return -1;
+  }
+  uint32_t len = get32(fixed + 12);
+  if (len > OSPY_CAP_MAX_META || (uint64_t)len + 20 > r->file_size) {
+    snprintf(err, errcap, "%s: header length %u at offset 12 exceeds the file", r->path, len);
+    return -1;
+  }
+  r->meta = malloc((size_t)len + 4);
+  if (!r->meta || read_at(r->fd, r->meta, (size_t)len + 4, 16) < 0) {
+    snprintf(err, errcap, "%s: cannot read the header", r->path);
+    return -1;
+  }
+  uint32_t crc = ospy_crc32c(ospy_crc32c(0, fixed, sizeof fixed), r->meta, len);
+  if (crc != get32(r->meta + len)) {
+    snprintf(err, errcap, "%s: header checksum mismatch at offset %u", r->path, 16 + len);
+    return -1;
+  }
+  r->off = 16 + (uint64_t)len + 4;
+  return parse_meta(r, len, err, errcap);
+}
+
+ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errcap)
+{
+  ospy_capfile_reader *r = calloc(1, sizeof *r);
+  struct stat st;
+  if (!r || !(r->path = strdup(path))) {
+    snprintf(err, errcap, "%s: out of memory", path);
+    free(r);
+    return NULL;
+  }
+  r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+    snprintf(err, errcap, "%s: %s", path, strerror(errno));
+    ospy_capfile_close_reader(r);
+    return NULL;
+  }
+  r->file_size = (uint64_t)st.st_size;
+  if (read_header(r, err, errcap) < 0) {
+    ospy_capfile_close_reader(r);
+    return NULL;
+  }
+  r->comp = malloc(ZSTD_compressBound(OSPY_CHUNK_MAX_RAW));
+  r->raw = malloc(OSPY_CHUNK_MAX_RAW);
+  r->dctx = ZSTD_createDCtx();
+  if (!r->comp || !r->raw || !r->dctx) {
+    snprintf(err, errcap, "%s: out of memory", path);
+    ospy_capfile_close_reader(r);
+    return NULL;
+  }
+  return r;
+}
+
+const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r) { return &r->info; }
+uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r) { return r->bad_chunks; }
+
+/* Is there a chunk header with a valid CRC at off? Fills h. */
+static int chunk_header_at(ospy_capfile_reader *r, uint64_t off, uint8_t h[OSPY_CHUNK_HDR])
+{
+  if (off + OSPY_CHUNK_HDR > r->file_size || read_at(r->fd, h, OSPY_CHUNK_HDR, off) < 0)
+    return 0;
+  return !memcmp(h, OSPY_CHUNK_MAGIC, 8) && ospy_crc32c(0, h, 28) == get32(h + 28);
+}
+
+/* After a corrupt chunk header: the next offset holding a valid chunk header. */
+static uint64_t resync(ospy_capfile_reader *r, uint64_t from)
+{
+  uint8_t buf[4096], h[OSPY_CHUNK_HDR];
+  for (uint64_t off = from; off < r->file_size; off += sizeof buf - 8) {
+    size_t n = r->file_size - off < sizeof buf ? (size_t)(r->file_size - off) : sizeof buf;
+    if (read_at(r->fd, buf, n, off) < 0)
+      break;
+    for (size_t i = 0; i + 8 <= n; i++)
+      if (!memcmp(buf + i, OSPY_CHUNK_MAGIC, 8) && chunk_header_at(r, off + i, h))
+        return off + i;
+  }
+  return r->file_size;
+}
+
+static int bad_chunk(ospy_capfile_reader *r, uint64_t at, uint64_t next, const char *why,
+                     char *err, size_t errcap)
+{
+  snprintf(err, errcap, "%s: corrupt chunk at offset %llu: %s", r->path, (unsigned long long)at, why);
+  r->bad_chunks++;
+  r->off = next;
+  return -1;
+}
+
+/* Loads the next chunk into raw. 1 loaded, 0 end of file, -1 corrupt. */
+static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
+{
+  uint8_t h[OSPY_CHUNK_HDR];
+  uint64_t at = r->off;
+  if (at >= r->file_size || r->saw_end)
+    return 0;
+  if (at + OSPY_CHUNK_HDR > r->file_size) {
+    r->tail_off = at;
+    r->off = r->file_size;
+    return 0;
+  }
+  if (!chunk_header_at(r, at, h))
+    return bad_chunk(r, at, resync(r, at + 1), "bad chunk header", err, errcap);
+  uint32_t clen = get32(h + 8), rlen = get32(h + 12), flags = get32(h + 24);
+  if (rlen > OSPY_CHUNK_MAX_RAW || clen > ZSTD_compressBound(OSPY_CHUNK_MAX_RAW))
+    return bad_chunk(r, at, resync(r, at + 1), "chunk sizes out of bounds", err, errcap);
+  if (at + OSPY_CHUNK_HDR + clen > r->file_size) {
+    r->tail_off = at; /* the chunk being written when the capture stopped */
+    r->off = r->file_size;
+    return 0;
+  }
+  r->off = at + OSPY_CHUNK_HDR + clen;
+  if (read_at(r->fd, r->comp, clen, at + OSPY_CHUNK_HDR) < 0 ||
+      ospy_crc32c(0, r->comp, clen) != get32(h + 20))
+    return bad_chunk(r, at, r->off, "payload checksum mismatch", err, errcap);
+  size_t got = clen ? ZSTD_decompressDCtx(r->dctx, r->raw, OSPY_CHUNK_MAX_RAW, r->comp, clen) : 0;
+  if (ZSTD_isError(got) || got != rlen)
+    return bad_chunk(r, at, r->off, "payload does not decompress to its size", err, errcap);
+  if (flags & OSPY_CHUNK_F_END)
+    r->saw_end = 1;
+  r->raw_len = rlen;
+  r->raw_pos = 0;
+  return 1;
+}
+
+int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *err, size_t errcap)
+{
+  while (r->raw_pos >= r->raw_len) {
+    int rc = load_chunk(r, err, errcap);
+    if (rc <= 0)
+      return rc;
+  }
+  const uint8_t *p = r->raw + r->raw_pos;
+  const char *why;
+  if (ospy_event_validate(p, r->raw_len - r->raw_pos, &why) < 0) {
+    snprintf(err, errcap, "%s: invalid record in the chunk before offset %llu: %s", r->path,
+             (unsigned long long)r->off, why);
+    r->raw_pos = r->raw_len;
+    r->bad_chunks++;
+    return -1;
+  }
+  *rec = (const ospy_event_hdr *)p;
+  r->raw_pos += ((const ospy_event_hdr *)p)->size;
+  return 1;
+}
+
+int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap)
+{
+  if (r->saw_end)
+    return 0;
+  if (r->tail_off)
+    snprintf(msg, cap, "%s: capture cut short: incomplete chunk at offset %llu ignored", r->path,
+             (unsigned long long)r->tail_off);
+  else
+    snprintf(msg, cap, "%s: capture cut short: no end marker (the capture did not finish)", r->path);
+  return 1;
+}
+
+void ospy_capfile_close_reader(ospy_capfile_reader *r)
+{
+  if (!r)
+    return;
+  if (r->fd >= 0)
+    close(r->fd);
+  ZSTD_freeDCtx(r->dctx);
+  free(r->comp);
+  free(r->raw);
+  free(r->meta);
+  free(r->path);
+  free(r);
+}

@@ -1,0 +1,42 @@
+/*
+ * Streaming capture-file reader (show and the exporters). Memory is bounded by
+ * one chunk (at most 16 MiB decompressed). Every chunk is checked (header CRC,
+ * payload CRC, sizes) and every record validated; a corrupt chunk is reported
+ * with its file offset and skipped, the following intact chunks still read.
+ */
+#ifndef OSPY_CAPTURE_READER_H
+#define OSPY_CAPTURE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/event.h"
+
+typedef struct ospy_capfile_reader ospy_capfile_reader;
+
+typedef struct ospy_capfile_info {
+  char version[64];
+  char host[256];
+  uint64_t start_ns;
+  const char *cmdline; /* NUL-separated, cmdline_len bytes */
+  size_t cmdline_len;
+  const uint8_t *plan;
+  size_t plan_len;
+  char mode[16];
+} ospy_capfile_info;
+
+/* NULL with a message in err when the file is not a readable capture. */
+ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errcap);
+const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r);
+/* Next record: 1 (*rec valid until the next call), 0 at the end, -1 for a
+ * corrupt chunk (err names its offset; call again to continue after it). */
+int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *err,
+                      size_t errcap);
+/* After the end: 1 when the file ended without the end marker (a capture cut
+ * short: the controller died or it is still being written); the message says
+ * where. */
+int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap);
+uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r);
+void ospy_capfile_close_reader(ospy_capfile_reader *r);
+
+#endif

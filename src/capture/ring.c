@@ -1,0 +1,271 @@
+/* Shared-memory MPSC ring; see ring.h for the protocol. */
+#include "capture/ring.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/event.h"
+
+#define SLOT_HDR 16u
+#define SLOT_PAD 1u
+#define SLOT_REC 0u
+#define SPIN_LIMIT 2000
+
+typedef struct slot_hdr {
+  _Atomic uint64_t commit; /* absolute position + 1 once complete */
+  uint32_t size;           /* whole slot, multiple of 16 */
+  uint32_t kind;           /* SLOT_REC or SLOT_PAD */
+} slot_hdr;
+
+static long futex_op(_Atomic uint32_t *addr, int op, uint32_t val, int timeout_ms)
+{
+  struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+  return syscall(SYS_futex, (uint32_t *)addr, op, val, timeout_ms >= 0 ? &ts : NULL, NULL, 0);
+}
+
+static size_t page_round(size_t n)
+{
+  return (n + 4095u) & ~(size_t)4095u;
+}
+
+/* ---------------- controller ---------------- */
+
+int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t plan_len,
+                     uint32_t flags)
+{
+  memset(r, 0, sizeof *r);
+  r->fd = -1;
+  if (data_size < 65536 || (data_size & (data_size - 1)) || plan_len > (64u << 20))
+    return -EINVAL;
+  size_t plan_off = page_round(sizeof(ospy_ring_ctl));
+  size_t data_off = plan_off + page_round(plan_len ? plan_len : 1);
+  size_t total = data_off + data_size;
+  int fd = memfd_create("ospy-ring", 0); /* inherited by the target on purpose */
+  if (fd < 0)
+    return -errno;
+  if (ftruncate(fd, (off_t)total) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  r->ctl = m;
+  r->data = (uint8_t *)m + data_off;
+  r->mask = data_size - 1;
+  r->map_len = total;
+  r->fd = fd;
+  r->data_size = data_size;
+  ospy_ring_ctl *c = r->ctl;
+  c->version = OSPY_RING_VERSION;
+  c->data_offset = (uint32_t)data_off;
+  c->data_size = data_size;
+  c->plan_offset = (uint32_t)plan_off;
+  c->plan_len = (uint32_t)plan_len;
+  c->flags = flags;
+  c->controller_pid = (uint32_t)getpid();
+  if (plan_len)
+    memcpy((uint8_t *)m + plan_off, plan, plan_len);
+  atomic_store(&c->magic, OSPY_RING_MAGIC);
+  return 0;
+}
+
+static long consume_fail(ospy_ring *r, const char **why, const char *msg)
+{
+  r->corrupt = 1;
+  *why = msg;
+  return -1;
+}
+
+static void advance(ospy_ring *r, uint64_t by)
+{
+  r->ctail += by;
+  atomic_store_explicit(&r->ctl->tail, r->ctail, memory_order_release);
+  if (atomic_load(&r->ctl->producers_waiting)) {
+    atomic_store(&r->ctl->producers_waiting, 0);
+    atomic_fetch_add(&r->ctl->tail_futex, 1);
+    futex_op(&r->ctl->tail_futex, FUTEX_WAKE, INT32_MAX, -1);
+  }
+}
+
+long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
+{
+  for (;;) {
+    if (r->corrupt)
+      return 0;
+    uint64_t off = r->ctail & r->mask;
+    slot_hdr *s = (slot_hdr *)(r->data + off);
+    if (atomic_load_explicit(&s->commit, memory_order_acquire) != r->ctail + 1)
+      return 0;
+    uint32_t size = s->size, kind = s->kind; /* read once: the target may change them */
+    if (size < SLOT_HDR || size % SLOT_HDR || size > r->data_size - off)
+      return consume_fail(r, why, "ring slot size out of bounds");
+    if (kind == SLOT_PAD) {
+      if (off + size != r->data_size)
+        return consume_fail(r, why, "ring padding not at the end of the ring");
+      advance(r, size);
+      continue;
+    }
+    if (kind != SLOT_REC)
+      return consume_fail(r, why, "unknown ring slot kind");
+    size_t rec_len = size - SLOT_HDR;
+    if (rec_len > cap)
+      return consume_fail(r, why, "ring record larger than the consumer buffer");
+    memcpy(buf, r->data + off + SLOT_HDR, rec_len);
+    if (ospy_event_validate(buf, rec_len, why) < 0)
+      return consume_fail(r, why, *why);
+    long n = (long)((const ospy_event_hdr *)buf)->size;
+    advance(r, size);
+    return n;
+  }
+}
+
+void ospy_ring_wait(ospy_ring *r, int timeout_ms)
+{
+  ospy_ring_ctl *c = r->ctl;
+  uint32_t v = atomic_load(&c->wake_futex);
+  atomic_store(&c->consumer_sleeping, 1);
+  slot_hdr *s = (slot_hdr *)(r->data + (r->ctail & r->mask));
+  if (atomic_load(&s->commit) == r->ctail + 1 || r->corrupt) {
+    atomic_store(&c->consumer_sleeping, 0);
+    return;
+  }
+  futex_op(&c->wake_futex, FUTEX_WAIT, v, timeout_ms);
+  atomic_store(&c->consumer_sleeping, 0);
+}
+
+void ospy_ring_close(ospy_ring *r)
+{
+  if (r->ctl)
+    munmap(r->ctl, r->map_len);
+  if (r->fd >= 0)
+    close(r->fd);
+  r->ctl = NULL;
+  r->fd = -1;
+}
+
+/* ---------------- agent ---------------- */
+
+int ospy_ring_map(ospy_ring *r, int fd)
+{
+  memset(r, 0, sizeof *r);
+  r->fd = fd;
+  ospy_ring_ctl head;
+  if (pread(fd, &head, sizeof head, 0) != (ssize_t)sizeof head)
+    return -1;
+  if (head.magic != OSPY_RING_MAGIC || head.version != OSPY_RING_VERSION ||
+      head.data_size < 65536 || (head.data_size & (head.data_size - 1)) ||
+      head.data_offset < sizeof head || head.data_offset % 4096 ||
+      head.plan_offset < sizeof head || (uint64_t)head.plan_offset + head.plan_len > head.data_offset)
+    return -1;
+  size_t total = (size_t)head.data_offset + head.data_size;
+  void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED)
+    return -1;
+  r->ctl = m;
+  r->data = (uint8_t *)m + head.data_offset;
+  r->mask = head.data_size - 1;
+  r->map_len = total;
+  r->data_size = head.data_size;
+  return 0;
+}
+
+static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*alive)(void))
+{
+  ospy_ring_ctl *c = r->ctl;
+  if (++*spins < SPIN_LIMIT) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("pause");
+#endif
+    return 0;
+  }
+  uint32_t v = atomic_load(&c->tail_futex);
+  atomic_store(&c->producers_waiting, 1);
+  if (atomic_load(&c->tail) >= need_tail)
+    return 0;
+  long rc = futex_op(&c->tail_futex, FUTEX_WAIT, v, 200);
+  if (rc < 0 && errno == ETIMEDOUT && alive && !alive())
+    return -1;
+  return 0;
+}
+
+void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *token,
+                        int (*alive)(void))
+{
+  ospy_ring_ctl *c = r->ctl;
+  uint64_t slot = (SLOT_HDR + (uint64_t)rec_size + SLOT_HDR - 1) & ~(uint64_t)(SLOT_HDR - 1);
+  uint64_t cap = r->mask + 1;
+  int spins = 0;
+  if (slot > cap / 4)
+    return NULL;
+  for (;;) {
+    uint64_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    uint64_t off = head & r->mask;
+    uint64_t pad = off + slot > cap ? cap - off : 0;
+    uint64_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+    if (head + pad + slot - tail > cap) {
+      if (lossy || wait_for_room(r, head + pad + slot - cap, &spins, alive) < 0)
+        return NULL;
+      continue;
+    }
+    if (!atomic_compare_exchange_weak(&c->head, &head, head + pad + slot))
+      continue;
+    if (pad) {
+      slot_hdr *p = (slot_hdr *)(r->data + off);
+      p->size = (uint32_t)pad;
+      p->kind = SLOT_PAD;
+      atomic_store_explicit(&p->commit, head + 1, memory_order_release);
+      head += pad;
+    }
+    slot_hdr *s = (slot_hdr *)(r->data + (head & r->mask));
+    s->size = (uint32_t)slot;
+    s->kind = SLOT_REC;
+    *token = head;
+    return (uint8_t *)s + SLOT_HDR;
+  }
+}
+
+void ospy_ring_commit(ospy_ring *r, uint64_t token)
+{
+  ospy_ring_ctl *c = r->ctl;
+  slot_hdr *s = (slot_hdr *)(r->data + (token & r->mask));
+  atomic_store(&s->commit, token + 1); /* seq_cst: orders it before the sleeping check */
+  if (atomic_load_explicit(&c->consumer_sleeping, memory_order_relaxed)) {
+    atomic_store(&c->consumer_sleeping, 0);
+    atomic_fetch_add(&c->wake_futex, 1);
+    futex_op(&c->wake_futex, FUTEX_WAKE, 1, -1);
+  }
+}
+
+void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid)
+{
+  ospy_ring_lost *t = r->ctl->lost;
+  uint32_t h = tid % (OSPY_RING_LOST_SLOTS - 1);
+  for (uint32_t i = 0; i < OSPY_RING_LOST_SLOTS - 1; i++) {
+    ospy_ring_lost *e = &t[(h + i) % (OSPY_RING_LOST_SLOTS - 1)];
+    uint32_t cur = atomic_load(&e->tid);
+    if (cur == 0) {
+      uint32_t zero = 0;
+      if (atomic_compare_exchange_strong(&e->tid, &zero, tid)) {
+        atomic_store(&e->pid, pid);
+        cur = tid;
+      } else {
+        cur = zero;
+      }
+    }
+    if (cur == tid && atomic_load(&e->pid) == pid) {
+      atomic_fetch_add(&e->count, 1);
+      return;
+    }
+  }
+  atomic_fetch_add(&t[OSPY_RING_LOST_SLOTS - 1].count, 1); /* table full: anonymous */
+}

@@ -1,0 +1,99 @@
+/*
+ * The shared-memory event ring between the agent (producers, any number of
+ * threads in any number of processes after fork) and the controller (one
+ * consumer). One memfd holds a control page, the plan bytes and the data area.
+ *
+ * Producers reserve space with a CAS on head (no lock, no syscall); each slot
+ * starts with a commit word (absolute position + 1) stored last, so the
+ * consumer sees only complete records. A full ring makes the producer spin a
+ * little, then futex-wait on tail (lossless), or drop and count (lossy). The
+ * consumer sleeps on a futex with a timeout; producers wake it only when it
+ * announced that it sleeps. Nothing in the shared area is trusted by the
+ * controller: it copies each record out, then validates the copy.
+ */
+#ifndef OSPY_CAPTURE_RING_H
+#define OSPY_CAPTURE_RING_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
+#define OSPY_RING_VERSION 1u
+#define OSPY_RING_LOST_SLOTS 256u
+#define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
+#define OSPY_RING_DEFAULT_SIZE (8u << 20)
+
+/* Control page flags (set by the controller). */
+#define OSPY_RING_F_LOSSY 0x1u
+#define OSPY_RING_F_FOLLOW_FORKS 0x2u
+
+typedef struct ospy_ring_lost {
+  _Atomic uint32_t tid;
+  _Atomic uint32_t pid;
+  _Atomic uint64_t count;
+} ospy_ring_lost;
+
+typedef struct ospy_ring_ctl {
+  uint32_t magic, version;
+  uint32_t data_offset, data_size; /* data_size: power of two */
+  uint32_t plan_offset, plan_len;
+  uint32_t flags;
+  uint32_t controller_pid;
+  _Atomic uint32_t detach;     /* controller asks agents to unhook */
+  _Atomic uint32_t heartbeat;  /* bumped by the controller while it runs */
+  _Atomic uint32_t agents;     /* agents that started (one per process) */
+  uint32_t pad0;
+  _Atomic uint64_t seq; /* FunctionCall sequence numbers */
+  uint8_t pad1[64];
+  _Atomic uint64_t head; /* producers */
+  uint8_t pad2[56];
+  _Atomic uint64_t tail;             /* consumer */
+  _Atomic uint32_t tail_futex;       /* bumped when tail moves and producers wait */
+  _Atomic uint32_t producers_waiting;
+  _Atomic uint32_t consumer_sleeping;
+  _Atomic uint32_t wake_futex;
+  uint8_t pad3[40];
+  ospy_ring_lost lost[OSPY_RING_LOST_SLOTS];
+} ospy_ring_ctl;
+
+/* A mapped ring, either side. */
+typedef struct ospy_ring {
+  ospy_ring_ctl *ctl;
+  uint8_t *data;
+  uint64_t mask;
+  size_t map_len;
+  int fd;
+  /* consumer side: private copies, never read back from shared memory */
+  uint64_t ctail;
+  uint32_t data_size;
+  int corrupt;
+} ospy_ring;
+
+/* ---- controller ---- */
+/* Creates a memfd (not CLOEXEC, so a spawned target inherits it), sized for
+ * data_size (power of two) plus the plan. 0 or -errno. */
+int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t plan_len,
+                     uint32_t flags);
+/* Copies the next complete record into buf (cap >= OSPY_EVENT_MAX_SIZE).
+ * Returns its size, 0 when none is ready, -1 when the ring content is invalid
+ * (the ring is then marked corrupt and yields nothing more; *why says why). */
+long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why);
+/* Sleep until a producer commits or timeout_ms passes. */
+void ospy_ring_wait(ospy_ring *r, int timeout_ms);
+void ospy_ring_close(ospy_ring *r);
+
+/* ---- agent ---- */
+/* Maps an inherited ring fd and checks its control page. 0 or -1. */
+int ospy_ring_map(ospy_ring *r, int fd);
+/* Reserves room for a record of rec_size bytes (multiple of 8). Returns the
+ * record's address or NULL (lossy and full, or the consumer is gone); *token
+ * is passed to ospy_ring_commit. alive() is called while waiting for room:
+ * returning 0 makes the wait give up. */
+void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *token,
+                        int (*alive)(void));
+void ospy_ring_commit(ospy_ring *r, uint64_t token);
+/* Counts one dropped event for (pid, tid). */
+void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid);
+
+#endif

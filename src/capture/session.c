@@ -1,0 +1,103 @@
+/* Controller drain loop pieces; see session.h. */
+#include "capture/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int ospy_session_init(ospy_session *s)
+{
+  s->buf = malloc(OSPY_EVENT_MAX_SIZE);
+  return s->buf ? 0 : -1;
+}
+
+void ospy_session_free(ospy_session *s)
+{
+  free(s->buf);
+  s->buf = NULL;
+}
+
+int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+{
+  char err[512];
+  if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&
+                  rec->type != OSPY_EV_INFO))
+    ospy_format_event(s->live, rec, s->plan, &s->live_opts);
+  s->records++;
+  if (rec->type == OSPY_EV_CALL)
+    s->calls++;
+  if (rec->type == OSPY_EV_ERROR)
+    s->errors++;
+  if (s->write_failed)
+    return -1;
+  if (ospy_capfile_append(s->file, rec, rec->size, err, sizeof err) < 0) {
+    fprintf(stderr, "ospy: %s\n", err);
+    s->write_failed = 1;
+    return -1;
+  }
+  return 0;
+}
+
+void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text)
+{
+  size_t len = strlen(text);
+  if (len > 4000)
+    len = 4000;
+  uint32_t size = ospy_event_align(sizeof(ospy_event_message) + len);
+  ospy_event_message *m = calloc(1, size);
+  if (!m)
+    return;
+  m->h = (ospy_event_hdr){ size, type, 0, 0, 0, now_ns() };
+  m->hook = UINT32_MAX;
+  m->text_len = (uint32_t)len;
+  memcpy(m + 1, text, len);
+  ospy_session_add(s, &m->h);
+  free(m);
+}
+
+void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status)
+{
+  ospy_event_process_exit e = { { sizeof e, OSPY_EV_PROCESS_EXIT, 0, pid, pid, now_ns() }, how, status };
+  ospy_session_add(s, &e.h);
+}
+
+void ospy_session_add_lost(ospy_session *s)
+{
+  for (unsigned i = 0; i < OSPY_RING_LOST_SLOTS; i++) {
+    ospy_ring_lost *e = &s->ring.ctl->lost[i];
+    uint64_t n = atomic_exchange(&e->count, 0);
+    if (!n)
+      continue;
+    ospy_event_lost l = { { sizeof l, OSPY_EV_LOST, 0, atomic_load(&e->pid), atomic_load(&e->tid), now_ns() }, n };
+    s->lost += n;
+    ospy_session_add(s, &l.h);
+  }
+}
+
+long ospy_session_drain(ospy_session *s)
+{
+  long n = 0;
+  for (;;) {
+    const char *why = NULL;
+    long k = ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
+    if (k == 0)
+      return s->write_failed ? -1 : n;
+    if (k < 0) {
+      char msg[256];
+      snprintf(msg, sizeof msg, "controller: the event ring was corrupted by the target (%s); "
+               "no more events are read from it", why);
+      fprintf(stderr, "ospy: %s\n", msg);
+      ospy_session_add_message(s, OSPY_EV_ERROR, msg);
+      return n;
+    }
+    ospy_session_add(s, (const ospy_event_hdr *)s->buf);
+    n++;
+  }
+}

@@ -1,0 +1,42 @@
+/*
+ * The controller's side of a capture: drain the ring, validate each record,
+ * show it live, append it to the capture file; at the end turn the ring's lost
+ * counters into Lost records.
+ */
+#ifndef OSPY_CAPTURE_SESSION_H
+#define OSPY_CAPTURE_SESSION_H
+
+#include <stdio.h>
+
+#include "capture/event.h"
+#include "capture/file.h"
+#include "capture/format.h"
+#include "capture/ring.h"
+#include "plan/plan.h"
+
+typedef struct ospy_session {
+  ospy_ring ring;
+  ospy_capfile_writer *file;
+  const ospy_plan *plan;
+  FILE *live; /* NULL: no live view (-q) */
+  ospy_format_opts live_opts;
+  uint8_t *buf;
+  uint64_t records, calls, lost, errors;
+  int write_failed;
+} ospy_session;
+
+/* buf is allocated here; file and ring are set up by the caller. 0 or -1. */
+int ospy_session_init(ospy_session *s);
+/* Consumes every ready record. Returns how many, or -1 when the file cannot
+ * be written (message on stderr). A ring the target corrupted is reported
+ * once and recorded as an Error event; the capture goes on without it. */
+long ospy_session_drain(ospy_session *s);
+/* A record made by the controller (ProcessExit, Error...). */
+int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec);
+void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text);
+void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status);
+/* Lost records from the ring's per-thread counters. */
+void ospy_session_add_lost(ospy_session *s);
+void ospy_session_free(ospy_session *s);
+
+#endif

@@ -1,0 +1,374 @@
+/* ospy capture: spawn (or attach to) a program with the agent, record its
+ * calls into a capture file. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/session.h"
+#include "cli/cmd_capture.h"
+#include "cli/commands.h"
+#include "ospy-config.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+  (void)sig;
+  stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+    "usage: ospy capture (-c CONFIG | -f FUNC[,FUNC...]) [-o FILE] [--lossy] [-q]\n"
+    "                    [--duration S] [-F] [--backtrace N] -- PROGRAM [ARGS...]\n"
+    "       ospy capture (-c CONFIG | -f FUNC[,FUNC...]) -p PID [-o FILE] [--duration S]\n"
+    "  -f FUNC         trace FUNC (or MODULE!FUNC), raw register arguments (repeatable)\n"
+    "  -c CONFIG       oSpy config.xml with the functions and their argument types\n"
+    "  -o FILE         capture file (default: ospy.capture)\n"
+    "  -p PID          attach to a running process (ptrace); Ctrl-C detaches\n"
+    "  -F, --follow-forks  also capture forked and exec'd children\n"
+    "  --lossy         drop events instead of slowing the program when the ring is full\n"
+    "  --duration S    stop capturing after S seconds\n"
+    "  --backtrace N   record N return addresses per call\n"
+    "  --ring-size MIB shared ring size (power of two, default 8)\n"
+    "  -q              no live view on stderr\n");
+}
+
+static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
+{
+  static const struct option longopts[] = {
+    { "config", required_argument, 0, 'c' }, { "functions", required_argument, 0, 'f' },
+    { "output", required_argument, 0, 'o' }, { "pid", required_argument, 0, 'p' },
+    { "follow-forks", no_argument, 0, 'F' }, { "quiet", no_argument, 0, 'q' },
+    { "lossy", no_argument, 0, 'L' }, { "duration", required_argument, 0, 'D' },
+    { "backtrace", required_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  int c;
+  char *end;
+  o->output = "ospy.capture";
+  o->ring_mib = OSPY_RING_DEFAULT_SIZE >> 20;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "+c:f:o:p:Fqh", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'c': o->config = optarg; break;
+    case 'f':
+      if (o->nfuncs == OSPY_CAPTURE_MAX_FUNC_ARGS) {
+        fprintf(stderr, "ospy capture: too many -f options\n");
+        return -1;
+      }
+      o->funcs[o->nfuncs++] = optarg;
+      break;
+    case 'o': o->output = optarg; break;
+    case 'p':
+      o->pid = (int)strtol(optarg, &end, 10);
+      if (*end || o->pid <= 0) {
+        fprintf(stderr, "ospy capture: -p: '%s' is not a process id\n", optarg);
+        return -1;
+      }
+      break;
+    case 'F': o->follow_forks = 1; break;
+    case 'q': o->quiet = 1; break;
+    case 'L': o->lossy = 1; break;
+    case 'D':
+      o->duration = strtod(optarg, &end);
+      if (*end || !(o->duration > 0)) {
+        fprintf(stderr, "ospy capture: --duration: '%s' is not a positive number of seconds\n", optarg);
+        return -1;
+      }
+      break;
+    case 'B':
+      o->backtrace = (unsigned)strtoul(optarg, &end, 10);
+      if (*end || o->backtrace > OSPY_PLAN_MAX_BACKTRACE) {
+        fprintf(stderr, "ospy capture: --backtrace: '%s' is not a depth in 0..64\n", optarg);
+        return -1;
+      }
+      break;
+    case 'R':
+      o->ring_mib = (unsigned)strtoul(optarg, &end, 10);
+      if (*end || !o->ring_mib || (o->ring_mib & (o->ring_mib - 1)) || o->ring_mib > 1024) {
+        fprintf(stderr, "ospy capture: --ring-size: '%s' is not a power of two in 1..1024\n", optarg);
+        return -1;
+      }
+      break;
+    case 'h': usage(stdout); exit(0);
+    default: usage(stderr); return -1;
+    }
+  }
+  o->argv = argv + optind;
+  if (!!o->config + !!o->nfuncs != 1) {
+    fprintf(stderr, "ospy capture: give either -c CONFIG or -f FUNC\n");
+    return -1;
+  }
+  if (!o->pid && !o->argv[0]) {
+    fprintf(stderr, "ospy capture: no program to run (ospy capture -f FUNC -- PROGRAM ARGS)\n");
+    return -1;
+  }
+  if (o->pid && o->argv[0]) {
+    fprintf(stderr, "ospy capture: -p PID and a program to run exclude each other\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- the capture file's header ---- */
+
+static char *join_argv(char *const *argv, size_t *len)
+{
+  size_t n = 0;
+  for (int i = 0; argv[i]; i++)
+    n += strlen(argv[i]) + 1;
+  char *s = malloc(n ? n : 1);
+  if (!s)
+    return NULL;
+  *len = 0;
+  for (int i = 0; argv[i]; i++) {
+    size_t k = strlen(argv[i]) + 1;
+    memcpy(s + *len, argv[i], k);
+    *len += k;
+  }
+  return s;
+}
+
+static ospy_capfile_writer *open_output(const ospy_capture_opts *o, const void *plan, size_t plan_len)
+{
+  struct utsname u;
+  char host[512], err[512], pidarg[32];
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (uname(&u) < 0)
+    memset(&u, 0, sizeof u);
+  snprintf(host, sizeof host, "%s %s %s", u.nodename, u.machine, u.release);
+  char *pv[2] = { pidarg, NULL };
+  snprintf(pidarg, sizeof pidarg, "pid %d", o->pid);
+  size_t cmd_len = 0;
+  char *cmd = join_argv(o->pid ? pv : o->argv, &cmd_len);
+  ospy_capfile_meta m = { OSPY_VERSION, host, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+                          cmd ? cmd : "", cmd ? cmd_len : 0, plan, plan_len, o->pid ? "attach" : "spawn" };
+  ospy_capfile_writer *w = ospy_capfile_create(o->output, &m, err, sizeof err);
+  if (!w)
+    fprintf(stderr, "ospy capture: %s\n", err);
+  free(cmd);
+  return w;
+}
+
+/* ---- the capture loop ---- */
+
+static int status_to_exit(int st)
+{
+  return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+/* Reaps any child (we are a subreaper, so descendants too). Returns 1 when main exited. */
+static int reap(ospy_session *s, pid_t main_pid, int *main_status)
+{
+  int st, done = 0;
+  pid_t p;
+  while ((p = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
+    if (!WIFEXITED(st) && !WIFSIGNALED(st))
+      continue;
+    ospy_session_drain(s); /* its last events before its exit */
+    if (WIFSIGNALED(st))
+      ospy_session_add_exit(s, (uint32_t)p, OSPY_EXIT_SIGNAL, WTERMSIG(st));
+    else
+      ospy_session_add_exit(s, (uint32_t)p, OSPY_EXIT_CODE, WEXITSTATUS(st));
+    if (p == main_pid) {
+      *main_status = st;
+      done = 1;
+    }
+  }
+  return done;
+}
+
+static double mono_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
+                      int *main_status)
+{
+  double deadline = o->duration > 0 ? mono_now() + o->duration : 0;
+  int done = 0;
+  while (!done) {
+    if (ospy_session_drain(s) < 0)
+      return -1;
+    atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
+    if (!attached)
+      done = reap(s, main_pid, main_status);
+    else if (kill(main_pid, 0) < 0 && errno == ESRCH)
+      done = 1; /* the attached target went away */
+    if (stop_requested || (deadline && mono_now() >= deadline))
+      break;
+    if (!done)
+      ospy_ring_wait(&s->ring, 50);
+  }
+  ospy_session_drain(s);
+  return done;
+}
+
+int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
+{
+  char err[512];
+  ospy_session_add_lost(s);
+  int rc = ospy_capfile_close(s->file, err, sizeof err);
+  if (rc < 0)
+    fprintf(stderr, "ospy capture: %s\n", err);
+  if (!o->quiet || s->lost)
+    fprintf(stderr, "ospy: %llu calls recorded, %llu lost, %llu agent errors -> %s\n",
+            (unsigned long long)s->calls, (unsigned long long)s->lost,
+            (unsigned long long)s->errors, o->output);
+  if (!atomic_load(&s->ring.ctl->agents))
+    fprintf(stderr, "ospy: warning: the agent never started in the target "
+            "(statically linked program, or setuid?)\n");
+  return rc;
+}
+
+/* ---- spawn ---- */
+
+static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_fd, pid_t *pid)
+{
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) < 0)
+    return -1;
+  char fdstr[16];
+  snprintf(fdstr, sizeof fdstr, "%d", ring_fd);
+  const char *old = getenv("LD_PRELOAD");
+  char *preload = malloc(strlen(agent) + (old ? strlen(old) : 0) + 2);
+  if (!preload)
+    return -1;
+  sprintf(preload, "%s%s%s", agent, old && *old ? ":" : "", old && *old ? old : "");
+  *pid = fork();
+  if (*pid < 0) {
+    free(preload);
+    return -1;
+  }
+  if (*pid == 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    setenv(OSPY_RING_ENV, fdstr, 1);
+    setenv("LD_PRELOAD", preload, 1);
+    execvp(o->argv[0], o->argv);
+    int e = errno;
+    if (write(errpipe[1], &e, sizeof e) < 0)
+      _exit(127);
+    _exit(127);
+  }
+  free(preload);
+  close(errpipe[1]);
+  int e = 0;
+  ssize_t n = read(errpipe[0], &e, sizeof e);
+  close(errpipe[0]);
+  if (n == (ssize_t)sizeof e) {
+    fprintf(stderr, "ospy capture: cannot run %s: %s\n", o->argv[0], strerror(e));
+    waitpid(*pid, NULL, 0);
+    errno = e;
+    return -2;
+  }
+  return 0;
+}
+
+static void install_signals(int attach)
+{
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  if (attach) {
+    sigaction(SIGINT, &sa, NULL); /* Ctrl-C detaches from an attached target */
+  } else {
+    /* the terminal's Ctrl-C reaches the program too: let it decide, and
+     * record its end */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+  }
+}
+
+static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags)
+{
+  char agent[PATH_MAX], err[256];
+  if (ospy_capture_agent_for(o->argv[0], agent, sizeof agent, err, sizeof err) < 0) {
+    fprintf(stderr, "ospy capture: %s\n", err);
+    return 2;
+  }
+  (void)ring_flags;
+  pid_t pid;
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  install_signals(0);
+  int rc = spawn_target(o, agent, s->ring.fd, &pid);
+  if (rc < 0)
+    return rc == -2 ? (errno == ENOENT ? 127 : 126) : 2;
+  int st = 0;
+  int done = ospy_capture_loop(s, o, pid, 0, &st);
+  if (done <= 0) {
+    /* stopped early (--duration, SIGTERM): the program keeps running */
+    atomic_store(&s->ring.ctl->detach, 1);
+    ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
+  }
+  if (ospy_capture_finish(s, o) < 0 || done < 0)
+    return 1;
+  if (done == 0) {
+    /* pass the program's status through once it ends */
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+      ;
+  }
+  return status_to_exit(st);
+}
+
+int cmd_capture(int argc, char **argv)
+{
+  ospy_capture_opts o = { 0 };
+  if (parse_opts(argc, argv, &o) < 0)
+    return 2;
+  size_t plan_len = 0;
+  void *plan_bytes = ospy_capture_build_plan(&o, &plan_len);
+  if (!plan_bytes)
+    return 2;
+  ospy_session s = { 0 };
+  char err[256];
+  ospy_plan *plan = NULL;
+  if (ospy_plan_decode(plan_bytes, plan_len, &plan, err, sizeof err) < 0) {
+    fprintf(stderr, "ospy capture: internal error: %s\n", err);
+    return 2;
+  }
+  uint32_t flags = (o.lossy ? OSPY_RING_F_LOSSY : 0) | (o.follow_forks ? OSPY_RING_F_FOLLOW_FORKS : 0);
+  int rc = ospy_ring_create(&s.ring, o.ring_mib << 20, plan_bytes, plan_len, flags);
+  if (rc < 0) {
+    fprintf(stderr, "ospy capture: cannot create the event ring: %s\n", strerror(-rc));
+    return 2;
+  }
+  s.plan = plan;
+  s.live = o.quiet ? NULL : stderr;
+  s.live_opts.show_tid = 1;
+  if (ospy_session_init(&s) < 0 || !(s.file = open_output(&o, plan_bytes, plan_len)))
+    return 2;
+  rc = o.pid ? ospy_capture_attach(&s, &o) : run_spawn(&s, &o, (int)flags);
+  ospy_session_free(&s);
+  ospy_ring_close(&s.ring);
+  ospy_plan_free(plan);
+  free(plan_bytes);
+  return rc;
+}
+
+int ospy_capture_stop_requested(void)
+{
+  return stop_requested;
+}
+
+void ospy_capture_install_signals(int attach)
+{
+  install_signals(attach);
+}

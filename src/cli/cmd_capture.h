@@ -1,0 +1,42 @@
+/* Pieces of `ospy capture` shared by its files (cmd_capture*.c). */
+#ifndef OSPY_CLI_CMD_CAPTURE_H
+#define OSPY_CLI_CMD_CAPTURE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "capture/session.h"
+
+#define OSPY_CAPTURE_MAX_FUNC_ARGS 64
+
+typedef struct ospy_capture_opts {
+  const char *config;
+  const char *funcs[OSPY_CAPTURE_MAX_FUNC_ARGS];
+  int nfuncs;
+  const char *output;
+  int pid;
+  int follow_forks, quiet, lossy;
+  double duration;
+  unsigned backtrace;
+  unsigned ring_mib;
+  char **argv; /* the program and its arguments (spawn) */
+} ospy_capture_opts;
+
+/* cmd_capture_plan.c: the plan from -f or -c; NULL after printing why. */
+void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len);
+/* The agent library matching the ELF class of program (searched in PATH). */
+int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap);
+/* The agent for a running process (by /proc/PID/exe). */
+int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *err, size_t errcap);
+
+/* cmd_capture.c */
+int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
+                      int *main_status);
+int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o);
+void ospy_capture_install_signals(int attach);
+int ospy_capture_stop_requested(void);
+
+/* cmd_capture_attach.c */
+int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o);
+
+#endif

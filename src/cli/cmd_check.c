@@ -1,0 +1,62 @@
+/* ospy check CONFIG: validate a config and print the resolved plan. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "config/config.h"
+
+static void check_usage(FILE *out)
+{
+  fprintf(out, "usage: ospy check [--arch x86-64|i386] [-q] CONFIG\n"
+               "Validates an oSpy config.xml and prints the hooks it resolves to,\n"
+               "with their function specs. Exit status 0 when valid, 1 otherwise.\n");
+}
+
+int cmd_check(int argc, char **argv)
+{
+  unsigned bits = 64;
+  int quiet = 0;
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      check_usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "-q")) {
+      quiet = 1;
+    } else if (!strcmp(argv[i], "--arch") && i + 1 < argc) {
+      const char *a = argv[++i];
+      if (!strcmp(a, "x86-64") || !strcmp(a, "x86_64"))
+        bits = 64;
+      else if (!strcmp(a, "i386") || !strcmp(a, "x86"))
+        bits = 32;
+      else {
+        fprintf(stderr, "ospy check: unknown architecture '%s' (x86-64 or i386)\n", a);
+        return 2;
+      }
+    } else if (argv[i][0] == '-' || path) {
+      check_usage(stderr);
+      return 2;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    check_usage(stderr);
+    return 2;
+  }
+  ospy_diag diag;
+  ospy_diag_init(&diag);
+  ospy_config *c;
+  int rc = ospy_config_load(path, bits, &c, &diag);
+  ospy_diag_print(&diag, stderr);
+  if (rc < 0) {
+    fprintf(stderr, "%s: %u error%s\n", path, diag.errors, diag.errors == 1 ? "" : "s");
+    ospy_diag_free(&diag);
+    return 1;
+  }
+  if (!quiet)
+    ospy_config_print(c, stdout);
+  ospy_config_free(c);
+  ospy_diag_free(&diag);
+  return 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * oSpy-compatible config.xml (docs/config.md) -> validated spec table + hooks.
+ * Controller only (libxml2). Every problem is reported as one diagnostic
+ * "FILE:LINE:COLUMN: error: MESSAGE"; loading fails if there was any error.
+ */
+#ifndef OSPY_CONFIG_CONFIG_H
+#define OSPY_CONFIG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plan/plan.h"
+#include "plan/spec.h"
+
+/* Collected diagnostics, in source order of discovery. */
+typedef struct ospy_diag {
+  char **msgs;
+  size_t n, cap;
+  unsigned errors;
+} ospy_diag;
+
+void ospy_diag_init(ospy_diag *d);
+void ospy_diag_free(ospy_diag *d);
+void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void ospy_diag_print(const ospy_diag *d, FILE *out);
+
+/* A hook of the config: a plan hook plus where it came from. Strings and
+   bytes are owned by the config. For OSPY_HOOK_VTABLE, spec_index is the
+   index of the vtable spec (ospy_spec_table.vtables), symbol the
+   vtableSymbol (may be ""), sig/mask the constructor signature. Signature
+   masks: 0xff = byte must match, 0x00 = wildcard (`xx`). */
+typedef struct ospy_config_hook {
+  ospy_plan_hook h;
+  unsigned line;
+} ospy_config_hook;
+
+typedef struct ospy_config {
+  const char *path;
+  unsigned arch_bits;        /* 64 or 32: the target the spec table describes */
+  ospy_spec_table *specs;
+  ospy_config_hook *hooks;
+  size_t nhooks;
+} ospy_config;
+
+/* Parse and validate. arch_bits is 64 (x86-64) or 32 (i386): it decides the
+   pointer width and which register names expressions may use. Returns 0 and
+   *out, or -1 with the problems in diag. */
+int ospy_config_load(const char *path, unsigned arch_bits, ospy_config **out, ospy_diag *diag);
+/* The same from memory; `name` is used in diagnostics. */
+int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsigned arch_bits,
+                            ospy_config **out, ospy_diag *diag);
+void ospy_config_free(ospy_config *c);
+
+/* Load a config and fill a plan builder: its hooks and the encoded spec
+   table. The builder's arch_bits must equal arch_bits. 0 or -1 (diag). */
+int ospy_config_load_plan(const char *path, unsigned arch_bits, ospy_plan_builder *b,
+                          ospy_diag *diag);
+/* Fill a builder from an already loaded config. 0 or -1 (ENOMEM). */
+int ospy_config_to_plan(const ospy_config *c, ospy_plan_builder *b);
+
+/* The resolved plan, human-readable (`ospy check`). */
+void ospy_config_print(const ospy_config *c, FILE *out);
+
+#endif

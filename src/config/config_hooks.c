@@ -1,0 +1,289 @@
+/* <signatures> and <hooks>. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_internal.h"
+
+/* ---- signatures ---- */
+
+static int hexval(char c)
+{
+  return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* Position of token tok in the element's text (for a diagnostic). */
+static cfg_pos token_pos(const cfg *g, xmlNodePtr n, const char *tok)
+{
+  cfg_pos p = cfg_pos_text(g, n);
+  size_t off = g->line_off[p.line - 1] + p.col - 1;
+  const char *hit = NULL;
+  size_t tl = strlen(tok);
+  for (size_t i = off; i + tl <= g->len && !hit; i++)
+    if (!strncmp(g->buf + i, tok, tl))
+      hit = g->buf + i;
+  return hit ? cfg_pos_advance(g, p, (unsigned)(hit - (g->buf + off)) + 1) : p;
+}
+
+static int sig_token(cfg *g, xmlNodePtr n, const char *name, const char *tok, cfg_sig *s)
+{
+  size_t tl = strlen(tok);
+  if (tl % 2) {
+    cfg_error(g, token_pos(g, n, tok), "bad byte '%s' in signature '%s'", tok, name);
+    return -1;
+  }
+  for (size_t i = 0; i < tl; i += 2) {
+    int wild = (tok[i] == 'x' || tok[i] == 'X' || tok[i] == '?') &&
+               (tok[i + 1] == 'x' || tok[i + 1] == 'X' || tok[i + 1] == '?');
+    int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
+    if (!wild && (hi < 0 || lo < 0)) {
+      cfg_error(g, token_pos(g, n, tok), "bad byte '%.2s' in signature '%s'", tok + i, name);
+      return -1;
+    }
+    uint8_t *b = realloc(s->bytes, s->len + 1), *m;
+    if (b)
+      s->bytes = b;
+    m = b ? realloc(s->mask, s->len + 1) : NULL;
+    if (!b || !m)
+      return -1;
+    s->mask = m;
+    s->bytes[s->len] = wild ? 0 : (uint8_t)(hi << 4 | lo);
+    s->mask[s->len] = wild ? 0 : 0xff;
+    s->len++;
+  }
+  return 0;
+}
+
+static void parse_signature(cfg *g, xmlNodePtr n)
+{
+  static const char *const attrs[] = { "name", NULL };
+  cfg_check_attrs(g, n, attrs);
+  const char *name = cfg_attr(g, n, "name");
+  if (!name || !*name) {
+    cfg_error(g, cfg_pos_elem(g, n), "<signature> needs a 'name' attribute");
+    return;
+  }
+  for (size_t i = 0; i < g->nsigs; i++)
+    if (!strcmp(g->sigs[i].name, name)) {
+      cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate signature '%s'", name);
+      return;
+    }
+  cfg_sig s = { .name = name };
+  int bad = 0;
+  for (xmlNodePtr c = n->children; c && !bad; c = c->next) {
+    if (c->type == XML_COMMENT_NODE)
+      continue; /* the original annotates each line with the instruction */
+    if (c->type != XML_TEXT_NODE) {
+      cfg_unknown_child(g, c, n);
+      continue;
+    }
+    char *text = (char *)xmlNodeGetContent(c), *save = NULL;
+    for (char *tok = text ? strtok_r(text, " \t\r\n", &save) : NULL; tok && !bad;
+         tok = strtok_r(NULL, " \t\r\n", &save))
+      bad = sig_token(g, n, name, tok, &s) < 0;
+    xmlFree(text);
+  }
+  if (!bad && s.len == 0)
+    cfg_error(g, cfg_pos_elem(g, n), "signature '%s' is empty", name);
+  cfg_sig *p = bad || s.len == 0 ? NULL : realloc(g->sigs, (g->nsigs + 1) * sizeof *p);
+  if (!p) {
+    free(s.bytes);
+    free(s.mask);
+    return;
+  }
+  g->sigs = p;
+  g->sigs[g->nsigs++] = s;
+}
+
+void cfg_parse_signatures(cfg *g, xmlNodePtr sigs)
+{
+  static const char *const none[] = { NULL };
+  cfg_check_attrs(g, sigs, none);
+  for (xmlNodePtr n = sigs->children; n; n = n->next)
+    if (cfg_is(n, "signature"))
+      parse_signature(g, n);
+    else
+      cfg_unknown_child(g, n, sigs);
+}
+
+/* ---- hooks ---- */
+
+static void add_hook(cfg *g, xmlNodePtr n, const ospy_plan_hook *h)
+{
+  ospy_config *c = g->c;
+  ospy_config_hook *p = realloc(c->hooks, (c->nhooks + 1) * sizeof *p);
+  if (!p) {
+    cfg_error(g, cfg_pos_elem(g, n), "out of memory");
+    return;
+  }
+  c->hooks = p;
+  p[c->nhooks].h = *h;
+  p[c->nhooks].line = (unsigned)cfg_pos_elem(g, n).line;
+  c->nhooks++;
+}
+
+static const cfg_sig *find_sig(cfg *g, xmlNodePtr n, const char *attr, const char *id)
+{
+  for (size_t i = 0; i < g->nsigs; i++)
+    if (!strcmp(g->sigs[i].name, id))
+      return &g->sigs[i];
+  cfg_error(g, cfg_pos_attr(g, n, attr), "unknown signature '%s'", id);
+  return NULL;
+}
+
+static void use_sig(cfg *g, ospy_plan_hook *h, const cfg_sig *s)
+{
+  uint8_t *b = ospy_spec_alloc(g->t, s->len), *m = ospy_spec_alloc(g->t, s->len);
+  if (!b || !m)
+    return;
+  memcpy(b, s->bytes, s->len);
+  memcpy(m, s->mask, s->len);
+  h->sig = b;
+  h->mask = m;
+  h->sig_len = h->mask_len = s->len;
+}
+
+static const char *display(cfg *g, const char *module, const char *fn)
+{
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s%s%s", module && *module ? module : "",
+           module && *module ? "!" : "", fn);
+  return ospy_spec_strdup(g->t, buf);
+}
+
+/* <function specId [symbol|offset] [sigId sigOffset] [moduleName] [backtrace]>
+   in <dllModule>/<module> (module set) or in <functions> (module NULL). */
+static void parse_hook_fn(cfg *g, xmlNodePtr n, const char *module, const char *process)
+{
+  static const char *const attrs[] = { "specId", "symbol", "offset", "sigId", "sigOffset",
+                                       "moduleName", "backtrace", NULL };
+  cfg_check_attrs(g, n, attrs);
+  const char *spec = cfg_attr(g, n, "specId");
+  if (!spec) {
+    cfg_error(g, cfg_pos_elem(g, n), "<function> needs a 'specId' attribute");
+    return;
+  }
+  ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .process = process ? process : "" };
+  h.spec_index = ospy_spec_fn_lookup(g->t, spec);
+  if (h.spec_index == OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_attr(g, n, "specId"), "unknown function spec '%s'", spec);
+    return;
+  }
+  const char *mod_attr = cfg_attr(g, n, "moduleName");
+  h.module = module ? module : mod_attr ? mod_attr : "";
+  h.symbol = spec;
+  const char *sym = cfg_attr(g, n, "symbol"), *sig = cfg_attr(g, n, "sigId");
+  int64_t off = 0, sig_off = 0;
+  int has_off = cfg_attr_int(g, n, "offset", &off);
+  cfg_attr_int(g, n, "sigOffset", &sig_off);
+  if ((sym != NULL) + (has_off != 0) + (sig != NULL) > 1) {
+    cfg_error(g, cfg_pos_elem(g, n), "<function> '%s': use only one of symbol, offset and sigId",
+              spec);
+    return;
+  }
+  if (sym) {
+    h.kind = OSPY_HOOK_SYMTAB;
+    h.symbol = sym;
+  } else if (has_off > 0) {
+    h.kind = OSPY_HOOK_OFFSET;
+    h.offset = (uint64_t)off;
+  } else if (sig) {
+    const cfg_sig *s = find_sig(g, n, "sigId", sig);
+    if (!s)
+      return;
+    h.kind = OSPY_HOOK_SIGNATURE;
+    h.symbol = "";
+    h.sig_offset = sig_off;
+    use_sig(g, &h, s);
+  } else if (has_off < 0) {
+    return;
+  }
+  if (!module && !sig && !*h.module) {
+    cfg_error(g, cfg_pos_elem(g, n), "<function> '%s' in <functions> needs a sigId, or a moduleName "
+              "with symbol or offset", spec);
+    return;
+  }
+  int bt = 0;
+  cfg_attr_bool(g, n, "backtrace", &bt);
+  h.flags = (bt ? OSPY_HOOK_F_BACKTRACE : 0) |
+            (g->t->fns[h.spec_index].log_nested ? OSPY_HOOK_F_LOG_NESTED : 0);
+  h.display = display(g, h.module, spec);
+  add_hook(g, n, &h);
+}
+
+static void parse_hook_vtable(cfg *g, xmlNodePtr n, const char *process)
+{
+  static const char *const attrs[] = { "specId", "name", "ctorSigId", "ctorSigOffset",
+                                       "moduleName", "vtableSymbol", NULL };
+  cfg_check_attrs(g, n, attrs);
+  const char *spec = cfg_attr(g, n, "specId"), *name = cfg_attr(g, n, "name");
+  if (!spec || !name) {
+    cfg_error(g, cfg_pos_elem(g, n), "<vtable> needs 'specId' and 'name' attributes");
+    return;
+  }
+  ospy_plan_hook h = { .kind = OSPY_HOOK_VTABLE, .process = process ? process : "" };
+  h.spec_index = ospy_spec_vtable_lookup(g->t, spec);
+  if (h.spec_index == OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_attr(g, n, "specId"), "unknown vtable spec '%s'", spec);
+    return;
+  }
+  const char *mod = cfg_attr(g, n, "moduleName"), *sym = cfg_attr(g, n, "vtableSymbol");
+  const char *sig = cfg_attr(g, n, "ctorSigId");
+  h.module = mod ? mod : "";
+  h.symbol = sym ? sym : "";
+  cfg_attr_int(g, n, "ctorSigOffset", &h.sig_offset);
+  if (!sig && !sym) {
+    cfg_error(g, cfg_pos_elem(g, n), "<vtable> '%s' needs a ctorSigId or a vtableSymbol", name);
+    return;
+  }
+  if (sig) {
+    const cfg_sig *s = find_sig(g, n, "ctorSigId", sig);
+    if (!s)
+      return;
+    use_sig(g, &h, s);
+  }
+  h.display = display(g, h.module, name);
+  add_hook(g, n, &h);
+}
+
+static void parse_module(cfg *g, xmlNodePtr m)
+{
+  static const char *const attrs[] = { "name", "processName", NULL };
+  cfg_check_attrs(g, m, attrs);
+  const char *name = cfg_attr(g, m, "name");
+  if (!name || !*name) {
+    cfg_error(g, cfg_pos_elem(g, m), "<%s> needs a 'name' attribute", (const char *)m->name);
+    return;
+  }
+  const char *process = cfg_attr(g, m, "processName");
+  for (xmlNodePtr n = m->children; n; n = n->next)
+    if (cfg_is(n, "function"))
+      parse_hook_fn(g, n, name, process);
+    else
+      cfg_unknown_child(g, n, m);
+}
+
+void cfg_parse_hooks(cfg *g, xmlNodePtr hooks)
+{
+  static const char *const none[] = { NULL };
+  static const char *const group_attrs[] = { "processName", NULL };
+  cfg_check_attrs(g, hooks, none);
+  for (xmlNodePtr s = hooks->children; s; s = s->next) {
+    if (cfg_is(s, "dllModule") || cfg_is(s, "module")) {
+      parse_module(g, s);
+    } else if (cfg_is(s, "functions") || cfg_is(s, "vtables")) {
+      cfg_check_attrs(g, s, group_attrs);
+      const char *process = cfg_attr(g, s, "processName");
+      int fns = cfg_is(s, "functions");
+      for (xmlNodePtr n = s->children; n; n = n->next)
+        if (fns && cfg_is(n, "function"))
+          parse_hook_fn(g, n, NULL, process);
+        else if (!fns && cfg_is(n, "vtable"))
+          parse_hook_vtable(g, n, process);
+        else
+          cfg_unknown_child(g, n, s);
+    } else {
+      cfg_unknown_child(g, s, hooks);
+    }
+  }
+}

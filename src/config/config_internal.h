@@ -1,0 +1,61 @@
+/* Internals of the config loader. */
+#ifndef OSPY_CONFIG_INTERNAL_H
+#define OSPY_CONFIG_INTERNAL_H
+
+#include <libxml/tree.h>
+
+#include "config/config.h"
+
+/* A position in the source: 1-based line and byte column. */
+typedef struct cfg_pos {
+  unsigned line, col;
+} cfg_pos;
+
+typedef struct cfg_sig {
+  const char *name;
+  uint8_t *bytes, *mask;
+  uint32_t len;
+} cfg_sig;
+
+typedef struct cfg {
+  const char *name;       /* file name for diagnostics */
+  const char *buf;        /* the source text */
+  size_t len;
+  size_t *line_off;       /* offset of each line start; [nlines] = len */
+  unsigned nlines;
+  ospy_diag *diag;
+  ospy_config *c;
+  ospy_spec_table *t;
+  cfg_sig *sigs;
+  size_t nsigs;
+} cfg;
+
+/* Source positions (config_src.c). */
+int cfg_src_init(cfg *g);
+cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n);
+cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr);
+cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n);
+/* Advance a position over k-1 characters of the source (expression columns). */
+cfg_pos cfg_pos_advance(const cfg *g, cfg_pos p, unsigned k);
+
+void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Attribute helpers (config_parse.c). Returned strings are owned by the spec
+   table (cfg_attr) and live as long as it. */
+const char *cfg_attr(cfg *g, xmlNodePtr n, const char *name);
+int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed);
+int cfg_attr_bool(cfg *g, xmlNodePtr n, const char *name, int *out);
+int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out);
+int cfg_is(xmlNodePtr n, const char *name);
+void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent);
+/* Compile an expression for validation; errors point into the source. */
+int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
+                   const char *what);
+
+/* Sections. */
+void cfg_parse_types(cfg *g, xmlNodePtr types);
+void cfg_parse_specs(cfg *g, xmlNodePtr specs);
+void cfg_parse_signatures(cfg *g, xmlNodePtr sigs);
+void cfg_parse_hooks(cfg *g, xmlNodePtr hooks);
+
+#endif

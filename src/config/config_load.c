@@ -1,0 +1,239 @@
+/* Loading a config: XML parsing (libxml2), the root element, attribute
+   helpers shared by the section parsers. */
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/xmlversion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_internal.h"
+#include "plan/spec_expr.h"
+
+int cfg_is(xmlNodePtr n, const char *name)
+{
+  return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent)
+{
+  if (n->type == XML_ELEMENT_NODE)
+    cfg_error(g, cfg_pos_elem(g, n), "unknown element <%s> in <%s>", (const char *)n->name,
+              (const char *)parent->name);
+  else if (n->type == XML_TEXT_NODE && !xmlIsBlankNode(n))
+    cfg_error(g, cfg_pos_elem(g, parent), "unexpected text in <%s>", (const char *)parent->name);
+}
+
+const char *cfg_attr(cfg *g, xmlNodePtr n, const char *name)
+{
+  xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+  if (!v)
+    return NULL;
+  const char *s = ospy_spec_strdup(g->t, (const char *)v);
+  xmlFree(v);
+  return s;
+}
+
+int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed)
+{
+  int bad = 0;
+  for (xmlAttrPtr a = n->properties; a; a = a->next) {
+    size_t i = 0;
+    while (allowed[i] && strcmp(allowed[i], (const char *)a->name))
+      i++;
+    if (!allowed[i]) {
+      cfg_error(g, cfg_pos_attr(g, n, (const char *)a->name), "unknown attribute '%s' on <%s>",
+                (const char *)a->name, (const char *)n->name);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+int cfg_attr_bool(cfg *g, xmlNodePtr n, const char *name, int *out)
+{
+  const char *v = cfg_attr(g, n, name);
+  *out = 0;
+  if (!v)
+    return 0;
+  if (!strcmp(v, "true") || !strcmp(v, "1")) {
+    *out = 1;
+    return 0;
+  }
+  if (!strcmp(v, "false") || !strcmp(v, "0"))
+    return 0;
+  cfg_error(g, cfg_pos_attr(g, n, name), "bad value '%s' for '%s': expected true or false", v,
+            name);
+  return -1;
+}
+
+/* 1 = present and valid, 0 = absent, -1 = invalid (reported). */
+int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
+{
+  const char *v = cfg_attr(g, n, name);
+  *out = 0;
+  if (!v)
+    return 0;
+  char *end;
+  errno = 0;
+  long long x = strtoll(v, &end, 0);
+  if (errno == ERANGE && v[0] != '-') {
+    errno = 0;
+    x = (long long)strtoull(v, &end, 0); /* 0xffffffffffffffff and friends */
+  }
+  if (!*v || *end || errno) {
+    cfg_error(g, cfg_pos_attr(g, n, name), "bad value '%s' for '%s': expected an integer", v,
+              name);
+    return -1;
+  }
+  *out = x;
+  return 1;
+}
+
+int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at, const char *what)
+{
+  ospy_sexpr *e;
+  char msg[200];
+  unsigned col = 1;
+  if (ospy_sexpr_compile(src, g->t, fn, &e, msg, sizeof msg, &col) == 0) {
+    ospy_sexpr_free(e);
+    return 0;
+  }
+  cfg_error(g, cfg_pos_advance(g, at, col), "bad expression '%s' in %s: %s", src, what, msg);
+  return -1;
+}
+
+/* ---- XML ---- */
+
+#if LIBXML_VERSION >= 21200
+static void xml_error(void *data, const xmlError *e)
+#else
+static void xml_error(void *data, xmlError *e) /* const since libxml2 2.12 */
+#endif
+{
+  cfg *g = data;
+  char msg[300];
+  snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
+  size_t n = strlen(msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+    msg[--n] = 0;
+  ospy_diag_error(g->diag, g->name, e->line > 0 ? (unsigned)e->line : 1,
+                  e->int2 > 0 ? (unsigned)e->int2 : 1, "malformed XML: %s", msg);
+}
+
+static void parse_root(cfg *g, xmlNodePtr root)
+{
+  static const char *const none[] = { NULL };
+  cfg_check_attrs(g, root, none);
+  /* types first: the other sections refer to them, wherever they are */
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (cfg_is(n, "types"))
+      cfg_parse_types(g, n);
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (cfg_is(n, "specs"))
+      cfg_parse_specs(g, n);
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (cfg_is(n, "signatures"))
+      cfg_parse_signatures(g, n);
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (cfg_is(n, "hooks"))
+      cfg_parse_hooks(g, n);
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (!cfg_is(n, "types") && !cfg_is(n, "specs") && !cfg_is(n, "signatures") &&
+        !cfg_is(n, "hooks"))
+      cfg_unknown_child(g, n, root);
+}
+
+static void free_sigs(cfg *g)
+{
+  for (size_t i = 0; i < g->nsigs; i++) {
+    free(g->sigs[i].bytes);
+    free(g->sigs[i].mask);
+  }
+  free(g->sigs);
+}
+
+int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsigned arch_bits,
+                            ospy_config **out, ospy_diag *diag)
+{
+  *out = NULL;
+  cfg g = { .name = name, .buf = buf, .len = len, .diag = diag };
+  unsigned errors_before = diag->errors;
+  ospy_config *c = calloc(1, sizeof *c);
+  if (!c || len > INT32_MAX || cfg_src_init(&g) < 0) {
+    free(c);
+    ospy_diag_error(diag, name, 1, 1, "out of memory or file too large");
+    return -1;
+  }
+  c->arch_bits = arch_bits == 32 ? 32 : 64;
+  c->specs = g.t = ospy_spec_table_new(c->arch_bits / 8);
+  c->path = ospy_spec_strdup(g.t, name);
+  g.c = c;
+  xmlSetStructuredErrorFunc(&g, xml_error);
+  xmlDocPtr doc = xmlReadMemory(buf, (int)len, name, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOCDATA);
+  xmlSetStructuredErrorFunc(NULL, NULL);
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+  if (doc && !root)
+    ospy_diag_error(diag, name, 1, 1, "empty document");
+  else if (root && strcmp((const char *)root->name, "hookManager") != 0)
+    cfg_error(&g, cfg_pos_elem(&g, root), "expected <hookManager> as the root element, found <%s>",
+              (const char *)root->name);
+  else if (root)
+    parse_root(&g, root);
+  if (doc)
+    xmlFreeDoc(doc);
+  else if (diag->errors == errors_before)
+    ospy_diag_error(diag, name, 1, 1, "malformed XML");
+  free_sigs(&g);
+  free(g.line_off);
+  if (diag->errors != errors_before) {
+    ospy_config_free(c);
+    return -1;
+  }
+  *out = c;
+  return 0;
+}
+
+int ospy_config_load(const char *path, unsigned arch_bits, ospy_config **out, ospy_diag *diag)
+{
+  *out = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    ospy_diag_error(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;) {
+    if (cap - len < 65536) {
+      cap = cap ? cap * 2 : 65536;
+      char *p = realloc(buf, cap);
+      if (!p)
+        break;
+      buf = p;
+    }
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (n == 0)
+      break;
+  }
+  int rd_err = ferror(f) || !buf;
+  fclose(f);
+  if (rd_err) {
+    free(buf);
+    ospy_diag_error(diag, path, 0, 0, "cannot read");
+    return -1;
+  }
+  int rc = ospy_config_load_buffer(path, buf, len, arch_bits, out, diag);
+  free(buf);
+  return rc;
+}
+
+void ospy_config_free(ospy_config *c)
+{
+  if (!c)
+    return;
+  ospy_spec_table_free(c->specs);
+  free(c->hooks);
+  free(c);
+}

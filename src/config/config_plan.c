@@ -1,0 +1,134 @@
+/* A loaded config as a plan (hooks + spec blob), and as text (`ospy check`). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+
+int ospy_config_to_plan(const ospy_config *c, ospy_plan_builder *b)
+{
+  size_t len = ospy_spec_table_encode(c->specs, NULL, 0);
+  void *blob = malloc(len);
+  if (!blob)
+    return -1;
+  ospy_spec_table_encode(c->specs, blob, len);
+  int rc = ospy_plan_builder_set_spec(b, blob, len);
+  free(blob);
+  for (size_t i = 0; i < c->nhooks && rc == 0; i++)
+    rc = ospy_plan_builder_add(b, &c->hooks[i].h);
+  return rc;
+}
+
+int ospy_config_load_plan(const char *path, unsigned arch_bits, ospy_plan_builder *b,
+                          ospy_diag *diag)
+{
+  ospy_config *c;
+  if (ospy_config_load(path, arch_bits, &c, diag) < 0)
+    return -1;
+  int rc = ospy_config_to_plan(c, b);
+  if (rc < 0)
+    ospy_diag_error(diag, path, 0, 0, "out of memory while building the plan");
+  ospy_config_free(c);
+  return rc;
+}
+
+/* ---- text ---- */
+
+static void print_typeref(const ospy_spec_table *t, const ospy_spec_typeref *r, FILE *out)
+{
+  fprintf(out, "%s%s", ospy_spec_type_name(t, r->type), r->ptr ? "Ptr" : "");
+  if (r->elem_type != OSPY_SPEC_NONE)
+    fprintf(out, " of %s", ospy_spec_type_name(t, r->elem_type));
+  if (r->hex)
+    fprintf(out, " hex");
+}
+
+static void print_ab(const char *what, const ospy_spec_expr *in, const ospy_spec_expr *o,
+                     FILE *out)
+{
+  if (!in->src)
+    return;
+  if (o->src && o->src != in->src && strcmp(o->src, in->src))
+    fprintf(out, " %s=\"%s\" (enter) / \"%s\" (leave)", what, in->src, o->src);
+  else
+    fprintf(out, " %s=\"%s\"", what, in->src);
+}
+
+static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out)
+{
+  fprintf(out, "    spec %s: %s%s, returns ", fn->name, ospy_spec_callconv_name(fn->callconv),
+          fn->log_nested ? ", logNested" : "");
+  if (fn->has_ret)
+    print_typeref(t, &fn->ret, out);
+  else
+    fprintf(out, "(not logged)");
+  fprintf(out, "\n");
+  if (fn->args_size)
+    fprintf(out, "      argsSize %u\n", fn->args_size);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_arg *a = &fn->args[i];
+    fprintf(out, "      arg %u %s: %s ", i, a->name, ospy_spec_direction_name(a->dir));
+    print_typeref(t, &a->t, out);
+    print_ab("size", &a->size_in, &a->size_out, out);
+    print_ab("elementCount", &a->count_in, &a->count_out, out);
+    if (a->type_base.src)
+      fprintf(out, " type=(%s)+\"%s\"", a->type_base.src, a->type_suffix ? a->type_suffix : "");
+    if (a->valist_arg != OSPY_SPEC_NONE)
+      fprintf(out, " vaList=%s", fn->args[a->valist_arg].name);
+    if (a->cond.src)
+      fprintf(out, " if (%s)", a->cond.src);
+    fprintf(out, "\n");
+  }
+  if (fn->cond.src)
+    fprintf(out, "      logCondition: %s\n", fn->cond.src);
+}
+
+static const char *kind_name(uint32_t k)
+{
+  static const char *const names[] = { "?", "export", "symtab", "offset", "signature", "vtable" };
+  return k <= OSPY_HOOK_VTABLE ? names[k] : "?";
+}
+
+static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *out)
+{
+  const ospy_plan_hook *h = &ch->h;
+  fprintf(out, "  %s: %s", h->display, kind_name(h->kind));
+  if (h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB)
+    fprintf(out, " %s in %s", h->symbol, *h->module ? h->module : "any module");
+  else if (h->kind == OSPY_HOOK_OFFSET)
+    fprintf(out, " %s+0x%" PRIx64, h->module, h->offset);
+  else {
+    if (*h->symbol)
+      fprintf(out, " symbol %s", h->symbol);
+    if (h->sig_len)
+      fprintf(out, " %u-byte signature%s%+" PRId64, h->sig_len,
+              h->kind == OSPY_HOOK_VTABLE ? " of the constructor" : "", h->sig_offset);
+    fprintf(out, " in %s", *h->module ? h->module : "any module");
+  }
+  if (*h->process)
+    fprintf(out, ", process %s", h->process);
+  if (h->flags & OSPY_HOOK_F_BACKTRACE)
+    fprintf(out, ", backtrace");
+  fprintf(out, " (line %u)\n", ch->line);
+  const ospy_spec_table *t = c->specs;
+  if (h->kind != OSPY_HOOK_VTABLE) {
+    print_fn(t, ospy_spec_table_fn(t, h->spec_index), out);
+    return;
+  }
+  const ospy_spec_vtable *v = &t->vtables[h->spec_index];
+  fprintf(out, "    vtable %s, %u methods\n", v->id, v->method_count);
+  for (uint32_t m = 0; m < v->nmethods; m++) {
+    fprintf(out, "    [%u]", v->methods[m].index);
+    print_fn(t, ospy_spec_table_fn(t, v->methods[m].fn), out);
+  }
+}
+
+void ospy_config_print(const ospy_config *c, FILE *out)
+{
+  const ospy_spec_table *t = c->specs;
+  fprintf(out, "config %s (%s): %u types, %u function specs, %u vtable specs, %zu hooks\n",
+          c->path, c->arch_bits == 32 ? "i386" : "x86-64", t->ntypes - OSPY_SPEC_NBUILTIN,
+          t->nfns, t->nvtables, c->nhooks);
+  for (size_t i = 0; i < c->nhooks; i++)
+    print_hook(c, &c->hooks[i], out);
+}

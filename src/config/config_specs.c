@@ -1,0 +1,386 @@
+/* <specs>: function specs and vtable specs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config_internal.h"
+
+static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
+{
+  static const char *const names[] = { "default", "cdecl", "stdcall", "fastcall",
+                                       "thiscall", "sysv", NULL };
+  const char *v = cfg_attr(g, n, "callingConvention");
+  *out = OSPY_CALLCONV_DEFAULT;
+  if (!v)
+    return 0;
+  for (unsigned i = 0; names[i]; i++)
+    if (!strcmp(v, names[i])) {
+      *out = (uint8_t)i;
+      return 0;
+    }
+  cfg_error(g, cfg_pos_attr(g, n, "callingConvention"),
+            "unknown calling convention '%s': expected cdecl, stdcall, fastcall, thiscall or sysv",
+            v);
+  return -1;
+}
+
+static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
+{
+  const char *type = cfg_attr(g, n, "type");
+  r->type = OSPY_SPEC_NONE;
+  if (!type) {
+    cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'type' attribute", (const char *)n->name);
+    return -1;
+  }
+  if (ospy_spec_type_lookup(g->t, type, r) < 0) {
+    cfg_error(g, cfg_pos_attr(g, n, "type"), "unknown type '%s'", type);
+    return -1;
+  }
+  int hex = 0;
+  cfg_attr_bool(g, n, "hex", &hex);
+  r->hex = (uint8_t)hex;
+  return 0;
+}
+
+/* Split "A/B" at a '/' outside parentheses: B (or NULL) is returned and
+   the A part is terminated in the arena copy. */
+static const char *split_ab(cfg *g, const char *v, const char **a)
+{
+  int depth = 0;
+  for (const char *p = v; *p; p++) {
+    depth += *p == '(';
+    depth -= *p == ')';
+    if (*p == '/' && depth == 0) {
+      char *copy = (char *)ospy_spec_strdup(g->t, v);
+      if (!copy)
+        break;
+      copy[p - v] = 0;
+      *a = copy;
+      return copy + (p - v) + 1;
+    }
+  }
+  *a = v;
+  return NULL;
+}
+
+/* size="A/B" / elementCount="A/B": A at enter, B at leave (B defaults to A). */
+static void parse_ab(cfg *g, xmlNodePtr n, const char *attr, ospy_spec_expr *in,
+                     ospy_spec_expr *out)
+{
+  const char *v = cfg_attr(g, n, attr);
+  if (!v)
+    return;
+  const char *a, *b = split_ab(g, v, &a);
+  in->src = a;
+  out->src = b ? b : a;
+}
+
+static void check_ab(cfg *g, xmlNodePtr n, const char *attr, const ospy_spec_fn *fn,
+                     const ospy_spec_expr *in, const ospy_spec_expr *out)
+{
+  if (!in->src)
+    return;
+  cfg_pos at = cfg_pos_attr(g, n, attr);
+  if (cfg_check_expr(g, in->src, fn, at, attr) == 0 && out->src != in->src)
+    cfg_check_expr(g, out->src, fn, cfg_pos_advance(g, at, (unsigned)strlen(in->src) + 2), attr);
+}
+
+/* The element's text (logCondition); NULL when empty. */
+static const char *elem_text(cfg *g, xmlNodePtr n)
+{
+  xmlChar *s = xmlNodeGetContent(n);
+  const char *r = s && *s ? ospy_spec_strdup(g->t, (const char *)s) : NULL;
+  xmlFree(s);
+  return r;
+}
+
+static void parse_cond(cfg *g, xmlNodePtr c, ospy_spec_expr *e)
+{
+  static const char *const none[] = { NULL };
+  cfg_check_attrs(g, c, none);
+  if (e->src)
+    cfg_error(g, cfg_pos_elem(g, c), "more than one <logCondition>");
+  e->src = elem_text(g, c);
+  if (!e->src)
+    cfg_error(g, cfg_pos_elem(g, c), "empty <logCondition>");
+}
+
+static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
+{
+  static const char *const attrs[] = { "name", "direction", "type", "hex", "size",
+                                       "elementType", "elementCount", "typeNameBase",
+                                       "typeNameSuffix", "vaList", NULL };
+  cfg_check_attrs(g, n, attrs);
+  a->valist_arg = OSPY_SPEC_NONE;
+  a->name = cfg_attr(g, n, "name");
+  if (!a->name || !*a->name) {
+    cfg_error(g, cfg_pos_elem(g, n), "<argument> needs a 'name' attribute");
+    a->name = "?";
+  }
+  const char *dir = cfg_attr(g, n, "direction");
+  a->dir = OSPY_DIR_IN;
+  if (dir && !strcmp(dir, "out"))
+    a->dir = OSPY_DIR_OUT;
+  else if (dir && !strcmp(dir, "in/out"))
+    a->dir = OSPY_DIR_INOUT;
+  else if (dir && strcmp(dir, "in"))
+    cfg_error(g, cfg_pos_attr(g, n, "direction"), "bad direction '%s': expected in, out or in/out",
+              dir);
+  if (parse_typeref(g, n, &a->t) < 0)
+    a->t.type = OSPY_BT_UINT8; /* reported; keep going to find more problems */
+  const char *et = cfg_attr(g, n, "elementType");
+  ospy_spec_typeref er;
+  if (et) {
+    if (ospy_spec_type_lookup(g->t, et, &er) < 0)
+      cfg_error(g, cfg_pos_attr(g, n, "elementType"), "unknown type '%s'", et);
+    else
+      a->t.elem_type = er.type;
+  }
+  parse_ab(g, n, "size", &a->size_in, &a->size_out);
+  parse_ab(g, n, "elementCount", &a->count_in, &a->count_out);
+  a->type_base.src = cfg_attr(g, n, "typeNameBase");
+  a->type_suffix = cfg_attr(g, n, "typeNameSuffix");
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (cfg_is(c, "logCondition"))
+      parse_cond(g, c, &a->cond);
+    else
+      cfg_unknown_child(g, c, n);
+  }
+}
+
+/* Checks that need the whole argument list. */
+static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
+{
+  const ospy_spec_type *ty = &g->t->types[a->t.type];
+  const char *tn = cfg_attr(g, n, "type");
+  if (ty->kind == OSPY_KIND_BYTES && !a->size_in.src)
+    cfg_error(g, cfg_pos_elem(g, n), "argument '%s' of type %s needs a 'size'", a->name, tn);
+  if (ty->kind == OSPY_KIND_ARRAY && (a->t.elem_type == OSPY_SPEC_NONE || !a->count_in.src))
+    cfg_error(g, cfg_pos_elem(g, n),
+              "argument '%s' of type %s needs an 'elementType' and an 'elementCount'", a->name,
+              tn);
+  if (ty->kind == OSPY_KIND_DYNAMIC && (!a->type_base.src || !a->type_suffix))
+    cfg_error(g, cfg_pos_elem(g, n),
+              "argument '%s' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'", a->name);
+  check_ab(g, n, "size", fn, &a->size_in, &a->size_out);
+  check_ab(g, n, "elementCount", fn, &a->count_in, &a->count_out);
+  if (a->type_base.src)
+    cfg_check_expr(g, a->type_base.src, fn, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase");
+  for (xmlNodePtr c = n->children; c; c = c->next)
+    if (cfg_is(c, "logCondition") && a->cond.src)
+      cfg_check_expr(g, a->cond.src, fn, cfg_pos_text(g, c), "logCondition");
+  const char *va = cfg_attr(g, n, "vaList");
+  if (va) {
+    uint32_t ix = strncmp(va, "arg.", 4) ? OSPY_SPEC_NONE : ospy_spec_arg_lookup(fn, va + 4);
+    if (ix == OSPY_SPEC_NONE)
+      cfg_error(g, cfg_pos_attr(g, n, "vaList"), "vaList '%s' does not name an argument (arg.NAME)",
+                va);
+    a->valist_arg = ix;
+  }
+}
+
+static unsigned count_args(xmlNodePtr args)
+{
+  unsigned k = 0;
+  for (xmlNodePtr c = args->children; c; c = c->next)
+    k += cfg_is(c, "argument");
+  return k;
+}
+
+static void parse_args(cfg *g, xmlNodePtr args, uint32_t fi)
+{
+  static const char *const none[] = { NULL };
+  cfg_check_attrs(g, args, none);
+  unsigned n = count_args(args);
+  if (n > OSPY_SPEC_MAX_ARGS) {
+    cfg_error(g, cfg_pos_elem(g, args), "too many arguments (%u, at most %u)", n,
+              OSPY_SPEC_MAX_ARGS);
+    return;
+  }
+  ospy_spec_arg *as = n ? ospy_spec_alloc(g->t, n * sizeof *as) : NULL;
+  unsigned k = 0;
+  for (xmlNodePtr c = args->children; c; c = c->next) {
+    if (!cfg_is(c, "argument")) {
+      cfg_unknown_child(g, c, args);
+      continue;
+    }
+    if (!as)
+      return;
+    parse_arg(g, c, &as[k]);
+    for (unsigned j = 0; j < k; j++)
+      if (!strcmp(as[j].name, as[k].name))
+        cfg_error(g, cfg_pos_attr(g, c, "name"), "duplicate argument '%s'", as[k].name);
+    k++;
+  }
+  ospy_spec_fn *fn = &g->t->fns[fi];
+  fn->args = as;
+  fn->nargs = k;
+  k = 0;
+  for (xmlNodePtr c = args->children; c; c = c->next)
+    if (cfg_is(c, "argument"))
+      check_arg(g, c, fn, &as[k++]);
+}
+
+/* The body shared by <function> and <method>: returnValue, arguments,
+   logCondition. */
+static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
+{
+  static const char *const ret_attrs[] = { "type", "hex", NULL };
+  xmlNodePtr cond = NULL;
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (cfg_is(c, "returnValue")) {
+      cfg_check_attrs(g, c, ret_attrs);
+      ospy_spec_typeref r;
+      if (parse_typeref(g, c, &r) == 0) {
+        g->t->fns[fi].ret = r;
+        g->t->fns[fi].has_ret = 1;
+      }
+    } else if (cfg_is(c, "arguments")) {
+      if (g->t->fns[fi].args)
+        cfg_error(g, cfg_pos_elem(g, c), "more than one <arguments>");
+      else
+        parse_args(g, c, fi);
+    } else if (cfg_is(c, "logCondition")) {
+      parse_cond(g, c, &g->t->fns[fi].cond);
+      cond = c;
+    } else {
+      cfg_unknown_child(g, c, n);
+    }
+  }
+  ospy_spec_fn *fn = &g->t->fns[fi];
+  if (cond && fn->cond.src)
+    cfg_check_expr(g, fn->cond.src, fn, cfg_pos_text(g, cond), "logCondition");
+}
+
+static uint32_t add_fn(cfg *g, xmlNodePtr n, const char *name)
+{
+  if (ospy_spec_fn_lookup(g->t, name) != OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate function spec '%s'", name);
+    return OSPY_SPEC_NONE;
+  }
+  uint32_t fi = ospy_spec_add_fn(g->t, name);
+  if (fi == OSPY_SPEC_NONE)
+    cfg_error(g, cfg_pos_elem(g, n), "out of memory");
+  return fi;
+}
+
+static void parse_function(cfg *g, xmlNodePtr n)
+{
+  static const char *const attrs[] = { "name", "callingConvention", "logNested", NULL };
+  cfg_check_attrs(g, n, attrs);
+  const char *name = cfg_attr(g, n, "name");
+  if (!name || !*name) {
+    cfg_error(g, cfg_pos_elem(g, n), "<function> needs a 'name' attribute");
+    return;
+  }
+  uint32_t fi = add_fn(g, n, name);
+  if (fi == OSPY_SPEC_NONE)
+    return;
+  int nested = 0;
+  parse_callconv(g, n, &g->t->fns[fi].callconv);
+  cfg_attr_bool(g, n, "logNested", &nested);
+  g->t->fns[fi].log_nested = (uint8_t)nested;
+  parse_fn_body(g, n, fi);
+}
+
+static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method *m)
+{
+  static const char *const attrs[] = { "index", "name", "callingConvention", "argsSize",
+                                       "logNested", NULL };
+  cfg_check_attrs(g, n, attrs);
+  const char *name = cfg_attr(g, n, "name");
+  int64_t index, args_size = 0;
+  if (!name || !*name) {
+    cfg_error(g, cfg_pos_elem(g, n), "<method> needs a 'name' attribute");
+    return;
+  }
+  int hi = cfg_attr_int(g, n, "index", &index);
+  if (hi == 0)
+    cfg_error(g, cfg_pos_elem(g, n), "<method> '%s' needs an 'index' attribute", name);
+  else if (hi > 0 && (index < 0 || index > 65535))
+    cfg_error(g, cfg_pos_attr(g, n, "index"), "method index %lld out of range", (long long)index);
+  if (cfg_attr_int(g, n, "argsSize", &args_size) > 0 && (args_size < 0 || args_size > 4096))
+    cfg_error(g, cfg_pos_attr(g, n, "argsSize"), "argsSize %lld out of range",
+              (long long)args_size);
+  char full[256];
+  snprintf(full, sizeof full, "%s::%s", vid, name);
+  uint32_t fi = add_fn(g, n, full);
+  if (fi == OSPY_SPEC_NONE)
+    return;
+  int nested = 0;
+  parse_callconv(g, n, &g->t->fns[fi].callconv);
+  cfg_attr_bool(g, n, "logNested", &nested);
+  g->t->fns[fi].log_nested = (uint8_t)nested;
+  g->t->fns[fi].args_size = args_size > 0 && args_size <= 4096 ? (uint32_t)args_size : 0;
+  parse_fn_body(g, n, fi);
+  m->index = hi > 0 && index >= 0 && index <= 65535 ? (uint32_t)index : 0;
+  m->fn = fi;
+}
+
+static void parse_vtable(cfg *g, xmlNodePtr n)
+{
+  static const char *const attrs[] = { "id", "methodCount", NULL };
+  cfg_check_attrs(g, n, attrs);
+  const char *id = cfg_attr(g, n, "id");
+  int64_t count = 0;
+  if (!id || !*id) {
+    cfg_error(g, cfg_pos_elem(g, n), "<vtable> needs an 'id' attribute");
+    return;
+  }
+  if (ospy_spec_vtable_lookup(g->t, id) != OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_attr(g, n, "id"), "duplicate vtable spec '%s'", id);
+    return;
+  }
+  cfg_attr_int(g, n, "methodCount", &count);
+  unsigned cap = 0;
+  for (xmlNodePtr c = n->children; c; c = c->next)
+    cap += cfg_is(c, "method");
+  ospy_spec_method *ms = cap ? ospy_spec_alloc(g->t, cap * sizeof *ms) : NULL;
+  unsigned k = 0;
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (!cfg_is(c, "method")) {
+      cfg_unknown_child(g, c, n);
+      continue;
+    }
+    if (!ms)
+      return;
+    ms[k].fn = OSPY_SPEC_NONE;
+    parse_method(g, c, id, &ms[k]);
+    if (ms[k].fn != OSPY_SPEC_NONE) {
+      if (count > 0 && ms[k].index >= count)
+        cfg_error(g, cfg_pos_attr(g, c, "index"), "method index %u beyond methodCount %lld",
+                  ms[k].index, (long long)count);
+      k++;
+    }
+  }
+  uint32_t vi = ospy_spec_add_vtable(g->t, id);
+  if (vi == OSPY_SPEC_NONE)
+    return;
+  g->t->vtables[vi].method_count = count > 0 && count < 65536 ? (uint32_t)count : 0;
+  g->t->vtables[vi].methods = ms;
+  g->t->vtables[vi].nmethods = k;
+}
+
+void cfg_parse_specs(cfg *g, xmlNodePtr specs)
+{
+  static const char *const none[] = { NULL };
+  cfg_check_attrs(g, specs, none);
+  for (xmlNodePtr s = specs->children; s; s = s->next) {
+    if (cfg_is(s, "functions")) {
+      cfg_check_attrs(g, s, none);
+      for (xmlNodePtr n = s->children; n; n = n->next)
+        if (cfg_is(n, "function"))
+          parse_function(g, n);
+        else
+          cfg_unknown_child(g, n, s);
+    } else if (cfg_is(s, "vtables")) {
+      cfg_check_attrs(g, s, none);
+      for (xmlNodePtr n = s->children; n; n = n->next)
+        if (cfg_is(n, "vtable"))
+          parse_vtable(g, n);
+        else
+          cfg_unknown_child(g, n, s);
+    } else {
+      cfg_unknown_child(g, s, specs);
+    }
+  }
+}

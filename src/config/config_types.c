@@ -1,0 +1,231 @@
+/* <types>: enumerations and structures. */
+#include <string.h>
+
+#include "config/config_internal.h"
+
+static unsigned count_children(xmlNodePtr n, const char *name)
+{
+  unsigned k = 0;
+  for (xmlNodePtr c = n->children; c; c = c->next)
+    k += cfg_is(c, name);
+  return k;
+}
+
+/* Resolve a type name; report it when unknown. */
+static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name,
+                        ospy_spec_typeref *out)
+{
+  if (ospy_spec_type_lookup(g->t, name, out) == 0)
+    return 0;
+  cfg_error(g, cfg_pos_attr(g, n, attr), "unknown type '%s'", name);
+  return -1;
+}
+
+/* Pass 1: declare every type name, so that types may refer to later ones. */
+static void declare(cfg *g, xmlNodePtr n)
+{
+  static const char *const enum_attrs[] = { "name", "flags", NULL };
+  static const char *const struct_attrs[] = { "name", NULL };
+  int is_enum = cfg_is(n, "enumeration");
+  cfg_check_attrs(g, n, is_enum ? enum_attrs : struct_attrs);
+  const char *name = cfg_attr(g, n, "name");
+  if (!name || !*name) {
+    cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'name' attribute", (const char *)n->name);
+    return;
+  }
+  ospy_spec_typeref r;
+  if (ospy_spec_type_lookup(g->t, name, &r) == 0 && !r.ptr) {
+    cfg_error(g, cfg_pos_attr(g, n, "name"),
+              r.type < OSPY_SPEC_NBUILTIN ? "type '%s' redefines a built-in type"
+                                          : "duplicate type '%s'",
+              name);
+    return;
+  }
+  int flags = 0;
+  if (is_enum)
+    cfg_attr_bool(g, n, "flags", &flags);
+  ospy_spec_add_type(g->t, name,
+                     is_enum ? (flags ? OSPY_KIND_FLAGS : OSPY_KIND_ENUM) : OSPY_KIND_STRUCT);
+}
+
+static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
+{
+  static const char *const member_attrs[] = { "name", "value", NULL };
+  unsigned cap = count_children(n, "member");
+  ospy_spec_member *m = cap ? ospy_spec_alloc(g->t, cap * sizeof *m) : NULL;
+  unsigned k = 0;
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (!cfg_is(c, "member")) {
+      cfg_unknown_child(g, c, n);
+      continue;
+    }
+    cfg_check_attrs(g, c, member_attrs);
+    const char *name = cfg_attr(g, c, "name");
+    int64_t v;
+    int have = cfg_attr_int(g, c, "value", &v);
+    if (!name || !*name)
+      cfg_error(g, cfg_pos_elem(g, c), "<member> needs a 'name' attribute");
+    else if (have == 0)
+      cfg_error(g, cfg_pos_elem(g, c), "<member> '%s' needs a 'value' attribute", name);
+    else if (have > 0 && m) {
+      m[k].name = name;
+      m[k].value = (uint64_t)v;
+      k++;
+    }
+  }
+  g->t->types[ti].members = m;
+  g->t->types[ti].nmembers = k;
+}
+
+/* <bindTypeProperty propertyName="size|elementCount" sourceField="f"/> */
+static void parse_binding(cfg *g, xmlNodePtr b, ospy_spec_field *f, const ospy_spec_field *all,
+                          unsigned nall, const char *sname)
+{
+  static const char *const attrs[] = { "propertyName", "sourceField", NULL };
+  cfg_check_attrs(g, b, attrs);
+  const char *prop = cfg_attr(g, b, "propertyName");
+  const char *src = cfg_attr(g, b, "sourceField");
+  uint32_t *slot = NULL;
+  if (prop && !strcmp(prop, "size"))
+    slot = &f->size_field;
+  else if (prop && !strcmp(prop, "elementCount"))
+    slot = &f->count_field;
+  else {
+    cfg_error(g, prop ? cfg_pos_attr(g, b, "propertyName") : cfg_pos_elem(g, b),
+              "bad propertyName '%s': expected size or elementCount", prop ? prop : "");
+    return;
+  }
+  for (unsigned i = 0; src && i < nall; i++)
+    if (all[i].name && !strcmp(all[i].name, src)) {
+      *slot = i;
+      return;
+    }
+  cfg_error(g, src ? cfg_pos_attr(g, b, "sourceField") : cfg_pos_elem(g, b),
+            "unknown field '%s' in structure '%s'", src ? src : "", sname);
+}
+
+static unsigned field_extent(cfg *g, const ospy_spec_field *f)
+{
+  unsigned w = ospy_spec_scalar_width(g->t, &f->t);
+  if (!w && f->t.type < g->t->ntypes && g->t->types[f->t.type].kind == OSPY_KIND_STRUCT)
+    w = g->t->types[f->t.type].size;
+  if (!w)
+    w = f->size;
+  return f->offset + w;
+}
+
+static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
+{
+  static const char *const attrs[] = { "name", "offset", "type", "marshalAs", "endian",
+                                       "hex", "elementType", "size", NULL };
+  cfg_check_attrs(g, c, attrs);
+  f->name = cfg_attr(g, c, "name");
+  f->size_field = f->count_field = OSPY_SPEC_NONE;
+  f->t.type = OSPY_SPEC_NONE;
+  if (!f->name || !*f->name)
+    cfg_error(g, cfg_pos_elem(g, c), "<field> needs a 'name' attribute");
+  int64_t off, size;
+  if (cfg_attr_int(g, c, "offset", &off) == 0)
+    cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs an 'offset' attribute",
+              f->name ? f->name : "");
+  else if (off < 0 || off > 1 << 20)
+    cfg_error(g, cfg_pos_attr(g, c, "offset"), "offset %lld out of range", (long long)off);
+  f->offset = off >= 0 && off <= 1 << 20 ? (uint32_t)off : 0;
+  if (cfg_attr_int(g, c, "size", &size) > 0)
+    f->size = size > 0 && size < 1 << 24 ? (uint32_t)size : 0;
+  const char *type = cfg_attr(g, c, "type");
+  if (!type) {
+    cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs a 'type' attribute",
+              f->name ? f->name : "");
+    return;
+  }
+  if (resolve_type(g, c, "type", type, &f->t) < 0)
+    return;
+  int hex = 0;
+  cfg_attr_bool(g, c, "hex", &hex);
+  f->t.hex = (uint8_t)hex;
+  const char *endian = cfg_attr(g, c, "endian");
+  if (endian && strcmp(endian, "big") && strcmp(endian, "little"))
+    cfg_error(g, cfg_pos_attr(g, c, "endian"), "bad endian '%s': expected big or little", endian);
+  f->t.big_endian = endian && !strcmp(endian, "big");
+  const char *as = cfg_attr(g, c, "marshalAs");
+  ospy_spec_typeref ar;
+  if (as && resolve_type(g, c, "marshalAs", as, &ar) == 0) {
+    if (ar.ptr || g->t->types[ar.type].kind != OSPY_KIND_INT)
+      cfg_error(g, cfg_pos_attr(g, c, "marshalAs"), "marshalAs type '%s' is not an integer type",
+                as);
+    else
+      f->t.marshal_as = ar.type;
+  }
+  const char *et = cfg_attr(g, c, "elementType");
+  ospy_spec_typeref er;
+  if (et && resolve_type(g, c, "elementType", et, &er) == 0)
+    f->t.elem_type = er.type;
+  if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type == OSPY_SPEC_NONE)
+    cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",
+              f->name ? f->name : "");
+}
+
+static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
+{
+  unsigned cap = count_children(n, "field");
+  ospy_spec_field *fs = cap ? ospy_spec_alloc(g->t, cap * sizeof *fs) : NULL;
+  unsigned k = 0;
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (!cfg_is(c, "field")) {
+      cfg_unknown_child(g, c, n);
+      continue;
+    }
+    if (fs)
+      parse_field(g, c, &fs[k++]);
+  }
+  /* bindings may name any field of the structure */
+  k = 0;
+  uint32_t size = 0;
+  for (xmlNodePtr c = n->children; c && fs; c = c->next) {
+    if (!cfg_is(c, "field"))
+      continue;
+    ospy_spec_field *f = &fs[k++];
+    for (xmlNodePtr b = c->children; b; b = b->next) {
+      if (cfg_is(b, "bindTypeProperty"))
+        parse_binding(g, b, f, fs, cap, g->t->types[ti].name);
+      else
+        cfg_unknown_child(g, b, c);
+    }
+    if (f->t.type != OSPY_SPEC_NONE && field_extent(g, f) > size)
+      size = field_extent(g, f);
+  }
+  for (unsigned i = 0; i < k; i++)
+    if (fs[i].t.type == OSPY_SPEC_NONE)
+      fs[i].t.type = OSPY_BT_UINT8; /* already reported; keep the table valid */
+  ospy_spec_type *ty = &g->t->types[ti];
+  ty->fields = fs;
+  ty->nfields = k;
+  ty->size = size;
+}
+
+void cfg_parse_types(cfg *g, xmlNodePtr types)
+{
+  static const char *const none[] = { NULL };
+  cfg_check_attrs(g, types, none);
+  uint32_t first = g->t->ntypes;
+  for (xmlNodePtr n = types->children; n; n = n->next) {
+    if (cfg_is(n, "enumeration") || cfg_is(n, "structure"))
+      declare(g, n);
+    else
+      cfg_unknown_child(g, n, types);
+  }
+  uint32_t ti = first;
+  for (xmlNodePtr n = types->children; n; n = n->next) {
+    if (!cfg_is(n, "enumeration") && !cfg_is(n, "structure"))
+      continue;
+    const char *name = cfg_attr(g, n, "name");
+    if (ti >= g->t->ntypes || !name || strcmp(g->t->types[ti].name, name))
+      continue; /* not declared (reported in pass 1) */
+    if (cfg_is(n, "enumeration"))
+      parse_enum(g, n, ti);
+    else
+      parse_struct(g, n, ti);
+    ti++;
+  }
+}

@@ -1,0 +1,467 @@
+/*
+ * The interceptor's public API: the hook table, listeners, transactions and
+ * the commit that patches code while the other threads are suspended.
+ *
+ * Hook and listener records come from mmap'ed pools and are never unmapped:
+ * a thread may still be between a stub and the C side holding a hook pointer,
+ * or return through the leave thunk to a detached hook, long after detach.
+ * A hook whose listeners are all gone stays in the table with its code cell,
+ * and is reused when the same function is hooked again (so 1,000
+ * attach/detach cycles cost one cell).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/x86_relocator.h"
+#include "interceptor/interceptor_internal.h"
+#include "os/linux/os_memory.h"
+#include "os/linux/os_syscall.h"
+#include "os/linux/os_thread.h"
+
+#if defined(__x86_64__)
+#define NATIVE_MODE OSPY_X86_MODE_64
+#else
+#define NATIVE_MODE OSPY_X86_MODE_32
+#endif
+
+#define TABLE_SIZE 4096
+#define POOL_CHUNK 64
+
+static ospy_hook *table[TABLE_SIZE];
+static ospy_hook *free_hooks;
+static ospy_hook *queue_head;
+static unsigned transaction_depth;
+static ospy_interceptor_status transaction_status;
+
+/* A recursive lock on raw futexes (pthread_mutex_lock may be hooked). */
+static volatile uint32_t lock_word;
+static volatile pid_t lock_owner;
+static unsigned lock_count;
+
+static void lock(void) {
+  pid_t self = ospy_os_gettid();
+  if (lock_owner == self) {
+    lock_count++;
+    return;
+  }
+  for (;;) {
+    uint32_t expected = 0;
+    if (__atomic_compare_exchange_n(&lock_word, &expected, 1, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_RELAXED))
+      break;
+    ospy_os_futex_wait(&lock_word, 1, -1);
+  }
+  lock_owner = self;
+  lock_count = 1;
+}
+
+static void unlock(void) {
+  if (--lock_count > 0)
+    return;
+  lock_owner = 0;
+  __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+  ospy_os_futex_wake(&lock_word, 1);
+}
+
+static void ignore_self(void) {
+  ospy_thread_state *ts = ospy_thread_state_get();
+  if (ts)
+    ts->ignored++;
+}
+
+static void unignore_self(void) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  if (ts && ts->ignored)
+    ts->ignored--;
+}
+
+void ospy_interceptor_ignore_current_thread(void) { ignore_self(); }
+void ospy_interceptor_unignore_current_thread(void) { unignore_self(); }
+
+static size_t bucket(uintptr_t fn) { return (fn >> 4 ^ fn >> 16) % TABLE_SIZE; }
+
+ospy_hook *ospy_hook_lookup(uintptr_t function) {
+  for (ospy_hook *h = table[bucket(function)]; h; h = h->next_in_table)
+    if (h->function == function)
+      return h;
+  return NULL;
+}
+
+void ospy_hooks_overlay_original(uintptr_t addr, uint8_t *buf, size_t n) {
+  for (size_t b = 0; b < TABLE_SIZE; b++) {
+    for (ospy_hook *h = table[b]; h; h = h->next_in_table) {
+      if (h->installed_kind == OSPY_HOOK_NONE || h->patch_at + h->patch_len <= addr ||
+          h->patch_at >= addr + n)
+        continue;
+      for (size_t i = 0; i < h->patch_len; i++) {
+        uintptr_t a = h->patch_at + i;
+        if (a >= addr && a < addr + n)
+          buf[a - addr] = h->original[i];
+      }
+    }
+  }
+}
+
+static ospy_hook *hook_alloc(void) {
+  if (!free_hooks) {
+    ospy_hook *chunk = ospy_os_alloc(sizeof(ospy_hook) * POOL_CHUNK);
+    if (!chunk)
+      return NULL;
+    for (unsigned i = 0; i < POOL_CHUNK; i++) {
+      chunk[i].next_in_table = free_hooks;
+      free_hooks = &chunk[i];
+    }
+  }
+  ospy_hook *h = free_hooks;
+  free_hooks = h->next_in_table;
+  memset(h, 0, sizeof *h);
+  return h;
+}
+
+static ospy_listener *listener_alloc(void) {
+  static ospy_listener *pool;
+  static unsigned pool_left;
+  if (pool_left == 0) {
+    pool = ospy_os_alloc(sizeof(ospy_listener) * POOL_CHUNK);
+    if (!pool)
+      return NULL;
+    pool_left = POOL_CHUNK;
+  }
+  pool_left--;
+  return pool++;
+}
+
+static uintptr_t resolve(uintptr_t fn) {
+  if (ospy_hook_lookup(fn))
+    return fn;
+  return (uintptr_t)ospy_x86_resolve_thunks(fn, NATIVE_MODE, ospy_hook_read_original, NULL);
+}
+
+void *ospy_interceptor_resolve(void *function) {
+  lock();
+  uintptr_t r = resolve((uintptr_t)function);
+  unlock();
+  return (void *)r;
+}
+
+static ospy_interceptor_status set_error(ospy_interceptor_error *err, ospy_interceptor_status st,
+                                         uintptr_t fn, const char *why) {
+  if (err) {
+    err->status = st;
+    snprintf(err->why, sizeof err->why, "%#lx: %s", (unsigned long)fn, why);
+  }
+  return st;
+}
+
+static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
+                                 ospy_interceptor_status *st) {
+  uintptr_t real = resolve(fn);
+  ospy_hook *h = ospy_hook_lookup(real);
+  if (h)
+    return h;
+  h = hook_alloc();
+  if (!h) {
+    *st = set_error(err, OSPY_INTERCEPTOR_NO_MEMORY, fn, "no memory for a hook");
+    return NULL;
+  }
+  h->function = real;
+  *st = ospy_hook_prepare(h, err);
+  if (*st != OSPY_INTERCEPTOR_OK) {
+    h->next_in_table = free_hooks;
+    free_hooks = h;
+    return NULL;
+  }
+  h->next_in_table = table[bucket(real)];
+  table[bucket(real)] = h;
+  return h;
+}
+
+static void enqueue(ospy_hook *h) {
+  if (h->queued)
+    return;
+  h->queued = true;
+  h->next_queued = queue_head;
+  queue_head = h;
+}
+
+static void update_has_leave(ospy_hook *h) {
+  bool any = false;
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
+    if (h->listeners[i] && h->listeners[i]->active && h->listeners[i]->on_leave)
+      any = true;
+  h->has_leave = any;
+}
+
+static bool has_listeners(const ospy_hook *h) {
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
+    if (h->listeners[i])
+      return true;
+  return false;
+}
+
+/* Moves stopped threads whose pc is inside the bytes being replaced to the
+ * same instruction in the trampoline. */
+static void move_threads(const ospy_hook *h, ospy_os_suspension *s) {
+  for (unsigned t = 0; t < s->n; t++) {
+    ospy_os_thread_stop *th = &s->threads[t];
+    if (th->state != OSPY_OS_THREAD_STOPPED || th->pc <= h->patch_at ||
+        th->pc >= h->patch_at + h->moved_len)
+      continue;
+    for (unsigned i = 0; i < h->map.n; i++)
+      if (h->function + h->map.from[i] == th->pc)
+        th->new_pc = h->trampoline + h->map.to[i];
+  }
+}
+
+static bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
+/* Runs with every other thread stopped: no libc, no allocation. */
+static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
+  if (h->kind != OSPY_HOOK_NONE) {
+    if (!h->code_written) {
+      if (ospy_os_patch_code((void *)h->cell, h->code, OSPY_HOOK_CELL_SIZE, 1 | 4) != 0)
+        return false;
+      h->code_written = true;
+    }
+    if (h->installed_kind == OSPY_HOOK_NONE &&
+        !bytes_equal((const uint8_t *)h->patch_at, h->original, h->patch_len))
+      return false; /* someone else rewrote the prologue since we read it */
+    if (ospy_os_patch_code((void *)h->patch_at, h->jump, h->patch_len, h->prot) != 0)
+      return false;
+    if (h->installed_kind == OSPY_HOOK_NONE)
+      move_threads(h, s);
+    h->installed_kind = h->kind;
+  } else if (h->installed_kind != OSPY_HOOK_NONE) {
+    if (ospy_os_patch_code((void *)h->patch_at, h->original, h->patch_len, h->prot) != 0)
+      return false;
+    h->installed_kind = OSPY_HOOK_NONE;
+  }
+  return true;
+}
+
+static ospy_interceptor_status commit(void) {
+  ospy_unwind_support_install();
+  ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
+  bool work = false;
+  for (ospy_hook *h = queue_head; h; h = h->next_queued) {
+    if (h->kind != OSPY_HOOK_NONE && !ospy_hook_build_jump(h)) {
+      h->kind = h->installed_kind;
+      st = OSPY_INTERCEPTOR_UNSUPPORTED;
+    }
+    work |= h->kind != h->installed_kind || (h->kind != OSPY_HOOK_NONE && !h->code_written);
+  }
+  if (work) {
+    static ospy_os_suspension s;
+    if (ospy_os_suspend_others(&s) != 0)
+      st = OSPY_INTERCEPTOR_PATCH_FAILED;
+    else {
+      for (ospy_hook *h = queue_head; h; h = h->next_queued)
+        if (!apply_one(h, &s)) {
+          h->kind = h->installed_kind;
+          st = OSPY_INTERCEPTOR_PATCH_FAILED;
+        }
+      ospy_os_flush_code();
+      ospy_os_resume_others(&s);
+    }
+  }
+  for (ospy_hook *h = queue_head, *next; h; h = next) {
+    next = h->next_queued;
+    h->queued = false;
+    h->next_queued = NULL;
+  }
+  queue_head = NULL;
+  return st;
+}
+
+static void install_fork_handler(void) {
+  static bool done;
+  if (!done) {
+    done = true;
+    pthread_atfork(NULL, NULL, ospy_thread_state_after_fork);
+  }
+}
+
+static ospy_interceptor_status begin_op(void) {
+  lock();
+  ignore_self();
+  install_fork_handler();
+  transaction_depth++;
+  return OSPY_INTERCEPTOR_OK;
+}
+
+static ospy_interceptor_status end_op(ospy_interceptor_status st) {
+  if (--transaction_depth == 0) {
+    ospy_interceptor_status c = commit();
+    if (st == OSPY_INTERCEPTOR_OK)
+      st = c;
+    if (transaction_status == OSPY_INTERCEPTOR_OK)
+      transaction_status = c;
+  }
+  unignore_self();
+  unlock();
+  return st;
+}
+
+void ospy_interceptor_begin_transaction(void) {
+  begin_op();
+  if (transaction_depth == 1)
+    transaction_status = OSPY_INTERCEPTOR_OK;
+}
+
+ospy_interceptor_status ospy_interceptor_end_transaction(void) {
+  bool outer = transaction_depth == 1;
+  ospy_interceptor_status st = end_op(OSPY_INTERCEPTOR_OK);
+  return outer ? transaction_status : st;
+}
+
+ospy_interceptor_status ospy_interceptor_attach_locked(void *function, ospy_call_conv cc,
+                                                       ospy_hook_fn on_enter, ospy_hook_fn on_leave,
+                                                       void *user_data, bool internal,
+                                                       ospy_listener **out,
+                                                       ospy_interceptor_error *err) {
+  ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
+  uintptr_t fn = (uintptr_t)function;
+  if (!function)
+    return set_error(err, OSPY_INTERCEPTOR_BAD_ARGUMENT, fn, "null function");
+  ospy_hook *h = find_or_create(fn, err, &st);
+  if (!h)
+    return st;
+  if (h->kind == OSPY_HOOK_REPLACE)
+    return set_error(err, OSPY_INTERCEPTOR_ALREADY, fn, "already replaced (revert it first)");
+  unsigned slot = OSPY_HOOK_MAX_LISTENERS;
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS && slot == OSPY_HOOK_MAX_LISTENERS; i++)
+    if (!h->listeners[i])
+      slot = i;
+  if (slot == OSPY_HOOK_MAX_LISTENERS)
+    return set_error(err, OSPY_INTERCEPTOR_ALREADY, fn, "too many listeners on this function");
+  ospy_listener *l = listener_alloc();
+  if (!l)
+    return set_error(err, OSPY_INTERCEPTOR_NO_MEMORY, fn, "no memory for a listener");
+  l->hook = h;
+  l->on_enter = on_enter;
+  l->on_leave = on_leave;
+  l->user_data = user_data;
+  l->cc = cc;
+  l->internal = internal;
+  l->active = true;
+  h->listeners[slot] = l;
+  update_has_leave(h);
+  h->kind = OSPY_HOOK_ATTACH;
+  enqueue(h);
+  if (out)
+    *out = l;
+  return OSPY_INTERCEPTOR_OK;
+}
+
+ospy_interceptor_status ospy_interceptor_attach_cc(void *function, ospy_call_conv cc,
+                                                   ospy_hook_fn on_enter, ospy_hook_fn on_leave,
+                                                   void *user_data, ospy_listener **out,
+                                                   ospy_interceptor_error *err) {
+  ospy_listener *l = NULL;
+  begin_op();
+  ospy_interceptor_status st =
+      ospy_interceptor_attach_locked(function, cc, on_enter, on_leave, user_data, false, &l, err);
+  bool outer = transaction_depth == 1;
+  st = end_op(st);
+  if (st == OSPY_INTERCEPTOR_OK && outer && l && l->hook->installed_kind != OSPY_HOOK_ATTACH)
+    st = set_error(err, OSPY_INTERCEPTOR_PATCH_FAILED, (uintptr_t)function, "patching failed");
+  if (st != OSPY_INTERCEPTOR_OK && l && outer && l->hook->installed_kind != OSPY_HOOK_ATTACH) {
+    ospy_interceptor_detach(l);
+    l = NULL;
+  }
+  if (out)
+    *out = st == OSPY_INTERCEPTOR_OK ? l : NULL;
+  return st;
+}
+
+ospy_interceptor_status ospy_interceptor_attach(void *function, ospy_hook_fn on_enter,
+                                                ospy_hook_fn on_leave, void *user_data,
+                                                ospy_listener **out,
+                                                ospy_interceptor_error *err) {
+  return ospy_interceptor_attach_cc(function, OSPY_CC_DEFAULT, on_enter, on_leave, user_data, out,
+                                    err);
+}
+
+ospy_interceptor_status ospy_interceptor_detach(ospy_listener *l) {
+  if (!l)
+    return OSPY_INTERCEPTOR_BAD_ARGUMENT;
+  begin_op();
+  ospy_interceptor_status st = OSPY_INTERCEPTOR_NOT_FOUND;
+  ospy_hook *h = l->hook;
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
+    if (h->listeners[i] == l) {
+      l->active = false;
+      h->listeners[i] = NULL;
+      st = OSPY_INTERCEPTOR_OK;
+    }
+  }
+  if (st == OSPY_INTERCEPTOR_OK) {
+    update_has_leave(h);
+    if (!has_listeners(h) && h->kind == OSPY_HOOK_ATTACH) {
+      h->kind = OSPY_HOOK_NONE;
+      enqueue(h);
+    }
+  }
+  return end_op(st);
+}
+
+ospy_interceptor_status ospy_interceptor_replace(void *function, void *replacement,
+                                                 void **original,
+                                                 ospy_interceptor_error *err) {
+  if (!function || !replacement)
+    return set_error(err, OSPY_INTERCEPTOR_BAD_ARGUMENT, (uintptr_t)function, "null argument");
+  begin_op();
+  ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
+  ospy_hook *h = find_or_create((uintptr_t)function, err, &st);
+  if (h && h->kind != OSPY_HOOK_NONE) {
+    st = set_error(err, OSPY_INTERCEPTOR_ALREADY, (uintptr_t)function,
+                   h->kind == OSPY_HOOK_REPLACE ? "already replaced" : "already attached (detach first)");
+    h = NULL;
+  }
+  if (h) {
+    h->kind = OSPY_HOOK_REPLACE;
+    h->replacement = (uintptr_t)replacement;
+    enqueue(h);
+    if (original)
+      *original = (void *)h->trampoline;
+  }
+  bool outer = transaction_depth == 1;
+  st = end_op(st);
+  if (st == OSPY_INTERCEPTOR_OK && h && outer && h->installed_kind != OSPY_HOOK_REPLACE)
+    st = set_error(err, OSPY_INTERCEPTOR_PATCH_FAILED, (uintptr_t)function, "patching failed");
+  return st;
+}
+
+ospy_interceptor_status ospy_interceptor_revert(void *function) {
+  begin_op();
+  ospy_hook *h = ospy_hook_lookup(resolve((uintptr_t)function));
+  ospy_interceptor_status st = OSPY_INTERCEPTOR_NOT_FOUND;
+  if (h && h->kind == OSPY_HOOK_REPLACE) {
+    h->kind = OSPY_HOOK_NONE;
+    enqueue(h);
+    st = OSPY_INTERCEPTOR_OK;
+  }
+  return end_op(st);
+}
+
+const char *ospy_interceptor_status_name(ospy_interceptor_status status) {
+  switch (status) {
+  case OSPY_INTERCEPTOR_OK: return "ok";
+  case OSPY_INTERCEPTOR_TOO_SHORT: return "too short";
+  case OSPY_INTERCEPTOR_BRANCH_BACK: return "branch back into the prologue";
+  case OSPY_INTERCEPTOR_UNSUPPORTED: return "unsupported prologue";
+  case OSPY_INTERCEPTOR_NOT_READABLE: return "not readable code";
+  case OSPY_INTERCEPTOR_ALREADY: return "already hooked incompatibly";
+  case OSPY_INTERCEPTOR_NOT_FOUND: return "not hooked";
+  case OSPY_INTERCEPTOR_NO_MEMORY: return "out of memory";
+  case OSPY_INTERCEPTOR_PATCH_FAILED: return "patching failed";
+  case OSPY_INTERCEPTOR_BAD_ARGUMENT: return "bad argument";
+  }
+  return "unknown";
+}

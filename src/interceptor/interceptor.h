@@ -1,0 +1,131 @@
+/*
+ * Inline function hooks for the current process (x86-64 and i386 Linux).
+ *
+ * attach() redirects a function's first bytes to a per-hook stub that enters a
+ * static assembly thunk: it saves every register and the flags (and xmm0-7 on
+ * x86-64) into an ospy_cpu_context, calls the listeners' on_enter, and, when a
+ * listener has on_leave, replaces the return address on the stack by the leave
+ * thunk (the real one is kept on a per-thread invocation stack). replace()
+ * sends calls to a replacement function instead, which can call the original
+ * through the trampoline returned in *original.
+ *
+ * All calls are process-wide and thread-safe. Changes made between
+ * ospy_interceptor_begin_transaction() and ospy_interceptor_end_transaction()
+ * are installed together, in one round of thread suspension; outside a
+ * transaction each call is its own transaction.
+ *
+ * Callbacks run with interception turned off for their thread: hooked
+ * functions they call go straight to the original. errno is saved and
+ * restored around them. Threads marked with
+ * ospy_interceptor_ignore_current_thread() are never intercepted (attach
+ * listeners only; a replacement applies to every thread).
+ */
+#ifndef OSPY_INTERCEPTOR_INTERCEPTOR_H
+#define OSPY_INTERCEPTOR_INTERCEPTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/cpu_context.h"
+
+typedef enum ospy_call_conv {
+  OSPY_CC_DEFAULT = 0, /* SysV on x86-64, cdecl on i386 */
+  OSPY_CC_SYSV,        /* x86-64: rdi rsi rdx rcx r8 r9, then the stack */
+  OSPY_CC_CDECL,       /* i386: all on the stack, caller pops */
+  OSPY_CC_STDCALL,     /* i386: all on the stack, callee pops */
+  OSPY_CC_FASTCALL,    /* i386: ecx, edx, then the stack */
+  OSPY_CC_THISCALL,    /* i386: this in ecx, the rest on the stack */
+} ospy_call_conv;
+
+typedef enum ospy_interceptor_status {
+  OSPY_INTERCEPTOR_OK = 0,
+  OSPY_INTERCEPTOR_TOO_SHORT,      /* not enough movable bytes before the function ends */
+  OSPY_INTERCEPTOR_BRANCH_BACK,    /* the body jumps back into the bytes to overwrite */
+  OSPY_INTERCEPTOR_UNSUPPORTED,    /* undecodable or unmovable prologue */
+  OSPY_INTERCEPTOR_NOT_READABLE,   /* address not mapped / not readable code */
+  OSPY_INTERCEPTOR_ALREADY,        /* hooked in an incompatible way (replace vs attach, twice replaced) */
+  OSPY_INTERCEPTOR_NOT_FOUND,      /* detach/revert of something not installed */
+  OSPY_INTERCEPTOR_NO_MEMORY,      /* no memory for trampolines / listeners */
+  OSPY_INTERCEPTOR_PATCH_FAILED,   /* mprotect or thread suspension failed */
+  OSPY_INTERCEPTOR_BAD_ARGUMENT,
+} ospy_interceptor_status;
+
+typedef struct ospy_interceptor_error {
+  ospy_interceptor_status status;
+  char why[200]; /* human-readable, names the address */
+} ospy_interceptor_error;
+
+#define OSPY_INVOCATION_SCRATCH_SIZE 64
+
+typedef struct ospy_invocation ospy_invocation;
+typedef struct ospy_listener ospy_listener;
+typedef void (*ospy_hook_fn)(ospy_invocation *inv);
+
+/*
+ * Calls on_enter before and on_leave after every call of function (either may
+ * be NULL). Several listeners may share a function. *out receives the
+ * listener handle for detach. On failure nothing is changed, the code is
+ * untouched and err (if not NULL) says why.
+ */
+ospy_interceptor_status ospy_interceptor_attach(void *function, ospy_hook_fn on_enter,
+                                                ospy_hook_fn on_leave, void *user_data,
+                                                ospy_listener **out,
+                                                ospy_interceptor_error *err);
+/* Same, with the calling convention used by the argument accessors. */
+ospy_interceptor_status ospy_interceptor_attach_cc(void *function, ospy_call_conv cc,
+                                                   ospy_hook_fn on_enter, ospy_hook_fn on_leave,
+                                                   void *user_data, ospy_listener **out,
+                                                   ospy_interceptor_error *err);
+/* Removes a listener. Calls already inside the function still return through
+ * the leave thunk (their on_leave is skipped); hook memory is never unmapped
+ * while a call may be pending (it is cached and reused for the same address). */
+ospy_interceptor_status ospy_interceptor_detach(ospy_listener *listener);
+
+/* Calls replacement instead of function; *original calls the original code. */
+ospy_interceptor_status ospy_interceptor_replace(void *function, void *replacement,
+                                                 void **original,
+                                                 ospy_interceptor_error *err);
+ospy_interceptor_status ospy_interceptor_revert(void *function);
+
+void ospy_interceptor_begin_transaction(void);
+/* Installs / removes everything queued since begin; the result of the first
+ * failure (nothing of a failed hook is installed; others are). */
+ospy_interceptor_status ospy_interceptor_end_transaction(void);
+
+/* The calling thread's calls are not intercepted (nesting counts). */
+void ospy_interceptor_ignore_current_thread(void);
+void ospy_interceptor_unignore_current_thread(void);
+
+/* Where attach would patch (after following PLT stubs and jump thunks). */
+void *ospy_interceptor_resolve(void *function);
+
+const char *ospy_interceptor_status_name(ospy_interceptor_status status);
+
+/* ---- inside a callback ---- */
+
+/* The live register state: at enter the registers at the function's first
+ * instruction (sp points at the return address); at leave the registers after
+ * the return (return-value registers, sp after the return). Writes to it are
+ * applied when the callback returns (except sp and ip). */
+ospy_cpu_context *ospy_invocation_cpu(ospy_invocation *inv);
+/* Argument n (0-based) by the listener's calling convention, as a machine word.
+ * At leave, register arguments have been clobbered; stack arguments are read
+ * from the entry stack. */
+uintptr_t ospy_invocation_get_arg(ospy_invocation *inv, unsigned n);
+void ospy_invocation_set_arg(ospy_invocation *inv, unsigned n, uintptr_t value);
+/* Address of the stack slot of argument n (NULL when it is in a register). */
+void *ospy_invocation_arg_address(ospy_invocation *inv, unsigned n);
+uintptr_t ospy_invocation_get_return(ospy_invocation *inv);
+void ospy_invocation_set_return(ospy_invocation *inv, uintptr_t value);
+uintptr_t ospy_invocation_return_address(ospy_invocation *inv);
+void *ospy_invocation_function(ospy_invocation *inv);
+uint32_t ospy_invocation_thread_id(ospy_invocation *inv);
+/* OSPY_INVOCATION_SCRATCH_SIZE bytes shared by on_enter and on_leave of one call. */
+void *ospy_invocation_scratch(ospy_invocation *inv);
+void *ospy_invocation_user_data(ospy_invocation *inv);
+/* Number of intercepted calls of this thread below this one (0 outermost). */
+unsigned ospy_invocation_depth(ospy_invocation *inv);
+bool ospy_invocation_is_leave(ospy_invocation *inv);
+
+#endif

@@ -1,0 +1,142 @@
+/* Internal structures of the interceptor, shared by its C files and checked
+ * against the assembly thunks' offsets. */
+#ifndef OSPY_INTERCEPTOR_INTERNAL_H
+#define OSPY_INTERCEPTOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/x86/x86_relocator.h"
+#include "interceptor/interceptor.h"
+
+#define OSPY_HOOK_MAX_LISTENERS 8
+#define OSPY_INVOCATION_MAX_DEPTH 64
+/* Per hook code cell: the enter stub, then the relocated prologue. */
+#define OSPY_HOOK_CELL_SIZE 256
+/* Cell layout: the enter stub (attach), the jump to a replacement (replace),
+ * then the trampoline. Each part keeps its place for the life of the cell, so
+ * a thread stopped inside one never resumes in rewritten bytes. */
+#define OSPY_CELL_ENTER_STUB 0
+#define OSPY_CELL_REPLACE_STUB 40
+#define OSPY_CELL_TRAMPOLINE 56
+
+typedef enum ospy_hook_kind {
+  OSPY_HOOK_NONE = 0,
+  OSPY_HOOK_ATTACH,
+  OSPY_HOOK_REPLACE,
+} ospy_hook_kind;
+
+typedef struct ospy_hook ospy_hook;
+
+struct ospy_listener {
+  ospy_hook *hook;
+  ospy_hook_fn on_enter, on_leave;
+  void *user_data;
+  ospy_call_conv cc;
+  volatile bool active;
+  bool internal;
+};
+
+struct ospy_hook {
+  /* Read by the thunks' C side on every call: keep first. */
+  uintptr_t trampoline;              /* relocated prologue + jump back */
+  volatile bool has_leave;           /* some active listener has on_leave */
+  ospy_listener *volatile listeners[OSPY_HOOK_MAX_LISTENERS];
+
+  uintptr_t function;                /* resolved function address */
+  uintptr_t patch_at;                /* function + skip (after endbr) */
+  uint8_t patch_len;                 /* bytes of the jump written there */
+  uint8_t moved_len;                 /* bytes of prologue moved */
+  uint8_t original[16];              /* bytes at patch_at before patching */
+  uint8_t jump[16];                  /* jump to the stub or replacement */
+  int prot;                          /* protection of the target page */
+  uintptr_t cell;                    /* OSPY_HOOK_CELL_SIZE bytes of code */
+  uint8_t code[OSPY_HOOK_CELL_SIZE]; /* what the cell must hold */
+  bool code_written;                 /* cell holds code[] */
+  ospy_x86_reloc_map map;
+  ospy_hook_kind kind;               /* wanted (after the transaction) */
+  ospy_hook_kind installed_kind;     /* in place now */
+  uintptr_t replacement;
+  bool queued;
+  ospy_hook *next_in_table;
+  ospy_hook *next_queued;
+};
+
+/* One pending call of a hook that has on_leave. */
+typedef struct ospy_invocation_entry {
+  ospy_hook *hook;
+  uintptr_t ret;        /* the real return address */
+  uintptr_t slot;       /* stack address it was read from (= sp at entry) */
+  uint32_t flags;
+  uint8_t scratch[OSPY_INVOCATION_SCRATCH_SIZE];
+} ospy_invocation_entry;
+
+#define OSPY_ENTRY_RESTORED 1u /* real return address written back for an unwinder */
+
+typedef struct ospy_thread_state {
+  volatile pid_t owner;  /* tid of the owning thread, 0 when free */
+  uint32_t busy;         /* inside the interceptor or a callback */
+  uint32_t ignored;      /* ospy_interceptor_ignore_current_thread nesting */
+  int *errno_ptr;
+  unsigned depth;
+  ospy_invocation_entry stack[OSPY_INVOCATION_MAX_DEPTH];
+} ospy_thread_state;
+
+struct ospy_invocation {
+  ospy_cpu_context *cpu;
+  ospy_hook *hook;
+  ospy_listener *listener;
+  void *scratch;
+  uintptr_t entry_sp;   /* sp at the function's first instruction */
+  uintptr_t ret;
+  unsigned depth;
+  bool leave;
+  ospy_thread_state *ts;
+};
+
+/* thread_state.c */
+ospy_thread_state *ospy_thread_state_get(void);       /* claims one if needed; NULL if none left */
+ospy_thread_state *ospy_thread_state_peek(void);      /* NULL if this thread has none */
+void ospy_thread_state_after_fork(void);
+
+/* Assembly thunks. */
+extern const uint8_t ospy_enter_thunk[] __attribute__((visibility("hidden")));
+extern const uint8_t ospy_enter_thunk_end[] __attribute__((visibility("hidden")));
+extern const uint8_t ospy_leave_thunk[] __attribute__((visibility("hidden")));
+extern const uint8_t ospy_leave_thunk_end[] __attribute__((visibility("hidden")));
+__attribute__((visibility("hidden"))) uintptr_t ospy_interceptor_on_enter(ospy_hook *hook,
+                                                                         ospy_cpu_context *ctx);
+__attribute__((visibility("hidden"))) uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx,
+                                                                         uintptr_t *slot);
+
+/* hook_code.c: builds a hook's code (no patching). */
+ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_error *err);
+/* Fills hook->jump (and the replace stub) for hook->kind; false if it cannot be encoded. */
+bool ospy_hook_build_jump(ospy_hook *hook);
+/* Bytes of the function as they were before any hook of ours (for reads). */
+bool ospy_hook_read_original(uintptr_t addr, void *out, size_t n, void *data);
+
+/* unwind.c */
+void ospy_unwind_support_install(void);
+
+/* interceptor.c */
+/* Adds a listener, queued in the open transaction (lock held). */
+ospy_interceptor_status ospy_interceptor_attach_locked(void *function, ospy_call_conv cc,
+                                                       ospy_hook_fn on_enter, ospy_hook_fn on_leave,
+                                                       void *user_data, bool internal,
+                                                       ospy_listener **out,
+                                                       ospy_interceptor_error *err);
+ospy_hook *ospy_hook_lookup(uintptr_t function);
+/* Puts back the original bytes of installed hooks overlapping [addr, addr+n). */
+void ospy_hooks_overlay_original(uintptr_t addr, uint8_t *buf, size_t n);
+
+#if defined(__x86_64__)
+#define OSPY_CTX_SP(c) ((c)->rsp)
+#define OSPY_CTX_IP(c) ((c)->rip)
+#else
+#define OSPY_CTX_SP(c) ((c)->esp)
+#define OSPY_CTX_IP(c) ((c)->eip)
+#endif
+
+#endif

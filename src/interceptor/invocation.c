@@ -1,0 +1,218 @@
+/*
+ * The C side of the enter and leave thunks, and the accessors callbacks use.
+ *
+ * on_enter pushes an entry on the thread's invocation stack only when a
+ * listener wants on_leave, and then replaces the return address in the stack
+ * slot by the leave thunk. on_leave finds its entry by that slot (so entries
+ * left behind by longjmp, which are deeper on the same stack, are dropped),
+ * writes the real return address back into the thunk's own return slot and
+ * calls on_leave. Neither path calls libc except through __errno_location's
+ * cached result, and both are guarded by the thread's busy flag so hooked
+ * functions called from callbacks go straight to their originals.
+ */
+#include <stddef.h>
+
+#include "interceptor/interceptor_internal.h"
+#include "os/linux/os_syscall.h"
+
+#define WORD sizeof(uintptr_t)
+/* A frame deeper than this below the new one is on another stack (sigaltstack):
+ * not a dead frame of ours. */
+#define SAME_STACK_SPAN ((uintptr_t)256 * 1024)
+
+static void run_enter(ospy_hook *hook, ospy_invocation *inv) {
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
+    ospy_listener *l = hook->listeners[i];
+    if (l && l->active && l->on_enter) {
+      inv->listener = l;
+      l->on_enter(inv);
+    }
+  }
+}
+
+static void run_leave(ospy_hook *hook, ospy_invocation *inv) {
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
+    ospy_listener *l = hook->listeners[i];
+    if (l && l->active && l->on_leave) {
+      inv->listener = l;
+      l->on_leave(inv);
+    }
+  }
+}
+
+/* Entries on top whose frames are gone (longjmp) lie at or below sp. */
+static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
+  while (ts->depth > 0) {
+    uintptr_t slot = ts->stack[ts->depth - 1].slot;
+    if (slot > sp || sp - slot > SAME_STACK_SPAN)
+      break;
+    ts->depth--;
+  }
+}
+
+uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
+  ospy_thread_state *ts = ospy_thread_state_get();
+  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0))
+    return hook->trampoline;
+  ts->busy = 1;
+  int saved_errno = *ts->errno_ptr;
+  uintptr_t sp = OSPY_CTX_SP(ctx);
+  prune_dead(ts, sp);
+  uint8_t local_scratch[OSPY_INVOCATION_SCRATCH_SIZE];
+  ospy_invocation inv = { ctx, hook, NULL, local_scratch, sp, *(uintptr_t *)sp, ts->depth, false, ts };
+  if (hook->has_leave && ts->depth < OSPY_INVOCATION_MAX_DEPTH) {
+    ospy_invocation_entry *e = &ts->stack[ts->depth++];
+    e->hook = hook;
+    e->ret = inv.ret;
+    e->slot = sp;
+    e->flags = 0;
+    inv.scratch = e->scratch;
+    *(uintptr_t *)sp = (uintptr_t)ospy_leave_thunk;
+  }
+  run_enter(hook, &inv);
+  *ts->errno_ptr = saved_errno;
+  ts->busy = 0;
+  return hook->trampoline;
+}
+
+/* The entry returning to the leave thunk with sp (after the return): the one
+ * whose slot is sp - WORD, or for callee-pop conventions the highest slot in
+ * reach of a `ret imm16`. -1 when none. */
+static int find_entry(const ospy_thread_state *ts, uintptr_t sp) {
+  for (int i = (int)ts->depth - 1; i >= 0; i--)
+    if (ts->stack[i].slot == sp - WORD)
+      return i;
+  int best = -1;
+  for (int i = (int)ts->depth - 1; i >= 0; i--) {
+    uintptr_t slot = ts->stack[i].slot;
+    if (slot < sp && sp - slot <= WORD + 65535 && (best < 0 || slot > ts->stack[best].slot))
+      best = i;
+  }
+  return best;
+}
+
+static void fatal(const char *msg) {
+  size_t n = 0;
+  while (msg[n])
+    n++;
+  (void)ospy_os_sys3(SYS_write, 2, (long)msg, (long)n);
+  (void)ospy_os_sys3(SYS_kill, ospy_os_getpid(), 6 /* SIGABRT */, 0);
+  for (;;)
+    (void)ospy_os_sys3(SYS_exit_group, 134, 0, 0);
+}
+
+uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  uintptr_t sp = OSPY_CTX_SP(ctx);
+  int k = ts ? find_entry(ts, sp) : -1;
+  if (k < 0)
+    fatal("ospy interceptor: return through the leave thunk without a pending call\n");
+  ospy_invocation_entry *e = &ts->stack[k];
+  *slot = e->ret; /* first: unwinders walking from a callback see the real caller */
+  OSPY_CTX_IP(ctx) = e->ret;
+  ts->depth = (unsigned)k;
+  if (!(ts->busy | ts->ignored)) {
+    ts->busy = 1;
+    int saved_errno = *ts->errno_ptr;
+    ospy_invocation inv = { ctx, e->hook, NULL, e->scratch, e->slot, e->ret, (unsigned)k, true, ts };
+    run_leave(e->hook, &inv);
+    *ts->errno_ptr = saved_errno;
+    ts->busy = 0;
+  }
+  return e->ret;
+}
+
+/* ---- accessors ---- */
+
+ospy_cpu_context *ospy_invocation_cpu(ospy_invocation *inv) { return inv->cpu; }
+
+static ospy_call_conv conv(const ospy_invocation *inv) {
+  ospy_call_conv cc = inv->listener ? inv->listener->cc : OSPY_CC_DEFAULT;
+#if defined(__x86_64__)
+  (void)cc;
+  return OSPY_CC_SYSV;
+#else
+  return cc == OSPY_CC_DEFAULT || cc == OSPY_CC_SYSV ? OSPY_CC_CDECL : cc;
+#endif
+}
+
+/* Register holding argument n, or NULL when it is on the stack at *stack_index. */
+static uintptr_t *arg_register(ospy_invocation *inv, unsigned n, unsigned *stack_index) {
+  ospy_cpu_context *c = inv->cpu;
+#if defined(__x86_64__)
+  uint64_t *regs[6] = { &c->rdi, &c->rsi, &c->rdx, &c->rcx, &c->r8, &c->r9 };
+  if (n < 6)
+    return (uintptr_t *)regs[n];
+  *stack_index = n - 6;
+#else
+  switch (conv(inv)) {
+  case OSPY_CC_FASTCALL:
+    if (n == 0)
+      return (uintptr_t *)&c->ecx;
+    if (n == 1)
+      return (uintptr_t *)&c->edx;
+    *stack_index = n - 2;
+    break;
+  case OSPY_CC_THISCALL:
+    if (n == 0)
+      return (uintptr_t *)&c->ecx;
+    *stack_index = n - 1;
+    break;
+  default:
+    *stack_index = n;
+    break;
+  }
+#endif
+  (void)conv;
+  return NULL;
+}
+
+void *ospy_invocation_arg_address(ospy_invocation *inv, unsigned n) {
+  unsigned idx = 0;
+  if (arg_register(inv, n, &idx))
+    return NULL;
+  return (void *)(inv->entry_sp + WORD + WORD * idx);
+}
+
+uintptr_t ospy_invocation_get_arg(ospy_invocation *inv, unsigned n) {
+  unsigned idx = 0;
+  uintptr_t *reg = arg_register(inv, n, &idx);
+  if (reg)
+    return *reg;
+  return *(uintptr_t *)(inv->entry_sp + WORD + WORD * idx);
+}
+
+void ospy_invocation_set_arg(ospy_invocation *inv, unsigned n, uintptr_t value) {
+  unsigned idx = 0;
+  uintptr_t *reg = arg_register(inv, n, &idx);
+  if (reg)
+    *reg = value;
+  else
+    *(uintptr_t *)(inv->entry_sp + WORD + WORD * idx) = value;
+}
+
+uintptr_t ospy_invocation_get_return(ospy_invocation *inv) {
+#if defined(__x86_64__)
+  return inv->cpu->rax;
+#else
+  return inv->cpu->eax;
+#endif
+}
+
+void ospy_invocation_set_return(ospy_invocation *inv, uintptr_t value) {
+#if defined(__x86_64__)
+  inv->cpu->rax = value;
+#else
+  inv->cpu->eax = value;
+#endif
+}
+
+uintptr_t ospy_invocation_return_address(ospy_invocation *inv) { return inv->ret; }
+void *ospy_invocation_function(ospy_invocation *inv) { return (void *)inv->hook->function; }
+uint32_t ospy_invocation_thread_id(ospy_invocation *inv) { return (uint32_t)inv->ts->owner; }
+void *ospy_invocation_scratch(ospy_invocation *inv) { return inv->scratch; }
+void *ospy_invocation_user_data(ospy_invocation *inv) {
+  return inv->listener ? inv->listener->user_data : NULL;
+}
+unsigned ospy_invocation_depth(ospy_invocation *inv) { return inv->depth; }
+bool ospy_invocation_is_leave(ospy_invocation *inv) { return inv->leave; }

@@ -1,0 +1,95 @@
+/*
+ * Per-thread interceptor state without malloc: an initial-exec __thread
+ * pointer (fits glibc's static TLS surplus even when the agent is dlopen'ed;
+ * reading it is one fs/gs-relative load, no __tls_get_addr) to a block taken
+ * from mmap'ed chunks. A block belongs to a thread id; it is reused by another
+ * thread once that id no longer exists (tgkill(..., 0) says ESRCH), so no
+ * thread-exit hook (pthread_key destructor) is needed and a hooked free()
+ * running in thread-exit destructors still finds its state. glibc clears
+ * static TLS when it reuses a cached thread stack, so a new thread starts
+ * with a NULL pointer. All of it runs on raw syscalls.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "interceptor/interceptor_internal.h"
+#include "os/linux/os_memory.h"
+#include "os/linux/os_syscall.h"
+#include "os/linux/os_thread.h"
+
+#define STATES_PER_CHUNK 32
+
+typedef struct state_chunk {
+  struct state_chunk *volatile next;
+  ospy_thread_state states[STATES_PER_CHUNK];
+} state_chunk;
+
+static state_chunk *volatile chunks;
+static __thread ospy_thread_state *tls_state __attribute__((tls_model("initial-exec")));
+
+static bool try_claim(ospy_thread_state *s, pid_t from, pid_t tid) {
+  pid_t expected = from;
+  return __atomic_compare_exchange_n(&s->owner, &expected, tid, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE);
+}
+
+static ospy_thread_state *claim_existing(pid_t tid, bool reclaim_dead) {
+  for (state_chunk *c = __atomic_load_n(&chunks, __ATOMIC_ACQUIRE); c; c = c->next) {
+    for (unsigned i = 0; i < STATES_PER_CHUNK; i++) {
+      ospy_thread_state *s = &c->states[i];
+      pid_t owner = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
+      if (owner == 0 && try_claim(s, 0, tid))
+        return s;
+      if (reclaim_dead && owner != 0 && !ospy_os_task_alive(owner) && try_claim(s, owner, tid))
+        return s;
+    }
+  }
+  return NULL;
+}
+
+static ospy_thread_state *claim_new_chunk(pid_t tid) {
+  state_chunk *c = ospy_os_alloc(sizeof *c);
+  if (!c)
+    return NULL;
+  c->states[0].owner = tid;
+  state_chunk *head = __atomic_load_n(&chunks, __ATOMIC_ACQUIRE);
+  do
+    c->next = head;
+  while (!__atomic_compare_exchange_n(&chunks, &head, c, false, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_ACQUIRE));
+  return &c->states[0];
+}
+
+static void init_state(ospy_thread_state *s) {
+  s->busy = 1; /* __errno_location may itself be hooked */
+  s->ignored = 0;
+  s->depth = 0;
+  s->errno_ptr = &errno;
+  s->busy = 0;
+}
+
+ospy_thread_state *ospy_thread_state_get(void) {
+  ospy_thread_state *s = tls_state;
+  if (__builtin_expect(s != NULL, 1))
+    return s;
+  pid_t tid = ospy_os_gettid();
+  s = claim_existing(tid, false);
+  if (!s)
+    s = claim_existing(tid, true);
+  if (!s)
+    s = claim_new_chunk(tid);
+  if (!s)
+    return NULL;
+  init_state(s);
+  tls_state = s;
+  return s;
+}
+
+ospy_thread_state *ospy_thread_state_peek(void) { return tls_state; }
+
+/* In a forked child the only thread has a new id: keep its block its own. */
+void ospy_thread_state_after_fork(void) {
+  ospy_thread_state *s = tls_state;
+  if (s)
+    __atomic_store_n(&s->owner, ospy_os_gettid(), __ATOMIC_RELEASE);
+}

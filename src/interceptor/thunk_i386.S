@@ -1,0 +1,147 @@
+/*
+ * i386 enter and leave thunks (static, shared by all hooks); see
+ * thunk_x86_64.S for the design. The continuation after enter is reached
+ * with `ret` through the hook slot (i386 has no red zone: nothing may be left
+ * below esp). The leave thunk also keeps a float/double return value in st0:
+ * if the x87 stack is not empty it is popped (80-bit copy kept, a double copy
+ * shown in the context) so the callbacks' C code starts with an empty x87
+ * stack as the ABI wants, and pushed back before returning.
+ */
+#include "interceptor/thunk_layout.h"
+
+	.text
+	.globl ospy_enter_thunk
+	.hidden ospy_enter_thunk
+	.globl ospy_enter_thunk_end
+	.hidden ospy_enter_thunk_end
+	.type ospy_enter_thunk, @function
+	.p2align 4
+ospy_enter_thunk:
+	.cfi_startproc
+	.cfi_def_cfa_offset 8
+	lea -THUNK_FRAME(%esp), %esp
+	.cfi_adjust_cfa_offset THUNK_FRAME
+	mov %eax, CTX_EAX(%esp)
+	pushfl
+	.cfi_adjust_cfa_offset 4
+	pop %eax
+	.cfi_adjust_cfa_offset -4
+	mov %eax, CTX_EFLAGS(%esp)
+	mov %ecx, CTX_ECX(%esp)
+	mov %edx, CTX_EDX(%esp)
+	mov %ebx, CTX_EBX(%esp)
+	.cfi_rel_offset %ebx, CTX_EBX
+	mov %ebp, CTX_EBP(%esp)
+	.cfi_rel_offset %ebp, CTX_EBP
+	mov %esi, CTX_ESI(%esp)
+	.cfi_rel_offset %esi, CTX_ESI
+	mov %edi, CTX_EDI(%esp)
+	.cfi_rel_offset %edi, CTX_EDI
+	lea THUNK_FRAME+4(%esp), %eax
+	mov %eax, CTX_ESP(%esp)
+	movl $0, CTX_ST0_VALID(%esp)
+	cld
+	mov %esp, %ebx
+	.cfi_def_cfa_register %ebx
+	and $-16, %esp
+	sub $16, %esp
+	mov THUNK_FRAME(%ebx), %eax
+	mov %eax, (%esp)
+	mov %ebx, 4(%esp)
+	call ospy_interceptor_on_enter
+	mov %ebx, %esp
+	.cfi_def_cfa_register %esp
+	mov %eax, THUNK_FRAME(%esp)
+	mov CTX_ECX(%esp), %ecx
+	mov CTX_EDX(%esp), %edx
+	mov CTX_EBX(%esp), %ebx
+	mov CTX_EBP(%esp), %ebp
+	mov CTX_ESI(%esp), %esi
+	mov CTX_EDI(%esp), %edi
+	mov CTX_EFLAGS(%esp), %eax
+	push %eax
+	.cfi_adjust_cfa_offset 4
+	popfl
+	.cfi_adjust_cfa_offset -4
+	mov CTX_EAX(%esp), %eax
+	lea THUNK_FRAME(%esp), %esp
+	.cfi_adjust_cfa_offset -THUNK_FRAME
+	ret
+	.cfi_endproc
+ospy_enter_thunk_end:
+	.size ospy_enter_thunk, .-ospy_enter_thunk
+
+	.globl ospy_leave_thunk
+	.hidden ospy_leave_thunk
+	.globl ospy_leave_thunk_end
+	.hidden ospy_leave_thunk_end
+	.type ospy_leave_thunk, @function
+	.p2align 4
+	.cfi_startproc
+	nop
+ospy_leave_thunk:
+	lea -4(%esp), %esp
+	lea -THUNK_FRAME(%esp), %esp
+	.cfi_def_cfa_offset THUNK_FRAME+4
+	mov %eax, CTX_EAX(%esp)
+	pushfl
+	.cfi_adjust_cfa_offset 4
+	pop %eax
+	.cfi_adjust_cfa_offset -4
+	mov %eax, CTX_EFLAGS(%esp)
+	mov %ecx, CTX_ECX(%esp)
+	mov %edx, CTX_EDX(%esp)
+	mov %ebx, CTX_EBX(%esp)
+	.cfi_rel_offset %ebx, CTX_EBX
+	mov %ebp, CTX_EBP(%esp)
+	.cfi_rel_offset %ebp, CTX_EBP
+	mov %esi, CTX_ESI(%esp)
+	.cfi_rel_offset %esi, CTX_ESI
+	mov %edi, CTX_EDI(%esp)
+	.cfi_rel_offset %edi, CTX_EDI
+	lea THUNK_FRAME+4(%esp), %eax
+	mov %eax, CTX_ESP(%esp)
+	movl $0, CTX_ST0_VALID(%esp)
+	fxam
+	fnstsw %ax
+	and $0x4500, %ax
+	cmp $0x4100, %ax
+	je 1f
+	fstl CTX_ST0(%esp)
+	fstpt THUNK_ST0_80(%esp)
+	movl $1, CTX_ST0_VALID(%esp)
+1:
+	cld
+	mov %esp, %ebx
+	.cfi_def_cfa_register %ebx
+	and $-16, %esp
+	sub $16, %esp
+	mov %ebx, (%esp)
+	lea THUNK_FRAME(%ebx), %eax
+	mov %eax, 4(%esp)
+	call ospy_interceptor_on_leave
+	mov %ebx, %esp
+	.cfi_def_cfa_register %esp
+	cmpl $0, CTX_ST0_VALID(%esp)
+	je 2f
+	fldt THUNK_ST0_80(%esp)
+2:
+	mov CTX_ECX(%esp), %ecx
+	mov CTX_EDX(%esp), %edx
+	mov CTX_EBX(%esp), %ebx
+	mov CTX_EBP(%esp), %ebp
+	mov CTX_ESI(%esp), %esi
+	mov CTX_EDI(%esp), %edi
+	mov CTX_EFLAGS(%esp), %eax
+	push %eax
+	.cfi_adjust_cfa_offset 4
+	popfl
+	.cfi_adjust_cfa_offset -4
+	mov CTX_EAX(%esp), %eax
+	lea THUNK_FRAME(%esp), %esp
+	.cfi_adjust_cfa_offset -THUNK_FRAME
+	ret
+	.cfi_endproc
+ospy_leave_thunk_end:
+	.size ospy_leave_thunk, .-ospy_leave_thunk
+	.section .note.GNU-stack,"",@progbits

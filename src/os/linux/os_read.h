@@ -1,0 +1,16 @@
+/* Reading memory that may be unmapped, without faulting. */
+#ifndef OSPY_OS_LINUX_READ_H
+#define OSPY_OS_LINUX_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Copies up to n bytes from addr into buf and returns how many leading bytes
+ * were readable (0 when addr is unmapped). Never faults: process_vm_readv on
+ * the own process, falling back to a check of /proc/self/maps when that
+ * syscall is refused (seccomp, old kernel).
+ */
+size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n);
+
+#endif

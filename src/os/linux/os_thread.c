@@ -1,0 +1,319 @@
+/* Thread enumeration and signal-based suspension (see os_thread.h). */
+#include "os/linux/os_thread.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <ucontext.h>
+
+#include "os/linux/os_syscall.h"
+
+#define OSPY_OS_SUSPEND_SIGNAL (SIGRTMAX - 3)
+
+static ospy_os_thread_stop stops[OSPY_OS_MAX_THREADS];
+static volatile uint32_t active_gen;
+static uint32_t gen_counter;
+static volatile uint32_t arrived;
+static volatile uint32_t left;
+static volatile uint32_t resume_word;
+static bool handler_installed;
+
+pid_t ospy_os_thread_id(void) { return ospy_os_gettid(); }
+
+struct dirent64_raw {
+  uint64_t ino;
+  int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[];
+};
+
+int ospy_os_tasks_foreach(ospy_os_task_fn fn, void *data) {
+  int fd = ospy_os_open_read("/proc/self/task", O_DIRECTORY);
+  if (fd < 0)
+    return fd;
+  char buf[4096] __attribute__((aligned(8)));
+  for (;;) {
+    long n = ospy_os_sys3(SYS_getdents64, fd, (long)buf, sizeof buf);
+    if (n <= 0) {
+      ospy_os_close(fd);
+      return n < 0 ? (int)n : 0;
+    }
+    for (long off = 0; off < n;) {
+      struct dirent64_raw *d = (struct dirent64_raw *)(buf + off);
+      off += d->reclen;
+      pid_t tid = 0;
+      const char *p = d->name;
+      if (*p < '0' || *p > '9')
+        continue;
+      while (*p >= '0' && *p <= '9')
+        tid = tid * 10 + (*p++ - '0');
+      if (!fn(tid, data)) {
+        ospy_os_close(fd);
+        return 0;
+      }
+    }
+  }
+}
+
+bool ospy_os_task_alive(pid_t tid) {
+  return ospy_os_sys3(SYS_tgkill, ospy_os_getpid(), tid, 0) != -3 /* ESRCH */;
+}
+
+static void suspend_handler(int sig, siginfo_t *si, void *ucv) {
+  (void)sig;
+  ospy_os_thread_stop *t = si->si_value.sival_ptr;
+  if (si->si_code != SI_QUEUE || t < stops || t >= stops + OSPY_OS_MAX_THREADS)
+    return;
+  uint32_t gen = __atomic_load_n(&t->generation, __ATOMIC_ACQUIRE);
+  if (gen == 0 || gen != __atomic_load_n(&active_gen, __ATOMIC_ACQUIRE) ||
+      t->tid != ospy_os_gettid())
+    return;
+  ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+  t->pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+  t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#else
+  t->pc = (uintptr_t)uc->uc_mcontext.gregs[REG_EIP];
+  t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_ESP];
+#endif
+  uint32_t expected = OSPY_OS_THREAD_SENT;
+  if (!__atomic_compare_exchange_n(&t->state, &expected, OSPY_OS_THREAD_STOPPED, false,
+                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return; /* the patcher gave up on us: not part of this round */
+  __atomic_add_fetch(&arrived, 1, __ATOMIC_RELEASE);
+  ospy_os_futex_wake(&arrived, 1);
+  for (;;) {
+    uint32_t v = __atomic_load_n(&resume_word, __ATOMIC_ACQUIRE);
+    if (v == gen)
+      break;
+    ospy_os_futex_wait(&resume_word, v, -1);
+  }
+  if (t->new_pc) {
+#if defined(__x86_64__)
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)t->new_pc;
+#else
+    uc->uc_mcontext.gregs[REG_EIP] = (greg_t)t->new_pc;
+#endif
+  }
+  __atomic_store_n(&t->state, OSPY_OS_THREAD_LEFT, __ATOMIC_RELEASE);
+  __atomic_add_fetch(&left, 1, __ATOMIC_RELEASE);
+  ospy_os_futex_wake(&left, 1);
+}
+
+static int install_handler(void) {
+  if (handler_installed)
+    return 0;
+  struct sigaction sa = { 0 };
+  sa.sa_sigaction = suspend_handler;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  sigfillset(&sa.sa_mask);
+  if (sigaction(OSPY_OS_SUSPEND_SIGNAL, &sa, NULL) != 0)
+    return -22;
+  handler_installed = true;
+  return 0;
+}
+
+typedef struct collect_ctx {
+  ospy_os_suspension *s;
+  pid_t self;
+  unsigned added;
+} collect_ctx;
+
+static bool send_stop(ospy_os_thread_stop *t) {
+  siginfo_t info = { 0 };
+  info.si_signo = OSPY_OS_SUSPEND_SIGNAL;
+  info.si_code = SI_QUEUE;
+  info.si_pid = ospy_os_getpid();
+  info.si_value.sival_ptr = t;
+  long r = ospy_os_syscall(SYS_rt_tgsigqueueinfo, ospy_os_getpid(), t->tid,
+                           OSPY_OS_SUSPEND_SIGNAL, (long)&info, 0, 0);
+  return r == 0;
+}
+
+static bool collect_cb(pid_t tid, void *data) {
+  collect_ctx *c = data;
+  if (tid == c->self)
+    return true;
+  for (unsigned i = 0; i < c->s->n; i++)
+    if (stops[i].tid == tid)
+      return true;
+  if (c->s->n == OSPY_OS_MAX_THREADS)
+    return false;
+  ospy_os_thread_stop *t = &stops[c->s->n++];
+  t->tid = tid;
+  t->pc = t->sp = t->new_pc = 0;
+  t->state = OSPY_OS_THREAD_SENT;
+  __atomic_store_n(&t->generation, active_gen, __ATOMIC_RELEASE);
+  if (!send_stop(t))
+    t->state = OSPY_OS_THREAD_GONE;
+  c->added++;
+  return true;
+}
+
+static uint64_t parse_hex_word(const char **p) {
+  uint64_t v = 0;
+  while (**p == ' ')
+    (*p)++;
+  if ((*p)[0] == '0' && (*p)[1] == 'x')
+    *p += 2;
+  for (;; (*p)++) {
+    char ch = **p;
+    if (ch >= '0' && ch <= '9')
+      v = v * 16 + (uint64_t)(ch - '0');
+    else if (ch >= 'a' && ch <= 'f')
+      v = v * 16 + (uint64_t)(ch - 'a' + 10);
+    else
+      return v;
+  }
+}
+
+/* Does the task block our signal? (SigBlk in /proc/self/task/TID/status) */
+static bool signal_blocked(pid_t tid, char *buf, size_t cap) {
+  char path[64] = "/proc/self/task/";
+  char digits[16];
+  int nd = 0;
+  for (pid_t v = tid; v > 0 && nd < 15; v /= 10)
+    digits[nd++] = (char)('0' + v % 10);
+  size_t len = 16;
+  while (nd > 0)
+    path[len++] = digits[--nd];
+  const char *suffix = "/status";
+  for (int i = 0; suffix[i]; i++)
+    path[len++] = suffix[i];
+  path[len] = '\0';
+  if (ospy_os_read_file(path, buf, cap) <= 0)
+    return false;
+  for (const char *p = buf; *p; p++) {
+    if (p[0] == 'S' && p[1] == 'i' && p[2] == 'g' && p[3] == 'B' && p[4] == 'l' && p[5] == 'k') {
+      p += 7;
+      uint64_t mask = parse_hex_word(&p);
+      return (mask >> (OSPY_OS_SUSPEND_SIGNAL - 1)) & 1;
+    }
+  }
+  return false;
+}
+
+/* pc/sp of a running task sitting in a system call, from /proc/.../syscall. */
+static void syscall_pc(pid_t tid, ospy_os_thread_stop *t, char *buf, size_t cap) {
+  char path[64] = "/proc/self/task/";
+  char digits[16];
+  int nd = 0;
+  for (pid_t v = tid; v > 0 && nd < 15; v /= 10)
+    digits[nd++] = (char)('0' + v % 10);
+  size_t len = 16;
+  while (nd > 0)
+    path[len++] = digits[--nd];
+  const char *suffix = "/syscall";
+  for (int i = 0; suffix[i]; i++)
+    path[len++] = suffix[i];
+  path[len] = '\0';
+  t->pc = t->sp = 0;
+  if (ospy_os_read_file(path, buf, cap) <= 0 || buf[0] < '0' || buf[0] > '9')
+    return; /* "running" or unreadable: unknown */
+  /* "nr a1 a2 a3 a4 a5 a6 sp pc" */
+  const char *p = buf;
+  uint64_t words[9];
+  int n = 0;
+  while (n < 9 && *p && *p != '\n') {
+    words[n++] = parse_hex_word(&p);
+    if (n == 1) /* the number is decimal, but only its presence matters */
+      while (*p && *p != ' ')
+        p++;
+  }
+  if (n == 9) {
+    t->sp = (uintptr_t)words[7];
+    t->pc = (uintptr_t)words[8];
+  }
+}
+
+static void give_up(ospy_os_suspension *s, ospy_os_thread_stop *t, uint32_t new_state) {
+  uint32_t expected = OSPY_OS_THREAD_SENT;
+  if (__atomic_compare_exchange_n(&t->state, &expected, new_state, false, __ATOMIC_ACQ_REL,
+                                  __ATOMIC_ACQUIRE) &&
+      new_state == OSPY_OS_THREAD_RUNNING)
+    s->n_running++;
+}
+
+static unsigned count_sent(const ospy_os_suspension *s) {
+  unsigned n = 0;
+  for (unsigned i = 0; i < s->n; i++)
+    n += __atomic_load_n(&stops[i].state, __ATOMIC_ACQUIRE) == OSPY_OS_THREAD_SENT;
+  return n;
+}
+
+/* Waits (about 10 ms per step, 3 s at most) for every signalled thread. */
+static void wait_arrivals(ospy_os_suspension *s) {
+  char buf[2048];
+  for (int step = 0; step < 300; step++) {
+    uint32_t seen = __atomic_load_n(&arrived, __ATOMIC_ACQUIRE);
+    if (count_sent(s) == 0)
+      return;
+    ospy_os_futex_wait(&arrived, seen, 10 * 1000 * 1000);
+    if (step < 2)
+      continue;
+    for (unsigned i = 0; i < s->n; i++) {
+      ospy_os_thread_stop *t = &stops[i];
+      if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != OSPY_OS_THREAD_SENT)
+        continue;
+      if (!ospy_os_task_alive(t->tid))
+        give_up(s, t, OSPY_OS_THREAD_GONE);
+      else if (signal_blocked(t->tid, buf, sizeof buf)) {
+        syscall_pc(t->tid, t, buf, sizeof buf);
+        give_up(s, t, OSPY_OS_THREAD_RUNNING);
+      }
+    }
+  }
+  for (unsigned i = 0; i < s->n; i++)
+    if (stops[i].state == OSPY_OS_THREAD_SENT) {
+      syscall_pc(stops[i].tid, &stops[i], buf, sizeof buf);
+      give_up(s, &stops[i], OSPY_OS_THREAD_RUNNING);
+    }
+}
+
+int ospy_os_suspend_others(ospy_os_suspension *s) {
+  int r = install_handler();
+  if (r < 0)
+    return r;
+  if (++gen_counter == 0)
+    gen_counter = 1;
+  s->n = 0;
+  s->n_running = 0;
+  s->threads = stops;
+  __atomic_store_n(&arrived, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&left, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&resume_word, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&active_gen, gen_counter, __ATOMIC_RELEASE);
+  collect_ctx c = { s, ospy_os_gettid(), 0 };
+  for (int pass = 0; pass < 16; pass++) {
+    c.added = 0;
+    r = ospy_os_tasks_foreach(collect_cb, &c);
+    if (r < 0)
+      break;
+    wait_arrivals(s);
+    if (c.added == 0)
+      break; /* every thread (including new ones) has been seen stopped */
+  }
+  if (r < 0) {
+    ospy_os_resume_others(s);
+    return r;
+  }
+  return 0;
+}
+
+void ospy_os_resume_others(ospy_os_suspension *s) {
+  uint32_t stopped = 0;
+  for (unsigned i = 0; i < s->n; i++)
+    stopped += __atomic_load_n(&stops[i].state, __ATOMIC_ACQUIRE) == OSPY_OS_THREAD_STOPPED;
+  __atomic_store_n(&resume_word, __atomic_load_n(&active_gen, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+  ospy_os_futex_wake(&resume_word, 0x7fffffff);
+  for (;;) {
+    uint32_t v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+    if (v >= stopped)
+      break;
+    ospy_os_futex_wait(&left, v, 10 * 1000 * 1000);
+  }
+  __atomic_store_n(&active_gen, 0, __ATOMIC_RELEASE);
+  for (unsigned i = 0; i < s->n; i++)
+    __atomic_store_n(&stops[i].generation, 0, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,68 @@
+/*
+ * Threads of the current process: ids, enumeration through /proc/self/task,
+ * and suspension of every other thread for code patching.
+ *
+ * Suspension sends a real-time signal (OSPY_OS_SUSPEND_SIGNAL) to each task
+ * with rt_tgsigqueueinfo; the handler reports the interrupted pc/sp from its
+ * ucontext and parks on a futex until ospy_os_resume_others(), then installs
+ * the pc the patcher may have rewritten (new_pc) and returns. Everything runs
+ * on raw syscalls, so a thread stopped while holding a libc lock cannot block
+ * the patcher. Tasks created during the round are picked up by re-listing
+ * /proc/self/task until no new task appears.
+ *
+ * A thread that blocks the signal is never stopped: it is reported as
+ * OSPY_OS_THREAD_RUNNING with the pc and sp of the system call it sits in
+ * (from /proc/self/task/TID/syscall) when it is in one, else pc 0. Such a
+ * thread is almost always parked in sigwait()/a blocking call; patches are
+ * single aligned stores where possible so it still sees old or new bytes. A
+ * thread that is inside another signal handler is stopped where it is; the pc
+ * it will return to from that handler is not visible (documented limitation).
+ * A stale signal (arriving after its round ended) is recognised by its
+ * generation and ignored.
+ */
+#ifndef OSPY_OS_LINUX_THREAD_H
+#define OSPY_OS_LINUX_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define OSPY_OS_MAX_THREADS 1024
+
+typedef enum ospy_os_thread_state {
+  OSPY_OS_THREAD_SENT = 0,    /* signal sent, not yet arrived */
+  OSPY_OS_THREAD_STOPPED,     /* parked in the handler: pc/sp valid, new_pc honoured */
+  OSPY_OS_THREAD_RUNNING,     /* could not be stopped (signal blocked, timeout) */
+  OSPY_OS_THREAD_GONE,        /* exited meanwhile */
+  OSPY_OS_THREAD_LEFT,        /* resumed, out of the handler */
+} ospy_os_thread_state;
+
+typedef struct ospy_os_thread_stop {
+  pid_t tid;
+  volatile uint32_t state;     /* ospy_os_thread_state */
+  volatile uint32_t generation;
+  uintptr_t pc, sp;            /* at interruption (0 when unknown) */
+  uintptr_t new_pc;            /* set by the patcher to move a stopped thread; 0 keeps pc */
+} ospy_os_thread_stop;
+
+typedef struct ospy_os_suspension {
+  unsigned n;
+  ospy_os_thread_stop *threads; /* n entries, owned by the os layer */
+  unsigned n_running;           /* threads that could not be stopped */
+} ospy_os_suspension;
+
+pid_t ospy_os_thread_id(void);
+
+/* Calls fn for every task id of the process; 0 or -errno. */
+typedef bool (*ospy_os_task_fn)(pid_t tid, void *data);
+int ospy_os_tasks_foreach(ospy_os_task_fn fn, void *data);
+
+/* Is the task alive? */
+bool ospy_os_task_alive(pid_t tid);
+
+/* Stops every other thread (one round at a time, callers serialise). 0 or -errno. */
+int ospy_os_suspend_others(ospy_os_suspension *s);
+/* Resumes them, applying new_pc; returns once all have left the handler. */
+void ospy_os_resume_others(ospy_os_suspension *s);
+
+#endif

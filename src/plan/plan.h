@@ -1,0 +1,89 @@
+/*
+ * The hook plan: the compact binary description of what to hook, built by the
+ * controller and decoded (and validated) by the agent and by capture readers.
+ *
+ * Layout (little-endian; docs/capture-format.md, "Plan"):
+ *   "OSPYPLAN" u32 version u32 arch_bits u32 options u32 value_cap
+ *   u32 backtrace_depth u32 flags u32 nhooks u32 spec_len
+ *   nhooks x hook, spec_len bytes of spec table (opaque here).
+ *   hook: u32 kind u32 spec_index u32 flags u32 pad u64 offset i64 sig_offset
+ *         str module, str symbol, str process, str display, blob sig, blob mask
+ *   str/blob: u32 length + bytes (strings without NUL).
+ */
+#ifndef OSPY_PLAN_PLAN_H
+#define OSPY_PLAN_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OSPY_PLAN_MAGIC "OSPYPLAN"
+#define OSPY_PLAN_VERSION 1u
+#define OSPY_PLAN_NO_SPEC UINT32_MAX
+#define OSPY_PLAN_DEFAULT_VALUE_CAP 65536u
+#define OSPY_PLAN_MAX_HOOKS 65536u
+#define OSPY_PLAN_MAX_BACKTRACE 64u
+
+typedef enum ospy_hook_kind {
+  OSPY_HOOK_EXPORT = 1,    /* module + exported symbol */
+  OSPY_HOOK_SYMTAB = 2,    /* module + .symtab symbol (not exported) */
+  OSPY_HOOK_OFFSET = 3,    /* module + offset from its load base */
+  OSPY_HOOK_SIGNATURE = 4, /* byte pattern (+mask) in a module's code */
+  OSPY_HOOK_VTABLE = 5,    /* reserved: not supported yet */
+} ospy_hook_kind;
+
+/* Plan options. */
+#define OSPY_PLAN_OPT_LOSSY 0x1u
+
+/* Per-hook flags. */
+#define OSPY_HOOK_F_BACKTRACE 0x1u
+#define OSPY_HOOK_F_LOG_NESTED 0x2u
+
+typedef struct ospy_plan_hook {
+  uint32_t kind;       /* ospy_hook_kind */
+  uint32_t spec_index; /* OSPY_PLAN_NO_SPEC: raw argument words */
+  uint32_t flags;      /* OSPY_HOOK_F_* */
+  uint64_t offset;     /* OFFSET */
+  int64_t sig_offset;  /* SIGNATURE: added to the match address */
+  const char *module;  /* file name or glob; "" = any module */
+  const char *symbol;  /* EXPORT/SYMTAB */
+  const char *process; /* process name glob; "" = every process */
+  const char *display; /* "module!function" */
+  const uint8_t *sig, *mask;
+  uint32_t sig_len; /* mask has the same length, or is absent (len 0) */
+  uint32_t mask_len;
+} ospy_plan_hook;
+
+typedef struct ospy_plan ospy_plan;
+
+/* ---- decoding (agent and readers) ---- */
+/* Validates everything; on error returns -1 and writes a message naming the
+ * offending offset or value into err. *out is freed with ospy_plan_free. */
+int ospy_plan_decode(const void *buf, size_t len, ospy_plan **out, char *err, size_t errcap);
+void ospy_plan_free(ospy_plan *p);
+uint32_t ospy_plan_arch_bits(const ospy_plan *p);
+uint32_t ospy_plan_options(const ospy_plan *p);
+uint32_t ospy_plan_value_cap(const ospy_plan *p);
+uint32_t ospy_plan_backtrace_depth(const ospy_plan *p);
+uint32_t ospy_plan_flags(const ospy_plan *p);
+uint32_t ospy_plan_hook_count(const ospy_plan *p);
+const ospy_plan_hook *ospy_plan_hook_at(const ospy_plan *p, uint32_t index);
+const void *ospy_plan_spec_blob(const ospy_plan *p, size_t *len);
+
+/* ---- building (controller) ---- */
+typedef struct ospy_plan_builder ospy_plan_builder;
+
+ospy_plan_builder *ospy_plan_builder_new(uint32_t arch_bits);
+void ospy_plan_builder_free(ospy_plan_builder *b);
+void ospy_plan_builder_set_options(ospy_plan_builder *b, uint32_t options);
+void ospy_plan_builder_set_value_cap(ospy_plan_builder *b, uint32_t cap);
+void ospy_plan_builder_set_backtrace(ospy_plan_builder *b, uint32_t depth);
+void ospy_plan_builder_set_flags(ospy_plan_builder *b, uint32_t flags);
+/* Copies spec bytes (the config helper's encoded spec table). 0 or -1 (ENOMEM). */
+int ospy_plan_builder_set_spec(ospy_plan_builder *b, const void *spec, size_t len);
+/* Copies the hook and its strings/bytes. NULL strings count as "". 0 or -1. */
+int ospy_plan_builder_add(ospy_plan_builder *b, const ospy_plan_hook *h);
+uint32_t ospy_plan_builder_hook_count(const ospy_plan_builder *b);
+/* Encodes into a malloc'ed buffer; returns NULL on allocation failure. */
+void *ospy_plan_builder_encode(const ospy_plan_builder *b, size_t *len);
+
+#endif

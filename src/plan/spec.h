@@ -1,0 +1,205 @@
+/*
+ * Function specs and types, as the config describes them (oSpy's <types> and
+ * <specs>), in a form shared by the controller (which builds and encodes the
+ * table), the agent (which decodes it and marshals arguments) and the readers
+ * (which decode values blobs with it).
+ *
+ * Types are referenced by index into the table's type array. The first
+ * OSPY_SPEC_NBUILTIN entries are the built-in marshallers in the order of
+ * enum ospy_builtin; user enumerations and structures follow. Every type name
+ * `Foo` also has the form `FooPtr`: a type reference carries a `ptr` flag.
+ *
+ * Expressions (size, elementCount, logCondition, typeNameBase) are stored as
+ * source text; ospy_marshal_prepare compiles them in the agent.
+ */
+#ifndef OSPY_PLAN_SPEC_H
+#define OSPY_PLAN_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OSPY_SPEC_NONE UINT32_MAX
+#define OSPY_SPEC_MAX_ARGS 32
+
+enum ospy_callconv {
+  OSPY_CALLCONV_DEFAULT = 0, /* SysV on x86-64, cdecl on i386 */
+  OSPY_CALLCONV_CDECL,
+  OSPY_CALLCONV_STDCALL,
+  OSPY_CALLCONV_FASTCALL,
+  OSPY_CALLCONV_THISCALL,
+  OSPY_CALLCONV_SYSV,
+};
+
+enum ospy_direction { OSPY_DIR_IN = 1, OSPY_DIR_OUT = 2, OSPY_DIR_INOUT = 3 };
+
+/* How a type is marshaled. */
+enum ospy_type_kind {
+  OSPY_KIND_INT = 1,  /* width + signedness */
+  OSPY_KIND_BOOL,     /* width; shown true/false */
+  OSPY_KIND_POINTER,  /* pointer-width address */
+  OSPY_KIND_FLOAT,    /* width 4 or 8 */
+  OSPY_KIND_BYTES,    /* ByteArray: `size` bytes */
+  OSPY_KIND_STRING,   /* width = code unit size: 1 ASCII/UTF-8, 2 UTF-16, 4 UTF-32 */
+  OSPY_KIND_FORMAT,   /* printf format string (code unit width) + its varargs */
+  OSPY_KIND_VALIST,   /* a va_list, consumed by a format string argument */
+  OSPY_KIND_ARRAY,    /* elementType x elementCount */
+  OSPY_KIND_ENUM,     /* user enumeration (width 4 unless marshalAs) */
+  OSPY_KIND_FLAGS,    /* user enumeration with flags="true" */
+  OSPY_KIND_STRUCT,   /* user structure */
+  OSPY_KIND_DYNAMIC,  /* type chosen at run time: typeNameBase + typeNameSuffix */
+  OSPY_KIND_IPV4,     /* struct in_addr, network order */
+  OSPY_KIND_SOCKADDR, /* struct sockaddr by family */
+  OSPY_KIND_ERRNO,    /* int, shown by name */
+  OSPY_KIND_FD,       /* int file descriptor */
+};
+
+/* Built-in types, in table order (names in spec.c). */
+enum ospy_builtin {
+  OSPY_BT_UINT8, OSPY_BT_INT8, OSPY_BT_UINT16, OSPY_BT_INT16,
+  OSPY_BT_UINT32, OSPY_BT_INT32, OSPY_BT_UINT64, OSPY_BT_INT64,
+  OSPY_BT_SIZE, OSPY_BT_SSIZE, OSPY_BT_POINTER,
+  OSPY_BT_BOOLEAN, OSPY_BT_CPPBOOL, OSPY_BT_MSBOOL,
+  OSPY_BT_FLOAT, OSPY_BT_DOUBLE,
+  OSPY_BT_BYTEARRAY, OSPY_BT_ASCIISTRING, OSPY_BT_UNICODESTRING, OSPY_BT_WIDESTRING,
+  OSPY_BT_ASCIIFORMAT, OSPY_BT_UNICODEFORMAT, OSPY_BT_VALIST,
+  OSPY_BT_ARRAY, OSPY_BT_DYNAMIC, OSPY_BT_IPV4INADDR, OSPY_BT_SOCKADDR,
+  OSPY_BT_ERRNO, OSPY_BT_FD,
+  OSPY_SPEC_NBUILTIN
+};
+
+/* A use of a type: the type, whether it is `...Ptr`, and display options. */
+struct ospy_spec_table;
+
+typedef struct ospy_spec_typeref {
+  uint32_t type;       /* index into the table's types */
+  uint8_t ptr;         /* the value is a pointer to the type */
+  uint8_t hex;         /* hex="true" */
+  uint8_t big_endian;  /* endian="big" (struct fields) */
+  uint8_t pad;
+  uint32_t marshal_as; /* marshalAs type (an integer type) or OSPY_SPEC_NONE */
+  uint32_t elem_type;  /* elementType for Array, or OSPY_SPEC_NONE */
+} ospy_spec_typeref;
+
+/* An expression: source text plus what the agent compiled from it. */
+typedef struct ospy_spec_expr {
+  const char *src;     /* NULL when absent */
+  void *compiled;      /* set by ospy_marshal_prepare */
+} ospy_spec_expr;
+
+typedef struct ospy_spec_member {
+  const char *name;
+  uint64_t value;
+} ospy_spec_member;
+
+typedef struct ospy_spec_field {
+  const char *name;
+  uint32_t offset;
+  ospy_spec_typeref t;
+  uint32_t size_field;  /* bindTypeProperty size: field index or NONE */
+  uint32_t count_field; /* bindTypeProperty elementCount: field index or NONE */
+  uint32_t size;        /* fixed size (ByteArray size="N" on a field), 0 = none */
+} ospy_spec_field;
+
+typedef struct ospy_spec_type {
+  const char *name;
+  uint8_t kind;        /* enum ospy_type_kind */
+  uint8_t width;       /* bytes of a scalar / code unit; 0 = pointer width */
+  uint8_t is_signed;
+  uint8_t pad;
+  uint32_t nmembers;   /* enumerations */
+  ospy_spec_member *members;
+  uint32_t nfields;    /* structures */
+  ospy_spec_field *fields;
+  uint32_t size;       /* structures: bytes covered by the fields */
+} ospy_spec_type;
+
+typedef struct ospy_spec_arg {
+  const char *name;
+  uint8_t dir;          /* enum ospy_direction */
+  uint8_t pad[3];
+  ospy_spec_typeref t;
+  ospy_spec_expr size_in, size_out;   /* size="A/B" (B defaults to A) */
+  ospy_spec_expr count_in, count_out; /* elementCount="A/B" */
+  ospy_spec_expr cond;                /* <logCondition> */
+  ospy_spec_expr type_base;           /* typeNameBase (Dynamic) */
+  const char *type_suffix;            /* typeNameSuffix (Dynamic) */
+  uint32_t valist_arg;                /* vaList="arg.X": index of X, or NONE */
+} ospy_spec_arg;
+
+struct ospy_spec_fn {
+  const char *name;
+  uint8_t callconv;    /* enum ospy_callconv */
+  uint8_t log_nested;
+  uint8_t has_ret;
+  uint8_t pad;
+  uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
+  ospy_spec_typeref ret;
+  uint32_t nargs;
+  ospy_spec_arg *args;
+  ospy_spec_expr cond; /* function-level <logCondition>, evaluated at leave */
+  const struct ospy_spec_table *table; /* the table holding this spec */
+};
+typedef struct ospy_spec_fn ospy_spec_fn;
+
+typedef struct ospy_spec_method {
+  uint32_t index;      /* slot in the vtable */
+  uint32_t fn;         /* function spec index */
+} ospy_spec_method;
+
+typedef struct ospy_spec_vtable {
+  const char *id;
+  uint32_t method_count;
+  uint32_t nmethods;
+  ospy_spec_method *methods;
+} ospy_spec_vtable;
+
+struct ospy_spec_table {
+  uint32_t ntypes;
+  ospy_spec_type *types;
+  uint32_t nfns;
+  ospy_spec_fn *fns;
+  uint32_t nvtables;
+  ospy_spec_vtable *vtables;
+  uint8_t ptr_size;    /* 8 or 4: the target's pointer width */
+  /* Everything above (strings included) is owned by the table's arena. */
+  struct ospy_spec_arena *arena;
+};
+typedef struct ospy_spec_table ospy_spec_table;
+
+/* ---- building (controller) ---- */
+ospy_spec_table *ospy_spec_table_new(unsigned ptr_size);
+void *ospy_spec_alloc(ospy_spec_table *t, size_t n);       /* zeroed; NULL on OOM */
+const char *ospy_spec_strdup(ospy_spec_table *t, const char *s);
+/* Append a zeroed entry, returning its index or OSPY_SPEC_NONE. Pointers into
+   the arrays are invalidated by later appends. */
+uint32_t ospy_spec_add_type(ospy_spec_table *t, const char *name, int kind);
+uint32_t ospy_spec_add_fn(ospy_spec_table *t, const char *name);
+uint32_t ospy_spec_add_vtable(ospy_spec_table *t, const char *id);
+
+/* ---- lookup ---- */
+/* "Foo" or "FooPtr" -> typeref (ptr set for the Ptr form). 0 on success. */
+int ospy_spec_type_lookup(const ospy_spec_table *t, const char *name, ospy_spec_typeref *out);
+uint32_t ospy_spec_fn_lookup(const ospy_spec_table *t, const char *name);
+uint32_t ospy_spec_vtable_lookup(const ospy_spec_table *t, const char *id);
+const ospy_spec_fn *ospy_spec_table_fn(const ospy_spec_table *t, uint32_t index);
+const ospy_spec_type *ospy_spec_table_type(const ospy_spec_table *t, uint32_t index);
+unsigned ospy_spec_fn_nargs(const ospy_spec_fn *fn);
+int ospy_spec_fn_callconv(const ospy_spec_fn *fn);
+uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name);
+/* Width in bytes of a scalar value of this typeref in the target (pointers:
+   ptr_size); 0 for aggregates. */
+unsigned ospy_spec_scalar_width(const ospy_spec_table *t, const ospy_spec_typeref *r);
+/* The oSpy name of the type ("UInt32", "ByteArrayPtr" is "ByteArray" + ptr). */
+const char *ospy_spec_type_name(const ospy_spec_table *t, uint32_t type);
+const char *ospy_spec_callconv_name(int cc);
+const char *ospy_spec_direction_name(int dir);
+
+/* ---- serialization ---- */
+/* Encode into buf (cap bytes). Returns the encoded size; when it exceeds cap
+   nothing useful was written: call again with a buffer that large. */
+size_t ospy_spec_table_encode(const ospy_spec_table *t, void *buf, size_t cap);
+int ospy_spec_table_decode(const void *buf, size_t len, ospy_spec_table **out,
+                           char *err, size_t errcap);
+void ospy_spec_table_free(ospy_spec_table *t);
+
+#endif
