@@ -71,6 +71,9 @@ static void test_moves(void) {
   E64(ospy_x86_writer_put_mov_reg_imm(w, R(AL), 0x7f), 0xb0, 0x7f);
   E64(ospy_x86_writer_put_mov_reg_imm(w, R(DIL), 1), 0x40, 0xb7, 0x01);
   E64(ospy_x86_writer_put_mov_reg_imm(w, R(AX), 0x1234), 0x66, 0xb8, 0x34, 0x12);
+  /* a sign-extended value names the same bits at the register's width */
+  E64(ospy_x86_writer_put_mov_reg_imm(w, R(ECX), UINT64_MAX), 0xb9, 0xff, 0xff, 0xff, 0xff);
+  E32(ospy_x86_writer_put_mov_reg_imm(w, R(CL), (uint64_t)-2), 0xb1, 0xfe);
   E64(ospy_x86_writer_put_mov_reg_mem(w, R(RAX), M(RSP, 0)), 0x48, 0x8b, 0x04, 0x24);
   E64(ospy_x86_writer_put_mov_reg_mem(w, R(RAX), M(RBP, 0)), 0x48, 0x8b, 0x45, 0x00);
   E64(ospy_x86_writer_put_mov_reg_mem(w, R(RAX), M(R12, 8)), 0x49, 0x8b, 0x44, 0x24, 0x08);
@@ -185,6 +188,11 @@ static void test_control(void) {
   E64(ospy_x86_writer_put_nop(w, 5), 0x0f, 0x1f, 0x44, 0x00, 0x00);
   E64(ospy_x86_writer_put_nop(w, 11), 0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0x66, 0x90);
 
+  E64(ospy_x86_writer_put_movdqu_mem_xmm(w, M(RSP, 0x10), 0), 0xf3, 0x0f, 0x7f, 0x44, 0x24, 0x10);
+  E64(ospy_x86_writer_put_movdqu_xmm_mem(w, 7, M(R12, 0)), 0xf3, 0x41, 0x0f, 0x6f, 0x3c, 0x24);
+  E64(ospy_x86_writer_put_movdqu_mem_xmm(w, M(RAX, 0), 9), 0xf3, 0x44, 0x0f, 0x7f, 0x08);
+  E32(ospy_x86_writer_put_fst_mem64(w, M(ESP, 8)), 0xdd, 0x54, 0x24, 0x08);
+  E32(ospy_x86_writer_put_fld_mem64(w, M(EBP, -8)), 0xdd, 0x45, 0xf8);
   E32(ospy_x86_writer_put_push_reg(w, R(EBP)), 0x55);
   E32(ospy_x86_writer_put_pop_reg(w, R(EBX)), 0x5b);
   E32(ospy_x86_writer_put_jmp_address(w, 0x80000000u), 0xe9, 0xfb, 0xef, 0xff, 0x7f);
@@ -265,6 +273,8 @@ static void test_errors(void) {
   EXPECT_ERROR(OSPY_X86_MODE_32,
                ospy_x86_writer_put_mov_reg_mem(w, R(EAX), ospy_x86_mem_rip_abs(0x2000)));
   EXPECT_ERROR(OSPY_X86_MODE_32, ospy_x86_writer_put_sign_extend_ax(w, 64));
+  EXPECT_ERROR(OSPY_X86_MODE_32, ospy_x86_writer_put_movdqu_mem_xmm(w, M(EAX, 0), 8));
+  EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_movdqu_mem_xmm(w, M(RAX, 0), 16));
   EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_mov_reg_reg(w, R(RAX), R(EBX)));
   EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_push_reg(w, R(EAX)));
   EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_mov_reg_mem(
@@ -273,6 +283,10 @@ static void test_errors(void) {
                                      w, R(EAX), ospy_x86_mem_index(R(RAX), R(RCX), 3, 0)));
   EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_alu_reg_imm(w, OSPY_X86_ADD, R(AL), 300));
   EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_imul_reg_reg(w, R(AL), R(BL)));
+  EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_mov_reg_imm(w, R(EAX), 0x100000000ull));
+  EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_mov_reg_imm(w, R(AL), 0x100));
+  EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_mov_mem_imm(w, 8, M(RAX, 0), 0x1ff));
+  EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_mov_mem_imm(w, 12, M(RAX, 0), 1));
   EXPECT_ERROR(OSPY_X86_MODE_64, ospy_x86_writer_put_setcc_reg(w, OSPY_X86_CC_E, R(EAX)));
   /* RIP-relative target out of +-2GB. */
   EXPECT_ERROR(OSPY_X86_MODE_64,

@@ -69,7 +69,8 @@ static void fmt_mem(char *out, size_t n, const ospy_x86_mem *m, uint64_t rip_end
   }
   char buf[96] = "";
   size_t len = 0;
-  if (m->base != OSPY_X86_NOREG) len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", rn(m->base));
+  if (m->base != OSPY_X86_NOREG)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", rn(m->base));
   if (m->index != OSPY_X86_NOREG) {
     len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? " + " : "", rn(m->index));
     if (m->scale != 1) len += (size_t)snprintf(buf + len, sizeof buf - len, "*%u", m->scale);
@@ -381,7 +382,26 @@ static void mem_ops(ospy_x86_mode mode) {
       else if (width == 32) expect(&g, "mov %s%s, 0xffffffab", ptr_word(width), mem);
       else expect(&g, "mov %s%s, -0x55", ptr_word(width), mem);
     }
-    ospy_x86_writer *w = gen_start(&g, mode);
+    ospy_x86_writer *w;
+    for (unsigned x = 0; x < (mode == OSPY_X86_MODE_64 ? 16u : 8u); x++) {
+      w = gen_start(&g, mode);
+      ospy_x86_writer_put_movdqu_mem_xmm(w, *m, x);
+      fmt_mem(mem, sizeof mem, m, PC0 + w->len);
+      expect(&g, "movdqu xmmword ptr %s, xmm%u", mem, x);
+      w = gen_start(&g, mode);
+      ospy_x86_writer_put_movdqu_xmm_mem(w, x, *m);
+      fmt_mem(mem, sizeof mem, m, PC0 + w->len);
+      expect(&g, "movdqu xmm%u, xmmword ptr %s", x, mem);
+    }
+    w = gen_start(&g, mode);
+    ospy_x86_writer_put_fst_mem64(w, *m);
+    fmt_mem(mem, sizeof mem, m, PC0 + w->len);
+    expect(&g, "fst qword ptr %s", mem);
+    w = gen_start(&g, mode);
+    ospy_x86_writer_put_fld_mem64(w, *m);
+    fmt_mem(mem, sizeof mem, m, PC0 + w->len);
+    expect(&g, "fld qword ptr %s", mem);
+    w = gen_start(&g, mode);
     ospy_x86_writer_put_jmp_mem(w, *m);
     fmt_mem(mem, sizeof mem, m, PC0 + w->len);
     expect(&g, "jmp %s%s", ptr_word(mode), mem);

@@ -10,6 +10,38 @@
  * with a jump back to the first byte that was not moved, and fills a map from
  * original instruction offsets to offsets in the copy (used to move a thread
  * whose pc is inside the patched bytes).
+ *
+ * Relocated (the copy behaves as the original did in place):
+ *  - any instruction without an address dependency: copied;
+ *  - x86-64 RIP-relative operands: new disp32 when the copy is within 2GB of
+ *    the target; else `lea reg,[rip+x]` becomes `mov reg, imm`, `jmp/call/push
+ *    [rip+x]` load the slot through rax saved on the stack, and any other
+ *    instruction (mov/cmp/add/... , SSE/AVX too) runs with [scratch] in place
+ *    of [rip+x], scratch being a register it does not touch, saved below the
+ *    red zone;
+ *  - jmp/jcc rel8/rel32 (any bnd prefix dropped): to the same absolute target
+ *    (far jcc: inverted jcc over an absolute jmp), or to the copy when the
+ *    target is a moved instruction;
+ *  - call rel32: same target (far on x86-64: push of the return address in
+ *    the copy + absolute jmp); `call $+5` and calls into the moved bytes push
+ *    the ORIGINAL return address; i386 `call get_pc_thunk.<reg>` (a function
+ *    reading `mov reg,[esp]; ret`) becomes `mov reg, original_return_address`;
+ *  - loop/loope/loopne/jecxz/jrcxz: rel8 to a moved instruction, or a jump
+ *    island to an outside target;
+ *  - a ret/jmp that ends the moved bytes (the jump back is then never taken).
+ * Refused by the plan (status, and `why` names the instruction and offset):
+ *  TOO_SHORT (ret/jmp/hlt/ud2/int3 before min_bytes, or a symbol too small),
+ *  BRANCH_BACK (a relative jmp/jcc/call/loop after the moved bytes, within the
+ *  function, lands strictly inside them; indirect branches such as jump
+ *  tables cannot be seen), UNSUPPORTED (xbegin, 0x66-prefixed relative
+ *  branches, a branch into the middle of a moved instruction, more than
+ *  OSPY_X86_RELOC_MAX_INSNS instructions), DECODE_ERROR (bytes Capstone
+ *  rejects, or fewer readable bytes than needed). Refused by write (writer
+ *  error): a far RIP-relative instruction that touches rsp other than
+ *  jmp/call/push, or whose encoding is not understood.
+ *
+ * Capstone allocates (cs_open, detail records): plan and write are
+ * hook-installation code, not for a context where malloc may be re-entered.
  */
 #ifndef OSPY_ARCH_X86_RELOCATOR_H
 #define OSPY_ARCH_X86_RELOCATOR_H
@@ -37,6 +69,9 @@ typedef struct ospy_x86_reloc_plan {
   size_t skip;          /* leading bytes kept in place (endbr64/endbr32): the patch goes after them */
   unsigned n_insns;
   uint8_t insn_offset[OSPY_X86_RELOC_MAX_INSNS]; /* offsets (from pc) of moved instructions */
+  /* i386 `call __x86.get_pc_thunk.<reg>`: the hardware index of the register
+   * the thunk loads (the copy gets `mov reg, original_return_address`), else -1. */
+  int8_t pc_thunk_reg[OSPY_X86_RELOC_MAX_INSNS];
   char why[160];        /* human-readable reason when the status is not OK */
 } ospy_x86_reloc_plan;
 
@@ -58,7 +93,32 @@ ospy_x86_reloc_status ospy_x86_relocator_plan(const uint8_t *code, size_t avail,
                                               size_t min_bytes, ospy_x86_mode mode,
                                               ospy_x86_reloc_plan *plan);
 
-/* Writes the planned instructions, relocated, then a jump back to pc+skip+len. */
+/*
+ * As ospy_x86_relocator_plan(), with a reader for memory outside code[0..avail)
+ * (used to look at call targets: is it a get_pc_thunk?). read may be NULL:
+ * then targets outside code are read directly only when code is the live
+ * function (code == (void *)pc), else calls are assumed not to be thunks.
+ */
+typedef bool (*ospy_x86_read_fn)(uint64_t addr, void *out, size_t n, void *data);
+ospy_x86_reloc_status ospy_x86_relocator_plan_read(const uint8_t *code, size_t avail,
+                                                   uint64_t pc, size_t fn_size,
+                                                   size_t min_bytes, ospy_x86_mode mode,
+                                                   ospy_x86_read_fn read, void *data,
+                                                   ospy_x86_reloc_plan *plan);
+
+/* Upper bound of the bytes ospy_x86_relocator_write() emits for a plan. */
+#define OSPY_X86_RELOC_MAX_OUTPUT(n_insns) ((size_t)(n_insns) * 48u + 16u)
+
+/*
+ * Writes the planned instructions, relocated, then a jump back to pc+skip+len.
+ * The writer's pc must be where the copy will execute. map->to[] is relative
+ * to the writer offset at the call. Label references inside the copy are
+ * resolved before returning (the caller's own pending labels are left alone).
+ * Returns false, with the writer failed and its error set, when an
+ * instruction cannot be relocated to this address (e.g. an RIP-relative
+ * operand of a kind that cannot go through a scratch register when the copy
+ * is more than 2GB away).
+ */
 bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
                               const ospy_x86_reloc_plan *plan,
                               ospy_x86_reloc_map *map);
@@ -69,7 +129,6 @@ bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
  * target memory and returns false when they are unreadable. Returns addr
  * itself when it is not a thunk.
  */
-typedef bool (*ospy_x86_read_fn)(uint64_t addr, void *out, size_t n, void *data);
 uint64_t ospy_x86_resolve_thunks(uint64_t addr, ospy_x86_mode mode,
                                  ospy_x86_read_fn read, void *data);
 

@@ -9,26 +9,7 @@
 
 #include <string.h>
 
-#define ENC_MAX 32
-
-/* One instruction under construction. */
-typedef struct enc {
-  uint8_t b[ENC_MAX];
-  unsigned n;
-  int rip_field; /* offset of a RIP-relative disp32, -1 if none */
-  uint64_t rip_target;
-  int label_field; /* offset of a label displacement, -1 if none */
-  uint8_t label_size;
-  ospy_x86_label label;
-  const char *error;
-} enc;
-
-/* A ModRM r/m operand: a register or memory. */
-typedef struct rm_op {
-  bool is_mem;
-  ospy_x86_reg reg;
-  ospy_x86_mem mem;
-} rm_op;
+#include "arch/x86/x86_writer_enc.h"
 
 /* ---- registers ---------------------------------------------------------- */
 
@@ -113,41 +94,16 @@ const char *ospy_x86_writer_error(const ospy_x86_writer *w) {
   return w->failed ? w->error : NULL;
 }
 
-static void fail(ospy_x86_writer *w, const char *why) {
+void ospy_x86_enc_fail(ospy_x86_writer *w, const char *why) {
   if (!w->failed) {
     w->failed = true;
     w->error = why;
   }
 }
 
-static bool is64(const ospy_x86_writer *w) { return w->mode == OSPY_X86_MODE_64; }
-
 /* ---- encoder ------------------------------------------------------------ */
 
-static void enc_init(enc *e) {
-  memset(e, 0, sizeof *e);
-  e->rip_field = -1;
-  e->label_field = -1;
-}
-
-static void enc_error(enc *e, const char *why) {
-  if (!e->error) e->error = why;
-}
-
-static void enc_u8(enc *e, uint8_t v) {
-  if (e->n >= ENC_MAX) {
-    enc_error(e, "instruction too long");
-    return;
-  }
-  e->b[e->n++] = v;
-}
-
-static void enc_le(enc *e, uint64_t v, unsigned size) {
-  for (unsigned i = 0; i < size; i++) enc_u8(e, (uint8_t)(v >> (8 * i)));
-}
-
-/* Is reg usable as a data register in this mode? */
-static void check_reg(const ospy_x86_writer *w, enc *e, ospy_x86_reg reg) {
+void ospy_x86_enc_check_reg(const ospy_x86_writer *w, enc *e, ospy_x86_reg reg) {
   if (!is_gpr(reg)) {
     enc_error(e, "not a general-purpose register");
     return;
@@ -162,7 +118,7 @@ static void check_reg(const ospy_x86_writer *w, enc *e, ospy_x86_reg reg) {
  * adds an address-size prefix). */
 static bool addr_reg_ok(const ospy_x86_writer *w, enc *e, ospy_x86_reg reg, bool *addr32) {
   if (reg == OSPY_X86_NOREG) return true;
-  check_reg(w, e, reg);
+  ospy_x86_enc_check_reg(w, e, reg);
   unsigned width = ospy_x86_reg_width(reg);
   if (is64(w) && width == 32) {
     *addr32 = true;
@@ -185,58 +141,30 @@ static int scale_bits(uint8_t scale) {
   }
 }
 
-static bool fits_i8(int64_t v) { return v >= -128 && v <= 127; }
-
-/* Prefixes + REX + opcode + ModRM/SIB/disp for "op reg_field, rm". width is
- * the operand size (16 adds 0x66, 64 adds REX.W; 0 or 8/32: neither).
- * reg_op is the register in the reg field, or NOREG with digit. */
-static void enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const uint8_t *op,
-                      unsigned nop, ospy_x86_reg reg_op, unsigned digit, const rm_op *rm) {
-  unsigned reg_field = digit;
-  bool force_rex = false, addr32 = false;
-  unsigned rex = 0;
-  if (reg_op != OSPY_X86_NOREG) {
-    check_reg(w, e, reg_op);
-    reg_field = ospy_x86_reg_index(reg_op);
-    force_rex |= needs_rex_byte(reg_op);
-  }
-  if (width == 64) {
-    if (!is64(w)) enc_error(e, "64-bit operand in 32-bit mode");
-    rex |= 8;
-  }
-  if (reg_field & 8) rex |= 4;
-  const ospy_x86_mem *m = rm->is_mem ? &rm->mem : NULL;
-  if (!m) {
-    check_reg(w, e, rm->reg);
-    force_rex |= needs_rex_byte(rm->reg);
-    if (ospy_x86_reg_index(rm->reg) & 8) rex |= 1;
-  } else if (m->base == OSPY_X86_RIP) {
+/* Checks a memory operand for the mode; collects REX.X/B and whether an
+ * address-size prefix is needed. */
+static void check_mem(const ospy_x86_writer *w, enc *e, const ospy_x86_mem *m, unsigned *rex,
+                      bool *addr32) {
+  if (m->base == OSPY_X86_RIP) {
     if (!is64(w)) enc_error(e, "RIP-relative operand in 32-bit mode");
     if (m->index != OSPY_X86_NOREG) enc_error(e, "RIP-relative operand cannot have an index");
-  } else {
-    addr_reg_ok(w, e, m->base, &addr32);
-    addr_reg_ok(w, e, m->index, &addr32);
-    if (m->index != OSPY_X86_NOREG && ospy_x86_reg_index(m->index) == 4)
-      enc_error(e, "RSP cannot be an index register");
-    if (m->index != OSPY_X86_NOREG && scale_bits(m->scale) < 0)
-      enc_error(e, "scale must be 1, 2, 4 or 8");
-    if (m->base != OSPY_X86_NOREG && (ospy_x86_reg_index(m->base) & 8)) rex |= 1;
-    if (m->index != OSPY_X86_NOREG && (ospy_x86_reg_index(m->index) & 8)) rex |= 2;
-  }
-  if (e->error) return;
-  if (addr32) enc_u8(e, 0x67);
-  if (width == 16) enc_u8(e, 0x66);
-  if (rex || force_rex) enc_u8(e, (uint8_t)(0x40 | rex));
-  for (unsigned i = 0; i < nop; i++) enc_u8(e, op[i]);
-
-  unsigned r = (reg_field & 7) << 3;
-  if (!m) {
-    enc_u8(e, (uint8_t)(0xC0 | r | (ospy_x86_reg_index(rm->reg) & 7)));
     return;
   }
+  addr_reg_ok(w, e, m->base, addr32);
+  addr_reg_ok(w, e, m->index, addr32);
+  if (m->index != OSPY_X86_NOREG && ospy_x86_reg_index(m->index) == 4)
+    enc_error(e, "RSP cannot be an index register");
+  if (m->index != OSPY_X86_NOREG && scale_bits(m->scale) < 0)
+    enc_error(e, "scale must be 1, 2, 4 or 8");
+  if (m->base != OSPY_X86_NOREG && (ospy_x86_reg_index(m->base) & 8)) *rex |= 1;
+  if (m->index != OSPY_X86_NOREG && (ospy_x86_reg_index(m->index) & 8)) *rex |= 2;
+}
+
+/* ModRM (+SIB, +displacement) for [mem] with reg field r (already shifted). */
+static void enc_modrm_mem(const ospy_x86_writer *w, enc *e, unsigned r, const ospy_x86_mem *m) {
   if (m->base == OSPY_X86_RIP) {
     enc_u8(e, (uint8_t)(0x05 | r));
-    if (m->rip_absolute) { /* fixed up in commit(), once the length is known */
+    if (m->rip_absolute) { /* fixed up in ospy_x86_enc_commit(), once the length is known */
       e->rip_field = (int)e->n;
       e->rip_target = m->disp_abs;
     }
@@ -273,10 +201,45 @@ static void enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const ui
   else if (mod == 2) enc_le(e, (uint32_t)m->disp, 4);
 }
 
-/* Prefix + REX for instructions with the register in the opcode (B8+r, 50+r). */
-static void enc_op_plus_reg(const ospy_x86_writer *w, enc *e, unsigned width, uint8_t op,
-                            ospy_x86_reg reg) {
-  check_reg(w, e, reg);
+/* Prefixes + REX + opcode + ModRM/SIB/disp for "op reg_field, rm". width is
+ * the operand size (16 adds 0x66, 64 adds REX.W; 0 or 8/32: neither).
+ * reg_op is the register in the reg field, or NOREG with digit. */
+void ospy_x86_enc_op_rm(const ospy_x86_writer *w, enc *e, unsigned width, const uint8_t *op,
+                        unsigned nop, ospy_x86_reg reg_op, unsigned digit, const rm_op *rm) {
+  unsigned reg_field = digit, rex = 0;
+  bool force_rex = false, addr32 = false;
+  if (reg_op != OSPY_X86_NOREG) {
+    ospy_x86_enc_check_reg(w, e, reg_op);
+    reg_field = ospy_x86_reg_index(reg_op);
+    force_rex |= needs_rex_byte(reg_op);
+  }
+  if (width == 64) {
+    if (!is64(w)) enc_error(e, "64-bit operand in 32-bit mode");
+    rex |= 8;
+  }
+  if (reg_field & 8) rex |= 4;
+  if (rm->is_mem) {
+    check_mem(w, e, &rm->mem, &rex, &addr32);
+  } else {
+    ospy_x86_enc_check_reg(w, e, rm->reg);
+    force_rex |= needs_rex_byte(rm->reg);
+    if (ospy_x86_reg_index(rm->reg) & 8) rex |= 1;
+  }
+  if (!is64(w) && (rex || force_rex)) enc_error(e, "operand needs x86-64");
+  if (e->error) return;
+  if (addr32) enc_u8(e, 0x67);
+  if (width == 16) enc_u8(e, 0x66);
+  if (e->mandatory) enc_u8(e, e->mandatory);
+  if (rex || force_rex) enc_u8(e, (uint8_t)(0x40 | rex));
+  for (unsigned i = 0; i < nop; i++) enc_u8(e, op[i]);
+  unsigned r = (reg_field & 7) << 3;
+  if (rm->is_mem) enc_modrm_mem(w, e, r, &rm->mem);
+  else enc_u8(e, (uint8_t)(0xC0 | r | (ospy_x86_reg_index(rm->reg) & 7)));
+}
+
+void ospy_x86_enc_op_plus_reg(const ospy_x86_writer *w, enc *e, unsigned width, uint8_t op,
+                              ospy_x86_reg reg) {
+  ospy_x86_enc_check_reg(w, e, reg);
   unsigned rex = 0;
   if (width == 64) {
     if (!is64(w)) enc_error(e, "64-bit operand in 32-bit mode");
@@ -289,26 +252,26 @@ static void enc_op_plus_reg(const ospy_x86_writer *w, enc *e, unsigned width, ui
   enc_u8(e, (uint8_t)(op + (ospy_x86_reg_index(reg) & 7)));
 }
 
-static bool ensure_space(ospy_x86_writer *w, size_t n) {
+bool ospy_x86_enc_ensure_space(ospy_x86_writer *w, size_t n) {
   if (w->failed) return false;
   if (w->capacity - w->len < n) {
-    fail(w, "buffer full");
+    ospy_x86_enc_fail(w, "buffer full");
     return false;
   }
   return true;
 }
 
-static void commit(ospy_x86_writer *w, enc *e) {
+void ospy_x86_enc_commit(ospy_x86_writer *w, enc *e) {
   if (w->failed) return;
   if (e->error) {
-    fail(w, e->error);
+    ospy_x86_enc_fail(w, e->error);
     return;
   }
-  if (!ensure_space(w, e->n)) return;
+  if (!ospy_x86_enc_ensure_space(w, e->n)) return;
   if (e->rip_field >= 0) {
     uint64_t end = ospy_x86_writer_pc(w) + e->n;
     if (!ospy_x86_rel32_reachable(end, e->rip_target)) {
-      fail(w, "RIP-relative target out of +-2GB range");
+      ospy_x86_enc_fail(w, "RIP-relative target out of +-2GB range");
       return;
     }
     uint32_t disp = (uint32_t)(e->rip_target - end);
@@ -316,7 +279,7 @@ static void commit(ospy_x86_writer *w, enc *e) {
   }
   if (e->label_field >= 0) {
     if (w->n_refs >= OSPY_X86_WRITER_MAX_REFS) {
-      fail(w, "label reference table full");
+      ospy_x86_enc_fail(w, "label reference table full");
       return;
     }
     w->refs[w->n_refs++] = (ospy_x86_label_ref){
@@ -327,36 +290,32 @@ static void commit(ospy_x86_writer *w, enc *e) {
   w->len += e->n;
 }
 
-static rm_op rm_reg(ospy_x86_reg reg) { return (rm_op){.is_mem = false, .reg = reg}; }
-static rm_op rm_mem(ospy_x86_mem mem) { return (rm_op){.is_mem = true, .mem = mem}; }
-
 /* Emits "op reg, rm" (or op rm with /digit) followed by an immediate. */
-static void put_op_rm(ospy_x86_writer *w, unsigned width, const uint8_t *op, unsigned nop,
-                      ospy_x86_reg reg_op, unsigned digit, rm_op rm, uint64_t imm,
-                      unsigned imm_size) {
+void ospy_x86_enc_put_op_rm(ospy_x86_writer *w, unsigned width, const uint8_t *op, unsigned nop,
+                            ospy_x86_reg reg_op, unsigned digit, rm_op rm, uint64_t imm,
+                            unsigned imm_size) {
   enc e;
   enc_init(&e);
-  enc_op_rm(w, &e, width, op, nop, reg_op, digit, &rm);
+  ospy_x86_enc_op_rm(w, &e, width, op, nop, reg_op, digit, &rm);
   enc_le(&e, imm, imm_size);
-  commit(w, &e);
+  ospy_x86_enc_commit(w, &e);
 }
 
-static void put_op1(ospy_x86_writer *w, uint8_t op, ospy_x86_reg reg_op, unsigned digit,
-                    rm_op rm, unsigned width) {
-  put_op_rm(w, width, &op, 1, reg_op, digit, rm, 0, 0);
+void ospy_x86_enc_put_op1(ospy_x86_writer *w, uint8_t op, ospy_x86_reg reg_op, unsigned digit,
+                          rm_op rm, unsigned width) {
+  ospy_x86_enc_put_op_rm(w, width, &op, 1, reg_op, digit, rm, 0, 0);
 }
 
-static void put_op2(ospy_x86_writer *w, uint8_t op0, uint8_t op1, ospy_x86_reg reg_op,
-                    rm_op rm, unsigned width) {
+void ospy_x86_enc_put_op2(ospy_x86_writer *w, uint8_t op0, uint8_t op1, ospy_x86_reg reg_op,
+                          rm_op rm, unsigned width) {
   uint8_t op[2] = {op0, op1};
-  put_op_rm(w, width, op, 2, reg_op, 0, rm, 0, 0);
+  ospy_x86_enc_put_op_rm(w, width, op, 2, reg_op, 0, rm, 0, 0);
 }
 
-/* Operand size of a one-register-width instruction; fails on a mismatch. */
-static unsigned same_width(ospy_x86_writer *w, ospy_x86_reg a, ospy_x86_reg b) {
+unsigned ospy_x86_enc_same_width(ospy_x86_writer *w, ospy_x86_reg a, ospy_x86_reg b) {
   unsigned wa = ospy_x86_reg_width(a), wb = ospy_x86_reg_width(b);
   if (wa == 0 || wa != wb) {
-    fail(w, "register operands have different widths");
+    ospy_x86_enc_fail(w, "register operands have different widths");
     return 0;
   }
   return wa;
@@ -366,7 +325,7 @@ static unsigned same_width(ospy_x86_writer *w, ospy_x86_reg a, ospy_x86_reg b) {
 
 ospy_x86_label ospy_x86_writer_new_label(ospy_x86_writer *w) {
   if (w->n_labels >= OSPY_X86_WRITER_MAX_LABELS) {
-    fail(w, "label table full");
+    ospy_x86_enc_fail(w, "label table full");
     return 0;
   }
   w->label_offset[w->n_labels] = -1;
@@ -375,45 +334,61 @@ ospy_x86_label ospy_x86_writer_new_label(ospy_x86_writer *w) {
 
 void ospy_x86_writer_put_label(ospy_x86_writer *w, ospy_x86_label label) {
   if (label >= w->n_labels) {
-    fail(w, "unknown label");
+    ospy_x86_enc_fail(w, "unknown label");
     return;
   }
   if (w->label_offset[label] >= 0) {
-    fail(w, "label placed twice");
+    ospy_x86_enc_fail(w, "label placed twice");
     return;
   }
   w->label_offset[label] = (int64_t)w->len;
 }
 
-bool ospy_x86_writer_flush(ospy_x86_writer *w) {
-  if (w->failed) return false;
-  for (uint32_t i = 0; i < w->n_refs; i++) {
-    const ospy_x86_label_ref *ref = &w->refs[i];
-    if (ref->label >= w->n_labels || w->label_offset[ref->label] < 0) {
-      fail(w, "branch to a label that was never placed");
+/* Patches one reference; false (and failed) if out of range. */
+static bool patch_ref(ospy_x86_writer *w, const ospy_x86_label_ref *ref) {
+  int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
+  if (ref->size == 1) {
+    if (!fits_i8(rel)) {
+      ospy_x86_enc_fail(w, "label out of rel8 range");
       return false;
     }
-    int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
-    if (ref->size == 1) {
-      if (!fits_i8(rel)) {
-        fail(w, "label out of rel8 range");
-        return false;
-      }
-      w->buf[ref->field] = (uint8_t)(int8_t)rel;
-    } else {
-      uint32_t v = (uint32_t)(int32_t)rel;
-      memcpy(w->buf + ref->field, &v, 4);
-    }
+    w->buf[ref->field] = (uint8_t)(int8_t)rel;
+  } else {
+    uint32_t v = (uint32_t)(int32_t)rel;
+    memcpy(w->buf + ref->field, &v, 4);
   }
-  w->n_refs = 0;
   return true;
 }
+
+/* Resolves references to placed labels; unplaced ones stay (or fail if strict). */
+static bool resolve(ospy_x86_writer *w, bool strict) {
+  if (w->failed) return false;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < w->n_refs; i++) {
+    const ospy_x86_label_ref *ref = &w->refs[i];
+    bool placed = ref->label < w->n_labels && w->label_offset[ref->label] >= 0;
+    if (!placed) {
+      if (strict) {
+        ospy_x86_enc_fail(w, "branch to a label that was never placed");
+        return false;
+      }
+      w->refs[kept++] = *ref;
+      continue;
+    }
+    if (!patch_ref(w, ref)) return false;
+  }
+  w->n_refs = kept;
+  return true;
+}
+
+bool ospy_x86_writer_flush(ospy_x86_writer *w) { return resolve(w, true); }
+bool ospy_x86_writer_resolve_placed(ospy_x86_writer *w) { return resolve(w, false); }
 
 /* Branch to a label: short form if the label is behind us and near. */
 static void put_branch_label(ospy_x86_writer *w, const uint8_t *op8, unsigned n8,
                              const uint8_t *op32, unsigned n32, ospy_x86_label label) {
   if (label >= w->n_labels) {
-    fail(w, "unknown label");
+    ospy_x86_enc_fail(w, "unknown label");
     return;
   }
   enc e;
@@ -430,7 +405,7 @@ static void put_branch_label(ospy_x86_writer *w, const uint8_t *op8, unsigned n8
   e.label_field = (int)e.n;
   e.label = label;
   enc_le(&e, 0, e.label_size);
-  commit(w, &e);
+  ospy_x86_enc_commit(w, &e);
 }
 
 void ospy_x86_writer_put_jmp_label(ospy_x86_writer *w, ospy_x86_label label) {
@@ -447,7 +422,7 @@ void ospy_x86_writer_put_jcc_label(ospy_x86_writer *w, ospy_x86_cc cc, ospy_x86_
 void ospy_x86_writer_put_rel8_label(ospy_x86_writer *w, const uint8_t *opcode, size_t n,
                                     ospy_x86_label label) {
   if (n > 4) {
-    fail(w, "rel8 opcode too long");
+    ospy_x86_enc_fail(w, "rel8 opcode too long");
     return;
   }
   put_branch_label(w, opcode, (unsigned)n, NULL, 0, label);
@@ -456,7 +431,7 @@ void ospy_x86_writer_put_rel8_label(ospy_x86_writer *w, const uint8_t *opcode, s
 /* ---- raw bytes, nops, misc ---------------------------------------------- */
 
 void ospy_x86_writer_put_bytes(ospy_x86_writer *w, const void *bytes, size_t n) {
-  if (!ensure_space(w, n)) return;
+  if (!ospy_x86_enc_ensure_space(w, n)) return;
   memcpy(w->buf + w->len, bytes, n);
   w->len += n;
 }
@@ -473,7 +448,7 @@ void ospy_x86_writer_put_nop(ospy_x86_writer *w, size_t n) {
       {0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
       {0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
   };
-  if (!ensure_space(w, n)) return;
+  if (!ospy_x86_enc_ensure_space(w, n)) return;
   while (n > 0) {
     size_t k = n > 9 ? 9 : n;
     ospy_x86_writer_put_bytes(w, nops[k - 1], k);
@@ -489,454 +464,4 @@ void ospy_x86_writer_put_int3(ospy_x86_writer *w) {
 void ospy_x86_writer_put_endbr(ospy_x86_writer *w) {
   uint8_t b[4] = {0xF3, 0x0F, 0x1E, is64(w) ? 0xFA : 0xFB};
   ospy_x86_writer_put_bytes(w, b, 4);
-}
-
-/* ---- moves -------------------------------------------------------------- */
-
-void ospy_x86_writer_put_mov_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
-  unsigned width = same_width(w, dst, src);
-  if (!width) return;
-  put_op1(w, width == 8 ? 0x88 : 0x89, src, 0, rm_reg(dst), width);
-}
-
-void ospy_x86_writer_put_mov_reg_imm(ospy_x86_writer *w, ospy_x86_reg dst, uint64_t imm) {
-  unsigned width = ospy_x86_reg_width(dst);
-  enc e;
-  enc_init(&e);
-  switch (width) {
-  case 8:
-    enc_op_plus_reg(w, &e, 8, 0xB0, dst);
-    enc_le(&e, imm, 1);
-    break;
-  case 16:
-    enc_op_plus_reg(w, &e, 16, 0xB8, dst);
-    enc_le(&e, imm, 2);
-    break;
-  case 32:
-    enc_op_plus_reg(w, &e, 32, 0xB8, dst);
-    enc_le(&e, imm, 4);
-    break;
-  case 64:
-    if (imm <= UINT32_MAX) { /* mov r32 zero-extends */
-      enc_op_plus_reg(w, &e, 32, 0xB8, ospy_x86_reg_with_width(dst, 32));
-      enc_le(&e, imm, 4);
-    } else if ((int64_t)imm >= INT32_MIN && (int64_t)imm < 0) {
-      rm_op rm = rm_reg(dst);
-      static const uint8_t op = 0xC7;
-      enc_op_rm(w, &e, 64, &op, 1, OSPY_X86_NOREG, 0, &rm);
-      enc_le(&e, imm, 4);
-    } else {
-      enc_op_plus_reg(w, &e, 64, 0xB8, dst);
-      enc_le(&e, imm, 8);
-    }
-    break;
-  default:
-    enc_error(&e, "not a general-purpose register");
-  }
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_mov_reg_mem(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_mem src) {
-  unsigned width = ospy_x86_reg_width(dst);
-  put_op1(w, width == 8 ? 0x8A : 0x8B, dst, 0, rm_mem(src), width);
-}
-
-void ospy_x86_writer_put_mov_mem_reg(ospy_x86_writer *w, ospy_x86_mem dst, ospy_x86_reg src) {
-  unsigned width = ospy_x86_reg_width(src);
-  put_op1(w, width == 8 ? 0x88 : 0x89, src, 0, rm_mem(dst), width);
-}
-
-static unsigned imm_size_for(unsigned width) { return width == 8 ? 1 : width == 16 ? 2 : 4; }
-
-void ospy_x86_writer_put_mov_mem_imm(ospy_x86_writer *w, unsigned width, ospy_x86_mem dst,
-                                     int32_t imm) {
-  if (width != 8 && width != 16 && width != 32 && width != 64) {
-    fail(w, "width must be 8, 16, 32 or 64");
-    return;
-  }
-  uint8_t op = width == 8 ? 0xC6 : 0xC7;
-  put_op_rm(w, width, &op, 1, OSPY_X86_NOREG, 0, rm_mem(dst), (uint32_t)imm,
-            imm_size_for(width));
-}
-
-/* movzx/movsx family; sign selects movsx. */
-static void put_movx(ospy_x86_writer *w, ospy_x86_reg dst, unsigned src_width, rm_op src,
-                     bool sign) {
-  unsigned width = ospy_x86_reg_width(dst);
-  if (width < 16 || src_width >= width || (src_width == 32 && width != 64)) {
-    fail(w, "movzx/movsx: bad operand widths");
-    return;
-  }
-  if (src_width == 32) {
-    if (sign) {
-      put_op1(w, 0x63, dst, 0, src, 64); /* movsxd */
-    } else { /* a 32-bit mov zero-extends */
-      if (!src.is_mem) src.reg = ospy_x86_reg_with_width(src.reg, 32);
-      put_op1(w, 0x8B, ospy_x86_reg_with_width(dst, 32), 0, src, 32);
-    }
-    return;
-  }
-  if (src_width != 8 && src_width != 16) {
-    fail(w, "movzx/movsx: source width must be 8 or 16");
-    return;
-  }
-  uint8_t op = (uint8_t)((sign ? 0xBE : 0xB6) + (src_width == 16));
-  put_op2(w, 0x0F, op, dst, src, width);
-}
-
-void ospy_x86_writer_put_movzx_reg_mem(ospy_x86_writer *w, ospy_x86_reg dst,
-                                       unsigned src_width, ospy_x86_mem src) {
-  put_movx(w, dst, src_width, rm_mem(src), false);
-}
-
-void ospy_x86_writer_put_movsx_reg_mem(ospy_x86_writer *w, ospy_x86_reg dst,
-                                       unsigned src_width, ospy_x86_mem src) {
-  put_movx(w, dst, src_width, rm_mem(src), true);
-}
-
-void ospy_x86_writer_put_movzx_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
-  put_movx(w, dst, ospy_x86_reg_width(src), rm_reg(src), false);
-}
-
-void ospy_x86_writer_put_movsx_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
-  put_movx(w, dst, ospy_x86_reg_width(src), rm_reg(src), true);
-}
-
-void ospy_x86_writer_put_lea_reg_mem(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_mem src) {
-  unsigned width = ospy_x86_reg_width(dst);
-  if (width < 16) {
-    fail(w, "lea needs a 16-, 32- or 64-bit destination");
-    return;
-  }
-  put_op1(w, 0x8D, dst, 0, rm_mem(src), width);
-}
-
-void ospy_x86_writer_put_xchg_reg_reg(ospy_x86_writer *w, ospy_x86_reg a, ospy_x86_reg b) {
-  unsigned width = same_width(w, a, b);
-  if (!width) return;
-  put_op1(w, width == 8 ? 0x86 : 0x87, b, 0, rm_reg(a), width);
-}
-
-/* ---- arithmetic --------------------------------------------------------- */
-
-void ospy_x86_writer_put_alu_reg_reg(ospy_x86_writer *w, ospy_x86_alu op, ospy_x86_reg dst,
-                                     ospy_x86_reg src) {
-  unsigned width = same_width(w, dst, src);
-  if (!width) return;
-  put_op1(w, (uint8_t)((op & 7) * 8 + (width != 8)), src, 0, rm_reg(dst), width);
-}
-
-/* Does imm fit an immediate field of this operand width (signed or unsigned)? */
-static bool imm_fits_width(int32_t imm, unsigned width) {
-  if (width == 8) return imm >= -128 && imm <= 255;
-  if (width == 16) return imm >= -32768 && imm <= 65535;
-  return true;
-}
-
-void ospy_x86_writer_put_alu_reg_imm(ospy_x86_writer *w, ospy_x86_alu op, ospy_x86_reg dst,
-                                     int32_t imm) {
-  unsigned width = ospy_x86_reg_width(dst);
-  if (!width || !imm_fits_width(imm, width)) {
-    fail(w, width ? "immediate does not fit the operand width" : "not a general-purpose register");
-    return;
-  }
-  uint8_t base = (uint8_t)((op & 7) * 8);
-  bool acc = ospy_x86_reg_index(dst) == 0;
-  if (width == 8) {
-    if (acc) {
-      enc e;
-      enc_init(&e);
-      enc_u8(&e, (uint8_t)(base + 4));
-      enc_le(&e, (uint32_t)imm, 1);
-      commit(w, &e);
-    } else {
-      uint8_t o = 0x80;
-      put_op_rm(w, 8, &o, 1, OSPY_X86_NOREG, op & 7, rm_reg(dst), (uint32_t)imm, 1);
-    }
-    return;
-  }
-  if (fits_i8(imm)) {
-    uint8_t o = 0x83;
-    put_op_rm(w, width, &o, 1, OSPY_X86_NOREG, op & 7, rm_reg(dst), (uint32_t)imm, 1);
-  } else if (acc) {
-    enc e;
-    enc_init(&e);
-    enc_op_plus_reg(w, &e, width, (uint8_t)(base + 5), dst); /* reg index 0: opcode unchanged */
-    enc_le(&e, (uint32_t)imm, imm_size_for(width));
-    commit(w, &e);
-  } else {
-    uint8_t o = 0x81;
-    put_op_rm(w, width, &o, 1, OSPY_X86_NOREG, op & 7, rm_reg(dst), (uint32_t)imm,
-              imm_size_for(width));
-  }
-}
-
-void ospy_x86_writer_put_alu_reg_mem(ospy_x86_writer *w, ospy_x86_alu op, ospy_x86_reg dst,
-                                     ospy_x86_mem src) {
-  unsigned width = ospy_x86_reg_width(dst);
-  put_op1(w, (uint8_t)((op & 7) * 8 + 2 + (width != 8)), dst, 0, rm_mem(src), width);
-}
-
-void ospy_x86_writer_put_test_reg_reg(ospy_x86_writer *w, ospy_x86_reg a, ospy_x86_reg b) {
-  unsigned width = same_width(w, a, b);
-  if (!width) return;
-  put_op1(w, width == 8 ? 0x84 : 0x85, b, 0, rm_reg(a), width);
-}
-
-void ospy_x86_writer_put_test_reg_imm(ospy_x86_writer *w, ospy_x86_reg a, int32_t imm) {
-  unsigned width = ospy_x86_reg_width(a);
-  if (!width || !imm_fits_width(imm, width)) {
-    fail(w, width ? "immediate does not fit the operand width" : "not a general-purpose register");
-    return;
-  }
-  if (ospy_x86_reg_index(a) == 0) {
-    enc e;
-    enc_init(&e);
-    enc_op_plus_reg(w, &e, width, width == 8 ? 0xA8 : 0xA9, a);
-    enc_le(&e, (uint32_t)imm, imm_size_for(width));
-    commit(w, &e);
-    return;
-  }
-  uint8_t o = width == 8 ? 0xF6 : 0xF7;
-  put_op_rm(w, width, &o, 1, OSPY_X86_NOREG, 0, rm_reg(a), (uint32_t)imm, imm_size_for(width));
-}
-
-void ospy_x86_writer_put_unary_reg(ospy_x86_writer *w, ospy_x86_unary op, ospy_x86_reg reg) {
-  unsigned width = ospy_x86_reg_width(reg);
-  put_op1(w, width == 8 ? 0xF6 : 0xF7, OSPY_X86_NOREG, op & 7, rm_reg(reg), width);
-}
-
-void ospy_x86_writer_put_imul_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
-  unsigned width = same_width(w, dst, src);
-  if (!width) return;
-  if (width == 8) {
-    fail(w, "imul reg, reg has no 8-bit form");
-    return;
-  }
-  put_op2(w, 0x0F, 0xAF, dst, rm_reg(src), width);
-}
-
-void ospy_x86_writer_put_shift_reg_cl(ospy_x86_writer *w, ospy_x86_shift op, ospy_x86_reg reg) {
-  unsigned width = ospy_x86_reg_width(reg);
-  put_op1(w, width == 8 ? 0xD2 : 0xD3, OSPY_X86_NOREG, op & 7, rm_reg(reg), width);
-}
-
-void ospy_x86_writer_put_shift_reg_imm(ospy_x86_writer *w, ospy_x86_shift op, ospy_x86_reg reg,
-                                       uint8_t count) {
-  unsigned width = ospy_x86_reg_width(reg);
-  if (count == 1) {
-    put_op1(w, width == 8 ? 0xD0 : 0xD1, OSPY_X86_NOREG, op & 7, rm_reg(reg), width);
-    return;
-  }
-  uint8_t o = width == 8 ? 0xC0 : 0xC1;
-  put_op_rm(w, width, &o, 1, OSPY_X86_NOREG, op & 7, rm_reg(reg), count, 1);
-}
-
-static void put_shxd(ospy_x86_writer *w, uint8_t op, ospy_x86_reg dst, ospy_x86_reg src) {
-  unsigned width = same_width(w, dst, src);
-  if (!width) return;
-  if (width == 8) {
-    fail(w, "shld/shrd have no 8-bit form");
-    return;
-  }
-  uint8_t o[2] = {0x0F, op};
-  put_op_rm(w, width, o, 2, src, 0, rm_reg(dst), 0, 0);
-}
-
-void ospy_x86_writer_put_shld_reg_reg_cl(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
-  put_shxd(w, 0xA5, dst, src);
-}
-
-void ospy_x86_writer_put_shrd_reg_reg_cl(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src) {
-  put_shxd(w, 0xAD, dst, src);
-}
-
-void ospy_x86_writer_put_sign_extend_ax(ospy_x86_writer *w, unsigned width) {
-  enc e;
-  enc_init(&e);
-  if (width == 16) enc_u8(&e, 0x66);
-  else if (width == 64) {
-    if (!is64(w)) enc_error(&e, "cqo needs x86-64");
-    enc_u8(&e, 0x48);
-  } else if (width != 32) enc_error(&e, "sign extension width must be 16, 32 or 64");
-  enc_u8(&e, 0x99);
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_setcc_reg(ospy_x86_writer *w, ospy_x86_cc cc, ospy_x86_reg reg8) {
-  if (ospy_x86_reg_width(reg8) != 8) {
-    fail(w, "setcc needs an 8-bit register");
-    return;
-  }
-  put_op2(w, 0x0F, (uint8_t)(0x90 | (cc & 15)), OSPY_X86_NOREG, rm_reg(reg8), 8);
-}
-
-void ospy_x86_writer_put_cmovcc_reg_reg(ospy_x86_writer *w, ospy_x86_cc cc, ospy_x86_reg dst,
-                                        ospy_x86_reg src) {
-  unsigned width = same_width(w, dst, src);
-  if (!width) return;
-  if (width == 8) {
-    fail(w, "cmovcc has no 8-bit form");
-    return;
-  }
-  put_op2(w, 0x0F, (uint8_t)(0x40 | (cc & 15)), dst, rm_reg(src), width);
-}
-
-/* ---- control flow to addresses ------------------------------------------ */
-
-/* In 32-bit mode every address is reachable (the displacement wraps). */
-static bool reachable(const ospy_x86_writer *w, uint64_t from_end, uint64_t target) {
-  return !is64(w) || ospy_x86_rel32_reachable(from_end, target);
-}
-
-static void put_rel32(ospy_x86_writer *w, const uint8_t *op, unsigned nop, uint64_t target) {
-  enc e;
-  enc_init(&e);
-  for (unsigned i = 0; i < nop; i++) enc_u8(&e, op[i]);
-  uint64_t end = ospy_x86_writer_pc(w) + nop + 4;
-  enc_le(&e, (uint32_t)(target - end), 4);
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_jmp_address_abs(ospy_x86_writer *w, uint64_t target) {
-  if (!is64(w)) {
-    static const uint8_t op = 0xE9;
-    put_rel32(w, &op, 1, target);
-    return;
-  }
-  enc e;
-  enc_init(&e);
-  static const uint8_t jmp_rip0[6] = {0xFF, 0x25, 0, 0, 0, 0};
-  for (unsigned i = 0; i < 6; i++) enc_u8(&e, jmp_rip0[i]);
-  enc_le(&e, target, 8);
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_jmp_address(ospy_x86_writer *w, uint64_t target) {
-  if (reachable(w, ospy_x86_writer_pc(w) + 5, target)) {
-    static const uint8_t op = 0xE9;
-    put_rel32(w, &op, 1, target);
-  } else {
-    ospy_x86_writer_put_jmp_address_abs(w, target);
-  }
-}
-
-void ospy_x86_writer_put_jcc_address(ospy_x86_writer *w, ospy_x86_cc cc, uint64_t target) {
-  if (reachable(w, ospy_x86_writer_pc(w) + 6, target)) {
-    uint8_t op[2] = {0x0F, (uint8_t)(0x80 | (cc & 15))};
-    put_rel32(w, op, 2, target);
-    return;
-  }
-  /* Inverted condition skips the 14-byte absolute jump. */
-  uint8_t skip[2] = {(uint8_t)(0x70 | ((cc ^ 1) & 15)), 14};
-  if (!ensure_space(w, 16)) return;
-  ospy_x86_writer_put_bytes(w, skip, 2);
-  ospy_x86_writer_put_jmp_address_abs(w, target);
-}
-
-static ospy_x86_reg native_reg(const ospy_x86_writer *w, ospy_x86_reg reg, enc *e) {
-  check_reg(w, e, reg);
-  if (ospy_x86_reg_width(reg) != (is64(w) ? 64u : 32u))
-    enc_error(e, "register must have the mode's pointer width");
-  return reg;
-}
-
-/* FF /digit with a register or memory operand (jmp/call/push indirect). */
-static void put_ff(ospy_x86_writer *w, unsigned digit, rm_op rm) {
-  enc e;
-  enc_init(&e);
-  if (!rm.is_mem) native_reg(w, rm.reg, &e);
-  static const uint8_t op = 0xFF;
-  enc_op_rm(w, &e, 0, &op, 1, OSPY_X86_NOREG, digit, &rm);
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_jmp_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_ff(w, 4, rm_reg(reg)); }
-void ospy_x86_writer_put_jmp_mem(ospy_x86_writer *w, ospy_x86_mem mem) { put_ff(w, 4, rm_mem(mem)); }
-void ospy_x86_writer_put_call_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_ff(w, 2, rm_reg(reg)); }
-void ospy_x86_writer_put_call_mem(ospy_x86_writer *w, ospy_x86_mem mem) { put_ff(w, 2, rm_mem(mem)); }
-
-void ospy_x86_writer_put_call_address(ospy_x86_writer *w, uint64_t target, ospy_x86_reg scratch) {
-  if (reachable(w, ospy_x86_writer_pc(w) + 5, target)) {
-    static const uint8_t op = 0xE8;
-    put_rel32(w, &op, 1, target);
-    return;
-  }
-  ospy_x86_writer_put_mov_reg_imm(w, scratch, target);
-  ospy_x86_writer_put_call_reg(w, scratch);
-}
-
-void ospy_x86_writer_put_ret(ospy_x86_writer *w) {
-  static const uint8_t b = 0xC3;
-  ospy_x86_writer_put_bytes(w, &b, 1);
-}
-
-void ospy_x86_writer_put_ret_imm(ospy_x86_writer *w, uint16_t pop_bytes) {
-  uint8_t b[3] = {0xC2, (uint8_t)pop_bytes, (uint8_t)(pop_bytes >> 8)};
-  ospy_x86_writer_put_bytes(w, b, 3);
-}
-
-/* ---- stack -------------------------------------------------------------- */
-
-static void put_push_pop(ospy_x86_writer *w, uint8_t op, ospy_x86_reg reg) {
-  enc e;
-  enc_init(&e);
-  unsigned width = ospy_x86_reg_width(reg);
-  if (width == 16) {
-    enc_op_plus_reg(w, &e, 16, op, reg);
-  } else {
-    native_reg(w, reg, &e);
-    enc_op_plus_reg(w, &e, 0, op, reg); /* 64-bit is the default size in 64-bit mode */
-  }
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_push_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_push_pop(w, 0x50, reg); }
-void ospy_x86_writer_put_pop_reg(ospy_x86_writer *w, ospy_x86_reg reg) { put_push_pop(w, 0x58, reg); }
-
-void ospy_x86_writer_put_push_imm(ospy_x86_writer *w, int32_t imm) {
-  enc e;
-  enc_init(&e);
-  if (fits_i8(imm)) {
-    enc_u8(&e, 0x6A);
-    enc_le(&e, (uint32_t)imm, 1);
-  } else {
-    enc_u8(&e, 0x68);
-    enc_le(&e, (uint32_t)imm, 4);
-  }
-  commit(w, &e);
-}
-
-size_t ospy_x86_push_address_size(ospy_x86_mode mode, uint64_t value) {
-  if (mode != OSPY_X86_MODE_64 || ((int64_t)value >= INT32_MIN && (int64_t)value <= INT32_MAX))
-    return 5;
-  return 13;
-}
-
-/* Always the 5-byte push imm32, so that callers can predict the size. */
-static void put_push_imm32(ospy_x86_writer *w, uint32_t imm) {
-  enc e;
-  enc_init(&e);
-  enc_u8(&e, 0x68);
-  enc_le(&e, imm, 4);
-  commit(w, &e);
-}
-
-void ospy_x86_writer_put_push_address(ospy_x86_writer *w, uint64_t value) {
-  put_push_imm32(w, (uint32_t)value);
-  if (ospy_x86_push_address_size(w->mode, value) == 5) return;
-  /* push sign-extended the low half; overwrite the high half. */
-  ospy_x86_writer_put_mov_mem_imm(w, 32, ospy_x86_mem_base_disp(OSPY_X86_RSP, 4),
-                                  (int32_t)(uint32_t)(value >> 32));
-}
-
-
-void ospy_x86_writer_put_pushf(ospy_x86_writer *w) {
-  static const uint8_t b = 0x9C;
-  ospy_x86_writer_put_bytes(w, &b, 1);
-}
-
-void ospy_x86_writer_put_popf(ospy_x86_writer *w) {
-  static const uint8_t b = 0x9D;
-  ospy_x86_writer_put_bytes(w, &b, 1);
 }

@@ -137,6 +137,9 @@ bool ospy_x86_writer_ok(const ospy_x86_writer *w);
 const char *ospy_x86_writer_error(const ospy_x86_writer *w);
 /* Resolves label references; false (and failed) if any is unplaced or out of range. */
 bool ospy_x86_writer_flush(ospy_x86_writer *w);
+/* Resolves only the references to labels already placed, keeping the others
+ * pending; false (and failed) if one is out of range. */
+bool ospy_x86_writer_resolve_placed(ospy_x86_writer *w);
 
 ospy_x86_label ospy_x86_writer_new_label(ospy_x86_writer *w);
 void ospy_x86_writer_put_label(ospy_x86_writer *w, ospy_x86_label label);
@@ -147,7 +150,9 @@ void ospy_x86_writer_put_int3(ospy_x86_writer *w);
 void ospy_x86_writer_put_endbr(ospy_x86_writer *w); /* endbr64 or endbr32 by mode */
 
 void ospy_x86_writer_put_mov_reg_reg(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_reg src);
-/* Shortest encoding of the immediate for dst's width (e.g. mov r32, imm32 for a 64-bit value that fits). */
+/* Shortest encoding of the immediate for dst's width (e.g. mov r32, imm32 for a
+ * 64-bit value that fits). The value must fit the width, read as unsigned or
+ * sign-extended (mov eax, (uint64_t)-1 is fine, mov eax, 1ull << 32 fails). */
 void ospy_x86_writer_put_mov_reg_imm(ospy_x86_writer *w, ospy_x86_reg dst, uint64_t imm);
 void ospy_x86_writer_put_mov_reg_mem(ospy_x86_writer *w, ospy_x86_reg dst, ospy_x86_mem src);
 void ospy_x86_writer_put_mov_mem_reg(ospy_x86_writer *w, ospy_x86_mem dst, ospy_x86_reg src);
@@ -214,6 +219,14 @@ void ospy_x86_writer_put_push_address(ospy_x86_writer *w, uint64_t value);
 size_t ospy_x86_push_address_size(ospy_x86_mode mode, uint64_t value);
 void ospy_x86_writer_put_pushf(ospy_x86_writer *w);
 void ospy_x86_writer_put_popf(ospy_x86_writer *w);
+
+/* Float state, for saving/restoring contexts: movdqu m128 <-> xmm0..15
+ * (xmm8+ x86-64 only), and x87 st0 as a double: fst qword (st0 stays) and
+ * fld qword (pushes). */
+void ospy_x86_writer_put_movdqu_mem_xmm(ospy_x86_writer *w, ospy_x86_mem dst, unsigned xmm);
+void ospy_x86_writer_put_movdqu_xmm_mem(ospy_x86_writer *w, unsigned xmm, ospy_x86_mem src);
+void ospy_x86_writer_put_fst_mem64(ospy_x86_writer *w, ospy_x86_mem dst);
+void ospy_x86_writer_put_fld_mem64(ospy_x86_writer *w, ospy_x86_mem src);
 
 /* Is target reachable with a rel32 from an instruction ending at from_end? */
 bool ospy_x86_rel32_reachable(uint64_t from_end, uint64_t target);

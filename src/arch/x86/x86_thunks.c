@@ -1,0 +1,66 @@
+/*
+ * Thunk resolution: follows jmp rel8/rel32, x86-64 jmp [rip+x] (PLT, GOT),
+ * .plt.sec's endbr64 + bnd jmp [rip+x] and i386 jmp [abs32] to the function
+ * they lead to, through the caller's memory reader.
+ */
+#include "arch/x86/x86_decode.h"
+#include "arch/x86/x86_relocator.h"
+
+#define THUNK_MAX_DEPTH 8
+
+/* Reads up to 16 bytes at addr (fewer near the end of a mapping). */
+static size_t read_some(uint64_t addr, uint8_t *b, ospy_x86_read_fn read, void *data) {
+  static const size_t tries[] = {16, 11, 6, 2};
+  for (unsigned i = 0; i < sizeof tries / sizeof tries[0]; i++)
+    if (read(addr, b, tries[i], data)) return tries[i];
+  return 0;
+}
+
+/* Offset after an optional endbr and bnd prefix. */
+static unsigned thunk_prefix(const uint8_t *b, size_t n, ospy_x86_mode mode) {
+  unsigned i = ospy_x86_starts_with_endbr(b, n, mode) ? 4 : 0;
+  if (i < n && b[i] == 0xF2) i++;
+  return i;
+}
+
+/* A lazy-binding PLT stub: [endbr] push imm32; [bnd] jmp ... */
+static bool is_lazy_stub(uint64_t addr, ospy_x86_mode mode, ospy_x86_read_fn read, void *data) {
+  uint8_t b[16];
+  size_t n = read_some(addr, b, read, data);
+  unsigned i = ospy_x86_starts_with_endbr(b, n, mode) ? 4 : 0;
+  if (i + 6 > n || b[i] != 0x68) return false;
+  i += 5;
+  if (b[i] == 0xF2 && i + 1 < n) i++;
+  return b[i] == 0xE9 || b[i] == 0xEB;
+}
+
+/* Where the thunk at addr jumps, or addr itself when it is not one. */
+static uint64_t thunk_step(uint64_t addr, ospy_x86_mode mode, ospy_x86_read_fn read,
+                           void *data) {
+  uint8_t b[16];
+  size_t n = read_some(addr, b, read, data);
+  unsigned i = thunk_prefix(b, n, mode);
+  if (i + 2 <= n && b[i] == 0xEB)
+    return ospy_x86_wrap(mode, addr + i + 2 + (uint64_t)ospy_x86_rel_at(b + i + 1, 1));
+  if (i + 5 <= n && b[i] == 0xE9)
+    return ospy_x86_wrap(mode, addr + i + 5 + (uint64_t)ospy_x86_rel_at(b + i + 1, 4));
+  if (i + 6 > n || b[i] != 0xFF || b[i + 1] != 0x25) return addr; /* jmp [ebx+x] etc.: stop */
+  uint64_t slot = mode == OSPY_X86_MODE_64 ? addr + i + 6 + (uint64_t)ospy_x86_rel_at(b + i + 2, 4)
+                                           : (uint32_t)ospy_x86_rel_at(b + i + 2, 4);
+  uint64_t target = 0;
+  size_t ptr = mode == OSPY_X86_MODE_64 ? 8 : 4;
+  if (!read(slot, &target, ptr, data)) return addr;
+  /* Not bound yet (lazy binding): the slot leads back to the resolver stub. */
+  if (target == 0 || is_lazy_stub(target, mode, read, data)) return addr;
+  return target;
+}
+
+uint64_t ospy_x86_resolve_thunks(uint64_t addr, ospy_x86_mode mode, ospy_x86_read_fn read,
+                                 void *data) {
+  for (unsigned depth = 0; depth < THUNK_MAX_DEPTH; depth++) {
+    uint64_t next = thunk_step(addr, mode, read, data);
+    if (next == addr) break;
+    addr = next;
+  }
+  return addr;
+}
