@@ -28,11 +28,11 @@
 #define NEAR_JUMP_LEN 5
 #define READ_WINDOW 4096
 
-bool ospy_hook_read_original(uintptr_t addr, void *out, size_t n, void *data) {
+bool ospy_hook_read_original(uint64_t addr, void *out, size_t n, void *data) {
   (void)data;
-  if (ospy_os_read_memory(addr, out, n) != n)
+  if (ospy_os_read_memory((uintptr_t)addr, out, n) != n)
     return false;
-  ospy_hooks_overlay_original(addr, out, n);
+  ospy_hooks_overlay_original((uintptr_t)addr, out, n);
   return true;
 }
 
@@ -122,7 +122,8 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
                                                                                        : ABS_JUMP_LEN;
   ospy_x86_reloc_plan plan;
   ospy_x86_reloc_status rs =
-      ospy_x86_relocator_plan(code, avail, fn, fn_size, jump_len, NATIVE_MODE, &plan);
+      ospy_x86_relocator_plan_read(code, avail, fn, fn_size, jump_len, NATIVE_MODE,
+                                   ospy_hook_read_original, NULL, &plan);
   if (rs != OSPY_X86_RELOC_OK) {
     ospy_code_arena_unalloc(cell);
     return fail(err, map_status(rs), fn, plan.why[0] ? plan.why : ospy_x86_reloc_status_name(rs));

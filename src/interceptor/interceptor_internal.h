@@ -13,7 +13,7 @@
 #define OSPY_HOOK_MAX_LISTENERS 8
 #define OSPY_INVOCATION_MAX_DEPTH 64
 /* Per hook code cell: the enter stub, then the relocated prologue. */
-#define OSPY_HOOK_CELL_SIZE 256
+#define OSPY_HOOK_CELL_SIZE 384
 /* Cell layout: the enter stub (attach), the jump to a replacement (replace),
  * then the trampoline. Each part keeps its place for the life of the cell, so
  * a thread stopped inside one never resumes in rewritten bytes. */
@@ -69,6 +69,9 @@ typedef struct ospy_invocation_entry {
   uintptr_t ret;        /* the real return address */
   uintptr_t slot;       /* stack address it was read from (= sp at entry) */
   uint32_t flags;
+  /* Listeners active when the call entered: only they get on_leave (a listener
+   * attached meanwhile never saw the enter and its scratch). */
+  ospy_listener *entered[OSPY_HOOK_MAX_LISTENERS];
   uint8_t scratch[OSPY_INVOCATION_SCRATCH_SIZE];
 } ospy_invocation_entry;
 
@@ -115,7 +118,7 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
 /* Fills hook->jump (and the replace stub) for hook->kind; false if it cannot be encoded. */
 bool ospy_hook_build_jump(ospy_hook *hook);
 /* Bytes of the function as they were before any hook of ours (for reads). */
-bool ospy_hook_read_original(uintptr_t addr, void *out, size_t n, void *data);
+bool ospy_hook_read_original(uint64_t addr, void *out, size_t n, void *data);
 
 /* unwind.c */
 void ospy_unwind_support_install(void);

@@ -20,20 +20,26 @@
  * not a dead frame of ours. */
 #define SAME_STACK_SPAN ((uintptr_t)256 * 1024)
 
-static void run_enter(ospy_hook *hook, ospy_invocation *inv) {
+/* Calls on_enter of the active listeners; records them in entered (if not NULL). */
+static void run_enter(ospy_hook *hook, ospy_invocation *inv, ospy_listener **entered) {
   for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
     ospy_listener *l = hook->listeners[i];
-    if (l && l->active && l->on_enter) {
+    if (l && !l->active)
+      l = NULL;
+    if (entered)
+      entered[i] = l;
+    if (l && l->on_enter) {
       inv->listener = l;
       l->on_enter(inv);
     }
   }
 }
 
-static void run_leave(ospy_hook *hook, ospy_invocation *inv) {
+/* on_leave of the listeners that saw the enter and are still attached. */
+static void run_leave(ospy_hook *hook, ospy_invocation *inv, ospy_listener *const *entered) {
   for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
-    ospy_listener *l = hook->listeners[i];
-    if (l && l->active && l->on_leave) {
+    ospy_listener *l = entered[i];
+    if (l && l == hook->listeners[i] && l->active && l->on_leave) {
       inv->listener = l;
       l->on_leave(inv);
     }
@@ -60,6 +66,7 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   prune_dead(ts, sp);
   uint8_t local_scratch[OSPY_INVOCATION_SCRATCH_SIZE];
   ospy_invocation inv = { ctx, hook, NULL, local_scratch, sp, *(uintptr_t *)sp, ts->depth, false, ts };
+  ospy_listener **entered = NULL;
   if (hook->has_leave && ts->depth < OSPY_INVOCATION_MAX_DEPTH) {
     ospy_invocation_entry *e = &ts->stack[ts->depth++];
     e->hook = hook;
@@ -67,9 +74,10 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     e->slot = sp;
     e->flags = 0;
     inv.scratch = e->scratch;
+    entered = e->entered;
     *(uintptr_t *)sp = (uintptr_t)ospy_leave_thunk;
   }
-  run_enter(hook, &inv);
+  run_enter(hook, &inv, entered);
   *ts->errno_ptr = saved_errno;
   ts->busy = 0;
   return hook->trampoline;
@@ -91,11 +99,36 @@ static int find_entry(const ospy_thread_state *ts, uintptr_t sp) {
   return best;
 }
 
-static void fatal(const char *msg) {
+static void write_str(const char *msg) {
   size_t n = 0;
   while (msg[n])
     n++;
   (void)ospy_os_sys3(SYS_write, 2, (long)msg, (long)n);
+}
+
+static void write_hex(const char *label, uintptr_t v) {
+  char buf[2 + 2 * sizeof v + 2];
+  size_t n = 0;
+  buf[n++] = '0';
+  buf[n++] = 'x';
+  for (int i = (int)(2 * sizeof v) - 1; i >= 0; i--)
+    buf[n++] = "0123456789abcdef"[(v >> (4 * i)) & 15];
+  buf[n++] = ' ';
+  buf[n] = '\0';
+  write_str(label);
+  write_str(buf);
+}
+
+/* Nothing sane is left to do: report what the stack looked like and abort. */
+static void fatal(const char *msg, const ospy_thread_state *ts, uintptr_t sp) {
+  write_str(msg);
+  write_hex("sp", sp);
+  if (ts) {
+    write_hex("depth", ts->depth);
+    for (unsigned i = 0; i < ts->depth; i++)
+      write_hex("slot", ts->stack[i].slot);
+  }
+  write_str("\n");
   (void)ospy_os_sys3(SYS_kill, ospy_os_getpid(), 6 /* SIGABRT */, 0);
   for (;;)
     (void)ospy_os_sys3(SYS_exit_group, 134, 0, 0);
@@ -106,7 +139,7 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
   uintptr_t sp = OSPY_CTX_SP(ctx);
   int k = ts ? find_entry(ts, sp) : -1;
   if (k < 0)
-    fatal("ospy interceptor: return through the leave thunk without a pending call\n");
+    fatal("ospy interceptor: return through the leave thunk without a pending call: ", ts, sp);
   ospy_invocation_entry *e = &ts->stack[k];
   *slot = e->ret; /* first: unwinders walking from a callback see the real caller */
   OSPY_CTX_IP(ctx) = e->ret;
@@ -115,7 +148,7 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
     ts->busy = 1;
     int saved_errno = *ts->errno_ptr;
     ospy_invocation inv = { ctx, e->hook, NULL, e->scratch, e->slot, e->ret, (unsigned)k, true, ts };
-    run_leave(e->hook, &inv);
+    run_leave(e->hook, &inv, e->entered);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
   }

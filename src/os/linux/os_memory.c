@@ -114,11 +114,35 @@ int ospy_os_protect(void *addr, size_t len, int prot) {
   return (int)ospy_os_sys3(SYS_mprotect, (long)a, (long)(e - a), prot);
 }
 
+static bool any_exec_cb(const ospy_os_map *m, void *data) {
+  if ((m->prot & OSPY_OS_PROT_X) && m->path[0] == '/') {
+    *(bool *)data = true;
+    return false;
+  }
+  return true;
+}
+
+/* qemu-user (used to run i386 tests on kernels without IA32 emulation) shows
+ * no file mapping as executable, not even the program's text: then readable
+ * file mappings are taken as executable. */
+static bool maps_show_exec(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    bool any = false;
+    if (ospy_os_maps_foreach(any_exec_cb, &any) == 0)
+      cached = any;
+  }
+  return cached != 0;
+}
+
 int ospy_os_query_prot(uintptr_t addr) {
   ospy_os_map m;
   if (!ospy_os_maps_find(addr, &m))
     return -1;
-  return m.prot; /* OSPY_OS_PROT_* equal PROT_* */
+  int prot = m.prot; /* OSPY_OS_PROT_* equal PROT_* */
+  if ((prot & OSPY_OS_PROT_R) && !(prot & OSPY_OS_PROT_W) && !maps_show_exec())
+    prot |= OSPY_OS_PROT_X;
+  return prot;
 }
 
 void ospy_os_copy_bytes(void *dst, const void *src, size_t n) {

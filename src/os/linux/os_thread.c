@@ -153,7 +153,7 @@ static bool collect_cb(pid_t tid, void *data) {
 
 static uint64_t parse_hex_word(const char **p) {
   uint64_t v = 0;
-  while (**p == ' ')
+  while (**p == ' ' || **p == '\t')
     (*p)++;
   if ((*p)[0] == '0' && (*p)[1] == 'x')
     *p += 2;

@@ -1,0 +1,165 @@
+/*
+ * Hand-written i386 hook targets with hard prologues, and the register
+ * checker (see targets_x86_64.S). cdecl: the argument is at 4(%esp).
+ * Linked without PIE (absolute addresses below).
+ */
+	.text
+
+#define FUNC(name) .globl name; .type name, @function; .p2align 4; name:
+#define END(name) .size name, .-name
+
+/* get_pc idiom first, then a pc-relative load: 1000 + arg. */
+FUNC(tgt_rip_load)
+	call 1f
+1:	pop %ecx
+	mov tgt_value-1b(%ecx), %eax
+	add 4(%esp), %eax
+	ret
+END(tgt_rip_load)
+
+/* Short jcc in the first bytes: arg + 1, or -1 when arg == 0. */
+FUNC(tgt_short_jcc)
+	clc
+	jnc 1f
+	ud2
+1:	mov 4(%esp), %eax
+	test %eax, %eax
+	jz 2f
+	inc %eax
+	ret
+2:	mov $-1, %eax
+	ret
+END(tgt_short_jcc)
+
+/* Short jmp in the first bytes: arg + 2. */
+FUNC(tgt_short_jmp)
+	mov 4(%esp), %eax
+	jmp 1f
+	int3
+	int3
+1:	add $2, %eax
+	ret
+END(tgt_short_jmp)
+
+FUNC(tgt_helper7)
+	mov $7, %eax
+	ret
+END(tgt_helper7)
+
+/* A call in the prologue: 7 + arg. */
+FUNC(tgt_call_first)
+	call tgt_helper7
+	add 4(%esp), %eax
+	ret
+END(tgt_call_first)
+
+FUNC(tgt_one_byte)
+	ret
+END(tgt_one_byte)
+	nop
+FUNC(tgt_three_byte)
+	xor %eax, %eax
+	ret
+END(tgt_three_byte)
+	nop
+
+/* Branch back into the first 5 bytes: returns arg (arg >= 1). */
+FUNC(tgt_branch_back)
+	xor %eax, %eax
+1:	inc %eax
+	cmp 4(%esp), %eax
+	jb 1b
+	ret
+END(tgt_branch_back)
+
+/* endbr32 entry: arg + 3. */
+FUNC(tgt_endbr)
+	endbr32
+	mov 4(%esp), %eax
+	add $3, %eax
+	ret
+END(tgt_endbr)
+
+FUNC(tgt_tail_thunk)
+	jmp tgt_tail_target
+END(tgt_tail_thunk)
+FUNC(tgt_tail_target)
+	mov 4(%esp), %eax
+	add $4, %eax
+	ret
+END(tgt_tail_target)
+
+/* PLT-style indirect jump through a slot: arg + 5. */
+FUNC(tgt_plt_stub)
+	jmp *tgt_slot
+END(tgt_plt_stub)
+FUNC(tgt_plt_target)
+	mov 4(%esp), %eax
+	add $5, %eax
+	ret
+END(tgt_plt_target)
+
+/* call $+5; pop: returns its own address. */
+FUNC(tgt_call_next)
+	call 1f
+1:	pop %eax
+	sub $5, %eax
+	ret
+END(tgt_call_next)
+
+/* Register checker: layout eax ecx edx ebx esp ebp esi edi eflags. */
+#define SAVE_ALL(buf) \
+	mov %eax, buf+0; mov %ecx, buf+4; mov %edx, buf+8; mov %ebx, buf+12; \
+	mov %esp, buf+16; mov %ebp, buf+20; mov %esi, buf+24; mov %edi, buf+28; \
+	pushfl; popl buf+32
+
+FUNC(regcheck_target)
+	SAVE_ALL(regcheck_entry)
+	mov $0x5e5e5e5e, %eax
+	mov $0x6d6d6d6d, %edx
+	fldl regcheck_two_and_half
+	pushl $0x0846
+	popfl
+	ret
+END(regcheck_target)
+
+FUNC(regcheck_run)
+	push %ebx
+	push %ebp
+	push %esi
+	push %edi
+	mov 20(%esp), %eax
+	mov %eax, regcheck_fn
+	mov $0x10101010, %eax
+	mov $0x11111111, %ecx
+	mov $0x12121212, %edx
+	mov $0x13131313, %ebx
+	mov $0x15151515, %ebp
+	mov $0x16161616, %esi
+	mov $0x17171717, %edi
+	pushl $0x08d5
+	popfl
+	call *regcheck_fn
+	SAVE_ALL(regcheck_after)
+	fstpl regcheck_after_st0
+	pop %edi
+	pop %esi
+	pop %ebp
+	pop %ebx
+	ret
+END(regcheck_run)
+
+	.data
+	.p2align 4
+	.globl tgt_value
+tgt_value:	.long 1000
+tgt_slot:	.long tgt_plt_target
+regcheck_fn:	.long 0
+regcheck_two_and_half:	.double 2.5
+	.globl regcheck_after_st0
+regcheck_after_st0:	.double 0
+	.globl regcheck_entry
+regcheck_entry:	.zero 36
+	.globl regcheck_after
+regcheck_after:	.zero 36
+	.section .note.GNU-stack,"",@progbits

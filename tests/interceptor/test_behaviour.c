@@ -1,0 +1,209 @@
+/* Single-thread semantics: recursion order, re-entrancy, errno, scratch,
+ * depth, ignored threads, longjmp out of a hooked function, transactions. */
+#include <errno.h>
+#include <setjmp.h>
+#include <string.h>
+
+#include "test_common.h"
+
+#define NOINLINE __attribute__((noinline, noclone))
+
+long fact(long n);
+int twice(int x);
+long jumper(long n);
+int add1(int x);
+int add2(int x);
+long many(long a, long b, long c, long d, long e, long f, long g, long h);
+
+static char order[256];
+static size_t order_len;
+
+static void note(char c) {
+  if (order_len + 1 < sizeof order)
+    order[order_len++] = c;
+  order[order_len] = '\0';
+}
+
+NOINLINE long fact(long n) {
+  if (n <= 1)
+    return 1;
+  long r = fact(n - 1);
+  __asm__ volatile("" : "+r"(r)); /* keeps the recursion a real call */
+  return n * r;
+}
+
+static void fact_enter(ospy_invocation *inv) {
+  note((char)('0' + ospy_invocation_get_arg(inv, 0)));
+  *(long *)ospy_invocation_scratch(inv) = (long)ospy_invocation_get_arg(inv, 0);
+  CHECK_EQ(ospy_invocation_depth(inv), 4 - ospy_invocation_get_arg(inv, 0));
+}
+
+static void fact_leave(ospy_invocation *inv) {
+  long n = *(long *)ospy_invocation_scratch(inv);
+  note((char)('a' + n));
+  long want = 1;
+  for (long i = 2; i <= n; i++)
+    want *= i;
+  CHECK_EQ(ospy_invocation_get_return(inv), want);
+}
+
+static void test_recursion(void) {
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)fact, fact_enter, fact_leave, NULL, &l, NULL));
+  order_len = 0;
+  CHECK_EQ(fact(4), 24);
+  if (strcmp(order, "4321bcde") != 0) {
+    fprintf(stderr, "recursion order %s, want 4321bcde\n", order);
+    exit(1);
+  }
+  CHECK_OK(ospy_interceptor_detach(l));
+  printf("ok recursion order %s\n", order);
+}
+
+/* A listener that calls its own hooked function sees no nested callbacks. */
+NOINLINE int twice(int x) {
+  volatile int k = 2;
+  return k * x;
+}
+
+static volatile int reentry_enters;
+static void reentry_enter(ospy_invocation *inv) {
+  reentry_enters++;
+  CHECK_EQ(twice(21), 42);
+  errno = EBADF; /* must not leak into the caller */
+  (void)inv;
+}
+
+static void test_reentrancy_errno(void) {
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)twice, reentry_enter, reentry_enter, NULL, &l, NULL));
+  errno = ENOENT;
+  CHECK_EQ(twice(5), 10);
+  CHECK_EQ(errno, ENOENT);
+  CHECK_EQ(reentry_enters, 2);
+  ospy_interceptor_ignore_current_thread();
+  CHECK_EQ(twice(6), 12);
+  CHECK_EQ(reentry_enters, 2);
+  ospy_interceptor_unignore_current_thread();
+  CHECK_EQ(twice(7), 14);
+  CHECK_EQ(reentry_enters, 4);
+  CHECK_OK(ospy_interceptor_detach(l));
+  printf("ok re-entrancy, errno, ignored thread\n");
+}
+
+/* longjmp out of a hooked function, many times: stale entries are pruned and
+ * later calls still get correct on_leave. */
+static jmp_buf jb;
+NOINLINE long jumper(long n) {
+  __asm__ volatile("");
+  if (n < 0)
+    longjmp(jb, 1);
+  return n + 100;
+}
+
+static volatile int jl_enters, jl_leaves;
+static volatile long jl_last;
+static void jl_enter(ospy_invocation *inv) { jl_enters++; (void)inv; }
+static void jl_leave(ospy_invocation *inv) {
+  jl_leaves++;
+  jl_last = (long)ospy_invocation_get_return(inv);
+}
+
+static void test_longjmp(void) {
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)jumper, jl_enter, jl_leave, NULL, &l, NULL));
+  for (int i = 0; i < 200; i++) { /* more than the invocation stack depth */
+    if (setjmp(jb) == 0) {
+      jumper(-1);
+      CHECK(0);
+    }
+    CHECK_EQ(jumper(i), i + 100);
+    CHECK_EQ(jl_last, i + 100);
+  }
+  CHECK_EQ(jl_enters, 400);
+  CHECK_EQ(jl_leaves, 200);
+  CHECK_OK(ospy_interceptor_detach(l));
+  printf("ok longjmp out of a hooked function\n");
+}
+
+/* Two listeners on one function, and a transaction installing several. */
+NOINLINE int add1(int x) {
+  volatile int k = 1;
+  return x + k;
+}
+NOINLINE int add2(int x) {
+  volatile int k = 2;
+  return x + k;
+}
+static volatile int count_a, count_b;
+static void inc_a(ospy_invocation *inv) { count_a++; (void)inv; }
+static void inc_b(ospy_invocation *inv) {
+  count_b += *(int *)ospy_invocation_user_data(inv);
+}
+
+static void test_transaction(void) {
+  ospy_listener *la, *lb, *lc;
+  int weight = 10;
+  ospy_interceptor_begin_transaction();
+  CHECK_OK(ospy_interceptor_attach((void *)add1, inc_a, NULL, NULL, &la, NULL));
+  CHECK_OK(ospy_interceptor_attach((void *)add1, inc_b, NULL, &weight, &lb, NULL));
+  CHECK_OK(ospy_interceptor_attach((void *)add2, inc_a, NULL, NULL, &lc, NULL));
+  CHECK_EQ(add1(1), 2); /* not installed before the commit */
+  CHECK_EQ(count_a, 0);
+  CHECK_OK(ospy_interceptor_end_transaction());
+  CHECK_EQ(add1(1), 2);
+  CHECK_EQ(add2(1), 3);
+  CHECK_EQ(count_a, 2);
+  CHECK_EQ(count_b, 10);
+  CHECK_OK(ospy_interceptor_detach(la));
+  CHECK_EQ(add1(1), 2);
+  CHECK_EQ(count_a, 2);
+  CHECK_EQ(count_b, 20);
+  ospy_interceptor_begin_transaction();
+  CHECK_OK(ospy_interceptor_detach(lb));
+  CHECK_OK(ospy_interceptor_detach(lc));
+  CHECK_OK(ospy_interceptor_end_transaction());
+  CHECK_EQ(add1(1), 2);
+  CHECK_EQ(add2(1), 3);
+  CHECK_EQ(count_a, 2);
+  CHECK_EQ(count_b, 20);
+  CHECK(ospy_interceptor_detach(la) == OSPY_INTERCEPTOR_NOT_FOUND);
+  printf("ok transactions and shared hooks\n");
+}
+
+/* Arguments on the stack (x86-64: the 7th and 8th) and the return address. */
+NOINLINE long many(long a, long b, long c, long d, long e, long f, long g, long h) {
+  __asm__ volatile("");
+  return a + b + c + d + e + f + g + h;
+}
+static void many_enter(ospy_invocation *inv) {
+  for (unsigned i = 0; i < 8; i++)
+    CHECK_EQ(ospy_invocation_get_arg(inv, i), i + 1);
+  ospy_invocation_set_arg(inv, 7, 100);
+  CHECK(ospy_invocation_return_address(inv) != 0);
+  CHECK(ospy_invocation_function(inv) == (void *)many);
+  CHECK(ospy_invocation_thread_id(inv) != 0);
+}
+static void many_leave(ospy_invocation *inv) {
+  CHECK_EQ(ospy_invocation_get_arg(inv, 6), 7); /* stack arguments survive */
+  CHECK_EQ(ospy_invocation_get_return(inv), 128);
+  ospy_invocation_set_return(inv, 5);
+}
+
+static void test_args(void) {
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)many, many_enter, many_leave, NULL, &l, NULL));
+  CHECK_EQ(many(1, 2, 3, 4, 5, 6, 7, 8), 5);
+  CHECK_OK(ospy_interceptor_detach(l));
+  CHECK_EQ(many(1, 2, 3, 4, 5, 6, 7, 8), 36);
+  printf("ok arguments, stack arguments, return value\n");
+}
+
+int main(void) {
+  test_recursion();
+  test_reentrancy_errno();
+  test_longjmp();
+  test_transaction();
+  test_args();
+  return 0;
+}

@@ -1,0 +1,145 @@
+/* Hard prologues (targets_*.S): each hooked function still returns the right
+ * value and fires its callbacks once per call; too-short functions and
+ * branches back into the prologue are refused with the code left untouched. */
+#include <stdint.h>
+#include <string.h>
+
+#include "test_common.h"
+
+typedef long (*fn1)(long);
+extern long tgt_rip_load(long), tgt_short_jcc(long), tgt_short_jmp(long), tgt_call_first(long);
+extern long tgt_one_byte(long), tgt_three_byte(long), tgt_branch_back(long), tgt_endbr(long);
+extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
+extern long tgt_call_next(long);
+
+static int enters, leaves;
+static long last_arg;
+
+static void on_enter(ospy_invocation *inv) {
+  enters++;
+  last_arg = (long)ospy_invocation_get_arg(inv, 0);
+}
+
+static void on_leave(ospy_invocation *inv) {
+  (void)inv;
+  leaves++;
+}
+
+typedef struct good_case {
+  const char *name;
+  fn1 hook_at, call;
+  long arg, expect;
+} good_case;
+
+static void check_good(const good_case *c) {
+  CHECK_EQ(c->call(c->arg), c->expect);
+  ospy_listener *l = NULL;
+  ospy_interceptor_error err = { 0 };
+  ospy_interceptor_status st = ospy_interceptor_attach((void *)c->hook_at, on_enter, on_leave,
+                                                       NULL, &l, &err);
+  if (st != OSPY_INTERCEPTOR_OK) {
+    fprintf(stderr, "%s: attach failed: %s\n", c->name, err.why);
+    exit(1);
+  }
+  enters = leaves = 0;
+  for (int i = 0; i < 3; i++)
+    CHECK_EQ(c->call(c->arg + i), c->expect + i);
+  if (enters != 3 || leaves != 3) {
+    fprintf(stderr, "%s: %d enters, %d leaves (want 3)\n", c->name, enters, leaves);
+    exit(1);
+  }
+  CHECK_EQ(last_arg, c->arg + 2);
+  CHECK_OK(ospy_interceptor_detach(l));
+  CHECK_EQ(c->call(c->arg), c->expect);
+  CHECK_EQ(enters, 3);
+  printf("ok %s\n", c->name);
+}
+
+static void check_refused(const char *name, fn1 f, ospy_interceptor_status want) {
+  uint8_t before[16], after[16];
+  memcpy(before, (void *)f, sizeof before);
+  ospy_listener *l = NULL;
+  ospy_interceptor_error err = { 0 };
+  ospy_interceptor_status st = ospy_interceptor_attach((void *)f, on_enter, on_leave, NULL, &l, &err);
+  memcpy(after, (void *)f, sizeof after);
+  if (st != want) {
+    fprintf(stderr, "%s: got %s (%s), want %s\n", name, ospy_interceptor_status_name(st), err.why,
+            ospy_interceptor_status_name(want));
+    exit(1);
+  }
+  CHECK(l == NULL);
+  CHECK(err.why[0] != '\0');
+  CHECK(memcmp(before, after, sizeof before) == 0);
+  printf("ok %s refused: %s\n", name, err.why);
+}
+
+int main(void) {
+  const good_case cases[] = {
+    { "rip-relative load", tgt_rip_load, tgt_rip_load, 5, 1005 },
+    { "short jcc", tgt_short_jcc, tgt_short_jcc, 10, 11 },
+    { "short jcc taken", tgt_short_jcc, tgt_short_jcc, 0, -1 },
+    { "short jmp", tgt_short_jmp, tgt_short_jmp, 10, 12 },
+    { "call in prologue", tgt_call_first, tgt_call_first, 10, 17 },
+    { "endbr entry", tgt_endbr, tgt_endbr, 10, 13 },
+    { "tail-call thunk", tgt_tail_thunk, tgt_tail_thunk, 10, 14 },
+    { "tail-call target via thunk hook", tgt_tail_thunk, tgt_tail_target, 10, 14 },
+    { "plt-style stub", tgt_plt_stub, tgt_plt_stub, 10, 15 },
+    { "plt target via stub hook", tgt_plt_stub, tgt_plt_target, 10, 15 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    good_case c = cases[i];
+    if (c.expect == -1) { /* the taken branch: argument 0 every time */
+      CHECK_EQ(c.call(0), -1);
+      ospy_listener *l = NULL;
+      CHECK_OK(ospy_interceptor_attach((void *)c.hook_at, on_enter, on_leave, NULL, &l, NULL));
+      enters = leaves = 0;
+      CHECK_EQ(c.call(0), -1);
+      CHECK_EQ(enters, 1);
+      CHECK_EQ(leaves, 1);
+      CHECK_OK(ospy_interceptor_detach(l));
+      printf("ok %s\n", c.name);
+      continue;
+    }
+    check_good(&c);
+  }
+  CHECK(ospy_interceptor_resolve((void *)tgt_tail_thunk) == (void *)tgt_tail_target);
+  CHECK(ospy_interceptor_resolve((void *)tgt_plt_stub) == (void *)tgt_plt_target);
+#if defined(__x86_64__) || defined(__i386__)
+  {
+    /* call $+5 / get_pc idiom: the function returns its own address. */
+    long self = tgt_call_next(0);
+    ospy_listener *l = NULL;
+    CHECK_OK(ospy_interceptor_attach((void *)tgt_call_next, on_enter, on_leave, NULL, &l, NULL));
+    enters = 0;
+    CHECK_EQ(tgt_call_next(0), self);
+    CHECK_EQ(enters, 1);
+    CHECK_OK(ospy_interceptor_detach(l));
+    printf("ok call-next idiom\n");
+  }
+#endif
+  check_refused("1-byte function", tgt_one_byte, OSPY_INTERCEPTOR_TOO_SHORT);
+  check_refused("3-byte function", tgt_three_byte, OSPY_INTERCEPTOR_TOO_SHORT);
+  check_refused("branch back", tgt_branch_back, OSPY_INTERCEPTOR_BRANCH_BACK);
+  CHECK_EQ(tgt_branch_back(9), 9);
+  CHECK_EQ(tgt_three_byte(1), 0);
+  {
+    ospy_interceptor_error err = { 0 };
+    CHECK(ospy_interceptor_attach((void *)16, on_enter, NULL, NULL, NULL, &err) ==
+          OSPY_INTERCEPTOR_NOT_READABLE);
+    printf("ok unmapped refused: %s\n", err.why);
+  }
+  /* replace: the replacement runs, the original stays callable. */
+  {
+    void *orig = NULL;
+    CHECK_OK(ospy_interceptor_replace((void *)tgt_rip_load, (void *)tgt_plt_target, &orig, NULL));
+    CHECK_EQ(tgt_rip_load(1), 6);
+    CHECK_EQ(((fn1)orig)(1), 1001);
+    ospy_interceptor_error err = { 0 };
+    CHECK(ospy_interceptor_attach((void *)tgt_rip_load, on_enter, NULL, NULL, NULL, &err) ==
+          OSPY_INTERCEPTOR_ALREADY);
+    CHECK_OK(ospy_interceptor_revert((void *)tgt_rip_load));
+    CHECK_EQ(tgt_rip_load(1), 1001);
+    printf("ok replace/revert\n");
+  }
+  return 0;
+}
