@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The catalogue checkers must catch what they claim to catch: each case
+breaks one thing in a copy of a shipped config and expects the checker to
+fail with a message naming it.
+
+  test_tools.py CONFIGS_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CONFIGS = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "configs")
+TOOLS = os.path.join(CONFIGS, "tools")
+sys.path.insert(0, TOOLS)
+import gencat  # noqa: E402
+import lintcat  # noqa: E402
+
+GEN = None  # the header values, generated once (compiling takes seconds)
+
+
+def gen():
+    global GEN
+    if GEN is None:
+        GEN = gencat.generate()
+    return GEN
+
+
+def run(tool, *paths):
+    r = subprocess.run([sys.executable, os.path.join(TOOLS, tool)] + list(paths),
+                       capture_output=True, text=True)
+    return r.returncode, r.stdout + r.stderr
+
+
+class Mutations(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ospy-catalogue-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def mutate(self, name, *edits):
+        """A copy of configs/NAME (or of the copy made before) with each
+        (old, new) edit applied once."""
+        dst = os.path.join(self.dir, name)
+        src = dst if os.path.exists(dst) else os.path.join(CONFIGS, name)
+        with open(src, encoding="utf-8") as f:
+            text = f.read()
+        for old, new in zip(edits[::2], edits[1::2]):
+            self.assertIn(old, text, "fixture text not found in %s" % name)
+            text = text.replace(old, new, 1)
+        with open(dst, "w", encoding="utf-8") as f:
+            f.write(text)
+        return dst
+
+    def expect(self, tool, paths, message):
+        if tool == "gencat.py":
+            errors = []
+            for p in paths[1:]:
+                with open(p, encoding="utf-8") as f:
+                    errors += gencat.check_text(gen(), p, f.read())
+        else:
+            lints = [lintcat.Lint(p) for p in paths]
+            errors = sum((lint.run() for lint in lints), [])
+            if not errors:
+                errors = lintcat.cross_check(lints)
+        out = "\n".join(errors)
+        self.assertTrue(errors, "no problem found, expected: " + message)
+        self.assertIn(message, out)
+
+    # ---- gencat: values against the headers
+    def test_shipped_files_pass(self):
+        for p in lintcat.expand([CONFIGS]):
+            with open(p, encoding="utf-8") as f:
+                self.assertEqual(gencat.check_text(gen(), p, f.read()), [])
+        rc, out = run("lintcat.py", CONFIGS)
+        self.assertEqual(rc, 0, out)
+
+    def test_cli_reports_difference(self):
+        p = self.mutate("ioctl.xml", 'name="TCGETS" value="0x5401"', 'name="TCGETS" value="0x5499"')
+        rc, out = run("lintcat.py", p)
+        self.assertEqual(rc, 0, out)
+        rc, out = run("gencat.py", "check", p)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("ioctl.xml:", out)
+        self.assertIn("IoctlRequest.TCGETS is 0x5499 in the file, 0x5401 in the headers", out)
+
+    def test_wrong_enum_value(self):
+        p = self.mutate("files.xml", 'name="O_CREAT" value="0x40"', 'name="O_CREAT" value="0x41"')
+        self.expect("gencat.py", ["check", p], "OpenFlags.O_CREAT is 0x41 in the file, 0x40")
+
+    def test_windows_value(self):
+        # the original config's AF_INET6 is Windows' 23; Linux says 10
+        p = self.mutate("net.xml", 'name="AF_INET6" value="10"', 'name="AF_INET6" value="23"')
+        self.expect("gencat.py", ["check", p], "AddressFamily.AF_INET6 is 23")
+
+    def test_missing_member(self):
+        p = self.mutate("mem.xml", '<member name="MAP_FIXED" value="0x10"/>', "")
+        self.expect("gencat.py", ["check", p], "MapFlags lacks MAP_FIXED")
+
+    def test_wrong_offset(self):
+        p = self.mutate("files.xml", '<field name="st_size" offset="48"', '<field name="st_size" offset="40"')
+        self.expect("gencat.py", ["check", p], "Stat.st_size offset 40, the headers say 48 (x86-64)")
+
+    def test_wrong_width_i386(self):
+        p = self.mutate("zlib.xml", '<field name="total_in" offset="8" type="Size"/>',
+                        '<field name="total_in" offset="8" type="UInt64"/>')
+        self.expect("gencat.py", ["check", p], "ZStream.total_in is 4 bytes (i386), type UInt64 reads 8")
+
+    def test_arch_struct_without_arch(self):
+        p = self.mutate("net.xml", '<structure name="MsgHdr" arch="x86-64">', '<structure name="MsgHdr">')
+        self.expect("gencat.py", ["check", p], "structure MsgHdr differs by architecture")
+
+    def test_ioctl_size_expression(self):
+        p = self.mutate("ioctl.xml", "? 36 :", "? 60 :")
+        self.expect("gencat.py", ["check", p], "ioctl's arg size is not the one generated")
+
+    # ---- lintcat: structure and references
+    def test_malformed(self):
+        p = self.mutate("usb.xml", "</structure>", "</structur>")
+        self.expect("lintcat.py", [p], "not well-formed XML")
+
+    def test_unknown_type(self):
+        p = self.mutate("net.xml", 'type="SockAddrPtr" size="arg.addrlen"/>', 'type="SockAdrPtr" size="arg.addrlen"/>')
+        self.expect("lintcat.py", [p], "unknown type 'SockAdrPtr'")
+
+    def test_unknown_spec(self):
+        p = self.mutate("tls.xml", '<function specId="SSL_read"/>', '<function specId="SSL_reed"/>')
+        self.expect("lintcat.py", [p], "no spec 'SSL_reed'")
+
+    def test_unhooked_spec(self):
+        p = self.mutate("sqlite.xml", '<function specId="sqlite3_step"/>', "")
+        self.expect("lintcat.py", [p], "spec sqlite3_step is never hooked")
+
+    def test_flags_order(self):
+        p = self.mutate("net.xml", '<member name="SOCK_RAW" value="0x3"/>', "",
+                        '<member name="SOCK_STREAM" value="0x1"/>',
+                        '<member name="SOCK_STREAM" value="0x1"/><member name="SOCK_RAW" value="0x3"/>')
+        self.expect("lintcat.py", [p], "SOCK_RAW (0x3) decodes as SOCK_DGRAM|SOCK_STREAM")
+
+    def test_unknown_argument_in_expression(self):
+        p = self.mutate("files.xml", 'size="arg.count/retval"', 'size="arg.cnt/retval"')
+        self.expect("lintcat.py", [p], "names arg.cnt, not an argument")
+
+    def test_retval_at_entry(self):
+        p = self.mutate("files.xml", 'size="arg.count/retval"', 'size="retval/arg.count"')
+        self.expect("lintcat.py", [p], "uses retval before the call returns")
+
+    def test_unknown_attribute(self):
+        p = self.mutate("proc.xml", 'direction="in" type="Signal"/>', 'direktion="in" type="Signal"/>')
+        self.expect("lintcat.py", [p], "unknown attribute direktion")
+
+    def test_missing_arch_pair(self):
+        p = self.mutate("proc.xml", '<structure name="Sigaction" arch="i386">', '<structure name="Sigaction" arch="x86-64">')
+        self.expect("lintcat.py", [p], "structure Sigaction defined twice for x86-64")
+
+    def test_dynamic_needs_enum_argument(self):
+        p = self.mutate("net.xml", 'typeNameBase="arg.domain"', 'typeNameBase="arg.type"')
+        self.expect("lintcat.py", [p], "typeNameBase 'arg.type' must name an enumeration argument")
+
+    def test_spec_in_two_presets(self):
+        p1 = self.mutate("mem.xml", '<function name="munmap">', '<function name="close">',
+                         '<function specId="munmap"/>', '<function specId="close"/>')
+        shutil.copy(os.path.join(CONFIGS, "files.xml"), self.dir)
+        self.expect("lintcat.py", [p1, os.path.join(self.dir, "files.xml")],
+                    "spec close is also defined in")
+
+    # ---- the documented flags decoding
+    def test_decode_open_flags(self):
+        members = [("O_TMPFILE", 0x410000), ("O_SYNC", 0x101000), ("O_RDONLY", 0),
+                   ("O_WRONLY", 1), ("O_RDWR", 2), ("O_CREAT", 0x40), ("O_DSYNC", 0x1000),
+                   ("O_DIRECTORY", 0x10000), ("O_CLOEXEC", 0x80000)]
+        self.assertEqual(lintcat.decode_flags(members, 0x80042), ["O_RDWR", "O_CREAT", "O_CLOEXEC"])
+        self.assertEqual(lintcat.decode_flags(members, 0x101001), ["O_SYNC", "O_WRONLY"])
+        self.assertEqual(lintcat.decode_flags(members, 0x1000), ["O_DSYNC"])
+        self.assertEqual(lintcat.decode_flags(members, 0x410002), ["O_TMPFILE", "O_RDWR"])
+        self.assertEqual(lintcat.decode_flags(members, 0x10000 | 0x4), ["O_DIRECTORY", "0x4"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
