@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "agent/record.h"
+#include "agent/inline.h"
+#include "interceptor/interceptor.h"
 
 static void utoa(unsigned v, char *out)
 {
@@ -101,11 +102,12 @@ static void on_fork_child(void)
 static void *control_thread(void *arg)
 {
   ospy_agent *a = &ospy_agent_g;
+  ospy_interceptor_ignore_current_thread(); /* the agent's own thread */
   while (!atomic_load(&a->ring.ctl->detach) && ospy_agent_consumer_alive()) {
     struct timespec ts = { 0, 200 * 1000000L };
     syscall(SYS_futex, (uint32_t *)&a->ring.ctl->detach, FUTEX_WAIT, 0, &ts, NULL, 0);
   }
-  ospy_got_unpatch_all();
+  ospy_inline_detach_all();
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: detached, hooks removed");
   a->active = 0;
   return arg;
@@ -133,16 +135,21 @@ static void agent_start(int fd, int attached)
     return; /* not a ring we understand: stay inert */
   a->pid = (uint32_t)getpid();
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
-  if (!attached && !a->follow_forks)
+  if (!attached && !a->follow_forks) {
     scrub_environment();
+    /* The mapping stays; the descriptor would shift the program's own fd
+     * numbers (its first open() would return 4 instead of 3). */
+    close(fd);
+    a->ring.fd = -1;
+  }
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start();
   ospy_agent_modules_rescan();
-  if (load_plan(a) < 0 || ospy_got_init() < 0)
+  if (load_plan(a) < 0 || ospy_inline_init() < 0)
     return;
-  ospy_got_patch_all();
-  ospy_got_report_missing();
+  ospy_inline_attach_pending();
+  ospy_inline_report_missing();
   pthread_atfork(NULL, NULL, on_fork_child);
   if (attached) {
     pthread_t t;

@@ -46,10 +46,4 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
  * returns 1 when a module appeared. */
 int ospy_agent_modules_rescan(void);
 
-/* got.c: the hook backend (PLT/GOT patching of imported functions). */
-int ospy_got_init(void);
-/* Patches every loaded module not yet patched. Reports failures as Error events. */
-void ospy_got_patch_all(void);
-void ospy_got_unpatch_all(void);
-
 #endif

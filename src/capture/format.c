@@ -1,5 +1,6 @@
 /* strace-like text for records. */
 #include "capture/format.h"
+#include "plan/values.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -49,6 +50,36 @@ static void put_retval(FILE *out, const ospy_event_call *c)
   }
 }
 
+/* Decoded arguments through the spec; 0 when there is no spec to decode with. */
+static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook *hk,
+                      const uint8_t *enter, const ospy_format_opts *o)
+{
+  if (!o || !o->specs || !hk || hk->spec_index == OSPY_PLAN_NO_SPEC)
+    return 0;
+  const ospy_spec_fn *fn = ospy_spec_table_fn(o->specs, hk->spec_index);
+  if (!fn)
+    return 0;
+  static char text[1 << 16];
+  size_t n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len,
+                                     c->leave_len, text, sizeof text);
+  if (!n)
+    return 0;
+  fwrite(text + (text[0] == '('), 1, n - (text[0] == '('), out);
+  return 1;
+}
+
+ospy_spec_table *ospy_format_specs_of(const ospy_plan *plan, char *err, size_t errcap)
+{
+  size_t len = 0;
+  const void *blob = plan ? ospy_plan_spec_blob(plan, &len) : NULL;
+  ospy_spec_table *t = NULL;
+  if (err && errcap)
+    err[0] = 0;
+  if (blob && len && ospy_spec_table_decode(blob, len, &t, err, errcap) < 0)
+    return NULL;
+  return t;
+}
+
 static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
                      const ospy_format_opts *o)
 {
@@ -68,11 +99,14 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
         v = (uint32_t)v;
       fprintf(out, "%sarg%u=%#" PRIx64, i ? ", " : "", i / 8, v);
     }
+  } else if (put_values(out, c, hk, enter, o)) {
+    goto tail; /* the values text carries the parentheses and the return value */
   } else {
     fprintf(out, "<%u+%u bytes of values>", c->enter_len, c->leave_len);
   }
   fputc(')', out);
   put_retval(out, c);
+tail:
   if (o && o->show_duration && c->ts_leave >= c->h.ts)
     fprintf(out, " <%.6f>", (double)(c->ts_leave - c->h.ts) / 1e9);
   fputc('\n', out);

@@ -353,11 +353,14 @@ int cmd_capture(int argc, char **argv)
   s.plan = plan;
   s.live = o.quiet ? NULL : stderr;
   s.live_opts.show_tid = 1;
+  ospy_spec_table *specs = ospy_format_specs_of(plan, err, sizeof err);
+  s.live_opts.specs = specs;
   if (ospy_session_init(&s) < 0 || !(s.file = open_output(&o, plan_bytes, plan_len)))
     return 2;
   rc = o.pid ? ospy_capture_attach(&s, &o) : run_spawn(&s, &o, (int)flags);
   ospy_session_free(&s);
   ospy_ring_close(&s.ring);
+  ospy_spec_table_free(specs);
   ospy_plan_free(plan);
   free(plan_bytes);
   return rc;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_capture.h"
+#include "config/config.h"
 #include "ospy-config.h"
 #include "plan/plan.h"
 
@@ -50,25 +51,52 @@ static int add_function_list(ospy_plan_builder *b, const char *list, unsigned ba
   return rc;
 }
 
+static int elf_class_of(const char *path);
+static int find_in_path(const char *prog, char *out, size_t cap);
+
+/* The architecture the plan is for: the program's (spawn) or the process's (-p). */
+static unsigned target_bits(const ospy_capture_opts *o)
+{
+  char path[PATH_MAX];
+  int bits = 64;
+  if (o->pid > 0) {
+    snprintf(path, sizeof path, "/proc/%d/exe", o->pid);
+    bits = elf_class_of(path);
+  } else if (o->argv && o->argv[0] && find_in_path(o->argv[0], path, sizeof path) == 0) {
+    bits = elf_class_of(path);
+  }
+  return bits == 32 ? 32 : 64;
+}
+
+static int add_config(ospy_plan_builder *b, const char *path, unsigned bits)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  int rc = ospy_config_load_plan(path, bits, b, &d);
+  if (rc < 0)
+    ospy_diag_print(&d, stderr);
+  ospy_diag_free(&d);
+  return rc;
+}
+
 void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len)
 {
-  if (o->config) {
-    /* The config loader (src/config, ospy_config_load_plan) is not part of
-     * this build. */
-    fprintf(stderr, "ospy capture: -c %s: config support not built\n", o->config);
-    return NULL;
-  }
-  ospy_plan_builder *b = ospy_plan_builder_new(64);
+  unsigned bits = target_bits(o);
+  ospy_plan_builder *b = ospy_plan_builder_new(bits);
   if (!b)
     return NULL;
   ospy_plan_builder_set_options(b, o->lossy ? OSPY_PLAN_OPT_LOSSY : 0);
   ospy_plan_builder_set_backtrace(b, o->backtrace);
+  if (o->config && add_config(b, o->config, bits) < 0) {
+    ospy_plan_builder_free(b);
+    return NULL;
+  }
   for (int i = 0; i < o->nfuncs; i++)
     if (add_function_list(b, o->funcs[i], o->backtrace) < 0) {
       ospy_plan_builder_free(b);
       return NULL;
     }
-  if (!o->quiet)
+  if (o->nfuncs && !o->quiet)
     fprintf(stderr, "ospy: note: no definitions for the -f functions: "
             "arguments are shown as raw register/stack words\n");
   void *bytes = ospy_plan_builder_encode(b, len);

@@ -37,6 +37,10 @@ int cmd_show(int argc, char **argv)
   ospy_plan *plan = NULL;
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &plan, err, sizeof err) < 0)
     fprintf(stderr, "ospy show: %s: the plan in the header is invalid: %s\n", argv[optind], err);
+  ospy_spec_table *specs = plan ? ospy_format_specs_of(plan, err, sizeof err) : NULL;
+  if (plan && !specs && err[0])
+    fprintf(stderr, "ospy show: %s: the specs in the header are invalid: %s\n", argv[optind], err);
+  fo.specs = specs;
   const ospy_event_hdr *rec;
   int rc, status = 0;
   while ((rc = ospy_capfile_next(r, &rec, err, sizeof err)) != 0) {
@@ -49,6 +53,7 @@ int cmd_show(int argc, char **argv)
   }
   if (ospy_capfile_truncated(r, err, sizeof err))
     fprintf(stderr, "ospy show: warning: %s\n", err);
+  ospy_spec_table_free(specs);
   ospy_plan_free(plan);
   ospy_capfile_close_reader(r);
   return status;

@@ -1,0 +1,339 @@
+/*
+ * Hook backend: inline hooks through the interceptor (src/interceptor). Every
+ * plan hook is resolved to an address (export, module + offset, signature
+ * scan, .symtab symbol) and attached; on_enter marshals the in-values into a
+ * per-thread frame stack, on_leave marshals the out-values and writes one
+ * FunctionCall record with both blobs. Calls between and inside modules are
+ * seen alike, which the GOT backend (got.c) cannot do.
+ *
+ * Hot path rules: no malloc (per-thread frames live in an mmap'ed area found
+ * through an initial-exec TLS pointer), no stdio, no locks.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "agent/agent.h"
+#include "agent/inline.h"
+#include "agent/marshal.h"
+#include "agent/safe_read.h"
+#include "interceptor/interceptor.h"
+
+#if defined(__x86_64__)
+#define RAW_ARGS 6
+#else
+#define RAW_ARGS 4
+#endif
+#define ARG_WORDS 16
+#define MAX_BT 32
+#define THREAD_AREA (4u << 20)   /* per-thread frame stack, reserved lazily */
+#define BLOB_CAP (480u << 10)    /* per blob: enter + leave fit one ring record */
+
+typedef struct inline_hook {
+  uint32_t index;              /* plan hook index; UINT32_MAX for internal ones */
+  int internal;                /* 1: dlopen/dlclose (module tracking) */
+  const ospy_plan_hook *ph;
+  const ospy_spec_fn *fn;      /* NULL: raw argument words */
+  void *addr;
+  ospy_listener *listener;
+  int reported;
+} inline_hook;
+
+/* What on_enter leaves for on_leave, in the interceptor's scratch. */
+typedef struct enter_note {
+  uint64_t ts;
+  uint32_t frame_off;          /* offset of this call's frame in the thread area */
+  uint32_t frame_len;
+  uint32_t enter_len;
+  uint32_t nbt;
+  uint32_t skip;
+} enter_note;
+_Static_assert(sizeof(enter_note) <= OSPY_INVOCATION_SCRATCH_SIZE, "scratch too small");
+
+/* Frame: marshal state | backtrace[nbt] | enter blob. */
+#define STATE_BYTES ((OSPY_MARSHAL_STATE_SIZE + 7u) & ~7u)
+
+typedef struct thread_area {
+  uint32_t top;
+  uint32_t pad;
+  uint8_t data[];
+} thread_area;
+
+static __thread thread_area *tls_area __attribute__((tls_model("initial-exec")));
+static inline_hook *hooks;
+static uint32_t nhooks, hooks_cap;
+static ospy_spec_table *specs;
+static uint32_t value_cap;
+
+static thread_area *area_get(void)
+{
+  if (!tls_area) {
+    void *p = mmap(NULL, THREAD_AREA, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+      return NULL;
+    tls_area = p;
+  }
+  return tls_area;
+}
+
+static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
+{
+  for (unsigned i = 0; i < n; i++)
+    args[i] = ospy_invocation_get_arg(inv, i);
+  return n;
+}
+
+/* The caller's return address, then a frame-pointer walk with safe reads. */
+static unsigned backtrace_walk(ospy_invocation *inv, uint64_t *out, unsigned max)
+{
+  ospy_cpu_context *cpu = ospy_invocation_cpu(inv);
+  unsigned n = 0;
+  if (!max)
+    return 0;
+  out[n++] = ospy_invocation_return_address(inv);
+#if defined(__x86_64__)
+  uintptr_t fp = cpu->rbp, prev = cpu->rsp;
+#else
+  uintptr_t fp = cpu->ebp, prev = cpu->esp;
+#endif
+  while (n < max && fp > prev && fp - prev < (8u << 20) && !(fp % sizeof(uintptr_t))) {
+    uintptr_t pair[2];
+    if (ospy_agent_safe_read(fp, pair, sizeof pair) != sizeof pair || !pair[1])
+      break;
+    out[n++] = pair[1];
+    prev = fp;
+    fp = pair[0];
+  }
+  return n;
+}
+
+static unsigned backtrace_depth(const inline_hook *h)
+{
+  unsigned d = ospy_agent_g.backtrace;
+  if (!d && (h->ph->flags & OSPY_HOOK_F_BACKTRACE))
+    d = 16;
+  return d > MAX_BT ? MAX_BT : d;
+}
+
+static void on_enter(ospy_invocation *inv)
+{
+  inline_hook *h = ospy_invocation_user_data(inv);
+  enter_note *note = ospy_invocation_scratch(inv);
+  note->skip = 1;
+  if (!ospy_agent_g.active || h->internal)
+    return;
+  /* oSpy's logNested: a configured function called from inside another
+   * hooked call is recorded only when it asks for it. */
+  if (h->fn && ospy_invocation_depth(inv) > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
+    return;
+  thread_area *a = area_get();
+  if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP)
+    return; /* too deep: this call is not recorded (the area would overflow) */
+  note->ts = ospy_agent_now_ns();
+  note->frame_off = a->top;
+  uint8_t *frame = a->data + a->top;
+  uint64_t *bt = (uint64_t *)(frame + STATE_BYTES);
+  note->nbt = backtrace_walk(inv, bt, backtrace_depth(h));
+  uint8_t *blob = (uint8_t *)(bt + note->nbt);
+  if (h->fn) {
+    uint64_t args[ARG_WORDS];
+    ospy_marshal_call c = {
+      .ctx = ospy_invocation_cpu(inv), .args = args,
+      .nargs = fill_args(inv, args, ARG_WORDS), .tid = ospy_invocation_thread_id(inv),
+      .state = frame, .state_size = STATE_BYTES,
+    };
+    note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, blob, BLOB_CAP, value_cap);
+  } else {
+    fill_args(inv, (uint64_t *)blob, RAW_ARGS);
+    note->enter_len = RAW_ARGS * 8;
+  }
+  note->frame_len = (uint32_t)((STATE_BYTES + note->nbt * 8 + note->enter_len + 7u) & ~7u);
+  a->top += note->frame_len;
+  note->skip = 0;
+}
+
+static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note *note,
+                         const uint8_t *frame, const uint8_t *leave, uint32_t leave_len,
+                         int err)
+{
+  uint32_t body = note->nbt * 8 + note->enter_len + leave_len;
+  uint32_t size = ospy_event_align(sizeof(ospy_event_call) + body);
+  uint64_t tok;
+  ospy_event_call *c = ospy_agent_record_begin(OSPY_EV_CALL, size, note->ts, &tok);
+  if (!c)
+    return;
+  memcpy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
+  memcpy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
+  c->h.flags = h->fn ? 0 : OSPY_CALL_F_RAW;
+  c->seq = atomic_fetch_add_explicit(&ospy_agent_g.ring.ctl->seq, 1, memory_order_relaxed);
+  c->ts_leave = ospy_agent_now_ns();
+  c->ret_addr = ospy_invocation_return_address(inv);
+  c->retval = ospy_invocation_get_return(inv);
+  c->hook = h->index;
+  c->err = err;
+  c->nbt = (uint16_t)note->nbt;
+  c->arch_bits = sizeof(void *) * 8;
+  c->enter_len = note->enter_len;
+  c->leave_len = leave_len;
+  c->reserved = 0;
+  ospy_agent_record_end(tok);
+}
+
+static void on_leave(ospy_invocation *inv)
+{
+  inline_hook *h = ospy_invocation_user_data(inv);
+  enter_note *note = ospy_invocation_scratch(inv);
+  int err = errno; /* the target's errno: the interceptor restores it after us */
+  if (h->internal) {
+    if (ospy_agent_modules_rescan())
+      ospy_inline_attach_pending();
+    return;
+  }
+  if (note->skip)
+    return;
+  thread_area *a = tls_area;
+  uint8_t *frame = a->data + note->frame_off;
+  uint8_t *leave = frame + note->frame_len;
+  uint32_t leave_len = 0;
+  int log = 1;
+  if (h->fn) {
+    uint64_t args[ARG_WORDS] = { 0 };
+    ospy_marshal_call c = {
+      .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS,
+      .retval = ospy_invocation_get_return(inv), .err = err,
+      .tid = ospy_invocation_thread_id(inv), .state = frame, .state_size = STATE_BYTES,
+    };
+    log = ospy_marshal_should_log(h->fn, &c);
+    if (log)
+      leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, BLOB_CAP, value_cap);
+  }
+  if (log && ospy_agent_g.active)
+    write_record(h, inv, note, frame, leave, leave_len, err);
+  a->top = note->frame_off; /* pop; deeper frames of calls that never returned go too */
+  errno = err;
+}
+
+/* ---- installing ---- */
+
+static void report(inline_hook *h, int type, const char *what, const char *why)
+{
+  if (h->reported)
+    return;
+  h->reported = 1;
+  ospy_agent_messagef2(type, h->index, h->ph->display, what, why);
+}
+
+static void attach_one(inline_hook *h)
+{
+  if (h->listener || h->reported)
+    return;
+  void *addr = ospy_agent_resolve_hook(h->ph);
+  if (!addr)
+    return; /* maybe later, when a module is loaded */
+  ospy_call_conv cc = OSPY_CC_DEFAULT;
+  if (h->fn) {
+    switch (ospy_spec_fn_callconv(h->fn)) {
+    case OSPY_CALLCONV_STDCALL: cc = OSPY_CC_STDCALL; break;
+    case OSPY_CALLCONV_FASTCALL: cc = OSPY_CC_FASTCALL; break;
+    case OSPY_CALLCONV_THISCALL: cc = OSPY_CC_THISCALL; break;
+    default: break;
+    }
+  }
+  ospy_interceptor_error e;
+  if (ospy_interceptor_attach_cc(addr, cc, on_enter, on_leave, h, &h->listener, &e) !=
+      OSPY_INTERCEPTOR_OK) {
+    h->listener = NULL;
+    report(h, OSPY_EV_ERROR, ": cannot hook: ", e.why);
+    return;
+  }
+  h->addr = addr;
+}
+
+void ospy_inline_attach_pending(void)
+{
+  ospy_interceptor_begin_transaction();
+  for (uint32_t i = 0; i < nhooks; i++)
+    attach_one(&hooks[i]);
+  ospy_interceptor_end_transaction();
+}
+
+void ospy_inline_report_missing(void)
+{
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (!hooks[i].listener && !hooks[i].internal)
+      report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");
+}
+
+void ospy_inline_detach_all(void)
+{
+  ospy_interceptor_begin_transaction();
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].listener) {
+      ospy_interceptor_detach(hooks[i].listener);
+      hooks[i].listener = NULL;
+    }
+  ospy_interceptor_end_transaction();
+}
+
+static int load_specs(const ospy_plan *plan)
+{
+  size_t len;
+  const void *blob = ospy_plan_spec_blob(plan, &len);
+  char err[256];
+  if (!blob || !len)
+    return 0;
+  if (ospy_spec_table_decode(blob, len, &specs, err, sizeof err) < 0 ||
+      ospy_marshal_prepare(specs, err, sizeof err) < 0) {
+    ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, err);
+    specs = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+static int process_matches(const ospy_plan_hook *ph)
+{
+  extern char *program_invocation_short_name;
+  return !ph->process[0] || ospy_agent_glob_match(ph->process, program_invocation_short_name);
+}
+
+int ospy_inline_init(void)
+{
+  const ospy_plan *plan = ospy_agent_g.plan;
+  uint32_t n = ospy_plan_hook_count(plan);
+  hooks_cap = n + 2;
+  hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (hooks == MAP_FAILED) {
+    ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, "agent: cannot allocate hook table");
+    return -1;
+  }
+  value_cap = ospy_plan_value_cap(plan);
+  load_specs(plan);
+  for (uint32_t i = 0; i < n; i++) {
+    const ospy_plan_hook *ph = ospy_plan_hook_at(plan, i);
+    if (!process_matches(ph))
+      continue;
+    inline_hook *h = &hooks[nhooks++];
+    h->index = i;
+    h->ph = ph;
+    if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
+      h->fn = ospy_spec_table_fn(specs, ph->spec_index);
+    if (ph->kind == OSPY_HOOK_VTABLE)
+      report(h, OSPY_EV_ERROR, ": ", "vtable hooks are not supported by this agent yet");
+  }
+  static const ospy_plan_hook internal[2] = {
+    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
+      .symbol = "dlopen", .process = "", .display = "dlopen" },
+    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
+      .symbol = "dlclose", .process = "", .display = "dlclose" },
+  };
+  for (int k = 0; k < 2; k++) {
+    inline_hook *h = &hooks[nhooks++];
+    h->index = UINT32_MAX;
+    h->internal = 1;
+    h->ph = &internal[k];
+  }
+  return 0;
+}

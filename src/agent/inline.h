@@ -1,0 +1,19 @@
+/* Inline hook backend (interceptor) and hook target resolution. */
+#ifndef OSPY_AGENT_INLINE_H
+#define OSPY_AGENT_INLINE_H
+
+#include "plan/plan.h"
+
+/* Builds the hook table from the plan (agent init; may allocate). */
+int ospy_inline_init(void);
+/* Attaches every hook whose target is resolvable and not yet attached, in one
+ * transaction; failures become Error events. */
+void ospy_inline_attach_pending(void);
+void ospy_inline_report_missing(void);
+void ospy_inline_detach_all(void);
+
+/* resolve.c: the address a plan hook names in the loaded modules, or NULL. */
+void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);
+int ospy_agent_glob_match(const char *glob, const char *name);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * Hook target resolution in the loaded modules: exported symbols (dlsym),
+ * module + offset, byte-signature scans of a module's executable segments,
+ * and non-exported functions from the module file's .symtab. Runs at init and
+ * when modules appear (never inside a recorded call), so it may open files.
+ */
+#include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/inline.h"
+
+static const char *base_name(const char *path)
+{
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+int ospy_agent_glob_match(const char *glob, const char *name)
+{
+  return fnmatch(glob, name, 0) == 0;
+}
+
+static int is_agent_module(const char *path)
+{
+  static Dl_info self;
+  if (!self.dli_fname && !dladdr((void *)ospy_agent_glob_match, &self))
+    return 0;
+  return self.dli_fname && path[0] && !strcmp(path, self.dli_fname);
+}
+
+typedef struct module_query {
+  const char *glob;  /* "" = the main program */
+  struct dl_phdr_info info;
+  char path[512];
+  int found;
+} module_query;
+
+/* The main program has no name in dl_iterate_phdr: match it by its file name. */
+static const char *main_program_name(void)
+{
+  static char exe[512];
+  if (!exe[0]) {
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+  }
+  return base_name(exe);
+}
+
+static int module_query_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  module_query *q = data;
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  const char *file = name[0] ? base_name(name) : main_program_name();
+  int match = q->glob[0] ? ospy_agent_glob_match(q->glob, file) : !name[0];
+  if (!match || is_agent_module(name))
+    return 0;
+  q->info = *info;
+  strncpy(q->path, name[0] ? name : "/proc/self/exe", sizeof q->path - 1);
+  q->found = 1;
+  return 1;
+}
+
+static int module_find(const char *glob, module_query *q)
+{
+  memset(q, 0, sizeof *q);
+  q->glob = glob;
+  dl_iterate_phdr(module_query_cb, q);
+  return q->found;
+}
+
+static void *resolve_export(const ospy_plan_hook *ph)
+{
+  void *sym = dlsym(RTLD_DEFAULT, ph->symbol);
+  Dl_info di;
+  if (!ph->module[0])
+    return sym;
+  if (sym && dladdr(sym, &di) && di.dli_fname &&
+      ospy_agent_glob_match(ph->module, base_name(di.dli_fname)))
+    return sym;
+  module_query q;
+  if (!module_find(ph->module, &q))
+    return NULL;
+  void *h = dlopen(q.path, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return NULL;
+  sym = dlsym(h, ph->symbol);
+  dlclose(h);
+  return sym;
+}
+
+static void *resolve_offset(const ospy_plan_hook *ph)
+{
+  module_query q;
+  if (!module_find(ph->module, &q))
+    return NULL;
+  return (void *)(uintptr_t)(q.info.dlpi_addr + ph->offset);
+}
+
+static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
+{
+  for (uint32_t i = 0; i < ph->sig_len; i++) {
+    uint8_t m = ph->mask_len ? ph->mask[i] : 0xff;
+    if ((p[i] & m) != (ph->sig[i] & m))
+      return 0;
+  }
+  return 1;
+}
+
+static void *resolve_signature(const ospy_plan_hook *ph)
+{
+  module_query q;
+  if (!ph->sig_len || !module_find(ph->module, &q))
+    return NULL;
+  for (int i = 0; i < q.info.dlpi_phnum; i++) {
+    const ElfW(Phdr) *seg = &q.info.dlpi_phdr[i];
+    if (seg->p_type != PT_LOAD || !(seg->p_flags & PF_X) || seg->p_memsz < ph->sig_len)
+      continue;
+    const uint8_t *start = (const uint8_t *)(q.info.dlpi_addr + seg->p_vaddr);
+    /* p_filesz: the mapped file bytes; the bss tail of a code segment is not code */
+    for (size_t off = 0; off + ph->sig_len <= seg->p_filesz; off++)
+      if (sig_match(start + off, ph))
+        return (void *)(start + off + ph->sig_offset);
+  }
+  return NULL;
+}
+
+/* Looks name up in the .symtab of the ELF image at map (size bytes). */
+static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name)
+{
+  const ElfW(Ehdr) *eh = (const void *)map;
+  if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+      eh->e_shoff == 0 || eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+      eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
+    return 0;
+  const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
+  for (unsigned i = 0; i < eh->e_shnum; i++) {
+    if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+      continue;
+    const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
+    if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size)
+      return 0;
+    const ElfW(Sym) *sym = (const void *)(map + sh[i].sh_offset);
+    size_t n = sh[i].sh_size / sizeof *sym;
+    for (size_t k = 0; k < n; k++) {
+      if (sym[k].st_name >= strs->sh_size || !sym[k].st_value ||
+          ELF32_ST_TYPE(sym[k].st_info) != STT_FUNC)
+        continue;
+      const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
+      if (strnlen(s, strs->sh_size - sym[k].st_name) < strs->sh_size - sym[k].st_name &&
+          !strcmp(s, name))
+        return sym[k].st_value;
+    }
+  }
+  return 0;
+}
+
+static void *resolve_symtab(const ospy_plan_hook *ph)
+{
+  module_query q;
+  if (!module_find(ph->module, &q))
+    return NULL;
+  int fd = open(q.path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  void *map = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED)
+    return NULL;
+  uint64_t v = symtab_lookup(map, (size_t)st.st_size, ph->symbol);
+  munmap(map, (size_t)st.st_size);
+  return v ? (void *)(uintptr_t)(q.info.dlpi_addr + v) : NULL;
+}
+
+void *ospy_agent_resolve_hook(const ospy_plan_hook *ph)
+{
+  switch (ph->kind) {
+  case OSPY_HOOK_EXPORT: {
+    void *p = resolve_export(ph);
+    /* a config may name a non-exported function as a plain <function> */
+    return p ? p : resolve_symtab(ph);
+  }
+  case OSPY_HOOK_SYMTAB: return resolve_symtab(ph);
+  case OSPY_HOOK_OFFSET: return resolve_offset(ph);
+  case OSPY_HOOK_SIGNATURE: return resolve_signature(ph);
+  default: return NULL;
+  }
+}
