@@ -1,0 +1,66 @@
+#!/bin/sh
+# End-to-end tests of `ospy capture` + `ospy show` as a user runs them.
+#   e2e_test.sh CASE OSPY DEMO DEMO_XML TARGET_EXIT
+# Each case prints what it checks; a mismatch prints both sides and fails.
+set -u
+case_name=$1 ospy=$2 demo=$3 demo_xml=$4 target=$5
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+expect_line() { # expect_line FILE FIXED-STRING
+  grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "missing: $2"; }
+}
+
+case $case_name in
+demo)
+  "$ospy" capture -q -c "$demo_xml" -o "$tmp/c.ospy" -- "$demo" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "demo: dev_control succeeded 1, then failed 1"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  host=$(head -c 127 /etc/hostname | od -An -c | tr -d ' \n' | sed 's/\\n/\\\\n/g')
+  expect_line "$tmp/show" 'libc.so.6!open(pathname="/etc/hostname", flags=0x0) = 3'
+  expect_line "$tmp/show" 'libc.so.6!read(fd=3, buf="'
+  expect_line "$tmp/show" 'libc.so.6!socket(domain=AF_INET, type=SOCK_STREAM, protocol=0) = 3'
+  expect_line "$tmp/show" 'libc.so.6!connect(sockfd=4, addr={AF_INET, 127.0.0.1:'
+  expect_line "$tmp/show" 'libc.so.6!send(sockfd=4, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
+  expect_line "$tmp/show" 'libc.so.6!recv(sockfd=5, buf="GET /demo HTTP/1.0\r\n\r\n", len=64, flags=0x0) = 22'
+  # The seed's scenario: the successful call logs exactly out_len bytes at leave...
+  expect_line "$tmp/show" '=> "HELLO", out_cap=16, out_len=[5]) = 1'
+  # ...and the failed one logs no out-buffer at leave (no "=>"), never garbage.
+  grep 'dev_control(fd=3, code=4660' "$tmp/show" | grep -q '=>' && fail "failed call logged an out-buffer"
+  grep -q 'dev_control(fd=3, code=4660' "$tmp/show" || fail "failed call not recorded"
+  n=$(grep -c 'libc.so.6!\|ospy-demo!' "$tmp/show")
+  [ "$n" = 14 ] || { cat "$tmp/show"; fail "expected 14 calls, got $n"; }
+  echo "demo: 14 decoded calls, seed scenario safe" ;;
+raw)
+  "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 5 exit 0 >"$tmp/out" 2>"$tmp/err" ||
+    fail "capture exited $?"
+  [ "$(cat "$tmp/out")" = xxxxx ] || fail "stdout not passed through: $(cat "$tmp/out")"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c '\] write(arg0=0x1, arg1=0x[0-9a-f]*, arg2=0x1' "$tmp/show")
+  [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 raw write calls, got $n"; }
+  echo "raw: 5 write calls with raw arguments" ;;
+status)
+  "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 1 exit 7 >/dev/null 2>&1
+  rc=$?
+  [ $rc = 7 ] || fail "exit status 7 expected, got $rc"
+  echo "status: exit 7 passed through" ;;
+segv)
+  "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 3 segv >/dev/null 2>&1
+  rc=$?
+  [ $rc = 139 ] || fail "128+SIGSEGV expected, got $rc"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c '\] write(' "$tmp/show")
+  [ "$n" = 3 ] || { cat "$tmp/show"; fail "expected the 3 calls before the crash, got $n"; }
+  expect_line "$tmp/show" "+++ killed by SIGSEGV +++"
+  echo "segv: 3 calls before the crash, then the signal" ;;
+badconfig)
+  printf '<hookManager>\n  <types>\n    <enumeration name="E">\n      <member name="A" value="zz"/>\n' >"$tmp/bad.xml"
+  "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/c.ospy" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc != 0 ] || fail "a broken config must fail"
+  grep -q "bad.xml:[0-9]*:[0-9]*: error" "$tmp/err" || { cat "$tmp/err"; fail "no file:line:col error"; }
+  [ ! -s "$tmp/out" ] || fail "the program ran despite the broken config"
+  echo "badconfig: rejected before the program ran" ;;
+*) fail "unknown case $case_name" ;;
+esac
