@@ -28,9 +28,34 @@ for b in build32 build build-asan; do
     meson test -C "$b" --num-processes 2 --print-errorlogs "${extra[@]}" || status=1
 done
 
-python3 - <<'PY'
+# Bounded fuzzing (libFuzzer): each harness is one more test in the summary.
+fuzz_secs=${OSPY_FUZZ_SECONDS:-60}
+fuzz_passed=0 fuzz_failed=0
+fuzz_n=0
+run_fuzz() {
+  fuzz_n=$((fuzz_n + 1))
+  local log="build/fuzz-$fuzz_n.log"
+  echo "== fuzz: $* =="
+  if "$@" >"$log" 2>&1; then
+    fuzz_passed=$((fuzz_passed + 1))
+    grep -E '^Done|^#[0-9]+.*DONE' "$log" | tail -n 1
+  else
+    fuzz_failed=$((fuzz_failed + 1))
+    status=1
+    tail -n 30 "$log"
+  fi
+}
+if [ "$fuzz_secs" -gt 0 ]; then
+  run_fuzz scripts/fuzz.sh "$fuzz_secs"
+  run_fuzz tests/fuzz/fuzz_config.sh "$fuzz_secs" config
+  run_fuzz tests/fuzz/fuzz_config.sh "$((fuzz_secs / 2))" values
+fi
+
+FUZZ_PASSED=$fuzz_passed FUZZ_FAILED=$fuzz_failed python3 - <<'PY'
 import json, os
-passed = failed = skipped = 0
+passed = int(os.environ["FUZZ_PASSED"])
+failed = int(os.environ["FUZZ_FAILED"])
+skipped = 0
 for b in ("build32", "build", "build-asan"):
     p = os.path.join(b, "meson-logs", "testlog.json")
     if not os.path.exists(p):
