@@ -1,11 +1,116 @@
-/* ospy capture -p PID: placeholder until the injector is wired below. */
+/*
+ * ospy capture -p PID: load the agent into a running process through ptrace,
+ * hand it the event ring over an abstract unix socket named after the pid
+ * (the agent checks we run as its user), record until Ctrl-C, --duration or
+ * the process's end, then ask the agent to remove its hooks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "agent/agent.h"
 #include "cli/cmd_capture.h"
+#include "os/linux/inject.h"
+
+typedef struct handover {
+  int listen_fd;
+  int ring_fd;
+  int done;
+} handover;
+
+static int listen_for_agent(pid_t pid)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  char name[64];
+  int n = snprintf(name, sizeof name, "%s%d", OSPY_AGENT_ATTACH_SOCK, (int)pid);
+  memcpy(sa.sun_path + 1, name, (size_t)n);
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (s < 0)
+    return -1;
+  if (bind(s, (struct sockaddr *)&sa, len) < 0 || listen(s, 1) < 0) {
+    close(s);
+    return -1;
+  }
+  return s;
+}
+
+/* Serves the agent's constructor while the injected dlopen runs. */
+static void serve_agent(void *data)
+{
+  handover *h = data;
+  if (h->done)
+    return;
+  int c = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0)
+    return;
+  char byte = 1;
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+  memset(&u, 0, sizeof u);
+  struct iovec iov = { &byte, 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &h->ring_fd, sizeof(int));
+  if (sendmsg(c, &msg, MSG_NOSIGNAL) == 1)
+    h->done = 1;
+  close(c);
+}
+
+/* After the detach request: give the agent time to unhook and flush. */
+static void drain_after_detach(ospy_session *s)
+{
+  for (int i = 0; i < 10; i++) {
+    ospy_session_drain(s);
+    struct timespec ts = { 0, 50 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  ospy_session_drain(s);
+}
 
 int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
 {
-  (void)s;
-  fprintf(stderr, "ospy capture: -p %d: attaching is not available in this build\n", o->pid);
-  return 2;
+  char agent[PATH_MAX], err[512];
+  int bits = 0;
+  pid_t pid = o->pid;
+  if (ospy_capture_agent_for_pid(pid, agent, sizeof agent, &bits, err, sizeof err) < 0) {
+    fprintf(stderr, "ospy capture: %s\n", err);
+    return 2;
+  }
+  if (bits != 64) {
+    fprintf(stderr, "ospy capture: -p %d: attaching to 32-bit processes is not supported yet "
+            "(start them under ospy capture instead)\n", (int)pid);
+    return 2;
+  }
+  handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd };
+  if (h.listen_fd < 0) {
+    fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid, strerror(errno));
+    return 2;
+  }
+  ospy_capture_install_signals(1);
+  int rc = ospy_inject_dlopen(pid, agent, serve_agent, &h, err, sizeof err);
+  close(h.listen_fd);
+  if (rc < 0 || !h.done) {
+    fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
+            rc < 0 ? err : "the agent was loaded but never asked for the event ring");
+    return 1;
+  }
+  int st = 0;
+  int done = ospy_capture_loop(s, o, pid, 1, &st);
+  if (done <= 0) {
+    atomic_store(&s->ring.ctl->detach, 1);
+    drain_after_detach(s);
+    ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
+  }
+  return ospy_capture_finish(s, o) < 0 || done < 0 ? 1 : 0;
 }

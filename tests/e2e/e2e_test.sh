@@ -54,6 +54,21 @@ segv)
   [ "$n" = 3 ] || { cat "$tmp/show"; fail "expected the 3 calls before the crash, got $n"; }
   expect_line "$tmp/show" "+++ killed by SIGSEGV +++"
   echo "segv: 3 calls before the crash, then the signal" ;;
+attach)
+  "$target" 300 slow >"$tmp/out" &
+  tpid=$!
+  while [ ! -s "$tmp/out" ]; do sleep 0.05; done
+  "$ospy" capture -q -f write --duration 1 -p $tpid -o "$tmp/c.ospy" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "attach exited $?"; }
+  wait $tpid
+  rc=$?
+  [ $rc = 5 ] || fail "the target must finish normally after the detach (exit 5), got $rc"
+  [ "$(wc -c <"$tmp/out")" = 300 ] || fail "the target's output is incomplete: $(wc -c <"$tmp/out") bytes"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c '\] write(arg0=0x1, arg1=0x[0-9a-f]*, arg2=0x1' "$tmp/show")
+  [ "$n" -gt 10 ] || { cat "$tmp/show"; fail "expected write calls recorded while attached, got $n"; }
+  expect_line "$tmp/show" "+++ detached +++"
+  echo "attach: $n calls while attached, target finished unharmed" ;;
 badconfig)
   printf '<hookManager>\n  <types>\n    <enumeration name="E">\n      <member name="A" value="zz"/>\n' >"$tmp/bad.xml"
   "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/c.ospy" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err"
