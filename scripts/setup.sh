@@ -50,7 +50,7 @@ esac
 build_all
 if [ -x build/src/cli/ospy ] && [ -f demo/demo.xml ]; then
   echo "== ospy capture of the bundled demo program =="
-  build/src/cli/ospy capture -c demo/demo.xml -o /tmp/ospy-demo.ospy -- build/demo/ospy-demo
+  build/src/cli/ospy capture -q -c demo/demo.xml -o /tmp/ospy-demo.ospy -- build/demo/ospy-demo
   echo "== ospy show /tmp/ospy-demo.ospy =="
   build/src/cli/ospy show /tmp/ospy-demo.ospy
 else
