@@ -23,6 +23,8 @@ typedef struct ospy_session {
   uint8_t *buf;
   uint64_t records, calls, lost, errors;
   int write_failed;
+  uint64_t unflushed;      /* records appended since the last chunk was written */
+  uint64_t last_flush_ns;
 } ospy_session;
 
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */

@@ -1,0 +1,144 @@
+#!/bin/sh
+# End-to-end capture tests: run the target under `ospy capture`, compare what
+# it says it did with what `ospy show` finds in the capture.
+#   capture_test.sh CASE OSPY TARGET BUILDDIR [AGENT32]
+set -u
+case_name=$1 ospy=$2 target=$3 builddir=$4 agent32=${5:-}
+srcdir=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ospy-capture-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cap=$work/c.ospy
+
+fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+calls_in() { "$ospy" show "$1" 2>/dev/null | grep -c 'ospy_test_add(' ; }
+said() { sed -n 's/^calls=//p' "$1"; }
+
+run_capture() { # expected-status args... (target's stdout to $work/out)
+  want=$1; shift
+  "$ospy" capture -q -f ospy_test_add -o "$cap" "$@" > "$work/out" 2> "$work/err"
+  got=$?
+  [ "$got" = "$want" ] || { cat "$work/err" >&2; fail "ospy exited with $got, expected $want"; }
+}
+
+# Waits (bounded, no fixed sleeps as synchronisation) until FILE holds PATTERN.
+wait_for() {
+  i=0
+  while ! grep -q "$2" "$1" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 3000 ] && fail "timed out waiting for '$2' in $1"
+    sleep 0.01
+  done
+}
+
+case $case_name in
+spawn)
+  run_capture 0 -- "$target" 1 1000
+  [ "$(said "$work/out")" = 1000 ] || fail "target output not passed through"
+  [ "$(calls_in "$cap")" = 1000 ] || fail "expected 1000 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" | grep -q 'ospy_test_add(arg0=0, arg1=0x3e7.*) = 999$' ||
+    fail "last call's arguments or return value missing"
+  ;;
+threads)
+  run_capture 0 -- "$target" 8 20000
+  [ "$(calls_in "$cap")" = 160000 ] || fail "expected 160000 calls, found $(calls_in "$cap")"
+  n=$("$ospy" show "$cap" | grep 'ospy_test_add(' | sed 's/.*\[\([0-9:]*\)\].*/\1/' | sort -u | wc -l)
+  [ "$n" = 8 ] || fail "expected calls from 8 threads, found $n"
+  ;;
+exit-status)
+  run_capture 42 -- "$target" 1 10 exit 42
+  "$ospy" show "$cap" | grep -q '+++ exited with 42 +++' || fail "no ProcessExit with 42"
+  "$ospy" capture -q -f x -o "$cap" -- /nonexistent/program 2>/dev/null
+  [ $? = 127 ] || fail "a missing program should give 127"
+  ;;
+abort)
+  run_capture 134 -- "$target" 1 10 abort
+  "$ospy" show "$cap" | tail -1 | grep -q 'killed by SIGABRT' || fail "no ProcessExit with SIGABRT"
+  ;;
+segv)
+  run_capture 139 -- "$target" 2 5000 segv
+  [ "$(calls_in "$cap")" = 10000 ] || fail "calls before the crash lost: $(calls_in "$cap")"
+  "$ospy" show "$cap" | tail -1 | grep -q 'killed by SIGSEGV' || fail "no ProcessExit with SIGSEGV last"
+  ;;
+controller-killed)
+  # The target waits for a go file; the controller is killed before it goes.
+  "$ospy" capture -q -f ospy_test_add --ring-size 1 -o "$cap" -- \
+    "$target" 2 200000 sleep "$work/go" > "$work/out" 2> "$work/err" &
+  ctl=$!
+  wait_for "$work/out" '^pid='
+  kill -9 $ctl
+  wait $ctl 2>/dev/null
+  touch "$work/go"
+  wait_for "$work/out" '^calls=400000'
+  "$ospy" show "$cap" > "$work/show" 2> "$work/showerr" || fail "capture unreadable after the controller died"
+  grep -q 'process started' "$work/show" || fail "records before the kill are missing"
+  grep -q 'cut short' "$work/showerr" || fail "the cut-short capture is not reported"
+  ;;
+burst)
+  run_capture 0 -- "$target" 2 500000
+  [ "$(calls_in "$cap")" = 1000000 ] || fail "lossless burst lost events: $(calls_in "$cap")"
+  ;;
+lossy)
+  run_capture 0 --lossy --ring-size 1 -- "$target" 4 250000
+  rec=$(calls_in "$cap")
+  lost=$("$ospy" show "$cap" | sed -n 's/.*--- lost \([0-9]*\) events.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  [ $((rec + lost)) = 1000000 ] || fail "recorded $rec + lost $lost != 1000000"
+  echo "lossy: recorded $rec, lost $lost"
+  ;;
+fork)
+  run_capture 0 -F -- "$target" 1 100 fork
+  [ "$(calls_in "$cap")" = 200 ] || fail "-F: expected 200 calls, found $(calls_in "$cap")"
+  n=$("$ospy" show "$cap" | grep 'ospy_test_add(' | sed 's/.*\[\([0-9]*\).*/\1/' | sort -u | wc -l)
+  [ "$n" = 2 ] || fail "-F: expected 2 processes, found $n"
+  run_capture 0 -- "$target" 1 100 fork
+  [ "$(calls_in "$cap")" = 100 ] || fail "without -F the child must not be captured"
+  ;;
+show-corrupt)
+  run_capture 0 -- "$target" 1 100000
+  size=$(stat -c %s "$cap")
+  python3 - "$cap" "$work/bad.ospy" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+d[len(d) // 2] ^= 0x40
+open(sys.argv[2], 'wb').write(d[: len(d) - 100])
+PY
+  "$ospy" show "$work/bad.ospy" > "$work/show" 2> "$work/err" && fail "corruption not reported"
+  grep -q 'corrupt chunk at offset [0-9]' "$work/err" || { cat "$work/err"; fail "no offset in the error"; }
+  grep -q 'cut short' "$work/err" || fail "truncated tail not reported"
+  n=$(grep -c 'ospy_test_add(' "$work/show")
+  [ "$n" -gt 50000 ] && [ "$n" -lt 100000 ] || fail "intact chunks not read ($n calls)"
+  printf 'not a capture' > "$work/x"
+  "$ospy" show "$work/x" 2>&1 | grep -q 'not an ospy capture' || fail "bad magic not reported"
+  ;;
+attach)
+  "$target" 3 1000 sleep "$work/go" > "$work/out" &
+  tp=$!
+  wait_for "$work/out" '^pid='
+  "$ospy" capture -q -f ospy_test_add -o "$cap" -p $tp > "$work/cout" 2> "$work/err" &
+  ctl=$!
+  wait_for "$cap" 'ospy_test_add'
+  i=0
+  while ! "$ospy" show "$cap" 2>/dev/null | grep -q 'hooks installed'; do
+    i=$((i + 1)); [ $i -gt 3000 ] && { cat "$work/err" >&2; fail "agent never reported ready"; }
+    kill -0 $ctl 2>/dev/null || { cat "$work/err" >&2; fail "ospy capture -p ended early"; }
+    sleep 0.01
+  done
+  touch "$work/go"
+  wait $tp || fail "the attached target did not exit normally"
+  wait $ctl
+  [ "$(said "$work/out")" = 3000 ] || fail "target did not finish"
+  [ "$(calls_in "$cap")" = 3000 ] || fail "attach: expected 3000 calls, found $(calls_in "$cap")"
+  ;;
+i386)
+  [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
+  [ -f "$agent32" ] || { echo "skip: i386 agent $agent32 not built"; exit 77; }
+  mkdir -p "$work/lib32"
+  cc -m32 -shared -fPIC -o "$work/lib32/libospytest.so" "$srcdir/testlib.c" 2>/dev/null &&
+    cc -m32 -o "$work/target32" "$srcdir/target.c" -L"$work/lib32" -lospytest -pthread \
+      -Wl,-rpath,"$work/lib32" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+  "$work/target32" 1 1 > /dev/null 2>&1 || { echo "skip: this kernel cannot run i386 programs"; exit 77; }
+  run_capture 0 -- "$work/target32" 2 1000
+  [ "$(calls_in "$cap")" = 2000 ] || fail "i386: expected 2000 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" | grep -q '32-bit' || fail "i386: ProcessStart does not say 32-bit"
+  ;;
+*) fail "unknown case" ;;
+esac
+exit 0

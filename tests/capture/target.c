@@ -1,0 +1,75 @@
+/*
+ * Capture test target: calls ospy_test_add a known number of times from a
+ * number of threads, then ends the way it is told, and prints what it did so
+ * the test can compare with the capture.
+ *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS]
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int ospy_test_add(int a, int b);
+
+static long calls_per_thread;
+static volatile long sink;
+
+static void *worker(void *arg)
+{
+  long id = (long)arg;
+  for (long i = 0; i < calls_per_thread; i++)
+    sink += ospy_test_add((int)id, (int)i);
+  return NULL;
+}
+
+static void run(long threads)
+{
+  pthread_t t[64];
+  for (long i = 0; i < threads; i++)
+    if (pthread_create(&t[i], NULL, worker, (void *)i) != 0)
+      exit(90);
+  for (long i = 0; i < threads; i++)
+    pthread_join(t[i], NULL);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 3)
+    return 99;
+  long threads = atol(argv[1]);
+  calls_per_thread = atol(argv[2]);
+  const char *how = argc > 3 ? argv[3] : "exit";
+  if (threads < 1 || threads > 64)
+    return 99;
+  if (!strcmp(how, "sleep")) {
+    /* attach tests: announce the pid, wait for the go file, then call */
+    printf("pid=%d\n", (int)getpid());
+    fflush(stdout);
+    while (access(argv[4], F_OK) != 0) {
+      struct timespec ts = { 0, 10 * 1000000L };
+      nanosleep(&ts, NULL);
+    }
+  }
+  if (!strcmp(how, "fork")) {
+    pid_t p = fork();
+    if (p == 0) {
+      run(threads);
+      _exit(0);
+    }
+    waitpid(p, NULL, 0);
+  }
+  run(threads);
+  printf("calls=%ld\n", threads * calls_per_thread * (!strcmp(how, "fork") ? 2 : 1));
+  fflush(stdout);
+  if (!strcmp(how, "segv"))
+    *(volatile int *)0 = 1;
+  if (!strcmp(how, "abort"))
+    abort();
+  if (!strcmp(how, "exit") && argc > 4)
+    return atoi(argv[4]);
+  return 0;
+}
