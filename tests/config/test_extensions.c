@@ -42,6 +42,20 @@ static ospy_config *load(const char *xml, unsigned arch_bits, const char *want, 
   return c;
 }
 
+/* What `ospy check` prints for the config. */
+static char *printed(const ospy_config *c)
+{
+  static char buf[8192];
+  char *tmp = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&tmp, &len);
+  ospy_config_print(c, f);
+  fclose(f);
+  snprintf(buf, sizeof buf, "%s", tmp ? tmp : "");
+  free(tmp);
+  return buf;
+}
+
 static void expect(const char *xml, const char *want, int line)
 {
   ospy_config_free(load(xml, 64, want, line));
@@ -53,6 +67,8 @@ static void expect(const char *xml, const char *want, int line)
 #define FN(args) \
   "<specs><functions>\n<function name=\"f\">\n<returnValue type=\"Int32\"/>\n<arguments>\n" args \
   "</arguments>\n</function>\n</functions></specs>\n"
+
+#define HOOK_F "<hooks><module name=\"libc.so.6\"><function specId=\"f\"/></module></hooks>\n"
 
 /* ---- arch="..." on <structure> ---- */
 
@@ -123,7 +139,8 @@ static const char value_xml[] = HM(
      "<argument name=\"nr\" type=\"UInt8\" value=\"arg.request &amp; 0xff\"/>\n"
      "<argument name=\"buf\" type=\"ByteArrayPtr\" size=\"arg.nr\"/>\n"
      "<argument name=\"twice\" direction=\"out\" type=\"Int32\" value=\"(i32)retval * 2\"/>\n"
-     "<argument name=\"bad\" type=\"UInt32\" value=\"u32[0]\"/>\n"));
+     "<argument name=\"bad\" type=\"UInt32\" value=\"u32[0]\"/>\n")
+  HOOK_F);
 
 static void test_value(void)
 {
@@ -136,6 +153,7 @@ static void test_value(void)
   CHECK(!fn->args[0].value.src && !fn->args[4].value.src);
   CHECK_STR(fn->args[2].value.src, "(arg.request >> 30) & 3");
   CHECK_STR(fn->args[5].value.src, "(i32)retval * 2");
+  CHECK(strstr(printed(c), "arg 2 dir: in Dir value=((arg.request >> 30) & 3)\n") != NULL);
   /* the spec table keeps it (codec version 2) */
   size_t n = ospy_spec_table_encode(t, NULL, 0);
   uint8_t *b = malloc(n);
@@ -188,7 +206,8 @@ static const char nt_xml[] = HM(
      "<argument name=\"envp\" type=\"ArrayPtr\" elementType=\"AsciiStringPtr\""
      " nullTerminated=\"true\"/>\n"
      "<argument name=\"two\" type=\"ArrayPtr\" elementType=\"Int32\" elementCount=\"2\""
-     " nullTerminated=\"true\"/>\n"));
+     " nullTerminated=\"true\"/>\n")
+  HOOK_F);
 
 static void test_null_terminated(void)
 {
@@ -198,6 +217,7 @@ static void test_null_terminated(void)
   ospy_spec_table *t = c->specs;
   CHECK(t->fns[0].args[0].t.null_term && t->fns[0].args[1].t.null_term);
   CHECK(!t->fns[0].args[1].count_in.src); /* no elementCount: bounded by the agent */
+  CHECK(strstr(printed(c), "arg 1 envp: in ArrayPtr of AsciiStringPtr nullTerminated\n") != NULL);
   size_t n = ospy_spec_table_encode(t, NULL, 0);
   uint8_t *b = malloc(n);
   ospy_spec_table_encode(t, b, n);
