@@ -317,8 +317,9 @@ static uint64_t array_bound(const ospy_spec_typeref *r, int64_t count)
 
 /* Arrays: `total` elements asked for, `stored` written (the rest capped). A
    null-terminated array ends before its first all-zero element; when none
-   is found within the bound (or the value cap stops it first) its total is
-   one more than what was stored, so readers show it as cut. */
+   is found within the bound or just after it (or the value cap stops it
+   first) its total is one more than what was stored, so readers show it as
+   cut. */
 static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t count,
                       unsigned depth)
 {
@@ -328,11 +329,15 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
   uint64_t esz = elem_size(m, &er);
   uint64_t bound = esz ? array_bound(r, count) : 0;
   ospy_mw_u8(w, OSPY_VB_ARRAY);
-  size_t total_at = reserve_uleb5(w);
+  size_t total_at = w->len; /* a null-terminated array's length is known at the end */
+  if (r->null_term)
+    reserve_uleb5(w);
+  else
+    ospy_mw_uleb(w, bound);
   size_t stored_at = reserve_uleb5(w);
   size_t start = w->len;
   uint64_t stored = 0;
-  int ended = !r->null_term; /* a counted array is complete at its bound */
+  int ended = 0;
   while (stored < bound && !w->full && w->len - start < m->value_cap) {
     int unreadable = 0;
     if (r->null_term && elem_is_zero(addr + stored * esz, esz, &unreadable)) {
@@ -352,8 +357,11 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
       break;
     }
   }
-  uint64_t total = r->null_term ? stored + !ended : bound;
-  patch_uleb5(w, total_at, total);
+  int u;
+  if (r->null_term && !ended && stored == bound && elem_is_zero(addr + stored * esz, esz, &u))
+    ended = 1; /* the terminator right after the bound: complete */
+  if (r->null_term)
+    patch_uleb5(w, total_at, stored + !ended);
   patch_uleb5(w, stored_at, stored);
 }
 

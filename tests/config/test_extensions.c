@@ -230,7 +230,7 @@ static void test_null_terminated(void)
     static char text[4096];
     const char *argv[] = { "ls", "-l", NULL, "after" };
     const char *envp[] = { "A=1", NULL };
-    int32_t two[] = { 5, 6, 0 }; /* no zero element within elementCount */
+    int32_t two[] = { 5, 6, 7, 0 }; /* no zero element within elementCount */
     tt_call k;
     tt_call_init(&k);
     tt_int(&k, P(argv), sizeof(void *));

@@ -86,6 +86,7 @@ static void test_null_terminated(void)
   strv_arg(t, fn, "cut", "2");
   strv_arg(t, fn, "none", NULL);
   strv_arg(t, fn, "empty", "8");
+  strv_arg(t, fn, "exact", "2");
   ospy_spec_arg *pa = tt_arg(t, fn, "pairs", IN, "ArrayPtr");
   pa->t.elem_type = pr;
   pa->t.null_term = 1;
@@ -96,6 +97,7 @@ static void test_null_terminated(void)
   for (size_t i = 0; i < sizeof many / sizeof *many; i++)
     many[i] = "m";
   const char *empty[] = { NULL, "x" };
+  const char *exact[] = { "p", "q", NULL }; /* the NULL just past elementCount */
   int32_t pairs[] = { 1, 0, 0, 2, 0, 0, 3, 3 };
   tt_call k;
   tt_call_init(&k);
@@ -103,6 +105,7 @@ static void test_null_terminated(void)
   tt_int(&k, P(cut), sizeof(void *));
   tt_int(&k, P(many), sizeof(void *));
   tt_int(&k, P(empty), sizeof(void *));
+  tt_int(&k, P(exact), sizeof(void *));
   tt_int(&k, P(pairs), sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
@@ -111,7 +114,7 @@ static void test_null_terminated(void)
   for (const char *s = strstr(text, "none=["); s && *s && *s != ']'; s++)
     nm += *s == '"';
   CHECK(nm == 2 * 1024);
-  CHECK(strstr(text, "\"m\", ...], empty=[], pairs=[{k=1, v=0}, {k=0, v=2}])") != NULL);
+  CHECK(strstr(text, "\"m\", ...], empty=[], exact=[\"p\", \"q\"], pairs=[{k=1, v=0}, {k=0, v=2}])") != NULL);
   /* the value cap stops a long array first: it is shown cut */
   tt_run(t, fn, &k, 0, NULL, NULL, 40, text, sizeof text);
   CHECK(strstr(text, "none=[\"m\", ") && strstr(text, ", ...], empty=[]"));
