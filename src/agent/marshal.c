@@ -284,6 +284,42 @@ static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
   return scalar_info(m, er, &sg);
 }
 
+/* nullTerminated="true" without elementCount: at most this many elements. */
+#define NULL_TERM_MAX_ELEMS 1024
+
+/* Whether the element at addr is all zero bytes; *unreadable when it could
+   not be read in full. */
+static int elem_is_zero(uint64_t addr, uint64_t esz, int *unreadable)
+{
+  uint8_t b[64];
+  *unreadable = 0;
+  for (uint64_t off = 0; off < esz; off += sizeof b) {
+    size_t n = esz - off < sizeof b ? (size_t)(esz - off) : sizeof b;
+    if (ospy_marshal_read(addr + off, b, n) != n) {
+      *unreadable = 1;
+      return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+      if (b[i])
+        return 0;
+  }
+  return 1;
+}
+
+/* The bound of an array: elementCount, or for a null-terminated one without
+   it NULL_TERM_MAX_ELEMS. */
+static uint64_t array_bound(const ospy_spec_typeref *r, int64_t count)
+{
+  if (r->null_term && count == SIZE_NONE)
+    return NULL_TERM_MAX_ELEMS;
+  return count > 0 ? (uint64_t)count : 0;
+}
+
+/* Arrays: `total` elements asked for, `stored` written (the rest capped). A
+   null-terminated array ends before its first all-zero element; when none
+   is found within the bound or just after it (or the value cap stops it
+   first) its total is one more than what was stored, so readers show it as
+   cut. */
 static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t count,
                       unsigned depth)
 {
@@ -291,15 +327,23 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
   ospy_spec_typeref er = { .type = r->elem_type, .ptr = r->elem_ptr, .hex = r->hex,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   uint64_t esz = elem_size(m, &er);
-  uint64_t total = count > 0 ? (uint64_t)count : 0;
-  if (esz == 0)
-    total = 0;
+  uint64_t bound = esz ? array_bound(r, count) : 0;
   ospy_mw_u8(w, OSPY_VB_ARRAY);
-  ospy_mw_uleb(w, total);
+  size_t total_at = w->len; /* a null-terminated array's length is known at the end */
+  if (r->null_term)
+    reserve_uleb5(w);
+  else
+    ospy_mw_uleb(w, bound);
   size_t stored_at = reserve_uleb5(w);
   size_t start = w->len;
   uint64_t stored = 0;
-  while (stored < total && !w->full && w->len - start < m->value_cap) {
+  int ended = 0;
+  while (stored < bound && !w->full && w->len - start < m->value_cap) {
+    int unreadable = 0;
+    if (r->null_term && elem_is_zero(addr + stored * esz, esz, &unreadable)) {
+      ended = 1;
+      break;
+    }
     size_t before = w->len;
     put_mem_value(m, &er, addr + stored * esz, SIZE_NONE, SIZE_NONE, depth + 1);
     if (w->full) { /* the element did not fit: drop it, keep the others */
@@ -308,7 +352,16 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
       break;
     }
     stored++;
+    if (unreadable) { /* shown as unreadable; nothing after it can be read */
+      ended = 1;
+      break;
+    }
   }
+  int u;
+  if (r->null_term && !ended && stored == bound && elem_is_zero(addr + stored * esz, esz, &u))
+    ended = 1; /* the terminator right after the bound: complete */
+  if (r->null_term)
+    patch_uleb5(w, total_at, stored + !ended);
   patch_uleb5(w, stored_at, stored);
 }
 
@@ -665,6 +718,15 @@ static int cond_holds(mctx *m, const ospy_spec_expr *cond)
   return !faulted && v != 0;
 }
 
+/* The value of a computed argument (value="EXPR") now; -1 when a read in
+   the expression faulted. */
+static int computed_value(const mctx *m, const ospy_spec_arg *a, uint64_t *out)
+{
+  int faulted = 0;
+  *out = ospy_sexpr_eval(a->value.compiled, &m->env, &faulted);
+  return faulted ? -1 : 0;
+}
+
 /* ---- entries ---- */
 
 static void put_arg_entry(mctx *m, uint32_t i)
@@ -675,12 +737,16 @@ static void put_arg_entry(mctx *m, uint32_t i)
     return; /* a va_list is shown through the format string that uses it */
   int64_t size = eval_size(m, &a->size_in, &a->size_out);
   int64_t count = eval_size(m, &a->count_in, &a->count_out);
+  uint64_t raw = m->env.argv[i];
+  int bad = size == -2 || count == -2; /* the size itself was unreadable */
+  if (a->value.compiled) /* computed at this phase, e.g. from the return value */
+    bad |= computed_value(m, a, &raw) < 0;
   ospy_mw_u8(m->w, (uint8_t)i);
-  if (size == -2 || count == -2) { /* the size itself was unreadable */
+  if (bad) {
     ospy_mw_u8(m->w, OSPY_VB_SKIP);
     return;
   }
-  put_arg_value(m, &a->t, m->env.argv[i], size, count, a);
+  put_arg_value(m, &a->t, raw, size, count, a);
 }
 
 static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
@@ -710,20 +776,32 @@ static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
   return c->retval;
 }
 
-/* Argument values: resolved at enter and kept in the state for leave. */
-static const uint64_t *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
-                                 uint64_t *scratch)
+/* Argument values: resolved at enter and kept in the state for leave.
+   *fresh is set when they were resolved now (computed arguments to fill). */
+static uint64_t *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
+                           uint64_t *scratch, int *fresh)
 {
   saved_args *s = c->state && c->state_size >= sizeof(saved_args) ? c->state : NULL;
+  *fresh = 0;
   if (phase == OSPY_VB_PHASE_LEAVE && s && s->magic == STATE_MAGIC && s->nargs == fn->nargs)
     return s->vals;
-  ospy_marshal_args(fn, c, scratch);
+  uint64_t *vals = s ? s->vals : scratch;
+  ospy_marshal_args(fn, c, vals);
   if (s) {
     s->magic = STATE_MAGIC;
     s->nargs = fn->nargs;
-    memcpy(s->vals, scratch, sizeof(uint64_t) * fn->nargs);
   }
-  return scratch;
+  *fresh = 1;
+  return vals;
+}
+
+/* Computed arguments in order, so that an expression may use an earlier
+   one (and later expressions see them as arg.NAME). */
+static void fill_computed(const mctx *m, uint64_t *vals)
+{
+  for (uint32_t i = 0; i < m->fn->nargs; i++)
+    if (m->fn->args[i].value.compiled && computed_value(m, &m->fn->args[i], &vals[i]) < 0)
+      vals[i] = 0;
 }
 
 static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
@@ -736,14 +814,18 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->w = w;
   m->value_cap = value_cap;
   m->phase = phase;
+  int fresh;
+  uint64_t *vals = call_args(fn, c, phase, scratch, &fresh);
   m->env.ctx = c->ctx;
-  m->env.argv = call_args(fn, c, phase, scratch);
+  m->env.argv = vals;
   m->env.argc = fn->nargs;
   m->env.retval = phase == OSPY_VB_PHASE_LEAVE ? return_value(m, c) : 0;
   m->env.has_retval = phase == OSPY_VB_PHASE_LEAVE;
   m->env.err = c->err;
   m->env.tid = c->tid;
   m->env.read = ospy_marshal_read;
+  if (fresh)
+    fill_computed(m, vals);
 }
 
 /* Write one entry; when it does not fit, roll it back and end the blob. */

@@ -40,6 +40,10 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
   const ospy_cpu_context *ctx = c->ctx;
   unsigned ngp = 0, nsse = 0, nstack = 0, w;
   for (unsigned i = 0; i < fn->nargs; i++) {
+    if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
+      vals[i] = 0;
+      continue;
+    }
     if (is_float(fn->table, &fn->args[i], &w)) {
       if (nsse < 8) {
         uint64_t bits = ctx ? ctx->xmm[nsse][0] : 0;
@@ -68,6 +72,10 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
 {
   unsigned nreg = reg_words(fn->callconv), used_reg = 0, j = 0, w;
   for (unsigned i = 0; i < fn->nargs; i++) {
+    if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
+      vals[i] = 0;
+      continue;
+    }
     unsigned width = ospy_spec_scalar_width(fn->table, &fn->args[i].t);
     int fl = is_float(fn->table, &fn->args[i], &w);
     if (fn->callconv == OSPY_CALLCONV_FASTCALL && used_reg < 2 && width <= 4 && !fl) {
@@ -102,6 +110,8 @@ void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marsh
   va->c = c;
   unsigned w;
   for (unsigned i = 0; i < fn->nargs; i++) {
+    if (fn->args[i].value.src)
+      continue;
 #if defined(__x86_64__)
     if (is_float(fn->table, &fn->args[i], &w) ? va->sse < 8 : va->gp < 6)
       is_float(fn->table, &fn->args[i], &w) ? va->sse++ : va->gp++;

@@ -35,7 +35,7 @@ static size_t table_exprs(ospy_spec_table *t, ospy_spec_expr **out, size_t cap)
     for (uint32_t i = 0; i < fn->nargs; i++) {
       ospy_spec_arg *a = &fn->args[i];
       ospy_spec_expr *es[] = { &a->size_in, &a->size_out, &a->count_in, &a->count_out,
-                               &a->cond, &a->type_base };
+                               &a->cond, &a->type_base, &a->value };
       for (size_t k = 0; k < sizeof es / sizeof *es; k++, n++)
         if (n < cap)
           out[n] = es[k];
@@ -87,7 +87,7 @@ int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
     for (uint32_t i = 0; i < fn->nargs; i++) {
       ospy_spec_arg *a = &fn->args[i];
       ospy_spec_expr *es[] = { &a->size_in, &a->size_out, &a->count_in, &a->count_out,
-                               &a->cond, &a->type_base };
+                               &a->cond, &a->type_base, &a->value };
       for (size_t k = 0; k < sizeof es / sizeof *es; k++)
         if (compile_one(t, fn, es[k], a->name, err, errcap) < 0) {
           ospy_marshal_release(t);
@@ -122,6 +122,7 @@ void ospy_marshal_release(ospy_spec_table *t)
       release_one(&a->count_out);
       release_one(&a->cond);
       release_one(&a->type_base);
+      release_one(&a->value);
     }
   }
 }

@@ -17,6 +17,12 @@ typedef struct cfg_sig {
   uint32_t len;
 } cfg_sig;
 
+/* A structure declared for one architecture or for all (arch_bits 0). */
+typedef struct cfg_decl {
+  const char *name;
+  unsigned arch_bits;
+} cfg_decl;
+
 typedef struct cfg {
   const char *name;       /* file name for diagnostics */
   const char *buf;        /* the source text */
@@ -28,6 +34,8 @@ typedef struct cfg {
   ospy_spec_table *t;
   cfg_sig *sigs;
   size_t nsigs;
+  cfg_decl *decls;        /* every <structure> seen, for duplicates across arches */
+  size_t ndecls, capdecls;
 } cfg;
 
 /* Source positions (config_src.c). */

@@ -185,6 +185,7 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
   else if (diag->errors == errors_before)
     ospy_diag_error(diag, name, 1, 1, "malformed XML: Document is empty");
   free_sigs(&g);
+  free(g.decls);
   free(g.line_off);
   if (diag->errors != errors_before) {
     ospy_config_free(c);

@@ -73,6 +73,10 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
     print_ab("elementCount", &a->count_in, &a->count_out, out);
     if (a->type_base.src)
       fprintf(out, " type=(%s)+\"%s\"", a->type_base.src, a->type_suffix ? a->type_suffix : "");
+    if (a->value.src)
+      fprintf(out, " value=(%s)", a->value.src);
+    if (a->t.null_term)
+      fprintf(out, " nullTerminated");
     if (a->valist_arg != OSPY_SPEC_NONE)
       fprintf(out, " vaList=%s", fn->args[a->valist_arg].name);
     if (a->cond.src)

@@ -108,7 +108,8 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
 {
   static const char *const attrs[] = { "name", "direction", "type", "hex", "size",
                                        "elementType", "elementCount", "typeNameBase",
-                                       "typeNameSuffix", "vaList", NULL };
+                                       "typeNameSuffix", "vaList", "value", "nullTerminated",
+                                       NULL };
   cfg_check_attrs(g, n, attrs);
   a->valist_arg = OSPY_SPEC_NONE;
   a->name = cfg_attr(g, n, "name");
@@ -141,12 +142,32 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   parse_ab(g, n, "elementCount", &a->count_in, &a->count_out);
   a->type_base.src = cfg_attr(g, n, "typeNameBase");
   a->type_suffix = cfg_attr(g, n, "typeNameSuffix");
+  a->value.src = cfg_attr(g, n, "value");
+  int nt = 0;
+  cfg_attr_bool(g, n, "nullTerminated", &nt);
+  a->t.null_term = (uint8_t)nt;
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (cfg_is(c, "logCondition"))
       parse_cond(g, c, &a->cond);
     else
       cfg_unknown_child(g, c, n);
   }
+}
+
+/* value="EXPR": a computed scalar, shown with the argument's type. */
+static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy_spec_arg *a)
+{
+  const ospy_spec_type *ty = &g->t->types[a->t.type];
+  ospy_spec_typeref plain = a->t;
+  plain.ptr = 0;
+  if (a->t.ptr || ty->kind == OSPY_KIND_FLOAT || ty->kind == OSPY_KIND_DYNAMIC ||
+      !ospy_spec_scalar_width(g->t, &plain)) {
+    cfg_error(g, cfg_pos_attr(g, n, "type"),
+              "argument '%s' with a 'value' needs an integer, enumeration or flags type, not %s",
+              a->name, cfg_attr(g, n, "type"));
+    return;
+  }
+  cfg_check_expr(g, a->value.src, fn, cfg_pos_attr(g, n, "value"), "value");
 }
 
 /* Checks that need the whole argument list. */
@@ -156,13 +177,19 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   const char *tn = cfg_attr(g, n, "type");
   if (ty->kind == OSPY_KIND_BYTES && !a->size_in.src)
     cfg_error(g, cfg_pos_elem(g, n), "argument '%s' of type %s needs a 'size'", a->name, tn);
-  if (ty->kind == OSPY_KIND_ARRAY && (a->t.elem_type == OSPY_SPEC_NONE || !a->count_in.src))
+  if (a->t.null_term && ty->kind != OSPY_KIND_ARRAY)
+    cfg_error(g, cfg_pos_attr(g, n, "nullTerminated"),
+              "nullTerminated on argument '%s' of type %s: only an Array can be", a->name, tn);
+  if (ty->kind == OSPY_KIND_ARRAY &&
+      (a->t.elem_type == OSPY_SPEC_NONE || (!a->count_in.src && !a->t.null_term)))
     cfg_error(g, cfg_pos_elem(g, n),
               "argument '%s' of type %s needs an 'elementType' and an 'elementCount'", a->name,
               tn);
   if (ty->kind == OSPY_KIND_DYNAMIC && (!a->type_base.src || !a->type_suffix))
     cfg_error(g, cfg_pos_elem(g, n),
               "argument '%s' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'", a->name);
+  if (a->value.src)
+    check_value(g, n, fn, a);
   check_ab(g, n, "size", fn, &a->size_in, &a->size_out);
   check_ab(g, n, "elementCount", fn, &a->count_in, &a->count_out);
   if (a->type_base.src)

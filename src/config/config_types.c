@@ -1,4 +1,5 @@
 /* <types>: enumerations and structures. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -21,11 +22,53 @@ static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name
   return -1;
 }
 
+/* arch="x86-64|i386" on a <structure>: 64, 32, 0 when absent, -1 when bad
+   (reported). */
+static int struct_arch(cfg *g, xmlNodePtr n)
+{
+  const char *v = cfg_is(n, "structure") ? cfg_attr(g, n, "arch") : NULL;
+  if (!v)
+    return 0;
+  if (!strcmp(v, "x86-64"))
+    return 64;
+  if (!strcmp(v, "i386"))
+    return 32;
+  cfg_error(g, cfg_pos_attr(g, n, "arch"), "bad arch '%s': expected x86-64 or i386", v);
+  return -1;
+}
+
+/* Remember a structure's name and arch; report a second one that would apply
+   to the same architecture (whichever the target is). 0 or -1. */
+static int note_struct(cfg *g, xmlNodePtr n, const char *name, unsigned arch)
+{
+  for (size_t i = 0; i < g->ndecls; i++) {
+    const cfg_decl *d = &g->decls[i];
+    if (strcmp(d->name, name) || (d->arch_bits && arch && d->arch_bits != arch))
+      continue;
+    if (arch)
+      cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate type '%s' for arch %s", name,
+                arch == 64 ? "x86-64" : "i386");
+    else
+      cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate type '%s'", name);
+    return -1;
+  }
+  if (g->ndecls == g->capdecls) {
+    size_t cap = g->capdecls ? 2 * g->capdecls : 16;
+    cfg_decl *d = realloc(g->decls, cap * sizeof *d);
+    if (!d)
+      return 0; /* only duplicate detection across arches is lost */
+    g->decls = d;
+    g->capdecls = cap;
+  }
+  g->decls[g->ndecls++] = (cfg_decl){ name, arch };
+  return 0;
+}
+
 /* Pass 1: declare every type name, so that types may refer to later ones. */
 static void declare(cfg *g, xmlNodePtr n)
 {
   static const char *const enum_attrs[] = { "name", "flags", NULL };
-  static const char *const struct_attrs[] = { "name", NULL };
+  static const char *const struct_attrs[] = { "name", "arch", NULL };
   int is_enum = cfg_is(n, "enumeration");
   cfg_check_attrs(g, n, is_enum ? enum_attrs : struct_attrs);
   const char *name = cfg_attr(g, n, "name");
@@ -33,6 +76,11 @@ static void declare(cfg *g, xmlNodePtr n)
     cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'name' attribute", (const char *)n->name);
     return;
   }
+  int arch = struct_arch(g, n);
+  if (arch < 0 || (!is_enum && note_struct(g, n, name, (unsigned)arch) < 0))
+    return;
+  if (arch && arch != (int)g->c->arch_bits)
+    return; /* a variant for the other architecture: left out of this table */
   ospy_spec_typeref r;
   if (ospy_spec_type_lookup(g->t, name, &r) == 0 && !r.ptr) {
     cfg_error(g, cfg_pos_attr(g, n, "name"),
@@ -221,6 +269,9 @@ void cfg_parse_types(cfg *g, xmlNodePtr types)
   for (xmlNodePtr n = types->children; n; n = n->next) {
     if (!cfg_is(n, "enumeration") && !cfg_is(n, "structure"))
       continue;
+    const char *arch = cfg_is(n, "structure") ? cfg_attr(g, n, "arch") : NULL;
+    if (arch && strcmp(arch, g->c->arch_bits == 32 ? "i386" : "x86-64"))
+      continue; /* another target's variant (or a bad arch, reported) */
     const char *name = cfg_attr(g, n, "name");
     if (ti >= g->t->ntypes || !name || strcmp(g->t->types[ti].name, name))
       continue; /* not declared (reported in pass 1) */

@@ -9,7 +9,7 @@
  * enum ospy_builtin; user enumerations and structures follow. Every type name
  * `Foo` also has the form `FooPtr`: a type reference carries a `ptr` flag.
  *
- * Expressions (size, elementCount, logCondition, typeNameBase) are stored as
+ * Expressions (size, elementCount, logCondition, typeNameBase, value) are stored as
  * source text; ospy_marshal_prepare compiles them in the agent.
  */
 #ifndef OSPY_PLAN_SPEC_H
@@ -76,6 +76,7 @@ typedef struct ospy_spec_typeref {
   uint8_t hex;         /* hex="true" */
   uint8_t big_endian;  /* endian="big" (struct fields) */
   uint8_t elem_ptr;    /* elementType is a ...Ptr type (e.g. AsciiStringPtr) */
+  uint8_t null_term;   /* Array: nullTerminated="true", ends at the first all-zero element */
   uint32_t marshal_as; /* marshalAs type (an integer type) or OSPY_SPEC_NONE */
   uint32_t elem_type;  /* elementType for Array, or OSPY_SPEC_NONE */
 } ospy_spec_typeref;
@@ -124,6 +125,7 @@ typedef struct ospy_spec_arg {
   ospy_spec_expr type_base;           /* typeNameBase (Dynamic) */
   const char *type_suffix;            /* typeNameSuffix (Dynamic) */
   uint32_t valist_arg;                /* vaList="arg.X": index of X, or NONE */
+  ospy_spec_expr value;               /* value="EXPR": computed, takes no parameter position */
 } ospy_spec_arg;
 
 struct ospy_spec_fn {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 1u
+#define SPEC_VERSION 2u /* 2: typeref null_term, argument value */
 #define STR_NONE 0xffffffffu
 
 typedef struct wbuf {
@@ -60,6 +60,7 @@ static void put_ref(wbuf *w, const ospy_spec_typeref *r)
   put_u8(w, r->hex);
   put_u8(w, r->big_endian);
   put_u8(w, r->elem_ptr);
+  put_u8(w, r->null_term);
   put_u32(w, r->marshal_as);
   put_u32(w, r->elem_type);
 }
@@ -101,6 +102,7 @@ static void put_arg(wbuf *w, const ospy_spec_arg *a)
   put_str(w, a->type_base.src);
   put_str(w, a->type_suffix);
   put_u32(w, a->valist_arg);
+  put_str(w, a->value.src);
 }
 
 static void put_fn(wbuf *w, const ospy_spec_fn *fn)
@@ -235,6 +237,7 @@ static void get_ref(rbuf *r, ospy_spec_typeref *ref)
   ref->hex = get_u8(r);
   ref->big_endian = get_u8(r);
   ref->elem_ptr = get_u8(r);
+  ref->null_term = get_u8(r);
   ref->marshal_as = get_u32(r);
   ref->elem_type = get_u32(r);
 }
@@ -278,6 +281,7 @@ static void get_arg(rbuf *r, ospy_spec_arg *a)
   a->type_base.src = get_str(r);
   a->type_suffix = get_str(r);
   a->valist_arg = get_u32(r);
+  a->value.src = get_str(r);
 }
 
 static void get_fn(rbuf *r, ospy_spec_fn *fn)

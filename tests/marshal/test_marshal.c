@@ -586,10 +586,12 @@ static void test_i386_conventions(void)
 #endif
 
 void test_seed(void);
+void test_computed_all(void);
 
 int main(void)
 {
   test_seed();
+  test_computed_all();
   test_varargs();
   test_conditions();
   test_string_across_pages();

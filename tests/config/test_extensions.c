@@ -1,0 +1,264 @@
+/* The format extensions the shipped presets use (docs/config.md):
+   arch="x86-64|i386" on <structure>, value="EXPR" on <argument> and
+   nullTerminated="true" on an Array argument. Diagnostics are compared
+   exactly (FILE:LINE:COL); the valid forms are checked through the model,
+   the spec table round trip and marshaling from XML. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../marshal/marshal_test.h"
+#include "config/config.h"
+
+#define P(x) ((uint64_t)(uintptr_t)(x))
+
+static char *diag_text(const ospy_diag *d)
+{
+  static char buf[8192];
+  char *tmp = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&tmp, &len);
+  ospy_diag_print(d, f);
+  fclose(f);
+  snprintf(buf, sizeof buf, "%s", tmp ? tmp : "");
+  free(tmp);
+  return buf;
+}
+
+/* Load `xml` as "t.xml" for arch_bits; compare the diagnostics with `want`
+   ("" = loads). Returns the config when it loaded (the caller frees it). */
+static ospy_config *load(const char *xml, unsigned arch_bits, const char *want, int line)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  int rc = ospy_config_load_buffer("t.xml", xml, strlen(xml), arch_bits, &c, &d);
+  const char *got = diag_text(&d);
+  if (strcmp(got, want) != 0 || (rc == 0) != (want[0] == 0)) {
+    fprintf(stderr, "test_extensions.c:%d: diagnostics differ (%u-bit)\n--- got (rc %d)\n%s"
+            "--- want\n%s", line, arch_bits, rc, got, want);
+    test_failures++;
+  }
+  ospy_diag_free(&d);
+  return c;
+}
+
+/* What `ospy check` prints for the config. */
+static char *printed(const ospy_config *c)
+{
+  static char buf[8192];
+  char *tmp = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&tmp, &len);
+  ospy_config_print(c, f);
+  fclose(f);
+  snprintf(buf, sizeof buf, "%s", tmp ? tmp : "");
+  free(tmp);
+  return buf;
+}
+
+static void expect(const char *xml, const char *want, int line)
+{
+  ospy_config_free(load(xml, 64, want, line));
+  ospy_config_free(load(xml, 32, want, line));
+}
+#define EXPECT(xml, want) expect(xml, want, __LINE__)
+
+#define HM(body) "<hookManager>\n" body "</hookManager>\n"
+#define FN(args) \
+  "<specs><functions>\n<function name=\"f\">\n<returnValue type=\"Int32\"/>\n<arguments>\n" args \
+  "</arguments>\n</function>\n</functions></specs>\n"
+
+#define HOOK_F "<hooks><module name=\"libc.so.6\"><function specId=\"f\"/></module></hooks>\n"
+
+/* ---- arch="..." on <structure> ---- */
+
+static const char arch_xml[] = HM(
+  "<types>\n"
+  "<structure name=\"IoVec\" arch=\"x86-64\">\n"
+  "  <field name=\"base\" offset=\"0\" type=\"Pointer\"/>\n"
+  "  <field name=\"len\" offset=\"8\" type=\"Size\"/>\n"
+  "</structure>\n"
+  "<structure name=\"IoVec\" arch=\"i386\">\n"
+  "  <field name=\"base\" offset=\"0\" type=\"Pointer\"/>\n"
+  "  <field name=\"len\" offset=\"4\" type=\"Size\"/>\n"
+  "  <field name=\"only32\" offset=\"4\" type=\"UInt32\"/>\n"
+  "</structure>\n"
+  "<structure name=\"Plain\"><field name=\"v\" offset=\"0\" type=\"IoVec\"/></structure>\n"
+  "</types>\n");
+
+static void test_arch_variants(void)
+{
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(arch_xml, bits, "", __LINE__);
+    if (!c)
+      continue;
+    ospy_spec_typeref r;
+    CHECK(ospy_spec_type_lookup(c->specs, "IoVec", &r) == 0);
+    const ospy_spec_type *ty = ospy_spec_table_type(c->specs, r.type);
+    /* the variant of the target, and only that one */
+    CHECK(ty->nfields == (bits == 64 ? 2u : 3u));
+    CHECK(ty->size == (bits == 64 ? 16u : 8u));
+    CHECK(ty->fields[1].offset == (bits == 64 ? 8u : 4u));
+    CHECK(c->specs->ntypes == OSPY_SPEC_NBUILTIN + 2);
+    CHECK(ospy_spec_type_lookup(c->specs, "Plain", &r) == 0 &&
+          ospy_spec_table_type(c->specs, r.type)->size == (bits == 64 ? 16u : 8u));
+    ospy_config_free(c);
+  }
+  /* a bad value; a second variant for the same arch (reported for either
+     target); a name given for all arches and for one */
+  EXPECT(HM("<types>\n"
+            "<structure name=\"A\" arch=\"arm64\"/>\n"
+            "<structure name=\"B\" arch=\"i386\"/>\n"
+            "<structure name=\"B\" arch=\"i386\"/>\n"
+            "<structure name=\"C\"/>\n"
+            "<structure name=\"C\" arch=\"x86-64\"/>\n"
+            "<structure name=\"D\" arch=\"x86-64\"/>\n"
+            "<structure name=\"D\"/>\n"
+            "<enumeration name=\"E\" arch=\"i386\"/>\n"
+            "</types>\n"),
+         "t.xml:3:27: error: bad arch 'arm64': expected x86-64 or i386\n"
+         "t.xml:5:18: error: duplicate type 'B' for arch i386\n"
+         "t.xml:7:18: error: duplicate type 'C' for arch x86-64\n"
+         "t.xml:9:18: error: duplicate type 'D'\n"
+         "t.xml:10:23: error: unknown attribute 'arch' on <enumeration>\n");
+  /* an arch-specific structure and an enumeration of the same name clash on
+     that target only */
+  ospy_config_free(load(HM("<types><enumeration name=\"S\"/><structure name=\"S\" arch=\"i386\"/>"
+                           "</types>\n"),
+                        32, "t.xml:2:48: error: duplicate type 'S'\n", __LINE__));
+}
+
+/* ---- value="EXPR" ---- */
+
+static const char value_xml[] = HM(
+  "<types><enumeration name=\"Dir\"><member name=\"NONE\" value=\"0\"/>"
+  "<member name=\"WRITE\" value=\"1\"/><member name=\"READ\" value=\"2\"/></enumeration></types>\n"
+  FN("<argument name=\"fd\" type=\"Int32\"/>\n"
+     "<argument name=\"request\" type=\"UInt32\" hex=\"true\"/>\n"
+     "<argument name=\"dir\" type=\"Dir\" value=\"(arg.request &gt;&gt; 30) &amp; 3\"/>\n"
+     "<argument name=\"nr\" type=\"UInt8\" value=\"arg.request &amp; 0xff\"/>\n"
+     "<argument name=\"buf\" type=\"ByteArrayPtr\" size=\"arg.nr\"/>\n"
+     "<argument name=\"twice\" direction=\"out\" type=\"Int32\" value=\"(i32)retval * 2\"/>\n"
+     "<argument name=\"bad\" type=\"UInt32\" value=\"u32[0]\"/>\n")
+  HOOK_F);
+
+static void test_value(void)
+{
+  ospy_config *c = load(value_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  ospy_spec_table *t = c->specs;
+  const ospy_spec_fn *fn = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "f"));
+  CHECK(fn && fn->nargs == 7);
+  CHECK(!fn->args[0].value.src && !fn->args[4].value.src);
+  CHECK_STR(fn->args[2].value.src, "(arg.request >> 30) & 3");
+  CHECK_STR(fn->args[5].value.src, "(i32)retval * 2");
+  CHECK(strstr(printed(c), "arg 2 dir: in Dir value=((arg.request >> 30) & 3)\n") != NULL);
+  /* the spec table keeps it (codec version 2) */
+  size_t n = ospy_spec_table_encode(t, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(t, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK_STR(t2->fns[0].args[3].value.src, "arg.request & 0xff");
+    CHECK(!t2->fns[0].args[1].value.src);
+    /* marshaled from the decoded table, as the agent does: computed
+       arguments take no parameter position (buf is the third word), nr
+       is 8 bits wide, a faulting expression shows as unavailable */
+    tt_prepare(t2);
+    static char text[4096];
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, 3, 4);
+    tt_int(&k, 0x80045403u, 4); /* _IOR('T', 3, int) */
+    tt_int(&k, P("abcdefgh"), sizeof(void *));
+    tt_done(&k, 0);
+    tt_run(t2, 0, &k, 21, NULL, NULL, 65536, text, sizeof text);
+    CHECK_STR(text, "(fd=3, request=0x80045403, dir=READ, nr=3, buf=\"abc\", twice=42, "
+                    "bad=?) = 21");
+    ospy_marshal_release(t2);
+    ospy_spec_table_free(t2);
+  }
+  free(b);
+  ospy_config_free(c);
+  EXPECT(HM(FN("<argument name=\"n\" type=\"Int32\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"4\" value=\"arg.n\"/>\n"
+               "<argument name=\"p\" type=\"Int32Ptr\" value=\"arg.n\"/>\n"
+               "<argument name=\"s\" type=\"AsciiString\" value=\"arg.n\"/>\n"
+               "<argument name=\"d\" type=\"Double\" value=\"arg.n\"/>\n"
+               "<argument name=\"x\" type=\"Int32\" value=\"arg.n +\"/>\n"
+               "<argument name=\"y\" type=\"Int32\" value=\"arg.zz\"/>\n")),
+         "t.xml:7:26: error: argument 'b' with a 'value' needs an integer, enumeration or flags type, not ByteArrayPtr\n"
+         "t.xml:8:26: error: argument 'p' with a 'value' needs an integer, enumeration or flags type, not Int32Ptr\n"
+         "t.xml:9:26: error: argument 's' with a 'value' needs an integer, enumeration or flags type, not AsciiString\n"
+         "t.xml:10:26: error: argument 'd' with a 'value' needs an integer, enumeration or flags type, not Double\n"
+         "t.xml:11:47: error: bad expression 'arg.n +' in value: unexpected end of input\n"
+         "t.xml:12:44: error: bad expression 'arg.zz' in value: unknown argument 'zz'\n");
+}
+
+/* ---- nullTerminated="true" ---- */
+
+static const char nt_xml[] = HM(
+  FN("<argument name=\"argv\" type=\"ArrayPtr\" elementType=\"AsciiStringPtr\" elementCount=\"256\""
+     " nullTerminated=\"true\"/>\n"
+     "<argument name=\"envp\" type=\"ArrayPtr\" elementType=\"AsciiStringPtr\""
+     " nullTerminated=\"true\"/>\n"
+     "<argument name=\"two\" type=\"ArrayPtr\" elementType=\"Int32\" elementCount=\"2\""
+     " nullTerminated=\"true\"/>\n")
+  HOOK_F);
+
+static void test_null_terminated(void)
+{
+  ospy_config *c = load(nt_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  ospy_spec_table *t = c->specs;
+  CHECK(t->fns[0].args[0].t.null_term && t->fns[0].args[1].t.null_term);
+  CHECK(!t->fns[0].args[1].count_in.src); /* no elementCount: bounded by the agent */
+  CHECK(strstr(printed(c), "arg 1 envp: in ArrayPtr of AsciiStringPtr nullTerminated\n") != NULL);
+  size_t n = ospy_spec_table_encode(t, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(t, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK(t2->fns[0].args[0].t.null_term && !t2->fns[0].args[0].t.hex);
+    tt_prepare(t2);
+    static char text[4096];
+    const char *argv[] = { "ls", "-l", NULL, "after" };
+    const char *envp[] = { "A=1", NULL };
+    int32_t two[] = { 5, 6, 7, 0 }; /* no zero element within elementCount */
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, P(argv), sizeof(void *));
+    tt_int(&k, P(envp), sizeof(void *));
+    tt_int(&k, P(two), sizeof(void *));
+    tt_done(&k, 0);
+    tt_run(t2, 0, &k, 0, NULL, NULL, 65536, text, sizeof text);
+    CHECK_STR(text, "(argv=[\"ls\", \"-l\"], envp=[\"A=1\"], two=[5, 6, ...]) = 0");
+    ospy_marshal_release(t2);
+    ospy_spec_table_free(t2);
+  }
+  free(b);
+  ospy_config_free(c);
+  EXPECT(HM(FN("<argument name=\"n\" type=\"Int32\" nullTerminated=\"true\"/>\n"
+               "<argument name=\"a\" type=\"ArrayPtr\" elementType=\"Int32\" nullTerminated=\"yes\"/>\n"
+               "<argument name=\"b\" type=\"ArrayPtr\" elementType=\"Int32\" nullTerminated=\"false\"/>\n")),
+         "t.xml:6:49: error: nullTerminated on argument 'n' of type Int32: only an Array can be\n"
+         "t.xml:7:1: error: argument 'a' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n"
+         "t.xml:7:72: error: bad value 'yes' for 'nullTerminated': expected true or false\n"
+         "t.xml:8:1: error: argument 'b' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n");
+}
+
+int main(void)
+{
+  test_arch_variants();
+  test_value();
+  test_null_terminated();
+  if (test_failures)
+    fprintf(stderr, "%d check(s) failed\n", test_failures);
+  return test_failures ? 1 : 0;
+}
