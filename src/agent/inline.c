@@ -37,6 +37,7 @@ typedef struct inline_hook {
   void *addr;
   ospy_listener *listener;
   int reported;
+  int alias;                   /* same address as another hook (open64 is open): not attached twice */
 } inline_hook;
 
 /* What on_enter leaves for on_leave, in the interceptor's scratch. */
@@ -224,13 +225,25 @@ static void report(inline_hook *h, int type, const char *what, const char *why)
   ospy_agent_messagef2(type, h->index, h->ph->display, what, why);
 }
 
+static int already_hooked(const void *addr)
+{
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].listener && hooks[i].addr == addr)
+      return 1;
+  return 0;
+}
+
 static void attach_one(inline_hook *h)
 {
-  if (h->listener || h->reported)
+  if (h->listener || h->reported || h->alias)
     return;
   void *addr = ospy_agent_resolve_hook(h->ph);
   if (!addr)
     return; /* maybe later, when a module is loaded */
+  if (already_hooked(addr)) {
+    h->alias = 1; /* its calls are recorded under the first name */
+    return;
+  }
   ospy_call_conv cc = OSPY_CC_DEFAULT;
   if (h->fn) {
     switch (ospy_spec_fn_callconv(h->fn)) {
@@ -261,7 +274,7 @@ void ospy_inline_attach_pending(void)
 void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
-    if (!hooks[i].listener && !hooks[i].internal)
+    if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias)
       report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");
 }
 

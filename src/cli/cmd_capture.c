@@ -19,6 +19,7 @@
 #include "cli/cmd_capture.h"
 #include "cli/commands.h"
 #include "ospy-config.h"
+#include "plan/values.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -353,6 +354,7 @@ int cmd_capture(int argc, char **argv)
   s.plan = plan;
   s.live = o.quiet ? NULL : stderr;
   s.live_opts.show_tid = 1;
+  ospy_values_set_string_limit(32); /* the live view cuts long buffers, as strace */
   ospy_spec_table *specs = ospy_format_specs_of(plan, err, sizeof err);
   s.live_opts.specs = specs;
   if (ospy_session_init(&s) < 0 || !(s.file = open_output(&o, plan_bytes, plan_len)))

@@ -7,26 +7,39 @@
 #include "capture/reader.h"
 #include "cli/commands.h"
 #include "plan/plan.h"
+#include "plan/values.h"
 
 int cmd_show(int argc, char **argv)
 {
   static const struct option longopts[] = {
-    { "backtrace", no_argument, 0, 'b' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    { "backtrace", no_argument, 0, 'b' }, { "string-limit", required_argument, 0, 's' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   ospy_format_opts fo = { .show_tid = 1 };
+  size_t string_limit = 32; /* as strace: -s N, -s 0 for whole strings and buffers */
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "Th", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "Ths:", longopts, NULL)) != -1) {
     switch (c) {
     case 'T': fo.show_duration = 1; break;
     case 'b': fo.show_backtrace = 1; break;
-    case 'h': printf("usage: ospy show [-T] [--backtrace] FILE\n"); return 0;
-    default: fprintf(stderr, "usage: ospy show [-T] [--backtrace] FILE\n"); return 2;
+    case 's': {
+      char *end;
+      unsigned long n = strtoul(optarg, &end, 10);
+      if (*end || end == optarg) {
+        fprintf(stderr, "ospy show: -s: '%s' is not a number of bytes\n", optarg);
+        return 2;
+      }
+      string_limit = n;
+      break;
+    }
+    case 'h': printf("usage: ospy show [-T] [-s N] [--backtrace] FILE\n"); return 0;
+    default: fprintf(stderr, "usage: ospy show [-T] [-s N] [--backtrace] FILE\n"); return 2;
     }
   }
   if (optind + 1 != argc) {
-    fprintf(stderr, "usage: ospy show [-T] [--backtrace] FILE\n");
+    fprintf(stderr, "usage: ospy show [-T] [-s N] [--backtrace] FILE\n");
     return 2;
   }
+  ospy_values_set_string_limit(string_limit);
   char err[1024];
   ospy_capfile_reader *r = ospy_capfile_open(argv[optind], err, sizeof err);
   if (!r) {

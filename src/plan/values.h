@@ -74,6 +74,10 @@ int ospy_values_phase(const uint8_t *blob, size_t len);
 #define OSPY_VALUES_RETVAL 2
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap);
+/* Strings and buffers longer than bytes are shown cut, with "..." (0: whole;
+   the default). Process-wide: set once by a reader before formatting. */
+void ospy_values_set_string_limit(size_t bytes);
+
 /* A whole call: "(fd=3, buf="abc", count=4096) = 3". In-values come from the
    enter blob, out-values from the leave blob; an in/out argument shows
    "in => out". Either blob may be NULL. */

@@ -73,9 +73,20 @@ static size_t utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
   return len;
 }
 
-/* Bytes as a C string: valid UTF-8 kept (when utf8), everything else \xNN. */
+static size_t string_limit; /* 0: whole strings and buffers */
+
+void ospy_values_set_string_limit(size_t bytes)
+{
+  string_limit = bytes;
+}
+
+/* Bytes as a C string: valid UTF-8 kept (when utf8), everything else \xNN;
+ * cut after string_limit bytes with "..." after the closing quote, as strace -s. */
 static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
 {
+  int cut = string_limit && n > string_limit;
+  if (cut)
+    n = string_limit;
   put(b, "\"");
   for (size_t i = 0; i < n;) {
     uint32_t cp;
@@ -88,7 +99,7 @@ static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
     put_cp(b, cp);
     i += k;
   }
-  put(b, "\"");
+  put(b, cut ? "\"..." : "\"");
 }
 
 static uint32_t unit_at(const uint8_t *s, unsigned unit)
