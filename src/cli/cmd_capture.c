@@ -32,11 +32,13 @@ static void on_stop_signal(int sig)
 static void usage(FILE *out)
 {
   fprintf(out,
-    "usage: ospy capture (-c CONFIG | -f FUNC[,FUNC...]) [-o FILE] [--lossy] [-q]\n"
-    "                    [--duration S] [-F] [--backtrace N] -- PROGRAM [ARGS...]\n"
-    "       ospy capture (-c CONFIG | -f FUNC[,FUNC...]) -p PID [-o FILE] [--duration S]\n"
+    "usage: ospy capture (-c CONFIG | --preset NAME) [-f FUNC[,FUNC...]] [-o FILE] [--lossy]\n"
+    "                    [-q] [--duration S] [-F] [--backtrace N] -- PROGRAM [ARGS...]\n"
+    "       ospy capture (-c CONFIG | --preset NAME | -f FUNC...) -p PID [-o FILE] [--duration S]\n"
     "  -f FUNC         trace FUNC (or MODULE!FUNC), raw register arguments (repeatable)\n"
     "  -c CONFIG       oSpy config.xml with the functions and their argument types\n"
+    "  --preset NAME   a shipped config: files, net, ioctl, proc, mem, tls, zlib, sqlite, usb\n"
+    "                  ('ospy definitions' lists their functions)\n"
     "  -o FILE         capture file (default: ospy.capture)\n"
     "  -p PID          attach to a running process (ptrace); Ctrl-C detaches\n"
     "  -F, --follow-forks  also capture forked and exec'd children\n"
@@ -55,7 +57,9 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     { "follow-forks", no_argument, 0, 'F' }, { "quiet", no_argument, 0, 'q' },
     { "lossy", no_argument, 0, 'L' }, { "duration", required_argument, 0, 'D' },
     { "backtrace", required_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
+    { "preset", required_argument, 0, 'P' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  static char preset_path[PATH_MAX];
   int c;
   char *end;
   o->output = "ospy.capture";
@@ -64,6 +68,11 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
   while ((c = getopt_long(argc, argv, "+c:f:o:p:Fqh", longopts, NULL)) != -1) {
     switch (c) {
     case 'c': o->config = optarg; break;
+    case 'P':
+      if (ospy_preset_path(optarg, preset_path, sizeof preset_path) < 0)
+        return -1;
+      o->config = preset_path;
+      break;
     case 'f':
       if (o->nfuncs == OSPY_CAPTURE_MAX_FUNC_ARGS) {
         fprintf(stderr, "ospy capture: too many -f options\n");
@@ -108,8 +117,8 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     }
   }
   o->argv = argv + optind;
-  if (!!o->config + !!o->nfuncs != 1) {
-    fprintf(stderr, "ospy capture: give either -c CONFIG or -f FUNC\n");
+  if (!o->config && !o->nfuncs) {
+    fprintf(stderr, "ospy capture: name what to trace: -c CONFIG, --preset NAME or -f FUNC\n");
     return -1;
   }
   if (!o->pid && !o->argv[0]) {

@@ -29,6 +29,10 @@ int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err
 /* The agent for a running process (by /proc/PID/exe). */
 int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *err, size_t errcap);
 
+/* cmd_definitions.c: configs/NAME.xml of the shipped catalogue; -1 after
+ * printing the available names. */
+int ospy_preset_path(const char *name, char *out, size_t cap);
+
 /* cmd_capture.c */
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status);

@@ -13,6 +13,7 @@ static const ospy_command commands[] = {
   { "check", "validate a config.xml and print the resolved plan", cmd_check },
   { "export", "write a capture as oSpy .osd, XML or JSON Lines", cmd_export },
   { "import", "convert an oSpy .osd capture (to xml, jsonl, osd)", cmd_import },
+  { "definitions", "list the functions the shipped presets describe", cmd_definitions },
 };
 
 static void print_usage(FILE *out)

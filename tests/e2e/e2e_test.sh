@@ -69,6 +69,17 @@ attach)
   [ "$n" -gt 10 ] || { cat "$tmp/show"; fail "expected write calls recorded while attached, got $n"; }
   expect_line "$tmp/show" "+++ detached +++"
   echo "attach: $n calls while attached, target finished unharmed" ;;
+preset)
+  "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture --preset net exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" 'libc.so.6!bind(sockfd=3, addr={AF_INET, 127.0.0.1:0}, addrlen=16) = 0'
+  expect_line "$tmp/show" 'libc.so.6!send(sockfd=4, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
+  "$ospy" definitions 'SSL_read*' >"$tmp/defs" || fail "definitions exited $?"
+  expect_line "$tmp/defs" 'libssl.so.3!SSL_read_ex'
+  "$ospy" capture --preset nosuch -- true 2>"$tmp/err" && fail "an unknown preset must fail"
+  expect_line "$tmp/err" "no preset named 'nosuch'"
+  echo "preset: net preset decodes the demo's socket calls; definitions lists SSL_read*" ;;
 badconfig)
   printf '<hookManager>\n  <types>\n    <enumeration name="E">\n      <member name="A" value="zz"/>\n' >"$tmp/bad.xml"
   "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/c.ospy" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err"
