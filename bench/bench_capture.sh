@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# ns added per recorded call of add(int, int) (a library function called
+# through the PLT), for ospy and the tracers a user could pick instead, all
+# measured in one run: median of RUNS runs each, per-call slope minus the
+# untraced call.
+#   bench/bench_capture.sh [CALLS] [RUNS]      (needs build/ and uftrace, ltrace)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${1:-1000000}
+runs=${2:-5}
+ltrace_calls=$((calls / 50))
+ospy=$PWD/build/src/cli/ospy
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+src=bench/capture
+gcc -O2 -shared -fPIC -o "$out/libbenchadd.so" $src/add.c
+gcc -O2 -o "$out/target" $src/target.c -L"$out" -lbenchadd -pthread -Wl,-rpath,"$out"
+gcc -O2 -pg -o "$out/target-pg" $src/target.c -L"$out" -lbenchadd -pthread -Wl,-rpath,"$out"
+gcc -O2 -shared -fPIC -o "$out/preload.so" $src/preload.c -ldl
+
+now() { date +%s%N; }
+# median wall ns of RUNS runs of the command
+median_ns() {
+  local ts=()
+  for _ in $(seq "$runs"); do
+    local t0 t1
+    t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
+    ts+=($((t1 - t0)))
+  done
+  printf '%s\n' "${ts[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+}
+
+# Each tool's cost per call is the slope between a run of CALLS calls and a run
+# of 1 call of the same command: start-up and tear-down (ospy: ~80 ms of
+# injection, hooking and the final flush) fall out, as they do for the others.
+slope() { # label-less: slope CALLS CMD... (the last argument is replaced by the call count)
+  local n=$1; shift
+  local big small
+  big=$(median_ns "$@" "$n")
+  small=$(median_ns "$@" 1)
+  awk -v b="$big" -v s="$small" -v n="$n" 'BEGIN { printf "%.1f", (b - s) / (n - 1) }'
+}
+bare=$(slope "$calls" "$out/target")
+bare_pg=$(slope "$calls" "$out/target-pg")
+o_raw=$(slope "$calls" "$ospy" capture -q -f 'libbenchadd.so!add' -o "$out/c1" -- "$out/target")
+o_spec=$(slope "$calls" "$ospy" capture -q -c $src/add.xml -o "$out/c2" -- "$out/target")
+pre=$(slope "$calls" env LD_PRELOAD="$out/preload.so" "$out/target")
+uft=$(slope "$calls" uftrace record -d "$out/uftrace.data" -A 'add@arg1/i32,arg2/i32' \
+  -R 'add@retval/i32' "$out/target-pg")
+ltr=$(slope "$ltrace_calls" ltrace -f -o "$out/ltrace.out" -e add "$out/target")
+# the runs above end with 1-call runs: record CALLS once more to count what each tool saw
+"$ospy" capture -q -f 'libbenchadd.so!add' -o "$out/c1" -- "$out/target" "$calls" >/dev/null
+"$ospy" capture -q -c $src/add.xml -o "$out/c2" -- "$out/target" "$calls" >/dev/null
+uftrace record -d "$out/uftrace.data" -A 'add@arg1/i32,arg2/i32' -R 'add@retval/i32' \
+  "$out/target-pg" "$calls" >/dev/null
+ltrace -f -o "$out/ltrace.out" -e add "$out/target" "$ltrace_calls" >/dev/null
+added() { awk -v t="$1" -v b="$2" 'BEGIN { printf "%.1f", t - b }'; }
+
+# every tool really recorded the calls (arguments included)
+n_raw=$("$ospy" show "$out/c1" | grep -c 'add(arg0=')
+n_spec=$("$ospy" show "$out/c2" | grep -c 'add(a=')
+n_uft=$(uftrace replay -d "$out/uftrace.data" 2>/dev/null | grep -c 'add(' || true)
+n_ltr=$(grep -c 'add(' "$out/ltrace.out" || true)
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "calls: $calls (ltrace: $ltrace_calls), median of $runs runs, ns added per call"
+echo "untraced call: $bare ns (-pg build: $bare_pg ns)"
+printf '%-34s %10s %12s\n' tool "ns added" "calls seen"
+printf '%-34s %10s %12s\n' "LD_PRELOAD wrapper (lower bound)" "$(added "$pre" "$bare")" "-"
+printf '%-34s %10s %12s\n' "ospy -f (raw words)" "$(added "$o_raw" "$bare")" "$n_raw"
+printf '%-34s %10s %12s\n' "ospy -c (decoded Int32 a, b, ret)" "$(added "$o_spec" "$bare")" "$n_spec"
+printf '%-34s %10s %12s\n' "uftrace record -A/-R" "$(added "$uft" "$bare_pg")" "$n_uft"
+printf '%-34s %10s %12s\n' "ltrace -f -e add" "$(added "$ltr" "$bare")" "$n_ltr"
