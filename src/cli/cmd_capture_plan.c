@@ -138,15 +138,14 @@ static int find_in_path(const char *prog, char *out, size_t cap)
   return -1;
 }
 
+/* The agent comes only from where ospy was built or installed: no environment
+ * variable can make ospy inject another library. */
 static int agent_path(int bits, char *out, size_t cap, char *err, size_t errcap)
 {
-  const char *env = getenv(bits == 32 ? "OSPY_AGENT32" : "OSPY_AGENT");
-  if (env && *env) {
-    snprintf(out, cap, "%s", env);
-  } else if (bits == 32) {
+  if (bits == 32) {
     if (!OSPY_AGENT32_PATH[0]) {
       snprintf(err, errcap, "32-bit program, but this ospy was built without an i386 agent "
-               "(meson -Dagent32_path=..., or set OSPY_AGENT32)");
+               "(meson setup -Dagent32_path=...)");
       return -1;
     }
     snprintf(out, cap, "%s", OSPY_AGENT32_PATH);
