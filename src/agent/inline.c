@@ -16,7 +16,7 @@
 #include "agent/agent.h"
 #include "agent/inline.h"
 #include "agent/marshal.h"
-#include "agent/safe_read.h"
+#include "os/linux/os_read.h"
 #include "interceptor/interceptor.h"
 
 #if defined(__x86_64__)
@@ -100,7 +100,7 @@ static unsigned backtrace_walk(ospy_invocation *inv, uint64_t *out, unsigned max
 #endif
   while (n < max && fp > prev && fp - prev < (8u << 20) && !(fp % sizeof(uintptr_t))) {
     uintptr_t pair[2];
-    if (ospy_agent_safe_read(fp, pair, sizeof pair) != sizeof pair || !pair[1])
+    if (ospy_os_read_memory(fp, pair, sizeof pair) != sizeof pair || !pair[1])
       break;
     out[n++] = pair[1];
     prev = fp;
