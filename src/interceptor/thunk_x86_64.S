@@ -20,18 +20,10 @@
  */
 #include "interceptor/thunk_layout.h"
 
-	.text
-	.globl ospy_enter_thunk
-	.hidden ospy_enter_thunk
-	.globl ospy_enter_thunk_end
-	.hidden ospy_enter_thunk_end
-	.type ospy_enter_thunk, @function
-	.p2align 4
-ospy_enter_thunk:
-	.cfi_startproc
-	.cfi_def_cfa_offset 16
-	lea -THUNK_FRAME(%rsp), %rsp
-	.cfi_adjust_cfa_offset THUNK_FRAME
+/* Saves every GPR, the flags and xmm0-7 into the ospy_x64_context at rsp
+ * (the frame is reserved by the caller), clears DF, keeps the frame in rbx
+ * (the CFA register while C runs) and aligns rsp for the call. */
+	.macro SAVE_CONTEXT
 	mov %rax, CTX_RAX(%rsp)
 	pushfq
 	.cfi_adjust_cfa_offset 8
@@ -72,12 +64,10 @@ ospy_enter_thunk:
 	mov %rsp, %rbx
 	.cfi_def_cfa_register %rbx
 	and $-16, %rsp
-	mov THUNK_FRAME(%rbx), %rdi
-	mov %rbx, %rsi
-	call ospy_interceptor_on_enter
-	mov %rbx, %rsp
-	.cfi_def_cfa_register %rsp
-	mov %rax, THUNK_FRAME(%rsp)
+	.endm
+
+/* Loads every register and the flags back from the context at rsp. */
+	.macro RESTORE_CONTEXT
 	movdqu CTX_XMM+0(%rsp), %xmm0
 	movdqu CTX_XMM+16(%rsp), %xmm1
 	movdqu CTX_XMM+32(%rsp), %xmm2
@@ -106,6 +96,28 @@ ospy_enter_thunk:
 	popfq
 	.cfi_adjust_cfa_offset -8
 	mov CTX_RAX(%rsp), %rax
+	.endm
+
+	.text
+	.globl ospy_enter_thunk
+	.hidden ospy_enter_thunk
+	.globl ospy_enter_thunk_end
+	.hidden ospy_enter_thunk_end
+	.type ospy_enter_thunk, @function
+	.p2align 4
+ospy_enter_thunk:
+	.cfi_startproc
+	.cfi_def_cfa_offset 16
+	lea -THUNK_FRAME(%rsp), %rsp
+	.cfi_adjust_cfa_offset THUNK_FRAME
+	SAVE_CONTEXT
+	mov THUNK_FRAME(%rbx), %rdi
+	mov %rbx, %rsi
+	call ospy_interceptor_on_enter
+	mov %rbx, %rsp
+	.cfi_def_cfa_register %rsp
+	mov %rax, THUNK_FRAME(%rsp)
+	RESTORE_CONTEXT
 	lea THUNK_FRAME+8(%rsp), %rsp
 	.cfi_adjust_cfa_offset -(THUNK_FRAME+8)
 	jmp *-8(%rsp)
@@ -126,79 +138,13 @@ ospy_leave_thunk:
 	lea -8(%rsp), %rsp
 	lea -THUNK_FRAME(%rsp), %rsp
 	.cfi_def_cfa_offset THUNK_FRAME+8
-	mov %rax, CTX_RAX(%rsp)
-	pushfq
-	.cfi_adjust_cfa_offset 8
-	pop %rax
-	.cfi_adjust_cfa_offset -8
-	mov %rax, CTX_RFLAGS(%rsp)
-	mov %rcx, CTX_RCX(%rsp)
-	mov %rdx, CTX_RDX(%rsp)
-	mov %rbx, CTX_RBX(%rsp)
-	.cfi_rel_offset %rbx, CTX_RBX
-	mov %rbp, CTX_RBP(%rsp)
-	.cfi_rel_offset %rbp, CTX_RBP
-	mov %rsi, CTX_RSI(%rsp)
-	mov %rdi, CTX_RDI(%rsp)
-	mov %r8, CTX_R8(%rsp)
-	mov %r9, CTX_R9(%rsp)
-	mov %r10, CTX_R10(%rsp)
-	mov %r11, CTX_R11(%rsp)
-	mov %r12, CTX_R12(%rsp)
-	.cfi_rel_offset %r12, CTX_R12
-	mov %r13, CTX_R13(%rsp)
-	.cfi_rel_offset %r13, CTX_R13
-	mov %r14, CTX_R14(%rsp)
-	.cfi_rel_offset %r14, CTX_R14
-	mov %r15, CTX_R15(%rsp)
-	.cfi_rel_offset %r15, CTX_R15
-	movdqu %xmm0, CTX_XMM+0(%rsp)
-	movdqu %xmm1, CTX_XMM+16(%rsp)
-	movdqu %xmm2, CTX_XMM+32(%rsp)
-	movdqu %xmm3, CTX_XMM+48(%rsp)
-	movdqu %xmm4, CTX_XMM+64(%rsp)
-	movdqu %xmm5, CTX_XMM+80(%rsp)
-	movdqu %xmm6, CTX_XMM+96(%rsp)
-	movdqu %xmm7, CTX_XMM+112(%rsp)
-	lea THUNK_FRAME+8(%rsp), %rax
-	mov %rax, CTX_RSP(%rsp)
-	cld
-	mov %rsp, %rbx
-	.cfi_def_cfa_register %rbx
-	and $-16, %rsp
+	SAVE_CONTEXT
 	mov %rbx, %rdi
 	lea THUNK_FRAME(%rbx), %rsi
 	call ospy_interceptor_on_leave
 	mov %rbx, %rsp
 	.cfi_def_cfa_register %rsp
-	movdqu CTX_XMM+0(%rsp), %xmm0
-	movdqu CTX_XMM+16(%rsp), %xmm1
-	movdqu CTX_XMM+32(%rsp), %xmm2
-	movdqu CTX_XMM+48(%rsp), %xmm3
-	movdqu CTX_XMM+64(%rsp), %xmm4
-	movdqu CTX_XMM+80(%rsp), %xmm5
-	movdqu CTX_XMM+96(%rsp), %xmm6
-	movdqu CTX_XMM+112(%rsp), %xmm7
-	mov CTX_RCX(%rsp), %rcx
-	mov CTX_RDX(%rsp), %rdx
-	mov CTX_RBX(%rsp), %rbx
-	mov CTX_RBP(%rsp), %rbp
-	mov CTX_RSI(%rsp), %rsi
-	mov CTX_RDI(%rsp), %rdi
-	mov CTX_R8(%rsp), %r8
-	mov CTX_R9(%rsp), %r9
-	mov CTX_R10(%rsp), %r10
-	mov CTX_R11(%rsp), %r11
-	mov CTX_R12(%rsp), %r12
-	mov CTX_R13(%rsp), %r13
-	mov CTX_R14(%rsp), %r14
-	mov CTX_R15(%rsp), %r15
-	mov CTX_RFLAGS(%rsp), %rax
-	push %rax
-	.cfi_adjust_cfa_offset 8
-	popfq
-	.cfi_adjust_cfa_offset -8
-	mov CTX_RAX(%rsp), %rax
+	RESTORE_CONTEXT
 	lea THUNK_FRAME(%rsp), %rsp
 	.cfi_adjust_cfa_offset -THUNK_FRAME
 	ret
