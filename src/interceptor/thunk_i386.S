@@ -9,18 +9,9 @@
  */
 #include "interceptor/thunk_layout.h"
 
-	.text
-	.globl ospy_enter_thunk
-	.hidden ospy_enter_thunk
-	.globl ospy_enter_thunk_end
-	.hidden ospy_enter_thunk_end
-	.type ospy_enter_thunk, @function
-	.p2align 4
-ospy_enter_thunk:
-	.cfi_startproc
-	.cfi_def_cfa_offset 8
-	lea -THUNK_FRAME(%esp), %esp
-	.cfi_adjust_cfa_offset THUNK_FRAME
+/* Saves every GPR, the flags and esp into the ospy_x86_context at esp (the
+ * frame is reserved by the caller); st0 is marked not captured. */
+	.macro SAVE_GPRS
 	mov %eax, CTX_EAX(%esp)
 	pushfl
 	.cfi_adjust_cfa_offset 4
@@ -40,6 +31,21 @@ ospy_enter_thunk:
 	lea THUNK_FRAME+4(%esp), %eax
 	mov %eax, CTX_ESP(%esp)
 	movl $0, CTX_ST0_VALID(%esp)
+	.endm
+
+	.text
+	.globl ospy_enter_thunk
+	.hidden ospy_enter_thunk
+	.globl ospy_enter_thunk_end
+	.hidden ospy_enter_thunk_end
+	.type ospy_enter_thunk, @function
+	.p2align 4
+ospy_enter_thunk:
+	.cfi_startproc
+	.cfi_def_cfa_offset 8
+	lea -THUNK_FRAME(%esp), %esp
+	.cfi_adjust_cfa_offset THUNK_FRAME
+	SAVE_GPRS
 	cld
 	mov %esp, %ebx
 	.cfi_def_cfa_register %ebx
@@ -83,25 +89,7 @@ ospy_leave_thunk:
 	lea -4(%esp), %esp
 	lea -THUNK_FRAME(%esp), %esp
 	.cfi_def_cfa_offset THUNK_FRAME+4
-	mov %eax, CTX_EAX(%esp)
-	pushfl
-	.cfi_adjust_cfa_offset 4
-	pop %eax
-	.cfi_adjust_cfa_offset -4
-	mov %eax, CTX_EFLAGS(%esp)
-	mov %ecx, CTX_ECX(%esp)
-	mov %edx, CTX_EDX(%esp)
-	mov %ebx, CTX_EBX(%esp)
-	.cfi_rel_offset %ebx, CTX_EBX
-	mov %ebp, CTX_EBP(%esp)
-	.cfi_rel_offset %ebp, CTX_EBP
-	mov %esi, CTX_ESI(%esp)
-	.cfi_rel_offset %esi, CTX_ESI
-	mov %edi, CTX_EDI(%esp)
-	.cfi_rel_offset %edi, CTX_EDI
-	lea THUNK_FRAME+4(%esp), %eax
-	mov %eax, CTX_ESP(%esp)
-	movl $0, CTX_ST0_VALID(%esp)
+	SAVE_GPRS
 	fxam
 	fnstsw %ax
 	and $0x4500, %ax
