@@ -197,8 +197,8 @@ static void on_leave(ospy_invocation *inv)
   uint8_t *frame = a->data + note->frame_off;
   uint8_t *leave = frame + note->frame_len;
   uint32_t leave_len = 0;
-  int log = 1;
-  if (h->fn) {
+  int log = ospy_agent_g.active; /* detached or consumer gone: no marshaling either */
+  if (log && h->fn) {
     uint64_t args[ARG_WORDS] = { 0 };
     ospy_marshal_call c = {
       .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS,
@@ -209,7 +209,7 @@ static void on_leave(ospy_invocation *inv)
     if (log)
       leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, BLOB_CAP, value_cap);
   }
-  if (log && ospy_agent_g.active)
+  if (log)
     write_record(h, inv, note, frame, leave, leave_len, err);
   a->top = note->frame_off; /* pop; deeper frames of calls that never returned go too */
   errno = err;
