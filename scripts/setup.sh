@@ -33,6 +33,8 @@ install_deps() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${PKGS_AMD64[@]}" "${PKGS_I386[@]}" ||
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t bookworm "${PKGS_AMD64[@]}" "${PKGS_I386[@]}"
   fi
+  # Kernels without IA32 emulation: run i386 programs under qemu-i386.
+  sh scripts/i386-binfmt/register.sh
 }
 
 build_all() {
