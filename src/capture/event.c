@@ -14,13 +14,14 @@ static const size_t min_size[OSPY_EV_TYPE_MAX + 1] = {
   [OSPY_EV_PROCESS_START] = sizeof(ospy_event_process_start),
   [OSPY_EV_PROCESS_EXIT] = sizeof(ospy_event_process_exit),
   [OSPY_EV_LOST] = sizeof(ospy_event_lost),
+  [OSPY_EV_FD_NAME] = sizeof(ospy_event_fd_name),
 };
 
 const char *ospy_event_type_name(uint16_t type)
 {
   static const char *const names[] = { "Pad", "FunctionCall", "ModuleLoad", "ModuleUnload",
                                        "Error", "Warning", "Info", "ProcessStart",
-                                       "ProcessExit", "Lost" };
+                                       "ProcessExit", "Lost", "FdName" };
   return type <= OSPY_EV_TYPE_MAX ? names[type] : "?";
 }
 
@@ -43,6 +44,8 @@ static uint64_t var_len(const void *rec, uint16_t type)
     const ospy_event_process_start *s = rec;
     return (uint64_t)s->cmd_len + s->exe_len;
   }
+  case OSPY_EV_FD_NAME:
+    return ((const ospy_event_fd_name *)rec)->name_len;
   default:
     return 0;
   }

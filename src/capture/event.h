@@ -21,7 +21,8 @@ typedef enum ospy_event_type {
   OSPY_EV_PROCESS_START = 7,
   OSPY_EV_PROCESS_EXIT = 8,
   OSPY_EV_LOST = 9,
-  OSPY_EV_TYPE_MAX = 9,
+  OSPY_EV_FD_NAME = 10, /* written by the controller, never by the agent */
+  OSPY_EV_TYPE_MAX = 10,
 } ospy_event_type;
 
 #define OSPY_EVENT_MAX_SIZE (1u << 20) /* no record is larger than 1 MiB */
@@ -93,6 +94,15 @@ typedef struct ospy_event_lost {
   ospy_event_hdr h; /* pid/tid name the thread whose events were dropped */
   uint64_t count;
 } ospy_event_lost;
+
+/* What descriptor fd of process h.pid refers to, from the following record
+ * on (capture/fdnames.h). name_len 0: it was closed. */
+typedef struct ospy_event_fd_name {
+  ospy_event_hdr h;
+  int32_t fd;
+  uint32_t name_len;
+  /* char name[name_len]; pad */
+} ospy_event_fd_name;
 
 static inline uint32_t ospy_event_align(size_t n)
 {

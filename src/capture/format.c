@@ -50,6 +50,35 @@ static void put_retval(FILE *out, const ospy_event_call *c)
   }
 }
 
+typedef struct fd_ctx {
+  const ospy_fdnames *names;
+  uint32_t pid;
+} fd_ctx;
+
+static const char *fd_name_of(void *ctx, int64_t fd)
+{
+  const fd_ctx *f = ctx;
+  if (fd < 0 || fd > INT32_MAX)
+    return NULL;
+  const char *name = ospy_fdnames_get(f->names, f->pid, (int32_t)fd);
+  return name && *name ? name : NULL;
+}
+
+/* An FdName record: what the descriptor refers to from now on. */
+static void note_fd_name(const ospy_event_fd_name *r, const ospy_format_opts *o)
+{
+  if (!o || !o->fdnames)
+    return;
+  char name[4097];
+  size_t n = r->name_len < sizeof name - 1 ? r->name_len : sizeof name - 1;
+  memcpy(name, r + 1, n);
+  name[n] = 0;
+  if (n)
+    ospy_fdnames_set(o->fdnames, r->h.pid, r->fd, name);
+  else
+    ospy_fdnames_forget(o->fdnames, r->h.pid, r->fd);
+}
+
 /* Decoded arguments through the spec; 0 when there is no spec to decode with. */
 static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook *hk,
                       const uint8_t *enter, const ospy_format_opts *o)
@@ -60,8 +89,12 @@ static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook 
   if (!fn)
     return 0;
   static char text[1 << 16];
+  fd_ctx fc = { o->fdnames, c->h.pid };
+  if (o->fdnames)
+    ospy_values_set_fd_namer(fd_name_of, &fc);
   size_t n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len,
                                      c->leave_len, text, sizeof text);
+  ospy_values_set_fd_namer(NULL, NULL);
   if (!n)
     return 0;
   fwrite(text + (text[0] == '('), 1, n - (text[0] == '('), out);
@@ -130,6 +163,12 @@ static void put_message(FILE *out, const ospy_event_message *m, const ospy_plan 
 void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan,
                        const ospy_format_opts *o)
 {
+  if (h->type == OSPY_EV_FD_NAME) {
+    note_fd_name((const ospy_event_fd_name *)h, o);
+    return;
+  }
+  if (h->type == OSPY_EV_PROCESS_START && o && o->fdnames)
+    ospy_fdnames_forget_pid(o->fdnames, h->pid);
   put_prefix(out, h, o);
   switch (h->type) {
   case OSPY_EV_CALL:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "capture/event.h"
+#include "capture/fdnames.h"
 #include "plan/plan.h"
 #include "plan/spec.h"
 
@@ -17,13 +18,15 @@ typedef struct ospy_format_opts {
   int show_duration; /* <0.000012> after the call */
   int show_backtrace;
   const ospy_spec_table *specs; /* decodes values blobs; NULL: sizes only */
+  ospy_fdnames *fdnames;        /* kept up to date from FdName records; NULL: numbers only */
 } ospy_format_opts;
 
 /* The spec table carried in plan's spec blob, or NULL (none, or invalid:
  * then err says why). Free with ospy_spec_table_free. */
 ospy_spec_table *ospy_format_specs_of(const ospy_plan *plan, char *err, size_t errcap);
 
-/* Writes one line (or a few, for backtraces) for rec. plan may be NULL. */
+/* Writes one line (or a few, for backtraces) for rec. plan may be NULL.
+   FdName records print nothing: they update o->fdnames. */
 void ospy_format_event(FILE *out, const ospy_event_hdr *rec, const ospy_plan *plan,
                        const ospy_format_opts *o);
 

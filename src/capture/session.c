@@ -24,7 +24,7 @@ void ospy_session_free(ospy_session *s)
   s->buf = NULL;
 }
 
-int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+static int add_one(ospy_session *s, const ospy_event_hdr *rec)
 {
   char err[512];
   if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&
@@ -44,6 +44,21 @@ int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
     return -1;
   }
   return 0;
+}
+
+static int add_from_tracker(void *ctx, const ospy_event_hdr *rec)
+{
+  return add_one(ctx, rec);
+}
+
+int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+{
+  if (s->fds)
+    ospy_fdtrack_before(s->fds, rec, add_from_tracker, s);
+  int r = add_one(s, rec);
+  if (s->fds)
+    ospy_fdtrack_after(s->fds, rec, add_from_tracker, s);
+  return r;
 }
 
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text)
@@ -117,7 +132,14 @@ long ospy_session_drain(ospy_session *s)
       ospy_session_add_message(s, OSPY_EV_ERROR, msg);
       return n;
     }
-    ospy_session_add(s, (const ospy_event_hdr *)s->buf);
+    const ospy_event_hdr *rec = (const ospy_event_hdr *)s->buf;
+    if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
+      if (!s->forged++)
+        ospy_session_add_message(s, OSPY_EV_WARNING, "controller: dropped FdName records "
+                                 "found in the event ring (not written by the agent)");
+      continue;
+    }
+    ospy_session_add(s, rec);
     n++;
   }
 }

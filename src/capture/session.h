@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "capture/event.h"
+#include "capture/fdtrack.h"
 #include "capture/file.h"
 #include "capture/format.h"
 #include "capture/ring.h"
@@ -20,9 +21,11 @@ typedef struct ospy_session {
   const ospy_plan *plan;
   FILE *live; /* NULL: no live view (-q) */
   ospy_format_opts live_opts;
+  ospy_fdtrack *fds;  /* names FileDescriptor values (FdName records), or NULL */
   uint8_t *buf;
   uint64_t records, calls, lost, errors;
   int write_failed;
+  uint64_t forged;         /* FdName records found in the ring (dropped) */
   uint64_t unflushed;      /* records appended since the last chunk was written */
   uint64_t last_flush_ns;
 } ospy_session;

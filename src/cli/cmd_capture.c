@@ -362,14 +362,28 @@ int cmd_capture(int argc, char **argv)
   }
   s.plan = plan;
   s.live = o.quiet ? NULL : stderr;
+  /* Whole lines at once, so the program's own output on the same terminal
+     does not land in the middle of one. */
+  static char live_buf[1 << 16];
+  if (s.live)
+    setvbuf(stderr, live_buf, _IOLBF, sizeof live_buf);
   s.live_opts.show_tid = 1;
   ospy_values_set_string_limit(32); /* the live view cuts long buffers, as strace */
   ospy_spec_table *specs = ospy_format_specs_of(plan, err, sizeof err);
   s.live_opts.specs = specs;
-  if (ospy_session_init(&s) < 0 || !(s.file = open_output(&o, plan_bytes, plan_len)))
+  ospy_fdnames live_fds; /* the live view's copy, fed by the FdName records */
+  ospy_fdnames_init(&live_fds);
+  s.live_opts.fdnames = &live_fds;
+  ospy_fdtrack fds;
+  if (ospy_fdtrack_init(&fds, plan, specs) < 0 || ospy_session_init(&s) < 0 ||
+      !(s.file = open_output(&o, plan_bytes, plan_len)))
     return 2;
+  s.fds = &fds;
+  fds.snapshot_all = o.pid != 0;
   rc = o.pid ? ospy_capture_attach(&s, &o) : run_spawn(&s, &o, (int)flags);
   ospy_session_free(&s);
+  ospy_fdtrack_free(&fds);
+  ospy_fdnames_free(&live_fds);
   ospy_ring_close(&s.ring);
   ospy_spec_table_free(specs);
   ospy_plan_free(plan);

@@ -54,6 +54,9 @@ int cmd_show(int argc, char **argv)
   if (plan && !specs && err[0])
     fprintf(stderr, "ospy show: %s: the specs in the header are invalid: %s\n", argv[optind], err);
   fo.specs = specs;
+  ospy_fdnames fdnames; /* FdName records: fd=3</etc/hosts> */
+  ospy_fdnames_init(&fdnames);
+  fo.fdnames = &fdnames;
   const ospy_event_hdr *rec;
   int rc, status = 0;
   while ((rc = ospy_capfile_next(r, &rec, err, sizeof err)) != 0) {
@@ -66,6 +69,7 @@ int cmd_show(int argc, char **argv)
   }
   if (ospy_capfile_truncated(r, err, sizeof err))
     fprintf(stderr, "ospy show: warning: %s\n", err);
+  ospy_fdnames_free(&fdnames);
   ospy_spec_table_free(specs);
   ospy_plan_free(plan);
   ospy_capfile_close_reader(r);

@@ -78,6 +78,11 @@ size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size
    the default). Process-wide: set once by a reader before formatting. */
 void ospy_values_set_string_limit(size_t bytes);
 
+/* FileDescriptor values are shown as 3</etc/hosts> when namer returns a
+   name for them (NULL: the number alone). Process-wide, like the limit. */
+typedef const char *(*ospy_fd_namer)(void *ctx, int64_t fd);
+void ospy_values_set_fd_namer(ospy_fd_namer namer, void *ctx);
+
 /* A whole call: "(fd=3, buf="abc", count=4096) = 3". In-values come from the
    enter blob, out-values from the leave blob; an in/out argument shows
    "in => out". Either blob may be NULL. */

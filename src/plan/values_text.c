@@ -80,6 +80,30 @@ void ospy_values_set_string_limit(size_t bytes)
   string_limit = bytes;
 }
 
+static ospy_fd_namer fd_namer;
+static void *fd_namer_ctx;
+
+void ospy_values_set_fd_namer(ospy_fd_namer namer, void *ctx)
+{
+  fd_namer = namer;
+  fd_namer_ctx = ctx;
+}
+
+/* strace -y: 3</etc/hosts>, control characters escaped. */
+static void put_fd_name(tbuf *b, const ospy_value *v)
+{
+  const char *name = fd_namer ? fd_namer(fd_namer_ctx, (int64_t)v->u) : NULL;
+  if (!name)
+    return;
+  put(b, "<");
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    if (*p < 32 || *p == 127)
+      put(b, "\\x%02x", *p);
+    else
+      put(b, "%c", *p);
+  put(b, ">");
+}
+
 /* Bytes as a C string: valid UTF-8 kept (when utf8), everything else \xNN;
  * cut after string_limit bytes with "..." after the closing quote, as strace -s. */
 static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
@@ -193,6 +217,8 @@ static void put_leaf(tbuf *b, const ospy_value *v)
       put(b, "%lld", (long long)v->u);
     else
       put(b, "%llu", (unsigned long long)v->u);
+    if (v->type_kind == OSPY_KIND_FD && !v->text)
+      put_fd_name(b, v);
     break;
   case OSPY_VALUE_FLOAT: put(b, "%g", v->d); break;
   case OSPY_VALUE_NULL: put(b, "NULL"); break;

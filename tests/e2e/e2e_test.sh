@@ -13,15 +13,19 @@ expect_line() { # expect_line FILE FIXED-STRING
 
 # check_demo DEMO_BINARY OPEN_NAME: the bundled demo's calls, decoded.
 check_demo() {
-  "$ospy" capture -q -c "$demo_xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+  "$ospy" capture -q -c "$demo_xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" </dev/null ||
     { cat "$tmp/err"; fail "capture exited $?"; }
   expect_line "$tmp/out" "demo: dev_control succeeded 1, then failed 1"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_line "$tmp/show" "libc.so.6!$2(pathname=\"/etc/hostname\", flags=0x0) = 3"
-  expect_line "$tmp/show" 'libc.so.6!read(fd=3, buf="'
-  expect_line "$tmp/show" 'libc.so.6!socket(domain=AF_INET, type=SOCK_STREAM, protocol=0) = 3'
-  expect_line "$tmp/show" 'libc.so.6!connect(sockfd=4, addr={AF_INET, 127.0.0.1:'
-  expect_line "$tmp/show" 'libc.so.6!send(sockfd=4, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
+  # FileDescriptor values carry what they refer to (strace -y), withdrawn at close.
+  expect_line "$tmp/show" "libc.so.6!$2(pathname=\"/etc/hostname\", flags=0x0) = 3</etc/hostname>"
+  expect_line "$tmp/show" 'libc.so.6!read(fd=3</etc/hostname>, buf="'
+  expect_line "$tmp/show" 'libc.so.6!close(fd=3</etc/hostname>) = 0'
+  expect_line "$tmp/show" 'libc.so.6!socket(domain=AF_INET, type=SOCK_STREAM, protocol=0) = 3<socket:['
+  expect_line "$tmp/show" 'libc.so.6!connect(sockfd=4<socket:['
+  expect_line "$tmp/show" ']>, addr={AF_INET, 127.0.0.1:'
+  expect_line "$tmp/show" ']>, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
+  expect_line "$tmp/show" 'libc.so.6!ioctl(fd=0</dev/null>, request=TIOCGWINSZ) = -1'
   expect_line "$tmp/show" 'libc.so.6!recv(sockfd=5, buf="GET /demo HTTP/1.0\r\n\r\n", len=64, flags=0x0) = 22'
   # The seed's scenario: the successful call logs exactly out_len bytes at leave...
   expect_line "$tmp/show" '=> "HELLO", out_cap=16, out_len=[5]) = 1'
@@ -91,8 +95,10 @@ preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture --preset net exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_line "$tmp/show" 'libc.so.6!bind(sockfd=3, addr={AF_INET, 127.0.0.1:0}, addrlen=16) = 0'
-  expect_line "$tmp/show" 'libc.so.6!send(sockfd=4, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
+  expect_line "$tmp/show" 'libc.so.6!bind(sockfd=3<socket:['
+  expect_line "$tmp/show" ']>, addr={AF_INET, 127.0.0.1:0}, addrlen=16) = 0'
+  expect_line "$tmp/show" 'libc.so.6!send(sockfd=4<socket:['
+  expect_line "$tmp/show" ']>, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
   "$ospy" definitions 'SSL_read*' >"$tmp/defs" || fail "definitions exited $?"
   expect_line "$tmp/defs" 'libssl.so.3!SSL_read_ex'
   "$ospy" capture --preset nosuch -- true 2>"$tmp/err" && fail "an unknown preset must fail"

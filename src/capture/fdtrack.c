@@ -1,0 +1,205 @@
+/* Descriptor names resolved by the controller; see fdtrack.h. */
+#include "capture/fdtrack.h"
+#include "plan/values.h"
+#include "plan/values_format.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int ospy_fdtrack_init(ospy_fdtrack *t, const ospy_plan *plan, const ospy_spec_table *specs)
+{
+  memset(t, 0, sizeof *t);
+  ospy_fdnames_init(&t->known);
+  t->plan = plan;
+  t->specs = specs;
+  t->nfns = specs ? specs->nfns : 0;
+  if (t->nfns && !(t->fn_uses_fd = calloc(t->nfns, 1)))
+    return -1;
+  return 0;
+}
+
+void ospy_fdtrack_free(ospy_fdtrack *t)
+{
+  ospy_fdnames_free(&t->known);
+  free(t->fn_uses_fd);
+  t->fn_uses_fd = NULL;
+}
+
+static int kind_of(const ospy_fdtrack *t, const ospy_spec_typeref *r)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(t->specs, r->type);
+  return ty ? ty->kind : 0;
+}
+
+/* Whether the function passes or returns a descriptor (by value). */
+static int fn_uses_fd(ospy_fdtrack *t, uint32_t index, const ospy_spec_fn *fn)
+{
+  if (!t->fn_uses_fd[index]) {
+    int uses = fn->has_ret && !fn->ret.ptr && kind_of(t, &fn->ret) == OSPY_KIND_FD;
+    for (uint32_t i = 0; i < fn->nargs && !uses; i++)
+      uses = !fn->args[i].t.ptr && kind_of(t, &fn->args[i].t) == OSPY_KIND_FD;
+    t->fn_uses_fd[index] = uses ? 2 : 1;
+  }
+  return t->fn_uses_fd[index] == 2;
+}
+
+/* Writes an FdName record (name "" : the descriptor was closed). */
+static int emit_record(uint32_t pid, int32_t fd, uint64_t ts, const char *name,
+                       ospy_fdtrack_emit emit, void *ctx)
+{
+  size_t len = strlen(name);
+  if (len > 4096)
+    len = 4096;
+  union {
+    ospy_event_fd_name r;
+    char bytes[sizeof(ospy_event_fd_name) + 4096 + 8];
+  } u;
+  memset(&u, 0, sizeof u.r + len + 8);
+  u.r.h = (ospy_event_hdr){ ospy_event_align(sizeof u.r + len), OSPY_EV_FD_NAME, 0, pid, pid, ts };
+  u.r.fd = fd;
+  u.r.name_len = (uint32_t)len;
+  memcpy(&u.r + 1, name, len);
+  return emit(ctx, &u.r.h);
+}
+
+/* Records and announces a name, unless the capture already says so. */
+static void emit_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts, const char *name,
+                      ospy_fdtrack_emit emit, void *ctx)
+{
+  if (ospy_fdnames_set(&t->known, pid, fd, name) > 0)
+    emit_record(pid, fd, ts, name, emit, ctx);
+}
+
+/* readlink of /proc/PID/fd/N into buf; 0, or -1 when the process no
+   longer has the descriptor. */
+static int resolve(uint32_t pid, int32_t fd, char *buf, size_t cap)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%u/fd/%d", pid, fd);
+  ssize_t n = readlink(path, buf, cap - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  return 0;
+}
+
+typedef struct walk {
+  int32_t fds[4];
+  unsigned nfds;
+  const uint8_t *path; /* first string argument (a path, for open and friends) */
+  size_t path_len;
+} walk;
+
+static int on_value(const ospy_value *v, void *data)
+{
+  walk *w = data;
+  if (v->depth != 0)
+    return 0;
+  if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && v->index != OSPY_VALUE_RETVAL &&
+      w->nfds < 4)
+    w->fds[w->nfds++] = (int32_t)v->u;
+  return 0;
+}
+
+static int on_path(const ospy_value *v, void *data)
+{
+  walk *w = data;
+  if (v->kind == OSPY_VALUE_STRING && v->unit == 1 && v->depth <= 1 && !w->path &&
+      v->nbytes && !(v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT))) {
+    w->path = v->bytes;
+    w->path_len = v->nbytes;
+  }
+  return 0;
+}
+
+/* The descriptor a call returned: its path argument (open, openat, creat:
+   exact, whatever happened since), else what /proc says now (socket, accept,
+   dup: right unless the number was closed and reused since the call). */
+static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
+                          const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
+{
+  int32_t fd = (int32_t)(uint32_t)c->retval;
+  if (fd < 0)
+    return;
+  char name[4097];
+  walk w = { .nfds = 0 };
+  ospy_value_visitor vis = { on_path, NULL };
+  if (ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) == 0 && w.path) {
+    size_t n = w.path_len < sizeof name - 1 ? w.path_len : sizeof name - 1;
+    memcpy(name, w.path, n);
+    name[n] = 0;
+  } else if (resolve(c->h.pid, fd, name, sizeof name) < 0) {
+    if (ospy_fdnames_get(&t->known, c->h.pid, fd)) /* the number is reused: old name wrong */
+      emit_record(c->h.pid, fd, c->h.ts, "", emit, ctx);
+    ospy_fdnames_forget(&t->known, c->h.pid, fd);
+    return;
+  }
+  emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
+}
+
+static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit emit, void *ctx)
+{
+  const ospy_plan_hook *hk = t->plan ? ospy_plan_hook_at(t->plan, c->hook) : NULL;
+  if (!hk || hk->spec_index == OSPY_PLAN_NO_SPEC || hk->spec_index >= t->nfns ||
+      (c->h.flags & OSPY_CALL_F_RAW))
+    return;
+  const ospy_spec_fn *fn = ospy_spec_table_fn(t->specs, hk->spec_index);
+  if (!fn || !fn_uses_fd(t, hk->spec_index, fn))
+    return;
+  const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
+  if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD && !(c->h.flags & OSPY_CALL_F_NO_RETURN))
+    name_returned(t, c, fn, enter, emit, ctx);
+}
+
+/* A successful close(fd): readers forget the name after this call, and the
+   next use of the number is resolved afresh. */
+static void after_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit emit, void *ctx)
+{
+  const ospy_plan_hook *hk = t->plan ? ospy_plan_hook_at(t->plan, c->hook) : NULL;
+  if (!hk || hk->spec_index == OSPY_PLAN_NO_SPEC || hk->spec_index >= t->nfns ||
+      (c->h.flags & OSPY_CALL_F_RAW) || (uint32_t)c->retval != 0)
+    return;
+  const ospy_spec_fn *fn = ospy_spec_table_fn(t->specs, hk->spec_index);
+  if (!fn || strcmp(fn->name, "close") || !fn_uses_fd(t, hk->spec_index, fn))
+    return;
+  const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
+  walk w = { .nfds = 0 };
+  ospy_value_visitor vis = { on_value, NULL };
+  if (ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0 || w.nfds != 1)
+    return;
+  const char *was = ospy_fdnames_get(&t->known, c->h.pid, w.fds[0]);
+  if (was && *was)
+    emit_record(c->h.pid, w.fds[0], c->ts_leave, "", emit, ctx);
+  ospy_fdnames_forget(&t->known, c->h.pid, w.fds[0]);
+}
+
+/* The descriptors a process starts with: stdin, stdout and stderr (spawn,
+   fork, exec), or all of them when ospy attaches to a running process. */
+static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit, void *ctx)
+{
+  char name[4097];
+  int last = t->snapshot_all ? 4095 : 2;
+  for (int fd = 0; fd <= last; fd++)
+    if (resolve(rec->pid, fd, name, sizeof name) == 0)
+      emit_name(t, rec->pid, fd, rec->ts, name, emit, ctx);
+}
+
+void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit,
+                         void *ctx)
+{
+  if (rec->type == OSPY_EV_CALL)
+    on_call(t, (const ospy_event_call *)rec, emit, ctx);
+  else if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT)
+    ospy_fdnames_forget_pid(&t->known, rec->pid); /* exec closes CLOEXEC descriptors */
+}
+
+void ospy_fdtrack_after(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit,
+                        void *ctx)
+{
+  if (rec->type == OSPY_EV_CALL)
+    after_call(t, (const ospy_event_call *)rec, emit, ctx);
+  else if (rec->type == OSPY_EV_PROCESS_START)
+    snapshot(t, rec, emit, ctx);
+}
