@@ -333,8 +333,6 @@ int ospy_inline_init(void)
     h->ph = ph;
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
-    if (ph->kind == OSPY_HOOK_VTABLE)
-      report(h, OSPY_EV_ERROR, ": ", "vtable hooks are not supported by this agent yet");
   }
   static const ospy_plan_hook internal[2] = {
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",

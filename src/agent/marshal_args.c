@@ -38,7 +38,7 @@ static uint64_t stack_word(const ospy_marshal_call *c, unsigned first, unsigned 
 unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals)
 {
   const ospy_cpu_context *ctx = c->ctx;
-  unsigned ngp = 0, nsse = 0, nstack = 0, w;
+  unsigned ngp = fn->is_method ? 1 : 0, nsse = 0, nstack = 0, w; /* this: rdi */
   for (unsigned i = 0; i < fn->nargs; i++) {
     if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
       vals[i] = 0;
@@ -70,7 +70,8 @@ static unsigned reg_words(int cc)
 
 unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals)
 {
-  unsigned nreg = reg_words(fn->callconv), used_reg = 0, j = 0, w;
+  unsigned nreg = reg_words(fn->callconv), used_reg = 0, w;
+  unsigned j = fn->is_method && !nreg ? 1 : 0; /* a stdcall/cdecl method: this is pushed first */
   for (unsigned i = 0; i < fn->nargs; i++) {
     if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
       vals[i] = 0;
@@ -108,6 +109,11 @@ void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marsh
 {
   memset(va, 0, sizeof *va);
   va->c = c;
+#if defined(__x86_64__)
+  va->gp = fn->is_method ? 1 : 0;
+#else
+  va->stack = fn->is_method && !reg_words(fn->callconv) ? 1 : 0;
+#endif
   unsigned w;
   for (unsigned i = 0; i < fn->nargs; i++) {
     if (fn->args[i].value.src)

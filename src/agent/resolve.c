@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/inline.h"
+#include "os/linux/os_read.h"
 
 static const char *base_name(const char *path)
 {
@@ -132,7 +133,7 @@ static void *resolve_signature(const ospy_plan_hook *ph)
 }
 
 /* Looks name up in the .symtab of the ELF image at map (size bytes). */
-static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name)
+static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name, int type)
 {
   const ElfW(Ehdr) *eh = (const void *)map;
   if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
@@ -150,7 +151,7 @@ static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name)
     size_t n = sh[i].sh_size / sizeof *sym;
     for (size_t k = 0; k < n; k++) {
       if (sym[k].st_name >= strs->sh_size || !sym[k].st_value ||
-          ELF32_ST_TYPE(sym[k].st_info) != STT_FUNC)
+          ELF32_ST_TYPE(sym[k].st_info) != type)
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) < strs->sh_size - sym[k].st_name &&
@@ -161,7 +162,7 @@ static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name)
   return 0;
 }
 
-static void *resolve_symtab(const ospy_plan_hook *ph)
+static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
 {
   module_query q;
   if (!module_find(ph->module, &q))
@@ -176,9 +177,49 @@ static void *resolve_symtab(const ospy_plan_hook *ph)
   close(fd);
   if (map == MAP_FAILED)
     return NULL;
-  uint64_t v = symtab_lookup(map, (size_t)st.st_size, ph->symbol);
+  uint64_t v = symtab_lookup(map, (size_t)st.st_size, ph->symbol, type);
   munmap(map, (size_t)st.st_size);
   return v ? (void *)(uintptr_t)(q.info.dlpi_addr + v) : NULL;
+}
+
+static void *resolve_symtab(const ospy_plan_hook *ph)
+{
+  return resolve_symtab_typed(ph, STT_FUNC);
+}
+
+/* The address of a vtable's slot 0: after the offset-to-top and typeinfo
+   words of its _ZTV symbol, or the address the constructor stores into the
+   object: an absolute imm32 at the signature's offset on i386 (mov [reg],
+   offset vtable), a rip-relative disp32 on x86-64 (lea reg, [rip+vtable]). */
+static uintptr_t vtable_base(const ospy_plan_hook *ph)
+{
+  if (ph->symbol[0]) {
+    void *sym = resolve_export(ph);
+    if (!sym)
+      sym = resolve_symtab_typed(ph, STT_OBJECT);
+    return sym ? (uintptr_t)sym + 2 * sizeof(void *) : 0;
+  }
+  const uint8_t *at = resolve_signature(ph);
+  int32_t word;
+  if (!at || ospy_os_read_memory((uintptr_t)at, &word, sizeof word) != sizeof word)
+    return 0;
+#if defined(__x86_64__)
+  return (uintptr_t)(at + 4 + word);
+#else
+  return (uintptr_t)(uint32_t)word;
+#endif
+}
+
+/* A vtable method: the code its slot (ph->offset) points to. */
+static void *resolve_vtable(const ospy_plan_hook *ph)
+{
+  uintptr_t vt = vtable_base(ph), fn = 0;
+  if (!vt || ph->offset > 65535)
+    return NULL;
+  const void *slot = (const void *)(vt + (uintptr_t)ph->offset * sizeof(void *));
+  if (ospy_os_read_memory((uintptr_t)slot, &fn, sizeof fn) != sizeof fn)
+    return NULL;
+  return (void *)fn;
 }
 
 void *ospy_agent_resolve_hook(const ospy_plan_hook *ph)
@@ -192,6 +233,7 @@ void *ospy_agent_resolve_hook(const ospy_plan_hook *ph)
   case OSPY_HOOK_SYMTAB: return resolve_symtab(ph);
   case OSPY_HOOK_OFFSET: return resolve_offset(ph);
   case OSPY_HOOK_SIGNATURE: return resolve_signature(ph);
+  case OSPY_HOOK_VTABLE: return resolve_vtable(ph);
   default: return NULL;
   }
 }

@@ -85,6 +85,17 @@ static int resolve(uint32_t pid, int32_t fd, char *buf, size_t cap)
   return 0;
 }
 
+static int resolve_own(int32_t fd, char *buf, size_t cap)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, buf, cap - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  return 0;
+}
+
 typedef struct walk {
   int32_t fds[4];
   unsigned nfds;
@@ -182,7 +193,8 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
   char name[4097];
   int last = t->snapshot_all ? 4095 : 2;
   for (int fd = 0; fd <= last; fd++)
-    if (resolve(rec->pid, fd, name, sizeof name) == 0)
+    if (resolve(rec->pid, fd, name, sizeof name) == 0 ||
+        (fd <= 2 && rec->pid == t->stdio_of_controller && resolve_own(fd, name, sizeof name) == 0))
       emit_name(t, rec->pid, fd, rec->ts, name, emit, ctx);
 }
 

@@ -26,6 +26,8 @@ typedef struct ospy_fdtrack {
   uint8_t *fn_uses_fd;      /* per spec function: 0 unknown, 1 no, 2 yes */
   uint32_t nfns;
   int snapshot_all;         /* attach: name every descriptor a process has at start */
+  uint32_t stdio_of_controller; /* a spawned pid whose stdio is the controller's (it may
+                                   have exited before its ProcessStart is drained) */
 } ospy_fdtrack;
 
 /* Emits one record (an FdName) into the capture; 0 or -1. */

@@ -321,6 +321,8 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
   int rc = spawn_target(o, agent, s->ring.fd, &pid);
   if (rc < 0)
     return rc == -2 ? (errno == ENOENT ? 127 : 126) : 2;
+  if (s->fds)
+    s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
   int st = 0;
   int done = ospy_capture_loop(s, o, pid, 0, &st);
   if (done <= 0) {

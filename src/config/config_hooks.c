@@ -242,8 +242,21 @@ static void parse_hook_vtable(cfg *g, xmlNodePtr n, const char *process)
       return;
     use_sig(g, &h, s);
   }
-  h.display = display(g, h.module, name);
-  add_hook(g, n, &h);
+  /* One hook per described method: the agent finds the vtable, reads the
+     method's slot and hooks the code it points to. */
+  const ospy_spec_vtable *vt = &g->t->vtables[h.spec_index];
+  for (uint32_t m = 0; m < vt->nmethods; m++) {
+    ospy_plan_hook mh = h;
+    const ospy_spec_fn *fn = &g->t->fns[vt->methods[m].fn];
+    const char *method = strstr(fn->name, "::");
+    char full[256];
+    snprintf(full, sizeof full, "%.120s%.120s", name, method ? method : "::?");
+    mh.spec_index = vt->methods[m].fn;
+    mh.offset = vt->methods[m].index;
+    mh.flags = fn->log_nested ? OSPY_HOOK_F_LOG_NESTED : 0;
+    mh.display = display(g, h.module, full);
+    add_hook(g, n, &mh);
+  }
 }
 
 static void parse_module(cfg *g, xmlNodePtr m)

@@ -115,16 +115,9 @@ static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *o
     fprintf(out, ", backtrace");
   fprintf(out, " (line %u)\n", ch->line);
   const ospy_spec_table *t = c->specs;
-  if (h->kind != OSPY_HOOK_VTABLE) {
-    print_fn(t, ospy_spec_table_fn(t, h->spec_index), out);
-    return;
-  }
-  const ospy_spec_vtable *v = &t->vtables[h->spec_index];
-  fprintf(out, "    vtable %s, %u methods\n", v->id, v->method_count);
-  for (uint32_t m = 0; m < v->nmethods; m++) {
-    fprintf(out, "    [%u]", v->methods[m].index);
-    print_fn(t, ospy_spec_table_fn(t, v->methods[m].fn), out);
-  }
+  if (h->kind == OSPY_HOOK_VTABLE)
+    fprintf(out, "    vtable slot %" PRIu64 "\n", h->offset);
+  print_fn(t, ospy_spec_table_fn(t, h->spec_index), out);
 }
 
 void ospy_config_print(const ospy_config *c, FILE *out)

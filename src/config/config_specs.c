@@ -337,6 +337,9 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
     return;
   int nested = 0;
   parse_callconv(g, n, &g->t->fns[fi].callconv);
+  /* `this` comes first: in ecx with thiscall (MSVC), else the first stack
+     word on i386 (GCC, Clang), rdi on x86-64; the arguments follow it. */
+  g->t->fns[fi].is_method = 1;
   cfg_attr_bool(g, n, "logNested", &nested);
   g->t->fns[fi].log_nested = (uint8_t)nested;
   g->t->fns[fi].args_size = args_size > 0 && args_size <= 4096 ? (uint32_t)args_size : 0;

@@ -28,7 +28,8 @@ typedef enum ospy_hook_kind {
   OSPY_HOOK_SYMTAB = 2,    /* module + .symtab symbol (not exported) */
   OSPY_HOOK_OFFSET = 3,    /* module + offset from its load base */
   OSPY_HOOK_SIGNATURE = 4, /* byte pattern (+mask) in a module's code */
-  OSPY_HOOK_VTABLE = 5,    /* reserved: not supported yet */
+  OSPY_HOOK_VTABLE = 5,    /* method of a vtable: spec = the method's function spec, offset =
+                              its slot; vtable by symbol (_ZTV..) or constructor signature */
 } ospy_hook_kind;
 
 /* Plan options. */

@@ -133,7 +133,7 @@ struct ospy_spec_fn {
   uint8_t callconv;    /* enum ospy_callconv */
   uint8_t log_nested;
   uint8_t has_ret;
-  uint8_t pad;
+  uint8_t is_method;   /* a vtable method: `this` comes before the arguments */
   uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
   ospy_spec_typeref ret;
   uint32_t nargs;
