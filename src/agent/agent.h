@@ -45,5 +45,8 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
  * returns 1 when a module appeared. */
 int ospy_agent_modules_rescan(void);
+/* Whether the code at addr lies in a module dlclose could unmap: one loaded
+   after the agent started, or the one at closing_base. */
+int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);
 
 #endif

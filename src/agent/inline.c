@@ -31,14 +31,31 @@
 
 typedef struct inline_hook {
   uint32_t index;              /* plan hook index; UINT32_MAX for internal ones */
-  int internal;                /* 1: dlopen/dlclose (module tracking) */
+  int internal;                /* INTERNAL_DLOPEN/DLCLOSE: module tracking */
   const ospy_plan_hook *ph;
   const ospy_spec_fn *fn;      /* NULL: raw argument words */
   void *addr;
   ospy_listener *listener;
-  int reported;
+  int reported;                /* a message about this hook was sent */
+  int failed;                  /* the interceptor refused it: not retried */
+  int missing;                 /* reported as not found: say so when it appears */
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
 } inline_hook;
+
+enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2 };
+
+static void detach_unloadable(uintptr_t closing_base);
+
+/* dlclose may unmap code we patched: its hooks are taken out while the code
+   is still mapped, and put back after the call if the module stayed. */
+static void before_dlclose(ospy_invocation *inv)
+{
+  uintptr_t handle = ospy_invocation_get_arg(inv, 0), base = 0;
+  /* glibc's handle is the module's struct link_map: l_addr comes first */
+  if (handle && ospy_os_read_memory(handle, &base, sizeof base) != sizeof base)
+    base = 0;
+  detach_unloadable(base ? base : UINTPTR_MAX);
+}
 
 /* What on_enter leaves for on_leave, in the interceptor's scratch. */
 typedef struct enter_note {
@@ -122,6 +139,8 @@ static void on_enter(ospy_invocation *inv)
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
   note->skip = 1;
+  if (h->internal == INTERNAL_DLCLOSE)
+    before_dlclose(inv);
   if (!ospy_agent_g.active || h->internal)
     return;
   /* oSpy's logNested: a configured function called from inside another
@@ -187,7 +206,8 @@ static void on_leave(ospy_invocation *inv)
   enter_note *note = ospy_invocation_scratch(inv);
   int err = errno; /* the target's errno: the interceptor restores it after us */
   if (h->internal) {
-    if (ospy_agent_modules_rescan())
+    /* after dlclose: put back the hooks of modules that stayed loaded */
+    if (ospy_agent_modules_rescan() || h->internal == INTERNAL_DLCLOSE)
       ospy_inline_attach_pending();
     return;
   }
@@ -235,7 +255,7 @@ static int already_hooked(const void *addr)
 
 static void attach_one(inline_hook *h)
 {
-  if (h->listener || h->reported || h->alias)
+  if (h->listener || h->failed || h->alias)
     return;
   void *addr = ospy_agent_resolve_hook(h->ph);
   if (!addr)
@@ -257,10 +277,16 @@ static void attach_one(inline_hook *h)
   if (ospy_interceptor_attach_cc(addr, cc, on_enter, on_leave, h, &h->listener, &e) !=
       OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
+    h->failed = 1;
+    h->reported = 0;
     report(h, OSPY_EV_ERROR, ": cannot hook: ", e.why);
     return;
   }
   h->addr = addr;
+  if (h->missing) { /* its module was loaded after the error said it was missing */
+    h->missing = 0;
+    ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, ": ", "found and hooked now");
+  }
 }
 
 void ospy_inline_attach_pending(void)
@@ -274,8 +300,29 @@ void ospy_inline_attach_pending(void)
 void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
-    if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias)
+    if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
       report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");
+      hooks[i].missing = 1;
+    }
+}
+
+static void detach_unloadable(uintptr_t closing_base)
+{
+  int any = 0;
+  for (uint32_t i = 0; i < nhooks; i++)
+    any |= hooks[i].listener && !hooks[i].internal &&
+           ospy_agent_module_may_unload((uintptr_t)hooks[i].addr, closing_base);
+  if (!any)
+    return;
+  ospy_interceptor_begin_transaction();
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].listener && !hooks[i].internal &&
+        ospy_agent_module_may_unload((uintptr_t)hooks[i].addr, closing_base)) {
+      ospy_interceptor_detach(hooks[i].listener);
+      hooks[i].listener = NULL;
+      hooks[i].addr = NULL;
+    }
+  ospy_interceptor_end_transaction();
 }
 
 void ospy_inline_detach_all(void)
@@ -343,7 +390,7 @@ int ospy_inline_init(void)
   for (int k = 0; k < 2; k++) {
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
-    h->internal = 1;
+    h->internal = k == 0 ? INTERNAL_DLOPEN : INTERNAL_DLCLOSE;
     h->ph = &internal[k];
   }
   return 0;

@@ -12,12 +12,14 @@ typedef struct module {
   uint64_t base, size;
   char path[PATH_CAP];
   int seen;
+  int dynamic; /* appeared after the agent started (dlopen): may go away */
 } module;
 
 /* Only touched at init and from dlopen/dlclose hooks, which ld.so serializes
  * with its own lock held around dl_iterate_phdr. */
 static module modules[MAX_MODULES];
 static int nmodules;
+static int scanned_once;
 
 static void module_path(const struct dl_phdr_info *info, char *out)
 {
@@ -60,6 +62,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
   m->size = module_extent(info);
   memcpy(m->path, path, PATH_CAP);
   m->seen = 1;
+  m->dynamic = scanned_once;
   ospy_agent_emit_module(OSPY_EV_MODULE_LOAD, m->base, m->size, m->path);
   *appeared = 1;
   return 0;
@@ -79,5 +82,14 @@ int ospy_agent_modules_rescan(void)
     ospy_agent_emit_module(OSPY_EV_MODULE_UNLOAD, modules[i].base, modules[i].size, modules[i].path);
     modules[i] = modules[--nmodules];
   }
+  scanned_once = 1;
   return appeared;
+}
+
+int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base)
+{
+  for (int i = 0; i < nmodules; i++)
+    if (addr >= modules[i].base && addr - modules[i].base < modules[i].size)
+      return modules[i].dynamic || modules[i].base == closing_base;
+  return 0;
 }

@@ -76,12 +76,43 @@ static int module_find(const char *glob, module_query *q)
   return q->found;
 }
 
+typedef struct any_query {
+  const char *symbol;
+  void *found;
+} any_query;
+
+static int any_module_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  any_query *q = data;
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  if (!name[0] || is_agent_module(name))
+    return 0;
+  void *h = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return 0;
+  q->found = dlsym(h, q->symbol);
+  dlclose(h);
+  return q->found != NULL;
+}
+
+/* A symbol of any module, also those dlopen'ed with RTLD_LOCAL (which
+   RTLD_DEFAULT does not search). */
+static void *resolve_export_anywhere(const char *symbol)
+{
+  void *sym = dlsym(RTLD_DEFAULT, symbol);
+  if (sym)
+    return sym;
+  any_query q = { symbol, NULL };
+  dl_iterate_phdr(any_module_cb, &q);
+  return q.found;
+}
+
 static void *resolve_export(const ospy_plan_hook *ph)
 {
+  if (!ph->module[0])
+    return resolve_export_anywhere(ph->symbol);
   void *sym = dlsym(RTLD_DEFAULT, ph->symbol);
   Dl_info di;
-  if (!ph->module[0])
-    return sym;
   if (sym && dladdr(sym, &di) && di.dli_fname &&
       ospy_agent_glob_match(ph->module, base_name(di.dli_fname)))
     return sym;

@@ -89,6 +89,20 @@ vtable-i386)
   expect_line "$tmp/show" 'e2e-vtable!Rot13::encode(in="hello", len=5, out="uryyb") = 5'
   expect_line "$tmp/show" 'e2e-vtable!Rot13::reset(level=21) = 42'
   echo "vtable-i386: methods hooked by _ZTV symbol" ;;
+dlclose)
+  # A library loaded and unloaded 20 times: hooked at each load, its hooks
+  # dropped before each unload; every call recorded, each unload seen.
+  d=$(dirname "$target")
+  "$ospy" capture -q -f ospy_dlib_mul -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" "$d/libe2e-dlib.so" 20 50 \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "calls=1000 sum="
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c 'ospy_dlib_mul(' "$tmp/show")
+  [ "$n" = 1000 ] || fail "expected 1000 calls over 20 loads, got $n"
+  expect_line "$tmp/show" 'ospy_dlib_mul(arg0=0x13, arg1=0x31'
+  u=$(grep -c -- '--- unloaded .*libe2e-dlib.so' "$tmp/show")
+  [ "$u" = 20 ] || fail "expected 20 ModuleUnload events, got $u"
+  echo "dlclose: 1000 calls over 20 load/unload rounds, 20 unloads" ;;
 raw)
   "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 5 exit 0 >"$tmp/out" 2>"$tmp/err" ||
     fail "capture exited $?"
