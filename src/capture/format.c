@@ -147,7 +147,12 @@ tail:
     for (unsigned i = 0; i < c->nbt; i++) {
       uint64_t a;
       memcpy(&a, bt + i * 8, 8);
-      fprintf(out, "    #%u %#" PRIx64 "\n", i, a);
+      char where[512];
+      ospy_symbolizer_name(o->symbols, c->h.pid, a, where, sizeof where);
+      if (o->symbols)
+        fprintf(out, "    #%u 0x%016" PRIx64 " %s\n", i, a, where);
+      else
+        fprintf(out, "    #%u %#" PRIx64 "\n", i, a);
     }
 }
 
@@ -169,6 +174,8 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
   }
   if (h->type == OSPY_EV_PROCESS_START && o && o->fdnames)
     ospy_fdnames_forget_pid(o->fdnames, h->pid);
+  if (o && o->symbols)
+    ospy_symbolizer_note(o->symbols, h);
   put_prefix(out, h, o);
   switch (h->type) {
   case OSPY_EV_CALL:

@@ -10,6 +10,7 @@
 
 #include "capture/event.h"
 #include "capture/fdnames.h"
+#include "capture/symbolize.h"
 #include "plan/plan.h"
 #include "plan/spec.h"
 
@@ -19,6 +20,7 @@ typedef struct ospy_format_opts {
   int show_backtrace;
   const ospy_spec_table *specs; /* decodes values blobs; NULL: sizes only */
   ospy_fdnames *fdnames;        /* kept up to date from FdName records; NULL: numbers only */
+  ospy_symbolizer *symbols;     /* backtraces as module!function+0x..; NULL: addresses */
 } ospy_format_opts;
 
 /* The spec table carried in plan's spec blob, or NULL (none, or invalid:

@@ -57,6 +57,8 @@ int cmd_show(int argc, char **argv)
   ospy_fdnames fdnames; /* FdName records: fd=3</etc/hosts> */
   ospy_fdnames_init(&fdnames);
   fo.fdnames = &fdnames;
+  if (fo.show_backtrace)
+    fo.symbols = ospy_symbolizer_new(); /* NULL (no libelf): raw addresses */
   const ospy_event_hdr *rec;
   int rc, status = 0;
   while ((rc = ospy_capfile_next(r, &rec, err, sizeof err)) != 0) {
@@ -70,6 +72,7 @@ int cmd_show(int argc, char **argv)
   if (ospy_capfile_truncated(r, err, sizeof err))
     fprintf(stderr, "ospy show: warning: %s\n", err);
   ospy_fdnames_free(&fdnames);
+  ospy_symbolizer_free(fo.symbols);
   ospy_spec_table_free(specs);
   ospy_plan_free(plan);
   ospy_capfile_close_reader(r);

@@ -103,6 +103,18 @@ dlclose)
   u=$(grep -c -- '--- unloaded .*libe2e-dlib.so' "$tmp/show")
   [ "$u" = 20 ] || fail "expected 20 ModuleUnload events, got $u"
   echo "dlclose: 1000 calls over 20 load/unload rounds, 20 unloads" ;;
+backtrace)
+  # --backtrace N records return addresses; show --backtrace names them from
+  # the capture's module map and the modules' symbol tables.
+  "$ospy" capture -q --backtrace 4 -c "$demo_xml" -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show --backtrace "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -A1 'libc.so.6!read(fd=3' "$tmp/show" > "$tmp/read"
+  expect_regex "$tmp/read" '^    #0 0x[0-9a-f]{16} ospy-demo!read_a_file[.a-z0-9]*\+0x[0-9a-f]+$'
+  grep -A1 'libc.so.6!send(' "$tmp/show" > "$tmp/send"
+  expect_regex "$tmp/send" '^    #0 0x[0-9a-f]{16} ospy-demo!talk_over_loopback[.a-z0-9]*\+0x[0-9a-f]+$'
+  "$ospy" show "$tmp/c.ospy" | grep -q '^    #' && fail "backtraces shown without --backtrace"
+  echo "backtrace: return addresses symbolized from the capture's module map" ;;
 raw)
   "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 5 exit 0 >"$tmp/out" 2>"$tmp/err" ||
     fail "capture exited $?"

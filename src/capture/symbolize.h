@@ -1,0 +1,26 @@
+/*
+ * Addresses of a capture turned into module!function+0xoff, outside the
+ * target and after the fact: the modules come from the capture's
+ * ModuleLoad/ModuleUnload records (per process), the symbols from the module
+ * files' .symtab (or .dynsym when stripped), read with libelf. Controller
+ * and readers only.
+ */
+#ifndef OSPY_CAPTURE_SYMBOLIZE_H
+#define OSPY_CAPTURE_SYMBOLIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/event.h"
+
+typedef struct ospy_symbolizer ospy_symbolizer;
+
+ospy_symbolizer *ospy_symbolizer_new(void);
+void ospy_symbolizer_free(ospy_symbolizer *s);
+/* Follows ModuleLoad/ModuleUnload (and ProcessStart: a new image) records. */
+void ospy_symbolizer_note(ospy_symbolizer *s, const ospy_event_hdr *rec);
+/* "libc.so.6!read+0x12", "prog+0x1234" (no symbol), or "0x7f..." (no
+   module); always NUL-terminated. */
+void ospy_symbolizer_name(ospy_symbolizer *s, uint32_t pid, uint64_t addr, char *out, size_t cap);
+
+#endif
