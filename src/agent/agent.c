@@ -135,6 +135,7 @@ static void agent_start(int fd, int attached)
     return; /* not a ring we understand: stay inert */
   a->pid = (uint32_t)getpid();
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
+  a->tsc_clock = (a->ring.ctl->flags & OSPY_RING_F_TSC) != 0;
   if (!attached && !a->follow_forks) {
     scrub_environment();
     /* The mapping stays; the descriptor would shift the program's own fd

@@ -20,6 +20,7 @@ typedef struct ospy_agent {
   ospy_plan *plan;
   int lossy;
   int follow_forks;
+  int tsc_clock;     /* timestamps are TSC ticks (OSPY_RING_F_TSC) */
   uint32_t backtrace;
   volatile int active;   /* 0: hooks are no-ops (consumer gone, detached, not following) */
   uint32_t pid;
@@ -28,7 +29,9 @@ typedef struct ospy_agent {
 extern ospy_agent ospy_agent_g;
 
 /* hot */
-uint64_t ospy_agent_now_ns(void);
+/* A record timestamp: TSC ticks when the controller asked for them (it
+   converts them), else CLOCK_REALTIME ns. */
+uint64_t ospy_agent_clock(void);
 uint32_t ospy_agent_tid(void);
 int ospy_agent_consumer_alive(void);
 /* Reserves a record of size bytes (multiple of 8) with its header filled;

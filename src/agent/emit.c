@@ -1,5 +1,6 @@
 /* Building records in the ring. Hot paths: no allocation, no locks. */
 #include "agent/agent.h"
+#include "arch/x86/tsc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +12,10 @@
 
 ospy_agent ospy_agent_g;
 
-uint64_t ospy_agent_now_ns(void)
+uint64_t ospy_agent_clock(void)
 {
+  if (ospy_agent_g.tsc_clock)
+    return ospy_arch_tsc();
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no syscall */
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -75,7 +78,7 @@ void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)
     len = 4000;
   uint64_t tok;
   ospy_event_message *m = ospy_agent_record_begin(
-    type, ospy_event_align(sizeof *m + len), ospy_agent_now_ns(), &tok);
+    type, ospy_event_align(sizeof *m + len), ospy_agent_clock(), &tok);
   if (!m)
     return;
   m->hook = hook;
@@ -117,7 +120,7 @@ void ospy_agent_emit_process_start(void)
   uint64_t tok;
   ospy_event_process_start *s = ospy_agent_record_begin(
     OSPY_EV_PROCESS_START, ospy_event_align(sizeof *s + cmd_len + (size_t)exe_len),
-    ospy_agent_now_ns(), &tok);
+    ospy_agent_clock(), &tok);
   if (!s)
     return;
   s->ppid = (uint32_t)getppid();
@@ -134,7 +137,7 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
   size_t len = strlen(path);
   uint64_t tok;
   ospy_event_module *m = ospy_agent_record_begin(type, ospy_event_align(sizeof *m + len),
-                                                 ospy_agent_now_ns(), &tok);
+                                                 ospy_agent_clock(), &tok);
   if (!m)
     return;
   m->base = base;

@@ -150,7 +150,7 @@ static void on_enter(ospy_invocation *inv)
   thread_area *a = area_get();
   if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP)
     return; /* too deep: this call is not recorded (the area would overflow) */
-  note->ts = ospy_agent_now_ns();
+  note->ts = ospy_agent_clock();
   note->frame_off = a->top;
   uint8_t *frame = a->data + a->top;
   uint64_t *bt = (uint64_t *)(frame + STATE_BYTES);
@@ -187,7 +187,7 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   memcpy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
   c->h.flags = h->fn ? 0 : OSPY_CALL_F_RAW;
   c->seq = atomic_fetch_add_explicit(&ospy_agent_g.ring.ctl->seq, 1, memory_order_relaxed);
-  c->ts_leave = ospy_agent_now_ns();
+  c->ts_leave = ospy_agent_clock();
   c->ret_addr = ospy_invocation_return_address(inv);
   c->retval = ospy_invocation_get_return(inv);
   c->hook = h->index;

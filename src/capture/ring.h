@@ -27,6 +27,7 @@
 /* Control page flags (set by the controller). */
 #define OSPY_RING_F_LOSSY 0x1u
 #define OSPY_RING_F_FOLLOW_FORKS 0x2u
+#define OSPY_RING_F_TSC 0x4u /* agent timestamps are raw TSC values: the controller converts */
 
 typedef struct ospy_ring_lost {
   _Atomic uint32_t tid;

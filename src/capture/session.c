@@ -114,9 +114,25 @@ static void flush_when_idle(ospy_session *s)
   s->last_flush_ns = now;
 }
 
+/* TSC timestamps of an agent's record to wall time (tscclock.h). */
+static void convert_times(ospy_session *s, ospy_event_hdr *rec, int *sampled)
+{
+  if (!*sampled) {
+    ospy_tscclock_sample(s->tsc);
+    *sampled = 1;
+  }
+  rec->ts = ospy_tscclock_to_ns(s->tsc, rec->ts);
+  if (rec->type == OSPY_EV_CALL) {
+    ospy_event_call *c = (ospy_event_call *)rec;
+    if (c->ts_leave)
+      c->ts_leave = ospy_tscclock_to_ns(s->tsc, c->ts_leave);
+  }
+}
+
 long ospy_session_drain(ospy_session *s)
 {
   long n = 0;
+  int sampled = 0;
   for (;;) {
     const char *why = NULL;
     long k = ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
@@ -132,7 +148,9 @@ long ospy_session_drain(ospy_session *s)
       ospy_session_add_message(s, OSPY_EV_ERROR, msg);
       return n;
     }
-    const ospy_event_hdr *rec = (const ospy_event_hdr *)s->buf;
+    ospy_event_hdr *rec = (ospy_event_hdr *)s->buf;
+    if (s->tsc)
+      convert_times(s, rec, &sampled);
     if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
       if (!s->forged++)
         ospy_session_add_message(s, OSPY_EV_WARNING, "controller: dropped FdName records "

@@ -13,6 +13,7 @@
 #include "capture/file.h"
 #include "capture/format.h"
 #include "capture/ring.h"
+#include "capture/tscclock.h"
 #include "plan/plan.h"
 
 typedef struct ospy_session {
@@ -22,6 +23,7 @@ typedef struct ospy_session {
   FILE *live; /* NULL: no live view (-q) */
   ospy_format_opts live_opts;
   ospy_fdtrack *fds;  /* names FileDescriptor values (FdName records), or NULL */
+  ospy_tscclock *tsc; /* the ring carries TSC timestamps (OSPY_RING_F_TSC), or NULL */
   uint8_t *buf;
   uint64_t records, calls, lost, errors;
   int write_failed;

@@ -46,6 +46,8 @@ static void usage(FILE *out)
     "  --duration S    stop capturing after S seconds\n"
     "  --backtrace N   record N return addresses per call\n"
     "  --ring-size MIB shared ring size (power of two, default 8)\n"
+    "  --clock CLOCK   tsc (default where the TSC is invariant) or realtime: how the\n"
+    "                  agent stamps calls (tsc is converted to wall time by ospy)\n"
     "  -q              no live view on stderr\n");
 }
 
@@ -57,7 +59,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     { "follow-forks", no_argument, 0, 'F' }, { "quiet", no_argument, 0, 'q' },
     { "lossy", no_argument, 0, 'L' }, { "duration", required_argument, 0, 'D' },
     { "backtrace", required_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
-    { "preset", required_argument, 0, 'P' },
+    { "preset", required_argument, 0, 'P' }, { "clock", required_argument, 0, 'K' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   static char preset_path[PATH_MAX];
   int c;
@@ -111,6 +113,13 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
         fprintf(stderr, "ospy capture: --ring-size: '%s' is not a power of two in 1..1024\n", optarg);
         return -1;
       }
+      break;
+    case 'K':
+      if (strcmp(optarg, "tsc") && strcmp(optarg, "realtime")) {
+        fprintf(stderr, "ospy capture: --clock: '%s' is not tsc or realtime\n", optarg);
+        return -1;
+      }
+      o->clock_realtime = !strcmp(optarg, "realtime");
       break;
     case 'h': usage(stdout); exit(0);
     default: usage(stderr); return -1;
@@ -357,6 +366,12 @@ int cmd_capture(int argc, char **argv)
     return 2;
   }
   uint32_t flags = (o.lossy ? OSPY_RING_F_LOSSY : 0) | (o.follow_forks ? OSPY_RING_F_FOLLOW_FORKS : 0);
+  ospy_tscclock tsc;
+  if (!o.clock_realtime && ospy_tscclock_usable()) {
+    ospy_tscclock_init(&tsc, 5);
+    flags |= OSPY_RING_F_TSC;
+    s.tsc = &tsc;
+  }
   int rc = ospy_ring_create(&s.ring, o.ring_mib << 20, plan_bytes, plan_len, flags);
   if (rc < 0) {
     fprintf(stderr, "ospy capture: cannot create the event ring: %s\n", strerror(-rc));

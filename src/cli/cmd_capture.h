@@ -19,6 +19,7 @@ typedef struct ospy_capture_opts {
   double duration;
   unsigned backtrace;
   unsigned ring_mib;
+  int clock_realtime; /* --clock realtime: no TSC timestamps */
   char **argv; /* the program and its arguments (spawn) */
 } ospy_capture_opts;
 

@@ -115,6 +115,26 @@ backtrace)
   expect_regex "$tmp/send" '^    #0 0x[0-9a-f]{16} ospy-demo!talk_over_loopback[.a-z0-9]*\+0x[0-9a-f]+$'
   "$ospy" show "$tmp/c.ospy" | grep -q '^    #' && fail "backtraces shown without --backtrace"
   echo "backtrace: return addresses symbolized from the capture's module map" ;;
+clock)
+  # Call timestamps are wall time within the run, whichever clock the agent
+  # used (TSC ticks converted by ospy, or CLOCK_REALTIME).
+  command -v jq >/dev/null || { echo "skip: jq missing"; exit 77; }
+  for clk in tsc realtime; do
+    t0=$(date +%s%N)
+    "$ospy" capture -q --clock $clk -c "$demo_xml" -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture --clock $clk exited $?"; }
+    t1=$(date +%s%N)
+    "$ospy" export "$tmp/c.ospy" --format jsonl -o "$tmp/c.jsonl" || fail "export exited $?"
+    bad=$(jq -c --argjson t0 "$t0" --argjson t1 "$t1" 'select(.type == "FunctionCall") |
+      select(.timestamp_ns < $t0 or .timestamp_ns > $t1 or .duration_ns < 0 or
+             .timestamp_ns + .duration_ns > $t1) | .name' "$tmp/c.jsonl")
+    [ -z "$bad" ] || fail "--clock $clk: calls stamped outside the run: $bad"
+    n=$(jq -c 'select(.type == "FunctionCall")' "$tmp/c.jsonl" | wc -l)
+    [ "$n" = 14 ] || fail "--clock $clk: expected 14 calls, got $n"
+  done
+  "$ospy" capture --clock sundial -f x -- true 2>"$tmp/err" && fail "a bad --clock must fail"
+  expect_line "$tmp/err" "--clock: 'sundial' is not tsc or realtime"
+  echo "clock: tsc and realtime stamps inside the run's wall-clock window" ;;
 raw)
   "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 5 exit 0 >"$tmp/out" 2>"$tmp/err" ||
     fail "capture exited $?"
