@@ -17,6 +17,9 @@ typedef struct ospy_format_opts {
   int show_duration; /* <0.000012> after the call */
   int show_backtrace;
   const ospy_spec_table *specs; /* decodes values blobs; NULL: sizes only */
+  int color;         /* ANSI colours: function names, failures, messages */
+  int failed;        /* set per call by the caller: the call failed (return
+                        value in red, errno name added for spec'd calls) */
 } ospy_format_opts;
 
 /* The spec table carried in plan's spec blob, or NULL (none, or invalid:
