@@ -6,9 +6,11 @@
  * exit status is 1. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/reader.h"
 #include "cli/commands.h"
+#include "cli/read_common.h"
 #include "export/export.h"
 #include "export/from_capture.h"
 #include "export/values_bridge.h"
@@ -76,20 +78,28 @@ static int export_records(export_job *j, char *err, size_t errcap)
 {
   const ospy_event_hdr *rec;
   int rc;
+  read_progress prog; /* on a terminal's stderr, unless the output goes there too */
+  read_progress_init(&prog, isatty(STDERR_FILENO) &&
+                              !(!strcmp(j->out, "-") && isatty(STDOUT_FILENO)));
   while ((rc = ospy_capfile_next(j->r, &rec, err, errcap)) != 0) {
+    read_progress_tick(&prog, j->r);
     if (rc < 0) { /* a corrupt chunk: say so, go on with the next */
+      read_progress_done(&prog);
       fprintf(stderr, "ospy export: %s\n", err);
       j->damaged = 1;
       continue;
     }
     ospy_xevent ev;
     int c = ospy_from_capture_convert(j->conv, rec, &ev, err, errcap);
-    if (c < 0)
+    if (c < 0) {
+      read_progress_done(&prog);
       return -1;
+    }
     if (c == 0 && ospy_export_write(j->w, &ev) < 0)
       break; /* the writer's error comes at close */
     j->nevents += c == 0;
   }
+  read_progress_done(&prog);
   const char *why;
   uint64_t bad = ospy_from_capture_decode_failures(j->conv, &why);
   if (bad)
