@@ -76,9 +76,12 @@ static int add_grep(read_filter *f, const char *cmd, const char *opt, const char
   if (f->ngrep == READ_FILTER_MAX_GREPS)
     return opt_error(cmd, opt, "at most 16 patterns ('%s')", arg);
   read_grep *g = &f->grep[f->ngrep];
-  if (read_grep_parse(g, arg, hex) < 0)
+  if (read_grep_parse(g, arg, hex) < 0) {
+    free(g->bytes);
+    g->bytes = NULL;
     return opt_error(cmd, opt, hex ? "'%s' is not hex bytes (e.g. 'de ad be ef')"
                                    : "an empty pattern%s", hex ? arg : "");
+  }
   f->ngrep++;
   return 1;
 }
