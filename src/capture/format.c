@@ -24,6 +24,31 @@ static void put_prefix(FILE *out, const ospy_event_hdr *h, const ospy_format_opt
     fprintf(out, " [%u] ", h->pid);
 }
 
+#define COLOR_BOLD "\033[1m"
+#define COLOR_RED "\033[31m"
+#define COLOR_GREEN "\033[32m"
+#define COLOR_YELLOW "\033[33m"
+#define COLOR_DIM "\033[2m"
+#define COLOR_OFF "\033[0m"
+
+static void color_on(FILE *out, const ospy_format_opts *o, const char *code)
+{
+  if (o && o->color)
+    fputs(code, out);
+}
+
+static void color_off(FILE *out, const ospy_format_opts *o)
+{
+  if (o && o->color)
+    fputs(COLOR_OFF, out);
+}
+
+static void put_errno(FILE *out, int err)
+{
+  const char *name = strerrorname_np(err);
+  fprintf(out, " %s (%s)", name ? name : "E?", strerror(err));
+}
+
 static void put_escaped(FILE *out, const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
@@ -37,17 +62,40 @@ static void put_escaped(FILE *out, const char *s, size_t n)
   }
 }
 
-static void put_retval(FILE *out, const ospy_event_call *c)
+static void put_retval(FILE *out, const ospy_event_call *c, const ospy_format_opts *o)
 {
   int64_t v = c->arch_bits == 32 ? (int64_t)(int32_t)(uint32_t)c->retval : (int64_t)c->retval;
+  fputc(' ', out);
+  if (o && o->failed)
+    color_on(out, o, COLOR_RED);
   if (v >= -4096 && v <= 0x7fffffff)
-    fprintf(out, " = %" PRId64, v);
+    fprintf(out, "= %" PRId64, v);
   else
-    fprintf(out, " = %#" PRIx64, c->arch_bits == 32 ? (uint64_t)(uint32_t)c->retval : c->retval);
-  if (v < 0 && v >= -4096 && c->err) {
-    const char *name = strerrorname_np(c->err);
-    fprintf(out, " %s (%s)", name ? name : "E?", strerror(c->err));
+    fprintf(out, "= %#" PRIx64, c->arch_bits == 32 ? (uint64_t)(uint32_t)c->retval : c->retval);
+  if (v < 0 && v >= -4096 && c->err)
+    put_errno(out, c->err);
+  if (o && o->failed)
+    color_off(out, o);
+}
+
+/* The values text "(args) = ret": a failed call's return value in red and
+ * with the errno name. */
+static void put_values_text(FILE *out, const char *text, size_t n, const ospy_event_call *c,
+                            const ospy_format_opts *o)
+{
+  const char *eq = NULL;
+  for (const char *p = text; (p = strstr(p, ") = ")) != NULL; p++)
+    eq = p;
+  if (!o->failed || !eq) {
+    fwrite(text, 1, n, out);
+    return;
   }
+  fwrite(text, 1, (size_t)(eq + 2 - text), out);
+  color_on(out, o, COLOR_RED);
+  fwrite(eq + 2, 1, n - (size_t)(eq + 2 - text), out);
+  if (c->err)
+    put_errno(out, c->err);
+  color_off(out, o);
 }
 
 typedef struct fd_ctx {
@@ -97,7 +145,9 @@ static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook 
   ospy_values_set_fd_namer(NULL, NULL);
   if (!n)
     return 0;
-  fwrite(text + (text[0] == '('), 1, n - (text[0] == '('), out);
+  if (n >= sizeof text)
+    n = sizeof text - 1;
+  put_values_text(out, text + (text[0] == '('), n - (text[0] == '('), c, o);
   return 1;
 }
 
@@ -117,10 +167,12 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
                      const ospy_format_opts *o)
 {
   const ospy_plan_hook *hk = plan ? ospy_plan_hook_at(plan, c->hook) : NULL;
+  color_on(out, o, COLOR_BOLD);
   if (hk)
     fputs(hk->display[0] ? hk->display : hk->symbol, out);
   else
     fprintf(out, "hook#%u", c->hook);
+  color_off(out, o);
   const uint8_t *bt = (const uint8_t *)(c + 1);
   const uint8_t *enter = bt + (size_t)c->nbt * 8;
   fputc('(', out);
@@ -138,7 +190,7 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
     fprintf(out, "<%u+%u bytes of values>", c->enter_len, c->leave_len);
   }
   fputc(')', out);
-  put_retval(out, c);
+  put_retval(out, c, o);
 tail:
   if (o && o->show_duration && c->ts_leave >= c->h.ts)
     fprintf(out, " <%.6f>", (double)(c->ts_leave - c->h.ts) / 1e9);
@@ -156,13 +208,48 @@ tail:
     }
 }
 
-static void put_message(FILE *out, const ospy_event_message *m, const ospy_plan *plan)
+static void put_message(FILE *out, const ospy_event_message *m, const ospy_format_opts *o)
 {
   const char *kind = m->h.type == OSPY_EV_ERROR ? "error" : m->h.type == OSPY_EV_WARNING ? "warning" : "info";
+  color_on(out, o, m->h.type == OSPY_EV_ERROR ? COLOR_RED
+                   : m->h.type == OSPY_EV_WARNING ? COLOR_YELLOW : COLOR_DIM);
   fprintf(out, "--- %s: ", kind);
   put_escaped(out, (const char *)(m + 1), m->text_len);
+  color_off(out, o);
   fputc('\n', out);
-  (void)plan;
+}
+
+static void put_module(FILE *out, const ospy_event_module *m, const ospy_format_opts *o)
+{
+  color_on(out, o, COLOR_DIM);
+  fprintf(out, "--- %s ", m->h.type == OSPY_EV_MODULE_LOAD ? "loaded" : "unloaded");
+  put_escaped(out, (const char *)(m + 1), m->path_len);
+  fprintf(out, " at %#" PRIx64 " (%#" PRIx64 " bytes)", m->base, m->size);
+  color_off(out, o);
+  fputc('\n', out);
+}
+
+static void put_start(FILE *out, const ospy_event_process_start *s, const ospy_format_opts *o)
+{
+  color_on(out, o, COLOR_GREEN);
+  fprintf(out, "+++ process started (parent %u, %u-bit): ", s->ppid, s->arch_bits);
+  put_escaped(out, (const char *)(s + 1), s->cmd_len);
+  color_off(out, o);
+  fputc('\n', out);
+}
+
+static void put_exit(FILE *out, const ospy_event_process_exit *e, const ospy_format_opts *o)
+{
+  int bad = e->how == OSPY_EXIT_SIGNAL || (e->how == OSPY_EXIT_CODE && e->status);
+  color_on(out, o, bad ? COLOR_RED : COLOR_GREEN);
+  if (e->how == OSPY_EXIT_SIGNAL)
+    fprintf(out, "+++ killed by SIG%s +++", sigabbrev_np(e->status) ? sigabbrev_np(e->status) : "?");
+  else if (e->how == OSPY_EXIT_DETACHED)
+    fprintf(out, "+++ detached +++");
+  else
+    fprintf(out, "+++ exited with %d +++", e->status);
+  color_off(out, o);
+  fputc('\n', out);
 }
 
 void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan,
@@ -182,38 +269,26 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
     put_call(out, (const ospy_event_call *)h, plan, o);
     break;
   case OSPY_EV_MODULE_LOAD:
-  case OSPY_EV_MODULE_UNLOAD: {
-    const ospy_event_module *m = (const ospy_event_module *)h;
-    fprintf(out, "--- %s ", h->type == OSPY_EV_MODULE_LOAD ? "loaded" : "unloaded");
-    put_escaped(out, (const char *)(m + 1), m->path_len);
-    fprintf(out, " at %#" PRIx64 " (%#" PRIx64 " bytes)\n", m->base, m->size);
+  case OSPY_EV_MODULE_UNLOAD:
+    put_module(out, (const ospy_event_module *)h, o);
     break;
-  }
   case OSPY_EV_ERROR:
   case OSPY_EV_WARNING:
   case OSPY_EV_INFO:
-    put_message(out, (const ospy_event_message *)h, plan);
+    put_message(out, (const ospy_event_message *)h, o);
     break;
-  case OSPY_EV_PROCESS_START: {
-    const ospy_event_process_start *s = (const ospy_event_process_start *)h;
-    fprintf(out, "+++ process started (parent %u, %u-bit): ", s->ppid, s->arch_bits);
-    put_escaped(out, (const char *)(s + 1), s->cmd_len);
-    fputc('\n', out);
+  case OSPY_EV_PROCESS_START:
+    put_start(out, (const ospy_event_process_start *)h, o);
     break;
-  }
-  case OSPY_EV_PROCESS_EXIT: {
-    const ospy_event_process_exit *e = (const ospy_event_process_exit *)h;
-    if (e->how == OSPY_EXIT_SIGNAL)
-      fprintf(out, "+++ killed by SIG%s +++\n", sigabbrev_np(e->status) ? sigabbrev_np(e->status) : "?");
-    else if (e->how == OSPY_EXIT_DETACHED)
-      fprintf(out, "+++ detached +++\n");
-    else
-      fprintf(out, "+++ exited with %d +++\n", e->status);
+  case OSPY_EV_PROCESS_EXIT:
+    put_exit(out, (const ospy_event_process_exit *)h, o);
     break;
-  }
   case OSPY_EV_LOST:
-    fprintf(out, "--- lost %" PRIu64 " events of thread %u (ring full, --lossy)\n",
+    color_on(out, o, COLOR_YELLOW);
+    fprintf(out, "--- lost %" PRIu64 " events of thread %u (ring full, --lossy)",
             ((const ospy_event_lost *)h)->count, h->tid);
+    color_off(out, o);
+    fputc('\n', out);
     break;
   default:
     fprintf(out, "--- record type %u\n", h->type);

@@ -21,6 +21,9 @@ typedef struct ospy_format_opts {
   const ospy_spec_table *specs; /* decodes values blobs; NULL: sizes only */
   ospy_fdnames *fdnames;        /* kept up to date from FdName records; NULL: numbers only */
   ospy_symbolizer *symbols;     /* backtraces as module!function+0x..; NULL: addresses */
+  int color;         /* ANSI colours: function names, failures, messages */
+  int failed;        /* set per call by the caller: the call failed (return
+                        value in red, errno name added for spec'd calls) */
 } ospy_format_opts;
 
 /* The spec table carried in plan's spec blob, or NULL (none, or invalid:

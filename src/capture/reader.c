@@ -151,6 +151,12 @@ ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errca
 const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r) { return &r->info; }
 uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r) { return r->bad_chunks; }
 
+void ospy_capfile_position(const ospy_capfile_reader *r, uint64_t *done, uint64_t *size)
+{
+  *done = r->off < r->file_size ? r->off : r->file_size;
+  *size = r->file_size;
+}
+
 /* Is there a chunk header with a valid CRC at off? Fills h. */
 static int chunk_header_at(ospy_capfile_reader *r, uint64_t off, uint8_t h[OSPY_CHUNK_HDR])
 {

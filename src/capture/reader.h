@@ -37,6 +37,9 @@ int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *
  * where. */
 int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap);
 uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r);
+/* Bytes of the file consumed so far (up to the chunk being read) and the
+ * file's size, for progress reports. */
+void ospy_capfile_position(const ospy_capfile_reader *r, uint64_t *done, uint64_t *size);
 void ospy_capfile_close_reader(ospy_capfile_reader *r);
 
 #endif

@@ -1,4 +1,4 @@
-/* ospy export FILE --format osd|osd-plain|xml|jsonl -o OUT
+/* ospy export FILE --format osd|osd-plain|xml|jsonl|perfetto -o OUT
  *
  * Streams a capture file through the exporters: one record in memory at a
  * time (the capture reader holds one chunk). A corrupt chunk is reported
@@ -6,9 +6,11 @@
  * exit status is 1. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/reader.h"
 #include "cli/commands.h"
+#include "cli/read_common.h"
 #include "export/export.h"
 #include "export/from_capture.h"
 #include "export/values_bridge.h"
@@ -17,11 +19,12 @@
 static void export_usage(FILE *out)
 {
   fprintf(out,
-          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl] -o OUT\n"
+          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl|perfetto] -o OUT\n"
           "  Writes the events of an ospy capture as an oSpy .osd (bzip2; osd-plain:\n"
-          "  uncompressed), the .osd's event XML, or JSON Lines (docs/export-formats.md).\n"
-          "  Without --format the format follows OUT's extension. OUT may be '-'\n"
-          "  (stdout) for xml and jsonl.\n");
+          "  uncompressed), the .osd's event XML, JSON Lines, or Chrome trace-event\n"
+          "  JSON for the Perfetto UI (docs/export-formats.md). Without --format the\n"
+          "  format follows OUT's extension. OUT may be '-' (stdout) for xml, jsonl\n"
+          "  and perfetto.\n");
 }
 
 typedef struct export_job {
@@ -75,20 +78,28 @@ static int export_records(export_job *j, char *err, size_t errcap)
 {
   const ospy_event_hdr *rec;
   int rc;
+  read_progress prog; /* on a terminal's stderr, unless the output goes there too */
+  read_progress_init(&prog, isatty(STDERR_FILENO) &&
+                              !(!strcmp(j->out, "-") && isatty(STDOUT_FILENO)));
   while ((rc = ospy_capfile_next(j->r, &rec, err, errcap)) != 0) {
+    read_progress_tick(&prog, j->r);
     if (rc < 0) { /* a corrupt chunk: say so, go on with the next */
+      read_progress_done(&prog);
       fprintf(stderr, "ospy export: %s\n", err);
       j->damaged = 1;
       continue;
     }
     ospy_xevent ev;
     int c = ospy_from_capture_convert(j->conv, rec, &ev, err, errcap);
-    if (c < 0)
+    if (c < 0) {
+      read_progress_done(&prog);
       return -1;
+    }
     if (c == 0 && ospy_export_write(j->w, &ev) < 0)
       break; /* the writer's error comes at close */
     j->nevents += c == 0;
   }
+  read_progress_done(&prog);
   const char *why;
   uint64_t bad = ospy_from_capture_decode_failures(j->conv, &why);
   if (bad)
@@ -157,7 +168,7 @@ int cmd_export(int argc, char **argv)
   }
   j.fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(j.out);
   if (j.fmt < 0) {
-    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl)\n",
+    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl, perfetto)\n",
             fmt_name ? "unknown format" : "cannot tell the format from", fmt_name ? fmt_name : j.out);
     return 2;
   }

@@ -1,80 +1,252 @@
-/* ospy show FILE: the recorded events, one line per call. */
+/* ospy show FILE: the recorded events, one line per call (docs/reading.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "capture/format.h"
-#include "capture/reader.h"
 #include "cli/commands.h"
-#include "plan/plan.h"
+#include "cli/read_common.h"
+#include "cli/read_filter.h"
 #include "plan/values.h"
+#include "plan/values_format.h"
 
-int cmd_show(int argc, char **argv)
+enum { OPT_BACKTRACE = 0x200, OPT_COLOR, OPT_NO_PROGRESS };
+
+typedef struct show_job {
+  read_session s;
+  read_filter filter;
+  ospy_format_opts fo;
+  size_t string_limit;
+  int hexdump, progress;
+  const char *color;
+} show_job;
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+          "usage: ospy show [OPTIONS] FILE\n"
+          "  -T                   call durations <seconds>\n"
+          "  -s N                 strings and buffers cut at N bytes (default 32, 0: whole)\n"
+          "  -x                   buffers and strings also as hex+ASCII dumps under the call\n"
+          "  --backtrace          the recorded return addresses\n"
+          "  --color=auto|always|never  colours (auto: when stdout is a terminal)\n"
+          "  --no-progress        no progress bar (shown on a terminal's stderr for long runs)\n"
+          READ_FILTER_USAGE
+          "See docs/reading.md.\n");
+}
+
+static int parse_limit(const char *arg, size_t *out)
+{
+  char *end;
+  unsigned long n = strtoul(arg, &end, 10);
+  if (*end || end == arg || arg[0] == '-') {
+    fprintf(stderr, "ospy show: -s: '%s' is not a number of bytes\n", arg);
+    return -1;
+  }
+  *out = n;
+  return 0;
+}
+
+static int color_wanted(const char *mode)
+{
+  if (!mode || !strcmp(mode, "auto")) {
+    const char *term = getenv("TERM");
+    return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
+  }
+  if (!strcmp(mode, "always"))
+    return 1;
+  if (!strcmp(mode, "never"))
+    return 0;
+  fprintf(stderr, "ospy show: --color: '%s' is not auto, always or never\n", mode);
+  return -1;
+}
+
+/* 0 to go on, 1 after --help, -1 on a usage error. */
+static int parse_args(show_job *j, int argc, char **argv)
 {
   static const struct option longopts[] = {
-    { "backtrace", no_argument, 0, 'b' }, { "string-limit", required_argument, 0, 's' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  ospy_format_opts fo = { .show_tid = 1 };
-  size_t string_limit = 32; /* as strace: -s N, -s 0 for whole strings and buffers */
-  int c;
+    { "backtrace", no_argument, 0, OPT_BACKTRACE }, { "string-limit", required_argument, 0, 's' },
+    { "color", required_argument, 0, OPT_COLOR }, { "colour", required_argument, 0, OPT_COLOR },
+    { "no-progress", no_argument, 0, OPT_NO_PROGRESS }, { "help", no_argument, 0, 'h' },
+    READ_FILTER_LONGOPTS, { 0, 0, 0, 0 } };
+  int c, rc;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "Ths:", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "Ths:xe:", longopts, NULL)) != -1) {
     switch (c) {
-    case 'T': fo.show_duration = 1; break;
-    case 'b': fo.show_backtrace = 1; break;
-    case 's': {
-      char *end;
-      unsigned long n = strtoul(optarg, &end, 10);
-      if (*end || end == optarg) {
-        fprintf(stderr, "ospy show: -s: '%s' is not a number of bytes\n", optarg);
-        return 2;
-      }
-      string_limit = n;
-      break;
-    }
-    case 'h': printf("usage: ospy show [-T] [-s N] [--backtrace] FILE\n"); return 0;
-    default: fprintf(stderr, "usage: ospy show [-T] [-s N] [--backtrace] FILE\n"); return 2;
+    case 'T': j->fo.show_duration = 1; break;
+    case 'x': j->hexdump = 1; break;
+    case OPT_BACKTRACE: j->fo.show_backtrace = 1; break;
+    case OPT_COLOR: j->color = optarg; break;
+    case OPT_NO_PROGRESS: j->progress = 0; break;
+    case 's': if (parse_limit(optarg, &j->string_limit) < 0) return -1; break;
+    case 'h': usage(stdout); return 1;
+    default:
+      if ((rc = read_filter_option(&j->filter, "show", c, optarg)) == 1)
+        break;
+      if (rc == 0)
+        usage(stderr);
+      return -1;
     }
   }
   if (optind + 1 != argc) {
-    fprintf(stderr, "usage: ospy show [-T] [-s N] [--backtrace] FILE\n");
-    return 2;
+    usage(stderr);
+    return -1;
   }
-  ospy_values_set_string_limit(string_limit);
+  return (j->fo.color = color_wanted(j->color)) < 0 ? -1 : 0;
+}
+
+/* ---- -x: hex+ASCII dumps ---- */
+
+typedef struct dump_visit {
+  const char *phase;
+  size_t limit;
+  char path[OSPY_VB_MAX_DEPTH + 2][96]; /* the value's name per depth */
+  int kind[OSPY_VB_MAX_DEPTH + 2];
+} dump_visit;
+
+static void dump_bytes(const uint8_t *p, size_t n)
+{
+  for (size_t off = 0; off < n; off += 16) {
+    char ascii[17];
+    size_t k = n - off < 16 ? n - off : 16;
+    printf("    %04zx ", off);
+    for (size_t i = 0; i < 16; i++) {
+      if (i == 8)
+        putchar(' ');
+      if (i < k)
+        printf(" %02x", p[off + i]);
+      else
+        printf("   ");
+      ascii[i] = i < k ? (p[off + i] >= 32 && p[off + i] < 127 ? (char)p[off + i] : '.') : 0;
+    }
+    ascii[k] = 0;
+    printf("  |%s|\n", ascii);
+  }
+}
+
+static void dump_name(dump_visit *dv, const ospy_value *v)
+{
+  unsigned d = v->depth < OSPY_VB_MAX_DEPTH + 1 ? v->depth : OSPY_VB_MAX_DEPTH + 1;
+  char name[sizeof dv->path[0]];
+  if (v->depth == 0)
+    snprintf(name, sizeof name, "%s", v->index == OSPY_VALUE_RETVAL ? "retval"
+                                      : v->name ? v->name : "?");
+  else if (v->name)
+    snprintf(name, sizeof name, "%.60s.%.30s", dv->path[d - 1], v->name);
+  else if (dv->kind[d - 1] == OSPY_VALUE_POINTER) /* a pointee: the pointer's name */
+    snprintf(name, sizeof name, "%s", dv->path[d - 1]);
+  else
+    snprintf(name, sizeof name, "%.80s[%d]", dv->path[d - 1], v->index);
+  memcpy(dv->path[d], name, sizeof name);
+  dv->kind[d] = v->kind;
+}
+
+static int dump_enter(const ospy_value *v, void *data)
+{
+  dump_visit *dv = data;
+  dump_name(dv, v);
+  if ((v->kind != OSPY_VALUE_BYTES && v->kind != OSPY_VALUE_STRING) || !v->nbytes)
+    return 0;
+  size_t n = dv->limit && v->nbytes > dv->limit ? dv->limit : v->nbytes;
+  printf("    %s (%s, %zu bytes", dv->path[v->depth < OSPY_VB_MAX_DEPTH + 1 ? v->depth : 0],
+         dv->phase, v->nbytes);
+  if (v->total > v->nbytes && v->kind == OSPY_VALUE_BYTES)
+    printf(" of %llu", (unsigned long long)v->total);
+  printf(n < v->nbytes ? ", first %zu shown):\n" : "):\n", n);
+  dump_bytes(v->bytes, n);
+  return 0;
+}
+
+static void dump_call(show_job *j, const ospy_event_call *c)
+{
+  const ospy_spec_fn *fn = read_call_spec(&j->s, c);
+  static const ospy_value_visitor vis = { dump_enter, NULL };
+  char err[128];
+  if (!fn)
+    return;
+  dump_visit dv = { .phase = "in", .limit = j->string_limit };
+  if (c->enter_len)
+    ospy_values_decode(fn, read_call_enter(c), c->enter_len, &vis, &dv, err, sizeof err);
+  dv.phase = "out";
+  if (c->leave_len)
+    ospy_values_decode(fn, read_call_leave(c), c->leave_len, &vis, &dv, err, sizeof err);
+}
+
+/* ---- the loop ---- */
+
+static void show_record(show_job *j, const ospy_event_hdr *rec)
+{
+  const ospy_event_call *c = rec->type == OSPY_EV_CALL ? (const ospy_event_call *)rec : NULL;
+  j->fo.failed = c && read_call_outcome(&j->s, c) == READ_OUTCOME_FAILED;
+  ospy_format_event(stdout, rec, j->s.plan, &j->fo);
+  if (c && j->hexdump)
+    dump_call(j, c);
+}
+
+/* A record left out by the filters still tells what descriptors and modules
+   later calls refer to. */
+static void note_state(show_job *j, const ospy_event_hdr *rec)
+{
+  if (rec->type == OSPY_EV_FD_NAME)
+    ospy_format_event(stdout, rec, j->s.plan, &j->fo); /* prints nothing */
+  else if (rec->type == OSPY_EV_PROCESS_START)
+    ospy_fdnames_forget_pid(j->fo.fdnames, rec->pid);
+  if (rec->type != OSPY_EV_FD_NAME)
+    ospy_symbolizer_note(j->fo.symbols, rec);
+}
+
+static int show_records(show_job *j)
+{
   char err[1024];
-  ospy_capfile_reader *r = ospy_capfile_open(argv[optind], err, sizeof err);
-  if (!r) {
-    fprintf(stderr, "ospy show: %s\n", err);
-    return 1;
-  }
-  const ospy_capfile_info *info = ospy_capfile_info_get(r);
-  ospy_plan *plan = NULL;
-  if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &plan, err, sizeof err) < 0)
-    fprintf(stderr, "ospy show: %s: the plan in the header is invalid: %s\n", argv[optind], err);
-  ospy_spec_table *specs = plan ? ospy_format_specs_of(plan, err, sizeof err) : NULL;
-  if (plan && !specs && err[0])
-    fprintf(stderr, "ospy show: %s: the specs in the header are invalid: %s\n", argv[optind], err);
-  fo.specs = specs;
-  ospy_fdnames fdnames; /* FdName records: fd=3</etc/hosts> */
-  ospy_fdnames_init(&fdnames);
-  fo.fdnames = &fdnames;
-  if (fo.show_backtrace)
-    fo.symbols = ospy_symbolizer_new(); /* NULL (no libelf): raw addresses */
   const ospy_event_hdr *rec;
   int rc, status = 0;
-  while ((rc = ospy_capfile_next(r, &rec, err, sizeof err)) != 0) {
+  read_progress prog;
+  read_progress_init(&prog, j->progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO));
+  while ((rc = ospy_capfile_next(j->s.r, &rec, err, sizeof err)) != 0) {
+    read_progress_tick(&prog, j->s.r);
     if (rc < 0) {
+      read_progress_done(&prog);
       fprintf(stderr, "ospy show: %s\n", err);
       status = 1;
-      continue;
+    } else if (read_filter_match(&j->filter, rec)) {
+      show_record(j, rec);
+    } else {
+      note_state(j, rec);
     }
-    ospy_format_event(stdout, rec, plan, &fo);
   }
-  if (ospy_capfile_truncated(r, err, sizeof err))
+  read_progress_done(&prog);
+  if (ospy_capfile_truncated(j->s.r, err, sizeof err))
     fprintf(stderr, "ospy show: warning: %s\n", err);
-  ospy_fdnames_free(&fdnames);
-  ospy_symbolizer_free(fo.symbols);
-  ospy_spec_table_free(specs);
-  ospy_plan_free(plan);
-  ospy_capfile_close_reader(r);
   return status;
+}
+
+int cmd_show(int argc, char **argv)
+{
+  show_job j = { .fo = { .show_tid = 1 }, .string_limit = 32, .progress = 1 };
+  int rc = parse_args(&j, argc, argv);
+  if (rc != 0) {
+    read_filter_free(&j.filter);
+    return rc > 0 ? 0 : 2;
+  }
+  ospy_values_set_string_limit(j.string_limit); /* as strace: -s N, -s 0 whole */
+  if (read_session_open(&j.s, "show", argv[optind]) < 0) {
+    read_filter_free(&j.filter);
+    return 1;
+  }
+  j.fo.specs = j.s.specs;
+  ospy_fdnames fdnames; /* FdName records: fd=3</etc/hosts> */
+  ospy_fdnames_init(&fdnames);
+  j.fo.fdnames = &fdnames;
+  if (j.fo.show_backtrace)
+    j.fo.symbols = ospy_symbolizer_new(); /* NULL (no libelf): raw addresses */
+  rc = read_filter_prepare(&j.filter, &j.s) < 0 ? 2 : show_records(&j);
+  ospy_fdnames_free(&fdnames);
+  ospy_symbolizer_free(j.fo.symbols);
+  if (fflush(stdout) != 0)
+    rc = 1;
+  read_filter_free(&j.filter);
+  read_session_close(&j.s);
+  return rc;
 }

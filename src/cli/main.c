@@ -10,6 +10,7 @@ static const ospy_command commands[] = {
   { "expr", "compile, disassemble and evaluate an expression", cmd_expr },
   { "capture", "run or attach to a program and record its calls", cmd_capture },
   { "show", "print the events of a capture file", cmd_show },
+  { "stats", "per-function calls, errors, durations and latency histograms", cmd_stats },
   { "check", "validate a config.xml and print the resolved plan", cmd_check },
   { "export", "write a capture as oSpy .osd, XML or JSON Lines", cmd_export },
   { "import", "convert an oSpy .osd capture (to xml, jsonl, osd)", cmd_import },

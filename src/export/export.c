@@ -10,6 +10,7 @@
 
 #include "export/export_internal.h"
 #include "export/jsonl_writer.h"
+#include "export/perfetto_writer.h"
 #include "export/sink.h"
 #include "export/xml_writer.h"
 
@@ -19,6 +20,7 @@ struct ospy_export_writer {
   char *path;
   int is_stdout;
   uint64_t nevents;
+  ospy_perfetto *perfetto; /* OSPY_EXPORT_PERFETTO: the threads already named */
   ospy_sink sink; /* large: keeps the writer's memory fixed */
 };
 
@@ -29,6 +31,7 @@ int ospy_export_format_parse(const char *name)
     [OSPY_EXPORT_OSD_UNCOMPRESSED] = "osd-plain",
     [OSPY_EXPORT_XML] = "xml",
     [OSPY_EXPORT_JSONL] = "jsonl",
+    [OSPY_EXPORT_PERFETTO] = "perfetto",
   };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i]))
@@ -47,6 +50,7 @@ static void writer_free(ospy_export_writer *w, int failed)
     fclose(w->f);
   if (failed && !w->is_stdout)
     unlink(w->path); /* never leave a half-written file behind */
+  ospy_perfetto_free(w->perfetto);
   free(w->path);
   free(w);
 }
@@ -60,8 +64,15 @@ static int writer_start(ospy_export_writer *w, char *err, size_t errcap)
     snprintf(err, errcap, "%s", w->sink.err);
     return -1;
   }
-  if (w->fmt != OSPY_EXPORT_JSONL)
+  if (w->fmt == OSPY_EXPORT_PERFETTO) {
+    if (!(w->perfetto = ospy_perfetto_new())) {
+      snprintf(err, errcap, "out of memory");
+      return -1;
+    }
+    ospy_perfetto_begin(w->perfetto, &w->sink);
+  } else if (w->fmt != OSPY_EXPORT_JSONL) {
     ospy_xml_write_prolog(&w->sink);
+  }
   return 0;
 }
 
@@ -99,7 +110,9 @@ int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
 {
   if (w->fmt == OSPY_EXPORT_JSONL)
     ospy_jsonl_write_event(&w->sink, ev);
-  else
+  else if (w->fmt == OSPY_EXPORT_PERFETTO && ospy_perfetto_write_event(w->perfetto, &w->sink, ev) < 0)
+    return -1;
+  else if (w->fmt != OSPY_EXPORT_PERFETTO)
     ospy_xml_write_event(&w->sink, ev);
   w->nevents++;
   return w->sink.failed ? -1 : 0;
@@ -108,7 +121,9 @@ int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap)
 {
   int rc = 0;
-  if (w->fmt != OSPY_EXPORT_JSONL)
+  if (w->fmt == OSPY_EXPORT_PERFETTO)
+    ospy_perfetto_end(w->perfetto, &w->sink);
+  else if (w->fmt != OSPY_EXPORT_JSONL)
     ospy_xml_write_epilog(&w->sink);
   if (ospy_sink_finish(&w->sink) < 0) {
     snprintf(err, errcap, "%s", w->sink.err);

@@ -44,6 +44,7 @@ bool ospy_expr_compile(const char *src, const ospy_expr_scope *scope, ospy_expr 
   }
   e->scope = *scope;
   e->scope.args = NULL;
+  e->scope.names = NULL;
   e->root = ospy_expr_parse(src, scope, e, err);
   if (e->root < 0) {
     ospy_expr_free(e);

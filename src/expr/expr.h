@@ -48,6 +48,11 @@ typedef struct ospy_expr_scope {
   bool has_retval;           /* leave-time expression */
   uint8_t retval_width;
   bool retval_signed;
+  /* Bare names (`fd`, `pid`) standing for argument slots, for readers that
+   * filter recorded events; looked up after every built-in name, so `tid`,
+   * `errno` and `retval` keep their meaning. NULL: none. */
+  const ospy_expr_arg *names;
+  size_t nnames;
 } ospy_expr_scope;
 
 /*

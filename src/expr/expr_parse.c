@@ -281,6 +281,21 @@ static int32_t parse_mem(parser *p, ospy_expr_type t)
   return add_node(p, OSPY_EK_MEM, t, 0, addr, -1, -1);
 }
 
+/* A name of the scope's `names` list (readers), else an unknown name. */
+static int32_t parse_bare_name(parser *p, unsigned column)
+{
+  for (size_t i = 0; i < p->scope->nnames; i++) {
+    const ospy_expr_arg *a = &p->scope->names[i];
+    if (a->name && strlen(a->name) == p->tok.len &&
+        !memcmp(a->name, p->src + p->tok.pos, p->tok.len)) {
+      int32_t n = arg_node(p, a, column);
+      next(p);
+      return n;
+    }
+  }
+  return fail(p, column, "unknown name '%.*s'", p->src + p->tok.pos, p->tok.len);
+}
+
 static int32_t parse_name(parser *p)
 {
   unsigned column = col(p);
@@ -309,7 +324,7 @@ static int32_t parse_name(parser *p)
   }
   ospy_expr_kind k = is_ident(p, "errno") ? OSPY_EK_ERRNO : OSPY_EK_TID;
   if (!is_ident(p, "errno") && !is_ident(p, "tid"))
-    return fail(p, column, "unknown name '%.*s'", p->src + p->tok.pos, p->tok.len);
+    return parse_bare_name(p, column);
   next(p);
   return add_node(p, k, int_type, 0, -1, -1, -1);
 }

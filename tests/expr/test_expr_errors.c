@@ -188,6 +188,25 @@ int main(void)
   expect_ok(&env32.scope, "reg.ah + reg.bp + reg.eflags + reg.eip + reg.flags");
   expect_ok(s, "0x7fffffffffffffff + 0xffffffffffffffff + 18446744073709551615 + 0777");
 
+  /* Bare names (readers): slots of their own, after every built-in name. */
+  ospy_expr_arg bare[] = { { .name = "pid", .index = 0, .width = 32 },
+                           { .name = "tid", .index = 1, .width = 32 } };
+  ospy_expr_scope named = { .arch = OSPY_EXPR_ARCH_X86_64, .names = bare, .nnames = 2 };
+  expect_error(&named, "pid == 1 && pdi", "unknown name 'pdi' at column 13");
+  expect_ok(&named, "pid == 1 && tid == 2");
+  uint64_t slots[2] = { 7, 9 };
+  ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots, .nargs = 2, .tid = 3 };
+  if (ospy_expr_compile("pid == 7 && tid == 3", &named, &e, &err)) {
+    if (ospy_expr_eval_interp(e, &fr, &faulted) != 1 || faulted) {
+      printf("FAIL bare names: pid is slot 0, tid stays the thread id\n");
+      failures++;
+    }
+    ospy_expr_free(e);
+  } else {
+    printf("FAIL bare names: %s\n", err.message);
+    failures++;
+  }
+
   if (failures)
     printf("%d failure(s)\n", failures);
   return failures ? 1 : 0;

@@ -1,0 +1,59 @@
+/* What the capture readers (show, stats) share: opening a capture with its
+ * plan and specs, walking the values of one call, and the progress bar.
+ * Everything streams: one record at a time (the capture reader holds one
+ * chunk, at most 16 MiB). */
+#ifndef OSPY_CLI_READ_COMMON_H
+#define OSPY_CLI_READ_COMMON_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "capture/event.h"
+#include "capture/reader.h"
+#include "plan/plan.h"
+#include "plan/spec.h"
+#include "plan/values.h"
+
+typedef struct read_session {
+  const char *path;
+  const char *cmd; /* "show", "stats": prefixes messages */
+  ospy_capfile_reader *r;
+  const ospy_capfile_info *info;
+  ospy_plan *plan;         /* NULL: none or invalid (said on stderr) */
+  ospy_spec_table *specs;  /* NULL: none or invalid (said on stderr) */
+} read_session;
+
+/* 0, or -1 after printing why the file cannot be read. */
+int read_session_open(read_session *s, const char *cmd, const char *path);
+void read_session_close(read_session *s);
+
+/* The hook of a call (NULL when the plan does not name it) and its spec
+ * (NULL: raw words, or no usable spec table). */
+const ospy_plan_hook *read_call_hook(const read_session *s, const ospy_event_call *c);
+const ospy_spec_fn *read_call_spec(const read_session *s, const ospy_event_call *c);
+/* The enter and leave blobs of a call. */
+const uint8_t *read_call_enter(const ospy_event_call *c);
+const uint8_t *read_call_leave(const ospy_event_call *c);
+/* Walks the enter blob, then the leave blob; 0 when there is no spec, else
+ * the decoder's result (-1: a blob does not match its spec). */
+int read_call_walk(const read_session *s, const ospy_event_call *c,
+                   const ospy_value_visitor *v, void *data);
+
+/* "libc.so.6!read", or "hook#N" into buf when the plan does not name it. */
+const char *read_call_name(const read_session *s, const ospy_event_call *c, char *buf,
+                           size_t cap);
+
+/* A progress bar on stderr: drawn only when enabled (the caller decides:
+ * stderr is a terminal) and the work has taken more than a second; erased
+ * at the end. */
+typedef struct read_progress {
+  int enabled, drawn;
+  uint64_t ticks;
+  struct timespec start, last;
+} read_progress;
+
+void read_progress_init(read_progress *p, int enabled);
+void read_progress_tick(read_progress *p, const ospy_capfile_reader *r);
+void read_progress_done(read_progress *p);
+
+#endif

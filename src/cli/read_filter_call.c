@@ -1,0 +1,309 @@
+/* The call filters that look inside a call: --filter (the expression
+ * language of src/expr, compiled once per hook against that function's
+ * arguments), --grep over decoded strings and buffers, and the
+ * failed/successful rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/read_filter_internal.h"
+#include "expr/expr.h"
+
+struct read_hook_expr {
+  ospy_expr *e;             /* NULL: the expression does not apply (names missing) */
+  uint8_t deref[OSPY_SPEC_MAX_ARGS]; /* arg.NAME is the pointed-to scalar */
+};
+
+static const char *const raw_names[] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5" };
+
+static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
+
+/* A spec argument as a filter sees it: scalars by value, a pointer to a
+ * scalar as the value pointed to (as shown: out_len=[5]), other pointers as
+ * their address. */
+static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t i,
+                       ospy_expr_arg *x, uint8_t *deref)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(t, a->t.type);
+  ospy_spec_typeref plain = a->t;
+  plain.ptr = 0;
+  unsigned w = bits_of(ospy_spec_scalar_width(t, &plain));
+  x->name = a->name;
+  x->index = i;
+  x->is_signed = ty && ty->is_signed;
+  *deref = a->t.ptr && w;
+  if (w && (!a->t.ptr || *deref)) {
+    x->width = (uint8_t)w;
+    return;
+  }
+  x->width = (uint8_t)(t->ptr_size * 8);
+  x->is_pointer = true;
+  x->is_signed = false;
+}
+
+static void ret_type(const ospy_spec_table *t, const ospy_spec_fn *fn, ospy_expr_scope *sc)
+{
+  sc->has_retval = true;
+  sc->retval_width = (uint8_t)(sc->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32);
+  sc->retval_signed = !fn; /* raw registers: signed, so retval < 0 works */
+  if (!fn || !fn->has_ret || fn->ret.ptr)
+    return;
+  unsigned w = bits_of(ospy_spec_scalar_width(t, &fn->ret));
+  const ospy_spec_type *rt = ospy_spec_table_type(t, fn->ret.type);
+  if (w) {
+    sc->retval_width = (uint8_t)w;
+    sc->retval_signed = rt && rt->is_signed;
+  }
+}
+
+/* Compiles the filter for one function (fn NULL: raw words). */
+static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *he,
+                       ospy_expr_error *err)
+{
+  const ospy_spec_table *t = f->s->specs;
+  unsigned bits = f->s->plan ? ospy_plan_arch_bits(f->s->plan) : 64;
+  ospy_expr_arg names[READ_NSLOTS] = {
+    { .name = "pid", .index = READ_SLOT_PID, .width = 32 },
+    { .name = "duration", .index = READ_SLOT_DURATION, .width = 64 },
+  };
+  ospy_expr_arg *args = names + 2;
+  size_t n = 0;
+  if (fn) {
+    n = fn->nargs <= OSPY_SPEC_MAX_ARGS ? fn->nargs : OSPY_SPEC_MAX_ARGS;
+    for (size_t i = 0; i < n; i++)
+      filter_arg(t, &fn->args[i], (uint32_t)i, &args[i], &he->deref[i]);
+  } else {
+    for (; n < sizeof raw_names / sizeof raw_names[0]; n++)
+      args[n] = (ospy_expr_arg){ .name = raw_names[n], .index = (uint32_t)n,
+                                 .width = (uint8_t)(bits == 32 ? 32 : 64) };
+  }
+  ospy_expr_scope sc = { .arch = bits == 32 ? OSPY_EXPR_ARCH_I386 : OSPY_EXPR_ARCH_X86_64,
+                         .args = args, .nargs = n, .names = names, .nnames = n + 2 };
+  ret_type(t, fn, &sc);
+  return ospy_expr_compile(f->expr_src, &sc, &he->e, err) ? 0 : -1;
+}
+
+static const ospy_spec_fn *hook_spec(const read_filter *f, uint32_t i)
+{
+  const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);
+  if (!hk || !f->s->specs || hk->spec_index == OSPY_PLAN_NO_SPEC)
+    return NULL;
+  return ospy_spec_table_fn(f->s->specs, hk->spec_index);
+}
+
+static int expr_error(const read_filter *f, const ospy_expr_error *err)
+{
+  char text[256];
+  ospy_expr_error_format(err, text, sizeof text);
+  fprintf(stderr, "ospy %s: --filter: %s in '%s'\n", f->s->cmd, text, f->expr_src);
+  return -1;
+}
+
+int read_filter_prepare_expr(read_filter *f)
+{
+  if (!f->expr_src)
+    return 0;
+  f->exprs = calloc((size_t)f->nhooks + 1, sizeof *f->exprs);
+  if (!f->exprs)
+    return -1;
+  ospy_expr_error first = { 0 }, err;
+  int any = 0;
+  for (uint32_t i = 0; i < f->nhooks; i++) {
+    if (compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0)
+      any = 1;
+    else if (!first.message[0] || err.column > first.column)
+      first = err; /* the hook where the parse went furthest says most */
+  }
+  /* calls the plan does not name: raw words */
+  if (compile_for(f, NULL, &f->exprs[f->nhooks], &err) < 0 && !f->nhooks)
+    return expr_error(f, &err);
+  return any || !f->nhooks ? 0 : expr_error(f, &first);
+}
+
+typedef struct slot_visit {
+  uint64_t *slots;
+  const uint8_t *deref;
+  int cur;
+} slot_visit;
+
+static uint64_t scalar_of(const ospy_value *v)
+{
+  switch (v->kind) {
+  case OSPY_VALUE_INT: return v->u;
+  case OSPY_VALUE_FLOAT: return (uint64_t)(int64_t)v->d;
+  case OSPY_VALUE_POINTER:
+  case OSPY_VALUE_UNREADABLE: return v->address;
+  default: return 0;
+  }
+}
+
+static int slot_enter(const ospy_value *v, void *data)
+{
+  slot_visit *sv = data;
+  if (v->depth == 0) {
+    sv->cur = v->index >= 0 && v->index < OSPY_SPEC_MAX_ARGS ? v->index : -1;
+    if (sv->cur >= 0)
+      sv->slots[sv->cur] = scalar_of(v);
+  } else if (v->depth == 1 && sv->cur >= 0 && sv->deref[sv->cur] && v->kind == OSPY_VALUE_INT) {
+    sv->slots[sv->cur] = v->u;
+  }
+  return 0;
+}
+
+static bool no_memory(uint64_t addr, void *out, size_t n, void *data)
+{
+  (void)addr, (void)out, (void)n, (void)data;
+  return false;
+}
+
+static void raw_slots(const ospy_event_call *c, uint64_t *slots)
+{
+  const uint8_t *w = read_call_enter(c);
+  for (uint32_t i = 0; i + 8 <= c->enter_len && i / 8 < 6; i += 8)
+    memcpy(&slots[i / 8], w + i, 8);
+}
+
+int read_filter_eval(read_filter *f, const ospy_event_call *c)
+{
+  read_hook_expr *he = &f->exprs[c->hook < f->nhooks ? c->hook : f->nhooks];
+  if (!he->e)
+    return 0;
+  uint64_t slots[READ_NSLOTS] = { 0 };
+  if (read_call_spec(f->s, c)) {
+    slot_visit sv = { slots, he->deref, -1 };
+    static const ospy_value_visitor vis = { slot_enter, NULL };
+    read_call_walk(f->s, c, &vis, &sv);
+  } else {
+    raw_slots(c, slots);
+  }
+  slots[READ_SLOT_PID] = c->h.pid;
+  slots[READ_SLOT_DURATION] = c->ts_leave >= c->h.ts ? c->ts_leave - c->h.ts : 0;
+  ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots, .nargs = READ_NSLOTS,
+                         .retval = c->retval, .err = (uint64_t)(int64_t)c->err,
+                         .tid = c->h.tid, .read_mem = (uint64_t)(uintptr_t)no_memory };
+  bool faulted;
+  uint64_t v = ospy_expr_eval_interp(he->e, &fr, &faulted);
+  return v && !faulted;
+}
+
+void read_filter_free_expr(read_filter *f)
+{
+  if (f->exprs)
+    for (uint32_t i = 0; i <= f->nhooks; i++)
+      ospy_expr_free(f->exprs[i].e);
+  free(f->exprs);
+  f->exprs = NULL;
+}
+
+/* ---- grep ---- */
+
+static int hex_digit(char c)
+{
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int read_grep_parse(read_grep *g, const char *arg, int hex)
+{
+  size_t n = strlen(arg);
+  g->bytes = malloc(n + 1);
+  g->len = 0;
+  g->text = !hex;
+  if (!g->bytes || !n)
+    return -1;
+  if (!hex) {
+    memcpy(g->bytes, arg, n);
+    g->len = n;
+    return 0;
+  }
+  for (const char *p = arg; *p;) {
+    if (*p == ' ' || *p == ':' || *p == '\t') {
+      p++;
+      continue;
+    }
+    int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+    if (lo < 0)
+      return -1;
+    g->bytes[g->len++] = (uint8_t)(hi << 4 | lo);
+    p += 2;
+  }
+  return g->len ? 0 : -1;
+}
+
+/* Does hay hold the pattern, as bytes or (text patterns) as code units of
+ * `unit` bytes (UTF-16/32 little-endian, ASCII patterns)? */
+static int contains(const read_grep *g, const uint8_t *hay, size_t n, unsigned unit)
+{
+  if (unit <= 1 || !g->text)
+    return memmem(hay, n, g->bytes, g->len) != NULL;
+  for (size_t i = 0; i + g->len * unit <= n; i += unit) {
+    size_t k = 0;
+    for (; k < g->len; k++) {
+      const uint8_t *cu = hay + i + k * unit;
+      if (cu[0] != g->bytes[k] || cu[1] || (unit == 4 && (cu[2] || cu[3])))
+        break;
+    }
+    if (k == g->len)
+      return 1;
+  }
+  return 0;
+}
+
+typedef struct grep_visit {
+  const read_filter *f;
+  uint32_t found; /* bit per pattern */
+} grep_visit;
+
+static int grep_enter(const ospy_value *v, void *data)
+{
+  grep_visit *gv = data;
+  if ((v->kind != OSPY_VALUE_BYTES && v->kind != OSPY_VALUE_STRING) || !v->nbytes)
+    return 0;
+  unsigned unit = v->kind == OSPY_VALUE_STRING ? v->unit : 1;
+  for (size_t i = 0; i < gv->f->ngrep; i++)
+    if (contains(&gv->f->grep[i], v->bytes, v->nbytes, unit))
+      gv->found |= 1u << i;
+  return 0;
+}
+
+int read_filter_grep(read_filter *f, const ospy_event_call *c)
+{
+  grep_visit gv = { f, 0 };
+  static const ospy_value_visitor vis = { grep_enter, NULL };
+  read_call_walk(f->s, c, &vis, &gv);
+  return gv.found == (1u << f->ngrep) - 1;
+}
+
+/* ---- failed / successful ---- */
+
+static int64_t sign_extend(uint64_t v, unsigned bits)
+{
+  return bits >= 64 ? (int64_t)v : (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
+
+static int errno_style(int64_t v)
+{
+  return v >= -4095 && v <= -1 ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
+}
+
+int read_call_outcome(const read_session *s, const ospy_event_call *c)
+{
+  if (c->h.flags & OSPY_CALL_F_NO_RETURN)
+    return READ_OUTCOME_UNKNOWN;
+  const ospy_spec_fn *fn = read_call_spec(s, c);
+  if (!fn)
+    return errno_style(sign_extend(c->retval, c->arch_bits == 32 ? 32 : 64));
+  if (!fn->has_ret)
+    return READ_OUTCOME_SUCCESSFUL;
+  const ospy_spec_type *rt = ospy_spec_table_type(s->specs, fn->ret.type);
+  unsigned w = bits_of(ospy_spec_scalar_width(s->specs, &fn->ret));
+  if (fn->ret.ptr || (rt && rt->kind == OSPY_KIND_POINTER)) {
+    uint64_t p = c->arch_bits == 32 ? (uint32_t)c->retval : c->retval;
+    return p ? READ_OUTCOME_SUCCESSFUL : READ_OUTCOME_FAILED;
+  }
+  if (rt && rt->kind == OSPY_KIND_ERRNO)
+    return (uint32_t)c->retval ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
+  if (rt && rt->is_signed && w && rt->kind != OSPY_KIND_BOOL)
+    return errno_style(sign_extend(c->retval, w));
+  return READ_OUTCOME_SUCCESSFUL;
+}

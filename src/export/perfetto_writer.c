@@ -1,0 +1,244 @@
+/* Chrome trace-event JSON for the Perfetto UI (docs/export-formats.md). */
+#include "export/perfetto_writer.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/text.h"
+
+#define BYTES_SHOWN 256 /* a ByteArray argument shows this many bytes, escaped */
+
+struct ospy_perfetto {
+  uint64_t *seen; /* open addressing: (pid << 32 | tid) + 1, 0 = empty */
+  size_t cap, count;
+  int first;
+};
+
+ospy_perfetto *ospy_perfetto_new(void)
+{
+  ospy_perfetto *p = calloc(1, sizeof *p);
+  if (p && !(p->seen = calloc(p->cap = 64, sizeof *p->seen))) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void ospy_perfetto_free(ospy_perfetto *p)
+{
+  if (p)
+    free(p->seen);
+  free(p);
+}
+
+static int set_insert(uint64_t *tab, size_t cap, uint64_t key)
+{
+  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull) & (cap - 1);
+  while (tab[i] && tab[i] != key)
+    i = (i + 1) & (cap - 1);
+  if (tab[i])
+    return 0;
+  tab[i] = key;
+  return 1;
+}
+
+static int set_grow(ospy_perfetto *p)
+{
+  uint64_t *t = calloc(p->cap * 2, sizeof *t);
+  if (!t)
+    return -1;
+  for (size_t i = 0; i < p->cap; i++)
+    if (p->seen[i])
+      set_insert(t, p->cap * 2, p->seen[i]);
+  free(p->seen);
+  p->seen = t;
+  p->cap *= 2;
+  return 0;
+}
+
+/* 1 when key is new (now inserted), 0 when seen before, -1 out of memory. */
+static int first_sight(ospy_perfetto *p, uint64_t key)
+{
+  if (p->count * 2 >= p->cap && set_grow(p) < 0)
+    return -1;
+  int fresh = set_insert(p->seen, p->cap, key + 1);
+  p->count += (size_t)fresh;
+  return fresh;
+}
+
+static void sep(ospy_perfetto *p, ospy_sink *s)
+{
+  ospy_sink_puts(s, p->first ? "\n" : ",\n");
+  p->first = 0;
+}
+
+void ospy_perfetto_begin(ospy_perfetto *p, ospy_sink *s)
+{
+  p->first = 1;
+  ospy_sink_puts(s, "{\"traceEvents\":[");
+}
+
+void ospy_perfetto_end(ospy_perfetto *p, ospy_sink *s)
+{
+  (void)p;
+  ospy_sink_puts(s, "\n],\"displayTimeUnit\":\"ns\"}\n");
+}
+
+/* Microseconds with the nanoseconds as three decimals. */
+static void put_us(ospy_sink *s, const char *key, int64_t ns)
+{
+  const char *minus = ns < 0 ? "-" : "";
+  uint64_t a = ns < 0 ? (uint64_t)-ns : (uint64_t)ns;
+  ospy_sink_printf(s, ",\"%s\":%s%" PRIu64 ".%03u", key, minus, a / 1000, (unsigned)(a % 1000));
+}
+
+static void metadata(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev, int thread)
+{
+  char name[64];
+  sep(p, s);
+  ospy_sink_printf(s, "{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
+                   ",\"args\":{\"name\":", thread ? "thread_name" : "process_name",
+                   ev->pid, thread ? ev->tid : ev->pid);
+  if (thread) {
+    snprintf(name, sizeof name, ev->tid == ev->pid ? "main %" PRIu32 : "thread %" PRIu32,
+             ev->tid);
+    ospy_json_string(s, name);
+  } else {
+    ospy_json_string(s, ev->process_name && ev->process_name[0] ? ev->process_name : "?");
+  }
+  ospy_sink_puts(s, "}}");
+}
+
+static int name_tracks(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)
+{
+  int np = first_sight(p, (uint64_t)ev->pid << 32 | 0xffffffffu);
+  int nt = first_sight(p, (uint64_t)ev->pid << 32 | ev->tid);
+  if (np < 0 || nt < 0)
+    return -1;
+  if (np)
+    metadata(p, s, ev, 0);
+  if (nt)
+    metadata(p, s, ev, 1);
+  return 0;
+}
+
+/* Bytes as a C-escaped string, at most BYTES_SHOWN of them. */
+static void put_bytes(ospy_sink *s, const uint8_t *b, size_t n, uint64_t total)
+{
+  char text[BYTES_SHOWN * 4 + 8];
+  size_t k = 0, shown = n < BYTES_SHOWN ? n : BYTES_SHOWN;
+  for (size_t i = 0; i < shown; i++) {
+    if (b[i] >= 32 && b[i] < 127 && b[i] != '\\')
+      text[k++] = (char)b[i];
+    else
+      k += (size_t)snprintf(text + k, sizeof text - k, "\\x%02x", b[i]);
+  }
+  if (shown < n || total > n)
+    memcpy(text + k, "...", 4);
+  else
+    text[k] = 0;
+  ospy_json_string(s, text);
+}
+
+static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth);
+
+static void put_children(ospy_sink *s, const ospy_xvalue *v, int depth)
+{
+  int named = v->children[0].name != NULL;
+  ospy_sink_puts(s, named ? "{" : "[");
+  for (size_t i = 0; i < v->nchildren; i++) {
+    if (i)
+      ospy_sink_puts(s, ",");
+    if (named) {
+      ospy_json_string(s, v->children[i].name);
+      ospy_sink_puts(s, ":");
+    }
+    put_value(s, &v->children[i], depth + 1);
+  }
+  ospy_sink_puts(s, named ? "}" : "]");
+}
+
+/* A value: its text, bytes as a string, a structure as an object, an array
+ * as an array; a pointer with a pointee as the pointee. */
+static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
+{
+  if (!strcmp(v->type, "ByteArray"))
+    put_bytes(s, v->bytes, v->nbytes, v->flags & OSPY_XVALUE_TRUNCATED ? v->total : v->nbytes);
+  else if (v->nchildren == 1 && !v->children[0].name && strcmp(v->type, "Array") && depth < 16)
+    put_value(s, &v->children[0], depth + 1);
+  else if (v->nchildren && depth < 16)
+    put_children(s, v, depth);
+  else
+    ospy_json_string(s, v->text ? v->text : "");
+}
+
+static void put_args(ospy_sink *s, const char *key, const ospy_xvalue *v, size_t n)
+{
+  ospy_sink_printf(s, "\"%s\":{", key);
+  for (size_t i = 0; i < n; i++) {
+    ospy_sink_puts(s, i ? "," : "");
+    ospy_json_string(s, v[i].name ? v[i].name : "?");
+    ospy_sink_puts(s, ":");
+    put_value(s, &v[i], 0);
+  }
+  ospy_sink_puts(s, "}");
+}
+
+static void call_slice(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)
+{
+  sep(p, s);
+  ospy_sink_puts(s, "{\"name\":");
+  ospy_json_string(s, ev->name ? ev->name : "?");
+  ospy_sink_puts(s, ",\"cat\":\"call\",\"ph\":\"X\"");
+  put_us(s, "ts", ev->ts_ns);
+  put_us(s, "dur", (int64_t)ev->duration_ns);
+  ospy_sink_printf(s, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"args\":{\"id\":%" PRIu64,
+                   ev->pid, ev->tid, ev->id);
+  if (ev->has_args_in) {
+    ospy_sink_puts(s, ",");
+    put_args(s, "in", ev->args_in, ev->nargs_in);
+  }
+  if (ev->has_args_out) {
+    ospy_sink_puts(s, ",");
+    put_args(s, "out", ev->args_out, ev->nargs_out);
+  }
+  if (ev->retval) {
+    ospy_sink_puts(s, ",\"return\":");
+    put_value(s, ev->retval, 0);
+  }
+  if (ev->has_last_error)
+    ospy_sink_printf(s, ",\"errno\":%" PRId32, ev->last_error);
+  ospy_sink_puts(s, "}}");
+}
+
+static void instant(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev, const char *name,
+                    const char *scope)
+{
+  sep(p, s);
+  ospy_sink_printf(s, "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\"", name,
+                   ospy_xevent_type_name(ev->type), scope);
+  put_us(s, "ts", ev->ts_ns);
+  ospy_sink_printf(s, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"args\":{\"message\":",
+                   ev->pid, ev->tid);
+  ospy_json_string(s, ev->message ? ev->message : "");
+  ospy_sink_puts(s, "}}");
+}
+
+int ospy_perfetto_write_event(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)
+{
+  if (ev->type == OSPY_XEV_MODULE_LOAD || ev->type == OSPY_XEV_MODULE_UNLOAD ||
+      ev->type == OSPY_XEV_INFO || ev->type == OSPY_XEV_DEBUG)
+    return 0; /* not on the timeline: the JSON Lines export has them */
+  if (name_tracks(p, s, ev) < 0)
+    return -1;
+  switch (ev->type) {
+  case OSPY_XEV_FUNCTION_CALL: call_slice(p, s, ev); break;
+  case OSPY_XEV_ERROR: instant(p, s, ev, "error", "t"); break;
+  case OSPY_XEV_WARNING: instant(p, s, ev, "warning", "t"); break;
+  case OSPY_XEV_LOST: instant(p, s, ev, "events lost", "t"); break;
+  case OSPY_XEV_PROCESS_EXIT: instant(p, s, ev, "process exit", "p"); break;
+  default: break; /* ProcessStart: the process_name metadata */
+  }
+  return 0;
+}

@@ -1,0 +1,117 @@
+/* Writes a synthetic capture with known contents for the reader tests:
+ *   make_capture OUT N
+ * Process 100 (threads 100 and 101), N raw calls at start + (i+1) us:
+ *   even i: libsyn.so!fast, duration 3 + (i/2 % 7) ns, returns -1 (errno 9)
+ *           when i/2 % 10 == 0, else 0;
+ *   odd i:  libsyn.so!slow, duration 1000 * (1 + i/2 % 5) ns, returns i;
+ *   thread 101 when i % 4 >= 2; six argument words: arg0 = i, arg1 = 0x1000,
+ *   the others 0 (a record is 136 bytes).
+ * Then an Error record, a Lost record (7 events) and the exit (status 0).
+ * The capture starts at 1700000000 s (22:13:20 UTC). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "capture/file.h"
+#include "plan/plan.h"
+
+#define START_NS 1700000000000000000ull
+
+static ospy_capfile_writer *w;
+static char err[512];
+
+static void put(const void *rec, size_t len)
+{
+  if (ospy_capfile_append(w, rec, len, err, sizeof err) < 0) {
+    fprintf(stderr, "make_capture: %s\n", err);
+    exit(1);
+  }
+}
+
+static void *plan_bytes(size_t *len)
+{
+  ospy_plan_builder *b = ospy_plan_builder_new(64);
+  ospy_plan_hook fast = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                          .module = "libsyn.so", .symbol = "fast", .display = "libsyn.so!fast" };
+  ospy_plan_hook slow = fast;
+  slow.symbol = "slow";
+  slow.display = "libsyn.so!slow";
+  if (!b || ospy_plan_builder_add(b, &fast) < 0 || ospy_plan_builder_add(b, &slow) < 0)
+    exit(1);
+  void *p = ospy_plan_builder_encode(b, len);
+  ospy_plan_builder_free(b);
+  return p;
+}
+
+static void put_start(void)
+{
+  struct {
+    ospy_event_process_start s;
+    char text[24];
+  } r = { { { sizeof r, OSPY_EV_PROCESS_START, 0, 100, 100, START_NS }, 1, 64, 6, 14 }, "synth" };
+  memcpy(r.text + 6, "/usr/bin/synth", 14);
+  put(&r, sizeof r);
+}
+
+static void put_call(uint64_t i)
+{
+  struct {
+    ospy_event_call c;
+    uint64_t words[6];
+  } r;
+  memset(&r, 0, sizeof r);
+  uint64_t k = i / 2, ts = START_NS + (i + 1) * 1000;
+  int fast = !(i & 1);
+  r.c.h = (ospy_event_hdr){ sizeof r, OSPY_EV_CALL, OSPY_CALL_F_RAW, 100,
+                            i % 4 >= 2 ? 101 : 100, ts };
+  r.c.seq = i;
+  r.c.ts_leave = ts + (fast ? 3 + k % 7 : 1000 * (1 + k % 5));
+  r.c.retval = fast ? (k % 10 == 0 ? (uint64_t)-1 : 0) : i;
+  r.c.err = fast && k % 10 == 0 ? 9 : 0;
+  r.c.hook = fast ? 0 : 1;
+  r.c.arch_bits = 64;
+  r.c.enter_len = sizeof r.words;
+  r.words[0] = i;
+  r.words[1] = 0x1000;
+  put(&r, sizeof r);
+}
+
+static void put_tail(uint64_t n)
+{
+  uint64_t ts = START_NS + (n + 1) * 1000;
+  struct {
+    ospy_event_message m;
+    char text[16];
+  } e = { { { sizeof e, OSPY_EV_ERROR, 0, 100, 100, ts }, UINT32_MAX, 15 }, "synthetic error" };
+  put(&e, sizeof e);
+  ospy_event_lost l = { { sizeof l, OSPY_EV_LOST, 0, 100, 101, ts + 1 }, 7 };
+  put(&l, sizeof l);
+  ospy_event_process_exit x = { { sizeof x, OSPY_EV_PROCESS_EXIT, 0, 100, 100, ts + 2 },
+                                OSPY_EXIT_CODE, 0 };
+  put(&x, sizeof x);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc != 3)
+    return 2;
+  uint64_t n = strtoull(argv[2], NULL, 10);
+  size_t plen;
+  void *plan = plan_bytes(&plen);
+  ospy_capfile_meta m = { "test", "host x86_64", START_NS, "synth", 6, plan, plen, "spawn" };
+  if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
+    fprintf(stderr, "make_capture: %s\n", err);
+    return 1;
+  }
+  put_start();
+  for (uint64_t i = 0; i < n; i++)
+    put_call(i);
+  put_tail(n);
+  if (ospy_capfile_close(w, err, sizeof err) < 0) {
+    fprintf(stderr, "make_capture: %s\n", err);
+    return 1;
+  }
+  free(plan);
+  return 0;
+}

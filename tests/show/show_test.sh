@@ -1,0 +1,179 @@
+#!/bin/sh
+# Readers: ospy show filters, -x, colour; ospy stats; export --format perfetto;
+# bounded memory on a large capture.
+#   show_test.sh CASE OSPY MAKE_CAPTURE [DEMO DEMO_XML]
+# Synthetic captures come from make_capture.c (contents listed there).
+set -u
+case_name=$1 ospy=$2 make=$3 demo=${4:-} demo_xml=${5:-}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ospy-show-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export TZ=UTC
+fail() { echo "FAIL ($case_name): $*"; exit 1; }
+count() { # count WANT ARGS...: `ospy show ARGS` prints WANT lines
+  want=$1; shift
+  got=$("$ospy" show "$@" 2>"$tmp/err" | wc -l)
+  [ "$got" = "$want" ] || { cat "$tmp/err"; fail "show $*: $got lines, expected $want"; }
+}
+bad() { # bad TEXT ARGS...: exit status 2 and TEXT on stderr
+  text=$1; shift
+  "$ospy" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = 2 ] || fail "$*: exit $rc, expected 2"
+  grep -qF -- "$text" "$tmp/err" || { cat "$tmp/err"; fail "$*: no '$text' in the error"; }
+}
+has() { grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "missing: $2"; }; }
+
+synth() { "$make" "$tmp/s.ospy" "$1" || fail "make_capture failed"; cap=$tmp/s.ospy; }
+
+case $case_name in
+filters)
+  synth 1000
+  count 1004 "$cap"                          # start, 1000 calls, error, lost, exit
+  count 502 -e fast "$cap"                   # 500 calls + the error + the lost count
+  count 502 -e 'libsyn.so!sl*' "$cap"
+  count 1002 --module 'libsyn*' "$cap"
+  count 2 --module other "$cap"              # no call; the error and the lost count stay
+  count 52 --failed "$cap"                   # 50 fast calls returned -1
+  count 952 --successful "$cap"
+  count 50 --failed -e fast --pid 100 --until +0.001 "$cap"
+  count 251 --tid 101 -e '*' --filter 'tid == 101 && arg0 % 2 == 1' --pid 100 "$cap" # + lost
+  count 2 --grep-hex '00' "$cap"              # raw words are no buffers: error + lost only
+  count 501 --tid 101 "$cap"                 # 500 calls + the lost count of thread 101
+  count 101 --since +0.0001 --until +0.0002 "$cap"
+  count 101 --since 22:13:20.0001 --until 22:13:20.000200 "$cap"
+  count 12 --filter 'arg0 < 10' "$cap"       # 10 calls + error + lost (call filter given)
+  count 52 --filter 'retval == -1 && errno == 9' "$cap"
+  count 102 --filter 'duration > 4000' "$cap"
+  count 2 --filter 'pid != 100' "$cap"
+  "$ospy" show -e fast --failed "$cap" | head -1 >"$tmp/line"
+  has "$tmp/line" '[100] libsyn.so!fast(arg0=0, arg1=0x1000, arg2=0, arg3=0, arg4=0, arg5=0) = -1 EBADF (Bad file descriptor)'
+  "$ospy" show --color=always --failed "$cap" | head -1 >"$tmp/line"
+  has "$tmp/line" "$(printf '\033[1mlibsyn.so!fast\033[0m(arg0=0, arg1=0x1000, arg2=0, arg3=0, arg4=0, arg5=0) \033[31m= -1 EBADF')"
+  "$ospy" show --color=auto "$cap" >"$tmp/out" 2>"$tmp/err"
+  grep -q "$(printf '\033')" "$tmp/out" && fail "colour when stdout is not a terminal"
+  [ -s "$tmp/err" ] && fail "stderr not empty (a progress bar when stderr is not a terminal?)"
+  "$ospy" show --color=never --until +0 "$cap" >"$tmp/out"
+  has "$tmp/out" '+++ process started (parent 1, 64-bit): synth'
+  bad "unrecognized option '--bogus'" show --bogus "$cap"
+  bad "--function: unterminated '[' at column 3 in 'ab[c'" show -e 'ab[c' "$cap"
+  bad "--filter: unknown name 'nosuch' at column 9 in 'arg0 == nosuch'" show --filter 'arg0 == nosuch' "$cap"
+  bad "--filter: trailing input at column 6 in 'arg0 nosuch'" show --filter 'arg0 nosuch' "$cap"
+  bad "--filter: unexpected end of input at column 8 in 'arg0 =='" show --filter 'arg0 ==' "$cap"
+  bad "--since: '25:00:00' is not HH:MM:SS[.ffffff] or +SECONDS" show --since 25:00:00 "$cap"
+  bad "--until: '+1x' is not +SECONDS" show --until +1x "$cap"
+  bad "--pid: 'abc' is not a process or thread id" show --pid abc "$cap"
+  bad "--grep-hex: 'xyz' is not hex bytes" show --grep-hex xyz "$cap"
+  bad "--color: 'sometimes' is not auto, always or never" show --color=sometimes "$cap"
+  bad "cannot be combined with --successful" show --failed --successful "$cap"
+  "$ospy" show /nonexistent 2>"$tmp/err" && fail "a missing file must fail"
+  has "$tmp/err" "/nonexistent"
+  echo "filters: counts, colour, errors as expected" ;;
+stats)
+  synth 1000
+  "$ospy" stats "$cap" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "stats exited $?"; }
+  # total 1.5 ms; min 1 us, lower median 3000 ns reported as its bucket's middle
+  # (3008 ns, within 1/32), max 5 us
+  has "$tmp/out" '       500        0     1.50ms     1.00us     3.01us     5.00us  libsyn.so!slow'
+  # durations below 16 ns are exact: total 2994 ns, lower median 6 ns
+  has "$tmp/out" '       500       50     2.99us        3ns        6ns        9ns  libsyn.so!fast'
+  has "$tmp/out" '      1000       50  total'
+  has "$tmp/out" '         7 events lost (--lossy)'
+  has "$tmp/out" 'libsyn.so!slow: 500 calls, latency (ns, K = 1024)'
+  has "$tmp/out" '  [512, 1K)               100 |@@@@@@@@@@@@@@@@@@@@                    |'  # 1000 ns
+  has "$tmp/out" '  [2K, 4K)                200 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|'
+  [ "$(sed -n 2p "$tmp/out" | awk '{print $NF}')" = libsyn.so!slow ] || fail "not sorted by total"
+  "$ospy" stats --sort errors --no-hist "$cap" >"$tmp/out"
+  [ "$(sed -n 2p "$tmp/out" | awk '{print $NF}')" = libsyn.so!fast ] || fail "--sort errors"
+  grep -q latency "$tmp/out" && fail "--no-hist printed histograms"
+  "$ospy" stats -e fast --tid 101 --no-hist "$cap" >"$tmp/out"
+  has "$tmp/out" '       250        0     1.50us        3ns        6ns        9ns  libsyn.so!fast'
+  grep -q slow "$tmp/out" && fail "-e fast kept slow"
+  bad "--sort: 'speed' is not total, calls, errors, max or name" stats --sort speed "$cap"
+  bad "--filter: unknown name 'x' at column 1" stats --filter 'x' "$cap"
+  echo "stats: exact counts, totals, median within its bound, histograms" ;;
+perfetto)
+  command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
+  synth 1000
+  "$ospy" export "$cap" --format perfetto -o "$tmp/t.json" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "export exited $?"; }
+  jq -e . "$tmp/t.json" >/dev/null || fail "not JSON"
+  [ "$(jq '[.traceEvents[] | select(.ph == "X")] | length' "$tmp/t.json")" = 1000 ] ||
+    fail "expected 1000 slices"
+  [ "$(jq -r '[.traceEvents[] | select(.ph == "M") | "\(.name)=\(.args.name)"] | sort | join(",")' "$tmp/t.json")" = \
+    "process_name=synth,thread_name=main 100,thread_name=thread 101" ] || fail "metadata events"
+  [ "$(jq -r '[.traceEvents[] | select(.ph == "i") | .name] | join(",")' "$tmp/t.json")" = \
+    "error,events lost,process exit" ] || fail "instant events"
+  jq -e '.traceEvents[] | select(.ph == "X" and .args.id == 2)
+         | .name == "libsyn.so::fast" and .ts == 1700000000000001 and .dur == 0.003
+           and .tid == 100 and .args.return == "-1" and .args.errno == 9
+           and .args.in.arg1 == "0" and .args.in.arg2 == "4096"' "$tmp/t.json" >/dev/null ||
+    { jq -c '.traceEvents[] | select(.ph == "X")' "$tmp/t.json" | head -2; fail "first slice"; }
+  [ "$(jq '[.traceEvents[] | select(.ph == "X" and .tid == 101)] | length' "$tmp/t.json")" = 500 ] ||
+    fail "thread 101 should hold 500 slices"
+  "$ospy" export "$cap" --format perfetto -o - 2>/dev/null | jq -e '.traceEvents | length == 1006' >/dev/null ||
+    fail "stdout output"
+  bad "unknown format 'perfeto'" export "$cap" --format perfeto -o "$tmp/x"
+  echo "perfetto: 1000 slices, 2 threads named, 3 instants, valid JSON" ;;
+bigmem)
+  # 1,000,000 calls of 136 bytes (136 MB of records; the perfetto JSON is
+  # about 300 MB): every reader runs in 128 MiB of address space, about 90 of
+  # which are libraries, the 16 MiB chunk and 16 MiB compressed buffers.
+  synth 1000000
+  limit=131072
+  (ulimit -v $limit && "$ospy" show "$cap" | tail -1 >"$tmp/out") 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "show under ulimit -v $limit"; }
+  has "$tmp/out" '+++ exited with 0 +++'
+  n=$( (ulimit -v $limit && "$ospy" show -x -e slow --filter 'arg0 % 1000 == 1' "$cap") | wc -l)
+  [ "$n" = 1002 ] || fail "filtered show under ulimit: $n lines"
+  (ulimit -v $limit && "$ospy" stats "$cap" >"$tmp/out") 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "stats under ulimit -v $limit"; }
+  has "$tmp/out" '   1000000    50000  total'
+  (ulimit -v $limit && "$ospy" export "$cap" --format perfetto -o "$tmp/t.json") 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "export under ulimit -v $limit"; }
+  n=$(grep -c '"ph":"X"' "$tmp/t.json")
+  [ "$n" = 1000000 ] || fail "perfetto: $n slices"
+  if [ -x /usr/bin/time ]; then # for the log only: peak resident set sizes
+    /usr/bin/time -f 'show: peak RSS %M KiB' "$ospy" show "$cap" >/dev/null
+    /usr/bin/time -f 'stats: peak RSS %M KiB' "$ospy" stats "$cap" >/dev/null
+  fi
+  echo "bigmem: show, stats, export of 1M calls within $limit KiB" ;;
+demo)
+  "$ospy" capture -q -c "$demo_xml" -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  cap=$tmp/c.ospy
+  "$ospy" show -x -e send "$cap" >"$tmp/out"
+  has "$tmp/out" 'libc.so.6!send(sockfd=4, buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
+  has "$tmp/out" '    buf (in, 22 bytes):'
+  has "$tmp/out" '    0000  47 45 54 20 2f 64 65 6d  6f 20 48 54 54 50 2f 31  |GET /demo HTTP/1|'
+  has "$tmp/out" '    0010  2e 30 0d 0a 0d 0a                                 |.0....|'
+  "$ospy" show -x -s 4 -e recv "$cap" >"$tmp/out"
+  has "$tmp/out" '    buf (out, 22 bytes, first 4 shown):'
+  has "$tmp/out" '    0000  47 45 54 20                                       |GET |'
+  count 2 --filter 'sockfd == 4' "$cap"                        # connect, send
+  count 1 --filter 'arg.sockfd == 5 && retval == 22' "$cap"    # recv
+  count 1 --filter 'out_len == 5' "$cap"                       # a UInt32Ptr: the value
+  count 2 --grep HELLO "$cap"
+  count 2 --grep-hex '0d 0a 0d 0a' "$cap"
+  count 1 --grep-hex '0d0a0d0a' -e recv "$cap"
+  count 3 --filter 'fd == 3' -e close -e read "$cap"
+  "$ospy" show --failed "$cap" >"$tmp/out"
+  has "$tmp/out" 'libc.so.6!ioctl(fd=0, request=TIOCGWINSZ) = -1 ENOTTY (Inappropriate ioctl for device)'
+  [ "$(wc -l <"$tmp/out")" = 1 ] || fail "--failed: only the ioctl fails"
+  count 2 --module ospy-demo "$cap"
+  "$ospy" stats --no-hist "$cap" >"$tmp/out"
+  has "$tmp/out" '        14        1  total'
+  grep -q ' 4 .* libc.so.6!close$' "$tmp/out" || fail "stats: 4 close calls"
+  if command -v jq >/dev/null; then
+    "$ospy" export "$cap" --format perfetto -o "$tmp/t.json" 2>/dev/null || fail "export"
+    jq -e '[.traceEvents[] | select(.name == "libc.so.6::send")][0].args.in.buf == "GET /demo HTTP/1.0\\x0d\\x0a\\x0d\\x0a"' \
+      "$tmp/t.json" >/dev/null || fail "perfetto: send's buffer"
+    jq -e '[.traceEvents[] | select(.name == "ospy-demo::dev_control")][0]
+           | .args.in.in == "hello" and .args.out.out == "HELLO" and .args.out.out_len == "5"' \
+      "$tmp/t.json" >/dev/null || fail "perfetto: dev_control's in- and out-values"
+    jq -e '[.traceEvents[] | select(.name == "libc.so.6::ioctl")][0]
+           | .args.return == "-1" and .args.errno == 25' "$tmp/t.json" >/dev/null ||
+      fail "perfetto: ioctl's return value and errno"
+  fi
+  echo "demo: -x dumps, argument filters, grep, failed, stats, perfetto on a real capture" ;;
+*) fail "unknown case" ;;
+esac
