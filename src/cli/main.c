@@ -15,6 +15,7 @@ static const ospy_command commands[] = {
   { "import", "convert an oSpy .osd capture (to xml, jsonl, osd)", cmd_import },
   { "definitions", "list the functions the shipped presets describe", cmd_definitions },
   { "diff", "compare two recordings of the same program call by call", cmd_diff },
+  { "streams", "the data sent and received per socket, descriptor and TLS session", cmd_streams },
 };
 
 static void print_usage(FILE *out)
