@@ -1,4 +1,4 @@
-/* ospy export FILE --format osd|osd-plain|xml|jsonl -o OUT
+/* ospy export FILE --format osd|osd-plain|xml|jsonl|pcapng -o OUT
  *
  * Streams a capture file through the exporters: one record in memory at a
  * time (the capture reader holds one chunk). A corrupt chunk is reported
@@ -17,9 +17,11 @@
 static void export_usage(FILE *out)
 {
   fprintf(out,
-          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl] -o OUT\n"
+          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl|pcapng] -o OUT\n"
           "  Writes the events of an ospy capture as an oSpy .osd (bzip2; osd-plain:\n"
-          "  uncompressed), the .osd's event XML, or JSON Lines (docs/export-formats.md).\n"
+          "  uncompressed), the .osd's event XML, JSON Lines, or the data sent and\n"
+          "  received over sockets as synthetic TCP/UDP packets in a pcapng\n"
+          "  (docs/export-formats.md).\n"
           "  Without --format the format follows OUT's extension. OUT may be '-'\n"
           "  (stdout) for xml and jsonl.\n");
 }
@@ -157,7 +159,7 @@ int cmd_export(int argc, char **argv)
   }
   j.fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(j.out);
   if (j.fmt < 0) {
-    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl)\n",
+    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl, pcapng)\n",
             fmt_name ? "unknown format" : "cannot tell the format from", fmt_name ? fmt_name : j.out);
     return 2;
   }

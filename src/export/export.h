@@ -1,4 +1,5 @@
-/* Streaming exporters: oSpy .osd (v2, bzip2 or plain), event XML, JSON Lines.
+/* Streaming exporters: oSpy .osd (v2, bzip2 or plain), event XML, JSON Lines,
+ * pcapng (the rebuilt socket streams).
  *
  *   ospy_export_writer *w = ospy_export_open("out.osd", OSPY_EXPORT_OSD, err, sizeof err);
  *   for each event: ospy_export_write(w, &ev);
@@ -19,9 +20,10 @@ typedef enum ospy_export_format {
   OSPY_EXPORT_OSD_UNCOMPRESSED, /* oSpy v2, isCompressed = 0 */
   OSPY_EXPORT_XML,              /* the .osd payload, uncompressed, no header */
   OSPY_EXPORT_JSONL,
+  OSPY_EXPORT_PCAPNG,           /* the socket streams as packets (pcap_streams.h) */
 } ospy_export_format;
 
-/* "osd", "osd-plain", "xml", "jsonl"; returns -1 for anything else. */
+/* "osd", "osd-plain", "xml", "jsonl", "pcapng"; returns -1 for anything else. */
 int ospy_export_format_parse(const char *name);
 
 typedef struct ospy_export_writer ospy_export_writer;
