@@ -1,4 +1,4 @@
-/* ospy export FILE --format osd|osd-plain|xml|jsonl|perfetto -o OUT
+/* ospy export FILE --format osd|osd-plain|xml|jsonl|perfetto|pcapng -o OUT
  *
  * Streams a capture file through the exporters: one record in memory at a
  * time (the capture reader holds one chunk). A corrupt chunk is reported
@@ -19,12 +19,13 @@
 static void export_usage(FILE *out)
 {
   fprintf(out,
-          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl|perfetto] -o OUT\n"
+          "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl|perfetto|pcapng] -o OUT\n"
           "  Writes the events of an ospy capture as an oSpy .osd (bzip2; osd-plain:\n"
-          "  uncompressed), the .osd's event XML, JSON Lines, or Chrome trace-event\n"
-          "  JSON for the Perfetto UI (docs/export-formats.md). Without --format the\n"
-          "  format follows OUT's extension. OUT may be '-' (stdout) for xml, jsonl\n"
-          "  and perfetto.\n");
+          "  uncompressed), the .osd's event XML, JSON Lines, Chrome trace-event\n"
+          "  JSON for the Perfetto UI, or the data sent and received over sockets as\n"
+          "  synthetic TCP/UDP packets in a pcapng (docs/export-formats.md).\n"
+          "  Without --format the format follows OUT's extension. OUT may be '-'\n"
+          "  (stdout) for xml, jsonl and perfetto.\n");
 }
 
 typedef struct export_job {
@@ -168,7 +169,7 @@ int cmd_export(int argc, char **argv)
   }
   j.fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(j.out);
   if (j.fmt < 0) {
-    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl, perfetto)\n",
+    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl, perfetto, pcapng)\n",
             fmt_name ? "unknown format" : "cannot tell the format from", fmt_name ? fmt_name : j.out);
     return 2;
   }

@@ -17,5 +17,7 @@ int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_definitions(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_streams(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const ospy_command commands[] = {
   { "export", "write a capture as oSpy .osd, XML or JSON Lines", cmd_export },
   { "import", "convert an oSpy .osd capture (to xml, jsonl, osd)", cmd_import },
   { "definitions", "list the functions the shipped presets describe", cmd_definitions },
+  { "diff", "compare two recordings of the same program call by call", cmd_diff },
+  { "streams", "the data sent and received per socket, descriptor and TLS session", cmd_streams },
 };
 
 static void print_usage(FILE *out)

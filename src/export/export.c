@@ -11,6 +11,7 @@
 #include "export/export_internal.h"
 #include "export/jsonl_writer.h"
 #include "export/perfetto_writer.h"
+#include "export/pcap_streams.h"
 #include "export/sink.h"
 #include "export/xml_writer.h"
 
@@ -21,6 +22,7 @@ struct ospy_export_writer {
   int is_stdout;
   uint64_t nevents;
   ospy_perfetto *perfetto; /* OSPY_EXPORT_PERFETTO: the threads already named */
+  ospy_pcap_export *pcap; /* pcapng: the stream rebuilder */
   ospy_sink sink; /* large: keeps the writer's memory fixed */
 };
 
@@ -32,6 +34,7 @@ int ospy_export_format_parse(const char *name)
     [OSPY_EXPORT_XML] = "xml",
     [OSPY_EXPORT_JSONL] = "jsonl",
     [OSPY_EXPORT_PERFETTO] = "perfetto",
+    [OSPY_EXPORT_PCAPNG] = "pcapng",
   };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i]))
@@ -46,6 +49,7 @@ static int is_osd(ospy_export_format fmt)
 
 static void writer_free(ospy_export_writer *w, int failed)
 {
+  ospy_pcap_export_free(w->pcap);
   if (!w->is_stdout && w->f)
     fclose(w->f);
   if (failed && !w->is_stdout)
@@ -64,13 +68,17 @@ static int writer_start(ospy_export_writer *w, char *err, size_t errcap)
     snprintf(err, errcap, "%s", w->sink.err);
     return -1;
   }
+  if (w->fmt == OSPY_EXPORT_PCAPNG && !(w->pcap = ospy_pcap_export_new(&w->sink))) {
+    snprintf(err, errcap, "out of memory");
+    return -1;
+  }
   if (w->fmt == OSPY_EXPORT_PERFETTO) {
     if (!(w->perfetto = ospy_perfetto_new())) {
       snprintf(err, errcap, "out of memory");
       return -1;
     }
     ospy_perfetto_begin(w->perfetto, &w->sink);
-  } else if (w->fmt != OSPY_EXPORT_JSONL) {
+  } else if (w->fmt != OSPY_EXPORT_JSONL && w->fmt != OSPY_EXPORT_PCAPNG) {
     ospy_xml_write_prolog(&w->sink);
   }
   return 0;
@@ -108,7 +116,12 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
 
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
 {
-  if (w->fmt == OSPY_EXPORT_JSONL)
+  if (w->fmt == OSPY_EXPORT_PCAPNG) {
+    if (ospy_pcap_export_event(w->pcap, ev) < 0 && !w->sink.failed) {
+      w->sink.failed = 1;
+      snprintf(w->sink.err, sizeof w->sink.err, "out of memory rebuilding the streams");
+    }
+  } else if (w->fmt == OSPY_EXPORT_JSONL)
     ospy_jsonl_write_event(&w->sink, ev);
   else if (w->fmt == OSPY_EXPORT_PERFETTO && ospy_perfetto_write_event(w->perfetto, &w->sink, ev) < 0)
     return -1;
@@ -123,6 +136,8 @@ int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap)
   int rc = 0;
   if (w->fmt == OSPY_EXPORT_PERFETTO)
     ospy_perfetto_end(w->perfetto, &w->sink);
+  else if (w->fmt == OSPY_EXPORT_PCAPNG)
+    ospy_pcap_export_finish(w->pcap);
   else if (w->fmt != OSPY_EXPORT_JSONL)
     ospy_xml_write_epilog(&w->sink);
   if (ospy_sink_finish(&w->sink) < 0) {

@@ -1,5 +1,5 @@
 /* Streaming exporters: oSpy .osd (v2, bzip2 or plain), event XML, JSON Lines,
- * Chrome trace-event JSON (Perfetto).
+ * Chrome trace-event JSON (Perfetto), pcapng (the rebuilt socket streams).
  *
  *   ospy_export_writer *w = ospy_export_open("out.osd", OSPY_EXPORT_OSD, err, sizeof err);
  *   for each event: ospy_export_write(w, &ev);
@@ -21,9 +21,10 @@ typedef enum ospy_export_format {
   OSPY_EXPORT_XML,              /* the .osd payload, uncompressed, no header */
   OSPY_EXPORT_JSONL,
   OSPY_EXPORT_PERFETTO,         /* Chrome trace-event JSON (Perfetto UI) */
+  OSPY_EXPORT_PCAPNG,           /* the socket streams as packets (pcap_streams.h) */
 } ospy_export_format;
 
-/* "osd", "osd-plain", "xml", "jsonl", "perfetto"; returns -1 for anything else. */
+/* "osd", "osd-plain", "xml", "jsonl", "perfetto", "pcapng"; returns -1 for anything else. */
 int ospy_export_format_parse(const char *name);
 
 typedef struct ospy_export_writer ospy_export_writer;

@@ -1,0 +1,215 @@
+/* ospy diff A B: compare two recordings of the same program call by call
+ * (src/export/diff.h aligns them, docs/diff-and-streams.md). Exit status 0:
+ * equivalent, 1: different, 2: error. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "export/call_text.h"
+#include "export/capture_source.h"
+#include "export/diff.h"
+
+#define DIFF_USAGE "usage: ospy diff [-w CALLS] A B\n"
+
+static void diff_help(void)
+{
+  printf(DIFF_USAGE
+         "  Compares two recordings of the same program: calls are aligned per\n"
+         "  thread by function and arguments, ignoring addresses, timestamps,\n"
+         "  pids, tids and sequence numbers. Prints removed (-), added (+) and\n"
+         "  changed (~) calls; exit status 0 when equivalent, 1 when not, 2 on error.\n"
+         "  -w CALLS  alignment window per thread (default %d, 2..65535)\n",
+         OSPY_DIFF_DEFAULT_WINDOW);
+}
+
+/* One call: "name(arg=v, out=>v) = ret errno=N". */
+static void print_call(char mark, const ospy_diff_call *c)
+{
+  const char *p = c->text;
+  int nargs = 0, closed = 0;
+  printf("%c %s(", mark, p);
+  while ((p = ospy_call_text_next(c->text, c->len, p))) {
+    if (p[0] == '=' && !closed) {
+      printf(") = %s", p + 1);
+      closed = 1;
+    } else if (closed)
+      printf(" %s", p);
+    else
+      printf("%s%s", nargs++ ? ", " : "", p);
+  }
+  printf("%s\n", closed ? "" : ")");
+}
+
+/* The name of a piece ("fd" of "fd=3", "return value" of "=3"). */
+static size_t piece_name(const char *p)
+{
+  const char *eq = strchr(p, '=');
+  return eq ? (size_t)(eq - p) : strlen(p);
+}
+
+/* For a changed call: each piece that differs, "    fd: 3 -> 4". */
+static void print_changes(const ospy_diff_call *a, const ospy_diff_call *b)
+{
+  const char *pa = a->text, *pb = b->text;
+  for (;;) {
+    pa = ospy_call_text_next(a->text, a->len, pa);
+    pb = ospy_call_text_next(b->text, b->len, pb);
+    if (!pa && !pb)
+      return;
+    if (pa && pb && !strcmp(pa, pb))
+      continue;
+    const char *named = pa ? pa : pb;
+    size_t n = piece_name(named);
+    const char *va = pa ? pa + piece_name(pa) : "", *vb = pb ? pb + piece_name(pb) : "";
+    va += *va == '=' ? 1 + (va[1] == '>') : 0;
+    vb += *vb == '=' ? 1 + (vb[1] == '>') : 0;
+    if (n)
+      printf("    %.*s: %s -> %s\n", (int)n, named, pa ? va : "(absent)", pb ? vb : "(absent)");
+    else
+      printf("    return value: %s -> %s\n", pa ? va : "(absent)", pb ? vb : "(absent)");
+  }
+}
+
+static void on_diff(void *data, int op, const ospy_diff_lane_info *lane,
+                    const ospy_diff_call *a, const ospy_diff_call *b)
+{
+  (void)data;
+  switch (op) {
+  case OSPY_DIFF_HUNK:
+    printf("@@ %s: call %llu in A, %llu in B @@\n", lane->label,
+           (unsigned long long)lane->first_a, (unsigned long long)lane->first_b);
+    if (lane->context)
+      print_call(' ', lane->context);
+    break;
+  case OSPY_DIFF_REMOVED: print_call('-', a); break;
+  case OSPY_DIFF_ADDED: print_call('+', b); break;
+  default:
+    print_call('~', b);
+    print_changes(a, b);
+  }
+}
+
+typedef struct diff_input {
+  const char *path;
+  ospy_capsrc *src;
+  uint64_t calls;
+  int done, damaged;
+} diff_input;
+
+/* Reads the next event of `in` into the diff; 0 at its end, -1 on error. */
+static int feed_one(ospy_diff *d, diff_input *in, int side)
+{
+  char err[1024];
+  ospy_xevent ev;
+  int rc = ospy_capsrc_next(in->src, &ev, err, sizeof err);
+  if (rc == -1) {
+    fprintf(stderr, "ospy diff: %s: %s\n", in->path, err);
+    in->damaged = 1;
+    return 1;
+  }
+  if (rc == -2) {
+    fprintf(stderr, "ospy diff: %s: %s\n", in->path, err);
+    return -1;
+  }
+  if (rc == 0) {
+    in->done = 1;
+    return 0;
+  }
+  in->calls += ev.type == OSPY_XEV_FUNCTION_CALL;
+  if (ospy_diff_feed(d, side, &ev) < 0) {
+    fprintf(stderr, "ospy diff: out of memory\n");
+    return -1;
+  }
+  return 1;
+}
+
+/* Reads both recordings in step (the one with fewer calls so far first),
+ * so that the lanes' queues stay short when the recordings are alike. */
+static int run_inputs(ospy_diff *d, diff_input in[2])
+{
+  while (!in[0].done || !in[1].done) {
+    int side = in[0].done ? 1 : in[1].done ? 0 : in[1].calls < in[0].calls;
+    if (feed_one(d, &in[side], side) < 0)
+      return -1;
+  }
+  return ospy_diff_finish(d);
+}
+
+static int parse_window(const char *s, size_t *w)
+{
+  char *end;
+  unsigned long n = strtoul(s, &end, 10);
+  if (*end || end == s || n < 2 || n > 65535) {
+    fprintf(stderr, "ospy diff: -w: '%s' is not a number of calls in 2..65535\n", s);
+    return -1;
+  }
+  *w = n;
+  return 0;
+}
+
+static int report(const ospy_diff *d, diff_input in[2])
+{
+  ospy_diff_counts c = ospy_diff_get_counts(d);
+  uint64_t n = c.removed + c.added + c.changed;
+  if (n)
+    fprintf(stderr, "ospy diff: %llu difference(s): %llu removed, %llu added, %llu changed "
+            "(%llu calls in A, %llu in B)\n", (unsigned long long)n,
+            (unsigned long long)c.removed, (unsigned long long)c.added,
+            (unsigned long long)c.changed, (unsigned long long)in[0].calls,
+            (unsigned long long)in[1].calls);
+  else
+    fprintf(stderr, "ospy diff: equivalent (%llu calls)\n", (unsigned long long)in[0].calls);
+  if (in[0].damaged || in[1].damaged)
+    return 2;
+  return n ? 1 : 0;
+}
+
+static int diff_files(diff_input in[2], size_t window)
+{
+  char err[1024];
+  for (int s = 0; s < 2; s++)
+    if (!(in[s].src = ospy_capsrc_open(in[s].path, "ospy diff", err, sizeof err))) {
+      fprintf(stderr, "ospy diff: %s\n", err);
+      return 2;
+    }
+  ospy_diff *d = ospy_diff_new(window, on_diff, NULL);
+  if (!d) {
+    fprintf(stderr, "ospy diff: out of memory\n");
+    return 2;
+  }
+  printf("--- A %s (%s)\n+++ B %s (%s)\n", in[0].path, ospy_capsrc_cmdline(in[0].src),
+         in[1].path, ospy_capsrc_cmdline(in[1].src));
+  int rc = run_inputs(d, in) < 0 ? 2 : report(d, in);
+  ospy_diff_free(d);
+  return rc;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "window", required_argument, 0, 'w' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  size_t window = OSPY_DIFF_DEFAULT_WINDOW;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
+    if (c == 'h') {
+      diff_help();
+      return 0;
+    }
+    if (c != 'w' || parse_window(optarg, &window) < 0) {
+      fprintf(stderr, DIFF_USAGE);
+      return 2;
+    }
+  }
+  if (optind + 2 != argc) {
+    fprintf(stderr, DIFF_USAGE);
+    return 2;
+  }
+  diff_input in[2] = { { .path = argv[optind] }, { .path = argv[optind + 1] } };
+  int rc = diff_files(in, window);
+  ospy_capsrc_close(in[0].src);
+  ospy_capsrc_close(in[1].src);
+  return rc;
+}

@@ -1,0 +1,159 @@
+/* Calls as comparable text (see call_text.h). */
+#include "export/call_text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREVIEW 24
+
+typedef struct tbuf {
+  char *p;
+  size_t n, cap; /* cap excludes the room kept for the final NUL */
+} tbuf;
+
+static void put(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(tbuf *b, const char *fmt, ...)
+{
+  if (b->n >= b->cap)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(b->p + b->n, b->cap - b->n + 1, fmt, ap);
+  va_end(ap);
+  if (k > 0)
+    b->n = b->n + (size_t)k > b->cap ? b->cap : b->n + (size_t)k;
+}
+
+static void end_piece(tbuf *b)
+{
+  b->p[b->n] = '\0';
+  if (b->n < b->cap)
+    b->n++;
+}
+
+uint64_t ospy_fnv1a(uint64_t h, const void *p, size_t n)
+{
+  const uint8_t *s = p;
+  for (size_t i = 0; i < n; i++) {
+    h ^= s[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+static void put_bytes(tbuf *b, const ospy_xvalue *v)
+{
+  size_t show = v->nbytes < PREVIEW ? v->nbytes : PREVIEW;
+  put(b, "\"");
+  for (size_t i = 0; i < show; i++) {
+    uint8_t c = v->bytes[i];
+    if (c == '\\' || c == '"')
+      put(b, "\\%c", c);
+    else if (c >= 0x20 && c < 0x7f)
+      put(b, "%c", c);
+    else
+      put(b, "\\x%02x", c);
+  }
+  put(b, "\"");
+  if (v->nbytes > PREVIEW || (v->flags & OSPY_XVALUE_TRUNCATED))
+    put(b, "...[%zu bytes #%08llx]", v->nbytes,
+        (unsigned long long)(ospy_fnv1a(OSPY_FNV_INIT, v->bytes, v->nbytes) & 0xffffffffu));
+}
+
+/* A raw word (argN of a call without a spec) above 0xffff: an address. */
+static int raw_address(const ospy_xvalue *v)
+{
+  if (!v->name || v->name[0] != 'a' || strncmp(v->name, "arg", 3) || !v->text)
+    return 0;
+  if (strcmp(v->type, "UInt64") && strcmp(v->type, "UInt32"))
+    return 0;
+  char *end;
+  for (const char *s = v->name + 3; *s; s++)
+    if (*s < '0' || *s > '9')
+      return 0;
+  return strtoull(v->text, &end, 0) > 0xffff;
+}
+
+static void put_value(tbuf *b, const ospy_xvalue *v);
+
+static void put_children(tbuf *b, const ospy_xvalue *v, const char *open, const char *close)
+{
+  put(b, "%s", open);
+  for (size_t i = 0; i < v->nchildren; i++) {
+    const ospy_xvalue *c = &v->children[i];
+    put(b, "%s", i ? ", " : "");
+    if (c->name)
+      put(b, "%s=", c->name);
+    put_value(b, c);
+  }
+  put(b, "%s", close);
+}
+
+static void put_value(tbuf *b, const ospy_xvalue *v)
+{
+  if (v->flags & OSPY_XVALUE_UNREADABLE) {
+    put(b, "<unreadable>");
+  } else if (!strcmp(v->type, "Pointer")) {
+    if (v->text && !strcmp(v->text, "NULL"))
+      put(b, "NULL");
+    else if (v->nchildren) {
+      if (strcmp(v->children[0].type, "ByteArray"))
+        put(b, "&"); /* a buffer shows as its bytes, as in ospy show */
+      put_value(b, &v->children[0]);
+    } else
+      put(b, "ptr");
+  } else if (!strcmp(v->type, "ByteArray")) {
+    put_bytes(b, v);
+  } else if (!strcmp(v->type, "Struct")) {
+    put_children(b, v, "{", "}");
+  } else if (!strcmp(v->type, "Array")) {
+    put_children(b, v, "[", "]");
+  } else if (raw_address(v)) {
+    put(b, "ptr");
+  } else {
+    put(b, "%s", v->text ? v->text : "?");
+  }
+}
+
+static void put_args(tbuf *b, const ospy_xvalue *args, size_t n, const char *eq)
+{
+  for (size_t i = 0; i < n; i++) {
+    put(b, "%s%s", args[i].name ? args[i].name : "?", eq);
+    put_value(b, &args[i]);
+    end_piece(b);
+  }
+}
+
+size_t ospy_call_text(const ospy_xevent *ev, char *out, size_t cap)
+{
+  if (!cap)
+    return 0;
+  tbuf b = { out, 0, cap - 1 };
+  put(&b, "%s", ev->name ? ev->name : "?");
+  end_piece(&b);
+  put_args(&b, ev->args_in, ev->nargs_in, "=");
+  put_args(&b, ev->args_out, ev->nargs_out, "=>");
+  if (ev->retval) {
+    put(&b, "=");
+    put_value(&b, ev->retval);
+    end_piece(&b);
+    if (ev->has_last_error && ev->retval->text && ev->retval->text[0] == '-') {
+      put(&b, "errno=%d", (int)ev->last_error);
+      end_piece(&b);
+    }
+  }
+  if (b.n && out[b.n - 1] == '\0')
+    return b.n;
+  out[b.n] = '\0'; /* the last piece was cut */
+  return b.n + 1;
+}
+
+const char *ospy_call_text_next(const char *text, size_t len, const char *piece)
+{
+  const char *end = text + len;
+  const char *p = piece + strlen(piece) + 1;
+  return p < end ? p : NULL;
+}

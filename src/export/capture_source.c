@@ -1,0 +1,139 @@
+/* Capture file -> decoded events: reader + plan + adapter + values bridge. */
+#include "export/capture_source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/reader.h"
+#include "export/from_capture.h"
+#include "export/values_bridge.h"
+#include "plan/plan.h"
+
+struct ospy_capsrc {
+  const char *who;
+  char *path;
+  ospy_capfile_reader *r;
+  ospy_plan *plan;
+  ospy_from_capture *conv;
+  ospy_values_bridge *values;
+  uint64_t bad_chunks;
+  char cmdline[512];
+};
+
+static void keep_cmdline(ospy_capsrc *s, const ospy_capfile_info *info)
+{
+  size_t n = info->cmdline_len < sizeof s->cmdline - 1 ? info->cmdline_len : sizeof s->cmdline - 1;
+  memcpy(s->cmdline, info->cmdline, n);
+  while (n && s->cmdline[n - 1] == '\0')
+    n--;
+  for (size_t i = 0; i < n; i++)
+    if (s->cmdline[i] == '\0')
+      s->cmdline[i] = ' ';
+  s->cmdline[n] = '\0';
+}
+
+/* argv[0]'s file name, for events of processes never started (attach). */
+static const char *program_name(const ospy_capfile_info *info)
+{
+  if (!info->cmdline_len || !info->cmdline[0])
+    return "";
+  const char *slash = strrchr(info->cmdline, '/');
+  return slash ? slash + 1 : info->cmdline;
+}
+
+static void load_plan(ospy_capsrc *s, const ospy_capfile_info *info)
+{
+  char perr[256];
+  if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &s->plan, perr,
+                                         sizeof perr) < 0)
+    fprintf(stderr, "%s: %s: the plan in the header is invalid (%s); functions are "
+            "named hook#N\n", s->who, s->path, perr);
+}
+
+static void load_values(ospy_capsrc *s)
+{
+  char perr[256];
+  size_t speclen = 0;
+  if (!s->plan || !ospy_plan_spec_blob(s->plan, &speclen) || !speclen)
+    return;
+  if ((s->values = ospy_values_bridge_new(s->plan, perr, sizeof perr)))
+    ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode, s->values);
+  else
+    fprintf(stderr, "%s: %s: cannot decode argument values (%s)\n", s->who, s->path, perr);
+}
+
+ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap)
+{
+  ospy_capsrc *s = calloc(1, sizeof *s);
+  if (!s || !(s->path = strdup(path))) {
+    free(s);
+    snprintf(err, errcap, "out of memory");
+    return NULL;
+  }
+  s->who = who;
+  if (!(s->r = ospy_capfile_open(path, err, errcap))) {
+    free(s->path);
+    free(s);
+    return NULL;
+  }
+  const ospy_capfile_info *info = ospy_capfile_info_get(s->r);
+  keep_cmdline(s, info);
+  load_plan(s, info);
+  if (!(s->conv = ospy_from_capture_new(s->plan, program_name(info)))) {
+    snprintf(err, errcap, "out of memory");
+    ospy_capsrc_close(s);
+    return NULL;
+  }
+  load_values(s);
+  return s;
+}
+
+int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap)
+{
+  const ospy_event_hdr *rec;
+  int rc;
+  while ((rc = ospy_capfile_next(s->r, &rec, err, errcap)) != 0) {
+    if (rc < 0) {
+      s->bad_chunks++;
+      return -1;
+    }
+    int c = ospy_from_capture_convert(s->conv, rec, ev, err, errcap);
+    if (c < 0)
+      return -2;
+    if (c == 0)
+      return 1;
+  }
+  return 0;
+}
+
+const char *ospy_capsrc_cmdline(const ospy_capsrc *s)
+{
+  return s->cmdline;
+}
+
+uint64_t ospy_capsrc_bad_chunks(const ospy_capsrc *s)
+{
+  return s->bad_chunks;
+}
+
+void ospy_capsrc_close(ospy_capsrc *s)
+{
+  if (!s)
+    return;
+  char msg[512];
+  const char *why;
+  uint64_t bad = s->conv ? ospy_from_capture_decode_failures(s->conv, &why) : 0;
+  if (bad)
+    fprintf(stderr, "%s: %s: warning: the values of %llu call(s) did not match their spec "
+            "(first: %s)\n", s->who, s->path, (unsigned long long)bad, why);
+  if (s->r && ospy_capfile_truncated(s->r, msg, sizeof msg))
+    fprintf(stderr, "%s: %s: warning: %s\n", s->who, s->path, msg);
+  ospy_from_capture_free(s->conv);
+  ospy_values_bridge_free(s->values);
+  ospy_plan_free(s->plan);
+  if (s->r)
+    ospy_capfile_close_reader(s->r);
+  free(s->path);
+  free(s);
+}

@@ -1,0 +1,36 @@
+/* A capture file as a stream of decoded events (ospy_xevent), for the
+ * readers that work on argument values by name: `ospy diff`, `ospy streams`
+ * and the pcapng export. It bundles the capture reader, the plan, the
+ * record adapter (from_capture.c) and the values bridge; memory is one
+ * chunk of the reader plus one event.
+ *
+ *   ospy_capsrc *s = ospy_capsrc_open(path, "ospy diff", err, sizeof err);
+ *   while ((rc = ospy_capsrc_next(s, &ev, err, sizeof err)) != 0)
+ *     if (rc > 0) use(&ev); else report(err);    // -1: corrupt chunk, skipped
+ *   ospy_capsrc_close(s);                         // warns about a cut-short file
+ */
+#ifndef OSPY_EXPORT_CAPTURE_SOURCE_H
+#define OSPY_EXPORT_CAPTURE_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export/export_event.h"
+
+typedef struct ospy_capsrc ospy_capsrc;
+
+/* NULL with err set when path is not a readable capture. `who` prefixes the
+ * warnings written to stderr (invalid plan, values that cannot be decoded). */
+ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap);
+/* 1: *ev holds the next event (valid until the next call); 0: the end;
+ * -1: a corrupt chunk was skipped (err says where; call again);
+ * -2: a fatal error (out of memory). */
+int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap);
+/* The captured command line, spaces between the arguments. */
+const char *ospy_capsrc_cmdline(const ospy_capsrc *s);
+uint64_t ospy_capsrc_bad_chunks(const ospy_capsrc *s);
+/* Writes the end-of-file warnings (file cut short, undecodable values) to
+ * stderr and frees s. */
+void ospy_capsrc_close(ospy_capsrc *s);
+
+#endif

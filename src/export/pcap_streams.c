@@ -1,0 +1,241 @@
+/* Conversations -> synthetic TCP/UDP packets in a pcapng (pcap_streams.h). */
+#include "export/pcap_streams.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "export/pcapng.h"
+#include "export/streams.h"
+
+enum { SIDE_LOCAL = 0, SIDE_REMOTE = 1 };
+
+typedef struct pconn {
+  int state;          /* 0 not started, 1 open, 2 closed, -1 not exported */
+  int udp;
+  ospy_pkt_addr to_remote; /* local -> remote */
+  uint32_t next_seq[2];    /* [SIDE_LOCAL], [SIDE_REMOTE] */
+} pconn;
+
+struct ospy_pcap_export {
+  ospy_sink *sink;
+  ospy_streams *streams;
+  pconn *conns;     /* index id - 1 */
+  size_t nconns;
+  uint16_t ip_id;
+  uint64_t packets;
+  int failed;
+  uint8_t pkt[OSPY_PKT_MAX];
+};
+
+/* ---- addresses ---- */
+
+static int is_v6(const ospy_conv *c)
+{
+  return c->local.family == AF_INET6 || c->remote.family == AF_INET6 ||
+         (!c->local.family && !c->remote.family && c->domain == AF_INET6);
+}
+
+static int addr_known(const ospy_endpoint *e, int v6)
+{
+  static const uint8_t zero[16];
+  return e->family == (v6 ? AF_INET6 : AF_INET) && memcmp(e->addr, zero, v6 ? 16 : 4);
+}
+
+/* The address of one side: real when known, made up otherwise. */
+static void side_addr(const ospy_endpoint *e, int v6, int side, uint8_t *addr)
+{
+  if (addr_known(e, v6)) {
+    memcpy(addr, e->addr, v6 ? 16 : 4);
+    return;
+  }
+  memset(addr, 0, 16);
+  if (v6) {
+    addr[0] = 0xfd;
+    addr[15] = (uint8_t)(side + 1);
+  } else {
+    addr[0] = 10;
+    addr[3] = (uint8_t)(side + 1);
+  }
+}
+
+static uint16_t side_port(const ospy_conv *c, const ospy_endpoint *e, int v6, int side)
+{
+  int real = e->family == (v6 ? AF_INET6 : AF_INET) && e->port;
+  if (c->kind == OSPY_CONV_TLS && side == (c->initiated == 0 ? SIDE_LOCAL : SIDE_REMOTE))
+    return 80; /* the server of a TLS session: its plaintext as HTTP */
+  if (real)
+    return e->port;
+  return (uint16_t)((side == SIDE_LOCAL ? 40000 : 20000) + c->id % 20000);
+}
+
+static void resolve(pconn *pc, const ospy_conv *c)
+{
+  int v6 = is_v6(c);
+  ospy_pkt_addr *a = &pc->to_remote;
+  a->v6 = v6;
+  side_addr(&c->local, v6, SIDE_LOCAL, a->src);
+  side_addr(&c->remote, v6, SIDE_REMOTE, a->dst);
+  a->sport = side_port(c, &c->local, v6, SIDE_LOCAL);
+  a->dport = side_port(c, &c->remote, v6, SIDE_REMOTE);
+}
+
+/* ---- packets ---- */
+
+static ospy_pkt_addr from_side(const pconn *pc, int side)
+{
+  ospy_pkt_addr a = pc->to_remote;
+  if (side == SIDE_REMOTE) {
+    memcpy(a.src, pc->to_remote.dst, 16);
+    memcpy(a.dst, pc->to_remote.src, 16);
+    a.sport = pc->to_remote.dport;
+    a.dport = pc->to_remote.sport;
+  }
+  return a;
+}
+
+static void emit(ospy_pcap_export *p, int64_t ts, size_t len)
+{
+  ospy_pcapng_packet(p->sink, ts, p->pkt, len);
+  p->packets++;
+}
+
+/* A TCP segment from `side` with n payload bytes; seq advances by `adv`. */
+static void segment(ospy_pcap_export *p, pconn *pc, int side, int64_t ts, unsigned flags,
+                    const uint8_t *data, size_t n, uint32_t adv)
+{
+  ospy_pkt_addr a = from_side(pc, side);
+  size_t len = ospy_pkt_tcp(p->pkt, &a, pc->next_seq[side], pc->next_seq[!side], flags, data,
+                            n, p->ip_id++);
+  pc->next_seq[side] += adv;
+  emit(p, ts, len);
+}
+
+static void handshake(ospy_pcap_export *p, pconn *pc, const ospy_conv *c, int64_t ts)
+{
+  int client = c->initiated == 0 ? SIDE_REMOTE : SIDE_LOCAL;
+  int64_t t = c->first_ns < ts ? c->first_ns : ts;
+  pc->next_seq[SIDE_LOCAL] = 0x10000000u + c->id * 0x1000u;
+  pc->next_seq[SIDE_REMOTE] = 0x70000000u + c->id * 0x1000u;
+  segment(p, pc, client, t, OSPY_TCP_SYN, NULL, 0, 1);
+  segment(p, pc, !client, t, OSPY_TCP_SYN | OSPY_TCP_ACK, NULL, 0, 1);
+  segment(p, pc, client, t, OSPY_TCP_ACK, NULL, 0, 0);
+}
+
+static int exported(const ospy_conv *c)
+{
+  return c->kind != OSPY_CONV_FILE && c->kind != OSPY_CONV_FD;
+}
+
+static pconn *start(ospy_pcap_export *p, const ospy_conv *c, int64_t ts)
+{
+  if (c->id > p->nconns) {
+    pconn *n = realloc(p->conns, c->id * 2 * sizeof *n);
+    if (!n) {
+      p->failed = 1;
+      return NULL;
+    }
+    memset(n + p->nconns, 0, (c->id * 2 - p->nconns) * sizeof *n);
+    p->conns = n;
+    p->nconns = c->id * 2;
+  }
+  pconn *pc = &p->conns[c->id - 1];
+  if (pc->state)
+    return pc;
+  pc->state = exported(c) ? 1 : -1;
+  pc->udp = c->kind == OSPY_CONV_UDP;
+  resolve(pc, c);
+  if (pc->state == 1 && !pc->udp)
+    handshake(p, pc, c, ts);
+  return pc;
+}
+
+static void datagram(ospy_pcap_export *p, pconn *pc, const ospy_stream_data *d)
+{
+  ospy_pkt_addr a = from_side(pc, d->dir == OSPY_STREAM_OUT ? SIDE_LOCAL : SIDE_REMOTE);
+  const ospy_endpoint *e = d->peer;
+  if (e && e->family == (a.v6 ? AF_INET6 : AF_INET)) { /* this datagram's peer */
+    memcpy(d->dir == OSPY_STREAM_OUT ? a.dst : a.src, e->addr, a.v6 ? 16 : 4);
+    *(d->dir == OSPY_STREAM_OUT ? &a.dport : &a.sport) = e->port;
+  }
+  emit(p, d->ts_ns, ospy_pkt_udp(p->pkt, &a, d->bytes, d->nbytes, p->ip_id++));
+}
+
+static void on_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
+{
+  ospy_pcap_export *p = user;
+  pconn *pc = start(p, c, d->ts_ns);
+  if (!pc || pc->state != 1)
+    return;
+  if (pc->udp) {
+    datagram(p, pc, d);
+    return;
+  }
+  int side = d->dir == OSPY_STREAM_OUT ? SIDE_LOCAL : SIDE_REMOTE;
+  uint64_t left = d->count;
+  for (size_t off = 0; left > 0;) {
+    size_t n = d->nbytes - off < OSPY_PKT_MAX_PAYLOAD ? d->nbytes - off : OSPY_PKT_MAX_PAYLOAD;
+    uint64_t adv = n ? n : left; /* bytes not recorded: a gap in the sequence */
+    segment(p, pc, side, d->ts_ns, OSPY_TCP_PSH | OSPY_TCP_ACK, d->bytes + off, n,
+            (uint32_t)adv);
+    off += n;
+    left -= adv;
+  }
+}
+
+static void on_close(void *user, const ospy_conv *c, int64_t ts)
+{
+  ospy_pcap_export *p = user;
+  pconn *pc = c->id <= p->nconns ? &p->conns[c->id - 1] : NULL;
+  if (!pc || pc->state != 1)
+    return;
+  pc->state = 2;
+  if (pc->udp)
+    return;
+  segment(p, pc, SIDE_LOCAL, ts, OSPY_TCP_FIN | OSPY_TCP_ACK, NULL, 0, 1);
+  segment(p, pc, SIDE_REMOTE, ts, OSPY_TCP_FIN | OSPY_TCP_ACK, NULL, 0, 1);
+  segment(p, pc, SIDE_LOCAL, ts, OSPY_TCP_ACK, NULL, 0, 0);
+}
+
+/* ---- the exporter ---- */
+
+ospy_pcap_export *ospy_pcap_export_new(ospy_sink *sink)
+{
+  ospy_pcap_export *p = calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  ospy_streams_cb cb = { on_data, on_close, p };
+  if (!(p->streams = ospy_streams_new(&cb))) {
+    free(p);
+    return NULL;
+  }
+  p->sink = sink;
+  ospy_pcapng_begin(sink);
+  return p;
+}
+
+int ospy_pcap_export_event(ospy_pcap_export *p, const ospy_xevent *ev)
+{
+  if (ospy_streams_feed(p->streams, ev) < 0)
+    p->failed = 1;
+  return p->failed ? -1 : 0;
+}
+
+void ospy_pcap_export_finish(ospy_pcap_export *p)
+{
+  ospy_streams_finish(p->streams);
+}
+
+uint64_t ospy_pcap_export_packets(const ospy_pcap_export *p)
+{
+  return p->packets;
+}
+
+void ospy_pcap_export_free(ospy_pcap_export *p)
+{
+  if (!p)
+    return;
+  ospy_streams_free(p->streams);
+  free(p->conns);
+  free(p);
+}

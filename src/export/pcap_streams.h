@@ -1,0 +1,36 @@
+/* The pcapng export: the conversations rebuilt by streams.c as synthetic
+ * packets, written as the events stream by (docs/export-formats.md, pcapng).
+ *
+ * TCP-like conversations (tcp, unix, sockets of unknown type, TLS
+ * plaintext) become TCP connections: a three-way handshake before the first
+ * data (at the socket's creation time), one segment per call (cut at
+ * OSPY_PKT_MAX_PAYLOAD bytes) with consistent sequence and acknowledgement
+ * numbers, FIN/ACK exchange at close. UDP conversations become one
+ * datagram per call. Files and other descriptors are not exported.
+ * Addresses: the real ones where the capture shows them; otherwise
+ * 10.0.0.1 (local) / 10.0.0.2 (remote), fd00::1 / fd00::2 for IPv6, local
+ * port 40000 + id % 20000, remote port 20000 + id % 20000. The plaintext of
+ * a TLS session goes out as its own connection from the socket's
+ * addresses with the server's port replaced by 80, so that dissectors see
+ * HTTP. Bytes the capture did not keep advance the sequence numbers
+ * without being sent (Wireshark shows "previous segment not captured"). */
+#ifndef OSPY_EXPORT_PCAP_STREAMS_H
+#define OSPY_EXPORT_PCAP_STREAMS_H
+
+#include <stdint.h>
+
+#include "export/export_event.h"
+#include "export/sink.h"
+
+typedef struct ospy_pcap_export ospy_pcap_export;
+
+/* Writes the pcapng header to sink. NULL when out of memory. */
+ospy_pcap_export *ospy_pcap_export_new(ospy_sink *sink);
+/* 0, or -1 when out of memory. */
+int ospy_pcap_export_event(ospy_pcap_export *p, const ospy_xevent *ev);
+/* Closes the connections still open. */
+void ospy_pcap_export_finish(ospy_pcap_export *p);
+uint64_t ospy_pcap_export_packets(const ospy_pcap_export *p);
+void ospy_pcap_export_free(ospy_pcap_export *p);
+
+#endif

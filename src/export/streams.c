@@ -1,0 +1,470 @@
+/* Conversations rebuilt from decoded calls (see streams.h). */
+#include "export/streams.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "export/streams_values.h"
+
+struct ospy_streams {
+  ospy_streams_cb cb;
+  ospy_conv **all;     /* every conversation, open ones and those with data */
+  size_t nall, capall;
+  ospy_conv **byid;    /* index id - 1 */
+  size_t nids, capids;
+  ospy_sv_buf buf;     /* one call's bytes */
+  int64_t last_ns;
+  int failed;
+};
+
+static const char *const out_fns[] = { "send", "sendto", "sendmsg", "write", "writev",
+                                       "pwrite", "pwrite64", "pwritev", "SSL_write",
+                                       "SSL_write_ex", NULL };
+static const char *const in_fns[] = { "recv", "__recv_chk", "recvfrom", "__recvfrom_chk",
+                                      "recvmsg", "read", "__read_chk", "readv", "pread",
+                                      "pread64", "__pread_chk", "__pread64_chk", "preadv",
+                                      "SSL_read", "SSL_read_ex", NULL };
+static const char *const open_fns[] = { "open", "open64", "openat", "openat64", "creat",
+                                        "creat64", "__open_2", "__open64_2", "__openat_2",
+                                        "__openat64_2", NULL };
+
+const char *ospy_conv_kind_name(ospy_conv_kind k)
+{
+  static const char *const names[] = { "fd", "file", "socket", "tcp", "udp", "unix", "tls" };
+  return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+void ospy_endpoint_text(const ospy_endpoint *e, char *out, size_t cap)
+{
+  char a[INET6_ADDRSTRLEN] = "?";
+  if (e->family == AF_INET || e->family == AF_INET6)
+    inet_ntop(e->family, e->addr, a, sizeof a);
+  if (e->family == AF_INET)
+    snprintf(out, cap, "%s:%u", a, e->port);
+  else if (e->family == AF_INET6)
+    snprintf(out, cap, "[%s]:%u", a, e->port);
+  else if (e->family == AF_UNIX)
+    snprintf(out, cap, "%s", e->path[0] ? e->path : "(unnamed)");
+  else
+    snprintf(out, cap, "?");
+}
+
+/* ---- the table ---- */
+
+ospy_streams *ospy_streams_new(const ospy_streams_cb *cb)
+{
+  ospy_streams *s = calloc(1, sizeof *s);
+  if (s)
+    s->cb = *cb;
+  return s;
+}
+
+void ospy_streams_free(ospy_streams *s)
+{
+  if (!s)
+    return;
+  for (size_t i = 0; i < s->nall; i++)
+    free(s->all[i]);
+  free(s->all);
+  free(s->byid);
+  free(s->buf.p);
+  free(s);
+}
+
+size_t ospy_streams_count(const ospy_streams *s)
+{
+  return s->nids;
+}
+
+const ospy_conv *ospy_streams_get(const ospy_streams *s, uint32_t id)
+{
+  return id && id <= s->nids ? s->byid[id - 1] : NULL;
+}
+
+static int grow(void *pp, size_t *cap, size_t n, size_t size)
+{
+  if (n < *cap)
+    return 0;
+  size_t c = *cap ? *cap * 2 : 16;
+  void *p = realloc(*(void **)pp, c * size);
+  if (!p)
+    return -1;
+  *(void **)pp = p;
+  *cap = c;
+  return 0;
+}
+
+/* The open conversation of (pid, fd), or of (pid, ssl) when tls. */
+static ospy_conv *find_open(ospy_streams *s, uint32_t pid, int tls, int64_t key)
+{
+  for (size_t i = s->nall; i-- > 0;) {
+    ospy_conv *c = s->all[i];
+    if (c->closed || c->pid != pid || (c->kind == OSPY_CONV_TLS) != tls)
+      continue;
+    if (tls ? c->ssl == (uint64_t)key : c->fd == key)
+      return c;
+  }
+  return NULL;
+}
+
+static void end_conv(ospy_streams *s, ospy_conv *c, int64_t ts)
+{
+  c->closed = 1;
+  if (c->id && s->cb.close)
+    s->cb.close(s->cb.user, c, ts);
+}
+
+/* Forgets closed conversations that never had data. */
+static void prune(ospy_streams *s)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < s->nall; i++) {
+    if (s->all[i]->closed && !s->all[i]->id)
+      free(s->all[i]);
+    else
+      s->all[k++] = s->all[i];
+  }
+  s->nall = k;
+}
+
+/* A new conversation on (pid, fd) (or ssl), ending the one open there. */
+static ospy_conv *new_conv(ospy_streams *s, const ospy_xevent *ev, ospy_conv_kind kind,
+                           int64_t fd, uint64_t ssl)
+{
+  int tls = kind == OSPY_CONV_TLS;
+  ospy_conv *old = find_open(s, ev->pid, tls, tls ? (int64_t)ssl : fd);
+  if (old)
+    end_conv(s, old, ev->ts_ns);
+  if (s->nall >= 64 && s->nall == s->capall)
+    prune(s);
+  ospy_conv *c = calloc(1, sizeof *c);
+  if (!c || grow(&s->all, &s->capall, s->nall, sizeof *s->all) < 0) {
+    free(c);
+    s->failed = 1;
+    return NULL;
+  }
+  *c = (ospy_conv){ .pid = ev->pid, .fd = fd, .ssl = ssl, .kind = kind, .initiated = -1,
+                    .first_ns = ev->ts_ns, .last_ns = ev->ts_ns };
+  s->all[s->nall++] = c;
+  return c;
+}
+
+static ospy_conv *conv_of(ospy_streams *s, const ospy_xevent *ev, int64_t fd,
+                          ospy_conv_kind kind)
+{
+  ospy_conv *c = find_open(s, ev->pid, 0, fd);
+  return c ? c : new_conv(s, ev, kind, fd, 0);
+}
+
+/* ---- calls ---- */
+
+static const char *base_name(const char *name)
+{
+  const char *p = name ? strstr(name, "::") : NULL;
+  return p ? p + 2 : name ? name : "";
+}
+
+static int in_list(const char *const *list, const char *f)
+{
+  for (; *list; list++)
+    if (!strcmp(*list, f))
+      return 1;
+  return 0;
+}
+
+static int fd_arg(const ospy_xevent *ev, int64_t *fd)
+{
+  static const char *const names[] = { "sockfd", "fd", "s", NULL };
+  for (const char *const *n = names; *n; n++)
+    if (ospy_sv_int(ospy_sv_arg(ev, *n, 0), fd))
+      return 1;
+  return 0;
+}
+
+static int retval(const ospy_xevent *ev, int64_t *r)
+{
+  return ev->retval && ospy_sv_int(ev->retval, r);
+}
+
+
+static int domain_of(const ospy_xvalue *v)
+{
+  int64_t n;
+  if (!v || !v->text)
+    return 0;
+  if (!strcmp(v->text, "AF_INET"))
+    return AF_INET;
+  if (!strcmp(v->text, "AF_INET6"))
+    return AF_INET6;
+  if (!strcmp(v->text, "AF_UNIX") || !strcmp(v->text, "AF_LOCAL"))
+    return AF_UNIX;
+  return ospy_sv_int(v, &n) ? (int)n : 0;
+}
+
+static ospy_conv_kind socket_kind(int domain, const ospy_xvalue *type)
+{
+  const char *t = type && type->text ? type->text : "";
+  int64_t n = 0;
+  if (domain == AF_UNIX)
+    return OSPY_CONV_UNIX;
+  if (domain != AF_INET && domain != AF_INET6)
+    return OSPY_CONV_SOCKET;
+  if (strstr(t, "SOCK_STREAM") || (ospy_sv_int(type, &n) && (n & 0xf) == SOCK_STREAM))
+    return OSPY_CONV_TCP;
+  if (strstr(t, "SOCK_DGRAM") || (ospy_sv_int(type, &n) && (n & 0xf) == SOCK_DGRAM))
+    return OSPY_CONV_UDP;
+  return OSPY_CONV_SOCKET;
+}
+
+static void on_socket(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t fd;
+  if (!retval(ev, &fd) || fd < 0)
+    return;
+  int domain = domain_of(ospy_sv_arg(ev, "domain", 0));
+  ospy_conv *c = new_conv(s, ev, socket_kind(domain, ospy_sv_arg(ev, "type", 0)), fd, 0);
+  if (c)
+    c->domain = domain;
+}
+
+static void on_socketpair(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t r, fd;
+  const ospy_xvalue *sv = ospy_sv_deref(ospy_sv_arg(ev, "sv", 1));
+  if (!retval(ev, &r) || r != 0 || !sv)
+    return;
+  for (size_t i = 0; i < sv->nchildren && i < 2; i++) {
+    ospy_conv *c = ospy_sv_int(&sv->children[i], &fd)
+                       ? new_conv(s, ev, OSPY_CONV_UNIX, fd, 0) : NULL;
+    if (c)
+      c->domain = AF_UNIX;
+  }
+}
+
+static void on_accept(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t lfd = -1, fd;
+  if (!retval(ev, &fd) || fd < 0)
+    return;
+  fd_arg(ev, &lfd);
+  const ospy_conv *l = find_open(s, ev->pid, 0, lfd);
+  ospy_conv_kind kind = l && l->kind != OSPY_CONV_SOCKET ? l->kind : OSPY_CONV_TCP;
+  ospy_endpoint local = l ? l->local : (ospy_endpoint){ 0 };
+  int domain = l ? l->domain : 0;
+  ospy_conv *c = new_conv(s, ev, kind, fd, 0);
+  if (!c)
+    return;
+  c->local = local;
+  c->domain = domain;
+  c->initiated = 0;
+  if (ospy_sv_sockaddr(ospy_sv_arg(ev, "addr", 1), &c->remote) && !c->domain)
+    c->domain = c->remote.family;
+}
+
+/* connect, bind, getsockname, getpeername: an address of the socket. */
+static void on_address(ospy_streams *s, const ospy_xevent *ev, int remote, int out)
+{
+  int64_t fd, r = 0;
+  ospy_endpoint e;
+  if (!fd_arg(ev, &fd) || !ospy_sv_sockaddr(ospy_sv_arg(ev, "addr", out), &e))
+    return;
+  if (out && (!retval(ev, &r) || r != 0))
+    return;
+  ospy_conv *c = conv_of(s, ev, fd, OSPY_CONV_SOCKET);
+  if (!c)
+    return;
+  *(remote ? &c->remote : &c->local) = e;
+  if (!c->domain)
+    c->domain = e.family;
+  if (remote && !out && c->initiated < 0)
+    c->initiated = 1; /* connect() */
+}
+
+static void on_open(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t fd;
+  const ospy_xvalue *path = ospy_sv_deref(ospy_sv_arg(ev, "pathname", 0));
+  if (!retval(ev, &fd) || fd < 0)
+    return;
+  ospy_conv *c = new_conv(s, ev, OSPY_CONV_FILE, fd, 0);
+  if (c && path && path->text)
+    snprintf(c->name, sizeof c->name, "%s", path->text);
+}
+
+static void on_close(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t fd;
+  ospy_conv *c = fd_arg(ev, &fd) ? find_open(s, ev->pid, 0, fd) : NULL;
+  if (c)
+    end_conv(s, c, ev->ts_ns);
+}
+
+static int ssl_arg(const ospy_xevent *ev, int64_t *ssl)
+{
+  return ospy_sv_int(ospy_sv_arg(ev, "ssl", 0), ssl);
+}
+
+static ospy_conv *tls_of(ospy_streams *s, const ospy_xevent *ev, int64_t ssl)
+{
+  ospy_conv *c = find_open(s, ev->pid, 1, ssl);
+  return c ? c : new_conv(s, ev, OSPY_CONV_TLS, -1, (uint64_t)ssl);
+}
+
+static void on_ssl_set_fd(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t ssl, fd;
+  ospy_conv *c = ssl_arg(ev, &ssl) && fd_arg(ev, &fd) ? tls_of(s, ev, ssl) : NULL;
+  if (c)
+    c->fd = fd;
+}
+
+static void on_ssl_free(ospy_streams *s, const ospy_xevent *ev)
+{
+  int64_t ssl;
+  ospy_conv *c = ssl_arg(ev, &ssl) ? find_open(s, ev->pid, 1, ssl) : NULL;
+  if (c)
+    end_conv(s, c, ev->ts_ns);
+}
+
+/* ---- data ---- */
+
+/* Bytes the call moved: the return value, or *readbytes / *written. */
+static int moved(const ospy_xevent *ev, const char *f, int64_t *count)
+{
+  size_t n = strlen(f);
+  if (!retval(ev, count))
+    return 0;
+  if (n > 3 && !strcmp(f + n - 3, "_ex")) {
+    const char *name = !strncmp(f, "SSL_read", 8) ? "readbytes" : "written";
+    if (*count != 1 || !ospy_sv_int(ospy_sv_deref(ospy_sv_arg(ev, name, 1)), count))
+      return 0;
+  }
+  return *count > 0;
+}
+
+static const ospy_xvalue *field(const ospy_xvalue *v, const char *name)
+{
+  v = ospy_sv_deref(v);
+  for (size_t i = 0; v && i < v->nchildren; i++)
+    if (v->children[i].name && !strcmp(v->children[i].name, name))
+      return &v->children[i];
+  return NULL;
+}
+
+/* The datagram's address: dest_addr, src_addr or the message's msg_name. */
+static int peer_of(const ospy_xevent *ev, int out, ospy_endpoint *e)
+{
+  return ospy_sv_sockaddr(ospy_sv_arg(ev, out ? "src_addr" : "dest_addr", out), e) ||
+         ospy_sv_sockaddr(field(ospy_sv_arg(ev, "msg", out), "msg_name"), e);
+}
+
+static void gather_data(ospy_streams *s, const ospy_xevent *ev, int dir)
+{
+  static const char *const names[] = { "buf", "iov", "msg", NULL };
+  s->buf.n = 0;
+  for (const char *const *n = names; *n; n++) {
+    const ospy_xvalue *v = ospy_sv_arg(ev, *n, dir == OSPY_STREAM_IN);
+    if (v) {
+      ospy_sv_gather(v, &s->buf);
+      return;
+    }
+  }
+}
+
+static ospy_conv *data_conv(ospy_streams *s, const ospy_xevent *ev, const char *f)
+{
+  int64_t key;
+  if (!strncmp(f, "SSL_", 4))
+    return ssl_arg(ev, &key) ? tls_of(s, ev, key) : NULL;
+  if (!fd_arg(ev, &key))
+    return NULL;
+  int sock = strstr(f, "send") || strstr(f, "recv");
+  return conv_of(s, ev, key, sock ? OSPY_CONV_SOCKET : OSPY_CONV_FD);
+}
+
+/* First data: a number, and a TLS session's addresses from its socket. */
+static int number(ospy_streams *s, ospy_conv *c)
+{
+  if (grow(&s->byid, &s->capids, s->nids, sizeof *s->byid) < 0)
+    return -1;
+  s->byid[s->nids++] = c;
+  c->id = (uint32_t)s->nids;
+  const ospy_conv *sock = c->kind == OSPY_CONV_TLS && c->fd >= 0
+                              ? find_open(s, c->pid, 0, c->fd) : NULL;
+  if (sock) {
+    c->sock_kind = sock->kind;
+    c->domain = sock->domain;
+    c->local = sock->local;
+    c->remote = sock->remote;
+    c->initiated = sock->initiated;
+  }
+  return 0;
+}
+
+static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int dir)
+{
+  int64_t count;
+  ospy_endpoint peer;
+  ospy_conv *c = moved(ev, f, &count) ? data_conv(s, ev, f) : NULL;
+  if (!c || (!c->id && number(s, c) < 0))
+    return;
+  gather_data(s, ev, dir);
+  int has_peer = peer_of(ev, dir == OSPY_STREAM_IN, &peer);
+  if (has_peer && !c->remote.family)
+    c->remote = peer;
+  ospy_stream_data d = { dir, s->buf.p, s->buf.n < (uint64_t)count ? s->buf.n : (size_t)count,
+                         (uint64_t)count, ev->ts_ns, f, has_peer ? &peer : NULL };
+  c->bytes[dir] += d.count;
+  c->captured[dir] += d.nbytes;
+  c->calls[dir]++;
+  c->last_ns = ev->ts_ns;
+  if (s->cb.data)
+    s->cb.data(s->cb.user, c, &d);
+}
+
+/* ---- dispatch ---- */
+
+static void on_call(ospy_streams *s, const ospy_xevent *ev, const char *f)
+{
+  if (in_list(out_fns, f))
+    on_data(s, ev, f, OSPY_STREAM_OUT);
+  else if (in_list(in_fns, f))
+    on_data(s, ev, f, OSPY_STREAM_IN);
+  else if (!strcmp(f, "socket"))
+    on_socket(s, ev);
+  else if (!strcmp(f, "socketpair"))
+    on_socketpair(s, ev);
+  else if (!strncmp(f, "accept", 6))
+    on_accept(s, ev);
+  else if (!strcmp(f, "connect") || !strcmp(f, "getpeername"))
+    on_address(s, ev, 1, f[0] == 'g');
+  else if (!strcmp(f, "bind") || !strcmp(f, "getsockname"))
+    on_address(s, ev, 0, f[0] == 'g');
+  else if (in_list(open_fns, f))
+    on_open(s, ev);
+  else if (!strcmp(f, "close"))
+    on_close(s, ev);
+  else if (!strcmp(f, "SSL_set_fd"))
+    on_ssl_set_fd(s, ev);
+  else if (!strcmp(f, "SSL_free"))
+    on_ssl_free(s, ev);
+}
+
+int ospy_streams_feed(ospy_streams *s, const ospy_xevent *ev)
+{
+  if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->name)
+    on_call(s, ev, base_name(ev->name));
+  if (ev->ts_ns > s->last_ns)
+    s->last_ns = ev->ts_ns;
+  return s->failed || s->buf.failed ? -1 : 0;
+}
+
+void ospy_streams_finish(ospy_streams *s)
+{
+  for (size_t i = 0; i < s->nall; i++)
+    if (!s->all[i]->closed)
+      end_conv(s, s->all[i], s->last_ns);
+}

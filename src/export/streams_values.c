@@ -1,0 +1,99 @@
+/* Values of decoded calls for the stream rebuilder (streams_values.h). */
+#include "export/streams_values.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+const ospy_xvalue *ospy_sv_arg(const ospy_xevent *ev, const char *name, int out)
+{
+  const ospy_xvalue *v = out ? ev->args_out : ev->args_in;
+  size_t n = out ? ev->nargs_out : ev->nargs_in;
+  for (size_t i = 0; i < n; i++)
+    if (v[i].name && !strcmp(v[i].name, name))
+      return &v[i];
+  return NULL;
+}
+
+int ospy_sv_int(const ospy_xvalue *v, int64_t *out)
+{
+  if (!v || !v->text || (v->flags & OSPY_XVALUE_UNREADABLE))
+    return 0;
+  char *end;
+  const char *t = v->text;
+  if (t[0] == '-')
+    *out = strtoll(t, &end, 0);
+  else
+    *out = (int64_t)strtoull(t, &end, 0);
+  return end != t;
+}
+
+const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v)
+{
+  while (v && !strcmp(v->type, "Pointer"))
+    v = v->nchildren ? &v->children[0] : NULL;
+  return v;
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int ospy_sv_sockaddr(const ospy_xvalue *v, ospy_endpoint *e)
+{
+  v = ospy_sv_deref(v);
+  if (!v || strcmp(v->type, "ByteArray") || v->nbytes < 2)
+    return 0;
+  const uint8_t *s = v->bytes;
+  unsigned fam = (unsigned)(s[0] | s[1] << 8);
+  memset(e, 0, sizeof *e);
+  if (fam == AF_INET && v->nbytes >= 8) {
+    e->port = be16(s + 2);
+    memcpy(e->addr, s + 4, 4);
+  } else if (fam == AF_INET6 && v->nbytes >= 24) {
+    e->port = be16(s + 2);
+    memcpy(e->addr, s + 8, 16);
+  } else if (fam == AF_UNIX) {
+    size_t n = v->nbytes - 2 < sizeof e->path - 1 ? v->nbytes - 2 : sizeof e->path - 1;
+    memcpy(e->path, s + 2, n);
+    if (n && e->path[0] == '\0')
+      e->path[0] = '@'; /* the abstract namespace */
+  } else {
+    return 0;
+  }
+  e->family = (int)fam;
+  return 1;
+}
+
+static void buf_add(ospy_sv_buf *b, const uint8_t *p, size_t n)
+{
+  if (b->failed || !n)
+    return;
+  if (b->n + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n)
+      cap *= 2;
+    uint8_t *q = realloc(b->p, cap);
+    if (!q) {
+      b->failed = 1;
+      return;
+    }
+    b->p = q;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->n, p, n);
+  b->n += n;
+}
+
+void ospy_sv_gather(const ospy_xvalue *v, ospy_sv_buf *b)
+{
+  if (!v || (v->name && (!strcmp(v->name, "msg_name") || !strcmp(v->name, "msg_control"))))
+    return;
+  if (!strcmp(v->type, "ByteArray")) {
+    buf_add(b, v->bytes, v->nbytes);
+    return;
+  }
+  for (size_t i = 0; i < v->nchildren; i++)
+    ospy_sv_gather(&v->children[i], b);
+}

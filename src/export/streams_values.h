@@ -1,0 +1,32 @@
+/* Helpers of streams.c: arguments of a decoded call by name, integers,
+ * byte buffers and socket addresses out of ospy_xvalue trees. */
+#ifndef OSPY_EXPORT_STREAMS_VALUES_H
+#define OSPY_EXPORT_STREAMS_VALUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export/export_event.h"
+#include "export/streams.h"
+
+/* The argument `name` among the out-values (out = 1) or the in-values. */
+const ospy_xvalue *ospy_sv_arg(const ospy_xevent *ev, const char *name, int out);
+/* The value's number (its text; a Pointer's address); 0 if none. */
+int ospy_sv_int(const ospy_xvalue *v, int64_t *out);
+/* The pointee of a pointer (the value itself otherwise). */
+const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v);
+/* A struct sockaddr held in v (a pointer to its bytes); 0 if none. */
+int ospy_sv_sockaddr(const ospy_xvalue *v, ospy_endpoint *e);
+
+/* A growing buffer for the bytes of one call. */
+typedef struct ospy_sv_buf {
+  uint8_t *p;
+  size_t n, cap;
+  int failed;
+} ospy_sv_buf;
+
+/* Appends, in order, every byte array under v except those below fields
+ * named msg_name or msg_control (the data of buf, iov and msg arguments). */
+void ospy_sv_gather(const ospy_xvalue *v, ospy_sv_buf *b);
+
+#endif

@@ -1,0 +1,65 @@
+#!/bin/sh
+# ospy diff on synthetic captures (gen-calls) and on bad input.
+#   check_diff.sh OSPY GEN_CALLS WORKDIR
+set -u
+ospy=$1 gen=$2 dir=$3
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect FILE FIXED-STRING
+  grep -qF -- "$2" "$1" || { echo "--- $1:"; head -40 "$1"; fail "missing: $2"; }
+}
+n=100000
+"$gen" "$dir/a.ospy" $n 1 || fail "gen a"
+"$gen" "$dir/b.ospy" $n 2 || fail "gen b"
+"$gen" "$dir/changed.ospy" $n 3 54321 || fail "gen changed"
+"$gen" "$dir/extra.ospy" $n 4 0 70000 || fail "gen extra"
+
+# two runs that differ only in addresses, pids, tids, timestamps
+"$ospy" diff "$dir/a.ospy" "$dir/b.ospy" >"$dir/ab.out" 2>"$dir/ab.err"
+rc=$?
+[ $rc = 0 ] || { cat "$dir/ab.out" "$dir/ab.err"; fail "equivalent runs: exit $rc"; }
+expect "$dir/ab.err" "equivalent ($n calls)"
+[ "$(grep -c '^[-+~] ' "$dir/ab.out")" = 0 ] || fail "equivalent runs printed differences"
+echo "equivalent: $n calls, exit 0"
+
+# one changed argument in 100 000 calls
+"$ospy" diff "$dir/a.ospy" "$dir/changed.ospy" >"$dir/ac.out" 2>"$dir/ac.err"
+rc=$?
+[ $rc = 1 ] || { cat "$dir/ac.err"; fail "a changed argument: exit $rc"; }
+expect "$dir/ac.out" "@@ reader #1, thread 1: call 54321 in A, 54321 in B @@"
+expect "$dir/ac.out" "~ libc.so.6::read(arg1=3, arg2=ptr, arg3=4095) = 220"
+expect "$dir/ac.out" "    arg3: 4097 -> 4095"
+[ "$(grep -c '^[-+~] ' "$dir/ac.out")" = 1 ] || { cat "$dir/ac.out"; fail "expected exactly one difference"; }
+echo "changed: call 54321's arg3 found, exit 1"
+
+# one extra call, with the default and with a small window
+for w in 1024 16; do
+  "$ospy" diff -w $w "$dir/a.ospy" "$dir/extra.ospy" >"$dir/ae.out" 2>"$dir/ae.err"
+  rc=$?
+  [ $rc = 1 ] || { cat "$dir/ae.err"; fail "an extra call (-w $w): exit $rc"; }
+  expect "$dir/ae.out" "+ libc.so.6::read(arg1=7, arg2=ptr, arg3=4096) = 220"
+  expect "$dir/ae.out" "call 70001 in A, 70001 in B"
+  [ "$(grep -c '^[-+~] ' "$dir/ae.out")" = 1 ] || { cat "$dir/ae.out"; fail "expected one added call (-w $w)"; }
+done
+echo "extra: the added call is named, exit 1 (windows 1024 and 16)"
+
+# both, in the other direction: removed
+"$ospy" diff -w 16 "$dir/extra.ospy" "$dir/changed.ospy" >"$dir/ec.out" 2>"$dir/ec.err"
+[ $? = 1 ] || fail "changed + removed: exit status"
+expect "$dir/ec.out" "- libc.so.6::read(arg1=7, arg2=ptr, arg3=4096) = 220"
+expect "$dir/ec.out" "    arg3: 4097 -> 4095"
+echo "removed + changed in one comparison"
+
+# bad input
+printf 'not a capture at all\n' >"$dir/bad.ospy"
+"$ospy" diff "$dir/a.ospy" "$dir/bad.ospy" >/dev/null 2>"$dir/bad.err"
+[ $? = 2 ] || fail "a non-capture file must exit 2"
+expect "$dir/bad.err" "bad.ospy"
+"$ospy" diff "$dir/a.ospy" >/dev/null 2>&1
+[ $? = 2 ] || fail "one file only must exit 2"
+"$ospy" diff -w 1 "$dir/a.ospy" "$dir/b.ospy" >/dev/null 2>"$dir/w.err"
+[ $? = 2 ] || fail "-w 1 must exit 2"
+expect "$dir/w.err" "-w: '1'"
+"$ospy" diff "$dir/a.ospy" "$dir/missing.ospy" >/dev/null 2>&1
+[ $? = 2 ] || fail "a missing file must exit 2"
+echo "bad input: exit 2 with a message"

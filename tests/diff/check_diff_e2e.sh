@@ -1,0 +1,26 @@
+#!/bin/sh
+# ospy diff on real captures: two runs of a deterministic program are
+# equivalent; a run that makes one more call differs by that call.
+#   check_diff_e2e.sh OSPY TARGET WORKDIR     (TARGET N exit 0 writes N bytes, one call each)
+set -u
+ospy=$1 target=$2 dir=$3
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+cap() { # cap OUT N
+  "$ospy" capture -q --preset files -o "$1" -- "$target" "$2" exit 0 >/dev/null 2>"$dir/cap.err" ||
+    { cat "$dir/cap.err"; fail "capture of '$target $2' exited $?"; }
+}
+cap "$dir/a.ospy" 5
+cap "$dir/b.ospy" 5
+cap "$dir/c.ospy" 6
+"$ospy" diff "$dir/a.ospy" "$dir/b.ospy" >"$dir/ab.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$dir/ab.out"; fail "two runs of the same program: exit $rc"; }
+echo "two runs of '$target 5': equivalent"
+"$ospy" diff "$dir/a.ospy" "$dir/c.ospy" >"$dir/ac.out" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$dir/ac.out"; fail "one more call: exit $rc"; }
+grep -qF '+ libc.so.6::write(fd=1, buf="x", count=1) = 1' "$dir/ac.out" ||
+  { cat "$dir/ac.out"; fail "the extra write is not named"; }
+[ "$(grep -c '^[-+~] ' "$dir/ac.out")" = 1 ] || { cat "$dir/ac.out"; fail "expected one difference"; }
+echo "'$target 5' vs '$target 6': the extra write(fd=1, ...) is named"

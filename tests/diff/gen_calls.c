@@ -1,0 +1,92 @@
+/* Writes a synthetic capture of N calls of one thread, for the `ospy diff`
+ * tests:  gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT]]
+ * Call i is read(3, <address>, 4096 + i % 7) = 220 recorded as raw words; the
+ * addresses, pids, tids and timestamps depend on SEED (so two files differ
+ * only in what diff must ignore). CHANGE_AT (1-based, 0: none) gets count
+ * 4095 instead; EXTRA_AT (0: none) is followed by one extra call read(7, ...). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "capture/file.h"
+#include "plan/plan.h"
+
+static ospy_capfile_writer *w;
+static char err[512];
+static uint64_t seq;
+
+static void append(void *rec, size_t len)
+{
+  ospy_event_hdr *h = rec;
+  h->size = ospy_event_align(len);
+  if (ospy_capfile_append(w, rec, h->size, err, sizeof err) < 0) {
+    fprintf(stderr, "append: %s\n", err);
+    exit(1);
+  }
+}
+
+static void call(uint32_t pid, uint64_t ts, uint64_t fd, uint64_t addr, uint64_t count)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_call *c = (void *)buf;
+  uint64_t words[3] = { fd, addr, count };
+  c->h.type = OSPY_EV_CALL;
+  c->h.pid = pid;
+  c->h.tid = pid;
+  c->h.ts = ts;
+  c->h.flags = OSPY_CALL_F_RAW;
+  c->seq = ++seq;
+  c->ts_leave = ts + 500;
+  c->retval = 220;
+  c->arch_bits = 64;
+  c->enter_len = sizeof words;
+  memcpy(c + 1, words, sizeof words);
+  append(c, sizeof *c + sizeof words);
+}
+
+static void *make_plan(size_t *len)
+{
+  ospy_plan_builder *b = ospy_plan_builder_new(64);
+  ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                       .module = "libc.so.6", .symbol = "read", .display = "libc.so.6!read" };
+  if (!b || ospy_plan_builder_add(b, &h) < 0)
+    return NULL;
+  void *p = ospy_plan_builder_encode(b, len);
+  ospy_plan_builder_free(b);
+  return p;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 4) {
+    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT]]\n");
+    return 2;
+  }
+  unsigned long n = strtoul(argv[2], NULL, 10), s = strtoul(argv[3], NULL, 10);
+  unsigned long change = argc > 4 ? strtoul(argv[4], NULL, 10) : 0;
+  unsigned long extra = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
+  size_t plan_len = 0;
+  void *plan = make_plan(&plan_len);
+  static const char cmdline[] = "/usr/bin/reader";
+  ospy_capfile_meta m = { .version = "test", .host = "test-host", .start_ns = 1700000000000000000ull,
+                          .cmdline = cmdline, .cmdline_len = sizeof cmdline, .plan = plan,
+                          .plan_len = plan_len, .mode = "attach" };
+  if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
+    fprintf(stderr, "create: %s\n", plan ? err : "plan");
+    return 1;
+  }
+  uint32_t pid = 1000 + (uint32_t)s;
+  uint64_t ts = m.start_ns + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
+  for (unsigned long i = 1; i <= n; i++) {
+    call(pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7);
+    if (i == extra)
+      call(pid, ts + i * 1000 + 1, 7, base, 4096);
+  }
+  free(plan);
+  if (ospy_capfile_close(w, err, sizeof err) < 0) {
+    fprintf(stderr, "close: %s\n", err);
+    return 1;
+  }
+  return 0;
+}

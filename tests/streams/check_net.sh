@@ -1,0 +1,87 @@
+#!/bin/sh
+# ospy streams and the pcapng export on a real capture: curl fetching a file
+# from a local python3 http.server, captured with --preset net.
+#   check_net.sh OSPY PYTHON3 WORKDIR
+# Skips (77) when curl or tshark is missing (scripts/setup.sh installs both).
+set -u
+ospy=$1 python=$2 dir=$3
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect FILE FIXED-STRING
+  grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "missing: $2"; }
+}
+for tool in curl tshark; do
+  command -v $tool >/dev/null 2>&1 ||
+    { echo "SKIP: $tool is not installed (scripts/setup.sh installs it)"; exit 77; }
+done
+rm -rf "$dir" && mkdir -p "$dir/www" || exit 1
+printf 'hello from ospy streams\n' >"$dir/www/hello.txt"
+"$python" -c '
+import http.server, os, sys
+os.chdir(sys.argv[1])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()' "$dir/www" "$dir/port" 2>"$dir/server.log" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+i=0
+while [ ! -s "$dir/port" ]; do
+  i=$((i + 1)); [ $i -lt 100 ] || fail "the http server did not start"; sleep 0.1
+done
+port=$(cat "$dir/port")
+url="http://127.0.0.1:$port/hello.txt"
+
+"$ospy" capture -q --preset net -o "$dir/c.ospy" -- curl -s -o "$dir/got" "$url" 2>"$dir/cap.err" ||
+  { cat "$dir/cap.err"; fail "capture of curl exited $?"; }
+cmp -s "$dir/got" "$dir/www/hello.txt" || fail "curl did not fetch the file under ospy"
+
+# the conversation list
+"$ospy" streams "$dir/c.ospy" >"$dir/list" 2>"$dir/list.err" || { cat "$dir/list.err"; fail "streams exited $?"; }
+line=$(grep -F -- "-> 127.0.0.1:$port" "$dir/list") || { cat "$dir/list"; fail "no conversation to port $port"; }
+echo "$line" | grep -q ' tcp .*127\.0\.0\.1:[0-9]* -> ' || fail "not a tcp conversation with both addresses: $line"
+n=$(echo "$line" | sed 's/^#\([0-9]*\).*/\1/')
+echo "$line" | grep -q ' [1-9][0-9]* bytes out, [1-9][0-9]* in' || fail "unexpected byte counts: $line"
+echo "streams: $line"
+
+# following it, as text and as hex
+"$ospy" streams --follow "$n" "$dir/c.ospy" >"$dir/follow" || fail "--follow $n exited $?"
+expect "$dir/follow" ">>> sent"
+expect "$dir/follow" "GET /hello.txt HTTP/1.1"
+expect "$dir/follow" "<<< received"
+expect "$dir/follow" "HTTP/1.0 200 OK"
+expect "$dir/follow" "hello from ospy streams"
+"$ospy" streams --follow "$n" -x "$dir/c.ospy" >"$dir/hex" || fail "--follow $n -x exited $?"
+expect "$dir/hex" "00000000  47 45 54 20 2f 68 65 6c  6c 6f 2e 74 78 74 20 48"
+echo "follow: request and response, as text and hex"
+
+# pcapng: tshark dissects the HTTP exchange
+"$ospy" export "$dir/c.ospy" --format pcapng -o "$dir/c.pcapng" 2>"$dir/exp.err" ||
+  { cat "$dir/exp.err"; fail "export --format pcapng exited $?"; }
+tshark -r "$dir/c.pcapng" -Y http.request -T fields -e http.request.uri >"$dir/uri" 2>"$dir/tshark.err" ||
+  { cat "$dir/tshark.err"; fail "tshark cannot read the pcapng"; }
+[ "$(cat "$dir/uri")" = /hello.txt ] || { cat "$dir/uri" "$dir/tshark.err"; fail "tshark: request URI"; }
+tshark -r "$dir/c.pcapng" -Y http.response -T fields -e http.response.code -e tcp.srcport \
+  >"$dir/resp" 2>/dev/null
+[ "$(cat "$dir/resp")" = "$(printf '200\t%s' "$port")" ] || { cat "$dir/resp"; fail "tshark: response status and port"; }
+tshark -r "$dir/c.pcapng" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+  -Y 'ip.checksum.status != 1 || tcp.checksum.status != 1 || tcp.analysis.flags' >"$dir/bad" 2>/dev/null
+[ ! -s "$dir/bad" ] || { cat "$dir/bad"; fail "tshark: bad checksums or TCP analysis warnings"; }
+tshark -r "$dir/c.pcapng" -Y 'tcp.flags.syn == 1' >"$dir/syn" 2>/dev/null
+[ "$(wc -l <"$dir/syn")" = 2 ] || { cat "$dir/syn"; fail "expected SYN and SYN/ACK"; }
+echo "pcapng: tshark sees GET /hello.txt and 200 from port $port, checksums good, handshake"
+
+# bad input
+printf 'not a capture\n' >"$dir/bad.ospy"
+"$ospy" streams "$dir/bad.ospy" >/dev/null 2>"$dir/e1" && fail "streams on a non-capture must fail"
+expect "$dir/e1" "bad.ospy"
+"$ospy" streams --follow 0 "$dir/c.ospy" >/dev/null 2>"$dir/e2"; [ $? = 2 ] || fail "--follow 0 must exit 2"
+expect "$dir/e2" "not a conversation number"
+"$ospy" streams --follow x1 "$dir/c.ospy" >/dev/null 2>&1; [ $? = 2 ] || fail "--follow x1 must exit 2"
+"$ospy" streams --follow 999 "$dir/c.ospy" >/dev/null 2>"$dir/e3"; [ $? = 1 ] || fail "--follow 999 must exit 1"
+expect "$dir/e3" "no conversation #999"
+"$ospy" streams >/dev/null 2>&1; [ $? = 2 ] || fail "streams without a file must exit 2"
+"$ospy" export "$dir/bad.ospy" --format pcapng -o "$dir/bad.pcapng" >/dev/null 2>"$dir/e4" &&
+  fail "export of a non-capture must fail"
+[ ! -e "$dir/bad.pcapng" ] || fail "a failed export left its output"
+echo "bad input: clear errors, non-zero exit"

@@ -1,0 +1,27 @@
+#!/bin/sh
+# test-streams, then tshark on the pcapng it wrote (when tshark is there).
+#   check_unit.sh TEST_STREAMS WORKDIR
+set -u
+prog=$1 dir=$2
+fail() { echo "FAIL: $*"; exit 1; }
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+"$prog" "$dir/t.pcapng" || fail "test-streams"
+command -v tshark >/dev/null 2>&1 ||
+  { echo "SKIP: tshark is not installed (scripts/setup.sh installs it); the pcapng was not dissected"; exit 77; }
+ts() { tshark -r "$dir/t.pcapng" "$@" 2>/dev/null; }
+[ "$(ts -Y http.request -T fields -e http.request.uri | tr '\n' ' ')" = "/v6 /secret " ] ||
+  { ts; fail "request URIs"; }
+[ "$(ts -Y http.response -T fields -e http.response.code | tr '\n' ' ')" = "200 404 " ] ||
+  { ts; fail "response codes"; }
+[ "$(ts -Y 'http.request.uri == "/v6"' -T fields -e ipv6.dst -e tcp.dstport)" = "$(printf '::1\t8080')" ] ||
+  fail "the IPv6 request's destination"
+[ "$(ts -Y 'http.request.uri == "/secret"' -T fields -e ip.dst -e tcp.dstport)" = "$(printf '198.51.100.7\t80')" ] ||
+  fail "the TLS plaintext goes to the server's address, port 80"
+[ "$(ts -Y udp -T fields -e ip.src -e udp.srcport -e ip.dst -e udp.dstport | tail -1)" = \
+  "$(printf '192.0.2.1\t5353\t10.0.0.1\t40003')" ] || { ts -Y udp; fail "the UDP reply"; }
+ts -Y 'tcp.analysis.lost_segment' -T fields -e tcp.seq >"$dir/lost"
+[ -s "$dir/lost" ] || fail "the 9 bytes not recorded must show as a gap"
+ts -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+   -Y 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0' >"$dir/bad"
+[ ! -s "$dir/bad" ] || { cat "$dir/bad"; fail "bad checksums"; }
+echo "pcapng: HTTP over IPv6 and over TLS plaintext, UDP, a gap, good checksums"

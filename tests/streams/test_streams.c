@@ -1,0 +1,242 @@
+/* The stream rebuilder and the pcapng export on hand-made decoded calls
+ * (no capture, so it runs under ASan too):  test-streams OUT.pcapng
+ * TCP over IPv6, a descriptor closed and reused, bytes not recorded, UDP
+ * with sendto/recvfrom, a TLS session over a connected socket, a plain fd.
+ * check_unit.sh then reads OUT.pcapng with tshark. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "export/export.h"
+#include "export/streams.h"
+
+static int failures;
+#define CHECK(c)                                                                   \
+  do {                                                                             \
+    if (!(c)) {                                                                    \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);       \
+      failures++;                                                                  \
+    }                                                                              \
+  } while (0)
+
+/* ---- building calls ---- */
+
+#define MAXV 8
+typedef struct call {
+  ospy_xevent ev;
+  ospy_xvalue in[MAXV], out[MAXV], ret, kids[MAXV];
+  uint8_t sa[2][28];
+  char rtext[32];
+} call;
+
+static int64_t now = 1700000000000000000;
+
+static call *begin(call *c, const char *fn, long ret)
+{
+  static char name[64];
+  memset(c, 0, sizeof *c);
+  snprintf(name, sizeof name, "libc.so.6::%s", fn);
+  now += 1000000;
+  c->ev = (ospy_xevent){ .type = OSPY_XEV_FUNCTION_CALL, .ts_ns = now, .pid = 42, .tid = 42,
+                         .process_name = "t", .name = name, .args_in = c->in,
+                         .args_out = c->out, .retval = &c->ret, .has_last_error = true };
+  snprintf(c->rtext, sizeof c->rtext, "%ld", ret);
+  c->ret = (ospy_xvalue){ .name = "retval", .type = "Int64", .text = c->rtext };
+  return c;
+}
+
+static void arg(call *c, const char *name, const char *type, const char *text)
+{
+  c->in[c->ev.nargs_in++] = (ospy_xvalue){ .name = name, .type = type, .text = text };
+}
+
+/* A pointer argument to bytes (in, or out when out != 0). */
+static void bytes(call *c, int out, const char *name, const void *p, size_t n)
+{
+  ospy_xvalue *k = &c->kids[c->ev.nargs_in + c->ev.nargs_out];
+  *k = (ospy_xvalue){ .type = "ByteArray", .bytes = p, .nbytes = n };
+  ospy_xvalue v = { .name = name, .type = "Pointer", .text = "0x7ffc1000", .children = k,
+                    .nchildren = 1 };
+  if (out)
+    c->out[c->ev.nargs_out++] = v;
+  else
+    c->in[c->ev.nargs_in++] = v;
+}
+
+static void sockaddr(call *c, int out, const char *name, int fam, const char *ip, int port)
+{
+  uint8_t *s = c->sa[out];
+  memset(s, 0, 28);
+  s[0] = (uint8_t)fam;
+  s[2] = (uint8_t)(port >> 8);
+  s[3] = (uint8_t)port;
+  inet_pton(fam, ip, fam == AF_INET ? s + 4 : s + 8);
+  bytes(c, out, name, s, fam == AF_INET ? 16 : 28);
+}
+
+/* ---- the scenario ---- */
+
+typedef void (*sink_fn)(const ospy_xevent *ev, void *data);
+
+static void socket_call(sink_fn f, void *d, const char *dom, const char *type, long fd)
+{
+  call c;
+  begin(&c, "socket", fd);
+  arg(&c, "domain", "Enum", dom);
+  arg(&c, "type", "Flags", type);
+  f(&c.ev, d);
+}
+
+static void fd_call(sink_fn f, void *d, const char *fn, long fd, int out, const char *data,
+                    size_t n, long ret)
+{
+  call c;
+  char fdt[16];
+  snprintf(fdt, sizeof fdt, "%ld", fd);
+  begin(&c, fn, ret);
+  arg(&c, strstr(fn, "send") || strstr(fn, "recv") ? "sockfd" : "fd", "FileDescriptor", fdt);
+  if (data)
+    bytes(&c, out, "buf", data, n);
+  f(&c.ev, d);
+}
+
+static void connect_call(sink_fn f, void *d, long fd, int fam, const char *ip, int port)
+{
+  call c;
+  char fdt[16];
+  snprintf(fdt, sizeof fdt, "%ld", fd);
+  begin(&c, "connect", 0);
+  arg(&c, "sockfd", "FileDescriptor", fdt);
+  sockaddr(&c, 0, "addr", fam, ip, port);
+  f(&c.ev, d);
+}
+
+static void udp_calls(sink_fn f, void *d)
+{
+  call c;
+  socket_call(f, d, "AF_INET", "SOCK_DGRAM|SOCK_CLOEXEC", 4);
+  begin(&c, "sendto", 4);
+  arg(&c, "sockfd", "FileDescriptor", "4");
+  bytes(&c, 0, "buf", "ping", 4);
+  sockaddr(&c, 0, "dest_addr", AF_INET, "192.0.2.1", 5353);
+  f(&c.ev, d);
+  begin(&c, "recvfrom", 4);
+  arg(&c, "sockfd", "FileDescriptor", "4");
+  bytes(&c, 1, "buf", "pong", 4);
+  sockaddr(&c, 1, "src_addr", AF_INET, "192.0.2.1", 5353);
+  f(&c.ev, d);
+}
+
+static void ssl_call(sink_fn f, void *d, const char *fn, int out, const char *data, long ret)
+{
+  call c;
+  begin(&c, fn, ret);
+  arg(&c, "ssl", "Pointer", "0x55550000abc0");
+  if (!strcmp(fn, "SSL_set_fd"))
+    arg(&c, "fd", "FileDescriptor", "5");
+  if (data)
+    bytes(&c, out, "buf", data, strlen(data));
+  f(&c.ev, d);
+}
+
+static void tls_calls(sink_fn f, void *d)
+{
+  static const char req[] = "GET /secret HTTP/1.1\r\nHost: example.org\r\n\r\n";
+  static const char resp[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+  socket_call(f, d, "AF_INET", "SOCK_STREAM", 5);
+  connect_call(f, d, 5, AF_INET, "198.51.100.7", 443);
+  ssl_call(f, d, "SSL_set_fd", 0, NULL, 1);
+  ssl_call(f, d, "SSL_write", 0, req, (long)strlen(req));
+  ssl_call(f, d, "SSL_read", 1, resp, (long)strlen(resp));
+  ssl_call(f, d, "SSL_free", 0, NULL, 0);
+}
+
+static void scenario(sink_fn f, void *d)
+{
+  static const char req[] = "GET /v6 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+  socket_call(f, d, "AF_INET6", "SOCK_STREAM", 3);
+  connect_call(f, d, 3, AF_INET6, "::1", 8080);
+  fd_call(f, d, "send", 3, 0, req, strlen(req), (long)strlen(req));
+  fd_call(f, d, "recv", 3, 1, resp, strlen(resp), (long)strlen(resp));
+  fd_call(f, d, "recv", 3, 1, NULL, 0, 0); /* end of stream: no data */
+  fd_call(f, d, "close", 3, 0, NULL, 0, 0);
+  socket_call(f, d, "AF_INET", "SOCK_STREAM", 3); /* the same fd again */
+  fd_call(f, d, "send", 3, 0, "x", 1, 10);         /* 10 bytes sent, 1 recorded */
+  udp_calls(f, d);
+  tls_calls(f, d);
+  fd_call(f, d, "read", 0, 1, "input", 5, 5);
+}
+
+/* ---- checks ---- */
+
+static void feed(const ospy_xevent *ev, void *data)
+{
+  CHECK(ospy_streams_feed(data, ev) == 0);
+}
+
+static void expect_conv(const ospy_streams *s, uint32_t id, ospy_conv_kind kind, long fd,
+                        const char *local, const char *remote, uint64_t out, uint64_t in)
+{
+  const ospy_conv *c = ospy_streams_get(s, id);
+  char l[128], r[128];
+  CHECK(c != NULL);
+  if (!c)
+    return;
+  ospy_endpoint_text(&c->local, l, sizeof l);
+  ospy_endpoint_text(&c->remote, r, sizeof r);
+  fprintf(stderr, "#%u %s fd=%lld %s -> %s out=%llu in=%llu\n", id, ospy_conv_kind_name(c->kind),
+          (long long)c->fd, l, r, (unsigned long long)c->bytes[0], (unsigned long long)c->bytes[1]);
+  CHECK(c->kind == kind);
+  CHECK(c->fd == fd);
+  CHECK(!strcmp(l, local));
+  CHECK(!strcmp(r, remote));
+  CHECK(c->bytes[0] == out && c->bytes[1] == in);
+}
+
+static void check_streams(void)
+{
+  ospy_streams_cb cb = { 0 };
+  ospy_streams *s = ospy_streams_new(&cb);
+  scenario(feed, s);
+  ospy_streams_finish(s);
+  CHECK(ospy_streams_count(s) == 5);
+  expect_conv(s, 1, OSPY_CONV_TCP, 3, "?", "[::1]:8080", 37, 40);
+  expect_conv(s, 2, OSPY_CONV_TCP, 3, "?", "?", 10, 0);
+  CHECK(ospy_streams_get(s, 2)->captured[0] == 1);
+  expect_conv(s, 3, OSPY_CONV_UDP, 4, "?", "192.0.2.1:5353", 4, 4);
+  expect_conv(s, 4, OSPY_CONV_TLS, 5, "?", "198.51.100.7:443", 43, 45);
+  expect_conv(s, 5, OSPY_CONV_FD, 0, "?", "?", 0, 5);
+  ospy_streams_free(s);
+}
+
+static void export_one(const ospy_xevent *ev, void *data)
+{
+  CHECK(ospy_export_write(data, ev) == 0);
+}
+
+static void write_pcapng(const char *path)
+{
+  char err[256];
+  ospy_export_writer *w = ospy_export_open(path, OSPY_EXPORT_PCAPNG, err, sizeof err);
+  CHECK(w != NULL);
+  if (!w)
+    return;
+  scenario(export_one, w);
+  CHECK(ospy_export_close(w, err, sizeof err) == 0);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc != 2) {
+    fprintf(stderr, "usage: test-streams OUT.pcapng\n");
+    return 2;
+  }
+  CHECK(ospy_export_format_parse("pcapng") == OSPY_EXPORT_PCAPNG);
+  check_streams();
+  write_pcapng(argv[1]);
+  fprintf(stderr, failures ? "%d check(s) failed\n" : "streams: all checks passed\n", failures);
+  return failures != 0;
+}
