@@ -3,6 +3,7 @@
 #include "plan/values.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -60,11 +61,23 @@ static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook 
   if (!fn)
     return 0;
   static char text[1 << 16];
+  char *buf = text, *big = NULL;
   size_t n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len,
                                      c->leave_len, text, sizeof text);
-  if (!n)
+  /* n is the length the text needs (as snprintf): a longer one (a 64 KiB
+   * buffer shown with -s 0 as \xNN escapes) is formatted again into a buffer
+   * that fits, never written out past the end of this one */
+  if (n >= sizeof text && (big = malloc(n + 1)))
+    n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len, c->leave_len,
+                                buf = big, n + 1);
+  else if (n >= sizeof text)
+    n = sizeof text - 1;
+  if (!n) {
+    free(big);
     return 0;
-  fwrite(text + (text[0] == '('), 1, n - (text[0] == '('), out);
+  }
+  fwrite(buf + (buf[0] == '('), 1, n - (buf[0] == '('), out);
+  free(big);
   return 1;
 }
 
