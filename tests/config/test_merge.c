@@ -144,6 +144,7 @@ int main(void)
   if (t2) {
     CHECK(t2->nfns == t->nfns && t2->ntypes == t->ntypes);
     CHECK(ospy_marshal_prepare(t2, err, sizeof err) == 0);
+    ospy_marshal_release(t2);
   }
   ospy_spec_table_free(t2);
   free(b);
