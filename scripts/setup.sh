@@ -12,6 +12,7 @@ PKGS_AMD64=(meson ninja-build pkg-config gcc gcc-multilib clang
   g++ g++-multilib libclang-rt-14-dev zstd bzip2 jq python3 binutils
   libssl-dev libgnutls28-dev zlib1g-dev libsqlite3-dev libusb-1.0-0-dev
   curl tshark  # the streams and pcapng tests (curl against python3 -m http.server)
+  wget openssl sqlite3 gzip git openssh-client  # tests/realprog: real programs captured
   qemu-user)  # runs the i386 tests where the kernel cannot execute i386 binaries
 PKGS_I386=(libcapstone-dev:i386)
 

@@ -3,6 +3,7 @@
 #include "plan/values.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -140,14 +141,24 @@ static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook 
   fd_ctx fc = { o->fdnames, c->h.pid };
   if (o->fdnames)
     ospy_values_set_fd_namer(fd_name_of, &fc);
+  char *buf = text, *big = NULL;
   size_t n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len,
                                      c->leave_len, text, sizeof text);
-  ospy_values_set_fd_namer(NULL, NULL);
-  if (!n)
-    return 0;
-  if (n >= sizeof text)
+  /* n is the length the text needs (as snprintf): a longer one (a 64 KiB
+   * buffer shown with -s 0 as \xNN escapes) is formatted again into a buffer
+   * that fits, never written out past the end of this one */
+  if (n >= sizeof text && (big = malloc(n + 1)))
+    n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len, c->leave_len,
+                                buf = big, n + 1);
+  else if (n >= sizeof text)
     n = sizeof text - 1;
-  put_values_text(out, text + (text[0] == '('), n - (text[0] == '('), c, o);
+  ospy_values_set_fd_namer(NULL, NULL);
+  if (!n) {
+    free(big);
+    return 0;
+  }
+  put_values_text(out, buf + (buf[0] == '('), n - (buf[0] == '('), c, o);
+  free(big);
   return 1;
 }
 

@@ -32,13 +32,15 @@ static void on_stop_signal(int sig)
 static void usage(FILE *out)
 {
   fprintf(out,
-    "usage: ospy capture (-c CONFIG | --preset NAME) [-f FUNC[,FUNC...]] [-o FILE] [--lossy]\n"
+    "usage: ospy capture [-c CONFIG | --preset NAME]... [-f FUNC[,FUNC...]]... [-o FILE] [--lossy]\n"
     "                    [-q] [--duration S] [-F] [--backtrace N] -- PROGRAM [ARGS...]\n"
-    "       ospy capture (-c CONFIG | --preset NAME | -f FUNC...) -p PID [-o FILE] [--duration S]\n"
-    "  -f FUNC         trace FUNC (or MODULE!FUNC), raw register arguments (repeatable)\n"
+    "       ospy capture [-c CONFIG | --preset NAME | -f FUNC]... -p PID [-o FILE] [--duration S]\n"
+    "  -f FUNC         trace FUNC or MODULE!FUNC (globs: 'libssl.so.*!SSL_*'), decoded with the\n"
+    "                  definition of a config or of the catalogue ('ospy definitions'); a\n"
+    "                  function without one is traced with raw register arguments\n"
     "  -c CONFIG       oSpy config.xml with the functions and their argument types\n"
     "  --preset NAME   a shipped config: files, net, ioctl, proc, mem, tls, zlib, sqlite, usb\n"
-    "                  ('ospy definitions' lists their functions)\n"
+    "                  (-c, --preset and -f may be repeated and combined: their union)\n"
     "  -o FILE         capture file (default: ospy.capture)\n"
     "  -p PID          attach to a running process (ptrace); Ctrl-C detaches\n"
     "  -F, --follow-forks  also capture forked and exec'd children\n"
@@ -61,7 +63,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     { "backtrace", required_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
     { "preset", required_argument, 0, 'P' }, { "clock", required_argument, 0, 'K' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  static char preset_path[PATH_MAX];
+  static char preset_path[OSPY_CAPTURE_MAX_CONFIGS][PATH_MAX];
   int c;
   char *end;
   o->output = "ospy.capture";
@@ -69,11 +71,20 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
   optind = 1;
   while ((c = getopt_long(argc, argv, "+c:f:o:p:Fqh", longopts, NULL)) != -1) {
     switch (c) {
-    case 'c': o->config = optarg; break;
+    case 'c':
     case 'P':
-      if (ospy_preset_path(optarg, preset_path, sizeof preset_path) < 0)
+      if (o->nconfigs == OSPY_CAPTURE_MAX_CONFIGS) {
+        fprintf(stderr, "ospy capture: too many -c/--preset options\n");
         return -1;
-      o->config = preset_path;
+      }
+      if (c == 'c') {
+        o->configs[o->nconfigs++] = optarg;
+        break;
+      }
+      if (ospy_preset_path(optarg, preset_path[o->nconfigs], sizeof preset_path[0]) < 0)
+        return -1;
+      o->configs[o->nconfigs] = preset_path[o->nconfigs];
+      o->nconfigs++;
       break;
     case 'f':
       if (o->nfuncs == OSPY_CAPTURE_MAX_FUNC_ARGS) {
@@ -126,7 +137,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     }
   }
   o->argv = argv + optind;
-  if (!o->config && !o->nfuncs) {
+  if (!o->nconfigs && !o->nfuncs) {
     fprintf(stderr, "ospy capture: name what to trace: -c CONFIG, --preset NAME or -f FUNC\n");
     return -1;
   }
@@ -355,9 +366,12 @@ int cmd_capture(int argc, char **argv)
   if (parse_opts(argc, argv, &o) < 0)
     return 2;
   size_t plan_len = 0;
-  void *plan_bytes = ospy_capture_build_plan(&o, &plan_len);
-  if (!plan_bytes)
+  ospy_capture_notes notes = { 0 };
+  void *plan_bytes = ospy_capture_build_plan(&o, &plan_len, &notes);
+  if (!plan_bytes) {
+    ospy_capture_notes_free(&notes);
     return 2;
+  }
   ospy_session s = { 0 };
   char err[256];
   ospy_plan *plan = NULL;
@@ -397,6 +411,14 @@ int cmd_capture(int argc, char **argv)
     return 2;
   s.fds = &fds;
   fds.snapshot_all = o.pid != 0;
+  /* the notes go into the capture (ospy show), not to the live view again */
+  s.live = NULL;
+  for (size_t i = 0; i < notes.n; i++)
+    ospy_session_add_message(&s, OSPY_EV_INFO, notes.msgs[i]);
+  s.live = o.quiet ? NULL : stderr;
+  s.unflushed = 0; /* they reach the disk with the target's first records, not alone first:
+                      the 100 ms flush window starts with the target's start */
+  ospy_capture_notes_free(&notes);
   rc = o.pid ? ospy_capture_attach(&s, &o) : run_spawn(&s, &o, (int)flags);
   ospy_session_free(&s);
   ospy_fdtrack_free(&fds);

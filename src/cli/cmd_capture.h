@@ -8,9 +8,11 @@
 #include "capture/session.h"
 
 #define OSPY_CAPTURE_MAX_FUNC_ARGS 64
+#define OSPY_CAPTURE_MAX_CONFIGS 16
 
 typedef struct ospy_capture_opts {
-  const char *config;
+  const char *configs[OSPY_CAPTURE_MAX_CONFIGS]; /* -c and --preset, in order */
+  int nconfigs;
   const char *funcs[OSPY_CAPTURE_MAX_FUNC_ARGS];
   int nfuncs;
   const char *output;
@@ -23,8 +25,17 @@ typedef struct ospy_capture_opts {
   char **argv; /* the program and its arguments (spawn) */
 } ospy_capture_opts;
 
-/* cmd_capture_plan.c: the plan from -f or -c; NULL after printing why. */
-void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len);
+/* Notes about the plan for the capture file (a -f function traced without a
+   definition...), each a malloc'ed string. */
+typedef struct ospy_capture_notes {
+  char **msgs;
+  size_t n;
+} ospy_capture_notes;
+void ospy_capture_notes_free(ospy_capture_notes *notes);
+
+/* cmd_capture_plan.c: the plan from -c/--preset and -f (whose functions take
+   their definitions from a config or the catalogue); NULL after printing why. */
+void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capture_notes *notes);
 /* The agent library matching the ELF class of program (searched in PATH). */
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap);
 /* The agent for a running process (by /proc/PID/exe). */

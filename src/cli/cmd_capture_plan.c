@@ -1,55 +1,21 @@
-/* The hook plan for `ospy capture`: from -f FUNC lists, or from a config. */
+/* The hook plan for `ospy capture`: configs (-c, --preset) and -f functions,
+ * which take their definitions from a config or the shipped catalogue
+ * (docs/catalogue.md, "Picking functions with -f"). */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
 #include "config/config.h"
 #include "ospy-config.h"
 #include "plan/plan.h"
-
-/* One -f item: "read" or "libc.so.6!read". */
-static int add_function(ospy_plan_builder *b, const char *item, unsigned backtrace)
-{
-  char module[256] = "", symbol[256];
-  const char *bang = strchr(item, '!');
-  if (bang) {
-    size_t n = (size_t)(bang - item);
-    if (n >= sizeof module) {
-      fprintf(stderr, "ospy capture: -f: module name too long in '%s'\n", item);
-      return -1;
-    }
-    memcpy(module, item, n);
-    module[n] = 0;
-    item = bang + 1;
-  }
-  if (!*item || strlen(item) >= sizeof symbol || strpbrk(item, " \t()")) {
-    fprintf(stderr, "ospy capture: -f: '%s' is not a function name\n", item);
-    return -1;
-  }
-  strcpy(symbol, item);
-  char display[600];
-  snprintf(display, sizeof display, "%s%s%s", module, module[0] ? "!" : "", symbol);
-  ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
-                       .flags = backtrace ? OSPY_HOOK_F_BACKTRACE : 0, .module = module,
-                       .symbol = symbol, .process = "", .display = display };
-  return ospy_plan_builder_add(b, &h);
-}
-
-static int add_function_list(ospy_plan_builder *b, const char *list, unsigned backtrace)
-{
-  char *copy = strdup(list), *save = NULL;
-  int rc = copy ? 0 : -1;
-  for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0; t = strtok_r(NULL, ",", &save))
-    rc = add_function(b, t, backtrace);
-  free(copy);
-  return rc;
-}
 
 static int elf_class_of(const char *path);
 static int find_in_path(const char *prog, char *out, size_t cap);
@@ -68,39 +34,267 @@ static unsigned target_bits(const ospy_capture_opts *o)
   return bits == 32 ? 32 : 64;
 }
 
-static int add_config(ospy_plan_builder *b, const char *path, unsigned bits)
+/* ---- the hooks: configs, then -f functions ---- */
+
+typedef struct raw_fn {
+  char *module, *symbol;
+} raw_fn;
+
+typedef struct planner {
+  const ospy_capture_opts *o;
+  unsigned bits;
+  ospy_config *merged; /* -c/--preset, then the definitions -f takes */
+  size_t nconfig_hooks; /* merged->hooks[0..nconfig_hooks): from -c/--preset */
+  ospy_catalogue cat;
+  int cat_state; /* 0 not loaded, 1 loaded, -1 failed */
+  raw_fn *raw;   /* -f functions without a definition */
+  size_t nraw;
+  ospy_capture_notes *notes;
+} planner;
+
+static void note(planner *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(planner *p, const char *fmt, ...)
+{
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (!p->o->quiet)
+    fprintf(stderr, "ospy: note: %s\n", buf);
+  char **m = realloc(p->notes->msgs, (p->notes->n + 1) * sizeof *m);
+  if (!m)
+    return;
+  p->notes->msgs = m;
+  if ((m[p->notes->n] = strdup(buf)))
+    p->notes->n++;
+}
+
+void ospy_capture_notes_free(ospy_capture_notes *notes)
+{
+  for (size_t i = 0; i < notes->n; i++)
+    free(notes->msgs[i]);
+  free(notes->msgs);
+  notes->msgs = NULL;
+  notes->n = 0;
+}
+
+static int has_hook(const ospy_config *c, size_t upto, const ospy_plan_hook *h)
+{
+  for (size_t i = 0; i < upto; i++) {
+    const ospy_plan_hook *x = &c->hooks[i].h;
+    if (x->kind == h->kind && !strcmp(x->module, h->module) && !strcmp(x->symbol, h->symbol) &&
+        !strcmp(x->process, h->process) && x->offset == h->offset && x->sig_len == h->sig_len &&
+        (!x->sig_len || !memcmp(x->sig, h->sig, x->sig_len)))
+      return 1;
+  }
+  return 0;
+}
+
+static int load_config(planner *p, const char *path, ospy_config **out)
 {
   ospy_diag d;
   ospy_diag_init(&d);
-  int rc = ospy_config_load_plan(path, bits, b, &d);
+  int rc = ospy_config_load(path, p->bits, out, &d);
   if (rc < 0)
     ospy_diag_print(&d, stderr);
   ospy_diag_free(&d);
   return rc;
 }
 
-void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len)
+/* -c and --preset, in order: the first as loaded, the others' hooks added to
+   it (a spec name already there keeps its first definition). */
+static int add_configs(planner *p)
 {
-  unsigned bits = target_bits(o);
-  ospy_plan_builder *b = ospy_plan_builder_new(bits);
+  for (int i = 0; i < p->o->nconfigs; i++) {
+    ospy_config *c;
+    if (load_config(p, p->o->configs[i], &c) < 0)
+      return -1;
+    if (!p->merged) {
+      p->merged = c;
+      continue;
+    }
+    int rc = 0;
+    for (size_t k = 0; k < c->nhooks && rc == 0; k++)
+      if (!has_hook(p->merged, p->merged->nhooks, &c->hooks[k].h))
+        rc = ospy_config_import_hook(p->merged, c, k, NULL);
+    ospy_config_free(c);
+    if (rc < 0) {
+      fprintf(stderr, "ospy capture: out of memory while merging %s\n", p->o->configs[i]);
+      return -1;
+    }
+  }
+  p->nconfig_hooks = p->merged ? p->merged->nhooks : 0;
+  if (!p->merged && !(p->merged = ospy_config_new("-f", p->bits))) {
+    fprintf(stderr, "ospy capture: out of memory\n");
+    return -1;
+  }
+  return 0;
+}
+
+static int add_raw(planner *p, const char *module, const char *symbol)
+{
+  for (size_t i = 0; i < p->nraw; i++)
+    if (!strcmp(p->raw[i].module, module) && !strcmp(p->raw[i].symbol, symbol))
+      return 0;
+  raw_fn *r = realloc(p->raw, (p->nraw + 1) * sizeof *r);
+  if (!r)
+    return -1;
+  p->raw = r;
+  r[p->nraw].module = strdup(module);
+  r[p->nraw].symbol = strdup(symbol);
+  if (!r[p->nraw].module || !r[p->nraw].symbol) {
+    free(r[p->nraw].module);
+    free(r[p->nraw].symbol);
+    return -1;
+  }
+  p->nraw++;
+  return 0;
+}
+
+/* A -f name that a config defines as a spec but does not hook. */
+static int add_config_spec(planner *p, const char *module, const char *func)
+{
+  ospy_config *m = p->merged;
+  uint32_t fi = ospy_spec_fn_lookup(m->specs, func);
+  if (fi == OSPY_SPEC_NONE)
+    return 0;
+  char display[600];
+  snprintf(display, sizeof display, "%s%s%s", module, *module ? "!" : "", func);
+  ospy_config_hook h = { .h = { .kind = OSPY_HOOK_EXPORT, .spec_index = fi,
+                                .flags = m->specs->fns[fi].log_nested ? OSPY_HOOK_F_LOG_NESTED : 0,
+                                .module = ospy_spec_strdup(m->specs, module),
+                                .symbol = ospy_spec_strdup(m->specs, func), .process = "",
+                                .display = ospy_spec_strdup(m->specs, display) } };
+  if (has_hook(m, m->nhooks, &h.h))
+    return 1;
+  ospy_config_hook *hooks = realloc(m->hooks, (m->nhooks + 1) * sizeof *hooks);
+  if (!hooks || !h.h.module || !h.h.symbol || !h.h.display)
+    return -1;
+  m->hooks = hooks;
+  m->hooks[m->nhooks++] = h;
+  return 1;
+}
+
+/* One -f item: "read", "libc.so.6!read", "SSL_*", "libssl.so.*!SSL_*". */
+static int add_function(planner *p, const char *item)
+{
+  char module[256], func[256];
+  if (ospy_func_pattern_split(item, module, sizeof module, func, sizeof func, "ospy capture: -f") < 0)
+    return -1;
+  int glob = ospy_is_glob(func);
+  /* a config that hooks it already decides how it is shown */
+  for (size_t i = 0; i < p->nconfig_hooks; i++)
+    if (ospy_catalogue_hook_matches(p->merged, i, module, func) && !glob)
+      return 0;
+  if (!glob) {
+    int rc = add_config_spec(p, module, func);
+    if (rc != 0)
+      return rc < 0 ? -1 : 0;
+  }
+  if (p->cat_state == 0)
+    p->cat_state = ospy_catalogue_load(p->bits, &p->cat, "ospy capture") < 0 ? -1 : 1;
+  if (p->cat_state < 0)
+    return -1;
+  size_t found = 0, added = 0;
+  char presets[256] = "";
+  for (size_t k = 0; k < p->cat.n; k++) {
+    const ospy_config *c = p->cat.presets[k].c;
+    size_t before = found;
+    for (size_t i = 0; i < c->nhooks; i++) {
+      if (!ospy_catalogue_hook_matches(c, i, module, func))
+        continue;
+      found++;
+      ospy_plan_hook h = c->hooks[i].h;
+      if (module[0])
+        h.module = module;
+      if (has_hook(p->merged, p->merged->nhooks, &h))
+        continue;
+      if (ospy_config_import_hook(p->merged, c, i, module[0] ? module : NULL) < 0) {
+        fprintf(stderr, "ospy capture: -f %s: out of memory\n", item);
+        return -1;
+      }
+      if (p->o->backtrace)
+        p->merged->hooks[p->merged->nhooks - 1].h.flags |= OSPY_HOOK_F_BACKTRACE;
+      added++;
+    }
+    if (found > before)
+      snprintf(presets + strlen(presets), sizeof presets - strlen(presets), "%s%s",
+               presets[0] ? ", " : "", p->cat.presets[k].name);
+  }
+  if (found) {
+    if (glob)
+      note(p, "-f %s: %zu function%s defined by the catalogue (preset %s)", item, found,
+           found == 1 ? "" : "s", presets);
+    else
+      note(p, "-f %s: defined by the catalogue (preset %s)", item, presets);
+    return 0;
+  }
+  if (glob) {
+    fprintf(stderr, "ospy capture: -f %s: no function of the catalogue matches "
+            "(a pattern is expanded against the catalogue only; 'ospy definitions' lists it)\n",
+            item);
+    return -1;
+  }
+  note(p, "-f %s: no definition in the catalogue%s: arguments are shown as raw register/stack words",
+       item, p->o->nconfigs ? " or the config" : "");
+  return add_raw(p, module, func);
+}
+
+static int add_function_list(planner *p, const char *list)
+{
+  char *copy = strdup(list), *save = NULL;
+  int rc = copy ? 0 : -1;
+  for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0; t = strtok_r(NULL, ",", &save))
+    rc = add_function(p, t);
+  free(copy);
+  return rc;
+}
+
+static int fill_builder(planner *p, ospy_plan_builder *b)
+{
+  const ospy_config *m = p->merged;
+  int rc = 0;
+  if (m->specs->nfns || m->specs->nvtables)
+    rc = ospy_config_to_plan(m, b);
+  for (size_t i = 0; i < p->nraw && rc == 0; i++) {
+    char display[600];
+    snprintf(display, sizeof display, "%s%s%s", p->raw[i].module, p->raw[i].module[0] ? "!" : "",
+             p->raw[i].symbol);
+    ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                         .flags = p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0,
+                         .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
+                         .display = display };
+    rc = ospy_plan_builder_add(b, &h);
+  }
+  if (rc < 0)
+    fprintf(stderr, "ospy capture: out of memory while building the plan\n");
+  return rc;
+}
+
+void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capture_notes *notes)
+{
+  planner p = { .o = o, .bits = target_bits(o), .notes = notes };
+  void *bytes = NULL;
+  ospy_plan_builder *b = ospy_plan_builder_new(p.bits);
   if (!b)
     return NULL;
   ospy_plan_builder_set_options(b, o->lossy ? OSPY_PLAN_OPT_LOSSY : 0);
   ospy_plan_builder_set_backtrace(b, o->backtrace);
-  if (o->config && add_config(b, o->config, bits) < 0) {
-    ospy_plan_builder_free(b);
-    return NULL;
-  }
-  for (int i = 0; i < o->nfuncs; i++)
-    if (add_function_list(b, o->funcs[i], o->backtrace) < 0) {
-      ospy_plan_builder_free(b);
-      return NULL;
-    }
-  if (o->nfuncs && !o->quiet)
-    fprintf(stderr, "ospy: note: no definitions for the -f functions: "
-            "arguments are shown as raw register/stack words\n");
-  void *bytes = ospy_plan_builder_encode(b, len);
+  int rc = add_configs(&p);
+  for (int i = 0; i < o->nfuncs && rc == 0; i++)
+    rc = add_function_list(&p, o->funcs[i]);
+  if (rc == 0 && fill_builder(&p, b) == 0)
+    bytes = ospy_plan_builder_encode(b, len);
   ospy_plan_builder_free(b);
+  ospy_config_free(p.merged);
+  if (p.cat_state > 0)
+    ospy_catalogue_free(&p.cat);
+  for (size_t i = 0; i < p.nraw; i++) {
+    free(p.raw[i].module);
+    free(p.raw[i].symbol);
+  }
+  free(p.raw);
   return bytes;
 }
 

@@ -4,13 +4,13 @@
  * preset lookup of `ospy capture --preset NAME`.
  */
 #include <dirent.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -47,55 +47,32 @@ int ospy_preset_path(const char *name, char *out, size_t cap)
   return 0;
 }
 
-/* Prints the hooks of one preset that match pattern; counts them. */
-static int list_one(const char *file, const char *pattern, unsigned *count)
-{
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", OSPY_CONFIGS_DIR, file);
-  ospy_diag d;
-  ospy_diag_init(&d);
-  ospy_config *c = NULL;
-  if (ospy_config_load(path, 64, &c, &d) < 0) {
-    ospy_diag_print(&d, stderr);
-    ospy_diag_free(&d);
-    return -1;
-  }
-  ospy_diag_free(&d);
-  for (size_t i = 0; i < c->nhooks; i++) {
-    const ospy_plan_hook *h = &c->hooks[i].h;
-    if (pattern && fnmatch(pattern, h->symbol, 0) && fnmatch(pattern, h->display, 0))
-      continue;
-    printf("%-8.*s %s\n", (int)(strlen(file) - 4), file, h->display);
-    (*count)++;
-  }
-  ospy_config_free(c);
-  return 0;
-}
-
 int cmd_definitions(int argc, char **argv)
 {
   if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
     fprintf(argc > 2 ? stderr : stdout,
-            "usage: ospy definitions [PATTERN]   (a glob over function names, e.g. 'SSL_*')\n");
+            "usage: ospy definitions [PATTERN]   (FUNC or MODULE!FUNC, globs: 'SSL_*', 'libz.so.*!*')\n"
+            "  lists the catalogue's functions as PRESET MODULE!FUNC, the lookup `ospy capture -f` uses\n");
     return argc > 2 ? 2 : 0;
   }
-  const char *pattern = argc == 2 ? argv[1] : NULL;
-  struct dirent **names;
-  int n = scandir(OSPY_CONFIGS_DIR, &names, NULL, alphasort);
-  if (n < 0) {
-    fprintf(stderr, "ospy definitions: cannot read %s\n", OSPY_CONFIGS_DIR);
-    return 1;
-  }
+  char module[256] = "", func[256] = "*";
+  if (argc == 2 && ospy_func_pattern_split(argv[1], module, sizeof module, func, sizeof func,
+                                           "ospy definitions") < 0)
+    return 2;
+  ospy_catalogue cat;
+  int status = ospy_catalogue_load(64, &cat, "ospy definitions") < 0 ? 1 : 0;
   unsigned count = 0;
-  int status = 0;
-  for (int i = 0; i < n; i++) {
-    if (is_preset_file(names[i]->d_name) && list_one(names[i]->d_name, pattern, &count) < 0)
-      status = 1;
-    free(names[i]);
+  for (size_t p = 0; p < cat.n; p++) {
+    const ospy_config *c = cat.presets[p].c;
+    for (size_t i = 0; i < c->nhooks; i++)
+      if (ospy_catalogue_hook_matches(c, i, module, func)) {
+        printf("%-8s %s\n", cat.presets[p].name, c->hooks[i].h.display);
+        count++;
+      }
   }
-  free(names);
+  ospy_catalogue_free(&cat);
   if (!count && !status) {
-    fprintf(stderr, "ospy definitions: no function matches '%s'\n", pattern ? pattern : "*");
+    fprintf(stderr, "ospy definitions: no function matches '%s'\n", argc == 2 ? argv[1] : "*");
     return 1;
   }
   return status;

@@ -60,6 +60,17 @@ int ospy_config_load_plan(const char *path, unsigned arch_bits, ospy_plan_builde
 /* Fill a builder from an already loaded config. 0 or -1 (ENOMEM). */
 int ospy_config_to_plan(const ospy_config *c, ospy_plan_builder *b);
 
+/* Configs put together (config_merge.c). An empty config named `name`. */
+ospy_config *ospy_config_new(const char *name, unsigned arch_bits);
+/* Appends src's hook `index` to dst with the spec it uses (function or
+   vtable) and the types that spec needs. A function or vtable spec whose name
+   dst already has is dst's; a type dst has under the same name is shared when
+   it is the same, else added as "NAME@FILE". module: the hook's module glob
+   instead of src's (display follows), or NULL. Both configs must be for the
+   same architecture. 0, or -1 (out of memory, bad index). */
+int ospy_config_import_hook(ospy_config *dst, const ospy_config *src, size_t index,
+                            const char *module);
+
 /* The resolved plan, human-readable (`ospy check`). */
 void ospy_config_print(const ospy_config *c, FILE *out);
 

@@ -136,13 +136,20 @@ clock)
   expect_line "$tmp/err" "--clock: 'sundial' is not tsc or realtime"
   echo "clock: tsc and realtime stamps inside the run's wall-clock window" ;;
 raw)
-  "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 5 exit 0 >"$tmp/out" 2>"$tmp/err" ||
-    fail "capture exited $?"
+  # -f: write takes the catalogue's definition (preset files), nanosleep has
+  # none and is traced with raw register words, with a note saying so
+  "$ospy" capture -q -f write,nanosleep -o "$tmp/c.ospy" -- "$target" 5 slow >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = 5 ] || { cat "$tmp/err"; fail "capture exited $rc, want the target's 5"; }
   [ "$(cat "$tmp/out")" = xxxxx ] || fail "stdout not passed through: $(cat "$tmp/out")"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  n=$(grep -c '\] write(arg0=0x1, arg1=0x[0-9a-f]*, arg2=0x1' "$tmp/show")
-  [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 raw write calls, got $n"; }
-  echo "raw: 5 write calls with raw arguments" ;;
+  n=$(grep -cF '] libc.so.6!write(fd=1, buf="x", count=1) = 1' "$tmp/show")
+  [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 decoded write calls, got $n"; }
+  n=$(grep -c '\] nanosleep(arg0=0x[0-9a-f]*, arg1=0' "$tmp/show")
+  [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 raw nanosleep calls, got $n"; }
+  expect_line "$tmp/show" 'info: -f write: defined by the catalogue (preset files)'
+  expect_line "$tmp/show" 'info: -f nanosleep: no definition in the catalogue: arguments are shown as raw'
+  echo "raw: 5 write calls decoded by the catalogue, 5 nanosleep calls with raw arguments" ;;
 status)
   "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 1 exit 7 >/dev/null 2>&1
   rc=$?
@@ -153,7 +160,7 @@ segv)
   rc=$?
   [ $rc = 139 ] || fail "128+SIGSEGV expected, got $rc"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  n=$(grep -c '\] write(' "$tmp/show")
+  n=$(grep -c '\] libc.so.6!write(fd=1' "$tmp/show")
   [ "$n" = 3 ] || { cat "$tmp/show"; fail "expected the 3 calls before the crash, got $n"; }
   expect_line "$tmp/show" "+++ killed by SIGSEGV +++"
   echo "segv: 3 calls before the crash, then the signal" ;;
@@ -168,7 +175,7 @@ attach)
   [ $rc = 5 ] || fail "the target must finish normally after the detach (exit 5), got $rc"
   [ "$(wc -c <"$tmp/out")" = 300 ] || fail "the target's output is incomplete: $(wc -c <"$tmp/out") bytes"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  n=$(grep -c '\] write(arg0=0x1, arg1=0x[0-9a-f]*, arg2=0x1' "$tmp/show")
+  n=$(grep -cF '] libc.so.6!write(fd=1, buf="x", count=1) = 1' "$tmp/show")
   [ "$n" -gt 10 ] || { cat "$tmp/show"; fail "expected write calls recorded while attached, got $n"; }
   expect_line "$tmp/show" "+++ detached +++"
   echo "attach: $n calls while attached, target finished unharmed" ;;
@@ -184,6 +191,49 @@ preset)
   "$ospy" capture --preset nosuch -- true 2>"$tmp/err" && fail "an unknown preset must fail"
   expect_line "$tmp/err" "no preset named 'nosuch'"
   echo "preset: net preset decodes the demo's socket calls; definitions lists SSL_read*" ;;
+funcs)
+  # -f takes the catalogue's definitions: decoded exactly as with --preset files
+  head_bin=$(command -v head) || { echo "skip: no head"; exit 77; }
+  printf 'hello funcs\n' >"$tmp/in.txt"
+  "$ospy" capture -q -f read,write -o "$tmp/f.ospy" -- "$head_bin" -c 100 "$tmp/in.txt" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f read,write exited $?"; }
+  "$ospy" capture -q --preset files -o "$tmp/p.ospy" -- "$head_bin" -c 100 "$tmp/in.txt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture --preset files exited $?"; }
+  "$ospy" show "$tmp/f.ospy" >"$tmp/fshow" || fail "show exited $?"
+  "$ospy" show "$tmp/p.ospy" >"$tmp/pshow" || fail "show exited $?"
+  expect_line "$tmp/fshow" '] libc.so.6!read(fd=3, buf="hello funcs\n", count=100) = 12'
+  expect_line "$tmp/fshow" '] libc.so.6!write(fd=1, buf="hello funcs\n", count=12) = 12'
+  expect_line "$tmp/fshow" 'info: -f read: defined by the catalogue (preset files)'
+  sed -n 's/^[0-9:.]* \[[0-9]*\] \(libc.so.6!\(read\|write\)(.*\)/\1/p' "$tmp/fshow" >"$tmp/fcalls"
+  sed -n 's/^[0-9:.]* \[[0-9]*\] \(libc.so.6!\(read\|write\)(.*\)/\1/p' "$tmp/pshow" >"$tmp/pcalls"
+  [ -s "$tmp/fcalls" ] && cmp -s "$tmp/fcalls" "$tmp/pcalls" ||
+    { diff "$tmp/fcalls" "$tmp/pcalls"; fail "-f read,write and --preset files differ"; }
+  # MODULE!FUNC globs expand against the catalogue; mem is off unless asked for
+  "$ospy" capture -q -f 'libc.so.*!mallo?' -f 'libc.so.6!fstat*' -o "$tmp/g.ospy" -- "$head_bin" -c 1 "$tmp/in.txt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with globs exited $?"; }
+  "$ospy" show "$tmp/g.ospy" >"$tmp/gshow" || fail "show exited $?"
+  expect_line "$tmp/gshow" '] libc.so.*!malloc(size='
+  expect_line "$tmp/gshow" 'info: -f libc.so.*!mallo?: 1 function defined by the catalogue (preset mem)'
+  expect_line "$tmp/gshow" 'info: -f libc.so.6!fstat*: 4 functions defined by the catalogue (preset files)'
+  # a pattern that matches nothing in the catalogue is an error naming it
+  "$ospy" capture -q -f 'nosuchfn_*' -o "$tmp/n.ospy" -- true 2>"$tmp/err" && fail "an unmatched glob must fail"
+  expect_line "$tmp/err" "-f nosuchfn_*: no function of the catalogue matches"
+  # -c and -f together: the config's definition wins (write), the catalogue
+  # gives the others (open), whose OpenFlags is the catalogue's, not the config's
+  cat >"$tmp/mine.xml" <<'XML'
+<hookManager>
+  <types><enumeration name="OpenFlags"><member name="MINE" value="1"/></enumeration></types>
+  <specs><functions><function name="write"><returnValue type="Int32"/>
+    <arguments><argument name="fd" type="OpenFlags"/></arguments></function></functions></specs>
+  <hooks><module name="libc.so.6"><function specId="write"/></module></hooks>
+</hookManager>
+XML
+  "$ospy" capture -q -c "$tmp/mine.xml" -f write,open -o "$tmp/m.ospy" -- "$head_bin" -c 100 "$tmp/in.txt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -c -f exited $?"; }
+  "$ospy" show "$tmp/m.ospy" >"$tmp/mshow" || fail "show exited $?"
+  expect_line "$tmp/mshow" '] libc.so.6!write(fd=MINE) = 12'
+  expect_line "$tmp/mshow" "] libc.so.6!open(pathname=\"$tmp/in.txt\", flags=O_RDONLY) = 3"
+  echo "funcs: -f decodes as the preset does, globs, unmatched glob rejected, config wins" ;;
 badconfig)
   printf '<hookManager>\n  <types>\n    <enumeration name="E">\n      <member name="A" value="zz"/>\n' >"$tmp/bad.xml"
   "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/c.ospy" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err"

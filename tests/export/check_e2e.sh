@@ -1,5 +1,6 @@
 #!/bin/sh
-# End to end: ospy capture of a real program (cat, raw arguments, backtraces),
+# End to end: ospy capture of a real program (cat; -f open,read decoded with
+# the catalogue's definitions, a raw-argument function, backtraces),
 # then ospy export to every format; jq, the independent Python reader and
 # ospy import check what came out. (Suite noasan: it injects the agent.)
 # usage: check_e2e.sh OSPY OUT_DIR PYTHON READ_OSD_PY
@@ -13,7 +14,7 @@ printf 'hello export\n' > input.txt
 cat_bin=$(command -v cat)
 # through a pipe: with a regular file as stdout cat copies with
 # copy_file_range and never calls read
-{ "$ospy" capture -q -f open,read --backtrace 4 -o run.ospy -- "$cat_bin" input.txt
+{ "$ospy" capture -q -f open,read,posix_fadvise --backtrace 4 -o run.ospy -- "$cat_bin" input.txt
   echo $? > capture.status; } | cat > cat.out
 [ "$(cat capture.status)" = 0 ] || fail "ospy capture failed"
 cmp cat.out input.txt || fail "cat's output changed under capture"
@@ -23,15 +24,22 @@ cmp cat.out input.txt || fail "cat's output changed under capture"
 "$ospy" export run.ospy -o run.osd 2>/dev/null
 jq -e . run.jsonl > /dev/null || fail "jq cannot parse the export"
 q() { jq -e -s "$1" run.jsonl > /dev/null; }
-q '.[0].type == "ProcessStart" and .[0].process == "cat"' || fail "process start"
+q 'map(select(.type == "Info" and .pid == 0)) | length == 3' || fail "the -f notes"
+q 'map(select(.pid != 0)) | .[0].type == "ProcessStart" and .[0].process == "cat"' ||
+  fail "process start"
 q '.[-1].type == "ProcessExit" and .[-1].message == "exited with status 0"' || fail "process exit"
 q 'map(select(.type == "ModuleLoad" and (.message | test("libc.so.6 at 0x")))) | length == 1' ||
   fail "libc load"
-# the read that returned the file: 13 bytes from the descriptor open returned
-q '(map(select(.name == "open" and .args_in[0].value != null)) | last | .return.value) as $fd
-   | map(select(.name == "read" and .return.value == "13")) | length == 1
-     and (.[0].args_in[0].value == $fd) and (.[0].args_in | length == 6)' ||
-  fail "read of the file: $(grep '"read"' run.jsonl | head -2)"
+# the read that returned the file: its 13 bytes from the descriptor open returned
+q '(map(select(.name == "libc.so.6::open" and .args_in[0].children[0].value == "input.txt"))
+    | last | .return.value) as $fd
+   | map(select(.name == "libc.so.6::read" and .return.value == "13")) | length == 1
+     and (.[0].args_in[0].value == $fd)
+     and (.[0].args_out[0].children[0].base64 == "aGVsbG8gZXhwb3J0Cg==")' ||
+  fail "read of the file: $(grep '"libc.so.6::read"' run.jsonl | head -2)"
+# posix_fadvise has no definition: raw words (6 on x86-64)
+q 'map(select(.name == "posix_fadvise")) | length == 1 and (.[0].args_in | length == 6)' ||
+  fail "raw posix_fadvise: $(grep fadvise run.jsonl | head -2)"
 q 'map(select(.type == "FunctionCall")) | all(.backtrace[0].module == "cat" and .duration_ns > 0)' ||
   fail "backtraces / durations"
 q 'map(.id) == [range(1; length + 1)]' || fail "ids are not 1..N"
@@ -39,7 +47,9 @@ q 'map(.id) == [range(1; length + 1)]' || fail "ids are not 1..N"
 n=$(jq -s length run.jsonl)
 "$py" "$reader" run.osd > py.txt || fail "read_osd.py rejects the export"
 tail -n 1 py.txt | grep -qx "$n events" || fail "python reader: $(tail -n 1 py.txt), want $n"
-grep -q "^  name read$" py.txt || fail "python reader: no read call"
+grep -q "^  name libc.so.6::read$" py.txt || fail "python reader: no read call"
+grep -qF "out buf = Pointer '0x" py.txt && grep -qF "ByteArray[13] b'hello export\\n'" py.txt ||
+  fail "python reader: the read's buffer"
 "$ospy" import run.osd -o back.xml 2>/dev/null
 cmp back.xml run.xml || fail "export -> osd -> import changed the events"
 echo "e2e: ok ($n events)"
