@@ -121,7 +121,7 @@ curl-http)
     "$PY" -m http.server --bind 127.0.0.1 --directory "$tmp/www" @PORT@
   capture http --preset net -- curl -sf "http://127.0.0.1:$port/hello.txt"
   cmp -s "$tmp/http.out" "$tmp/www/hello.txt" || fail "curl's output changed under capture"
-  expect_re "$tmp/http.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\)' \
+  expect_re "$tmp/http.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+(<socket:\[[0-9]+\]>)?, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\)' \
     "connect to 127.0.0.1:$port decoded"
   expect_re "$tmp/http.show" '\] libc\.so\.6!(send|sendto|write)\(.*"GET /hello\.txt HTTP/1\.1\\r\\nHost: 127\.0\.0\.1:'"$port"'\\r\\n' \
     "the request in send/sendto/write"
@@ -141,7 +141,7 @@ wget-http)
   # wget writes the request with write() and reads with read(): files functions, by -f
   capture wget --preset net -f read,write -- wget -q -O - "http://127.0.0.1:$port/w.txt"
   cmp -s "$tmp/wget.out" "$tmp/www/w.txt" || fail "wget's output changed under capture"
-  expect_re "$tmp/wget.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\) = 0' \
+  expect_re "$tmp/wget.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+(<socket:\[[0-9]+\]>)?, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\) = 0' \
     "connect to 127.0.0.1:$port decoded"
   expect_re "$tmp/wget.show" '\] libc\.so\.6!(send|sendto|write)\(.*"GET /w\.txt HTTP/1\.1\\r\\n.*User-Agent: Wget/' \
     "the request in send/sendto/write"
@@ -164,7 +164,7 @@ python3-read)
   cmp -s "$tmp/py.out" "$tmp/in.txt" || fail "python3's output changed under capture"
   expect_re "$tmp/py.show" '\] libc\.so\.6!open(at)?(64)?\((dirfd=-100, )?pathname="'"$tmp"'/in\.txt", flags=O_CLOEXEC\) = [0-9]+' \
     "open(at) of the file"
-  expect_re "$tmp/py.show" '\] libc\.so\.6!read\(fd=[0-9]+, buf="python reads these bytes 9d41\\n", count=[0-9]+\) = 30' \
+  expect_re "$tmp/py.show" '\] libc\.so\.6!read\(fd=[0-9]+<'"$tmp"'/in\.txt>, buf="python reads these bytes 9d41\\n", count=[0-9]+\) = 30' \
     "the read of the file's bytes"
   echo "python3-read: open and read with the path and the bytes" ;;
 python3-zlib)
@@ -198,7 +198,7 @@ git-init)
   # recorded call, not logged: logNested); .git/config is written directly
   expect_re "$tmp/git.show" '\] libc\.so\.6!open(at)?\((dirfd=-100, )?pathname="'"$tmp"'/repo/\.git/config\.lock"' \
     "the config lock file created"
-  expect_re "$tmp/git.show" '\] libc\.so\.6!write\(fd=[0-9]+, buf="\[core\]\\n", count=7\) = 7' "the config's content"
+  expect_re "$tmp/git.show" '\] libc\.so\.6!write\(fd=[0-9]+(<[^>]*>)?, buf="\[core\]\\n", count=7\) = 7' "the config's content"
   echo "git-init: .git, HEAD.lock renamed to HEAD, config written" ;;
 ssh-keygen)
   need ssh-keygen
