@@ -14,12 +14,17 @@
 #include "plan/plan.h"
 
 #define OSPY_AGENT_ATTACH_SOCK "ospy-attach-" /* abstract socket name prefix + pid */
+/* The agent's one export: called by the controller (through ptrace) when the
+ * agent was already loaded by an earlier attach, so dlopen ran no constructor. */
+#define OSPY_AGENT_ATTACH_ENTRY "ospy_agent_attach"
+int ospy_agent_attach(void);
 
 typedef struct ospy_agent {
   ospy_ring ring;
   ospy_plan *plan;
   int lossy;
   int follow_forks;
+  int attached;          /* injected into a running process (has a control thread) */
   uint32_t backtrace;
   volatile int active;   /* 0: hooks are no-ops (consumer gone, detached, not following) */
   uint32_t pid;
@@ -45,5 +50,7 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
  * returns 1 when a module appeared. */
 int ospy_agent_modules_rescan(void);
+/* A new capture (attach again): the next rescan reports every module. */
+void ospy_agent_modules_forget(void);
 
 #endif

@@ -81,3 +81,8 @@ int ospy_agent_modules_rescan(void)
   }
   return appeared;
 }
+
+void ospy_agent_modules_forget(void)
+{
+  nmodules = 0;
+}
