@@ -166,7 +166,8 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
     break;
   }
   case OSPY_EV_LOST:
-    fprintf(out, "--- lost %" PRIu64 " events of thread %u (ring full, --lossy)\n",
+    fprintf(out, "--- lost %" PRIu64 " events of thread %u (ring full with --lossy, detaching, "
+            "or called by a signal handler inside a hook)\n",
             ((const ospy_event_lost *)h)->count, h->tid);
     break;
   default:
