@@ -49,6 +49,9 @@ if [ "$fuzz_secs" -gt 0 ]; then
   run_fuzz scripts/fuzz.sh "$fuzz_secs"
   run_fuzz tests/fuzz/fuzz_config.sh "$fuzz_secs" config
   run_fuzz tests/fuzz/fuzz_config.sh "$((fuzz_secs / 2))" values
+  # the capture reader and the .osd importer (docs/reliability.md)
+  run_fuzz tests/fuzz/fuzz_config.sh "$((fuzz_secs / 2))" capture
+  run_fuzz tests/fuzz/fuzz_config.sh "$((fuzz_secs / 2))" osd
 fi
 
 FUZZ_PASSED=$fuzz_passed FUZZ_FAILED=$fuzz_failed python3 - <<'PY'

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -89,6 +90,7 @@ static void on_fork_child(void)
 {
   ospy_agent *a = &ospy_agent_g;
   a->pid = (uint32_t)getpid();
+  a->attached = 0; /* no control thread in the child: a detach request stops it */
   if (!a->follow_forks) {
     a->active = 0;
     return;
@@ -110,6 +112,9 @@ static void *control_thread(void *arg)
   ospy_inline_detach_all();
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: detached, hooks removed");
   a->active = 0;
+  atomic_fetch_add(&a->ring.ctl->detached, 1); /* the controller waits for this */
+  atomic_fetch_add(&a->ring.ctl->wake_futex, 1);
+  syscall(SYS_futex, (uint32_t *)&a->ring.ctl->wake_futex, FUTEX_WAKE, 1, NULL, NULL, 0);
   return arg;
 }
 
@@ -134,6 +139,7 @@ static void agent_start(int fd, int attached)
   if (ospy_ring_map(&a->ring, fd) < 0)
     return; /* not a ring we understand: stay inert */
   a->pid = (uint32_t)getpid();
+  a->attached = attached;
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
   a->tsc_clock = (a->ring.ctl->flags & OSPY_RING_F_TSC) != 0;
   if (!attached && !a->follow_forks) {
@@ -151,7 +157,11 @@ static void agent_start(int fd, int attached)
     return;
   ospy_inline_attach_pending();
   ospy_inline_report_missing();
-  pthread_atfork(NULL, NULL, on_fork_child);
+  static int atfork_done;
+  if (!atfork_done) {
+    atfork_done = 1;
+    pthread_atfork(NULL, NULL, on_fork_child);
+  }
   if (attached) {
     pthread_t t;
     if (pthread_create(&t, NULL, control_thread, NULL) == 0)
@@ -160,6 +170,29 @@ static void agent_start(int fd, int attached)
       ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, "agent: cannot start the control thread");
   }
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
+}
+
+/* Attach to a process the agent was loaded into by an earlier attach (its
+ * hooks were removed at detach): take the new controller's ring and start
+ * over. The previous ring is unmapped; its capture ended at least one
+ * injection earlier, and recording checks `active` before touching it. */
+__attribute__((visibility("default"))) int ospy_agent_attach(void)
+{
+  ospy_agent *a = &ospy_agent_g;
+  if (a->active)
+    return -1; /* another controller records this process */
+  int fd = receive_attach_fd();
+  if (fd < 0)
+    return -1;
+  if (a->ring.ctl) {
+    munmap(a->ring.ctl, a->ring.map_len);
+    if (a->ring.fd >= 0)
+      close(a->ring.fd);
+    a->ring.ctl = NULL;
+  }
+  ospy_agent_modules_forget();
+  agent_start(fd, 1);
+  return a->active ? 0 : -1;
 }
 
 __attribute__((constructor)) static void ospy_agent_init(void)

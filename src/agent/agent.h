@@ -14,6 +14,10 @@
 #include "plan/plan.h"
 
 #define OSPY_AGENT_ATTACH_SOCK "ospy-attach-" /* abstract socket name prefix + pid */
+/* The agent's one export: called by the controller (through ptrace) when the
+ * agent was already loaded by an earlier attach, so dlopen ran no constructor. */
+#define OSPY_AGENT_ATTACH_ENTRY "ospy_agent_attach"
+int ospy_agent_attach(void);
 
 typedef struct ospy_agent {
   ospy_ring ring;
@@ -21,6 +25,7 @@ typedef struct ospy_agent {
   int lossy;
   int follow_forks;
   int tsc_clock;     /* timestamps are TSC ticks (OSPY_RING_F_TSC) */
+  int attached;          /* injected into a running process (has a control thread) */
   uint32_t backtrace;
   volatile int active;   /* 0: hooks are no-ops (consumer gone, detached, not following) */
   uint32_t pid;
@@ -51,5 +56,7 @@ int ospy_agent_modules_rescan(void);
 /* Whether the code at addr lies in a module dlclose could unmap: one loaded
    after the agent started, or the one at closing_base. */
 int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);
+/* A new capture (attach again): the next rescan reports every module. */
+void ospy_agent_modules_forget(void);
 
 #endif

@@ -50,6 +50,13 @@ void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_
   ospy_agent *a = &ospy_agent_g;
   if (!a->active)
     return NULL;
+  if (!a->attached && atomic_load_explicit(&a->ring.ctl->detach, memory_order_relaxed)) {
+    /* spawned: the controller stopped recording (--duration, SIGTERM, the file
+     * could not be written, a corrupt ring); an attached agent's control
+     * thread unhooks instead */
+    a->active = 0;
+    return NULL;
+  }
   ospy_event_hdr *h = ospy_ring_reserve(&a->ring, size, a->lossy, token, ospy_agent_consumer_alive);
   if (!h) {
     if (a->active)

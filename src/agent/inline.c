@@ -200,15 +200,40 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   ospy_agent_record_end(tok);
 }
 
+/* Set while the agent calls into libc from a callback (module tracking):
+ * hooked functions libc reaches then are not calls of the program. */
+static __thread int agent_calling __attribute__((tls_model("initial-exec")));
+
+/* A hooked function entered while this thread was inside a callback: a
+ * signal handler that interrupted the hook. Its call cannot be recorded
+ * (the thread's frame and invocation state are in use), so it is counted as
+ * lost, and the capture's recorded + lost still equals the calls made. */
+static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
+{
+  /* the agent's own calls (kill, clock_gettime, memcpy... from a callback)
+   * return into the agent */
+  extern char __ehdr_start[] __attribute__((visibility("hidden")));
+  extern char _end[] __attribute__((visibility("hidden")));
+  inline_hook *h = user_data;
+  if (!ospy_agent_g.active || h->internal || agent_calling ||
+      (ret >= (uintptr_t)__ehdr_start && ret < (uintptr_t)_end))
+    return;
+  if (h->fn && depth > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
+    return; /* nested: it would not have been recorded anyway */
+  ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
+}
+
 static void on_leave(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
   int err = errno; /* the target's errno: the interceptor restores it after us */
   if (h->internal) {
+    agent_calling = 1;
     /* after dlclose: put back the hooks of modules that stayed loaded */
     if (ospy_agent_modules_rescan() || h->internal == INTERNAL_DLCLOSE)
       ospy_inline_attach_pending();
+    agent_calling = 0;
     return;
   }
   if (note->skip)
@@ -273,6 +298,7 @@ static void attach_one(inline_hook *h)
     default: break;
     }
   }
+  ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_error e;
   if (ospy_interceptor_attach_cc(addr, cc, on_enter, on_leave, h, &h->listener, &e) !=
       OSPY_INTERCEPTOR_OK) {
@@ -362,6 +388,11 @@ int ospy_inline_init(void)
 {
   const ospy_plan *plan = ospy_agent_g.plan;
   uint32_t n = ospy_plan_hook_count(plan);
+  /* Attached again: the previous table and specs stay mapped (a thread may
+   * still be in a callback of a detached hook holding them); the leak is
+   * bounded by one small table per attach. */
+  nhooks = 0;
+  specs = NULL;
   hooks_cap = n + 2;
   hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

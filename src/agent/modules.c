@@ -93,3 +93,9 @@ int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base)
       return modules[i].dynamic || modules[i].base == closing_base;
   return 0;
 }
+
+void ospy_agent_modules_forget(void)
+{
+  nmodules = 0;
+  scanned_once = 0; /* what the next rescan finds counts as loaded at start */
+}

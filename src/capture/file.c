@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -19,6 +20,8 @@ struct ospy_capfile_writer {
   size_t raw_len, raw_target, comp_cap;
   uint32_t nrec;
   uint64_t total;
+  uint64_t good;  /* end of the last complete chunk (of the header at first) */
+  int failed;     /* errno of the write that failed; nothing is written after it */
   ZSTD_CCtx *cctx;
 };
 
@@ -87,6 +90,7 @@ static int write_header(ospy_capfile_writer *w, const ospy_capfile_meta *m)
   put32(buf + OSPY_CAP_HEADER_FIXED + meta, ospy_crc32c(0, buf, OSPY_CAP_HEADER_FIXED + meta));
   int rc = write_all(w->fd, buf, OSPY_CAP_HEADER_FIXED + meta + 4);
   free(buf);
+  w->good = OSPY_CAP_HEADER_FIXED + meta + 4;
   return rc < 0 || fdatasync(w->fd) < 0 ? -1 : 0;
 }
 
@@ -104,8 +108,11 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   w->comp_cap = ZSTD_compressBound(OSPY_CHUNK_MAX_RAW);
   w->comp = malloc(OSPY_CHUNK_HDR + w->comp_cap);
   w->cctx = ZSTD_createCCtx();
-  w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (w->fd < 0 || !w->raw || !w->comp || !w->cctx || write_header(w, m) < 0) {
+  /* Only the user who captures may read the file: it holds argument values
+   * (buffers, strings) of the program. fchmod covers a file that existed. */
+  w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (w->fd < 0 || fchmod(w->fd, 0600) < 0 || !w->raw || !w->comp || !w->cctx ||
+      write_header(w, m) < 0) {
     snprintf(err, errcap, "%s: %s", path, strerror(errno ? errno : ENOMEM));
     if (w->fd >= 0)
       close(w->fd);
@@ -125,9 +132,27 @@ void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw)
 
 uint64_t ospy_capfile_records(const ospy_capfile_writer *w) { return w->total; }
 
+/* A chunk could not be written (disk full, I/O error): the file is cut back
+ * to its last complete chunk, so a reader finds every chunk intact and the
+ * capture merely cut short, and nothing more is written. */
+static int write_failed(ospy_capfile_writer *w, int e, char *err, size_t errcap)
+{
+  w->failed = e ? e : EIO;
+  if (ftruncate(w->fd, (off_t)w->good) == 0)
+    fdatasync(w->fd);
+  snprintf(err, errcap, "%s: write: %s (the capture ends with the last complete chunk, at "
+           "offset %llu)", w->path, strerror(w->failed), (unsigned long long)w->good);
+  return -1;
+}
+
 static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t errcap)
 {
   size_t clen = 0;
+  if (w->failed) {
+    snprintf(err, errcap, "%s: not written after an earlier error (%s)", w->path,
+             strerror(w->failed));
+    return -1;
+  }
   if (w->raw_len) {
     clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, w->raw, w->raw_len, 3);
     if (ZSTD_isError(clen)) {
@@ -143,10 +168,9 @@ static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t
   put32(h + 20, ospy_crc32c(0, h + OSPY_CHUNK_HDR, clen));
   put32(h + 24, flags);
   put32(h + 28, ospy_crc32c(0, h, 28));
-  if (write_all(w->fd, h, OSPY_CHUNK_HDR + clen) < 0 || fdatasync(w->fd) < 0) {
-    snprintf(err, errcap, "%s: write: %s", w->path, strerror(errno));
-    return -1;
-  }
+  if (write_all(w->fd, h, OSPY_CHUNK_HDR + clen) < 0 || fdatasync(w->fd) < 0)
+    return write_failed(w, errno, err, errcap);
+  w->good += OSPY_CHUNK_HDR + clen;
   w->raw_len = 0;
   w->nrec = 0;
   return 0;
@@ -173,8 +197,11 @@ int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, cha
 
 int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap)
 {
-  int rc = ospy_capfile_flush(w, err, errcap);
-  if (rc == 0)
+  int rc = -1;
+  if (w->failed)
+    snprintf(err, errcap, "%s: incomplete capture: nothing was written after offset %llu (%s)",
+             w->path, (unsigned long long)w->good, strerror(w->failed));
+  else if ((rc = ospy_capfile_flush(w, err, errcap)) == 0)
     rc = write_chunk(w, OSPY_CHUNK_F_END, err, errcap);
   if (close(w->fd) < 0 && rc == 0) {
     snprintf(err, errcap, "%s: close: %s", w->path, strerror(errno));

@@ -24,12 +24,16 @@ typedef struct ospy_capfile_writer ospy_capfile_writer;
 
 ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_meta *m,
                                          char *err, size_t errcap);
-/* Appends one record (already validated). 0 or -1 with err. */
+/* The file is created (or truncated) with mode 0600. */
+/* Appends one record (already validated). 0 or -1 with err. A write that
+ * fails (ENOSPC, EIO) cuts the file back to its last complete chunk; every
+ * later call fails without writing. */
 int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
                         size_t errcap);
 /* Writes the pending records as a chunk (nothing if none). */
 int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap);
-/* Flushes, writes the end marker, closes, frees. */
+/* Flushes, writes the end marker, closes, frees (after a failed write: only
+ * closes and frees, and returns -1 saying where the file ends). */
 int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap);
 uint64_t ospy_capfile_records(const ospy_capfile_writer *w);
 /* Target chunk size before compression (default 1 MiB; tests use small ones). */

@@ -20,6 +20,7 @@ struct ospy_capfile_reader {
   uint8_t *meta;
   ospy_capfile_info info;
   uint8_t *comp, *raw;
+  size_t comp_cap, raw_cap; /* grown to the largest chunk seen (at most 16 MiB raw) */
   size_t raw_len, raw_pos;
   int ended, saw_end;
   uint64_t bad_chunks, tail_off;
@@ -137,10 +138,8 @@ ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errca
     ospy_capfile_close_reader(r);
     return NULL;
   }
-  r->comp = malloc(ZSTD_compressBound(OSPY_CHUNK_MAX_RAW));
-  r->raw = malloc(OSPY_CHUNK_MAX_RAW);
   r->dctx = ZSTD_createDCtx();
-  if (!r->comp || !r->raw || !r->dctx) {
+  if (!r->dctx) {
     snprintf(err, errcap, "%s: out of memory", path);
     ospy_capfile_close_reader(r);
     return NULL;
@@ -189,6 +188,22 @@ static int bad_chunk(ospy_capfile_reader *r, uint64_t at, uint64_t next, const c
   return -1;
 }
 
+/* Makes *buf hold at least need bytes. */
+static int grow(uint8_t **buf, size_t *cap, size_t need)
+{
+  if (need <= *cap)
+    return 0;
+  size_t n = *cap ? *cap : 65536;
+  while (n < need)
+    n *= 2;
+  uint8_t *p = realloc(*buf, n);
+  if (!p)
+    return -1;
+  *buf = p;
+  *cap = n;
+  return 0;
+}
+
 /* Loads the next chunk into raw. 1 loaded, 0 end of file, -1 corrupt. */
 static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
 {
@@ -212,10 +227,12 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
     return 0;
   }
   r->off = at + OSPY_CHUNK_HDR + clen;
+  if (grow(&r->comp, &r->comp_cap, clen ? clen : 1) < 0 || grow(&r->raw, &r->raw_cap, rlen ? rlen : 1) < 0)
+    return bad_chunk(r, at, r->off, "out of memory for the chunk", err, errcap);
   if (read_at(r->fd, r->comp, clen, at + OSPY_CHUNK_HDR) < 0 ||
       ospy_crc32c(0, r->comp, clen) != get32(h + 20))
     return bad_chunk(r, at, r->off, "payload checksum mismatch", err, errcap);
-  size_t got = clen ? ZSTD_decompressDCtx(r->dctx, r->raw, OSPY_CHUNK_MAX_RAW, r->comp, clen) : 0;
+  size_t got = clen ? ZSTD_decompressDCtx(r->dctx, r->raw, rlen, r->comp, clen) : 0;
   if (ZSTD_isError(got) || got != rlen)
     return bad_chunk(r, at, r->off, "payload does not decompress to its size", err, errcap);
   if (flags & OSPY_CHUNK_F_END)

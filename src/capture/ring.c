@@ -192,6 +192,8 @@ static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*ali
   atomic_store(&c->producers_waiting, 1);
   if (atomic_load(&c->tail) >= need_tail)
     return 0;
+  if (alive && !alive())
+    return -1; /* nobody will make room: do not wait for it */
   long rc = futex_op(&c->tail_futex, FUTEX_WAIT, v, 200);
   if (rc < 0 && errno == ETIMEDOUT && alive && !alive())
     return -1;

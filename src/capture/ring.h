@@ -44,7 +44,7 @@ typedef struct ospy_ring_ctl {
   _Atomic uint32_t detach;     /* controller asks agents to unhook */
   _Atomic uint32_t heartbeat;  /* bumped by the controller while it runs */
   _Atomic uint32_t agents;     /* agents that started (one per process) */
-  uint32_t pad0;
+  _Atomic uint32_t detached;   /* attached agents that unhooked after a detach request */
   _Atomic uint64_t seq; /* FunctionCall sequence numbers */
   uint8_t pad1[64];
   _Atomic uint64_t head; /* producers */

@@ -1,9 +1,13 @@
 /* Controller drain loop pieces; see session.h. */
 #include "capture/session.h"
 
+#include <linux/futex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint64_t now_ns(void)
 {
@@ -24,9 +28,30 @@ void ospy_session_free(ospy_session *s)
   s->buf = NULL;
 }
 
+/* Agents stop recording (attached ones also unhook); producers waiting for
+ * room in the ring are woken to see it. */
+static void ask_agents_to_stop(ospy_session *s)
+{
+  atomic_store(&s->ring.ctl->detach, 1);
+  atomic_fetch_add(&s->ring.ctl->tail_futex, 1);
+  syscall(SYS_futex, (uint32_t *)&s->ring.ctl->tail_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+/* The capture file cannot take more (disk full, I/O error): say so once and
+ * ask every agent to stop recording, so that no producer waits for a consumer
+ * that only discards. The program runs on. */
+static void stop_recording(ospy_session *s, const char *err)
+{
+  fprintf(stderr, "ospy: %s\nospy: recording stopped; the program continues\n", err);
+  s->write_failed = 1;
+  ask_agents_to_stop(s);
+}
+
 static int add_one(ospy_session *s, const ospy_event_hdr *rec)
 {
   char err[512];
+  if (s->write_failed)
+    return -1; /* recording stopped: the file could not be written */
   if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&
                   rec->type != OSPY_EV_INFO))
     ospy_format_event(s->live, rec, s->plan, &s->live_opts);
@@ -35,12 +60,9 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
     s->calls++;
   if (rec->type == OSPY_EV_ERROR)
     s->errors++;
-  if (s->write_failed)
-    return -1;
   s->unflushed++;
   if (ospy_capfile_append(s->file, rec, rec->size, err, sizeof err) < 0) {
-    fprintf(stderr, "ospy: %s\n", err);
-    s->write_failed = 1;
+    stop_recording(s, err);
     return -1;
   }
   return 0;
@@ -106,8 +128,7 @@ static void flush_when_idle(ospy_session *s)
     return;
   char err[512];
   if (ospy_capfile_flush(s->file, err, sizeof err) < 0) {
-    fprintf(stderr, "ospy: %s\n", err);
-    s->write_failed = 1;
+    stop_recording(s, err);
     return;
   }
   s->unflushed = 0;
@@ -133,7 +154,14 @@ long ospy_session_drain(ospy_session *s)
 {
   long n = 0;
   int sampled = 0;
+  /* Only what was produced before this call: busy producers would otherwise
+   * keep the controller here for good (no --duration, no Ctrl-C, no reaping). */
+  uint64_t stop_at = atomic_load(&s->ring.ctl->head);
   for (;;) {
+    if (s->ring.ctail >= stop_at) {
+      flush_when_idle(s);
+      return s->write_failed ? -1 : n;
+    }
     const char *why = NULL;
     long k = ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
     if (k == 0) {
@@ -146,7 +174,10 @@ long ospy_session_drain(ospy_session *s)
                "no more events are read from it", why);
       fprintf(stderr, "ospy: %s\n", msg);
       ospy_session_add_message(s, OSPY_EV_ERROR, msg);
-      return n;
+      /* agents stop recording (attached ones unhook): with nobody reading,
+       * producers would otherwise wait for room forever */
+      ask_agents_to_stop(s);
+      return s->write_failed ? -1 : n;
     }
     ospy_event_hdr *rec = (ospy_event_hdr *)s->buf;
     if (s->tsc)

@@ -34,7 +34,8 @@ typedef struct ospy_session {
 
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */
 int ospy_session_init(ospy_session *s);
-/* Consumes every ready record. Returns how many, or -1 when the file cannot
+/* Consumes every record produced before the call (bounded: producers that
+ * keep going are served by the next call). Returns how many, or -1 when the file cannot
  * be written (message on stderr). A ring the target corrupted is reported
  * once and recorded as an Error event; the capture goes on without it. */
 long ospy_session_drain(ospy_session *s);

@@ -234,8 +234,10 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
   double deadline = o->duration > 0 ? mono_now() + o->duration : 0;
   int done = 0;
   while (!done) {
-    if (ospy_session_drain(s) < 0)
-      return -1;
+    /* A failed write stopped the recording (session.c): a spawned program
+     * runs on to its end, an attached one is detached from. */
+    if (ospy_session_drain(s) < 0 && attached)
+      break;
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
     if (!attached)
       done = reap(s, main_pid, main_status);
@@ -345,14 +347,15 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
   int st = 0;
   int done = ospy_capture_loop(s, o, pid, 0, &st);
-  if (done <= 0) {
+  if (!done) {
     /* stopped early (--duration, SIGTERM): the program keeps running */
     atomic_store(&s->ring.ctl->detach, 1);
     ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
   }
-  if (ospy_capture_finish(s, o) < 0 || done < 0)
-    return 1;
-  if (done == 0) {
+  /* A capture that could not be written is reported on stderr; the exit
+   * status stays the program's (docs/reliability.md). */
+  ospy_capture_finish(s, o);
+  if (!done) {
     /* pass the program's status through once it ends */
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
       ;

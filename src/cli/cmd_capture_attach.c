@@ -1,8 +1,9 @@
 /*
  * ospy capture -p PID: load the agent into a running process through ptrace,
  * hand it the event ring over an abstract unix socket named after the pid
- * (the agent checks we run as its user), record until Ctrl-C, --duration or
- * the process's end, then ask the agent to remove its hooks.
+ * (the agent checks we run as its user, we check that the peer is the target
+ * process), record until Ctrl-C, --duration or the process's end, then ask the
+ * agent to remove its hooks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 typedef struct handover {
   int listen_fd;
   int ring_fd;
+  pid_t pid; /* the only process that may have the ring */
   int done;
 } handover;
 
@@ -43,14 +46,22 @@ static int listen_for_agent(pid_t pid)
 }
 
 /* Serves the agent's constructor while the injected dlopen runs. */
-static void serve_agent(void *data)
+static int serve_agent(void *data)
 {
   handover *h = data;
   if (h->done)
-    return;
+    return 1;
   int c = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (c < 0)
-    return;
+    return 0;
+  /* Anyone can connect to an abstract socket: the ring goes only to the
+   * target process itself (its agent's constructor). */
+  struct ucred cred;
+  socklen_t cl = sizeof cred;
+  if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.pid != h->pid) {
+    close(c);
+    return 0;
+  }
   char byte = 1;
   union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
   memset(&u, 0, sizeof u);
@@ -65,15 +76,24 @@ static void serve_agent(void *data)
   if (sendmsg(c, &msg, MSG_NOSIGNAL) == 1)
     h->done = 1;
   close(c);
+  return h->done;
 }
 
-/* After the detach request: give the agent time to unhook and flush. */
-static void drain_after_detach(ospy_session *s)
+/* After the detach request: record until the agent says it removed its
+ * hooks (its last events are then in the ring), at most 2 s, or until the
+ * process ends. */
+static void drain_after_detach(ospy_session *s, pid_t pid)
 {
-  for (int i = 0; i < 10; i++) {
+  struct timespec t0, now;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
     ospy_session_drain(s);
-    struct timespec ts = { 0, 50 * 1000000L };
-    nanosleep(&ts, NULL);
+    if (atomic_load(&s->ring.ctl->detached) || (kill(pid, 0) < 0 && errno == ESRCH))
+      break;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - t0.tv_sec >= 2)
+      break;
+    ospy_ring_wait(&s->ring, 20);
   }
   ospy_session_drain(s);
 }
@@ -92,13 +112,13 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
             "(start them under ospy capture instead)\n", (int)pid);
     return 2;
   }
-  handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd };
+  handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid };
   if (h.listen_fd < 0) {
     fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid, strerror(errno));
     return 2;
   }
   ospy_capture_install_signals(1);
-  int rc = ospy_inject_dlopen(pid, agent, serve_agent, &h, err, sizeof err);
+  int rc = ospy_inject_dlopen(pid, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h, err, sizeof err);
   close(h.listen_fd);
   if (rc < 0 || !h.done) {
     fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
@@ -107,10 +127,10 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   }
   int st = 0;
   int done = ospy_capture_loop(s, o, pid, 1, &st);
-  if (done <= 0) {
+  if (!done) {
     atomic_store(&s->ring.ctl->detach, 1);
-    drain_after_detach(s);
+    drain_after_detach(s, pid);
     ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
   }
-  return ospy_capture_finish(s, o) < 0 || done < 0 ? 1 : 0;
+  return ospy_capture_finish(s, o) < 0 || s->write_failed ? 1 : 0;
 }

@@ -380,7 +380,10 @@ int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *
   snprintf(exe, sizeof exe, "/proc/%d/exe", pid);
   *bits = elf_class_of(exe);
   if (*bits < 0) {
-    snprintf(err, errcap, "process %d: cannot read %s: %s", pid, exe, strerror(errno));
+    int e = errno;
+    snprintf(err, errcap, "process %d: cannot read %s: %s%s", pid, exe, strerror(e),
+             e == EACCES || e == EPERM ? " (the kernel does not let this user trace it: "
+             "another user's process, or ptrace is restricted)" : "");
     return -1;
   }
   return agent_path(*bits, out, cap, err, errcap);

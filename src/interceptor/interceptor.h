@@ -101,6 +101,16 @@ ospy_interceptor_status ospy_interceptor_end_transaction(void);
 void ospy_interceptor_ignore_current_thread(void);
 void ospy_interceptor_unignore_current_thread(void);
 
+/* Called instead of the callbacks when a hooked function is entered by a
+ * thread that is inside the interceptor or a callback (busy, not ignored): a
+ * signal handler that interrupted a callback, or a callback calling a hooked
+ * function. Such a call runs the original unseen; this lets the user count
+ * it. Once per active listener, with its user_data, the thread's invocation
+ * depth and the call's return address. Runs in that context:
+ * async-signal-safe code only. */
+typedef void (*ospy_reentry_fn)(void *user_data, unsigned depth, uintptr_t ret);
+void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn);
+
 /* Where attach would patch (after following PLT stubs and jump thunks). */
 void *ospy_interceptor_resolve(void *function);
 

@@ -63,10 +63,30 @@ static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
   }
 }
 
+static ospy_reentry_fn reentry_fn;
+
+void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn) { reentry_fn = fn; }
+
+/* A call this thread makes while busy (a signal handler that interrupted a
+ * callback): not intercepted, but reported. */
+static void report_reentry(ospy_hook *hook, const ospy_thread_state *ts, uintptr_t ret) {
+  ospy_reentry_fn fn = reentry_fn;
+  if (!fn || ts->ignored)
+    return;
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
+    ospy_listener *l = hook->listeners[i];
+    if (l && l->active && (l->on_enter || l->on_leave))
+      fn(l->user_data, ts->depth, ret);
+  }
+}
+
 uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   ospy_thread_state *ts = ospy_thread_state_get();
-  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0))
+  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0)) {
+    if (ts)
+      report_reentry(hook, ts, *(uintptr_t *)OSPY_CTX_SP(ctx));
     return hook->trampoline;
+  }
   ts->busy = 1;
   int saved_errno = *ts->errno_ptr;
   uintptr_t sp = OSPY_CTX_SP(ctx);

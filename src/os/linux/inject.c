@@ -3,7 +3,9 @@
  * stop the main thread, make it call dlopen(path) on a fresh piece of its own
  * stack with a return address of 0, catch the SIGSEGV of that return, restore
  * every register and let it go. While the call runs, the controller keeps
- * serving `serve` (the agent's constructor talks to it during dlopen).
+ * serving `serve` (the agent's constructor talks to it during dlopen). When
+ * the library was already loaded, dlopen runs no constructor: the injector
+ * then calls the library's entry point by name (dlsym) the same way.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -45,13 +47,13 @@ static uint64_t module_base(pid_t pid, const char *path)
   return base;
 }
 
-/* dlopen's address in pid: same libc file as ours, same offset. */
-static uint64_t remote_dlopen(pid_t pid, char *err, size_t errcap)
+/* The address of libc function name in pid: same libc file as ours, same offset. */
+static uint64_t remote_libc_fn(pid_t pid, const char *name, char *err, size_t errcap)
 {
-  void *local = dlsym(RTLD_DEFAULT, "dlopen");
+  void *local = dlsym(RTLD_DEFAULT, name);
   Dl_info di;
   if (!local || !dladdr(local, &di) || !di.dli_fname) {
-    snprintf(err, errcap, "cannot locate dlopen in ospy itself");
+    snprintf(err, errcap, "cannot locate %s in ospy itself", name);
     return 0;
   }
   char real[4096];
@@ -74,7 +76,8 @@ static int write_remote(pid_t pid, uint64_t addr, const void *buf, size_t n)
 
 /* Runs the hijacked call to completion (the return to address 0 faults),
  * serving the controller side meanwhile. 0, or -1 with err. */
-static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
+static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, int *served, char *err,
+                    size_t errcap)
 {
   int pending_sig = 0;
   if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
@@ -85,8 +88,8 @@ static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, char *err
     if (w < 0)
       goto fail_errno;
     if (w == 0) {
-      if (serve)
-        serve(data);
+      if (serve && !*served)
+        *served = serve(data);
       struct timespec ts = { 0, 2 * 1000000L };
       nanosleep(&ts, NULL);
       continue;
@@ -99,7 +102,7 @@ static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, char *err
     if (sig == SIGSEGV) {
       struct user_regs_struct r;
       if (ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 && r.rip == 0)
-        break; /* dlopen returned to our fake address */
+        break; /* the call returned to our fake address */
       snprintf(err, errcap, "process %d crashed during the injection", (int)pid);
       return -1;
     }
@@ -114,15 +117,51 @@ fail_errno:
   return -1;
 }
 
-int ospy_inject_dlopen(pid_t pid, const char *path, ospy_inject_serve_fn serve, void *data,
-                       char *err, size_t errcap)
+#if defined(__x86_64__)
+/* Makes the stopped thread call fn(a0, a1) on its stack below the saved one
+ * (arguments' bytes at str), with a return address of 0; *ret = rax. */
+static int remote_call(pid_t pid, const struct user_regs_struct *saved, uint64_t fn,
+                       uint64_t a0, uint64_t a1, uint64_t below, ospy_inject_serve_fn serve,
+                       void *data, int *served, uint64_t *ret, char *err, size_t errcap)
+{
+  struct user_regs_struct r = *saved;
+  uint64_t sp = (below - 16) & ~(uint64_t)15; /* 16-aligned, then the return slot */
+  uint64_t zero = 0;
+  if (write_remote(pid, sp - 8, &zero, 8) < 0) {
+    snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
+    return -1;
+  }
+  r.rsp = sp - 8;
+  r.rip = fn;
+  r.rdi = a0;
+  r.rsi = a1;
+  r.rax = 0;
+  r.orig_rax = (uint64_t)-1; /* not inside a system call: no restart on resume */
+  if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)pid, strerror(errno));
+    return -1;
+  }
+  if (run_call(pid, serve, data, served, err, errcap) < 0)
+    return -1;
+  if (ptrace(PTRACE_GETREGS, pid, 0, &r) < 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)pid, strerror(errno));
+    return -1;
+  }
+  *ret = r.rax;
+  return 0;
+}
+#endif
+
+int ospy_inject_dlopen(pid_t pid, const char *path, const char *then_call,
+                       ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
 {
 #if !defined(__x86_64__)
   snprintf(err, errcap, "injection needs the x86-64 controller");
   return -1;
 #else
-  uint64_t fn = remote_dlopen(pid, err, errcap);
-  if (!fn)
+  uint64_t fn = remote_libc_fn(pid, "dlopen", err, errcap);
+  uint64_t sym_fn = then_call ? remote_libc_fn(pid, "dlsym", err, errcap) : 0;
+  if (!fn || (then_call && !sym_fn))
     return -1;
   if (ptrace(PTRACE_ATTACH, pid, 0, 0) < 0) {
     snprintf(err, errcap, "ptrace(PTRACE_ATTACH, %d): %s%s", (int)pid, strerror(errno),
@@ -132,36 +171,41 @@ int ospy_inject_dlopen(pid_t pid, const char *path, ospy_inject_serve_fn serve, 
   int st;
   while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR)
     ;
-  struct user_regs_struct saved, r;
-  int rc = -1;
+  struct user_regs_struct saved;
+  int rc = -1, served = 0;
+  uint64_t handle = 0, entry = 0, ignored;
   if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0) {
     snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)pid, strerror(errno));
     goto detach;
   }
-  r = saved;
-  size_t len = strlen(path) + 1;
+  size_t len = strlen(path) + 1, sym_len = then_call ? strlen(then_call) + 1 : 0;
   uint64_t str = (saved.rsp - 512 - len) & ~(uint64_t)15; /* well below the red zone */
-  uint64_t sp = str - 16;                                  /* 16-aligned, then the return slot */
-  uint64_t zero = 0;
-  if (write_remote(pid, str, path, len) < 0 || write_remote(pid, sp - 8, &zero, 8) < 0) {
+  uint64_t sym = (str - sym_len) & ~(uint64_t)15;
+  if (write_remote(pid, str, path, len) < 0 ||
+      (then_call && write_remote(pid, sym, then_call, sym_len) < 0)) {
     snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
     goto detach;
   }
-  r.rsp = sp - 8;
-  r.rip = fn;
-  r.rdi = str;
-  r.rsi = RTLD_NOW;
-  r.rax = 0;
-  r.orig_rax = (uint64_t)-1; /* not inside a system call: no restart on resume */
-  if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)pid, strerror(errno));
-    goto detach;
-  }
-  if (run_call(pid, serve, data, err, errcap) < 0)
+  if (remote_call(pid, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &handle, err,
+                  errcap) < 0)
     goto restore;
-  if (ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 && r.rax == 0) {
+  if (!handle) {
     snprintf(err, errcap, "dlopen(\"%s\") failed inside process %d", path, (int)pid);
     goto restore;
+  }
+  /* Already loaded (an earlier attach): dlopen ran no constructor, so the
+   * entry point is called by name. */
+  if (then_call && !served) {
+    if (remote_call(pid, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &entry, err,
+                    errcap) < 0)
+      goto restore;
+    if (!entry) {
+      snprintf(err, errcap, "%s has no %s", path, then_call);
+      goto restore;
+    }
+    if (remote_call(pid, &saved, entry, 0, 0, sym, serve, data, &served, &ignored, err,
+                    errcap) < 0)
+      goto restore;
   }
   rc = 0;
 restore:

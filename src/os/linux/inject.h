@@ -5,13 +5,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Called repeatedly while the target runs the injected dlopen. */
-typedef void (*ospy_inject_serve_fn)(void *data);
+/* Called repeatedly while the target runs the injected calls; returns 1 once
+ * its work is done (it is not called again). */
+typedef int (*ospy_inject_serve_fn)(void *data);
 
 /* Makes pid's main thread call dlopen(path, RTLD_NOW) and resume where it
- * was. The target must be x86-64 and use the same libc as ospy. 0, or -1 with
- * a message naming the kernel's reason in err. */
-int ospy_inject_dlopen(pid_t pid, const char *path, ospy_inject_serve_fn serve, void *data,
-                       char *err, size_t errcap);
+ * was. When then_call is not NULL and serve did not finish during dlopen (the
+ * library was loaded before, so its constructor did not run again), the
+ * thread also calls the library's function then_call (void -> int) found by
+ * dlsym. The target must be x86-64 and use the same libc as ospy. 0, or -1
+ * with a message naming the kernel's reason in err. */
+int ospy_inject_dlopen(pid_t pid, const char *path, const char *then_call,
+                       ospy_inject_serve_fn serve, void *data, char *err, size_t errcap);
 
 #endif

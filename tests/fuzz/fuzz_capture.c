@@ -1,0 +1,83 @@
+/* libFuzzer harness for the capture reader (src/capture/reader.c) and the
+   text of its records (src/capture/format.c, as `ospy show` prints them):
+   any bytes as a capture file must give records, reported corrupt chunks or
+   an error, never a crash, a hang or an out-of-bounds access. The reader
+   opens a path, so the input goes into a memfd read as /proc/self/fd/N.
+
+   Build and run (bounded):  tests/fuzz/fuzz_config.sh SECONDS capture
+   Built with -DOSPY_FUZZ_REPLAY it replays the files given on the command
+   line; the test suite runs the committed corpus that way. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "capture/format.h"
+#include "capture/reader.h"
+#include "plan/plan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int memfd = -1;
+static char path[64];
+static FILE *null_out;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  if (memfd < 0) {
+    memfd = memfd_create("fuzz-capture", 0);
+    null_out = fopen("/dev/null", "w");
+    if (memfd < 0 || !null_out)
+      abort();
+    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
+  }
+  if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, size, 0) != (ssize_t)size)
+    abort();
+  char err[1024];
+  ospy_capfile_reader *r = ospy_capfile_open(path, err, sizeof err);
+  if (!r) {
+    if (!err[0])
+      abort(); /* a failure always says why */
+    return 0;
+  }
+  const ospy_capfile_info *info = ospy_capfile_info_get(r);
+  ospy_plan *plan = NULL;
+  ospy_spec_table *specs = NULL;
+  if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &plan, err, sizeof err) == 0)
+    specs = ospy_format_specs_of(plan, err, sizeof err);
+  ospy_format_opts fo = { .show_tid = 1, .show_duration = 1, .show_backtrace = 1, .specs = specs };
+  const ospy_event_hdr *rec;
+  int rc;
+  unsigned long steps = 0;
+  while ((rc = ospy_capfile_next(r, &rec, err, sizeof err)) != 0) {
+    if (++steps > 10000000)
+      abort(); /* the reader must make progress */
+    if (rc > 0)
+      ospy_format_event(null_out, rec, plan, &fo);
+  }
+  ospy_capfile_truncated(r, err, sizeof err);
+  ospy_spec_table_free(specs);
+  ospy_plan_free(plan);
+  ospy_capfile_close_reader(r);
+  return 0;
+}
+
+#ifdef OSPY_FUZZ_REPLAY
+int main(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    FILE *f = fopen(argv[i], "rb");
+    if (!f) {
+      perror(argv[i]);
+      return 1;
+    }
+    static uint8_t buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    LLVMFuzzerTestOneInput(buf, n);
+  }
+  printf("replayed %d inputs\n", argc - 1);
+  return 0;
+}
+#endif

@@ -1,0 +1,72 @@
+/* libFuzzer harness for the .osd importer (src/export/osd_reader.c): any
+   bytes as an .osd file must give events or an error naming where, never a
+   crash, a leak or an out-of-bounds access. Every event read is written out
+   as JSON Lines (to /dev/null), as `ospy import` would. The reader opens a
+   path, so the input goes into a memfd read as /proc/self/fd/N.
+
+   Build and run (bounded):  tests/fuzz/fuzz_config.sh SECONDS osd
+   Built with -DOSPY_FUZZ_REPLAY it replays the files given on the command
+   line; the test suite runs the committed corpus that way. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "export/jsonl_writer.h"
+#include "export/osd_reader.h"
+#include "export/sink.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int memfd = -1;
+static char path[64];
+static FILE *null_out;
+
+static int on_event(const ospy_xevent *ev, void *data)
+{
+  ospy_jsonl_write_event(data, ev);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  if (memfd < 0) {
+    memfd = memfd_create("fuzz-osd", 0);
+    null_out = fopen("/dev/null", "w");
+    if (memfd < 0 || !null_out)
+      abort();
+    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
+  }
+  if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, size, 0) != (ssize_t)size)
+    abort();
+  ospy_sink sink;
+  if (ospy_sink_init(&sink, null_out, "/dev/null", false) < 0)
+    abort();
+  char err[1024] = "";
+  ospy_osd_info info;
+  int rc = ospy_osd_read(path, on_event, &sink, &info, err, sizeof err);
+  if (rc != 0 && !err[0])
+    abort(); /* a failure always says why */
+  ospy_sink_abort(&sink);
+  return 0;
+}
+
+#ifdef OSPY_FUZZ_REPLAY
+int main(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    FILE *f = fopen(argv[i], "rb");
+    if (!f) {
+      perror(argv[i]);
+      return 1;
+    }
+    static uint8_t buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    LLVMFuzzerTestOneInput(buf, n);
+  }
+  printf("replayed %d inputs\n", argc - 1);
+  return 0;
+}
+#endif
