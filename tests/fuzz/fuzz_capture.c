@@ -5,7 +5,7 @@
    opens a path, so the input goes into a memfd read as /proc/self/fd/N.
 
    Build and run (bounded):  tests/fuzz/fuzz_config.sh SECONDS capture
-   Built with -DOSPY_FUZZ_REPLAY it replays the files given on the command
+   Linked with fuzz_replay.c it replays the files given on the command
    line; the test suite runs the committed corpus that way. */
 #include <stdint.h>
 #include <stdio.h>
@@ -62,22 +62,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ospy_capfile_close_reader(r);
   return 0;
 }
-
-#ifdef OSPY_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) {
-      perror(argv[i]);
-      return 1;
-    }
-    static uint8_t buf[1 << 22];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf, n);
-  }
-  printf("replayed %d inputs\n", argc - 1);
-  return 0;
-}
-#endif

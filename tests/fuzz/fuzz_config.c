@@ -4,7 +4,7 @@
    expression compiler and the plan builder.
 
    Build and run (bounded):  tests/fuzz/fuzz_config.sh [SECONDS]
-   Built without libFuzzer (-DOSPY_FUZZ_REPLAY) it replays files given on the
+   Linked with fuzz_replay.c instead of libFuzzer it replays files given on the
    command line; the test suite runs the committed corpus that way. */
 #include <stdint.h>
 #include <stdio.h>
@@ -59,22 +59,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ospy_diag_free(&d);
   return 0;
 }
-
-#ifdef OSPY_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) {
-      perror(argv[i]);
-      return 1;
-    }
-    static uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf, n);
-  }
-  printf("replayed %d inputs\n", argc - 1);
-  return 0;
-}
-#endif

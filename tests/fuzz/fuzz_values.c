@@ -52,23 +52,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ospy_values_format_text(fn, data, size, OSPY_VALUES_ARGS, out, 64);
   return 0;
 }
-
-#ifdef OSPY_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) {
-      perror(argv[i]);
-      return 1;
-    }
-    static uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf, n);
-  }
-  ospy_config_free(cfg);
-  printf("replayed %d inputs\n", argc - 1);
-  return 0;
-}
-#endif
