@@ -46,7 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ospy_spec_table *specs = NULL;
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &plan, err, sizeof err) == 0)
     specs = ospy_format_specs_of(plan, err, sizeof err);
-  ospy_format_opts fo = { .show_tid = 1, .show_duration = 1, .show_backtrace = 1, .specs = specs };
+  ospy_fdnames fdnames; /* FdName records replayed as ospy show does */
+  ospy_fdnames_init(&fdnames);
+  ospy_format_opts fo = { .show_tid = 1, .show_duration = 1, .show_backtrace = 1, .specs = specs,
+                          .fdnames = &fdnames };
   const ospy_event_hdr *rec;
   int rc;
   unsigned long steps = 0;
@@ -57,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       ospy_format_event(null_out, rec, plan, &fo);
   }
   ospy_capfile_truncated(r, err, sizeof err);
+  ospy_fdnames_free(&fdnames);
   ospy_spec_table_free(specs);
   ospy_plan_free(plan);
   ospy_capfile_close_reader(r);

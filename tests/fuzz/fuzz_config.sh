@@ -16,8 +16,9 @@ mkdir -p "$out" "$out/corpus-$which"
 [ -f "$out/ospy-config.h" ] || printf '#define OSPY_VERSION "fuzz"\n#define OSPY_ARCH_NAME "x86-64"\n' > "$out/ospy-config.h"
 case $which in
 capture) # the capture reader and the text of its records
-  srcs="src/capture/reader.c src/capture/crc32c.c src/capture/event.c src/capture/format.c"
-  libs="-lzstd" ;;
+  srcs="src/capture/reader.c src/capture/crc32c.c src/capture/event.c src/capture/format.c
+        src/capture/fdnames.c src/capture/symbolize.c"
+  libs="-lzstd -lelf" ;;
 osd) # the .osd importer, events written as JSON Lines
   srcs="src/export/osd_reader.c src/export/osd_input.c src/export/arena.c src/export/export_event.c
         src/export/sink.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
