@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The C++ runtime's demangler (C linkage; libstdc++ is linked for it). */
+char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+
 typedef struct sym {
   uint64_t addr, size;
   char *name;
@@ -86,6 +89,19 @@ static int by_addr(const void *a, const void *b)
   return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* A C++ symbol demangled (Rot13::encode(char const*, int, char*)), others as they are. */
+static char *readable_name(const char *name)
+{
+  if (name[0] == '_' && name[1] == 'Z') {
+    int status = -1;
+    char *d = __cxa_demangle(name, NULL, NULL, &status);
+    if (d && status == 0)
+      return d;
+    free(d);
+  }
+  return strdup(name);
+}
+
 /* Function symbols of one symbol table section. */
 static void read_symtab(image *im, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
 {
@@ -102,7 +118,7 @@ static void read_symtab(image *im, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
     if (!gelf_getsym(data, (int)i, &es) || GELF_ST_TYPE(es.st_info) != STT_FUNC || !es.st_value)
       continue;
     const char *name = elf_strptr(elf, sh->sh_link, es.st_name);
-    if (!name || !*name || !(im->syms[im->nsyms].name = strdup(name)))
+    if (!name || !*name || !(im->syms[im->nsyms].name = readable_name(name)))
       continue;
     im->syms[im->nsyms].addr = es.st_value;
     im->syms[im->nsyms].size = es.st_size;

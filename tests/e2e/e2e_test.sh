@@ -73,7 +73,13 @@ vtable)
     expect_line "$tmp/show" "e2e-vtable!${cfg#*:}::encode(in=\"hello\", len=5, out=\"uryyb\") = 5"
     expect_line "$tmp/show" "e2e-vtable!${cfg#*:}::reset(level=21) = 42"
   done
-  echo "vtable: methods hooked by _ZTV symbol and by constructor signature" ;;
+  # -O0 keeps frame pointers: a backtrace of two frames, C++ names demangled
+  "$ospy" capture -q --backtrace 2 -c "$xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>&1 ||
+    fail "capture --backtrace exited $?"
+  "$ospy" show --backtrace "$tmp/c.ospy" | grep -A2 'Rot13::encode(' >"$tmp/bt"
+  expect_regex "$tmp/bt" '^    #0 0x[0-9a-f]+ e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\+0x[0-9a-f]+$'
+  expect_regex "$tmp/bt" '^    #1 0x[0-9a-f]+ e2e-vtable!main\+0x[0-9a-f]+$'
+  echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace" ;;
 vtable-i386)
   # The same by _ZTV symbol on i386, where `this` is the first stack word.
   [ -n "$agent32" ] && [ -f "$agent32" ] ||

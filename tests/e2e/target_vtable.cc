@@ -33,12 +33,20 @@ int Rot13::reset(int level) { return level * 2 + magic - 0x1234; }
 
 __attribute__((noinline)) static Codec *make_codec() { return new Rot13; }
 
+// A C++ caller, so that backtraces show a demangled name.
+__attribute__((noinline)) static int run_codec(Codec *c, char *out, int *r)
+{
+  int n = c->encode("hello", 5, out);
+  *r = c->reset(21);
+  return n;
+}
+
 int main()
 {
   Codec *c = make_codec();
   char out[16] = { 0 };
-  int n = c->encode("hello", 5, out);
-  int r = c->reset(21);
+  int r = 0;
+  int n = run_codec(c, out, &r);
   std::printf("encoded %d bytes: %s, reset %d\n", n, out, r);
   delete c;
   return 0;

@@ -18,7 +18,7 @@ case $which in
 capture) # the capture reader and the text of its records
   srcs="src/capture/reader.c src/capture/crc32c.c src/capture/event.c src/capture/format.c
         src/capture/fdnames.c src/capture/symbolize.c"
-  libs="-lzstd -lelf" ;;
+  libs="-lzstd -lelf -lstdc++" ;;
 osd) # the .osd importer, events written as JSON Lines
   srcs="src/export/osd_reader.c src/export/osd_input.c src/export/arena.c src/export/export_event.c
         src/export/sink.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
