@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # ns added per recorded call of add(int, int) (a library function called
-# through the PLT), for ospy and the tracers a user could pick instead, all
-# measured in one run: median of RUNS runs each, per-call slope minus the
-# untraced call.
-#   bench/bench_capture.sh [CALLS] [RUNS]      (needs build/ and uftrace, ltrace)
+# through the PLT), then per recorded read() of 64 bytes, for ospy and the
+# tracers a user could pick instead, all measured in one run: median of RUNS
+# runs each, per-call slope minus the untraced call.
+#   bench/bench_capture.sh [CALLS] [RUNS]      (needs build/ and uftrace, ltrace, strace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-1000000}
@@ -17,6 +17,9 @@ gcc -O2 -shared -fPIC -o "$out/libbenchadd.so" $src/add.c
 gcc -O2 -o "$out/target" $src/target.c -L"$out" -lbenchadd -pthread -Wl,-rpath,"$out"
 gcc -O2 -pg -o "$out/target-pg" $src/target.c -L"$out" -lbenchadd -pthread -Wl,-rpath,"$out"
 gcc -O2 -shared -fPIC -o "$out/preload.so" $src/preload.c -ldl
+gcc -O2 -o "$out/read_target" $src/read_target.c
+gcc -O2 -pg -o "$out/read_target-pg" $src/read_target.c
+gcc -O2 -shared -fPIC -o "$out/preload_read.so" $src/preload_read.c -ldl
 
 now() { date +%s%N; }
 # median wall ns of RUNS runs of the command
@@ -75,3 +78,23 @@ printf '%-34s %10s %12s\n' "ospy -f --clock realtime" "$(added "$o_rt" "$bare")"
 printf '%-34s %10s %12s\n' "ospy -f --backtrace 8" "$(added "$o_bt" "$bare")" "-"
 printf '%-34s %10s %12s\n' "uftrace record -A/-R" "$(added "$uft" "$bare_pg")" "$n_uft"
 printf '%-34s %10s %12s\n' "ltrace -f -e add" "$(added "$ltr" "$bare")" "$n_ltr"
+
+# read(fd, buf, 64) from /dev/zero: the buffer's 64 bytes recorded at return
+r_bare=$(slope "$calls" "$out/read_target")
+r_bare_pg=$(slope "$calls" "$out/read_target-pg")
+r_pre=$(slope "$calls" env LD_PRELOAD="$out/preload_read.so" "$out/read_target")
+r_ospy=$(slope "$calls" "$ospy" capture -q -f read -o "$out/r1" -- "$out/read_target")
+r_uft=$(slope "$calls" uftrace record -d "$out/uftrace-read.data" -A 'read@arg1/i32,arg3/u64' \
+  -R 'read@retval/i64' "$out/read_target-pg")
+r_str=$(slope "$calls" strace -f -e trace=read -s 64 -o "$out/strace.out" "$out/read_target")
+r_ltr=$(slope "$ltrace_calls" ltrace -f -o "$out/ltrace-read.out" -e read "$out/read_target")
+"$ospy" capture -q -f read -o "$out/r1" -- "$out/read_target" "$calls" >/dev/null
+n_rospy=$("$ospy" show "$out/r1" | grep -c 'read(fd=3, buf="\\x00\\x00.*, count=64) = 64' || true)
+echo
+echo "read(fd, buf, 64) from /dev/zero: untraced call $r_bare ns (-pg build: $r_bare_pg ns)"
+printf '%-34s %10s %12s\n' tool "ns added" "calls seen"
+printf '%-34s %10s %12s\n' "LD_PRELOAD wrapper (lower bound)" "$(added "$r_pre" "$r_bare")" "-"
+printf '%-34s %10s %12s\n' "ospy -f read (64 bytes decoded)" "$(added "$r_ospy" "$r_bare")" "$n_rospy"
+printf '%-34s %10s %12s\n' "uftrace record -A/-R (no bytes)" "$(added "$r_uft" "$r_bare_pg")" "-"
+printf '%-34s %10s %12s\n' "strace -e read -s 64" "$(added "$r_str" "$r_bare")" "-"
+printf '%-34s %10s %12s\n' "ltrace -e read" "$(added "$r_ltr" "$r_bare")" "-"
