@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "os/linux/os_read.h"
 #include "agent/inline.h"
 #include "interceptor/interceptor.h"
 
@@ -90,6 +91,7 @@ static void on_fork_child(void)
 {
   ospy_agent *a = &ospy_agent_g;
   a->pid = (uint32_t)getpid();
+  ospy_os_read_set_pid((int)a->pid); /* safe reads: this process now, not the parent */
   a->attached = 0; /* no control thread in the child: a detach request stops it */
   if (!a->follow_forks) {
     a->active = 0;
@@ -139,6 +141,7 @@ static void agent_start(int fd, int attached)
   if (ospy_ring_map(&a->ring, fd) < 0)
     return; /* not a ring we understand: stay inert */
   a->pid = (uint32_t)getpid();
+  ospy_os_read_set_pid((int)a->pid); /* one system call per safe read, not two */
   a->attached = attached;
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
   a->tsc_clock = (a->ring.ctl->flags & OSPY_RING_F_TSC) != 0;

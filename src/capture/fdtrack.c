@@ -125,9 +125,10 @@ static int on_path(const ospy_value *v, void *data)
   return 0;
 }
 
-/* The descriptor a call returned: its path argument (open, openat, creat:
-   exact, whatever happened since), else what /proc says now (socket, accept,
-   dup: right unless the number was closed and reused since the call). */
+/* The descriptor a call returned: named by its path argument (open, openat,
+   creat: exact). Without one (socket, accept, dup) it is left unnamed: /proc,
+   read when the call is drained milliseconds later, may already show a file
+   that reused the number. */
 static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
                           const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
 {
@@ -141,13 +142,13 @@ static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
     size_t n = w.path_len < sizeof name - 1 ? w.path_len : sizeof name - 1;
     memcpy(name, w.path, n);
     name[n] = 0;
-  } else if (resolve(c->h.pid, fd, name, sizeof name) < 0) {
-    if (ospy_fdnames_get(&t->known, c->h.pid, fd)) /* the number is reused: old name wrong */
-      emit_record(c->h.pid, fd, c->h.ts, "", emit, ctx);
-    ospy_fdnames_forget(&t->known, c->h.pid, fd);
+    emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
     return;
   }
-  emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
+  const char *was = ospy_fdnames_get(&t->known, c->h.pid, fd);
+  if (was && *was) /* the number is reused: the old name is wrong now */
+    emit_record(c->h.pid, fd, c->h.ts, "", emit, ctx);
+  ospy_fdnames_forget(&t->known, c->h.pid, fd);
 }
 
 static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit emit, void *ctx)
@@ -192,10 +193,13 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
 {
   char name[4097];
   int last = t->snapshot_all ? 4095 : 2;
-  for (int fd = 0; fd <= last; fd++)
-    if (resolve(rec->pid, fd, name, sizeof name) == 0 ||
-        (fd <= 2 && rec->pid == t->stdio_of_controller && resolve_own(fd, name, sizeof name) == 0))
+  for (int fd = 0; fd <= last; fd++) {
+    /* the spawned program starts with the controller's stdio: exact, unlike
+       /proc of a program that may have moved on by the time this is drained */
+    int own = fd <= 2 && rec->pid == t->stdio_of_controller;
+    if (own ? resolve_own(fd, name, sizeof name) == 0 : resolve(rec->pid, fd, name, sizeof name) == 0)
       emit_name(t, rec->pid, fd, rec->ts, name, emit, ctx);
+  }
 }
 
 void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit,

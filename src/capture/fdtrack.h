@@ -4,8 +4,8 @@
  *   - when a process starts, its stdin/stdout/stderr from /proc/PID/fd
  *     (all its descriptors when ospy attaches to it);
  *   - a descriptor returned by a hooked call (FileDescriptor return type)
- *     takes the call's path argument (open, openat, creat), else what
- *     /proc/PID/fd/N says when the call is drained (socket, accept, dup);
+ *     takes the call's path argument (open, openat, creat); one returned
+ *     without a path (socket, accept, dup) stays a number;
  *   - a successful hooked close() withdraws the name.
  * Descriptors opened by code that is not hooked (glibc's internal
  * open_nocancel, for one) stay numbers: /proc, read milliseconds after the

@@ -179,6 +179,13 @@ int ospy_ring_map(ospy_ring *r, int fd)
   return 0;
 }
 
+static void wake_consumer(ospy_ring_ctl *c)
+{
+  atomic_store(&c->consumer_sleeping, 0);
+  atomic_fetch_add(&c->wake_futex, 1);
+  futex_op(&c->wake_futex, FUTEX_WAKE, 1, -1);
+}
+
 static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*alive)(void))
 {
   ospy_ring_ctl *c = r->ctl;
@@ -190,6 +197,8 @@ static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*ali
   }
   uint32_t v = atomic_load(&c->tail_futex);
   atomic_store(&c->producers_waiting, 1);
+  if (atomic_load(&c->consumer_sleeping))
+    wake_consumer(c); /* full: it must not sleep out its timeout */
   if (atomic_load(&c->tail) >= need_tail)
     return 0;
   if (alive && !alive())
@@ -236,16 +245,19 @@ void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *to
   }
 }
 
+/* A sleeping consumer is woken only once a quarter of the ring is in use:
+ * it wakes by itself every few milliseconds anyway (ospy_ring_wait's
+ * timeout), and a wake per record would cost a futex system call on every
+ * hooked call of a program that calls slower than the consumer drains (one
+ * read() at a time: 1-2 us each on a VM). */
 void ospy_ring_commit(ospy_ring *r, uint64_t token)
 {
   ospy_ring_ctl *c = r->ctl;
   slot_hdr *s = (slot_hdr *)(r->data + (token & r->mask));
   atomic_store(&s->commit, token + 1); /* seq_cst: orders it before the sleeping check */
-  if (atomic_load_explicit(&c->consumer_sleeping, memory_order_relaxed)) {
-    atomic_store(&c->consumer_sleeping, 0);
-    atomic_fetch_add(&c->wake_futex, 1);
-    futex_op(&c->wake_futex, FUTEX_WAKE, 1, -1);
-  }
+  if (atomic_load_explicit(&c->consumer_sleeping, memory_order_relaxed) &&
+      token - atomic_load_explicit(&c->tail, memory_order_relaxed) >= (r->mask + 1) / 4)
+    wake_consumer(c);
 }
 
 void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid)

@@ -246,7 +246,7 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     if (stop_requested || (deadline && mono_now() >= deadline))
       break;
     if (!done)
-      ospy_ring_wait(&s->ring, 50);
+      ospy_ring_wait(&s->ring, 10);
   }
   ospy_session_drain(s);
   return done;

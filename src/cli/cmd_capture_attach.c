@@ -93,7 +93,7 @@ static void drain_after_detach(ospy_session *s, pid_t pid)
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec - t0.tv_sec >= 2)
       break;
-    ospy_ring_wait(&s->ring, 20);
+    ospy_ring_wait(&s->ring, 10);
   }
   ospy_session_drain(s);
 }

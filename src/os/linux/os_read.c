@@ -22,12 +22,19 @@ static size_t read_checked(uintptr_t addr, uint8_t *buf, size_t n) {
   return done;
 }
 
+static int own_pid;
+
+void ospy_os_read_set_pid(int pid) {
+  __atomic_store_n(&own_pid, pid, __ATOMIC_RELAXED);
+}
+
 size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n) {
   if (n == 0)
     return 0;
+  int pid = __atomic_load_n(&own_pid, __ATOMIC_RELAXED);
   struct iovec local = { buf, n };
   struct iovec remote = { (void *)addr, n };
-  long r = ospy_os_syscall(SYS_process_vm_readv, ospy_os_getpid(), (long)&local, 1,
+  long r = ospy_os_syscall(SYS_process_vm_readv, pid ? pid : ospy_os_getpid(), (long)&local, 1,
                            (long)&remote, 1, 0);
   if (r >= 0)
     return (size_t)r;

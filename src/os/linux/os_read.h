@@ -13,4 +13,10 @@
  */
 size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n);
 
+/* The process id process_vm_readv is given. Unset (0), each read asks the
+ * kernel (getpid: a second system call per read); a caller that follows
+ * fork() itself (the agent's atfork child handler) sets it at start and again
+ * in each child. */
+void ospy_os_read_set_pid(int pid);
+
 #endif
