@@ -48,7 +48,7 @@ bare_pg=$(slope "$calls" "$out/target-pg")
 o_raw=$(slope "$calls" "$ospy" capture -q -f 'libbenchadd.so!add' -o "$out/c1" -- "$out/target")
 o_spec=$(slope "$calls" "$ospy" capture -q -c $src/add.xml -o "$out/c2" -- "$out/target")
 o_bt=$(slope "$calls" "$ospy" capture -q --backtrace 8 -f 'libbenchadd.so!add' -o "$out/c4" -- "$out/target")
-o_rt=$(slope "$calls" "$ospy" capture -q --clock realtime -f 'libbenchadd.so!add' -o "$out/c3" -- "$out/target")
+o_rt=$(slope "$calls" "$ospy" capture -q --clock tsc -f 'libbenchadd.so!add' -o "$out/c3" -- "$out/target")
 pre=$(slope "$calls" env LD_PRELOAD="$out/preload.so" "$out/target")
 uft=$(slope "$calls" uftrace record -d "$out/uftrace.data" -A 'add@arg1/i32,arg2/i32' \
   -R 'add@retval/i32' "$out/target-pg")
@@ -74,7 +74,7 @@ printf '%-34s %10s %12s\n' tool "ns added" "calls seen"
 printf '%-34s %10s %12s\n' "LD_PRELOAD wrapper (lower bound)" "$(added "$pre" "$bare")" "-"
 printf '%-34s %10s %12s\n' "ospy -f (raw words)" "$(added "$o_raw" "$bare")" "$n_raw"
 printf '%-34s %10s %12s\n' "ospy -c (decoded Int32 a, b, ret)" "$(added "$o_spec" "$bare")" "$n_spec"
-printf '%-34s %10s %12s\n' "ospy -f --clock realtime" "$(added "$o_rt" "$bare")" "-"
+printf '%-34s %10s %12s\n' "ospy -f --clock tsc" "$(added "$o_rt" "$bare")" "-"
 printf '%-34s %10s %12s\n' "ospy -f --backtrace 8" "$(added "$o_bt" "$bare")" "-"
 printf '%-34s %10s %12s\n' "uftrace record -A/-R" "$(added "$uft" "$bare_pg")" "$n_uft"
 printf '%-34s %10s %12s\n' "ltrace -f -e add" "$(added "$ltr" "$bare")" "$n_ltr"

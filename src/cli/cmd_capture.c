@@ -48,8 +48,9 @@ static void usage(FILE *out)
     "  --duration S    stop capturing after S seconds\n"
     "  --backtrace N   record N return addresses per call\n"
     "  --ring-size MIB shared ring size (power of two, default 8)\n"
-    "  --clock CLOCK   tsc (default where the TSC is invariant) or realtime: how the\n"
-    "                  agent stamps calls (tsc is converted to wall time by ospy)\n"
+    "  --clock CLOCK   how the agent stamps calls: realtime (default, clock_gettime)\n"
+    "                  or tsc (rdtsc, converted to wall time by ospy; for VMs whose\n"
+    "                  clock_gettime is slow)\n"
     "  -q              no live view on stderr\n");
 }
 
@@ -130,7 +131,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
         fprintf(stderr, "ospy capture: --clock: '%s' is not tsc or realtime\n", optarg);
         return -1;
       }
-      o->clock_realtime = !strcmp(optarg, "realtime");
+      o->clock_tsc = !strcmp(optarg, "tsc");
       break;
     case 'h': usage(stdout); exit(0);
     default: usage(stderr); return -1;
@@ -384,7 +385,10 @@ int cmd_capture(int argc, char **argv)
   }
   uint32_t flags = (o.lossy ? OSPY_RING_F_LOSSY : 0) | (o.follow_forks ? OSPY_RING_F_FOLLOW_FORKS : 0);
   ospy_tscclock tsc;
-  if (!o.clock_realtime && ospy_tscclock_usable()) {
+  if (o.clock_tsc && !ospy_tscclock_usable())
+    fprintf(stderr, "ospy capture: --clock tsc: this CPU's TSC is not invariant "
+            "(no constant_tsc/nonstop_tsc): using realtime\n");
+  else if (o.clock_tsc) {
     ospy_tscclock_init(&tsc, 5);
     flags |= OSPY_RING_F_TSC;
     s.tsc = &tsc;
