@@ -335,20 +335,18 @@ void ospy_inline_report_missing(void)
 static void detach_unloadable(uintptr_t closing_base)
 {
   int any = 0;
-  for (uint32_t i = 0; i < nhooks; i++)
-    any |= hooks[i].listener && !hooks[i].internal &&
-           ospy_agent_module_may_unload((uintptr_t)hooks[i].addr, closing_base);
-  if (!any)
-    return;
-  ospy_interceptor_begin_transaction();
-  for (uint32_t i = 0; i < nhooks; i++)
-    if (hooks[i].listener && !hooks[i].internal &&
-        ospy_agent_module_may_unload((uintptr_t)hooks[i].addr, closing_base)) {
-      ospy_interceptor_detach(hooks[i].listener);
-      hooks[i].listener = NULL;
-      hooks[i].addr = NULL;
-    }
-  ospy_interceptor_end_transaction();
+  for (uint32_t i = 0; i < nhooks; i++) {
+    inline_hook *h = &hooks[i];
+    if (!h->listener || h->internal || !ospy_agent_module_may_unload((uintptr_t)h->addr, closing_base))
+      continue;
+    if (!any++) /* most dlclose calls unload nothing hooked: no transaction for them */
+      ospy_interceptor_begin_transaction();
+    ospy_interceptor_detach(h->listener);
+    h->listener = NULL;
+    h->addr = NULL;
+  }
+  if (any)
+    ospy_interceptor_end_transaction();
 }
 
 void ospy_inline_detach_all(void)

@@ -72,23 +72,15 @@ static void emit_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts, co
     emit_record(pid, fd, ts, name, emit, ctx);
 }
 
-/* readlink of /proc/PID/fd/N into buf; 0, or -1 when the process no
-   longer has the descriptor. */
+/* readlink of /proc/PID/fd/N (PID 0: the controller itself) into buf; 0, or
+   -1 when the process does not have the descriptor. */
 static int resolve(uint32_t pid, int32_t fd, char *buf, size_t cap)
 {
   char path[64];
-  snprintf(path, sizeof path, "/proc/%u/fd/%d", pid, fd);
-  ssize_t n = readlink(path, buf, cap - 1);
-  if (n <= 0)
-    return -1;
-  buf[n] = 0;
-  return 0;
-}
-
-static int resolve_own(int32_t fd, char *buf, size_t cap)
-{
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  if (pid)
+    snprintf(path, sizeof path, "/proc/%u/fd/%d", pid, fd);
+  else
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   ssize_t n = readlink(path, buf, cap - 1);
   if (n <= 0)
     return -1;
@@ -197,7 +189,7 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
     /* the spawned program starts with the controller's stdio: exact, unlike
        /proc of a program that may have moved on by the time this is drained */
     int own = fd <= 2 && rec->pid == t->stdio_of_controller;
-    if (own ? resolve_own(fd, name, sizeof name) == 0 : resolve(rec->pid, fd, name, sizeof name) == 0)
+    if (resolve(own ? 0 : rec->pid, fd, name, sizeof name) == 0)
       emit_name(t, rec->pid, fd, rec->ts, name, emit, ctx);
   }
 }

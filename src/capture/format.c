@@ -263,17 +263,24 @@ static void put_exit(FILE *out, const ospy_event_process_exit *e, const ospy_for
   fputc('\n', out);
 }
 
+void ospy_format_follow(const ospy_event_hdr *h, const ospy_format_opts *o)
+{
+  if (!o)
+    return;
+  if (h->type == OSPY_EV_FD_NAME)
+    note_fd_name((const ospy_event_fd_name *)h, o);
+  else if (h->type == OSPY_EV_PROCESS_START && o->fdnames)
+    ospy_fdnames_forget_pid(o->fdnames, h->pid);
+  if (o->symbols)
+    ospy_symbolizer_note(o->symbols, h);
+}
+
 void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan,
                        const ospy_format_opts *o)
 {
-  if (h->type == OSPY_EV_FD_NAME) {
-    note_fd_name((const ospy_event_fd_name *)h, o);
+  ospy_format_follow(h, o);
+  if (h->type == OSPY_EV_FD_NAME)
     return;
-  }
-  if (h->type == OSPY_EV_PROCESS_START && o && o->fdnames)
-    ospy_fdnames_forget_pid(o->fdnames, h->pid);
-  if (o && o->symbols)
-    ospy_symbolizer_note(o->symbols, h);
   put_prefix(out, h, o);
   switch (h->type) {
   case OSPY_EV_CALL:

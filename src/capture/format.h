@@ -30,6 +30,11 @@ typedef struct ospy_format_opts {
  * then err says why). Free with ospy_spec_table_free. */
 ospy_spec_table *ospy_format_specs_of(const ospy_plan *plan, char *err, size_t errcap);
 
+/* What later records are shown with: descriptor names (FdName records,
+   ProcessStart) and the module map (ModuleLoad/Unload). ospy_format_event
+   does it itself; a reader that leaves a record out calls this instead. */
+void ospy_format_follow(const ospy_event_hdr *rec, const ospy_format_opts *o);
+
 /* Writes one line (or a few, for backtraces) for rec. plan may be NULL.
    FdName records print nothing: they update o->fdnames. */
 void ospy_format_event(FILE *out, const ospy_event_hdr *rec, const ospy_plan *plan,

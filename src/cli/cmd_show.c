@@ -185,18 +185,6 @@ static void show_record(show_job *j, const ospy_event_hdr *rec)
     dump_call(j, c);
 }
 
-/* A record left out by the filters still tells what descriptors and modules
-   later calls refer to. */
-static void note_state(show_job *j, const ospy_event_hdr *rec)
-{
-  if (rec->type == OSPY_EV_FD_NAME)
-    ospy_format_event(stdout, rec, j->s.plan, &j->fo); /* prints nothing */
-  else if (rec->type == OSPY_EV_PROCESS_START)
-    ospy_fdnames_forget_pid(j->fo.fdnames, rec->pid);
-  if (rec->type != OSPY_EV_FD_NAME)
-    ospy_symbolizer_note(j->fo.symbols, rec);
-}
-
 static int show_records(show_job *j)
 {
   char err[1024];
@@ -213,7 +201,7 @@ static int show_records(show_job *j)
     } else if (read_filter_match(&j->filter, rec)) {
       show_record(j, rec);
     } else {
-      note_state(j, rec);
+      ospy_format_follow(rec, &j->fo); /* what later calls are shown with */
     }
   }
   read_progress_done(&prog);

@@ -120,6 +120,11 @@ backtrace)
   grep -A1 'libc.so.6!send(' "$tmp/show" > "$tmp/send"
   expect_regex "$tmp/send" '^    #0 0x[0-9a-f]{16} ospy-demo!talk_over_loopback[.a-z0-9]*\+0x[0-9a-f]+$'
   "$ospy" show "$tmp/c.ospy" | grep -q '^    #' && fail "backtraces shown without --backtrace"
+  # records left out by a filter (FdName, ModuleLoad) still name what is shown
+  "$ospy" show -e read --backtrace "$tmp/c.ospy" >"$tmp/filtered" || fail "show -e exited $?"
+  expect_line "$tmp/filtered" 'libc.so.6!read(fd=3</etc/hostname>, buf="'
+  expect_regex "$tmp/filtered" '^    #0 0x[0-9a-f]{16} ospy-demo!read_a_file'
+  [ "$(grep -c '^[0-9]' "$tmp/filtered")" = 1 ] || fail "-e read: only the read call"
   echo "backtrace: return addresses symbolized from the capture's module map" ;;
 clock)
   # Call timestamps are wall time within the run, whichever clock the agent

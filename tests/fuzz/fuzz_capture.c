@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
+
+#include "fuzz_file.h"
 
 #include "capture/format.h"
 #include "capture/reader.h"
@@ -19,21 +19,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int memfd = -1;
-static char path[64];
-static FILE *null_out;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if (memfd < 0) {
-    memfd = memfd_create("fuzz-capture", 0);
-    null_out = fopen("/dev/null", "w");
-    if (memfd < 0 || !null_out)
-      abort();
-    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
-  }
-  if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, size, 0) != (ssize_t)size)
-    abort();
+  const char *path = fuzz_input_path(data, size);
+  FILE *null_out = fuzz_null_out;
   char err[1024];
   ospy_capfile_reader *r = ospy_capfile_open(path, err, sizeof err);
   if (!r) {

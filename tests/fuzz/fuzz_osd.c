@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
+
+#include "fuzz_file.h"
 
 #include "export/jsonl_writer.h"
 #include "export/osd_reader.h"
@@ -19,9 +19,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int memfd = -1;
-static char path[64];
-static FILE *null_out;
 
 static int on_event(const ospy_xevent *ev, void *data)
 {
@@ -31,15 +28,8 @@ static int on_event(const ospy_xevent *ev, void *data)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if (memfd < 0) {
-    memfd = memfd_create("fuzz-osd", 0);
-    null_out = fopen("/dev/null", "w");
-    if (memfd < 0 || !null_out)
-      abort();
-    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
-  }
-  if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, size, 0) != (ssize_t)size)
-    abort();
+  const char *path = fuzz_input_path(data, size);
+  FILE *null_out = fuzz_null_out;
   ospy_sink sink;
   if (ospy_sink_init(&sink, null_out, "/dev/null", false) < 0)
     abort();
