@@ -1,10 +1,12 @@
 /*
  * Hook backend: inline hooks through the interceptor (src/interceptor). Every
  * plan hook is resolved to an address (export, module + offset, signature
- * scan, .symtab symbol) and attached; on_enter marshals the in-values into a
- * per-thread frame stack, on_leave marshals the out-values and writes one
- * FunctionCall record with both blobs. Calls between and inside modules are
- * seen alike, which the GOT backend (got.c) cannot do.
+ * scan, .symtab symbol, vtable slot) and attached; on_enter marshals the
+ * in-values into a per-thread frame stack, on_leave marshals the out-values
+ * and writes one FunctionCall record with both blobs. Calls between and
+ * inside modules are seen alike (a PLT/GOT hook would miss the latter).
+ * dlopen and dlclose are hooked too: new modules get their pending hooks,
+ * modules about to be unmapped lose theirs first.
  *
  * Hot path rules: no malloc (per-thread frames live in an mmap'ed area found
  * through an initial-exec TLS pointer), no stdio, no locks.
