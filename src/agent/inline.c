@@ -188,7 +188,7 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   memcpy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
   memcpy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
   c->h.flags = h->fn ? 0 : OSPY_CALL_F_RAW;
-  c->seq = atomic_fetch_add_explicit(&ospy_agent_g.ring.ctl->seq, 1, memory_order_relaxed);
+  c->seq = 0; /* numbered by the controller in ring order */
   c->ts_leave = ospy_agent_clock();
   c->ret_addr = ospy_invocation_return_address(inv);
   c->retval = ospy_invocation_get_return(inv);

@@ -154,7 +154,7 @@ static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t
     return -1;
   }
   if (w->raw_len) {
-    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, w->raw, w->raw_len, 3);
+    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, w->raw, w->raw_len, 1);
     if (ZSTD_isError(clen)) {
       snprintf(err, errcap, "%s: zstd: %s", w->path, ZSTD_getErrorName(clen));
       return -1;

@@ -16,6 +16,8 @@
 #define SLOT_REC 0u
 #define SPIN_LIMIT 2000
 
+static _Atomic uint64_t map_generation; /* agent: numbers ring mappings */
+
 typedef struct slot_hdr {
   _Atomic uint64_t commit; /* absolute position + 1 once complete */
   uint32_t size;           /* whole slot, multiple of 16 */
@@ -86,15 +88,27 @@ static long consume_fail(ospy_ring *r, const char **why, const char *msg)
   return -1;
 }
 
-static void advance(ospy_ring *r, uint64_t by)
+/* Makes the consumed space available to producers. */
+static void publish_tail(ospy_ring *r)
 {
-  r->ctail += by;
-  atomic_store_explicit(&r->ctl->tail, r->ctail, memory_order_release);
+  if (r->published == r->ctail)
+    return;
+  r->published = r->ctail;
+  atomic_store_explicit(&r->ctl->tail, r->ctail, memory_order_seq_cst);
   if (atomic_load(&r->ctl->producers_waiting)) {
     atomic_store(&r->ctl->producers_waiting, 0);
     atomic_fetch_add(&r->ctl->tail_futex, 1);
     futex_op(&r->ctl->tail_futex, FUTEX_WAKE, INT32_MAX, -1);
   }
+}
+
+/* Publishing tail per record would make every producer's next reservation
+ * miss the line the consumer just wrote. */
+static void advance(ospy_ring *r, uint64_t by)
+{
+  r->ctail += by;
+  if (r->ctail - r->published >= (r->mask + 1) / 16)
+    publish_tail(r);
 }
 
 long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
@@ -104,8 +118,10 @@ long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
       return 0;
     uint64_t off = r->ctail & r->mask;
     slot_hdr *s = (slot_hdr *)(r->data + off);
-    if (atomic_load_explicit(&s->commit, memory_order_acquire) != r->ctail + 1)
+    if (atomic_load_explicit(&s->commit, memory_order_acquire) != r->ctail + 1) {
+      publish_tail(r); /* dry: whatever was read is free again */
       return 0;
+    }
     uint32_t size = s->size, kind = s->kind; /* read once: the target may change them */
     if (size < SLOT_HDR || size % SLOT_HDR || size > r->data_size - off)
       return consume_fail(r, why, "ring slot size out of bounds");
@@ -172,6 +188,7 @@ int ospy_ring_map(ospy_ring *r, int fd)
   if (m == MAP_FAILED)
     return -1;
   r->ctl = m;
+  r->gen = atomic_fetch_add(&map_generation, 1) + 1;
   r->data = (uint8_t *)m + head.data_offset;
   r->mask = head.data_size - 1;
   r->map_len = total;
@@ -209,6 +226,13 @@ static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*ali
   return 0;
 }
 
+/* This thread's last read of tail: it only grows, so a stale copy is merely
+ * pessimistic, and tail is re-read only when the copy says full. */
+static __thread uint64_t seen_tail __attribute__((tls_model("initial-exec")));
+/* ...of the ring mapped under this number (a later attach maps a new ring,
+ * maybe at the same address) */
+static __thread uint64_t seen_gen __attribute__((tls_model("initial-exec")));
+
 void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *token,
                         int (*alive)(void))
 {
@@ -218,12 +242,19 @@ void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *to
   int spins = 0;
   if (slot > cap / 4)
     return NULL;
+  if (seen_gen != r->gen) {
+    seen_gen = r->gen;
+    seen_tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+  }
   for (;;) {
     uint64_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
     uint64_t off = head & r->mask;
     uint64_t pad = off + slot > cap ? cap - off : 0;
-    uint64_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+    uint64_t tail = seen_tail;
     if (head + pad + slot - tail > cap) {
+      seen_tail = tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+      if (head + pad + slot - tail <= cap)
+        continue;
       if (lossy || wait_for_room(r, head + pad + slot - cap, &spins, alive) < 0)
         return NULL;
       continue;
@@ -254,7 +285,9 @@ void ospy_ring_commit(ospy_ring *r, uint64_t token)
 {
   ospy_ring_ctl *c = r->ctl;
   slot_hdr *s = (slot_hdr *)(r->data + (token & r->mask));
-  atomic_store(&s->commit, token + 1); /* seq_cst: orders it before the sleeping check */
+  /* release, not seq_cst (a locked instruction per record): a consumer that
+   * goes to sleep just as this lands sees it at its timeout at the latest */
+  atomic_store_explicit(&s->commit, token + 1, memory_order_release);
   if (atomic_load_explicit(&c->consumer_sleeping, memory_order_relaxed) &&
       token - atomic_load_explicit(&c->tail, memory_order_relaxed) >= (r->mask + 1) / 4)
     wake_consumer(c);

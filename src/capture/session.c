@@ -188,6 +188,8 @@ long ospy_session_drain(ospy_session *s)
                                  "found in the event ring (not written by the agent)");
       continue;
     }
+    if (rec->type == OSPY_EV_CALL) /* ring order is the capture's order (ring.h) */
+      ((ospy_event_call *)rec)->seq = s->next_seq++;
     ospy_session_add(s, rec);
     n++;
   }

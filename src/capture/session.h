@@ -26,6 +26,7 @@ typedef struct ospy_session {
   ospy_tscclock *tsc; /* the ring carries TSC timestamps (OSPY_RING_F_TSC), or NULL */
   uint8_t *buf;
   uint64_t records, calls, lost, errors;
+  uint64_t next_seq;       /* the next FunctionCall read from the ring gets this number */
   int write_failed;
   uint64_t forged;         /* FdName records found in the ring (dropped) */
   uint64_t unflushed;      /* records appended since the last chunk was written */
