@@ -1,4 +1,12 @@
+/*
+ * CRC32C (Castagnoli). The SSE4.2 crc32 instruction when the CPU has it
+ * (every x86-64 since 2008: 8 bytes a cycle, where the table took a byte
+ * per ~2 cycles and was the controller's top cost after zstd), else a table.
+ * Both give the same values: tests/capture compares them.
+ */
 #include "capture/crc32c.h"
+
+#include <string.h>
 
 static uint32_t table[256];
 static int table_ready;
@@ -14,7 +22,7 @@ static void build_table(void)
   table_ready = 1;
 }
 
-uint32_t ospy_crc32c(uint32_t crc, const void *data, size_t len)
+uint32_t ospy_crc32c_table(uint32_t crc, const void *data, size_t len)
 {
   const uint8_t *p = data;
   if (!table_ready)
@@ -23,4 +31,42 @@ uint32_t ospy_crc32c(uint32_t crc, const void *data, size_t len)
   while (len--)
     crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
   return ~crc;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const void *data,
+                                                                size_t len)
+{
+  const uint8_t *p = data;
+  crc = ~crc;
+#if defined(__x86_64__)
+  uint64_t c = crc;
+  for (; len >= 8; len -= 8, p += 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    c = __builtin_ia32_crc32di(c, w);
+  }
+  crc = (uint32_t)c;
+#endif
+  for (; len >= 4; len -= 4, p += 4) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    crc = __builtin_ia32_crc32si(crc, w);
+  }
+  while (len--)
+    crc = __builtin_ia32_crc32qi(crc, *p++);
+  return ~crc;
+}
+#endif
+
+uint32_t ospy_crc32c(uint32_t crc, const void *data, size_t len)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  static int have_sse42 = -1;
+  if (have_sse42 < 0)
+    have_sse42 = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+  if (have_sse42)
+    return crc32c_sse42(crc, data, len);
+#endif
+  return ospy_crc32c_table(crc, data, len);
 }
