@@ -48,9 +48,9 @@ static void usage(FILE *out)
     "  --duration S    stop capturing after S seconds\n"
     "  --backtrace N   record N return addresses per call\n"
     "  --ring-size MIB shared ring size (power of two, default 8)\n"
-    "  --clock CLOCK   how the agent stamps calls: realtime (default, clock_gettime)\n"
-    "                  or tsc (rdtsc, converted to wall time by ospy; for VMs whose\n"
-    "                  clock_gettime is slow)\n"
+    "  --clock CLOCK   how the agent stamps calls: auto (default: tsc when the CPU's\n"
+    "                  TSC is invariant, else realtime), tsc (rdtsc, converted to\n"
+    "                  wall time by ospy) or realtime (clock_gettime in the target)\n"
     "  -q              no live view on stderr\n");
 }
 
@@ -127,11 +127,11 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
       }
       break;
     case 'K':
-      if (strcmp(optarg, "tsc") && strcmp(optarg, "realtime")) {
-        fprintf(stderr, "ospy capture: --clock: '%s' is not tsc or realtime\n", optarg);
+      if (strcmp(optarg, "tsc") && strcmp(optarg, "realtime") && strcmp(optarg, "auto")) {
+        fprintf(stderr, "ospy capture: --clock: '%s' is not auto, tsc or realtime\n", optarg);
         return -1;
       }
-      o->clock_tsc = !strcmp(optarg, "tsc");
+      o->clock_tsc = !strcmp(optarg, "tsc") ? 1 : !strcmp(optarg, "realtime") ? 0 : -1;
       break;
     case 'h': usage(stdout); exit(0);
     default: usage(stderr); return -1;
@@ -366,7 +366,7 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
 
 int cmd_capture(int argc, char **argv)
 {
-  ospy_capture_opts o = { 0 };
+  ospy_capture_opts o = { .clock_tsc = -1 };
   if (parse_opts(argc, argv, &o) < 0)
     return 2;
   size_t plan_len = 0;
@@ -385,10 +385,13 @@ int cmd_capture(int argc, char **argv)
   }
   uint32_t flags = (o.lossy ? OSPY_RING_F_LOSSY : 0) | (o.follow_forks ? OSPY_RING_F_FOLLOW_FORKS : 0);
   ospy_tscclock tsc;
-  if (o.clock_tsc && !ospy_tscclock_usable())
+  /* auto: two rdtsc per call instead of two clock_gettime (11 vs 27 ns here,
+   * up to 127 ns on a busy VM's paravirtual clock) when the TSC is a clock */
+  int usable = o.clock_tsc ? ospy_tscclock_usable() : 0;
+  if (o.clock_tsc == 1 && !usable)
     fprintf(stderr, "ospy capture: --clock tsc: this CPU's TSC is not invariant "
             "(no constant_tsc/nonstop_tsc): using realtime\n");
-  else if (o.clock_tsc) {
+  else if (usable) {
     ospy_tscclock_init(&tsc, 5);
     flags |= OSPY_RING_F_TSC;
     s.tsc = &tsc;

@@ -21,7 +21,7 @@ typedef struct ospy_capture_opts {
   double duration;
   unsigned backtrace;
   unsigned ring_mib;
-  int clock_tsc; /* --clock tsc: the agent stamps with rdtsc (capture/tscclock.h) */
+  int clock_tsc; /* --clock: 1 tsc, 0 realtime, -1 auto (tsc when invariant; capture/tscclock.h) */
   char **argv; /* the program and its arguments (spawn) */
 } ospy_capture_opts;
 

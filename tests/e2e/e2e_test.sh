@@ -130,7 +130,7 @@ clock)
   # Call timestamps are wall time within the run, whichever clock the agent
   # used (TSC ticks converted by ospy, or CLOCK_REALTIME).
   command -v jq >/dev/null || { echo "skip: jq missing"; exit 77; }
-  for clk in tsc realtime; do
+  for clk in auto tsc realtime; do
     t0=$(date +%s%N)
     "$ospy" capture -q --clock $clk -c "$demo_xml" -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
       { cat "$tmp/err"; fail "capture --clock $clk exited $?"; }
@@ -144,8 +144,8 @@ clock)
     [ "$n" = 14 ] || fail "--clock $clk: expected 14 calls, got $n"
   done
   "$ospy" capture --clock sundial -f x -- true 2>"$tmp/err" && fail "a bad --clock must fail"
-  expect_line "$tmp/err" "--clock: 'sundial' is not tsc or realtime"
-  echo "clock: tsc and realtime stamps inside the run's wall-clock window" ;;
+  expect_line "$tmp/err" "--clock: 'sundial' is not auto, tsc or realtime"
+  echo "clock: auto, tsc and realtime stamps inside the run's wall-clock window" ;;
 raw)
   # -f: write takes the catalogue's definition (preset files), nanosleep has
   # none and is traced with raw register words, with a note saying so
