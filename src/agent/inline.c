@@ -99,8 +99,7 @@ static thread_area *area_get(void)
 
 static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
 {
-  for (unsigned i = 0; i < n; i++)
-    args[i] = ospy_invocation_get_arg(inv, i);
+  ospy_invocation_get_args(inv, args, n);
   return n;
 }
 

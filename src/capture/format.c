@@ -69,7 +69,9 @@ static void put_retval(FILE *out, const ospy_event_call *c, const ospy_format_op
   fputc(' ', out);
   if (o && o->failed)
     color_on(out, o, COLOR_RED);
-  if (v >= -4096 && v <= 0x7fffffff)
+  /* a raw word of unknown type: small values read as numbers, and from 1 MiB
+   * up as addresses (nothing is mapped below that on Linux) */
+  if (v >= -4096 && v < 0x100000)
     fprintf(out, "= %" PRId64, v);
   else
     fprintf(out, "= %#" PRIx64, c->arch_bits == 32 ? (uint64_t)(uint32_t)c->retval : c->retval);

@@ -2,7 +2,6 @@
 #include "capture/tscclock.h"
 #include "arch/x86/tsc.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -72,5 +71,6 @@ uint64_t ospy_tscclock_to_ns(const ospy_tscclock *c, uint64_t tsc)
   /* the offset from the latest sample in double (small), the sum in integers
      (a double cannot hold today's ns since the epoch exactly) */
   int64_t ticks = (int64_t)(tsc - c->tsc_now);
-  return c->ns_now + (uint64_t)(int64_t)llround((double)ticks * c->ns_per_tick);
+  double d = (double)ticks * c->ns_per_tick; /* rounded by hand: llround is a libm call */
+  return c->ns_now + (uint64_t)(int64_t)(d < 0 ? d - 0.5 : d + 0.5);
 }

@@ -127,6 +127,9 @@ ospy_cpu_context *ospy_invocation_cpu(ospy_invocation *inv);
  * At leave, register arguments have been clobbered; stack arguments are read
  * from the entry stack. */
 uintptr_t ospy_invocation_get_arg(ospy_invocation *inv, unsigned n);
+/* Arguments 0..n-1 widened to 64 bits, in one call (the per-argument calls
+ * were a measurable part of a recorded call). */
+void ospy_invocation_get_args(ospy_invocation *inv, uint64_t *out, unsigned n);
 void ospy_invocation_set_arg(ospy_invocation *inv, unsigned n, uintptr_t value);
 /* Address of the stack slot of argument n (NULL when it is in a register). */
 void *ospy_invocation_arg_address(ospy_invocation *inv, unsigned n);

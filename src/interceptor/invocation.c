@@ -242,6 +242,21 @@ uintptr_t ospy_invocation_get_arg(ospy_invocation *inv, unsigned n) {
   return *(uintptr_t *)(inv->entry_sp + WORD + WORD * idx);
 }
 
+void ospy_invocation_get_args(ospy_invocation *inv, uint64_t *out, unsigned n) {
+  unsigned i = 0;
+#if defined(__x86_64__)
+  const ospy_cpu_context *c = inv->cpu;
+  const uint64_t regs[6] = { c->rdi, c->rsi, c->rdx, c->rcx, c->r8, c->r9 };
+  for (; i < n && i < 6; i++)
+    out[i] = regs[i];
+  for (; i < n; i++)
+    out[i] = *(const uint64_t *)(inv->entry_sp + WORD + WORD * (i - 6));
+#else
+  for (; i < n; i++)
+    out[i] = ospy_invocation_get_arg(inv, i);
+#endif
+}
+
 void ospy_invocation_set_arg(ospy_invocation *inv, unsigned n, uintptr_t value) {
   unsigned idx = 0;
   uintptr_t *reg = arg_register(inv, n, &idx);
