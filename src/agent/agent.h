@@ -59,4 +59,5 @@ int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);
 /* A new capture (attach again): the next rescan reports every module. */
 void ospy_agent_modules_forget(void);
 
+
 #endif

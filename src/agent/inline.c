@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "agent/agent.h"
+#include "agent/backtrace.h"
 #include "agent/inline.h"
 #include "agent/marshal.h"
 #include "os/linux/os_read.h"
@@ -66,7 +67,8 @@ typedef struct enter_note {
   uint32_t frame_len;
   uint32_t enter_len;
   uint32_t nbt;
-  uint32_t skip;
+  uint16_t skip;
+  uint16_t bt_scanned; /* the backtrace was found by scanning the stack */
 } enter_note;
 _Static_assert(sizeof(enter_note) <= OSPY_INVOCATION_SCRATCH_SIZE, "scratch too small");
 
@@ -103,30 +105,6 @@ static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
   return n;
 }
 
-/* The caller's return address, then a frame-pointer walk with safe reads. */
-static unsigned backtrace_walk(ospy_invocation *inv, uint64_t *out, unsigned max)
-{
-  ospy_cpu_context *cpu = ospy_invocation_cpu(inv);
-  unsigned n = 0;
-  if (!max)
-    return 0;
-  out[n++] = ospy_invocation_return_address(inv);
-#if defined(__x86_64__)
-  uintptr_t fp = cpu->rbp, prev = cpu->rsp;
-#else
-  uintptr_t fp = cpu->ebp, prev = cpu->esp;
-#endif
-  while (n < max && fp > prev && fp - prev < (8u << 20) && !(fp % sizeof(uintptr_t))) {
-    uintptr_t pair[2];
-    if (ospy_os_read_memory(fp, pair, sizeof pair) != sizeof pair || !pair[1])
-      break;
-    out[n++] = pair[1];
-    prev = fp;
-    fp = pair[0];
-  }
-  return n;
-}
-
 static unsigned backtrace_depth(const inline_hook *h)
 {
   unsigned d = ospy_agent_g.backtrace;
@@ -155,7 +133,9 @@ static void on_enter(ospy_invocation *inv)
   note->frame_off = a->top;
   uint8_t *frame = a->data + a->top;
   uint64_t *bt = (uint64_t *)(frame + STATE_BYTES);
-  note->nbt = backtrace_walk(inv, bt, backtrace_depth(h));
+  bool scanned;
+  note->nbt = ospy_agent_backtrace(inv, bt, backtrace_depth(h), &scanned);
+  note->bt_scanned = scanned;
   uint8_t *blob = (uint8_t *)(bt + note->nbt);
   if (h->fn) {
     uint64_t args[ARG_WORDS];
@@ -186,7 +166,7 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
     return;
   memcpy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
   memcpy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
-  c->h.flags = h->fn ? 0 : OSPY_CALL_F_RAW;
+  c->h.flags = (h->fn ? 0 : OSPY_CALL_F_RAW) | (note->bt_scanned ? OSPY_CALL_F_BT_SCANNED : 0);
   c->seq = 0; /* numbered by the controller in ring order */
   c->ts_leave = ospy_agent_clock();
   c->ret_addr = ospy_invocation_return_address(inv);

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/backtrace.h"
 
 #define MAX_MODULES 1024
 #define PATH_CAP 256
 
 typedef struct module {
   uint64_t base, size;
+  uint64_t text_lo, text_hi; /* executable segments (absolute) */
   char path[PATH_CAP];
   int seen;
   int dynamic; /* appeared after the agent started (dlopen): may go away */
@@ -21,6 +23,7 @@ static module modules[MAX_MODULES];
 static int nmodules;
 static int scanned_once;
 
+
 static void module_path(const struct dl_phdr_info *info, char *out)
 {
   if (info->dlpi_name && info->dlpi_name[0]) {
@@ -30,6 +33,24 @@ static void module_path(const struct dl_phdr_info *info, char *out)
   }
   ssize_t n = readlink("/proc/self/exe", out, PATH_CAP - 1); /* the main program */
   out[n > 0 ? n : 0] = 0;
+}
+
+static void module_text(const struct dl_phdr_info *info, module *m)
+{
+  m->text_lo = UINT64_MAX;
+  m->text_hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+      continue;
+    uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+    if (lo < m->text_lo)
+      m->text_lo = lo;
+    if (hi > m->text_hi)
+      m->text_hi = hi;
+  }
+  if (m->text_hi == 0)
+    m->text_lo = 0;
 }
 
 static uint64_t module_extent(const struct dl_phdr_info *info)
@@ -60,12 +81,26 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
   module *m = &modules[nmodules++];
   m->base = info->dlpi_addr;
   m->size = module_extent(info);
+  module_text(info, m);
   memcpy(m->path, path, PATH_CAP);
   m->seen = 1;
   m->dynamic = scanned_once;
   ospy_agent_emit_module(OSPY_EV_MODULE_LOAD, m->base, m->size, m->path);
   *appeared = 1;
   return 0;
+}
+
+/* Hands backtrace.c the executable ranges of what is loaded now. */
+static void publish_text(void)
+{
+  uintptr_t lo[MAX_MODULES], hi[MAX_MODULES];
+  uint32_t n = 0;
+  for (int i = 0; i < nmodules; i++)
+    if (modules[i].text_hi) {
+      lo[n] = (uintptr_t)modules[i].text_lo;
+      hi[n++] = (uintptr_t)modules[i].text_hi;
+    }
+  ospy_agent_backtrace_set_text(lo, hi, n);
 }
 
 int ospy_agent_modules_rescan(void)
@@ -83,6 +118,7 @@ int ospy_agent_modules_rescan(void)
     modules[i] = modules[--nmodules];
   }
   scanned_once = 1;
+  publish_text();
   return appeared;
 }
 
@@ -98,4 +134,5 @@ void ospy_agent_modules_forget(void)
 {
   nmodules = 0;
   scanned_once = 0; /* what the next rescan finds counts as loaded at start */
+  publish_text();
 }

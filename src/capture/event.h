@@ -39,6 +39,7 @@ typedef struct ospy_event_hdr {
 #define OSPY_CALL_F_RAW 0x1       /* no spec: enter blob holds raw argument words (u64 each) */
 #define OSPY_CALL_F_TRUNCATED 0x2 /* a value blob was cut at the record limit */
 #define OSPY_CALL_F_NO_RETURN 0x4 /* the call did not return (thread/process ended) */
+#define OSPY_CALL_F_BT_SCANNED 0x8 /* backtrace found by stack scanning (no frame pointers) */
 
 typedef struct ospy_event_call {
   ospy_event_hdr h;

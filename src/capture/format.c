@@ -214,10 +214,12 @@ tail:
       memcpy(&a, bt + i * 8, 8);
       char where[512];
       ospy_symbolizer_name(o->symbols, c->h.pid, a, where, sizeof where);
+      /* frames after the caller found by scanning the stack: likely, not certain */
+      const char *how = i && (c->h.flags & OSPY_CALL_F_BT_SCANNED) ? " (scanned)" : "";
       if (o->symbols)
-        fprintf(out, "    #%u 0x%016" PRIx64 " %s\n", i, a, where);
+        fprintf(out, "    #%u 0x%016" PRIx64 " %s%s\n", i, a, where, how);
       else
-        fprintf(out, "    #%u %#" PRIx64 "\n", i, a);
+        fprintf(out, "    #%u %#" PRIx64 "%s\n", i, a, how);
     }
 }
 

@@ -130,6 +130,12 @@ uintptr_t ospy_invocation_get_arg(ospy_invocation *inv, unsigned n);
 /* Arguments 0..n-1 widened to 64 bits, in one call (the per-argument calls
  * were a measurable part of a recorded call). */
 void ospy_invocation_get_args(ospy_invocation *inv, uint64_t *out, unsigned n);
+/* For unwinders walking this thread's stack from a callback: value read from
+ * the return-address slot at address slot, or, when it is the leave thunk
+ * that replaced a pending hooked call's return address, that address. */
+uintptr_t ospy_interceptor_real_return(uintptr_t slot, uintptr_t value);
+/* The address that replaces return addresses of pending calls. */
+uintptr_t ospy_interceptor_leave_thunk(void);
 void ospy_invocation_set_arg(ospy_invocation *inv, unsigned n, uintptr_t value);
 /* Address of the stack slot of argument n (NULL when it is in a register). */
 void *ospy_invocation_arg_address(ospy_invocation *inv, unsigned n);

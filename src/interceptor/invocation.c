@@ -182,6 +182,18 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
   return e->ret;
 }
 
+uintptr_t ospy_interceptor_leave_thunk(void) { return (uintptr_t)ospy_leave_thunk; }
+
+uintptr_t ospy_interceptor_real_return(uintptr_t slot, uintptr_t value) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  if (value != (uintptr_t)ospy_leave_thunk || !ts)
+    return value;
+  for (unsigned i = ts->depth; i-- > 0;)
+    if (ts->stack[i].slot == slot)
+      return ts->stack[i].ret;
+  return value;
+}
+
 /* ---- accessors ---- */
 
 ospy_cpu_context *ospy_invocation_cpu(ospy_invocation *inv) { return inv->cpu; }

@@ -126,6 +126,34 @@ backtrace)
   expect_regex "$tmp/filtered" '^    #0 0x[0-9a-f]{16} ospy-demo!read_a_file'
   [ "$(grep -c '^[0-9]' "$tmp/filtered")" = 1 ] || fail "-e read: only the read call"
   echo "backtrace: return addresses symbolized from the capture's module map" ;;
+deep-backtrace)
+  # -O2 code without frame pointers (Debian's libc, most programs): the agent
+  # scans the stack for return addresses, so every level is named, and the
+  # frames found that way are marked. Both architectures where they run.
+  src="$(dirname "$0")/deep_calls.c"
+  cc -O2 -fomit-frame-pointer -o "$tmp/deep64" "$src" || fail "cannot build the target"
+  archs=64
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O2 -fomit-frame-pointer -o "$tmp/deep32" "$src" 2>/dev/null && "$tmp/deep32" >/dev/null 2>&1; then
+    archs="64 32"
+  else
+    echo "(i386 part skipped: no i386 agent, toolchain or emulation)"
+  fi
+  for bits in $archs; do
+    "$ospy" capture -q --backtrace 8 -f strdup -o "$tmp/d$bits.ospy" -- "$tmp/deep$bits" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture ($bits-bit) exited $?"; }
+    [ "$(grep -c '^deep$' "$tmp/out")" = 3 ] || fail "the program's output changed ($bits-bit)"
+    "$ospy" show --backtrace "$tmp/d$bits.ospy" >"$tmp/show" || fail "show exited $?"
+    [ "$(grep -c 'strdup(' "$tmp/show")" = 3 ] || { cat "$tmp/show"; fail "expected 3 strdup calls ($bits-bit)"; }
+    grep -A8 -m1 'strdup(' "$tmp/show" | grep '^    #' | sed 's/ (scanned)$//' |
+      sed -n 's/^    #\([0-9]*\) 0x[0-9a-f]* deep[0-9]*!\([a-z0-9_]*\)[.a-z0-9]*+0x[0-9a-f]*$/\1 \2/p' >"$tmp/frames"
+    order=$(awk '{print $2}' "$tmp/frames" | paste -sd' ')
+    case "$order" in "level3 level2 level1 main" | "level3 level2 level1 main _start") ;; *)
+      grep -A8 -m1 'strdup(' "$tmp/show"; fail "$bits-bit: frames in the program are '$order', want 'level3 level2 level1 main'" ;; esac
+    [ "$(awk 'NR==1{print $1}' "$tmp/frames")" = 0 ] || fail "$bits-bit: frame #0 is not level3"
+    expect_regex "$tmp/show" '^    #1 0x[0-9a-f]{16} deep[0-9]*!level2.* \(scanned\)$'
+  done
+  echo "deep-backtrace: level3 level2 level1 main through -O2 code without frame pointers ($archs-bit)" ;;
 clock)
   # Call timestamps are wall time within the run, whichever clock the agent
   # used (TSC ticks converted by ospy, or CLOCK_REALTIME).

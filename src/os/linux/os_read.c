@@ -51,6 +51,15 @@ static bool on_own_stack(uintptr_t addr, size_t n) {
   return addr >= stack_lo && addr < stack_hi && n <= stack_hi - addr;
 }
 
+bool ospy_os_own_stack(uintptr_t *lo, uintptr_t *hi) {
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  if (!on_own_stack(sp, 1))
+    return false;
+  *lo = stack_lo;
+  *hi = stack_hi;
+  return true;
+}
+
 /* A word at a time; not instrumented (ASan would flag the redzones between
  * the locals of frames it does not own), and kept from becoming a memcpy call
  * (the empty asm) for the same reason. */

@@ -2,6 +2,7 @@
 #ifndef OSPY_OS_LINUX_READ_H
 #define OSPY_OS_LINUX_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,5 +19,9 @@ size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n);
  * fork() itself (the agent's atfork child handler) sets it at start and again
  * in each child. */
 void ospy_os_read_set_pid(int pid);
+
+/* The mapping the calling thread's stack pointer is in ([lo, hi)): readable
+ * directly for as long as the thread runs on it. false if not found. */
+bool ospy_os_own_stack(uintptr_t *lo, uintptr_t *hi);
 
 #endif
