@@ -386,5 +386,18 @@ int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *
              "another user's process, or ptrace is restricted)" : "");
     return -1;
   }
+  char target[PATH_MAX];
+  ssize_t n = readlink(exe, target, sizeof target - 1);
+  target[n > 0 ? n : 0] = 0;
+  const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+  if (!strncmp(base, "qemu-", 5)) {
+    /* an i386 (or other) program emulated by qemu user mode, as scripts/setup.sh
+     * arranges where the kernel cannot run i386 code: hooking qemu's own libc
+     * would record the emulator, not the program */
+    snprintf(err, errcap, "process %d is run by %s (a foreign-architecture program under "
+             "emulation): attaching would trace the emulator; start the program under "
+             "`ospy capture -- PROGRAM` instead", pid, base);
+    return -1;
+  }
   return agent_path(*bits, out, cap, err, errcap);
 }
