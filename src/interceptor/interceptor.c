@@ -201,12 +201,18 @@ static void enqueue(ospy_hook *h) {
   queue_head = h;
 }
 
+/* After any change of h's listeners. */
 static void update_has_leave(ospy_hook *h) {
   bool any = false;
-  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
+  unsigned end = 0;
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
     if (h->listeners[i] && h->listeners[i]->active && h->listeners[i]->on_leave)
       any = true;
+    if (h->listeners[i])
+      end = i + 1;
+  }
   h->has_leave = any;
+  h->listener_end = (uint8_t)end;
 }
 
 static bool has_listeners(const ospy_hook *h) {

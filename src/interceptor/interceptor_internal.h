@@ -42,6 +42,7 @@ struct ospy_hook {
   /* Read by the thunks' C side on every call: keep first. */
   uintptr_t trampoline;              /* relocated prologue + jump back */
   volatile bool has_leave;           /* some active listener has on_leave */
+  volatile uint8_t listener_end;     /* listeners[] beyond this are empty: calls look no further */
   ospy_listener *volatile listeners[OSPY_HOOK_MAX_LISTENERS];
 
   uintptr_t function;                /* resolved function address */
@@ -68,7 +69,8 @@ typedef struct ospy_invocation_entry {
   ospy_hook *hook;
   uintptr_t ret;        /* the real return address */
   uintptr_t slot;       /* stack address it was read from (= sp at entry) */
-  uint32_t flags;
+  uint16_t flags;
+  uint16_t nentered;    /* entries of entered[] written at enter */
   /* Listeners active when the call entered: only they get on_leave (a listener
    * attached meanwhile never saw the enter and its scratch). */
   ospy_listener *entered[OSPY_HOOK_MAX_LISTENERS];

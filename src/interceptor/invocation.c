@@ -20,9 +20,11 @@
  * not a dead frame of ours. */
 #define SAME_STACK_SPAN ((uintptr_t)256 * 1024)
 
-/* Calls on_enter of the active listeners; records them in entered (if not NULL). */
-static void run_enter(ospy_hook *hook, ospy_invocation *inv, ospy_listener **entered) {
-  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
+/* Calls on_enter of the active listeners; records them in entered (if not
+ * NULL) and returns how many entries it wrote. */
+static unsigned run_enter(ospy_hook *hook, ospy_invocation *inv, ospy_listener **entered) {
+  unsigned end = hook->listener_end;
+  for (unsigned i = 0; i < end; i++) {
     ospy_listener *l = hook->listeners[i];
     if (l && !l->active)
       l = NULL;
@@ -33,11 +35,13 @@ static void run_enter(ospy_hook *hook, ospy_invocation *inv, ospy_listener **ent
       l->on_enter(inv);
     }
   }
+  return end;
 }
 
 /* on_leave of the listeners that saw the enter and are still attached. */
-static void run_leave(ospy_hook *hook, ospy_invocation *inv, ospy_listener *const *entered) {
-  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
+static void run_leave(ospy_hook *hook, ospy_invocation *inv, ospy_listener *const *entered,
+                      unsigned nentered) {
+  for (unsigned i = 0; i < nentered; i++) {
     ospy_listener *l = entered[i];
     if (l && l == hook->listeners[i] && l->active && l->on_leave) {
       inv->listener = l;
@@ -100,11 +104,14 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     e->ret = inv.ret;
     e->slot = sp;
     e->flags = 0;
+    e->nentered = 0;
     inv.scratch = e->scratch;
     entered = e->entered;
     *(uintptr_t *)sp = (uintptr_t)ospy_leave_thunk;
   }
-  run_enter(hook, &inv, entered);
+  unsigned nentered = run_enter(hook, &inv, entered);
+  if (entered)
+    ts->stack[ts->depth - 1].nentered = (uint16_t)nentered;
   *ts->errno_ptr = saved_errno;
   ts->busy = 0;
   return hook->trampoline;
@@ -175,7 +182,7 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
     ts->busy = 1;
     int saved_errno = *ts->errno_ptr;
     ospy_invocation inv = { ctx, e->hook, NULL, e->scratch, e->slot, e->ret, (unsigned)k, true, ts };
-    run_leave(e->hook, &inv, e->entered);
+    run_leave(e->hook, &inv, e->entered, e->nentered);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
   }

@@ -13,12 +13,16 @@
  * frame is reserved by the caller); st0 is marked not captured. */
 	.macro SAVE_GPRS
 	mov %eax, CTX_EAX(%esp)
-	pushfl
-	.cfi_adjust_cfa_offset 4
-	pop %eax
-	.cfi_adjust_cfa_offset -4
-	mov %eax, CTX_EFLAGS(%esp)
 	mov %ecx, CTX_ECX(%esp)
+	/* the status flags without pushfl (see thunk_x86_64.S) */
+	seto %cl
+	lahf
+	movzbl %ah, %eax
+	movzbl %cl, %ecx
+	shl $11, %ecx
+	or %ecx, %eax
+	or $0x202, %eax
+	mov %eax, CTX_EFLAGS(%esp)
 	mov %edx, CTX_EDX(%esp)
 	mov %ebx, CTX_EBX(%esp)
 	.cfi_rel_offset %ebx, CTX_EBX

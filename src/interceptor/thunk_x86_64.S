@@ -27,12 +27,18 @@
  * (the CFA register while C runs) and aligns rsp for the call. */
 	.macro SAVE_CONTEXT
 	mov %rax, CTX_RAX(%rsp)
-	pushfq
-	.cfi_adjust_cfa_offset 8
-	pop %rax
-	.cfi_adjust_cfa_offset -8
-	mov %rax, CTX_RFLAGS(%rsp)
 	mov %rcx, CTX_RCX(%rsp)
+	/* The status flags without pushfq (microcoded: it stalled the save):
+	 * OF with seto, SF ZF AF PF CF with lahf, composed into RFLAGS layout
+	 * with IF and the always-one bit 1; DF is clear at a call (ABI). */
+	seto %cl
+	lahf
+	movzbl %ah, %eax
+	movzbl %cl, %ecx
+	shl $11, %ecx
+	or %ecx, %eax
+	or $0x202, %eax
+	mov %rax, CTX_RFLAGS(%rsp)
 	mov %rdx, CTX_RDX(%rsp)
 	mov %rbx, CTX_RBX(%rsp)
 	.cfi_rel_offset %rbx, CTX_RBX
