@@ -22,7 +22,7 @@
  */
 #include "interceptor/thunk_layout.h"
 
-/* Saves every GPR, the flags and xmm0-7 into the ospy_x64_context at rsp
+/* Saves every GPR, the status flags and xmm0-7 into the ospy_x64_context at rsp
  * (the frame is reserved by the caller), clears DF, keeps the frame in rbx
  * (the CFA register while C runs) and aligns rsp for the call. */
 	.macro SAVE_CONTEXT

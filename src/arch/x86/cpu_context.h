@@ -15,7 +15,7 @@
 /* x86-64, System V. xmm0-7 carry float/double arguments and the return value. */
 typedef struct ospy_x64_context {
   uint64_t rip;
-  uint64_t rflags;
+  uint64_t rflags; /* status flags OF SF ZF AF PF CF (+ IF, bit 1); DF clear, as at any call */
   uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
   uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
   uint64_t xmm[8][2]; /* low 128 bits of xmm0..xmm7 */
@@ -24,7 +24,7 @@ typedef struct ospy_x64_context {
 /* i386: cdecl, stdcall, fastcall, thiscall. st0 holds float returns. */
 typedef struct ospy_x86_context {
   uint32_t eip;
-  uint32_t eflags;
+  uint32_t eflags; /* as rflags */
   uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
   uint32_t st0_valid; /* non-zero when st0 below was captured */
   double st0;         /* x87 top of stack at leave (float/double returns) */
