@@ -133,7 +133,7 @@ bool libc_export_enter_only(const char *name) {
   return false;
 }
 
-void libc_hook_all(const libc_export *funcs, unsigned n, ospy_hook_fn on_enter,
+void libc_hook_all(libc_export *funcs, unsigned n, ospy_hook_fn on_enter,
                    ospy_hook_fn on_leave, libc_hook_result *r) {
   memset(r, 0, sizeof *r);
   r->functions = n;
@@ -142,6 +142,7 @@ void libc_hook_all(const libc_export *funcs, unsigned n, ospy_hook_fn on_enter,
     ospy_interceptor_error err = { 0 };
     ospy_hook_fn leave = libc_export_enter_only(funcs[i].name) ? NULL : on_leave;
     ospy_interceptor_status st = ospy_interceptor_attach(funcs[i].addr, on_enter, leave, NULL, NULL, &err);
+    funcs[i].status = st;
     if (st == OSPY_INTERCEPTOR_OK) {
       r->hooked++;
       continue;
@@ -181,6 +182,19 @@ void libc_hook_summary(const libc_hook_result *r, char *buf, size_t cap) {
       continue;
     append(buf, cap, &at, "%s\"%s\": %u (e.g. %s)", sep,
            ospy_interceptor_status_name((ospy_interceptor_status)s), r->by_reason[s], r->example[s]);
+    sep = ", ";
+  }
+}
+
+void libc_hook_refused_list(const libc_export *funcs, unsigned n, char *buf, size_t cap) {
+  size_t at = 0;
+  buf[0] = '\0';
+  append(buf, cap, &at, "refused:");
+  const char *sep = " ";
+  for (unsigned i = 0; i < n; i++) {
+    if (funcs[i].status == OSPY_INTERCEPTOR_OK)
+      continue;
+    append(buf, cap, &at, "%s%s (%s)", sep, funcs[i].name, ospy_interceptor_status_name(funcs[i].status));
     sep = ", ";
   }
 }

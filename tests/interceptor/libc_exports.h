@@ -17,6 +17,7 @@
 typedef struct libc_export {
   void *addr;       /* dlsym's answer: an IFUNC's selected implementation */
   const char *name; /* in libc's dynamic string table */
+  ospy_interceptor_status status; /* set by libc_hook_all */
 } libc_export;
 
 /* Every defined STT_FUNC / STT_GNU_IFUNC symbol of the loaded libc.so.6, one
@@ -40,12 +41,15 @@ typedef struct libc_hook_result {
 } libc_hook_result;
 
 /* Attaches on_enter and on_leave (on_enter only for libc_export_enter_only)
- * to each of funcs[0..n) in one transaction and counts the refusals. */
-void libc_hook_all(const libc_export *funcs, unsigned n, ospy_hook_fn on_enter,
+ * to each of funcs[0..n) in one transaction, notes each one's status and
+ * counts the refusals. */
+void libc_hook_all(libc_export *funcs, unsigned n, ospy_hook_fn on_enter,
                    ospy_hook_fn on_leave, libc_hook_result *r);
 
 /* "hooked N of F, refused M by reason: "too short": k (e.g. NAME), ..." into
  * buf (always terminated). */
 void libc_hook_summary(const libc_hook_result *r, char *buf, size_t cap);
+/* "refused: NAME (REASON), ..." for every function libc_hook_all could not hook. */
+void libc_hook_refused_list(const libc_export *funcs, unsigned n, char *buf, size_t cap);
 
 #endif
