@@ -29,6 +29,7 @@ case $lib in /*) ;; *) lib=$PWD/$lib ;; esac
 case $workload in /*) ;; *) workload=$PWD/$workload ;; esac
 work=$(mktemp -d /tmp/ospy-hookall-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 1' HUP INT PIPE TERM # meson's timeout: still clean up
 runs=$work/runs fixed=$work/fixed
 mkdir -p "$runs" "$fixed"
 export LC_ALL=C TZ=UTC PYTHONHASHSEED=0

@@ -87,7 +87,7 @@ static void jumps(void) {
 }
 
 static void files(void) {
-  char path[] = "/tmp/ospy-hookall-XXXXXX";
+  char path[] = "/tmp/ospy-workload-XXXXXX";
   int fd = mkstemp(path);
   FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
   if (!f)
