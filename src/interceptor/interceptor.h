@@ -71,6 +71,15 @@ typedef void (*ospy_hook_fn)(ospy_invocation *inv);
  * be NULL). Several listeners may share a function. *out receives the
  * listener handle for detach. On failure nothing is changed, the code is
  * untouched and err (if not NULL) says why.
+ *
+ * on_leave works by replacing the call's return address with the leave
+ * thunk. A function that returns twice or resumes on a saved context
+ * (setjmp, _setjmp, sigsetjmp, __sigsetjmp, savectx, getcontext, vfork;
+ * setcontext, swapcontext, makecontext) must be attached with on_enter only:
+ * the saved context holds the leave thunk, and the second return through it
+ * finds no pending call (the process is aborted with a message); a vfork
+ * child's return would consume the parent's entry. tests/interceptor
+ * (libc_exports.c) hooks these enter-only.
  */
 ospy_interceptor_status ospy_interceptor_attach(void *function, ospy_hook_fn on_enter,
                                                 ospy_hook_fn on_leave, void *user_data,

@@ -60,11 +60,31 @@ static ospy_thread_state *claim_new_chunk(pid_t tid) {
   return &c->states[0];
 }
 
+/* &errno through a volatile pointer: glibc declares __errno_location
+ * __attribute__((const)), so a direct call lets the compiler drop the stores
+ * around it (busy = 1 ... busy = 0) or move the call past them. */
+static int *errno_address(void) {
+  int *(*volatile get)(void) = __errno_location;
+  return get();
+}
+
+/*
+ * &errno calls __errno_location, which may itself be hooked: its enter stub
+ * comes back here. So the block is published in tls_state first, busy and
+ * ignored (the nested call then runs the original unseen, and is not reported
+ * as a lost re-entry), and only then is errno's address taken. Publishing it
+ * after (as before) sent a new thread's first hooked call into endless
+ * recursion, each level claiming another block: with all of libc hooked, the
+ * first thread python3 started died of a stack overflow.
+ */
 static void init_state(ospy_thread_state *s) {
-  s->busy = 1; /* __errno_location may itself be hooked */
-  s->ignored = 0;
+  s->busy = 1;
+  s->ignored = 1;
   s->depth = 0;
-  s->errno_ptr = &errno;
+  s->errno_ptr = NULL;
+  tls_state = s;
+  s->errno_ptr = errno_address();
+  s->ignored = 0;
   s->busy = 0;
 }
 
@@ -81,7 +101,6 @@ ospy_thread_state *ospy_thread_state_get(void) {
   if (!s)
     return NULL;
   init_state(s);
-  tls_state = s;
   return s;
 }
 

@@ -9,11 +9,10 @@
  *
  * Functions that return twice or switch stacks (setjmp family, getcontext,
  * vfork) get on_enter only: a return-address hook cannot describe a second
- * return (documented in the interceptor header).
+ * return (documented in the interceptor header). The enumeration and the
+ * hooking loop are in libc_exports.c, shared with hookall_preload.c, which
+ * does the same inside real programs (hookall_programs.sh).
  */
-#include <dlfcn.h>
-#include <elf.h>
-#include <link.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "libc_exports.h"
 #include "test_common.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -126,105 +126,6 @@ static void do_work(char *out, size_t cap) {
     freeaddrinfo(res);
 }
 
-/* ---- libc's dynamic symbols ---- */
-
-typedef struct libc_info {
-  ElfW(Addr) base;
-  const ElfW(Phdr) *phdr;
-  int phnum;
-  bool found;
-} libc_info;
-
-static int find_libc(struct dl_phdr_info *info, size_t size, void *data) {
-  (void)size;
-  libc_info *li = data;
-  const char *slash = strrchr(info->dlpi_name, '/');
-  if (strcmp(slash ? slash + 1 : info->dlpi_name, "libc.so.6") != 0)
-    return 0;
-  li->base = info->dlpi_addr;
-  li->phdr = info->dlpi_phdr;
-  li->phnum = info->dlpi_phnum;
-  li->found = true;
-  return 1;
-}
-
-/* Symbol count from DT_GNU_HASH (the highest symbol index in any chain + 1). */
-static unsigned gnu_hash_count(const uint32_t *h) {
-  uint32_t nbuckets = h[0], symoffset = h[1], bloom = h[2];
-  const uint32_t *buckets = h + 4 + bloom * (sizeof(ElfW(Addr)) / 4);
-  const uint32_t *chain = buckets + nbuckets;
-  uint32_t max = 0;
-  for (uint32_t b = 0; b < nbuckets; b++)
-    if (buckets[b] > max)
-      max = buckets[b];
-  if (max < symoffset)
-    return symoffset;
-  while (!(chain[max - symoffset] & 1))
-    max++;
-  return max + 1;
-}
-
-static ElfW(Addr) dyn_ptr(ElfW(Addr) base, ElfW(Addr) v) { return v < base ? base + v : v; }
-
-#define MAX_FUNCS 8192
-static void *funcs[MAX_FUNCS];
-static const char *names[MAX_FUNCS];
-static unsigned n_funcs;
-
-static bool enter_only(const char *name) {
-  static const char *const list[] = { "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "getcontext",
-                                      "swapcontext", "setcontext", "makecontext", "vfork", "__vfork",
-                                      "savectx", NULL };
-  for (int i = 0; list[i]; i++)
-    if (strcmp(name, list[i]) == 0)
-      return true;
-  return false;
-}
-
-static void collect_functions(void) {
-  libc_info li = { 0 };
-  dl_iterate_phdr(find_libc, &li);
-  CHECK(li.found);
-  const ElfW(Dyn) *dyn = NULL;
-  for (int i = 0; i < li.phnum; i++)
-    if (li.phdr[i].p_type == PT_DYNAMIC)
-      dyn = (const ElfW(Dyn) *)(li.base + li.phdr[i].p_vaddr);
-  CHECK(dyn != NULL);
-  const ElfW(Sym) *symtab = NULL;
-  const char *strtab = NULL;
-  const uint32_t *gnu_hash = NULL, *sysv_hash = NULL;
-  for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
-    if (d->d_tag == DT_SYMTAB)
-      symtab = (const ElfW(Sym) *)dyn_ptr(li.base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_STRTAB)
-      strtab = (const char *)dyn_ptr(li.base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_GNU_HASH)
-      gnu_hash = (const uint32_t *)dyn_ptr(li.base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_HASH)
-      sysv_hash = (const uint32_t *)dyn_ptr(li.base, d->d_un.d_ptr);
-  }
-  CHECK(symtab && strtab && (gnu_hash || sysv_hash));
-  unsigned count = sysv_hash ? sysv_hash[1] : gnu_hash_count(gnu_hash);
-  void *handle = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
-  CHECK(handle != NULL);
-  for (unsigned i = 1; i < count && n_funcs < MAX_FUNCS; i++) {
-    const ElfW(Sym) *s = &symtab[i];
-    int type = ELF64_ST_TYPE(s->st_info);
-    if (s->st_shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_GNU_IFUNC))
-      continue;
-    void *addr = dlsym(handle, strtab + s->st_name);
-    if (!addr)
-      continue;
-    bool dup = false;
-    for (unsigned j = 0; j < n_funcs && !dup; j++)
-      dup = funcs[j] == addr;
-    if (dup)
-      continue;
-    names[n_funcs] = strtab + s->st_name;
-    funcs[n_funcs++] = addr;
-  }
-}
-
 int main(void) {
 #ifdef UNDER_ASAN
   printf("skipped: hooking all of libc under AddressSanitizer is not meaningful\n");
@@ -234,33 +135,18 @@ int main(void) {
   do_work(before, sizeof before);
   printf("%s", before);
 
-  collect_functions();
-  unsigned refused[OSPY_INTERCEPTOR_BAD_ARGUMENT + 1] = { 0 };
-  unsigned hooked = 0;
-  const char *example[OSPY_INTERCEPTOR_BAD_ARGUMENT + 1] = { 0 };
-  static char why[OSPY_INTERCEPTOR_BAD_ARGUMENT + 1][200];
-  ospy_interceptor_begin_transaction();
-  for (unsigned i = 0; i < n_funcs; i++) {
-    ospy_interceptor_error err = { 0 };
-    ospy_interceptor_status st = ospy_interceptor_attach(
-        funcs[i], empty_enter, enter_only(names[i]) ? NULL : empty_leave, NULL, NULL, &err);
-    if (st == OSPY_INTERCEPTOR_OK) {
-      hooked++;
-      continue;
-    }
-    refused[st]++;
-    if (!example[st]) {
-      example[st] = names[i];
-      snprintf(why[st], sizeof why[st], "%s", err.why);
-    }
-  }
-  CHECK_OK(ospy_interceptor_end_transaction());
-  printf("libc functions: %u, hooked %u\n", n_funcs, hooked);
-  for (int s = 0; s <= OSPY_INTERCEPTOR_BAD_ARGUMENT; s++)
-    if (refused[s])
-      printf("  refused %u: %s (e.g. %s: %s)\n", refused[s],
-             ospy_interceptor_status_name((ospy_interceptor_status)s), example[s], why[s]);
-  CHECK(hooked > n_funcs / 2);
+  static libc_export funcs[LIBC_EXPORTS_MAX];
+  int n_funcs = libc_exports_collect(funcs, LIBC_EXPORTS_MAX);
+  CHECK(n_funcs > 0);
+  static libc_hook_result r;
+  libc_hook_all(funcs, (unsigned)n_funcs, empty_enter, empty_leave, &r);
+  CHECK_OK(r.commit);
+  printf("libc functions: %u, hooked %u\n", r.functions, r.hooked);
+  for (int s = 0; s < LIBC_HOOK_REASONS; s++)
+    if (r.by_reason[s])
+      printf("  refused %u: %s (e.g. %s: %s)\n", r.by_reason[s],
+             ospy_interceptor_status_name((ospy_interceptor_status)s), r.example[s], r.example_why[s]);
+  CHECK(r.hooked > r.functions / 2);
 
   calls = 0;
   do_work(after, sizeof after);

@@ -1,9 +1,11 @@
 /* Hooks under concurrency: malloc/free hooked while 8 threads allocate,
- * pthread_create hooked, a hooked free in thread-exit destructors, 1,000
+ * pthread_create hooked, a hooked free in thread-exit destructors, new
+ * threads whose first hooked call is __errno_location, 1,000
  * attach/detach cycles while 2 threads call the function, detach while a
  * thread is blocked inside the hooked function, and a thread that blocks the
  * suspension signal. */
 #include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -100,6 +102,39 @@ static void test_create_and_exit(void) {
   CHECK_EQ(create_leaves, 20);
   CHECK(destructor_frees >= 40); /* enter and leave of each destructor free */
   printf("ok pthread_create hooked, hooked free in thread-exit destructors\n");
+}
+
+/* A new thread whose first hooked call is __errno_location itself: claiming
+ * its state takes errno's address, which re-enters the hook. That nested
+ * call must run unseen, not recurse (it did: stack overflow) nor be reported
+ * as a lost re-entry. */
+static long errno_enters, reentries;
+static void count_reentry(void *user_data, unsigned depth, uintptr_t ret) {
+  (void)user_data, (void)depth, (void)ret;
+  __atomic_add_fetch(&reentries, 1, __ATOMIC_RELAXED);
+}
+static void *errno_worker(void *arg) {
+  (void)arg;
+  errno = 7;
+  return (void *)(intptr_t)errno;
+}
+
+static void test_new_thread_errno_hooked(void) {
+  ospy_interceptor_set_reentry_handler(count_reentry);
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)__errno_location, count_enter, NULL, &errno_enters, &l, NULL));
+  for (int round = 0; round < 5; round++) {
+    pthread_t t;
+    void *ret = NULL;
+    CHECK(pthread_create(&t, NULL, errno_worker, NULL) == 0);
+    CHECK(pthread_join(t, &ret) == 0);
+    CHECK_EQ((intptr_t)ret, 7);
+  }
+  CHECK_OK(ospy_interceptor_detach(l));
+  ospy_interceptor_set_reentry_handler(NULL);
+  CHECK(__atomic_load_n(&errno_enters, __ATOMIC_RELAXED) >= 5);
+  CHECK_EQ(__atomic_load_n(&reentries, __ATOMIC_RELAXED), 0);
+  printf("ok new threads with __errno_location hooked\n");
 }
 
 /* Counters are read with atomic loads: the compiler can see that the hooked
@@ -228,12 +263,14 @@ static void test_blocked_signal_thread(void) {
 }
 
 int main(int argc, char **argv) {
-  /* An optional argument runs one part: malloc, create, torture, blocked, sigblock. */
+  /* An optional argument runs one part: malloc, create, errno, torture, blocked, sigblock. */
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "malloc"))
     test_malloc_threads();
   if (!*only || !strcmp(only, "create"))
     test_create_and_exit();
+  if (!*only || !strcmp(only, "errno"))
+    test_new_thread_errno_hooked();
   /* qemu-i386 (used when the kernel cannot run i386 binaries) corrupts %gs
    * when signals interrupt busy threads often: 2,000 suspension rounds break
    * its TLS even without ospy (a plain __thread check fails), so the torture
