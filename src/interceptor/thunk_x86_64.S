@@ -10,11 +10,15 @@
  * never writes a signal frame into the 128-byte red zone.
  *
  * leave: reached by `ret` from a hooked function whose return address
- * on_enter replaced. Reserves a slot for the real return address, saves
- * everything, calls ospy_interceptor_on_leave(ctx, slot), which fills the
- * slot, restores and jumps through it. A jmp, not a ret: the function's own
- * ret already consumed the caller's return-stack-buffer entry, so a second
- * ret would mispredict here and at every return above (measured: -10 ns).
+ * on_enter replaced with the leave thunk. When it did, enter does not jump
+ * to the trampoline but calls it from the instruction right before the leave
+ * thunk, with the stack as at the function's entry: the call stores the same
+ * return address, the leave thunk, and the CPU's return-stack buffer now
+ * predicts the function's ret (a replaced return address alone is a
+ * mispredicted ret, ~10 ns here). Leave reserves a slot for the real return
+ * address, saves everything, calls ospy_interceptor_on_leave(ctx, slot),
+ * which fills the slot, restores and returns through it: the caller's own
+ * return-stack entry is on top again, so that ret is predicted too.
  *
  * Both keep DF clear and the stack 16-byte aligned for C, whatever the
  * caller's alignment. CFI describes the frames so that an unwinder started
@@ -132,10 +136,21 @@ ospy_enter_thunk:
 	mov %rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	mov %rax, THUNK_FRAME(%rsp)
+	/* on_enter put the leave thunk in the return slot: call the function
+	 * (below), so that its ret is predicted */
+	lea ospy_leave_thunk(%rip), %rax
+	cmp %rax, THUNK_FRAME+8(%rsp)
+	je .Lcall_mode
 	RESTORE_CONTEXT
 	lea THUNK_FRAME+8(%rsp), %rsp
 	.cfi_adjust_cfa_offset -(THUNK_FRAME+8)
 	jmp *-8(%rsp)
+	.cfi_adjust_cfa_offset THUNK_FRAME+8
+.Lcall_mode:
+	RESTORE_CONTEXT
+	lea THUNK_FRAME+16(%rsp), %rsp
+	.cfi_adjust_cfa_offset -(THUNK_FRAME+16)
+	jmp ospy_call_through
 	.cfi_endproc
 ospy_enter_thunk_end:
 	.size ospy_enter_thunk, .-ospy_enter_thunk
@@ -147,9 +162,16 @@ ospy_enter_thunk_end:
 	.type ospy_leave_thunk, @function
 	.p2align 4
 	.cfi_startproc
-	/* An unwinder looks up return address - 1: keep it inside this FDE. */
-	nop
+	/* Reached with rsp just above the return slot (which the call below
+	 * rewrites with the same value, the leave thunk) and the trampoline
+	 * just below it: the function returns here by a ret the return-stack
+	 * buffer predicts. Also keeps return address - 1 inside this FDE. */
+ospy_call_through:
+	call *-16(%rsp)
 ospy_leave_thunk:
+	.if ospy_leave_thunk - ospy_call_through - 4
+	.error "the call-through must end exactly at ospy_leave_thunk"
+	.endif
 	lea -8(%rsp), %rsp
 	lea -THUNK_FRAME(%rsp), %rsp
 	.cfi_def_cfa_offset THUNK_FRAME+8
@@ -160,9 +182,9 @@ ospy_leave_thunk:
 	mov %rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_CONTEXT
-	lea THUNK_FRAME+8(%rsp), %rsp
-	.cfi_adjust_cfa_offset -(THUNK_FRAME+8)
-	jmp *-8(%rsp)
+	lea THUNK_FRAME(%rsp), %rsp
+	.cfi_adjust_cfa_offset -THUNK_FRAME
+	ret
 	.cfi_endproc
 ospy_leave_thunk_end:
 	.size ospy_leave_thunk, .-ospy_leave_thunk
