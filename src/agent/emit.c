@@ -78,6 +78,14 @@ void ospy_agent_record_end(uint64_t token)
   ospy_ring_commit(&ospy_agent_g.ring, token);
 }
 
+/* Process starts, module loads and messages are rare and what a capture cut
+ * short must still hold: the consumer is woken for them at once. */
+static void record_end_now(uint64_t token)
+{
+  ospy_ring_commit(&ospy_agent_g.ring, token);
+  ospy_ring_wake(&ospy_agent_g.ring);
+}
+
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)
 {
   size_t len = strlen(text);
@@ -91,7 +99,7 @@ void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)
   m->hook = hook;
   m->text_len = (uint32_t)len;
   memcpy(m + 1, text, len);
-  ospy_agent_record_end(tok);
+  record_end_now(tok);
 }
 
 /* Three-part message without snprintf (no stdio in the agent). */
@@ -136,7 +144,7 @@ void ospy_agent_emit_process_start(void)
   s->exe_len = (uint32_t)exe_len;
   memcpy(s + 1, cmd, cmd_len);
   memcpy((char *)(s + 1) + cmd_len, exe, (size_t)exe_len);
-  ospy_agent_record_end(tok);
+  record_end_now(tok);
 }
 
 void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path)
@@ -152,5 +160,5 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
   m->path_len = (uint32_t)len;
   m->reserved = 0;
   memcpy(m + 1, path, len);
-  ospy_agent_record_end(tok);
+  record_end_now(tok);
 }

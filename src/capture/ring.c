@@ -293,6 +293,12 @@ void ospy_ring_commit(ospy_ring *r, uint64_t token)
     wake_consumer(c);
 }
 
+void ospy_ring_wake(ospy_ring *r)
+{
+  if (atomic_load(&r->ctl->consumer_sleeping))
+    wake_consumer(r->ctl);
+}
+
 void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid)
 {
   ospy_ring_lost *t = r->ctl->lost;

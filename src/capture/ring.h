@@ -103,6 +103,8 @@ int ospy_ring_map(ospy_ring *r, int fd);
 void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *token,
                         int (*alive)(void));
 void ospy_ring_commit(ospy_ring *r, uint64_t token);
+/* Wakes a sleeping consumer now (commit alone wakes it at a quarter full). */
+void ospy_ring_wake(ospy_ring *r);
 /* Counts one dropped event for (pid, tid). */
 void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid);
 

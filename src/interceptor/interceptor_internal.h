@@ -101,8 +101,15 @@ struct ospy_invocation {
 };
 
 /* thread_state.c */
-ospy_thread_state *ospy_thread_state_get(void);       /* claims one if needed; NULL if none left */
-ospy_thread_state *ospy_thread_state_peek(void);      /* NULL if this thread has none */
+/* The calling thread's state: one fs-relative load on every hooked call. */
+extern __thread ospy_thread_state *ospy_tls_state __attribute__((tls_model("initial-exec")))
+    __attribute__((visibility("hidden")));
+ospy_thread_state *ospy_thread_state_claim(void);     /* the first time; NULL if none left */
+static inline ospy_thread_state *ospy_thread_state_get(void) { /* claims one if needed */
+  ospy_thread_state *s = ospy_tls_state;
+  return __builtin_expect(s != NULL, 1) ? s : ospy_thread_state_claim();
+}
+static inline ospy_thread_state *ospy_thread_state_peek(void) { return ospy_tls_state; } /* NULL if none */
 void ospy_thread_state_after_fork(void);
 
 /* Assembly thunks. */

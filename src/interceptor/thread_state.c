@@ -25,7 +25,7 @@ typedef struct state_chunk {
 } state_chunk;
 
 static state_chunk *volatile chunks;
-static __thread ospy_thread_state *tls_state __attribute__((tls_model("initial-exec")));
+__thread ospy_thread_state *ospy_tls_state __attribute__((tls_model("initial-exec")));
 
 static bool try_claim(ospy_thread_state *s, pid_t from, pid_t tid) {
   pid_t expected = from;
@@ -70,7 +70,7 @@ static int *errno_address(void) {
 
 /*
  * &errno calls __errno_location, which may itself be hooked: its enter stub
- * comes back here. So the block is published in tls_state first, busy and
+ * comes back here. So the block is published in ospy_tls_state first, busy and
  * ignored (the nested call then runs the original unseen, and is not reported
  * as a lost re-entry), and only then is errno's address taken. Publishing it
  * after (as before) sent a new thread's first hooked call into endless
@@ -82,18 +82,15 @@ static void init_state(ospy_thread_state *s) {
   s->ignored = 1;
   s->depth = 0;
   s->errno_ptr = NULL;
-  tls_state = s;
+  ospy_tls_state = s;
   s->errno_ptr = errno_address();
   s->ignored = 0;
   s->busy = 0;
 }
 
-ospy_thread_state *ospy_thread_state_get(void) {
-  ospy_thread_state *s = tls_state;
-  if (__builtin_expect(s != NULL, 1))
-    return s;
+ospy_thread_state *ospy_thread_state_claim(void) {
   pid_t tid = ospy_os_gettid();
-  s = claim_existing(tid, false);
+  ospy_thread_state *s = claim_existing(tid, false);
   if (!s)
     s = claim_existing(tid, true);
   if (!s)
@@ -104,11 +101,9 @@ ospy_thread_state *ospy_thread_state_get(void) {
   return s;
 }
 
-ospy_thread_state *ospy_thread_state_peek(void) { return tls_state; }
-
 /* In a forked child the only thread has a new id: keep its block its own. */
 void ospy_thread_state_after_fork(void) {
-  ospy_thread_state *s = tls_state;
+  ospy_thread_state *s = ospy_tls_state;
   if (s)
     __atomic_store_n(&s->owner, ospy_os_gettid(), __ATOMIC_RELEASE);
 }
