@@ -264,11 +264,19 @@ uintptr_t ospy_invocation_get_arg(ospy_invocation *inv, unsigned n) {
 void ospy_invocation_get_args(ospy_invocation *inv, uint64_t *out, unsigned n) {
   unsigned i = 0;
 #if defined(__x86_64__)
+  /* field by field: gathered into an array first, gcc built it with vector
+   * loads of what the thunk had just stored as words (a forwarding stall) */
   const ospy_cpu_context *c = inv->cpu;
-  const uint64_t regs[6] = { c->rdi, c->rsi, c->rdx, c->rcx, c->r8, c->r9 };
-  for (; i < n && i < 6; i++)
-    out[i] = regs[i];
-  for (; i < n; i++)
+  switch (n < 6 ? n : 6) {
+  case 6: out[5] = c->r9; /* fall through */
+  case 5: out[4] = c->r8; /* fall through */
+  case 4: out[3] = c->rcx; /* fall through */
+  case 3: out[2] = c->rdx; /* fall through */
+  case 2: out[1] = c->rsi; /* fall through */
+  case 1: out[0] = c->rdi; /* fall through */
+  default: break;
+  }
+  for (i = 6; i < n; i++)
     out[i] = *(const uint64_t *)(inv->entry_sp + WORD + WORD * (i - 6));
 #else
   for (; i < n; i++)

@@ -218,11 +218,6 @@ const ospy_spec_fn *ospy_spec_table_fn(const ospy_spec_table *t, uint32_t index)
   return t && index < t->nfns ? &t->fns[index] : NULL;
 }
 
-const ospy_spec_type *ospy_spec_table_type(const ospy_spec_table *t, uint32_t index)
-{
-  return t && index < t->ntypes ? &t->types[index] : NULL;
-}
-
 unsigned ospy_spec_fn_nargs(const ospy_spec_fn *fn) { return fn->nargs; }
 int ospy_spec_fn_callconv(const ospy_spec_fn *fn) { return fn->callconv; }
 

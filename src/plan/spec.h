@@ -185,7 +185,11 @@ int ospy_spec_type_lookup(const ospy_spec_table *t, const char *name, ospy_spec_
 uint32_t ospy_spec_fn_lookup(const ospy_spec_table *t, const char *name);
 uint32_t ospy_spec_vtable_lookup(const ospy_spec_table *t, const char *id);
 const ospy_spec_fn *ospy_spec_table_fn(const ospy_spec_table *t, uint32_t index);
-const ospy_spec_type *ospy_spec_table_type(const ospy_spec_table *t, uint32_t index);
+/* Inline: the marshaler asks for a type several times per value. */
+static inline const ospy_spec_type *ospy_spec_table_type(const ospy_spec_table *t, uint32_t index)
+{
+  return t && index < t->ntypes ? &t->types[index] : NULL;
+}
 unsigned ospy_spec_fn_nargs(const ospy_spec_fn *fn);
 int ospy_spec_fn_callconv(const ospy_spec_fn *fn);
 uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name);
