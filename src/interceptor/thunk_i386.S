@@ -8,20 +8,14 @@
  * stack as the ABI wants, and pushed back before returning.
  */
 #include "interceptor/thunk_layout.h"
+#include "interceptor/thunk_flags.inc"
 
 /* Saves every GPR, the flags and esp into the ospy_x86_context at esp (the
  * frame is reserved by the caller); st0 is marked not captured. */
 	.macro SAVE_GPRS
 	mov %eax, CTX_EAX(%esp)
 	mov %ecx, CTX_ECX(%esp)
-	/* the status flags without pushfl (see thunk_x86_64.S) */
-	seto %cl
-	lahf
-	movzbl %ah, %eax
-	movzbl %cl, %ecx
-	shl $11, %ecx
-	or %ecx, %eax
-	or $0x202, %eax
+	COMPOSE_STATUS_FLAGS
 	mov %eax, CTX_EFLAGS(%esp)
 	mov %edx, CTX_EDX(%esp)
 	mov %ebx, CTX_EBX(%esp)
@@ -37,19 +31,9 @@
 	movl $0, CTX_ST0_VALID(%esp)
 	.endm
 
-/* Restores the status flags and DF, then eax, without popfl (microcoded,
- * slower than the rest of the restore): std when DF was set, OF by an add
- * that overflows exactly when the saved OF was 1, the others with sahf. */
+/* Restores the status flags (thunk_flags.inc), then eax. */
 	.macro RESTORE_FLAGS_EAX
-	testb $4, CTX_EFLAGS+1(%esp)
-	jz 1f
-	std
-1:	movb CTX_EFLAGS+1(%esp), %al
-	shr $3, %al
-	and $1, %al
-	add $0x7f, %al
-	movb CTX_EFLAGS(%esp), %ah
-	sahf
+	RESTORE_STATUS_FLAGS CTX_EFLAGS, %esp
 	mov CTX_EAX(%esp), %eax
 	.endm
 

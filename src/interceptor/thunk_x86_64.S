@@ -25,6 +25,7 @@
  * inside a callback can walk to the hooked function's caller.
  */
 #include "interceptor/thunk_layout.h"
+#include "interceptor/thunk_flags.inc"
 
 /* Saves every GPR, the status flags and xmm0-7 into the ospy_x64_context at rsp
  * (the frame is reserved by the caller), clears DF, keeps the frame in rbx
@@ -32,16 +33,7 @@
 	.macro SAVE_CONTEXT
 	mov %rax, CTX_RAX(%rsp)
 	mov %rcx, CTX_RCX(%rsp)
-	/* The status flags without pushfq (microcoded: it stalled the save):
-	 * OF with seto, SF ZF AF PF CF with lahf, composed into RFLAGS layout
-	 * with IF and the always-one bit 1; DF is clear at a call (ABI). */
-	seto %cl
-	lahf
-	movzbl %ah, %eax
-	movzbl %cl, %ecx
-	shl $11, %ecx
-	or %ecx, %eax
-	or $0x202, %eax
+	COMPOSE_STATUS_FLAGS
 	mov %rax, CTX_RFLAGS(%rsp)
 	mov %rdx, CTX_RDX(%rsp)
 	mov %rbx, CTX_RBX(%rsp)
@@ -102,18 +94,7 @@
 	mov CTX_R13(%rsp), %r13
 	mov CTX_R14(%rsp), %r14
 	mov CTX_R15(%rsp), %r15
-	/* popfq is microcoded and costs more than the rest of the restore:
-	 * set DF with std, OF with an add that overflows exactly when the
-	 * saved OF was 1, then SF ZF AF PF CF from the low byte with sahf. */
-	testb $4, CTX_RFLAGS+1(%rsp)
-	jz 1f
-	std
-1:	movb CTX_RFLAGS+1(%rsp), %al
-	shr $3, %al
-	and $1, %al
-	add $0x7f, %al
-	movb CTX_RFLAGS(%rsp), %ah
-	sahf
+	RESTORE_STATUS_FLAGS CTX_RFLAGS, %rsp
 	mov CTX_RAX(%rsp), %rax
 	.endm
 
