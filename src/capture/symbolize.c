@@ -1,5 +1,6 @@
 /* Symbolization of capture addresses; see symbolize.h. */
 #include "capture/symbolize.h"
+#include "capture/symbolize_dwarf.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -21,6 +22,8 @@ typedef struct sym {
 typedef struct image {
   char *path;
   int loaded;
+  int dwarf_tried;
+  ospy_dwarf_module *dwarf; /* source lines and inlined frames, when the file has them */
   sym *syms;
   size_t nsyms;
 } image;
@@ -51,6 +54,7 @@ static void image_free(image *im)
     free(im->syms[i].name);
   free(im->syms);
   free(im->path);
+  ospy_dwarf_close(im->dwarf);
   free(im);
 }
 
@@ -232,8 +236,16 @@ void ospy_symbolizer_name(ospy_symbolizer *s, uint32_t pid, uint64_t addr, char 
   const char *mod = slash ? slash + 1 : best->img->path;
   uint64_t off = addr - best->base;
   const sym *sy = sym_find(best->img, off);
+  char src[1024] = "";
+  if (!best->img->dwarf_tried) {
+    best->img->dwarf_tried = 1;
+    best->img->dwarf = ospy_dwarf_open(best->img->path);
+  }
+  /* a return address: the call is the instruction before it */
+  if (off)
+    ospy_dwarf_describe(best->img->dwarf, off - 1, src, sizeof src);
   if (sy)
-    snprintf(out, cap, "%s!%s+0x%" PRIx64, mod, sy->name, off - sy->addr);
+    snprintf(out, cap, "%s!%s+0x%" PRIx64 "%s", mod, sy->name, off - sy->addr, src);
   else
-    snprintf(out, cap, "%s+0x%" PRIx64, mod, off);
+    snprintf(out, cap, "%s+0x%" PRIx64 "%s", mod, off, src);
 }

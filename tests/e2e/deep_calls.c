@@ -1,14 +1,20 @@
 /* Three levels of -O2 calls without frame pointers down to strdup (the
- * e2e-deep-backtrace target): a backtrace must name every level. */
+ * e2e-deep-backtrace target): a backtrace must name every level, and with
+ * -g the source line of each and the inlined copy function. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KEEP() __asm__ volatile("" ::: "memory") /* no tail call, no inlining across */
 
+static inline __attribute__((always_inline)) char *copy_inlined(const char *s)
+{
+  return strdup(s); /* deep_calls.c:COPY_LINE */
+}
+
 __attribute__((noinline)) static char *level3(const char *s)
 {
-  char *p = strdup(s);
+  char *p = copy_inlined(s);
   KEEP();
   return p;
 }

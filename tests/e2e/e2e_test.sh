@@ -77,8 +77,9 @@ vtable)
   "$ospy" capture -q --backtrace 2 -c "$xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>&1 ||
     fail "capture --backtrace exited $?"
   "$ospy" show --backtrace "$tmp/c.ospy" | grep -A2 'Rot13::encode(' >"$tmp/bt"
-  expect_regex "$tmp/bt" '^    #0 0x[0-9a-f]+ e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\+0x[0-9a-f]+$'
-  expect_regex "$tmp/bt" '^    #1 0x[0-9a-f]+ e2e-vtable!main\+0x[0-9a-f]+$'
+  # (source line: the -O0 vtable target is built with -g by meson's debugoptimized default)
+  expect_regex "$tmp/bt" '^    #0 0x[0-9a-f]+ e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\+0x[0-9a-f]+( \(target_vtable.cc:[0-9]+\))?$'
+  expect_regex "$tmp/bt" '^    #1 0x[0-9a-f]+ e2e-vtable!main\+0x[0-9a-f]+( \(target_vtable.cc:[0-9]+\))?$'
   echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace" ;;
 vtable-i386)
   # The same by _ZTV symbol on i386, where `this` is the first stack word.
@@ -116,9 +117,9 @@ backtrace)
     { cat "$tmp/err"; fail "capture exited $?"; }
   "$ospy" show --backtrace "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   grep -A1 'libc.so.6!read(fd=3' "$tmp/show" > "$tmp/read"
-  expect_regex "$tmp/read" '^    #0 0x[0-9a-f]{16} ospy-demo!read_a_file[.a-z0-9]*\+0x[0-9a-f]+$'
+  expect_regex "$tmp/read" '^    #0 0x[0-9a-f]{16} ospy-demo!read_a_file[.a-z0-9]*\+0x[0-9a-f]+( \(ospy-demo.c:[0-9]+\))?$'
   grep -A1 'libc.so.6!send(' "$tmp/show" > "$tmp/send"
-  expect_regex "$tmp/send" '^    #0 0x[0-9a-f]{16} ospy-demo!talk_over_loopback[.a-z0-9]*\+0x[0-9a-f]+$'
+  expect_regex "$tmp/send" '^    #0 0x[0-9a-f]{16} ospy-demo!talk_over_loopback[.a-z0-9]*\+0x[0-9a-f]+( \(ospy-demo.c:[0-9]+\))?$'
   "$ospy" show "$tmp/c.ospy" | grep -q '^    #' && fail "backtraces shown without --backtrace"
   # records left out by a filter (FdName, ModuleLoad) still name what is shown
   "$ospy" show -e read --backtrace "$tmp/c.ospy" >"$tmp/filtered" || fail "show -e exited $?"
@@ -131,10 +132,11 @@ deep-backtrace)
   # scans the stack for return addresses, so every level is named, and the
   # frames found that way are marked. Both architectures where they run.
   src="$(dirname "$0")/deep_calls.c"
-  cc -O2 -fomit-frame-pointer -o "$tmp/deep64" "$src" || fail "cannot build the target"
+  cc -O2 -g -fomit-frame-pointer -o "$tmp/deep64" "$src" || fail "cannot build the target"
+  copy_line=$(grep -n 'deep_calls.c:COPY_LINE' "$src" | cut -d: -f1)
   archs=64
   if [ -n "$agent32" ] && [ -f "$agent32" ] &&
-     cc -m32 -O2 -fomit-frame-pointer -o "$tmp/deep32" "$src" 2>/dev/null && "$tmp/deep32" >/dev/null 2>&1; then
+     cc -m32 -O2 -g -fomit-frame-pointer -o "$tmp/deep32" "$src" 2>/dev/null && "$tmp/deep32" >/dev/null 2>&1; then
     archs="64 32"
   else
     echo "(i386 part skipped: no i386 agent, toolchain or emulation)"
@@ -146,14 +148,17 @@ deep-backtrace)
     "$ospy" show --backtrace "$tmp/d$bits.ospy" >"$tmp/show" || fail "show exited $?"
     [ "$(grep -c 'strdup(' "$tmp/show")" = 3 ] || { cat "$tmp/show"; fail "expected 3 strdup calls ($bits-bit)"; }
     grep -A8 -m1 'strdup(' "$tmp/show" | grep '^    #' | sed 's/ (scanned)$//' |
-      sed -n 's/^    #\([0-9]*\) 0x[0-9a-f]* deep[0-9]*!\([a-z0-9_]*\)[.a-z0-9]*+0x[0-9a-f]*$/\1 \2/p' >"$tmp/frames"
+      sed -n 's/^    #\([0-9]*\) 0x[0-9a-f]* deep[0-9]*!\([a-z0-9_]*\)[.a-z0-9]*+0x[0-9a-f]*\( (.*)\)\{0,1\}$/\1 \2/p' >"$tmp/frames"
     order=$(awk '{print $2}' "$tmp/frames" | paste -sd' ')
     case "$order" in "level3 level2 level1 main" | "level3 level2 level1 main _start") ;; *)
       grep -A8 -m1 'strdup(' "$tmp/show"; fail "$bits-bit: frames in the program are '$order', want 'level3 level2 level1 main'" ;; esac
     [ "$(awk 'NR==1{print $1}' "$tmp/frames")" = 0 ] || fail "$bits-bit: frame #0 is not level3"
     expect_regex "$tmp/show" '^    #1 0x[0-9a-f]{16} deep[0-9]*!level2.* \(scanned\)$'
+    # -g: the source line of each frame, and the function inlined into level3
+    expect_regex "$tmp/show" "^    #0 0x[0-9a-f]{16} deep[0-9]*!level3[.a-z0-9]*\\+0x[0-9a-f]+ \\(inlined copy_inlined at deep_calls.c:$copy_line, in level3 at deep_calls.c:[0-9]+\\)\$"
+    expect_regex "$tmp/show" '^    #1 0x[0-9a-f]{16} deep[0-9]*!level2[.a-z0-9]*\+0x[0-9a-f]+ \(deep_calls.c:[0-9]+\) \(scanned\)$'
   done
-  echo "deep-backtrace: level3 level2 level1 main through -O2 code without frame pointers ($archs-bit)" ;;
+  echo "deep-backtrace: level3 level2 level1 main through -O2 code without frame pointers, source lines and the inlined function ($archs-bit)" ;;
 clock)
   # Call timestamps are wall time within the run, whichever clock the agent
   # used (TSC ticks converted by ospy, or CLOCK_REALTIME).

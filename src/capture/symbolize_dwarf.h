@@ -1,0 +1,23 @@
+/*
+ * Source lines and inlined frames of a module address, from the module's
+ * DWARF (or its separate debug file under /usr/lib/debug) with libdw: what
+ * symbolize.c appends to a backtrace frame. Controller and readers only.
+ */
+#ifndef OSPY_CAPTURE_SYMBOLIZE_DWARF_H
+#define OSPY_CAPTURE_SYMBOLIZE_DWARF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ospy_dwarf_module ospy_dwarf_module;
+
+/* NULL when the file cannot be read (no debug information is not an error:
+ * lookups then find nothing). */
+ospy_dwarf_module *ospy_dwarf_open(const char *path);
+void ospy_dwarf_close(ospy_dwarf_module *d);
+/* For the code at ELF address vaddr (a return address minus one): " (file.c:12)",
+ * or with inlined frames " (inlined inner at a.h:3, in outer at file.c:12)".
+ * Empty when nothing is known. Always NUL-terminated. */
+void ospy_dwarf_describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t cap);
+
+#endif
