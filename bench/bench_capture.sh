@@ -4,7 +4,8 @@
 # tracers a user could pick instead, all measured in one run: median of RUNS
 # runs each, per-call slope minus the untraced call.
 #   bench/bench_capture.sh [CALLS] [RUNS]      (needs build/ and uftrace, ltrace, strace;
-#                                               bpftrace rows when it is installed and works)
+#                                               bpftrace rows when it is installed and works;
+#                                               scripts/setup.sh --bench installs them all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-1000000}

@@ -4,6 +4,7 @@
 #   scripts/setup.sh          install, build, run the demo
 #   scripts/setup.sh --deps   install the Debian packages only
 #   scripts/setup.sh --build  install and build, no demo
+#   scripts/setup.sh --bench  also the tracers bench/bench_capture.sh compares with
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +51,9 @@ install_deps
 case "${1:-}" in
   --deps) exit 0 ;;
   --build) build_all; exit 0 ;;
+  --bench)
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q uftrace ltrace strace bpftrace
+    build_all; exit 0 ;;
 esac
 build_all
 if [ -x build/src/cli/ospy ] && [ -f demo/demo.xml ]; then
