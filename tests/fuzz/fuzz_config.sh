@@ -17,8 +17,8 @@ mkdir -p "$out" "$out/corpus-$which"
 case $which in
 capture) # the capture reader and the text of its records
   srcs="src/capture/reader.c src/capture/crc32c.c src/capture/event.c src/capture/format.c
-        src/capture/fdnames.c src/capture/symbolize.c"
-  libs="-lzstd -lelf -lstdc++" ;;
+        src/capture/fdnames.c src/capture/symbolize.c src/capture/symbolize_dwarf.c"
+  libs="-lzstd -ldw -lelf -lstdc++" ;;
 osd) # the .osd importer, events written as JSON Lines
   srcs="src/export/osd_reader.c src/export/osd_input.c src/export/arena.c src/export/export_event.c
         src/export/sink.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
