@@ -1,4 +1,5 @@
-/* Capture file writer: header, then zstd chunks with CRC32C, appended. */
+/* Capture file writer: header, then chunks of delta-packed records
+ * (chunk_pack.h), compressed with zstd, CRC32C-checked, appended. */
 #include "capture/file.h"
 
 #include <errno.h>
@@ -10,14 +11,18 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "capture/chunk_pack.h"
 #include "capture/crc32c.h"
 #include "capture/file_format.h"
 
 struct ospy_capfile_writer {
   int fd;
   const char *path;
-  uint8_t *raw, *comp;
-  size_t raw_len, raw_target, comp_cap;
+  uint8_t *raw, *comp;     /* raw: packed records of the chunk being built */
+  size_t raw_len, raw_cap; /* packed bytes */
+  size_t unpacked_len;     /* the same records' bytes as readers get them */
+  size_t raw_target, comp_cap;
+  ospy_chunk_packer packer;
   uint32_t nrec;
   uint64_t total;
   uint64_t good;  /* end of the last complete chunk (of the header at first) */
@@ -104,8 +109,9 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   }
   w->path = path;
   w->raw_target = 1u << 20;
-  w->raw = malloc(OSPY_CHUNK_MAX_RAW);
-  w->comp_cap = ZSTD_compressBound(OSPY_CHUNK_MAX_RAW);
+  w->raw_cap = 2 * (size_t)OSPY_CHUNK_MAX_RAW;
+  w->raw = malloc(w->raw_cap);
+  w->comp_cap = ZSTD_compressBound(w->raw_cap);
   w->comp = malloc(OSPY_CHUNK_HDR + w->comp_cap);
   w->cctx = ZSTD_createCCtx();
   /* Only the user who captures may read the file: it holds argument values
@@ -163,10 +169,10 @@ static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t
   uint8_t *h = w->comp;
   memcpy(h, OSPY_CHUNK_MAGIC, 8);
   put32(h + 8, (uint32_t)clen);
-  put32(h + 12, (uint32_t)w->raw_len);
+  put32(h + 12, (uint32_t)w->unpacked_len);
   put32(h + 16, w->nrec);
   put32(h + 20, ospy_crc32c(0, h + OSPY_CHUNK_HDR, clen));
-  put32(h + 24, flags);
+  put32(h + 24, flags | OSPY_CHUNK_F_PACKED);
   put32(h + 28, ospy_crc32c(0, h, 28));
   /* A chunk in the page cache survives the controller's death (SIGKILL) and
    * the target's; only the end is forced to disk: a sync per chunk cost the
@@ -176,7 +182,9 @@ static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t
     return write_failed(w, errno, err, errcap);
   w->good += OSPY_CHUNK_HDR + clen;
   w->raw_len = 0;
+  w->unpacked_len = 0;
   w->nrec = 0;
+  ospy_chunk_packer_reset(&w->packer); /* each chunk unpacks alone */
   return 0;
 }
 
@@ -188,13 +196,14 @@ int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap)
 int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
                         size_t errcap)
 {
-  if (w->raw_len + len > OSPY_CHUNK_MAX_RAW && write_chunk(w, 0, err, errcap) < 0)
+  if ((w->unpacked_len + len > OSPY_CHUNK_MAX_RAW || w->raw_len + OSPY_PACK_MAX(len) > w->raw_cap) &&
+      write_chunk(w, 0, err, errcap) < 0)
     return -1;
-  memcpy(w->raw + w->raw_len, rec, len);
-  w->raw_len += len;
+  w->raw_len += ospy_chunk_pack(&w->packer, rec, len, w->raw + w->raw_len);
+  w->unpacked_len += len;
   w->nrec++;
   w->total++;
-  if (w->raw_len >= w->raw_target)
+  if (w->unpacked_len >= w->raw_target)
     return write_chunk(w, 0, err, errcap);
   return 0;
 }

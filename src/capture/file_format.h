@@ -8,14 +8,15 @@
 #include <stdint.h>
 
 #define OSPY_CAP_MAGIC "OSPYCAPT"
-#define OSPY_CAP_VERSION 1u
+#define OSPY_CAP_VERSION 2u     /* 2: chunks may be packed; readers take 1 and 2 */
 #define OSPY_CAP_HEADER_FIXED 16u /* magic, version, meta_len */
 #define OSPY_CAP_MAX_META (256u << 20)
 
 #define OSPY_CHUNK_MAGIC "OSPYCHNK"
 #define OSPY_CHUNK_HDR 32u
 #define OSPY_CHUNK_MAX_RAW (16u << 20)
-#define OSPY_CHUNK_F_END 0x1u /* the last chunk of a cleanly closed capture */
+#define OSPY_CHUNK_F_END 0x1u    /* the last chunk of a cleanly closed capture */
+#define OSPY_CHUNK_F_PACKED 0x2u /* payload: zstd of packed records (chunk_pack.h) */
 
 /* Metadata tags (u16 tag, u16 0, u32 len, bytes, padded to 4). */
 enum {

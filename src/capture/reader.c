@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "capture/chunk_pack.h"
 #include "capture/crc32c.h"
 #include "capture/file_format.h"
 
@@ -19,8 +20,8 @@ struct ospy_capfile_reader {
   uint64_t file_size, off; /* off: next chunk header */
   uint8_t *meta;
   ospy_capfile_info info;
-  uint8_t *comp, *raw;
-  size_t comp_cap, raw_cap; /* grown to the largest chunk seen (at most 16 MiB raw) */
+  uint8_t *comp, *raw, *packed;
+  size_t comp_cap, raw_cap, packed_cap; /* grown to the largest chunk seen (at most 16 MiB raw) */
   size_t raw_len, raw_pos;
   int ended, saw_end;
   uint64_t bad_chunks, tail_off;
@@ -95,7 +96,7 @@ static int read_header(ospy_capfile_reader *r, char *err, size_t errcap)
     snprintf(err, errcap, "%s: not an ospy capture (bad magic at offset 0)", r->path);
     return -1;
   }
-  if (get32(fixed + 8) != OSPY_CAP_VERSION) {
+  if (get32(fixed + 8) < 1 || get32(fixed + 8) > OSPY_CAP_VERSION) {
     snprintf(err, errcap, "%s: unsupported capture version %u at offset 8", r->path, get32(fixed + 8));
     return -1;
   }
@@ -204,6 +205,28 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
   return 0;
 }
 
+/* The chunk payload in comp (clen bytes) to rlen bytes of records in raw.
+ * NULL, or why it cannot. */
+static const char *decode_payload(ospy_capfile_reader *r, uint32_t clen, uint32_t rlen,
+                                  uint32_t flags)
+{
+  if (!(flags & OSPY_CHUNK_F_PACKED)) {
+    size_t got = clen ? ZSTD_decompressDCtx(r->dctx, r->raw, rlen, r->comp, clen) : 0;
+    return ZSTD_isError(got) || got != rlen ? "payload does not decompress to its size" : NULL;
+  }
+  unsigned long long plen = clen ? ZSTD_getFrameContentSize(r->comp, clen) : 0;
+  if (plen == ZSTD_CONTENTSIZE_ERROR || plen == ZSTD_CONTENTSIZE_UNKNOWN ||
+      plen > 2ull * OSPY_CHUNK_MAX_RAW)
+    return "packed payload size unknown or out of bounds";
+  if (grow(&r->packed, &r->packed_cap, plen ? (size_t)plen : 1) < 0)
+    return "out of memory for the chunk";
+  size_t got = clen ? ZSTD_decompressDCtx(r->dctx, r->packed, (size_t)plen, r->comp, clen) : 0;
+  if (ZSTD_isError(got) || got != plen)
+    return "payload does not decompress to its size";
+  const char *why = NULL;
+  return ospy_chunk_unpack(r->packed, got, r->raw, rlen, &why) < 0 ? why : NULL;
+}
+
 /* Loads the next chunk into raw. 1 loaded, 0 end of file, -1 corrupt. */
 static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
 {
@@ -232,9 +255,9 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
   if (read_at(r->fd, r->comp, clen, at + OSPY_CHUNK_HDR) < 0 ||
       ospy_crc32c(0, r->comp, clen) != get32(h + 20))
     return bad_chunk(r, at, r->off, "payload checksum mismatch", err, errcap);
-  size_t got = clen ? ZSTD_decompressDCtx(r->dctx, r->raw, rlen, r->comp, clen) : 0;
-  if (ZSTD_isError(got) || got != rlen)
-    return bad_chunk(r, at, r->off, "payload does not decompress to its size", err, errcap);
+  const char *why = decode_payload(r, clen, rlen, flags);
+  if (why)
+    return bad_chunk(r, at, r->off, why, err, errcap);
   if (flags & OSPY_CHUNK_F_END)
     r->saw_end = 1;
   r->raw_len = rlen;
@@ -284,6 +307,7 @@ void ospy_capfile_close_reader(ospy_capfile_reader *r)
   ZSTD_freeDCtx(r->dctx);
   free(r->comp);
   free(r->raw);
+  free(r->packed);
   free(r->meta);
   free(r->path);
   free(r);

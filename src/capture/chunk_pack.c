@@ -1,0 +1,175 @@
+/* Delta coding of a chunk's records before compression; see chunk_pack.h. */
+#include "capture/chunk_pack.h"
+
+#include <string.h>
+
+void ospy_chunk_packer_reset(ospy_chunk_packer *p)
+{
+  memset(p->words, 0, sizeof p->words);
+}
+
+static size_t put_varint(uint8_t *out, uint64_t v)
+{
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (uint8_t)v;
+  return n;
+}
+
+static uint64_t zigzag(uint64_t d)
+{
+  return (d << 1) ^ (uint64_t)-(int64_t)(d >> 63);
+}
+
+static uint64_t unzigzag(uint64_t z)
+{
+  return (z >> 1) ^ (uint64_t)-(int64_t)(z & 1);
+}
+
+static size_t pack_literal(const void *rec, size_t len, uint8_t *out)
+{
+  size_t n = put_varint(out, (uint64_t)(len / 8) * 2);
+  memcpy(out + n, rec, len);
+  return n + len;
+}
+
+/* The delta form into out; returns its length, or 0 when it would not be
+ * shorter than the literal. */
+static size_t pack_delta(const uint64_t *ref, const uint64_t *w, uint32_t words, uint8_t *out)
+{
+  size_t n = put_varint(out, (uint64_t)words * 2 + 1);
+  uint8_t *map = out + n;
+  size_t map_len = (words + 7) / 8;
+  memset(map, 0, map_len);
+  n += map_len;
+  size_t limit = words * 8;
+  for (uint32_t i = 0; i < words; i++) {
+    uint64_t d = w[i] - ref[i];
+    if (!d)
+      continue;
+    map[i / 8] |= (uint8_t)(1u << (i % 8));
+    n += put_varint(out + n, zigzag(d));
+    if (n >= limit)
+      return 0;
+  }
+  return n;
+}
+
+size_t ospy_chunk_pack(ospy_chunk_packer *p, const void *rec, size_t len, uint8_t *out)
+{
+  uint32_t words = (uint32_t)(len / 8);
+  if (words > OSPY_PACK_DELTA_WORDS)
+    return pack_literal(rec, len, out);
+  uint32_t slot = words % OSPY_PACK_SLOTS;
+  uint64_t w[OSPY_PACK_DELTA_WORDS];
+  memcpy(w, rec, len);
+  size_t n = p->words[slot] == words ? pack_delta(p->ref[slot], w, words, out) : 0;
+  if (!n)
+    n = pack_literal(rec, len, out);
+  p->words[slot] = words;
+  memcpy(p->ref[slot], w, len);
+  return n;
+}
+
+/* ---- unpacking: every input byte is untrusted ---- */
+
+typedef struct unpacker {
+  const uint8_t *in;
+  size_t in_len, pos;
+} unpacker;
+
+static int get_varint(unpacker *u, uint64_t *v)
+{
+  uint64_t r = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    if (u->pos >= u->in_len)
+      return -1;
+    uint8_t b = u->in[u->pos++];
+    r |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = r;
+      return 0;
+    }
+  }
+  return -1; /* more than 10 bytes */
+}
+
+static int unpack_delta(unpacker *u, const uint8_t *ref, uint8_t *dst, uint32_t words)
+{
+  size_t map_len = (words + 7) / 8;
+  if (u->in_len - u->pos < map_len)
+    return -1;
+  const uint8_t *map = u->in + u->pos;
+  u->pos += map_len;
+  for (uint32_t i = 0; i < words; i++) {
+    uint64_t r, d = 0;
+    memcpy(&r, ref + i * 8, 8);
+    if ((map[i / 8] >> (i % 8)) & 1) {
+      if (get_varint(u, &d) < 0)
+        return -1;
+      d = unzigzag(d);
+    }
+    r += d;
+    memcpy(dst + i * 8, &r, 8);
+  }
+  return 0;
+}
+
+int ospy_chunk_unpack(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
+                      const char **why)
+{
+  unpacker u = { in, in_len, 0 };
+  size_t ref_off[OSPY_PACK_SLOTS];
+  uint32_t ref_words[OSPY_PACK_SLOTS] = { 0 };
+  size_t o = 0;
+  while (u.pos < in_len) {
+    uint64_t tag;
+    if (get_varint(&u, &tag) < 0) {
+      *why = "packed record tag truncated";
+      return -1;
+    }
+    uint64_t words = tag >> 1;
+    if (words < 1 || words > (out_len - o) / 8) {
+      *why = "packed record larger than the chunk";
+      return -1;
+    }
+    uint8_t *dst = out + o;
+    uint32_t slot = (uint32_t)(words % OSPY_PACK_SLOTS);
+    if (tag & 1) {
+      if (ref_words[slot] != words) {
+        *why = "packed delta record without a reference";
+        return -1;
+      }
+      if (unpack_delta(&u, out + ref_off[slot], dst, (uint32_t)words) < 0) {
+        *why = "packed delta record truncated";
+        return -1;
+      }
+    } else {
+      if (in_len - u.pos < words * 8) {
+        *why = "packed literal record truncated";
+        return -1;
+      }
+      memcpy(dst, in + u.pos, words * 8);
+      u.pos += words * 8;
+    }
+    uint32_t size;
+    memcpy(&size, dst, 4);
+    if (size != words * 8) {
+      *why = "packed record's size word disagrees with its tag";
+      return -1;
+    }
+    if (words <= OSPY_PACK_DELTA_WORDS) {
+      ref_words[slot] = (uint32_t)words;
+      ref_off[slot] = o;
+    }
+    o += words * 8;
+  }
+  if (o != out_len) {
+    *why = "packed chunk shorter than its size";
+    return -1;
+  }
+  return 0;
+}
