@@ -36,24 +36,28 @@ static size_t pack_literal(const void *rec, size_t len, uint8_t *out)
   return n + len;
 }
 
-/* The delta form into out; returns its length, or 0 when it would not be
- * shorter than the literal. */
-static size_t pack_delta(const uint64_t *ref, const uint64_t *w, uint32_t words, uint8_t *out)
+/* The delta form of w against ref into out, ref becoming w on the way (one
+ * pass: this runs once per record in the controller's drain loop). */
+static size_t pack_delta(uint64_t *ref, const uint8_t *w, uint32_t words, uint8_t *out)
 {
   size_t n = put_varint(out, (uint64_t)words * 2 + 1);
   uint8_t *map = out + n;
   size_t map_len = (words + 7) / 8;
   memset(map, 0, map_len);
   n += map_len;
-  size_t limit = words * 8;
   for (uint32_t i = 0; i < words; i++) {
-    uint64_t d = w[i] - ref[i];
+    uint64_t v;
+    memcpy(&v, w + i * 8, 8);
+    uint64_t d = v - ref[i];
+    ref[i] = v;
     if (!d)
       continue;
     map[i / 8] |= (uint8_t)(1u << (i % 8));
-    n += put_varint(out + n, zigzag(d));
-    if (n >= limit)
-      return 0;
+    uint64_t z = zigzag(d);
+    if (z < 0x80)
+      out[n++] = (uint8_t)z;
+    else
+      n += put_varint(out + n, z);
   }
   return n;
 }
@@ -64,14 +68,13 @@ size_t ospy_chunk_pack(ospy_chunk_packer *p, const void *rec, size_t len, uint8_
   if (words > OSPY_PACK_DELTA_WORDS)
     return pack_literal(rec, len, out);
   uint32_t slot = words % OSPY_PACK_SLOTS;
-  uint64_t w[OSPY_PACK_DELTA_WORDS];
-  memcpy(w, rec, len);
-  size_t n = p->words[slot] == words ? pack_delta(p->ref[slot], w, words, out) : 0;
-  if (!n)
-    n = pack_literal(rec, len, out);
-  p->words[slot] = words;
-  memcpy(p->ref[slot], w, len);
-  return n;
+  if (p->words[slot] != words) {
+    p->words[slot] = words;
+    memcpy(p->ref[slot], rec, len);
+    return pack_literal(rec, len, out);
+  }
+  size_t n = pack_delta(p->ref[slot], rec, words, out);
+  return n < len ? n : pack_literal(rec, len, out); /* all words changed: kept whole */
 }
 
 /* ---- unpacking: every input byte is untrusted ---- */

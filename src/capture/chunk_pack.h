@@ -25,8 +25,9 @@
 #define OSPY_PACK_DELTA_WORDS 32u /* larger records are always literal */
 #define OSPY_PACK_SLOTS 64u       /* references, indexed by words % 64 */
 
-/* Worst case of one packed record of len bytes (literal). */
-#define OSPY_PACK_MAX(len) ((len) + 16u)
+/* Room one record of len bytes may need while it is packed (a delta of
+ * words that all changed a lot is written, then replaced by the literal). */
+#define OSPY_PACK_MAX(len) (2u * (len) + 16u)
 
 typedef struct ospy_chunk_packer {
   uint32_t words[OSPY_PACK_SLOTS]; /* 0: no reference in this slot */
