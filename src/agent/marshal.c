@@ -850,6 +850,28 @@ static int entry(mctx *m, int retval, uint32_t i, ospy_marshal_call *c)
   return -1;
 }
 
+/* All values plain integers (ospy_marshal_prepare): written without the
+ * general path's lookups, same bytes. 0, or -1 when the blob may not have
+ * room (the general path then cuts it where it must). */
+static int put_ints(mctx *m, int phase, unsigned want)
+{
+  const ospy_spec_fn *fn = m->fn;
+  if (ospy_mw_room(m->w) < 12u * (fn->nargs + 1u))
+    return -1;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_arg *a = &fn->args[i];
+    if (!(a->dir & want))
+      continue;
+    ospy_mw_u8(m->w, (uint8_t)i);
+    put_int(m->w, m->env.argv[i], a->int_width, a->int_signed);
+  }
+  if (phase == OSPY_VB_PHASE_LEAVE && fn->has_ret) {
+    ospy_mw_u8(m->w, OSPY_VB_RETVAL);
+    put_int(m->w, m->env.retval, fn->ret_width, fn->ret_signed);
+  }
+  return 0;
+}
+
 static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
                             size_t cap, size_t value_cap, int phase)
 {
@@ -862,6 +884,8 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
   mctx m;
   init_ctx(&m, fn, c, phase, &w, value_cap, scratch);
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
+  if (fn->all_int && put_ints(&m, phase, want) == 0)
+    return w.len;
   for (uint32_t i = 0; i < fn->nargs; i++)
     if ((fn->args[i].dir & want) && entry(&m, 0, i, c) < 0)
       return w.len;

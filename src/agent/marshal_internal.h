@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agent/marshal.h"
 
@@ -15,11 +16,52 @@ typedef struct ospy_mw {
   int full;
 } ospy_mw;
 
-void ospy_mw_u8(ospy_mw *w, uint8_t v);
-void ospy_mw_uleb(ospy_mw *w, uint64_t v);
-void ospy_mw_sleb(ospy_mw *w, int64_t v);
-void ospy_mw_bytes(ospy_mw *w, const void *src, size_t n);
+void ospy_mw_uleb_slow(ospy_mw *w, uint64_t v);
 size_t ospy_mw_room(const ospy_mw *w);
+
+/* The writes every value makes (a tag byte, a LEB128 length or integer, a
+ * header of constant size) are inline and store bytes themselves: each was a
+ * call to libc's memcpy, and a decoded call of two ints cost ~3x a raw one. */
+static inline void ospy_mw_bytes(ospy_mw *w, const void *src, size_t n)
+{
+  if (w->full || w->cap - w->len < n) {
+    w->full = 1;
+    return;
+  }
+  memcpy(w->p + w->len, src, n);
+  w->len += n;
+}
+
+static inline void ospy_mw_u8(ospy_mw *w, uint8_t v)
+{
+  if (w->full || w->len >= w->cap) {
+    w->full = 1;
+    return;
+  }
+  w->p[w->len++] = v;
+}
+
+static inline void ospy_mw_uleb(ospy_mw *w, uint64_t v)
+{
+  if (w->full || w->cap - w->len < 10) {
+    ospy_mw_uleb_slow(w, v);
+    return;
+  }
+  uint8_t *p = w->p + w->len;
+  size_t n = 0;
+  while (v >= 0x80) {
+    p[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  p[n++] = (uint8_t)v;
+  w->len += n;
+}
+
+static inline void ospy_mw_sleb(ospy_mw *w, int64_t v)
+{
+  /* zig-zag: small negative numbers stay short */
+  ospy_mw_uleb(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
 
 /* Safe read of target memory: bytes read (a prefix of n). */
 size_t ospy_marshal_read(uint64_t addr, void *buf, size_t n);

@@ -70,6 +70,46 @@ static void jit_all(ospy_spec_table *t)
   t->expr_pool = pool;
 }
 
+/* Width of a plain integer typeref (no pointer, no float, no aggregate,
+ * no run-time type), else 0; *sg its signedness as the marshaler shows it. */
+static unsigned int_width(const ospy_spec_table *t, const ospy_spec_typeref *r, uint8_t *sg)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(t, r->type);
+  uint32_t as = r->marshal_as != OSPY_SPEC_NONE ? r->marshal_as : r->type;
+  const ospy_spec_type *at = ospy_spec_table_type(t, as);
+  if (r->ptr || !ty || !at)
+    return 0;
+  switch (ty->kind) {
+  case OSPY_KIND_INT: case OSPY_KIND_BOOL: case OSPY_KIND_ENUM: case OSPY_KIND_FLAGS:
+  case OSPY_KIND_IPV4: case OSPY_KIND_ERRNO: case OSPY_KIND_FD:
+    break;
+  default:
+    return 0;
+  }
+  if (at->kind == OSPY_KIND_FLOAT)
+    return 0;
+  *sg = at->is_signed;
+  return ospy_spec_scalar_width(t, r);
+}
+
+/* The fast path of the marshaler (marshal.c, put_ints): functions whose
+ * values are all plain integers with nothing to evaluate. */
+static void mark_int_args(ospy_spec_table *t, ospy_spec_fn *fn)
+{
+  fn->all_int = 1;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_spec_arg *a = &fn->args[i];
+    a->int_width = (uint8_t)int_width(t, &a->t, &a->int_signed);
+    if (!a->int_width || a->size_in.src || a->size_out.src || a->count_in.src ||
+        a->count_out.src || a->cond.src || a->type_base.src || a->value.src)
+      fn->all_int = 0;
+  }
+  fn->ret_width = fn->has_ret ? (uint8_t)int_width(t, &fn->ret, &fn->ret_signed) : 0;
+  /* i386: a 64-bit return value is edx:eax (the general path joins them) */
+  if (fn->has_ret && (!fn->ret_width || fn->ret_width > sizeof(void *)))
+    fn->all_int = 0;
+}
+
 int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
 {
   if (t->ptr_size != sizeof(void *)) {
@@ -80,6 +120,7 @@ int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
   ospy_marshal_release(t); /* preparing again starts over */
   for (uint32_t f = 0; f < t->nfns; f++) {
     ospy_spec_fn *fn = &t->fns[f];
+    mark_int_args(t, fn);
     if (compile_one(t, fn, &fn->cond, "logCondition", err, errcap) < 0) {
       ospy_marshal_release(t);
       return -1;

@@ -117,7 +117,11 @@ typedef struct ospy_spec_type {
 typedef struct ospy_spec_arg {
   const char *name;
   uint8_t dir;          /* enum ospy_direction */
-  uint8_t pad[3];
+  /* agent only (ospy_marshal_prepare, not serialized): a plain integer
+     argument's width in bytes and signedness, 0 when it needs the general
+     marshaler (pointer, float, expression, condition...) */
+  uint8_t int_width, int_signed;
+  uint8_t pad;
   ospy_spec_typeref t;
   ospy_spec_expr size_in, size_out;   /* size="A/B" (B defaults to A) */
   ospy_spec_expr count_in, count_out; /* elementCount="A/B" */
@@ -134,6 +138,9 @@ struct ospy_spec_fn {
   uint8_t log_nested;
   uint8_t has_ret;
   uint8_t is_method;   /* a vtable method: `this` comes before the arguments */
+  /* agent only (ospy_marshal_prepare): every argument and the return value
+     are plain integers (int_width set; ret_width for the return value) */
+  uint8_t all_int, ret_width, ret_signed, pad;
   uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
   ospy_spec_typeref ret;
   uint32_t nargs;

@@ -359,6 +359,67 @@ static void test_blob_cap(void)
   ospy_spec_table_free(t);
 }
 
+/* Enter and leave blobs of fn with and without the all-integer fast path
+ * (marshal.c put_ints) hold the same bytes, for every blob size. */
+static void check_fast_same(ospy_spec_table *t, uint32_t fn, tt_call *k, uint64_t retval)
+{
+  ospy_spec_fn *f = &t->fns[fn];
+  CHECK(f->all_int);
+  for (size_t cap = 8; cap <= 200; cap++) {
+    uint8_t a[256], b[256];
+    size_t na = ospy_marshal_enter(f, &k->c, a, cap, 65536);
+    f->all_int = 0;
+    size_t nb = ospy_marshal_enter(f, &k->c, b, cap, 65536);
+    f->all_int = 1;
+    CHECK(na == nb && !memcmp(a, b, na));
+    tt_set_return(k, retval);
+    na = ospy_marshal_leave(f, &k->c, a, cap, 65536);
+    f->all_int = 0;
+    nb = ospy_marshal_leave(f, &k->c, b, cap, 65536);
+    f->all_int = 1;
+    CHECK(na == nb && !memcmp(a, b, na));
+  }
+}
+
+static void test_int_fast_path(void)
+{
+  ospy_spec_table *t = tt_table();
+  static const char *const sn[] = { "SOCK_STREAM", "SOCK_DGRAM" };
+  static const uint64_t sv[] = { 1, 2 };
+  tt_enum(t, "SockType", 0, sn, sv, 2);
+  uint32_t fn = tt_fn(t, "ints", "Int32");
+  const char *types[] = { "Int8", "UInt16", "Int32", "UInt32", "Boolean", "SockType", "Int64" };
+  const char *names[] = { "a", "b", "c", "d", "e", "f", "g" };
+  for (int i = 0; i < 7; i++)
+    tt_arg(t, fn, names[i], i == 3 ? OUT : IN, types[i]);
+  uint32_t mixed = tt_fn(t, "mixed", "Int32");
+  tt_arg(t, mixed, "n", IN, "Int32");
+  tt_arg(t, mixed, "p", IN, "Int32Ptr");
+  uint32_t cond = tt_fn(t, "cond", "Int32");
+  tt_arg(t, cond, "n", IN, "Int32")->cond.src = "arg.n > 1";
+  uint32_t ret64 = tt_fn(t, "ret64", "Int64"); /* i386: edx:eax, the general path */
+  tt_arg(t, ret64, "n", IN, "Int32");
+  tt_prepare(t);
+  CHECK(!t->fns[mixed].all_int && !t->fns[cond].all_int);
+  CHECK(t->fns[ret64].all_int == (sizeof(void *) == 8));
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, (uint64_t)-3, 1);
+  tt_int(&k, 0xfffff, 2);
+  tt_int(&k, (uint64_t)-70000, 4);
+  tt_int(&k, 4000000000u, 4);
+  tt_int(&k, 1, 4);
+  tt_int(&k, 2, 4);
+  tt_int(&k, (uint64_t)INT64_MIN, 8);
+  tt_done(&k, 0);
+  check_fast_same(t, fn, &k, (uint64_t)-1);
+  tt_run(t, fn, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=-3, b=65535, c=-70000, d=4000000000, e=true, f=SOCK_DGRAM, "
+                  "g=-9223372036854775808) = -1");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* Corrupt blobs are reported, never read out of bounds. */
 static void test_decode_garbage(void)
 {
@@ -609,6 +670,7 @@ int main(void)
   test_out_buffer_sized_by_retval();
   test_floats();
   test_blob_cap();
+  test_int_fast_path();
   test_decode_garbage();
   if (test_failures)
     fprintf(stderr, "%d check(s) failed\n", test_failures);
