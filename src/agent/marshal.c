@@ -850,7 +850,7 @@ static int entry(mctx *m, int retval, uint32_t i, ospy_marshal_call *c)
   return -1;
 }
 
-/* All values plain integers (ospy_marshal_prepare): written without the
+/* All values of this phase plain integers (ospy_marshal_prepare): written without the
  * general path's lookups, same bytes. 0, or -1 when the blob may not have
  * room (the general path then cuts it where it must). */
 static int put_ints(mctx *m, int phase, unsigned want)
@@ -884,7 +884,7 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
   mctx m;
   init_ctx(&m, fn, c, phase, &w, value_cap, scratch);
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
-  if (fn->all_int && put_ints(&m, phase, want) == 0)
+  if ((fn->int_phases & phase) && put_ints(&m, phase, want) == 0)
     return w.len;
   for (uint32_t i = 0; i < fn->nargs; i++)
     if ((fn->args[i].dir & want) && entry(&m, 0, i, c) < 0)

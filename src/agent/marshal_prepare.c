@@ -6,6 +6,7 @@
 
 #include "agent/marshal.h"
 #include "plan/spec_expr.h"
+#include "plan/values_format.h"
 
 static int compile_one(ospy_spec_table *t, const ospy_spec_fn *fn, ospy_spec_expr *e,
                        const char *where, char *err, size_t errcap)
@@ -92,22 +93,27 @@ static unsigned int_width(const ospy_spec_table *t, const ospy_spec_typeref *r, 
   return ospy_spec_scalar_width(t, r);
 }
 
-/* The fast path of the marshaler (marshal.c, put_ints): functions whose
- * values are all plain integers with nothing to evaluate. */
+/* The fast path of the marshaler (marshal.c, put_ints): phases whose values
+ * are all plain integers with nothing to evaluate (read's fd and count at
+ * enter; add's a, b and result at both). */
 static void mark_int_args(ospy_spec_table *t, ospy_spec_fn *fn)
 {
-  fn->all_int = 1;
+  fn->int_phases = OSPY_VB_PHASE_ENTER | OSPY_VB_PHASE_LEAVE;
   for (uint32_t i = 0; i < fn->nargs; i++) {
     ospy_spec_arg *a = &fn->args[i];
     a->int_width = (uint8_t)int_width(t, &a->t, &a->int_signed);
     if (!a->int_width || a->size_in.src || a->size_out.src || a->count_in.src ||
-        a->count_out.src || a->cond.src || a->type_base.src || a->value.src)
-      fn->all_int = 0;
+        a->count_out.src || a->cond.src || a->type_base.src || a->value.src) {
+      if (a->dir & OSPY_DIR_IN)
+        fn->int_phases &= (uint8_t)~OSPY_VB_PHASE_ENTER;
+      if (a->dir & OSPY_DIR_OUT)
+        fn->int_phases &= (uint8_t)~OSPY_VB_PHASE_LEAVE;
+    }
   }
   fn->ret_width = fn->has_ret ? (uint8_t)int_width(t, &fn->ret, &fn->ret_signed) : 0;
   /* i386: a 64-bit return value is edx:eax (the general path joins them) */
   if (fn->has_ret && (!fn->ret_width || fn->ret_width > sizeof(void *)))
-    fn->all_int = 0;
+    fn->int_phases &= (uint8_t)~OSPY_VB_PHASE_LEAVE;
 }
 
 int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)

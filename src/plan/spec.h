@@ -138,9 +138,10 @@ struct ospy_spec_fn {
   uint8_t log_nested;
   uint8_t has_ret;
   uint8_t is_method;   /* a vtable method: `this` comes before the arguments */
-  /* agent only (ospy_marshal_prepare): every argument and the return value
-     are plain integers (int_width set; ret_width for the return value) */
-  uint8_t all_int, ret_width, ret_signed, pad;
+  /* agent only (ospy_marshal_prepare): bit OSPY_VB_PHASE_ENTER / _LEAVE set
+     when every value that phase writes is a plain integer (int_width set;
+     ret_width for the return value) */
+  uint8_t int_phases, ret_width, ret_signed, pad;
   uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
   ospy_spec_typeref ret;
   uint32_t nargs;

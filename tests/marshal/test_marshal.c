@@ -364,19 +364,20 @@ static void test_blob_cap(void)
 static void check_fast_same(ospy_spec_table *t, uint32_t fn, tt_call *k, uint64_t retval)
 {
   ospy_spec_fn *f = &t->fns[fn];
-  CHECK(f->all_int);
+  uint8_t phases = f->int_phases;
+  CHECK(phases != 0);
   for (size_t cap = 8; cap <= 200; cap++) {
     uint8_t a[256], b[256];
     size_t na = ospy_marshal_enter(f, &k->c, a, cap, 65536);
-    f->all_int = 0;
+    f->int_phases = 0;
     size_t nb = ospy_marshal_enter(f, &k->c, b, cap, 65536);
-    f->all_int = 1;
+    f->int_phases = phases;
     CHECK(na == nb && !memcmp(a, b, na));
     tt_set_return(k, retval);
     na = ospy_marshal_leave(f, &k->c, a, cap, 65536);
-    f->all_int = 0;
+    f->int_phases = 0;
     nb = ospy_marshal_leave(f, &k->c, b, cap, 65536);
-    f->all_int = 1;
+    f->int_phases = phases;
     CHECK(na == nb && !memcmp(a, b, na));
   }
 }
@@ -397,11 +398,17 @@ static void test_int_fast_path(void)
   tt_arg(t, mixed, "p", IN, "Int32Ptr");
   uint32_t cond = tt_fn(t, "cond", "Int32");
   tt_arg(t, cond, "n", IN, "Int32")->cond.src = "arg.n > 1";
+  uint32_t outbuf = tt_fn(t, "outbuf", "Int32"); /* like read(): integers at enter only */
+  tt_arg(t, outbuf, "fd", IN, "Int32");
+  tt_arg(t, outbuf, "buf", OUT, "ByteArrayPtr")->size_out.src = "retval";
+  tt_arg(t, outbuf, "n", IN, "UInt32");
   uint32_t ret64 = tt_fn(t, "ret64", "Int64"); /* i386: edx:eax, the general path */
   tt_arg(t, ret64, "n", IN, "Int32");
   tt_prepare(t);
-  CHECK(!t->fns[mixed].all_int && !t->fns[cond].all_int);
-  CHECK(t->fns[ret64].all_int == (sizeof(void *) == 8));
+  CHECK(t->fns[mixed].int_phases == OSPY_VB_PHASE_LEAVE);
+  CHECK(t->fns[cond].int_phases == OSPY_VB_PHASE_LEAVE);
+  CHECK(t->fns[ret64].int_phases == (sizeof(void *) == 8 ? 3 : OSPY_VB_PHASE_ENTER));
+  CHECK(t->fns[outbuf].int_phases == OSPY_VB_PHASE_ENTER);
   tt_call k;
   tt_call_init(&k);
   tt_int(&k, (uint64_t)-3, 1);
@@ -416,6 +423,15 @@ static void test_int_fast_path(void)
   tt_run(t, fn, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(a=-3, b=65535, c=-70000, d=4000000000, e=true, f=SOCK_DGRAM, "
                   "g=-9223372036854775808) = -1");
+  char buf[16] = "0123456789abcdef";
+  tt_call_init(&k);
+  tt_int(&k, 3, 4);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, 16, 4);
+  tt_done(&k, 0);
+  check_fast_same(t, outbuf, &k, 5);
+  tt_run(t, outbuf, &k, 5, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(fd=3, buf=\"01234\", n=16) = 5");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
