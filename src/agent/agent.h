@@ -17,6 +17,11 @@
 /* The agent's one export: called by the controller (through ptrace) when the
  * agent was already loaded by an earlier attach, so dlopen ran no constructor. */
 #define OSPY_AGENT_ATTACH_ENTRY "ospy_agent_attach"
+
+/* The agent's per-thread memory, hung on the interceptor's thread blocks
+ * (ospy_interceptor_thread_slot) so that exited threads' memory is reused. */
+#define OSPY_AGENT_SLOT_FRAMES 0  /* inline.c: the frame area */
+#define OSPY_AGENT_SLOT_BT_MEMO 1 /* backtrace.c: the call-site memo */
 int ospy_agent_attach(void);
 
 typedef struct ospy_agent {

@@ -18,6 +18,8 @@
  */
 #include "agent/backtrace.h"
 
+#include <string.h>
+
 #include "agent/agent.h"
 #include "arch/x86/x86_call_site.h"
 #include "os/linux/os_memory.h"
@@ -107,10 +109,18 @@ static __thread memo *tls_memo __attribute__((tls_model("initial-exec")));
 
 static memo *memo_slot(uintptr_t ret, uintptr_t depth)
 {
-  if (!tls_memo) {
-    void *m = ospy_os_alloc(MEMO_SLOTS * sizeof(memo));
-    if (!m)
-      return NULL;
+  if (!tls_memo) { /* kept across threads like the frame area (inline.c) */
+    void **slot = ospy_interceptor_thread_slot(OSPY_AGENT_SLOT_BT_MEMO);
+    memo *m = slot ? *slot : NULL;
+    if (m) {
+      memset(m, 0, MEMO_SLOTS * sizeof(memo)); /* an exited thread's offsets */
+    } else {
+      m = ospy_os_alloc(MEMO_SLOTS * sizeof(memo));
+      if (!m)
+        return NULL;
+      if (slot)
+        *slot = m;
+    }
     tls_memo = m;
   }
   return &tls_memo[(ret ^ (ret >> 12) ^ depth * 7) & (MEMO_SLOTS - 1)];

@@ -87,16 +87,29 @@ static uint32_t nhooks, hooks_cap;
 static ospy_spec_table *specs;
 static uint32_t value_cap;
 
+/* The thread's frame area: inherited from an exited thread through the
+ * interceptor's thread block when there is one, else mapped. A __thread
+ * pointer alone leaked 4 MiB of address space per thread: an i386 program
+ * that had started ~1000 threads could not map more, and its calls went
+ * unrecorded. */
 static thread_area *area_get(void)
 {
-  if (!tls_area) {
+  if (tls_area)
+    return tls_area;
+  void **slot = ospy_interceptor_thread_slot(OSPY_AGENT_SLOT_FRAMES);
+  thread_area *a = slot ? *slot : NULL;
+  if (!a) {
     void *p = mmap(NULL, THREAD_AREA, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
       return NULL;
-    tls_area = p;
+    a = p;
+    if (slot)
+      *slot = a;
   }
-  return tls_area;
+  a->top = 0; /* an exited thread's frames are void */
+  tls_area = a;
+  return a;
 }
 
 static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
@@ -127,8 +140,12 @@ static void on_enter(ospy_invocation *inv)
   if (h->fn && ospy_invocation_depth(inv) > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
     return;
   thread_area *a = area_get();
-  if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP)
-    return; /* too deep: this call is not recorded (the area would overflow) */
+  if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP) {
+    /* no memory, or too deep (the area would overflow): not recorded, and
+     * counted, so that recorded + lost still equals the calls made */
+    ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
+    return;
+  }
   note->ts = ospy_agent_clock();
   note->frame_off = a->top;
   uint8_t *frame = a->data + a->top;

@@ -110,6 +110,16 @@ ospy_interceptor_status ospy_interceptor_end_transaction(void);
 void ospy_interceptor_ignore_current_thread(void);
 void ospy_interceptor_unignore_current_thread(void);
 
+/* Per-thread pointers for a client's own per-thread memory. They live in the
+ * interceptor's block of the calling thread, which passes to a new thread
+ * once its owner has exited: memory hung here is inherited and reused, where
+ * a __thread pointer would leak it with every thread a program starts (a new
+ * owner finds the old thread's pointer and must treat what it points to as
+ * left over). Slot k < OSPY_THREAD_SLOTS; NULL outside a callback or when the
+ * thread has no block. */
+#define OSPY_THREAD_SLOTS 4
+void **ospy_interceptor_thread_slot(unsigned k);
+
 /* Called instead of the callbacks when a hooked function is entered by a
  * thread that is inside the interceptor or a callback (busy, not ignored): a
  * signal handler that interrupted a callback, or a callback calling a hooked

@@ -85,6 +85,7 @@ typedef struct ospy_thread_state {
   uint32_t ignored;      /* ospy_interceptor_ignore_current_thread nesting */
   int *errno_ptr;
   unsigned depth;
+  void *user[OSPY_THREAD_SLOTS]; /* kept across owners (ospy_interceptor_thread_slot) */
   ospy_invocation_entry stack[OSPY_INVOCATION_MAX_DEPTH];
 } ospy_thread_state;
 

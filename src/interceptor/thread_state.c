@@ -101,6 +101,11 @@ ospy_thread_state *ospy_thread_state_claim(void) {
   return s;
 }
 
+void **ospy_interceptor_thread_slot(unsigned k) {
+  ospy_thread_state *s = ospy_tls_state;
+  return s && k < OSPY_THREAD_SLOTS ? &s->user[k] : NULL;
+}
+
 /* In a forked child the only thread has a new id: keep its block its own. */
 void ospy_thread_state_after_fork(void) {
   ospy_thread_state *s = ospy_tls_state;

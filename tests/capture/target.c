@@ -2,7 +2,9 @@
  * Capture test target: calls ospy_test_add a known number of times from a
  * number of threads, then ends the way it is told, and prints what it did so
  * the test can compare with the capture.
- *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS]
+ *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS | churn ROUNDS]
+ * (churn: ROUNDS times THREADS new threads, each started after the last
+ * round's ended: a program that keeps starting short-lived threads)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +38,18 @@ static void run(long threads)
     pthread_join(t[i], NULL);
 }
 
+/* The address space in use, for the churn test: what exited threads left. */
+static void print_vmsize(void)
+{
+  char line[256];
+  FILE *f = fopen("/proc/self/status", "r");
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmSize:", 7))
+      printf("vmsize_kb=%ld\n", atol(line + 7));
+  if (f)
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 3)
@@ -62,8 +76,12 @@ int main(int argc, char **argv)
     }
     waitpid(p, NULL, 0);
   }
-  run(threads);
-  printf("calls=%ld\n", threads * calls_per_thread * (!strcmp(how, "fork") ? 2 : 1));
+  long rounds = !strcmp(how, "churn") && argc > 4 ? atol(argv[4]) : 1;
+  for (long r = 0; r < rounds; r++)
+    run(threads);
+  printf("calls=%ld\n", threads * calls_per_thread * rounds * (!strcmp(how, "fork") ? 2 : 1));
+  if (rounds > 1)
+    print_vmsize();
   fflush(stdout);
   if (!strcmp(how, "segv"))
     *(volatile int *)0 = 1;
