@@ -308,7 +308,7 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
   case OSPY_EV_LOST:
     color_on(out, o, COLOR_YELLOW);
     fprintf(out, "--- lost %" PRIu64 " events of thread %u (ring full with --lossy, detaching, "
-            "or called by a signal handler inside a hook)",
+            "called by a signal handler inside a hook, or nested deeper than 256 hooked calls)",
             ((const ospy_event_lost *)h)->count, h->tid);
     color_off(out, o);
     fputc('\n', out);

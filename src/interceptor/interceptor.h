@@ -123,8 +123,9 @@ void **ospy_interceptor_thread_slot(unsigned k);
 /* Called instead of the callbacks when a hooked function is entered by a
  * thread that is inside the interceptor or a callback (busy, not ignored): a
  * signal handler that interrupted a callback, or a callback calling a hooked
- * function. Such a call runs the original unseen; this lets the user count
- * it. Once per active listener, with its user_data, the thread's invocation
+ * function; or, for a hook with on_leave, by a thread that already has 256
+ * such calls pending (recursion deeper than the invocation stack). Such a
+ * call runs the original unseen; this lets the user count it. Once per active listener, with its user_data, the thread's invocation
  * depth and the call's return address. Runs in that context:
  * async-signal-safe code only. */
 typedef void (*ospy_reentry_fn)(void *user_data, unsigned depth, uintptr_t ret);

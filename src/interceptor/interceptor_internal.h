@@ -11,7 +11,7 @@
 #include "interceptor/interceptor.h"
 
 #define OSPY_HOOK_MAX_LISTENERS 8
-#define OSPY_INVOCATION_MAX_DEPTH 64
+#define OSPY_INVOCATION_MAX_DEPTH 256 /* pending calls with on_leave per thread */
 /* Per hook code cell: the enter stub, then the relocated prologue. */
 #define OSPY_HOOK_CELL_SIZE 384
 /* Cell layout: the enter stub (attach), the jump to a replacement (replace),

@@ -72,7 +72,8 @@ static ospy_reentry_fn reentry_fn;
 void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn) { reentry_fn = fn; }
 
 /* A call this thread makes while busy (a signal handler that interrupted a
- * callback): not intercepted, but reported. */
+ * callback), or one nested deeper than the invocation stack: not
+ * intercepted, but reported. */
 static void report_reentry(ospy_hook *hook, const ospy_thread_state *ts, uintptr_t ret) {
   ospy_reentry_fn fn = reentry_fn;
   if (!fn || ts->ignored)
@@ -95,10 +96,19 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   int saved_errno = *ts->errno_ptr;
   uintptr_t sp = OSPY_CTX_SP(ctx);
   prune_dead(ts, sp);
+  if (__builtin_expect(hook->has_leave && ts->depth >= OSPY_INVOCATION_MAX_DEPTH, 0)) {
+    /* deeper than the invocation stack: the call cannot be followed to its
+     * return, so its listeners see none of it (an on_enter without its
+     * on_leave would leave them half done) and the reentry handler counts it */
+    report_reentry(hook, ts, *(uintptr_t *)sp);
+    *ts->errno_ptr = saved_errno;
+    ts->busy = 0;
+    return hook->trampoline;
+  }
   uint8_t local_scratch[OSPY_INVOCATION_SCRATCH_SIZE];
   ospy_invocation inv = { ctx, hook, NULL, local_scratch, sp, *(uintptr_t *)sp, ts->depth, false, ts };
   ospy_listener **entered = NULL;
-  if (hook->has_leave && ts->depth < OSPY_INVOCATION_MAX_DEPTH) {
+  if (hook->has_leave) {
     ospy_invocation_entry *e = &ts->stack[ts->depth++];
     e->hook = hook;
     e->ret = inv.ret;

@@ -59,6 +59,20 @@ thread-churn)
   vm=$(sed -n 's/^vmsize_kb=//p' "$work/out")
   [ -n "$vm" ] && [ "$vm" -lt 1048576 ] || fail "thread churn: ${vm:-?} KiB of address space in use after 2000 threads"
   ;;
+deep-recursion)
+  # a hooked function recursing 1000 deep: the interceptor follows 256 pending
+  # calls per thread; the deeper ones are counted as lost, never dropped unsaid
+  "$ospy" capture -q -f ospy_test_recurse -o "$cap" -- "$target" 1 1 recurse 1000 > "$work/out" ||
+    fail "capture failed"
+  grep -q '^recurse=1000 calls=1001$' "$work/out" || fail "target output: $(cat "$work/out")"
+  rec=$("$ospy" show "$cap" | grep -c 'ospy_test_recurse(')
+  lost=$("$ospy" show "$cap" | sed -n 's/.*--- lost \([0-9]*\) events.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  [ "$rec" -ge 256 ] || fail "only $rec of the first 256 nested calls recorded"
+  [ $((rec + lost)) = 1001 ] || fail "recorded $rec + lost $lost != 1001 calls"
+  "$ospy" capture -q -f ospy_test_recurse -o "$cap" -- "$target" 1 1 recurse 200 > "$work/out"
+  [ "$("$ospy" show "$cap" | grep -c 'ospy_test_recurse(')" = 201 ] || fail "recursion 200 deep: not all 201 calls recorded"
+  "$ospy" show "$cap" | grep -q 'ospy_test_recurse(arg0=0xc8.*) = 200$' || fail "outermost call's return value"
+  ;;
 abort)
   run_capture 134 -- "$target" 1 10 abort
   "$ospy" show "$cap" | tail -1 | grep -q 'killed by SIGABRT' || fail "no ProcessExit with SIGABRT"

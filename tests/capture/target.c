@@ -2,7 +2,8 @@
  * Capture test target: calls ospy_test_add a known number of times from a
  * number of threads, then ends the way it is told, and prints what it did so
  * the test can compare with the capture.
- *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS | churn ROUNDS]
+ *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS | churn ROUNDS |
+ *                         recurse DEPTH]
  * (churn: ROUNDS times THREADS new threads, each started after the last
  * round's ended: a program that keeps starting short-lived threads)
  */
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 int ospy_test_add(int a, int b);
+int ospy_test_recurse(int n);
 
 static long calls_per_thread;
 static volatile long sink;
@@ -75,6 +77,11 @@ int main(int argc, char **argv)
       _exit(0);
     }
     waitpid(p, NULL, 0);
+  }
+  if (!strcmp(how, "recurse") && argc > 4) {
+    int depth = atoi(argv[4]);
+    printf("recurse=%d calls=%d\n", ospy_test_recurse(depth), depth + 1);
+    return 0;
   }
   long rounds = !strcmp(how, "churn") && argc > 4 ? atol(argv[4]) : 1;
   for (long r = 0; r < rounds; r++)

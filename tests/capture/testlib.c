@@ -8,3 +8,15 @@ int ospy_test_add(int a, int b)
 {
   return a + b + ospy_test_bias;
 }
+
+/* Recursion through a hooked function: n + 1 calls, nested n deep. The
+ * volatile local keeps the compiler from turning it into a loop, noinline
+ * from inlining it into itself. */
+int ospy_test_recurse(int n);
+__attribute__((noinline)) int ospy_test_recurse(int n)
+{
+  volatile int here = n;
+  if (n <= 0)
+    return ospy_test_bias;
+  return ospy_test_recurse(n - 1) + 1 + (here - n);
+}
