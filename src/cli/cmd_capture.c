@@ -43,7 +43,8 @@ static void usage(FILE *out)
     "                  (-c, --preset and -f may be repeated and combined: their union)\n"
     "  -o FILE         capture file (default: ospy.capture)\n"
     "  -p PID          attach to a running process (ptrace); Ctrl-C detaches\n"
-    "  -F, --follow-forks  also capture forked and exec'd children\n"
+    "  -F, --follow-forks  also capture forked and exec'd children (so does a bare -f,\n"
+    "                  followed by another option or --, as in strace)\n"
     "  --lossy         drop events instead of slowing the program when the ring is full\n"
     "  --duration S    stop capturing after S seconds\n"
     "  --backtrace N   record N return addresses per call\n"
@@ -88,6 +89,13 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
       o->nconfigs++;
       break;
     case 'f':
+      if (optarg[0] == '-' && optind > 1 && argv[optind - 1] == optarg) {
+        /* a bare -f (followed by another option or by --): strace's "follow
+         * forks", as issue 5 spells it; no function name starts with '-' */
+        o->follow_forks = 1;
+        optind--; /* that argument is the next option, not -f's value */
+        break;
+      }
       if (o->nfuncs == OSPY_CAPTURE_MAX_FUNC_ARGS) {
         fprintf(stderr, "ospy capture: too many -f options\n");
         return -1;

@@ -114,6 +114,13 @@ fork)
   [ "$n" = 2 ] || fail "-F: expected 2 processes, found $n"
   run_capture 0 -- "$target" 1 100 fork
   [ "$(calls_in "$cap")" = 100 ] || fail "without -F the child must not be captured"
+  # a bare -f (strace's spelling): follows forks; -f NAME still names a function
+  "$ospy" capture -q -f ospy_test_add -f -o "$cap" -- "$target" 1 100 fork > "$work/out" ||
+    fail "capture with a bare -f failed"
+  [ "$(calls_in "$cap")" = 200 ] || fail "bare -f: expected 200 calls, found $(calls_in "$cap")"
+  "$ospy" capture -q -c "$srcdir/../../demo/demo.xml" -o "$cap" -f -- "$target" 1 1 fork > "$work/out" 2>&1 ||
+    fail "capture -c CONFIG -f -- PROGRAM failed: $(cat "$work/out")"
+  [ "$("$ospy" show "$cap" | grep -c 'process started')" = 2 ] || fail "-c CONFIG -f --: the child was not followed"
   ;;
 show-corrupt)
   run_capture 0 -- "$target" 1 100000
