@@ -53,6 +53,10 @@ void ospy_agent_record_end(uint64_t token);
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text);
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
 void ospy_agent_emit_process_start(void);
+/* The process is about to _exit(status): a ProcessExit record, unless the
+ * controller is its parent (it reaps it and records the status itself) or
+ * this is a vfork child still running on its parent's memory. */
+void ospy_agent_emit_process_exit(int status);
 void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path);
 
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and

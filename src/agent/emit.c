@@ -1,6 +1,7 @@
 /* Building records in the ring. Hot paths: no allocation, no locks. */
 #include "agent/agent.h"
 #include "arch/x86/tsc.h"
+#include "os/linux/os_syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,5 +161,23 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
   m->path_len = (uint32_t)len;
   m->reserved = 0;
   memcpy(m + 1, path, len);
+  record_end_now(tok);
+}
+
+void ospy_agent_emit_process_exit(int status)
+{
+  ospy_agent *a = &ospy_agent_g;
+  /* raw system calls: getpid and getppid may be hooked themselves */
+  if (!a->active || (uint32_t)ospy_os_getpid() != a->pid ||
+      (uint32_t)ospy_os_sys0(SYS_getppid) == a->ring.ctl->controller_pid)
+    return;
+  uint64_t tok;
+  ospy_event_process_exit *e = ospy_agent_record_begin(OSPY_EV_PROCESS_EXIT, sizeof *e,
+                                                       ospy_agent_clock(), &tok);
+  if (!e)
+    return;
+  e->h.tid = a->pid; /* the process, as the controller's records name it */
+  e->how = OSPY_EXIT_CODE;
+  e->status = status & 0xff;
   record_end_now(tok);
 }

@@ -34,7 +34,7 @@
 
 typedef struct inline_hook {
   uint32_t index;              /* plan hook index; UINT32_MAX for internal ones */
-  int internal;                /* INTERNAL_DLOPEN/DLCLOSE: module tracking */
+  int internal;                /* INTERNAL_*: module tracking, process exit */
   const ospy_plan_hook *ph;
   const ospy_spec_fn *fn;      /* NULL: raw argument words */
   void *addr;
@@ -45,7 +45,7 @@ typedef struct inline_hook {
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
 } inline_hook;
 
-enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2 };
+enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3 };
 
 static void detach_unloadable(uintptr_t closing_base);
 
@@ -133,6 +133,8 @@ static void on_enter(ospy_invocation *inv)
   note->skip = 1;
   if (h->internal == INTERNAL_DLCLOSE)
     before_dlclose(inv);
+  if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
+    ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
   if (!ospy_agent_g.active || h->internal)
     return;
   /* oSpy's logNested: a configured function called from inside another
@@ -389,7 +391,7 @@ int ospy_inline_init(void)
    * bounded by one small table per attach. */
   nhooks = 0;
   specs = NULL;
-  hooks_cap = n + 2;
+  hooks_cap = n + 3; /* and the internal hooks (below) */
   hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (hooks == MAP_FAILED) {
@@ -408,16 +410,18 @@ int ospy_inline_init(void)
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }
-  static const ospy_plan_hook internal[2] = {
+  static const ospy_plan_hook internal[3] = {
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
       .symbol = "dlopen", .process = "", .display = "dlopen" },
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
       .symbol = "dlclose", .process = "", .display = "dlclose" },
+    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+      .symbol = "_exit", .process = "", .display = "_exit" },
   };
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < 3; k++) {
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
-    h->internal = k == 0 ? INTERNAL_DLOPEN : INTERNAL_DLCLOSE;
+    h->internal = k == 0 ? INTERNAL_DLOPEN : k == 1 ? INTERNAL_DLCLOSE : INTERNAL_EXIT;
     h->ph = &internal[k];
   }
   return 0;

@@ -112,6 +112,10 @@ fork)
   [ "$(calls_in "$cap")" = 200 ] || fail "-F: expected 200 calls, found $(calls_in "$cap")"
   n=$("$ospy" show "$cap" | grep 'ospy_test_add(' | sed 's/.*\[\([0-9]*\).*/\1/' | sort -u | wc -l)
   [ "$n" = 2 ] || fail "-F: expected 2 processes, found $n"
+  # the child's exit status, though its parent (not ospy) reaps it: from the agent
+  child=$("$ospy" show "$cap" | sed -n 's/.*\[\([0-9]*\)\] +++ process started (parent [0-9]*, .*/\1/p' | sed -n 2p)
+  "$ospy" show "$cap" | grep -q "\[$child\] +++ exited with 5 +++" || fail "-F: no ProcessExit 5 for child $child"
+  [ "$("$ospy" show "$cap" | grep -c '+++ exited with')" = 2 ] || fail "-F: expected 2 ProcessExit records"
   run_capture 0 -- "$target" 1 100 fork
   [ "$(calls_in "$cap")" = 100 ] || fail "without -F the child must not be captured"
   # a bare -f (strace's spelling): follows forks; -f NAME still names a function
