@@ -100,6 +100,15 @@ void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text)
   free(m);
 }
 
+int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid)
+{
+  unsigned n = s->n_agent_exits < 64 ? s->n_agent_exits : 64;
+  for (unsigned i = 0; i < n; i++)
+    if (s->agent_exits[i] == pid)
+      return 1;
+  return 0;
+}
+
 void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status)
 {
   ospy_event_process_exit e = { { sizeof e, OSPY_EV_PROCESS_EXIT, 0, pid, pid, now_ns() }, how, status };
@@ -188,6 +197,8 @@ long ospy_session_drain(ospy_session *s)
                                  "found in the event ring (not written by the agent)");
       continue;
     }
+    if (rec->type == OSPY_EV_PROCESS_EXIT)
+      s->agent_exits[s->n_agent_exits++ % 64] = rec->pid;
     if (rec->type == OSPY_EV_CALL) /* ring order is the capture's order (ring.h) */
       ((ospy_event_call *)rec)->seq = s->next_seq++;
     ospy_session_add(s, rec);

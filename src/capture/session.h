@@ -31,6 +31,8 @@ typedef struct ospy_session {
   uint64_t forged;         /* FdName records found in the ring (dropped) */
   uint64_t unflushed;      /* records appended since the last chunk was written */
   uint64_t last_flush_ns;
+  uint32_t agent_exits[64]; /* pids whose ProcessExit an agent wrote (most recent 64) */
+  unsigned n_agent_exits;
 } ospy_session;
 
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */
@@ -40,6 +42,9 @@ int ospy_session_init(ospy_session *s);
  * be written (message on stderr). A ring the target corrupted is reported
  * once and recorded as an Error event; the capture goes on without it. */
 long ospy_session_drain(ospy_session *s);
+/* Whether an agent already recorded pid's exit (a followed child that
+ * called _exit, later reparented to ospy and reaped by it). */
+int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);
 /* A record made by the controller (ProcessExit, Error...). */
 int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec);
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text);

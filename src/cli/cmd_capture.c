@@ -218,9 +218,12 @@ static int reap(ospy_session *s, pid_t main_pid, int *main_status)
     if (!WIFEXITED(st) && !WIFSIGNALED(st))
       continue;
     ospy_session_drain(s); /* its last events before its exit */
+    /* a followed child's agent recorded its _exit already when it exited
+     * before it was reparented to us */
+    int told = p != main_pid && WIFEXITED(st) && ospy_session_exit_recorded(s, (uint32_t)p);
     if (WIFSIGNALED(st))
       ospy_session_add_exit(s, (uint32_t)p, OSPY_EXIT_SIGNAL, WTERMSIG(st));
-    else
+    else if (!told)
       ospy_session_add_exit(s, (uint32_t)p, OSPY_EXIT_CODE, WEXITSTATUS(st));
     if (p == main_pid) {
       *main_status = st;

@@ -116,6 +116,11 @@ fork)
   child=$("$ospy" show "$cap" | sed -n 's/.*\[\([0-9]*\)\] +++ process started (parent [0-9]*, .*/\1/p' | sed -n 2p)
   "$ospy" show "$cap" | grep -q "\[$child\] +++ exited with 5 +++" || fail "-F: no ProcessExit 5 for child $child"
   [ "$("$ospy" show "$cap" | grep -c '+++ exited with')" = 2 ] || fail "-F: expected 2 ProcessExit records"
+  # a child that exited (its agent recorded it) and was then orphaned and
+  # reaped by ospy, the subreaper: one ProcessExit, not two
+  run_capture 0 -F -- "$target" 1 10 orphan
+  [ "$("$ospy" show "$cap" | grep -c '+++ exited with 7 +++')" = 1 ] ||
+    fail "-F orphan: expected one ProcessExit 7, found $("$ospy" show "$cap" | grep -c '+++ exited with 7 +++')"
   run_capture 0 -- "$target" 1 100 fork
   [ "$(calls_in "$cap")" = 100 ] || fail "without -F the child must not be captured"
   # a bare -f (strace's spelling): follows forks; -f NAME still names a function

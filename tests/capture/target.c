@@ -3,7 +3,9 @@
  * number of threads, then ends the way it is told, and prints what it did so
  * the test can compare with the capture.
  *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS | churn ROUNDS |
- *                         recurse DEPTH]
+ *                         recurse DEPTH | orphan]
+ * (orphan: a child that exits with 7 and is left unreaped by its parent, which
+ * exits as soon as the child is a zombie: ospy, the subreaper, reaps it)
  * (churn: ROUNDS times THREADS new threads, each started after the last
  * round's ended: a program that keeps starting short-lived threads)
  */
@@ -77,6 +79,29 @@ int main(int argc, char **argv)
       _exit(5); /* reaped by its parent, not by ospy: the agent records it */
     }
     waitpid(p, NULL, 0);
+  }
+  if (!strcmp(how, "orphan")) {
+    pid_t p = fork();
+    if (p == 0) {
+      run(threads);
+      _exit(7);
+    }
+    char path[64], st[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)p);
+    for (int i = 0; i < 5000; i++) { /* until the child is a zombie (bounded) */
+      FILE *f = fopen(path, "r");
+      size_t n = f ? fread(st, 1, sizeof st - 1, f) : 0;
+      if (f)
+        fclose(f);
+      st[n] = 0;
+      char *close_paren = strrchr(st, ')');
+      if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
+        break;
+      struct timespec ts = { 0, 1000000L };
+      nanosleep(&ts, NULL);
+    }
+    printf("calls=%ld\n", threads * calls_per_thread);
+    return 0;
   }
   if (!strcmp(how, "recurse") && argc > 4) {
     int depth = atoi(argv[4]);
