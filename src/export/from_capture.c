@@ -190,9 +190,39 @@ static const char *module_at(ospy_from_capture *a, uint32_t pid, uint64_t addr)
 /* ---- function calls ---- */
 
 /* oSpy showed raw words in hex when they looked like addresses. */
+/* v in decimal (with a '-' for negative), or as 0x-hex, into the arena:
+ * without printf, which was half of exporting a raw call. */
+static const char *anum(ospy_from_capture *a, uint64_t v, int hex, int negative)
+{
+  char b[24];
+  size_t n = sizeof b;
+  b[--n] = 0;
+  do {
+    b[--n] = hex ? "0123456789abcdef"[v & 15] : (char)('0' + v % 10);
+    v = hex ? v >> 4 : v / 10;
+  } while (v);
+  if (hex) {
+    b[--n] = 'x';
+    b[--n] = '0';
+  }
+  if (negative)
+    b[--n] = '-';
+  char *s = ospy_arena_alloc(&a->arena, sizeof b - n);
+  if (s)
+    memcpy(s, b + n, sizeof b - n);
+  return s;
+}
+
 static const char *raw_text(ospy_from_capture *a, uint64_t v)
 {
-  return v > 0xffff ? afmt(a, "0x%" PRIx64, v) : afmt(a, "%" PRIu64, v);
+  return anum(a, v, v > 0xffff, 0);
+}
+
+static const char *arg_name(ospy_from_capture *a, size_t i)
+{
+  static const char *const names[] = { "arg1", "arg2", "arg3", "arg4", "arg5", "arg6",
+                                       "arg7", "arg8", "arg9", "arg10", "arg11", "arg12" };
+  return i < sizeof names / sizeof *names ? names[i] : afmt(a, "arg%zu", i + 1);
 }
 
 static int raw_args(ospy_from_capture *a, const ospy_event_call *c, const uint8_t *enter,
@@ -205,7 +235,7 @@ static int raw_args(ospy_from_capture *a, const ospy_event_call *c, const uint8_
   for (size_t i = 0; i < n; i++) {
     uint64_t w;
     memcpy(&w, enter + i * 8, 8);
-    args[i].name = afmt(a, "arg%zu", i + 1);
+    args[i].name = arg_name(a, i);
     args[i].type = c->arch_bits == 32 ? "UInt32" : "UInt64";
     args[i].text = raw_text(a, c->arch_bits == 32 ? (uint32_t)w : w);
     if (!args[i].name || !args[i].text)
@@ -226,7 +256,7 @@ static const ospy_xvalue *raw_retval(ospy_from_capture *a, const ospy_event_call
   int64_t v = c->arch_bits == 32 ? (int32_t)(uint32_t)c->retval : (int64_t)c->retval;
   r->type = c->arch_bits == 32 ? "Int32" : "Int64";
   if (v >= -0xffff && v <= 0xffff)
-    r->text = afmt(a, "%" PRId64, v);
+    r->text = anum(a, v < 0 ? -(uint64_t)v : (uint64_t)v, 0, v < 0);
   else
     r->text = raw_text(a, c->arch_bits == 32 ? (uint32_t)c->retval : c->retval);
   return r->text ? r : NULL;

@@ -9,7 +9,9 @@
 
 static void key(ospy_sink *s, const char *k)
 {
-  ospy_sink_printf(s, ",\"%s\":", k);
+  ospy_sink_puts(s, ",\"");
+  ospy_sink_puts(s, k);
+  ospy_sink_puts(s, "\":");
 }
 
 static void key_string(ospy_sink *s, const char *k, const char *v)
@@ -46,14 +48,21 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   if (v->text)
     key_string(s, "value", v->text);
   if (!strcmp(v->type, "ByteArray")) {
-    ospy_sink_printf(s, ",\"size\":%zu,\"base64\":\"", v->nbytes);
+    ospy_sink_puts(s, ",\"size\":");
+    ospy_sink_u64(s, v->nbytes);
+    ospy_sink_puts(s, ",\"base64\":\"");
     ospy_base64_encode(s, v->bytes, v->nbytes);
     ospy_sink_puts(s, "\"");
   }
-  if (v->flags & OSPY_XVALUE_TRUNCATED)
-    ospy_sink_printf(s, ",\"total_size\":%" PRIu64, v->total);
-  if (v->flags & OSPY_XVALUE_UNREADABLE)
-    ospy_sink_printf(s, ",\"unreadable\":\"0x%" PRIx64 "\"", v->addr);
+  if (v->flags & OSPY_XVALUE_TRUNCATED) {
+    ospy_sink_puts(s, ",\"total_size\":");
+    ospy_sink_u64(s, v->total);
+  }
+  if (v->flags & OSPY_XVALUE_UNREADABLE) {
+    ospy_sink_puts(s, ",\"unreadable\":\"");
+    ospy_sink_hex64(s, v->addr);
+    ospy_sink_puts(s, "\"");
+  }
   if (v->nchildren) {
     key(s, "children");
     write_values(s, v->children, v->nchildren);
@@ -66,8 +75,9 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
   key(s, "backtrace");
   ospy_sink_puts(s, "[");
   for (size_t i = 0; i < ev->nframes; i++) {
-    ospy_sink_printf(s, "%s{\"address\":\"0x%" PRIx64 "\"", i ? "," : "",
-                     ev->backtrace[i].addr);
+    ospy_sink_puts(s, i ? ",{\"address\":\"" : "{\"address\":\"");
+    ospy_sink_hex64(s, ev->backtrace[i].addr);
+    ospy_sink_puts(s, "\"");
     if (ev->backtrace[i].module)
       key_string(s, "module", ev->backtrace[i].module);
     ospy_sink_puts(s, "}");
@@ -77,13 +87,20 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
 
 void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
 {
-  ospy_sink_printf(s, "{\"id\":%" PRIu64, ev->id);
+  ospy_sink_puts(s, "{\"id\":");
+  ospy_sink_u64(s, ev->id);
   key_string(s, "type", ospy_xevent_type_name(ev->type));
-  ospy_sink_printf(s, ",\"timestamp_ns\":%" PRId64, ev->ts_ns);
-  if (ev->duration_ns)
-    ospy_sink_printf(s, ",\"duration_ns\":%" PRIu64, ev->duration_ns);
+  ospy_sink_puts(s, ",\"timestamp_ns\":");
+  ospy_sink_i64(s, ev->ts_ns);
+  if (ev->duration_ns) {
+    ospy_sink_puts(s, ",\"duration_ns\":");
+    ospy_sink_u64(s, ev->duration_ns);
+  }
   key_string(s, "process", ev->process_name ? ev->process_name : "");
-  ospy_sink_printf(s, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32, ev->pid, ev->tid);
+  ospy_sink_puts(s, ",\"pid\":");
+  ospy_sink_u64(s, ev->pid);
+  ospy_sink_puts(s, ",\"tid\":");
+  ospy_sink_u64(s, ev->tid);
   if (ev->name)
     key_string(s, "name", ev->name);
   if (ev->has_args_in) {
@@ -98,10 +115,15 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
     key(s, "return");
     write_value(s, ev->retval);
   }
-  if (ev->has_last_error)
-    ospy_sink_printf(s, ",\"errno\":%" PRId32, ev->last_error);
-  if (ev->return_address)
-    ospy_sink_printf(s, ",\"return_address\":\"0x%" PRIx64 "\"", ev->return_address);
+  if (ev->has_last_error) {
+    ospy_sink_puts(s, ",\"errno\":");
+    ospy_sink_i64(s, ev->last_error);
+  }
+  if (ev->return_address) {
+    ospy_sink_puts(s, ",\"return_address\":\"");
+    ospy_sink_hex64(s, ev->return_address);
+    ospy_sink_puts(s, "\"");
+  }
   if (ev->nframes)
     write_backtrace(s, ev);
   if (ev->message)
