@@ -130,12 +130,18 @@ static void on_enter(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
+  if (h->internal) {
+    /* the call's scratch is shared by every listener of the function: an
+     * internal listener beside a user's hook of it (dlopen with preset proc)
+     * must leave the user's note alone */
+    if (h->internal == INTERNAL_DLCLOSE)
+      before_dlclose(inv);
+    if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
+      ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
+    return;
+  }
   note->skip = 1;
-  if (h->internal == INTERNAL_DLCLOSE)
-    before_dlclose(inv);
-  if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
-    ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
-  if (!ospy_agent_g.active || h->internal)
+  if (!ospy_agent_g.active)
     return;
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
@@ -273,7 +279,7 @@ static void report(inline_hook *h, int type, const char *what, const char *why)
 static int already_hooked(const void *addr)
 {
   for (uint32_t i = 0; i < nhooks; i++)
-    if (hooks[i].listener && hooks[i].addr == addr)
+    if (hooks[i].listener && !hooks[i].internal && hooks[i].addr == addr)
       return 1;
   return 0;
 }
@@ -285,7 +291,11 @@ static void attach_one(inline_hook *h)
   void *addr = ospy_agent_resolve_hook(h->ph);
   if (!addr)
     return; /* maybe later, when a module is loaded */
-  if (already_hooked(addr)) {
+  /* an internal hook (module tracking, process exit) is a listener of its
+   * own beside the user's hook of the same function: as an alias, a config
+   * that hooked dlopen (preset proc) stopped every dlopen'ed library from
+   * being tracked and hooked */
+  if (!h->internal && already_hooked(addr)) {
     h->alias = 1; /* its calls are recorded under the first name */
     return;
   }

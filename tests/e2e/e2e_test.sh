@@ -109,7 +109,18 @@ dlclose)
   expect_line "$tmp/show" 'ospy_dlib_mul(arg0=0x13, arg1=0x31'
   u=$(grep -c -- '--- unloaded .*libe2e-dlib.so' "$tmp/show")
   [ "$u" = 20 ] || fail "expected 20 ModuleUnload events, got $u"
-  echo "dlclose: 1000 calls over 20 load/unload rounds, 20 unloads" ;;
+  # the same with dlopen and dlclose hooked by the user too (preset proc): the
+  # agent's own module tracking is a listener beside theirs (it was dropped
+  # as an "alias", and no dlopen'ed library was hooked), and their calls are
+  # recorded as well
+  "$ospy" capture -q --preset proc -f ospy_dlib_mul -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" \
+    "$d/libe2e-dlib.so" 5 10 >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c 'ospy_dlib_mul(' "$tmp/show")
+  [ "$n" = 50 ] || fail "preset proc: expected 50 calls over 5 loads, got $n"
+  n=$(grep -c 'libc.so.6!dlopen(filename="' "$tmp/show")
+  [ "$n" = 5 ] || fail "preset proc: expected 5 recorded dlopen calls, got $n"
+  echo "dlclose: 1000 calls over 20 load/unload rounds, 20 unloads; with dlopen hooked too: 50 calls, 5 dlopen" ;;
 backtrace)
   # --backtrace N records return addresses; show --backtrace names them from
   # the capture's module map and the modules' symbol tables.
