@@ -178,6 +178,9 @@ i386)
   run_capture 0 -- "$work/target32" 2 1000
   [ "$(calls_in "$cap")" = 2000 ] || fail "i386: expected 2000 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q '32-bit' || fail "i386: ProcessStart does not say 32-bit"
+  run_capture 0 -F -- "$work/target32" 1 10 fork
+  [ "$(calls_in "$cap")" = 20 ] || fail "i386 -F: expected 20 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" | grep -q '+++ exited with 5 +++' || fail "i386 -F: no ProcessExit 5 for the child"
   run_capture 0 -- "$work/target32" 8 1 churn 250
   [ "$(calls_in "$cap")" = 2000 ] ||
     fail "i386 thread churn: expected 2000 calls from 2000 threads, found $(calls_in "$cap")"
