@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/marshal.h"
+#include "plan/leb128.h"
 
 /* A bounded blob writer. Once a write does not fit, `full` is set and every
    later write is dropped; callers roll back to a saved length. */
@@ -43,24 +44,16 @@ static inline void ospy_mw_u8(ospy_mw *w, uint8_t v)
 
 static inline void ospy_mw_uleb(ospy_mw *w, uint64_t v)
 {
-  if (w->full || w->cap - w->len < 10) {
+  if (w->full || w->cap - w->len < OSPY_LEB128_MAX) {
     ospy_mw_uleb_slow(w, v);
     return;
   }
-  uint8_t *p = w->p + w->len;
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = (uint8_t)v;
-  w->len += n;
+  w->len += ospy_leb128_put(w->p + w->len, v);
 }
 
 static inline void ospy_mw_sleb(ospy_mw *w, int64_t v)
 {
-  /* zig-zag: small negative numbers stay short */
-  ospy_mw_uleb(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+  ospy_mw_uleb(w, ospy_zigzag(v)); /* small negative numbers stay short */
 }
 
 /* Safe read of target memory: bytes read (a prefix of n). */

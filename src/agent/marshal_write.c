@@ -7,14 +7,8 @@
 /* Near the end of the blob: all or nothing, like every other write. */
 void ospy_mw_uleb_slow(ospy_mw *w, uint64_t v)
 {
-  uint8_t b[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    b[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  b[n++] = (uint8_t)v;
-  ospy_mw_bytes(w, b, n);
+  uint8_t b[OSPY_LEB128_MAX];
+  ospy_mw_bytes(w, b, ospy_leb128_put(b, v));
 }
 
 size_t ospy_mw_room(const ospy_mw *w) { return w->full ? 0 : w->cap - w->len; }

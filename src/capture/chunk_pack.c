@@ -3,35 +3,16 @@
 
 #include <string.h>
 
+#include "plan/leb128.h"
+
 void ospy_chunk_packer_reset(ospy_chunk_packer *p)
 {
   memset(p->words, 0, sizeof p->words);
 }
 
-static size_t put_varint(uint8_t *out, uint64_t v)
-{
-  size_t n = 0;
-  while (v >= 0x80) {
-    out[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  out[n++] = (uint8_t)v;
-  return n;
-}
-
-static uint64_t zigzag(uint64_t d)
-{
-  return (d << 1) ^ (uint64_t)-(int64_t)(d >> 63);
-}
-
-static uint64_t unzigzag(uint64_t z)
-{
-  return (z >> 1) ^ (uint64_t)-(int64_t)(z & 1);
-}
-
 static size_t pack_literal(const void *rec, size_t len, uint8_t *out)
 {
-  size_t n = put_varint(out, (uint64_t)(len / 8) * 2);
+  size_t n = ospy_leb128_put(out, (uint64_t)(len / 8) * 2);
   memcpy(out + n, rec, len);
   return n + len;
 }
@@ -42,21 +23,21 @@ static size_t pack_literal(const void *rec, size_t len, uint8_t *out)
  * enough to cost more than the rest of packing. */
 static size_t pack_delta(uint64_t *ref, const uint8_t *w, uint32_t words, uint8_t *out)
 {
-  size_t n = put_varint(out, (uint64_t)words * 2 + 1);
+  size_t n = ospy_leb128_put(out, (uint64_t)words * 2 + 1);
   size_t map_at = n, map_len = (words + 7) / 8;
   uint64_t map = 0;
   n += map_len;
   for (uint32_t i = 0; i < words; i++) {
     uint64_t v;
     memcpy(&v, w + i * 8, 8);
-    uint64_t z = zigzag(v - ref[i]);
+    uint64_t z = ospy_zigzag((int64_t)(v - ref[i]));
     ref[i] = v;
     map |= (uint64_t)(z != 0) << i;
     if (z < 0x80) {
       out[n] = (uint8_t)z;
       n += z != 0;
     } else {
-      n += put_varint(out + n, z);
+      n += ospy_leb128_put(out + n, z);
     }
   }
   for (size_t k = 0; k < map_len; k++)
@@ -86,22 +67,6 @@ typedef struct unpacker {
   size_t in_len, pos;
 } unpacker;
 
-static int get_varint(unpacker *u, uint64_t *v)
-{
-  uint64_t r = 0;
-  for (unsigned shift = 0; shift < 64; shift += 7) {
-    if (u->pos >= u->in_len)
-      return -1;
-    uint8_t b = u->in[u->pos++];
-    r |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *v = r;
-      return 0;
-    }
-  }
-  return -1; /* more than 10 bytes */
-}
-
 static int unpack_delta(unpacker *u, const uint8_t *ref, uint8_t *dst, uint32_t words)
 {
   size_t map_len = (words + 7) / 8;
@@ -113,9 +78,9 @@ static int unpack_delta(unpacker *u, const uint8_t *ref, uint8_t *dst, uint32_t 
     uint64_t r, d = 0;
     memcpy(&r, ref + i * 8, 8);
     if ((map[i / 8] >> (i % 8)) & 1) {
-      if (get_varint(u, &d) < 0)
+      if (ospy_leb128_get(u->in, u->in_len, &u->pos, &d) < 0)
         return -1;
-      d = unzigzag(d);
+      d = (uint64_t)ospy_unzigzag(d);
     }
     r += d;
     memcpy(dst + i * 8, &r, 8);
@@ -132,7 +97,7 @@ int ospy_chunk_unpack(const uint8_t *in, size_t in_len, uint8_t *out, size_t out
   size_t o = 0;
   while (u.pos < in_len) {
     uint64_t tag;
-    if (get_varint(&u, &tag) < 0) {
+    if (ospy_leb128_get(in, in_len, &u.pos, &tag) < 0) {
       *why = "packed record tag truncated";
       return -1;
     }

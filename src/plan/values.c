@@ -1,5 +1,6 @@
 /* Decoding values blobs into a walk of ospy_value nodes. */
 #include "plan/values.h"
+#include "plan/leb128.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,23 +32,19 @@ static int rd_u8(vdec *d, uint8_t *out)
 static uint64_t rd_uleb(vdec *d)
 {
   uint64_t v = 0;
-  for (unsigned shift = 0; shift < 70; shift += 7) {
-    uint8_t b;
-    if (rd_u8(d, &b) < 0)
-      return 0;
-    if (shift < 64)
-      v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80))
-      return v;
+  if (d->bad)
+    return 0;
+  int rc = ospy_leb128_get(d->p, d->len, &d->pos, &v);
+  if (rc < 0) {
+    d->bad = rc == -1 ? "truncated value" : "overlong number";
+    return 0;
   }
-  d->bad = "overlong number";
-  return 0;
+  return v;
 }
 
 static int64_t rd_sleb(vdec *d)
 {
-  uint64_t z = rd_uleb(d);
-  return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+  return ospy_unzigzag(rd_uleb(d));
 }
 
 static const uint8_t *rd_bytes(vdec *d, uint64_t n)
