@@ -89,12 +89,7 @@ static const ospy_spec_type *type_of(const mctx *m, const ospy_spec_typeref *r)
 /* Scalar kind information for a (non-ptr) typeref: width, signedness. */
 static unsigned scalar_info(const mctx *m, const ospy_spec_typeref *r, int *is_signed)
 {
-  const ospy_spec_type *ty = type_of(m, r);
-  uint32_t as = r->marshal_as != OSPY_SPEC_NONE ? r->marshal_as : r->type;
-  const ospy_spec_type *at = ospy_spec_table_type(m->t, as);
-  *is_signed = at ? at->is_signed : 0;
-  if (ty && ty->kind == OSPY_KIND_POINTER)
-    *is_signed = 0;
+  *is_signed = ospy_spec_scalar_signed(m->t, r);
   ospy_spec_typeref plain = *r;
   plain.ptr = 0;
   return ospy_spec_scalar_width(m->t, &plain);

@@ -72,13 +72,14 @@ static void jit_all(ospy_spec_table *t)
 }
 
 /* Width of a plain integer typeref (no pointer, no float, no aggregate,
- * no run-time type), else 0; *sg its signedness as the marshaler shows it. */
+ * no run-time type), else 0; *sg its signedness: the spec's rules, which the
+ * general path (marshal.c, scalar_info) writes by too. */
 static unsigned int_width(const ospy_spec_table *t, const ospy_spec_typeref *r, uint8_t *sg)
 {
   const ospy_spec_type *ty = ospy_spec_table_type(t, r->type);
   uint32_t as = r->marshal_as != OSPY_SPEC_NONE ? r->marshal_as : r->type;
   const ospy_spec_type *at = ospy_spec_table_type(t, as);
-  if (r->ptr || !ty || !at)
+  if (r->ptr || !ty || !at || at->kind == OSPY_KIND_FLOAT)
     return 0;
   switch (ty->kind) {
   case OSPY_KIND_INT: case OSPY_KIND_BOOL: case OSPY_KIND_ENUM: case OSPY_KIND_FLAGS:
@@ -87,9 +88,7 @@ static unsigned int_width(const ospy_spec_table *t, const ospy_spec_typeref *r, 
   default:
     return 0;
   }
-  if (at->kind == OSPY_KIND_FLOAT)
-    return 0;
-  *sg = at->is_signed;
+  *sg = (uint8_t)ospy_spec_scalar_signed(t, r);
   return ospy_spec_scalar_width(t, r);
 }
 

@@ -229,6 +229,14 @@ uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name)
   return OSPY_SPEC_NONE;
 }
 
+int ospy_spec_scalar_signed(const ospy_spec_table *t, const ospy_spec_typeref *r)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(t, r->type);
+  uint32_t as = r->marshal_as != OSPY_SPEC_NONE ? r->marshal_as : r->type;
+  const ospy_spec_type *at = ospy_spec_table_type(t, as);
+  return at && at->is_signed && !(ty && ty->kind == OSPY_KIND_POINTER);
+}
+
 unsigned ospy_spec_scalar_width(const ospy_spec_table *t, const ospy_spec_typeref *r)
 {
   if (r->ptr)

@@ -204,6 +204,9 @@ uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name);
 /* Width in bytes of a scalar value of this typeref in the target (pointers:
    ptr_size); 0 for aggregates. */
 unsigned ospy_spec_scalar_width(const ospy_spec_table *t, const ospy_spec_typeref *r);
+/* Whether a scalar value of this typeref is shown signed: its marshalAs type's
+   signedness, never for a pointer type. */
+int ospy_spec_scalar_signed(const ospy_spec_table *t, const ospy_spec_typeref *r);
 /* The oSpy name of the type ("UInt32", "ByteArrayPtr" is "ByteArray" + ptr). */
 const char *ospy_spec_type_name(const ospy_spec_table *t, uint32_t type);
 const char *ospy_spec_callconv_name(int cc);
