@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "export/arena.h"
+#include "export/text.h"
 
 typedef struct xc_process {
   uint32_t pid;
@@ -189,30 +190,21 @@ static const char *module_at(ospy_from_capture *a, uint32_t pid, uint64_t addr)
 
 /* ---- function calls ---- */
 
-/* oSpy showed raw words in hex when they looked like addresses. */
-/* v in decimal (with a '-' for negative), or as 0x-hex, into the arena:
- * without printf, which was half of exporting a raw call. */
+/* v in decimal (with a '-' when negative) or in hex, as a string in the arena. */
 static const char *anum(ospy_from_capture *a, uint64_t v, int hex, int negative)
 {
-  char b[24];
-  size_t n = sizeof b;
-  b[--n] = 0;
-  do {
-    b[--n] = hex ? "0123456789abcdef"[v & 15] : (char)('0' + v % 10);
-    v = hex ? v >> 4 : v / 10;
-  } while (v);
-  if (hex) {
-    b[--n] = 'x';
-    b[--n] = '0';
-  }
+  char b[OSPY_TEXT_DIGITS_MAX + 2];
+  size_t n = ospy_text_digits(b + sizeof b - 1, v, hex);
+  b[sizeof b - 1] = 0;
   if (negative)
-    b[--n] = '-';
-  char *s = ospy_arena_alloc(&a->arena, sizeof b - n);
+    b[sizeof b - 2 - n++] = '-';
+  char *s = ospy_arena_alloc(&a->arena, n + 1);
   if (s)
-    memcpy(s, b + n, sizeof b - n);
+    memcpy(s, b + sizeof b - 1 - n, n + 1);
   return s;
 }
 
+/* oSpy showed raw words in hex when they looked like addresses. */
 static const char *raw_text(ospy_from_capture *a, uint64_t v)
 {
   return anum(a, v, v > 0xffff, 0);

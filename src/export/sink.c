@@ -94,40 +94,6 @@ void ospy_sink_puts(ospy_sink *s, const char *str)
   ospy_sink_write(s, str, strlen(str));
 }
 
-void ospy_sink_u64(ospy_sink *s, uint64_t v)
-{
-  char b[20];
-  size_t n = sizeof b;
-  do {
-    b[--n] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  ospy_sink_write(s, b + n, sizeof b - n);
-}
-
-void ospy_sink_i64(ospy_sink *s, int64_t v)
-{
-  if (v < 0) {
-    ospy_sink_write(s, "-", 1);
-    ospy_sink_u64(s, -(uint64_t)v);
-  } else {
-    ospy_sink_u64(s, (uint64_t)v);
-  }
-}
-
-void ospy_sink_hex64(ospy_sink *s, uint64_t v)
-{
-  char b[18];
-  size_t n = sizeof b;
-  do {
-    b[--n] = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v);
-  b[--n] = 'x';
-  b[--n] = '0';
-  ospy_sink_write(s, b + n, sizeof b - n);
-}
-
 void ospy_sink_printf(ospy_sink *s, const char *fmt, ...)
 {
   char tmp[128]; /* used for numbers and short fixed tags only */

@@ -31,11 +31,6 @@ typedef struct ospy_sink {
 int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress);
 void ospy_sink_write(ospy_sink *s, const void *p, size_t n);
 void ospy_sink_puts(ospy_sink *s, const char *str);
-/* Numbers without printf (the exporters write several per event: printf's
- * format parsing was most of a JSON Lines export). */
-void ospy_sink_u64(ospy_sink *s, uint64_t v);
-void ospy_sink_i64(ospy_sink *s, int64_t v);
-void ospy_sink_hex64(ospy_sink *s, uint64_t v); /* "0x" and lower-case digits */
 void ospy_sink_printf(ospy_sink *s, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 /* Flushes everything (ends the bzip2 stream); returns 0 or -1 with s->err. */

@@ -168,3 +168,38 @@ size_t ospy_base64_decode(const char *text, uint8_t *out)
     return (size_t)-1;
   return len;
 }
+
+size_t ospy_text_digits(char *end, uint64_t v, int hex)
+{
+  char *p = end;
+  do {
+    *--p = hex ? "0123456789abcdef"[v & 15] : (char)('0' + v % 10);
+    v = hex ? v >> 4 : v / 10;
+  } while (v);
+  if (hex) {
+    *--p = 'x';
+    *--p = '0';
+  }
+  return (size_t)(end - p);
+}
+
+void ospy_sink_u64(ospy_sink *out, uint64_t v)
+{
+  char b[OSPY_TEXT_DIGITS_MAX];
+  size_t n = ospy_text_digits(b + sizeof b, v, 0);
+  ospy_sink_write(out, b + sizeof b - n, n);
+}
+
+void ospy_sink_i64(ospy_sink *out, int64_t v)
+{
+  if (v < 0)
+    ospy_sink_write(out, "-", 1);
+  ospy_sink_u64(out, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+void ospy_sink_hex64(ospy_sink *out, uint64_t v)
+{
+  char b[OSPY_TEXT_DIGITS_MAX];
+  size_t n = ospy_text_digits(b + sizeof b, v, 1);
+  ospy_sink_write(out, b + sizeof b - n, n);
+}

@@ -25,6 +25,16 @@ void ospy_xml_escape(ospy_sink *out, const char *str, int in_attr);
 /* Writes str as a JSON string literal, quotes included. */
 void ospy_json_string(ospy_sink *out, const char *str);
 
+/* Numbers without printf (an export writes several per event, and printf's
+ * format parsing was most of a JSON Lines export): v in decimal, or with hex
+ * as "0x" and lower-case digits, written into the bytes just before end;
+ * returns how many (at most OSPY_TEXT_DIGITS_MAX). */
+#define OSPY_TEXT_DIGITS_MAX 20
+size_t ospy_text_digits(char *end, uint64_t v, int hex);
+void ospy_sink_u64(ospy_sink *out, uint64_t v);
+void ospy_sink_i64(ospy_sink *out, int64_t v);
+void ospy_sink_hex64(ospy_sink *out, uint64_t v);
+
 void ospy_base64_encode(ospy_sink *out, const uint8_t *p, size_t n);
 /* Decodes base64 text (whitespace ignored, padding required) into out, which
  * must hold at least 3 * (strlen(text) / 4) bytes. Returns the length, or
