@@ -58,7 +58,8 @@ void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_
     a->active = 0;
     return NULL;
   }
-  ospy_event_hdr *h = ospy_ring_reserve(&a->ring, size, a->lossy, token, ospy_agent_consumer_alive);
+  ospy_event_hdr *h = ospy_ring_reserve(&a->ring, ospy_agent_tid(), size, a->lossy, token,
+                                        ospy_agent_consumer_alive);
   if (!h) {
     if (a->active)
       ospy_ring_count_lost(&a->ring, a->pid, ospy_agent_tid());

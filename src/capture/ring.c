@@ -37,6 +37,22 @@ static size_t page_round(size_t n)
 
 /* ---------------- controller ---------------- */
 
+/* 4 lanes when each can hold OSPY_RING_LANE_MIN, else 2, else 1: a lane
+ * must take the largest record (a quarter of it, ospy_ring_reserve). */
+static uint32_t lanes_for(uint32_t data_size)
+{
+  uint32_t n = OSPY_RING_MAX_LANES;
+  while (n > 1 && data_size / n < OSPY_RING_LANE_MIN)
+    n /= 2;
+  return n;
+}
+
+static void cursors_reset(ospy_ring *r)
+{
+  for (uint32_t i = 0; i < OSPY_RING_MAX_LANES; i++)
+    r->cur[i] = (ospy_ring_cursor){ 0, 0, UINT64_MAX };
+}
+
 int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t plan_len,
                      uint32_t flags)
 {
@@ -63,14 +79,17 @@ int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t 
   }
   r->ctl = m;
   r->data = (uint8_t *)m + data_off;
-  r->mask = data_size - 1;
+  r->lanes = lanes_for(data_size);
+  r->mask = data_size / r->lanes - 1;
   r->map_len = total;
   r->fd = fd;
   r->data_size = data_size;
+  cursors_reset(r);
   ospy_ring_ctl *c = r->ctl;
   c->version = OSPY_RING_VERSION;
   c->data_offset = (uint32_t)data_off;
   c->data_size = data_size;
+  c->lanes = r->lanes;
   c->plan_offset = (uint32_t)plan_off;
   c->plan_len = (uint32_t)plan_len;
   c->flags = flags;
@@ -88,61 +107,157 @@ static long consume_fail(ospy_ring *r, const char **why, const char *msg)
   return -1;
 }
 
-/* Makes the consumed space available to producers. */
-static void publish_tail(ospy_ring *r)
+static uint8_t *lane_data(const ospy_ring *r, uint32_t lane)
 {
-  if (r->published == r->ctail)
+  return r->data + (size_t)lane * (r->mask + 1);
+}
+
+/* Makes the consumed space of a lane available to its producers. */
+static void publish_tail(ospy_ring *r, uint32_t lane)
+{
+  ospy_ring_cursor *k = &r->cur[lane];
+  ospy_ring_lane *l = &r->ctl->lane[lane];
+  if (k->published == k->ctail)
     return;
-  r->published = r->ctail;
-  atomic_store_explicit(&r->ctl->tail, r->ctail, memory_order_seq_cst);
-  if (atomic_load(&r->ctl->producers_waiting)) {
-    atomic_store(&r->ctl->producers_waiting, 0);
-    atomic_fetch_add(&r->ctl->tail_futex, 1);
-    futex_op(&r->ctl->tail_futex, FUTEX_WAKE, INT32_MAX, -1);
+  k->published = k->ctail;
+  atomic_store_explicit(&l->tail, k->ctail, memory_order_seq_cst);
+  if (atomic_load(&l->producers_waiting)) {
+    atomic_store(&l->producers_waiting, 0);
+    atomic_fetch_add(&l->tail_futex, 1);
+    futex_op(&l->tail_futex, FUTEX_WAKE, INT32_MAX, -1);
   }
 }
 
 /* Publishing tail per record would make every producer's next reservation
  * miss the line the consumer just wrote. */
-static void advance(ospy_ring *r, uint64_t by)
+static void advance(ospy_ring *r, uint32_t lane, uint64_t by)
 {
-  r->ctail += by;
-  if (r->ctail - r->published >= (r->mask + 1) / 16)
-    publish_tail(r);
+  ospy_ring_cursor *k = &r->cur[lane];
+  k->ctail += by;
+  if (k->ctail - k->published >= (r->mask + 1) / 16)
+    publish_tail(r, lane);
+}
+
+/* The merge key of a committed record: when it was produced (a call's
+ * record is written at its leave). Read from shared memory, so only used to
+ * order: whatever the target wrote there, the record is validated later. */
+static uint64_t record_key(const uint8_t *rec, size_t len)
+{
+  const ospy_event_hdr *h = (const ospy_event_hdr *)rec;
+  if (len >= sizeof(ospy_event_call) && h->type == OSPY_EV_CALL) {
+    uint64_t leave = ((const ospy_event_call *)rec)->ts_leave;
+    if (leave)
+      return leave;
+  }
+  return len >= sizeof *h ? h->ts : 0;
+}
+
+/* The record ready at the head of a lane, after skipping padding: 1 and its
+ * key, 0 when none is ready, -1 when the lane holds garbage. */
+static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, const char **why)
+{
+  ospy_ring_cursor *k = &r->cur[lane];
+  uint32_t cap = (uint32_t)(r->mask + 1);
+  for (;;) {
+    if (k->ctail >= k->limit)
+      return 0;
+    uint64_t off = k->ctail & r->mask;
+    slot_hdr *s = (slot_hdr *)(lane_data(r, lane) + off);
+    if (atomic_load_explicit(&s->commit, memory_order_acquire) != k->ctail + 1)
+      return 0;
+    uint32_t size = s->size, kind = s->kind; /* read once: the target may change them */
+    if (size < SLOT_HDR || size % SLOT_HDR || size > cap - off) {
+      *why = "ring slot size out of bounds";
+      return -1;
+    }
+    if (kind == SLOT_PAD) {
+      if (off + size != cap) {
+        *why = "ring padding not at the end of the ring";
+        return -1;
+      }
+      advance(r, lane, size);
+      continue;
+    }
+    if (kind != SLOT_REC) {
+      *why = "unknown ring slot kind";
+      return -1;
+    }
+    *key = record_key((const uint8_t *)(s + 1), size - SLOT_HDR);
+    return 1;
+  }
+}
+
+static long take(ospy_ring *r, uint32_t lane, void *buf, size_t cap, const char **why)
+{
+  uint64_t off = r->cur[lane].ctail & r->mask;
+  slot_hdr *s = (slot_hdr *)(lane_data(r, lane) + off);
+  uint32_t size = s->size;
+  if (size < SLOT_HDR || size % SLOT_HDR || size > r->mask + 1 - off)
+    return consume_fail(r, why, "ring slot size out of bounds");
+  size_t rec_len = size - SLOT_HDR;
+  if (rec_len > cap)
+    return consume_fail(r, why, "ring record larger than the consumer buffer");
+  memcpy(buf, s + 1, rec_len);
+  if (ospy_event_validate(buf, rec_len, why) < 0)
+    return consume_fail(r, why, *why);
+  long n = (long)((const ospy_event_hdr *)buf)->size;
+  advance(r, lane, size);
+  return n;
 }
 
 long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
 {
-  for (;;) {
-    if (r->corrupt)
-      return 0;
-    uint64_t off = r->ctail & r->mask;
-    slot_hdr *s = (slot_hdr *)(r->data + off);
-    if (atomic_load_explicit(&s->commit, memory_order_acquire) != r->ctail + 1) {
-      publish_tail(r); /* dry: whatever was read is free again */
-      return 0;
-    }
-    uint32_t size = s->size, kind = s->kind; /* read once: the target may change them */
-    if (size < SLOT_HDR || size % SLOT_HDR || size > r->data_size - off)
-      return consume_fail(r, why, "ring slot size out of bounds");
-    if (kind == SLOT_PAD) {
-      if (off + size != r->data_size)
-        return consume_fail(r, why, "ring padding not at the end of the ring");
-      advance(r, size);
-      continue;
-    }
-    if (kind != SLOT_REC)
-      return consume_fail(r, why, "unknown ring slot kind");
-    size_t rec_len = size - SLOT_HDR;
-    if (rec_len > cap)
-      return consume_fail(r, why, "ring record larger than the consumer buffer");
-    memcpy(buf, r->data + off + SLOT_HDR, rec_len);
-    if (ospy_event_validate(buf, rec_len, why) < 0)
+  if (r->corrupt)
+    return 0;
+  int best = -1;
+  uint64_t best_key = 0;
+  for (uint32_t i = 0; i < r->lanes; i++) {
+    uint64_t key;
+    int k = lane_peek(r, i, &key, why);
+    if (k < 0)
       return consume_fail(r, why, *why);
-    long n = (long)((const ospy_event_hdr *)buf)->size;
-    advance(r, size);
-    return n;
+    if (k > 0 && (best < 0 || key < best_key)) {
+      best = (int)i;
+      best_key = key;
+    }
   }
+  if (best < 0) {
+    for (uint32_t i = 0; i < r->lanes; i++)
+      publish_tail(r, i); /* dry: whatever was read is free again */
+    return 0;
+  }
+  return take(r, (uint32_t)best, buf, cap, why);
+}
+
+void ospy_ring_bound(ospy_ring *r)
+{
+  for (uint32_t i = 0; i < r->lanes; i++)
+    r->cur[i].limit = atomic_load(&r->ctl->lane[i].head);
+}
+
+void ospy_ring_unbound(ospy_ring *r)
+{
+  for (uint32_t i = 0; i < r->lanes; i++)
+    r->cur[i].limit = UINT64_MAX;
+}
+
+uint64_t ospy_ring_consumed(const ospy_ring *r)
+{
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < r->lanes; i++)
+    n += r->cur[i].ctail;
+  return n;
+}
+
+static int any_committed(const ospy_ring *r)
+{
+  for (uint32_t i = 0; i < r->lanes; i++) {
+    const ospy_ring_cursor *k = &r->cur[i];
+    slot_hdr *s = (slot_hdr *)(lane_data(r, i) + (k->ctail & r->mask));
+    if (atomic_load(&s->commit) == k->ctail + 1)
+      return 1;
+  }
+  return 0;
 }
 
 void ospy_ring_wait(ospy_ring *r, int timeout_ms)
@@ -150,13 +265,21 @@ void ospy_ring_wait(ospy_ring *r, int timeout_ms)
   ospy_ring_ctl *c = r->ctl;
   uint32_t v = atomic_load(&c->wake_futex);
   atomic_store(&c->consumer_sleeping, 1);
-  slot_hdr *s = (slot_hdr *)(r->data + (r->ctail & r->mask));
-  if (atomic_load(&s->commit) == r->ctail + 1 || r->corrupt) {
+  if (r->corrupt || any_committed(r)) {
     atomic_store(&c->consumer_sleeping, 0);
     return;
   }
   futex_op(&c->wake_futex, FUTEX_WAIT, v, timeout_ms);
   atomic_store(&c->consumer_sleeping, 0);
+}
+
+void ospy_ring_wake_producers(ospy_ring *r)
+{
+  for (uint32_t i = 0; i < r->lanes; i++) {
+    ospy_ring_lane *l = &r->ctl->lane[i];
+    atomic_fetch_add(&l->tail_futex, 1);
+    futex_op(&l->tail_futex, FUTEX_WAKE, INT32_MAX, -1);
+  }
 }
 
 void ospy_ring_close(ospy_ring *r)
@@ -171,6 +294,9 @@ void ospy_ring_close(ospy_ring *r)
 
 /* ---------------- agent ---------------- */
 
+/* A token is the slot's absolute position in its lane, the lane in the top byte. */
+#define TOKEN_LANE_SHIFT 56
+
 int ospy_ring_map(ospy_ring *r, int fd)
 {
   memset(r, 0, sizeof *r);
@@ -180,6 +306,7 @@ int ospy_ring_map(ospy_ring *r, int fd)
     return -1;
   if (head.magic != OSPY_RING_MAGIC || head.version != OSPY_RING_VERSION ||
       head.data_size < 65536 || (head.data_size & (head.data_size - 1)) ||
+      (head.lanes != 1 && head.lanes != 2 && head.lanes != 4) ||
       head.data_offset < sizeof head || head.data_offset % 4096 ||
       head.plan_offset < sizeof head || (uint64_t)head.plan_offset + head.plan_len > head.data_offset)
     return -1;
@@ -190,7 +317,8 @@ int ospy_ring_map(ospy_ring *r, int fd)
   r->ctl = m;
   r->gen = atomic_fetch_add(&map_generation, 1) + 1;
   r->data = (uint8_t *)m + head.data_offset;
-  r->mask = head.data_size - 1;
+  r->lanes = head.lanes; /* the copy checked above, not the shared word */
+  r->mask = head.data_size / head.lanes - 1;
   r->map_len = total;
   r->data_size = head.data_size;
   return 0;
@@ -203,7 +331,8 @@ static void wake_consumer(ospy_ring_ctl *c)
   futex_op(&c->wake_futex, FUTEX_WAKE, 1, -1);
 }
 
-static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*alive)(void))
+static int wait_for_room(ospy_ring *r, ospy_ring_lane *l, uint64_t need_tail, int *spins,
+                         int (*alive)(void))
 {
   ospy_ring_ctl *c = r->ctl;
   if (++*spins < SPIN_LIMIT) {
@@ -212,71 +341,76 @@ static int wait_for_room(ospy_ring *r, uint64_t need_tail, int *spins, int (*ali
 #endif
     return 0;
   }
-  uint32_t v = atomic_load(&c->tail_futex);
-  atomic_store(&c->producers_waiting, 1);
+  uint32_t v = atomic_load(&l->tail_futex);
+  atomic_store(&l->producers_waiting, 1);
   if (atomic_load(&c->consumer_sleeping))
     wake_consumer(c); /* full: it must not sleep out its timeout */
-  if (atomic_load(&c->tail) >= need_tail)
+  if (atomic_load(&l->tail) >= need_tail)
     return 0;
   if (alive && !alive())
     return -1; /* nobody will make room: do not wait for it */
-  long rc = futex_op(&c->tail_futex, FUTEX_WAIT, v, 200);
+  long rc = futex_op(&l->tail_futex, FUTEX_WAIT, v, 200);
   if (rc < 0 && errno == ETIMEDOUT && alive && !alive())
     return -1;
   return 0;
 }
 
-/* This thread's last read of tail: it only grows, so a stale copy is merely
- * pessimistic, and tail is re-read only when the copy says full. */
+/* This thread's last read of its lane's tail: it only grows, so a stale copy
+ * is merely pessimistic, and tail is re-read only when the copy says full. */
 static __thread uint64_t seen_tail __attribute__((tls_model("initial-exec")));
 /* ...of the ring mapped under this number (a later attach maps a new ring,
- * maybe at the same address) */
+ * maybe at the same address) and of this lane (a forked child's thread has
+ * a new id, maybe another lane) */
 static __thread uint64_t seen_gen __attribute__((tls_model("initial-exec")));
+static __thread uint32_t seen_lane __attribute__((tls_model("initial-exec")));
 
-void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *token,
-                        int (*alive)(void))
+void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy,
+                        uint64_t *token, int (*alive)(void))
 {
-  ospy_ring_ctl *c = r->ctl;
+  uint32_t lane = tid & (r->lanes - 1); /* lanes: 1, 2 or 4 */
+  ospy_ring_lane *l = &r->ctl->lane[lane];
+  uint8_t *data = r->data + (size_t)lane * (r->mask + 1);
   uint64_t slot = (SLOT_HDR + (uint64_t)rec_size + SLOT_HDR - 1) & ~(uint64_t)(SLOT_HDR - 1);
   uint64_t cap = r->mask + 1;
   int spins = 0;
   if (slot > cap / 4)
     return NULL;
-  if (seen_gen != r->gen) {
+  if (seen_gen != r->gen || seen_lane != lane) {
     seen_gen = r->gen;
-    seen_tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+    seen_lane = lane;
+    seen_tail = atomic_load_explicit(&l->tail, memory_order_acquire);
   }
   for (;;) {
-    uint64_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&l->head, memory_order_relaxed);
     uint64_t off = head & r->mask;
     uint64_t pad = off + slot > cap ? cap - off : 0;
     uint64_t tail = seen_tail;
     if (head + pad + slot - tail > cap) {
-      seen_tail = tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+      seen_tail = tail = atomic_load_explicit(&l->tail, memory_order_acquire);
       if (head + pad + slot - tail <= cap)
         continue;
-      if (lossy || wait_for_room(r, head + pad + slot - cap, &spins, alive) < 0)
+      if (lossy || wait_for_room(r, l, head + pad + slot - cap, &spins, alive) < 0)
         return NULL;
       continue;
     }
-    if (!atomic_compare_exchange_weak(&c->head, &head, head + pad + slot))
+    if (!atomic_compare_exchange_weak(&l->head, &head, head + pad + slot))
       continue;
     if (pad) {
-      slot_hdr *p = (slot_hdr *)(r->data + off);
+      slot_hdr *p = (slot_hdr *)(data + off);
       p->size = (uint32_t)pad;
       p->kind = SLOT_PAD;
       atomic_store_explicit(&p->commit, head + 1, memory_order_release);
       head += pad;
     }
-    slot_hdr *s = (slot_hdr *)(r->data + (head & r->mask));
+    slot_hdr *s = (slot_hdr *)(data + (head & r->mask));
     s->size = (uint32_t)slot;
     s->kind = SLOT_REC;
-    *token = head;
+    *token = head | (uint64_t)lane << TOKEN_LANE_SHIFT;
     return (uint8_t *)s + SLOT_HDR;
   }
 }
 
-/* A sleeping consumer is woken only once a quarter of the ring is in use:
+/* A sleeping consumer is woken only once a quarter of the lane is in use:
  * it wakes by itself every few milliseconds anyway (ospy_ring_wait's
  * timeout), and a wake per record would cost a futex system call on every
  * hooked call of a program that calls slower than the consumer drains (one
@@ -284,12 +418,14 @@ void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *to
 void ospy_ring_commit(ospy_ring *r, uint64_t token)
 {
   ospy_ring_ctl *c = r->ctl;
-  slot_hdr *s = (slot_hdr *)(r->data + (token & r->mask));
+  uint32_t lane = (uint32_t)(token >> TOKEN_LANE_SHIFT);
+  uint64_t pos = token & (((uint64_t)1 << TOKEN_LANE_SHIFT) - 1);
+  slot_hdr *s = (slot_hdr *)(r->data + (size_t)lane * (r->mask + 1) + (pos & r->mask));
   /* release, not seq_cst (a locked instruction per record): a consumer that
    * goes to sleep just as this lands sees it at its timeout at the latest */
-  atomic_store_explicit(&s->commit, token + 1, memory_order_release);
+  atomic_store_explicit(&s->commit, pos + 1, memory_order_release);
   if (atomic_load_explicit(&c->consumer_sleeping, memory_order_relaxed) &&
-      token - atomic_load_explicit(&c->tail, memory_order_relaxed) >= (r->mask + 1) / 4)
+      pos - atomic_load_explicit(&c->lane[lane].tail, memory_order_relaxed) >= (r->mask + 1) / 4)
     wake_consumer(c);
 }
 

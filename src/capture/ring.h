@@ -3,16 +3,24 @@
  * threads in any number of processes after fork) and the controller (one
  * consumer). One memfd holds a control page, the plan bytes and the data area.
  *
- * Producers reserve space with a CAS on head (no lock, no syscall); each slot
- * starts with a commit word (absolute position + 1) stored last, so the
- * consumer sees only complete records. Reservation order is the capture's
- * order: the controller numbers FunctionCall records as it reads them. The
- * consumer publishes tail every RING_TAIL_BATCH of the ring (and whenever it
- * runs dry), producers re-read it only when their last copy says full. A full ring makes the producer spin a
- * little, then futex-wait on tail (lossless), or drop and count (lossy). The
- * consumer sleeps on a futex with a timeout; producers wake it only when it
- * announced that it sleeps. Nothing in the shared area is trusted by the
- * controller: it copies each record out, then validates the copy.
+ * The data area is split into lanes (1, 2 or 4, by size), each a ring of its
+ * own with its own head and tail lines: a thread always writes to lane
+ * tid % lanes, so two threads on two cores do not fight over one head line
+ * and one set of record lines (a third of all CPU time with a single ring).
+ * Producers reserve space with a CAS on their lane's head (no lock, no
+ * syscall); each slot starts with a commit word (absolute position + 1)
+ * stored last, so the consumer sees only complete records. The consumer
+ * merges the lanes: of the records ready at the head of each lane it takes
+ * the earliest (leave time for calls, event time for the rest), so a thread's
+ * records keep their order exactly and threads interleave by time; the
+ * controller numbers FunctionCall records in that order. The consumer
+ * publishes a lane's tail every RING_TAIL_BATCH of the lane (and whenever it
+ * runs dry), producers re-read it only when their last copy says full. A full
+ * lane makes the producer spin a little, then futex-wait on the lane's tail
+ * (lossless), or drop and count (lossy). The consumer sleeps on a futex with
+ * a timeout; producers wake it only when it announced that it sleeps. Nothing
+ * in the shared area is trusted by the controller: it copies each record out,
+ * then validates the copy.
  */
 #ifndef OSPY_CAPTURE_RING_H
 #define OSPY_CAPTURE_RING_H
@@ -22,10 +30,12 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 2u
+#define OSPY_RING_VERSION 3u
+#define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
-#define OSPY_RING_DEFAULT_SIZE (8u << 20)
+#define OSPY_RING_DEFAULT_SIZE (16u << 20) /* 4 lanes of 4 MiB: the largest record fits one */
+#define OSPY_RING_LANE_MIN (4u << 20)      /* a ring smaller than 2 of these has 1 lane */
 
 /* Control page flags (set by the controller). */
 #define OSPY_RING_F_LOSSY 0x1u
@@ -38,6 +48,19 @@ typedef struct ospy_ring_lost {
   _Atomic uint64_t count;
 } ospy_ring_lost;
 
+/* One lane's shared words. Each line has one writer side, so a producer's
+ * record costs one locked instruction (the head CAS) and no line the
+ * consumer keeps writing. */
+typedef struct ospy_ring_lane {
+  _Atomic uint64_t head; /* producers */
+  uint8_t pad1[56];
+  _Atomic uint64_t tail;       /* consumer; published in batches */
+  _Atomic uint32_t tail_futex; /* bumped when tail moves and producers wait */
+  uint8_t pad2[52];
+  _Atomic uint32_t producers_waiting; /* producers */
+  uint8_t pad3[60];
+} ospy_ring_lane;
+
 typedef struct ospy_ring_ctl {
   uint32_t magic, version;
   uint32_t data_offset, data_size; /* data_size: power of two */
@@ -48,34 +71,32 @@ typedef struct ospy_ring_ctl {
   _Atomic uint32_t heartbeat;  /* bumped by the controller while it runs */
   _Atomic uint32_t agents;     /* agents that started (one per process) */
   _Atomic uint32_t detached;   /* attached agents that unhooked after a detach request */
-  uint8_t pad1[80];
-  /* Each line below has one writer side, so a producer's record costs one
-   * locked instruction (the head CAS) and no line the consumer keeps
-   * writing: a shared sequence counter beside the heartbeat cost 90 ns a call. */
-  _Atomic uint64_t head; /* producers */
-  uint8_t pad2[56];
-  _Atomic uint64_t tail;             /* consumer; published in batches */
-  _Atomic uint32_t tail_futex;       /* bumped when tail moves and producers wait */
-  uint8_t pad3[52];
-  _Atomic uint32_t producers_waiting; /* producers */
-  uint8_t pad4[60];
+  uint32_t lanes;              /* 1, 2 or 4: lane i is data_size / lanes bytes at i * that */
+  uint8_t pad1[76];
+  ospy_ring_lane lane[OSPY_RING_MAX_LANES];
   _Atomic uint32_t consumer_sleeping; /* consumer */
   _Atomic uint32_t wake_futex;
   uint8_t pad5[56];
   ospy_ring_lost lost[OSPY_RING_LOST_SLOTS];
 } ospy_ring_ctl;
 
+/* Consumer side of one lane: private copies, never read back from shared memory. */
+typedef struct ospy_ring_cursor {
+  uint64_t ctail;
+  uint64_t published; /* tail last stored in the lane's tail */
+  uint64_t limit;     /* ospy_ring_bound: read nothing at or past this */
+} ospy_ring_cursor;
+
 /* A mapped ring, either side. */
 typedef struct ospy_ring {
   ospy_ring_ctl *ctl;
   uint8_t *data;
-  uint64_t mask;
+  uint64_t mask; /* of one lane */
   size_t map_len;
   int fd;
+  uint32_t lanes;
   uint64_t gen; /* agent side: which mapping this is (producers cache tail per mapping) */
-  /* consumer side: private copies, never read back from shared memory */
-  uint64_t ctail;
-  uint64_t published; /* tail last stored in ctl->tail */
+  ospy_ring_cursor cur[OSPY_RING_MAX_LANES]; /* consumer side */
   uint32_t data_size;
   int corrupt;
 } ospy_ring;
@@ -85,23 +106,33 @@ typedef struct ospy_ring {
  * data_size (power of two) plus the plan. 0 or -errno. */
 int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t plan_len,
                      uint32_t flags);
-/* Copies the next complete record into buf (cap >= OSPY_EVENT_MAX_SIZE).
- * Returns its size, 0 when none is ready, -1 when the ring content is invalid
- * (the ring is then marked corrupt and yields nothing more; *why says why). */
+/* Copies the next complete record into buf (cap >= OSPY_EVENT_MAX_SIZE): the
+ * earliest of those ready at the lanes' heads. Returns its size, 0 when none
+ * is ready (or all lanes reached their bound), -1 when the ring content is
+ * invalid (the ring is then marked corrupt and yields nothing more; *why
+ * says why). */
 long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why);
+/* Limits consume to what producers had reserved by now (bounded drains:
+ * busy producers cannot keep the consumer reading forever), or lifts it. */
+void ospy_ring_bound(ospy_ring *r);
+void ospy_ring_unbound(ospy_ring *r);
+/* Absolute read position summed over lanes (what was consumed, in bytes). */
+uint64_t ospy_ring_consumed(const ospy_ring *r);
 /* Sleep until a producer commits or timeout_ms passes. */
 void ospy_ring_wait(ospy_ring *r, int timeout_ms);
+/* Wakes producers waiting for room (they then see a detach request). */
+void ospy_ring_wake_producers(ospy_ring *r);
 void ospy_ring_close(ospy_ring *r);
 
 /* ---- agent ---- */
 /* Maps an inherited ring fd and checks its control page. 0 or -1. */
 int ospy_ring_map(ospy_ring *r, int fd);
-/* Reserves room for a record of rec_size bytes (multiple of 8). Returns the
- * record's address or NULL (lossy and full, or the consumer is gone); *token
- * is passed to ospy_ring_commit. alive() is called while waiting for room:
- * returning 0 makes the wait give up. */
-void *ospy_ring_reserve(ospy_ring *r, uint32_t rec_size, int lossy, uint64_t *token,
-                        int (*alive)(void));
+/* Reserves room for a record of rec_size bytes (multiple of 8) in the lane
+ * of thread tid. Returns the record's address or NULL (lossy and full, or
+ * the consumer is gone); *token is passed to ospy_ring_commit. alive() is
+ * called while waiting for room: returning 0 makes the wait give up. */
+void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy,
+                        uint64_t *token, int (*alive)(void));
 void ospy_ring_commit(ospy_ring *r, uint64_t token);
 /* Wakes a sleeping consumer now (commit alone wakes it at a quarter full). */
 void ospy_ring_wake(ospy_ring *r);

@@ -1,11 +1,9 @@
 /* Controller drain loop pieces; see session.h. */
 #include "capture/session.h"
 
-#include <linux/futex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +31,7 @@ void ospy_session_free(ospy_session *s)
 static void ask_agents_to_stop(ospy_session *s)
 {
   atomic_store(&s->ring.ctl->detach, 1);
-  atomic_fetch_add(&s->ring.ctl->tail_futex, 1);
-  syscall(SYS_futex, (uint32_t *)&s->ring.ctl->tail_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+  ospy_ring_wake_producers(&s->ring);
 }
 
 /* The capture file cannot take more (disk full, I/O error): say so once and
@@ -165,15 +162,12 @@ long ospy_session_drain(ospy_session *s)
   int sampled = 0;
   /* Only what was produced before this call: busy producers would otherwise
    * keep the controller here for good (no --duration, no Ctrl-C, no reaping). */
-  uint64_t stop_at = atomic_load(&s->ring.ctl->head);
+  ospy_ring_bound(&s->ring);
   for (;;) {
-    if (s->ring.ctail >= stop_at) {
-      flush_when_idle(s);
-      return s->write_failed ? -1 : n;
-    }
     const char *why = NULL;
     long k = ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
     if (k == 0) {
+      ospy_ring_unbound(&s->ring);
       flush_when_idle(s);
       return s->write_failed ? -1 : n;
     }
@@ -186,6 +180,7 @@ long ospy_session_drain(ospy_session *s)
       /* agents stop recording (attached ones unhook): with nobody reading,
        * producers would otherwise wait for room forever */
       ask_agents_to_stop(s);
+      ospy_ring_unbound(&s->ring);
       return s->write_failed ? -1 : n;
     }
     ospy_event_hdr *rec = (ospy_event_hdr *)s->buf;
@@ -199,7 +194,7 @@ long ospy_session_drain(ospy_session *s)
     }
     if (rec->type == OSPY_EV_PROCESS_EXIT)
       s->agent_exits[s->n_agent_exits++ % 64] = rec->pid;
-    if (rec->type == OSPY_EV_CALL) /* ring order is the capture's order (ring.h) */
+    if (rec->type == OSPY_EV_CALL) /* the lanes' merge order is the capture's (ring.h) */
       ((ospy_event_call *)rec)->seq = s->next_seq++;
     ospy_session_add(s, rec);
     n++;

@@ -48,7 +48,7 @@ static void usage(FILE *out)
     "  --lossy         drop events instead of slowing the program when the ring is full\n"
     "  --duration S    stop capturing after S seconds\n"
     "  --backtrace N   record N return addresses per call\n"
-    "  --ring-size MIB shared ring size (power of two, default 8)\n"
+    "  --ring-size MIB shared ring size (power of two, default 16)\n"
     "  --clock CLOCK   how the agent stamps calls: auto (default: tsc when the CPU's\n"
     "                  TSC is invariant, else realtime), tsc (rdtsc, converted to\n"
     "                  wall time by ospy) or realtime (clock_gettime in the target)\n"

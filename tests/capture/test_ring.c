@@ -1,7 +1,8 @@
 /* The shared ring in one process: threads produce, the main thread consumes.
- * Lossless: every record arrives, per-thread order kept. Lossy: recorded +
- * lost == produced, exactly. Scribbled ring: the consumer reports it and
- * stops reading, never crashes or loops. */
+ * Lossless: every record arrives, per-thread order kept, with 1 lane and
+ * with 4. Lossy: recorded + lost == produced, exactly. Lanes merge by time.
+ * Scribbled ring: the consumer reports it and stops reading, never crashes
+ * or loops. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static void *producer(void *arg)
   uint32_t tid = (uint32_t)(uintptr_t)arg;
   for (uint32_t i = 0; i < PER_THREAD; i++) {
     uint64_t tok;
-    ospy_event_lost *e = ospy_ring_reserve(&ring, sizeof *e, lossy, &tok, NULL);
+    ospy_event_lost *e = ospy_ring_reserve(&ring, tid, sizeof *e, lossy, &tok, NULL);
     if (!e) {
       CHECK(lossy);
       ospy_ring_count_lost(&ring, 1, tid);
@@ -37,11 +38,12 @@ static void *producer(void *arg)
   return NULL;
 }
 
-static uint64_t run(int is_lossy)
+static uint64_t run(int is_lossy, uint32_t size, uint32_t lanes)
 {
   lossy = is_lossy;
   producers_done = 0;
-  CHECK(ospy_ring_create(&ring, 1u << 16, "plan", 4, 0) == 0);
+  CHECK(ospy_ring_create(&ring, size, "plan", 4, 0) == 0);
+  CHECK(ring.lanes == lanes && ring.ctl->lanes == lanes);
   pthread_t t[THREADS];
   for (uintptr_t i = 0; i < THREADS; i++)
     CHECK(pthread_create(&t[i], NULL, producer, (void *)(i + 1)) == 0);
@@ -80,6 +82,50 @@ static uint64_t run(int is_lossy)
   return lost;
 }
 
+/* Records committed in all four lanes come out in time order (a call by its
+ * leave time), whatever lane holds them; bounded reads stop at the bound. */
+static void merge_order(void)
+{
+  static uint8_t buf[OSPY_EVENT_MAX_SIZE];
+  const char *why;
+  CHECK(ospy_ring_create(&ring, 16u << 20, "", 0, 0) == 0);
+  CHECK(ring.lanes == 4);
+  uint32_t x = 777;
+  for (uint64_t t = 1; t <= 1000; t++) {
+    x = x * 1103515245u + 12345u;
+    uint32_t tid = (x >> 16) % 4; /* lane tid % 4; each lane's times still grow */
+    uint64_t tok;
+    if (t % 3 == 0) {
+      ospy_event_call *c = ospy_ring_reserve(&ring, tid, sizeof *c, 0, &tok, NULL);
+      memset(c, 0, sizeof *c);
+      c->h = (ospy_event_hdr){ sizeof *c, OSPY_EV_CALL, 0, 1, tid, 0 /* enter: earlier */ };
+      c->ts_leave = t;
+      c->arch_bits = 64;
+    } else {
+      ospy_event_lost *e = ospy_ring_reserve(&ring, tid, sizeof *e, 0, &tok, NULL);
+      e->h = (ospy_event_hdr){ sizeof *e, OSPY_EV_LOST, 0, 1, tid, t };
+      e->count = t;
+    }
+    ospy_ring_commit(&ring, tok);
+    if (t == 500)
+      ospy_ring_bound(&ring);
+  }
+  uint64_t want = 1;
+  long n;
+  while ((n = ospy_ring_consume(&ring, buf, sizeof buf, &why)) > 0) {
+    const ospy_event_hdr *h = (const void *)buf;
+    uint64_t t = h->type == OSPY_EV_CALL ? ((const ospy_event_call *)buf)->ts_leave : h->ts;
+    CHECK(t == want);
+    want++;
+  }
+  CHECK(n == 0 && want == 501); /* the bound: what was reserved when it was set */
+  ospy_ring_unbound(&ring);
+  while ((n = ospy_ring_consume(&ring, buf, sizeof buf, &why)) > 0)
+    want++;
+  CHECK(n == 0 && want == 1001);
+  ospy_ring_close(&ring);
+}
+
 static void scribble(void)
 {
   static uint8_t buf[OSPY_EVENT_MAX_SIZE];
@@ -96,7 +142,7 @@ static void scribble(void)
   /* a record with a valid slot but a lying record header */
   CHECK(ospy_ring_create(&ring, 1u << 16, "", 0, 0) == 0);
   uint64_t tok;
-  ospy_event_call *c = ospy_ring_reserve(&ring, sizeof *c, 0, &tok, NULL);
+  ospy_event_call *c = ospy_ring_reserve(&ring, 0, sizeof *c, 0, &tok, NULL);
   memset(c, 0, sizeof *c);
   c->h = (ospy_event_hdr){ sizeof *c, OSPY_EV_CALL, 0, 1, 1, 0 };
   c->arch_bits = 64;
@@ -116,15 +162,18 @@ static void scribble(void)
   slot = (uint64_t *)ring.data;
   slot[0] = 1; /* make the first slot look committed */
   for (int i = 0; i < 100; i++)
-    CHECK(ospy_ring_consume(&ring, buf, sizeof buf, &why) <= 0 || ring.ctail <= (1u << 16) * 2);
+    CHECK(ospy_ring_consume(&ring, buf, sizeof buf, &why) <= 0 || ring.cur[0].ctail <= (1u << 16) * 2);
   ospy_ring_close(&ring);
 }
 
 int main(void)
 {
-  run(0);
-  uint64_t lost = run(1);
+  run(0, 1u << 16, 1);
+  run(0, 16u << 20, 4);
+  uint64_t lost = run(1, 1u << 16, 1);
   printf("lossy run dropped %llu\n", (unsigned long long)lost);
+  run(1, 8u << 20, 2);
+  merge_order();
   scribble();
   printf("ring tests passed\n");
   return 0;

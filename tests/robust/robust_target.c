@@ -328,15 +328,16 @@ static int scribble_ring(void)
   if (!base)
     return -1;
   ospy_ring_ctl *c = (ospy_ring_ctl *)base;
-  uint8_t *data = (uint8_t *)base + c->data_offset;
-  uint64_t mask = c->data_size - 1;
+  uint8_t *data = (uint8_t *)base + c->data_offset; /* lane 0 */
+  uint64_t lane_size = c->data_size / c->lanes, mask = lane_size - 1;
+  ospy_ring_lane *l = &c->lane[0];
   for (;;) { /* reserve 64 bytes the way a producer does */
-    uint64_t head = atomic_load(&c->head);
-    if ((head & mask) + 64 > c->data_size) {
+    uint64_t head = atomic_load(&l->head);
+    if ((head & mask) + 64 > lane_size) {
       robust_mix(0, 0); /* let real records move head past the wrap */
       continue;
     }
-    if (!atomic_compare_exchange_weak(&c->head, &head, head + 64))
+    if (!atomic_compare_exchange_weak(&l->head, &head, head + 64))
       continue;
     slot_hdr *s = (slot_hdr *)(data + (head & mask));
     s->size = 64;
