@@ -1,9 +1,20 @@
 /* Capture file writer: header, then chunks of delta-packed records
- * (chunk_pack.h), compressed with zstd, CRC32C-checked, appended. */
+ * (chunk_pack.h), compressed with zstd, CRC32C-checked, appended.
+ *
+ * The caller (the controller's drain loop) packs records into one buffer
+ * while a writer thread compresses and writes the previous one: zstd was a
+ * quarter of the drain loop's time, and the drain loop is what every
+ * producer waits for when the ring is full. The thread starts with the first
+ * chunk (after the target is spawned: the fork's child runs no code of a
+ * thread that might hold a lock) and blocks every signal, so that they keep
+ * reaching the controller's main thread. A failed write is reported by the
+ * next call that hands over a chunk, or by close. */
 #include "capture/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +26,34 @@
 #include "capture/crc32c.h"
 #include "capture/file_format.h"
 
+/* A chunk handed to the writer thread. */
+typedef struct chunk_job {
+  uint8_t *raw;
+  size_t raw_len, unpacked_len;
+  uint32_t nrec, flags;
+} chunk_job;
+
 struct ospy_capfile_writer {
   int fd;
   const char *path;
   uint8_t *raw, *comp;     /* raw: packed records of the chunk being built */
+  uint8_t *spare;          /* the other raw buffer (the writer thread's while it works) */
   size_t raw_len, raw_cap; /* packed bytes */
   size_t unpacked_len;     /* the same records' bytes as readers get them */
   size_t raw_target, comp_cap;
   ospy_chunk_packer packer;
   uint32_t nrec;
   uint64_t total;
+  ZSTD_CCtx *cctx;
+  /* shared with the writer thread, under mu */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  int started, busy, stop;
+  chunk_job job;
   uint64_t good;  /* end of the last complete chunk (of the header at first) */
   int failed;     /* errno of the write that failed; nothing is written after it */
-  ZSTD_CCtx *cctx;
+  char why[512];  /* what failed, for the caller */
 };
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
@@ -111,19 +137,23 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   w->raw_target = 1u << 20;
   w->raw_cap = 2 * (size_t)OSPY_CHUNK_MAX_RAW;
   w->raw = malloc(w->raw_cap);
+  w->spare = malloc(w->raw_cap);
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
   w->comp_cap = ZSTD_compressBound(w->raw_cap);
   w->comp = malloc(OSPY_CHUNK_HDR + w->comp_cap);
   w->cctx = ZSTD_createCCtx();
   /* Only the user who captures may read the file: it holds argument values
    * (buffers, strings) of the program. fchmod covers a file that existed. */
   w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (w->fd < 0 || fchmod(w->fd, 0600) < 0 || !w->raw || !w->comp || !w->cctx ||
+  if (w->fd < 0 || fchmod(w->fd, 0600) < 0 || !w->raw || !w->spare || !w->comp || !w->cctx ||
       write_header(w, m) < 0) {
     snprintf(err, errcap, "%s: %s", path, strerror(errno ? errno : ENOMEM));
     if (w->fd >= 0)
       close(w->fd);
     ZSTD_freeCCtx(w->cctx);
     free(w->raw);
+    free(w->spare);
     free(w->comp);
     free(w);
     return NULL;
@@ -140,57 +170,134 @@ uint64_t ospy_capfile_records(const ospy_capfile_writer *w) { return w->total; }
 
 /* A chunk could not be written (disk full, I/O error): the file is cut back
  * to its last complete chunk, so a reader finds every chunk intact and the
- * capture merely cut short, and nothing more is written. */
-static int write_failed(ospy_capfile_writer *w, int e, char *err, size_t errcap)
+ * capture merely cut short, and nothing more is written. Writer thread. */
+static void chunk_failed(ospy_capfile_writer *w, int e)
 {
   w->failed = e ? e : EIO;
   if (ftruncate(w->fd, (off_t)w->good) == 0)
     fdatasync(w->fd);
-  snprintf(err, errcap, "%s: write: %s (the capture ends with the last complete chunk, at "
-           "offset %llu)", w->path, strerror(w->failed), (unsigned long long)w->good);
-  return -1;
+  snprintf(w->why, sizeof w->why, "%s: write: %s (the capture ends with the last complete "
+           "chunk, at offset %llu)", w->path, strerror(w->failed), (unsigned long long)w->good);
 }
 
-static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t errcap)
+/* Compresses, checksums and appends one chunk. Writer thread (or the caller
+ * when the thread could not start). */
+static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
 {
   size_t clen = 0;
-  if (w->failed) {
-    snprintf(err, errcap, "%s: not written after an earlier error (%s)", w->path,
-             strerror(w->failed));
-    return -1;
-  }
-  if (w->raw_len) {
-    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, w->raw, w->raw_len, 1);
+  if (w->failed)
+    return;
+  if (j->raw_len) {
+    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, j->raw, j->raw_len, 1);
     if (ZSTD_isError(clen)) {
-      snprintf(err, errcap, "%s: zstd: %s", w->path, ZSTD_getErrorName(clen));
-      return -1;
+      w->failed = EIO;
+      snprintf(w->why, sizeof w->why, "%s: zstd: %s", w->path, ZSTD_getErrorName(clen));
+      return;
     }
   }
   uint8_t *h = w->comp;
   memcpy(h, OSPY_CHUNK_MAGIC, 8);
   put32(h + 8, (uint32_t)clen);
-  put32(h + 12, (uint32_t)w->unpacked_len);
-  put32(h + 16, w->nrec);
+  put32(h + 12, (uint32_t)j->unpacked_len);
+  put32(h + 16, j->nrec);
   put32(h + 20, ospy_crc32c(0, h + OSPY_CHUNK_HDR, clen));
-  put32(h + 24, flags | OSPY_CHUNK_F_PACKED);
+  put32(h + 24, j->flags | OSPY_CHUNK_F_PACKED);
   put32(h + 28, ospy_crc32c(0, h, 28));
   /* A chunk in the page cache survives the controller's death (SIGKILL) and
    * the target's; only the end is forced to disk: a sync per chunk cost the
    * drain thread a disk round trip every ~8000 calls. */
   if (write_all(w->fd, h, OSPY_CHUNK_HDR + clen) < 0 ||
-      ((flags & OSPY_CHUNK_F_END) && fdatasync(w->fd) < 0))
-    return write_failed(w, errno, err, errcap);
+      ((j->flags & OSPY_CHUNK_F_END) && fdatasync(w->fd) < 0)) {
+    chunk_failed(w, errno);
+    return;
+  }
   w->good += OSPY_CHUNK_HDR + clen;
+}
+
+static void *writer_main(void *arg)
+{
+  ospy_capfile_writer *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->busy && !w->stop)
+      pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->busy)
+      break;
+    chunk_job j = w->job;
+    pthread_mutex_unlock(&w->mu);
+    chunk_write(w, &j); /* failed, good and why: only this thread writes them while busy */
+    pthread_mutex_lock(&w->mu);
+    w->busy = 0;
+    pthread_cond_broadcast(&w->cv);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static void start_writer(ospy_capfile_writer *w)
+{
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  w->started = pthread_create(&w->thread, NULL, writer_main, w) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (!w->started)
+    w->started = -1; /* no thread: chunks are written by the caller */
+}
+
+/* Waits until the writer thread has finished the chunk it was given; then
+ * nothing but the caller touches the writer. 0, or -1 and err if a write failed. */
+static int wait_idle(ospy_capfile_writer *w, char *err, size_t errcap)
+{
+  if (w->started > 0) {
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+      pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+  }
+  if (!w->failed)
+    return 0;
+  snprintf(err, errcap, "%s", w->why);
+  return -1;
+}
+
+/* Hands the chunk being built to the writer thread and starts a new one. */
+static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t errcap)
+{
+  if (wait_idle(w, err, errcap) < 0)
+    return -1;
+  chunk_job j = { w->raw, w->raw_len, w->unpacked_len, w->nrec, flags };
+  uint8_t *t = w->raw;
+  w->raw = w->spare;
+  w->spare = t;
   w->raw_len = 0;
   w->unpacked_len = 0;
   w->nrec = 0;
   ospy_chunk_packer_reset(&w->packer); /* each chunk unpacks alone */
+  if (!w->started)
+    start_writer(w);
+  if (w->started < 0) {
+    chunk_write(w, &j);
+    return wait_idle(w, err, errcap);
+  }
+  pthread_mutex_lock(&w->mu);
+  w->job = j;
+  w->busy = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
   return 0;
 }
 
-int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap)
+static void stop_writer(ospy_capfile_writer *w)
 {
-  return w->raw_len ? write_chunk(w, 0, err, errcap) : 0;
+  if (w->started <= 0)
+    return;
+  pthread_mutex_lock(&w->mu);
+  w->stop = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  w->started = 0;
 }
 
 int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
@@ -208,21 +315,41 @@ int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, cha
   return 0;
 }
 
+/* Whether a chunk failed, without waiting for the one being written. */
+static int failed_so_far(ospy_capfile_writer *w)
+{
+  if (w->started <= 0)
+    return w->failed != 0;
+  pthread_mutex_lock(&w->mu);
+  int failed = !w->busy && w->failed;
+  pthread_mutex_unlock(&w->mu);
+  return failed;
+}
+
+int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap)
+{
+  if (w->raw_len)
+    return write_chunk(w, 0, err, errcap);
+  return failed_so_far(w) ? wait_idle(w, err, errcap) : 0;
+}
+
 int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap)
 {
-  int rc = -1;
-  if (w->failed)
-    snprintf(err, errcap, "%s: incomplete capture: nothing was written after offset %llu (%s)",
-             w->path, (unsigned long long)w->good, strerror(w->failed));
-  else if ((rc = ospy_capfile_flush(w, err, errcap)) == 0)
-    rc = write_chunk(w, OSPY_CHUNK_F_END, err, errcap);
+  /* after a failed write, err says where the file ends */
+  int rc = ospy_capfile_flush(w, err, errcap);
+  if (rc == 0 && (rc = write_chunk(w, OSPY_CHUNK_F_END, err, errcap)) == 0)
+    rc = wait_idle(w, err, errcap);
+  stop_writer(w);
   if (close(w->fd) < 0 && rc == 0) {
     snprintf(err, errcap, "%s: close: %s", w->path, strerror(errno));
     rc = -1;
   }
   ZSTD_freeCCtx(w->cctx);
   free(w->raw);
+  free(w->spare);
   free(w->comp);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
   free(w);
   return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * Capture file writer (controller). Records are buffered into a chunk that is
- * zstd-compressed, checksummed, appended and fdatasync'ed when it is full or
- * on ospy_capfile_flush; a crash loses at most the chunk being filled.
+ * zstd-compressed, checksummed and appended by a writer thread when it is full
+ * or on ospy_capfile_flush, while the next one fills; the end is
+ * fdatasync'ed. A crash of the controller loses at most the chunk being
+ * filled and the one being written.
  */
 #ifndef OSPY_CAPTURE_FILE_H
 #define OSPY_CAPTURE_FILE_H
@@ -26,11 +28,13 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
                                          char *err, size_t errcap);
 /* The file is created (or truncated) with mode 0600. */
 /* Appends one record (already validated). 0 or -1 with err. A write that
- * fails (ENOSPC, EIO) cuts the file back to its last complete chunk; every
- * later call fails without writing. */
+ * fails (ENOSPC, EIO) cuts the file back to its last complete chunk; the
+ * next call that hands over a chunk (append, flush, close) reports it, and
+ * every later call fails without writing. */
 int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
                         size_t errcap);
-/* Writes the pending records as a chunk (nothing if none). */
+/* Hands the pending records over as a chunk (nothing if none); -1 if a
+ * chunk failed to be written. */
 int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap);
 /* Flushes, writes the end marker, closes, frees (after a failed write: only
  * closes and frees, and returns -1 saying where the file ends). */
