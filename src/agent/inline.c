@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "agent/backtrace.h"
+#include "agent/copy.h"
 #include "agent/inline.h"
 #include "agent/marshal.h"
 #include "os/linux/os_read.h"
@@ -189,8 +190,8 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   ospy_event_call *c = ospy_agent_record_begin(OSPY_EV_CALL, size, note->ts, &tok);
   if (!c)
     return;
-  memcpy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
-  memcpy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
+  ospy_copy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
+  ospy_copy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
   c->h.flags = (h->fn ? 0 : OSPY_CALL_F_RAW) | (note->bt_scanned ? OSPY_CALL_F_BT_SCANNED : 0);
   c->seq = 0; /* numbered by the controller in ring order */
   c->ts_leave = ospy_agent_clock();
