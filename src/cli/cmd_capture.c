@@ -283,6 +283,9 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
 
 /* ---- spawn ---- */
 
+/* SIGPIPE as ospy was started with, for the program. */
+static struct sigaction pipe_disposition = { .sa_handler = SIG_DFL };
+
 static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_fd, pid_t *pid)
 {
   int errpipe[2];
@@ -303,6 +306,7 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
   if (*pid == 0) {
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
+    sigaction(SIGPIPE, &pipe_disposition, NULL); /* as ospy got it: SIG_IGN stays across exec */
     setenv(OSPY_RING_ENV, fdstr, 1);
     setenv("LD_PRELOAD", preload, 1);
     execvp(o->argv[0], o->argv);
@@ -331,6 +335,11 @@ static void install_signals(int attach)
   sa.sa_handler = on_stop_signal;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  /* `ospy capture ... 2>&1 | head`: the live view's reader going away must
+   * not kill the controller and cut the capture (its writes fail instead) */
+  struct sigaction ign = { 0 };
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ign, &pipe_disposition);
   if (attach) {
     sigaction(SIGINT, &sa, NULL); /* Ctrl-C detaches from an attached target */
   } else {

@@ -49,6 +49,15 @@ exit-status)
   "$ospy" capture -q -f x -o "$cap" -- /nonexistent/program 2>/dev/null
   [ $? = 127 ] || fail "a missing program should give 127"
   ;;
+live-view-closed)
+  # `ospy capture ... 2>&1 >/dev/null | head -1`: the live view's reader goes
+  # away after one line; ospy must not die of SIGPIPE (the capture was cut and
+  # held no calls), and the program keeps the SIGPIPE disposition it got
+  { "$ospy" capture -f ospy_test_add -o "$cap" -- "$target" 1 3000 2>&1 >"$work/out"; echo "rc=$?" >"$work/rc"; } | head -n 1 >/dev/null
+  [ "$(cat "$work/rc")" = rc=0 ] || fail "ospy ended with $(cat "$work/rc") once its stderr reader was gone"
+  [ "$(calls_in "$cap")" = 3000 ] || fail "expected 3000 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" | grep -q '+++ exited with 0 +++' || fail "no ProcessExit"
+  ;;
 thread-churn)
   # 2000 short-lived threads: each thread's agent memory is reused by the
   # next one (it leaked 4 MiB of address space per thread: i386 programs ran
