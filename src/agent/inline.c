@@ -196,7 +196,10 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   c->seq = 0; /* numbered by the controller in ring order */
   c->ts_leave = ospy_agent_clock();
   c->ret_addr = ospy_invocation_return_address(inv);
-  c->retval = ospy_invocation_get_return(inv);
+  /* typed: readers filter on it (retval == -1 of an i386 Int64 is edx:eax) */
+  c->retval = h->fn ? ospy_marshal_return_value(h->fn, ospy_invocation_cpu(inv),
+                                                ospy_invocation_get_return(inv))
+                    : ospy_invocation_get_return(inv);
   c->hook = h->index;
   c->err = err;
   c->nbt = (uint16_t)note->nbt;

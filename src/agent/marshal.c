@@ -744,11 +744,13 @@ static void put_arg_entry(mctx *m, uint32_t i)
   put_arg_value(m, &a->t, raw, size, count, a);
 }
 
-static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
+uint64_t ospy_marshal_return_value(const ospy_spec_fn *fn, const void *cpu, uint64_t raw)
 {
-  const ospy_spec_type *ty = ospy_spec_table_type(m->t, m->fn->ret.type);
-  const ospy_cpu_context *ctx = c->ctx;
-  if (ty && ty->kind == OSPY_KIND_FLOAT && !m->fn->ret.ptr && ctx) {
+  const ospy_cpu_context *ctx = cpu;
+  const ospy_spec_type *ty = fn->table ? ospy_spec_table_type(fn->table, fn->ret.type) : NULL;
+  if (!fn->has_ret || !fn->table)
+    return raw;
+  if (ty && ty->kind == OSPY_KIND_FLOAT && !fn->ret.ptr && ctx) {
 #if defined(__x86_64__)
     return ty->width == 4 ? ctx->xmm[0][0] & 0xffffffffu : ctx->xmm[0][0];
 #else
@@ -765,10 +767,15 @@ static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
 #endif
   }
 #if defined(__i386__)
-  if (ctx && ospy_spec_scalar_width(m->t, &m->fn->ret) == 8)
-    return (c->retval & 0xffffffffu) | (uint64_t)ctx->edx << 32;
+  if (ctx && ospy_spec_scalar_width(fn->table, &fn->ret) == 8)
+    return (raw & 0xffffffffu) | (uint64_t)ctx->edx << 32;
 #endif
-  return c->retval;
+  return raw;
+}
+
+static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
+{
+  return ospy_marshal_return_value(m->fn, c->ctx, c->retval);
 }
 
 /* Argument values: resolved at enter and kept in the state for leave.

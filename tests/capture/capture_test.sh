@@ -190,6 +190,14 @@ i386)
   run_capture 0 -F -- "$work/target32" 1 10 fork
   [ "$(calls_in "$cap")" = 20 ] || fail "i386 -F: expected 20 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q '+++ exited with 5 +++' || fail "i386 -F: no ProcessExit 5 for the child"
+  # a 64-bit result is edx:eax: filters see all of it, not eax alone
+  "$ospy" capture -q -f lseek64 -o "$cap" -- "$work/target32" 1 1 seek > "$work/out" 2> "$work/err" ||
+    fail "i386 seek: ospy failed"
+  grep -q '^seek=-1,4294967301$' "$work/out" || fail "i386 seek: the program's results changed"
+  [ "$("$ospy" show --failed "$cap" | grep -c 'lseek64(fd=-1')" = 1 ] ||
+    fail "i386: --failed does not see lseek64's -1 (edx:eax)"
+  [ "$("$ospy" show --filter 'retval == 0x100000005' "$cap" | grep -c 'lseek64(')" = 1 ] ||
+    fail "i386: retval of lseek64 is not the 64-bit value"
   run_capture 0 -- "$work/target32" 8 1 churn 250
   [ "$(calls_in "$cap")" = 2000 ] ||
     fail "i386 thread churn: expected 2000 calls from 2000 threads, found $(calls_in "$cap")"

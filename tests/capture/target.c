@@ -3,14 +3,17 @@
  * number of threads, then ends the way it is told, and prints what it did so
  * the test can compare with the capture.
  *   target THREADS CALLS [exit N | segv | abort | fork | sleep MS | churn ROUNDS |
- *                         recurse DEPTH | orphan]
+ *                         recurse DEPTH | orphan | seek]
  * (orphan: a child that exits with 7 and is left unreaped by its parent, which
  * exits as soon as the child is a zombie: ospy, the subreaper, reaps it)
  * (churn: ROUNDS times THREADS new threads, each started after the last
  * round's ended: a program that keeps starting short-lived threads)
+ * (seek: two lseek64 calls with 64-bit results, then exit)
  */
+#define _LARGEFILE64_SOURCE 1 /* lseek64 */
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +104,14 @@ int main(int argc, char **argv)
       nanosleep(&ts, NULL);
     }
     printf("calls=%ld\n", threads * calls_per_thread);
+    return 0;
+  }
+  if (!strcmp(how, "seek")) {
+    /* 64-bit results (edx:eax on i386): -1, then 2^32 + 5 */
+    int fd = open(argv[0], O_RDONLY); /* a regular file: any offset goes */
+    long long a = (long long)lseek64(-1, 0, SEEK_SET);
+    long long b = (long long)lseek64(fd, 0x100000005LL, SEEK_SET);
+    printf("seek=%lld,%lld\n", a, b);
     return 0;
   }
   if (!strcmp(how, "recurse") && argc > 4) {
