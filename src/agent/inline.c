@@ -21,6 +21,7 @@
 #include "agent/inline.h"
 #include "agent/marshal.h"
 #include "os/linux/os_read.h"
+#include "os/linux/os_syscall.h"
 #include "interceptor/interceptor.h"
 
 #if defined(__x86_64__)
@@ -44,7 +45,37 @@ typedef struct inline_hook {
   int failed;                  /* the interceptor refused it: not retried */
   int missing;                 /* reported as not found: say so when it appears */
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
+  int noreturn;                /* NORETURN_*: recorded at entry */
 } inline_hook;
+
+/* Functions recorded at their entry, flagged NO_RETURN: those that never
+ * return (the process or thread ends, or control jumps elsewhere), and the
+ * exec family, which returns only when it fails: its record at entry is
+ * tentative (the controller drops it when the call returns after all and
+ * its ordinary record follows). */
+enum { NORETURN_NO = 0, NORETURN_ALWAYS, NORETURN_UNLESS_FAILED };
+
+static int noreturn_kind(const char *name)
+{
+  static const char *const never[] = {
+    "exit", "_exit", "_Exit", "quick_exit", "abort", "pthread_exit", "thrd_exit",
+    "longjmp", "_longjmp", "siglongjmp", "__longjmp_chk", "__assert_fail",
+    "__assert_perror_fail", "__stack_chk_fail", "__fortify_fail", "__chk_fail",
+    "err", "errx", "verr", "verrx", "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume",
+  };
+  static const char *const exec[] = {
+    "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
+  };
+  if (!name || !*name)
+    return NORETURN_NO;
+  for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+    if (!strcmp(name, never[i]))
+      return NORETURN_ALWAYS;
+  for (size_t i = 0; i < sizeof exec / sizeof exec[0]; i++)
+    if (!strcmp(name, exec[i]))
+      return NORETURN_UNLESS_FAILED;
+  return NORETURN_NO;
+}
 
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3 };
 
@@ -69,7 +100,8 @@ typedef struct enter_note {
   uint32_t enter_len;
   uint32_t nbt;
   uint16_t skip;
-  uint16_t bt_scanned; /* the backtrace was found by scanning the stack */
+  uint8_t bt_scanned; /* the backtrace was found by scanning the stack */
+  uint8_t tentative;  /* recorded at entry already, as not returning (exec) */
 } enter_note;
 _Static_assert(sizeof(enter_note) <= OSPY_INVOCATION_SCRATCH_SIZE, "scratch too small");
 
@@ -83,6 +115,8 @@ typedef struct thread_area {
 } thread_area;
 
 static __thread thread_area *tls_area __attribute__((tls_model("initial-exec")));
+static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *note,
+                            thread_area *a);
 static inline_hook *hooks;
 static uint32_t nhooks, hooks_cap;
 static ospy_spec_table *specs;
@@ -137,8 +171,14 @@ static void on_enter(ospy_invocation *inv)
      * must leave the user's note alone */
     if (h->internal == INTERNAL_DLCLOSE)
       before_dlclose(inv);
-    if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
+    if (h->internal == INTERNAL_EXIT) {
+      /* the calls this thread has pending will never return: recorded now
+       * (not in a vfork child: they are its parent's, and will return) */
+      if ((uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
+        ospy_interceptor_abandon_outer(inv);
+      /* a followed child's exit status: its parent reaps it */
       ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
+    }
     return;
   }
   note->skip = 1;
@@ -178,11 +218,60 @@ static void on_enter(ospy_invocation *inv)
   note->frame_len = (uint32_t)((STATE_BYTES + note->nbt * 8 + note->enter_len + 7u) & ~7u);
   a->top += note->frame_len;
   note->skip = 0;
+  note->tentative = 0;
+  if (h->noreturn)
+    record_at_entry(h, inv, note, a);
+}
+
+/* How a call ended, for its record. */
+typedef struct call_end {
+  uint16_t flags;   /* OSPY_CALL_F_NO_RETURN... */
+  uint64_t ts_leave; /* 0: it did not return */
+  uint64_t retval;
+  int err;
+  uint32_t pid, tid; /* 0: the agent's (a vfork child is not) */
+} call_end;
+
+static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note *note,
+                         const uint8_t *frame, const uint8_t *leave, uint32_t leave_len,
+                         const call_end *end);
+
+/* A function that does not return (or returns only if it fails) is recorded
+ * now; the process may be gone before any leave. */
+static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *note,
+                            thread_area *a)
+{
+  uint8_t *frame = a->data + note->frame_off;
+  if (h->fn) { /* its log condition, with no return value yet */
+    uint64_t args[ARG_WORDS] = { 0 };
+    ospy_marshal_call c = {
+      .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS, .err = errno,
+      .tid = ospy_invocation_thread_id(inv), .state = frame, .state_size = STATE_BYTES,
+    };
+    if (!ospy_marshal_should_log(h->fn, &c))
+      return;
+  }
+  /* a vfork child (sh's way to run a command) shares our memory and our idea
+   * of pid and tid, and its failed exec ends in _exit: its exec is final */
+  uint32_t pid = (uint32_t)ospy_os_getpid();
+  int vfork_child = pid != ospy_agent_g.pid;
+  int tentative = h->noreturn == NORETURN_UNLESS_FAILED && !vfork_child;
+  call_end end = {
+    .flags = (uint16_t)(OSPY_CALL_F_NO_RETURN | (tentative ? OSPY_CALL_F_TENTATIVE : 0)),
+    .pid = vfork_child ? pid : 0, .tid = vfork_child ? pid : 0,
+  };
+  write_record(h, inv, note, frame, NULL, 0, &end);
+  if (tentative) {
+    note->tentative = 1; /* exec: its leave, if it fails, supersedes this record */
+  } else {
+    a->top = note->frame_off;
+    note->skip = 1;
+  }
 }
 
 static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note *note,
                          const uint8_t *frame, const uint8_t *leave, uint32_t leave_len,
-                         int err)
+                         const call_end *end)
 {
   uint32_t body = note->nbt * 8 + note->enter_len + leave_len;
   uint32_t size = ospy_event_align(sizeof(ospy_event_call) + body);
@@ -192,16 +281,18 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
     return;
   ospy_copy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
   ospy_copy((uint8_t *)(c + 1) + note->nbt * 8 + note->enter_len, leave, leave_len);
-  c->h.flags = (h->fn ? 0 : OSPY_CALL_F_RAW) | (note->bt_scanned ? OSPY_CALL_F_BT_SCANNED : 0);
+  c->h.flags = (uint16_t)((h->fn ? 0 : OSPY_CALL_F_RAW) |
+                          (note->bt_scanned ? OSPY_CALL_F_BT_SCANNED : 0) | end->flags);
   c->seq = 0; /* numbered by the controller in ring order */
-  c->ts_leave = ospy_agent_clock();
+  c->ts_leave = end->ts_leave;
   c->ret_addr = ospy_invocation_return_address(inv);
-  /* typed: readers filter on it (retval == -1 of an i386 Int64 is edx:eax) */
-  c->retval = h->fn ? ospy_marshal_return_value(h->fn, ospy_invocation_cpu(inv),
-                                                ospy_invocation_get_return(inv))
-                    : ospy_invocation_get_return(inv);
+  c->retval = end->retval;
   c->hook = h->index;
-  c->err = err;
+  c->err = end->err;
+  if (end->pid) {
+    c->h.pid = end->pid;
+    c->h.tid = end->tid;
+  }
   c->nbt = (uint16_t)note->nbt;
   c->arch_bits = sizeof(void *) * 8;
   c->enter_len = note->enter_len;
@@ -233,6 +324,24 @@ static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
   ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
 }
 
+/* A pending call the thread left by longjmp or an exception, or one outside
+ * _exit: recorded as not returning, its frame popped. */
+static void on_abandon(ospy_invocation *inv)
+{
+  inline_hook *h = ospy_invocation_user_data(inv);
+  enter_note *note = ospy_invocation_scratch(inv);
+  if (h->internal || note->skip || !tls_area)
+    return;
+  thread_area *a = tls_area;
+  /* an exec's tentative record already says it did not return */
+  if (ospy_agent_g.active && !note->tentative) {
+    call_end end = { .flags = OSPY_CALL_F_NO_RETURN };
+    write_record(h, inv, note, a->data + note->frame_off, NULL, 0, &end);
+  }
+  note->skip = 1;
+  a->top = note->frame_off;
+}
+
 static void on_leave(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
@@ -260,12 +369,22 @@ static void on_leave(ospy_invocation *inv)
       .retval = ospy_invocation_get_return(inv), .err = err,
       .tid = ospy_invocation_thread_id(inv), .state = frame, .state_size = STATE_BYTES,
     };
-    log = ospy_marshal_should_log(h->fn, &c);
+    /* an exec recorded at entry that failed: its record must replace that one */
+    log = note->tentative || ospy_marshal_should_log(h->fn, &c);
     if (log)
       leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, BLOB_CAP, value_cap);
   }
-  if (log)
-    write_record(h, inv, note, frame, leave, leave_len, err);
+  if (log) {
+    uint64_t rv = ospy_invocation_get_return(inv);
+    call_end end = {
+      .flags = (uint16_t)(note->tentative ? OSPY_CALL_F_SUPERSEDES : 0),
+      .ts_leave = ospy_agent_clock(),
+      /* typed: readers filter on it (retval == -1 of an i386 Int64 is edx:eax) */
+      .retval = h->fn ? ospy_marshal_return_value(h->fn, ospy_invocation_cpu(inv), rv) : rv,
+      .err = err,
+    };
+    write_record(h, inv, note, frame, leave, leave_len, &end);
+  }
   a->top = note->frame_off; /* pop; deeper frames of calls that never returned go too */
   errno = err;
 }
@@ -313,6 +432,7 @@ static void attach_one(inline_hook *h)
     }
   }
   ospy_interceptor_set_reentry_handler(on_reentry);
+  ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
   if (ospy_interceptor_attach_cc(addr, cc, on_enter, on_leave, h, &h->listener, &e) !=
       OSPY_INTERCEPTOR_OK) {
@@ -421,6 +541,7 @@ int ospy_inline_init(void)
     inline_hook *h = &hooks[nhooks++];
     h->index = i;
     h->ph = ph;
+    h->noreturn = noreturn_kind(ph->symbol);
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }

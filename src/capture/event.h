@@ -40,6 +40,11 @@ typedef struct ospy_event_hdr {
 #define OSPY_CALL_F_TRUNCATED 0x2 /* a value blob was cut at the record limit */
 #define OSPY_CALL_F_NO_RETURN 0x4 /* the call did not return (thread/process ended) */
 #define OSPY_CALL_F_BT_SCANNED 0x8 /* backtrace found by stack scanning (no frame pointers) */
+/* Ring only (the controller clears them): a NO_RETURN record written at the
+ * entry of an exec, and the record of the same call when it returned (failed)
+ * after all, which replaces it. */
+#define OSPY_CALL_F_TENTATIVE 0x10
+#define OSPY_CALL_F_SUPERSEDES 0x20
 
 typedef struct ospy_event_call {
   ospy_event_hdr h;

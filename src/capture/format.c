@@ -65,6 +65,10 @@ static void put_escaped(FILE *out, const char *s, size_t n)
 
 static void put_retval(FILE *out, const ospy_event_call *c, const ospy_format_opts *o)
 {
+  if (c->h.flags & OSPY_CALL_F_NO_RETURN) {
+    fputs(" = ?", out); /* as strace shows exit_group */
+    return;
+  }
   int64_t v = c->arch_bits == 32 ? (int64_t)(int32_t)(uint32_t)c->retval : (int64_t)c->retval;
   fputc(' ', out);
   if (o && o->failed)
@@ -144,14 +148,15 @@ static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook 
   if (o->fdnames)
     ospy_values_set_fd_namer(fd_name_of, &fc);
   char *buf = text, *big = NULL;
-  size_t n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len,
-                                     c->leave_len, text, sizeof text);
+  /* a call that did not return has no leave values */
+  const uint8_t *leave = c->leave_len ? enter + c->enter_len : NULL;
+  size_t n = ospy_values_format_call(fn, enter, c->enter_len, leave, c->leave_len, text,
+                                     sizeof text);
   /* n is the length the text needs (as snprintf): a longer one (a 64 KiB
    * buffer shown with -s 0 as \xNN escapes) is formatted again into a buffer
    * that fits, never written out past the end of this one */
   if (n >= sizeof text && (big = malloc(n + 1)))
-    n = ospy_values_format_call(fn, enter, c->enter_len, enter + c->enter_len, c->leave_len,
-                                buf = big, n + 1);
+    n = ospy_values_format_call(fn, enter, c->enter_len, leave, c->leave_len, buf = big, n + 1);
   else if (n >= sizeof text)
     n = sizeof text - 1;
   ospy_values_set_fd_namer(NULL, NULL);
@@ -198,7 +203,10 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
       fprintf(out, "%sarg%u=%#" PRIx64, i ? ", " : "", i / 8, v);
     }
   } else if (put_values(out, c, hk, enter, o)) {
-    goto tail; /* the values text carries the parentheses and the return value */
+    /* the values text carries the parentheses and the return value */
+    if (c->h.flags & OSPY_CALL_F_NO_RETURN)
+      put_retval(out, c, o);
+    goto tail;
   } else {
     fprintf(out, "<%u+%u bytes of values>", c->enter_len, c->leave_len);
   }

@@ -22,6 +22,8 @@ int ospy_session_init(ospy_session *s)
 
 void ospy_session_free(ospy_session *s)
 {
+  while (s->nheld)
+    free(s->held[--s->nheld]);
   free(s->buf);
   s->buf = NULL;
 }
@@ -70,14 +72,65 @@ static int add_from_tracker(void *ctx, const ospy_event_hdr *rec)
   return add_one(ctx, rec);
 }
 
-int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+static int emit(ospy_session *s, const ospy_event_hdr *rec)
 {
+  if (rec->type == OSPY_EV_CALL) { /* drained or held: ours to change */
+    ospy_event_call *c = (ospy_event_call *)rec;
+    c->seq = s->next_seq++; /* in the order the capture gets them */
+    c->h.flags &= (uint16_t)~(OSPY_CALL_F_TENTATIVE | OSPY_CALL_F_SUPERSEDES);
+  }
   if (s->fds)
     ospy_fdtrack_before(s->fds, rec, add_from_tracker, s);
   int r = add_one(s, rec);
   if (s->fds)
     ospy_fdtrack_after(s->fds, rec, add_from_tracker, s);
   return r;
+}
+
+static void unhold(ospy_session *s, unsigned i, int keep)
+{
+  ospy_event_hdr *h = s->held[i];
+  s->held[i] = s->held[--s->nheld];
+  if (keep)
+    emit(s, h); /* it did not return: NO_RETURN, as recorded */
+  free(h);
+}
+
+/* What rec says about the held exec calls: a record of the same thread or a
+ * new image (ProcessStart) or end of the same process settles them. A call
+ * that supersedes one (the exec failed and returned) replaces it. */
+static void settle_held(ospy_session *s, const ospy_event_hdr *rec)
+{
+  for (unsigned i = s->nheld; i-- > 0;) {
+    const ospy_event_call *h = (const ospy_event_call *)s->held[i];
+    if (h->h.pid != rec->pid)
+      continue;
+    int process = rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT;
+    if (!process && h->h.tid != rec->tid)
+      continue;
+    /* (not matched by time: the two may be converted from TSC at different drains) */
+    const ospy_event_call *c = (const ospy_event_call *)rec;
+    int replaced = rec->type == OSPY_EV_CALL && (c->h.flags & OSPY_CALL_F_SUPERSEDES) &&
+                   c->hook == h->hook;
+    unhold(s, i, !replaced);
+  }
+}
+
+int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+{
+  if (s->nheld)
+    settle_held(s, rec);
+  if (rec->type == OSPY_EV_CALL && (rec->flags & OSPY_CALL_F_TENTATIVE)) {
+    ospy_event_hdr *copy = malloc(rec->size);
+    if (copy) {
+      if (s->nheld == sizeof s->held / sizeof s->held[0])
+        unhold(s, 0, 1);
+      memcpy(copy, rec, rec->size);
+      s->held[s->nheld++] = copy;
+      return 0;
+    }
+  }
+  return emit(s, rec);
 }
 
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text)
@@ -114,6 +167,8 @@ void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t 
 
 void ospy_session_add_lost(ospy_session *s)
 {
+  while (s->nheld)
+    unhold(s, 0, 1);
   for (unsigned i = 0; i < OSPY_RING_LOST_SLOTS; i++) {
     ospy_ring_lost *e = &s->ring.ctl->lost[i];
     uint64_t n = atomic_exchange(&e->count, 0);
@@ -194,9 +249,7 @@ long ospy_session_drain(ospy_session *s)
     }
     if (rec->type == OSPY_EV_PROCESS_EXIT)
       s->agent_exits[s->n_agent_exits++ % 64] = rec->pid;
-    if (rec->type == OSPY_EV_CALL) /* the lanes' merge order is the capture's (ring.h) */
-      ((ospy_event_call *)rec)->seq = s->next_seq++;
-    ospy_session_add(s, rec);
+    ospy_session_add(s, rec); /* calls numbered in the lanes' merge order (ring.h) */
     n++;
   }
 }

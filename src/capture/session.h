@@ -33,6 +33,10 @@ typedef struct ospy_session {
   uint64_t last_flush_ns;
   uint32_t agent_exits[64]; /* pids whose ProcessExit an agent wrote (most recent 64) */
   unsigned n_agent_exits;
+  /* exec calls recorded at entry (OSPY_CALL_F_TENTATIVE), held until their
+   * thread or process shows whether they returned */
+  ospy_event_hdr *held[16];
+  unsigned nheld;
 } ospy_session;
 
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */
@@ -45,11 +49,12 @@ long ospy_session_drain(ospy_session *s);
 /* Whether an agent already recorded pid's exit (a followed child that
  * called _exit, later reparented to ospy and reaped by it). */
 int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);
-/* A record made by the controller (ProcessExit, Error...). */
+/* A record made by the controller (ProcessExit, Error...), or one drained
+ * (a FunctionCall is numbered in place). */
 int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec);
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text);
 void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status);
-/* Lost records from the ring's per-thread counters. */
+/* Lost records from the ring's per-thread counters; held records go first. */
 void ospy_session_add_lost(ospy_session *s);
 void ospy_session_free(ospy_session *s);
 

@@ -131,6 +131,21 @@ void **ospy_interceptor_thread_slot(unsigned k);
 typedef void (*ospy_reentry_fn)(void *user_data, unsigned depth, uintptr_t ret);
 void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn);
 
+/* Called for a pending call (a hook with on_leave) that will never reach its
+ * on_leave: the thread left it by longjmp or a C++ exception (found at the
+ * thread's next hooked call or return, deeper entries first), or
+ * ospy_interceptor_abandon_outer gave it up (its on_leave then never runs). Once per listener that saw its
+ * enter, with the call's scratch, user data, depth and return address; there
+ * is no CPU context (ospy_invocation_cpu is NULL, no arguments or return
+ * value can be read). Runs with the thread busy, like a callback. */
+typedef void (*ospy_abandon_fn)(ospy_invocation *inv);
+void ospy_interceptor_set_abandon_handler(ospy_abandon_fn fn);
+/* From a callback: gives up the thread's pending calls outside this one
+ * (the process is about to end inside it: _exit), reporting each to the
+ * abandon handler, innermost first. Should one return after all, its
+ * listeners' on_leave is not called. */
+void ospy_interceptor_abandon_outer(ospy_invocation *inv);
+
 /* Where attach would patch (after following PLT stubs and jump thunks). */
 void *ospy_interceptor_resolve(void *function);
 

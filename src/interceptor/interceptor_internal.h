@@ -78,6 +78,7 @@ typedef struct ospy_invocation_entry {
 } ospy_invocation_entry;
 
 #define OSPY_ENTRY_RESTORED 1u /* real return address written back for an unwinder */
+#define OSPY_ENTRY_ABANDONED 2u /* reported to the abandon handler: no on_leave */
 
 typedef struct ospy_thread_state {
   volatile pid_t owner;  /* tid of the owning thread, 0 when free */
@@ -112,6 +113,10 @@ static inline ospy_thread_state *ospy_thread_state_get(void) { /* claims one if 
 }
 static inline ospy_thread_state *ospy_thread_state_peek(void) { return ospy_tls_state; } /* NULL if none */
 void ospy_thread_state_after_fork(void);
+
+/* invocation.c: entry k of ts will never reach on_leave (longjmp, exception,
+ * abandon_outer): tells the abandon handler once. */
+void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k);
 
 /* Assembly thunks. */
 extern const uint8_t ospy_enter_thunk[] __attribute__((visibility("hidden")));

@@ -50,6 +50,29 @@ static void run_leave(ospy_hook *hook, ospy_invocation *inv, ospy_listener *cons
   }
 }
 
+static ospy_abandon_fn abandon_fn;
+
+void ospy_interceptor_set_abandon_handler(ospy_abandon_fn fn) { abandon_fn = fn; }
+
+/* Entry k will never see its on_leave: its listeners hear of it. */
+void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k) {
+  ospy_abandon_fn fn = abandon_fn;
+  ospy_invocation_entry *e = &ts->stack[k];
+  if (e->flags & OSPY_ENTRY_ABANDONED)
+    return; /* reported already */
+  e->flags |= OSPY_ENTRY_ABANDONED;
+  if (!fn || ts->ignored)
+    return;
+  ospy_invocation inv = { NULL, e->hook, NULL, e->scratch, e->slot, e->ret, k, true, ts };
+  for (unsigned i = 0; i < e->nentered; i++) {
+    ospy_listener *l = e->entered[i];
+    if (l && l == e->hook->listeners[i] && l->active) {
+      inv.listener = l;
+      fn(&inv);
+    }
+  }
+}
+
 /*
  * Entries on top whose frames are gone (longjmp) lie below sp, or at sp when
  * the slot no longer holds the leave thunk. A slot equal to sp that still
@@ -63,8 +86,18 @@ static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
       break;
     if (slot == sp && *(uintptr_t *)sp == (uintptr_t)ospy_leave_thunk)
       break;
+    ospy_invocation_abandon(ts, ts->depth - 1);
     ts->depth--;
   }
+}
+
+/* The entries stay (their return addresses are still on the stack), marked
+ * so that their listeners hear nothing more of them. */
+void ospy_interceptor_abandon_outer(ospy_invocation *inv) {
+  ospy_thread_state *ts = inv->ts;
+  unsigned outer = inv->depth < ts->depth ? inv->depth : ts->depth;
+  for (unsigned k = outer; k-- > 0;)
+    ospy_invocation_abandon(ts, k);
 }
 
 static ospy_reentry_fn reentry_fn;
@@ -187,14 +220,20 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
   ospy_invocation_entry *e = &ts->stack[k];
   *slot = e->ret; /* first: unwinders walking from a callback see the real caller */
   OSPY_CTX_IP(ctx) = e->ret;
-  ts->depth = (unsigned)k;
   if (!(ts->busy | ts->ignored)) {
     ts->busy = 1;
     int saved_errno = *ts->errno_ptr;
+    /* deeper entries were left by longjmp or an exception */
+    for (unsigned i = ts->depth; i-- > (unsigned)k + 1;)
+      ospy_invocation_abandon(ts, i);
+    ts->depth = (unsigned)k;
     ospy_invocation inv = { ctx, e->hook, NULL, e->scratch, e->slot, e->ret, (unsigned)k, true, ts };
-    run_leave(e->hook, &inv, e->entered, e->nentered);
+    if (!(e->flags & OSPY_ENTRY_ABANDONED))
+      run_leave(e->hook, &inv, e->entered, e->nentered);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
+  } else {
+    ts->depth = (unsigned)k;
   }
   return e->ret;
 }

@@ -58,6 +58,28 @@ live-view-closed)
   [ "$(calls_in "$cap")" = 3000 ] || fail "expected 3000 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q '+++ exited with 0 +++' || fail "no ProcessExit"
   ;;
+no-return)
+  # Calls that never return are in the capture, shown "= ?" as strace does:
+  # one left by longjmp (found at the next hooked call), exit and a successful
+  # execv (recorded at entry); a failed execv is there once, with its error.
+  "$ospy" capture -q --preset proc -f ospy_test_jump -o "$cap" -- "$target" 1 0 noreturn \
+    > "$work/out" 2> "$work/err"
+  [ $? = 3 ] || { cat "$work/err" >&2; fail "ospy did not pass the exit status 3 through"; }
+  "$ospy" show "$cap" > "$work/show"
+  grep -q '^jump=100$' "$work/out" || fail "the program's output changed"
+  [ "$(grep -c 'ospy_test_jump(.*arg1=0x1.*) = ?$' "$work/show")" = 1 ] ||
+    fail "the call left by longjmp is not shown as not returning"
+  [ "$(grep -c 'ospy_test_jump(.*arg1=0,.*) = 100$' "$work/show")" = 1 ] || fail "the returning call is missing"
+  [ "$(grep -c 'execv(pathname="/nonexistent/program".*) = -1 ENOENT' "$work/show")" = 1 ] ||
+    fail "the failed execv is not there exactly once with its error"
+  [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "the failed execv's record at entry was kept too"
+  [ "$(grep -c 'exit(status=3) = ?$' "$work/show")" = 1 ] || fail "exit(3) is not recorded"
+  "$ospy" capture -q -F --preset proc -o "$cap" -- "$target" 1 0 noreturn exec > "$work/out" 2> "$work/err" ||
+    fail "exec: ospy failed"
+  "$ospy" show "$cap" > "$work/show"
+  [ "$(grep -c 'execv(pathname="/bin/true".*) = ?$' "$work/show")" = 1 ] || fail "the successful execv is missing"
+  grep -q 'process started.*: /bin/true' "$work/show" || fail "the exec'd program was not followed"
+  ;;
 thread-churn)
   # 2000 short-lived threads: each thread's agent memory is reused by the
   # next one (it leaked 4 MiB of address space per thread: i386 programs ran
@@ -190,6 +212,13 @@ i386)
   run_capture 0 -F -- "$work/target32" 1 10 fork
   [ "$(calls_in "$cap")" = 20 ] || fail "i386 -F: expected 20 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q '+++ exited with 5 +++' || fail "i386 -F: no ProcessExit 5 for the child"
+  "$ospy" capture -q --preset proc -f ospy_test_jump -o "$cap" -- "$work/target32" 1 0 noreturn \
+    > /dev/null 2>&1
+  [ $? = 3 ] || fail "i386 no-return: exit status"
+  "$ospy" show "$cap" > "$work/show"
+  [ "$(grep -c 'ospy_test_jump(.*) = ?$' "$work/show")" = 1 ] || fail "i386: the call left by longjmp is missing"
+  [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "i386: the failed execv is not there once"
+  grep -q 'exit(status=3) = ?$' "$work/show" || fail "i386: exit(3) is not recorded"
   # a 64-bit result is edx:eax: filters see all of it, not eax alone
   "$ospy" capture -q -f lseek64 -o "$cap" -- "$work/target32" 1 1 seek > "$work/out" 2> "$work/err" ||
     fail "i386 seek: ospy failed"

@@ -9,9 +9,12 @@
  * (churn: ROUNDS times THREADS new threads, each started after the last
  * round's ended: a program that keeps starting short-lived threads)
  * (seek: two lseek64 calls with 64-bit results, then exit)
+ * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
+ * execv("/bin/true") or exit(3): calls that do not return)
  */
 #define _LARGEFILE64_SOURCE 1 /* lseek64 */
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 int ospy_test_add(int a, int b);
 int ospy_test_recurse(int n);
+long ospy_test_jump(void *jb, long x);
 
 static long calls_per_thread;
 static volatile long sink;
@@ -105,6 +109,18 @@ int main(int argc, char **argv)
     }
     printf("calls=%ld\n", threads * calls_per_thread);
     return 0;
+  }
+  if (!strcmp(how, "noreturn")) {
+    static jmp_buf jb;
+    if (!setjmp(jb))
+      ospy_test_jump(&jb, 1);
+    printf("jump=%ld\n", ospy_test_jump(&jb, 0));
+    fflush(stdout);
+    char *nothing[] = { "/nonexistent/program", NULL }, *yes[] = { "/bin/true", NULL };
+    execv(nothing[0], nothing);
+    if (argc > 4 && !strcmp(argv[4], "exec"))
+      execv(yes[0], yes);
+    exit(3);
   }
   if (!strcmp(how, "seek")) {
     /* 64-bit results (edx:eax on i386): -1, then 2^32 + 5 */

@@ -1,3 +1,5 @@
+#include <setjmp.h>
+
 /* The function the capture tests and benchmarks trace: 2 integer arguments
  * and a return value, in a shared library so calls go through the PLT. Its
  * body reads a global so that it is long enough for an inline hook (a 4-byte
@@ -19,4 +21,14 @@ __attribute__((noinline)) int ospy_test_recurse(int n)
   if (n <= 0)
     return ospy_test_bias;
   return ospy_test_recurse(n - 1) + 1 + (here - n);
+}
+
+/* Leaves by longjmp to *jb when x is not 0 (a call that never returns). */
+long ospy_test_jump(void *jb, long x);
+__attribute__((noinline)) long ospy_test_jump(void *jb, long x)
+{
+  volatile long here = x + ospy_test_bias;
+  if (here)
+    longjmp(*(jmp_buf *)jb, 1);
+  return 100;
 }

@@ -101,9 +101,18 @@ NOINLINE long jumper(long n) {
   return n + 100;
 }
 
-static volatile int jl_enters, jl_leaves;
+static volatile int jl_enters, jl_leaves, jl_abandoned;
 static volatile long jl_last;
 static void jl_enter(ospy_invocation *inv) { jl_enters++; (void)inv; }
+static void jl_abandon(ospy_invocation *inv) {
+  CHECK(ospy_invocation_cpu(inv) == NULL);
+  CHECK_EQ(*(long *)ospy_invocation_scratch(inv), -1); /* the call jl_enter saw */
+  jl_abandoned++;
+}
+static void jl_enter_note(ospy_invocation *inv) {
+  jl_enter(inv);
+  *(long *)ospy_invocation_scratch(inv) = (long)ospy_invocation_get_arg(inv, 0);
+}
 static void jl_leave(ospy_invocation *inv) {
   jl_leaves++;
   jl_last = (long)ospy_invocation_get_return(inv);
@@ -111,7 +120,8 @@ static void jl_leave(ospy_invocation *inv) {
 
 static void test_longjmp(void) {
   ospy_listener *l;
-  CHECK_OK(ospy_interceptor_attach((void *)jumper, jl_enter, jl_leave, NULL, &l, NULL));
+  ospy_interceptor_set_abandon_handler(jl_abandon);
+  CHECK_OK(ospy_interceptor_attach((void *)jumper, jl_enter_note, jl_leave, NULL, &l, NULL));
   for (int i = 0; i < 200; i++) { /* more than the invocation stack depth */
     if (setjmp(jb) == 0) {
       jumper(-1);
@@ -122,6 +132,8 @@ static void test_longjmp(void) {
   }
   CHECK_EQ(jl_enters, 400);
   CHECK_EQ(jl_leaves, 200);
+  CHECK_EQ(jl_abandoned, 200); /* each call left by longjmp, once */
+  ospy_interceptor_set_abandon_handler(NULL);
   CHECK_OK(ospy_interceptor_detach(l));
   printf("ok longjmp out of a hooked function\n");
 }

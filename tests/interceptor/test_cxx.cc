@@ -44,12 +44,17 @@ extern "C" __attribute__((noinline)) int catcher(int x) {
   }
 }
 
-static volatile int enters, leaves;
+static volatile int enters, leaves, abandoned;
 static void on_enter(ospy_invocation *) { enters = enters + 1; }
 static void on_leave(ospy_invocation *) { leaves = leaves + 1; }
+static void on_abandon(ospy_invocation *inv) {
+  CHECK(ospy_invocation_cpu(inv) == nullptr);
+  abandoned = abandoned + 1;
+}
 
 int main() {
   ospy_listener *l[3];
+  ospy_interceptor_set_abandon_handler(on_abandon);
   const void *fns[3] = { (void *)thrower, (void *)middle, (void *)catcher };
   for (int i = 0; i < 3; i++)
     CHECK(ospy_interceptor_attach(const_cast<void *>(fns[i]), on_enter, on_leave, nullptr, &l[i],
@@ -64,11 +69,17 @@ int main() {
   CHECK(caught);
   CHECK(destroyed == 1);
   CHECK(enters == 2);
+  // The two unwound calls are reported as abandoned (at the latest when the
+  // next hooked call or return finds them gone).
+  CHECK(catcher(0) == 11);
+  CHECK(abandoned == 2);
+  CHECK(leaves == 3);
   // Caught inside a hooked function: catcher's own on_leave still comes.
-  enters = leaves = 0;
+  enters = leaves = abandoned = 0;
   CHECK(catcher(1) == -1);
   CHECK(enters == 3);
   CHECK(leaves == 1);
+  CHECK(abandoned == 2); // thrower and middle, each once
   // Normal calls afterwards are fine, with balanced callbacks.
   enters = leaves = 0;
   for (int i = 0; i < 100; i++)
@@ -76,8 +87,10 @@ int main() {
   CHECK(enters == 300);
   CHECK(leaves == 300);
   // Many exceptions in a row (stale entries must not pile up).
+  abandoned = 0;
   for (int i = 0; i < 500; i++)
     CHECK(catcher(1) == -1);
+  CHECK(abandoned == 1000);
   for (auto *x : l)
     CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
   std::printf("ok C++ exceptions through hooked frames\n");
