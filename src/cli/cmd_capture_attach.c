@@ -107,18 +107,13 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     fprintf(stderr, "ospy capture: %s\n", err);
     return 2;
   }
-  if (bits != 64) {
-    fprintf(stderr, "ospy capture: -p %d: attaching to 32-bit processes is not supported yet "
-            "(start them under ospy capture instead)\n", (int)pid);
-    return 2;
-  }
   handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid };
   if (h.listen_fd < 0) {
     fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid, strerror(errno));
     return 2;
   }
   ospy_capture_install_signals(1);
-  int rc = ospy_inject_dlopen(pid, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h, err, sizeof err);
+  int rc = ospy_inject_dlopen(pid, bits, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h, err, sizeof err);
   close(h.listen_fd);
   if (rc < 0 || !h.done) {
     fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,

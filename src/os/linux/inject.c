@@ -1,5 +1,6 @@
 /*
- * Loading a library into a running process through ptrace (x86-64 targets):
+ * Loading a library into a running process through ptrace (x86-64 and i386
+ * targets, from the x86-64 controller):
  * stop the main thread, make it call dlopen(path) on a fresh piece of its own
  * stack with a return address of 0, catch the SIGSEGV of that return, restore
  * every register and let it go. While the call runs, the controller keeps
@@ -24,48 +25,49 @@
 
 #include "os/linux/inject.h"
 
-/* Load base of the mapping of path (offset 0) in process pid, or 0. */
-static uint64_t module_base(pid_t pid, const char *path)
+/* The C library mapped in process pid (libc.so.6, or libc-2.NN.so): its path
+ * as the process sees it and its load base. 0, or -1. */
+static int find_libc(pid_t pid, char *path, size_t cap, uint64_t *base)
 {
   char maps[64], line[1024];
   snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
   FILE *f = fopen(maps, "re");
-  uint64_t base = 0;
+  int found = 0;
   if (!f)
-    return 0;
-  while (!base && fgets(line, sizeof line, f)) {
+    return -1;
+  while (!found && fgets(line, sizeof line, f)) {
     unsigned long long lo, off;
     int name_at = 0;
     if (sscanf(line, "%llx-%*x %*s %llx %*s %*s %n", &lo, &off, &name_at) < 2 || !name_at)
       continue;
     char *name = line + name_at;
     name[strcspn(name, "\n")] = 0;
-    if (off == 0 && !strcmp(name, path))
-      base = lo;
+    const char *b = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    if (off == 0 && (!strcmp(b, "libc.so.6") || (!strncmp(b, "libc-", 5) && strstr(b, ".so")))) {
+      snprintf(path, cap, "%s", name);
+      *base = lo;
+      found = 1;
+    }
   }
   fclose(f);
-  return base;
+  return found ? 0 : -1;
 }
 
-/* The address of libc function name in pid: same libc file as ours, same offset. */
+/* The address of the libc function name in pid, from the symbol table of the
+ * libc file it mapped (read through /proc/PID/root: the process may live in
+ * another mount namespace). */
 static uint64_t remote_libc_fn(pid_t pid, const char *name, char *err, size_t errcap)
 {
-  void *local = dlsym(RTLD_DEFAULT, name);
-  Dl_info di;
-  if (!local || !dladdr(local, &di) || !di.dli_fname) {
-    snprintf(err, errcap, "cannot locate %s in ospy itself", name);
+  char libc[4096], file[4200];
+  uint64_t base, off;
+  if (find_libc(pid, libc, sizeof libc, &base) < 0) {
+    snprintf(err, errcap, "process %d has no C library mapped (statically linked?)", (int)pid);
     return 0;
   }
-  char real[4096];
-  if (!realpath(di.dli_fname, real))
-    snprintf(real, sizeof real, "%s", di.dli_fname);
-  uint64_t base = module_base(pid, real);
-  if (!base) {
-    snprintf(err, errcap, "process %d does not use %s (another libc, or statically linked)",
-             (int)pid, real);
+  snprintf(file, sizeof file, "/proc/%d/root%s", (int)pid, libc);
+  if (ospy_inject_export_offset(file, name, &off, err, errcap) < 0)
     return 0;
-  }
-  return base + (uint64_t)((uintptr_t)local - (uintptr_t)di.dli_fbase);
+  return base + off;
 }
 
 static int write_remote(pid_t pid, uint64_t addr, const void *buf, size_t n)
@@ -119,19 +121,24 @@ fail_errno:
 
 #if defined(__x86_64__)
 /* Makes the stopped thread call fn(a0, a1) on its stack below the saved one
- * (arguments' bytes at str), with a return address of 0; *ret = rax. */
-static int remote_call(pid_t pid, const struct user_regs_struct *saved, uint64_t fn,
+ * (arguments' bytes at str), with a return address of 0; *ret = the return
+ * register. An i386 thread (bits 32) gets cdecl: arguments on the stack,
+ * esp + 4 16-byte aligned at the call (the i386 SysV ABI). */
+static int remote_call(pid_t pid, int bits, const struct user_regs_struct *saved, uint64_t fn,
                        uint64_t a0, uint64_t a1, uint64_t below, ospy_inject_serve_fn serve,
                        void *data, int *served, uint64_t *ret, char *err, size_t errcap)
 {
   struct user_regs_struct r = *saved;
   uint64_t sp = (below - 16) & ~(uint64_t)15; /* 16-aligned, then the return slot */
   uint64_t zero = 0;
-  if (write_remote(pid, sp - 8, &zero, 8) < 0) {
+  uint32_t frame32[3] = { 0, (uint32_t)a0, (uint32_t)a1 };
+  int wrote = bits == 32 ? write_remote(pid, sp - 4, frame32, sizeof frame32)
+                         : write_remote(pid, sp - 8, &zero, 8);
+  if (wrote < 0) {
     snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
     return -1;
   }
-  r.rsp = sp - 8;
+  r.rsp = bits == 32 ? sp - 4 : sp - 8;
   r.rip = fn;
   r.rdi = a0;
   r.rsi = a1;
@@ -147,12 +154,12 @@ static int remote_call(pid_t pid, const struct user_regs_struct *saved, uint64_t
     snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)pid, strerror(errno));
     return -1;
   }
-  *ret = r.rax;
+  *ret = bits == 32 ? (uint32_t)r.rax : r.rax;
   return 0;
 }
 #endif
 
-int ospy_inject_dlopen(pid_t pid, const char *path, const char *then_call,
+int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
                        ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
 {
 #if !defined(__x86_64__)
@@ -186,7 +193,7 @@ int ospy_inject_dlopen(pid_t pid, const char *path, const char *then_call,
     snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
     goto detach;
   }
-  if (remote_call(pid, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &handle, err,
+  if (remote_call(pid, bits, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &handle, err,
                   errcap) < 0)
     goto restore;
   if (!handle) {
@@ -196,14 +203,14 @@ int ospy_inject_dlopen(pid_t pid, const char *path, const char *then_call,
   /* Already loaded (an earlier attach): dlopen ran no constructor, so the
    * entry point is called by name. */
   if (then_call && !served) {
-    if (remote_call(pid, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &entry, err,
+    if (remote_call(pid, bits, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &entry, err,
                     errcap) < 0)
       goto restore;
     if (!entry) {
       snprintf(err, errcap, "%s has no %s", path, then_call);
       goto restore;
     }
-    if (remote_call(pid, &saved, entry, 0, 0, sym, serve, data, &served, &ignored, err,
+    if (remote_call(pid, bits, &saved, entry, 0, 0, sym, serve, data, &served, &ignored, err,
                     errcap) < 0)
       goto restore;
   }

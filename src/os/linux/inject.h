@@ -3,6 +3,7 @@
 #define OSPY_OS_LINUX_INJECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Called repeatedly while the target runs the injected calls; returns 1 once
@@ -13,9 +14,15 @@ typedef int (*ospy_inject_serve_fn)(void *data);
  * was. When then_call is not NULL and serve did not finish during dlopen (the
  * library was loaded before, so its constructor did not run again), the
  * thread also calls the library's function then_call (void -> int) found by
- * dlsym. The target must be x86-64 and use the same libc as ospy. 0, or -1
- * with a message naming the kernel's reason in err. */
-int ospy_inject_dlopen(pid_t pid, const char *path, const char *then_call,
+ * dlsym. bits: 64 (x86-64) or 32 (i386, run by the kernel's IA-32
+ * emulation). The target must use a glibc that exports dlopen (2.34+). 0, or
+ * -1 with a message naming the kernel's reason in err. */
+int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
                        ospy_inject_serve_fn serve, void *data, char *err, size_t errcap);
+
+/* inject_elf.c: offset of the exported function name (its default version)
+ * from the load base of the library file path. 0, or -1 with err. */
+int ospy_inject_export_offset(const char *path, const char *name, uint64_t *offset, char *err,
+                              size_t errcap);
 
 #endif
