@@ -128,8 +128,16 @@ static int load_plan(ospy_agent *a)
     ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, err);
     return -1;
   }
-  if (ospy_plan_arch_bits(a->plan) != sizeof(void *) * 8)
-    ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, "agent: the plan was built for another architecture");
+  if (ospy_plan_arch_bits(a->plan) != sizeof(void *) * 8) {
+    /* -F into a program of the other architecture: its types, sizes and
+     * conventions differ; recording it with this plan would decode garbage */
+    ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, sizeof(void *) == 4
+      ? "agent: this 32-bit program is not recorded: the capture's definitions are for "
+        "64-bit programs (capture it on its own: ospy capture -- PROGRAM)"
+      : "agent: this 64-bit program is not recorded: the capture's definitions are for "
+        "32-bit programs (capture it on its own: ospy capture -- PROGRAM)");
+    return -1;
+  }
   a->lossy = (ospy_plan_options(a->plan) & OSPY_PLAN_OPT_LOSSY) || (c->flags & OSPY_RING_F_LOSSY);
   a->backtrace = ospy_plan_backtrace_depth(a->plan);
   return 0;

@@ -353,7 +353,8 @@ static void install_signals(int attach)
 static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags)
 {
   char agent[PATH_MAX], err[256];
-  if (ospy_capture_agent_for(o->argv[0], agent, sizeof agent, err, sizeof err) < 0) {
+  if (ospy_capture_agent_for(o->argv[0], agent, sizeof agent, err, sizeof err) < 0 ||
+      (o->follow_forks && ospy_capture_preload_for_all(agent, sizeof agent, err, sizeof err) < 0)) {
     fprintf(stderr, "ospy capture: %s\n", err);
     return 2;
   }
@@ -362,8 +363,10 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   install_signals(0);
   int rc = spawn_target(o, agent, s->ring.fd, &pid);
-  if (rc < 0)
+  if (rc < 0) {
+    ospy_capture_preload_remove();
     return rc == -2 ? (errno == ENOENT ? 127 : 126) : 2;
+  }
   if (s->fds)
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
   int st = 0;
@@ -381,6 +384,7 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
       ;
   }
+  ospy_capture_preload_remove(); /* (after the program: it may still exec) */
   return status_to_exit(st);
 }
 

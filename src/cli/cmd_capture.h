@@ -38,6 +38,13 @@ void ospy_capture_notes_free(ospy_capture_notes *notes);
 void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capture_notes *notes);
 /* The agent library matching the ELF class of program (searched in PATH). */
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap);
+/* For -F: an LD_PRELOAD value that gives every program exec'd in the tree
+ * the agent of its own architecture, through ld.so's $LIB (a temporary
+ * directory of links, removed by ospy_capture_preload_remove): one agent's
+ * path made the other architecture's ld.so print "wrong ELF class" into the
+ * program's stderr. 0, or -1 with err. */
+int ospy_capture_preload_for_all(char *out, size_t cap, char *err, size_t errcap);
+void ospy_capture_preload_remove(void);
 /* The agent for a running process (by /proc/PID/exe). */
 int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *err, size_t errcap);
 

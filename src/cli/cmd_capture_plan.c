@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/catalogue.h"
@@ -365,6 +366,66 @@ static int agent_path(int bits, char *out, size_t cap, char *err, size_t errcap)
   }
   snprintf(out, cap, "%s", real);
   return 0;
+}
+
+/* $LIB as each architecture's ld.so expands it (Debian multiarch, then the
+ * lib64/lib of Fedora and SUSE) and the agent each gets. */
+static const struct { const char *dir; int bits; } lib_dirs[] = {
+  { "lib/x86_64-linux-gnu", 64 }, { "lib/i386-linux-gnu", 32 }, { "lib64", 64 },
+  { "lib", 32 }, { "lib32", 32 },
+};
+static char preload_dir[PATH_MAX];
+
+int ospy_capture_preload_for_all(char *out, size_t cap, char *err, size_t errcap)
+{
+  char agents[2][PATH_MAX], e2[256];
+  if (agent_path(64, agents[0], sizeof agents[0], err, errcap) < 0)
+    return -1;
+  int have32 = agent_path(32, agents[1], sizeof agents[1], e2, sizeof e2) == 0;
+  const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  snprintf(preload_dir, sizeof preload_dir, "%s/ospy-agents.XXXXXX", tmp);
+  if (!mkdtemp(preload_dir) || chmod(preload_dir, 0755) < 0) {
+    snprintf(err, errcap, "cannot create a directory in %s: %s", tmp, strerror(errno));
+    preload_dir[0] = 0;
+    return -1;
+  }
+  for (size_t i = 0; i < sizeof lib_dirs / sizeof lib_dirs[0]; i++) {
+    if (lib_dirs[i].bits == 32 && !have32)
+      continue;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", preload_dir, lib_dirs[i].dir);
+    for (char *p = path + strlen(preload_dir) + 1; (p = strchr(p, '/')); *p++ = '/') {
+      *p = 0; /* lib/ of lib/x86_64-linux-gnu */
+      mkdir(path, 0755);
+    }
+    mkdir(path, 0755);
+    strcat(path, "/libospy-agent.so");
+    if (symlink(agents[lib_dirs[i].bits == 32], path) < 0) {
+      snprintf(err, errcap, "%s: %s", path, strerror(errno));
+      ospy_capture_preload_remove();
+      return -1;
+    }
+  }
+  snprintf(out, cap, "%s/$LIB/libospy-agent.so", preload_dir);
+  return 0;
+}
+
+void ospy_capture_preload_remove(void)
+{
+  if (!preload_dir[0])
+    return;
+  for (size_t i = sizeof lib_dirs / sizeof lib_dirs[0]; i-- > 0;) {
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s/libospy-agent.so", preload_dir, lib_dirs[i].dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/%s", preload_dir, lib_dirs[i].dir);
+    rmdir(path);
+  }
+  char lib[PATH_MAX + 8];
+  snprintf(lib, sizeof lib, "%s/lib", preload_dir);
+  rmdir(lib);
+  rmdir(preload_dir);
+  preload_dir[0] = 0;
 }
 
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap)

@@ -212,6 +212,16 @@ i386)
   run_capture 0 -F -- "$work/target32" 1 10 fork
   [ "$(calls_in "$cap")" = 20 ] || fail "i386 -F: expected 20 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q '+++ exited with 5 +++' || fail "i386 -F: no ProcessExit 5 for the child"
+  # -F from a 64-bit shell into an i386 program: each ld.so loads the agent
+  # of its architecture (no "wrong ELF class" in the program's stderr); the
+  # i386 one says why it does not record with the 64-bit definitions
+  TMPDIR=$work "$ospy" capture -q -F -f ospy_test_add -o "$cap" -- sh -c "'$work/target32' 1 10; echo st=\$?" \
+    > "$work/out" 2> "$work/err" || fail "i386 under -F: ospy failed"
+  grep -q '^st=0$' "$work/out" || fail "i386 under -F: the program did not run"
+  [ -s "$work/err" ] && { cat "$work/err" >&2; fail "i386 under -F: something wrote to stderr"; }
+  "$ospy" show "$cap" | grep -q 'this 32-bit program is not recorded' ||
+    fail "i386 under -F: no warning that the program is not recorded"
+  ls -d "$work"/ospy-agents.* 2>/dev/null | grep -q . && fail "the -F agent directory was left behind"
   "$ospy" capture -q --preset proc -f ospy_test_jump -o "$cap" -- "$work/target32" 1 0 noreturn \
     > /dev/null 2>&1
   [ $? = 3 ] || fail "i386 no-return: exit status"
