@@ -267,6 +267,18 @@ static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
   return true;
 }
 
+/* A thread asleep in a system call that returns to pc must be stopped (and
+ * moved) when pc lies in bytes a queued hook rewrites. */
+static bool pc_in_patched_bytes(uintptr_t pc, void *data) {
+  (void)data;
+  for (ospy_hook *h = queue_head; h; h = h->next_queued) {
+    size_t span = h->moved_len > h->patch_len ? h->moved_len : h->patch_len;
+    if (pc > h->patch_at && pc < h->patch_at + span + 16)
+      return true;
+  }
+  return false;
+}
+
 static ospy_interceptor_status commit(void) {
   ospy_unwind_support_install();
   ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
@@ -280,7 +292,7 @@ static ospy_interceptor_status commit(void) {
   }
   if (work) {
     static ospy_os_suspension s;
-    if (ospy_os_suspend_others(&s) != 0)
+    if (ospy_os_suspend_others(&s, pc_in_patched_bytes, NULL) != 0)
       st = OSPY_INTERCEPTOR_PATCH_FAILED;
     else {
       for (ospy_hook *h = queue_head; h; h = h->next_queued)

@@ -197,6 +197,16 @@ attach)
   wait $ctl
   [ "$(said "$work/out")" = 3000 ] || fail "target did not finish"
   [ "$(calls_in "$cap")" = 3000 ] || fail "attach: expected 3000 calls, found $(calls_in "$cap")"
+  # attaching and detaching while the process sleeps in nanosleep and poll
+  # must not cut those short: threads asleep in a system call are not
+  # signalled to install or remove hooks (poll would return EINTR)
+  "$target" 1 0 sleepers > "$work/out2" &
+  tp=$!
+  wait_for "$work/out2" '^pid='
+  "$ospy" capture -q -f ospy_test_add --duration 0.3 -o "$cap" -p $tp 2> "$work/err" ||
+    { cat "$work/err" >&2; fail "attach to the sleepers failed"; }
+  wait $tp
+  grep -q '^nanosleep=0 poll=0$' "$work/out2" || fail "sleeps cut short by the attach: $(tail -1 "$work/out2")"
   ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }

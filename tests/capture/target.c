@@ -9,10 +9,13 @@
  * (churn: ROUNDS times THREADS new threads, each started after the last
  * round's ended: a program that keeps starting short-lived threads)
  * (seek: two lseek64 calls with 64-bit results, then exit)
+ * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
+ * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
  * execv("/bin/true") or exit(3): calls that do not return)
  */
 #define _LARGEFILE64_SOURCE 1 /* lseek64 */
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -59,6 +62,13 @@ static void print_vmsize(void)
       printf("vmsize_kb=%ld\n", atol(line + 7));
   if (f)
     fclose(f);
+}
+
+/* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
+static void *poller(void *arg)
+{
+  *(long *)arg = poll(NULL, 0, 2000);
+  return NULL;
 }
 
 int main(int argc, char **argv)
@@ -108,6 +118,18 @@ int main(int argc, char **argv)
       nanosleep(&ts, NULL);
     }
     printf("calls=%ld\n", threads * calls_per_thread);
+    return 0;
+  }
+  if (!strcmp(how, "sleepers")) {
+    pthread_t t;
+    static long poll_r = -2;
+    pthread_create(&t, NULL, poller, &poll_r);
+    printf("pid=%d\n", (int)getpid());
+    fflush(stdout);
+    struct timespec ts = { 2, 0 };
+    int r = nanosleep(&ts, NULL);
+    pthread_join(t, NULL);
+    printf("nanosleep=%d poll=%ld\n", r, poll_r);
     return 0;
   }
   if (!strcmp(how, "noreturn")) {

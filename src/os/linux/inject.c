@@ -170,8 +170,10 @@ int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_c
   uint64_t sym_fn = then_call ? remote_libc_fn(pid, "dlsym", err, errcap) : 0;
   if (!fn || (then_call && !sym_fn))
     return -1;
-  if (ptrace(PTRACE_ATTACH, pid, 0, 0) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_ATTACH, %d): %s%s", (int)pid, strerror(errno),
+  /* SEIZE + INTERRUPT, not ATTACH: ATTACH's SIGSTOP ends an epoll_wait in
+   * the target with EINTR (a stop signal does, even with no handler) */
+  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)pid, strerror(errno),
              errno == EPERM ? " (not your process, or /proc/sys/kernel/yama/ptrace_scope forbids it)" : "");
     return -1;
   }

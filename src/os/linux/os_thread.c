@@ -118,7 +118,20 @@ typedef struct collect_ctx {
   ospy_os_suspension *s;
   pid_t self;
   unsigned added;
+  ospy_os_pc_fn must_stop;
+  void *data;
 } collect_ctx;
+
+static void syscall_pc(pid_t tid, ospy_os_thread_stop *t, char *buf, size_t cap);
+
+/* Asleep in a system call whose pc needs no move: left alone (os_thread.h). */
+static bool leave_in_syscall(ospy_os_thread_stop *t, const collect_ctx *c) {
+  char buf[512];
+  if (!c->must_stop)
+    return false;
+  syscall_pc(t->tid, t, buf, sizeof buf);
+  return t->pc && !c->must_stop(t->pc, c->data);
+}
 
 static bool send_stop(ospy_os_thread_stop *t) {
   siginfo_t info = { 0 };
@@ -143,11 +156,16 @@ static bool collect_cb(pid_t tid, void *data) {
   ospy_os_thread_stop *t = &stops[c->s->n++];
   t->tid = tid;
   t->pc = t->sp = t->new_pc = 0;
+  c->added++;
+  if (leave_in_syscall(t, c)) {
+    t->state = OSPY_OS_THREAD_RUNNING;
+    c->s->n_running++;
+    return true;
+  }
   t->state = OSPY_OS_THREAD_SENT;
   __atomic_store_n(&t->generation, active_gen, __ATOMIC_RELEASE);
   if (!send_stop(t))
     t->state = OSPY_OS_THREAD_GONE;
-  c->added++;
   return true;
 }
 
@@ -271,7 +289,7 @@ static void wait_arrivals(ospy_os_suspension *s) {
     }
 }
 
-int ospy_os_suspend_others(ospy_os_suspension *s) {
+int ospy_os_suspend_others(ospy_os_suspension *s, ospy_os_pc_fn must_stop, void *data) {
   int r = install_handler();
   if (r < 0)
     return r;
@@ -284,7 +302,7 @@ int ospy_os_suspend_others(ospy_os_suspension *s) {
   __atomic_store_n(&left, 0, __ATOMIC_RELEASE);
   __atomic_store_n(&resume_word, 0, __ATOMIC_RELEASE);
   __atomic_store_n(&active_gen, gen_counter, __ATOMIC_RELEASE);
-  collect_ctx c = { s, ospy_os_gettid(), 0 };
+  collect_ctx c = { s, ospy_os_gettid(), 0, must_stop, data };
   for (int pass = 0; pass < 16; pass++) {
     c.added = 0;
     r = ospy_os_tasks_foreach(collect_cb, &c);

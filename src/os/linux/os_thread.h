@@ -60,8 +60,15 @@ int ospy_os_tasks_foreach(ospy_os_task_fn fn, void *data);
 /* Is the task alive? */
 bool ospy_os_task_alive(pid_t tid);
 
-/* Stops every other thread (one round at a time, callers serialise). 0 or -errno. */
-int ospy_os_suspend_others(ospy_os_suspension *s);
+/* Stops every other thread (one round at a time, callers serialise). A
+ * thread asleep in a system call is not signalled (it is reported RUNNING
+ * with that call's pc and sp) unless must_stop(pc, data) says its pc needs
+ * moving: the signal would end nanosleep, poll, select, epoll_wait or sleep
+ * early with EINTR, as the kernel never restarts them after a handler, and
+ * change what the program sees. must_stop NULL: every thread is signalled.
+ * 0 or -errno. */
+typedef bool (*ospy_os_pc_fn)(uintptr_t pc, void *data);
+int ospy_os_suspend_others(ospy_os_suspension *s, ospy_os_pc_fn must_stop, void *data);
 /* Resumes them, applying new_pc; returns once all have left the handler. */
 void ospy_os_resume_others(ospy_os_suspension *s);
 
