@@ -49,11 +49,14 @@ typedef struct inline_hook {
 } inline_hook;
 
 /* Functions recorded at their entry, flagged NO_RETURN: those that never
- * return (the process or thread ends, or control jumps elsewhere), and the
+ * return (the process or thread ends, or control jumps elsewhere); the
  * exec family, which returns only when it fails: its record at entry is
  * tentative (the controller drops it when the call returns after all and
- * its ordinary record follows). */
-enum { NORETURN_NO = 0, NORETURN_ALWAYS, NORETURN_UNLESS_FAILED };
+ * its ordinary record follows); and those that return twice (vfork, the
+ * setjmp family, getcontext), hooked without on_leave: a replaced return
+ * address would be used by both returns (a vfork child's return popped it,
+ * and the parent returned into the child's code or aborted). */
+enum { NORETURN_NO = 0, NORETURN_ALWAYS, NORETURN_UNLESS_FAILED, NORETURN_TWICE };
 
 static int noreturn_kind(const char *name)
 {
@@ -63,6 +66,10 @@ static int noreturn_kind(const char *name)
     "__assert_perror_fail", "__stack_chk_fail", "__fortify_fail", "__chk_fail",
     "err", "errx", "verr", "verrx", "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume",
   };
+  static const char *const twice[] = {
+    "vfork", "__vfork", "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "getcontext",
+    "__getcontext",
+  };
   static const char *const exec[] = {
     "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
   };
@@ -71,6 +78,9 @@ static int noreturn_kind(const char *name)
   for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
     if (!strcmp(name, never[i]))
       return NORETURN_ALWAYS;
+  for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++)
+    if (!strcmp(name, twice[i]))
+      return NORETURN_TWICE;
   for (size_t i = 0; i < sizeof exec / sizeof exec[0]; i++)
     if (!strcmp(name, exec[i]))
       return NORETURN_UNLESS_FAILED;
@@ -434,7 +444,8 @@ static void attach_one(inline_hook *h)
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
-  if (ospy_interceptor_attach_cc(addr, cc, on_enter, on_leave, h, &h->listener, &e) !=
+  if (ospy_interceptor_attach_cc(addr, cc, on_enter, h->noreturn == NORETURN_TWICE ? NULL : on_leave,
+                                 h, &h->listener, &e) !=
       OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;

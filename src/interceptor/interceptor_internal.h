@@ -12,6 +12,7 @@
 
 #define OSPY_HOOK_MAX_LISTENERS 8
 #define OSPY_INVOCATION_MAX_DEPTH 256 /* pending calls with on_leave per thread */
+#define OSPY_GRAVE_SIZE 32
 /* Per hook code cell: the enter stub, then the relocated prologue. */
 #define OSPY_HOOK_CELL_SIZE 384
 /* Cell layout: the enter stub (attach), the jump to a replacement (replace),
@@ -87,6 +88,11 @@ typedef struct ospy_thread_state {
   int *errno_ptr;
   unsigned depth;
   void *user[OSPY_THREAD_SLOTS]; /* kept across owners (ospy_interceptor_thread_slot) */
+  /* Entries given up as dead (longjmp...), newest last: should one of them
+   * return after all (its frame was alive on another stack: a coroutine, a
+   * sigaltstack), its return address is found here instead of aborting. */
+  struct { uintptr_t slot, ret; } grave[OSPY_GRAVE_SIZE];
+  unsigned grave_next;
   ospy_invocation_entry stack[OSPY_INVOCATION_MAX_DEPTH];
 } ospy_thread_state;
 
@@ -115,8 +121,8 @@ static inline ospy_thread_state *ospy_thread_state_peek(void) { return ospy_tls_
 void ospy_thread_state_after_fork(void);
 
 /* invocation.c: entry k of ts will never reach on_leave (longjmp, exception,
- * abandon_outer): tells the abandon handler once. */
-void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k);
+ * abandon_outer): tells the abandon handler once (when report is set). */
+void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report);
 
 /* Assembly thunks. */
 extern const uint8_t ospy_enter_thunk[] __attribute__((visibility("hidden")));

@@ -55,13 +55,16 @@ static ospy_abandon_fn abandon_fn;
 void ospy_interceptor_set_abandon_handler(ospy_abandon_fn fn) { abandon_fn = fn; }
 
 /* Entry k will never see its on_leave: its listeners hear of it. */
-void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k) {
+void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report) {
   ospy_abandon_fn fn = abandon_fn;
   ospy_invocation_entry *e = &ts->stack[k];
   if (e->flags & OSPY_ENTRY_ABANDONED)
     return; /* reported already */
   e->flags |= OSPY_ENTRY_ABANDONED;
-  if (!fn || ts->ignored)
+  unsigned g = ts->grave_next++ % OSPY_GRAVE_SIZE;
+  ts->grave[g].slot = e->slot;
+  ts->grave[g].ret = e->ret;
+  if (!fn || ts->ignored || !report)
     return;
   ospy_invocation inv = { NULL, e->hook, NULL, e->scratch, e->slot, e->ret, k, true, ts };
   for (unsigned i = 0; i < e->nentered; i++) {
@@ -86,7 +89,7 @@ static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
       break;
     if (slot == sp && *(uintptr_t *)sp == (uintptr_t)ospy_leave_thunk)
       break;
-    ospy_invocation_abandon(ts, ts->depth - 1);
+    ospy_invocation_abandon(ts, ts->depth - 1, true);
     ts->depth--;
   }
 }
@@ -97,7 +100,7 @@ void ospy_interceptor_abandon_outer(ospy_invocation *inv) {
   ospy_thread_state *ts = inv->ts;
   unsigned outer = inv->depth < ts->depth ? inv->depth : ts->depth;
   for (unsigned k = outer; k-- > 0;)
-    ospy_invocation_abandon(ts, k);
+    ospy_invocation_abandon(ts, k, true);
 }
 
 static ospy_reentry_fn reentry_fn;
@@ -197,7 +200,7 @@ static void write_hex(const char *label, uintptr_t v) {
 }
 
 /* Nothing sane is left to do: report what the stack looked like and abort. */
-static void fatal(const char *msg, const ospy_thread_state *ts, uintptr_t sp) {
+__attribute__((noreturn)) static void fatal(const char *msg, const ospy_thread_state *ts, uintptr_t sp) {
   write_str(msg);
   write_hex("sp", sp);
   if (ts) {
@@ -211,31 +214,67 @@ static void fatal(const char *msg, const ospy_thread_state *ts, uintptr_t sp) {
     (void)ospy_os_sys3(SYS_exit_group, 134, 0, 0);
 }
 
+/* A return through the leave thunk that matches no pending entry: one given
+ * up as dead whose frame lived on (graveyard), else nothing sane is left. */
+static uintptr_t return_of_buried(ospy_thread_state *ts, uintptr_t sp) {
+  if (ts)
+    for (unsigned i = 0; i < OSPY_GRAVE_SIZE && i < ts->grave_next; i++) {
+      unsigned g = (ts->grave_next - 1 - i) % OSPY_GRAVE_SIZE;
+      if (ts->grave[g].slot == sp - WORD && ts->grave[g].ret)
+        return ts->grave[g].ret;
+    }
+  fatal("ospy interceptor: return through the leave thunk without a pending call: ", ts, sp);
+}
+
+/* Entries above k when entry k returns: those on this stack below it were
+ * left by longjmp or an exception (given up, reported when report is set);
+ * those on another stack (a coroutine's, switched away from inside a hooked
+ * call) are still pending and stay, moved down over k. */
+static bool dead_below(uintptr_t slot, uintptr_t sp) {
+  return slot < sp && sp - slot <= SAME_STACK_SPAN;
+}
+
+static void settle_above(ospy_thread_state *ts, unsigned k, uintptr_t sp, bool report) {
+  for (unsigned i = ts->depth; i-- > k + 1;) /* reported innermost first */
+    if (dead_below(ts->stack[i].slot, sp))
+      ospy_invocation_abandon(ts, i, report);
+  unsigned keep = k;
+  for (unsigned i = k + 1; i < ts->depth; i++) {
+    if (dead_below(ts->stack[i].slot, sp))
+      continue;
+    if (keep != i)
+      ts->stack[keep] = ts->stack[i];
+    keep++;
+  }
+  ts->depth = keep;
+}
+
 uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
   ospy_thread_state *ts = ospy_thread_state_peek();
   uintptr_t sp = OSPY_CTX_SP(ctx);
   int k = ts ? find_entry(ts, sp) : -1;
-  if (k < 0)
-    fatal("ospy interceptor: return through the leave thunk without a pending call: ", ts, sp);
-  ospy_invocation_entry *e = &ts->stack[k];
-  *slot = e->ret; /* first: unwinders walking from a callback see the real caller */
-  OSPY_CTX_IP(ctx) = e->ret;
+  if (k < 0) {
+    uintptr_t ret = return_of_buried(ts, sp);
+    *slot = ret;
+    OSPY_CTX_IP(ctx) = ret;
+    return ret;
+  }
+  ospy_invocation_entry cur = ts->stack[k]; /* settle_above may move others over it */
+  *slot = cur.ret; /* first: unwinders walking from a callback see the real caller */
+  OSPY_CTX_IP(ctx) = cur.ret;
   if (!(ts->busy | ts->ignored)) {
     ts->busy = 1;
     int saved_errno = *ts->errno_ptr;
-    /* deeper entries were left by longjmp or an exception */
-    for (unsigned i = ts->depth; i-- > (unsigned)k + 1;)
-      ospy_invocation_abandon(ts, i);
-    ts->depth = (unsigned)k;
-    ospy_invocation inv = { ctx, e->hook, NULL, e->scratch, e->slot, e->ret, (unsigned)k, true, ts };
-    if (!(e->flags & OSPY_ENTRY_ABANDONED))
-      run_leave(e->hook, &inv, e->entered, e->nentered);
+    settle_above(ts, (unsigned)k, sp, true);
+    ospy_invocation inv = { ctx, cur.hook, NULL, cur.scratch, cur.slot, cur.ret, (unsigned)k, true, ts };
+    if (!(cur.flags & OSPY_ENTRY_ABANDONED))
+      run_leave(cur.hook, &inv, cur.entered, cur.nentered);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
   } else {
-    ts->depth = (unsigned)k;
+    settle_above(ts, (unsigned)k, sp, false);
   }
-  return e->ret;
+  return cur.ret;
 }
 
 uintptr_t ospy_interceptor_leave_thunk(void) { return (uintptr_t)ospy_leave_thunk; }

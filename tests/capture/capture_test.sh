@@ -74,6 +74,13 @@ no-return)
     fail "the failed execv is not there exactly once with its error"
   [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "the failed execv's record at entry was kept too"
   [ "$(grep -c 'exit(status=3) = ?$' "$work/show")" = 1 ] || fail "exit(3) is not recorded"
+  # functions that return twice (vfork, setjmp) are recorded at entry and
+  # hooked without a replaced return address: the vfork parent returned into
+  # its child's code (exit 127) or the process aborted
+  "$ospy" capture -q -f vfork,_setjmp,setjmp,execl -o "$cap" -- "$target" 1 0 twice > "$work/out" 2> "$work/err" ||
+    { cat "$work/err" >&2; fail "twice: ospy or the program failed"; }
+  grep -q '^vfork child status 0, setjmp rounds 3$' "$work/out" || fail "twice: the program's results changed"
+  [ "$("$ospy" show "$cap" | grep -c 'vfork(.*) = ?$')" = 1 ] || fail "twice: vfork is not recorded once"
   "$ospy" capture -q -F --preset proc -o "$cap" -- "$target" 1 0 noreturn exec > "$work/out" 2> "$work/err" ||
     fail "exec: ospy failed"
   "$ospy" show "$cap" > "$work/show"

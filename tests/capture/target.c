@@ -9,6 +9,8 @@
  * (churn: ROUNDS times THREADS new threads, each started after the last
  * round's ended: a program that keeps starting short-lived threads)
  * (seek: two lseek64 calls with 64-bit results, then exit)
+ * (twice: vfork + exec of /bin/true, then setjmp/longjmp: calls that return
+ * twice; prints what the parent saw)
  * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
@@ -118,6 +120,23 @@ int main(int argc, char **argv)
       nanosleep(&ts, NULL);
     }
     printf("calls=%ld\n", threads * calls_per_thread);
+    return 0;
+  }
+  if (!strcmp(how, "twice")) {
+    pid_t p = vfork();
+    if (p == 0) {
+      execl("/bin/true", "true", (char *)NULL);
+      _exit(127);
+    }
+    int st = -1;
+    waitpid(p, &st, 0);
+    static jmp_buf jb;
+    volatile int rounds = 0;
+    if (setjmp(jb) < 3) {
+      rounds++;
+      longjmp(jb, rounds);
+    }
+    printf("vfork child status %d, setjmp rounds %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, rounds);
     return 0;
   }
   if (!strcmp(how, "sleepers")) {

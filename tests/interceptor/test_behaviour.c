@@ -2,7 +2,9 @@
  * depth, ignored threads, longjmp out of a hooked function, transactions. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "test_common.h"
 
@@ -211,7 +213,94 @@ static void test_args(void) {
   printf("ok arguments, stack arguments, return value\n");
 }
 
+/* A coroutine suspended inside a hooked call while the caller's hooked call
+ * returns on the main stack: the coroutine's pending call is kept (it is on
+ * another stack) and returns later with its own on_leave. */
+static ucontext_t main_ctx, co_ctx;
+static char co_stack[65536];
+static volatile int co_leaves, co_abandoned;
+int co_inner(int v);
+int co_outer(int v);
+NOINLINE int co_inner(int v) {
+  swapcontext(&co_ctx, &main_ctx); /* away in the middle of the call */
+  return v + 1;
+}
+static volatile int co_result;
+static void co_body(void) { co_result = co_inner(10); }
+NOINLINE int co_outer(int v) {
+  swapcontext(&main_ctx, &co_ctx); /* start the coroutine; it suspends in co_inner */
+  return v * 2;
+}
+static void co_leave(ospy_invocation *inv) { (void)inv; co_leaves++; }
+static void co_abandon(ospy_invocation *inv) { (void)inv; co_abandoned++; }
+
+static void test_coroutine(void) {
+  ospy_listener *a, *b;
+  ospy_interceptor_set_abandon_handler(co_abandon);
+  CHECK_OK(ospy_interceptor_attach((void *)co_inner, NULL, co_leave, NULL, &a, NULL));
+  CHECK_OK(ospy_interceptor_attach((void *)co_outer, NULL, co_leave, NULL, &b, NULL));
+  getcontext(&co_ctx);
+  co_ctx.uc_stack.ss_sp = co_stack;
+  co_ctx.uc_stack.ss_size = sizeof co_stack;
+  co_ctx.uc_link = &main_ctx;
+  makecontext(&co_ctx, co_body, 0);
+  CHECK_EQ(co_outer(3), 6); /* it aborted the process here */
+  CHECK_EQ(co_leaves, 1);
+  swapcontext(&main_ctx, &co_ctx); /* resume: co_inner returns now */
+  CHECK_EQ(co_result, 11);
+  CHECK_EQ(co_leaves, 2);
+  CHECK_EQ(co_abandoned, 0);
+  CHECK_OK(ospy_interceptor_detach(a));
+  CHECK_OK(ospy_interceptor_detach(b));
+  ospy_interceptor_set_abandon_handler(NULL);
+  printf("ok a coroutine switched away inside a hooked call\n");
+}
+
+/* A signal handler on a sigaltstack that lies just above the interrupted
+ * hooked call's frame (here: in main's frame) calls a hooked function: the
+ * pending call below looks dead to that call, and when it returns after all
+ * it still goes back to its caller. */
+int alt_block(int v);
+int alt_inner(int v);
+NOINLINE int alt_inner(int v) {
+  volatile int k = v; /* long enough to patch */
+  return k + 1;
+}
+static volatile int alt_seen;
+static void alt_handler(int sig) {
+  (void)sig;
+  alt_seen = alt_inner(41);
+}
+NOINLINE int alt_block(int v) {
+  raise(SIGUSR1);
+  __asm__ volatile("");
+  return v * 2;
+}
+static void alt_leave(ospy_invocation *inv) { (void)inv; }
+
+static void test_sigaltstack(char *alt, size_t size) {
+  stack_t ss = { .ss_sp = alt, .ss_size = size }, old;
+  CHECK(sigaltstack(&ss, &old) == 0);
+  struct sigaction sa = { 0 };
+  sa.sa_handler = alt_handler;
+  sa.sa_flags = SA_ONSTACK;
+  CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+  ospy_listener *a, *b;
+  CHECK_OK(ospy_interceptor_attach((void *)alt_block, NULL, alt_leave, NULL, &a, NULL));
+  CHECK_OK(ospy_interceptor_attach((void *)alt_inner, NULL, alt_leave, NULL, &b, NULL));
+  CHECK_EQ(alt_block(21), 42); /* it aborted the process here */
+  CHECK_EQ(alt_seen, 42);
+  CHECK_OK(ospy_interceptor_detach(a));
+  CHECK_OK(ospy_interceptor_detach(b));
+  ss.ss_flags = SS_DISABLE;
+  CHECK(sigaltstack(&ss, NULL) == 0);
+  printf("ok a hooked call from a sigaltstack just above a pending one\n");
+}
+
 int main(void) {
+  char alt[65536]; /* above the frames of the calls main makes */
+  test_coroutine();
+  test_sigaltstack(alt, sizeof alt);
   test_recursion();
   test_reentrancy_errno();
   test_longjmp();
