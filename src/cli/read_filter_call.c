@@ -303,6 +303,9 @@ int read_call_outcome(const read_session *s, const ospy_event_call *c)
   }
   if (rt && rt->kind == OSPY_KIND_ERRNO)
     return (uint32_t)c->retval ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
+  /* an enumeration's negative members are errors (EAI_*, Z_*, LIBUSB_ERROR_*) */
+  if (rt && rt->kind == OSPY_KIND_ENUM)
+    return (int32_t)(uint32_t)c->retval < 0 ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
   if (rt && rt->is_signed && w && rt->kind != OSPY_KIND_BOOL)
     return errno_style(sign_extend(c->retval, w));
   return READ_OUTCOME_SUCCESSFUL;

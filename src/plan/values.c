@@ -91,6 +91,13 @@ static void enum_text(const ospy_spec_type *ty, uint64_t u, char *buf, size_t ca
         snprintf(buf, cap, "%s", ty->members[i].name);
         return;
       }
+    /* an enumeration holds 32 bits (docs/catalogue.md rule 11): EAI_NONAME
+     * (-2) is 0xfffffffe in a zero-extended value, and the other way round */
+    for (uint32_t i = 0; i < ty->nmembers; i++)
+      if ((uint32_t)ty->members[i].value == (uint32_t)u) {
+        snprintf(buf, cap, "%s", ty->members[i].name);
+        return;
+      }
     return;
   }
   /* Flags: the members whose bits are all set, then what no member covers. */

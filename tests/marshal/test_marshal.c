@@ -78,13 +78,13 @@ static void test_hex_bool_pointer_errno(void)
 static void test_enums_flags(void)
 {
   ospy_spec_table *t = tt_table();
-  static const char *const sn[] = { "SOCK_STREAM", "SOCK_DGRAM" };
-  static const uint64_t sv[] = { 1, 2 };
+  static const char *const sn[] = { "SOCK_STREAM", "SOCK_DGRAM", "E_NEG" };
+  static const uint64_t sv[] = { 1, 2, (uint64_t)-2 }; /* negative members: sign-extended */
   static const char *const fnm[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND" };
   static const uint64_t fv[] = { 0, 1, 2, 0x40, 0x400 };
-  tt_enum(t, "SockType", 0, sn, sv, 2);
+  tt_enum(t, "SockType", 0, sn, sv, 3);
   tt_enum(t, "OpenFlags", 1, fnm, fv, 5);
-  uint32_t fn = tt_fn(t, "e", NULL);
+  uint32_t fn = tt_fn(t, "e", "SockType");
   tt_arg(t, fn, "t1", IN, "SockType");
   tt_arg(t, fn, "t2", IN, "SockType");
   tt_arg(t, fn, "f1", IN, "OpenFlags");
@@ -100,9 +100,10 @@ static void test_enums_flags(void)
   tt_int(&k, 0, 4);
   tt_int(&k, P(&flags_mem), sizeof(void *));
   tt_done(&k, 0);
-  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  /* a 32-bit -2 in a 64-bit register (upper half zero) is the member -2 */
+  tt_run(t, fn, &k, 0xfffffffeu, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(t1=SOCK_DGRAM, t2=99, f1=O_RDWR|O_CREAT|0x1000, f2=O_RDONLY, "
-                  "f3=[O_CREAT|O_APPEND])");
+                  "f3=[O_CREAT|O_APPEND]) = E_NEG");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
