@@ -698,7 +698,12 @@ static int64_t eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr
   int64_t v = (int64_t)ospy_sexpr_eval(e->compiled, &m->env, &faulted);
   if (faulted)
     return -2;
-  return v < 0 ? 0 : v;
+  /* negative: an error return used as a length (read's -1) is 0 bytes; any
+   * other is a garbage size of 2^63 or more ((size_t)-1), capped by the
+   * value cap and marked like every size too large to record */
+  if (v < 0)
+    return ospy_sexpr_uses_return(e->compiled) ? 0 : INT64_MAX;
+  return v;
 }
 
 /* A condition using the return value is decided at leave; at enter it holds. */

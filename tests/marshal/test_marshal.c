@@ -291,6 +291,27 @@ static void test_out_buffer_sized_by_retval(void)
   ospy_spec_table_free(t);
 }
 
+/* A garbage length of 2^63 or more ((size_t)-1) is a huge size, capped and
+ * marked, not 0 bytes; a -1 return used as the length is 0 bytes. */
+static void test_garbage_size(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "peek", "SSize");
+  tt_arg(t, fn, "buf", IN, "ByteArrayPtr")->size_in.src = "arg.len";
+  tt_arg(t, fn, "len", IN, "Size");
+  tt_prepare(t);
+  static char buf[] = "abcdefgh";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, (uint64_t)-1, sizeof(size_t));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 4, text, sizeof text);
+  CHECK(strncmp(text, "(buf=\"abcd\"...(4 of ", 20) == 0);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* The callee returns -1.5 in xmm0 (x86-64) or st0 (i386). */
 static void return_double(void *p)
 {
@@ -685,6 +706,7 @@ int main(void)
   test_bad_pointers();
   test_structs_arrays();
   test_out_buffer_sized_by_retval();
+  test_garbage_size();
   test_floats();
   test_blob_cap();
   test_int_fast_path();
