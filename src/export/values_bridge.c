@@ -148,8 +148,10 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
 
 static int has_children(const ospy_value *v)
 {
+  /* a format string's values are its children: as siblings they became
+   * nameless arguments of the call */
   return v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_STRUCT ||
-         v->kind == OSPY_VALUE_ARRAY;
+         v->kind == OSPY_VALUE_ARRAY || v->kind == OSPY_VALUE_FORMAT;
 }
 
 static int on_enter(const ospy_value *v, void *data)

@@ -52,4 +52,30 @@ grep -qF "out buf = Pointer '0x" py.txt && grep -qF "ByteArray[13] b'hello expor
   fail "python reader: the read's buffer"
 "$ospy" import run.osd -o back.xml 2>/dev/null
 cmp back.xml run.xml || fail "export -> osd -> import changed the events"
+# a format string's values are its children, not nameless arguments
+cat > fmt.c <<'C'
+#include <stdarg.h>
+#include <stdio.h>
+__attribute__((noinline)) int say(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  return n;
+}
+int main(void) { return say("%s=%d", "key", -7) == 6 ? 0 : 1; }
+C
+cc -O1 -rdynamic -o fmt fmt.c || fail "cannot build the format-string program"
+cat > fmt.xml <<'X'
+<hookManager><specs><functions><function name="say"><returnValue type="Int32"/><arguments>
+<argument name="fmt" direction="in" type="AsciiFormatStringPtr"/></arguments></function>
+</functions></specs><hooks><module name="fmt"><function specId="say"/></module></hooks></hookManager>
+X
+"$ospy" capture -q -c fmt.xml -o fmt.ospy -- ./fmt || fail "capture of the format-string program"
+"$ospy" export fmt.ospy -o fmt.jsonl 2>/dev/null
+jq -e -s 'map(select(.name == "fmt::say")) | length == 1 and (.[0].args_in | length == 1)
+  and (.[0].args_in[0].name == "fmt") and (.[0].args_in[0].children | length == 3)
+  and (.[0].args_in[0].children[1].value == "key") and (.[0].args_in[0].children[2].value == "-7")' \
+  fmt.jsonl > /dev/null || fail "format string export: $(grep say fmt.jsonl)"
 echo "e2e: ok ($n events)"
