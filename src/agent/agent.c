@@ -143,7 +143,19 @@ static int load_plan(ospy_agent *a)
   return 0;
 }
 
+static void agent_start_ignored(int fd, int attached);
+
+/* The agent's own libc calls once hooks are live (strlen of a message, the
+ * clock, reading /proc) are not the program's: this thread is not
+ * intercepted while the agent starts. */
 static void agent_start(int fd, int attached)
+{
+  ospy_interceptor_ignore_current_thread();
+  agent_start_ignored(fd, attached);
+  ospy_interceptor_unignore_current_thread();
+}
+
+static void agent_start_ignored(int fd, int attached)
 {
   ospy_agent *a = &ospy_agent_g;
   if (ospy_ring_map(&a->ring, fd) < 0)

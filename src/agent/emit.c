@@ -1,6 +1,7 @@
 /* Building records in the ring. Hot paths: no allocation, no locks. */
 #include "agent/agent.h"
 #include "arch/x86/tsc.h"
+#include "interceptor/interceptor.h"
 #include "os/linux/os_syscall.h"
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 ospy_agent ospy_agent_g;
+
+static void agent_message(uint16_t type, uint32_t hook, const char *text);
 
 uint64_t ospy_agent_clock(void)
 {
@@ -89,6 +92,15 @@ static void record_end_now(uint64_t token)
 }
 
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)
+{
+  /* outside a callback (module tracking after a dlopen...) the strlen and
+   * clock calls below would be recorded as the program's if hooked */
+  ospy_interceptor_ignore_current_thread();
+  agent_message(type, hook, text);
+  ospy_interceptor_unignore_current_thread();
+}
+
+static void agent_message(uint16_t type, uint32_t hook, const char *text)
 {
   size_t len = strlen(text);
   if (len > 4000)

@@ -36,6 +36,16 @@ spawn)
   [ "$(calls_in "$cap")" = 1000 ] || fail "expected 1000 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q 'ospy_test_add(arg0=0, arg1=0x3e7.*) = 999$' ||
     fail "last call's arguments or return value missing"
+  # the agent's own libc calls (strlen of its messages) are not the program's
+  cat > "$work/strlen.xml" <<'X'
+<hookManager><specs><functions><function name="strlen"><returnValue type="Size"/><arguments>
+<argument name="s" direction="in" type="AsciiStringPtr"/></arguments></function></functions></specs>
+<hooks><module name="libc.so.6"><function specId="strlen"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$work/strlen.xml" -f ospy_test_add -o "$cap" -- "$target" 1 10 > /dev/null 2>&1 ||
+    fail "capture with strlen hooked failed"
+  "$ospy" show "$cap" | grep -q 'strlen(s="agent' && fail "the agent's own strlen calls were recorded"
+  [ "$(calls_in "$cap")" = 10 ] || fail "strlen hooked: expected 10 calls of ospy_test_add"
   ;;
 threads)
   run_capture 0 -- "$target" 8 20000
