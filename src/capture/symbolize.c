@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The C++ runtime's demangler (C linkage; libstdc++ is linked for it). */
@@ -133,9 +134,18 @@ static void read_symtab(image *im, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
 static void image_load(image *im)
 {
   im->loaded = 1;
-  int fd = open(im->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  /* the path comes from the capture file: a FIFO or a device there must not
+   * block or feed the reader (O_NONBLOCK, regular files only) */
+  int fd = open(im->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    fd = -1;
+  }
+  if (fd < 0) {
+    im->dwarf_tried = 1; /* nothing to read there either */
     return;
+  }
   Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
   if (elf) {
     int have_symtab = 0;

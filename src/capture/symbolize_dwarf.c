@@ -3,9 +3,12 @@
 
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CACHE_SLOTS 1024u /* per module: a backtrace repeats the same few addresses */
 
@@ -31,9 +34,18 @@ ospy_dwarf_module *ospy_dwarf_open(const char *path)
   if (!d)
     return NULL;
   d->dwfl = dwfl_begin(&offline_callbacks);
-  if (d->dwfl) {
-    d->mod = dwfl_report_offline(d->dwfl, path, path, -1);
+  /* a regular file only, opened without blocking (the path is the capture's) */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    fd = -1;
+  }
+  if (d->dwfl && fd >= 0) {
+    d->mod = dwfl_report_offline(d->dwfl, path, path, fd); /* dwfl owns fd now */
     dwfl_report_end(d->dwfl, NULL, NULL);
+  } else if (fd >= 0) {
+    close(fd);
   }
   if (!d->mod) {
     ospy_dwarf_close(d);

@@ -36,6 +36,13 @@ spawn)
   [ "$(calls_in "$cap")" = 1000 ] || fail "expected 1000 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q 'ospy_test_add(arg0=0, arg1=0x3e7.*) = 999$' ||
     fail "last call's arguments or return value missing"
+  # a module path in the capture that is now a FIFO must not hang the reader
+  cp "$target" "$work/t-fifo"
+  "$ospy" capture -q --backtrace 2 -f ospy_test_add -o "$work/bt.ospy" -- "$work/t-fifo" 1 3 > /dev/null 2>&1 ||
+    fail "capture of the copied target failed"
+  rm "$work/t-fifo" && mkfifo "$work/t-fifo"
+  timeout 20 "$ospy" show --backtrace "$work/bt.ospy" > /dev/null 2>&1 ||
+    fail "show --backtrace hung or failed on a module path that is now a FIFO"
   # the agent's own libc calls (strlen of its messages) are not the program's
   cat > "$work/strlen.xml" <<'X'
 <hookManager><specs><functions><function name="strlen"><returnValue type="Size"/><arguments>
