@@ -154,8 +154,9 @@ const char *ospy_interceptor_status_name(ospy_interceptor_status status);
 /* ---- inside a callback ---- */
 
 /* The live register state: at enter the registers at the function's first
- * instruction (sp points at the return address); at leave the registers after
- * the return (return-value registers, sp after the return). Writes to it are
+ * instruction (ip is the function, sp points at the return address, still
+ * the real one); at leave the registers after the return (return-value
+ * registers, sp after the return, ip the return address). Writes to it are
  * applied when the callback returns (except sp and ip). */
 ospy_cpu_context *ospy_invocation_cpu(ospy_invocation *inv);
 /* Argument n (0-based) by the listener's calling convention, as a machine word.

@@ -153,11 +153,14 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     e->nentered = 0;
     inv.scratch = e->scratch;
     entered = e->entered;
+  }
+  OSPY_CTX_IP(ctx) = hook->function; /* reg.rip / reg.eip at enter: the function */
+  unsigned nentered = run_enter(hook, &inv, entered);
+  if (entered) {
+    ts->stack[ts->depth - 1].nentered = (uint16_t)nentered;
+    /* after the callbacks, which see the real return address at [sp] */
     *(uintptr_t *)sp = (uintptr_t)ospy_leave_thunk;
   }
-  unsigned nentered = run_enter(hook, &inv, entered);
-  if (entered)
-    ts->stack[ts->depth - 1].nentered = (uint16_t)nentered;
   *ts->errno_ptr = saved_errno;
   ts->busy = 0;
   return hook->trampoline;

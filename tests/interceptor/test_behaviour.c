@@ -196,6 +196,15 @@ static void many_enter(ospy_invocation *inv) {
   ospy_invocation_set_arg(inv, 7, 100);
   CHECK(ospy_invocation_return_address(inv) != 0);
   CHECK(ospy_invocation_function(inv) == (void *)many);
+  /* at enter: ip is the function, [sp] the real return address */
+  ospy_cpu_context *c = ospy_invocation_cpu(inv);
+#if defined(__x86_64__)
+  CHECK_EQ(c->rip, (uintptr_t)many);
+  CHECK_EQ(*(uintptr_t *)c->rsp, ospy_invocation_return_address(inv));
+#else
+  CHECK_EQ(c->eip, (uintptr_t)many);
+  CHECK_EQ(*(uintptr_t *)c->esp, ospy_invocation_return_address(inv));
+#endif
   CHECK(ospy_invocation_thread_id(inv) != 0);
 }
 static void many_leave(ospy_invocation *inv) {
