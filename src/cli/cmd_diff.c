@@ -96,7 +96,18 @@ typedef struct diff_input {
   ospy_capsrc *src;
   uint64_t calls;
   int done, damaged;
+  uint32_t main_pid; /* the first process recorded: the program run */
+  char exit_text[128]; /* how it ended ("exited with status 9"), "" if not recorded */
 } diff_input;
+
+/* How the program itself ended is part of what it did. */
+static void note_exit(diff_input *in, const ospy_xevent *ev)
+{
+  if (ev->type == OSPY_XEV_PROCESS_START && !in->main_pid)
+    in->main_pid = ev->pid;
+  if (ev->type == OSPY_XEV_PROCESS_EXIT && ev->pid == in->main_pid && !in->exit_text[0])
+    snprintf(in->exit_text, sizeof in->exit_text, "%s", ev->message ? ev->message : "ended");
+}
 
 /* Reads the next event of `in` into the diff; 0 at its end, -1 on error. */
 static int feed_one(ospy_diff *d, diff_input *in, int side)
@@ -118,6 +129,7 @@ static int feed_one(ospy_diff *d, diff_input *in, int side)
     return 0;
   }
   in->calls += ev.type == OSPY_XEV_FUNCTION_CALL;
+  note_exit(in, &ev);
   if (ospy_diff_feed(d, side, &ev) < 0) {
     fprintf(stderr, "ospy diff: out of memory\n");
     return -1;
@@ -153,6 +165,13 @@ static int report(const ospy_diff *d, diff_input in[2])
 {
   ospy_diff_counts c = ospy_diff_get_counts(d);
   uint64_t n = c.removed + c.added + c.changed;
+  if (strcmp(in[0].exit_text, in[1].exit_text)) {
+    printf("@@ how the program ended @@\n- %s\n+ %s\n",
+           in[0].exit_text[0] ? in[0].exit_text : "(not recorded)",
+           in[1].exit_text[0] ? in[1].exit_text : "(not recorded)");
+    n++;
+    c.changed++;
+  }
   if (n)
     fprintf(stderr, "ospy diff: %llu difference(s): %llu removed, %llu added, %llu changed "
             "(%llu calls in A, %llu in B)\n", (unsigned long long)n,

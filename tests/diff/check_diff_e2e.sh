@@ -24,3 +24,12 @@ grep -qF '+ libc.so.6::write(fd=1, buf="x", count=1) = 1' "$dir/ac.out" ||
   { cat "$dir/ac.out"; fail "the extra write is not named"; }
 [ "$(grep -c '^[-+~] ' "$dir/ac.out")" = 1 ] || { cat "$dir/ac.out"; fail "expected one difference"; }
 echo "'$target 5' vs '$target 6': the extra write(fd=1, ...) is named"
+# the same calls, but the program ends differently: not equivalent
+"$ospy" capture -q --preset files -o "$dir/d.ospy" -- "$target" 5 exit 9 >/dev/null 2>"$dir/cap.err"
+[ $? = 9 ] || { cat "$dir/cap.err"; fail "capture of '$target 5 exit 9' did not pass 9 through"; }
+"$ospy" diff "$dir/a.ospy" "$dir/d.ospy" >"$dir/ad.out" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$dir/ad.out"; fail "a different exit status: exit $rc"; }
+grep -qx -- '- exited with status 0' "$dir/ad.out" && grep -qx -- '+ exited with status 9' "$dir/ad.out" ||
+  { cat "$dir/ad.out"; fail "the different end is not shown"; }
+echo "'$target 5 exit 0' vs 'exit 9': the end differs"
