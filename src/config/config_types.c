@@ -68,7 +68,7 @@ static int note_struct(cfg *g, xmlNodePtr n, const char *name, unsigned arch)
 static void declare(cfg *g, xmlNodePtr n)
 {
   static const char *const enum_attrs[] = { "name", "flags", NULL };
-  static const char *const struct_attrs[] = { "name", "arch", NULL };
+  static const char *const struct_attrs[] = { "name", "arch", "size", NULL };
   int is_enum = cfg_is(n, "enumeration");
   cfg_check_attrs(g, n, is_enum ? enum_attrs : struct_attrs);
   const char *name = cfg_attr(g, n, "name");
@@ -162,6 +162,28 @@ static unsigned field_extent(cfg *g, const ospy_spec_field *f)
   return f->offset + w;
 }
 
+/* The alignment C gives a field of this type: its width, at most 8 (4 for
+ * 8-byte scalars on i386, as the SysV i386 ABI lays out structures); a
+ * structure's, its widest field's. */
+static unsigned type_align(cfg *g, const ospy_spec_typeref *r, unsigned depth)
+{
+  unsigned word = g->t->ptr_size;
+  if (r->ptr)
+    return word;
+  unsigned w = ospy_spec_scalar_width(g->t, r);
+  if (w)
+    return w > word ? word : w;
+  if (depth > 8 || r->type >= g->t->ntypes || g->t->types[r->type].kind != OSPY_KIND_STRUCT)
+    return 1;
+  const ospy_spec_type *ty = &g->t->types[r->type];
+  unsigned a = 1;
+  for (uint32_t i = 0; i < ty->nfields; i++) {
+    unsigned fa = type_align(g, &ty->fields[i].t, depth + 1);
+    a = fa > a ? fa : a;
+  }
+  return a;
+}
+
 static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 {
   static const char *const attrs[] = { "name", "offset", "type", "marshalAs", "endian",
@@ -216,6 +238,18 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
               f->name ? f->name : "");
 }
 
+static unsigned field_extent(cfg *g, const ospy_spec_field *f);
+
+/* The bytes the fields cover (without trailing padding). */
+static unsigned size_needed(const ospy_spec_field *fs, unsigned k, cfg *g)
+{
+  unsigned end = 0;
+  for (unsigned i = 0; i < k; i++)
+    if (fs[i].t.type != OSPY_SPEC_NONE && field_extent(g, &fs[i]) > end)
+      end = field_extent(g, &fs[i]);
+  return end;
+}
+
 static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
 {
   unsigned cap = count_children(n, "field");
@@ -251,6 +285,22 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
   ospy_spec_type *ty = &g->t->types[ti];
   ty->fields = fs;
   ty->nfields = k;
+  /* sizeof: the fields' extent rounded up to the structure's alignment, as
+   * C pads it (the stride of an array of them), or size="N" when given (a
+   * packed structure, or trailing members left undescribed) */
+  ospy_spec_typeref self = { .type = ti, .marshal_as = OSPY_SPEC_NONE,
+                             .elem_type = OSPY_SPEC_NONE };
+  unsigned align = type_align(g, &self, 0);
+  size = (size + align - 1) / align * align;
+  int64_t given;
+  if (cfg_attr_int(g, n, "size", &given) == 1) {
+    if (given < size_needed(fs, k, g) || given > (1 << 20))
+      cfg_error(g, cfg_pos_attr(g, n, "size"),
+                "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
+                (long long)given, size_needed(fs, k, g));
+    else
+      size = (uint32_t)given;
+  }
   ty->size = size;
 }
 

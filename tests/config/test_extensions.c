@@ -253,8 +253,47 @@ static void test_null_terminated(void)
          "t.xml:8:1: error: argument 'b' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n");
 }
 
+/* sizeof a structure: its fields' extent rounded up to its alignment (the
+ * stride of an array of them), or size="N"; i386 aligns 8-byte scalars to 4 */
+static const char pad_xml[] = HM(
+  "<types>\n"
+  "<structure name=\"S6\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+  "<field name=\"b\" offset=\"4\" type=\"Int16\"/></structure>\n"
+  "<structure name=\"L12\"><field name=\"a\" offset=\"0\" type=\"Int64\"/>"
+  "<field name=\"b\" offset=\"8\" type=\"Int32\"/></structure>\n"
+  "<structure name=\"Packed\" size=\"6\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+  "<field name=\"b\" offset=\"4\" type=\"Int16\"/></structure>\n"
+  "<structure name=\"Outer\"><field name=\"s\" offset=\"0\" type=\"S6\"/>"
+  "<field name=\"c\" offset=\"8\" type=\"UInt8\"/></structure>\n"
+  "</types>\n");
+
+static uint32_t size_of(const ospy_config *c, const char *name)
+{
+  ospy_spec_typeref r;
+  return ospy_spec_type_lookup(c->specs, name, &r) == 0 ? ospy_spec_table_type(c->specs, r.type)->size
+                                                         : 0;
+}
+
+static void test_struct_size(void)
+{
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(pad_xml, bits, "", __LINE__);
+    if (!c)
+      continue;
+    CHECK(size_of(c, "S6") == 8);
+    CHECK(size_of(c, "L12") == (bits == 64 ? 16u : 12u));
+    CHECK(size_of(c, "Packed") == 6);
+    CHECK(size_of(c, "Outer") == 12);
+    ospy_config_free(c);
+  }
+  EXPECT(HM("<types><structure name=\"T\" size=\"2\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+            "</structure></types>\n"),
+         "t.xml:2:34: error: structure size 2 is smaller than its fields (4 bytes) or above 1 MiB\n");
+}
+
 int main(void)
 {
+  test_struct_size();
   test_arch_variants();
   test_value();
   test_null_terminated();
