@@ -84,6 +84,10 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
       used_reg++;
       continue;
     }
+    /* GCC's fastcall: a 64-bit integer goes on the stack and uses up the
+     * registers left, so every later argument is on the stack too */
+    if (fn->callconv == OSPY_CALLCONV_FASTCALL && width == 8 && !fl)
+      used_reg = 2;
     uint64_t lo = stack_word(c, nreg, j++) & 0xffffffffu;
     if (width == 8) {
       uint64_t hi = stack_word(c, nreg, j++) & 0xffffffffu;

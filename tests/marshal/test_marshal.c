@@ -649,7 +649,7 @@ static void test_i386_conventions(void)
   uint32_t fc = tt_fn(t, "fast", NULL);
   t->fns[fc].callconv = OSPY_CALLCONV_FASTCALL;
   tt_arg(t, fc, "a", IN, "Int32");
-  tt_arg(t, fc, "d", IN, "Int64"); /* 64-bit: never in registers */
+  tt_arg(t, fc, "d", IN, "Int64"); /* 64-bit: on the stack, and so is every later one (GCC) */
   tt_arg(t, fc, "b", IN, "Int32");
   tt_arg(t, fc, "c", IN, "Int32");
   uint32_t tc = tt_fn(t, "method", NULL);
@@ -659,10 +659,12 @@ static void test_i386_conventions(void)
   tt_prepare(t);
   tt_call k;
   tt_call_init(&k);
-  uint32_t stack[] = { 0x1234, 0x89abcdef, 0x01234567, 30 }; /* ret, d lo, d hi, c */
+  /* what gcc -m32 does with fastcall f(int a, long long d, int b, int c):
+   * a in ecx; d, b, c at 4, 12, 16(%esp); edx unused */
+  uint32_t stack[] = { 0x1234, 0x89abcdef, 0x01234567, 20, 30 }; /* ret, d lo, d hi, b, c */
   k.ctx.esp = (uint32_t)(uintptr_t)stack;
   k.args[0] = 10; /* ecx */
-  k.args[1] = 20; /* edx */
+  k.args[1] = 99; /* edx: garbage */
   k.c.nargs = 2;  /* only the register words: the rest from the stack */
   k.c.ctx = &k.ctx;
   k.c.args = k.args;
