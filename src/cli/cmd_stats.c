@@ -290,7 +290,8 @@ static int print_report(stats_job *j)
     print_row(list[i]);
   printf("%10" PRIu64 " %8" PRIu64 "  total\n", calls, errors);
   if (j->lost)
-    printf("%10" PRIu64 " events lost (--lossy)\n", j->lost);
+    printf("%10" PRIu64 " events lost (dropped by --lossy, or calls that could not be recorded)\n",
+           j->lost);
   for (size_t i = 0; i < n && j->hist; i++)
     if (list[i]->timed)
       print_hist(list[i]);

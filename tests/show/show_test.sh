@@ -77,7 +77,7 @@ stats)
   # durations below 16 ns are exact: total 2994 ns, lower median 6 ns
   has "$tmp/out" '       500       50     2.99us        3ns        6ns        9ns  libsyn.so!fast'
   has "$tmp/out" '      1000       50  total'
-  has "$tmp/out" '         7 events lost (--lossy)'
+  has "$tmp/out" '         7 events lost (dropped by --lossy, or calls that could not be recorded)'
   has "$tmp/out" 'libsyn.so!slow: 500 calls, latency (ns, K = 1024)'
   has "$tmp/out" '  [512, 1K)               100 |@@@@@@@@@@@@@@@@@@@@                    |'  # 1000 ns
   has "$tmp/out" '  [2K, 4K)                200 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|'
