@@ -262,22 +262,32 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
     OSPY_CTX_IP(ctx) = ret;
     return ret;
   }
-  ospy_invocation_entry cur = ts->stack[k]; /* settle_above may move others over it */
-  *slot = cur.ret; /* first: unwinders walking from a callback see the real caller */
-  OSPY_CTX_IP(ctx) = cur.ret;
+  ospy_invocation_entry *e = &ts->stack[k], moved;
+  bool above = (unsigned)k + 1 < ts->depth; /* rare: longjmp, exception, coroutine */
+  if (above) {
+    moved = *e; /* settle_above may move entries over it */
+    e = &moved;
+  }
+  *slot = e->ret; /* first: unwinders walking from a callback see the real caller */
+  OSPY_CTX_IP(ctx) = e->ret;
   if (!(ts->busy | ts->ignored)) {
     ts->busy = 1;
     int saved_errno = *ts->errno_ptr;
-    settle_above(ts, (unsigned)k, sp, true);
-    ospy_invocation inv = { ctx, cur.hook, NULL, cur.scratch, cur.slot, cur.ret, (unsigned)k, true, ts };
-    if (!(cur.flags & OSPY_ENTRY_ABANDONED))
-      run_leave(cur.hook, &inv, cur.entered, cur.nentered);
+    if (above)
+      settle_above(ts, (unsigned)k, sp, true);
+    else
+      ts->depth = (unsigned)k;
+    ospy_invocation inv = { ctx, e->hook, NULL, e->scratch, e->slot, e->ret, (unsigned)k, true, ts };
+    if (!(e->flags & OSPY_ENTRY_ABANDONED))
+      run_leave(e->hook, &inv, e->entered, e->nentered);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
-  } else {
+  } else if (above) {
     settle_above(ts, (unsigned)k, sp, false);
+  } else {
+    ts->depth = (unsigned)k;
   }
-  return cur.ret;
+  return e->ret;
 }
 
 uintptr_t ospy_interceptor_leave_thunk(void) { return (uintptr_t)ospy_leave_thunk; }
