@@ -127,12 +127,35 @@ static void *resolve_export(const ospy_plan_hook *ph)
   return sym;
 }
 
+/* Whether addr lies in one of the module's loaded segments. */
+static int in_segments(const struct dl_phdr_info *info, uintptr_t addr)
+{
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + p->p_vaddr;
+    if (p->p_type == PT_LOAD && addr >= lo && addr - lo < p->p_memsz)
+      return 1;
+  }
+  return 0;
+}
+
+/* module + offset: from the load base (a shared library, a PIE), or for a
+ * program linked at a fixed address (non-PIE, load base 0) from the start of
+ * its image (0x1a30 is 0x401a30), or the absolute address itself. */
 static void *resolve_offset(const ospy_plan_hook *ph)
 {
   module_query q;
   if (!module_find(ph->module, &q))
     return NULL;
-  return (void *)(uintptr_t)(q.info.dlpi_addr + ph->offset);
+  uintptr_t at = q.info.dlpi_addr + ph->offset;
+  if (in_segments(&q.info, at))
+    return (void *)at;
+  uintptr_t first = UINTPTR_MAX;
+  for (int i = 0; i < q.info.dlpi_phnum; i++)
+    if (q.info.dlpi_phdr[i].p_type == PT_LOAD && q.info.dlpi_phdr[i].p_vaddr < first)
+      first = q.info.dlpi_phdr[i].p_vaddr & ~(uintptr_t)4095;
+  uintptr_t rel = q.info.dlpi_addr + (first == UINTPTR_MAX ? 0 : first) + ph->offset;
+  return (void *)(in_segments(&q.info, rel) ? rel : at);
 }
 
 static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)

@@ -66,6 +66,32 @@ exit-status)
   "$ospy" capture -q -f x -o "$cap" -- /nonexistent/program 2>/dev/null
   [ $? = 127 ] || fail "a missing program should give 127"
   ;;
+offset)
+  # module + offset on a PIE (from its load base) and on a program linked at
+  # a fixed address (from the start of its image, or the absolute address)
+  cat > "$work/off.c" <<'C'
+__attribute__((noinline)) int hidden_fn(int x) { volatile int k = x; return k * 7 + 1; }
+int main(int argc, char **argv) { (void)argv; return hidden_fn(argc) == 8 ? 0 : 1; }
+C
+  for kind in pie no-pie; do
+    cc -O1 -$kind -o "$work/off-$kind" "$work/off.c" || fail "cannot build the $kind program"
+    addr=$(nm "$work/off-$kind" | awk '$3 == "hidden_fn" { print $1 }')
+    [ -n "$addr" ] || fail "no hidden_fn in the $kind program"
+    first=$(readelf -lW "$work/off-$kind" | awk '$1 == "LOAD" { print $3; exit }')
+    off=$(printf '0x%x' $((0x$addr - first)))
+    for o in $off 0x$addr; do
+      cat > "$work/off.xml" <<X
+<hookManager><specs><functions><function name="h"><returnValue type="Int32"/><arguments>
+<argument name="x" direction="in" type="Int32"/></arguments></function></functions></specs>
+<hooks><module name="off-$kind"><function specId="h" offset="$o"/></module></hooks></hookManager>
+X
+      "$ospy" capture -q -c "$work/off.xml" -o "$cap" -- "$work/off-$kind" > /dev/null 2> "$work/err" ||
+        { cat "$work/err" >&2; fail "$kind, offset $o: the program failed"; }
+      "$ospy" show "$cap" | grep -q '!h(x=1) = 8$' || { "$ospy" show "$cap" >&2; fail "$kind: offset $o not hooked"; }
+      [ $kind = pie ] && break # a PIE's addresses are offsets already
+    done
+  done
+  ;;
 live-view-closed)
   # `ospy capture ... 2>&1 >/dev/null | head -1`: the live view's reader goes
   # away after one line; ospy must not die of SIGPIPE (the capture was cut and
