@@ -472,7 +472,20 @@ void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
-      report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");
+      char clone[256], why[512];
+      if (ospy_agent_clone_hint(hooks[i].ph, clone, sizeof clone)) {
+        size_t n = 0; /* no snprintf in the agent */
+        const char *parts[3] = { "function not found; its module has ", clone,
+                                 ", a copy the compiler specialised (its parameters may differ "
+                                 "from the source's): hook that name if it is the one" };
+        for (int k = 0; k < 3; k++)
+          for (const char *p = parts[k]; *p && n < sizeof why - 1; p++)
+            why[n++] = *p;
+        why[n] = 0;
+        report(&hooks[i], OSPY_EV_ERROR, ": ", why);
+      } else {
+        report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");
+      }
       hooks[i].missing = 1;
     }
 }

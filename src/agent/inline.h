@@ -14,6 +14,10 @@ void ospy_inline_detach_all(void);
 
 /* resolve.c: the address a plan hook names in the loaded modules, or NULL. */
 void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);
+/* A hook by symbol name that was not found: whether its module has a copy of
+ * the function GCC specialised (name.isra.0, name.constprop.0, name.part.0),
+ * whose name goes to out. */
+int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap);
 int ospy_agent_glob_match(const char *glob, const char *name);
 
 #endif

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <link.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -186,8 +187,21 @@ static void *resolve_signature(const ospy_plan_hook *ph)
   return NULL;
 }
 
-/* Looks name up in the .symtab of the ELF image at map (size bytes). */
-static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name, int type)
+/* "name.isra.0", "name.constprop.1", "name.part.0": a copy of name GCC
+ * specialised (not ".cold", a piece of it). */
+static int is_clone_of(const char *s, const char *name)
+{
+  size_t n = strlen(name);
+  if (strncmp(s, name, n) || s[n] != '.')
+    return 0;
+  return !strncmp(s + n, ".isra.", 6) || !strncmp(s + n, ".constprop.", 11) ||
+         !strncmp(s + n, ".part.", 6);
+}
+
+/* Looks name up in the .symtab of the ELF image at map (size bytes); with
+ * clone set, a GCC clone of it instead, whose name goes to clone. */
+static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, int type,
+                            char *clone, size_t clone_cap)
 {
   const ElfW(Ehdr) *eh = (const void *)map;
   if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
@@ -208,12 +222,22 @@ static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name,
           ELF32_ST_TYPE(sym[k].st_info) != type)
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
-      if (strnlen(s, strs->sh_size - sym[k].st_name) < strs->sh_size - sym[k].st_name &&
-          !strcmp(s, name))
+      if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
+        continue;
+      if (!clone && !strcmp(s, name))
         return sym[k].st_value;
+      if (clone && is_clone_of(s, name)) {
+        snprintf(clone, clone_cap, "%s", s);
+        return sym[k].st_value;
+      }
     }
   }
   return 0;
+}
+
+static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name, int type)
+{
+  return symtab_find(map, size, name, type, NULL, 0);
 }
 
 static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
@@ -234,6 +258,27 @@ static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
   uint64_t v = symtab_lookup(map, (size_t)st.st_size, ph->symbol, type);
   munmap(map, (size_t)st.st_size);
   return v ? (void *)(uintptr_t)(q.info.dlpi_addr + v) : NULL;
+}
+
+int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap)
+{
+  module_query q;
+  if ((ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) || !ph->symbol[0] ||
+      !module_find(ph->module, &q))
+    return 0;
+  int fd = open(q.path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  struct stat st;
+  void *map = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED)
+    return 0;
+  uint64_t v = symtab_find(map, (size_t)st.st_size, ph->symbol, STT_FUNC, out, cap);
+  munmap(map, (size_t)st.st_size);
+  return v != 0;
 }
 
 static void *resolve_symtab(const ospy_plan_hook *ph)

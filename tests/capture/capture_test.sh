@@ -91,6 +91,21 @@ X
       [ $kind = pie ] && break # a PIE's addresses are offsets already
     done
   done
+  # a static function GCC renamed (secret_calc.constprop.0 without its
+  # constant argument): the error names the copy, and the copy can be hooked
+  cat > "$work/iso.c" <<'C'
+#include <stdio.h>
+static __attribute__((noinline)) int secret_calc(int a, int unused, int b) { return a * b + 3; }
+int main(int argc, char **argv) { (void)argv; printf("%d\n", secret_calc(argc, 99, 5)); return 0; }
+C
+  cc -O2 -o "$work/iso" "$work/iso.c" || fail "cannot build iso"
+  clone=$(nm "$work/iso" | awk '$3 ~ /^secret_calc\./ { print $3 }')
+  if [ -n "$clone" ]; then
+    "$ospy" capture -f 'iso!secret_calc' -o "$cap" -- "$work/iso" > /dev/null 2> "$work/err"
+    grep -qF "its module has $clone" "$work/err" || { cat "$work/err" >&2; fail "no hint at $clone"; }
+    "$ospy" capture -q -f "iso!$clone" -o "$cap" -- "$work/iso" > /dev/null 2>&1 || fail "hooking $clone failed"
+    [ "$("$ospy" show "$cap" | grep -c "iso!$clone(")" = 1 ] || fail "the call of $clone is missing"
+  fi
   ;;
 live-view-closed)
   # `ospy capture ... 2>&1 >/dev/null | head -1`: the live view's reader goes
