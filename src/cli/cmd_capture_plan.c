@@ -244,6 +244,12 @@ static int add_function(planner *p, const char *item)
 
 static int add_function_list(planner *p, const char *list)
 {
+  size_t n = strlen(list);
+  if (!n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+    fprintf(stderr, "ospy capture: -f '%s': an empty function name (-f MODULE!FUNC[,FUNC...])\n",
+            list);
+    return -1;
+  }
   char *copy = strdup(list), *save = NULL;
   int rc = copy ? 0 : -1;
   for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0; t = strtok_r(NULL, ",", &save))

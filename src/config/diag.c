@@ -33,7 +33,10 @@ void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col
     d->cap = cap;
   }
   char *full = NULL;
-  if (asprintf(&full, "%s:%u:%u: error: %s", file, line, col, msg) < 0)
+  /* line 0: about the file as a whole (it cannot be opened) */
+  int r = line ? asprintf(&full, "%s:%u:%u: error: %s", file, line, col, msg)
+               : asprintf(&full, "%s: error: %s", file, msg);
+  if (r < 0)
     return;
   d->msgs[d->n++] = full;
 }

@@ -331,6 +331,16 @@ badconfig)
   [ $rc != 0 ] || fail "a broken config must fail"
   grep -q "bad.xml:[0-9]*:[0-9]*: error" "$tmp/err" || { cat "$tmp/err"; fail "no file:line:col error"; }
   [ ! -s "$tmp/out" ] || fail "the program ran despite the broken config"
+  # a config that is not there: the file and the reason, no made-up position
+  "$ospy" capture -q -c "$tmp/nonexistent.xml" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err" &&
+    fail "a missing config must fail"
+  grep -qx "$tmp/nonexistent.xml: error: cannot open: No such file or directory" "$tmp/err" ||
+    { cat "$tmp/err"; fail "missing config: unclear error"; }
+  # an empty function name is an error, not a capture with nothing hooked
+  for f in '' 'read,,write' 'read,'; do
+    "$ospy" capture -q -f "$f" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err" && fail "-f '$f' must fail"
+    grep -qF "an empty function name" "$tmp/err" || { cat "$tmp/err"; fail "-f '$f': unclear error"; }
+  done
   echo "badconfig: rejected before the program ran" ;;
 *) fail "unknown case $case_name" ;;
 esac
