@@ -268,19 +268,41 @@ static unsigned scan_stack(uintptr_t sp, uint32_t seq, uint64_t *out, unsigned m
   return n;
 }
 
+/* Whether the call right before ret is a direct call of a function that
+ * contains inner (within 1 MiB of its start). */
+static bool direct_call_contains(uintptr_t ret, uintptr_t inner)
+{
+  unsigned char before[OSPY_X86_CALL_SITE_BYTES];
+  if (ret < sizeof before ||
+      ospy_os_read_memory(ret - sizeof before, before, sizeof before) != sizeof before)
+    return false;
+  uintptr_t callee = ospy_x86_call_rel32_target(before, ret);
+  return callee && callee <= inner && inner - callee < (1u << 20);
+}
+
 /*
  * Code without frame pointers leaves rbp/ebp as an outer function set it
  * (often libc's start code): a walk from there is a valid chain that skips
  * every frame in between. So the chain is followed only when its first frame
- * is near and nothing between the stack pointer and it is a return address.
+ * is near and nothing between the stack pointer and it is a return address,
+ * or, when something there looks like one (a stale word in an uninitialised
+ * local of -O0 code), when the frame's return address comes right after a
+ * direct call of the function the hooked call returns into: then rbp is that
+ * function's own frame pointer.
  */
-static bool frame_pointers_trusted(uintptr_t fp, uintptr_t sp)
+static bool frame_pointers_trusted(uintptr_t fp, uintptr_t sp, uintptr_t caller_ret)
 {
   uintptr_t end, hi;
   if (fp <= sp || fp - sp > SCAN_BYTES || fp % WORD || !stack_end(sp, fp - sp, &end, &hi))
     return false;
   uint64_t skipped[1];
-  return scan_range(sp, end, skipped, NULL, 0, 1) == 0;
+  if (scan_range(sp, end, skipped, NULL, 0, 1) == 0)
+    return true;
+  uintptr_t pair[2];
+  if (ospy_os_read_memory(fp, pair, sizeof pair) != sizeof pair)
+    return false;
+  pair[1] = ospy_interceptor_real_return(fp + WORD, pair[1]);
+  return is_return_address(pair[1]) && direct_call_contains(pair[1], caller_ret);
 }
 
 unsigned ospy_agent_backtrace(ospy_invocation *inv, uint64_t *out, unsigned max, bool *scanned)
@@ -300,7 +322,7 @@ unsigned ospy_agent_backtrace(ospy_invocation *inv, uint64_t *out, unsigned max,
   if (seq & 1)
     return n; /* a dlopen/dlclose is rewriting the module table */
   verdicts_check(seq);
-  if (frame_pointers_trusted(fp, sp))
+  if (frame_pointers_trusted(fp, sp, (uintptr_t)out[0]))
     n = walk_frame_pointers(fp, sp, out, n, max);
   if (n == 1 && max > 1) {
     n = scan_stack(sp, seq, out, max);

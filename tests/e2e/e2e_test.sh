@@ -137,6 +137,25 @@ backtrace)
   expect_line "$tmp/filtered" 'libc.so.6!read(fd=3</etc/hostname>, buf="'
   expect_regex "$tmp/filtered" '^    #0 0x[0-9a-f]{16} ospy-demo!read_a_file'
   [ "$(grep -c '^[0-9]' "$tmp/filtered")" = 1 ] || fail "-e read: only the read call"
+  # -O0 code with frame pointers whose frames hold stale return addresses
+  # (an uninitialised local after printf): the frame-pointer chain, exact
+  cat > "$tmp/fp.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+__attribute__((noinline)) int c3(int x) { char junk[64]; junk[0] = 0; return (int)write(-1, junk, (size_t)x); }
+__attribute__((noinline)) int c2(int x) { return c3(x) + 1; }
+__attribute__((noinline)) int c1(int x) { return c2(x) + 1; }
+int main(void) { char big[256]; snprintf(big, sizeof big, "%d", 5); printf("%s\n", big); return c1(1) == 1 ? 0 : 1; }
+C
+  for m in 64 32; do
+    cc -m$m -O0 -fno-omit-frame-pointer -o "$tmp/fp$m" "$tmp/fp.c" 2>/dev/null && "$tmp/fp$m" >/dev/null 2>&1 || continue
+    "$ospy" capture -q --backtrace 6 -f write -o "$tmp/fp.ospy" -- "$tmp/fp$m" >/dev/null 2>&1 ||
+      fail "fp$m: capture failed"
+    "$ospy" show --backtrace -e write "$tmp/fp.ospy" | grep -A4 'write(fd=-1' > "$tmp/fpbt"
+    for f in 0:c3 1:c2 2:c1 3:main; do
+      expect_regex "$tmp/fpbt" "^    #${f%%:*} 0x[0-9a-f]{16} fp$m!${f#*:}\\+0x[0-9a-f]+( \\(.*\\))?\$"
+    done
+  done
   echo "backtrace: return addresses symbolized from the capture's module map" ;;
 deep-backtrace)
   # -O2 code without frame pointers (Debian's libc, most programs): the agent
