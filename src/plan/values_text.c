@@ -240,6 +240,8 @@ static int scalar_kind(int k)
          k == OSPY_KIND_IPV4 || k == OSPY_KIND_ERRNO || k == OSPY_KIND_FD || k == 0;
 }
 
+#define MAX_CONVS 64
+
 typedef struct fmt {
   tbuf *b;
   int want;         /* argument index, OSPY_VALUE_RETVAL, or ALL_ARGS */
@@ -248,7 +250,64 @@ typedef struct fmt {
   unsigned count[OSPY_VB_MAX_DEPTH + 4];
   int parent_kind[OSPY_VB_MAX_DEPTH + 4];
   unsigned entries;
+  char convs[MAX_CONVS]; /* a format string's conversions, per value it consumed */
+  unsigned nconvs;
 } fmt;
+
+/* The conversion character of each value a printf format consumes ('*' for
+ * a width or precision taken from the arguments). */
+static unsigned format_convs(const uint8_t *s, size_t n, char *out, unsigned cap)
+{
+  unsigned k = 0;
+  for (size_t i = 0; i < n && k < cap; i++) {
+    if (s[i] != '%')
+      continue;
+    if (++i < n && s[i] == '%')
+      continue;
+    while (i < n && strchr("-+ #0'", s[i]))
+      i++;
+    for (int part = 0; part < 2 && i < n; part++) { /* width, then .precision */
+      if (part && s[i] == '.')
+        i++;
+      else if (part)
+        break;
+      if (i < n && s[i] == '*') {
+        if (k < cap)
+          out[k++] = '*';
+        i++;
+      }
+      while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    }
+    while (i < n && strchr("hlLqjzt", s[i]))
+      i++;
+    if (i < n && k < cap)
+      out[k++] = (char)s[i];
+  }
+  return k;
+}
+
+/* A value of a format string as its conversion shows it: %c a character,
+ * %x/%X/%p in hex, %o in octal. */
+static int put_converted(tbuf *b, const ospy_value *v, char conv)
+{
+  if (v->kind != OSPY_VALUE_INT || v->text)
+    return 0;
+  unsigned long long u = v->u;
+  switch (conv) {
+  case 'c': {
+    unsigned char ch = (unsigned char)u;
+    if (ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '\'')
+      put(b, "'%c'", ch);
+    else
+      put(b, "'\\x%02x'", ch);
+    return 1;
+  }
+  case 'x': case 'X': case 'p': put(b, "0x%llx", u); return 1;
+  case 'o': put(b, "0%llo", u); return 1;
+  default: return 0;
+  }
+}
 
 #define ALL_ARGS (-100)
 
@@ -290,8 +349,14 @@ static int on_enter(const ospy_value *v, void *data)
     put(f->b, "[");
   else if (v->kind == OSPY_VALUE_FORMAT)
     ;
+  else if (d > 0 && f->parent_kind[d - 1] == OSPY_VALUE_FORMAT && f->count[d] > 1 &&
+           f->count[d] - 2 < f->nconvs && put_converted(f->b, v, f->convs[f->count[d] - 2]))
+    ;
   else
     put_leaf(f->b, v);
+  if (d > 0 && f->parent_kind[d - 1] == OSPY_VALUE_FORMAT && f->count[d] == 1 &&
+      v->kind == OSPY_VALUE_STRING && v->unit == 1)
+    f->nconvs = format_convs(v->bytes, v->nbytes, f->convs, MAX_CONVS);
   return 0;
 }
 
