@@ -20,6 +20,7 @@ struct ospy_values_bridge {
 
 typedef struct visit {
   ospy_xbuilder *b;
+  uint64_t pointee;   /* address of the value the last pointer pointed at */
   char scratch[4096]; /* a string converted to UTF-8 (longer ones are cut) */
 } visit;
 
@@ -176,6 +177,13 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_UNREADABLE)
     ospy_xb_unreadable(vs->b, v->address);
+  /* a string or buffer that ran into unreadable memory: where it stopped */
+  if ((v->kind == OSPY_VALUE_STRING || v->kind == OSPY_VALUE_BYTES) && (v->flags & OSPY_VB_CUT) &&
+      vs->pointee)
+    ospy_xb_unreadable(vs->b,
+                       vs->pointee + v->nbytes * (v->kind == OSPY_VALUE_STRING ? v->unit : 1));
+  if (v->kind == OSPY_VALUE_POINTER)
+    vs->pointee = v->address;
   if (!has_children(v))
     ospy_xb_close(vs->b);
   return 0;

@@ -78,4 +78,28 @@ jq -e -s 'map(select(.name == "fmt::say")) | length == 1 and (.[0].args_in | len
   and (.[0].args_in[0].name == "fmt") and (.[0].args_in[0].children | length == 3)
   and (.[0].args_in[0].children[1].value == "key") and (.[0].args_in[0].children[2].value == "-7")' \
   fmt.jsonl > /dev/null || fail "format string export: $(grep say fmt.jsonl)"
+# a string that runs into an unmapped page: exported with where it stopped
+cat > cut.c <<'C'
+#include <string.h>
+#include <sys/mman.h>
+__attribute__((noinline)) int peek(const char *s) { volatile char c = s[0]; return c; }
+int main(void)
+{
+  char *p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(p + 4096, 4096);
+  memset(p + 4093, 'A', 3); /* no NUL before the end of the page */
+  return peek(p + 4093) == 'A' ? 0 : 1;
+}
+C
+cc -O1 -rdynamic -o cut cut.c || fail "cannot build the cut-string program"
+cat > cut.xml <<'X'
+<hookManager><specs><functions><function name="peek"><returnValue type="Int32"/><arguments>
+<argument name="s" direction="in" type="AsciiStringPtr"/></arguments></function>
+</functions></specs><hooks><module name="cut"><function specId="peek"/></module></hooks></hookManager>
+X
+"$ospy" capture -q -c cut.xml -o cut.ospy -- ./cut || fail "capture of the cut-string program"
+"$ospy" export cut.ospy -o cut.jsonl 2>/dev/null
+jq -e -s 'map(select(.name == "cut::peek")) | length == 1 and (.[0].args_in[0].children[0].value == "AAA")
+  and (.[0].args_in[0].children[0].unreadable | test("000$"))' cut.jsonl > /dev/null ||
+  fail "cut string export: $(grep peek cut.jsonl)"
 echo "e2e: ok ($n events)"
