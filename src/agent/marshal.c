@@ -20,6 +20,7 @@ typedef struct mctx {
   size_t value_cap;
   int phase;
   ospy_sexpr_env env;
+  int64_t budget; /* bytes buffers may still record in this entry, or -1 (leave_budget) */
 } mctx;
 
 typedef struct saved_args {
@@ -130,6 +131,8 @@ static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
 {
   ospy_mw *w = m->w;
   uint64_t want = size < m->value_cap ? size : m->value_cap;
+  if (m->budget >= 0 && want > (uint64_t)m->budget)
+    want = (uint64_t)m->budget;
   uint8_t flags = want < size ? OSPY_VB_CAPPED : 0;
   ospy_mw_u8(w, OSPY_VB_BYTES);
   size_t flags_at = w->len;
@@ -144,6 +147,8 @@ static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
   size_t got = want ? ospy_marshal_read(addr, w->p + w->len, (size_t)want) : 0;
   if (got < want)
     flags |= OSPY_VB_CUT;
+  if (m->budget >= 0)
+    m->budget -= (int64_t)got;
   if (!w->full) {
     w->len += got;
     w->p[flags_at] = flags;
@@ -832,14 +837,36 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->env.err = c->err;
   m->env.tid = c->tid;
   m->env.read = ospy_marshal_read;
+  m->budget = -1;
   if (fresh)
     fill_computed(m, vals);
+}
+
+/*
+ * At leave, a function returning SSize (ssize_t: a byte count, as readv,
+ * preadv, recvmsg, process_vm_readv) filled that many bytes of the buffers
+ * an out structure or array points to (struct iovec's iov_base): they
+ * record at most that many bytes in all, in order, not whole buffers whose
+ * tails the call never wrote (the recorded bytes changed from run to run).
+ */
+static int64_t leave_budget(const mctx *m, uint32_t i)
+{
+  const ospy_spec_arg *a = &m->fn->args[i];
+  const ospy_spec_type *rt = m->fn->has_ret && !m->fn->ret.ptr ? type_of(m, &m->fn->ret) : NULL;
+  const ospy_spec_type *at = type_of(m, &a->t);
+  if (m->phase != OSPY_VB_PHASE_LEAVE || !(a->dir & OSPY_DIR_OUT) || !rt || !rt->name ||
+      strcmp(rt->name, "SSize") || !at ||
+      (at->kind != OSPY_KIND_ARRAY && at->kind != OSPY_KIND_STRUCT))
+    return -1;
+  int64_t n = (int64_t)extend(m->env.retval, m->t->ptr_size, 1);
+  return n >= 0 ? n : 0; /* -1: nothing was filled */
 }
 
 /* Write one entry; when it does not fit, roll it back and end the blob. */
 static int entry(mctx *m, int retval, uint32_t i, ospy_marshal_call *c)
 {
   size_t saved = m->w->len;
+  m->budget = retval ? -1 : leave_budget(m, i);
   if (retval) {
     ospy_mw_u8(m->w, OSPY_VB_RETVAL);
     put_arg_value(m, &m->fn->ret, m->env.retval, SIZE_NONE, SIZE_NONE, NULL);
