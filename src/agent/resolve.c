@@ -235,50 +235,41 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
   return 0;
 }
 
-static uint64_t symtab_lookup(const uint8_t *map, size_t size, const char *name, int type)
+/* Looks name (or, with clone set, a GCC clone of it) up in the .symtab of
+ * the file of ph's module: its value, 0 when absent; q gets the module. */
+static uint64_t module_symtab_find(const ospy_plan_hook *ph, int type, module_query *q,
+                                   char *clone, size_t clone_cap)
 {
-  return symtab_find(map, size, name, type, NULL, 0);
-}
-
-static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
-{
-  module_query q;
-  if (!module_find(ph->module, &q))
-    return NULL;
-  int fd = open(q.path, O_RDONLY | O_CLOEXEC);
+  if (!module_find(ph->module, q))
+    return 0;
+  int fd = open(q->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return NULL;
+    return 0;
   struct stat st;
   void *map = MAP_FAILED;
   if (fstat(fd, &st) == 0 && st.st_size > 0)
     map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
   if (map == MAP_FAILED)
-    return NULL;
-  uint64_t v = symtab_lookup(map, (size_t)st.st_size, ph->symbol, type);
+    return 0;
+  uint64_t v = symtab_find(map, (size_t)st.st_size, ph->symbol, type, clone, clone_cap);
   munmap(map, (size_t)st.st_size);
+  return v;
+}
+
+static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
+{
+  module_query q;
+  uint64_t v = module_symtab_find(ph, type, &q, NULL, 0);
   return v ? (void *)(uintptr_t)(q.info.dlpi_addr + v) : NULL;
 }
 
 int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap)
 {
   module_query q;
-  if ((ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) || !ph->symbol[0] ||
-      !module_find(ph->module, &q))
+  if ((ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) || !ph->symbol[0])
     return 0;
-  int fd = open(q.path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  struct stat st;
-  void *map = MAP_FAILED;
-  if (fstat(fd, &st) == 0 && st.st_size > 0)
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED)
-    return 0;
-  uint64_t v = symtab_find(map, (size_t)st.st_size, ph->symbol, STT_FUNC, out, cap);
-  munmap(map, (size_t)st.st_size);
-  return v != 0;
+  return module_symtab_find(ph, STT_FUNC, &q, out, cap) != 0;
 }
 
 static void *resolve_symtab(const ospy_plan_hook *ph)

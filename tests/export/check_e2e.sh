@@ -52,6 +52,18 @@ grep -qF "out buf = Pointer '0x" py.txt && grep -qF "ByteArray[13] b'hello expor
   fail "python reader: the read's buffer"
 "$ospy" import run.osd -o back.xml 2>/dev/null
 cmp back.xml run.xml || fail "export -> osd -> import changed the events"
+# capture_one PROG FUNC ARG TYPE: builds PROG.c, captures PROG with FUNC(TYPE ARG)
+# returning Int32 hooked, exports the capture to PROG.jsonl
+capture_one() {
+  cc -O1 -rdynamic -o "$1" "$1.c" || fail "cannot build $1"
+  cat > "$1.xml" <<X
+<hookManager><specs><functions><function name="$2"><returnValue type="Int32"/><arguments>
+<argument name="$3" direction="in" type="$4"/></arguments></function>
+</functions></specs><hooks><module name="$1"><function specId="$2"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$1.xml" -o "$1.ospy" -- "./$1" || fail "capture of $1"
+  "$ospy" export "$1.ospy" -o "$1.jsonl" 2>/dev/null
+}
 # a format string's values are its children, not nameless arguments
 cat > fmt.c <<'C'
 #include <stdarg.h>
@@ -66,14 +78,7 @@ __attribute__((noinline)) int say(const char *fmt, ...)
 }
 int main(void) { return say("%s=%d", "key", -7) == 6 ? 0 : 1; }
 C
-cc -O1 -rdynamic -o fmt fmt.c || fail "cannot build the format-string program"
-cat > fmt.xml <<'X'
-<hookManager><specs><functions><function name="say"><returnValue type="Int32"/><arguments>
-<argument name="fmt" direction="in" type="AsciiFormatStringPtr"/></arguments></function>
-</functions></specs><hooks><module name="fmt"><function specId="say"/></module></hooks></hookManager>
-X
-"$ospy" capture -q -c fmt.xml -o fmt.ospy -- ./fmt || fail "capture of the format-string program"
-"$ospy" export fmt.ospy -o fmt.jsonl 2>/dev/null
+capture_one fmt say fmt AsciiFormatStringPtr
 jq -e -s 'map(select(.name == "fmt::say")) | length == 1 and (.[0].args_in | length == 1)
   and (.[0].args_in[0].name == "fmt") and (.[0].args_in[0].children | length == 3)
   and (.[0].args_in[0].children[1].value == "key") and (.[0].args_in[0].children[2].value == "-7")' \
@@ -91,14 +96,7 @@ int main(void)
   return peek(p + 4093) == 'A' ? 0 : 1;
 }
 C
-cc -O1 -rdynamic -o cut cut.c || fail "cannot build the cut-string program"
-cat > cut.xml <<'X'
-<hookManager><specs><functions><function name="peek"><returnValue type="Int32"/><arguments>
-<argument name="s" direction="in" type="AsciiStringPtr"/></arguments></function>
-</functions></specs><hooks><module name="cut"><function specId="peek"/></module></hooks></hookManager>
-X
-"$ospy" capture -q -c cut.xml -o cut.ospy -- ./cut || fail "capture of the cut-string program"
-"$ospy" export cut.ospy -o cut.jsonl 2>/dev/null
+capture_one cut peek s AsciiStringPtr
 jq -e -s 'map(select(.name == "cut::peek")) | length == 1 and (.[0].args_in[0].children[0].value == "AAA")
   and (.[0].args_in[0].children[0].unreadable | test("000$"))' cut.jsonl > /dev/null ||
   fail "cut string export: $(grep peek cut.jsonl)"
