@@ -118,7 +118,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   if (rc < 0 || !h.done) {
     fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
             rc < 0 ? err : "the agent was loaded but never asked for the event ring");
-    return 1;
+    return 2;
   }
   int st = 0;
   int done = ospy_capture_loop(s, o, pid, 1, &st);

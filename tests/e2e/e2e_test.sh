@@ -283,6 +283,35 @@ attach)
       i386="$n32 calls from an i386 target" ;;
     esac
   fi
+  # a process someone else already traces: refused, naming the tracer
+  cat > "$tmp/tracer.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void)
+{
+  pid_t c = fork();
+  if (c == 0) { pause(); _exit(0); }
+  if (ptrace(PTRACE_SEIZE, c, 0, 0) < 0) return 1;
+  printf("%d\n", (int)c);
+  fflush(stdout);
+  sleep(20);
+  kill(c, SIGKILL);
+  return 0;
+}
+C
+  cc -o "$tmp/tracer" "$tmp/tracer.c" || fail "cannot build the tracer"
+  "$tmp/tracer" > "$tmp/traced" &
+  trpid=$!
+  while [ ! -s "$tmp/traced" ]; do sleep 0.05; done
+  traced=$(cat "$tmp/traced")
+  "$ospy" capture -q -f write --duration 1 -p "$traced" -o "$tmp/t.ospy" 2>"$tmp/err"
+  rc=$?
+  kill "$traced" $trpid 2>/dev/null; wait $trpid 2>/dev/null
+  [ $rc = 2 ] || { cat "$tmp/err"; fail "attaching to a traced process: exit $rc, expected 2"; }
+  expect_regex "$tmp/err" "is already traced by process $trpid"
   echo "attach: $n calls while attached, target finished unharmed; i386: $i386" ;;
 preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||

@@ -70,6 +70,21 @@ static uint64_t remote_libc_fn(pid_t pid, const char *name, char *err, size_t er
   return base + off;
 }
 
+/* TracerPid of process pid, 0 when untraced or unknown. */
+static int tracer_of(pid_t pid)
+{
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  int tracer = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+      break;
+  if (f)
+    fclose(f);
+  return tracer;
+}
+
 static int write_remote(pid_t pid, uint64_t addr, const void *buf, size_t n)
 {
   struct iovec l = { (void *)buf, n }, r = { (void *)(uintptr_t)addr, n };
@@ -173,8 +188,16 @@ int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_c
   /* SEIZE + INTERRUPT, not ATTACH: ATTACH's SIGSTOP ends an epoll_wait in
    * the target with EINTR (a stop signal does, even with no handler) */
   if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)pid, strerror(errno),
-             errno == EPERM ? " (not your process, or /proc/sys/kernel/yama/ptrace_scope forbids it)" : "");
+    int e = errno;
+    int tracer = e == EPERM ? tracer_of(pid) : 0;
+    if (tracer > 0)
+      snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s (process %d is already traced by "
+               "process %d: a debugger, strace, or another ospy)", (int)pid, strerror(e), (int)pid,
+               tracer);
+    else
+      snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)pid, strerror(e),
+               e == EPERM ? " (not your process, or /proc/sys/kernel/yama/ptrace_scope forbids it)"
+                          : "");
     return -1;
   }
   int st;
