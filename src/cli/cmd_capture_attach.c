@@ -98,6 +98,20 @@ static void drain_after_detach(ospy_session *s, pid_t pid)
   ospy_session_drain(s);
 }
 
+/* Whether pid maps an ospy event ring (a capture holds it now). */
+static int has_ring(pid_t pid)
+{
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *f = fopen(path, "re");
+  int found = 0;
+  while (f && !found && fgets(line, sizeof line, f))
+    found = strstr(line, "memfd:ospy-ring") != NULL;
+  if (f)
+    fclose(f);
+  return found;
+}
+
 int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
 {
   char agent[PATH_MAX], err[512];
@@ -117,7 +131,10 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   close(h.listen_fd);
   if (rc < 0 || !h.done) {
     fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
-            rc < 0 ? err : "the agent was loaded but never asked for the event ring");
+            rc < 0 ? err
+            : has_ring(pid) ? "the process is already being captured (another ospy capture -p "
+                              "holds it): stop that one first"
+                            : "the agent was loaded but never asked for the event ring");
     return 2;
   }
   int st = 0;

@@ -312,6 +312,21 @@ C
   kill "$traced" $trpid 2>/dev/null; wait $trpid 2>/dev/null
   [ $rc = 2 ] || { cat "$tmp/err"; fail "attaching to a traced process: exit $rc, expected 2"; }
   expect_regex "$tmp/err" "is already traced by process $trpid"
+  # a process another ospy captures: refused with the reason
+  "$target" 150 slow >"$tmp/out2" &
+  tpid=$!
+  while [ ! -s "$tmp/out2" ]; do sleep 0.05; done
+  "$ospy" capture -q -f write --duration 3 -p $tpid -o "$tmp/a1.ospy" 2>/dev/null &
+  first=$!
+  i=0
+  until grep -q "memfd:ospy-ring" "/proc/$tpid/maps" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && fail "the first attach never mapped its ring"; sleep 0.01
+  done
+  "$ospy" capture -q -f write --duration 1 -p $tpid -o "$tmp/a2.ospy" 2>"$tmp/err"
+  rc=$?
+  wait $first; wait $tpid
+  [ $rc = 2 ] || { cat "$tmp/err"; fail "a second attach: exit $rc, expected 2"; }
+  expect_regex "$tmp/err" "already being captured"
   echo "attach: $n calls while attached, target finished unharmed; i386: $i386" ;;
 preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
