@@ -325,7 +325,9 @@ C
   "$ospy" capture -q -f write --duration 1 -p $tpid -o "$tmp/a2.ospy" 2>"$tmp/err"
   rc=$?
   wait $first; wait $tpid
+  trc=$?
   [ $rc = 2 ] || { cat "$tmp/err"; fail "a second attach: exit $rc, expected 2"; }
+  [ $trc = 5 ] || fail "the target captured twice ended with $trc, expected 5"
   expect_regex "$tmp/err" "already being captured"
   echo "attach: $n calls while attached, target finished unharmed; i386: $i386" ;;
 preset)
