@@ -78,7 +78,9 @@ static int add_grep(read_filter *f, const char *cmd, const char *opt, const char
   read_grep *g = &f->grep[f->ngrep];
   if (read_grep_parse(g, arg, hex) < 0) {
     free(g->bytes);
-    g->bytes = NULL;
+    free(g->wide[0]);
+    free(g->wide[1]);
+    g->bytes = g->wide[0] = g->wide[1] = NULL;
     return opt_error(cmd, opt, hex ? "'%s' is not hex bytes (e.g. 'de ad be ef')"
                                    : "an empty pattern%s", hex ? arg : "");
   }
@@ -251,8 +253,11 @@ int read_filter_match(read_filter *f, const ospy_event_hdr *rec)
 void read_filter_free(read_filter *f)
 {
   read_filter_free_expr(f);
-  for (size_t i = 0; i < f->ngrep; i++)
+  for (size_t i = 0; i < f->ngrep; i++) {
     free(f->grep[i].bytes);
+    free(f->grep[i].wide[0]);
+    free(f->grep[i].wide[1]);
+  }
   free(f->hook_pass);
   f->hook_pass = NULL;
   f->ngrep = 0;

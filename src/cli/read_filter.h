@@ -49,6 +49,8 @@ typedef struct read_grep {
   uint8_t *bytes;
   size_t len;
   int text; /* also matched as UTF-16/UTF-32 code units */
+  uint8_t *wide[2]; /* text: the pattern in UTF-16LE and UTF-32LE */
+  size_t wide_len[2];
 } read_grep;
 
 typedef struct read_hook_expr read_hook_expr;

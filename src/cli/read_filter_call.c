@@ -203,18 +203,69 @@ static int hex_digit(char c)
        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+/* The next code point of UTF-8 text at *p (a byte that is not UTF-8 stands
+ * for itself). */
+static uint32_t next_code_point(const uint8_t **p, const uint8_t *end)
+{
+  const uint8_t *s = *p;
+  unsigned extra = s[0] >= 0xf0 ? 3 : s[0] >= 0xe0 ? 2 : s[0] >= 0xc0 ? 1 : 0;
+  uint32_t cp = extra ? s[0] & (0x3fu >> extra) : s[0];
+  if ((size_t)(end - s) <= extra)
+    extra = 0, cp = s[0];
+  for (unsigned i = 1; i <= extra; i++) {
+    if ((s[i] & 0xc0) != 0x80) {
+      extra = 0;
+      cp = s[0];
+      break;
+    }
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  *p = s + 1 + extra;
+  return cp;
+}
+
+/* A text pattern as UTF-16LE and UTF-32LE code units, to find it in wide
+ * strings (L"h€llo", u"h€llo") whatever it holds. */
+static int encode_wide(read_grep *g)
+{
+  for (int w = 0; w < 2; w++)
+    if (!(g->wide[w] = malloc(g->len * 4 + 4)))
+      return -1;
+  size_t n16 = 0, n32 = 0;
+  for (const uint8_t *p = g->bytes, *end = g->bytes + g->len; p < end;) {
+    uint32_t cp = next_code_point(&p, end);
+    uint16_t units[2] = { (uint16_t)cp, 0 };
+    unsigned nu = 1;
+    if (cp >= 0x10000) {
+      units[0] = (uint16_t)(0xd800 + ((cp - 0x10000) >> 10));
+      units[1] = (uint16_t)(0xdc00 + ((cp - 0x10000) & 0x3ff));
+      nu = 2;
+    }
+    for (unsigned u = 0; u < nu; u++) {
+      g->wide[0][n16++] = (uint8_t)units[u];
+      g->wide[0][n16++] = (uint8_t)(units[u] >> 8);
+    }
+    for (int b = 0; b < 4; b++)
+      g->wide[1][n32++] = (uint8_t)(cp >> (8 * b));
+  }
+  g->wide_len[0] = n16;
+  g->wide_len[1] = n32;
+  return 0;
+}
+
 int read_grep_parse(read_grep *g, const char *arg, int hex)
 {
   size_t n = strlen(arg);
   g->bytes = malloc(n + 1);
   g->len = 0;
   g->text = !hex;
+  g->wide[0] = g->wide[1] = NULL;
   if (!g->bytes || !n)
     return -1;
   if (!hex) {
     memcpy(g->bytes, arg, n);
     g->len = n;
-    return 0;
+    return encode_wide(g);
   }
   for (const char *p = arg; *p;) {
     if (*p == ' ' || *p == ':' || *p == '\t') {
@@ -231,21 +282,16 @@ int read_grep_parse(read_grep *g, const char *arg, int hex)
 }
 
 /* Does hay hold the pattern, as bytes or (text patterns) as code units of
- * `unit` bytes (UTF-16/32 little-endian, ASCII patterns)? */
+ * `unit` bytes (UTF-16/32 little-endian, starting on a code unit)? */
 static int contains(const read_grep *g, const uint8_t *hay, size_t n, unsigned unit)
 {
   if (unit <= 1 || !g->text)
     return memmem(hay, n, g->bytes, g->len) != NULL;
-  for (size_t i = 0; i + g->len * unit <= n; i += unit) {
-    size_t k = 0;
-    for (; k < g->len; k++) {
-      const uint8_t *cu = hay + i + k * unit;
-      if (cu[0] != g->bytes[k] || cu[1] || (unit == 4 && (cu[2] || cu[3])))
-        break;
-    }
-    if (k == g->len)
+  const uint8_t *pat = g->wide[unit == 2 ? 0 : 1];
+  size_t len = g->wide_len[unit == 2 ? 0 : 1];
+  for (size_t i = 0; pat && i + len <= n; i += unit)
+    if (!memcmp(hay + i, pat, len))
       return 1;
-  }
   return 0;
 }
 

@@ -158,6 +158,26 @@ demo)
   count 2 --grep-hex '0d 0a 0d 0a' "$cap"
   count 1 --grep-hex '0d0a0d0a' -e recv "$cap"
   count 3 --filter 'fd == 3' -e close -e read "$cap"
+  # --grep finds non-ASCII text in UTF-16 and UTF-32 strings too
+  cat > "$tmp/w.c" <<'C'
+#include <uchar.h>
+#include <wchar.h>
+__attribute__((noinline)) int w32(const wchar_t *s) { volatile int n = (int)wcslen(s); return n; }
+__attribute__((noinline)) int w16(const char16_t *s) { volatile int n = 0; while (s[n]) n++; return n; }
+int main(void) { return w32(L"h\u00e9\u2713 ok") + w16(u"h\u20ac\U0001F600!") == 11 ? 0 : 1; }
+C
+  cc -O1 -rdynamic -o "$tmp/w" "$tmp/w.c" || fail "cannot build w"
+  cat > "$tmp/w.xml" <<'X'
+<hookManager><specs><functions>
+<function name="w32"><returnValue type="Int32"/><arguments><argument name="s" direction="in" type="WideStringPtr"/></arguments></function>
+<function name="w16"><returnValue type="Int32"/><arguments><argument name="s" direction="in" type="UnicodeStringPtr"/></arguments></function>
+</functions></specs><hooks><module name="w"><function specId="w32"/><function specId="w16"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/w.xml" -o "$tmp/w.ospy" -- "$tmp/w" || fail "capture of w"
+  count 1 --grep '✓ ok' "$tmp/w.ospy"
+  count 1 --grep '€😀' "$tmp/w.ospy"
+  count 2 --grep 'h' "$tmp/w.ospy"
+  count 0 --grep 'é€' "$tmp/w.ospy"
   "$ospy" show --failed "$cap" >"$tmp/out"
   has "$tmp/out" 'libc.so.6!ioctl(fd=0</dev/null>, request=TIOCGWINSZ) = -1 ENOTTY (Inappropriate ioctl for device)'
   [ "$(wc -l <"$tmp/out")" = 1 ] || fail "--failed: only the ioctl fails"
