@@ -87,7 +87,7 @@ static int noreturn_kind(const char *name)
   return NORETURN_NO;
 }
 
-enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3 };
+enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4 };
 
 static void detach_unloadable(uintptr_t closing_base);
 
@@ -115,8 +115,16 @@ typedef struct enter_note {
 } enter_note;
 _Static_assert(sizeof(enter_note) <= OSPY_INVOCATION_SCRATCH_SIZE, "scratch too small");
 
-/* Frame: marshal state | backtrace[nbt] | enter blob. */
+/* Frame: marshal state | backtrace[nbt] | enter blob | footer. Frames are
+ * pushed at the top of the thread's area and freed in any order (a coroutine
+ * switched away inside a hooked call keeps its frame while calls of another
+ * stack return); the top comes down over freed frames only. */
 #define STATE_BYTES ((OSPY_MARSHAL_STATE_SIZE + 7u) & ~7u)
+
+typedef struct frame_footer {
+  uint32_t len;  /* of the whole frame, footer included */
+  uint32_t live;
+} frame_footer;
 
 typedef struct thread_area {
   uint32_t top;
@@ -125,6 +133,21 @@ typedef struct thread_area {
 } thread_area;
 
 static __thread thread_area *tls_area __attribute__((tls_model("initial-exec")));
+
+/* Frees the frame at off (frame_len bytes) and brings the top down over the
+ * freed frames at the top. */
+static void frame_free(thread_area *a, uint32_t off, uint32_t len)
+{
+  if (off + len > a->top)
+    return; /* gone already */
+  ((frame_footer *)(a->data + off + len - sizeof(frame_footer)))->live = 0;
+  while (a->top >= sizeof(frame_footer)) {
+    const frame_footer *f = (const frame_footer *)(a->data + a->top - sizeof(frame_footer));
+    if (f->live || f->len > a->top || f->len < sizeof(frame_footer))
+      break;
+    a->top -= f->len;
+  }
+}
 static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *note,
                             thread_area *a);
 static inline_hook *hooks;
@@ -181,14 +204,14 @@ static void on_enter(ospy_invocation *inv)
      * must leave the user's note alone */
     if (h->internal == INTERNAL_DLCLOSE)
       before_dlclose(inv);
-    if (h->internal == INTERNAL_EXIT) {
+    if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
        * (not in a vfork child: they are its parent's, and will return) */
       if ((uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
         ospy_interceptor_abandon_outer(inv);
-      /* a followed child's exit status: its parent reaps it */
-      ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
     }
+    if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
+      ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
     return;
   }
   note->skip = 1;
@@ -196,7 +219,7 @@ static void on_enter(ospy_invocation *inv)
     return;
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
-  if (h->fn && ospy_invocation_depth(inv) > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
+  if (h->fn && ospy_invocation_nested(inv) && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
     return;
   thread_area *a = area_get();
   if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP) {
@@ -225,7 +248,10 @@ static void on_enter(ospy_invocation *inv)
     fill_args(inv, (uint64_t *)blob, RAW_ARGS);
     note->enter_len = RAW_ARGS * 8;
   }
-  note->frame_len = (uint32_t)((STATE_BYTES + note->nbt * 8 + note->enter_len + 7u) & ~7u);
+  note->frame_len = (uint32_t)((STATE_BYTES + note->nbt * 8 + note->enter_len + 7u) & ~7u) +
+                    (uint32_t)sizeof(frame_footer);
+  *(frame_footer *)(frame + note->frame_len - sizeof(frame_footer)) =
+    (frame_footer){ note->frame_len, 1 };
   a->top += note->frame_len;
   note->skip = 0;
   note->tentative = 0;
@@ -274,8 +300,13 @@ static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *no
   if (tentative) {
     note->tentative = 1; /* exec: its leave, if it fails, supersedes this record */
   } else {
-    a->top = note->frame_off;
+    frame_free(a, note->frame_off, note->frame_len);
     note->skip = 1;
+    /* a vfork or posix_spawn child shares this thread state with its parent:
+     * an entry it left pending there would stay for good (elsewhere the
+     * entry stays: calls made inside, _exit inside exit, are nested) */
+    if (vfork_child && h->noreturn != NORETURN_TWICE)
+      ospy_interceptor_forget(inv);
   }
 }
 
@@ -349,7 +380,7 @@ static void on_abandon(ospy_invocation *inv)
     write_record(h, inv, note, a->data + note->frame_off, NULL, 0, &end);
   }
   note->skip = 1;
-  a->top = note->frame_off;
+  frame_free(a, note->frame_off, note->frame_len);
 }
 
 static void on_leave(ospy_invocation *inv)
@@ -369,7 +400,7 @@ static void on_leave(ospy_invocation *inv)
     return;
   thread_area *a = tls_area;
   uint8_t *frame = a->data + note->frame_off;
-  uint8_t *leave = frame + note->frame_len;
+  uint8_t *leave = a->data + a->top; /* above every live frame (other stacks' too) */
   uint32_t leave_len = 0;
   int log = ospy_agent_g.active; /* detached or consumer gone: no marshaling either */
   if (log && h->fn) {
@@ -395,7 +426,7 @@ static void on_leave(ospy_invocation *inv)
     };
     write_record(h, inv, note, frame, leave, leave_len, &end);
   }
-  a->top = note->frame_off; /* pop; deeper frames of calls that never returned go too */
+  frame_free(a, note->frame_off, note->frame_len);
   errno = err;
 }
 
@@ -444,8 +475,13 @@ static void attach_one(inline_hook *h)
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
-  if (ospy_interceptor_attach_cc(addr, cc, on_enter, h->noreturn == NORETURN_TWICE ? NULL : on_leave,
-                                 h, &h->listener, &e) !=
+  /* no leave for calls that return twice, and for the internal exit hooks:
+   * an entry a posix_spawn child left pending in its parent's shared thread
+   * state made every later call of the parent look nested */
+  int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_EXIT ||
+                 h->internal == INTERNAL_THREAD_EXIT;
+  if (ospy_interceptor_attach_cc(addr, cc, on_enter, no_leave ? NULL : on_leave, h, &h->listener,
+                                 &e) !=
       OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;
@@ -549,7 +585,7 @@ int ospy_inline_init(void)
    * bounded by one small table per attach. */
   nhooks = 0;
   specs = NULL;
-  hooks_cap = n + 3; /* and the internal hooks (below) */
+  hooks_cap = n + 4; /* and the internal hooks (below) */
   hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (hooks == MAP_FAILED) {
@@ -569,18 +605,22 @@ int ospy_inline_init(void)
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }
-  static const ospy_plan_hook internal[3] = {
+  static const ospy_plan_hook internal[4] = {
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
       .symbol = "dlopen", .process = "", .display = "dlopen" },
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
       .symbol = "dlclose", .process = "", .display = "dlclose" },
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
       .symbol = "_exit", .process = "", .display = "_exit" },
+    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+      .symbol = "pthread_exit", .process = "", .display = "pthread_exit" },
   };
-  for (int k = 0; k < 3; k++) {
+  static const int kinds[4] = { INTERNAL_DLOPEN, INTERNAL_DLCLOSE, INTERNAL_EXIT,
+                                INTERNAL_THREAD_EXIT };
+  for (int k = 0; k < 4; k++) {
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
-    h->internal = k == 0 ? INTERNAL_DLOPEN : k == 1 ? INTERNAL_DLCLOSE : INTERNAL_EXIT;
+    h->internal = kinds[k];
     h->ph = &internal[k];
   }
   return 0;

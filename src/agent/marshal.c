@@ -21,6 +21,7 @@ typedef struct mctx {
   int phase;
   ospy_sexpr_env env;
   int64_t budget; /* bytes buffers may still record in this entry, or -1 (leave_budget) */
+  unsigned in_array; /* arrays being written around the current value */
 } mctx;
 
 typedef struct saved_args {
@@ -131,7 +132,8 @@ static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
 {
   ospy_mw *w = m->w;
   uint64_t want = size < m->value_cap ? size : m->value_cap;
-  if (m->budget >= 0 && want > (uint64_t)m->budget)
+  int budgeted = m->budget >= 0 && m->in_array; /* iovec data, not msg_name or msg_control */
+  if (budgeted && want > (uint64_t)m->budget)
     want = (uint64_t)m->budget;
   uint8_t flags = want < size ? OSPY_VB_CAPPED : 0;
   ospy_mw_u8(w, OSPY_VB_BYTES);
@@ -147,7 +149,7 @@ static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
   size_t got = want ? ospy_marshal_read(addr, w->p + w->len, (size_t)want) : 0;
   if (got < want)
     flags |= OSPY_VB_CUT;
-  if (m->budget >= 0)
+  if (budgeted)
     m->budget -= (int64_t)got;
   if (!w->full) {
     w->len += got;
@@ -345,7 +347,9 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
       break;
     }
     size_t before = w->len;
+    m->in_array++;
     put_mem_value(m, &er, addr + stored * esz, SIZE_NONE, SIZE_NONE, depth + 1);
+    m->in_array--;
     if (w->full) { /* the element did not fit: drop it, keep the others */
       w->full = 0;
       w->len = before;
@@ -838,6 +842,7 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->env.tid = c->tid;
   m->env.read = ospy_marshal_read;
   m->budget = -1;
+  m->in_array = 0;
   if (fresh)
     fill_computed(m, vals);
 }

@@ -96,23 +96,28 @@ static void unhold(ospy_session *s, unsigned i, int keep)
   free(h);
 }
 
-/* What rec says about the held exec calls: a record of the same thread or a
- * new image (ProcessStart) or end of the same process settles them. A call
- * that supersedes one (the exec failed and returned) replaces it. */
+/* What rec says about the held exec calls: the call's own record (the exec
+ * failed and returned: it replaces the held one), or a new image
+ * (ProcessStart) or the end of the same process (it succeeded: the held one
+ * is written). Other records of the thread (calls nested in the exec) leave
+ * it held. */
 static void settle_held(ospy_session *s, const ospy_event_hdr *rec)
 {
   for (unsigned i = s->nheld; i-- > 0;) {
     const ospy_event_call *h = (const ospy_event_call *)s->held[i];
     if (h->h.pid != rec->pid)
       continue;
-    int process = rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT;
-    if (!process && h->h.tid != rec->tid)
+    if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT) {
+      unhold(s, i, 1);
       continue;
+    }
     /* (not matched by time: the two may be converted from TSC at different drains) */
     const ospy_event_call *c = (const ospy_event_call *)rec;
-    int replaced = rec->type == OSPY_EV_CALL && (c->h.flags & OSPY_CALL_F_SUPERSEDES) &&
-                   c->hook == h->hook;
-    unhold(s, i, !replaced);
+    if (rec->type == OSPY_EV_CALL && h->h.tid == rec->tid &&
+        (c->h.flags & OSPY_CALL_F_SUPERSEDES) && c->hook == h->hook) {
+      unhold(s, i, 0);
+      return; /* one record replaces one held call: the innermost of that hook */
+    }
   }
 }
 

@@ -145,6 +145,15 @@ void ospy_interceptor_set_abandon_handler(ospy_abandon_fn fn);
  * abandon handler, innermost first. Should one return after all, its
  * listeners' on_leave is not called. */
 void ospy_interceptor_abandon_outer(ospy_invocation *inv);
+/* From on_enter: this call will not return (exit, exec in a vfork child...):
+ * no leave is arranged for it, and its pending entry is dropped. A vfork or
+ * posix_spawn child shares its parent's memory and thread state: an entry it
+ * left behind stayed pending in the parent for good. */
+void ospy_interceptor_forget(ospy_invocation *inv);
+/* Whether a call of this thread is pending on the same stack below this one
+ * (the call is nested in it); pending calls of other stacks (coroutines
+ * switched away) do not count. */
+bool ospy_invocation_nested(ospy_invocation *inv);
 
 /* Where attach would patch (after following PLT stubs and jump thunks). */
 void *ospy_interceptor_resolve(void *function);

@@ -87,6 +87,7 @@ typedef struct ospy_thread_state {
   uint32_t ignored;      /* ospy_interceptor_ignore_current_thread nesting */
   int *errno_ptr;
   unsigned depth;
+  uint32_t forget;       /* ospy_interceptor_forget during this on_enter */
   void *user[OSPY_THREAD_SLOTS]; /* kept across owners (ospy_interceptor_thread_slot) */
   /* Entries given up as dead (longjmp...), newest last: should one of them
    * return after all (its frame was alive on another stack: a coroutine, a

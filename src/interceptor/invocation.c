@@ -10,9 +10,11 @@
  * cached result, and both are guarded by the thread's busy flag so hooked
  * functions called from callbacks go straight to their originals.
  */
+#include <signal.h>
 #include <stddef.h>
 
 #include "interceptor/interceptor_internal.h"
+#include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 
 #define WORD sizeof(uintptr_t)
@@ -82,16 +84,50 @@ void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report) {
  * holds the leave thunk is a hooked function tail-calling another: both
  * entries stay, the callee returns to the leave thunk a second time.
  */
+/* Whether sp is on the thread's signal stack and slot is not: a handler
+ * running there (sigaltstack inside the main stack's frames) sees pending
+ * calls of the interrupted code below it, alive. One system call, made only
+ * for an entry that looks dead but still holds the leave thunk. */
+static bool handler_above(uintptr_t sp, uintptr_t slot) {
+  stack_t ss;
+  if (ospy_os_sys3(SYS_sigaltstack, 0, (long)&ss, 0) != 0 || !(ss.ss_flags & SS_ONSTACK))
+    return false;
+  uintptr_t lo = (uintptr_t)ss.ss_sp;
+  return sp - lo < ss.ss_size && slot - lo >= ss.ss_size;
+}
+
 static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
   while (ts->depth > 0) {
     uintptr_t slot = ts->stack[ts->depth - 1].slot;
     if (slot > sp || sp - slot > SAME_STACK_SPAN)
       break;
-    if (slot == sp && *(uintptr_t *)sp == (uintptr_t)ospy_leave_thunk)
+    uintptr_t held = 0; /* read safely: a coroutine's stack may be gone */
+    bool armed = ospy_os_read_memory(slot, &held, sizeof held) == sizeof held &&
+                 held == (uintptr_t)ospy_leave_thunk;
+    if (slot == sp && armed)
+      break;
+    if (armed && handler_above(sp, slot))
       break;
     ospy_invocation_abandon(ts, ts->depth - 1, true);
     ts->depth--;
   }
+}
+
+void ospy_interceptor_forget(ospy_invocation *inv) {
+  ospy_thread_state *ts = inv->ts;
+  if (!inv->leave && ts->depth == inv->depth + 1 && ts->stack[inv->depth].slot == inv->entry_sp)
+    ts->forget = 1;
+}
+
+bool ospy_invocation_nested(ospy_invocation *inv) {
+  const ospy_thread_state *ts = inv->ts;
+  for (unsigned i = 0; i < inv->depth && i < ts->depth; i++) {
+    uintptr_t slot = ts->stack[i].slot;
+    /* (an equal slot: the pending call tail-called this one, as execv execve) */
+    if (slot >= inv->entry_sp && slot - inv->entry_sp <= SAME_STACK_SPAN)
+      return true;
+  }
+  return false;
 }
 
 /* The entries stay (their return addresses are still on the stack), marked
@@ -155,8 +191,11 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     entered = e->entered;
   }
   OSPY_CTX_IP(ctx) = hook->function; /* reg.rip / reg.eip at enter: the function */
+  ts->forget = 0;
   unsigned nentered = run_enter(hook, &inv, entered);
-  if (entered) {
+  if (entered && ts->forget) {
+    ts->depth--; /* it will not return: no leave (ospy_interceptor_forget) */
+  } else if (entered) {
     ts->stack[ts->depth - 1].nentered = (uint16_t)nentered;
     /* after the callbacks, which see the real return address at [sp] */
     *(uintptr_t *)sp = (uintptr_t)ospy_leave_thunk;

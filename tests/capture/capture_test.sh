@@ -139,6 +139,43 @@ no-return)
     { cat "$work/err" >&2; fail "twice: ospy or the program failed"; }
   grep -q '^vfork child status 0, setjmp rounds 3$' "$work/out" || fail "twice: the program's results changed"
   [ "$("$ospy" show "$cap" | grep -c 'vfork(.*) = ?$')" = 1 ] || fail "twice: vfork is not recorded once"
+  # logNested: the execve inside a failed execv is recorded too; each exec
+  # still appears once, with its error (the record at entry is replaced)
+  cat > "$work/ln.xml" <<'X'
+<hookManager><specs><functions>
+<function name="execv" logNested="true"><returnValue type="Int32"/><arguments><argument name="pathname" direction="in" type="AsciiStringPtr"/></arguments></function>
+<function name="execve" logNested="true"><returnValue type="Int32"/><arguments><argument name="pathname" direction="in" type="AsciiStringPtr"/></arguments></function>
+</functions></specs><hooks><module name="libc.so.6"><function specId="execv"/><function specId="execve"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$work/ln.xml" -o "$cap" -- "$target" 1 0 noreturn > /dev/null 2>&1
+  "$ospy" show "$cap" > "$work/show"
+  [ "$(grep -c 'execv(pathname="/nonexistent/program") = -1 ENOENT' "$work/show")" = 1 ] &&
+    [ "$(grep -c 'execve(pathname="/nonexistent/program") = -1 ENOENT' "$work/show")" = 1 ] &&
+    [ "$(grep -c 'exec' "$work/show")" = 2 ] || { cat "$work/show" >&2; fail "nested execs: not once each"; }
+  # a thread ending with pthread_exit inside a hooked call: that call is
+  # recorded as not returning
+  "$ospy" capture -q -f ospy_test_thread_exit -o "$cap" -- "$target" 1 0 texit > "$work/out" 2>&1 ||
+    fail "texit: ospy failed"
+  [ "$("$ospy" show "$cap" | grep -c 'ospy_test_thread_exit(.*) = ?$')" = 3 ] ||
+    { "$ospy" show "$cap" >&2; fail "texit: the 3 calls ended by pthread_exit are not recorded"; }
+  # posix_spawn and system() children share the parent's memory until they
+  # exec: what they leave pending must not make the parent's later calls look
+  # nested (they went unrecorded, uncounted, after the first spawn)
+  "$ospy" capture -q --preset proc -f ospy_test_add -o "$cap" -- "$target" 1 0 spawns > "$work/out" 2> "$work/err" ||
+    { cat "$work/err" >&2; fail "spawns: ospy failed"; }
+  grep -q '^calls=5 sum=20$' "$work/out" || fail "spawns: the program's output changed"
+  [ "$(calls_in "$cap")" = 5 ] || fail "spawns: expected 5 calls of ospy_test_add, found $(calls_in "$cap")"
+  [ "$("$ospy" show "$cap" | grep -c 'posix_spawn(')" = 10 ] || fail "spawns: expected 10 posix_spawn calls (5 direct, 5 by system)"
+  # coroutines switching inside a hooked call: each call keeps its own
+  # arguments and return value
+  "$ospy" capture -q -f ospy_test_yield -o "$cap" -- "$target" 1 0 coro > "$work/out" 2> "$work/err" ||
+    { cat "$work/err" >&2; fail "coro: ospy failed"; }
+  grep -q '^coro bad=0$' "$work/out" || fail "coro: the program's results changed"
+  "$ospy" show "$cap" | grep 'ospy_test_yield(' > "$work/yields"
+  [ "$(wc -l < "$work/yields")" = 50 ] || fail "coro: expected 50 calls, found $(wc -l < "$work/yields")"
+  sed 's/.*arg2=\([0-9a-fx]*\),.* = \([0-9?]*\)$/\1 \2/' "$work/yields" | while read -r v r; do
+    [ "$r" = $((v * 7)) ] || { cat "$work/yields" >&2; fail "coro: a call shows another call's argument or result ($v, $r)"; }
+  done || exit 1
   "$ospy" capture -q -F --preset proc -o "$cap" -- "$target" 1 0 noreturn exec > "$work/out" 2> "$work/err" ||
     fail "exec: ospy failed"
   "$ospy" show "$cap" > "$work/show"

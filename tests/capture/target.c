@@ -11,26 +11,37 @@
  * (seek: two lseek64 calls with 64-bit results, then exit)
  * (twice: vfork + exec of /bin/true, then setjmp/longjmp: calls that return
  * twice; prints what the parent saw)
+ * (spawns: 5 rounds of ospy_test_add, posix_spawn and system(): children that
+ * share the parent's memory until they exec)
+ * (coro: two coroutines on their own stacks take turns inside the hooked
+ * ospy_test_yield, 50 calls each)
+ * (texit: 3 threads each end with pthread_exit inside the hooked
+ * ospy_test_thread_exit)
  * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
  * execv("/bin/true") or exit(3): calls that do not return)
  */
 #define _LARGEFILE64_SOURCE 1 /* lseek64 */
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+extern char **environ;
 int ospy_test_add(int a, int b);
 int ospy_test_recurse(int n);
+int ospy_test_yield(void *from, void *to, int v);
+int ospy_test_thread_exit(int v);
 long ospy_test_jump(void *jb, long x);
 
 static long calls_per_thread;
@@ -64,6 +75,23 @@ static void print_vmsize(void)
       printf("vmsize_kb=%ld\n", atol(line + 7));
   if (f)
     fclose(f);
+}
+
+static void *thread_exit_body(void *arg)
+{
+  ospy_test_thread_exit((int)(long)arg);
+  return NULL;
+}
+
+/* Coroutine c: 50 hooked calls that switch back to main in the middle; the
+ * results must be 7 v whatever ran meanwhile. */
+static ucontext_t *coro_main, *coro_self[2];
+static int coro_bad;
+static void coro_body(int c)
+{
+  for (int v = 0; v < 25; v++)
+    if (ospy_test_yield(coro_self[c], coro_main, c * 100 + v) != (c * 100 + v) * 7)
+      coro_bad++;
 }
 
 /* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
@@ -137,6 +165,46 @@ int main(int argc, char **argv)
       longjmp(jb, rounds);
     }
     printf("vfork child status %d, setjmp rounds %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, rounds);
+    return 0;
+  }
+  if (!strcmp(how, "texit")) {
+    pthread_t t[3];
+    for (long i = 0; i < 3; i++)
+      pthread_create(&t[i], NULL, thread_exit_body, (void *)i);
+    for (int i = 0; i < 3; i++)
+      pthread_join(t[i], NULL);
+    printf("texit done\n");
+    return 0;
+  }
+  if (!strcmp(how, "spawns")) {
+    long sum = 0;
+    for (int r = 0; r < 5; r++) {
+      sum += ospy_test_add(r, r);
+      char *av[] = { "true", NULL };
+      pid_t p;
+      if (posix_spawn(&p, "/bin/true", NULL, NULL, av, environ) == 0)
+        waitpid(p, NULL, 0);
+      if (system("exit 3") == -1)
+        return 9;
+    }
+    printf("calls=5 sum=%ld\n", sum);
+    return 0;
+  }
+  if (!strcmp(how, "coro")) {
+    static ucontext_t main_ctx, co_ctx[2];
+    for (int c = 0; c < 2; c++) {
+      getcontext(&co_ctx[c]);
+      co_ctx[c].uc_stack.ss_size = 4 << 20; /* apart: stacks in one 256 KiB look like one */
+      co_ctx[c].uc_stack.ss_sp = malloc(co_ctx[c].uc_stack.ss_size);
+      co_ctx[c].uc_link = &main_ctx;
+      makecontext(&co_ctx[c], (void (*)(void))coro_body, 1, c);
+    }
+    coro_main = &main_ctx;
+    coro_self[0] = &co_ctx[0];
+    coro_self[1] = &co_ctx[1];
+    for (int turn = 0; turn < 52; turn++) /* 26 each: the start, then 25 returns from yield */
+      swapcontext(&main_ctx, &co_ctx[turn % 2]);
+    printf("coro bad=%d\n", coro_bad);
     return 0;
   }
   if (!strcmp(how, "sleepers")) {

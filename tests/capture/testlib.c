@@ -1,4 +1,6 @@
+#include <pthread.h>
 #include <setjmp.h>
+#include <ucontext.h>
 
 /* The function the capture tests and benchmarks trace: 2 integer arguments
  * and a return value, in a shared library so calls go through the PLT. Its
@@ -31,4 +33,24 @@ __attribute__((noinline)) long ospy_test_jump(void *jb, long x)
   if (here)
     longjmp(*(jmp_buf *)jb, 1);
   return 100;
+}
+
+/* Switches from one coroutine to another in the middle of the call (a hooked
+ * call left pending on one stack while others run), then returns v * 7. */
+int ospy_test_yield(void *from, void *to, int v);
+__attribute__((noinline)) int ospy_test_yield(void *from, void *to, int v)
+{
+  volatile int here = v;
+  swapcontext((ucontext_t *)from, (ucontext_t *)to);
+  return here * 7 + ospy_test_bias;
+}
+
+/* Ends the calling thread from inside a hooked call. */
+int ospy_test_thread_exit(int v);
+__attribute__((noinline)) int ospy_test_thread_exit(int v)
+{
+  volatile int here = v;
+  if (here >= 0)
+    pthread_exit(NULL);
+  return here;
 }

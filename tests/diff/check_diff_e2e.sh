@@ -39,23 +39,43 @@ cat > "$dir/rv.c" <<'C'
 #include <stdio.h>
 #include <sys/uio.h>
 #include <unistd.h>
-int main(void)
+int main(int argc, char **argv)
 {
+  (void)argv;
   char a[8], b[64];
   snprintf(b, sizeof b, "pid %d pid %d pid %d pid %d", getpid(), getpid(), getpid(), getpid());
   int p[2];
   if (pipe(p) < 0 || write(p[1], "hello world!", 12) != 12)
     return 2;
   struct iovec iov[2] = { { a, sizeof a }, { b, sizeof b } };
-  return readv(p[0], iov, 2) == 12 ? 0 : 1;
+  if (readv(p[0], iov, 2) != 12)
+    return 1;
+  if (argc < 2)
+    return 0;
+  /* recvmsg: the cap is the iovecs' data, not msg_name */
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  socklen_t sl = sizeof sa;
+  if (bind(u, (struct sockaddr *)&sa, sizeof sa) < 0 || getsockname(u, (struct sockaddr *)&sa, &sl) < 0 ||
+      sendto(u, "HELLO", 5, 0, (struct sockaddr *)&sa, sizeof sa) != 5)
+    return 3;
+  struct sockaddr_in from;
+  struct iovec riov[2] = { { a, 3 }, { b, 10 } };
+  struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = riov, .msg_iovlen = 2 };
+  return recvmsg(u, &m, 0) == 5 ? 0 : 4;
 }
 C
+sed -i 's|#include <stdio.h>|#include <arpa/inet.h>\n#include <netinet/in.h>\n#include <stdio.h>\n#include <sys/socket.h>|' "$dir/rv.c"
 cc -O1 -o "$dir/rv" "$dir/rv.c" || fail "cannot build rv"
 for s in 1 2; do
-  "$ospy" capture -q --preset files -o "$dir/rv$s.ospy" -- "$dir/rv" >/dev/null 2>&1 || fail "capture of rv"
+  "$ospy" capture -q --preset files --preset net -o "$dir/rv$s.ospy" -- "$dir/rv" >/dev/null 2>&1 || fail "capture of rv"
 done
 "$ospy" show "$dir/rv1.ospy" | grep -qF 'readv(fd=3, iov=[{iov_base="hello wo", iov_len=8}, {iov_base="rld!"...(4 of 64 bytes), iov_len=64}], iovcnt=2) = 12' ||
   { "$ospy" show "$dir/rv1.ospy" | grep readv; fail "readv's buffers are not cut at what it returned"; }
+"$ospy" capture -q --preset files --preset net -o "$dir/rvu.ospy" -- "$dir/rv" udp >/dev/null 2>&1 ||
+  fail "capture of rv udp"
+"$ospy" show "$dir/rvu.ospy" | grep -q 'recvmsg(.*msg_name={AF_INET, 127.0.0.1:[0-9]*}.*msg_iov=\[{iov_base="HEL", iov_len=3}, {iov_base="LO"\.\.\.(2 of 10 bytes), iov_len=10}\].* = 5$' ||
+  { "$ospy" show "$dir/rvu.ospy" | grep recvmsg; fail "recvmsg: the cap must apply to the iovecs only"; }
 "$ospy" diff "$dir/rv1.ospy" "$dir/rv2.ospy" >"$dir/rv.out" 2>&1 ||
   { cat "$dir/rv.out"; fail "two runs of a readv program differ"; }
 echo "readv: only the bytes it returned are recorded and compared"
