@@ -94,6 +94,54 @@ static void coro_body(int c)
       coro_bad++;
 }
 
+/* The modes below run in functions of their own: main uses setjmp and
+ * vfork, and their variables there would be clobbered. */
+static int run_texit(void)
+{
+  pthread_t t[3];
+  for (long i = 0; i < 3; i++)
+    pthread_create(&t[i], NULL, thread_exit_body, (void *)i);
+  for (int i = 0; i < 3; i++)
+    pthread_join(t[i], NULL);
+  printf("texit done\n");
+  return 0;
+}
+
+static int run_spawns(void)
+{
+  long sum = 0;
+  for (int r = 0; r < 5; r++) {
+    sum += ospy_test_add(r, r);
+    char *av[] = { "true", NULL };
+    pid_t p;
+    if (posix_spawn(&p, "/bin/true", NULL, NULL, av, environ) == 0)
+      waitpid(p, NULL, 0);
+    if (system("exit 3") == -1)
+      return 9;
+  }
+  printf("calls=5 sum=%ld\n", sum);
+  return 0;
+}
+
+static int run_coro(void)
+{
+  static ucontext_t main_ctx, co_ctx[2];
+  for (volatile int c = 0; c < 2; c++) { /* volatile: getcontext returns twice */
+    getcontext(&co_ctx[c]);
+    co_ctx[c].uc_stack.ss_size = 4 << 20; /* apart: stacks in one 256 KiB look like one */
+    co_ctx[c].uc_stack.ss_sp = malloc(co_ctx[c].uc_stack.ss_size);
+    co_ctx[c].uc_link = &main_ctx;
+    makecontext(&co_ctx[c], (void (*)(void))coro_body, 1, c);
+  }
+  coro_main = &main_ctx;
+  coro_self[0] = &co_ctx[0];
+  coro_self[1] = &co_ctx[1];
+  for (int turn = 0; turn < 52; turn++) /* 26 each: the start, then 25 returns from yield */
+    swapcontext(&main_ctx, &co_ctx[turn % 2]);
+  printf("coro bad=%d\n", coro_bad);
+  return 0;
+}
+
 /* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
 static void *poller(void *arg)
 {
@@ -167,46 +215,12 @@ int main(int argc, char **argv)
     printf("vfork child status %d, setjmp rounds %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, rounds);
     return 0;
   }
-  if (!strcmp(how, "texit")) {
-    pthread_t t[3];
-    for (long i = 0; i < 3; i++)
-      pthread_create(&t[i], NULL, thread_exit_body, (void *)i);
-    for (int i = 0; i < 3; i++)
-      pthread_join(t[i], NULL);
-    printf("texit done\n");
-    return 0;
-  }
-  if (!strcmp(how, "spawns")) {
-    long sum = 0;
-    for (int r = 0; r < 5; r++) {
-      sum += ospy_test_add(r, r);
-      char *av[] = { "true", NULL };
-      pid_t p;
-      if (posix_spawn(&p, "/bin/true", NULL, NULL, av, environ) == 0)
-        waitpid(p, NULL, 0);
-      if (system("exit 3") == -1)
-        return 9;
-    }
-    printf("calls=5 sum=%ld\n", sum);
-    return 0;
-  }
-  if (!strcmp(how, "coro")) {
-    static ucontext_t main_ctx, co_ctx[2];
-    for (int c = 0; c < 2; c++) {
-      getcontext(&co_ctx[c]);
-      co_ctx[c].uc_stack.ss_size = 4 << 20; /* apart: stacks in one 256 KiB look like one */
-      co_ctx[c].uc_stack.ss_sp = malloc(co_ctx[c].uc_stack.ss_size);
-      co_ctx[c].uc_link = &main_ctx;
-      makecontext(&co_ctx[c], (void (*)(void))coro_body, 1, c);
-    }
-    coro_main = &main_ctx;
-    coro_self[0] = &co_ctx[0];
-    coro_self[1] = &co_ctx[1];
-    for (int turn = 0; turn < 52; turn++) /* 26 each: the start, then 25 returns from yield */
-      swapcontext(&main_ctx, &co_ctx[turn % 2]);
-    printf("coro bad=%d\n", coro_bad);
-    return 0;
-  }
+  if (!strcmp(how, "texit"))
+    return run_texit();
+  if (!strcmp(how, "spawns"))
+    return run_spawns();
+  if (!strcmp(how, "coro"))
+    return run_coro();
   if (!strcmp(how, "sleepers")) {
     pthread_t t;
     static long poll_r = -2;
