@@ -185,6 +185,32 @@ static int report(const ospy_diff *d, diff_input in[2])
   return n ? 1 : 0;
 }
 
+/* The first pass: which threads of each process make calls (ospy_diff_note).
+ * 0, or -1 (message on stderr). */
+static int note_threads(ospy_diff *d, diff_input *in, int side)
+{
+  char err[1024] = "";
+  ospy_capsrc *src = ospy_capsrc_open(in->path, "ospy diff", err, sizeof err);
+  if (!src) {
+    fprintf(stderr, "ospy diff: %s\n", err);
+    return -1;
+  }
+  ospy_xevent ev;
+  int rc;
+  while ((rc = ospy_capsrc_next(src, &ev, err, sizeof err)) != 0) {
+    if (rc == -2)
+      break;
+    if (rc > 0 && ospy_diff_note(d, side, &ev) < 0) {
+      rc = -2;
+      break;
+    }
+  }
+  ospy_capsrc_close(src);
+  if (rc == -2)
+    fprintf(stderr, "ospy diff: %s: %s\n", in->path, err[0] ? err : "out of memory");
+  return rc == -2 ? -1 : 0;
+}
+
 static int diff_files(diff_input in[2], size_t window)
 {
   char err[1024];
@@ -196,6 +222,10 @@ static int diff_files(diff_input in[2], size_t window)
   ospy_diff *d = ospy_diff_new(window, on_diff, NULL);
   if (!d) {
     fprintf(stderr, "ospy diff: out of memory\n");
+    return 2;
+  }
+  if (note_threads(d, &in[0], 0) < 0 || note_threads(d, &in[1], 1) < 0) {
+    ospy_diff_free(d);
     return 2;
   }
   printf("--- A %s (%s)\n+++ B %s (%s)\n", in[0].path, ospy_capsrc_cmdline(in[0].src),

@@ -29,8 +29,10 @@ typedef struct dproc {
   uint32_t pid;
   char *name;
   unsigned occ;
-  uint32_t *tids;
+  uint32_t *tids;  /* threads in the order of their first call */
   size_t ntids;
+  uint32_t *known; /* every thread that made a call (ospy_diff_note), ascending */
+  size_t nknown;
 } dproc;
 
 typedef struct dside {
@@ -130,6 +132,7 @@ void ospy_diff_free(ospy_diff *d)
     for (size_t i = 0; i < d->side[s].nprocs; i++) {
       free(d->side[s].procs[i].name);
       free(d->side[s].procs[i].tids);
+      free(d->side[s].procs[i].known);
     }
     free(d->side[s].procs);
   }
@@ -170,18 +173,46 @@ static dproc *find_proc(ospy_diff *d, int side, const ospy_xevent *ev)
   return p;
 }
 
-/* The thread's ordinal in its process (order of first call), or -1. */
+int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev)
+{
+  if (ev->type != OSPY_XEV_FUNCTION_CALL)
+    return 0;
+  dproc *p = find_proc(d, side, ev);
+  if (!p)
+    return -1;
+  size_t i = 0;
+  while (i < p->nknown && p->known[i] < ev->tid)
+    i++;
+  if (i < p->nknown && p->known[i] == ev->tid)
+    return 0;
+  uint32_t *k = realloc(p->known, (p->nknown + 1) * sizeof *k);
+  if (!k)
+    return -1;
+  memmove(k + i + 1, k + i, (p->nknown - i) * sizeof *k);
+  k[i] = ev->tid;
+  p->known = k;
+  p->nknown++;
+  return 0;
+}
+
+/* The thread's ordinal in its process: its rank by thread id among the threads
+ * noted beforehand (the kernel numbers threads as they are created, so this
+ * is creation order, the same in two runs), else the order of first call
+ * (which depends on scheduling). -1 when out of memory. */
 static long thread_ordinal(dproc *p, uint32_t tid)
 {
-  for (size_t i = 0; i < p->ntids; i++)
-    if (p->tids[i] == tid)
+  for (size_t i = 0; i < p->nknown; i++)
+    if (p->known[i] == tid)
       return (long)i;
+  for (size_t i = 0; i < p->ntids; i++) /* after the noted ones */
+    if (p->tids[i] == tid)
+      return (long)(p->nknown + i);
   uint32_t *t = realloc(p->tids, (p->ntids + 1) * sizeof *t);
   if (!t)
     return -1;
   p->tids = t;
   t[p->ntids] = tid;
-  return (long)p->ntids++;
+  return (long)(p->nknown + p->ntids++);
 }
 
 static lane *find_lane(ospy_diff *d, const char *label)

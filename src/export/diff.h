@@ -3,7 +3,8 @@
  * Calls are grouped into lanes: a lane is one thread of one process, and the
  * two recordings' lanes are matched by process name and its occurrence
  * (the 2nd process named "worker" in A with the 2nd in B), then by the order
- * in which the process's threads made their first call. Pids, tids,
+ * in which the process's threads were created (their thread ids' order, from
+ * a first pass: ospy_diff_note), else of their first call. Pids, tids,
  * timestamps, sequence numbers and addresses never take part
  * (export/call_text.h says what a call is compared by).
  *
@@ -59,6 +60,10 @@ typedef struct ospy_diff ospy_diff;
 
 /* window: calls aligned at once (2..65535). NULL when out of memory. */
 ospy_diff *ospy_diff_new(size_t window, ospy_diff_emit_fn emit, void *data);
+/* Optional first pass over both recordings, every event: the threads that
+ * make calls, so that a process's threads are paired by creation order rather
+ * than by the order of their first call. 0, or -1 when out of memory. */
+int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev);
 /* One event of recording `side` (0: A, 1: B); events other than calls are
  * ignored. 0, or -1 when out of memory. */
 int ospy_diff_feed(ospy_diff *d, int side, const ospy_xevent *ev);
