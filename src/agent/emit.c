@@ -116,16 +116,23 @@ static void agent_message(uint16_t type, uint32_t hook, const char *text)
   record_end_now(tok);
 }
 
+size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, const char *c)
+{
+  size_t n = 0;
+  const char *parts[3] = { a, b, c };
+  for (int i = 0; i < 3; i++)
+    for (const char *p = parts[i]; p && *p && n + 1 < cap; p++)
+      buf[n++] = *p;
+  if (cap)
+    buf[n] = 0;
+  return n;
+}
+
 /* Three-part message without snprintf (no stdio in the agent). */
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c)
 {
   char buf[1024];
-  size_t n = 0;
-  const char *parts[3] = { a, b, c };
-  for (int i = 0; i < 3; i++)
-    for (const char *p = parts[i]; p && *p && n < sizeof buf - 1; p++)
-      buf[n++] = *p;
-  buf[n] = 0;
+  ospy_agent_join3(buf, sizeof buf, a, b, c);
   ospy_agent_message(type, hook, buf);
 }
 

@@ -402,27 +402,27 @@ static void on_leave(ospy_invocation *inv)
   uint8_t *frame = a->data + note->frame_off;
   uint8_t *leave = a->data + a->top; /* above every live frame (other stacks' too) */
   uint32_t leave_len = 0;
+  uint64_t retval = ospy_invocation_get_return(inv);
   int log = ospy_agent_g.active; /* detached or consumer gone: no marshaling either */
   if (log && h->fn) {
     uint64_t args[ARG_WORDS] = { 0 };
     ospy_marshal_call c = {
-      .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS,
-      .retval = ospy_invocation_get_return(inv), .err = err,
-      .tid = ospy_invocation_thread_id(inv), .state = frame, .state_size = STATE_BYTES,
+      .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS, .retval = retval,
+      .err = err, .tid = ospy_invocation_thread_id(inv), .state = frame,
+      .state_size = STATE_BYTES,
     };
     /* an exec recorded at entry that failed: its record must replace that one */
     log = note->tentative || ospy_marshal_should_log(h->fn, &c);
     if (log)
       leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, BLOB_CAP, value_cap);
+    /* typed by the marshaler: readers filter on it (retval == -1 of an i386
+     * Int64 is edx:eax) */
+    retval = c.retval;
   }
   if (log) {
-    uint64_t rv = ospy_invocation_get_return(inv);
     call_end end = {
       .flags = (uint16_t)(note->tentative ? OSPY_CALL_F_SUPERSEDES : 0),
-      .ts_leave = ospy_agent_clock(),
-      /* typed: readers filter on it (retval == -1 of an i386 Int64 is edx:eax) */
-      .retval = h->fn ? ospy_marshal_return_value(h->fn, ospy_invocation_cpu(inv), rv) : rv,
-      .err = err,
+      .ts_leave = ospy_agent_clock(), .retval = retval, .err = err,
     };
     write_record(h, inv, note, frame, leave, leave_len, &end);
   }
@@ -510,14 +510,9 @@ void ospy_inline_report_missing(void)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
       char clone[256], why[512];
       if (ospy_agent_clone_hint(hooks[i].ph, clone, sizeof clone)) {
-        size_t n = 0; /* no snprintf in the agent */
-        const char *parts[3] = { "function not found; its module has ", clone,
-                                 ", a copy the compiler specialised (its parameters may differ "
-                                 "from the source's): hook that name if it is the one" };
-        for (int k = 0; k < 3; k++)
-          for (const char *p = parts[k]; *p && n < sizeof why - 1; p++)
-            why[n++] = *p;
-        why[n] = 0;
+        ospy_agent_join3(why, sizeof why, "function not found; its module has ", clone,
+                         ", a copy the compiler specialised (its parameters may differ from "
+                         "the source's): hook that name if it is the one");
         report(&hooks[i], OSPY_EV_ERROR, ": ", why);
       } else {
         report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");

@@ -758,7 +758,10 @@ static void put_arg_entry(mctx *m, uint32_t i)
   put_arg_value(m, &a->t, raw, size, count, a);
 }
 
-uint64_t ospy_marshal_return_value(const ospy_spec_fn *fn, const void *cpu, uint64_t raw)
+/* The function's return value as its spec types it, from the raw return
+ * register: a float's bits from xmm0/st0, an i386 64-bit integer from
+ * edx:eax. The raw value when fn has no typed return. */
+static uint64_t typed_return(const ospy_spec_fn *fn, const void *cpu, uint64_t raw)
 {
   const ospy_cpu_context *ctx = cpu;
   const ospy_spec_type *ty = fn->table ? ospy_spec_table_type(fn->table, fn->ret.type) : NULL;
@@ -789,7 +792,7 @@ uint64_t ospy_marshal_return_value(const ospy_spec_fn *fn, const void *cpu, uint
 
 static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
 {
-  return ospy_marshal_return_value(m->fn, c->ctx, c->retval);
+  return typed_return(m->fn, c->ctx, c->retval);
 }
 
 /* Argument values: resolved at enter and kept in the state for leave.
@@ -857,11 +860,10 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
 static int64_t leave_budget(const mctx *m, uint32_t i)
 {
   const ospy_spec_arg *a = &m->fn->args[i];
-  const ospy_spec_type *rt = m->fn->has_ret && !m->fn->ret.ptr ? type_of(m, &m->fn->ret) : NULL;
+  if (m->phase != OSPY_VB_PHASE_LEAVE || !m->fn->ret_counts_bytes || !(a->dir & OSPY_DIR_OUT))
+    return -1;
   const ospy_spec_type *at = type_of(m, &a->t);
-  if (m->phase != OSPY_VB_PHASE_LEAVE || !(a->dir & OSPY_DIR_OUT) || !rt || !rt->name ||
-      strcmp(rt->name, "SSize") || !at ||
-      (at->kind != OSPY_KIND_ARRAY && at->kind != OSPY_KIND_STRUCT))
+  if (!at || (at->kind != OSPY_KIND_ARRAY && at->kind != OSPY_KIND_STRUCT))
     return -1;
   int64_t n = (int64_t)extend(m->env.retval, m->t->ptr_size, 1);
   return n >= 0 ? n : 0; /* -1: nothing was filled */
@@ -922,6 +924,8 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
   uint64_t scratch[OSPY_SPEC_MAX_ARGS];
   mctx m;
   init_ctx(&m, fn, c, phase, &w, value_cap, scratch);
+  if (phase == OSPY_VB_PHASE_LEAVE)
+    c->retval = m.env.retval; /* typed, for the caller's record */
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
   if ((fn->int_phases & phase) && put_ints(&m, phase, want) == 0)
     return w.len;

@@ -31,7 +31,9 @@ typedef struct ospy_marshal_call {
   const void *ctx;          /* ospy_cpu_context * (src/arch/x86/cpu_context.h) */
   const uint64_t *args;     /* argument words, see above */
   unsigned nargs;
-  uint64_t retval;          /* leave only */
+  uint64_t retval;          /* leave only: the return register; ospy_marshal_leave
+                               leaves the typed value here (a float's bits, an
+                               i386 Int64's edx:eax) */
   int err;                  /* errno at leave */
   uint64_t tid;
   void *state;              /* per-invocation scratch kept from enter to leave */
@@ -56,10 +58,5 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
                           size_t cap, size_t value_cap);
 /* Function-level logCondition, evaluated at leave: 0 = drop the call. */
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c);
-/* The function's return value as its spec types it, from the raw return
- * register: a float's bits from xmm0/st0, an i386 64-bit integer from
- * edx:eax (ctx: an ospy_cpu_context, as in ospy_marshal_call). The raw value
- * when fn has no typed return. */
-uint64_t ospy_marshal_return_value(const ospy_spec_fn *fn, const void *ctx, uint64_t raw);
 
 #endif

@@ -1,6 +1,7 @@
 /* Agent init: compile the expressions of every function spec once. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "expr/expr.h"
 
@@ -110,6 +111,9 @@ static void mark_int_args(ospy_spec_table *t, ospy_spec_fn *fn)
     }
   }
   fn->ret_width = fn->has_ret ? (uint8_t)int_width(t, &fn->ret, &fn->ret_signed) : 0;
+  const ospy_spec_type *rt = fn->has_ret && !fn->ret.ptr ? ospy_spec_table_type(t, fn->ret.type)
+                                                         : NULL;
+  fn->ret_counts_bytes = rt && rt->name && !strcmp(rt->name, "SSize");
   /* i386: a 64-bit return value is edx:eax (the general path joins them) */
   if (fn->has_ret && (!fn->ret_width || fn->ret_width > sizeof(void *)))
     fn->int_phases &= (uint8_t)~OSPY_VB_PHASE_LEAVE;

@@ -140,8 +140,9 @@ struct ospy_spec_fn {
   uint8_t is_method;   /* a vtable method: `this` comes before the arguments */
   /* agent only (ospy_marshal_prepare): bit OSPY_VB_PHASE_ENTER / _LEAVE set
      when every value that phase writes is a plain integer (int_width set;
-     ret_width for the return value) */
-  uint8_t int_phases, ret_width, ret_signed, pad;
+     ret_width for the return value); ret_counts_bytes: it returns SSize, a
+     byte count that caps the buffers of its out arrays (marshal.c) */
+  uint8_t int_phases, ret_width, ret_signed, ret_counts_bytes;
   uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
   ospy_spec_typeref ret;
   uint32_t nargs;
