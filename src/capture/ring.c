@@ -152,9 +152,11 @@ static uint64_t record_key(const uint8_t *rec, size_t len)
   return len >= sizeof *h ? h->ts : 0;
 }
 
-/* The record ready at the head of a lane, after skipping padding: 1 and its
- * key, 0 when none is ready, -1 when the lane holds garbage. */
-static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, const char **why)
+/* The record ready at the head of a lane, after skipping padding: 1, its
+ * key and its slot's size (checked: take uses it, never the shared word
+ * again), 0 when none is ready, -1 when the lane holds garbage. */
+static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, uint32_t *slot_size,
+                     const char **why)
 {
   ospy_ring_cursor *k = &r->cur[lane];
   uint32_t cap = (uint32_t)(r->mask + 1);
@@ -183,17 +185,16 @@ static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, const char **wh
       return -1;
     }
     *key = record_key((const uint8_t *)(s + 1), size - SLOT_HDR);
+    *slot_size = size;
     return 1;
   }
 }
 
-static long take(ospy_ring *r, uint32_t lane, void *buf, size_t cap, const char **why)
+/* Copies the record lane_peek found (slot of size bytes) out, validates the copy. */
+static long take(ospy_ring *r, uint32_t lane, uint32_t size, void *buf, size_t cap,
+                 const char **why)
 {
-  uint64_t off = r->cur[lane].ctail & r->mask;
-  slot_hdr *s = (slot_hdr *)(lane_data(r, lane) + off);
-  uint32_t size = s->size;
-  if (size < SLOT_HDR || size % SLOT_HDR || size > r->mask + 1 - off)
-    return consume_fail(r, why, "ring slot size out of bounds");
+  slot_hdr *s = (slot_hdr *)(lane_data(r, lane) + (r->cur[lane].ctail & r->mask));
   size_t rec_len = size - SLOT_HDR;
   if (rec_len > cap)
     return consume_fail(r, why, "ring record larger than the consumer buffer");
@@ -211,14 +212,17 @@ long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
     return 0;
   int best = -1;
   uint64_t best_key = 0;
+  uint32_t best_size = 0;
   for (uint32_t i = 0; i < r->lanes; i++) {
     uint64_t key;
-    int k = lane_peek(r, i, &key, why);
+    uint32_t size;
+    int k = lane_peek(r, i, &key, &size, why);
     if (k < 0)
       return consume_fail(r, why, *why);
     if (k > 0 && (best < 0 || key < best_key)) {
       best = (int)i;
       best_key = key;
+      best_size = size;
     }
   }
   if (best < 0) {
@@ -226,7 +230,7 @@ long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
       publish_tail(r, i); /* dry: whatever was read is free again */
     return 0;
   }
-  return take(r, (uint32_t)best, buf, cap, why);
+  return take(r, (uint32_t)best, best_size, buf, cap, why);
 }
 
 void ospy_ring_bound(ospy_ring *r)
