@@ -45,6 +45,18 @@ build_all() {
   ninja -C build32
   [ -d build ] || meson setup build -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so"
   ninja -C build
+  link_command
+}
+
+# `ospy` on the PATH, as README.md uses it: a link to the build tree (the
+# controller finds its agent next to the real executable, through /proc/self/exe).
+link_command() {
+  local bin=/usr/local/bin/ospy
+  if [ -w /usr/local/bin ] && { [ ! -e "$bin" ] || [ -L "$bin" ]; }; then
+    ln -sfn "$PWD/build/src/cli/ospy" "$bin"
+  else
+    echo "setup: not linking $bin (not writable, or a file is there); use $PWD/build/src/cli/ospy" >&2
+  fi
 }
 
 install_deps
@@ -61,6 +73,7 @@ if [ -x build/src/cli/ospy ] && [ -f demo/demo.xml ]; then
   build/src/cli/ospy capture -q -c demo/demo.xml -o /tmp/ospy-demo.ospy -- build/demo/ospy-demo
   echo "== ospy show /tmp/ospy-demo.ospy =="
   build/src/cli/ospy show /tmp/ospy-demo.ospy
+  echo "== ospy is $(command -v ospy || echo "$PWD/build/src/cli/ospy") =="
 else
   echo "setup: built; the demo capture is not available in this build yet"
 fi
