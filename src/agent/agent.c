@@ -112,6 +112,7 @@ static void *control_thread(void *arg)
     syscall(SYS_futex, (uint32_t *)&a->ring.ctl->detach, FUTEX_WAIT, 0, &ts, NULL, 0);
   }
   ospy_inline_detach_all();
+  ospy_agent_crash_disarm();
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: detached, hooks removed");
   a->active = 0;
   atomic_fetch_add(&a->ring.ctl->detached, 1); /* the controller waits for this */
@@ -180,6 +181,7 @@ static void agent_start_ignored(int fd, int attached)
     return;
   ospy_inline_attach_pending();
   ospy_inline_report_missing();
+  ospy_agent_crash_arm();
   static int atfork_done;
   if (!atfork_done) {
     atfork_done = 1;

@@ -60,6 +60,10 @@ void ospy_agent_emit_process_start(void);
  * controller is its parent (it reaps it and records the status itself) or
  * this is a vfork child still running on its parent's memory. */
 void ospy_agent_emit_process_exit(int status);
+/* crash.c: the fatal signals still at their default action record the
+ * crashing thread's pending calls first (arm at start, disarm at detach). */
+void ospy_agent_crash_arm(void);
+void ospy_agent_crash_disarm(void);
 void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path);
 
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and

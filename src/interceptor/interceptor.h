@@ -145,6 +145,12 @@ void ospy_interceptor_set_abandon_handler(ospy_abandon_fn fn);
  * abandon handler, innermost first. Should one return after all, its
  * listeners' on_leave is not called. */
 void ospy_interceptor_abandon_outer(ospy_invocation *inv);
+/* From a fatal signal's handler: the calling thread is about to die with the
+ * process, so every call it has pending is given up and reported to the
+ * abandon handler, innermost first. Returns how many; -1, reporting nothing,
+ * when the thread's state is in use (the signal interrupted the interceptor
+ * or a callback) or the thread is ignored. Async-signal-safe. */
+int ospy_interceptor_abandon_thread(void);
 /* From on_enter: this call will not return (exit, exec in a vfork child...):
  * no leave is arranged for it, and its pending entry is dropped. A vfork or
  * posix_spawn child shares its parent's memory and thread state: an entry it

@@ -139,6 +139,24 @@ void ospy_interceptor_abandon_outer(ospy_invocation *inv) {
     ospy_invocation_abandon(ts, k, true);
 }
 
+/* Entries stay (the thread will not run them again); busy keeps hooked
+ * calls made by the abandon handler from being intercepted. */
+int ospy_interceptor_abandon_thread(void) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  if (!ts)
+    return 0;
+  if (ts->busy || ts->ignored)
+    return -1;
+  ts->busy = 1;
+  int saved_errno = *ts->errno_ptr;
+  int n = 0;
+  for (unsigned k = ts->depth; k-- > 0; n++)
+    ospy_invocation_abandon(ts, k, true);
+  *ts->errno_ptr = saved_errno;
+  ts->busy = 0;
+  return n;
+}
+
 static ospy_reentry_fn reentry_fn;
 
 void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn) { reentry_fn = fn; }

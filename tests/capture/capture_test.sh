@@ -215,6 +215,32 @@ segv)
   [ "$(calls_in "$cap")" = 10000 ] || fail "calls before the crash lost: $(calls_in "$cap")"
   "$ospy" show "$cap" | tail -1 | grep -q 'killed by SIGSEGV' || fail "no ProcessExit with SIGSEGV last"
   ;;
+crash-in-call)
+  # the call a program dies in is recorded (not returning), after the calls
+  # before it, with the signal's address; then the program's death
+  for how in segv-in:139:SIGSEGV fpe-in:136:SIGFPE; do
+    mode=${how%%:*}; rest=${how#*:}; want=${rest%%:*}; sig=${rest#*:}
+    "$ospy" capture -q -f ospy_test_add,ospy_test_store -o "$cap" -- "$target" 1 3 "$mode" \
+      > "$work/out" 2> "$work/err"
+    got=$?
+    [ "$got" = "$want" ] || fail "$mode: ospy exited with $got, expected $want"
+    grep -q '^store=41$' "$work/out" || fail "$mode: target output: $(cat "$work/out")"
+    "$ospy" show "$cap" > "$work/show" 2>&1 || fail "$mode: show failed"
+    grep -q 'ospy_test_store(.*) = 41$' "$work/show" || fail "$mode: the returning call: $(cat "$work/show")"
+    case $mode in
+      segv-in) grep -q 'ospy_test_store(arg0=0, arg1=0x2a.*) = ?$' "$work/show" ||
+                 fail "$mode: the crashing call is missing: $(cat "$work/show")"
+               grep -q "SIGSEGV (address 0x0) at 0x.*, 1 pending call recorded as not returning" "$work/show" ||
+                 fail "$mode: no crash message: $(cat "$work/show")" ;;
+      fpe-in)  grep -q 'ospy_test_store(arg0=0, arg1=0xfffffff8.*) = ?$' "$work/show" ||
+                 fail "$mode: the crashing call is missing: $(cat "$work/show")"
+               grep -q "SIGFPE (sent by pid [0-9]*) at 0x" "$work/show" ||
+                 fail "$mode: no signal message: $(cat "$work/show")" ;;
+    esac
+    tail -1 "$work/show" | grep -q "killed by $sig" || fail "$mode: no ProcessExit with $sig last"
+    [ "$(calls_in "$cap")" = 3 ] || fail "$mode: calls before the crash: $(calls_in "$cap")"
+  done
+  ;;
 controller-killed)
   # The target waits for a go file; the controller is killed before it goes.
   "$ospy" capture -q -f ospy_test_add --ring-size 1 -o "$cap" -- \

@@ -19,6 +19,8 @@
  * ospy_test_thread_exit)
  * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
+ * (segv-in, fpe-in: a hooked ospy_test_store returns, then one dies inside
+ * of SIGSEGV (a fault) or of SIGFPE it raises (a sent signal))
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
  * execv("/bin/true") or exit(3): calls that do not return)
  */
@@ -42,6 +44,7 @@ int ospy_test_add(int a, int b);
 int ospy_test_recurse(int n);
 int ospy_test_yield(void *from, void *to, int v);
 int ospy_test_thread_exit(int v);
+int ospy_test_store(int *p, int v);
 long ospy_test_jump(void *jb, long x);
 
 static long calls_per_thread;
@@ -267,6 +270,12 @@ int main(int argc, char **argv)
   fflush(stdout);
   if (!strcmp(how, "segv"))
     *(volatile int *)0 = 1;
+  if (!strcmp(how, "segv-in") || !strcmp(how, "fpe-in")) {
+    int cell = 0;
+    printf("store=%d\n", ospy_test_store(&cell, 41));
+    fflush(stdout);
+    ospy_test_store(NULL, !strcmp(how, "segv-in") ? 42 : -SIGFPE);
+  }
   if (!strcmp(how, "abort"))
     abort();
   if (!strcmp(how, "exit") && argc > 4)

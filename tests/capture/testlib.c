@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <ucontext.h>
 
@@ -53,4 +54,15 @@ __attribute__((noinline)) int ospy_test_thread_exit(int v)
   if (here >= 0)
     pthread_exit(NULL);
   return here;
+}
+
+/* Stores v at *p (NULL: dies of SIGSEGV inside the call); a negative v
+ * raises signal -v instead (a sent signal, not a fault). */
+int ospy_test_store(int *p, int v);
+__attribute__((noinline)) int ospy_test_store(int *p, int v)
+{
+  if (v < 0)
+    raise(-v);
+  *(volatile int *)p = v;
+  return v + ospy_test_bias;
 }

@@ -8,7 +8,6 @@
 
 #include "os/linux/os_syscall.h"
 
-#define OSPY_OS_SUSPEND_SIGNAL (SIGRTMAX - 3)
 
 static ospy_os_thread_stop stops[OSPY_OS_MAX_THREADS];
 static volatile uint32_t active_gen;

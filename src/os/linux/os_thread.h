@@ -27,7 +27,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <signal.h>
+
 #define OSPY_OS_MAX_THREADS 1024
+/* The suspension signal: handlers of other signals must not block it, or
+ * their thread cannot be stopped for patching while they run. */
+#define OSPY_OS_SUSPEND_SIGNAL (SIGRTMAX - 3)
 
 typedef enum ospy_os_thread_state {
   OSPY_OS_THREAD_SENT = 0,    /* signal sent, not yet arrived */

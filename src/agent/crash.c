@@ -1,0 +1,159 @@
+/*
+ * The call a program crashes in. A hooked call is recorded when it returns;
+ * one that dies in SIGSEGV never does, and it is the call a user most wants
+ * to see. So, for the fatal signals whose action is still the default, the
+ * agent installs a handler that records the crashing thread's pending calls
+ * (as not returning, through the interceptor's abandon handler) and a message
+ * saying where the signal struck, then puts the default action back and lets
+ * the signal kill the process as it would have: a fault is raised again by
+ * its instruction when the handler returns, a sent signal (kill, raise,
+ * abort) is sent again.
+ *
+ * Only default actions are taken over: a program's own handler is never
+ * replaced, and one installed later replaces ours (its handler decides).
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "agent/agent.h"
+#include "interceptor/interceptor.h"
+#include "os/linux/os_syscall.h"
+#include "os/linux/os_thread.h"
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+#define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
+
+static const char *const crash_names[] = { "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT" };
+
+/* The kernel's struct for rt_sigaction: no libc wrapper (hooked, maybe) runs
+ * in the handler. */
+typedef struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  uint64_t mask;
+} kernel_sigaction;
+
+static void put_hex(char **p, uint64_t v)
+{
+  char tmp[16];
+  int n = 0;
+  do
+    tmp[n++] = "0123456789abcdef"[v & 15];
+  while ((v >>= 4));
+  *(*p)++ = '0';
+  *(*p)++ = 'x';
+  while (n)
+    *(*p)++ = tmp[--n];
+}
+
+static void put_dec(char **p, uint64_t v)
+{
+  char tmp[20];
+  int n = 0;
+  do
+    tmp[n++] = (char)('0' + v % 10);
+  while ((v /= 10));
+  while (n)
+    *(*p)++ = tmp[--n];
+}
+
+static void put_str(char **p, const char *s)
+{
+  size_t n = strlen(s);
+  memcpy(*p, s, n);
+  *p += n;
+}
+
+static uint64_t fault_pc(const void *ucv)
+{
+  const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+  return (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+#else
+  return (uint32_t)uc->uc_mcontext.gregs[REG_EIP];
+#endif
+}
+
+/* "agent: thread 4711: SIGSEGV (address 0x0) at 0x55d0c0de1139, 1 pending
+ * call recorded as not returning" */
+static void report(int i, const siginfo_t *si, const void *uc, int pending)
+{
+  char buf[256];
+  char *p = buf;
+  put_str(&p, "agent: thread ");
+  put_dec(&p, ospy_os_gettid());
+  put_str(&p, ": ");
+  put_str(&p, crash_names[i]);
+  if (si->si_code > 0 && (crash_signals[i] == SIGSEGV || crash_signals[i] == SIGBUS)) {
+    put_str(&p, " (address ");
+    put_hex(&p, (uint64_t)(uintptr_t)si->si_addr);
+    put_str(&p, ")");
+  } else if (si->si_code <= 0) {
+    put_str(&p, " (sent by pid ");
+    put_dec(&p, (uint32_t)si->si_pid);
+    put_str(&p, ")");
+  }
+  put_str(&p, " at ");
+  put_hex(&p, fault_pc(uc));
+  put_str(&p, ", ");
+  put_dec(&p, (uint32_t)pending);
+  put_str(&p, pending == 1 ? " pending call" : " pending calls");
+  put_str(&p, " recorded as not returning");
+  *p = 0;
+  ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, buf); /* the program's fault, not ospy's */
+}
+
+static void set_default(int sig)
+{
+  kernel_sigaction dfl = { .handler = SIG_DFL };
+  ospy_os_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, sizeof dfl.mask, 0, 0);
+}
+
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+  unsigned i = 0;
+  while (i < NCRASH && crash_signals[i] != sig)
+    i++;
+  /* a vfork child shares our state; its pending calls are its parent's */
+  if (i < NCRASH && ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
+    int pending = ospy_interceptor_abandon_thread();
+    if (pending >= 0) { /* -1: the thread was inside the agent, its record half written */
+      ospy_interceptor_ignore_current_thread(); /* strlen, memcpy: not the program's calls */
+      report((int)i, si, uc, pending);
+      ospy_interceptor_unignore_current_thread();
+    }
+  }
+  set_default(sig);
+  if (si->si_code <= 0) /* sent, not a fault: send it again, now fatal */
+    ospy_os_syscall(SYS_tgkill, ospy_os_getpid(), ospy_os_gettid(), sig, 0, 0, 0);
+}
+
+void ospy_agent_crash_arm(void)
+{
+  for (unsigned i = 0; i < NCRASH; i++) {
+    struct sigaction old;
+    if (sigaction(crash_signals[i], NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+        old.sa_handler != SIG_DFL)
+      continue; /* the program's handler, or ignored: theirs to keep */
+    struct sigaction sa = { .sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+    sigfillset(&sa.sa_mask);
+    /* (a thread that patches hooks waits for every thread's answer to it) */
+    sigdelset(&sa.sa_mask, OSPY_OS_SUSPEND_SIGNAL);
+    if (sigaction(crash_signals[i], &sa, NULL) != 0)
+      continue; /* such a signal stays as it was: its crash records no pending call */
+  }
+}
+
+/* At detach: the default actions back, where ours still stand. */
+void ospy_agent_crash_disarm(void)
+{
+  for (unsigned i = 0; i < NCRASH; i++) {
+    struct sigaction cur;
+    if (sigaction(crash_signals[i], NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+        cur.sa_sigaction == on_crash)
+      set_default(crash_signals[i]);
+  }
+}
