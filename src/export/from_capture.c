@@ -210,11 +210,12 @@ static const char *raw_text(ospy_from_capture *a, uint64_t v)
   return anum(a, v, v > 0xffff, 0);
 }
 
+/* arg0..: as `show` prints them and --filter names them */
 static const char *arg_name(ospy_from_capture *a, size_t i)
 {
-  static const char *const names[] = { "arg1", "arg2", "arg3", "arg4", "arg5", "arg6",
-                                       "arg7", "arg8", "arg9", "arg10", "arg11", "arg12" };
-  return i < sizeof names / sizeof *names ? names[i] : afmt(a, "arg%zu", i + 1);
+  static const char *const names[] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5",
+                                       "arg6", "arg7", "arg8", "arg9", "arg10", "arg11" };
+  return i < sizeof names / sizeof *names ? names[i] : afmt(a, "arg%zu", i);
 }
 
 static int raw_args(ospy_from_capture *a, const ospy_event_call *c, const uint8_t *enter,

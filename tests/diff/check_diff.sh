@@ -27,17 +27,17 @@ echo "equivalent: $n calls, exit 0"
 rc=$?
 [ $rc = 1 ] || { cat "$dir/ac.err"; fail "a changed argument: exit $rc"; }
 expect "$dir/ac.out" "@@ reader #1, thread 1: call 54321 in A, 54321 in B @@"
-expect "$dir/ac.out" "~ libc.so.6::read(arg1=3, arg2=ptr, arg3=4095) = 220"
-expect "$dir/ac.out" "    arg3: 4097 -> 4095"
+expect "$dir/ac.out" "~ libc.so.6::read(arg0=3, arg1=ptr, arg2=4095) = 220"
+expect "$dir/ac.out" "    arg2: 4097 -> 4095"
 [ "$(grep -c '^[-+~] ' "$dir/ac.out")" = 1 ] || { cat "$dir/ac.out"; fail "expected exactly one difference"; }
-echo "changed: call 54321's arg3 found, exit 1"
+echo "changed: call 54321's arg2 found, exit 1"
 
 # one extra call, with the default and with a small window
 for w in 1024 16; do
   "$ospy" diff -w $w "$dir/a.ospy" "$dir/extra.ospy" >"$dir/ae.out" 2>"$dir/ae.err"
   rc=$?
   [ $rc = 1 ] || { cat "$dir/ae.err"; fail "an extra call (-w $w): exit $rc"; }
-  expect "$dir/ae.out" "+ libc.so.6::read(arg1=7, arg2=ptr, arg3=4096) = 220"
+  expect "$dir/ae.out" "+ libc.so.6::read(arg0=7, arg1=ptr, arg2=4096) = 220"
   expect "$dir/ae.out" "call 70001 in A, 70001 in B"
   [ "$(grep -c '^[-+~] ' "$dir/ae.out")" = 1 ] || { cat "$dir/ae.out"; fail "expected one added call (-w $w)"; }
 done
@@ -46,8 +46,8 @@ echo "extra: the added call is named, exit 1 (windows 1024 and 16)"
 # both, in the other direction: removed
 "$ospy" diff -w 16 "$dir/extra.ospy" "$dir/changed.ospy" >"$dir/ec.out" 2>"$dir/ec.err"
 [ $? = 1 ] || fail "changed + removed: exit status"
-expect "$dir/ec.out" "- libc.so.6::read(arg1=7, arg2=ptr, arg3=4096) = 220"
-expect "$dir/ec.out" "    arg3: 4097 -> 4095"
+expect "$dir/ec.out" "- libc.so.6::read(arg0=7, arg1=ptr, arg2=4096) = 220"
+expect "$dir/ec.out" "    arg2: 4097 -> 4095"
 echo "removed + changed in one comparison"
 
 # bad input

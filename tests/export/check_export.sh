@@ -22,7 +22,7 @@ tail -c +17 cap.osd | bzip2 -dc | cmp - "$golden/capture.xml" || fail ".osd payl
 tail -n 1 py.txt | grep -qx "9 events" || fail "python reader: $(tail -n 1 py.txt)"
 grep -qx "  name libc.so.6::read" py.txt || fail "python reader: no read call"
 grep -qx "  backtrace 0x7f0000012345@libc.so.6 0x401000@?" py.txt || fail "python reader: backtrace"
-grep -qx "  in arg2 = UInt64 '0x7ffc00001000'" py.txt || fail "python reader: args"
+grep -qx "  in arg1 = UInt64 '0x7ffc00001000'" py.txt || fail "python reader: args"
 "$ospy" import cap.osd -o back.xml 2>/dev/null
 cmp back.xml "$golden/capture.xml" || fail "export -> osd -> import changed the events"
 

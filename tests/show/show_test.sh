@@ -106,7 +106,7 @@ perfetto)
   jq -e '.traceEvents[] | select(.ph == "X" and .args.id == 2)
          | .name == "libsyn.so::fast" and .ts == 1700000000000001 and .dur == 0.003
            and .tid == 100 and .args.return == "-1" and .args.errno == 9
-           and .args.in.arg1 == "0" and .args.in.arg2 == "4096"' "$tmp/t.json" >/dev/null ||
+           and .args.in.arg0 == "0" and .args.in.arg1 == "4096"' "$tmp/t.json" >/dev/null ||
     { jq -c '.traceEvents[] | select(.ph == "X")' "$tmp/t.json" | head -2; fail "first slice"; }
   [ "$(jq '[.traceEvents[] | select(.ph == "X" and .tid == 101)] | length' "$tmp/t.json")" = 500 ] ||
     fail "thread 101 should hold 500 slices"
