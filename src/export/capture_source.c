@@ -58,7 +58,8 @@ static void load_values(ospy_capsrc *s)
   if (!s->plan || !ospy_plan_spec_blob(s->plan, &speclen) || !speclen)
     return;
   if ((s->values = ospy_values_bridge_new(s->plan, perr, sizeof perr)))
-    ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode, s->values);
+    ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode,
+                                  ospy_values_bridge_shape, s->values);
   else
     fprintf(stderr, "%s: %s: cannot decode argument values (%s)\n", s->who, s->path, perr);
 }

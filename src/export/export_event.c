@@ -19,6 +19,36 @@ static const char *const type_names[OSPY_XEV_TYPE_COUNT] = {
   [OSPY_XEV_LOST] = "Lost",
 };
 
+/* ospy's own event types as the original type oSpy's readers know (its
+ * loader parses the type into a fixed enumeration and rejects the file at
+ * the first name it does not know), and the prefix that makes the message
+ * say what the event was. */
+static const struct {
+  ospy_xevent_type as;
+  const char *prefix;
+} original_types[OSPY_XEV_TYPE_COUNT] = {
+  [OSPY_XEV_FUNCTION_CALL] = { OSPY_XEV_FUNCTION_CALL, "" },
+  [OSPY_XEV_ERROR] = { OSPY_XEV_ERROR, "" },
+  [OSPY_XEV_WARNING] = { OSPY_XEV_WARNING, "" },
+  [OSPY_XEV_INFO] = { OSPY_XEV_INFO, "" },
+  [OSPY_XEV_DEBUG] = { OSPY_XEV_DEBUG, "" },
+  [OSPY_XEV_MODULE_LOAD] = { OSPY_XEV_INFO, "module loaded: " },
+  [OSPY_XEV_MODULE_UNLOAD] = { OSPY_XEV_INFO, "module unloaded: " },
+  [OSPY_XEV_PROCESS_START] = { OSPY_XEV_INFO, "process started: " },
+  [OSPY_XEV_PROCESS_EXIT] = { OSPY_XEV_INFO, "process " },
+  [OSPY_XEV_LOST] = { OSPY_XEV_WARNING, "" },
+};
+
+ospy_xevent_type ospy_xevent_original_type(ospy_xevent_type t, const char **prefix)
+{
+  if ((unsigned)t >= OSPY_XEV_TYPE_COUNT) {
+    *prefix = "";
+    return OSPY_XEV_INFO;
+  }
+  *prefix = original_types[t].prefix;
+  return original_types[t].as;
+}
+
 const char *ospy_xevent_type_name(ospy_xevent_type t)
 {
   if ((unsigned)t >= OSPY_XEV_TYPE_COUNT)

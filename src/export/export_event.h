@@ -86,6 +86,10 @@ typedef struct ospy_xevent {
 } ospy_xevent;
 
 /* "FunctionCall", "Error", ... as oSpy writes the type attribute. */
+/* The original oSpy type an event is written as in XML (ospy's own types
+ * become Info or Warning, with an ospyType attribute naming them), and the
+ * prefix its message gets there ("process started: "...). */
+ospy_xevent_type ospy_xevent_original_type(ospy_xevent_type t, const char **prefix);
 const char *ospy_xevent_type_name(ospy_xevent_type t);
 /* The inverse; returns -1 for an unknown name. */
 int ospy_xevent_type_from_name(const char *name);

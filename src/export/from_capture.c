@@ -27,6 +27,7 @@ struct ospy_from_capture {
   const ospy_plan *plan;
   char *default_process;
   ospy_xvalues_decode_fn decode;
+  ospy_xshape_fn shape;
   void *decode_data;
   uint64_t next_id;
   uint64_t decode_failures;
@@ -94,9 +95,10 @@ ospy_from_capture *ospy_from_capture_new(const ospy_plan *plan, const char *defa
 }
 
 void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn fn,
-                                   void *data)
+                                   ospy_xshape_fn shape, void *data)
 {
   a->decode = fn;
+  a->shape = shape;
   a->decode_data = data;
 }
 
@@ -318,6 +320,91 @@ static int call_backtrace(ospy_from_capture *a, const ospy_event_call *c, ospy_x
   return 0;
 }
 
+static const ospy_xvalue *find_arg(const ospy_xvalue *v, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (v[i].name && !strcmp(v[i].name, name))
+      return &v[i];
+  return NULL;
+}
+
+/* Values the decoder gave that the shape does not name (none, unless the
+ * spec changed shape): kept, after the shaped ones. */
+static size_t add_unshaped(const ospy_xshape *sh, const ospy_xvalue *v, size_t n,
+                           ospy_xvalue *out, size_t k)
+{
+  for (size_t i = 0; i < n; i++) {
+    size_t j = 0;
+    while (j < sh->nargs && !(v[i].name && !strcmp(v[i].name, sh->names[j])))
+      j++;
+    if (j == sh->nargs)
+      out[k++] = v[i];
+  }
+  return k;
+}
+
+/* The in list as oSpy wrote it: every parameter in order; an out-only one
+ * as the address its out value was written at. */
+static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev)
+{
+  ospy_xvalue *v = ospy_arena_alloc(&a->arena, (sh->nargs + ev->nargs_in + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < sh->nargs; i++, k++) {
+    int in = sh->dirs[i] & OSPY_XSHAPE_IN;
+    const ospy_xvalue *f = find_arg(in ? ev->args_in : ev->args_out,
+                                    in ? ev->nargs_in : ev->nargs_out, sh->names[i]);
+    v[k] = (ospy_xvalue){ .name = sh->names[i], .type = "" }; /* not recorded */
+    if (f && in)
+      v[k] = *f;
+    else if (f && !strcmp(f->type, "Pointer"))
+      v[k] = (ospy_xvalue){ .name = f->name, .type = f->type, .text = f->text };
+  }
+  ev->nargs_in = add_unshaped(sh, ev->args_in, ev->nargs_in, v, k);
+  ev->args_in = v;
+  return 0;
+}
+
+/* The out list: every out parameter, recorded or not. */
+static int shape_out(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev)
+{
+  ospy_xvalue *v = ospy_arena_alloc(&a->arena, (sh->nargs + ev->nargs_out + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < sh->nargs; i++) {
+    if (!(sh->dirs[i] & OSPY_XSHAPE_OUT))
+      continue;
+    const ospy_xvalue *f = find_arg(ev->args_out, ev->nargs_out, sh->names[i]);
+    v[k++] = f ? *f : (ospy_xvalue){ .name = sh->names[i], .type = "" };
+  }
+  ev->nargs_out = add_unshaped(sh, ev->args_out, ev->nargs_out, v, k);
+  ev->args_out = v;
+  ev->has_args_out = ev->nargs_out > 0;
+  return 0;
+}
+
+static int undecoded_list(const ospy_xvalue *v, size_t n)
+{
+  return n == 1 && v[0].name && !strcmp(v[0].name, "(values)");
+}
+
+/* 1: the call's values follow its spec's shape; 0: no spec shape (raw or
+ * undecoded values stay as they are); -1: out of memory. */
+static int apply_shape(ospy_from_capture *a, const ospy_event_call *c, int returned,
+                       ospy_xevent *ev, int *has_ret)
+{
+  ospy_xshape sh;
+  if (!a->shape || a->shape(a->decode_data, a->plan, c->hook, &sh) < 0 ||
+      undecoded_list(ev->args_in, ev->nargs_in) || undecoded_list(ev->args_out, ev->nargs_out))
+    return 0;
+  *has_ret = sh.has_ret;
+  if ((returned && shape_out(a, &sh, ev) < 0) || shape_in(a, &sh, ev) < 0)
+    return -1;
+  return 1;
+}
+
 static int convert_call(ospy_from_capture *a, const ospy_event_call *c, ospy_xevent *ev,
                         char *err, size_t errcap)
 {
@@ -344,10 +431,13 @@ static int convert_call(ospy_from_capture *a, const ospy_event_call *c, ospy_xev
       return -1;
     ev->has_args_out = ev->nargs_out > 0; /* as oSpy: only when there are out values */
   }
+  int has_ret = 1;
+  if (apply_shape(a, c, returned, ev, &has_ret) < 0)
+    goto oom;
   if (returned) {
-    if (!ret && !(ret = raw_retval(a, c)))
+    if (has_ret && !ret && !(ret = raw_retval(a, c)))
       goto oom;
-    ev->retval = ret;
+    ev->retval = has_ret ? ret : NULL;
     ev->has_last_error = true;
     ev->last_error = c->err;
   }

@@ -7,8 +7,7 @@
  * ByteArray argument of subType "ospy.values" so nothing is lost (also for
  * a blob the decoder rejects). src/export/values_bridge.h is the decoder
  * for src/plan/values.h. Calls
- * recorded without a spec (raw words) are exported as arg1..argN, as oSpy
- * did for functions without a spec. */
+ * recorded without a spec (raw words) are exported as arg0..argN. */
 #ifndef OSPY_EXPORT_FROM_CAPTURE_H
 #define OSPY_EXPORT_FROM_CAPTURE_H
 
@@ -27,13 +26,31 @@ typedef int (*ospy_xvalues_decode_fn)(void *data, const ospy_plan *plan, uint32_
                                       int leave, const uint8_t *blob, size_t len,
                                       ospy_xbuilder *b, char *err, size_t errcap);
 
+/* A function's parameters as its spec declares them, in order, with their
+ * direction, and whether it returns a value: oSpy wrote every parameter on
+ * entry (an out-only one as its address) and every out parameter at return,
+ * even those a log condition left unrecorded (without a value), and no
+ * returnValue for a function declared without one. */
+#define OSPY_XSHAPE_MAX_ARGS 32
+#define OSPY_XSHAPE_IN 1
+#define OSPY_XSHAPE_OUT 2
+typedef struct ospy_xshape {
+  size_t nargs;
+  const char *names[OSPY_XSHAPE_MAX_ARGS];
+  uint8_t dirs[OSPY_XSHAPE_MAX_ARGS]; /* OSPY_XSHAPE_IN | OSPY_XSHAPE_OUT */
+  int has_ret;
+} ospy_xshape;
+/* Fills the shape of plan hook `hook`: 0, or -1 when it has no spec. */
+typedef int (*ospy_xshape_fn)(void *data, const ospy_plan *plan, uint32_t hook,
+                              ospy_xshape *out);
+
 typedef struct ospy_from_capture ospy_from_capture;
 
 /* plan may be NULL (names become "hook#N"); default_process names events of
  * processes whose ProcessStart was not seen (attach mode). */
 ospy_from_capture *ospy_from_capture_new(const ospy_plan *plan, const char *default_process);
 void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn fn,
-                                   void *data);
+                                   ospy_xshape_fn shape, void *data);
 /* 0: *ev holds the event (valid until the next call); 1: the record is not
  * exported (ring padding); -1: err says why (out of memory, decoder). */
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,

@@ -328,8 +328,8 @@ static int convert_event_attrs(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   const char *id = get_attr(c, en, "id"), *type = get_attr(c, en, "type");
   const char *ts = get_attr(c, en, "timestamp");
   const char *pid = get_attr(c, en, "processId"), *tid = get_attr(c, en, "threadId");
-  if (!id || !type || !ts) {
-    fail_at(c, en, "<event> needs id, type and timestamp attributes");
+  if (!id || !type || !ts || !pid || !tid) {
+    fail_at(c, en, "<event> needs id, type, timestamp, processId and threadId attributes");
     return -1;
   }
   int t = ospy_xevent_type_from_name(type);
@@ -337,12 +337,19 @@ static int convert_event_attrs(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
     fail_at(c, en, "unknown event type \"%s\"", type);
     return -1;
   }
-  ev->type = (ospy_xevent_type)t;
+  /* ospy's own types travel as the original Info/Warning plus ospyType */
+  const char *own = get_attr(c, en, "ospyType");
+  int o = own ? ospy_xevent_type_from_name(own) : -1;
+  if (own && o < 0) {
+    fail_at(c, en, "unknown ospyType \"%s\"", own);
+    return -1;
+  }
+  ev->type = (ospy_xevent_type)(o >= 0 ? o : t);
   uint64_t ft;
   if (parse_u64(c, en, "event id", id, &ev->id) < 0 ||
       parse_u64(c, en, "timestamp", ts, &ft) < 0 ||
-      (pid && parse_u32(c, en, "processId", pid, &ev->pid) < 0) ||
-      (tid && parse_u32(c, en, "threadId", tid, &ev->tid) < 0))
+      parse_u32(c, en, "processId", pid, &ev->pid) < 0 ||
+      parse_u32(c, en, "threadId", tid, &ev->tid) < 0)
     return -1;
   ev->ts_ns = ospy_filetime_to_unix_ns(ft);
   ev->process_name = get_attr(c, en, "processName");
@@ -357,6 +364,12 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   for (xmlNodePtr k = en->children; k; k = k->next)
     if (k->type == XML_ELEMENT_NODE && convert_child(c, k, ev) < 0)
       return -1;
+  /* "process started: CMD" back to CMD, as the capture had it */
+  const char *prefix;
+  ospy_xevent_original_type(ev->type, &prefix);
+  size_t n = strlen(prefix);
+  if (ev->message && n && !strncmp(ev->message, prefix, n))
+    ev->message += n;
   return c->failed ? -1 : 0;
 }
 

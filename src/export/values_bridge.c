@@ -124,6 +124,8 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
   case OSPY_VALUE_INT:
     if (v->text)
       return v->text;
+    if (!v->u && v->type_name && !strcmp(v->type_name, "Pointer"))
+      return "NULL"; /* an address-only Pointer argument, as the ...Ptr types write it */
     if (v->hex)
       snprintf(t, cap, "0x%" PRIx64, v->u);
     else if (v->is_signed)
@@ -196,14 +198,36 @@ static void on_leave(const ospy_value *v, void *data)
     ospy_xb_close(vs->b);
 }
 
+static const ospy_spec_fn *hook_fn(const ospy_values_bridge *vb, const ospy_plan *plan,
+                                   uint32_t hook)
+{
+  const ospy_plan_hook *h = hook < ospy_plan_hook_count(plan) ? ospy_plan_hook_at(plan, hook) : NULL;
+  return h ? ospy_spec_table_fn(vb->specs, h->spec_index) : NULL;
+}
+
+int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,
+                             ospy_xshape *out)
+{
+  const ospy_spec_fn *fn = hook_fn(data, plan, hook);
+  if (!fn || fn->nargs > OSPY_XSHAPE_MAX_ARGS)
+    return -1;
+  out->nargs = fn->nargs;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    out->names[i] = fn->args[i].name;
+    out->dirs[i] = (uint8_t)(((fn->args[i].dir & OSPY_DIR_IN) ? OSPY_XSHAPE_IN : 0) |
+                             ((fn->args[i].dir & OSPY_DIR_OUT) ? OSPY_XSHAPE_OUT : 0));
+  }
+  out->has_ret = fn->has_ret;
+  return 0;
+}
+
 int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, int leave,
                               const uint8_t *blob, size_t len, ospy_xbuilder *b,
                               char *err, size_t errcap)
 {
   ospy_values_bridge *vb = data;
   (void)leave; /* the blob says its phase; the decoder reads it */
-  const ospy_plan_hook *h = hook < ospy_plan_hook_count(plan) ? ospy_plan_hook_at(plan, hook) : NULL;
-  const ospy_spec_fn *fn = h ? ospy_spec_table_fn(vb->specs, h->spec_index) : NULL;
+  const ospy_spec_fn *fn = hook_fn(vb, plan, hook);
   if (!fn) {
     snprintf(err, errcap, "hook %" PRIu32 " has no function spec in the plan", hook);
     return -1;

@@ -3,7 +3,8 @@
  * the function spec named by the plan hook and builds the ospy_xvalue tree.
  *
  *   ospy_values_bridge *vb = ospy_values_bridge_new(plan, err, errcap);
- *   ospy_from_capture_set_decoder(conv, ospy_values_bridge_decode, vb);
+ *   ospy_from_capture_set_decoder(conv, ospy_values_bridge_decode,
+ *                                 ospy_values_bridge_shape, vb);
  */
 #ifndef OSPY_EXPORT_VALUES_BRIDGE_H
 #define OSPY_EXPORT_VALUES_BRIDGE_H
@@ -21,5 +22,9 @@ void ospy_values_bridge_free(ospy_values_bridge *vb);
 int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, int leave,
                               const uint8_t *blob, size_t len, ospy_xbuilder *b,
                               char *err, size_t errcap);
+
+/* An ospy_xshape_fn; data is the bridge. */
+int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,
+                             ospy_xshape *out);
 
 #endif

@@ -2,7 +2,8 @@
  * name, backtrace, arguments in, arguments out, returnValue, lastError;
  * message events carry <message>. Extensions (attributes oSpy never wrote,
  * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
- * values whose memory could not be read. */
+ * values whose memory could not be read; ospyType on the events of ospy's
+ * own types, which are written as the original Info or Warning. */
 #include "export/xml_writer.h"
 
 #include <inttypes.h>
@@ -130,7 +131,11 @@ void ospy_xml_write_epilog(ospy_sink *s)
 void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
 {
   ospy_sink_printf(s, "<event id=\"%" PRIu64 "\"", ev->id);
-  attr(s, "type", ospy_xevent_type_name(ev->type));
+  const char *prefix;
+  ospy_xevent_type as = ospy_xevent_original_type(ev->type, &prefix);
+  attr(s, "type", ospy_xevent_type_name(as));
+  if (as != ev->type)
+    attr(s, "ospyType", ospy_xevent_type_name(ev->type));
   ospy_sink_printf(s, " timestamp=\"%" PRIu64 "\"", ospy_filetime_from_unix_ns(ev->ts_ns));
   attr(s, "processName", ev->process_name ? ev->process_name : "");
   ospy_sink_printf(s, " processId=\"%" PRIu32 "\" threadId=\"%" PRIu32 "\">",
@@ -150,7 +155,10 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
   }
   if (ev->has_last_error)
     ospy_sink_printf(s, "<lastError value=\"%" PRId32 "\"/>", ev->last_error);
-  if (ev->message)
-    element_text(s, "message", ev->message);
+  if (ev->message) {
+    ospy_sink_printf(s, "<message>%s", prefix);
+    ospy_xml_escape(s, ev->message, 0);
+    ospy_sink_puts(s, "</message>");
+  }
   ospy_sink_puts(s, "</event>");
 }

@@ -316,7 +316,7 @@ static void expect_plain_error(const char *out, const char *name, const char *xm
 }
 
 #define EV_HEAD "<?xml version=\"1.0\"?><events><event id=\"1\" type=\"FunctionCall\" " \
-                "timestamp=\"0\">"
+                "timestamp=\"0\" processId=\"1\" threadId=\"1\">"
 
 static void test_bad_input(const char *out)
 {
@@ -356,9 +356,17 @@ static void test_bad_input(const char *out)
                      "size=\"4\">QUJD</value></returnValue></event></events>", 1,
                      "size=\"4\" but its base64 holds 3 bytes");
   expect_plain_error(out, "type.osd", "<events>\n<event id=\"1\" type=\"Bogus\" "
-                     "timestamp=\"0\"/></events>", 1, "line 2: unknown event type \"Bogus\"");
+                     "timestamp=\"0\" processId=\"1\" threadId=\"1\"/></events>", 1,
+                     "line 2: unknown event type \"Bogus\"");
+  expect_plain_error(out, "owntype.osd", "<events>\n<event id=\"1\" type=\"Info\" "
+                     "ospyType=\"Bogus\" timestamp=\"0\" processId=\"1\" threadId=\"1\"/>"
+                     "</events>", 1, "line 2: unknown ospyType \"Bogus\"");
   expect_plain_error(out, "id.osd", "<events><event id=\"-1\" type=\"Info\" "
-                     "timestamp=\"0\"/></events>", 1, "bad event id \"-1\"");
+                     "timestamp=\"0\" processId=\"1\" threadId=\"1\"/></events>", 1,
+                     "bad event id \"-1\"");
+  expect_plain_error(out, "notid.osd", "<events><event id=\"1\" type=\"Info\" "
+                     "timestamp=\"0\" processId=\"1\"/></events>", 1,
+                     "line 1: <event> needs id, type, timestamp, processId and threadId");
 }
 
 /* A foreign file: indentation, a BOM, a CPU context, an argument logged
@@ -465,7 +473,7 @@ static void test_adapter_with_decoder(const char *out)
   CHECK(a != NULL, "adapter");
   if (!a)
     return;
-  ospy_from_capture_set_decoder(a, fake_decode, &calls);
+  ospy_from_capture_set_decoder(a, fake_decode, NULL, &calls);
   ospy_xevent ev;
   char err[256] = "";
   CHECK(ospy_from_capture_convert(a, &c->h, &ev, err, sizeof err) == 0, "%s", err);

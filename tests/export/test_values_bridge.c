@@ -34,8 +34,12 @@ static const char config_xml[] =
   "<argument name=\"buf\" direction=\"out\" type=\"ByteArrayPtr\" size=\"reg.rax\"/>"
   "<argument name=\"count\" direction=\"in\" type=\"UInt64\" hex=\"true\"/>"
   "<argument name=\"flags\" direction=\"in\" type=\"OpenFlags\"/>"
+  "</arguments></function>"
+  "<function name=\"free\"><arguments>"
+  "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
   "</arguments></function></functions></specs>"
-  "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/></dllModule></hooks>"
+  "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
+  "<function specId=\"free\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -78,7 +82,22 @@ static ospy_plan *make_plan(void)
   return plan;
 }
 
-/* A call record around the two blobs (enter may be damaged by the caller). */
+/* leave of a read whose buf was not recorded (a log condition): -1 */
+static const uint8_t leave_failed_blob[] = {
+  OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0,
+  OSPY_VB_RETVAL, OSPY_VB_INT_S, 1,
+};
+/* free(NULL), a function without a return value */
+static const uint8_t free_enter_blob[] = {
+  OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+  0, OSPY_VB_INT_U, 0,
+};
+static const uint8_t free_leave_blob[] = {
+  OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0,
+};
+
+/* A call record of hook 0 (read) around the two blobs (enter may be damaged
+ * by the caller). */
 static size_t make_call(uint8_t *buf, const uint8_t *enter, size_t elen)
 {
   ospy_event_call *c = (void *)buf;
@@ -96,6 +115,18 @@ static size_t make_call(uint8_t *buf, const uint8_t *enter, size_t elen)
   memcpy((uint8_t *)(c + 1) + elen, leave_blob, sizeof leave_blob);
   c->h.size = ospy_event_align(sizeof *c + elen + sizeof leave_blob);
   return c->h.size;
+}
+
+/* The same with another hook and leave blob. */
+static void make_call2(uint8_t *buf, uint32_t hook, const uint8_t *enter, size_t elen,
+                       const uint8_t *leave, size_t llen)
+{
+  make_call(buf, enter, elen);
+  ospy_event_call *c = (void *)buf;
+  c->hook = hook;
+  c->leave_len = (uint32_t)llen;
+  memcpy((uint8_t *)(c + 1) + elen, leave, llen);
+  c->h.size = ospy_event_align(sizeof *c + elen + llen);
 }
 
 static char *event_xml(const ospy_xevent *ev)
@@ -123,6 +154,7 @@ static const char want_xml[] =
   "processName=\"cat\" processId=\"7\" threadId=\"7\"><name>libc.so.6::read</name>"
   "<arguments direction=\"in\">"
   "<argument name=\"fd\"><value type=\"Int32\" value=\"3\"/></argument>"
+  "<argument name=\"buf\"><value type=\"Pointer\" value=\"0x1000\"/></argument>"
   "<argument name=\"count\"><value type=\"UInt64\" value=\"0x1000\"/></argument>"
   "<argument name=\"flags\"><value type=\"Enum\" subType=\"OpenFlags\" value=\"O_WRONLY\"/>"
   "</argument></arguments><arguments direction=\"out\">"
@@ -143,7 +175,7 @@ int main(void)
   ospy_from_capture *a = ospy_from_capture_new(plan, "cat");
   if (!vb || !a)
     return 1;
-  ospy_from_capture_set_decoder(a, ospy_values_bridge_decode, vb);
+  ospy_from_capture_set_decoder(a, ospy_values_bridge_decode, ospy_values_bridge_shape, vb);
 
   _Alignas(8) uint8_t rec[512];
   make_call(rec, enter_blob, sizeof enter_blob);
@@ -152,6 +184,30 @@ int main(void)
         "%s", err);
   const char *got = event_xml(&ev);
   CHECK(!strcmp(got, want_xml), "decoded call:\n got  %s\n want %s", got, want_xml);
+
+  /* buf not recorded at return: still listed, without a value, in and out
+   * (oSpy wrote every parameter; readers take them by position) */
+  make_call2(rec, 0, enter_blob, sizeof enter_blob, leave_failed_blob, sizeof leave_failed_blob);
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+        "%s", err);
+  got = event_xml(&ev);
+  CHECK(strstr(got, "<argument name=\"fd\"><value type=\"Int32\" value=\"3\"/></argument>"
+                    "<argument name=\"buf\"></argument><argument name=\"count\">") &&
+          strstr(got, "<arguments direction=\"out\"><argument name=\"buf\"></argument>"
+                      "</arguments><returnValue><value type=\"Int64\" value=\"-1\"/>"),
+        "unrecorded buf:\n got %s", got);
+
+  /* no return value declared: none exported (the register held garbage);
+   * a NULL Pointer written NULL, as the ...Ptr types write it */
+  make_call2(rec, 1, free_enter_blob, sizeof free_enter_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+        "%s", err);
+  got = event_xml(&ev);
+  CHECK(strstr(got, "<arguments direction=\"in\"><argument name=\"ptr\"><value "
+                    "type=\"Pointer\" value=\"NULL\"/></argument></arguments><lastError") &&
+          !strstr(got, "returnValue"),
+        "free:\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];
