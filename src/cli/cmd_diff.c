@@ -54,8 +54,9 @@ static void print_changes(const ospy_diff_call *a, const ospy_diff_call *b)
 {
   const char *pa = a->text, *pb = b->text;
   for (;;) {
-    pa = ospy_call_text_next(a->text, a->len, pa);
-    pb = ospy_call_text_next(b->text, b->len, pb);
+    /* one call may have more pieces (errno=, an out value logged in one run) */
+    pa = pa ? ospy_call_text_next(a->text, a->len, pa) : NULL;
+    pb = pb ? ospy_call_text_next(b->text, b->len, pb) : NULL;
     if (!pa && !pb)
       return;
     if (pa && pb && !strcmp(pa, pb))

@@ -63,6 +63,32 @@ static void put_bytes(tbuf *b, const ospy_xvalue *v)
         (unsigned long long)(ospy_fnv1a(OSPY_FNV_INIT, v->bytes, v->nbytes) & 0xffffffffu));
 }
 
+static int is_string(const ospy_xvalue *v)
+{
+  return !strcmp(v->type, "AsciiString") || !strcmp(v->type, "UnicodeString");
+}
+
+/* A string quoted and escaped as ospy show writes it: a newline or a quote
+ * inside cannot pass for the end of the value. */
+static void put_string(tbuf *b, const char *s)
+{
+  put(b, "\"");
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '\\' || c == '"')
+      put(b, "\\%c", c);
+    else if (c == '\n')
+      put(b, "\\n");
+    else if (c == '\t')
+      put(b, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      put(b, "\\x%02x", c);
+    else
+      put(b, "%c", c); /* UTF-8 passes as it is */
+  }
+  put(b, "\"");
+}
+
 /* A raw word (argN of a call without a spec) above 0xffff: an address. */
 static int raw_address(const ospy_xvalue *v)
 {
@@ -100,8 +126,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     if (v->text && !strcmp(v->text, "NULL"))
       put(b, "NULL");
     else if (v->nchildren) {
-      if (strcmp(v->children[0].type, "ByteArray"))
-        put(b, "&"); /* a buffer shows as its bytes, as in ospy show */
+      if (strcmp(v->children[0].type, "ByteArray") && !is_string(&v->children[0]))
+        put(b, "&"); /* a buffer or string shows as its content, as in ospy show */
       put_value(b, &v->children[0]);
     } else
       put(b, "ptr");
@@ -111,6 +137,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     put_children(b, v, "{", "}");
   } else if (!strcmp(v->type, "Array")) {
     put_children(b, v, "[", "]");
+  } else if (is_string(v) && v->text) {
+    put_string(b, v->text);
   } else if (raw_address(v)) {
     put(b, "ptr");
   } else {

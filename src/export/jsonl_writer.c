@@ -54,9 +54,11 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
     ospy_base64_encode(s, v->bytes, v->nbytes);
     ospy_sink_puts(s, "\"");
   }
-  if (v->flags & OSPY_XVALUE_TRUNCATED) {
+  if ((v->flags & OSPY_XVALUE_TRUNCATED) && v->total) {
     ospy_sink_puts(s, ",\"total_size\":");
     ospy_sink_u64(s, v->total);
+  } else if (v->flags & OSPY_XVALUE_TRUNCATED) {
+    ospy_sink_puts(s, ",\"truncated\":true"); /* a string: its length is unknown */
   }
   if (v->flags & OSPY_XVALUE_UNREADABLE) {
     ospy_sink_puts(s, ",\"unreadable\":\"");

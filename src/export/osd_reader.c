@@ -222,6 +222,9 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
       return -1;
     v->flags |= OSPY_XVALUE_TRUNCATED;
   }
+  const char *cut = get_attr(c, vn, "truncated");
+  if (cut && !strcmp(cut, "true"))
+    v->flags |= OSPY_XVALUE_TRUNCATED; /* a string of unknown length */
   const char *unreadable = get_attr(c, vn, "unreadable");
   if (unreadable) {
     if (parse_u64(c, vn, "unreadable address", unreadable, &v->addr) < 0)

@@ -16,12 +16,15 @@
 
 struct ospy_values_bridge {
   ospy_spec_table *specs;
+  char *text;      /* a string converted to UTF-8, grown to the longest one */
+  size_t text_cap;
 };
 
 typedef struct visit {
+  ospy_values_bridge *vb;
   ospy_xbuilder *b;
   uint64_t pointee;   /* address of the value the last pointer pointed at */
-  char scratch[4096]; /* a string converted to UTF-8 (longer ones are cut) */
+  char scratch[64];   /* a number's text */
 } visit;
 
 ospy_values_bridge *ospy_values_bridge_new(const ospy_plan *plan, char *err, size_t errcap)
@@ -49,6 +52,7 @@ void ospy_values_bridge_free(ospy_values_bridge *vb)
   if (!vb)
     return;
   ospy_spec_table_free(vb->specs);
+  free(vb->text);
   free(vb);
 }
 
@@ -84,16 +88,27 @@ static size_t put_utf8(char *out, uint32_t cp)
  * (surrogate pairs joined) and UTF-32LE are converted. NULs end the text. */
 static const char *string_text(visit *vs, const ospy_value *v)
 {
-  size_t o = 0, cap = sizeof vs->scratch - 5;
+  /* UTF-8 from UTF-16 takes at most 3 bytes a unit, from UTF-32 4 */
+  size_t need = v->nbytes * 2 + 8;
+  ospy_values_bridge *vb = vs->vb;
+  if (need > vb->text_cap) {
+    char *t = realloc(vb->text, need);
+    if (!t)
+      return "";
+    vb->text = t;
+    vb->text_cap = need;
+  }
+  char *out = vb->text;
+  size_t o = 0;
   const uint8_t *p = v->bytes;
   size_t units = v->unit ? v->nbytes / v->unit : 0;
-  for (size_t i = 0; i < units && o < cap; i++) {
+  for (size_t i = 0; i < units; i++) {
     uint32_t cp;
     if (v->unit == 1) {
       cp = p[i];
       if (!cp)
         break;
-      vs->scratch[o++] = (char)cp;
+      out[o++] = (char)cp;
       continue;
     }
     if (v->unit == 2) {
@@ -110,10 +125,10 @@ static const char *string_text(visit *vs, const ospy_value *v)
     }
     if (!cp)
       break;
-    o += put_utf8(vs->scratch + o, cp);
+    o += put_utf8(out + o, cp);
   }
-  vs->scratch[o] = '\0';
-  return vs->scratch;
+  out[o] = '\0';
+  return out;
 }
 
 static const char *scalar_text(visit *vs, const ospy_value *v)
@@ -179,6 +194,8 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_UNREADABLE)
     ospy_xb_unreadable(vs->b, v->address);
+  if (v->kind == OSPY_VALUE_STRING && (v->flags & OSPY_VB_CAPPED))
+    ospy_xb_cut(vs->b); /* longer than the capture's value cap */
   /* a string or buffer that ran into unreadable memory: where it stopped */
   if ((v->kind == OSPY_VALUE_STRING || v->kind == OSPY_VALUE_BYTES) && (v->flags & OSPY_VB_CUT) &&
       vs->pointee)
@@ -238,6 +255,7 @@ int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, 
     snprintf(err, errcap, "out of memory");
     return -1;
   }
+  vs->vb = vb;
   vs->b = b;
   int rc = ospy_values_decode(fn, blob, len, &visitor, vs, err, errcap);
   free(vs);

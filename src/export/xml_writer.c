@@ -46,8 +46,10 @@ static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
     attr(s, "value", v->text);
   if (is_bytearray(v))
     ospy_sink_printf(s, " size=\"%zu\"", v->nbytes);
-  if (v->flags & OSPY_XVALUE_TRUNCATED)
+  if ((v->flags & OSPY_XVALUE_TRUNCATED) && v->total)
     ospy_sink_printf(s, " totalSize=\"%" PRIu64 "\"", v->total);
+  else if (v->flags & OSPY_XVALUE_TRUNCATED)
+    ospy_sink_puts(s, " truncated=\"true\""); /* a string: its length is unknown */
   if (v->flags & OSPY_XVALUE_UNREADABLE)
     ospy_sink_printf(s, " unreadable=\"0x%" PRIx64 "\"", v->addr);
 }

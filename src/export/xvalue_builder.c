@@ -57,6 +57,14 @@ void ospy_xb_open(ospy_xbuilder *b, const char *name, const char *type,
   b->open = n;
 }
 
+void ospy_xb_cut(ospy_xbuilder *b)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.flags |= OSPY_XVALUE_TRUNCATED;
+  b->open->v.total = 0; /* unknown */
+}
+
 void ospy_xb_bytes(ospy_xbuilder *b, const void *p, size_t n, uint64_t total)
 {
   if (b->failed || b->open == b->root || b->open == b->ret)

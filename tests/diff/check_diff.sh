@@ -50,6 +50,20 @@ expect "$dir/ec.out" "- libc.so.6::read(arg0=7, arg1=ptr, arg2=4096) = 220"
 expect "$dir/ec.out" "    arg2: 4097 -> 4095"
 echo "removed + changed in one comparison"
 
+# a call that failed in one run: it has one piece more (errno=); both directions
+"$gen" "$dir/failed.ospy" $n 5 0 0 777 || fail "gen failed"
+"$ospy" diff "$dir/a.ospy" "$dir/failed.ospy" >"$dir/af.out" 2>"$dir/af.err"
+rc=$?
+[ $rc = 1 ] || { cat "$dir/af.err"; fail "a failed call: exit $rc"; }
+expect "$dir/af.out" "~ libc.so.6::read(arg0=3, arg1=ptr, arg2=4096) = -1 errno=5"
+expect "$dir/af.out" "    return value: 220 -> -1"
+expect "$dir/af.out" "    errno: (absent) -> 5"
+"$ospy" diff "$dir/failed.ospy" "$dir/a.ospy" >"$dir/fa.out" 2>"$dir/fa.err"
+rc=$?
+[ $rc = 1 ] || { cat "$dir/fa.err"; fail "a failed call, reversed: exit $rc"; }
+expect "$dir/fa.out" "    errno: 5 -> (absent)"
+echo "failed: the extra errno piece compared both ways, exit 1"
+
 # bad input
 printf 'not a capture at all\n' >"$dir/bad.ospy"
 "$ospy" diff "$dir/a.ospy" "$dir/bad.ospy" >/dev/null 2>"$dir/bad.err"

@@ -3,7 +3,8 @@
  * Call i is read(3, <address>, 4096 + i % 7) = 220 recorded as raw words; the
  * addresses, pids, tids and timestamps depend on SEED (so two files differ
  * only in what diff must ignore). CHANGE_AT (1-based, 0: none) gets count
- * 4095 instead; EXTRA_AT (0: none) is followed by one extra call read(7, ...). */
+ * 4095 instead; EXTRA_AT (0: none) is followed by one extra call read(7, ...);
+ * FAIL_AT (0: none) fails: -1, errno 5 (one piece more than the others). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,8 @@ static void append(void *rec, size_t len)
   }
 }
 
-static void call(uint32_t pid, uint64_t ts, uint64_t fd, uint64_t addr, uint64_t count)
+static void call(uint32_t pid, uint64_t ts, uint64_t fd, uint64_t addr, uint64_t count,
+                 int failed)
 {
   _Alignas(8) uint8_t buf[256] = { 0 };
   ospy_event_call *c = (void *)buf;
@@ -38,7 +40,8 @@ static void call(uint32_t pid, uint64_t ts, uint64_t fd, uint64_t addr, uint64_t
   c->h.flags = OSPY_CALL_F_RAW;
   c->seq = ++seq;
   c->ts_leave = ts + 500;
-  c->retval = 220;
+  c->retval = failed ? (uint64_t)-1 : 220;
+  c->err = failed ? 5 : 0;
   c->arch_bits = 64;
   c->enter_len = sizeof words;
   memcpy(c + 1, words, sizeof words);
@@ -60,12 +63,13 @@ static void *make_plan(size_t *len)
 int main(int argc, char **argv)
 {
   if (argc < 4) {
-    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT]]\n");
+    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT [FAIL_AT]]]\n");
     return 2;
   }
   unsigned long n = strtoul(argv[2], NULL, 10), s = strtoul(argv[3], NULL, 10);
   unsigned long change = argc > 4 ? strtoul(argv[4], NULL, 10) : 0;
   unsigned long extra = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
+  unsigned long failed = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
   size_t plan_len = 0;
   void *plan = make_plan(&plan_len);
   static const char cmdline[] = "/usr/bin/reader";
@@ -79,9 +83,10 @@ int main(int argc, char **argv)
   uint32_t pid = 1000 + (uint32_t)s;
   uint64_t ts = m.start_ns + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
   for (unsigned long i = 1; i <= n; i++) {
-    call(pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7);
+    call(pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7,
+         i == failed);
     if (i == extra)
-      call(pid, ts + i * 1000 + 1, 7, base, 4096);
+      call(pid, ts + i * 1000 + 1, 7, base, 4096, 0);
   }
   free(plan);
   if (ospy_capfile_close(w, err, sizeof err) < 0) {

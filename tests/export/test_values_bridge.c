@@ -35,11 +35,14 @@ static const char config_xml[] =
   "<argument name=\"count\" direction=\"in\" type=\"UInt64\" hex=\"true\"/>"
   "<argument name=\"flags\" direction=\"in\" type=\"OpenFlags\"/>"
   "</arguments></function>"
+  "<function name=\"puts\"><arguments>"
+  "<argument name=\"s\" direction=\"in\" type=\"AsciiStringPtr\"/>"
+  "</arguments></function>"
   "<function name=\"free\"><arguments>"
   "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
   "</arguments></function></functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
-  "<function specId=\"free\"/></dllModule></hooks>"
+  "<function specId=\"free\"/><function specId=\"puts\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -208,6 +211,31 @@ int main(void)
                     "type=\"Pointer\" value=\"NULL\"/></argument></arguments><lastError") &&
           !strstr(got, "returnValue"),
         "free:\n got %s", got);
+
+  /* a string of 5000 characters comes out whole; one cut at the capture's
+   * value cap (CAPPED) says so */
+  for (int capped = 0; capped < 2; capped++) {
+    static uint8_t blob[8 + 16 + 5000];
+    size_t k = 0;
+    const uint8_t head[] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0, 0,
+                             OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_STR,
+                             (uint8_t)(capped ? OSPY_VB_CAPPED : 0), 1, 0x88, 0x27 };
+    memcpy(blob, head, sizeof head); /* 0x88 0x27: uleb 5000 */
+    k = sizeof head;
+    memset(blob + k, 'A', 4999);
+    blob[k + 4999] = 'Z';
+    k += 5000;
+    static _Alignas(8) uint8_t big[sizeof blob + 512];
+    make_call2(big, 2, blob, k, free_leave_blob, sizeof free_leave_blob);
+    CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)big, &ev, err, sizeof err) == 0,
+          "%s", err);
+    const ospy_xvalue *str = ev.nargs_in == 1 && ev.args_in[0].nchildren == 1
+                               ? &ev.args_in[0].children[0] : NULL;
+    CHECK(str && str->text && strlen(str->text) == 5000 && str->text[4999] == 'Z',
+          "long string cut: %zu chars", str && str->text ? strlen(str->text) : 0);
+    CHECK(str && !!(str->flags & OSPY_XVALUE_TRUNCATED) == capped, "capped %d: flags %u",
+          capped, str ? str->flags : 0);
+  }
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];
