@@ -142,7 +142,7 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
     if (!v->u && v->type_name && !strcmp(v->type_name, "Pointer"))
       return "NULL"; /* an address-only Pointer argument, as the ...Ptr types write it */
     if (v->hex)
-      snprintf(t, cap, "0x%" PRIx64, v->u);
+      snprintf(t, cap, "0x%" PRIx64, ospy_value_hex_bits(v));
     else if (v->is_signed)
       snprintf(t, cap, "%" PRId64, (int64_t)v->u);
     else

@@ -43,6 +43,7 @@ typedef struct ospy_value {
   int type_kind;          /* enum ospy_type_kind of the spec type, 0 if unknown */
   uint64_t u;
   int is_signed, hex;
+  unsigned width;         /* bytes of a scalar in the target (0: unknown) */
   const char *text;       /* enum member(s), true/false, errno name, dotted address; or NULL */
   double d;
   const uint8_t *bytes;
@@ -60,6 +61,15 @@ typedef struct ospy_value_visitor {
   /* Called after the children of POINTER, STRUCT, ARRAY and FORMAT values (optional). */
   void (*leave)(const ospy_value *v, void *data);
 } ospy_value_visitor;
+
+/* An integer's bits as hex shows them: a negative signed value at its own
+ * width (Int8 -1 is 0xff, as oSpy and printf show it), not sign-extended. */
+static inline uint64_t ospy_value_hex_bits(const ospy_value *v)
+{
+  if (v->is_signed && v->width > 0 && v->width < 8)
+    return v->u & ((1ull << (v->width * 8)) - 1);
+  return v->u;
+}
 
 int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
                        const ospy_value_visitor *v, void *data, char *err, size_t errcap);

@@ -212,7 +212,7 @@ static void put_leaf(tbuf *b, const ospy_value *v)
     if (v->text)
       put(b, "%s", v->text);
     else if (v->hex || v->type_kind == OSPY_KIND_POINTER)
-      put(b, "0x%llx", (unsigned long long)v->u);
+      put(b, "0x%llx", (unsigned long long)ospy_value_hex_bits(v));
     else if (v->is_signed)
       put(b, "%lld", (long long)v->u);
     else
