@@ -214,6 +214,13 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .ptr = r ? r->elem_ptr : 0,
                            .hex = r ? r->hex : 0,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+  /* oSpy's Array names its element type (elementType="UInt32") */
+  const ospy_spec_type *et = r ? ospy_spec_table_type(d->t, r->elem_type) : NULL;
+  char elem_name[160];
+  if (et && et->name) {
+    snprintf(elem_name, sizeof elem_name, "%s%s", et->name, er.ptr ? "Ptr" : "");
+    v->sub_type = elem_name;
+  }
   if (visit(d, v))
     return;
   for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)

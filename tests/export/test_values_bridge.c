@@ -35,6 +35,10 @@ static const char config_xml[] =
   "<argument name=\"count\" direction=\"in\" type=\"UInt64\" hex=\"true\"/>"
   "<argument name=\"flags\" direction=\"in\" type=\"OpenFlags\"/>"
   "</arguments></function>"
+  "<function name=\"sum\"><arguments>"
+  "<argument name=\"v\" direction=\"in\" type=\"ArrayPtr\" elementType=\"Int32\" "
+  "elementCount=\"2\"/>"
+  "</arguments></function>"
   "<function name=\"puts\"><arguments>"
   "<argument name=\"s\" direction=\"in\" type=\"AsciiStringPtr\"/>"
   "</arguments></function>"
@@ -42,7 +46,8 @@ static const char config_xml[] =
   "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
   "</arguments></function></functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
-  "<function specId=\"free\"/><function specId=\"puts\"/></dllModule></hooks>"
+  "<function specId=\"free\"/><function specId=\"puts\"/>"
+  "<function specId=\"sum\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -236,6 +241,19 @@ int main(void)
     CHECK(str && !!(str->flags & OSPY_XVALUE_TRUNCATED) == capped, "capped %d: flags %u",
           capped, str ? str->flags : 0);
   }
+
+  /* an array names its element type, as oSpy's Array marshaller did */
+  static const uint8_t sum_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 2, 2, OSPY_VB_INT_S, 2, OSPY_VB_INT_S, 3,
+  };
+  make_call2(rec, 3, sum_blob, sizeof sum_blob, free_leave_blob, sizeof free_leave_blob);
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+        "%s", err);
+  got = event_xml(&ev);
+  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"2\">"
+                    "<value type=\"Int32\" value=\"1\"/><value type=\"Int32\" value=\"-2\"/>"),
+        "array:\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];
