@@ -25,6 +25,11 @@ typedef struct visit {
   ospy_xbuilder *b;
   uint64_t pointee;   /* address of the value the last pointer pointed at */
   char scratch[64];   /* a number's text */
+  /* inside a format string's values: their conversions, from the format */
+  unsigned fmt_depth; /* depth of the format's values; 0: not inside one */
+  unsigned nconvs;
+  char convs[64];
+  uint8_t sizes[64];
 } visit;
 
 ospy_values_bridge *ospy_values_bridge_new(const ospy_plan *plan, char *err, size_t errcap)
@@ -148,8 +153,12 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
     else
       snprintf(t, cap, "%" PRIu64, v->u);
     return t;
-  case OSPY_VALUE_FLOAT:
-    snprintf(t, cap, "%.17g", v->d);
+  case OSPY_VALUE_FLOAT: /* the shortest text that reads back as the same double */
+    for (int prec = 6; prec <= 17; prec++) {
+      snprintf(t, cap, "%.*g", prec, v->d);
+      if (strtod(t, NULL) == v->d)
+        break;
+    }
     return t;
   case OSPY_VALUE_NULL:
     return "NULL"; /* as oSpy's Pointer marshaller wrote it */
@@ -172,6 +181,68 @@ static int has_children(const ospy_value *v)
          v->kind == OSPY_VALUE_ARRAY || v->kind == OSPY_VALUE_FORMAT;
 }
 
+static const char *int_type(int is_signed, unsigned bytes)
+{
+  return bytes == 8 ? (is_signed ? "Int64" : "UInt64") : (is_signed ? "Int32" : "UInt32");
+}
+
+/* A value a format string consumed (it has no spec type): typed and shown
+ * as its conversion prints it (%x hex, %c a character, %ld 64-bit...). */
+static const char *format_value(visit *vs, const ospy_value *v, const char **text)
+{
+  unsigned k = (unsigned)v->index - 1;
+  char conv = k < vs->nconvs ? vs->convs[k] : 0;
+  unsigned ptr = vs->vb->specs->ptr_size;
+  unsigned bytes = !conv ? ptr : vs->sizes[k] == 2 ? 8 : vs->sizes[k] == 1 ? ptr : 4;
+  if (v->kind == OSPY_VALUE_STRING)
+    return v->unit == 1 ? "AsciiString" : "UnicodeString";
+  if (v->kind == OSPY_VALUE_FLOAT)
+    return "Double";
+  if (v->kind != OSPY_VALUE_INT)
+    return v->type_name;
+  uint64_t u = bytes == 8 ? v->u : v->u & 0xffffffffu;
+  char *t = vs->scratch;
+  switch (conv) {
+  case 'c':
+    snprintf(t, sizeof vs->scratch, (u & 0xff) >= 0x20 && (u & 0xff) < 0x7f ? "%c" : "\\x%02x",
+             (unsigned)(u & 0xff));
+    *text = t;
+    return "Char";
+  case 'p':
+    snprintf(t, sizeof vs->scratch, u ? "0x%" PRIx64 : "NULL", v->u);
+    *text = t;
+    return "Pointer";
+  case 'x': case 'X':
+    snprintf(t, sizeof vs->scratch, "0x%" PRIx64, u);
+    break;
+  case 'o':
+    snprintf(t, sizeof vs->scratch, "0%" PRIo64, u);
+    break;
+  case 'u':
+    snprintf(t, sizeof vs->scratch, "%" PRIu64, u);
+    break;
+  default: /* d, i, '*' */
+    snprintf(t, sizeof vs->scratch, "%" PRId64, bytes == 8 ? (int64_t)u : (int64_t)(int32_t)u);
+    *text = t;
+    return int_type(1, bytes);
+  }
+  *text = t;
+  return int_type(0, bytes);
+}
+
+static void note_format(visit *vs, const ospy_value *v)
+{
+  if (v->kind == OSPY_VALUE_FORMAT) {
+    vs->fmt_depth = v->depth + 1;
+    vs->nconvs = 0;
+  } else if (vs->fmt_depth && v->depth == vs->fmt_depth && v->index == 0 &&
+             v->kind == OSPY_VALUE_STRING) {
+    const char *f = v->unit == 1 ? NULL : string_text(vs, v); /* wide: as UTF-8 */
+    vs->nconvs = ospy_format_convs(f ? (const uint8_t *)f : v->bytes, f ? strlen(f) : v->nbytes,
+                                   vs->convs, vs->sizes, sizeof vs->convs);
+  }
+}
+
 static int on_enter(const ospy_value *v, void *data)
 {
   visit *vs = data;
@@ -179,15 +250,19 @@ static int on_enter(const ospy_value *v, void *data)
     return 0; /* the blob ran out of room: later values are simply absent */
   if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
     ospy_xb_begin_return(vs->b);
+  note_format(vs, v);
   const char *type = v->kind == OSPY_VALUE_SKIPPED ? "" : v->type_name;
   const char *sub = v->sub_type;
+  const char *text = NULL;
+  if (vs->fmt_depth && v->depth == vs->fmt_depth && v->index > 0)
+    type = format_value(vs, v, &text);
   if (v->kind == OSPY_VALUE_BYTES)
     type = "ByteArray";
   if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL) {
     type = "Pointer"; /* type_name names the pointee's type; oSpy wrote Pointer */
     sub = NULL;
   }
-  ospy_xb_open(vs->b, v->name, type ? type : "", sub, scalar_text(vs, v));
+  ospy_xb_open(vs->b, v->name, type ? type : "", sub, text ? text : scalar_text(vs, v));
   if (v->kind == OSPY_VALUE_BYTES) {
     uint64_t total = v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT) ? v->total : 0;
     ospy_xb_bytes(vs->b, v->bytes, v->nbytes, total);
@@ -211,6 +286,8 @@ static int on_enter(const ospy_value *v, void *data)
 static void on_leave(const ospy_value *v, void *data)
 {
   visit *vs = data;
+  if (v->kind == OSPY_VALUE_FORMAT)
+    vs->fmt_depth = 0;
   if (has_children(v))
     ospy_xb_close(vs->b);
 }
@@ -257,6 +334,7 @@ int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, 
   }
   vs->vb = vb;
   vs->b = b;
+  vs->fmt_depth = 0;
   int rc = ospy_values_decode(fn, blob, len, &visitor, vs, err, errcap);
   free(vs);
   return rc;

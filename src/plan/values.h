@@ -71,6 +71,12 @@ static inline uint64_t ospy_value_hex_bits(const ospy_value *v)
   return v->u;
 }
 
+/* The conversions of a printf format, one per value it consumes: out[k] the
+ * conversion character ('*' for a width or precision taken from the
+ * arguments) and, when size is not NULL, size[k] its length modifier:
+ * 0 none (or h, hh), 1 l z t j, 2 ll q L. Returns how many (at most cap). */
+unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size, unsigned cap);
+
 int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
                        const ospy_value_visitor *v, void *data, char *err, size_t errcap);
 

@@ -254,9 +254,7 @@ typedef struct fmt {
   unsigned nconvs;
 } fmt;
 
-/* The conversion character of each value a printf format consumes ('*' for
- * a width or precision taken from the arguments). */
-static unsigned format_convs(const uint8_t *s, size_t n, char *out, unsigned cap)
+unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size, unsigned cap)
 {
   unsigned k = 0;
   for (size_t i = 0; i < n && k < cap; i++) {
@@ -272,17 +270,24 @@ static unsigned format_convs(const uint8_t *s, size_t n, char *out, unsigned cap
       else if (part)
         break;
       if (i < n && s[i] == '*') {
-        if (k < cap)
+        if (k < cap) {
+          if (size)
+            size[k] = 0;
           out[k++] = '*';
+        }
         i++;
       }
       while (i < n && s[i] >= '0' && s[i] <= '9')
         i++;
     }
-    while (i < n && strchr("hlLqjzt", s[i]))
-      i++;
-    if (i < n && k < cap)
+    uint8_t len = 0;
+    for (; i < n && strchr("hlLqjzt", s[i]); i++)
+      len = s[i] == 'h' ? len : (s[i] == 'l' && len) || s[i] == 'q' || s[i] == 'L' ? 2 : 1;
+    if (i < n && k < cap) {
+      if (size)
+        size[k] = len;
       out[k++] = (char)s[i];
+    }
   }
   return k;
 }
@@ -356,7 +361,7 @@ static int on_enter(const ospy_value *v, void *data)
     put_leaf(f->b, v);
   if (d > 0 && f->parent_kind[d - 1] == OSPY_VALUE_FORMAT && f->count[d] == 1 &&
       v->kind == OSPY_VALUE_STRING && v->unit == 1)
-    f->nconvs = format_convs(v->bytes, v->nbytes, f->convs, MAX_CONVS);
+    f->nconvs = ospy_format_convs(v->bytes, v->nbytes, f->convs, NULL, MAX_CONVS);
   return 0;
 }
 

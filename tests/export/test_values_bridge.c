@@ -39,6 +39,9 @@ static const char config_xml[] =
   "<argument name=\"v\" direction=\"in\" type=\"ArrayPtr\" elementType=\"Int32\" "
   "elementCount=\"2\"/>"
   "</arguments></function>"
+  "<function name=\"logf\"><arguments>"
+  "<argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\"/>"
+  "</arguments></function>"
   "<function name=\"puts\"><arguments>"
   "<argument name=\"s\" direction=\"in\" type=\"AsciiStringPtr\"/>"
   "</arguments></function>"
@@ -47,7 +50,7 @@ static const char config_xml[] =
   "</arguments></function></functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
-  "<function specId=\"sum\"/></dllModule></hooks>"
+  "<function specId=\"sum\"/><function specId=\"logf\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -254,6 +257,27 @@ int main(void)
   CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"2\">"
                     "<value type=\"Int32\" value=\"1\"/><value type=\"Int32\" value=\"-2\"/>"),
         "array:\n got %s", got);
+
+  /* a format string's values typed and shown by their conversions */
+  static const uint8_t logf_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 12, '%', 's', '%', 'x', '%', 'c', '%', 'l', 'd', '%', 'f', 0,
+    5, OSPY_VB_STR, 0, 1, 2, 'h', 'i',
+    OSPY_VB_INT_S, 1,              /* -1 */
+    OSPY_VB_INT_S, 0xa2, 0x01,     /* 81 'Q' */
+    OSPY_VB_INT_S, 13,             /* -7 */
+    OSPY_VB_F64, 0x6e, 0x86, 0x1b, 0xf0, 0xf9, 0x21, 0x09, 0x40, /* 3.14159 */
+  };
+  make_call2(rec, 4, logf_blob, sizeof logf_blob, free_leave_blob, sizeof free_leave_blob);
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+        "%s", err);
+  got = event_xml(&ev);
+  CHECK(strstr(got, "<value type=\"AsciiString\" value=\"hi\"/>"
+                    "<value type=\"UInt32\" value=\"0xffffffff\"/>"
+                    "<value type=\"Char\" value=\"Q\"/>"
+                    "<value type=\"Int64\" value=\"-7\"/>"
+                    "<value type=\"Double\" value=\"3.14159\"/>"),
+        "format values:\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];
