@@ -60,6 +60,8 @@ void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent);
 /* Compile an expression for validation; errors point into the source. */
 int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
                    const char *what);
+int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
+                      const char *what, int at_enter);
 
 /* Sections. */
 void cfg_parse_types(cfg *g, xmlNodePtr types);

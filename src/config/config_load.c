@@ -91,12 +91,26 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
 
 int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at, const char *what)
 {
+  return cfg_check_expr_at(g, src, fn, at, what, 0);
+}
+
+/* at_enter: the value is needed when the call enters (an in argument's size
+ * or value), before there is a return value. */
+int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
+                      const char *what, int at_enter)
+{
   ospy_sexpr *e;
   char msg[200];
   unsigned col = 1;
   if (ospy_sexpr_compile(src, g->t, fn, &e, msg, sizeof msg, &col) == 0) {
+    int uses_return = ospy_sexpr_uses_return(e);
     ospy_sexpr_free(e);
-    return 0;
+    if (!at_enter || !uses_return)
+      return 0;
+    const char *r = strstr(src, "retval");
+    col = r ? (unsigned)(r - src) + 1 : 1;
+    snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
+             "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
   }
   cfg_error(g, cfg_pos_advance(g, at, col), "bad expression '%s' in %s: %s", src, what, msg);
   return -1;

@@ -74,13 +74,16 @@ static void parse_ab(cfg *g, xmlNodePtr n, const char *attr, ospy_spec_expr *in,
   out->src = b ? b : a;
 }
 
+/* A is taken when an in or in/out argument enters; B (or A alone) when an
+ * out or in/out argument returns. */
 static void check_ab(cfg *g, xmlNodePtr n, const char *attr, const ospy_spec_fn *fn,
-                     const ospy_spec_expr *in, const ospy_spec_expr *out)
+                     const ospy_spec_arg *a, const ospy_spec_expr *in, const ospy_spec_expr *out)
 {
   if (!in->src)
     return;
   cfg_pos at = cfg_pos_attr(g, n, attr);
-  if (cfg_check_expr(g, in->src, fn, at, attr) == 0 && out->src != in->src)
+  if (cfg_check_expr_at(g, in->src, fn, at, attr, (a->dir & OSPY_DIR_IN) != 0) == 0 &&
+      out->src != in->src)
     cfg_check_expr(g, out->src, fn, cfg_pos_advance(g, at, (unsigned)strlen(in->src) + 2), attr);
 }
 
@@ -167,7 +170,8 @@ static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy
               a->name, cfg_attr(g, n, "type"));
     return;
   }
-  cfg_check_expr(g, a->value.src, fn, cfg_pos_attr(g, n, "value"), "value");
+  cfg_check_expr_at(g, a->value.src, fn, cfg_pos_attr(g, n, "value"), "value",
+                    (a->dir & OSPY_DIR_IN) != 0);
 }
 
 /* Checks that need the whole argument list. */
@@ -190,8 +194,8 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
               "argument '%s' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'", a->name);
   if (a->value.src)
     check_value(g, n, fn, a);
-  check_ab(g, n, "size", fn, &a->size_in, &a->size_out);
-  check_ab(g, n, "elementCount", fn, &a->count_in, &a->count_out);
+  check_ab(g, n, "size", fn, a, &a->size_in, &a->size_out);
+  check_ab(g, n, "elementCount", fn, a, &a->count_in, &a->count_out);
   if (a->type_base.src)
     cfg_check_expr(g, a->type_base.src, fn, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase");
   for (xmlNodePtr c = n->children; c; c = c->next)

@@ -51,6 +51,16 @@ static void test_diagnostics(void)
          "t.xml:3:15: error: malformed XML: Opening and ending tag mismatch: types line 2 and hookManager\n"
          "t.xml:4:1: error: malformed XML: Premature end of data in tag hookManager line 1\n");
   EXPECT("", "t.xml:1:1: error: malformed XML: Document is empty\n");
+  /* an in argument's size or value is taken at entry: no return value yet */
+  EXPECT(HM(FN("<argument name=\"b\" type=\"ByteArrayPtr\" size=\"retval\"/>\n"
+               "<argument name=\"w\" type=\"Int32\" value=\"1 + retval\"/>\n"
+               "<argument name=\"o\" direction=\"out\" type=\"ByteArrayPtr\" size=\"retval\"/>\n"
+               "<argument name=\"io\" direction=\"in/out\" type=\"ByteArrayPtr\" size=\"4/retval\"/>\n")),
+         "t.xml:5:46: error: bad expression 'retval' in size: retval is not available here (an in "
+         "value is taken when the call enters; use size=\"ENTER/RETURN\" or direction=\"out\")\n"
+         "t.xml:6:44: error: bad expression '1 + retval' in value: retval is not available here (an "
+         "in value is taken when the call enters; use size=\"ENTER/RETURN\" or direction=\"out\")\n");
+
   EXPECT("<config/>\n", "t.xml:1:1: error: expected <hookManager> as the root element, found <config>\n");
   EXPECT(HM("<typez/>\n"), "t.xml:2:1: error: unknown element <typez> in <hookManager>\n");
   EXPECT(HM("<types><enumeration name=\"E\"><member name=\"A\" value=\"1x\"/></enumeration></types>\n"),
