@@ -26,6 +26,7 @@ typedef struct handover {
   int ring_fd;
   pid_t pid; /* the only process that may have the ring */
   int done;
+  ospy_session *session;
 } handover;
 
 static int listen_for_agent(pid_t pid)
@@ -45,12 +46,17 @@ static int listen_for_agent(pid_t pid)
   return s;
 }
 
-/* Serves the agent's constructor while the injected dlopen runs. */
+/* Serves the agent's constructor while the injected dlopen runs: hands it
+ * the ring, then drains it. Its hooks are live before the injected call
+ * returns; the program's threads fill the ring, and the constructor's last
+ * messages wait for room: undrained, the injection never ended. */
 static int serve_agent(void *data)
 {
   handover *h = data;
-  if (h->done)
+  if (h->done) {
+    ospy_session_drain(h->session);
     return 1;
+  }
   int c = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (c < 0)
     return 0;
@@ -121,7 +127,8 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     fprintf(stderr, "ospy capture: %s\n", err);
     return 2;
   }
-  handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid };
+  handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid,
+                 .session = s };
   if (h.listen_fd < 0) {
     fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid, strerror(errno));
     return 2;

@@ -336,6 +336,27 @@ attach)
   wait $tp
   grep -q '^nanosleep=0 poll=0$' "$work/out2" || fail "sleeps cut short by the attach: $(tail -1 "$work/out2")"
   ;;
+attach-busy)
+  # attach to 16 threads that call the hooked function without pause, through a
+  # 1 MiB ring: the hooks go live inside the injected dlopen, the ring fills
+  # before it returns, so the controller must drain while it injects (it
+  # did not: ospy and the target hung for good). Three rounds.
+  for round in 1 2 3; do
+    rm -f "$work/stop"
+    "$target" 16 0 spin "$work/stop" > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^pid='
+    timeout -k 5 60 "$ospy" capture -q -f ospy_test_add --ring-size 1 --duration 0.5 -o "$cap" \
+      -p $tp 2> "$work/err"
+    rc=$?
+    touch "$work/stop"
+    wait $tp || fail "round $round: the target did not exit normally"
+    [ $rc = 0 ] || { cat "$work/err" >&2; fail "round $round: ospy capture -p exited $rc (124: hung)"; }
+    grep -q '^spun=[1-9]' "$work/out" || fail "round $round: target output: $(cat "$work/out")"
+    [ "$(calls_in "$cap")" -gt 0 ] || fail "round $round: no call recorded"
+    "$ospy" show "$cap" | grep -q 'hooks installed' || fail "round $round: no 'hooks installed'"
+  done
+  ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
   [ -f "$agent32" ] || { echo "skip: i386 agent $agent32 not built"; exit 77; }

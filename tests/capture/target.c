@@ -19,6 +19,8 @@
  * ospy_test_thread_exit)
  * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
+ * (spin FILE: prints its pid, then its threads call ospy_test_add without
+ * pause until FILE exists; prints the calls made: a busy process to attach to)
  * (segv-in, fpe-in: a hooked ospy_test_store returns, then one dies inside
  * of SIGSEGV (a fault) or of SIGFPE it raises (a sent signal))
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
@@ -56,6 +58,39 @@ static void *worker(void *arg)
   for (long i = 0; i < calls_per_thread; i++)
     sink += ospy_test_add((int)id, (int)i);
   return NULL;
+}
+
+static const char *spin_until;
+static volatile int spin_stop;
+static long spun[64];
+
+static void *spinner(void *arg)
+{
+  long id = (long)arg;
+  while (!spin_stop)
+    spun[id] += ospy_test_add((int)id, 1) > 0;
+  return NULL;
+}
+
+/* Threads call without pause until the file spin_until exists. */
+static void spin(long threads)
+{
+  pthread_t t[64];
+  for (long i = 0; i < threads; i++)
+    pthread_create(&t[i], NULL, spinner, (void *)i);
+  printf("pid=%d\n", (int)getpid());
+  fflush(stdout);
+  while (access(spin_until, F_OK) != 0) {
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  spin_stop = 1;
+  long total = 0;
+  for (long i = 0; i < threads; i++) {
+    pthread_join(t[i], NULL);
+    total += spun[i];
+  }
+  printf("spun=%ld\n", total);
 }
 
 static void run(long threads)
@@ -161,6 +196,11 @@ int main(int argc, char **argv)
   const char *how = argc > 3 ? argv[3] : "exit";
   if (threads < 1 || threads > 64)
     return 99;
+  if (!strcmp(how, "spin") && argc > 4) {
+    spin_until = argv[4];
+    spin(threads);
+    return 0;
+  }
   if (!strcmp(how, "sleep")) {
     /* attach tests: announce the pid, wait for the go file, then call */
     printf("pid=%d\n", (int)getpid());

@@ -105,8 +105,8 @@ static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, int *serv
     if (w < 0)
       goto fail_errno;
     if (w == 0) {
-      if (serve && !*served)
-        *served = serve(data);
+      if (serve)
+        *served |= serve(data);
       struct timespec ts = { 0, 2 * 1000000L };
       nanosleep(&ts, NULL);
       continue;

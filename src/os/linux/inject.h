@@ -6,8 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Called repeatedly while the target runs the injected calls; returns 1 once
- * its work is done (it is not called again). */
+/* Called repeatedly while the target runs the injected calls (every 2 ms,
+ * also after its main work is done, which it says by returning 1: the
+ * target may need the controller until the calls return). */
 typedef int (*ospy_inject_serve_fn)(void *data);
 
 /* Makes pid's main thread call dlopen(path, RTLD_NOW) and resume where it
