@@ -393,6 +393,12 @@ int cmd_capture(int argc, char **argv)
   ospy_capture_opts o = { .clock_tsc = -1 };
   if (parse_opts(argc, argv, &o) < 0)
     return 2;
+  char why[PATH_MAX + 64];
+  int pre = ospy_capture_preflight(o.argv ? o.argv[0] : NULL, o.pid, why, sizeof why);
+  if (pre) {
+    fprintf(stderr, "ospy capture: %s\n", why);
+    return pre;
+  }
   size_t plan_len = 0;
   ospy_capture_notes notes = { 0 };
   void *plan_bytes = ospy_capture_build_plan(&o, &plan_len, &notes);

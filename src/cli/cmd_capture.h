@@ -37,6 +37,7 @@ void ospy_capture_notes_free(ospy_capture_notes *notes);
    their definitions from a config or the catalogue); NULL after printing why. */
 void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capture_notes *notes);
 /* The agent library matching the ELF class of program (searched in PATH). */
+int ospy_capture_preflight(const char *program, int pid, char *err, size_t errcap);
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap);
 /* For -F: an LD_PRELOAD value that gives every program exec'd in the tree
  * the agent of its own architecture, through ld.so's $LIB (a temporary

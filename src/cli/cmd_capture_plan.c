@@ -3,6 +3,7 @@
  * (docs/catalogue.md, "Picking functions with -f"). */
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -337,6 +338,32 @@ static int find_in_path(const char *prog, char *out, size_t cap)
     path += n + (path[n] == ':');
   }
   return -1;
+}
+
+/* Before the output file is created: a program that cannot be started, or
+ * a process that does not exist, must not cost the user the capture already
+ * at that path. 0, or the exit status (127 not found, 126 not executable,
+ * 2 no such process) with err. */
+int ospy_capture_preflight(const char *program, int pid, char *err, size_t errcap)
+{
+  if (pid) {
+    if (kill(pid, 0) < 0 && errno == ESRCH) {
+      snprintf(err, errcap, "-p %d: no such process", pid);
+      return 2;
+    }
+    return 0;
+  }
+  char path[PATH_MAX];
+  if (find_in_path(program, path, sizeof path) == 0)
+    return 0;
+  int e = strchr(program, '/') ? errno : ENOENT;
+  if (strchr(program, '/') && e == EACCES && access(path, F_OK) == 0) {
+    snprintf(err, errcap, "%s: %s", program, strerror(EACCES));
+    return 126;
+  }
+  snprintf(err, errcap, "%s: %s", program,
+           strchr(program, '/') ? strerror(e) : "command not found");
+  return e == EACCES ? 126 : 127;
 }
 
 /* The agent comes only from where ospy was built or installed: no environment

@@ -63,8 +63,17 @@ threads)
 exit-status)
   run_capture 42 -- "$target" 1 10 exit 42
   "$ospy" show "$cap" | grep -q '+++ exited with 42 +++' || fail "no ProcessExit with 42"
-  "$ospy" capture -q -f x -o "$cap" -- /nonexistent/program 2>/dev/null
+  # a program that cannot start, or a process that does not exist, leaves the
+  # capture already at the output path alone (it was truncated before)
+  "$ospy" capture -q -f x -o "$cap" -- /nonexistent/program 2> "$work/err"
   [ $? = 127 ] || fail "a missing program should give 127"
+  grep -q '/nonexistent/program: No such file or directory' "$work/err" || fail "message: $(cat "$work/err")"
+  "$ospy" capture -q -f x -o "$cap" -- no-such-command-here 2> "$work/err"
+  [ $? = 127 ] || fail "a command not in PATH should give 127"
+  "$ospy" capture -q -f x -o "$cap" -p 999999999 2> "$work/err"
+  [ $? = 2 ] || fail "a missing pid should give 2"
+  grep -q 'no such process' "$work/err" || fail "message: $(cat "$work/err")"
+  "$ospy" show "$cap" | grep -q '+++ exited with 42 +++' || fail "the earlier capture was overwritten"
   ;;
 offset)
   # module + offset on a PIE (from its load base) and on a program linked at
