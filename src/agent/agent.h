@@ -60,6 +60,9 @@ void ospy_agent_emit_process_start(void);
  * controller is its parent (it reaps it and records the status itself) or
  * this is a vfork child still running on its parent's memory. */
 void ospy_agent_emit_process_exit(int status);
+/* A followed child's end (OSPY_EXIT_CODE / OSPY_EXIT_SIGNAL); nothing for the
+ * controller's own children, whose end it sees itself. */
+void ospy_agent_emit_process_end(uint32_t how, int status);
 /* crash.c: the fatal signals still at their default action record the
  * crashing thread's pending calls first (arm at start, disarm at detach). */
 void ospy_agent_crash_arm(void);

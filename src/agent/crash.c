@@ -22,10 +22,15 @@
 #include "os/linux/os_syscall.h"
 #include "os/linux/os_thread.h"
 
-static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+/* The faults, abort, and the sent signals that usually end a program. Not
+ * SIGINT: programs (python3) install their own SIGINT handler only when
+ * they find the default action, and would find ours. */
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
+                                     SIGTERM, SIGHUP, SIGPIPE };
 #define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
 
-static const char *const crash_names[] = { "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT" };
+static const char *const crash_names[] = { "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT",
+                                           "SIGTERM", "SIGHUP", "SIGPIPE" };
 
 /* The kernel's struct for rt_sigaction: no libc wrapper (hooked, maybe) runs
  * in the handler. */
@@ -122,8 +127,11 @@ static void on_crash(int sig, siginfo_t *si, void *uc)
     int pending = ospy_interceptor_abandon_thread();
     if (pending >= 0) { /* -1: the thread was inside the agent, its record half written */
       ospy_interceptor_ignore_current_thread(); /* strlen, memcpy: not the program's calls */
-      report((int)i, si, uc, pending);
+      if (pending > 0 || si->si_code > 0) /* a fault, or calls cut short */
+        report((int)i, si, uc, pending);
       ospy_interceptor_unignore_current_thread();
+      /* a followed child's death: its parent, not ospy, will reap it */
+      ospy_agent_emit_process_end(OSPY_EXIT_SIGNAL, sig);
     }
   }
   set_default(sig);

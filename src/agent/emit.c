@@ -186,6 +186,11 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
 
 void ospy_agent_emit_process_exit(int status)
 {
+  ospy_agent_emit_process_end(OSPY_EXIT_CODE, status & 0xff);
+}
+
+void ospy_agent_emit_process_end(uint32_t how, int status)
+{
   ospy_agent *a = &ospy_agent_g;
   /* raw system calls: getpid and getppid may be hooked themselves */
   if (!a->active || (uint32_t)ospy_os_getpid() != a->pid ||
@@ -197,7 +202,7 @@ void ospy_agent_emit_process_exit(int status)
   if (!e)
     return;
   e->h.tid = a->pid; /* the process, as the controller's records name it */
-  e->how = OSPY_EXIT_CODE;
-  e->status = status & 0xff;
+  e->how = how;
+  e->status = status;
   record_end_now(tok);
 }

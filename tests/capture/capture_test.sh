@@ -289,6 +289,16 @@ fork)
   run_capture 0 -F -- "$target" 1 10 orphan
   [ "$("$ospy" show "$cap" | grep -c '+++ exited with 7 +++')" = 1 ] ||
     fail "-F orphan: expected one ProcessExit 7, found $("$ospy" show "$cap" | grep -c '+++ exited with 7 +++')"
+  # children killed by signals: their deaths come from their agents too
+  "$ospy" capture -q -F -f ospy_test_store -o "$cap" -- "$target" 1 0 kids > "$work/out" 2> "$work/err" ||
+    fail "-F kids: ospy exited $?"
+  grep -q '^kid0=11$' "$work/out" && grep -q '^kid1=15$' "$work/out" && grep -q '^kid2=13$' "$work/out" ||
+    fail "-F kids: target output: $(cat "$work/out")"
+  "$ospy" show "$cap" > "$work/show"
+  for sig in SIGSEGV SIGTERM SIGPIPE; do
+    grep -q "+++ killed by $sig +++" "$work/show" || fail "-F kids: no ProcessExit for the child killed by $sig: $(cat "$work/show")"
+  done
+  [ "$(grep -c 'ospy_test_store(.*) = ?$' "$work/show")" = 2 ] || fail "-F kids: the two calls the children died in"
   run_capture 0 -- "$target" 1 100 fork
   [ "$(calls_in "$cap")" = 100 ] || fail "without -F the child must not be captured"
   # a bare -f (strace's spelling): follows forks; -f NAME still names a function

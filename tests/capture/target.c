@@ -21,6 +21,9 @@
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (spin FILE: prints its pid, then its threads call ospy_test_add without
  * pause until FILE exists; prints the calls made: a busy process to attach to)
+ * (kids: three children, each dies inside a hooked ospy_test_store: of
+ * SIGSEGV, of SIGTERM it sends itself, of SIGPIPE writing to a closed pipe;
+ * the parent reaps them and prints how each ended)
  * (segv-in, fpe-in: a hooked ospy_test_store returns, then one dies inside
  * of SIGSEGV (a fault) or of SIGFPE it raises (a sent signal))
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
@@ -196,6 +199,28 @@ int main(int argc, char **argv)
   const char *how = argc > 3 ? argv[3] : "exit";
   if (threads < 1 || threads > 64)
     return 99;
+  if (!strcmp(how, "kids")) {
+    for (int k = 0; k < 3; k++) {
+      int fds[2];
+      if (pipe(fds) < 0)
+        return 98;
+      close(fds[0]); /* no reader: a write raises SIGPIPE */
+      pid_t p = fork();
+      if (p == 0) {
+        if (k == 0)
+          ospy_test_store(NULL, 1);
+        if (k == 1)
+          ospy_test_store(NULL, -SIGTERM);
+        (void)!write(fds[1], "x", 1);
+        _exit(0);
+      }
+      close(fds[1]);
+      int st;
+      waitpid(p, &st, 0);
+      printf("kid%d=%d\n", k, WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+    }
+    return 0;
+  }
   if (!strcmp(how, "spin") && argc > 4) {
     spin_until = argv[4];
     spin(threads);
