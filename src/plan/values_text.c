@@ -184,6 +184,26 @@ static void put_sockaddr(tbuf *b, const uint8_t *s, size_t n)
   }
 }
 
+/* Whether a byte buffer reads as text: valid UTF-8 (a sequence cut by the
+ * buffer's end aside), no NUL and no control byte but whitespace and ESC.
+ * Binary bytes that happen to form a UTF-8 sequence (de ad) are then shown
+ * as \xde\xad, not as a character. */
+static int looks_like_text(const uint8_t *s, size_t n)
+{
+  for (size_t i = 0; i < n;) {
+    uint32_t cp;
+    size_t k = utf8_seq(s + i, n - i, &cp);
+    if (k == 0)
+      return n - i < 4 && s[i] >= 0xc2; /* the start of a sequence the buffer cut */
+    if (cp < 0x20 && !strchr("\t\n\r\f\v\033", (int)cp))
+      return 0;
+    if (cp == 0 || cp == 0x7f)
+      return 0;
+    i += k;
+  }
+  return 1;
+}
+
 static void put_buffer(tbuf *b, const ospy_value *v)
 {
   if (v->kind == OSPY_VALUE_STRING && v->unit != 1)
@@ -196,7 +216,8 @@ static void put_buffer(tbuf *b, const ospy_value *v)
       put(b, i ? " %02x" : "%02x", v->bytes[i]);
     put(b, ">");
   } else
-    put_quoted8(b, v->bytes, v->nbytes, 1);
+    put_quoted8(b, v->bytes, v->nbytes,
+                v->kind == OSPY_VALUE_STRING || looks_like_text(v->bytes, v->nbytes));
   if (v->flags & OSPY_VB_CUT)
     put(b, "<unreadable after %zu bytes>", v->nbytes);
   else if (v->flags & OSPY_VB_CAPPED)

@@ -291,6 +291,35 @@ static void test_out_buffer_sized_by_retval(void)
   ospy_spec_table_free(t);
 }
 
+/* A byte buffer shows as text when it is UTF-8 text ("café\n"), else its
+ * bytes above 0x7f are escaped, also those that happen to form a UTF-8
+ * sequence (de ad is U+07AD). */
+static void test_binary_bytes(void)
+{
+  static const uint8_t bin[] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 'A' };
+  static const char txt[] = "caf\xc3\xa9\n";
+  const void *bufs[] = { bin, txt };
+  const size_t lens[] = { sizeof bin, sizeof txt - 1 };
+  const char *want[] = { "(buf=\"\\xde\\xad\\xbe\\xef\\x00A\", len=6) = 0",
+                         "(buf=\"caf\xc3\xa9\\n\", len=6) = 0" };
+  for (int i = 0; i < 2; i++) {
+    ospy_spec_table *t = tt_table();
+    uint32_t fn = tt_fn(t, "send", "Int32");
+    tt_arg(t, fn, "buf", IN, "ByteArrayPtr")->size_in.src = "arg.len";
+    tt_arg(t, fn, "len", IN, "Int32");
+    tt_prepare(t);
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, P(bufs[i]), sizeof(void *));
+    tt_int(&k, lens[i], 4);
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+    CHECK_STR(text, want[i]);
+    ospy_marshal_release(t);
+    ospy_spec_table_free(t);
+  }
+}
+
 /* A garbage length of 2^63 or more ((size_t)-1) is a huge size, capped and
  * marked, not 0 bytes; a -1 return used as the length is 0 bytes. */
 static void test_garbage_size(void)
@@ -709,6 +738,7 @@ int main(void)
   test_bad_pointers();
   test_structs_arrays();
   test_out_buffer_sized_by_retval();
+  test_binary_bytes();
   test_garbage_size();
   test_floats();
   test_blob_cap();
