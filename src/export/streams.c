@@ -415,12 +415,15 @@ static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int d
   int has_peer = peer_of(ev, dir == OSPY_STREAM_IN, &peer);
   if (has_peer && !c->remote.family)
     c->remote = peer;
+  /* received data exists when the call returns (a blocking recv is entered
+   * long before the peer sends); sent data when the call is made */
+  int64_t at = dir == OSPY_STREAM_IN ? ev->ts_ns + (int64_t)ev->duration_ns : ev->ts_ns;
   ospy_stream_data d = { dir, s->buf.p, s->buf.n < (uint64_t)count ? s->buf.n : (size_t)count,
-                         (uint64_t)count, ev->ts_ns, f, has_peer ? &peer : NULL };
+                         (uint64_t)count, at, f, has_peer ? &peer : NULL };
   c->bytes[dir] += d.count;
   c->captured[dir] += d.nbytes;
   c->calls[dir]++;
-  c->last_ns = ev->ts_ns;
+  c->last_ns = at;
   if (s->cb.data)
     s->cb.data(s->cb.user, c, &d);
 }

@@ -67,6 +67,11 @@ tshark -r "$dir/c.pcapng" -Y http.response -T fields -e http.response.code -e tc
 tshark -r "$dir/c.pcapng" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
   -Y 'ip.checksum.status != 1 || tcp.checksum.status != 1 || tcp.analysis.flags' >"$dir/bad" 2>/dev/null
 [ ! -s "$dir/bad" ] || { cat "$dir/bad"; fail "tshark: bad checksums or TCP analysis warnings"; }
+# the response is stamped when curl's recv returned, after the request went out
+req=$(tshark -r "$dir/c.pcapng" -Y http.request -T fields -e frame.time_epoch 2>/dev/null)
+resp=$(tshark -r "$dir/c.pcapng" -Y http.response -T fields -e frame.time_epoch 2>/dev/null)
+awk -v a="$req" -v b="$resp" 'BEGIN { exit !(b + 0 > a + 0) }' ||
+  fail "tshark: the response ($resp) is stamped before the request ($req)"
 tshark -r "$dir/c.pcapng" -Y 'tcp.flags.syn == 1' >"$dir/syn" 2>/dev/null
 [ "$(wc -l <"$dir/syn")" = 2 ] || { cat "$dir/syn"; fail "expected SYN and SYN/ACK"; }
 echo "pcapng: tshark sees GET /hello.txt and 200 from port $port, checksums good, handshake"
