@@ -31,6 +31,7 @@ static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_
   x->name = a->name;
   x->index = i;
   x->is_signed = ty && ty->is_signed;
+  x->is_float = ty && ty->kind == OSPY_KIND_FLOAT && !a->t.ptr;
   *deref = a->t.ptr && w;
   if (w && (!a->t.ptr || *deref)) {
     x->width = (uint8_t)w;
@@ -50,6 +51,7 @@ static void ret_type(const ospy_spec_table *t, const ospy_spec_fn *fn, ospy_expr
     return;
   unsigned w = bits_of(ospy_spec_scalar_width(t, &fn->ret));
   const ospy_spec_type *rt = ospy_spec_table_type(t, fn->ret.type);
+  sc->retval_is_float = rt && rt->kind == OSPY_KIND_FLOAT;
   if (w) {
     sc->retval_width = (uint8_t)w;
     sc->retval_signed = rt && rt->is_signed;
@@ -109,10 +111,21 @@ int read_filter_prepare_expr(read_filter *f)
   ospy_expr_error first = { 0 }, err;
   int any = 0;
   for (uint32_t i = 0; i < f->nhooks; i++) {
-    if (compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0)
+    if (compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0) {
       any = 1;
-    else if (!first.message[0] || err.column > first.column)
+      continue;
+    }
+    if (!first.message[0] || err.column > first.column)
       first = err; /* the hook where the parse went furthest says most */
+    /* a name this function lacks leaves it out quietly; one it has but
+     * that cannot be compared is said */
+    if (strstr(err.message, "floating-point")) {
+      const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);
+      char text[256];
+      ospy_expr_error_format(&err, text, sizeof text);
+      fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
+              hk && hk->display ? hk->display : "?", text);
+    }
   }
   /* calls the plan does not name: raw words */
   if (compile_for(f, NULL, &f->exprs[f->nhooks], &err) < 0 && !f->nhooks)

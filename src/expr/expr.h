@@ -38,6 +38,9 @@ typedef struct ospy_expr_arg {
   /* oSpy's rule for a ...Ptr scalar argument: `arg.NAME` (and `argN`, `*arg.NAME`)
    * mean the value it points to; `&arg.NAME` is then the pointer itself. */
   bool auto_deref;
+  /* a float or double: not a number expressions can use (they compute with
+   * integers); naming it is an error that says so */
+  bool is_float;
 } ospy_expr_arg;
 
 /* What names mean; supplied by the caller (config / agent). */
@@ -48,6 +51,7 @@ typedef struct ospy_expr_scope {
   bool has_retval;           /* leave-time expression */
   uint8_t retval_width;
   bool retval_signed;
+  bool retval_is_float;      /* the return value is a float or double: `retval` is an error */
   /* Bare names (`fd`, `pid`) standing for argument slots, for readers that
    * filter recorded events; looked up after every built-in name, so `tid`,
    * `errno` and `retval` keep their meaning. NULL: none. */

@@ -70,6 +70,11 @@ static bool lex_number(const char *src, ospy_expr_tok *tok, ospy_expr_error *err
     }
     v = v * base + d;
   }
+  if (s[n] == '.' && isdigit((unsigned char)s[n + 1])) {
+    ospy_expr_set_error(err, (unsigned)tok->pos + 1, "'%.*s...': floating-point numbers are "
+                        "not supported (expressions compute with integers)", (int)n + 2, s);
+    return false;
+  }
   tok->kind = OSPY_TOK_NUM;
   tok->value = v;
   tok->type = literal_type(v, base == 10);

@@ -211,6 +211,11 @@ static const ospy_expr_arg *parse_arg_ref(parser *p)
   }
   if (!a)
     fail(p, col(p), "unknown argument '%.*s'", p->src + p->tok.pos, p->tok.len);
+  else if (a->is_float) {
+    fail(p, col(p), "argument '%.*s' is floating-point: expressions compute with integers only",
+         a->name, strlen(a->name));
+    return NULL;
+  }
   return a;
 }
 
@@ -288,6 +293,9 @@ static int32_t parse_bare_name(parser *p, unsigned column)
     const ospy_expr_arg *a = &p->scope->names[i];
     if (a->name && strlen(a->name) == p->tok.len &&
         !memcmp(a->name, p->src + p->tok.pos, p->tok.len)) {
+      if (a->is_float)
+        return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
+                    a->name, strlen(a->name));
       int32_t n = arg_node(p, a, column);
       next(p);
       return n;
@@ -315,6 +323,8 @@ static int32_t parse_name(parser *p)
   if (is_ident(p, "retval")) {
     if (!p->scope->has_retval)
       return fail_msg(p, column, "retval is not available here (the function has not returned)");
+    if (p->scope->retval_is_float)
+      return fail_msg(p, column, "retval is floating-point: expressions compute with integers only");
     if (!valid_width(p->scope->retval_width))
       return fail_msg(p, column, "retval has no integer width");
     next(p);

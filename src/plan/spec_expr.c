@@ -35,6 +35,7 @@ static void scope_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t
   }
   x->width = (uint8_t)bits_of(w);
   x->is_signed = ty && ty->is_signed;
+  x->is_float = ty && ty->kind == OSPY_KIND_FLOAT;
 }
 
 int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spec_fn *fn,
@@ -56,6 +57,7 @@ int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spe
       scope.retval_width = (uint8_t)bits_of(w);
       scope.retval_signed = rt && rt->is_signed;
     }
+    scope.retval_is_float = rt && rt->kind == OSPY_KIND_FLOAT;
   }
   ospy_sexpr *s = calloc(1, sizeof *s);
   if (!s) {

@@ -61,6 +61,23 @@ int main(void)
                "cannot dereference 'vp': pointed-to type has no integer width at column 2");
   expect_error(s, "retval == 0",
                "retval is not available here (the function has not returned) at column 1");
+  expect_error(s, "arg.len > 1.5",
+               "'1.5...': floating-point numbers are not supported (expressions compute with "
+               "integers) at column 11");
+  {
+    /* a float or double argument or return value is named, and refused */
+    ospy_expr_arg fl[] = { { .name = "x", .index = 0, .width = 64, .is_float = true } };
+    ospy_expr_scope fs = { .arch = OSPY_EXPR_ARCH_X86_64, .args = fl, .nargs = 1,
+                           .has_retval = true, .retval_width = 64, .retval_is_float = true,
+                           .names = fl, .nnames = 1 };
+    expect_error(&fs, "arg.x > 1",
+                 "argument 'x' is floating-point: expressions compute with integers only at "
+                 "column 5");
+    expect_error(&fs, "x != 0", "'x' is floating-point: expressions compute with integers only "
+                 "at column 1");
+    expect_error(&fs, "retval > 1000",
+                 "retval is floating-point: expressions compute with integers only at column 1");
+  }
   expect_error(s, "09", "invalid integer literal '09' at column 1");
   expect_error(s, "1 + 0x", "invalid integer literal '0x' at column 5");
   expect_error(s, "12ab", "invalid integer literal '12ab' at column 1");
