@@ -254,6 +254,7 @@ int cmd_diff(int argc, char **argv)
     }
   }
   if (optind + 2 != argc) {
+    fprintf(stderr, "ospy diff: two capture files to compare, %d given\n", argc - optind);
     fprintf(stderr, DIFF_USAGE);
     return 2;
   }

@@ -91,6 +91,8 @@ static int parse_args(show_job *j, int argc, char **argv)
     }
   }
   if (optind + 1 != argc) {
+    fprintf(stderr, "ospy show: %s\n", optind == argc ? "no capture file named"
+                                                      : "one capture file at a time");
     usage(stderr);
     return -1;
   }

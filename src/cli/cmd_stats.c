@@ -82,6 +82,8 @@ static int parse_args(stats_job *j, int argc, char **argv)
     }
   }
   if (optind + 1 != argc) {
+    fprintf(stderr, "ospy stats: %s\n",
+            optind == argc ? "no capture file named" : "one capture file at a time");
     usage(stderr);
     return -1;
   }

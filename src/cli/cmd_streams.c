@@ -198,6 +198,8 @@ int cmd_streams(int argc, char **argv)
     }
   }
   if (optind + 1 != argc) {
+    fprintf(stderr, "ospy streams: %s\n",
+            optind == argc ? "no capture file named" : "one capture file at a time");
     fprintf(stderr, STREAMS_USAGE);
     return 2;
   }

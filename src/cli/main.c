@@ -44,8 +44,13 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "--version"))
     return cmd_version(argc - 1, argv + 1);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp(argv[1], commands[i].name))
+    if (!strcmp(argv[1], commands[i].name)) {
+      /* getopt names the program in its messages: "ospy capture: ..." */
+      static char name[64];
+      snprintf(name, sizeof name, "ospy %s", commands[i].name);
+      argv[1] = name;
       return commands[i].run(argc - 1, argv + 1);
+    }
   fprintf(stderr, "ospy: unknown command '%s'\n", argv[1]);
   print_usage(stderr);
   return 2;
