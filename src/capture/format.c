@@ -181,10 +181,55 @@ ospy_spec_table *ospy_format_specs_of(const ospy_plan *plan, char *err, size_t e
   return t;
 }
 
+static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
+
+static int64_t sign_extend(uint64_t v, unsigned bits)
+{
+  return bits >= 64 ? (int64_t)v : (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
+
+static int errno_style(int64_t v)
+{
+  return v >= -4095 && v <= -1 ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
+}
+
+int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
+                      const ospy_event_call *c)
+{
+  if (c->h.flags & OSPY_CALL_F_NO_RETURN)
+    return OSPY_OUTCOME_UNKNOWN;
+  if (!fn || !specs)
+    return errno_style(sign_extend(c->retval, c->arch_bits == 32 ? 32 : 64));
+  if (!fn->has_ret)
+    return OSPY_OUTCOME_SUCCESSFUL;
+  const ospy_spec_type *rt = ospy_spec_table_type(specs, fn->ret.type);
+  unsigned w = bits_of(ospy_spec_scalar_width(specs, &fn->ret));
+  if (fn->ret.ptr || (rt && rt->kind == OSPY_KIND_POINTER)) {
+    uint64_t p = c->arch_bits == 32 ? (uint32_t)c->retval : c->retval;
+    return p ? OSPY_OUTCOME_SUCCESSFUL : OSPY_OUTCOME_FAILED;
+  }
+  if (rt && rt->kind == OSPY_KIND_ERRNO)
+    return (uint32_t)c->retval ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
+  /* an enumeration's negative members are errors (EAI_*, Z_*, LIBUSB_ERROR_*) */
+  if (rt && rt->kind == OSPY_KIND_ENUM)
+    return (int32_t)(uint32_t)c->retval < 0 ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
+  if (rt && rt->is_signed && w && rt->kind != OSPY_KIND_BOOL)
+    return errno_style(sign_extend(c->retval, w));
+  return OSPY_OUTCOME_SUCCESSFUL;
+}
+
 static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
                      const ospy_format_opts *o)
 {
   const ospy_plan_hook *hk = plan ? ospy_plan_hook_at(plan, c->hook) : NULL;
+  ospy_format_opts decided;
+  if (o && o->failed_auto) {
+    const ospy_spec_fn *fn = o->specs && hk && hk->spec_index != OSPY_PLAN_NO_SPEC
+                               ? ospy_spec_table_fn(o->specs, hk->spec_index) : NULL;
+    decided = *o;
+    decided.failed = ospy_call_outcome(o->specs, fn, c) == OSPY_OUTCOME_FAILED;
+    o = &decided;
+  }
   color_on(out, o, COLOR_BOLD);
   if (hk)
     fputs(hk->display[0] ? hk->display : hk->symbol, out);
@@ -225,7 +270,8 @@ tail:
       /* frames after the caller found by scanning the stack: likely, not certain */
       const char *how = i && (c->h.flags & OSPY_CALL_F_BT_SCANNED) ? " (scanned)" : "";
       if (o->symbols)
-        fprintf(out, "    #%u 0x%016" PRIx64 " %s%s\n", i, a, where, how);
+        fprintf(out, "    #%u 0x%0*" PRIx64 " %s%s\n", i, c->arch_bits == 32 ? 8 : 16, a,
+                where, how);
       else
         fprintf(out, "    #%u %#" PRIx64 "%s\n", i, a, how);
     }

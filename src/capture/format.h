@@ -24,7 +24,16 @@ typedef struct ospy_format_opts {
   int color;         /* ANSI colours: function names, failures, messages */
   int failed;        /* set per call by the caller: the call failed (return
                         value in red, errno name added for spec'd calls) */
+  int failed_auto;   /* decide `failed` from each call (ospy_call_outcome): the live view */
 } ospy_format_opts;
+
+/* Whether a call failed, by the rule of its return type (docs/reading.md):
+ * errno style (-1..-4095) for signed integers and raw words, NULL for
+ * pointers, non-zero for Errno, a negative enumeration member. fn may be
+ * NULL (raw words). */
+enum { OSPY_OUTCOME_UNKNOWN = 0, OSPY_OUTCOME_FAILED = 1, OSPY_OUTCOME_SUCCESSFUL = 2 };
+int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
+                      const ospy_event_call *c);
 
 /* The spec table carried in plan's spec blob, or NULL (none, or invalid:
  * then err says why). Free with ospy_spec_table_free. */

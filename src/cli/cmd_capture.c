@@ -439,6 +439,7 @@ int cmd_capture(int argc, char **argv)
   if (s.live)
     setvbuf(stderr, live_buf, _IOLBF, sizeof live_buf);
   s.live_opts.show_tid = 1;
+  s.live_opts.failed_auto = 1; /* failed calls as show prints them: red, errno name */
   ospy_values_set_string_limit(32); /* the live view cuts long buffers, as strace */
   ospy_spec_table *specs = ospy_format_specs_of(plan, err, sizeof err);
   s.live_opts.specs = specs;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/format.h"
 #include "cli/read_common.h"
 
 enum {
@@ -43,7 +44,8 @@ enum {
 #define READ_FILTER_MAX_GREPS 16
 
 /* Outcome of a call (read_call_outcome). */
-enum { READ_OUTCOME_UNKNOWN = 0, READ_OUTCOME_FAILED = 1, READ_OUTCOME_SUCCESSFUL = 2 };
+enum { READ_OUTCOME_UNKNOWN = OSPY_OUTCOME_UNKNOWN, READ_OUTCOME_FAILED = OSPY_OUTCOME_FAILED,
+       READ_OUTCOME_SUCCESSFUL = OSPY_OUTCOME_SUCCESSFUL };
 
 typedef struct read_grep {
   uint8_t *bytes;

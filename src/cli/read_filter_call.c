@@ -335,37 +335,7 @@ int read_filter_grep(read_filter *f, const ospy_event_call *c)
 
 /* ---- failed / successful ---- */
 
-static int64_t sign_extend(uint64_t v, unsigned bits)
-{
-  return bits >= 64 ? (int64_t)v : (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
-
-static int errno_style(int64_t v)
-{
-  return v >= -4095 && v <= -1 ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
-}
-
 int read_call_outcome(const read_session *s, const ospy_event_call *c)
 {
-  if (c->h.flags & OSPY_CALL_F_NO_RETURN)
-    return READ_OUTCOME_UNKNOWN;
-  const ospy_spec_fn *fn = read_call_spec(s, c);
-  if (!fn)
-    return errno_style(sign_extend(c->retval, c->arch_bits == 32 ? 32 : 64));
-  if (!fn->has_ret)
-    return READ_OUTCOME_SUCCESSFUL;
-  const ospy_spec_type *rt = ospy_spec_table_type(s->specs, fn->ret.type);
-  unsigned w = bits_of(ospy_spec_scalar_width(s->specs, &fn->ret));
-  if (fn->ret.ptr || (rt && rt->kind == OSPY_KIND_POINTER)) {
-    uint64_t p = c->arch_bits == 32 ? (uint32_t)c->retval : c->retval;
-    return p ? READ_OUTCOME_SUCCESSFUL : READ_OUTCOME_FAILED;
-  }
-  if (rt && rt->kind == OSPY_KIND_ERRNO)
-    return (uint32_t)c->retval ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
-  /* an enumeration's negative members are errors (EAI_*, Z_*, LIBUSB_ERROR_*) */
-  if (rt && rt->kind == OSPY_KIND_ENUM)
-    return (int32_t)(uint32_t)c->retval < 0 ? READ_OUTCOME_FAILED : READ_OUTCOME_SUCCESSFUL;
-  if (rt && rt->is_signed && w && rt->kind != OSPY_KIND_BOOL)
-    return errno_style(sign_extend(c->retval, w));
-  return READ_OUTCOME_SUCCESSFUL;
+  return ospy_call_outcome(s->specs, read_call_spec(s, c), c);
 }
