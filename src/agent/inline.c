@@ -440,12 +440,12 @@ static void report(inline_hook *h, int type, const char *what, const char *why)
   ospy_agent_messagef2(type, h->index, h->ph->display, what, why);
 }
 
-static int already_hooked(const void *addr)
+static inline_hook *already_hooked(const void *addr)
 {
   for (uint32_t i = 0; i < nhooks; i++)
     if (hooks[i].listener && !hooks[i].internal && hooks[i].addr == addr)
-      return 1;
-  return 0;
+      return &hooks[i];
+  return NULL;
 }
 
 static void attach_one(inline_hook *h)
@@ -459,8 +459,20 @@ static void attach_one(inline_hook *h)
    * own beside the user's hook of the same function: as an alias, a config
    * that hooked dlopen (preset proc) stopped every dlopen'ed library from
    * being tracked and hooked */
-  if (!h->internal && already_hooked(addr)) {
+  inline_hook *first = h->internal ? NULL : already_hooked(addr);
+  if (first) {
     h->alias = 1; /* its calls are recorded under the first name */
+    /* the same symbol hooked twice with two definitions: say which one
+     * decodes its calls (aliases such as open64/open stay quiet) */
+    if (h->ph->symbol[0] && !strcmp(first->ph->symbol, h->ph->symbol) &&
+        first->ph->spec_index != h->ph->spec_index)
+    {
+      char head[512];
+      ospy_agent_join3(head, sizeof head, h->ph->display, ": the same function as ",
+                       first->ph->display);
+      ospy_agent_messagef2(OSPY_EV_WARNING, h->index, head, ", hooked already: its calls are "
+                           "recorded under that name and definition", NULL);
+    }
     return;
   }
   ospy_call_conv cc = OSPY_CC_DEFAULT;
@@ -504,6 +516,41 @@ void ospy_inline_attach_pending(void)
   ospy_interceptor_end_transaction();
 }
 
+/* What was looked for and not found, in the terms of the config. */
+static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
+{
+  const char *where = ph->module[0] ? ph->module : "any loaded module";
+  char n[16];
+  size_t k = 0;
+  uint32_t v = ph->sig_len;
+  char tmp[12];
+  do
+    tmp[k++] = (char)('0' + v % 10);
+  while ((v /= 10) && k < sizeof tmp);
+  for (size_t j = 0; j < k; j++)
+    n[j] = tmp[k - 1 - j];
+  n[k] = 0;
+  char part[160];
+  switch (ph->kind) {
+  case OSPY_HOOK_SIGNATURE:
+    ospy_agent_join3(part, sizeof part, "its signature (", n, " bytes) matches nothing in ");
+    ospy_agent_join3(why, cap, part, where, " (yet)");
+    break;
+  case OSPY_HOOK_VTABLE:
+    if (ph->symbol[0]) {
+      ospy_agent_join3(part, sizeof part, "vtable symbol ", ph->symbol, " not found in ");
+      ospy_agent_join3(why, cap, part, where, " (yet)");
+    } else {
+      ospy_agent_join3(part, sizeof part, "the constructor signature (", n,
+                       " bytes) matches nothing in ");
+      ospy_agent_join3(why, cap, part, where, " (yet)");
+    }
+    break;
+  default:
+    ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
+  }
+}
+
 void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
@@ -515,7 +562,8 @@ void ospy_inline_report_missing(void)
                          "the source's): hook that name if it is the one");
         report(&hooks[i], OSPY_EV_ERROR, ": ", why);
       } else {
-        report(&hooks[i], OSPY_EV_ERROR, ": ", "function not found in the loaded modules (yet)");
+        missing_reason(hooks[i].ph, why, sizeof why);
+        report(&hooks[i], OSPY_EV_ERROR, ": ", why);
       }
       hooks[i].missing = 1;
     }

@@ -262,7 +262,9 @@ static int on_enter(const ospy_value *v, void *data)
     type = "Pointer"; /* type_name names the pointee's type; oSpy wrote Pointer */
     sub = NULL;
   }
-  ospy_xb_open(vs->b, v->name, type ? type : "", sub, text ? text : scalar_text(vs, v));
+  /* the return value is no argument: oSpy's <returnValue> has no name */
+  const char *name = v->depth == 0 && v->index == OSPY_VALUE_RETVAL ? NULL : v->name;
+  ospy_xb_open(vs->b, name, type ? type : "", sub, text ? text : scalar_text(vs, v));
   if (v->kind == OSPY_VALUE_BYTES) {
     uint64_t total = v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT) ? v->total : 0;
     ospy_xb_bytes(vs->b, v->bytes, v->nbytes, total);

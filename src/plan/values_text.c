@@ -206,21 +206,24 @@ static int looks_like_text(const uint8_t *s, size_t n)
 
 static void put_buffer(tbuf *b, const ospy_value *v)
 {
-  if (v->kind == OSPY_VALUE_STRING && v->unit != 1)
+  int shown_cut = 0; /* "..." written already by the -s cut */
+  if (v->kind == OSPY_VALUE_STRING && v->unit != 1) {
     put_quoted_wide(b, v->bytes, v->nbytes, v->unit);
-  else if (v->type_kind == OSPY_KIND_SOCKADDR)
+  } else if (v->type_kind == OSPY_KIND_SOCKADDR) {
     put_sockaddr(b, v->bytes, v->nbytes);
-  else if (v->hex) {
+  } else if (v->hex) {
     put(b, "<");
     for (size_t i = 0; i < v->nbytes; i++)
       put(b, i ? " %02x" : "%02x", v->bytes[i]);
     put(b, ">");
-  } else
+  } else {
     put_quoted8(b, v->bytes, v->nbytes,
                 v->kind == OSPY_VALUE_STRING || looks_like_text(v->bytes, v->nbytes));
+    shown_cut = string_limit && v->nbytes > string_limit;
+  }
   if (v->flags & OSPY_VB_CUT)
     put(b, "<unreadable after %zu bytes>", v->nbytes);
-  else if (v->flags & OSPY_VB_CAPPED)
+  else if ((v->flags & OSPY_VB_CAPPED) && !shown_cut)
     put(b, "...");
   if (v->kind == OSPY_VALUE_BYTES && v->flags && v->total != v->nbytes)
     put(b, "(%zu of %llu bytes)", v->nbytes, (unsigned long long)v->total);

@@ -36,6 +36,23 @@ spawn)
   [ "$(calls_in "$cap")" = 1000 ] || fail "expected 1000 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q 'ospy_test_add(arg0=0, arg1=0x3e7.*) = 999$' ||
     fail "last call's arguments or return value missing"
+  # one function hooked twice with two definitions: recorded once, with the
+  # first, and the capture says so
+  cat > "$work/dup.xml" <<'X'
+<hookManager><specs><functions>
+<function name="add"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="add2"><returnValue type="UInt32" hex="true"/><arguments><argument name="x" type="Int32"/></arguments></function>
+</functions></specs><hooks><dllModule name="libospytest.so">
+<function specId="add" symbol="ospy_test_add"/><function specId="add2" symbol="ospy_test_add"/>
+</dllModule></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$work/dup.xml" -o "$work/dup.ospy" -- "$target" 1 3 > /dev/null ||
+    fail "capture with a function hooked twice failed"
+  "$ospy" show "$work/dup.ospy" > "$work/dup.show"
+  [ "$(grep -c 'libospytest.so!add(a=0, b=[0-2]) = [0-2]$' "$work/dup.show")" = 3 ] ||
+    fail "hooked twice: expected 3 calls decoded by the first definition: $(cat "$work/dup.show")"
+  grep -q 'warning: libospytest.so!add2: the same function as libospytest.so!add, hooked already' "$work/dup.show" ||
+    fail "hooked twice: no warning: $(cat "$work/dup.show")"
   # a module path in the capture that is now a FIFO must not hang the reader
   cp "$target" "$work/t-fifo"
   "$ospy" capture -q --backtrace 2 -f ospy_test_add -o "$work/bt.ospy" -- "$work/t-fifo" 1 3 > /dev/null 2>&1 ||
