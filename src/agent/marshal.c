@@ -501,7 +501,7 @@ static uint32_t fch(const uint8_t *f, size_t nunits, unsigned unit, size_t k)
                                       : (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
 }
 
-enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_STR, VA_WSTR, VA_PTR, VA_STOP };
+enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_LDOUBLE, VA_STR, VA_WSTR, VA_PTR, VA_STOP };
 
 /* Parse the conversion at f[k] (just after '%'): *k moves past it. *star
    counts `*` width/precision ints it consumes first; *width is the size of
@@ -552,7 +552,7 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
   case 'c': return VA_UINT;
   case 'C': return VA_UINT;
   case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
-    return big ? VA_STOP : VA_DOUBLE; /* long double is not decoded */
+    return big ? VA_LDOUBLE : VA_DOUBLE;
   case 's': return longs ? VA_WSTR : VA_STR;
   case 'S': return VA_WSTR;
   case 'p': case 'n': return VA_PTR;
@@ -572,6 +572,9 @@ static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width)
     return;
   case VA_DOUBLE:
     put_f64(m->w, bits_to_double(ospy_marshal_va_double(va), 8));
+    return;
+  case VA_LDOUBLE: /* shown as the double it rounds down to */
+    put_f64(m->w, bits_to_double(ospy_marshal_va_long_double(va), 8));
     return;
   case VA_STR:
   case VA_WSTR:

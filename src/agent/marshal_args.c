@@ -158,6 +158,69 @@ int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t 
   return 0;
 }
 
+/* A long double (x87 80-bit extended) as the bits of a double, truncated:
+ * converted in software, so that no x87 instruction touches the target's
+ * FPU state (its exception flags). Too small for a double: 0. */
+static uint64_t extended_to_double_bits(const uint8_t *p)
+{
+  uint64_t m, sign;
+  uint16_t se;
+  memcpy(&m, p, 8);
+  memcpy(&se, p + 8, 2);
+  sign = (uint64_t)(se >> 15) << 63;
+  int e = se & 0x7fff;
+  if (e == 0x7fff) /* infinity, or NaN (quiet) */
+    return sign | 0x7ffull << 52 | ((m << 1) ? 1ull << 51 : 0);
+  if (e == 0 || !(m >> 63)) /* extended denormals are far below a double's range */
+    return sign;
+  int de = e - 16383 + 1023;
+  if (de >= 0x7ff)
+    return sign | 0x7ffull << 52;
+  if (de <= 0) /* a double denormal */
+    return 12 - de > 63 ? sign : sign | m >> (12 - de);
+  return sign | (uint64_t)de << 52 | ((m >> 11) & ((1ull << 52) - 1));
+}
+
+#if defined(__x86_64__)
+/* In memory: 16 bytes, 16-byte aligned (stack slots come in pairs). */
+uint64_t ospy_marshal_va_long_double(ospy_va *va)
+{
+  uint8_t b[10] = { 0 };
+  uint64_t at;
+  if (va->from_va_list) {
+    va->overflow = (va->overflow + 15) & ~15ull;
+    at = va->overflow;
+    va->overflow += 16;
+  } else {
+    va->stack += va->stack & 1;
+    const ospy_cpu_context *ctx = va->c->ctx;
+    at = ctx ? ctx->rsp + 8 + 8ull * va->stack : 0;
+    va->stack += 2;
+  }
+  if (!at || ospy_marshal_read(at, b, sizeof b) != sizeof b)
+    va->fault = 1;
+  return extended_to_double_bits(b);
+}
+#else
+/* On the stack: 12 bytes, 4-byte aligned. */
+uint64_t ospy_marshal_va_long_double(ospy_va *va)
+{
+  uint8_t b[10] = { 0 };
+  uint64_t at;
+  if (va->from_va_list) {
+    at = va->overflow;
+    va->overflow += 12;
+  } else {
+    const ospy_cpu_context *ctx = va->c->ctx;
+    at = ctx ? (uint64_t)ctx->esp + 4 + 4ull * va->stack : 0;
+    va->stack += 3;
+  }
+  if (!at || ospy_marshal_read(at, b, sizeof b) != sizeof b)
+    va->fault = 1;
+  return extended_to_double_bits(b);
+}
+#endif
+
 #if defined(__x86_64__)
 uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width)
 {

@@ -79,5 +79,7 @@ void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marsh
 int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list);
 uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width);
 uint64_t ospy_marshal_va_double(ospy_va *va);
+/* A long double (%Lf), as a double's bits. */
+uint64_t ospy_marshal_va_long_double(ospy_va *va);
 
 #endif

@@ -567,6 +567,10 @@ static void test_va_list(void)
   tt_prepare(vt);
   vlog("%s|%d|%g|%lld|%s|%d %d %d %d %d %d %d", "x", -5, 1.5, -3ll, (char *)NULL, 1, 2, 3, 4, 5, 6, 7);
   CHECK_STR(text, "(fmt=\"%s|%d|%g|%lld|%s|%d %d %d %d %d %d %d\"(\"x\", -5, 1.5, -3, NULL, 1, 2, 3, 4, 5, 6, 7))");
+  /* long doubles (x87 extended, in memory): read and shown as doubles, also
+   * after a register-passed value and between others */
+  vlog("%Lf|%d|%Lg|%f|%Le", 2.5L, 9, -0.125L, 0.5, 1e300L * 10);
+  CHECK_STR(text, "(fmt=\"%Lf|%d|%Lg|%f|%Le\"(2.5, 9, -0.125, 0.5, 1e+301))");
   ospy_marshal_release(vt);
   ospy_spec_table_free(vt);
 }
