@@ -19,7 +19,9 @@ static void put_time(FILE *out, uint64_t ns)
 static void put_prefix(FILE *out, const ospy_event_hdr *h, const ospy_format_opts *o)
 {
   put_time(out, h->ts);
-  if (o && o->show_tid && h->tid != h->pid)
+  if (!h->pid) /* ospy's own notes (how -f names were defined...) */
+    fputs(" [ospy] ", out);
+  else if (o && o->show_tid && h->tid != h->pid)
     fprintf(out, " [%u:%u] ", h->pid, h->tid);
   else
     fprintf(out, " [%u] ", h->pid);

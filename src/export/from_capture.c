@@ -127,6 +127,8 @@ void ospy_from_capture_free(ospy_from_capture *a)
 
 static const char *process_name(ospy_from_capture *a, uint32_t pid)
 {
+  if (!pid)
+    return "ospy"; /* the controller's own notes, before any process */
   for (size_t i = a->nprocs; i-- > 0;)
     if (a->procs[i].pid == pid)
       return a->procs[i].name;
