@@ -5,6 +5,7 @@
  * and installs every hook before the program's main runs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,17 +33,61 @@ static void utoa(unsigned v, char *out)
   *out = 0;
 }
 
-static int parse_fd(const char *s)
+/* A decimal number ending at stop or at the end; -1 if none. */
+static int parse_num(const char *s, char stop, const char **end)
 {
   int v = 0;
-  if (!*s)
+  if (!*s || *s == stop)
     return -1;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9' || v > 100000)
+  for (; *s && *s != stop; s++) {
+    if (*s < '0' || *s > '9' || v > 10000000)
       return -1;
     v = v * 10 + (*s - '0');
   }
+  if (end)
+    *end = s;
   return v;
+}
+
+/* OSPY_RING_FD=FD:PID:PIDFD: the ring is descriptor FD; a program that lost
+ * it (its parent closed inherited descriptors before exec) reopens it as
+ * /proc/PID/fd/PIDFD, the controller's, at FD again when that is free.
+ * -1: no ring. */
+static int ring_fd_from_env(const char *env)
+{
+  const char *rest = NULL;
+  int fd = parse_num(env, ':', &rest);
+  if (fd < 0)
+    return -1;
+  int pid = -1, pid_fd = -1;
+  if (rest && *rest == ':' && (pid = parse_num(rest + 1, ':', &rest)) > 0 && *rest == ':')
+    pid_fd = parse_num(rest + 1, 0, NULL);
+  ospy_ring probe;
+  if (ospy_ring_map(&probe, fd) == 0) {
+    munmap(probe.ctl, probe.map_len);
+    return fd;
+  }
+  if (pid <= 0 || pid_fd < 0)
+    return -1;
+  char path[64] = "/proc/";
+  utoa((unsigned)pid, path + strlen(path));
+  strcat(path, "/fd/");
+  utoa((unsigned)pid_fd, path + strlen(path));
+  int again = open(path, O_RDWR);
+  if (again < 0)
+    return -1;
+  if (fcntl(fd, F_GETFD) < 0 && dup2(again, fd) == fd) { /* its own number, free again */
+    close(again);
+    return fd;
+  }
+  char value[48]; /* for its children: this number, the same source */
+  utoa((unsigned)again, value);
+  strcat(value, ":");
+  utoa((unsigned)pid, value + strlen(value));
+  strcat(value, ":");
+  utoa((unsigned)pid_fd, value + strlen(value));
+  setenv(OSPY_RING_ENV, value, 1); /* before main: no other thread reads it */
+  return again;
 }
 
 /* Attach: the controller listens on an abstract socket named after our pid
@@ -224,7 +269,7 @@ __attribute__((constructor)) static void ospy_agent_init(void)
 {
   const char *env = getenv(OSPY_RING_ENV);
   if (env) {
-    int fd = parse_fd(env);
+    int fd = ring_fd_from_env(env);
     if (fd >= 0)
       agent_start(fd, 0);
     return;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -291,8 +292,19 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     return -1;
-  char fdstr[16];
-  snprintf(fdstr, sizeof fdstr, "%d", ring_fd);
+  /* The program gets the ring as its highest descriptor, out of the way of
+   * the numbers it opens itself (its first open() returns 3, as without
+   * ospy). FD:PID:PIDFD: that descriptor, and where a program that lost it
+   * (its parent closed inherited descriptors before exec, as python's
+   * subprocess does) reopens it: /proc/PID/fd/PIDFD, ospy's own. */
+  int child_fd = 1023;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= 1024)
+    child_fd = (int)rl.rlim_cur - 1;
+  if (child_fd <= ring_fd)
+    child_fd = ring_fd;
+  char fdstr[48];
+  snprintf(fdstr, sizeof fdstr, "%d:%d:%d", child_fd, (int)getpid(), ring_fd);
   const char *old = getenv("LD_PRELOAD");
   char *preload = malloc(strlen(agent) + (old ? strlen(old) : 0) + 2);
   if (!preload)
@@ -307,6 +319,10 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
     sigaction(SIGPIPE, &pipe_disposition, NULL); /* as ospy got it: SIG_IGN stays across exec */
+    if (child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd)
+      close(ring_fd);
+    else
+      snprintf(fdstr, sizeof fdstr, "%d:%d:%d", ring_fd, (int)getppid(), ring_fd);
     setenv(OSPY_RING_ENV, fdstr, 1);
     setenv("LD_PRELOAD", preload, 1);
     execvp(o->argv[0], o->argv);

@@ -306,6 +306,23 @@ fork)
   run_capture 0 -F -- "$target" 1 10 orphan
   [ "$("$ospy" show "$cap" | grep -c '+++ exited with 7 +++')" = 1 ] ||
     fail "-F orphan: expected one ProcessExit 7, found $("$ospy" show "$cap" | grep -c '+++ exited with 7 +++')"
+  # a program gets the ring out of the way of its own descriptors (its first
+  # open returns 3, with -F too), and a program whose parent closed every
+  # inherited descriptor before exec (python's subprocess does) is still
+  # followed: its agent reopens the ring through ospy's /proc/PID/fd
+  echo hello > "$work/h.txt"
+  for follow in "" -F; do
+    "$ospy" capture -q $follow -f open -o "$cap" -- cat "$work/h.txt" > /dev/null ||
+      fail "cat ${follow:-without -F}: ospy exited $?"
+    "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" ||
+      fail "cat ${follow:-without -F}: its first open is not 3: $("$ospy" show "$cap" | grep 'open(')"
+  done
+  "$ospy" capture -q -F -f open -o "$cap" -- bash -c \
+    'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done; cat "$1"; true' \
+    sh "$work/h.txt" > "$work/out" || fail "-F with closed descriptors: ospy exited $?"
+  grep -qx hello "$work/out" || fail "-F with closed descriptors: cat's output: $(cat "$work/out")"
+  "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" ||
+    fail "-F: cat, exec'd after its parent closed the ring, was not recorded: $("$ospy" show "$cap")"
   # children killed by signals: their deaths come from their agents too
   "$ospy" capture -q -F -f ospy_test_store -o "$cap" -- "$target" 1 0 kids > "$work/out" 2> "$work/err" ||
     fail "-F kids: ospy exited $?"
