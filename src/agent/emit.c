@@ -146,7 +146,18 @@ static size_t read_small_file(const char *path, char *buf, size_t cap)
   return n > 0 ? (size_t)n : 0;
 }
 
+static void emit_process_start(void);
+
+/* In a forked child the hooks are live: the agent's own open, read and
+ * readlink of /proc/self are not the program's calls. */
 void ospy_agent_emit_process_start(void)
+{
+  ospy_interceptor_ignore_current_thread();
+  emit_process_start();
+  ospy_interceptor_unignore_current_thread();
+}
+
+static void emit_process_start(void)
 {
   char cmd[4096], exe[1024];
   size_t cmd_len = read_small_file("/proc/self/cmdline", cmd, sizeof cmd);

@@ -323,6 +323,12 @@ fork)
   grep -qx hello "$work/out" || fail "-F with closed descriptors: cat's output: $(cat "$work/out")"
   "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" ||
     fail "-F: cat, exec'd after its parent closed the ring, was not recorded: $("$ospy" show "$cap")"
+  # a forked child's agent reads /proc/self/cmdline for its ProcessStart:
+  # not a call of the program
+  "$ospy" capture -q -F --preset files -o "$cap" -- bash -c 'cat "$1" > /dev/null; true' sh "$work/h.txt" ||
+    fail "-F bash: ospy exited $?"
+  "$ospy" show "$cap" | grep -q 'cmdline' && fail "-F: the agent's own reads of /proc/self/cmdline were recorded"
+  "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" || fail "-F bash: cat's open missing"
   # children killed by signals: their deaths come from their agents too
   "$ospy" capture -q -F -f ospy_test_store -o "$cap" -- "$target" 1 0 kids > "$work/out" 2> "$work/err" ||
     fail "-F kids: ospy exited $?"
