@@ -430,12 +430,29 @@ static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int d
 
 /* ---- dispatch ---- */
 
+/* recv(..., MSG_PEEK): the bytes stay queued; the next read returns them. */
+static int peeked(const ospy_xevent *ev)
+{
+  const ospy_xvalue *fl = ospy_sv_arg(ev, "flags", 0);
+  if (!fl || !fl->text)
+    return 0;
+  int64_t v;
+  if (ospy_sv_int(fl, &v))
+    return (v & 2) != 0; /* MSG_PEEK, recorded as a number */
+  for (const char *p = fl->text; (p = strstr(p, "MSG_PEEK")); p += 8)
+    if ((p == fl->text || p[-1] == '|') && (p[8] == 0 || p[8] == '|'))
+      return 1;
+  return 0;
+}
+
 static void on_call(ospy_streams *s, const ospy_xevent *ev, const char *f)
 {
   if (in_list(out_fns, f))
     on_data(s, ev, f, OSPY_STREAM_OUT);
-  else if (in_list(in_fns, f))
-    on_data(s, ev, f, OSPY_STREAM_IN);
+  else if (in_list(in_fns, f)) {
+    if (!peeked(ev))
+      on_data(s, ev, f, OSPY_STREAM_IN);
+  }
   else if (!strcmp(f, "socket"))
     on_socket(s, ev);
   else if (!strcmp(f, "socketpair"))

@@ -160,6 +160,14 @@ static void scenario(sink_fn f, void *d)
   socket_call(f, d, "AF_INET6", "SOCK_STREAM", 3);
   connect_call(f, d, 3, AF_INET6, "::1", 8080);
   fd_call(f, d, "send", 3, 0, req, strlen(req), (long)strlen(req));
+  /* a peek leaves the bytes queued: not data of the stream (the recv after
+   * it returns them) */
+  call pk;
+  begin(&pk, "recv", (long)strlen(resp));
+  arg(&pk, "sockfd", "FileDescriptor", "3");
+  bytes(&pk, 1, "buf", resp, strlen(resp));
+  arg(&pk, "flags", "Flags", "MSG_DONTWAIT|MSG_PEEK");
+  f(&pk.ev, d);
   fd_call(f, d, "recv", 3, 1, resp, strlen(resp), (long)strlen(resp));
   fd_call(f, d, "recv", 3, 1, NULL, 0, 0); /* end of stream: no data */
   fd_call(f, d, "close", 3, 0, NULL, 0, 0);
