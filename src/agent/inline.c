@@ -551,10 +551,45 @@ static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
   }
 }
 
+/* A library the program has not loaded (a preset names many): one Info for
+ * it, not an error per function; its hooks go in if it is loaded later. */
+static int report_module_absent(uint32_t i)
+{
+  const char *mod = hooks[i].ph->module;
+  if (!mod[0] || ospy_agent_module_present(mod))
+    return 0;
+  unsigned n = 0;
+  for (uint32_t k = 0; k < nhooks; k++) {
+    const inline_hook *h = &hooks[k];
+    if (h->listener || h->internal || h->alias || h->failed || strcmp(h->ph->module, mod))
+      continue;
+    if (k < i)
+      return 1; /* said with an earlier hook of the module */
+    n++;
+  }
+  char count[16], msg[512];
+  size_t k = 0;
+  char tmp[12];
+  do
+    tmp[k++] = (char)('0' + n % 10);
+  while ((n /= 10) && k < sizeof tmp);
+  for (size_t j = 0; j < k; j++)
+    count[j] = tmp[k - 1 - j];
+  count[k] = 0;
+  ospy_agent_join3(msg, sizeof msg, "agent: ", mod, " is not loaded (yet): its ");
+  ospy_agent_messagef2(OSPY_EV_INFO, UINT32_MAX, msg, count,
+                       " functions are hooked when the program loads it");
+  return 1;
+}
+
 void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
+      if (report_module_absent(i)) {
+        hooks[i].missing = 1;
+        continue;
+      }
       char clone[256], why[512];
       if (ospy_agent_clone_hint(hooks[i].ph, clone, sizeof clone)) {
         ospy_agent_join3(why, sizeof why, "function not found; its module has ", clone,

@@ -77,6 +77,12 @@ static int module_find(const char *glob, module_query *q)
   return q->found;
 }
 
+int ospy_agent_module_present(const char *glob)
+{
+  module_query q;
+  return module_find(glob, &q);
+}
+
 typedef struct any_query {
   const char *symbol;
   void *found;

@@ -53,6 +53,13 @@ X
     fail "hooked twice: expected 3 calls decoded by the first definition: $(cat "$work/dup.show")"
   grep -q 'warning: libospytest.so!add2: the same function as libospytest.so!add, hooked already' "$work/dup.show" ||
     fail "hooked twice: no warning: $(cat "$work/dup.show")"
+  # a preset naming libraries the program never loads: one note per library,
+  # no error per function
+  "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
+    fail "capture --preset tls failed"
+  grep -q ', 0 agent errors' "$work/tls.err" || fail "--preset tls: $(tail -1 "$work/tls.err")"
+  "$ospy" show "$work/tls.ospy" | grep -q 'info: agent: libssl.so.3 is not loaded (yet): its [0-9]* functions are hooked when the program loads it' ||
+    fail "--preset tls: no note for libssl: $("$ospy" show "$work/tls.ospy")"
   # a module path in the capture that is now a FIFO must not hang the reader
   cp "$target" "$work/t-fifo"
   "$ospy" capture -q --backtrace 2 -f ospy_test_add -o "$work/bt.ospy" -- "$work/t-fifo" 1 3 > /dev/null 2>&1 ||
