@@ -131,6 +131,9 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
       put_value(b, &v->children[0]);
     } else
       put(b, "ptr");
+  } else if (!strcmp(v->type, "ByteArray") && v->text && v->subtype &&
+             !strcmp(v->subtype, "sockaddr")) {
+    put(b, "%s", v->text); /* the address, not its padding */
   } else if (!strcmp(v->type, "ByteArray")) {
     put_bytes(b, v);
   } else if (!strcmp(v->type, "Struct")) {

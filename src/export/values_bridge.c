@@ -24,7 +24,7 @@ typedef struct visit {
   ospy_values_bridge *vb;
   ospy_xbuilder *b;
   uint64_t pointee;   /* address of the value the last pointer pointed at */
-  char scratch[64];   /* a number's text */
+  char scratch[512];  /* a number's or a socket address's text */
   /* inside a format string's values: their conversions, from the format */
   unsigned fmt_depth; /* depth of the format's values; 0: not inside one */
   unsigned nconvs;
@@ -258,6 +258,13 @@ static int on_enter(const ospy_value *v, void *data)
     type = format_value(vs, v, &text);
   if (v->kind == OSPY_VALUE_BYTES)
     type = "ByteArray";
+  if (v->kind == OSPY_VALUE_BYTES && v->type_kind == OSPY_KIND_SOCKADDR) {
+    /* its bytes, and what they say: {AF_INET, 10.0.0.1:80} (readers and
+     * diff compare that, not the garbage after an AF_UNIX path's NUL) */
+    sub = "sockaddr";
+    ospy_values_sockaddr_text(v->bytes, v->nbytes, vs->scratch, sizeof vs->scratch);
+    text = vs->scratch;
+  }
   if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL) {
     type = "Pointer"; /* type_name names the pointee's type; oSpy wrote Pointer */
     sub = NULL;

@@ -88,6 +88,10 @@ int ospy_values_phase(const uint8_t *blob, size_t len);
    snprintf); out is always NUL-terminated when cap > 0. */
 #define OSPY_VALUES_ARGS 1
 #define OSPY_VALUES_RETVAL 2
+/* A socket address's bytes as show writes them ({AF_INET, 10.0.0.1:80},
+ * {AF_UNIX, "/path"}): what it means, without the bytes after a path's NUL.
+ * Returns the length needed, as snprintf. */
+size_t ospy_values_sockaddr_text(const uint8_t *s, size_t n, char *out, size_t cap);
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap);
 /* Strings and buffers longer than bytes are shown cut, with "..." (0: whole;

@@ -428,6 +428,15 @@ static size_t finish(tbuf *b)
   return b->len;
 }
 
+size_t ospy_values_sockaddr_text(const uint8_t *s, size_t n, char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = 0;
+  put_sockaddr(&b, s, n);
+  return finish(&b);
+}
+
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap)
 {

@@ -42,6 +42,9 @@ static const char config_xml[] =
   "<function name=\"logf\"><arguments>"
   "<argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\"/>"
   "</arguments></function>"
+  "<function name=\"connect\"><arguments>"
+  "<argument name=\"addr\" direction=\"in\" type=\"SockAddrPtr\" size=\"12\"/>"
+  "</arguments></function>"
   "<function name=\"puts\"><arguments>"
   "<argument name=\"s\" direction=\"in\" type=\"AsciiStringPtr\"/>"
   "</arguments></function>"
@@ -50,7 +53,8 @@ static const char config_xml[] =
   "</arguments></function></functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
-  "<function specId=\"sum\"/><function specId=\"logf\"/></dllModule></hooks>"
+  "<function specId=\"sum\"/><function specId=\"logf\"/>"
+  "<function specId=\"connect\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -278,6 +282,21 @@ int main(void)
                     "<value type=\"Int64\" value=\"-7\"/>"
                     "<value type=\"Double\" value=\"3.14159\"/>"),
         "format values:\n got %s", got);
+
+  /* a socket address says what it is (readers and diff compare that, not the
+   * stack garbage after an AF_UNIX path's NUL) */
+  static const uint8_t connect_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_BYTES, 0, 12, 12,
+    1, 0, '/', 'r', 'u', 'n', '/', 'x', 0, 0x7f, 0x55, 0xaa,
+  };
+  make_call2(rec, 5, connect_blob, sizeof connect_blob, free_leave_blob, sizeof free_leave_blob);
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+        "%s", err);
+  got = event_xml(&ev);
+  CHECK(strstr(got, "<value type=\"ByteArray\" subType=\"sockaddr\" "
+                    "value=\"{AF_UNIX, &quot;/run/x&quot;}\" size=\"12\">"),
+        "sockaddr:\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];
