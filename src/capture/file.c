@@ -145,10 +145,19 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   w->cctx = ZSTD_createCCtx();
   /* Only the user who captures may read the file: it holds argument values
    * (buffers, strings) of the program. fchmod covers a file that existed. */
-  w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (w->fd < 0 || fchmod(w->fd, 0600) < 0 || !w->raw || !w->spare || !w->comp || !w->cctx ||
-      write_header(w, m) < 0) {
-    snprintf(err, errcap, "%s: %s", path, strerror(errno ? errno : ENOMEM));
+  w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600); /* a FIFO: no wait */
+  /* only a regular file is truncated and made private: -o /dev/null must not
+   * change /dev/null's mode for every other user */
+  struct stat st;
+  int not_regular = w->fd >= 0 && fstat(w->fd, &st) == 0 && !S_ISREG(st.st_mode);
+  if (not_regular)
+    errno = EINVAL;
+  if (w->fd < 0 || not_regular || ftruncate(w->fd, 0) < 0 || fchmod(w->fd, 0600) < 0 ||
+      !w->raw || !w->spare || !w->comp || !w->cctx || write_header(w, m) < 0) {
+    if (not_regular)
+      snprintf(err, errcap, "%s: not a regular file (a capture is written to a file)", path);
+    else
+      snprintf(err, errcap, "%s: %s", path, strerror(errno ? errno : ENOMEM));
     if (w->fd >= 0)
       close(w->fd);
     ZSTD_freeCCtx(w->cctx);

@@ -98,6 +98,18 @@ exit-status)
   [ $? = 2 ] || fail "a missing pid should give 2"
   grep -q 'no such process' "$work/err" || fail "message: $(cat "$work/err")"
   "$ospy" show "$cap" | grep -q '+++ exited with 42 +++' || fail "the earlier capture was overwritten"
+  # -o naming something that is not a regular file: refused, left as it was
+  # (the file was made mode 0600: -o /dev/null broke /dev/null for others)
+  mkfifo -m 666 "$work/fifo"
+  timeout 20 "$ospy" capture -q -f x -o "$work/fifo" -- true 2> "$work/err"
+  [ $? = 2 ] || fail "-o FIFO: expected exit 2 (124: it waited for a reader)"
+  [ "$(stat -c %a "$work/fifo")" = 666 ] || fail "-o FIFO: its mode changed"
+  if [ "$(id -u)" = 0 ] && mknod -m 666 "$work/null" c 1 3 2>/dev/null; then
+    "$ospy" capture -q -f x -o "$work/null" -- true 2> "$work/err"
+    [ $? = 2 ] || fail "-o device: expected exit 2"
+    grep -q 'not a regular file' "$work/err" || fail "-o device: $(cat "$work/err")"
+    [ "$(stat -c %a "$work/null")" = 666 ] || fail "-o device: its mode changed"
+  fi
   ;;
 offset)
   # module + offset on a PIE (from its load base) and on a program linked at
