@@ -61,10 +61,13 @@ void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_
     a->active = 0;
     return NULL;
   }
-  ospy_event_hdr *h = ospy_ring_reserve(&a->ring, ospy_agent_tid(), size, a->lossy, token,
+  /* --lossy drops calls; process starts and ends, modules and messages are
+   * rare and say what the calls mean: they wait for room */
+  int lossy = a->lossy && type == OSPY_EV_CALL;
+  ospy_event_hdr *h = ospy_ring_reserve(&a->ring, ospy_agent_tid(), size, lossy, token,
                                         ospy_agent_consumer_alive);
   if (!h) {
-    if (a->active)
+    if (a->active && type == OSPY_EV_CALL)
       ospy_ring_count_lost(&a->ring, a->pid, ospy_agent_tid());
     return NULL;
   }

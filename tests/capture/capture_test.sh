@@ -309,6 +309,14 @@ lossy)
   rec=$(calls_in "$cap")
   lost=$("$ospy" show "$cap" | sed -n 's/.*--- lost \([0-9]*\) events.*/\1/p' | awk '{s+=$1} END {print s+0}')
   [ $((rec + lost)) = 1000000 ] || fail "recorded $rec + lost $lost != 1000000"
+  # with -F: only calls are dropped, never a process's start or end (they
+  # were, and counted as lost calls)
+  run_capture 0 -F --lossy --ring-size 1 -- "$target" 1 50000 forks 16
+  rec=$(calls_in "$cap")
+  lost=$("$ospy" show "$cap" | sed -n 's/.*--- lost \([0-9]*\) events.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  [ $((rec + lost)) = 850000 ] || fail "-F: recorded $rec + lost $lost != 850000"
+  [ "$("$ospy" show "$cap" | grep -c '+++ process started')" = 17 ] || fail "-F --lossy: a ProcessStart was dropped"
+  [ "$("$ospy" show "$cap" | grep -c '+++ exited with')" = 17 ] || fail "-F --lossy: a ProcessExit was dropped"
   echo "lossy: recorded $rec, lost $lost"
   ;;
 fork)

@@ -21,6 +21,8 @@
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (spin FILE: prints its pid, then its threads call ospy_test_add without
  * pause until FILE exists; prints the calls made: a busy process to attach to)
+ * (forks N: N children at once, each making THREADS x CALLS calls, then the
+ * parent the same; prints the total)
  * (kids: three children, each dies inside a hooked ospy_test_store: of
  * SIGSEGV, of SIGTERM it sends itself, of SIGPIPE writing to a closed pipe;
  * the parent reaps them and prints how each ended)
@@ -199,6 +201,19 @@ int main(int argc, char **argv)
   const char *how = argc > 3 ? argv[3] : "exit";
   if (threads < 1 || threads > 64)
     return 99;
+  if (!strcmp(how, "forks") && argc > 4) {
+    long n = atol(argv[4]);
+    for (long k = 0; k < n; k++)
+      if (fork() == 0) {
+        run(threads);
+        _exit(0);
+      }
+    for (long k = 0; k < n; k++)
+      wait(NULL);
+    run(threads);
+    printf("calls=%ld\n", threads * calls_per_thread * (n + 1));
+    return 0;
+  }
   if (!strcmp(how, "kids")) {
     for (int k = 0; k < 3; k++) {
       int fds[2];
