@@ -584,6 +584,9 @@ static int report_module_absent(uint32_t i)
 
 void ospy_inline_report_missing(void)
 {
+  /* with -F, a function one process lacks (a shell that runs the program,
+   * a helper) may be in another: no mistake of the config, a note */
+  int type = ospy_agent_g.follow_forks ? OSPY_EV_INFO : OSPY_EV_ERROR;
   for (uint32_t i = 0; i < nhooks; i++)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
       if (report_module_absent(i)) {
@@ -595,10 +598,10 @@ void ospy_inline_report_missing(void)
         ospy_agent_join3(why, sizeof why, "function not found; its module has ", clone,
                          ", a copy the compiler specialised (its parameters may differ from "
                          "the source's): hook that name if it is the one");
-        report(&hooks[i], OSPY_EV_ERROR, ": ", why);
+        report(&hooks[i], type, ": ", why);
       } else {
         missing_reason(hooks[i].ph, why, sizeof why);
-        report(&hooks[i], OSPY_EV_ERROR, ": ", why);
+        report(&hooks[i], type, ": ", why);
       }
       hooks[i].missing = 1;
     }
@@ -701,5 +704,9 @@ int ospy_inline_init(void)
     h->internal = kinds[k];
     h->ph = &internal[k];
   }
+  /* the starting thread's frame area now, not at its first hooked call: a
+   * program that then installs a seccomp filter forbidding mmap (or limits
+   * its address space) would have it killed or its calls lost */
+  area_get();
   return 0;
 }

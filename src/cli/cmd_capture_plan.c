@@ -15,6 +15,7 @@
 
 #include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
+#include "os/linux/inject.h"
 #include "config/config.h"
 #include "ospy-config.h"
 #include "plan/plan.h"
@@ -349,6 +350,15 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
   if (pid) {
     if (kill(pid, 0) < 0 && errno == ESRCH) {
       snprintf(err, errcap, "-p %d: no such process", pid);
+      return 2;
+    }
+    /* a process ospy cannot inject into (static, another architecture
+     * without its agent...) is refused before the file is touched too */
+    char agent[PATH_MAX], why[512];
+    int bits = 0;
+    if (ospy_capture_agent_for_pid(pid, agent, sizeof agent, &bits, why, sizeof why) < 0 ||
+        ospy_inject_check(pid, why, sizeof why) < 0) {
+      snprintf(err, errcap, "-p %d: %s", pid, why);
       return 2;
     }
     return 0;

@@ -94,6 +94,9 @@ exit-status)
   grep -q '/nonexistent/program: No such file or directory' "$work/err" || fail "message: $(cat "$work/err")"
   "$ospy" capture -q -f x -o "$cap" -- no-such-command-here 2> "$work/err"
   [ $? = 127 ] || fail "a command not in PATH should give 127"
+  # -q hides the calls, not what went wrong: a function that cannot be found
+  "$ospy" capture -q -f no_such_function_here -o "$work/q.ospy" -- true 2> "$work/err"
+  grep -q '1 agent errors' "$work/err" || fail "-q: the hook error was not said: $(cat "$work/err")"
   "$ospy" capture -q -f x -o "$cap" -p 999999999 2> "$work/err"
   [ $? = 2 ] || fail "a missing pid should give 2"
   grep -q 'no such process' "$work/err" || fail "message: $(cat "$work/err")"

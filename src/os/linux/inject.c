@@ -53,6 +53,17 @@ static int find_libc(pid_t pid, char *path, size_t cap, uint64_t *base)
   return found ? 0 : -1;
 }
 
+int ospy_inject_check(pid_t pid, char *err, size_t errcap)
+{
+  char path[4096];
+  uint64_t base;
+  if (find_libc(pid, path, sizeof path, &base) < 0) {
+    snprintf(err, errcap, "process %d has no C library mapped (statically linked?)", (int)pid);
+    return -1;
+  }
+  return 0;
+}
+
 /* The address of the libc function name in pid, from the symbol table of the
  * libc file it mapped (read through /proc/PID/root: the process may live in
  * another mount namespace). */

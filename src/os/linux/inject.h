@@ -18,6 +18,9 @@ typedef int (*ospy_inject_serve_fn)(void *data);
  * dlsym. bits: 64 (x86-64) or 32 (i386, run by the kernel's IA-32
  * emulation). The target must use a glibc that exports dlopen (2.34+). 0, or
  * -1 with a message naming the kernel's reason in err. */
+/* Whether pid can take an injected library at all (a C library mapped):
+ * 0, or -1 with the reason in err. */
+int ospy_inject_check(pid_t pid, char *err, size_t errcap);
 int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
                        ospy_inject_serve_fn serve, void *data, char *err, size_t errcap);
 
