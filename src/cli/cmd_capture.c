@@ -211,7 +211,17 @@ static int status_to_exit(int st)
 }
 
 /* Reaps any child (we are a subreaper, so descendants too). Returns 1 when main exited. */
-static int reap(ospy_session *s, pid_t main_pid, int *main_status)
+static double mono_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reaps what ended; 1 once the main process has. *others is set when ospy
+ * still has children: followed processes the program left running, which
+ * ospy (a subreaper) inherited. */
+static int reap(ospy_session *s, pid_t main_pid, int *main_status, int *others)
 {
   int st, done = 0;
   pid_t p;
@@ -231,14 +241,32 @@ static int reap(ospy_session *s, pid_t main_pid, int *main_status)
       done = 1;
     }
   }
+  *others = p == 0; /* 0: children left, none ended; -1 (ECHILD): none */
   return done;
 }
 
-static double mono_now(void)
+/* With -F, as strace -f: the capture goes on while processes the program
+ * started still run (a daemon it double-forked), until they end or ospy is
+ * stopped (Ctrl-C, now that the program is gone, or SIGTERM). */
+static void follow_leftovers(ospy_session *s, const ospy_capture_opts *o, double deadline)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  int others = 1, dummy;
+  fprintf(stderr, "ospy: the program exited; recording the processes it left running "
+          "(Ctrl-C stops)\n");
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGINT, &sa, NULL);
+  while (others && !stop_requested && !(deadline && mono_now() >= deadline)) {
+    if (ospy_session_drain(s) < 0)
+      break;
+    atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
+    reap(s, -1, &dummy, &others);
+    if (others)
+      ospy_ring_wait(&s->ring, 10);
+  }
+  if (others) /* stopped: they run on unrecorded */
+    atomic_store(&s->ring.ctl->detach, 1);
+  (void)o;
 }
 
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
@@ -252,9 +280,12 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     if (ospy_session_drain(s) < 0 && attached)
       break;
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
-    if (!attached)
-      done = reap(s, main_pid, main_status);
-    else if (kill(main_pid, 0) < 0 && errno == ESRCH)
+    int others = 0;
+    if (!attached) {
+      done = reap(s, main_pid, main_status, &others);
+      if (done && others && o->follow_forks)
+        follow_leftovers(s, o, deadline);
+    } else if (kill(main_pid, 0) < 0 && errno == ESRCH)
       done = 1; /* the attached target went away */
     if (stop_requested || (deadline && mono_now() >= deadline))
       break;

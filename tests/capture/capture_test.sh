@@ -359,6 +359,14 @@ fork)
     fail "-F bash: ospy exited $?"
   "$ospy" show "$cap" | grep -q 'cmdline' && fail "-F: the agent's own reads of /proc/self/cmdline were recorded"
   "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" || fail "-F bash: cat's open missing"
+  # with -F, as strace -f: processes the program left running (a daemon) are
+  # recorded until they end; ospy exits with the program's status
+  "$ospy" capture -q -F -f ospy_test_add -o "$cap" -- sh -c "(sleep 0.3; '$target' 1 10 > /dev/null) & exit 3" \
+    2> "$work/err"
+  rc=$?
+  [ $rc = 3 ] || fail "-F leftovers: ospy exited $rc, expected the program's 3"
+  [ "$(calls_in "$cap")" = 10 ] || fail "-F leftovers: the background child's calls: $(calls_in "$cap") of 10"
+  grep -q 'recording the processes it left running' "$work/err" || fail "-F leftovers: no note: $(cat "$work/err")"
   # children killed by signals: their deaths come from their agents too
   "$ospy" capture -q -F -f ospy_test_store -o "$cap" -- "$target" 1 0 kids > "$work/out" 2> "$work/err" ||
     fail "-F kids: ospy exited $?"
