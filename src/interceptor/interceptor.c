@@ -260,7 +260,11 @@ static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
       move_threads(h, s);
     h->installed_kind = h->kind;
   } else if (h->installed_kind != OSPY_HOOK_NONE) {
-    if (ospy_os_patch_code((void *)h->patch_at, h->original, h->patch_len, h->prot) != 0)
+    /* the program may have rewritten the function since (a hot patch of its
+     * own): the original bytes go back only over our jump, never over its
+     * code; the hook is gone either way (nothing jumps to it any more) */
+    if (bytes_equal((const uint8_t *)h->patch_at, h->jump, h->patch_len) &&
+        ospy_os_patch_code((void *)h->patch_at, h->original, h->patch_len, h->prot) != 0)
       return false;
     h->installed_kind = OSPY_HOOK_NONE;
   }

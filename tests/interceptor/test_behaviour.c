@@ -2,6 +2,9 @@
  * depth, ignored threads, longjmp out of a hooked function, transactions. */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <signal.h>
 #include <string.h>
 #include <ucontext.h>
@@ -306,6 +309,45 @@ static void test_sigaltstack(char *alt, size_t size) {
   printf("ok a hooked call from a sigaltstack just above a pending one\n");
 }
 
+/* A program that hot-patches a hooked function itself: detach must not
+ * write the original bytes back over its patch. */
+int hot(int x);
+int hot_new(int x);
+NOINLINE int hot(int x) {
+  volatile int k = x;
+  return k * 3 + 1;
+}
+NOINLINE int hot_new(int x) {
+  volatile int k = x;
+  return k * 5 + 2;
+}
+static int hot_calls;
+static void hot_enter(ospy_invocation *inv) {
+  (void)inv;
+  hot_calls++;
+}
+
+static void test_rewritten_prologue(void) {
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)hot, hot_enter, NULL, NULL, &l, NULL));
+  CHECK_EQ(hot(1), 4);
+  CHECK_EQ(hot_calls, 1);
+  long pg = sysconf(_SC_PAGESIZE);
+  uintptr_t at = (uintptr_t)hot, page = at & ~(uintptr_t)(pg - 1);
+  CHECK(mprotect((void *)page, 2 * (size_t)pg, PROT_READ | PROT_WRITE | PROT_EXEC) == 0);
+  uint8_t jmp[5] = { 0xe9 };
+  int32_t rel = (int32_t)((intptr_t)hot_new - (intptr_t)(at + 5));
+  memcpy(jmp + 1, &rel, 4);
+  memcpy((void *)at, jmp, 5); /* the program's own patch: hot -> hot_new */
+  __builtin___clear_cache((char *)at, (char *)at + 5);
+  CHECK_EQ(hot(1), 7);
+  CHECK_OK(ospy_interceptor_detach(l));
+  CHECK(memcmp((const void *)at, jmp, 5) == 0); /* still the program's patch */
+  CHECK_EQ(hot(2), 12);
+  CHECK_EQ(hot_calls, 1);
+  printf("ok a prologue the program rewrote after the hook is left as it wrote it\n");
+}
+
 int main(void) {
   char alt[65536]; /* above the frames of the calls main makes */
   test_coroutine();
@@ -315,5 +357,6 @@ int main(void) {
   test_longjmp();
   test_transaction();
   test_args();
+  test_rewritten_prologue();
   return 0;
 }
