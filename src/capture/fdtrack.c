@@ -143,6 +143,32 @@ static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
   ospy_fdnames_forget(&t->known, c->h.pid, fd);
 }
 
+/* dup(old), dup2(old, new), dup3(old, new, flags): the returned descriptor
+   is the same open file as old; it takes old's name, or none. */
+static int name_duplicate(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
+                          const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
+{
+  if (strcmp(fn->name, "dup") && strcmp(fn->name, "dup2") && strcmp(fn->name, "dup3"))
+    return 0;
+  int32_t fd = (int32_t)(uint32_t)c->retval;
+  walk w = { .nfds = 0 };
+  ospy_value_visitor vis = { on_value, NULL };
+  if (fd < 0 || ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0 || !w.nfds)
+    return 1;
+  const char *old = ospy_fdnames_get(&t->known, c->h.pid, w.fds[0]);
+  char name[4097];
+  snprintf(name, sizeof name, "%s", old ? old : "");
+  if (name[0]) {
+    emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
+  } else {
+    const char *was = ospy_fdnames_get(&t->known, c->h.pid, fd);
+    if (was && *was)
+      emit_record(c->h.pid, fd, c->ts_leave, "", emit, ctx);
+    ospy_fdnames_forget(&t->known, c->h.pid, fd);
+  }
+  return 1;
+}
+
 static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit emit, void *ctx)
 {
   const ospy_plan_hook *hk = t->plan ? ospy_plan_hook_at(t->plan, c->hook) : NULL;
@@ -153,7 +179,8 @@ static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit
   if (!fn || !fn_uses_fd(t, hk->spec_index, fn))
     return;
   const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
-  if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD && !(c->h.flags & OSPY_CALL_F_NO_RETURN))
+  if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD && !(c->h.flags & OSPY_CALL_F_NO_RETURN) &&
+      !name_duplicate(t, c, fn, enter, emit, ctx))
     name_returned(t, c, fn, enter, emit, ctx);
 }
 

@@ -53,6 +53,12 @@ X
     fail "hooked twice: expected 3 calls decoded by the first definition: $(cat "$work/dup.show")"
   grep -q 'warning: libospytest.so!add2: the same function as libospytest.so!add, hooked already' "$work/dup.show" ||
     fail "hooked twice: no warning: $(cat "$work/dup.show")"
+  # a shell's `> file`: open, dup2 onto 1, close; the write to 1 is named by
+  # the file, not by the stdout the process started with
+  "$ospy" capture -q --preset files -o "$work/redir.ospy" -- bash -c "echo hi > '$work/redir.txt'" ||
+    fail "capture of a redirect failed"
+  "$ospy" show "$work/redir.ospy" | grep -q "write(fd=1<$work/redir.txt>, buf=\"hi\\\\n\"" ||
+    fail "dup2: fd 1 not named by the file: $("$ospy" show "$work/redir.ospy" | grep -E 'dup|write')"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
