@@ -86,7 +86,9 @@ int ospy_func_pattern_split(const char *item, char *module, size_t mcap, char *f
     module[n] = 0;
   }
   const char *f = bang ? bang + 1 : item;
-  if (!*f || strlen(f) >= fcap || strpbrk(f, " \t()!,")) {
+  /* a C++ name as nm -C prints it may hold spaces, parentheses and commas */
+  int cxx = strstr(f, "::") || strchr(f, '(');
+  if (!*f || strlen(f) >= fcap || strpbrk(f, cxx ? "\t!" : " \t()!,")) {
     fprintf(stderr, "%s: '%s' is not a function name or pattern\n", who, item);
     return -1;
   }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
+#include "cli/cxx_names.h"
 #include "os/linux/inject.h"
 #include "config/config.h"
 #include "ospy-config.h"
@@ -41,6 +43,7 @@ static unsigned target_bits(const ospy_capture_opts *o)
 
 typedef struct raw_fn {
   char *module, *symbol;
+  char *display; /* NULL: module!symbol */
 } raw_fn;
 
 typedef struct planner {
@@ -135,7 +138,7 @@ static int add_configs(planner *p)
   return 0;
 }
 
-static int add_raw(planner *p, const char *module, const char *symbol)
+static int add_raw(planner *p, const char *module, const char *symbol, const char *display)
 {
   for (size_t i = 0; i < p->nraw; i++)
     if (!strcmp(p->raw[i].module, module) && !strcmp(p->raw[i].symbol, symbol))
@@ -146,6 +149,7 @@ static int add_raw(planner *p, const char *module, const char *symbol)
   p->raw = r;
   r[p->nraw].module = strdup(module);
   r[p->nraw].symbol = strdup(symbol);
+  r[p->nraw].display = display ? strdup(display) : NULL;
   if (!r[p->nraw].module || !r[p->nraw].symbol) {
     free(r[p->nraw].module);
     free(r[p->nraw].symbol);
@@ -179,13 +183,71 @@ static int add_config_spec(planner *p, const char *module, const char *func)
   return 1;
 }
 
+/* The file a -f module names: the program (no module, or its file name), or
+ * a path. 0, or -1 (a library found only when it is loaded). */
+static int module_file(const planner *p, const char *module, char *out, size_t cap)
+{
+  if (strchr(module, '/')) {
+    snprintf(out, cap, "%s", module);
+    return 0;
+  }
+  char prog[PATH_MAX];
+  if (p->o->pid > 0)
+    snprintf(prog, sizeof prog, "/proc/%d/exe", p->o->pid);
+  else if (!p->o->argv || !p->o->argv[0] || find_in_path(p->o->argv[0], prog, sizeof prog) < 0)
+    return -1;
+  const char *base = p->o->pid > 0 ? NULL : strrchr(prog, '/');
+  if (module[0] && base && fnmatch(module, base + 1, 0))
+    return -1;
+  if (module[0] && !base) { /* attach: the name the process's exe has */
+    char exe[PATH_MAX];
+    ssize_t n = readlink(prog, exe, sizeof exe - 1);
+    if (n <= 0)
+      return -1;
+    exe[n] = 0;
+    const char *b = strrchr(exe, '/');
+    if (fnmatch(module, b ? b + 1 : exe, 0))
+      return -1;
+  }
+  snprintf(out, cap, "%s", prog);
+  return 0;
+}
+
+/* A C++ name as nm -C prints it (ns::Cls::method(int), or ns::Cls::method
+ * for every overload): the mangled names of the program's functions that
+ * carry it, each hooked, shown with its demangled name. */
+static int add_cxx(planner *p, const char *item, const char *module, const char *func)
+{
+  char path[PATH_MAX];
+  ospy_cxx_matches m;
+  int n = module_file(p, module, path, sizeof path) == 0 ? ospy_cxx_lookup(path, func, &m) : -1;
+  if (n <= 0) {
+    if (n == 0)
+      ospy_cxx_matches_free(&m);
+    note(p, "-f %s: no function of that C++ name in %s (the demangled names of the program's "
+         "symbol tables are searched; a library's only when named by its path)", item,
+         n == 0 ? path : "the program");
+    return add_raw(p, module, func, NULL);
+  }
+  int rc = 0;
+  for (size_t i = 0; i < m.n && rc == 0; i++) {
+    char display[1024];
+    snprintf(display, sizeof display, "%s%s%s", module, module[0] ? "!" : "", m.demangled[i]);
+    rc = add_raw(p, module, m.mangled[i], display);
+  }
+  if (m.n > 1)
+    note(p, "-f %s: %zu functions of that name (overloads), each hooked", item, m.n);
+  ospy_cxx_matches_free(&m);
+  return rc;
+}
+
 /* One -f item: "read", "libc.so.6!read", "SSL_*", "libssl.so.*!SSL_*". */
 static int add_function(planner *p, const char *item)
 {
   char module[256], func[256];
   if (ospy_func_pattern_split(item, module, sizeof module, func, sizeof func, "ospy capture: -f") < 0)
     return -1;
-  int glob = ospy_is_glob(func);
+  int glob = ospy_is_glob(func) && !strchr(func, '('); /* f(char*): a pointer, no pattern */
   /* a config that hooks it already decides how it is shown */
   for (size_t i = 0; i < p->nconfig_hooks; i++)
     if (ospy_catalogue_hook_matches(p->merged, i, module, func) && !glob)
@@ -241,7 +303,9 @@ static int add_function(planner *p, const char *item)
   }
   note(p, "-f %s: no definition in the catalogue%s: arguments are shown as raw register/stack words",
        item, p->o->nconfigs ? " or the config" : "");
-  return add_raw(p, module, func);
+  if (ospy_cxx_name_like(func))
+    return add_cxx(p, item, module, func);
+  return add_raw(p, module, func, NULL);
 }
 
 static int add_function_list(planner *p, const char *list)
@@ -252,10 +316,25 @@ static int add_function_list(planner *p, const char *list)
             list);
     return -1;
   }
-  char *copy = strdup(list), *save = NULL;
+  char *copy = strdup(list);
   int rc = copy ? 0 : -1;
-  for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0; t = strtok_r(NULL, ",", &save))
-    rc = add_function(p, t);
+  /* commas inside a C++ parameter list do not split: f(int, int) */
+  char *start = copy;
+  int depth = 0;
+  for (char *c = copy; c && rc == 0; c++) {
+    if (*c == '(' || *c == '<')
+      depth++;
+    else if ((*c == ')' || *c == '>') && depth)
+      depth--;
+    if ((*c == ',' && !depth) || !*c) {
+      int end = !*c;
+      *c = 0;
+      rc = add_function(p, start);
+      if (end)
+        break;
+      start = c + 1;
+    }
+  }
   free(copy);
   return rc;
 }
@@ -273,7 +352,7 @@ static int fill_builder(planner *p, ospy_plan_builder *b)
     ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
                          .flags = p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0,
                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
-                         .display = display };
+                         .display = p->raw[i].display ? p->raw[i].display : display };
     rc = ospy_plan_builder_add(b, &h);
   }
   if (rc < 0)
@@ -302,6 +381,7 @@ void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capt
   for (size_t i = 0; i < p.nraw; i++) {
     free(p.raw[i].module);
     free(p.raw[i].symbol);
+    free(p.raw[i].display);
   }
   free(p.raw);
   return bytes;

@@ -84,7 +84,14 @@ vtable)
   # (source line: the -O0 vtable target is built with -g by meson's debugoptimized default)
   expect_regex "$tmp/bt" '^    #0 0x[0-9a-f]+ e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\+0x[0-9a-f]+( \(target_vtable.cc:[0-9]+\))?$'
   expect_regex "$tmp/bt" '^    #1 0x[0-9a-f]+ e2e-vtable!main\+0x[0-9a-f]+( \(target_vtable.cc:[0-9]+\))?$'
-  echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace" ;;
+  # -f with C++ names as nm -C prints them: exact, or every overload by name
+  "$ospy" capture -q -f 'run_codec(Codec*, char*, int*),Rot13::reset' -o "$tmp/c.ospy" -- "$vt" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f C++ names exited $?"; }
+  expect_line "$tmp/out" "encoded 5 bytes: uryyb, reset 42"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$|run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$'
+  expect_regex "$tmp/show" 'Rot13::reset\(int\)\(arg0=0x[0-9a-f]+, arg1=0x15, .*\) = 42$'
+  echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace; -f by C++ name" ;;
 vtable-i386)
   # The same by _ZTV symbol on i386, where `this` is the first stack word.
   [ -n "$agent32" ] && [ -f "$agent32" ] ||

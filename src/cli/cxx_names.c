@@ -1,0 +1,114 @@
+/* C++ functions named as `nm -C` prints them, looked up in a file's symbol
+ * tables (see cxx_names.h). */
+#include "cli/cxx_names.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The C++ runtime's demangler (C linkage; libstdc++ is linked for it). */
+char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+
+int ospy_cxx_name_like(const char *name)
+{
+  return strstr(name, "::") || strpbrk(name, "()<>~ ,") != NULL;
+}
+
+/* The demangled name up to its parameter list ("ns::f" of "ns::f(int) const"):
+ * the first '(' outside template brackets. */
+static size_t base_len(const char *d)
+{
+  int depth = 0;
+  for (size_t i = 0; d[i]; i++) {
+    if (d[i] == '<')
+      depth++;
+    else if (d[i] == '>' && depth)
+      depth--;
+    else if (d[i] == '(' && !depth)
+      return i;
+  }
+  return strlen(d);
+}
+
+static int matches(const char *demangled, const char *name)
+{
+  if (!strcmp(demangled, name))
+    return 1;
+  size_t n = base_len(demangled);
+  return !strchr(name, '(') && strlen(name) == n && !strncmp(demangled, name, n);
+}
+
+static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled)
+{
+  for (size_t i = 0; i < m->n; i++)
+    if (!strcmp(m->mangled[i], mangled))
+      return 0;
+  char **a = realloc(m->mangled, (m->n + 1) * sizeof *a);
+  char **b = a ? realloc(m->demangled, (m->n + 1) * sizeof *b) : NULL;
+  if (a)
+    m->mangled = a;
+  if (!b)
+    return -1;
+  m->demangled = b;
+  if (!(m->mangled[m->n] = strdup(mangled)) || !(m->demangled[m->n] = strdup(demangled)))
+    return -1;
+  m->n++;
+  return 0;
+}
+
+static int scan_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
+                      ospy_cxx_matches *m)
+{
+  Elf_Data *data = elf_getdata(scn, NULL);
+  size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+  for (size_t i = 0; data && i < count; i++) {
+    GElf_Sym sym;
+    if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+        !sym.st_value)
+      continue;
+    const char *mangled = elf_strptr(e, sh->sh_link, sym.st_name);
+    if (!mangled || strncmp(mangled, "_Z", 2))
+      continue;
+    int status = 0;
+    char *d = __cxa_demangle(mangled, NULL, NULL, &status);
+    int rc = d && status == 0 && matches(d, name) ? add_unique(m, mangled, d) : 0;
+    free(d);
+    if (rc < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m)
+{
+  memset(m, 0, sizeof *m);
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return -1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return -1;
+  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+  int rc = e ? 0 : -1;
+  for (Elf_Scn *scn = NULL; e && rc == 0 && (scn = elf_nextscn(e, scn));) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+      rc = scan_table(e, scn, &sh, name, m);
+  }
+  if (e)
+    elf_end(e);
+  close(fd);
+  return rc < 0 ? -1 : (int)m->n;
+}
+
+void ospy_cxx_matches_free(ospy_cxx_matches *m)
+{
+  for (size_t i = 0; i < m->n; i++) {
+    free(m->mangled[i]);
+    free(m->demangled[i]);
+  }
+  free(m->mangled);
+  free(m->demangled);
+  memset(m, 0, sizeof *m);
+}

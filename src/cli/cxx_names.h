@@ -1,0 +1,22 @@
+/* C++ functions named as `nm -C` prints them ("Codec::encode(char const*,
+ * int)", or "Codec::encode" for every overload), found in a file's symbol
+ * tables: the agent hooks the mangled names found. */
+#ifndef OSPY_CLI_CXX_NAMES_H
+#define OSPY_CLI_CXX_NAMES_H
+
+#include <stddef.h>
+
+typedef struct ospy_cxx_matches {
+  char **mangled, **demangled;
+  size_t n;
+} ospy_cxx_matches;
+
+/* Whether a function name is written as C++ (::, a parameter list...). */
+int ospy_cxx_name_like(const char *name);
+/* The functions of the ELF file at path whose demangled name is name, or,
+ * for a name without a parameter list, whose name before it is. Returns how
+ * many (m filled), -1 when the file cannot be read. */
+int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
+void ospy_cxx_matches_free(ospy_cxx_matches *m);
+
+#endif
