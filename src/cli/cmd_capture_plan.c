@@ -110,6 +110,38 @@ static int load_config(planner *p, const char *path, ospy_config **out)
 
 /* -c and --preset, in order: the first as loaded, the others' hooks added to
    it (a spec name already there keeps its first definition). */
+static int module_file(const planner *p, const char *module, char *out, size_t cap);
+
+/* A config hook whose symbol is a C++ name as nm -C prints it: the one
+ * function of the program with that name, by its mangled name. */
+static int config_cxx_symbols(planner *p)
+{
+  ospy_config *m = p->merged;
+  for (size_t i = 0; i < m->nhooks; i++) {
+    ospy_plan_hook *h = &m->hooks[i].h;
+    char path[PATH_MAX];
+    ospy_cxx_matches cm;
+    if ((h->kind != OSPY_HOOK_EXPORT && h->kind != OSPY_HOOK_SYMTAB) ||
+        !ospy_cxx_name_like(h->symbol) || module_file(p, h->module, path, sizeof path) < 0)
+      continue;
+    int n = ospy_cxx_lookup(path, h->symbol, &cm);
+    if (n > 1) {
+      fprintf(stderr, "ospy capture: hook %s: %d functions have that C++ name (overloads); "
+              "give its parameter list, as nm -C prints it (%s)\n", h->display, n,
+              cm.demangled[0]);
+      ospy_cxx_matches_free(&cm);
+      return -1;
+    }
+    if (n == 1 && !(h->symbol = ospy_spec_strdup(m->specs, cm.mangled[0]))) {
+      ospy_cxx_matches_free(&cm);
+      return -1;
+    }
+    if (n >= 0)
+      ospy_cxx_matches_free(&cm);
+  }
+  return 0;
+}
+
 static int add_configs(planner *p)
 {
   for (int i = 0; i < p->o->nconfigs; i++) {
@@ -131,6 +163,8 @@ static int add_configs(planner *p)
     }
   }
   p->nconfig_hooks = p->merged ? p->merged->nhooks : 0;
+  if (p->merged && config_cxx_symbols(p) < 0)
+    return -1;
   if (!p->merged && !(p->merged = ospy_config_new("-f", p->bits))) {
     fprintf(stderr, "ospy capture: out of memory\n");
     return -1;

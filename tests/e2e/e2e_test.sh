@@ -91,7 +91,16 @@ vtable)
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$|run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$'
   expect_regex "$tmp/show" 'Rot13::reset\(int\)\(arg0=0x[0-9a-f]+, arg1=0x15, .*\) = 42$'
-  echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace; -f by C++ name" ;;
+  # and a config's symbol="..." by C++ name
+  cat > "$tmp/cxx.xml" <<'X'
+<hookManager><specs><functions>
+<function name="reset"><returnValue type="Int32"/><arguments><argument name="self" type="Pointer"/><argument name="level" type="Int32"/></arguments></function>
+</functions></specs><hooks><module name="e2e-vtable"><function specId="reset" symbol="Rot13::reset(int)"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/cxx.xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with a C++ symbol= exited $?"; }
+  "$ospy" show "$tmp/c.ospy" | grep -q 'e2e-vtable!reset(self=0x[0-9a-f]*, level=21) = 42$' || fail "config symbol by C++ name: $("$ospy" show "$tmp/c.ospy")"
+  echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace; -f and symbol= by C++ name" ;;
 vtable-i386)
   # The same by _ZTV symbol on i386, where `this` is the first stack word.
   [ -n "$agent32" ] && [ -f "$agent32" ] ||
