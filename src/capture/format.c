@@ -102,7 +102,7 @@ static void put_values_text(FILE *out, const char *text, size_t n, const ospy_ev
   fwrite(text, 1, (size_t)(eq + 2 - text), out);
   color_on(out, o, COLOR_RED);
   fwrite(eq + 2, 1, n - (size_t)(eq + 2 - text), out);
-  if (c->err)
+  if (c->err && !o->errno_hidden)
     put_errno(out, c->err);
   color_off(out, o);
 }
@@ -225,11 +225,17 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
 {
   const ospy_plan_hook *hk = plan ? ospy_plan_hook_at(plan, c->hook) : NULL;
   ospy_format_opts decided;
-  if (o && o->failed_auto) {
+  if (o) {
     const ospy_spec_fn *fn = o->specs && hk && hk->spec_index != OSPY_PLAN_NO_SPEC
                                ? ospy_spec_table_fn(o->specs, hk->spec_index) : NULL;
+    const ospy_spec_type *rt = fn && fn->has_ret ? ospy_spec_table_type(o->specs, fn->ret.type)
+                                                 : NULL;
     decided = *o;
-    decided.failed = ospy_call_outcome(o->specs, fn, c) == OSPY_OUTCOME_FAILED;
+    if (o->failed_auto)
+      decided.failed = ospy_call_outcome(o->specs, fn, c) == OSPY_OUTCOME_FAILED;
+    /* an enumeration's member is the error (EAI_NONAME, Z_DATA_ERROR):
+     * errno, left from an earlier call, would only mislead */
+    decided.errno_hidden = rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr;
     o = &decided;
   }
   color_on(out, o, COLOR_BOLD);

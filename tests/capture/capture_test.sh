@@ -59,6 +59,18 @@ X
     fail "capture of a redirect failed"
   "$ospy" show "$work/redir.ospy" | grep -q "write(fd=1<$work/redir.txt>, buf=\"hi\\\\n\"" ||
     fail "dup2: fd 1 not named by the file: $("$ospy" show "$work/redir.ospy" | grep -E 'dup|write')"
+  # a failed call whose return value is an enumeration member (EAI_NONAME):
+  # that is the error; no errno name beside it (errno is left from before)
+  cat > "$work/gai.c" <<'C'
+#include <netdb.h>
+#include <string.h>
+int main(void) { struct addrinfo h, *r; memset(&h, 0, sizeof h); h.ai_flags = AI_NUMERICHOST;
+  return getaddrinfo("not a number", NULL, &h, &r) == EAI_NONAME ? 0 : 1; }
+C
+  cc -o "$work/gai" "$work/gai.c" || fail "cannot build gai"
+  "$ospy" capture -q --preset net -o "$work/gai.ospy" -- "$work/gai" || fail "gai: exit $?"
+  "$ospy" show "$work/gai.ospy" | grep -q 'getaddrinfo(.*) = EAI_NONAME$' ||
+    fail "getaddrinfo: $("$ospy" show "$work/gai.ospy" | grep getaddrinfo)"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
