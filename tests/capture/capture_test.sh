@@ -62,9 +62,11 @@ X
   # a failed call whose return value is an enumeration member (EAI_NONAME):
   # that is the error; no errno name beside it (errno is left from before)
   cat > "$work/gai.c" <<'C'
+#include <errno.h>
 #include <netdb.h>
 #include <string.h>
 int main(void) { struct addrinfo h, *r; memset(&h, 0, sizeof h); h.ai_flags = AI_NUMERICHOST;
+  errno = EINVAL; /* left from before: getaddrinfo does not set errno */
   return getaddrinfo("not a number", NULL, &h, &r) == EAI_NONAME ? 0 : 1; }
 C
   cc -o "$work/gai" "$work/gai.c" || fail "cannot build gai"
