@@ -67,6 +67,9 @@ void ospy_agent_emit_process_end(uint32_t how, int status);
  * crashing thread's pending calls first (arm at start, disarm at detach). */
 void ospy_agent_crash_arm(void);
 void ospy_agent_crash_disarm(void);
+/* sigaction's oldact (a struct sigaction the call filled): the agent's crash
+ * handler in it reads as SIG_DFL, what the program would see without ospy. */
+void ospy_agent_crash_hide(void *oldact);
 void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path);
 
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and

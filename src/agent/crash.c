@@ -20,6 +20,7 @@
 #include "agent/agent.h"
 #include "interceptor/interceptor.h"
 #include "os/linux/os_syscall.h"
+#include "os/linux/os_read.h"
 #include "os/linux/os_thread.h"
 
 /* The faults, abort, and the sent signals that usually end a program. Not
@@ -153,6 +154,18 @@ void ospy_agent_crash_arm(void)
     if (sigaction(crash_signals[i], &sa, NULL) != 0)
       continue; /* such a signal stays as it was: its crash records no pending call */
   }
+}
+
+void ospy_agent_crash_hide(void *oldact)
+{
+  struct sigaction *sa = oldact;
+  struct sigaction seen;
+  if (ospy_os_read_memory((uintptr_t)sa, &seen, sizeof seen) != sizeof seen ||
+      !(seen.sa_flags & SA_SIGINFO) || seen.sa_sigaction != on_crash)
+    return;
+  memset(&seen, 0, sizeof seen);
+  seen.sa_handler = SIG_DFL;
+  memcpy(sa, &seen, sizeof seen);
 }
 
 /* At detach: the default actions back, where ours still stand. */

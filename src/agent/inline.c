@@ -87,7 +87,36 @@ static int noreturn_kind(const char *name)
   return NORETURN_NO;
 }
 
-enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4 };
+enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
+       INTERNAL_SIGACTION = 5 };
+
+/* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
+ * its oldact is read at return. (Not the call's scratch: a user's hook of
+ * sigaction shares it.) */
+typedef struct sigaction_call {
+  unsigned depth;
+  void *oldact;
+} sigaction_call;
+static __thread sigaction_call sigaction_calls[8] __attribute__((tls_model("initial-exec")));
+
+/* The agent's crash handler is its own business: a program that asks what
+ * handles a signal it never set is told SIG_DFL, as without ospy (python's
+ * signal.signal() returned None for it, and restoring that failed). */
+static void sigaction_enter(ospy_invocation *inv)
+{
+  unsigned d = ospy_invocation_depth(inv);
+  sigaction_calls[d % 8] = (sigaction_call){ d, (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2) };
+}
+
+static void sigaction_leave(ospy_invocation *inv)
+{
+  unsigned d = ospy_invocation_depth(inv);
+  sigaction_call *sc = &sigaction_calls[d % 8];
+  if (sc->depth != d || !sc->oldact || ospy_invocation_get_return(inv) != 0)
+    return;
+  ospy_agent_crash_hide(sc->oldact);
+  sc->oldact = NULL;
+}
 
 static void detach_unloadable(uintptr_t closing_base);
 
@@ -204,6 +233,8 @@ static void on_enter(ospy_invocation *inv)
      * must leave the user's note alone */
     if (h->internal == INTERNAL_DLCLOSE)
       before_dlclose(inv);
+    if (h->internal == INTERNAL_SIGACTION)
+      sigaction_enter(inv);
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
        * (not in a vfork child: they are its parent's, and will return) */
@@ -388,6 +419,10 @@ static void on_leave(ospy_invocation *inv)
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
   int err = errno; /* the target's errno: the interceptor restores it after us */
+  if (h->internal == INTERNAL_SIGACTION) {
+    sigaction_leave(inv);
+    return;
+  }
   if (h->internal) {
     agent_calling = 1;
     /* after dlclose: put back the hooks of modules that stayed loaded */
@@ -666,7 +701,7 @@ int ospy_inline_init(void)
    * bounded by one small table per attach. */
   nhooks = 0;
   specs = NULL;
-  hooks_cap = n + 4; /* and the internal hooks (below) */
+  hooks_cap = n + 5; /* and the internal hooks (below) */
   hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (hooks == MAP_FAILED) {
@@ -686,7 +721,7 @@ int ospy_inline_init(void)
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }
-  static const ospy_plan_hook internal[4] = {
+  static const ospy_plan_hook internal[5] = {
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
       .symbol = "dlopen", .process = "", .display = "dlopen" },
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
@@ -695,10 +730,12 @@ int ospy_inline_init(void)
       .symbol = "_exit", .process = "", .display = "_exit" },
     { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
       .symbol = "pthread_exit", .process = "", .display = "pthread_exit" },
+    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+      .symbol = "sigaction", .process = "", .display = "sigaction" },
   };
-  static const int kinds[4] = { INTERNAL_DLOPEN, INTERNAL_DLCLOSE, INTERNAL_EXIT,
-                                INTERNAL_THREAD_EXIT };
-  for (int k = 0; k < 4; k++) {
+  static const int kinds[5] = { INTERNAL_DLOPEN, INTERNAL_DLCLOSE, INTERNAL_EXIT,
+                                INTERNAL_THREAD_EXIT, INTERNAL_SIGACTION };
+  for (int k = 0; k < 5; k++) {
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
     h->internal = kinds[k];

@@ -284,6 +284,25 @@ segv)
   "$ospy" show "$cap" | tail -1 | grep -q 'killed by SIGSEGV' || fail "no ProcessExit with SIGSEGV last"
   ;;
 crash-in-call)
+  # the agent's handler is invisible: a program asking what handles a signal
+  # it never set is told SIG_DFL (python saves and restores handlers by it)
+  cat > "$work/sa.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+int main(void) { struct sigaction o; int sigs[] = { SIGSEGV, SIGTERM, SIGHUP, SIGPIPE, SIGABRT };
+  for (int i = 0; i < 5; i++) { sigaction(sigs[i], NULL, &o); printf("%s ", o.sa_handler == SIG_DFL ? "DFL" : "SET"); }
+  printf("%s\n", signal(SIGTERM, SIG_IGN) == SIG_DFL ? "DFL" : "SET"); return 0; }
+C
+  cc -o "$work/sa" "$work/sa.c" || fail "cannot build sa"
+  "$ospy" capture -q -f write -o "$cap" -- "$work/sa" > "$work/out" || fail "sa: ospy exited $?"
+  grep -qx 'DFL DFL DFL DFL DFL DFL' "$work/out" || fail "the crash handler shows: $(cat "$work/out")"
+  if command -v python3 > /dev/null; then
+    "$ospy" capture -q -f write -o "$cap" -- python3 -c 'import signal
+prev = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+signal.signal(signal.SIGHUP, prev)
+print(signal.getsignal(signal.SIGTERM))' > "$work/out" 2> "$work/err" || fail "python3 save/restore: $(cat "$work/err")"
+    grep -qx 0 "$work/out" || fail "python3 getsignal: $(cat "$work/out")"
+  fi
   # the call a program dies in is recorded (not returning), after the calls
   # before it, with the signal's address; then the program's death
   for how in segv-in:139:SIGSEGV fpe-in:136:SIGFPE; do
