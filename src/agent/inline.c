@@ -527,9 +527,14 @@ static void attach_one(inline_hook *h)
    * state made every later call of the parent look nested */
   int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_EXIT ||
                  h->internal == INTERNAL_THREAD_EXIT;
-  if (ospy_interceptor_attach_cc(addr, cc, on_enter, no_leave ? NULL : on_leave, h, &h->listener,
-                                 &e) !=
-      OSPY_INTERCEPTOR_OK) {
+  /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
+   * functions whose first calls throw nothing */
+  ospy_interceptor_set_nothrow_prologues(h->internal != 0);
+  ospy_interceptor_status st = ospy_interceptor_attach_cc(addr, cc, on_enter,
+                                                          no_leave ? NULL : on_leave, h,
+                                                          &h->listener, &e);
+  ospy_interceptor_set_nothrow_prologues(false);
+  if (st != OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;
     h->reported = 0;

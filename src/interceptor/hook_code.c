@@ -122,6 +122,8 @@ static uintptr_t original_of(const ospy_hook *hook, const ospy_x86_reloc_plan *p
 /* Calls moved into the trampoline return into it; remember where they return
  * in the original code so exceptions can be unwound (see unwind.c). */
 static void note_calls(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, size_t code_len) {
+  if (hook->calls_nothrow)
+    return;
   csh cs;
   if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK)
     return;

@@ -164,6 +164,10 @@ static ospy_hook *overlapping(const ospy_hook *h) {
   return NULL;
 }
 
+static bool nothrow_prologues;
+
+void ospy_interceptor_set_nothrow_prologues(bool on) { nothrow_prologues = on; }
+
 static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
                                  ospy_interceptor_status *st) {
   uintptr_t real = resolve(fn);
@@ -176,6 +180,7 @@ static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
     return NULL;
   }
   h->function = real;
+  h->calls_nothrow = nothrow_prologues;
   *st = ospy_hook_prepare(h, err);
   ospy_hook *other = *st == OSPY_INTERCEPTOR_OK ? overlapping(h) : NULL;
   if (other) {

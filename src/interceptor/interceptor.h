@@ -161,6 +161,13 @@ void ospy_interceptor_forget(ospy_invocation *inv);
  * switched away) do not count. */
 bool ospy_invocation_nested(ospy_invocation *inv);
 
+/* Hooks created while on: the calls their relocated prologue makes are
+ * taken never to throw a C++ exception, so their return addresses in the
+ * trampoline are not looked for on the stack at each throw (a scan of up to
+ * 512 KiB: for hooks of C functions that call no C++ code in their first
+ * bytes, such as the agent's own hooks of libc). */
+void ospy_interceptor_set_nothrow_prologues(bool on);
+
 /* Where attach would patch (after following PLT stubs and jump thunks). */
 void *ospy_interceptor_resolve(void *function);
 

@@ -47,6 +47,7 @@ struct ospy_hook {
   ospy_listener *volatile listeners[OSPY_HOOK_MAX_LISTENERS];
 
   uintptr_t function;                /* resolved function address */
+  bool calls_nothrow;                /* its prologue's calls never throw (unwind.c) */
   uintptr_t patch_at;                /* function + skip (after endbr) */
   uint8_t patch_len;                 /* bytes of the jump written there */
   uint8_t moved_len;                 /* bytes of prologue moved */
@@ -95,6 +96,9 @@ typedef struct ospy_thread_state {
   struct { uintptr_t slot, ret; } grave[OSPY_GRAVE_SIZE];
   unsigned grave_next;
   ospy_invocation_entry stack[OSPY_INVOCATION_MAX_DEPTH];
+  /* The readable stack above the last throw's sp, [stack_lo, stack_hi):
+   * found with system calls once, then scanned with plain loads (unwind.c). */
+  uintptr_t stack_lo, stack_hi;
 } ospy_thread_state;
 
 struct ospy_invocation {
