@@ -132,6 +132,14 @@ static void scrub_environment(void)
     unsetenv("LD_PRELOAD");
 }
 
+/* The forking process, noted before fork by the thread that forks. */
+static __thread uint32_t forking_pid __attribute__((tls_model("initial-exec")));
+
+static void on_fork_prepare(void)
+{
+  forking_pid = ospy_agent_g.pid;
+}
+
 static void on_fork_child(void)
 {
   ospy_agent *a = &ospy_agent_g;
@@ -143,7 +151,7 @@ static void on_fork_child(void)
     return;
   }
   atomic_fetch_add(&a->ring.ctl->agents, 1);
-  ospy_agent_emit_process_start();
+  ospy_agent_emit_process_start(forking_pid);
 }
 
 /* Attach mode: waits for the controller's detach request (or its death) and
@@ -220,7 +228,7 @@ static void agent_start_ignored(int fd, int attached)
   }
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);
-  ospy_agent_emit_process_start();
+  ospy_agent_emit_process_start(0);
   ospy_agent_modules_rescan();
   if (load_plan(a) < 0 || ospy_inline_init() < 0)
     return;
@@ -230,7 +238,7 @@ static void agent_start_ignored(int fd, int attached)
   static int atfork_done;
   if (!atfork_done) {
     atfork_done = 1;
-    pthread_atfork(NULL, NULL, on_fork_child);
+    pthread_atfork(on_fork_prepare, NULL, on_fork_child);
   }
   if (attached) {
     pthread_t t;

@@ -55,7 +55,9 @@ void ospy_agent_message(uint16_t type, uint32_t hook, const char *text);
  * the agent) */
 size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, const char *c);
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
-void ospy_agent_emit_process_start(void);
+/* ppid 0: getppid() (a forked child passes its parent's pid, which getppid
+ * no longer gives once the parent has exited and ospy adopted the child) */
+void ospy_agent_emit_process_start(uint32_t ppid);
 /* The process is about to _exit(status): a ProcessExit record, unless the
  * controller is its parent (it reaps it and records the status itself) or
  * this is a vfork child still running on its parent's memory. */

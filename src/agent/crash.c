@@ -23,15 +23,19 @@
 #include "os/linux/os_read.h"
 #include "os/linux/os_thread.h"
 
-/* The faults, abort, and the sent signals that usually end a program. Not
- * SIGINT: programs (python3) install their own SIGINT handler only when
- * they find the default action, and would find ours. */
-static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
-                                     SIGTERM, SIGHUP, SIGPIPE };
+/* The faults, abort, and the sent signals whose default action ends a
+ * program. Not SIGINT: shells and interpreters decide how Ctrl-C behaves
+ * by what they find for it (python3 installs KeyboardInterrupt only over
+ * the default); it is left exactly as it was. */
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM,
+                                     SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+                                     SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF };
 #define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
 
 static const char *const crash_names[] = { "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT",
-                                           "SIGTERM", "SIGHUP", "SIGPIPE" };
+                                           "SIGTERM", "SIGHUP", "SIGPIPE", "SIGQUIT", "SIGUSR1",
+                                           "SIGUSR2", "SIGALRM", "SIGXCPU", "SIGXFSZ",
+                                           "SIGVTALRM", "SIGPROF" };
 
 /* The kernel's struct for rt_sigaction: no libc wrapper (hooked, maybe) runs
  * in the handler. */

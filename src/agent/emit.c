@@ -149,18 +149,18 @@ static size_t read_small_file(const char *path, char *buf, size_t cap)
   return n > 0 ? (size_t)n : 0;
 }
 
-static void emit_process_start(void);
+static void emit_process_start(uint32_t ppid);
 
 /* In a forked child the hooks are live: the agent's own open, read and
  * readlink of /proc/self are not the program's calls. */
-void ospy_agent_emit_process_start(void)
+void ospy_agent_emit_process_start(uint32_t ppid)
 {
   ospy_interceptor_ignore_current_thread();
-  emit_process_start();
+  emit_process_start(ppid);
   ospy_interceptor_unignore_current_thread();
 }
 
-static void emit_process_start(void)
+static void emit_process_start(uint32_t ppid)
 {
   char cmd[4096], exe[1024];
   size_t cmd_len = read_small_file("/proc/self/cmdline", cmd, sizeof cmd);
@@ -173,7 +173,7 @@ static void emit_process_start(void)
     ospy_agent_clock(), &tok);
   if (!s)
     return;
-  s->ppid = (uint32_t)getppid();
+  s->ppid = ppid ? ppid : (uint32_t)getppid();
   s->arch_bits = sizeof(void *) * 8;
   s->cmd_len = (uint32_t)cmd_len;
   s->exe_len = (uint32_t)exe_len;

@@ -497,10 +497,15 @@ static void attach_one(inline_hook *h)
   inline_hook *first = h->internal ? NULL : already_hooked(addr);
   if (first) {
     h->alias = 1; /* its calls are recorded under the first name */
-    /* the same symbol hooked twice with two definitions: say which one
-     * decodes its calls (aliases such as open64/open stay quiet) */
-    if (h->ph->symbol[0] && !strcmp(first->ph->symbol, h->ph->symbol) &&
-        first->ph->spec_index != h->ph->spec_index)
+    /* the same symbol hooked twice with two definitions, or one function
+     * reached by two vtable slots, offsets or signatures (a method a
+     * subclass inherits): say under which name its calls are; aliases of
+     * libc exports (open64/open) stay quiet */
+    int by_symbol = h->ph->symbol[0] && !strcmp(first->ph->symbol, h->ph->symbol) &&
+                    first->ph->spec_index != h->ph->spec_index;
+    int by_place = (h->ph->kind != OSPY_HOOK_EXPORT || first->ph->kind != OSPY_HOOK_EXPORT) &&
+                   strcmp(first->ph->display, h->ph->display);
+    if (by_symbol || by_place)
     {
       char head[512];
       ospy_agent_join3(head, sizeof head, h->ph->display, ": the same function as ",

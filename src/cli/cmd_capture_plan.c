@@ -339,6 +339,14 @@ static int add_function(planner *p, const char *item)
        item, p->o->nconfigs ? " or the config" : "");
   if (ospy_cxx_name_like(func))
     return add_cxx(p, item, module, func);
+  /* a plain name may be C++ functions' (run for run(int) and run(Job*)) */
+  char path[PATH_MAX];
+  ospy_cxx_matches m;
+  if (!glob && module_file(p, module, path, sizeof path) == 0 &&
+      ospy_cxx_lookup(path, func, &m) > 0) {
+    ospy_cxx_matches_free(&m);
+    return add_cxx(p, item, module, func);
+  }
   return add_raw(p, module, func, NULL);
 }
 
@@ -455,6 +463,33 @@ static int find_in_path(const char *prog, char *out, size_t cap)
   return -1;
 }
 
+/* A directory, or a script whose #! interpreter is missing: what the shell
+ * says of them (126). */
+static int script_check(const char *program, const char *path, char *err, size_t errcap)
+{
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    snprintf(err, errcap, "%s: Is a directory", program);
+    return 126;
+  }
+  char head[256] = "";
+  FILE *f = fopen(path, "re");
+  size_t n = f ? fread(head, 1, sizeof head - 1, f) : 0;
+  if (f)
+    fclose(f);
+  head[n] = 0;
+  if (n < 3 || head[0] != '#' || head[1] != '!')
+    return 0;
+  char *interp = head + 2;
+  interp += strspn(interp, " \t");
+  interp[strcspn(interp, " \t\r\n")] = 0;
+  if (*interp && access(interp, X_OK) < 0) {
+    snprintf(err, errcap, "%s: %s: bad interpreter: %s", program, interp, strerror(errno));
+    return 126;
+  }
+  return 0;
+}
+
 /* Before the output file is created: a program that cannot be started, or
  * a process that does not exist, must not cost the user the capture already
  * at that path. 0, or the exit status (127 not found, 126 not executable,
@@ -479,7 +514,7 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
   }
   char path[PATH_MAX];
   if (find_in_path(program, path, sizeof path) == 0)
-    return 0;
+    return script_check(program, path, err, errcap);
   int e = strchr(program, '/') ? errno : ENOENT;
   if (strchr(program, '/') && e == EACCES && access(path, F_OK) == 0) {
     snprintf(err, errcap, "%s: %s", program, strerror(EACCES));

@@ -52,6 +52,8 @@ static void put_bytes(tbuf *b, const ospy_xvalue *v)
     uint8_t c = v->bytes[i];
     if (c == '\\' || c == '"')
       put(b, "\\%c", c);
+    else if (c == '\n' || c == '\r' || c == '\t') /* as ospy show writes them */
+      put(b, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
     else if (c >= 0x20 && c < 0x7f)
       put(b, "%c", c);
     else
@@ -172,7 +174,11 @@ size_t ospy_call_text(const ospy_xevent *ev, char *out, size_t cap)
     put_value(&b, ev->retval);
     end_piece(&b);
     if (ev->has_last_error && ev->retval->text && ev->retval->text[0] == '-') {
-      put(&b, "errno=%d", (int)ev->last_error);
+      const char *name = strerrorname_np((int)ev->last_error);
+      if (name)
+        put(&b, "errno=%s", name); /* EIO, as show names it */
+      else
+        put(&b, "errno=%d", (int)ev->last_error);
       end_piece(&b);
     }
   }

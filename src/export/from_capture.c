@@ -353,7 +353,9 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
   if (!v)
     return -1;
   size_t k = 0;
-  for (size_t i = 0; i < sh->nargs; i++, k++) {
+  for (size_t i = 0; i < sh->nargs; i++) {
+    if (!sh->dirs[i])
+      continue; /* not a parameter of the lists (a va_list) */
     int in = sh->dirs[i] & OSPY_XSHAPE_IN;
     const ospy_xvalue *f = find_arg(in ? ev->args_in : ev->args_out,
                                     in ? ev->nargs_in : ev->nargs_out, sh->names[i]);
@@ -362,6 +364,7 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
       v[k] = *f;
     else if (f && !strcmp(f->type, "Pointer"))
       v[k] = (ospy_xvalue){ .name = f->name, .type = f->type, .text = f->text };
+    k++;
   }
   ev->nargs_in = add_unshaped(sh, ev->args_in, ev->nargs_in, v, k);
   ev->args_in = v;

@@ -146,8 +146,11 @@ static ospy_conv *new_conv(ospy_streams *s, const ospy_xevent *ev, ospy_conv_kin
     s->failed = 1;
     return NULL;
   }
+  /* a conversation exists once the call that made it returned (accept
+   * blocks until a peer connects) */
+  int64_t at = ev->ts_ns + (int64_t)ev->duration_ns;
   *c = (ospy_conv){ .pid = ev->pid, .fd = fd, .ssl = ssl, .kind = kind, .initiated = -1,
-                    .first_ns = ev->ts_ns, .last_ns = ev->ts_ns };
+                    .first_ns = at, .last_ns = at };
   s->all[s->nall++] = c;
   return c;
 }

@@ -314,11 +314,17 @@ int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,
   const ospy_spec_fn *fn = hook_fn(data, plan, hook);
   if (!fn || fn->nargs > OSPY_XSHAPE_MAX_ARGS)
     return -1;
+  const ospy_values_bridge *vb = data;
   out->nargs = fn->nargs;
   for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_type *ty = ospy_spec_table_type(vb->specs, fn->args[i].t.type);
     out->names[i] = fn->args[i].name;
     out->dirs[i] = (uint8_t)(((fn->args[i].dir & OSPY_DIR_IN) ? OSPY_XSHAPE_IN : 0) |
                              ((fn->args[i].dir & OSPY_DIR_OUT) ? OSPY_XSHAPE_OUT : 0));
+    /* a va_list is shown through the format string that consumes it: no
+     * parameter of its own in the lists (it would be an empty one) */
+    if (ty && ty->kind == OSPY_KIND_VALIST && !fn->args[i].t.ptr)
+      out->dirs[i] = 0;
   }
   out->has_ret = fn->has_ret;
   return 0;

@@ -184,6 +184,19 @@ static void put_sockaddr(tbuf *b, const uint8_t *s, size_t n)
   }
 }
 
+/* A UTF-8 lead byte and continuation bytes, fewer than the lead asks for. */
+static int cut_sequence(const uint8_t *s, size_t n)
+{
+  size_t need = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+              : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+  if (!need || n >= need)
+    return 0;
+  for (size_t i = 1; i < n; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  return 1;
+}
+
 /* Whether a byte buffer reads as text: valid UTF-8 (a sequence cut by the
  * buffer's end aside), no NUL and no control byte but whitespace and ESC.
  * Binary bytes that happen to form a UTF-8 sequence (de ad) are then shown
@@ -193,8 +206,8 @@ static int looks_like_text(const uint8_t *s, size_t n)
   for (size_t i = 0; i < n;) {
     uint32_t cp;
     size_t k = utf8_seq(s + i, n - i, &cp);
-    if (k == 0)
-      return n - i < 4 && s[i] >= 0xc2; /* the start of a sequence the buffer cut */
+    if (k == 0) /* only the start of a sequence the buffer's end cut is text */
+      return cut_sequence(s + i, n - i);
     if (cp < 0x20 && !strchr("\t\n\r\f\v\033", (int)cp))
       return 0;
     if (cp == 0 || cp == 0x7f)

@@ -117,6 +117,12 @@ exit-status)
   # -q hides the calls, not what went wrong: a function that cannot be found
   "$ospy" capture -q -f no_such_function_here -o "$work/q.ospy" -- true 2> "$work/err"
   grep -q '1 agent errors' "$work/err" || fail "-q: the hook error was not said: $(cat "$work/err")"
+  "$ospy" capture -q -f x -o "$cap" -- "$work" 2> "$work/err"
+  [ $? = 126 ] || fail "a directory should give 126"
+  printf '#!/nonexistent/interpreter\n' > "$work/bad.sh" && chmod +x "$work/bad.sh"
+  "$ospy" capture -q -f x -o "$cap" -- "$work/bad.sh" 2> "$work/err"
+  [ $? = 126 ] || fail "a script with a missing interpreter should give 126"
+  grep -q 'bad interpreter' "$work/err" || fail "bad interpreter: $(cat "$work/err")"
   "$ospy" capture -q -f x -o "$cap" -p 999999999 2> "$work/err"
   [ $? = 2 ] || fail "a missing pid should give 2"
   grep -q 'no such process' "$work/err" || fail "message: $(cat "$work/err")"
@@ -406,6 +412,11 @@ fork)
   [ $rc = 3 ] || fail "-F leftovers: ospy exited $rc, expected the program's 3"
   [ "$(calls_in "$cap")" = 10 ] || fail "-F leftovers: the background child's calls: $(calls_in "$cap") of 10"
   grep -q 'recording the processes it left running' "$work/err" || fail "-F leftovers: no note: $(cat "$work/err")"
+  # the forked subshell names sh as its parent, though sh exited before it
+  # started (getppid then gives ospy, which adopted it)
+  main=$("$ospy" show "$cap" | sed -n 's/.*\[\([0-9]*\)\] +++ process started (parent [0-9]*, .*/\1/p' | head -1)
+  "$ospy" show "$cap" | grep '+++ process started' | sed -n 2p | grep -q "(parent $main," ||
+    fail "-F leftovers: the subshell's parent: $("$ospy" show "$cap" | grep 'process started')"
   # children killed by signals: their deaths come from their agents too
   "$ospy" capture -q -F -f ospy_test_store -o "$cap" -- "$target" 1 0 kids > "$work/out" 2> "$work/err" ||
     fail "-F kids: ospy exited $?"

@@ -55,13 +55,13 @@ echo "removed + changed in one comparison"
 "$ospy" diff "$dir/a.ospy" "$dir/failed.ospy" >"$dir/af.out" 2>"$dir/af.err"
 rc=$?
 [ $rc = 1 ] || { cat "$dir/af.err"; fail "a failed call: exit $rc"; }
-expect "$dir/af.out" "~ libc.so.6::read(arg0=3, arg1=ptr, arg2=4096) = -1 errno=5"
+expect "$dir/af.out" "~ libc.so.6::read(arg0=3, arg1=ptr, arg2=4096) = -1 errno=EIO"
 expect "$dir/af.out" "    return value: 220 -> -1"
-expect "$dir/af.out" "    errno: (absent) -> 5"
+expect "$dir/af.out" "    errno: (absent) -> EIO"
 "$ospy" diff "$dir/failed.ospy" "$dir/a.ospy" >"$dir/fa.out" 2>"$dir/fa.err"
 rc=$?
 [ $rc = 1 ] || { cat "$dir/fa.err"; fail "a failed call, reversed: exit $rc"; }
-expect "$dir/fa.out" "    errno: 5 -> (absent)"
+expect "$dir/fa.out" "    errno: EIO -> (absent)"
 echo "failed: the extra errno piece compared both ways, exit 1"
 
 # bad input

@@ -91,6 +91,10 @@ vtable)
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$|run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$'
   expect_regex "$tmp/show" 'Rot13::reset\(int\)\(arg0=0x[0-9a-f]+, arg1=0x15, .*\) = 42$'
+  # a plain name that only C++ functions carry (make_codec() is _ZL10make_codecv)
+  "$ospy" capture -q -f make_codec -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f make_codec exited $?"; }
+  "$ospy" show "$tmp/c.ospy" | grep -q 'make_codec()(arg0=' || fail "-f make_codec: $("$ospy" show "$tmp/c.ospy")"
   # and a config's symbol="..." by C++ name
   cat > "$tmp/cxx.xml" <<'X'
 <hookManager><specs><functions>

@@ -42,6 +42,10 @@ static const char config_xml[] =
   "<function name=\"logf\"><arguments>"
   "<argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\"/>"
   "</arguments></function>"
+  "<function name=\"vlogf\"><arguments>"
+  "<argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\" vaList=\"arg.ap\"/>"
+  "<argument name=\"ap\" direction=\"in\" type=\"VaList\"/>"
+  "</arguments></function>"
   "<function name=\"connect\"><arguments>"
   "<argument name=\"addr\" direction=\"in\" type=\"SockAddrPtr\" size=\"12\"/>"
   "</arguments></function>"
@@ -54,7 +58,7 @@ static const char config_xml[] =
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
-  "<function specId=\"connect\"/></dllModule></hooks>"
+  "<function specId=\"connect\"/><function specId=\"vlogf\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -297,6 +301,19 @@ int main(void)
   CHECK(strstr(got, "<value type=\"ByteArray\" subType=\"sockaddr\" "
                     "value=\"{AF_UNIX, &quot;/run/x&quot;}\" size=\"12\">"),
         "sockaddr:\n got %s", got);
+
+  /* a va_list is shown through its format string: no empty argument of its
+   * own in the in list */
+  static const uint8_t vlogf_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 2, '%', 'd', 1, OSPY_VB_INT_S, 6,
+  };
+  make_call2(rec, 6, vlogf_blob, sizeof vlogf_blob, free_leave_blob, sizeof free_leave_blob);
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+        "%s", err);
+  got = event_xml(&ev);
+  CHECK(strstr(got, "<argument name=\"fmt\">") && !strstr(got, "name=\"ap\""),
+        "va_list:\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];

@@ -298,11 +298,15 @@ static void test_binary_bytes(void)
 {
   static const uint8_t bin[] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 'A' };
   static const char txt[] = "caf\xc3\xa9\n";
-  const void *bufs[] = { bin, txt };
-  const size_t lens[] = { sizeof bin, sizeof txt - 1 };
+  static const uint8_t tail[] = { 0xde, 0xad, 0xff }; /* 0xff starts no sequence */
+  static const char cut[] = "ab\xc3\xa9\xe2\x82"; /* text whose last character was cut */
+  const void *bufs[] = { bin, txt, tail, cut };
+  const size_t lens[] = { sizeof bin, sizeof txt - 1, sizeof tail, sizeof cut - 1 };
   const char *want[] = { "(buf=\"\\xde\\xad\\xbe\\xef\\x00A\", len=6) = 0",
-                         "(buf=\"caf\xc3\xa9\\n\", len=6) = 0" };
-  for (int i = 0; i < 2; i++) {
+                         "(buf=\"caf\xc3\xa9\\n\", len=6) = 0",
+                         "(buf=\"\\xde\\xad\\xff\", len=3) = 0",
+                         "(buf=\"ab\xc3\xa9\\xe2\\x82\", len=6) = 0" };
+  for (int i = 0; i < 4; i++) {
     ospy_spec_table *t = tt_table();
     uint32_t fn = tt_fn(t, "send", "Int32");
     tt_arg(t, fn, "buf", IN, "ByteArrayPtr")->size_in.src = "arg.len";
