@@ -561,20 +561,25 @@ void ospy_inline_attach_pending(void)
   ospy_interceptor_end_transaction();
 }
 
+/* v in decimal (no snprintf in the agent); out holds 11 bytes. */
+static void decimal(uint32_t v, char *out)
+{
+  char tmp[10];
+  size_t k = 0;
+  do
+    tmp[k++] = (char)('0' + v % 10);
+  while ((v /= 10));
+  for (size_t j = 0; j < k; j++)
+    out[j] = tmp[k - 1 - j];
+  out[k] = 0;
+}
+
 /* What was looked for and not found, in the terms of the config. */
 static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
 {
   const char *where = ph->module[0] ? ph->module : "any loaded module";
-  char n[16];
-  size_t k = 0;
-  uint32_t v = ph->sig_len;
-  char tmp[12];
-  do
-    tmp[k++] = (char)('0' + v % 10);
-  while ((v /= 10) && k < sizeof tmp);
-  for (size_t j = 0; j < k; j++)
-    n[j] = tmp[k - 1 - j];
-  n[k] = 0;
+  char n[12];
+  decimal(ph->sig_len, n);
   char part[160];
   switch (ph->kind) {
   case OSPY_HOOK_SIGNATURE:
@@ -612,15 +617,8 @@ static int report_module_absent(uint32_t i)
       return 1; /* said with an earlier hook of the module */
     n++;
   }
-  char count[16], msg[512];
-  size_t k = 0;
-  char tmp[12];
-  do
-    tmp[k++] = (char)('0' + n % 10);
-  while ((n /= 10) && k < sizeof tmp);
-  for (size_t j = 0; j < k; j++)
-    count[j] = tmp[k - 1 - j];
-  count[k] = 0;
+  char count[12], msg[512];
+  decimal(n, count);
   ospy_agent_join3(msg, sizeof msg, "agent: ", mod, " is not loaded (yet): its ");
   ospy_agent_messagef2(OSPY_EV_INFO, UINT32_MAX, msg, count,
                        " functions are hooked when the program loads it");
