@@ -597,7 +597,11 @@ static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
     }
     break;
   default:
-    ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
+    if (ospy_agent_module_stripped(ph)) /* loaded: no "(yet)" */
+      ospy_agent_join3(why, cap, "function not found in ", where, ", whose file has no symbol "
+                       "table (stripped): hook it by offset= or by a signature");
+    else
+      ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
   }
 }
 

@@ -18,6 +18,9 @@ void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);
  * the function GCC specialised (name.isra.0, name.constprop.0, name.part.0),
  * whose name goes to out. */
 int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap);
+/* Whether ph's module is loaded but its file has no .symtab (stripped): a
+ * function it does not export cannot be found by name there. */
+int ospy_agent_module_stripped(const ospy_plan_hook *ph);
 /* Whether a loaded module's file name matches glob ("" : the program). */
 int ospy_agent_module_present(const char *glob);
 int ospy_agent_glob_match(const char *glob, const char *name);

@@ -218,6 +218,8 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
   for (unsigned i = 0; i < eh->e_shnum; i++) {
     if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
       continue;
+    if (!name)
+      return 1; /* (asked only whether there is a symbol table) */
     const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
     if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size)
       return 0;
@@ -268,6 +270,17 @@ static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
   module_query q;
   uint64_t v = module_symtab_find(ph, type, &q, NULL, 0);
   return v ? (void *)(uintptr_t)(q.info.dlpi_addr + v) : NULL;
+}
+
+int ospy_agent_module_stripped(const ospy_plan_hook *ph)
+{
+  module_query q;
+  if ((ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) || !ph->module[0] ||
+      !module_find(ph->module, &q))
+    return 0; /* (no module named: the function may be another module's) */
+  ospy_plan_hook any = *ph;
+  any.symbol = NULL;
+  return module_symtab_find(&any, STT_FUNC, &q, NULL, 0) == 0;
 }
 
 int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap)

@@ -73,6 +73,12 @@ C
   "$ospy" capture -q --preset net -o "$work/gai.ospy" -- "$work/gai" || fail "gai: exit $?"
   "$ospy" show "$work/gai.ospy" | grep -q 'getaddrinfo(.*) = EAI_NONAME$' ||
     fail "getaddrinfo: $("$ospy" show "$work/gai.ospy" | grep getaddrinfo)"
+  # a function named in a stripped program: the message says why and what to do
+  printf 'static __attribute__((noinline)) int inner(int x) { volatile int k = x; return k * 2; }\nint main(void) { return inner(3) == 6 ? 0 : 1; }\n' > "$work/st.c"
+  cc -O1 -o "$work/st" "$work/st.c" && strip "$work/st" || fail "cannot build a stripped program"
+  "$ospy" capture -q -f 'st!inner' -o "$work/st.ospy" -- "$work/st" 2> /dev/null || fail "stripped: exit $?"
+  "$ospy" show "$work/st.ospy" | grep -q 'st!inner: function not found in st, whose file has no symbol table (stripped): hook it by offset= or by a signature' ||
+    fail "stripped: $("$ospy" show "$work/st.ospy" | grep error)"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
