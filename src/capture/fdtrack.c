@@ -143,12 +143,33 @@ static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
   ospy_fdnames_forget(&t->known, c->h.pid, fd);
 }
 
-/* dup(old), dup2(old, new), dup3(old, new, flags): the returned descriptor
-   is the same open file as old; it takes old's name, or none. */
+/* fcntl's command, the argument after its descriptor. */
+static int on_cmd(const ospy_value *v, void *data)
+{
+  int64_t *cmd = data;
+  if (v->depth == 0 && v->index == 1 && v->kind == OSPY_VALUE_INT)
+    *cmd = (int64_t)v->u;
+  return 0;
+}
+
+/* fcntl(fd, F_DUPFD or F_DUPFD_CLOEXEC, min): a copy, as dup. */
+static int is_dupfd(const ospy_spec_fn *fn, const ospy_event_call *c, const uint8_t *enter)
+{
+  int64_t cmd = -1;
+  ospy_value_visitor vis = { on_cmd, NULL };
+  return !strcmp(fn->name, "fcntl") &&
+         ospy_values_decode(fn, enter, c->enter_len, &vis, &cmd, NULL, 0) == 0 &&
+         (cmd == 0 || cmd == 1030);
+}
+
+/* dup(old), dup2(old, new), dup3(old, new, flags), fcntl(old, F_DUPFD...):
+   the returned descriptor is the same open file as old; it takes old's name,
+   or none. */
 static int name_duplicate(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
                           const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
 {
-  if (strcmp(fn->name, "dup") && strcmp(fn->name, "dup2") && strcmp(fn->name, "dup3"))
+  if (strcmp(fn->name, "dup") && strcmp(fn->name, "dup2") && strcmp(fn->name, "dup3") &&
+      !is_dupfd(fn, c, enter))
     return 0;
   int32_t fd = (int32_t)(uint32_t)c->retval;
   walk w = { .nfds = 0 };
@@ -179,8 +200,11 @@ static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit
   if (!fn || !fn_uses_fd(t, hk->spec_index, fn))
     return;
   const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
-  if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD && !(c->h.flags & OSPY_CALL_F_NO_RETURN) &&
-      !name_duplicate(t, c, fn, enter, emit, ctx))
+  if (c->h.flags & OSPY_CALL_F_NO_RETURN)
+    return;
+  if (name_duplicate(t, c, fn, enter, emit, ctx))
+    return;
+  if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD)
     name_returned(t, c, fn, enter, emit, ctx);
 }
 

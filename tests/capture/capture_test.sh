@@ -79,6 +79,12 @@ C
   "$ospy" capture -q -f 'st!inner' -o "$work/st.ospy" -- "$work/st" 2> /dev/null || fail "stripped: exit $?"
   "$ospy" show "$work/st.ospy" | grep -q 'st!inner: function not found in st, whose file has no symbol table (stripped): hook it by offset= or by a signature' ||
     fail "stripped: $("$ospy" show "$work/st.ospy" | grep error)"
+  # bash saves stdout with fcntl(F_DUPFD) and puts it back with dup2: the
+  # write after the redirect is named by the stdout again
+  "$ospy" capture -q --preset files -o "$work/redir.ospy" -- bash -c "echo hi > '$work/redir.txt'; echo there" > "$work/there.txt" ||
+    fail "capture of a redirect and a restore failed"
+  "$ospy" show "$work/redir.ospy" | grep -q "write(fd=1<$work/there.txt>, buf=\"there" ||
+    fail "F_DUPFD: $("$ospy" show "$work/redir.ospy" | grep -E 'fcntl|dup|write')"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
