@@ -483,6 +483,33 @@ static inline_hook *already_hooked(const void *addr)
   return NULL;
 }
 
+/* v in decimal (no snprintf in the agent); out holds 11 bytes. */
+static void decimal(uint32_t v, char *out)
+{
+  char tmp[10];
+  size_t k = 0;
+  do
+    tmp[k++] = (char)('0' + v % 10);
+  while ((v /= 10));
+  for (size_t j = 0; j < k; j++)
+    out[j] = tmp[k - 1 - j];
+  out[k] = 0;
+}
+
+/* A signature that matches more than one place hooks the first: said, so a
+ * user can make it longer. */
+static void warn_ambiguous_signature(inline_hook *h)
+{
+  unsigned n = ospy_agent_signature_matches(h->ph);
+  if (n < 2)
+    return;
+  char count[12], msg[512];
+  decimal(n, count);
+  ospy_agent_join3(msg, sizeof msg, h->ph->display, ": its signature matches ", count);
+  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, msg, n >= 100 ? " or more" : "",
+                       " places; the first is hooked (a longer signature tells them apart)");
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->listener || h->failed || h->alias)
@@ -539,6 +566,8 @@ static void attach_one(inline_hook *h)
                                                           no_leave ? NULL : on_leave, h,
                                                           &h->listener, &e);
   ospy_interceptor_set_nothrow_prologues(false);
+  if (st == OSPY_INTERCEPTOR_OK)
+    warn_ambiguous_signature(h);
   if (st != OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;
@@ -559,19 +588,6 @@ void ospy_inline_attach_pending(void)
   for (uint32_t i = 0; i < nhooks; i++)
     attach_one(&hooks[i]);
   ospy_interceptor_end_transaction();
-}
-
-/* v in decimal (no snprintf in the agent); out holds 11 bytes. */
-static void decimal(uint32_t v, char *out)
-{
-  char tmp[10];
-  size_t k = 0;
-  do
-    tmp[k++] = (char)('0' + v % 10);
-  while ((v /= 10));
-  for (size_t j = 0; j < k; j++)
-    out[j] = tmp[k - 1 - j];
-  out[k] = 0;
 }
 
 /* What was looked for and not found, in the terms of the config. */

@@ -21,6 +21,9 @@ int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap);
 /* Whether ph's module is loaded but its file has no .symtab (stripped): a
  * function it does not export cannot be found by name there. */
 int ospy_agent_module_stripped(const ospy_plan_hook *ph);
+/* How many places ph's signature (or vtable constructor signature) matches
+ * in its module's code, up to 100; 0 for other hooks. */
+unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph);
 /* Whether a loaded module's file name matches glob ("" : the program). */
 int ospy_agent_module_present(const char *glob);
 int ospy_agent_glob_match(const char *glob, const char *name);

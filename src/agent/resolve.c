@@ -175,9 +175,14 @@ static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
   return 1;
 }
 
-static void *resolve_signature(const ospy_plan_hook *ph)
+/* The first place ph's signature matches in its module's code; *count
+ * (when asked) how many there are, up to limit. */
+static void *scan_signature(const ospy_plan_hook *ph, unsigned *count, unsigned limit)
 {
   module_query q;
+  void *first = NULL;
+  if (count)
+    *count = 0;
   if (!ph->sig_len || !module_find(ph->module, &q))
     return NULL;
   for (int i = 0; i < q.info.dlpi_phnum; i++) {
@@ -186,11 +191,29 @@ static void *resolve_signature(const ospy_plan_hook *ph)
       continue;
     const uint8_t *start = (const uint8_t *)(q.info.dlpi_addr + seg->p_vaddr);
     /* p_filesz: the mapped file bytes; the bss tail of a code segment is not code */
-    for (size_t off = 0; off + ph->sig_len <= seg->p_filesz; off++)
-      if (sig_match(start + off, ph))
-        return (void *)(start + off + ph->sig_offset);
+    for (size_t off = 0; off + ph->sig_len <= seg->p_filesz; off++) {
+      if (!sig_match(start + off, ph))
+        continue;
+      if (!first)
+        first = (void *)(start + off + ph->sig_offset);
+      if (!count || ++*count >= limit)
+        return first;
+    }
   }
-  return NULL;
+  return first;
+}
+
+static void *resolve_signature(const ospy_plan_hook *ph)
+{
+  return scan_signature(ph, NULL, 0);
+}
+
+unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph)
+{
+  unsigned n = 0;
+  if (ph->kind == OSPY_HOOK_SIGNATURE || (ph->kind == OSPY_HOOK_VTABLE && !ph->symbol[0]))
+    scan_signature(ph, &n, 100);
+  return n;
 }
 
 /* "name.isra.0", "name.constprop.1", "name.part.0": a copy of name GCC

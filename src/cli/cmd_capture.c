@@ -304,9 +304,9 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
   if (rc < 0)
     fprintf(stderr, "ospy capture: %s\n", err);
   if (!o->quiet || s->lost || s->errors) /* -q hides calls, not what went wrong */
-    fprintf(stderr, "ospy: %llu calls recorded, %llu lost, %llu agent errors -> %s%s\n",
+    fprintf(stderr, "ospy: %llu calls recorded, %llu lost, %llu agent error%s -> %s%s\n",
             (unsigned long long)s->calls, (unsigned long long)s->lost,
-            (unsigned long long)s->errors, o->output,
+            (unsigned long long)s->errors, s->errors == 1 ? "" : "s", o->output,
             s->errors && o->quiet ? " (ospy show lists the errors)" : "");
   if (!atomic_load(&s->ring.ctl->agents))
     fprintf(stderr, "ospy: warning: the agent never started in the target "

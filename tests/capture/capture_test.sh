@@ -85,6 +85,17 @@ C
     fail "capture of a redirect and a restore failed"
   "$ospy" show "$work/redir.ospy" | grep -q "write(fd=1<$work/there.txt>, buf=\"there" ||
     fail "F_DUPFD: $("$ospy" show "$work/redir.ospy" | grep -E 'fcntl|dup|write')"
+  # a signature that matches two functions: the first is hooked, and said
+  printf '#include <stdio.h>\n__attribute__((noinline)) int one(int x) { return x + 1; }\n__attribute__((noinline)) int two(int x) { return x + 2; }\nint main(void) { printf("%%d\\n", one(1) + two(2)); return 0; }\n' > "$work/sg.c"
+  cc -O0 -fno-pie -no-pie -fcf-protection=none -o "$work/sg" "$work/sg.c" || fail "cannot build sg"
+  cat > "$work/sg.xml" <<'X'
+<hookManager><specs><functions><function name="f"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function></functions></specs>
+<signatures><signature name="prologue">55 48 89 e5 89 7d fc</signature></signatures>
+<hooks><functions><function specId="f" sigId="prologue" moduleName="sg"/></functions></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$work/sg.xml" -o "$work/sg.ospy" -- "$work/sg" > /dev/null 2>&1 || fail "sg: exit $?"
+  "$ospy" show "$work/sg.ospy" | grep -q 'warning: sg!f: its signature matches 2 places; the first is hooked' ||
+    fail "ambiguous signature: $("$ospy" show "$work/sg.ospy" | grep -v loaded)"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
@@ -128,7 +139,7 @@ exit-status)
   [ $? = 127 ] || fail "a command not in PATH should give 127"
   # -q hides the calls, not what went wrong: a function that cannot be found
   "$ospy" capture -q -f no_such_function_here -o "$work/q.ospy" -- true 2> "$work/err"
-  grep -q '1 agent errors' "$work/err" || fail "-q: the hook error was not said: $(cat "$work/err")"
+  grep -q '1 agent error ' "$work/err" || fail "-q: the hook error was not said: $(cat "$work/err")"
   "$ospy" capture -q -f x -o "$cap" -- "$work" 2> "$work/err"
   [ $? = 126 ] || fail "a directory should give 126"
   printf '#!/nonexistent/interpreter\n' > "$work/bad.sh" && chmod +x "$work/bad.sh"
