@@ -21,18 +21,6 @@
 #include "agent/inline.h"
 #include "interceptor/interceptor.h"
 
-static void utoa(unsigned v, char *out)
-{
-  char tmp[16];
-  int n = 0;
-  do
-    tmp[n++] = (char)('0' + v % 10);
-  while ((v /= 10));
-  while (n)
-    *out++ = tmp[--n];
-  *out = 0;
-}
-
 /* A decimal number ending at stop or at the end; -1 if none. */
 static int parse_num(const char *s, char stop, const char **end)
 {
@@ -69,10 +57,9 @@ static int ring_fd_from_env(const char *env)
   }
   if (pid <= 0 || pid_fd < 0)
     return -1;
-  char path[64] = "/proc/";
-  utoa((unsigned)pid, path + strlen(path));
-  strcat(path, "/fd/");
-  utoa((unsigned)pid_fd, path + strlen(path));
+  char path[64];
+  ospy_agent_put_dec(stpcpy(ospy_agent_put_dec(stpcpy(path, "/proc/"), (unsigned)pid), "/fd/"),
+                     (unsigned)pid_fd);
   int again = open(path, O_RDWR);
   if (again < 0)
     return -1;
@@ -80,12 +67,9 @@ static int ring_fd_from_env(const char *env)
     close(again);
     return fd;
   }
-  char value[48]; /* for its children: this number, the same source */
-  utoa((unsigned)again, value);
-  strcat(value, ":");
-  utoa((unsigned)pid, value + strlen(value));
-  strcat(value, ":");
-  utoa((unsigned)pid_fd, value + strlen(value));
+  char value[72]; /* for its children: this number, the same source */
+  char *v = stpcpy(ospy_agent_put_dec(value, (unsigned)again), ":");
+  ospy_agent_put_dec(stpcpy(ospy_agent_put_dec(v, (unsigned)pid), ":"), (unsigned)pid_fd);
   setenv(OSPY_RING_ENV, value, 1); /* before main: no other thread reads it */
   return again;
 }
@@ -97,7 +81,7 @@ static int receive_attach_fd(void)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   char name[64] = OSPY_AGENT_ATTACH_SOCK;
-  utoa((unsigned)getpid(), name + strlen(name));
+  ospy_agent_put_dec(name + strlen(name), (unsigned)getpid());
   memcpy(sa.sun_path + 1, name, strlen(name));
   socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -54,6 +54,9 @@ void ospy_agent_message(uint16_t type, uint32_t hook, const char *text);
 /* a, b and c (NULL: none) joined into buf, cut to cap - 1 bytes; the length (no snprintf in
  * the agent) */
 size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, const char *c);
+/* v in decimal at out, NUL-terminated (no snprintf in the agent); returns
+ * the end (the NUL). out holds 21 bytes. */
+char *ospy_agent_put_dec(char *out, uint64_t v);
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
 /* ppid 0: getppid() (a forked child passes its parent's pid, which getppid
  * no longer gives once the parent has exited and ospy adopted the child) */

@@ -59,17 +59,6 @@ static void put_hex(char **p, uint64_t v)
     *(*p)++ = tmp[--n];
 }
 
-static void put_dec(char **p, uint64_t v)
-{
-  char tmp[20];
-  int n = 0;
-  do
-    tmp[n++] = (char)('0' + v % 10);
-  while ((v /= 10));
-  while (n)
-    *(*p)++ = tmp[--n];
-}
-
 static void put_str(char **p, const char *s)
 {
   size_t n = strlen(s);
@@ -94,7 +83,7 @@ static void report(int i, const siginfo_t *si, const void *uc, int pending)
   char buf[256];
   char *p = buf;
   put_str(&p, "agent: thread ");
-  put_dec(&p, ospy_os_gettid());
+  p = ospy_agent_put_dec(p, (uint32_t)ospy_os_gettid());
   put_str(&p, ": ");
   put_str(&p, crash_names[i]);
   if (si->si_code > 0 && (crash_signals[i] == SIGSEGV || crash_signals[i] == SIGBUS)) {
@@ -103,13 +92,13 @@ static void report(int i, const siginfo_t *si, const void *uc, int pending)
     put_str(&p, ")");
   } else if (si->si_code <= 0) {
     put_str(&p, " (sent by pid ");
-    put_dec(&p, (uint32_t)si->si_pid);
+    p = ospy_agent_put_dec(p, (uint32_t)si->si_pid);
     put_str(&p, ")");
   }
   put_str(&p, " at ");
   put_hex(&p, fault_pc(uc));
   put_str(&p, ", ");
-  put_dec(&p, (uint32_t)pending);
+  p = ospy_agent_put_dec(p, (uint32_t)pending);
   put_str(&p, pending == 1 ? " pending call" : " pending calls");
   put_str(&p, " recorded as not returning");
   *p = 0;

@@ -119,6 +119,19 @@ static void agent_message(uint16_t type, uint32_t hook, const char *text)
   record_end_now(tok);
 }
 
+char *ospy_agent_put_dec(char *out, uint64_t v)
+{
+  char tmp[20];
+  int n = 0;
+  do
+    tmp[n++] = (char)('0' + v % 10);
+  while ((v /= 10));
+  while (n)
+    *out++ = tmp[--n];
+  *out = 0;
+  return out;
+}
+
 size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, const char *c)
 {
   size_t n = 0;

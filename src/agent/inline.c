@@ -483,19 +483,6 @@ static inline_hook *already_hooked(const void *addr)
   return NULL;
 }
 
-/* v in decimal (no snprintf in the agent); out holds 11 bytes. */
-static void decimal(uint32_t v, char *out)
-{
-  char tmp[10];
-  size_t k = 0;
-  do
-    tmp[k++] = (char)('0' + v % 10);
-  while ((v /= 10));
-  for (size_t j = 0; j < k; j++)
-    out[j] = tmp[k - 1 - j];
-  out[k] = 0;
-}
-
 /* A signature that matches more than one place hooks the first: said, so a
  * user can make it longer. */
 static void warn_ambiguous_signature(inline_hook *h)
@@ -503,8 +490,8 @@ static void warn_ambiguous_signature(inline_hook *h)
   unsigned n = ospy_agent_signature_matches(h->ph);
   if (n < 2)
     return;
-  char count[12], msg[512];
-  decimal(n, count);
+  char count[24], msg[512];
+  ospy_agent_put_dec(count, n);
   ospy_agent_join3(msg, sizeof msg, h->ph->display, ": its signature matches ", count);
   ospy_agent_messagef2(OSPY_EV_WARNING, h->index, msg, n >= 100 ? " or more" : "",
                        " places; the first is hooked (a longer signature tells them apart)");
@@ -594,8 +581,8 @@ void ospy_inline_attach_pending(void)
 static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
 {
   const char *where = ph->module[0] ? ph->module : "any loaded module";
-  char n[12];
-  decimal(ph->sig_len, n);
+  char n[24];
+  ospy_agent_put_dec(n, ph->sig_len);
   char part[160];
   switch (ph->kind) {
   case OSPY_HOOK_SIGNATURE:
@@ -637,8 +624,8 @@ static int report_module_absent(uint32_t i)
       return 1; /* said with an earlier hook of the module */
     n++;
   }
-  char count[12], msg[512];
-  decimal(n, count);
+  char count[24], msg[512];
+  ospy_agent_put_dec(count, n);
   ospy_agent_join3(msg, sizeof msg, "agent: ", mod, " is not loaded (yet): its ");
   ospy_agent_messagef2(OSPY_EV_INFO, UINT32_MAX, msg, count,
                        " functions are hooked when the program loads it");
