@@ -50,11 +50,8 @@ static int ring_fd_from_env(const char *env)
   int pid = -1, pid_fd = -1;
   if (rest && *rest == ':' && (pid = parse_num(rest + 1, ':', &rest)) > 0 && *rest == ':')
     pid_fd = parse_num(rest + 1, 0, NULL);
-  ospy_ring probe;
-  if (ospy_ring_map(&probe, fd) == 0) {
-    munmap(probe.ctl, probe.map_len);
+  if (ospy_ring_is_ring(fd))
     return fd;
-  }
   if (pid <= 0 || pid_fd < 0)
     return -1;
   char path[64];

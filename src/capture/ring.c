@@ -301,18 +301,33 @@ void ospy_ring_close(ospy_ring *r)
 /* A token is the slot's absolute position in its lane, the lane in the top byte. */
 #define TOKEN_LANE_SHIFT 56
 
+/* The ring's header as fd holds it, checked: 0, or -1 (not a ring of ours). */
+static int read_head(int fd, ospy_ring_ctl *head)
+{
+  if (pread(fd, head, sizeof *head, 0) != (ssize_t)sizeof *head)
+    return -1;
+  if (head->magic != OSPY_RING_MAGIC || head->version != OSPY_RING_VERSION ||
+      head->data_size < 65536 || (head->data_size & (head->data_size - 1)) ||
+      (head->lanes != 1 && head->lanes != 2 && head->lanes != 4) ||
+      head->data_offset < sizeof *head || head->data_offset % 4096 ||
+      head->plan_offset < sizeof *head ||
+      (uint64_t)head->plan_offset + head->plan_len > head->data_offset)
+    return -1;
+  return 0;
+}
+
+int ospy_ring_is_ring(int fd)
+{
+  ospy_ring_ctl head;
+  return read_head(fd, &head) == 0;
+}
+
 int ospy_ring_map(ospy_ring *r, int fd)
 {
   memset(r, 0, sizeof *r);
   r->fd = fd;
   ospy_ring_ctl head;
-  if (pread(fd, &head, sizeof head, 0) != (ssize_t)sizeof head)
-    return -1;
-  if (head.magic != OSPY_RING_MAGIC || head.version != OSPY_RING_VERSION ||
-      head.data_size < 65536 || (head.data_size & (head.data_size - 1)) ||
-      (head.lanes != 1 && head.lanes != 2 && head.lanes != 4) ||
-      head.data_offset < sizeof head || head.data_offset % 4096 ||
-      head.plan_offset < sizeof head || (uint64_t)head.plan_offset + head.plan_len > head.data_offset)
+  if (read_head(fd, &head) < 0)
     return -1;
   size_t total = (size_t)head.data_offset + head.data_size;
   void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -127,6 +127,8 @@ void ospy_ring_close(ospy_ring *r);
 /* ---- agent ---- */
 /* Maps an inherited ring fd and checks its control page. 0 or -1. */
 int ospy_ring_map(ospy_ring *r, int fd);
+/* Whether fd holds a ring ospy_ring_map would map (its header, checked). */
+int ospy_ring_is_ring(int fd);
 /* Reserves room for a record of rec_size bytes (multiple of 8) in the lane
  * of thread tid. Returns the record's address or NULL (lossy and full, or
  * the consumer is gone); *token is passed to ospy_ring_commit. alive() is
