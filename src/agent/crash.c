@@ -20,7 +20,6 @@
 #include "agent/agent.h"
 #include "interceptor/interceptor.h"
 #include "os/linux/os_syscall.h"
-#include "os/linux/os_read.h"
 #include "os/linux/os_thread.h"
 
 /* The faults, abort, and the sent signals whose default action ends a
@@ -149,16 +148,14 @@ void ospy_agent_crash_arm(void)
   }
 }
 
+/* (sigaction returned 0: it wrote oldact, which is the program's memory) */
 void ospy_agent_crash_hide(void *oldact)
 {
   struct sigaction *sa = oldact;
-  struct sigaction seen;
-  if (ospy_os_read_memory((uintptr_t)sa, &seen, sizeof seen) != sizeof seen ||
-      !(seen.sa_flags & SA_SIGINFO) || seen.sa_sigaction != on_crash)
+  if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction != on_crash)
     return;
-  memset(&seen, 0, sizeof seen);
-  seen.sa_handler = SIG_DFL;
-  memcpy(sa, &seen, sizeof seen);
+  memset(sa, 0, sizeof *sa);
+  sa->sa_handler = SIG_DFL;
 }
 
 /* At detach: the default actions back, where ours still stand. */

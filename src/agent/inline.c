@@ -90,6 +90,23 @@ static int noreturn_kind(const char *name)
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
        INTERNAL_SIGACTION = 5 };
 
+/* The agent's own hooks, in INTERNAL_* order: module tracking, process and
+ * thread ends, and sigaction (its crash handler kept out of sight). */
+static const ospy_plan_hook internal_hooks[] = {
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
+    .symbol = "dlopen", .process = "", .display = "dlopen" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
+    .symbol = "dlclose", .process = "", .display = "dlclose" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "_exit", .process = "", .display = "_exit" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "pthread_exit", .process = "", .display = "pthread_exit" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "sigaction", .process = "", .display = "sigaction" },
+};
+#define NINTERNAL (sizeof internal_hooks / sizeof internal_hooks[0])
+_Static_assert(NINTERNAL == INTERNAL_SIGACTION, "one table entry per INTERNAL_*");
+
 /* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
  * its oldact is read at return. (Not the call's scratch: a user's hook of
  * sigaction shares it.) */
@@ -553,8 +570,6 @@ static void attach_one(inline_hook *h)
                                                           no_leave ? NULL : on_leave, h,
                                                           &h->listener, &e);
   ospy_interceptor_set_nothrow_prologues(false);
-  if (st == OSPY_INTERCEPTOR_OK)
-    warn_ambiguous_signature(h);
   if (st != OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;
@@ -563,6 +578,7 @@ static void attach_one(inline_hook *h)
     return;
   }
   h->addr = addr;
+  warn_ambiguous_signature(h);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;
     ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, ": ", "found and hooked now");
@@ -581,9 +597,8 @@ void ospy_inline_attach_pending(void)
 static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
 {
   const char *where = ph->module[0] ? ph->module : "any loaded module";
-  char n[24];
+  char n[24], part[160], clone[256];
   ospy_agent_put_dec(n, ph->sig_len);
-  char part[160];
   switch (ph->kind) {
   case OSPY_HOOK_SIGNATURE:
     ospy_agent_join3(part, sizeof part, "its signature (", n, " bytes) matches nothing in ");
@@ -600,7 +615,11 @@ static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
     }
     break;
   default:
-    if (ospy_agent_module_stripped(ph)) /* loaded: no "(yet)" */
+    if (ospy_agent_clone_hint(ph, clone, sizeof clone))
+      ospy_agent_join3(why, cap, "function not found; its module has ", clone,
+                       ", a copy the compiler specialised (its parameters may differ from "
+                       "the source's): hook that name if it is the one");
+    else if (ospy_agent_module_stripped(ph)) /* loaded: no "(yet)" */
       ospy_agent_join3(why, cap, "function not found in ", where, ", whose file has no symbol "
                        "table (stripped): hook it by offset= or by a signature");
     else
@@ -643,16 +662,9 @@ void ospy_inline_report_missing(void)
         hooks[i].missing = 1;
         continue;
       }
-      char clone[256], why[512];
-      if (ospy_agent_clone_hint(hooks[i].ph, clone, sizeof clone)) {
-        ospy_agent_join3(why, sizeof why, "function not found; its module has ", clone,
-                         ", a copy the compiler specialised (its parameters may differ from "
-                         "the source's): hook that name if it is the one");
-        report(&hooks[i], type, ": ", why);
-      } else {
-        missing_reason(hooks[i].ph, why, sizeof why);
-        report(&hooks[i], type, ": ", why);
-      }
+      char why[512];
+      missing_reason(hooks[i].ph, why, sizeof why);
+      report(&hooks[i], type, ": ", why);
       hooks[i].missing = 1;
     }
 }
@@ -716,7 +728,7 @@ int ospy_inline_init(void)
    * bounded by one small table per attach. */
   nhooks = 0;
   specs = NULL;
-  hooks_cap = n + 5; /* and the internal hooks (below) */
+  hooks_cap = n + NINTERNAL; /* and the internal hooks (below) */
   hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (hooks == MAP_FAILED) {
@@ -736,25 +748,11 @@ int ospy_inline_init(void)
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }
-  static const ospy_plan_hook internal[5] = {
-    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
-      .symbol = "dlopen", .process = "", .display = "dlopen" },
-    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
-      .symbol = "dlclose", .process = "", .display = "dlclose" },
-    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
-      .symbol = "_exit", .process = "", .display = "_exit" },
-    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
-      .symbol = "pthread_exit", .process = "", .display = "pthread_exit" },
-    { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
-      .symbol = "sigaction", .process = "", .display = "sigaction" },
-  };
-  static const int kinds[5] = { INTERNAL_DLOPEN, INTERNAL_DLCLOSE, INTERNAL_EXIT,
-                                INTERNAL_THREAD_EXIT, INTERNAL_SIGACTION };
-  for (int k = 0; k < 5; k++) {
+  for (unsigned k = 0; k < NINTERNAL; k++) {
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
-    h->internal = kinds[k];
-    h->ph = &internal[k];
+    h->internal = (int)k + 1; /* INTERNAL_*, in the table's order */
+    h->ph = &internal_hooks[k];
   }
   /* the starting thread's frame area now, not at its first hooked call: a
    * program that then installs a seccomp filter forbidding mmap (or limits
