@@ -108,8 +108,6 @@ static int load_config(planner *p, const char *path, ospy_config **out)
   return rc;
 }
 
-/* -c and --preset, in order: the first as loaded, the others' hooks added to
-   it (a spec name already there keeps its first definition). */
 static int module_file(const planner *p, const char *module, char *out, size_t cap);
 
 /* A config hook whose symbol is a C++ name as nm -C prints it: the one
@@ -124,24 +122,22 @@ static int config_cxx_symbols(planner *p)
     if ((h->kind != OSPY_HOOK_EXPORT && h->kind != OSPY_HOOK_SYMTAB) ||
         !ospy_cxx_name_like(h->symbol) || module_file(p, h->module, path, sizeof path) < 0)
       continue;
-    int n = ospy_cxx_lookup(path, h->symbol, &cm);
-    if (n > 1) {
+    int n = ospy_cxx_lookup(path, h->symbol, &cm), rc = 0;
+    if (n > 1)
       fprintf(stderr, "ospy capture: hook %s: %d functions have that C++ name (overloads); "
               "give its parameter list, as nm -C prints it (%s)\n", h->display, n,
               cm.demangled[0]);
-      ospy_cxx_matches_free(&cm);
+    if (n > 1 || (n == 1 && !(h->symbol = ospy_spec_strdup(m->specs, cm.mangled[0]))))
+      rc = -1;
+    ospy_cxx_matches_free(&cm);
+    if (rc < 0)
       return -1;
-    }
-    if (n == 1 && !(h->symbol = ospy_spec_strdup(m->specs, cm.mangled[0]))) {
-      ospy_cxx_matches_free(&cm);
-      return -1;
-    }
-    if (n >= 0)
-      ospy_cxx_matches_free(&cm);
   }
   return 0;
 }
 
+/* -c and --preset, in order: the first as loaded, the others' hooks added to
+   it (a spec name already there keeps its first definition). */
 static int add_configs(planner *p)
 {
   for (int i = 0; i < p->o->nconfigs; i++) {
@@ -225,45 +221,37 @@ static int module_file(const planner *p, const char *module, char *out, size_t c
     snprintf(out, cap, "%s", module);
     return 0;
   }
-  char prog[PATH_MAX];
-  if (p->o->pid > 0)
-    snprintf(prog, sizeof prog, "/proc/%d/exe", p->o->pid);
-  else if (!p->o->argv || !p->o->argv[0] || find_in_path(p->o->argv[0], prog, sizeof prog) < 0)
-    return -1;
-  const char *base = p->o->pid > 0 ? NULL : strrchr(prog, '/');
-  if (module[0] && base && fnmatch(module, base + 1, 0))
-    return -1;
-  if (module[0] && !base) { /* attach: the name the process's exe has */
-    char exe[PATH_MAX];
-    ssize_t n = readlink(prog, exe, sizeof exe - 1);
+  char exe[64];
+  if (p->o->pid > 0) { /* attach: the file the process runs */
+    snprintf(exe, sizeof exe, "/proc/%d/exe", p->o->pid);
+    ssize_t n = readlink(exe, out, cap - 1);
     if (n <= 0)
       return -1;
-    exe[n] = 0;
-    const char *b = strrchr(exe, '/');
-    if (fnmatch(module, b ? b + 1 : exe, 0))
-      return -1;
+    out[n] = 0;
+  } else if (!p->o->argv || !p->o->argv[0] || find_in_path(p->o->argv[0], out, cap) < 0) {
+    return -1;
   }
-  snprintf(out, cap, "%s", prog);
-  return 0;
+  const char *base = strrchr(out, '/');
+  return module[0] && fnmatch(module, base ? base + 1 : out, 0) ? -1 : 0;
 }
 
 /* A C++ name as nm -C prints it (ns::Cls::method(int), or ns::Cls::method
- * for every overload): the mangled names of the program's functions that
- * carry it, each hooked, shown with its demangled name. */
-static int add_cxx(planner *p, const char *item, const char *module, const char *func)
+ * for every overload), or a plain name only C++ functions carry (run for
+ * run(int) and run(Job*)): the mangled names of the program's functions that
+ * carry it, each hooked, shown with its demangled name. Else func as it is. */
+static int add_named(planner *p, const char *item, const char *module, const char *func)
 {
   char path[PATH_MAX];
-  ospy_cxx_matches m;
-  int n = module_file(p, module, path, sizeof path) == 0 ? ospy_cxx_lookup(path, func, &m) : -1;
-  if (n <= 0) {
-    if (n == 0)
-      ospy_cxx_matches_free(&m);
+  ospy_cxx_matches m = { 0 };
+  int found = module_file(p, module, path, sizeof path) == 0;
+  int n = found ? ospy_cxx_lookup(path, func, &m) : -1;
+  int rc = 0;
+  if (n <= 0 && ospy_cxx_name_like(func))
     note(p, "-f %s: no function of that C++ name in %s (the demangled names of the program's "
          "symbol tables are searched; a library's only when named by its path)", item,
          n == 0 ? path : "the program");
-    return add_raw(p, module, func, NULL);
-  }
-  int rc = 0;
+  if (n <= 0)
+    rc = add_raw(p, module, func, NULL);
   for (size_t i = 0; i < m.n && rc == 0; i++) {
     char display[1024];
     snprintf(display, sizeof display, "%s%s%s", module, module[0] ? "!" : "", m.demangled[i]);
@@ -337,17 +325,7 @@ static int add_function(planner *p, const char *item)
   }
   note(p, "-f %s: no definition in the catalogue%s: arguments are shown as raw register/stack words",
        item, p->o->nconfigs ? " or the config" : "");
-  if (ospy_cxx_name_like(func))
-    return add_cxx(p, item, module, func);
-  /* a plain name may be C++ functions' (run for run(int) and run(Job*)) */
-  char path[PATH_MAX];
-  ospy_cxx_matches m;
-  if (!glob && module_file(p, module, path, sizeof path) == 0 &&
-      ospy_cxx_lookup(path, func, &m) > 0) {
-    ospy_cxx_matches_free(&m);
-    return add_cxx(p, item, module, func);
-  }
-  return add_raw(p, module, func, NULL);
+  return add_named(p, item, module, func);
 }
 
 static int add_function_list(planner *p, const char *list)
