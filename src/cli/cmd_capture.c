@@ -246,54 +246,49 @@ static int reap(ospy_session *s, pid_t main_pid, int *main_status, int *others)
 }
 
 /* With -F, as strace -f: the capture goes on while processes the program
- * started still run (a daemon it double-forked), until they end or ospy is
- * stopped (Ctrl-C, now that the program is gone, or SIGTERM). */
-static void follow_leftovers(ospy_session *s, const ospy_capture_opts *o, double deadline)
+ * started still run (a daemon it double-forked, which ospy adopted as
+ * subreaper), until they end or ospy is stopped (Ctrl-C, now that the
+ * program is gone, or SIGTERM). */
+static void follow_leftovers(void)
 {
-  int others = 1, dummy;
   fprintf(stderr, "ospy: the program exited; recording the processes it left running "
           "(Ctrl-C stops)\n");
   struct sigaction sa = { 0 };
   sa.sa_handler = on_stop_signal;
   sigaction(SIGINT, &sa, NULL);
-  while (others && !stop_requested && !(deadline && mono_now() >= deadline)) {
-    if (ospy_session_drain(s) < 0)
-      break;
-    atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
-    reap(s, -1, &dummy, &others);
-    if (others)
-      ospy_ring_wait(&s->ring, 10);
-  }
-  if (others) /* stopped: they run on unrecorded */
-    atomic_store(&s->ring.ctl->detach, 1);
-  (void)o;
 }
 
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status)
 {
   double deadline = o->duration > 0 ? mono_now() + o->duration : 0;
-  int done = 0;
+  int done = 0, main_done = 0, following = 0;
   while (!done) {
     /* A failed write stopped the recording (session.c): a spawned program
-     * runs on to its end, an attached one is detached from. */
-    if (ospy_session_drain(s) < 0 && attached)
+     * runs on to its end, an attached one (or what the program left running)
+     * is detached from. */
+    if (ospy_session_drain(s) < 0 && (attached || following))
       break;
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
-    int others = 0;
     if (!attached) {
-      done = reap(s, main_pid, main_status, &others);
-      if (done && others && o->follow_forks)
-        follow_leftovers(s, o, deadline);
-    } else if (kill(main_pid, 0) < 0 && errno == ESRCH)
+      int others = 0;
+      main_done |= reap(s, main_pid, main_status, &others);
+      int leftovers = main_done && others && o->follow_forks;
+      if (leftovers && !following)
+        following = 1, follow_leftovers();
+      done = main_done && !leftovers;
+    } else if (kill(main_pid, 0) < 0 && errno == ESRCH) {
       done = 1; /* the attached target went away */
+    }
     if (stop_requested || (deadline && mono_now() >= deadline))
       break;
     if (!done)
       ospy_ring_wait(&s->ring, 10);
   }
   ospy_session_drain(s);
-  return done;
+  if (following && !done) /* stopped: what the program left runs on unrecorded */
+    atomic_store(&s->ring.ctl->detach, 1);
+  return attached ? done : main_done;
 }
 
 int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
