@@ -330,8 +330,10 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     child_fd = (int)rl.rlim_cur - 1;
   if (child_fd <= ring_fd)
     child_fd = ring_fd;
-  char fdstr[48];
-  snprintf(fdstr, sizeof fdstr, "%d:%d:%d", child_fd, (int)getpid(), ring_fd);
+  /* both forms made here: the child between fork and exec runs no stdio */
+  char fdstr[2][48];
+  snprintf(fdstr[0], sizeof fdstr[0], "%d:%d:%d", child_fd, (int)getpid(), ring_fd);
+  snprintf(fdstr[1], sizeof fdstr[1], "%d:%d:%d", ring_fd, (int)getpid(), ring_fd);
   const char *old = getenv("LD_PRELOAD");
   char *preload = malloc(strlen(agent) + (old ? strlen(old) : 0) + 2);
   if (!preload)
@@ -346,11 +348,10 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
     sigaction(SIGPIPE, &pipe_disposition, NULL); /* as ospy got it: SIG_IGN stays across exec */
-    if (child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd)
+    int moved = child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd;
+    if (moved)
       close(ring_fd);
-    else
-      snprintf(fdstr, sizeof fdstr, "%d:%d:%d", ring_fd, (int)getppid(), ring_fd);
-    setenv(OSPY_RING_ENV, fdstr, 1);
+    setenv(OSPY_RING_ENV, fdstr[!moved], 1);
     setenv("LD_PRELOAD", preload, 1);
     execvp(o->argv[0], o->argv);
     int e = errno;
