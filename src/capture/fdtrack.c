@@ -72,6 +72,17 @@ static void emit_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts, co
     emit_record(pid, fd, ts, name, emit, ctx);
 }
 
+/* The descriptor is now another file, or closed: readers forget its name
+   (an FdName with no name, when the capture had one for it). */
+static void forget_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts,
+                        ospy_fdtrack_emit emit, void *ctx)
+{
+  const char *was = ospy_fdnames_get(&t->known, pid, fd);
+  if (was && *was)
+    emit_record(pid, fd, ts, "", emit, ctx);
+  ospy_fdnames_forget(&t->known, pid, fd);
+}
+
 /* readlink of /proc/PID/fd/N (PID 0: the controller itself) into buf; 0, or
    -1 when the process does not have the descriptor. */
 static int resolve(uint32_t pid, int32_t fd, char *buf, size_t cap)
@@ -91,6 +102,7 @@ static int resolve(uint32_t pid, int32_t fd, char *buf, size_t cap)
 typedef struct walk {
   int32_t fds[4];
   unsigned nfds;
+  int64_t arg1;        /* the second argument, an integer (fcntl's command); -1 if not */
   const uint8_t *path; /* first string argument (a path, for open and friends) */
   size_t path_len;
 } walk;
@@ -100,6 +112,8 @@ static int on_value(const ospy_value *v, void *data)
   walk *w = data;
   if (v->depth != 0)
     return 0;
+  if (v->kind == OSPY_VALUE_INT && v->index == 1)
+    w->arg1 = (int64_t)v->u;
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && v->index != OSPY_VALUE_RETVAL &&
       w->nfds < 4)
     w->fds[w->nfds++] = (int32_t)v->u;
@@ -137,56 +151,34 @@ static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
     emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
     return;
   }
-  const char *was = ospy_fdnames_get(&t->known, c->h.pid, fd);
-  if (was && *was) /* the number is reused: the old name is wrong now */
-    emit_record(c->h.pid, fd, c->h.ts, "", emit, ctx);
-  ospy_fdnames_forget(&t->known, c->h.pid, fd);
+  forget_name(t, c->h.pid, fd, c->h.ts, emit, ctx); /* the number is reused: the old name is wrong */
 }
 
-/* fcntl's command, the argument after its descriptor. */
-static int on_cmd(const ospy_value *v, void *data)
-{
-  int64_t *cmd = data;
-  if (v->depth == 0 && v->index == 1 && v->kind == OSPY_VALUE_INT)
-    *cmd = (int64_t)v->u;
-  return 0;
-}
-
-/* fcntl(fd, F_DUPFD or F_DUPFD_CLOEXEC, min): a copy, as dup. */
-static int is_dupfd(const ospy_spec_fn *fn, const ospy_event_call *c, const uint8_t *enter)
-{
-  int64_t cmd = -1;
-  ospy_value_visitor vis = { on_cmd, NULL };
-  return !strcmp(fn->name, "fcntl") &&
-         ospy_values_decode(fn, enter, c->enter_len, &vis, &cmd, NULL, 0) == 0 &&
-         (cmd == 0 || cmd == 1030);
-}
-
-/* dup(old), dup2(old, new), dup3(old, new, flags), fcntl(old, F_DUPFD...):
-   the returned descriptor is the same open file as old; it takes old's name,
-   or none. */
+/* dup(old), dup2(old, new), dup3(old, new, flags), fcntl(old, F_DUPFD or
+   F_DUPFD_CLOEXEC, min): the returned descriptor is the same open file as
+   old; it takes old's name, or none. 0 for any other function. */
 static int name_duplicate(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
                           const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
 {
-  if (strcmp(fn->name, "dup") && strcmp(fn->name, "dup2") && strcmp(fn->name, "dup3") &&
-      !is_dupfd(fn, c, enter))
+  int fcntl = !strcmp(fn->name, "fcntl");
+  if (!fcntl && strcmp(fn->name, "dup") && strcmp(fn->name, "dup2") && strcmp(fn->name, "dup3"))
     return 0;
   int32_t fd = (int32_t)(uint32_t)c->retval;
-  walk w = { .nfds = 0 };
+  walk w = { .nfds = 0, .arg1 = -1 };
   ospy_value_visitor vis = { on_value, NULL };
-  if (fd < 0 || ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0 || !w.nfds)
+  if (ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0 || !w.nfds)
+    return 1;
+  if (fcntl && w.arg1 != 0 && w.arg1 != 1030)
+    return 0; /* fcntl, but no copy */
+  if (fd < 0)
     return 1;
   const char *old = ospy_fdnames_get(&t->known, c->h.pid, w.fds[0]);
-  char name[4097];
+  char name[4097]; /* (a copy: setting the new name may move the old) */
   snprintf(name, sizeof name, "%s", old ? old : "");
-  if (name[0]) {
+  if (name[0])
     emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
-  } else {
-    const char *was = ospy_fdnames_get(&t->known, c->h.pid, fd);
-    if (was && *was)
-      emit_record(c->h.pid, fd, c->ts_leave, "", emit, ctx);
-    ospy_fdnames_forget(&t->known, c->h.pid, fd);
-  }
+  else
+    forget_name(t, c->h.pid, fd, c->ts_leave, emit, ctx);
   return 1;
 }
 
@@ -224,10 +216,7 @@ static void after_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_e
   ospy_value_visitor vis = { on_value, NULL };
   if (ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0 || w.nfds != 1)
     return;
-  const char *was = ospy_fdnames_get(&t->known, c->h.pid, w.fds[0]);
-  if (was && *was)
-    emit_record(c->h.pid, w.fds[0], c->ts_leave, "", emit, ctx);
-  ospy_fdnames_forget(&t->known, c->h.pid, w.fds[0]);
+  forget_name(t, c->h.pid, w.fds[0], c->ts_leave, emit, ctx);
 }
 
 /* The descriptors a process starts with: stdin, stdout and stderr (spawn,
