@@ -8,6 +8,7 @@
 
 #include "cli/read_filter_internal.h"
 #include "expr/expr.h"
+#include "plan/values.h"
 
 struct read_hook_expr {
   ospy_expr *e;             /* NULL: the expression does not apply (names missing) */
@@ -220,20 +221,11 @@ static int hex_digit(char c)
  * for itself). */
 static uint32_t next_code_point(const uint8_t **p, const uint8_t *end)
 {
-  const uint8_t *s = *p;
-  unsigned extra = s[0] >= 0xf0 ? 3 : s[0] >= 0xe0 ? 2 : s[0] >= 0xc0 ? 1 : 0;
-  uint32_t cp = extra ? s[0] & (0x3fu >> extra) : s[0];
-  if ((size_t)(end - s) <= extra)
-    extra = 0, cp = s[0];
-  for (unsigned i = 1; i <= extra; i++) {
-    if ((s[i] & 0xc0) != 0x80) {
-      extra = 0;
-      cp = s[0];
-      break;
-    }
-    cp = cp << 6 | (s[i] & 0x3f);
-  }
-  *p = s + 1 + extra;
+  uint32_t cp;
+  size_t k = ospy_utf8_seq(*p, (size_t)(end - *p), &cp);
+  if (!k)
+    cp = **p, k = 1;
+  *p += k;
   return cp;
 }
 

@@ -88,6 +88,9 @@ int ospy_values_phase(const uint8_t *blob, size_t len);
    snprintf); out is always NUL-terminated when cap > 0. */
 #define OSPY_VALUES_ARGS 1
 #define OSPY_VALUES_RETVAL 2
+/* The length of the valid UTF-8 sequence at s (n bytes there) and its code
+ * point, or 0 (overlong forms and surrogates are not valid). */
+size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);
 /* A socket address's bytes as show writes them ({AF_INET, 10.0.0.1:80},
  * {AF_UNIX, "/path"}): what it means, without the bytes after a path's NUL.
  * Returns the length needed, as snprintf. */

@@ -50,8 +50,7 @@ static void put_cp(tbuf *b, uint32_t cp)
         0x80 | (cp & 0x3f));
 }
 
-/* Length of a valid UTF-8 sequence at s (and its code point), or 0. */
-static size_t utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
+size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
 {
   if (s[0] < 0x80) {
     *cp = s[0];
@@ -114,7 +113,7 @@ static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
   put(b, "\"");
   for (size_t i = 0; i < n;) {
     uint32_t cp;
-    size_t k = utf8 ? utf8_seq(s + i, n - i, &cp) : (s[i] < 0x80 ? (cp = s[i], 1) : 0);
+    size_t k = utf8 ? ospy_utf8_seq(s + i, n - i, &cp) : (s[i] < 0x80 ? (cp = s[i], 1) : 0);
     if (k == 0) {
       put(b, "\\x%02x", s[i]);
       i++;
@@ -205,7 +204,7 @@ static int looks_like_text(const uint8_t *s, size_t n)
 {
   for (size_t i = 0; i < n;) {
     uint32_t cp;
-    size_t k = utf8_seq(s + i, n - i, &cp);
+    size_t k = ospy_utf8_seq(s + i, n - i, &cp);
     if (k == 0) /* only the start of a sequence the buffer's end cut is text */
       return cut_sequence(s + i, n - i);
     if (cp < 0x20 && !strchr("\t\n\r\f\v\033", (int)cp))
