@@ -436,11 +436,11 @@ static void on_leave(ospy_invocation *inv)
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
   int err = errno; /* the target's errno: the interceptor restores it after us */
-  if (h->internal == INTERNAL_SIGACTION) {
-    sigaction_leave(inv);
-    return;
-  }
   if (h->internal) {
+    if (h->internal == INTERNAL_SIGACTION) {
+      sigaction_leave(inv);
+      return;
+    }
     agent_calling = 1;
     /* after dlclose: put back the hooks of modules that stayed loaded */
     if (ospy_agent_modules_rescan() || h->internal == INTERNAL_DLCLOSE)

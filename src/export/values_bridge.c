@@ -202,32 +202,23 @@ static const char *format_value(visit *vs, const ospy_value *v, const char **tex
     return v->type_name;
   uint64_t u = bytes == 8 ? v->u : v->u & 0xffffffffu;
   char *t = vs->scratch;
+  size_t cap = sizeof vs->scratch;
+  *text = t;
   switch (conv) {
   case 'c':
-    snprintf(t, sizeof vs->scratch, (u & 0xff) >= 0x20 && (u & 0xff) < 0x7f ? "%c" : "\\x%02x",
+    snprintf(t, cap, (u & 0xff) >= 0x20 && (u & 0xff) < 0x7f ? "%c" : "\\x%02x",
              (unsigned)(u & 0xff));
-    *text = t;
     return "Char";
   case 'p':
-    snprintf(t, sizeof vs->scratch, u ? "0x%" PRIx64 : "NULL", v->u);
-    *text = t;
+    snprintf(t, cap, u ? "0x%" PRIx64 : "NULL", v->u);
     return "Pointer";
-  case 'x': case 'X':
-    snprintf(t, sizeof vs->scratch, "0x%" PRIx64, u);
-    break;
-  case 'o':
-    snprintf(t, sizeof vs->scratch, "0%" PRIo64, u);
-    break;
-  case 'u':
-    snprintf(t, sizeof vs->scratch, "%" PRIu64, u);
-    break;
+  case 'x': case 'X': snprintf(t, cap, "0x%" PRIx64, u); return int_type(0, bytes);
+  case 'o': snprintf(t, cap, "0%" PRIo64, u); return int_type(0, bytes);
+  case 'u': snprintf(t, cap, "%" PRIu64, u); return int_type(0, bytes);
   default: /* d, i, '*' */
-    snprintf(t, sizeof vs->scratch, "%" PRId64, bytes == 8 ? (int64_t)u : (int64_t)(int32_t)u);
-    *text = t;
+    snprintf(t, cap, "%" PRId64, bytes == 8 ? (int64_t)u : (int64_t)(int32_t)u);
     return int_type(1, bytes);
   }
-  *text = t;
-  return int_type(0, bytes);
 }
 
 static void note_format(visit *vs, const ospy_value *v)
