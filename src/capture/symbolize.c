@@ -94,8 +94,7 @@ static int by_addr(const void *a, const void *b)
   return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* A C++ symbol demangled (Rot13::encode(char const*, int, char*)), others as they are. */
-static char *readable_name(const char *name)
+char *ospy_symbol_readable(const char *name)
 {
   if (name[0] == '_' && name[1] == 'Z') {
     int status = -1;
@@ -123,7 +122,7 @@ static void read_symtab(image *im, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
     if (!gelf_getsym(data, (int)i, &es) || GELF_ST_TYPE(es.st_info) != STT_FUNC || !es.st_value)
       continue;
     const char *name = elf_strptr(elf, sh->sh_link, es.st_name);
-    if (!name || !*name || !(im->syms[im->nsyms].name = readable_name(name)))
+    if (!name || !*name || !(im->syms[im->nsyms].name = ospy_symbol_readable(name)))
       continue;
     im->syms[im->nsyms].addr = es.st_value;
     im->syms[im->nsyms].size = es.st_size;

@@ -16,6 +16,10 @@
 
 typedef struct ospy_symbolizer ospy_symbolizer;
 
+/* A C++ symbol demangled (Rot13::encode(char const*, int, char*)), other
+ * names as they are; malloc'ed, NULL when out of memory. */
+char *ospy_symbol_readable(const char *name);
+
 ospy_symbolizer *ospy_symbolizer_new(void);
 void ospy_symbolizer_free(ospy_symbolizer *s);
 /* Follows ModuleLoad/ModuleUnload (and ProcessStart: a new image) records. */

@@ -1,15 +1,13 @@
 /* C++ functions named as `nm -C` prints them, looked up in a file's symbol
  * tables (see cxx_names.h). */
 #include "cli/cxx_names.h"
+#include "capture/symbolize.h"
 
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The C++ runtime's demangler (C linkage; libstdc++ is linked for it). */
-char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
 
 int ospy_cxx_name_like(const char *name)
 {
@@ -71,9 +69,8 @@ static int scan_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *nam
     const char *mangled = elf_strptr(e, sh->sh_link, sym.st_name);
     if (!mangled || strncmp(mangled, "_Z", 2))
       continue;
-    int status = 0;
-    char *d = __cxa_demangle(mangled, NULL, NULL, &status);
-    int rc = d && status == 0 && matches(d, name) ? add_unique(m, mangled, d) : 0;
+    char *d = ospy_symbol_readable(mangled);
+    int rc = d && strcmp(d, mangled) && matches(d, name) ? add_unique(m, mangled, d) : 0;
     free(d);
     if (rc < 0)
       return -1;
