@@ -168,6 +168,15 @@ static char *event_xml(const ospy_xevent *ev)
   return text;
 }
 
+/* Converts the call record at rec and writes it as XML (one check). */
+static const char *convert_xml(ospy_from_capture *a, const void *rec, ospy_xevent *ev)
+{
+  char err[512] = "";
+  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, ev, err, sizeof err) == 0,
+        "%s", err);
+  return event_xml(ev);
+}
+
 static const char want_xml[] =
   "<event id=\"1\" type=\"FunctionCall\" timestamp=\"133444736000000000\" "
   "processName=\"cat\" processId=\"7\" threadId=\"7\"><name>libc.so.6::read</name>"
@@ -199,17 +208,13 @@ int main(void)
   _Alignas(8) uint8_t rec[512];
   make_call(rec, enter_blob, sizeof enter_blob);
   ospy_xevent ev;
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  const char *got = event_xml(&ev);
+  const char *got = convert_xml(a, rec, &ev);
   CHECK(!strcmp(got, want_xml), "decoded call:\n got  %s\n want %s", got, want_xml);
 
   /* buf not recorded at return: still listed, without a value, in and out
    * (oSpy wrote every parameter; readers take them by position) */
   make_call2(rec, 0, enter_blob, sizeof enter_blob, leave_failed_blob, sizeof leave_failed_blob);
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  got = event_xml(&ev);
+  got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<argument name=\"fd\"><value type=\"Int32\" value=\"3\"/></argument>"
                     "<argument name=\"buf\"></argument><argument name=\"count\">") &&
           strstr(got, "<arguments direction=\"out\"><argument name=\"buf\"></argument>"
@@ -220,9 +225,7 @@ int main(void)
    * a NULL Pointer written NULL, as the ...Ptr types write it */
   make_call2(rec, 1, free_enter_blob, sizeof free_enter_blob, free_leave_blob,
              sizeof free_leave_blob);
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  got = event_xml(&ev);
+  got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<arguments direction=\"in\"><argument name=\"ptr\"><value "
                     "type=\"Pointer\" value=\"NULL\"/></argument></arguments><lastError") &&
           !strstr(got, "returnValue"),
@@ -259,9 +262,7 @@ int main(void)
     0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 2, 2, OSPY_VB_INT_S, 2, OSPY_VB_INT_S, 3,
   };
   make_call2(rec, 3, sum_blob, sizeof sum_blob, free_leave_blob, sizeof free_leave_blob);
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  got = event_xml(&ev);
+  got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"2\">"
                     "<value type=\"Int32\" value=\"1\"/><value type=\"Int32\" value=\"-2\"/>"),
         "array:\n got %s", got);
@@ -277,9 +278,7 @@ int main(void)
     OSPY_VB_F64, 0x6e, 0x86, 0x1b, 0xf0, 0xf9, 0x21, 0x09, 0x40, /* 3.14159 */
   };
   make_call2(rec, 4, logf_blob, sizeof logf_blob, free_leave_blob, sizeof free_leave_blob);
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  got = event_xml(&ev);
+  got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<value type=\"AsciiString\" value=\"hi\"/>"
                     "<value type=\"UInt32\" value=\"0xffffffff\"/>"
                     "<value type=\"Char\" value=\"Q\"/>"
@@ -295,9 +294,7 @@ int main(void)
     1, 0, '/', 'r', 'u', 'n', '/', 'x', 0, 0x7f, 0x55, 0xaa,
   };
   make_call2(rec, 5, connect_blob, sizeof connect_blob, free_leave_blob, sizeof free_leave_blob);
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  got = event_xml(&ev);
+  got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<value type=\"ByteArray\" subType=\"sockaddr\" "
                     "value=\"{AF_UNIX, &quot;/run/x&quot;}\" size=\"12\">"),
         "sockaddr:\n got %s", got);
@@ -309,9 +306,7 @@ int main(void)
     0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 2, '%', 'd', 1, OSPY_VB_INT_S, 6,
   };
   make_call2(rec, 6, vlogf_blob, sizeof vlogf_blob, free_leave_blob, sizeof free_leave_blob);
-  CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
-        "%s", err);
-  got = event_xml(&ev);
+  got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<argument name=\"fmt\">") && !strstr(got, "name=\"ap\""),
         "va_list:\n got %s", got);
 
