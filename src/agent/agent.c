@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/follow_env.h"
 #include "os/linux/os_read.h"
 #include "agent/inline.h"
 #include "interceptor/interceptor.h"
@@ -207,6 +208,8 @@ static void agent_start_ignored(int fd, int attached)
     close(fd);
     a->ring.fd = -1;
   }
+  if (a->follow_forks && !attached)
+    ospy_follow_env_init(getenv("LD_PRELOAD"), getenv(OSPY_RING_ENV));
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start(0);

@@ -18,6 +18,7 @@
 #include "agent/agent.h"
 #include "agent/backtrace.h"
 #include "agent/copy.h"
+#include "agent/follow_env.h"
 #include "agent/inline.h"
 #include "agent/marshal.h"
 #include "os/linux/os_read.h"
@@ -88,10 +89,12 @@ static int noreturn_kind(const char *name)
 }
 
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
-       INTERNAL_SIGACTION = 5 };
+       INTERNAL_SIGACTION = 5, INTERNAL_EXECVE = 6, INTERNAL_EXECVEAT = 7, INTERNAL_FEXECVE = 8 };
 
 /* The agent's own hooks, in INTERNAL_* order: module tracking, process and
- * thread ends, and sigaction (its crash handler kept out of sight). */
+ * thread ends, sigaction (its crash handler kept out of sight), and with -F
+ * the exec family's system calls (follow_env.c; posix_spawn, system and the
+ * exec wrappers all end in execve's code). */
 static const ospy_plan_hook internal_hooks[] = {
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
     .symbol = "dlopen", .process = "", .display = "dlopen" },
@@ -103,9 +106,15 @@ static const ospy_plan_hook internal_hooks[] = {
     .symbol = "pthread_exit", .process = "", .display = "pthread_exit" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "sigaction", .process = "", .display = "sigaction" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "execve", .process = "", .display = "execve" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "execveat", .process = "", .display = "execveat" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "fexecve", .process = "", .display = "fexecve" },
 };
 #define NINTERNAL (sizeof internal_hooks / sizeof internal_hooks[0])
-_Static_assert(NINTERNAL == INTERNAL_SIGACTION, "one table entry per INTERNAL_*");
+_Static_assert(NINTERNAL == INTERNAL_FEXECVE, "one table entry per INTERNAL_*");
 
 /* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
  * its oldact is read at return. (Not the call's scratch: a user's hook of
@@ -133,6 +142,18 @@ static void sigaction_leave(ospy_invocation *inv)
     return;
   ospy_agent_crash_hide(sc->oldact);
   sc->oldact = NULL;
+}
+
+/* -F: an exec with an environment of its own gets the agent and the ring
+ * back in a copy of it (its envp argument: execveat's fourth, the others'
+ * third). */
+static void exec_enter(ospy_invocation *inv, int internal)
+{
+  unsigned k = internal == INTERNAL_EXECVEAT ? 3 : 2;
+  uintptr_t envp = ospy_invocation_get_arg(inv, k);
+  uintptr_t fixed = ospy_follow_env_fix(envp);
+  if (fixed != envp)
+    ospy_invocation_set_arg(inv, k, fixed);
 }
 
 static void detach_unloadable(uintptr_t closing_base);
@@ -252,6 +273,8 @@ static void on_enter(ospy_invocation *inv)
       before_dlclose(inv);
     if (h->internal == INTERNAL_SIGACTION)
       sigaction_enter(inv);
+    if (h->internal >= INTERNAL_EXECVE)
+      exec_enter(inv, h->internal);
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
        * (not in a vfork child: they are its parent's, and will return) */
@@ -558,11 +581,11 @@ static void attach_one(inline_hook *h)
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
-  /* no leave for calls that return twice, and for the internal exit hooks:
-   * an entry a posix_spawn child left pending in its parent's shared thread
+  /* no leave for calls that return twice, and for the internal exit and exec
+   * hooks: an entry a posix_spawn child left pending in its parent's shared thread
    * state made every later call of the parent look nested */
   int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_EXIT ||
-                 h->internal == INTERNAL_THREAD_EXIT;
+                 h->internal == INTERNAL_THREAD_EXIT || h->internal >= INTERNAL_EXECVE;
   /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
    * functions whose first calls throw nothing */
   ospy_interceptor_set_nothrow_prologues(h->internal != 0);
@@ -749,6 +772,8 @@ int ospy_inline_init(void)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }
   for (unsigned k = 0; k < NINTERNAL; k++) {
+    if (k + 1 >= INTERNAL_EXECVE && !ospy_agent_g.follow_forks)
+      continue; /* exec'd programs are not followed */
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
     h->internal = (int)k + 1; /* INTERNAL_*, in the table's order */

@@ -421,6 +421,21 @@ fork)
   grep -qx hello "$work/out" || fail "-F with closed descriptors: cat's output: $(cat "$work/out")"
   "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" ||
     fail "-F: cat, exec'd after its parent closed the ring, was not recorded: $("$ospy" show "$cap")"
+  # programs exec'd with an environment of their own (env -i; python's
+  # subprocess.run(env=...)) are followed too: the agent's exec hooks give a
+  # copy of that environment LD_PRELOAD (the agent first, then the program's
+  # own) and the ring; without -F nothing is added
+  "$ospy" capture -q -F -f open -o "$cap" -- sh -c \
+    'env -i /bin/cat "$1"; env -i LD_PRELOAD=libm.so.6 X=1 /usr/bin/env' sh "$work/h.txt" > "$work/out" ||
+    fail "-F env -i: ospy exited $?"
+  grep -qx hello "$work/out" || fail "-F env -i: cat's output: $(cat "$work/out")"
+  "$ospy" show "$cap" | grep -q "open(.*) = 3<$work/h.txt>" ||
+    fail "-F: cat, exec'd by env -i, was not recorded: $("$ospy" show "$cap")"
+  grep -qx 'X=1' "$work/out" && grep -q '^LD_PRELOAD=.*libospy-agent\.so:libm\.so\.6$' "$work/out" &&
+    grep -q '^OSPY_RING_FD=' "$work/out" || fail "-F env -i: the environment env printed: $(cat "$work/out")"
+  [ "$(grep -c = "$work/out")" = 3 ] || fail "-F env -i: more than X, LD_PRELOAD and the ring: $(cat "$work/out")"
+  "$ospy" capture -q -f open -o "$cap" -- env -i X=1 /usr/bin/env > "$work/out" || fail "env -i: ospy exited $?"
+  [ "$(cat "$work/out")" = X=1 ] || fail "without -F the exec'd program's environment changed: $(cat "$work/out")"
   # a forked child's agent reads /proc/self/cmdline for its ProcessStart:
   # not a call of the program
   "$ospy" capture -q -F --preset files -o "$cap" -- bash -c 'cat "$1" > /dev/null; true' sh "$work/h.txt" ||

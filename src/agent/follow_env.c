@@ -1,0 +1,187 @@
+/*
+ * -F follows exec'd programs through their environment: LD_PRELOAD loads the
+ * agent into them and OSPY_RING_FD names the ring. A program exec'd with an
+ * environment of its own (env -i, python's subprocess.run(..., env={...}))
+ * lost both and ran unrecorded. The agent's hooks of execve, execveat and
+ * fexecve give such an environment the two entries back, in a copy: the
+ * program's array is left as it was, and a user's hook of execve records the
+ * environment the program passed.
+ *
+ * The copy lives in a mapping of its own: the exec that succeeds takes it
+ * along, one that fails leaves it to the thread's next exec, which unmaps it
+ * (a vfork child shares its parent's thread slot, so a child's successful
+ * exec leaves its copy to the parent's next one: one mapping per thread at
+ * most). The program's pointers are read with safe reads: a bad envp must
+ * fail with EFAULT in the kernel, not fault in the agent.
+ */
+#include "agent/follow_env.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "capture/ring.h"
+#include "os/linux/os_read.h"
+
+#define PRELOAD "LD_PRELOAD="
+#define RING OSPY_RING_ENV "="
+#define AGENT_NAME "libospy-agent"
+#define ENTRY_MAX 1024 /* of an LD_PRELOAD entry (a longer one of the program is dropped) */
+#define ENVP_MAX (1u << 20) /* entries: the kernel's own limit is lower */
+
+static char preload_entry[4096]; /* LD_PRELOAD=<the agent's element> */
+static char ring_entry[128];     /* OSPY_RING_FD=FD:PID:PIDFD */
+static int enabled;
+
+typedef struct env_copy {
+  void *map;
+  size_t len;
+} env_copy;
+static __thread env_copy last_copy __attribute__((tls_model("initial-exec")));
+
+/* The element of LD_PRELOAD (separated by ':' or spaces, as ld.so reads it)
+ * that loads the agent, into out; false if there is none. */
+static int agent_element(const char *preload, char *out, size_t cap)
+{
+  for (const char *s = preload; s && *s;) {
+    size_t n = strcspn(s, ": \t");
+    const char *hit = strstr(s, AGENT_NAME);
+    if (hit && hit < s + n && n < cap) {
+      memcpy(out, s, n);
+      out[n] = '\0';
+      return 1;
+    }
+    s += n;
+    s += strspn(s, ": \t");
+  }
+  return 0;
+}
+
+void ospy_follow_env_init(const char *preload, const char *ring)
+{
+  enabled = 0;
+  char element[sizeof preload_entry - sizeof PRELOAD];
+  if (!ring || strlen(ring) + sizeof RING > sizeof ring_entry ||
+      !agent_element(preload, element, sizeof element))
+    return;
+  strcpy(stpcpy(preload_entry, PRELOAD), element);
+  strcpy(stpcpy(ring_entry, RING), ring);
+  enabled = 1;
+}
+
+/* Up to n bytes from addr, page by page (a short string may end just before
+ * an unmapped page): how many leading bytes were readable. */
+static size_t read_bytes(uintptr_t addr, char *buf, size_t n)
+{
+  size_t got = 0;
+  while (got < n) {
+    size_t page_left = 4096 - ((addr + got) & 4095);
+    size_t want = n - got < page_left ? n - got : page_left;
+    size_t r = ospy_os_read_memory(addr + got, buf + got, want);
+    got += r;
+    if (r < want)
+      break;
+  }
+  return got;
+}
+
+/* The string at addr, NUL-terminated into buf: its length, or -1 when it is
+ * unreadable or does not fit. */
+static long read_string(uintptr_t addr, char *buf, size_t cap)
+{
+  size_t got = read_bytes(addr, buf, cap);
+  char *nul = memchr(buf, 0, got);
+  return nul ? (long)(nul - buf) : -1;
+}
+
+static int has_prefix(uintptr_t addr, const char *prefix)
+{
+  char buf[32];
+  size_t n = strlen(prefix);
+  return n <= sizeof buf && read_bytes(addr, buf, n) == n && !memcmp(buf, prefix, n);
+}
+
+/* What the environment at envp holds of ours. */
+typedef struct env_scan {
+  size_t count;          /* entries before the NULL */
+  int ring;              /* an OSPY_RING_FD entry */
+  int agent;             /* an LD_PRELOAD entry that loads the agent */
+  char theirs[ENTRY_MAX]; /* the value of the first LD_PRELOAD, if another */
+  int have_theirs;
+} env_scan;
+
+static int scan(uintptr_t envp, env_scan *s)
+{
+  memset(s, 0, sizeof *s);
+  char buf[ENTRY_MAX];
+  for (; envp; s->count++) {
+    uintptr_t p;
+    if (s->count >= ENVP_MAX ||
+        ospy_os_read_memory(envp + s->count * sizeof p, &p, sizeof p) != sizeof p)
+      return -1;
+    if (!p)
+      break;
+    if (has_prefix(p, RING))
+      s->ring = 1;
+    else if (!s->have_theirs && !s->agent && has_prefix(p, PRELOAD) &&
+             read_string(p, buf, sizeof buf) >= 0) {
+      if (strstr(buf, AGENT_NAME)) {
+        s->agent = 1;
+      } else {
+        strcpy(s->theirs, buf + strlen(PRELOAD));
+        s->have_theirs = 1;
+      }
+    }
+  }
+  return 0;
+}
+
+static void drop_last_copy(void)
+{
+  if (last_copy.map)
+    munmap(last_copy.map, last_copy.len);
+  last_copy.map = NULL;
+}
+
+/* envp without its LD_PRELOAD and OSPY_RING_FD entries, plus ours: in a new
+ * mapping; 0 when none can be had. */
+static uintptr_t build(uintptr_t envp, const env_scan *s)
+{
+  size_t slots = (s->count + 3) * sizeof(uintptr_t);
+  size_t extra = s->have_theirs ? strlen(preload_entry) + 1 + strlen(s->theirs) + 1 : 0;
+  size_t len = (slots + extra + 4095) & ~(size_t)4095;
+  void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED)
+    return 0;
+  uintptr_t *out = map;
+  char *preload = preload_entry;
+  if (s->have_theirs) { /* the agent first, then the program's own */
+    preload = (char *)map + slots;
+    strcpy(stpcpy(stpcpy(preload, preload_entry), ":"), s->theirs);
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < s->count; i++) {
+    uintptr_t p = 0;
+    if (ospy_os_read_memory(envp + i * sizeof p, &p, sizeof p) != sizeof p || !p)
+      break;
+    if (has_prefix(p, PRELOAD) || has_prefix(p, RING))
+      continue;
+    out[n++] = p;
+  }
+  out[n++] = (uintptr_t)preload;
+  out[n++] = (uintptr_t)ring_entry;
+  out[n] = 0;
+  last_copy = (env_copy){ map, len };
+  return (uintptr_t)map;
+}
+
+uintptr_t ospy_follow_env_fix(uintptr_t envp)
+{
+  if (!enabled)
+    return envp;
+  drop_last_copy(); /* an earlier exec of this thread failed, or a vfork child's succeeded */
+  env_scan s;
+  if (scan(envp, &s) < 0 || (s.ring && s.agent))
+    return envp; /* unreadable: the kernel will say EFAULT */
+  uintptr_t copy = build(envp, &s);
+  return copy ? copy : envp;
+}

@@ -1,0 +1,17 @@
+/* -F: programs exec'd with an environment of their own still load the agent
+ * and find the ring (see follow_env.c). */
+#ifndef OSPY_AGENT_FOLLOW_ENV_H
+#define OSPY_AGENT_FOLLOW_ENV_H
+
+#include <stdint.h>
+
+/* At agent start, under -F: the LD_PRELOAD and OSPY_RING_FD values this
+ * process was started with (either NULL: nothing to pass on). */
+void ospy_follow_env_init(const char *preload, const char *ring);
+
+/* The environment an exec call should pass instead of envp: envp itself
+ * when it loads the agent and names the ring already (or cannot be read),
+ * else a copy with both. */
+uintptr_t ospy_follow_env_fix(uintptr_t envp);
+
+#endif
