@@ -95,6 +95,28 @@ vtable)
   "$ospy" capture -q -f make_codec -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f make_codec exited $?"; }
   "$ospy" show "$tmp/c.ospy" | grep -q 'make_codec()(arg0=' || fail "-f make_codec: $("$ospy" show "$tmp/c.ospy")"
+  # a plain name does not take the compiler's clones: g++ -O2 splits the
+  # throwing path of thrower() into "thrower(int) [clone .cold]", which is no
+  # function entry (hooked, every exception ended in std::terminate)
+  cat > "$tmp/cold.cc" <<'X'
+#include <cstdio>
+#include <stdexcept>
+__attribute__((noinline)) int thrower(int i) { if (i % 3 == 0) throw std::runtime_error("x"); return i * 2; }
+int main() {
+  long s = 0; int caught = 0;
+  for (int i = 0; i < 30; i++) { try { s += thrower(i); } catch (const std::exception &) { caught++; } }
+  std::printf("s=%ld caught=%d\n", s, caught);
+}
+X
+  c++ -O2 -o "$tmp/cold" "$tmp/cold.cc" || fail "cannot build the .cold target"
+  if nm -C "$tmp/cold" | grep -q 'thrower(int) \[clone \.cold\]'; then
+    "$ospy" capture -q -f thrower -o "$tmp/c.ospy" -- "$tmp/cold" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f thrower (a .cold clone beside it) exited $?"; }
+    expect_line "$tmp/out" "s=600 caught=10"
+    [ "$("$ospy" show "$tmp/c.ospy" | grep -c 'thrower(int)(')" = 30 ] ||
+      fail "-f thrower: $("$ospy" show "$tmp/c.ospy" | grep -c 'thrower') calls, expected 30"
+    "$ospy" show "$tmp/c.ospy" | grep -q 'clone' && fail "-f thrower hooked the compiler's clone"
+  fi
   # and a config's symbol="..." by C++ name
   cat > "$tmp/cxx.xml" <<'X'
 <hookManager><specs><functions>
