@@ -102,11 +102,25 @@ static int any_module_cb(struct dl_phdr_info *info, size_t size, void *data)
   return q->found != NULL;
 }
 
-/* A symbol of any module, also those dlopen'ed with RTLD_LOCAL (which
-   RTLD_DEFAULT does not search). */
+/* A symbol in the global scope (the program, its libraries, those dlopen'ed
+ * with RTLD_GLOBAL), looked up through the program's handle: a lookup through
+ * RTLD_DEFAULT makes the calling module (the agent, never unloaded) depend on
+ * the library it finds the symbol in, so that a hooked library opened with
+ * RTLD_GLOBAL stayed loaded after the program's dlclose, and its constructors
+ * did not run again when it was reopened. */
+static void *global_lookup(const char *symbol)
+{
+  static void *program;
+  if (!program)
+    program = dlopen(NULL, RTLD_LAZY);
+  return program ? dlsym(program, symbol) : NULL;
+}
+
+/* A symbol of any module, also those dlopen'ed with RTLD_LOCAL (which the
+   global scope does not hold). */
 static void *resolve_export_anywhere(const char *symbol)
 {
-  void *sym = dlsym(RTLD_DEFAULT, symbol);
+  void *sym = global_lookup(symbol);
   if (sym)
     return sym;
   any_query q = { symbol, NULL };
@@ -118,7 +132,7 @@ static void *resolve_export(const ospy_plan_hook *ph)
 {
   if (!ph->module[0])
     return resolve_export_anywhere(ph->symbol);
-  void *sym = dlsym(RTLD_DEFAULT, ph->symbol);
+  void *sym = global_lookup(ph->symbol);
   Dl_info di;
   if (sym && dladdr(sym, &di) && di.dli_fname &&
       ospy_agent_glob_match(ph->module, base_name(di.dli_fname)))
