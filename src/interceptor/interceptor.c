@@ -454,26 +454,35 @@ ospy_interceptor_status ospy_interceptor_detach(ospy_listener *l) {
   return end_op(st);
 }
 
+/* The replace, queued in the current operation; *hook is set when queued. */
+ospy_interceptor_status ospy_interceptor_replace_locked(void *function, void *replacement,
+                                                        void **original, ospy_hook **hook,
+                                                        ospy_interceptor_error *err) {
+  ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
+  ospy_hook *h = find_or_create((uintptr_t)function, err, &st);
+  if (!h)
+    return st;
+  if (h->kind != OSPY_HOOK_NONE)
+    return set_error(err, OSPY_INTERCEPTOR_ALREADY, (uintptr_t)function,
+                     h->kind == OSPY_HOOK_REPLACE ? "already replaced" : "already attached (detach first)");
+  h->kind = OSPY_HOOK_REPLACE;
+  h->replacement = (uintptr_t)replacement;
+  if (original) /* before the patch can send calls to the replacement */
+    *original = (void *)h->trampoline;
+  enqueue(h);
+  if (hook)
+    *hook = h;
+  return OSPY_INTERCEPTOR_OK;
+}
+
 ospy_interceptor_status ospy_interceptor_replace(void *function, void *replacement,
                                                  void **original,
                                                  ospy_interceptor_error *err) {
   if (!function || !replacement)
     return set_error(err, OSPY_INTERCEPTOR_BAD_ARGUMENT, (uintptr_t)function, "null argument");
   begin_op();
-  ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
-  ospy_hook *h = find_or_create((uintptr_t)function, err, &st);
-  if (h && h->kind != OSPY_HOOK_NONE) {
-    st = set_error(err, OSPY_INTERCEPTOR_ALREADY, (uintptr_t)function,
-                   h->kind == OSPY_HOOK_REPLACE ? "already replaced" : "already attached (detach first)");
-    h = NULL;
-  }
-  if (h) {
-    h->kind = OSPY_HOOK_REPLACE;
-    h->replacement = (uintptr_t)replacement;
-    enqueue(h);
-    if (original)
-      *original = (void *)h->trampoline;
-  }
+  ospy_hook *h = NULL;
+  ospy_interceptor_status st = ospy_interceptor_replace_locked(function, replacement, original, &h, err);
   bool outer = transaction_depth == 1;
   st = end_op(st);
   if (st == OSPY_INTERCEPTOR_OK && h && outer && h->installed_kind != OSPY_HOOK_REPLACE)

@@ -81,6 +81,7 @@ typedef struct ospy_invocation_entry {
 
 #define OSPY_ENTRY_RESTORED 1u /* real return address written back for an unwinder */
 #define OSPY_ENTRY_ABANDONED 2u /* reported to the abandon handler: no on_leave */
+#define OSPY_ENTRY_WALKED 4u /* restored for a stack walk (backtrace), armed again after it */
 
 typedef struct ospy_thread_state {
   volatile pid_t owner;  /* tid of the owning thread, 0 when free */
@@ -159,6 +160,10 @@ ospy_interceptor_status ospy_interceptor_attach_locked(void *function, ospy_call
                                                        void *user_data, bool internal,
                                                        ospy_listener **out,
                                                        ospy_interceptor_error *err);
+/* Replaces function, queued in the open transaction (lock held). */
+ospy_interceptor_status ospy_interceptor_replace_locked(void *function, void *replacement,
+                                                        void **original, ospy_hook **hook,
+                                                        ospy_interceptor_error *err);
 ospy_hook *ospy_hook_lookup(uintptr_t function);
 /* Puts back the original bytes of installed hooks overlapping [addr, addr+n). */
 void ospy_hooks_overlay_original(uintptr_t addr, uint8_t *buf, size_t n);

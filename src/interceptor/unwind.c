@@ -17,10 +17,20 @@
  * original bytes after a call are never overwritten, the jump is shorter than
  * any prologue that ends with a call).
  *
+ * Stack walks the program makes (backtrace(3), _Unwind_Backtrace: a crash
+ * reporter, a logger) meet the same return addresses: on i386 the walk
+ * crashed, on x86-64 it stopped short. _Unwind_Backtrace is replaced by a
+ * function that writes the real return addresses back for the walk (entries
+ * marked WALKED), arms them again after it, and hides its own frame from the
+ * program's callback. glibc's backtrace() loads libgcc_s (and so
+ * _Unwind_Backtrace) at its first call, unseen: an internal listener on it
+ * loads the library first and installs the replacement.
+ *
  * These are attached with this interceptor itself, the first time a commit
- * finds the symbols loaded (libgcc_s / libstdc++).
+ * finds the symbols loaded (libgcc_s / libstdc++ / libc).
  */
 #include <dlfcn.h>
+#include <unwind.h>
 
 #include "interceptor/interceptor_internal.h"
 #include "os/linux/os_read.h"
@@ -99,18 +109,23 @@ static void fix_trampoline_returns(ospy_thread_state *ts, uintptr_t sp) {
 
 static bool raise_done, catch_done;
 
-static void restore_real_returns(ospy_invocation *inv) {
-  ospy_thread_state *ts = inv->ts;
-  fix_trampoline_returns(ts, inv->entry_sp);
+/* Writes the real return address of every pending invocation not restored
+ * yet back into its stack slot, marking it RESTORED and mark. */
+static void restore_returns(ospy_thread_state *ts, uintptr_t sp, unsigned mark) {
+  fix_trampoline_returns(ts, sp);
   unsigned n = __atomic_load_n(&n_call_returns, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < ts->depth; i++) {
     ospy_invocation_entry *e = &ts->stack[i];
     if (!(e->flags & OSPY_ENTRY_RESTORED)) {
       uintptr_t orig = original_return(e->ret, n);
       *(uintptr_t *)e->slot = orig ? orig : e->ret;
-      e->flags |= OSPY_ENTRY_RESTORED;
+      e->flags |= OSPY_ENTRY_RESTORED | mark;
     }
   }
+}
+
+static void restore_real_returns(ospy_invocation *inv) {
+  restore_returns(inv->ts, inv->entry_sp, 0);
 }
 
 static void rearm_live(ospy_invocation *inv) {
@@ -127,9 +142,87 @@ static void rearm_live(ospy_invocation *inv) {
     ospy_invocation_entry *e = &ts->stack[i];
     if ((e->flags & OSPY_ENTRY_RESTORED) && e->slot >= sp) {
       *(uintptr_t *)e->slot = (uintptr_t)ospy_leave_thunk;
-      e->flags &= ~OSPY_ENTRY_RESTORED;
+      e->flags &= ~(OSPY_ENTRY_RESTORED | OSPY_ENTRY_WALKED);
     }
   }
+}
+
+/* ---- stack walks: _Unwind_Backtrace ---- */
+
+typedef _Unwind_Reason_Code (*trace_fn)(struct _Unwind_Context *, void *);
+static _Unwind_Reason_Code (*unwind_backtrace_original)(trace_fn, void *);
+
+typedef struct trace_forward {
+  trace_fn fn;
+  void *arg;
+  bool skipped;
+} trace_forward;
+
+/* The walk's first frame is the caller of the original: our replacement,
+ * which the program must not see (backtrace() would list it). */
+static _Unwind_Reason_Code trace_callers(struct _Unwind_Context *ctx, void *data) {
+  trace_forward *f = data;
+  if (!f->skipped) {
+    f->skipped = true;
+    return _URC_NO_REASON;
+  }
+  return f->fn(ctx, f->arg);
+}
+
+/* Only the entries this walk restored are armed again: a walk made by a
+ * destructor while an exception unwinds must leave that unwind's alone. */
+static void rearm_walked(ospy_thread_state *ts) {
+  for (unsigned i = 0; i < ts->depth; i++) {
+    ospy_invocation_entry *e = &ts->stack[i];
+    if (e->flags & OSPY_ENTRY_WALKED) {
+      *(uintptr_t *)e->slot = (uintptr_t)ospy_leave_thunk;
+      e->flags &= ~(OSPY_ENTRY_RESTORED | OSPY_ENTRY_WALKED);
+    }
+  }
+}
+
+static _Unwind_Reason_Code unwind_backtrace_replacement(trace_fn fn, void *arg) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  uintptr_t here = (uintptr_t)&ts;
+  /* (inside our own callbacks the stack is the agent's business) */
+  bool fix = ts && !(ts->busy | ts->ignored);
+  if (fix)
+    restore_returns(ts, here, OSPY_ENTRY_WALKED);
+  trace_forward f = { fn, arg, false };
+  _Unwind_Reason_Code r = unwind_backtrace_original(trace_callers, &f);
+  if (fix)
+    rearm_walked(ts);
+  return r;
+}
+
+static bool walk_done, walk_tried, walk_trigger_done;
+
+/* Tried once: a replace refused (a user's hook of _Unwind_Backtrace itself)
+ * leaves walks as they were. */
+static void replace_unwind_backtrace(void *sym) {
+  ospy_interceptor_error err;
+  walk_tried = true;
+  ospy_interceptor_set_nothrow_prologues(true);
+  walk_done = ospy_interceptor_replace_locked(sym, (void *)unwind_backtrace_replacement,
+                                              (void **)&unwind_backtrace_original, NULL,
+                                              &err) == OSPY_INTERCEPTOR_OK;
+  ospy_interceptor_set_nothrow_prologues(false);
+}
+
+/* backtrace(3)'s entry: libgcc_s loaded and its walk replaced before glibc
+ * loads it (the same library: glibc opens it by this name) and walks. */
+static void before_backtrace(ospy_invocation *inv) {
+  (void)inv;
+  if (__atomic_load_n(&walk_tried, __ATOMIC_ACQUIRE))
+    return;
+  void *lib = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
+  void *sym = lib ? dlsym(lib, "_Unwind_Backtrace") : NULL;
+  if (!sym)
+    return;
+  ospy_interceptor_begin_transaction();
+  if (!walk_tried)
+    replace_unwind_backtrace(sym);
+  ospy_interceptor_end_transaction();
 }
 
 static bool attach_internal(const char *name, ospy_hook_fn fn) {
@@ -145,7 +238,20 @@ static bool attach_internal(const char *name, ospy_hook_fn fn) {
   return ok;
 }
 
+static void walk_support_install(void) {
+  if (!walk_tried) {
+    void *sym = dlsym(RTLD_DEFAULT, "_Unwind_Backtrace");
+    if (sym)
+      replace_unwind_backtrace(sym);
+  }
+  if (!walk_trigger_done && !walk_tried && dlsym(RTLD_DEFAULT, "backtrace")) {
+    walk_trigger_done = true;
+    attach_internal("backtrace", before_backtrace);
+  }
+}
+
 void ospy_unwind_support_install(void) {
+  walk_support_install();
   if (!raise_done && dlsym(RTLD_DEFAULT, "_Unwind_RaiseException")) {
     raise_done = true;
     attach_internal("_Unwind_RaiseException", restore_real_returns);

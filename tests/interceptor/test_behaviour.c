@@ -1,7 +1,10 @@
 /* Single-thread semantics: recursion order, re-entrancy, errno, scratch,
- * depth, ignored threads, longjmp out of a hooked function, transactions. */
+ * depth, ignored threads, longjmp out of a hooked function, transactions,
+ * stack walks (backtrace) from inside hooked calls. */
 #include <errno.h>
+#include <execinfo.h>
 #include <setjmp.h>
+#include <unwind.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -348,6 +351,66 @@ static void test_rewritten_prologue(void) {
   printf("ok a prologue the program rewrote after the hook is left as it wrote it\n");
 }
 
+/* backtrace(3) and _Unwind_Backtrace from inside four pending hooked calls
+ * see the frames an unhooked run sees (they met the leave thunk instead: on
+ * i386 the walk crashed, on x86-64 it stopped there), and every call still
+ * reaches its on_leave. */
+long walker(long n);
+static void *walk_frames[64];
+static int walk_n, unwind_n;
+
+static _Unwind_Reason_Code count_frame(struct _Unwind_Context *ctx, void *data) {
+  (void)ctx;
+  (*(int *)data)++;
+  return _URC_NO_REASON;
+}
+
+NOINLINE long walker(long n) {
+  long r;
+  if (n > 0) {
+    r = walker(n - 1);
+  } else {
+    walk_n = backtrace(walk_frames, 64);
+    unwind_n = 0;
+    _Unwind_Backtrace(count_frame, &unwind_n);
+    r = walk_n;
+  }
+  __asm__ volatile("" : "+r"(r)); /* keeps the recursion a real call */
+  return r + 1;
+}
+
+static int walker_leaves;
+static void walker_leave(ospy_invocation *inv) {
+  (void)inv;
+  walker_leaves++;
+}
+
+/* one call site for both runs (not a tail call: its frame is walked) */
+NOINLINE static long run_walker(void) {
+  long r = walker(3);
+  __asm__ volatile("" : "+r"(r));
+  return r;
+}
+
+static void test_backtrace(void) {
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)walker, NULL, walker_leave, NULL, &l, NULL));
+  long hooked = run_walker();
+  void *hooked_frames[64];
+  int hooked_n = walk_n, hooked_unwind_n = unwind_n;
+  memcpy(hooked_frames, walk_frames, sizeof walk_frames);
+  CHECK_EQ(walker_leaves, 4);
+  CHECK_OK(ospy_interceptor_detach(l));
+  long plain = run_walker();
+  CHECK_EQ(hooked, plain);
+  CHECK(walk_n >= 6); /* walker x4, run_walker, test_backtrace... */
+  CHECK_EQ(hooked_n, walk_n);
+  CHECK_EQ(hooked_unwind_n, unwind_n);
+  for (int i = 0; i < 5; i++) /* walker x4 and run_walker; above, two call sites */
+    CHECK_EQ((uintptr_t)hooked_frames[i], (uintptr_t)walk_frames[i]);
+  printf("ok backtrace from inside hooked calls: %d frames, as unhooked\n", walk_n);
+}
+
 int main(void) {
   char alt[65536]; /* above the frames of the calls main makes */
   test_coroutine();
@@ -358,5 +421,6 @@ int main(void) {
   test_transaction();
   test_args();
   test_rewritten_prologue();
+  test_backtrace();
   return 0;
 }
