@@ -45,6 +45,7 @@ typedef struct inline_hook {
   int reported;                /* a message about this hook was sent */
   int failed;                  /* the interceptor refused it: not retried */
   int missing;                 /* reported as not found: say so when it appears */
+  int missing_final;           /* ... and it cannot appear (stripped module, clone) */
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
   int noreturn;                /* NORETURN_*: recorded at entry */
 } inline_hook;
@@ -281,6 +282,8 @@ static void on_enter(ospy_invocation *inv)
       if ((uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
         ospy_interceptor_abandon_outer(inv);
     }
+    if (h->internal == INTERNAL_EXIT && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
+      ospy_inline_report_never_found();
     if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
       ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
     return;
@@ -616,8 +619,9 @@ void ospy_inline_attach_pending(void)
   ospy_interceptor_end_transaction();
 }
 
-/* What was looked for and not found, in the terms of the config. */
-static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
+/* What was looked for and not found, in the terms of the config; 1 when a
+ * module loaded later may still have it ("(yet)"), 0 when it is final. */
+static int missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
 {
   const char *where = ph->module[0] ? ph->module : "any loaded module";
   char n[24], part[160], clone[256];
@@ -638,16 +642,20 @@ static void missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
     }
     break;
   default:
-    if (ospy_agent_clone_hint(ph, clone, sizeof clone))
+    if (ospy_agent_clone_hint(ph, clone, sizeof clone)) {
       ospy_agent_join3(why, cap, "function not found; its module has ", clone,
                        ", a copy the compiler specialised (its parameters may differ from "
                        "the source's): hook that name if it is the one");
-    else if (ospy_agent_module_stripped(ph)) /* loaded: no "(yet)" */
+      return 0;
+    }
+    if (ospy_agent_module_stripped(ph)) { /* loaded: no "(yet)" */
       ospy_agent_join3(why, cap, "function not found in ", where, ", whose file has no symbol "
                        "table (stripped): hook it by offset= or by a signature");
-    else
-      ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
+      return 0;
+    }
+    ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
   }
+  return 1;
 }
 
 /* A library the program has not loaded (a preset names many): one Info for
@@ -674,22 +682,52 @@ static int report_module_absent(uint32_t i)
   return 1;
 }
 
+/* At start: a function a module loaded later may still have is a warning
+ * (an error if the program ends without it, ospy_inline_report_never_found);
+ * one that cannot appear (stripped module, compiler clone) an error. With -F,
+ * a function one process lacks (a shell that runs the program, a helper) may
+ * be in another: no mistake of the config, a note. */
 void ospy_inline_report_missing(void)
 {
-  /* with -F, a function one process lacks (a shell that runs the program,
-   * a helper) may be in another: no mistake of the config, a note */
-  int type = ospy_agent_g.follow_forks ? OSPY_EV_INFO : OSPY_EV_ERROR;
   for (uint32_t i = 0; i < nhooks; i++)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
-      if (report_module_absent(i)) {
-        hooks[i].missing = 1;
-        continue;
-      }
-      char why[512];
-      missing_reason(hooks[i].ph, why, sizeof why);
-      report(&hooks[i], type, ": ", why);
       hooks[i].missing = 1;
+      if (report_module_absent(i))
+        continue;
+      char why[512];
+      int yet = missing_reason(hooks[i].ph, why, sizeof why);
+      hooks[i].missing_final = !yet;
+      int type = ospy_agent_g.follow_forks ? OSPY_EV_INFO : yet ? OSPY_EV_WARNING : OSPY_EV_ERROR;
+      report(&hooks[i], type, ": ", why);
     }
+}
+
+/* The program ends: a function never found is an error now; a module never
+ * loaded, once, when the command line named it (a config or preset may name
+ * alternatives: libssl or libgnutls), else its note at start stands. */
+void ospy_inline_report_never_found(void)
+{
+  if (ospy_agent_g.follow_forks || !ospy_agent_g.active)
+    return;
+  for (uint32_t i = 0; i < nhooks; i++) {
+    const inline_hook *h = &hooks[i];
+    if (!h->missing || h->missing_final || h->listener || h->internal || h->alias || h->failed)
+      continue;
+    const char *mod = h->ph->module;
+    if (mod[0] && !ospy_agent_module_present(mod)) {
+      uint32_t k = 0;
+      while (k < i && (!hooks[k].missing || !(hooks[k].ph->flags & OSPY_HOOK_F_NAMED) ||
+                       strcmp(hooks[k].ph->module, mod)))
+        k++;
+      if (k == i && (h->ph->flags & OSPY_HOOK_F_NAMED))
+        ospy_agent_messagef2(OSPY_EV_ERROR, UINT32_MAX, "agent: the program ended without loading ",
+                             mod, ": its functions were never hooked");
+      continue;
+    }
+    ospy_agent_messagef2(OSPY_EV_ERROR, h->index, h->ph->display,
+                         ": never found: the program ended without loading a module that has it",
+                         NULL);
+  }
 }
 
 static void detach_unloadable(uintptr_t closing_base)

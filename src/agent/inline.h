@@ -9,7 +9,11 @@ int ospy_inline_init(void);
 /* Attaches every hook whose target is resolvable and not yet attached, in one
  * transaction; failures become Error events. */
 void ospy_inline_attach_pending(void);
+/* Hooks not found at start: a Warning each (an Error when they cannot
+ * appear later), or one Info per library not loaded yet. */
 void ospy_inline_report_missing(void);
+/* At the program's end: an Error for what was never found. */
+void ospy_inline_report_never_found(void);
 void ospy_inline_detach_all(void);
 
 /* resolve.c: the address a plan hook names in the loaded modules, or NULL. */

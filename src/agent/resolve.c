@@ -83,23 +83,16 @@ int ospy_agent_module_present(const char *glob)
   return module_find(glob, &q);
 }
 
-typedef struct any_query {
-  const char *symbol;
-  void *found;
-} any_query;
-
-static int any_module_cb(struct dl_phdr_info *info, size_t size, void *data)
+/* Whether addr lies in one of the module's loaded segments. */
+static int in_segments(const struct dl_phdr_info *info, uintptr_t addr)
 {
-  any_query *q = data;
-  const char *name = info->dlpi_name ? info->dlpi_name : "";
-  if (!name[0] || is_agent_module(name))
-    return 0;
-  void *h = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
-  if (!h)
-    return 0;
-  q->found = dlsym(h, q->symbol);
-  dlclose(h);
-  return q->found != NULL;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + p->p_vaddr;
+    if (p->p_type == PT_LOAD && addr >= lo && addr - lo < p->p_memsz)
+      return 1;
+  }
+  return 0;
 }
 
 /* A symbol in the global scope (the program, its libraries, those dlopen'ed
@@ -116,16 +109,60 @@ static void *global_lookup(const char *symbol)
   return program ? dlsym(program, symbol) : NULL;
 }
 
-/* A symbol of any module, also those dlopen'ed with RTLD_LOCAL (which the
-   global scope does not hold). */
+/* Whether a module (dl_iterate_phdr's) is one a hook's module names: glob
+ * NULL, any; "", the main program; else a glob of its file name. */
+static int module_named(const struct dl_phdr_info *info, const char *glob)
+{
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  if (is_agent_module(name))
+    return 0;
+  if (!glob)
+    return 1;
+  if (!glob[0])
+    return !name[0];
+  return ospy_agent_glob_match(glob, name[0] ? base_name(name) : main_program_name());
+}
+
+typedef struct export_query {
+  const char *glob, *symbol;
+  void *found;
+} export_query;
+
+/* The symbol as the module itself exports it (a handle's lookup also
+ * searches the module's dependencies: the address must be the module's). */
+static int export_query_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  export_query *q = data;
+  if (!module_named(info, q->glob))
+    return 0;
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  void *h = dlopen(name[0] ? name : NULL, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return 0;
+  void *sym = dlsym(h, q->symbol);
+  dlclose(h);
+  if (sym && in_segments(info, (uintptr_t)sym))
+    q->found = sym;
+  return q->found != NULL;
+}
+
+/* The first module in load order matching glob (NULL: any) that exports
+ * symbol; also modules dlopen'ed with RTLD_LOCAL, which the global scope
+ * does not hold, and every module a glob matches, not only the first. */
+static void *export_in_modules(const char *glob, const char *symbol)
+{
+  export_query q = { glob, symbol, NULL };
+  dl_iterate_phdr(export_query_cb, &q);
+  return q.found;
+}
+
+/* A symbol of any module: the global scope's definition (the one calls bind
+ * to) first. */
 static void *resolve_export_anywhere(const char *symbol)
 {
   void *sym = global_lookup(symbol);
-  if (sym)
-    return sym;
-  any_query q = { symbol, NULL };
-  dl_iterate_phdr(any_module_cb, &q);
-  return q.found;
+  return sym ? sym : export_in_modules(NULL, symbol);
 }
 
 static void *resolve_export(const ospy_plan_hook *ph)
@@ -137,27 +174,7 @@ static void *resolve_export(const ospy_plan_hook *ph)
   if (sym && dladdr(sym, &di) && di.dli_fname &&
       ospy_agent_glob_match(ph->module, base_name(di.dli_fname)))
     return sym;
-  module_query q;
-  if (!module_find(ph->module, &q))
-    return NULL;
-  void *h = dlopen(q.path, RTLD_LAZY | RTLD_NOLOAD);
-  if (!h)
-    return NULL;
-  sym = dlsym(h, ph->symbol);
-  dlclose(h);
-  return sym;
-}
-
-/* Whether addr lies in one of the module's loaded segments. */
-static int in_segments(const struct dl_phdr_info *info, uintptr_t addr)
-{
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-    uintptr_t lo = info->dlpi_addr + p->p_vaddr;
-    if (p->p_type == PT_LOAD && addr >= lo && addr - lo < p->p_memsz)
-      return 1;
-  }
-  return 0;
+  return export_in_modules(ph->module, ph->symbol);
 }
 
 /* module + offset: from the load base (a shared library, a PIE), or for a
@@ -280,14 +297,11 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
   return 0;
 }
 
-/* Looks name (or, with clone set, a GCC clone of it) up in the .symtab of
- * the file of ph's module: its value, 0 when absent; q gets the module. */
-static uint64_t module_symtab_find(const ospy_plan_hook *ph, int type, module_query *q,
-                                   char *clone, size_t clone_cap)
+/* name's value in the .symtab of the file at path, 0 when absent. */
+static uint64_t file_symtab_find(const char *path, const char *name, int type, char *clone,
+                                 size_t clone_cap)
 {
-  if (!module_find(ph->module, q))
-    return 0;
-  int fd = open(q->path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return 0;
   struct stat st;
@@ -297,16 +311,63 @@ static uint64_t module_symtab_find(const ospy_plan_hook *ph, int type, module_qu
   close(fd);
   if (map == MAP_FAILED)
     return 0;
-  uint64_t v = symtab_find(map, (size_t)st.st_size, ph->symbol, type, clone, clone_cap);
+  uint64_t v = symtab_find(map, (size_t)st.st_size, name, type, clone, clone_cap);
   munmap(map, (size_t)st.st_size);
   return v;
 }
 
+/* Looks name (or, with clone set, a GCC clone of it) up in the .symtab of
+ * the file of ph's module: its value, 0 when absent; q gets the module. */
+static uint64_t module_symtab_find(const ospy_plan_hook *ph, int type, module_query *q,
+                                   char *clone, size_t clone_cap)
+{
+  if (!module_find(ph->module, q))
+    return 0;
+  return file_symtab_find(q->path, ph->symbol, type, clone, clone_cap);
+}
+
+#define SYMTAB_MODULES 64
+
+typedef struct module_list {
+  const char *glob;
+  unsigned n;
+  uintptr_t base[SYMTAB_MODULES];
+  char path[SYMTAB_MODULES][256];
+} module_list;
+
+static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  module_list *l = data;
+  if (!module_named(info, l->glob))
+    return 0;
+  const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe";
+  if (strlen(name) >= sizeof l->path[0] || !strncmp(name, "linux-", 6))
+    return 0; /* (the vDSO has no file) */
+  l->base[l->n] = info->dlpi_addr;
+  strcpy(l->path[l->n], name);
+  return ++l->n == SYMTAB_MODULES;
+}
+
+/* A non-exported function (or object) in the .symtab of the first module in
+ * load order matching glob (NULL: any, the program first) that has it. */
+static void *symtab_in_modules(const char *glob, const char *symbol, int type)
+{
+  static module_list l; /* (4 KiB a list: not on a thread's stack) */
+  memset(&l, 0, sizeof l);
+  l.glob = glob;
+  dl_iterate_phdr(module_list_cb, &l);
+  for (unsigned i = 0; i < l.n; i++) {
+    uint64_t v = file_symtab_find(l.path[i], symbol, type, NULL, 0);
+    if (v)
+      return (void *)(uintptr_t)(l.base[i] + v);
+  }
+  return NULL;
+}
+
 static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
 {
-  module_query q;
-  uint64_t v = module_symtab_find(ph, type, &q, NULL, 0);
-  return v ? (void *)(uintptr_t)(q.info.dlpi_addr + v) : NULL;
+  return symtab_in_modules(ph->module, ph->symbol, type);
 }
 
 int ospy_agent_module_stripped(const ospy_plan_hook *ph)
@@ -373,8 +434,11 @@ void *ospy_agent_resolve_hook(const ospy_plan_hook *ph)
   switch (ph->kind) {
   case OSPY_HOOK_EXPORT: {
     void *p = resolve_export(ph);
-    /* a config may name a non-exported function as a plain <function> */
-    return p ? p : resolve_symtab(ph);
+    /* a config may name a non-exported function as a plain <function>;
+     * without a module (-f NAME), in any module's */
+    if (!p)
+      p = ph->module[0] ? resolve_symtab(ph) : symtab_in_modules(NULL, ph->symbol, STT_FUNC);
+    return p;
   }
   case OSPY_HOOK_SYMTAB: return resolve_symtab(ph);
   case OSPY_HOOK_OFFSET: return resolve_offset(ph);

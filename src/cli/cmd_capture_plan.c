@@ -199,7 +199,8 @@ static int add_config_spec(planner *p, const char *module, const char *func)
   char display[600];
   snprintf(display, sizeof display, "%s%s%s", module, *module ? "!" : "", func);
   ospy_config_hook h = { .h = { .kind = OSPY_HOOK_EXPORT, .spec_index = fi,
-                                .flags = m->specs->fns[fi].log_nested ? OSPY_HOOK_F_LOG_NESTED : 0,
+                                .flags = (m->specs->fns[fi].log_nested ? OSPY_HOOK_F_LOG_NESTED : 0) |
+                                         (*module ? OSPY_HOOK_F_NAMED : 0),
                                 .module = ospy_spec_strdup(m->specs, module),
                                 .symbol = ospy_spec_strdup(m->specs, func), .process = "",
                                 .display = ospy_spec_strdup(m->specs, display) } };
@@ -303,6 +304,8 @@ static int add_function(planner *p, const char *item)
       }
       if (p->o->backtrace)
         p->merged->hooks[p->merged->nhooks - 1].h.flags |= OSPY_HOOK_F_BACKTRACE;
+      if (module[0])
+        p->merged->hooks[p->merged->nhooks - 1].h.flags |= OSPY_HOOK_F_NAMED;
       added++;
     }
     if (found > before)
@@ -370,7 +373,8 @@ static int fill_builder(planner *p, ospy_plan_builder *b)
     snprintf(display, sizeof display, "%s%s%s", p->raw[i].module, p->raw[i].module[0] ? "!" : "",
              p->raw[i].symbol);
     ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
-                         .flags = p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0,
+                         .flags = (p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0) |
+                                  (p->raw[i].module[0] ? OSPY_HOOK_F_NAMED : 0),
                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
                          .display = p->raw[i].display ? p->raw[i].display : display };
     rc = ospy_plan_builder_add(b, &h);

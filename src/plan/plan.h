@@ -38,6 +38,8 @@ typedef enum ospy_hook_kind {
 /* Per-hook flags. */
 #define OSPY_HOOK_F_BACKTRACE 0x1u
 #define OSPY_HOOK_F_LOG_NESTED 0x2u
+#define OSPY_HOOK_F_NAMED 0x4u /* MODULE!FUNC named on the command line (-f): a module
+                                  never loaded is an error at the end, not a note */
 
 typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */

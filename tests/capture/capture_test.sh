@@ -103,6 +103,17 @@ X
   grep -q ', 0 agent errors' "$work/tls.err" || fail "--preset tls: $(tail -1 "$work/tls.err")"
   "$ospy" show "$work/tls.ospy" | grep -q 'info: agent: libssl.so.3 is not loaded (yet): its [0-9]* functions are hooked when the program loads it' ||
     fail "--preset tls: no note for libssl: $("$ospy" show "$work/tls.ospy")"
+  # a function or a module named on the command line and never found: a
+  # warning (or a note) at start, an error when the program ends without it;
+  # one a library loaded later has (e2e-dlclose) is no error
+  "$ospy" capture -f 'libnosuch.so.6!read' -f no_such_fn -o "$work/nf.ospy" -- "$target" 1 1 > /dev/null 2> "$work/nf.err" ||
+    fail "capture of missing functions failed"
+  grep -q ', 2 agent errors' "$work/nf.err" || fail "never found: $(tail -1 "$work/nf.err")"
+  "$ospy" show "$work/nf.ospy" > "$work/nf.show"
+  grep -q 'warning: no_such_fn: function not found in any loaded module (yet)' "$work/nf.show" &&
+    grep -q 'error: no_such_fn: never found: the program ended without loading a module that has it' "$work/nf.show" &&
+    grep -q 'error: agent: the program ended without loading libnosuch.so.6: its functions were never hooked' "$work/nf.show" ||
+    fail "never found: $(cat "$work/nf.show")"
   # a module path in the capture that is now a FIFO must not hang the reader
   cp "$target" "$work/t-fifo"
   "$ospy" capture -q --backtrace 2 -f ospy_test_add -o "$work/bt.ospy" -- "$work/t-fifo" 1 3 > /dev/null 2>&1 ||

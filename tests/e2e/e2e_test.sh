@@ -155,6 +155,17 @@ dlclose)
   expect_line "$tmp/show" 'ospy_dlib_mul(arg0=0x13, arg1=0x31'
   u=$(grep -c -- '--- unloaded .*libe2e-dlib.so' "$tmp/show")
   [ "$u" = 20 ] || fail "expected 20 ModuleUnload events, got $u"
+  # a module glob searches every module it matches, also those opened
+  # RTLD_LOCAL ('*' matched the program first and stopped there); a plain
+  # name finds a library's static function in its .symtab
+  "$ospy" capture -q -f '*!ospy_dlib_mul' -f ospy_dlib_add_one -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" \
+    "$d/libe2e-dlib.so" 3 10 >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture -f '*!ospy_dlib_mul' exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c '\*!ospy_dlib_mul(' "$tmp/show")
+  [ "$n" = 30 ] || fail "-f '*!ospy_dlib_mul': expected 30 calls over 3 RTLD_LOCAL loads, got $n"
+  n=$(grep -c 'ospy_dlib_add_one(' "$tmp/show")
+  [ "$n" = 30 ] || fail "-f ospy_dlib_add_one (static, in a library): expected 30 calls, got $n"
+  grep -q -- '--- error' "$tmp/show" && fail "errors: $(grep -- '--- error' "$tmp/show")"
   # opened with RTLD_GLOBAL, the hooked library is unloaded at each dlclose
   # too (the agent's lookups kept it loaded: a dependency of the agent)
   "$ospy" capture -q -f ospy_dlib_mul -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" "$d/libe2e-dlib.so" 5 10 global \
