@@ -308,6 +308,28 @@ static int elem_is_zero(uint64_t addr, uint64_t esz, int *unreadable)
   return 1;
 }
 
+/* Whether the element [addr, addr + esz) can be read, given *ok_end, the end
+   of what the array was found readable up to: readability changes only at
+   page boundaries, so one safe read a page answers for every element in it
+   (not a read per element, and no 998 unreadable elements after the first). */
+#define PROBE_PAGE 4096u
+
+static int elem_readable(uint64_t addr, uint64_t esz, uint64_t *ok_end)
+{
+  uint64_t end = addr + esz;
+  if (end < addr)
+    return 0;
+  if (*ok_end < addr)
+    *ok_end = addr;
+  while (*ok_end < end) {
+    uint8_t b;
+    if (ospy_marshal_read(*ok_end, &b, 1) != 1)
+      return 0;
+    *ok_end = (*ok_end | (PROBE_PAGE - 1)) + 1;
+  }
+  return 1;
+}
+
 /* The bound of an array: elementCount, or for a null-terminated one without
    it NULL_TERM_MAX_ELEMS. */
 static uint64_t array_bound(const ospy_spec_typeref *r, int64_t count)
@@ -317,11 +339,27 @@ static uint64_t array_bound(const ospy_spec_typeref *r, int64_t count)
   return count > 0 ? (uint64_t)count : 0;
 }
 
-/* Arrays: `total` elements asked for, `stored` written (the rest capped). A
-   null-terminated array ends before its first all-zero element; when none
-   is found within the bound or just after it (or the value cap stops it
-   first) its total is one more than what was stored, so readers show it as
-   cut. */
+/* An element of an array at addr; one not readable in full is the address
+   of its first unreadable byte. */
+static void put_element(mctx *m, const ospy_spec_typeref *er, uint64_t addr, int readable,
+                        unsigned depth)
+{
+  if (!readable) {
+    put_unreadable(m->w, addr);
+    return;
+  }
+  m->in_array++;
+  put_mem_value(m, er, addr, SIZE_NONE, SIZE_NONE, depth + 1);
+  m->in_array--;
+}
+
+/* Arrays: `total` elements asked for, `stored` written (the rest capped). An
+   element that cannot be read in full is written as unreadable (at its
+   first unreadable byte) and ends the array: readers see the array cut
+   there, with its total. A null-terminated array
+   ends before its first all-zero element; when none is found within the
+   bound or just after it (or the value cap stops it first) its total is one
+   more than what was stored, so readers show it as cut. */
 static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t count,
                       unsigned depth)
 {
@@ -338,25 +376,24 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
     ospy_mw_uleb(w, bound);
   size_t stored_at = reserve_uleb5(w);
   size_t start = w->len;
-  uint64_t stored = 0;
+  uint64_t stored = 0, ok_end = addr;
   int ended = 0;
   while (stored < bound && !w->full && w->len - start < m->value_cap) {
-    int unreadable = 0;
-    if (r->null_term && elem_is_zero(addr + stored * esz, esz, &unreadable)) {
+    uint64_t at = addr + stored * esz;
+    int readable = elem_readable(at, esz, &ok_end), u;
+    if (readable && r->null_term && elem_is_zero(at, esz, &u)) {
       ended = 1;
       break;
     }
     size_t before = w->len;
-    m->in_array++;
-    put_mem_value(m, &er, addr + stored * esz, SIZE_NONE, SIZE_NONE, depth + 1);
-    m->in_array--;
+    put_element(m, &er, readable ? at : ok_end, readable, depth);
     if (w->full) { /* the element did not fit: drop it, keep the others */
       w->full = 0;
       w->len = before;
       break;
     }
     stored++;
-    if (unreadable) { /* shown as unreadable; nothing after it can be read */
+    if (!readable) { /* nothing after it can be read */
       ended = 1;
       break;
     }

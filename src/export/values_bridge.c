@@ -288,6 +288,8 @@ static void on_leave(const ospy_value *v, void *data)
   visit *vs = data;
   if (v->kind == OSPY_VALUE_FORMAT)
     vs->fmt_depth = 0;
+  if (v->kind == OSPY_VALUE_ARRAY && (v->flags & OSPY_VB_CUT))
+    ospy_xb_total(vs->b, v->total); /* stopped at an unreadable element */
   if (has_children(v))
     ospy_xb_close(vs->b);
 }

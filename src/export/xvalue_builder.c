@@ -65,6 +65,14 @@ void ospy_xb_cut(ospy_xbuilder *b)
   b->open->v.total = 0; /* unknown */
 }
 
+void ospy_xb_total(ospy_xbuilder *b, uint64_t total)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.flags |= OSPY_XVALUE_TRUNCATED;
+  b->open->v.total = total;
+}
+
 void ospy_xb_bytes(ospy_xbuilder *b, const void *p, size_t n, uint64_t total)
 {
   if (b->failed || b->open == b->root || b->open == b->ret)

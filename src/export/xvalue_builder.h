@@ -41,6 +41,9 @@ void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr);
 /* The open node's text is the start of a longer value of unknown length
  * (a string cut at the capture's value cap). */
 void ospy_xb_cut(ospy_xbuilder *b);
+/* The open node holds the first part of `total` (elements of an array that
+ * ran into unreadable memory). */
+void ospy_xb_total(ospy_xbuilder *b, uint64_t total);
 void ospy_xb_close(ospy_xbuilder *b);
 /* The next top-level value opened is the return value. */
 void ospy_xb_begin_return(ospy_xbuilder *b);

@@ -168,16 +168,18 @@ static void leave(vdec *d, const ospy_value *v)
     d->v->leave(v, d->data);
 }
 
-static void child(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
-                  const char *name, int index)
+/* Returns the child's kind (0 when it could not be decoded). */
+static int child(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
+                 const char *name, int index)
 {
   ospy_value c = { .name = name, .index = index, .direction = parent->direction,
                    .depth = parent->depth + 1 };
   if (parent->depth + 1 > OSPY_VB_MAX_DEPTH + 2) {
     d->bad = "values nested too deeply";
-    return;
+    return 0;
   }
   node(d, r, &c);
+  return c.kind;
 }
 
 static void node_struct(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
@@ -223,8 +225,13 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   }
   if (visit(d, v))
     return;
+  int last = 0;
   for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)
-    child(d, &er, v, NULL, (int)i);
+    last = child(d, &er, v, NULL, (int)i);
+  /* the agent stops an array at its first unreadable element: readers
+   * learn it (with the count asked for, total) when they leave the array */
+  if (v->count < v->total && last == OSPY_VALUE_UNREADABLE)
+    v->flags = OSPY_VB_CUT;
   leave(d, v);
 }
 

@@ -49,7 +49,9 @@ typedef struct ospy_value {
   const uint8_t *bytes;
   size_t nbytes;
   uint64_t total;         /* BYTES: size asked for; ARRAY: element count */
-  unsigned flags;         /* OSPY_VB_CAPPED / OSPY_VB_CUT */
+  unsigned flags;         /* OSPY_VB_CAPPED / OSPY_VB_CUT; an ARRAY has OSPY_VB_CUT
+                             when it leaves if its last element was unreadable
+                             before `total` (the count asked for) */
   unsigned unit;          /* STRING code unit: 1, 2 or 4 */
   uint64_t address;       /* POINTER / UNREADABLE */
   uint64_t count;         /* STRUCT fields / ARRAY elements recorded */

@@ -410,6 +410,9 @@ static void on_leave(const ospy_value *v, void *data)
     put(f->b, "%s", scalar_kind(v->type_kind) ? "]" : "");
   else if (v->kind == OSPY_VALUE_STRUCT)
     put(f->b, "}");
+  else if (v->kind == OSPY_VALUE_ARRAY && (v->flags & OSPY_VB_CUT))
+    put(f->b, "](%llu of %llu elements)", (unsigned long long)v->count,
+        (unsigned long long)v->total); /* as a buffer cut short says it */
   else if (v->kind == OSPY_VALUE_ARRAY)
     put(f->b, "%s]", v->count < v->total ? (v->count ? ", ..." : "...") : "");
   else if (v->kind == OSPY_VALUE_FORMAT && v->count)

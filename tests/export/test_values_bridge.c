@@ -267,6 +267,19 @@ int main(void)
                     "<value type=\"Int32\" value=\"1\"/><value type=\"Int32\" value=\"-2\"/>"),
         "array:\n got %s", got);
 
+  /* one that ran into unreadable memory keeps the count asked for */
+  static const uint8_t sum_cut_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 2, 1, OSPY_VB_UNREADABLE, 0x80, 0x20,
+  };
+  make_call2(rec, 3, sum_cut_blob, sizeof sum_cut_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"1\" "
+                    "totalSize=\"2\"><value type=\"Int32\" value=\"0x1000\" "
+                    "unreadable=\"0x1000\"/></value>"),
+        "cut array:\n got %s", got);
+
   /* a format string's values typed and shown by their conversions */
   static const uint8_t logf_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,

@@ -199,6 +199,57 @@ static void test_bad_pointers(void)
   ospy_spec_table_free(t);
 }
 
+/* A counted array that runs into unmapped memory stops at its first
+ * unreadable element (one, not one per element left) and keeps the count
+ * asked for; so does one of structures (its element half in unmapped
+ * memory is unreadable as a whole) and a null-terminated one. */
+static void test_array_into_unmapped(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t pr = tt_struct(t, "Two", 2);
+  tt_field(t, pr, 0, "a", 0, "Int32");
+  tt_field(t, pr, 1, "b", 4, "Int32");
+  t->types[pr].size = 8;
+  uint32_t fn = tt_fn(t, "arr", NULL);
+  tt_arg(t, fn, "items", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT32;
+  tt_arg(t, fn, "n", IN, "Int32");
+  tt_arg(t, fn, "two", IN, "ArrayPtr")->t.elem_type = pr;
+  ospy_spec_arg *av = tt_arg(t, fn, "argv", IN, "ArrayPtr");
+  av->t.elem_type = OSPY_BT_ASCIISTRING;
+  av->t.elem_ptr = 1;
+  av->t.null_term = 1;
+  t->fns[fn].args[0].count_in.src = "arg.n";
+  t->fns[fn].args[2].count_in.src = "arg.n";
+  tt_prepare(t);
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = guard_pages();
+  int32_t *it = (int32_t *)(p + pg - 8);
+  it[0] = 11;
+  it[1] = 22;
+  uint8_t *q = guard_pages();
+  const char **argv = (const char **)(q + pg - sizeof(char *));
+  argv[0] = "y";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(it), sizeof(void *));
+  tt_int(&k, 1000, 4);
+  tt_int(&k, P(p + pg - 12), sizeof(void *)); /* {x, 11}, then a half-readable one */
+  tt_int(&k, P(argv), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  char want[512];
+  snprintf(want, sizeof want,
+           "(items=[11, 22, <unreadable at %p>](3 of 1000 elements), n=1000, "
+           "two=[{a=2021161080, b=11}, <unreadable at %p>](2 of 1000 elements), "
+           "argv=[\"y\", <unreadable at %p>])",
+           (void *)(p + pg), (void *)(p + pg), (void *)(q + pg));
+  CHECK_STR(text, want);
+  munmap(p, 2 * (size_t)pg);
+  munmap(q, 2 * (size_t)pg);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* struct in_addr-like nested struct inside a struct, and an array of structs. */
 struct inner {
   uint16_t port; /* big endian in memory */
@@ -744,6 +795,7 @@ int main(void)
   test_enums_flags();
   test_strings();
   test_bad_pointers();
+  test_array_into_unmapped();
   test_structs_arrays();
   test_out_buffer_sized_by_retval();
   test_binary_bytes();
