@@ -9,7 +9,15 @@
 #include "plan/spec_expr.h"
 #include "plan/values_format.h"
 
-#define SIZE_NONE (-1)
+/* A size or count (size=, elementCount=, a bound field): none given
+   (MS_NONE), usable (MS_OK), negative in a signed type (MS_NEG: n holds its
+   bits; nothing is read, the value says so) or its read faulted (MS_FAULT). */
+enum { MS_NONE, MS_OK, MS_NEG, MS_FAULT };
+typedef struct msize {
+  uint64_t n;
+  int st;
+} msize;
+#define MSIZE_NONE ((msize){ 0, MS_NONE })
 #define STATE_MAGIC 0x4f53504du /* "OSPM" */
 
 typedef struct mctx {
@@ -32,8 +40,8 @@ typedef struct saved_args {
 
 _Static_assert(sizeof(saved_args) <= OSPY_MARSHAL_STATE_SIZE, "state size");
 
-static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t size,
-                          int64_t count, unsigned depth);
+static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize size,
+                          msize count, unsigned depth);
 
 /* ---- small helpers ---- */
 
@@ -64,6 +72,13 @@ static void put_unreadable(ospy_mw *w, uint64_t addr)
 {
   ospy_mw_u8(w, OSPY_VB_UNREADABLE);
   ospy_mw_uleb(w, addr);
+}
+
+static void put_bad_size(ospy_mw *w, uint64_t addr, uint64_t size)
+{
+  ospy_mw_u8(w, OSPY_VB_BAD_SIZE);
+  ospy_mw_uleb(w, addr);
+  ospy_mw_sleb(w, (int64_t)size);
 }
 
 /* A 5-byte LEB128 placeholder, patched once the count is known. */
@@ -222,7 +237,7 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit)
   patch_uleb5(w, stored_at, stored);
 }
 
-static void put_sockaddr(mctx *m, uint64_t addr, int64_t size)
+static void put_sockaddr(mctx *m, uint64_t addr, msize size)
 {
   uint8_t fam[2];
   if (ospy_marshal_read(addr, fam, 2) != 2) {
@@ -235,18 +250,18 @@ static void put_sockaddr(mctx *m, uint64_t addr, int64_t size)
   case 10: len = 28; break; /* AF_INET6 */
   default: len = 16; break; /* AF_INET and others */
   }
-  if (size >= 2 && (uint64_t)size < len)
-    len = (unsigned)size;
+  if (size.st == MS_OK && size.n >= 2 && size.n < len)
+    len = (unsigned)size.n;
   put_bytes(m, addr, len);
 }
 
 /* ---- structures and arrays ---- */
 
 /* The integer value of field fi of the structure at base (for bindings). */
-static int64_t read_field_int(mctx *m, const ospy_spec_type *st, uint32_t fi, uint64_t base)
+static msize read_field_int(mctx *m, const ospy_spec_type *st, uint32_t fi, uint64_t base)
 {
   if (fi >= st->nfields)
-    return SIZE_NONE;
+    return MSIZE_NONE;
   const ospy_spec_field *f = &st->fields[fi];
   int sg;
   unsigned width = f->t.ptr ? m->t->ptr_size : scalar_info(m, &f->t, &sg);
@@ -254,9 +269,9 @@ static int64_t read_field_int(mctx *m, const ospy_spec_type *st, uint32_t fi, ui
     sg = 0;
   uint8_t b[8] = { 0 };
   if (width == 0 || width > 8 || ospy_marshal_read(base + f->offset, b, width) != width)
-    return SIZE_NONE;
-  int64_t v = (int64_t)extend(load_le(b, width, f->t.big_endian), width, sg);
-  return v < 0 ? 0 : v;
+    return MSIZE_NONE;
+  uint64_t v = extend(load_le(b, width, f->t.big_endian), width, sg);
+  return (msize){ v, sg && (int64_t)v < 0 ? MS_NEG : MS_OK };
 }
 
 static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigned depth)
@@ -266,8 +281,8 @@ static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigne
   ospy_mw_uleb(w, st->nfields);
   for (uint32_t i = 0; i < st->nfields; i++) {
     const ospy_spec_field *f = &st->fields[i];
-    int64_t size = f->size ? (int64_t)f->size : read_field_int(m, st, f->size_field, addr);
-    int64_t count = read_field_int(m, st, f->count_field, addr);
+    msize size = f->size ? (msize){ f->size, MS_OK } : read_field_int(m, st, f->size_field, addr);
+    msize count = read_field_int(m, st, f->count_field, addr);
     ospy_mw_uleb(w, i);
     put_mem_value(m, &f->t, addr + f->offset, size, count, depth + 1);
   }
@@ -332,11 +347,11 @@ static int elem_readable(uint64_t addr, uint64_t esz, uint64_t *ok_end)
 
 /* The bound of an array: elementCount, or for a null-terminated one without
    it NULL_TERM_MAX_ELEMS. */
-static uint64_t array_bound(const ospy_spec_typeref *r, int64_t count)
+static uint64_t array_bound(const ospy_spec_typeref *r, msize count)
 {
-  if (r->null_term && count == SIZE_NONE)
+  if (r->null_term && count.st == MS_NONE)
     return NULL_TERM_MAX_ELEMS;
-  return count > 0 ? (uint64_t)count : 0;
+  return count.st == MS_OK ? count.n : 0;
 }
 
 /* An element of an array at addr; one not readable in full is the address
@@ -349,7 +364,7 @@ static void put_element(mctx *m, const ospy_spec_typeref *er, uint64_t addr, int
     return;
   }
   m->in_array++;
-  put_mem_value(m, er, addr, SIZE_NONE, SIZE_NONE, depth + 1);
+  put_mem_value(m, er, addr, MSIZE_NONE, MSIZE_NONE, depth + 1);
   m->in_array--;
 }
 
@@ -360,7 +375,7 @@ static void put_element(mctx *m, const ospy_spec_typeref *er, uint64_t addr, int
    ends before its first all-zero element; when none is found within the
    bound or just after it (or the value cap stops it first) its total is one
    more than what was stored, so readers show it as cut. */
-static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t count,
+static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize count,
                       unsigned depth)
 {
   ospy_mw *w = m->w;
@@ -409,8 +424,8 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_
 /* ---- values ---- */
 
 /* What a pointer of type r points to, at addr (already non-NULL). */
-static void put_pointee(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t size,
-                        int64_t count, unsigned depth)
+static void put_pointee(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize size,
+                        msize count, unsigned depth)
 {
   ospy_spec_typeref inner = *r;
   inner.ptr = 0;
@@ -437,11 +452,32 @@ static int pointee_unreadable(const ospy_mw *w, size_t at)
   return i + 5 == n && !memcmp(p + i, zero5, 5);
 }
 
-static void put_pointer(mctx *m, const ospy_spec_typeref *r, uint64_t ptr, int64_t size,
-                        int64_t count, unsigned depth)
+/* Whether the value of type r (a pointer's pointee) would be read with a
+   negative size (a buffer, a socket address) or count (an array): *bad is
+   that size or count. */
+static int size_is_bad(const mctx *m, const ospy_spec_typeref *r, msize size, msize count,
+                       uint64_t *bad)
 {
+  const ospy_spec_type *ty = type_of(m, r);
+  if (!ty)
+    return 0;
+  msize s = ty->kind == OSPY_KIND_ARRAY ? count
+            : ty->kind == OSPY_KIND_BYTES || ty->kind == OSPY_KIND_SOCKADDR ? size
+                                                                            : MSIZE_NONE;
+  *bad = s.n;
+  return s.st == MS_NEG;
+}
+
+static void put_pointer(mctx *m, const ospy_spec_typeref *r, uint64_t ptr, msize size,
+                        msize count, unsigned depth)
+{
+  uint64_t bad;
   if (ptr == 0) {
     ospy_mw_u8(m->w, OSPY_VB_NULL);
+    return;
+  }
+  if (size_is_bad(m, r, size, count, &bad)) { /* the pointer, and why nothing was read */
+    put_bad_size(m->w, ptr, bad);
     return;
   }
   size_t start = m->w->len;
@@ -473,10 +509,11 @@ static void put_scalar(mctx *m, const ospy_spec_typeref *r, uint64_t raw)
     put_int(m->w, raw, width, sg);
 }
 
-static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, int64_t size,
-                          int64_t count, unsigned depth)
+static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize size,
+                          msize count, unsigned depth)
 {
   const ospy_spec_type *ty = type_of(m, r);
+  uint64_t bad;
   if (depth > OSPY_VB_MAX_DEPTH || !ty || ty->kind == OSPY_KIND_VALIST) {
     ospy_mw_u8(m->w, OSPY_VB_SKIP);
     return;
@@ -490,12 +527,16 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, in
     put_pointer(m, r, load_le(b, m->t->ptr_size, 0), size, count, depth);
     return;
   }
+  if (size_is_bad(m, r, size, count, &bad)) { /* a field in the structure itself */
+    put_bad_size(m->w, addr, bad);
+    return;
+  }
   switch (ty->kind) {
   case OSPY_KIND_BYTES:
-    if (size == SIZE_NONE)
+    if (size.st != MS_OK)
       ospy_mw_u8(m->w, OSPY_VB_SKIP);
     else
-      put_bytes(m, addr, (uint64_t)size);
+      put_bytes(m, addr, size.n);
     return;
   case OSPY_KIND_STRING:
   case OSPY_KIND_FORMAT:
@@ -704,8 +745,8 @@ static uint32_t dynamic_type(const mctx *m, const ospy_spec_arg *a)
 
 /* An argument (or the return value): its word is the value itself, or a
    pointer for ...Ptr and for aggregates (always passed by address in C). */
-static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, int64_t size,
-                          int64_t count, const ospy_spec_arg *a)
+static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, msize size,
+                          msize count, const ospy_spec_arg *a)
 {
   const ospy_spec_type *ty = type_of(m, r);
   if (!ty) {
@@ -738,21 +779,21 @@ static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, int
 
 /* ---- expressions ---- */
 
-static int64_t eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr *out)
+static msize eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr *out)
 {
   const ospy_spec_expr *e = m->phase == OSPY_VB_PHASE_LEAVE && out->compiled ? out : in;
   if (!e->compiled)
-    return SIZE_NONE;
+    return MSIZE_NONE;
   int faulted = 0;
-  int64_t v = (int64_t)ospy_sexpr_eval(e->compiled, &m->env, &faulted);
+  uint64_t v = ospy_sexpr_eval(e->compiled, &m->env, &faulted);
   if (faulted)
-    return -2;
-  /* negative: an error return used as a length (read's -1) is 0 bytes; any
-   * other is a garbage size of 2^63 or more ((size_t)-1), capped by the
-   * value cap and marked like every size too large to record */
-  if (v < 0)
-    return ospy_sexpr_uses_return(e->compiled) ? 0 : INT64_MAX;
-  return v;
+    return (msize){ 0, MS_FAULT };
+  /* negative (a signed type): an error return used as a length (read's -1)
+   * is 0 bytes, any other reads nothing and is recorded as such; unsigned,
+   * a garbage size ((size_t)-1) is recorded as asked, capped by the value cap */
+  if (ospy_sexpr_is_signed(e->compiled) && (int64_t)v < 0)
+    return ospy_sexpr_uses_return(e->compiled) ? (msize){ 0, MS_OK } : (msize){ v, MS_NEG };
+  return (msize){ v, MS_OK };
 }
 
 /* A condition using the return value is decided at leave; at enter it holds. */
@@ -784,10 +825,10 @@ static void put_arg_entry(mctx *m, uint32_t i)
   const ospy_spec_type *ty = ospy_spec_table_type(m->t, a->t.type);
   if (!cond_holds(m, &a->cond) || (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr))
     return; /* a va_list is shown through the format string that uses it */
-  int64_t size = eval_size(m, &a->size_in, &a->size_out);
-  int64_t count = eval_size(m, &a->count_in, &a->count_out);
+  msize size = eval_size(m, &a->size_in, &a->size_out);
+  msize count = eval_size(m, &a->count_in, &a->count_out);
   uint64_t raw = m->env.argv[i];
-  int bad = size == -2 || count == -2; /* the size itself was unreadable */
+  int bad = size.st == MS_FAULT || count.st == MS_FAULT; /* the size itself was unreadable */
   if (a->value.compiled) /* computed at this phase, e.g. from the return value */
     bad |= computed_value(m, a, &raw) < 0;
   ospy_mw_u8(m->w, (uint8_t)i);
@@ -916,7 +957,7 @@ static int entry(mctx *m, int retval, uint32_t i, ospy_marshal_call *c)
   m->budget = retval ? -1 : leave_budget(m, i);
   if (retval) {
     ospy_mw_u8(m->w, OSPY_VB_RETVAL);
-    put_arg_value(m, &m->fn->ret, m->env.retval, SIZE_NONE, SIZE_NONE, NULL);
+    put_arg_value(m, &m->fn->ret, m->env.retval, MSIZE_NONE, MSIZE_NONE, NULL);
   } else {
     put_arg_entry(m, i);
   }

@@ -124,6 +124,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
 {
   if (v->flags & OSPY_XVALUE_UNREADABLE) {
     put(b, "<unreadable>");
+  } else if (v->flags & OSPY_XVALUE_BAD_SIZE) {
+    put(b, "<bad size %lld>", (long long)v->bad_size);
   } else if (!strcmp(v->type, "Pointer")) {
     if (v->text && !strcmp(v->text, "NULL"))
       put(b, "NULL");

@@ -39,6 +39,8 @@ typedef enum ospy_xevent_type {
 enum {
   OSPY_XVALUE_UNREADABLE = 1u << 0, /* memory at `addr` could not be read */
   OSPY_XVALUE_TRUNCATED = 1u << 1,  /* bytes holds the first nbytes of `total` */
+  OSPY_XVALUE_BAD_SIZE = 1u << 2,   /* a Pointer whose buffer or array was not read:
+                                       its size or count, `bad_size`, was negative */
 };
 
 typedef struct ospy_xvalue ospy_xvalue;
@@ -51,6 +53,7 @@ struct ospy_xvalue {
   size_t nbytes;
   uint64_t total;        /* with OSPY_XVALUE_TRUNCATED: the full length */
   uint64_t addr;         /* with OSPY_XVALUE_UNREADABLE: the faulting address */
+  int64_t bad_size;      /* with OSPY_XVALUE_BAD_SIZE */
   uint32_t flags;
   const ospy_xvalue *children;
   size_t nchildren;

@@ -203,6 +203,24 @@ static int convert_bytes(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v)
   return 0;
 }
 
+/* badSize="-1" (ospy's): a pointer whose buffer or array was not read */
+static int convert_bad_size(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v)
+{
+  const char *bad = get_attr(c, vn, "badSize");
+  if (!bad)
+    return 0;
+  char *end;
+  errno = 0;
+  long long n = strtoll(bad, &end, 10);
+  if (!*bad || *end || errno) {
+    fail_at(c, vn, "bad badSize \"%s\"", bad);
+    return -1;
+  }
+  v->flags |= OSPY_XVALUE_BAD_SIZE;
+  v->bad_size = n;
+  return 0;
+}
+
 static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth)
 {
   if (depth > MAX_VALUE_DEPTH) {
@@ -231,6 +249,8 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
       return -1;
     v->flags |= OSPY_XVALUE_UNREADABLE;
   }
+  if (convert_bad_size(c, vn, v) < 0)
+    return -1;
   if (!strcmp(v->type, "ByteArray") && convert_bytes(c, vn, v) < 0)
     return -1;
   return c->failed ? -1 : convert_children(c, vn, v, depth);

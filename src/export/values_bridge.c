@@ -164,6 +164,7 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
     return "NULL"; /* as oSpy's Pointer marshaller wrote it */
   case OSPY_VALUE_POINTER:
   case OSPY_VALUE_UNREADABLE:
+  case OSPY_VALUE_BAD_SIZE:
     snprintf(t, cap, "0x%" PRIx64, v->address);
     return t;
   case OSPY_VALUE_STRING:
@@ -256,7 +257,8 @@ static int on_enter(const ospy_value *v, void *data)
     ospy_values_sockaddr_text(v->bytes, v->nbytes, vs->scratch, sizeof vs->scratch);
     text = vs->scratch;
   }
-  if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL) {
+  if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL ||
+      v->kind == OSPY_VALUE_BAD_SIZE) {
     type = "Pointer"; /* type_name names the pointee's type; oSpy wrote Pointer */
     sub = NULL;
   }
@@ -269,6 +271,8 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_UNREADABLE)
     ospy_xb_unreadable(vs->b, v->address);
+  if (v->kind == OSPY_VALUE_BAD_SIZE)
+    ospy_xb_bad_size(vs->b, (int64_t)v->u);
   if (v->kind == OSPY_VALUE_STRING && (v->flags & OSPY_VB_CAPPED))
     ospy_xb_cut(vs->b); /* longer than the capture's value cap */
   /* a string or buffer that ran into unreadable memory: where it stopped */

@@ -2,7 +2,7 @@
  * name, backtrace, arguments in, arguments out, returnValue, lastError;
  * message events carry <message>. Extensions (attributes oSpy never wrote,
  * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
- * values whose memory could not be read; ospyType on the events of ospy's
+ * values whose memory could not be read, badSize on pointers not followed; ospyType on the events of ospy's
  * own types, which are written as the original Info or Warning. */
 #include "export/xml_writer.h"
 
@@ -52,6 +52,8 @@ static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
     ospy_sink_puts(s, " truncated=\"true\""); /* a string: its length is unknown */
   if (v->flags & OSPY_XVALUE_UNREADABLE)
     ospy_sink_printf(s, " unreadable=\"0x%" PRIx64 "\"", v->addr);
+  if (v->flags & OSPY_XVALUE_BAD_SIZE)
+    ospy_sink_printf(s, " badSize=\"%" PRId64 "\"", v->bad_size);
 }
 
 static void write_children(ospy_sink *s, const ospy_xvalue *v)

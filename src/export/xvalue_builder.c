@@ -100,6 +100,14 @@ void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr)
   b->open->v.addr = addr;
 }
 
+void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.flags |= OSPY_XVALUE_BAD_SIZE;
+  b->open->v.bad_size = size;
+}
+
 /* Turns n's child list into its children array. */
 static int seal(ospy_xbuilder *b, ospy_xb_node *n)
 {

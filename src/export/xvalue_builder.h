@@ -38,6 +38,9 @@ void ospy_xb_open(ospy_xbuilder *b, const char *name, const char *type,
 /* ByteArray content of the open node; total > n marks it truncated. */
 void ospy_xb_bytes(ospy_xbuilder *b, const void *p, size_t n, uint64_t total);
 void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr);
+/* The open node (a Pointer) points to what was not read: its size or count
+ * was negative. */
+void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size);
 /* The open node's text is the start of a longer value of unknown length
  * (a string cut at the capture's value cap). */
 void ospy_xb_cut(ospy_xbuilder *b);

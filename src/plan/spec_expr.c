@@ -11,6 +11,7 @@ struct ospy_sexpr {
   ospy_expr *e;
   ospy_expr_fn fn; /* JIT code, or NULL: interpreter */
   unsigned uses;
+  bool is_signed;  /* the result's type */
 };
 
 static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
@@ -72,6 +73,8 @@ int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spe
     return -1;
   }
   s->uses = ospy_expr_uses(s->e);
+  unsigned width;
+  ospy_expr_result_type(s->e, &width, &s->is_signed);
   *out = s;
   return 0;
 }
@@ -98,6 +101,11 @@ void ospy_sexpr_unjit(ospy_sexpr *s) { s->fn = NULL; }
 int ospy_sexpr_uses_return(const ospy_sexpr *s)
 {
   return s && (s->uses & (OSPY_EXPR_USES_RETVAL | OSPY_EXPR_USES_RETURN_REG));
+}
+
+int ospy_sexpr_is_signed(const ospy_sexpr *s)
+{
+  return s && s->is_signed;
 }
 
 static bool read_adapter(uint64_t addr, void *out, size_t n, void *data)

@@ -292,6 +292,12 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   case OSPY_VB_SKIP:
     v->kind = OSPY_VALUE_SKIPPED;
     break;
+  case OSPY_VB_BAD_SIZE:
+    v->kind = OSPY_VALUE_BAD_SIZE;
+    v->address = rd_uleb(d);
+    v->u = (uint64_t)rd_sleb(d);
+    v->is_signed = 1;
+    break;
   case OSPY_VB_PTR: {
     v->kind = OSPY_VALUE_POINTER;
     v->address = rd_uleb(d);

@@ -28,6 +28,8 @@ enum ospy_value_kind {
   OSPY_VALUE_SKIPPED,    /* not recorded (size unreadable, depth limit, va_list) */
   OSPY_VALUE_TRUNCATED,  /* the blob ran out of room here: later values are missing */
   OSPY_VALUE_FORMAT,     /* children: the format string, then the values it consumed */
+  OSPY_VALUE_BAD_SIZE,   /* address: a buffer or array not read, its size or count
+                            negative: `u` (is_signed); type_kind says which */
 };
 
 #define OSPY_VALUE_RETVAL (-1)

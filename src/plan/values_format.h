@@ -18,6 +18,9 @@
  *   FMT   NODE (STR or UNREADABLE: the format) uleb n, n x NODE (the varargs)
  *   DYN   uleb type index NODE (Dynamic: the type chosen at run time)
  *   SKIP  (the value's logCondition was false or a size faulted)
+ *   BAD_SIZE uleb address sleb size: a buffer or array at address (a pointer's
+ *         value, or a structure field's address) not read: its size or
+ *         elementCount, of a signed type, was negative (`size`)
  * flags: OSPY_VB_CAPPED (stopped at the value cap: `total` counts all),
  *        OSPY_VB_CUT (stopped by unreadable memory at address + stored).
  * A writer that runs out of room ends the blob with OSPY_VB_END_TRUNCATED.
@@ -48,6 +51,7 @@ enum ospy_vb_tag {
   OSPY_VB_FMT,
   OSPY_VB_DYN,
   OSPY_VB_SKIP,
+  OSPY_VB_BAD_SIZE,
 };
 
 #define OSPY_VB_CAPPED 0x1

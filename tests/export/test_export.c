@@ -153,6 +153,8 @@ static int same_value(const ospy_xvalue *a, const ospy_xvalue *b)
     return 0;
   if ((a->flags & OSPY_XVALUE_UNREADABLE) && a->addr != b->addr)
     return 0;
+  if ((a->flags & OSPY_XVALUE_BAD_SIZE) && a->bad_size != b->bad_size)
+    return 0;
   for (size_t i = 0; i < a->nchildren; i++)
     if (!same_value(&a->children[i], &b->children[i]))
       return 0;

@@ -280,6 +280,18 @@ int main(void)
                     "unreadable=\"0x1000\"/></value>"),
         "cut array:\n got %s", got);
 
+  /* one whose count was negative: the pointer, and that count */
+  static const uint8_t sum_bad_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_BAD_SIZE, 0x80, 0x20, 9, /* zig-zag -5 */
+  };
+  make_call2(rec, 3, sum_bad_blob, sizeof sum_bad_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"v\"><value type=\"Pointer\" value=\"0x1000\" "
+                    "badSize=\"-5\"/></argument>"),
+        "bad count:\n got %s", got);
+
   /* a format string's values typed and shown by their conversions */
   static const uint8_t logf_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,

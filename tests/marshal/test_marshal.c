@@ -376,7 +376,8 @@ static void test_binary_bytes(void)
 }
 
 /* A garbage length of 2^63 or more ((size_t)-1) is a huge size, capped and
- * marked, not 0 bytes; a -1 return used as the length is 0 bytes. */
+ * marked with the size asked for, not 0 bytes; a -1 return used as the
+ * length is 0 bytes. */
 static void test_garbage_size(void)
 {
   ospy_spec_table *t = tt_table();
@@ -391,7 +392,62 @@ static void test_garbage_size(void)
   tt_int(&k, (uint64_t)-1, sizeof(size_t));
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 4, text, sizeof text);
-  CHECK(strncmp(text, "(buf=\"abcd\"...(4 of ", 20) == 0);
+  char want[128];
+  snprintf(want, sizeof want, "(buf=\"abcd\"...(4 of %zu bytes), len=%zu) = 0", SIZE_MAX,
+           SIZE_MAX);
+  CHECK_STR(text, want);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+struct counted {
+  int32_t n;
+  const int32_t *items;
+  int16_t len;
+  const char *data;
+};
+
+/* One rule for arguments and structure fields: a negative size or count
+ * (of a signed type) reads nothing and says so, the pointer still shown. */
+static void test_negative_sizes(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t st = tt_struct(t, "Counted", 4);
+  tt_field(t, st, 0, "n", offsetof(struct counted, n), "Int32");
+  ospy_spec_field *fi = tt_field(t, st, 1, "items", offsetof(struct counted, items), "ArrayPtr");
+  fi->t.elem_type = OSPY_BT_INT32;
+  fi->count_field = 0;
+  tt_field(t, st, 2, "len", offsetof(struct counted, len), "Int16");
+  tt_field(t, st, 3, "data", offsetof(struct counted, data), "ByteArrayPtr")->size_field = 2;
+  t->types[st].size = sizeof(struct counted);
+  uint32_t fn = tt_fn(t, "neg", "SSize");
+  tt_arg(t, fn, "buf", IN, "ByteArrayPtr")->size_in.src = "arg.n";
+  tt_arg(t, fn, "n", IN, "Int32");
+  tt_arg(t, fn, "items", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT32;
+  tt_arg(t, fn, "m", IN, "Int64");
+  tt_arg(t, fn, "c", IN, "CountedPtr");
+  tt_arg(t, fn, "out", OUT, "ByteArrayPtr")->size_in.src = "retval";
+  t->fns[fn].args[2].count_in.src = "arg.m";
+  tt_prepare(t);
+  static const int32_t items[] = { 7, 8, 9 };
+  static char buf[] = "hello";
+  struct counted c = { -1, items, -3, buf };
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, (uint64_t)-1, 4);
+  tt_int(&k, P(items), sizeof(void *));
+  tt_int(&k, (uint64_t)-5, 8);
+  tt_int(&k, P(&c), sizeof(void *));
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
+  char want[512];
+  snprintf(want, sizeof want,
+           "(buf=%p<bad size -1>, n=-1, items=%p<bad count -5>, m=-5, "
+           "c={n=-1, items=%p<bad count -1>, len=-3, data=%p<bad size -3>}, out=\"\") = -1",
+           (void *)buf, (void *)items, (void *)items, (void *)buf);
+  CHECK_STR(text, want);
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
@@ -800,6 +856,7 @@ int main(void)
   test_out_buffer_sized_by_retval();
   test_binary_bytes();
   test_garbage_size();
+  test_negative_sizes();
   test_floats();
   test_blob_cap();
   test_int_fast_path();
