@@ -153,12 +153,8 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
     else
       snprintf(t, cap, "%" PRIu64, v->u);
     return t;
-  case OSPY_VALUE_FLOAT: /* the shortest text that reads back as the same double */
-    for (int prec = 6; prec <= 17; prec++) {
-      snprintf(t, cap, "%.*g", prec, v->d);
-      if (strtod(t, NULL) == v->d)
-        break;
-    }
+  case OSPY_VALUE_FLOAT:
+    ospy_values_double_text(v->d, t, cap);
     return t;
   case OSPY_VALUE_NULL:
     return "NULL"; /* as oSpy's Pointer marshaller wrote it */

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plan/values.h"
@@ -70,6 +71,20 @@ size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
     return 0;
   *cp = c;
   return len;
+}
+
+size_t ospy_values_double_text(double d, char *out, size_t cap)
+{
+  char t[40];
+  int n = 0;
+  for (int prec = 6; prec <= 17; prec++) { /* %g drops trailing zeros: 0.5, not 0.500000 */
+    n = snprintf(t, sizeof t, "%.*g", prec, d);
+    if (strtod(t, NULL) == d)
+      break;
+  }
+  if (cap)
+    snprintf(out, cap, "%s", t);
+  return (size_t)n;
 }
 
 static size_t string_limit; /* 0: whole strings and buffers */
@@ -256,7 +271,12 @@ static void put_leaf(tbuf *b, const ospy_value *v)
     if (v->type_kind == OSPY_KIND_FD && !v->text)
       put_fd_name(b, v);
     break;
-  case OSPY_VALUE_FLOAT: put(b, "%g", v->d); break;
+  case OSPY_VALUE_FLOAT: {
+    char d[40];
+    ospy_values_double_text(v->d, d, sizeof d);
+    put(b, "%s", d);
+    break;
+  }
   case OSPY_VALUE_NULL: put(b, "NULL"); break;
   case OSPY_VALUE_UNREADABLE:
     put(b, "<unreadable at 0x%llx>", (unsigned long long)v->address);
