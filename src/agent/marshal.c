@@ -635,6 +635,7 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
   case 'S': return VA_WSTR;
   case 'p': case 'n': return VA_PTR;
   case '%': return VA_NONE;
+  case 'm': return VA_NONE; /* glibc: strerror(errno), no argument */
   default: return VA_STOP;
   }
 }

@@ -343,7 +343,7 @@ unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size,
     uint8_t len = 0;
     for (; i < n && strchr("hlLqjzt", s[i]); i++)
       len = s[i] == 'h' ? len : (s[i] == 'l' && len) || s[i] == 'q' || s[i] == 'L' ? 2 : 1;
-    if (i < n && k < cap) {
+    if (i < n && k < cap && s[i] != 'm') { /* glibc's %m takes no argument */
       if (size)
         size[k] = len;
       out[k++] = (char)s[i];

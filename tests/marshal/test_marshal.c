@@ -662,6 +662,36 @@ static void test_varargs(void)
   ospy_spec_table_free(t);
 }
 
+/* logf(2, f, words...) shown: each word pointer-wide (an int or a pointer). */
+static const char *run_format(const char *f, const uint64_t *words, unsigned n)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "logf", NULL);
+  tt_arg(t, fn, "level", IN, "Int32");
+  tt_arg(t, fn, "fmt", IN, "AsciiFormatStringPtr");
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, P(f), sizeof(void *));
+  for (unsigned i = 0; i < n; i++)
+    tt_int(&k, words[i], sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+  return text;
+}
+
+static void test_format_edges(void)
+{
+  /* glibc's %m takes no argument: the values after it are still decoded */
+  static const uint64_t m[] = { 1, 2 };
+  CHECK_STR(run_format("x=%d %m y=%d", m, 2), "(level=2, fmt=\"x=%d %m y=%d\"(1, 2))");
+  static const uint64_t ff[] = { 255 }; /* and the reader pairs %x with its value */
+  CHECK_STR(run_format("%m|%x", ff, 1), "(level=2, fmt=\"%m|%x\"(0xff))");
+}
+
 static ospy_spec_table *vt;
 
 /* A real variadic function handing its va_list to a vprintf-like spec. */
@@ -849,6 +879,7 @@ int main(void)
   test_seed();
   test_computed_all();
   test_varargs();
+  test_format_edges();
   test_conditions();
   test_string_across_pages();
 #if defined(__i386__)
