@@ -237,6 +237,21 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit)
   patch_uleb5(w, stored_at, stored);
 }
 
+static int pointee_unreadable(const ospy_mw *w, size_t at);
+
+/* A string a format's %s or the format pointer itself points to: one of
+   which nothing could be read is unreadable at its address, as a pointer's
+   pointee (not an empty string cut after 0 bytes). */
+static void put_string_at(mctx *m, uint64_t addr, unsigned unit)
+{
+  size_t at = m->w->len;
+  put_string(m, addr, unit);
+  if (!m->w->full && pointee_unreadable(m->w, at)) {
+    m->w->len = at;
+    put_unreadable(m->w, addr);
+  }
+}
+
 static void put_sockaddr(mctx *m, uint64_t addr, msize size)
 {
   uint8_t fam[2];
@@ -661,7 +676,7 @@ static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width)
     if (!v)
       ospy_mw_u8(m->w, OSPY_VB_NULL);
     else
-      put_string(m, v, kind == VA_STR ? 1 : 4);
+      put_string_at(m, v, kind == VA_STR ? 1 : 4);
     return;
   default:
     v = ospy_marshal_va_int(va, m->t->ptr_size);
@@ -678,10 +693,10 @@ static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const o
   ospy_mw *w = m->w;
   ospy_mw_u8(w, OSPY_VB_FMT);
   size_t str_at = w->len;
-  put_string(m, addr, ty->width);
+  put_string_at(m, addr, ty->width);
   size_t n_at = reserve_uleb5(w);
-  if (w->full || m->phase != OSPY_VB_PHASE_ENTER)
-    return;
+  if (w->full || m->phase != OSPY_VB_PHASE_ENTER || w->p[str_at] != OSPY_VB_STR)
+    return; /* an unreadable format: no values */
   const uint8_t *s = w->p + str_at;
   uint64_t nbytes = 0;
   for (int i = 0; i < 5; i++)

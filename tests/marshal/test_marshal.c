@@ -690,6 +690,11 @@ static void test_format_edges(void)
   CHECK_STR(run_format("x=%d %m y=%d", m, 2), "(level=2, fmt=\"x=%d %m y=%d\"(1, 2))");
   static const uint64_t ff[] = { 255 }; /* and the reader pairs %x with its value */
   CHECK_STR(run_format("%m|%x", ff, 1), "(level=2, fmt=\"%m|%x\"(0xff))");
+  /* an unreadable %s, and format, as every unreadable pointer shows */
+  static const uint64_t s60[] = { 0, 0x60, 0x70 };
+  CHECK_STR(run_format("%s|%s|%ls", s60, 3),
+            "(level=2, fmt=\"%s|%s|%ls\"(NULL, <unreadable at 0x60>, <unreadable at 0x70>))");
+  CHECK_STR(run_format((const char *)0x90, m, 1), "(level=2, fmt=<unreadable at 0x90>)");
 }
 
 static ospy_spec_table *vt;
