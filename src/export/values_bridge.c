@@ -207,6 +207,7 @@ static const char *format_value(visit *vs, const ospy_value *v, const char **tex
              (unsigned)(u & 0xff));
     return "Char";
   case 'p':
+  case 'n': /* where printf stores the count: a pointer */
     snprintf(t, cap, u ? "0x%" PRIx64 : "NULL", v->u);
     return "Pointer";
   case 'x': case 'X': snprintf(t, cap, "0x%" PRIx64, u); return int_type(0, bytes);

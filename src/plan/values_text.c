@@ -353,7 +353,7 @@ unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size,
 }
 
 /* A value of a format string as its conversion shows it: %c a character,
- * %x/%X/%p in hex, %o in octal. */
+ * %x/%X/%p and %n (a pointer too) in hex, %o in octal. */
 static int put_converted(tbuf *b, const ospy_value *v, char conv)
 {
   if (v->kind != OSPY_VALUE_INT || v->text)
@@ -368,7 +368,7 @@ static int put_converted(tbuf *b, const ospy_value *v, char conv)
       put(b, "'\\x%02x'", ch);
     return 1;
   }
-  case 'x': case 'X': case 'p': put(b, "0x%llx", u); return 1;
+  case 'x': case 'X': case 'p': case 'n': put(b, "0x%llx", u); return 1;
   case 'o': put(b, "0%llo", u); return 1;
   default: return 0;
   }

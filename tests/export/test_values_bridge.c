@@ -311,6 +311,15 @@ int main(void)
                     "<value type=\"Double\" value=\"3.14159\"/>"),
         "format values:\n got %s", got);
 
+  /* %n's value is where printf stores its count: a Pointer, as %p */
+  static const uint8_t logn_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 2, '%', 'n', 1, OSPY_VB_INT_U, 0x80, 0x01,
+  };
+  make_call2(rec, 4, logn_blob, sizeof logn_blob, free_leave_blob, sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Pointer\" value=\"0x80\"/>"), "%%n:\n got %s", got);
+
   /* a socket address says what it is (readers and diff compare that, not the
    * stack garbage after an AF_UNIX path's NUL) */
   static const uint8_t connect_blob[] = {

@@ -695,6 +695,9 @@ static void test_format_edges(void)
   CHECK_STR(run_format("%s|%s|%ls", s60, 3),
             "(level=2, fmt=\"%s|%s|%ls\"(NULL, <unreadable at 0x60>, <unreadable at 0x70>))");
   CHECK_STR(run_format((const char *)0x90, m, 1), "(level=2, fmt=<unreadable at 0x90>)");
+  /* %n's argument is a pointer: in hex, as %p */
+  static const uint64_t np[] = { 0x80, 0x90 };
+  CHECK_STR(run_format("%n|%p", np, 2), "(level=2, fmt=\"%n|%p\"(0x80, 0x90))");
 }
 
 static ospy_spec_table *vt;
