@@ -594,7 +594,18 @@ static uint32_t fch(const uint8_t *f, size_t nunits, unsigned unit, size_t k)
                                       : (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
 }
 
-enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_LDOUBLE, VA_STR, VA_WSTR, VA_PTR, VA_STOP };
+enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_LDOUBLE, VA_STR, VA_WSTR, VA_PTR, VA_STOP,
+       VA_POSITIONAL };
+
+/* Whether the conversion at f[k] (just after '%') names its argument
+   (%2$s): POSIX has all conversions of such a format do so. */
+static int conv_positional(const uint8_t *f, size_t n, unsigned unit, size_t k)
+{
+  size_t i = k;
+  while (fch(f, n, unit, i) >= '0' && fch(f, n, unit, i) <= '9')
+    i++;
+  return i > k && fch(f, n, unit, i) == '$';
+}
 
 /* Parse the conversion at f[k] (just after '%'): *k moves past it. *star
    counts `*` width/precision ints it consumes first; *width is the size of
@@ -604,6 +615,8 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
 {
   size_t i = *k;
   *star = 0;
+  if (conv_positional(f, n, unit, i))
+    return VA_POSITIONAL;
   for (uint32_t ch; (ch = fch(f, n, unit, i)) != 0 && ch < 128 && strchr("-+ #0'", (int)ch);)
     i++;
   for (int part = 0; part < 2; part++) {
@@ -686,6 +699,44 @@ static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width)
   }
 }
 
+/* The values the conversions of format f (nunits code units of `unit`
+   bytes) consume; how many nodes were written. When decoding stops before
+   the format's end for a reason readers cannot see (the cap, positional
+   arguments, a conversion not known), a FMT_STOP node says why. */
+static unsigned put_format_values(mctx *m, ospy_va *va, const uint8_t *f, size_t nunits,
+                                  unsigned unit)
+{
+  size_t k = 0;
+  unsigned count = 0;
+  int stop = 0;
+  while (k < nunits && !va->fault && !m->w->full) {
+    if (fch(f, nunits, unit, k++) != '%')
+      continue;
+    unsigned star, width;
+    int kind = conv_parse(f, nunits, unit, &k, &star, &width, m->t->ptr_size);
+    if (kind == VA_STOP || kind == VA_POSITIONAL) {
+      stop = kind == VA_STOP ? OSPY_VB_FMT_UNKNOWN : OSPY_VB_FMT_POSITIONAL;
+      break;
+    }
+    if (count + star + (kind != VA_NONE) > MAX_VARARGS) {
+      stop = OSPY_VB_FMT_MORE;
+      break;
+    }
+    for (unsigned i = 0; i < star; i++, count++)
+      put_vararg(m, va, VA_INT, 4);
+    if (kind != VA_NONE) {
+      put_vararg(m, va, kind, width);
+      count++;
+    }
+  }
+  if (stop) {
+    ospy_mw_u8(m->w, OSPY_VB_FMT_STOP);
+    ospy_mw_u8(m->w, (uint8_t)stop);
+    count++;
+  }
+  return count;
+}
+
 /* FMT node: the format string, then the values its conversions consume,
    from the call's `...` or from the va_list named by vaList. */
 static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const ospy_spec_arg *a)
@@ -710,23 +761,7 @@ static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const o
   } else {
     ospy_marshal_va_start(&va, m->fn, m->c);
   }
-  size_t nunits = (size_t)nbytes / ty->width, k = 0;
-  unsigned count = 0;
-  const uint8_t *f = s + 8;
-  while (k < nunits && count < MAX_VARARGS && !va.fault && !w->full) {
-    if (fch(f, nunits, ty->width, k++) != '%')
-      continue;
-    unsigned star, width;
-    int kind = conv_parse(f, nunits, ty->width, &k, &star, &width, m->t->ptr_size);
-    if (kind == VA_STOP)
-      break;
-    for (unsigned i = 0; i < star && count < MAX_VARARGS; i++, count++)
-      put_vararg(m, &va, VA_INT, 4);
-    if (kind != VA_NONE && count < MAX_VARARGS) {
-      put_vararg(m, &va, kind, width);
-      count++;
-    }
-  }
+  unsigned count = put_format_values(m, &va, s + 8, (size_t)nbytes / ty->width, ty->width);
   patch_uleb5(w, n_at, count);
 }
 

@@ -237,6 +237,10 @@ static int on_enter(const ospy_value *v, void *data)
   visit *vs = data;
   if (v->kind == OSPY_VALUE_TRUNCATED)
     return 0; /* the blob ran out of room: later values are simply absent */
+  if (v->kind == OSPY_VALUE_FMT_STOP) {
+    ospy_xb_cut(vs->b); /* on the format: its values were not all decoded */
+    return 0;
+  }
   if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
     ospy_xb_begin_return(vs->b);
   note_format(vs, v);

@@ -292,6 +292,13 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   case OSPY_VB_SKIP:
     v->kind = OSPY_VALUE_SKIPPED;
     break;
+  case OSPY_VB_FMT_STOP: {
+    uint8_t why;
+    rd_u8(d, &why);
+    v->kind = OSPY_VALUE_FMT_STOP;
+    v->u = why;
+    break;
+  }
   case OSPY_VB_BAD_SIZE:
     v->kind = OSPY_VALUE_BAD_SIZE;
     v->address = rd_uleb(d);

@@ -30,6 +30,8 @@ enum ospy_value_kind {
   OSPY_VALUE_FORMAT,     /* children: the format string, then the values it consumed */
   OSPY_VALUE_BAD_SIZE,   /* address: a buffer or array not read, its size or count
                             negative: `u` (is_signed); type_kind says which */
+  OSPY_VALUE_FMT_STOP,   /* the last value of a FORMAT: the rest of its values were
+                            not decoded; u = why (OSPY_VB_FMT_MORE...) */
 };
 
 #define OSPY_VALUE_RETVAL (-1)

@@ -15,7 +15,11 @@
  *   STR   u8 flags u8 unit (1/2/4) uleb stored_bytes, bytes (no terminator)
  *   STRUCT uleb n, n x (uleb field index NODE)
  *   ARRAY uleb total uleb stored, stored x NODE
- *   FMT   NODE (STR or UNREADABLE: the format) uleb n, n x NODE (the varargs)
+ *   FMT   NODE (STR or UNREADABLE: the format) uleb n, n x NODE (the varargs;
+ *         the last may be FMT_STOP)
+ *   FMT_STOP u8 why: the format's values were decoded up to here only
+ *         (OSPY_VB_FMT_MORE: more than the cap of 32; _POSITIONAL: %1$s
+ *         arguments, not decoded; _UNKNOWN: a conversion not known)
  *   DYN   uleb type index NODE (Dynamic: the type chosen at run time)
  *   SKIP  (the value's logCondition was false or a size faulted)
  *   BAD_SIZE uleb address sleb size: a buffer or array at address (a pointer's
@@ -52,7 +56,13 @@ enum ospy_vb_tag {
   OSPY_VB_DYN,
   OSPY_VB_SKIP,
   OSPY_VB_BAD_SIZE,
+  OSPY_VB_FMT_STOP,
 };
+
+/* FMT_STOP reasons */
+#define OSPY_VB_FMT_MORE 1
+#define OSPY_VB_FMT_POSITIONAL 2
+#define OSPY_VB_FMT_UNKNOWN 3
 
 #define OSPY_VB_CAPPED 0x1
 #define OSPY_VB_CUT 0x2

@@ -284,6 +284,11 @@ static void put_leaf(tbuf *b, const ospy_value *v)
   case OSPY_VALUE_BYTES:
   case OSPY_VALUE_STRING: put_buffer(b, v); break;
   case OSPY_VALUE_SKIPPED: put(b, "?"); break;
+  case OSPY_VALUE_FMT_STOP:
+    put(b, "%s", v->u == OSPY_VB_FMT_MORE         ? "..."
+                 : v->u == OSPY_VB_FMT_POSITIONAL ? "<positional arguments not decoded>"
+                                                  : "<not decoded from an unknown conversion on>");
+    break;
   case OSPY_VALUE_BAD_SIZE: /* the pointer, and why its memory was not read */
     put(b, "0x%llx<bad %s %lld>", (unsigned long long)v->address,
         v->type_kind == OSPY_KIND_ARRAY ? "count" : "size", (long long)v->u);

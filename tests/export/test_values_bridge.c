@@ -320,6 +320,18 @@ int main(void)
   got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<value type=\"Pointer\" value=\"0x80\"/>"), "%%n:\n got %s", got);
 
+  /* values not all decoded (positional arguments): the format says so */
+  static const uint8_t logpos_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 4, '%', '1', '$', 'd', 1,
+    OSPY_VB_FMT_STOP, OSPY_VB_FMT_POSITIONAL,
+  };
+  make_call2(rec, 4, logpos_blob, sizeof logpos_blob, free_leave_blob, sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"fmt\"><value type=\"AsciiString\" truncated=\"true\">"
+                    "<value type=\"AsciiString\" value=\"%1$d\"/></value></argument>"),
+        "positional:\n got %s", got);
+
   /* a socket address says what it is (readers and diff compare that, not the
    * stack garbage after an AF_UNIX path's NUL) */
   static const uint8_t connect_blob[] = {

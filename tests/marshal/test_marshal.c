@@ -698,6 +698,23 @@ static void test_format_edges(void)
   /* %n's argument is a pointer: in hex, as %p */
   static const uint64_t np[] = { 0x80, 0x90 };
   CHECK_STR(run_format("%n|%p", np, 2), "(level=2, fmt=\"%n|%p\"(0x80, 0x90))");
+  /* decoding that stops early says so: past the cap of 32 values, at
+   * positional arguments, at a conversion it does not know */
+  static uint64_t many[28]; /* as many as the test call holds; the rest garbage */
+  char f33[3 * 33 + 1] = "";
+  for (int i = 0; i < 33; i++)
+    strcat(f33, "%d ");
+  for (int i = 0; i < 28; i++)
+    many[i] = (uint64_t)i + 1;
+  const char *got = run_format(f33, many, 28);
+  CHECK(strstr(got, "\"(1, 2, 3, ") && !strcmp(got + strlen(got) - 7, ", ...))"));
+  got = run_format(f33 + 3, many, 28); /* 32 conversions: all, no marker */
+  CHECK(strstr(got, "\"(1, 2, 3, ") && !strstr(got, "..."));
+  const uint64_t pos[] = { 5, P("pos") };
+  CHECK_STR(run_format("%2$s %1$d", pos, 2),
+            "(level=2, fmt=\"%2$s %1$d\"(<positional arguments not decoded>))");
+  CHECK_STR(run_format("%d %Z %d", m, 2),
+            "(level=2, fmt=\"%d %Z %d\"(1, <not decoded from an unknown conversion on>))");
 }
 
 static ospy_spec_table *vt;
