@@ -216,13 +216,6 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .ptr = r ? r->elem_ptr : 0,
                            .hex = r ? r->hex : 0,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
-  /* oSpy's Array names its element type (elementType="UInt32") */
-  const ospy_spec_type *et = r ? ospy_spec_table_type(d->t, r->elem_type) : NULL;
-  char elem_name[160];
-  if (et && et->name) {
-    snprintf(elem_name, sizeof elem_name, "%s%s", et->name, er.ptr ? "Ptr" : "");
-    v->sub_type = elem_name;
-  }
   if (visit(d, v))
     return;
   int last = 0;
@@ -259,13 +252,26 @@ static void node_bytes(vdec *d, ospy_value *v, int is_string)
     visit(d, v);
 }
 
+/* oSpy's Array names its element type (elementType="UInt32"), also when
+   its memory could not be read. */
+static void array_elem_name(vdec *d, const ospy_spec_typeref *r, ospy_value *v, char *buf,
+                            size_t cap)
+{
+  const ospy_spec_type *et = r ? ospy_spec_table_type(d->t, r->elem_type) : NULL;
+  if (v->type_kind != OSPY_KIND_ARRAY || !et || !et->name)
+    return;
+  snprintf(buf, cap, "%s%s", et->name, r->elem_ptr ? "Ptr" : "");
+  v->sub_type = buf;
+}
+
 static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
 {
   uint8_t tag;
-  char text[256];
+  char text[256], elem_name[160];
   if (rd_u8(d, &tag) < 0)
     return;
   set_type(d, v, r);
+  array_elem_name(d, r, v, elem_name, sizeof elem_name);
   switch (tag) {
   case OSPY_VB_INT_U:
   case OSPY_VB_INT_S:

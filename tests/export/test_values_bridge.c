@@ -280,6 +280,18 @@ int main(void)
                     "unreadable=\"0x1000\"/></value>"),
         "cut array:\n got %s", got);
 
+  /* one whose memory could not be read still names its element type */
+  static const uint8_t sum_unreadable_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_UNREADABLE, 0x80, 0x20,
+  };
+  make_call2(rec, 3, sum_unreadable_blob, sizeof sum_unreadable_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"0\" "
+                    "value=\"0x1000\" unreadable=\"0x1000\"/>"),
+        "unreadable array:\n got %s", got);
+
   /* one whose count was negative: the pointer, and that count */
   static const uint8_t sum_bad_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
