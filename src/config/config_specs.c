@@ -184,8 +184,9 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   if (a->t.null_term && ty->kind != OSPY_KIND_ARRAY)
     cfg_error(g, cfg_pos_attr(g, n, "nullTerminated"),
               "nullTerminated on argument '%s' of type %s: only an Array can be", a->name, tn);
+  /* an elementType given but unknown is reported where it is read */
   if (ty->kind == OSPY_KIND_ARRAY &&
-      (a->t.elem_type == OSPY_SPEC_NONE || (!a->count_in.src && !a->t.null_term)))
+      (!cfg_attr(g, n, "elementType") || (!a->count_in.src && !a->t.null_term)))
     cfg_error(g, cfg_pos_elem(g, n),
               "argument '%s' of type %s needs an 'elementType' and an 'elementCount'", a->name,
               tn);

@@ -233,7 +233,7 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
     f->t.elem_type = er.type;
     f->t.elem_ptr = er.ptr;
   }
-  if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type == OSPY_SPEC_NONE)
+  if (f->t.type == OSPY_BT_ARRAY && !et) /* an unknown one is reported above */
     cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",
               f->name ? f->name : "");
 }

@@ -88,6 +88,13 @@ static void test_diagnostics(void)
          "t.xml:7:56: error: unknown field 'z' in structure 'S'\n"
          "t.xml:9:3: error: <field> 'd' needs an 'offset' attribute\n"
          "t.xml:9:25: error: field 'd' of type Array needs an elementType\n");
+  /* an unknown elementType is reported once: not as missing as well */
+  EXPECT(HM("<types><structure name=\"S\">\n"
+            "  <field name=\"a\" offset=\"0\" type=\"Array\" elementType=\"Nope\"/>\n"
+            "</structure></types>\n"
+            FN("<argument name=\"z\" type=\"ArrayPtr\" elementType=\"Nope\" elementCount=\"1\"/>\n")),
+         "t.xml:3:56: error: unknown type 'Nope'\n"
+         "t.xml:8:49: error: unknown type 'Nope'\n");
   EXPECT(HM("<specs><functions>\n<function name=\"f\" callingConvention=\"pascal\" colour=\"red\"/>\n"
             "<function name=\"f\"/>\n<function/>\n</functions></specs>\n"),
          "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall or sysv\n"
