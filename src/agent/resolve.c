@@ -261,7 +261,7 @@ static int is_clone_of(const char *s, const char *name)
 /* Looks name up in the .symtab of the ELF image at map (size bytes); with
  * clone set, a GCC clone of it instead, whose name goes to clone. */
 static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, int type,
-                            char *clone, size_t clone_cap)
+                            char *clone, size_t clone_cap, int *ifunc)
 {
   const ElfW(Ehdr) *eh = (const void *)map;
   if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
@@ -280,14 +280,18 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
     const ElfW(Sym) *sym = (const void *)(map + sh[i].sh_offset);
     size_t n = sh[i].sh_size / sizeof *sym;
     for (size_t k = 0; k < n; k++) {
+      int t = ELF32_ST_TYPE(sym[k].st_info);
       if (sym[k].st_name >= strs->sh_size || !sym[k].st_value ||
-          ELF32_ST_TYPE(sym[k].st_info) != type)
+          (t != type && !(ifunc && type == STT_FUNC && t == STT_GNU_IFUNC)))
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
         continue;
-      if (!clone && !strcmp(s, name))
+      if (!clone && !strcmp(s, name)) {
+        if (ifunc)
+          *ifunc = t == STT_GNU_IFUNC;
         return sym[k].st_value;
+      }
       if (clone && is_clone_of(s, name)) {
         snprintf(clone, clone_cap, "%s", s);
         return sym[k].st_value;
@@ -297,22 +301,31 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
   return 0;
 }
 
-/* name's value in the .symtab of the file at path, 0 when absent. */
-static uint64_t file_symtab_find(const char *path, const char *name, int type, char *clone,
-                                 size_t clone_cap)
+/* The file at path mapped read-only (*size bytes); NULL if it cannot be. */
+static const uint8_t *map_file(const char *path, size_t *size)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return 0;
+    return NULL;
   struct stat st;
   void *map = MAP_FAILED;
   if (fstat(fd, &st) == 0 && st.st_size > 0)
     map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
-  if (map == MAP_FAILED)
+  *size = map == MAP_FAILED ? 0 : (size_t)st.st_size;
+  return map == MAP_FAILED ? NULL : map;
+}
+
+/* name's value in the .symtab of the file at path, 0 when absent. */
+static uint64_t file_symtab_find(const char *path, const char *name, int type, char *clone,
+                                 size_t clone_cap, int *ifunc)
+{
+  size_t size;
+  const uint8_t *map = map_file(path, &size);
+  if (!map)
     return 0;
-  uint64_t v = symtab_find(map, (size_t)st.st_size, name, type, clone, clone_cap);
-  munmap(map, (size_t)st.st_size);
+  uint64_t v = symtab_find(map, size, name, type, clone, clone_cap, ifunc);
+  munmap((void *)map, size);
   return v;
 }
 
@@ -323,7 +336,80 @@ static uint64_t module_symtab_find(const ospy_plan_hook *ph, int type, module_qu
 {
   if (!module_find(ph->module, q))
     return 0;
-  return file_symtab_find(q->path, ph->symbol, type, clone, clone_cap);
+  return file_symtab_find(q->path, ph->symbol, type, clone, clone_cap, NULL);
+}
+
+/* Where ld.so stored what a resolver returned: the GOT slot of the
+ * IRELATIVE relocation naming the resolver (x86-64: its addend; i386, REL:
+ * the slot's content in the file). Asking the resolver again could answer
+ * otherwise (it ran before the environment was set up); this is the
+ * function the program's calls reach. */
+#if defined(__x86_64__)
+#define IRELATIVE_TYPE 37 /* R_X86_64_IRELATIVE */
+#define REL_SECTION SHT_RELA
+typedef ElfW(Rela) reloc_t;
+#else
+#define IRELATIVE_TYPE 42 /* R_386_IRELATIVE */
+#define REL_SECTION SHT_REL
+typedef ElfW(Rel) reloc_t;
+#endif
+
+static int reloc_names(const uint8_t *map, size_t size, const ElfW(Shdr) *sh, unsigned nsh,
+                       const reloc_t *r, uint64_t resolver)
+{
+#if defined(__x86_64__)
+  (void)map, (void)size, (void)sh, (void)nsh;
+  return (uint64_t)r->r_addend == resolver;
+#else
+  for (unsigned i = 0; i < nsh; i++) { /* the slot's bytes in the file */
+    if (sh[i].sh_type != SHT_PROGBITS || r->r_offset < sh[i].sh_addr ||
+        r->r_offset + 4 > sh[i].sh_addr + sh[i].sh_size)
+      continue;
+    uint64_t at = sh[i].sh_offset + (r->r_offset - sh[i].sh_addr);
+    uint32_t word;
+    if (at + 4 > size)
+      return 0;
+    memcpy(&word, map + at, 4);
+    return word == resolver;
+  }
+  return 0;
+#endif
+}
+
+static void *irelative_slot(const uint8_t *map, size_t size, uintptr_t base, uint64_t resolver)
+{
+  const ElfW(Ehdr) *eh = (const void *)map;
+  if (size < sizeof *eh || eh->e_shoff == 0 || eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+      eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
+    return NULL;
+  const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
+  for (unsigned i = 0; i < eh->e_shnum; i++) {
+    if (sh[i].sh_type != REL_SECTION || sh[i].sh_offset + sh[i].sh_size > size)
+      continue;
+    const reloc_t *r = (const void *)(map + sh[i].sh_offset);
+    for (size_t k = 0; k < sh[i].sh_size / sizeof *r; k++) {
+      if (ELF32_R_TYPE(r[k].r_info) != IRELATIVE_TYPE && ELF64_R_TYPE(r[k].r_info) != IRELATIVE_TYPE)
+        continue;
+      if (!reloc_names(map, size, sh, eh->e_shnum, &r[k], resolver))
+        continue;
+      uintptr_t target = 0;
+      if (ospy_os_read_memory(base + r[k].r_offset, &target, sizeof target) != sizeof target)
+        return NULL;
+      return (void *)target;
+    }
+  }
+  return NULL;
+}
+
+static void *ifunc_target(const char *path, uintptr_t base, uint64_t resolver)
+{
+  size_t size;
+  const uint8_t *map = map_file(path, &size);
+  if (!map)
+    return NULL;
+  void *target = irelative_slot(map, size, base, resolver);
+  munmap((void *)map, size);
+  return target;
 }
 
 #define SYMTAB_MODULES 64
@@ -350,7 +436,9 @@ static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* A non-exported function (or object) in the .symtab of the first module in
- * load order matching glob (NULL: any, the program first) that has it. */
+ * load order matching glob (NULL: any, the program first) that has it. A
+ * function chosen at load time (STT_GNU_IFUNC, not exported: its symbol is
+ * the resolver) is the one ld.so chose (ifunc_target). */
 static void *symtab_in_modules(const char *glob, const char *symbol, int type)
 {
   static module_list l; /* (4 KiB a list: not on a thread's stack) */
@@ -358,7 +446,10 @@ static void *symtab_in_modules(const char *glob, const char *symbol, int type)
   l.glob = glob;
   dl_iterate_phdr(module_list_cb, &l);
   for (unsigned i = 0; i < l.n; i++) {
-    uint64_t v = file_symtab_find(l.path[i], symbol, type, NULL, 0);
+    int ifunc = 0;
+    uint64_t v = file_symtab_find(l.path[i], symbol, type, NULL, 0, &ifunc);
+    if (v && ifunc)
+      return ifunc_target(l.path[i], l.base[i], v);
     if (v)
       return (void *)(uintptr_t)(l.base[i] + v);
   }

@@ -103,6 +103,24 @@ X
   grep -q ', 0 agent errors' "$work/tls.err" || fail "--preset tls: $(tail -1 "$work/tls.err")"
   "$ospy" show "$work/tls.ospy" | grep -q 'info: agent: libssl.so.3 is not loaded (yet): its [0-9]* functions are hooked when the program loads it' ||
     fail "--preset tls: no note for libssl: $("$ospy" show "$work/tls.ospy")"
+  # the program's own IFUNC, not exported: its .symtab symbol is the
+  # resolver; the function hooked is the one ld.so chose (this resolver
+  # would answer otherwise if asked again: USE_B is seen only later)
+  cat > "$work/ifn.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+__attribute__((noinline)) static int impl_a(int x) { volatile int r = x; return r + 1; }
+__attribute__((noinline)) static int impl_b(int x) { volatile int r = x; return r + 2; }
+static void *resolve_myf(void) { return getenv("USE_B") ? (void *)impl_b : (void *)impl_a; }
+int myf(int x) __attribute__((ifunc("resolve_myf")));
+int main(void) { long s = 0; for (int i = 0; i < 10; i++) s += myf(i); printf("s=%ld\n", s); return 0; }
+C
+  for pie in -pie -no-pie; do
+    cc -O2 $pie -o "$work/ifn" "$work/ifn.c" || fail "cannot build ifn $pie"
+    USE_B=1 "$ospy" capture -q -f myf -o "$work/ifn.ospy" -- "$work/ifn" > /dev/null 2>&1 || fail "ifn $pie: exit $?"
+    n=$("$ospy" show "$work/ifn.ospy" | grep -c 'myf(')
+    [ "$n" = 10 ] || fail "own IFUNC ($pie): $n of 10 calls recorded: $("$ospy" show "$work/ifn.ospy" | grep -E 'error|warn')"
+  done
   # a function or a module named on the command line and never found: a
   # warning (or a note) at start, an error when the program ends without it;
   # one a library loaded later has (e2e-dlclose) is no error
