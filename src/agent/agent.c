@@ -38,6 +38,46 @@ static int parse_num(const char *s, char stop, const char **end)
   return v;
 }
 
+/*
+ * The environment, read and changed in `environ` itself. A shell may define
+ * getenv, setenv and unsetenv of its own (bash does: they work on its
+ * variables, which it builds in main from the environment it starts with),
+ * and the agent's calls would reach those: bash's unsetenv before main did
+ * nothing, and LD_PRELOAD went on to every program bash ran.
+ */
+static char **env_slot(const char *name)
+{
+  size_t n = strlen(name);
+  for (char **e = environ; e && *e; e++)
+    if (!strncmp(*e, name, n) && (*e)[n] == '=')
+      return e;
+  return NULL;
+}
+
+static const char *env_get(const char *name)
+{
+  char **e = env_slot(name);
+  return e ? *e + strlen(name) + 1 : NULL;
+}
+
+/* Every entry of name taken out, in place (as glibc's unsetenv does). */
+static void env_unset(const char *name)
+{
+  char **e;
+  while ((e = env_slot(name)))
+    do
+      e[0] = e[1];
+    while (*e++);
+}
+
+/* name's entry (present already) pointed at `entry` ("NAME=value"). */
+static void env_replace(const char *name, char *entry)
+{
+  char **e = env_slot(name);
+  if (e)
+    *e = entry;
+}
+
 /* OSPY_RING_FD=FD:PID:PIDFD: the ring is descriptor FD; a program that lost
  * it (its parent closed inherited descriptors before exec) reopens it as
  * /proc/PID/fd/PIDFD, the controller's, at FD again when that is free.
@@ -65,10 +105,10 @@ static int ring_fd_from_env(const char *env)
     close(again);
     return fd;
   }
-  char value[72]; /* for its children: this number, the same source */
-  char *v = stpcpy(ospy_agent_put_dec(value, (unsigned)again), ":");
+  static char entry[96]; /* for its children: this number, the same source */
+  char *v = stpcpy(ospy_agent_put_dec(stpcpy(entry, OSPY_RING_ENV "="), (unsigned)again), ":");
   ospy_agent_put_dec(stpcpy(ospy_agent_put_dec(v, (unsigned)pid), ":"), (unsigned)pid_fd);
-  setenv(OSPY_RING_ENV, value, 1); /* before main: no other thread reads it */
+  env_replace(OSPY_RING_ENV, entry); /* before main: no other thread reads it */
   return again;
 }
 
@@ -108,10 +148,10 @@ static int receive_attach_fd(void)
 /* Spawned without following: children must not load the agent again. */
 static void scrub_environment(void)
 {
-  unsetenv(OSPY_RING_ENV);
-  const char *pre = getenv("LD_PRELOAD");
+  env_unset(OSPY_RING_ENV);
+  const char *pre = env_get("LD_PRELOAD");
   if (pre && strstr(pre, "libospy-agent"))
-    unsetenv("LD_PRELOAD");
+    env_unset("LD_PRELOAD");
 }
 
 /* The forking process, noted before fork by the thread that forks. */
@@ -209,7 +249,7 @@ static void agent_start_ignored(int fd, int attached)
     a->ring.fd = -1;
   }
   if (a->follow_forks && !attached)
-    ospy_follow_env_init(getenv("LD_PRELOAD"), getenv(OSPY_RING_ENV));
+    ospy_follow_env_init(env_get("LD_PRELOAD"), env_get(OSPY_RING_ENV));
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start(0);
@@ -259,7 +299,7 @@ __attribute__((visibility("default"))) int ospy_agent_attach(void)
 
 __attribute__((constructor)) static void ospy_agent_init(void)
 {
-  const char *env = getenv(OSPY_RING_ENV);
+  const char *env = env_get(OSPY_RING_ENV);
   if (env) {
     int fd = ring_fd_from_env(env);
     if (fd >= 0)

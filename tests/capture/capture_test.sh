@@ -496,6 +496,11 @@ fork)
   [ "$(grep -c 'ospy_test_store(.*) = ?$' "$work/show")" = 2 ] || fail "-F kids: the two calls the children died in"
   run_capture 0 -- "$target" 1 100 fork
   [ "$(calls_in "$cap")" = 100 ] || fail "without -F the child must not be captured"
+  # bash defines getenv/setenv/unsetenv of its own: the agent takes itself out
+  # of the environment in environ itself, so bash's children do not load it
+  "$ospy" capture -q -f getpid -o "$cap" -- bash -c 'echo "[$LD_PRELOAD]"; grep -c libospy-agent /proc/self/maps; true' \
+    > "$work/out" || fail "bash without -F: ospy exited $?"
+  [ "$(cat "$work/out")" = "$(printf '[]\n0')" ] || fail "bash without -F passed the agent on: $(cat "$work/out")"
   # a bare -f (strace's spelling): follows forks; -f NAME still names a function
   "$ospy" capture -q -f ospy_test_add -f -o "$cap" -- "$target" 1 100 fork > "$work/out" ||
     fail "capture with a bare -f failed"
