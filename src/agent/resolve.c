@@ -51,6 +51,11 @@ static const char *main_program_name(void)
   if (!exe[0]) {
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
+    /* an executable deleted since it started still has its name */
+    static const char deleted[] = " (deleted)";
+    size_t len = strlen(exe), dl = sizeof deleted - 1;
+    if (len > dl && !strcmp(exe + len - dl, deleted))
+      exe[len - dl] = 0;
   }
   return base_name(exe);
 }

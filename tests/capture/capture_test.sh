@@ -554,6 +554,32 @@ attach)
     { cat "$work/err" >&2; fail "attach to the sleepers failed"; }
   wait $tp
   grep -q '^nanosleep=0 poll=0$' "$work/out2" || fail "sleeps cut short by the attach: $(tail -1 "$work/out2")"
+  # a process whose C library and executable were deleted since it started
+  # (a libc6 upgrade under a running daemon): attached through the mapping's
+  # /proc/PID/map_files entry, and its module still has its name
+  libc=$(ldd "$target" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
+  mkdir -p "$work/lib" && cp "$libc" "$work/lib/" && cp "$target" "$work/tdel" || fail "cannot copy libc"
+  rm -f "$work/go"
+  LD_LIBRARY_PATH="$work/lib:${LD_LIBRARY_PATH:-}" "$work/tdel" 2 500 sleep "$work/go" > "$work/out3" &
+  tp=$!
+  wait_for "$work/out3" '^pid='
+  rm "$work/lib/libc.so.6" "$work/tdel"
+  grep -q 'libc.so.6 (deleted)' /proc/$tp/maps || fail "the copied libc is not the one mapped"
+  "$ospy" capture -q -f ospy_test_add -f 'tdel!worker' -o "$work/del.ospy" -p $tp > /dev/null 2> "$work/err" &
+  ctl=$!
+  i=0
+  while ! "$ospy" show "$work/del.ospy" 2>/dev/null | grep -q 'hooks installed'; do
+    i=$((i + 1)); [ $i -gt 3000 ] && { cat "$work/err" >&2; kill $tp; fail "deleted libc: agent never reported ready"; }
+    kill -0 $ctl 2>/dev/null || { cat "$work/err" >&2; kill $tp; fail "deleted libc: ospy capture -p ended early"; }
+    sleep 0.01
+  done
+  touch "$work/go"
+  wait $tp || fail "the target with a deleted libc did not exit normally"
+  wait $ctl
+  [ "$(calls_in "$work/del.ospy")" = 1000 ] ||
+    fail "deleted libc and executable: $(calls_in "$work/del.ospy") of 1000 calls: $(cat "$work/err")"
+  [ "$("$ospy" show "$work/del.ospy" | grep -c 'tdel!worker(')" = 2 ] ||
+    fail "deleted executable: its worker threads: $("$ospy" show "$work/del.ospy" | grep -E 'worker|error')"
   ;;
 attach-busy)
   # attach to 16 threads that call the hooked function without pause, through a

@@ -25,10 +25,13 @@
 
 #include "os/linux/inject.h"
 
-/* The C library mapped in process pid (libc.so.6, or libc-2.NN.so): its path
- * as the process sees it and its load base. 0, or -1. */
+/* The C library mapped in process pid (libc.so.6, or libc-2.NN.so): a path
+ * to read its file by, and its load base. 0, or -1. A C library deleted
+ * since it was mapped (a libc6 upgrade under a running daemon) is read
+ * through /proc/PID/map_files, where its mapping still holds it. */
 static int find_libc(pid_t pid, char *path, size_t cap, uint64_t *base)
 {
+  static const char deleted[] = " (deleted)";
   char maps[64], line[1024];
   snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
   FILE *f = fopen(maps, "re");
@@ -36,15 +39,22 @@ static int find_libc(pid_t pid, char *path, size_t cap, uint64_t *base)
   if (!f)
     return -1;
   while (!found && fgets(line, sizeof line, f)) {
-    unsigned long long lo, off;
+    unsigned long long lo, hi, off;
     int name_at = 0;
-    if (sscanf(line, "%llx-%*x %*s %llx %*s %*s %n", &lo, &off, &name_at) < 2 || !name_at)
+    if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi, &off, &name_at) < 3 || !name_at)
       continue;
     char *name = line + name_at;
     name[strcspn(name, "\n")] = 0;
+    size_t len = strlen(name), dl = sizeof deleted - 1;
+    int gone = len > dl && !strcmp(name + len - dl, deleted);
+    if (gone)
+      name[len - dl] = 0;
     const char *b = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
     if (off == 0 && (!strcmp(b, "libc.so.6") || (!strncmp(b, "libc-", 5) && strstr(b, ".so")))) {
-      snprintf(path, cap, "%s", name);
+      if (gone)
+        snprintf(path, cap, "/proc/%d/map_files/%llx-%llx", (int)pid, lo, hi);
+      else
+        snprintf(path, cap, "/proc/%d/root%s", (int)pid, name);
       *base = lo;
       found = 1;
     }
@@ -66,16 +76,15 @@ int ospy_inject_check(pid_t pid, char *err, size_t errcap)
 
 /* The address of the libc function name in pid, from the symbol table of the
  * libc file it mapped (read through /proc/PID/root: the process may live in
- * another mount namespace). */
+ * another mount namespace; or its mapping, find_libc). */
 static uint64_t remote_libc_fn(pid_t pid, const char *name, char *err, size_t errcap)
 {
-  char libc[4096], file[4200];
+  char file[4200];
   uint64_t base, off;
-  if (find_libc(pid, libc, sizeof libc, &base) < 0) {
+  if (find_libc(pid, file, sizeof file, &base) < 0) {
     snprintf(err, errcap, "process %d has no C library mapped (statically linked?)", (int)pid);
     return 0;
   }
-  snprintf(file, sizeof file, "/proc/%d/root%s", (int)pid, libc);
   if (ospy_inject_export_offset(file, name, &off, err, errcap) < 0)
     return 0;
   return base + off;
