@@ -95,7 +95,8 @@ static void on_diff(void *data, int op, const ospy_diff_lane_info *lane,
 typedef struct diff_input {
   const char *path;
   ospy_capsrc *src;
-  uint64_t calls;
+  uint64_t calls; /* in the recording (first pass) */
+  uint64_t fed;   /* taken by the diff in this pass */
   int done, damaged;
   uint32_t main_pid; /* the first process recorded: the program run */
   char exit_text[128]; /* how it ended ("exited with status 9"), "" if not recorded */
@@ -110,31 +111,29 @@ static void note_exit(diff_input *in, const ospy_xevent *ev)
     snprintf(in->exit_text, sizeof in->exit_text, "%s", ev->message ? ev->message : "ended");
 }
 
-/* Reads the next event of `in` into the diff; 0 at its end, -1 on error. */
+/* Reads the next event of `in` into the diff; 0 at its end, -1 on error.
+ * Damage was reported by the first pass (note_threads): not again. */
 static int feed_one(ospy_diff *d, diff_input *in, int side)
 {
   char err[1024];
   ospy_xevent ev;
   int rc = ospy_capsrc_next(in->src, &ev, err, sizeof err);
-  if (rc == -1) {
-    fprintf(stderr, "ospy diff: %s: %s\n", in->path, err);
-    in->damaged = 1;
+  if (rc == -1)
     return 1;
-  }
   if (rc == -2) {
-    fprintf(stderr, "ospy diff: %s: %s\n", in->path, err);
+    fprintf(stderr, "ospy diff: %s\n", err);
     return -1;
   }
   if (rc == 0) {
     in->done = 1;
     return 0;
   }
-  in->calls += ev.type == OSPY_XEV_FUNCTION_CALL;
-  note_exit(in, &ev);
-  if (ospy_diff_feed(d, side, &ev) < 0) {
+  int taken = ospy_diff_feed(d, side, &ev);
+  if (taken < 0) {
     fprintf(stderr, "ospy diff: out of memory\n");
     return -1;
   }
+  in->fed += (uint64_t)taken; /* in step by the calls of the lanes this pass takes */
   return 1;
 }
 
@@ -143,11 +142,51 @@ static int feed_one(ospy_diff *d, diff_input *in, int side)
 static int run_inputs(ospy_diff *d, diff_input in[2])
 {
   while (!in[0].done || !in[1].done) {
-    int side = in[0].done ? 1 : in[1].done ? 0 : in[1].calls < in[0].calls;
+    int side = in[0].done ? 1 : in[1].done ? 0 : in[1].fed < in[0].fed;
     if (feed_one(d, &in[side], side) < 0)
       return -1;
   }
   return ospy_diff_finish(d);
+}
+
+/* Both recordings from their start again (a pass). */
+static int reopen(diff_input in[2])
+{
+  char err[1024];
+  for (int s = 0; s < 2; s++) {
+    ospy_capsrc_close(in[s].src);
+    in[s].done = 0;
+    in[s].fed = 0;
+    if (!(in[s].src = ospy_capsrc_open(in[s].path, "ospy diff", err, sizeof err))) {
+      fprintf(stderr, "ospy diff: %s\n", err);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* One pass a lane when there are few (two runs interleave their threads
+ * differently: read in step through the whole files, a thread's calls
+ * waited for the other run's in their thousands, beyond the memory bound,
+ * and two identical 2-thread runs differed in nearly every call); all lanes
+ * in one pass when a pass a lane would take too long. */
+#define LANE_PASSES_MAX 64
+
+static int run_passes(ospy_diff *d, diff_input in[2])
+{
+  long lanes = ospy_diff_plan_lanes(d);
+  if (lanes < 0) {
+    fprintf(stderr, "ospy diff: out of memory\n");
+    return -1;
+  }
+  if (lanes > LANE_PASSES_MAX)
+    return run_inputs(d, in);
+  for (long k = 0; k < lanes; k++) {
+    ospy_diff_only_lane(d, k);
+    if ((k > 0 && reopen(in) < 0) || run_inputs(d, in) < 0)
+      return -1;
+  }
+  return 0;
 }
 
 static int parse_window(const char *s, size_t *w)
@@ -186,7 +225,8 @@ static int report(const ospy_diff *d, diff_input in[2])
   return n ? 1 : 0;
 }
 
-/* The first pass: which threads of each process make calls (ospy_diff_note).
+/* The first pass: which threads of each process make calls (ospy_diff_note),
+ * how many calls, how the program ended; damage is reported here, once.
  * 0, or -1 (message on stderr). */
 static int note_threads(ospy_diff *d, diff_input *in, int side)
 {
@@ -201,14 +241,21 @@ static int note_threads(ospy_diff *d, diff_input *in, int side)
   while ((rc = ospy_capsrc_next(src, &ev, err, sizeof err)) != 0) {
     if (rc == -2)
       break;
-    if (rc > 0 && ospy_diff_note(d, side, &ev) < 0) {
+    if (rc == -1) { /* a damaged chunk: said, skipped */
+      fprintf(stderr, "ospy diff: %s\n", err);
+      in->damaged = 1;
+      continue;
+    }
+    in->calls += ev.type == OSPY_XEV_FUNCTION_CALL;
+    note_exit(in, &ev);
+    if (ospy_diff_note(d, side, &ev) < 0) {
       rc = -2;
       break;
     }
   }
   ospy_capsrc_close(src);
   if (rc == -2)
-    fprintf(stderr, "ospy diff: %s: %s\n", in->path, err[0] ? err : "out of memory");
+    fprintf(stderr, "ospy diff: %s\n", err[0] ? err : "out of memory");
   return rc == -2 ? -1 : 0;
 }
 
@@ -231,7 +278,7 @@ static int diff_files(diff_input in[2], size_t window)
   }
   printf("--- A %s (%s)\n+++ B %s (%s)\n", in[0].path, ospy_capsrc_cmdline(in[0].src),
          in[1].path, ospy_capsrc_cmdline(in[1].src));
-  int rc = run_inputs(d, in) < 0 ? 2 : report(d, in);
+  int rc = run_passes(d, in) < 0 ? 2 : report(d, in);
   ospy_diff_free(d);
   return rc;
 }

@@ -55,6 +55,7 @@ struct ospy_diff {
   char text[OSPY_CALL_TEXT_MAX];
   ospy_diff_counts counts;
   int failed;
+  long only; /* ospy_diff_only_lane: the lane fed, -1 every lane */
 };
 
 /* ---- queues ---- */
@@ -102,6 +103,7 @@ ospy_diff *ospy_diff_new(size_t window, ospy_diff_emit_fn emit, void *data)
   if (!d)
     return NULL;
   d->window = window;
+  d->only = -1;
   d->emit = emit;
   d->data = data;
   d->table = malloc((window + 1) * (window + 1) * sizeof *d->table);
@@ -233,6 +235,11 @@ static lane *find_lane(ospy_diff *d, const char *label)
   return l;
 }
 
+static void lane_label(char *label, size_t cap, const dproc *p, long t)
+{
+  snprintf(label, cap, "%s #%u, thread %ld", p->name, p->occ + 1, t + 1);
+}
+
 static lane *lane_of(ospy_diff *d, int side, const ospy_xevent *ev)
 {
   dproc *p = find_proc(d, side, ev);
@@ -240,8 +247,28 @@ static lane *lane_of(ospy_diff *d, int side, const ospy_xevent *ev)
   if (t < 0)
     return NULL;
   char label[512];
-  snprintf(label, sizeof label, "%s #%u, thread %ld", p->name, p->occ + 1, t + 1);
+  lane_label(label, sizeof label, p, t);
   return find_lane(d, label);
+}
+
+long ospy_diff_plan_lanes(ospy_diff *d)
+{
+  char label[512];
+  for (int s = 0; s < 2; s++)
+    for (size_t i = 0; i < d->side[s].nprocs; i++) {
+      const dproc *p = &d->side[s].procs[i];
+      for (size_t t = 0; t < p->nknown; t++) {
+        lane_label(label, sizeof label, p, (long)t);
+        if (!find_lane(d, label))
+          return -1;
+      }
+    }
+  return (long)d->nlanes;
+}
+
+void ospy_diff_only_lane(ospy_diff *d, long k)
+{
+  d->only = k;
 }
 
 /* ---- emitting ---- */
@@ -456,6 +483,8 @@ int ospy_diff_feed(ospy_diff *d, int side, const ospy_xevent *ev)
   if (ev->type != OSPY_XEV_FUNCTION_CALL)
     return 0;
   lane *l = lane_of(d, side, ev);
+  if (l && d->only >= 0 && l != &d->lanes[d->only])
+    return 0; /* another pass's */
   ospy_diff_call c;
   if (!l || make_call(d, ev, &c) < 0) {
     d->failed = 1;
@@ -470,7 +499,7 @@ int ospy_diff_feed(ospy_diff *d, int side, const ospy_xevent *ev)
   d->pending++;
   lane_step(d, l, STEP_WAIT);
   relieve_memory(d);
-  return 0;
+  return 1;
 }
 
 int ospy_diff_finish(ospy_diff *d)

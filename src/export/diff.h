@@ -18,9 +18,10 @@
  * waiting to be aligned, at most 16 windows of them in all (a call's text is
  * at most OSPY_CALL_TEXT_MAX bytes): when more wait, the lane holding the
  * most is aligned with what the other recording has so far. So an inserted
- * or removed block longer than the window, or recordings whose threads
- * progress very differently, can be reported as more changes than a full
- * diff would show; they are never reported as equivalent. */
+ * or removed block longer than the window (or, fed every lane at once,
+ * recordings whose threads progress very differently: ospy_diff_only_lane)
+ * can be reported as more changes than a full diff would show; they are
+ * never reported as equivalent. */
 #ifndef OSPY_EXPORT_DIFF_H
 #define OSPY_EXPORT_DIFF_H
 
@@ -64,8 +65,16 @@ ospy_diff *ospy_diff_new(size_t window, ospy_diff_emit_fn emit, void *data);
  * make calls, so that a process's threads are paired by creation order rather
  * than by the order of their first call. 0, or -1 when out of memory. */
 int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev);
-/* One event of recording `side` (0: A, 1: B); events other than calls are
- * ignored. 0, or -1 when out of memory. */
+/* After ospy_diff_note over both recordings: the lanes they hold, A's in
+ * order, then those only B has. -1 when out of memory, else their count. */
+long ospy_diff_plan_lanes(ospy_diff *d);
+/* From now on ospy_diff_feed takes only the calls of lane k (of
+ * ospy_diff_plan_lanes), or of every lane when k < 0: one lane at a time, a
+ * pass over both recordings each, so that threads interleaved differently in
+ * the two runs need no calls kept waiting. */
+void ospy_diff_only_lane(ospy_diff *d, long k);
+/* One event of recording `side` (0: A, 1: B): 1 when taken, 0 when ignored
+ * (not a call, or another lane's), -1 when out of memory. */
 int ospy_diff_feed(ospy_diff *d, int side, const ospy_xevent *ev);
 /* Aligns everything still waiting (both recordings ended). 0 or -1. */
 int ospy_diff_finish(ospy_diff *d);

@@ -22,6 +22,17 @@ expect "$dir/ab.err" "equivalent ($n calls)"
 [ "$(grep -c '^[-+~] ' "$dir/ab.out")" = 0 ] || fail "equivalent runs printed differences"
 echo "equivalent: $n calls, exit 0"
 
+# two threads: one run made all of the first thread's calls before the
+# second's, the other alternated them (read in step through the whole
+# files, nearly every call came out as a difference)
+"$gen" "$dir/t2.ospy" $n 5 0 0 0 2 || fail "gen t2"
+"$gen" "$dir/t3.ospy" $n 6 0 0 0 3 || fail "gen t3"
+"$ospy" diff "$dir/t2.ospy" "$dir/t3.ospy" >"$dir/tt.out" 2>"$dir/tt.err"
+rc=$?
+[ $rc = 0 ] || { head -5 "$dir/tt.out"; cat "$dir/tt.err"; fail "threads interleaved otherwise: exit $rc"; }
+expect "$dir/tt.err" "equivalent ($((2 * n)) calls)"
+echo "two threads interleaved otherwise: equivalent, exit 0"
+
 # one changed argument in 100 000 calls
 "$ospy" diff "$dir/a.ospy" "$dir/changed.ospy" >"$dir/ac.out" 2>"$dir/ac.err"
 rc=$?

@@ -4,7 +4,10 @@
  * addresses, pids, tids and timestamps depend on SEED (so two files differ
  * only in what diff must ignore). CHANGE_AT (1-based, 0: none) gets count
  * 4095 instead; EXTRA_AT (0: none) is followed by one extra call read(7, ...);
- * FAIL_AT (0: none) fails: -1, errno 5 (one piece more than the others). */
+ * FAIL_AT (0: none) fails: -1, errno 5 (one piece more than the others).
+ * THREADS 2 or 3 (default 1): a second thread (tid + 1) makes the same calls
+ * with fd 4: 2 after all of the first thread's, 3 alternating with them (two
+ * runs of a program whose threads the scheduler interleaved differently). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +30,15 @@ static void append(void *rec, size_t len)
   }
 }
 
-static void call(uint32_t pid, uint64_t ts, uint64_t fd, uint64_t addr, uint64_t count,
-                 int failed)
+static void call_of(uint32_t pid, uint32_t tid, uint64_t ts, uint64_t fd, uint64_t addr,
+                    uint64_t count, int failed)
 {
   _Alignas(8) uint8_t buf[256] = { 0 };
   ospy_event_call *c = (void *)buf;
   uint64_t words[3] = { fd, addr, count };
   c->h.type = OSPY_EV_CALL;
   c->h.pid = pid;
-  c->h.tid = pid;
+  c->h.tid = tid;
   c->h.ts = ts;
   c->h.flags = OSPY_CALL_F_RAW;
   c->seq = ++seq;
@@ -63,13 +66,14 @@ static void *make_plan(size_t *len)
 int main(int argc, char **argv)
 {
   if (argc < 4) {
-    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT [FAIL_AT]]]\n");
+    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT [FAIL_AT [THREADS]]]]\n");
     return 2;
   }
   unsigned long n = strtoul(argv[2], NULL, 10), s = strtoul(argv[3], NULL, 10);
   unsigned long change = argc > 4 ? strtoul(argv[4], NULL, 10) : 0;
   unsigned long extra = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
   unsigned long failed = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
+  unsigned long threads = argc > 7 ? strtoul(argv[7], NULL, 10) : 1;
   size_t plan_len = 0;
   void *plan = make_plan(&plan_len);
   static const char cmdline[] = "/usr/bin/reader";
@@ -83,11 +87,15 @@ int main(int argc, char **argv)
   uint32_t pid = 1000 + (uint32_t)s;
   uint64_t ts = m.start_ns + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
   for (unsigned long i = 1; i <= n; i++) {
-    call(pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7,
-         i == failed);
+    call_of(pid, pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7,
+            i == failed);
     if (i == extra)
-      call(pid, ts + i * 1000 + 1, 7, base, 4096, 0);
+      call_of(pid, pid, ts + i * 1000 + 1, 7, base, 4096, 0);
+    if (threads == 3)
+      call_of(pid, pid + 1, ts + i * 1000 + 2, 4, base, 4096 + i % 5, 0);
   }
+  for (unsigned long i = 1; threads == 2 && i <= n; i++)
+    call_of(pid, pid + 1, ts + (n + i) * 1000, 4, base, 4096 + i % 5, 0);
   free(plan);
   if (ospy_capfile_close(w, err, sizeof err) < 0) {
     fprintf(stderr, "close: %s\n", err);
