@@ -53,6 +53,10 @@ int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *
  * printing the available names. */
 int ospy_preset_path(const char *name, char *out, size_t cap);
 
+/* cmd_capture_attach.c: another process holding the event ring pid maps (a
+ * capture recording pid now), or 0. */
+pid_t ospy_capture_ring_holder(pid_t pid);
+
 /* cmd_capture.c */
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status);

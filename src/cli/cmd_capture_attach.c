@@ -5,6 +5,7 @@
  * process), record until Ctrl-C, --duration or the process's end, then ask the
  * agent to remove its hooks.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,18 +107,61 @@ static void drain_after_detach(ospy_session *s, pid_t pid)
   ospy_session_drain(s);
 }
 
-/* Whether pid maps an ospy event ring (a capture holds it now). */
-static int has_ring(pid_t pid)
+/* The inode of the ospy event ring pid maps (0: none). */
+static ino_t mapped_ring(pid_t pid)
 {
   char path[64], line[512];
   snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
   FILE *f = fopen(path, "re");
-  int found = 0;
-  while (f && !found && fgets(line, sizeof line, f))
-    found = strstr(line, "memfd:ospy-ring") != NULL;
+  unsigned long long ino = 0;
+  while (f && !ino && fgets(line, sizeof line, f))
+    if (!strstr(line, "memfd:ospy-ring") || sscanf(line, "%*s %*s %*s %*s %llu", &ino) != 1)
+      ino = 0;
   if (f)
     fclose(f);
+  return (ino_t)ino;
+}
+
+/* Whether process `other` has the ring (inode ino) open. */
+static int holds_ring(const char *other, ino_t ino)
+{
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%s/fd", other);
+  DIR *d = opendir(dir);
+  int found = 0;
+  for (struct dirent *e; d && !found && (e = readdir(d));) {
+    char fd[320], target[128];
+    snprintf(fd, sizeof fd, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(fd, target, sizeof target - 1);
+    struct stat st;
+    if (n <= 0)
+      continue;
+    target[n] = 0;
+    found = strstr(target, "memfd:ospy-ring") && stat(fd, &st) == 0 && st.st_ino == ino;
+  }
+  if (d)
+    closedir(d);
   return found;
+}
+
+pid_t ospy_capture_ring_holder(pid_t pid)
+{
+  ino_t ino = mapped_ring(pid);
+  if (!ino)
+    return 0;
+  DIR *proc = opendir("/proc");
+  pid_t holder = 0;
+  for (struct dirent *e; proc && !holder && (e = readdir(proc));) {
+    char *end;
+    long other = strtol(e->d_name, &end, 10);
+    if (*end || other <= 0 || other == pid)
+      continue;
+    if (holds_ring(e->d_name, ino))
+      holder = (pid_t)other;
+  }
+  if (proc)
+    closedir(proc);
+  return holder;
 }
 
 int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
@@ -137,11 +183,13 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   int rc = ospy_inject_dlopen(pid, bits, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h, err, sizeof err);
   close(h.listen_fd);
   if (rc < 0 || !h.done) {
-    fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
-            rc < 0 ? err
-            : has_ring(pid) ? "the process is already being captured (another ospy capture -p "
-                              "holds it): stop that one first"
-                            : "the agent was loaded but never asked for the event ring");
+    pid_t holder = rc < 0 ? 0 : ospy_capture_ring_holder(pid);
+    if (holder)
+      fprintf(stderr, "ospy capture: -p %d: the process is already being captured (by ospy, "
+              "process %d): stop that capture first\n", (int)pid, (int)holder);
+    else
+      fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
+              rc < 0 ? err : "the agent was loaded but never asked for the event ring");
     return 2;
   }
   int st = 0;

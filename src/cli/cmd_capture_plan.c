@@ -492,6 +492,12 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
       snprintf(err, errcap, "-p %d: %s", pid, why);
       return 2;
     }
+    pid_t holder = ospy_capture_ring_holder(pid);
+    if (holder) {
+      snprintf(err, errcap, "-p %d: the process is already being captured (by ospy, process %d): "
+               "stop that capture first", pid, (int)holder);
+      return 2;
+    }
     return 0;
   }
   char path[PATH_MAX];

@@ -539,6 +539,13 @@ attach)
     kill -0 $ctl 2>/dev/null || { cat "$work/err" >&2; fail "ospy capture -p ended early"; }
     sleep 0.01
   done
+  # a second capture of the same process is refused before its -o file is
+  # touched (it was truncated: the file of the capture running)
+  echo keep > "$work/keep.ospy"
+  "$ospy" capture -q -f ospy_test_add -o "$work/keep.ospy" -p $tp 2> "$work/err2"
+  [ $? = 2 ] || fail "a second attach was not refused"
+  grep -q "already being captured (by ospy, process $ctl)" "$work/err2" || fail "second attach: $(cat "$work/err2")"
+  [ "$(cat "$work/keep.ospy")" = keep ] || fail "a refused attach changed its -o file"
   touch "$work/go"
   wait $tp || fail "the attached target did not exit normally"
   wait $ctl
