@@ -254,8 +254,12 @@ static void agent_start_ignored(int fd, int attached)
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start(0);
   ospy_agent_modules_rescan();
-  if (load_plan(a) < 0 || ospy_inline_init() < 0)
+  if (load_plan(a) < 0 || ospy_inline_init() < 0) {
+    /* (said in an Error event) inactive again: no hook went in, and an
+     * attach that finds the agent active refuses, forever with no capture */
+    a->active = 0;
     return;
+  }
   ospy_inline_attach_pending();
   ospy_inline_report_missing();
   ospy_agent_crash_arm();
