@@ -155,13 +155,18 @@ void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text)
   free(m);
 }
 
-int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid)
+int ospy_session_exit_code(const ospy_session *s, uint32_t pid)
 {
   unsigned n = s->n_agent_exits < 64 ? s->n_agent_exits : 64;
   for (unsigned i = 0; i < n; i++)
     if (s->agent_exits[i] == pid)
-      return 1;
-  return 0;
+      return s->agent_exit_codes[i];
+  return -1;
+}
+
+int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid)
+{
+  return ospy_session_exit_code(s, pid) >= 0;
 }
 
 void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status)
@@ -252,8 +257,12 @@ long ospy_session_drain(ospy_session *s)
                                  "found in the event ring (not written by the agent)");
       continue;
     }
-    if (rec->type == OSPY_EV_PROCESS_EXIT)
-      s->agent_exits[s->n_agent_exits++ % 64] = rec->pid;
+    if (rec->type == OSPY_EV_PROCESS_EXIT && rec->size >= sizeof(ospy_event_process_exit)) {
+      const ospy_event_process_exit *e = (const ospy_event_process_exit *)rec;
+      unsigned slot = s->n_agent_exits++ % 64;
+      s->agent_exits[slot] = rec->pid;
+      s->agent_exit_codes[slot] = e->how == OSPY_EXIT_SIGNAL ? 128 + (e->status & 127) : e->status & 255;
+    }
     ospy_session_add(s, rec); /* calls numbered in the lanes' merge order (ring.h) */
     n++;
   }

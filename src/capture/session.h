@@ -32,6 +32,7 @@ typedef struct ospy_session {
   uint64_t unflushed;      /* records appended since the last chunk was written */
   uint64_t last_flush_ns;
   uint32_t agent_exits[64]; /* pids whose ProcessExit an agent wrote (most recent 64) */
+  int32_t agent_exit_codes[64]; /* ... and how each ended: a shell's exit code */
   unsigned n_agent_exits;
   /* exec calls recorded at entry (OSPY_CALL_F_TENTATIVE), held until their
    * thread or process shows whether they returned */
@@ -49,6 +50,9 @@ long ospy_session_drain(ospy_session *s);
 /* Whether an agent already recorded pid's exit (a followed child that
  * called _exit, later reparented to ospy and reaped by it). */
 int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);
+/* How an agent recorded pid's end, as a shell's exit status (the code, or
+ * 128 + the signal); -1 when it did not. */
+int ospy_session_exit_code(const ospy_session *s, uint32_t pid);
 /* A record made by the controller (ProcessExit, Error...), or one drained
  * (a FunctionCall is numbered in place). */
 int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec);

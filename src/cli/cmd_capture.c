@@ -258,6 +258,22 @@ static void follow_leftovers(void)
   sigaction(SIGINT, &sa, NULL);
 }
 
+/* An attached process that ended: gone, or a zombie its parent has not
+ * reaped yet (kill(pid, 0) still succeeds then: ospy waited for the reap). */
+static int process_gone(pid_t pid)
+{
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return errno == ENOENT || errno == ESRCH;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char *paren = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+  return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status)
 {
@@ -277,8 +293,8 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
       if (leftovers && !following)
         following = 1, follow_leftovers();
       done = main_done && !leftovers;
-    } else if (kill(main_pid, 0) < 0 && errno == ESRCH) {
-      done = 1; /* the attached target went away */
+    } else if (process_gone(main_pid) || ospy_session_exit_recorded(s, main_pid)) {
+      done = 1; /* the attached target went away (or is on its way) */
     }
     if (stop_requested || (deadline && mono_now() >= deadline))
       break;

@@ -199,5 +199,10 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     drain_after_detach(s, pid);
     ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
   }
-  return ospy_capture_finish(s, o) < 0 || s->write_failed ? 1 : 0;
+  /* the process ended while recorded: its status, as for a program started
+   * (when its agent saw the end: not after SIGKILL) */
+  int code = done ? ospy_session_exit_code(s, (uint32_t)pid) : -1;
+  if (ospy_capture_finish(s, o) < 0 || s->write_failed)
+    return 1;
+  return code > 0 ? code : 0;
 }

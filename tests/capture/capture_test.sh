@@ -563,6 +563,44 @@ attach)
     { cat "$work/err" >&2; fail "attach to the sleepers failed"; }
   wait $tp
   grep -q '^nanosleep=0 poll=0$' "$work/out2" || fail "sleeps cut short by the attach: $(tail -1 "$work/out2")"
+  # an attached process that ends while recorded: ospy exits with its status,
+  # as for a program it started, and at once, though its parent has not
+  # reaped it yet (a zombie: kill(pid, 0) still succeeded, for seconds)
+  cat > "$work/die.c" <<'C'
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((noinline)) int work(int x) { volatile int r = x; return r + 1; }
+int main(int argc, char **argv) {
+  for (int i = 0; access(argv[2], F_OK) != 0; i++) { work(i); usleep(5000); }
+  if (!strcmp(argv[1], "abort")) abort();
+  return 7;
+}
+C
+  cc -O1 -o "$work/die" "$work/die.c" || fail "cannot build die"
+  for how in exit abort; do
+    rm -f "$work/die-go" "$work/die.ospy"
+    sh -c "'$work/die' $how '$work/die-go' & exec sleep 3" &
+    sh_pid=$!
+    i=0
+    while ! dp=$(pgrep -n -x die -P $sh_pid); do
+      i=$((i + 1)); [ $i -gt 500 ] && fail "die did not start"; sleep 0.01
+    done
+    "$ospy" capture -q -f work -o "$work/die.ospy" -p $dp 2> "$work/err" &
+    ctl=$!
+    i=0
+    while ! "$ospy" show "$work/die.ospy" 2>/dev/null | grep -q 'work('; do
+      i=$((i + 1)); [ $i -gt 3000 ] && { touch "$work/die-go"; fail "die: no call recorded"; }
+      sleep 0.01
+    done
+    touch "$work/die-go"
+    wait $ctl
+    rc=$?
+    want=7; [ $how = abort ] && want=134
+    [ $rc = $want ] || fail "-p, the process ended ($how): ospy exited $rc, expected $want: $(cat "$work/err")"
+    grep -q Z "/proc/$dp/stat" 2>/dev/null || fail "die ($how) was reaped before ospy noticed: the check proves nothing"
+    wait $sh_pid
+  done
   # a process whose C library and executable were deleted since it started
   # (a libc6 upgrade under a running daemon): attached through the mapping's
   # /proc/PID/map_files entry, and its module still has its name
