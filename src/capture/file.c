@@ -24,6 +24,7 @@
 
 #include "capture/chunk_pack.h"
 #include "capture/crc32c.h"
+#include "capture/event.h"
 #include "capture/file_format.h"
 
 /* A chunk handed to the writer thread. */
@@ -31,6 +32,7 @@ typedef struct chunk_job {
   uint8_t *raw;
   size_t raw_len, unpacked_len;
   uint32_t nrec, flags;
+  uint64_t ncalls; /* FunctionCall records among them */
 } chunk_job;
 
 struct ospy_capfile_writer {
@@ -44,6 +46,8 @@ struct ospy_capfile_writer {
   ospy_chunk_packer packer;
   uint32_t nrec;
   uint64_t total;
+  uint64_t ncalls;     /* FunctionCall records in the chunk being built */
+  uint64_t calls_kept; /* ... in the chunks written (writer thread, under mu) */
   ZSTD_CCtx *cctx;
   /* shared with the writer thread, under mu */
   pthread_mutex_t mu;
@@ -177,6 +181,15 @@ void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw)
 
 uint64_t ospy_capfile_records(const ospy_capfile_writer *w) { return w->total; }
 
+static int wait_idle(ospy_capfile_writer *w, char *err, size_t errcap);
+
+uint64_t ospy_capfile_calls_kept(ospy_capfile_writer *w)
+{
+  char err[8];
+  (void)wait_idle(w, err, sizeof err);
+  return w->calls_kept;
+}
+
 /* A chunk could not be written (disk full, I/O error): the file is cut back
  * to its last complete chunk, so a reader finds every chunk intact and the
  * capture merely cut short, and nothing more is written. Writer thread. */
@@ -221,6 +234,7 @@ static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
     return;
   }
   w->good += OSPY_CHUNK_HDR + clen;
+  w->calls_kept += j->ncalls;
 }
 
 static void *writer_main(void *arg)
@@ -275,13 +289,14 @@ static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t
 {
   if (wait_idle(w, err, errcap) < 0)
     return -1;
-  chunk_job j = { w->raw, w->raw_len, w->unpacked_len, w->nrec, flags };
+  chunk_job j = { w->raw, w->raw_len, w->unpacked_len, w->nrec, flags, w->ncalls };
   uint8_t *t = w->raw;
   w->raw = w->spare;
   w->spare = t;
   w->raw_len = 0;
   w->unpacked_len = 0;
   w->nrec = 0;
+  w->ncalls = 0;
   ospy_chunk_packer_reset(&w->packer); /* each chunk unpacks alone */
   if (!w->started)
     start_writer(w);
@@ -319,6 +334,7 @@ int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, cha
   w->unpacked_len += len;
   w->nrec++;
   w->total++;
+  w->ncalls += ((const ospy_event_hdr *)rec)->type == OSPY_EV_CALL;
   if (w->unpacked_len >= w->raw_target)
     return write_chunk(w, 0, err, errcap);
   return 0;

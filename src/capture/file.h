@@ -40,6 +40,9 @@ int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap);
  * closes and frees, and returns -1 saying where the file ends). */
 int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap);
 uint64_t ospy_capfile_records(const ospy_capfile_writer *w);
+/* FunctionCall records in the chunks written so far (after a failed write,
+ * what the file holds: the chunk that failed is cut off). */
+uint64_t ospy_capfile_calls_kept(ospy_capfile_writer *w);
 /* Target chunk size before compression (default 1 MiB; tests use small ones). */
 void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw);
 

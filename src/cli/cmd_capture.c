@@ -311,12 +311,18 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
 {
   char err[512];
   ospy_session_add_lost(s);
+  /* after a failed write the file holds the calls of its complete chunks;
+   * those after were drained and dropped, or never recorded */
+  uint64_t calls = s->write_failed ? ospy_capfile_calls_kept(s->file) : s->calls;
   int rc = ospy_capfile_close(s->file, err, sizeof err);
-  if (rc < 0)
+  if (rc < 0 && !s->write_failed) /* (a failed write was said when it failed) */
     fprintf(stderr, "ospy capture: %s\n", err);
-  if (!o->quiet || s->lost || s->errors) /* -q hides calls, not what went wrong */
-    fprintf(stderr, "ospy: %llu calls recorded, %llu lost, %llu agent error%s -> %s%s\n",
-            (unsigned long long)s->calls, (unsigned long long)s->lost,
+  if (!o->quiet || s->lost || s->errors || s->write_failed) /* -q hides calls, not what went wrong */
+    fprintf(stderr, "ospy: %llu calls recorded%s, %llu lost, %llu agent error%s -> %s%s\n",
+            (unsigned long long)calls,
+            s->write_failed ? " (then the file could not be written: the program's later calls "
+                              "are not in it, and not counted)" : "",
+            (unsigned long long)s->lost,
             (unsigned long long)s->errors, s->errors == 1 ? "" : "s", o->output,
             s->errors && o->quiet ? " (ospy show lists the errors)" : "");
   if (!atomic_load(&s->ring.ctl->agents))

@@ -185,7 +185,12 @@ disk-full)
   grep -q 'corrupt' "$work/showerr" && fail "a chunk is corrupt"
   n=$(grep -c 'libc.so.6!write(fd=3' "$work/show")
   [ "$n" -gt 100 ] && [ "$n" -lt 3000 ] || fail "$n writes read back"
-  echo "disk-full: $n of 3000 calls in the complete chunks"
+  # the summary counts what the file holds (it counted calls of the chunk cut
+  # off too), and says the error once (it was said twice)
+  grep -q "^ospy: $n calls recorded (then the file could not be written" "$work/err" ||
+    fail "summary: $(tail -1 "$work/err"), $n calls in the file"
+  [ "$(grep -c 'No space left on device' "$work/err")" = 1 ] || fail "the error was said more than once"
+  echo "disk-full: $n of 3000 calls in the complete chunks, as the summary says"
   ;;
 scribble)
   # The target writes a committed slot with a lying record into the ring,
