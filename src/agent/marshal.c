@@ -844,6 +844,12 @@ static msize eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr *
    * a garbage size ((size_t)-1) is recorded as asked, capped by the value cap */
   if (ospy_sexpr_is_signed(e->compiled) && (int64_t)v < 0)
     return ospy_sexpr_uses_return(e->compiled) ? (msize){ 0, MS_OK } : (msize){ v, MS_NEG };
+  /* a size taken from the return register (the original's size="reg.eax":
+   * registers are unsigned) of a call that failed, its declared signed return
+   * negative (recv's -1): 0 bytes, not 4 GiB of whatever lies after buf */
+  if (m->phase == OSPY_VB_PHASE_LEAVE && ospy_sexpr_uses_return(e->compiled) &&
+      m->fn->ret_signed && (int64_t)extend(m->env.retval, m->fn->ret_width, 1) < 0)
+    return (msize){ 0, MS_OK };
   return (msize){ v, MS_OK };
 }
 

@@ -342,6 +342,33 @@ static void test_out_buffer_sized_by_retval(void)
   ospy_spec_table_free(t);
 }
 
+/* The original's recv spec sizes its buffer by the return register
+ * (size="reg.eax": a register is unsigned). A call that failed, -1 of its
+ * signed return, has 0 bytes in it, not the 4 GiB after buf (recorded up to
+ * the first unreadable page: kilobytes of stack). */
+static void test_out_buffer_sized_by_return_register(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "recv", "Int32");
+  tt_arg(t, fn, "s", IN, "Int32");
+  tt_arg(t, fn, "buf", OUT, "ByteArrayPtr")->size_in.src = "reg.eax";
+  tt_arg(t, fn, "len", IN, "Int32");
+  tt_prepare(t);
+  static char buf[64] = "left from before";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, (uint64_t)-1, 4);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, sizeof buf, 4);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(s=-1, buf=\"\", len=64) = -1");
+  tt_run(t, fn, &k, 4, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(s=-1, buf=\"left\", len=64) = 4");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* A byte buffer shows as text when it is UTF-8 text ("café\n"), else its
  * bytes above 0x7f are escaped, also those that happen to form a UTF-8
  * sequence (de ad is U+07AD). */
@@ -920,6 +947,7 @@ int main(void)
   test_array_into_unmapped();
   test_structs_arrays();
   test_out_buffer_sized_by_retval();
+  test_out_buffer_sized_by_return_register();
   test_binary_bytes();
   test_garbage_size();
   test_negative_sizes();
