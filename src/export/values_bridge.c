@@ -154,7 +154,7 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
       snprintf(t, cap, "%" PRIu64, v->u);
     return t;
   case OSPY_VALUE_FLOAT:
-    ospy_values_double_text(v->d, t, cap);
+    ospy_values_real_text(v->d, v->width, t, cap);
     return t;
   case OSPY_VALUE_NULL:
     return "NULL"; /* as oSpy's Pointer marshaller wrote it */

@@ -94,10 +94,10 @@ int ospy_values_phase(const uint8_t *blob, size_t len);
    snprintf); out is always NUL-terminated when cap > 0. */
 #define OSPY_VALUES_ARGS 1
 #define OSPY_VALUES_RETVAL 2
-/* A double as the shortest %g text that reads back as the same double
- * (0.30000000000000004, 9007199254740993; show, the exports and diff all
- * write this). Returns the length, as snprintf. */
-size_t ospy_values_double_text(double d, char *out, size_t cap);
+/* A Float (width 4) or Double as the shortest text that reads back as the
+ * same value, laid out as %g (0.30000000000000004, 9007199254740993, 5e-324;
+ * show, the exports and diff all write this). Returns the length, as snprintf. */
+size_t ospy_values_real_text(double d, unsigned width, char *out, size_t cap);
 /* The length of the valid UTF-8 sequence at s (n bytes there) and its code
  * point, or 0 (overlong forms and surrogates are not valid). */
 size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);

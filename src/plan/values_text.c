@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,18 +74,65 @@ size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
   return len;
 }
 
-size_t ospy_values_double_text(double d, char *out, size_t cap)
+/* d in the fewest significant digits that read back as d (as a float when
+ * width is 4: a Float's 0.0001 is not 9.999999747378752e-05), laid out as %g
+ * would lay out those digits (fixed between 1e-4 and 1e6, or up to the
+ * digits' own length; an exponent outside): 0.30000000000000004, 100, 1e+22,
+ * 5e-324. %.*g with a precision of at least 6 wrote 4.94066e-324 for the
+ * smallest denormal: the digits of its exact binary value, not the shortest. */
+static int reads_back(const char *t, double d, unsigned width)
 {
-  char t[40];
-  int n = 0;
-  for (int prec = 6; prec <= 17; prec++) { /* %g drops trailing zeros: 0.5, not 0.500000 */
-    n = snprintf(t, sizeof t, "%.*g", prec, d);
-    if (strtod(t, NULL) == d)
+  return width == 4 ? strtof(t, NULL) == (float)d : strtod(t, NULL) == d;
+}
+
+size_t ospy_values_real_text(double d, unsigned width, char *out, size_t cap)
+{
+  char t[48], r[48];
+  if (!isfinite(d) || d == 0)
+    return (size_t)snprintf(out, cap, "%g", d);
+  int p = 1;
+  for (; p < 17; p++) {
+    snprintf(t, sizeof t, "%.*e", p - 1, d);
+    if (reads_back(t, d, width))
       break;
   }
+  snprintf(t, sizeof t, "%.*e", p - 1, d); /* [-]D[.DDD]e±XX */
+  const char *m = t + (t[0] == '-');
+  char digits[24];
+  size_t nd = 0;
+  for (const char *c = m; *c && *c != 'e'; c++)
+    if (*c != '.')
+      digits[nd++] = *c;
+  int exp = atoi(strchr(t, 'e') + 1);
+  size_t n = 0;
+  if (t[0] == '-')
+    r[n++] = '-';
+  if (exp < -4 || exp >= (p > 6 ? p : 6)) { /* D[.DDD]e±XX */
+    r[n++] = digits[0];
+    if (nd > 1)
+      r[n++] = '.';
+    for (size_t i = 1; i < nd; i++)
+      r[n++] = digits[i];
+    n += (size_t)snprintf(r + n, sizeof r - n, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+  } else if (exp < 0) { /* 0.000DDD */
+    r[n++] = '0';
+    r[n++] = '.';
+    for (int i = -1; i > exp; i--)
+      r[n++] = '0';
+    for (size_t i = 0; i < nd; i++)
+      r[n++] = digits[i];
+  } else { /* DDD[.DDD] */
+    for (int i = 0; i <= exp; i++)
+      r[n++] = (size_t)i < nd ? digits[i] : '0';
+    if (nd > (size_t)exp + 1)
+      r[n++] = '.';
+    for (size_t i = (size_t)exp + 1; i < nd; i++)
+      r[n++] = digits[i];
+  }
+  r[n] = 0;
   if (cap)
-    snprintf(out, cap, "%s", t);
-  return (size_t)n;
+    snprintf(out, cap, "%s", r);
+  return n;
 }
 
 static size_t string_limit; /* 0: whole strings and buffers */
@@ -273,7 +321,7 @@ static void put_leaf(tbuf *b, const ospy_value *v)
     break;
   case OSPY_VALUE_FLOAT: {
     char d[40];
-    ospy_values_double_text(v->d, d, sizeof d);
+    ospy_values_real_text(v->d, v->width, d, sizeof d);
     put(b, "%s", d);
     break;
   }

@@ -519,6 +519,24 @@ static void test_floats(void)
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
   CHECK_STR(text, "(a=1, x=9007199254740992, b=2, y=16777216) = -1.5");
+  /* the smallest denormal in its shortest digits (%.6g wrote 4.94066e-324,
+   * the start of its exact binary value); round numbers stay as %g lays them */
+  tt_call_init(&k);
+  tt_int(&k, 1, 4);
+  tt_double(&k, 5e-324);
+  tt_int(&k, 2, 4);
+  tt_float(&k, 100.0f);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=1, x=5e-324, b=2, y=100) = -1.5");
+  tt_call_init(&k);
+  tt_int(&k, 1, 4);
+  tt_double(&k, 1e22);
+  tt_int(&k, 2, 4);
+  tt_float(&k, 0.0001f);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=1, x=1e+22, b=2, y=0.0001) = -1.5");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
