@@ -44,8 +44,8 @@ typedef struct module_query {
   int found;
 } module_query;
 
-/* The main program has no name in dl_iterate_phdr: match it by its file name. */
-static const char *main_program_name(void)
+/* The main program has no name in dl_iterate_phdr: its path. */
+static const char *main_program_path(void)
 {
   static char exe[512];
   if (!exe[0]) {
@@ -57,15 +57,31 @@ static const char *main_program_name(void)
     if (len > dl && !strcmp(exe + len - dl, deleted))
       exe[len - dl] = 0;
   }
-  return base_name(exe);
+  return exe;
+}
+
+/* Whether a module's file (its path as loaded) is the one a hook names: a
+ * glob of file names (libc.so.*), or, with a '/', a path, matched whole or
+ * as the same file (/usr/lib/x86_64-linux-gnu/libc.so.6 is the loaded
+ * /lib/x86_64-linux-gnu/libc.so.6 through Debian's /lib link). A path never
+ * matched: only base names were compared. */
+static int module_file_matches(const char *glob, const char *path)
+{
+  if (!strchr(glob, '/'))
+    return ospy_agent_glob_match(glob, base_name(path));
+  if (ospy_agent_glob_match(glob, path))
+    return 1;
+  struct stat a, b;
+  return stat(glob, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
 }
 
 static int module_query_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
   module_query *q = data;
   const char *name = info->dlpi_name ? info->dlpi_name : "";
-  const char *file = name[0] ? base_name(name) : main_program_name();
-  int match = q->glob[0] ? ospy_agent_glob_match(q->glob, file) : !name[0];
+  int match = q->glob[0] ? module_file_matches(q->glob, name[0] ? name : main_program_path())
+                         : !name[0];
   if (!match || is_agent_module(name))
     return 0;
   q->info = *info;
@@ -115,7 +131,7 @@ static void *global_lookup(const char *symbol)
 }
 
 /* Whether a module (dl_iterate_phdr's) is one a hook's module names: glob
- * NULL, any; "", the main program; else a glob of its file name. */
+ * NULL, any; "", the main program; else a glob of its file name, or a path. */
 static int module_named(const struct dl_phdr_info *info, const char *glob)
 {
   const char *name = info->dlpi_name ? info->dlpi_name : "";
@@ -125,7 +141,7 @@ static int module_named(const struct dl_phdr_info *info, const char *glob)
     return 1;
   if (!glob[0])
     return !name[0];
-  return ospy_agent_glob_match(glob, name[0] ? base_name(name) : main_program_name());
+  return module_file_matches(glob, name[0] ? name : main_program_path());
 }
 
 typedef struct export_query {
@@ -176,8 +192,8 @@ static void *resolve_export(const ospy_plan_hook *ph)
     return resolve_export_anywhere(ph->symbol);
   void *sym = global_lookup(ph->symbol);
   Dl_info di;
-  if (sym && dladdr(sym, &di) && di.dli_fname &&
-      ospy_agent_glob_match(ph->module, base_name(di.dli_fname)))
+  if (sym && dladdr(sym, &di) && di.dli_fname && di.dli_fname[0] &&
+      module_file_matches(ph->module, di.dli_fname))
     return sym;
   return export_in_modules(ph->module, ph->symbol);
 }

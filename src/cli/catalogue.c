@@ -102,7 +102,10 @@ int ospy_catalogue_hook_matches(const ospy_config *c, size_t i, const char *modu
   const ospy_plan_hook *h = &c->hooks[i].h;
   if (h->kind == OSPY_HOOK_VTABLE)
     return 0;
-  if (module[0] && fnmatch(module, h->module, 0))
+  /* a module named by its path (/lib/x86_64-linux-gnu/libc.so.6) is the
+   * catalogue's by its file name */
+  const char *slash = strrchr(module, '/');
+  if (module[0] && fnmatch(slash ? slash + 1 : module, h->module, 0))
     return 0;
   if (h->symbol[0] && !fnmatch(func, h->symbol, 0))
     return 1;

@@ -103,6 +103,15 @@ X
   grep -q ', 0 agent errors' "$work/tls.err" || fail "--preset tls: $(tail -1 "$work/tls.err")"
   "$ospy" show "$work/tls.ospy" | grep -q 'info: agent: libssl.so.3 is not loaded (yet): its [0-9]* functions are hooked when the program loads it' ||
     fail "--preset tls: no note for libssl: $("$ospy" show "$work/tls.ospy")"
+  # a module named by its path, as loaded or through a link to it (Debian's
+  # /lib is /usr/lib): it never matched, only file names were compared
+  libc=$(ldd "$(command -v cat)" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
+  for m in "$libc" "$(readlink -f "$libc")"; do
+    "$ospy" capture -q -f "$m!open" -o "$work/path.ospy" -- cat "$work/gai.c" > /dev/null 2>&1 ||
+      fail "-f '$m!open': exit $?"
+    "$ospy" show "$work/path.ospy" | grep -q "$m!open(pathname=.*) = 3<$work/gai.c>" ||
+      fail "-f '$m!open': $("$ospy" show "$work/path.ospy" | grep -E 'open|error|warn')"
+  done
   # the program's own IFUNC, not exported: its .symtab symbol is the
   # resolver; the function hooked is the one ld.so chose (this resolver
   # would answer otherwise if asked again: USE_B is seen only later)
