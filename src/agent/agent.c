@@ -145,12 +145,33 @@ static int receive_attach_fd(void)
   return fd;
 }
 
-/* Spawned without following: children must not load the agent again. */
+/* Spawned without following: children must not load the agent again, but
+ * keep the preloads of the user's own (LD_PRELOAD was agent:theirs, and all
+ * of it went). */
 static void scrub_environment(void)
 {
   env_unset(OSPY_RING_ENV);
   const char *pre = env_get("LD_PRELOAD");
-  if (pre && strstr(pre, "libospy-agent"))
+  if (!pre || !strstr(pre, "libospy-agent"))
+    return;
+  static char kept[4096] = "LD_PRELOAD=";
+  size_t n = sizeof "LD_PRELOAD=" - 1;
+  for (const char *e = pre; *e;) { /* elements as ld.so splits them: ':' or spaces */
+    size_t len = strcspn(e, ": \t");
+    int ours = len && memmem(e, len, "libospy-agent", 13);
+    if (len && !ours && n + len + 1 < sizeof kept) {
+      if (n > sizeof "LD_PRELOAD=" - 1)
+        kept[n++] = ':';
+      memcpy(kept + n, e, len);
+      n += len;
+    }
+    e += len;
+    e += strspn(e, ": \t");
+  }
+  kept[n] = 0;
+  if (n > sizeof "LD_PRELOAD=" - 1)
+    env_replace("LD_PRELOAD", kept);
+  else
     env_unset("LD_PRELOAD");
 }
 

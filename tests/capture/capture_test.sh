@@ -510,6 +510,12 @@ fork)
   "$ospy" capture -q -f getpid -o "$cap" -- bash -c 'echo "[$LD_PRELOAD]"; grep -c libospy-agent /proc/self/maps; true' \
     > "$work/out" || fail "bash without -F: ospy exited $?"
   [ "$(cat "$work/out")" = "$(printf '[]\n0')" ] || fail "bash without -F passed the agent on: $(cat "$work/out")"
+  # ... and the user's own preloads stay (all of LD_PRELOAD went)
+  libm=$(ldd "$(command -v bash)" | sed -n 's/.*libc\.so\.6 => \([^ ]*\)libc\.so\.6.*/\1/p')libm.so.6
+  [ -f "$libm" ] || fail "no libm beside libc: $libm"
+  LD_PRELOAD="$libm" "$ospy" capture -q -f getpid -o "$cap" -- bash -c \
+    'echo "[$LD_PRELOAD]"; grep -c libospy-agent /proc/self/maps; true' > "$work/out" || fail "bash with LD_PRELOAD: exit $?"
+  [ "$(cat "$work/out")" = "$(printf '[%s]\n0' "$libm")" ] || fail "the user's LD_PRELOAD: $(cat "$work/out")"
   # a bare -f (strace's spelling): follows forks; -f NAME still names a function
   "$ospy" capture -q -f ospy_test_add -f -o "$cap" -- "$target" 1 100 fork > "$work/out" ||
     fail "capture with a bare -f failed"
