@@ -582,6 +582,7 @@ attach)
   # as for a program it started, and at once, though its parent has not
   # reaped it yet (a zombie: kill(pid, 0) still succeeded, for seconds)
   cat > "$work/die.c" <<'C'
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -589,11 +590,12 @@ __attribute__((noinline)) int work(int x) { volatile int r = x; return r + 1; }
 int main(int argc, char **argv) {
   for (int i = 0; access(argv[2], F_OK) != 0; i++) { work(i); usleep(5000); }
   if (!strcmp(argv[1], "abort")) abort();
+  if (!strcmp(argv[1], "kill")) raise(SIGKILL); /* unseen by its agent */
   return 7;
 }
 C
   cc -O1 -o "$work/die" "$work/die.c" || fail "cannot build die"
-  for how in exit abort; do
+  for how in exit abort kill; do
     rm -f "$work/die-go" "$work/die.ospy"
     sh -c "'$work/die' $how '$work/die-go' & exec sleep 3" &
     sh_pid=$!
@@ -611,9 +613,11 @@ C
     touch "$work/die-go"
     wait $ctl
     rc=$?
-    want=7; [ $how = abort ] && want=134
+    want=7; [ $how = abort ] && want=134; [ $how = kill ] && want=137
     [ $rc = $want ] || fail "-p, the process ended ($how): ospy exited $rc, expected $want: $(cat "$work/err")"
     grep -q Z "/proc/$dp/stat" 2>/dev/null || fail "die ($how) was reaped before ospy noticed: the check proves nothing"
+    [ $how != kill ] || "$ospy" show "$work/die.ospy" | grep -q '+++ killed by SIGKILL +++' ||
+      fail "-p, SIGKILL: no ProcessExit from the zombie's status"
     wait $sh_pid
   done
   # a process whose C library and executable were deleted since it started
