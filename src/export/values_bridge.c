@@ -258,9 +258,12 @@ static int on_enter(const ospy_value *v, void *data)
     ospy_values_sockaddr_text(v->bytes, v->nbytes, vs->scratch, sizeof vs->scratch);
     text = vs->scratch;
   }
+  /* type_name names the pointee's type; oSpy wrote Pointer. Memory that could
+   * not be read is an address too: typed as the pointee, a reader of the
+   * original format took its address for the value (the string "0x10") */
   if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL ||
-      v->kind == OSPY_VALUE_BAD_SIZE) {
-    type = "Pointer"; /* type_name names the pointee's type; oSpy wrote Pointer */
+      v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_UNREADABLE) {
+    type = "Pointer";
     sub = NULL;
   }
   /* the return value is no argument: oSpy's <returnValue> has no name */

@@ -275,12 +275,15 @@ int main(void)
   make_call2(rec, 3, sum_cut_blob, sizeof sum_cut_blob, free_leave_blob,
              sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
+  /* (the unreadable element is an address: typed Int32, a reader of the
+   * original format took 0x1000 for its value) */
   CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"1\" "
-                    "totalSize=\"2\"><value type=\"Int32\" value=\"0x1000\" "
+                    "totalSize=\"2\"><value type=\"Pointer\" value=\"0x1000\" "
                     "unreadable=\"0x1000\"/></value>"),
         "cut array:\n got %s", got);
 
-  /* one whose memory could not be read still names its element type */
+  /* one whose memory could not be read is its pointer, marked unreadable
+   * (typed as the pointee, its address was taken for the value) */
   static const uint8_t sum_unreadable_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
     0, OSPY_VB_UNREADABLE, 0x80, 0x20,
@@ -288,8 +291,8 @@ int main(void)
   make_call2(rec, 3, sum_unreadable_blob, sizeof sum_unreadable_blob, free_leave_blob,
              sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"0\" "
-                    "value=\"0x1000\" unreadable=\"0x1000\"/>"),
+  CHECK(strstr(got, "<argument name=\"v\"><value type=\"Pointer\" value=\"0x1000\" "
+                    "unreadable=\"0x1000\"/></argument>"),
         "unreadable array:\n got %s", got);
 
   /* one whose count was negative: the pointer, and that count */
