@@ -362,6 +362,45 @@ static int add_function_list(planner *p, const char *list)
   return rc;
 }
 
+/* The program's file name: the started program's, or the process's. */
+static void program_name(const ospy_capture_opts *o, char *out, size_t cap)
+{
+  char path[PATH_MAX] = "";
+  if (o->pid > 0) {
+    char exe[64];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", o->pid);
+    ssize_t n = readlink(exe, path, sizeof path - 1);
+    path[n > 0 ? n : 0] = 0;
+    char *del = strstr(path, " (deleted)");
+    if (del)
+      *del = 0;
+  } else if (o->argv && o->argv[0] && find_in_path(o->argv[0], path, sizeof path) != 0) {
+    path[0] = 0;
+  }
+  const char *slash = strrchr(path, '/');
+  snprintf(out, cap, "%s", slash ? slash + 1 : path);
+}
+
+/* A signature, offset or vtable hook without a module is looked for in the
+ * program: its calls are named after it (oSpy's module::function; they were
+ * a bare "Debug" or "Bridge::Send"). */
+static int name_program_hooks(planner *p)
+{
+  char prog[256], display[768];
+  program_name(p->o, prog, sizeof prog);
+  ospy_config *m = p->merged;
+  for (size_t i = 0; prog[0] && m && i < m->nhooks; i++) {
+    ospy_plan_hook *h = &m->hooks[i].h;
+    if (h->module[0] || (h->kind != OSPY_HOOK_SIGNATURE && h->kind != OSPY_HOOK_OFFSET &&
+                         h->kind != OSPY_HOOK_VTABLE))
+      continue;
+    snprintf(display, sizeof display, "%s!%s", prog, h->display);
+    if (!(h->display = ospy_spec_strdup(m->specs, display)))
+      return -1;
+  }
+  return 0;
+}
+
 static int fill_builder(planner *p, ospy_plan_builder *b)
 {
   const ospy_config *m = p->merged;
@@ -396,7 +435,7 @@ void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capt
   int rc = add_configs(&p);
   for (int i = 0; i < o->nfuncs && rc == 0; i++)
     rc = add_function_list(&p, o->funcs[i]);
-  if (rc == 0 && fill_builder(&p, b) == 0)
+  if (rc == 0 && name_program_hooks(&p) == 0 && fill_builder(&p, b) == 0)
     bytes = ospy_plan_builder_encode(b, len);
   ospy_plan_builder_free(b);
   ospy_config_free(p.merged);

@@ -96,6 +96,12 @@ X
   "$ospy" capture -q -c "$work/sg.xml" -o "$work/sg.ospy" -- "$work/sg" > /dev/null 2>&1 || fail "sg: exit $?"
   "$ospy" show "$work/sg.ospy" | grep -q 'warning: sg!f: its signature matches 2 places; the first is hooked' ||
     fail "ambiguous signature: $("$ospy" show "$work/sg.ospy" | grep -v loaded)"
+  # without a moduleName the signature is looked for in the program, and its
+  # calls are named after it (oSpy's module::function; they were a bare "f")
+  sed 's/ moduleName="sg"//' "$work/sg.xml" > "$work/sg2.xml"
+  "$ospy" capture -q -c "$work/sg2.xml" -o "$work/sg.ospy" -- "$work/sg" > /dev/null 2>&1 || fail "sg2: exit $?"
+  "$ospy" show "$work/sg.ospy" | grep -q '\] sg!f(x=1) = 2$' ||
+    fail "signature without module: $("$ospy" show "$work/sg.ospy" | grep -v loaded)"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
