@@ -626,21 +626,30 @@ static int missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
   const char *where = ph->module[0] ? ph->module : "any loaded module";
   char n[24], part[160], clone[256];
   ospy_agent_put_dec(n, ph->sig_len);
+  /* a signature or vtable is looked for in one module (the program when none
+   * is named): once that is loaded, not finding it is final */
+  int byte_search =
+    ph->kind == OSPY_HOOK_SIGNATURE || (ph->kind == OSPY_HOOK_VTABLE && !ph->symbol[0]);
+  int loaded = byte_search && (!ph->module[0] || ospy_agent_module_present(ph->module));
+  const char *yet = loaded ? "" : " (yet)";
+  if (byte_search && !ph->module[0])
+    where = "the program";
   switch (ph->kind) {
   case OSPY_HOOK_SIGNATURE:
     ospy_agent_join3(part, sizeof part, "its signature (", n, " bytes) matches nothing in ");
-    ospy_agent_join3(why, cap, part, where, " (yet)");
-    break;
+    ospy_agent_join3(why, cap, part, where, yet);
+    return !loaded;
   case OSPY_HOOK_VTABLE:
-    if (ph->symbol[0]) {
+    if (ph->symbol[0]) { /* (a symbol: in any module, maybe one loaded later) */
       ospy_agent_join3(part, sizeof part, "vtable symbol ", ph->symbol, " not found in ");
       ospy_agent_join3(why, cap, part, where, " (yet)");
+      return 1;
     } else {
       ospy_agent_join3(part, sizeof part, "the constructor signature (", n,
                        " bytes) matches nothing in ");
-      ospy_agent_join3(why, cap, part, where, " (yet)");
+      ospy_agent_join3(why, cap, part, where, yet);
     }
-    break;
+    return !loaded;
   default:
     if (ospy_agent_clone_hint(ph, clone, sizeof clone)) {
       ospy_agent_join3(why, cap, "function not found; its module has ", clone,

@@ -102,6 +102,13 @@ X
   "$ospy" capture -q -c "$work/sg2.xml" -o "$work/sg.ospy" -- "$work/sg" > /dev/null 2>&1 || fail "sg2: exit $?"
   "$ospy" show "$work/sg.ospy" | grep -q '\] sg!f(x=1) = 2$' ||
     fail "signature without module: $("$ospy" show "$work/sg.ospy" | grep -v loaded)"
+  # one that matches nothing in the program is an error at once (the program
+  # is loaded: it was a warning, then "never found ... loading a module")
+  sed 's/55 48 89 e5 89 7d fc/55 48 89 e5 89 7d fc 90 90 90 cc cc/' "$work/sg2.xml" > "$work/sg3.xml"
+  "$ospy" capture -q -c "$work/sg3.xml" -o "$work/sg.ospy" -- "$work/sg" > /dev/null 2>&1
+  "$ospy" show "$work/sg.ospy" | grep -q 'error: sg!f: its signature (12 bytes) matches nothing in the program$' ||
+    fail "signature matching nothing: $("$ospy" show "$work/sg.ospy" | grep -E 'error|warn')"
+  "$ospy" show "$work/sg.ospy" | grep -q 'never found' && fail "signature matching nothing: also 'never found'"
   # a preset naming libraries the program never loads: one note per library,
   # no error per function
   "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
