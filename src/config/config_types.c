@@ -68,9 +68,11 @@ static int note_struct(cfg *g, xmlNodePtr n, const char *name, unsigned arch)
 static void declare(cfg *g, xmlNodePtr n)
 {
   static const char *const enum_attrs[] = { "name", "flags", NULL };
+  static const char *const flags_attrs[] = { "name", NULL };
   static const char *const struct_attrs[] = { "name", "arch", "size", NULL };
-  int is_enum = cfg_is(n, "enumeration");
-  cfg_check_attrs(g, n, is_enum ? enum_attrs : struct_attrs);
+  int is_flags = cfg_is(n, "flags"); /* <flags>: issue 4's Flags, <enumeration flags="true"> */
+  int is_enum = cfg_is(n, "enumeration") || is_flags;
+  cfg_check_attrs(g, n, is_flags ? flags_attrs : is_enum ? enum_attrs : struct_attrs);
   const char *name = cfg_attr(g, n, "name");
   if (!name || !*name) {
     cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'name' attribute", (const char *)n->name);
@@ -89,8 +91,8 @@ static void declare(cfg *g, xmlNodePtr n)
               name);
     return;
   }
-  int flags = 0;
-  if (is_enum)
+  int flags = is_flags;
+  if (is_enum && !is_flags)
     cfg_attr_bool(g, n, "flags", &flags);
   ospy_spec_add_type(g->t, name,
                      is_enum ? (flags ? OSPY_KIND_FLAGS : OSPY_KIND_ENUM) : OSPY_KIND_STRUCT);
@@ -310,14 +312,14 @@ void cfg_parse_types(cfg *g, xmlNodePtr types)
   cfg_check_attrs(g, types, none);
   uint32_t first = g->t->ntypes;
   for (xmlNodePtr n = types->children; n; n = n->next) {
-    if (cfg_is(n, "enumeration") || cfg_is(n, "structure"))
+    if (cfg_is(n, "enumeration") || cfg_is(n, "flags") || cfg_is(n, "structure"))
       declare(g, n);
     else
       cfg_unknown_child(g, n, types);
   }
   uint32_t ti = first;
   for (xmlNodePtr n = types->children; n; n = n->next) {
-    if (!cfg_is(n, "enumeration") && !cfg_is(n, "structure"))
+    if (!cfg_is(n, "enumeration") && !cfg_is(n, "flags") && !cfg_is(n, "structure"))
       continue;
     const char *arch = cfg_is(n, "structure") ? cfg_attr(g, n, "arch") : NULL;
     if (arch && strcmp(arch, g->c->arch_bits == 32 ? "i386" : "x86-64"))
@@ -325,7 +327,7 @@ void cfg_parse_types(cfg *g, xmlNodePtr types)
     const char *name = cfg_attr(g, n, "name");
     if (ti >= g->t->ntypes || !name || strcmp(g->t->types[ti].name, name))
       continue; /* not declared (reported in pass 1) */
-    if (cfg_is(n, "enumeration"))
+    if (cfg_is(n, "enumeration") || cfg_is(n, "flags"))
       parse_enum(g, n, ti);
     else
       parse_struct(g, n, ti);

@@ -166,6 +166,7 @@ static const char full_xml[] =
   "    <enumeration name=\"Fam\"><member name=\"AF_INET\" value=\"2\"/></enumeration>\n"
   "    <enumeration name=\"AF_INET_Protocol\"><member name=\"IPPROTO_TCP\" value=\"6\"/></enumeration>\n"
   "    <enumeration name=\"OFlags\" flags=\"true\"><member name=\"O_CREAT\" value=\"0x40\"/></enumeration>\n"
+  "    <flags name=\"MFlags\"><member name=\"MAP_SHARED\" value=\"1\"/></flags>\n"
   "    <structure name=\"Buf\">\n"
   "      <field name=\"len\" offset=\"0\" type=\"UInt32\" hex=\"true\"/>\n"
   "      <field name=\"port\" offset=\"4\" type=\"UInt16\" endian=\"big\"/>\n"
@@ -249,6 +250,8 @@ static void test_model(void)
   CHECK(buf->fields[4].count_field == 0 && buf->fields[4].t.elem_type == OSPY_BT_INT32);
   CHECK(buf->fields[5].size == 16 && buf->size == 48);
   CHECK(ospy_spec_type_lookup(t, "OFlags", &r) == 0 && t->types[r.type].kind == OSPY_KIND_FLAGS);
+  /* <flags>: issue 4's Flags type, the same as <enumeration flags="true"> */
+  CHECK(ospy_spec_type_lookup(t, "MFlags", &r) == 0 && t->types[r.type].kind == OSPY_KIND_FLAGS);
   const ospy_spec_fn *fn = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "op"));
   CHECK(fn && fn->nargs == 8 && fn->callconv == OSPY_CALLCONV_SYSV && fn->log_nested);
   CHECK(fn->has_ret && fn->ret.hex && fn->ret.type == OSPY_BT_INT32);
