@@ -195,7 +195,7 @@ static _Unwind_Reason_Code unwind_backtrace_replacement(trace_fn fn, void *arg) 
   return r;
 }
 
-static bool walk_done, walk_tried, walk_trigger_done;
+static bool walk_tried, walk_trigger_done;
 
 /* Tried once: a replace refused (a user's hook of _Unwind_Backtrace itself)
  * leaves walks as they were. */
@@ -203,9 +203,8 @@ static void replace_unwind_backtrace(void *sym) {
   ospy_interceptor_error err;
   walk_tried = true;
   ospy_interceptor_set_nothrow_prologues(true);
-  walk_done = ospy_interceptor_replace_locked(sym, (void *)unwind_backtrace_replacement,
-                                              (void **)&unwind_backtrace_original, NULL,
-                                              &err) == OSPY_INTERCEPTOR_OK;
+  (void)ospy_interceptor_replace_locked(sym, (void *)unwind_backtrace_replacement,
+                                        (void **)&unwind_backtrace_original, NULL, &err);
   ospy_interceptor_set_nothrow_prologues(false);
 }
 
