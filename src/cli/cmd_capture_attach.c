@@ -196,7 +196,12 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid,
                  .session = s };
   if (h.listen_fd < 0) {
-    fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid, strerror(errno));
+    if (errno == EADDRINUSE) /* the socket named after the pid: another attach holds it */
+      fprintf(stderr, "ospy capture: -p %d: another ospy is attaching to this process right "
+              "now: try again when it has started\n", (int)pid);
+    else
+      fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid,
+              strerror(errno));
     return 2;
   }
   ospy_capture_install_signals(1);

@@ -633,6 +633,20 @@ C
       fail "-p, SIGKILL: no ProcessExit from the zombie's status"
     wait $sh_pid
   done
+  # an attach while another is still injecting (the handover socket named
+  # after the pid is taken: held here by python) says so
+  sleep 30 &
+  sp=$!
+  python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind("\0ospy-attach-" + sys.argv[1]); print("bound", flush=True); time.sleep(30)' $sp \
+    > "$work/bound" &
+  py=$!
+  wait_for "$work/bound" bound
+  "$ospy" capture -q -f nanosleep -o "$work/other.ospy" -p $sp 2> "$work/err3"
+  rc=$?
+  kill $py $sp
+  [ $rc = 2 ] && grep -q 'another ospy is attaching to this process right now' "$work/err3" ||
+    fail "attach during another's injection: exit $rc: $(cat "$work/err3")"
   # a process whose C library and executable were deleted since it started
   # (a libc6 upgrade under a running daemon): attached through the mapping's
   # /proc/PID/map_files entry, and its module still has its name
