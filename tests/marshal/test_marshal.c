@@ -492,6 +492,21 @@ static void return_double(void *p)
 #endif
 }
 
+/* fl(a, x, b, y) as shown (it returns -1.5). */
+static const char *run_fl(const ospy_spec_table *t, uint32_t fn, int32_t a, double x, int32_t b,
+                          float y)
+{
+  static tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, (uint64_t)(int64_t)a, 4);
+  tt_double(&k, x);
+  tt_int(&k, (uint64_t)(int64_t)b, 4);
+  tt_float(&k, y);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
+  return text;
+}
+
 static void test_floats(void)
 {
   ospy_spec_table *t = tt_table();
@@ -501,42 +516,17 @@ static void test_floats(void)
   tt_arg(t, fn, "b", IN, "Int32");
   tt_arg(t, fn, "y", IN, "Float");
   tt_prepare(t);
-  tt_call k;
-  tt_call_init(&k);
-  tt_int(&k, 1, 4);
-  tt_double(&k, 0.30000000000000004); /* 0.1 + 0.2 in doubles; %g wrote 0.3 */
-  tt_int(&k, (uint64_t)-3, 4);
-  tt_float(&k, 0.25f);
-  tt_done(&k, 0);
-  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
-  /* the shortest text that reads back as the same double, as the exports */
-  CHECK_STR(text, "(a=1, x=0.30000000000000004, b=-3, y=0.25) = -1.5");
-  tt_call_init(&k);
-  tt_int(&k, 1, 4);
-  tt_double(&k, 9007199254740992.0); /* 2^53: %g wrote 9.0072e+15 */
-  tt_int(&k, 2, 4);
-  tt_float(&k, 16777216.0f);
-  tt_done(&k, 0);
-  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
-  CHECK_STR(text, "(a=1, x=9007199254740992, b=2, y=16777216) = -1.5");
+  /* the shortest text that reads back as the same value, as the exports:
+   * 0.1 + 0.2 in doubles (%g wrote 0.3), 2^53 (%g wrote 9.0072e+15) */
+  CHECK_STR(run_fl(t, fn, 1, 0.30000000000000004, -3, 0.25f),
+            "(a=1, x=0.30000000000000004, b=-3, y=0.25) = -1.5");
+  CHECK_STR(run_fl(t, fn, 1, 9007199254740992.0, 2, 16777216.0f),
+            "(a=1, x=9007199254740992, b=2, y=16777216) = -1.5");
   /* the smallest denormal in its shortest digits (%.6g wrote 4.94066e-324,
-   * the start of its exact binary value); round numbers stay as %g lays them */
-  tt_call_init(&k);
-  tt_int(&k, 1, 4);
-  tt_double(&k, 5e-324);
-  tt_int(&k, 2, 4);
-  tt_float(&k, 100.0f);
-  tt_done(&k, 0);
-  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
-  CHECK_STR(text, "(a=1, x=5e-324, b=2, y=100) = -1.5");
-  tt_call_init(&k);
-  tt_int(&k, 1, 4);
-  tt_double(&k, 1e22);
-  tt_int(&k, 2, 4);
-  tt_float(&k, 0.0001f);
-  tt_done(&k, 0);
-  tt_run(t, fn, &k, 0, return_double, &k, 65536, text, sizeof text);
-  CHECK_STR(text, "(a=1, x=1e+22, b=2, y=0.0001) = -1.5");
+   * the start of its exact binary value); round numbers stay as %g lays
+   * them; a Float in a float's digits (not 9.999999747378752e-05) */
+  CHECK_STR(run_fl(t, fn, 1, 5e-324, 2, 100.0f), "(a=1, x=5e-324, b=2, y=100) = -1.5");
+  CHECK_STR(run_fl(t, fn, 1, 1e22, 2, 0.0001f), "(a=1, x=1e+22, b=2, y=0.0001) = -1.5");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
