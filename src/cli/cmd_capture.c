@@ -259,10 +259,12 @@ static void follow_leftovers(void)
 }
 
 /* An attached process that ended: gone, or a zombie its parent has not
- * reaped yet (kill(pid, 0) still succeeds then: ospy waited for the reap). */
-static int process_gone(pid_t pid)
+ * reaped yet (kill(pid, 0) still succeeds then: ospy waited for the reap).
+ * *wstatus: a zombie's wait status (field 52 of /proc/PID/stat), else -1. */
+int ospy_capture_process_ended(pid_t pid, int *wstatus)
 {
-  char path[64], buf[512];
+  char path[64], buf[1024];
+  *wstatus = -1;
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   FILE *f = fopen(path, "re");
   if (!f)
@@ -270,8 +272,14 @@ static int process_gone(pid_t pid)
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
   buf[n] = 0;
-  const char *paren = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-  return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+  const char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+  if (!p || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
+    return 0;
+  for (int field = 2; field < 52 && p; field++) /* p: before field `field + 1` */
+    p = strchr(p + 1, ' ');
+  if (p && sscanf(p + 1, "%d", wstatus) != 1)
+    *wstatus = -1;
+  return 1;
 }
 
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
@@ -293,7 +301,8 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
       if (leftovers && !following)
         following = 1, follow_leftovers();
       done = main_done && !leftovers;
-    } else if (process_gone(main_pid) || ospy_session_exit_recorded(s, main_pid)) {
+    } else if (ospy_capture_process_ended(main_pid, &(int){ 0 }) ||
+               ospy_session_exit_recorded(s, main_pid)) {
       done = 1; /* the attached target went away (or is on its way) */
     }
     if (stop_requested || (deadline && mono_now() >= deadline))

@@ -58,6 +58,9 @@ int ospy_preset_path(const char *name, char *out, size_t cap);
 pid_t ospy_capture_ring_holder(pid_t pid);
 
 /* cmd_capture.c */
+/* Whether an attached process ended (gone, or a zombie not reaped yet);
+ * *wstatus its wait status when a zombie's can be read, else -1. */
+int ospy_capture_process_ended(pid_t pid, int *wstatus);
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status);
 int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o);

@@ -165,25 +165,6 @@ pid_t ospy_capture_ring_holder(pid_t pid)
   return holder;
 }
 
-/* The wait status of pid, a zombie (field 52 of /proc/PID/stat). 0, or -1. */
-static int zombie_status(pid_t pid, int *wstatus)
-{
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "re");
-  if (!f)
-    return -1;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  const char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-  if (!p || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
-    return -1;
-  for (int field = 2; field < 52 && p; field++) /* p: before field `field + 1` */
-    p = strchr(p + 1, ' ');
-  return p && sscanf(p + 1, "%d", wstatus) == 1 ? 0 : -1;
-}
-
 int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
 {
   char agent[PATH_MAX], err[512];
@@ -228,7 +209,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
    * from its agent, else (SIGKILL) from the zombie its parent has not reaped */
   int code = done ? ospy_session_exit_code(s, (uint32_t)pid) : -1;
   int wstatus;
-  if (done && code < 0 && zombie_status(pid, &wstatus) == 0) {
+  if (done && code < 0 && ospy_capture_process_ended(pid, &wstatus) && wstatus >= 0) {
     int sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
     ospy_session_add_exit(s, (uint32_t)pid, sig ? OSPY_EXIT_SIGNAL : OSPY_EXIT_CODE,
                           sig ? sig : WEXITSTATUS(wstatus));
