@@ -155,20 +155,9 @@ static void scrub_environment(void)
   if (!pre || !strstr(pre, "libospy-agent"))
     return;
   static char kept[4096] = "LD_PRELOAD=";
-  size_t n = sizeof "LD_PRELOAD=" - 1;
-  for (const char *e = pre; *e;) { /* elements as ld.so splits them: ':' or spaces */
-    size_t len = strcspn(e, ": \t");
-    int ours = len && memmem(e, len, "libospy-agent", 13);
-    if (len && !ours && n + len + 1 < sizeof kept) {
-      if (n > sizeof "LD_PRELOAD=" - 1)
-        kept[n++] = ':';
-      memcpy(kept + n, e, len);
-      n += len;
-    }
-    e += len;
-    e += strspn(e, ": \t");
-  }
-  kept[n] = 0;
+  ospy_preload_split(pre, NULL, 0, kept + sizeof "LD_PRELOAD=" - 1,
+                     sizeof kept - (sizeof "LD_PRELOAD=" - 1));
+  size_t n = strlen(kept);
   if (n > sizeof "LD_PRELOAD=" - 1)
     env_replace("LD_PRELOAD", kept);
   else

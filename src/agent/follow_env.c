@@ -38,22 +38,31 @@ typedef struct env_copy {
 } env_copy;
 static __thread env_copy last_copy __attribute__((tls_model("initial-exec")));
 
-/* The element of LD_PRELOAD (separated by ':' or spaces, as ld.so reads it)
- * that loads the agent, into out; false if there is none. */
-static int agent_element(const char *preload, char *out, size_t cap)
+int ospy_preload_split(const char *preload, char *agent, size_t agent_cap, char *others,
+                       size_t others_cap)
 {
-  for (const char *s = preload; s && *s;) {
-    size_t n = strcspn(s, ": \t");
-    const char *hit = strstr(s, AGENT_NAME);
-    if (hit && hit < s + n && n < cap) {
-      memcpy(out, s, n);
-      out[n] = '\0';
-      return 1;
+  int found = 0;
+  size_t no = 0;
+  if (others_cap)
+    others[0] = '\0';
+  for (const char *e = preload; e && *e;) { /* elements as ld.so splits them */
+    size_t len = strcspn(e, ": \t");
+    int ours = len && memmem(e, len, AGENT_NAME, sizeof AGENT_NAME - 1);
+    if (ours && !found && len < agent_cap) {
+      memcpy(agent, e, len);
+      agent[len] = '\0';
+      found = 1;
+    } else if (len && !ours && no + len + 2 <= others_cap) {
+      if (no)
+        others[no++] = ':';
+      memcpy(others + no, e, len);
+      no += len;
+      others[no] = '\0';
     }
-    s += n;
-    s += strspn(s, ": \t");
+    e += len;
+    e += strspn(e, ": \t");
   }
-  return 0;
+  return found;
 }
 
 void ospy_follow_env_init(const char *preload, const char *ring)
@@ -61,7 +70,7 @@ void ospy_follow_env_init(const char *preload, const char *ring)
   enabled = 0;
   char element[sizeof preload_entry - sizeof PRELOAD];
   if (!ring || strlen(ring) + sizeof RING > sizeof ring_entry ||
-      !agent_element(preload, element, sizeof element))
+      !ospy_preload_split(preload, element, sizeof element, NULL, 0))
     return;
   strcpy(stpcpy(preload_entry, PRELOAD), element);
   strcpy(stpcpy(ring_entry, RING), ring);

@@ -3,11 +3,18 @@
 #ifndef OSPY_AGENT_FOLLOW_ENV_H
 #define OSPY_AGENT_FOLLOW_ENV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* At agent start, under -F: the LD_PRELOAD and OSPY_RING_FD values this
  * process was started with (either NULL: nothing to pass on). */
 void ospy_follow_env_init(const char *preload, const char *ring);
+
+/* LD_PRELOAD's elements (split at ':' and spaces, as ld.so does): the one
+ * that loads the agent into agent (1 if there is one), the others joined by
+ * ':' into others (either buffer may have cap 0). */
+int ospy_preload_split(const char *preload, char *agent, size_t agent_cap, char *others,
+                       size_t others_cap);
 
 /* The environment an exec call should pass instead of envp: envp itself
  * when it loads the agent and names the ring already (or cannot be read),
