@@ -600,7 +600,10 @@ static void attach_one(inline_hook *h)
     h->listener = NULL;
     h->failed = 1;
     h->reported = 0;
-    report(h, OSPY_EV_ERROR, ": cannot hook: ", e.why);
+    /* a pattern's match (libc.so.6!*) the interceptor refuses is not a
+     * mistake of the user's: a note */
+    report(h, (h->ph->flags & OSPY_HOOK_F_GLOB) ? OSPY_EV_INFO : OSPY_EV_ERROR, ": cannot hook: ",
+           e.why);
     return;
   }
   h->addr = addr;
@@ -706,7 +709,8 @@ void ospy_inline_report_missing(void)
       char why[512];
       int yet = missing_reason(hooks[i].ph, why, sizeof why);
       hooks[i].missing_final = !yet;
-      int type = ospy_agent_g.follow_forks ? OSPY_EV_INFO : yet ? OSPY_EV_WARNING : OSPY_EV_ERROR;
+      int type = ospy_agent_g.follow_forks || (hooks[i].ph->flags & OSPY_HOOK_F_GLOB) ? OSPY_EV_INFO
+                 : yet ? OSPY_EV_WARNING : OSPY_EV_ERROR;
       report(&hooks[i], type, ": ", why);
     }
 }
@@ -733,6 +737,8 @@ void ospy_inline_report_never_found(void)
                              mod, ": its functions were never hooked");
       continue;
     }
+    if (h->ph->flags & OSPY_HOOK_F_GLOB)
+      continue; /* its note at start stands */
     ospy_agent_messagef2(OSPY_EV_ERROR, h->index, h->ph->display,
                          ": never found: the program ended without loading a module that has it",
                          NULL);

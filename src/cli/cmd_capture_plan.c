@@ -17,6 +17,7 @@
 #include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
 #include "cli/cxx_names.h"
+#include "cli/func_glob.h"
 #include "os/linux/inject.h"
 #include "config/config.h"
 #include "ospy-config.h"
@@ -44,6 +45,8 @@ static unsigned target_bits(const ospy_capture_opts *o)
 typedef struct raw_fn {
   char *module, *symbol;
   char *display; /* NULL: module!symbol */
+  int from_glob; /* found by expanding a -f pattern (OSPY_HOOK_F_GLOB); 2: one the
+                    catalogue defined functions for too (not OSPY_HOOK_F_NAMED) */
 } raw_fn;
 
 typedef struct planner {
@@ -55,6 +58,8 @@ typedef struct planner {
   int cat_state; /* 0 not loaded, 1 loaded, -1 failed */
   raw_fn *raw;   /* -f functions without a definition */
   size_t nraw;
+  ospy_func_files files; /* what -f patterns are expanded against */
+  int files_state;       /* 0 not collected, 1 collected, -1 failed */
   ospy_capture_notes *notes;
 } planner;
 
@@ -180,6 +185,7 @@ static int add_raw(planner *p, const char *module, const char *symbol, const cha
   r[p->nraw].module = strdup(module);
   r[p->nraw].symbol = strdup(symbol);
   r[p->nraw].display = display ? strdup(display) : NULL;
+  r[p->nraw].from_glob = 0;
   if (!r[p->nraw].module || !r[p->nraw].symbol) {
     free(r[p->nraw].module);
     free(r[p->nraw].symbol);
@@ -264,6 +270,107 @@ static int add_named(planner *p, const char *item, const char *module, const cha
   return rc;
 }
 
+/* Names a -f pattern took from the catalogue: its expansion against the
+ * program's files adds the others. */
+typedef struct name_list {
+  char **v;
+  size_t n;
+} name_list;
+
+static int name_list_add(name_list *l, const char *name)
+{
+  char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  l->v = v;
+  if (!(v[l->n] = strdup(name)))
+    return -1;
+  l->n++;
+  return 0;
+}
+
+static int name_list_has(const name_list *l, const char *name)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (!strcmp(l->v[i], name))
+      return 1;
+  return 0;
+}
+
+static void name_list_free(name_list *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+}
+
+static int collect_files(planner *p)
+{
+  if (p->files_state == 0) {
+    char path[PATH_MAX];
+    int have = p->o->pid > 0 ||
+               (p->o->argv && p->o->argv[0] && find_in_path(p->o->argv[0], path, sizeof path) == 0);
+    p->files_state = !have ? 1
+                     : ospy_func_files_collect(p->o->pid > 0 ? NULL : path, p->o->pid, &p->files) < 0
+                       ? -1 : 1;
+  }
+  return p->files_state;
+}
+
+/* A -f pattern's functions that the catalogue does not define, found in the
+ * target's files: traced with raw argument words. */
+static int add_glob_exports(planner *p, const char *item, const char *module, const char *func,
+                            const name_list *decoded, size_t ndecoded, const char *presets)
+{
+  ospy_func_founds f = { 0 };
+  if (collect_files(p) < 0 || ospy_func_glob_expand(&p->files, p->bits, module, func, &f) < 0) {
+    fprintf(stderr, "ospy capture: -f %s: out of memory\n", item);
+    return -1;
+  }
+  size_t raw = 0;
+  int rc = 0;
+  for (size_t i = 0; i < f.n && rc == 0; i++) {
+    if (name_list_has(decoded, f.v[i].symbol))
+      continue;
+    size_t before = p->nraw;
+    rc = add_raw(p, f.v[i].module, f.v[i].symbol, NULL);
+    if (rc == 0 && p->nraw > before) {
+      /* the module the user named never loaded: said once, by the catalogue's hooks if any */
+      p->raw[before].from_glob = ndecoded ? 2 : 1;
+      raw++;
+    }
+  }
+  size_t nfiles = f.nfiles;
+  ospy_func_founds_free(&f);
+  if (rc < 0) {
+    fprintf(stderr, "ospy capture: -f %s: out of memory\n", item);
+    return -1;
+  }
+  if (!ndecoded && !raw && module[0] && !nfiles) {
+    fprintf(stderr, "ospy capture: -f %s: no function of the catalogue matches, and the program "
+            "loads no file named %s at start, nor is there one in the library directories "
+            "(name a library it opens later by its path)\n", item, module);
+    return -1;
+  }
+  if (!ndecoded && !raw) {
+    fprintf(stderr, "ospy capture: -f %s: no function matches, in the catalogue ('ospy "
+            "definitions' lists it) or in the %zu file%s %s\n", item, nfiles,
+            nfiles == 1 ? "" : "s", module[0] ? "of that name" : "the program loads at start");
+    return -1;
+  }
+  if (ndecoded && raw)
+    note(p, "-f %s: %zu functions: %zu defined by the catalogue (preset %s), %zu more in the "
+         "program's files traced with raw register/stack words", item, ndecoded + raw, ndecoded,
+         presets, raw);
+  else if (ndecoded)
+    note(p, "-f %s: %zu function%s defined by the catalogue (preset %s)", item, ndecoded,
+         ndecoded == 1 ? "" : "s", presets);
+  else
+    note(p, "-f %s: %zu function%s, none in the catalogue: arguments are shown as raw "
+         "register/stack words", item, raw, raw == 1 ? "" : "s");
+  return 0;
+}
+
 /* One -f item: "read", "libc.so.6!read", "SSL_*", "libssl.so.*!SSL_*". */
 static int add_function(planner *p, const char *item)
 {
@@ -286,6 +393,7 @@ static int add_function(planner *p, const char *item)
     return -1;
   size_t found = 0, added = 0;
   char presets[256] = "";
+  name_list decoded = { 0 };
   for (size_t k = 0; k < p->cat.n; k++) {
     const ospy_config *c = p->cat.presets[k].c;
     size_t before = found;
@@ -294,6 +402,10 @@ static int add_function(planner *p, const char *item)
         continue;
       found++;
       ospy_plan_hook h = c->hooks[i].h;
+      if (glob && name_list_add(&decoded, h.symbol) < 0) {
+        name_list_free(&decoded);
+        return -1;
+      }
       if (module[0])
         h.module = module;
       if (has_hook(p->merged, p->merged->nhooks, &h))
@@ -312,19 +424,14 @@ static int add_function(planner *p, const char *item)
       snprintf(presets + strlen(presets), sizeof presets - strlen(presets), "%s%s",
                presets[0] ? ", " : "", p->cat.presets[k].name);
   }
-  if (found) {
-    if (glob)
-      note(p, "-f %s: %zu function%s defined by the catalogue (preset %s)", item, found,
-           found == 1 ? "" : "s", presets);
-    else
-      note(p, "-f %s: defined by the catalogue (preset %s)", item, presets);
-    return 0;
-  }
   if (glob) {
-    fprintf(stderr, "ospy capture: -f %s: no function of the catalogue matches "
-            "(a pattern is expanded against the catalogue only; 'ospy definitions' lists it)\n",
-            item);
-    return -1;
+    int rc = add_glob_exports(p, item, module, func, &decoded, found, presets);
+    name_list_free(&decoded);
+    return rc;
+  }
+  if (found) {
+    note(p, "-f %s: defined by the catalogue (preset %s)", item, presets);
+    return 0;
   }
   note(p, "-f %s: no definition in the catalogue%s: arguments are shown as raw register/stack words",
        item, p->o->nconfigs ? " or the config" : "");
@@ -413,7 +520,9 @@ static int fill_builder(planner *p, ospy_plan_builder *b)
              p->raw[i].symbol);
     ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
                          .flags = (p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0) |
-                                  (p->raw[i].module[0] ? OSPY_HOOK_F_NAMED : 0),
+                                  (p->raw[i].module[0] && p->raw[i].from_glob < 2
+                                     ? OSPY_HOOK_F_NAMED : 0) |
+                                  (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0),
                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
                          .display = p->raw[i].display ? p->raw[i].display : display };
     rc = ospy_plan_builder_add(b, &h);
@@ -447,6 +556,7 @@ void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capt
     free(p.raw[i].display);
   }
   free(p.raw);
+  ospy_func_files_free(&p.files);
   return bytes;
 }
 

@@ -227,7 +227,8 @@ static int decode_hook(cursor *c, ospy_plan_hook *h, char **strings, uint32_t ns
     c->off = at;
     return fail(c, "unknown hook kind");
   }
-  if (h->flags & ~(OSPY_HOOK_F_BACKTRACE | OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_NAMED)) {
+  if (h->flags & ~(OSPY_HOOK_F_BACKTRACE | OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_NAMED |
+                   OSPY_HOOK_F_GLOB)) {
     c->off = at + 8;
     return fail(c, "unknown hook flags");
   }

@@ -40,6 +40,8 @@ typedef enum ospy_hook_kind {
 #define OSPY_HOOK_F_LOG_NESTED 0x2u
 #define OSPY_HOOK_F_NAMED 0x4u /* MODULE!FUNC named on the command line (-f): a module
                                   never loaded is an error at the end, not a note */
+#define OSPY_HOOK_F_GLOB 0x8u  /* found by expanding a -f pattern against a module's
+                                  functions: a refusal is a note, not an error */
 
 typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */

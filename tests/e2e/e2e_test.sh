@@ -165,6 +165,15 @@ dlclose)
   [ "$n" = 30 ] || fail "-f '*!ospy_dlib_mul': expected 30 calls over 3 RTLD_LOCAL loads, got $n"
   n=$(grep -c 'ospy_dlib_add_one(' "$tmp/show")
   [ "$n" = 30 ] || fail "-f ospy_dlib_add_one (static, in a library): expected 30 calls, got $n"
+  # a glob in a library the program opens later, named by its path: its
+  # exported and its static (.symtab) functions
+  "$ospy" capture -q -f "$d/libe2e-dlib.so!ospy_dlib_*" -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" \
+    "$d/libe2e-dlib.so" 3 10 >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture -f 'PATH!ospy_dlib_*' exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c '\] libe2e-dlib.so!ospy_dlib_mul(' "$tmp/show")
+  [ "$n" = 30 ] || fail "-f 'PATH!ospy_dlib_*': expected 30 ospy_dlib_mul calls, got $n"
+  n=$(grep -c '\] libe2e-dlib.so!ospy_dlib_add_one(' "$tmp/show")
+  [ "$n" = 30 ] || fail "-f 'PATH!ospy_dlib_*': expected 30 ospy_dlib_add_one calls, got $n"
   grep -q -- '--- error' "$tmp/show" && fail "errors: $(grep -- '--- error' "$tmp/show")"
   # opened with RTLD_GLOBAL, the hooked library is unloaded at each dlclose
   # too (the agent's lookups kept it loaded: a dependency of the agent)
@@ -434,10 +443,32 @@ funcs)
   "$ospy" show "$tmp/g.ospy" >"$tmp/gshow" || fail "show exited $?"
   expect_line "$tmp/gshow" '] libc.so.*!malloc(size='
   expect_line "$tmp/gshow" 'info: -f libc.so.*!mallo?: 1 function defined by the catalogue (preset mem)'
-  expect_line "$tmp/gshow" 'info: -f libc.so.6!fstat*: 4 functions defined by the catalogue (preset files)'
-  # a pattern that matches nothing in the catalogue is an error naming it
+  # the catalogue's four fstat* are decoded, libc's other fstat* exports traced raw
+  expect_regex "$tmp/gshow" 'info: -f libc.so.6!fstat\*: [0-9]+ functions: 4 defined by the catalogue \(preset files\), [0-9]+ more in the program.s files traced with raw'
+  # a pattern that matches nothing, in the catalogue or the program's files, is
+  # an error naming it
   "$ospy" capture -q -f 'nosuchfn_*' -o "$tmp/n.ospy" -- true 2>"$tmp/err" && fail "an unmatched glob must fail"
-  expect_line "$tmp/err" "-f nosuchfn_*: no function of the catalogue matches"
+  expect_line "$tmp/err" "-f nosuchfn_*: no function matches, in the catalogue ('ospy definitions' lists it) or in the"
+  "$ospy" capture -q -f 'libnosuch.so!x*' -o "$tmp/n.ospy" -- true 2>"$tmp/err" && fail "a glob in a missing module must fail"
+  expect_line "$tmp/err" "-f libnosuch.so!x*: no function of the catalogue matches, and the program loads no file named libnosuch.so"
+  # globs the catalogue does not know expand against the program's files
+  # (ltrace -e 'str*'): every strto* head calls is traced, with raw words
+  "$ospy" capture -q -f 'libc.so.6!strto*' -o "$tmp/s.ospy" -- "$head_bin" -n 3 "$tmp/in.txt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f 'libc.so.6!strto*' exited $?"; }
+  "$ospy" show "$tmp/s.ospy" >"$tmp/sshow" || fail "show exited $?"
+  expect_regex "$tmp/sshow" 'info: -f libc.so.6!strto\*: [0-9]+ functions, none in the catalogue'
+  expect_regex "$tmp/sshow" '\] libc.so.6!strto[a-z]+\(arg0=0x[0-9a-f]+, arg1=0x[0-9a-f]+, arg2=0xa,.*\) = 3$'
+  # every function libc exports, hooked while head runs: what the interceptor
+  # refuses is a note, not an error, and head's output is unchanged
+  seq 1 500 >"$tmp/nums.txt"
+  "$ospy" capture -q -f 'libc.so.6!*' -o "$tmp/all.ospy" -- "$head_bin" -n 300 "$tmp/nums.txt" >"$tmp/allout" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f 'libc.so.6!*' exited $?"; }
+  seq 1 300 | cmp -s - "$tmp/allout" || fail "head's output changed under -f 'libc.so.6!*'"
+  "$ospy" show "$tmp/all.ospy" >"$tmp/allshow" || fail "show exited $?"
+  expect_regex "$tmp/allshow" 'info: -f libc.so.6!\*: [0-9]{4} functions: [0-9]+ defined by the catalogue'
+  expect_regex "$tmp/allshow" 'info: libc.so.6![a-z_]+: cannot hook: '
+  expect_regex "$tmp/allshow" '\] libc.so.6!read\(fd=3<[^>]*nums.txt>, buf="1\\n2\\n3'
+  ! grep -E -- '--- (error|warning)' "$tmp/allshow" || fail "-f 'libc.so.6!*': errors or warnings"
   # -c and -f together: the config's definition wins (write), the catalogue
   # gives the others (open), whose OpenFlags is the catalogue's, not the config's
   cat >"$tmp/mine.xml" <<'XML'

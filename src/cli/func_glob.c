@@ -1,0 +1,337 @@
+/* -f patterns expanded against the target's ELF files (func_glob.h). The
+ * files are found before the program runs: its dynamic loader lists what it
+ * will load (`ld.so --list`, which runs no code of the program), a running
+ * process's maps say what it has. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/func_glob.h"
+
+extern char **environ;
+
+static int files_add(ospy_func_files *f, const char *path)
+{
+  struct stat st, other;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return 0;
+  for (size_t i = 0; i < f->n; i++) /* /lib is /usr/lib on Debian: one file, two paths */
+    if (stat(f->paths[i], &other) == 0 && other.st_dev == st.st_dev && other.st_ino == st.st_ino)
+      return 0;
+  char **v = realloc(f->paths, (f->n + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  f->paths = v;
+  if (!(v[f->n] = strdup(path)))
+    return -1;
+  f->n++;
+  return 0;
+}
+
+/* The program's PT_INTERP (its dynamic loader), "" for a static program. */
+static void program_interp(const char *program, char *out, size_t cap)
+{
+  out[0] = 0;
+  int fd = open(program, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  Elf *e = elf_version(EV_CURRENT) == EV_NONE ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+  size_t nph = 0;
+  if (e && elf_getphdrnum(e, &nph) == 0) {
+    for (size_t i = 0; i < nph; i++) {
+      GElf_Phdr ph;
+      if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP || ph.p_filesz >= cap)
+        continue;
+      if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+        out[0] = 0;
+      else
+        out[ph.p_filesz] = 0;
+      break;
+    }
+  }
+  if (e)
+    elf_end(e);
+  close(fd);
+}
+
+/* One line of `ld.so --list`: "\tlibc.so.6 => /lib/.../libc.so.6 (0x...)" or
+ * "\t/lib64/ld-linux-x86-64.so.2 (0x...)". */
+static int list_line(ospy_func_files *f, char *line)
+{
+  char *arrow = strstr(line, "=> ");
+  char *path = arrow ? arrow + 3 : line + strspn(line, " \t");
+  if (path[0] != '/')
+    return 0; /* "not found", the vDSO */
+  char *end = strstr(path, " (");
+  if (end)
+    *end = 0;
+  return files_add(f, path);
+}
+
+/* What the loader maps at start, read from `INTERP --list PROGRAM`. */
+static int loader_list(const char *program, ospy_func_files *f)
+{
+  char interp[PATH_MAX];
+  program_interp(program, interp, sizeof interp);
+  int fds[2];
+  if (!interp[0] || pipe2(fds, O_CLOEXEC) != 0)
+    return 0;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  char *argv[] = { interp, (char *)"--list", (char *)program, NULL };
+  pid_t pid;
+  int spawned = posix_spawn(&pid, interp, &fa, NULL, argv, environ) == 0;
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  int rc = 0;
+  FILE *in = spawned ? fdopen(fds[0], "r") : NULL;
+  if (in) {
+    char line[PATH_MAX + 64];
+    while (rc == 0 && fgets(line, sizeof line, in)) {
+      line[strcspn(line, "\n")] = 0;
+      rc = list_line(f, line);
+    }
+    fclose(in);
+  } else {
+    close(fds[0]);
+  }
+  if (spawned)
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+  return rc;
+}
+
+static int maps_files(int pid, ospy_func_files *f)
+{
+  char path[64], line[PATH_MAX + 128];
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  FILE *in = fopen(path, "re");
+  int rc = 0;
+  while (in && rc == 0 && fgets(line, sizeof line, in)) {
+    line[strcspn(line, "\n")] = 0;
+    char *file = strchr(line, '/');
+    if (!file || strstr(file, " (deleted)"))
+      continue;
+    rc = files_add(f, file);
+  }
+  if (in)
+    fclose(in);
+  return rc;
+}
+
+int ospy_func_files_collect(const char *program, int pid, ospy_func_files *files)
+{
+  memset(files, 0, sizeof *files);
+  if (pid > 0)
+    return maps_files(pid, files); /* the program's file is mapped first */
+  char real[PATH_MAX];
+  /* by its real name, as the agent knows the program (python3 runs python3.11) */
+  if (!program || !realpath(program, real))
+    return 0;
+  return files_add(files, real) < 0 ? -1 : loader_list(real, files);
+}
+
+void ospy_func_files_free(ospy_func_files *files)
+{
+  for (size_t i = 0; i < files->n; i++)
+    free(files->paths[i]);
+  free(files->paths);
+  memset(files, 0, sizeof *files);
+}
+
+/* ---- the symbols of one file ---- */
+
+static int found_add(ospy_func_founds *out, const char *module, const char *name, size_t len)
+{
+  for (size_t i = 0; i < out->n; i++)
+    if (!strcmp(out->v[i].module, module) && !strncmp(out->v[i].symbol, name, len) &&
+        !out->v[i].symbol[len])
+      return 0;
+  ospy_func_found *v = realloc(out->v, (out->n + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  out->v = v;
+  v[out->n].module = strdup(module);
+  v[out->n].symbol = strndup(name, len);
+  if (!v[out->n].module || !v[out->n].symbol) {
+    free(v[out->n].module);
+    free(v[out->n].symbol);
+    return -1;
+  }
+  out->n++;
+  return 0;
+}
+
+/* The C runtime's local helpers, in every program's .symtab. */
+static int crt_helper(const char *name)
+{
+  static const char *const names[] = { "deregister_tm_clones", "register_tm_clones",
+                                       "frame_dummy" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(name, names[i]))
+      return 1;
+  return 0;
+}
+
+/* The .gnu.version table of a .dynsym: a hidden version (an old ABI's
+ * clnt_spcreateerror@GLIBC_2.2.5) cannot be looked up by its name. */
+static Elf_Data *version_table(Elf *e)
+{
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
+      return elf_getdata(scn, NULL);
+  }
+  return NULL;
+}
+
+static int hidden_version(Elf_Data *versions, size_t i)
+{
+  GElf_Versym v;
+  return versions && gelf_getversym(versions, (int)i, &v) && (v & 0x8000);
+}
+
+static int scan_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *module,
+                        const char *func, ospy_func_founds *out)
+{
+  Elf_Data *data = elf_getdata(scn, NULL);
+  Elf_Data *versions = sh->sh_type == SHT_DYNSYM ? version_table(e) : NULL;
+  size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+  for (size_t i = 0; data && i < count; i++) {
+    GElf_Sym sym;
+    if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+        (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC) ||
+        hidden_version(versions, i))
+      continue;
+    const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
+    if (!name || !name[0] || (name[0] == '_' && func[0] != '_') || crt_helper(name))
+      continue;
+    size_t len = strcspn(name, "@"); /* "memcpy@GLIBC_2.2.5" in some .symtab */
+    char plain[256];
+    if (len >= sizeof plain || memchr(name, '.', len)) /* f.cold, f.part.0: clones */
+      continue;
+    memcpy(plain, name, len);
+    plain[len] = 0;
+    if (!fnmatch(func, plain, 0) && found_add(out, module, plain, len) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int scan_file(const char *path, unsigned bits, const char *module, const char *func,
+                     ospy_func_founds *out)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return 0;
+  Elf *e = elf_version(EV_CURRENT) == EV_NONE ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+  int rc = 0;
+  if (e && gelf_getclass(e) == (bits == 32 ? ELFCLASS32 : ELFCLASS64)) {
+    out->nfiles++;
+    for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(e, scn));) {
+      GElf_Shdr sh;
+      if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+        rc = scan_symbols(e, scn, &sh, module, func, out);
+    }
+  }
+  if (e)
+    elf_end(e);
+  close(fd);
+  return rc;
+}
+
+/* ---- which files a module designates ---- */
+
+static const char *base_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+static int module_matches(const char *module, const char *path)
+{
+  if (!module[0])
+    return 1;
+  if (strchr(module, '/')) {
+    struct stat a, b;
+    return !fnmatch(module, path, 0) ||
+           (stat(module, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino);
+  }
+  return !fnmatch(module, base_name(path), 0);
+}
+
+/* A module the program does not load at start (it may dlopen it): the
+ * system's library directories for the target's architecture. */
+static int library_dirs(unsigned bits, const char *module, ospy_func_files *f)
+{
+  static const char *const dirs64[] = { "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
+                                        "/usr/local/lib", NULL };
+  static const char *const dirs32[] = { "/usr/lib/i386-linux-gnu", "/lib/i386-linux-gnu",
+                                        "/usr/lib32", NULL };
+  if (strchr(module, '/'))
+    return files_add(f, module);
+  int rc = 0;
+  for (const char *const *d = bits == 32 ? dirs32 : dirs64; *d && rc == 0; d++) {
+    char path[PATH_MAX];
+    struct dirent **names = NULL;
+    int n = scandir(*d, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+      if (rc == 0 && !fnmatch(module, names[i]->d_name, 0)) {
+        snprintf(path, sizeof path, "%s/%s", *d, names[i]->d_name);
+        rc = files_add(f, path);
+      }
+      free(names[i]);
+    }
+    free(names);
+  }
+  return rc;
+}
+
+int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const char *module,
+                          const char *func, ospy_func_founds *out)
+{
+  memset(out, 0, sizeof *out);
+  ospy_func_files extra = { 0 };
+  const ospy_func_files *from = files;
+  size_t matched = 0;
+  for (size_t i = 0; i < files->n; i++)
+    matched += module_matches(module, files->paths[i]);
+  if (!matched && module[0]) {
+    if (library_dirs(bits, module, &extra) < 0)
+      return -1;
+    from = &extra;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < from->n && rc == 0; i++) {
+    if (!module_matches(module, from->paths[i]))
+      continue;
+    /* the program's own functions go by its file name, as its calls are shown */
+    rc = scan_file(from->paths[i], bits, module[0] ? base_name(from->paths[i]) : "", func, out);
+  }
+  ospy_func_files_free(&extra);
+  return rc < 0 ? -1 : (int)out->n;
+}
+
+void ospy_func_founds_free(ospy_func_founds *f)
+{
+  for (size_t i = 0; i < f->n; i++) {
+    free(f->v[i].module);
+    free(f->v[i].symbol);
+  }
+  free(f->v);
+  memset(f, 0, sizeof *f);
+}

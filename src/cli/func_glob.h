@@ -1,0 +1,47 @@
+/* A -f pattern (`libc.so.6!str*`, `'myprog!handle_*'`, `'str*'`) expanded
+ * against the functions the target's files define, as ltrace -e and
+ * frida-trace -i do: the catalogue only decodes what it knows, the rest is
+ * traced with raw argument words. */
+#ifndef OSPY_CLI_FUNC_GLOB_H
+#define OSPY_CLI_FUNC_GLOB_H
+
+#include <stddef.h>
+
+/* The files a pattern may name: the program and what it loads at start
+ * (ld.so --list), or the mapped files of a running process. */
+typedef struct ospy_func_files {
+  char **paths; /* paths[0] is the program when known */
+  size_t n;
+} ospy_func_files;
+
+/* One function found: the file name of its module ("" for a pattern without
+ * a module: the definition the program's calls bind to is hooked) and its
+ * symbol. */
+typedef struct ospy_func_found {
+  char *module, *symbol;
+} ospy_func_found;
+
+typedef struct ospy_func_founds {
+  ospy_func_found *v;
+  size_t n;
+  size_t nfiles; /* files searched */
+} ospy_func_founds;
+
+/* Fills files for a program about to be started (program: its path) or a
+ * running process (pid > 0). Never fails for lack of files (n may be 0);
+ * -1 on allocation failure. */
+int ospy_func_files_collect(const char *program, int pid, ospy_func_files *files);
+void ospy_func_files_free(ospy_func_files *files);
+
+/* The functions matching func (an fnmatch pattern) in the files module
+ * designates (a file name glob, a path, "" for all of them); a module no
+ * collected file matches is looked for in the system's library directories
+ * for bits. A name starting with '_' only matches a pattern starting with
+ * '_' (the C runtime's and the implementation's own functions, as a shell's
+ * `*` skips dot files), compiler clones (`f.cold`) never. Returns how many,
+ * -1 on allocation failure. */
+int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const char *module,
+                          const char *func, ospy_func_founds *out);
+void ospy_func_founds_free(ospy_func_founds *f);
+
+#endif
