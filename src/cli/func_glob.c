@@ -132,6 +132,26 @@ static int maps_files(int pid, ospy_func_files *f)
   return rc;
 }
 
+/* A script's interpreter (#!/bin/sh -e: /bin/sh): the program that will run. */
+static int script_interp(const char *path, char *out, size_t cap)
+{
+  char line[PATH_MAX];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, line, sizeof line - 1);
+  if (fd >= 0)
+    close(fd);
+  if (n < 3 || line[0] != '#' || line[1] != '!')
+    return -1;
+  line[n] = 0;
+  char *start = line + 2 + strspn(line + 2, " \t");
+  size_t len = strcspn(start, " \t\n");
+  if (!len || len >= cap)
+    return -1;
+  memcpy(out, start, len);
+  out[len] = 0;
+  return 0;
+}
+
 int ospy_func_files_collect(const char *program, int pid, ospy_func_files *files)
 {
   memset(files, 0, sizeof *files);
@@ -139,6 +159,9 @@ int ospy_func_files_collect(const char *program, int pid, ospy_func_files *files
     return maps_files(pid, files); /* the program's file is mapped first */
   char real[PATH_MAX];
   /* by its real name, as the agent knows the program (python3 runs python3.11) */
+  char interp[PATH_MAX];
+  if (program && script_interp(program, interp, sizeof interp) == 0)
+    program = interp;
   if (!program || !realpath(program, real))
     return 0;
   return files_add(files, real) < 0 ? -1 : loader_list(real, files);

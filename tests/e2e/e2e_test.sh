@@ -458,6 +458,13 @@ funcs)
   "$ospy" show "$tmp/s.ospy" >"$tmp/sshow" || fail "show exited $?"
   expect_regex "$tmp/sshow" 'info: -f libc.so.6!strto\*: [0-9]+ functions, none in the catalogue'
   expect_regex "$tmp/sshow" '\] libc.so.6!strto[a-z]+\(arg0=0x[0-9a-f]+, arg1=0x[0-9a-f]+, arg2=0xa,.*\) = 3$'
+  # a pattern without a module, for a script: expanded against its interpreter's files
+  printf '#!/bin/sh\necho hi | tr h H\n' >"$tmp/s.sh"; chmod +x "$tmp/s.sh"
+  "$ospy" capture -q -f 'str*' -o "$tmp/sh.ospy" -- "$tmp/s.sh" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f 'str*' of a script exited $?"; }
+  expect_line "$tmp/out" "Hi"
+  "$ospy" show "$tmp/sh.ospy" >"$tmp/shshow" || fail "show exited $?"
+  expect_regex "$tmp/shshow" '\] str[a-z]+\(arg0=0x'
   # every function libc exports, hooked while head runs: what the interceptor
   # refuses is a note, not an error, and head's output is unchanged
   seq 1 500 >"$tmp/nums.txt"
