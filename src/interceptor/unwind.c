@@ -224,8 +224,25 @@ static void before_backtrace(ospy_invocation *inv) {
   ospy_interceptor_end_transaction();
 }
 
-static bool attach_internal(const char *name, ospy_hook_fn fn) {
+/* The unwinder's libraries may be loaded where RTLD_DEFAULT does not look: as
+ * dependencies of a plugin opened RTLD_LOCAL (a C program's C++ plugin), or
+ * by glibc itself for pthread_exit and cancellation (its private dlopen of
+ * libgcc_s). Their handles are kept: the hooks patch their code, which must
+ * not be unmapped under them (glibc never unloads libgcc_s either). */
+static void *unwinder_symbol(const char *name) {
+  static const char *const libs[] = { "libgcc_s.so.1", "libstdc++.so.6" };
+  static void *handles[2];
   void *sym = dlsym(RTLD_DEFAULT, name);
+  for (unsigned i = 0; !sym && i < 2; i++) {
+    if (!handles[i])
+      handles[i] = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    sym = handles[i] ? dlsym(handles[i], name) : NULL;
+  }
+  return sym;
+}
+
+static bool attach_internal(const char *name, ospy_hook_fn fn) {
+  void *sym = unwinder_symbol(name);
   if (!sym)
     return false;
   ospy_interceptor_error err;
@@ -237,9 +254,25 @@ static bool attach_internal(const char *name, ospy_hook_fn fn) {
   return ok;
 }
 
+static bool forced_trigger_done;
+
+/* pthread_exit's and pthread_cancel's entry: glibc loads libgcc_s for the
+ * forced unwind out of sight of the agent's dlopen hook, then unwinds
+ * through the hooked frames (on i386 the thread crashed): loaded here first,
+ * the unwinder's hooks installed. */
+static void before_forced_unwind(ospy_invocation *inv) {
+  (void)inv;
+  if (__atomic_load_n(&raise_done, __ATOMIC_ACQUIRE))
+    return;
+  if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL))
+    return;
+  ospy_interceptor_begin_transaction();
+  ospy_interceptor_end_transaction(); /* its commit installs the unwinder's hooks */
+}
+
 static void walk_support_install(void) {
   if (!walk_tried) {
-    void *sym = dlsym(RTLD_DEFAULT, "_Unwind_Backtrace");
+    void *sym = unwinder_symbol("_Unwind_Backtrace");
     if (sym)
       replace_unwind_backtrace(sym);
   }
@@ -251,13 +284,18 @@ static void walk_support_install(void) {
 
 void ospy_unwind_support_install(void) {
   walk_support_install();
-  if (!raise_done && dlsym(RTLD_DEFAULT, "_Unwind_RaiseException")) {
+  if (!forced_trigger_done && !raise_done && dlsym(RTLD_DEFAULT, "pthread_exit")) {
+    forced_trigger_done = true;
+    attach_internal("pthread_exit", before_forced_unwind);
+    attach_internal("pthread_cancel", before_forced_unwind);
+  }
+  if (!raise_done && unwinder_symbol("_Unwind_RaiseException")) {
     raise_done = true;
     attach_internal("_Unwind_RaiseException", restore_real_returns);
     attach_internal("_Unwind_Resume_or_Rethrow", restore_real_returns);
     attach_internal("_Unwind_ForcedUnwind", restore_real_returns);
   }
-  if (!catch_done && dlsym(RTLD_DEFAULT, "__cxa_begin_catch")) {
+  if (!catch_done && unwinder_symbol("__cxa_begin_catch")) {
     catch_done = true;
     attach_internal("__cxa_begin_catch", rearm_live);
   }
