@@ -242,6 +242,23 @@ static int module_file(const planner *p, const char *module, char *out, size_t c
   return module[0] && fnmatch(module, base ? base + 1 : out, 0) ? -1 : 0;
 }
 
+static int collect_files(planner *p);
+
+/* A function without a definition: a bare name is shown with the module
+ * that defines it in the program's files (the first, as the loader binds
+ * it), as the catalogue's are (libc.so.6!getpid; oSpy's module::function). */
+static int add_bare_raw(planner *p, const char *module, const char *func)
+{
+  ospy_func_founds f = { 0 };
+  char display[600];
+  int found = !module[0] && !ospy_is_glob(func) && collect_files(p) > 0 &&
+              ospy_func_glob_expand(&p->files, p->bits, "", func, &f) > 0;
+  if (found)
+    snprintf(display, sizeof display, "%s!%s", f.v[0].where, func);
+  ospy_func_founds_free(&f);
+  return add_raw(p, module, func, found ? display : NULL);
+}
+
 /* A C++ name as nm -C prints it (ns::Cls::method(int), or ns::Cls::method
  * for every overload), or a plain name only C++ functions carry (run for
  * run(int) and run(Job*)): the mangled names of the program's functions that
@@ -258,7 +275,7 @@ static int add_named(planner *p, const char *item, const char *module, const cha
          "symbol tables are searched; a library's only when named by its path)", item,
          n == 0 ? path : "the program");
   if (n <= 0)
-    rc = add_raw(p, module, func, NULL);
+    rc = add_bare_raw(p, module, func);
   for (size_t i = 0; i < m.n && rc == 0; i++) {
     char display[1024];
     snprintf(display, sizeof display, "%s%s%s", module, module[0] ? "!" : "", m.demangled[i]);
@@ -333,7 +350,9 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     if (name_list_has(decoded, f.v[i].symbol))
       continue;
     size_t before = p->nraw;
-    rc = add_raw(p, f.v[i].module, f.v[i].symbol, NULL);
+    char display[600]; /* a pattern without a module: shown where the name is defined */
+    snprintf(display, sizeof display, "%s!%s", f.v[i].where, f.v[i].symbol);
+    rc = add_raw(p, f.v[i].module, f.v[i].symbol, f.v[i].module[0] ? NULL : display);
     if (rc == 0 && p->nraw > before) {
       /* the module the user named never loaded: said once, by the catalogue's hooks if any */
       p->raw[before].from_glob = ndecoded ? 2 : 1;
@@ -394,6 +413,13 @@ static int add_function(planner *p, const char *item)
   size_t found = 0, added = 0;
   char presets[256] = "";
   name_list decoded = { 0 };
+  /* a module glob that designates one file is shown as that file
+   * (libssl.so.*!SSL_write -> libssl.so.3!SSL_write) */
+  char concrete[256];
+  const char *mod = module;
+  if (ospy_is_glob(module) && collect_files(p) > 0 &&
+      ospy_func_module_resolve(&p->files, p->bits, module, concrete, sizeof concrete) == 1)
+    mod = concrete;
   for (size_t k = 0; k < p->cat.n; k++) {
     const ospy_config *c = p->cat.presets[k].c;
     size_t before = found;
@@ -407,10 +433,10 @@ static int add_function(planner *p, const char *item)
         return -1;
       }
       if (module[0])
-        h.module = module;
+        h.module = mod;
       if (has_hook(p->merged, p->merged->nhooks, &h))
         continue;
-      if (ospy_config_import_hook(p->merged, c, i, module[0] ? module : NULL) < 0) {
+      if (ospy_config_import_hook(p->merged, c, i, module[0] ? mod : NULL) < 0) {
         fprintf(stderr, "ospy capture: -f %s: out of memory\n", item);
         return -1;
       }

@@ -177,7 +177,8 @@ void ospy_func_files_free(ospy_func_files *files)
 
 /* ---- the symbols of one file ---- */
 
-static int found_add(ospy_func_founds *out, const char *module, const char *name, size_t len)
+static int found_add(ospy_func_founds *out, const char *module, const char *where,
+                     const char *name, size_t len)
 {
   for (size_t i = 0; i < out->n; i++)
     if (!strcmp(out->v[i].module, module) && !strncmp(out->v[i].symbol, name, len) &&
@@ -187,11 +188,14 @@ static int found_add(ospy_func_founds *out, const char *module, const char *name
   if (!v)
     return -1;
   out->v = v;
-  v[out->n].module = strdup(module);
-  v[out->n].symbol = strndup(name, len);
-  if (!v[out->n].module || !v[out->n].symbol) {
-    free(v[out->n].module);
-    free(v[out->n].symbol);
+  ospy_func_found *f = &v[out->n];
+  f->module = strdup(module);
+  f->where = strdup(where);
+  f->symbol = strndup(name, len);
+  if (!f->module || !f->where || !f->symbol) {
+    free(f->module);
+    free(f->where);
+    free(f->symbol);
     return -1;
   }
   out->n++;
@@ -228,7 +232,7 @@ static int hidden_version(Elf_Data *versions, size_t i)
 }
 
 static int scan_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *module,
-                        const char *func, ospy_func_founds *out)
+                        const char *where, const char *func, ospy_func_founds *out)
 {
   Elf_Data *data = elf_getdata(scn, NULL);
   Elf_Data *versions = sh->sh_type == SHT_DYNSYM ? version_table(e) : NULL;
@@ -248,11 +252,13 @@ static int scan_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *m
       continue;
     memcpy(plain, name, len);
     plain[len] = 0;
-    if (!fnmatch(func, plain, 0) && found_add(out, module, plain, len) < 0)
+    if (!fnmatch(func, plain, 0) && found_add(out, module, where, plain, len) < 0)
       return -1;
   }
   return 0;
 }
+
+static const char *base_name(const char *path);
 
 static int scan_file(const char *path, unsigned bits, const char *module, const char *func,
                      ospy_func_founds *out)
@@ -267,7 +273,7 @@ static int scan_file(const char *path, unsigned bits, const char *module, const 
     for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(e, scn));) {
       GElf_Shdr sh;
       if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-        rc = scan_symbols(e, scn, &sh, module, func, out);
+        rc = scan_symbols(e, scn, &sh, module, base_name(path), func, out);
     }
   }
   if (e)
@@ -324,6 +330,29 @@ static int library_dirs(unsigned bits, const char *module, ospy_func_files *f)
   return rc;
 }
 
+int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const char *module,
+                             char *out, size_t cap)
+{
+  ospy_func_files extra = { 0 };
+  const ospy_func_files *from = files;
+  size_t matched = 0, at = 0;
+  for (size_t i = 0; i < files->n; i++)
+    if (module_matches(module, files->paths[i]) && !matched++)
+      at = i;
+  if (!matched) {
+    if (library_dirs(bits, module, &extra) < 0)
+      return -1;
+    from = &extra;
+    for (size_t i = 0; i < extra.n; i++)
+      if (module_matches(module, extra.paths[i]) && !matched++)
+        at = i;
+  }
+  if (matched == 1)
+    snprintf(out, cap, "%s", base_name(from->paths[at]));
+  ospy_func_files_free(&extra);
+  return matched == 1;
+}
+
 int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const char *module,
                           const char *func, ospy_func_founds *out)
 {
@@ -353,6 +382,7 @@ void ospy_func_founds_free(ospy_func_founds *f)
 {
   for (size_t i = 0; i < f->n; i++) {
     free(f->v[i].module);
+    free(f->v[i].where);
     free(f->v[i].symbol);
   }
   free(f->v);

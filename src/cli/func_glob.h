@@ -15,10 +15,10 @@ typedef struct ospy_func_files {
 } ospy_func_files;
 
 /* One function found: the file name of its module ("" for a pattern without
- * a module: the definition the program's calls bind to is hooked) and its
- * symbol. */
+ * a module: the definition the program's calls bind to is hooked), the file
+ * name of the first file that defines it (for showing), and its symbol. */
 typedef struct ospy_func_found {
-  char *module, *symbol;
+  char *module, *where, *symbol;
 } ospy_func_found;
 
 typedef struct ospy_func_founds {
@@ -43,5 +43,11 @@ void ospy_func_files_free(ospy_func_files *files);
 int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const char *module,
                           const char *func, ospy_func_founds *out);
 void ospy_func_founds_free(ospy_func_founds *f);
+
+/* The one file a module glob designates (libssl.so.* -> libssl.so.3), among
+ * the collected files, else in the library directories: 1 and its file name
+ * in out, 0 when none or several, -1 on allocation failure. */
+int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const char *module,
+                             char *out, size_t cap);
 
 #endif
