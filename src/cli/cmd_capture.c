@@ -359,6 +359,10 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= 1024)
     child_fd = (int)rl.rlim_cur - 1;
+  /* not one the program inherits through ospy (`exec 1023>log` in its shell):
+   * the ring took its place, and with -F its writes went into the ring */
+  while (child_fd > ring_fd && !(fcntl(child_fd, F_GETFD) < 0 && errno == EBADF))
+    child_fd--;
   if (child_fd <= ring_fd)
     child_fd = ring_fd;
   /* both forms made here: the child between fork and exec runs no stdio */
@@ -382,6 +386,9 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     int moved = child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd;
     if (moved)
       close(ring_fd);
+    for (int fd = 0; fd < 3; fd++) /* closed when ospy was started: closed for it */
+      if (ospy_std_fds_closed & (1u << fd))
+        close(fd);
     setenv(OSPY_RING_ENV, fdstr[!moved], 1);
     setenv("LD_PRELOAD", preload, 1);
     execvp(o->argv[0], o->argv);

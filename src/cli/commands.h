@@ -20,4 +20,10 @@ int cmd_definitions(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_streams(int argc, char **argv);
 
+/* Which of descriptors 0-2 ospy was started without (bit n: fd n). main()
+ * opens /dev/null on them so that no file, socket or ring ospy opens takes
+ * their number (the live view wrote into the ring when stderr was closed);
+ * a program ospy starts gets them closed again. */
+extern unsigned ospy_std_fds_closed;
+
 #endif

@@ -1,6 +1,9 @@
 /* ospy: dispatch to one subcommand per file (cmd_*.c). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "ospy-config.h"
@@ -35,8 +38,24 @@ int cmd_version(int argc, char **argv)
   return 0;
 }
 
+unsigned ospy_std_fds_closed;
+
+static void std_fds_reserve(void)
+{
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    int null = open("/dev/null", O_RDWR);
+    if (null == fd) /* the lowest free number: this one */
+      ospy_std_fds_closed |= 1u << fd;
+    else if (null >= 0)
+      close(null);
+  }
+}
+
 int main(int argc, char **argv)
 {
+  std_fds_reserve();
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     print_usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

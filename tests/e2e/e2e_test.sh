@@ -574,5 +574,26 @@ C
     expect_line "$tmp/out" "plug=31"
   done
   echo "unwind-late: pthread_exit, cancellation and a plugin's exceptions through hooked frames ($archs-bit)" ;;
+fds)
+  # ospy started with stderr closed: the ring took descriptor 2 and the live
+  # view wrote into it (the program died of SIGSEGV); the program gets its
+  # descriptors as ospy got them: 2 closed
+  for i in 1 2 3; do
+    "$ospy" capture --preset files -o "$tmp/c.ospy" -- "$target" 1 exit 0 >/dev/null 2>&-
+    rc=$?
+    [ $rc = 0 ] || fail "stderr closed: exit $rc, expected 0"
+  done
+  "$ospy" capture --preset files -o "$tmp/c.ospy" -- sh -c 'if echo x >&2; then echo open; else echo closed; fi' \
+    >"$tmp/out" 2>&- || fail "stderr closed: capture exited $?"
+  expect_line "$tmp/out" "closed"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "+++ exited with 0 +++"
+  # a descriptor the program inherits at the ring's usual number stays its own
+  bash -c 'exec 1023>"$1"; "$2" capture -q -F -f write -o "$3" -- bash -c "echo via-1023 >&1023"' sh \
+    "$tmp/fd1023" "$ospy" "$tmp/f.ospy" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture with fd 1023 inherited exited $?"; }
+  expect_line "$tmp/fd1023" "via-1023"
+  "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -q -- "--- lost" "$tmp/show" && fail "fd 1023: lost events: $(grep -- '--- lost' "$tmp/show")"
+  echo "fds: stderr closed for ospy and its program; an inherited fd 1023 kept" ;;
 *) fail "unknown case $case_name" ;;
 esac
