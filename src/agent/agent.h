@@ -85,6 +85,8 @@ int ospy_agent_modules_rescan(void);
 int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);
 /* A new capture (attach again): the next rescan reports every module. */
 void ospy_agent_modules_forget(void);
+/* The extent of the loaded module holding addr (its PT_LOAD segments). */
+int ospy_agent_module_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
 
 
 #endif

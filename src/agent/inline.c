@@ -12,7 +12,9 @@
  * through an initial-exec TLS pointer), no stdio, no locks.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
 #include "agent/agent.h"
@@ -424,15 +426,39 @@ static __thread int agent_calling __attribute__((tls_model("initial-exec")));
  * signal handler that interrupted the hook. Its call cannot be recorded
  * (the thread's frame and invocation state are in use), so it is counted as
  * lost, and the capture's recorded + lost still equals the calls made. */
+/* The C library's and the dynamic loader's code: a hooked function they
+ * call while the thread is inside a callback is called on the agent's
+ * behalf (the agent's fnmatch calls strnlen, its dl_iterate_phdr locks a
+ * mutex): no call of the program. A signal handler's own calls return into
+ * the program or its libraries. Found once, before any hook is in. */
+static uintptr_t runtime_lo[2], runtime_hi[2];
+
+static void runtime_ranges_find(void)
+{
+  static int done;
+  if (done++)
+    return;
+  (void)ospy_agent_module_range((uintptr_t)&fnmatch, &runtime_lo[0], &runtime_hi[0]);
+  (void)ospy_agent_module_range((uintptr_t)getauxval(AT_BASE), &runtime_lo[1], &runtime_hi[1]);
+}
+
+static int in_runtime(uintptr_t ret)
+{
+  for (int i = 0; i < 2; i++)
+    if (ret >= runtime_lo[i] && ret < runtime_hi[i])
+      return 1;
+  return 0;
+}
+
 static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
 {
   /* the agent's own calls (kill, clock_gettime, memcpy... from a callback)
-   * return into the agent */
+   * return into the agent, those libc makes for it into libc */
   extern char __ehdr_start[] __attribute__((visibility("hidden")));
   extern char _end[] __attribute__((visibility("hidden")));
   inline_hook *h = user_data;
   if (!ospy_agent_g.active || h->internal || agent_calling ||
-      (ret >= (uintptr_t)__ehdr_start && ret < (uintptr_t)_end))
+      (ret >= (uintptr_t)__ehdr_start && ret < (uintptr_t)_end) || in_runtime(ret))
     return;
   if (h->fn && depth > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
     return; /* nested: it would not have been recorded anyway */
@@ -616,6 +642,7 @@ static void attach_one(inline_hook *h)
 
 void ospy_inline_attach_pending(void)
 {
+  runtime_ranges_find();
   ospy_interceptor_begin_transaction();
   for (uint32_t i = 0; i < nhooks; i++)
     attach_one(&hooks[i]);

@@ -136,3 +136,41 @@ void ospy_agent_modules_forget(void)
   scanned_once = 0; /* what the next rescan finds counts as loaded at start */
   publish_text();
 }
+
+/* ---- the C library's and the loader's code ---- */
+
+typedef struct range_query {
+  uintptr_t addr, lo, hi;
+} range_query;
+
+static int find_range(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  range_query *q = data;
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD)
+      continue;
+    uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+    if (a < lo)
+      lo = a;
+    if (a + ph->p_memsz > hi)
+      hi = a + ph->p_memsz;
+  }
+  if (q->addr < lo || q->addr >= hi)
+    return 0;
+  q->lo = lo;
+  q->hi = hi;
+  return 1;
+}
+
+int ospy_agent_module_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+  range_query q = { addr, 0, 0 };
+  if (!addr || !dl_iterate_phdr(find_range, &q))
+    return -1;
+  *lo = q.lo;
+  *hi = q.hi;
+  return 0;
+}
