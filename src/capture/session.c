@@ -51,8 +51,10 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
   char err[512];
   if (s->write_failed)
     return -1; /* recording stopped: the file could not be written */
-  if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&
-                  rec->type != OSPY_EV_INFO))
+  if (s->live && s->live_muted && rec->type == OSPY_EV_CALL)
+    s->live_skipped++;
+  else if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&
+                       rec->type != OSPY_EV_INFO))
     ospy_format_event(s->live, rec, s->plan, &s->live_opts);
   s->records++;
   if (rec->type == OSPY_EV_CALL)
@@ -223,16 +225,25 @@ static void convert_times(ospy_session *s, ospy_event_hdr *rec, int *sampled)
 
 long ospy_session_drain(ospy_session *s)
 {
+  return ospy_session_drain_for(s, 0);
+}
+
+long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
+{
   long n = 0;
   int sampled = 0;
   /* Only what was produced before this call: busy producers would otherwise
    * keep the controller here for good (no --duration, no Ctrl-C, no reaping). */
   ospy_ring_bound(&s->ring);
+  uint64_t until = max_ns ? now_ns() + max_ns : UINT64_MAX;
   for (;;) {
     const char *why = NULL;
-    long k = ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
+    long k = max_ns && (n & 1023) == 1023 && now_ns() >= until
+               ? 0 : ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
     if (k == 0) {
       ospy_ring_unbound(&s->ring);
+      if (s->live)
+        fflush(s->live);
       flush_when_idle(s);
       return s->write_failed ? -1 : n;
     }

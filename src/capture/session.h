@@ -22,6 +22,8 @@ typedef struct ospy_session {
   const ospy_plan *plan;
   FILE *live; /* NULL: no live view (-q) */
   ospy_format_opts live_opts;
+  int live_muted;        /* stopping: the backlog goes to the file, not the screen */
+  uint64_t live_skipped; /* calls recorded but not shown live (muted) */
   ospy_fdtrack *fds;  /* names FileDescriptor values (FdName records), or NULL */
   ospy_tscclock *tsc; /* the ring carries TSC timestamps (OSPY_RING_F_TSC), or NULL */
   uint8_t *buf;
@@ -43,10 +45,15 @@ typedef struct ospy_session {
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */
 int ospy_session_init(ospy_session *s);
 /* Consumes every record produced before the call (bounded: producers that
- * keep going are served by the next call). Returns how many, or -1 when the file cannot
+ * keep going are served by the next call), and flushes the live view.
+ * Returns how many, or -1 when the file cannot
  * be written (message on stderr). A ring the target corrupted is reported
  * once and recorded as an Error event; the capture goes on without it. */
 long ospy_session_drain(ospy_session *s);
+/* The same for at most about max_ns of the controller's time (0: no limit):
+ * a slow live view must not keep the capture loop from its deadline, from
+ * Ctrl-C or from reaping. */
+long ospy_session_drain_for(ospy_session *s, uint64_t max_ns);
 /* Whether an agent already recorded pid's exit (a followed child that
  * called _exit, later reparented to ospy and reaped by it). */
 int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);

@@ -291,7 +291,7 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     /* A failed write stopped the recording (session.c): a spawned program
      * runs on to its end, an attached one (or what the program left running)
      * is detached from. */
-    if (ospy_session_drain(s) < 0 && (attached || following))
+    if (ospy_session_drain_for(s, 100000000u) < 0 && (attached || following))
       break;
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
     if (!attached) {
@@ -305,8 +305,10 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
                ospy_session_exit_recorded(s, main_pid)) {
       done = 1; /* the attached target went away (or is on its way) */
     }
-    if (stop_requested || (deadline && mono_now() >= deadline))
+    if (stop_requested || (deadline && mono_now() >= deadline)) {
+      s->live_muted = 1; /* stop now: the backlog is written, not shown */
       break;
+    }
     if (!done)
       ospy_ring_wait(&s->ring, 10);
   }
@@ -334,6 +336,9 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
             (unsigned long long)s->lost,
             (unsigned long long)s->errors, s->errors == 1 ? "" : "s", o->output,
             s->errors && o->quiet ? " (ospy show lists the errors)" : "");
+  if (s->live_skipped)
+    fprintf(stderr, "ospy: %llu calls still in flight when stopping are in %s, not shown above\n",
+            (unsigned long long)s->live_skipped, o->output);
   if (!atomic_load(&s->ring.ctl->agents))
     fprintf(stderr, "ospy: warning: the agent never started in the target "
             "(statically linked program, or setuid?)\n");
@@ -519,7 +524,7 @@ int cmd_capture(int argc, char **argv)
      does not land in the middle of one. */
   static char live_buf[1 << 16];
   if (s.live)
-    setvbuf(stderr, live_buf, _IOLBF, sizeof live_buf);
+    setvbuf(stderr, live_buf, _IOFBF, sizeof live_buf); /* flushed after each drain */
   s.live_opts.show_tid = 1;
   s.live_opts.failed_auto = 1; /* failed calls as show prints them: red, errno name */
   ospy_values_set_string_limit(32); /* the live view cuts long buffers, as strace */

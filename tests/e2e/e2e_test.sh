@@ -605,5 +605,32 @@ fds)
   "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
   grep -q -- "--- lost" "$tmp/show" && fail "fd 1023: lost events: $(grep -- '--- lost' "$tmp/show")"
   echo "fds: stderr closed for ospy and its program; an inherited fd 1023 kept" ;;
+live-stop)
+  # --duration with the live view on, attached to threads that call a hooked
+  # function as fast as they can: the live view cannot keep up. The stop must
+  # still come (the drain is cut in slices, the backlog goes to the file
+  # unshown), and the agent's "detached, hooks removed" must be in the
+  # capture (the drain overran its 2 s after the detach request).
+  cat > "$tmp/busy.c" <<'C'
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+__attribute__((noinline)) int tick(int x) { volatile int v = x; return v + 1; }
+static void *spin(void *a) { long s = 0; time_t end = time(0) + 30; while (time(0) < end) for (int i = 0; i < 100000; i++) s += tick(i); return (void *)s; }
+int main(void) { pthread_t t[3]; for (int i = 0; i < 3; i++) pthread_create(&t[i], 0, spin, 0); puts("go"); fflush(stdout); spin(0); return 0; }
+C
+  cc -O1 -pthread -o "$tmp/busy" "$tmp/busy.c" || fail "cannot build the busy target"
+  "$tmp/busy" >"$tmp/busy.out" &
+  bpid=$!
+  while [ ! -s "$tmp/busy.out" ]; do sleep 0.05; done
+  "$ospy" capture -f tick -p $bpid --duration 1 -o "$tmp/b.ospy" 2>"$tmp/live"
+  rc=$?
+  kill $bpid; wait $bpid 2>/dev/null
+  [ $rc = 0 ] || { tail -3 "$tmp/live"; fail "attach --duration 1 exited $rc"; }
+  "$ospy" show "$tmp/b.ospy" | grep -v '!tick(' >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "info: agent: detached, hooks removed"
+  expect_line "$tmp/show" "+++ detached +++"
+  grep -q '!tick(' "$tmp/live" || fail "the live view showed no call"
+  echo "live-stop: --duration stops with the live view behind; the agent's detach is recorded" ;;
 *) fail "unknown case $case_name" ;;
 esac
