@@ -437,6 +437,24 @@ static void install_signals(int attach)
   }
 }
 
+/* -F's agent directory, once the program ended (it may still exec until
+ * then). Processes it left running (a daemon, a job in the background of a
+ * capture stopped by --duration) name it in their LD_PRELOAD: removed, each
+ * of their later execs printed a loader error. Ospy is their subreaper, so
+ * they are its children now: while any is alive the directory stays. */
+static void release_preload_dir(void)
+{
+  const char *dir = ospy_capture_preload_dir();
+  if (!dir)
+    return;
+  if (waitpid(-1, NULL, WNOHANG) == 0) {
+    fprintf(stderr, "ospy: processes the program left running still use %s (their "
+            "LD_PRELOAD names it); it is left in place\n", dir);
+    return;
+  }
+  ospy_capture_preload_remove();
+}
+
 static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags)
 {
   char agent[PATH_MAX], err[256];
@@ -471,7 +489,7 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
       ;
   }
-  ospy_capture_preload_remove(); /* (after the program: it may still exec) */
+  release_preload_dir();
   return status_to_exit(st);
 }
 

@@ -46,6 +46,8 @@ int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err
  * program's stderr. 0, or -1 with err. */
 int ospy_capture_preload_for_all(char *out, size_t cap, char *err, size_t errcap);
 void ospy_capture_preload_remove(void);
+/* That directory while it exists, else NULL. */
+const char *ospy_capture_preload_dir(void);
 /* The agent for a running process (by /proc/PID/exe). */
 int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *err, size_t errcap);
 

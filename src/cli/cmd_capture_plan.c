@@ -765,6 +765,11 @@ int ospy_capture_preload_for_all(char *out, size_t cap, char *err, size_t errcap
   return 0;
 }
 
+const char *ospy_capture_preload_dir(void)
+{
+  return preload_dir[0] ? preload_dir : NULL;
+}
+
 void ospy_capture_preload_remove(void)
 {
   if (!preload_dir[0])

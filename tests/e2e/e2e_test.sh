@@ -632,5 +632,22 @@ C
   expect_line "$tmp/show" "+++ detached +++"
   grep -q '!tick(' "$tmp/live" || fail "the live view showed no call"
   echo "live-stop: --duration stops with the live view behind; the agent's detach is recorded" ;;
+follow-stop)
+  # -F stopped by --duration while the program's background job runs on: the
+  # job's later execs still find the agent its LD_PRELOAD names (the
+  # directory was removed: a loader error at each exec)
+  "$ospy" capture -q -F --duration 1 -f write -o "$tmp/c.ospy" -- \
+    sh -c "(sleep 2; ls /etc/hostname) >$tmp/bg.log 2>&1 &" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/err" "it is left in place"
+  i=0
+  until grep -q hostname "$tmp/bg.log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the background job never ran ls"; sleep 0.1
+  done
+  sleep 0.2
+  expect_line "$tmp/bg.log" "/etc/hostname"
+  grep -q "cannot be preloaded" "$tmp/bg.log" && fail "the job lost its agent: $(cat "$tmp/bg.log")"
+  dir=$(sed -n 's/.*still use \([^ ]*\) .*/\1/p' "$tmp/err")
+  case $dir in /tmp/ospy-agents.*|"${TMPDIR:-/tmp}"/ospy-agents.*) rm -rf "$dir" ;; esac
+  echo "follow-stop: a job left running keeps its agent directory" ;;
 *) fail "unknown case $case_name" ;;
 esac
