@@ -12,10 +12,13 @@
  * through an initial-exec TLS pointer), no stdio, no locks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/backtrace.h"
@@ -95,9 +98,9 @@ enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_TH
        INTERNAL_SIGACTION = 5, INTERNAL_EXECVE = 6, INTERNAL_EXECVEAT = 7, INTERNAL_FEXECVE = 8 };
 
 /* The agent's own hooks, in INTERNAL_* order: module tracking, process and
- * thread ends, sigaction (its crash handler kept out of sight), and with -F
- * the exec family's system calls (follow_env.c; posix_spawn, system and the
- * exec wrappers all end in execve's code). */
+ * thread ends, sigaction (its crash handler kept out of sight), and the exec
+ * family's system calls (with -F: follow_env.c, posix_spawn, system and the
+ * exec wrappers all end in execve's code; without: a warning). */
 static const ospy_plan_hook internal_hooks[] = {
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
     .symbol = "dlopen", .process = "", .display = "dlopen" },
@@ -150,8 +153,34 @@ static void sigaction_leave(ospy_invocation *inv)
 /* -F: an exec with an environment of its own gets the agent and the ring
  * back in a copy of it (its envp argument: execveat's fourth, the others'
  * third). */
+/* Without -F the program that replaces this one is not recorded: a wrapper
+ * (a pyenv shim, a launcher script) left the user with the wrapper's calls
+ * and no word why. Said when the recorded process itself execs a file it
+ * may run (execvp tries every PATH directory: only the one that exists). */
+static void exec_not_followed(ospy_invocation *inv, int internal)
+{
+  char path[256] = "a program";
+  if (!ospy_agent_g.active || (uint32_t)ospy_os_getpid() != ospy_agent_g.pid)
+    return; /* (a vfork child's exec is its own) */
+  if (internal == INTERNAL_EXECVE) {
+    uintptr_t p = ospy_invocation_get_arg(inv, 0);
+    size_t n = ospy_os_read_memory(p, path, sizeof path - 1);
+    path[n] = 0;
+    if (!memchr(path, 0, n) && n == sizeof path - 1)
+      path[n - 1] = 0;
+    if (!path[0] || ospy_os_syscall(SYS_faccessat, AT_FDCWD, (long)path, X_OK, 0, 0, 0) != 0)
+      return;
+  }
+  ospy_agent_messagef2(OSPY_EV_WARNING, UINT32_MAX, "agent: the program execs ", path,
+                       ": what it runs is not recorded without -F (-F follows exec'd programs)");
+}
+
 static void exec_enter(ospy_invocation *inv, int internal)
 {
+  if (!ospy_agent_g.follow_forks) {
+    exec_not_followed(inv, internal);
+    return;
+  }
   unsigned k = internal == INTERNAL_EXECVEAT ? 3 : 2;
   uintptr_t envp = ospy_invocation_get_arg(inv, k);
   uintptr_t fixed = ospy_follow_env_fix(envp);
@@ -852,8 +881,6 @@ int ospy_inline_init(void)
       h->fn = ospy_spec_table_fn(specs, ph->spec_index);
   }
   for (unsigned k = 0; k < NINTERNAL; k++) {
-    if (k + 1 >= INTERNAL_EXECVE && !ospy_agent_g.follow_forks)
-      continue; /* exec'd programs are not followed */
     inline_hook *h = &hooks[nhooks++];
     h->index = UINT32_MAX;
     h->internal = (int)k + 1; /* INTERNAL_*, in the table's order */

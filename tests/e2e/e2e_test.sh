@@ -649,5 +649,19 @@ follow-stop)
   dir=$(sed -n 's/.*still use \([^ ]*\) .*/\1/p' "$tmp/err")
   case $dir in /tmp/ospy-agents.*|"${TMPDIR:-/tmp}"/ospy-agents.*) rm -rf "$dir" ;; esac
   echo "follow-stop: a job left running keeps its agent directory" ;;
+exec-hint)
+  # without -F, a wrapper that execs the real program (a pyenv shim, a
+  # launcher script): the capture says the program it runs is not recorded;
+  # children a shell forks and execs are no such case
+  "$ospy" capture -f write -o "$tmp/c.ospy" -- sh -c "exec $target 2 exit 0" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "xx"
+  expect_line "$tmp/err" "warning: agent: the program execs $target: what it runs is not recorded without -F"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "the program execs $target"
+  "$ospy" capture -q -f write -o "$tmp/d.ospy" -- sh -c "$target 1 exit 0; $target 1 exit 0" >/dev/null 2>&1 ||
+    fail "capture of a shell running two commands exited $?"
+  "$ospy" show "$tmp/d.ospy" | grep -q "the program execs" && fail "a shell's forked commands taken for an exec of the program"
+  echo "exec-hint: an exec without -F is said, a shell's commands are not" ;;
 *) fail "unknown case $case_name" ;;
 esac

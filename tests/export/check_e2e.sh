@@ -38,7 +38,7 @@ q '(map(select(.name == "libc.so.6::open" and .args_in[0].children[0].value == "
      and (.[0].args_out[0].children[0].base64 == "aGVsbG8gZXhwb3J0Cg==")' ||
   fail "read of the file: $(grep '"libc.so.6::read"' run.jsonl | head -2)"
 # posix_fadvise has no definition: raw words (6 on x86-64)
-q 'map(select(.name == "posix_fadvise")) | length == 1 and (.[0].args_in | length == 6)' ||
+q 'map(select(.name == "libc.so.6::posix_fadvise")) | length == 1 and (.[0].args_in | length == 6)' ||
   fail "raw posix_fadvise: $(grep fadvise run.jsonl | head -2)"
 q 'map(select(.type == "FunctionCall")) | all(.backtrace[0].module == "cat" and .duration_ns > 0)' ||
   fail "backtraces / durations"
