@@ -16,7 +16,8 @@
  *   i386: register words first (fastcall: ecx, edx; thiscall: ecx, the
  *     implicit `this`, not a spec argument), then stack word j at
  *     args[nreg + j] (the word at esp + 4 + 4j at entry). int64/double take
- *     two stack words.
+ *     two stack words. A vtable method's `this` (is_method) is not a spec
+ *     argument either: ecx under fastcall and thiscall, else stack word 0.
  * Stack words beyond nargs are read safely from ctx->rsp/esp at enter.
  */
 #ifndef OSPY_AGENT_MARSHAL_H

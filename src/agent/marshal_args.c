@@ -70,8 +70,11 @@ static unsigned reg_words(int cc)
 
 unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals)
 {
-  unsigned nreg = reg_words(fn->callconv), used_reg = 0, w;
-  unsigned j = fn->is_method && !nreg ? 1 : 0; /* a stdcall/cdecl method: this is pushed first */
+  unsigned nreg = reg_words(fn->callconv), w;
+  /* a method's `this`: ecx under fastcall (GCC: the arguments then take edx
+   * and the stack) and thiscall, else pushed first (stdcall/cdecl) */
+  unsigned used_reg = fn->is_method && nreg ? 1 : 0;
+  unsigned j = fn->is_method && !nreg ? 1 : 0;
   for (unsigned i = 0; i < fn->nargs; i++) {
     if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
       vals[i] = 0;

@@ -342,8 +342,9 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
     return;
   int nested = 0;
   parse_callconv(g, n, &g->t->fns[fi].callconv);
-  /* `this` comes first: in ecx with thiscall (MSVC), else the first stack
-     word on i386 (GCC, Clang), rdi on x86-64; the arguments follow it. */
+  /* `this` comes first: in ecx with thiscall (MSVC) and fastcall, else the
+     first stack word on i386 (GCC, Clang), rdi on x86-64; the arguments
+     follow it (src/agent/marshal_args.c). */
   g->t->fns[fi].is_method = 1;
   cfg_attr_bool(g, n, "logNested", &nested);
   g->t->fns[fi].log_nested = (uint8_t)nested;

@@ -929,6 +929,55 @@ static void test_i386_conventions(void)
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
+
+/* A vtable method's implicit `this` under each convention, as g++ -m32
+ * passes it: fastcall ecx (the arguments then edx and the stack), thiscall
+ * ecx, stdcall the first stack word. It was always skipped on the stack: a
+ * fastcall method's `a` was shown as `this`. */
+static uint32_t method_fn(ospy_spec_table *t, const char *name, int callconv, const char *first)
+{
+  uint32_t fn = tt_fn(t, name, NULL);
+  t->fns[fn].callconv = (uint8_t)callconv;
+  t->fns[fn].is_method = 1;
+  tt_arg(t, fn, "a", IN, first);
+  tt_arg(t, fn, "b", IN, "Int32");
+  return fn;
+}
+
+static void run_method(const ospy_spec_table *t, uint32_t fn, uint32_t *stack, unsigned nregs,
+                       uint32_t ecx, uint32_t edx, const char *want)
+{
+  tt_call k;
+  tt_call_init(&k);
+  k.ctx.esp = (uint32_t)(uintptr_t)stack;
+  k.args[0] = ecx;
+  k.args[1] = edx;
+  k.c.nargs = nregs; /* the register words: the rest from the stack */
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  k.c.state = k.state;
+  k.c.state_size = sizeof k.state;
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, want);
+}
+
+static void test_i386_method_this(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fast = method_fn(t, "IFoo::Fc", OSPY_CALLCONV_FASTCALL, "Int32");
+  uint32_t fast64 = method_fn(t, "IFoo::F64", OSPY_CALLCONV_FASTCALL, "Int64");
+  uint32_t std = method_fn(t, "IFoo::Q", OSPY_CALLCONV_STDCALL, "Int32");
+  tt_prepare(t);
+  uint32_t this_ = 0x1000;
+  uint32_t s_fast[] = { 0x1234, 1 };             /* ret, b; this in ecx, a in edx */
+  run_method(t, fast, s_fast, 2, this_, 0, "(a=0, b=1)");
+  uint32_t s_fast64[] = { 0x1234, 7, 0, 9 };     /* ret, a lo, a hi, b: edx unused */
+  run_method(t, fast64, s_fast64, 2, this_, 99, "(a=7, b=9)");
+  uint32_t s_std[] = { 0x1234, this_, 3, 4 };    /* ret, this, a, b */
+  run_method(t, std, s_std, 0, 99, 99, "(a=3, b=4)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
 #endif
 
 void test_seed(void);
@@ -944,6 +993,7 @@ int main(void)
   test_string_across_pages();
 #if defined(__i386__)
   test_i386_conventions();
+  test_i386_method_this();
 #endif
   test_sockaddr_dynamic_hex();
   test_va_list();
