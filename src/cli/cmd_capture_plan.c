@@ -390,13 +390,20 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
   return 0;
 }
 
+/* Whether a -f function is a pattern: in a C++ name, the '*' of f(char*) is
+ * a pointer and the brackets of name[abi:cxx11] an ABI tag. */
+static int func_is_glob(const char *func)
+{
+  return ospy_is_glob(func) && !strchr(func, '(') && !strstr(func, "[abi:");
+}
+
 /* One -f item: "read", "libc.so.6!read", "SSL_*", "libssl.so.*!SSL_*". */
 static int add_function(planner *p, const char *item)
 {
   char module[256], func[256];
   if (ospy_func_pattern_split(item, module, sizeof module, func, sizeof func, "ospy capture: -f") < 0)
     return -1;
-  int glob = ospy_is_glob(func) && !strchr(func, '('); /* f(char*): a pointer, no pattern */
+  int glob = func_is_glob(func);
   /* a config that hooks it already decides how it is shown */
   for (size_t i = 0; i < p->nconfig_hooks; i++)
     if (ospy_catalogue_hook_matches(p->merged, i, module, func) && !glob)

@@ -11,7 +11,7 @@
 
 int ospy_cxx_name_like(const char *name)
 {
-  return strstr(name, "::") || strpbrk(name, "()<>~ ,") != NULL;
+  return strstr(name, "::") || strstr(name, "[abi:") || strpbrk(name, "()<>~ ,") != NULL;
 }
 
 /* The demangled name up to its parameter list ("ns::f" of "ns::f(int) const"):
@@ -34,7 +34,7 @@ static size_t base_len(const char *d)
  * compiler's clones ("f(int) [clone .cold]"): a .cold part is not a function
  * entry (hooking it broke exception handling), and .isra/.constprop copies take
  * other arguments than the source declares. Named in full, a clone matches. */
-static int matches(const char *demangled, const char *name)
+static int name_is(const char *demangled, const char *name)
 {
   if (!strcmp(demangled, name))
     return 1;
@@ -42,6 +42,37 @@ static int matches(const char *demangled, const char *name)
     return 0;
   size_t n = base_len(demangled);
   return !strchr(name, '(') && strlen(name) == n && !strncmp(demangled, name, n);
+}
+
+/* d without its ABI tags ("name[abi:cxx11]() const" -> "name() const"), or
+ * NULL when out of memory. */
+static char *without_abi_tags(const char *d)
+{
+  char *s = strdup(d), *w = s;
+  for (const char *r = d; s && *r;) {
+    const char *end = strncmp(r, "[abi:", 5) ? NULL : strchr(r, ']');
+    if (end)
+      r = end + 1;
+    else
+      *w++ = *r++;
+  }
+  if (s)
+    *w = 0;
+  return s;
+}
+
+/* 1 when demangled is name, 0 when not, -1 when out of memory. nm -C prints
+ * the ABI tags g++ adds (a function returning std::string is
+ * "name[abi:cxx11]() const"), the source has none: a name written without
+ * them matches a function with them. */
+static int matches(const char *demangled, const char *name)
+{
+  if (strstr(name, "[abi:") || !strstr(demangled, "[abi:"))
+    return name_is(demangled, name);
+  char *plain = without_abi_tags(demangled);
+  int rc = plain ? name_is(plain, name) : -1;
+  free(plain);
+  return rc;
 }
 
 static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled)
@@ -76,7 +107,9 @@ static int scan_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *nam
     if (!mangled || strncmp(mangled, "_Z", 2))
       continue;
     char *d = ospy_symbol_readable(mangled);
-    int rc = d && strcmp(d, mangled) && matches(d, name) ? add_unique(m, mangled, d) : 0;
+    int rc = d && strcmp(d, mangled) ? matches(d, name) : 0;
+    if (rc > 0)
+      rc = add_unique(m, mangled, d);
     free(d);
     if (rc < 0)
       return -1;

@@ -14,8 +14,10 @@ typedef struct ospy_cxx_matches {
 /* Whether a function name is written as C++ (::, a parameter list...). */
 int ospy_cxx_name_like(const char *name);
 /* The functions of the ELF file at path whose demangled name is name, or,
- * for a name without a parameter list, whose name before it is. Returns how
- * many (m filled), -1 when the file cannot be read. */
+ * for a name without a parameter list, whose name before it is; a name
+ * without ABI tags matches one with them (name() const is
+ * name[abi:cxx11]() const). Returns how many (m filled), -1 when the file
+ * cannot be read. */
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
 void ospy_cxx_matches_free(ospy_cxx_matches *m);
 

@@ -189,6 +189,45 @@ X
   expect_line "$tmp/cconv.show" 'cconv!Foo::Fc(a=1, b=1) = 1000'
   expect_regex "$tmp/cconv-fn.show" 'cconv!Fc\(self=0x[0-9a-f]+, a=1, b=1\) = 1000$'
   echo "vtable-i386: methods hooked by _ZTV symbol; stdcall, thiscall and fastcall methods' this skipped" ;;
+cxx-names)
+  # C++ names as nm -C prints them (docs/catalogue.md, -f step 5; a config's
+  # symbol=), in a program built here with the system's g++
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  cat > "$tmp/prog.cc" <<'X'
+#include <cstdio>
+#include <string>
+namespace ns {
+struct Codec {
+  int k;
+  __attribute__((noinline)) std::string name() const { return "codec" + std::to_string(k); }
+};
+}
+int main() {
+  ns::Codec c{7};
+  std::printf("%s\n", c.name().c_str());
+}
+X
+  c++ -O0 -o "$tmp/prog" "$tmp/prog.cc" || fail "cannot build the C++ target"
+  # g++ tags a function returning std::string: ns::Codec::name[abi:cxx11]() const.
+  # The name without the tag takes it, as the source spells it; with the tag,
+  # its brackets are no glob pattern
+  for f in 'ns::Codec::name' 'ns::Codec::name[abi:cxx11]' 'ns::Codec::name() const'; do
+    "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/prog" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
+    expect_line "$tmp/out" "codec7"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" '] ns::Codec::name[abi:cxx11]() const(arg0=0x'
+  done
+  cat > "$tmp/abi.xml" <<'X'
+<hookManager><specs><functions>
+<function name="cname"><returnValue type="Pointer"/><arguments><argument name="result" type="Pointer"/><argument name="self" type="Pointer"/></arguments></function>
+</functions></specs><hooks><module name="prog"><function specId="cname" symbol="ns::Codec::name() const"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/abi.xml" -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with symbol= without the ABI tag exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] prog!cname\(result=0x[0-9a-f]+, self=0x[0-9a-f]+\) = 0x'
+  echo "cxx-names: ABI-tagged names matched without their tags" ;;
 dlclose)
   # A library loaded and unloaded 20 times: hooked at each load, its hooks
   # dropped before each unload; every call recorded, each unload seen.
