@@ -113,19 +113,30 @@ static int load_config(planner *p, const char *path, ospy_config **out)
   return rc;
 }
 
-static int module_file(const planner *p, const char *module, char *out, size_t cap);
+static int module_file(planner *p, const char *module, char *out, size_t cap);
+static int collect_files(planner *p);
+static void cxx_module_unknown(const planner *p, const char *who, const char *module,
+                               const char *func, int why);
 
 /* A config hook whose symbol is a C++ name as nm -C prints it: the one
- * function of the program with that name, by its mangled name. */
+ * function of its module's file with that name, by its mangled name. */
 static int config_cxx_symbols(planner *p)
 {
   ospy_config *m = p->merged;
   for (size_t i = 0; i < m->nhooks; i++) {
     ospy_plan_hook *h = &m->hooks[i].h;
-    char path[PATH_MAX];
+    char path[PATH_MAX], who[512];
     ospy_cxx_matches cm;
     if ((h->kind != OSPY_HOOK_EXPORT && h->kind != OSPY_HOOK_SYMTAB) ||
-        !ospy_cxx_name_like(h->symbol) || module_file(p, h->module, path, sizeof path) < 0)
+        !ospy_cxx_name_like(h->symbol))
+      continue;
+    int why = module_file(p, h->module, path, sizeof path);
+    if (why < 0 && h->module[0]) { /* left as it is, it was never found */
+      snprintf(who, sizeof who, "hook %s", h->display);
+      cxx_module_unknown(p, who, h->module, h->symbol, why);
+      return -1;
+    }
+    if (why < 0)
       continue;
     int n = ospy_cxx_lookup(path, h->symbol, &cm), rc = 0;
     if (n > 1)
@@ -220,14 +231,9 @@ static int add_config_spec(planner *p, const char *module, const char *func)
   return 1;
 }
 
-/* The file a -f module names: the program (no module, or its file name), or
- * a path. 0, or -1 (a library found only when it is loaded). */
-static int module_file(const planner *p, const char *module, char *out, size_t cap)
+/* The program's file when module names it ("" or its file name). */
+static int program_file(const planner *p, const char *module, char *out, size_t cap)
 {
-  if (strchr(module, '/')) {
-    snprintf(out, cap, "%s", module);
-    return 0;
-  }
   char exe[64];
   if (p->o->pid > 0) { /* attach: the file the process runs */
     snprintf(exe, sizeof exe, "/proc/%d/exe", p->o->pid);
@@ -242,7 +248,41 @@ static int module_file(const planner *p, const char *module, char *out, size_t c
   return module[0] && fnmatch(module, base ? base + 1 : out, 0) ? -1 : 0;
 }
 
-static int collect_files(planner *p);
+/* The file whose symbol tables a C++ name of module is looked up in: a
+ * path, the program, or the one file a library's name (or glob) designates
+ * among the program's files or in the library directories. 0; -1 none (a
+ * library opened later from elsewhere: it has to be named by its path), -2
+ * several. */
+static int module_file(planner *p, const char *module, char *out, size_t cap)
+{
+  if (strchr(module, '/')) {
+    snprintf(out, cap, "%s", module);
+    return 0;
+  }
+  if (program_file(p, module, out, cap) == 0)
+    return 0;
+  if (!module[0] || collect_files(p) < 0)
+    return -1;
+  int n = ospy_func_module_path(&p->files, p->bits, module, out, cap);
+  return n == 1 ? 0 : n == 2 ? -2 : -1;
+}
+
+/* Why a C++ name could not be looked up in its library (module_file's
+ * -1/-2): it is hooked by its mangled name, which only the file tells. */
+static void cxx_module_unknown(const planner *p, const char *who, const char *module,
+                               const char *func, int why)
+{
+  if (why == -2)
+    fprintf(stderr, "ospy capture: %s: %s names several of the program's files, and the C++ "
+            "name %s is looked up in one: name that one by its file name or path\n", who,
+            module, func);
+  else
+    fprintf(stderr, "ospy capture: %s: the C++ name %s is looked up in the file of %s before "
+            "the program starts, and %s no file named %s%s, nor is there one in the library "
+            "directories: name the library it opens by its path (/path/to/%s)\n", who, func,
+            module, p->o->pid > 0 ? "the process has" : "the program loads", module,
+            p->o->pid > 0 ? " mapped" : " at start", module);
+}
 
 /* A function without a definition: a bare name is shown with the module
  * that defines it in the program's files (the first, as the loader binds
@@ -267,13 +307,18 @@ static int add_named(planner *p, const char *item, const char *module, const cha
 {
   char path[PATH_MAX];
   ospy_cxx_matches m = { 0 };
-  int found = module_file(p, module, path, sizeof path) == 0;
-  int n = found ? ospy_cxx_lookup(path, func, &m) : -1;
+  int why = module_file(p, module, path, sizeof path);
+  if (why < 0 && module[0] && ospy_cxx_name_like(func)) {
+    char who[600];
+    snprintf(who, sizeof who, "-f %s", item);
+    cxx_module_unknown(p, who, module, func, why);
+    return -1;
+  }
+  int n = why == 0 ? ospy_cxx_lookup(path, func, &m) : -1;
   int rc = 0;
   if (n <= 0 && ospy_cxx_name_like(func))
-    note(p, "-f %s: no function of that C++ name in %s (the demangled names of the program's "
-         "symbol tables are searched; a library's only when named by its path)", item,
-         n == 0 ? path : "the program");
+    note(p, "-f %s: no function of that C++ name in %s (the demangled names of its symbol "
+         "tables are searched)", item, n == 0 ? path : "the program");
   if (n <= 0)
     rc = add_bare_raw(p, module, func);
   for (size_t i = 0; i < m.n && rc == 0; i++) {

@@ -330,8 +330,8 @@ static int library_dirs(unsigned bits, const char *module, ospy_func_files *f)
   return rc;
 }
 
-int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const char *module,
-                             char *out, size_t cap)
+int ospy_func_module_path(const ospy_func_files *files, unsigned bits, const char *module,
+                          char *out, size_t cap)
 {
   ospy_func_files extra = { 0 };
   const ospy_func_files *from = files;
@@ -348,9 +348,19 @@ int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const 
         at = i;
   }
   if (matched == 1)
-    snprintf(out, cap, "%s", base_name(from->paths[at]));
+    snprintf(out, cap, "%s", from->paths[at]);
   ospy_func_files_free(&extra);
-  return matched == 1;
+  return matched > 2 ? 2 : (int)matched;
+}
+
+int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const char *module,
+                             char *out, size_t cap)
+{
+  char path[PATH_MAX];
+  int rc = ospy_func_module_path(files, bits, module, path, sizeof path);
+  if (rc == 1)
+    snprintf(out, cap, "%s", base_name(path));
+  return rc < 0 ? -1 : rc == 1;
 }
 
 int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const char *module,

@@ -49,5 +49,10 @@ void ospy_func_founds_free(ospy_func_founds *f);
  * in out, 0 when none or several, -1 on allocation failure. */
 int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const char *module,
                              char *out, size_t cap);
+/* The same by its path (where a C++ name's symbols are looked up): 1 and
+ * the path in out, 0 when no file matches, 2 when several do, -1 on
+ * allocation failure. */
+int ospy_func_module_path(const ospy_func_files *files, unsigned bits, const char *module,
+                          char *out, size_t cap);
 
 #endif

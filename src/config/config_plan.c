@@ -93,12 +93,22 @@ static const char *kind_name(uint32_t k)
   return k <= OSPY_HOOK_VTABLE ? names[k] : "?";
 }
 
+/* A symbol written as nm -C prints it (ns::f(int)): ospy capture looks its
+ * mangled name up in the module's file, which check does not know (the
+ * rule of src/cli/cxx_names.c). */
+static int cxx_name_like(const char *symbol)
+{
+  return strstr(symbol, "::") || strstr(symbol, "[abi:") || strpbrk(symbol, "()<>~ ,") != NULL;
+}
+
 static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *out)
 {
   const ospy_plan_hook *h = &ch->h;
   fprintf(out, "  %s: %s", h->display, kind_name(h->kind));
   if (h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB)
-    fprintf(out, " %s in %s", h->symbol, *h->module ? h->module : "any module");
+    fprintf(out, " %s in %s%s", h->symbol, *h->module ? h->module : "any module",
+            cxx_name_like(h->symbol) ? " (a C++ name: looked up in that module's file when "
+                                       "captured)" : "");
   else if (h->kind == OSPY_HOOK_OFFSET)
     fprintf(out, " %s+0x%" PRIx64, h->module, h->offset);
   else {

@@ -193,28 +193,47 @@ cxx-names)
   # C++ names as nm -C prints them (docs/catalogue.md, -f step 5; a config's
   # symbol=), in a program built here with the system's g++
   command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  # libacc.so: linked (loaded at start); liblate.so: the same code in another
+  # namespace, opened later by its path from a directory of its own
+  cat > "$tmp/acc.cc" <<'X'
+namespace lib {
+struct Acc { int v = 0; __attribute__((noinline)) int add(int x); };
+int Acc::add(int x) { v += x; return v; }
+}
+extern "C" int acc_run(int n) { lib::Acc a; int r = 0; for (int i = 1; i <= n; i++) r = a.add(i); return r; }
+X
+  mkdir "$tmp/lib" "$tmp/late"
+  c++ -O0 -shared -fPIC -o "$tmp/lib/libacc.so" "$tmp/acc.cc" &&
+    c++ -O0 -shared -fPIC -Dlib=late -o "$tmp/late/liblate.so" "$tmp/acc.cc" ||
+    fail "cannot build the C++ libraries"
   cat > "$tmp/prog.cc" <<'X'
 #include <cstdio>
+#include <dlfcn.h>
 #include <string>
+extern "C" int acc_run(int n);
 namespace ns {
 struct Codec {
   int k;
   __attribute__((noinline)) std::string name() const { return "codec" + std::to_string(k); }
 };
 }
-int main() {
+int main(int argc, char **argv) {
   ns::Codec c{7};
-  std::printf("%s\n", c.name().c_str());
+  std::printf("%s %d", c.name().c_str(), acc_run(3));
+  void *h = argc > 1 ? dlopen(argv[1], RTLD_NOW) : nullptr;
+  int (*late)(int) = h ? (int (*)(int))dlsym(h, "acc_run") : nullptr;
+  std::printf(" %d\n", late ? late(4) : -1);
 }
 X
-  c++ -O0 -o "$tmp/prog" "$tmp/prog.cc" || fail "cannot build the C++ target"
+  c++ -O0 -o "$tmp/prog" "$tmp/prog.cc" -L"$tmp/lib" -lacc -Wl,-rpath,"$tmp/lib" -ldl ||
+    fail "cannot build the C++ target"
   # g++ tags a function returning std::string: ns::Codec::name[abi:cxx11]() const.
   # The name without the tag takes it, as the source spells it; with the tag,
   # its brackets are no glob pattern
   for f in 'ns::Codec::name' 'ns::Codec::name[abi:cxx11]' 'ns::Codec::name() const'; do
     "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/prog" >"$tmp/out" 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
-    expect_line "$tmp/out" "codec7"
+    expect_line "$tmp/out" "codec7 6 -1"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
     expect_line "$tmp/show" '] ns::Codec::name[abi:cxx11]() const(arg0=0x'
   done
@@ -227,7 +246,43 @@ X
     { cat "$tmp/err"; fail "capture with symbol= without the ABI tag exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" '\] prog!cname\(result=0x[0-9a-f]+, self=0x[0-9a-f]+\) = 0x'
-  echo "cxx-names: ABI-tagged names matched without their tags" ;;
+  # a library named by its file name (or a glob designating one file) is looked
+  # up in the file the program loads: the C++ name was kept as the symbol and
+  # never found. Named by its path, one it opens later is found too
+  cat > "$tmp/lib.xml" <<X
+<hookManager><specs><functions>
+<function name="add"><returnValue type="Int32"/><arguments><argument name="self" type="Pointer"/><argument name="x" type="Int32"/></arguments></function>
+</functions></specs><hooks>
+<module name="libacc.so"><function specId="add" symbol="lib::Acc::add(int)"/></module>
+<module name="$tmp/late/liblate.so"><function specId="add" symbol="late::Acc::add"/></module>
+</hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/lib.xml" -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with a library's C++ symbol= exited $?"; }
+  expect_line "$tmp/out" "codec7 6 10"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] libacc.so!add\(self=0x[0-9a-f]+, x=3\) = 6$'
+  expect_regex "$tmp/show" '/late/liblate.so!add\(self=0x[0-9a-f]+, x=4\) = 10$'
+  grep -E -- '--- (error|warning)' "$tmp/show" && fail "a library's C++ symbol=: errors or warnings"
+  for m in libacc.so 'libacc*'; do
+    "$ospy" capture -q -f "$m!lib::Acc::add" -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f '$m!lib::Acc::add' exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "] $m!lib::Acc::add(int)(arg0=0x"
+  done
+  # a library opened later from elsewhere: nothing can be looked up before the
+  # program runs, and the capture says so, not "function not found (yet)"
+  sed "s|$tmp/late/liblate.so|liblate.so|" "$tmp/lib.xml" >"$tmp/late.xml"
+  "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >/dev/null 2>"$tmp/err" &&
+    fail "a C++ symbol= in a library found nowhere before the start must be refused"
+  expect_line "$tmp/err" "hook liblate.so!add: the C++ name late::Acc::add is looked up in the file of liblate.so before the program starts, and the program loads no file named liblate.so at start, nor is there one in the library directories: name the library it opens by its path"
+  "$ospy" capture -q -f 'liblate.so!late::Acc::add' -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >/dev/null 2>"$tmp/err" &&
+    fail "-f of a C++ name in a library found nowhere before the start must be refused"
+  expect_line "$tmp/err" "-f liblate.so!late::Acc::add: the C++ name late::Acc::add is looked up in the file of liblate.so"
+  # ospy check knows no program: it says where the name will be looked up
+  "$ospy" check "$tmp/late.xml" >"$tmp/check" || fail "check exited $?"
+  expect_line "$tmp/check" "liblate.so!add: symtab late::Acc::add in liblate.so (a C++ name: looked up in that module's file when captured)"
+  echo "cxx-names: ABI-tagged names matched without their tags; a library's C++ names by its file name, refused plainly when it cannot be found" ;;
 dlclose)
   # A library loaded and unloaded 20 times: hooked at each load, its hooks
   # dropped before each unload; every call recorded, each unload seen.
