@@ -299,6 +299,35 @@ static int add_bare_raw(planner *p, const char *module, const char *func)
   return add_raw(p, module, func, found ? display : NULL);
 }
 
+/* The functions a -f C++ name found, each hooked by its mangled name and
+ * shown by its demangled one. Compiler clones only: by the name of the
+ * function each copies, so that the capture reports it at once as it does
+ * a C function's clone (the file has the clone, which is no function of
+ * that name: its parameters may differ). */
+static int add_cxx_matches(planner *p, const char *item, const char *module,
+                           const ospy_cxx_matches *m)
+{
+  int rc = 0;
+  for (size_t i = 0; i < m->n && rc == 0; i++) {
+    char display[1024];
+    const char *d = m->demangled[i], *cut = m->clones ? strstr(d, " [clone ") : NULL;
+    snprintf(display, sizeof display, "%s%s%.*s", module, module[0] ? "!" : "",
+             (int)(cut ? (size_t)(cut - d) : strlen(d)), d);
+    rc = add_raw(p, module, m->mangled[i], display);
+  }
+  if (m->clones && m->n == 1)
+    note(p, "-f %s: only a compiler clone has that name, %s, a copy whose parameters may "
+         "differ from the source's: -f '%s' hooks it if it is the one", item, m->demangled[0],
+         m->demangled[0]);
+  else if (m->clones)
+    note(p, "-f %s: only compiler clones have that name (%zu), copies whose parameters may "
+         "differ from the source's: name one in full to hook it (-f '%s')", item, m->n,
+         m->demangled[0]);
+  else if (m->n > 1)
+    note(p, "-f %s: %zu functions of that name (overloads), each hooked", item, m->n);
+  return rc;
+}
+
 /* A C++ name as nm -C prints it (ns::Cls::method(int), or ns::Cls::method
  * for every overload), or a plain name only C++ functions carry (run for
  * run(int) and run(Job*)): the mangled names of the program's functions that
@@ -321,13 +350,8 @@ static int add_named(planner *p, const char *item, const char *module, const cha
          "tables are searched)", item, n == 0 ? path : "the program");
   if (n <= 0)
     rc = add_bare_raw(p, module, func);
-  for (size_t i = 0; i < m.n && rc == 0; i++) {
-    char display[1024];
-    snprintf(display, sizeof display, "%s%s%s", module, module[0] ? "!" : "", m.demangled[i]);
-    rc = add_raw(p, module, m.mangled[i], display);
-  }
-  if (m.n > 1)
-    note(p, "-f %s: %zu functions of that name (overloads), each hooked", item, m.n);
+  if (rc == 0 && n > 0)
+    rc = add_cxx_matches(p, item, module, &m);
   ospy_cxx_matches_free(&m);
   return rc;
 }

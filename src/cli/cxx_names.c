@@ -93,8 +93,34 @@ static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *dema
   return 0;
 }
 
+/* One symbol: a function of that name goes to m; a compiler clone of one
+ * ("f(int) [clone .isra.0]") to clones, by the mangled name of the function
+ * it copies (its own up to the clone's ".isra.0"). */
+static int consider(const char *mangled, const char *name, ospy_cxx_matches *m,
+                    ospy_cxx_matches *clones)
+{
+  char *d = ospy_symbol_readable(mangled);
+  if (!d)
+    return -1;
+  int rc = strcmp(d, mangled) ? matches(d, name) : 0;
+  char *cut = rc == 0 && strcmp(d, mangled) ? strstr(d, " [clone ") : NULL;
+  if (rc > 0) {
+    rc = add_unique(m, mangled, d);
+  } else if (cut) {
+    *cut = 0;
+    rc = matches(d, name);
+    *cut = ' ';
+    char *origin = rc > 0 ? strndup(mangled, strcspn(mangled, ".")) : NULL;
+    if (rc > 0)
+      rc = origin ? add_unique(clones, origin, d) : -1;
+    free(origin);
+  }
+  free(d);
+  return rc < 0 ? -1 : 0;
+}
+
 static int scan_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
-                      ospy_cxx_matches *m)
+                      ospy_cxx_matches *m, ospy_cxx_matches *clones)
 {
   Elf_Data *data = elf_getdata(scn, NULL);
   size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
@@ -104,14 +130,7 @@ static int scan_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *nam
         !sym.st_value)
       continue;
     const char *mangled = elf_strptr(e, sh->sh_link, sym.st_name);
-    if (!mangled || strncmp(mangled, "_Z", 2))
-      continue;
-    char *d = ospy_symbol_readable(mangled);
-    int rc = d && strcmp(d, mangled) ? matches(d, name) : 0;
-    if (rc > 0)
-      rc = add_unique(m, mangled, d);
-    free(d);
-    if (rc < 0)
+    if (mangled && !strncmp(mangled, "_Z", 2) && consider(mangled, name, m, clones) < 0)
       return -1;
   }
   return 0;
@@ -126,15 +145,22 @@ int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m)
   if (fd < 0)
     return -1;
   Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+  ospy_cxx_matches clones = { 0 };
   int rc = e ? 0 : -1;
   for (Elf_Scn *scn = NULL; e && rc == 0 && (scn = elf_nextscn(e, scn));) {
     GElf_Shdr sh;
     if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-      rc = scan_table(e, scn, &sh, name, m);
+      rc = scan_table(e, scn, &sh, name, m, &clones);
   }
   if (e)
     elf_end(e);
   close(fd);
+  if (rc == 0 && !m->n && clones.n) { /* only clones: said as for a C function's */
+    *m = clones;
+    m->clones = 1;
+  } else {
+    ospy_cxx_matches_free(&clones);
+  }
   return rc < 0 ? -1 : (int)m->n;
 }
 

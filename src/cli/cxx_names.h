@@ -9,6 +9,12 @@
 typedef struct ospy_cxx_matches {
   char **mangled, **demangled;
   size_t n;
+  /* 1: no function has the name, only compiler clones of ones that had it
+   * (g++ -O2's "f(int) [clone .isra.0]", whose parameters may differ):
+   * demangled is the clone's name, mangled the name of the function it
+   * copies, which the file lacks. Hooked by that name, the capture reports
+   * the clone at once, as for a C function (work.constprop.0). */
+  int clones;
 } ospy_cxx_matches;
 
 /* Whether a function name is written as C++ (::, a parameter list...). */
@@ -16,7 +22,8 @@ int ospy_cxx_name_like(const char *name);
 /* The functions of the ELF file at path whose demangled name is name, or,
  * for a name without a parameter list, whose name before it is; a name
  * without ABI tags matches one with them (name() const is
- * name[abi:cxx11]() const). Returns how many (m filled), -1 when the file
+ * name[abi:cxx11]() const); when there are none, the compiler clones of
+ * such functions (m->clones). Returns how many (m filled), -1 when the file
  * cannot be read. */
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
 void ospy_cxx_matches_free(ospy_cxx_matches *m);

@@ -282,7 +282,41 @@ X
   # ospy check knows no program: it says where the name will be looked up
   "$ospy" check "$tmp/late.xml" >"$tmp/check" || fail "check exited $?"
   expect_line "$tmp/check" "liblate.so!add: symtab late::Acc::add in liblate.so (a C++ name: looked up in that module's file when captured)"
-  echo "cxx-names: ABI-tagged names matched without their tags; a library's C++ names by its file name, refused plainly when it cannot be found" ;;
+  # a function g++ -O2 left only as a clone (scale(int) [clone .isra.0]: `this`
+  # replaced by this->k) is an error at once, as a C function's clone is
+  # (work.constprop.0): the C++ name was "not found (yet)", then "never found"
+  cat > "$tmp/clone.cc" <<'X'
+#include <cstdio>
+namespace ns {
+struct Codec {
+  int k;
+  __attribute__((noinline)) int scale(int x) { return x * k; }
+};
+}
+int main(int argc, char **) {
+  ns::Codec c{argc + 2};
+  std::printf("%d\n", c.scale(5));
+}
+X
+  c++ -O2 -o "$tmp/clone" "$tmp/clone.cc" || fail "cannot build the clone target"
+  if nm -C "$tmp/clone" | grep -q 'ns::Codec::scale(int) \[clone \.isra\.0\]'; then
+    cat > "$tmp/clone.xml" <<'X'
+<hookManager><specs><functions>
+<function name="scale"><returnValue type="Int32"/><arguments><argument name="self" type="Pointer"/><argument name="x" type="Int32"/></arguments></function>
+</functions></specs><hooks><module name="clone"><function specId="scale" symbol="ns::Codec::scale(int)"/></module></hooks></hookManager>
+X
+    "$ospy" capture -q -c "$tmp/clone.xml" -o "$tmp/c.ospy" -- "$tmp/clone" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of a C++ name that has only a clone exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "--- error: clone!scale: function not found; its module has _ZN2ns5Codec5scaleEi.isra.0, a copy the compiler specialised"
+    "$ospy" capture -q -f 'ns::Codec::scale' -o "$tmp/c.ospy" -- "$tmp/clone" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f of a C++ name that has only a clone exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/fshow" || fail "show exited $?"
+    expect_line "$tmp/fshow" "--- error: ns::Codec::scale(int): function not found; its module has _ZN2ns5Codec5scaleEi.isra.0, a copy the compiler specialised"
+    expect_line "$tmp/fshow" "info: -f ns::Codec::scale: only a compiler clone has that name, ns::Codec::scale(int) [clone .isra.0]"
+    grep -E -- 'never found|\(yet\)|warning' "$tmp/show" "$tmp/fshow" && fail "a C++ name's clone: reported as maybe later"
+  fi
+  echo "cxx-names: ABI-tagged names matched without their tags; a library's C++ names by its file name, refused plainly when it cannot be found; a name left only as a clone is an error at once" ;;
 dlclose)
   # A library loaded and unloaded 20 times: hooked at each load, its hooks
   # dropped before each unload; every call recorded, each unload seen.
