@@ -51,10 +51,31 @@ static void usage(FILE *out)
     "  --duration S    stop capturing after S seconds\n"
     "  --backtrace N   record N return addresses per call\n"
     "  --ring-size MIB shared ring size (power of two, default 16)\n"
+    "  --value-cap N   copy at most N bytes of one buffer, string or array (K, M: KiB,\n"
+    "                  MiB; default 64K, at most 448K); the rest is counted\n"
     "  --clock CLOCK   how the agent stamps calls: auto (default: tsc when the CPU's\n"
     "                  TSC is invariant, else realtime), tsc (rdtsc, converted to\n"
     "                  wall time by ospy) or realtime (clock_gettime in the target)\n"
     "  -q              no live view on stderr\n");
+}
+
+/* --value-cap BYTES (a K or M suffix: KiB, MiB): the most of one value (a
+ * buffer, a string, an array) a call's record copies; the rest is counted.
+ * Bounded by what one record holds. */
+static int parse_value_cap(const char *text, uint32_t *cap)
+{
+  char *end;
+  unsigned long v = strtoul(text, &end, 10);
+  unsigned long unit = *end == 'K' || *end == 'k' ? 1024 : *end == 'M' || *end == 'm' ? 1 << 20 : 1;
+  if (unit > 1)
+    end++;
+  if (*end || end == text || v == 0 || v > OSPY_CAPTURE_MAX_VALUE_CAP / unit) {
+    fprintf(stderr, "ospy capture: --value-cap: '%s' is not a size in 1..%u bytes "
+            "(a K or M suffix for KiB, MiB)\n", text, OSPY_CAPTURE_MAX_VALUE_CAP);
+    return -1;
+  }
+  *cap = (uint32_t)(v * unit);
+  return 0;
 }
 
 static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
@@ -66,7 +87,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     { "lossy", no_argument, 0, 'L' }, { "duration", required_argument, 0, 'D' },
     { "backtrace", required_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
     { "preset", required_argument, 0, 'P' }, { "clock", required_argument, 0, 'K' },
-    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    { "value-cap", required_argument, 0, 'V' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   static char preset_path[OSPY_CAPTURE_MAX_CONFIGS][PATH_MAX];
   int c;
   char *end;
@@ -135,6 +156,10 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
         fprintf(stderr, "ospy capture: --ring-size: '%s' is not a power of two in 1..1024\n", optarg);
         return -1;
       }
+      break;
+    case 'V':
+      if (parse_value_cap(optarg, &o->value_cap) < 0)
+        return -1;
       break;
     case 'K':
       if (strcmp(optarg, "tsc") && strcmp(optarg, "realtime") && strcmp(optarg, "auto")) {

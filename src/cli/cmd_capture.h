@@ -10,6 +10,10 @@
 #define OSPY_CAPTURE_MAX_FUNC_ARGS 64
 #define OSPY_CAPTURE_MAX_CONFIGS 16
 
+/* --value-cap's bound: one value must fit a record's blob (the agent's
+ * 480 KiB, less the call's other values). */
+#define OSPY_CAPTURE_MAX_VALUE_CAP (448u << 10)
+
 typedef struct ospy_capture_opts {
   const char *configs[OSPY_CAPTURE_MAX_CONFIGS]; /* -c and --preset, in order */
   int nconfigs;
@@ -21,6 +25,7 @@ typedef struct ospy_capture_opts {
   double duration;
   unsigned backtrace;
   unsigned ring_mib;
+  uint32_t value_cap; /* --value-cap, 0: the plan's default */
   int clock_tsc; /* --clock: 1 tsc, 0 realtime, -1 auto (tsc when invariant; capture/tscclock.h) */
   char **argv; /* the program and its arguments (spawn) */
 } ospy_capture_opts;

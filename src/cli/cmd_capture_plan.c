@@ -643,6 +643,8 @@ void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capt
     return NULL;
   ospy_plan_builder_set_options(b, o->lossy ? OSPY_PLAN_OPT_LOSSY : 0);
   ospy_plan_builder_set_backtrace(b, o->backtrace);
+  if (o->value_cap)
+    ospy_plan_builder_set_value_cap(b, o->value_cap);
   int rc = add_configs(&p);
   for (int i = 0; i < o->nfuncs && rc == 0; i++)
     rc = add_function_list(&p, o->funcs[i]);

@@ -675,7 +675,18 @@ XML
   "$ospy" show "$tmp/m.ospy" >"$tmp/mshow" || fail "show exited $?"
   expect_line "$tmp/mshow" '] libc.so.6!write(fd=MINE) = 12'
   expect_line "$tmp/mshow" "] libc.so.6!open(pathname=\"$tmp/in.txt\", flags=O_RDONLY) = 3<$tmp/in.txt>"
-  echo "funcs: -f decodes as the preset does, globs, unmatched glob rejected, config wins" ;;
+  # the per-value cap (issue 4: default 64 KiB, configurable): the rest counted
+  dd_bin=$(command -v dd) || fail "no dd"
+  for cap in "" 100K 16; do
+    "$ospy" capture -q ${cap:+--value-cap $cap} -f write -o "$tmp/v.ospy" -- "$dd_bin" if=/dev/zero bs=200000 count=1 \
+      of=/dev/null status=none 2>"$tmp/err" || { cat "$tmp/err"; fail "capture --value-cap '$cap' exited $?"; }
+    want=$(case $cap in "") echo 65536 ;; 100K) echo 102400 ;; *) echo 16 ;; esac)
+    "$ospy" show "$tmp/v.ospy" | grep -q "libc.so.6!write(.*($want of 200000 bytes)" ||
+      fail "--value-cap '$cap': $("$ospy" show "$tmp/v.ospy" | grep -o 'write(.\{0,40\}' | head -1) ..., expected $want of 200000 bytes"
+  done
+  "$ospy" capture --value-cap 1G -f write -- true 2>"$tmp/err" && fail "--value-cap 1G must be refused"
+  expect_line "$tmp/err" "--value-cap: '1G' is not a size in 1..458752 bytes"
+  echo "funcs: -f decodes as the preset does, globs, unmatched glob rejected, config wins, value cap" ;;
 badconfig)
   printf '<hookManager>\n  <types>\n    <enumeration name="E">\n      <member name="A" value="zz"/>\n' >"$tmp/bad.xml"
   "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/c.ospy" -- "$target" 1 exit 0 >"$tmp/out" 2>"$tmp/err"
