@@ -255,6 +255,10 @@ static void put_string_at(mctx *m, uint64_t addr, unsigned unit)
 static void put_sockaddr(mctx *m, uint64_t addr, msize size)
 {
   uint8_t fam[2];
+  if (size.st == MS_OK && size.n < 2) { /* no address: what the buffer held before is no data */
+    put_bytes(m, addr, (unsigned)size.n);
+    return;
+  }
   if (ospy_marshal_read(addr, fam, 2) != 2) {
     put_unreadable(m->w, addr);
     return;
@@ -265,7 +269,7 @@ static void put_sockaddr(mctx *m, uint64_t addr, msize size)
   case 10: len = 28; break; /* AF_INET6 */
   default: len = 16; break; /* AF_INET and others */
   }
-  if (size.st == MS_OK && size.n >= 2 && size.n < len)
+  if (size.st == MS_OK && size.n < len)
     len = (unsigned)size.n;
   put_bytes(m, addr, len);
 }

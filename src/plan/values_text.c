@@ -222,7 +222,9 @@ static void put_sockaddr(tbuf *b, const uint8_t *s, size_t n)
 {
   unsigned fam = n >= 2 ? (unsigned)(s[0] | s[1] << 8) : 0xffff;
   char addr[64];
-  if (fam == 2 && n >= 8) {
+  if (n < 2) {
+    put(b, "{}"); /* no address (recvfrom on a stream socket: addrlen 0) */
+  } else if (fam == 2 && n >= 8) {
     put(b, "{AF_INET, %u.%u.%u.%u:%u}", s[4], s[5], s[6], s[7], (unsigned)(s[2] << 8 | s[3]));
   } else if (fam == 10 && n >= 24 && inet_ntop(AF_INET6, s + 8, addr, sizeof addr)) {
     put(b, "{AF_INET6, [%s]:%u}", addr, (unsigned)(s[2] << 8 | s[3]));

@@ -803,6 +803,10 @@ static void test_sockaddr_dynamic_hex(void)
   tt_arg(t, fn, "a4", IN, "SockAddrPtr");
   tt_arg(t, fn, "a6", IN, "SockAddrPtr");
   tt_arg(t, fn, "un", IN, "SockAddrPtr")->size_in.src = "20";
+  /* addrlen 0 (recvfrom on a stream socket) and 1: no address, not the
+   * stale bytes of the buffer */
+  tt_arg(t, fn, "none", IN, "SockAddrPtr")->size_in.src = "0";
+  tt_arg(t, fn, "one", IN, "SockAddrPtr")->size_in.src = "1";
   ospy_spec_arg *hx = tt_arg(t, fn, "raw", IN, "ByteArrayPtr");
   hx->size_in.src = "4";
   hx->t.hex = 1;
@@ -818,11 +822,14 @@ static void test_sockaddr_dynamic_hex(void)
   tt_int(&k, P(a4), sizeof(void *));
   tt_int(&k, P(a6), sizeof(void *));
   tt_int(&k, P(un), sizeof(void *));
+  tt_int(&k, P(a6), sizeof(void *));
+  tt_int(&k, P(a6), sizeof(void *));
   tt_int(&k, P("\x01\xab\x00\xff"), sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(domain=AF_INET, proto=IPPROTO_TCP, a4={AF_INET, 10.0.0.1:8080}, "
-                  "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, raw=<01 ab 00 ff>)");
+                  "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, none={}, one={}, "
+                  "raw=<01 ab 00 ff>)");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
