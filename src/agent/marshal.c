@@ -191,7 +191,9 @@ static size_t find_nul(const uint8_t *b, size_t n, unsigned unit)
 #define READ_CHUNK 4096u
 #define FIRST_CHUNK 256u
 
-static void put_string(mctx *m, uint64_t addr, unsigned unit)
+/* A NUL-terminated string, or at most max_bytes of it (a format's %.3s reads
+ * no further, as printf: the bytes after need not be readable or ended). */
+static void put_string(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
 {
   ospy_mw *w = m->w;
   ospy_mw_u8(w, OSPY_VB_STR);
@@ -204,9 +206,13 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit)
   if (limit > ospy_mw_room(w) / unit * unit) {
     limit = ospy_mw_room(w) / unit * unit;
   }
+  int whole = max_bytes / unit * unit <= limit; /* the precision ends it, not the cap */
+  if (whole)
+    limit = max_bytes / unit * unit;
   for (;;) {
     if (stored >= limit) {
-      flags |= OSPY_VB_CAPPED;
+      if (!whole)
+        flags |= OSPY_VB_CAPPED;
       break;
     }
     uint64_t at = addr + stored;
@@ -242,10 +248,10 @@ static int pointee_unreadable(const ospy_mw *w, size_t at);
 /* A string a format's %s or the format pointer itself points to: one of
    which nothing could be read is unreadable at its address, as a pointer's
    pointee (not an empty string cut after 0 bytes). */
-static void put_string_at(mctx *m, uint64_t addr, unsigned unit)
+static void put_string_at(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
 {
   size_t at = m->w->len;
-  put_string(m, addr, unit);
+  put_string(m, addr, unit, max_bytes);
   if (!m->w->full && pointee_unreadable(m->w, at)) {
     m->w->len = at;
     put_unreadable(m->w, addr);
@@ -559,7 +565,7 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
     return;
   case OSPY_KIND_STRING:
   case OSPY_KIND_FORMAT:
-    put_string(m, addr, ty->width);
+    put_string(m, addr, ty->width, SIZE_MAX);
     return;
   case OSPY_KIND_STRUCT:
     put_struct(m, ty, addr, depth);
@@ -611,14 +617,18 @@ static int conv_positional(const uint8_t *f, size_t n, unsigned unit, size_t k)
   return i > k && fch(f, n, unit, i) == '$';
 }
 
+#define PREC_NONE (-1L) /* no precision */
+#define PREC_STAR (-2L) /* the precision is the last `*` int consumed */
+
 /* Parse the conversion at f[k] (just after '%'): *k moves past it. *star
    counts `*` width/precision ints it consumes first; *width is the size of
    an integer argument in the target. */
 static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsigned *star,
-                      unsigned *width, unsigned ptr_size)
+                      unsigned *width, long *prec, unsigned ptr_size)
 {
   size_t i = *k;
   *star = 0;
+  *prec = PREC_NONE;
   if (conv_positional(f, n, unit, i))
     return VA_POSITIONAL;
   for (uint32_t ch; (ch = fch(f, n, unit, i)) != 0 && ch < 128 && strchr("-+ #0'", (int)ch);)
@@ -628,13 +638,17 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
       if (fch(f, n, unit, i) != '.')
         break;
       i++;
+      *prec = 0; /* "%.s": precision 0 */
     }
     if (fch(f, n, unit, i) == '*') {
       (*star)++;
       i++;
+      if (part == 1)
+        *prec = PREC_STAR;
     }
-    while (fch(f, n, unit, i) >= '0' && fch(f, n, unit, i) <= '9')
-      i++;
+    for (uint32_t ch; (ch = fch(f, n, unit, i)) >= '0' && ch <= '9'; i++)
+      if (part == 1 && *prec >= 0 && *prec < 100000000)
+        *prec = *prec * 10 + (long)(ch - '0');
   }
   unsigned longs = 0, shorts = 0, big = 0;
   for (;; i++) {
@@ -659,8 +673,9 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
   switch (conv) {
   case 'd': case 'i': return VA_INT;
   case 'u': case 'o': case 'x': case 'X': return VA_UINT;
-  case 'c': return VA_UINT;
-  case 'C': return VA_UINT;
+  case 'c': case 'C': /* an int, or %lc's wint_t: 4 bytes whatever the modifier */
+    *width = 4;
+    return VA_UINT;
   case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
     return big ? VA_LDOUBLE : VA_DOUBLE;
   case 's': return longs ? VA_WSTR : VA_STR;
@@ -672,7 +687,8 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
   }
 }
 
-static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width)
+/* prec: a %s's precision, the most it reads (units), or PREC_NONE. */
+static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width, long prec)
 {
   uint64_t v;
   switch (kind) {
@@ -693,7 +709,8 @@ static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width)
     if (!v)
       ospy_mw_u8(m->w, OSPY_VB_NULL);
     else
-      put_string_at(m, v, kind == VA_STR ? 1 : 4);
+      put_string_at(m, v, kind == VA_STR ? 1 : 4,
+                    prec >= 0 ? (size_t)prec * (kind == VA_STR ? 1 : 4) : SIZE_MAX);
     return;
   default:
     v = ospy_marshal_va_int(va, m->t->ptr_size);
@@ -717,7 +734,8 @@ static unsigned put_format_values(mctx *m, ospy_va *va, const uint8_t *f, size_t
     if (fch(f, nunits, unit, k++) != '%')
       continue;
     unsigned star, width;
-    int kind = conv_parse(f, nunits, unit, &k, &star, &width, m->t->ptr_size);
+    long prec;
+    int kind = conv_parse(f, nunits, unit, &k, &star, &width, &prec, m->t->ptr_size);
     if (kind == VA_STOP || kind == VA_POSITIONAL) {
       stop = kind == VA_STOP ? OSPY_VB_FMT_UNKNOWN : OSPY_VB_FMT_POSITIONAL;
       break;
@@ -726,10 +744,14 @@ static unsigned put_format_values(mctx *m, ospy_va *va, const uint8_t *f, size_t
       stop = OSPY_VB_FMT_MORE;
       break;
     }
-    for (unsigned i = 0; i < star; i++, count++)
-      put_vararg(m, va, VA_INT, 4);
+    for (unsigned i = 0; i < star; i++, count++) {
+      int32_t v = (int32_t)ospy_marshal_va_int(va, 4);
+      put_int(m->w, (uint64_t)(int64_t)v, 4, 1);
+      if (prec == PREC_STAR && i == star - 1)
+        prec = v < 0 ? PREC_NONE : v; /* a negative precision is taken as omitted */
+    }
     if (kind != VA_NONE) {
-      put_vararg(m, va, kind, width);
+      put_vararg(m, va, kind, width, prec);
       count++;
     }
   }
@@ -748,7 +770,7 @@ static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const o
   ospy_mw *w = m->w;
   ospy_mw_u8(w, OSPY_VB_FMT);
   size_t str_at = w->len;
-  put_string_at(m, addr, ty->width);
+  put_string_at(m, addr, ty->width, SIZE_MAX);
   size_t n_at = reserve_uleb5(w);
   if (w->full || m->phase != OSPY_VB_PHASE_ENTER || w->p[str_at] != OSPY_VB_STR)
     return; /* an unreadable format: no values */

@@ -79,9 +79,13 @@ static inline uint64_t ospy_value_hex_bits(const ospy_value *v)
 
 /* The conversions of a printf format, one per value it consumes: out[k] the
  * conversion character ('*' for a width or precision taken from the
- * arguments) and, when size is not NULL, size[k] its length modifier:
+ * arguments; 'C' for %lc as for %C, a wide character) and, when size is not NULL, size[k] its length modifier:
  * 0 none (or h, hh), 1 l z t j, 2 ll q L. Returns how many (at most cap). */
 unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size, unsigned cap);
+
+/* Code point cp as UTF-8 in out (NUL-terminated); 0 bytes for one that is
+ * no character (a surrogate, past U+10FFFF). */
+size_t ospy_utf8_encode(uint32_t cp, char out[8]);
 
 int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
                        const ospy_value_visitor *v, void *data, char *err, size_t errcap);

@@ -401,10 +401,34 @@ unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size,
     if (i < n && k < cap && s[i] != 'm') { /* glibc's %m takes no argument */
       if (size)
         size[k] = len;
-      out[k++] = (char)s[i];
+      out[k++] = s[i] == 'c' && len ? 'C' : (char)s[i]; /* %lc is %C: a wide character */
     }
   }
   return k;
+}
+
+size_t ospy_utf8_encode(uint32_t cp, char out[8])
+{
+  size_t n = 0;
+  if (cp >= 0xd800 && cp <= 0xdfff) /* a surrogate is no character */
+    cp = 0x110000;
+  if (cp < 0x80) {
+    out[n++] = (char)cp;
+  } else if (cp < 0x800) {
+    out[n++] = (char)(0xc0 | cp >> 6);
+    out[n++] = (char)(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out[n++] = (char)(0xe0 | cp >> 12);
+    out[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+    out[n++] = (char)(0x80 | (cp & 0x3f));
+  } else if (cp < 0x110000) {
+    out[n++] = (char)(0xf0 | cp >> 18);
+    out[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
+    out[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+    out[n++] = (char)(0x80 | (cp & 0x3f));
+  }
+  out[n] = 0;
+  return n;
 }
 
 /* A value of a format string as its conversion shows it: %c a character,
@@ -421,6 +445,15 @@ static int put_converted(tbuf *b, const ospy_value *v, char conv)
       put(b, "'%c'", ch);
     else
       put(b, "'\\x%02x'", ch);
+    return 1;
+  }
+  case 'C': { /* a wide character: a code point, shown as UTF-8 */
+    char utf8[8];
+    if (ospy_utf8_encode((uint32_t)u, utf8) && (uint32_t)u >= 0x20 && u != '\\' && u != '\'' &&
+        !((uint32_t)u >= 0x7f && (uint32_t)u < 0xa0))
+      put(b, "'%s'", utf8);
+    else
+      put(b, "'\\x{%x}'", (unsigned)(uint32_t)u);
     return 1;
   }
   case 'x': case 'X': case 'p': case 'n': put(b, "0x%llx", u); return 1;

@@ -782,6 +782,12 @@ static void test_va_list(void)
   vlog("%Lf|%d|%Lg|%f|%Le", 2.5L, 9, -0.125L, 0.5, 1e300L * 10);
   /* 1e301L rounds down to the double below 1e301 (marshal_args.c) */
   CHECK_STR(text, "(fmt=\"%Lf|%d|%Lg|%f|%Le\"(2.5, 9, -0.125, 0.5, 9.999999999999999e+300))");
+  /* a %s's precision is the most printf reads (the rest was recorded); %lc
+   * and %C are wide characters, not one byte of them */
+  vlog("%.*s|%.3s|%.0s|%.*s|%lc|%C", 3, "abcSECRET", "abcSECRET", "zz", -1, "all", (wint_t)0x2713,
+       (wint_t)0xe9);
+  CHECK_STR(text, "(fmt=\"%.*s|%.3s|%.0s|%.*s|%lc|%C\"(3, \"abc\", \"abc\", \"\", -1, \"all\", "
+                  "'\u2713', '\u00e9'))");
   ospy_marshal_release(vt);
   ospy_spec_table_free(vt);
 }
