@@ -525,6 +525,11 @@ static void on_leave(const ospy_value *v, void *data)
   else if (v->kind == OSPY_VALUE_ARRAY && (v->flags & OSPY_VB_CUT))
     put(f->b, "](%llu of %llu elements)", (unsigned long long)v->count,
         (unsigned long long)v->total); /* as a buffer cut short says it */
+  else if (v->kind == OSPY_VALUE_ARRAY && v->total - v->count > 1)
+    /* capped by the value cap: the count asked for, as a capped buffer's size
+     * (a null-terminated array past its bound has one more: "...") */
+    put(f->b, "%s](%llu of %llu elements)", v->count ? ", ..." : "...",
+        (unsigned long long)v->count, (unsigned long long)v->total);
   else if (v->kind == OSPY_VALUE_ARRAY)
     put(f->b, "%s]", v->count < v->total ? (v->count ? ", ..." : "...") : "");
   else if (v->kind == OSPY_VALUE_FORMAT && v->count)

@@ -244,6 +244,18 @@ static void test_array_into_unmapped(void)
            "argv=[\"y\", <unreadable at %p>])",
            (void *)(p + pg), (void *)(p + pg), (void *)(q + pg));
   CHECK_STR(text, want);
+  /* an array the value cap stops says how many were asked for, as a capped
+   * buffer says its size */
+  static int32_t many[1000];
+  tt_call_init(&k);
+  tt_int(&k, P(many), sizeof(void *));
+  tt_int(&k, 1000, 4);
+  tt_int(&k, 0, sizeof(void *));
+  tt_int(&k, 0, sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 16, text, sizeof text);
+  CHECK_STR(text, "(items=[0, 0, 0, 0, 0, 0, 0, 0, ...](8 of 1000 elements), "
+                  "n=1000, two=NULL, argv=NULL)");
   munmap(p, 2 * (size_t)pg);
   munmap(q, 2 * (size_t)pg);
   ospy_marshal_release(t);
