@@ -865,17 +865,19 @@ static msize eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr *
   uint64_t v = ospy_sexpr_eval(e->compiled, &m->env, &faulted);
   if (faulted)
     return (msize){ 0, MS_FAULT };
-  /* negative (a signed type): an error return used as a length (read's -1)
-   * is 0 bytes, any other reads nothing and is recorded as such; unsigned,
-   * a garbage size ((size_t)-1) is recorded as asked, capped by the value cap */
-  if (ospy_sexpr_is_signed(e->compiled) && (int64_t)v < 0)
-    return ospy_sexpr_uses_return(e->compiled) ? (msize){ 0, MS_OK } : (msize){ v, MS_NEG };
-  /* a size taken from the return register (the original's size="reg.eax":
-   * registers are unsigned) of a call that failed, its declared signed return
-   * negative (recv's -1): 0 bytes, not 4 GiB of whatever lies after buf */
-  if (m->phase == OSPY_VB_PHASE_LEAVE && ospy_sexpr_uses_return(e->compiled) &&
-      m->fn->ret_signed && (int64_t)extend(m->env.retval, m->fn->ret_width, 1) < 0)
+  /* Negative at the width of its type: a size computed from the return value
+   * is then a failed call's error return used as a length (read's -1, or the
+   * original's size="reg.eax", unsigned as every register, where -1 is
+   * 0xffffffff and not 4 GiB of whatever lies after buf): 0 bytes. The return
+   * value being negative is not enough: `retval < 0 ? 3 : 1` is 3 bytes. */
+  int negative = ospy_sexpr_negative(e->compiled, v);
+  if (negative && ospy_sexpr_uses_return(e->compiled))
     return (msize){ 0, MS_OK };
+  /* any other negative size of a signed type reads nothing and is recorded as
+   * such; unsigned, a garbage size ((size_t)-1) is recorded as asked, capped
+   * by the value cap */
+  if (negative && ospy_sexpr_is_signed(e->compiled))
+    return (msize){ v, MS_NEG };
   return (msize){ v, MS_OK };
 }
 

@@ -11,7 +11,8 @@ struct ospy_sexpr {
   ospy_expr *e;
   ospy_expr_fn fn; /* JIT code, or NULL: interpreter */
   unsigned uses;
-  bool is_signed;  /* the result's type */
+  unsigned width;  /* the result's type */
+  bool is_signed;
 };
 
 static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
@@ -73,8 +74,7 @@ int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spe
     return -1;
   }
   s->uses = ospy_expr_uses(s->e);
-  unsigned width;
-  ospy_expr_result_type(s->e, &width, &s->is_signed);
+  ospy_expr_result_type(s->e, &s->width, &s->is_signed);
   *out = s;
   return 0;
 }
@@ -106,6 +106,13 @@ int ospy_sexpr_uses_return(const ospy_sexpr *s)
 int ospy_sexpr_is_signed(const ospy_sexpr *s)
 {
   return s && s->is_signed;
+}
+
+int ospy_sexpr_negative(const ospy_sexpr *s, uint64_t v)
+{
+  if (!s || s->width == 0 || s->width >= 64)
+    return (int64_t)v < 0;
+  return (v >> (s->width - 1)) & 1; /* the sign bit of the result's width */
 }
 
 static bool read_adapter(uint64_t addr, void *out, size_t n, void *data)

@@ -52,5 +52,9 @@ int ospy_sexpr_uses_return(const ospy_sexpr *e);
 /* Non-zero when the result's type is signed (i8..i64 by C's rules): a value
    with the top bit set is then negative, not a huge unsigned one. */
 int ospy_sexpr_is_signed(const ospy_sexpr *e);
+/* Non-zero when v, a value of e, is negative taken as signed at the width of
+   e's result type, whatever its signedness: 0xffffffff of a u32 (the return
+   register's -1) is, 3 is not. */
+int ospy_sexpr_negative(const ospy_sexpr *e, uint64_t v);
 
 #endif

@@ -381,6 +381,32 @@ static void test_out_buffer_sized_by_return_register(void)
   ospy_spec_table_free(t);
 }
 
+/* Only a size that is itself negative (at the width of its type) is the 0
+ * bytes of a failed call: a size computed from a negative return value but
+ * valid itself reads what it says. */
+static void test_out_buffer_sized_by_negative_return_check(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "recv", "Int32");
+  tt_arg(t, fn, "s", IN, "Int32");
+  tt_arg(t, fn, "buf", OUT, "ByteArrayPtr")->size_in.src = "retval < 0 ? 3 : 1";
+  tt_arg(t, fn, "len", IN, "Int32");
+  tt_prepare(t);
+  static char buf[64] = "left from before";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 5, 4);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, sizeof buf, 4);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(s=5, buf=\"lef\", len=64) = -1");
+  tt_run(t, fn, &k, 4, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(s=5, buf=\"l\", len=64) = 4");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* A byte buffer shows as text when it is UTF-8 text ("café\n"), else its
  * bytes above 0x7f are escaped, also those that happen to form a UTF-8
  * sequence (de ad is U+07AD). */
@@ -1031,6 +1057,7 @@ int main(void)
   test_structs_arrays();
   test_out_buffer_sized_by_retval();
   test_out_buffer_sized_by_return_register();
+  test_out_buffer_sized_by_negative_return_check();
   test_binary_bytes();
   test_garbage_size();
   test_negative_sizes();
