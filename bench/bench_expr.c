@@ -37,13 +37,13 @@ static const char *const conditions[10] = {
 };
 
 static const ospy_expr_arg bench_args[] = {
-  { "fd", 0, 32, true, false, 0, false, false, false },
-  { "buf", 1, OSPY_CPU_BITS, false, true, 8, false, false, false },
-  { "len", 2, OSPY_CPU_BITS, false, false, 0, false, false, false },
-  { "flags", 3, 32, false, false, 0, false, false, false },
-  { "count", 4, 32, false, false, 0, false, false, false },
-  { "outSize", 5, 32, false, false, 0, false, false, false },
-  { "bytesReturned", 6, OSPY_CPU_BITS, false, true, 32, false, false, false },
+  { "fd", 0, 32, true, false, 0, false, false, false, false },
+  { "buf", 1, OSPY_CPU_BITS, false, true, 8, false, false, false, false },
+  { "len", 2, OSPY_CPU_BITS, false, false, 0, false, false, false, false },
+  { "flags", 3, 32, false, false, 0, false, false, false, false },
+  { "count", 4, 32, false, false, 0, false, false, false, false },
+  { "outSize", 5, 32, false, false, 0, false, false, false, false },
+  { "bytesReturned", 6, OSPY_CPU_BITS, false, true, 32, false, false, false, false },
 };
 
 static uint8_t memory[64] = { 0x4d, 0x5a };

@@ -34,9 +34,11 @@ typedef struct mctx {
 
 typedef struct saved_args {
   uint32_t magic, nargs;
-  uint64_t pad;
+  uint64_t faults; /* bit i: computed argument i is missing (fill_computed) */
   uint64_t vals[OSPY_SPEC_MAX_ARGS];
 } saved_args;
+
+_Static_assert(OSPY_SPEC_MAX_ARGS <= 64, "a bit of saved_args.faults per argument");
 
 _Static_assert(sizeof(saved_args) <= OSPY_MARSHAL_STATE_SIZE, "state size");
 
@@ -961,36 +963,43 @@ static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
   return typed_return(m->fn, c->ctx, c->retval);
 }
 
-/* Argument values: resolved at enter and kept in the state for leave.
-   *fresh is set when they were resolved now (computed arguments to fill). */
-static uint64_t *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
-                           uint64_t *scratch, int *fresh)
+/* Argument values, with which computed ones are missing: resolved at enter
+   and kept in the state for leave (in scratch without a state). *fresh is
+   set when they were resolved now (computed arguments to fill). */
+static saved_args *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
+                             saved_args *scratch, int *fresh)
 {
   saved_args *s = c->state && c->state_size >= sizeof(saved_args) ? c->state : NULL;
   *fresh = 0;
   if (phase == OSPY_VB_PHASE_LEAVE && s && s->magic == STATE_MAGIC && s->nargs == fn->nargs)
-    return s->vals;
-  uint64_t *vals = s ? s->vals : scratch;
-  ospy_marshal_args(fn, c, vals);
-  if (s) {
-    s->magic = STATE_MAGIC;
-    s->nargs = fn->nargs;
-  }
+    return s;
+  if (!s)
+    s = scratch;
+  ospy_marshal_args(fn, c, s->vals);
+  s->magic = STATE_MAGIC;
+  s->nargs = fn->nargs;
+  s->faults = 0;
   *fresh = 1;
-  return vals;
+  return s;
 }
 
 /* Computed arguments in order, so that an expression may use an earlier
-   one (and later expressions see them as arg.NAME). */
-static void fill_computed(const mctx *m, uint64_t *vals)
+   one (and later expressions see them as arg.NAME). One whose read faulted
+   is missing, not 0: an expression using it faults as if it had made that
+   read itself (arg.cv == 0 must not hold for a cv that could not be read). */
+static void fill_computed(mctx *m, saved_args *s)
 {
-  for (uint32_t i = 0; i < m->fn->nargs; i++)
-    if (m->fn->args[i].value.compiled && computed_value(m, &m->fn->args[i], &vals[i]) < 0)
-      vals[i] = 0;
+  for (uint32_t i = 0; i < m->fn->nargs; i++) {
+    if (!m->fn->args[i].value.compiled || computed_value(m, &m->fn->args[i], &s->vals[i]) == 0)
+      continue;
+    s->vals[i] = 0;
+    m->env.arg_faults |= 1ull << i;
+  }
+  s->faults = m->env.arg_faults;
 }
 
 static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
-                     ospy_mw *w, size_t value_cap, uint64_t *scratch)
+                     ospy_mw *w, size_t value_cap, saved_args *scratch)
 {
   /* every field set below: no memset (a rep stos here was a tenth of a
    * decoded call) */
@@ -1001,19 +1010,20 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->value_cap = value_cap;
   m->phase = phase;
   int fresh;
-  uint64_t *vals = call_args(fn, c, phase, scratch, &fresh);
+  saved_args *s = call_args(fn, c, phase, scratch, &fresh);
   m->env.ctx = c->ctx;
-  m->env.argv = vals;
+  m->env.argv = s->vals;
   m->env.argc = fn->nargs;
   m->env.retval = phase == OSPY_VB_PHASE_LEAVE ? return_value(m, c) : 0;
   m->env.has_retval = phase == OSPY_VB_PHASE_LEAVE;
   m->env.err = c->err;
   m->env.tid = c->tid;
   m->env.read = ospy_marshal_read;
+  m->env.arg_faults = s->faults;
   m->budget = -1;
   m->in_array = 0;
   if (fresh)
-    fill_computed(m, vals);
+    fill_computed(m, s);
 }
 
 /*
@@ -1087,9 +1097,9 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
   ospy_mw w = { out, 0, cap - 1, 0 }; /* one byte kept for OSPY_VB_END_TRUNCATED */
   uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase, 0 };
   ospy_mw_bytes(&w, hdr, sizeof hdr);
-  uint64_t scratch[OSPY_SPEC_MAX_ARGS];
+  saved_args scratch;
   mctx m;
-  init_ctx(&m, fn, c, phase, &w, value_cap, scratch);
+  init_ctx(&m, fn, c, phase, &w, value_cap, &scratch);
   if (phase == OSPY_VB_PHASE_LEAVE)
     c->retval = m.env.retval; /* typed, for the caller's record */
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
@@ -1119,10 +1129,10 @@ int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
   if (!fn || !fn->cond.compiled)
     return 1;
-  uint64_t scratch[OSPY_SPEC_MAX_ARGS];
+  saved_args scratch;
   uint8_t dummy[8];
   ospy_mw w = { dummy, 0, sizeof dummy, 0 };
   mctx m;
-  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, &w, 0, scratch);
+  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, &w, 0, &scratch);
   return cond_holds(&m, &fn->cond);
 }

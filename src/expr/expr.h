@@ -41,6 +41,10 @@ typedef struct ospy_expr_arg {
   /* a float or double: not a number expressions can use (they compute with
    * integers); naming it is an error that says so */
   bool is_float;
+  /* a value that may be missing (a computed argument whose own expression
+   * faulted): bit `index` of ospy_expr_frame.arg_faults tells, and using a
+   * missing value is a read that faulted. index must be below 64. */
+  bool may_fault;
 } ospy_expr_arg;
 
 /* What names mean; supplied by the caller (config / agent). */
@@ -73,6 +77,7 @@ typedef struct ospy_expr_frame {
   uint64_t tid;
   uint64_t read_mem;  /* ospy_expr_read_fn: a read that never faults */
   uint64_t read_data; /* its last argument */
+  uint64_t arg_faults; /* bit i: args[i] is missing, for arguments marked may_fault */
 } ospy_expr_frame;
 
 /* Copies n bytes at addr to out; false when any of them is unreadable. */

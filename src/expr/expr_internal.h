@@ -44,6 +44,7 @@ typedef struct ospy_expr_node {
   uint64_t value;        /* CONST: the value; REG: byte offset in the context; ARG: index */
   int32_t a, b, c;       /* children, -1 when absent */
   uint16_t depth;        /* 1 for a leaf */
+  bool may_fault;        /* ARG: of an argument that may be missing (frame.arg_faults) */
 } ospy_expr_node;
 
 struct ospy_expr {
@@ -52,7 +53,14 @@ struct ospy_expr {
   int32_t n_nodes;
   int32_t root;
   bool has_calls; /* contains memory reads */
+  bool has_fault_args; /* uses arguments that may be missing */
 };
+
+/* Whether evaluation can fault: the JITs then need their fault exit. */
+static inline bool ospy_expr_can_fault(const struct ospy_expr *e)
+{
+  return e->has_calls || e->has_fault_args;
+}
 
 /* expr_ops.c: the arithmetic every evaluator agrees on. */
 uint64_t ospy_expr_normalize(uint64_t v, ospy_expr_type t);

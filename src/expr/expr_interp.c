@@ -49,7 +49,13 @@ static uint64_t eval_leaf(interp *in, const ospy_expr_node *n)
   case OSPY_EK_REG:
     raw = load((const uint8_t *)(uintptr_t)f->ctx + n->value, n->type.width);
     break;
-  case OSPY_EK_ARG: raw = ((const uint64_t *)(uintptr_t)f->args)[n->value]; break;
+  case OSPY_EK_ARG:
+    if (n->may_fault && (f->arg_faults >> n->value) & 1) { /* its own read faulted */
+      in->faulted = true;
+      return 0;
+    }
+    raw = ((const uint64_t *)(uintptr_t)f->args)[n->value];
+    break;
   case OSPY_EK_RETVAL: raw = f->retval; break;
   case OSPY_EK_ERRNO: raw = f->err; break;
   default: raw = f->tid; break;

@@ -4,8 +4,9 @@
  *
  * A value lives in rax; a binary operator's right operand in rcx (or an
  * immediate). A non-trivial left operand waits on the stack while the right
- * one is computed. Expressions without memory reads are leaf functions that
- * keep the frame in rdi; the others save rbx/r12 (frame and faulted pointer)
+ * one is computed. Expressions that cannot fault (no memory reads, no
+ * argument that may be missing) are leaf functions that keep the frame in
+ * rdi; the others save rbx/r12 (frame and faulted pointer)
  * behind an rbp frame with an 8-byte scratch slot for read_mem's output, and
  * keep rsp 16-byte aligned at each call.
  */
@@ -66,6 +67,18 @@ static bool is_leaf(const ospy_expr_node *n)
   return n->a < 0;
 }
 
+/* Jumps to the fault exit when argument slot index is missing: its bit in
+ * frame.arg_faults is set (a computed argument whose own read faulted). r is
+ * free to use: the argument is loaded into it next. */
+static void check_arg_present(gen *g, uint64_t index, ospy_x86_reg r)
+{
+  ospy_x86_reg r32 = ospy_x86_reg_with_width(r, 32);
+  size_t word = offsetof(ospy_expr_frame, arg_faults) + 4 * (size_t)(index / 32);
+  ospy_x86_writer_put_mov_reg_mem(W, r32, frame_field(g, word));
+  ospy_x86_writer_put_test_reg_imm(W, r32, (int32_t)(1u << (index % 32)));
+  ospy_x86_writer_put_jcc_label(W, OSPY_X86_CC_NE, g->fault);
+}
+
 static void load_leaf(gen *g, const ospy_expr_node *n, ospy_x86_reg r)
 {
   switch (n->kind) {
@@ -77,6 +90,8 @@ static void load_leaf(gen *g, const ospy_expr_node *n, ospy_x86_reg r)
     load_typed(g, r, ospy_x86_mem_base_disp(r, (int32_t)n->value), n->type);
     break;
   case OSPY_EK_ARG:
+    if (n->may_fault)
+      check_arg_present(g, n->value, r);
     ospy_x86_writer_put_mov_reg_mem(W, r, frame_field(g, offsetof(ospy_expr_frame, args)));
     load_typed(g, r, ospy_x86_mem_base_disp(r, (int32_t)(n->value * 8)), n->type);
     break;
@@ -419,7 +434,7 @@ static void emit_epilogue(gen *g)
 bool ospy_expr_codegen_x64(const struct ospy_expr *e, void *buf, size_t cap, size_t *len,
                            ospy_expr_error *err)
 {
-  gen g = { .e = e, .leaf = !e->has_calls };
+  gen g = { .e = e, .leaf = !ospy_expr_can_fault(e) }; /* a fault exit needs the frame */
   ospy_x86_writer_init(&g.w, buf, cap, 0, OSPY_X86_MODE_64);
   emit_prologue(&g);
   emit(&g, e->root);

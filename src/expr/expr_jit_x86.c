@@ -94,6 +94,17 @@ static bool is_leaf(const ospy_expr_node *n)
   return n->a < 0;
 }
 
+/* Jumps to the fault exit when argument slot index is missing: its bit in
+ * frame.arg_faults is set (a computed argument whose own read faulted).
+ * p.lo is free to use: the argument is loaded into p next. */
+static void check_arg_present(gen *g, uint64_t index, pair p)
+{
+  size_t word = offsetof(ospy_expr_frame, arg_faults) + 4 * (size_t)(index / 32);
+  ospy_x86_writer_put_mov_reg_mem(W, p.lo, frame_field(word));
+  ospy_x86_writer_put_test_reg_imm(W, p.lo, (int32_t)(1u << (index % 32)));
+  ospy_x86_writer_put_jcc_label(W, OSPY_X86_CC_NE, g->fault);
+}
+
 static void load_leaf(gen *g, const ospy_expr_node *n, pair p)
 {
   switch (n->kind) {
@@ -106,6 +117,8 @@ static void load_leaf(gen *g, const ospy_expr_node *n, pair p)
     load_typed(g, p, ospy_x86_mem_base_disp(p.lo, (int32_t)n->value), n->type);
     break;
   case OSPY_EK_ARG:
+    if (n->may_fault)
+      check_arg_present(g, n->value, p);
     ospy_x86_writer_put_mov_reg_mem(W, p.lo, frame_field(offsetof(ospy_expr_frame, args)));
     load_typed(g, p, ospy_x86_mem_base_disp(p.lo, (int32_t)(n->value * 8)), n->type);
     break;
@@ -455,7 +468,7 @@ static void emit_prologue(gen *g)
   ospy_x86_writer_put_mov_reg_mem(W, FRAME, ospy_x86_mem_base_disp(OSPY_X86_EBP, 8));
   ospy_x86_writer_put_mov_reg_mem(W, OSPY_X86_ECX, ospy_x86_mem_base_disp(OSPY_X86_EBP, 12));
   ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(OSPY_X86_ECX, 0), 0);
-  if (g->e->has_calls)
+  if (ospy_expr_can_fault(g->e))
     g->fault = ospy_x86_writer_new_label(W);
 }
 
@@ -469,7 +482,7 @@ static void emit_epilogue(gen *g)
   ospy_x86_writer_put_pop_reg(W, OSPY_X86_EBX);
   ospy_x86_writer_put_pop_reg(W, OSPY_X86_EBP);
   ospy_x86_writer_put_ret(W);
-  if (!g->e->has_calls)
+  if (!ospy_expr_can_fault(g->e))
     return;
   ospy_x86_writer_put_label(W, g->fault);
   ospy_x86_writer_put_mov_reg_mem(W, OSPY_X86_ECX, ospy_x86_mem_base_disp(OSPY_X86_EBP, 12));

@@ -233,10 +233,15 @@ static int32_t arg_node(parser *p, const ospy_expr_arg *a, unsigned column)
 {
   if (!valid_width(a->width))
     return fail(p, column, "argument '%.*s' has no integer width", a->name, strlen(a->name));
-  if (a->index > OSPY_EXPR_MAX_ARG_INDEX)
+  if (a->index > OSPY_EXPR_MAX_ARG_INDEX || (a->may_fault && a->index >= 64))
     return fail(p, column, "argument '%.*s' has an out-of-range slot", a->name,
                 strlen(a->name));
-  return add_node(p, OSPY_EK_ARG, arg_type(a), a->index, -1, -1, -1);
+  int32_t n = add_node(p, OSPY_EK_ARG, arg_type(a), a->index, -1, -1, -1);
+  if (n >= 0 && a->may_fault) {
+    p->e->nodes[n].may_fault = true;
+    p->e->has_fault_args = true;
+  }
+  return n;
 }
 
 /* The target of pointer argument a, named at column. */

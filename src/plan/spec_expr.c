@@ -27,6 +27,7 @@ static void scope_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t
   unsigned w = ospy_spec_scalar_width(t, &plain);
   x->name = a->name;
   x->index = i;
+  x->may_fault = a->value.src != NULL; /* computed: missing when its read faulted */
   if (a->t.ptr || !w) { /* ...Ptr, and aggregates passed by address */
     x->width = (uint8_t)(t->ptr_size * 8);
     x->is_pointer = true;
@@ -132,6 +133,7 @@ uint64_t ospy_sexpr_eval(const ospy_sexpr *s, const ospy_sexpr_env *env, int *fa
     .tid = env->tid,
     .read_mem = (uint64_t)(uintptr_t)read_adapter,
     .read_data = (uint64_t)(uintptr_t)env,
+    .arg_faults = env->arg_faults,
   };
   uint64_t v;
   if (s->fn) {

@@ -32,6 +32,8 @@ typedef struct ospy_sexpr_env {
   int err;                  /* errno at leave */
   uint64_t tid;
   ospy_sexpr_read_fn read;
+  uint64_t arg_faults;      /* bit i: computed argument i is missing (its read
+                               faulted): an expression using it faults too */
 } ospy_sexpr_env;
 
 /* Compile src against fn's arguments for the table's architecture. On error

@@ -43,7 +43,7 @@ static const char *const regs32[] = {
   "eax", "ax", "al", "ah", "ebx", "cx", "dl", "esi", "edi", "esp", "ebp", "eip", "eflags",
 };
 static const char *const argnames[] = {
-  "len", "count", "s8", "u16v", "big", "sbig", "buf", "p32", "pi16", "vp", "returned",
+  "len", "count", "s8", "u16v", "big", "sbig", "buf", "p32", "pi16", "vp", "returned", "cv",
 };
 static const char *const types[] = { "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64" };
 static const char *const binops[] = {
@@ -179,6 +179,9 @@ void expr_gen_context(expr_rng *r, test_env *env)
   if (env->scope.arch == OSPY_EXPR_ARCH_I386)
     for (unsigned i = 0; i < 4; i++)
       env->args[ptrs[i]] &= 0xffffffffu; /* raw slots are zero-extended */
+  /* cv missing in half the contexts; the other bits mean nothing (their
+   * arguments cannot be missing) and must change nothing */
+  env->frame.arg_faults = (pick(r, 2) ? 1ull << T_CV : 0) | (expr_rng_next(r) & ~(1ull << T_CV));
   env->frame.retval = edgy(r);
   env->frame.err = pick(r, 40);
   env->frame.tid = pick(r, 100000);

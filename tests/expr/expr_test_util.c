@@ -16,6 +16,7 @@ static const ospy_expr_arg test_args[T_NARGS] = {
   [T_PI16] = { "pi16", T_PI16, 64, false, true, 16, true, false },
   [T_VP] = { "vp", T_VP, 64, false, true, 0, false, false },
   [T_RET] = { "returned", T_RET, 64, false, true, 32, false, true }, /* oSpy UInt32Ptr */
+  [T_CV] = { .name = "cv", .index = T_CV, .width = 32, .is_signed = true, .may_fault = true },
 };
 static ospy_expr_arg test_args32[T_NARGS];
 

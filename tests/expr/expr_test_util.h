@@ -13,7 +13,8 @@
 #define FAKE_MEM_BASE 0x10000u
 #define FAKE_MEM_SIZE 256u
 
-enum { T_LEN, T_BUF, T_COUNT, T_P32, T_S8, T_U16V, T_BIG, T_SBIG, T_PI16, T_VP, T_RET, T_NARGS };
+enum { T_LEN, T_BUF, T_COUNT, T_P32, T_S8, T_U16V, T_BIG, T_SBIG, T_PI16, T_VP, T_RET, T_CV,
+       T_NARGS };
 
 typedef struct test_env {
   ospy_x64_context ctx64;
@@ -25,7 +26,9 @@ typedef struct test_env {
 } test_env;
 
 /* Scope: len:u32 buf:u8* count:i32 p32:u32* s8:i8 u16v:u16 big:u64 sbig:i64
- * pi16:i16* vp:void* returned:u32* (auto_deref: `arg.returned` is the target); retval i64 (x86-64) or i32 (i386). */
+ * pi16:i16* vp:void* returned:u32* (auto_deref: `arg.returned` is the target)
+ * cv:i32 (may_fault: missing when bit T_CV of frame.arg_faults is set, as a
+ * computed argument whose read faulted); retval i64 (x86-64) or i32 (i386). */
 void test_env_init(test_env *env, ospy_expr_arch arch, bool has_retval);
 /* Points frame at the context of the scope's arch. */
 void test_env_sync(test_env *env);

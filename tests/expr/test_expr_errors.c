@@ -47,7 +47,7 @@ int main(void)
   expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' at column 5");
   expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' at column 5");
   expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' at column 5");
-  expect_error(s, "1 + arg11", "unknown argument 'arg11' at column 5");
+  expect_error(s, "1 + arg12", "unknown argument 'arg12' at column 5");
   expect_error(s, "&arg.len", "'&' needs a pointer argument, 'len' is not one at column 2");
   expect_error(s, "&reg.rax", "'&' applies only to a pointer argument at column 1");
   expect_error(s, "1 & &5", "'&' applies only to a pointer argument at column 5");
@@ -119,11 +119,13 @@ int main(void)
   ospy_expr_arg odd[] = {
     { .name = "f", .index = 0, .width = 0 },
     { .name = "far", .index = 1u << 20, .width = 32 },
+    { .name = "miss", .index = 64, .width = 32, .may_fault = true }, /* no bit in arg_faults */
   };
-  ospy_expr_scope bad = { .arch = OSPY_EXPR_ARCH_X86_64, .args = odd, .nargs = 2,
+  ospy_expr_scope bad = { .arch = OSPY_EXPR_ARCH_X86_64, .args = odd, .nargs = 3,
                           .has_retval = true, .retval_width = 0 };
   expect_error(&bad, "arg.f", "argument 'f' has no integer width at column 5");
   expect_error(&bad, "1 + arg1", "argument 'far' has an out-of-range slot at column 5");
+  expect_error(&bad, "arg.miss", "argument 'miss' has an out-of-range slot at column 5");
   expect_error(&bad, "retval", "retval has no integer width at column 1");
   bad.arch = (ospy_expr_arch)7;
   expect_error(&bad, "1", "unknown target architecture");

@@ -242,6 +242,67 @@ static void memory_cases(test_env *env)
   FAULT("*arg.p32");
 }
 
+/* A missing argument (a computed one whose own read faulted, marked in
+ * frame.arg_faults) is a read that faults wherever it is used, and only
+ * where evaluation reaches it. */
+static void missing_arg_cases(test_env *env)
+{
+  set_args(env);
+  env->args[T_CV] = 7;
+  OK("arg.cv", 7);
+  OK("arg.cv == 0", 0);
+  env->frame.arg_faults = ~(1ull << T_CV); /* bits of arguments that cannot be missing */
+  OK("arg.len + arg.cv", 27);
+  env->frame.arg_faults = 1ull << T_CV;
+  env->args[T_CV] = 0; /* what a missing value was recorded as */
+  FAULT("arg.cv");
+  FAULT("arg.cv == 0");
+  FAULT("arg11 == 0");
+  FAULT("!arg.cv");
+  FAULT("arg.len + arg.cv");
+  FAULT("arg.cv + arg.len");
+  FAULT("(arg.len + 1) * (arg.cv + 1)");
+  FAULT("arg.len ? arg.cv : 5");
+  FAULT("arg.len == 20 && arg.cv == 0");
+  FAULT("u8[arg.buf] + arg.cv");
+  OK("arg.len == 0 && arg.cv == 0", 0); /* short-circuit: never reached */
+  OK("arg.len || arg.cv", 1);
+  OK("arg.len ? 5 : arg.cv", 5);
+  OK("arg.len", 20);
+  env->frame.arg_faults = 0;
+}
+
+/* The bit of an argument slot at 32 and above is in the upper word. */
+static void missing_high_slot_cases(ospy_expr_arch arch)
+{
+  static ospy_expr_arg far_args[] = {
+    { .name = "low", .index = 0, .width = 32, .may_fault = true },
+    { .name = "high", .index = 40, .width = 64, .may_fault = true },
+    { .name = "top", .index = 63, .width = 16, .may_fault = true },
+  };
+  uint64_t slots[64] = { 0 };
+  test_env e;
+  test_env_init(&e, arch, false);
+  test_env *env = &e;
+  e.scope.args = far_args;
+  e.scope.nargs = 3;
+  e.frame.args = (uintptr_t)slots;
+  e.frame.nargs = 64;
+  slots[0] = 1;
+  slots[40] = 0x100000000u;
+  slots[63] = 3;
+  OK("arg.low + arg.high + arg.top", 0x100000004u);
+  e.frame.arg_faults = 1ull << 40;
+  FAULT("arg.high");
+  OK("arg.low + arg.top", 4);
+  e.frame.arg_faults = 1ull << 63;
+  FAULT("arg.top");
+  OK("arg.low + arg.high", 0x100000001u);
+  e.frame.arg_faults = 1;
+  FAULT("arg.low");
+  OK("arg.high + arg.top", 0x100000003u);
+}
+
 static void x64_cases(test_env *env)
 {
   set_args(env);
@@ -357,10 +418,14 @@ int main(void)
   test_env_init(&env, OSPY_EXPR_ARCH_X86_64, true);
   common_cases(&env);
   memory_cases(&env);
+  missing_arg_cases(&env);
+  missing_high_slot_cases(OSPY_EXPR_ARCH_X86_64);
   x64_cases(&env);
   test_env_init(&env, OSPY_EXPR_ARCH_I386, true);
   common_cases(&env);
   memory_cases(&env);
+  missing_arg_cases(&env);
+  missing_high_slot_cases(OSPY_EXPR_ARCH_I386);
   i386_cases(&env);
   printf("%d JIT checks\n", jit_checks);
   if (jit_checks == 0) {

@@ -49,6 +49,48 @@ static void test_computed(void)
   ospy_spec_table_free(t);
 }
 
+/* A computed argument whose read faulted is missing, not 0: an expression
+   that uses it faults as well, at enter and at leave (the call's state keeps
+   which were missing): a condition on it is false (arg.cv == 0 must not
+   hold), a size from it unavailable, a computed argument from it `?`. */
+static void test_computed_fault_propagates(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "target", "Int32");
+  tt_arg(t, fn, "p", IN, "Pointer");
+  tt_arg(t, fn, "cv", IN, "Int32")->value.src = "i32[arg.p] / 100";
+  tt_arg(t, fn, "twice", INOUT, "Int32")->value.src = "arg.cv * 2";
+  tt_arg(t, fn, "buf", INOUT, "ByteArrayPtr")->size_in.src = "arg.cv";
+  tt_arg(t, fn, "n", IN, "Int32")->cond.src = "arg.cv == 0";
+  t->fns[fn].cond.src = "arg.cv == 0";
+  tt_prepare(t);
+  static int32_t cells[2] = { 250, 0 };
+  for (int i = 0; i < 3; i++) {
+    uint64_t p = i == 0 ? 0 : P(&cells[i - 1]); /* NULL: cv cannot be read */
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, p, sizeof(void *));
+    tt_int(&k, P("abcdef"), sizeof(void *));
+    tt_int(&k, 9, 4);
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, 1, NULL, NULL, 65536, text, sizeof text);
+    int logged = ospy_marshal_should_log(&t->fns[fn], &k.c);
+    char want[256];
+    if (i == 0)
+      snprintf(want, sizeof want, "(p=0x0, cv=?, twice=? => ?, buf=? => ?) = 1");
+    else if (i == 1)
+      snprintf(want, sizeof want, "(p=%p, cv=2, twice=4 => 4, buf=\"ab\" => \"ab\") = 1",
+               (void *)&cells[0]);
+    else
+      snprintf(want, sizeof want, "(p=%p, cv=0, twice=0 => 0, buf=\"\" => \"\", n=9) = 1",
+               (void *)&cells[1]);
+    CHECK_STR(text, want);
+    CHECK(logged == (i == 2));
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static uint8_t *guard_pages(void)
 {
   long pg = sysconf(_SC_PAGESIZE);
@@ -148,5 +190,6 @@ void test_computed_all(void);
 void test_computed_all(void)
 {
   test_computed();
+  test_computed_fault_propagates();
   test_null_terminated();
 }
