@@ -44,8 +44,24 @@ cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n);
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n);
-/* Advance a position over k-1 characters of the source (expression columns). */
+/* Advance a position over k-1 characters of the source. */
 cfg_pos cfg_pos_advance(const cfg *g, cfg_pos p, unsigned k);
+
+/* A value as libxml2 gives it (an attribute's value, an element's text),
+ * where it lies in the source: its entities (&amp;), character references
+ * (&#38;), CDATA markers, comments and \r\n line ends make decoded offsets
+ * differ from source columns. */
+typedef struct cfg_val {
+  size_t off;       /* the value's first byte in the source */
+  char quote;       /* an attribute's quote; 0: an element's text */
+  int found;        /* 0: not found, off is the element's '<' */
+  size_t skip;      /* decoded bytes before the part meant (size="A/B": B) */
+  xmlDocPtr doc;    /* the entities it declares */
+} cfg_val;
+cfg_val cfg_val_attr(const cfg *g, xmlNodePtr n, const char *attr);
+cfg_val cfg_val_text(const cfg *g, xmlNodePtr n);
+/* The source position of byte k (from 0) of the value past v.skip. */
+cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k);
 
 void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -58,9 +74,9 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out);
 int cfg_is(xmlNodePtr n, const char *name);
 void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent);
 /* Compile an expression for validation; errors point into the source. */
-int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
+int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                    const char *what);
-int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
+int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter);
 
 /* Sections. */

@@ -89,14 +89,14 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
   return 1;
 }
 
-int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at, const char *what)
+int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at, const char *what)
 {
   return cfg_check_expr_at(g, src, fn, at, what, 0);
 }
 
 /* at_enter: the value is needed when the call enters (an in argument's size
  * or value), before there is a return value. */
-int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos at,
+int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter)
 {
   ospy_sexpr *e;
@@ -112,7 +112,7 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_pos a
     snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
              "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
   }
-  cfg_error(g, cfg_pos_advance(g, at, col), "bad expression '%s' in %s: %s", src, what, msg);
+  cfg_error(g, cfg_val_pos(g, at, col - 1), "bad expression '%s' in %s: %s", src, what, msg);
   return -1;
 }
 

@@ -81,10 +81,12 @@ static void check_ab(cfg *g, xmlNodePtr n, const char *attr, const ospy_spec_fn 
 {
   if (!in->src)
     return;
-  cfg_pos at = cfg_pos_attr(g, n, attr);
-  if (cfg_check_expr_at(g, in->src, fn, at, attr, (a->dir & OSPY_DIR_IN) != 0) == 0 &&
-      out->src != in->src)
-    cfg_check_expr(g, out->src, fn, cfg_pos_advance(g, at, (unsigned)strlen(in->src) + 2), attr);
+  cfg_val at = cfg_val_attr(g, n, attr);
+  if (cfg_check_expr_at(g, in->src, fn, at, attr, (a->dir & OSPY_DIR_IN) != 0) != 0 ||
+      out->src == in->src)
+    return;
+  at.skip = strlen(in->src) + 1; /* B follows A and its '/' */
+  cfg_check_expr(g, out->src, fn, at, attr);
 }
 
 /* The element's text (logCondition); NULL when empty. */
@@ -170,7 +172,7 @@ static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy
               a->name, cfg_attr(g, n, "type"));
     return;
   }
-  cfg_check_expr_at(g, a->value.src, fn, cfg_pos_attr(g, n, "value"), "value",
+  cfg_check_expr_at(g, a->value.src, fn, cfg_val_attr(g, n, "value"), "value",
                     (a->dir & OSPY_DIR_IN) != 0);
 }
 
@@ -198,10 +200,10 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   check_ab(g, n, "size", fn, a, &a->size_in, &a->size_out);
   check_ab(g, n, "elementCount", fn, a, &a->count_in, &a->count_out);
   if (a->type_base.src)
-    cfg_check_expr(g, a->type_base.src, fn, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase");
+    cfg_check_expr(g, a->type_base.src, fn, cfg_val_attr(g, n, "typeNameBase"), "typeNameBase");
   for (xmlNodePtr c = n->children; c; c = c->next)
     if (cfg_is(c, "logCondition") && a->cond.src)
-      cfg_check_expr(g, a->cond.src, fn, cfg_pos_text(g, c), "logCondition");
+      cfg_check_expr(g, a->cond.src, fn, cfg_val_text(g, c), "logCondition");
   const char *va = cfg_attr(g, n, "vaList");
   if (va) {
     uint32_t ix = strncmp(va, "arg.", 4) ? OSPY_SPEC_NONE : ospy_spec_arg_lookup(fn, va + 4);
@@ -282,7 +284,7 @@ static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
   }
   ospy_spec_fn *fn = &g->t->fns[fi];
   if (cond && fn->cond.src)
-    cfg_check_expr(g, fn->cond.src, fn, cfg_pos_text(g, cond), "logCondition");
+    cfg_check_expr(g, fn->cond.src, fn, cfg_val_text(g, cond), "logCondition");
 }
 
 static uint32_t add_fn(cfg *g, xmlNodePtr n, const char *name)

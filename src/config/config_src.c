@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/entities.h>
+
 #include "config/config_internal.h"
 
 int cfg_src_init(cfg *g)
@@ -145,6 +147,135 @@ cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n)
 {
   size_t end = tag_end(g, elem_off(g, n), NULL, NULL, 0);
   return pos_of(g, end);
+}
+
+/* ---- values as libxml2 decodes them, back to the source bytes ---- */
+
+cfg_val cfg_val_attr(const cfg *g, xmlNodePtr n, const char *attr)
+{
+  size_t start = elem_off(g, n), found = SIZE_MAX;
+  tag_end(g, start, attr, &found, 0);
+  if (found == SIZE_MAX || found == 0 || (g->buf[found - 1] != '"' && g->buf[found - 1] != '\''))
+    return (cfg_val){ .off = start, .doc = n->doc };
+  return (cfg_val){ .off = found, .quote = g->buf[found - 1], .found = 1, .doc = n->doc };
+}
+
+cfg_val cfg_val_text(const cfg *g, xmlNodePtr n)
+{
+  return (cfg_val){ .off = tag_end(g, elem_off(g, n), NULL, NULL, 0), .found = 1,
+                    .doc = n->doc };
+}
+
+/* A piece of a value's source: `src` bytes there that became `dec` bytes of
+ * the value libxml2 gives (xmlGetProp, xmlNodeGetContent). */
+typedef struct piece {
+  size_t src, dec;
+} piece;
+
+static size_t utf8_len(unsigned long cp)
+{
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/* The reference at '&' buf[i]: a character reference (&#38;, &#x26;) is its
+ * character's UTF-8 bytes, a predefined entity (&amp;) one byte, an entity
+ * the document declares its replacement text. */
+static piece reference(const cfg *g, const cfg_val *v, size_t i)
+{
+  const char *s = g->buf + i + 1;
+  size_t max = g->len - i - 1, n = 0;
+  while (n < max && n < 64 && s[n] != ';')
+    n++;
+  if (n == 0 || n >= max || s[n] != ';')
+    return (piece){ 1, 1 }; /* no reference: malformed XML, reported by libxml2 */
+  if (s[0] == '#') {
+    unsigned long cp = s[1] == 'x' ? strtoul(s + 2, NULL, 16) : strtoul(s + 1, NULL, 10);
+    return (piece){ n + 2, utf8_len(cp) };
+  }
+  char name[65];
+  memcpy(name, s, n);
+  name[n] = '\0';
+  xmlEntityPtr e = v->doc ? xmlGetDocEntity(v->doc, (const xmlChar *)name) : NULL;
+  return (piece){ n + 2, e && e->content ? strlen((const char *)e->content) : 1 };
+}
+
+/* Offset just past `end` from buf[i], or the end of the source. */
+static size_t skip_past(const cfg *g, size_t i, const char *end)
+{
+  size_t el = strlen(end);
+  for (; i + el <= g->len; i++)
+    if (!memcmp(g->buf + i, end, el))
+      return i + el;
+  return g->len;
+}
+
+static int starts(const cfg *g, size_t i, const char *s)
+{
+  size_t n = strlen(s);
+  return i + n <= g->len && !memcmp(g->buf + i, s, n);
+}
+
+/* Markup in an element's text at '<' buf[i]: a CDATA section's markers are
+ * nothing, its content itself; comments, processing instructions and tags
+ * are not in the text. */
+static piece markup(const cfg *g, size_t i, int *in_cdata)
+{
+  if (starts(g, i, "<![CDATA[")) {
+    *in_cdata = 1;
+    return (piece){ 9, 0 };
+  }
+  if (starts(g, i, "<!--"))
+    return (piece){ skip_past(g, i + 4, "-->") - i, 0 };
+  if (starts(g, i, "<?"))
+    return (piece){ skip_past(g, i + 2, "?>") - i, 0 };
+  return (piece){ skip_past(g, i + 1, ">") - i, 0 };
+}
+
+/* The piece of value v at buf[i]. XML reads a line end \r\n as one \n (an
+ * attribute's blanks then become spaces, one for one); a CDATA section's
+ * content is taken as it is. */
+static piece next_piece(const cfg *g, const cfg_val *v, size_t i, int *in_cdata)
+{
+  char c = g->buf[i];
+  if (c == '\r' && i + 1 < g->len && g->buf[i + 1] == '\n')
+    return (piece){ 2, 1 };
+  if (*in_cdata) {
+    if (!starts(g, i, "]]>"))
+      return (piece){ 1, 1 };
+    *in_cdata = 0;
+    return (piece){ 3, 0 };
+  }
+  if (c == '&')
+    return reference(g, v, i);
+  if (c == '<' && !v->quote)
+    return markup(g, i, in_cdata);
+  return (piece){ 1, 1 };
+}
+
+static int value_ends(const cfg *g, const cfg_val *v, size_t i, int in_cdata)
+{
+  if (v->quote)
+    return g->buf[i] == v->quote;
+  return !in_cdata && starts(g, i, "</");
+}
+
+/* Source position of byte k of the value (after v.skip bytes): bytes of an
+ * entity or character reference point at its '&'; k at the end points just
+ * past the value. */
+cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k)
+{
+  size_t want = v.skip + k, dec = 0, i = v.off;
+  int in_cdata = 0;
+  if (!v.found)
+    return pos_of(g, v.off);
+  while (i < g->len && !value_ends(g, &v, i, in_cdata)) {
+    piece p = next_piece(g, &v, i, &in_cdata);
+    if (dec + p.dec > want)
+      break;
+    dec += p.dec;
+    i += p.src;
+  }
+  return pos_of(g, i < g->len ? i : g->len);
 }
 
 cfg_pos cfg_pos_advance(const cfg *g, cfg_pos p, unsigned k)

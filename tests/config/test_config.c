@@ -127,6 +127,29 @@ static void test_diagnostics(void)
          "t.xml:6:56: error: bad expression 'arg.m' in size: unknown argument 'm'\n"
          "t.xml:7:53: error: bad expression 'arg.n +' in size: unexpected end of input\n"
          "t.xml:9:21: error: bad expression 'reg.eaz != 0' in logCondition: unknown register 'eaz'\n");
+  /* libxml2 gives the values decoded: columns are the source's bytes, past
+   * entities (&gt; is 1 byte of 4), character references (&#38;, &#233; is 2
+   * bytes of 6), CDATA markers, comments and \r\n line ends */
+  EXPECT(HM(FN("<argument name=\"a\" type=\"Int32\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"arg.a &amp;&amp; arg.zz\"/>\n"
+               "<argument name=\"c\" type=\"ByteArrayPtr\" size=\"arg.a &gt; 1/arg.a &#38;&#x26; arg.yy\"/>\n"
+               "<argument name=\"d\" type=\"Int32\"><logCondition>arg.a &gt; 0 &amp;&amp; reg.eaz"
+               "</logCondition></argument>\n"
+               "<argument name=\"e\" type=\"Int32\"><logCondition><![CDATA[arg.a > 0 && ]]>"
+               "<!-- \xc3\xa9 --> &#233;</logCondition></argument>\n"
+               "<argument name=\"g\" type=\"Int32\"><logCondition>arg.a &gt; 0 &amp;&amp;\r\n"
+               "  arg.a &lt; 4 &amp;&amp; reg.ebz</logCondition></argument>\n")),
+         "t.xml:6:67: error: bad expression 'arg.a && arg.zz' in size: unknown argument 'zz'\n"
+         "t.xml:7:81: error: bad expression 'arg.a && arg.yy' in size: unknown argument 'yy'\n"
+         "t.xml:8:75: error: bad expression 'arg.a > 0 && reg.eaz' in logCondition: unknown "
+         "register 'eaz'\n"
+         "t.xml:9:84: error: bad expression 'arg.a > 0 &&  \xc3\xa9' in logCondition: "
+         "unexpected '\xc3\xa9'\n"
+         "t.xml:11:31: error: bad expression 'arg.a > 0 &&\n  arg.a < 4 && reg.ebz' in "
+         "logCondition: unknown register 'ebz'\n");
+  EXPECT(HM(FN("<argument name=\"a\" type=\"Int32\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size='arg.a &gt;'/>\n")),
+         "t.xml:6:56: error: bad expression 'arg.a >' in size: unexpected end of input\n");
   EXPECT(HM("<specs><functions><function name=\"f\"><logCondition>retval == (1</logCondition>"
             "</function></functions></specs>\n"),
          "t.xml:2:64: error: bad expression 'retval == (1' in logCondition: unexpected end of input\n");
