@@ -264,10 +264,15 @@ static bool cli_read(uint64_t addr, void *out, size_t n, void *data)
 static void print_compile_error(const expr_cli *c, const ospy_expr_error *err)
 {
   char msg[256];
+  size_t n = strlen(c->src) + 1;
+  char *line = malloc(n);
   ospy_expr_error_format(err, msg, sizeof msg);
-  fprintf(stderr, "ospy expr: %s\n  %s\n", msg, c->src);
+  /* on one line, so that the caret below stands under its column */
+  fprintf(stderr, "ospy expr: %s\n  %s\n", msg,
+          line ? ospy_expr_one_line(c->src, line, n) : c->src);
   if (err->column)
     fprintf(stderr, "  %*s^\n", (int)err->column - 1, "");
+  free(line);
 }
 
 static int disasm(const ospy_expr *e)

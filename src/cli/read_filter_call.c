@@ -96,9 +96,10 @@ static const ospy_spec_fn *hook_spec(const read_filter *f, uint32_t i)
 
 static int expr_error(const read_filter *f, const ospy_expr_error *err)
 {
-  char text[256];
+  char text[256], line[1024];
   ospy_expr_error_format(err, text, sizeof text);
-  fprintf(stderr, "ospy %s: --filter: %s in '%s'\n", f->s->cmd, text, f->expr_src);
+  fprintf(stderr, "ospy %s: --filter: %s in '%s'\n", f->s->cmd, text,
+          ospy_expr_one_line(f->expr_src, line, sizeof line));
   return -1;
 }
 

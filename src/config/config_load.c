@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "expr/expr.h"
 #include "plan/spec_expr.h"
 
 int cfg_is(xmlNodePtr n, const char *name)
@@ -112,7 +113,9 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val a
     snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
              "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
   }
-  cfg_error(g, cfg_val_pos(g, at, col - 1), "bad expression '%s' in %s: %s", src, what, msg);
+  char line[400]; /* a multi-line expression: one line of message */
+  cfg_error(g, cfg_val_pos(g, at, col - 1), "bad expression '%s' in %s: %s",
+            ospy_expr_one_line(src, line, sizeof line), what, msg);
   return -1;
 }
 

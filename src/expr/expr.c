@@ -25,6 +25,17 @@ void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size)
     snprintf(buf, size, "%s", err->message);
 }
 
+const char *ospy_expr_one_line(const char *src, char *buf, size_t size)
+{
+  size_t i = 0;
+  if (!size)
+    return buf;
+  for (; src[i] && i + 1 < size; i++)
+    buf[i] = strchr("\n\r\t\v\f", src[i]) ? ' ' : src[i];
+  buf[i] = '\0';
+  return buf;
+}
+
 bool ospy_expr_compile(const char *src, const ospy_expr_scope *scope, ospy_expr **out,
                        ospy_expr_error *err)
 {

@@ -116,6 +116,10 @@ unsigned ospy_expr_uses(const ospy_expr *expr);
 
 /* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
 void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);
+/* src on one line into buf (cut to fit), to echo it in an error: newlines,
+ * tabs and other blanks become spaces, one for one, so that a column still
+ * counts its bytes. Returns buf. */
+const char *ospy_expr_one_line(const char *src, char *buf, size_t size);
 
 /*
  * Evaluates with the tree-walking interpreter. The first memory read that

@@ -145,8 +145,13 @@ static void test_diagnostics(void)
          "register 'eaz'\n"
          "t.xml:9:84: error: bad expression 'arg.a > 0 &&  \xc3\xa9' in logCondition: "
          "unexpected '\xc3\xa9'\n"
-         "t.xml:11:31: error: bad expression 'arg.a > 0 &&\n  arg.a < 4 && reg.ebz' in "
+         "t.xml:11:31: error: bad expression 'arg.a > 0 &&   arg.a < 4 && reg.ebz' in "
          "logCondition: unknown register 'ebz'\n");
+  /* a multi-line expression is echoed on the message's one line */
+  EXPECT(HM("<specs><functions><function name=\"f\"><logCondition>\n\treg.eaz &amp;&amp;\n"
+            "  1</logCondition></function></functions></specs>\n"),
+         "t.xml:3:6: error: bad expression '  reg.eaz &&   1' in logCondition: unknown register "
+         "'eaz'\n");
   EXPECT(HM(FN("<argument name=\"a\" type=\"Int32\"/>\n"
                "<argument name=\"b\" type=\"ByteArrayPtr\" size='arg.a &gt;'/>\n")),
          "t.xml:6:56: error: bad expression 'arg.a >' in size: unexpected end of input\n");

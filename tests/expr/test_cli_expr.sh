@@ -55,6 +55,11 @@ expect trailing 2 "ospy expr: trailing input at column 14
   arg.len > 16 x
                ^" 'arg.len > 16 x' --args len:u32
 
+# a multi-line expression is echoed on one line, the caret under its column
+expect multi-line 2 "ospy expr: unknown register 'eaz' at column 16
+  arg.len +  reg.eaz
+                 ^" "$(printf 'arg.len +\n\treg.eaz')" --args len:u32
+
 expect deref 2 "ospy expr: cannot dereference 'len': not a pointer at column 2
   *arg.len
    ^" '*arg.len' --args len:u32

@@ -59,6 +59,7 @@ filters)
   bad "--filter: unknown name 'nosuch' at column 9 in 'arg0 == nosuch'" show --filter 'arg0 == nosuch' "$cap"
   bad "--filter: trailing input at column 6 in 'arg0 nosuch'" show --filter 'arg0 nosuch' "$cap"
   bad "--filter: unexpected end of input at column 8 in 'arg0 =='" show --filter 'arg0 ==' "$cap"
+  bad "--filter: unknown name 'nosuch' at column 10 in 'arg0 ==  nosuch'" show --filter "$(printf 'arg0 ==\n\tnosuch')" "$cap"
   bad "--since: '25:00:00' is not HH:MM:SS[.ffffff] or +SECONDS" show --since 25:00:00 "$cap"
   bad "--until: '+1x' is not +SECONDS" show --until +1x "$cap"
   bad "--pid: 'abc' is not a process or thread id" show --pid abc "$cap"
