@@ -4,7 +4,8 @@
 
 #include "expr/expr.h"
 
-/* Nesting limit: bounds the recursion of parser, interpreter and JITs. */
+/* Nesting limit in the source: parentheses, brackets, unary operators and
+ * ?: arms, one level each; bounds the recursion of the parser. */
 #define OSPY_EXPR_MAX_DEPTH 64
 #define OSPY_EXPR_MAX_NODES 1024
 /* Bounds the recursion of the interpreter and the JITs (chains such as

@@ -73,6 +73,19 @@ static bool expect(parser *p, const char *s)
   return !p->failed;
 }
 
+/* One level of nesting more: a parenthesis (or a cast's), a memory read's
+ * brackets, a unary operator, the arms of a ?:. Each level costs the parser
+ * a bounded number of stack frames (the precedence climbing between two
+ * levels is at most one call per precedence), so the limit bounds its stack;
+ * the tree's depth, which bounds the evaluators', has its own limit. */
+static bool enter_level(parser *p)
+{
+  if (++p->depth <= OSPY_EXPR_MAX_DEPTH)
+    return true;
+  fail_msg(p, col(p), "expression nested too deeply");
+  return false;
+}
+
 static int32_t add_node(parser *p, ospy_expr_kind kind, ospy_expr_type type, uint64_t value,
                         int32_t a, int32_t b, int32_t c)
 {
@@ -282,11 +295,15 @@ static int32_t parse_pointer_op(parser *p, bool deref)
 static int32_t parse_mem(parser *p, ospy_expr_type t)
 {
   next(p); /* type name */
-  if (!expect(p, "["))
+  if (!is_punct(p, "["))
+    return fail_unexpected(p);
+  if (!enter_level(p)) /* its brackets are a level */
     return -1;
+  next(p);
   int32_t addr = parse_cond(p);
   if (!expect(p, "]"))
     return -1;
+  p->depth--;
   p->e->has_calls = true;
   return add_node(p, OSPY_EK_MEM, t, 0, addr, -1, -1);
 }
@@ -346,22 +363,28 @@ static int32_t parse_name(parser *p)
 
 static int32_t parse_paren(parser *p)
 {
+  if (!enter_level(p))
+    return -1;
   next(p); /* ( */
   ospy_expr_type t;
+  int32_t n;
   if (type_name(p, &t)) {
     size_t save_pos = p->pos;
     ospy_expr_tok save_tok = p->tok;
     next(p);
-    if (is_punct(p, ")")) { /* a cast */
+    if (is_punct(p, ")")) { /* a cast: its parenthesis is its level */
       next(p);
-      return convert(p, parse_unary(p), t);
+      n = convert(p, parse_unary(p), t);
+      p->depth--;
+      return n;
     }
     p->pos = save_pos; /* a memory read such as (u8[x] + 1) */
     p->tok = save_tok;
   }
-  int32_t n = parse_cond(p);
+  n = parse_cond(p);
   if (!expect(p, ")"))
     return -1;
+  p->depth--;
   return n;
 }
 
@@ -379,12 +402,20 @@ static int32_t parse_primary(parser *p)
   return fail_unexpected(p);
 }
 
+static bool is_unary_op(const parser *p)
+{
+  return is_punct(p, "-") || is_punct(p, "~") || is_punct(p, "!") || is_punct(p, "+") ||
+         is_punct(p, "*") || is_punct(p, "&");
+}
+
 static int32_t parse_unary(parser *p)
 {
   if (p->failed)
     return -1;
-  if (++p->depth > OSPY_EXPR_MAX_DEPTH)
-    return fail_msg(p, col(p), "expression nested too deeply");
+  if (!is_unary_op(p))
+    return parse_primary(p);
+  if (!enter_level(p))
+    return -1;
   int32_t n;
   ospy_expr_kind k = OSPY_EK_CONST;
   if (is_punct(p, "-"))
@@ -399,7 +430,7 @@ static int32_t parse_unary(parser *p)
     next(p);
     n = parse_unary(p);
     n = n < 0 ? n : convert(p, n, promote(type_of(p, n)));
-  } else if (k != OSPY_EK_CONST) {
+  } else { /* - ~ ! */
     next(p);
     int32_t a = parse_unary(p);
     if (a < 0)
@@ -408,8 +439,6 @@ static int32_t parse_unary(parser *p)
     if (k != OSPY_EK_LNOT)
       a = convert(p, a, t);
     n = add_node(p, k, t, 0, a, -1, -1);
-  } else {
-    n = parse_primary(p);
   }
   p->depth--;
   return n;
@@ -482,10 +511,10 @@ static int32_t parse_binary(parser *p, int min_prec)
 
 static int32_t parse_cond(parser *p)
 {
-  if (++p->depth > OSPY_EXPR_MAX_DEPTH)
-    return fail_msg(p, col(p), "expression nested too deeply");
   int32_t c = parse_binary(p, 1);
   if (!p->failed && is_punct(p, "?")) {
+    if (!enter_level(p)) /* the arms: a ?: in one of them nests */
+      return -1;
     next(p);
     int32_t a = parse_cond(p);
     if (!expect(p, ":"))
@@ -493,12 +522,12 @@ static int32_t parse_cond(parser *p)
     int32_t b = parse_cond(p);
     if (b < 0 || a < 0 || c < 0)
       return -1;
+    p->depth--;
     ospy_expr_type t = common_type(type_of(p, a), type_of(p, b));
     a = convert(p, a, t);
     b = convert(p, b, t);
     c = add_node(p, OSPY_EK_COND, t, 0, c, a, b);
   }
-  p->depth--;
   return p->failed ? -1 : c;
 }
 

@@ -35,6 +35,51 @@ static void expect_ok(const ospy_expr_scope *scope, const char *src)
   ospy_expr_free(e);
 }
 
+/* src = open x n, then inner, then close x n. */
+static const char *nest(char *buf, size_t size, const char *open, int n, const char *inner,
+                        const char *close)
+{
+  buf[0] = '\0';
+  for (int i = 0; i < n && strlen(buf) + strlen(open) < size; i++)
+    strcat(buf, open);
+  strncat(buf, inner, size - strlen(buf) - 1);
+  for (int i = 0; i < n && strlen(buf) + strlen(close) < size; i++)
+    strcat(buf, close);
+  return buf;
+}
+
+/* 64 levels of parentheses, brackets, unary operators and ?: arms, each one
+ * level, mixed or not; the 65th is refused where it opens. The tree's own
+ * limit (depth 128) stops chains that nest no parenthesis. */
+static void nesting_cases(const ospy_expr_scope *s)
+{
+  static char src[4096], want[128];
+  static const struct {
+    const char *open, *inner, *close;
+    int levels; /* of one open */
+    int column; /* of level 65 */
+  } kinds[] = {
+    { "(", "1", ")", 1, 65 },
+    { "!", "1", "", 1, 65 },
+    { "-", "arg.len", "", 1, 65 },
+    { "~(", "1", ")", 2, 65 },
+    { "(u8)", "1", "", 1, 257 },
+    { "u8[", "1", "]", 1, 64 * 3 + 3 },          /* its '[' */
+    { "arg.len ? ", "1", " : 2", 1, 64 * 10 + 9 }, /* its '?' */
+  };
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    int n = 64 / kinds[k].levels;
+    expect_ok(s, nest(src, sizeof src, kinds[k].open, n, kinds[k].inner, kinds[k].close));
+    nest(src, sizeof src, kinds[k].open, n + 1, kinds[k].inner, kinds[k].close);
+    snprintf(want, sizeof want, "expression nested too deeply at column %d", kinds[k].column);
+    expect_error(s, src, want);
+  }
+  char chain[2200] = "1";
+  for (int i = 0; i < 200; i++)
+    strcat(chain, "+arg.len");
+  expect_error(s, chain, "expression nested too deeply at column 1018");
+}
+
 int main(void)
 {
   test_env env, env32, leave;
@@ -100,20 +145,7 @@ int main(void)
   expect_error(s, "1 = 1", "unexpected '=' at column 3");
   expect_error(s, "1 + * 2", "'*' applies only to a pointer argument at column 5");
 
-  char deep[300];
-  memset(deep, '(', 100);
-  strcpy(deep + 100, "1");
-  memset(deep + 101, ')', 100);
-  deep[201] = '\0';
-  expect_error(s, deep, "expression nested too deeply at column 33");
-  char chain[2200] = "1";
-  for (int i = 0; i < 200; i++)
-    strcat(chain, "+arg.len");
-  expect_error(s, chain, "expression nested too deeply at column 1018");
-  char nots[300];
-  memset(nots, '!', 200);
-  strcpy(nots + 200, "1");
-  expect_error(s, nots, "expression nested too deeply at column 64");
+  nesting_cases(s);
 
   /* Scope problems are reported, not trusted. */
   ospy_expr_arg odd[] = {

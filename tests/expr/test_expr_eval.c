@@ -242,6 +242,38 @@ static void memory_cases(test_env *env)
   FAULT("*arg.p32");
 }
 
+/* src = open x n, then inner, then close x n. */
+static const char *nest(char *buf, size_t size, const char *open, int n, const char *inner,
+                        const char *close)
+{
+  buf[0] = '\0';
+  for (int i = 0; i < n && strlen(buf) + strlen(open) < size; i++)
+    strcat(buf, open);
+  strncat(buf, inner, size - strlen(buf) - 1);
+  for (int i = 0; i < n && strlen(buf) + strlen(close) < size; i++)
+    strcat(buf, close);
+  return buf;
+}
+
+/* The deepest nesting the parser takes (64 levels) evaluates alike both ways:
+ * the evaluators' recursion is bounded by the tree. */
+static void nesting_cases(test_env *env)
+{
+  static char src[4096];
+  set_args(env);
+  test_env_sync(env); /* memory_cases took the reader away */
+  uint64_t self = FAKE_MEM_BASE; /* u64[base] is base: every read reads it again */
+  memcpy(env->mem, &self, 8);
+  OK(nest(src, sizeof src, "(", 64, "arg.len", ")"), 20);
+  OK(nest(src, sizeof src, "-", 64, "arg.len", ""), 20);
+  OK(nest(src, sizeof src, "!", 64, "arg.len", ""), 1);
+  OK(nest(src, sizeof src, "~(", 32, "arg.len", ")"), 20);
+  OK(nest(src, sizeof src, "(u8)", 64, "arg.len", ""), 20);
+  /* 32 reads: the x86-64 code generator's labels take no more (it refuses
+   * more, the interpreter then evaluates) */
+  OK(nest(src, sizeof src, "(u64[", 32, "0x10000", "])"), FAKE_MEM_BASE);
+}
+
 /* A missing argument (a computed one whose own read faulted, marked in
  * frame.arg_faults) is a read that faults wherever it is used, and only
  * where evaluation reaches it. */
@@ -420,12 +452,14 @@ int main(void)
   memory_cases(&env);
   missing_arg_cases(&env);
   missing_high_slot_cases(OSPY_EXPR_ARCH_X86_64);
+  nesting_cases(&env);
   x64_cases(&env);
   test_env_init(&env, OSPY_EXPR_ARCH_I386, true);
   common_cases(&env);
   memory_cases(&env);
   missing_arg_cases(&env);
   missing_high_slot_cases(OSPY_EXPR_ARCH_I386);
+  nesting_cases(&env);
   i386_cases(&env);
   printf("%d JIT checks\n", jit_checks);
   if (jit_checks == 0) {
