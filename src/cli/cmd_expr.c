@@ -220,32 +220,65 @@ static bool parse_eval(expr_cli *c)
   return true;
 }
 
+static int hex_digit(char ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+    return (ch | 0x20) - 'a' + 10;
+  return -1;
+}
+
+/* "feff" -> bytes (out has room for them); false unless s is an even number
+ * of hex digits: sscanf's %2x took "1g" as 1 and "-1+1" as -1. */
+static bool parse_hex_bytes(const char *s, uint8_t *out, size_t *len)
+{
+  size_t n = strlen(s);
+  if (n == 0 || n % 2)
+    return false;
+  for (size_t i = 0; i < n; i += 2) {
+    int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+    if (hi < 0 || lo < 0)
+      return false;
+    out[i / 2] = (uint8_t)(hi << 4 | lo);
+  }
+  *len = n / 2;
+  return true;
+}
+
+static bool bad_region(const char *spec, const char *why)
+{
+  fprintf(stderr, "ospy expr: --mem: bad region '%s': %s (want ADDR=HEXBYTES, at most %zu bytes)\n",
+          spec, why, sizeof((mem_region *)0)->bytes);
+  return false;
+}
+
 static bool parse_mem(expr_cli *c, const char *spec)
 {
   const char *eq = strchr(spec, '=');
-  char addr[32];
+  char addr[32], why[96];
   mem_region *m = &c->mem[c->nmem];
-  if (!eq || c->nmem == MAX_MEM || eq - spec >= (long)sizeof addr)
-    goto bad;
+  if (c->nmem == MAX_MEM) {
+    snprintf(why, sizeof why, "more than %d regions", MAX_MEM);
+    return bad_region(spec, why);
+  }
+  if (!eq)
+    return bad_region(spec, "no '='");
+  /* a digit first: strtoull would also take blanks and signs */
+  if (eq - spec >= (long)sizeof addr || !(spec[0] >= '0' && spec[0] <= '9'))
+    return bad_region(spec, "no address before '='");
   snprintf(addr, sizeof addr, "%.*s", (int)(eq - spec), spec);
   if (!parse_number(addr, &m->addr))
-    goto bad;
-  size_t n = strlen(eq + 1);
-  if (n == 0 || n % 2 || n / 2 > sizeof m->bytes)
-    goto bad;
-  for (size_t i = 0; i < n / 2; i++) {
-    unsigned b;
-    if (sscanf(eq + 1 + 2 * i, "%2x", &b) != 1)
-      goto bad;
-    m->bytes[i] = (uint8_t)b;
+    return bad_region(spec, "no address before '='");
+  if (strlen(eq + 1) > 2 * sizeof m->bytes)
+    return bad_region(spec, "too many bytes");
+  if (!parse_hex_bytes(eq + 1, m->bytes, &m->len)) {
+    snprintf(why, sizeof why, "'%.40s%s' is not an even number of hex digits", eq + 1,
+             strlen(eq + 1) > 40 ? "..." : "");
+    return bad_region(spec, why);
   }
-  m->len = n / 2;
   c->nmem++;
   return true;
-bad:
-  fprintf(stderr, "ospy expr: --mem: bad region '%s' (want ADDR=HEXBYTES, at most 256 bytes)\n",
-          spec);
-  return false;
 }
 
 static bool cli_read(uint64_t addr, void *out, size_t n, void *data)

@@ -68,6 +68,16 @@ expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64 or i386)
 (ospy expr --help shows the usage)" 1 --arch arm
 expect bad-eval 2 "type:        i32 (constant)
 ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+# --mem bytes are an even number of hex digits, nothing else (sscanf's %2x
+# took "1g" as 01 and "-1+1" as ff)
+for m in 0x1000=1g 0x1000=-1+1 '0x1000= 1ab' 0x1000=0; do
+  expect "bad-mem $m" 2 "ospy expr: --mem: bad region '$m': '${m#*=}' is not an even number of hex digits (want ADDR=HEXBYTES, at most 256 bytes)" 'u8[0x1000]' --mem "$m"
+done
+expect bad-mem-address 2 "ospy expr: --mem: bad region ' 0x1000=00': no address before '=' (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem ' 0x1000=00'
+expect bad-mem-no-bytes 2 "ospy expr: --mem: bad region '0x1000': no '=' (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0x1000
+expect mem-upper-case 0 "type:        u16
+interpreter: 43981 (0xabcd)
+jit:         43981 (0xabcd)" 'u16[0x1000]' --mem 0x1000=CDaB --eval rax=0
 expect bad-args 2 "ospy expr: --args: unknown type 'u7' for 'len'" 1 --args len:u7
 
 # --disasm shows Capstone's reading of the code, for both arches.
