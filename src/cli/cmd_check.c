@@ -7,7 +7,7 @@
 
 static void check_usage(FILE *out)
 {
-  fprintf(out, "usage: ospy check [--arch x86-64|i386] [-q] CONFIG\n"
+  fprintf(out, "usage: ospy check [--arch x86-64|i386] [-q] [--] CONFIG\n"
                "Validates an oSpy config.xml and prints the hooks it resolves to,\n"
                "with their function specs. Exit status 0 when valid, 1 otherwise.\n");
 }
@@ -17,8 +17,17 @@ int cmd_check(int argc, char **argv)
   unsigned bits = 64;
   int quiet = 0;
   const char *path = NULL;
+  int options = 1; /* until "--": then CONFIG may start with '-' */
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    if (options && !strcmp(argv[i], "--")) {
+      options = 0;
+    } else if (!options) {
+      if (path) {
+        check_usage(stderr);
+        return 2;
+      }
+      path = argv[i];
+    } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       check_usage(stdout);
       return 0;
     } else if (!strcmp(argv[i], "-q")) {

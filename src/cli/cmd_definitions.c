@@ -47,13 +47,26 @@ int ospy_preset_path(const char *name, char *out, size_t cap)
   return 0;
 }
 
+static void definitions_usage(FILE *out)
+{
+  fprintf(out,
+          "usage: ospy definitions [--] [PATTERN]   (FUNC or MODULE!FUNC, globs: 'SSL_*', 'libz.so.*!*')\n"
+          "  lists the catalogue's functions as PRESET MODULE!FUNC, the lookup `ospy capture -f` uses\n");
+}
+
 int cmd_definitions(int argc, char **argv)
 {
-  if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
-    fprintf(argc > 2 ? stderr : stdout,
-            "usage: ospy definitions [PATTERN]   (FUNC or MODULE!FUNC, globs: 'SSL_*', 'libz.so.*!*')\n"
-            "  lists the catalogue's functions as PRESET MODULE!FUNC, the lookup `ospy capture -f` uses\n");
-    return argc > 2 ? 2 : 0;
+  if (argc > 1 && !strcmp(argv[1], "--")) { /* PATTERN as it is, even "-h" */
+    argv[1] = argv[0];
+    argc--;
+    argv++;
+  } else if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+    definitions_usage(stdout);
+    return 0;
+  }
+  if (argc > 2) {
+    definitions_usage(stderr);
+    return 2;
   }
   char module[256] = "", func[256] = "*";
   if (argc == 2 && ospy_func_pattern_split(argv[1], module, sizeof module, func, sizeof func,

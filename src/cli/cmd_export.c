@@ -25,7 +25,8 @@ static void export_usage(FILE *out)
           "  JSON for the Perfetto UI, or the data sent and received over sockets as\n"
           "  synthetic TCP/UDP packets in a pcapng (docs/export-formats.md).\n"
           "  Without --format the format follows OUT's extension. OUT may be '-'\n"
-          "  (stdout) for xml, jsonl and perfetto.\n");
+          "  (stdout) for xml, jsonl and perfetto.\n"
+          "  After --, FILE may start with '-' (the options go before it).\n");
 }
 
 typedef struct export_job {
@@ -146,14 +147,18 @@ int cmd_export(int argc, char **argv)
 {
   export_job j = { 0 };
   const char *fmt_name = NULL;
+  int options = 1; /* until "--": then a file name may start with '-' */
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    if (options && !strcmp(argv[i], "--")) {
+      options = 0;
+    } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       export_usage(stdout);
       return 0;
-    } else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) && i + 1 < argc) {
+    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) &&
+               i + 1 < argc) {
       *(argv[i][1] == 'o' ? &j.out : &fmt_name) = argv[i + 1];
       i++;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
+    } else if (options && argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "ospy export: unknown or incomplete option '%s'\n", argv[i]);
       export_usage(stderr);
       return 2;

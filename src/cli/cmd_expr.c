@@ -50,6 +50,7 @@ static void usage(FILE *out)
   fprintf(out,
     "usage: ospy expr EXPRESSION [--arch x86-64|i386] [--args NAME:TYPE,...]\n"
     "                 [--retval TYPE] [--disasm] [--eval NAME=VALUE,...] [--mem ADDR=HEX]\n"
+    "       ospy expr [OPTIONS] -- EXPRESSION   (-- ends the options: '--1' is an expression)\n"
     "  TYPE: u8 i8 u16 i16 u32 i32 u64 i64, ptr (untyped pointer) or T* (e.g. u32*)\n"
     "  --eval names: registers (rax.. or eax..), arguments (NAME or argN), retval,\n"
     "  errno, tid. --mem makes bytes readable at ADDR (repeatable); other reads fault.\n"
@@ -386,12 +387,27 @@ static int evaluate(expr_cli *c, const ospy_expr *e)
   return rc;
 }
 
+static int take_expression(expr_cli *c, const char *a)
+{
+  if (c->src)
+    return fail_usage("more than one expression given ('%s')", a);
+  c->src = a;
+  return -1;
+}
+
 static int parse_options(expr_cli *c, int argc, char **argv)
 {
+  bool options = true; /* until "--": then an expression may start with "--" */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    int rc;
+    if (!options || (a[0] == '-' && a[1] == '-' && !a[2])) {
+      if (options)
+        options = false;
+      else if ((rc = take_expression(c, a)) >= 0)
+        return rc;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
       return 0;
     } else if (!strcmp(a, "--disasm")) {
@@ -415,11 +431,10 @@ static int parse_options(expr_cli *c, int argc, char **argv)
         return 2;
       }
     } else if (a[0] == '-' && a[1] == '-') {
-      return fail_usage("unknown option '%s'", a);
-    } else if (c->src) {
-      return fail_usage("more than one expression given ('%s')", a);
-    } else {
-      c->src = a;
+      return fail_usage("unknown option '%s' (an expression that starts with '--' "
+                        "goes after '--')", a);
+    } else if ((rc = take_expression(c, a)) >= 0) {
+      return rc;
     }
   }
   if (!c->src)

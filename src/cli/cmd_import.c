@@ -19,7 +19,8 @@ static void import_usage(FILE *out)
           "  Reads an oSpy capture (.osd v2, compressed or not, or the older\n"
           "  all-bzip2 variant) and writes its events in the given format.\n"
           "  Without --format the format follows OUT's extension\n"
-          "  (.osd, .xml, .jsonl). OUT may be '-' (stdout) for xml and jsonl.\n");
+          "  (.osd, .xml, .jsonl). OUT may be '-' (stdout) for xml and jsonl.\n"
+          "  After --, FILE may start with '-' (the options go before it).\n");
 }
 
 static int format_from_path(const char *path)
@@ -66,14 +67,18 @@ static int run_import(const char *in, const char *out, int fmt)
 int cmd_import(int argc, char **argv)
 {
   const char *in = NULL, *out = NULL, *fmt_name = NULL;
+  int options = 1; /* until "--": then a file name may start with '-' */
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    if (options && !strcmp(argv[i], "--")) {
+      options = 0;
+    } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       import_usage(stdout);
       return 0;
-    } else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) && i + 1 < argc) {
+    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) &&
+               i + 1 < argc) {
       *(argv[i][1] == 'o' ? &out : &fmt_name) = argv[i + 1];
       i++;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
+    } else if (options && argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "ospy import: unknown or incomplete option '%s'\n", argv[i]);
       import_usage(stderr);
       return 2;

@@ -29,6 +29,10 @@ cmp old.xml "$golden/events.xml" || fail "old variant -> xml"
 "$ospy" import golden-plain.osd --format xml -o - > stdout.xml 2>/dev/null
 cmp stdout.xml "$golden/events.xml" || fail "import to stdout"
 "$ospy" import golden.osd -o imported.jsonl 2>/dev/null
+# "--" ends the options: an input whose name starts with '-'
+cp golden.osd ./-golden.osd
+"$ospy" import -o dash.xml -- -golden.osd 2>/dev/null || fail "import -- -golden.osd"
+cmp dash.xml "$golden/events.xml" || fail "import -- -golden.osd -> xml"
 
 # jq reads every line, and the fields say what the events held.
 # ev ID EXPR: EXPR must be true for the event with that id (slurped, so that

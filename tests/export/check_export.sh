@@ -15,6 +15,11 @@ cd "$out"
 grep -q "9 events to cap.xml" export.log || fail "summary: $(cat export.log)"
 cmp cap.xml "$golden/capture.xml" || fail "XML differs from golden/capture.xml"
 
+# "--" ends the options: a capture whose name starts with '-'
+cp cap.ospy ./-cap.ospy
+"$ospy" export -o dash.xml -- -cap.ospy 2>/dev/null || fail "export -- -cap.ospy"
+cmp dash.xml "$golden/capture.xml" || fail "export -- -cap.ospy: XML differs"
+
 # .osd: oSpy's container around the same XML; read back by two readers
 "$ospy" export cap.ospy --format osd -o cap.osd 2>/dev/null
 tail -c +17 cap.osd | bzip2 -dc | cmp - "$golden/capture.xml" || fail ".osd payload"

@@ -78,6 +78,17 @@ expect bad-mem-no-bytes 2 "ospy expr: --mem: bad region '0x1000': no '=' (want A
 expect mem-upper-case 0 "type:        u16
 interpreter: 43981 (0xabcd)
 jit:         43981 (0xabcd)" 'u16[0x1000]' --mem 0x1000=CDaB --eval rax=0
+# "--" ends the options: an expression may then start with "--" or "-"
+expect dashdash 0 "type:        i32 (constant)
+interpreter: 1 (0x1)
+jit:         1 (0x1)" --eval rax=0 -- --1
+expect dashdash-help 2 "ospy expr: unknown name 'h' at column 2
+  -h
+   ^" -- -h
+expect dashdash-missing 2 "ospy expr: unknown option '--1' (an expression that starts with '--' goes after '--')
+(ospy expr --help shows the usage)" --1
+expect dashdash-twice 2 "ospy expr: more than one expression given ('--eval')
+(ospy expr --help shows the usage)" -- 1 --eval rax=0
 expect bad-args 2 "ospy expr: --args: unknown type 'u7' for 'len'" 1 --args len:u7
 
 # --disasm shows Capstone's reading of the code, for both arches.
