@@ -53,7 +53,8 @@ static void usage(FILE *out)
     "       ospy expr [OPTIONS] -- EXPRESSION   (-- ends the options: '--1' is an expression)\n"
     "  TYPE: u8 i8 u16 i16 u32 i32 u64 i64, ptr (untyped pointer) or T* (e.g. u32*)\n"
     "  --eval names: registers (rax.. or eax..), arguments (NAME or argN), retval,\n"
-    "  errno, tid. --mem makes bytes readable at ADDR (repeatable); other reads fault.\n"
+    "  errno, tid; a value must fit their width. --mem makes bytes readable at ADDR\n"
+    "  (repeatable); other reads fault.\n"
     "  See docs/expressions.md.\n");
 }
 
@@ -166,38 +167,56 @@ static uint32_t *find_reg32(expr_cli *c, const char *name)
   return NULL;
 }
 
-static uint64_t *find_slot(expr_cli *c, const char *name)
+/* What --eval can set: a 64-bit slot (argument, retval, errno, tid, x86-64
+ * register) or an i386 register, and how many bits it holds. */
+typedef struct eval_target {
+  uint64_t *slot;
+  uint32_t *reg32;
+  unsigned width;
+} eval_target;
+
+static bool find_slot(expr_cli *c, const char *name, eval_target *t)
 {
   for (size_t i = 0; i < c->nargs; i++) {
     char positional[32];
     snprintf(positional, sizeof positional, "arg%zu", i);
-    if (!strcmp(name, c->args[i].name) || !strcmp(name, positional))
-      return &c->argv[i];
+    if (!strcmp(name, c->args[i].name) || !strcmp(name, positional)) {
+      *t = (eval_target){ &c->argv[i], NULL, c->args[i].width };
+      return true;
+    }
   }
   if (!strcmp(name, "retval"))
-    return &c->frame.retval;
-  if (!strcmp(name, "errno"))
-    return &c->frame.err;
-  if (!strcmp(name, "tid"))
-    return &c->frame.tid;
-  return NULL;
+    *t = (eval_target){ &c->frame.retval, NULL, c->scope.retval_width };
+  else if (!strcmp(name, "errno"))
+    *t = (eval_target){ &c->frame.err, NULL, 32 }; /* an int */
+  else if (!strcmp(name, "tid"))
+    *t = (eval_target){ &c->frame.tid, NULL, 32 };
+  else
+    return false;
+  return true;
 }
 
-static bool assign(expr_cli *c, const char *name, uint64_t v)
+static bool find_target(expr_cli *c, const char *name, eval_target *t)
 {
-  uint64_t *slot = find_slot(c, name);
-  if (slot) {
-    *slot = v;
+  if (find_slot(c, name, t))
     return true;
-  }
-  if (c->arch == OSPY_EXPR_ARCH_X86_64 && (slot = find_reg64(c, name))) {
-    *slot = v;
+  if (c->arch == OSPY_EXPR_ARCH_X86_64)
+    *t = (eval_target){ find_reg64(c, name), NULL, 64 };
+  else
+    *t = (eval_target){ NULL, find_reg32(c, name), 32 };
+  return t->slot || t->reg32;
+}
+
+/* Whether v, the number text (negative when it starts with '-') read as 64
+ * bits, fits `width` bits as an unsigned or a two's-complement value: eax=-1
+ * does, eax=0x100000001 does not. */
+static bool fits_width(uint64_t v, bool negative, unsigned width)
+{
+  if (width >= 64)
     return true;
-  }
-  uint32_t *r32 = c->arch == OSPY_EXPR_ARCH_I386 ? find_reg32(c, name) : NULL;
-  if (r32)
-    *r32 = (uint32_t)v;
-  return r32 != NULL;
+  if (negative)
+    return (int64_t)v >= -(int64_t)(1ull << (width - 1));
+  return v >> width == 0;
 }
 
 static bool parse_eval(expr_cli *c)
@@ -208,15 +227,26 @@ static bool parse_eval(expr_cli *c)
   for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(item, '=');
     uint64_t v;
+    eval_target t;
     if (!eq || !parse_number(eq + 1, &v)) {
       fprintf(stderr, "ospy expr: --eval: bad entry '%s' (want NAME=NUMBER)\n", item);
       return false;
     }
     *eq = '\0';
-    if (!assign(c, item, v)) {
+    if (!find_target(c, item, &t)) {
       fprintf(stderr, "ospy expr: --eval: unknown name '%s'\n", item);
       return false;
     }
+    if (!fits_width(v, eq[1] == '-', t.width)) {
+      fprintf(stderr, "ospy expr: --eval: %s=%s does not fit %s (%u bits)\n", item, eq + 1,
+              item, t.width);
+      return false;
+    }
+    /* slots hold the value's bits zero-extended, as the agent's do */
+    if (t.slot)
+      *t.slot = t.width >= 64 ? v : v & ((1ull << t.width) - 1);
+    else
+      *t.reg32 = (uint32_t)v;
   }
   return true;
 }

@@ -89,6 +89,21 @@ expect dashdash-missing 2 "ospy expr: unknown option '--1' (an expression that s
 (ospy expr --help shows the usage)" --1
 expect dashdash-twice 2 "ospy expr: more than one expression given ('--eval')
 (ospy expr --help shows the usage)" -- 1 --eval rax=0
+# --eval values must fit the register or argument (as unsigned or negative)
+expect eval-too-wide-register 2 "type:        u32
+ospy expr: --eval: eax=0x100000001 does not fit eax (32 bits)" 'reg.eax' --arch i386 --eval eax=0x100000001
+expect eval-too-wide-argument 2 "type:        u8
+ospy expr: --eval: len=256 does not fit len (8 bits)" 'arg.len' --args len:u8 --eval len=256
+expect eval-too-negative 2 "type:        i8
+ospy expr: --eval: arg0=-129 does not fit arg0 (8 bits)" 'arg.n' --args n:i8 --eval arg0=-129
+expect eval-too-wide-pointer 2 "type:        u32
+ospy expr: --eval: p=0x100000000 does not fit p (32 bits)" 'arg.p' --arch i386 --args p:ptr --eval p=0x100000000
+expect eval-negative-fits 0 "type:        u32
+interpreter: 4294967295 (0xffffffff)
+jit:         not run: i386 code cannot run in this 64-bit process (the i386 JIT is tested natively in build32)" 'reg.eax' --arch i386 --eval eax=-1
+expect eval-signed-fits 0 "type:        i32
+interpreter: 1 (0x1)
+jit:         1 (0x1)" 'arg.n == -128 && arg.u == 255' --args n:i8,u:u8 --eval n=0x80,u=-1
 expect bad-args 2 "ospy expr: --args: unknown type 'u7' for 'len'" 1 --args len:u7
 
 # --disasm shows Capstone's reading of the code, for both arches.
