@@ -12,24 +12,15 @@ static int hexval(char c)
   return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower(c) - 'a' + 10) : -1;
 }
 
-/* Position of token tok in the element's text (for a diagnostic). */
-static cfg_pos token_pos(const cfg *g, xmlNodePtr n, const char *tok)
-{
-  cfg_pos p = cfg_pos_text(g, n);
-  size_t off = g->line_off[p.line - 1] + p.col - 1;
-  const char *hit = NULL;
-  size_t tl = strlen(tok);
-  for (size_t i = off; i + tl <= g->len && !hit; i++)
-    if (!strncmp(g->buf + i, tok, tl))
-      hit = g->buf + i;
-  return hit ? cfg_pos_advance(g, p, (unsigned)(hit - (g->buf + off)) + 1) : p;
-}
-
-static int sig_token(cfg *g, xmlNodePtr n, const char *name, const char *tok, cfg_sig *s)
+/* A token of the signature's text; `at`: its offset in the decoded text (for
+ * a diagnostic's position). */
+static int sig_token(cfg *g, xmlNodePtr n, const char *name, const char *tok, size_t at,
+                     cfg_sig *s)
 {
   size_t tl = strlen(tok);
   if (tl % 2) {
-    cfg_error(g, token_pos(g, n, tok), "bad byte '%s' in signature '%s'", tok, name);
+    cfg_error(g, cfg_val_pos(g, cfg_val_text(g, n), at), "bad byte '%s' in signature '%s'", tok,
+              name);
     return -1;
   }
   for (size_t i = 0; i < tl; i += 2) {
@@ -37,7 +28,8 @@ static int sig_token(cfg *g, xmlNodePtr n, const char *name, const char *tok, cf
                (tok[i + 1] == 'x' || tok[i + 1] == 'X' || tok[i + 1] == '?');
     int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
     if (!wild && (hi < 0 || lo < 0)) {
-      cfg_error(g, token_pos(g, n, tok), "bad byte '%.2s' in signature '%s'", tok + i, name);
+      cfg_error(g, cfg_val_pos(g, cfg_val_text(g, n), at), "bad byte '%.2s' in signature '%s'",
+                tok + i, name);
       return -1;
     }
     uint8_t *b = realloc(s->bytes, s->len + 1), *m;
@@ -70,6 +62,7 @@ static void parse_signature(cfg *g, xmlNodePtr n)
     }
   cfg_sig s = { .name = name };
   int bad = 0;
+  size_t before = 0; /* decoded text of the children before c */
   for (xmlNodePtr c = n->children; c && !bad; c = c->next) {
     if (c->type == XML_COMMENT_NODE)
       continue; /* the original annotates each line with the instruction */
@@ -78,9 +71,11 @@ static void parse_signature(cfg *g, xmlNodePtr n)
       continue;
     }
     char *text = (char *)xmlNodeGetContent(c), *save = NULL;
+    size_t len = text ? strlen(text) : 0;
     for (char *tok = text ? strtok_r(text, " \t\r\n", &save) : NULL; tok && !bad;
          tok = strtok_r(NULL, " \t\r\n", &save))
-      bad = sig_token(g, n, name, tok, &s) < 0;
+      bad = sig_token(g, n, name, tok, before + (size_t)(tok - text), &s) < 0;
+    before += len;
     xmlFree(text);
   }
   if (!bad && s.len == 0)

@@ -44,9 +44,6 @@ cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n);
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n);
-/* Advance a position over k-1 characters of the source. */
-cfg_pos cfg_pos_advance(const cfg *g, cfg_pos p, unsigned k);
-
 /* A value as libxml2 gives it (an attribute's value, an element's text),
  * where it lies in the source: its entities (&amp;), character references
  * (&#38;), CDATA markers, comments and \r\n line ends make decoded offsets

@@ -278,16 +278,6 @@ cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k)
   return pos_of(g, i < g->len ? i : g->len);
 }
 
-cfg_pos cfg_pos_advance(const cfg *g, cfg_pos p, unsigned k)
-{
-  if (p.line < 1 || p.line > g->nlines)
-    return p;
-  size_t off = g->line_off[p.line - 1] + p.col - 1;
-  for (unsigned i = 1; i < k && off < g->len; i++)
-    off++;
-  return pos_of(g, off);
-}
-
 void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...)
 {
   char msg[400];

@@ -158,6 +158,11 @@ static void test_diagnostics(void)
   EXPECT(HM("<specs><functions><function name=\"f\"><logCondition>retval == (1</logCondition>"
             "</function></functions></specs>\n"),
          "t.xml:2:64: error: bad expression 'retval == (1' in logCondition: unexpected end of input\n");
+  /* a signature's bad token at its bytes in the file, past entities and
+   * comments (a token the comment holds too) */
+  EXPECT(HM("<signatures>\n<signature name=\"s\">&#x38;B &#70;F <!-- zz --> zz</signature>\n"
+            "</signatures>\n"),
+         "t.xml:3:48: error: bad byte 'zz' in signature 's'\n");
   EXPECT(HM("<signatures>\n<signature name=\"s\">8B FF <!-- c --> zz</signature>\n"
             "<signature name=\"e\"> <!-- only a comment --> </signature>\n"
             "<signature name=\"v\">90</signature>\n<signature name=\"v\">91</signature>\n</signatures>\n"),
