@@ -80,7 +80,12 @@ static void parse_signature(cfg *g, xmlNodePtr n)
   }
   if (!bad && s.len == 0)
     cfg_error(g, cfg_pos_elem(g, n), "signature '%s' is empty", name);
-  cfg_sig *p = bad || s.len == 0 ? NULL : realloc(g->sigs, (g->nsigs + 1) * sizeof *p);
+  if (bad || s.len == 0) { /* kept, empty: its uses are not reported as unknown too */
+    free(s.bytes);
+    free(s.mask);
+    s = (cfg_sig){ .name = name };
+  }
+  cfg_sig *p = realloc(g->sigs, (g->nsigs + 1) * sizeof *p);
   if (!p) {
     free(s.bytes);
     free(s.mask);
@@ -121,7 +126,7 @@ static const cfg_sig *find_sig(cfg *g, xmlNodePtr n, const char *attr, const cha
 {
   for (size_t i = 0; i < g->nsigs; i++)
     if (!strcmp(g->sigs[i].name, id))
-      return &g->sigs[i];
+      return g->sigs[i].len ? &g->sigs[i] : NULL; /* a bad one: reported where declared */
   cfg_error(g, cfg_pos_attr(g, n, attr), "unknown signature '%s'", id);
   return NULL;
 }

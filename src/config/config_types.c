@@ -1,5 +1,6 @@
 /* <types>: enumerations and structures. */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -98,6 +99,14 @@ static void declare(cfg *g, xmlNodePtr n)
                      is_enum ? (flags ? OSPY_KIND_FLAGS : OSPY_KIND_ENUM) : OSPY_KIND_STRUCT);
 }
 
+static int member_named(const ospy_spec_member *m, unsigned k, const char *name)
+{
+  for (unsigned i = 0; i < k; i++)
+    if (!strcmp(m[i].name, name))
+      return 1;
+  return 0;
+}
+
 static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
 {
   static const char *const member_attrs[] = { "name", "value", NULL };
@@ -117,6 +126,12 @@ static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
       cfg_error(g, cfg_pos_elem(g, c), "<member> needs a 'name' attribute");
     else if (have == 0)
       cfg_error(g, cfg_pos_elem(g, c), "<member> '%s' needs a 'value' attribute", name);
+    else if (have > 0 && (v < INT32_MIN || v > (int64_t)UINT32_MAX))
+      cfg_error(g, cfg_pos_attr(g, c, "value"), "member '%s': value %lld does not fit the "
+                "enumeration's 32 bits", name, (long long)v);
+    else if (have > 0 && member_named(m, k, name))
+      cfg_error(g, cfg_pos_attr(g, c, "name"), "duplicate member '%s' in '%s'", name,
+                g->t->types[ti].name);
     else if (have > 0 && m) {
       m[k].name = name;
       m[k].value = (uint64_t)v;
@@ -262,8 +277,16 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
       cfg_unknown_child(g, c, n);
       continue;
     }
-    if (fs)
-      parse_field(g, c, &fs[k++]);
+    if (!fs)
+      continue;
+    parse_field(g, c, &fs[k]);
+    for (unsigned i = 0; i < k && fs[k].name; i++)
+      if (fs[i].name && !strcmp(fs[i].name, fs[k].name)) {
+        cfg_error(g, cfg_pos_attr(g, c, "name"), "duplicate field '%s' in structure '%s'",
+                  fs[k].name, g->t->types[ti].name);
+        break;
+      }
+    k++;
   }
   /* bindings may name any field of the structure */
   k = 0;
@@ -306,6 +329,52 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
   ty->size = size;
 }
 
+/* A structure that holds itself by value, directly or through others
+ * (A { B b; }, B { A a; }), has no size: it was accepted and showed nested
+ * garbage. The field that closes the loop is reported; a pointer is fine. */
+static int holds_itself(cfg *g, uint32_t ti, uint32_t target, unsigned depth, const char **field,
+                        uint32_t *lowest)
+{
+  const ospy_spec_type *ty = &g->t->types[ti];
+  if (depth > 64 || ty->kind != OSPY_KIND_STRUCT)
+    return 0;
+  for (uint32_t i = 0; i < ty->nfields; i++) {
+    const ospy_spec_typeref *r = &ty->fields[i].t;
+    if (r->ptr || r->type >= g->t->ntypes || g->t->types[r->type].kind != OSPY_KIND_STRUCT)
+      continue;
+    if (r->type == target || holds_itself(g, r->type, target, depth + 1, field, lowest)) {
+      if (depth == 0)
+        *field = ty->fields[i].name; /* the structure's own field on the loop */
+      if (ti < *lowest)
+        *lowest = ti;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void check_struct_cycles(cfg *g, xmlNodePtr types, uint32_t first)
+{
+  for (uint32_t ti = first; ti < g->t->ntypes; ti++) {
+    const char *field = NULL;
+    uint32_t lowest = ti;
+    if (g->t->types[ti].kind != OSPY_KIND_STRUCT || !holds_itself(g, ti, ti, 0, &field, &lowest) ||
+        lowest != ti)
+      continue; /* (a loop of several: said once, at its first structure) */
+    xmlNodePtr at = types;
+    for (xmlNodePtr n = types->children; n; n = n->next) {
+      const char *name = cfg_is(n, "structure") ? cfg_attr(g, n, "name") : NULL;
+      if (name && !strcmp(name, g->t->types[ti].name)) {
+        at = n;
+        break;
+      }
+    }
+    cfg_error(g, cfg_pos_attr(g, at, "name"), "structure '%s' contains itself by value (field "
+              "'%s'): a field can hold it only through a pointer (%sPtr)", g->t->types[ti].name,
+              field ? field : "?", g->t->types[ti].name);
+  }
+}
+
 void cfg_parse_types(cfg *g, xmlNodePtr types)
 {
   static const char *const none[] = { NULL };
@@ -333,4 +402,5 @@ void cfg_parse_types(cfg *g, xmlNodePtr types)
       parse_struct(g, n, ti);
     ti++;
   }
+  check_struct_cycles(g, types, first);
 }

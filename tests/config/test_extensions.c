@@ -289,6 +289,27 @@ static void test_struct_size(void)
   EXPECT(HM("<types><structure name=\"T\" size=\"2\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
             "</structure></types>\n"),
          "t.xml:2:34: error: structure size 2 is smaller than its fields (4 bytes) or above 1 MiB\n");
+  /* declarations that cannot describe memory: each one error where it is */
+  EXPECT(HM("<types><structure name=\"A\"><field name=\"a\" offset=\"0\" type=\"A\"/></structure>\n"
+            "<structure name=\"B\"><field name=\"c\" offset=\"0\" type=\"C\"/></structure>\n"
+            "<structure name=\"C\"><field name=\"p\" offset=\"0\" type=\"BPtr\"/>"
+            "<field name=\"b\" offset=\"8\" type=\"B\"/></structure>\n"
+            "<structure name=\"G\"><field name=\"x\" offset=\"0\" type=\"Int32\"/>"
+            "<field name=\"x\" offset=\"4\" type=\"Int32\"/></structure>\n"
+            "<enumeration name=\"H\"><member name=\"M\" value=\"1\"/><member name=\"M\" value=\"2\"/>"
+            "<member name=\"Z\" value=\"0x1ffffffff\"/></enumeration></types>\n"),
+         "t.xml:2:25: error: structure 'A' contains itself by value (field 'a'): a field can hold "
+         "it only through a pointer (APtr)\n"
+         "t.xml:3:18: error: structure 'B' contains itself by value (field 'c'): a field can hold "
+         "it only through a pointer (BPtr)\n"
+         "t.xml:5:75: error: duplicate field 'x' in structure 'G'\n"
+         "t.xml:6:65: error: duplicate member 'M' in 'H'\n"
+         "t.xml:6:103: error: member 'Z': value 8589934591 does not fit the enumeration's 32 bits\n");
+  /* a signature with a bad byte: said once, not again where it is used */
+  EXPECT(HM("<specs><functions><function name=\"f\"/></functions></specs>\n"
+            "<signatures><signature name=\"s\">8B zz</signature></signatures>\n"
+            "<hooks><functions><function specId=\"f\" sigId=\"s\"/></functions></hooks>\n"),
+         "t.xml:3:36: error: bad byte 'zz' in signature 's'\n");
 }
 
 int main(void)
