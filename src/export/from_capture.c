@@ -295,15 +295,19 @@ static int spec_values(ospy_from_capture *a, const ospy_event_call *c, int leave
   return 0;
 }
 
+/* oSpy's names are module::function, and its loader takes the part after
+ * the first "::" as the function: a name whose module is not known (a
+ * capture made before bare -f names were shown with their module, a hook
+ * without a display name) is "::function", never a bare "function". */
 static const char *call_name(ospy_from_capture *a, uint32_t hook)
 {
   const ospy_plan_hook *h = a->plan && hook < ospy_plan_hook_count(a->plan)
                               ? ospy_plan_hook_at(a->plan, hook) : NULL;
   if (!h || !h->display || !h->display[0])
-    return afmt(a, "hook#%" PRIu32, hook);
+    return afmt(a, "::hook#%" PRIu32, hook);
   const char *bang = strchr(h->display, '!');
-  if (!bang) /* oSpy's names are module::function */
-    return h->display;
+  if (!bang)
+    return afmt(a, "::%s", h->display);
   return afmt(a, "%.*s::%s", (int)(bang - h->display), h->display, bang + 1);
 }
 

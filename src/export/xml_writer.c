@@ -18,11 +18,16 @@ static void attr(ospy_sink *s, const char *name, const char *value)
   ospy_sink_write(s, "\"", 1);
 }
 
-static void element_text(ospy_sink *s, const char *tag, const char *text)
+/* oSpy's loader splits <name> on "::" and takes element [1] as the
+ * function: a name without "::" (one an older ospy wrote, read back by
+ * import) would make it reject the whole file, so it becomes "::name". */
+static void write_name(ospy_sink *s, const char *name)
 {
-  ospy_sink_printf(s, "<%s>", tag);
-  ospy_xml_escape(s, text, 0);
-  ospy_sink_printf(s, "</%s>", tag);
+  ospy_sink_puts(s, "<name>");
+  if (!strstr(name, "::"))
+    ospy_sink_puts(s, "::");
+  ospy_xml_escape(s, name, 0);
+  ospy_sink_puts(s, "</name>");
 }
 
 static int is_bytearray(const ospy_xvalue *v)
@@ -145,7 +150,7 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
   ospy_sink_printf(s, " processId=\"%" PRIu32 "\" threadId=\"%" PRIu32 "\">",
                    ev->pid, ev->tid);
   if (ev->name)
-    element_text(s, "name", ev->name);
+    write_name(s, ev->name);
   if (ev->nframes)
     write_backtrace(s, ev);
   if (ev->has_args_in)

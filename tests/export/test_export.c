@@ -487,7 +487,7 @@ static void test_adapter_with_decoder(const char *out)
   CHECK(ospy_sink_finish(s) == 0, "%s", s->err);
   static const char want[] =
     "<event id=\"1\" type=\"FunctionCall\" timestamp=\"133444736000000000\" "
-    "processName=\"prog\" processId=\"7\" threadId=\"8\"><name>hook#0</name>"
+    "processName=\"prog\" processId=\"7\" threadId=\"8\"><name>::hook#0</name>"
     "<arguments direction=\"in\"><argument name=\"fd\"><value type=\"Int32\" value=\"3\"/>"
     "</argument><argument name=\"addr\"><value type=\"Pointer\" value=\"0x1000\">"
     "<value type=\"Struct\" subType=\"sockaddr_in\"><field name=\"sin_port\">"
@@ -577,6 +577,34 @@ static void test_mutants(const char *out)
   }
 }
 
+/* One event through the XML writer, as a NUL-terminated string (malloc'd). */
+static char *xml_of(const char *out, const ospy_xevent *ev)
+{
+  const char *path = path_in(out, "one.xml");
+  size_t n;
+  uint8_t *p = write_events(path, OSPY_EXPORT_XML, ev, 1) == 0 ? slurp(path, &n) : NULL;
+  char *s = p ? realloc(p, n + 1) : NULL;
+  if (!s) {
+    free(p);
+    return NULL;
+  }
+  s[n] = '\0';
+  return s;
+}
+
+/* What oSpy's loader (oSpy.SharpDumpLib) needs of an event, written whatever
+ * the event holds. */
+static void test_original_loader_needs(const char *out)
+{
+  /* EventFactory splits <name> on "::" and takes [1]: an imported event
+   * named without a module must still have one */
+  ospy_xevent ev = { .id = 1, .type = OSPY_XEV_FUNCTION_CALL, .name = "getpid",
+                     .process_name = "p", .pid = 1, .tid = 1 };
+  char *x = xml_of(out, &ev);
+  CHECK(x && strstr(x, "<name>::getpid</name>"), "bare name: %s", x ? x : "(no output)");
+  free(x);
+}
+
 static int run_unit(const char *golden, const char *out)
 {
   if (write_golden(out) < 0)
@@ -586,6 +614,7 @@ static int run_unit(const char *golden, const char *out)
   test_round_trips(golden, out);
   test_bad_input(out);
   test_foreign_file(out);
+  test_original_loader_needs(out);
   test_adapter_with_decoder(out);
   test_mutants(out);
   if (failures)

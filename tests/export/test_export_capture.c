@@ -3,7 +3,8 @@
  *   test-export-capture OUT.ospy
  * Process 100 (/usr/bin/demo) loads libc at 0x7f0000000000, calls a hooked
  * function twice (raw words; one with a backtrace into libc and the
- * program) and once with a spec (values blobs), logs an error about a hook, loses events, and exits. */
+ * program) and once with a spec (values blobs), calls a hook named without its
+ * module, logs an error about a hook, loses events, and exits. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,11 @@ static void *make_plan(size_t *len)
   ospy_plan_builder *b = ospy_plan_builder_new(64);
   ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
                        .module = "libc.so.6", .symbol = "read", .display = "libc.so.6!read" };
-  if (!b || ospy_plan_builder_add(b, &h) < 0)
+  /* a hook named without its module, as captures made before -f showed
+   * bare names with their module have them */
+  ospy_plan_hook bare = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                          .module = "libc.so.6", .symbol = "getpid", .display = "getpid" };
+  if (!b || ospy_plan_builder_add(b, &h) < 0 || ospy_plan_builder_add(b, &bare) < 0)
     return NULL;
   void *p = ospy_plan_builder_encode(b, len);
   ospy_plan_builder_free(b);
@@ -166,6 +171,8 @@ int main(int argc, char **argv)
   static const uint64_t args2[] = { 99, 0, 1 };
   call(2, 2000, 0, args2, 3, NULL, 0, (uint64_t)-1, 9, OSPY_CALL_F_RAW);
   spec_call(2500);
+  static const uint64_t no_args[1] = { 0 };
+  call(4, 2700, 1, no_args, 0, NULL, 0, 100, 0, OSPY_CALL_F_RAW);
   message(3000, 0, "hook failed: <symbol> & \"quotes\"");
   module(OSPY_EV_MODULE_UNLOAD, 3500, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
   tail_records();
