@@ -144,8 +144,12 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
   case OSPY_VALUE_INT:
     if (v->text)
       return v->text;
-    if (!v->u && v->type_name && !strcmp(v->type_name, "Pointer"))
-      return "NULL"; /* an address-only Pointer argument, as the ...Ptr types write it */
+    /* an address-only Pointer argument, as oSpy's Pointer marshaller wrote
+     * every address: NULL or hex, whatever the spec's hex says */
+    if (v->type_name && !strcmp(v->type_name, "Pointer")) {
+      snprintf(t, cap, v->u ? "0x%" PRIx64 : "NULL", v->u);
+      return t;
+    }
     if (v->hex)
       snprintf(t, cap, "0x%" PRIx64, ospy_value_hex_bits(v));
     else if (v->is_signed)

@@ -231,6 +231,18 @@ int main(void)
           !strstr(got, "returnValue"),
         "free:\n got %s", got);
 
+  /* a plain Pointer argument is an address: 0x..., as oSpy's Pointer
+   * marshaller wrote it (not 8272) */
+  static const uint8_t free_addr_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_U, 0xd0, 0x40, /* 0x2050 */
+  };
+  make_call2(rec, 1, free_addr_blob, sizeof free_addr_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"ptr\"><value type=\"Pointer\" value=\"0x2050\"/>"),
+        "pointer:\n got %s", got);
+
   /* a string of 5000 characters comes out whole; one cut at the capture's
    * value cap (CAPPED) says so */
   for (int capped = 0; capped < 2; capped++) {
