@@ -49,6 +49,12 @@ struct ospy_xvalue {
   const char *type;      /* oSpy type name, never NULL */
   const char *subtype;   /* Enum/Struct name, Array element type, or NULL */
   const char *text;      /* the value="" text ("0x8ac", "SOCK_STREAM"), or NULL */
+  const char *number;    /* Flags: the value as a hex integer ("0x4000", "0" for
+                            zero), text then holding its member names. oSpy
+                            had no flags type (its configs declared them
+                            Int32 hex="true") and its socket parsers read
+                            flags as numbers: the XML writes number as value=""
+                            and the names in names="". NULL otherwise. */
   const uint8_t *bytes;  /* ByteArray content (nbytes may be 0) */
   size_t nbytes;
   uint64_t total;        /* with OSPY_XVALUE_TRUNCATED: the full length */

@@ -234,6 +234,11 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
   int array = !strcmp(v->type, "Array");
   v->subtype = get_attr(c, vn, array ? "elementType" : "subType");
   v->text = get_attr(c, vn, "value");
+  const char *names = get_attr(c, vn, "names");
+  if (names) { /* Flags: the number in value="", the member names here */
+    v->number = v->text;
+    v->text = names;
+  }
   const char *total = get_attr(c, vn, "totalSize");
   if (total) {
     if (parse_u64(c, vn, "totalSize", total, &v->total) < 0)

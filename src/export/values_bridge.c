@@ -236,6 +236,17 @@ static void note_format(visit *vs, const ospy_value *v)
   }
 }
 
+/* A Flags value's number, as oSpy's Int32 hex="true" wrote flags: 0x4000,
+ * and 0 for zero (its socket parsers read send's and recv's flags with
+ * Convert.ToInt32, which a name like MSG_NOSIGNAL makes throw). */
+static void flags_number(visit *vs, const ospy_value *v)
+{
+  char num[24];
+  uint64_t bits = ospy_value_hex_bits(v);
+  snprintf(num, sizeof num, bits ? "0x%" PRIx64 : "0", bits);
+  ospy_xb_number(vs->b, num);
+}
+
 static int on_enter(const ospy_value *v, void *data)
 {
   visit *vs = data;
@@ -277,6 +288,8 @@ static int on_enter(const ospy_value *v, void *data)
     uint64_t total = v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT) ? v->total : 0;
     ospy_xb_bytes(vs->b, v->bytes, v->nbytes, total);
   }
+  if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
+    flags_number(vs, v);
   if (v->kind == OSPY_VALUE_UNREADABLE)
     ospy_xb_unreadable(vs->b, v->address);
   if (v->kind == OSPY_VALUE_BAD_SIZE)

@@ -37,6 +37,20 @@ static int is_bytearray(const ospy_xvalue *v)
 
 static void write_value(ospy_sink *s, const ospy_xvalue *v);
 
+/* value="", and for Flags the number there and the member names beside it
+ * (text that is only a number, 0x0, names no member). */
+static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
+{
+  if (!v->number) {
+    if (v->text)
+      attr(s, "value", v->text);
+    return;
+  }
+  attr(s, "value", v->number);
+  if (v->text && strncmp(v->text, "0x", 2))
+    attr(s, "names", v->text);
+}
+
 static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
 {
   attr(s, "type", v->type);
@@ -47,8 +61,7 @@ static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
   } else if (v->subtype) {
     attr(s, "subType", v->subtype);
   }
-  if (v->text)
-    attr(s, "value", v->text);
+  write_value_text(s, v);
   if (is_bytearray(v))
     ospy_sink_printf(s, " size=\"%zu\"", v->nbytes);
   if ((v->flags & OSPY_XVALUE_TRUNCATED) && v->total)

@@ -108,6 +108,13 @@ void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size)
   b->open->v.bad_size = size;
 }
 
+void ospy_xb_number(ospy_xbuilder *b, const char *number)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.number = dup_or_null(b, number);
+}
+
 /* Turns n's child list into its children array. */
 static int seal(ospy_xbuilder *b, ospy_xb_node *n)
 {

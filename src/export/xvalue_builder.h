@@ -47,6 +47,9 @@ void ospy_xb_cut(ospy_xbuilder *b);
 /* The open node holds the first part of `total` (elements of an array that
  * ran into unreadable memory). */
 void ospy_xb_total(ospy_xbuilder *b, uint64_t total);
+/* The open node is a Flags value: its number in hex (the text holds the
+ * member names). */
+void ospy_xb_number(ospy_xbuilder *b, const char *number);
 void ospy_xb_close(ospy_xbuilder *b);
 /* The next top-level value opened is the return value. */
 void ospy_xb_begin_return(ospy_xbuilder *b);

@@ -18,7 +18,8 @@ static const ospy_xvalue recv_in[] = {
   { .name = "s", .type = "UInt32", .text = "0x3" },
   { .name = "buf", .type = "Pointer", .text = "0x7f0000001000" },
   { .name = "len", .type = "Int32", .text = "512" },
-  { .name = "flags", .type = "Enum", .subtype = "MsgFlags", .text = "MSG_PEEK" },
+  { .name = "flags", .type = "Flags", .subtype = "MsgFlags", .text = "MSG_PEEK",
+    .number = "0x2" },
 };
 
 static const ospy_xvalue recv_out[] = {

@@ -145,6 +145,7 @@ static int same_value(const ospy_xvalue *a, const ospy_xvalue *b)
 {
   if (!same_str(a->name, b->name) || !same_str(a->type, b->type) ||
       !same_str(a->subtype, b->subtype) || !same_str(a->text, b->text) ||
+      !same_str(a->number, b->number) ||
       a->flags != b->flags || a->nchildren != b->nchildren || a->nbytes != b->nbytes)
     return 0;
   if (a->nbytes && memcmp(a->bytes, b->bytes, a->nbytes))

@@ -28,7 +28,9 @@ static int failures;
 static const char config_xml[] =
   "<hookManager><types>"
   "<enumeration name=\"OpenFlags\"><member name=\"O_RDONLY\" value=\"0\"/>"
-  "<member name=\"O_WRONLY\" value=\"1\"/></enumeration></types>"
+  "<member name=\"O_WRONLY\" value=\"1\"/></enumeration>"
+  "<enumeration name=\"MsgFlags\" flags=\"true\"><member name=\"MSG_PEEK\" value=\"0x2\"/>"
+  "<member name=\"MSG_NOSIGNAL\" value=\"0x4000\"/></enumeration></types>"
   "<specs><functions><function name=\"read\"><returnValue type=\"Int64\"/><arguments>"
   "<argument name=\"fd\" direction=\"in\" type=\"Int32\"/>"
   "<argument name=\"buf\" direction=\"out\" type=\"ByteArrayPtr\" size=\"reg.rax\"/>"
@@ -52,13 +54,17 @@ static const char config_xml[] =
   "<function name=\"puts\"><arguments>"
   "<argument name=\"s\" direction=\"in\" type=\"AsciiStringPtr\"/>"
   "</arguments></function>"
+  "<function name=\"send\"><arguments>"
+  "<argument name=\"flags\" direction=\"in\" type=\"MsgFlags\"/>"
+  "</arguments></function>"
   "<function name=\"free\"><arguments>"
   "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
   "</arguments></function></functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
-  "<function specId=\"connect\"/><function specId=\"vlogf\"/></dllModule></hooks>"
+  "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
+  "<function specId=\"send\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -382,6 +388,26 @@ int main(void)
   got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<argument name=\"fmt\">") && !strstr(got, "name=\"ap\""),
         "va_list:\n got %s", got);
+
+  /* flags are a hex number (oSpy's Int32 hex="true": its send and recv
+   * parsers read them with Convert.ToInt32), the names beside it */
+  static const uint8_t send_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_U, 0x82, 0x80, 0x01, /* 0x4002 */
+  };
+  make_call2(rec, 7, send_blob, sizeof send_blob, free_leave_blob, sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Flags\" subType=\"MsgFlags\" value=\"0x4002\" "
+                    "names=\"MSG_PEEK|MSG_NOSIGNAL\"/>") &&
+          !strcmp(ev.args_in[0].text, "MSG_PEEK|MSG_NOSIGNAL"),
+        "flags:\n got %s", got);
+  static const uint8_t send0_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0, 0, OSPY_VB_INT_U, 0,
+  };
+  make_call2(rec, 7, send0_blob, sizeof send0_blob, free_leave_blob, sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Flags\" subType=\"MsgFlags\" value=\"0\"/>"),
+        "no flags:\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];
