@@ -221,6 +221,23 @@ static int convert_bad_size(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v)
   return 0;
 }
 
+/* The writer's 32-bit two's complement hex of a negative descriptor
+ * (0xffffffff) back to the number the capture had (-1). */
+static void negative_fd_back(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v)
+{
+  if (strcmp(v->type, "FileDescriptor") || !v->text || strncmp(v->text, "0x", 2) ||
+      strlen(v->text) != 10)
+    return;
+  char *end;
+  unsigned long long u = strtoull(v->text + 2, &end, 16);
+  if (*end || u < 0x80000000u)
+    return;
+  char num[16];
+  snprintf(num, sizeof num, "%" PRId32, (int32_t)(uint32_t)u);
+  if (!(v->text = ospy_arena_strdup(&c->arena, num)))
+    no_memory(c, vn);
+}
+
 static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth)
 {
   if (depth > MAX_VALUE_DEPTH) {
@@ -239,6 +256,7 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
     v->number = v->text;
     v->text = names;
   }
+  negative_fd_back(c, vn, v);
   const char *total = get_attr(c, vn, "totalSize");
   if (total) {
     if (parse_u64(c, vn, "totalSize", total, &v->total) < 0)

@@ -7,6 +7,8 @@
 #include "export/xml_writer.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "export/text.h"
@@ -37,10 +39,31 @@ static int is_bytearray(const ospy_xvalue *v)
 
 static void write_value(ospy_sink *s, const ospy_xvalue *v);
 
+/* A negative descriptor (socket's -1, openat's AT_FDCWD) as 32-bit two's
+ * complement hex: oSpy declared sockets UInt32 hex="true", and its socket
+ * parsers read them with Convert.ToUInt32, which "-1" makes throw and
+ * "0xffffffff" does not. 0 when text is not a negative number. */
+static int negative_fd_hex(const ospy_xvalue *v, char *out, size_t cap)
+{
+  if (strcmp(v->type, "FileDescriptor") || !v->text || v->text[0] != '-')
+    return 0;
+  char *end;
+  long long fd = strtoll(v->text, &end, 10);
+  if (*end || fd < INT32_MIN)
+    return 0;
+  snprintf(out, cap, "0x%" PRIx32, (uint32_t)(int32_t)fd);
+  return 1;
+}
+
 /* value="", and for Flags the number there and the member names beside it
  * (text that is only a number, 0x0, names no member). */
 static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
 {
+  char fd[16];
+  if (negative_fd_hex(v, fd, sizeof fd)) {
+    attr(s, "value", fd);
+    return;
+  }
   if (!v->number) {
     if (v->text)
       attr(s, "value", v->text);

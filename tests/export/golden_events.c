@@ -52,7 +52,8 @@ static const ospy_xvalue fds_elems[] = {
 };
 
 static const ospy_xvalue connect_in[] = {
-  { .name = "fd", .type = "Int32", .text = "5" },
+  /* a negative descriptor: 0xffffffff in XML, as oSpy's UInt32 hex sockets */
+  { .name = "fd", .type = "FileDescriptor", .text = "-1" },
   { .name = "addr", .type = "Pointer", .text = "0x7ffd00001000",
     .children = sockaddr_struct, .nchildren = 1 },
   { .name = "addrlen", .type = "UInt32", .text = "16" },
