@@ -1,6 +1,8 @@
 /* Values of decoded calls for the stream rebuilder (streams_values.h). */
 #include "export/streams_values.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,9 +42,71 @@ static uint16_t be16(const uint8_t *p)
   return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static const ospy_xvalue *field(const ospy_xvalue *st, const char *name)
+{
+  for (size_t i = 0; i < st->nchildren; i++)
+    if (st->children[i].name && !strcmp(st->children[i].name, name))
+      return &st->children[i];
+  return NULL;
+}
+
+static int struct_family(const ospy_xvalue *st)
+{
+  const ospy_xvalue *f = field(st, "sin_family");
+  if (!f || !f->text)
+    return 0;
+  if (!strcmp(f->text, "AF_INET"))
+    return AF_INET;
+  if (!strcmp(f->text, "AF_INET6"))
+    return AF_INET6;
+  return !strcmp(f->text, "AF_UNIX") || !strcmp(f->text, "AF_LOCAL") ? AF_UNIX : 0;
+}
+
+static int struct_port(const ospy_xvalue *st, const char *name, ospy_endpoint *e)
+{
+  int64_t port;
+  if (!ospy_sv_int(field(st, name), &port) || port < 0 || port > 0xffff)
+    return 0;
+  e->port = (uint16_t)port;
+  return 1;
+}
+
+static int struct_addr(const ospy_xvalue *st, const char *name, int family, ospy_endpoint *e)
+{
+  const ospy_xvalue *f = field(st, name);
+  return f && f->text && inet_pton(family, f->text, e->addr) == 1;
+}
+
+static int struct_path(const ospy_xvalue *st, ospy_endpoint *e)
+{
+  const ospy_xvalue *f = field(st, "sun_path");
+  if (!f || !f->text)
+    return 0;
+  snprintf(e->path, sizeof e->path, "%s", f->text);
+  return 1;
+}
+
+/* A socket address in the form the .osd has it (osd_sockaddr.h; oSpy's own
+ * Ipv4Sockaddr has the same fields), read back from an imported capture. */
+static int sockaddr_struct(const ospy_xvalue *st, ospy_endpoint *e)
+{
+  memset(e, 0, sizeof *e);
+  int fam = struct_family(st), ok = 0;
+  if (fam == AF_INET)
+    ok = struct_port(st, "sin_port", e) && struct_addr(st, "sin_addr", fam, e);
+  else if (fam == AF_INET6)
+    ok = struct_port(st, "sin6_port", e) && struct_addr(st, "sin6_addr", fam, e);
+  else if (fam == AF_UNIX)
+    ok = struct_path(st, e);
+  e->family = ok ? fam : 0;
+  return ok;
+}
+
 int ospy_sv_sockaddr(const ospy_xvalue *v, ospy_endpoint *e)
 {
   v = ospy_sv_deref(v);
+  if (v && !strcmp(v->type, "Struct"))
+    return sockaddr_struct(v, e);
   if (!v || strcmp(v->type, "ByteArray") || v->nbytes < 2)
     return 0;
   const uint8_t *s = v->bytes;

@@ -2,8 +2,15 @@
  * name, backtrace, arguments in, arguments out, returnValue, lastError;
  * message events carry <message>. Extensions (attributes oSpy never wrote,
  * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
- * values whose memory could not be read, badSize on pointers not followed; ospyType on the events of ospy's
- * own types, which are written as the original Info or Warning. */
+ * values whose memory could not be read, badSize on pointers not followed,
+ * names on Flags; ospyType on the events of ospy's own types, which are
+ * written as the original Info or Warning.
+ *
+ * Some values take the shape oSpy's loader parses rather than the one the
+ * event model holds (oSpy.SharpDumpLib's socket parsers read them, and one
+ * that throws rejects the whole file): a socket address is a structure
+ * (osd_sockaddr.h), Flags are a hex number, a negative descriptor is 32-bit
+ * hex, a name always has a "::". The .osd reader undoes what it must. */
 #include "export/xml_writer.h"
 
 #include <inttypes.h>
@@ -11,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/osd_sockaddr.h"
 #include "export/text.h"
 
 static void attr(ospy_sink *s, const char *name, const char *value)
@@ -117,6 +125,11 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
 {
   if (!v->type[0])
     return; /* an <argument> or <field> that oSpy logged without a value */
+  ospy_sockaddr_struct sa;
+  if (ospy_is_sockaddr_bytes(v)) { /* the structure oSpy's connect parser reads */
+    ospy_sockaddr_to_struct(v, &sa);
+    v = &sa.v;
+  }
   ospy_sink_puts(s, "<value");
   write_value_attrs(s, v);
   int has_bytes = is_bytearray(v) && v->nbytes > 0;

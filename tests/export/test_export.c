@@ -16,6 +16,7 @@
 #include "export/from_capture.h"
 #include "export/xml_writer.h"
 #include "export/osd_reader.h"
+#include "export/streams_values.h"
 #include "golden_events.h"
 
 static int failures;
@@ -606,6 +607,121 @@ static void test_original_loader_needs(const char *out)
   free(x);
 }
 
+/* Socket addresses as ospy keeps them (their bytes) */
+static const uint8_t sa_inet[16] = { 2, 0, 0xc7, 0x43, 127, 0, 0, 1 }; /* :51011 */
+static const uint8_t sa_inet6[28] = { 10, 0, 0x1f, 0x90, 0, 0, 0, 1, [23] = 1, [24] = 3 };
+static const uint8_t sa_unix[12] = { 1, 0, '/', 'r', 'u', 'n', '/', 'x', 0, 0x7f, 0x55, 0xaa };
+static const uint8_t sa_abstract[8] = { 1, 0, 0, 'b', 'u', 's', 0, 'z' };
+static const uint8_t sa_netlink[12] = { 16, 0, 0, 0, 0x39, 0x30 };
+static const uint8_t sa_short[1] = { 2 };
+static const struct {
+  const uint8_t *p;
+  size_t n;
+} sockaddrs[] = {
+  { sa_inet, sizeof sa_inet }, { sa_inet6, sizeof sa_inet6 }, { sa_unix, sizeof sa_unix },
+  { sa_abstract, sizeof sa_abstract }, { sa_netlink, sizeof sa_netlink },
+  { sa_short, sizeof sa_short },
+};
+#define NSOCKADDRS (sizeof sockaddrs / sizeof *sockaddrs)
+
+/* connect(fd, addr) with the i-th address behind addr */
+static void sockaddr_event(size_t i, ospy_xvalue args[2], ospy_xvalue *sa, ospy_xevent *ev)
+{
+  *sa = (ospy_xvalue){ .type = "ByteArray", .subtype = "sockaddr", .text = "{...}",
+                       .bytes = sockaddrs[i].p, .nbytes = sockaddrs[i].n };
+  args[0] = (ospy_xvalue){ .name = "sockfd", .type = "FileDescriptor", .text = "3" };
+  args[1] = (ospy_xvalue){ .name = "addr", .type = "Pointer", .text = "0x1000",
+                           .children = sa, .nchildren = 1 };
+  *ev = (ospy_xevent){ .id = i + 1, .type = OSPY_XEV_FUNCTION_CALL,
+                       .name = "libc.so.6::connect", .process_name = "p", .pid = 1, .tid = 1,
+                       .has_args_in = true, .args_in = args, .nargs_in = 2 };
+}
+
+typedef struct sockaddr_ctx {
+  size_t n;
+  ospy_endpoint got[NSOCKADDRS];
+  int ok[NSOCKADDRS];
+} sockaddr_ctx;
+
+static int read_sockaddr(const ospy_xevent *ev, void *data)
+{
+  sockaddr_ctx *c = data;
+  if (c->n < NSOCKADDRS && ev->nargs_in == 2) {
+    c->ok[c->n] = ospy_sv_sockaddr(&ev->args_in[1], &c->got[c->n]);
+    c->n++;
+  }
+  return 0;
+}
+
+/* The structure oSpy's connect parser reads: sin_family whatever the
+ * family, AF_INET's sin_port (decimal) and sin_addr (dotted) */
+static void test_sockaddr_xml(const char *out)
+{
+  ospy_xvalue args[2], sa;
+  ospy_xevent ev;
+  sockaddr_event(0, args, &sa, &ev);
+  char *x = xml_of(out, &ev);
+  CHECK(x && strstr(x, "<argument name=\"addr\"><value type=\"Pointer\" value=\"0x1000\">"
+                       "<value type=\"Struct\" subType=\"sockaddr_in\">"
+                       "<field name=\"sin_family\"><value type=\"Enum\" "
+                       "subType=\"AddressFamily\" value=\"AF_INET\"/></field>"
+                       "<field name=\"sin_port\"><value type=\"UInt16\" value=\"51011\"/>"
+                       "</field><field name=\"sin_addr\"><value type=\"Ipv4InAddr\" "
+                       "value=\"127.0.0.1\"/></field></value></value></argument>"),
+        "AF_INET: %s", x ? x : "");
+  free(x);
+  static const char *const want[NSOCKADDRS] = {
+    NULL,
+    "<value type=\"Struct\" subType=\"sockaddr_in6\"><field name=\"sin_family\">"
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_INET6\"/></field>"
+    "<field name=\"sin6_port\"><value type=\"UInt16\" value=\"8080\"/></field>"
+    "<field name=\"sin6_flowinfo\"><value type=\"UInt32\" value=\"1\"/></field>"
+    "<field name=\"sin6_addr\"><value type=\"AsciiString\" value=\"::1\"/></field>"
+    "<field name=\"sin6_scope_id\"><value type=\"UInt32\" value=\"3\"/></field></value>",
+    "<field name=\"sun_path\"><value type=\"AsciiString\" value=\"/run/x\"/></field>",
+    "<field name=\"sun_path\"><value type=\"AsciiString\" value=\"@bus\"/></field>",
+    "<value type=\"Struct\" subType=\"sockaddr\"><field name=\"sin_family\">"
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_NETLINK\"/></field>"
+    "<field name=\"sa_data\"><value type=\"ByteArray\" size=\"10\">AAA5MAAAAAAAAA==",
+    "<value type=\"Struct\" subType=\"sockaddr\"><field name=\"sin_family\">"
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_UNSPEC\"/></field></value>",
+  };
+  for (size_t i = 1; i < NSOCKADDRS; i++) {
+    sockaddr_event(i, args, &sa, &ev);
+    x = xml_of(out, &ev);
+    CHECK(x && strstr(x, want[i]) && strstr(x, "<field name=\"sin_family\">"),
+          "sockaddr %zu: %s", i, x ? x : "");
+    free(x);
+  }
+}
+
+/* ospy's readers take the structure back: the same endpoints as from the
+ * bytes (streams and pcapng of an imported capture) */
+static void test_sockaddr_read_back(const char *out)
+{
+  ospy_xvalue args[NSOCKADDRS][2], sa[NSOCKADDRS];
+  ospy_xevent evs[NSOCKADDRS];
+  for (size_t i = 0; i < NSOCKADDRS; i++)
+    sockaddr_event(i, args[i], &sa[i], &evs[i]);
+  const char *path = path_in(out, "sockaddr.osd");
+  sockaddr_ctx c = { 0 };
+  char err[512] = "";
+  CHECK(write_events(path, OSPY_EXPORT_OSD, evs, NSOCKADDRS) == 0 &&
+          ospy_osd_read(path, read_sockaddr, &c, NULL, err, sizeof err) == 0 &&
+          c.n == NSOCKADDRS,
+        "sockaddr.osd: %s", err);
+  for (size_t i = 0; i < c.n; i++) {
+    ospy_endpoint want;
+    int ok = ospy_sv_sockaddr(&evs[i].args_in[1], &want);
+    const ospy_endpoint *g = &c.got[i];
+    CHECK(c.ok[i] == ok && (!ok || (g->family == want.family && g->port == want.port &&
+                                    !memcmp(g->addr, want.addr, sizeof want.addr) &&
+                                    !strcmp(g->path, want.path))),
+          "sockaddr %zu read back: %d family %d port %u path \"%s\"", i, c.ok[i],
+          c.got[i].family, c.got[i].port, c.got[i].path);
+  }
+}
+
 static int run_unit(const char *golden, const char *out)
 {
   if (write_golden(out) < 0)
@@ -616,6 +732,8 @@ static int run_unit(const char *golden, const char *out)
   test_bad_input(out);
   test_foreign_file(out);
   test_original_loader_needs(out);
+  test_sockaddr_xml(out);
+  test_sockaddr_read_back(out);
   test_adapter_with_decoder(out);
   test_mutants(out);
   if (failures)

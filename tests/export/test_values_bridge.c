@@ -366,7 +366,8 @@ int main(void)
         "positional:\n got %s", got);
 
   /* a socket address says what it is (readers and diff compare that, not the
-   * stack garbage after an AF_UNIX path's NUL) */
+   * stack garbage after an AF_UNIX path's NUL); XML writes it as the
+   * structure oSpy's loader reads */
   static const uint8_t connect_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
     0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_BYTES, 0, 12, 12,
@@ -374,8 +375,14 @@ int main(void)
   };
   make_call2(rec, 5, connect_blob, sizeof connect_blob, free_leave_blob, sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  CHECK(strstr(got, "<value type=\"ByteArray\" subType=\"sockaddr\" "
-                    "value=\"{AF_UNIX, &quot;/run/x&quot;}\" size=\"12\">"),
+  const ospy_xvalue *sa = ev.nargs_in == 1 && ev.args_in[0].nchildren == 1
+                           ? &ev.args_in[0].children[0] : NULL;
+  CHECK(sa && !strcmp(sa->type, "ByteArray") && !strcmp(sa->subtype, "sockaddr") &&
+          !strcmp(sa->text, "{AF_UNIX, \"/run/x\"}") && sa->nbytes == 12,
+        "sockaddr value");
+  CHECK(strstr(got, "<value type=\"Struct\" subType=\"sockaddr_un\"><field name=\"sin_family\">"
+                    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_UNIX\"/></field>"
+                    "<field name=\"sun_path\"><value type=\"AsciiString\" value=\"/run/x\"/>"),
         "sockaddr:\n got %s", got);
 
   /* a va_list is shown through its format string: no empty argument of its
