@@ -86,6 +86,8 @@ typedef struct ospy_xevent {
   const ospy_xvalue *args_out;
   size_t nargs_out;
   const ospy_xvalue *retval;  /* NULL: none (void, or the call never returned) */
+  bool unfinished;        /* FunctionCall that did not return (the process died
+                             in it, or the capture ended first) */
   bool has_last_error;
   int32_t last_error;     /* errno at leave */
   uint64_t return_address;    /* 0 = unknown; JSON only (oSpy had no slot) */

@@ -421,6 +421,7 @@ static int convert_call(ospy_from_capture *a, const ospy_event_call *c, ospy_xev
   const uint8_t *leave = enter + c->enter_len;
   int returned = !(c->h.flags & OSPY_CALL_F_NO_RETURN);
   ev->type = OSPY_XEV_FUNCTION_CALL;
+  ev->unfinished = !returned;
   ev->duration_ns = returned && c->ts_leave > c->h.ts ? c->ts_leave - c->h.ts : 0;
   ev->return_address = c->ret_addr;
   if (!(ev->name = call_name(a, c->hook)) || call_backtrace(a, c, ev) < 0)

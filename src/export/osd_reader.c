@@ -391,6 +391,9 @@ static int convert_event_attrs(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
     return -1;
   }
   ev->type = (ospy_xevent_type)(o >= 0 ? o : t);
+  /* a call written as Info: one that did not return (its message is made
+   * from its name when written again) */
+  ev->unfinished = o == OSPY_XEV_FUNCTION_CALL && t != OSPY_XEV_FUNCTION_CALL;
   uint64_t ft;
   if (parse_u64(c, en, "event id", id, &ev->id) < 0 ||
       parse_u64(c, en, "timestamp", ts, &ft) < 0 ||
@@ -410,6 +413,8 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   for (xmlNodePtr k = en->children; k; k = k->next)
     if (k->type == XML_ELEMENT_NODE && convert_child(c, k, ev) < 0)
       return -1;
+  if (ev->unfinished)
+    ev->message = NULL;
   /* "process started: CMD" back to CMD, as the capture had it */
   const char *prefix;
   ospy_xevent_original_type(ev->type, &prefix);

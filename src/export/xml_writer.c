@@ -186,11 +186,25 @@ void ospy_xml_write_epilog(ospy_sink *s)
   ospy_sink_puts(s, "</events>");
 }
 
+/* A call that did not return is an Info event (ospyType FunctionCall) with
+ * the call's elements and a message: oSpy's agent logged calls when they
+ * returned, and its socket parsers read the return value of send, recv,
+ * connect... unconditionally (a FunctionCall without one made the loader
+ * reject the file). */
+static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix)
+{
+  if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->unfinished) {
+    *prefix = "";
+    return OSPY_XEV_INFO;
+  }
+  return ospy_xevent_original_type(ev->type, prefix);
+}
+
 void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
 {
   ospy_sink_printf(s, "<event id=\"%" PRIu64 "\"", ev->id);
   const char *prefix;
-  ospy_xevent_type as = ospy_xevent_original_type(ev->type, &prefix);
+  ospy_xevent_type as = written_type(ev, &prefix);
   attr(s, "type", ospy_xevent_type_name(as));
   if (as != ev->type)
     attr(s, "ospyType", ospy_xevent_type_name(ev->type));
@@ -216,6 +230,10 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
   if (ev->message) {
     ospy_sink_printf(s, "<message>%s", prefix);
     ospy_xml_escape(s, ev->message, 0);
+    ospy_sink_puts(s, "</message>");
+  } else if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->unfinished) {
+    ospy_sink_puts(s, "<message>" OSPY_XML_UNFINISHED);
+    ospy_xml_escape(s, ev->name ? ev->name : "", 0);
     ospy_sink_puts(s, "</message>");
   }
   ospy_sink_puts(s, "</event>");

@@ -6,6 +6,11 @@
 #include "export/export_event.h"
 #include "export/sink.h"
 
+/* The message of a call that did not return, before its name: such a call
+ * is written as an Info event with ospyType="FunctionCall" (oSpy's loader
+ * needs a return value for the calls it parses). */
+#define OSPY_XML_UNFINISHED "call did not return: "
+
 /* `<?xml ...?><events>` and `</events>`. */
 void ospy_xml_write_prolog(ospy_sink *s);
 void ospy_xml_write_epilog(ospy_sink *s);

@@ -594,6 +594,44 @@ static char *xml_of(const char *out, const ospy_xevent *ev)
   return s;
 }
 
+static int keep_event(const ospy_xevent *ev, void *data)
+{
+  ospy_xevent *got = data;
+  got->type = ev->type;
+  got->unfinished = ev->unfinished;
+  got->message = ev->message ? "(a message)" : NULL;
+  return 0;
+}
+
+/* A call that did not return: oSpy's socket parsers read the return value
+ * of the calls they know (ReturnValueAsInt), so it is an Info event, which
+ * ospy import reads back as the unfinished call it was. */
+static void test_unfinished_call(const char *out)
+{
+  static const ospy_xvalue in[] = { { .name = "sockfd", .type = "FileDescriptor", .text = "3" } };
+  ospy_xevent ev = { .id = 7, .type = OSPY_XEV_FUNCTION_CALL, .name = "libc.so.6::recv",
+                     .process_name = "p", .pid = 1, .tid = 1, .unfinished = true,
+                     .has_args_in = true, .args_in = in, .nargs_in = 1 };
+  char *x = xml_of(out, &ev);
+  CHECK(x && strstr(x, "<event id=\"7\" type=\"Info\" ospyType=\"FunctionCall\" ") &&
+          strstr(x, "<name>libc.so.6::recv</name><arguments direction=\"in\">") &&
+          strstr(x, "</arguments><message>call did not return: libc.so.6::recv</message>"
+                    "</event>"),
+        "unfinished call: %s", x ? x : "");
+  free(x);
+  char err[512] = "";
+  ospy_xevent got = { 0 };
+  CHECK(write_events(path_in(out, "unfinished.osd"), OSPY_EXPORT_OSD, &ev, 1) == 0 &&
+          ospy_osd_read(path_in(out, "unfinished.osd"), keep_event, &got, NULL, err,
+                        sizeof err) == 0 &&
+          got.type == OSPY_XEV_FUNCTION_CALL && got.unfinished && !got.message,
+        "unfinished call read back: %s type %d unfinished %d", err, got.type, got.unfinished);
+  CHECK(convert(path_in(out, "unfinished.osd"), path_in(out, "unfinished-rt.osd"),
+                OSPY_EXPORT_OSD, 0, err, sizeof err, NULL) == 0 &&
+          same_files(path_in(out, "unfinished-rt.osd"), path_in(out, "unfinished.osd")),
+        "unfinished call: osd -> osd %s", err);
+}
+
 /* What oSpy's loader (oSpy.SharpDumpLib) needs of an event, written whatever
  * the event holds. */
 static void test_original_loader_needs(const char *out)
@@ -732,6 +770,7 @@ static int run_unit(const char *golden, const char *out)
   test_bad_input(out);
   test_foreign_file(out);
   test_original_loader_needs(out);
+  test_unfinished_call(out);
   test_sockaddr_xml(out);
   test_sockaddr_read_back(out);
   test_adapter_with_decoder(out);

@@ -227,6 +227,16 @@ int main(void)
                       "</arguments><returnValue><value type=\"Int64\" value=\"-1\"/>"),
         "unrecorded buf:\n got %s", got);
 
+  /* a call that did not return (its process died in it) is written as an
+   * Info event: oSpy's socket parsers need a return value */
+  make_call(rec, enter_blob, sizeof enter_blob);
+  ((ospy_event_call *)rec)->h.flags = OSPY_CALL_F_NO_RETURN;
+  got = convert_xml(a, rec, &ev);
+  CHECK(ev.unfinished && !ev.retval &&
+          strstr(got, "type=\"Info\" ospyType=\"FunctionCall\"") &&
+          strstr(got, "<message>call did not return: libc.so.6::read</message>"),
+        "unfinished:\n got %s", got);
+
   /* no return value declared: none exported (the register held garbage);
    * a NULL Pointer written NULL, as the ...Ptr types write it */
   make_call2(rec, 1, free_enter_blob, sizeof free_enter_blob, free_leave_blob,
