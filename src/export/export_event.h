@@ -41,6 +41,13 @@ enum {
   OSPY_XVALUE_TRUNCATED = 1u << 1,  /* bytes holds the first nbytes of `total` */
   OSPY_XVALUE_BAD_SIZE = 1u << 2,   /* a Pointer whose buffer or array was not read:
                                        its size or count, `bad_size`, was negative */
+  /* A Pointer (NULL, unreadable, bad size) to a byte buffer or to a socket
+   * address that was not read. oSpy's send and connect parsers read the
+   * pointee without checking that there is one: the XML gives such a
+   * pointer an empty one (a ByteArray of size 0; a socket address of family
+   * AF_UNSPEC). */
+  OSPY_XVALUE_BUFFER_NOT_READ = 1u << 3,
+  OSPY_XVALUE_SOCKADDR_NOT_READ = 1u << 4,
 };
 
 typedef struct ospy_xvalue ospy_xvalue;

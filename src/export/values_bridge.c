@@ -290,6 +290,11 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);
+  if (v->kind == OSPY_VALUE_NULL || v->kind == OSPY_VALUE_UNREADABLE ||
+      v->kind == OSPY_VALUE_BAD_SIZE)
+    ospy_xb_flags(vs->b, v->type_kind == OSPY_KIND_BYTES      ? OSPY_XVALUE_BUFFER_NOT_READ
+                         : v->type_kind == OSPY_KIND_SOCKADDR ? OSPY_XVALUE_SOCKADDR_NOT_READ
+                                                              : 0);
   if (v->kind == OSPY_VALUE_UNREADABLE)
     ospy_xb_unreadable(vs->b, v->address);
   if (v->kind == OSPY_VALUE_BAD_SIZE)

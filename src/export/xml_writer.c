@@ -121,6 +121,16 @@ static void write_children(ospy_sink *s, const ospy_xvalue *v)
   }
 }
 
+/* The empty pointee of a pointer to a buffer or socket address that was
+ * not read, for oSpy's send and connect parsers (export_event.h). */
+static void write_empty_pointee(ospy_sink *s, const ospy_xvalue *v)
+{
+  ospy_xvalue empty = { .type = "ByteArray" };
+  if (v->flags & OSPY_XVALUE_SOCKADDR_NOT_READ)
+    empty.subtype = "sockaddr";
+  write_value(s, &empty);
+}
+
 static void write_value(ospy_sink *s, const ospy_xvalue *v)
 {
   if (!v->type[0])
@@ -133,7 +143,9 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   ospy_sink_puts(s, "<value");
   write_value_attrs(s, v);
   int has_bytes = is_bytearray(v) && v->nbytes > 0;
-  if (!has_bytes && v->nchildren == 0) {
+  int empty_pointee = !v->nchildren &&
+                      (v->flags & (OSPY_XVALUE_BUFFER_NOT_READ | OSPY_XVALUE_SOCKADDR_NOT_READ));
+  if (!has_bytes && v->nchildren == 0 && !empty_pointee) {
     ospy_sink_puts(s, "/>");
     return;
   }
@@ -141,6 +153,8 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   if (has_bytes)
     ospy_base64_encode(s, v->bytes, v->nbytes);
   write_children(s, v);
+  if (empty_pointee)
+    write_empty_pointee(s, v);
   ospy_sink_puts(s, "</value>");
 }
 

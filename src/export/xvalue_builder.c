@@ -100,6 +100,13 @@ void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr)
   b->open->v.addr = addr;
 }
 
+void ospy_xb_flags(ospy_xbuilder *b, uint32_t flags)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.flags |= flags;
+}
+
 void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size)
 {
   if (b->failed || b->open == b->root || b->open == b->ret)

@@ -41,6 +41,8 @@ void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr);
 /* The open node (a Pointer) points to what was not read: its size or count
  * was negative. */
 void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size);
+/* Sets export_event.h flags on the open node. */
+void ospy_xb_flags(ospy_xbuilder *b, uint32_t flags);
 /* The open node's text is the start of a longer value of unknown length
  * (a string cut at the capture's value cap). */
 void ospy_xb_cut(ospy_xbuilder *b);

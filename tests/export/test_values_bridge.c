@@ -237,6 +237,29 @@ int main(void)
           strstr(got, "<message>call did not return: libc.so.6::read</message>"),
         "unfinished:\n got %s", got);
 
+  /* a NULL or unreadable buffer or socket address gets an empty pointee:
+   * oSpy's send and connect parsers read argument[2]/value/value */
+  static const uint8_t read_null_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0, 1, OSPY_VB_NULL,
+    OSPY_VB_RETVAL, OSPY_VB_INT_S, 0,
+  };
+  make_call2(rec, 0, enter_blob, sizeof enter_blob, read_null_blob, sizeof read_null_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"buf\"><value type=\"Pointer\" value=\"NULL\">"
+                    "<value type=\"ByteArray\" size=\"0\"/></value></argument>"),
+        "NULL buffer:\n got %s", got);
+  static const uint8_t connect_bad_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0, 0, OSPY_VB_UNREADABLE, 0x10,
+  };
+  make_call2(rec, 5, connect_bad_blob, sizeof connect_bad_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Pointer\" value=\"0x10\" unreadable=\"0x10\">"
+                    "<value type=\"Struct\" subType=\"sockaddr\"><field name=\"sin_family\">"
+                    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_UNSPEC\"/>"
+                    "</field></value></value>"),
+        "unreadable sockaddr:\n got %s", got);
+
   /* no return value declared: none exported (the register held garbage);
    * a NULL Pointer written NULL, as the ...Ptr types write it */
   make_call2(rec, 1, free_enter_blob, sizeof free_enter_blob, free_leave_blob,
