@@ -375,6 +375,18 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
   return 0;
 }
 
+/* An out parameter not recorded at return (its logCondition did not hold):
+ * the address an in/out one had at entry, a Pointer without pointee as oSpy
+ * wrote a parameter it did not log deep; else no value (the agent records
+ * nothing of a value whose condition fails, not even its register). */
+static ospy_xvalue unrecorded_out(const ospy_xevent *ev, const char *name, int in)
+{
+  const ospy_xvalue *f = in ? find_arg(ev->args_in, ev->nargs_in, name) : NULL;
+  if (f && !strcmp(f->type, "Pointer"))
+    return (ospy_xvalue){ .name = name, .type = f->type, .text = f->text };
+  return (ospy_xvalue){ .name = name, .type = "" };
+}
+
 /* The out list: every out parameter, recorded or not. */
 static int shape_out(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev)
 {
@@ -386,7 +398,7 @@ static int shape_out(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *e
     if (!(sh->dirs[i] & OSPY_XSHAPE_OUT))
       continue;
     const ospy_xvalue *f = find_arg(ev->args_out, ev->nargs_out, sh->names[i]);
-    v[k++] = f ? *f : (ospy_xvalue){ .name = sh->names[i], .type = "" };
+    v[k++] = f ? *f : unrecorded_out(ev, sh->names[i], sh->dirs[i] & OSPY_XSHAPE_IN);
   }
   ev->nargs_out = add_unshaped(sh, ev->args_out, ev->nargs_out, v, k);
   ev->args_out = v;

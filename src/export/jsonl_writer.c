@@ -33,16 +33,29 @@ static void write_values(ospy_sink *s, const ospy_xvalue *v, size_t n)
   ospy_sink_puts(s, "]");
 }
 
-static void write_value(ospy_sink *s, const ospy_xvalue *v)
+/* The first key of a value: its name (arguments, fields) and its type; an
+ * argument that was not recorded (its logCondition did not hold) has no
+ * type, and keys that do not apply are absent. */
+static void write_name_and_type(ospy_sink *s, const ospy_xvalue *v)
 {
-  ospy_sink_puts(s, "{");
   if (v->name) {
     ospy_sink_puts(s, "\"name\":");
     ospy_json_string(s, v->name);
-    ospy_sink_puts(s, ",");
   }
-  ospy_sink_puts(s, "\"type\":");
+  if (!v->type[0])
+    return;
+  ospy_sink_puts(s, v->name ? ",\"type\":" : "\"type\":");
   ospy_json_string(s, v->type);
+}
+
+static void write_value(ospy_sink *s, const ospy_xvalue *v)
+{
+  if (!v->name && !v->type[0]) { /* a return value logged without one */
+    ospy_sink_puts(s, "{}");
+    return;
+  }
+  ospy_sink_puts(s, "{");
+  write_name_and_type(s, v);
   if (v->subtype)
     key_string(s, "subtype", v->subtype);
   if (v->text)

@@ -579,12 +579,12 @@ static void test_mutants(const char *out)
   }
 }
 
-/* One event through the XML writer, as a NUL-terminated string (malloc'd). */
-static char *xml_of(const char *out, const ospy_xevent *ev)
+/* One event written in fmt, as a NUL-terminated string (malloc'd). */
+static char *text_of(const char *out, ospy_export_format fmt, const ospy_xevent *ev)
 {
-  const char *path = path_in(out, "one.xml");
+  const char *path = path_in(out, "one.txt");
   size_t n;
-  uint8_t *p = write_events(path, OSPY_EXPORT_XML, ev, 1) == 0 ? slurp(path, &n) : NULL;
+  uint8_t *p = write_events(path, fmt, ev, 1) == 0 ? slurp(path, &n) : NULL;
   char *s = p ? realloc(p, n + 1) : NULL;
   if (!s) {
     free(p);
@@ -594,6 +594,11 @@ static char *xml_of(const char *out, const ospy_xevent *ev)
   return s;
 }
 
+static char *xml_of(const char *out, const ospy_xevent *ev)
+{
+  return text_of(out, OSPY_EXPORT_XML, ev);
+}
+
 static int keep_event(const ospy_xevent *ev, void *data)
 {
   ospy_xevent *got = data;
@@ -601,6 +606,22 @@ static int keep_event(const ospy_xevent *ev, void *data)
   got->unfinished = ev->unfinished;
   got->message = ev->message ? "(a message)" : NULL;
   return 0;
+}
+
+/* An argument that was not recorded (its logCondition did not hold) has no
+ * "type" in JSON Lines (keys that do not apply are absent), nor does a
+ * return value read without one. */
+static void test_jsonl_unrecorded(const char *out)
+{
+  static const ospy_xvalue in[] = { { .name = "outbuf", .type = "" } };
+  static const ospy_xvalue ret = { .type = "" };
+  ospy_xevent ev = { .id = 1, .type = OSPY_XEV_FUNCTION_CALL, .name = "m::f",
+                     .process_name = "p", .pid = 1, .tid = 1, .has_args_in = true,
+                     .args_in = in, .nargs_in = 1, .retval = &ret };
+  char *s = text_of(out, OSPY_EXPORT_JSONL, &ev);
+  CHECK(s && strstr(s, "\"args_in\":[{\"name\":\"outbuf\"}],\"return\":{}"),
+        "unrecorded in JSON Lines: %s", s ? s : "");
+  free(s);
 }
 
 /* A call that did not return: oSpy's socket parsers read the return value
@@ -771,6 +792,7 @@ static int run_unit(const char *golden, const char *out)
   test_foreign_file(out);
   test_original_loader_needs(out);
   test_unfinished_call(out);
+  test_jsonl_unrecorded(out);
   test_sockaddr_xml(out);
   test_sockaddr_read_back(out);
   test_adapter_with_decoder(out);

@@ -57,6 +57,10 @@ static const char config_xml[] =
   "<function name=\"send\"><arguments>"
   "<argument name=\"flags\" direction=\"in\" type=\"MsgFlags\"/>"
   "</arguments></function>"
+  "<function name=\"fill\"><returnValue type=\"Int32\"/><arguments>"
+  "<argument name=\"p\" direction=\"in/out\" type=\"Int32Ptr\">"
+  "<logCondition>retval == 0</logCondition></argument>"
+  "</arguments></function>"
   "<function name=\"free\"><arguments>"
   "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
   "</arguments></function></functions></specs>"
@@ -64,7 +68,7 @@ static const char config_xml[] =
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
   "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
-  "<function specId=\"send\"/></dllModule></hooks>"
+  "<function specId=\"send\"/><function specId=\"fill\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -259,6 +263,23 @@ int main(void)
                     "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_UNSPEC\"/>"
                     "</field></value></value>"),
         "unreadable sockaddr:\n got %s", got);
+
+  /* an in/out pointer not recorded at return (its logCondition): the out
+   * list has the address it had at entry, a Pointer without pointee, as
+   * oSpy wrote a parameter it did not log deep */
+  static const uint8_t fill_enter_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_INT_S, 2,
+  };
+  static const uint8_t fill_failed_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0, OSPY_VB_RETVAL, OSPY_VB_INT_S, 1,
+  };
+  make_call2(rec, 8, fill_enter_blob, sizeof fill_enter_blob, fill_failed_blob,
+             sizeof fill_failed_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<arguments direction=\"out\"><argument name=\"p\"><value "
+                    "type=\"Pointer\" value=\"0x1000\"/></argument></arguments>"),
+        "unrecorded in/out:\n got %s", got);
 
   /* no return value declared: none exported (the register held garbage);
    * a NULL Pointer written NULL, as the ...Ptr types write it */
