@@ -1,5 +1,6 @@
 /* Symbolization of capture addresses; see symbolize.h. */
 #include "capture/symbolize.h"
+#include "capture/procmap.h"
 #include "capture/symbolize_dwarf.h"
 
 #include <fcntl.h>
@@ -29,24 +30,23 @@ typedef struct image {
   size_t nsyms;
 } image;
 
-typedef struct mapping {
-  uint32_t pid;
-  uint64_t base, size;
-  image *img;
-} mapping;
-
 struct ospy_symbolizer {
   image **images;
   size_t nimages;
-  mapping *maps;
-  size_t nmaps, capmaps;
+  ospy_procmap *maps; /* the modules' images by process, forked children's
+                         in their parents' (procmap.h) */
 };
 
 ospy_symbolizer *ospy_symbolizer_new(void)
 {
   if (elf_version(EV_CURRENT) == EV_NONE)
     return NULL;
-  return calloc(1, sizeof(ospy_symbolizer));
+  ospy_symbolizer *s = calloc(1, sizeof(ospy_symbolizer));
+  if (s && !(s->maps = ospy_procmap_new())) {
+    free(s);
+    return NULL;
+  }
+  return s;
 }
 
 static void image_free(image *im)
@@ -66,7 +66,7 @@ void ospy_symbolizer_free(ospy_symbolizer *s)
   for (size_t i = 0; i < s->nimages; i++)
     image_free(s->images[i]);
   free(s->images);
-  free(s->maps);
+  ospy_procmap_free(s->maps, NULL); /* the images are freed above */
   free(s);
 }
 
@@ -164,50 +164,33 @@ static void image_load(image *im)
   qsort(im->syms, im->nsyms, sizeof *im->syms, by_addr);
 }
 
-static void map_add(ospy_symbolizer *s, uint32_t pid, uint64_t base, uint64_t size, image *im)
+/* A fork or an exec: a new map for the process (procmap.h). */
+static void note_process(ospy_symbolizer *s, const ospy_event_process_start *p)
 {
-  if (s->nmaps == s->capmaps) {
-    size_t cap = s->capmaps ? s->capmaps * 2 : 64;
-    mapping *grown = realloc(s->maps, cap * sizeof *grown);
-    if (!grown)
-      return;
-    s->maps = grown;
-    s->capmaps = cap;
-  }
-  s->maps[s->nmaps++] = (mapping){ pid, base, size, im };
-}
-
-static void map_remove(ospy_symbolizer *s, uint32_t pid, uint64_t base)
-{
-  for (size_t i = 0; i < s->nmaps; i++)
-    if (s->maps[i].pid == pid && s->maps[i].base == base) {
-      s->maps[i] = s->maps[--s->nmaps];
-      return;
-    }
+  const char *exe = (const char *)(p + 1) + p->cmd_len;
+  ospy_procmap_process_start(s->maps, p->h.pid, p->ppid, exe, strnlen(exe, p->exe_len));
 }
 
 void ospy_symbolizer_note(ospy_symbolizer *s, const ospy_event_hdr *rec)
 {
   if (!s)
     return;
-  if (rec->type == OSPY_EV_PROCESS_START) { /* exec: a new address space */
-    for (size_t i = 0; i < s->nmaps;)
-      if (s->maps[i].pid == rec->pid)
-        s->maps[i] = s->maps[--s->nmaps];
-      else
-        i++;
+  if (rec->type == OSPY_EV_PROCESS_START) {
+    note_process(s, (const ospy_event_process_start *)rec);
     return;
   }
   if (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD)
     return;
   const ospy_event_module *m = (const ospy_event_module *)rec;
   if (rec->type == OSPY_EV_MODULE_UNLOAD) {
-    map_remove(s, rec->pid, m->base);
+    ospy_procmap_module_unload(s->maps, rec->pid, m->base);
     return;
   }
-  image *im = image_for(s, (const char *)(m + 1), strnlen((const char *)(m + 1), m->path_len));
+  const char *path = (const char *)(m + 1);
+  size_t len = strnlen(path, m->path_len);
+  image *im = image_for(s, path, len);
   if (im)
-    map_add(s, rec->pid, m->base, m->size, im);
+    ospy_procmap_module_load(s->maps, rec->pid, m->base, m->size, path, len, im);
 }
 
 static const sym *sym_find(const image *im, uint64_t off)
@@ -228,31 +211,26 @@ static const sym *sym_find(const image *im, uint64_t off)
 
 void ospy_symbolizer_name(ospy_symbolizer *s, uint32_t pid, uint64_t addr, char *out, size_t cap)
 {
-  const mapping *best = NULL;
-  for (size_t i = 0; s && i < s->nmaps; i++) {
-    const mapping *m = &s->maps[i];
-    if (m->pid == pid && addr >= m->base && addr - m->base < m->size &&
-        (!best || m->base > best->base))
-      best = m;
-  }
+  const ospy_procmap_module *best = s ? ospy_procmap_find(s->maps, pid, addr) : NULL;
   if (!best) {
     snprintf(out, cap, "0x%" PRIx64, addr);
     return;
   }
-  if (!best->img->loaded)
-    image_load(best->img);
-  const char *slash = strrchr(best->img->path, '/');
-  const char *mod = slash ? slash + 1 : best->img->path;
+  image *img = best->data;
+  if (!img->loaded)
+    image_load(img);
+  const char *slash = strrchr(img->path, '/');
+  const char *mod = slash ? slash + 1 : img->path;
   uint64_t off = addr - best->base;
-  const sym *sy = sym_find(best->img, off);
+  const sym *sy = sym_find(img, off);
   char src[1024] = "";
-  if (!best->img->dwarf_tried) {
-    best->img->dwarf_tried = 1;
-    best->img->dwarf = ospy_dwarf_open(best->img->path);
+  if (!img->dwarf_tried) {
+    img->dwarf_tried = 1;
+    img->dwarf = ospy_dwarf_open(img->path);
   }
   /* a return address: the call is the instruction before it */
   if (off)
-    ospy_dwarf_describe(best->img->dwarf, off - 1, src, sizeof src);
+    ospy_dwarf_describe(img->dwarf, off - 1, src, sizeof src);
   if (sy)
     snprintf(out, cap, "%s!%s+0x%" PRIx64 "%s", mod, sy->name, off - sy->addr, src);
   else

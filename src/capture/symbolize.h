@@ -22,7 +22,9 @@ char *ospy_symbol_readable(const char *name);
 
 ospy_symbolizer *ospy_symbolizer_new(void);
 void ospy_symbolizer_free(ospy_symbolizer *s);
-/* Follows ModuleLoad/ModuleUnload (and ProcessStart: a new image) records. */
+/* Follows ModuleLoad/ModuleUnload and ProcessStart records (an exec is a new
+ * image; a forked child's addresses are looked up in its parent's modules,
+ * capture/procmap.h). */
 void ospy_symbolizer_note(ospy_symbolizer *s, const ospy_event_hdr *rec);
 /* "libc.so.6!read+0x12", "prog+0x1234" (no symbol), or "0x7f..." (no
    module), followed where the module has debug information by " (file.c:12)"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/procmap.h"
 #include "export/arena.h"
 #include "export/text.h"
 
@@ -16,12 +17,6 @@ typedef struct xc_process {
   uint32_t pid;
   char *name;
 } xc_process;
-
-typedef struct xc_module {
-  uint32_t pid;
-  uint64_t base, size;
-  char *name;
-} xc_module;
 
 struct ospy_from_capture {
   const ospy_plan *plan;
@@ -35,8 +30,7 @@ struct ospy_from_capture {
   ospy_arena arena; /* one event's data */
   xc_process *procs;
   size_t nprocs, capprocs;
-  xc_module *mods;
-  size_t nmods, capmods;
+  ospy_procmap *modules; /* module file names (base names) by process */
 };
 
 static const char *afmt(ospy_from_capture *a, const char *fmt, ...)
@@ -89,6 +83,11 @@ ospy_from_capture *ospy_from_capture_new(const ospy_plan *plan, const char *defa
     free(a);
     return NULL;
   }
+  if (!(a->modules = ospy_procmap_new())) {
+    free(a->default_process);
+    free(a);
+    return NULL;
+  }
   a->next_id = 1;
   ospy_arena_init(&a->arena, 0);
   return a;
@@ -114,10 +113,8 @@ void ospy_from_capture_free(ospy_from_capture *a)
     return;
   for (size_t i = 0; i < a->nprocs; i++)
     free(a->procs[i].name);
-  for (size_t i = 0; i < a->nmods; i++)
-    free(a->mods[i].name);
   free(a->procs);
-  free(a->mods);
+  ospy_procmap_free(a->modules, free);
   free(a->default_process);
   ospy_arena_free(&a->arena);
   free(a);
@@ -163,33 +160,19 @@ static int add_module(ospy_from_capture *a, uint32_t pid, uint64_t base, uint64_
                       const char *path)
 {
   char *name = strdup(base_name(path));
-  if (!name || grow((void **)&a->mods, &a->capmods, a->nmods, sizeof *a->mods) < 0) {
+  if (!name || ospy_procmap_module_load(a->modules, pid, base, size, path, strlen(path),
+                                        name) < 0) {
     free(name);
     return -1;
   }
-  a->mods[a->nmods++] = (xc_module){ pid, base, size, name };
   return 0;
 }
 
-static void remove_module(ospy_from_capture *a, uint32_t pid, uint64_t base)
-{
-  for (size_t i = 0; i < a->nmods; i++) {
-    if (a->mods[i].pid == pid && a->mods[i].base == base) {
-      free(a->mods[i].name);
-      a->mods[i] = a->mods[--a->nmods];
-      return;
-    }
-  }
-}
-
+/* A forked child's addresses are in its parent's modules (procmap.h). */
 static const char *module_at(ospy_from_capture *a, uint32_t pid, uint64_t addr)
 {
-  for (size_t i = 0; i < a->nmods; i++) {
-    const xc_module *m = &a->mods[i];
-    if (m->pid == pid && addr >= m->base && addr - m->base < m->size)
-      return m->name;
-  }
-  return NULL;
+  const ospy_procmap_module *m = ospy_procmap_find(a->modules, pid, addr);
+  return m ? m->data : NULL;
 }
 
 /* ---- function calls ---- */
@@ -495,7 +478,8 @@ static const char *process_start(ospy_from_capture *a, const ospy_event_process_
   const char *cmd = (const char *)(s + 1);
   const char *exe = astr(a, cmd + s->cmd_len, s->exe_len, '\0');
   const char *line = astr(a, cmd, s->cmd_len, ' ');
-  if (!exe || !line || add_process(a, s->h.pid, exe[0] ? exe : line) < 0)
+  if (!exe || !line || add_process(a, s->h.pid, exe[0] ? exe : line) < 0 ||
+      ospy_procmap_process_start(a->modules, s->h.pid, s->ppid, exe, strlen(exe)) < 0)
     return NULL;
   return line;
 }
@@ -506,7 +490,7 @@ static const char *module_event(ospy_from_capture *a, const ospy_event_module *m
   if (!path)
     return NULL;
   if (m->h.type == OSPY_EV_MODULE_UNLOAD)
-    remove_module(a, m->h.pid, m->base);
+    free(ospy_procmap_module_unload(a->modules, m->h.pid, m->base));
   else if (add_module(a, m->h.pid, m->base, m->size, path) < 0)
     return NULL;
   return afmt(a, "%s at 0x%" PRIx64, path, m->base);

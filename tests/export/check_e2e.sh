@@ -52,8 +52,8 @@ grep -qF "out buf = Pointer '0x" py.txt && grep -qF "ByteArray[13] b'hello expor
   fail "python reader: the read's buffer"
 "$ospy" import run.osd -o back.xml 2>/dev/null
 cmp back.xml run.xml || fail "export -> osd -> import changed the events"
-# capture_one PROG FUNC ARG TYPE: builds PROG.c, captures PROG with FUNC(TYPE ARG)
-# returning Int32 hooked, exports the capture to PROG.jsonl
+# capture_one PROG FUNC ARG TYPE [OPTION...]: builds PROG.c, captures PROG with
+# FUNC(TYPE ARG) returning Int32 hooked, exports the capture to PROG.jsonl
 capture_one() {
   cc -O1 -rdynamic -o "$1" "$1.c" || fail "cannot build $1"
   cat > "$1.xml" <<X
@@ -61,8 +61,10 @@ capture_one() {
 <argument name="$3" direction="in" type="$4"/></arguments></function>
 </functions></specs><hooks><module name="$1"><function specId="$2"/></module></hooks></hookManager>
 X
-  "$ospy" capture -q -c "$1.xml" -o "$1.ospy" -- "./$1" || fail "capture of $1"
-  "$ospy" export "$1.ospy" -o "$1.jsonl" 2>/dev/null
+  prog=$1
+  shift 4
+  "$ospy" capture -q "$@" -c "$prog.xml" -o "$prog.ospy" -- "./$prog" || fail "capture of $prog"
+  "$ospy" export "$prog.ospy" -o "$prog.jsonl" 2>/dev/null
 }
 # a format string's values are its children, not nameless arguments
 cat > fmt.c <<'C'
@@ -100,4 +102,36 @@ capture_one cut peek s AsciiStringPtr
 jq -e -s 'map(select(.name == "cut::peek")) | length == 1 and (.[0].args_in[0].children[0].value == "AAA")
   and (.[0].args_in[0].children[0].unreadable | test("000$"))' cut.jsonl > /dev/null ||
   fail "cut string export: $(grep peek cut.jsonl)"
+# a forked child's backtraces name its modules: it has its parent's (its agent
+# records no ModuleLoad of its own) until it execs; so does show --backtrace
+cat > forked.c <<'C'
+#include <sys/wait.h>
+#include <unistd.h>
+static volatile int seen;
+__attribute__((noinline)) int work(int x)
+{
+  seen = x; /* long enough to be hooked */
+  seen += x;
+  return seen - x + 1;
+}
+int main(void)
+{
+  work(1);
+  pid_t p = fork();
+  if (p == 0)
+    _exit(work(2) == 3 ? 0 : 1);
+  int st = 1;
+  waitpid(p, &st, 0);
+  return st;
+}
+C
+capture_one forked work x Int32 -F --backtrace 2
+jq -e -s '(map(select(.type == "ProcessStart")) | length == 2) and
+  (map(select(.name == "forked::work")) | length == 2 and
+   all(.backtrace[0].module == "forked" and .backtrace[1].module == "libc.so.6"))' \
+  forked.jsonl > /dev/null || fail "forked child's backtrace modules: $(grep work forked.jsonl)"
+child=$(jq -s -r 'map(select(.type == "ProcessStart")) | .[1].pid' forked.jsonl)
+"$ospy" show --backtrace forked.ospy > forked.txt
+grep -A1 "\[$child\] forked!work(x=2)" forked.txt | grep -q "#0 0x[0-9a-f]* forked!main+0x" ||
+  fail "show --backtrace: the forked child's frame: $(cat forked.txt)"
 echo "e2e: ok ($n events)"
