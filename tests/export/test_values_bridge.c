@@ -450,6 +450,17 @@ int main(void)
   CHECK(strstr(got, "<argument name=\"fmt\">") && !strstr(got, "name=\"ap\""),
         "va_list:\n got %s", got);
 
+  /* an enumeration's value that is none of its members is written in hex,
+   * as oSpy's enumerations fell back to UInt32 hex="true" */
+  static const uint8_t enum_other_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_S, 6, 2, OSPY_VB_INT_U, 0x80, 0x20, 3, OSPY_VB_INT_U, 0xb4, 0x24, /* 0x1234 */
+  };
+  make_call2(rec, 0, enum_other_blob, sizeof enum_other_blob, leave_blob, sizeof leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Enum\" subType=\"OpenFlags\" value=\"0x1234\"/>"),
+        "enum value not a member:\n got %s", got);
+
   /* flags are a hex number (oSpy's Int32 hex="true": its send and recv
    * parsers read them with Convert.ToInt32), the names beside it */
   static const uint8_t send_blob[] = {
