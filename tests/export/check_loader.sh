@@ -1,0 +1,63 @@
+#!/bin/sh
+# The original oSpy loader must accept ospy's .osd: osd_loader.py reads an
+# export as oSpy.SharpDumpLib does, its parsers of socket, connect, send and
+# recv included (an exception in one event rejects the whole file). Captures:
+# the demo with demo/demo.xml, the demo with --preset net, and net-edges
+# (flags, descriptors of -1, a NULL buffer, addresses of each family and
+# none, failed calls, a recv that never returns). (Suite noasan: it injects
+# the agent.)
+# usage: check_loader.sh OSPY DEMO DEMO_XML NET_EDGES PYTHON OSD_LOADER_PY OUT_DIR
+set -eu
+ospy=$1 demo=$2 demo_xml=$3 edges=$4 py=$5 loader=$6 out=$7
+fail() { echo "FAIL: $*" >&2; exit 1; }
+rm -rf "$out"
+mkdir -p "$out"
+cd "$out"
+
+# load NAME: exports NAME.ospy to NAME.osd, which the loader must accept;
+# its parsed calls in NAME.txt
+load() {
+  "$ospy" export "$1.ospy" -o "$1.osd" 2>/dev/null || fail "export of $1"
+  "$py" "$loader" -v "$1.osd" > "$1.txt" || fail "oSpy's loader rejects $1.osd: $(tail -n 1 "$1.txt")"
+}
+has() { grep -qx -- "$2" "$1.txt" || fail "$1: no line '$2' in: $(cat "$1.txt")"; }
+
+"$ospy" capture -q -c "$demo_xml" -o demo.ospy -- "$demo" > /dev/null || fail "capture of the demo"
+load demo
+has demo 'connect s=4 family=AF_INET endpoint=127.0.0.1:[0-9]* result=Success'
+has demo 'send s=4 bytes=22 flags=0x0 result=22'
+has demo 'recv s=5 bytes=22 size=64 flags=0x0 result=22'
+
+"$ospy" capture -q --preset net -o net.ospy -- "$demo" > /dev/null || fail "capture of the demo, net"
+load net
+has net 'socket af=AF_INET type=0x1 protocol=IPPROTO_IP result=4'
+port=$("$ospy" show net.ospy | sed -n 's/.*connect(sockfd=4, addr={AF_INET, 127.0.0.1:\([0-9]*\)}.*/\1/p')
+has net "connect s=4 family=AF_INET endpoint=127.0.0.1:$port result=Success"
+has net 'send s=4 bytes=22 flags=0x0 result=22'
+
+"$ospy" capture -q --preset net -o edges.ospy -- "$edges" > /dev/null 2>&1 || true
+load edges
+has edges 'send s=4 bytes=5 flags=0x4000 result=5'          # MSG_NOSIGNAL, a number
+has edges 'send s=4 bytes=0 flags=0x4000 result=0'          # a NULL buffer
+has edges 'recv s=5 bytes=1 size=1 flags=0x2 result=1'
+has edges 'recv s=5 bytes=null size=64 flags=0x40 result=-1' # buf not recorded
+has edges 'socket af=0x3039 type=0x1 protocol=0 result=4294967295' # -1 as 0xffffffff
+has edges 'send s=4294967295 bytes=1 flags=0x0 result=-1'
+has edges 'recv s=4294967295 bytes=null size=8 flags=0x0 result=-1'
+has edges 'connect s=3 family=AF_INET endpoint=127.0.0.1:1 result=error 111'
+has edges 'connect s=3 family=AF_INET6 endpoint=None result=error 111'
+has edges 'connect s=3 family=AF_UNSPEC endpoint=None result=error 22' # a NULL address
+has edges 'connect s=3 family=AF_UNIX endpoint=None result=error 2'
+# the recv SIGALRM ended the program in: an Info event, read back as the call
+tail -c +17 edges.osd | bzip2 -dc | grep -q '<event id="[0-9]*" type="Info" ospyType="FunctionCall"' ||
+  fail "the unfinished recv is not an Info event"
+"$ospy" import edges.osd -o edges.jsonl 2>/dev/null || fail "import of edges.osd"
+jq -e -s 'map(select(.name == "libc.so.6::recv" and (has("return") | not))) | length == 1' \
+  edges.jsonl > /dev/null || fail "the unfinished recv: $(grep recv edges.jsonl | tail -1)"
+# ospy import reads back what the .osd has: flags' names, -1, the addresses
+jq -e -s 'map(select(.name == "libc.so.6::send")) | .[0].args_in[3].value == "MSG_NOSIGNAL"
+  and .[2].args_in[0].value == "-1"' edges.jsonl > /dev/null ||
+  fail "import: send's flags and descriptor: $(grep '::send' edges.jsonl | head -3)"
+"$ospy" import edges.osd -o back.osd 2>/dev/null && cmp back.osd edges.osd ||
+  fail "edges.osd -> import -> .osd changed"
+echo "loader: ok ($(tail -n 1 demo.txt); $(tail -n 1 net.txt); $(tail -n 1 edges.txt))"
