@@ -61,32 +61,16 @@ void ospy_values_bridge_free(ospy_values_bridge *vb)
   free(vb);
 }
 
+/* A code point as UTF-8; U+FFFD for one that is no character (a lone
+ * surrogate, past U+10FFFF). */
 static size_t put_utf8(char *out, uint32_t cp)
 {
-  if (cp >= 0xD800 && cp <= 0xDFFF)
-    cp = 0xFFFD; /* a lone surrogate */
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | cp >> 6);
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | cp >> 12);
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  if (cp > 0x10FFFF)
-    return put_utf8(out, 0xFFFD);
-  out[0] = (char)(0xF0 | cp >> 18);
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
+  char u[8];
+  size_t n = ospy_utf8_encode(cp, u);
+  if (!n)
+    n = ospy_utf8_encode(0xFFFD, u);
+  memcpy(out, u, n);
+  return n;
 }
 
 /* UTF-8 bytes pass through (the writers replace invalid ones); UTF-16LE
@@ -212,6 +196,10 @@ static const char *format_value(visit *vs, const ospy_value *v, const char **tex
     snprintf(t, cap, (u & 0xff) >= 0x20 && (u & 0xff) < 0x7f ? "%c" : "\\x%02x",
              (unsigned)(u & 0xff));
     return "Char";
+  case 'C': /* %lc, %C: a wide character, as UTF-8 */
+    if ((uint32_t)u < 0x20 || !ospy_utf8_encode((uint32_t)u, t))
+      snprintf(t, cap, "\\x{%x}", (unsigned)(uint32_t)u);
+    return "Char";
   case 'p':
   case 'n': /* where printf stores the count: a pointer */
     snprintf(t, cap, u ? "0x%" PRIx64 : "NULL", v->u);
@@ -306,8 +294,7 @@ static int on_enter(const ospy_value *v, void *data)
   /* a string or buffer that ran into unreadable memory: where it stopped */
   if ((v->kind == OSPY_VALUE_STRING || v->kind == OSPY_VALUE_BYTES) && (v->flags & OSPY_VB_CUT) &&
       vs->pointee)
-    ospy_xb_unreadable(vs->b,
-                       vs->pointee + v->nbytes * (v->kind == OSPY_VALUE_STRING ? v->unit : 1));
+    ospy_xb_unreadable(vs->b, vs->pointee + v->nbytes); /* (bytes, whatever the unit) */
   if (v->kind == OSPY_VALUE_POINTER)
     vs->pointee = v->address;
   if (!has_children(v))
@@ -320,8 +307,10 @@ static void on_leave(const ospy_value *v, void *data)
   visit *vs = data;
   if (v->kind == OSPY_VALUE_FORMAT)
     vs->fmt_depth = 0;
-  if (v->kind == OSPY_VALUE_ARRAY && (v->flags & OSPY_VB_CUT))
-    ospy_xb_total(vs->b, v->total); /* stopped at an unreadable element */
+  /* stopped at an unreadable element, or by the value cap (a null-terminated
+   * array past its bound has one more: no count to give) */
+  if (v->kind == OSPY_VALUE_ARRAY && ((v->flags & OSPY_VB_CUT) || v->total - v->count > 1))
+    ospy_xb_total(vs->b, v->total);
   if (has_children(v))
     ospy_xb_close(vs->b);
 }

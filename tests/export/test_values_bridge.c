@@ -354,6 +354,31 @@ int main(void)
                     "unreadable=\"0x1000\"/></value>"),
         "cut array:\n got %s", got);
 
+  /* one the value cap stopped keeps the count asked for too */
+  static const uint8_t sum_capped_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 5, 2, OSPY_VB_INT_S, 2, OSPY_VB_INT_S, 3,
+  };
+  make_call2(rec, 3, sum_capped_blob, sizeof sum_capped_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"2\" "
+                    "totalSize=\"5\">"),
+        "capped array:\n got %s", got);
+
+  /* a UTF-16 string cut by unreadable memory after 2 units: it stopped 4
+   * bytes after its start (the bytes were counted twice: 0x1008) */
+  static const uint8_t wide_cut_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_STR, OSPY_VB_CUT, 2, 0x84, 0x80, 0x80, 0x80, 0x00,
+    'h', 0, 'i', 0,
+  };
+  make_call2(rec, 3, wide_cut_blob, sizeof wide_cut_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "value=\"hi\"") && strstr(got, "unreadable=\"0x1004\""),
+        "cut UTF-16 string:\n got %s", got);
+
   /* one whose memory could not be read is its pointer, marked unreadable
    * (typed as the pointee, its address was taken for the value) */
   static const uint8_t sum_unreadable_blob[] = {
