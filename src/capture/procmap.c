@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/array_grow.h"
+
 #define NONE SIZE_MAX
 
 typedef struct pm_proc {
@@ -45,19 +47,6 @@ void ospy_procmap_free(ospy_procmap *m, void (*free_data)(void *))
   free(m);
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-  if (n < *cap)
-    return 0;
-  size_t ncap = *cap ? *cap * 2 : 16;
-  void *p = realloc(*arr, ncap * elem);
-  if (!p)
-    return -1;
-  *arr = p;
-  *cap = ncap;
-  return 0;
-}
-
 /* pid's latest record (its address space now), or NONE. */
 static size_t current(const ospy_procmap *m, uint32_t pid)
 {
@@ -69,7 +58,7 @@ static size_t current(const ospy_procmap *m, uint32_t pid)
 
 static size_t add_proc(ospy_procmap *m, uint32_t pid, size_t parent, char *exe)
 {
-  if (grow((void **)&m->procs, &m->capprocs, m->nprocs, sizeof *m->procs) < 0)
+  if (ospy_array_grow((void **)&m->procs, &m->capprocs, m->nprocs, sizeof *m->procs) < 0)
     return NONE;
   m->procs[m->nprocs] = (pm_proc){ pid, parent, exe };
   return m->nprocs++;
@@ -100,7 +89,7 @@ int ospy_procmap_module_load(ospy_procmap *m, uint32_t pid, uint64_t base, uint6
     return -1;
   if (is_exe(&m->procs[r], path, path_len))
     m->procs[r].parent = NONE; /* its own executable: it exec'd, a map of its own */
-  if (grow((void **)&m->mods, &m->capmods, m->nmods, sizeof *m->mods) < 0)
+  if (ospy_array_grow((void **)&m->mods, &m->capmods, m->nmods, sizeof *m->mods) < 0)
     return -1;
   m->mods[m->nmods++] = (pm_mod){ r, { base, size, data } };
   return 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/array_grow.h"
 #include "capture/procmap.h"
 #include "export/arena.h"
 #include "export/text.h"
@@ -132,23 +133,10 @@ static const char *process_name(ospy_from_capture *a, uint32_t pid)
   return a->default_process;
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-  if (n < *cap)
-    return 0;
-  size_t ncap = *cap ? *cap * 2 : 16;
-  void *p = realloc(*arr, ncap * elem);
-  if (!p)
-    return -1;
-  *arr = p;
-  *cap = ncap;
-  return 0;
-}
-
 static int add_process(ospy_from_capture *a, uint32_t pid, const char *exe)
 {
   char *name = strdup(base_name(exe));
-  if (!name || grow((void **)&a->procs, &a->capprocs, a->nprocs, sizeof *a->procs) < 0) {
+  if (!name || ospy_array_grow((void **)&a->procs, &a->capprocs, a->nprocs, sizeof *a->procs) < 0) {
     free(name);
     return -1;
   }

@@ -107,3 +107,15 @@ test_result test_eval(test_env *env, const char *src)
   ospy_expr_free(e);
   return r;
 }
+
+const char *expr_test_nest(char *buf, size_t size, const char *open, int n, const char *inner,
+                           const char *close)
+{
+  buf[0] = '\0';
+  for (int i = 0; i < n && strlen(buf) + strlen(open) < size; i++)
+    strcat(buf, open);
+  strncat(buf, inner, size - strlen(buf) - 1);
+  for (int i = 0; i < n && strlen(buf) + strlen(close) < size; i++)
+    strcat(buf, close);
+  return buf;
+}

@@ -51,4 +51,8 @@ test_result test_run(test_env *env, const ospy_expr *e, ospy_expr_fn fn);
 /* Evaluates a compiled expression both ways (its own pool). */
 test_result test_eval_compiled(test_env *env, const ospy_expr *e);
 
+/* buf = open x n, then inner, then close x n (nesting limits' tests). */
+const char *expr_test_nest(char *buf, size_t size, const char *open, int n, const char *inner,
+                           const char *close);
+
 #endif

@@ -35,18 +35,6 @@ static void expect_ok(const ospy_expr_scope *scope, const char *src)
   ospy_expr_free(e);
 }
 
-/* src = open x n, then inner, then close x n. */
-static const char *nest(char *buf, size_t size, const char *open, int n, const char *inner,
-                        const char *close)
-{
-  buf[0] = '\0';
-  for (int i = 0; i < n && strlen(buf) + strlen(open) < size; i++)
-    strcat(buf, open);
-  strncat(buf, inner, size - strlen(buf) - 1);
-  for (int i = 0; i < n && strlen(buf) + strlen(close) < size; i++)
-    strcat(buf, close);
-  return buf;
-}
 
 /* 64 levels of parentheses, brackets, unary operators and ?: arms, each one
  * level, mixed or not; the 65th is refused where it opens. The tree's own
@@ -69,8 +57,8 @@ static void nesting_cases(const ospy_expr_scope *s)
   };
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     int n = 64 / kinds[k].levels;
-    expect_ok(s, nest(src, sizeof src, kinds[k].open, n, kinds[k].inner, kinds[k].close));
-    nest(src, sizeof src, kinds[k].open, n + 1, kinds[k].inner, kinds[k].close);
+    expect_ok(s, expr_test_nest(src, sizeof src, kinds[k].open, n, kinds[k].inner, kinds[k].close));
+    expr_test_nest(src, sizeof src, kinds[k].open, n + 1, kinds[k].inner, kinds[k].close);
     snprintf(want, sizeof want, "expression nested too deeply at column %d", kinds[k].column);
     expect_error(s, src, want);
   }

@@ -242,18 +242,6 @@ static void memory_cases(test_env *env)
   FAULT("*arg.p32");
 }
 
-/* src = open x n, then inner, then close x n. */
-static const char *nest(char *buf, size_t size, const char *open, int n, const char *inner,
-                        const char *close)
-{
-  buf[0] = '\0';
-  for (int i = 0; i < n && strlen(buf) + strlen(open) < size; i++)
-    strcat(buf, open);
-  strncat(buf, inner, size - strlen(buf) - 1);
-  for (int i = 0; i < n && strlen(buf) + strlen(close) < size; i++)
-    strcat(buf, close);
-  return buf;
-}
 
 /* The deepest nesting the parser takes (64 levels) evaluates alike both ways:
  * the evaluators' recursion is bounded by the tree. */
@@ -264,14 +252,14 @@ static void nesting_cases(test_env *env)
   test_env_sync(env); /* memory_cases took the reader away */
   uint64_t self = FAKE_MEM_BASE; /* u64[base] is base: every read reads it again */
   memcpy(env->mem, &self, 8);
-  OK(nest(src, sizeof src, "(", 64, "arg.len", ")"), 20);
-  OK(nest(src, sizeof src, "-", 64, "arg.len", ""), 20);
-  OK(nest(src, sizeof src, "!", 64, "arg.len", ""), 1);
-  OK(nest(src, sizeof src, "~(", 32, "arg.len", ")"), 20);
-  OK(nest(src, sizeof src, "(u8)", 64, "arg.len", ""), 20);
+  OK(expr_test_nest(src, sizeof src, "(", 64, "arg.len", ")"), 20);
+  OK(expr_test_nest(src, sizeof src, "-", 64, "arg.len", ""), 20);
+  OK(expr_test_nest(src, sizeof src, "!", 64, "arg.len", ""), 1);
+  OK(expr_test_nest(src, sizeof src, "~(", 32, "arg.len", ")"), 20);
+  OK(expr_test_nest(src, sizeof src, "(u8)", 64, "arg.len", ""), 20);
   /* 32 reads: the x86-64 code generator's labels take no more (it refuses
    * more, the interpreter then evaluates) */
-  OK(nest(src, sizeof src, "(u64[", 32, "0x10000", "])"), FAKE_MEM_BASE);
+  OK(expr_test_nest(src, sizeof src, "(u64[", 32, "0x10000", "])"), FAKE_MEM_BASE);
 }
 
 /* A missing argument (a computed one whose own read faulted, marked in
