@@ -208,7 +208,7 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
   unsigned w = bits_of(ospy_spec_scalar_width(specs, &fn->ret));
   if (fn->ret.ptr || (rt && rt->kind == OSPY_KIND_POINTER)) {
     uint64_t p = c->arch_bits == 32 ? (uint32_t)c->retval : c->retval;
-    return p ? OSPY_OUTCOME_SUCCESSFUL : OSPY_OUTCOME_FAILED;
+    return p || fn->null_ok ? OSPY_OUTCOME_SUCCESSFUL : OSPY_OUTCOME_FAILED;
   }
   if (rt && rt->kind == OSPY_KIND_ERRNO)
     return (uint32_t)c->retval ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;

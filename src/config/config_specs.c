@@ -260,7 +260,7 @@ static void parse_args(cfg *g, xmlNodePtr args, uint32_t fi)
    logCondition. */
 static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
 {
-  static const char *const ret_attrs[] = { "type", "hex", NULL };
+  static const char *const ret_attrs[] = { "type", "hex", "nullIsError", NULL };
   xmlNodePtr cond = NULL;
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (cfg_is(c, "returnValue")) {
@@ -270,6 +270,10 @@ static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
         g->t->fns[fi].ret = r;
         g->t->fns[fi].has_ret = 1;
       }
+      int null_error = 1; /* (an extension: oSpy had no notion of a failed call) */
+      if (cfg_attr(g, c, "nullIsError"))
+        cfg_attr_bool(g, c, "nullIsError", &null_error);
+      g->t->fns[fi].null_ok = !null_error;
     } else if (cfg_is(c, "arguments")) {
       if (g->t->fns[fi].args)
         cfg_error(g, cfg_pos_elem(g, c), "more than one <arguments>");

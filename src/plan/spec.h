@@ -138,6 +138,8 @@ struct ospy_spec_fn {
   uint8_t log_nested;
   uint8_t has_ret;
   uint8_t is_method;   /* a vtable method: `this` comes before the arguments */
+  uint8_t null_ok;     /* a NULL pointer returned is an answer, not a failure
+                          (<returnValue nullIsError="false">: getenv) */
   /* agent only (ospy_marshal_prepare): bit OSPY_VB_PHASE_ENTER / _LEAVE set
      when every value that phase writes is a plain integer (int_width set;
      ret_width for the return value); ret_counts_bytes: it returns SSize, a

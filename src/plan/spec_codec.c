@@ -109,7 +109,7 @@ static void put_fn(wbuf *w, const ospy_spec_fn *fn)
 {
   put_str(w, fn->name);
   put_u8(w, fn->callconv);
-  put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1));
+  put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1 | fn->null_ok << 2));
   put_u8(w, fn->has_ret);
   put_u32(w, fn->args_size);
   put_ref(w, &fn->ret);
@@ -290,6 +290,7 @@ static void get_fn(rbuf *r, ospy_spec_fn *fn)
   uint8_t bits = get_u8(r);
   fn->log_nested = bits & 1;
   fn->is_method = bits >> 1 & 1;
+  fn->null_ok = bits >> 2 & 1; /* (0 in plans written before it) */
   fn->has_ret = get_u8(r);
   fn->args_size = get_u32(r);
   get_ref(r, &fn->ret);

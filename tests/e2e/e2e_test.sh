@@ -849,5 +849,32 @@ exec-hint)
     fail "capture of a shell running two commands exited $?"
   "$ospy" show "$tmp/d.ospy" | grep -q "the program execs" && fail "a shell's forked commands taken for an exec of the program"
   echo "exec-hint: an exec without -F is said, a shell's commands are not" ;;
+null-answers)
+  # NULL as an answer, not a failure (<returnValue nullIsError="false">):
+  # getenv of an unset variable, readdir at the end of a directory; a NULL
+  # from opendir of a missing directory still fails, with its errno
+  cat > "$tmp/na.c" <<'C'
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+  int n = 0;
+  DIR *d = opendir("/");
+  while (d && readdir(d)) n++;
+  if (d) closedir(d);
+  printf("%s %d %p\n", getenv("OSPY_SURELY_UNSET") ? "set" : "unset", n > 2, (void *)opendir("/nonexistent"));
+  return 0;
+}
+C
+  cc -O1 -o "$tmp/na" "$tmp/na.c" || fail "cannot build the target"
+  "$ospy" capture -q --preset proc --preset files -o "$tmp/c.ospy" -- "$tmp/na" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "unset 1"
+  "$ospy" show --failed "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
+  grep -E 'getenv|readdir' "$tmp/failed" && fail "a NULL answer shown as a failure"
+  expect_regex "$tmp/failed" 'opendir\(name="/nonexistent"\) = (NULL|0x0) ENOENT'
+  "$ospy" show "$tmp/c.ospy" | grep -q 'getenv(name="OSPY_SURELY_UNSET") = NULL$' ||
+    fail "getenv: $("$ospy" show "$tmp/c.ospy" | grep getenv)"
+  echo "null-answers: getenv and readdir's NULL are answers, opendir's a failure" ;;
 *) fail "unknown case $case_name" ;;
 esac
