@@ -46,6 +46,7 @@ typedef struct inline_hook {
   const ospy_plan_hook *ph;
   const ospy_spec_fn *fn;      /* NULL: raw argument words */
   void *addr;
+  void *patched;               /* where the interceptor patches: addr past jump thunks */
   ospy_listener *listener;
   int reported;                /* a message about this hook was sent */
   int failed;                  /* the interceptor refused it: not retried */
@@ -573,10 +574,13 @@ static void report(inline_hook *h, int type, const char *what, const char *why)
   ospy_agent_messagef2(type, h->index, h->ph->display, what, why);
 }
 
-static inline_hook *already_hooked(const void *addr)
+/* The hook that patched the same code: two symbols of one function (open64
+ * and open), or a jump thunk (freeifaddrs is `jmp free`) and its target. Two
+ * listeners of one function would share one call's scratch. */
+static inline_hook *already_hooked(const void *patched)
 {
   for (uint32_t i = 0; i < nhooks; i++)
-    if (hooks[i].listener && !hooks[i].internal && hooks[i].addr == addr)
+    if (hooks[i].listener && !hooks[i].internal && hooks[i].patched == patched)
       return &hooks[i];
   return NULL;
 }
@@ -606,7 +610,15 @@ static void attach_one(inline_hook *h)
    * own beside the user's hook of the same function: as an alias, a config
    * that hooked dlopen (preset proc) stopped every dlopen'ed library from
    * being tracked and hooked */
-  inline_hook *first = h->internal ? NULL : already_hooked(addr);
+  void *patched = ospy_interceptor_resolve(addr);
+  if (patched != addr && (h->ph->flags & OSPY_HOOK_F_GLOB) && !h->internal) {
+    /* a pattern's match that only jumps to another function: hooked, it
+     * would take every call of that function for its own */
+    h->failed = 1;
+    report(h, OSPY_EV_INFO, ": ", "a jump to another function, not hooked (a pattern's match)");
+    return;
+  }
+  inline_hook *first = h->internal ? NULL : already_hooked(patched);
   if (first) {
     h->alias = 1; /* its calls are recorded under the first name */
     /* the same symbol hooked twice with two definitions, or one function
@@ -662,6 +674,7 @@ static void attach_one(inline_hook *h)
     return;
   }
   h->addr = addr;
+  h->patched = patched;
   warn_ambiguous_signature(h);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;
@@ -813,6 +826,7 @@ static void detach_unloadable(uintptr_t closing_base)
     ospy_interceptor_detach(h->listener);
     h->listener = NULL;
     h->addr = NULL;
+    h->patched = NULL;
   }
   if (any)
     ospy_interceptor_end_transaction();

@@ -633,6 +633,23 @@ funcs)
   "$ospy" show "$tmp/s.ospy" >"$tmp/sshow" || fail "show exited $?"
   expect_regex "$tmp/sshow" 'info: -f libc.so.6!strto\*: [0-9]+ functions, none in the catalogue'
   expect_regex "$tmp/sshow" '\] libc.so.6!strto[a-z]+\(arg0=0x[0-9a-f]+, arg1=0x[0-9a-f]+, arg2=0xa,.*\) = 3$'
+  # a function that only jumps to another (freeifaddrs is `jmp free`): the
+  # pattern leaves it out, and named beside its target it is that function's
+  # alias (two listeners of free shared one call's scratch: <not a values blob>)
+  cat > "$tmp/fr.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) { for (int i = 0; i < 5; i++) free(malloc(100)); puts("done"); return 0; }
+C
+  cc -O0 -o "$tmp/fr" "$tmp/fr.c" || fail "cannot build fr"
+  for f in 'libc.so.6!free*' 'libc.so.6!free,libc.so.6!freeifaddrs'; do
+    "$ospy" capture -q -f "$f" -o "$tmp/fr.ospy" -- "$tmp/fr" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
+    "$ospy" show "$tmp/fr.ospy" >"$tmp/frshow" || fail "show exited $?"
+    n=$(grep -c '\] libc.so.6!free(ptr=0x' "$tmp/frshow")
+    [ "$n" -ge 5 ] || { cat "$tmp/frshow"; fail "-f '$f': $n free calls, expected 5 or more"; }
+    grep -E 'freeifaddrs\(|not a values blob' "$tmp/frshow" && fail "-f '$f': free's calls taken by freeifaddrs"
+  done
   # a pattern without a module, for a script: expanded against its interpreter's files
   printf '#!/bin/sh\necho hi | tr h H\n' >"$tmp/s.sh"; chmod +x "$tmp/s.sh"
   "$ospy" capture -q -f 'str*' -o "$tmp/sh.ospy" -- "$tmp/s.sh" >"$tmp/out" 2>"$tmp/err" ||
