@@ -294,6 +294,16 @@ static unsigned backtrace_depth(const inline_hook *h)
   return d > MAX_BT ? MAX_BT : d;
 }
 
+/* A pending call that hides the described calls made inside it (oSpy's
+ * logNested off): one of a function a spec describes. A function traced with
+ * raw words (a -f pattern that matched main) hides nothing; nor do the
+ * agent's own hooks (dlopen). */
+static bool encloses(void *user_data)
+{
+  const inline_hook *h = user_data;
+  return h && !h->internal && h->fn;
+}
+
 static void on_enter(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
@@ -325,7 +335,7 @@ static void on_enter(ospy_invocation *inv)
     return;
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
-  if (h->fn && ospy_invocation_nested(inv) && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
+  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && ospy_invocation_nested_in(inv, encloses))
     return;
   thread_area *a = area_get();
   if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP) {

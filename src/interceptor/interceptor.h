@@ -160,6 +160,9 @@ void ospy_interceptor_forget(ospy_invocation *inv);
  * (the call is nested in it); pending calls of other stacks (coroutines
  * switched away) do not count. */
 bool ospy_invocation_nested(ospy_invocation *inv);
+/* The same, counting only pending calls one of whose listeners' user_data
+ * `counts` takes (the agent: calls its specs describe). */
+bool ospy_invocation_nested_in(ospy_invocation *inv, bool (*counts)(void *user_data));
 
 /* Hooks created while on: the calls their relocated prologue makes are
  * taken never to throw a C++ exception, so their return addresses in the

@@ -119,15 +119,30 @@ void ospy_interceptor_forget(ospy_invocation *inv) {
     ts->forget = 1;
 }
 
-bool ospy_invocation_nested(ospy_invocation *inv) {
+/* Whether one of the listeners that saw entry e's enter is one `counts` takes. */
+static bool entry_counts(const ospy_invocation_entry *e, bool (*counts)(void *user_data)) {
+  if (!counts)
+    return true;
+  for (unsigned i = 0; i < e->nentered; i++)
+    if (e->entered[i] && counts(e->entered[i]->user_data))
+      return true;
+  return false;
+}
+
+bool ospy_invocation_nested_in(ospy_invocation *inv, bool (*counts)(void *user_data)) {
   const ospy_thread_state *ts = inv->ts;
   for (unsigned i = 0; i < inv->depth && i < ts->depth; i++) {
     uintptr_t slot = ts->stack[i].slot;
     /* (an equal slot: the pending call tail-called this one, as execv execve) */
-    if (slot >= inv->entry_sp && slot - inv->entry_sp <= SAME_STACK_SPAN)
+    if (slot >= inv->entry_sp && slot - inv->entry_sp <= SAME_STACK_SPAN &&
+        entry_counts(&ts->stack[i], counts))
       return true;
   }
   return false;
+}
+
+bool ospy_invocation_nested(ospy_invocation *inv) {
+  return ospy_invocation_nested_in(inv, NULL);
 }
 
 /* The entries stay (their return addresses are still on the stack), marked

@@ -650,6 +650,14 @@ C
     [ "$n" -ge 5 ] || { cat "$tmp/frshow"; fail "-f '$f': $n free calls, expected 5 or more"; }
     grep -E 'freeifaddrs\(|not a values blob' "$tmp/frshow" && fail "-f '$f': free's calls taken by freeifaddrs"
   done
+  # a pattern that matches main traces it with raw words: a raw call hides no
+  # described call made inside it (-f 'm*' recorded main and none of its 5 mallocs)
+  "$ospy" capture -q -f 'm*' -o "$tmp/m.ospy" -- "$tmp/fr" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f 'm*' exited $?"; }
+  "$ospy" show "$tmp/m.ospy" >"$tmp/mshow" || fail "show exited $?"
+  expect_regex "$tmp/mshow" '\] fr!main\(arg0=0x1,'
+  n=$(grep -c '\] libc.so.6!malloc(size=100) = 0x' "$tmp/mshow")
+  [ "$n" = 5 ] || { cat "$tmp/mshow"; fail "-f 'm*': $n malloc(100) calls inside main, expected 5"; }
   # a pattern without a module, for a script: expanded against its interpreter's files
   printf '#!/bin/sh\necho hi | tr h H\n' >"$tmp/s.sh"; chmod +x "$tmp/s.sh"
   "$ospy" capture -q -f 'str*' -o "$tmp/sh.ospy" -- "$tmp/s.sh" >"$tmp/out" 2>"$tmp/err" ||
