@@ -149,6 +149,16 @@ typedef struct export_query {
   void *found;
 } export_query;
 
+/* An address in the kernel's vDSO: where libc's gettimeofday and time lead
+ * (IFUNCs resolved to the kernel's code). Found, the interceptor says why it
+ * cannot patch it; not found, the message blamed a stripped libc. */
+static int in_vdso(void *sym)
+{
+  Dl_info di;
+  return dladdr(sym, &di) && di.dli_fname &&
+         (strstr(di.dli_fname, "linux-vdso") || strstr(di.dli_fname, "linux-gate"));
+}
+
 /* The symbol as the module itself exports it (a handle's lookup also
  * searches the module's dependencies: the address must be the module's). */
 static int export_query_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -163,7 +173,7 @@ static int export_query_cb(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
   void *sym = dlsym(h, q->symbol);
   dlclose(h);
-  if (sym && in_segments(info, (uintptr_t)sym))
+  if (sym && (in_segments(info, (uintptr_t)sym) || in_vdso(sym)))
     q->found = sym;
   return q->found != NULL;
 }
