@@ -62,6 +62,8 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
     print_typeref(t, &fn->ret, out);
   else
     fprintf(out, "(not logged)");
+  if (fn->has_ret && fn->null_ok)
+    fprintf(out, " (NULL is no error)");
   fprintf(out, "\n");
   if (fn->args_size)
     fprintf(out, "      argsSize %u\n", fn->args_size);
