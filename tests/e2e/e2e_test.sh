@@ -905,7 +905,7 @@ C
   expect_regex "$tmp/failed" 'opendir\(name="/nonexistent"\) = (NULL|0x0) ENOENT'
   "$ospy" show "$tmp/c.ospy" | grep -q 'getenv(name="OSPY_SURELY_UNSET") = NULL$' ||
     fail "getenv: $("$ospy" show "$tmp/c.ospy" | grep getenv)"
-  "$ospy" check --preset proc >"$tmp/check" || fail "check --preset proc exited $?"
+  "$ospy" check "$(dirname "$demo_xml")/../configs/proc.xml" >"$tmp/check" || fail "check proc.xml exited $?"
   expect_line "$tmp/check" "spec getenv: default, returns AsciiStringPtr (NULL is no error)"
   echo "null-answers: getenv and readdir's NULL are answers, opendir's a failure" ;;
 *) fail "unknown case $case_name" ;;
