@@ -151,9 +151,6 @@ static void sigaction_leave(ospy_invocation *inv)
   sc->oldact = NULL;
 }
 
-/* -F: an exec with an environment of its own gets the agent and the ring
- * back in a copy of it (its envp argument: execveat's fourth, the others'
- * third). */
 /* Without -F the program that replaces this one is not recorded: a wrapper
  * (a pyenv shim, a launcher script) left the user with the wrapper's calls
  * and no word why. Said when the recorded process itself execs a file it
@@ -176,6 +173,9 @@ static void exec_not_followed(ospy_invocation *inv, int internal)
                        ": what it runs is not recorded without -F (-F follows exec'd programs)");
 }
 
+/* An exec. Without -F: the warning above. With -F: one with an environment
+ * of its own gets the agent and the ring back in a copy of it (its envp
+ * argument: execveat's fourth, the others' third). */
 static void exec_enter(ospy_invocation *inv, int internal)
 {
   if (!ospy_agent_g.follow_forks) {
@@ -462,10 +462,6 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
  * hooked functions libc reaches then are not calls of the program. */
 static __thread int agent_calling __attribute__((tls_model("initial-exec")));
 
-/* A hooked function entered while this thread was inside a callback: a
- * signal handler that interrupted the hook. Its call cannot be recorded
- * (the thread's frame and invocation state are in use), so it is counted as
- * lost, and the capture's recorded + lost still equals the calls made. */
 /* The C library's and the dynamic loader's code: a hooked function they
  * call while the thread is inside a callback is called on the agent's
  * behalf (the agent's fnmatch calls strnlen, its dl_iterate_phdr locks a
@@ -490,6 +486,10 @@ static int in_runtime(uintptr_t ret)
   return 0;
 }
 
+/* A hooked function entered while this thread was inside a callback: a
+ * signal handler that interrupted the hook. Its call cannot be recorded
+ * (the thread's frame and invocation state are in use), so it is counted as
+ * lost, and the capture's recorded + lost still equals the calls made. */
 static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
 {
   /* the agent's own calls (kill, clock_gettime, memcpy... from a callback)
