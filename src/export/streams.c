@@ -192,21 +192,6 @@ static int retval(const ospy_xevent *ev, int64_t *r)
   return ev->retval && ospy_sv_int(ev->retval, r);
 }
 
-
-static int domain_of(const ospy_xvalue *v)
-{
-  int64_t n;
-  if (!v || !v->text)
-    return 0;
-  if (!strcmp(v->text, "AF_INET"))
-    return AF_INET;
-  if (!strcmp(v->text, "AF_INET6"))
-    return AF_INET6;
-  if (!strcmp(v->text, "AF_UNIX") || !strcmp(v->text, "AF_LOCAL"))
-    return AF_UNIX;
-  return ospy_sv_int(v, &n) ? (int)n : 0;
-}
-
 static ospy_conv_kind socket_kind(int domain, const ospy_xvalue *type)
 {
   const char *t = type && type->text ? type->text : "";
@@ -227,7 +212,7 @@ static void on_socket(ospy_streams *s, const ospy_xevent *ev)
   int64_t fd;
   if (!retval(ev, &fd) || fd < 0)
     return;
-  int domain = domain_of(ospy_sv_arg(ev, "domain", 0));
+  int domain = ospy_sv_family(ospy_sv_arg(ev, "domain", 0));
   ospy_conv *c = new_conv(s, ev, socket_kind(domain, ospy_sv_arg(ev, "type", 0)), fd, 0);
   if (c)
     c->domain = domain;
@@ -348,20 +333,11 @@ static int moved(const ospy_xevent *ev, const char *f, int64_t *count)
   return *count > 0;
 }
 
-static const ospy_xvalue *field(const ospy_xvalue *v, const char *name)
-{
-  v = ospy_sv_deref(v);
-  for (size_t i = 0; v && i < v->nchildren; i++)
-    if (v->children[i].name && !strcmp(v->children[i].name, name))
-      return &v->children[i];
-  return NULL;
-}
-
 /* The datagram's address: dest_addr, src_addr or the message's msg_name. */
 static int peer_of(const ospy_xevent *ev, int out, ospy_endpoint *e)
 {
   return ospy_sv_sockaddr(ospy_sv_arg(ev, out ? "src_addr" : "dest_addr", out), e) ||
-         ospy_sv_sockaddr(field(ospy_sv_arg(ev, "msg", out), "msg_name"), e);
+         ospy_sv_sockaddr(ospy_sv_field(ospy_sv_arg(ev, "msg", out), "msg_name"), e);
 }
 
 static void gather_data(ospy_streams *s, const ospy_xevent *ev, int dir)

@@ -42,30 +42,33 @@ static uint16_t be16(const uint8_t *p)
   return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static const ospy_xvalue *field(const ospy_xvalue *st, const char *name)
+const ospy_xvalue *ospy_sv_field(const ospy_xvalue *v, const char *name)
 {
-  for (size_t i = 0; i < st->nchildren; i++)
-    if (st->children[i].name && !strcmp(st->children[i].name, name))
-      return &st->children[i];
+  v = ospy_sv_deref(v);
+  for (size_t i = 0; v && i < v->nchildren; i++)
+    if (v->children[i].name && !strcmp(v->children[i].name, name))
+      return &v->children[i];
   return NULL;
 }
 
-static int struct_family(const ospy_xvalue *st)
+int ospy_sv_family(const ospy_xvalue *v)
 {
-  const ospy_xvalue *f = field(st, "sin_family");
-  if (!f || !f->text)
+  int64_t n;
+  if (!v || !v->text)
     return 0;
-  if (!strcmp(f->text, "AF_INET"))
+  if (!strcmp(v->text, "AF_INET"))
     return AF_INET;
-  if (!strcmp(f->text, "AF_INET6"))
+  if (!strcmp(v->text, "AF_INET6"))
     return AF_INET6;
-  return !strcmp(f->text, "AF_UNIX") || !strcmp(f->text, "AF_LOCAL") ? AF_UNIX : 0;
+  if (!strcmp(v->text, "AF_UNIX") || !strcmp(v->text, "AF_LOCAL"))
+    return AF_UNIX;
+  return ospy_sv_int(v, &n) ? (int)n : 0;
 }
 
 static int struct_port(const ospy_xvalue *st, const char *name, ospy_endpoint *e)
 {
   int64_t port;
-  if (!ospy_sv_int(field(st, name), &port) || port < 0 || port > 0xffff)
+  if (!ospy_sv_int(ospy_sv_field(st, name), &port) || port < 0 || port > 0xffff)
     return 0;
   e->port = (uint16_t)port;
   return 1;
@@ -73,13 +76,13 @@ static int struct_port(const ospy_xvalue *st, const char *name, ospy_endpoint *e
 
 static int struct_addr(const ospy_xvalue *st, const char *name, int family, ospy_endpoint *e)
 {
-  const ospy_xvalue *f = field(st, name);
+  const ospy_xvalue *f = ospy_sv_field(st, name);
   return f && f->text && inet_pton(family, f->text, e->addr) == 1;
 }
 
 static int struct_path(const ospy_xvalue *st, ospy_endpoint *e)
 {
-  const ospy_xvalue *f = field(st, "sun_path");
+  const ospy_xvalue *f = ospy_sv_field(st, "sun_path");
   if (!f || !f->text)
     return 0;
   snprintf(e->path, sizeof e->path, "%s", f->text);
@@ -91,7 +94,7 @@ static int struct_path(const ospy_xvalue *st, ospy_endpoint *e)
 static int sockaddr_struct(const ospy_xvalue *st, ospy_endpoint *e)
 {
   memset(e, 0, sizeof *e);
-  int fam = struct_family(st), ok = 0;
+  int fam = ospy_sv_family(ospy_sv_field(st, "sin_family")), ok = 0;
   if (fam == AF_INET)
     ok = struct_port(st, "sin_port", e) && struct_addr(st, "sin_addr", fam, e);
   else if (fam == AF_INET6)

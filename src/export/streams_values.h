@@ -15,6 +15,11 @@ const ospy_xvalue *ospy_sv_arg(const ospy_xevent *ev, const char *name, int out)
 int ospy_sv_int(const ospy_xvalue *v, int64_t *out);
 /* The pointee of a pointer (the value itself otherwise). */
 const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v);
+/* The field `name` of the structure v (or v points to); NULL if none. */
+const ospy_xvalue *ospy_sv_field(const ospy_xvalue *v, const char *name);
+/* An address family given by its name (AF_INET, AF_LOCAL...) or its number;
+ * 0 if none. */
+int ospy_sv_family(const ospy_xvalue *v);
 /* A struct sockaddr held in v (a pointer to its bytes); 0 if none. */
 int ospy_sv_sockaddr(const ospy_xvalue *v, ospy_endpoint *e);
 
