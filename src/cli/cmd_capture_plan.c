@@ -707,18 +707,8 @@ static int script_check(const char *program, const char *path, char *err, size_t
     snprintf(err, errcap, "%s: Is a directory", program);
     return 126;
   }
-  char head[256] = "";
-  FILE *f = fopen(path, "re");
-  size_t n = f ? fread(head, 1, sizeof head - 1, f) : 0;
-  if (f)
-    fclose(f);
-  head[n] = 0;
-  if (n < 3 || head[0] != '#' || head[1] != '!')
-    return 0;
-  char *interp = head + 2;
-  interp += strspn(interp, " \t");
-  interp[strcspn(interp, " \t\r\n")] = 0;
-  if (*interp && access(interp, X_OK) < 0) {
+  char interp[PATH_MAX];
+  if (ospy_script_interpreter(path, interp, sizeof interp) == 0 && access(interp, X_OK) < 0) {
     snprintf(err, errcap, "%s: %s: bad interpreter: %s", program, interp, strerror(errno));
     return 126;
   }

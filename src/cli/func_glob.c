@@ -132,8 +132,7 @@ static int maps_files(int pid, ospy_func_files *f)
   return rc;
 }
 
-/* A script's interpreter (#!/bin/sh -e: /bin/sh): the program that will run. */
-static int script_interp(const char *path, char *out, size_t cap)
+int ospy_script_interpreter(const char *path, char *out, size_t cap)
 {
   char line[PATH_MAX];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -144,7 +143,7 @@ static int script_interp(const char *path, char *out, size_t cap)
     return -1;
   line[n] = 0;
   char *start = line + 2 + strspn(line + 2, " \t");
-  size_t len = strcspn(start, " \t\n");
+  size_t len = strcspn(start, " \t\r\n");
   if (!len || len >= cap)
     return -1;
   memcpy(out, start, len);
@@ -160,7 +159,7 @@ int ospy_func_files_collect(const char *program, int pid, ospy_func_files *files
   char real[PATH_MAX];
   /* by its real name, as the agent knows the program (python3 runs python3.11) */
   char interp[PATH_MAX];
-  if (program && script_interp(program, interp, sizeof interp) == 0)
+  if (program && ospy_script_interpreter(program, interp, sizeof interp) == 0)
     program = interp;
   if (!program || !realpath(program, real))
     return 0;
