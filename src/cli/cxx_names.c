@@ -1,13 +1,11 @@
 /* C++ functions named as `nm -C` prints them, looked up in a file's symbol
  * tables (see cxx_names.h). */
 #include "cli/cxx_names.h"
+#include "cli/elf_functions.h"
 #include "capture/symbolize.h"
 
-#include <fcntl.h>
-#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int ospy_cxx_name_like(const char *name)
 {
@@ -119,49 +117,35 @@ static int consider(const char *mangled, const char *name, ospy_cxx_matches *m,
   return rc < 0 ? -1 : 0;
 }
 
-static int scan_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
-                      ospy_cxx_matches *m, ospy_cxx_matches *clones)
+#define OUT_OF_MEMORY 2 /* consider_symbol's stop code */
+
+/* The lookup's state, for ospy_elf_functions. */
+typedef struct lookup {
+  const char *name;
+  ospy_cxx_matches *m, *clones;
+} lookup;
+
+static int consider_symbol(const char *mangled, void *data)
 {
-  Elf_Data *data = elf_getdata(scn, NULL);
-  size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
-  for (size_t i = 0; data && i < count; i++) {
-    GElf_Sym sym;
-    if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-        !sym.st_value)
-      continue;
-    const char *mangled = elf_strptr(e, sh->sh_link, sym.st_name);
-    if (mangled && !strncmp(mangled, "_Z", 2) && consider(mangled, name, m, clones) < 0)
-      return -1;
-  }
-  return 0;
+  lookup *l = data;
+  if (strncmp(mangled, "_Z", 2))
+    return 0;
+  return consider(mangled, l->name, l->m, l->clones) < 0 ? OUT_OF_MEMORY : 0;
 }
 
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m)
 {
   memset(m, 0, sizeof *m);
-  if (elf_version(EV_CURRENT) == EV_NONE)
-    return -1;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
-    return -1;
-  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
   ospy_cxx_matches clones = { 0 };
-  int rc = e ? 0 : -1;
-  for (Elf_Scn *scn = NULL; e && rc == 0 && (scn = elf_nextscn(e, scn));) {
-    GElf_Shdr sh;
-    if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-      rc = scan_table(e, scn, &sh, name, m, &clones);
-  }
-  if (e)
-    elf_end(e);
-  close(fd);
+  lookup l = { name, m, &clones };
+  int rc = ospy_elf_functions(path, 0, consider_symbol, &l);
   if (rc == 0 && !m->n && clones.n) { /* only clones: said as for a C function's */
     *m = clones;
     m->clones = 1;
   } else {
     ospy_cxx_matches_free(&clones);
   }
-  return rc < 0 ? -1 : (int)m->n;
+  return rc < 0 || rc == OUT_OF_MEMORY ? -1 : (int)m->n;
 }
 
 void ospy_cxx_matches_free(ospy_cxx_matches *m)

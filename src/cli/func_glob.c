@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/elf_functions.h"
 #include "cli/func_glob.h"
 
 extern char **environ;
@@ -212,49 +213,28 @@ static int crt_helper(const char *name)
   return 0;
 }
 
-/* The .gnu.version table of a .dynsym: a hidden version (an old ABI's
- * clnt_spcreateerror@GLIBC_2.2.5) cannot be looked up by its name. */
-static Elf_Data *version_table(Elf *e)
-{
-  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
-    GElf_Shdr sh;
-    if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
-      return elf_getdata(scn, NULL);
-  }
-  return NULL;
-}
+#define OUT_OF_MEMORY 2 /* consider's stop code */
 
-static int hidden_version(Elf_Data *versions, size_t i)
-{
-  GElf_Versym v;
-  return versions && gelf_getversym(versions, (int)i, &v) && (v & 0x8000);
-}
+/* One file's functions matching a pattern. */
+typedef struct scan {
+  const char *module, *where, *func;
+  ospy_func_founds *out;
+} scan;
 
-static int scan_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *module,
-                        const char *where, const char *func, ospy_func_founds *out)
+static int consider(const char *name, void *data)
 {
-  Elf_Data *data = elf_getdata(scn, NULL);
-  Elf_Data *versions = sh->sh_type == SHT_DYNSYM ? version_table(e) : NULL;
-  size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
-  for (size_t i = 0; data && i < count; i++) {
-    GElf_Sym sym;
-    if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value ||
-        (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC) ||
-        hidden_version(versions, i))
-      continue;
-    const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
-    if (!name || !name[0] || (name[0] == '_' && func[0] != '_') || crt_helper(name))
-      continue;
-    size_t len = strcspn(name, "@"); /* "memcpy@GLIBC_2.2.5" in some .symtab */
-    char plain[256];
-    if (len >= sizeof plain || memchr(name, '.', len)) /* f.cold, f.part.0: clones */
-      continue;
-    memcpy(plain, name, len);
-    plain[len] = 0;
-    if (!fnmatch(func, plain, 0) && found_add(out, module, where, plain, len) < 0)
-      return -1;
-  }
-  return 0;
+  scan *sc = data;
+  if ((name[0] == '_' && sc->func[0] != '_') || crt_helper(name))
+    return 0;
+  size_t len = strcspn(name, "@"); /* "memcpy@GLIBC_2.2.5" in some .symtab */
+  char plain[256];
+  if (len >= sizeof plain || memchr(name, '.', len)) /* f.cold, f.part.0: clones */
+    return 0;
+  memcpy(plain, name, len);
+  plain[len] = 0;
+  if (fnmatch(sc->func, plain, 0))
+    return 0;
+  return found_add(sc->out, sc->module, sc->where, plain, len) < 0 ? OUT_OF_MEMORY : 0;
 }
 
 static const char *base_name(const char *path);
@@ -262,23 +242,11 @@ static const char *base_name(const char *path);
 static int scan_file(const char *path, unsigned bits, const char *module, const char *func,
                      ospy_func_founds *out)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
-    return 0;
-  Elf *e = elf_version(EV_CURRENT) == EV_NONE ? NULL : elf_begin(fd, ELF_C_READ, NULL);
-  int rc = 0;
-  if (e && gelf_getclass(e) == (bits == 32 ? ELFCLASS32 : ELFCLASS64)) {
+  scan sc = { module, base_name(path), func, out };
+  int rc = ospy_elf_functions(path, bits, consider, &sc);
+  if (rc == 0)
     out->nfiles++;
-    for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(e, scn));) {
-      GElf_Shdr sh;
-      if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-        rc = scan_symbols(e, scn, &sh, module, base_name(path), func, out);
-    }
-  }
-  if (e)
-    elf_end(e);
-  close(fd);
-  return rc;
+  return rc == OUT_OF_MEMORY ? -1 : 0; /* (a file that cannot be read has no functions) */
 }
 
 /* ---- which files a module designates ---- */

@@ -1,0 +1,66 @@
+/* Defined functions of an ELF file (elf_functions.h), with libelf. */
+#include "cli/elf_functions.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
+
+/* The .gnu.version table of a .dynsym: a hidden version cannot be looked up
+ * by its name. */
+static Elf_Data *version_table(Elf *e)
+{
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
+      return elf_getdata(scn, NULL);
+  }
+  return NULL;
+}
+
+static int hidden_version(Elf_Data *versions, size_t i)
+{
+  GElf_Versym v;
+  return versions && gelf_getversym(versions, (int)i, &v) && (v & 0x8000);
+}
+
+static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_function_fn fn,
+                      void *data)
+{
+  Elf_Data *syms = elf_getdata(scn, NULL);
+  Elf_Data *versions = sh->sh_type == SHT_DYNSYM ? version_table(e) : NULL;
+  size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+  for (size_t i = 0; syms && i < count; i++) {
+    GElf_Sym sym;
+    if (!gelf_getsym(syms, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+        (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC) ||
+        hidden_version(versions, i))
+      continue;
+    const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
+    int rc = name && name[0] ? fn(name, data) : 0;
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+int ospy_elf_functions(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return -1;
+  Elf *e = elf_version(EV_CURRENT) == EV_NONE ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+  int rc = 1;
+  if (e && elf_kind(e) == ELF_K_ELF &&
+      (!bits || gelf_getclass(e) == (bits == 32 ? ELFCLASS32 : ELFCLASS64))) {
+    rc = 0;
+    for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(e, scn));) {
+      GElf_Shdr sh;
+      if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+        rc = walk_table(e, scn, &sh, fn, data);
+    }
+  }
+  if (e)
+    elf_end(e);
+  close(fd);
+  return rc;
+}

@@ -1,0 +1,18 @@
+/* The functions an ELF file defines, from its symbol tables (.symtab and
+ * .dynsym): what -f patterns and C++ names are matched against before the
+ * program runs. */
+#ifndef OSPY_CLI_ELF_FUNCTIONS_H
+#define OSPY_CLI_ELF_FUNCTIONS_H
+
+/* Called for each defined function symbol (STT_FUNC or STT_GNU_IFUNC, with an
+ * address), not for a .dynsym symbol of a hidden version (an old ABI's
+ * clnt_spcreateerror@GLIBC_2.2.5, which no name looks up); a symbol in both
+ * tables comes twice. Non-zero stops the walk and is returned. */
+typedef int (*ospy_elf_function_fn)(const char *name, void *data);
+
+/* Walks the file at path; bits 32 or 64 refuses a file of the other class
+ * (0: either). 0 when walked, 1 when the file is no ELF file of that class,
+ * -1 when it cannot be opened, else what fn returned. */
+int ospy_elf_functions(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data);
+
+#endif
