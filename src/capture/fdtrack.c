@@ -1,5 +1,6 @@
 /* Descriptor names resolved by the controller; see fdtrack.h. */
 #include "capture/fdtrack.h"
+#include "capture/socknames.h"
 #include "plan/values.h"
 #include "plan/values_format.h"
 
@@ -12,6 +13,7 @@ int ospy_fdtrack_init(ospy_fdtrack *t, const ospy_plan *plan, const ospy_spec_ta
 {
   memset(t, 0, sizeof *t);
   ospy_fdnames_init(&t->known);
+  ospy_fdnames_init(&t->sockets);
   t->plan = plan;
   t->specs = specs;
   t->nfns = specs ? specs->nfns : 0;
@@ -23,6 +25,7 @@ int ospy_fdtrack_init(ospy_fdtrack *t, const ospy_plan *plan, const ospy_spec_ta
 void ospy_fdtrack_free(ospy_fdtrack *t)
 {
   ospy_fdnames_free(&t->known);
+  ospy_fdnames_free(&t->sockets);
   free(t->fn_uses_fd);
   t->fn_uses_fd = NULL;
 }
@@ -65,8 +68,8 @@ static int emit_record(uint32_t pid, int32_t fd, uint64_t ts, const char *name,
 }
 
 /* Records and announces a name, unless the capture already says so. */
-static void emit_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts, const char *name,
-                      ospy_fdtrack_emit emit, void *ctx)
+void ospy_fdtrack_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts, const char *name,
+                       ospy_fdtrack_emit emit, void *ctx)
 {
   if (ospy_fdnames_set(&t->known, pid, fd, name) > 0)
     emit_record(pid, fd, ts, name, emit, ctx);
@@ -81,6 +84,7 @@ static void forget_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts,
   if (was && *was)
     emit_record(pid, fd, ts, "", emit, ctx);
   ospy_fdnames_forget(&t->known, pid, fd);
+  ospy_fdnames_forget(&t->sockets, pid, fd);
 }
 
 /* readlink of /proc/PID/fd/N (PID 0: the controller itself) into buf; 0, or
@@ -132,9 +136,9 @@ static int on_path(const ospy_value *v, void *data)
 }
 
 /* The descriptor a call returned: named by its path argument (open, openat,
-   creat: exact). Without one (socket, accept, dup) it is left unnamed: /proc,
-   read when the call is drained milliseconds later, may already show a file
-   that reused the number. */
+   creat: exact). Without one it is left unnamed: /proc, read when the call
+   is drained milliseconds later, may already show a file that reused the
+   number. (Sockets: socknames.c.) */
 static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
                           const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
 {
@@ -148,7 +152,7 @@ static void name_returned(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
     size_t n = w.path_len < sizeof name - 1 ? w.path_len : sizeof name - 1;
     memcpy(name, w.path, n);
     name[n] = 0;
-    emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
+    ospy_fdtrack_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
     return;
   }
   forget_name(t, c->h.pid, fd, c->h.ts, emit, ctx); /* the number is reused: the old name is wrong */
@@ -175,10 +179,15 @@ static int name_duplicate(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
   const char *old = ospy_fdnames_get(&t->known, c->h.pid, w.fds[0]);
   char name[4097]; /* (a copy: setting the new name may move the old) */
   snprintf(name, sizeof name, "%s", old ? old : "");
+  const char *sock = ospy_fdnames_get(&t->sockets, c->h.pid, w.fds[0]);
+  char sock_copy[512];
+  snprintf(sock_copy, sizeof sock_copy, "%s", sock ? sock : "");
   if (name[0])
-    emit_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
+    ospy_fdtrack_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
   else
     forget_name(t, c->h.pid, fd, c->ts_leave, emit, ctx);
+  if (sock) /* a later connect() on the copy names both */
+    (void)ospy_fdnames_set(&t->sockets, c->h.pid, fd, sock_copy);
   return 1;
 }
 
@@ -189,11 +198,13 @@ static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit
       (c->h.flags & OSPY_CALL_F_RAW))
     return;
   const ospy_spec_fn *fn = ospy_spec_table_fn(t->specs, hk->spec_index);
-  if (!fn || !fn_uses_fd(t, hk->spec_index, fn))
+  if (!fn || (c->h.flags & OSPY_CALL_F_NO_RETURN))
+    return;
+  if (ospy_socknames_on_call(t, c, fn, emit, ctx)) /* (socketpair's pair is in an array) */
+    return;
+  if (!fn_uses_fd(t, hk->spec_index, fn))
     return;
   const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
-  if (c->h.flags & OSPY_CALL_F_NO_RETURN)
-    return;
   if (name_duplicate(t, c, fn, enter, emit, ctx))
     return;
   if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD)
@@ -230,7 +241,7 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
        /proc of a program that may have moved on by the time this is drained */
     int own = fd <= 2 && rec->pid == t->stdio_of_controller;
     if (resolve(own ? 0 : rec->pid, fd, name, sizeof name) == 0)
-      emit_name(t, rec->pid, fd, rec->ts, name, emit, ctx);
+      ospy_fdtrack_name(t, rec->pid, fd, rec->ts, name, emit, ctx);
   }
 }
 
@@ -239,8 +250,10 @@ void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrac
 {
   if (rec->type == OSPY_EV_CALL)
     on_call(t, (const ospy_event_call *)rec, emit, ctx);
-  else if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT)
+  else if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT) {
     ospy_fdnames_forget_pid(&t->known, rec->pid); /* exec closes CLOEXEC descriptors */
+    ospy_fdnames_forget_pid(&t->sockets, rec->pid);
+  }
 }
 
 void ospy_fdtrack_after(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit,

@@ -4,8 +4,10 @@
  *   - when a process starts, its stdin/stdout/stderr from /proc/PID/fd
  *     (all its descriptors when ospy attaches to it);
  *   - a descriptor returned by a hooked call (FileDescriptor return type)
- *     takes the call's path argument (open, openat, creat); one returned
- *     without a path (socket, accept, dup) stays a number;
+ *     takes the call's path argument (open, openat, creat); dup's copy
+ *     takes the original's name;
+ *   - a socket is named from what socket, bind, connect, accept,
+ *     getsockname and getpeername said of it (capture/socknames.h);
  *   - a successful hooked close() withdraws the name.
  * Descriptors opened by code that is not hooked (glibc's internal
  * open_nocancel, for one) stay numbers: /proc, read milliseconds after the
@@ -21,6 +23,7 @@
 
 typedef struct ospy_fdtrack {
   ospy_fdnames known;       /* what the capture has said so far */
+  ospy_fdnames sockets;     /* what the calls said of sockets (capture/socknames.h) */
   const ospy_plan *plan;
   const ospy_spec_table *specs;
   uint8_t *fn_uses_fd;      /* per spec function: 0 unknown, 1 no, 2 yes */
@@ -39,6 +42,10 @@ void ospy_fdtrack_free(ospy_fdtrack *t);
    or returns. After it: a closed descriptor's name is withdrawn. */
 void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit,
                          void *ctx);
+/* For socknames.c: names (pid, fd), announcing it unless the capture says
+   so already. */
+void ospy_fdtrack_name(ospy_fdtrack *t, uint32_t pid, int32_t fd, uint64_t ts, const char *name,
+                       ospy_fdtrack_emit emit, void *ctx);
 void ospy_fdtrack_after(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_emit emit,
                         void *ctx);
 

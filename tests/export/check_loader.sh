@@ -31,7 +31,7 @@ has demo 'recv s=5 bytes=22 size=64 flags=0x0 result=22'
 "$ospy" capture -q --preset net -o net.ospy -- "$demo" > /dev/null || fail "capture of the demo, net"
 load net
 has net 'socket af=AF_INET type=0x1 protocol=IPPROTO_IP result=4'
-port=$("$ospy" show net.ospy | sed -n 's/.*connect(sockfd=4, addr={AF_INET, 127.0.0.1:\([0-9]*\)}.*/\1/p')
+port=$("$ospy" show net.ospy | sed -n 's/.*connect(sockfd=4<[^,]*, addr={AF_INET, 127.0.0.1:\([0-9]*\)}.*/\1/p')
 has net "connect s=4 family=AF_INET endpoint=127.0.0.1:$port result=Success"
 has net 'send s=4 bytes=22 flags=0x0 result=22'
 

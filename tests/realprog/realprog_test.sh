@@ -122,7 +122,7 @@ curl-http)
     "$PY" -m http.server --bind 127.0.0.1 --directory "$tmp/www" @PORT@
   capture http --preset net -- curl -sf "http://127.0.0.1:$port/hello.txt"
   cmp -s "$tmp/http.out" "$tmp/www/hello.txt" || fail "curl's output changed under capture"
-  expect_re "$tmp/http.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+(<socket:\[[0-9]+\]>)?, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\)' \
+  expect_re "$tmp/http.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+<TCP:\[->127\.0\.0\.1:'"$port"'\]>, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\)' \
     "connect to 127.0.0.1:$port decoded"
   expect_re "$tmp/http.show" '\] libc\.so\.6!(send|sendto|write)\(.*"GET /hello\.txt HTTP/1\.1\\r\\nHost: 127\.0\.0\.1:'"$port"'\\r\\n' \
     "the request in send/sendto/write"
@@ -142,7 +142,7 @@ wget-http)
   # wget writes the request with write() and reads with read(): files functions, by -f
   capture wget --preset net -f read,write -- wget -q -O - "http://127.0.0.1:$port/w.txt"
   cmp -s "$tmp/wget.out" "$tmp/www/w.txt" || fail "wget's output changed under capture"
-  expect_re "$tmp/wget.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+(<socket:\[[0-9]+\]>)?, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\) = 0' \
+  expect_re "$tmp/wget.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+<TCP:\[->127\.0\.0\.1:'"$port"'\]>, addr=\{AF_INET, 127\.0\.0\.1:'"$port"'\}, addrlen=16\) = 0' \
     "connect to 127.0.0.1:$port decoded"
   expect_re "$tmp/wget.show" '\] libc\.so\.6!(send|sendto|write)\(.*"GET /w\.txt HTTP/1\.1\\r\\n.*User-Agent: Wget/' \
     "the request in send/sendto/write"
@@ -168,6 +168,28 @@ python3-read)
   expect_re "$tmp/py.show" '\] libc\.so\.6!read\(fd=[0-9]+<'"$tmp"'/in\.txt>, buf="python reads these bytes 9d41\\n", count=[0-9]+\) = 30' \
     "the read of the file's bytes"
   echo "python3-read: open and read with the path and the bytes" ;;
+python3-sockets)
+  # descriptor names of sockets, from what their calls said: UDP over IPv6,
+  # a socketpair, a Unix listener with a client and the accepted connection
+  need_py
+  capture pysock --preset net -- "$PY" -c '
+import socket, sys
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.bind(("::1", 0)); u.connect(("::1", 9)); u.send(b"u")
+a, b = socket.socketpair(); a.send(b"pair"); b.recv(4)
+l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen()
+c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); x, _ = l.accept(); x.send(b"y"); c.recv(1)
+print("sockets ok")' "$tmp/l.sock"
+  expect "$tmp/pysock.out" "sockets ok" "the program's output"
+  expect_re "$tmp/pysock.show" '\] libc\.so\.6!socket\(domain=AF_INET6, type=SOCK_DGRAM\|SOCK_CLOEXEC, protocol=IPPROTO_IP\) = [0-9]+<UDPv6>$' \
+    "a UDPv6 socket named by socket()"
+  expect_re "$tmp/pysock.show" '\] libc\.so\.6!send\(sockfd=[0-9]+<UDPv6:\[\[::1\]:0->\[::1\]:9\]>, buf="u"' \
+    "the UDP socket named by bind and connect"
+  expect_re "$tmp/pysock.show" 'socketpair\(.*sv=\[[0-9]+<UNIX-STREAM>, [0-9]+<UNIX-STREAM>\]\) = 0' "the pair named"
+  expect_re "$tmp/pysock.show" '\] libc\.so\.6!connect\(sockfd=[0-9]+<UNIX-STREAM:\[->'"$tmp"'/l\.sock\]>' \
+    "the Unix client named by its peer's path"
+  expect_re "$tmp/pysock.show" '\] libc\.so\.6!send\(sockfd=[0-9]+<UNIX-STREAM:\['"$tmp"'/l\.sock->\?\]>, buf="y"' \
+    "the accepted connection: the listener's path, an unnamed peer"
+  echo "python3-sockets: UDPv6, socketpair and Unix sockets named" ;;
 python3-zlib)
   # Debian's gzip has its own deflate; python3's zlib module uses libz.so.1
   need_py

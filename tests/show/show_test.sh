@@ -143,8 +143,7 @@ demo)
     { cat "$tmp/err"; fail "capture exited $?"; }
   cap=$tmp/c.ospy
   "$ospy" show -x -e send "$cap" >"$tmp/out"
-  # (the socket may carry its name, <socket:[N]>, when ospy resolved it in time)
-  has "$tmp/out" 'libc.so.6!send(sockfd=4'
+  has "$tmp/out" 'libc.so.6!send(sockfd=4<TCP:[->127.0.0.1:'
   has "$tmp/out" ', buf="GET /demo HTTP/1.0\r\n\r\n", len=22, flags=0x0) = 22'
   has "$tmp/out" '    buf (in, 22 bytes):'
   has "$tmp/out" '    0000  47 45 54 20 2f 64 65 6d  6f 20 48 54 54 50 2f 31  |GET /demo HTTP/1|'
