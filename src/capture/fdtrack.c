@@ -106,7 +106,9 @@ static int resolve(uint32_t pid, int32_t fd, char *buf, size_t cap)
 typedef struct walk {
   int32_t fds[4];
   unsigned nfds;
+  int64_t arg0;        /* the first argument, an integer (closefrom's lowest descriptor) */
   int64_t arg1;        /* the second argument, an integer (fcntl's command); -1 if not */
+  uint64_t flags;      /* the third argument, an integer (close_range's flags) */
   const uint8_t *path; /* first string argument (a path, for open and friends) */
   size_t path_len;
 } walk;
@@ -116,8 +118,12 @@ static int on_value(const ospy_value *v, void *data)
   walk *w = data;
   if (v->depth != 0)
     return 0;
+  if (v->kind == OSPY_VALUE_INT && v->index == 0 && v->depth == 0)
+    w->arg0 = (int64_t)v->u;
   if (v->kind == OSPY_VALUE_INT && v->index == 1)
     w->arg1 = (int64_t)v->u;
+  if (v->kind == OSPY_VALUE_INT && v->index == 2)
+    w->flags = v->u;
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && v->index != OSPY_VALUE_RETVAL &&
       w->nfds < 4)
     w->fds[w->nfds++] = (int32_t)v->u;
@@ -191,6 +197,43 @@ static int name_duplicate(ospy_fdtrack *t, const ospy_event_call *c, const ospy_
   return 1;
 }
 
+/* Forgets the names of pid's descriptors lo..hi (closefrom, close_range). */
+static void forget_range(ospy_fdtrack *t, uint32_t pid, uint32_t lo, uint32_t hi, uint64_t ts,
+                         ospy_fdtrack_emit emit, void *ctx)
+{
+  for (uint32_t i = 0; i < t->known.cap; i++) {
+    const ospy_fdnames_entry *e = &t->known.slots[i];
+    uint32_t fd = (uint32_t)e->key;
+    if (e->state == 1 && (uint32_t)(e->key >> 32) == pid && fd >= lo && fd <= hi)
+      forget_name(t, pid, (int32_t)fd, ts, emit, ctx); /* (only marks the slot deleted) */
+  }
+}
+
+/* Descriptors in an array (pipe's pipefd). */
+static int on_element(const ospy_value *v, void *data)
+{
+  walk *w = data;
+  if (v->depth > 0 && v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && w->nfds < 4)
+    w->fds[w->nfds++] = (int32_t)v->u;
+  return 0;
+}
+
+/* pipe, pipe2: the two ends are new descriptors, named for what they are. */
+static void name_pipe(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
+                      const uint8_t *enter, ospy_fdtrack_emit emit, void *ctx)
+{
+  walk w = { .nfds = 0 };
+  ospy_value_visitor vis = { on_element, NULL };
+  if (c->leave_len == 0 ||
+      ospy_values_decode(fn, enter + c->enter_len, c->leave_len, &vis, &w, NULL, 0) < 0)
+    return;
+  for (unsigned i = 0; i < w.nfds && i < 2; i++) {
+    forget_name(t, c->h.pid, w.fds[i], c->h.ts, emit, ctx);
+    ospy_fdtrack_name(t, c->h.pid, w.fds[i], c->h.ts, i == 0 ? "pipe:[read]" : "pipe:[write]",
+                      emit, ctx);
+  }
+}
+
 static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit emit, void *ctx)
 {
   const ospy_plan_hook *hk = t->plan ? ospy_plan_hook_at(t->plan, c->hook) : NULL;
@@ -202,9 +245,14 @@ static void on_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_emit
     return;
   if (ospy_socknames_on_call(t, c, fn, emit, ctx)) /* (socketpair's pair is in an array) */
     return;
+  const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
+  if (!strcmp(fn->name, "pipe") || !strcmp(fn->name, "pipe2")) { /* (the ends: an array) */
+    if (c->retval == 0)
+      name_pipe(t, c, fn, enter, emit, ctx);
+    return;
+  }
   if (!fn_uses_fd(t, hk->spec_index, fn))
     return;
-  const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
   if (name_duplicate(t, c, fn, enter, emit, ctx))
     return;
   if (fn->has_ret && kind_of(t, &fn->ret) == OSPY_KIND_FD)
@@ -220,14 +268,24 @@ static void after_call(ospy_fdtrack *t, const ospy_event_call *c, ospy_fdtrack_e
       (c->h.flags & OSPY_CALL_F_RAW) || (uint32_t)c->retval != 0)
     return;
   const ospy_spec_fn *fn = ospy_spec_table_fn(t->specs, hk->spec_index);
-  if (!fn || strcmp(fn->name, "close") || !fn_uses_fd(t, hk->spec_index, fn))
+  if (!fn)
+    return;
+  int closefrom = !strcmp(fn->name, "closefrom"), range = !strcmp(fn->name, "close_range");
+  if (!closefrom && !range && (strcmp(fn->name, "close") || !fn_uses_fd(t, hk->spec_index, fn)))
     return;
   const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
-  walk w = { .nfds = 0 };
+  walk w = { .nfds = 0, .arg0 = -1, .arg1 = -1 };
   ospy_value_visitor vis = { on_value, NULL };
-  if (ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0 || w.nfds != 1)
+  if (ospy_values_decode(fn, enter, c->enter_len, &vis, &w, NULL, 0) < 0)
     return;
-  forget_name(t, c->h.pid, w.fds[0], c->ts_leave, emit, ctx);
+  if ((closefrom || range) && w.arg0 < 0)
+    return;
+  if (closefrom)
+    forget_range(t, c->h.pid, (uint32_t)w.arg0, INT32_MAX, c->ts_leave, emit, ctx);
+  else if (range && !(w.flags & 4)) /* (CLOSE_RANGE_CLOEXEC: closed at exec, not now) */
+    forget_range(t, c->h.pid, (uint32_t)w.arg0, (uint32_t)w.arg1, c->ts_leave, emit, ctx);
+  else if (!range && w.nfds == 1)
+    forget_name(t, c->h.pid, w.fds[0], c->ts_leave, emit, ctx);
 }
 
 /* The descriptors a process starts with: stdin, stdout and stderr (spawn,

@@ -578,6 +578,24 @@ C
   [ $trc = 5 ] || fail "the target captured twice ended with $trc, expected 5"
   expect_regex "$tmp/err" "already being captured"
   echo "attach: $n calls while attached, target finished unharmed; i386: $i386" ;;
+fd-reuse)
+  # a name is withdrawn by closefrom and close_range; a pipe's ends are named
+  # as such, not after the file that had the number before
+  fds=$(dirname "$target")/e2e-target-fds
+  "$ospy" capture -q --preset files -o "$tmp/c.ospy" -- "$fds" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "fds 3 3 5 6"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" 'libc.so.6!read(fd=3</etc/hostname>, buf="'
+  expect_line "$tmp/show" 'libc.so.6!closefrom(lowfd=3)'
+  expect_line "$tmp/show" 'libc.so.6!pipe(pipefd=[3<pipe:[read]>, 4<pipe:[write]>]) = 0'
+  expect_line "$tmp/show" 'libc.so.6!read(fd=3<pipe:[read]>, buf="through the pipe", count=64) = 16'
+  expect_line "$tmp/show" 'libc.so.6!open(pathname="/etc/hostname", flags=O_RDONLY) = 5</etc/hostname>'
+  expect_line "$tmp/show" 'libc.so.6!close_range(first=5, last=5, flags=0x0) = 0'
+  expect_line "$tmp/show" 'libc.so.6!pipe2(pipefd=[5<pipe:[read]>, 6<pipe:[write]>], flags=O_CLOEXEC) = 0'
+  expect_line "$tmp/show" 'libc.so.6!write(fd=6<pipe:[write]>, buf="second", count=6) = 6'
+  grep -q 'hostname>, buf="through' "$tmp/show" && fail "the pipe took the file's name"
+  echo "fd-reuse: closefrom and close_range withdraw names, pipe ends named" ;;
 preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture --preset net exited $?"; }
