@@ -96,10 +96,12 @@ static int noreturn_kind(const char *name)
 }
 
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
-       INTERNAL_SIGACTION = 5, INTERNAL_EXECVE = 6, INTERNAL_EXECVEAT = 7, INTERNAL_FEXECVE = 8 };
+       INTERNAL_SIGACTION = 5, INTERNAL_VFORK = 6, INTERNAL_SPAWN = 7, INTERNAL_SPAWNP = 8,
+       INTERNAL_EXECVE = 9, INTERNAL_EXECVEAT = 10, INTERNAL_FEXECVE = 11 };
 
 /* The agent's own hooks, in INTERNAL_* order: module tracking, process and
- * thread ends, sigaction (its crash handler kept out of sight), and the exec
+ * thread ends, sigaction (its crash handler kept out of sight), vfork and
+ * posix_spawn (whose children run on this thread's state), and the exec
  * family's system calls (with -F: follow_env.c, posix_spawn, system and the
  * exec wrappers all end in execve's code; without: a warning). */
 static const ospy_plan_hook internal_hooks[] = {
@@ -113,6 +115,12 @@ static const ospy_plan_hook internal_hooks[] = {
     .symbol = "pthread_exit", .process = "", .display = "pthread_exit" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "sigaction", .process = "", .display = "sigaction" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "vfork", .process = "", .display = "vfork" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "posix_spawn", .process = "", .display = "posix_spawn" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "posix_spawnp", .process = "", .display = "posix_spawnp" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "execve", .process = "", .display = "execve" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
@@ -200,6 +208,30 @@ static void before_dlclose(ospy_invocation *inv)
   if (handle && ospy_os_read_memory(handle, &base, sizeof base) != sizeof base)
     base = 0;
   detach_unloadable(base ? base : UINTPTR_MAX);
+}
+
+/* A vfork child, or posix_spawn's (clone with CLONE_VM | CLONE_VFORK), runs
+ * on its parent's thread state until it execs or exits, the parent
+ * suspended meanwhile: its calls (a shell's dup2 and close before exec) are
+ * its own, and recorded under its pid, or they would rename its parent's
+ * descriptors. While one may be running, a record costs a getpid: the
+ * window opens at vfork (closed by the parent's next record) and lasts
+ * for the whole of posix_spawn (the parent's own calls before the clone
+ * keep it open). */
+static __thread uint8_t vfork_window __attribute__((tls_model("initial-exec")));
+static __thread uint8_t spawn_depth __attribute__((tls_model("initial-exec")));
+
+/* The pid of a vfork-style child making this call, or 0 when it is ours. */
+static uint32_t vfork_child_pid(void)
+{
+  if (__builtin_expect(!(vfork_window | spawn_depth), 1))
+    return 0;
+  uint32_t pid = (uint32_t)ospy_os_getpid();
+  if (pid != ospy_agent_g.pid)
+    return pid;
+  if (!spawn_depth)
+    vfork_window = 0; /* the parent runs again: the child exec'd or exited */
+  return 0;
 }
 
 /* What on_enter leaves for on_leave, in the interceptor's scratch. */
@@ -316,6 +348,10 @@ static void on_enter(ospy_invocation *inv)
       before_dlclose(inv);
     if (h->internal == INTERNAL_SIGACTION)
       sigaction_enter(inv);
+    if (h->internal == INTERNAL_VFORK)
+      vfork_window = 1;
+    if (h->internal == INTERNAL_SPAWN || h->internal == INTERNAL_SPAWNP)
+      spawn_depth++;
     if (h->internal >= INTERNAL_EXECVE)
       exec_enter(inv, h->internal);
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
@@ -446,9 +482,13 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   c->retval = end->retval;
   c->hook = h->index;
   c->err = end->err;
+  uint32_t child = end->pid ? 0 : vfork_child_pid();
   if (end->pid) {
     c->h.pid = end->pid;
     c->h.tid = end->tid;
+  } else if (child) {
+    c->h.pid = child;
+    c->h.tid = child;
   }
   c->nbt = (uint16_t)note->nbt;
   c->arch_bits = sizeof(void *) * 8;
@@ -531,6 +571,10 @@ static void on_leave(ospy_invocation *inv)
   if (h->internal) {
     if (h->internal == INTERNAL_SIGACTION) {
       sigaction_leave(inv);
+      return;
+    }
+    if (h->internal == INTERNAL_SPAWN || h->internal == INTERNAL_SPAWNP) {
+      spawn_depth -= spawn_depth > 0;
       return;
     }
     agent_calling = 1;
@@ -664,7 +708,8 @@ static void attach_one(inline_hook *h)
   /* no leave for calls that return twice, and for the internal exit and exec
    * hooks: an entry a posix_spawn child left pending in its parent's shared thread
    * state made every later call of the parent look nested */
-  int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_EXIT ||
+  int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_VFORK ||
+                 h->internal == INTERNAL_EXIT ||
                  h->internal == INTERNAL_THREAD_EXIT || h->internal >= INTERNAL_EXECVE;
   /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
    * functions whose first calls throw nothing */

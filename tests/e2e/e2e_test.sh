@@ -596,6 +596,24 @@ fd-reuse)
   expect_line "$tmp/show" 'libc.so.6!write(fd=6<pipe:[write]>, buf="second", count=6) = 6'
   grep -q 'hostname>, buf="through' "$tmp/show" && fail "the pipe took the file's name"
   echo "fd-reuse: closefrom and close_range withdraw names, pipe ends named" ;;
+vfork-child)
+  # a vfork child and posix_spawn's run on their parent's memory until they
+  # exec: their dup2 calls are recorded under their own pids, and the
+  # parent's stdout keeps its name
+  vf=$(dirname "$target")/e2e-target-vfork
+  "$ospy" capture -q --preset files -o "$tmp/c.ospy" -- "$vf" "$tmp/redirected" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "parent still writes to its own stdout"
+  expect_line "$tmp/redirected" "from the vfork child"
+  expect_line "$tmp/redirected" "from the spawned child"
+  "$ospy" show -s 0 "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  parent=$(sed -n 's/.*\[\([0-9]*\)\] libc.so.6!open(pathname=.*redirected.*/\1/p' "$tmp/show")
+  [ -n "$parent" ] || { cat "$tmp/show"; fail "no open of the file"; }
+  expect_line "$tmp/show" "[$parent] libc.so.6!write(fd=1<$tmp/out>, buf=\"parent still writes to its own stdout\\n\", count=38) = 38"
+  n=$(grep -c 'libc.so.6!dup2(oldfd=3, newfd=1) = 1$' "$tmp/show")
+  [ "$n" = 2 ] || { cat "$tmp/show"; fail "expected the two children's dup2, without the parent's names: $n"; }
+  grep 'dup2(' "$tmp/show" | grep -q "\[$parent\]" && { cat "$tmp/show"; fail "a child's dup2 recorded as the parent's"; }
+  echo "vfork-child: the children's dup2 under their own pids, the parent's stdout named" ;;
 preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture --preset net exited $?"; }
