@@ -190,6 +190,53 @@ static void test_torture(void) {
          torture_calls, torture_hits);
 }
 
+/* Torture with more calling threads than CPUs, on a function whose patched
+ * bytes hold several instructions: a thread preempted between two of them
+ * (or inside the suspension handler, before it says it stopped) must be
+ * stopped and moved, never left running into a half-patched prologue. */
+long crowd_target(long x);
+#if defined(__x86_64__)
+__asm__(".text\n.globl crowd_target\n.type crowd_target,@function\ncrowd_target:\n"
+        "mov %rdi, %rax\nadd %rdi, %rax\nadd %rdi, %rax\nadd $1, %rax\nret\n"
+        ".size crowd_target, .-crowd_target\n");
+#else
+__asm__(".text\n.globl crowd_target\n.type crowd_target,@function\ncrowd_target:\n"
+        "mov 4(%esp), %eax\nlea 1(%eax,%eax,2), %eax\nnop\nnop\nret\n"
+        ".size crowd_target, .-crowd_target\n");
+#endif
+static volatile int stop_crowd;
+static long crowd_calls;
+static void *crowd_caller(void *arg) {
+  long base = (long)(uintptr_t)arg;
+  while (!__atomic_load_n(&stop_crowd, __ATOMIC_ACQUIRE)) {
+    for (long i = 0; i < 100; i++)
+      if (crowd_target(base + i) != (base + i) * 3 + 1) {
+        fprintf(stderr, "crowd: wrong result\n");
+        exit(1);
+      }
+    __atomic_add_fetch(&crowd_calls, 100, __ATOMIC_RELAXED);
+  }
+  return NULL;
+}
+
+static void test_torture_crowd(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned n = cpus > 0 && cpus < 14 ? (unsigned)cpus + 2 : 16;
+  pthread_t t[16];
+  for (uintptr_t i = 0; i < n; i++)
+    CHECK(pthread_create(&t[i], NULL, crowd_caller, (void *)(i * 1000)) == 0);
+  for (int cycle = 0; cycle < 100; cycle++) {
+    ospy_listener *l;
+    CHECK_OK(ospy_interceptor_attach((void *)crowd_target, torture_enter, NULL, NULL, &l, NULL));
+    CHECK_OK(ospy_interceptor_detach(l));
+  }
+  __atomic_store_n(&stop_crowd, 1, __ATOMIC_RELEASE);
+  for (unsigned i = 0; i < n; i++)
+    CHECK(pthread_join(t[i], NULL) == 0);
+  printf("ok 100 attach/detach cycles under %u calling threads, %ld CPUs (%ld calls)\n", n,
+         cpus, crowd_calls);
+}
+
 /* Detach while a thread is blocked inside the hooked function. */
 long blocking_read(int fd);
 NOINLINE long blocking_read(int fd) {
@@ -263,7 +310,7 @@ static void test_blocked_signal_thread(void) {
 }
 
 int main(int argc, char **argv) {
-  /* An optional argument runs one part: malloc, create, errno, torture, blocked, sigblock. */
+  /* An optional argument runs one part: malloc, create, errno, torture, crowd, blocked, sigblock. */
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "malloc"))
     test_malloc_threads();
@@ -279,6 +326,8 @@ int main(int argc, char **argv) {
     printf("skipped torture: qemu-i386 signal handling corrupts TLS\n");
   else if (!*only || !strcmp(only, "torture"))
     test_torture();
+  if (!getenv("OSPY_UNDER_QEMU_I386") && (!*only || !strcmp(only, "crowd")))
+    test_torture_crowd();
   if (!*only || !strcmp(only, "blocked"))
     test_detach_while_blocked();
   if (!*only || !strcmp(only, "sigblock"))

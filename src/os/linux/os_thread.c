@@ -185,8 +185,26 @@ static uint64_t parse_hex_word(const char **p) {
   }
 }
 
-/* Does the task block our signal? (SigBlk in /proc/self/task/TID/status) */
-static bool signal_blocked(pid_t tid, char *buf, size_t cap) {
+/* The bit of our signal in a "Name:\tHEX" mask line of a status file. */
+static bool mask_has_signal(const char *status, const char *name) {
+  for (const char *p = status; *p; p++) {
+    if (p[0] == name[0] && p[1] == name[1] && p[2] == name[2] && p[3] == name[3] &&
+        p[4] == name[4] && p[5] == name[5] && p[6] == ':') {
+      p += 7;
+      uint64_t mask = parse_hex_word(&p);
+      return (mask >> (OSPY_OS_SUSPEND_SIGNAL - 1)) & 1;
+    }
+  }
+  return false;
+}
+
+/* Does the task keep our signal waiting, blocked? (SigPnd and SigBlk in
+ * /proc/self/task/TID/status.) Blocked alone is not enough: a thread that
+ * has just entered our handler blocks every signal too (sa_mask), and one
+ * preempted there before it says it stopped, on a machine with more busy
+ * threads than CPUs, was given up on and ran on through the bytes being
+ * patched (i386, 4 threads calling the function, 2 CPUs). */
+static bool signal_held(pid_t tid, char *buf, size_t cap) {
   char path[64] = "/proc/self/task/";
   char digits[16];
   int nd = 0;
@@ -201,14 +219,7 @@ static bool signal_blocked(pid_t tid, char *buf, size_t cap) {
   path[len] = '\0';
   if (ospy_os_read_file(path, buf, cap) <= 0)
     return false;
-  for (const char *p = buf; *p; p++) {
-    if (p[0] == 'S' && p[1] == 'i' && p[2] == 'g' && p[3] == 'B' && p[4] == 'l' && p[5] == 'k') {
-      p += 7;
-      uint64_t mask = parse_hex_word(&p);
-      return (mask >> (OSPY_OS_SUSPEND_SIGNAL - 1)) & 1;
-    }
-  }
-  return false;
+  return mask_has_signal(buf, "SigBlk") && mask_has_signal(buf, "SigPnd");
 }
 
 /* pc/sp of a running task sitting in a system call, from /proc/.../syscall. */
@@ -275,7 +286,7 @@ static void wait_arrivals(ospy_os_suspension *s) {
         continue;
       if (!ospy_os_task_alive(t->tid))
         give_up(s, t, OSPY_OS_THREAD_GONE);
-      else if (signal_blocked(t->tid, buf, sizeof buf)) {
+      else if (signal_held(t->tid, buf, sizeof buf)) {
         syscall_pc(t->tid, t, buf, sizeof buf);
         give_up(s, t, OSPY_OS_THREAD_RUNNING);
       }
