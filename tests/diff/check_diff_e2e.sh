@@ -70,7 +70,7 @@ cc -O1 -o "$dir/rv" "$dir/rv.c" || fail "cannot build rv"
 for s in 1 2; do
   "$ospy" capture -q --preset files --preset net -o "$dir/rv$s.ospy" -- "$dir/rv" >/dev/null 2>&1 || fail "capture of rv"
 done
-"$ospy" show "$dir/rv1.ospy" | grep -qF 'readv(fd=3, iov=[{iov_base="hello wo", iov_len=8}, {iov_base="rld!"...(4 of 64 bytes), iov_len=64}], iovcnt=2) = 12' ||
+"$ospy" show "$dir/rv1.ospy" | grep -qF 'readv(fd=3<pipe:[read]>, iov=[{iov_base="hello wo", iov_len=8}, {iov_base="rld!"...(4 of 64 bytes), iov_len=64}], iovcnt=2) = 12' ||
   { "$ospy" show "$dir/rv1.ospy" | grep readv; fail "readv's buffers are not cut at what it returned"; }
 "$ospy" capture -q --preset files --preset net -o "$dir/rvu.ospy" -- "$dir/rv" udp >/dev/null 2>&1 ||
   fail "capture of rv udp"
