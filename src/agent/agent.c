@@ -145,9 +145,10 @@ static int receive_attach_fd(void)
   return fd;
 }
 
-/* Spawned without following: children must not load the agent again, but
- * keep the preloads of the user's own (LD_PRELOAD was agent:theirs, and all
- * of it went). */
+/* The agent's entries out of the environment, keeping the preloads of the
+ * user's own (LD_PRELOAD was agent:theirs, and all of it went): without
+ * following, children must not load the agent again; with it, the exec
+ * hooks put them back. */
 static void scrub_environment(void)
 {
   env_unset(OSPY_RING_ENV);
@@ -258,8 +259,12 @@ static void agent_start_ignored(int fd, int attached)
     close(fd);
     a->ring.fd = -1;
   }
-  if (a->follow_forks && !attached)
+  if (a->follow_forks && !attached) {
     ospy_follow_env_init(env_get("LD_PRELOAD"), env_get(OSPY_RING_ENV));
+    /* the program sees the environment it was given (`env` prints the same
+     * as without ospy); its execs get ours back in a copy (follow_env.c) */
+    scrub_environment();
+  }
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start(0);

@@ -892,6 +892,19 @@ C
   expect_line "$tmp/show" "+++ detached +++"
   grep -q '!tick(' "$tmp/live" || fail "the live view showed no call"
   echo "live-stop: --duration stops with the live view behind; the agent's detach is recorded" ;;
+follow-env)
+  # with -F a program's environment is its own: ospy's entries are taken out
+  # at its start and given back only to the programs it execs, which are
+  # followed (and see a clean environment in turn)
+  "$ospy" capture -q -F -f write -o "$tmp/c.ospy" -- /bin/sh -c 'env; /usr/bin/env; echo done' \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "done"
+  grep -E 'OSPY_RING_FD|libospy-agent' "$tmp/out" && fail "the program saw ospy's environment"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c '+++ process started' "$tmp/show")
+  [ "$n" = 3 ] || { cat "$tmp/show"; fail "expected sh and its two env followed, got $n"; }
+  expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1.*buf="done'
+  echo "follow-env: $n processes followed, none saw ospy's environment" ;;
 follow-stop)
   # -F stopped by --duration while the program's background job runs on: the
   # job's later execs still find the agent its LD_PRELOAD names (the
