@@ -241,6 +241,11 @@ static void put_sockaddr(tbuf *b, const uint8_t *s, size_t n)
     put(b, "{AF_UNIX, %s", abstract ? "@" : "");
     put_quoted8(b, p, end, 1);
     put(b, "}");
+  } else if (fam == 16 && n >= 12) { /* struct sockaddr_nl: pad, port id, groups */
+    uint32_t pid, groups;
+    memcpy(&pid, s + 4, 4);
+    memcpy(&groups, s + 8, 4);
+    put(b, "{AF_NETLINK, pid=%u, groups=0x%x}", pid, groups);
   } else {
     put(b, "{family=%u, ", fam);
     put_quoted8(b, s + (n >= 2 ? 2 : 0), n >= 2 ? n - 2 : 0, 0);

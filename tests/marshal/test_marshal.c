@@ -847,6 +847,7 @@ static void test_sockaddr_dynamic_hex(void)
   tt_arg(t, fn, "a4", IN, "SockAddrPtr");
   tt_arg(t, fn, "a6", IN, "SockAddrPtr");
   tt_arg(t, fn, "un", IN, "SockAddrPtr")->size_in.src = "20";
+  tt_arg(t, fn, "nl", IN, "SockAddrPtr")->size_in.src = "12";
   /* addrlen 0 (recvfrom on a stream socket) and 1: no address, not the
    * stale bytes of the buffer */
   tt_arg(t, fn, "none", IN, "SockAddrPtr")->size_in.src = "0";
@@ -859,6 +860,7 @@ static void test_sockaddr_dynamic_hex(void)
   static const uint8_t a6[28] = { 10, 0, 0, 80, 0, 0, 0, 0, /* family, port, flowinfo */
                                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 /* ::1 */ };
   static const char un[20] = "\x01\x00/tmp/sock";
+  static const uint8_t nl[12] = { 16, 0, 0, 0, 0xd2, 0x04, 0, 0, 5, 0, 0, 0 }; /* pid 1234 */
   tt_call k;
   tt_call_init(&k);
   tt_int(&k, 2, 4);
@@ -866,13 +868,15 @@ static void test_sockaddr_dynamic_hex(void)
   tt_int(&k, P(a4), sizeof(void *));
   tt_int(&k, P(a6), sizeof(void *));
   tt_int(&k, P(un), sizeof(void *));
+  tt_int(&k, P(nl), sizeof(void *));
   tt_int(&k, P(a6), sizeof(void *));
   tt_int(&k, P(a6), sizeof(void *));
   tt_int(&k, P("\x01\xab\x00\xff"), sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(domain=AF_INET, proto=IPPROTO_TCP, a4={AF_INET, 10.0.0.1:8080}, "
-                  "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, none={}, one={}, "
+                  "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, "
+                  "nl={AF_NETLINK, pid=1234, groups=0x5}, none={}, one={}, "
                   "raw=<01 ab 00 ff>)");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
