@@ -40,7 +40,7 @@ ATTRS = {
               "elementType", "size", "elementCount"},
     "bindTypeProperty": {"propertyName", "sourceField"},
     "function": {"name", "callingConvention", "logNested", "specId"},
-    "returnValue": {"type", "hex", "nullIsError"},
+    "returnValue": {"type", "hex", "nullIsError", "errorValue"},
     "argument": {"name", "direction", "type", "hex", "size", "elementType",
                  "elementCount", "typeNameBase", "typeNameSuffix", "value",
                  "nullTerminated"},

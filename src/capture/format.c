@@ -195,6 +195,17 @@ static int errno_style(int64_t v)
   return v >= -4095 && v <= -1 ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
 }
 
+/* errorValue="N" (mmap's MAP_FAILED, signal's SIG_ERR): the return value
+ * equals N at the width of the return type (-1 is all ones of a 32-bit
+ * pointer on i386, of a 64-bit one on x86-64). */
+static int is_error_value(const ospy_spec_fn *fn, const ospy_event_call *c, unsigned bits)
+{
+  if (!bits)
+    bits = c->arch_bits == 32 ? 32 : 64;
+  uint64_t mask = bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+  return (c->retval & mask) == ((uint64_t)fn->error_value & mask);
+}
+
 int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
                       const ospy_event_call *c)
 {
@@ -206,6 +217,8 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
     return OSPY_OUTCOME_SUCCESSFUL;
   const ospy_spec_type *rt = ospy_spec_table_type(specs, fn->ret.type);
   unsigned w = bits_of(ospy_spec_scalar_width(specs, &fn->ret));
+  if (fn->has_error_value)
+    return is_error_value(fn, c, w) ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
   if (fn->ret.ptr || (rt && rt->kind == OSPY_KIND_POINTER)) {
     uint64_t p = c->arch_bits == 32 ? (uint32_t)c->retval : c->retval;
     return p || fn->null_ok ? OSPY_OUTCOME_SUCCESSFUL : OSPY_OUTCOME_FAILED;

@@ -30,8 +30,8 @@ typedef struct ospy_format_opts {
 
 /* Whether a call failed, by the rule of its return type (docs/reading.md):
  * errno style (-1..-4095) for signed integers and raw words, NULL for
- * pointers, non-zero for Errno, a negative enumeration member. fn may be
- * NULL (raw words). */
+ * pointers, non-zero for Errno, a negative enumeration member; the spec's
+ * errorValue instead when it has one. fn may be NULL (raw words). */
 enum { OSPY_OUTCOME_UNKNOWN = 0, OSPY_OUTCOME_FAILED = 1, OSPY_OUTCOME_SUCCESSFUL = 2 };
 int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
                       const ospy_event_call *c);

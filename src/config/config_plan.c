@@ -64,6 +64,8 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
     fprintf(out, "(not logged)");
   if (fn->has_ret && fn->null_ok)
     fprintf(out, " (NULL is no error)");
+  if (fn->has_ret && fn->has_error_value)
+    fprintf(out, " (%" PRId64 " is the error)", fn->error_value);
   fprintf(out, "\n");
   if (fn->args_size)
     fprintf(out, "      argsSize %u\n", fn->args_size);

@@ -256,24 +256,58 @@ static void parse_args(cfg *g, xmlNodePtr args, uint32_t fi)
       check_arg(g, c, fn, &as[k++]);
 }
 
+/* errorValue="N": the one return value that is a failure, instead of the
+   return type's rule (a pointer's NULL among them). Needs a return type
+   that is a number: an integer, an enumeration or a pointer. */
+static void parse_error_value(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
+{
+  int64_t v;
+  if (cfg_attr_int(g, c, "errorValue", &v) <= 0)
+    return;
+  const ospy_spec_type *rt = fn->has_ret ? ospy_spec_table_type(g->t, fn->ret.type) : NULL;
+  if (rt && !fn->ret.ptr &&
+      (!ospy_spec_scalar_width(g->t, &fn->ret) || rt->kind == OSPY_KIND_FLOAT)) {
+    cfg_error(g, cfg_pos_attr(g, c, "errorValue"),
+              "errorValue needs an integer, enumeration or pointer return type, not %s",
+              rt->name);
+    return;
+  }
+  if (cfg_attr(g, c, "nullIsError")) {
+    cfg_error(g, cfg_pos_attr_name(g, c, "nullIsError"),
+              "nullIsError and errorValue exclude each other: with errorValue, that value "
+              "alone is a failure");
+    return;
+  }
+  fn->has_error_value = 1;
+  fn->error_value = v;
+}
+
+/* <returnValue type= hex= nullIsError= errorValue=>: the type, and which
+   values are failures (an extension: oSpy had no notion of a failed call). */
+static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
+{
+  static const char *const ret_attrs[] = { "type", "hex", "nullIsError", "errorValue", NULL };
+  cfg_check_attrs(g, c, ret_attrs);
+  ospy_spec_typeref r;
+  if (parse_typeref(g, c, &r) == 0) {
+    fn->ret = r;
+    fn->has_ret = 1;
+  }
+  int null_error = 1;
+  if (cfg_attr(g, c, "nullIsError"))
+    cfg_attr_bool(g, c, "nullIsError", &null_error);
+  fn->null_ok = !null_error;
+  parse_error_value(g, c, fn);
+}
+
 /* The body shared by <function> and <method>: returnValue, arguments,
    logCondition. */
 static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
 {
-  static const char *const ret_attrs[] = { "type", "hex", "nullIsError", NULL };
   xmlNodePtr cond = NULL;
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (cfg_is(c, "returnValue")) {
-      cfg_check_attrs(g, c, ret_attrs);
-      ospy_spec_typeref r;
-      if (parse_typeref(g, c, &r) == 0) {
-        g->t->fns[fi].ret = r;
-        g->t->fns[fi].has_ret = 1;
-      }
-      int null_error = 1; /* (an extension: oSpy had no notion of a failed call) */
-      if (cfg_attr(g, c, "nullIsError"))
-        cfg_attr_bool(g, c, "nullIsError", &null_error);
-      g->t->fns[fi].null_ok = !null_error;
+      parse_return(g, c, &g->t->fns[fi]);
     } else if (cfg_is(c, "arguments")) {
       if (g->t->fns[fi].args)
         cfg_error(g, cfg_pos_elem(g, c), "more than one <arguments>");

@@ -140,12 +140,15 @@ struct ospy_spec_fn {
   uint8_t is_method;   /* a vtable method: `this` comes before the arguments */
   uint8_t null_ok;     /* a NULL pointer returned is an answer, not a failure
                           (<returnValue nullIsError="false">: getenv) */
+  uint8_t has_error_value; /* <returnValue errorValue="N">: that value alone is a
+                              failure (mmap's MAP_FAILED, signal's SIG_ERR) */
   /* agent only (ospy_marshal_prepare): bit OSPY_VB_PHASE_ENTER / _LEAVE set
      when every value that phase writes is a plain integer (int_width set;
      ret_width for the return value); ret_counts_bytes: it returns SSize, a
      byte count that caps the buffers of its out arrays (marshal.c) */
   uint8_t int_phases, ret_width, ret_signed, ret_counts_bytes;
   uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
+  int64_t error_value; /* with has_error_value: compared at the return type's width */
   ospy_spec_typeref ret;
   uint32_t nargs;
   ospy_spec_arg *args;

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 2u /* 2: typeref null_term, argument value */
+#define SPEC_VERSION 3u /* 2: typeref null_term, argument value; 3: errorValue */
+#define SPEC_VERSION_MIN 2u /* a version-2 table is a version-3 one without errorValues */
 #define STR_NONE 0xffffffffu
 
 typedef struct wbuf {
@@ -109,7 +110,10 @@ static void put_fn(wbuf *w, const ospy_spec_fn *fn)
 {
   put_str(w, fn->name);
   put_u8(w, fn->callconv);
-  put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1 | fn->null_ok << 2));
+  put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1 | fn->null_ok << 2 |
+                      fn->has_error_value << 3));
+  if (fn->has_error_value)
+    put_u64(w, (uint64_t)fn->error_value);
   put_u8(w, fn->has_ret);
   put_u32(w, fn->args_size);
   put_ref(w, &fn->ret);
@@ -291,6 +295,9 @@ static void get_fn(rbuf *r, ospy_spec_fn *fn)
   fn->log_nested = bits & 1;
   fn->is_method = bits >> 1 & 1;
   fn->null_ok = bits >> 2 & 1; /* (0 in plans written before it) */
+  fn->has_error_value = bits >> 3 & 1; /* (0 before version 3) */
+  if (fn->has_error_value)
+    fn->error_value = (int64_t)get_u64(r);
   fn->has_ret = get_u8(r);
   fn->args_size = get_u32(r);
   get_ref(r, &fn->ret);
@@ -396,7 +403,8 @@ int ospy_spec_table_decode(const void *buf, size_t len, ospy_spec_table **out,
   }
   uint32_t version = get_u32(&r);
   uint8_t ptr_size = get_u8(&r);
-  if (r.bad || version != SPEC_VERSION || (ptr_size != 4 && ptr_size != 8)) {
+  if (r.bad || version < SPEC_VERSION_MIN || version > SPEC_VERSION ||
+      (ptr_size != 4 && ptr_size != 8)) {
     snprintf(err, errcap, "unsupported spec table version %u / pointer size %u",
              (unsigned)version, (unsigned)ptr_size);
     return -1;

@@ -1,6 +1,7 @@
 /* The format extensions the shipped presets use (docs/config.md):
-   arch="x86-64|i386" on <structure>, value="EXPR" on <argument> and
-   nullTerminated="true" on an Array argument. Diagnostics are compared
+   arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
+   nullTerminated="true" on an Array argument and errorValue="N" on
+   <returnValue>. Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
 #include <stdlib.h>
@@ -312,8 +313,65 @@ static void test_struct_size(void)
          "t.xml:3:36: error: bad byte 'zz' in signature 's'\n");
 }
 
+/* ---- errorValue="N" on <returnValue> ---- */
+
+static const char error_value_xml[] = HM(
+  "<specs><functions>\n"
+  "<function name=\"map\"><returnValue type=\"Pointer\" hex=\"true\" errorValue=\"-1\"/></function>\n"
+  "<function name=\"plain\"><returnValue type=\"Pointer\"/></function>\n"
+  "</functions></specs>\n"
+  "<hooks><module name=\"libc.so.6\"><function specId=\"map\"/><function specId=\"plain\"/>"
+  "</module></hooks>\n");
+
+static void test_error_value(void)
+{
+  ospy_config *c = load(error_value_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  ospy_spec_table *t = c->specs;
+  CHECK(t->fns[0].has_error_value && t->fns[0].error_value == -1);
+  CHECK(!t->fns[1].has_error_value);
+  CHECK(strstr(printed(c), "spec map: default, returns Pointer hex (-1 is the error)\n") != NULL);
+  /* the spec table keeps it (codec version 3), for the readers */
+  size_t n = ospy_spec_table_encode(t, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(t, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK(t2->fns[0].has_error_value && t2->fns[0].error_value == -1);
+    CHECK(!t2->fns[1].has_error_value && t2->fns[1].ret.type == OSPY_BT_POINTER);
+    ospy_spec_table_free(t2);
+  }
+  /* a version-2 table (written before errorValue) still reads */
+  ospy_config_free(c);
+  c = load(HM("<specs><functions><function name=\"p\"><returnValue type=\"Pointer\"/></function>"
+              "</functions></specs>\n"), 64, "", __LINE__);
+  if (c) {
+    n = ospy_spec_table_encode(c->specs, b, n);
+    b[8] = 2;
+    CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+    if (t2)
+      ospy_spec_table_free(t2);
+  }
+  free(b);
+  ospy_config_free(c);
+  EXPECT(HM("<specs><functions>\n"
+            "<function name=\"a\"><returnValue type=\"Pointer\" errorValue=\"MAP_FAILED\"/></function>\n"
+            "<function name=\"b\"><returnValue type=\"Double\" errorValue=\"-1\"/></function>\n"
+            "<function name=\"c\"><returnValue type=\"AsciiString\" errorValue=\"0\"/></function>\n"
+            "<function name=\"d\"><returnValue type=\"Pointer\" nullIsError=\"false\" errorValue=\"-1\"/></function>\n"
+            "</functions></specs>\n"),
+         "t.xml:3:60: error: bad value 'MAP_FAILED' for 'errorValue': expected an integer\n"
+         "t.xml:4:59: error: errorValue needs an integer, enumeration or pointer return type, not Double\n"
+         "t.xml:5:64: error: errorValue needs an integer, enumeration or pointer return type, not AsciiString\n"
+         "t.xml:6:48: error: nullIsError and errorValue exclude each other: with errorValue, that value alone is a failure\n");
+}
+
 int main(void)
 {
+  test_error_value();
   test_struct_size();
   test_arch_variants();
   test_value();
