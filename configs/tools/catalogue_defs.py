@@ -228,6 +228,10 @@ ENUMS = {
         # call them SIGCANCEL and SIGSETXID); SIGRTMIN is then 34 at run time
         ("SIGCANCEL", "__SIGRTMIN"), ("SIGSETXID", "__SIGRTMIN+1"),
         ("SIGRTMIN", "__SIGRTMIN+2"), ("SIGRTMAX", "__SIGRTMAX")]),
+    # sighandler_t's special values (pointers; int-sized as numbers)
+    "SigHandler": dict(inc=["signal.h"], members=[
+        ("SIG_DFL", "(long)SIG_DFL"), ("SIG_IGN", "(long)SIG_IGN"),
+        ("SIG_ERR", "(long)SIG_ERR")]),
     "SigactionFlags": dict(inc=["signal.h"], hex=True, flags=True, members=[
         "SA_NOCLDSTOP", "SA_NOCLDWAIT", "SA_SIGINFO", ("SA_RESTORER",
         "0x04000000"), "SA_ONSTACK", "SA_RESTART", "SA_NODEFER",

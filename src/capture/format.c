@@ -225,9 +225,10 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
   }
   if (rt && rt->kind == OSPY_KIND_ERRNO)
     return (uint32_t)c->retval ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
-  /* an enumeration's negative members are errors (EAI_*, Z_*, LIBUSB_ERROR_*) */
+  /* an enumeration's negative members are errors (EAI_*, Z_*, LIBUSB_ERROR_*),
+   * negative at its width (32 bits unless marshalAs says wider) */
   if (rt && rt->kind == OSPY_KIND_ENUM)
-    return (int32_t)(uint32_t)c->retval < 0 ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
+    return sign_extend(c->retval, w ? w : 32) < 0 ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
   if (rt && rt->is_signed && w && rt->kind != OSPY_KIND_BOOL)
     return errno_style(sign_extend(c->retval, w));
   return OSPY_OUTCOME_SUCCESSFUL;
@@ -247,8 +248,9 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
     if (o->failed_auto)
       decided.failed = ospy_call_outcome(o->specs, fn, c) == OSPY_OUTCOME_FAILED;
     /* an enumeration's member is the error (EAI_NONAME, Z_DATA_ERROR):
-     * errno, left from an earlier call, would only mislead */
-    decided.errno_hidden = rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr;
+     * errno, left from an earlier call, would only mislead; one whose
+     * errorValue is the failure (SIG_ERR) is the C convention, errno says why */
+    decided.errno_hidden = rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr && !fn->has_error_value;
     o = &decided;
   }
   color_on(out, o, COLOR_BOLD);

@@ -76,6 +76,11 @@ int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
 int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter);
 
+/* marshalAs="INTEGER TYPE" on a <field>, <argument> or <returnValue>: the
+   width and signedness the value is read with (an enumeration of a wider
+   integer: SigHandler as Size). */
+void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
+
 /* Sections. */
 void cfg_parse_types(cfg *g, xmlNodePtr types);
 void cfg_parse_specs(cfg *g, xmlNodePtr specs);

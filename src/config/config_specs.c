@@ -38,6 +38,7 @@ static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
   int hex = 0;
   cfg_attr_bool(g, n, "hex", &hex);
   r->hex = (uint8_t)hex;
+  cfg_parse_marshal_as(g, n, r);
   return 0;
 }
 
@@ -111,7 +112,7 @@ static void parse_cond(cfg *g, xmlNodePtr c, ospy_spec_expr *e)
 
 static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
 {
-  static const char *const attrs[] = { "name", "direction", "type", "hex", "size",
+  static const char *const attrs[] = { "name", "direction", "type", "hex", "marshalAs", "size",
                                        "elementType", "elementCount", "typeNameBase",
                                        "typeNameSuffix", "vaList", "value", "nullTerminated",
                                        NULL };
@@ -286,7 +287,8 @@ static void parse_error_value(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
    values are failures (an extension: oSpy had no notion of a failed call). */
 static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
 {
-  static const char *const ret_attrs[] = { "type", "hex", "nullIsError", "errorValue", NULL };
+  static const char *const ret_attrs[] = { "type", "hex", "marshalAs", "nullIsError",
+                                           "errorValue", NULL };
   cfg_check_attrs(g, c, ret_attrs);
   ospy_spec_typeref r;
   if (parse_typeref(g, c, &r) == 0) {

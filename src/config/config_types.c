@@ -23,6 +23,18 @@ static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name
   return -1;
 }
 
+void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
+{
+  const char *as = cfg_attr(g, n, "marshalAs");
+  ospy_spec_typeref ar;
+  if (!as || resolve_type(g, n, "marshalAs", as, &ar) < 0)
+    return;
+  if (ar.ptr || g->t->types[ar.type].kind != OSPY_KIND_INT)
+    cfg_error(g, cfg_pos_attr(g, n, "marshalAs"), "marshalAs type '%s' is not an integer type", as);
+  else
+    r->marshal_as = ar.type;
+}
+
 /* arch="x86-64|i386" on a <structure>: 64, 32, 0 when absent, -1 when bad
    (reported). */
 static int struct_arch(cfg *g, xmlNodePtr n)
@@ -235,15 +247,7 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   if (endian && strcmp(endian, "big") && strcmp(endian, "little"))
     cfg_error(g, cfg_pos_attr(g, c, "endian"), "bad endian '%s': expected big or little", endian);
   f->t.big_endian = endian && !strcmp(endian, "big");
-  const char *as = cfg_attr(g, c, "marshalAs");
-  ospy_spec_typeref ar;
-  if (as && resolve_type(g, c, "marshalAs", as, &ar) == 0) {
-    if (ar.ptr || g->t->types[ar.type].kind != OSPY_KIND_INT)
-      cfg_error(g, cfg_pos_attr(g, c, "marshalAs"), "marshalAs type '%s' is not an integer type",
-                as);
-    else
-      f->t.marshal_as = ar.type;
-  }
+  cfg_parse_marshal_as(g, c, &f->t);
   const char *et = cfg_attr(g, c, "elementType");
   ospy_spec_typeref er;
   if (et && resolve_type(g, c, "elementType", et, &er) == 0) {

@@ -83,7 +83,7 @@ static void set_type(vdec *d, ospy_value *v, const ospy_spec_typeref *r)
   }
 }
 
-static void enum_text(const ospy_spec_type *ty, uint64_t u, char *buf, size_t cap)
+static void enum_text(const ospy_spec_type *ty, uint64_t u, unsigned width, char *buf, size_t cap)
 {
   buf[0] = 0;
   if (ty->kind == OSPY_KIND_ENUM) {
@@ -93,8 +93,10 @@ static void enum_text(const ospy_spec_type *ty, uint64_t u, char *buf, size_t ca
         return;
       }
     /* an enumeration holds 32 bits (docs/catalogue.md rule 11): EAI_NONAME
-     * (-2) is 0xfffffffe in a zero-extended value, and the other way round */
-    for (uint32_t i = 0; i < ty->nmembers; i++)
+     * (-2) is 0xfffffffe in a zero-extended value, and the other way round;
+     * one read as a wider integer (marshalAs="Size": a handler address, its
+     * SIG_IGN) matches on all its bits */
+    for (uint32_t i = 0; i < ty->nmembers && width <= 4; i++)
       if ((uint32_t)ty->members[i].value == (uint32_t)u) {
         snprintf(buf, cap, "%s", ty->members[i].name);
         return;
@@ -129,7 +131,7 @@ static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, c
   switch (ty->kind) {
   case OSPY_KIND_ENUM:
   case OSPY_KIND_FLAGS:
-    enum_text(ty, v->u, buf, cap);
+    enum_text(ty, v->u, v->width, buf, cap);
     break;
   case OSPY_KIND_BOOL:
     snprintf(buf, cap, "%s", v->u ? "true" : "false");

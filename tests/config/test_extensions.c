@@ -1,7 +1,7 @@
 /* The format extensions the shipped presets use (docs/config.md):
    arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
-   nullTerminated="true" on an Array argument and errorValue="N" on
-   <returnValue>. Diagnostics are compared
+   nullTerminated="true" on an Array argument, errorValue="N" on
+   <returnValue> and marshalAs on <argument> and <returnValue>. Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
 #include <stdlib.h>
@@ -369,8 +369,49 @@ static void test_error_value(void)
          "t.xml:6:48: error: nullIsError and errorValue exclude each other: with errorValue, that value alone is a failure\n");
 }
 
+/* ---- marshalAs="INTEGER TYPE" on <argument> and <returnValue> ---- */
+
+static const char marshal_as_xml[] = HM(
+  "<types><enumeration name=\"Handler\"><member name=\"DFL\" value=\"0\"/>"
+  "<member name=\"IGN\" value=\"1\"/><member name=\"ERR\" value=\"-1\"/></enumeration></types>\n"
+  "<specs><functions>\n"
+  "<function name=\"sig\"><returnValue type=\"Handler\" marshalAs=\"Size\" hex=\"true\"/>\n"
+  "<arguments><argument name=\"h\" type=\"Handler\" marshalAs=\"Size\" hex=\"true\"/>"
+  "<argument name=\"narrow\" type=\"Handler\" hex=\"true\"/></arguments></function>\n"
+  "</functions></specs>\n"
+  "<hooks><module name=\"libc.so.6\"><function specId=\"sig\"/></module></hooks>\n");
+
+static void test_marshal_as(void)
+{
+  ospy_config *c = load(marshal_as_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  CHECK(strstr(printed(c), "spec sig: default, returns Handler as Size hex\n") != NULL);
+  CHECK(strstr(printed(c), "arg 0 h: in Handler as Size hex\n") != NULL);
+  ospy_spec_table *t = c->specs;
+  tt_prepare(t);
+  static char text[4096];
+  /* a wide enumeration: every bit kept (an address whose low half is 1 is
+     no IGN), a member by its whole value; a 4-byte one as before */
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, sizeof(void *) == 8 ? 0x5600000001ull : 1, sizeof(void *));
+  tt_int(&k, 1, 4);
+  tt_done(&k, 0);
+  tt_run(t, 0, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, sizeof(void *) == 8 ? "(h=0x5600000001, narrow=IGN) = ERR" : "(h=IGN, narrow=IGN) = ERR");
+  ospy_marshal_release(t);
+  ospy_config_free(c);
+  EXPECT(HM("<specs><functions><function name=\"f\"><returnValue type=\"Int32\" marshalAs=\"Pointer\"/>\n"
+            "<arguments><argument name=\"a\" type=\"Int32\" marshalAs=\"Nope\"/></arguments>"
+            "</function></functions></specs>\n"),
+         "t.xml:2:75: error: marshalAs type 'Pointer' is not an integer type\n"
+         "t.xml:3:55: error: unknown type 'Nope'\n");
+}
+
 int main(void)
 {
+  test_marshal_as();
   test_error_value();
   test_struct_size();
   test_arch_variants();

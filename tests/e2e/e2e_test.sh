@@ -968,45 +968,59 @@ C
 error-values)
   # (void *)-1 is the failure, NULL an answer (<returnValue errorValue="-1">):
   # mmap's MAP_FAILED and signal's SIG_ERR; SIG_DFL (0) returned is a success.
-  # Both architectures: -1 at the pointer's width.
+  # Both architectures: -1 at the pointer's width. A handler is shown as
+  # SIG_DFL, SIG_IGN or SIG_ERR, else as its address (an enumeration read as
+  # Size: marshalAs), in signal's arguments and return and in sigaction's.
   cat > "$tmp/ev.c" <<'C'
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
+static void on_usr2(int s) { (void)s; }
 int main(void) {
   void *bad = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 77, 0);
   void *good = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   void (*dfl)(int) = signal(SIGUSR1, SIG_IGN);
   void (*ign)(int) = signal(SIGUSR1, SIG_DFL);
   void (*err)(int) = signal(99, SIG_IGN);
-  printf("%d %d %d %d %d\n", bad == MAP_FAILED, good != MAP_FAILED, dfl == SIG_DFL, ign == SIG_IGN,
-         err == SIG_ERR);
+  signal(SIGUSR2, on_usr2);
+  struct sigaction old;
+  sigaction(SIGUSR2, NULL, &old);
+  printf("%d %d %d %d %d %p\n", bad == MAP_FAILED, good != MAP_FAILED, dfl == SIG_DFL, ign == SIG_IGN,
+         err == SIG_ERR, (void *)old.sa_handler);
   return 0;
 }
 C
   check_error_values() { # BINARY ALL-ONES
     "$ospy" capture -q --preset mem --preset proc -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture of $1 exited $?"; }
-    expect_line "$tmp/out" "1 1 1 1 1"
+    expect_regex "$tmp/out" "^1 1 1 1 1 0x[0-9a-f]+\$"
+    handler=$(cut -d' ' -f6 "$tmp/out")
     "$ospy" show --failed "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
     expect_line "$tmp/failed" "libc.so.6!mmap(addr=0x0, length=4096, prot=PROT_READ, flags=MAP_PRIVATE, fd=77, offset=0) = $2 EBADF (Bad file descriptor)"
-    expect_line "$tmp/failed" "libc.so.6!signal(signum=99, handler=0x1) = $2 EINVAL (Invalid argument)"
+    expect_line "$tmp/failed" "libc.so.6!signal(signum=99, handler=SIG_IGN) = SIG_ERR EINVAL (Invalid argument)"
     [ "$(grep -c 'libc.so.6!' "$tmp/failed")" = 2 ] || fail "$1: only the two (void *)-1 calls fail: $(cat "$tmp/failed")"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR1, handler=SIG_IGN) = SIG_DFL"
+    expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR1, handler=SIG_DFL) = SIG_IGN"
+    expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR2, handler=$handler) = SIG_DFL"
+    expect_line "$tmp/show" "libc.so.6!sigaction(signum=SIGUSR2, act=NULL, oldact={sa_handler=$handler, "
     "$ospy" stats --no-hist -e mmap -e signal "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
     expect_regex "$tmp/stats" '^ +2 +1 .* libc\.so\.6!mmap$'
-    expect_regex "$tmp/stats" '^ +3 +1 .* libc\.so\.6!signal$'
+    expect_regex "$tmp/stats" '^ +4 +1 .* libc\.so\.6!signal$'
   }
   cc -O1 -o "$tmp/ev" "$tmp/ev.c" || fail "cannot build the target"
   check_error_values "$tmp/ev" 0xffffffffffffffff
   configs="$(dirname "$demo_xml")/../configs"
   "$ospy" check "$configs/mem.xml" >"$tmp/check" || fail "check mem.xml exited $?"
   expect_line "$tmp/check" "spec mmap: default, returns Pointer hex (-1 is the error)"
+  "$ospy" check "$configs/proc.xml" >"$tmp/check" || fail "check proc.xml exited $?"
+  expect_line "$tmp/check" "spec signal: default, returns SigHandler as Size hex (-1 is the error)"
   i386=skipped
   if [ -n "$agent32" ] && [ -f "$agent32" ] && cc -m32 -O1 -o "$tmp/ev32" "$tmp/ev.c" 2>/dev/null &&
      "$tmp/ev32" >/dev/null 2>&1; then
     check_error_values "$tmp/ev32" 0xffffffff
     i386=checked
   fi
-  echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not (i386 $i386)" ;;
+  echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not; handlers by name (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac
