@@ -40,7 +40,7 @@ ATTRS = {
               "elementType", "size", "elementCount"},
     "bindTypeProperty": {"propertyName", "sourceField"},
     "function": {"name", "callingConvention", "logNested", "specId"},
-    "returnValue": {"type", "hex", "marshalAs", "nullIsError", "errorValue"},
+    "returnValue": {"type", "hex", "marshalAs", "nullIsError", "errorValue", "setsErrno"},
     "argument": {"name", "direction", "type", "hex", "marshalAs", "size", "elementType",
                  "elementCount", "typeNameBase", "typeNameSuffix", "value",
                  "nullTerminated"},

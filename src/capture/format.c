@@ -234,6 +234,18 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
   return OSPY_OUTCOME_SUCCESSFUL;
 }
 
+/* Whether a failed call's errno says why (<returnValue setsErrno>): errno is
+ * sticky, so a function that reports otherwise shows what an earlier call
+ * left. Unsaid: an enumeration's member is the error (EAI_NONAME,
+ * Z_DATA_ERROR) unless the spec's errorValue is the failure (SIG_ERR, the C
+ * convention: errno says why). */
+static int errno_tells_why(const ospy_spec_fn *fn, const ospy_spec_type *rt)
+{
+  if (fn->errno_rule != OSPY_ERRNO_BY_TYPE)
+    return fn->errno_rule == OSPY_ERRNO_SET;
+  return !(rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr && !fn->has_error_value);
+}
+
 static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
                      const ospy_format_opts *o)
 {
@@ -247,10 +259,7 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
     decided = *o;
     if (o->failed_auto)
       decided.failed = ospy_call_outcome(o->specs, fn, c) == OSPY_OUTCOME_FAILED;
-    /* an enumeration's member is the error (EAI_NONAME, Z_DATA_ERROR):
-     * errno, left from an earlier call, would only mislead; one whose
-     * errorValue is the failure (SIG_ERR) is the C convention, errno says why */
-    decided.errno_hidden = rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr && !fn->has_error_value;
+    decided.errno_hidden = fn && !errno_tells_why(fn, rt);
     o = &decided;
   }
   color_on(out, o, COLOR_BOLD);

@@ -25,7 +25,8 @@ typedef struct ospy_format_opts {
   int failed;        /* set per call by the caller: the call failed (return
                         value in red, errno name added for spec'd calls) */
   int failed_auto;   /* decide `failed` from each call (ospy_call_outcome): the live view */
-  int errno_hidden;  /* (set per call by the formatter: the return value names the error) */
+  int errno_hidden;  /* (set per call by the formatter: errno does not say why it failed,
+                        <returnValue setsErrno>) */
 } ospy_format_opts;
 
 /* Whether a call failed, by the rule of its return type (docs/reading.md):

@@ -283,12 +283,13 @@ static void parse_error_value(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
   fn->error_value = v;
 }
 
-/* <returnValue type= hex= nullIsError= errorValue=>: the type, and which
-   values are failures (an extension: oSpy had no notion of a failed call). */
+/* <returnValue type= hex= marshalAs= nullIsError= errorValue= setsErrno=>:
+   the type, which values are failures and whether errno says why (an
+   extension: oSpy had no notion of a failed call). */
 static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
 {
   static const char *const ret_attrs[] = { "type", "hex", "marshalAs", "nullIsError",
-                                           "errorValue", NULL };
+                                           "errorValue", "setsErrno", NULL };
   cfg_check_attrs(g, c, ret_attrs);
   ospy_spec_typeref r;
   if (parse_typeref(g, c, &r) == 0) {
@@ -300,6 +301,9 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
     cfg_attr_bool(g, c, "nullIsError", &null_error);
   fn->null_ok = !null_error;
   parse_error_value(g, c, fn);
+  int sets_errno;
+  if (cfg_attr(g, c, "setsErrno") && cfg_attr_bool(g, c, "setsErrno", &sets_errno) == 0)
+    fn->errno_rule = sets_errno ? OSPY_ERRNO_SET : OSPY_ERRNO_NOT_SET;
 }
 
 /* The body shared by <function> and <method>: returnValue, arguments,

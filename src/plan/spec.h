@@ -132,6 +132,13 @@ typedef struct ospy_spec_arg {
   ospy_spec_expr value;               /* value="EXPR": computed, takes no parameter position */
 } ospy_spec_arg;
 
+/* <returnValue setsErrno>: whether a failed call's errno says why it failed
+   (shown beside the return value). Unsaid, it does unless an enumeration's
+   own member is the error (EAI_NONAME); libraries with error codes of their
+   own (GnuTLS, libusb, SQLite, zlib's stream functions, OpenSSL) say false:
+   errno is then whatever an earlier call left. */
+enum ospy_errno_rule { OSPY_ERRNO_BY_TYPE = 0, OSPY_ERRNO_SET = 1, OSPY_ERRNO_NOT_SET = 2 };
+
 struct ospy_spec_fn {
   const char *name;
   uint8_t callconv;    /* enum ospy_callconv */
@@ -142,6 +149,7 @@ struct ospy_spec_fn {
                           (<returnValue nullIsError="false">: getenv) */
   uint8_t has_error_value; /* <returnValue errorValue="N">: that value alone is a
                               failure (mmap's MAP_FAILED, signal's SIG_ERR) */
+  uint8_t errno_rule;  /* enum ospy_errno_rule: whether errno tells why it failed */
   /* agent only (ospy_marshal_prepare): bit OSPY_VB_PHASE_ENTER / _LEAVE set
      when every value that phase writes is a plain integer (int_width set;
      ret_width for the return value); ret_counts_bytes: it returns SSize, a

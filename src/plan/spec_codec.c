@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 3u /* 2: typeref null_term, argument value; 3: errorValue */
+#define SPEC_VERSION 3u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno */
 #define SPEC_VERSION_MIN 2u /* a version-2 table is a version-3 one without errorValues */
 #define STR_NONE 0xffffffffu
 
@@ -111,7 +111,7 @@ static void put_fn(wbuf *w, const ospy_spec_fn *fn)
   put_str(w, fn->name);
   put_u8(w, fn->callconv);
   put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1 | fn->null_ok << 2 |
-                      fn->has_error_value << 3));
+                      fn->has_error_value << 3 | (fn->errno_rule & 3) << 4));
   if (fn->has_error_value)
     put_u64(w, (uint64_t)fn->error_value);
   put_u8(w, fn->has_ret);
@@ -296,6 +296,7 @@ static void get_fn(rbuf *r, ospy_spec_fn *fn)
   fn->is_method = bits >> 1 & 1;
   fn->null_ok = bits >> 2 & 1; /* (0 in plans written before it) */
   fn->has_error_value = bits >> 3 & 1; /* (0 before version 3) */
+  fn->errno_rule = bits >> 4 & 3;      /* (OSPY_ERRNO_BY_TYPE before version 3) */
   if (fn->has_error_value)
     fn->error_value = (int64_t)get_u64(r);
   fn->has_ret = get_u8(r);

@@ -1,7 +1,7 @@
 /* The format extensions the shipped presets use (docs/config.md):
    arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
-   nullTerminated="true" on an Array argument, errorValue="N" on
-   <returnValue> and marshalAs on <argument> and <returnValue>. Diagnostics are compared
+   nullTerminated="true" on an Array argument, errorValue="N" and setsErrno
+   on <returnValue>, marshalAs on <argument> and <returnValue>. Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
 #include <stdlib.h>
@@ -409,8 +409,44 @@ static void test_marshal_as(void)
          "t.xml:3:55: error: unknown type 'Nope'\n");
 }
 
+/* ---- setsErrno on <returnValue> ---- */
+
+static void test_sets_errno(void)
+{
+  ospy_config *c = load(HM("<specs><functions>\n"
+                           "<function name=\"lib\"><returnValue type=\"Int32\" setsErrno=\"false\"/></function>\n"
+                           "<function name=\"on\"><returnValue type=\"Int32\" setsErrno=\"true\"/></function>\n"
+                           "<function name=\"plain\"><returnValue type=\"Int32\"/></function>\n"
+                           "</functions></specs>\n"
+                           "<hooks><module name=\"libc.so.6\"><function specId=\"lib\"/></module></hooks>\n"),
+                        64, "", __LINE__);
+  if (!c)
+    return;
+  ospy_spec_table *t = c->specs;
+  CHECK(t->fns[0].errno_rule == OSPY_ERRNO_NOT_SET && t->fns[1].errno_rule == OSPY_ERRNO_SET &&
+        t->fns[2].errno_rule == OSPY_ERRNO_BY_TYPE);
+  CHECK(strstr(printed(c), "spec lib: default, returns Int32 (does not set errno)\n") != NULL);
+  size_t n = ospy_spec_table_encode(t, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(t, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK(t2->fns[0].errno_rule == OSPY_ERRNO_NOT_SET && t2->fns[1].errno_rule == OSPY_ERRNO_SET &&
+          t2->fns[2].errno_rule == OSPY_ERRNO_BY_TYPE);
+    ospy_spec_table_free(t2);
+  }
+  free(b);
+  ospy_config_free(c);
+  EXPECT(HM("<specs><functions><function name=\"f\"><returnValue type=\"Int32\" setsErrno=\"no\"/>"
+            "</function></functions></specs>\n"),
+         "t.xml:2:75: error: bad value 'no' for 'setsErrno': expected true or false\n");
+}
+
 int main(void)
 {
+  test_sets_errno();
   test_marshal_as();
   test_error_value();
   test_struct_size();

@@ -1022,5 +1022,72 @@ C
     i386=checked
   fi
   echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not; handlers by name (i386 $i386)" ;;
+sets-errno)
+  # libraries that report through codes of their own (<returnValue
+  # setsErrno="false">: GnuTLS, libusb...): a failed call shows no errno text,
+  # errno being what an earlier call left (here set by the program)
+  cat > "$tmp/gt.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+  gnutls_session_t s;
+  gnutls_certificate_credentials_t x;
+  int sv[2];
+  char buf[64];
+  if (gnutls_global_init() < 0 || gnutls_init(&s, GNUTLS_CLIENT) < 0 ||
+      socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+    return 1;
+  gnutls_set_default_priority(s);
+  gnutls_certificate_allocate_credentials(&x);
+  gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, x);
+  fcntl(sv[0], F_SETFL, O_NONBLOCK);
+  gnutls_transport_set_int(s, sv[0]);
+  int again = gnutls_handshake(s); /* no peer yet */
+  errno = ENOENT;
+  ssize_t early = gnutls_record_recv(s, buf, sizeof buf); /* during the handshake */
+  printf("%d %zd\n", again, early);
+  return 0;
+}
+C
+  cc -o "$tmp/gt" "$tmp/gt.c" -lgnutls 2>/dev/null || { echo "skip: no GnuTLS headers"; exit 77; }
+  "$ospy" capture -q --preset tls -o "$tmp/c.ospy" -- "$tmp/gt" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "-28 -408"
+  "$ospy" show --failed "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
+  expect_regex "$tmp/failed" 'libgnutls\.so\.30!gnutls_record_recv\(session=0x[0-9a-f]+, data_size=64\) = [-A-Z_0-9]+$'
+  grep -q ENOENT "$tmp/failed" && fail "errno text beside a GnuTLS failure: $(cat "$tmp/failed")"
+  configs="$(dirname "$demo_xml")/../configs"
+  "$ospy" check "$configs/usb.xml" >"$tmp/check" || fail "check usb.xml exited $?"
+  expect_line "$tmp/check" "spec libusb_open_device_with_vid_pid: default, returns Pointer hex (does not set errno)"
+  usb=skipped
+  cat > "$tmp/usb.c" <<'C'
+#include <errno.h>
+#include <libusb-1.0/libusb.h>
+#include <stdio.h>
+int main(void) {
+  libusb_context *ctx = NULL;
+  if (libusb_init(&ctx) != 0) { puts("no usb"); return 0; }
+  errno = EAGAIN;
+  libusb_device_handle *h = libusb_open_device_with_vid_pid(ctx, 0xfffe, 0xfffd); /* none such */
+  printf("%s\n", h ? "found" : "none");
+  libusb_exit(ctx);
+  return 0;
+}
+C
+  if cc -o "$tmp/usb" "$tmp/usb.c" -lusb-1.0 2>/dev/null; then
+    "$ospy" capture -q --preset usb -o "$tmp/u.ospy" -- "$tmp/usb" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of the libusb program exited $?"; }
+    if grep -qx none "$tmp/out"; then
+      "$ospy" show --failed "$tmp/u.ospy" >"$tmp/failed" || fail "show --failed exited $?"
+      expect_line "$tmp/failed" "libusb_open_device_with_vid_pid(ctx=0x"
+      expect_regex "$tmp/failed" "product_id=0xfffd\) = 0x0\$"
+      usb=checked
+    fi
+  fi
+  echo "sets-errno: GnuTLS failures without errno text; libusb $usb" ;;
 *) fail "unknown case $case_name" ;;
 esac
