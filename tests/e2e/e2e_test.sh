@@ -1089,5 +1089,69 @@ C
     fi
   fi
   echo "sets-errno: GnuTLS failures without errno text; libusb $usb" ;;
+tls-codes)
+  # gnutls_record_recv/send return a byte count or a GNUTLS_E_* code
+  # (GnutlsError read as SSize): the count as a number, the error by name
+  # and failed; a TLS session between two threads over a socketpair
+  cat > "$tmp/gt.c" <<'C'
+#include <gnutls/gnutls.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#define PRIO "NORMAL:-VERS-TLS1.3:+ANON-ECDH"
+static int sv[2];
+static void *serve(void *unused) {
+  gnutls_session_t s;
+  gnutls_anon_server_credentials_t a;
+  (void)unused;
+  gnutls_anon_allocate_server_credentials(&a);
+  gnutls_init(&s, GNUTLS_SERVER);
+  gnutls_priority_set_direct(s, PRIO, NULL);
+  gnutls_credentials_set(s, GNUTLS_CRD_ANON, a);
+  gnutls_transport_set_int(s, sv[1]);
+  int r;
+  do r = gnutls_handshake(s); while (r < 0 && !gnutls_error_is_fatal(r));
+  if (r == 0)
+    gnutls_record_send(s, "hello", 5);
+  close(sv[1]); /* no close_notify: the client's next read ends prematurely */
+  return NULL;
+}
+int main(void) {
+  gnutls_session_t s;
+  gnutls_anon_client_credentials_t a;
+  pthread_t t;
+  char buf[64];
+  gnutls_global_init();
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pthread_create(&t, NULL, serve, NULL))
+    return 1;
+  gnutls_anon_allocate_client_credentials(&a);
+  gnutls_init(&s, GNUTLS_CLIENT);
+  gnutls_priority_set_direct(s, PRIO, NULL);
+  gnutls_credentials_set(s, GNUTLS_CRD_ANON, a);
+  gnutls_transport_set_int(s, sv[0]);
+  int r;
+  do r = gnutls_handshake(s); while (r < 0 && !gnutls_error_is_fatal(r));
+  ssize_t n = gnutls_record_recv(s, buf, sizeof buf);
+  pthread_join(t, NULL);
+  ssize_t end = gnutls_record_recv(s, buf, sizeof buf);
+  printf("%d %zd %zd\n", r, n, end);
+  return 0;
+}
+C
+  cc -o "$tmp/gt" "$tmp/gt.c" -lgnutls -lpthread 2>/dev/null || { echo "skip: no GnuTLS headers"; exit 77; }
+  "$ospy" capture -q --preset tls -o "$tmp/c.ospy" -- "$tmp/gt" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "0 5 -110"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" 'gnutls_record_recv\(session=0x[0-9a-f]+, data="hello", data_size=64\) = 5$'
+  expect_regex "$tmp/show" 'gnutls_record_send\(session=0x[0-9a-f]+, data="hello", data_size=5\) = 5$'
+  "$ospy" show --failed -e 'gnutls_record_*' "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
+  expect_regex "$tmp/failed" 'gnutls_record_recv\(session=0x[0-9a-f]+, data_size=64\) = GNUTLS_E_PREMATURE_TERMINATION$'
+  [ "$(grep -c 'gnutls_record' "$tmp/failed")" = 1 ] || fail "only the premature end fails: $(cat "$tmp/failed")"
+  configs="$(dirname "$demo_xml")/../configs"
+  "$ospy" check "$configs/usb.xml" >"$tmp/check" || fail "check usb.xml exited $?"
+  expect_line "$tmp/check" "spec libusb_control_transfer: default, returns LibusbError as Int32 (does not set errno)"
+  echo "tls-codes: gnutls record counts as numbers, GNUTLS_E_PREMATURE_TERMINATION by name" ;;
 *) fail "unknown case $case_name" ;;
 esac
