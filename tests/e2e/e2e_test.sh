@@ -1153,5 +1153,26 @@ C
   "$ospy" check "$configs/usb.xml" >"$tmp/check" || fail "check usb.xml exited $?"
   expect_line "$tmp/check" "spec libusb_control_transfer: default, returns LibusbError as Int32 (does not set errno)"
   echo "tls-codes: gnutls record counts as numbers, GNUTLS_E_PREMATURE_TERMINATION by name" ;;
+catalogue-display)
+  # values of the presets shown as strace shows them
+  cat > "$tmp/cd.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+int main(void) {
+  int fd = open("/dev/null", O_RDONLY);
+  int unknown = ioctl(fd, _IOR('x', 0x42, int), &fd); /* no name: in hex */
+  int named = ioctl(fd, FIONREAD, &fd);
+  printf("%d %d\n", unknown, named);
+  return 0;
+}
+C
+  cc -O1 -o "$tmp/cd" "$tmp/cd.c" || fail "cannot build the target"
+  "$ospy" capture -q --preset ioctl -o "$tmp/c.ospy" -- "$tmp/cd" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "libc.so.6!ioctl(fd=3, request=0x80047842, arg=\"\" => \"\", ioc_dir=_IOC_READ, ioc_type=0x78, ioc_nr=0x42, ioc_size=4) = -1 ENOTTY"
+  expect_line "$tmp/show" "libc.so.6!ioctl(fd=3, request=FIONREAD, "
+  echo "catalogue-display: ioctl requests by name, else in hex" ;;
 *) fail "unknown case $case_name" ;;
 esac
