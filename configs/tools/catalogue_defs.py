@@ -33,6 +33,11 @@ ENUMS = {
     "AtFlags": dict(inc=FCNTL, hex=True, flags=True, members=[
         "AT_SYMLINK_NOFOLLOW", "AT_REMOVEDIR", "AT_SYMLINK_FOLLOW",
         "AT_NO_AUTOMOUNT", "AT_EMPTY_PATH"]),
+    # st_mode: the file type (S_IFMT: values, not bits; those covering
+    # several bits first) and the set-id bits; the permissions are the rest
+    "FileMode": dict(inc=["sys/stat.h"], hex=True, flags=True, members=[
+        "S_IFSOCK", "S_IFLNK", "S_IFREG", "S_IFBLK", "S_IFDIR", "S_IFCHR",
+        "S_IFIFO", "S_ISUID", "S_ISGID", "S_ISVTX"]),
     "Whence": dict(inc=["unistd.h"], members=[
         "SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"]),
     "RenameFlags": dict(inc=["stdio.h"], hex=True, flags=True, members=[

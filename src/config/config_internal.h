@@ -76,6 +76,10 @@ int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
 int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter);
 
+/* hex="true" / octal="true" on a <field>, <argument> or <returnValue>: the
+   base an integer is shown in (octal: modes, 0644; a flags enumeration's
+   bits no member names, S_IFREG|0644). */
+void cfg_parse_radix(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
 /* marshalAs="INTEGER TYPE" on a <field>, <argument> or <returnValue>: the
    width and signedness the value is read with (an enumeration of a wider
    integer: SigHandler as Size). */

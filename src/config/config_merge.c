@@ -50,7 +50,8 @@ static int same_index(const ospy_spec_table *a, uint32_t ai, const ospy_spec_tab
 static int same_ref(const ospy_spec_table *a, const ospy_spec_typeref *x, const ospy_spec_table *b,
                     const ospy_spec_typeref *y, int depth)
 {
-  return x->ptr == y->ptr && x->hex == y->hex && x->big_endian == y->big_endian &&
+  return x->ptr == y->ptr && x->hex == y->hex && x->octal == y->octal &&
+         x->big_endian == y->big_endian &&
          x->elem_ptr == y->elem_ptr && x->null_term == y->null_term &&
          same_index(a, x->type, b, y->type, depth) &&
          same_index(a, x->marshal_as, b, y->marshal_as, depth) &&

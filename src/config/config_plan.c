@@ -43,6 +43,8 @@ static void print_typeref(const ospy_spec_table *t, const ospy_spec_typeref *r, 
     fprintf(out, " as %s", ospy_spec_type_name(t, r->marshal_as));
   if (r->hex)
     fprintf(out, " hex");
+  if (r->octal)
+    fprintf(out, " octal");
 }
 
 static void print_ab(const char *what, const ospy_spec_expr *in, const ospy_spec_expr *o,

@@ -35,9 +35,7 @@ static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
     cfg_error(g, cfg_pos_attr(g, n, "type"), "unknown type '%s'", type);
     return -1;
   }
-  int hex = 0;
-  cfg_attr_bool(g, n, "hex", &hex);
-  r->hex = (uint8_t)hex;
+  cfg_parse_radix(g, n, r);
   cfg_parse_marshal_as(g, n, r);
   return 0;
 }
@@ -112,8 +110,8 @@ static void parse_cond(cfg *g, xmlNodePtr c, ospy_spec_expr *e)
 
 static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
 {
-  static const char *const attrs[] = { "name", "direction", "type", "hex", "marshalAs", "size",
-                                       "elementType", "elementCount", "typeNameBase",
+  static const char *const attrs[] = { "name", "direction", "type", "hex", "octal", "marshalAs",
+                                       "size", "elementType", "elementCount", "typeNameBase",
                                        "typeNameSuffix", "vaList", "value", "nullTerminated",
                                        NULL };
   cfg_check_attrs(g, n, attrs);
@@ -288,7 +286,7 @@ static void parse_error_value(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
    extension: oSpy had no notion of a failed call). */
 static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
 {
-  static const char *const ret_attrs[] = { "type", "hex", "marshalAs", "nullIsError",
+  static const char *const ret_attrs[] = { "type", "hex", "octal", "marshalAs", "nullIsError",
                                            "errorValue", "setsErrno", NULL };
   cfg_check_attrs(g, c, ret_attrs);
   ospy_spec_typeref r;

@@ -23,6 +23,17 @@ static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name
   return -1;
 }
 
+void cfg_parse_radix(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
+{
+  int hex = 0, octal = 0;
+  cfg_attr_bool(g, n, "hex", &hex);
+  cfg_attr_bool(g, n, "octal", &octal);
+  if (hex && octal)
+    cfg_error(g, cfg_pos_attr_name(g, n, "octal"), "hex and octal exclude each other");
+  r->hex = (uint8_t)hex;
+  r->octal = (uint8_t)(octal && !hex);
+}
+
 void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
 {
   const char *as = cfg_attr(g, n, "marshalAs");
@@ -216,7 +227,7 @@ static unsigned type_align(cfg *g, const ospy_spec_typeref *r, unsigned depth)
 static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 {
   static const char *const attrs[] = { "name", "offset", "type", "marshalAs", "endian",
-                                       "hex", "elementType", "size", NULL };
+                                       "hex", "octal", "elementType", "size", NULL };
   cfg_check_attrs(g, c, attrs);
   f->name = cfg_attr(g, c, "name");
   f->size_field = f->count_field = OSPY_SPEC_NONE;
@@ -240,9 +251,7 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   }
   if (resolve_type(g, c, "type", type, &f->t) < 0)
     return;
-  int hex = 0;
-  cfg_attr_bool(g, c, "hex", &hex);
-  f->t.hex = (uint8_t)hex;
+  cfg_parse_radix(g, c, &f->t);
   const char *endian = cfg_attr(g, c, "endian");
   if (endian && strcmp(endian, "big") && strcmp(endian, "little"))
     cfg_error(g, cfg_pos_attr(g, c, "endian"), "bad endian '%s': expected big or little", endian);

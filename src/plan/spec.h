@@ -74,6 +74,7 @@ typedef struct ospy_spec_typeref {
   uint32_t type;       /* index into the table's types */
   uint8_t ptr;         /* the value is a pointer to the type */
   uint8_t hex;         /* hex="true" */
+  uint8_t octal;       /* octal="true": integers (and a flags value's rest) in octal */
   uint8_t big_endian;  /* endian="big" (struct fields) */
   uint8_t elem_ptr;    /* elementType is a ...Ptr type (e.g. AsciiStringPtr) */
   uint8_t null_term;   /* Array: nullTerminated="true", ends at the first all-zero element */

@@ -58,7 +58,7 @@ static void put_ref(wbuf *w, const ospy_spec_typeref *r)
 {
   put_u32(w, r->type);
   put_u8(w, r->ptr);
-  put_u8(w, r->hex);
+  put_u8(w, (uint8_t)(r->hex | r->octal << 1)); /* octal: bit 1 (an older reader: hex) */
   put_u8(w, r->big_endian);
   put_u8(w, r->elem_ptr);
   put_u8(w, r->null_term);
@@ -238,7 +238,9 @@ static void get_ref(rbuf *r, ospy_spec_typeref *ref)
 {
   ref->type = get_u32(r);
   ref->ptr = get_u8(r);
-  ref->hex = get_u8(r);
+  uint8_t radix = get_u8(r);
+  ref->hex = radix & 1;
+  ref->octal = radix >> 1 & 1;
   ref->big_endian = get_u8(r);
   ref->elem_ptr = get_u8(r);
   ref->null_term = get_u8(r);

@@ -69,6 +69,7 @@ static void set_type(vdec *d, ospy_value *v, const ospy_spec_typeref *r)
 {
   const ospy_spec_type *ty = spec_type(d, r);
   v->hex = r ? r->hex : 0;
+  v->octal = r ? r->octal : 0;
   v->width = r ? ospy_spec_scalar_width(d->t, r) : 0;
   v->type_kind = ty ? ty->kind : 0;
   v->type_name = ty ? ty->name : "?";
@@ -83,8 +84,20 @@ static void set_type(vdec *d, ospy_value *v, const ospy_spec_typeref *r)
   }
 }
 
-static void enum_text(const ospy_spec_type *ty, uint64_t u, unsigned width, char *buf, size_t cap)
+/* The bits of a flags value no member names: 0x800, or for a mode 0644. */
+static void flags_rest(char *buf, size_t cap, const char *sep, uint64_t rest, int octal)
 {
+  if (!octal)
+    snprintf(buf, cap, "%s0x%llx", sep, (unsigned long long)rest);
+  else if (rest)
+    snprintf(buf, cap, "%s0%llo", sep, (unsigned long long)rest);
+  else
+    snprintf(buf, cap, "%s0", sep);
+}
+
+static void enum_text(const ospy_spec_type *ty, const ospy_value *v, char *buf, size_t cap)
+{
+  uint64_t u = v->u;
   buf[0] = 0;
   if (ty->kind == OSPY_KIND_ENUM) {
     for (uint32_t i = 0; i < ty->nmembers; i++)
@@ -96,14 +109,15 @@ static void enum_text(const ospy_spec_type *ty, uint64_t u, unsigned width, char
      * (-2) is 0xfffffffe in a zero-extended value, and the other way round;
      * one read as a wider integer (marshalAs="Size": a handler address, its
      * SIG_IGN) matches on all its bits */
-    for (uint32_t i = 0; i < ty->nmembers && width <= 4; i++)
+    for (uint32_t i = 0; i < ty->nmembers && v->width <= 4; i++)
       if ((uint32_t)ty->members[i].value == (uint32_t)u) {
         snprintf(buf, cap, "%s", ty->members[i].name);
         return;
       }
     return;
   }
-  /* Flags: the members whose bits are all set, then what no member covers. */
+  /* Flags: the members whose bits are all set, then what no member covers
+   * (in octal for a mode: S_IFREG|0644) */
   size_t n = 0;
   uint64_t rest = u;
   for (uint32_t i = 0; i < ty->nmembers && u == 0; i++)
@@ -119,7 +133,7 @@ static void enum_text(const ospy_spec_type *ty, uint64_t u, unsigned width, char
     rest &= ~m;
   }
   if ((rest || n == 0) && n < cap)
-    snprintf(buf + n, cap - n, "%s0x%llx", n ? "|" : "", (unsigned long long)rest);
+    flags_rest(buf + n, cap - n, n ? "|" : "", rest, v->octal);
 }
 
 static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, char *buf,
@@ -131,7 +145,7 @@ static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, c
   switch (ty->kind) {
   case OSPY_KIND_ENUM:
   case OSPY_KIND_FLAGS:
-    enum_text(ty, v->u, v->width, buf, cap);
+    enum_text(ty, v, buf, cap);
     break;
   case OSPY_KIND_BOOL:
     snprintf(buf, cap, "%s", v->u ? "true" : "false");
@@ -216,7 +230,7 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     return;
   }
   ospy_spec_typeref er = { .type = r ? r->elem_type : OSPY_SPEC_NONE, .ptr = r ? r->elem_ptr : 0,
-                           .hex = r ? r->hex : 0,
+                           .hex = r ? r->hex : 0, .octal = r ? r->octal : 0,
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   if (visit(d, v))
     return;

@@ -46,7 +46,7 @@ typedef struct ospy_value {
   const char *sub_type;   /* enumeration/structure name, or NULL */
   int type_kind;          /* enum ospy_type_kind of the spec type, 0 if unknown */
   uint64_t u;
-  int is_signed, hex;
+  int is_signed, hex, octal; /* octal: shown in octal (modes: 0644) */
   unsigned width;         /* bytes of a scalar in the target (0: unknown) */
   const char *text;       /* enum member(s), true/false, errno name, dotted address; or NULL */
   double d;

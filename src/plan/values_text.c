@@ -1,5 +1,6 @@
 /* strace-like text of decoded values: fd=3, buf="GET / HTTP/1.1\r\n"..., count=4096 */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <stdarg.h>
 #include <math.h>
@@ -317,8 +318,12 @@ static void put_leaf(tbuf *b, const ospy_value *v)
   case OSPY_VALUE_INT:
     if (v->text)
       put(b, "%s", v->text);
+    else if (v->type_kind == OSPY_KIND_FD && (int32_t)v->u == AT_FDCWD)
+      put(b, "AT_FDCWD"); /* openat's "the current directory", as strace names it */
     else if (v->hex || v->type_kind == OSPY_KIND_POINTER)
       put(b, "0x%llx", (unsigned long long)ospy_value_hex_bits(v));
+    else if (v->octal) /* a mode, as C writes it: 0644 */
+      put(b, v->u ? "0%llo" : "0", (unsigned long long)ospy_value_hex_bits(v));
     else if (v->is_signed)
       put(b, "%lld", (long long)v->u);
     else

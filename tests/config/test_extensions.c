@@ -1,7 +1,8 @@
 /* The format extensions the shipped presets use (docs/config.md):
    arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
    nullTerminated="true" on an Array argument, errorValue="N" and setsErrno
-   on <returnValue>, marshalAs on <argument> and <returnValue>. Diagnostics are compared
+   on <returnValue>, marshalAs and octal on <argument> and <returnValue>.
+   Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
 #include <stdlib.h>
@@ -444,8 +445,57 @@ static void test_sets_errno(void)
          "t.xml:2:75: error: bad value 'no' for 'setsErrno': expected true or false\n");
 }
 
+/* ---- octal="true": modes ---- */
+
+static const char octal_xml[] = HM(
+  "<types><enumeration name=\"Mode\" flags=\"true\"><member name=\"S_IFDIR\" value=\"0x4000\"/>"
+  "<member name=\"S_ISVTX\" value=\"0x200\"/></enumeration></types>\n"
+  "<specs><functions>\n"
+  "<function name=\"mk\"><returnValue type=\"Int32\"/>\n"
+  "<arguments><argument name=\"mode\" type=\"UInt32\" octal=\"true\"/>"
+  "<argument name=\"st\" type=\"Mode\" octal=\"true\"/><argument name=\"none\" type=\"UInt32\" octal=\"true\"/>"
+  "<argument name=\"dirfd\" type=\"FileDescriptor\"/></arguments></function>\n"
+  "</functions></specs>\n"
+  "<hooks><module name=\"libc.so.6\"><function specId=\"mk\"/></module></hooks>\n");
+
+static void test_octal(void)
+{
+  ospy_config *c = load(octal_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  CHECK(strstr(printed(c), "arg 1 st: in Mode octal\n") != NULL);
+  size_t n = ospy_spec_table_encode(c->specs, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(c->specs, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK(t2->fns[0].args[0].t.octal && !t2->fns[0].args[0].t.hex);
+    tt_prepare(t2);
+    static char text[4096];
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, 0644, 4);
+    tt_int(&k, 041777, 4);
+    tt_int(&k, 0, 4);
+    tt_int(&k, (uint32_t)-100, 4);
+    tt_done(&k, 0);
+    tt_run(t2, 0, &k, 0, NULL, NULL, 65536, text, sizeof text);
+    CHECK_STR(text, "(mode=0644, st=S_IFDIR|S_ISVTX|0777, none=0, dirfd=AT_FDCWD) = 0");
+    ospy_marshal_release(t2);
+    ospy_spec_table_free(t2);
+  }
+  free(b);
+  ospy_config_free(c);
+  EXPECT(HM("<specs><functions><function name=\"f\"><returnValue type=\"Int32\" hex=\"true\" octal=\"true\"/>"
+            "</function></functions></specs>\n"),
+         "t.xml:2:75: error: hex and octal exclude each other\n");
+}
+
 int main(void)
 {
+  test_octal();
   test_sets_errno();
   test_marshal_as();
   test_error_value();

@@ -1155,24 +1155,42 @@ C
   echo "tls-codes: gnutls record counts as numbers, GNUTLS_E_PREMATURE_TERMINATION by name" ;;
 catalogue-display)
   # values of the presets shown as strace shows them
+  mkdir "$tmp/w"
   cat > "$tmp/cd.c" <<'C'
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
-int main(void) {
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
   int fd = open("/dev/null", O_RDONLY);
   int unknown = ioctl(fd, _IOR('x', 0x42, int), &fd); /* no name: in hex */
   int named = ioctl(fd, FIONREAD, &fd);
+  struct stat st;
+  if (argc < 2 || chdir(argv[1]) < 0)
+    return 1;
+  close(open("f", O_WRONLY | O_CREAT, 0640));
+  close(openat(AT_FDCWD, "f", O_RDONLY));
+  mkdir("d", 01777);
+  chmod("d", 01777);
+  stat("f", &st);
+  stat("d", &st);
   printf("%d %d\n", unknown, named);
   return 0;
 }
 C
   cc -O1 -o "$tmp/cd" "$tmp/cd.c" || fail "cannot build the target"
-  "$ospy" capture -q --preset ioctl -o "$tmp/c.ospy" -- "$tmp/cd" >"$tmp/out" 2>"$tmp/err" ||
+  "$ospy" capture -q --preset ioctl --preset files -o "$tmp/c.ospy" -- "$tmp/cd" "$tmp/w" >"$tmp/out" 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_line "$tmp/show" "libc.so.6!ioctl(fd=3, request=0x80047842, arg=\"\" => \"\", ioc_dir=_IOC_READ, ioc_type=0x78, ioc_nr=0x42, ioc_size=4) = -1 ENOTTY"
-  expect_line "$tmp/show" "libc.so.6!ioctl(fd=3, request=FIONREAD, "
-  echo "catalogue-display: ioctl requests by name, else in hex" ;;
+  expect_line "$tmp/show" "libc.so.6!ioctl(fd=3</dev/null>, request=0x80047842, arg=\"\" => \"\", ioc_dir=_IOC_READ, ioc_type=0x78, ioc_nr=0x42, ioc_size=4) = -1 ENOTTY"
+  expect_line "$tmp/show" "libc.so.6!ioctl(fd=3</dev/null>, request=FIONREAD, "
+  # modes in octal, st_mode as its file type and permissions, AT_FDCWD by name
+  expect_line "$tmp/show" "libc.so.6!open(pathname=\"f\", flags=O_WRONLY|O_CREAT, mode=0640) = 4<f>"
+  expect_line "$tmp/show" "libc.so.6!openat(dirfd=AT_FDCWD, pathname=\"f\", flags=O_RDONLY) = 4<f>"
+  expect_line "$tmp/show" "libc.so.6!mkdir(pathname=\"d\", mode=01777) = 0"
+  expect_regex "$tmp/show" 'libc\.so\.6!stat\(pathname="f", statbuf=\{.*st_mode=S_IFREG\|0640, '
+  expect_regex "$tmp/show" 'libc\.so\.6!stat\(pathname="d", statbuf=\{.*st_mode=S_IFDIR\|S_ISVTX\|0777, '
+  echo "catalogue-display: ioctl requests by name, else in hex; modes in octal, AT_FDCWD" ;;
 *) fail "unknown case $case_name" ;;
 esac

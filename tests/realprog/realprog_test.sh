@@ -163,7 +163,7 @@ python3-read)
   printf 'python reads these bytes 9d41\n' >"$tmp/in.txt"
   capture py --preset files -- "$PY" -c 'import sys; sys.stdout.write(open(sys.argv[1]).read())' "$tmp/in.txt"
   cmp -s "$tmp/py.out" "$tmp/in.txt" || fail "python3's output changed under capture"
-  expect_re "$tmp/py.show" '\] libc\.so\.6!open(at)?(64)?\((dirfd=-100, )?pathname="'"$tmp"'/in\.txt", flags=O_CLOEXEC\) = [0-9]+' \
+  expect_re "$tmp/py.show" '\] libc\.so\.6!open(at)?(64)?\((dirfd=AT_FDCWD, )?pathname="'"$tmp"'/in\.txt", flags=O_CLOEXEC\) = [0-9]+' \
     "open(at) of the file"
   expect_re "$tmp/py.show" '\] libc\.so\.6!read\(fd=[0-9]+<'"$tmp"'/in\.txt>, buf="python reads these bytes 9d41\\n", count=[0-9]+\) = 30' \
     "the read of the file's bytes"
@@ -213,13 +213,13 @@ git-init)
   capture git --preset files -- git init -q "$tmp/repo"
   [ -f "$tmp/repo/.git/HEAD" ] || fail "git init made no repository"
   expect "$tmp/git.show" "libc.so.6!mkdir(pathname=\"$tmp/repo/.git\"" "mkdir of .git"
-  expect_re "$tmp/git.show" '\] libc\.so\.6!open(at)?\((dirfd=-100, )?pathname="'"$tmp"'/repo/\.git/HEAD\.lock", flags=[A-Z_|]*O_CREAT' \
+  expect_re "$tmp/git.show" '\] libc\.so\.6!open(at)?\((dirfd=AT_FDCWD, )?pathname="'"$tmp"'/repo/\.git/HEAD\.lock", flags=[A-Z_|]*O_CREAT' \
     "the HEAD lock file created"
   expect "$tmp/git.show" "libc.so.6!rename(oldpath=\"$tmp/repo/.git/HEAD.lock\", newpath=\"$tmp/repo/.git/HEAD\") = 0" \
     "HEAD renamed into place"
   # HEAD's content goes out through stdio (fclose's own write is nested in a
   # recorded call, not logged: logNested); .git/config is written directly
-  expect_re "$tmp/git.show" '\] libc\.so\.6!open(at)?\((dirfd=-100, )?pathname="'"$tmp"'/repo/\.git/config\.lock"' \
+  expect_re "$tmp/git.show" '\] libc\.so\.6!open(at)?\((dirfd=AT_FDCWD, )?pathname="'"$tmp"'/repo/\.git/config\.lock"' \
     "the config lock file created"
   expect_re "$tmp/git.show" '\] libc\.so\.6!write\(fd=[0-9]+(<[^>]*>)?, buf="\[core\]\\n", count=7\) = 7' "the config's content"
   echo "git-init: .git, HEAD.lock renamed to HEAD, config written" ;;
