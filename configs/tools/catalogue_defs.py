@@ -310,8 +310,6 @@ ENUMS = {
         "Z_DEFAULT_STRATEGY", "Z_FILTERED", "Z_HUFFMAN_ONLY", "Z_RLE",
         "Z_FIXED"]),
     "ZMethod": dict(inc=["zlib.h"], members=["Z_DEFLATED"]),
-    "ZDataType": dict(inc=["zlib.h"], members=["Z_BINARY", "Z_TEXT",
-                                               "Z_UNKNOWN"]),
     # ---- sqlite.xml
     "SqliteResult": dict(inc=["sqlite3.h"], members=[
         "SQLITE_OK", "SQLITE_ERROR", "SQLITE_INTERNAL", "SQLITE_PERM",

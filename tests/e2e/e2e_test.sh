@@ -1191,6 +1191,31 @@ C
   expect_line "$tmp/show" "libc.so.6!mkdir(pathname=\"d\", mode=01777) = 0"
   expect_regex "$tmp/show" 'libc\.so\.6!stat\(pathname="f", statbuf=\{.*st_mode=S_IFREG\|0640, '
   expect_regex "$tmp/show" 'libc\.so\.6!stat\(pathname="d", statbuf=\{.*st_mode=S_IFDIR\|S_ISVTX\|0777, '
-  echo "catalogue-display: ioctl requests by name, else in hex; modes in octal, AT_FDCWD" ;;
+  # z_stream's data_type: a number (after inflate a bit count and flags, not Z_TEXT)
+  cat > "$tmp/z.c" <<'C'
+#include <string.h>
+#include <zlib.h>
+int main(void) {
+  unsigned char in[] = "hello hello hello hello", packed[128], out[128];
+  uLongf n = sizeof packed;
+  z_stream s;
+  if (compress(packed, &n, in, sizeof in) != Z_OK)
+    return 1;
+  memset(&s, 0, sizeof s);
+  inflateInit(&s);
+  s.next_in = packed, s.avail_in = (uInt)n, s.next_out = out, s.avail_out = sizeof out;
+  int r = inflate(&s, Z_FINISH);
+  inflateEnd(&s);
+  return r == Z_STREAM_END ? 0 : 1;
+}
+C
+  if cc -o "$tmp/z" "$tmp/z.c" -lz 2>/dev/null; then
+    "$ospy" capture -q --preset zlib -o "$tmp/z.ospy" -- "$tmp/z" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of the zlib program exited $?"; }
+    "$ospy" show -e inflate "$tmp/z.ospy" >"$tmp/zshow" || fail "show exited $?"
+    expect_regex "$tmp/zshow" 'inflate\(strm=\{.*, data_type=0, .* => \{.*, data_type=[0-9]+, .*\) = Z_STREAM_END$'
+    grep -q 'data_type=Z_' "$tmp/zshow" && fail "data_type named: $(cat "$tmp/zshow")"
+  fi
+  echo "catalogue-display: ioctl requests by name, else in hex; modes in octal, AT_FDCWD; data_type a number" ;;
 *) fail "unknown case $case_name" ;;
 esac
