@@ -1216,6 +1216,30 @@ C
     expect_regex "$tmp/zshow" 'inflate\(strm=\{.*, data_type=0, .* => \{.*, data_type=[0-9]+, .*\) = Z_STREAM_END$'
     grep -q 'data_type=Z_' "$tmp/zshow" && fail "data_type named: $(cat "$tmp/zshow")"
   fi
-  echo "catalogue-display: ioctl requests by name, else in hex; modes in octal, AT_FDCWD; data_type a number" ;;
+  # getaddrinfo's ai_protocol by the names socket() shows
+  cat > "$tmp/gai.c" <<'C'
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+  struct addrinfo h, *r;
+  memset(&h, 0, sizeof h);
+  h.ai_family = AF_INET6;
+  h.ai_socktype = SOCK_DGRAM;
+  h.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  if (getaddrinfo("::1", "53", &h, &r) != 0)
+    return 1;
+  printf("%d\n", r->ai_protocol);
+  freeaddrinfo(r);
+  return 0;
+}
+C
+  cc -o "$tmp/gai" "$tmp/gai.c" || fail "cannot build the getaddrinfo program"
+  "$ospy" capture -q --preset net -o "$tmp/g.ospy" -- "$tmp/gai" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of the getaddrinfo program exited $?"; }
+  expect_line "$tmp/out" "17"
+  "$ospy" show -e getaddrinfo "$tmp/g.ospy" >"$tmp/gshow" || fail "show exited $?"
+  expect_line "$tmp/gshow" "res={addrinfo={ai_flags=AI_NUMERICHOST|AI_NUMERICSERV, ai_family=AF_INET6, ai_socktype=SOCK_DGRAM, ai_protocol=IPPROTO_UDP, "
+  echo "catalogue-display: ioctl requests by name, else in hex; modes in octal, AT_FDCWD; data_type a number; ai_protocol named" ;;
 *) fail "unknown case $case_name" ;;
 esac
