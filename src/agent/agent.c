@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -187,12 +188,47 @@ static void on_fork_child(void)
   ospy_agent_emit_process_start(forking_pid);
 }
 
-/* Attach mode: waits for the controller's detach request (or its death) and
- * then restores every patched slot; the target keeps running unhooked. */
+/* Whether a debugger-style tracer (the controller injecting us) still holds
+ * the process: TracerPid in /proc/self/status. */
+static int still_traced(void)
+{
+  char buf[1024];
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = 0;
+  const char *t = strstr(buf, "TracerPid:");
+  return t && atoi(t + sizeof "TracerPid:" - 1) != 0;
+}
+
+/* Installs the hooks once the controller has let the injected thread go.
+ * Installed from inside the injected call, they could cover the bytes that
+ * thread had been stopped in (a busy loop calling a hooked function): its
+ * registers, restored after the call, sent it into the middle of our jump,
+ * out of reach of the patcher, which moves only the threads it stops. */
+static void install_after_injection(void)
+{
+  for (int i = 0; i < 5000 && still_traced(); i++) { /* 5 s at most */
+    struct timespec ts = { 0, 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  ospy_inline_attach_pending();
+  ospy_inline_report_missing();
+  ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
+}
+
+/* Attach mode: installs the hooks, waits for the controller's detach request
+ * (or its death) and then restores every patched slot; the target keeps
+ * running unhooked. */
 static void *control_thread(void *arg)
 {
   ospy_agent *a = &ospy_agent_g;
   ospy_interceptor_ignore_current_thread(); /* the agent's own thread */
+  install_after_injection();
   while (!atomic_load(&a->ring.ctl->detach) && ospy_agent_consumer_alive()) {
     struct timespec ts = { 0, 200 * 1000000L };
     syscall(SYS_futex, (uint32_t *)&a->ring.ctl->detach, FUTEX_WAIT, 0, &ts, NULL, 0);
@@ -275,8 +311,10 @@ static void agent_start_ignored(int fd, int attached)
     a->active = 0;
     return;
   }
-  ospy_inline_attach_pending();
-  ospy_inline_report_missing();
+  if (!attached) {
+    ospy_inline_attach_pending();
+    ospy_inline_report_missing();
+  }
   ospy_agent_crash_arm();
   static int atfork_done;
   if (!atfork_done) {
@@ -289,6 +327,7 @@ static void agent_start_ignored(int fd, int attached)
       pthread_detach(t);
     else
       ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, "agent: cannot start the control thread");
+    return; /* (the control thread installs the hooks) */
   }
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
 }

@@ -699,6 +699,37 @@ attach-busy)
     "$ospy" show "$cap" | grep -q 'hooks installed' || fail "round $round: no 'hooks installed'"
   done
   ;;
+attach-main-busy)
+  # attach while the main thread (the one ptrace stops to inject the agent)
+  # calls the function without pause: hooks installed from inside the
+  # injected call covered the bytes it had been stopped in, and its restored
+  # registers sent it into the middle of the jump (i386: it ran another
+  # function's code, or hung). x86-64 and, when it runs, i386; 4 rounds each.
+  cc -O1 -pthread -o "$work/mainloop64" "$srcdir/target_mainloop.c" || fail "cc"
+  arches=64
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O1 -pthread -o "$work/mainloop32" "$srcdir/target_mainloop.c" 2>/dev/null &&
+     "$work/mainloop32" 0 > /dev/null; [ $? = 3 ]; then
+    arches="64 32"
+  fi
+  for bits in $arches; do
+    for round in 1 2 3 4; do
+      "$work/mainloop$bits" 2 > "$work/out" &
+      tp=$!
+      wait_for "$work/out" '^pid='
+      sleep 0.3
+      timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
+      rc=$?
+      wait $tp
+      trc=$?
+      [ $trc = 3 ] || fail "$bits-bit round $round: the target ended with $trc, not 3: $(cat "$work/out")"
+      [ $rc = 3 ] || { cat "$work/err" >&2; fail "$bits-bit round $round: ospy exited $rc, not the target's 3"; }
+      grep -q '^main made [1-9]' "$work/out" || fail "$bits-bit round $round: $(cat "$work/out")"
+      "$ospy" show "$cap" | grep -q "^[0-9:.]* \[$tp\] mainloop$bits!busy_add(" ||
+        fail "$bits-bit round $round: no call of the main thread recorded"
+    done
+  done
+  echo "attach-main-busy: $arches-bit, 4 rounds each, the main thread unharmed" ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
   [ -f "$agent32" ] || { echo "skip: i386 agent $agent32 not built"; exit 77; }
