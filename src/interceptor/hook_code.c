@@ -65,7 +65,9 @@ static ospy_interceptor_status fail(ospy_interceptor_error *err, ospy_intercepto
                                     uintptr_t fn, const char *why) {
   if (err) {
     err->status = st;
-    snprintf(err->why, sizeof err->why, "%#lx: %s", (unsigned long)fn, why);
+    /* a long reason loses its end (e.g. the trampoline's address) */
+    if (snprintf(err->why, sizeof err->why, "%#lx: %s", (unsigned long)fn, why) < 0)
+      err->why[0] = '\0';
   }
   return st;
 }
@@ -98,16 +100,56 @@ static void build_enter_stub(ospy_hook *hook) {
   ospy_x86_writer_flush(&w);
 }
 
-static bool build_trampoline(ospy_hook *hook, const uint8_t *code, const ospy_x86_reloc_plan *plan,
-                             size_t *len) {
+/* "'mnemonic operands' at +0xN" of the moved instruction at off, for messages. */
+static void describe_insn(const uint8_t *code, size_t avail, uintptr_t fn, size_t off, char *buf,
+                          size_t n) {
+  csh cs;
+  cs_insn *insn = NULL;
+  size_t got = 0;
+  if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) == CS_ERR_OK) {
+    got = off < avail ? cs_disasm(cs, code + off, avail - off, fn + off, 1, &insn) : 0;
+    /* (a long operand text is cut short: it only names the instruction) */
+    if (got && snprintf(buf, n, "'%s%s%s' at +0x%zx", insn->mnemonic, insn->op_str[0] ? " " : "",
+                        insn->op_str, off) < 0)
+      got = 0;
+    if (insn)
+      cs_free(insn, 1);
+    cs_close(&cs);
+  }
+  if (!got)
+    snprintf(buf, n, "the instruction at +0x%zx", off);
+}
+
+/* Writes the relocated prologue; on failure, why names the instruction the
+ * relocator could not move and the writer's reason. */
+static bool build_trampoline(ospy_hook *hook, const uint8_t *code, size_t avail,
+                             const ospy_x86_reloc_plan *plan, size_t *len, char *why, size_t n) {
   ospy_x86_writer w;
   ospy_x86_writer_init(&w, hook->code + OSPY_CELL_TRAMPOLINE,
                        OSPY_HOOK_CELL_SIZE - OSPY_CELL_TRAMPOLINE,
                        hook->cell + OSPY_CELL_TRAMPOLINE, NATIVE_MODE);
-  if (!ospy_x86_relocator_write(&w, code, plan, &hook->map))
-    return false;
+  bool ok = ospy_x86_relocator_write(&w, code, plan, &hook->map);
   *len = ospy_x86_writer_offset(&w);
-  return ospy_x86_writer_flush(&w) && ospy_x86_writer_ok(&w);
+  if (ok && ospy_x86_writer_flush(&w) && ospy_x86_writer_ok(&w))
+    return true;
+  const char *error = ospy_x86_writer_error(&w);
+  if (!error)
+    error = "unknown writer error";
+  if (strncmp(error, "relocator: ", 11) == 0)
+    error += 11;
+  if (hook->map.failed >= 0) {
+    char insn[128];
+    describe_insn(code, avail, hook->function, hook->map.from[hook->map.failed], insn, sizeof insn);
+    if (snprintf(why, n, "%s: %s (trampoline at %#lx)", insn, error,
+                 (unsigned long)hook->trampoline) < 0)
+      snprintf(why, n, "an instruction cannot be relocated: %s", error);
+  } else if (strcmp(error, "buffer full") == 0) {
+    snprintf(why, n, "relocated prologue does not fit the trampoline (%zu bytes)",
+             (size_t)(OSPY_HOOK_CELL_SIZE - OSPY_CELL_TRAMPOLINE));
+  } else {
+    snprintf(why, n, "relocated prologue cannot be written: %s", error);
+  }
+  return false;
 }
 
 /* Original address of trampoline offset off: the moved instruction it belongs
@@ -250,10 +292,10 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   build_enter_stub(hook);
   size_t tramp_len = 0;
   hook->trampoline = cell + OSPY_CELL_TRAMPOLINE;
-  if (!build_trampoline(hook, code, &plan, &tramp_len))
-  {
+  char why[sizeof err->why];
+  if (!build_trampoline(hook, code, avail, &plan, &tramp_len, why, sizeof why)) {
     ospy_code_arena_unalloc(cell);
-    return fail(err, OSPY_INTERCEPTOR_UNSUPPORTED, fn, "relocated prologue does not fit the trampoline");
+    return fail(err, OSPY_INTERCEPTOR_UNSUPPORTED, fn, why);
   }
   note_calls(hook, &plan, tramp_len);
   hook->code_written = false;

@@ -101,6 +101,31 @@ FUNC(tgt_call_next)
 	ret
 END(tgt_call_next)
 
+/* [eip+x] (0x67 prefix) first: the low 32 bits of &tgt_value + edi. */
+FUNC(tgt_eip_lea)
+	addr32 lea tgt_value(%eip), %eax
+	add %edi, %eax
+	ret
+END(tgt_eip_lea)
+
+/* rsp stored through a RIP-relative operand: rdi. Cannot go through a
+ * scratch register (its save would move rsp): refused when far. */
+FUNC(tgt_rsp_rip)
+	mov %rsp, tgt_saved_sp(%rip)
+	mov tgt_saved_sp(%rip), %rax
+	sub %rsp, %rax
+	add %rdi, %rax
+	ret
+END(tgt_rsp_rip)
+
+/* EVEX (AVX-512) RIP-relative load first: only relocated and its
+ * trampoline decoded (this CPU may have no AVX-512). */
+FUNC(tgt_evex_rip)
+	vmovdqu64 regcheck_vec(%rip), %zmm16
+	vmovq %xmm16, %rax
+	ret
+END(tgt_evex_rip)
+
 /*
  * Register checker. regcheck_run(fn) loads every GPR, xmm0-7 and the flags
  * with known values and calls fn (regcheck_target, possibly hooked);
@@ -131,6 +156,36 @@ FUNC(regcheck_target)
 	popfq
 	ret
 END(regcheck_target)
+
+/*
+ * Register checker targets that start with an SSE/AVX instruction reading a
+ * RIP-relative operand: an immediate after the disp32 (pshufd, vpshufd,
+ * vpblendd), VEX 3-operand forms (vpxor, vpblendd with VEX3). Each stores
+ * its result in regcheck_vec_out (xmm8 is not one of the checked
+ * registers), then continues as regcheck_target. At least 14 bytes move
+ * with them: they can also be hooked through an absolute jump.
+ */
+FUNC(regcheck_sse_imm8)
+	pshufd $0x1b, regcheck_vec(%rip), %xmm8
+	movdqu %xmm8, regcheck_vec_out(%rip)
+	jmp regcheck_target
+END(regcheck_sse_imm8)
+FUNC(regcheck_vex_imm8)
+	vpshufd $0x1b, regcheck_vec(%rip), %xmm8
+	vmovdqu %xmm8, regcheck_vec_out(%rip)
+	jmp regcheck_target
+END(regcheck_vex_imm8)
+FUNC(regcheck_vex_3op)
+	vpxor regcheck_vec(%rip), %xmm0, %xmm8
+	vmovdqu %xmm8, regcheck_vec_out(%rip)
+	jmp regcheck_target
+END(regcheck_vex_3op)
+FUNC(regcheck_vex3_imm8)
+	vpblendd $0x05, regcheck_vec(%rip), %ymm0, %ymm8
+	vmovdqu %xmm8, regcheck_vec_out(%rip)
+	vzeroupper
+	jmp regcheck_target
+END(regcheck_vex3_imm8)
 
 FUNC(regcheck_run)
 	push %rbx
@@ -184,12 +239,19 @@ END(regcheck_run)
 tgt_value:	.quad 1000
 tgt_slot:	.quad tgt_plt_target
 regcheck_fn:	.quad 0
+tgt_saved_sp:	.quad 0
 	.globl regcheck_in_xmm
 regcheck_in_xmm:
 	.quad 0xa0a0a0a0a0a0a0a0, 0xa1a1a1a1a1a1a1a1, 0xa2a2a2a2a2a2a2a2, 0xa3a3a3a3a3a3a3a3
 	.quad 0xa4a4a4a4a4a4a4a4, 0xa5a5a5a5a5a5a5a5, 0xa6a6a6a6a6a6a6a6, 0xa7a7a7a7a7a7a7a7
 	.quad 0xa8a8a8a8a8a8a8a8, 0xa9a9a9a9a9a9a9a9, 0xaaaaaaaaaaaaaaaa, 0xabababababababab
 	.quad 0xacacacacacacacac, 0xadadadadadadadad, 0xaeaeaeaeaeaeaeae, 0xafafafafafafafaf
+	.p2align 4	/* pshufd's memory operand must be aligned */
+	.globl regcheck_vec
+regcheck_vec:	.long 0x11111111, 0x22222222, 0x33333333, 0x44444444
+	.long 0x55555555, 0x66666666, 0x77777777, 0x88888888
+	.globl regcheck_vec_out
+regcheck_vec_out:	.zero 16
 	.globl regcheck_ret_xmm
 regcheck_ret_xmm:
 	.quad 0xb0b0b0b0b0b0b0b0, 0xb1b1b1b1b1b1b1b1, 0xb2b2b2b2b2b2b2b2, 0xb3b3b3b3b3b3b3b3

@@ -11,6 +11,10 @@ extern long tgt_rip_load(long), tgt_short_jcc(long), tgt_short_jmp(long), tgt_ca
 extern long tgt_one_byte(long), tgt_three_byte(long), tgt_branch_back(long), tgt_endbr(long);
 extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
 extern long tgt_call_next(long);
+#if defined(__x86_64__)
+extern long tgt_eip_lea(long), tgt_evex_rip(long), tgt_rsp_rip(long);
+extern char tgt_value[];
+#endif
 
 static int enters, leaves;
 static long last_arg;
@@ -55,6 +59,32 @@ static void check_good(const good_case *c) {
   printf("ok %s\n", c->name);
 }
 
+#if defined(__x86_64__)
+static long replacement(long x) { return x; }
+
+/* An EVEX instruction's RIP-relative operand is re-aimed (not run: the CPU
+ * may have no AVX-512): the trampoline holds vmovdqu64 zmm16, [rip+disp32]
+ * (62 e1 fe 48 6f 05 disp32) reading the same address, then a jump back. */
+static void check_evex_relocated(void) {
+  const uint8_t *fn = (const uint8_t *)tgt_evex_rip;
+  uint8_t before[10]; /* the patch replaces them */
+  memcpy(before, fn, sizeof before);
+  void *orig = NULL;
+  CHECK_OK(ospy_interceptor_replace((void *)tgt_evex_rip, (void *)replacement, &orig, NULL));
+  const uint8_t *t = orig;
+  CHECK(memcmp(t, before, 6) == 0);
+  int32_t d0, d1, back;
+  memcpy(&d0, before + 6, 4);
+  memcpy(&d1, t + 6, 4);
+  CHECK(t + 10 + d1 == fn + 10 + d0);
+  CHECK_EQ(t[10], 0xe9);
+  memcpy(&back, t + 11, 4);
+  CHECK(t + 15 + back == fn + 10);
+  CHECK_OK(ospy_interceptor_revert((void *)tgt_evex_rip));
+  printf("ok evex rip-relative relocated\n");
+}
+#endif
+
 static void check_refused(const char *name, fn1 f, ospy_interceptor_status want) {
   uint8_t before[16], after[16];
   memcpy(before, (void *)f, sizeof before);
@@ -85,6 +115,11 @@ int main(void) {
     { "tail-call target via thunk hook", tgt_tail_thunk, tgt_tail_target, 10, 14 },
     { "plt-style stub", tgt_plt_stub, tgt_plt_stub, 10, 15 },
     { "plt target via stub hook", tgt_plt_stub, tgt_plt_target, 10, 15 },
+#if defined(__x86_64__)
+    /* lea eax, [eip+x]: the low 32 bits of the address, from anywhere */
+    { "rip-relative store of rsp", tgt_rsp_rip, tgt_rsp_rip, 10, 10 },
+    { "eip-relative lea", tgt_eip_lea, tgt_eip_lea, 10, (long)(uint32_t)((uintptr_t)tgt_value + 10) },
+#endif
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     good_case c = cases[i];
@@ -116,6 +151,9 @@ int main(void) {
     CHECK_OK(ospy_interceptor_detach(l));
     printf("ok call-next idiom\n");
   }
+#endif
+#if defined(__x86_64__)
+  check_evex_relocated();
 #endif
   check_refused("1-byte function", tgt_one_byte, OSPY_INTERCEPTOR_TOO_SHORT);
   check_refused("3-byte function", tgt_three_byte, OSPY_INTERCEPTOR_TOO_SHORT);

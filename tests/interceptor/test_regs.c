@@ -1,8 +1,14 @@
 /* Register checker: every register and the flags survive the enter and leave
  * thunks (regcheck_run / regcheck_target in targets_*.S), the callbacks see
- * the right values in the CPU context, and changes they make are applied. */
+ * the right values in the CPU context, and changes they make are applied.
+ * x86-64 also runs it through targets that start with SSE/AVX instructions
+ * reading RIP-relative operands, and with --far with every trampoline more
+ * than 2GB away (no free memory near the code: absolute jumps, RIP-relative
+ * operands through a scratch register). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "test_common.h"
 
@@ -84,6 +90,131 @@ static void check_after_run(const char *what) {
   printf("ok registers %s\n", what);
 }
 
+/* Targets starting with an SSE/AVX instruction with a RIP-relative operand;
+ * regcheck_vec_out receives its result (dwords). */
+extern void regcheck_sse_imm8(void), regcheck_vex_imm8(void), regcheck_vex_3op(void),
+    regcheck_vex3_imm8(void);
+extern uint32_t regcheck_vec[], regcheck_vec_out[];
+
+typedef struct vec_form {
+  const char *name;
+  void (*fn)(void);
+  const char *needs; /* the CPU feature it needs */
+  bool supported;
+} vec_form;
+
+/* What each form leaves in regcheck_vec_out: dword k. */
+static uint32_t vec_form_expect(const vec_form *f, unsigned k) {
+  const uint32_t *in_xmm0 = (const uint32_t *)regcheck_in_xmm;
+  if (f->fn == regcheck_sse_imm8 || f->fn == regcheck_vex_imm8)
+    return regcheck_vec[3 - k]; /* pshufd $0x1b: dwords reversed */
+  if (f->fn == regcheck_vex_3op)
+    return regcheck_vec[k] ^ in_xmm0[k];
+  return (0x05 >> k) & 1 ? regcheck_vec[k] : in_xmm0[k]; /* vpblendd $0x05 */
+}
+
+static void check_vec_form(const vec_form *f) {
+  if (!f->supported) {
+    printf("skipped %s: no %s on this CPU\n", f->name, f->needs);
+    return;
+  }
+  ospy_listener *l = NULL;
+  ospy_interceptor_error err = { 0 };
+  if (ospy_interceptor_attach((void *)f->fn, on_enter, on_leave, NULL, &l, &err) !=
+      OSPY_INTERCEPTOR_OK) {
+    fprintf(stderr, "%s: attach failed: %s\n", f->name, err.why);
+    exit(1);
+  }
+  memset(regcheck_vec_out, 0, 16);
+  enters = leaves = 0;
+  regcheck_run(f->fn);
+  CHECK_EQ(enters, 1);
+  CHECK_EQ(leaves, 1);
+  for (unsigned k = 0; k < 4; k++)
+    if (regcheck_vec_out[k] != vec_form_expect(f, k)) {
+      fprintf(stderr, "%s: dword %u of the result = %#x, want %#x\n", f->name, k,
+              regcheck_vec_out[k], vec_form_expect(f, k));
+      exit(1);
+    }
+  check_after_run(f->name);
+  CHECK_OK(ospy_interceptor_detach(l));
+}
+
+static void check_vec_forms(void) {
+  const vec_form forms[] = {
+    { "pshufd imm8 [rip]", regcheck_sse_imm8, "sse2", true },
+    { "vpshufd imm8 [rip] (VEX2)", regcheck_vex_imm8, "avx", __builtin_cpu_supports("avx") },
+    { "vpxor [rip] 3 operands", regcheck_vex_3op, "avx", __builtin_cpu_supports("avx") },
+    { "vpblendd imm8 [rip] (VEX3)", regcheck_vex3_imm8, "avx2", __builtin_cpu_supports("avx2") },
+  };
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+    check_vec_form(&forms[i]);
+}
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define REACH ((uintptr_t)1 << 31)
+
+/* Fills every free gap within 2GB (and a margin) of the code with
+ * inaccessible reservations, so that no trampoline can be placed near it. */
+static void block_near_memory(uintptr_t code) {
+  code &= ~(uintptr_t)0xfff;
+  uintptr_t lo = code > REACH + (REACH >> 3) ? code - REACH - (REACH >> 3) : 0x10000;
+  uintptr_t hi = code + REACH + (REACH >> 3);
+  static char maps[1 << 16];
+  FILE *f = fopen("/proc/self/maps", "r");
+  CHECK(f != NULL);
+  size_t n = fread(maps, 1, sizeof maps - 1, f);
+  fclose(f);
+  maps[n] = '\0';
+  uintptr_t gap = lo;
+  for (char *line = maps; *line;) {
+    unsigned long start, end;
+    if (sscanf(line, "%lx-%lx", &start, &end) == 2 && end > gap && start < hi) {
+      if (start > gap)
+        mmap((void *)gap, start - gap, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+      gap = end;
+    }
+    char *nl = strchr(line, '\n');
+    line = nl ? nl + 1 : line + strlen(line);
+  }
+  if (gap < hi)
+    mmap((void *)gap, hi - gap, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+}
+
+static void replacement(void) {}
+
+/* The hooks' trampolines are out of rel32 reach: the test is what it says. */
+static void check_trampoline_far(void) {
+  void *orig = NULL;
+  CHECK_OK(ospy_interceptor_replace((void *)regcheck_target, (void *)replacement, &orig, NULL));
+  uintptr_t a = (uintptr_t)orig, b = (uintptr_t)regcheck_target;
+  uintptr_t distance = a > b ? a - b : b - a;
+  CHECK_OK(ospy_interceptor_revert((void *)regcheck_target));
+  if (distance < REACH) {
+    fprintf(stderr, "trampoline at %#lx is within 2GB of %#lx: near memory was not blocked\n",
+            (unsigned long)a, (unsigned long)b);
+    exit(1);
+  }
+  printf("ok trampolines %#lx bytes away\n", (unsigned long)distance);
+}
+
+/* A refusal names the instruction that cannot be relocated and why. */
+static void check_far_refusal(void) {
+  extern char tgt_rsp_rip[];
+  ospy_interceptor_error err = { 0 };
+  ospy_listener *l = NULL;
+  CHECK_EQ(ospy_interceptor_attach(tgt_rsp_rip, on_enter, NULL, NULL, &l, &err),
+           OSPY_INTERCEPTOR_UNSUPPORTED);
+  CHECK(l == NULL);
+  CHECK(strstr(err.why, "'mov qword ptr [rip + ") && strstr(err.why, "], rsp' at +0x0: ") &&
+        strstr(err.why, "stack instruction cannot be moved more than 2GB away"));
+  printf("ok far rsp store refused: %s\n", err.why);
+}
+
 static void on_enter_modify(ospy_invocation *inv) {
   ospy_invocation_set_arg(inv, 0, 0x4242);
   ospy_invocation_cpu(inv)->r12 = 0x1c1c1c1c1c1c1c1c; /* unchanged value: callee-saved */
@@ -155,7 +286,20 @@ static void check_after_run(const char *what) {
 static void check_modify(void) {}
 #endif
 
-int main(void) {
+int main(int argc, char **argv) {
+  bool far = argc > 1 && strcmp(argv[1], "--far") == 0;
+#if defined(__x86_64__)
+  if (far) {
+    block_near_memory((uintptr_t)regcheck_target);
+    check_trampoline_far();
+    check_far_refusal();
+  }
+#else
+  if (far) {
+    printf("--far: every address is within reach on i386\n");
+    return 77;
+  }
+#endif
   regcheck_run(regcheck_target);
   check_after_run("unhooked");
 
@@ -178,5 +322,8 @@ int main(void) {
   regcheck_run(regcheck_target);
   check_after_run("detached");
   check_modify();
+#if defined(__x86_64__)
+  check_vec_forms();
+#endif
   return 0;
 }

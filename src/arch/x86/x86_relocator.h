@@ -13,8 +13,10 @@
  *
  * Relocated (the copy behaves as the original did in place):
  *  - any instruction without an address dependency: copied;
- *  - x86-64 RIP-relative operands: new disp32 when the copy is within 2GB of
- *    the target; else `lea reg,[rip+x]` becomes `mov reg, imm`, `jmp/call/push
+ *  - x86-64 RIP-relative operands (found from the ModRM byte, whatever the
+ *    prefixes, VEX/EVEX, or immediate after the disp32): new disp32 when the
+ *    copy is within 2GB of the target (always for [eip+x], 0x67 prefix: its
+ *    address wraps at 4GB); else `lea reg,[rip+x]` becomes `mov reg, imm`, `jmp/call/push
  *    [rip+x]` load the slot through rax saved on the stack, and any other
  *    instruction (mov/cmp/add/... , SSE/AVX too) runs with [scratch] in place
  *    of [rip+x], scratch being a register it does not touch, saved below the
@@ -79,6 +81,8 @@ typedef struct ospy_x86_reloc_map {
   unsigned n;
   uint8_t from[OSPY_X86_RELOC_MAX_INSNS]; /* offset in the original, from pc */
   uint16_t to[OSPY_X86_RELOC_MAX_INSNS];  /* offset in the relocated copy */
+  int8_t failed; /* after a failed write: index of the instruction that could not be
+                  * relocated, -1 when the failure was not one instruction's (no room) */
 } ospy_x86_reloc_map;
 
 /*
@@ -117,7 +121,7 @@ ospy_x86_reloc_status ospy_x86_relocator_plan_read(const uint8_t *code, size_t a
  * Returns false, with the writer failed and its error set, when an
  * instruction cannot be relocated to this address (e.g. an RIP-relative
  * operand of a kind that cannot go through a scratch register when the copy
- * is more than 2GB away).
+ * is more than 2GB away; map->failed names it) or the writer runs out of room.
  */
 bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
                               const ospy_x86_reloc_plan *plan,

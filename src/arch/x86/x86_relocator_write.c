@@ -156,7 +156,8 @@ static unsigned regs_touched(const reloc_ctx *c, const cs_insn *insn) {
   return mask;
 }
 
-/* Copy with the disp32 at disp_off re-aimed from the copy's address. */
+/* Copy with the disp32 at disp_off re-aimed from the copy's address (for
+ * [eip+x], abs is 32-bit and the truncated difference is the new disp32). */
 static void put_rip_near(reloc_ctx *c, const cs_insn *insn, unsigned disp_off, uint64_t abs) {
   uint8_t b[OSPY_X86_MAX_INSN_BYTES];
   memcpy(b, insn->bytes, insn->size);
@@ -183,8 +184,8 @@ static bool rewrite_rip_to_reg(const cs_insn *insn, unsigned modrm_off, unsigned
   return true;
 }
 
-static void put_rip_far_generic(reloc_ctx *c, const cs_insn *insn, unsigned disp_off,
-                                uint64_t abs) {
+static void put_rip_far_generic(reloc_ctx *c, const cs_insn *insn, unsigned modrm_off,
+                                unsigned disp_off, uint64_t abs) {
   ospy_x86_writer *w = c->w;
   static const uint8_t candidates[] = {0, 1, 2, 3, 6, 7};
   unsigned touched = regs_touched(c, insn), scratch = 8;
@@ -192,9 +193,7 @@ static void put_rip_far_generic(reloc_ctx *c, const cs_insn *insn, unsigned disp
     if (!(touched & (1u << candidates[i]))) scratch = candidates[i];
   uint8_t b[OSPY_X86_MAX_INSN_BYTES];
   unsigned n = 0;
-  unsigned modrm_off = insn->detail->x86.encoding.modrm_offset;
-  if (scratch == 8 || modrm_off == 0 ||
-      !rewrite_rip_to_reg(insn, modrm_off, disp_off, scratch, b, &n)) {
+  if (scratch == 8 || !rewrite_rip_to_reg(insn, modrm_off, disp_off, scratch, b, &n)) {
     wfail(w, "relocator: RIP-relative instruction cannot be moved more than 2GB away");
     return;
   }
@@ -271,14 +270,44 @@ static void put_push_slot_far(ospy_x86_writer *w, uint64_t slot) {
   ospy_x86_writer_put_pop_reg(w, OSPY_X86_RAX);
 }
 
+/*
+ * Where the disp32 of a RIP-relative operand is. [rip+disp32] is always
+ * ModRM mod=00 rm=101 (no SIB) with the disp32 right after the ModRM, in
+ * legacy, VEX and EVEX encodings alike; an immediate may follow it. Capstone
+ * 4 finds the ModRM, but reports a displacement size of 2 for many VEX and
+ * SSE forms (vpxor, vpshufd, pshufd, vpblendd): its disp_size/disp_offset
+ * are not used. Found from the ModRM, an operand Capstone did not list as
+ * RIP-relative is not copied unchanged.
+ */
+typedef struct rip_form {
+  unsigned modrm_off, disp_off;
+  int32_t disp;
+} rip_form;
+
+static bool rip_form_of(const cs_insn *insn, rip_form *f) {
+  unsigned m = insn->detail->x86.encoding.modrm_offset;
+  if (m == 0 || m + 5 > insn->size || (insn->bytes[m] & 0xC7) != 0x05) return false;
+  f->modrm_off = m;
+  f->disp_off = m + 1;
+  memcpy(&f->disp, insn->bytes + m + 1, 4);
+  return true;
+}
+
 /* An instruction with a RIP-relative operand (x86-64). */
 static void put_rip(reloc_ctx *c, const cs_insn *insn, const cs_x86_op *op) {
   ospy_x86_writer *w = c->w;
   const cs_x86 *x = &insn->detail->x86;
-  uint64_t abs = insn->address + insn->size + (uint64_t)op->mem.disp;
-  unsigned disp_off = x->encoding.disp_offset;
-  if (disp_off == 0 || x->encoding.disp_size != 4 || disp_off + 4 > insn->size) {
-    wfail(w, "relocator: unexpected RIP-relative encoding");
+  rip_form f;
+  if (!rip_form_of(insn, &f) || (op && (int64_t)f.disp != op->mem.disp)) {
+    wfail(w, "relocator: RIP-relative operand whose disp32 cannot be located");
+    return;
+  }
+  unsigned modrm_off = f.modrm_off, disp_off = f.disp_off;
+  uint64_t abs = insn->address + insn->size + (uint64_t)(int64_t)f.disp;
+  if (x->addr_size == 4) {
+    /* 0x67: [eip+disp32] wraps at 4GB, so a new disp32 reaches its address
+     * from anywhere (Capstone does not call eip RIP-relative). */
+    put_rip_near(c, insn, disp_off, (uint32_t)abs);
     return;
   }
   if (ospy_x86_rel32_reachable(ospy_x86_writer_pc(w) + insn->size, abs)) {
@@ -310,7 +339,13 @@ static void put_rip(reloc_ctx *c, const cs_insn *insn, const cs_x86_op *op) {
     wfail(w, "relocator: RIP-relative stack instruction cannot be moved more than 2GB away");
     return;
   }
-  put_rip_far_generic(c, insn, disp_off, abs);
+  put_rip_far_generic(c, insn, modrm_off, disp_off, abs);
+}
+
+/* The writer ran out of room (not an instruction's fault). */
+static bool is_room_error(const ospy_x86_writer *w) {
+  const char *e = ospy_x86_writer_error(w);
+  return e && strcmp(e, "buffer full") == 0;
 }
 
 /* Size of moved instruction i (from the plan's offsets). */
@@ -349,15 +384,18 @@ static void put_moved(reloc_ctx *c, unsigned i) {
     return;
   }
   const cs_insn *insn = c->d.insn;
+  rip_form f;
   const cs_x86_op *rip = c->plan->mode == OSPY_X86_MODE_64 ? rip_operand(insn) : NULL;
+  bool rip_modrm = c->plan->mode == OSPY_X86_MODE_64 && rip_form_of(insn, &f);
   if (ospy_x86_is_rel_branch(s.kind)) put_branch(c, insn, &s, i);
-  else if (rip) put_rip(c, insn, rip);
+  else if (rip || rip_modrm) put_rip(c, insn, rip);
   else ospy_x86_writer_put_bytes(c->w, insn->bytes, insn->size);
 }
 
 bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
                               const ospy_x86_reloc_plan *plan, ospy_x86_reloc_map *map) {
   map->n = 0;
+  map->failed = -1;
   if (!ospy_x86_writer_ok(w)) return false;
   if (plan->mode != w->mode || plan->n_insns == 0 || plan->n_insns > OSPY_X86_RELOC_MAX_INSNS) {
     wfail(w, "relocator: plan does not match the writer");
@@ -378,6 +416,7 @@ bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
     map->n = i + 1;
     if (c.has_label[i]) ospy_x86_writer_put_label(w, c.labels[i]);
     put_moved(&c, i);
+    if (!ospy_x86_writer_ok(w) && !is_room_error(w)) map->failed = (int8_t)i;
   }
   ospy_x86_writer_put_jmp_address(w, c.end);
   ospy_x86_dec_close(&c.d);
