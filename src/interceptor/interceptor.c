@@ -168,6 +168,44 @@ static bool nothrow_prologues;
 
 void ospy_interceptor_set_nothrow_prologues(bool on) { nothrow_prologues = on; }
 
+/* "0x...: reason" without its address. */
+static const char *reason_of(const char *why) {
+  const char *p = strstr(why, ": ");
+  return p ? p + 2 : why;
+}
+
+/*
+ * fn jumps to real (a jump thunk, or a function whose first instruction is a
+ * jmp) and real cannot be patched (too short, a branch back...): h gets fn's
+ * own first bytes instead, the jmp relocated into the trampoline, which sees
+ * every call made through fn. When they cannot be patched either, err says
+ * why for both and the status is real's.
+ */
+static ospy_interceptor_status prepare_entry_instead(ospy_hook *h, uintptr_t fn, uintptr_t real,
+                                                     ospy_interceptor_status real_st,
+                                                     ospy_interceptor_error *err) {
+  static ospy_interceptor_error real_err, entry_err; /* under the lock */
+  real_err = err ? *err : (ospy_interceptor_error){ 0 };
+  h->function = fn;
+  if (ospy_hook_prepare(h, &entry_err) == OSPY_INTERCEPTOR_OK)
+    return OSPY_INTERCEPTOR_OK;
+  h->function = real;
+  if (err) {
+    err->status = real_st;
+    /* (a long pair of reasons loses the end of the second) */
+    if (snprintf(err->why, sizeof err->why,
+                 "%#lx: jumps to %s; its own first bytes cannot be patched either: %s",
+                 (unsigned long)fn, real_err.why, reason_of(entry_err.why)) < 0)
+      err->why[0] = '\0';
+  }
+  return real_st;
+}
+
+static bool is_refusal(ospy_interceptor_status st) {
+  return st == OSPY_INTERCEPTOR_TOO_SHORT || st == OSPY_INTERCEPTOR_BRANCH_BACK ||
+         st == OSPY_INTERCEPTOR_UNSUPPORTED;
+}
+
 static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
                                  ospy_interceptor_status *st) {
   uintptr_t real = resolve(fn);
@@ -182,6 +220,8 @@ static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
   h->function = real;
   h->calls_nothrow = nothrow_prologues;
   *st = ospy_hook_prepare(h, err);
+  if (real != fn && is_refusal(*st))
+    *st = prepare_entry_instead(h, fn, real, *st, err);
   ospy_hook *other = *st == OSPY_INTERCEPTOR_OK ? overlapping(h) : NULL;
   if (other) {
     char why[96];
@@ -193,8 +233,8 @@ static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
     free_hooks = h;
     return NULL;
   }
-  h->next_in_table = table[bucket(real)];
-  table[bucket(real)] = h;
+  h->next_in_table = table[bucket(h->function)];
+  table[bucket(h->function)] = h;
   return h;
 }
 

@@ -57,7 +57,7 @@ typedef enum ospy_interceptor_status {
 
 typedef struct ospy_interceptor_error {
   ospy_interceptor_status status;
-  char why[200]; /* human-readable, names the address */
+  char why[320]; /* human-readable, names the address */
 } ospy_interceptor_error;
 
 #define OSPY_INVOCATION_SCRATCH_SIZE 64
@@ -171,7 +171,10 @@ bool ospy_invocation_nested_in(ospy_invocation *inv, bool (*counts)(void *user_d
  * bytes, such as the agent's own hooks of libc). */
 void ospy_interceptor_set_nothrow_prologues(bool on);
 
-/* Where attach would patch (after following PLT stubs and jump thunks). */
+/* Where attach would patch: the function PLT stubs and jump thunks lead to.
+ * (When that function cannot be patched, attach patches the thunk's own first
+ * bytes if it can, a jmp padded to 5 bytes: calls made through the thunk are
+ * seen. Once it is hooked so, resolve returns the thunk itself.) */
 void *ospy_interceptor_resolve(void *function);
 
 const char *ospy_interceptor_status_name(ospy_interceptor_status status);

@@ -36,7 +36,7 @@ typedef struct libc_hook_result {
   unsigned functions, hooked, refused;
   unsigned by_reason[LIBC_HOOK_REASONS];          /* refusals per status */
   const char *example[LIBC_HOOK_REASONS];         /* first refused function per status */
-  char example_why[LIBC_HOOK_REASONS][200];       /* and the interceptor's reason */
+  char example_why[LIBC_HOOK_REASONS][sizeof(((ospy_interceptor_error *)0)->why)]; /* and its reason */
   ospy_interceptor_status commit;                 /* end_transaction's result */
 } libc_hook_result;
 

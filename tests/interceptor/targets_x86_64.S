@@ -83,6 +83,24 @@ FUNC(tgt_tail_target)
 	ret
 END(tgt_tail_target)
 
+/* A jmp padded to 8 bytes to a tail too short to patch (4 bytes): the
+ * entry itself is hooked, the jmp relocated. Returns 7. */
+FUNC(tgt_jmp_to_short)
+	jmp 1f
+	int3; int3; int3; int3; int3; int3
+1:	push $7
+	pop %rax
+	ret
+END(tgt_jmp_to_short)
+
+/* The same without padding: neither the tail nor the entry can be patched. */
+FUNC(tgt_jmp_to_short_nopad)
+	jmp 1f
+1:	push $7
+	pop %rax
+	ret
+END(tgt_jmp_to_short_nopad)
+
 /* PLT-style indirect jump through a slot: rdi + 5. */
 FUNC(tgt_plt_stub)
 	jmp *tgt_slot(%rip)

@@ -10,7 +10,7 @@ typedef long (*fn1)(long);
 extern long tgt_rip_load(long), tgt_short_jcc(long), tgt_short_jmp(long), tgt_call_first(long);
 extern long tgt_one_byte(long), tgt_three_byte(long), tgt_branch_back(long), tgt_endbr(long);
 extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
-extern long tgt_call_next(long);
+extern long tgt_call_next(long), tgt_jmp_to_short(long), tgt_jmp_to_short_nopad(long);
 #if defined(__x86_64__)
 extern long tgt_eip_lea(long), tgt_evex_rip(long), tgt_rsp_rip(long);
 extern char tgt_value[];
@@ -85,7 +85,38 @@ static void check_evex_relocated(void) {
 }
 #endif
 
+/* A jmp padded to 5 bytes or more, to a tail too short to patch: the jmp
+ * itself is patched (relocated into the trampoline), the tail untouched. */
+static void check_jmp_to_short(void) {
+  void *tail = ospy_interceptor_resolve((void *)tgt_jmp_to_short);
+  CHECK(tail == (char *)tgt_jmp_to_short + 8);
+  uint8_t tail_before[4];
+  memcpy(tail_before, tail, sizeof tail_before);
+  CHECK_EQ(tgt_jmp_to_short(1), 7);
+  ospy_listener *l = NULL;
+  ospy_interceptor_error err = { 0 };
+  if (ospy_interceptor_attach((void *)tgt_jmp_to_short, on_enter, on_leave, NULL, &l, &err) !=
+      OSPY_INTERCEPTOR_OK) {
+    fprintf(stderr, "jmp to a short tail: attach failed: %s\n", err.why);
+    exit(1);
+  }
+  CHECK(ospy_interceptor_resolve((void *)tgt_jmp_to_short) == (void *)tgt_jmp_to_short);
+  CHECK(memcmp(tail, tail_before, sizeof tail_before) == 0);
+  enters = leaves = 0;
+  for (int i = 0; i < 3; i++)
+    CHECK_EQ(tgt_jmp_to_short(i), 7);
+  CHECK_EQ(enters, 3);
+  CHECK_EQ(leaves, 3);
+  CHECK_OK(ospy_interceptor_detach(l));
+  CHECK_EQ(tgt_jmp_to_short(1), 7);
+  CHECK_EQ(enters, 3);
+  printf("ok jmp to a short tail: the padded jmp hooked\n");
+}
+
+static const char *last_refusal;
+
 static void check_refused(const char *name, fn1 f, ospy_interceptor_status want) {
+  static char why[sizeof(((ospy_interceptor_error *)0)->why)];
   uint8_t before[16], after[16];
   memcpy(before, (void *)f, sizeof before);
   ospy_listener *l = NULL;
@@ -101,6 +132,8 @@ static void check_refused(const char *name, fn1 f, ospy_interceptor_status want)
   CHECK(err.why[0] != '\0');
   CHECK(memcmp(before, after, sizeof before) == 0);
   printf("ok %s refused: %s\n", name, err.why);
+  memcpy(why, err.why, sizeof why);
+  last_refusal = why;
 }
 
 int main(void) {
@@ -159,6 +192,13 @@ int main(void) {
   check_refused("3-byte function", tgt_three_byte, OSPY_INTERCEPTOR_TOO_SHORT);
   check_refused("branch back", tgt_branch_back, OSPY_INTERCEPTOR_BRANCH_BACK);
   CHECK_EQ(tgt_branch_back(9), 9);
+  check_jmp_to_short();
+  /* no padding after the jmp: both refusals are given */
+  check_refused("jmp to a short tail, unpadded", tgt_jmp_to_short_nopad, OSPY_INTERCEPTOR_TOO_SHORT);
+  CHECK(strstr(last_refusal, ": jumps to ") &&
+        strstr(last_refusal, "its own first bytes cannot be patched either: 'jmp ") &&
+        strstr(last_refusal, "is not padding"));
+  CHECK_EQ(tgt_jmp_to_short_nopad(1), 7);
   CHECK_EQ(tgt_three_byte(1), 0);
   {
     ospy_interceptor_error err = { 0 };

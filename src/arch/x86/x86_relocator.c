@@ -70,11 +70,23 @@ static int pc_thunk_reg(const reader *r, uint64_t target) {
   return (b[1] >> 3) & 7;
 }
 
-/* Takes whole instructions until min_bytes are covered. */
+/* Alignment padding: int3 or a nop of any length. */
+static bool is_padding(const cs_insn *insn) {
+  return insn->id == X86_INS_INT3 || insn->id == X86_INS_NOP;
+}
+
+/* Takes whole instructions until min_bytes are covered. An unconditional end
+ * (jmp, ret, ...) before that is followed only by padding within the
+ * function's known size: dead bytes the jump may cover (a branch into them
+ * is refused like any branch into the moved bytes). */
 static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, size_t fn_size,
                                         size_t min_bytes, ospy_x86_reloc_plan *plan) {
   size_t off = plan->skip;
   char text[96];
+  /* an end before min_bytes, after which only padding may be taken */
+  bool after_end = false;
+  size_t end_off = 0, end_size = 0;
+  char end_text[96];
   while (off - plan->skip < min_bytes) {
     if (plan->n_insns == OSPY_X86_RELOC_MAX_INSNS)
       return refuse(plan, OSPY_X86_RELOC_UNSUPPORTED,
@@ -93,6 +105,12 @@ static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, si
       return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
                     "'%s' at +0x%zx runs past the end of the %zu-byte function",
                     insn_text(insn, text, sizeof text), off, fn_size);
+    if (after_end && !is_padding(insn))
+      return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
+                    "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed; "
+                    "'%s' after it is not padding",
+                    end_text, end_off, end_off + end_size - plan->skip, min_bytes,
+                    insn_text(insn, text, sizeof text));
     ospy_x86_shape s = ospy_x86_classify(insn->bytes, insn->size, insn->address, plan->mode);
     if (s.kind == OSPY_X86_K_BAD_REL)
       return refuse(plan, OSPY_X86_RELOC_UNSUPPORTED, "'%s' at +0x%zx cannot be relocated",
@@ -104,12 +122,19 @@ static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, si
       plan->pc_thunk_reg[plan->n_insns] = (int8_t)pc_thunk_reg(r, s.target);
     plan->n_insns++;
     off += insn->size;
+    if (after_end) continue; /* padding */
     bool ends = s.kind == OSPY_X86_K_END || s.kind == OSPY_X86_K_JMP;
-    if (ends && off - plan->skip < min_bytes)
-      return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
-                    "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed",
-                    insn_text(insn, text, sizeof text), off - insn->size, off - plan->skip,
-                    min_bytes);
+    if (ends && off - plan->skip < min_bytes) {
+      insn_text(insn, end_text, sizeof end_text);
+      end_off = off - insn->size;
+      end_size = insn->size;
+      if (!fn_size) /* the bytes after it may be another function's */
+        return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
+                      "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed",
+                      end_text, end_off, off - plan->skip, min_bytes);
+      after_end = true;
+      continue;
+    }
     if (ends) break;
   }
   plan->len = off - plan->skip;

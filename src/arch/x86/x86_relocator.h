@@ -30,9 +30,13 @@
  *    reading `mov reg,[esp]; ret`) becomes `mov reg, original_return_address`;
  *  - loop/loope/loopne/jecxz/jrcxz: rel8 to a moved instruction, or a jump
  *    island to an outside target;
- *  - a ret/jmp that ends the moved bytes (the jump back is then never taken).
+ *  - a ret/jmp that ends the moved bytes (the jump back is then never taken);
+ *    when it ends them too early, the int3/nop padding after it within the
+ *    function's known size is moved too (dead bytes the patch may cover: a
+ *    thunk `jmp target` padded to its alignment).
  * Refused by the plan (status, and `why` names the instruction and offset):
- *  TOO_SHORT (ret/jmp/hlt/ud2/int3 before min_bytes, or a symbol too small),
+ *  TOO_SHORT (ret/jmp/hlt/ud2/int3 before min_bytes followed by anything but
+ *  padding, or with the function's size unknown; or a symbol too small),
  *  BRANCH_BACK (a relative jmp/jcc/call/loop after the moved bytes, within the
  *  function, lands strictly inside them; indirect branches such as jump
  *  tables cannot be seen), UNSUPPORTED (xbegin, 0x66-prefixed relative
