@@ -240,6 +240,39 @@ static uintptr_t incoming_branch(uintptr_t fn, size_t fn_size, uintptr_t patch_a
   return hit;
 }
 
+/* The dynamic symbol whose extent holds addr: its name and start. */
+static bool containing_symbol(uintptr_t addr, const char **name, uintptr_t *start) {
+  Dl_info info;
+  const ElfW(Sym) *sym = NULL;
+  if (!dladdr1((void *)addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym || !info.dli_saddr ||
+      !info.dli_sname)
+    return false;
+  *start = (uintptr_t)info.dli_saddr;
+  *name = info.dli_sname;
+  return addr >= *start && addr - *start < (sym->st_size ? sym->st_size : 1);
+}
+
+/* Where a branch into the bytes to patch comes from, for the refusal: fn
+ * may be inside a function (the target of a followed jmp), and the branch
+ * earlier in that same function, not outside it. */
+static void describe_incoming(uintptr_t fn, uintptr_t hit, char *buf, size_t n) {
+  const char *hit_name, *fn_name;
+  uintptr_t hit_start, fn_start;
+  bool hit_known = containing_symbol(hit, &hit_name, &hit_start);
+  bool fn_known = containing_symbol(fn, &fn_name, &fn_start);
+  int w;
+  if (hit_known && fn_known && hit_start == fn_start)
+    w = snprintf(buf, n, "%s+%#lx, earlier in the same function", hit_name,
+                 (unsigned long)(hit - hit_start));
+  else if (hit_known)
+    w = snprintf(buf, n, "%s+%#lx, outside the function", hit_name,
+                 (unsigned long)(hit - hit_start));
+  else
+    w = snprintf(buf, n, "outside the function");
+  if (w < 0)
+    buf[0] = '\0';
+}
+
 ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_error *err) {
   static uint8_t code[READ_WINDOW];
   uintptr_t fn = hook->function;
@@ -277,9 +310,11 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   uintptr_t incoming = incoming_branch(fn, fn_size, fn + plan.skip, jump_len);
   if (incoming) {
     ospy_code_arena_unalloc(cell);
-    char why[120];
-    snprintf(why, sizeof why, "code at %#lx (outside the function) jumps into the bytes to patch",
-             (unsigned long)incoming);
+    char where[128], why[200];
+    describe_incoming(fn, incoming, where, sizeof where);
+    if (snprintf(why, sizeof why, "code at %#lx (%s) jumps into the bytes to patch",
+                 (unsigned long)incoming, where) < 0)
+      why[0] = '\0';
     return fail(err, OSPY_INTERCEPTOR_BRANCH_BACK, fn, why);
   }
   hook->cell = cell;

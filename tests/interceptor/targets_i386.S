@@ -107,6 +107,20 @@ FUNC(tgt_jmp_to_short_nopad)
 	ret
 END(tgt_jmp_to_short_nopad)
 
+/* A jmp into the middle of its function, where code before the jump's target
+ * branches back into the target's first bytes: refused (branch back, from
+ * earlier in the same function). Returns arg (arg >= 1). */
+FUNC(tgt_jmp_into_loop)
+	jmp 1f
+2:	cmp 4(%esp), %eax
+	jae 3f
+	jmp 4f
+1:	xor %eax, %eax
+4:	inc %eax
+	jmp 2b
+3:	ret
+END(tgt_jmp_into_loop)
+
 /* PLT-style indirect jump through a slot: arg + 5. */
 FUNC(tgt_plt_stub)
 	jmp *tgt_slot

@@ -101,6 +101,20 @@ FUNC(tgt_jmp_to_short_nopad)
 	ret
 END(tgt_jmp_to_short_nopad)
 
+/* A jmp into the middle of its function, where code before the jump's target
+ * branches back into the target's first bytes: refused (branch back, from
+ * earlier in the same function). Returns rdi (rdi >= 1). */
+FUNC(tgt_jmp_into_loop)
+	jmp 1f
+2:	cmp %rdi, %rax
+	jae 3f
+	jmp 4f
+1:	xor %eax, %eax
+4:	add $1, %rax
+	jmp 2b
+3:	ret
+END(tgt_jmp_into_loop)
+
 /* PLT-style indirect jump through a slot: rdi + 5. */
 FUNC(tgt_plt_stub)
 	jmp *tgt_slot(%rip)

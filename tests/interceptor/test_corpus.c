@@ -11,6 +11,7 @@ extern long tgt_rip_load(long), tgt_short_jcc(long), tgt_short_jmp(long), tgt_ca
 extern long tgt_one_byte(long), tgt_three_byte(long), tgt_branch_back(long), tgt_endbr(long);
 extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
 extern long tgt_call_next(long), tgt_jmp_to_short(long), tgt_jmp_to_short_nopad(long);
+extern long tgt_jmp_into_loop(long);
 #if defined(__x86_64__)
 extern long tgt_eip_lea(long), tgt_evex_rip(long), tgt_rsp_rip(long);
 extern char tgt_value[];
@@ -199,6 +200,12 @@ int main(void) {
         strstr(last_refusal, "its own first bytes cannot be patched either: 'jmp ") &&
         strstr(last_refusal, "is not padding"));
   CHECK_EQ(tgt_jmp_to_short_nopad(1), 7);
+  /* the branch into the followed jmp's target comes from the same function */
+  check_refused("jmp into a loop", tgt_jmp_into_loop, OSPY_INTERCEPTOR_BRANCH_BACK);
+  CHECK(strstr(last_refusal, "(tgt_jmp_into_loop+0x") &&
+        strstr(last_refusal, ", earlier in the same function) jumps into the bytes to patch") &&
+        !strstr(last_refusal, "outside the function"));
+  CHECK_EQ(tgt_jmp_into_loop(5), 5);
   CHECK_EQ(tgt_three_byte(1), 0);
   {
     ospy_interceptor_error err = { 0 };
