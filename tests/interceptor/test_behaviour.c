@@ -191,6 +191,34 @@ static void test_transaction(void) {
   printf("ok transactions and shared hooks\n");
 }
 
+/* An attach refused inside a transaction returns its error at once and
+ * queues nothing; end_transaction reports the installation of what was
+ * queued (interceptor.h), so it is OK and the other hooks work. */
+static void test_transaction_with_refusal(void) {
+  extern long tgt_one_byte(long);
+  ospy_listener *la = NULL, *refused = NULL, *lc = NULL;
+  ospy_interceptor_error err = { 0 };
+  count_a = 0;
+  ospy_interceptor_begin_transaction();
+  CHECK_OK(ospy_interceptor_attach((void *)add1, inc_a, NULL, NULL, &la, NULL));
+  CHECK_EQ(ospy_interceptor_attach((void *)tgt_one_byte, inc_a, NULL, NULL, &refused, &err),
+           OSPY_INTERCEPTOR_TOO_SHORT);
+  CHECK(refused == NULL && err.why[0] != '\0');
+  CHECK_OK(ospy_interceptor_attach((void *)add2, inc_a, NULL, NULL, &lc, NULL));
+  CHECK_OK(ospy_interceptor_end_transaction());
+  CHECK_EQ(add1(1), 2);
+  CHECK_EQ(add2(1), 3);
+  tgt_one_byte(0);
+  CHECK_EQ(count_a, 2);
+  ospy_interceptor_begin_transaction();
+  CHECK_OK(ospy_interceptor_detach(la));
+  CHECK_OK(ospy_interceptor_detach(lc));
+  CHECK_OK(ospy_interceptor_end_transaction());
+  CHECK_EQ(add1(1), 2);
+  CHECK_EQ(count_a, 2);
+  printf("ok a refusal inside a transaction: its own result, the rest installed\n");
+}
+
 /* Arguments on the stack (x86-64: the 7th and 8th) and the return address. */
 NOINLINE long many(long a, long b, long c, long d, long e, long f, long g, long h) {
   __asm__ volatile("");
@@ -419,6 +447,7 @@ int main(void) {
   test_reentrancy_errno();
   test_longjmp();
   test_transaction();
+  test_transaction_with_refusal();
   test_args();
   test_rewritten_prologue();
   test_backtrace();
