@@ -179,5 +179,10 @@ int cmd_export(int argc, char **argv)
             fmt_name ? "unknown format" : "cannot tell the format from", fmt_name ? fmt_name : j.out);
     return 2;
   }
+  char err[512];
+  if (ospy_export_check_not_input(j.out, j.in, err, sizeof err) < 0) {
+    fprintf(stderr, "ospy export: %s\n", err);
+    return 2;
+  }
   return run_export(&j);
 }

@@ -103,5 +103,10 @@ int cmd_import(int argc, char **argv)
               "(importing into an ospy capture file is not available yet)\n", out);
     return 2;
   }
+  char err[512];
+  if (ospy_export_check_not_input(out, in, err, sizeof err) < 0) {
+    fprintf(stderr, "ospy import: %s\n", err);
+    return 2;
+  }
   return run_import(in, out, fmt);
 }

@@ -3,9 +3,12 @@
 #include "export/export.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "export/export_internal.h"
@@ -18,7 +21,10 @@
 struct ospy_export_writer {
   ospy_export_format fmt;
   FILE *f;
-  char *path;
+  char *path;      /* OUT as given, for messages */
+  char *final;     /* where the finished file goes: OUT, or the file a symlink OUT names */
+  char *tmp;       /* the file being written, renamed to final at close; NULL when
+                    * writing in place (stdout, a device, a FIFO) */
   int is_stdout;
   uint64_t nevents;
   ospy_perfetto *perfetto; /* OSPY_EXPORT_PERFETTO: the threads already named */
@@ -52,11 +58,82 @@ static void writer_free(ospy_export_writer *w, int failed)
   ospy_pcap_export_free(w->pcap);
   if (!w->is_stdout && w->f)
     fclose(w->f);
-  if (failed && !w->is_stdout)
-    unlink(w->path); /* never leave a half-written file behind */
+  if (failed && w->tmp)
+    unlink(w->tmp); /* never leave a half-written file behind; OUT is untouched */
   ospy_perfetto_free(w->perfetto);
   free(w->path);
+  free(w->final);
+  free(w->tmp);
   free(w);
+}
+
+int ospy_export_check_not_input(const char *out, const char *in, char *err, size_t errcap)
+{
+  struct stat so, si;
+  if (!strcmp(out, "-"))
+    return 0;
+  int same = stat(out, &so) == 0 ? stat(in, &si) == 0 && so.st_dev == si.st_dev &&
+                                       so.st_ino == si.st_ino
+                                 : !strcmp(out, in);
+  if (!same)
+    return 0;
+  snprintf(err, errcap, "the output %s is the input file itself: write to another file", out);
+  return -1;
+}
+
+/* The mode a new OUT gets: what fopen would have given it (0666 less the umask). */
+static mode_t new_file_mode(void)
+{
+  mode_t mask = umask(0);
+  umask(mask);
+  return 0666 & ~mask;
+}
+
+/* "dir/.name.XXXXXX" beside path, for mkstemp. */
+static char *temp_name_beside(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  int dirlen = slash ? (int)(slash - path + 1) : 0;
+  char *tmp = NULL;
+  if (asprintf(&tmp, "%.*s.%s.XXXXXX", dirlen, path, path + dirlen) < 0)
+    return NULL;
+  return tmp;
+}
+
+/* A regular OUT (or a new one) is written as a temporary file in its
+ * directory and renamed over it at close, so that a failed export leaves an
+ * existing OUT as it was (and a new one absent), and an export that reads OUT
+ * cannot find it truncated. The finished file keeps an existing OUT's mode. A
+ * device or FIFO (/dev/null) is written in place. */
+static int output_open(ospy_export_writer *w, char *err, size_t errcap)
+{
+  struct stat st;
+  int exists = stat(w->path, &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    if (!(w->f = fopen(w->path, "wb")))
+      snprintf(err, errcap, "%s: %s", w->path, strerror(errno));
+    return w->f ? 0 : -1;
+  }
+  w->final = exists ? realpath(w->path, NULL) : strdup(w->path);
+  if (!w->final || !(w->tmp = temp_name_beside(w->final))) {
+    snprintf(err, errcap, "%s: %s", w->path, strerror(errno ? errno : ENOMEM));
+    return -1;
+  }
+  int fd = mkostemp(w->tmp, O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(err, errcap, "%s: cannot create a temporary file beside it: %s", w->path,
+             strerror(errno));
+    free(w->tmp);
+    w->tmp = NULL;
+    return -1;
+  }
+  if (fchmod(fd, exists ? st.st_mode & 07777 : new_file_mode()) < 0 ||
+      !(w->f = fdopen(fd, "wb"))) {
+    snprintf(err, errcap, "%s: %s", w->tmp, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  return 0;
 }
 
 static int writer_start(ospy_export_writer *w, char *err, size_t errcap)
@@ -101,10 +178,10 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
     writer_free(w, 0);
     return NULL;
   }
-  w->f = w->is_stdout ? stdout : fopen(path, "wb");
-  if (!w->f) {
-    snprintf(err, errcap, "%s: %s", path, strerror(errno));
-    writer_free(w, 0);
+  if (w->is_stdout)
+    w->f = stdout;
+  else if (output_open(w, err, errcap) < 0) {
+    writer_free(w, 1);
     return NULL;
   }
   if (writer_start(w, err, errcap) < 0) {
@@ -151,6 +228,11 @@ int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap)
     w->f = NULL; /* closed here, whatever the outcome */
     if (fclose(f) != 0 && rc == 0) {
       snprintf(err, errcap, "%s: %s", w->path, strerror(errno));
+      rc = -1;
+    }
+    if (rc == 0 && w->tmp && rename(w->tmp, w->final) < 0) {
+      snprintf(err, errcap, "%s: cannot put the output in place: %s", w->path,
+               strerror(errno));
       rc = -1;
     }
   }

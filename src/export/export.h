@@ -29,11 +29,17 @@ int ospy_export_format_parse(const char *name);
 
 typedef struct ospy_export_writer ospy_export_writer;
 
-/* path "-" is stdout (not for .osd). Returns NULL with err set. */
+/* path "-" is stdout (not for .osd). A file is written beside path and takes
+ * its place at a successful close only: a failure leaves an existing file
+ * as it was. Returns NULL with err set. */
 ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
                                      char *err, size_t errcap);
 /* Returns 0, or -1 once the output has failed (the error comes at close). */
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev);
+/* Returns -1 with err set when out names the file in (same device and inode,
+ * or the same path); "-" never does. Exporters call it before reading in. */
+int ospy_export_check_not_input(const char *out, const char *in, char *err, size_t errcap);
+
 /* Finishes the file; on failure removes it and returns -1 with err set. */
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap);
 

@@ -67,4 +67,28 @@ grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
 if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; fi
 if "$ospy" import missing.osd -o m.xml 2> missing.log; then fail "missing file"; fi
 grep -q "missing.osd: No such file" missing.log || fail "missing message: $(cat missing.log)"
+
+# the output is never the input, and a failed import leaves an existing OUT as it was
+cp golden.osd same.osd
+if "$ospy" import same.osd -o same.osd 2> same.log; then fail "import onto its own input"; else st=$?; fi
+[ "$st" = 2 ] || fail "import onto its input: exit $st"
+grep -q "same.osd is the input file itself" same.log || fail "same-file message: $(cat same.log)"
+cmp same.osd golden.osd || fail "import onto its own input changed it"
+ln -s same.osd same-link.osd
+if "$ospy" import same.osd --format osd -o same-link.osd 2>/dev/null; then fail "import onto a link to its input"; fi
+cmp same.osd golden.osd || fail "import onto a link to its input changed it"
+echo precious > keep.jsonl
+chmod 640 keep.jsonl
+if "$ospy" import cut.osd -o keep.jsonl 2>/dev/null; then fail "truncated file imported over keep.jsonl"; fi
+[ "$(cat keep.jsonl)" = precious ] || fail "a failed import destroyed the existing output"
+"$ospy" import golden.osd -o keep.jsonl 2>/dev/null || fail "import over an existing file"
+cmp keep.jsonl imported.jsonl || fail "import over an existing file: content"
+[ "$(stat -c %a keep.jsonl)" = 640 ] || fail "the replaced output lost its mode"
+ls -a | grep -q '^\.keep' && fail "temporary file left behind"
+# a symlink OUT: the file it names is replaced, the link stays
+echo old > target.xml
+ln -s target.xml link.xml
+"$ospy" import golden.osd -o link.xml 2>/dev/null || fail "import to a symlink"
+[ -L link.xml ] || fail "the symlink OUT was replaced by a file"
+cmp target.xml "$golden/events.xml" || fail "import to a symlink: content"
 echo "cli: ok"

@@ -59,4 +59,10 @@ head -c $((size - 40)) cap.ospy > cut.ospy
 "$ospy" export cut.ospy -o cut.xml 2> cut.log && st=0 || st=$?
 grep -q "cut.ospy" cut.log || fail "truncated capture not reported: $(cat cut.log)"
 if "$ospy" export cap.ospy --format pcap -o x.pcap 2>/dev/null; then fail "unknown format"; fi
+# the output is never the input: refused (exit 2), the capture kept
+cp cap.ospy same.ospy
+if "$ospy" export same.ospy --format jsonl -o same.ospy 2> same.log; then fail "export onto its input"; else rc=$?; fi
+[ "$rc" = 2 ] || fail "export onto its input: exit $rc"
+grep -q "same.ospy is the input file itself" same.log || fail "same-file message: $(cat same.log)"
+cmp same.ospy cap.ospy || fail "export onto its own input changed it"
 echo "export: ok (truncated capture: exit $st)"
