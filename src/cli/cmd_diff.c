@@ -2,6 +2,7 @@
  * (src/export/diff.h aligns them, docs/diff-and-streams.md). Exit status 0:
  * equivalent, 1: different, 2: error. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,29 +25,181 @@ static void diff_help(void)
          OSPY_DIFF_DEFAULT_WINDOW);
 }
 
-/* One call: "name(arg=v, out=>v) = ret errno=N". */
-static void print_call(char mark, const ospy_diff_call *c)
-{
-  const char *p = c->text;
-  int nargs = 0, closed = 0;
-  printf("%c %s(", mark, p);
-  while ((p = ospy_call_text_next(c->text, c->len, p))) {
-    if (p[0] == '=' && !closed) {
-      printf(") = %s", p + 1);
-      closed = 1;
-    } else if (closed)
-      printf(" %s", p);
-    else
-      printf("%s%s", nargs++ ? ", " : "", p);
-  }
-  printf("%s\n", closed ? "" : ")");
-}
-
 /* The name of a piece ("fd" of "fd=3", "return value" of "=3"). */
 static size_t piece_name(const char *p)
 {
   const char *eq = strchr(p, '=');
   return eq ? (size_t)(eq - p) : strlen(p);
+}
+
+/* The value of a piece: "3" of "fd=3", "\"x\"" of "buf=>\"x\"". */
+static const char *piece_value(const char *p)
+{
+  const char *v = p + piece_name(p);
+  return v + (*v == '=' ? 1 + (v[1] == '>') : 0);
+}
+
+/* The elements of an array value ("[1, 2]", "&[\"a\", \"b\"]" as
+ * call_text writes them): their starts and lengths, split at the ", " that
+ * are outside quotes and brackets. 0 for anything else, or an array cut
+ * short (a text at its size limit). *starts is malloc'd. */
+static size_t array_elements(const char *v, const char ***starts, size_t **lens)
+{
+  *starts = NULL;
+  *lens = NULL;
+  v += *v == '&';
+  size_t len = strlen(v);
+  if (len < 2 || v[0] != '[' || v[len - 1] != ']')
+    return 0;
+  size_t n = 0, cap = 0, depth = 0;
+  int quoted = 0;
+  const char *start = v + 1;
+  for (const char *c = v + 1; c < v + len; c++) {
+    if (quoted) { /* \" and \\ inside a string */
+      if (*c == '\\' && c[1])
+        c++;
+      else
+        quoted = *c != '"';
+      continue;
+    }
+    int ends = (c == v + len - 1 && depth == 0) || (*c == ',' && depth == 0);
+    if (ends && c > start) {
+      if (n == cap) {
+        cap = cap ? cap * 2 : 32;
+        const char **s2 = realloc(*starts, cap * sizeof *s2);
+        size_t *l2 = s2 ? realloc(*lens, cap * sizeof *l2) : NULL;
+        if (s2)
+          *starts = s2;
+        if (!l2) {
+          free(*starts), free(*lens);
+          *starts = NULL, *lens = NULL;
+          return 0;
+        }
+        *lens = l2;
+      }
+      (*starts)[n] = start;
+      (*lens)[n++] = (size_t)(c - start);
+      start = c + 1 + (c[1] == ' ');
+    }
+    quoted = *c == '"';
+    depth += *c == '[' || *c == '{' || *c == '(';
+    depth -= depth && (*c == ']' || *c == '}' || *c == ')');
+  }
+  return quoted || depth ? 0 : n;
+}
+
+static void print_elements(const char **starts, const size_t *lens, size_t from, size_t to)
+{
+  if (from == to)
+    printf("(none)");
+  for (size_t i = from; i < to; i++)
+    printf("%s%.*s", i > from ? ", " : "", (int)lens[i], starts[i]);
+}
+
+typedef struct elements {
+  const char **starts;
+  size_t *lens;
+  size_t n;
+} elements;
+
+static int same_at(const elements *a, size_t i, const elements *b, size_t j)
+{
+  return a->lens[i] == b->lens[j] && !memcmp(a->starts[i], b->starts[j], a->lens[i]);
+}
+
+/* One run of elements that differ: "    envp[12]: \"A=1\" -> \"A=2\"". */
+static void print_element_run(int n, const char *name, const elements *a, size_t i0, size_t i1,
+                              const elements *b, size_t j0, size_t j1)
+{
+  if (i0 == j0)
+    printf("    %.*s[%zu]: ", n, name, i0);
+  else
+    printf("    %.*s[%zu in A, %zu in B]: ", n, name, i0, j0);
+  print_elements(a->starts, a->lens, i0, i1);
+  printf(" -> ");
+  print_elements(b->starts, b->lens, j0, j1);
+  printf("\n");
+}
+
+/* Two arrays that differ (an environment, argv): only the elements that
+ * differ, aligned by a longest common subsequence (an array's text is at
+ * most OSPY_CALL_TEXT_MAX bytes: a few thousand elements at most). 0 when
+ * the values are not both arrays. */
+static int print_array_change(int n, const char *name, const char *va, const char *vb)
+{
+  elements a, b;
+  a.n = array_elements(va, &a.starts, &a.lens);
+  b.n = array_elements(vb, &b.starts, &b.lens);
+  size_t w = b.n + 1;
+  uint16_t *lcs = a.n && b.n ? calloc((a.n + 1) * w, sizeof *lcs) : NULL;
+  if (lcs) { /* lcs[i * w + j]: of a from i and b from j */
+    for (size_t i = a.n; i-- > 0;)
+      for (size_t j = b.n; j-- > 0;)
+        lcs[i * w + j] = same_at(&a, i, &b, j) ? (uint16_t)(lcs[(i + 1) * w + j + 1] + 1)
+                         : lcs[(i + 1) * w + j] > lcs[i * w + j + 1] ? lcs[(i + 1) * w + j]
+                                                                     : lcs[i * w + j + 1];
+    size_t i = 0, j = 0;
+    while (i < a.n || j < b.n) {
+      if (i < a.n && j < b.n && same_at(&a, i, &b, j)) {
+        i++, j++;
+        continue;
+      }
+      size_t i0 = i, j0 = j; /* a run of removed and added elements */
+      while (i < a.n || j < b.n) {
+        if (i < a.n && j < b.n && same_at(&a, i, &b, j))
+          break;
+        if (j == b.n || (i < a.n && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]))
+          i++;
+        else
+          j++;
+      }
+      print_element_run(n, name, &a, i0, i, &b, j0, j);
+    }
+  }
+  free(lcs);
+  free(a.starts), free(a.lens), free(b.starts), free(b.lens);
+  return lcs != NULL;
+}
+
+/* A changed call's argument that is an array shows as its size on the "~"
+ * line when it is long: the lines below show the elements that differ. */
+#define ARRAY_INLINE_MAX 80
+
+static void print_piece(const char *p, const char *other)
+{
+  const char *v = piece_value(p);
+  const char **starts;
+  size_t *lens;
+  size_t n;
+  if (other && strcmp(p, other) && strlen(v) > ARRAY_INLINE_MAX &&
+      (n = array_elements(v, &starts, &lens))) {
+    free(starts), free(lens);
+    printf("%.*s%s[%zu elements]", (int)(v - p), p, *v == '&' ? "&" : "", n);
+  } else {
+    printf("%s", p);
+  }
+}
+
+/* One call: "name(arg=v, out=>v) = ret errno=N". For a changed call, other
+ * is the call it changed from. */
+static void print_call(char mark, const ospy_diff_call *c, const ospy_diff_call *other)
+{
+  const char *p = c->text, *q = other ? other->text : NULL;
+  int nargs = 0, closed = 0;
+  printf("%c %s(", mark, p);
+  while ((p = ospy_call_text_next(c->text, c->len, p))) {
+    q = q ? ospy_call_text_next(other->text, other->len, q) : NULL;
+    if (p[0] == '=' && !closed) {
+      printf(") = %s", p + 1);
+      closed = 1;
+    } else if (closed)
+      printf(" %s", p);
+    else {
+      printf("%s", nargs++ ? ", " : "");
+      print_piece(p, other ? (q ? q : "") : NULL);
+    }
+  }
+  printf("%s\n", closed ? "" : ")");
 }
 
 /* For a changed call: each piece that differs, "    fd: 3 -> 4". */
@@ -63,9 +216,10 @@ static void print_changes(const ospy_diff_call *a, const ospy_diff_call *b)
       continue;
     const char *named = pa ? pa : pb;
     size_t n = piece_name(named);
-    const char *va = pa ? pa + piece_name(pa) : "", *vb = pb ? pb + piece_name(pb) : "";
-    va += *va == '=' ? 1 + (va[1] == '>') : 0;
-    vb += *vb == '=' ? 1 + (vb[1] == '>') : 0;
+    const char *va = pa ? piece_value(pa) : "", *vb = pb ? piece_value(pb) : "";
+    if (n && pa && pb && piece_name(pa) == piece_name(pb) && !strncmp(pa, pb, n) &&
+        print_array_change((int)n, named, va, vb))
+      continue;
     if (n)
       printf("    %.*s: %s -> %s\n", (int)n, named, pa ? va : "(absent)", pb ? vb : "(absent)");
     else
@@ -82,12 +236,12 @@ static void on_diff(void *data, int op, const ospy_diff_lane_info *lane,
     printf("@@ %s: call %llu in A, %llu in B @@\n", lane->label,
            (unsigned long long)lane->first_a, (unsigned long long)lane->first_b);
     if (lane->context)
-      print_call(' ', lane->context);
+      print_call(' ', lane->context, NULL);
     break;
-  case OSPY_DIFF_REMOVED: print_call('-', a); break;
-  case OSPY_DIFF_ADDED: print_call('+', b); break;
+  case OSPY_DIFF_REMOVED: print_call('-', a, NULL); break;
+  case OSPY_DIFF_ADDED: print_call('+', b, NULL); break;
   default:
-    print_call('~', b);
+    print_call('~', b, a);
     print_changes(a, b);
   }
 }

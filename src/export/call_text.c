@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/ring.h"
+
 #define PREVIEW 24
 
 typedef struct tbuf {
@@ -91,6 +93,96 @@ static void put_string(tbuf *b, const char *s)
   put(b, "\"");
 }
 
+/* ospy's own entries in a traced program's environment: the controller
+ * starts the program with OSPY_RING_FD=FD:PID:PIDFD and the agent first in
+ * LD_PRELOAD (cli/cmd_capture.c); under -F the agent leaves both in place and
+ * passes them on to every program exec'd (agent/follow_env.c), the agent then
+ * under a per-run /tmp/ospy-agents.XXXXXX/$LIB. Both change from run to run
+ * and say nothing about the program: an environment is compared without them
+ * (an entry that is only ospy's is left out, LD_PRELOAD keeps the program's
+ * own elements). */
+#define RING_ENTRY OSPY_RING_ENV "="
+#define PRELOAD_ENTRY "LD_PRELOAD="
+#define AGENT_NAME "libospy-agent"
+
+static int has_prefix(const char *s, const char *prefix)
+{
+  return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* LD_PRELOAD's elements as ld.so splits them (at ':' and blanks). */
+static size_t preload_element(const char *e)
+{
+  return strcspn(e, ": \t");
+}
+
+static const char *next_preload_element(const char *e)
+{
+  e += preload_element(e);
+  return e + strspn(e, ": \t");
+}
+
+/* The first element of an "LD_PRELOAD=..." entry. */
+static const char *first_preload_element(const char *entry)
+{
+  const char *e = entry + strlen(PRELOAD_ENTRY);
+  return e + strspn(e, ": \t");
+}
+
+static int is_agent_element(const char *e)
+{
+  size_t len = preload_element(e);
+  return len && memmem(e, len, AGENT_NAME, sizeof AGENT_NAME - 1);
+}
+
+static int preload_has_agent(const char *s)
+{
+  for (const char *e = first_preload_element(s); *e; e = next_preload_element(e))
+    if (is_agent_element(e))
+      return 1;
+  return 0;
+}
+
+/* An environment entry ospy put there and nothing of the program's. */
+static int ospy_env_entry(const char *s)
+{
+  if (has_prefix(s, RING_ENTRY))
+    return 1;
+  if (!has_prefix(s, PRELOAD_ENTRY))
+    return 0;
+  for (const char *e = first_preload_element(s); *e; e = next_preload_element(e))
+    if (!is_agent_element(e))
+      return 0;
+  return preload_has_agent(s); /* (an empty LD_PRELOAD= is the program's) */
+}
+
+/* "LD_PRELOAD=" and the program's own elements, ':'-joined. */
+static void put_preload_without_agent(tbuf *b, const char *s)
+{
+  char kept[OSPY_CALL_TEXT_MAX] = PRELOAD_ENTRY;
+  size_t n = strlen(kept);
+  for (const char *e = first_preload_element(s); *e; e = next_preload_element(e)) {
+    size_t len = preload_element(e);
+    if (is_agent_element(e) || n + len + 2 > sizeof kept)
+      continue;
+    if (n > strlen(PRELOAD_ENTRY))
+      kept[n++] = ':';
+    memcpy(kept + n, e, len);
+    n += len;
+  }
+  kept[n] = '\0';
+  put_string(b, kept);
+}
+
+/* The string a value holds, itself or through a pointer (an array of char*);
+ * NULL for other values. */
+static const char *held_string(const ospy_xvalue *v)
+{
+  if (!strcmp(v->type, "Pointer") && v->nchildren == 1)
+    v = &v->children[0];
+  return is_string(v) && v->text ? v->text : NULL;
+}
+
 /* A raw word (argN of a call without a spec) above 0xffff: an address. */
 static int raw_address(const ospy_xvalue *v)
 {
@@ -110,9 +202,14 @@ static void put_value(tbuf *b, const ospy_xvalue *v);
 static void put_children(tbuf *b, const ospy_xvalue *v, const char *open, const char *close)
 {
   put(b, "%s", open);
+  int first = 1;
   for (size_t i = 0; i < v->nchildren; i++) {
     const ospy_xvalue *c = &v->children[i];
-    put(b, "%s", i ? ", " : "");
+    const char *str = held_string(c);
+    if (str && ospy_env_entry(str))
+      continue;
+    put(b, "%s", first ? "" : ", ");
+    first = 0;
     if (c->name)
       put(b, "%s=", c->name);
     put_value(b, c);
@@ -144,6 +241,9 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     put_children(b, v, "{", "}");
   } else if (!strcmp(v->type, "Array")) {
     put_children(b, v, "[", "]");
+  } else if (is_string(v) && v->text && has_prefix(v->text, PRELOAD_ENTRY) &&
+             preload_has_agent(v->text)) {
+    put_preload_without_agent(b, v->text);
   } else if (is_string(v) && v->text) {
     put_string(b, v->text);
   } else if (raw_address(v)) {

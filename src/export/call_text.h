@@ -11,7 +11,8 @@
  * every recorded byte); memory that could not be read as "<unreadable>".
  * Calls recorded without a
  * spec (raw words arg1..argN) show words above 0xffff as "ptr": they are
- * probably addresses. */
+ * probably addresses. ospy's own environment entries (OSPY_RING_FD=, the
+ * agent in LD_PRELOAD) are left out of string arrays. */
 #ifndef OSPY_EXPORT_CALL_TEXT_H
 #define OSPY_EXPORT_CALL_TEXT_H
 

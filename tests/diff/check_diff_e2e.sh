@@ -116,3 +116,36 @@ for s in 2 3; do
     { tail -3 "$dir/mt.out"; fail "two runs of a multi-threaded program differ"; }
 done
 echo "6 threads starting in random order: runs compare equal"
+# a program that execs, followed with -F: the environment it passes on holds
+# ospy's own OSPY_RING_FD and LD_PRELOAD entries (a new ring and agent
+# directory every run); they are not the program's and two runs compare equal.
+# A variable that differs is shown alone, not the whole environment.
+cat > "$dir/ex.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+  FILE *f = fopen("/etc/hostname", "r");
+  char b[64];
+  if (f && fgets(b, sizeof b, f))
+    fclose(f);
+  execlp("true", "true", (char *)0);
+  return 1;
+}
+C
+cc -O1 -o "$dir/ex" "$dir/ex.c" || fail "cannot build ex"
+pad=$(printf '%0100d' 0)
+libm=$(cc -print-file-name=libm.so.6) # a preload of the program's own: kept beside the agent's
+for s in 1 2 3; do
+  env -i PATH="$PATH" PAD="$pad" FOO=$((s / 3)) LD_PRELOAD="$libm" "$ospy" capture -q -F --preset files --preset proc \
+    -o "$dir/ex$s.ospy" -- "$dir/ex" >/dev/null 2>&1 || fail "capture of ex"
+done
+"$ospy" diff "$dir/ex1.ospy" "$dir/ex2.ospy" >"$dir/ex.out" 2>&1 ||
+  { cat "$dir/ex.out"; fail "two -F runs of a program that execs differ (ospy's own environment?)"; }
+"$ospy" diff "$dir/ex1.ospy" "$dir/ex3.ospy" >"$dir/ex3.out" 2>&1
+[ $? = 1 ] || { cat "$dir/ex3.out"; fail "a different environment variable: not a difference"; }
+grep -qx '    envp\[2\]: "FOO=0" -> "FOO=1"' "$dir/ex3.out" ||
+  { cat "$dir/ex3.out"; fail "the variable that differs is not shown alone"; }
+grep -q "envp=&\[4 elements\]" "$dir/ex3.out" && ! grep -q "PAD=" "$dir/ex3.out" ||
+  { cat "$dir/ex3.out"; fail "the whole environment was printed for one variable"; }
+echo "-F runs of a program that execs: ospy's environment ignored, one variable shown alone"
