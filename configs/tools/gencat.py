@@ -32,7 +32,7 @@ CC = os.environ.get("CC_FOR_CATALOGUE", "gcc")
 TYPE_WIDTH = {
     "UInt8": 1, "Int8": 1, "CPPBool": 1, "UInt16": 2, "Int16": 2,
     "UInt32": 4, "Int32": 4, "MSBool": 4, "Ipv4InAddr": 4, "Float": 4,
-    "FileDescriptor": 4, "Errno": 4, "UInt64": 8, "Int64": 8, "Double": 8,
+    "FileDescriptor": 4, "Errno": 4, "ProcessId": 4, "UInt64": 8, "Int64": 8, "Double": 8,
     "Pointer": None, "Size": None, "SSize": None,
 }
 

@@ -27,6 +27,7 @@ BUILTIN = {
     "UnicodeStringPtr", "UnicodeFormatString", "UnicodeFormatStringPtr",
     "VaList", "WideString", "WideStringPtr", "Dynamic", "Ipv4InAddr",
     "SockAddr", "SockAddrPtr", "Errno", "FileDescriptor", "Float", "Double",
+    "PointerPtr", "ProcessId", "ProcessIdPtr",
 }
 ARCHES = {"x86-64", "i386"}
 ATTRS = {

@@ -84,6 +84,11 @@ void cfg_parse_radix(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
    width and signedness the value is read with (an enumeration of a wider
    integer: SigHandler as Size). */
 void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
+/* A type by name ("Foo" or "FooPtr"), the named integer types (ProcessId)
+ * included: added to the table when first used (config_types.c). 0 or -1. */
+int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out);
+/* name is one of those named integer types (a declaration may not reuse it). */
+int cfg_is_named_int(const char *name);
 
 /* Sections. */
 void cfg_parse_types(cfg *g, xmlNodePtr types);

@@ -31,7 +31,7 @@ static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
     cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'type' attribute", (const char *)n->name);
     return -1;
   }
-  if (ospy_spec_type_lookup(g->t, type, r) < 0) {
+  if (cfg_type_lookup(g, type, r) < 0) {
     cfg_error(g, cfg_pos_attr(g, n, "type"), "unknown type '%s'", type);
     return -1;
   }
@@ -135,7 +135,7 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   const char *et = cfg_attr(g, n, "elementType");
   ospy_spec_typeref er;
   if (et) {
-    if (ospy_spec_type_lookup(g->t, et, &er) < 0)
+    if (cfg_type_lookup(g, et, &er) < 0)
       cfg_error(g, cfg_pos_attr(g, n, "elementType"), "unknown type '%s'", et);
     else {
       a->t.elem_type = er.type;

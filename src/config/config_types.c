@@ -13,11 +13,53 @@ static unsigned count_children(xmlNodePtr n, const char *name)
   return k;
 }
 
+/* Integer types known by name whatever the config declares, so that readers
+ * can tell what a number is: a ProcessId is a run-time id (ospy diff ignores
+ * it). They are not built-ins (the plan's built-in table, and every capture
+ * written with it, stay as they are) but user types the table gets when a
+ * config first names one, carried in the plan like any other. */
+static const struct { const char *name; uint8_t width, is_signed; } named_ints[] = {
+  { "ProcessId", 4, 1 }, /* pid_t */
+};
+
+int cfg_is_named_int(const char *name)
+{
+  for (size_t i = 0; i < sizeof named_ints / sizeof named_ints[0]; i++)
+    if (!strcmp(name, named_ints[i].name))
+      return 1;
+  return 0;
+}
+
+/* Adds the named integer type that name ("ProcessId" or "ProcessIdPtr")
+ * names; 0 when it names none. */
+static int add_named_int(cfg *g, const char *name)
+{
+  for (size_t i = 0; i < sizeof named_ints / sizeof named_ints[0]; i++) {
+    size_t k = strlen(named_ints[i].name);
+    if (strncmp(name, named_ints[i].name, k) || (name[k] && strcmp(name + k, "Ptr")))
+      continue;
+    uint32_t ti = ospy_spec_add_type(g->t, named_ints[i].name, OSPY_KIND_INT);
+    if (ti == OSPY_SPEC_NONE)
+      return 0;
+    g->t->types[ti].width = named_ints[i].width;
+    g->t->types[ti].is_signed = named_ints[i].is_signed;
+    return 1;
+  }
+  return 0;
+}
+
+int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
+{
+  if (ospy_spec_type_lookup(g->t, name, out) == 0)
+    return 0;
+  return add_named_int(g, name) ? ospy_spec_type_lookup(g->t, name, out) : -1;
+}
+
 /* Resolve a type name; report it when unknown. */
 static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name,
                         ospy_spec_typeref *out)
 {
-  if (ospy_spec_type_lookup(g->t, name, out) == 0)
+  if (cfg_type_lookup(g, name, out) == 0)
     return 0;
   cfg_error(g, cfg_pos_attr(g, n, attr), "unknown type '%s'", name);
   return -1;
@@ -108,10 +150,12 @@ static void declare(cfg *g, xmlNodePtr n)
   if (arch && arch != (int)g->c->arch_bits)
     return; /* a variant for the other architecture: left out of this table */
   ospy_spec_typeref r;
-  if (ospy_spec_type_lookup(g->t, name, &r) == 0 && !r.ptr) {
+  if (cfg_is_named_int(name) ||
+      (ospy_spec_type_lookup(g->t, name, &r) == 0 && !r.ptr)) {
     cfg_error(g, cfg_pos_attr(g, n, "name"),
-              r.type < OSPY_SPEC_NBUILTIN ? "type '%s' redefines a built-in type"
-                                          : "duplicate type '%s'",
+              cfg_is_named_int(name) || r.type < OSPY_SPEC_NBUILTIN
+                ? "type '%s' redefines a built-in type"
+                : "duplicate type '%s'",
               name);
     return;
   }

@@ -183,6 +183,14 @@ static const char *held_string(const ospy_xvalue *v)
   return is_string(v) && v->text ? v->text : NULL;
 }
 
+/* A process id (ProcessId, config.md): a new one every run. 0 and negative
+ * values keep their meaning (fork's child, an error, kill's process group or
+ * every process) and are compared. */
+static int run_time_pid(const ospy_xvalue *v)
+{
+  return !strcmp(v->type, "ProcessId") && v->text && strtoll(v->text, NULL, 0) > 0;
+}
+
 /* A raw word (argN of a call without a spec) above 0xffff: an address. */
 static int raw_address(const ospy_xvalue *v)
 {
@@ -248,6 +256,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     put_string(b, v->text);
   } else if (raw_address(v)) {
     put(b, "ptr");
+  } else if (run_time_pid(v)) {
+    put(b, "pid");
   } else {
     put(b, "%s", v->text ? v->text : "?");
   }

@@ -11,7 +11,7 @@
  * every recorded byte); memory that could not be read as "<unreadable>".
  * Calls recorded without a
  * spec (raw words arg1..argN) show words above 0xffff as "ptr": they are
- * probably addresses. ospy's own environment entries (OSPY_RING_FD=, the
+ * probably addresses. A positive ProcessId (a pid) shows as "pid". ospy's own environment entries (OSPY_RING_FD=, the
  * agent in LD_PRELOAD) are left out of string arrays. */
 #ifndef OSPY_EXPORT_CALL_TEXT_H
 #define OSPY_EXPORT_CALL_TEXT_H

@@ -455,11 +455,43 @@ static void test_seed_xml(const char *dir)
   ospy_config_free(c);
 }
 
+/* ProcessId: an int the readers know for a process id (ospy diff ignores it),
+ * added to the table when a config names it, itself or as ProcessIdPtr;
+ * a declaration may not take its name. */
+static void test_process_id(void)
+{
+  static const char xml[] = HM(
+    "<specs><functions>\n<function name=\"f\">\n<returnValue type=\"ProcessId\"/>\n"
+    "<arguments>\n<argument name=\"p\" direction=\"out\" type=\"ProcessIdPtr\"/>\n"
+    "<argument name=\"q\" type=\"ProcessId\"/>\n</arguments>\n</function>\n"
+    "</functions></specs>\n");
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  CHECK(ospy_config_load_buffer("t.xml", xml, strlen(xml), 64, &c, &d) == 0);
+  if (d.n)
+    fprintf(stderr, "%s", diag_text(&d));
+  ospy_diag_free(&d);
+  if (c) {
+    const ospy_spec_table *t = c->specs;
+    const ospy_spec_fn *fn = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "f"));
+    const ospy_spec_type *ty = fn ? ospy_spec_table_type(t, fn->ret.type) : NULL;
+    CHECK(ty && !strcmp(ty->name, "ProcessId") && ty->kind == OSPY_KIND_INT && ty->width == 4 &&
+          ty->is_signed);
+    CHECK(fn && fn->nargs == 2 && fn->args[0].t.ptr && fn->args[0].t.type == fn->ret.type &&
+          !fn->args[1].t.ptr && fn->args[1].t.type == fn->ret.type);
+  }
+  ospy_config_free(c);
+  EXPECT(HM("<types><enumeration name=\"ProcessId\"/></types>\n"),
+         "t.xml:2:27: error: type 'ProcessId' redefines a built-in type\n");
+}
+
 int main(int argc, char **argv)
 {
   const char *dir = argc > 1 ? argv[1] : "tests/config";
   test_diagnostics();
   test_model();
+  test_process_id();
   test_original_config(dir);
   test_seed_xml(dir);
   if (test_failures)
