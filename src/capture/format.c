@@ -52,16 +52,18 @@ static void put_errno(FILE *out, int err)
   fprintf(out, " %s (%s)", name ? name : "E?", strerror(err));
 }
 
+/* Text from the capture (a message, a module's path, NUL-separated words):
+ * control bytes and bytes that are not UTF-8 escaped, NULs as spaces. */
 static void put_escaped(FILE *out, const char *s, size_t n)
 {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == 0)
+  for (size_t i = 0; i < n;) {
+    size_t k = strnlen(s + i, n - i);
+    ospy_safe_fputs(out, s + i, k);
+    i += k;
+    if (i < n) {
       fputc(' ', out);
-    else if (c < 32 || c == 127)
-      fprintf(out, "\\x%02x", c);
-    else
-      fputc(c, out);
+      i++;
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "plan/spec.h"
 
@@ -105,6 +106,14 @@ size_t ospy_values_real_text(double d, unsigned width, char *out, size_t cap);
 /* The length of the valid UTF-8 sequence at s (n bytes there) and its code
  * point, or 0 (overlong forms and surrogates are not valid). */
 size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);
+/* Text a traced program chose (a path, a command line, a process name) as
+ * readers print it, so that none of its bytes reaches a terminal as a
+ * control sequence: valid UTF-8 as it is; control characters (C0, DEL, C1)
+ * and bytes that are not UTF-8 as \xNN. n bytes of s (a NUL as \x00).
+ * ospy_safe_text returns the length the full text has (like snprintf); out
+ * is always NUL-terminated when cap > 0. */
+size_t ospy_safe_text(const char *s, size_t n, char *out, size_t cap);
+void ospy_safe_fputs(FILE *out, const char *s, size_t n);
 /* A socket address's bytes as show writes them ({AF_INET, 10.0.0.1:80},
  * {AF_UNIX, "/path"}): what it means, without the bytes after a path's NUL.
  * Returns the length needed, as snprintf. */

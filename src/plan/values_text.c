@@ -152,18 +152,61 @@ void ospy_values_set_fd_namer(ospy_fd_namer namer, void *ctx)
   fd_namer_ctx = ctx;
 }
 
-/* strace -y: 3</etc/hosts>, control characters escaped. */
+/* One character of a name at s (n > 0 bytes there) as ospy_safe_text
+ * writes it, into out (NUL-terminated); returns the bytes of s it took. */
+static size_t safe_char(const uint8_t *s, size_t n, char out[8])
+{
+  uint32_t cp;
+  size_t k = ospy_utf8_seq(s, n, &cp);
+  if (k > 1 && cp >= 0xa0) { /* a character past the C1 controls: as it is */
+    memcpy(out, s, k);
+    out[k] = '\0';
+    return k;
+  }
+  if (k == 1 && cp >= 0x20 && cp != 0x7f) {
+    out[0] = (char)cp;
+    out[1] = '\0';
+    return 1;
+  }
+  snprintf(out, 8, "\\x%02x", s[0]); /* a control byte, or one that is not UTF-8 */
+  return 1;
+}
+
+size_t ospy_safe_text(const char *s, size_t n, char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = '\0';
+  for (size_t i = 0; i < n;) {
+    char one[8];
+    i += safe_char((const uint8_t *)s + i, n - i, one);
+    put(&b, "%s", one);
+  }
+  return b.len;
+}
+
+void ospy_safe_fputs(FILE *out, const char *s, size_t n)
+{
+  for (size_t i = 0; i < n;) {
+    char one[8];
+    i += safe_char((const uint8_t *)s + i, n - i, one);
+    fputs(one, out);
+  }
+}
+
+/* strace -y: 3</etc/hosts>, control characters and bytes that are not
+ * UTF-8 escaped. */
 static void put_fd_name(tbuf *b, const ospy_value *v)
 {
   const char *name = fd_namer ? fd_namer(fd_namer_ctx, (int64_t)v->u) : NULL;
   if (!name)
     return;
   put(b, "<");
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-    if (*p < 32 || *p == 127)
-      put(b, "\\x%02x", *p);
-    else
-      put(b, "%c", *p);
+  for (size_t i = 0, n = strlen(name); i < n;) {
+    char one[8];
+    i += safe_char((const uint8_t *)name + i, n - i, one);
+    put(b, "%s", one);
+  }
   put(b, ">");
 }
 

@@ -197,5 +197,33 @@ X
       fail "perfetto: ioctl's return value and errno"
   fi
   echo "demo: -x dumps, argument filters, grep, failed, stats, perfetto on a real capture" ;;
+names)
+  # names a traced program chose (a file it created, its command line) reach
+  # the terminal escaped: control bytes and bytes that are not UTF-8 as \xNN
+  cat > "$tmp/nm.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+  char path[512];
+  snprintf(path, sizeof path, "%s/na_\xff\xfe_\x1b[2J.txt", argc > 1 ? argv[1] : ".");
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0 || write(fd, "x\n", 2) != 2)
+    return 1;
+  return close(fd);
+}
+C
+  cc -O1 -o "$tmp/nm" "$tmp/nm.c" || fail "cannot build nm"
+  "$ospy" capture -q --preset files -o "$tmp/nm.ospy" -- "$tmp/nm" "$tmp" "$(printf 'arg\377\033]0;x\007')" \
+    >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of nm"; }
+  "$ospy" show -e write "$tmp/nm.ospy" >"$tmp/out"
+  has "$tmp/out" "write(fd=3<$tmp/na_\\xff\\xfe_\\x1b[2J.txt>, buf=\"x\\n\", count=2) = 2"
+  "$ospy" show "$tmp/nm.ospy" >"$tmp/out"
+  [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
+    { cat -v "$tmp/out"; fail "show: raw bytes that are not printable text"; }
+  grep -qF 'arg\xff\x1b]0;x\x07' "$tmp/out" || { cat -v "$tmp/out"; fail "show: the command line's bytes"; }
+  echo "names: a descriptor's name and the command line escaped as a path argument is" ;;
 *) fail "unknown case" ;;
 esac
