@@ -11,6 +11,7 @@
 #include "export/call_text.h"
 #include "export/capture_source.h"
 #include "export/diff.h"
+#include "plan/values.h"
 
 #define DIFF_USAGE "usage: ospy diff [-w CALLS] A B\n"
 
@@ -227,14 +228,23 @@ static void print_changes(const ospy_diff_call *a, const ospy_diff_call *b)
   }
 }
 
+/* Text the traced program chose (its command line, its name), escaped as
+ * show escapes it: no control sequence of its reaches the terminal. */
+static void print_safe(const char *s)
+{
+  ospy_safe_fputs(stdout, s, strlen(s));
+}
+
 static void on_diff(void *data, int op, const ospy_diff_lane_info *lane,
                     const ospy_diff_call *a, const ospy_diff_call *b)
 {
   (void)data;
   switch (op) {
   case OSPY_DIFF_HUNK:
-    printf("@@ %s: call %llu in A, %llu in B @@\n", lane->label,
-           (unsigned long long)lane->first_a, (unsigned long long)lane->first_b);
+    printf("@@ ");
+    print_safe(lane->label); /* the process's name: its executable's */
+    printf(": call %llu in A, %llu in B @@\n", (unsigned long long)lane->first_a,
+           (unsigned long long)lane->first_b);
     if (lane->context)
       print_call(' ', lane->context, NULL);
     break;
@@ -430,8 +440,13 @@ static int diff_files(diff_input in[2], size_t window)
     ospy_diff_free(d);
     return 2;
   }
-  printf("--- A %s (%s)\n+++ B %s (%s)\n", in[0].path, ospy_capsrc_cmdline(in[0].src),
-         in[1].path, ospy_capsrc_cmdline(in[1].src));
+  for (int s = 0; s < 2; s++) {
+    printf("%s %c ", s ? "+++" : "---", 'A' + s);
+    print_safe(in[s].path);
+    printf(" (");
+    print_safe(ospy_capsrc_cmdline(in[s].src));
+    printf(")\n");
+  }
   int rc = run_passes(d, in) < 0 ? 2 : report(d, in);
   ospy_diff_free(d);
   return rc;

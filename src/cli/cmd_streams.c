@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "export/capture_source.h"
 #include "export/streams.h"
+#include "plan/values.h"
 
 #define STREAMS_USAGE "usage: ospy streams [--follow N [-x]] FILE\n"
 
@@ -29,6 +30,14 @@ static void streams_help(void)
          "  -x          ... as a hex dump\n");
 }
 
+/* Names the traced program chose (a file's path, a UNIX socket's) are
+ * escaped as show escapes them: none of their bytes reaches the terminal
+ * as a control sequence. */
+static void put_name(FILE *out, const char *name)
+{
+  ospy_safe_fputs(out, name, strlen(name));
+}
+
 static void describe(FILE *out, const ospy_conv *c, int counts)
 {
   char l[160], r[160];
@@ -39,10 +48,13 @@ static void describe(FILE *out, const ospy_conv *c, int counts)
     fprintf(out, "ssl=0x%llx fd=%lld tls ", (unsigned long long)c->ssl, (long long)c->fd);
   else
     fprintf(out, "fd=%-3lld %-6s ", (long long)c->fd, ospy_conv_kind_name(c->kind));
-  if (c->kind == OSPY_CONV_FILE || c->kind == OSPY_CONV_FD)
-    fprintf(out, "%s", c->name[0] ? c->name : "?");
-  else
-    fprintf(out, "%s -> %s", l, r);
+  if (c->kind == OSPY_CONV_FILE || c->kind == OSPY_CONV_FD) {
+    put_name(out, c->name[0] ? c->name : "?");
+  } else {
+    put_name(out, l);
+    fprintf(out, " -> ");
+    put_name(out, r);
+  }
   if (!counts) {
     fprintf(out, "\n");
     return;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture/ring.h"
+#include "plan/values.h"
 
 #define PREVIEW 24
 
@@ -73,22 +74,29 @@ static int is_string(const ospy_xvalue *v)
 }
 
 /* A string quoted and escaped as ospy show writes it: a newline or a quote
- * inside cannot pass for the end of the value. */
+ * inside cannot pass for the end of the value; valid UTF-8 passes as it is,
+ * other control characters and bytes that are not UTF-8 as \xNN
+ * (ospy_safe_text). */
 static void put_string(tbuf *b, const char *s)
 {
   put(b, "\"");
-  for (; *s; s++) {
+  while (*s) {
     unsigned char c = (unsigned char)*s;
+    size_t run = strcspn(s, "\\\"\n\t");
     if (c == '\\' || c == '"')
       put(b, "\\%c", c);
     else if (c == '\n')
       put(b, "\\n");
     else if (c == '\t')
       put(b, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      put(b, "\\x%02x", c);
-    else
-      put(b, "%c", c); /* UTF-8 passes as it is */
+    if (!run) {
+      s++;
+      continue;
+    }
+    size_t room = b->n < b->cap ? b->cap - b->n : 0;
+    size_t k = ospy_safe_text(s, run, b->p + b->n, room + 1);
+    b->n = b->n + k > b->cap ? b->cap : b->n + k;
+    s += run;
   }
   put(b, "\"");
 }

@@ -224,6 +224,17 @@ C
   [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
     { cat -v "$tmp/out"; fail "show: raw bytes that are not printable text"; }
   grep -qF 'arg\xff\x1b]0;x\x07' "$tmp/out" || { cat -v "$tmp/out"; fail "show: the command line's bytes"; }
-  echo "names: a descriptor's name and the command line escaped as a path argument is" ;;
+  # ospy streams (the file's conversation, also with --follow) and ospy diff (the command line)
+  for args in "" "--follow 1"; do
+    "$ospy" streams $args "$tmp/nm.ospy" >"$tmp/out" 2>&1
+    has "$tmp/out" "$tmp/na_\\xff\\xfe_\\x1b[2J.txt"
+    [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
+      { cat -v "$tmp/out"; fail "streams $args: raw bytes that are not printable text"; }
+  done
+  "$ospy" diff "$tmp/nm.ospy" "$tmp/nm.ospy" >"$tmp/out" 2>&1 || { cat -v "$tmp/out"; fail "diff of a capture with itself"; }
+  grep -qF 'arg\xff\x1b]0;x\x07)' "$tmp/out" || { cat -v "$tmp/out"; fail "diff: the command line's bytes"; }
+  [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
+    { cat -v "$tmp/out"; fail "diff: raw bytes that are not printable text"; }
+  echo "names: a descriptor's name and the command line escaped as a path argument is (show, streams, diff)" ;;
 *) fail "unknown case" ;;
 esac
