@@ -321,7 +321,7 @@ static int reopen(diff_input in[2])
     ospy_capsrc_close(in[s].src);
     in[s].done = 0;
     in[s].fed = 0;
-    if (!(in[s].src = ospy_capsrc_open(in[s].path, "ospy diff", err, sizeof err))) {
+    if (!(in[s].src = ospy_capsrc_open(in[s].path, NULL, err, sizeof err))) {
       fprintf(stderr, "ospy diff: %s\n", err);
       return -1;
     }
@@ -427,7 +427,7 @@ static int diff_files(diff_input in[2], size_t window)
 {
   char err[1024];
   for (int s = 0; s < 2; s++)
-    if (!(in[s].src = ospy_capsrc_open(in[s].path, "ospy diff", err, sizeof err))) {
+    if (!(in[s].src = ospy_capsrc_open(in[s].path, NULL, err, sizeof err))) {
       fprintf(stderr, "ospy diff: %s\n", err);
       return 2;
     }

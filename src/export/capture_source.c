@@ -18,6 +18,7 @@ struct ospy_capsrc {
   ospy_from_capture *conv;
   ospy_values_bridge *values;
   uint64_t bad_chunks;
+  int at_end; /* read to its end: what it lacks there is known */
   char cmdline[512];
 };
 
@@ -46,7 +47,7 @@ static void load_plan(ospy_capsrc *s, const ospy_capfile_info *info)
 {
   char perr[256];
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &s->plan, perr,
-                                         sizeof perr) < 0)
+                                         sizeof perr) < 0 && s->who)
     fprintf(stderr, "%s: %s: the plan in the header is invalid (%s); functions are "
             "named hook#N\n", s->who, s->path, perr);
 }
@@ -60,7 +61,7 @@ static void load_values(ospy_capsrc *s)
   if ((s->values = ospy_values_bridge_new(s->plan, perr, sizeof perr)))
     ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode,
                                   ospy_values_bridge_shape, s->values);
-  else
+  else if (s->who)
     fprintf(stderr, "%s: %s: cannot decode argument values (%s)\n", s->who, s->path, perr);
 }
 
@@ -105,6 +106,7 @@ int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap)
     if (c == 0)
       return 1;
   }
+  s->at_end = 1;
   return 0;
 }
 
@@ -124,12 +126,13 @@ void ospy_capsrc_close(ospy_capsrc *s)
     return;
   char msg[512];
   const char *why;
-  uint64_t bad = s->conv ? ospy_from_capture_decode_failures(s->conv, &why) : 0;
+  uint64_t bad = s->conv && s->who ? ospy_from_capture_decode_failures(s->conv, &why) : 0;
   if (bad)
     fprintf(stderr, "%s: %s: warning: the values of %llu call(s) did not match their spec "
             "(first: %s)\n", s->who, s->path, (unsigned long long)bad, why);
-  if (s->r && ospy_capfile_truncated(s->r, msg, sizeof msg))
-    fprintf(stderr, "%s: %s: warning: %s\n", s->who, s->path, msg);
+  /* a file not read to its end (a pass that stopped early) lacks nothing yet */
+  if (s->r && s->who && s->at_end && ospy_capfile_truncated(s->r, msg, sizeof msg))
+    fprintf(stderr, "%s: warning: %s\n", s->who, msg); /* msg names the file */
   ospy_from_capture_free(s->conv);
   ospy_values_bridge_free(s->values);
   ospy_plan_free(s->plan);

@@ -20,7 +20,9 @@
 typedef struct ospy_capsrc ospy_capsrc;
 
 /* NULL with err set when path is not a readable capture. `who` prefixes the
- * warnings written to stderr (invalid plan, values that cannot be decoded). */
+ * warnings written to stderr (invalid plan, values that cannot be decoded, a
+ * file cut short); NULL: none (a reader's later pass over a file whose
+ * warnings an earlier pass gave). */
 ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap);
 /* 1: *ev holds the next event (valid until the next call); 0: the end;
  * -1: a corrupt chunk was skipped (err says where; call again);
@@ -29,8 +31,8 @@ int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap);
 /* The captured command line, spaces between the arguments. */
 const char *ospy_capsrc_cmdline(const ospy_capsrc *s);
 uint64_t ospy_capsrc_bad_chunks(const ospy_capsrc *s);
-/* Writes the end-of-file warnings (file cut short, undecodable values) to
- * stderr and frees s. */
+/* Writes the end-of-file warnings (undecodable values; the file cut short,
+ * once it was read to its end) to stderr and frees s. */
 void ospy_capsrc_close(ospy_capsrc *s);
 
 #endif

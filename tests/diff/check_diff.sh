@@ -75,6 +75,19 @@ rc=$?
 expect "$dir/fa.out" "    errno: EIO -> (absent)"
 echo "failed: the extra errno piece compared both ways, exit 1"
 
+# warnings about a file come once, naming it once: an intact capture without
+# calls has none, one cut short says so once (the first pass reads it)
+"$gen" "$dir/zero.ospy" 0 1 || fail "gen zero"
+"$ospy" diff "$dir/zero.ospy" "$dir/zero.ospy" >/dev/null 2>"$dir/zz.err"
+[ $? = 0 ] || { cat "$dir/zz.err"; fail "two captures without calls: not equivalent"; }
+grep -q warning "$dir/zz.err" && { cat "$dir/zz.err"; fail "a warning about an intact capture without calls"; }
+size=$(wc -c <"$dir/a.ospy")
+head -c $((size - 40)) "$dir/a.ospy" >"$dir/cut.ospy"
+"$ospy" diff "$dir/cut.ospy" "$dir/a.ospy" >/dev/null 2>"$dir/cut.err"
+[ "$(grep -c 'capture cut short' "$dir/cut.err")" = 1 ] || { cat "$dir/cut.err"; fail "the cut-short warning is not given once"; }
+[ "$(grep -o 'cut\.ospy' "$dir/cut.err" | wc -l)" = 1 ] || { cat "$dir/cut.err"; fail "the cut-short warning names the file more than once"; }
+echo "warnings: none for an intact capture without calls, once for a cut one"
+
 # bad input
 printf 'not a capture at all\n' >"$dir/bad.ospy"
 "$ospy" diff "$dir/a.ospy" "$dir/bad.ospy" >/dev/null 2>"$dir/bad.err"
