@@ -48,6 +48,13 @@ ev 5 '.args_in[0].subtype == "ospy.values" and .args_in[0].base64 == "VgEBAAABAw
 ev 7 '.message == "[libc.so.6::read] hook failed: <symbol> & \"quotes\""' || fail "message"
 ev 6 '.name == "::getpid"' || fail "a hook without its module"
 ev 9 '.type == "Lost" and .message == "7 events lost"' || fail "lost"
+# the type is the XML's ospyType where it has one, else its type (docs/export-formats.md)
+xml_types=$(grep -o '<event [^>]*>' cap.xml | sed -E 's/.* type="([A-Za-z]*)"( ospyType="([A-Za-z]*)")?.*/\1 \3/' |
+  awk '{ print $NF }' | tr '\n' ' ')
+jsonl_types=$(jq -r .type cap.jsonl | tr '\n' ' ')
+[ "$xml_types" = "$jsonl_types" ] || fail "JSON Lines types '$jsonl_types', the XML's '$xml_types'"
+ev 1 '.type == "ProcessStart" and .message == "demo --serve"' || fail "ProcessStart"
+ev 10 '.type == "ProcessExit" and .message == "exited with status 3"' || fail "ProcessExit"
 
 # damaged input: clear error, exit 1
 printf 'not a capture' > junk.ospy
