@@ -341,12 +341,23 @@ static void put_start(FILE *out, const ospy_event_process_start *s, const ospy_f
   fputc('\n', out);
 }
 
+const char *ospy_signal_text(int sig, char *buf)
+{
+  const char *abbrev = sigabbrev_np(sig);
+  if (abbrev)
+    snprintf(buf, OSPY_SIGNAL_TEXT_MAX, "SIG%s", abbrev);
+  else
+    snprintf(buf, OSPY_SIGNAL_TEXT_MAX, "signal %d", sig);
+  return buf;
+}
+
 static void put_exit(FILE *out, const ospy_event_process_exit *e, const ospy_format_opts *o)
 {
   int bad = e->how == OSPY_EXIT_SIGNAL || (e->how == OSPY_EXIT_CODE && e->status);
+  char sig[OSPY_SIGNAL_TEXT_MAX];
   color_on(out, o, bad ? COLOR_RED : COLOR_GREEN);
   if (e->how == OSPY_EXIT_SIGNAL)
-    fprintf(out, "+++ killed by SIG%s +++", sigabbrev_np(e->status) ? sigabbrev_np(e->status) : "?");
+    fprintf(out, "+++ killed by %s +++", ospy_signal_text(e->status, sig));
   else if (e->how == OSPY_EXIT_DETACHED)
     fprintf(out, "+++ detached +++");
   else

@@ -37,6 +37,12 @@ enum { OSPY_OUTCOME_UNKNOWN = 0, OSPY_OUTCOME_FAILED = 1, OSPY_OUTCOME_SUCCESSFU
 int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
                       const ospy_event_call *c);
 
+/* A signal by its name, "SIGSEGV", or "signal 40" for one without a name
+ * (the real-time signals): what killed a process, as show, the exports and
+ * diff say it. Written into buf (OSPY_SIGNAL_TEXT_MAX bytes), returned. */
+#define OSPY_SIGNAL_TEXT_MAX 24
+const char *ospy_signal_text(int sig, char *buf);
+
 /* The spec table carried in plan's spec blob, or NULL (none, or invalid:
  * then err says why). Free with ospy_spec_table_free. */
 ospy_spec_table *ospy_format_specs_of(const ospy_plan *plan, char *err, size_t errcap);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capture/array_grow.h"
+#include "capture/format.h"
 #include "capture/procmap.h"
 #include "export/arena.h"
 #include "export/text.h"
@@ -453,9 +454,10 @@ static const char *message_text(ospy_from_capture *a, const ospy_event_message *
 
 static const char *exit_text(ospy_from_capture *a, const ospy_event_process_exit *x)
 {
+  char sig[OSPY_SIGNAL_TEXT_MAX];
   switch (x->how) {
   case OSPY_EXIT_CODE: return afmt(a, "exited with status %" PRId32, x->status);
-  case OSPY_EXIT_SIGNAL: return afmt(a, "killed by signal %" PRId32, x->status);
+  case OSPY_EXIT_SIGNAL: return afmt(a, "killed by %s", ospy_signal_text(x->status, sig));
   case OSPY_EXIT_DETACHED: return "detached";
   default: return afmt(a, "ended (how %" PRIu32 ", status %" PRId32 ")", x->how, x->status);
   }

@@ -60,4 +60,15 @@ jq -e -s 'map(select(.name == "libc.so.6::send")) | .[0].args_in[3].value == "MS
   fail "import: send's flags and descriptor: $(grep '::send' edges.jsonl | head -3)"
 "$ospy" import edges.osd -o back.osd 2>/dev/null && cmp back.osd edges.osd ||
   fail "edges.osd -> import -> .osd changed"
+# a process killed by a signal: named as show names it (killed by SIGSEGV),
+# in the .osd the loader accepts and in what ospy import reads back
+if "$ospy" capture -q --preset net -o kill.ospy -- sh -c 'kill -SEGV $$' 2>/dev/null; then
+  fail "sh killed by SIGSEGV exited 0"
+fi
+load kill
+tail -c +17 kill.osd | bzip2 -dc | grep -q '<message>process killed by SIGSEGV</message>' ||
+  fail "the end by SIGSEGV is not named: $(tail -c +17 kill.osd | bzip2 -dc | grep -o '<message>process [^<]*')"
+"$ospy" import kill.osd -o kill.jsonl 2>/dev/null || fail "import of kill.osd"
+jq -e -s 'map(select(.type == "ProcessExit")) | .[0].message == "killed by SIGSEGV"' kill.jsonl > /dev/null ||
+  fail "import: the end by SIGSEGV: $(grep ProcessExit kill.jsonl)"
 echo "loader: ok ($(tail -n 1 demo.txt); $(tail -n 1 net.txt); $(tail -n 1 edges.txt))"
