@@ -1,4 +1,4 @@
-/* ospy import FILE.osd [--format xml|jsonl|osd|osd-plain] -o OUT
+/* ospy import FILE.osd [--format xml|jsonl|osd|osd-plain|perfetto|pcapng] -o OUT
  *
  * Reads an oSpy .osd capture (v2, or the older all-bzip2 variant) and writes
  * it out again through the exporters. Importing into an ospy capture file is
@@ -15,11 +15,14 @@
 static void import_usage(FILE *out)
 {
   fprintf(out,
-          "usage: ospy import FILE.osd [--format xml|jsonl|osd|osd-plain] -o OUT\n"
+          "usage: ospy import FILE.osd [--format xml|jsonl|osd|osd-plain|perfetto|pcapng] -o OUT\n"
           "  Reads an oSpy capture (.osd v2, compressed or not, or the older\n"
-          "  all-bzip2 variant) and writes its events in the given format.\n"
+          "  all-bzip2 variant) and writes its events in the given format, as\n"
+          "  ospy export does (perfetto: every slice 0 long, an .osd has no\n"
+          "  durations; pcapng: the socket streams its calls show).\n"
           "  Without --format the format follows OUT's extension\n"
-          "  (.osd, .xml, .jsonl). OUT may be '-' (stdout) for xml and jsonl.\n"
+          "  (.osd, .xml, .jsonl, .pcapng). OUT may be '-' (stdout) for xml, jsonl\n"
+          "  and perfetto.\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
 }
 
@@ -96,8 +99,8 @@ int cmd_import(int argc, char **argv)
   int fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(out);
   if (fmt < 0) {
     if (fmt_name)
-      fprintf(stderr, "ospy import: unknown format '%s' (xml, jsonl, osd, osd-plain)\n",
-              fmt_name);
+      fprintf(stderr, "ospy import: unknown format '%s' (xml, jsonl, osd, osd-plain, perfetto, "
+              "pcapng)\n", fmt_name);
     else
       fprintf(stderr, "ospy import: cannot tell the format from '%s': give --format "
               "(importing into an ospy capture file is not available yet)\n", out);

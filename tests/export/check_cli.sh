@@ -91,4 +91,12 @@ ln -s target.xml link.xml
 "$ospy" import golden.osd -o link.xml 2>/dev/null || fail "import to a symlink"
 [ -L link.xml ] || fail "the symlink OUT was replaced by a file"
 cmp target.xml "$golden/events.xml" || fail "import to a symlink: content"
+# every export format, as --help says: perfetto and pcapng too
+"$ospy" import --help > help.txt
+grep -q 'xml|jsonl|osd|osd-plain|perfetto|pcapng' help.txt || fail "import --help: $(head -1 help.txt)"
+"$ospy" import golden.osd --format perfetto -o golden.json 2>/dev/null || fail "import -> perfetto"
+jq -e '[.traceEvents[] | select(.ph == "X")] | length > 0' golden.json > /dev/null ||
+  fail "import -> perfetto: no slices"
+"$ospy" import golden.osd -o golden.pcapng 2>/dev/null || fail "import -> pcapng"
+[ "$(head -c 4 golden.pcapng | od -An -tx1 | tr -d ' \n')" = 0a0d0d0a ] || fail "import -> pcapng: not a pcapng"
 echo "cli: ok"
