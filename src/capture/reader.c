@@ -129,7 +129,12 @@ ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errca
     return NULL;
   }
   r->fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+  int bad = r->fd < 0 || fstat(r->fd, &st) < 0;
+  if (!bad && S_ISDIR(st.st_mode)) { /* open() takes one; reading it said "bad magic" */
+    errno = EISDIR;
+    bad = 1;
+  }
+  if (bad) {
     snprintf(err, errcap, "%s: %s", path, strerror(errno));
     ospy_capfile_close_reader(r);
     return NULL;

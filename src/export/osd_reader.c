@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libxml/xmlreader.h>
 
@@ -571,7 +572,13 @@ int ospy_osd_read(const char *path, ospy_osd_event_fn fn, void *data,
   info = info ? info : &local;
   memset(info, 0, sizeof *info);
   int rc = -1;
+  struct stat st;
   FILE *f = fopen(path, "rb");
+  if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f); /* fopen takes a directory; reading it would say "empty file" */
+    f = NULL;
+    errno = EISDIR;
+  }
   if (!f)
     snprintf(c->err, sizeof c->err, "%s: %s", path, strerror(errno));
   else if (open_container(c, f, info) == 0)

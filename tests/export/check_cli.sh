@@ -65,6 +65,9 @@ grep -q "offset 0: not an oSpy capture" text.log || fail "magic message: $(cat t
 if "$ospy" import golden.osd -o out.unknown 2> ext.log; then fail "unknown extension accepted"; fi
 grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
 if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; fi
+mkdir -p adir.osd
+if "$ospy" import adir.osd -o d.xml 2> dir.log; then fail "a directory imported"; fi
+grep -q "adir.osd: Is a directory" dir.log || fail "directory message: $(cat dir.log)"
 if "$ospy" import missing.osd -o m.xml 2> missing.log; then fail "missing file"; fi
 grep -q "missing.osd: No such file" missing.log || fail "missing message: $(cat missing.log)"
 

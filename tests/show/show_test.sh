@@ -54,6 +54,11 @@ filters)
   [ -s "$tmp/err" ] && fail "stderr not empty (a progress bar when stderr is not a terminal?)"
   "$ospy" show --color=never --until +0 "$cap" >"$tmp/out"
   has "$tmp/out" '+++ process started (parent 1, 64-bit): synth'
+  # a directory is no capture: said as the system says it, by every reader
+  for c in show stats streams; do
+    "$ospy" $c "$tmp" >/dev/null 2>"$tmp/err" && fail "$c of a directory succeeded"
+    has "$tmp/err" "$tmp: Is a directory"
+  done
   bad "unrecognized option '--bogus'" show --bogus "$cap"
   bad "--function: unterminated '[' at column 3 in 'ab[c'" show -e 'ab[c' "$cap"
   bad "--filter: unknown name 'nosuch' at column 9 in 'arg0 == nosuch'" show --filter 'arg0 == nosuch' "$cap"
