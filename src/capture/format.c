@@ -332,11 +332,25 @@ static void put_module(FILE *out, const ospy_event_module *m, const ospy_format_
   fputc('\n', out);
 }
 
+/* A command line quoted as a shell reads it back: "sort 'in put.txt'". */
+static void put_argv(FILE *out, const char *argv, size_t n)
+{
+  size_t len = ospy_argv_text(argv, n, NULL, 0);
+  char *text = malloc(len + 1);
+  if (!text) {
+    put_escaped(out, argv, n);
+    return;
+  }
+  ospy_argv_text(argv, n, text, len + 1);
+  fputs(text, out);
+  free(text);
+}
+
 static void put_start(FILE *out, const ospy_event_process_start *s, const ospy_format_opts *o)
 {
   color_on(out, o, COLOR_GREEN);
   fprintf(out, "+++ process started (parent %u, %u-bit): ", s->ppid, s->arch_bits);
-  put_escaped(out, (const char *)(s + 1), s->cmd_len);
+  put_argv(out, (const char *)(s + 1), s->cmd_len);
   color_off(out, o);
   fputc('\n', out);
 }

@@ -9,6 +9,7 @@
 #include "export/from_capture.h"
 #include "export/values_bridge.h"
 #include "plan/plan.h"
+#include "plan/values.h"
 
 struct ospy_capsrc {
   const char *who;
@@ -24,14 +25,7 @@ struct ospy_capsrc {
 
 static void keep_cmdline(ospy_capsrc *s, const ospy_capfile_info *info)
 {
-  size_t n = info->cmdline_len < sizeof s->cmdline - 1 ? info->cmdline_len : sizeof s->cmdline - 1;
-  memcpy(s->cmdline, info->cmdline, n);
-  while (n && s->cmdline[n - 1] == '\0')
-    n--;
-  for (size_t i = 0; i < n; i++)
-    if (s->cmdline[i] == '\0')
-      s->cmdline[i] = ' ';
-  s->cmdline[n] = '\0';
+  ospy_argv_text(info->cmdline, info->cmdline_len, s->cmdline, sizeof s->cmdline);
 }
 
 /* argv[0]'s file name, for events of processes never started (attach). */

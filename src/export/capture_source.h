@@ -28,7 +28,8 @@ ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size
  * -1: a corrupt chunk was skipped (err says where; call again);
  * -2: a fatal error (out of memory). */
 int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap);
-/* The captured command line, spaces between the arguments. */
+/* The captured command line, quoted as a shell reads it back
+ * (ospy_argv_text): "sort 'in put.txt'". */
 const char *ospy_capsrc_cmdline(const ospy_capsrc *s);
 uint64_t ospy_capsrc_bad_chunks(const ospy_capsrc *s);
 /* Writes the end-of-file warnings (undecodable values; the file cut short,

@@ -114,6 +114,13 @@ size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);
  * is always NUL-terminated when cap > 0. */
 size_t ospy_safe_text(const char *s, size_t n, char *out, size_t cap);
 void ospy_safe_fputs(FILE *out, const char *s, size_t n);
+/* A command line (n bytes of NUL-separated words, as a ProcessStart record
+ * holds it) as a shell would read it back: words of plain characters as
+ * they are, others in single quotes ('dir with spaces/in put.txt'), words
+ * with control characters or bytes that are not UTF-8 as $'...\xNN' (so
+ * it is safe for a terminal as ospy_safe_text's text is). Returns the
+ * length the full text has (like snprintf). */
+size_t ospy_argv_text(const char *argv, size_t n, char *out, size_t cap);
 /* A socket address's bytes as show writes them ({AF_INET, 10.0.0.1:80},
  * {AF_UNIX, "/path"}): what it means, without the bytes after a path's NUL.
  * Returns the length needed, as snprintf. */

@@ -194,6 +194,70 @@ void ospy_safe_fputs(FILE *out, const char *s, size_t n)
   }
 }
 
+/* A word the shell reads back as it is: nothing to quote. */
+static int shell_plain(const char *w, size_t n)
+{
+  if (!n)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-",
+                w[i]) || !w[i])
+      return 0;
+  return 1;
+}
+
+/* Has a character that single quotes cannot show safely (a control
+ * character, a byte that is not UTF-8): the word takes $'...'. */
+static int needs_ansi_c(const char *w, size_t n)
+{
+  for (size_t i = 0; i < n;) {
+    char one[8];
+    size_t k = safe_char((const uint8_t *)w + i, n - i, one);
+    if (one[0] == '\\' && k == 1 && w[i] != '\\')
+      return 1;
+    i += k;
+  }
+  return 0;
+}
+
+static void put_shell_word(tbuf *b, const char *w, size_t n)
+{
+  if (shell_plain(w, n)) {
+    put(b, "%.*s", (int)n, w);
+    return;
+  }
+  int ansi = needs_ansi_c(w, n);
+  put(b, ansi ? "$'" : "'");
+  for (size_t i = 0; i < n;) {
+    char one[8];
+    size_t k = safe_char((const uint8_t *)w + i, n - i, one);
+    if (w[i] == '\'')
+      put(b, ansi ? "\\'" : "'\\''");
+    else if (ansi && w[i] == '\\')
+      put(b, "\\\\");
+    else
+      put(b, "%s", one);
+    i += k;
+  }
+  put(b, "'");
+}
+
+size_t ospy_argv_text(const char *argv, size_t n, char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = '\0';
+  while (n && argv[n - 1] == '\0')
+    n--; /* the last word's terminator */
+  for (size_t i = 0; n && i <= n;) {
+    size_t k = strnlen(argv + i, n - i);
+    put(&b, "%s", i ? " " : "");
+    put_shell_word(&b, argv + i, k);
+    i += k + 1;
+  }
+  return b.len;
+}
+
 /* strace -y: 3</etc/hosts>, control characters and bytes that are not
  * UTF-8 escaped. */
 static void put_fd_name(tbuf *b, const ospy_value *v)

@@ -221,14 +221,16 @@ int main(int argc, char **argv)
 C
   cc -O1 -o "$tmp/nm" "$tmp/nm.c" || fail "cannot build nm"
   "$ospy" capture -q --preset files -o "$tmp/nm.ospy" -- "$tmp/nm" "$tmp" "$(printf 'arg\377\033]0;x\007')" \
-    >/dev/null 2>"$tmp/err" ||
+    'in put.txt' "it's" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture of nm"; }
   "$ospy" show -e write "$tmp/nm.ospy" >"$tmp/out"
   has "$tmp/out" "write(fd=3<$tmp/na_\\xff\\xfe_\\x1b[2J.txt>, buf=\"x\\n\", count=2) = 2"
   "$ospy" show "$tmp/nm.ospy" >"$tmp/out"
   [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
     { cat -v "$tmp/out"; fail "show: raw bytes that are not printable text"; }
-  grep -qF 'arg\xff\x1b]0;x\x07' "$tmp/out" || { cat -v "$tmp/out"; fail "show: the command line's bytes"; }
+  # the command line quoted as a shell reads it back
+  argv="$tmp/nm $tmp \$'arg\\xff\\x1b]0;x\\x07' 'in put.txt' 'it'\\''s'"
+  has "$tmp/out" "64-bit): $argv"
   # ospy streams (the file's conversation, also with --follow) and ospy diff (the command line)
   for args in "" "--follow 1"; do
     "$ospy" streams $args "$tmp/nm.ospy" >"$tmp/out" 2>&1
@@ -237,7 +239,7 @@ C
       { cat -v "$tmp/out"; fail "streams $args: raw bytes that are not printable text"; }
   done
   "$ospy" diff "$tmp/nm.ospy" "$tmp/nm.ospy" >"$tmp/out" 2>&1 || { cat -v "$tmp/out"; fail "diff of a capture with itself"; }
-  grep -qF 'arg\xff\x1b]0;x\x07)' "$tmp/out" || { cat -v "$tmp/out"; fail "diff: the command line's bytes"; }
+  has "$tmp/out" "($argv)"
   [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
     { cat -v "$tmp/out"; fail "diff: raw bytes that are not printable text"; }
   echo "names: a descriptor's name and the command line escaped as a path argument is (show, streams, diff)" ;;
