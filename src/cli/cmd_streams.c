@@ -15,6 +15,7 @@
 #define STREAMS_USAGE "usage: ospy streams [--follow N [-x]] FILE\n"
 
 typedef struct follow {
+  ospy_capsrc *src; /* the capture being read */
   uint32_t id;   /* 0: list only */
   int hex;
   int shown;     /* the header was printed */
@@ -122,7 +123,14 @@ static void on_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
     printf("[%llu more bytes were not recorded]\n", (unsigned long long)(d->count - d->nbytes));
 }
 
-static int read_all(const char *path, ospy_streams *st)
+/* A descriptor no open() named (stdout) by the capture's FdName records. */
+static const char *fd_name(void *user, uint32_t pid, int64_t fd)
+{
+  const follow *f = user;
+  return ospy_capsrc_fd_name(f->src, pid, fd);
+}
+
+static int read_all(const char *path, ospy_streams *st, follow *f)
 {
   char err[1024];
   ospy_capsrc *src = ospy_capsrc_open(path, "ospy streams", err, sizeof err);
@@ -130,6 +138,7 @@ static int read_all(const char *path, ospy_streams *st)
     fprintf(stderr, "ospy streams: %s\n", err);
     return -1;
   }
+  f->src = src;
   ospy_xevent ev;
   int rc, status = 0;
   while ((rc = ospy_capsrc_next(src, &ev, err, sizeof err)) != 0 && rc != -2) {
@@ -147,19 +156,20 @@ static int read_all(const char *path, ospy_streams *st)
     status = -1;
   }
   ospy_streams_finish(st);
+  f->src = NULL;
   ospy_capsrc_close(src);
   return status;
 }
 
 static int run_streams(const char *path, follow *f)
 {
-  ospy_streams_cb cb = { on_data, NULL, f };
+  ospy_streams_cb cb = { on_data, NULL, f, fd_name };
   ospy_streams *st = ospy_streams_new(&cb);
   if (!st) {
     fprintf(stderr, "ospy streams: out of memory\n");
     return 1;
   }
-  int rc = read_all(path, st);
+  int rc = read_all(path, st, f);
   size_t n = ospy_streams_count(st);
   if (rc >= 0 && f->id && f->id > n) {
     fprintf(stderr, "ospy streams: no conversation #%u in %s (it has %zu)\n", f->id, path, n);

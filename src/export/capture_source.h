@@ -28,6 +28,9 @@ ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size
  * -1: a corrupt chunk was skipped (err says where; call again);
  * -2: a fatal error (out of memory). */
 int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap);
+/* What descriptor fd of process pid refers to at the event last read, as
+ * show names it (the capture's FdName records), or NULL when not known. */
+const char *ospy_capsrc_fd_name(const ospy_capsrc *s, uint32_t pid, int64_t fd);
 /* The captured command line, quoted as a shell reads it back
  * (ospy_argv_text): "sort 'in put.txt'". */
 const char *ospy_capsrc_cmdline(const ospy_capsrc *s);

@@ -204,7 +204,7 @@ ospy_pcap_export *ospy_pcap_export_new(ospy_sink *sink)
   ospy_pcap_export *p = calloc(1, sizeof *p);
   if (!p)
     return NULL;
-  ospy_streams_cb cb = { on_data, on_close, p };
+  ospy_streams_cb cb = { on_data, on_close, p, NULL };
   if (!(p->streams = ospy_streams_new(&cb))) {
     free(p);
     return NULL;

@@ -371,6 +371,11 @@ static int number(ospy_streams *s, ospy_conv *c)
     return -1;
   s->byid[s->nids++] = c;
   c->id = (uint32_t)s->nids;
+  const char *name = !c->name[0] && (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_FILE) &&
+                             s->cb.fd_name
+                         ? s->cb.fd_name(s->cb.user, c->pid, c->fd) : NULL;
+  if (name)
+    snprintf(c->name, sizeof c->name, "%s", name);
   const ospy_conv *sock = c->kind == OSPY_CONV_TLS && c->fd >= 0
                               ? find_open(s, c->pid, 0, c->fd) : NULL;
   if (sock) {

@@ -81,6 +81,10 @@ typedef struct ospy_streams_cb {
   /* A conversation that had data ended (close, or the end of the capture). */
   void (*close)(void *user, const ospy_conv *c, int64_t ts_ns);
   void *user;
+  /* Optional: what a descriptor refers to now (the capture's FdName
+   * records, as show names it), or NULL; names a file or descriptor
+   * conversation no open() named at its first data (a program's stdout). */
+  const char *(*fd_name)(void *user, uint32_t pid, int64_t fd);
 } ospy_streams_cb;
 
 typedef struct ospy_streams ospy_streams;

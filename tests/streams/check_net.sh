@@ -76,6 +76,15 @@ tshark -r "$dir/c.pcapng" -Y 'tcp.flags.syn == 1' >"$dir/syn" 2>/dev/null
 [ "$(wc -l <"$dir/syn")" = 2 ] || { cat "$dir/syn"; fail "expected SYN and SYN/ACK"; }
 echo "pcapng: tshark sees GET /hello.txt and 200 from port $port, checksums good, handshake"
 
+# a descriptor no open() named (stdout, sent to a file) is named as show
+# names it, from the capture's FdName records
+"$ospy" capture -q --preset files -o "$dir/echo.ospy" -- /bin/echo hello >"$dir/echo out.txt" ||
+  fail "capture of echo"
+"$ospy" streams "$dir/echo.ospy" >"$dir/echo.list" 2>&1
+grep -q "fd=1 *fd *$dir/echo out.txt  6 bytes out, 0 in" "$dir/echo.list" ||
+  { cat "$dir/echo.list"; "$ospy" show "$dir/echo.ospy" | grep write; fail "streams: stdout is not named"; }
+echo "streams: stdout named as show names it"
+
 # bad input
 printf 'not a capture\n' >"$dir/bad.ospy"
 "$ospy" streams "$dir/bad.ospy" >/dev/null 2>"$dir/e1" && fail "streams on a non-capture must fail"
