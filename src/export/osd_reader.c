@@ -253,9 +253,11 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
   v->subtype = get_attr(c, vn, array ? "elementType" : "subType");
   v->text = get_attr(c, vn, "value");
   const char *names = get_attr(c, vn, "names");
-  if (names) { /* Flags: the number in value="", the member names here */
+  if (names || (v->text && !strcmp(v->type, "Flags"))) {
+    /* Flags: the number in value="", the member names here; none set: the
+     * text is the number as show writes it (0x0, where oSpy's hex wrote 0) */
     v->number = v->text;
-    v->text = names;
+    v->text = names ? names : !strcmp(v->text, "0") ? "0x0" : v->text;
   }
   negative_fd_back(c, vn, v);
   const char *total = get_attr(c, vn, "totalSize");

@@ -28,6 +28,14 @@ has demo 'connect s=4 family=AF_INET endpoint=127.0.0.1:[0-9]* result=Success'
 has demo 'send s=4 bytes=22 flags=0x0 result=22'
 has demo 'recv s=5 bytes=22 size=64 flags=0x0 result=22'
 
+# Flags values read back from the .osd as the export wrote them (0x0 when none is set)
+flags() { jq -c '[.. | objects | select(.type == "Flags") | .value]' "$1" | tr '\n' ' '; }
+"$ospy" export demo.ospy -o demo.jsonl 2>/dev/null || fail "export of demo to jsonl"
+"$ospy" import demo.osd -o demo-back.jsonl 2>/dev/null || fail "import of demo.osd"
+[ "$(flags demo.jsonl)" = "$(flags demo-back.jsonl)" ] ||
+  fail "Flags: exported $(flags demo.jsonl), imported $(flags demo-back.jsonl)"
+flags demo.jsonl | grep -q '"0x0"' || fail "Flags: no zero value in the demo: $(flags demo.jsonl)"
+
 "$ospy" capture -q --preset net -o net.ospy -- "$demo" > /dev/null || fail "capture of the demo, net"
 load net
 has net 'socket af=AF_INET type=0x1 protocol=IPPROTO_IP result=4'
