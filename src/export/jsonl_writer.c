@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "export/text.h"
 
@@ -102,6 +103,27 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
   ospy_sink_puts(s, "]");
 }
 
+/* ,"timestamp":"2023-11-14T22:13:20.123456789Z": the enter time in UTC, to
+ * the nanosecond, for readers that hold JSON numbers as doubles (jq 1.6):
+ * timestamp_ns (about 1.8e18) is past 2^53, so they lose its last digits. */
+static void write_timestamp_text(ospy_sink *s, int64_t ns)
+{
+  int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+  if (frac < 0) { /* before 1970: floor */
+    sec--;
+    frac += 1000000000;
+  }
+  time_t t = (time_t)sec;
+  struct tm tm;
+  char text[64];
+  if (!gmtime_r(&t, &tm) ||
+      !strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm))
+    return;
+  ospy_sink_puts(s, ",\"timestamp\":\"");
+  ospy_sink_puts(s, text);
+  ospy_sink_printf(s, ".%09" PRId64 "Z\"", frac);
+}
+
 void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
 {
   ospy_sink_puts(s, "{\"id\":");
@@ -109,6 +131,7 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
   key_string(s, "type", ospy_xevent_type_name(ev->type));
   ospy_sink_puts(s, ",\"timestamp_ns\":");
   ospy_sink_i64(s, ev->ts_ns);
+  write_timestamp_text(s, ev->ts_ns);
   if (ev->duration_ns) {
     ospy_sink_puts(s, ",\"duration_ns\":");
     ospy_sink_u64(s, ev->duration_ns);
