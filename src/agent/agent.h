@@ -57,6 +57,8 @@ size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, con
 /* v in decimal at out, NUL-terminated (no snprintf in the agent); returns
  * the end (the NUL). out holds 21 bytes. */
 char *ospy_agent_put_dec(char *out, uint64_t v);
+/* v as 0x-prefixed lowercase hex at out (19 bytes), NUL-terminated; the end. */
+char *ospy_agent_put_hex(char *out, uint64_t v);
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
 /* ppid 0: getppid() (a forked child passes its parent's pid, which getppid
  * no longer gives once the parent has exited and ospy adopted the child) */
@@ -80,6 +82,9 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
  * returns 1 when a module appeared. */
 int ospy_agent_modules_rescan(void);
+/* The k-th module that appeared in the last rescan (its path as recorded in
+ * its ModuleLoad event, and its load base): 1, or 0 past the last. */
+int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base);
 /* Whether the code at addr lies in a module dlclose could unmap: one loaded
    after the agent started, or the one at closing_base. */
 int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);

@@ -132,6 +132,21 @@ char *ospy_agent_put_dec(char *out, uint64_t v)
   return out;
 }
 
+char *ospy_agent_put_hex(char *out, uint64_t v)
+{
+  char tmp[16];
+  int n = 0;
+  do
+    tmp[n++] = "0123456789abcdef"[v & 15];
+  while ((v >>= 4));
+  *out++ = '0';
+  *out++ = 'x';
+  while (n)
+    *out++ = tmp[--n];
+  *out = 0;
+  return out;
+}
+
 size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, const char *c)
 {
   size_t n = 0;

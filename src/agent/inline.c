@@ -52,6 +52,7 @@ typedef struct inline_hook {
   int failed;                  /* the interceptor refused it: not retried */
   int missing;                 /* reported as not found: say so when it appears */
   int missing_final;           /* ... and it cannot appear (stripped module, clone) */
+  uint8_t lacking;             /* a module it names was loaded without it: lacking_paths[lacking - 1] */
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
   int noreturn;                /* NORETURN_*: recorded at entry */
 } inline_hook;
@@ -579,8 +580,11 @@ static void on_leave(ospy_invocation *inv)
     }
     agent_calling = 1;
     /* after dlclose: put back the hooks of modules that stayed loaded */
-    if (ospy_agent_modules_rescan() || h->internal == INTERNAL_DLCLOSE)
+    int appeared = ospy_agent_modules_rescan();
+    if (appeared || h->internal == INTERNAL_DLCLOSE)
       ospy_inline_attach_pending();
+    if (appeared) /* a plugin without a function the config names for it: said now */
+      ospy_inline_report_lacking();
     agent_calling = 0;
     return;
   }
@@ -746,12 +750,89 @@ void ospy_inline_attach_pending(void)
   ospy_interceptor_end_transaction();
 }
 
+/* The files of modules that were loaded without a function a hook names
+ * (a plugin that lacks it), for the message at the program's end; a few
+ * distinct ones suffice (a hook keeps the last). */
+static char lacking_paths[16][256];
+static uint32_t nlacking_paths;
+
+/* path's slot + 1 (0: no room left) */
+static uint8_t lacking_slot(const char *path)
+{
+  for (uint32_t i = 0; i < nlacking_paths; i++)
+    if (!strcmp(lacking_paths[i], path))
+      return (uint8_t)(i + 1);
+  if (nlacking_paths == sizeof lacking_paths / sizeof lacking_paths[0] ||
+      strlen(path) >= sizeof lacking_paths[0])
+    return 0;
+  ospy_agent_join3(lacking_paths[nlacking_paths], sizeof lacking_paths[0], path, NULL, NULL);
+  return (uint8_t)++nlacking_paths;
+}
+
+static int is_glob(const char *s)
+{
+  return strpbrk(s, "*?[") != NULL;
+}
+
+/* "*": any module, as no module at all: none is to blame for lacking it. */
+static int only_wildcards(const char *s)
+{
+  return s[0] && strspn(s, "*") == strlen(s);
+}
+
+static const char *file_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+/* A function looked for by name and not found. A module it names that is
+ * loaded (a glob: when it matches one) is asked why: a compiler's clone, no
+ * symbol table, a close name. 1 when a module loaded later may still have
+ * it, 0 when it is final; *lacking: the module found without it. */
+static int missing_function_reason(const ospy_plan_hook *ph, char *why, size_t cap,
+                                   uint8_t *lacking)
+{
+  char path[512], reason[512], where[320];
+  int program = 0;
+  const char *mod = ph->module;
+  unsigned n = mod[0] && !only_wildcards(mod) ? ospy_agent_module_locate(mod, path, sizeof path,
+                                                                          &program) : 0;
+  if (n == 1) {
+    int r = ospy_agent_lack_reason(path, ph->symbol, program, reason, sizeof reason);
+    *lacking = r ? 0 : lacking_slot(path);
+    if (r == 2) { /* (a clone: the message names it in full) */
+      ospy_agent_join3(why, cap, "function not found", reason, NULL);
+      return 0;
+    }
+    ospy_agent_join3(why, cap, "function not found in ", is_glob(mod) ? file_name(path) : mod,
+                     reason);
+    if (r == 0 && is_glob(mod)) /* another file the glob names may have it */
+      ospy_agent_join3(why + strlen(why), cap - strlen(why), " (yet)", NULL, NULL);
+    /* a warning, and at the end an error naming the file (the program may
+     * unload it and load another of that name) */
+    return r == 0;
+  }
+  /* no module named: the program's own clone of it is why, if it has one */
+  if (!mod[0] && ospy_agent_module_locate("", path, sizeof path, &program) &&
+      ospy_agent_lack_reason(path, ph->symbol, 1, reason, sizeof reason) == 2) {
+    ospy_agent_join3(why, cap, "function not found", reason, NULL);
+    return 0;
+  }
+  if (!mod[0] || only_wildcards(mod))
+    ospy_agent_join3(where, sizeof where, "any loaded module", NULL, NULL);
+  else
+    ospy_agent_join3(where, sizeof where, n ? "any loaded module matching " : "", mod, NULL);
+  ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
+  return 1;
+}
+
 /* What was looked for and not found, in the terms of the config; 1 when a
  * module loaded later may still have it ("(yet)"), 0 when it is final. */
-static int missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
+static int missing_reason(const ospy_plan_hook *ph, char *why, size_t cap, uint8_t *lacking)
 {
   const char *where = ph->module[0] ? ph->module : "any loaded module";
-  char n[24], part[160], clone[256];
+  char n[24], part[160];
   ospy_agent_put_dec(n, ph->sig_len);
   /* a signature or vtable is looked for in one module (the program when none
    * is named): once that is loaded, not finding it is final */
@@ -777,21 +858,13 @@ static int missing_reason(const ospy_plan_hook *ph, char *why, size_t cap)
       ospy_agent_join3(why, cap, part, where, yet);
     }
     return !loaded;
+  case OSPY_HOOK_EXPORT:
+  case OSPY_HOOK_SYMTAB:
+    return missing_function_reason(ph, why, cap, lacking);
   default:
-    if (ospy_agent_clone_hint(ph, clone, sizeof clone)) {
-      ospy_agent_join3(why, cap, "function not found; its module has ", clone,
-                       ", a copy the compiler specialised (its parameters may differ from "
-                       "the source's): hook that name if it is the one");
-      return 0;
-    }
-    if (ospy_agent_module_stripped(ph)) { /* loaded: no "(yet)" */
-      ospy_agent_join3(why, cap, "function not found in ", where, ", whose file has no symbol "
-                       "table (stripped): hook it by offset= or by a signature");
-      return 0;
-    }
     ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
+    return 1;
   }
-  return 1;
 }
 
 /* A library the program has not loaded (a preset names many): one Info for
@@ -830,8 +903,8 @@ void ospy_inline_report_missing(void)
       hooks[i].missing = 1;
       if (report_module_absent(i))
         continue;
-      char why[512];
-      int yet = missing_reason(hooks[i].ph, why, sizeof why);
+      char why[1024];
+      int yet = missing_reason(hooks[i].ph, why, sizeof why, &hooks[i].lacking);
       hooks[i].missing_final = !yet;
       int type = ospy_agent_g.follow_forks || (hooks[i].ph->flags & OSPY_HOOK_F_GLOB) ? OSPY_EV_INFO
                  : yet ? OSPY_EV_WARNING : OSPY_EV_ERROR;
@@ -839,9 +912,52 @@ void ospy_inline_report_missing(void)
     }
 }
 
-/* The program ends: a function never found is an error now; a module never
- * loaded, once, when the command line named it (a config or preset may name
- * alternatives: libssl or libgnutls), else its note at start stands. */
+/* Whether a hook still waits for its function in a module a glob or name
+ * designates (not "*": any module may have it, none is to blame). */
+static int waits_in_named_module(const inline_hook *h)
+{
+  const ospy_plan_hook *ph = h->ph;
+  return h->missing && !h->missing_final && !h->listener && !h->internal && !h->alias &&
+         !h->failed && (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB) &&
+         ph->module[0] && !only_wildcards(ph->module);
+}
+
+/* h's module path was loaded without its function: said once per file. */
+static void report_lacking(inline_hook *h, const char *path, uint64_t base)
+{
+  uint8_t slot = lacking_slot(path);
+  if (slot && h->lacking == slot)
+    return;
+  h->lacking = slot;
+  char reason[512], at[24], head[1024], msg[1536];
+  ospy_agent_lack_reason(path, h->ph->symbol, 0, reason, sizeof reason);
+  ospy_agent_put_hex(at, base);
+  ospy_agent_join3(head, sizeof head, h->ph->display, ": not found in ", path);
+  ospy_agent_join3(msg, sizeof msg, head, ", loaded at ", at);
+  int type = ospy_agent_g.follow_forks || (h->ph->flags & OSPY_HOOK_F_GLOB) ? OSPY_EV_INFO
+                                                                              : OSPY_EV_WARNING;
+  ospy_agent_messagef2((uint16_t)type, h->index, msg, reason, NULL);
+}
+
+void ospy_inline_report_lacking(void)
+{
+  const char *path;
+  uint64_t base;
+  for (uint32_t k = 0; ospy_agent_module_fresh(k, &path, &base); k++) {
+    if (path[0] != '/')
+      continue; /* (the vDSO: no file) */
+    for (uint32_t i = 0; i < nhooks; i++)
+      if (waits_in_named_module(&hooks[i]) &&
+          ospy_agent_module_file_matches(hooks[i].ph->module, path))
+        report_lacking(&hooks[i], path, base);
+  }
+}
+
+/* The program ends: a function never found is an error now, said by what
+ * happened: a module that names it was loaded without it (maybe unloaded
+ * since), or none that has it was loaded; a module never loaded, once, when
+ * the command line named it (a config or preset may name alternatives:
+ * libssl or libgnutls), else its note at start stands. */
 void ospy_inline_report_never_found(void)
 {
   if (ospy_agent_g.follow_forks || !ospy_agent_g.active)
@@ -850,6 +966,14 @@ void ospy_inline_report_never_found(void)
     const inline_hook *h = &hooks[i];
     if (!h->missing || h->missing_final || h->listener || h->internal || h->alias || h->failed)
       continue;
+    if (h->lacking) { /* (a pattern's match: its note at the load stands) */
+      char head[1024];
+      ospy_agent_join3(head, sizeof head, h->ph->display, ": never found: ",
+                       lacking_paths[h->lacking - 1]);
+      if (!(h->ph->flags & OSPY_HOOK_F_GLOB))
+        ospy_agent_messagef2(OSPY_EV_ERROR, h->index, head, " was loaded without it", NULL);
+      continue;
+    }
     const char *mod = h->ph->module;
     if (mod[0] && !ospy_agent_module_present(mod)) {
       uint32_t k = 0;

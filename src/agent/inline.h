@@ -12,19 +12,30 @@ void ospy_inline_attach_pending(void);
 /* Hooks not found at start: a Warning each (an Error when they cannot
  * appear later), or one Info per library not loaded yet. */
 void ospy_inline_report_missing(void);
+/* After a dlopen: a Warning for each hook still pending whose module (a
+ * name or glob, not "*") matches a module that just appeared, which lacks
+ * the function: once per hook and file. */
+void ospy_inline_report_lacking(void);
 /* At the program's end: an Error for what was never found. */
 void ospy_inline_report_never_found(void);
 void ospy_inline_detach_all(void);
 
 /* resolve.c: the address a plan hook names in the loaded modules, or NULL. */
 void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);
-/* A hook by symbol name that was not found: whether its module has a copy of
- * the function GCC specialised (name.isra.0, name.constprop.0, name.part.0),
- * whose name goes to out. */
-int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap);
-/* Whether ph's module is loaded but its file has no .symtab (stripped): a
- * function it does not export cannot be found by name there. */
-int ospy_agent_module_stripped(const ospy_plan_hook *ph);
+/* Whether a module's file (its path as loaded) is one a hook's module names:
+ * a glob of file names, or a path (also the same file through a link). */
+int ospy_agent_module_file_matches(const char *glob, const char *path);
+/* How many loaded modules glob names (the agent and the vDSO left out); the
+ * first one's file path goes to path, *program says whether it is the
+ * program. */
+unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int *program);
+/* Why the file at path (the program's when program is set) has no function
+ * symbol, for a message after "not found in MODULE": a compiler's clone of it,
+ * no symbol table (stripped), a close name (a misspelling), or an inlined
+ * static function. 2 for a clone (out starts "; its module has NAME"), 1
+ * when looking again cannot help otherwise (no symbol table), else 0. */
+int ospy_agent_lack_reason(const char *path, const char *symbol, int program, char *out,
+                           size_t cap);
 /* How many places ph's signature (or vtable constructor signature) matches
  * in its module's code, up to 100; 0 for other hooks. */
 unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph);

@@ -15,6 +15,7 @@ typedef struct module {
   char path[PATH_CAP];
   int seen;
   int dynamic; /* appeared after the agent started (dlopen): may go away */
+  int fresh;   /* appeared in the last rescan */
 } module;
 
 /* Only touched at init and from dlopen/dlclose hooks, which ld.so serializes
@@ -84,6 +85,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
   module_text(info, m);
   memcpy(m->path, path, PATH_CAP);
   m->seen = 1;
+  m->fresh = 1;
   m->dynamic = scanned_once;
   ospy_agent_emit_module(OSPY_EV_MODULE_LOAD, m->base, m->size, m->path);
   *appeared = 1;
@@ -107,7 +109,7 @@ int ospy_agent_modules_rescan(void)
 {
   int appeared = 0;
   for (int i = 0; i < nmodules; i++)
-    modules[i].seen = 0;
+    modules[i].seen = modules[i].fresh = 0;
   dl_iterate_phdr(visit, &appeared);
   for (int i = 0; i < nmodules;) {
     if (modules[i].seen) {
@@ -120,6 +122,17 @@ int ospy_agent_modules_rescan(void)
   scanned_once = 1;
   publish_text();
   return appeared;
+}
+
+int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base)
+{
+  for (int i = 0; i < nmodules; i++)
+    if (modules[i].fresh && k-- == 0) {
+      *path = modules[i].path;
+      *base = modules[i].base;
+      return 1;
+    }
+  return 0;
 }
 
 int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base)

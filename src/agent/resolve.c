@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "agent/inline.h"
 #include "os/linux/os_read.h"
 
@@ -360,16 +361,6 @@ static uint64_t file_symtab_find(const char *path, const char *name, int type, c
   return v;
 }
 
-/* Looks name (or, with clone set, a GCC clone of it) up in the .symtab of
- * the file of ph's module: its value, 0 when absent; q gets the module. */
-static uint64_t module_symtab_find(const ospy_plan_hook *ph, int type, module_query *q,
-                                   char *clone, size_t clone_cap)
-{
-  if (!module_find(ph->module, q))
-    return 0;
-  return file_symtab_find(q->path, ph->symbol, type, clone, clone_cap, NULL);
-}
-
 /* Where ld.so stored what a resolver returned: the GOT slot of the
  * IRELATIVE relocation naming the resolver (x86-64: its addend; i386, REL:
  * the slot's content in the file). Asking the resolver again could answer
@@ -492,23 +483,160 @@ static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
   return symtab_in_modules(ph->module, ph->symbol, type);
 }
 
-int ospy_agent_module_stripped(const ospy_plan_hook *ph)
+/* ---- why a module lacks a function (messages; not hot) ---- */
+
+int ospy_agent_module_file_matches(const char *glob, const char *path)
 {
-  module_query q;
-  if ((ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) || !ph->module[0] ||
-      !module_find(ph->module, &q))
-    return 0; /* (no module named: the function may be another module's) */
-  ospy_plan_hook any = *ph;
-  any.symbol = NULL;
-  return module_symtab_find(&any, STT_FUNC, &q, NULL, 0) == 0;
+  return module_file_matches(glob, path);
 }
 
-int ospy_agent_clone_hint(const ospy_plan_hook *ph, char *out, size_t cap)
+typedef struct module_count {
+  const char *glob;
+  unsigned n;
+  char path[512];
+  int program;
+} module_count;
+
+static int module_count_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-  module_query q;
-  if ((ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) || !ph->symbol[0])
+  (void)size;
+  module_count *c = data;
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  if (!module_named(info, c->glob) || !strncmp(name, "linux-", 6))
+    return 0; /* (the vDSO has no file) */
+  if (c->n++ == 0) {
+    snprintf(c->path, sizeof c->path, "%s", name[0] ? name : main_program_path());
+    c->program = !name[0];
+  }
+  return 0;
+}
+
+unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int *program)
+{
+  static module_count c; /* (a path: not on a thread's stack) */
+  memset(&c, 0, sizeof c);
+  c.glob = glob;
+  dl_iterate_phdr(module_count_cb, &c);
+  if (c.n) {
+    snprintf(path, cap, "%s", c.path);
+    *program = c.program;
+  }
+  return c.n;
+}
+
+/* The edit distance between a and b (insertions, deletions, substitutions),
+ * or limit + 1 once it is sure to exceed limit. */
+static unsigned edit_distance(const char *a, const char *b, unsigned limit)
+{
+  enum { MAXLEN = 127 };
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > MAXLEN || lb > MAXLEN || (la > lb ? la - lb : lb - la) > limit)
+    return limit + 1;
+  unsigned row[MAXLEN + 1];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = (unsigned)j;
+  for (size_t i = 1; i <= la; i++) {
+    unsigned diag = row[0], best = row[0] = (unsigned)i;
+    for (size_t j = 1; j <= lb; j++) {
+      unsigned up = row[j];
+      unsigned v = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < v)
+        v = up + 1;
+      if (row[j - 1] + 1 < v)
+        v = row[j - 1] + 1;
+      row[j] = v;
+      diag = up;
+      if (v < best)
+        best = v;
+    }
+    if (best > limit)
+      return limit + 1;
+  }
+  return row[lb];
+}
+
+/* The defined function of the file's dynamic symbols and .symtab whose name
+ * is closest to name (a misspelling: nosuchlibc is not one, strln is), into
+ * out; 0 when none is close. */
+static int closest_function(const uint8_t *map, size_t size, const char *name, char *out,
+                            size_t cap)
+{
+  const ElfW(Ehdr) *eh = (const void *)map;
+  if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_shoff == 0 ||
+      eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+      eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
     return 0;
-  return module_symtab_find(ph, STT_FUNC, &q, out, cap) != 0;
+  size_t len = strlen(name);
+  unsigned best = len <= 4 ? 1 : len <= 10 ? 2 : 3; /* at most a typo or two */
+  int found = 0;
+  const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
+  for (unsigned i = 0; i < eh->e_shnum; i++) {
+    if ((sh[i].sh_type != SHT_SYMTAB && sh[i].sh_type != SHT_DYNSYM) ||
+        sh[i].sh_link >= eh->e_shnum)
+      continue;
+    const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
+    if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size)
+      continue;
+    const ElfW(Sym) *sym = (const void *)(map + sh[i].sh_offset);
+    for (size_t k = 0; k < sh[i].sh_size / sizeof *sym; k++) {
+      int t = ELF32_ST_TYPE(sym[k].st_info);
+      if ((t != STT_FUNC && t != STT_GNU_IFUNC) || sym[k].st_shndx == SHN_UNDEF ||
+          sym[k].st_name >= strs->sh_size)
+        continue;
+      const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
+      if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
+        continue;
+      unsigned d = edit_distance(name, s, best);
+      if (d < best || (d == best && !found)) {
+        best = d;
+        found = 1;
+        snprintf(out, cap, "%s", s);
+      }
+    }
+  }
+  return found;
+}
+
+/* A name the program's own code or a library's internals would carry: the
+ * program's functions are rarely exported, __x_internal never. */
+static int looks_internal(const char *symbol, int program)
+{
+  return program || symbol[0] == '_';
+}
+
+int ospy_agent_lack_reason(const char *path, const char *symbol, int program, char *out,
+                           size_t cap)
+{
+  char clone[256], close_name[256] = "";
+  size_t size;
+  const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
+  out[0] = 0;
+  if (!map)
+    return 0;
+  int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL) != 0;
+  int cloned = symtab_find(map, size, symbol, STT_FUNC, clone, sizeof clone, NULL) != 0;
+  int close = !cloned && closest_function(map, size, symbol, close_name, sizeof close_name);
+  munmap((void *)map, size);
+  if (cloned) {
+    ospy_agent_join3(out, cap, "; its module has ", clone,
+                     ", a copy the compiler specialised (its parameters may differ from the "
+                     "source's): hook that name if it is the one");
+    return 2;
+  }
+  if (!has_symtab && looks_internal(symbol, program) && !close) {
+    ospy_agent_join3(out, cap, ", whose file has no symbol table (stripped): hook it by offset= "
+                     "or by a signature", NULL, NULL);
+    return 1;
+  }
+  char head[256];
+  ospy_agent_join3(head, sizeof head, has_symtab ? ": neither among its exported (dynamic) "
+                   "symbols nor in its symbol table" : ": not among its exported (dynamic) "
+                   "symbols, and its file has no symbol table", close ? "; check the name (" : "",
+                   close ? close_name : "");
+  ospy_agent_join3(out, cap, head, close ? " is close)" : has_symtab ? ": check the name (a "
+                   "static function the compiler inlined into all its callers has no code of "
+                   "its own to hook)" : ": check the name", NULL);
+  return !has_symtab;
 }
 
 static void *resolve_symtab(const ospy_plan_hook *ph)

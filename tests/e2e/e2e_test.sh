@@ -1241,5 +1241,44 @@ C
   "$ospy" show -e getaddrinfo "$tmp/g.ospy" >"$tmp/gshow" || fail "show exited $?"
   expect_line "$tmp/gshow" "res={addrinfo={ai_flags=AI_NUMERICHOST|AI_NUMERICSERV, ai_family=AF_INET6, ai_socktype=SOCK_DGRAM, ai_protocol=IPPROTO_UDP, "
   echo "catalogue-display: ioctl requests by name, else in hex; modes in octal, AT_FDCWD; data_type a number; ai_protocol named" ;;
+missing-later)
+  # A library the program opens later that lacks a function the config names
+  # for it: said when it is loaded (it was said nowhere), and at the end by
+  # what happened, also after its dlclose (it was silent, or blamed a module
+  # never loaded). Loaded three times: said once.
+  d=$(dirname "$target")
+  cat > "$tmp/late.xml" <<'X'
+<hookManager><specs><functions>
+<function name="ospy_dlib_mul"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="no_such_fn"><returnValue type="Int32"/><arguments/></function>
+</functions></specs>
+<hooks><module name="libe2e-dlib.so"><function specId="ospy_dlib_mul"/><function specId="no_such_fn"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" "$d/libe2e-dlib.so" 3 2 \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/err" "6 calls recorded, 0 lost, 1 agent error"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "--- warning: libe2e-dlib.so!no_such_fn: not found in $d/libe2e-dlib.so, loaded at 0x[0-9a-f]+: neither among its exported \(dynamic\) symbols nor in its symbol table: check the name"
+  [ "$(grep -c 'not found in' "$tmp/show")" = 1 ] || fail "said more than once: $(grep 'not found in' "$tmp/show")"
+  expect_line "$tmp/show" "--- error: libe2e-dlib.so!no_such_fn: never found: $d/libe2e-dlib.so was loaded without it"
+  # a static function the compiler left nothing of, and a misspelt one
+  # (a close name is offered), in a glob's library
+  sed -e 's/name="libe2e-dlib.so"/name="libe2e-*.so"/' -e 's/specId="no_such_fn"/specId="no_such_fn" symbol="ospy_dlib_mull"/' \
+    "$tmp/late.xml" >"$tmp/late2.xml"
+  "$ospy" capture -q -c "$tmp/late2.xml" -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" "$d/libe2e-dlib.so" 1 1 \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture (glob) exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "--- warning: libe2e-\*.so!no_such_fn: not found in $d/libe2e-dlib.so, loaded at 0x[0-9a-f]+: .*; check the name \(ospy_dlib_mul is close\)$"
+  expect_line "$tmp/show" "--- error: libe2e-*.so!no_such_fn: never found: $d/libe2e-dlib.so was loaded without it"
+  # a library in the C library's place, loaded at the start: a misspelt or
+  # unknown exported name is not blamed on a missing symbol table
+  "$ospy" capture -q -f 'libc.so.6!strln' -f 'libc.so.6!nosuchlibc' -o "$tmp/c.ospy" -- "$target" 0 exit 0 \
+    >/dev/null 2>&1
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  # (Debian's libc has no .symtab: "not among its exported ... symbols, and its file has none")
+  expect_regex "$tmp/show" "--- (error|warning): libc.so.6!strln: function not found in libc.so.6: (not|neither) among its exported \(dynamic\) symbols.*; check the name \(strlen is close\)$"
+  expect_regex "$tmp/show" "--- (error|warning): libc.so.6!nosuchlibc: function not found in libc.so.6: (not|neither) among its exported \(dynamic\) symbols.*: check the name"
+  grep -q 'stripped' "$tmp/show" && fail "an exported name blamed on stripping: $(grep stripped "$tmp/show")"
+  echo "missing-later: a library loaded without a function is said at its load and at the end; misspelt names get a close one" ;;
 *) fail "unknown case $case_name" ;;
 esac
