@@ -78,6 +78,8 @@ void ospy_agent_crash_disarm(void);
  * handler in it reads as SIG_DFL, what the program would see without ospy. */
 void ospy_agent_crash_hide(void *oldact);
 void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path);
+/* A HookName record: the calls of plan hook `hook` are shown as name. */
+void ospy_agent_emit_hook_name(uint32_t hook, const char *name);
 
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
  * returns 1 when a module appeared. */

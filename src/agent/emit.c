@@ -132,6 +132,22 @@ char *ospy_agent_put_dec(char *out, uint64_t v)
   return out;
 }
 
+void ospy_agent_emit_hook_name(uint32_t hook, const char *name)
+{
+  ospy_interceptor_ignore_current_thread();
+  size_t len = strnlen(name, 1000);
+  uint64_t tok;
+  ospy_event_hook_name *r = ospy_agent_record_begin(
+    OSPY_EV_HOOK_NAME, ospy_event_align(sizeof *r + len), ospy_agent_clock(), &tok);
+  if (r) {
+    r->hook = hook;
+    r->name_len = (uint32_t)len;
+    memcpy(r + 1, name, len);
+    record_end_now(tok);
+  }
+  ospy_interceptor_unignore_current_thread();
+}
+
 char *ospy_agent_put_hex(char *out, uint64_t v)
 {
   char tmp[16];

@@ -624,6 +624,61 @@ static void on_leave(ospy_invocation *inv)
 
 /* ---- installing ---- */
 
+static int is_glob(const char *s)
+{
+  return strpbrk(s, "*?[") != NULL;
+}
+
+/* "*": any module, as no module at all: none is to blame for lacking it. */
+static int only_wildcards(const char *s)
+{
+  return s[0] && strspn(s, "*") == strlen(s);
+}
+
+static const char *file_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+/* The function part of a hook's display name, past the module the plan
+ * gave it: "parse" of "kv-*!parse", of "libc.so.6!parse" (a bare -f name the
+ * controller found there) and of "parse". A name without a module may hold a
+ * '!' of its own (operator!): a module part is a file name. */
+static const char *function_part(const ospy_plan_hook *ph)
+{
+  size_t n = strlen(ph->module);
+  if (n && !strncmp(ph->display, ph->module, n) && ph->display[n] == '!')
+    return ph->display + n + 1;
+  const char *bang = strchr(ph->display, '!');
+  if (n || !bang || bang == ph->display)
+    return ph->display;
+  for (const char *c = ph->display; c < bang; c++)
+    if (strchr(" ():<>,", *c))
+      return ph->display;
+  return bang + 1;
+}
+
+/* Calls are shown with the module their function is in, where the plan
+ * could not name it: a glob (kv-*!parse, *!f), no module (-f f in a library
+ * opened later, a config's spec named by -f). A module written as a name or
+ * path is shown as written. The name goes to the capture (HookName) when it
+ * differs from the plan's; 1 then, with the name in out. */
+static int name_by_module(const inline_hook *h, char *out, size_t cap)
+{
+  const ospy_plan_hook *ph = h->ph;
+  char path[512];
+  if (h->internal || (ph->module[0] && !is_glob(ph->module)) ||
+      !ospy_agent_module_path_of(h->addr, path, sizeof path))
+    return 0;
+  ospy_agent_join3(out, cap, file_name(path), "!", function_part(ph));
+  if (!strcmp(out, ph->display))
+    return 0;
+  ospy_agent_emit_hook_name(h->index, out);
+  return 1;
+}
+
+
 static void report(inline_hook *h, int type, const char *what, const char *why)
 {
   if (h->reported)
@@ -734,10 +789,13 @@ static void attach_one(inline_hook *h)
   }
   h->addr = addr;
   h->patched = patched;
+  char name[1024];
+  if (!name_by_module(h, name, sizeof name))
+    ospy_agent_join3(name, sizeof name, h->ph->display, NULL, NULL);
   warn_ambiguous_signature(h);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;
-    ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, ": ", "found and hooked now");
+    ospy_agent_messagef2(OSPY_EV_INFO, h->index, name, ": ", "found and hooked now");
   }
 }
 
@@ -767,23 +825,6 @@ static uint8_t lacking_slot(const char *path)
     return 0;
   ospy_agent_join3(lacking_paths[nlacking_paths], sizeof lacking_paths[0], path, NULL, NULL);
   return (uint8_t)++nlacking_paths;
-}
-
-static int is_glob(const char *s)
-{
-  return strpbrk(s, "*?[") != NULL;
-}
-
-/* "*": any module, as no module at all: none is to blame for lacking it. */
-static int only_wildcards(const char *s)
-{
-  return s[0] && strspn(s, "*") == strlen(s);
-}
-
-static const char *file_name(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
 }
 
 /* A function looked for by name and not found. A module it names that is

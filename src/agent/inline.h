@@ -29,6 +29,9 @@ int ospy_agent_module_file_matches(const char *glob, const char *path);
  * first one's file path goes to path, *program says whether it is the
  * program. */
 unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int *program);
+/* The file of the loaded module whose segments hold addr (the program's
+ * path for the program): 1, or 0 when none does. */
+int ospy_agent_module_path_of(const void *addr, char *path, size_t cap);
 /* Why the file at path (the program's when program is set) has no function
  * symbol, for a message after "not found in MODULE": a compiler's clone of it,
  * no symbol table (stripped), a close name (a misspelling), or an inlined

@@ -511,6 +511,29 @@ static int module_count_cb(struct dl_phdr_info *info, size_t size, void *data)
   return 0;
 }
 
+typedef struct address_query {
+  uintptr_t addr;
+  char *path;
+  size_t cap;
+} address_query;
+
+static int address_query_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  address_query *q = data;
+  if (!in_segments(info, q->addr))
+    return 0;
+  const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : main_program_path();
+  snprintf(q->path, q->cap, "%s", name);
+  return 1;
+}
+
+int ospy_agent_module_path_of(const void *addr, char *path, size_t cap)
+{
+  address_query q = { (uintptr_t)addr, path, cap };
+  return dl_iterate_phdr(address_query_cb, &q) != 0;
+}
+
 unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int *program)
 {
   static module_count c; /* (a path: not on a thread's stack) */

@@ -15,13 +15,14 @@ static const size_t min_size[OSPY_EV_TYPE_MAX + 1] = {
   [OSPY_EV_PROCESS_EXIT] = sizeof(ospy_event_process_exit),
   [OSPY_EV_LOST] = sizeof(ospy_event_lost),
   [OSPY_EV_FD_NAME] = sizeof(ospy_event_fd_name),
+  [OSPY_EV_HOOK_NAME] = sizeof(ospy_event_hook_name),
 };
 
 const char *ospy_event_type_name(uint16_t type)
 {
   static const char *const names[] = { "Pad", "FunctionCall", "ModuleLoad", "ModuleUnload",
                                        "Error", "Warning", "Info", "ProcessStart",
-                                       "ProcessExit", "Lost", "FdName" };
+                                       "ProcessExit", "Lost", "FdName", "HookName" };
   return type <= OSPY_EV_TYPE_MAX ? names[type] : "?";
 }
 
@@ -46,6 +47,8 @@ static uint64_t var_len(const void *rec, uint16_t type)
   }
   case OSPY_EV_FD_NAME:
     return ((const ospy_event_fd_name *)rec)->name_len;
+  case OSPY_EV_HOOK_NAME:
+    return ((const ospy_event_hook_name *)rec)->name_len;
   default:
     return 0;
   }

@@ -22,7 +22,8 @@ typedef enum ospy_event_type {
   OSPY_EV_PROCESS_EXIT = 8,
   OSPY_EV_LOST = 9,
   OSPY_EV_FD_NAME = 10, /* written by the controller, never by the agent */
-  OSPY_EV_TYPE_MAX = 10,
+  OSPY_EV_HOOK_NAME = 11, /* the name a hook's calls are shown with from here on */
+  OSPY_EV_TYPE_MAX = 11,
 } ospy_event_type;
 
 #define OSPY_EVENT_MAX_SIZE (1u << 20) /* no record is larger than 1 MiB */
@@ -109,6 +110,16 @@ typedef struct ospy_event_fd_name {
   uint32_t name_len;
   /* char name[name_len]; pad */
 } ospy_event_fd_name;
+
+/* From this record on, the calls of plan hook `hook` are shown as `name`:
+ * the module the agent found the function in, where the plan's display name
+ * has a glob or no module (`*!parse` hooked in kv-64-O0 is kv-64-O0!parse). */
+typedef struct ospy_event_hook_name {
+  ospy_event_hdr h;
+  uint32_t hook;
+  uint32_t name_len;
+  /* char name[name_len]; pad */
+} ospy_event_hook_name;
 
 static inline uint32_t ospy_event_align(size_t n)
 {

@@ -26,6 +26,7 @@ struct ospy_capfile_reader {
   int ended, saw_end;
   uint64_t bad_chunks, tail_off;
   ZSTD_DCtx *dctx;
+  ospy_plan *plan; /* HookName records rename its hooks */
 };
 
 static uint32_t get32(const uint8_t *p)
@@ -288,7 +289,22 @@ int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *
   }
   *rec = (const ospy_event_hdr *)p;
   r->raw_pos += ((const ospy_event_hdr *)p)->size;
+  if (r->plan)
+    ospy_hook_name_apply(r->plan, *rec);
   return 1;
+}
+
+void ospy_capfile_set_plan(ospy_capfile_reader *r, ospy_plan *plan)
+{
+  r->plan = plan;
+}
+
+void ospy_hook_name_apply(ospy_plan *plan, const ospy_event_hdr *rec)
+{
+  if (!plan || rec->type != OSPY_EV_HOOK_NAME)
+    return;
+  const ospy_event_hook_name *n = (const ospy_event_hook_name *)rec;
+  (void)ospy_plan_set_display(plan, n->hook, (const char *)(n + 1), n->name_len);
 }
 
 int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap)

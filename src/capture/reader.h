@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "capture/event.h"
+#include "plan/plan.h"
 
 typedef struct ospy_capfile_reader ospy_capfile_reader;
 
@@ -41,5 +42,13 @@ uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r);
  * file's size, for progress reports. */
 void ospy_capfile_position(const ospy_capfile_reader *r, uint64_t *done, uint64_t *size);
 void ospy_capfile_close_reader(ospy_capfile_reader *r);
+/* The plan decoded from this file's header: from now on ospy_capfile_next
+ * applies the HookName records it reads to it (ospy_hook_name_apply), before
+ * returning them, so that every reader names calls alike. */
+void ospy_capfile_set_plan(ospy_capfile_reader *r, ospy_plan *plan);
+/* A HookName record: the calls of its hook are shown with its name from then
+ * on (a display name with a glob or no module, the module the agent found
+ * the function in). Other records: nothing. */
+void ospy_hook_name_apply(ospy_plan *plan, const ospy_event_hdr *rec);
 
 #endif

@@ -1,5 +1,6 @@
 /* Controller drain loop pieces; see session.h. */
 #include "capture/session.h"
+#include "capture/reader.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
   char err[512];
   if (s->write_failed)
     return -1; /* recording stopped: the file could not be written */
+  ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
   if (s->live && s->live_muted && rec->type == OSPY_EV_CALL)
     s->live_skipped++;
   else if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&

@@ -19,7 +19,7 @@
 typedef struct ospy_session {
   ospy_ring ring;
   ospy_capfile_writer *file;
-  const ospy_plan *plan;
+  ospy_plan *plan; /* the live view's: HookName records rename its hooks */
   FILE *live; /* NULL: no live view (-q) */
   ospy_format_opts live_opts;
   int live_muted;        /* stopping: the backlog goes to the file, not the screen */

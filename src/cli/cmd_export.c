@@ -60,6 +60,7 @@ static int export_open(export_job *j, char *err, size_t errcap)
                                          sizeof perr) < 0)
     fprintf(stderr, "ospy export: %s: the plan in the header is invalid (%s); "
             "functions are named hook#N\n", j->in, perr);
+  ospy_capfile_set_plan(j->r, j->plan); /* hooks named by module as the capture says */
   if (!(j->conv = ospy_from_capture_new(j->plan, program_name(info)))) {
     snprintf(err, errcap, "out of memory");
     return -1;

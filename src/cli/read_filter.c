@@ -239,6 +239,11 @@ static int call_matches(read_filter *f, const ospy_event_call *c)
 
 int read_filter_match(read_filter *f, const ospy_event_hdr *rec)
 {
+  if (rec->type == OSPY_EV_HOOK_NAME) { /* the reader renamed the hook: -e/-m see its new name */
+    uint32_t hook = ((const ospy_event_hook_name *)rec)->hook;
+    if (hook < f->nhooks)
+      f->hook_pass[hook] = (uint8_t)hook_passes(f, ospy_plan_hook_at(f->s->plan, hook), hook);
+  }
   if ((f->has_pid && rec->pid != f->pid) || (f->has_tid && rec->tid != f->tid))
     return 0;
   if (rec->ts < f->since_ns || rec->ts > f->until_ns)

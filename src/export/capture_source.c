@@ -48,6 +48,7 @@ static void load_plan(ospy_capsrc *s, const ospy_capfile_info *info)
                                          sizeof perr) < 0 && s->who)
     fprintf(stderr, "%s: %s: the plan in the header is invalid (%s); functions are "
             "named hook#N\n", s->who, s->path, perr);
+  ospy_capfile_set_plan(s->r, s->plan); /* hooks named by module as the capture says */
 }
 
 static void load_values(ospy_capsrc *s)

@@ -522,8 +522,9 @@ static const ospy_xevent_type type_map[OSPY_EV_TYPE_MAX + 1] = {
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap)
 {
-  if (rec->type == OSPY_EV_PAD || rec->type == OSPY_EV_FD_NAME || rec->type > OSPY_EV_TYPE_MAX)
-    return 1; /* FdName records name descriptors for `ospy show`: no event of their own */
+  if (rec->type == OSPY_EV_PAD || rec->type == OSPY_EV_FD_NAME || rec->type == OSPY_EV_HOOK_NAME ||
+      rec->type > OSPY_EV_TYPE_MAX)
+    return 1; /* FdName and HookName records name what later calls show: no event of their own */
   ospy_arena_reset(&a->arena);
   memset(ev, 0, sizeof *ev);
   ev->id = a->next_id++; /* record ordinal: unique across all record types */

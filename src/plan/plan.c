@@ -13,6 +13,9 @@ struct ospy_plan {
   uint8_t *spec;
   size_t spec_len;
   char *strings; /* NUL-terminated copies the hooks point into */
+  char **renamed; /* display names given since (ospy_plan_set_display), kept until
+                     the plan is freed: a reader may hold one */
+  size_t nrenamed;
 };
 
 struct ospy_plan_builder {
@@ -326,7 +329,30 @@ void ospy_plan_free(ospy_plan *p)
   free(p->hooks);
   free(p->strings);
   free(p->spec);
+  for (size_t i = 0; i < p->nrenamed; i++)
+    free(p->renamed[i]);
+  free(p->renamed);
   free(p);
+}
+
+int ospy_plan_set_display(ospy_plan *p, uint32_t index, const char *name, size_t len)
+{
+  if (index >= p->nhooks || memchr(name, 0, len))
+    return -1;
+  if (!strncmp(p->hooks[index].display, name, len) && !p->hooks[index].display[len])
+    return 0;
+  char **v = realloc(p->renamed, (p->nrenamed + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  p->renamed = v;
+  char *copy = malloc(len + 1);
+  if (!copy)
+    return -1;
+  memcpy(copy, name, len);
+  copy[len] = 0;
+  v[p->nrenamed++] = copy;
+  p->hooks[index].display = copy;
+  return 0;
 }
 
 uint32_t ospy_plan_arch_bits(const ospy_plan *p) { return p->arch_bits; }

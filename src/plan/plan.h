@@ -73,6 +73,11 @@ uint32_t ospy_plan_flags(const ospy_plan *p);
 uint32_t ospy_plan_hook_count(const ospy_plan *p);
 const ospy_plan_hook *ospy_plan_hook_at(const ospy_plan *p, uint32_t index);
 const void *ospy_plan_spec_blob(const ospy_plan *p, size_t *len);
+/* Readers: the hook's calls are shown as name (len bytes, no NUL) from now on
+ * (a HookName record: the module the agent found the function in). Earlier
+ * display strings stay valid until the plan is freed. 0, or -1 (bad index,
+ * NUL inside, no memory). */
+int ospy_plan_set_display(ospy_plan *p, uint32_t index, const char *name, size_t len);
 
 /* ---- building (controller) ---- */
 typedef struct ospy_plan_builder ospy_plan_builder;

@@ -234,7 +234,7 @@ X
       { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
     expect_line "$tmp/out" "codec7 6 -1"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-    expect_line "$tmp/show" '] ns::Codec::name[abi:cxx11]() const(arg0=0x'
+    expect_line "$tmp/show" '] prog!ns::Codec::name[abi:cxx11]() const(arg0=0x' # (the module it was found in)
   done
   cat > "$tmp/abi.xml" <<'X'
 <hookManager><specs><functions>
@@ -267,7 +267,7 @@ X
     "$ospy" capture -q -f "$m!lib::Acc::add" -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture -f '$m!lib::Acc::add' exited $?"; }
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-    expect_line "$tmp/show" "] $m!lib::Acc::add(int)(arg0=0x"
+    expect_line "$tmp/show" "] libacc.so!lib::Acc::add(int)(arg0=0x" # (a glob: the file it names)
   done
   # a library opened later from elsewhere: nothing can be looked up before the
   # program runs, and the capture says so, not "function not found (yet)"
@@ -331,14 +331,44 @@ dlclose)
   [ "$u" = 20 ] || fail "expected 20 ModuleUnload events, got $u"
   # a module glob searches every module it matches, also those opened
   # RTLD_LOCAL ('*' matched the program first and stopped there); a plain
-  # name finds a library's static function in its .symtab
+  # name finds a library's static function in its .symtab. Calls are shown
+  # with the module the function is in (they were `*!ospy_dlib_mul`, and
+  # plain `ospy_dlib_add_one`), in show and in the exports
   "$ospy" capture -q -f '*!ospy_dlib_mul' -f ospy_dlib_add_one -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" \
     "$d/libe2e-dlib.so" 3 10 >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture -f '*!ospy_dlib_mul' exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  n=$(grep -c '\*!ospy_dlib_mul(' "$tmp/show")
+  n=$(grep -c '\] libe2e-dlib.so!ospy_dlib_mul(' "$tmp/show")
   [ "$n" = 30 ] || fail "-f '*!ospy_dlib_mul': expected 30 calls over 3 RTLD_LOCAL loads, got $n"
-  n=$(grep -c 'ospy_dlib_add_one(' "$tmp/show")
+  n=$(grep -c '\] libe2e-dlib.so!ospy_dlib_add_one(' "$tmp/show")
   [ "$n" = 30 ] || fail "-f ospy_dlib_add_one (static, in a library): expected 30 calls, got $n"
+  grep -q -- '--- info: libe2e-dlib.so!ospy_dlib_mul: found and hooked now' "$tmp/show" ||
+    fail "the note names the glob: $(grep 'hooked now' "$tmp/show")"
+  "$ospy" show -e 'libe2e-dlib.so!*' "$tmp/c.ospy" >"$tmp/filtered" || fail "show -e exited $?"
+  [ "$(grep -c '^[0-9]' "$tmp/filtered")" = 60 ] || fail "show -e by the module found: $(head -3 "$tmp/filtered")"
+  "$ospy" export --format jsonl -o "$tmp/c.jsonl" "$tmp/c.ospy" 2>/dev/null || fail "export jsonl exited $?"
+  grep '"type":"FunctionCall"' "$tmp/c.jsonl" >"$tmp/calls.jsonl"
+  n=$(grep -c '"name":"libe2e-dlib.so::ospy_dlib_mul"' "$tmp/calls.jsonl")
+  [ "$n" = 30 ] || fail "export jsonl: expected 30 calls named libe2e-dlib.so::ospy_dlib_mul, got $n"
+  grep -q '"name":"\*::' "$tmp/calls.jsonl" && fail "export jsonl: a glob as the module"
+  "$ospy" export --format xml -o "$tmp/c.xml" "$tmp/c.ospy" 2>/dev/null || fail "export xml exited $?"
+  n=$(grep -o '<name>libe2e-dlib.so::ospy_dlib_mul</name>' "$tmp/c.xml" | wc -l)
+  [ "$n" = 30 ] || fail "export xml: expected 30 calls named libe2e-dlib.so::ospy_dlib_mul, got $n"
+  # the same for a config's <module name="*">, and for a config's spec that
+  # only -f hooks (it was a plain `ospy_dlib_mul(...)`)
+  cat > "$tmp/any.xml" <<'X'
+<hookManager><specs><functions>
+<function name="ospy_dlib_mul"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="*"><function specId="ospy_dlib_mul"/></module></hooks></hookManager>
+X
+  sed 's|<hooks>.*</hooks>||' "$tmp/any.xml" >"$tmp/spec.xml"
+  for how in "-c $tmp/any.xml" "-c $tmp/spec.xml -f ospy_dlib_mul"; do
+    "$ospy" capture -q $how -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" "$d/libe2e-dlib.so" 2 2 \
+      >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture $how exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    n=$(grep -c '\] libe2e-dlib.so!ospy_dlib_mul(a=1, b=[01]) = ' "$tmp/show")
+    [ "$n" = 2 ] || fail "$how: calls not named by their module: $(grep 'ospy_dlib_mul(' "$tmp/show")"
+  done
   # a glob in a library the program opens later, named by its path: its
   # exported and its static (.symtab) functions
   "$ospy" capture -q -f "$d/libe2e-dlib.so!ospy_dlib_*" -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" \
