@@ -403,10 +403,30 @@ static int collect_files(planner *p)
   return p->files_state;
 }
 
+/* Whether a config (-c, --preset) hooks function symbol of the file named
+ * where: a -f pattern that matches it defers to the config, whose definition
+ * decides how its calls are shown (docs/catalogue.md: "the config wins").
+ * Hooked by both, the second hook was an alias and said so in a warning. */
+static int config_hooks(const planner *p, const char *where, const char *symbol)
+{
+  for (size_t i = 0; i < p->nconfig_hooks; i++) {
+    const ospy_plan_hook *h = &p->merged->hooks[i].h;
+    if ((h->kind != OSPY_HOOK_EXPORT && h->kind != OSPY_HOOK_SYMTAB) || strcmp(h->symbol, symbol))
+      continue;
+    const char *slash = strrchr(h->module, '/');
+    const char *mod = slash ? slash + 1 : h->module;
+    if (!mod[0] || !fnmatch(mod, where, 0))
+      return 1;
+  }
+  return 0;
+}
+
 /* A -f pattern's functions that the catalogue does not define, found in the
- * target's files: traced with raw argument words. */
+ * target's files: traced with raw argument words; those a config hooks are
+ * its (deferred: the catalogue's the caller left to the config). */
 static int add_glob_exports(planner *p, const char *item, const char *module, const char *func,
-                            const name_list *decoded, size_t ndecoded, const char *presets)
+                            const name_list *decoded, size_t ndecoded, size_t deferred,
+                            const char *presets)
 {
   ospy_func_founds f = { 0 };
   if (collect_files(p) < 0 || ospy_func_glob_expand(&p->files, p->bits, module, func, &f) < 0) {
@@ -418,6 +438,10 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
   for (size_t i = 0; i < f.n && rc == 0; i++) {
     if (name_list_has(decoded, f.v[i].symbol))
       continue;
+    if (config_hooks(p, f.v[i].where, f.v[i].symbol)) {
+      deferred++;
+      continue;
+    }
     size_t before = p->nraw;
     char display[600]; /* a pattern without a module: shown where the name is defined */
     snprintf(display, sizeof display, "%s!%s", f.v[i].where, f.v[i].symbol);
@@ -433,6 +457,10 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
   if (rc < 0) {
     fprintf(stderr, "ospy capture: -f %s: out of memory\n", item);
     return -1;
+  }
+  if (!ndecoded && !raw && deferred) {
+    note(p, "-f %s: the config hooks every function it matches already (%zu)", item, deferred);
+    return 0;
   }
   if (!ndecoded && !raw && module[0] && !nfiles) {
     fprintf(stderr, "ospy capture: -f %s: no function of the catalogue matches, and the program "
@@ -486,7 +514,7 @@ static int add_function(planner *p, const char *item)
     p->cat_state = ospy_catalogue_load(p->bits, &p->cat, "ospy capture") < 0 ? -1 : 1;
   if (p->cat_state < 0)
     return -1;
-  size_t found = 0, added = 0;
+  size_t found = 0, added = 0, deferred = 0;
   char presets[256] = "";
   name_list decoded = { 0 };
   /* a module glob that designates one file is shown as that file
@@ -502,8 +530,16 @@ static int add_function(planner *p, const char *item)
     for (size_t i = 0; i < c->nhooks; i++) {
       if (!ospy_catalogue_hook_matches(c, i, module, func))
         continue;
-      found++;
       ospy_plan_hook h = c->hooks[i].h;
+      if (glob && config_hooks(p, h.module, h.symbol)) { /* the config's definition wins */
+        if (name_list_add(&decoded, h.symbol) < 0) {
+          name_list_free(&decoded);
+          return -1;
+        }
+        deferred++;
+        continue;
+      }
+      found++;
       if (glob && name_list_add(&decoded, h.symbol) < 0) {
         name_list_free(&decoded);
         return -1;
@@ -527,7 +563,7 @@ static int add_function(planner *p, const char *item)
                presets[0] ? ", " : "", p->cat.presets[k].name);
   }
   if (glob) {
-    int rc = add_glob_exports(p, item, module, func, &decoded, found, presets);
+    int rc = add_glob_exports(p, item, module, func, &decoded, found, deferred, presets);
     name_list_free(&decoded);
     return rc;
   }

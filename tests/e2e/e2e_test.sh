@@ -779,6 +779,15 @@ XML
   "$ospy" show "$tmp/m.ospy" >"$tmp/mshow" || fail "show exited $?"
   expect_line "$tmp/mshow" '] libc.so.6!write(fd=MINE) = 12'
   expect_line "$tmp/mshow" "] libc.so.6!open(pathname=\"$tmp/in.txt\", flags=O_RDONLY) = 3<$tmp/in.txt>"
+  # a pattern that matches what the config hooks leaves it to the config, and
+  # counts only what it adds (each was hooked twice: a warning per function)
+  "$ospy" capture -q -c "$demo_xml" -f 'dev_*' -f 'libc.so.6!rec*' -o "$tmp/d.ospy" -- "$demo" \
+    >/dev/null 2>"$tmp/err" </dev/null || { cat "$tmp/err"; fail "capture -c demo.xml -f dev_* exited $?"; }
+  "$ospy" show "$tmp/d.ospy" >"$tmp/dshow" || fail "show exited $?"
+  grep -q 'hooked already' "$tmp/dshow" && fail "-f over the config: $(grep 'hooked already' "$tmp/dshow")"
+  expect_line "$tmp/dshow" 'info: -f dev_*: the config hooks every function it matches already (1)'
+  expect_regex "$tmp/dshow" 'info: -f libc.so.6!rec\*: [0-9]+ functions: 2 defined by the catalogue \(preset net\)'
+  expect_line "$tmp/dshow" '] ospy-demo!dev_control(fd=3, code=IOCTL_KS_PROPERTY, in="hello"'
   # the per-value cap (issue 4: default 64 KiB, configurable): the rest counted
   dd_bin=$(command -v dd) || fail "no dd"
   for cap in "" 100K 16; do
