@@ -462,6 +462,13 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     note(p, "-f %s: the config hooks every function it matches already (%zu)", item, deferred);
     return 0;
   }
+  if (!ndecoded && !raw && strchr(module, '/') && !ospy_is_glob(module) &&
+      access(module, F_OK) < 0) {
+    fprintf(stderr, "ospy capture: -f %s: %s does not exist (yet), so the pattern %s cannot be "
+            "expanded against its functions: name them exactly (-f '%s!FUNCTION'), and they "
+            "are hooked when the program loads it\n", item, module, func, module);
+    return -1;
+  }
   if (!ndecoded && !raw && module[0] && !nfiles) {
     fprintf(stderr, "ospy capture: -f %s: no function of the catalogue matches, and the program "
             "loads no file named %s at start, nor is there one in the library directories "

@@ -788,6 +788,11 @@ XML
   expect_line "$tmp/dshow" 'info: -f dev_*: the config hooks every function it matches already (1)'
   expect_regex "$tmp/dshow" 'info: -f libc.so.6!rec\*: [0-9]+ functions: 2 defined by the catalogue \(preset net\)'
   expect_line "$tmp/dshow" '] ospy-demo!dev_control(fd=3, code=IOCTL_KS_PROPERTY, in="hello"'
+  # a pattern over a library named by a path that does not exist yet (the
+  # program writes it later): it cannot be expanded, and the message says so
+  "$ospy" capture -q -f "$tmp/later/libplug.so!plugin_*" -o "$tmp/d.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null &&
+    fail "a pattern over a file that does not exist must be refused"
+  expect_line "$tmp/err" "-f $tmp/later/libplug.so!plugin_*: $tmp/later/libplug.so does not exist (yet), so the pattern plugin_* cannot be expanded against its functions: name them exactly (-f '$tmp/later/libplug.so!FUNCTION'), and they are hooked when the program loads it"
   # the per-value cap (issue 4: default 64 KiB, configurable): the rest counted
   dd_bin=$(command -v dd) || fail "no dd"
   for cap in "" 100K 16; do
