@@ -217,6 +217,7 @@ static void emit_process_start(uint32_t ppid)
     ospy_agent_clock(), &tok);
   if (!s)
     return;
+  s->h.flags = ospy_agent_g.attached ? OSPY_START_F_ATTACHED : 0; /* (a fork child: never) */
   s->ppid = ppid ? ppid : (uint32_t)getppid();
   s->arch_bits = sizeof(void *) * 8;
   s->cmd_len = (uint32_t)cmd_len;

@@ -78,6 +78,10 @@ typedef struct ospy_event_message {
   /* char text[text_len]; pad */
 } ospy_event_message;
 
+/* ProcessStart flags: the agent was injected into a process already running
+ * (-p), which ospy did not start: the record says when it was attached. */
+#define OSPY_START_F_ATTACHED 0x1
+
 typedef struct ospy_event_process_start {
   ospy_event_hdr h;
   uint32_t ppid;

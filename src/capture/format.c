@@ -349,7 +349,9 @@ static void put_argv(FILE *out, const char *argv, size_t n)
 static void put_start(FILE *out, const ospy_event_process_start *s, const ospy_format_opts *o)
 {
   color_on(out, o, COLOR_GREEN);
-  fprintf(out, "+++ process started (parent %u, %u-bit): ", s->ppid, s->arch_bits);
+  fprintf(out, "+++ %s (parent %u, %u-bit): ",
+          s->h.flags & OSPY_START_F_ATTACHED ? "attached to process" : "process started", s->ppid,
+          s->arch_bits);
   put_argv(out, (const char *)(s + 1), s->cmd_len);
   color_off(out, o);
   fputc('\n', out);

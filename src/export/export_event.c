@@ -49,6 +49,14 @@ ospy_xevent_type ospy_xevent_original_type(ospy_xevent_type t, const char **pref
   return original_types[t].as;
 }
 
+ospy_xevent_type ospy_xevent_written_as(const ospy_xevent *ev, const char **prefix)
+{
+  ospy_xevent_type as = ospy_xevent_original_type(ev->type, prefix);
+  if (ev->type == OSPY_XEV_PROCESS_START && ev->attached)
+    *prefix = OSPY_XEV_ATTACHED_PREFIX;
+  return as;
+}
+
 const char *ospy_xevent_type_name(ospy_xevent_type t)
 {
   if ((unsigned)t >= OSPY_XEV_TYPE_COUNT)

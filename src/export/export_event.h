@@ -101,13 +101,18 @@ typedef struct ospy_xevent {
   const ospy_xframe *backtrace;
   size_t nframes;
   const char *message;    /* Error/Warning/Info/...: the text, or NULL */
+  bool attached;          /* ProcessStart: of a process ospy attached to (-p), not started */
 } ospy_xevent;
 
 /* "FunctionCall", "Error", ... as oSpy writes the type attribute. */
 /* The original oSpy type an event is written as in XML (ospy's own types
  * become Info or Warning, with an ospyType attribute naming them), and the
  * prefix its message gets there ("process started: "...). */
+#define OSPY_XEV_ATTACHED_PREFIX "attached to process: "
 ospy_xevent_type ospy_xevent_original_type(ospy_xevent_type t, const char **prefix);
+/* The same for an event: an attached process's ProcessStart says so
+ * ("attached to process: "). */
+ospy_xevent_type ospy_xevent_written_as(const ospy_xevent *ev, const char **prefix);
 const char *ospy_xevent_type_name(ospy_xevent_type t);
 /* The inverse; returns -1 for an unknown name. */
 int ospy_xevent_type_from_name(const char *name);

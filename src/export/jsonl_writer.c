@@ -168,5 +168,7 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
     write_backtrace(s, ev);
   if (ev->message)
     key_string(s, "message", ev->message);
+  if (ev->attached)
+    ospy_sink_puts(s, ",\"attached\":true");
   ospy_sink_puts(s, "}\n");
 }

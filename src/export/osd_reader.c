@@ -418,9 +418,15 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
       return -1;
   if (ev->unfinished)
     ev->message = NULL;
-  /* "process started: CMD" back to CMD, as the capture had it */
+  /* "process started: CMD" back to CMD, as the capture had it; "attached to
+   * process: CMD" too, an attached process's */
   const char *prefix;
   ospy_xevent_original_type(ev->type, &prefix);
+  if (ev->type == OSPY_XEV_PROCESS_START && ev->message &&
+      !strncmp(ev->message, OSPY_XEV_ATTACHED_PREFIX, strlen(OSPY_XEV_ATTACHED_PREFIX))) {
+    ev->attached = true;
+    prefix = OSPY_XEV_ATTACHED_PREFIX;
+  }
   size_t n = strlen(prefix);
   if (ev->message && n && !strncmp(ev->message, prefix, n))
     ev->message += n;

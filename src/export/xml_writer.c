@@ -211,7 +211,7 @@ static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix)
     *prefix = "";
     return OSPY_XEV_INFO;
   }
-  return ospy_xevent_original_type(ev->type, prefix);
+  return ospy_xevent_written_as(ev, prefix);
 }
 
 void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)

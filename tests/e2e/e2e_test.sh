@@ -531,6 +531,22 @@ attach)
   n=$(grep -cF "] libc.so.6!write(fd=1<$tmp/out>, buf=\"x\", count=1) = 1" "$tmp/show")
   [ "$n" -gt 10 ] || { cat "$tmp/show"; fail "expected write calls recorded while attached, got $n"; }
   expect_line "$tmp/show" "+++ detached +++"
+  # a process ospy did not start is attached, not started, in show and the
+  # exports (the .osd still an Info event; ospy import reads it back)
+  expect_regex "$tmp/show" "\[$tpid\] \+\+\+ attached to process \(parent [0-9]+, 64-bit\): $target 300 slow ?\$"
+  grep -q 'process started' "$tmp/show" && fail "attached: $(grep 'process started' "$tmp/show")"
+  "$ospy" export -o "$tmp/c.xml" "$tmp/c.ospy" 2>/dev/null || fail "export xml exited $?"
+  expect_line "$tmp/c.xml" "ospyType=\"ProcessStart\" "
+  expect_line "$tmp/c.xml" "<message>attached to process: $target 300 slow</message>"
+  "$ospy" export -o "$tmp/c.osd" "$tmp/c.ospy" 2>/dev/null && "$ospy" import -o "$tmp/c.jsonl" "$tmp/c.osd" 2>/dev/null ||
+    fail "export to .osd and import back failed"
+  if command -v python3 >/dev/null; then
+    python3 "$(dirname "$0")/../export/osd_loader.py" "$tmp/c.osd" >"$tmp/loader" 2>&1 ||
+      fail "oSpy's loader rejects the attach's .osd: $(tail -n 1 "$tmp/loader")"
+  fi
+  expect_line "$tmp/c.jsonl" "\"type\":\"ProcessStart\""
+  jq -e -s "map(select(.type == \"ProcessStart\")) | .[0].attached == true and .[0].message == \"$target 300 slow\"" \
+    "$tmp/c.jsonl" >/dev/null || fail "import of an attach: $(grep ProcessStart "$tmp/c.jsonl")"
   # an i386 program: attached and traced the same way when the kernel runs it
   # (IA-32 emulation); under qemu-i386 refused with a reason (it would hook
   # the emulator's own libc)
@@ -556,7 +572,7 @@ attach)
       "$ospy" show "$tmp/c32.ospy" >"$tmp/show32" || fail "show exited $?"
       n32=$(grep -cF "] libc.so.6!write(fd=1<$tmp/out32>, buf=\"x\", count=1) = 1" "$tmp/show32")
       [ "$n32" -gt 10 ] || { cat "$tmp/show32"; fail "expected i386 write calls while attached, got $n32"; }
-      expect_regex "$tmp/show32" "process started .*32-bit"
+      expect_regex "$tmp/show32" "attached to process .*32-bit"
       expect_line "$tmp/show32" "+++ detached +++"
       i386="$n32 calls from an i386 target" ;;
     esac
