@@ -107,7 +107,7 @@ static int load_config(planner *p, const char *path, ospy_config **out)
   ospy_diag d;
   ospy_diag_init(&d);
   int rc = ospy_config_load(path, p->bits, out, &d);
-  if (rc < 0)
+  if (rc < 0 || (d.warnings && !p->o->quiet)) /* (warnings: for this target's architecture) */
     ospy_diag_print(&d, stderr);
   ospy_diag_free(&d);
   return rc;

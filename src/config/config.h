@@ -18,12 +18,15 @@ typedef struct ospy_diag {
   char **msgs;
   size_t n, cap;
   unsigned errors;
+  unsigned warnings; /* kept with the errors, printed in source order; no failure */
 } ospy_diag;
 
 void ospy_diag_init(ospy_diag *d);
 void ospy_diag_free(ospy_diag *d);
 void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void ospy_diag_warning(ospy_diag *d, const char *file, unsigned line, unsigned col,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void ospy_diag_print(const ospy_diag *d, FILE *out);
 
 /* A hook of the config: a plan hook plus where it came from. Strings and

@@ -61,6 +61,9 @@ cfg_val cfg_val_text(const cfg *g, xmlNodePtr n);
 cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k);
 
 void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Something valid that most likely does not mean what was meant (ospy check
+ * prints it; the config still loads). */
+void cfg_warning(cfg *g, cfg_pos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Attribute helpers (config_parse.c). Returned strings are owned by the spec
    table (cfg_attr) and live as long as it. */

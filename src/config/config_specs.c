@@ -221,6 +221,25 @@ static unsigned count_args(xmlNodePtr args)
   return k;
 }
 
+/* i386 thiscall passes `this` in ecx, and the arguments listed are the
+ * stack arguments, as in oSpy: a first argument named `this` reads the first
+ * of them, and every argument after it is one off (a member function hooked
+ * by its C++ name lists `this` under the other conventions, and on x86-64,
+ * where thiscall is the SysV convention: rdi). */
+static void warn_thiscall_this(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn,
+                               const ospy_spec_arg *first)
+{
+  if (g->c->arch_bits != 32 || fn->callconv != OSPY_CALLCONV_THISCALL || first->value.src ||
+      !first->name || strcmp(first->name, "this"))
+    return;
+  cfg_warning(g, cfg_pos_attr(g, n, "name"),
+              "argument 'this' of thiscall %s '%s': on i386 thiscall passes `this` in ecx, and "
+              "the arguments listed are the stack arguments, so this one is the first of them "
+              "and each after it is one off: leave it out (record ecx with a computed "
+              "argument: <argument name=\"self\" type=\"Pointer\" value=\"reg.ecx\"/>)",
+              fn->is_method ? "method" : "function", fn->name);
+}
+
 static void parse_args(cfg *g, xmlNodePtr args, uint32_t fi)
 {
   static const char *const none[] = { NULL };
@@ -251,8 +270,11 @@ static void parse_args(cfg *g, xmlNodePtr args, uint32_t fi)
   fn->nargs = k;
   k = 0;
   for (xmlNodePtr c = args->children; c; c = c->next)
-    if (cfg_is(c, "argument"))
+    if (cfg_is(c, "argument")) {
+      if (k == 0)
+        warn_thiscall_this(g, c, fn, &as[0]);
       check_arg(g, c, fn, &as[k++]);
+    }
 }
 
 /* errorValue="N": the one return value that is a failure, instead of the

@@ -278,6 +278,16 @@ cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k)
   return pos_of(g, i < g->len ? i : g->len);
 }
 
+void cfg_warning(cfg *g, cfg_pos p, const char *fmt, ...)
+{
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ospy_diag_warning(g->diag, g->name, p.line, p.col, "%s", msg);
+}
+
 void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...)
 {
   char msg[400];

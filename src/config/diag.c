@@ -15,15 +15,11 @@ void ospy_diag_free(ospy_diag *d)
   memset(d, 0, sizeof *d);
 }
 
-void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col,
-                     const char *fmt, ...)
+static void diag_add(ospy_diag *d, const char *file, unsigned line, unsigned col,
+                     const char *kind, const char *fmt, va_list ap)
 {
-  d->errors++;
   char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   if (d->n == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 16;
     char **p = realloc(d->msgs, cap * sizeof *p);
@@ -34,17 +30,39 @@ void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col
   }
   char *full = NULL;
   /* line 0: about the file as a whole (it cannot be opened) */
-  int r = line ? asprintf(&full, "%s:%u:%u: error: %s", file, line, col, msg)
-               : asprintf(&full, "%s: error: %s", file, msg);
+  int r = line ? asprintf(&full, "%s:%u:%u: %s: %s", file, line, col, kind, msg)
+               : asprintf(&full, "%s: %s: %s", file, kind, msg);
   if (r < 0)
     return;
   d->msgs[d->n++] = full;
+}
+
+void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col,
+                     const char *fmt, ...)
+{
+  d->errors++;
+  va_list ap;
+  va_start(ap, fmt);
+  diag_add(d, file, line, col, "error", fmt, ap);
+  va_end(ap);
+}
+
+void ospy_diag_warning(ospy_diag *d, const char *file, unsigned line, unsigned col,
+                       const char *fmt, ...)
+{
+  d->warnings++;
+  va_list ap;
+  va_start(ap, fmt);
+  diag_add(d, file, line, col, "warning", fmt, ap);
+  va_end(ap);
 }
 
 /* "FILE:LINE:COL: ..." -> (line, col) for ordering. */
 static void msg_pos(const char *m, unsigned long *line, unsigned long *col)
 {
   const char *p = strstr(m, ": error: ");
+  if (!p)
+    p = strstr(m, ": warning: ");
   *line = *col = 0;
   if (!p)
     return;
