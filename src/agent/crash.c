@@ -110,6 +110,16 @@ static void set_default(int sig)
   ospy_os_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, sizeof dfl.mask, 0, 0);
 }
 
+/* A fault the faulting instruction raises again when the handler returns.
+ * Not every positive si_code: the kernel's own timers (alarm's SIGALRM,
+ * SIGXCPU, SIGPROF) come as SI_KERNEL, and were taken for faults: the
+ * handler returned, the program's blocking call failed with EINTR and it
+ * went on, instead of dying of the signal. */
+static int is_fault(int sig, const siginfo_t *si)
+{
+  return (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si->si_code > 0;
+}
+
 static void on_crash(int sig, siginfo_t *si, void *uc)
 {
   unsigned i = 0;
@@ -128,7 +138,7 @@ static void on_crash(int sig, siginfo_t *si, void *uc)
     }
   }
   set_default(sig);
-  if (si->si_code <= 0) /* sent, not a fault: send it again, now fatal */
+  if (!is_fault(sig, si)) /* sent, not a fault: send it again, now fatal */
     ospy_os_syscall(SYS_tgkill, ospy_os_getpid(), ospy_os_gettid(), sig, 0, 0, 0);
 }
 

@@ -181,6 +181,18 @@ threads)
 exit-status)
   run_capture 42 -- "$target" 1 10 exit 42
   "$ospy" show "$cap" | grep -q '+++ exited with 42 +++' || fail "no ProcessExit with 42"
+  # a signal of the kernel's timers (alarm: SI_KERNEL) kills the program inside
+  # a hooked call as it would without ospy (the agent's handler took it for a
+  # fault and returned: recv failed with EINTR and the program exited 0)
+  printf '%s\n' '#include <sys/socket.h>' '#include <unistd.h>' \
+    'int main(void) { int sv[2]; char b[4]; socketpair(AF_UNIX, SOCK_STREAM, 0, sv);' \
+    '  alarm(1); recv(sv[0], b, 4, 0); return 0; }' > "$work/alrm.c"
+  cc -o "$work/alrm" "$work/alrm.c" || fail "cc alrm.c"
+  "$ospy" capture -q --preset net -o "$work/alrm.ospy" -- "$work/alrm" 2> "$work/err"
+  rc=$?
+  [ $rc = 142 ] || { cat "$work/err"; fail "SIGALRM inside recv: ospy exited $rc, the program's death is 142"; }
+  "$ospy" show "$work/alrm.ospy" | grep -q '+++ killed by SIGALRM +++' ||
+    fail "no death by SIGALRM: $("$ospy" show "$work/alrm.ospy")"
   # a program that cannot start, or a process that does not exist, leaves the
   # capture already at the output path alone (it was truncated before)
   "$ospy" capture -q -f x -o "$cap" -- /nonexistent/program 2> "$work/err"
@@ -680,9 +692,9 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0ospy-attach-" + sys.argv[1]); print
   ;;
 attach-busy)
   # attach to 16 threads that call the hooked function without pause, through a
-  # 1 MiB ring: the hooks go live inside the injected dlopen, the ring fills
-  # before it returns, so the controller must drain while it injects (it
-  # did not: ospy and the target hung for good). Three rounds.
+  # 1 MiB ring: the ring fills as soon as the hooks go live, and the controller
+  # must drain at once (when the hooks went live inside the injected dlopen,
+  # it did not drain while injecting: ospy and the target hung). Three rounds.
   for round in 1 2 3; do
     rm -f "$work/stop"
     "$target" 16 0 spin "$work/stop" > "$work/out" &
