@@ -203,7 +203,12 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   if (!done) {
     atomic_store(&s->ring.ctl->detach, 1);
     drain_after_detach(s, pid);
-    ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
+    /* (a process that ended just as --duration ran out has its end already:
+     * no "detached" after "exited") */
+    if (ospy_session_exit_recorded(s, (uint32_t)pid))
+      done = 1;
+    else
+      ospy_session_add_exit(s, (uint32_t)pid, OSPY_EXIT_DETACHED, 0);
   }
   /* the process ended while recorded: its status, as for a program started:
    * from its agent, else (SIGKILL) from the zombie its parent has not reaped */
