@@ -213,6 +213,15 @@ static int raw_address(const ospy_xvalue *v)
   return strtoull(v->text, &end, 0) > 0xffff;
 }
 
+/* A signal handler that is none of SIG_DFL, SIG_IGN, SIG_ERR (the
+ * catalogue's SigHandler, an enumeration read at pointer width): a code
+ * address, different in every run of a PIE program. */
+static int handler_address(const ospy_xvalue *v)
+{
+  return !strcmp(v->type, "Enum") && v->subtype && !strcmp(v->subtype, "SigHandler") && v->text &&
+         !strncmp(v->text, "0x", 2);
+}
+
 static void put_value(tbuf *b, const ospy_xvalue *v);
 
 static void put_children(tbuf *b, const ospy_xvalue *v, const char *open, const char *close)
@@ -262,7 +271,7 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     put_preload_without_agent(b, v->text);
   } else if (is_string(v) && v->text) {
     put_string(b, v->text);
-  } else if (raw_address(v)) {
+  } else if (raw_address(v) || handler_address(v)) {
     put(b, "ptr");
   } else if (run_time_pid(v)) {
     put(b, "pid");

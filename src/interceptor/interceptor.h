@@ -68,7 +68,8 @@ typedef void (*ospy_hook_fn)(ospy_invocation *inv);
 
 /*
  * Calls on_enter before and on_leave after every call of function (either may
- * be NULL). Several listeners may share a function. *out receives the
+ * be NULL). Several listeners may share a function: their on_enter run in the
+ * order they were attached, their on_leave in the reverse. *out receives the
  * listener handle for detach. On failure nothing is changed, the code is
  * untouched and err (if not NULL) says why.
  *

@@ -40,10 +40,13 @@ static unsigned run_enter(ospy_hook *hook, ospy_invocation *inv, ospy_listener *
   return end;
 }
 
-/* on_leave of the listeners that saw the enter and are still attached. */
+/* on_leave of the listeners that saw the enter and are still attached, the
+ * last attached first (nested as their enters were: the agent's own
+ * sigaction listener, attached after a user's, hides its crash handler from
+ * the oldact before the user's listener records it). */
 static void run_leave(ospy_hook *hook, ospy_invocation *inv, ospy_listener *const *entered,
                       unsigned nentered) {
-  for (unsigned i = 0; i < nentered; i++) {
+  for (unsigned i = nentered; i-- > 0;) {
     ospy_listener *l = entered[i];
     if (l && l == hook->listeners[i] && l->active && l->on_leave) {
       inv->listener = l;
