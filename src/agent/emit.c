@@ -132,6 +132,22 @@ char *ospy_agent_put_dec(char *out, uint64_t v)
   return out;
 }
 
+void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd)
+{
+  uint64_t tok;
+  ospy_event_fd_closed *r = ospy_agent_record_begin(OSPY_EV_FD_CLOSED, sizeof *r,
+                                                    ospy_agent_clock(), &tok);
+  if (!r)
+    return;
+  if (pid) {
+    r->h.pid = pid;
+    r->h.tid = pid;
+  }
+  r->fd = fd;
+  r->reserved = 0;
+  ospy_agent_record_end(tok);
+}
+
 void ospy_agent_emit_hook_name(uint32_t hook, const char *name)
 {
   ospy_interceptor_ignore_current_thread();

@@ -98,11 +98,15 @@ static int noreturn_kind(const char *name)
 
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
        INTERNAL_SIGACTION = 5, INTERNAL_VFORK = 6, INTERNAL_SPAWN = 7, INTERNAL_SPAWNP = 8,
-       INTERNAL_EXECVE = 9, INTERNAL_EXECVEAT = 10, INTERNAL_FEXECVE = 11 };
+       INTERNAL_CLOSE = 9, INTERNAL_CLOSE_NOCANCEL = 10,
+       INTERNAL_EXECVE = 11, INTERNAL_EXECVEAT = 12, INTERNAL_FEXECVE = 13 };
 
 /* The agent's own hooks, in INTERNAL_* order: module tracking, process and
  * thread ends, sigaction (its crash handler kept out of sight), vfork and
- * posix_spawn (whose children run on this thread's state), and the exec
+ * posix_spawn (whose children run on this thread's state), close and the C
+ * library's own __close_nocancel (a descriptor's name must go with it, also
+ * when the program's close is not recorded or libc closed it itself: an
+ * NSS lookup's socket, fclose), and the exec
  * family's system calls (with -F: follow_env.c, posix_spawn, system and the
  * exec wrappers all end in execve's code; without: a warning). */
 static const ospy_plan_hook internal_hooks[] = {
@@ -122,6 +126,10 @@ static const ospy_plan_hook internal_hooks[] = {
     .symbol = "posix_spawn", .process = "", .display = "posix_spawn" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "posix_spawnp", .process = "", .display = "posix_spawnp" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "close", .process = "", .display = "close" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "__close_nocancel", .process = "", .display = "__close_nocancel" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "execve", .process = "", .display = "execve" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
@@ -578,6 +586,11 @@ static void on_leave(ospy_invocation *inv)
       spawn_depth -= spawn_depth > 0;
       return;
     }
+    if (h->internal == INTERNAL_CLOSE || h->internal == INTERNAL_CLOSE_NOCANCEL) {
+      if ((int32_t)ospy_invocation_get_return(inv) == 0 && ospy_agent_g.active)
+        ospy_agent_emit_fd_closed(vfork_child_pid(), (int32_t)ospy_invocation_get_arg(inv, 0));
+      return;
+    }
     agent_calling = 1;
     /* after dlclose: put back the hooks of modules that stayed loaded */
     int appeared = ospy_agent_modules_rescan();
@@ -803,6 +816,12 @@ void ospy_inline_attach_pending(void)
 {
   runtime_ranges_find();
   ospy_interceptor_begin_transaction();
+  /* the agent's close listeners first: on_leave runs last-attached first, so
+   * theirs comes after a user's, whose close record must still show the name
+   * their FdClosed record withdraws */
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].internal == INTERNAL_CLOSE || hooks[i].internal == INTERNAL_CLOSE_NOCANCEL)
+      attach_one(&hooks[i]);
   for (uint32_t i = 0; i < nhooks; i++)
     attach_one(&hooks[i]);
   ospy_interceptor_end_transaction();

@@ -16,13 +16,14 @@ static const size_t min_size[OSPY_EV_TYPE_MAX + 1] = {
   [OSPY_EV_LOST] = sizeof(ospy_event_lost),
   [OSPY_EV_FD_NAME] = sizeof(ospy_event_fd_name),
   [OSPY_EV_HOOK_NAME] = sizeof(ospy_event_hook_name),
+  [OSPY_EV_FD_CLOSED] = sizeof(ospy_event_fd_closed),
 };
 
 const char *ospy_event_type_name(uint16_t type)
 {
   static const char *const names[] = { "Pad", "FunctionCall", "ModuleLoad", "ModuleUnload",
                                        "Error", "Warning", "Info", "ProcessStart",
-                                       "ProcessExit", "Lost", "FdName", "HookName" };
+                                       "ProcessExit", "Lost", "FdName", "HookName", "FdClosed" };
   return type <= OSPY_EV_TYPE_MAX ? names[type] : "?";
 }
 

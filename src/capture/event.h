@@ -23,7 +23,9 @@ typedef enum ospy_event_type {
   OSPY_EV_LOST = 9,
   OSPY_EV_FD_NAME = 10, /* written by the controller, never by the agent */
   OSPY_EV_HOOK_NAME = 11, /* the name a hook's calls are shown with from here on */
-  OSPY_EV_TYPE_MAX = 11,
+  OSPY_EV_FD_CLOSED = 12, /* ring only: the agent saw a descriptor closed (the
+                             controller withdraws its name; never in a file) */
+  OSPY_EV_TYPE_MAX = 12,
 } ospy_event_type;
 
 #define OSPY_EVENT_MAX_SIZE (1u << 20) /* no record is larger than 1 MiB */
@@ -118,6 +120,12 @@ typedef struct ospy_event_fd_name {
 /* From this record on, the calls of plan hook `hook` are shown as `name`:
  * the module the agent found the function in, where the plan's display name
  * has a glob or no module (`*!parse` hooked in kv-64-O0 is kv-64-O0!parse). */
+typedef struct ospy_event_fd_closed {
+  ospy_event_hdr h;
+  int32_t fd;
+  uint32_t reserved;
+} ospy_event_fd_closed;
+
 typedef struct ospy_event_hook_name {
   ospy_event_hdr h;
   uint32_t hook;

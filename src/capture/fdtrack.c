@@ -308,6 +308,8 @@ void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrac
 {
   if (rec->type == OSPY_EV_CALL)
     on_call(t, (const ospy_event_call *)rec, emit, ctx);
+  else if (rec->type == OSPY_EV_FD_CLOSED && rec->size >= sizeof(ospy_event_fd_closed))
+    forget_name(t, rec->pid, ((const ospy_event_fd_closed *)rec)->fd, rec->ts, emit, ctx);
   else if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT) {
     ospy_fdnames_forget_pid(&t->known, rec->pid); /* exec closes CLOEXEC descriptors */
     ospy_fdnames_forget_pid(&t->sockets, rec->pid);

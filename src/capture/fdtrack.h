@@ -8,7 +8,8 @@
  *     takes the original's name;
  *   - a socket is named from what socket, bind, connect, accept,
  *     getsockname and getpeername said of it (capture/socknames.h);
- *   - a successful hooked close() withdraws the name.
+ *   - a successful close withdraws the name: a hooked close() call, or the
+ *     agent's FdClosed record (close, libc's own __close_nocancel).
  * Descriptors opened by code that is not hooked (glibc's internal
  * open_nocancel, for one) stay numbers: /proc, read milliseconds after the
  * call, could name a later file that reused the number.

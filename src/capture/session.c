@@ -85,6 +85,8 @@ static int emit(ospy_session *s, const ospy_event_hdr *rec)
   }
   if (s->fds)
     ospy_fdtrack_before(s->fds, rec, add_from_tracker, s);
+  if (rec->type == OSPY_EV_FD_CLOSED)
+    return 0; /* for the tracker only: its FdName, if any, says it */
   int r = add_one(s, rec);
   if (s->fds)
     ospy_fdtrack_after(s->fds, rec, add_from_tracker, s);

@@ -628,9 +628,9 @@ fd-reuse)
   # a name is withdrawn by closefrom and close_range; a pipe's ends are named
   # as such, not after the file that had the number before
   fds=$(dirname "$target")/e2e-target-fds
-  "$ospy" capture -q --preset files -o "$tmp/c.ospy" -- "$fds" >"$tmp/out" 2>"$tmp/err" ||
+  "$ospy" capture -q --preset files --preset net -o "$tmp/c.ospy" -- "$fds" >"$tmp/out" 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture exited $?"; }
-  expect_line "$tmp/out" "fds 3 3 5 6"
+  expect_line "$tmp/out" "fds 3 3 5 6 7 7"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_line "$tmp/show" 'libc.so.6!read(fd=3</etc/hostname>, buf="'
   expect_line "$tmp/show" 'libc.so.6!closefrom(lowfd=3)'
@@ -641,6 +641,9 @@ fd-reuse)
   expect_line "$tmp/show" 'libc.so.6!pipe2(pipefd=[5<pipe:[read]>, 6<pipe:[write]>], flags=O_CLOEXEC) = 0'
   expect_line "$tmp/show" 'libc.so.6!write(fd=6<pipe:[write]>, buf="second", count=6) = 6'
   grep -q 'hostname>, buf="through' "$tmp/show" && fail "the pipe took the file's name"
+  expect_line "$tmp/show" 'libc.so.6!socket(domain=AF_INET, type=SOCK_STREAM, protocol=IPPROTO_IP) = 7<TCP>'
+  expect_line "$tmp/show" 'libc.so.6!read(fd=7, buf="'
+  grep -q 'read(fd=7<TCP>' "$tmp/show" && fail "the file libc reopened took the socket's name"
   echo "fd-reuse: closefrom and close_range withdraw names, pipe ends named" ;;
 vfork-child)
   # a vfork child and posix_spawn's run on their parent's memory until they

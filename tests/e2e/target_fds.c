@@ -1,7 +1,10 @@
 /* Descriptors whose numbers are reused: a file's name must not stick to the
- * pipe that takes its number after closefrom, nor after close_range. */
+ * pipe that takes its number after closefrom, nor after close_range; nor a
+ * socket's to a file after the C library closed it itself (fclose) and
+ * reopened the number itself (fopen "e": neither call is close or open). */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int main(void)
@@ -19,6 +22,13 @@ int main(void)
   int q[2];
   if (pipe2(q, O_CLOEXEC) != 0 || write(q[1], "second", 6) != 6)
     return 3;
-  printf("fds %d %d %d %d\n", fd, p[0], f2, q[1]);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  FILE *sf = fdopen(s, "r");
+  if (!sf || fclose(sf) != 0)
+    return 4;
+  FILE *g = fopen("/etc/hostname", "re");
+  if (!g || read(fileno(g), b, sizeof b) < 0)
+    return 5;
+  printf("fds %d %d %d %d %d %d\n", fd, p[0], f2, q[1], s, fileno(g));
   return 0;
 }
