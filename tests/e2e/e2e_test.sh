@@ -643,6 +643,7 @@ fd-reuse)
   grep -q 'hostname>, buf="through' "$tmp/show" && fail "the pipe took the file's name"
   expect_line "$tmp/show" 'libc.so.6!socket(domain=AF_INET, type=SOCK_STREAM, protocol=IPPROTO_IP) = 7<TCP>'
   expect_line "$tmp/show" 'libc.so.6!read(fd=7, buf="'
+  expect_line "$tmp/show" 'libc.so.6!pipe2(pipefd=[8<pipe:[read]>, 9<pipe:[write]>], flags=0x0) = 0'
   grep -q 'read(fd=7<TCP>' "$tmp/show" && fail "the file libc reopened took the socket's name"
   echo "fd-reuse: closefrom and close_range withdraw names, pipe ends named" ;;
 vfork-child)

@@ -30,5 +30,6 @@ int main(void)
   if (!g || read(fileno(g), b, sizeof b) < 0)
     return 5;
   printf("fds %d %d %d %d %d %d\n", fd, p[0], f2, q[1], s, fileno(g));
-  return 0;
+  int r[2];
+  return pipe2(r, 0) == 0 ? 0 : 6;
 }
