@@ -49,6 +49,21 @@ int ospy_agent_consumer_alive(void)
   return 1;
 }
 
+/* Whether the controller process still exists. Events other than calls (the
+ * agent's "detached, hooks removed", a process's end) wait for room while it
+ * does, also after it asked the agent to detach: it drains for a while after
+ * the request, and the message, refused at once when the lane was full of
+ * calls, went missing from the capture. */
+static int controller_alive(void)
+{
+  ospy_ring_ctl *c = ospy_agent_g.ring.ctl;
+  if (kill((pid_t)c->controller_pid, 0) < 0 && errno == ESRCH) {
+    ospy_agent_g.active = 0;
+    return 0;
+  }
+  return 1;
+}
+
 void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token)
 {
   ospy_agent *a = &ospy_agent_g;
@@ -65,7 +80,8 @@ void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_
    * rare and say what the calls mean: they wait for room */
   int lossy = a->lossy && type == OSPY_EV_CALL;
   ospy_event_hdr *h = ospy_ring_reserve(&a->ring, ospy_agent_tid(), size, lossy, token,
-                                        ospy_agent_consumer_alive);
+                                        type == OSPY_EV_CALL ? ospy_agent_consumer_alive
+                                                             : controller_alive);
   if (!h) {
     if (a->active && type == OSPY_EV_CALL)
       ospy_ring_count_lost(&a->ring, a->pid, ospy_agent_tid());
