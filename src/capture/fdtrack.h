@@ -27,7 +27,7 @@ typedef struct ospy_fdtrack {
   ospy_fdnames sockets;     /* what the calls said of sockets (capture/socknames.h) */
   const ospy_plan *plan;
   const ospy_spec_table *specs;
-  uint8_t *fn_uses_fd;      /* per spec function: 0 unknown, 1 no, 2 yes */
+  uint8_t *fn_role;         /* per spec function: what it does to names (fdtrack.c) */
   uint32_t nfns;
   int snapshot_all;         /* attach: name every descriptor a process has at start */
   uint32_t stdio_of_controller; /* a spawned pid whose stdio is the controller's (it may

@@ -197,15 +197,28 @@ static void on_accept(ospy_fdtrack *t, const ospy_event_call *c, const said *in,
   store(t, c, (int32_t)(uint32_t)c->retval, &n, emit, ctx);
 }
 
+static const char *const sock_fns[] = { "socket", "socketpair", "bind", "connect", "accept",
+                                        "accept4", "getsockname", "getpeername" };
+#define NSOCK_FNS (sizeof sock_fns / sizeof *sock_fns)
+
+static unsigned sock_fn_index(const char *name)
+{
+  unsigned which = 0;
+  while (which < NSOCK_FNS && strcmp(name, sock_fns[which]))
+    which++;
+  return which;
+}
+
+int ospy_socknames_handles(const char *fn_name)
+{
+  return sock_fn_index(fn_name) < NSOCK_FNS;
+}
+
 int ospy_socknames_on_call(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn *fn,
                            ospy_fdtrack_emit emit, void *ctx)
 {
-  static const char *const names[] = { "socket", "socketpair", "bind", "connect", "accept",
-                                       "accept4", "getsockname", "getpeername" };
-  unsigned which = 0;
-  while (which < sizeof names / sizeof *names && strcmp(fn->name, names[which]))
-    which++;
-  if (which == sizeof names / sizeof *names)
+  unsigned which = sock_fn_index(fn->name);
+  if (which == NSOCK_FNS)
     return 0;
   const uint8_t *enter = (const uint8_t *)(c + 1) + (size_t)c->nbt * 8;
   said in, out;

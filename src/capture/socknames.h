@@ -31,6 +31,8 @@ void ospy_sockaddr_endpoint(const uint8_t *sa, size_t n, char *out, size_t cap);
 /* "TCP", "UDPv6", "UNIX-DGRAM", "NETLINK"... for socket(domain, type). */
 const char *ospy_socket_proto(int domain, int type);
 
+/* Whether fn_name is one of the functions below. */
+int ospy_socknames_handles(const char *fn_name);
 /* Handles a call of socket, socketpair, bind, connect, accept, accept4,
    getsockname or getpeername: names the descriptors it made or addressed.
    Returns 1 when fn is one of them, 0 otherwise. */
