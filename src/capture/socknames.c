@@ -190,6 +190,8 @@ static void on_accept(ospy_fdtrack *t, const ospy_event_call *c, const said *in,
     if (len > 2 && strcmp(listening.local + len - 2, ":0"))
       memcpy(n.local, listening.local, sizeof n.local);
   }
+  if (!n.proto[0]) /* only stream sockets accept (SCTP and SEQPACKET aside) */
+    snprintf(n.proto, sizeof n.proto, "%s", ospy_socket_proto(family_of(out), SOCK_STREAM));
   guess_proto(&n, family_of(out));
   endpoint_of(out, n.peer, sizeof n.peer);
   if (!n.peer[0]) /* accept(fd, NULL, NULL): connected, to whom unsaid */

@@ -189,6 +189,14 @@ print("sockets ok")' "$tmp/l.sock"
     "the Unix client named by its peer's path"
   expect_re "$tmp/pysock.show" '\] libc\.so\.6!send\(sockfd=[0-9]+<UNIX-STREAM:\['"$tmp"'/l\.sock->\?\]>, buf="y"' \
     "the accepted connection: the listener's path, an unnamed peer"
+  # accept's socket, its listener's socket() not recorded: a stream socket by
+  # its peer's family
+  capture pysock2 -f accept4 -f send -- "$PY" -c '
+import socket, sys
+l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen()
+c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); x, _ = l.accept(); x.send(b"y")' "$tmp/l2.sock"
+  expect_re "$tmp/pysock2.show" '\] libc\.so\.6!send\(sockfd=[0-9]+<UNIX-STREAM:\[->\?\]>, buf="y"' \
+    "the accepted connection named as a stream socket"
   echo "python3-sockets: UDPv6, socketpair and Unix sockets named" ;;
 python3-zlib)
   # Debian's gzip has its own deflate; python3's zlib module uses libz.so.1
