@@ -37,18 +37,6 @@ uint32_t ospy_agent_tid(void)
   return tid;
 }
 
-int ospy_agent_consumer_alive(void)
-{
-  ospy_ring_ctl *c = ospy_agent_g.ring.ctl;
-  if (atomic_load(&c->detach))
-    return 0;
-  if (kill((pid_t)c->controller_pid, 0) < 0 && errno == ESRCH) {
-    ospy_agent_g.active = 0; /* the controller is gone: stop recording for good */
-    return 0;
-  }
-  return 1;
-}
-
 /* Whether the controller process still exists. Events other than calls (the
  * agent's "detached, hooks removed", a process's end) wait for room while it
  * does, also after it asked the agent to detach: it drains for a while after
@@ -58,10 +46,15 @@ static int controller_alive(void)
 {
   ospy_ring_ctl *c = ospy_agent_g.ring.ctl;
   if (kill((pid_t)c->controller_pid, 0) < 0 && errno == ESRCH) {
-    ospy_agent_g.active = 0;
+    ospy_agent_g.active = 0; /* the controller is gone: stop recording for good */
     return 0;
   }
   return 1;
+}
+
+int ospy_agent_consumer_alive(void)
+{
+  return !atomic_load(&ospy_agent_g.ring.ctl->detach) && controller_alive();
 }
 
 void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token)
