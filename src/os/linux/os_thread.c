@@ -185,6 +185,24 @@ static uint64_t parse_hex_word(const char **p) {
   }
 }
 
+/* path := /proc/self/task/TID + suffix (no libc: this runs while other
+ * threads are stopped, maybe inside it). */
+static void task_file(pid_t tid, const char *suffix, char path[64]) {
+  static const char dir[] = "/proc/self/task/";
+  char digits[16];
+  int nd = 0;
+  size_t len = 0;
+  for (; dir[len]; len++)
+    path[len] = dir[len];
+  for (pid_t v = tid; v > 0 && nd < 15; v /= 10)
+    digits[nd++] = (char)('0' + v % 10);
+  while (nd > 0)
+    path[len++] = digits[--nd];
+  for (int i = 0; suffix[i] && len < 63; i++)
+    path[len++] = suffix[i];
+  path[len] = '\0';
+}
+
 /* The bit of our signal in a "Name:\tHEX" mask line of a status file. */
 static bool mask_has_signal(const char *status, const char *name) {
   for (const char *p = status; *p; p++) {
@@ -205,18 +223,8 @@ static bool mask_has_signal(const char *status, const char *name) {
  * threads than CPUs, was given up on and ran on through the bytes being
  * patched (i386, 4 threads calling the function, 2 CPUs). */
 static bool signal_held(pid_t tid, char *buf, size_t cap) {
-  char path[64] = "/proc/self/task/";
-  char digits[16];
-  int nd = 0;
-  for (pid_t v = tid; v > 0 && nd < 15; v /= 10)
-    digits[nd++] = (char)('0' + v % 10);
-  size_t len = 16;
-  while (nd > 0)
-    path[len++] = digits[--nd];
-  const char *suffix = "/status";
-  for (int i = 0; suffix[i]; i++)
-    path[len++] = suffix[i];
-  path[len] = '\0';
+  char path[64];
+  task_file(tid, "/status", path);
   if (ospy_os_read_file(path, buf, cap) <= 0)
     return false;
   return mask_has_signal(buf, "SigBlk") && mask_has_signal(buf, "SigPnd");
@@ -224,18 +232,8 @@ static bool signal_held(pid_t tid, char *buf, size_t cap) {
 
 /* pc/sp of a running task sitting in a system call, from /proc/.../syscall. */
 static void syscall_pc(pid_t tid, ospy_os_thread_stop *t, char *buf, size_t cap) {
-  char path[64] = "/proc/self/task/";
-  char digits[16];
-  int nd = 0;
-  for (pid_t v = tid; v > 0 && nd < 15; v /= 10)
-    digits[nd++] = (char)('0' + v % 10);
-  size_t len = 16;
-  while (nd > 0)
-    path[len++] = digits[--nd];
-  const char *suffix = "/syscall";
-  for (int i = 0; suffix[i]; i++)
-    path[len++] = suffix[i];
-  path[len] = '\0';
+  char path[64];
+  task_file(tid, "/syscall", path);
   t->pc = t->sp = 0;
   if (ospy_os_read_file(path, buf, cap) <= 0 || buf[0] < '0' || buf[0] > '9')
     return; /* "running" or unreadable: unknown */
