@@ -3,7 +3,6 @@
 #include "plan/values.h"
 #include "plan/values_format.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,14 +33,9 @@ const char *ospy_socket_proto(int domain, int type)
 void ospy_sockaddr_endpoint(const uint8_t *sa, size_t n, char *out, size_t cap)
 {
   unsigned fam = n >= 2 ? (unsigned)(sa[0] | sa[1] << 8) : AF_UNSPEC;
-  unsigned port = n >= 4 ? (unsigned)(sa[2] << 8 | sa[3]) : 0;
-  char a[INET6_ADDRSTRLEN];
-  out[0] = 0;
-  if (fam == AF_INET && n >= 8 && inet_ntop(AF_INET, sa + 4, a, sizeof a)) {
-    snprintf(out, cap, "%s:%u", a, port);
-  } else if (fam == AF_INET6 && n >= 24 && inet_ntop(AF_INET6, sa + 8, a, sizeof a)) {
-    snprintf(out, cap, "[%s]:%u", a, port);
-  } else if (fam == AF_UNIX && n > 2) {
+  if (ospy_values_inet_endpoint(sa, n, out, cap))
+    return;
+  if (fam == AF_UNIX && n > 2) {
     const char *path = (const char *)sa + 2;
     size_t len = n - 2;
     if (path[0]) /* a path; an abstract name follows a NUL (shown from @, up to a NUL) */

@@ -125,6 +125,9 @@ size_t ospy_argv_text(const char *argv, size_t n, char *out, size_t cap);
  * {AF_UNIX, "/path"}): what it means, without the bytes after a path's NUL.
  * Returns the length needed, as snprintf. */
 size_t ospy_values_sockaddr_text(const uint8_t *s, size_t n, char *out, size_t cap);
+/* An AF_INET or AF_INET6 address as its endpoint ("10.0.0.1:80", "[::1]:443");
+ * 0 (and "") for any other family or too few bytes. Returns the length. */
+size_t ospy_values_inet_endpoint(const uint8_t *s, size_t n, char *out, size_t cap);
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap);
 /* Strings and buffers longer than bytes are shown cut, with "..." (0: whole;

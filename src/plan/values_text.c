@@ -326,16 +326,29 @@ static void put_quoted_wide(tbuf *b, const uint8_t *s, size_t n, unsigned unit)
 
 /* ---- values ---- */
 
+size_t ospy_values_inet_endpoint(const uint8_t *s, size_t n, char *out, size_t cap)
+{
+  unsigned fam = n >= 2 ? (unsigned)(s[0] | s[1] << 8) : 0xffff;
+  unsigned port = n >= 4 ? (unsigned)(s[2] << 8 | s[3]) : 0;
+  char addr[INET6_ADDRSTRLEN];
+  int len = 0;
+  if (fam == AF_INET && n >= 8)
+    len = snprintf(out, cap, "%u.%u.%u.%u:%u", s[4], s[5], s[6], s[7], port);
+  else if (fam == AF_INET6 && n >= 24 && inet_ntop(AF_INET6, s + 8, addr, sizeof addr))
+    len = snprintf(out, cap, "[%s]:%u", addr, port);
+  else if (cap)
+    out[0] = 0;
+  return len > 0 ? (size_t)len : 0;
+}
+
 static void put_sockaddr(tbuf *b, const uint8_t *s, size_t n)
 {
   unsigned fam = n >= 2 ? (unsigned)(s[0] | s[1] << 8) : 0xffff;
-  char addr[64];
+  char ep[80];
   if (n < 2) {
     put(b, "{}"); /* no address (recvfrom on a stream socket: addrlen 0) */
-  } else if (fam == 2 && n >= 8) {
-    put(b, "{AF_INET, %u.%u.%u.%u:%u}", s[4], s[5], s[6], s[7], (unsigned)(s[2] << 8 | s[3]));
-  } else if (fam == 10 && n >= 24 && inet_ntop(AF_INET6, s + 8, addr, sizeof addr)) {
-    put(b, "{AF_INET6, [%s]:%u}", addr, (unsigned)(s[2] << 8 | s[3]));
+  } else if (ospy_values_inet_endpoint(s, n, ep, sizeof ep)) {
+    put(b, "{%s, %s}", fam == AF_INET ? "AF_INET" : "AF_INET6", ep);
   } else if (fam == 1) {
     const uint8_t *p = s + 2;
     size_t len = n - 2, end = 0;
