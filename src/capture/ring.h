@@ -118,7 +118,9 @@ void ospy_ring_bound(ospy_ring *r);
 void ospy_ring_unbound(ospy_ring *r);
 /* Absolute read position summed over lanes (what was consumed, in bytes). */
 uint64_t ospy_ring_consumed(const ospy_ring *r);
-/* Sleep until a producer commits or timeout_ms passes. */
+/* Sleeps until a lane holds a batch worth draining (a 32nd of it; a producer
+ * wakes the consumer at a quarter, or when it waits for room) or timeout_ms
+ * passes: what less was committed waits for the timeout. */
 void ospy_ring_wait(ospy_ring *r, int timeout_ms);
 /* Wakes producers waiting for room (they then see a detach request). */
 void ospy_ring_wake_producers(ospy_ring *r);
