@@ -2,6 +2,10 @@
 #include "capture/chunk_pack.h"
 
 #include <string.h>
+#if defined(__SSE2__) && !defined(OSPY_PACK_SCALAR) /* OSPY_PACK_SCALAR: tests */
+#define PACK_SSE2 1
+#include <emmintrin.h>
+#endif
 
 #include "plan/leb128.h"
 
@@ -17,29 +21,61 @@ static size_t pack_literal(const void *rec, size_t len, uint8_t *out)
   return n + len;
 }
 
-/* The delta form of w against ref into out, ref becoming w on the way (one
- * pass: this runs once per record in the controller's drain loop). Whether a
- * word changed is data, not a branch: a branch per word mispredicted often
- * enough to cost more than the rest of packing. */
-static size_t pack_delta(uint64_t *ref, const uint8_t *w, uint32_t words, uint8_t *out)
+/* d[i] := w[i] - ref[i] and ref[i] := w[i] for every word; returns the map
+ * of the words that changed (bit i). SSE2 takes two words a step: this runs
+ * for every record the controller drains, and the word-at-a-time loop was
+ * the larger part of its packing time. */
+#if defined(PACK_SSE2)
+static uint64_t delta_words(uint64_t *ref, const uint8_t *w, uint32_t words, uint64_t *d)
 {
-  size_t n = ospy_leb128_put(out, (uint64_t)words * 2 + 1);
-  size_t map_at = n, map_len = (words + 7) / 8;
-  uint64_t map = 0;
-  n += map_len;
+  uint64_t changed = 0;
+  uint32_t i = 0;
+  for (; i + 2 <= words; i += 2) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(w + i * 8));
+    __m128i x = _mm_sub_epi64(v, _mm_loadu_si128((const __m128i *)(void *)(ref + i)));
+    _mm_storeu_si128((__m128i *)(void *)(d + i), x);
+    _mm_storeu_si128((__m128i *)(void *)(ref + i), v);
+    /* a 64-bit lane is zero when both its 32-bit halves are */
+    __m128i z = _mm_cmpeq_epi32(x, _mm_setzero_si128());
+    z = _mm_and_si128(z, _mm_shuffle_epi32(z, _MM_SHUFFLE(2, 3, 0, 1)));
+    changed |= (uint64_t)(_mm_movemask_pd(_mm_castsi128_pd(z)) ^ 3) << i;
+  }
+  for (; i < words; i++) {
+    uint64_t v;
+    memcpy(&v, w + i * 8, 8);
+    d[i] = v - ref[i];
+    ref[i] = v;
+    changed |= (uint64_t)(d[i] != 0) << i;
+  }
+  return changed;
+}
+#else
+static uint64_t delta_words(uint64_t *ref, const uint8_t *w, uint32_t words, uint64_t *d)
+{
+  uint64_t changed = 0;
   for (uint32_t i = 0; i < words; i++) {
     uint64_t v;
     memcpy(&v, w + i * 8, 8);
-    uint64_t z = ospy_zigzag((int64_t)(v - ref[i]));
+    d[i] = v - ref[i];
     ref[i] = v;
-    map |= (uint64_t)(z != 0) << i;
-    if (z < 0x80) {
-      out[n] = (uint8_t)z;
-      n += z != 0;
-    } else {
-      n += ospy_leb128_put(out + n, z);
-    }
+    changed |= (uint64_t)(d[i] != 0) << i;
   }
+  return changed;
+}
+#endif
+
+/* The delta form of w against ref into out, ref becoming w on the way: the
+ * differences first, then only the changed words coded (most of a call's
+ * words repeat its predecessor's). */
+static size_t pack_delta(uint64_t *ref, const uint8_t *w, uint32_t words, uint8_t *out)
+{
+  uint64_t d[OSPY_PACK_DELTA_WORDS];
+  size_t n = ospy_leb128_put(out, (uint64_t)words * 2 + 1);
+  size_t map_at = n, map_len = (words + 7) / 8;
+  uint64_t map = delta_words(ref, w, words, d);
+  n += map_len;
+  for (uint64_t m = map; m; m &= m - 1)
+    n += ospy_leb128_put(out + n, ospy_zigzag((int64_t)d[__builtin_ctzll(m)]));
   for (size_t k = 0; k < map_len; k++)
     out[map_at + k] = (uint8_t)(map >> (8 * k));
   return n;
