@@ -53,7 +53,7 @@ static uint32_t lanes_for(uint32_t data_size)
 static void cursors_reset(ospy_ring *r)
 {
   for (uint32_t i = 0; i < OSPY_RING_MAX_LANES; i++)
-    r->cur[i] = (ospy_ring_cursor){ 0, 0, UINT64_MAX };
+    r->cur[i] = (ospy_ring_cursor){ 0, 0, UINT64_MAX, 0, 0, 0 };
 }
 
 int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t plan_len,
@@ -163,6 +163,13 @@ static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, uint32_t *slot_
 {
   ospy_ring_cursor *k = &r->cur[lane];
   uint32_t cap = (uint32_t)(r->mask + 1);
+  if (k->ready && k->ctail < k->limit) {
+    /* found by an earlier consume that took another lane's record: read
+     * once, not once per record of the other lanes */
+    *key = k->key;
+    *slot_size = k->size;
+    return 1;
+  }
   for (;;) {
     if (k->ctail >= k->limit)
       return 0;
@@ -187,8 +194,9 @@ static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, uint32_t *slot_
       *why = "unknown ring slot kind";
       return -1;
     }
-    *key = record_key((const uint8_t *)(s + 1), size - SLOT_HDR);
-    *slot_size = size;
+    *key = k->key = record_key((const uint8_t *)(s + 1), size - SLOT_HDR);
+    *slot_size = k->size = size;
+    k->ready = 1;
     return 1;
   }
 }
@@ -205,6 +213,7 @@ static long take(ospy_ring *r, uint32_t lane, uint32_t size, void *buf, size_t c
   if (ospy_event_validate(buf, rec_len, why) < 0)
     return consume_fail(r, why, *why);
   long n = (long)((const ospy_event_hdr *)buf)->size;
+  r->cur[lane].ready = 0;
   advance(r, lane, size);
   return n;
 }

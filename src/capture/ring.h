@@ -85,6 +85,9 @@ typedef struct ospy_ring_cursor {
   uint64_t ctail;
   uint64_t published; /* tail last stored in the lane's tail */
   uint64_t limit;     /* ospy_ring_bound: read nothing at or past this */
+  uint64_t key;       /* when ready: the merge key of the record at ctail... */
+  uint32_t size;      /* ...and its slot's size, checked */
+  uint32_t ready;     /* the two above are valid (until that record is taken) */
 } ospy_ring_cursor;
 
 /* A mapped ring, either side. */
