@@ -308,8 +308,14 @@ static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigne
   ospy_mw_uleb(w, st->nfields);
   for (uint32_t i = 0; i < st->nfields; i++) {
     const ospy_spec_field *f = &st->fields[i];
-    msize size = f->size ? (msize){ f->size, MS_OK } : read_field_int(m, st, f->size_field, addr);
-    msize count = read_field_int(m, st, f->count_field, addr);
+    msize size = MSIZE_NONE, count = read_field_int(m, st, f->count_field, addr);
+    const ospy_spec_type *ft = type_of(m, &f->t);
+    if (ft && ft->kind == OSPY_KIND_ARRAY) {
+      if (f->size && f->count_field == OSPY_SPEC_NONE)
+        count = (msize){ f->size, MS_OK }; /* elementCount="N" (spec.h) */
+    } else {
+      size = f->size ? (msize){ f->size, MS_OK } : read_field_int(m, st, f->size_field, addr);
+    }
     ospy_mw_uleb(w, i);
     put_mem_value(m, &f->t, addr + f->offset, size, count, depth + 1);
   }

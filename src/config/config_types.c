@@ -220,7 +220,11 @@ static void parse_binding(cfg *g, xmlNodePtr b, ospy_spec_field *f, const ospy_s
   uint32_t *slot = NULL;
   if (prop && !strcmp(prop, "size"))
     slot = &f->size_field;
-  else if (prop && !strcmp(prop, "elementCount"))
+  else if (prop && !strcmp(prop, "elementCount") && f->t.type == OSPY_BT_ARRAY && f->size) {
+    cfg_error(g, cfg_pos_attr(g, b, "propertyName"), "field '%s' has a fixed elementCount "
+              "already", f->name ? f->name : "");
+    return;
+  } else if (prop && !strcmp(prop, "elementCount"))
     slot = &f->count_field;
   else {
     cfg_error(g, prop ? cfg_pos_attr(g, b, "propertyName") : cfg_pos_elem(g, b),
@@ -236,12 +240,27 @@ static void parse_binding(cfg *g, xmlNodePtr b, ospy_spec_field *f, const ospy_s
             "unknown field '%s' in structure '%s'", src ? src : "", sname);
 }
 
+/* The bytes one element of an Array field takes (0: not known here). */
+static unsigned elem_extent(cfg *g, const ospy_spec_typeref *r)
+{
+  if (r->elem_ptr)
+    return g->t->ptr_size;
+  ospy_spec_typeref e = { .type = r->elem_type, .marshal_as = OSPY_SPEC_NONE,
+                          .elem_type = OSPY_SPEC_NONE };
+  unsigned w = ospy_spec_scalar_width(g->t, &e);
+  if (!w && e.type < g->t->ntypes && g->t->types[e.type].kind == OSPY_KIND_STRUCT)
+    w = g->t->types[e.type].size;
+  return w;
+}
+
 static unsigned field_extent(cfg *g, const ospy_spec_field *f)
 {
   unsigned w = ospy_spec_scalar_width(g->t, &f->t);
   if (!w && f->t.type < g->t->ntypes && g->t->types[f->t.type].kind == OSPY_KIND_STRUCT)
     w = g->t->types[f->t.type].size;
-  if (!w)
+  if (!w && f->t.type == OSPY_BT_ARRAY && !f->t.ptr)
+    w = f->size * elem_extent(g, &f->t); /* size: the element count */
+  else if (!w)
     w = f->size;
   return f->offset + w;
 }
@@ -268,10 +287,40 @@ static unsigned type_align(cfg *g, const ospy_spec_typeref *r, unsigned depth)
   return a;
 }
 
+/* elementCount="N" on an Array field: a fixed count (C's `int vals[4]`
+ * inside the structure, or an ArrayPtr to always N), kept in the field's size
+ * word, which an array has no other use for (spec.h). */
+static void parse_field_count(cfg *g, xmlNodePtr c, ospy_spec_field *f)
+{
+  int64_t n;
+  int got = cfg_attr_int(g, c, "elementCount", &n);
+  if (got == 0)
+    return;
+  if (f->t.type != OSPY_BT_ARRAY) {
+    cfg_error(g, cfg_pos_attr(g, c, "elementCount"),
+              "elementCount applies to a field of type Array or ArrayPtr");
+    return;
+  }
+  if (cfg_attr(g, c, "size")) {
+    cfg_error(g, cfg_pos_attr(g, c, "size"), "an Array field counts elements: elementCount, "
+              "not size");
+    return;
+  }
+  if (got < 0 || n < 1 || n > 1 << 20) {
+    cfg_error(g, cfg_pos_attr(g, c, "elementCount"),
+              "bad elementCount '%s': expected an integer from 1 to 1048576 (a count that "
+              "varies: <bindTypeProperty propertyName=\"elementCount\" sourceField=...>)",
+              cfg_attr(g, c, "elementCount"));
+    return;
+  }
+  f->size = (uint32_t)n;
+}
+
 static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 {
   static const char *const attrs[] = { "name", "offset", "type", "marshalAs", "endian",
-                                       "hex", "octal", "elementType", "size", NULL };
+                                       "hex", "octal", "elementType", "size", "elementCount",
+                                       NULL };
   cfg_check_attrs(g, c, attrs);
   f->name = cfg_attr(g, c, "name");
   f->size_field = f->count_field = OSPY_SPEC_NONE;
@@ -310,6 +359,7 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   if (f->t.type == OSPY_BT_ARRAY && !et) /* an unknown one is reported above */
     cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",
               f->name ? f->name : "");
+  parse_field_count(g, c, f);
 }
 
 static unsigned field_extent(cfg *g, const ospy_spec_field *f);

@@ -99,7 +99,8 @@ typedef struct ospy_spec_field {
   ospy_spec_typeref t;
   uint32_t size_field;  /* bindTypeProperty size: field index or NONE */
   uint32_t count_field; /* bindTypeProperty elementCount: field index or NONE */
-  uint32_t size;        /* fixed size (ByteArray size="N" on a field), 0 = none */
+  uint32_t size;        /* fixed size (ByteArray size="N" on a field), or an Array's
+                           fixed element count (elementCount="N"); 0 = none */
 } ospy_spec_field;
 
 typedef struct ospy_spec_type {

@@ -314,6 +314,36 @@ static void test_struct_size(void)
          "t.xml:3:36: error: bad byte 'zz' in signature 's'\n");
 }
 
+/* ---- elementCount="N" on an Array field: C's `int vals[4]` ---- */
+
+static void test_fixed_array_field(void)
+{
+  static const char xml[] = HM(
+    "<types><structure name=\"R\">\n"
+    "<field name=\"id\" offset=\"0\" type=\"Int32\"/>\n"
+    "<field name=\"vals\" offset=\"4\" type=\"Array\" elementType=\"Int16\" elementCount=\"5\"/>\n"
+    "</structure></types>\n");
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(xml, bits, "", __LINE__);
+    if (c)
+      CHECK(size_of(c, "R") == 16); /* 4 + 5 x 2 bytes, aligned to 4 */
+    ospy_config_free(c);
+  }
+  EXPECT(HM("<types><structure name=\"R\">\n"
+            "<field name=\"a\" offset=\"0\" type=\"Int32\" elementCount=\"2\"/>\n"
+            "<field name=\"b\" offset=\"4\" type=\"Array\" elementType=\"Int8\" elementCount=\"0\"/>\n"
+            "<field name=\"c\" offset=\"8\" type=\"Array\" elementType=\"Int8\" size=\"2\" elementCount=\"2\"/>\n"
+            "<field name=\"n\" offset=\"12\" type=\"Int32\"/>\n"
+            "<field name=\"d\" offset=\"16\" type=\"ArrayPtr\" elementType=\"Int8\" elementCount=\"2\">"
+            "<bindTypeProperty propertyName=\"elementCount\" sourceField=\"n\"/></field>\n"
+            "</structure></types>\n"),
+         "t.xml:3:55: error: elementCount applies to a field of type Array or ArrayPtr\n"
+         "t.xml:4:74: error: bad elementCount '0': expected an integer from 1 to 1048576 (a count "
+         "that varies: <bindTypeProperty propertyName=\"elementCount\" sourceField=...>)\n"
+         "t.xml:5:66: error: an Array field counts elements: elementCount, not size\n"
+         "t.xml:7:113: error: field 'd' has a fixed elementCount already\n");
+}
+
 /* ---- errorValue="N" on <returnValue> ---- */
 
 static const char error_value_xml[] = HM(
@@ -546,6 +576,7 @@ int main(void)
   test_error_value();
   test_thiscall_this();
   test_struct_size();
+  test_fixed_array_field();
   test_arch_variants();
   test_value();
   test_null_terminated();

@@ -331,6 +331,43 @@ static void test_structs_arrays(void)
   ospy_spec_table_free(t);
 }
 
+/* A fixed-size array inside a structure (C's `int vals[4]`), elementCount="4"
+ * on the field, kept in its size word; an inline string beside it. */
+struct with_array {
+  int32_t id;
+  int32_t vals[4];
+  char name[8];
+  int16_t *more;
+};
+
+static void test_struct_fixed_array_field(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t st = tt_struct(t, "WithArray", 4);
+  tt_field(t, st, 0, "id", offsetof(struct with_array, id), "Int32");
+  ospy_spec_field *f = tt_field(t, st, 1, "vals", offsetof(struct with_array, vals), "Array");
+  f->t.elem_type = OSPY_BT_INT32;
+  f->size = 4;
+  tt_field(t, st, 2, "name", offsetof(struct with_array, name), "AsciiString");
+  f = tt_field(t, st, 3, "more", offsetof(struct with_array, more), "ArrayPtr");
+  f->t.elem_type = OSPY_BT_INT16;
+  f->size = 2;
+  t->types[st].size = sizeof(struct with_array);
+  uint32_t fn = tt_fn(t, "wa", NULL);
+  tt_arg(t, fn, "w", IN, "WithArrayPtr");
+  tt_prepare(t);
+  int16_t more[2] = { -3, 9 };
+  struct with_array w = { 7, { 1, -2, 3, 40000 }, "bob", more };
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(&w), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(w={id=7, vals=[1, -2, 3, 40000], name=\"bob\", more=[-3, 9]})");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static void fill_hello(void *buf) { memcpy(buf, "hello world", 11); }
 
 static void test_out_buffer_sized_by_retval(void)
@@ -1059,6 +1096,7 @@ int main(void)
   test_bad_pointers();
   test_array_into_unmapped();
   test_structs_arrays();
+  test_struct_fixed_array_field();
   test_out_buffer_sized_by_retval();
   test_out_buffer_sized_by_return_register();
   test_out_buffer_sized_by_negative_return_check();
