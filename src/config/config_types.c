@@ -408,6 +408,12 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
       else
         cfg_unknown_child(g, b, c);
     }
+    if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type != OSPY_SPEC_NONE && !f->size &&
+        f->count_field == OSPY_SPEC_NONE &&
+        !cfg_attr(g, c, "elementCount")) /* a bad one is reported already */
+      cfg_error(g, cfg_pos_elem(g, c), "Array field '%s' needs its element count: "
+                "elementCount=\"N\", or <bindTypeProperty propertyName=\"elementCount\" "
+                "sourceField=...>", f->name ? f->name : "");
     if (f->t.type != OSPY_SPEC_NONE && field_extent(g, f) > size)
       size = field_extent(g, f);
   }

@@ -342,6 +342,11 @@ static void test_fixed_array_field(void)
          "that varies: <bindTypeProperty propertyName=\"elementCount\" sourceField=...>)\n"
          "t.xml:5:66: error: an Array field counts elements: elementCount, not size\n"
          "t.xml:7:113: error: field 'd' has a fixed elementCount already\n");
+  EXPECT(HM("<types><structure name=\"R\">\n"
+            "<field name=\"e\" offset=\"0\" type=\"Array\" elementType=\"Int8\"/>\n"
+            "</structure></types>\n"),
+         "t.xml:3:1: error: Array field 'e' needs its element count: elementCount=\"N\", or "
+         "<bindTypeProperty propertyName=\"elementCount\" sourceField=...>\n");
 }
 
 /* ---- errorValue="N" on <returnValue> ---- */
