@@ -90,6 +90,10 @@ void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
 /* A type by name ("Foo" or "FooPtr"), the named integer types (ProcessId)
  * included: added to the table when first used (config_types.c). 0 or -1. */
 int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out);
+/* "FooPtrPtr" (C's `Foo **`, as strtol's endptr or getline's lineptr): an
+ * ArrayPtr of one FooPtr, shown as strace shows a pointer, ["text"]; the
+ * caller gives it its count of 1. 0, or -1 when name is not such a name. */
+int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out);
 /* name is one of those named integer types (a declaration may not reuse it). */
 int cfg_is_named_int(const char *name);
 

@@ -130,7 +130,11 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   else if (dir && strcmp(dir, "in"))
     cfg_error(g, cfg_pos_attr(g, n, "direction"), "bad direction '%s': expected in, out or in/out",
               dir);
-  if (parse_typeref(g, n, &a->t) < 0)
+  const char *tn = cfg_attr(g, n, "type");
+  int double_ptr = tn && cfg_double_ptr_lookup(g, tn, &a->t) == 0;
+  if (double_ptr)
+    cfg_parse_radix(g, n, &a->t);
+  else if (parse_typeref(g, n, &a->t) < 0)
     a->t.type = OSPY_BT_UINT8; /* reported; keep going to find more problems */
   const char *et = cfg_attr(g, n, "elementType");
   ospy_spec_typeref er;
@@ -144,6 +148,8 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   }
   parse_ab(g, n, "size", &a->size_in, &a->size_out);
   parse_ab(g, n, "elementCount", &a->count_in, &a->count_out);
+  if (double_ptr && !a->count_in.src)
+    a->count_in.src = a->count_out.src = "1"; /* FooPtrPtr: the one FooPtr it points to */
   a->type_base.src = cfg_attr(g, n, "typeNameBase");
   a->type_suffix = cfg_attr(g, n, "typeNameSuffix");
   a->value.src = cfg_attr(g, n, "value");
@@ -186,8 +192,9 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
     cfg_error(g, cfg_pos_attr(g, n, "nullTerminated"),
               "nullTerminated on argument '%s' of type %s: only an Array can be", a->name, tn);
   /* an elementType given but unknown is reported where it is read */
-  if (ty->kind == OSPY_KIND_ARRAY &&
-      (!cfg_attr(g, n, "elementType") || (!a->count_in.src && !a->t.null_term)))
+  /* (a FooPtrPtr has both without saying) */
+  int has_elem = cfg_attr(g, n, "elementType") || a->t.elem_type != OSPY_SPEC_NONE;
+  if (ty->kind == OSPY_KIND_ARRAY && (!has_elem || (!a->count_in.src && !a->t.null_term)))
     cfg_error(g, cfg_pos_elem(g, n),
               "argument '%s' of type %s needs an 'elementType' and an 'elementCount'", a->name,
               tn);

@@ -55,6 +55,23 @@ int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
   return add_named_int(g, name) ? ospy_spec_type_lookup(g->t, name, out) : -1;
 }
 
+int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
+{
+  size_t n = strlen(name);
+  if (n <= 6 || strcmp(name + n - 6, "PtrPtr") != 0 || n >= 256)
+    return -1;
+  char inner[256];
+  memcpy(inner, name, n - 3); /* FooPtr */
+  inner[n - 3] = 0;
+  ospy_spec_typeref e, arr;
+  if (cfg_type_lookup(g, inner, &e) < 0 || !e.ptr || cfg_type_lookup(g, "ArrayPtr", &arr) < 0)
+    return -1;
+  *out = arr;
+  out->elem_type = e.type;
+  out->elem_ptr = 1;
+  return 0;
+}
+
 /* Resolve a type name; report it when unknown. */
 static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name,
                         ospy_spec_typeref *out)
@@ -342,7 +359,9 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
               f->name ? f->name : "");
     return;
   }
-  if (resolve_type(g, c, "type", type, &f->t) < 0)
+  if (cfg_double_ptr_lookup(g, type, &f->t) == 0)
+    f->size = 1; /* the one pointer it points to (an Array's size word: its count) */
+  else if (resolve_type(g, c, "type", type, &f->t) < 0)
     return;
   cfg_parse_radix(g, c, &f->t);
   const char *endian = cfg_attr(g, c, "endian");
@@ -356,7 +375,8 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
     f->t.elem_type = er.type;
     f->t.elem_ptr = er.ptr;
   }
-  if (f->t.type == OSPY_BT_ARRAY && !et) /* an unknown one is reported above */
+  if (f->t.type == OSPY_BT_ARRAY && !et && f->t.elem_type == OSPY_SPEC_NONE)
+    /* (an unknown one is reported above; a FooPtrPtr has its own) */
     cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",
               f->name ? f->name : "");
   parse_field_count(g, c, f);

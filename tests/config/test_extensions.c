@@ -349,6 +349,29 @@ static void test_fixed_array_field(void)
          "<bindTypeProperty propertyName=\"elementCount\" sourceField=...>\n");
 }
 
+/* ---- FooPtrPtr: C's `char **endptr`, an ArrayPtr of one FooPtr ---- */
+
+static void test_double_pointer(void)
+{
+  static const char xml[] = HM(
+    "<types><structure name=\"R\"><field name=\"pp\" offset=\"0\" type=\"Int32PtrPtr\"/>"
+    "</structure></types>\n"
+    FN("<argument name=\"end\" direction=\"out\" type=\"AsciiStringPtrPtr\"/>\n"
+       "<argument name=\"r\" type=\"RPtr\"/>\n") HOOK_F);
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(xml, bits, "", __LINE__);
+    if (!c)
+      continue;
+    CHECK(strstr(printed(c), "arg 0 end: out ArrayPtr of AsciiStringPtr elementCount=\"1\"") != NULL);
+    CHECK(size_of(c, "R") == bits / 8);
+    ospy_config_free(c);
+  }
+  EXPECT(HM(FN("<argument name=\"a\" type=\"NopePtrPtr\"/>\n"
+               "<argument name=\"b\" type=\"Int32PtrPtrPtr\"/>\n") HOOK_F),
+         "t.xml:6:26: error: unknown type 'NopePtrPtr'\n"
+         "t.xml:7:26: error: unknown type 'Int32PtrPtrPtr'\n");
+}
+
 /* ---- errorValue="N" on <returnValue> ---- */
 
 static const char error_value_xml[] = HM(
@@ -582,6 +605,7 @@ int main(void)
   test_thiscall_this();
   test_struct_size();
   test_fixed_array_field();
+  test_double_pointer();
   test_arch_variants();
   test_value();
   test_null_terminated();
