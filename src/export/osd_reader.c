@@ -140,12 +140,24 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
 
 /* An <argument>, <field> or <returnValue> without a <value> is kept as a
  * value with an empty type, which the writers reproduce. */
+static int convert_unreadable(reader_ctx *c, xmlNodePtr n, ospy_xvalue *v)
+{
+  const char *unreadable = get_attr(c, n, "unreadable");
+  if (!unreadable)
+    return 0;
+  if (parse_u64(c, n, "unreadable address", unreadable, &v->addr) < 0)
+    return -1;
+  v->flags |= OSPY_XVALUE_UNREADABLE;
+  return 0;
+}
+
+/* ... and one whose memory could not be read has the address on it. */
 static int convert_holder(reader_ctx *c, xmlNodePtr holder, ospy_xvalue *v, int depth)
 {
   xmlNodePtr vn = first_value_child(holder);
   if (!vn) {
     v->type = "";
-    return 0;
+    return convert_unreadable(c, holder, v);
   }
   return convert_value(c, vn, v, depth);
 }
@@ -269,12 +281,8 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
   const char *cut = get_attr(c, vn, "truncated");
   if (cut && !strcmp(cut, "true"))
     v->flags |= OSPY_XVALUE_TRUNCATED; /* a string of unknown length */
-  const char *unreadable = get_attr(c, vn, "unreadable");
-  if (unreadable) {
-    if (parse_u64(c, vn, "unreadable address", unreadable, &v->addr) < 0)
-      return -1;
-    v->flags |= OSPY_XVALUE_UNREADABLE;
-  }
+  if (convert_unreadable(c, vn, v) < 0)
+    return -1;
   if (convert_bad_size(c, vn, v) < 0)
     return -1;
   if (!strcmp(v->type, "ByteArray") && convert_bytes(c, vn, v) < 0)

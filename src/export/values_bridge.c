@@ -20,10 +20,21 @@ struct ospy_values_bridge {
   size_t text_cap;
 };
 
+/* A pointer, structure or array being visited: its kind and where its own
+ * memory starts (a pointer: its value), when known. */
+typedef struct open_value {
+  int kind;
+  int has_start;
+  uint64_t start;
+  int dropped;  /* an array: an element left out (its memory was unreadable) */
+} open_value;
+
 typedef struct visit {
   ospy_values_bridge *vb;
   ospy_xbuilder *b;
   uint64_t pointee;   /* address of the value the last pointer pointed at */
+  /* per depth, the open pointer, structure or array */
+  open_value open[OSPY_VB_MAX_DEPTH + 4];
   char scratch[512];  /* a number's or a socket address's text */
   /* inside a format string's values: their conversions, from the format */
   unsigned fmt_depth; /* depth of the format's values; 0: not inside one */
@@ -237,6 +248,70 @@ static void flags_number(visit *vs, const ospy_value *v)
   ospy_xb_number(vs->b, num);
 }
 
+#define NDEPTHS (sizeof ((visit *)0)->open / sizeof ((visit *)0)->open[0])
+
+/* Where v's own memory is, when its parent says: a pointer's pointee at the
+ * pointer's value, a field or element at the parent's start plus its offset. */
+static int own_address(const visit *vs, const ospy_value *v, uint64_t *at)
+{
+  if (v->depth == 0 || v->depth > NDEPTHS)
+    return 0;
+  const open_value *parent = &vs->open[v->depth - 1];
+  if (parent->kind == OSPY_VALUE_POINTER) {
+    *at = parent->start;
+    return 1;
+  }
+  if ((parent->kind != OSPY_VALUE_STRUCT && parent->kind != OSPY_VALUE_ARRAY) ||
+      !parent->has_start || !v->has_offset)
+    return 0;
+  *at = parent->start + v->offset;
+  return 1;
+}
+
+/* Remembers a pointer, structure or array as the parent of what follows. */
+static void note_parent(visit *vs, const ospy_value *v)
+{
+  if (!has_children(v) || v->depth >= NDEPTHS)
+    return;
+  open_value *o = &vs->open[v->depth];
+  o->kind = v->kind;
+  o->dropped = 0;
+  if (v->kind == OSPY_VALUE_POINTER) {
+    o->start = v->address;
+    o->has_start = 1;
+  } else {
+    o->has_start = own_address(vs, v, &o->start);
+  }
+}
+
+/* A field or an array element whose own memory could not be read (not a
+ * pointer in it whose pointee could not be): it has no value of its
+ * declared type to show. */
+static int own_memory_unreadable(const visit *vs, const ospy_value *v)
+{
+  uint64_t at;
+  if (v->kind != OSPY_VALUE_UNREADABLE || !own_address(vs, v, &at) || at != v->address)
+    return 0;
+  int parent = vs->open[v->depth - 1].kind;
+  return parent == OSPY_VALUE_STRUCT || parent == OSPY_VALUE_ARRAY;
+}
+
+/* Such a field is written as oSpy wrote a field its marshaller gave no
+ * value for, an empty <field>, with the address that could not be read;
+ * such an element is left out (the array holds the elements read before
+ * it) and its address is the array's. */
+static void put_own_memory_unreadable(visit *vs, const ospy_value *v)
+{
+  if (vs->open[v->depth - 1].kind == OSPY_VALUE_ARRAY) {
+    ospy_xb_unreadable(vs->b, v->address); /* on the open node: the array */
+    vs->open[v->depth - 1].dropped = 1;
+    return;
+  }
+  ospy_xb_open(vs->b, v->name, "", NULL, NULL);
+  ospy_xb_unreadable(vs->b, v->address);
+  ospy_xb_close(vs->b);
+}
+
 static int on_enter(const ospy_value *v, void *data)
 {
   visit *vs = data;
@@ -249,6 +324,11 @@ static int on_enter(const ospy_value *v, void *data)
   if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
     ospy_xb_begin_return(vs->b);
   note_format(vs, v);
+  if (own_memory_unreadable(vs, v)) {
+    put_own_memory_unreadable(vs, v);
+    return 0;
+  }
+  note_parent(vs, v);
   const char *type = v->kind == OSPY_VALUE_SKIPPED ? "" : v->type_name;
   const char *sub = v->sub_type;
   const char *text = NULL;
@@ -309,7 +389,10 @@ static void on_leave(const ospy_value *v, void *data)
     vs->fmt_depth = 0;
   /* stopped at an unreadable element, or by the value cap (a null-terminated
    * array past its bound has one more: no count to give) */
-  if (v->kind == OSPY_VALUE_ARRAY && ((v->flags & OSPY_VB_CUT) || v->total - v->count > 1))
+  int dropped = v->depth < NDEPTHS && vs->open[v->depth].kind == OSPY_VALUE_ARRAY &&
+                vs->open[v->depth].dropped;
+  if (v->kind == OSPY_VALUE_ARRAY &&
+      ((v->flags & OSPY_VB_CUT) || v->total - v->count > 1 || dropped))
     ospy_xb_total(vs->b, v->total);
   if (has_children(v))
     ospy_xb_close(vs->b);

@@ -105,6 +105,15 @@ static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
     ospy_sink_printf(s, " badSize=\"%" PRId64 "\"", v->bad_size);
 }
 
+/* An <argument> or <field> without a value whose memory could not be read
+ * carries the address on itself: no value of another type stands in for
+ * the one of its declared type (oSpy wrote such a field empty). */
+static void write_holder_unreadable(ospy_sink *s, const ospy_xvalue *v)
+{
+  if (!v->type[0] && (v->flags & OSPY_XVALUE_UNREADABLE))
+    ospy_sink_printf(s, " unreadable=\"0x%" PRIx64 "\"", v->addr);
+}
+
 static void write_children(ospy_sink *s, const ospy_xvalue *v)
 {
   for (size_t i = 0; i < v->nchildren; i++) {
@@ -112,6 +121,7 @@ static void write_children(ospy_sink *s, const ospy_xvalue *v)
     if (c->name) { /* a structure field */
       ospy_sink_puts(s, "<field");
       attr(s, "name", c->name);
+      write_holder_unreadable(s, c);
       ospy_sink_puts(s, ">");
       write_value(s, c);
       ospy_sink_puts(s, "</field>");
@@ -170,6 +180,7 @@ static void write_arguments(ospy_sink *s, const char *dir,
   for (size_t i = 0; i < n; i++) {
     ospy_sink_puts(s, "<argument");
     attr(s, "name", args[i].name ? args[i].name : "");
+    write_holder_unreadable(s, &args[i]);
     ospy_sink_puts(s, ">");
     write_value(s, &args[i]);
     ospy_sink_puts(s, "</argument>");

@@ -184,12 +184,16 @@ static void leave(vdec *d, const ospy_value *v)
     d->v->leave(v, d->data);
 }
 
-/* Returns the child's kind (0 when it could not be decoded). */
+#define NO_OFFSET UINT64_MAX
+
+/* Returns the child's kind (0 when it could not be decoded). offset: its
+ * place in the parent's memory (ospy_value.offset), or NO_OFFSET. */
 static int child(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
-                 const char *name, int index)
+                 const char *name, int index, uint64_t offset)
 {
   ospy_value c = { .name = name, .index = index, .direction = parent->direction,
-                   .depth = parent->depth + 1 };
+                   .depth = parent->depth + 1, .offset = offset == NO_OFFSET ? 0 : offset,
+                   .has_offset = offset != NO_OFFSET };
   if (parent->depth + 1 > OSPY_VB_MAX_DEPTH + 2) {
     d->bad = "values nested too deeply";
     return 0;
@@ -215,9 +219,23 @@ static void node_struct(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
       d->bad = d->bad ? d->bad : "bad field index";
       return;
     }
-    child(d, &ty->fields[fi].t, v, ty->fields[fi].name, (int)fi);
+    child(d, &ty->fields[fi].t, v, ty->fields[fi].name, (int)fi, ty->fields[fi].offset);
   }
   leave(d, v);
+}
+
+/* Bytes an array element takes, as the agent steps through them; 0 when
+ * not known. */
+static uint64_t element_size(const vdec *d, const ospy_spec_typeref *er)
+{
+  const ospy_spec_type *ty = spec_type(d, er);
+  if (!ty)
+    return 0;
+  if (er->ptr)
+    return d->t->ptr_size;
+  if (ty->kind == OSPY_KIND_STRUCT)
+    return ty->size;
+  return ospy_spec_scalar_width(d->t, er);
 }
 
 static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
@@ -235,8 +253,9 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   if (visit(d, v))
     return;
   int last = 0;
+  uint64_t size = element_size(d, &er);
   for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)
-    last = child(d, &er, v, NULL, (int)i);
+    last = child(d, &er, v, NULL, (int)i, size ? i * size : NO_OFFSET);
   /* the agent stops an array at its first unreadable element: readers
    * learn it (with the count asked for, total) when they leave the array */
   if (v->count < v->total && last == OSPY_VALUE_UNREADABLE)
@@ -334,7 +353,7 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
       return;
     ospy_spec_typeref inner = r ? *r : (ospy_spec_typeref){ .type = OSPY_SPEC_NONE };
     inner.ptr = 0;
-    child(d, &inner, v, NULL, 0);
+    child(d, &inner, v, NULL, 0, NO_OFFSET);
     leave(d, v);
     return;
   }
@@ -352,12 +371,12 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     v->kind = OSPY_VALUE_FORMAT;
     if (visit(d, v))
       return;
-    child(d, r, v, NULL, 0); /* the format string, typed as the argument */
+    child(d, r, v, NULL, 0, NO_OFFSET); /* the format string, typed as the argument */
     v->count = rd_uleb(d);
     if (v->count > d->len)
       d->bad = d->bad ? d->bad : "bad argument count";
     for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)
-      child(d, NULL, v, NULL, (int)i + 1);
+      child(d, NULL, v, NULL, (int)i + 1, NO_OFFSET);
     leave(d, v);
     return;
   }

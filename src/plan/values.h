@@ -60,6 +60,13 @@ typedef struct ospy_value {
   unsigned unit;          /* STRING code unit: 1, 2 or 4 */
   uint64_t address;       /* POINTER / UNREADABLE */
   uint64_t count;         /* STRUCT fields / ARRAY elements recorded */
+  /* A structure field's offset in it, an array element's index times the
+     element size: where its own memory is, from its parent's start. Readers
+     tell by it an UNREADABLE field or element (its own memory could not be
+     read: address is parent start + offset) from a pointer field or element
+     whose pointee could not be (address is the pointer's value). */
+  uint64_t offset;
+  int has_offset;
 } ospy_value;
 
 typedef struct ospy_value_visitor {

@@ -30,7 +30,9 @@ static const char config_xml[] =
   "<enumeration name=\"OpenFlags\"><member name=\"O_RDONLY\" value=\"0\"/>"
   "<member name=\"O_WRONLY\" value=\"1\"/></enumeration>"
   "<enumeration name=\"MsgFlags\" flags=\"true\"><member name=\"MSG_PEEK\" value=\"0x2\"/>"
-  "<member name=\"MSG_NOSIGNAL\" value=\"0x4000\"/></enumeration></types>"
+  "<member name=\"MSG_NOSIGNAL\" value=\"0x4000\"/></enumeration>"
+  "<structure name=\"Pair\"><field name=\"n\" offset=\"0\" type=\"Int32\"/>"
+  "<field name=\"s\" offset=\"8\" type=\"AsciiStringPtr\"/></structure></types>"
   "<specs><functions><function name=\"read\"><returnValue type=\"Int64\"/><arguments>"
   "<argument name=\"fd\" direction=\"in\" type=\"Int32\"/>"
   "<argument name=\"buf\" direction=\"out\" type=\"ByteArrayPtr\" size=\"reg.rax\"/>"
@@ -61,6 +63,9 @@ static const char config_xml[] =
   "<argument name=\"p\" direction=\"in/out\" type=\"Int32Ptr\">"
   "<logCondition>retval == 0</logCondition></argument>"
   "</arguments></function>"
+  "<function name=\"pair\"><arguments>"
+  "<argument name=\"p\" direction=\"in\" type=\"PairPtr\"/>"
+  "</arguments></function>"
   "<function name=\"free\"><arguments>"
   "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
   "</arguments></function></functions></specs>"
@@ -68,7 +73,7 @@ static const char config_xml[] =
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
   "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
-  "<function specId=\"send\"/><function specId=\"fill\"/></dllModule></hooks>"
+  "<function specId=\"send\"/><function specId=\"fill\"/><function specId=\"pair\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -331,7 +336,7 @@ int main(void)
   /* an array names its element type, as oSpy's Array marshaller did */
   static const uint8_t sum_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
-    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 2, 2, OSPY_VB_INT_S, 2, OSPY_VB_INT_S, 3,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 3, 2, OSPY_VB_INT_S, 2, OSPY_VB_INT_S, 3,
   };
   make_call2(rec, 3, sum_blob, sizeof sum_blob, free_leave_blob, sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
@@ -339,20 +344,54 @@ int main(void)
                     "<value type=\"Int32\" value=\"1\"/><value type=\"Int32\" value=\"-2\"/>"),
         "array:\n got %s", got);
 
-  /* one that ran into unreadable memory keeps the count asked for */
+  /* one that ran into unreadable memory keeps the count asked for; the
+   * element that could not be read is left out (elementCount counts those
+   * written, all of the declared type) and its address is the array's */
   static const uint8_t sum_cut_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
-    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 2, 1, OSPY_VB_UNREADABLE, 0x80, 0x20,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 3, 2, OSPY_VB_INT_S, 2,
+    OSPY_VB_UNREADABLE, 0x84, 0x20,
   };
   make_call2(rec, 3, sum_cut_blob, sizeof sum_cut_blob, free_leave_blob,
              sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  /* (the unreadable element is an address: typed Int32, a reader of the
-   * original format took 0x1000 for its value) */
   CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"1\" "
-                    "totalSize=\"2\"><value type=\"Pointer\" value=\"0x1000\" "
-                    "unreadable=\"0x1000\"/></value>"),
+                    "totalSize=\"3\" unreadable=\"0x1004\"><value type=\"Int32\" "
+                    "value=\"1\"/></value>"),
         "cut array:\n got %s", got);
+  /* none readable: no element at all */
+  static const uint8_t sum_none_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 2, 1, OSPY_VB_UNREADABLE, 0x80, 0x20,
+  };
+  make_call2(rec, 3, sum_none_blob, sizeof sum_none_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"0\" "
+                    "totalSize=\"2\" unreadable=\"0x1000\"/></value>"),
+        "unreadable array elements:\n got %s", got);
+
+  /* a structure field whose own memory could not be read is an empty
+   * <field> with that address; a pointer field whose pointee could not be
+   * read is still its pointer */
+  static const uint8_t pair_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_STRUCT, 2,
+    0, OSPY_VB_UNREADABLE, 0x80, 0x20,
+    1, OSPY_VB_UNREADABLE, 0x80, 0x60,
+  };
+  make_call2(rec, 9, pair_blob, sizeof pair_blob, free_leave_blob, sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Struct\" subType=\"Pair\"><field name=\"n\" "
+                    "unreadable=\"0x1000\"></field><field name=\"s\"><value type=\"Pointer\" "
+                    "value=\"0x3000\" unreadable=\"0x3000\"/></field></value>"),
+        "unreadable fields:\n got %s", got);
+  /* in the model: a field without a value, holding the address */
+  CHECK(ev.nargs_in == 1 && ev.args_in[0].nchildren == 1 &&
+          ev.args_in[0].children[0].nchildren == 2 &&
+          !ev.args_in[0].children[0].children[0].type[0] &&
+          ev.args_in[0].children[0].children[0].addr == 0x1000,
+        "unreadable field model");
 
   /* one the value cap stopped keeps the count asked for too */
   static const uint8_t sum_capped_blob[] = {
