@@ -147,7 +147,9 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
     }
     /* an enumeration's value that is none of its members: hex, as oSpy's
      * enumerations wrote one (their fallback was UInt32 hex="true") */
-    if (v->hex || (v->type_kind == OSPY_KIND_ENUM && v->u))
+    /* hex="true": 0x and hex digits, but 0 for zero, as oSpy's integer
+     * marshaller wrote it (0x only before a value that is not 0) */
+    if ((v->hex && v->u) || (v->type_kind == OSPY_KIND_ENUM && v->u))
       snprintf(t, cap, "0x%" PRIx64, ospy_value_hex_bits(v));
     else if (v->is_signed)
       snprintf(t, cap, "%" PRId64, (int64_t)v->u);

@@ -226,6 +226,17 @@ int main(void)
   const char *got = convert_xml(a, rec, &ev);
   CHECK(!strcmp(got, want_xml), "decoded call:\n got  %s\n want %s", got, want_xml);
 
+  /* a hex="true" integer that is 0 is "0", as oSpy's hex integers wrote it
+   * (its marshaller prefixed 0x to non-zero values only) */
+  static const uint8_t zero_count_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_S, 6, 2, OSPY_VB_INT_U, 0, 3, OSPY_VB_INT_U, 1,
+  };
+  make_call(rec, zero_count_blob, sizeof zero_count_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"count\"><value type=\"UInt64\" value=\"0\"/>"),
+        "hex zero:\n got %s", got);
+
   /* buf not recorded at return: still listed, without a value, in and out
    * (oSpy wrote every parameter; readers take them by position) */
   make_call2(rec, 0, enter_blob, sizeof enter_blob, leave_failed_blob, sizeof leave_failed_blob);
