@@ -48,6 +48,10 @@ enum {
    * AF_UNSPEC). */
   OSPY_XVALUE_BUFFER_NOT_READ = 1u << 3,
   OSPY_XVALUE_SOCKADDR_NOT_READ = 1u << 4,
+  /* An argument of a call recorded without a spec: a raw register/stack
+   * word named argN from 0 as `show` and --filter name it. The XML numbers
+   * it from 1 (argN+1), as oSpy's agent named such arguments. */
+  OSPY_XVALUE_RAW_WORD = 1u << 5,
 };
 
 typedef struct ospy_xvalue ospy_xvalue;

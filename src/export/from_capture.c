@@ -186,7 +186,8 @@ static const char *raw_text(ospy_from_capture *a, uint64_t v)
   return anum(a, v, v > 0xffff, 0);
 }
 
-/* arg0..: as `show` prints them and --filter names them */
+/* arg0..: as `show` prints them and --filter names them (the XML writes
+ * arg1..: OSPY_XVALUE_RAW_WORD) */
 static const char *arg_name(ospy_from_capture *a, size_t i)
 {
   static const char *const names[] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5",
@@ -207,6 +208,7 @@ static int raw_args(ospy_from_capture *a, const ospy_event_call *c, const uint8_
     args[i].name = arg_name(a, i);
     args[i].type = c->arch_bits == 32 ? "UInt32" : "UInt64";
     args[i].text = raw_text(a, c->arch_bits == 32 ? (uint32_t)w : w);
+    args[i].flags = OSPY_XVALUE_RAW_WORD;
     if (!args[i].name || !args[i].text)
       return -1;
   }

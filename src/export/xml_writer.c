@@ -168,6 +168,22 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   ospy_sink_puts(s, "</value>");
 }
 
+/* A raw word's name counts from 1 (arg1 for show's arg0), as oSpy's agent
+ * numbered the arguments of a function it had no spec for. */
+static void write_argument_name(ospy_sink *s, const ospy_xvalue *v)
+{
+  const char *name = v->name ? v->name : "";
+  char *end;
+  if ((v->flags & OSPY_XVALUE_RAW_WORD) && !strncmp(name, "arg", 3) && name[3]) {
+    unsigned long i = strtoul(name + 3, &end, 10);
+    if (!*end) {
+      ospy_sink_printf(s, " name=\"arg%lu\"", i + 1);
+      return;
+    }
+  }
+  attr(s, "name", name);
+}
+
 static void write_arguments(ospy_sink *s, const char *dir,
                             const ospy_xvalue *args, size_t n)
 {
@@ -179,7 +195,7 @@ static void write_arguments(ospy_sink *s, const char *dir,
   ospy_sink_puts(s, ">");
   for (size_t i = 0; i < n; i++) {
     ospy_sink_puts(s, "<argument");
-    attr(s, "name", args[i].name ? args[i].name : "");
+    write_argument_name(s, &args[i]);
     write_holder_unreadable(s, &args[i]);
     ospy_sink_puts(s, ">");
     write_value(s, &args[i]);

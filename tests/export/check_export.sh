@@ -27,7 +27,9 @@ tail -c +17 cap.osd | bzip2 -dc | cmp - "$golden/capture.xml" || fail ".osd payl
 tail -n 1 py.txt | grep -qx "10 events" || fail "python reader: $(tail -n 1 py.txt)"
 grep -qx "  name libc.so.6::read" py.txt || fail "python reader: no read call"
 grep -qx "  backtrace 0x7f0000012345@libc.so.6 0x401000@?" py.txt || fail "python reader: backtrace"
-grep -qx "  in arg1 = UInt64 '0x7ffc00001000'" py.txt || fail "python reader: args"
+# raw words are numbered from 1, as oSpy's agent named them (show: arg0..)
+grep -qx "  in arg1 = UInt64 '3'" py.txt && grep -qx "  in arg2 = UInt64 '0x7ffc00001000'" py.txt ||
+  fail "python reader: args"
 # oSpy's loader takes the part after "::" as the function: a hook without a
 # module (an older capture's bare -f name) is named ::getpid, not getpid
 grep -qx "  name ::getpid" py.txt || fail "python reader: the bare-named hook"
