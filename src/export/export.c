@@ -109,6 +109,15 @@ static int output_open(ospy_export_writer *w, char *err, size_t errcap)
 {
   struct stat st;
   int exists = stat(w->path, &st) == 0;
+  if (exists && !S_ISREG(st.st_mode) && is_osd(w->fmt)) {
+    /* refused before anything is written: the count is patched at the end,
+     * which a FIFO, socket or terminal cannot take */
+    snprintf(err, errcap, "%s: an .osd must be written to a regular file, not a %s "
+             "(its header holds the event count, written last)", w->path,
+             S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket"
+             : S_ISCHR(st.st_mode) ? "character device" : "non-regular file");
+    return -1;
+  }
   if (exists && !S_ISREG(st.st_mode)) {
     if (!(w->f = fopen(w->path, "wb")))
       snprintf(err, errcap, "%s: %s", w->path, strerror(errno));

@@ -67,6 +67,17 @@ grep -q "offset 0: not an oSpy capture" text.log || fail "magic message: $(cat t
 if "$ospy" import golden.osd -o out.unknown 2> ext.log; then fail "unknown extension accepted"; fi
 grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
 if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; fi
+# nor to a FIFO: refused before anything is written (its count is patched
+# last, which a pipe cannot take); fd 3 holds the FIFO open for reading so
+# that opening it does not block, and shows what was written into it
+rm -f out.fifo && mkfifo out.fifo
+exec 3<>out.fifo
+if "$ospy" import golden.osd --format osd -o out.fifo 2> fifo.log; then fail ".osd to a FIFO"; fi
+grep -q "out.fifo: an .osd must be written to a regular file, not a FIFO" fifo.log ||
+  fail "FIFO message: $(cat fifo.log)"
+printf 'end' > out.fifo
+[ "$(dd bs=64 count=1 <&3 2>/dev/null)" = end ] || fail "bytes written to the FIFO before the refusal"
+exec 3<&-
 mkdir -p adir.osd
 if "$ospy" import adir.osd -o d.xml 2> dir.log; then fail "a directory imported"; fi
 grep -q "adir.osd: Is a directory" dir.log || fail "directory message: $(cat dir.log)"
