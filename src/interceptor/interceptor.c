@@ -328,27 +328,41 @@ static bool pc_in_patched_bytes(uintptr_t pc, void *data) {
   return false;
 }
 
+/* A hook that could not be installed keeps what was installed before. If
+ * that is nothing, the listeners attached to it in this transaction (their
+ * attach returned OK) are made inert: they must not wake up when a later
+ * attach installs the function (their owners detach them). The first
+ * failure's status is the one reported. */
+static void settle_failed(ospy_hook *h, ospy_interceptor_status why,
+                          ospy_interceptor_status *st) {
+  h->kind = h->installed_kind;
+  if (h->installed_kind == OSPY_HOOK_NONE) {
+    for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
+      if (h->listeners[i])
+        h->listeners[i]->active = false;
+    update_has_leave(h);
+  }
+  if (*st == OSPY_INTERCEPTOR_OK)
+    *st = why;
+}
+
 static ospy_interceptor_status commit(void) {
   ospy_unwind_support_install();
   ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
   bool work = false;
   for (ospy_hook *h = queue_head; h; h = h->next_queued) {
-    if (h->kind != OSPY_HOOK_NONE && !ospy_hook_build_jump(h)) {
-      h->kind = h->installed_kind;
-      st = OSPY_INTERCEPTOR_UNSUPPORTED;
-    }
+    if (h->kind != OSPY_HOOK_NONE && !ospy_hook_build_jump(h))
+      settle_failed(h, OSPY_INTERCEPTOR_UNSUPPORTED, &st);
     work |= h->kind != h->installed_kind || (h->kind != OSPY_HOOK_NONE && !h->code_written);
   }
   if (work) {
     static ospy_os_suspension s;
-    if (ospy_os_suspend_others(&s, pc_in_patched_bytes, NULL) != 0)
-      st = OSPY_INTERCEPTOR_PATCH_FAILED;
-    else {
-      for (ospy_hook *h = queue_head; h; h = h->next_queued)
-        if (!apply_one(h, &s)) {
-          h->kind = h->installed_kind;
-          st = OSPY_INTERCEPTOR_PATCH_FAILED;
-        }
+    bool suspended = ospy_os_suspend_others(&s, pc_in_patched_bytes, NULL) == 0;
+    for (ospy_hook *h = queue_head; h; h = h->next_queued)
+      if (!suspended || !apply_one(h, &s))
+        if (h->kind != h->installed_kind || (h->kind != OSPY_HOOK_NONE && !h->code_written))
+          settle_failed(h, OSPY_INTERCEPTOR_PATCH_FAILED, &st);
+    if (suspended) {
       ospy_os_flush_code();
       ospy_os_resume_others(&s);
     }

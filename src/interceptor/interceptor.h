@@ -105,8 +105,10 @@ ospy_interceptor_status ospy_interceptor_revert(void *function);
 void ospy_interceptor_begin_transaction(void);
 /* Installs / removes everything queued since begin (transactions nest: the
  * outermost end does it). Returns OK when all of it was installed or removed,
- * else the status of a failed installation (PATCH_FAILED, ...: nothing of
- * that hook is installed, the others are). An attach or replace refused when
+ * else the status of the first failed installation (PATCH_FAILED, ...:
+ * nothing of that hook is installed, the others are; the listeners attached
+ * to it in the transaction never run, even once a later attach installs the
+ * function: detach them). An attach or replace refused when
  * it was called (too short, branch back, ...) returned its error then and
  * queued nothing: it is not reported again here. So a caller hooking what it
  * can tells the refusals (each call's result) from a failed installation. */

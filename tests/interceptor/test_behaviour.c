@@ -219,6 +219,54 @@ static void test_transaction_with_refusal(void) {
   printf("ok a refusal inside a transaction: its own result, the rest installed\n");
 }
 
+/* A hook whose installation fails at the end of a transaction (the program
+ * rewrote the prologue in between): end_transaction says so, and the
+ * listener its attach returned never runs, not even once a later attach of
+ * the same function installs it. */
+int late(int x);
+int late_new(int x);
+NOINLINE int late(int x) {
+  volatile int k = x;
+  return k * 7 + 1;
+}
+NOINLINE int late_new(int x) {
+  volatile int k = x;
+  return k * 9 + 2;
+}
+
+static void test_transaction_install_failed(void) {
+  ospy_listener *stale = NULL, *l = NULL;
+  count_a = 0;
+  long pg = sysconf(_SC_PAGESIZE);
+  uintptr_t at = (uintptr_t)late, page = at & ~(uintptr_t)(pg - 1);
+  uint8_t saved[5], jmp[5] = { 0xe9 };
+  int32_t rel = (int32_t)((intptr_t)late_new - (intptr_t)(at + 5));
+  memcpy(jmp + 1, &rel, 4);
+  memcpy(saved, (const void *)at, 5);
+  ospy_interceptor_begin_transaction();
+  CHECK_OK(ospy_interceptor_attach((void *)late, inc_a, NULL, NULL, &stale, NULL));
+  CHECK(mprotect((void *)page, 2 * (size_t)pg, PROT_READ | PROT_WRITE | PROT_EXEC) == 0);
+  memcpy((void *)at, jmp, 5); /* the program patches it before the commit */
+  __builtin___clear_cache((char *)at, (char *)at + 5);
+  CHECK_EQ(ospy_interceptor_end_transaction(), OSPY_INTERCEPTOR_PATCH_FAILED);
+  CHECK(memcmp((const void *)at, jmp, 5) == 0); /* its patch stands */
+  CHECK_EQ(late(1), 11);
+  memcpy((void *)at, saved, 5); /* and goes away */
+  __builtin___clear_cache((char *)at, (char *)at + 5);
+  CHECK(mprotect((void *)page, 2 * (size_t)pg, PROT_READ | PROT_EXEC) == 0);
+  CHECK_OK(ospy_interceptor_attach((void *)late, inc_b, NULL, &(int){ 1 }, &l, NULL));
+  count_b = 0;
+  CHECK_EQ(late(1), 8);
+  CHECK_EQ(count_b, 1);
+  CHECK_EQ(count_a, 0); /* the listener of the failed transaction stays silent */
+  CHECK_OK(ospy_interceptor_detach(stale));
+  CHECK_OK(ospy_interceptor_detach(l));
+  CHECK_EQ(late(2), 15);
+  CHECK_EQ(count_b, 1);
+  printf("ok a hook that fails to install at the end of a transaction: reported, its "
+         "listener silent\n");
+}
+
 /* Arguments on the stack (x86-64: the 7th and 8th) and the return address. */
 NOINLINE long many(long a, long b, long c, long d, long e, long f, long g, long h) {
   __asm__ volatile("");
@@ -448,6 +496,7 @@ int main(void) {
   test_longjmp();
   test_transaction();
   test_transaction_with_refusal();
+  test_transaction_install_failed();
   test_args();
   test_rewritten_prologue();
   test_backtrace();
