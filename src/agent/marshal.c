@@ -628,9 +628,23 @@ static int conv_positional(const uint8_t *f, size_t n, unsigned unit, size_t k)
 #define PREC_NONE (-1L) /* no precision */
 #define PREC_STAR (-2L) /* the precision is the last `*` int consumed */
 
+/* The size of the value an integer conversion prints, as printf converts
+   its argument: hh a char, h a short (the argument was promoted to int);
+   l, z and t the target's long and size_t; ll, q, j and L 8 bytes (glibc
+   reads %Ld as %lld). */
+static unsigned int_conv_width(unsigned longs, unsigned shorts, int big, unsigned ptr_size)
+{
+  if (longs >= 2 || big)
+    return 8;
+  if (longs == 1)
+    return ptr_size;
+  return shorts >= 2 ? 1 : shorts == 1 ? 2 : 4;
+}
+
 /* Parse the conversion at f[k] (just after '%'): *k moves past it. *star
    counts `*` width/precision ints it consumes first; *width is the size of
-   an integer argument in the target. */
+   an integer conversion's value (1 and 2 for hh and h: its argument still
+   takes an int's slot). */
 static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsigned *star,
                       unsigned *width, long *prec, unsigned ptr_size)
 {
@@ -676,8 +690,7 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
   }
   uint32_t conv = fch(f, n, unit, i);
   *k = i + (conv != 0);
-  *width = longs >= 2 || (longs == 1 && ptr_size == 8) ? 8 : 4;
-  (void)shorts; /* promoted to int */
+  *width = int_conv_width(longs, shorts, big, ptr_size);
   switch (conv) {
   case 'd': case 'i': return VA_INT;
   case 'u': case 'o': case 'x': case 'X': return VA_UINT;
@@ -701,8 +714,8 @@ static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width, long prec
   uint64_t v;
   switch (kind) {
   case VA_INT:
-  case VA_UINT:
-    v = ospy_marshal_va_int(va, width);
+  case VA_UINT: /* a char or short was passed as an int: an int's slot */
+    v = ospy_marshal_va_int(va, width < 4 ? 4 : width);
     put_int(m->w, v, width, kind == VA_INT);
     return;
   case VA_DOUBLE:

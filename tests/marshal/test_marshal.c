@@ -1,5 +1,6 @@
 /* Marshaling of every type from known argument values, checked through the
    reader's decoding and text formatting. Runs on x86-64 and i386. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -863,6 +864,18 @@ static void test_va_list(void)
        (wint_t)0xe9);
   CHECK_STR(text, "(fmt=\"%.*s|%.3s|%.0s|%.*s|%lc|%C\"(3, \"abc\", \"abc\", \"\", -1, \"all\", "
                   "'\u2713', '\u00e9'))");
+  /* each integer as printf converts it: hh and h truncate (and sign-extend)
+   * the int they were promoted to; l, z and t are the target's long and
+   * size_t, ll, j and L 8 bytes; the %d after each proves the slots taken */
+  vlog("%hhd|%hd|%hhu|%hx|%hho|%d", 300, 70000, -1, -1, 0x1ff, 7);
+  CHECK_STR(text, "(fmt=\"%hhd|%hd|%hhu|%hx|%hho|%d\"(44, 4464, 255, 0xffff, 0377, 7))");
+  char want[256];
+  snprintf(want, sizeof want,
+           "(fmt=\"%%ld|%%lu|%%zu|%%zd|%%td|%%lld|%%jd|%%Ld|%%d\"(-2, %lu, %zu, -3, -4, -5, -6, -7, 8))",
+           ULONG_MAX, SIZE_MAX);
+  vlog("%ld|%lu|%zu|%zd|%td|%lld|%jd|%Ld|%d", -2L, ULONG_MAX, SIZE_MAX, (ssize_t)-3,
+       (ptrdiff_t)-4, -5LL, (intmax_t)-6, -7LL, 8);
+  CHECK_STR(text, want);
   ospy_marshal_release(vt);
   ospy_spec_table_free(vt);
 }
