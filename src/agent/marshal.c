@@ -902,12 +902,13 @@ static msize eval_size(mctx *m, const ospy_spec_expr *in, const ospy_spec_expr *
   return (msize){ v, MS_OK };
 }
 
-/* A condition using the return value is decided at leave; at enter it holds. */
+/* A condition using the return value or errno is decided at leave; at enter
+   it holds. */
 static int cond_holds(mctx *m, const ospy_spec_expr *cond)
 {
   if (!cond->compiled)
     return 1;
-  if (m->phase == OSPY_VB_PHASE_ENTER && ospy_sexpr_uses_return(cond->compiled))
+  if (m->phase == OSPY_VB_PHASE_ENTER && ospy_sexpr_decided_at_return(cond->compiled))
     return 1;
   int faulted = 0;
   uint64_t v = ospy_sexpr_eval(cond->compiled, &m->env, &faulted);

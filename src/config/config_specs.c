@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "plan/spec_expr.h"
 
 static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
 {
@@ -181,6 +182,28 @@ static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy
                     (a->dir & OSPY_DIR_IN) != 0);
 }
 
+/* A condition that uses retval or errno is decided at return, while an in
+ * argument is recorded when the call enters: there it holds, so the argument
+ * is always recorded. Said, since the condition looks like it filters. */
+static void warn_in_cond_at_return(cfg *g, xmlNodePtr cond, const ospy_spec_fn *fn,
+                                   const ospy_spec_arg *a)
+{
+  ospy_sexpr *e;
+  char msg[200];
+  unsigned col = 1;
+  if (a->dir != OSPY_DIR_IN ||
+      ospy_sexpr_compile(a->cond.src, g->t, fn, &e, msg, sizeof msg, &col) != 0)
+    return;
+  int at_return = ospy_sexpr_decided_at_return(e);
+  ospy_sexpr_free(e);
+  if (at_return)
+    cfg_warning(g, cfg_pos_elem(g, cond),
+                "logCondition of in argument '%s' uses retval or errno, which are only known "
+                "when the call returns, but an in argument is recorded when it enters: it is "
+                "recorded whatever the condition (a <logCondition> on the function drops the "
+                "whole call)", a->name);
+}
+
 /* Checks that need the whole argument list. */
 static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
 {
@@ -208,8 +231,9 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   if (a->type_base.src)
     cfg_check_expr(g, a->type_base.src, fn, cfg_val_attr(g, n, "typeNameBase"), "typeNameBase");
   for (xmlNodePtr c = n->children; c; c = c->next)
-    if (cfg_is(c, "logCondition") && a->cond.src)
-      cfg_check_expr(g, a->cond.src, fn, cfg_val_text(g, c), "logCondition");
+    if (cfg_is(c, "logCondition") && a->cond.src &&
+        cfg_check_expr(g, a->cond.src, fn, cfg_val_text(g, c), "logCondition") == 0)
+      warn_in_cond_at_return(g, c, fn, a);
   const char *va = cfg_attr(g, n, "vaList");
   if (va) {
     uint32_t ix = strncmp(va, "arg.", 4) ? OSPY_SPEC_NONE : ospy_spec_arg_lookup(fn, va + 4);

@@ -596,6 +596,29 @@ static void test_thiscall_this(void)
   expect_loads_saying(computed, 32, "", __LINE__);
 }
 
+/* A retval or errno condition on an in argument holds at entry, where the
+   argument is recorded: said. On an out argument, or using only arguments,
+   it filters: nothing said. */
+static void test_in_cond_at_return(void)
+{
+  static const char in_errno[] = HM(
+    "<specs><functions>\n<function name=\"f\"><returnValue type=\"Int32\"/><arguments>\n"
+    "<argument name=\"s\" type=\"AsciiStringPtr\"><logCondition>errno == 22</logCondition>"
+    "</argument>\n<argument name=\"o\" direction=\"out\" type=\"Int32Ptr\"><logCondition>"
+    "errno == 22 || retval &lt; 0</logCondition></argument>\n<argument name=\"n\" type=\"Int32\">"
+    "<logCondition>arg.n &gt; 2</logCondition></argument>\n"
+    "</arguments></function>\n</functions></specs>\n");
+  static const char want[] =
+    "t.xml:4:42: warning: logCondition of in argument 's' uses retval or errno, which are "
+    "only known when the call returns, but an in argument is recorded when it enters: it is "
+    "recorded whatever the condition (a <logCondition> on the function drops the whole call)\n";
+  expect_loads_saying(in_errno, 64, want, __LINE__);
+  static char in_retval[sizeof in_errno];
+  strcpy(in_retval, in_errno);
+  memcpy(strstr(in_retval, "errno == 22"), "retval != 0", 11);
+  expect_loads_saying(in_retval, 32, want, __LINE__);
+}
+
 int main(void)
 {
   test_octal();
@@ -603,6 +626,7 @@ int main(void)
   test_marshal_as();
   test_error_value();
   test_thiscall_this();
+  test_in_cond_at_return();
   test_struct_size();
   test_fixed_array_field();
   test_double_pointer();

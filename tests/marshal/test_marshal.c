@@ -991,6 +991,37 @@ static void test_conditions(void)
   ospy_spec_table_free(t);
 }
 
+static void set_einval(void *data)
+{
+  ((tt_call *)data)->c.err = 22;
+}
+
+/* errno in an argument's condition is errno after the call, as retval is the
+   return value: decided at return (the caller's errno at entry, here 0, was
+   once taken for it and dropped the in argument and the failed call's out). */
+static void test_errno_conditions(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "econd", "Int32");
+  tt_arg(t, fn, "n", IN, "Int32")->cond.src = "errno == 22";
+  tt_arg(t, fn, "o", OUT, "Int32Ptr")->cond.src = "errno == 22";
+  tt_prepare(t);
+  static int32_t o = 5;
+  for (int fail = 0; fail <= 1; fail++) {
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, 3, 4);
+    tt_int(&k, P(&o), sizeof(void *));
+    tt_done(&k, 0);
+    k.c.err = 0;
+    tt_run(t, fn, &k, (uint64_t)(fail ? -1 : 0), fail ? set_einval : NULL, &k, 65536, text,
+           sizeof text);
+    CHECK_STR(text, fail ? "(n=3, o=[5]) = -1" : "(n=3) = 0");
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 #if defined(__i386__)
 /* i386 register conventions: fastcall (ecx, edx), thiscall (ecx = this). */
 static void test_i386_conventions(void)
@@ -1095,6 +1126,7 @@ int main(void)
   test_varargs();
   test_format_edges();
   test_conditions();
+  test_errno_conditions();
   test_string_across_pages();
 #if defined(__i386__)
   test_i386_conventions();
