@@ -21,6 +21,7 @@ typedef struct cfg_sig {
 typedef struct cfg_decl {
   const char *name;
   unsigned arch_bits;
+  xmlNodePtr node;
 } cfg_decl;
 
 typedef struct cfg {
@@ -94,6 +95,9 @@ int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out);
  * ArrayPtr of one FooPtr, shown as strace shows a pointer, ["text"]; the
  * caller gives it its count of 1. 0, or -1 when name is not such a name. */
 int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out);
+/* Report a type name cfg_type_lookup did not find: "unknown type", or, for a
+ * structure declared only for the other architecture, that it is. */
+void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name);
 /* name is one of those named integer types (a declaration may not reuse it). */
 int cfg_is_named_int(const char *name);
 

@@ -33,7 +33,7 @@ static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
     return -1;
   }
   if (cfg_type_lookup(g, type, r) < 0) {
-    cfg_error(g, cfg_pos_attr(g, n, "type"), "unknown type '%s'", type);
+    cfg_error_unknown_type(g, cfg_pos_attr(g, n, "type"), type);
     return -1;
   }
   cfg_parse_radix(g, n, r);
@@ -141,7 +141,7 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   ospy_spec_typeref er;
   if (et) {
     if (cfg_type_lookup(g, et, &er) < 0)
-      cfg_error(g, cfg_pos_attr(g, n, "elementType"), "unknown type '%s'", et);
+      cfg_error_unknown_type(g, cfg_pos_attr(g, n, "elementType"), et);
     else {
       a->t.elem_type = er.type;
       a->t.elem_ptr = er.ptr;

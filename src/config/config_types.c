@@ -72,13 +72,48 @@ int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
   return 0;
 }
 
+static const char *arch_name(unsigned arch_bits)
+{
+  return arch_bits == 32 ? "i386" : "x86-64";
+}
+
+/* The structure a type name ("Req" or "ReqPtr") names when it is declared
+   only for the architecture other than the target's; NULL otherwise. */
+static const cfg_decl *other_arch_struct(const cfg *g, const char *name)
+{
+  size_t n = strlen(name);
+  for (size_t i = 0; i < g->ndecls; i++) {
+    const cfg_decl *d = &g->decls[i];
+    size_t dn = strlen(d->name);
+    int named = !strcmp(name, d->name) ||
+                (n == dn + 3 && !strncmp(name, d->name, dn) && !strcmp(name + dn, "Ptr"));
+    if (named && d->arch_bits && d->arch_bits != g->c->arch_bits)
+      return d;
+  }
+  return NULL;
+}
+
+void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name)
+{
+  const cfg_decl *d = other_arch_struct(g, name);
+  if (!d) {
+    cfg_error(g, p, "unknown type '%s'", name);
+    return;
+  }
+  const char *target = arch_name(g->c->arch_bits);
+  cfg_error(g, p, "unknown type '%s': structure '%s' is declared only for %s (line %u) and "
+            "the target is %s: add an %s variant (<structure name=\"%s\" arch=\"%s\">) or "
+            "declare it without arch", name, d->name, arch_name(d->arch_bits),
+            cfg_pos_elem(g, d->node).line, target, target, d->name, target);
+}
+
 /* Resolve a type name; report it when unknown. */
 static int resolve_type(cfg *g, xmlNodePtr n, const char *attr, const char *name,
                         ospy_spec_typeref *out)
 {
   if (cfg_type_lookup(g, name, out) == 0)
     return 0;
-  cfg_error(g, cfg_pos_attr(g, n, attr), "unknown type '%s'", name);
+  cfg_error_unknown_type(g, cfg_pos_attr(g, n, attr), name);
   return -1;
 }
 
@@ -143,7 +178,7 @@ static int note_struct(cfg *g, xmlNodePtr n, const char *name, unsigned arch)
     g->decls = d;
     g->capdecls = cap;
   }
-  g->decls[g->ndecls++] = (cfg_decl){ name, arch };
+  g->decls[g->ndecls++] = (cfg_decl){ name, arch, n };
   return 0;
 }
 
@@ -508,17 +543,42 @@ static void check_struct_cycles(cfg *g, xmlNodePtr types, uint32_t first)
   }
 }
 
+/* A structure given for the target's architecture only: the config checks
+ * clean for this target, and fails for the other one wherever the structure
+ * is used; said here, since `ospy check` checks one architecture. */
+static void warn_single_arch_structs(cfg *g, xmlNodePtr types, size_t from)
+{
+  for (size_t i = from; i < g->ndecls; i++) {
+    const cfg_decl *d = &g->decls[i];
+    if (d->arch_bits != g->c->arch_bits)
+      continue;
+    int paired = 0; /* another declaration of the name: a variant, or a clash reported */
+    for (xmlNodePtr n = types->children; n && !paired; n = n->next) {
+      const char *name = n->type == XML_ELEMENT_NODE ? cfg_attr(g, n, "name") : NULL;
+      paired = n != d->node && name && !strcmp(name, d->name);
+    }
+    if (paired)
+      continue;
+    const char *other = arch_name(d->arch_bits == 64 ? 32 : 64);
+    cfg_warning(g, cfg_pos_attr(g, d->node, "arch"),
+                "structure '%s' is declared only for %s: for %s targets it is unknown (ospy "
+                "check --arch %s)", d->name, arch_name(d->arch_bits), other, other);
+  }
+}
+
 void cfg_parse_types(cfg *g, xmlNodePtr types)
 {
   static const char *const none[] = { NULL };
   cfg_check_attrs(g, types, none);
   uint32_t first = g->t->ntypes;
+  size_t first_decl = g->ndecls;
   for (xmlNodePtr n = types->children; n; n = n->next) {
     if (cfg_is(n, "enumeration") || cfg_is(n, "flags") || cfg_is(n, "structure"))
       declare(g, n);
     else
       cfg_unknown_child(g, n, types);
   }
+  warn_single_arch_structs(g, types, first_decl);
   uint32_t ti = first;
   for (xmlNodePtr n = types->children; n; n = n->next) {
     if (!cfg_is(n, "enumeration") && !cfg_is(n, "flags") && !cfg_is(n, "structure"))

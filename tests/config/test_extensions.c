@@ -619,6 +619,31 @@ static void test_in_cond_at_return(void)
   expect_loads_saying(in_retval, 32, want, __LINE__);
 }
 
+/* A structure declared for one architecture only: a config for the other
+   one that uses it says so (it said only "unknown type 'ReqPtr'"), and the
+   architecture that has it warns, since it checks clean there. */
+static void test_single_arch_struct(void)
+{
+  static const char xml[] = HM(
+    "<types>\n<structure name=\"Req\" arch=\"x86-64\"><field name=\"id\" offset=\"0\" "
+    "type=\"UInt32\"/></structure>\n</types>\n"
+    "<specs><functions>\n<function name=\"f\"><arguments>\n"
+    "<argument name=\"r\" type=\"ReqPtr\"/><argument name=\"a\" type=\"ArrayPtr\" "
+    "elementType=\"Req\" elementCount=\"2\"/>\n</arguments></function>\n</functions></specs>\n");
+  ospy_config_free(load(xml, 32,
+                        "t.xml:7:26: error: unknown type 'ReqPtr': structure 'Req' is declared only "
+                        "for x86-64 (line 3) and the target is i386: add an i386 variant "
+                        "(<structure name=\"Req\" arch=\"i386\">) or declare it without arch\n"
+                        "t.xml:7:83: error: unknown type 'Req': structure 'Req' is declared only "
+                        "for x86-64 (line 3) and the target is i386: add an i386 variant "
+                        "(<structure name=\"Req\" arch=\"i386\">) or declare it without arch\n",
+                        __LINE__));
+  expect_loads_saying(xml, 64,
+                      "t.xml:3:29: warning: structure 'Req' is declared only for x86-64: for i386 "
+                      "targets it is unknown (ospy check --arch i386)\n",
+                      __LINE__);
+}
+
 int main(void)
 {
   test_octal();
@@ -627,6 +652,7 @@ int main(void)
   test_error_value();
   test_thiscall_this();
   test_in_cond_at_return();
+  test_single_arch_struct();
   test_struct_size();
   test_fixed_array_field();
   test_double_pointer();
