@@ -103,6 +103,28 @@ static int expr_error(const read_filter *f, const ospy_expr_error *err)
   return -1;
 }
 
+static int is_float_error(const ospy_expr_error *err)
+{
+  return strstr(err->message, "floating-point") != NULL;
+}
+
+/* A function that has the name the filter uses, but as a floating-point
+ * value: its calls never match, which is said when other functions' do. */
+static void note_float_hooks(read_filter *f)
+{
+  ospy_expr_error err;
+  for (uint32_t i = 0; i < f->nhooks; i++) {
+    if (f->exprs[i].e || compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0 ||
+        !is_float_error(&err))
+      continue;
+    const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);
+    char text[256];
+    ospy_expr_error_format(&err, text, sizeof text);
+    fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
+            hk && hk->display ? hk->display : "?", text);
+  }
+}
+
 int read_filter_prepare_expr(read_filter *f)
 {
   if (!f->expr_src)
@@ -117,22 +139,19 @@ int read_filter_prepare_expr(read_filter *f)
       any = 1;
       continue;
     }
-    if (!first.message[0] || err.column > first.column)
-      first = err; /* the hook where the parse went furthest says most */
-    /* a name this function lacks leaves it out quietly; one it has but
-     * that cannot be compared is said */
-    if (strstr(err.message, "floating-point")) {
-      const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);
-      char text[256];
-      ospy_expr_error_format(&err, text, sizeof text);
-      fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
-              hk && hk->display ? hk->display : "?", text);
-    }
+    /* the hook where the parse went furthest says most; at the same column a
+     * name found but floating-point says more than a name missing */
+    if (!first.message[0] || err.column > first.column ||
+        (err.column == first.column && is_float_error(&err) && !is_float_error(&first)))
+      first = err;
   }
   /* calls the plan does not name: raw words */
   if (compile_for(f, NULL, &f->exprs[f->nhooks], &err) < 0 && !f->nhooks)
     return expr_error(f, &err);
-  return any || !f->nhooks ? 0 : expr_error(f, &first);
+  if (!any && f->nhooks)
+    return expr_error(f, &first); /* one error, the float one included */
+  note_float_hooks(f); /* a name missing leaves a function out quietly */
+  return 0;
 }
 
 typedef struct slot_visit {

@@ -272,16 +272,34 @@ static int32_t target_node(parser *p, const ospy_expr_arg *a, unsigned column)
                   ptr, -1, -1);
 }
 
-/* `*arg.NAME` (the target) or `&arg.NAME` (the pointer itself). */
+/* The entry of the scope's `names` list (readers) the current token names,
+   or NULL. */
+static const ospy_expr_arg *find_bare_name(const parser *p)
+{
+  if (p->tok.kind != OSPY_TOK_IDENT)
+    return NULL;
+  for (size_t i = 0; i < p->scope->nnames; i++) {
+    const ospy_expr_arg *a = &p->scope->names[i];
+    if (a->name && strlen(a->name) == p->tok.len &&
+        !memcmp(a->name, p->src + p->tok.pos, p->tok.len))
+      return a;
+  }
+  return NULL;
+}
+
+/* `*arg.NAME` (the target) or `&arg.NAME` (the pointer itself); a reader's
+   bare name (`*out`) as well, so that what is wrong with it is said. */
 static int32_t parse_pointer_op(parser *p, bool deref)
 {
   unsigned op_column = col(p);
   next(p); /* * or & */
-  if (!is_ident(p, "arg") && !is_positional_name(p))
+  unsigned column = col(p);
+  const ospy_expr_arg *a;
+  if (is_ident(p, "arg") || is_positional_name(p))
+    a = parse_arg_ref(p); /* NULL: its error said */
+  else if (!(a = find_bare_name(p)))
     return fail_msg(p, op_column, deref ? "'*' applies only to a pointer argument"
                                         : "'&' applies only to a pointer argument");
-  unsigned column = col(p);
-  const ospy_expr_arg *a = parse_arg_ref(p);
   if (!a)
     return -1;
   if (!deref && !a->is_pointer)
@@ -311,19 +329,15 @@ static int32_t parse_mem(parser *p, ospy_expr_type t)
 /* A name of the scope's `names` list (readers), else an unknown name. */
 static int32_t parse_bare_name(parser *p, unsigned column)
 {
-  for (size_t i = 0; i < p->scope->nnames; i++) {
-    const ospy_expr_arg *a = &p->scope->names[i];
-    if (a->name && strlen(a->name) == p->tok.len &&
-        !memcmp(a->name, p->src + p->tok.pos, p->tok.len)) {
-      if (a->is_float)
-        return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
-                    a->name, strlen(a->name));
-      int32_t n = arg_node(p, a, column);
-      next(p);
-      return n;
-    }
-  }
-  return fail(p, column, "unknown name '%.*s'", p->src + p->tok.pos, p->tok.len);
+  const ospy_expr_arg *a = find_bare_name(p);
+  if (!a)
+    return fail(p, column, "unknown name '%.*s'", p->src + p->tok.pos, p->tok.len);
+  if (a->is_float)
+    return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
+                a->name, strlen(a->name));
+  int32_t n = arg_node(p, a, column);
+  next(p);
+  return n;
 }
 
 static int32_t parse_name(parser *p)

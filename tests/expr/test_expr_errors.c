@@ -111,6 +111,20 @@ int main(void)
     expect_error(&fs, "retval > 1000",
                  "retval is floating-point: expressions compute with integers only at column 1");
   }
+  {
+    /* a reader's bare names behind '*' and '&': what is wrong with each said,
+     * as for arg.NAME (it was "'*' applies only to a pointer argument") */
+    ospy_expr_arg nm[] = { { .name = "out", .index = 0, .width = 64, .is_pointer = true },
+                           { .name = "len", .index = 1, .width = 32 } };
+    ospy_expr_scope ns = { .arch = OSPY_EXPR_ARCH_X86_64, .args = nm, .nargs = 2,
+                           .names = nm, .nnames = 2 };
+    expect_error(&ns, "*out == 1",
+                 "cannot dereference 'out': pointed-to type has no integer width at column 2");
+    expect_error(&ns, "*len", "cannot dereference 'len': not a pointer at column 2");
+    expect_error(&ns, "&len", "'&' needs a pointer argument, 'len' is not one at column 2");
+    expect_error(&ns, "*nosuch", "'*' applies only to a pointer argument at column 1");
+    expect_ok(&ns, "&out != 0");
+  }
   expect_error(s, "09", "invalid integer literal '09' at column 1");
   expect_error(s, "1 + 0x", "invalid integer literal '0x' at column 5");
   expect_error(s, "12ab", "invalid integer literal '12ab' at column 1");

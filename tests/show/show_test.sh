@@ -157,6 +157,19 @@ demo)
   has "$tmp/out" '    buf (out, 22 bytes, first 4 shown):'
   has "$tmp/out" '    0000  47 45 54 20                                       |GET |'
   count 2 --filter 'sockfd == 4' "$cap"                        # connect, send
+  # '*' on a bare name: what is wrong with it (it said "applies only to a
+  # pointer argument" of out, a pointer)
+  bad "--filter: cannot dereference 'out': pointed-to type has no integer width at column 2" \
+    show --filter '*out == 1' "$cap"
+  # a name only a floating-point argument has: one error, that one (it was
+  # followed by "unknown name 'count'")
+  sed 's/name="count" direction="in" type="Size"/name="count" direction="in" type="Double"/' \
+    "$demo_xml" >"$tmp/float.xml"
+  "$ospy" capture -q -c "$tmp/float.xml" -o "$tmp/f.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture with a Double count exited $?"; }
+  bad "--filter: 'count' is floating-point: expressions compute with integers only at column 1 in 'count > 1'" \
+    show --filter 'count > 1' "$tmp/f.ospy"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || { cat "$tmp/err"; fail "--filter on a Double: more than one error"; }
   count 1 --filter 'arg.sockfd == 5 && retval == 22' "$cap"    # recv
   count 1 --filter 'out_len == 5' "$cap"                       # a UInt32Ptr: the value
   count 2 --grep HELLO "$cap"
