@@ -424,6 +424,59 @@ static int config_hooks(const planner *p, const char *where, const char *symbol)
 /* A -f pattern's functions that the catalogue does not define, found in the
  * target's files: traced with raw argument words; those a config hooks are
  * its (deferred: the catalogue's the caller left to the config). */
+/* For a glob over a C++ qualified name (shop::Retail::discount*), which
+ * cannot match since globs see symbol names as the files hold them (mangled):
+ * the mangled pattern to write (_ZN4shop6Retail*discount*: the scopes with
+ * their lengths, then the last name's glob), or "" when func is no such name
+ * or a scope is itself a glob. */
+static void cxx_mangled_glob(const char *func, char *out, size_t cap)
+{
+  out[0] = 0;
+  const char *last = NULL;
+  for (const char *s = strstr(func, "::"); s; s = strstr(s + 2, "::"))
+    last = s + 2;
+  if (!last || strchr(func, '(') || cap < 8)
+    return;
+  size_t len = (size_t)snprintf(out, cap, "_ZN");
+  for (const char *s = func; s < last - 2 && len < cap;) {
+    const char *end = strstr(s, "::");
+    if (memchr(s, '*', (size_t)(end - s)) || memchr(s, '?', (size_t)(end - s)) ||
+        memchr(s, '[', (size_t)(end - s)) || end == s) {
+      out[0] = 0;
+      return;
+    }
+    len += (size_t)snprintf(out + len, cap - len, "%zu%.*s", (size_t)(end - s), (int)(end - s), s);
+    s = end + 2;
+  }
+  if (len < cap)
+    len += (size_t)snprintf(out + len, cap - len, "*%s%s", last,
+                            last[strlen(last) - 1] == '*' ? "" : "*");
+  if (len >= cap)
+    out[0] = 0;
+}
+
+/* What to tell about a C++ name given as a glob that matched nothing: the
+ * mangled glob, and the whole name, which needs none (here the pattern
+ * without its trailing '*'). */
+static void cxx_glob_hint(const char *func, char *out, size_t cap)
+{
+  char mangled[256];
+  out[0] = 0;
+  if (!strstr(func, "::"))
+    return;
+  cxx_mangled_glob(func, mangled, sizeof mangled);
+  size_t whole = strlen(func);
+  while (whole && func[whole - 1] == '*')
+    whole--;
+  char example[300] = ""; /* the name without its glob, when that is all the glob was */
+  if (whole < sizeof example - 10 && !memchr(func, '?', whole) && !memchr(func, '[', whole) &&
+      !memchr(func, '*', whole))
+    snprintf(example, sizeof example, " (-f '%.*s', if that is the whole name)", (int)whole, func);
+  snprintf(out, cap, "; a glob matches symbol names as the files hold them, mangled for C++%s%s%s"
+           ", while a whole C++ name as nm -C prints it needs no glob%s",
+           mangled[0] ? " (-f '" : "", mangled, mangled[0] ? "')" : "", example);
+}
+
 static int add_glob_exports(planner *p, const char *item, const char *module, const char *func,
                             const name_list *decoded, size_t ndecoded, size_t deferred,
                             const char *presets)
@@ -476,9 +529,12 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     return -1;
   }
   if (!ndecoded && !raw) {
+    char hint[600];
+    cxx_glob_hint(func, hint, sizeof hint);
     fprintf(stderr, "ospy capture: -f %s: no function matches, in the catalogue ('ospy "
-            "definitions' lists it) or in the %zu file%s %s\n", item, nfiles,
-            nfiles == 1 ? "" : "s", module[0] ? "of that name" : "the program loads at start");
+            "definitions' lists it) or in the %zu file%s %s%s\n", item, nfiles,
+            nfiles == 1 ? "" : "s", module[0] ? "of that name" : "the program loads at start",
+            hint);
     return -1;
   }
   if (ndecoded && raw)

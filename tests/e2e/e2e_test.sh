@@ -90,6 +90,14 @@ vtable)
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$|run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$'
   expect_regex "$tmp/show" 'Rot13::reset\(int\)\(arg0=0x[0-9a-f]+, arg1=0x15, .*\) = 42$'
+  # a glob over a C++ name matches nothing (globs see the mangled names): the
+  # error gives the mangled glob, which works, and the name without the glob
+  "$ospy" capture -q -f 'Rot13::res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
+    fail "a glob over a demangled name matched"
+  expect_line "$tmp/err" "a glob matches symbol names as the files hold them, mangled for C++ (-f '_ZN5Rot13*res*'), while a whole C++ name as nm -C prints it needs no glob (-f 'Rot13::res', if that is the whole name)"
+  "$ospy" capture -q -f '_ZN5Rot13*res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "the mangled glob the error gave exited $?"; }
+  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(arg0=' || fail "the mangled glob hooked no reset: $("$ospy" show "$tmp/c.ospy")"
   # a plain name that only C++ functions carry (make_codec() is _ZL10make_codecv)
   "$ospy" capture -q -f make_codec -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f make_codec exited $?"; }
