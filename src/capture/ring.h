@@ -17,8 +17,12 @@
  * publishes a lane's tail every RING_TAIL_BATCH of the lane (and whenever it
  * runs dry), producers re-read it only when their last copy says full. A full
  * lane makes the producer spin a little, then futex-wait on the lane's tail
- * (lossless), or drop and count (lossy). The consumer sleeps on a futex with
- * a timeout; producers wake it only when it announced that it sleeps. Nothing
+ * (lossless), or drop and count (lossy). The consumer drains in batches: it
+ * sleeps on a futex until a lane holds a 32nd of its size, or its timeout
+ * (reading each record as it lands shares the lines the producer writes
+ * next); producers wake it only when it announced that it sleeps, at a
+ * quarter of a lane, and fetch the lines they will write a few records
+ * ahead (prefetchw). Nothing
  * in the shared area is trusted by the controller: it copies each record out,
  * then validates the copy.
  */
