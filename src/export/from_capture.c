@@ -17,6 +17,7 @@
 #include "capture/procmap.h"
 #include "export/arena.h"
 #include "export/text.h"
+#include "plan/values.h"
 
 typedef struct xc_process {
   uint32_t pid;
@@ -507,6 +508,17 @@ static const char *exit_text(ospy_from_capture *a, const ospy_event_process_exit
   }
 }
 
+/* A command line quoted as `ospy show` prints it, so that its words can be
+ * told apart (sh -c 'cat /etc/hostname >/dev/null; exec /bin/true'). */
+static const char *argv_text(ospy_from_capture *a, const char *argv, size_t n)
+{
+  size_t len = ospy_argv_text(argv, n, NULL, 0);
+  char *text = ospy_arena_alloc(&a->arena, len + 1);
+  if (text)
+    ospy_argv_text(argv, n, text, len + 1);
+  return text;
+}
+
 static const char *process_start(ospy_from_capture *a, const ospy_event_process_start *s)
 {
   const char *cmd = (const char *)(s + 1);
@@ -515,7 +527,7 @@ static const char *process_start(ospy_from_capture *a, const ospy_event_process_
   if (!exe || !line || add_process(a, s->h.pid, exe[0] ? exe : line) < 0 ||
       ospy_procmap_process_start(a->modules, s->h.pid, s->ppid, exe, strlen(exe)) < 0)
     return NULL;
-  return line;
+  return argv_text(a, cmd, s->cmd_len);
 }
 
 static const char *module_event(ospy_from_capture *a, const ospy_event_module *m)

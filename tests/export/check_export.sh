@@ -57,7 +57,9 @@ xml_types=$(grep -o '<event [^>]*>' cap.xml | sed -E 's/.* type="([A-Za-z]*)"( o
   awk '{ print $NF }' | tr '\n' ' ')
 jsonl_types=$(jq -r .type cap.jsonl | tr '\n' ' ')
 [ "$xml_types" = "$jsonl_types" ] || fail "JSON Lines types '$jsonl_types', the XML's '$xml_types'"
-ev 1 '.type == "ProcessStart" and .message == "demo --serve"' || fail "ProcessStart"
+# argv quoted as show quotes it: its words can be told apart
+ev 1 '.type == "ProcessStart" and .message == "demo --serve '"'cat x >/dev/null; exec y'"'"' ||
+  fail "ProcessStart: $(jq -c 'select(.id == 1) | .message' cap.jsonl)"
 ev 10 '.type == "ProcessExit" and .message == "exited with status 3"' || fail "ProcessExit"
 
 # damaged input: clear error, exit 1

@@ -44,7 +44,8 @@ static void process_start(void)
 {
   _Alignas(8) uint8_t buf[256] = { 0 };
   ospy_event_process_start *s = (void *)buf;
-  static const char cmd[] = "demo\0--serve\0", exe[] = "/usr/bin/demo";
+  /* a word with spaces and shell characters: the exports quote it as show does */
+  static const char cmd[] = "demo\0--serve\0cat x >/dev/null; exec y\0", exe[] = "/usr/bin/demo";
   hdr(s, OSPY_EV_PROCESS_START, 0, 100);
   s->arch_bits = 64;
   s->cmd_len = sizeof cmd - 1;
