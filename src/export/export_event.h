@@ -79,6 +79,8 @@ struct ospy_xvalue {
 typedef struct ospy_xframe {
   uint64_t addr;          /* return address */
   const char *module;     /* module file name ("libc.so.6"), or NULL */
+  bool scanned;           /* found by scanning the stack for return addresses
+                             (no frame pointer): likely, not certain */
 } ospy_xframe;
 
 typedef struct ospy_xevent {

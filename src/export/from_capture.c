@@ -337,6 +337,9 @@ static int call_backtrace(ospy_from_capture *a, const ospy_event_call *c, ospy_x
     uint64_t addr;
     memcpy(&addr, p + (size_t)i * 8, 8);
     fr[i].addr = canonical_frame(a, c->h.pid, addr, &fr[i].module);
+    /* the caller (frame 0) is the return address itself; the flag is about
+     * the frames above it, as show --backtrace marks them */
+    fr[i].scanned = i > 0 && (c->h.flags & OSPY_CALL_F_BT_SCANNED);
   }
   ev->backtrace = fr;
   ev->nframes = c->nbt;

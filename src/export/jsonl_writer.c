@@ -98,6 +98,8 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
     ospy_sink_puts(s, "\"");
     if (ev->backtrace[i].module)
       key_string(s, "module", ev->backtrace[i].module);
+    if (ev->backtrace[i].scanned)
+      ospy_sink_puts(s, ",\"scanned\":true");
     ospy_sink_puts(s, "}");
   }
   ospy_sink_puts(s, "]");

@@ -333,6 +333,8 @@ static int convert_backtrace(reader_ctx *c, xmlNodePtr bn, ospy_xevent *ev)
     if (!is_elem(k, "entry"))
       continue;
     fr[i].module = get_attr(c, k, "moduleName");
+    const char *scanned = get_attr(c, k, "scanned");
+    fr[i].scanned = scanned && !strcmp(scanned, "true");
     const char *t = get_trimmed_text(c, k);
     if (!t || parse_u64(c, k, "backtrace address", t, &fr[i++].addr) < 0)
       return -1;

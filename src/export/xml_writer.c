@@ -211,6 +211,8 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
     ospy_sink_puts(s, "<entry");
     if (ev->backtrace[i].module)
       attr(s, "moduleName", ev->backtrace[i].module);
+    if (ev->backtrace[i].scanned) /* an extra attribute: oSpy's readers ignore it */
+      ospy_sink_puts(s, " scanned=\"true\"");
     ospy_sink_printf(s, ">0x%" PRIx64 "</entry>", ev->backtrace[i].addr);
   }
   ospy_sink_puts(s, "</backtrace>");

@@ -46,6 +46,9 @@ ev 3 '.name == "libc.so.6::read" and .duration_ns == 1500 and .return_address ==
   fail "call fields"
 ev 3 '.backtrace[0].module == "libc.so.6" and (.backtrace[1] | has("module") | not)' ||
   fail "backtrace modules"
+# a frame found by scanning the stack says so, as show --backtrace does
+ev 3 '(.backtrace[0] | has("scanned") | not) and .backtrace[1].scanned == true' ||
+  fail "scanned frame: $(jq -c 'select(.id == 3) | .backtrace' cap.jsonl)"
 ev 4 '.return.value == "-1" and .errno == 9' || fail "failed call"
 ev 5 '.args_in[0].subtype == "ospy.values" and .args_in[0].base64 == "VgEBAAABAw==" and .args_out[0].size == 4' ||
   fail "undecoded values"

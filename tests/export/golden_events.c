@@ -30,9 +30,9 @@ static const ospy_xvalue recv_out[] = {
 static const ospy_xvalue recv_ret = { .type = "Int32", .text = "16" };
 
 static const ospy_xframe recv_bt[] = {
-  { 0x55550000123aull, "demo" },
-  { 0x7f00000a0b0cull, "libc.so.6" },
-  { 0x401000ull, NULL },
+  { 0x55550000123aull, "demo", false },
+  { 0x7f00000a0b0cull, "libc.so.6", false },
+  { 0x401000ull, NULL, false },
 };
 
 static const ospy_xvalue sockaddr_fields[] = {

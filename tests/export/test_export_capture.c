@@ -168,7 +168,8 @@ int main(int argc, char **argv)
   module(OSPY_EV_MODULE_LOAD, 100, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
   static const uint64_t args1[] = { 3, 0x7ffc00001000ull, 4096 };
   static const uint64_t bt[] = { 0x7f0000012345ull, 0x401000ull };
-  call(1, 1000, 0, args1, 3, bt, 2, 220, 0, OSPY_CALL_F_RAW);
+  /* the caller from the frame pointer, the frame above found by scanning */
+  call(1, 1000, 0, args1, 3, bt, 2, 220, 0, OSPY_CALL_F_RAW | OSPY_CALL_F_BT_SCANNED);
   static const uint64_t args2[] = { 99, 0, 1 };
   call(2, 2000, 0, args2, 3, NULL, 0, (uint64_t)-1, 9, OSPY_CALL_F_RAW);
   spec_call(2500);
