@@ -789,7 +789,8 @@ static unsigned put_format_values(mctx *m, ospy_va *va, const uint8_t *f, size_t
 static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const ospy_spec_arg *a)
 {
   ospy_mw *w = m->w;
-  ospy_mw_u8(w, OSPY_VB_FMT);
+  ospy_mw_u8(w, OSPY_VB_FMT_AT);
+  ospy_mw_uleb(w, addr); /* the exports write the format as a pointer, as oSpy did */
   size_t str_at = w->len;
   put_string_at(m, addr, ty->width, SIZE_MAX);
   size_t n_at = reserve_uleb5(w);

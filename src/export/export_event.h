@@ -52,6 +52,12 @@ enum {
    * word named argN from 0 as `show` and --filter name it. The XML numbers
    * it from 1 (argN+1), as oSpy's agent named such arguments. */
   OSPY_XVALUE_RAW_WORD = 1u << 5,
+  /* A format string (type AsciiString or UnicodeString): its children are
+   * the format (or its unreadable Pointer) and the values it consumed, as
+   * JSON Lines writes them; `printed` the text it printed, `format_addr`
+   * where it was. The XML writes it as oSpy's agent did: a Pointer to an
+   * AsciiFormatString/UnicodeFormatString holding that text. */
+  OSPY_XVALUE_FORMAT = 1u << 6,
 };
 
 typedef struct ospy_xvalue ospy_xvalue;
@@ -71,6 +77,9 @@ struct ospy_xvalue {
   uint64_t total;        /* with OSPY_XVALUE_TRUNCATED: the full length */
   uint64_t addr;         /* with OSPY_XVALUE_UNREADABLE: the faulting address */
   int64_t bad_size;      /* with OSPY_XVALUE_BAD_SIZE */
+  const char *printed;   /* with OSPY_XVALUE_FORMAT: the text, or NULL (a value
+                            missing: the format itself is written) */
+  uint64_t format_addr;  /* with OSPY_XVALUE_FORMAT: 0 when not recorded */
   uint32_t flags;
   const ospy_xvalue *children;
   size_t nchildren;

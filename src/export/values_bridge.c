@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/printf_text.h"
 #include "plan/spec.h"
 #include "plan/values.h"
 #include "plan/values_format.h"
@@ -41,6 +42,12 @@ typedef struct visit {
   unsigned nconvs;
   char convs[64];
   uint8_t sizes[64];
+  /* the format and its values as printf takes them, to write the text it
+   * printed (arena copies); fmt_text NULL: the format is not whole */
+  const char *fmt_text;
+  ospy_printf_arg fargs[64];
+  unsigned nfargs;
+  int fmt_incomplete; /* a value missing (not decoded, too many) */
 } visit;
 
 ospy_values_bridge *ospy_values_bridge_new(const ospy_plan *plan, char *err, size_t errcap)
@@ -226,13 +233,56 @@ static const char *format_value(visit *vs, const ospy_value *v, const char **tex
   }
 }
 
+/* A string as an arena copy in UTF-8; NULL when it is not whole (cut at the
+ * value cap or by unreadable memory) or out of memory. */
+static const char *whole_string(visit *vs, const ospy_value *v)
+{
+  if (v->kind != OSPY_VALUE_STRING || (v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT)))
+    return NULL;
+  return ospy_arena_strdup(vs->b->arena, string_text(vs, v));
+}
+
+/* A value of the format being visited, kept for printf (printf_text.h). */
+static void note_format_arg(visit *vs, const ospy_value *v)
+{
+  if (vs->nfargs >= sizeof vs->fargs / sizeof vs->fargs[0]) {
+    vs->fmt_incomplete = 1;
+    return;
+  }
+  ospy_printf_arg *a = &vs->fargs[vs->nfargs++];
+  memset(a, 0, sizeof *a);
+  if (v->kind == OSPY_VALUE_INT) {
+    a->kind = OSPY_PRINTF_INT;
+    a->u = v->u;
+  } else if (v->kind == OSPY_VALUE_FLOAT) {
+    a->kind = OSPY_PRINTF_REAL;
+    a->d = v->d;
+  } else if (v->kind == OSPY_VALUE_NULL) {
+    a->kind = OSPY_PRINTF_NULL;
+  } else if ((a->text = whole_string(vs, v))) {
+    a->kind = OSPY_PRINTF_TEXT;
+  } /* else unreadable, cut, not recorded: OSPY_PRINTF_MISSING */
+}
+
 static void note_format(visit *vs, const ospy_value *v)
 {
   if (v->kind == OSPY_VALUE_FORMAT) {
     vs->fmt_depth = v->depth + 1;
     vs->nconvs = 0;
-  } else if (vs->fmt_depth && v->depth == vs->fmt_depth && v->index == 0 &&
-             v->kind == OSPY_VALUE_STRING) {
+    vs->fmt_text = NULL;
+    vs->nfargs = 0;
+    vs->fmt_incomplete = 0;
+    return;
+  }
+  if (!vs->fmt_depth || v->depth != vs->fmt_depth)
+    return;
+  if (v->kind == OSPY_VALUE_FMT_STOP || v->kind == OSPY_VALUE_TRUNCATED)
+    vs->fmt_incomplete = 1;
+  else if (v->index > 0)
+    note_format_arg(vs, v);
+  else
+    vs->fmt_text = whole_string(vs, v);
+  if (v->index == 0 && v->kind == OSPY_VALUE_STRING) {
     const char *f = v->unit == 1 ? NULL : string_text(vs, v); /* wide: as UTF-8 */
     vs->nconvs = ospy_format_convs(f ? (const uint8_t *)f : v->bytes, f ? strlen(f) : v->nbytes,
                                    vs->convs, vs->sizes, sizeof vs->convs);
@@ -317,6 +367,7 @@ static void put_own_memory_unreadable(visit *vs, const ospy_value *v)
 static int on_enter(const ospy_value *v, void *data)
 {
   visit *vs = data;
+  note_format(vs, v);
   if (v->kind == OSPY_VALUE_TRUNCATED)
     return 0; /* the blob ran out of room: later values are simply absent */
   if (v->kind == OSPY_VALUE_FMT_STOP) {
@@ -325,7 +376,6 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
     ospy_xb_begin_return(vs->b);
-  note_format(vs, v);
   if (own_memory_unreadable(vs, v)) {
     put_own_memory_unreadable(vs, v);
     return 0;
@@ -384,11 +434,24 @@ static int on_enter(const ospy_value *v, void *data)
   return 0;
 }
 
+/* The text the format printed, from the format and its values (NULL when
+ * one is missing: the XML then writes the format itself), and where the
+ * format was, on the format's node. */
+static void finish_format(visit *vs, const ospy_value *v)
+{
+  char *text = NULL;
+  if (vs->fmt_text && !vs->fmt_incomplete && vs->nfargs == v->count)
+    text = ospy_printf_text(vs->fmt_text, vs->fargs, vs->nfargs, vs->vb->specs->ptr_size);
+  ospy_xb_format(vs->b, text, v->address);
+  free(text);
+  vs->fmt_depth = 0;
+}
+
 static void on_leave(const ospy_value *v, void *data)
 {
   visit *vs = data;
   if (v->kind == OSPY_VALUE_FORMAT)
-    vs->fmt_depth = 0;
+    finish_format(vs, v);
   /* stopped at an unreadable element, or by the value cap (a null-terminated
    * array past its bound has one more: no count to give) */
   int dropped = v->depth < NDEPTHS && vs->open[v->depth].kind == OSPY_VALUE_ARRAY &&

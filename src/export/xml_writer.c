@@ -141,10 +141,41 @@ static void write_empty_pointee(ospy_sink *s, const ospy_xvalue *v)
   write_value(s, &empty);
 }
 
+/* A format string as oSpy's agent wrote an AsciiFormatStringPtr: a Pointer
+ * (the format's address) to an AsciiFormatString whose value is the text
+ * printed, or the format itself when a value is missing. A format whose
+ * address is not recorded (older captures) is the AsciiFormatString alone;
+ * one that could not be read is its Pointer. */
+static void write_format(ospy_sink *s, const ospy_xvalue *v)
+{
+  const ospy_xvalue *format = v->nchildren ? &v->children[0] : NULL;
+  if (!format || strcmp(format->type, v->type)) {
+    if (format)
+      write_value(s, format); /* unreadable: the pointer */
+    return;
+  }
+  ospy_xvalue text = *format;
+  text.type = strcmp(v->type, "UnicodeString") ? "AsciiFormatString" : "UnicodeFormatString";
+  text.text = v->printed ? v->printed : format->text;
+  text.flags |= v->flags & OSPY_XVALUE_TRUNCATED; /* values not all decoded */
+  if (!v->format_addr) {
+    write_value(s, &text);
+    return;
+  }
+  char addr[24];
+  snprintf(addr, sizeof addr, "0x%" PRIx64, v->format_addr);
+  ospy_xvalue pointer = { .type = "Pointer", .text = addr, .children = &text, .nchildren = 1 };
+  write_value(s, &pointer);
+}
+
 static void write_value(ospy_sink *s, const ospy_xvalue *v)
 {
   if (!v->type[0])
     return; /* an <argument> or <field> that oSpy logged without a value */
+  if (v->flags & OSPY_XVALUE_FORMAT) {
+    write_format(s, v);
+    return;
+  }
   ospy_sockaddr_struct sa;
   if (ospy_is_sockaddr_bytes(v)) { /* the structure oSpy's connect parser reads */
     ospy_sockaddr_to_struct(v, &sa);

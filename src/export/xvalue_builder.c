@@ -115,6 +115,15 @@ void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size)
   b->open->v.bad_size = size;
 }
 
+void ospy_xb_format(ospy_xbuilder *b, const char *printed, uint64_t addr)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.flags |= OSPY_XVALUE_FORMAT;
+  b->open->v.printed = dup_or_null(b, printed);
+  b->open->v.format_addr = addr;
+}
+
 void ospy_xb_number(ospy_xbuilder *b, const char *number)
 {
   if (b->failed || b->open == b->root || b->open == b->ret)

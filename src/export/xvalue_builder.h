@@ -52,6 +52,9 @@ void ospy_xb_total(ospy_xbuilder *b, uint64_t total);
 /* The open node is a Flags value: its number in hex (the text holds the
  * member names). */
 void ospy_xb_number(ospy_xbuilder *b, const char *number);
+/* The open node is a format string: the text it printed (NULL: not known)
+ * and its address (0: not known). */
+void ospy_xb_format(ospy_xbuilder *b, const char *printed, uint64_t addr);
 void ospy_xb_close(ospy_xbuilder *b);
 /* The next top-level value opened is the return value. */
 void ospy_xb_begin_return(ospy_xbuilder *b);

@@ -367,8 +367,11 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   case OSPY_VB_ARRAY:
     node_array(d, r, v);
     return;
+  case OSPY_VB_FMT_AT:
   case OSPY_VB_FMT: {
     v->kind = OSPY_VALUE_FORMAT;
+    if (tag == OSPY_VB_FMT_AT)
+      v->address = rd_uleb(d);
     if (visit(d, v))
       return;
     child(d, r, v, NULL, 0, NO_OFFSET); /* the format string, typed as the argument */

@@ -28,7 +28,8 @@ enum ospy_value_kind {
   OSPY_VALUE_ARRAY,      /* total elements, count recorded; children */
   OSPY_VALUE_SKIPPED,    /* not recorded (size unreadable, depth limit, va_list) */
   OSPY_VALUE_TRUNCATED,  /* the blob ran out of room here: later values are missing */
-  OSPY_VALUE_FORMAT,     /* children: the format string, then the values it consumed */
+  OSPY_VALUE_FORMAT,     /* children: the format string, then the values it consumed;
+                            address: where the format is (0: not recorded) */
   OSPY_VALUE_BAD_SIZE,   /* address: a buffer or array not read, its size or count
                             negative: `u` (is_signed); type_kind says which */
   OSPY_VALUE_FMT_STOP,   /* the last value of a FORMAT: the rest of its values were

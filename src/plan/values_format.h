@@ -17,6 +17,8 @@
  *   ARRAY uleb total uleb stored, stored x NODE
  *   FMT   NODE (STR or UNREADABLE: the format) uleb n, n x NODE (the varargs;
  *         the last may be FMT_STOP)
+ *   FMT_AT uleb address, then as FMT: the format at that address (FMT, which
+ *         older agents wrote, does not say where the format was)
  *   FMT_STOP u8 why: the format's values were decoded up to here only
  *         (OSPY_VB_FMT_MORE: more than the cap of 32; _POSITIONAL: %1$s
  *         arguments, not decoded; _UNKNOWN: a conversion not known)
@@ -57,6 +59,7 @@ enum ospy_vb_tag {
   OSPY_VB_SKIP,
   OSPY_VB_BAD_SIZE,
   OSPY_VB_FMT_STOP,
+  OSPY_VB_FMT_AT,
 };
 
 /* FMT_STOP reasons */

@@ -466,12 +466,68 @@ int main(void)
   };
   make_call2(rec, 4, logf_blob, sizeof logf_blob, free_leave_blob, sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  CHECK(strstr(got, "<value type=\"AsciiString\" value=\"hi\"/>"
-                    "<value type=\"UInt32\" value=\"0xffffffff\"/>"
-                    "<value type=\"Char\" value=\"Q\"/>"
-                    "<value type=\"Int64\" value=\"-7\"/>"
-                    "<value type=\"Double\" value=\"3.14159\"/>"),
-        "format values:\n got %s", got);
+  /* the XML: the text printed, as oSpy's AsciiFormatString wrote it (a
+   * capture that did not record the format's address: no Pointer) */
+  CHECK(strstr(got, "<argument name=\"fmt\"><value type=\"AsciiFormatString\" "
+                    "value=\"hiffffffffQ-73.141590\"/></argument>"),
+        "format text:\n got %s", got);
+  /* the model (JSON Lines): the format, then its values */
+  const ospy_xvalue *fv = ev.nargs_in == 1 && ev.args_in[0].nchildren == 6
+                            ? ev.args_in[0].children : NULL;
+  CHECK(fv && !strcmp(fv[1].type, "AsciiString") && !strcmp(fv[1].text, "hi") &&
+          !strcmp(fv[2].type, "UInt32") && !strcmp(fv[2].text, "0xffffffff") &&
+          !strcmp(fv[3].type, "Char") && !strcmp(fv[3].text, "Q") &&
+          !strcmp(fv[4].type, "Int64") && !strcmp(fv[4].text, "-7") &&
+          !strcmp(fv[5].type, "Double") && !strcmp(fv[5].text, "3.14159"),
+        "format values");
+
+  /* recorded with its address (FMT_AT): a Pointer to the text printed, with
+   * printf's flags, widths, precisions and length modifiers */
+  static const uint8_t logf_at_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT_AT, 0x80, 0x20, OSPY_VB_STR, 0, 1, 35,
+    '<', '%', '-', '4', 's', '|', '%', '5', '.', '1', 'f', '|', '%', '0', '3', 'd', '|',
+    '%', 'h', 'h', 'd', '|', '%', '#', 'o', '|', '%', 'p', '|', '%', '*', 'X', '%', '%', '>',
+    8, OSPY_VB_STR, 0, 1, 2, 'h', 'i',
+    OSPY_VB_F64, 0, 0, 0, 0, 0, 0, 0x04, 0x40, /* 2.5 */
+    OSPY_VB_INT_S, 14,             /* 7 */
+    OSPY_VB_INT_S, 0xd8, 0x04,     /* 300: (signed char) 44 */
+    OSPY_VB_INT_U, 8,              /* 8: 010 */
+    OSPY_VB_INT_U, 0,              /* NULL: (nil) */
+    OSPY_VB_INT_S, 8,              /* width 4 */
+    OSPY_VB_INT_U, 0xff, 0x01,     /* 0xff */
+  };
+  make_call2(rec, 4, logf_at_blob, sizeof logf_at_blob, free_leave_blob, sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"fmt\"><value type=\"Pointer\" value=\"0x1000\">"
+                    "<value type=\"AsciiFormatString\" "
+                    "value=\"&lt;hi  |  2.5|007|44|010|(nil)|  FF%&gt;\"/></value></argument>"),
+        "format printed:\n got %s", got);
+
+  /* a value that could not be read: the format itself */
+  static const uint8_t logf_unreadable_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT_AT, 0x80, 0x20, OSPY_VB_STR, 0, 1, 5, '%', 's', '=', '%', 'd',
+    2, OSPY_VB_UNREADABLE, 0x10, OSPY_VB_INT_S, 2,
+  };
+  make_call2(rec, 4, logf_unreadable_blob, sizeof logf_unreadable_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Pointer\" value=\"0x1000\">"
+                    "<value type=\"AsciiFormatString\" value=\"%s=%d\"/></value>"),
+        "format with an unreadable value:\n got %s", got);
+
+  /* a format that could not be read is its pointer */
+  static const uint8_t logf_nofmt_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT_AT, 0x80, 0x20, OSPY_VB_UNREADABLE, 0x80, 0x20, 0,
+  };
+  make_call2(rec, 4, logf_nofmt_blob, sizeof logf_nofmt_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"fmt\"><value type=\"Pointer\" value=\"0x1000\" "
+                    "unreadable=\"0x1000\"/></argument>"),
+        "unreadable format:\n got %s", got);
 
   /* %n's value is where printf stores its count: a Pointer, as %p */
   static const uint8_t logn_blob[] = {
@@ -480,7 +536,11 @@ int main(void)
   };
   make_call2(rec, 4, logn_blob, sizeof logn_blob, free_leave_blob, sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  CHECK(strstr(got, "<value type=\"Pointer\" value=\"0x80\"/>"), "%%n:\n got %s", got);
+  CHECK(ev.nargs_in == 1 && ev.args_in[0].nchildren == 2 &&
+          !strcmp(ev.args_in[0].children[1].type, "Pointer") &&
+          !strcmp(ev.args_in[0].children[1].text, "0x80"),
+        "%%n's value");
+  CHECK(strstr(got, "<value type=\"AsciiFormatString\" value=\"\"/>"), "%%n:\n got %s", got);
 
   /* values not all decoded (positional arguments): the format says so */
   static const uint8_t logpos_blob[] = {
@@ -490,8 +550,8 @@ int main(void)
   };
   make_call2(rec, 4, logpos_blob, sizeof logpos_blob, free_leave_blob, sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  CHECK(strstr(got, "<argument name=\"fmt\"><value type=\"AsciiString\" truncated=\"true\">"
-                    "<value type=\"AsciiString\" value=\"%1$d\"/></value></argument>"),
+  CHECK(strstr(got, "<argument name=\"fmt\"><value type=\"AsciiFormatString\" value=\"%1$d\" "
+                    "truncated=\"true\"/></argument>"),
         "positional:\n got %s", got);
 
   /* a socket address says what it is (readers and diff compare that, not the
