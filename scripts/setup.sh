@@ -43,7 +43,8 @@ install_deps() {
 build_all() {
   [ -d build32 ] || meson setup build32 --cross-file scripts/i386-cross.ini -Dcontroller=false
   ninja -C build32
-  [ -d build ] || meson setup build -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so"
+  [ -d build ] || meson setup build -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so" \
+    -Dexpr32_path="$PWD/build32/src/ospy-expr32"
   ninja -C build
   link_command
 }

@@ -10,11 +10,12 @@ fail_setup() { echo "test: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 [ -d build32 ] || meson setup build32 --cross-file scripts/i386-cross.ini -Dcontroller=false >/dev/null ||
   fail_setup "meson setup build32 failed"
-[ -d build ] || meson setup build -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so" >/dev/null ||
+[ -d build ] || meson setup build -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so" \
+    -Dexpr32_path="$PWD/build32/src/ospy-expr32" >/dev/null ||
   fail_setup "meson setup build failed"
 [ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-  -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so" >/dev/null ||
-  fail_setup "meson setup build-asan failed"
+  -Dagent32_path="$PWD/build32/src/agent/libospy-agent.so" -Dexpr32_path="$PWD/build32/src/ospy-expr32" \
+  >/dev/null || fail_setup "meson setup build-asan failed"
 
 status=0
 for b in build32 build build-asan; do

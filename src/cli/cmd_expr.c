@@ -5,8 +5,9 @@
  *        --disasm --eval 'rax=1,len=20' --mem 0x1000=01020304
  *
  * --eval runs both the interpreter and the JIT. i386 code cannot run in this
- * 64-bit process: for --arch i386 the interpreter's result is printed and
- * the JIT line says so (the i386 JIT is tested natively in build32).
+ * 64-bit process: `--arch i386 --eval` is handed over to ospy-expr32, this
+ * command built for i386 (the build's expr32_path); without it the
+ * interpreter's result is printed and the JIT line says why.
  */
 #include <capstone/capstone.h>
 #include <errno.h>
@@ -15,9 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "arch/x86/cpu_context.h"
 #include "cli/commands.h"
+#include "ospy-config.h"
 #include "expr/expr.h"
+
+/* Why ospy-expr32 did not take over (run_as_i386), for the JIT line. */
+static const char *expr32_missing = "not configured (expr32_path)";
 
 #define MAX_ARGS 32
 #define MAX_MEM 16
@@ -395,8 +402,8 @@ static int evaluate(expr_cli *c, const ospy_expr *e)
   uint64_t v = ospy_expr_eval_interp(e, &c->frame, &faulted);
   print_value("interpreter:", e, v, faulted);
   if (c->arch != OSPY_EXPR_ARCH_NATIVE) {
-    printf("%-12s not run: i386 code cannot run in this 64-bit process "
-           "(the i386 JIT is tested natively in build32)\n", "jit:");
+    printf("%-12s not run: i386 code cannot run in this 64-bit process, and ospy-expr32 "
+           "(the i386 build of this command) is %s\n", "jit:", expr32_missing);
     return 0;
   }
   ospy_expr_error err;
@@ -489,6 +496,22 @@ static bool build_scope(expr_cli *c)
   return true;
 }
 
+/* `--arch i386 --eval` from the 64-bit ospy: the same command run by
+ * ospy-expr32, where the i386 code can run. Returns only when it cannot. */
+static void run_as_i386(const expr_cli *c, char **argv)
+{
+  static char path[] = OSPY_EXPR32_PATH;
+  if (c->arch != OSPY_EXPR_ARCH_I386 || OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_I386 ||
+      !c->eval_spec || !path[0])
+    return;
+  argv[0] = path;
+  fflush(stdout);
+  execv(path, argv);
+  static char why[512];
+  snprintf(why, sizeof why, "not runnable: %s: %s", path, strerror(errno));
+  expr32_missing = why;
+}
+
 int cmd_expr(int argc, char **argv)
 {
   static expr_cli cli; /* large; one per process */
@@ -498,6 +521,7 @@ int cmd_expr(int argc, char **argv)
   int rc = parse_options(c, argc, argv);
   if (rc >= 0)
     return rc;
+  run_as_i386(c, argv);
   if (!build_scope(c))
     return 2;
   ospy_expr *e;

@@ -39,9 +39,16 @@ expect fault 0 "type:        u32
 interpreter: 0 (faulted: a memory read failed)
 jit:         0 (faulted: a memory read failed)" 'u32[arg.p + 2]' --args p:ptr --mem 0x1000=feff --eval p=0x1000
 
+# --arch i386 --eval: run by ospy-expr32 (the i386 build), JIT included
 expect i386 0 "type:        i32
 interpreter: 1 (0x1)
-jit:         not run: i386 code cannot run in this 64-bit process (the i386 JIT is tested natively in build32)" 'reg.eax != 0' --arch i386 --eval eax=1
+jit:         1 (0x1)" 'reg.eax != 0' --arch i386 --eval eax=1
+expect i386-seed 0 "type:        i32
+interpreter: 1 (0x1)
+jit:         1 (0x1)" 'reg.eax != 0 && arg.len > 16' --arch i386 --args len:u32 --eval eax=1,len=20
+expect i386-memory 0 "type:        i16
+interpreter: 23117 (0x5a4d)
+jit:         23117 (0x5a4d)" 'i16[reg.esp + 10]' --arch i386 --mem 0x1000=00000000cafe4d5a --eval esp=0xffc
 
 expect bad-register 2 "ospy expr: unknown register 'eaz' at column 5
   reg.eaz != 0
@@ -100,7 +107,7 @@ expect eval-too-wide-pointer 2 "type:        u32
 ospy expr: --eval: p=0x100000000 does not fit p (32 bits)" 'arg.p' --arch i386 --args p:ptr --eval p=0x100000000
 expect eval-negative-fits 0 "type:        u32
 interpreter: 4294967295 (0xffffffff)
-jit:         not run: i386 code cannot run in this 64-bit process (the i386 JIT is tested natively in build32)" 'reg.eax' --arch i386 --eval eax=-1
+jit:         4294967295 (0xffffffff)" 'reg.eax' --arch i386 --eval eax=-1
 expect eval-signed-fits 0 "type:        i32
 interpreter: 1 (0x1)
 jit:         1 (0x1)" 'arg.n == -128 && arg.u == 255' --args n:i8,u:u8 --eval n=0x80,u=-1
