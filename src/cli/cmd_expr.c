@@ -479,10 +479,46 @@ static int parse_options(expr_cli *c, int argc, char **argv)
   return -1;
 }
 
+static bool ident_char(char ch)
+{
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         ch == '_';
+}
+
+/* Without --args, each `arg.NAME` the expression names is an argument of
+ * pointer width, unsigned, numbered in the order they first appear (issue
+ * 3's own example, `arg.len > 16 ... --eval 'rax=1,len=20'`, gives none). */
+static void infer_args(expr_cli *c)
+{
+  unsigned width = c->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32;
+  for (const char *p = c->src; (p = strstr(p, "arg.")) != NULL; p += 4) {
+    if (p > c->src && (ident_char(p[-1]) || p[-1] == '.'))
+      continue;
+    size_t n = 0;
+    while (ident_char(p[4 + n]))
+      n++;
+    if (n == 0 || n >= sizeof c->arg_names[0] || c->nargs == MAX_ARGS)
+      continue;
+    bool known = false;
+    for (size_t i = 0; i < c->nargs && !known; i++)
+      known = strlen(c->arg_names[i]) == n && !strncmp(c->arg_names[i], p + 4, n);
+    if (known)
+      continue;
+    snprintf(c->arg_names[c->nargs], sizeof c->arg_names[0], "%.*s", (int)n, p + 4);
+    c->args[c->nargs] = (ospy_expr_arg){ .name = c->arg_names[c->nargs],
+                                         .index = (uint32_t)c->nargs, .width = width };
+    fprintf(stderr, "ospy expr: note: no --args: '%s' is argument %zu, u%u\n",
+            c->arg_names[c->nargs], c->nargs, width);
+    c->nargs++;
+  }
+}
+
 static bool build_scope(expr_cli *c)
 {
   if (!parse_args(c))
     return false;
+  if (!c->args_spec)
+    infer_args(c);
   c->scope = (ospy_expr_scope){ .arch = c->arch, .args = c->args, .nargs = c->nargs,
                                 .has_retval = true,
                                 .retval_width = c->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32,

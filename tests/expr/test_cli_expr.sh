@@ -39,6 +39,16 @@ expect fault 0 "type:        u32
 interpreter: 0 (faulted: a memory read failed)
 jit:         0 (faulted: a memory read failed)" 'u32[arg.p + 2]' --args p:ptr --mem 0x1000=feff --eval p=0x1000
 
+# issue 3's own command: without --args, arg.len is an argument of pointer width
+expect issue-example 0 "ospy expr: note: no --args: 'len' is argument 0, u64
+type:        i32
+interpreter: 1 (0x1)
+jit:         1 (0x1)" 'reg.eax != 0 && arg.len > 16' --arch x86-64 --eval 'rax=1,len=20'
+expect issue-example-i386 0 "ospy expr: note: no --args: 'len' is argument 0, u32
+type:        i32
+interpreter: 0 (0x0)
+jit:         0 (0x0)" 'reg.eax != 0 && arg.len > 16' --arch i386 --eval 'eax=1,len=16'
+
 # --arch i386 --eval: run by ospy-expr32 (the i386 build), JIT included
 expect i386 0 "type:        i32
 interpreter: 1 (0x1)
