@@ -254,7 +254,8 @@ static void test_transaction_install_failed(void) {
   memcpy((void *)at, saved, 5); /* and goes away */
   __builtin___clear_cache((char *)at, (char *)at + 5);
   CHECK(mprotect((void *)page, 2 * (size_t)pg, PROT_READ | PROT_EXEC) == 0);
-  CHECK_OK(ospy_interceptor_attach((void *)late, inc_b, NULL, &(int){ 1 }, &l, NULL));
+  static int weight = 1;
+  CHECK_OK(ospy_interceptor_attach((void *)late, inc_b, NULL, &weight, &l, NULL));
   count_b = 0;
   CHECK_EQ(late(1), 8);
   CHECK_EQ(count_b, 1);
