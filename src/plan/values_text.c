@@ -407,6 +407,19 @@ static int looks_like_text(const uint8_t *s, size_t n)
   return 1;
 }
 
+/* A buffer declared hex="true": <01 ab 00 ff>, cut after string_limit bytes
+ * with "..." after the '>' as a quoted buffer is (-s applies to every buffer). */
+static void put_hex_bytes(tbuf *b, const uint8_t *s, size_t n)
+{
+  int cut = string_limit && n > string_limit;
+  if (cut)
+    n = string_limit;
+  put(b, "<");
+  for (size_t i = 0; i < n; i++)
+    put(b, i ? " %02x" : "%02x", s[i]);
+  put(b, cut ? ">..." : ">");
+}
+
 static void put_buffer(tbuf *b, const ospy_value *v)
 {
   int shown_cut = 0; /* "..." written already by the -s cut */
@@ -415,10 +428,8 @@ static void put_buffer(tbuf *b, const ospy_value *v)
   } else if (v->type_kind == OSPY_KIND_SOCKADDR) {
     put_sockaddr(b, v->bytes, v->nbytes);
   } else if (v->hex) {
-    put(b, "<");
-    for (size_t i = 0; i < v->nbytes; i++)
-      put(b, i ? " %02x" : "%02x", v->bytes[i]);
-    put(b, ">");
+    put_hex_bytes(b, v->bytes, v->nbytes);
+    shown_cut = string_limit && v->nbytes > string_limit;
   } else {
     put_quoted8(b, v->bytes, v->nbytes,
                 v->kind == OSPY_VALUE_STRING || looks_like_text(v->bytes, v->nbytes));

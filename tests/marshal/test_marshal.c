@@ -928,6 +928,11 @@ static void test_sockaddr_dynamic_hex(void)
                   "a6={AF_INET6, [::1]:80}, un={AF_UNIX, \"/tmp/sock\"}, "
                   "nl={AF_NETLINK, pid=1234, groups=0x5}, none={}, one={}, "
                   "raw=<01 ab 00 ff>)");
+  /* show -s N cuts a hex buffer as it cuts a quoted one: N bytes, then "..." */
+  ospy_values_set_string_limit(2);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  ospy_values_set_string_limit(0);
+  CHECK(strstr(text, "raw=<01 ab>...)") != NULL);
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
