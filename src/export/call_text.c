@@ -8,6 +8,7 @@
 
 #include "capture/ring.h"
 #include "plan/values.h"
+#include "plan/values_format.h"
 
 #define PREVIEW 24
 
@@ -47,58 +48,103 @@ uint64_t ospy_fnv1a(uint64_t h, const void *p, size_t n)
   return h;
 }
 
+/* A value as show writes it, through show's own formatter (plan/values.h). */
+static void put_leaf_text(tbuf *b, const ospy_value *v)
+{
+  size_t room = b->n < b->cap ? b->cap - b->n : 0;
+  size_t k = ospy_values_leaf_text(v, b->p + b->n, room + 1);
+  b->n = b->n + k > b->cap ? b->cap : b->n + k;
+}
+
+/* A byte array: its first PREVIEW bytes as show writes a buffer, then, when
+ * there are more (or the agent capped it), "...[N bytes #HASH]" over every
+ * recorded byte; one that ran into unreadable memory says so as show does,
+ * "<unreadable after 3 bytes>(3 of 100 bytes)". */
 static void put_bytes(tbuf *b, const ospy_xvalue *v)
 {
-  size_t show = v->nbytes < PREVIEW ? v->nbytes : PREVIEW;
-  put(b, "\"");
-  for (size_t i = 0; i < show; i++) {
-    uint8_t c = v->bytes[i];
-    if (c == '\\' || c == '"')
-      put(b, "\\%c", c);
-    else if (c == '\n' || c == '\r' || c == '\t') /* as ospy show writes them */
-      put(b, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-    else if (c >= 0x20 && c < 0x7f)
-      put(b, "%c", c);
-    else
-      put(b, "\\x%02x", c);
-  }
-  put(b, "\"");
-  if (v->nbytes > PREVIEW || (v->flags & OSPY_XVALUE_TRUNCATED))
+  int unreadable = (v->flags & OSPY_XVALUE_UNREADABLE) != 0;
+  ospy_value preview = { .kind = OSPY_VALUE_BYTES, .bytes = v->bytes,
+                         .nbytes = v->nbytes < PREVIEW ? v->nbytes : PREVIEW };
+  put_leaf_text(b, &preview);
+  if (v->nbytes > PREVIEW || ((v->flags & OSPY_XVALUE_TRUNCATED) && !unreadable))
     put(b, "...[%zu bytes #%08llx]", v->nbytes,
         (unsigned long long)(ospy_fnv1a(OSPY_FNV_INIT, v->bytes, v->nbytes) & 0xffffffffu));
+  if (!unreadable)
+    return;
+  put(b, "<unreadable after %zu bytes>", v->nbytes);
+  if (v->total > v->nbytes)
+    put(b, "(%zu of %llu bytes)", v->nbytes, (unsigned long long)v->total);
+}
+
+/* The code unit of a string type: UnicodeString UTF-16, WideString
+ * (wchar_t) UTF-32, AsciiString bytes; 0 for a value that is no string. */
+static unsigned string_unit(const ospy_xvalue *v)
+{
+  return !strcmp(v->type, "AsciiString") ? 1 : !strcmp(v->type, "UnicodeString") ? 2
+         : !strcmp(v->type, "WideString") ? 4 : 0;
 }
 
 static int is_string(const ospy_xvalue *v)
 {
-  return !strcmp(v->type, "AsciiString") || !strcmp(v->type, "UnicodeString");
+  return string_unit(v) != 0;
 }
 
-/* A string quoted and escaped as ospy show writes it: a newline or a quote
- * inside cannot pass for the end of the value; valid UTF-8 passes as it is,
- * other control characters and bytes that are not UTF-8 as \xNN
- * (ospy_safe_text). */
+static void put_unit(uint8_t *out, uint32_t u, unsigned unit)
+{
+  for (unsigned i = 0; i < unit; i++)
+    out[i] = (uint8_t)(u >> (8 * i));
+}
+
+/* A wide string's text (UTF-8 in the event) back in its code units,
+ * UTF-16LE or UTF-32LE, as the agent read them: show's formatter then counts
+ * the bytes read as show does. 0 when they do not fit in cap bytes. */
+static size_t wide_units(const char *s, unsigned unit, uint8_t *out, size_t cap)
+{
+  size_t n = 0, len = strlen(s);
+  for (size_t i = 0; i < len;) {
+    uint32_t cp;
+    size_t k = ospy_utf8_seq((const uint8_t *)s + i, len - i, &cp);
+    if (!k)
+      cp = 0xfffd, k = 1; /* (the event's text is UTF-8; a byte that is not: one unit) */
+    i += k;
+    int pair = unit == 2 && cp >= 0x10000;
+    if (n + (pair ? 4 : unit) > cap)
+      return 0;
+    if (pair) {
+      put_unit(out + n, 0xd800 + ((cp - 0x10000) >> 10), 2);
+      put_unit(out + n + 2, 0xdc00 + ((cp - 0x10000) & 0x3ff), 2);
+    } else {
+      put_unit(out + n, cp, unit);
+    }
+    n += pair ? 4 : unit;
+  }
+  return n;
+}
+
+/* A string as ospy show writes it, through show's formatter: quoted and
+ * escaped (valid UTF-8 as it is, control characters and bytes that are not
+ * UTF-8 as \xNN), "..." after it when the agent capped it, and
+ * "<unreadable after N bytes>" when unreadable memory ended it. unit: its
+ * code unit (a wide string is given back its units to count its bytes). */
+static void put_string_text(tbuf *b, const char *s, unsigned unit, uint32_t flags)
+{
+  uint8_t units[OSPY_CALL_TEXT_MAX * 4];
+  ospy_value v = { .kind = OSPY_VALUE_STRING, .unit = 1, .bytes = (const uint8_t *)s,
+                   .nbytes = strlen(s) };
+  if (unit > 1 && (v.nbytes = wide_units(s, unit, units, sizeof units)) > 0) {
+    v.unit = unit;
+    v.bytes = units;
+  } else {
+    v.nbytes = strlen(s); /* ASCII, or too long to convert: as UTF-8 */
+  }
+  v.flags = (flags & OSPY_XVALUE_UNREADABLE) ? OSPY_VB_CUT
+            : (flags & OSPY_XVALUE_TRUNCATED) ? OSPY_VB_CAPPED : 0;
+  put_leaf_text(b, &v);
+}
+
 static void put_string(tbuf *b, const char *s)
 {
-  put(b, "\"");
-  while (*s) {
-    unsigned char c = (unsigned char)*s;
-    size_t run = strcspn(s, "\\\"\n\t");
-    if (c == '\\' || c == '"')
-      put(b, "\\%c", c);
-    else if (c == '\n')
-      put(b, "\\n");
-    else if (c == '\t')
-      put(b, "\\t");
-    if (!run) {
-      s++;
-      continue;
-    }
-    size_t room = b->n < b->cap ? b->cap - b->n : 0;
-    size_t k = ospy_safe_text(s, run, b->p + b->n, room + 1);
-    b->n = b->n + k > b->cap ? b->cap : b->n + k;
-    s += run;
-  }
-  put(b, "\"");
+  put_string_text(b, s, 1, 0);
 }
 
 /* ospy's own entries in a traced program's environment: the controller
@@ -242,9 +288,47 @@ static void put_children(tbuf *b, const ospy_xvalue *v, const char *open, const 
   put(b, "%s", close);
 }
 
+/* A value a format string consumed, as show writes it: a character in
+ * quotes ('z', a quote or backslash as '\x27'), the others as values. */
+static void put_format_value(tbuf *b, const ospy_xvalue *v)
+{
+  if (strcmp(v->type, "Char") || !v->text)
+    put_value(b, v);
+  else if (!strcmp(v->text, "'") || !strcmp(v->text, "\\"))
+    put(b, "'\\x%02x'", (unsigned char)v->text[0]);
+  else
+    put(b, "'%s'", v->text);
+}
+
+/* A format string as show writes it: the format, then the values it
+ * consumed, "user=%s id=%d"("alice", 7); "..." for values not decoded. */
+static void put_format(tbuf *b, const ospy_xvalue *v)
+{
+  int cut = (v->flags & OSPY_XVALUE_TRUNCATED) != 0;
+  if (!v->nchildren) {
+    put(b, "?");
+    return;
+  }
+  put_value(b, &v->children[0]);
+  if (v->nchildren == 1 && !cut)
+    return;
+  put(b, "(");
+  for (size_t i = 1; i < v->nchildren; i++) {
+    put(b, "%s", i > 1 ? ", " : "");
+    put_format_value(b, &v->children[i]);
+  }
+  put(b, "%s)", !cut ? "" : v->nchildren > 1 ? ", ..." : "...");
+}
+
 static void put_value(tbuf *b, const ospy_xvalue *v)
 {
-  if (v->flags & OSPY_XVALUE_UNREADABLE) {
+  if (v->flags & OSPY_XVALUE_FORMAT) {
+    put_format(b, v);
+  } else if ((v->flags & OSPY_XVALUE_UNREADABLE) && is_string(v) && v->text) {
+    put_string_text(b, v->text, string_unit(v), v->flags); /* a readable prefix */
+  } else if ((v->flags & OSPY_XVALUE_UNREADABLE) && !strcmp(v->type, "ByteArray")) {
+    put_bytes(b, v);
+  } else if (v->flags & OSPY_XVALUE_UNREADABLE) {
     put(b, "<unreadable>");
   } else if (v->flags & OSPY_XVALUE_BAD_SIZE) {
     put(b, "<bad size %lld>", (long long)v->bad_size);
@@ -270,7 +354,7 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
              preload_has_agent(v->text)) {
     put_preload_without_agent(b, v->text);
   } else if (is_string(v) && v->text) {
-    put_string(b, v->text);
+    put_string_text(b, v->text, string_unit(v), v->flags);
   } else if (raw_address(v) || handler_address(v)) {
     put(b, "ptr");
   } else if (run_time_pid(v)) {

@@ -6,9 +6,13 @@
  * the name, the in-arguments "name=value", the out-arguments
  * "name=>value", the return value "=value" and, for a call that returned a
  * negative value, "errno=N". Pointers show as "ptr" (or NULL), their
- * pointee as "&value" (a buffer as its bytes); byte arrays as a quoted
- * preview of 24 bytes plus "[N bytes #HASH]" when longer (the hash covers
- * every recorded byte); memory that could not be read as "<unreadable>".
+ * pointee as "&value" (a buffer or string as its content); strings and
+ * byte arrays as show writes them (its formatter, plan/values.h), byte
+ * arrays as a preview of 24 bytes plus "...[N bytes #HASH]" when longer (the
+ * hash covers every recorded byte); a format string as the format and the
+ * values it consumed, "fmt"("a", 7); memory that could not be read as
+ * "<unreadable>", a string or buffer it ended as what was read and
+ * "<unreadable after N bytes>".
  * Calls recorded without a
  * spec (raw words arg1..argN) show words above 0xffff as "ptr": they are
  * probably addresses. A positive ProcessId (a pid) shows as "pid". ospy's own environment entries (OSPY_RING_FD=, the

@@ -136,6 +136,11 @@ size_t ospy_values_sockaddr_text(const uint8_t *s, size_t n, char *out, size_t c
 /* An AF_INET or AF_INET6 address as its endpoint ("10.0.0.1:80", "[::1]:443");
  * 0 (and "") for any other family or too few bytes. Returns the length. */
 size_t ospy_values_inet_endpoint(const uint8_t *s, size_t n, char *out, size_t cap);
+/* One value without children (a number, a string, a buffer) as show writes
+ * it: "abc", "xxx"<unreadable after 3 bytes>, <01 ab>, 3</etc/hosts>.
+ * ospy diff writes the strings and buffers it compares through it. Returns
+ * the length the full text has (like snprintf). */
+size_t ospy_values_leaf_text(const ospy_value *v, char *out, size_t cap);
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap);
 /* Strings and buffers longer than bytes are shown cut, with "..." (0: whole;

@@ -710,6 +710,15 @@ size_t ospy_values_sockaddr_text(const uint8_t *s, size_t n, char *out, size_t c
   return finish(&b);
 }
 
+size_t ospy_values_leaf_text(const ospy_value *v, char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = 0;
+  put_leaf(&b, v);
+  return finish(&b);
+}
+
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap)
 {

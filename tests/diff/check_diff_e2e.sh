@@ -176,3 +176,66 @@ done
 "$ospy" diff "$dir/fk1.ospy" "$dir/fk2.ospy" >"$dir/fk.out" 2>&1 ||
   { cat "$dir/fk.out"; fail "two runs differ by fork's pid or pthread_create's thread"; }
 echo "fork's pid and pthread_create's thread: not compared"
+# values written as show writes them (its formatter): a format string with
+# the values it consumed (compared: a changed value is a changed call), wide
+# strings quoted, a string that ran into unreadable memory with what was read
+# (-O0: the functions are long enough to hook)
+cat > "$dir/fw.c" <<'C'
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <uchar.h>
+#include <unistd.h>
+#include <wchar.h>
+__attribute__((noinline, used)) int logf_(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int r = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  return r;
+}
+__attribute__((noinline, used)) int wide(const wchar_t *w) { return (int)wcslen(w); }
+__attribute__((noinline, used)) int u16(const char16_t *u) { return u[0]; }
+__attribute__((noinline, used)) int str(const char *s) { return s[0]; }
+int main(int argc, char **argv)
+{
+  (void)argv;
+  int b = argc > 1;
+  logf_("user=%s id=%d %c", b ? "carol" : "alice", 7, '\'');
+  wide(b ? L"\u2713ok" : L"");
+  u16(b ? u"b\U0001F600" : u"a\U0001F600");
+  long pg = sysconf(_SC_PAGESIZE);
+  char *p = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED || munmap(p + pg, (size_t)pg) < 0)
+    return 1;
+  memcpy(p + pg - 3, b ? "yyy" : "xxx", 3); /* no NUL before the unmapped page */
+  return str(p + pg - 3) == 0;
+}
+C
+cat > "$dir/fw.xml" <<'X'
+<hookManager><specs><functions>
+<function name="logf_"><returnValue type="Int32"/><arguments><argument name="fmt" type="AsciiFormatStringPtr"/></arguments></function>
+<function name="wide"><returnValue type="Int32"/><arguments><argument name="w" type="WideStringPtr"/></arguments></function>
+<function name="u16"><returnValue type="Int32"/><arguments><argument name="u" type="UnicodeStringPtr"/></arguments></function>
+<function name="str"><returnValue type="Int32"/><arguments><argument name="s" type="AsciiStringPtr"/></arguments></function>
+</functions></specs><hooks><module name="fw"><function specId="logf_"/><function specId="wide"/>
+<function specId="u16"/><function specId="str"/></module></hooks></hookManager>
+X
+cc -O0 -o "$dir/fw" "$dir/fw.c" || fail "cannot build fw"
+"$ospy" capture -q -c "$dir/fw.xml" -o "$dir/fwa.ospy" -- "$dir/fw" >/dev/null 2>&1 || fail "capture of fw"
+"$ospy" capture -q -c "$dir/fw.xml" -o "$dir/fwb.ospy" -- "$dir/fw" b >/dev/null 2>&1 || fail "capture of fw b"
+"$ospy" diff "$dir/fwa.ospy" "$dir/fwb.ospy" >"$dir/fw.out" 2>&1
+[ $? = 1 ] || { cat "$dir/fw.out"; fail "runs with other format values, strings: not different"; }
+for line in \
+  "~ fw::logf_(fmt=\"user=%s id=%d %c\"(\"carol\", 7, '\\x27')) = 17" \
+  "    fmt: \"user=%s id=%d %c\"(\"alice\", 7, '\\x27') -> \"user=%s id=%d %c\"(\"carol\", 7, '\\x27')" \
+  '    w: "" -> "✓ok"' \
+  '    u: "a😀" -> "b😀"' \
+  '    s: "xxx"<unreadable after 3 bytes> -> "yyy"<unreadable after 3 bytes>'; do
+  grep -qxF -- "$line" "$dir/fw.out" || { cat "$dir/fw.out"; fail "not in the diff: $line"; }
+done
+"$ospy" show "$dir/fwa.ospy" | grep -qF "(fmt=\"user=%s id=%d %c\"(\"alice\", 7, '\\x27')) = 17" ||
+  { "$ospy" show "$dir/fwa.ospy"; fail "show writes the format otherwise than diff"; }
+echo "format strings compared with their values; strings written as show writes them"
