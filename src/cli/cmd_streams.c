@@ -130,6 +130,17 @@ static const char *fd_name(void *user, uint32_t pid, int64_t fd)
   return ospy_capsrc_fd_name(f->src, pid, fd);
 }
 
+/* An error reading the capture, naming the file once: the reader's own
+ * messages (a corrupt chunk) already start with it, others do not. */
+static void print_read_error(const char *path, const char *err)
+{
+  size_t n = strlen(path);
+  if (!strncmp(err, path, n) && err[n] == ':')
+    fprintf(stderr, "ospy streams: %s\n", err);
+  else
+    fprintf(stderr, "ospy streams: %s: %s\n", path, err);
+}
+
 static int read_all(const char *path, ospy_streams *st, follow *f)
 {
   char err[1024];
@@ -143,7 +154,7 @@ static int read_all(const char *path, ospy_streams *st, follow *f)
   int rc, status = 0;
   while ((rc = ospy_capsrc_next(src, &ev, err, sizeof err)) != 0 && rc != -2) {
     if (rc == -1) {
-      fprintf(stderr, "ospy streams: %s: %s\n", path, err);
+      print_read_error(path, err);
       status = 1;
     } else if (ospy_streams_feed(st, &ev) < 0) {
       snprintf(err, sizeof err, "out of memory");
@@ -152,7 +163,7 @@ static int read_all(const char *path, ospy_streams *st, follow *f)
     }
   }
   if (rc == -2) {
-    fprintf(stderr, "ospy streams: %s: %s\n", path, err);
+    print_read_error(path, err);
     status = -1;
   }
   ospy_streams_finish(st);

@@ -565,6 +565,10 @@ PY
   "$ospy" show "$work/bad.ospy" > "$work/show" 2> "$work/err" && fail "corruption not reported"
   grep -q 'corrupt chunk at offset [0-9]' "$work/err" || { cat "$work/err"; fail "no offset in the error"; }
   grep -q 'cut short' "$work/err" || fail "truncated tail not reported"
+  # streams names the file once (the reader's message starts with it)
+  "$ospy" streams "$work/bad.ospy" > /dev/null 2> "$work/serr" && fail "streams: corruption not reported"
+  grep -qx "ospy streams: $work/bad.ospy: corrupt chunk at offset [0-9]*: .*" "$work/serr" ||
+    { cat "$work/serr"; fail "streams: the corrupt chunk is not reported with the file named once"; }
   n=$(grep -c 'ospy_test_add(' "$work/show")
   [ "$n" -gt 50000 ] && [ "$n" -lt 100000 ] || fail "intact chunks not read ($n calls)"
   printf 'not a capture' > "$work/x"
