@@ -947,7 +947,8 @@ static int report_module_absent(uint32_t i)
   ospy_agent_put_dec(count, n);
   ospy_agent_join3(msg, sizeof msg, "agent: ", mod, " is not loaded (yet): its ");
   ospy_agent_messagef2(OSPY_EV_INFO, UINT32_MAX, msg, count,
-                       " functions are hooked when the program loads it");
+                       n == 1 ? " function is hooked when the program loads it"
+                              : " functions are hooked when the program loads it");
   return 1;
 }
 

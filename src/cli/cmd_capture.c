@@ -363,8 +363,9 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
             (unsigned long long)s->errors, s->errors == 1 ? "" : "s", o->output,
             s->errors && o->quiet ? " (ospy show lists the errors)" : "");
   if (s->live_skipped)
-    fprintf(stderr, "ospy: %llu calls still in flight when stopping are in %s, not shown above\n",
-            (unsigned long long)s->live_skipped, o->output);
+    fprintf(stderr, "ospy: %llu call%s still in flight when stopping %s in %s, not shown above\n",
+            (unsigned long long)s->live_skipped, s->live_skipped == 1 ? "" : "s",
+            s->live_skipped == 1 ? "is" : "are", o->output);
   if (!atomic_load(&s->ring.ctl->agents))
     fprintf(stderr, "ospy: warning: the agent never started in the target "
             "(statically linked program, or setuid?)\n");

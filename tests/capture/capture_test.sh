@@ -116,6 +116,9 @@ X
   grep -q ', 0 agent errors' "$work/tls.err" || fail "--preset tls: $(tail -1 "$work/tls.err")"
   "$ospy" show "$work/tls.ospy" | grep -q 'info: agent: libssl.so.3 is not loaded (yet): its [0-9]* functions are hooked when the program loads it' ||
     fail "--preset tls: no note for libssl: $("$ospy" show "$work/tls.ospy")"
+  "$ospy" capture -q -f 'libssl.so.3!SSL_write' -o "$work/tls1.ospy" -- "$target" 1 1 > /dev/null 2>&1
+  "$ospy" show "$work/tls1.ospy" | grep -q 'info: agent: libssl.so.3 is not loaded (yet): its 1 function is hooked when the program loads it' ||
+    fail "one function of a library not loaded: $("$ospy" show "$work/tls1.ospy" | grep info)"
   # a module named by its path, as loaded or through a link to it (Debian's
   # /lib is /usr/lib): it never matched, only file names were compared
   libc=$(ldd "$(command -v cat)" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
