@@ -124,9 +124,14 @@ static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *o
   else {
     if (*h->symbol)
       fprintf(out, " symbol %s", h->symbol);
-    if (h->sig_len)
-      fprintf(out, " %u-byte signature%s%+" PRId64, h->sig_len,
-              h->kind == OSPY_HOOK_VTABLE ? " of the constructor" : "", h->sig_offset);
+    /* sigOffset: where the function (the constructor's vtable address)
+     * is, from the start of the bytes the signature matches */
+    if (h->sig_len && h->kind == OSPY_HOOK_VTABLE)
+      fprintf(out, " by a %u-byte signature of the constructor, the vtable's address at %+" PRId64
+              " from the match,", h->sig_len, h->sig_offset);
+    else if (h->sig_len)
+      fprintf(out, " of %u bytes, the function at %+" PRId64 " from the match,", h->sig_len,
+              h->sig_offset);
     fprintf(out, " in %s", *h->module ? h->module : "any module");
   }
   if (*h->process)

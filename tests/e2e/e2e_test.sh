@@ -289,6 +289,17 @@ X
   # ospy check knows no program: it says where the name will be looked up
   "$ospy" check "$tmp/late.xml" >"$tmp/check" || fail "check exited $?"
   expect_line "$tmp/check" "liblate.so!add: symtab late::Acc::add in liblate.so (a C++ name: looked up in that module's file when captured)"
+  # a signature hook: its length, and its sigOffset apart from it
+  cat > "$tmp/sig.xml" <<'X'
+<hookManager><specs><functions>
+<function name="by_sig"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+</functions></specs>
+<signatures><signature name="SIG1">B8 68 24 57 13 90 90 xx 90</signature></signatures>
+<hooks><functions processName="prog"><function specId="by_sig" sigId="SIG1" sigOffset="-18" moduleName="prog"/></functions></hooks>
+</hookManager>
+X
+  "$ospy" check "$tmp/sig.xml" >"$tmp/check" || fail "check of a signature hook exited $?"
+  expect_line "$tmp/check" "prog!by_sig: signature of 9 bytes, the function at -18 from the match, in prog, process prog (line 5)"
   # a function g++ -O2 left only as a clone (scale(int) [clone .isra.0]: `this`
   # replaced by this->k) is an error at once, as a C function's clone is
   # (work.constprop.0): the C++ name was "not found (yet)", then "never found"
