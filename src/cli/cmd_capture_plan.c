@@ -449,8 +449,8 @@ static void cxx_mangled_glob(const char *func, char *out, size_t cap)
     s = end + 2;
   }
   if (len < cap)
-    len += (size_t)snprintf(out + len, cap - len, "*%s%s", last,
-                            last[strlen(last) - 1] == '*' ? "" : "*");
+    len += (size_t)snprintf(out + len, cap - len, "%s%s%s", last[0] == '*' ? "" : "*", last,
+                            last[0] && last[strlen(last) - 1] == '*' ? "" : "*"); /* not "**" */
   if (len >= cap)
     out[0] = 0;
 }
@@ -469,8 +469,10 @@ static void cxx_glob_hint(const char *func, char *out, size_t cap)
   while (whole && func[whole - 1] == '*')
     whole--;
   char example[300] = ""; /* the name without its glob, when that is all the glob was */
-  if (whole < sizeof example - 10 && !memchr(func, '?', whole) && !memchr(func, '[', whole) &&
-      !memchr(func, '*', whole))
+  /* ("ns::Codec::" is a scope, no function: no such example) */
+  int scope_only = whole >= 2 && !strncmp(func + whole - 2, "::", 2);
+  if (whole < sizeof example - 10 && !scope_only && !memchr(func, '?', whole) &&
+      !memchr(func, '[', whole) && !memchr(func, '*', whole))
     snprintf(example, sizeof example, " (-f '%.*s', if that is the whole name)", (int)whole, func);
   snprintf(out, cap, "; a glob matches symbol names as the files hold them, mangled for C++%s%s%s"
            ", while a whole C++ name as nm -C prints it needs no glob%s",

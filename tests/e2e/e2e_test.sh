@@ -98,6 +98,15 @@ vtable)
   "$ospy" capture -q -f '_ZN5Rot13*res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "the mangled glob the error gave exited $?"; }
   "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(arg0=' || fail "the mangled glob hooked no reset: $("$ospy" show "$tmp/c.ospy")"
+  # every function of a class: one '*' in the mangled glob, and no "whole
+  # name" to suggest (Rot13:: names no function)
+  "$ospy" capture -q -f 'Rot13::*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
+    fail "a glob over a demangled class matched"
+  expect_line "$tmp/err" "mangled for C++ (-f '_ZN5Rot13*'), while a whole C++ name as nm -C prints it needs no glob"
+  grep -q "if that is the whole name" "$tmp/err" && fail "Rot13:: suggested as a whole name: $(cat "$tmp/err")"
+  "$ospy" capture -q -f '_ZN5Rot13*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "the mangled class glob the error gave exited $?"; }
+  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(arg0=' || fail "the mangled class glob hooked no reset"
   # a plain name that only C++ functions carry (make_codec() is _ZL10make_codecv)
   "$ospy" capture -q -f make_codec -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f make_codec exited $?"; }
