@@ -23,7 +23,7 @@ capture) # the capture reader and the text of its records
 osd) # the .osd importer, events written as JSON Lines
   srcs="src/export/osd_reader.c src/export/osd_input.c src/export/arena.c src/export/export_event.c
         src/export/sink.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
-        src/export/values_bridge.c"
+        src/export/values_bridge.c src/export/printf_text.c"
   libs="-lbz2" ;;
 *) srcs= libs= ;;
 esac
