@@ -323,15 +323,7 @@ static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigne
 
 static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
 {
-  const ospy_spec_type *ty = type_of(m, er);
-  if (!ty)
-    return 0;
-  if (er->ptr)
-    return m->t->ptr_size;
-  if (ty->kind == OSPY_KIND_STRUCT)
-    return ty->size;
-  int sg;
-  return scalar_info(m, er, &sg);
+  return ospy_spec_element_size(m->t, er);
 }
 
 /* nullTerminated="true" without elementCount: at most this many elements. */

@@ -21,15 +21,30 @@ static size_t pack_literal(const void *rec, size_t len, uint8_t *out)
   return n + len;
 }
 
-/* d[i] := w[i] - ref[i] and ref[i] := w[i] for every word; returns the map
- * of the words that changed (bit i). SSE2 takes two words a step: this runs
- * for every record the controller drains, and the word-at-a-time loop was
- * the larger part of its packing time. */
-#if defined(PACK_SSE2)
+/* d[i] := w[i] - ref[i] and ref[i] := w[i] for words [from, words); returns
+ * the map of the words that changed (bit i). */
+static uint64_t delta_words_from(uint64_t *ref, const uint8_t *w, uint32_t from, uint32_t words,
+                                 uint64_t *d)
+{
+  uint64_t changed = 0;
+  for (uint32_t i = from; i < words; i++) {
+    uint64_t v;
+    memcpy(&v, w + i * 8, 8);
+    d[i] = v - ref[i];
+    ref[i] = v;
+    changed |= (uint64_t)(d[i] != 0) << i;
+  }
+  return changed;
+}
+
+/* The same for every word. SSE2 takes two words a step: this runs for every
+ * record the controller drains, and the word-at-a-time loop was the larger
+ * part of its packing time. */
 static uint64_t delta_words(uint64_t *ref, const uint8_t *w, uint32_t words, uint64_t *d)
 {
   uint64_t changed = 0;
   uint32_t i = 0;
+#if defined(PACK_SSE2)
   for (; i + 2 <= words; i += 2) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(w + i * 8));
     __m128i x = _mm_sub_epi64(v, _mm_loadu_si128((const __m128i *)(void *)(ref + i)));
@@ -40,29 +55,9 @@ static uint64_t delta_words(uint64_t *ref, const uint8_t *w, uint32_t words, uin
     z = _mm_and_si128(z, _mm_shuffle_epi32(z, _MM_SHUFFLE(2, 3, 0, 1)));
     changed |= (uint64_t)(_mm_movemask_pd(_mm_castsi128_pd(z)) ^ 3) << i;
   }
-  for (; i < words; i++) {
-    uint64_t v;
-    memcpy(&v, w + i * 8, 8);
-    d[i] = v - ref[i];
-    ref[i] = v;
-    changed |= (uint64_t)(d[i] != 0) << i;
-  }
-  return changed;
-}
-#else
-static uint64_t delta_words(uint64_t *ref, const uint8_t *w, uint32_t words, uint64_t *d)
-{
-  uint64_t changed = 0;
-  for (uint32_t i = 0; i < words; i++) {
-    uint64_t v;
-    memcpy(&v, w + i * 8, 8);
-    d[i] = v - ref[i];
-    ref[i] = v;
-    changed |= (uint64_t)(d[i] != 0) << i;
-  }
-  return changed;
-}
 #endif
+  return changed | delta_words_from(ref, w, i, words, d);
+}
 
 /* The delta form of w against ref into out, ref becoming w on the way: the
  * differences first, then only the changed words coded (most of a call's

@@ -295,14 +295,9 @@ static void parse_binding(cfg *g, xmlNodePtr b, ospy_spec_field *f, const ospy_s
 /* The bytes one element of an Array field takes (0: not known here). */
 static unsigned elem_extent(cfg *g, const ospy_spec_typeref *r)
 {
-  if (r->elem_ptr)
-    return g->t->ptr_size;
-  ospy_spec_typeref e = { .type = r->elem_type, .marshal_as = OSPY_SPEC_NONE,
-                          .elem_type = OSPY_SPEC_NONE };
-  unsigned w = ospy_spec_scalar_width(g->t, &e);
-  if (!w && e.type < g->t->ntypes && g->t->types[e.type].kind == OSPY_KIND_STRUCT)
-    w = g->t->types[e.type].size;
-  return w;
+  ospy_spec_typeref e = { .type = r->elem_type, .ptr = r->elem_ptr,
+                          .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+  return ospy_spec_element_size(g->t, &e);
 }
 
 static unsigned field_extent(cfg *g, const ospy_spec_field *f)

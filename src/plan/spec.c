@@ -237,6 +237,18 @@ int ospy_spec_scalar_signed(const ospy_spec_table *t, const ospy_spec_typeref *r
   return at && at->is_signed && !(ty && ty->kind == OSPY_KIND_POINTER);
 }
 
+unsigned ospy_spec_element_size(const ospy_spec_table *t, const ospy_spec_typeref *elem)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(t, elem->type);
+  if (!ty)
+    return 0;
+  if (elem->ptr)
+    return t->ptr_size;
+  if (ty->kind == OSPY_KIND_STRUCT)
+    return ty->size;
+  return ospy_spec_scalar_width(t, elem);
+}
+
 unsigned ospy_spec_scalar_width(const ospy_spec_table *t, const ospy_spec_typeref *r)
 {
   if (r->ptr)

@@ -220,6 +220,10 @@ uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name);
 /* Width in bytes of a scalar value of this typeref in the target (pointers:
    ptr_size); 0 for aggregates. */
 unsigned ospy_spec_scalar_width(const ospy_spec_table *t, const ospy_spec_typeref *r);
+/* Bytes one element of this type takes in an array (the stride the agent
+   reads and readers step by): a pointer's width, a structure's size, a
+   scalar's width; 0 when not known (a string, a buffer). */
+unsigned ospy_spec_element_size(const ospy_spec_table *t, const ospy_spec_typeref *elem);
 /* Whether a scalar value of this typeref is shown signed: its marshalAs type's
    signedness, never for a pointer type. */
 int ospy_spec_scalar_signed(const ospy_spec_table *t, const ospy_spec_typeref *r);

@@ -228,14 +228,7 @@ static void node_struct(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
  * not known. */
 static uint64_t element_size(const vdec *d, const ospy_spec_typeref *er)
 {
-  const ospy_spec_type *ty = spec_type(d, er);
-  if (!ty)
-    return 0;
-  if (er->ptr)
-    return d->t->ptr_size;
-  if (ty->kind == OSPY_KIND_STRUCT)
-    return ty->size;
-  return ospy_spec_scalar_width(d->t, er);
+  return ospy_spec_element_size(d->t, er);
 }
 
 static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
