@@ -295,6 +295,23 @@ static inline_hook *hooks;
 static uint32_t nhooks, hooks_cap;
 static ospy_spec_table *specs;
 static uint32_t value_cap;
+/* What one blob (a call's enter values, or its leave values) may take:
+ * BLOB_CAP, less in a small ring (--ring-size 1: records of at most 256 KiB),
+ * so that a call's record always fits it; values beyond are marked cut, as
+ * at BLOB_CAP. A record the ring could not take was dropped as lost, in a
+ * lossless capture. */
+static uint32_t blob_room = BLOB_CAP;
+
+static void blob_room_set(void)
+{
+  uint32_t max = ospy_ring_max_record(&ospy_agent_g.ring);
+  uint32_t fixed = (uint32_t)sizeof(ospy_event_call) + MAX_BT * 8 + 16;
+  uint32_t half = max > fixed ? (max - fixed) / 2 / 8 * 8 : 0;
+  blob_room = half < BLOB_CAP ? half : BLOB_CAP;
+  /* one value never takes the whole room: the arguments after it still fit */
+  if (blob_room > 8192 && value_cap > blob_room - 4096)
+    value_cap = blob_room - 4096;
+}
 
 /* The thread's frame area: inherited from an exited thread through the
  * interceptor's thread block when there is one, else mapped. A __thread
@@ -404,7 +421,7 @@ static void on_enter(ospy_invocation *inv)
       .nargs = fill_args(inv, args, ARG_WORDS), .tid = ospy_invocation_thread_id(inv),
       .state = frame, .state_size = STATE_BYTES,
     };
-    note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, blob, BLOB_CAP, value_cap);
+    note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, blob, blob_room, value_cap);
   } else {
     fill_args(inv, (uint64_t *)blob, RAW_ARGS);
     note->enter_len = RAW_ARGS * 8;
@@ -619,7 +636,7 @@ static void on_leave(ospy_invocation *inv)
     /* an exec recorded at entry that failed: its record must replace that one */
     log = note->tentative || ospy_marshal_should_log(h->fn, &c);
     if (log)
-      leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, BLOB_CAP, value_cap);
+      leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, blob_room, value_cap);
     /* typed by the marshaler: readers filter on it (retval == -1 of an i386
      * Int64 is edx:eax) */
     retval = c.retval;
@@ -1122,6 +1139,7 @@ int ospy_inline_init(void)
     return -1;
   }
   value_cap = ospy_plan_value_cap(plan);
+  blob_room_set();
   load_specs(plan);
   for (uint32_t i = 0; i < n; i++) {
     const ospy_plan_hook *ph = ospy_plan_hook_at(plan, i);

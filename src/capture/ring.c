@@ -411,6 +411,11 @@ static void prefetch_ahead(uint8_t *data, uint64_t mask, uint64_t pos)
   ospy_arch_prefetch_write(data + ((pos + PREFETCH_AHEAD + 64) & mask & ~(uint64_t)63));
 }
 
+uint32_t ospy_ring_max_record(const ospy_ring *r)
+{
+  return (uint32_t)((r->mask + 1) / 4 - SLOT_HDR);
+}
+
 void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy,
                         uint64_t *token, int (*alive)(void))
 {

@@ -138,6 +138,9 @@ void ospy_ring_close(ospy_ring *r);
 int ospy_ring_map(ospy_ring *r, int fd);
 /* Whether fd holds a ring ospy_ring_map would map (its header, checked). */
 int ospy_ring_is_ring(int fd);
+/* The largest record ospy_ring_reserve takes: a quarter of a lane, less the
+ * slot header (256 KiB for a 1 MiB ring, 1 MiB from a 4 MiB lane on). */
+uint32_t ospy_ring_max_record(const ospy_ring *r);
 /* Reserves room for a record of rec_size bytes (multiple of 8) in the lane
  * of thread tid. Returns the record's address or NULL (lossy and full, or
  * the consumer is gone); *token is passed to ospy_ring_commit. alive() is

@@ -850,6 +850,14 @@ XML
     "$ospy" show "$tmp/v.ospy" | grep -q "libc.so.6!write(.*($want of 200000 bytes)" ||
       fail "--value-cap '$cap': $("$ospy" show "$tmp/v.ospy" | grep -o 'write(.\{0,40\}' | head -1) ..., expected $want of 200000 bytes"
   done
+  # a small ring takes smaller records (1 MiB: 256 KiB): a call's values are cut to
+  # fit it, the arguments after a big buffer kept; the call was lost, in a lossless capture
+  "$ospy" capture -q --ring-size 1 --value-cap 448K -f write -o "$tmp/v.ospy" -- "$dd_bin" \
+    if=/dev/zero bs=300000 count=1 of=/dev/null status=none 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture --ring-size 1 --value-cap 448K exited $?"; }
+  "$ospy" show "$tmp/v.ospy" >"$tmp/vshow"
+  expect_regex "$tmp/vshow" 'libc.so.6!write\(fd=1<?[^,]*, buf=.*\(1[0-9]{5} of 300000 bytes\), count=300000\) = 300000'
+  grep -q -- '--- lost' "$tmp/vshow" && fail "--ring-size 1: the big call was lost: $(grep -- '--- lost' "$tmp/vshow")"
   "$ospy" capture --value-cap 1G -f write -- true 2>"$tmp/err" && fail "--value-cap 1G must be refused"
   expect_line "$tmp/err" "--value-cap: '1G' is not a size in 1..458752 bytes"
   echo "funcs: -f decodes as the preset does, globs, unmatched glob rejected, config wins, value cap" ;;
