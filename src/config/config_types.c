@@ -447,7 +447,6 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
   }
   /* bindings may name any field of the structure */
   k = 0;
-  uint32_t size = 0;
   for (xmlNodePtr c = n->children; c && fs; c = c->next) {
     if (!cfg_is(c, "field"))
       continue;
@@ -464,8 +463,6 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
       cfg_error(g, cfg_pos_elem(g, c), "Array field '%s' needs its element count: "
                 "elementCount=\"N\", or <bindTypeProperty propertyName=\"elementCount\" "
                 "sourceField=...>", f->name ? f->name : "");
-    if (f->t.type != OSPY_SPEC_NONE && field_extent(g, f) > size)
-      size = field_extent(g, f);
   }
   for (unsigned i = 0; i < k; i++)
     if (fs[i].t.type == OSPY_SPEC_NONE)
@@ -473,28 +470,83 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
   ospy_spec_type *ty = &g->t->types[ti];
   ty->fields = fs;
   ty->nfields = k;
-  /* sizeof: the fields' extent rounded up to the structure's alignment, as
-   * C pads it (the stride of an array of them), or size="N" when given (a
-   * packed structure, or trailing members left undescribed) */
+  ty->size = 0; /* struct_sizes_settle, once every structure's fields are known */
+}
+
+/* The <structure> element type ti was parsed from (the target's variant). */
+static xmlNodePtr struct_node(const cfg *g, uint32_t ti)
+{
+  const char *name = g->t->types[ti].name;
+  for (size_t i = 0; i < g->ndecls; i++)
+    if (!strcmp(g->decls[i].name, name) &&
+        (!g->decls[i].arch_bits || g->decls[i].arch_bits == g->c->arch_bits))
+      return g->decls[i].node;
+  return NULL;
+}
+
+/* sizeof: the fields' extent rounded up to the structure's alignment, as C
+ * pads it (the stride of an array of them), or size="N" when given (a packed
+ * structure, or trailing members left undescribed; 0 when it is bad). */
+static uint32_t struct_size(cfg *g, uint32_t ti, int64_t *given)
+{
+  const ospy_spec_type *ty = &g->t->types[ti];
+  xmlNodePtr n = struct_node(g, ti);
+  if (n && cfg_attr_int(g, n, "size", given) == 1)
+    return *given >= size_needed(ty->fields, ty->nfields, g) && *given <= (1 << 20)
+             ? (uint32_t)*given : 0;
+  *given = -1;
   ospy_spec_typeref self = { .type = ti, .marshal_as = OSPY_SPEC_NONE,
                              .elem_type = OSPY_SPEC_NONE };
   unsigned align = type_align(g, &self, 0);
-  size = (size + align - 1) / align * align;
-  int64_t given;
-  if (cfg_attr_int(g, n, "size", &given) == 1) {
-    if (given < size_needed(fs, k, g) || given > (1 << 20))
-      cfg_error(g, cfg_pos_attr(g, n, "size"),
-                "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
-                (long long)given, size_needed(fs, k, g));
-    else
-      size = (uint32_t)given;
+  unsigned size = size_needed(ty->fields, ty->nfields, g);
+  return (size + align - 1) / align * align;
+}
+
+/* Sizes of the structures types [first, ntypes) after all are parsed: a
+ * field may hold a structure declared after its own (its size was 0 when the
+ * field was read, and an array of the outer one stepped by too little).
+ * Repeated until no size changes (loops by value are errors, reported by
+ * check_struct_cycles; the bound keeps them finite). */
+static void struct_sizes_settle(cfg *g, uint32_t first)
+{
+  for (uint32_t round = 0; round <= g->t->ntypes - first + 1; round++) {
+    int changed = 0;
+    for (uint32_t ti = first; ti < g->t->ntypes; ti++) {
+      if (g->t->types[ti].kind != OSPY_KIND_STRUCT)
+        continue;
+      int64_t given;
+      uint32_t size = struct_size(g, ti, &given);
+      changed |= size != g->t->types[ti].size;
+      g->t->types[ti].size = size;
+    }
+    if (!changed)
+      break;
   }
-  ty->size = size;
+  for (uint32_t ti = first; ti < g->t->ntypes; ti++) {
+    int64_t given;
+    if (g->t->types[ti].kind == OSPY_KIND_STRUCT && struct_size(g, ti, &given) == 0 && given >= 0)
+      cfg_error(g, cfg_pos_attr(g, struct_node(g, ti), "size"),
+                "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
+                (long long)given,
+                size_needed(g->t->types[ti].fields, g->t->types[ti].nfields, g));
+  }
 }
 
 /* A structure that holds itself by value, directly or through others
  * (A { B b; }, B { A a; }), has no size: it was accepted and showed nested
  * garbage. The field that closes the loop is reported; a pointer is fine. */
+/* The structure a field holds by value, itself or as the elements of an
+ * inline array (`S s`, `S v[2]`); NONE for anything else. */
+static uint32_t struct_held(const cfg *g, const ospy_spec_typeref *r)
+{
+  uint32_t t = r->type;
+  if (!r->ptr && t == OSPY_BT_ARRAY && !r->elem_ptr)
+    t = r->elem_type;
+  else if (r->ptr)
+    return OSPY_SPEC_NONE;
+  return t < g->t->ntypes && g->t->types[t].kind == OSPY_KIND_STRUCT ? t : OSPY_SPEC_NONE;
+}
+
 static int holds_itself(cfg *g, uint32_t ti, uint32_t target, unsigned depth, const char **field,
                         uint32_t *lowest)
 {
@@ -502,10 +554,10 @@ static int holds_itself(cfg *g, uint32_t ti, uint32_t target, unsigned depth, co
   if (depth > 64 || ty->kind != OSPY_KIND_STRUCT)
     return 0;
   for (uint32_t i = 0; i < ty->nfields; i++) {
-    const ospy_spec_typeref *r = &ty->fields[i].t;
-    if (r->ptr || r->type >= g->t->ntypes || g->t->types[r->type].kind != OSPY_KIND_STRUCT)
+    uint32_t held = struct_held(g, &ty->fields[i].t);
+    if (held == OSPY_SPEC_NONE)
       continue;
-    if (r->type == target || holds_itself(g, r->type, target, depth + 1, field, lowest)) {
+    if (held == target || holds_itself(g, held, target, depth + 1, field, lowest)) {
       if (depth == 0)
         *field = ty->fields[i].name; /* the structure's own field on the loop */
       if (ti < *lowest)
@@ -591,4 +643,5 @@ void cfg_parse_types(cfg *g, xmlNodePtr types)
     ti++;
   }
   check_struct_cycles(g, types, first);
+  struct_sizes_settle(g, first);
 }

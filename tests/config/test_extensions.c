@@ -316,6 +316,35 @@ static void test_struct_size(void)
 
 /* ---- elementCount="N" on an Array field: C's `int vals[4]` ---- */
 
+/* A structure holding one declared after it (by value, or as an inline
+ * array) is sized once both are known: A was 8 bytes (B's size was 0 when
+ * A's field was read), and an array of A stepped by 8. */
+static void test_forward_struct_size(void)
+{
+  static const char xml[] = HM(
+    "<types><structure name=\"A\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+    "<field name=\"b\" offset=\"8\" type=\"B\"/></structure>\n"
+    "<structure name=\"C\"><field name=\"bs\" offset=\"0\" type=\"Array\" elementType=\"B\" "
+    "elementCount=\"3\"/></structure>\n"
+    "<structure name=\"B\"><field name=\"x\" offset=\"0\" type=\"Int64\"/>"
+    "<field name=\"y\" offset=\"8\" type=\"Int64\"/></structure></types>\n");
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(xml, bits, "", __LINE__);
+    if (c) {
+      CHECK(size_of(c, "B") == 16);
+      CHECK(size_of(c, "A") == 24); /* b at 8, 16 bytes */
+      CHECK(size_of(c, "C") == 48);
+    }
+    ospy_config_free(c);
+  }
+  /* holding itself through an inline array is a loop by value too */
+  EXPECT(HM("<types><structure name=\"S\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+            "<field name=\"v\" offset=\"4\" type=\"Array\" elementType=\"S\" elementCount=\"2\"/>"
+            "</structure></types>\n"),
+         "t.xml:2:25: error: structure 'S' contains itself by value (field 'v'): a field can hold "
+         "it only through a pointer (SPtr)\n");
+}
+
 static void test_fixed_array_field(void)
 {
   static const char xml[] = HM(
@@ -655,6 +684,7 @@ int main(void)
   test_single_arch_struct();
   test_struct_size();
   test_fixed_array_field();
+  test_forward_struct_size();
   test_double_pointer();
   test_arch_variants();
   test_value();
