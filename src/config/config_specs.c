@@ -343,7 +343,11 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
                                            "errorValue", "setsErrno", NULL };
   cfg_check_attrs(g, c, ret_attrs);
   ospy_spec_typeref r;
-  if (parse_typeref(g, c, &r) == 0) {
+  const char *tn = cfg_attr(g, c, "type");
+  if (tn && cfg_double_ptr_lookup(g, tn, &r) == 0)
+    cfg_error(g, cfg_pos_attr(g, c, "type"), "a return value cannot be '%s' (a pointer to "
+              "pointers: for arguments and fields): return it as Pointer", tn);
+  else if (parse_typeref(g, c, &r) == 0) {
     fn->ret = r;
     fn->has_ret = 1;
   }

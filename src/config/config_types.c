@@ -55,6 +55,12 @@ int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
   return add_named_int(g, name) ? ospy_spec_type_lookup(g->t, name, out) : -1;
 }
 
+static int is_double_ptr_name(const char *name)
+{
+  size_t n = name ? strlen(name) : 0;
+  return n > 6 && !strcmp(name + n - 6, "PtrPtr");
+}
+
 int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
 {
   size_t n = strlen(name);
@@ -85,8 +91,8 @@ static const cfg_decl *other_arch_struct(const cfg *g, const char *name)
   for (size_t i = 0; i < g->ndecls; i++) {
     const cfg_decl *d = &g->decls[i];
     size_t dn = strlen(d->name);
-    int named = !strcmp(name, d->name) ||
-                (n == dn + 3 && !strncmp(name, d->name, dn) && !strcmp(name + dn, "Ptr"));
+    int named = !strncmp(name, d->name, dn) &&
+                (n == dn || !strcmp(name + dn, "Ptr") || !strcmp(name + dn, "PtrPtr"));
     if (named && d->arch_bits && d->arch_bits != g->c->arch_bits)
       return d;
   }
@@ -341,8 +347,8 @@ static void parse_field_count(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 {
   int64_t n;
   int got = cfg_attr_int(g, c, "elementCount", &n);
-  if (got == 0)
-    return;
+  if (got <= 0)
+    return; /* absent, or not an integer (said by cfg_attr_int) */
   if (f->t.type != OSPY_BT_ARRAY) {
     cfg_error(g, cfg_pos_attr(g, c, "elementCount"),
               "elementCount applies to a field of type Array or ArrayPtr");
@@ -353,7 +359,7 @@ static void parse_field_count(cfg *g, xmlNodePtr c, ospy_spec_field *f)
               "not size");
     return;
   }
-  if (got < 0 || n < 1 || n > 1 << 20) {
+  if (n < 1 || n > 1 << 20) {
     cfg_error(g, cfg_pos_attr(g, c, "elementCount"),
               "bad elementCount '%s': expected an integer from 1 to 1048576 (a count that "
               "varies: <bindTypeProperty propertyName=\"elementCount\" sourceField=...>)",
@@ -389,10 +395,8 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
               f->name ? f->name : "");
     return;
   }
-  if (cfg_double_ptr_lookup(g, type, &f->t) == 0)
-    f->size = 1; /* the one pointer it points to (an Array's size word: its count) */
-  else if (resolve_type(g, c, "type", type, &f->t) < 0)
-    return;
+  if (cfg_double_ptr_lookup(g, type, &f->t) < 0 && resolve_type(g, c, "type", type, &f->t) < 0)
+    return; /* (a FooPtrPtr's count of 1 is given after its bindings: parse_struct) */
   cfg_parse_radix(g, c, &f->t);
   const char *endian = cfg_attr(g, c, "endian");
   if (endian && strcmp(endian, "big") && strcmp(endian, "little"))
@@ -457,9 +461,12 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
       else
         cfg_unknown_child(g, b, c);
     }
-    if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type != OSPY_SPEC_NONE && !f->size &&
-        f->count_field == OSPY_SPEC_NONE &&
-        !cfg_attr(g, c, "elementCount")) /* a bad one is reported already */
+    int counted = f->size || f->count_field != OSPY_SPEC_NONE ||
+                  cfg_attr(g, c, "elementCount"); /* (a bad one is reported already) */
+    if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type != OSPY_SPEC_NONE && !counted &&
+        is_double_ptr_name(cfg_attr(g, c, "type")))
+      f->size = 1; /* FooPtrPtr: the one FooPtr it points to (an Array's size word) */
+    else if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type != OSPY_SPEC_NONE && !counted)
       cfg_error(g, cfg_pos_elem(g, c), "Array field '%s' needs its element count: "
                 "elementCount=\"N\", or <bindTypeProperty propertyName=\"elementCount\" "
                 "sourceField=...>", f->name ? f->name : "");

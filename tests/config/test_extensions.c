@@ -395,6 +395,16 @@ static void test_double_pointer(void)
     CHECK(size_of(c, "R") == bits / 8);
     ospy_config_free(c);
   }
+  /* a count of its own, from another field */
+  EXPECT(HM("<types><structure name=\"R\"><field name=\"n\" offset=\"0\" type=\"Int32\"/>"
+            "<field name=\"names\" offset=\"8\" type=\"AsciiStringPtrPtr\">"
+            "<bindTypeProperty propertyName=\"elementCount\" sourceField=\"n\"/></field>"
+            "</structure></types>\n"),
+         "");
+  EXPECT(HM("<specs><functions>\n<function name=\"f\">\n"
+            "<returnValue type=\"AsciiStringPtrPtr\"/></function></functions></specs>\n"),
+         "t.xml:4:20: error: a return value cannot be 'AsciiStringPtrPtr' (a pointer to pointers: "
+         "for arguments and fields): return it as Pointer\n");
   EXPECT(HM(FN("<argument name=\"a\" type=\"NopePtrPtr\"/>\n"
                "<argument name=\"b\" type=\"Int32PtrPtrPtr\"/>\n") HOOK_F),
          "t.xml:6:26: error: unknown type 'NopePtrPtr'\n"
