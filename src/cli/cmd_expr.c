@@ -488,6 +488,34 @@ static bool ident_char(char ch)
 /* Without --args, each `arg.NAME` the expression names is an argument of
  * pointer width, unsigned, numbered in the order they first appear (issue
  * 3's own example, `arg.len > 16 ... --eval 'rax=1,len=20'`, gives none). */
+static void add_inferred_arg(expr_cli *c, const char *name, size_t n, unsigned width)
+{
+  snprintf(c->arg_names[c->nargs], sizeof c->arg_names[0], "%.*s", (int)n, name);
+  c->args[c->nargs] = (ospy_expr_arg){ .name = c->arg_names[c->nargs],
+                                       .index = (uint32_t)c->nargs, .width = (uint8_t)width };
+  fprintf(stderr, "ospy expr: note: no --args: '%s' is argument %zu, u%u\n",
+          c->arg_names[c->nargs], c->nargs, width);
+  c->nargs++;
+}
+
+/* `argN` without --args: arguments 0..N exist (named argK). */
+static void infer_positional(expr_cli *c, unsigned width)
+{
+  for (const char *p = c->src; (p = strstr(p, "arg")) != NULL; p += 3) {
+    if ((p > c->src && (ident_char(p[-1]) || p[-1] == '.')) || p[3] < '0' || p[3] > '9')
+      continue;
+    char *end;
+    unsigned long k = strtoul(p + 3, &end, 10);
+    if (ident_char(*end) || k >= MAX_ARGS)
+      continue;
+    while (c->nargs <= k) {
+      char name[16];
+      int len = snprintf(name, sizeof name, "arg%zu", c->nargs);
+      add_inferred_arg(c, name, (size_t)len, width);
+    }
+  }
+}
+
 static void infer_args(expr_cli *c)
 {
   unsigned width = c->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32;
@@ -504,13 +532,9 @@ static void infer_args(expr_cli *c)
       known = strlen(c->arg_names[i]) == n && !strncmp(c->arg_names[i], p + 4, n);
     if (known)
       continue;
-    snprintf(c->arg_names[c->nargs], sizeof c->arg_names[0], "%.*s", (int)n, p + 4);
-    c->args[c->nargs] = (ospy_expr_arg){ .name = c->arg_names[c->nargs],
-                                         .index = (uint32_t)c->nargs, .width = width };
-    fprintf(stderr, "ospy expr: note: no --args: '%s' is argument %zu, u%u\n",
-            c->arg_names[c->nargs], c->nargs, width);
-    c->nargs++;
+    add_inferred_arg(c, p + 4, n, width);
   }
+  infer_positional(c, width);
 }
 
 static bool build_scope(expr_cli *c)

@@ -49,6 +49,12 @@ type:        i32
 interpreter: 0 (0x0)
 jit:         0 (0x0)" 'reg.eax != 0 && arg.len > 16' --arch i386 --eval 'eax=1,len=16'
 
+expect positional-without-args 0 "ospy expr: note: no --args: 'x' is argument 0, u64
+ospy expr: note: no --args: 'arg1' is argument 1, u64
+type:        u64
+interpreter: 5 (0x5)
+jit:         5 (0x5)" 'arg.x + arg1' --eval 'x=2,arg1=3'
+
 # --arch i386 --eval: run by ospy-expr32 (the i386 build), JIT included
 expect i386 0 "type:        i32
 interpreter: 1 (0x1)
