@@ -332,9 +332,20 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
  * for every overload), or a plain name only C++ functions carry (run for
  * run(int) and run(Job*)): the mangled names of the program's functions that
  * carry it, each hooked, shown with its demangled name. Else func as it is. */
+static void cxx_glob_hint(const char *func, char *out, size_t cap);
+
 static int add_named(planner *p, const char *item, const char *module, const char *func)
 {
   char path[PATH_MAX];
+  size_t len = strlen(func);
+  if (len >= 2 && !strcmp(func + len - 2, "::")) {
+    /* a scope, no function: it would run a capture that records nothing */
+    char hint[600];
+    cxx_glob_hint(func, hint, sizeof hint);
+    fprintf(stderr, "ospy capture: -f %s: '%s' names a scope, not a function: name the "
+            "function (%sNAME)%s\n", item, func, func, hint);
+    return -1;
+  }
   ospy_cxx_matches m = { 0 };
   int why = module_file(p, module, path, sizeof path);
   if (why < 0 && module[0] && ospy_cxx_name_like(func)) {
@@ -448,9 +459,11 @@ static void cxx_mangled_glob(const char *func, char *out, size_t cap)
     len += (size_t)snprintf(out + len, cap - len, "%zu%.*s", (size_t)(end - s), (int)(end - s), s);
     s = end + 2;
   }
-  if (len < cap)
+  if (len < cap && !last[0]) /* "ns::Codec::": every function of the scope */
+    len += (size_t)snprintf(out + len, cap - len, "*");
+  else if (len < cap)
     len += (size_t)snprintf(out + len, cap - len, "%s%s%s", last[0] == '*' ? "" : "*", last,
-                            last[0] && last[strlen(last) - 1] == '*' ? "" : "*"); /* not "**" */
+                            last[strlen(last) - 1] == '*' ? "" : "*"); /* not "**" */
   if (len >= cap)
     out[0] = 0;
 }

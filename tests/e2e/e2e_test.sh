@@ -107,6 +107,10 @@ vtable)
   "$ospy" capture -q -f '_ZN5Rot13*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "the mangled class glob the error gave exited $?"; }
   "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(arg0=' || fail "the mangled class glob hooked no reset"
+  # a scope without a function name: refused up front (it ran a capture that recorded nothing)
+  "$ospy" capture -q -f 'Rot13::' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
+    fail "-f Rot13:: (a scope) was accepted"
+  expect_line "$tmp/err" "ospy capture: -f Rot13::: 'Rot13::' names a scope, not a function: name the function (Rot13::NAME); a glob matches symbol names as the files hold them, mangled for C++ (-f '_ZN5Rot13*'), while a whole C++ name as nm -C prints it needs no glob"
   # a plain name that only C++ functions carry (make_codec() is _ZL10make_codecv)
   "$ospy" capture -q -f make_codec -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f make_codec exited $?"; }
