@@ -336,31 +336,41 @@ static void note_parent(visit *vs, const ospy_value *v)
   }
 }
 
+/* Whether an UNREADABLE value at `at` names v's own memory (not the pointee
+ * of a pointer field or element): a field's address is its own; the agent
+ * writes an element that runs into an unmapped page at its first unreadable
+ * byte, which lies within the element. */
+static int names_own_memory(const ospy_value *v, uint64_t at)
+{
+  if (v->address == at)
+    return 1;
+  return v->span && v->address > at && v->address - at < v->span;
+}
+
 /* A field or an array element whose own memory could not be read (not a
  * pointer in it whose pointee could not be): it has no value of its
- * declared type to show. */
-static int own_memory_unreadable(const visit *vs, const ospy_value *v)
+ * declared type to show. *at: the field's or element's address. */
+static int own_memory_unreadable(const visit *vs, const ospy_value *v, uint64_t *at)
 {
-  uint64_t at;
-  if (v->kind != OSPY_VALUE_UNREADABLE || !own_address(vs, v, &at) || at != v->address)
+  if (v->kind != OSPY_VALUE_UNREADABLE || !own_address(vs, v, at) || !names_own_memory(v, *at))
     return 0;
   int parent = vs->open[v->depth - 1].kind;
   return parent == OSPY_VALUE_STRUCT || parent == OSPY_VALUE_ARRAY;
 }
 
 /* Such a field is written as oSpy wrote a field its marshaller gave no
- * value for, an empty <field>, with the address that could not be read;
- * such an element is left out (the array holds the elements read before
- * it) and its address is the array's. */
-static void put_own_memory_unreadable(visit *vs, const ospy_value *v)
+ * value for, an empty <field>, with its address; such an element is left
+ * out (the array holds the elements read before it) and its address is the
+ * array's. */
+static void put_own_memory_unreadable(visit *vs, const ospy_value *v, uint64_t at)
 {
   if (vs->open[v->depth - 1].kind == OSPY_VALUE_ARRAY) {
-    ospy_xb_unreadable(vs->b, v->address); /* on the open node: the array */
+    ospy_xb_unreadable(vs->b, at); /* on the open node: the array */
     vs->open[v->depth - 1].dropped = 1;
     return;
   }
   ospy_xb_open(vs->b, v->name, "", NULL, NULL);
-  ospy_xb_unreadable(vs->b, v->address);
+  ospy_xb_unreadable(vs->b, at);
   ospy_xb_close(vs->b);
 }
 
@@ -376,8 +386,9 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
     ospy_xb_begin_return(vs->b);
-  if (own_memory_unreadable(vs, v)) {
-    put_own_memory_unreadable(vs, v);
+  uint64_t own;
+  if (own_memory_unreadable(vs, v, &own)) {
+    put_own_memory_unreadable(vs, v, own);
     return 0;
   }
   note_parent(vs, v);

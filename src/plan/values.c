@@ -187,19 +187,26 @@ static void leave(vdec *d, const ospy_value *v)
 #define NO_OFFSET UINT64_MAX
 
 /* Returns the child's kind (0 when it could not be decoded). offset: its
- * place in the parent's memory (ospy_value.offset), or NO_OFFSET. */
-static int child(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
-                 const char *name, int index, uint64_t offset)
+ * place in the parent's memory (ospy_value.offset), or NO_OFFSET; span: the
+ * bytes it takes there when known (an array element's size), else 0. */
+static int child_at(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
+                    const char *name, int index, uint64_t offset, uint64_t span)
 {
   ospy_value c = { .name = name, .index = index, .direction = parent->direction,
                    .depth = parent->depth + 1, .offset = offset == NO_OFFSET ? 0 : offset,
-                   .has_offset = offset != NO_OFFSET };
+                   .has_offset = offset != NO_OFFSET, .span = offset == NO_OFFSET ? 0 : span };
   if (parent->depth + 1 > OSPY_VB_MAX_DEPTH + 2) {
     d->bad = "values nested too deeply";
     return 0;
   }
   node(d, r, &c);
   return c.kind;
+}
+
+static int child(vdec *d, const ospy_spec_typeref *r, const ospy_value *parent,
+                 const char *name, int index, uint64_t offset)
+{
+  return child_at(d, r, parent, name, index, offset, 0);
 }
 
 static void node_struct(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
@@ -248,7 +255,7 @@ static void node_array(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   int last = 0;
   uint64_t size = element_size(d, &er);
   for (uint64_t i = 0; i < v->count && !d->bad && !d->stop; i++)
-    last = child(d, &er, v, NULL, (int)i, size ? i * size : NO_OFFSET);
+    last = child_at(d, &er, v, NULL, (int)i, size ? i * size : NO_OFFSET, size);
   /* the agent stops an array at its first unreadable element: readers
    * learn it (with the count asked for, total) when they leave the array */
   if (v->count < v->total && last == OSPY_VALUE_UNREADABLE)

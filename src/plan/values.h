@@ -68,6 +68,10 @@ typedef struct ospy_value {
      whose pointee could not be (address is the pointer's value). */
   uint64_t offset;
   int has_offset;
+  /* The bytes an array element takes (0: unknown or not an element). The
+     agent writes an element only partly readable (it runs into an unmapped
+     page) as UNREADABLE at its first unreadable byte, inside this span. */
+  uint64_t span;
 } ospy_value;
 
 typedef struct ospy_value_visitor {

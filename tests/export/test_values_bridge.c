@@ -370,6 +370,21 @@ int main(void)
                     "totalSize=\"3\" unreadable=\"0x1004\"><value type=\"Int32\" "
                     "value=\"1\"/></value>"),
         "cut array:\n got %s", got);
+  /* an element that starts in readable memory and runs into an unmapped
+   * page: the agent writes it at its first unreadable byte (0x1006); it is
+   * left out as well, and the array's address is the element's */
+  static const uint8_t sum_straddle_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_ARRAY, 3, 2, OSPY_VB_INT_S, 2,
+    OSPY_VB_UNREADABLE, 0x86, 0x20,
+  };
+  make_call2(rec, 3, sum_straddle_blob, sizeof sum_straddle_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<value type=\"Array\" elementType=\"Int32\" elementCount=\"1\" "
+                    "totalSize=\"3\" unreadable=\"0x1004\"><value type=\"Int32\" "
+                    "value=\"1\"/></value>"),
+        "array cut inside an element:\n got %s", got);
   /* none readable: no element at all */
   static const uint8_t sum_none_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
