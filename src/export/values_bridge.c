@@ -33,7 +33,6 @@ typedef struct open_value {
 typedef struct visit {
   ospy_values_bridge *vb;
   ospy_xbuilder *b;
-  uint64_t pointee;   /* address of the value the last pointer pointed at */
   /* per depth, the open pointer, structure or array */
   open_value open[OSPY_VB_MAX_DEPTH + 4];
   char scratch[512];  /* a number's or a socket address's text */
@@ -303,7 +302,8 @@ static void flags_number(visit *vs, const ospy_value *v)
 #define NDEPTHS (sizeof ((visit *)0)->open / sizeof ((visit *)0)->open[0])
 
 /* Where v's own memory is, when its parent says: a pointer's pointee at the
- * pointer's value, a field or element at the parent's start plus its offset. */
+ * pointer's value, a format string at the format's recorded address, a field
+ * or element at the parent's start plus its offset. */
 static int own_address(const visit *vs, const ospy_value *v, uint64_t *at)
 {
   if (v->depth == 0 || v->depth > NDEPTHS)
@@ -312,6 +312,10 @@ static int own_address(const visit *vs, const ospy_value *v, uint64_t *at)
   if (parent->kind == OSPY_VALUE_POINTER) {
     *at = parent->start;
     return 1;
+  }
+  if (parent->kind == OSPY_VALUE_FORMAT) {
+    *at = parent->start;
+    return parent->has_start && v->index == 0;
   }
   if ((parent->kind != OSPY_VALUE_STRUCT && parent->kind != OSPY_VALUE_ARRAY) ||
       !parent->has_start || !v->has_offset)
@@ -328,9 +332,9 @@ static void note_parent(visit *vs, const ospy_value *v)
   open_value *o = &vs->open[v->depth];
   o->kind = v->kind;
   o->dropped = 0;
-  if (v->kind == OSPY_VALUE_POINTER) {
+  if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_FORMAT) {
     o->start = v->address;
-    o->has_start = 1;
+    o->has_start = v->kind == OSPY_VALUE_POINTER || v->address; /* FMT: none recorded */
   } else {
     o->has_start = own_address(vs, v, &o->start);
   }
@@ -356,6 +360,15 @@ static int own_memory_unreadable(const visit *vs, const ospy_value *v, uint64_t 
     return 0;
   int parent = vs->open[v->depth - 1].kind;
   return parent == OSPY_VALUE_STRUCT || parent == OSPY_VALUE_ARRAY;
+}
+
+/* A string or buffer field (inline in its structure, not through a pointer)
+ * of which not a byte could be read: as a scalar field that could not be. */
+static int inline_field_unreadable(const visit *vs, const ospy_value *v, uint64_t *at)
+{
+  return (v->kind == OSPY_VALUE_STRING || v->kind == OSPY_VALUE_BYTES) &&
+         (v->flags & OSPY_VB_CUT) && v->nbytes == 0 && v->depth > 0 && v->depth <= NDEPTHS &&
+         vs->open[v->depth - 1].kind == OSPY_VALUE_STRUCT && own_address(vs, v, at);
 }
 
 /* Such a field is written as oSpy wrote a field its marshaller gave no
@@ -387,7 +400,7 @@ static int on_enter(const ospy_value *v, void *data)
   if (v->depth == 0 && v->index == OSPY_VALUE_RETVAL)
     ospy_xb_begin_return(vs->b);
   uint64_t own;
-  if (own_memory_unreadable(vs, v, &own)) {
+  if (own_memory_unreadable(vs, v, &own) || inline_field_unreadable(vs, v, &own)) {
     put_own_memory_unreadable(vs, v, own);
     return 0;
   }
@@ -434,12 +447,11 @@ static int on_enter(const ospy_value *v, void *data)
     ospy_xb_bad_size(vs->b, (int64_t)v->u);
   if (v->kind == OSPY_VALUE_STRING && (v->flags & OSPY_VB_CAPPED))
     ospy_xb_cut(vs->b); /* longer than the capture's value cap */
-  /* a string or buffer that ran into unreadable memory: where it stopped */
+  /* a string or buffer that ran into unreadable memory: where it stopped,
+   * from where it starts (a pointer's pointee, or a field in a structure) */
   if ((v->kind == OSPY_VALUE_STRING || v->kind == OSPY_VALUE_BYTES) && (v->flags & OSPY_VB_CUT) &&
-      vs->pointee)
-    ospy_xb_unreadable(vs->b, vs->pointee + v->nbytes); /* (bytes, whatever the unit) */
-  if (v->kind == OSPY_VALUE_POINTER)
-    vs->pointee = v->address;
+      own_address(vs, v, &own))
+    ospy_xb_unreadable(vs->b, own + v->nbytes); /* (bytes, whatever the unit) */
   if (!has_children(v))
     ospy_xb_close(vs->b);
   return 0;

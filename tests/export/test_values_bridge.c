@@ -32,7 +32,9 @@ static const char config_xml[] =
   "<enumeration name=\"MsgFlags\" flags=\"true\"><member name=\"MSG_PEEK\" value=\"0x2\"/>"
   "<member name=\"MSG_NOSIGNAL\" value=\"0x4000\"/></enumeration>"
   "<structure name=\"Pair\"><field name=\"n\" offset=\"0\" type=\"Int32\"/>"
-  "<field name=\"s\" offset=\"8\" type=\"AsciiStringPtr\"/></structure></types>"
+  "<field name=\"s\" offset=\"8\" type=\"AsciiStringPtr\"/>"
+  "<field name=\"name\" offset=\"16\" type=\"AsciiString\"/>"
+  "<field name=\"raw\" offset=\"24\" type=\"ByteArray\" size=\"4\"/></structure></types>"
   "<specs><functions><function name=\"read\"><returnValue type=\"Int64\"/><arguments>"
   "<argument name=\"fd\" direction=\"in\" type=\"Int32\"/>"
   "<argument name=\"buf\" direction=\"out\" type=\"ByteArrayPtr\" size=\"reg.rax\"/>"
@@ -418,6 +420,23 @@ int main(void)
           !ev.args_in[0].children[0].children[0].type[0] &&
           ev.args_in[0].children[0].children[0].addr == 0x1000,
         "unreadable field model");
+
+  /* a string or buffer inline in a structure that ran into unreadable
+   * memory: where it stopped counts from the field (0x1010), not from the
+   * structure; one of which nothing could be read is an empty <field> */
+  static const uint8_t pair_inline_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_STRUCT, 2,
+    2, OSPY_VB_STR, OSPY_VB_CUT, 1, 2, 'a', 'b',
+    3, OSPY_VB_BYTES, OSPY_VB_CUT, 4, 0,
+  };
+  make_call2(rec, 9, pair_inline_blob, sizeof pair_inline_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<field name=\"name\"><value type=\"AsciiString\" value=\"ab\" "
+                    "unreadable=\"0x1012\"/></field><field name=\"raw\" "
+                    "unreadable=\"0x1018\"></field></value>"),
+        "unreadable inline fields:\n got %s", got);
 
   /* one the value cap stopped keeps the count asked for too */
   static const uint8_t sum_capped_blob[] = {
