@@ -457,14 +457,29 @@ static int on_enter(const ospy_value *v, void *data)
   return 0;
 }
 
+/* Whether a value the format consumes is missing: not decoded (past the
+ * cap, positional), or recorded unreadable or cut. */
+static int format_value_missing(const visit *vs, const ospy_value *v)
+{
+  if (vs->fmt_incomplete || vs->nfargs != v->count)
+    return 1;
+  for (unsigned i = 0; i < vs->nfargs; i++)
+    if (vs->fargs[i].kind == OSPY_PRINTF_MISSING)
+      return 1;
+  return 0;
+}
+
 /* The text the format printed, from the format and its values (NULL when
- * one is missing: the XML then writes the format itself), and where the
- * format was, on the format's node. */
+ * one is missing: the XML then writes the format itself, marked truncated),
+ * and where the format was, on the format's node. */
 static void finish_format(visit *vs, const ospy_value *v)
 {
   char *text = NULL;
-  if (vs->fmt_text && !vs->fmt_incomplete && vs->nfargs == v->count)
+  int missing = format_value_missing(vs, v);
+  if (vs->fmt_text && !missing)
     text = ospy_printf_text(vs->fmt_text, vs->fargs, vs->nfargs, vs->vb->specs->ptr_size);
+  if (vs->fmt_text && missing)
+    ospy_xb_cut(vs->b); /* the text printed is not known in full */
   ospy_xb_format(vs->b, text, v->address);
   free(text);
   vs->fmt_depth = 0;

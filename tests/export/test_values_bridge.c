@@ -548,7 +548,8 @@ int main(void)
              sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<value type=\"Pointer\" value=\"0x1000\">"
-                    "<value type=\"AsciiFormatString\" value=\"%s=%d\"/></value>"),
+                    "<value type=\"AsciiFormatString\" value=\"%s=%d\" "
+                    "truncated=\"true\"/></value>"),
         "format with an unreadable value:\n got %s", got);
 
   /* a format that could not be read is its pointer */
