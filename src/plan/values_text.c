@@ -302,11 +302,18 @@ static uint32_t unit_at(const uint8_t *s, unsigned unit)
                    : (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
 }
 
+/* A UTF-16 or UTF-32 string as a C string; cut after string_limit
+ * characters (a surrogate pair is one) with "..." after the closing quote,
+ * as an 8-bit string is cut after string_limit bytes. */
 static void put_quoted_wide(tbuf *b, const uint8_t *s, size_t n, unsigned unit)
 {
-  size_t cnt = n / unit;
+  size_t cnt = n / unit, shown = 0;
   put(b, "\"");
-  for (size_t i = 0; i < cnt; i++) {
+  for (size_t i = 0; i < cnt; i++, shown++) {
+    if (string_limit && shown == string_limit) {
+      put(b, "\"...");
+      return;
+    }
     uint32_t c = unit_at(s + i * unit, unit);
     if (unit == 2 && c >= 0xd800 && c <= 0xdbff && i + 1 < cnt) {
       uint32_t lo = unit_at(s + (i + 1) * unit, unit);
@@ -420,11 +427,26 @@ static void put_hex_bytes(tbuf *b, const uint8_t *s, size_t n)
   put(b, cut ? ">..." : ">");
 }
 
+/* Characters in a UTF-16 or UTF-32 string (a surrogate pair is one). */
+static size_t wide_chars(const uint8_t *s, size_t n, unsigned unit)
+{
+  size_t cnt = n / unit, chars = 0;
+  for (size_t i = 0; i < cnt; i++, chars++) {
+    uint32_t c = unit_at(s + i * unit, unit);
+    if (unit == 2 && c >= 0xd800 && c <= 0xdbff && i + 1 < cnt) {
+      uint32_t lo = unit_at(s + (i + 1) * unit, unit);
+      i += lo >= 0xdc00 && lo <= 0xdfff;
+    }
+  }
+  return chars;
+}
+
 static void put_buffer(tbuf *b, const ospy_value *v)
 {
   int shown_cut = 0; /* "..." written already by the -s cut */
   if (v->kind == OSPY_VALUE_STRING && v->unit != 1) {
     put_quoted_wide(b, v->bytes, v->nbytes, v->unit);
+    shown_cut = string_limit && wide_chars(v->bytes, v->nbytes, v->unit) > string_limit;
   } else if (v->type_kind == OSPY_KIND_SOCKADDR) {
     put_sockaddr(b, v->bytes, v->nbytes);
   } else if (v->hex) {

@@ -964,6 +964,11 @@ static void test_string_across_pages(void)
   memset(want + 4, 'a', 600);
   strcpy(want + 604, "\", w=\"hi\")");
   CHECK_STR(text, want);
+  /* show -s N cuts a wide string too: N characters, then "..." */
+  ospy_values_set_string_limit(1);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  ospy_values_set_string_limit(0);
+  CHECK(strstr(text, ", w=\"h\"...)") != NULL);
   munmap(p, 3 * (size_t)pg);
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
