@@ -64,7 +64,8 @@ static void put_bytes(tbuf *b, const ospy_xvalue *v)
 {
   int unreadable = (v->flags & OSPY_XVALUE_UNREADABLE) != 0;
   ospy_value preview = { .kind = OSPY_VALUE_BYTES, .bytes = v->bytes,
-                         .nbytes = v->nbytes < PREVIEW ? v->nbytes : PREVIEW };
+                         .nbytes = v->nbytes < PREVIEW ? v->nbytes : PREVIEW,
+                         .hex = (v->flags & OSPY_XVALUE_HEX) != 0 }; /* <78 78> */
   put_leaf_text(b, &preview);
   if (v->nbytes > PREVIEW || ((v->flags & OSPY_XVALUE_TRUNCATED) && !unreadable))
     put(b, "...[%zu bytes #%08llx]", v->nbytes,

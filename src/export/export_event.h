@@ -58,6 +58,9 @@ enum {
    * where it was. The XML writes it as oSpy's agent did: a Pointer to an
    * AsciiFormatString/UnicodeFormatString holding that text. */
   OSPY_XVALUE_FORMAT = 1u << 6,
+  /* A ByteArray declared hex="true": readers that show it as text (ospy
+   * diff) write it as show does, <78 78 78>. Not in the XML. */
+  OSPY_XVALUE_HEX = 1u << 7,
 };
 
 typedef struct ospy_xvalue ospy_xvalue;

@@ -433,6 +433,8 @@ static int on_enter(const ospy_value *v, void *data)
   if (v->kind == OSPY_VALUE_BYTES) {
     uint64_t total = v->flags & (OSPY_VB_CAPPED | OSPY_VB_CUT) ? v->total : 0;
     ospy_xb_bytes(vs->b, v->bytes, v->nbytes, total);
+    if (v->hex)
+      ospy_xb_flags(vs->b, OSPY_XVALUE_HEX);
   }
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);

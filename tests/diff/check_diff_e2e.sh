@@ -199,6 +199,7 @@ __attribute__((noinline, used)) int logf_(const char *fmt, ...)
 __attribute__((noinline, used)) int wide(const wchar_t *w) { return (int)wcslen(w); }
 __attribute__((noinline, used)) int u16(const char16_t *u) { return u[0]; }
 __attribute__((noinline, used)) int str(const char *s) { return s[0]; }
+__attribute__((noinline, used)) int hx(const char *b, int n) { return b[0] + n; }
 int main(int argc, char **argv)
 {
   (void)argv;
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
   if (p == MAP_FAILED || munmap(p + pg, (size_t)pg) < 0)
     return 1;
   memcpy(p + pg - 3, b ? "yyy" : "xxx", 3); /* no NUL before the unmapped page */
+  hx(p + pg - 3, 5);
   return str(p + pg - 3) == 0;
 }
 C
@@ -220,8 +222,9 @@ cat > "$dir/fw.xml" <<'X'
 <function name="wide"><returnValue type="Int32"/><arguments><argument name="w" type="WideStringPtr"/></arguments></function>
 <function name="u16"><returnValue type="Int32"/><arguments><argument name="u" type="UnicodeStringPtr"/></arguments></function>
 <function name="str"><returnValue type="Int32"/><arguments><argument name="s" type="AsciiStringPtr"/></arguments></function>
+<function name="hx"><returnValue type="Int32"/><arguments><argument name="b" type="ByteArrayPtr" size="arg.n" hex="true"/><argument name="n" type="Int32"/></arguments></function>
 </functions></specs><hooks><module name="fw"><function specId="logf_"/><function specId="wide"/>
-<function specId="u16"/><function specId="str"/></module></hooks></hookManager>
+<function specId="u16"/><function specId="str"/><function specId="hx"/></module></hooks></hookManager>
 X
 cc -O0 -o "$dir/fw" "$dir/fw.c" || fail "cannot build fw"
 "$ospy" capture -q -c "$dir/fw.xml" -o "$dir/fwa.ospy" -- "$dir/fw" >/dev/null 2>&1 || fail "capture of fw"
@@ -233,9 +236,10 @@ for line in \
   "    fmt: \"user=%s id=%d %c\"(\"alice\", 7, '\\x27') -> \"user=%s id=%d %c\"(\"carol\", 7, '\\x27')" \
   '    w: "" -> "✓ok"' \
   '    u: "a😀" -> "b😀"' \
-  '    s: "xxx"<unreadable after 3 bytes> -> "yyy"<unreadable after 3 bytes>'; do
+  '    s: "xxx"<unreadable after 3 bytes> -> "yyy"<unreadable after 3 bytes>' \
+  '    b: <78 78 78><unreadable after 3 bytes>(3 of 5 bytes) -> <79 79 79><unreadable after 3 bytes>(3 of 5 bytes)'; do
   grep -qxF -- "$line" "$dir/fw.out" || { cat "$dir/fw.out"; fail "not in the diff: $line"; }
 done
 "$ospy" show "$dir/fwa.ospy" | grep -qF "(fmt=\"user=%s id=%d %c\"(\"alice\", 7, '\\x27')) = 17" ||
   { "$ospy" show "$dir/fwa.ospy"; fail "show writes the format otherwise than diff"; }
-echo "format strings compared with their values; strings written as show writes them"
+echo "format strings compared with their values; strings and hex buffers written as show writes them"
