@@ -422,10 +422,11 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
     break;
   case OSPY_EV_LOST:
     color_on(out, o, COLOR_YELLOW);
-    fprintf(out, "--- lost %" PRIu64 " events of thread %u (ring full with --lossy, detaching, "
+    fprintf(out, "--- lost %" PRIu64 " event%s of thread %u (ring full with --lossy, detaching, "
             "called by a signal handler inside a hook, nested deeper than 256 hooked calls, "
             "or no memory for the thread's records)",
-            ((const ospy_event_lost *)h)->count, h->tid);
+            ((const ospy_event_lost *)h)->count, ((const ospy_event_lost *)h)->count == 1 ? "" : "s",
+            h->tid);
     color_off(out, o);
     fputc('\n', out);
     break;

@@ -7,6 +7,7 @@
 
 #include "capture/event.h"
 #include "capture/file.h"
+#include "capture/format.h"
 #include "capture/reader.h"
 #include "check.h"
 
@@ -93,8 +94,24 @@ static void read_version1(const char *v1)
   ospy_capfile_close_reader(r);
 }
 
+/* A Lost record's line: "1 event", "2 events". */
+static void check_lost_line(uint64_t count, const char *want)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  ospy_event_lost e = { { sizeof e, OSPY_EV_LOST, 0, 7, 8, 0 }, count };
+  ospy_format_opts o = { 0 };
+  ospy_format_event(f, &e.h, NULL, &o);
+  fclose(f);
+  CHECK(text && strstr(text, want) != NULL);
+  free(text);
+}
+
 int main(int argc, char **argv)
 {
+  check_lost_line(1, "--- lost 1 event of thread 8 (");
+  check_lost_line(2, "--- lost 2 events of thread 8 (");
   if (argc > 1)
     read_version1(argv[1]);
   snprintf(path, sizeof path, "/tmp/ospy-test-file-%d.ospy", (int)getpid());
