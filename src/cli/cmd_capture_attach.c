@@ -219,6 +219,11 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     ospy_session_add_exit(s, (uint32_t)pid, sig ? OSPY_EXIT_SIGNAL : OSPY_EXIT_CODE,
                           sig ? sig : WEXITSTATUS(wstatus));
     code = sig ? 128 + sig : WEXITSTATUS(wstatus);
+  } else if (done && code < 0) {
+    /* exited before its exit was hooked, and reaped by its parent: ospy's own
+     * status cannot be the process's */
+    fprintf(stderr, "ospy capture: -p %d: the process ended; its exit status is unknown (it "
+            "exited before the hooks were in, and its parent reaped it)\n", (int)pid);
   }
   if (ospy_capture_finish(s, o) < 0 || s->write_failed)
     return 1;
