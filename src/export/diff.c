@@ -175,6 +175,15 @@ static dproc *find_proc(ospy_diff *d, int side, const ospy_xevent *ev)
   return p;
 }
 
+/* Where a thread id falls in creation order: ids are handed out upwards
+ * from the process's own, and start again low when they reach pid_max
+ * (32768 on many systems): one created after the wrap sorts after those
+ * created before it. */
+static uint32_t creation_key(const dproc *p, uint32_t tid)
+{
+  return tid - p->pid; /* modulo 2^32: a wrapped id, below the pid, comes last */
+}
+
 int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev)
 {
   if (ev->type != OSPY_XEV_FUNCTION_CALL)
@@ -183,7 +192,7 @@ int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev)
   if (!p)
     return -1;
   size_t i = 0;
-  while (i < p->nknown && p->known[i] < ev->tid)
+  while (i < p->nknown && creation_key(p, p->known[i]) < creation_key(p, ev->tid))
     i++;
   if (i < p->nknown && p->known[i] == ev->tid)
     return 0;
@@ -199,7 +208,7 @@ int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev)
 
 /* The thread's ordinal in its process: its rank by thread id among the threads
  * noted beforehand (the kernel numbers threads as they are created, so this
- * is creation order, the same in two runs), else the order of first call
+ * is creation order, the same in two runs; creation_key), else the order of first call
  * (which depends on scheduling). -1 when out of memory. */
 static long thread_ordinal(dproc *p, uint32_t tid)
 {

@@ -32,6 +32,14 @@ rc=$?
 [ $rc = 0 ] || { head -5 "$dir/tt.out"; cat "$dir/tt.err"; fail "threads interleaved otherwise: exit $rc"; }
 expect "$dir/tt.err" "equivalent ($((2 * n)) calls)"
 echo "two threads interleaved otherwise: equivalent, exit 0"
+# the second thread's id wrapped past pid_max (300 < the pid 32767): still the
+# second thread created, paired with the other run's second
+"$gen" "$dir/tw.ospy" $n 7 0 0 0 4 || fail "gen tw"
+"$ospy" diff "$dir/t2.ospy" "$dir/tw.ospy" >"$dir/tw.out" 2>"$dir/tw.err"
+rc=$?
+[ $rc = 0 ] || { head -5 "$dir/tw.out"; cat "$dir/tw.err"; fail "a wrapped thread id: exit $rc"; }
+expect "$dir/tw.err" "equivalent ($((2 * n)) calls)"
+echo "a thread id that wrapped past pid_max: paired by creation order, equivalent"
 
 # one changed argument in 100 000 calls
 "$ospy" diff "$dir/a.ospy" "$dir/changed.ospy" >"$dir/ac.out" 2>"$dir/ac.err"

@@ -7,7 +7,9 @@
  * FAIL_AT (0: none) fails: -1, errno 5 (one piece more than the others).
  * THREADS 2 or 3 (default 1): a second thread (tid + 1) makes the same calls
  * with fd 4: 2 after all of the first thread's, 3 alternating with them (two
- * runs of a program whose threads the scheduler interleaved differently). */
+ * runs of a program whose threads the scheduler interleaved differently);
+ * 4: as 2, in a process of pid 32767 whose second thread's id wrapped past
+ * pid_max to 300. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +86,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "create: %s\n", plan ? err : "plan");
     return 1;
   }
-  uint32_t pid = 1000 + (uint32_t)s;
+  uint32_t pid = threads == 4 ? 32767 : 1000 + (uint32_t)s;
+  uint32_t tid2 = threads == 4 ? 300 : pid + 1;
   uint64_t ts = m.start_ns + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
   for (unsigned long i = 1; i <= n; i++) {
     call_of(pid, pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7,
@@ -92,10 +95,10 @@ int main(int argc, char **argv)
     if (i == extra)
       call_of(pid, pid, ts + i * 1000 + 1, 7, base, 4096, 0);
     if (threads == 3)
-      call_of(pid, pid + 1, ts + i * 1000 + 2, 4, base, 4096 + i % 5, 0);
+      call_of(pid, tid2, ts + i * 1000 + 2, 4, base, 4096 + i % 5, 0);
   }
-  for (unsigned long i = 1; threads == 2 && i <= n; i++)
-    call_of(pid, pid + 1, ts + (n + i) * 1000, 4, base, 4096 + i % 5, 0);
+  for (unsigned long i = 1; (threads == 2 || threads == 4) && i <= n; i++)
+    call_of(pid, tid2, ts + (n + i) * 1000, 4, base, 4096 + i % 5, 0);
   free(plan);
   if (ospy_capfile_close(w, err, sizeof err) < 0) {
     fprintf(stderr, "close: %s\n", err);
