@@ -695,7 +695,14 @@ vfork-child)
   n=$(grep -c 'libc.so.6!dup2(oldfd=3, newfd=1) = 1$' "$tmp/show")
   [ "$n" = 2 ] || { cat "$tmp/show"; fail "expected the two children's dup2, without the parent's names: $n"; }
   grep 'dup2(' "$tmp/show" | grep -q "\[$parent\]" && { cat "$tmp/show"; fail "a child's dup2 recorded as the parent's"; }
-  echo "vfork-child: the children's dup2 under their own pids, the parent's stdout named" ;;
+  # the proc preset records vfork (at entry: it returns twice) and the wait for the child
+  "$ospy" capture -q --preset proc -o "$tmp/p.ospy" -- "$vf" "$tmp/redirected" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture --preset proc exited $?"; }
+  expect_line "$tmp/redirected" "from the spawned child"
+  "$ospy" show "$tmp/p.ospy" >"$tmp/pshow" || fail "show exited $?"
+  expect_regex "$tmp/pshow" '\] libc.so.6!vfork\(\) = \?$'
+  expect_regex "$tmp/pshow" 'libc.so.6!waitpid\(pid=([0-9]+), wstatus=\[0x0\], options=0x0\) = [0-9]+$'
+  echo "vfork-child: the children's dup2 under their own pids, the parent's stdout named; proc records vfork and waitpid" ;;
 preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture --preset net exited $?"; }
