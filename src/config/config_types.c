@@ -64,7 +64,7 @@ static int is_double_ptr_name(const char *name)
 int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
 {
   size_t n = strlen(name);
-  if (n <= 6 || strcmp(name + n - 6, "PtrPtr") != 0 || n >= 256)
+  if (!is_double_ptr_name(name) || n >= 256)
     return -1;
   char inner[256];
   memcpy(inner, name, n - 3); /* FooPtr */
