@@ -247,17 +247,41 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
 
 static int pointee_unreadable(const ospy_mw *w, size_t at);
 
-/* A string a format's %s or the format pointer itself points to: one of
-   which nothing could be read is unreadable at its address, as a pointer's
-   pointee (not an empty string cut after 0 bytes). */
-static void put_string_at(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
+/* The node just written at `at` for memory at addr: when nothing at all
+   could be read there, it becomes UNREADABLE at addr. */
+static void unreadable_if_nothing_read(mctx *m, size_t at, uint64_t addr)
 {
-  size_t at = m->w->len;
-  put_string(m, addr, unit, max_bytes);
   if (!m->w->full && pointee_unreadable(m->w, at)) {
     m->w->len = at;
     put_unreadable(m->w, addr);
   }
+}
+
+/* A string (a pointer's pointee, a field, a format's %s or the format
+   itself): one of which nothing could be read is unreadable at its address
+   (not an empty string cut after 0 bytes). */
+static void put_string_at(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
+{
+  size_t at = m->w->len;
+  put_string(m, addr, unit, max_bytes);
+  unreadable_if_nothing_read(m, at, addr);
+}
+
+/* A buffer, likewise (a buffer of 0 bytes reads nothing: "" wherever it is). */
+static void put_bytes_at(mctx *m, uint64_t addr, uint64_t size)
+{
+  size_t at = m->w->len;
+  put_bytes(m, addr, size);
+  unreadable_if_nothing_read(m, at, addr);
+}
+
+/* Whether the byte at addr can be read: a structure or an array whose first
+   byte cannot is unreadable at its address as a whole (a garbage pointer to
+   it), not a value of its type with every field or element unreadable. */
+static int first_byte_readable(uint64_t addr)
+{
+  uint8_t b;
+  return ospy_marshal_read(addr, &b, 1) == 1;
 }
 
 static void put_sockaddr(mctx *m, uint64_t addr, msize size)
@@ -408,6 +432,10 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize 
                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
   uint64_t esz = elem_size(m, &er);
   uint64_t bound = esz ? array_bound(r, count) : 0;
+  if (bound && !first_byte_readable(addr)) { /* an empty one reads nothing: [] */
+    put_unreadable(w, addr);
+    return;
+  }
   ospy_mw_u8(w, OSPY_VB_ARRAY);
   size_t total_at = w->len; /* a null-terminated array's length is known at the end */
   if (r->null_term)
@@ -556,19 +584,26 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
     put_bad_size(m->w, addr, bad);
     return;
   }
+  /* Memory of which nothing at all could be read is unreadable at addr (a
+     pointer's pointee, or a field inline in its structure), whatever its
+     type: not an empty string cut after 0 bytes, nor a structure of
+     unreadable fields (readers show `<unreadable at ADDR>`). */
   switch (ty->kind) {
   case OSPY_KIND_BYTES:
     if (size.st != MS_OK)
       ospy_mw_u8(m->w, OSPY_VB_SKIP);
     else
-      put_bytes(m, addr, size.n);
+      put_bytes_at(m, addr, size.n);
     return;
   case OSPY_KIND_STRING:
   case OSPY_KIND_FORMAT:
-    put_string(m, addr, ty->width, SIZE_MAX);
+    put_string_at(m, addr, ty->width, SIZE_MAX);
     return;
   case OSPY_KIND_STRUCT:
-    put_struct(m, ty, addr, depth);
+    if (!first_byte_readable(addr))
+      put_unreadable(m->w, addr);
+    else
+      put_struct(m, ty, addr, depth);
     return;
   case OSPY_KIND_ARRAY:
     put_array(m, r, addr, count, depth);

@@ -686,8 +686,10 @@ static void on_leave(const ospy_value *v, void *data)
   else if (v->kind == OSPY_VALUE_STRUCT)
     put(f->b, "}");
   else if (v->kind == OSPY_VALUE_ARRAY && (v->flags & OSPY_VB_CUT))
-    put(f->b, "](%llu of %llu elements)", (unsigned long long)v->count,
-        (unsigned long long)v->total); /* as a buffer cut short says it */
+    /* the elements read (not the unreadable one that ended it) of those
+     * asked for, as a buffer cut short says it */
+    put(f->b, "](%llu of %llu elements)", (unsigned long long)v->count - 1,
+        (unsigned long long)v->total);
   else if (v->kind == OSPY_VALUE_ARRAY && v->total - v->count > 1)
     /* capped by the value cap: the count asked for, as a capped buffer's size
      * (a null-terminated array past its bound has one more: "...") */

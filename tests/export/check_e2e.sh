@@ -102,6 +102,64 @@ capture_one cut peek s AsciiStringPtr
 jq -e -s 'map(select(.name == "cut::peek")) | length == 1 and (.[0].args_in[0].children[0].value == "AAA")
   and (.[0].args_in[0].children[0].unreadable | test("000$"))' cut.jsonl > /dev/null ||
   fail "cut string export: $(grep peek cut.jsonl)"
+# a structure pointer to garbage is unreadable at its address, in show and
+# every export alike (not a structure of unreadable fields); one that runs
+# into an unmapped page keeps its readable fields, a field inline in it of
+# which nothing could be read is unreadable at its own address
+cat > unr.c <<'C'
+#include <string.h>
+#include <sys/mman.h>
+struct rec { int id; char name[8]; int vals[4]; };
+static volatile long seen;
+__attribute__((noinline)) int rec(const struct rec *r)
+{
+  seen = (long)r; /* long enough to be hooked */
+  seen += 1;
+  return (int)(seen & 1);
+}
+int main(void)
+{
+  char *p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(p + 4096, 4096);
+  memset(p, 'x', 4096);
+  rec((const struct rec *)0xdeadbeef);
+  rec((const struct rec *)(p + 4096 - 4)); /* id readable, the rest unmapped */
+  return 0;
+}
+C
+cc -O1 -rdynamic -o unr unr.c || fail "cannot build unr"
+cat > unr.xml <<'X'
+<hookManager><types><structure name="Rec">
+<field name="id" offset="0" type="Int32"/><field name="name" offset="4" type="AsciiString"/>
+<field name="vals" offset="12" type="Array" elementType="Int32" elementCount="4"/>
+</structure></types><specs><functions><function name="rec"><returnValue type="Int32"/>
+<arguments><argument name="r" direction="in" type="RecPtr"/></arguments></function>
+</functions></specs><hooks><module name="unr"><function specId="rec"/></module></hooks></hookManager>
+X
+"$ospy" capture -q -c unr.xml -o unr.ospy -- ./unr || fail "capture of unr"
+"$ospy" show unr.ospy > unr.txt
+grep -qF 'unr!rec(r=<unreadable at 0xdeadbeef>) = ' unr.txt ||
+  fail "show: garbage structure pointer: $(grep rec unr.txt)"
+grep -qE 'unr!rec\(r=\{id=2021161080, name=<unreadable at 0x[0-9a-f]+000>, vals=<unreadable at 0x[0-9a-f]+008>\}\) = ' \
+  unr.txt || fail "show: structure into an unmapped page: $(grep rec unr.txt)"
+"$ospy" export unr.ospy -o unr.jsonl 2>/dev/null
+"$ospy" export unr.ospy -o unr.xml 2>/dev/null
+"$ospy" export unr.ospy -o unr.osd 2>/dev/null
+jq -e -s 'map(select(.name == "unr::rec") | .args_in[0]) |
+  length == 2 and .[0] == {name: "r", type: "Pointer", value: "0xdeadbeef", unreadable: "0xdeadbeef"}
+  and (.[1].children[0].children | length == 3 and .[0].value == "2021161080"
+       and (.[1] | keys == ["name", "unreadable"] and (.unreadable | test("000$")))
+       and (.[2] | keys == ["name", "unreadable"] and (.unreadable | test("008$"))))' \
+  unr.jsonl > /dev/null || fail "jsonl: unreadable structure: $(grep rec unr.jsonl)"
+grep -qF '<argument name="r"><value type="Pointer" value="0xdeadbeef" unreadable="0xdeadbeef"/></argument>' unr.xml ||
+  fail "xml: garbage structure pointer: $(grep -o '<argument name="r">.*</argument>' unr.xml)"
+grep -qE '<field name="name" unreadable="0x[0-9a-f]+000"></field><field name="vals" unreadable="0x[0-9a-f]+008"></field>' \
+  unr.xml || fail "xml: structure into an unmapped page: $(grep -o '<argument name="r">.*</argument>' unr.xml)"
+"$ospy" import unr.osd -o unr-back.xml 2>/dev/null
+cmp unr-back.xml unr.xml || fail "osd: the unreadable structure changed through export and import"
+"$py" "$reader" unr.osd > unr-py.txt || fail "read_osd.py rejects the unreadable structure"
+grep -qF "in r = Pointer '0xdeadbeef' unreadable@0xdeadbeef" unr-py.txt ||
+  fail "python reader: garbage structure pointer: $(grep 'in r' unr-py.txt)"
 # a forked child's backtraces name its modules: it has its parent's (its agent
 # records no ModuleLoad of its own) until it execs; so does show --backtrace
 cat > forked.c <<'C'

@@ -41,7 +41,7 @@ def value_text(v):
         out += f" {v.get('value')!r}"
     if v.get("unreadable") is not None:
         out += f" unreadable@{v.get('unreadable')}"
-    fields = [f"{f.get('name')} = {value_text(f.find('value'))}" for f in v.findall("field")]
+    fields = [f"{f.get('name')} = {field_text(f)}" for f in v.findall("field")]
     inner = [value_text(c) for c in v.findall("value")]
     if fields:
         out += " {" + ", ".join(fields) + "}"
@@ -50,6 +50,14 @@ def value_text(v):
     elif inner:
         out += " -> " + " -> ".join(inner)
     return out
+
+
+def field_text(f):
+    """A structure's field: its value, or none (its memory was unreadable)."""
+    v = f.find("value")
+    if v is not None:
+        return value_text(v)
+    return f"(no value) unreadable@{f.get('unreadable')}"
 
 
 def print_event(ev):

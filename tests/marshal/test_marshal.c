@@ -240,8 +240,8 @@ static void test_array_into_unmapped(void)
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
   char want[512];
   snprintf(want, sizeof want,
-           "(items=[11, 22, <unreadable at %p>](3 of 1000 elements), n=1000, "
-           "two=[{a=2021161080, b=11}, <unreadable at %p>](2 of 1000 elements), "
+           "(items=[11, 22, <unreadable at %p>](2 of 1000 elements), n=1000, "
+           "two=[{a=2021161080, b=11}, <unreadable at %p>](1 of 1000 elements), "
            "argv=[\"y\", <unreadable at %p>])",
            (void *)(p + pg), (void *)(p + pg), (void *)(q + pg));
   CHECK_STR(text, want);
@@ -365,6 +365,70 @@ static void test_struct_fixed_array_field(void)
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(w={id=7, vals=[1, -2, 3, 40000], name=\"bob\", more=[-3, 9]})");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* A pointer to a structure or an array whose first byte cannot be read
+ * (garbage, an unmapped page) is unreadable at its address, as a string or
+ * a buffer pointer is: not a structure of unreadable fields, nor an array
+ * of one unreadable element. A structure that runs into an unmapped page
+ * keeps its readable fields; a field inline in it of which nothing could be
+ * read (a string, an array, a buffer) is unreadable at its own address. */
+static void test_unreadable_struct_and_array_pointers(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t st = tt_struct(t, "Rec", 4);
+  tt_field(t, st, 0, "id", 0, "Int32");
+  tt_field(t, st, 1, "name", 4, "AsciiString");
+  tt_field(t, st, 2, "vals", 8, "Array")->t.elem_type = OSPY_BT_INT32;
+  t->types[st].fields[2].size = 4;
+  tt_field(t, st, 3, "raw", 24, "ByteArray")->size = 4;
+  t->types[st].size = 28;
+  uint32_t fn = tt_fn(t, "rec", NULL);
+  tt_arg(t, fn, "r", IN, "RecPtr");
+  tt_arg(t, fn, "a", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT32;
+  tt_arg(t, fn, "n", IN, "Int32");
+  t->fns[fn].args[1].count_in.src = "arg.n";
+  tt_prepare(t);
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = guard_pages();
+  uint8_t *guard = p + pg;
+  struct {
+    uint64_t r, a, n;
+    const char *want;
+  } cases[] = {
+    { 0x10, 0x10, 4, "(r=<unreadable at 0x10>, a=<unreadable at 0x10>, n=4)" },
+    { P(guard), P(guard), 1, "(r=<unreadable at %p>, a=<unreadable at %p>, n=1)" },
+    /* an empty array reads nothing, wherever it points */
+    { 0, 0x10, 0, "(r=NULL, a=[], n=0)" },
+    /* id readable, everything after it in the unmapped page */
+    { P(guard - 4), 0, 0,
+      "(r={id=2021161080, name=<unreadable at %p>, vals=<unreadable at %p>, "
+      "raw=<unreadable at %p>}, a=NULL, n=0)" },
+    /* name (no NUL: on through vals) and vals cut, the elements read counted */
+    { P(guard - 16), P(guard - 4), 3,
+      "(r={id=2021161080, name=\"xxxxxxxxxxxx\"<unreadable after 12 bytes>, "
+      "vals=[2021161080, 2021161080, <unreadable at %p>](2 of 4 elements), "
+      "raw=<unreadable at %p>}, a=[2021161080, <unreadable at %p>](1 of 3 elements), n=3)" },
+  };
+  void *wants[][3] = {
+    { 0 }, { guard, guard }, { 0 }, { guard, guard + 4, guard + 20 },
+    { guard, guard + 8, guard },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, cases[i].r, sizeof(void *));
+    tt_int(&k, cases[i].a, sizeof(void *));
+    tt_int(&k, cases[i].n, 4);
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+    char want[512];
+    snprintf(want, sizeof want, cases[i].want, wants[i][0], wants[i][1], wants[i][2]);
+    CHECK_STR(text, want);
+  }
+  munmap(p, 2 * (size_t)pg);
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
@@ -1152,6 +1216,7 @@ int main(void)
   test_array_into_unmapped();
   test_structs_arrays();
   test_struct_fixed_array_field();
+  test_unreadable_struct_and_array_pointers();
   test_out_buffer_sized_by_retval();
   test_out_buffer_sized_by_return_register();
   test_out_buffer_sized_by_negative_return_check();
