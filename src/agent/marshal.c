@@ -954,6 +954,14 @@ static int computed_value(const mctx *m, const ospy_spec_arg *a, uint64_t *out)
 
 /* ---- entries ---- */
 
+/* Whether an argument of type r with word raw is a NULL pointer (a ...Ptr
+   or an aggregate, which is always passed by address). */
+static int is_null_pointer(const mctx *m, const ospy_spec_typeref *r, uint64_t raw)
+{
+  const ospy_spec_type *ty = type_of(m, r);
+  return raw == 0 && ty && (r->ptr || is_aggregate(ty->kind));
+}
+
 static void put_arg_entry(mctx *m, uint32_t i)
 {
   const ospy_spec_arg *a = &m->fn->args[i];
@@ -963,9 +971,13 @@ static void put_arg_entry(mctx *m, uint32_t i)
   msize size = eval_size(m, &a->size_in, &a->size_out);
   msize count = eval_size(m, &a->count_in, &a->count_out);
   uint64_t raw = m->env.argv[i];
-  int bad = size.st == MS_FAULT || count.st == MS_FAULT; /* the size itself was unreadable */
-  if (a->value.compiled) /* computed at this phase, e.g. from the return value */
-    bad |= computed_value(m, a, &raw) < 0;
+  /* computed at this phase, e.g. from the return value */
+  int bad = a->value.compiled && computed_value(m, a, &raw) < 0;
+  /* a size that could not be read (size="arg.addrlen" with addrlen NULL)
+     leaves a pointer's memory unknown; a NULL pointer is NULL all the same
+     (accept(fd, NULL, NULL)'s addr) */
+  if ((size.st == MS_FAULT || count.st == MS_FAULT) && !is_null_pointer(m, &a->t, raw))
+    bad = 1;
   ospy_mw_u8(m->w, (uint8_t)i);
   if (bad) {
     ospy_mw_u8(m->w, OSPY_VB_SKIP);

@@ -45,6 +45,9 @@ has net 'send s=4 bytes=22 flags=0x0 result=22'
 
 "$ospy" capture -q --preset net -o edges.ospy -- "$edges" > /dev/null 2>&1 || true
 load edges
+# accept(srv, NULL, NULL): a NULL address is NULL, though its size (*addrlen) cannot be read
+"$ospy" show edges.ospy | grep -qE 'accept\(sockfd=[0-9]+<[^>]*>, addr=NULL, addrlen=NULL => NULL\) = ' ||
+  fail "edges: accept's NULL address: $("$ospy" show edges.ospy | grep accept)"
 has edges 'send s=4 bytes=5 flags=0x4000 result=5'          # MSG_NOSIGNAL, a number
 has edges 'send s=4 bytes=0 flags=0x4000 result=0'          # a NULL buffer
 has edges 'recv s=5 bytes=1 size=1 flags=0x2 result=1'

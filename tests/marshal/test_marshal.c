@@ -433,6 +433,48 @@ static void test_unreadable_struct_and_array_pointers(void)
   ospy_spec_table_free(t);
 }
 
+/* A NULL pointer is NULL also when its size cannot be computed: accept(fd,
+ * NULL, NULL) with the net preset's size="arg.addrlen" (a read of *addrlen,
+ * which faults), zlib's dest sized by *destLen. A size that faults leaves a
+ * pointer that is not NULL unknown: `?`. */
+static void test_null_pointer_with_unreadable_size(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "accept", "FileDescriptor");
+  tt_arg(t, fn, "sockfd", IN, "FileDescriptor");
+  tt_arg(t, fn, "addr", OUT, "SockAddrPtr")->size_in.src = "arg.addrlen";
+  tt_arg(t, fn, "addrlen", INOUT, "UInt32Ptr");
+  tt_arg(t, fn, "dest", IN, "ByteArrayPtr")->size_in.src = "arg.destLen";
+  tt_arg(t, fn, "destLen", IN, "SizePtr");
+  tt_arg(t, fn, "items", IN, "ArrayPtr")->t.elem_type = OSPY_BT_INT32;
+  t->fns[fn].args[5].count_in.src = "arg.addrlen";
+  tt_prepare(t);
+  struct {
+    uint64_t addr, addrlen, dest, dest_len, items;
+    const char *want;
+  } cases[] = {
+    { 0, 0, 0, 0, 0,
+      "(sockfd=3, addr=NULL, addrlen=NULL => NULL, dest=NULL, destLen=NULL, items=NULL) = 5" },
+    { 0x10, 0, 0x20, 0, 0x30, "(sockfd=3, addr=?, addrlen=NULL => NULL, dest=?, destLen=NULL, "
+                              "items=?) = 5" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, 3, 4);
+    tt_int(&k, cases[i].addr, sizeof(void *));
+    tt_int(&k, cases[i].addrlen, sizeof(void *));
+    tt_int(&k, cases[i].dest, sizeof(void *));
+    tt_int(&k, cases[i].dest_len, sizeof(void *));
+    tt_int(&k, cases[i].items, sizeof(void *));
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, 5, NULL, NULL, 65536, text, sizeof text);
+    CHECK_STR(text, cases[i].want);
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static void fill_hello(void *buf) { memcpy(buf, "hello world", 11); }
 
 static void test_out_buffer_sized_by_retval(void)
@@ -1217,6 +1259,7 @@ int main(void)
   test_structs_arrays();
   test_struct_fixed_array_field();
   test_unreadable_struct_and_array_pointers();
+  test_null_pointer_with_unreadable_size();
   test_out_buffer_sized_by_retval();
   test_out_buffer_sized_by_return_register();
   test_out_buffer_sized_by_negative_return_check();
