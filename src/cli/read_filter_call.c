@@ -12,35 +12,42 @@
 
 struct read_hook_expr {
   ospy_expr *e;             /* NULL: the expression does not apply (names missing) */
-  uint8_t deref[OSPY_SPEC_MAX_ARGS]; /* arg.NAME is the pointed-to scalar */
+  /* a pointer to a scalar: the bytes of the scalar (0: another argument) */
+  uint8_t pointee_bytes[OSPY_SPEC_MAX_ARGS];
 };
 
 static const char *const raw_names[] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5" };
 
 static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
 
-/* A spec argument as a filter sees it: scalars by value, a pointer to a
- * scalar as the value pointed to (as shown: out_len=[5]), other pointers as
- * their address. */
+/* A spec argument as a filter sees it, as a config's expressions do:
+ * scalars by value, a pointer to a scalar as the value pointed to (as
+ * shown: out_len=[5]; `*arg.p` the same, `&arg.p` the pointer; the value is
+ * read from the recording, recorded_read), other pointers as their address. */
 static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t i,
-                       ospy_expr_arg *x, uint8_t *deref)
+                       ospy_expr_arg *x, uint8_t *pointee_bytes)
 {
   const ospy_spec_type *ty = ospy_spec_table_type(t, a->t.type);
   ospy_spec_typeref plain = a->t;
   plain.ptr = 0;
-  unsigned w = bits_of(ospy_spec_scalar_width(t, &plain));
+  unsigned bytes = ospy_spec_scalar_width(t, &plain), w = bits_of(bytes);
   x->name = a->name;
   x->index = i;
   x->is_signed = ty && ty->is_signed;
   x->is_float = ty && ty->kind == OSPY_KIND_FLOAT && !a->t.ptr;
-  *deref = a->t.ptr && w;
-  if (w && (!a->t.ptr || *deref)) {
+  *pointee_bytes = (uint8_t)(a->t.ptr && w ? bytes : 0);
+  if (w && !a->t.ptr) {
     x->width = (uint8_t)w;
     return;
   }
   x->width = (uint8_t)(t->ptr_size * 8);
   x->is_pointer = true;
   x->is_signed = false;
+  if (*pointee_bytes) {
+    x->auto_deref = true;
+    x->pointee_width = (uint8_t)w;
+    x->pointee_signed = ty && ty->is_signed;
+  }
 }
 
 static void ret_type(const ospy_spec_table *t, const ospy_spec_fn *fn, ospy_expr_scope *sc)
@@ -74,7 +81,7 @@ static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *h
   if (fn) {
     n = fn->nargs <= OSPY_SPEC_MAX_ARGS ? fn->nargs : OSPY_SPEC_MAX_ARGS;
     for (size_t i = 0; i < n; i++)
-      filter_arg(t, &fn->args[i], (uint32_t)i, &args[i], &he->deref[i]);
+      filter_arg(t, &fn->args[i], (uint32_t)i, &args[i], &he->pointee_bytes[i]);
   } else {
     for (; n < sizeof raw_names / sizeof raw_names[0]; n++)
       args[n] = (ospy_expr_arg){ .name = raw_names[n], .index = (uint32_t)n,
@@ -108,6 +115,29 @@ static int is_float_error(const ospy_expr_error *err)
   return strstr(err->message, "floating-point") != NULL;
 }
 
+/* The function lacks a name the expression uses (it just does not match). */
+static int is_unknown_name_error(const ospy_expr_error *err)
+{
+  return !strncmp(err->message, "unknown argument ", 17) ||
+         !strncmp(err->message, "unknown name ", 13);
+}
+
+/* Whether err says more than the error kept so far: an error about a name
+ * the function has (`*arg.len` of an integer len: "not a pointer") more than
+ * one about a name it lacks, wherever either is; then the hook where the
+ * parse went furthest; at the same column a name found but floating-point
+ * more than another error. */
+static int says_more(const ospy_expr_error *err, const ospy_expr_error *kept)
+{
+  if (!kept->message[0])
+    return 1;
+  if (is_unknown_name_error(err) != is_unknown_name_error(kept))
+    return !is_unknown_name_error(err);
+  if (err->column != kept->column)
+    return err->column > kept->column;
+  return is_float_error(err) && !is_float_error(kept);
+}
+
 /* A function that has the name the filter uses, but as a floating-point
  * value: its calls never match, which is said when other functions' do. */
 static void note_float_hooks(read_filter *f)
@@ -139,10 +169,7 @@ int read_filter_prepare_expr(read_filter *f)
       any = 1;
       continue;
     }
-    /* the hook where the parse went furthest says most; at the same column a
-     * name found but floating-point says more than a name missing */
-    if (!first.message[0] || err.column > first.column ||
-        (err.column == first.column && is_float_error(&err) && !is_float_error(&first)))
+    if (says_more(&err, &first))
       first = err;
   }
   /* calls the plan does not name: raw words */
@@ -154,9 +181,20 @@ int read_filter_prepare_expr(read_filter *f)
   return 0;
 }
 
+/* What the recording holds of the target's memory: the value each pointer
+ * to a scalar pointed to (the out-value when there is one, else the
+ * in-value). A filter's memory reads (`arg.p` and `*arg.p` of such a
+ * pointer, `u32[addr]`) are answered from it; any other read faults, as
+ * docs/reading.md says. */
+typedef struct recorded_pointee {
+  uint64_t addr, value;
+  unsigned bytes; /* 0: none recorded */
+} recorded_pointee;
+
 typedef struct slot_visit {
   uint64_t *slots;
-  const uint8_t *deref;
+  const uint8_t *pointee_bytes;
+  recorded_pointee *pointees;
   int cur;
 } slot_visit;
 
@@ -172,22 +210,50 @@ static uint64_t scalar_of(const ospy_value *v)
   }
 }
 
+/* A pointer to a scalar, recorded at depth 0: its address is its slot. A
+ * value without one (not recorded: a false logCondition) leaves what the
+ * other phase recorded; a pointer that changed forgets the old pointee. */
+static void note_scalar_pointer(slot_visit *sv, const ospy_value *v)
+{
+  if (v->kind != OSPY_VALUE_POINTER && v->kind != OSPY_VALUE_NULL &&
+      v->kind != OSPY_VALUE_UNREADABLE)
+    return;
+  uint64_t addr = v->kind == OSPY_VALUE_NULL ? 0 : v->address;
+  if (sv->slots[sv->cur] != addr)
+    sv->pointees[sv->cur].bytes = 0;
+  sv->slots[sv->cur] = addr;
+}
+
 static int slot_enter(const ospy_value *v, void *data)
 {
   slot_visit *sv = data;
   if (v->depth == 0) {
     sv->cur = v->index >= 0 && v->index < OSPY_SPEC_MAX_ARGS ? v->index : -1;
-    if (sv->cur >= 0)
+    if (sv->cur >= 0 && sv->pointee_bytes[sv->cur])
+      note_scalar_pointer(sv, v);
+    else if (sv->cur >= 0)
       sv->slots[sv->cur] = scalar_of(v);
-  } else if (v->depth == 1 && sv->cur >= 0 && sv->deref[sv->cur] && v->kind == OSPY_VALUE_INT) {
-    sv->slots[sv->cur] = v->u;
+  } else if (v->depth == 1 && sv->cur >= 0 && sv->pointee_bytes[sv->cur] &&
+             v->kind == OSPY_VALUE_INT) {
+    recorded_pointee *rp = &sv->pointees[sv->cur];
+    *rp = (recorded_pointee){ sv->slots[sv->cur], v->u, sv->pointee_bytes[sv->cur] };
   }
   return 0;
 }
 
-static bool no_memory(uint64_t addr, void *out, size_t n, void *data)
+/* ospy_expr_read_fn over the recorded pointees (data: one per argument
+ * slot): n bytes at addr, when one of them holds them all. */
+static bool recorded_read(uint64_t addr, void *out, size_t n, void *data)
 {
-  (void)addr, (void)out, (void)n, (void)data;
+  const recorded_pointee *rp = data;
+  for (size_t i = 0; i < OSPY_SPEC_MAX_ARGS; i++) {
+    uint64_t at = addr - rp[i].addr; /* the offset in it (wraps when below) */
+    if (!rp[i].bytes || at >= rp[i].bytes || n > rp[i].bytes - at)
+      continue;
+    for (size_t k = 0; k < n; k++) /* little-endian, as the target */
+      ((uint8_t *)out)[k] = (uint8_t)(rp[i].value >> (8 * (at + k)));
+    return true;
+  }
   return false;
 }
 
@@ -204,8 +270,9 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
   if (!he->e)
     return 0;
   uint64_t slots[READ_NSLOTS] = { 0 };
+  recorded_pointee pointees[OSPY_SPEC_MAX_ARGS] = { { 0 } };
   if (read_call_spec(f->s, c)) {
-    slot_visit sv = { slots, he->deref, -1 };
+    slot_visit sv = { slots, he->pointee_bytes, pointees, -1 };
     static const ospy_value_visitor vis = { slot_enter, NULL };
     read_call_walk(f->s, c, &vis, &sv);
   } else {
@@ -215,7 +282,8 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
   slots[READ_SLOT_DURATION] = c->ts_leave >= c->h.ts ? c->ts_leave - c->h.ts : 0;
   ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots, .nargs = READ_NSLOTS,
                          .retval = c->retval, .err = (uint64_t)(int64_t)c->err,
-                         .tid = c->h.tid, .read_mem = (uint64_t)(uintptr_t)no_memory };
+                         .tid = c->h.tid, .read_mem = (uint64_t)(uintptr_t)recorded_read,
+                         .read_data = (uint64_t)(uintptr_t)pointees };
   bool faulted;
   uint64_t v = ospy_expr_eval_interp(he->e, &fr, &faulted);
   return v && !faulted;

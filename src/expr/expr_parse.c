@@ -326,7 +326,8 @@ static int32_t parse_mem(parser *p, ospy_expr_type t)
   return add_node(p, OSPY_EK_MEM, t, 0, addr, -1, -1);
 }
 
-/* A name of the scope's `names` list (readers), else an unknown name. */
+/* A name of the scope's `names` list (readers), else an unknown name; it
+   means what arg.NAME means (the value pointed to, for auto_deref). */
 static int32_t parse_bare_name(parser *p, unsigned column)
 {
   const ospy_expr_arg *a = find_bare_name(p);
@@ -335,7 +336,7 @@ static int32_t parse_bare_name(parser *p, unsigned column)
   if (a->is_float)
     return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
                 a->name, strlen(a->name));
-  int32_t n = arg_node(p, a, column);
+  int32_t n = a->auto_deref ? target_node(p, a, column) : arg_node(p, a, column);
   next(p);
   return n;
 }

@@ -196,6 +196,50 @@ X
   count 1 --grep '€😀' "$tmp/w.ospy"
   count 2 --grep 'h' "$tmp/w.ospy"
   count 0 --grep 'é€' "$tmp/w.ospy"
+  # a pointer to a scalar, shown as its pointee (out=[15]): arg.out, *arg.out
+  # and a bare out or *out all read the pointee the capture recorded (a NULL
+  # one has none: the read faults, the call does not match); &arg.out is the
+  # pointer. (*arg.out said "unknown argument 'out' at column 6", the error
+  # of put, which has no out.)
+  cat > "$tmp/p.c" <<'C'
+static volatile int seen;
+__attribute__((noinline)) int get(int x, int *out)
+{
+  seen = x; /* long enough to be hooked */
+  if (out)
+    *out = x * 3;
+  return seen;
+}
+__attribute__((noinline)) int put(int y) { seen = y; seen += y; return seen; }
+int main(void)
+{
+  int v = 0, w = 0;
+  return get(5, &v) + get(7, 0) + get(9, &w) + put(1) == 23 ? 0 : 1;
+}
+C
+  cc -O1 -rdynamic -o "$tmp/p" "$tmp/p.c" || fail "cannot build p"
+  cat > "$tmp/p.xml" <<'X'
+<hookManager><specs><functions>
+<function name="get"><returnValue type="Int32"/><arguments><argument name="x" direction="in" type="Int32"/>
+<argument name="out" direction="out" type="Int32Ptr"/></arguments></function>
+<function name="put"><returnValue type="Int32"/><arguments><argument name="y" direction="in" type="Int32"/></arguments></function>
+</functions></specs><hooks><module name="p"><function specId="get"/><function specId="put"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/p.xml" -o "$tmp/p.ospy" -- "$tmp/p" || fail "capture of p"
+  "$ospy" show --filter '*arg.out == 15' "$tmp/p.ospy" >"$tmp/out"
+  has "$tmp/out" 'p!get(x=5, out=[15]) = 5'
+  count 1 --filter '*arg.out == 15' "$tmp/p.ospy"
+  count 1 --filter 'arg.out == 15' "$tmp/p.ospy"
+  count 1 --filter '*out == 27' "$tmp/p.ospy"
+  count 1 --filter 'out == 27' "$tmp/p.ospy"
+  count 1 --filter 'u32[&arg.out] == 27' "$tmp/p.ospy"
+  count 2 --filter '&arg.out != 0' "$tmp/p.ospy"
+  count 1 --filter '&out == 0' "$tmp/p.ospy"
+  count 0 --filter '*arg.out == 0' "$tmp/p.ospy"                # NULL is no 0
+  count 1 --filter '!(*arg.out == 15)' "$tmp/p.ospy"            # 27; not the NULL one
+  # `*` on an integer: that function's error, not put's "unknown argument"
+  bad "--filter: cannot dereference 'x': not a pointer at column 2 in '*arg.x == 5'" \
+    show --filter '*arg.x == 5' "$tmp/p.ospy"
   "$ospy" show --failed "$cap" >"$tmp/out"
   has "$tmp/out" 'libc.so.6!ioctl(fd=0</dev/null>, request=TIOCGWINSZ) = -1 ENOTTY (Inappropriate ioctl for device)'
   [ "$(wc -l <"$tmp/out")" = 1 ] || fail "--failed: only the ioctl fails"
