@@ -735,50 +735,85 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
   }
 }
 
-/* prec: a %s's precision, the most it reads (units), or PREC_NONE. */
-static void put_vararg(mctx *m, ospy_va *va, int kind, unsigned width, long prec)
+/* A value whose slot could not be read (or whose va_list could not): shown
+   unreadable at that address, the last value decoded. 1 when so. */
+static int put_va_fault(mctx *m, const ospy_va *va)
+{
+  if (!va->fault)
+    return 0;
+  put_unreadable(m->w, va->fault_addr);
+  return 1;
+}
+
+/* prec: a %s's precision, the most it reads (units), or PREC_NONE. -1 when
+   its slot could not be read (an unreadable node was written instead). */
+static int put_vararg(mctx *m, ospy_va *va, int kind, unsigned width, long prec)
 {
   uint64_t v;
   switch (kind) {
   case VA_INT:
   case VA_UINT: /* a char or short was passed as an int: an int's slot */
     v = ospy_marshal_va_int(va, width < 4 ? 4 : width);
+    if (put_va_fault(m, va))
+      return -1;
     put_int(m->w, v, width, kind == VA_INT);
-    return;
+    return 0;
   case VA_DOUBLE:
-    put_f64(m->w, bits_to_double(ospy_marshal_va_double(va), 8));
-    return;
   case VA_LDOUBLE: /* shown as the double it rounds down to */
-    put_f64(m->w, bits_to_double(ospy_marshal_va_long_double(va), 8));
-    return;
+    v = kind == VA_DOUBLE ? ospy_marshal_va_double(va) : ospy_marshal_va_long_double(va);
+    if (put_va_fault(m, va))
+      return -1;
+    put_f64(m->w, bits_to_double(v, 8));
+    return 0;
   case VA_STR:
   case VA_WSTR:
     v = ospy_marshal_va_int(va, m->t->ptr_size);
+    if (put_va_fault(m, va))
+      return -1;
     if (!v)
       ospy_mw_u8(m->w, OSPY_VB_NULL);
     else
       put_string_at(m, v, kind == VA_STR ? 1 : 4,
                     prec >= 0 ? (size_t)prec * (kind == VA_STR ? 1 : 4) : SIZE_MAX);
-    return;
+    return 0;
   default:
     v = ospy_marshal_va_int(va, m->t->ptr_size);
+    if (put_va_fault(m, va))
+      return -1;
     ospy_mw_u8(m->w, OSPY_VB_INT_U);
     ospy_mw_uleb(m->w, v);
-    return;
+    return 0;
   }
+}
+
+/* The `*` width and precision ints a conversion consumes first; -1 when one
+   could not be read (an unreadable node ends the values). */
+static int put_star_ints(mctx *m, ospy_va *va, unsigned star, long *prec, unsigned *count)
+{
+  for (unsigned i = 0; i < star; i++) {
+    int32_t v = (int32_t)ospy_marshal_va_int(va, 4);
+    (*count)++;
+    if (put_va_fault(m, va))
+      return -1;
+    put_int(m->w, (uint64_t)(int64_t)v, 4, 1);
+    if (*prec == PREC_STAR && i == star - 1)
+      *prec = v < 0 ? PREC_NONE : v; /* a negative precision is taken as omitted */
+  }
+  return 0;
 }
 
 /* The values the conversions of format f (nunits code units of `unit`
    bytes) consume; how many nodes were written. When decoding stops before
    the format's end for a reason readers cannot see (the cap, positional
-   arguments, a conversion not known), a FMT_STOP node says why. */
+   arguments, a conversion not known), a FMT_STOP node says why; a value
+   whose slot (or va_list) could not be read is the unreadable last one. */
 static unsigned put_format_values(mctx *m, ospy_va *va, const uint8_t *f, size_t nunits,
                                   unsigned unit)
 {
   size_t k = 0;
   unsigned count = 0;
   int stop = 0;
-  while (k < nunits && !va->fault && !m->w->full) {
+  while (k < nunits && !va->no_values && !m->w->full) {
     if (fch(f, nunits, unit, k++) != '%')
       continue;
     unsigned star, width;
@@ -792,15 +827,12 @@ static unsigned put_format_values(mctx *m, ospy_va *va, const uint8_t *f, size_t
       stop = OSPY_VB_FMT_MORE;
       break;
     }
-    for (unsigned i = 0; i < star; i++, count++) {
-      int32_t v = (int32_t)ospy_marshal_va_int(va, 4);
-      put_int(m->w, (uint64_t)(int64_t)v, 4, 1);
-      if (prec == PREC_STAR && i == star - 1)
-        prec = v < 0 ? PREC_NONE : v; /* a negative precision is taken as omitted */
-    }
+    if (put_star_ints(m, va, star, &prec, &count) < 0)
+      break;
     if (kind != VA_NONE) {
-      put_vararg(m, va, kind, width, prec);
       count++;
+      if (put_vararg(m, va, kind, width, prec) < 0)
+        break;
     }
   }
   if (stop) {
@@ -830,12 +862,10 @@ static void put_format(mctx *m, const ospy_spec_type *ty, uint64_t addr, const o
   if (s[1] & OSPY_VB_CAPPED)
     return; /* the conversions after the cut are unknown */
   ospy_va va;
-  if (a->valist_arg != OSPY_SPEC_NONE) {
-    if (ospy_marshal_va_from_list(&va, m->c, m->env.argv[a->valist_arg]) < 0)
-      return;
-  } else {
+  if (a->valist_arg != OSPY_SPEC_NONE)
+    ospy_marshal_va_from_list(&va, m->c, m->env.argv[a->valist_arg]);
+  else
     ospy_marshal_va_start(&va, m->fn, m->c);
-  }
   unsigned count = put_format_values(m, &va, s + 8, (size_t)nbytes / ty->width, ty->width);
   patch_uleb5(w, n_at, count);
 }

@@ -104,12 +104,46 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
 
 /* ---- variadic arguments ---- */
 
+/* A variadic value's slot that could not be read: the first one is kept
+   (the decoding shows it as unreadable and stops there), and no later slot
+   is read. */
+static void va_fail(ospy_va *va, uint64_t addr)
+{
+  if (!va->fault) {
+    va->fault = 1;
+    va->fault_addr = addr;
+  }
+}
+
 static uint64_t read_word(ospy_va *va, uint64_t addr, unsigned width)
 {
   uint64_t v = 0;
-  if (ospy_marshal_read(addr, &v, width) != width)
-    va->fault = 1;
+  if (va->fault)
+    return 0;
+  if (ospy_marshal_read(addr, &v, width) != width) {
+    va_fail(va, addr);
+    return 0;
+  }
   return v;
+}
+
+/* Variadic stack word j of a call (after `first` register words): the
+   extracted word, else read from the stack at entry. */
+static uint64_t va_stack_word(ospy_va *va, unsigned first, unsigned j)
+{
+  const ospy_marshal_call *c = va->c;
+  if (first + j < c->nargs)
+    return c->args[first + j];
+  if (!c->ctx) {
+    va_fail(va, 0);
+    return 0;
+  }
+  const ospy_cpu_context *ctx = c->ctx;
+#if defined(__x86_64__)
+  return read_word(va, ctx->rsp + 8 + 8ull * j, 8);
+#else
+  return read_word(va, (uint64_t)ctx->esp + 4 + 4ull * j, 4);
+#endif
 }
 
 void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marshal_call *c)
@@ -137,11 +171,11 @@ void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marsh
   }
 #if defined(__i386__)
   if (fn->callconv == OSPY_CALLCONV_FASTCALL || fn->callconv == OSPY_CALLCONV_THISCALL)
-    va->fault = 1; /* variadic functions are cdecl */
+    va->no_values = 1; /* variadic functions are cdecl */
 #endif
 }
 
-int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list)
+void ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list)
 {
   memset(va, 0, sizeof *va);
   va->c = c;
@@ -149,16 +183,17 @@ int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t 
 #if defined(__x86_64__)
   /* struct __va_list_tag { u32 gp_offset, fp_offset; void *overflow_arg_area, *reg_save_area; } */
   uint8_t b[24];
-  if (ospy_marshal_read(va_list, b, sizeof b) != sizeof b)
-    return -1;
+  if (ospy_marshal_read(va_list, b, sizeof b) != sizeof b) {
+    va_fail(va, va_list); /* the first value consumed says so */
+    return;
+  }
   memcpy(&va->gp_offset, b, 4);
   memcpy(&va->fp_offset, b + 4, 4);
   memcpy(&va->overflow, b + 8, 8);
   memcpy(&va->reg_save, b + 16, 8);
 #else
-  va->overflow = va_list; /* a char * walking the stack */
+  va->overflow = va_list; /* a char * walking the stack: read as values are */
 #endif
-  return 0;
 }
 
 /* A long double (x87 80-bit extended) as the bits of a double, truncated:
@@ -197,12 +232,12 @@ uint64_t ospy_marshal_va_long_double(ospy_va *va)
   } else {
     va->stack += va->stack & 1;
     const ospy_cpu_context *ctx = va->c->ctx;
-    at = ctx ? ctx->rsp + 8 + 8ull * va->stack : 0;
+    at = ctx ? ctx->rsp + 8 + 8ull * va->stack : 0; /* no context: 0, unreadable */
     va->stack += 2;
   }
-  if (!at || ospy_marshal_read(at, b, sizeof b) != sizeof b)
-    va->fault = 1;
-  return extended_to_double_bits(b);
+  if (!va->fault && ospy_marshal_read(at, b, sizeof b) != sizeof b)
+    va_fail(va, at);
+  return va->fault ? 0 : extended_to_double_bits(b);
 }
 #else
 /* On the stack: 12 bytes, 4-byte aligned. */
@@ -215,12 +250,12 @@ uint64_t ospy_marshal_va_long_double(ospy_va *va)
     va->overflow += 12;
   } else {
     const ospy_cpu_context *ctx = va->c->ctx;
-    at = ctx ? (uint64_t)ctx->esp + 4 + 4ull * va->stack : 0;
+    at = ctx ? (uint64_t)ctx->esp + 4 + 4ull * va->stack : 0; /* no context: 0, unreadable */
     va->stack += 3;
   }
-  if (!at || ospy_marshal_read(at, b, sizeof b) != sizeof b)
-    va->fault = 1;
-  return extended_to_double_bits(b);
+  if (!va->fault && ospy_marshal_read(at, b, sizeof b) != sizeof b)
+    va_fail(va, at);
+  return va->fault ? 0 : extended_to_double_bits(b);
 }
 #endif
 
@@ -241,7 +276,7 @@ uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width)
   }
   if (va->gp < 6)
     return va->gp < va->c->nargs ? va->c->args[va->gp++] : (va->gp++, 0);
-  return stack_word(va->c, 6, va->stack++);
+  return va_stack_word(va, 6, va->stack++);
 }
 
 uint64_t ospy_marshal_va_double(ospy_va *va)
@@ -260,7 +295,7 @@ uint64_t ospy_marshal_va_double(ospy_va *va)
   const ospy_cpu_context *ctx = va->c->ctx;
   if (va->sse < 8)
     return ctx ? ctx->xmm[va->sse++][0] : 0;
-  return stack_word(va->c, 6, va->stack++);
+  return va_stack_word(va, 6, va->stack++);
 }
 #else
 uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width)
@@ -272,10 +307,10 @@ uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width)
     va->overflow += 4 * words;
     return v;
   }
-  v = stack_word(va->c, 0, va->stack++) & 0xffffffffu;
+  v = va_stack_word(va, 0, va->stack++) & 0xffffffffu;
   if (words == 2)
-    v |= (stack_word(va->c, 0, va->stack++) & 0xffffffffu) << 32;
-  return v;
+    v |= (va_stack_word(va, 0, va->stack++) & 0xffffffffu) << 32;
+  return va->fault ? 0 : v;
 }
 
 uint64_t ospy_marshal_va_double(ospy_va *va) { return ospy_marshal_va_int(va, 8); }

@@ -71,12 +71,17 @@ typedef struct ospy_va {
   unsigned gp, sse, stack;     /* call: next register / stack slot */
   uint32_t gp_offset, fp_offset; /* x86-64 va_list */
   uint64_t overflow, reg_save;  /* x86-64 va_list; i386: overflow is the va_list */
-  int fault;
+  int fault;                    /* a value's slot (or the va_list) could not be read: */
+  uint64_t fault_addr;          /* the first such address; nothing is read after it */
+  int no_values;                /* the convention leaves the values unknown */
 } ospy_va;
 
 void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marshal_call *c);
-/* va_list: the value of a VaList argument. 0 when unreadable. */
-int ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list);
+/* va_list: the value of a VaList argument. An unreadable one (x86-64: its
+   structure) is a fault at its address, seen when the first value is read. */
+void ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t va_list);
+/* The next value, as wide as asked (an int's or a pointer's slot, a double).
+   After a fault: 0, and va->fault says the value is not known. */
 uint64_t ospy_marshal_va_int(ospy_va *va, unsigned width);
 uint64_t ospy_marshal_va_double(ospy_va *va);
 /* A long double (%Lf), as a double's bits. */

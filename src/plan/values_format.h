@@ -16,7 +16,8 @@
  *   STRUCT uleb n, n x (uleb field index NODE)
  *   ARRAY uleb total uleb stored, stored x NODE
  *   FMT   NODE (STR or UNREADABLE: the format) uleb n, n x NODE (the varargs;
- *         the last may be FMT_STOP)
+ *         the last may be FMT_STOP, or UNREADABLE at a value's slot, or its
+ *         va_list, that could not be read: the values end there)
  *   FMT_AT uleb address, then as FMT: the format at that address (FMT, which
  *         older agents wrote, does not say where the format was)
  *   FMT_STOP u8 why: the format's values were decoded up to here only

@@ -1422,5 +1422,68 @@ X
   expect_regex "$tmp/show" "--- (error|warning): libc.so.6!nosuchlibc: function not found in libc.so.6: (not|neither) among its exported \(dynamic\) symbols.*: check the name"
   grep -q 'stripped' "$tmp/show" && fail "an exported name blamed on stripping: $(grep stripped "$tmp/show")"
   echo "missing-later: a library loaded without a function is said at its load and at the end; misspelt names get a close one" ;;
+va-list-unreadable)
+  # a vprintf-like function handed a va_list that cannot be read (a garbage
+  # word, NULL): its first value is shown unreadable at that address and ends
+  # the values, and the export marks the format truncated; a valid va_list
+  # still decodes in full. On both architectures: x86-64's va_list points at
+  # a structure, i386's at the values themselves.
+  command -v jq >/dev/null || { echo "skip: jq missing"; exit 77; }
+  cat > "$tmp/va.c" <<'C'
+#include <stdarg.h>
+#include <stdint.h>
+static volatile int sink;
+__attribute__((noinline)) int vfn(const char *f, va_list ap)
+{
+  sink = f[0]; /* long enough to be hooked; ap is not touched */
+  return 1;
+}
+__attribute__((noinline)) int fn(const char *f, ...)
+{
+  va_list ap;
+  va_start(ap, f);
+  int r = vfn(f, ap);
+  va_end(ap);
+  return r;
+}
+int main(void)
+{
+  /* vfn's va_list parameter is passed as a word (i386: the pointer itself,
+   * x86-64: the structure's address) */
+  int (*raw)(const char *, uintptr_t) = (int (*)(const char *, uintptr_t))(void (*)(void))vfn;
+  raw("%d %d", 3);
+  raw("%s %d", 0);
+  return fn("%s %d %x %c", "str", -5, 0xbeef, 'Q') - 1;
+}
+C
+  cat > "$tmp/va.xml" <<'X'
+<hookManager><specs><functions><function name="vfn"><returnValue type="Int32"/><arguments>
+<argument name="f" type="AsciiFormatStringPtr" vaList="arg.ap"/><argument name="ap" type="VaList"/>
+</arguments></function></functions></specs>
+<hooks><module name="*"><function specId="vfn"/></module></hooks></hookManager>
+X
+  check_va() { # BINARY
+    "$ospy" capture -q -c "$tmp/va.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of $1 exited $?"; }
+    "$ospy" show -e vfn "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" '!vfn(f="%d %d"(<unreadable at 0x3>)) = 1'
+    expect_line "$tmp/show" '!vfn(f="%s %d"(<unreadable at 0x0>)) = 1'
+    expect_line "$tmp/show" "!vfn(f=\"%s %d %x %c\"(\"str\", -5, 0xbeef, 'Q')) = 1"
+    "$ospy" export "$tmp/c.ospy" -o "$tmp/c.jsonl" 2>/dev/null || fail "export exited $?"
+    jq -e -s 'map(select(.type == "FunctionCall") | .args_in[0])
+      | length == 3 and (map(.truncated == true) == [true, true, false])
+      and (.[0].children[1].unreadable == "0x3") and (.[1].children[1].unreadable == "0x0")
+      and (.[0].children | length == 2) and (.[2].children | length == 5)' "$tmp/c.jsonl" >/dev/null ||
+      fail "$1: export: $(grep FunctionCall "$tmp/c.jsonl")"
+  }
+  cc -O0 -o "$tmp/va" "$tmp/va.c" || fail "cannot build the target"
+  check_va "$tmp/va"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && cc -m32 -O0 -o "$tmp/va32" "$tmp/va.c" 2>/dev/null &&
+     "$tmp/va32" >/dev/null 2>&1; then
+    check_va "$tmp/va32"
+    i386=checked
+  fi
+  echo "va-list-unreadable: an unreadable va_list is an unreadable last value, the format truncated (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac

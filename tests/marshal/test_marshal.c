@@ -986,6 +986,140 @@ static void test_va_list(void)
   ospy_spec_table_free(vt);
 }
 
+/* vlogf(f, ap) with ap a word the test chose: a va_list it laid out itself. */
+static const char *run_va_word(const char *f, uint64_t ap)
+{
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(f), sizeof(void *));
+  tt_int(&k, ap, sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(vt, 0, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  return text;
+}
+
+/* The values of a va_list laid out at the end of a readable page, whose
+ * next slot is on the guard page after it (x86-64: the structure at the
+ * page's start, its areas where the test puts them). */
+#if defined(__x86_64__)
+typedef struct va_tag {
+  uint32_t gp_offset, fp_offset;
+  uint64_t overflow_arg_area, reg_save_area;
+} va_tag;
+
+static const char *run_va_tag(const char *f, va_tag *at, uint32_t gp, uint32_t fp, uint64_t overflow,
+                              uint64_t reg_save)
+{
+  *at = (va_tag){ gp, fp, overflow, reg_save };
+  return run_va_word(f, P(at));
+}
+#endif
+
+/* A va_list that cannot be read, or whose values run into memory that
+ * cannot be: the value that could not be read is shown unreadable at the
+ * address that failed, the last value decoded; no value is made up (a 0 or
+ * a NULL read from nowhere) and none is dropped silently. */
+static void test_va_list_unreadable(void)
+{
+  vt = tt_table();
+  uint32_t fn = tt_fn(vt, "vlogf", NULL);
+  tt_arg(vt, fn, "fmt", IN, "AsciiFormatStringPtr")->valist_arg = 1;
+  tt_arg(vt, fn, "ap", IN, "VaList");
+  tt_prepare(vt);
+  CHECK_STR(run_va_word("%d %d", 3), "(fmt=\"%d %d\"(<unreadable at 0x3>))");
+  CHECK_STR(run_va_word("%s %d", 0), "(fmt=\"%s %d\"(<unreadable at 0x0>))");
+  CHECK_STR(run_va_word("%*d", 0x10), "(fmt=\"%*d\"(<unreadable at 0x10>))");
+  /* a format that consumes nothing never reads its va_list */
+  CHECK_STR(run_va_word("100%% done", 3), "(fmt=\"100%% done\")");
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = guard_pages(), *end = p + pg;
+  char want[256];
+  int32_t five = 5;
+#if defined(__x86_64__)
+  va_tag *tag = (va_tag *)p;
+  memcpy(end - 8, &(uint64_t){ 7 }, 8);
+  /* the register save area unreadable: integers, then doubles */
+  snprintf(want, sizeof want, "(fmt=\"%%d|%%s\"(<unreadable at %p>))", (void *)end);
+  CHECK_STR(run_va_tag("%d|%s", tag, 0, 48, P(end - 8), P(end)), want);
+  snprintf(want, sizeof want, "(fmt=\"%%f\"(<unreadable at %p>))", (void *)(end + 48));
+  CHECK_STR(run_va_tag("%f", tag, 48, 48, P(end - 8), P(end)), want);
+  /* the registers used up: the overflow area runs into the guard page */
+  snprintf(want, sizeof want, "(fmt=\"%%d|%%f|%%d\"(7, <unreadable at %p>))", (void *)end);
+  CHECK_STR(run_va_tag("%d|%f|%d", tag, 48, 176, P(end - 8), 0), want);
+  snprintf(want, sizeof want, "(fmt=\"%%Lf\"(<unreadable at %p>))", (void *)end); /* 16-aligned */
+  CHECK_STR(run_va_tag("%Lf", tag, 48, 176, P(end - 8), 0), want);
+  snprintf(want, sizeof want, "(fmt=\"%%d|%%*d\"(7, <unreadable at %p>))", (void *)end);
+  CHECK_STR(run_va_tag("%d|%*d", tag, 48, 176, P(end - 8), 0), want);
+  /* the structure itself across the guard page */
+  snprintf(want, sizeof want, "(fmt=\"%%d\"(<unreadable at %p>))", (void *)(end - 16));
+  CHECK_STR(run_va_word("%d", P(end - 16)), want);
+  /* and one that can be read still decodes: the last integer register, the
+   * first SSE register, then the overflow area */
+  uint8_t *regs = p + 64;
+  memcpy(regs + 40, &(int64_t){ -5 }, 8);
+  memcpy(regs + 48, &(double){ 2.5 }, 8);
+  CHECK_STR(run_va_tag("%d|%f|%d", tag, 40, 48, P(end - 8), P(regs)),
+            "(fmt=\"%d|%f|%d\"(-5, 2.5, 7))");
+#else
+  memcpy(end - 4, &five, 4);
+  snprintf(want, sizeof want, "(fmt=\"%%d|%%d\"(5, <unreadable at %p>))", (void *)end);
+  CHECK_STR(run_va_word("%d|%d", P(end - 4)), want);
+  snprintf(want, sizeof want, "(fmt=\"%%d|%%.*s\"(5, <unreadable at %p>))", (void *)end);
+  CHECK_STR(run_va_word("%d|%.*s", P(end - 4)), want);
+  /* 8 bytes from a slot of 4 readable ones: the slot is unreadable */
+  snprintf(want, sizeof want, "(fmt=\"%%lld\"(<unreadable at %p>))", (void *)(end - 4));
+  CHECK_STR(run_va_word("%lld", P(end - 4)), want);
+  snprintf(want, sizeof want, "(fmt=\"%%f\"(<unreadable at %p>))", (void *)(end - 4));
+  CHECK_STR(run_va_word("%f", P(end - 4)), want);
+  snprintf(want, sizeof want, "(fmt=\"%%Lf\"(<unreadable at %p>))", (void *)(end - 8));
+  CHECK_STR(run_va_word("%Lf", P(end - 8)), want);
+#endif
+  (void)five;
+  munmap(p, 2 * (size_t)pg);
+  ospy_marshal_release(vt);
+  ospy_spec_table_free(vt);
+}
+
+/* A call's own variadic values read from a stack that ends at a page the
+ * next one cannot be read from: the value past it is unreadable, the last. */
+static void test_varargs_stack_unreadable(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "logf", NULL);
+  tt_arg(t, fn, "level", IN, "Int32");
+  tt_arg(t, fn, "fmt", IN, "AsciiFormatStringPtr");
+  tt_prepare(t);
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *p = guard_pages(), *end = p + pg;
+  const char *f = "%d %d %d %d %d %d";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 2, 4);
+  tt_int(&k, P(f), sizeof(void *));
+  tt_int(&k, 1, 4);
+  tt_done(&k, 1); /* the stack words are read through the context */
+#if defined(__x86_64__)
+  tt_int(&k, 2, 4); /* rdx, rcx, r8, r9 hold 1..4 */
+  tt_int(&k, 3, 4);
+  tt_int(&k, 4, 4);
+  k.c.nargs = k.ngp;
+  memcpy(end - 8, &k.fake_stack[0], 8); /* the return address; stack word 0 unreadable */
+  k.ctx.rsp = P(end - 8);
+  const char *vals = "1, 2, 3, 4, ";
+#else
+  memcpy(end - 16, k.fake_stack, 16); /* return address, level, fmt, 1 */
+  k.ctx.esp = (uint32_t)P(end - 16);
+  const char *vals = "1, ";
+#endif
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  char want[256];
+  snprintf(want, sizeof want, "(level=2, fmt=\"%s\"(%s<unreadable at %p>))", f, vals, (void *)end);
+  CHECK_STR(text, want);
+  munmap(p, 2 * (size_t)pg);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static void test_sockaddr_dynamic_hex(void)
 {
   ospy_spec_table *t = tt_table();
@@ -1250,6 +1384,8 @@ int main(void)
 #endif
   test_sockaddr_dynamic_hex();
   test_va_list();
+  test_va_list_unreadable();
+  test_varargs_stack_unreadable();
   test_integers();
   test_hex_bool_pointer_errno();
   test_enums_flags();
