@@ -30,6 +30,7 @@ static const char *expr32_missing = "not configured (expr32_path)";
 #define MAX_MEM 16
 
 typedef struct mem_region {
+  const char *spec; /* as given, for messages */
   uint64_t addr;
   uint8_t bytes[256];
   size_t len;
@@ -315,13 +316,35 @@ static bool parse_mem(expr_cli *c, const char *spec)
              strlen(eq + 1) > 40 ? "..." : "");
     return bad_region(spec, why);
   }
+  m->spec = spec;
   c->nmem++;
+  return true;
+}
+
+/* i386 addresses are 32 bits: a read of bytes at or above 4 GiB faults, as
+ * the agent's reader refuses it (the address is not cut to its low half). */
+#define I386_ADDRESS_END (1ull << 32)
+
+static bool beyond_address_space(const expr_cli *c, uint64_t addr, uint64_t n)
+{
+  return c->arch == OSPY_EXPR_ARCH_I386 && (addr >= I386_ADDRESS_END || n > I386_ADDRESS_END - addr);
+}
+
+/* --mem regions the architecture cannot hold (known once every option is
+ * read: --arch may come after --mem): an error, not a region no read reaches. */
+static bool check_regions(const expr_cli *c)
+{
+  for (size_t i = 0; i < c->nmem; i++)
+    if (beyond_address_space(c, c->mem[i].addr, c->mem[i].len))
+      return bad_region(c->mem[i].spec, "it runs past 0xffffffff, the last i386 address");
   return true;
 }
 
 static bool cli_read(uint64_t addr, void *out, size_t n, void *data)
 {
   const expr_cli *c = data;
+  if (beyond_address_space(c, addr, n))
+    return false;
   for (size_t i = 0; i < c->nmem; i++) {
     const mem_region *m = &c->mem[i];
     if (addr >= m->addr && addr - m->addr <= m->len && n <= m->len - (addr - m->addr)) {
@@ -581,6 +604,8 @@ int cmd_expr(int argc, char **argv)
   int rc = parse_options(c, argc, argv);
   if (rc >= 0)
     return rc;
+  if (!check_regions(c))
+    return 2;
   run_as_i386(c, argv);
   if (!build_scope(c))
     return 2;

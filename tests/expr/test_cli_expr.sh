@@ -98,6 +98,21 @@ for m in 0x1000=1g 0x1000=-1+1 '0x1000= 1ab' 0x1000=0; do
 done
 expect bad-mem-address 2 "ospy expr: --mem: bad region ' 0x1000=00': no address before '=' (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem ' 0x1000=00'
 expect bad-mem-no-bytes 2 "ospy expr: --mem: bad region '0x1000': no '=' (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0x1000
+# i386 addresses are 32 bits: a region at or past 4 GiB is an error (the
+# agent's reader faults there), a read past it faults, the last bytes below it are fine
+expect i386-mem-above-4g 2 "ospy expr: --mem: bad region '0x100001000=0b000000': it runs past 0xffffffff, the last i386 address (want ADDR=HEXBYTES, at most 256 bytes)" \
+  'u32[(u64)arg.p + 0x100000000] != 12345' --arch i386 --args p:u32 --eval p=0x1000 --mem 0x1000=0b000000 --mem 0x100001000=0b000000
+expect i386-mem-across-4g 2 "ospy expr: --mem: bad region '0xfffffffe=00000000': it runs past 0xffffffff, the last i386 address (want ADDR=HEXBYTES, at most 256 bytes)" \
+  1 --mem 0xfffffffe=00000000 --arch i386
+expect i386-read-above-4g 0 "type:        i32
+interpreter: 0 (faulted: a memory read failed)
+jit:         0 (faulted: a memory read failed)" 'u32[(u64)arg.p + 0x100000000] != 12345' --arch i386 --args p:u32 --eval p=0x1000 --mem 0x1000=0b000000
+expect i386-mem-last-bytes 0 "type:        u32
+interpreter: 3405691582 (0xcafebabe)
+jit:         3405691582 (0xcafebabe)" 'u32[0xfffffffc]' --arch i386 --mem 0xfffffffc=bebafeca --eval eax=0
+expect x86-64-mem-above-4g 0 "type:        u32
+interpreter: 11 (0xb)
+jit:         11 (0xb)" 'u32[0x100001000]' --mem 0x100001000=0b000000 --eval rax=0
 expect mem-upper-case 0 "type:        u16
 interpreter: 43981 (0xabcd)
 jit:         43981 (0xabcd)" 'u16[0x1000]' --mem 0x1000=CDaB --eval rax=0

@@ -1241,6 +1241,34 @@ static void test_conditions(void)
   ospy_spec_table_free(t);
 }
 
+#if defined(__i386__)
+/* i386 addresses are 32 bits: a condition's read at 4 GiB or above faults
+ * (the condition is false), it is not cut to the low half and read there;
+ * `ospy expr --arch i386` simulates the same (docs/expressions.md). */
+static void test_i386_condition_read_above_4g(void)
+{
+  static const uint32_t word = 11;
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "far", NULL);
+  tt_arg(t, fn, "p", IN, "UInt32");
+  tt_arg(t, fn, "near", IN, "Int32")->cond.src = "u32[(u64)arg.p] != 12345";
+  tt_arg(t, fn, "far", IN, "Int32")->cond.src = "u32[(u64)arg.p + 0x100000000] != 12345";
+  tt_prepare(t);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(&word), 4);
+  tt_int(&k, 1, 4);
+  tt_int(&k, 2, 4);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  char want[64];
+  snprintf(want, sizeof want, "(p=%u, near=1)", (unsigned)P(&word));
+  CHECK_STR(text, want);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+#endif
+
 static void set_einval(void *data)
 {
   ((tt_call *)data)->c.err = 22;
@@ -1381,6 +1409,7 @@ int main(void)
 #if defined(__i386__)
   test_i386_conventions();
   test_i386_method_this();
+  test_i386_condition_read_above_4g();
 #endif
   test_sockaddr_dynamic_hex();
   test_va_list();
