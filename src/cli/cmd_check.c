@@ -34,11 +34,8 @@ int cmd_check(int argc, char **argv)
       quiet = 1;
     } else if (!strcmp(argv[i], "--arch") && i + 1 < argc) {
       const char *a = argv[++i];
-      if (!strcmp(a, "x86-64") || !strcmp(a, "x86_64"))
-        bits = 64;
-      else if (!strcmp(a, "i386") || !strcmp(a, "x86"))
-        bits = 32;
-      else {
+      bits = (unsigned)ospy_cli_arch_bits(a);
+      if (!bits) {
         fprintf(stderr, "ospy check: unknown architecture '%s' (x86-64 or i386)\n", a);
         return 2;
       }

@@ -124,13 +124,22 @@ static bool parse_args(expr_cli *c)
       return false;
     }
     snprintf(c->arg_names[c->nargs], sizeof c->arg_names[0], "%.*s", (int)(colon - item), item);
+    for (size_t i = 0; i < c->nargs; i++)
+      if (!strcmp(c->arg_names[i], c->arg_names[c->nargs])) {
+        fprintf(stderr, "ospy expr: --args: argument '%s' is given twice\n", c->arg_names[i]);
+        return false;
+      }
     a->name = c->arg_names[c->nargs];
     a->index = (uint32_t)c->nargs++;
   }
   return true;
 }
 
-static bool parse_number(const char *s, uint64_t *v)
+typedef enum { NUMBER_OK, NUMBER_BAD, NUMBER_TOO_BIG } number_status;
+
+/* A decimal, 0x hex or 0 octal number, negative with '-': as 64 bits
+ * (NUMBER_TOO_BIG when it does not fit them, as unsigned or as signed). */
+static number_status parse_number(const char *s, uint64_t *v)
 {
   char *end;
   errno = 0;
@@ -138,7 +147,9 @@ static bool parse_number(const char *s, uint64_t *v)
     *v = (uint64_t)strtoll(s, &end, 0);
   else
     *v = strtoull(s, &end, 0);
-  return *s && !*end && errno == 0;
+  if (!*s || *end)
+    return NUMBER_BAD;
+  return errno == ERANGE ? NUMBER_TOO_BIG : errno ? NUMBER_BAD : NUMBER_OK;
 }
 
 /* Full registers only; views are read from them. */
@@ -227,16 +238,37 @@ static bool fits_width(uint64_t v, bool negative, unsigned width)
   return v >> width == 0;
 }
 
+/* Whether --eval already set the slot of target t (under this name or
+ * another: `len` and `arg0`); says so. */
+static bool set_twice(const char *name, const eval_target *t, const eval_target *set,
+                      char names[][64], size_t nset)
+{
+  for (size_t i = 0; i < nset; i++) {
+    if (set[i].slot != t->slot || set[i].reg32 != t->reg32)
+      continue;
+    if (!strcmp(names[i], name))
+      fprintf(stderr, "ospy expr: --eval: %s is set twice\n", name);
+    else
+      fprintf(stderr, "ospy expr: --eval: %s is %s, set already\n", name, names[i]);
+    return true;
+  }
+  return false;
+}
+
 static bool parse_eval(expr_cli *c)
 {
   char spec[1024];
+  eval_target set[64];
+  char set_names[64][64];
+  size_t nset = 0;
   snprintf(spec, sizeof spec, "%s", c->eval_spec);
   char *save = NULL;
   for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(item, '=');
     uint64_t v;
     eval_target t;
-    if (!eq || !parse_number(eq + 1, &v)) {
+    number_status st = eq ? parse_number(eq + 1, &v) : NUMBER_BAD;
+    if (st == NUMBER_BAD) {
       fprintf(stderr, "ospy expr: --eval: bad entry '%s' (want NAME=NUMBER)\n", item);
       return false;
     }
@@ -245,10 +277,16 @@ static bool parse_eval(expr_cli *c)
       fprintf(stderr, "ospy expr: --eval: unknown name '%s'\n", item);
       return false;
     }
-    if (!fits_width(v, eq[1] == '-', t.width)) {
+    if (st == NUMBER_TOO_BIG || !fits_width(v, eq[1] == '-', t.width)) {
       fprintf(stderr, "ospy expr: --eval: %s=%s does not fit %s (%u bits)\n", item, eq + 1,
               item, t.width);
       return false;
+    }
+    if (set_twice(item, &t, set, set_names, nset))
+      return false;
+    if (nset < sizeof set / sizeof set[0]) {
+      set[nset] = t;
+      snprintf(set_names[nset++], sizeof set_names[0], "%s", item);
     }
     /* slots hold the value's bits zero-extended, as the agent's do */
     if (t.slot)
@@ -307,7 +345,10 @@ static bool parse_mem(expr_cli *c, const char *spec)
   if (eq - spec >= (long)sizeof addr || !(spec[0] >= '0' && spec[0] <= '9'))
     return bad_region(spec, "no address before '='");
   snprintf(addr, sizeof addr, "%.*s", (int)(eq - spec), spec);
-  if (!parse_number(addr, &m->addr))
+  number_status st = parse_number(addr, &m->addr);
+  if (st == NUMBER_TOO_BIG)
+    return bad_region(spec, "the address does not fit 64 bits");
+  if (st != NUMBER_OK)
     return bad_region(spec, "no address before '='");
   if (strlen(eq + 1) > 2 * sizeof m->bytes)
     return bad_region(spec, "too many bytes");
@@ -316,6 +357,8 @@ static bool parse_mem(expr_cli *c, const char *spec)
              strlen(eq + 1) > 40 ? "..." : "");
     return bad_region(spec, why);
   }
+  if (m->addr && m->len > 0 - m->addr) /* its last byte's address wraps to 0 */
+    return bad_region(spec, "it runs past 0xffffffffffffffff");
   m->spec = spec;
   c->nmem++;
   return true;
@@ -478,9 +521,10 @@ static int parse_options(expr_cli *c, int argc, char **argv)
         return fail_usage("%s needs a value", a);
       i++;
       if (!strcmp(a, "--arch")) {
-        if (strcmp(val, "x86-64") && strcmp(val, "i386"))
+        int bits = ospy_cli_arch_bits(val);
+        if (!bits)
           return fail_usage("unknown architecture '%s' (x86-64 or i386)", val);
-        c->arch = strcmp(val, "i386") ? OSPY_EXPR_ARCH_X86_64 : OSPY_EXPR_ARCH_I386;
+        c->arch = bits == 64 ? OSPY_EXPR_ARCH_X86_64 : OSPY_EXPR_ARCH_I386;
       } else if (!strcmp(a, "--args")) {
         c->args_spec = val;
       } else if (!strcmp(a, "--eval")) {

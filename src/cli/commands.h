@@ -20,6 +20,19 @@ int cmd_definitions(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_streams(int argc, char **argv);
 
+#include <string.h>
+
+/* --arch NAME as `check` and `expr` take it: 64 (x86-64, x86_64), 32 (i386,
+ * x86), 0 for anything else. */
+static inline int ospy_cli_arch_bits(const char *name)
+{
+  if (!strcmp(name, "x86-64") || !strcmp(name, "x86_64"))
+    return 64;
+  if (!strcmp(name, "i386") || !strcmp(name, "x86"))
+    return 32;
+  return 0;
+}
+
 /* Which of descriptors 0-2 ospy was started without (bit n: fd n). main()
  * opens /dev/null on them so that no file, socket or ring ospy opens takes
  * their number (the live view wrote into the ring when stderr was closed);

@@ -91,6 +91,30 @@ expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64 or i386)
 (ospy expr --help shows the usage)" 1 --arch arm
 expect bad-eval 2 "type:        i32 (constant)
 ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+# the architecture's names are those ospy check takes
+expect arch-x86_64 0 "type:        u64
+interpreter: 7 (0x7)
+jit:         7 (0x7)" 'reg.rax' --arch x86_64 --eval rax=7
+expect arch-x86 0 "type:        u32
+interpreter: 7 (0x7)
+jit:         7 (0x7)" 'reg.eax' --arch x86 --eval eax=7
+# a name given twice, a value set twice (by one name or two), a number
+# beyond 64 bits: errors that say so
+expect args-twice 2 "ospy expr: --args: argument 'a' is given twice" 'arg.a' --args a:u32,a:u32
+expect eval-twice 2 "type:        u64
+ospy expr: --eval: rax is set twice" 'reg.rax' --eval rax=1,rax=2
+expect eval-twice-positional 2 "type:        u32
+ospy expr: --eval: arg0 is len, set already" 'arg.len' --args len:u32 --eval len=1,arg0=2
+expect eval-beyond-64-bits 2 "type:        u64
+ospy expr: --eval: rax=0x10000000000000000 does not fit rax (64 bits)" 'reg.rax' --eval rax=0x10000000000000000
+expect eval-below-64-bits 2 "type:        u64
+ospy expr: --eval: rax=-0x8000000000000001 does not fit rax (64 bits)" 'reg.rax' --eval rax=-0x8000000000000001
+# a region is below 2^64 (its last byte may be the last address)
+expect mem-wraps 2 "ospy expr: --mem: bad region '0xffffffffffffffff=0000': it runs past 0xffffffffffffffff (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0xffffffffffffffff=0000
+expect mem-address-beyond-64-bits 2 "ospy expr: --mem: bad region '0x10000000000000000=00': the address does not fit 64 bits (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0x10000000000000000=00
+expect mem-last-byte 0 "type:        u8
+interpreter: 171 (0xab)
+jit:         171 (0xab)" 'u8[0xffffffffffffffff]' --mem 0xffffffffffffffff=ab --eval rax=0
 # --mem bytes are an even number of hex digits, nothing else (sscanf's %2x
 # took "1g" as 01 and "-1+1" as ff)
 for m in 0x1000=1g 0x1000=-1+1 '0x1000= 1ab' 0x1000=0; do
