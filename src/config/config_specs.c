@@ -109,6 +109,18 @@ static void parse_cond(cfg *g, xmlNodePtr c, ospy_spec_expr *e)
     cfg_error(g, cfg_pos_elem(g, c), "empty <logCondition>");
 }
 
+/* [A-Za-z_][A-Za-z0-9_]*: what an expression can name as arg.NAME. */
+static int is_identifier(const char *s)
+{
+  if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+    return 0;
+  for (s++; *s; s++)
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+          *s == '_'))
+      return 0;
+  return 1;
+}
+
 static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
 {
   static const char *const attrs[] = { "name", "direction", "type", "hex", "octal", "marshalAs",
@@ -121,6 +133,11 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   if (!a->name || !*a->name) {
     cfg_error(g, cfg_pos_elem(g, n), "<argument> needs a 'name' attribute");
     a->name = "?";
+  } else if (!is_identifier(a->name)) {
+    cfg_error(g, cfg_pos_attr(g, n, "name"),
+              "argument name '%s' is not an identifier (ASCII letters, digits and '_', "
+              "not a digit first): expressions could not name it as arg.NAME",
+              a->name);
   }
   const char *dir = cfg_attr(g, n, "direction");
   a->dir = OSPY_DIR_IN;

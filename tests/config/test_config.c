@@ -116,6 +116,20 @@ static void test_diagnostics(void)
          "t.xml:9:1: error: argument 'c' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n"
          "t.xml:10:1: error: argument 'd' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'\n"
          "t.xml:11:56: error: vaList 'args' does not name an argument (arg.NAME)\n");
+  /* an argument name an expression could not write as arg.NAME (a byte
+   * column: "ä" is 2 bytes) */
+  EXPECT(HM(FN("<argument name=\"\xc3\xa4\" type=\"Int32\"/>\n"
+               "<argument name=\"1st\" type=\"Int32\"/>\n"
+               "<argument name=\"a-b\" type=\"Int32\"/>\n"
+               "<argument name=\"_ok9\" type=\"Int32\"/>\n"
+               "<argument name=\"x\" type=\"Int32\"><logCondition>arg.\xc3\xa4 == 1</logCondition></argument>\n")),
+         "t.xml:5:17: error: argument name '\xc3\xa4' is not an identifier (ASCII letters, digits and "
+         "'_', not a digit first): expressions could not name it as arg.NAME\n"
+         "t.xml:6:17: error: argument name '1st' is not an identifier (ASCII letters, digits and "
+         "'_', not a digit first): expressions could not name it as arg.NAME\n"
+         "t.xml:7:17: error: argument name 'a-b' is not an identifier (ASCII letters, digits and "
+         "'_', not a digit first): expressions could not name it as arg.NAME\n"
+         "t.xml:9:51: error: bad expression 'arg.\xc3\xa4 == 1' in logCondition: unexpected '\xc3\xa4'\n");
   /* expressions: the column is the attribute's column plus the offset in it */
   EXPECT(HM(FN("<argument name=\"n\" type=\"Int32\"/>\n"
                "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"arg.n/arg.m\"/>\n"
