@@ -288,6 +288,7 @@ static void agent_start_ignored(int fd, int attached)
   a->attached = attached;
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
   a->tsc_clock = (a->ring.ctl->flags & OSPY_RING_F_TSC) != 0;
+  ospy_inline_set_test_stall(env_get("OSPY_TEST_STALL_RECORD"));
   if (!attached && !a->follow_forks) {
     scrub_environment();
     /* The mapping stays; the descriptor would shift the program's own fd

@@ -488,6 +488,28 @@ static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *no
   }
 }
 
+static char test_stall_symbol[128];
+static uint32_t test_stalled;
+
+void ospy_inline_set_test_stall(const char *symbol)
+{
+  test_stall_symbol[0] = '\0';
+  if (symbol && strlen(symbol) < sizeof test_stall_symbol)
+    strcpy(test_stall_symbol, symbol);
+}
+
+/* OSPY_TEST_STALL_RECORD (inline.h): this thread, its record begun, waits
+ * forever if it is the first to write one of that function. */
+static void test_stall_if_asked(const inline_hook *h)
+{
+  if (!test_stall_symbol[0] || strcmp(h->ph->symbol, test_stall_symbol) ||
+      __atomic_exchange_n(&test_stalled, 1, __ATOMIC_ACQ_REL))
+    return;
+  static volatile uint32_t never;
+  for (;;)
+    ospy_os_futex_wait(&never, 0, -1);
+}
+
 static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note *note,
                          const uint8_t *frame, const uint8_t *leave, uint32_t leave_len,
                          const call_end *end)
@@ -521,6 +543,7 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   c->enter_len = note->enter_len;
   c->leave_len = leave_len;
   c->reserved = 0;
+  test_stall_if_asked(h);
   ospy_agent_record_end(tok);
 }
 

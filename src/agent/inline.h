@@ -19,6 +19,11 @@ void ospy_inline_report_lacking(void);
 /* At the program's end: an Error for what was never found. */
 void ospy_inline_report_never_found(void);
 void ospy_inline_detach_all(void);
+/* Tests only (OSPY_TEST_STALL_RECORD=SYMBOL in the program's environment):
+ * the first thread to write a call record of SYMBOL takes the record's room
+ * in the ring and then waits forever without finishing it, as a thread the
+ * kernel kills in the middle of one. NULL or "": off. */
+void ospy_inline_set_test_stall(const char *symbol);
 
 /* resolve.c: the address a plan hook names in the loaded modules, or NULL. */
 void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);

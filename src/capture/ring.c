@@ -245,6 +245,42 @@ long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why)
   return take(r, (uint32_t)best, best_size, buf, cap, why);
 }
 
+/* The first slot after the one at ctail that was committed (its commit
+ * word is its own position + 1, which no older lap of the lane and no
+ * unfinished slot holds), or head when none is. */
+static uint64_t next_committed(const ospy_ring *r, uint32_t lane, uint64_t ctail, uint64_t head)
+{
+  for (uint64_t q = ctail + SLOT_HDR; q < head; q += SLOT_HDR) {
+    const slot_hdr *s = (const slot_hdr *)(lane_data(r, lane) + (q & r->mask));
+    if (atomic_load_explicit(&s->commit, memory_order_acquire) == q + 1)
+      return q;
+  }
+  return head;
+}
+
+unsigned ospy_ring_skip_unfinished(ospy_ring *r)
+{
+  unsigned passed = 0;
+  if (r->corrupt)
+    return 0;
+  for (uint32_t i = 0; i < r->lanes; i++) {
+    ospy_ring_cursor *k = &r->cur[i];
+    uint64_t head = atomic_load(&r->ctl->lane[i].head);
+    /* (producers never reserve more than a lane ahead of the tail: a head
+     * further on was written by the target, not reserved) */
+    if (k->ready || k->ctail >= head || head - k->ctail > r->mask + 1)
+      continue;
+    const slot_hdr *s = (const slot_hdr *)(lane_data(r, i) + (k->ctail & r->mask));
+    if (atomic_load_explicit(&s->commit, memory_order_acquire) == k->ctail + 1)
+      continue; /* committed: consume takes it */
+    /* (its size word may be a lap old: the thread can die before writing it) */
+    advance(r, i, next_committed(r, i, k->ctail, head) - k->ctail);
+    publish_tail(r, i);
+    passed++;
+  }
+  return passed;
+}
+
 void ospy_ring_bound(ospy_ring *r)
 {
   for (uint32_t i = 0; i < r->lanes; i++)

@@ -22,7 +22,9 @@
  * (reading each record as it lands shares the lines the producer writes
  * next); producers wake it only when it announced that it sleeps, at a
  * quarter of a lane, and fetch the lines they will write a few records
- * ahead (prefetchw). Nothing
+ * ahead (prefetchw). A slot reserved and never committed (its thread died
+ * writing it) holds back its lane; once no producer is left, the consumer
+ * passes it (ospy_ring_skip_unfinished). Nothing
  * in the shared area is trusted by the controller: it copies each record out,
  * then validates the copy.
  */
@@ -123,6 +125,14 @@ long ospy_ring_consume(ospy_ring *r, void *buf, size_t cap, const char **why);
  * busy producers cannot keep the consumer reading forever), or lifts it. */
 void ospy_ring_bound(ospy_ring *r);
 void ospy_ring_unbound(ospy_ring *r);
+/* Call only once no producer is left (every process that had the ring
+ * ended): a slot whose room was reserved and never committed (its thread
+ * died writing it: exit_group kills threads mid-record) holds back every
+ * record after it in its lane. Each such slot at the head of a lane is
+ * passed, to the next committed one (found by its commit word, which names
+ * its own position) or to the lane's head. Returns how many were passed;
+ * consume again after it. */
+unsigned ospy_ring_skip_unfinished(ospy_ring *r);
 /* Absolute read position summed over lanes (what was consumed, in bytes). */
 uint64_t ospy_ring_consumed(const ospy_ring *r);
 /* Sleeps until a lane holds a batch worth draining (a 32nd of it; a producer

@@ -282,3 +282,19 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
     n++;
   }
 }
+
+long ospy_session_drain_last(ospy_session *s)
+{
+  long n = ospy_session_drain(s);
+  int passed = 0;
+  while (n >= 0 && ospy_ring_skip_unfinished(&s->ring) > 0) {
+    passed = 1;
+    long more = ospy_session_drain(s);
+    n = more < 0 ? -1 : n + more;
+  }
+  if (passed) /* (adjacent ones are passed at once: their number is not known) */
+    ospy_session_add_message(s, OSPY_EV_WARNING, "controller: threads ended (their process "
+                             "exited) in the middle of writing records into the event ring: "
+                             "those calls are not in the capture; the records after them are");
+  return n;
+}

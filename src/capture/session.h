@@ -54,6 +54,12 @@ long ospy_session_drain(ospy_session *s);
  * a slow live view must not keep the capture loop from its deadline, from
  * Ctrl-C or from reaping. */
 long ospy_session_drain_for(ospy_session *s, uint64_t max_ns);
+/* The last drain, once no process records any more (every one that had
+ * the ring ended): a record a thread left unfinished when it died (exit_group
+ * kills threads in the middle of one) is passed, so the records after it in
+ * its lane (another thread's, the process's own exit) are not lost with it;
+ * a Warning says so. Returns what ospy_session_drain returns. */
+long ospy_session_drain_last(ospy_session *s);
 /* Whether an agent already recorded pid's exit (a followed child that
  * called _exit, later reparented to ospy and reaped by it). */
 int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);

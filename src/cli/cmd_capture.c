@@ -247,14 +247,19 @@ static double mono_now(void)
 /* Reaps what ended; 1 once the main process has. *others is set when ospy
  * still has children: followed processes the program left running, which
  * ospy (a subreaper) inherited. */
-static int reap(ospy_session *s, pid_t main_pid, int *main_status, int *others)
+static int reap(ospy_session *s, pid_t main_pid, int sole, int *main_status, int *others)
 {
   int st, done = 0;
   pid_t p;
   while ((p = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
     if (!WIFEXITED(st) && !WIFSIGNALED(st))
       continue;
-    ospy_session_drain(s); /* its last events before its exit */
+    /* its last events before its exit; the program alone had the ring (no
+     * -F), so nobody is left to finish a record one of its threads began */
+    if (p == main_pid && sole)
+      ospy_session_drain_last(s);
+    else
+      ospy_session_drain(s);
     /* a followed child's agent recorded its _exit already when it exited
      * before it was reparented to us */
     int told = p != main_pid && WIFEXITED(st) && ospy_session_exit_recorded(s, (uint32_t)p);
@@ -322,7 +327,7 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
     if (!attached) {
       int others = 0;
-      main_done |= reap(s, main_pid, main_status, &others);
+      main_done |= reap(s, main_pid, !o->follow_forks, main_status, &others);
       int leftovers = main_done && others && o->follow_forks;
       if (leftovers && !following)
         following = 1, follow_leftovers();
@@ -338,7 +343,14 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     if (!done)
       ospy_ring_wait(&s->ring, 10);
   }
-  ospy_session_drain(s);
+  /* The program ended (attached: gone, or a zombie): records behind one
+   * that a thread it killed left unfinished are read too (the attached
+   * process's exit among them, or ospy could not tell its status once its
+   * parent reaped it) */
+  if (attached ? ospy_capture_process_ended(main_pid, &(int){ 0 }) : done)
+    ospy_session_drain_last(s);
+  else
+    ospy_session_drain(s);
   if (following && !done) /* stopped: what the program left runs on unrecorded */
     atomic_store(&s->ring.ctl->detach, 1);
   return attached ? done : main_done;

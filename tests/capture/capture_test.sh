@@ -759,6 +759,47 @@ attach-main-busy)
     done
   done
   echo "attach-main-busy: $arches-bit, 4 rounds each, the main thread unharmed" ;;
+unfinished-record)
+  # A thread the process's exit kills in the middle of writing a record
+  # (OSPY_TEST_STALL_RECORD keeps one there until the exit) left its room in
+  # the ring reserved and never committed; the controller stopped at it, and
+  # every record after it in its lane was lost: the main thread's calls and,
+  # attached, the process's exit (ospy could not tell its status once the
+  # shell reaped it). --ring-size 4: one lane, shared by both threads.
+  OSPY_TEST_STALL_RECORD=ospy_test_add "$ospy" capture -q --ring-size 4 -f ospy_test_add \
+    -o "$cap" -- "$target" 1 500 unfinished > "$work/out" 2> "$work/err"
+  rc=$?
+  [ $rc = 3 ] || { cat "$work/err" >&2; fail "spawned: ospy exited $rc, not the program's 3"; }
+  [ "$(said "$work/out")" = 500 ] || fail "spawned: the program did not finish: $(cat "$work/out")"
+  [ "$(calls_in "$cap")" = 500 ] ||
+    fail "spawned: expected the main thread's 500 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" > "$work/show"
+  grep -q 'warning: controller: threads ended .* in the middle of writing records' "$work/show" ||
+    fail "spawned: no warning about the unfinished record"
+  tail -n 1 "$work/show" | grep -q '+++ exited with 3 +++' || fail "spawned: the exit is not last"
+  cap=$work/attached.ospy # (not the file above, which says "hooks installed" already)
+  OSPY_TEST_STALL_RECORD=ospy_test_add "$target" 1 500 unfinished "$work/go" > "$work/out" &
+  tp=$!
+  wait_for "$work/out" '^pid='
+  "$ospy" capture -q --ring-size 4 -f ospy_test_add -o "$cap" -p $tp 2> "$work/err" &
+  ctl=$!
+  i=0
+  while ! "$ospy" show "$cap" 2>/dev/null | grep -q 'hooks installed'; do
+    i=$((i + 1)); [ $i -gt 3000 ] && { kill $tp; cat "$work/err" >&2; fail "attached: agent never reported ready"; }
+    kill -0 $ctl 2>/dev/null || { kill $tp; cat "$work/err" >&2; fail "attached: ospy ended early"; }
+    sleep 0.01
+  done
+  touch "$work/go"
+  wait $tp
+  trc=$?
+  wait $ctl
+  rc=$?
+  [ $trc = 3 ] || fail "attached: the program ended with $trc, not 3: $(cat "$work/out")"
+  [ $rc = 3 ] || { cat "$work/err" >&2; fail "attached: ospy exited $rc, not the program's 3"; }
+  [ "$(calls_in "$cap")" = 500 ] ||
+    fail "attached: expected the main thread's 500 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" | grep -q '+++ exited with 3 +++' || fail "attached: no ProcessExit with 3"
+  echo "unfinished-record: spawned and attached, the records after the unfinished one kept" ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
   [ -f "$agent32" ] || { echo "skip: i386 agent $agent32 not built"; exit 77; }

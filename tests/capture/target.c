@@ -30,6 +30,11 @@
  * of SIGSEGV (a fault) or of SIGFPE it raises (a sent signal))
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
  * execv("/bin/true") or exit(3): calls that do not return)
+ * (unfinished [GOFILE]: a thread calls ospy_test_add once; when it sleeps
+ * (under OSPY_TEST_STALL_RECORD=ospy_test_add the agent keeps it in the
+ * middle of writing that call's record), the main thread makes CALLS calls
+ * and exits 3, the thread still there. With GOFILE: prints its pid and
+ * waits for the file first, for an attach)
  */
 #define _LARGEFILE64_SOURCE 1 /* lseek64 */
 #include <fcntl.h>
@@ -41,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
@@ -185,6 +191,54 @@ static int run_coro(void)
   return 0;
 }
 
+static volatile pid_t staller_tid;
+
+static void *staller(void *arg)
+{
+  staller_tid = (pid_t)syscall(SYS_gettid);
+  sink += ospy_test_add(1, 1);
+  return arg;
+}
+
+/* Whether task tid of this process sleeps, or has ended ('S', or no stat). */
+static int task_asleep(pid_t tid)
+{
+  char path[64], st[512];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 1;
+  size_t n = fread(st, 1, sizeof st - 1, f);
+  fclose(f);
+  st[n] = 0;
+  char *close_paren = strrchr(st, ')');
+  return !close_paren || close_paren[1] != ' ' || close_paren[2] == 'S' || close_paren[2] == 'Z';
+}
+
+static int run_unfinished(const char *go)
+{
+  if (go) {
+    printf("pid=%d\n", (int)getpid());
+    fflush(stdout);
+    while (access(go, F_OK) != 0) {
+      struct timespec ts = { 0, 10 * 1000000L };
+      nanosleep(&ts, NULL);
+    }
+  }
+  pthread_t t;
+  if (pthread_create(&t, NULL, staller, NULL) != 0)
+    return 90;
+  for (int i = 0; i < 5000 && (!staller_tid || !task_asleep(staller_tid)); i++) { /* bounded */
+    struct timespec ts = { 0, 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  for (long i = 0; i < calls_per_thread; i++)
+    sink += ospy_test_add(0, (int)i);
+  printf("calls=%ld\n", calls_per_thread);
+  fflush(stdout);
+  exit(3);
+}
+
 /* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
 static void *poller(void *arg)
 {
@@ -300,6 +354,8 @@ int main(int argc, char **argv)
   }
   if (!strcmp(how, "texit"))
     return run_texit();
+  if (!strcmp(how, "unfinished"))
+    return run_unfinished(argc > 4 ? argv[4] : NULL);
   if (!strcmp(how, "spawns"))
     return run_spawns();
   if (!strcmp(how, "coro"))
