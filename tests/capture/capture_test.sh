@@ -733,24 +733,19 @@ attach-main-busy)
   fi
   for bits in $arches; do
     for round in 1 2 3 4; do
-      for try in 1 2; do
-        # 3 s: the attach must be done (exit hooked) before the target exits,
-        # or its status is lost to the shell, which reaps it
-        "$work/mainloop$bits" 3 > "$work/out" &
-        tp=$!
-        wait_for "$work/out" '^pid='
-        sleep 0.3
-        timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
-        rc=$?
-        wait $tp
-        trc=$?
-        # the clean-clone CI run saw an i386 round whose hooks went in only after
-        # the target's 3 s (cause not found; never here, also under load): the
-        # round is run again once, and the first try's capture shown
-        grep -q 'its exit status is unknown' "$work/err" && [ $try = 1 ] || break
-        echo "$bits-bit round $round: the hooks were not in before the target exited; again" >&2
-        "$ospy" show "$cap" 2>&1 | grep -v 'busy_add(' | head -20 >&2
-      done
+      # 3 s: the attach must be done (exit hooked) before the target exits,
+      # or its status is lost to the shell, which reaps it. (Two CI runs lost
+      # it though the hooks were in: the exit record waited in the ring
+      # behind a record a worker the exit killed never finished; see
+      # e2e-unfinished-record.)
+      "$work/mainloop$bits" 3 > "$work/out" &
+      tp=$!
+      wait_for "$work/out" '^pid='
+      sleep 0.3
+      timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
+      rc=$?
+      wait $tp
+      trc=$?
       [ $trc = 3 ] || fail "$bits-bit round $round: the target ended with $trc, not 3: $(cat "$work/out")"
       [ $rc = 3 ] || { cat "$work/err" >&2; fail "$bits-bit round $round: ospy exited $rc, not the target's 3"; }
       grep -q '^main made [1-9]' "$work/out" || fail "$bits-bit round $round: $(cat "$work/out")"
