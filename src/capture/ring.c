@@ -15,6 +15,18 @@
 #define SLOT_HDR 16u
 #define SLOT_PAD 1u
 #define SLOT_REC 0u
+/* A reserved slot's commit word until the record is complete: the claim of
+ * thread tid on position pos (its low 36 bits, which no other lap near it
+ * shares), so that the consumer can pass a slot whose writer died while
+ * other processes write on (ospy_ring_pass_dead_writers). Bit 63 never
+ * appears in a commit word (a position + 1). */
+#define SLOT_CLAIMED (1ull << 63)
+#define SLOT_CLAIM_TID(c) ((uint32_t)((c) >> 32) & 0x7fffffffu)
+
+static uint64_t slot_claim(uint64_t pos, uint32_t tid)
+{
+  return SLOT_CLAIMED | (uint64_t)(tid & 0x7fffffffu) << 32 | (uint32_t)(pos >> 4);
+}
 #define SPIN_LIMIT 2000
 /* How far ahead of its record a producer asks for the lines it writes next. */
 #define PREFETCH_AHEAD 2048u
@@ -53,7 +65,7 @@ static uint32_t lanes_for(uint32_t data_size)
 static void cursors_reset(ospy_ring *r)
 {
   for (uint32_t i = 0; i < OSPY_RING_MAX_LANES; i++)
-    r->cur[i] = (ospy_ring_cursor){ 0, 0, UINT64_MAX, 0, 0, 0 };
+    r->cur[i] = (ospy_ring_cursor){ .limit = UINT64_MAX };
 }
 
 int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t plan_len,
@@ -281,6 +293,70 @@ unsigned ospy_ring_skip_unfinished(ospy_ring *r)
   return passed;
 }
 
+/* The thread that claimed the slot at ctail of lane i and has not
+ * committed it, with the slot's size; 0 when there is none (nothing
+ * reserved there, committed, or claimed by nobody yet: a writer that died
+ * between its reservation and its claim is not known). */
+static uint32_t claimant(const ospy_ring *r, uint32_t i, uint64_t head, uint32_t *size)
+{
+  const ospy_ring_cursor *k = &r->cur[i];
+  if (k->ready || k->ctail >= head || head - k->ctail > r->mask + 1)
+    return 0;
+  const slot_hdr *s = (const slot_hdr *)(lane_data(r, i) + (k->ctail & r->mask));
+  uint64_t c = atomic_load_explicit(&s->commit, memory_order_acquire);
+  if (c != slot_claim(k->ctail, SLOT_CLAIM_TID(c)))
+    return 0;
+  uint32_t sz = s->size; /* written before the claim; still checked */
+  uint64_t room = (r->mask + 1) - (k->ctail & r->mask);
+  if (sz < SLOT_HDR || sz % SLOT_HDR || sz > room || sz > head - k->ctail)
+    return 0;
+  *size = sz;
+  return SLOT_CLAIM_TID(c);
+}
+
+/* The process of the claimant: its record's header, when written already
+ * (its tid is the claimant's), else 0. */
+static uint32_t claimant_pid(const ospy_ring *r, uint32_t i, uint32_t tid, uint32_t size)
+{
+  const ospy_ring_cursor *k = &r->cur[i];
+  if (size < SLOT_HDR + sizeof(ospy_event_hdr))
+    return 0;
+  const ospy_event_hdr *h = (const ospy_event_hdr *)(lane_data(r, i) + (k->ctail & r->mask) + SLOT_HDR);
+  return h->tid == tid ? h->pid : 0;
+}
+
+unsigned ospy_ring_pass_dead_writers(ospy_ring *r, uint64_t now_ms, uint32_t after_ms,
+                                     int (*thread_gone)(uint32_t tid), ospy_ring_writer *passed_by)
+{
+  unsigned passed = 0;
+  if (r->corrupt)
+    return 0;
+  for (uint32_t i = 0; i < r->lanes; i++) {
+    ospy_ring_cursor *k = &r->cur[i];
+    uint32_t size = 0;
+    uint32_t tid = claimant(r, i, atomic_load(&r->ctl->lane[i].head), &size);
+    if (!tid) {
+      k->stuck_since = 0;
+      continue;
+    }
+    if (!k->stuck_since || k->stuck_at != k->ctail) {
+      k->stuck_at = k->ctail; /* a writer is busy here: give it time */
+      k->stuck_since = now_ms ? now_ms : 1;
+      continue;
+    }
+    if (now_ms - k->stuck_since < after_ms)
+      continue;
+    k->stuck_since = now_ms; /* asked again after as long, if alive */
+    if (!thread_gone(tid))
+      continue;
+    passed_by[passed++] = (ospy_ring_writer){ claimant_pid(r, i, tid, size), tid };
+    advance(r, i, size);
+    publish_tail(r, i);
+    k->stuck_since = 0;
+  }
+  return passed;
+}
+
 void ospy_ring_bound(ospy_ring *r)
 {
   for (uint32_t i = 0; i < r->lanes; i++)
@@ -494,6 +570,7 @@ void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy
     prefetch_ahead(data, r->mask, head + slot);
     s->size = (uint32_t)slot;
     s->kind = SLOT_REC;
+    atomic_store_explicit(&s->commit, slot_claim(head, tid), memory_order_release);
     *token = head | (uint64_t)lane << TOKEN_LANE_SHIFT;
     return (uint8_t *)s + SLOT_HDR;
   }

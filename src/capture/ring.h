@@ -23,8 +23,10 @@
  * next); producers wake it only when it announced that it sleeps, at a
  * quarter of a lane, and fetch the lines they will write a few records
  * ahead (prefetchw). A slot reserved and never committed (its thread died
- * writing it) holds back its lane; once no producer is left, the consumer
- * passes it (ospy_ring_skip_unfinished). Nothing
+ * writing it) holds back its lane: a reserving producer first stores its
+ * claim (its tid) in the commit word, and the consumer passes a claimed slot
+ * whose writer is gone (ospy_ring_pass_dead_writers), and any unfinished one
+ * once no producer is left (ospy_ring_skip_unfinished). Nothing
  * in the shared area is trusted by the controller: it copies each record out,
  * then validates the copy.
  */
@@ -94,6 +96,8 @@ typedef struct ospy_ring_cursor {
   uint64_t key;       /* when ready: the merge key of the record at ctail... */
   uint32_t size;      /* ...and its slot's size, checked */
   uint32_t ready;     /* the two above are valid (until that record is taken) */
+  uint64_t stuck_at;    /* a slot claimed and not committed at this position... */
+  uint64_t stuck_since; /* ...since then (ms, the caller's clock; 0: none) */
 } ospy_ring_cursor;
 
 /* A mapped ring, either side. */
@@ -133,6 +137,19 @@ void ospy_ring_unbound(ospy_ring *r);
  * its own position) or to the lane's head. Returns how many were passed;
  * consume again after it. */
 unsigned ospy_ring_skip_unfinished(ospy_ring *r);
+/* A slot at the head of a lane that its writer claimed (ospy_ring_reserve
+ * stores its tid there) and did not commit for after_ms: passed when
+ * thread_gone(tid) says the writer no longer exists (a followed process
+ * killed while its thread wrote), so that the lane does not stay blocked,
+ * and full, while other processes write on. Who wrote the passed slots goes
+ * to passed_by (room for OSPY_RING_MAX_LANES; pid 0 when its record's header
+ * was not written yet); returns how many. Call it often: the first call
+ * that sees a slot starts its clock. */
+typedef struct ospy_ring_writer {
+  uint32_t pid, tid;
+} ospy_ring_writer;
+unsigned ospy_ring_pass_dead_writers(ospy_ring *r, uint64_t now_ms, uint32_t after_ms,
+                                     int (*thread_gone)(uint32_t tid), ospy_ring_writer *passed_by);
 /* Absolute read position summed over lanes (what was consumed, in bytes). */
 uint64_t ospy_ring_consumed(const ospy_ring *r);
 /* Sleeps until a lane holds a batch worth draining (a 32nd of it; a producer

@@ -2,7 +2,9 @@
 #include "capture/session.h"
 #include "capture/reader.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -280,6 +282,43 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
     }
     ospy_session_add(s, rec); /* calls numbered in the lanes' merge order (ring.h) */
     n++;
+  }
+}
+
+/* Whether thread tid is gone: no such task, or a dead one (its process a
+ * zombie). A tid since reused by another task counts as alive: the lane
+ * waits, which is the safe side (a slot passed while its writer lives on
+ * would be written into after the consumer moved on). */
+static int thread_gone(uint32_t tid)
+{
+  char path[48], buf[512];
+  snprintf(path, sizeof path, "/proc/%u/stat", tid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return errno == ENOENT || errno == ESRCH;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+  return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* How long a claimed slot may stay unfinished before its writer is asked
+ * after: a live writer finishes in microseconds, unless it was descheduled. */
+#define DEAD_WRITER_AFTER_MS 1000u
+
+void ospy_session_pass_dead_writers(ospy_session *s)
+{
+  ospy_ring_writer by[OSPY_RING_MAX_LANES];
+  unsigned n = ospy_ring_pass_dead_writers(&s->ring, now_ns() / 1000000u, DEAD_WRITER_AFTER_MS,
+                                           thread_gone, by);
+  for (unsigned i = 0; i < n; i++) {
+    ospy_ring_count_lost(&s->ring, by[i].pid, by[i].tid);
+    char msg[200];
+    snprintf(msg, sizeof msg, "controller: thread %u died in the middle of writing a record into "
+             "the event ring (its process was killed): that call is not in the capture, "
+             "counted as lost; the records after it are", by[i].tid);
+    ospy_session_add_message(s, OSPY_EV_WARNING, msg);
   }
 }
 

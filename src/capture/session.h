@@ -60,6 +60,13 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns);
  * its lane (another thread's, the process's own exit) are not lost with it;
  * a Warning says so. Returns what ospy_session_drain returns. */
 long ospy_session_drain_last(ospy_session *s);
+/* While processes still record (-F): a record whose thread died in the
+ * middle of writing it (a followed process killed) and that has held back
+ * its lane for a second is passed, counted as a lost event and said in a
+ * Warning, so that the other processes' records flow on (and their hooked
+ * calls, waiting for room in a lossless capture, do not wait for ever).
+ * Cheap when nothing is held back: call it on every turn of the loop. */
+void ospy_session_pass_dead_writers(ospy_session *s);
 /* Whether an agent already recorded pid's exit (a followed child that
  * called _exit, later reparented to ospy and reaped by it). */
 int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);

@@ -325,6 +325,7 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     if (ospy_session_drain_for(s, 100000000u) < 0 && (attached || following))
       break;
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
+    ospy_session_pass_dead_writers(s); /* a followed process killed mid-record */
     if (!attached) {
       int others = 0;
       main_done |= reap(s, main_pid, !o->follow_forks, main_status, &others);

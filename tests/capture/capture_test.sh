@@ -794,7 +794,23 @@ unfinished-record)
   [ "$(calls_in "$cap")" = 500 ] ||
     fail "attached: expected the main thread's 500 calls, found $(calls_in "$cap")"
   "$ospy" show "$cap" | grep -q '+++ exited with 3 +++' || fail "attached: no ProcessExit with 3"
-  echo "unfinished-record: spawned and attached, the records after the unfinished one kept" ;;
+  # -F: a followed child killed while its thread wrote a record leaves that
+  # slot unfinished while the parent records on, more than the lane holds:
+  # the controller passes the slot once its writer is gone (the parent's
+  # calls waited for room for ever before), and counts it lost
+  cap=$work/child.ospy
+  OSPY_TEST_STALL_RECORD=ospy_test_store timeout -k 5 120 "$ospy" capture -q -F --ring-size 4 \
+    -f ospy_test_add,ospy_test_store -o "$cap" -- "$target" 1 200000 unfinished-child > "$work/out" 2> "$work/err"
+  rc=$?
+  [ $rc = 0 ] || { cat "$work/err" >&2; fail "-F child: ospy exited $rc (124: it hung), not 0"; }
+  grep -q '^child 3, calls=200000$' "$work/out" || fail "-F child: the program said $(cat "$work/out")"
+  [ "$(calls_in "$cap")" = 200000 ] ||
+    fail "-F child: expected the parent's 200000 calls, found $(calls_in "$cap")"
+  "$ospy" show "$cap" > "$work/show"
+  grep -q 'warning: controller: thread [0-9]* died in the middle of writing a record' "$work/show" ||
+    fail "-F child: no warning about the passed record"
+  grep -q -- '--- lost 1 event' "$work/show" || fail "-F child: the passed record is not counted lost"
+  echo "unfinished-record: spawned and attached, the records after the unfinished one kept; -F: a dead child's record passed" ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
   [ -f "$agent32" ] || { echo "skip: i386 agent $agent32 not built"; exit 77; }

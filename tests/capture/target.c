@@ -35,6 +35,11 @@
  * middle of writing that call's record), the main thread makes CALLS calls
  * and exits 3, the thread still there. With GOFILE: prints its pid and
  * waits for the file first, for an attach)
+ * (unfinished-child: a child's thread calls ospy_test_store once and,
+ * stalled there as above (OSPY_TEST_STALL_RECORD=ospy_test_store: the
+ * parent's own agent would stall its first record too), dies when the child
+ * exits 3; then the parent makes CALLS
+ * calls, more than a lane holds, and prints them: run with -F)
  */
 #define _LARGEFILE64_SOURCE 1 /* lseek64 */
 #include <fcntl.h>
@@ -239,6 +244,38 @@ static int run_unfinished(const char *go)
   exit(3);
 }
 
+static void *store_staller(void *arg)
+{
+  static int cell;
+  staller_tid = (pid_t)syscall(SYS_gettid);
+  sink += ospy_test_store(&cell, 1);
+  return arg;
+}
+
+static int run_unfinished_child(void)
+{
+  pid_t p = fork();
+  if (p < 0)
+    return 91;
+  if (p == 0) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, store_staller, NULL) != 0)
+      _exit(90);
+    for (int i = 0; i < 5000 && (!staller_tid || !task_asleep(staller_tid)); i++) { /* bounded */
+      struct timespec ts = { 0, 1000000L };
+      nanosleep(&ts, NULL);
+    }
+    _exit(3);
+  }
+  int st = 0;
+  if (waitpid(p, &st, 0) != p)
+    return 92;
+  for (long i = 0; i < calls_per_thread; i++)
+    sink += ospy_test_add(0, (int)i);
+  printf("child %d, calls=%ld\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, calls_per_thread);
+  return 0;
+}
+
 /* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
 static void *poller(void *arg)
 {
@@ -356,6 +393,8 @@ int main(int argc, char **argv)
     return run_texit();
   if (!strcmp(how, "unfinished"))
     return run_unfinished(argc > 4 ? argv[4] : NULL);
+  if (!strcmp(how, "unfinished-child"))
+    return run_unfinished_child();
   if (!strcmp(how, "spawns"))
     return run_spawns();
   if (!strcmp(how, "coro"))

@@ -226,6 +226,47 @@ static void unfinished(void)
   ospy_ring_close(&ring);
 }
 
+static int gone_answer;
+static unsigned gone_asked;
+static int gone(uint32_t tid)
+{
+  CHECK(tid == 1);
+  gone_asked++;
+  return gone_answer;
+}
+
+/* While producers still run: a slot its writer claimed and left is passed
+ * only once it has waited the time given and its writer is gone; one
+ * nobody claimed (its writer died before the claim) is never passed. */
+static void dead_writers(void)
+{
+  ospy_ring_writer by[OSPY_RING_MAX_LANES];
+  CHECK(ospy_ring_create(&ring, 1u << 16, "", 0, 0) == 0);
+  CHECK(ospy_ring_pass_dead_writers(&ring, 5, 1000, gone, by) == 0); /* empty */
+  put(sizeof(ospy_event_lost), 1, 1);
+  put(sizeof(ospy_event_lost), 0, 0);
+  put(sizeof(ospy_event_lost), 2, 1);
+  CHECK(next_count() == 1 && next_count() == 0);
+  CHECK(ospy_ring_pass_dead_writers(&ring, 1000, 1000, gone, by) == 0); /* its clock starts */
+  CHECK(ospy_ring_pass_dead_writers(&ring, 1999, 1000, gone, by) == 0 && gone_asked == 0);
+  CHECK(ospy_ring_pass_dead_writers(&ring, 2000, 1000, gone, by) == 0 && gone_asked == 1);
+  CHECK(ospy_ring_pass_dead_writers(&ring, 2500, 1000, gone, by) == 0 && gone_asked == 1);
+  gone_answer = 1;
+  CHECK(ospy_ring_pass_dead_writers(&ring, 3000, 1000, gone, by) == 1 && gone_asked == 2);
+  CHECK(by[0].pid == 1 && by[0].tid == 1); /* (put wrote the header) */
+  CHECK(next_count() == 2 && next_count() == 0);
+  /* reserved, not claimed: the commit word still holds an older lap's */
+  put(sizeof(ospy_event_lost), 0, 0);
+  put(sizeof(ospy_event_lost), 3, 1);
+  uint64_t at = ring.cur[0].ctail;
+  atomic_store((_Atomic uint64_t *)(ring.data + (at & ring.mask)), 0);
+  for (uint64_t t = 4000; t < 10000; t += 1000)
+    CHECK(ospy_ring_pass_dead_writers(&ring, t, 1000, gone, by) == 0);
+  CHECK(next_count() == 0);
+  CHECK(ospy_ring_skip_unfinished(&ring) == 1 && next_count() == 3); /* at the end, still */
+  ospy_ring_close(&ring);
+}
+
 int main(void)
 {
   run(0, 1u << 16, 1);
@@ -236,6 +277,7 @@ int main(void)
   merge_order();
   scribble();
   unfinished();
+  dead_writers();
   printf("ring tests passed\n");
   return 0;
 }
