@@ -18,6 +18,7 @@
 #include <ucontext.h>
 
 #include "agent/agent.h"
+#include "agent/inline.h"
 #include "interceptor/interceptor.h"
 #include "os/linux/os_syscall.h"
 #include "os/linux/os_thread.h"
@@ -65,6 +66,16 @@ static void put_str(char **p, const char *s)
   *p += n;
 }
 
+/* A name of the program's, cut to max bytes (the message has a fixed size). */
+static void put_name(char **p, const char *s, size_t max)
+{
+  size_t n = strlen(s);
+  memcpy(*p, s, n < max ? n : max);
+  *p += n < max ? n : max;
+  if (n > max)
+    put_str(p, "...");
+}
+
 static uint64_t fault_pc(const void *ucv)
 {
   const ucontext_t *uc = ucv;
@@ -75,11 +86,39 @@ static uint64_t fault_pc(const void *ucv)
 #endif
 }
 
+/* The program's pc. An instruction a hook moved runs in ospy's trampoline,
+ * a hooked function's entry in ospy's stub: the pc there, an anonymous page,
+ * tells the user nothing. Its address in the program is given instead, the
+ * hook code's beside it: "0x565f4584 (run in ospy's copy of the first
+ * instructions of crashin, at 0xf625f0bc)". */
+static void put_pc(char **p, uint64_t pc)
+{
+  uintptr_t function = 0;
+  bool moved = false;
+  uintptr_t original = ospy_interceptor_original_address((uintptr_t)pc, &function, &moved);
+  if (!original) {
+    put_hex(p, pc);
+    return;
+  }
+  const char *name = ospy_inline_hook_function_name(function);
+  put_hex(p, original);
+  put_str(p, moved ? " (run in ospy's copy of the first instructions of " : " (entering ");
+  if (name) {
+    put_name(p, name, 160);
+  } else {
+    put_str(p, "the function at ");
+    put_hex(p, function);
+  }
+  put_str(p, moved ? ", at " : ", in ospy's hook stub at ");
+  put_hex(p, pc);
+  put_str(p, ")");
+}
+
 /* "agent: thread 4711: SIGSEGV (address 0x0) at 0x55d0c0de1139, 1 pending
  * call recorded as not returning" */
 static void report(int i, const siginfo_t *si, const void *uc, int pending)
 {
-  char buf[256];
+  char buf[512];
   char *p = buf;
   put_str(&p, "agent: thread ");
   p = ospy_agent_put_dec(p, (uint32_t)ospy_os_gettid());
@@ -95,7 +134,7 @@ static void report(int i, const siginfo_t *si, const void *uc, int pending)
     put_str(&p, ")");
   }
   put_str(&p, " at ");
-  put_hex(&p, fault_pc(uc));
+  put_pc(&p, fault_pc(uc));
   put_str(&p, ", ");
   p = ospy_agent_put_dec(p, (uint32_t)pending);
   put_str(&p, pending == 1 ? " pending call" : " pending calls");

@@ -731,6 +731,18 @@ static int name_by_module(const inline_hook *h, char *out, size_t cap)
   return 1;
 }
 
+/* For a crash report: the function name of the attached hook the interceptor
+ * patched at function (its resolved address, or the thunk it patched instead),
+ * NULL when none. Reads the hook table only: async-signal-safe. */
+const char *ospy_inline_hook_function_name(uintptr_t function)
+{
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].listener && ((uintptr_t)hooks[i].patched == function ||
+                              (uintptr_t)hooks[i].addr == function))
+      return function_part(hooks[i].ph);
+  return NULL;
+}
+
 
 static void report(inline_hook *h, int type, const char *what, const char *why)
 {

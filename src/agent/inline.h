@@ -2,6 +2,8 @@
 #ifndef OSPY_AGENT_INLINE_H
 #define OSPY_AGENT_INLINE_H
 
+#include <stdint.h>
+
 #include "plan/plan.h"
 
 /* Builds the hook table from the plan (agent init; may allocate). */
@@ -24,6 +26,10 @@ void ospy_inline_detach_all(void);
  * in the ring and then waits forever without finishing it, as a thread the
  * kernel kills in the middle of one. NULL or "": off. */
 void ospy_inline_set_test_stall(const char *symbol);
+
+/* The function name of the hook the interceptor patched at function, or NULL
+ * (async-signal-safe: crash.c). */
+const char *ospy_inline_hook_function_name(uintptr_t function);
 
 /* resolve.c: the address a plan hook names in the loaded modules, or NULL. */
 void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);

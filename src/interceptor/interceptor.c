@@ -556,6 +556,36 @@ ospy_interceptor_status ospy_interceptor_revert(void *function) {
   return end_op(st);
 }
 
+/* The original address of a pc inside h's cell: the stubs stand for the
+ * patched entry; the trampoline's instruction i for moved instruction i; its
+ * jump back (and the padding after it) for the first byte not moved. */
+static uintptr_t original_in_cell(const ospy_hook *h, uintptr_t pc) {
+  if (pc < h->trampoline)
+    return h->patch_at;
+  uintptr_t off = pc - h->trampoline;
+  if (off >= h->map.end)
+    return h->patch_at + h->moved_len;
+  for (unsigned i = h->map.n; i-- > 0;)
+    if (off >= h->map.to[i])
+      return h->function + h->map.from[i];
+  return h->patch_at;
+}
+
+/* No lock: called from a fatal signal's handler, maybe on a thread that holds
+ * it. Hooks are linked into the table only once complete and never freed. */
+uintptr_t ospy_interceptor_original_address(uintptr_t pc, uintptr_t *function, bool *moved) {
+  for (size_t b = 0; b < TABLE_SIZE; b++)
+    for (const ospy_hook *h = table[b]; h; h = h->next_in_table)
+      if (h->cell && pc >= h->cell && pc - h->cell < OSPY_HOOK_CELL_SIZE) {
+        if (function)
+          *function = h->function;
+        if (moved)
+          *moved = pc >= h->trampoline;
+        return original_in_cell(h, pc);
+      }
+  return 0;
+}
+
 const char *ospy_interceptor_status_name(ospy_interceptor_status status) {
   switch (status) {
   case OSPY_INTERCEPTOR_OK: return "ok";

@@ -185,6 +185,15 @@ void ospy_interceptor_set_nothrow_prologues(bool on);
  * seen. Once it is hooked so, resolve returns the thunk itself.) */
 void *ospy_interceptor_resolve(void *function);
 
+/* The program's address of a pc inside the code a hook runs in its place (for
+ * a crash report: the pc of a fault in a moved instruction is the
+ * trampoline's): in a trampoline, the moved instruction that pc belongs to
+ * (the first byte after the moved ones for its jump back), and *moved is set;
+ * in a hook's stubs, the patched entry of the function, *moved cleared.
+ * *function gets the hooked function's address. 0 (outs untouched) when pc
+ * is not in a hook's code cell. Takes no lock: async-signal-safe. */
+uintptr_t ospy_interceptor_original_address(uintptr_t pc, uintptr_t *function, bool *moved);
+
 const char *ospy_interceptor_status_name(ospy_interceptor_status status);
 
 /* ---- inside a callback ---- */

@@ -29,6 +29,26 @@ wait_for() {
   done
 }
 
+# A fault on an instruction the hook moved into its trampoline: the warning
+# names the program's pc (the load in ospy_test_load, at +LOAD_OFFSET), not
+# the trampoline's (an anonymous page of ospy's, which it named before).
+#   check_moved_fault TARGET LIBOSPYTEST LOAD_OFFSET
+check_moved_fault() {
+  "$ospy" capture -q -f ospy_test_load -o "$cap" -- "$1" 1 0 load-in > "$work/out" 2> "$work/err"
+  got=$?
+  [ "$got" = 139 ] || { cat "$work/err" >&2; fail "load-in: ospy exited with $got, expected 139"; }
+  grep -q '^load=43$' "$work/out" || fail "load-in: target output: $(cat "$work/out")"
+  "$ospy" show "$cap" > "$work/show" 2>&1 || fail "load-in: show failed"
+  grep -q 'ospy_test_load(arg0=0[,)].* = ?$' "$work/show" ||
+    fail "load-in: the crashing call is missing: $(cat "$work/show")"
+  base=$(sed -n 's|.*--- loaded .*/libospytest\.so at \(0x[0-9a-f]*\) .*|\1|p' "$work/show" | head -n 1)
+  sym=$(nm -D "$2" | sed -n 's/^\([0-9a-f]*\) T ospy_test_load$/\1/p')
+  [ -n "$base" ] && [ -n "$sym" ] || fail "load-in: no base ($base) or symbol ($sym) for libospytest.so"
+  pc=$(printf '%#x' $((base + 0x$sym + $3)))
+  grep -q "SIGSEGV (address 0x0) at $pc (run in ospy's copy of the first instructions of ospy_test_load, at 0x[0-9a-f]*), 1 pending call recorded as not returning" "$work/show" ||
+    fail "load-in: the warning does not name the load at $pc: $(grep SIGSEGV "$work/show")"
+}
+
 case $case_name in
 spawn)
   run_capture 0 -- "$target" 1 1000
@@ -422,6 +442,7 @@ print(signal.getsignal(signal.SIGTERM))' > "$work/out" 2> "$work/err" || fail "p
     tail -1 "$work/show" | grep -q "killed by $sig" || fail "$mode: no ProcessExit with $sig last"
     [ "$(calls_in "$cap")" = 3 ] || fail "$mode: calls before the crash: $(calls_in "$cap")"
   done
+  check_moved_fault "$target" "$builddir/libospytest.so" 3 # after mov %rdi,%rax
   ;;
 controller-killed)
   # The target waits for a go file; the controller is killed before it goes.
@@ -850,6 +871,7 @@ i386)
     fail "i386: --failed does not see lseek64's -1 (edx:eax)"
   [ "$("$ospy" show --filter 'retval == 0x100000005' "$cap" | grep -c 'lseek64(')" = 1 ] ||
     fail "i386: retval of lseek64 is not the 64-bit value"
+  check_moved_fault "$work/target32" "$work/lib32/libospytest.so" 4 # after mov 4(%esp),%eax
   run_capture 0 -- "$work/target32" 8 1 churn 250
   [ "$(calls_in "$cap")" = 2000 ] ||
     fail "i386 thread churn: expected 2000 calls from 2000 threads, found $(calls_in "$cap")"

@@ -28,6 +28,8 @@
  * the parent reaps them and prints how each ended)
  * (segv-in, fpe-in: a hooked ospy_test_store returns, then one dies inside
  * of SIGSEGV (a fault) or of SIGFPE it raises (a sent signal))
+ * (load-in: a hooked ospy_test_load returns, then one faults on its load of
+ * NULL, an instruction the hook moved)
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
  * execv("/bin/true") or exit(3): calls that do not return)
  * (unfinished [GOFILE]: a thread calls ospy_test_add once; when it sleeps
@@ -63,6 +65,7 @@ int ospy_test_recurse(int n);
 int ospy_test_yield(void *from, void *to, int v);
 int ospy_test_thread_exit(int v);
 int ospy_test_store(int *p, int v);
+int ospy_test_load(const int *p);
 long ospy_test_jump(void *jb, long x);
 
 static long calls_per_thread;
@@ -450,6 +453,12 @@ int main(int argc, char **argv)
     printf("store=%d\n", ospy_test_store(&cell, 41));
     fflush(stdout);
     ospy_test_store(NULL, !strcmp(how, "segv-in") ? 42 : -SIGFPE);
+  }
+  if (!strcmp(how, "load-in")) {
+    int cell = 43;
+    printf("load=%d\n", ospy_test_load(&cell));
+    fflush(stdout);
+    ospy_test_load(NULL);
   }
   if (!strcmp(how, "abort"))
     abort();

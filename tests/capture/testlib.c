@@ -56,6 +56,20 @@ __attribute__((noinline)) int ospy_test_thread_exit(int v)
   return here;
 }
 
+/* Returns *p. Its load is the second of the first instructions a hook moves
+ * into its trampoline: with p NULL the fault strikes in ospy's copy of it.
+ * The nops make the function long enough for a 14-byte (far) patch. */
+int ospy_test_load(const int *p);
+#if defined(__x86_64__)
+__asm__(".text\n.globl ospy_test_load\n.type ospy_test_load,@function\nospy_test_load:\n"
+        "mov %rdi, %rax\nmov (%rax), %eax\nnopl 8(%rax,%rax,1)\nnopl 8(%rax,%rax,1)\nret\n"
+        ".size ospy_test_load, .-ospy_test_load\n");
+#else
+__asm__(".text\n.globl ospy_test_load\n.type ospy_test_load,@function\nospy_test_load:\n"
+        "mov 4(%esp), %eax\nmov (%eax), %eax\nret\n"
+        ".size ospy_test_load, .-ospy_test_load\n");
+#endif
+
 /* Stores v at *p (NULL: dies of SIGSEGV inside the call); a negative v
  * raises signal -v instead (a sent signal, not a fault). */
 int ospy_test_store(int *p, int v);

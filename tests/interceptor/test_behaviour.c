@@ -5,6 +5,7 @@
 #include <execinfo.h>
 #include <setjmp.h>
 #include <unwind.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -488,6 +489,57 @@ static void test_backtrace(void) {
   printf("ok backtrace from inside hooked calls: %d frames, as unhooked\n", walk_n);
 }
 
+/* A pc inside a hook's code stands for an address in the original: the
+ * trampoline's copy of a moved instruction for that instruction, a stub for
+ * the function's entry (a crash report names the program's pc with it). */
+long origin_target(long x);
+#if defined(__x86_64__)
+#define ORIGIN_SECOND 3 /* offset of the second instruction */
+__asm__(".text\n.globl origin_target\n.type origin_target,@function\norigin_target:\n"
+        "mov %rdi, %rax\nadd $1, %rax\nadd $2, %rax\nadd $3, %rax\nret\n"
+        ".size origin_target, .-origin_target\n");
+#else
+#define ORIGIN_SECOND 4
+__asm__(".text\n.globl origin_target\n.type origin_target,@function\norigin_target:\n"
+        "mov 4(%esp), %eax\nadd $1, %eax\nadd $2, %eax\nadd $3, %eax\nret\n"
+        ".size origin_target, .-origin_target\n");
+#endif
+
+static long origin_replacement(long x) { return -x; }
+
+static void test_original_address(void) {
+  uintptr_t fn = (uintptr_t)origin_target, function = 0;
+  bool moved = false;
+  void *tramp = NULL;
+  CHECK_OK(ospy_interceptor_replace((void *)origin_target, (void *)origin_replacement, &tramp, NULL));
+  CHECK_EQ(origin_target(1), -1);
+  CHECK_EQ(((long (*)(long))tramp)(1), 7);
+  uintptr_t t = (uintptr_t)tramp;
+  CHECK_EQ(ospy_interceptor_original_address(t, &function, &moved), fn);
+  CHECK_EQ(function, fn);
+  CHECK(moved);
+  CHECK_EQ(ospy_interceptor_original_address(t + ORIGIN_SECOND, NULL, NULL), fn + ORIGIN_SECOND);
+  CHECK_EQ(ospy_interceptor_original_address(t + ORIGIN_SECOND + 1, NULL, NULL), fn + ORIGIN_SECOND);
+  /* the whole copy and its jump back: within the function, in order */
+  uintptr_t last = fn;
+  for (uintptr_t k = 0; k < 48; k++) {
+    uintptr_t a = ospy_interceptor_original_address(t + k, NULL, NULL);
+    CHECK(a >= last && a < fn + 16);
+    last = a;
+  }
+  CHECK(last > fn + ORIGIN_SECOND); /* the jump back: the first byte not moved */
+  /* the stub before the trampoline: the function's entry */
+  moved = true;
+  CHECK_EQ(ospy_interceptor_original_address(t - 1, &function, &moved), fn);
+  CHECK(!moved);
+  int local = 0;
+  CHECK_EQ(ospy_interceptor_original_address(fn, NULL, NULL), 0);
+  CHECK_EQ(ospy_interceptor_original_address((uintptr_t)&local, NULL, NULL), 0);
+  CHECK_OK(ospy_interceptor_revert((void *)origin_target));
+  CHECK_EQ(origin_target(1), 7);
+  printf("ok a pc in a hook's trampoline or stub maps back to the function's own address\n");
+}
+
 int main(void) {
   char alt[65536]; /* above the frames of the calls main makes */
   test_coroutine();
@@ -501,5 +553,6 @@ int main(void) {
   test_args();
   test_rewritten_prologue();
   test_backtrace();
+  test_original_address();
   return 0;
 }

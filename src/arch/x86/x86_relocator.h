@@ -9,7 +9,8 @@
  * ospy_x86_relocator_write() emits the relocated copy through a writer, ending
  * with a jump back to the first byte that was not moved, and fills a map from
  * original instruction offsets to offsets in the copy (used to move a thread
- * whose pc is inside the patched bytes).
+ * whose pc is inside the patched bytes, and to name the original instruction
+ * of a pc inside the copy: a crash there).
  *
  * Relocated (the copy behaves as the original did in place):
  *  - any instruction without an address dependency: copied;
@@ -85,6 +86,7 @@ typedef struct ospy_x86_reloc_map {
   unsigned n;
   uint8_t from[OSPY_X86_RELOC_MAX_INSNS]; /* offset in the original, from pc */
   uint16_t to[OSPY_X86_RELOC_MAX_INSNS];  /* offset in the relocated copy */
+  uint16_t end; /* offset in the copy of the jump back: the relocated instructions end there */
   int8_t failed; /* after a failed write: index of the instruction that could not be
                   * relocated, -1 when the failure was not one instruction's (no room) */
 } ospy_x86_reloc_map;

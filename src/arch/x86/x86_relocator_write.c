@@ -395,6 +395,7 @@ static void put_moved(reloc_ctx *c, unsigned i) {
 bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
                               const ospy_x86_reloc_plan *plan, ospy_x86_reloc_map *map) {
   map->n = 0;
+  map->end = 0;
   map->failed = -1;
   if (!ospy_x86_writer_ok(w)) return false;
   if (plan->mode != w->mode || plan->n_insns == 0 || plan->n_insns > OSPY_X86_RELOC_MAX_INSNS) {
@@ -418,6 +419,7 @@ bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
     put_moved(&c, i);
     if (!ospy_x86_writer_ok(w) && !is_room_error(w)) map->failed = (int8_t)i;
   }
+  map->end = (uint16_t)(ospy_x86_writer_offset(w) - base);
   ospy_x86_writer_put_jmp_address(w, c.end);
   ospy_x86_dec_close(&c.d);
   return ospy_x86_writer_resolve_placed(w);
