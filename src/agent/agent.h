@@ -77,7 +77,8 @@ void ospy_agent_crash_disarm(void);
 /* sigaction's oldact (a struct sigaction the call filled): the agent's crash
  * handler in it reads as SIG_DFL, what the program would see without ospy. */
 void ospy_agent_crash_hide(void *oldact);
-void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path);
+void ospy_agent_emit_module(uint16_t type, uint16_t flags, uint64_t base, uint64_t size,
+                            const char *path);
 /* An FdClosed record: descriptor fd of process pid (0: this one) was closed,
  * by close or by the C library's own __close_nocancel (fclose, NSS). */
 void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd);

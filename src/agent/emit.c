@@ -252,7 +252,8 @@ static void emit_process_start(uint32_t ppid)
   record_end_now(tok);
 }
 
-void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const char *path)
+void ospy_agent_emit_module(uint16_t type, uint16_t flags, uint64_t base, uint64_t size,
+                            const char *path)
 {
   size_t len = strlen(path);
   uint64_t tok;
@@ -260,6 +261,7 @@ void ospy_agent_emit_module(uint16_t type, uint64_t base, uint64_t size, const c
                                                  ospy_agent_clock(), &tok);
   if (!m)
     return;
+  m->h.flags = flags;
   m->base = base;
   m->size = size;
   m->path_len = (uint32_t)len;

@@ -10,7 +10,9 @@
 #define PATH_CAP 256
 
 typedef struct module {
-  uint64_t base, size;
+  uint64_t bias;       /* l_addr: what the module was found by */
+  uint64_t base, size; /* as recorded: where its image starts (see flags) and its extent */
+  uint16_t flags;      /* OSPY_MODULE_F_* */
   uint64_t text_lo, text_hi; /* executable segments (absolute) */
   char path[PATH_CAP];
   int seen;
@@ -54,15 +56,31 @@ static void module_text(const struct dl_phdr_info *info, module *m)
     m->text_lo = 0;
 }
 
-static uint64_t module_extent(const struct dl_phdr_info *info)
+/* Where the module's image starts and how far it extends. A PIE or a library
+ * is linked at 0: its image starts at its load bias. A program linked at a
+ * fixed address (ET_EXEC) has a bias of 0 and starts at its first segment's
+ * address: it was recorded as loaded "at 0" with its end address for a size. */
+static void module_extent(const struct dl_phdr_info *info, module *m)
 {
-  uint64_t end = 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > end)
-      end = ph->p_vaddr + ph->p_memsz;
+    if (ph->p_type != PT_LOAD)
+      continue;
+    if (ph->p_vaddr < lo)
+      lo = ph->p_vaddr;
+    if (ph->p_vaddr + ph->p_memsz > hi)
+      hi = ph->p_vaddr + ph->p_memsz;
   }
-  return end;
+  m->bias = info->dlpi_addr;
+  m->base = info->dlpi_addr;
+  m->size = hi;
+  m->flags = 0;
+  if (info->dlpi_addr == 0 && hi > lo && lo > 0) { /* loaded where linked */
+    m->base = lo;
+    m->size = hi - lo;
+    m->flags = OSPY_MODULE_F_ABSOLUTE;
+  }
 }
 
 static int visit(struct dl_phdr_info *info, size_t size, void *data)
@@ -73,21 +91,20 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
   if (!path[0])
     return 0; /* the vDSO has no name worth recording */
   for (int i = 0; i < nmodules; i++)
-    if (modules[i].base == info->dlpi_addr && !strcmp(modules[i].path, path)) {
+    if (modules[i].bias == info->dlpi_addr && !strcmp(modules[i].path, path)) {
       modules[i].seen = 1;
       return 0;
     }
   if (nmodules == MAX_MODULES)
     return 0;
   module *m = &modules[nmodules++];
-  m->base = info->dlpi_addr;
-  m->size = module_extent(info);
+  module_extent(info, m);
   module_text(info, m);
   memcpy(m->path, path, PATH_CAP);
   m->seen = 1;
   m->fresh = 1;
   m->dynamic = scanned_once;
-  ospy_agent_emit_module(OSPY_EV_MODULE_LOAD, m->base, m->size, m->path);
+  ospy_agent_emit_module(OSPY_EV_MODULE_LOAD, m->flags, m->base, m->size, m->path);
   *appeared = 1;
   return 0;
 }
@@ -116,7 +133,8 @@ int ospy_agent_modules_rescan(void)
       i++;
       continue;
     }
-    ospy_agent_emit_module(OSPY_EV_MODULE_UNLOAD, modules[i].base, modules[i].size, modules[i].path);
+    ospy_agent_emit_module(OSPY_EV_MODULE_UNLOAD, modules[i].flags, modules[i].base, modules[i].size,
+                           modules[i].path);
     modules[i] = modules[--nmodules];
   }
   scanned_once = 1;

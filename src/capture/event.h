@@ -65,13 +65,26 @@ typedef struct ospy_event_call {
   /* uint64_t backtrace[nbt]; uint8_t enter[enter_len]; uint8_t leave[leave_len]; pad to 8 */
 } ospy_event_call;
 
+/* ModuleLoad/ModuleUnload flags: the module is loaded where it was linked
+ * (an ET_EXEC executable, load bias 0): base is where its first segment
+ * starts, and its addresses are those of its symbols. Without it, base is the
+ * load bias (l_addr), which is also where a PIE's or a library's image starts
+ * (linked at 0), and size runs from it. */
+#define OSPY_MODULE_F_ABSOLUTE 0x1
+
 typedef struct ospy_event_module {
   ospy_event_hdr h;
-  uint64_t base, size; /* load base (l_addr) and extent of the mapped segments */
+  uint64_t base, size; /* where the image starts (flags) and the extent of its segments */
   uint32_t path_len;
   uint32_t reserved;
   /* char path[path_len]; pad */
 } ospy_event_module;
+
+/* The module's load bias: what its symbols' values are offset by. */
+static inline uint64_t ospy_event_module_bias(const ospy_event_module *m)
+{
+  return (m->h.flags & OSPY_MODULE_F_ABSOLUTE) ? 0 : m->base;
+}
 
 typedef struct ospy_event_message {
   ospy_event_hdr h;

@@ -82,7 +82,7 @@ static int is_exe(const pm_proc *p, const char *path, size_t len)
 }
 
 int ospy_procmap_module_load(ospy_procmap *m, uint32_t pid, uint64_t base, uint64_t size,
-                             const char *path, size_t path_len, void *data)
+                             uint64_t bias, const char *path, size_t path_len, void *data)
 {
   size_t r = current(m, pid);
   if (r == NONE && (r = add_proc(m, pid, NONE, NULL)) == NONE) /* no ProcessStart seen */
@@ -91,7 +91,7 @@ int ospy_procmap_module_load(ospy_procmap *m, uint32_t pid, uint64_t base, uint6
     m->procs[r].parent = NONE; /* its own executable: it exec'd, a map of its own */
   if (ospy_array_grow((void **)&m->mods, &m->capmods, m->nmods, sizeof *m->mods) < 0)
     return -1;
-  m->mods[m->nmods++] = (pm_mod){ r, { base, size, data } };
+  m->mods[m->nmods++] = (pm_mod){ r, { base, size, bias, data } };
   return 0;
 }
 

@@ -24,8 +24,9 @@
 typedef struct ospy_procmap ospy_procmap;
 
 typedef struct ospy_procmap_module {
-  uint64_t base, size;
-  void *data; /* the caller's, given to ospy_procmap_module_load */
+  uint64_t base, size; /* the image's extent */
+  uint64_t bias;       /* its load bias: address - bias is an address of the file (a symbol's) */
+  void *data;          /* the caller's, given to ospy_procmap_module_load */
 } ospy_procmap_module;
 
 ospy_procmap *ospy_procmap_new(void);
@@ -36,9 +37,10 @@ void ospy_procmap_free(ospy_procmap *m, void (*free_data)(void *));
  * out of memory. */
 int ospy_procmap_process_start(ospy_procmap *m, uint32_t pid, uint32_t ppid, const char *exe,
                                size_t exe_len);
-/* -1 when out of memory (data is then not held). */
+/* The image at [base, base + size), load bias `bias` (ospy_event_module_bias).
+ * -1 when out of memory (data is then not held). */
 int ospy_procmap_module_load(ospy_procmap *m, uint32_t pid, uint64_t base, uint64_t size,
-                             const char *path, size_t path_len, void *data);
+                             uint64_t bias, const char *path, size_t path_len, void *data);
 /* The unloaded module's data for the caller to release, or NULL. */
 void *ospy_procmap_module_unload(ospy_procmap *m, uint32_t pid, uint64_t base);
 

@@ -190,7 +190,8 @@ void ospy_symbolizer_note(ospy_symbolizer *s, const ospy_event_hdr *rec)
   size_t len = strnlen(path, m->path_len);
   image *im = image_for(s, path, len);
   if (im)
-    ospy_procmap_module_load(s->maps, rec->pid, m->base, m->size, path, len, im);
+    ospy_procmap_module_load(s->maps, rec->pid, m->base, m->size, ospy_event_module_bias(m), path,
+                             len, im);
 }
 
 static const sym *sym_find(const image *im, uint64_t off)
@@ -221,7 +222,7 @@ void ospy_symbolizer_name(ospy_symbolizer *s, uint32_t pid, uint64_t addr, char 
     image_load(img);
   const char *slash = strrchr(img->path, '/');
   const char *mod = slash ? slash + 1 : img->path;
-  uint64_t off = addr - best->base;
+  uint64_t off = addr - best->bias; /* the file's address */
   const sym *sy = sym_find(img, off);
   char src[1024] = "";
   if (!img->dwarf_tried) {

@@ -3,14 +3,11 @@
  * directly. */
 #include "export/from_capture.h"
 
-#include <elf.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "capture/array_grow.h"
 #include "capture/format.h"
@@ -149,61 +146,32 @@ static int add_process(ospy_from_capture *a, uint32_t pid, const char *exe)
   return 0;
 }
 
-/* A module as backtraces name it: its file name, and whether its addresses
- * are written as they are (an ET_EXEC executable, loaded where it was
- * linked) or as offsets from its load address (a PIE or shared library,
- * linked at 0), as oSpy's agent wrote them: the module's preferred address
- * plus the offset from where it was loaded. */
-typedef struct xc_module {
-  int absolute;
-  char name[];
-} xc_module;
-
-/* Whether the file at path is an ET_EXEC ELF (its e_type, at the same
- * offset in both classes). A file that cannot be read (gone since the
- * capture, the vDSO) counts as position-independent, as nearly every
- * module is. */
-static int linked_where_loaded(const char *path)
-{
-  unsigned char h[EI_NIDENT + 2];
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = pread(fd, h, sizeof h, 0);
-  close(fd);
-  if (n != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG))
-    return 0;
-  unsigned type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[16] << 8 | h[17]
-                                            : (unsigned)h[17] << 8 | h[16];
-  return type == ET_EXEC;
-}
-
-static int add_module(ospy_from_capture *a, uint32_t pid, uint64_t base, uint64_t size,
-                      const char *path)
+static int add_module(ospy_from_capture *a, const ospy_event_module *m, const char *path)
 {
   const char *bn = base_name(path);
-  xc_module *mod = malloc(sizeof *mod + strlen(bn) + 1);
+  char *mod = strdup(bn); /* what backtraces name it by: its file name */
   if (!mod)
     return -1;
-  strcpy(mod->name, bn);
-  mod->absolute = linked_where_loaded(path);
-  if (ospy_procmap_module_load(a->modules, pid, base, size, path, strlen(path), mod) < 0) {
+  if (ospy_procmap_module_load(a->modules, m->h.pid, m->base, m->size, ospy_event_module_bias(m),
+                               path, strlen(path), mod) < 0) {
     free(mod);
     return -1;
   }
   return 0;
 }
 
-/* A return address as oSpy wrote it, with its module's name (NULL: no
- * module, the address as it is). A forked child's addresses are in its
- * parent's modules (procmap.h). */
+/* A return address as oSpy wrote it, with its module's file name (NULL: no
+ * module, the address as it is): the module's preferred address plus the
+ * offset from where it was loaded, i.e. the address less the load bias (an
+ * offset for a PIE or a library, linked at 0; the address itself for an
+ * ET_EXEC executable, loaded where it was linked). A forked child's addresses
+ * are in its parent's modules (procmap.h). */
 static uint64_t canonical_frame(ospy_from_capture *a, uint32_t pid, uint64_t addr,
                                 const char **module)
 {
   const ospy_procmap_module *m = ospy_procmap_find(a->modules, pid, addr);
-  const xc_module *mod = m ? m->data : NULL;
-  *module = mod ? mod->name : NULL;
-  return !mod || mod->absolute ? addr : addr - m->base;
+  *module = m ? m->data : NULL;
+  return m ? addr - m->bias : addr;
 }
 
 /* ---- function calls ---- */
@@ -540,7 +508,7 @@ static const char *module_event(ospy_from_capture *a, const ospy_event_module *m
     return NULL;
   if (m->h.type == OSPY_EV_MODULE_UNLOAD)
     free(ospy_procmap_module_unload(a->modules, m->h.pid, m->base));
-  else if (add_module(a, m->h.pid, m->base, m->size, path) < 0)
+  else if (add_module(a, m, path) < 0)
     return NULL;
   return afmt(a, "%s at 0x%" PRIx64, path, m->base);
 }

@@ -17,7 +17,7 @@ static const char *name_at(const ospy_procmap *m, uint32_t pid, uint64_t addr)
 static void load(ospy_procmap *m, uint32_t pid, uint64_t base, uint64_t size, const char *path,
                  char *data)
 {
-  CHECK(ospy_procmap_module_load(m, pid, base, size, path, strlen(path), data) == 0);
+  CHECK(ospy_procmap_module_load(m, pid, base, size, base, path, strlen(path), data) == 0);
 }
 
 static void start(ospy_procmap *m, uint32_t pid, uint32_t ppid, const char *exe)
@@ -95,8 +95,25 @@ static void test_unload(void)
   printf("ok unload\n");
 }
 
+/* a program linked at a fixed address: its image from its first segment,
+ * its load bias 0 (symbols are looked up by the address itself) */
+static void test_fixed_address(void)
+{
+  ospy_procmap *m = ospy_procmap_new();
+  CHECK(m != NULL);
+  start(m, 30, 1, "/bin/a");
+  CHECK(ospy_procmap_module_load(m, 30, 0x8048000, 0x4064, 0, "/bin/a", 6, prog_a) == 0);
+  const ospy_procmap_module *mod = ospy_procmap_find(m, 30, 0x8049573);
+  CHECK(mod && mod->data == prog_a && mod->base == 0x8048000 && mod->bias == 0);
+  CHECK(name_at(m, 30, 0x8047fff) == NULL && name_at(m, 30, 0x804c064) == NULL);
+  CHECK(ospy_procmap_module_unload(m, 30, 0x8048000) == prog_a);
+  ospy_procmap_free(m, NULL);
+  printf("ok a program loaded where it was linked\n");
+}
+
 int main(void)
 {
+  test_fixed_address();
   test_fork_then_exec();
   test_spawn();
   test_parent_exec();

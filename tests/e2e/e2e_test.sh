@@ -455,15 +455,31 @@ __attribute__((noinline)) int c2(int x) { return c3(x) + 1; }
 __attribute__((noinline)) int c1(int x) { return c2(x) + 1; }
 int main(void) { char big[256]; snprintf(big, sizeof big, "%d", 5); printf("%s\n", big); return c1(1) == 1 ? 0 : 1; }
 C
-  for m in 64 32; do
-    cc -m$m -O0 -fno-omit-frame-pointer -o "$tmp/fp$m" "$tmp/fp.c" 2>/dev/null && "$tmp/fp$m" >/dev/null 2>&1 || continue
-    "$ospy" capture -q --backtrace 6 -f write -o "$tmp/fp.ospy" -- "$tmp/fp$m" >/dev/null 2>&1 ||
-      fail "fp$m: capture failed"
+  # Each a PIE and a program linked at a fixed address (-no-pie, ET_EXEC: load bias 0).
+  for exe in fp64 fp32 fp64np fp32np; do
+    m=${exe#fp}; m=${m%np}
+    case $exe in *np) pie=-no-pie ;; *) pie= ;; esac
+    cc -m$m -O0 -fno-omit-frame-pointer $pie -o "$tmp/$exe" "$tmp/fp.c" 2>/dev/null && "$tmp/$exe" >/dev/null 2>&1 || continue
+    "$ospy" capture -q --backtrace 6 -f write -o "$tmp/fp.ospy" -- "$tmp/$exe" >/dev/null 2>&1 ||
+      fail "$exe: capture failed"
     "$ospy" show --backtrace -e write "$tmp/fp.ospy" | grep -A4 'write(fd=-1' > "$tmp/fpbt"
     for f in 0:c3 1:c2 2:c1 3:main; do
       # addresses as wide as the program's pointers: 16 digits, 8 for i386
-      expect_regex "$tmp/fpbt" "^    #${f%%:*} 0x[0-9a-f]{$((m / 4))} fp$m!${f#*:}\\+0x[0-9a-f]+( \\(.*\\))?\$"
+      expect_regex "$tmp/fpbt" "^    #${f%%:*} 0x[0-9a-f]{$((m / 4))} $exe!${f#*:}\\+0x[0-9a-f]+( \\(.*\\))?\$"
     done
+    [ -n "$pie" ] || continue
+    # the image where it is, as the program's segments say: it was "at 0",
+    # its end address for a size
+    readelf -lW "$tmp/$exe" | awk '$1 == "LOAD" { print $3, $6 }' > "$tmp/loads"
+    first=$(head -n 1 "$tmp/loads" | cut -d' ' -f1)
+    end=$(while read -r v n; do echo $((v + n)); done < "$tmp/loads" | sort -n | tail -n 1)
+    "$ospy" show "$tmp/fp.ospy" > "$tmp/fpshow"
+    expect_line "$tmp/fpshow" "--- loaded $tmp/$exe at $(printf '%#x' $((first))) ($(printf '%#x' $((end - first))) bytes)"
+    # the exports name its return addresses as they are (oSpy's agent: the
+    # preferred address plus the offset from where it was loaded)
+    "$ospy" export "$tmp/fp.ospy" --format xml -o "$tmp/fp.xml" 2>/dev/null || fail "$exe: export failed"
+    c3=$(sed -n 's/^    #0 \(0x[0-9a-f]*\) .*/\1/p' "$tmp/fpbt")
+    expect_line "$tmp/fp.xml" "<backtrace><entry moduleName=\"$exe\">$(printf '%#x' $((c3)))</entry>"
   done
   echo "backtrace: return addresses symbolized from the capture's module map" ;;
 deep-backtrace)
