@@ -492,6 +492,29 @@ static void cxx_glob_hint(const char *func, char *out, size_t cap)
            mangled[0] ? " (-f '" : "", mangled, mangled[0] ? "')" : "", example);
 }
 
+/* What to tell about a glob that matched nothing but compiler clones
+ * (scale.constprop.0.isra.0 for scale*): globs leave them out, as documented
+ * (a clone's parameters may differ from what the source declares), so the
+ * user learns they are there and that a full name hooks one. "" when none. */
+static void clone_hint(const ospy_func_founds *f, char *out, size_t cap)
+{
+  out[0] = 0;
+  if (!f->nclones)
+    return;
+  size_t len = (size_t)snprintf(out, cap, "; a glob leaves out compiler clones, copies whose "
+                                "parameters may differ from the function's; this one left out "
+                                "%zu: ", f->nclones);
+  const size_t shown = 4;
+  for (size_t i = 0; i < f->nclones && i < shown && len < cap; i++)
+    len += (size_t)snprintf(out + len, cap - len, "%s%s!%s", i ? ", " : "", f->clones[i].where,
+                            f->clones[i].symbol);
+  if (f->nclones > shown && len < cap)
+    len += (size_t)snprintf(out + len, cap - len, " and %zu more", f->nclones - shown);
+  if (len < cap)
+    snprintf(out + len, cap - len, " (named in full, a clone is hooked: -f '%s!%s')",
+             f->clones[0].where, f->clones[0].symbol);
+}
+
 static int add_glob_exports(planner *p, const char *item, const char *module, const char *func,
                             const name_list *decoded, size_t ndecoded, size_t deferred,
                             const char *presets)
@@ -521,6 +544,8 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     }
   }
   size_t nfiles = f.nfiles;
+  char clones[1200];
+  clone_hint(&f, clones, sizeof clones);
   ospy_func_founds_free(&f);
   if (rc < 0) {
     fprintf(stderr, "ospy capture: -f %s: out of memory\n", item);
@@ -547,9 +572,9 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     char hint[600];
     cxx_glob_hint(func, hint, sizeof hint);
     fprintf(stderr, "ospy capture: -f %s: no function matches, in the catalogue ('ospy "
-            "definitions' lists it) or in the %zu file%s %s%s\n", item, nfiles,
+            "definitions' lists it) or in the %zu file%s %s%s%s\n", item, nfiles,
             nfiles == 1 ? "" : "s", module[0] ? "of that name" : "the program loads at start",
-            hint);
+            clones, hint);
     return -1;
   }
   if (ndecoded && raw)

@@ -177,18 +177,19 @@ void ospy_func_files_free(ospy_func_files *files)
 
 /* ---- the symbols of one file ---- */
 
-static int found_add(ospy_func_founds *out, const char *module, const char *where,
+/* Adds name (len bytes) to the list *pv of *pn entries, once per module. */
+static int found_add(ospy_func_found **pv, size_t *pn, const char *module, const char *where,
                      const char *name, size_t len)
 {
-  for (size_t i = 0; i < out->n; i++)
-    if (!strcmp(out->v[i].module, module) && !strncmp(out->v[i].symbol, name, len) &&
-        !out->v[i].symbol[len])
+  for (size_t i = 0; i < *pn; i++)
+    if (!strcmp((*pv)[i].module, module) && !strncmp((*pv)[i].symbol, name, len) &&
+        !(*pv)[i].symbol[len])
       return 0;
-  ospy_func_found *v = realloc(out->v, (out->n + 1) * sizeof *v);
+  ospy_func_found *v = realloc(*pv, (*pn + 1) * sizeof *v);
   if (!v)
     return -1;
-  out->v = v;
-  ospy_func_found *f = &v[out->n];
+  *pv = v;
+  ospy_func_found *f = &v[*pn];
   f->module = strdup(module);
   f->where = strdup(where);
   f->symbol = strndup(name, len);
@@ -198,7 +199,7 @@ static int found_add(ospy_func_founds *out, const char *module, const char *wher
     free(f->symbol);
     return -1;
   }
-  out->n++;
+  (*pn)++;
   return 0;
 }
 
@@ -221,6 +222,22 @@ typedef struct scan {
   ospy_func_founds *out;
 } scan;
 
+/* A compiler clone (f.constprop.0, f.isra.0, f.part.0; name has its dot at
+ * dot) the pattern would match by its whole name or by the name of the
+ * function it copies. Not a .cold piece: no function entry, hooking it broke
+ * exception handling. */
+static int clone_matches(const char *func, char *name, char *dot)
+{
+  if (strstr(name, ".cold"))
+    return 0;
+  if (!fnmatch(func, name, 0))
+    return 1;
+  *dot = 0;
+  int copied = !fnmatch(func, name, 0);
+  *dot = '.';
+  return copied;
+}
+
 static int consider(const char *name, void *data)
 {
   scan *sc = data;
@@ -228,13 +245,22 @@ static int consider(const char *name, void *data)
     return 0;
   size_t len = strcspn(name, "@"); /* "memcpy@GLIBC_2.2.5" in some .symtab */
   char plain[256];
-  if (len >= sizeof plain || memchr(name, '.', len)) /* f.cold, f.part.0: clones */
+  if (len >= sizeof plain)
     return 0;
   memcpy(plain, name, len);
   plain[len] = 0;
+  char *dot = strchr(plain, '.');
+  if (dot) { /* a clone, left out (its parameters may differ), kept to be named */
+    if (clone_matches(sc->func, plain, dot) &&
+        found_add(&sc->out->clones, &sc->out->nclones, sc->module, sc->where, plain, len) < 0)
+      return OUT_OF_MEMORY;
+    return 0;
+  }
   if (fnmatch(sc->func, plain, 0))
     return 0;
-  return found_add(sc->out, sc->module, sc->where, plain, len) < 0 ? OUT_OF_MEMORY : 0;
+  return found_add(&sc->out->v, &sc->out->n, sc->module, sc->where, plain, len) < 0
+             ? OUT_OF_MEMORY
+             : 0;
 }
 
 static const char *base_name(const char *path);
@@ -355,13 +381,19 @@ int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const cha
   return rc < 0 ? -1 : (int)out->n;
 }
 
+static void found_list_free(ospy_func_found *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    free(v[i].module);
+    free(v[i].where);
+    free(v[i].symbol);
+  }
+  free(v);
+}
+
 void ospy_func_founds_free(ospy_func_founds *f)
 {
-  for (size_t i = 0; i < f->n; i++) {
-    free(f->v[i].module);
-    free(f->v[i].where);
-    free(f->v[i].symbol);
-  }
-  free(f->v);
+  found_list_free(f->v, f->n);
+  found_list_free(f->clones, f->nclones);
   memset(f, 0, sizeof *f);
 }

@@ -25,6 +25,11 @@ typedef struct ospy_func_founds {
   ospy_func_found *v;
   size_t n;
   size_t nfiles; /* files searched */
+  /* compiler clones left out that the pattern would match (f.constprop.0
+   * for f*, by the clone's name or its function's): a pattern that matched
+   * nothing names them */
+  ospy_func_found *clones;
+  size_t nclones;
 } ospy_func_founds;
 
 /* Fills files for a program about to be started (program: its path) or a
@@ -41,8 +46,10 @@ void ospy_func_files_free(ospy_func_files *files);
  * collected file matches is looked for in the system's library directories
  * for bits. A name starting with '_' only matches a pattern starting with
  * '_' (the C runtime's and the implementation's own functions, as a shell's
- * `*` skips dot files), compiler clones (`f.cold`) never. Returns how many,
- * -1 on allocation failure. */
+ * `*` skips dot files), compiler clones (`f.cold`, `f.constprop.0`) never:
+ * a clone's parameters may differ from its function's, a .cold piece is no
+ * entry (out->clones lists the clones, not .cold, it would have matched).
+ * Returns how many, -1 on allocation failure. */
 int ospy_func_glob_expand(const ospy_func_files *files, unsigned bits, const char *module,
                           const char *func, ospy_func_founds *out);
 void ospy_func_founds_free(ospy_func_founds *f);
