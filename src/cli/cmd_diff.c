@@ -389,9 +389,9 @@ static int report(const ospy_diff *d, diff_input in[2])
   return n ? 1 : 0;
 }
 
-/* The first pass: which threads of each process make calls (ospy_diff_note),
- * how many calls, how the program ended; damage is reported here, once.
- * 0, or -1 (message on stderr). */
+/* The first pass: the processes, their parents and the threads that make
+ * calls (ospy_diff_note), how many calls, how the program ended; damage is
+ * reported here, once. 0, or -1 (message on stderr). */
 static int note_threads(ospy_diff *d, diff_input *in, int side)
 {
   char err[1024] = "";

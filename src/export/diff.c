@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "export/call_text.h"
+#include "export/diff_procs.h"
 
 #define PENDING_WINDOWS 16 /* calls waiting in all lanes, in windows */
 
@@ -17,7 +18,8 @@ typedef struct dqueue {
 
 typedef struct lane {
   char *label;
-  uint64_t hash;
+  uint32_t group; /* the processes' pairing (diff_procs.h) */
+  long thread;    /* the thread's ordinal in them */
   dqueue q[2];
   uint64_t count[2];  /* calls seen per side */
   uint64_t done[2];   /* calls aligned per side */
@@ -25,28 +27,14 @@ typedef struct lane {
   int in_hunk;
 } lane;
 
-typedef struct dproc {
-  uint32_t pid;
-  char *name;
-  unsigned occ;
-  uint32_t *tids;  /* threads in the order of their first call */
-  size_t ntids;
-  uint32_t *known; /* every thread that made a call (ospy_diff_note), ascending */
-  size_t nknown;
-} dproc;
-
-typedef struct dside {
-  dproc *procs;
-  size_t nprocs;
-} dside;
-
 struct ospy_diff {
   size_t window;
   ospy_diff_emit_fn emit;
   void *data;
   lane *lanes;
   size_t nlanes;
-  dside side[2];
+  ospy_diff_procs procs;
+  int procs_paired;    /* ospy_diff_plan_lanes paired the processes */
   size_t pending;      /* calls queued in all lanes */
   uint16_t *table;     /* (window+1)^2 LCS lengths */
   char *ops;           /* 2 * window alignment steps */
@@ -130,14 +118,7 @@ void ospy_diff_free(ospy_diff *d)
     free(l->ctx.text);
     free(l->label);
   }
-  for (int s = 0; s < 2; s++) {
-    for (size_t i = 0; i < d->side[s].nprocs; i++) {
-      free(d->side[s].procs[i].name);
-      free(d->side[s].procs[i].tids);
-      free(d->side[s].procs[i].known);
-    }
-    free(d->side[s].procs);
-  }
+  ospy_diff_procs_free(&d->procs);
   free(d->lanes);
   free(d->table);
   free(d->ops);
@@ -153,125 +134,50 @@ ospy_diff_counts ospy_diff_get_counts(const ospy_diff *d)
 
 /* ---- lanes ---- */
 
-static dproc *find_proc(ospy_diff *d, int side, const ospy_xevent *ev)
-{
-  dside *s = &d->side[side];
-  const char *name = ev->process_name ? ev->process_name : "";
-  unsigned occ = 0;
-  for (size_t i = 0; i < s->nprocs; i++) {
-    if (s->procs[i].pid == ev->pid)
-      return &s->procs[i];
-    occ += !strcmp(s->procs[i].name, name);
-  }
-  dproc *p = realloc(s->procs, (s->nprocs + 1) * sizeof *p);
-  if (!p)
-    return NULL;
-  s->procs = p;
-  p = &s->procs[s->nprocs];
-  *p = (dproc){ .pid = ev->pid, .name = strdup(name), .occ = occ };
-  if (!p->name)
-    return NULL;
-  s->nprocs++;
-  return p;
-}
-
-/* Where a thread id falls in creation order: ids are handed out upwards
- * from the process's own, and start again low when they reach pid_max
- * (32768 on many systems): one created after the wrap sorts after those
- * created before it. */
-static uint32_t creation_key(const dproc *p, uint32_t tid)
-{
-  return tid - p->pid; /* modulo 2^32: a wrapped id, below the pid, comes last */
-}
-
 int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev)
 {
-  if (ev->type != OSPY_XEV_FUNCTION_CALL)
-    return 0;
-  dproc *p = find_proc(d, side, ev);
-  if (!p)
-    return -1;
-  size_t i = 0;
-  while (i < p->nknown && creation_key(p, p->known[i]) < creation_key(p, ev->tid))
-    i++;
-  if (i < p->nknown && p->known[i] == ev->tid)
-    return 0;
-  uint32_t *k = realloc(p->known, (p->nknown + 1) * sizeof *k);
-  if (!k)
-    return -1;
-  memmove(k + i + 1, k + i, (p->nknown - i) * sizeof *k);
-  k[i] = ev->tid;
-  p->known = k;
-  p->nknown++;
-  return 0;
+  return ospy_diff_procs_note(&d->procs, side, ev);
 }
 
-/* The thread's ordinal in its process: its rank by thread id among the threads
- * noted beforehand (the kernel numbers threads as they are created, so this
- * is creation order, the same in two runs; creation_key), else the order of first call
- * (which depends on scheduling). -1 when out of memory. */
-static long thread_ordinal(dproc *p, uint32_t tid)
+/* The lane of thread `thread` of process `proc` of recording `side`: the
+ * same for its counterpart in the other recording. */
+static lane *find_lane(ospy_diff *d, int side, size_t proc, long thread)
 {
-  for (size_t i = 0; i < p->nknown; i++)
-    if (p->known[i] == tid)
-      return (long)i;
-  for (size_t i = 0; i < p->ntids; i++) /* after the noted ones */
-    if (p->tids[i] == tid)
-      return (long)(p->nknown + i);
-  uint32_t *t = realloc(p->tids, (p->ntids + 1) * sizeof *t);
-  if (!t)
-    return -1;
-  p->tids = t;
-  t[p->ntids] = tid;
-  return (long)(p->nknown + p->ntids++);
-}
-
-static lane *find_lane(ospy_diff *d, const char *label)
-{
-  uint64_t h = ospy_fnv1a(OSPY_FNV_INIT, label, strlen(label));
+  uint32_t group = d->procs.side[side].procs[proc].group;
   for (size_t i = 0; i < d->nlanes; i++)
-    if (d->lanes[i].hash == h && !strcmp(d->lanes[i].label, label))
+    if (d->lanes[i].group == group && d->lanes[i].thread == thread)
       return &d->lanes[i];
+  char label[512];
+  ospy_diff_lane_label(&d->procs, side, proc, thread, label, sizeof label);
   lane *l = realloc(d->lanes, (d->nlanes + 1) * sizeof *l);
   if (!l)
     return NULL;
   d->lanes = l;
   l = &d->lanes[d->nlanes];
-  *l = (lane){ .label = strdup(label), .hash = h };
+  *l = (lane){ .label = strdup(label), .group = group, .thread = thread };
   if (!l->label)
     return NULL;
   d->nlanes++;
   return l;
 }
 
-static void lane_label(char *label, size_t cap, const dproc *p, long t)
-{
-  snprintf(label, cap, "%s #%u, thread %ld", p->name, p->occ + 1, t + 1);
-}
-
 static lane *lane_of(ospy_diff *d, int side, const ospy_xevent *ev)
 {
-  dproc *p = find_proc(d, side, ev);
-  long t = p ? thread_ordinal(p, ev->tid) : -1;
-  if (t < 0)
-    return NULL;
-  char label[512];
-  lane_label(label, sizeof label, p, t);
-  return find_lane(d, label);
+  long i = ospy_diff_procs_of(&d->procs, side, ev);
+  long t = i < 0 ? -1 : ospy_diff_thread_ordinal(&d->procs.side[side].procs[i], ev->tid);
+  return t < 0 ? NULL : find_lane(d, side, (size_t)i, t);
 }
 
 long ospy_diff_plan_lanes(ospy_diff *d)
 {
-  char label[512];
+  if (!d->procs_paired && ospy_diff_procs_pair(&d->procs) < 0)
+    return -1;
+  d->procs_paired = 1;
   for (int s = 0; s < 2; s++)
-    for (size_t i = 0; i < d->side[s].nprocs; i++) {
-      const dproc *p = &d->side[s].procs[i];
-      for (size_t t = 0; t < p->nknown; t++) {
-        lane_label(label, sizeof label, p, (long)t);
-        if (!find_lane(d, label))
+    for (size_t i = 0; i < d->procs.side[s].nprocs; i++)
+      for (size_t t = 0; t < d->procs.side[s].procs[i].nknown; t++)
+        if (!find_lane(d, s, i, (long)t))
           return -1;
-      }
-    }
   return (long)d->nlanes;
 }
 

@@ -1,10 +1,12 @@
 /* Compares two recordings of the same program call by call (`ospy diff`).
  *
  * Calls are grouped into lanes: a lane is one thread of one process, and the
- * two recordings' lanes are matched by process name and its occurrence
+ * two recordings' lanes are matched by the process's place in the process
+ * tree (the root with the root, a child with the child its paired parent
+ * forked at the same position), else by process name and its occurrence
  * (the 2nd process named "worker" in A with the 2nd in B), then by the order
- * in which the process's threads were created (their thread ids' order, from
- * a first pass: ospy_diff_note), else of their first call. Pids, tids,
+ * in which the process's threads were created (their thread ids' order);
+ * export/diff_procs.h, from a first pass: ospy_diff_note. Pids, tids,
  * timestamps, sequence numbers and addresses never take part
  * (export/call_text.h says what a call is compared by).
  *
@@ -43,7 +45,7 @@ typedef struct ospy_diff_call {
 enum { OSPY_DIFF_HUNK, OSPY_DIFF_REMOVED, OSPY_DIFF_ADDED, OSPY_DIFF_CHANGED };
 
 typedef struct ospy_diff_lane_info {
-  const char *label;             /* "curl #1, thread 2" */
+  const char *label;             /* "curl (process 1.2), thread 2", "curl #1, thread 2" */
   const ospy_diff_call *context; /* HUNK: the last call both made before it, or NULL */
   uint64_t first_a, first_b;     /* HUNK: index of its first call on each side */
 } ospy_diff_lane_info;
@@ -61,12 +63,15 @@ typedef struct ospy_diff ospy_diff;
 
 /* window: calls aligned at once (2..65535). NULL when out of memory. */
 ospy_diff *ospy_diff_new(size_t window, ospy_diff_emit_fn emit, void *data);
-/* Optional first pass over both recordings, every event: the threads that
- * make calls, so that a process's threads are paired by creation order rather
- * than by the order of their first call. 0, or -1 when out of memory. */
+/* Optional first pass over both recordings, every event: the processes'
+ * parents and the threads that make calls, so that processes are paired by
+ * their place in the process tree and a process's threads by creation order
+ * (without it: by name and occurrence, and by the order of their first call).
+ * 0, or -1 when out of memory. */
 int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev);
-/* After ospy_diff_note over both recordings: the lanes they hold, A's in
- * order, then those only B has. -1 when out of memory, else their count. */
+/* After ospy_diff_note over both recordings: pairs their processes; the
+ * lanes they hold, A's in order, then those only B has. -1 when out of
+ * memory, else their count. */
 long ospy_diff_plan_lanes(ospy_diff *d);
 /* From now on ospy_diff_feed takes only the calls of lane k (of
  * ospy_diff_plan_lanes), or of every lane when k < 0: one lane at a time, a

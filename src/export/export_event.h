@@ -120,6 +120,8 @@ typedef struct ospy_xevent {
   size_t nframes;
   const char *message;    /* Error/Warning/Info/...: the text, or NULL */
   bool attached;          /* ProcessStart: of a process ospy attached to (-p), not started */
+  uint32_t ppid;          /* ProcessStart: the parent's pid (a forked child's: the process
+                             that forked it), 0 when not known */
 } ospy_xevent;
 
 /* "FunctionCall", "Error", ... as oSpy writes the type attribute. */

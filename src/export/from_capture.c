@@ -567,7 +567,10 @@ int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
              ospy_event_type_name(rec->type));
     return -1;
   }
-  ev->attached = rec->type == OSPY_EV_PROCESS_START && (rec->flags & OSPY_START_F_ATTACHED);
+  if (rec->type == OSPY_EV_PROCESS_START) {
+    ev->attached = rec->flags & OSPY_START_F_ATTACHED;
+    ev->ppid = ((const ospy_event_process_start *)rec)->ppid;
+  }
   ev->process_name = process_name(a, rec->pid);
   return 0;
 }

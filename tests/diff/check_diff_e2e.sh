@@ -243,3 +243,66 @@ done
 "$ospy" show "$dir/fwa.ospy" | grep -qF "(fmt=\"user=%s id=%d %c\"(\"alice\", 7, '\\x27')) = 17" ||
   { "$ospy" show "$dir/fwa.ospy"; fail "show writes the format otherwise than diff"; }
 echo "format strings compared with their values; strings and hex buffers written as show writes them"
+# a program that forks children that exec, followed with -F: the children
+# start in a different order in each run (FK_ORDER: delays), and are paired
+# by their place in the process tree (fork order), not by that of their
+# first calls (each child writes its index: paired otherwise, every call differed)
+cat > "$dir/fo.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static void say(const char *what, int i)
+{
+  char b[32];
+  int n = snprintf(b, sizeof b, "%s%d\n", what, i);
+  for (int k = 0; k < 3; k++)
+    if (write(2, b, (size_t)n) != n)
+      _exit(1);
+}
+int main(int argc, char **argv)
+{
+  if (argc == 3) { /* the child, exec'd: "fo exec I" */
+    say("EXEC", atoi(argv[2]));
+    return 3;
+  }
+  const char *order = getenv("FK_ORDER");
+  int reverse = order && !strcmp(order, "reverse");
+  for (int i = 0; i < 5; i++)
+    if (fork() == 0) {
+      usleep((useconds_t)(reverse ? 4 - i : i) * 30000);
+      const char *odd = getenv("FK_ODD");
+      say(odd && atoi(odd) == i ? "ODD" : "CHILD", i);
+      char a[16];
+      snprintf(a, sizeof a, "%d", i);
+      execl(argv[0], "fo", "exec", a, (char *)0);
+      _exit(127);
+    }
+  say("PARENT", 0);
+  int st, bad = 0;
+  while (wait(&st) > 0)
+    bad += !WIFEXITED(st) || WEXITSTATUS(st) != 3;
+  return bad;
+}
+C
+cc -O1 -o "$dir/fo" "$dir/fo.c" || fail "cannot build fo"
+for o in forward reverse; do
+  FK_ORDER=$o "$ospy" capture -q -F -f write -o "$dir/fo_$o.ospy" -- "$dir/fo" >/dev/null 2>&1 ||
+    fail "capture of fo ($o)"
+done
+"$ospy" show "$dir/fo_reverse.ospy" | grep -F 'buf="CHILD' | head -1 | grep -qF 'buf="CHILD4\n"' ||
+  { "$ospy" show "$dir/fo_reverse.ospy" | grep CHILD | head -3; fail "the children did not start in reverse order"; }
+"$ospy" diff "$dir/fo_forward.ospy" "$dir/fo_reverse.ospy" >"$dir/fo.out" 2>&1 ||
+  { head -20 "$dir/fo.out"; tail -1 "$dir/fo.out"; fail "two runs of a forking program differ"; }
+grep -qF "equivalent (33 calls)" "$dir/fo.out" || { cat "$dir/fo.out"; fail "not all calls compared"; }
+echo "5 children started in the other order, each exec'd: paired by fork order, runs compare equal"
+# the 4th child forked writes otherwise: its 3 calls, named by its place
+FK_ORDER=reverse FK_ODD=3 "$ospy" capture -q -F -f write -o "$dir/fo_odd.ospy" -- "$dir/fo" >/dev/null 2>&1 ||
+  fail "capture of fo (FK_ODD)"
+"$ospy" diff "$dir/fo_forward.ospy" "$dir/fo_odd.ospy" >"$dir/fodd.out" 2>&1
+[ $? = 1 ] || { cat "$dir/fodd.out"; fail "a child that writes otherwise: not different"; }
+grep -qxF '@@ fo (process 1.4), thread 1: call 1 in A, 1 in B @@' "$dir/fodd.out" &&
+  grep -qxF '    buf: "CHILD3\n" -> "ODD3\n"' "$dir/fodd.out" &&
+  [ "$(grep -c '^[-+~] ' "$dir/fodd.out")" = 3 ] || { cat "$dir/fodd.out"; fail "the 4th child's 3 writes are not the difference"; }
+echo "the 4th child writes otherwise: its 3 calls, in 'fo (process 1.4)'"
