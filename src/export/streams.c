@@ -218,6 +218,9 @@ static void on_socket(ospy_streams *s, const ospy_xevent *ev)
     c->domain = domain;
 }
 
+/* Both ends of a socketpair are unnamed AF_UNIX sockets, each the other's
+ * peer: that is known from the call on (a later getsockname/getpeername
+ * says no more; the first data's header and the summary agree). */
 static void on_socketpair(ospy_streams *s, const ospy_xevent *ev)
 {
   int64_t r, fd;
@@ -227,8 +230,10 @@ static void on_socketpair(ospy_streams *s, const ospy_xevent *ev)
   for (size_t i = 0; i < sv->nchildren && i < 2; i++) {
     ospy_conv *c = ospy_sv_int(&sv->children[i], &fd)
                        ? new_conv(s, ev, OSPY_CONV_UNIX, fd, 0) : NULL;
-    if (c)
+    if (c) {
       c->domain = AF_UNIX;
+      c->local.family = c->remote.family = AF_UNIX; /* path "": unnamed */
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 /* The stream rebuilder and the pcapng export on hand-made decoded calls
  * (no capture, so it runs under ASan too):  test-streams OUT.pcapng
  * TCP over IPv6, a descriptor closed and reused, bytes not recorded, UDP
- * with sendto/recvfrom, a TLS session over a connected socket, a plain fd.
+ * with sendto/recvfrom, a TLS session over a connected socket, a plain fd;
+ * a socketpair's unnamed ends.
  * check_unit.sh then reads OUT.pcapng with tshark. */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -220,6 +221,47 @@ static void check_streams(void)
   ospy_streams_free(s);
 }
 
+/* The endpoints as the first data found them: what the header of
+ * --follow prints. */
+static void note_first_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
+{
+  char(*seen)[64] = user;
+  (void)d;
+  if (seen[0][0])
+    return;
+  ospy_endpoint_text(&c->local, seen[0], sizeof seen[0]);
+  ospy_endpoint_text(&c->remote, seen[1], sizeof seen[1]);
+}
+
+/* socketpair: both ends are unnamed AF_UNIX sockets, from the call on,
+ * whether or not the program asks getsockname/getpeername (the header of
+ * --follow said "(unnamed) -> ?" for a pair whose peer name was asked after
+ * the data, the summary "(unnamed) -> (unnamed)") */
+static void check_socketpair(void)
+{
+  char seen[2][64] = { "", "" };
+  ospy_streams_cb cb = { .data = note_first_data, .user = seen };
+  ospy_streams *s = ospy_streams_new(&cb);
+  call c;
+  begin(&c, "socketpair", 0);
+  arg(&c, "domain", "Enum", "AF_UNIX");
+  arg(&c, "type", "Flags", "SOCK_STREAM");
+  ospy_xvalue fds[2] = { { .type = "Int32", .text = "3" }, { .type = "Int32", .text = "4" } };
+  c.kids[0] = (ospy_xvalue){ .type = "Array", .children = fds, .nchildren = 2 };
+  c.out[c.ev.nargs_out++] = (ospy_xvalue){ .name = "sv", .type = "Pointer", .text = "0x7ffc2000",
+                                           .children = &c.kids[0], .nchildren = 1 };
+  feed(&c.ev, s);
+  fd_call(feed, s, "send", 3, 0, "ping", 4, 4);
+  fd_call(feed, s, "recv", 4, 1, "ping", 4, 4);
+  ospy_streams_finish(s);
+  fprintf(stderr, "socketpair, at the first data: %s -> %s\n", seen[0], seen[1]);
+  CHECK(!strcmp(seen[0], "(unnamed)") && !strcmp(seen[1], "(unnamed)"));
+  CHECK(ospy_streams_count(s) == 2);
+  expect_conv(s, 1, OSPY_CONV_UNIX, 3, "(unnamed)", "(unnamed)", 4, 0);
+  expect_conv(s, 2, OSPY_CONV_UNIX, 4, "(unnamed)", "(unnamed)", 0, 4);
+  ospy_streams_free(s);
+}
+
 static void export_one(const ospy_xevent *ev, void *data)
 {
   CHECK(ospy_export_write(data, ev) == 0);
@@ -244,6 +286,7 @@ int main(int argc, char **argv)
   }
   CHECK(ospy_export_format_parse("pcapng") == OSPY_EXPORT_PCAPNG);
   check_streams();
+  check_socketpair();
   write_pcapng(argv[1]);
   fprintf(stderr, failures ? "%d check(s) failed\n" : "streams: all checks passed\n", failures);
   return failures != 0;
