@@ -422,11 +422,13 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
     break;
   case OSPY_EV_LOST:
     color_on(out, o, COLOR_YELLOW);
-    fprintf(out, "--- lost %" PRIu64 " event%s of thread %u (ring full with --lossy, detaching, "
-            "called by a signal handler inside a hook, nested deeper than 256 hooked calls, "
-            "or no memory for the thread's records)",
+    /* the causes this capture can have: a full ring drops only with --lossy */
+    fprintf(out, "--- lost %" PRIu64 " event%s of thread %u (%sdetaching, called by a signal "
+            "handler inside a hook, nested deeper than 256 hooked calls, no memory for the "
+            "thread's records, or the thread died while writing one)",
             ((const ospy_event_lost *)h)->count, ((const ospy_event_lost *)h)->count == 1 ? "" : "s",
-            h->tid);
+            h->tid,
+            plan && (ospy_plan_options(plan) & OSPY_PLAN_OPT_LOSSY) ? "ring full with --lossy, " : "");
     color_off(out, o);
     fputc('\n', out);
     break;

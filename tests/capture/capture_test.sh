@@ -837,6 +837,7 @@ unfinished-record)
   grep -q 'warning: controller: thread [0-9]* died in the middle of writing a record' "$work/show" ||
     fail "-F child: no warning about the passed record"
   grep -q -- '--- lost 1 event' "$work/show" || fail "-F child: the passed record is not counted lost"
+  grep -- '--- lost' "$work/show" | grep -q -- '--lossy' && fail "-F child: a lossless capture's lost line names --lossy"
   echo "unfinished-record: spawned and attached, the records after the unfinished one kept; -F: a dead child's record passed" ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
