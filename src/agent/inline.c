@@ -352,14 +352,26 @@ static unsigned backtrace_depth(const inline_hook *h)
   return d > MAX_BT ? MAX_BT : d;
 }
 
-/* A pending call that hides the described calls made inside it (oSpy's
- * logNested off): one of a function a spec describes. A function traced with
+/* Whether a pending call hides a call that never returns made inside it
+ * (oSpy's logNested off): when a spec describes it. A function traced with
  * raw words (a -f pattern that matched main) hides nothing; nor do the
- * agent's own hooks (dlopen). */
-static bool encloses(void *user_data)
+ * agent's own hooks (dlopen). exit's _exit, err's exit are their own end. */
+static bool hides_ending_call(void *user_data)
 {
   const inline_hook *h = user_data;
   return h && !h->internal && h->fn;
+}
+
+/* Whether a pending call hides a call that returns: only when it returns
+ * itself (the exec family too: it returns when it fails, and what it calls
+ * is its own work). A call that never returns hands the thread over to the
+ * program's code: exit runs the atexit handlers, destructors and stdio's
+ * flush, pthread_exit the cleanup handlers, abort a SIGABRT handler,
+ * __cxa_throw the destructors on the way to the catch. */
+static bool hides_call(void *user_data)
+{
+  const inline_hook *h = user_data;
+  return hides_ending_call(user_data) && h->noreturn != NORETURN_ALWAYS;
 }
 
 static void on_enter(ospy_invocation *inv)
@@ -397,7 +409,8 @@ static void on_enter(ospy_invocation *inv)
     return;
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
-  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && ospy_invocation_nested_in(inv, encloses))
+  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) &&
+      ospy_invocation_nested_in(inv, h->noreturn == NORETURN_ALWAYS ? hides_ending_call : hides_call))
     return;
   thread_area *a = area_get();
   if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP) {

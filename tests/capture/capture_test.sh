@@ -20,6 +20,21 @@ run_capture() { # expected-status args... (target's stdout to $work/out)
   [ "$got" = "$want" ] || { cat "$work/err" >&2; fail "ospy exited with $got, expected $want"; }
 }
 
+# The target's noreturn mode under --preset proc -f write: the calls made
+# inside exit (atexit handler, stdio's flush) recorded after it, not its _exit.
+exit_inside() {
+  "$ospy" capture -q --preset proc -f write -o "$work/exit.ospy" -- "$1" 1 0 noreturn \
+    > "$work/exit.out" 2> "$work/exit.err"
+  [ $? = 3 ] || { cat "$work/exit.err" >&2; fail "exit inside: exit status"; }
+  [ "$(grep -c '^bye [123]$\|^unflushed$' "$work/exit.out")" = 4 ] || fail "exit inside: the program's output changed"
+  "$ospy" show "$work/exit.ospy" > "$work/exit.show"
+  n=$(sed -n '/exit(status=3) = ?$/,$p' "$work/exit.show" |
+    grep -c 'write(fd=1.*buf="\(bye [123]\|unflushed\)\\n", count=[0-9]*) = [0-9]*$')
+  [ "$n" = 4 ] || { cat "$work/exit.show" >&2; fail "exit inside: $n of the 4 writes made while exiting recorded after exit"; }
+  grep -q '_exit(' "$work/exit.show" && fail "exit inside: exit's own _exit is recorded"
+  return 0
+}
+
 # Waits (bounded, no fixed sleeps as synchronisation) until FILE holds PATTERN.
 wait_for() {
   i=0
@@ -321,6 +336,10 @@ no-return)
     fail "the failed execv is not there exactly once with its error"
   [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "the failed execv's record at entry was kept too"
   [ "$(grep -c 'exit(status=3) = ?$' "$work/show")" = 1 ] || fail "exit(3) is not recorded"
+  # what runs inside exit is the program's: its atexit handler's writes and
+  # stdio's flush are recorded after exit (they were hidden as nested in it);
+  # exit's own _exit is not
+  exit_inside "$target"
   # functions that return twice (vfork, setjmp) are recorded at entry and
   # hooked without a replaced return address: the vfork parent returned into
   # its child's code (exit 127) or the process aborted
@@ -870,6 +889,7 @@ i386)
   [ "$(grep -c 'ospy_test_jump(.*) = ?$' "$work/show")" = 1 ] || fail "i386: the call left by longjmp is missing"
   [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "i386: the failed execv is not there once"
   grep -q 'exit(status=3) = ?$' "$work/show" || fail "i386: exit(3) is not recorded"
+  exit_inside "$work/target32"
   # a 64-bit result is edx:eax: filters see all of it, not eax alone
   "$ospy" capture -q -f lseek64 -o "$cap" -- "$work/target32" 1 1 seek > "$work/out" 2> "$work/err" ||
     fail "i386 seek: ospy failed"

@@ -31,7 +31,9 @@
  * (load-in: a hooked ospy_test_load returns, then one faults on its load of
  * NULL, an instruction the hook moved)
  * (noreturn [exec]: a hooked call left by longjmp, a failed execv, then
- * execv("/bin/true") or exit(3): calls that do not return)
+ * execv("/bin/true") or exit(3): calls that do not return; exit's work is
+ * the program's: an atexit handler writes "bye 1".."bye 3" and stdio's flush
+ * "unflushed")
  * (unfinished [GOFILE]: a thread calls ospy_test_add once; when it sleeps
  * (under OSPY_TEST_STALL_RECORD=ospy_test_add the agent keeps it in the
  * middle of writing that call's record), the main thread makes CALLS calls
@@ -149,6 +151,17 @@ static void coro_body(int c)
   for (int v = 0; v < 25; v++)
     if (ospy_test_yield(coro_self[c], coro_main, c * 100 + v) != (c * 100 + v) * 7)
       coro_bad++;
+}
+
+/* noreturn's atexit handler: calls the program makes while exit runs */
+static void say_bye(void)
+{
+  char line[] = "bye 0\n";
+  for (int i = 1; i <= 3; i++) {
+    line[4] = (char)('0' + i);
+    if (write(1, line, sizeof line - 1) < 0)
+      return;
+  }
 }
 
 /* The modes below run in functions of their own: main uses setjmp and
@@ -416,6 +429,7 @@ int main(int argc, char **argv)
   }
   if (!strcmp(how, "noreturn")) {
     static jmp_buf jb;
+    atexit(say_bye);
     if (!setjmp(jb))
       ospy_test_jump(&jb, 1);
     printf("jump=%ld\n", ospy_test_jump(&jb, 0));
@@ -424,6 +438,7 @@ int main(int argc, char **argv)
     execv(nothing[0], nothing);
     if (argc > 4 && !strcmp(argv[4], "exec"))
       execv(yes[0], yes);
+    printf("unflushed\n"); /* written by exit (stdout is a file or a pipe) */
     exit(3);
   }
   if (!strcmp(how, "seek")) {
