@@ -8,7 +8,9 @@ and structure field it names is defined in it; every spec is hooked; flags
 enumerations decode each of their members to that member alone (decoders
 take members in order, all bits set, then clear them); architecture-specific
 structures come in x86-64/i386 pairs; expressions name only arguments of
-their own function and use retval only where the call has returned.
+their own function and use retval only where the call has returned; an
+out-value written back as a pointer-wide integer in hex (a handle) is typed
+as a pointer.
 Prints one line per problem (file:line: message) and exits 1 if any.
 """
 import glob
@@ -29,6 +31,9 @@ BUILTIN = {
     "SockAddr", "SockAddrPtr", "Errno", "FileDescriptor", "Float", "Double",
     "PointerPtr", "ProcessId", "ProcessIdPtr",
 }
+# Out-values that are pointer-wide integers: shown in hex, they are handles
+# (sqlite3_open's ppDb, libusb_init's ctx) that must be typed as pointers.
+ADDRESS_LIKE = {"SizePtr", "SSizePtr"}
 ARCHES = {"x86-64", "i386"}
 ATTRS = {
     "hookManager": set(),
@@ -186,6 +191,10 @@ class Lint:
             self.err("%s: a byte array needs size" % where, hint)
         if t == "Dynamic":
             self.check_dynamic(where, a, names, hint)
+        if t in ADDRESS_LIKE and a.get("hex") == "true":
+            self.err("%s: %s shown in hex is a handle or an address written back: type it "
+                     "PointerPtr (ospy diff compares integers, and leaves addresses out)"
+                     % (where, t), hint)
 
     def check_dynamic(self, where, a, names, hint):
         base, suffix = a.get("typeNameBase", ""), a.get("typeNameSuffix", "")

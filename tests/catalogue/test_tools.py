@@ -156,6 +156,12 @@ class Mutations(unittest.TestCase):
         p = self.mutate("proc.xml", '<structure name="Sigaction" arch="i386">', '<structure name="Sigaction" arch="x86-64">')
         self.expect("lintcat.py", [p], "structure Sigaction defined twice for x86-64")
 
+    def test_handle_typed_as_integer(self):
+        # ospy diff compared two runs' handles as numbers: every run differed
+        p = self.mutate("sqlite.xml", 'name="ppDb" direction="out" type="PointerPtr"',
+                        'name="ppDb" direction="out" type="SizePtr"')
+        self.expect("lintcat.py", [p], "sqlite3_open.ppDb: SizePtr shown in hex is a handle")
+
     def test_dynamic_needs_enum_argument(self):
         p = self.mutate("net.xml", 'typeNameBase="arg.domain"', 'typeNameBase="arg.type"')
         self.expect("lintcat.py", [p], "typeNameBase 'arg.type' must name an enumeration argument")

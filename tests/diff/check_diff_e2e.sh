@@ -149,16 +149,22 @@ grep -qx '    envp\[2\]: "FOO=0" -> "FOO=1"' "$dir/ex3.out" ||
 grep -q "envp=&\[4 elements\]" "$dir/ex3.out" && ! grep -q "PAD=" "$dir/ex3.out" ||
   { cat "$dir/ex3.out"; fail "the whole environment was printed for one variable"; }
 echo "-F runs of a program that execs: ospy's environment ignored, one variable shown alone"
-# process ids and thread handles are run-time ids: fork's pid (ProcessId) and
-# pthread_create's pthread_t (a Pointer) differ every run and are not compared
+# process ids and thread handles are run-time ids: fork's pid (ProcessId),
+# pthread_create's pthread_t and posix_memalign's memory (pointers written
+# back, PointerPtr: it was a hex SizePtr, compared as a number) differ every
+# run and are not compared
 cat > "$dir/fk.c" <<'C'
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 static void *worker(void *arg) { return arg; }
 int main(void)
 {
   pthread_t t;
+  void *m;
+  if (posix_memalign(&m, 64, 100000) == 0)
+    free(m);
   pthread_create(&t, 0, worker, 0);
   pthread_join(t, 0);
   pid_t p = fork();
@@ -170,12 +176,14 @@ int main(void)
 C
 cc -O1 -pthread -o "$dir/fk" "$dir/fk.c" || fail "cannot build fk"
 for s in 1 2; do
-  "$ospy" capture -q --preset proc -o "$dir/fk$s.ospy" -- "$dir/fk" >/dev/null 2>&1 || fail "capture of fk"
+  "$ospy" capture -q --preset proc -f posix_memalign -o "$dir/fk$s.ospy" -- "$dir/fk" >/dev/null 2>&1 || fail "capture of fk"
 done
 "$ospy" show "$dir/fk1.ospy" | grep -q 'fork() = [1-9][0-9]*$' || { "$ospy" show "$dir/fk1.ospy"; fail "fork's pid is not shown"; }
+"$ospy" show "$dir/fk1.ospy" | grep -q 'posix_memalign(memptr=\[0x[0-9a-f]*\], alignment=64, size=100000) = 0$' ||
+  { "$ospy" show "$dir/fk1.ospy"; fail "posix_memalign's pointer is not shown"; }
 "$ospy" diff "$dir/fk1.ospy" "$dir/fk2.ospy" >"$dir/fk.out" 2>&1 ||
-  { cat "$dir/fk.out"; fail "two runs differ by fork's pid or pthread_create's thread"; }
-echo "fork's pid and pthread_create's thread: not compared"
+  { cat "$dir/fk.out"; fail "two runs differ by fork's pid, pthread_create's thread or posix_memalign's memory"; }
+echo "fork's pid, pthread_create's thread and posix_memalign's memory: not compared"
 # values written as show writes them (its formatter): a format string with
 # the values it consumed (compared: a changed value is a changed call), wide
 # strings quoted, a string that ran into unreadable memory with what was read
