@@ -46,7 +46,8 @@ ATTRS = {
               "elementType", "size", "elementCount"},
     "bindTypeProperty": {"propertyName", "sourceField"},
     "function": {"name", "callingConvention", "logNested", "specId"},
-    "returnValue": {"type", "hex", "octal", "marshalAs", "nullIsError", "errorValue", "setsErrno"},
+    "returnValue": {"type", "hex", "octal", "marshalAs", "nullIsError", "errorValue",
+                    "errorCondition", "setsErrno"},
     "argument": {"name", "direction", "type", "hex", "octal", "marshalAs", "size", "elementType",
                  "elementCount", "typeNameBase", "typeNameSuffix", "value",
                  "nullTerminated"},
@@ -167,6 +168,8 @@ class Lint:
         for cond in fn.findall("logCondition"):
             self.check_expr(fname, "function logCondition", cond.text or "",
                             names, True, hint)
+        if rv is not None and rv.get("errorCondition") is not None:
+            self.check_expr(fname, "errorCondition", rv.get("errorCondition"), names, True, hint)
 
     def check_argument(self, fname, a, names, hint):
         aname, t = a.get("name"), a.get("type", "")

@@ -662,6 +662,7 @@ static void on_leave(ospy_invocation *inv)
   uint32_t leave_len = 0;
   uint64_t retval = ospy_invocation_get_return(inv);
   int log = ospy_agent_g.active; /* detached or consumer gone: no marshaling either */
+  uint16_t failed = 0;
   if (log && h->fn) {
     uint64_t args[ARG_WORDS] = { 0 };
     ospy_marshal_call c = {
@@ -671,6 +672,8 @@ static void on_leave(ospy_invocation *inv)
     };
     /* an exec recorded at entry that failed: its record must replace that one */
     log = note->tentative || ospy_marshal_should_log(h->fn, &c);
+    if (log && ospy_marshal_failed(h->fn, &c))
+      failed = OSPY_CALL_F_FAILED;
     if (log)
       leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, blob_room, value_cap);
     /* typed by the marshaler: readers filter on it (retval == -1 of an i386
@@ -679,7 +682,7 @@ static void on_leave(ospy_invocation *inv)
   }
   if (log) {
     call_end end = {
-      .flags = (uint16_t)(note->tentative ? OSPY_CALL_F_SUPERSEDES : 0),
+      .flags = (uint16_t)((note->tentative ? OSPY_CALL_F_SUPERSEDES : 0) | failed),
       .ts_leave = ospy_agent_clock(), .retval = retval, .err = err,
     };
     write_record(h, inv, note, frame, leave, leave_len, &end);

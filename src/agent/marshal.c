@@ -1215,14 +1215,28 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
   return marshal_phase(fn, c, out, cap, value_cap, OSPY_VB_PHASE_LEAVE);
 }
 
-int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
+/* A function-level condition at leave (a fault makes it false). */
+static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
+                          const ospy_spec_expr *cond)
 {
-  if (!fn || !fn->cond.compiled)
-    return 1;
   saved_args scratch;
   uint8_t dummy[8];
   ospy_mw w = { dummy, 0, sizeof dummy, 0 };
   mctx m;
   init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, &w, 0, &scratch);
-  return cond_holds(&m, &fn->cond);
+  return cond_holds(&m, cond);
+}
+
+int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
+{
+  if (!fn || !fn->cond.compiled)
+    return 1;
+  return holds_at_leave(fn, c, &fn->cond);
+}
+
+int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c)
+{
+  if (!fn || !fn->error_cond.compiled)
+    return 0;
+  return holds_at_leave(fn, c, &fn->error_cond);
 }

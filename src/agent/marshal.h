@@ -59,5 +59,8 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
                           size_t cap, size_t value_cap);
 /* Function-level logCondition, evaluated at leave: 0 = drop the call. */
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c);
+/* <returnValue errorCondition>, evaluated at leave: 1 = the call failed
+   (0 without one, or when a read in it faults). */
+int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c);
 
 #endif

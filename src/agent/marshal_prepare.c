@@ -34,6 +34,9 @@ static size_t table_exprs(ospy_spec_table *t, ospy_spec_expr **out, size_t cap)
     if (n < cap)
       out[n] = &fn->cond;
     n++;
+    if (n < cap)
+      out[n] = &fn->error_cond;
+    n++;
     for (uint32_t i = 0; i < fn->nargs; i++) {
       ospy_spec_arg *a = &fn->args[i];
       ospy_spec_expr *es[] = { &a->size_in, &a->size_out, &a->count_in, &a->count_out,
@@ -130,7 +133,8 @@ int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
   for (uint32_t f = 0; f < t->nfns; f++) {
     ospy_spec_fn *fn = &t->fns[f];
     mark_int_args(t, fn);
-    if (compile_one(t, fn, &fn->cond, "logCondition", err, errcap) < 0) {
+    if (compile_one(t, fn, &fn->cond, "logCondition", err, errcap) < 0 ||
+        compile_one(t, fn, &fn->error_cond, "errorCondition", err, errcap) < 0) {
       ospy_marshal_release(t);
       return -1;
     }
@@ -164,6 +168,7 @@ void ospy_marshal_release(ospy_spec_table *t)
   for (uint32_t f = 0; f < t->nfns; f++) {
     ospy_spec_fn *fn = &t->fns[f];
     release_one(&fn->cond);
+    release_one(&fn->error_cond);
     for (uint32_t i = 0; i < fn->nargs; i++) {
       ospy_spec_arg *a = &fn->args[i];
       release_one(&a->size_in);

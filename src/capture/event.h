@@ -48,6 +48,9 @@ typedef struct ospy_event_hdr {
  * after all, which replaces it. */
 #define OSPY_CALL_F_TENTATIVE 0x10
 #define OSPY_CALL_F_SUPERSEDES 0x20
+/* its spec's errorCondition held when it returned: the call failed (read
+ * only for a spec with one: ospy_call_outcome) */
+#define OSPY_CALL_F_FAILED 0x40
 
 typedef struct ospy_event_call {
   ospy_event_hdr h;

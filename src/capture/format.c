@@ -215,6 +215,8 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
     return OSPY_OUTCOME_UNKNOWN;
   if (!fn || !specs)
     return errno_style(sign_extend(c->retval, c->arch_bits == 32 ? 32 : 64));
+  if (fn->error_cond.src) /* the agent evaluated it when the call returned */
+    return c->h.flags & OSPY_CALL_F_FAILED ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
   if (!fn->has_ret)
     return OSPY_OUTCOME_SUCCESSFUL;
   const ospy_spec_type *rt = ospy_spec_table_type(specs, fn->ret.type);

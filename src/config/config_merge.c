@@ -195,6 +195,7 @@ static uint32_t import_fn(importer *m, uint32_t fi)
   ospy_spec_fn d = *s;
   d.ret = import_ref(m, &s->ret);
   d.cond = import_expr(m, &s->cond);
+  d.error_cond = import_expr(m, &s->error_cond);
   d.args = alloc(m, s->nargs * sizeof *d.args);
   for (uint32_t i = 0; i < s->nargs && d.args; i++) {
     const ospy_spec_arg *a = &s->args[i];

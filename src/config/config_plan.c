@@ -70,6 +70,8 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
     fprintf(out, " (NULL is no error)");
   if (fn->has_ret && fn->has_error_value)
     fprintf(out, " (%" PRId64 " is the error)", fn->error_value);
+  if (fn->error_cond.src)
+    fprintf(out, " (failed when %s)", fn->error_cond.src);
   if (fn->has_ret && fn->errno_rule != OSPY_ERRNO_BY_TYPE)
     fprintf(out, " (%s errno)", fn->errno_rule == OSPY_ERRNO_SET ? "sets" : "does not set");
   fprintf(out, "\n");

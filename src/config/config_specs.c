@@ -351,13 +351,44 @@ static void parse_error_value(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
   fn->error_value = v;
 }
 
-/* <returnValue type= hex= marshalAs= nullIsError= errorValue= setsErrno=>:
-   the type, which values are failures and whether errno says why (an
-   extension: oSpy had no notion of a failed call). */
+/* errorCondition="EXPR": the calls that failed, when the return value alone
+   cannot tell (realloc's NULL is an answer for a size of 0); evaluated when
+   the call returns, checked against the arguments once they are known
+   (check_error_condition). */
+static void parse_error_condition(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
+{
+  const char *v = cfg_attr(g, c, "errorCondition");
+  if (!v)
+    return;
+  const char *other = cfg_attr(g, c, "errorValue") ? "errorValue"
+                      : cfg_attr(g, c, "nullIsError") ? "nullIsError" : NULL;
+  if (other) {
+    cfg_error(g, cfg_pos_attr_name(g, c, other),
+              "%s and errorCondition exclude each other: with errorCondition, the calls "
+              "for which it holds alone are failures", other);
+    return;
+  }
+  if (!*v) {
+    cfg_error(g, cfg_pos_attr(g, c, "errorCondition"), "empty errorCondition");
+    return;
+  }
+  fn->error_cond.src = v;
+}
+
+static void check_error_condition(cfg *g, xmlNodePtr ret, const ospy_spec_fn *fn)
+{
+  if (ret && fn->error_cond.src)
+    cfg_check_expr(g, fn->error_cond.src, fn, cfg_val_attr(g, ret, "errorCondition"),
+                   "errorCondition");
+}
+
+/* <returnValue type= hex= marshalAs= nullIsError= errorValue= errorCondition=
+   setsErrno=>: the type, which values are failures and whether errno says
+   why (an extension: oSpy had no notion of a failed call). */
 static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
 {
   static const char *const ret_attrs[] = { "type", "hex", "octal", "marshalAs", "nullIsError",
-                                           "errorValue", "setsErrno", NULL };
+                                           "errorValue", "errorCondition", "setsErrno", NULL };
   cfg_check_attrs(g, c, ret_attrs);
   ospy_spec_typeref r;
   const char *tn = cfg_attr(g, c, "type");
@@ -373,6 +404,7 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
     cfg_attr_bool(g, c, "nullIsError", &null_error);
   fn->null_ok = !null_error;
   parse_error_value(g, c, fn);
+  parse_error_condition(g, c, fn);
   int sets_errno;
   if (cfg_attr(g, c, "setsErrno") && cfg_attr_bool(g, c, "setsErrno", &sets_errno) == 0)
     fn->errno_rule = sets_errno ? OSPY_ERRNO_SET : OSPY_ERRNO_NOT_SET;
@@ -382,10 +414,11 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
    logCondition. */
 static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
 {
-  xmlNodePtr cond = NULL;
+  xmlNodePtr cond = NULL, ret = NULL;
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (cfg_is(c, "returnValue")) {
       parse_return(g, c, &g->t->fns[fi]);
+      ret = c;
     } else if (cfg_is(c, "arguments")) {
       if (g->t->fns[fi].args)
         cfg_error(g, cfg_pos_elem(g, c), "more than one <arguments>");
@@ -401,6 +434,7 @@ static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
   ospy_spec_fn *fn = &g->t->fns[fi];
   if (cond && fn->cond.src)
     cfg_check_expr(g, fn->cond.src, fn, cfg_val_text(g, cond), "logCondition");
+  check_error_condition(g, ret, fn);
 }
 
 static uint32_t add_fn(cfg *g, xmlNodePtr n, const char *name)

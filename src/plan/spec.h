@@ -163,6 +163,10 @@ struct ospy_spec_fn {
   uint32_t nargs;
   ospy_spec_arg *args;
   ospy_spec_expr cond; /* function-level <logCondition>, evaluated at leave */
+  ospy_spec_expr error_cond; /* <returnValue errorCondition="EXPR">: evaluated by the
+                                agent at leave, the call failed when it holds
+                                (OSPY_CALL_F_FAILED), instead of the return type's
+                                rule: realloc's NULL for a size of 0 is no failure */
   const struct ospy_spec_table *table; /* the table holding this spec */
 };
 typedef struct ospy_spec_fn ospy_spec_fn;

@@ -13,8 +13,10 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 3u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno */
-#define SPEC_VERSION_MIN 2u /* a version-2 table is a version-3 one without errorValues */
+#define SPEC_VERSION 4u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
+                           4: errorCondition */
+#define SPEC_VERSION_MIN 2u /* a version-2 (3) table is a version-3 (4) one without
+                               errorValues (errorConditions) */
 #define STR_NONE 0xffffffffu
 
 typedef struct wbuf {
@@ -111,9 +113,12 @@ static void put_fn(wbuf *w, const ospy_spec_fn *fn)
   put_str(w, fn->name);
   put_u8(w, fn->callconv);
   put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1 | fn->null_ok << 2 |
-                      fn->has_error_value << 3 | (fn->errno_rule & 3) << 4));
+                      fn->has_error_value << 3 | (fn->errno_rule & 3) << 4 |
+                      (fn->error_cond.src != NULL) << 6));
   if (fn->has_error_value)
     put_u64(w, (uint64_t)fn->error_value);
+  if (fn->error_cond.src)
+    put_str(w, fn->error_cond.src);
   put_u8(w, fn->has_ret);
   put_u32(w, fn->args_size);
   put_ref(w, &fn->ret);
@@ -301,6 +306,11 @@ static void get_fn(rbuf *r, ospy_spec_fn *fn)
   fn->errno_rule = bits >> 4 & 3;      /* (OSPY_ERRNO_BY_TYPE before version 3) */
   if (fn->has_error_value)
     fn->error_value = (int64_t)get_u64(r);
+  if (bits >> 6 & 1) { /* (0 before version 4) */
+    fn->error_cond.src = get_str(r);
+    if (!fn->error_cond.src && !r->bad)
+      r->bad = "an errorCondition without its text";
+  }
   fn->has_ret = get_u8(r);
   fn->args_size = get_u32(r);
   get_ref(r, &fn->ret);

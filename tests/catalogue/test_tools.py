@@ -156,6 +156,10 @@ class Mutations(unittest.TestCase):
         p = self.mutate("proc.xml", '<structure name="Sigaction" arch="i386">', '<structure name="Sigaction" arch="x86-64">')
         self.expect("lintcat.py", [p], "structure Sigaction defined twice for x86-64")
 
+    def test_unknown_argument_in_error_condition(self):
+        p = self.mutate("mem.xml", "arg.size != 0", "arg.sz != 0")
+        self.expect("lintcat.py", [p], "realloc: errorCondition names arg.sz, not an argument")
+
     def test_handle_typed_as_integer(self):
         # ospy diff compared two runs' handles as numbers: every run differed
         p = self.mutate("sqlite.xml", 'name="ppDb" direction="out" type="PointerPtr"',

@@ -1,7 +1,7 @@
 /* The format extensions the shipped presets use (docs/config.md):
    arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
-   nullTerminated="true" on an Array argument, errorValue="N" and setsErrno
-   on <returnValue>, marshalAs and octal on <argument> and <returnValue>.
+   nullTerminated="true" on an Array argument, errorValue="N", errorCondition
+   and setsErrno on <returnValue>, marshalAs and octal on <argument> and <returnValue>.
    Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
@@ -467,6 +467,80 @@ static void test_error_value(void)
          "t.xml:6:48: error: nullIsError and errorValue exclude each other: with errorValue, that value alone is a failure\n");
 }
 
+/* ---- errorCondition="EXPR" on <returnValue> ---- */
+
+static const char error_cond_xml[] = HM(
+  "<specs><functions>\n"
+  "<function name=\"re\"><returnValue type=\"Pointer\" hex=\"true\" "
+  "errorCondition=\"retval == 0 &amp;&amp; arg.size != 0\"/>\n"
+  "<arguments><argument name=\"ptr\" type=\"Pointer\" hex=\"true\"/>"
+  "<argument name=\"size\" type=\"Size\"/></arguments></function>\n"
+  "</functions></specs>\n"
+  "<hooks><module name=\"libc.so.6\"><function specId=\"re\"/></module></hooks>\n");
+
+/* Whether the agent finds re(ptr, size) = ret failed: entered, arguments
+   clobbered (the callee may), returned. */
+static int re_failed(const ospy_spec_table *t, uint64_t size, uint64_t ret)
+{
+  static uint8_t in[4096];
+  const ospy_spec_fn *f = ospy_spec_table_fn(t, 0);
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 0x1000, sizeof(void *));
+  tt_int(&k, size, sizeof(void *));
+  tt_done(&k, 0);
+  ospy_marshal_enter(f, &k.c, in, sizeof in, 65536);
+  memset(k.args, 0xcc, sizeof k.args);
+  tt_set_return(&k, ret);
+  return ospy_marshal_failed(f, &k.c);
+}
+
+static void test_error_condition(void)
+{
+  ospy_config *c = load(error_cond_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  CHECK(strstr(printed(c), "spec re: default, returns Pointer hex "
+                           "(failed when retval == 0 && arg.size != 0)\n") != NULL);
+  /* the spec table keeps it (codec version 4), for the readers */
+  size_t n = ospy_spec_table_encode(c->specs, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(c->specs, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK(t2->fns[0].error_cond.src && !strcmp(t2->fns[0].error_cond.src, "retval == 0 && arg.size != 0"));
+    CHECK(t2->fns[0].nargs == 2 && !strcmp(t2->fns[0].args[1].name, "size"));
+    ospy_spec_table_free(t2);
+  }
+  free(b);
+  ospy_config_free(c);
+  /* evaluated by the agent when the call returns, with the arguments it
+     entered with: realloc(p, 0)'s NULL is no failure */
+  c = load(error_cond_xml, sizeof(void *) * 8, "", __LINE__);
+  if (c) {
+    tt_prepare(c->specs);
+    CHECK(re_failed(c->specs, 100, 0) == 1);
+    CHECK(re_failed(c->specs, 0, 0) == 0);
+    CHECK(re_failed(c->specs, 100, 0x5000) == 0);
+    ospy_marshal_release(c->specs);
+    ospy_config_free(c);
+  }
+  EXPECT(HM("<specs><functions>\n"
+            "<function name=\"a\"><returnValue type=\"Pointer\" errorValue=\"-1\" errorCondition=\"retval == 1\"/></function>\n"
+            "<function name=\"b\"><returnValue type=\"Pointer\" nullIsError=\"false\" errorCondition=\"retval == 1\"/></function>\n"
+            "<function name=\"c\"><returnValue type=\"Pointer\" errorCondition=\"arg.nope == 0\"/></function>\n"
+            "<function name=\"d\"><returnValue type=\"Pointer\" errorCondition=\"\"/></function>\n"
+            "</functions></specs>\n"),
+         "t.xml:3:48: error: errorValue and errorCondition exclude each other: with errorCondition, "
+         "the calls for which it holds alone are failures\n"
+         "t.xml:4:48: error: nullIsError and errorCondition exclude each other: with errorCondition, "
+         "the calls for which it holds alone are failures\n"
+         "t.xml:5:68: error: bad expression 'arg.nope == 0' in errorCondition: unknown argument 'nope'\n"
+         "t.xml:6:64: error: empty errorCondition\n");
+}
+
 /* ---- marshalAs="INTEGER TYPE" on <argument> and <returnValue> ---- */
 
 static const char marshal_as_xml[] = HM(
@@ -689,6 +763,7 @@ int main(void)
   test_sets_errno();
   test_marshal_as();
   test_error_value();
+  test_error_condition();
   test_thiscall_this();
   test_in_cond_at_return();
   test_single_arch_struct();

@@ -1129,12 +1129,19 @@ error-values)
   # Both architectures: -1 at the pointer's width. A handler is shown as
   # SIG_DFL, SIG_IGN or SIG_ERR, else as its address (an enumeration read as
   # Size: marshalAs), in signal's arguments and return and in sigaction's.
+  # realloc's NULL fails only for a size that is not 0 (<returnValue
+  # errorCondition>): realloc(p, 0) and reallocarray(p, 0, n) free p.
   cat > "$tmp/ev.c" <<'C'
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 static void on_usr2(int s) { (void)s; }
+static volatile size_t huge = (size_t)-1 / 2, none = 0;
 int main(void) {
+  void *p = malloc(32), *q = malloc(32);
+  void *too_big = realloc(p, huge);
+  void *freed = realloc(p, none), *freed_array = reallocarray(q, none, 16);
   void *bad = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 77, 0);
   void *good = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   void (*dfl)(int) = signal(SIGUSR1, SIG_IGN);
@@ -1143,21 +1150,25 @@ int main(void) {
   signal(SIGUSR2, on_usr2);
   struct sigaction old;
   sigaction(SIGUSR2, NULL, &old);
-  printf("%d %d %d %d %d %p\n", bad == MAP_FAILED, good != MAP_FAILED, dfl == SIG_DFL, ign == SIG_IGN,
-         err == SIG_ERR, (void *)old.sa_handler);
+  printf("%d %d %d %d %d %d %p\n", bad == MAP_FAILED, good != MAP_FAILED, dfl == SIG_DFL, ign == SIG_IGN,
+         err == SIG_ERR, !too_big && !freed && !freed_array, (void *)old.sa_handler);
   return 0;
 }
 C
   check_error_values() { # BINARY ALL-ONES
     "$ospy" capture -q --preset mem --preset proc -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture of $1 exited $?"; }
-    expect_regex "$tmp/out" "^1 1 1 1 1 0x[0-9a-f]+\$"
-    handler=$(cut -d' ' -f6 "$tmp/out")
+    expect_regex "$tmp/out" "^1 1 1 1 1 1 0x[0-9a-f]+\$"
+    handler=$(cut -d' ' -f7 "$tmp/out")
     "$ospy" show --failed "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
     expect_line "$tmp/failed" "libc.so.6!mmap(addr=0x0, length=4096, prot=PROT_READ, flags=MAP_PRIVATE, fd=77, offset=0) = $2 EBADF (Bad file descriptor)"
     expect_line "$tmp/failed" "libc.so.6!signal(signum=99, handler=SIG_IGN) = SIG_ERR EINVAL (Invalid argument)"
-    [ "$(grep -c 'libc.so.6!' "$tmp/failed")" = 2 ] || fail "$1: only the two (void *)-1 calls fail: $(cat "$tmp/failed")"
+    expect_regex "$tmp/failed" "libc\.so\.6!realloc\(ptr=0x[0-9a-f]+, size=[1-9][0-9]*\) = 0x0 ENOMEM \(Cannot allocate memory\)\$"
+    [ "$(grep -c 'libc.so.6!' "$tmp/failed")" = 3 ] ||
+      fail "$1: only the two (void *)-1 calls and realloc's ENOMEM fail: $(cat "$tmp/failed")"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" "libc\.so\.6!realloc\(ptr=0x[0-9a-f]+, size=0\) = 0x0\$"
+    expect_regex "$tmp/show" "libc\.so\.6!reallocarray\(ptr=0x[0-9a-f]+, nmemb=0, size=16\) = 0x0\$"
     expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR1, handler=SIG_IGN) = SIG_DFL"
     expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR1, handler=SIG_DFL) = SIG_IGN"
     expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR2, handler=$handler) = SIG_DFL"
@@ -1165,12 +1176,16 @@ C
     "$ospy" stats --no-hist -e mmap -e signal "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
     expect_regex "$tmp/stats" '^ +2 +1 .* libc\.so\.6!mmap$'
     expect_regex "$tmp/stats" '^ +4 +1 .* libc\.so\.6!signal$'
+    "$ospy" stats --no-hist -e 'realloc*' "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
+    expect_regex "$tmp/stats" '^ +2 +1 .* libc\.so\.6!realloc$'
+    expect_regex "$tmp/stats" '^ +1 +0 .* libc\.so\.6!reallocarray$'
   }
   cc -O1 -o "$tmp/ev" "$tmp/ev.c" || fail "cannot build the target"
   check_error_values "$tmp/ev" 0xffffffffffffffff
   configs="$(dirname "$demo_xml")/../configs"
   "$ospy" check "$configs/mem.xml" >"$tmp/check" || fail "check mem.xml exited $?"
   expect_line "$tmp/check" "spec mmap: default, returns Pointer hex (-1 is the error)"
+  expect_line "$tmp/check" "spec realloc: default, returns Pointer hex (failed when retval == 0 && arg.size != 0)"
   "$ospy" check "$configs/proc.xml" >"$tmp/check" || fail "check proc.xml exited $?"
   expect_line "$tmp/check" "spec signal: default, returns SigHandler as Size hex (-1 is the error)"
   i386=skipped
@@ -1179,7 +1194,7 @@ C
     check_error_values "$tmp/ev32" 0xffffffff
     i386=checked
   fi
-  echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not; handlers by name (i386 $i386)" ;;
+  echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not, realloc's NULL for size 0 neither; handlers by name (i386 $i386)" ;;
 sets-errno)
   # libraries that report through codes of their own (<returnValue
   # setsErrno="false">: GnuTLS, libusb...): a failed call shows no errno text,
