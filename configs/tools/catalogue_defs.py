@@ -377,6 +377,14 @@ STAT_FIELDS = {
     "st_mtime": "st_mtim.tv_sec", "st_ctime": "st_ctim.tv_sec",
 }
 
+# A count or a negative error code (libusb_get_device_list, gnutls_record_recv:
+# the enumeration read as SSize or Int32): the error codes alone, so that a
+# count of 0 shows as 0, not as LIBUSB_SUCCESS or GNUTLS_E_SUCCESS.
+ENUMS["LibusbCountOrError"] = dict(inc=ENUMS["LibusbError"]["inc"], members=[
+    m for m in ENUMS["LibusbError"]["members"] if m != "LIBUSB_SUCCESS"])
+ENUMS["GnutlsCountOrError"] = dict(inc=ENUMS["GnutlsError"]["inc"], members=[
+    m for m in ENUMS["GnutlsError"]["members"] if m != "GNUTLS_E_SUCCESS"])
+
 STRUCTS = {
     # files.xml
     "Stat": dict(inc=["sys/stat.h"], ctype="struct stat", arch=True,

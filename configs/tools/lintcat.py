@@ -10,7 +10,8 @@ take members in order, all bits set, then clear them); architecture-specific
 structures come in x86-64/i386 pairs; expressions name only arguments of
 their own function and use retval only where the call has returned; an
 out-value written back as a pointer-wide integer in hex (a handle) is typed
-as a pointer.
+as a pointer; an enumeration returned as a signed integer (a count or an
+error code) has negative members only.
 Prints one line per problem (file:line: message) and exits 1 if any.
 """
 import glob
@@ -34,6 +35,7 @@ BUILTIN = {
 # Out-values that are pointer-wide integers: shown in hex, they are handles
 # (sqlite3_open's ppDb, libusb_init's ctx) that must be typed as pointers.
 ADDRESS_LIKE = {"SizePtr", "SSizePtr"}
+SIGNED_INTEGERS = {"Int8", "Int16", "Int32", "Int64", "SSize"}
 ARCHES = {"x86-64", "i386"}
 ATTRS = {
     "hookManager": set(),
@@ -156,6 +158,8 @@ class Lint:
         rv = fn.find("returnValue")
         if rv is not None and not self.type_ok(rv.get("type", "")):
             self.err("%s: unknown return type %r" % (fname, rv.get("type")), hint)
+        if rv is not None:
+            self.check_count_or_error(fname, rv, hint)
         args = fn.find("arguments")
         args = list(args) if args is not None else []
         names = {}
@@ -170,6 +174,22 @@ class Lint:
                             names, True, hint)
         if rv is not None and rv.get("errorCondition") is not None:
             self.check_expr(fname, "errorCondition", rv.get("errorCondition"), names, True, hint)
+
+    def check_count_or_error(self, fname, rv, hint):
+        """An enumeration returned as a signed integer (marshalAs) is a count
+        or a negative error code: a member 0 or above would name a count."""
+        t, wide = rv.get("type"), rv.get("marshalAs")
+        if t not in self.enums or wide not in SIGNED_INTEGERS:
+            return
+        for member, value in self.enums[t][1]:
+            try:
+                counts = int(value, 0) >= 0
+            except (TypeError, ValueError):
+                continue  # reported by check_enum
+            if counts:
+                self.err("%s: returns %s as %s, a count or an error code, but its member %s "
+                         "(%s) would name the count %s: return an enumeration of the error "
+                         "codes alone" % (fname, t, wide, member, value, value), hint)
 
     def check_argument(self, fname, a, names, hint):
         aname, t = a.get("name"), a.get("type", "")

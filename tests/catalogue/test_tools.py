@@ -160,6 +160,13 @@ class Mutations(unittest.TestCase):
         p = self.mutate("mem.xml", "arg.size != 0", "arg.sz != 0")
         self.expect("lintcat.py", [p], "realloc: errorCondition names arg.sz, not an argument")
 
+    def test_count_named_as_success(self):
+        # libusb_get_device_list's count of 0 showed as LIBUSB_SUCCESS
+        p = self.mutate("usb.xml", '<returnValue type="LibusbCountOrError" marshalAs="SSize"',
+                        '<returnValue type="LibusbError" marshalAs="SSize"')
+        self.expect("lintcat.py", [p], "libusb_get_device_list: returns LibusbError as SSize, a count "
+                    "or an error code, but its member LIBUSB_SUCCESS (0) would name the count 0")
+
     def test_handle_typed_as_integer(self):
         # ospy diff compared two runs' handles as numbers: every run differed
         p = self.mutate("sqlite.xml", 'name="ppDb" direction="out" type="PointerPtr"',

@@ -1243,10 +1243,14 @@ C
 #include <stdio.h>
 int main(void) {
   libusb_context *ctx = NULL;
+  libusb_device **list;
   if (libusb_init(&ctx) != 0) { puts("no usb"); return 0; }
+  ssize_t n = libusb_get_device_list(ctx, &list); /* 0 on a machine without USB */
+  if (n >= 0)
+    libusb_free_device_list(list, 1);
   errno = EAGAIN;
   libusb_device_handle *h = libusb_open_device_with_vid_pid(ctx, 0xfffe, 0xfffd); /* none such */
-  printf("%s\n", h ? "found" : "none");
+  printf("%s\n%zd\n", h ? "found" : "none", n);
   libusb_exit(ctx);
   return 0;
 }
@@ -1258,14 +1262,19 @@ C
       "$ospy" show --failed "$tmp/u.ospy" >"$tmp/failed" || fail "show --failed exited $?"
       expect_line "$tmp/failed" "libusb_open_device_with_vid_pid(ctx=0x"
       expect_regex "$tmp/failed" "product_id=0xfffd\) = 0x0\$"
-      usb=checked
+      # a count, 0 too, is a number (LibusbCountOrError: not LIBUSB_SUCCESS)
+      count=$(sed -n 2p "$tmp/out")
+      "$ospy" show -e libusb_get_device_list "$tmp/u.ospy" >"$tmp/list" || fail "show exited $?"
+      expect_regex "$tmp/list" "libusb_get_device_list\(ctx=0x[0-9a-f]+, list=\[0x[0-9a-f]+\]\) = $count\$"
+      usb="checked (device count $count)"
     fi
   fi
   echo "sets-errno: GnuTLS failures without errno text; libusb $usb" ;;
 tls-codes)
   # gnutls_record_recv/send return a byte count or a GNUTLS_E_* code
-  # (GnutlsError read as SSize): the count as a number, the error by name
-  # and failed; a TLS session between two threads over a socketpair
+  # (GnutlsCountOrError read as SSize): the count as a number, 0 too (the
+  # peer's close_notify, with `bye`), the error by name and failed; a TLS
+  # session between two threads over a socketpair
   cat > "$tmp/gt.c" <<'C'
 #include <gnutls/gnutls.h>
 #include <pthread.h>
@@ -1273,7 +1282,7 @@ tls-codes)
 #include <sys/socket.h>
 #include <unistd.h>
 #define PRIO "NORMAL:-VERS-TLS1.3:+ANON-ECDH"
-static int sv[2];
+static int sv[2], bye;
 static void *serve(void *unused) {
   gnutls_session_t s;
   gnutls_anon_server_credentials_t a;
@@ -1287,14 +1296,18 @@ static void *serve(void *unused) {
   do r = gnutls_handshake(s); while (r < 0 && !gnutls_error_is_fatal(r));
   if (r == 0)
     gnutls_record_send(s, "hello", 5);
-  close(sv[1]); /* no close_notify: the client's next read ends prematurely */
+  if (bye)
+    gnutls_bye(s, GNUTLS_SHUT_WR); /* close_notify: the client's next read returns 0 */
+  close(sv[1]); /* else none: the client's next read ends prematurely */
   return NULL;
 }
-int main(void) {
+int main(int argc, char **argv) {
   gnutls_session_t s;
   gnutls_anon_client_credentials_t a;
   pthread_t t;
   char buf[64];
+  bye = argc > 1;
+  (void)argv;
   gnutls_global_init();
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pthread_create(&t, NULL, serve, NULL))
     return 1;
@@ -1322,10 +1335,16 @@ C
   "$ospy" show --failed -e 'gnutls_record_*' "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
   expect_regex "$tmp/failed" 'gnutls_record_recv\(session=0x[0-9a-f]+, data_size=64\) = GNUTLS_E_PREMATURE_TERMINATION$'
   [ "$(grep -c 'gnutls_record' "$tmp/failed")" = 1 ] || fail "only the premature end fails: $(cat "$tmp/failed")"
+  "$ospy" capture -q --preset tls -o "$tmp/bye.ospy" -- "$tmp/gt" bye >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture (bye) exited $?"; }
+  expect_line "$tmp/out" "0 5 0"
+  "$ospy" show -e gnutls_record_recv "$tmp/bye.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" 'gnutls_record_recv\(session=0x[0-9a-f]+, data_size=64\) = 0$'
+  "$ospy" show --failed "$tmp/bye.ospy" | grep -q gnutls_record && fail "the peer's close_notify (0) is a failure"
   configs="$(dirname "$demo_xml")/../configs"
   "$ospy" check "$configs/usb.xml" >"$tmp/check" || fail "check usb.xml exited $?"
-  expect_line "$tmp/check" "spec libusb_control_transfer: default, returns LibusbError as Int32 (does not set errno)"
-  echo "tls-codes: gnutls record counts as numbers, GNUTLS_E_PREMATURE_TERMINATION by name" ;;
+  expect_line "$tmp/check" "spec libusb_control_transfer: default, returns LibusbCountOrError as Int32 (does not set errno)"
+  echo "tls-codes: gnutls record counts as numbers (0 too), GNUTLS_E_PREMATURE_TERMINATION by name" ;;
 catalogue-display)
   # values of the presets shown as strace shows them
   mkdir "$tmp/w"
