@@ -169,7 +169,17 @@ sqlite3)
   "$ospy" diff "$tmp/same1.ospy" "$tmp/same2.ospy" >"$tmp/same.diff" 2>&1
   rc=$?
   [ $rc = 0 ] || { cat "$tmp/same.diff"; fail "two runs of the same statements differ (diff exit $rc)"; }
-  echo "sqlite3: open, SQL text and result decoded; two runs equivalent" ;;
+  # SQLite's failures are positive result codes: a bad statement's prepare
+  # is failed, a row and the end of the rows are not
+  "$ospy" capture -q -o "$tmp/bad.ospy" --preset sqlite -- sqlite3 "$tmp/t.db" 'select * from no_such_table;' \
+    >"$tmp/bad.out" 2>"$tmp/bad.err"
+  rc=$?
+  [ $rc = 1 ] || { cat "$tmp/bad.err"; fail "sqlite3 with a bad statement: ospy exited $rc, not sqlite3's 1"; }
+  "$ospy" show --failed -e 'sqlite3_prepare*' "$tmp/bad.ospy" >"$tmp/bad.failed" 2>&1
+  expect_re "$tmp/bad.failed" 'sqlite3_prepare_v[23]\(.*no_such_table.*\) = SQLITE_ERROR' "the failed prepare under --failed"
+  "$ospy" show --failed -e 'sqlite3_step' "$tmp/sql.ospy" >"$tmp/step.failed" 2>&1
+  ! grep -q 'sqlite3_step(' "$tmp/step.failed" || fail "sqlite3_step's SQLITE_ROW/SQLITE_DONE listed as failed"
+  echo "sqlite3: open, SQL text and result decoded; two runs equivalent; failures by result code" ;;
 python3-read)
   need_py
   printf 'python reads these bytes 9d41\n' >"$tmp/in.txt"
