@@ -289,6 +289,8 @@ static void agent_start_ignored(int fd, int attached)
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
   a->tsc_clock = (a->ring.ctl->flags & OSPY_RING_F_TSC) != 0;
   ospy_inline_set_test_stall(env_get("OSPY_TEST_STALL_RECORD"));
+  const char *fail_installs = env_get("OSPY_TEST_FAIL_INSTALL");
+  ospy_inline_set_test_fail_installs(fail_installs ? (unsigned)atoi(fail_installs) : 0);
   if (!attached && !a->follow_forks) {
     scrub_environment();
     /* The mapping stays; the descriptor would shift the program's own fd

@@ -880,19 +880,66 @@ static void attach_one(inline_hook *h)
   }
 }
 
+/* Hooks the last transaction could not install (a thread that could not be
+ * stopped, code that could not be made writable): their listeners are inert
+ * for good. Each is detached, to be attached again; on the last try it is
+ * reported instead. How many there were. */
+static unsigned drop_uninstalled(int last_try, ospy_interceptor_status st)
+{
+  unsigned n = 0;
+  for (uint32_t i = 0; i < nhooks; i++) {
+    inline_hook *h = &hooks[i];
+    if (!h->listener || ospy_interceptor_listener_installed(h->listener))
+      continue;
+    ospy_interceptor_detach(h->listener);
+    h->listener = NULL;
+    h->addr = NULL;
+    h->patched = NULL;
+    n++;
+    if (last_try) {
+      h->failed = 1;
+      h->reported = 0;
+      report(h, OSPY_EV_ERROR, ": cannot hook: installing it failed: ",
+             ospy_interceptor_status_name(st));
+    }
+  }
+  return n;
+}
+
+/* Set by tests (OSPY_TEST_FAIL_INSTALL=N): the first N transactions that
+ * install hooks fail as a thread that cannot be stopped makes them fail. */
+static unsigned test_failed_installs;
+
+void ospy_inline_set_test_fail_installs(unsigned n) { test_failed_installs = n; }
+
+static ospy_interceptor_status end_attach_transaction(void)
+{
+  if (test_failed_installs) {
+    test_failed_installs--;
+    ospy_interceptor_fail_next_install_for_test();
+  }
+  return ospy_interceptor_end_transaction();
+}
+
 void ospy_inline_attach_pending(void)
 {
   runtime_ranges_find();
-  ospy_interceptor_begin_transaction();
-  /* the agent's close listeners first: on_leave runs last-attached first, so
-   * theirs comes after a user's, whose close record must still show the name
-   * their FdClosed record withdraws */
-  for (uint32_t i = 0; i < nhooks; i++)
-    if (hooks[i].internal == INTERNAL_CLOSE || hooks[i].internal == INTERNAL_CLOSE_NOCANCEL)
+  for (int attempt = 1;; attempt++) {
+    ospy_interceptor_begin_transaction();
+    /* the agent's close listeners first: on_leave runs last-attached first,
+     * so theirs comes after a user's, whose close record must still show the
+     * name their FdClosed record withdraws */
+    for (uint32_t i = 0; i < nhooks; i++)
+      if (hooks[i].internal == INTERNAL_CLOSE || hooks[i].internal == INTERNAL_CLOSE_NOCANCEL)
+        attach_one(&hooks[i]);
+    for (uint32_t i = 0; i < nhooks; i++)
       attach_one(&hooks[i]);
-  for (uint32_t i = 0; i < nhooks; i++)
-    attach_one(&hooks[i]);
-  ospy_interceptor_end_transaction();
+    ospy_interceptor_status st = end_attach_transaction();
+    /* a failed installation (the program's threads could not all be
+     * stopped) is tried once more before it is reported */
+    if (st == OSPY_INTERCEPTOR_OK || !drop_uninstalled(attempt == 2, st) || attempt == 2)
+      return;
+  }
 }
 
 /* The files of modules that were loaded without a function a hook names

@@ -26,6 +26,9 @@ void ospy_inline_detach_all(void);
  * in the ring and then waits forever without finishing it, as a thread the
  * kernel kills in the middle of one. NULL or "": off. */
 void ospy_inline_set_test_stall(const char *symbol);
+/* Tests only (OSPY_TEST_FAIL_INSTALL=N): the first N transactions that
+ * install hooks fail to install them, as when a thread cannot be stopped. */
+void ospy_inline_set_test_fail_installs(unsigned n);
 
 /* The function name of the hook the interceptor patched at function, or NULL
  * (async-signal-safe: crash.c). */

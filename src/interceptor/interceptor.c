@@ -346,6 +346,10 @@ static void settle_failed(ospy_hook *h, ospy_interceptor_status why,
     *st = why;
 }
 
+static bool fail_next_install;
+
+void ospy_interceptor_fail_next_install_for_test(void) { fail_next_install = true; }
+
 static ospy_interceptor_status commit(void) {
   ospy_unwind_support_install();
   ospy_interceptor_status st = OSPY_INTERCEPTOR_OK;
@@ -357,7 +361,8 @@ static ospy_interceptor_status commit(void) {
   }
   if (work) {
     static ospy_os_suspension s;
-    bool suspended = ospy_os_suspend_others(&s, pc_in_patched_bytes, NULL) == 0;
+    bool suspended = !fail_next_install && ospy_os_suspend_others(&s, pc_in_patched_bytes, NULL) == 0;
+    fail_next_install = false;
     for (ospy_hook *h = queue_head; h; h = h->next_queued)
       if (!suspended || !apply_one(h, &s))
         if (h->kind != h->installed_kind || (h->kind != OSPY_HOOK_NONE && !h->code_written))
@@ -506,6 +511,10 @@ ospy_interceptor_status ospy_interceptor_detach(ospy_listener *l) {
     }
   }
   return end_op(st);
+}
+
+bool ospy_interceptor_listener_installed(const ospy_listener *l) {
+  return l && l->active && l->hook->installed_kind == OSPY_HOOK_ATTACH;
 }
 
 /* The replace, queued in the current operation; *hook is set when queued. */

@@ -95,6 +95,13 @@ ospy_interceptor_status ospy_interceptor_attach_cc(void *function, ospy_call_con
  * the leave thunk (their on_leave is skipped); hook memory is never unmapped
  * while a call may be pending (it is cached and reused for the same address). */
 ospy_interceptor_status ospy_interceptor_detach(ospy_listener *listener);
+/* Whether the function of listener is hooked for it now. After an
+ * end_transaction that did not return OK, a listener of a hook it could not
+ * install is inert for good: detach it (and attach again to retry). */
+bool ospy_interceptor_listener_installed(const ospy_listener *listener);
+/* Tests only: the next commit that patches code fails as if the other
+ * threads could not be stopped (PATCH_FAILED). */
+void ospy_interceptor_fail_next_install_for_test(void);
 
 /* Calls replacement instead of function; *original calls the original code. */
 ospy_interceptor_status ospy_interceptor_replace(void *function, void *replacement,

@@ -858,6 +858,21 @@ unfinished-record)
   grep -q -- '--- lost 1 event' "$work/show" || fail "-F child: the passed record is not counted lost"
   grep -- '--- lost' "$work/show" | grep -q -- '--lossy' && fail "-F child: a lossless capture's lost line names --lossy"
   echo "unfinished-record: spawned and attached, the records after the unfinished one kept; -F: a dead child's record passed" ;;
+failed-install)
+  # Installing the hooks fails once (OSPY_TEST_FAIL_INSTALL=1: as when a
+  # thread of the program cannot be stopped): tried again, the calls are all
+  # recorded; it fails twice: an Error names the hook, and the program runs
+  # on unharmed. The agent used to ignore the failure: its listeners stayed
+  # inert, nothing was recorded and nothing said so.
+  OSPY_TEST_FAIL_INSTALL=1 run_capture 0 -- "$target" 1 100
+  [ "$(said "$work/out")" = 100 ] || fail "once: the program said $(cat "$work/out")"
+  [ "$(calls_in "$cap")" = 100 ] || fail "once: expected 100 calls, found $(calls_in "$cap")"
+  OSPY_TEST_FAIL_INSTALL=2 run_capture 0 -- "$target" 1 100
+  [ "$(said "$work/out")" = 100 ] || fail "twice: the program said $(cat "$work/out")"
+  [ "$(calls_in "$cap")" = 0 ] || fail "twice: expected no call, found $(calls_in "$cap")"
+  "$ospy" show "$cap" | grep -q 'error: [^ ]*ospy_test_add: cannot hook: installing it failed: ' ||
+    { "$ospy" show "$cap" >&2; fail "twice: no error names the hook"; }
+  echo "failed-install: retried once, then reported" ;;
 i386)
   [ -n "$agent32" ] || { echo "skip: built without -Dagent32_path (no i386 agent)"; exit 77; }
   [ -f "$agent32" ] || { echo "skip: i386 agent $agent32 not built"; exit 77; }
