@@ -250,6 +250,7 @@ static void test_transaction_install_failed(void) {
   memcpy((void *)at, jmp, 5); /* the program patches it before the commit */
   __builtin___clear_cache((char *)at, (char *)at + 5);
   CHECK_EQ(ospy_interceptor_end_transaction(), OSPY_INTERCEPTOR_PATCH_FAILED);
+  CHECK(!ospy_interceptor_listener_installed(stale)); /* what a caller asks to retry */
   CHECK(memcmp((const void *)at, jmp, 5) == 0); /* its patch stands */
   CHECK_EQ(late(1), 11);
   memcpy((void *)at, saved, 5); /* and goes away */
@@ -261,6 +262,7 @@ static void test_transaction_install_failed(void) {
   CHECK_EQ(late(1), 8);
   CHECK_EQ(count_b, 1);
   CHECK_EQ(count_a, 0); /* the listener of the failed transaction stays silent */
+  CHECK(ospy_interceptor_listener_installed(l) && !ospy_interceptor_listener_installed(stale));
   CHECK_OK(ospy_interceptor_detach(stale));
   CHECK_OK(ospy_interceptor_detach(l));
   CHECK_EQ(late(2), 15);
