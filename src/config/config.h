@@ -47,6 +47,10 @@ typedef struct ospy_config {
   size_t nhooks;
 } ospy_config;
 
+/* The largest config file read (64 MiB; docs/config.md): a bigger one, or a
+   device that never ends (/dev/zero), is an error, not read whole. */
+#define OSPY_CONFIG_MAX_BYTES (64u << 20)
+
 /* Parse and validate. arch_bits is 64 (x86-64) or 32 (i386): it decides the
    pointer width and which register names expressions may use. Returns 0 and
    *out, or -1 with the problems in diag. */

@@ -5,6 +5,7 @@
 #include <libxml/xmlversion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/config_internal.h"
 #include "expr/expr.h"
@@ -212,9 +213,12 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
   return 0;
 }
 
-int ospy_config_load(const char *path, unsigned arch_bits, ospy_config **out, ospy_diag *diag)
+/* Reads the whole file, at most OSPY_CONFIG_MAX_BYTES: a config is text a
+ * person wrote or a tool generated, and a device (/dev/zero) or a huge file
+ * named by mistake would otherwise be read until memory runs out. 0, or -1
+ * with the problem in diag. */
+static int read_config_file(const char *path, char **out, size_t *out_len, ospy_diag *diag)
 {
-  *out = NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
     ospy_diag_error(diag, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -222,26 +226,56 @@ int ospy_config_load(const char *path, unsigned arch_bits, ospy_config **out, os
   }
   char *buf = NULL;
   size_t len = 0, cap = 0;
-  for (;;) {
+  struct stat st; /* a regular file says its size: not read when it is over */
+  int err = 0, too_big = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+                         (uint64_t)st.st_size > OSPY_CONFIG_MAX_BYTES;
+  while (!too_big) {
+    if (len > OSPY_CONFIG_MAX_BYTES) {
+      too_big = 1;
+      break;
+    }
     if (cap - len < 65536) {
       cap = cap ? cap * 2 : 65536;
-      char *p = realloc(buf, cap);
-      if (!p)
+      char *p = realloc(buf, cap + 1); /* +1: one byte past the limit tells a file over it */
+      if (!p) {
+        err = ENOMEM;
         break;
+      }
       buf = p;
     }
-    size_t n = fread(buf + len, 1, cap - len, f);
+    size_t want = cap - len;
+    if (len + want > OSPY_CONFIG_MAX_BYTES + 1)
+      want = OSPY_CONFIG_MAX_BYTES + 1 - len;
+    errno = 0;
+    size_t n = fread(buf + len, 1, want, f);
     len += n;
-    if (n == 0)
+    if (n == 0) {
+      err = ferror(f) ? (errno ? errno : EIO) : 0;
       break;
+    }
   }
-  int rd_err = ferror(f) || !buf;
   fclose(f);
-  if (rd_err) {
+  if (too_big || err) {
     free(buf);
-    ospy_diag_error(diag, path, 0, 0, "cannot read");
+    if (too_big)
+      ospy_diag_error(diag, path, 0, 0, "cannot read: larger than %u MiB, the most a config "
+                      "may be", OSPY_CONFIG_MAX_BYTES >> 20);
+    else
+      ospy_diag_error(diag, path, 0, 0, "cannot read: %s", strerror(err));
     return -1;
   }
+  *out = buf;
+  *out_len = len;
+  return 0;
+}
+
+int ospy_config_load(const char *path, unsigned arch_bits, ospy_config **out, ospy_diag *diag)
+{
+  *out = NULL;
+  char *buf;
+  size_t len;
+  if (read_config_file(path, &buf, &len, diag) < 0)
+    return -1;
   int rc = ospy_config_load_buffer(path, buf, len, arch_bits, out, diag);
   free(buf);
   return rc;

@@ -3,6 +3,7 @@
    table round trip, the plan, and the seed's scenario from XML. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../marshal/marshal_test.h"
 #include "config/config.h"
@@ -418,6 +419,39 @@ static void test_original_config(const char *dir)
   ospy_diag_free(&d);
 }
 
+/* A file is read up to 64 MiB (OSPY_CONFIG_MAX_BYTES): one over it is not
+ * read (it was read whole, a device like /dev/zero until memory ran out:
+ * tests/config/meson.build, check-endless), and a file that cannot be read
+ * says why (a directory said only "cannot read"). */
+static void test_file_limits(const char *dir)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c;
+  char want[1200];
+  CHECK(ospy_config_load(dir, 64, &c, &d) < 0);
+  snprintf(want, sizeof want, "%s: error: cannot read: Is a directory\n", dir);
+  CHECK_STR(diag_text(&d), want);
+  ospy_diag_free(&d);
+  char path[] = "/tmp/ospy-test-big-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  if (fd < 0)
+    return;
+  /* sparse: no 64 MiB written; a tag first, so that read whole it would be
+     malformed XML, not this error */
+  CHECK(write(fd, "<hookManager>", 13) == 13);
+  CHECK(ftruncate(fd, (off_t)OSPY_CONFIG_MAX_BYTES + 1) == 0);
+  close(fd);
+  ospy_diag_init(&d);
+  CHECK(ospy_config_load(path, 64, &c, &d) < 0);
+  snprintf(want, sizeof want, "%s: error: cannot read: larger than 64 MiB, the most a config "
+           "may be\n", path);
+  CHECK_STR(diag_text(&d), want);
+  ospy_diag_free(&d);
+  unlink(path);
+}
+
 static void set_out(void *p)
 {
   void **a = p;
@@ -507,6 +541,7 @@ int main(int argc, char **argv)
   test_model();
   test_process_id();
   test_original_config(dir);
+  test_file_limits(dir);
   test_seed_xml(dir);
   if (test_failures)
     fprintf(stderr, "%d check(s) failed\n", test_failures);
