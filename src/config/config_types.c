@@ -491,6 +491,10 @@ static xmlNodePtr struct_node(const cfg *g, uint32_t ti)
   return NULL;
 }
 
+/* *given when a structure has no size="N" (any value, negative ones too,
+ * may be written). */
+#define NO_GIVEN_SIZE INT64_MIN
+
 /* sizeof: the fields' extent rounded up to the structure's alignment, as C
  * pads it (the stride of an array of them), or size="N" when given (a packed
  * structure, or trailing members left undescribed; 0 when it is bad). */
@@ -499,9 +503,10 @@ static uint32_t struct_size(cfg *g, uint32_t ti, int64_t *given)
   const ospy_spec_type *ty = &g->t->types[ti];
   xmlNodePtr n = struct_node(g, ti);
   if (n && cfg_attr_int(g, n, "size", given) == 1)
-    return *given >= size_needed(ty->fields, ty->nfields, g) && *given <= (1 << 20)
+    return *given >= 0 && *given >= size_needed(ty->fields, ty->nfields, g) &&
+                   *given <= (1 << 20)
              ? (uint32_t)*given : 0;
-  *given = -1;
+  *given = NO_GIVEN_SIZE;
   ospy_spec_typeref self = { .type = ti, .marshal_as = OSPY_SPEC_NONE,
                              .elem_type = OSPY_SPEC_NONE };
   unsigned align = type_align(g, &self, 0);
@@ -531,11 +536,17 @@ static void struct_sizes_settle(cfg *g, uint32_t first)
   }
   for (uint32_t ti = first; ti < g->t->ntypes; ti++) {
     int64_t given;
-    if (g->t->types[ti].kind == OSPY_KIND_STRUCT && struct_size(g, ti, &given) == 0 && given >= 0)
-      cfg_error(g, cfg_pos_attr(g, struct_node(g, ti), "size"),
-                "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
-                (long long)given,
-                size_needed(g->t->types[ti].fields, g->t->types[ti].nfields, g));
+    if (g->t->types[ti].kind != OSPY_KIND_STRUCT || struct_size(g, ti, &given) != 0 ||
+        given == NO_GIVEN_SIZE)
+      continue;
+    unsigned needed = size_needed(g->t->types[ti].fields, g->t->types[ti].nfields, g);
+    cfg_pos at = cfg_pos_attr(g, struct_node(g, ti), "size");
+    if (given < 0) /* (was taken as no size: the structure was 0 bytes) */
+      cfg_error(g, at, "structure size %lld is negative: size=\"N\" gives its size in bytes "
+                "(its fields take %u)", (long long)given, needed);
+    else
+      cfg_error(g, at, "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
+                (long long)given, needed);
   }
 }
 

@@ -291,6 +291,14 @@ static void test_struct_size(void)
   EXPECT(HM("<types><structure name=\"T\" size=\"2\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
             "</structure></types>\n"),
          "t.xml:2:34: error: structure size 2 is smaller than its fields (4 bytes) or above 1 MiB\n");
+  /* a negative size was taken as none given: the structure was 0 bytes, and
+     an array of it showed [] */
+  EXPECT(HM("<types><structure name=\"T\" size=\"-1\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+            "</structure>\n<structure name=\"U\" size=\"-8\"/></types>\n"),
+         "t.xml:2:34: error: structure size -1 is negative: size=\"N\" gives its size in bytes (its "
+         "fields take 4)\n"
+         "t.xml:3:27: error: structure size -8 is negative: size=\"N\" gives its size in bytes (its "
+         "fields take 0)\n");
   /* declarations that cannot describe memory: each one error where it is */
   EXPECT(HM("<types><structure name=\"A\"><field name=\"a\" offset=\"0\" type=\"A\"/></structure>\n"
             "<structure name=\"B\"><field name=\"c\" offset=\"0\" type=\"C\"/></structure>\n"
