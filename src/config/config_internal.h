@@ -24,6 +24,14 @@ typedef struct cfg_decl {
   xmlNodePtr node;
 } cfg_decl;
 
+/* What a <structure> element says beyond its fields, by type index: read
+   once (an attribute read twice reports its problem twice). */
+typedef struct cfg_struct_src {
+  xmlNodePtr node;        /* the element (the target's variant); NULL: none */
+  int has_size;           /* size="N" given (a bad value is reported, not kept) */
+  int64_t size;
+} cfg_struct_src;
+
 typedef struct cfg {
   const char *name;       /* file name for diagnostics */
   const char *buf;        /* the source text */
@@ -37,6 +45,9 @@ typedef struct cfg {
   size_t nsigs;
   cfg_decl *decls;        /* every <structure> seen, for duplicates across arches */
   size_t ndecls, capdecls;
+  cfg_struct_src *struct_src; /* by type index, [0, nstruct_src) */
+  uint32_t nstruct_src;
+  char last_xml_error[300]; /* libxml2's last message, not said twice in a row */
 } cfg;
 
 /* Source positions (config_src.c). */

@@ -122,6 +122,22 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val a
 
 /* ---- XML ---- */
 
+/* libxml2's message on one line: its own line breaks ("...encoding !\nBytes:
+ * 0xFF 0xFE") as spaces, none at the end. */
+static void one_line_message(const char *in, char *out, size_t cap)
+{
+  size_t n = 0;
+  for (const char *p = in; *p && n + 1 < cap; p++) {
+    char c = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
+    if (c == ' ' && (n == 0 || out[n - 1] == ' '))
+      continue;
+    out[n++] = c;
+  }
+  while (n && out[n - 1] == ' ')
+    n--;
+  out[n] = 0;
+}
+
 #if LIBXML_VERSION >= 21200
 static void xml_error(void *data, const xmlError *e)
 #else
@@ -130,10 +146,12 @@ static void xml_error(void *data, xmlError *e) /* const since libxml2 2.12 */
 {
   cfg *g = data;
   char msg[300];
-  snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
-  size_t n = strlen(msg);
-  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-    msg[--n] = 0;
+  one_line_message(e->message ? e->message : "error", msg, sizeof msg);
+  /* libxml2 repeats some errors as it unwinds (an entity reference loop
+     once per level of entities): the first says it */
+  if (!strcmp(msg, g->last_xml_error))
+    return;
+  snprintf(g->last_xml_error, sizeof g->last_xml_error, "%s", msg);
   ospy_diag_error(g->diag, g->name, e->line > 0 ? (unsigned)e->line : 1,
                   e->int2 > 0 ? (unsigned)e->int2 : 1, "malformed XML: %s", msg);
 }
@@ -204,6 +222,7 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
     ospy_diag_error(diag, name, 1, 1, "malformed XML: Document is empty");
   free_sigs(&g);
   free(g.decls);
+  free(g.struct_src);
   free(g.line_off);
   if (diag->errors != errors_before) {
     ospy_config_free(c);

@@ -428,6 +428,8 @@ static unsigned size_needed(const ospy_spec_field *fs, unsigned k, cfg *g)
   return end;
 }
 
+static void note_struct_src(cfg *g, xmlNodePtr n, uint32_t ti);
+
 static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
 {
   unsigned cap = count_children(n, "field");
@@ -478,35 +480,51 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
   ty->fields = fs;
   ty->nfields = k;
   ty->size = 0; /* struct_sizes_settle, once every structure's fields are known */
+  note_struct_src(g, n, ti);
 }
 
 /* The <structure> element type ti was parsed from (the target's variant). */
 static xmlNodePtr struct_node(const cfg *g, uint32_t ti)
 {
-  const char *name = g->t->types[ti].name;
-  for (size_t i = 0; i < g->ndecls; i++)
-    if (!strcmp(g->decls[i].name, name) &&
-        (!g->decls[i].arch_bits || g->decls[i].arch_bits == g->c->arch_bits))
-      return g->decls[i].node;
-  return NULL;
+  return ti < g->nstruct_src ? g->struct_src[ti].node : NULL;
 }
 
-/* *given when a structure has no size="N" (any value, negative ones too,
- * may be written). */
-#define NO_GIVEN_SIZE INT64_MIN
+/* Remember where structure ti comes from and its size="N", read once. */
+static void note_struct_src(cfg *g, xmlNodePtr n, uint32_t ti)
+{
+  if (ti >= g->nstruct_src) {
+    uint32_t cap = g->nstruct_src ? g->nstruct_src : 64;
+    while (cap <= ti)
+      cap *= 2;
+    cfg_struct_src *p = realloc(g->struct_src, cap * sizeof *p);
+    if (!p)
+      return; /* its size is then C's, a size="N" unused: only on out of memory */
+    memset(p + g->nstruct_src, 0, (cap - g->nstruct_src) * sizeof *p);
+    g->struct_src = p;
+    g->nstruct_src = cap;
+  }
+  cfg_struct_src *src = &g->struct_src[ti];
+  src->node = n;
+  src->has_size = cfg_attr_int(g, n, "size", &src->size) == 1;
+}
+
+/* The size="N" of structure ti; NULL when it has none. */
+static const int64_t *given_size(const cfg *g, uint32_t ti)
+{
+  return ti < g->nstruct_src && g->struct_src[ti].has_size ? &g->struct_src[ti].size : NULL;
+}
 
 /* sizeof: the fields' extent rounded up to the structure's alignment, as C
  * pads it (the stride of an array of them), or size="N" when given (a packed
  * structure, or trailing members left undescribed; 0 when it is bad). */
-static uint32_t struct_size(cfg *g, uint32_t ti, int64_t *given)
+static uint32_t struct_size(cfg *g, uint32_t ti)
 {
   const ospy_spec_type *ty = &g->t->types[ti];
-  xmlNodePtr n = struct_node(g, ti);
-  if (n && cfg_attr_int(g, n, "size", given) == 1)
+  const int64_t *given = given_size(g, ti);
+  if (given)
     return *given >= 0 && *given >= size_needed(ty->fields, ty->nfields, g) &&
                    *given <= (1 << 20)
              ? (uint32_t)*given : 0;
-  *given = NO_GIVEN_SIZE;
   ospy_spec_typeref self = { .type = ti, .marshal_as = OSPY_SPEC_NONE,
                              .elem_type = OSPY_SPEC_NONE };
   unsigned align = type_align(g, &self, 0);
@@ -526,8 +544,7 @@ static void struct_sizes_settle(cfg *g, uint32_t first)
     for (uint32_t ti = first; ti < g->t->ntypes; ti++) {
       if (g->t->types[ti].kind != OSPY_KIND_STRUCT)
         continue;
-      int64_t given;
-      uint32_t size = struct_size(g, ti, &given);
+      uint32_t size = struct_size(g, ti);
       changed |= size != g->t->types[ti].size;
       g->t->types[ti].size = size;
     }
@@ -535,18 +552,17 @@ static void struct_sizes_settle(cfg *g, uint32_t first)
       break;
   }
   for (uint32_t ti = first; ti < g->t->ntypes; ti++) {
-    int64_t given;
-    if (g->t->types[ti].kind != OSPY_KIND_STRUCT || struct_size(g, ti, &given) != 0 ||
-        given == NO_GIVEN_SIZE)
+    const int64_t *given = given_size(g, ti);
+    if (g->t->types[ti].kind != OSPY_KIND_STRUCT || !given || struct_size(g, ti) != 0)
       continue;
     unsigned needed = size_needed(g->t->types[ti].fields, g->t->types[ti].nfields, g);
     cfg_pos at = cfg_pos_attr(g, struct_node(g, ti), "size");
-    if (given < 0) /* (was taken as no size: the structure was 0 bytes) */
+    if (*given < 0) /* (was taken as no size: the structure was 0 bytes) */
       cfg_error(g, at, "structure size %lld is negative: size=\"N\" gives its size in bytes "
-                "(its fields take %u)", (long long)given, needed);
+                "(its fields take %u)", (long long)*given, needed);
     else
       cfg_error(g, at, "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
-                (long long)given, needed);
+                (long long)*given, needed);
   }
 }
 

@@ -52,6 +52,21 @@ static void test_diagnostics(void)
          "t.xml:3:15: error: malformed XML: Opening and ending tag mismatch: types line 2 and hookManager\n"
          "t.xml:4:1: error: malformed XML: Premature end of data in tag hookManager line 1\n");
   EXPECT("", "t.xml:1:1: error: malformed XML: Document is empty\n");
+  /* libxml2's errors once each, on one line: entities that expand past its
+   limit were said 7 times (once per level), a bad encoding's bytes on a
+   line of their own */
+  EXPECT("<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
+         "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+         "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+         "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+         "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\">]><hookManager><specs><functions>"
+         "<function name=\"x\"><logCondition>&h;</logCondition></function></functions></specs>"
+         "</hookManager>\n",
+         "t.xml:1:4: error: malformed XML: Detected an entity reference loop\n");
+  EXPECT("<hookManager><specs><functions><function name=\"f\xff\xfe\"/></functions></specs>"
+         "</hookManager>\n",
+         "t.xml:1:49: error: malformed XML: Input is not proper UTF-8, indicate encoding ! Bytes: "
+         "0xFF 0xFE 0x22 0x2F\n");
   /* an in argument's size or value is taken at entry: no return value yet */
   EXPECT(HM(FN("<argument name=\"b\" type=\"ByteArrayPtr\" size=\"retval\"/>\n"
                "<argument name=\"w\" type=\"Int32\" value=\"1 + retval\"/>\n"

@@ -299,6 +299,14 @@ static void test_struct_size(void)
          "fields take 4)\n"
          "t.xml:3:27: error: structure size -8 is negative: size=\"N\" gives its size in bytes (its "
          "fields take 0)\n");
+  /* a bad size="N" said once (it was read again each time the sizes were
+     worked out: twice, and counted twice) */
+  EXPECT(HM("<types><structure name=\"V\" size=\"abc\"/><structure name=\"W\" size=\"4x\">"
+            "<field name=\"a\" offset=\"0\" type=\"S6\"/></structure>\n"
+            "<structure name=\"S6\"><field name=\"a\" offset=\"0\" type=\"Int32\"/></structure>"
+            "</types>\n"),
+         "t.xml:2:34: error: bad value 'abc' for 'size': expected an integer\n"
+         "t.xml:2:66: error: bad value '4x' for 'size': expected an integer\n");
   /* declarations that cannot describe memory: each one error where it is */
   EXPECT(HM("<types><structure name=\"A\"><field name=\"a\" offset=\"0\" type=\"A\"/></structure>\n"
             "<structure name=\"B\"><field name=\"c\" offset=\"0\" type=\"C\"/></structure>\n"
