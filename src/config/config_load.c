@@ -91,6 +91,29 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
   return 1;
 }
 
+/* An expression as a message quotes it: on one line, and at most
+ * QUOTED_EXPR_MAX bytes of it followed by "...", so that the reason after it
+ * always fits the message (a long one was cut before it). The line:column
+ * points at the offending token wherever it is. */
+#define QUOTED_EXPR_MAX 60
+static const char *quoted_expr(const char *src, char *buf, size_t size)
+{
+  ospy_expr_one_line(src, buf, size);
+  size_t n = strlen(buf);
+  if (n <= QUOTED_EXPR_MAX || size < QUOTED_EXPR_MAX + 4)
+    return buf;
+  n = QUOTED_EXPR_MAX;
+  size_t space = n;
+  while (space > QUOTED_EXPR_MAX * 2 / 3 && buf[space - 1] != ' ')
+    space--;
+  if (buf[space - 1] == ' ')
+    n = space; /* after a blank rather than in a name */
+  while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
+    n--; /* not inside a UTF-8 character */
+  memcpy(buf + n, "...", 4);
+  return buf;
+}
+
 int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at, const char *what)
 {
   return cfg_check_expr_at(g, src, fn, at, what, 0);
@@ -114,9 +137,9 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val a
     snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
              "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
   }
-  char line[400]; /* a multi-line expression: one line of message */
+  char quoted[QUOTED_EXPR_MAX + 8];
   cfg_error(g, cfg_val_pos(g, at, col - 1), "bad expression '%s' in %s: %s",
-            ospy_expr_one_line(src, line, sizeof line), what, msg);
+            quoted_expr(src, quoted, sizeof quoted), what, msg);
   return -1;
 }
 

@@ -182,6 +182,21 @@ static void test_diagnostics(void)
             "  1</logCondition></function></functions></specs>\n"),
          "t.xml:3:6: error: bad expression '  reg.eaz &&   1' in logCondition: unknown register "
          "'eaz'\n");
+  /* a long expression is quoted shortened, so that the reason fits (it was
+     quoted whole and the message cut before the reason) */
+  {
+    static char xml[4096], want[1024];
+    char sum[2048] = "";
+    for (int i = 0; i < 120; i++)
+      strcat(sum, "arg.a + ");
+    snprintf(xml, sizeof xml, HM(FN("<argument name=\"a\" type=\"Int32\">"
+                                    "<logCondition>%sarg.zz</logCondition></argument>\n")),
+             sum);
+    snprintf(want, sizeof want, "t.xml:5:%zu: error: bad expression 'arg.a + arg.a + arg.a + "
+             "arg.a + arg.a + arg.a + arg.a + ...' in logCondition: unknown argument 'zz'\n",
+             strlen("<argument name=\"a\" type=\"Int32\"><logCondition>") + strlen(sum) + 5);
+    EXPECT(xml, want);
+  }
   EXPECT(HM(FN("<argument name=\"a\" type=\"Int32\"/>\n"
                "<argument name=\"b\" type=\"ByteArrayPtr\" size='arg.a &gt;'/>\n")),
          "t.xml:6:56: error: bad expression 'arg.a >' in size: unexpected end of input\n");
