@@ -387,8 +387,14 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   else if (off < 0 || off > 1 << 20)
     cfg_error(g, cfg_pos_attr(g, c, "offset"), "offset %lld out of range", (long long)off);
   f->offset = off >= 0 && off <= 1 << 20 ? (uint32_t)off : 0;
-  if (cfg_attr_int(g, c, "size", &size) > 0)
-    f->size = size > 0 && size < 1 << 24 ? (uint32_t)size : 0;
+  if (cfg_attr_int(g, c, "size", &size) > 0 && (size < 1 || size >= 1 << 24))
+    /* (was taken as no size: an inline ByteArray was shown as ?) */
+    cfg_error(g, cfg_pos_attr(g, c, "size"), "bad size '%s' for field '%s': expected a number "
+              "of bytes from 1 to 16777215 (a size that varies: <bindTypeProperty "
+              "propertyName=\"size\" sourceField=...>)", cfg_attr(g, c, "size"),
+              f->name ? f->name : "");
+  else if (size > 0)
+    f->size = (uint32_t)size;
   const char *type = cfg_attr(g, c, "type");
   if (!type) {
     cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs a 'type' attribute",

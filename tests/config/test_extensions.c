@@ -307,6 +307,20 @@ static void test_struct_size(void)
             "</types>\n"),
          "t.xml:2:34: error: bad value 'abc' for 'size': expected an integer\n"
          "t.xml:2:66: error: bad value '4x' for 'size': expected an integer\n");
+  /* an inline ByteArray's fixed size is 1 to 16777215 bytes (a negative one
+     was taken as none, and the field shown as ?) */
+  EXPECT(HM("<types><structure name=\"S\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>\n"
+            "<field name=\"v\" offset=\"4\" type=\"ByteArray\" size=\"-5\"/>\n"
+            "<field name=\"w\" offset=\"4\" type=\"ByteArray\" size=\"0\"/>\n"
+            "<field name=\"x\" offset=\"4\" type=\"ByteArray\" size=\"16777216\"/>\n"
+            "<field name=\"y\" offset=\"4\" type=\"ByteArray\" size=\"16\"/></structure></types>\n"),
+         "t.xml:3:51: error: bad size '-5' for field 'v': expected a number of bytes from 1 to "
+         "16777215 (a size that varies: <bindTypeProperty propertyName=\"size\" sourceField=...>)\n"
+         "t.xml:4:51: error: bad size '0' for field 'w': expected a number of bytes from 1 to "
+         "16777215 (a size that varies: <bindTypeProperty propertyName=\"size\" sourceField=...>)\n"
+         "t.xml:5:51: error: bad size '16777216' for field 'x': expected a number of bytes from 1 "
+         "to 16777215 (a size that varies: <bindTypeProperty propertyName=\"size\" "
+         "sourceField=...>)\n");
   /* declarations that cannot describe memory: each one error where it is */
   EXPECT(HM("<types><structure name=\"A\"><field name=\"a\" offset=\"0\" type=\"A\"/></structure>\n"
             "<structure name=\"B\"><field name=\"c\" offset=\"0\" type=\"C\"/></structure>\n"
