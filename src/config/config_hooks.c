@@ -184,6 +184,12 @@ static void parse_hook_fn(cfg *g, xmlNodePtr n, const char *module, const char *
   if (sym) {
     h.kind = OSPY_HOOK_SYMTAB;
     h.symbol = sym;
+  } else if (has_off > 0 && off < 0) {
+    /* (was taken as an unsigned offset: x+0xfffffffffffffffb) */
+    cfg_error(g, cfg_pos_attr(g, n, "offset"), "bad offset '%s' of <function> '%s': expected "
+              "the function's offset from the module's load base, 0 or more",
+              cfg_attr(g, n, "offset"), spec);
+    return;
   } else if (has_off > 0) {
     h.kind = OSPY_HOOK_OFFSET;
     h.offset = (uint64_t)off;

@@ -85,6 +85,13 @@ int cfg_attr_bool(cfg *g, xmlNodePtr n, const char *name, int *out);
 int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out);
 int cfg_is(xmlNodePtr n, const char *name);
 void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent);
+/* An expression as a message quotes it: on one line, and at most
+ * CFG_QUOTED_EXPR_MAX bytes of it followed by "...", so that the reason after
+ * it always fits the message (a long one was cut before it). The
+ * line:column points at the offending token wherever it is. buf: at least
+ * CFG_QUOTED_EXPR_MAX + 4 bytes. */
+#define CFG_QUOTED_EXPR_MAX 60
+const char *cfg_quote_expr(const char *src, char *buf, size_t size);
 /* Compile an expression for validation; errors point into the source. */
 int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                    const char *what);

@@ -91,20 +91,15 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
   return 1;
 }
 
-/* An expression as a message quotes it: on one line, and at most
- * QUOTED_EXPR_MAX bytes of it followed by "...", so that the reason after it
- * always fits the message (a long one was cut before it). The line:column
- * points at the offending token wherever it is. */
-#define QUOTED_EXPR_MAX 60
-static const char *quoted_expr(const char *src, char *buf, size_t size)
+const char *cfg_quote_expr(const char *src, char *buf, size_t size)
 {
   ospy_expr_one_line(src, buf, size);
   size_t n = strlen(buf);
-  if (n <= QUOTED_EXPR_MAX || size < QUOTED_EXPR_MAX + 4)
+  if (n <= CFG_QUOTED_EXPR_MAX || size < CFG_QUOTED_EXPR_MAX + 4)
     return buf;
-  n = QUOTED_EXPR_MAX;
+  n = CFG_QUOTED_EXPR_MAX;
   size_t space = n;
-  while (space > QUOTED_EXPR_MAX * 2 / 3 && buf[space - 1] != ' ')
+  while (space > CFG_QUOTED_EXPR_MAX * 2 / 3 && buf[space - 1] != ' ')
     space--;
   if (buf[space - 1] == ' ')
     n = space; /* after a blank rather than in a name */
@@ -137,9 +132,9 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val a
     snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
              "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
   }
-  char quoted[QUOTED_EXPR_MAX + 8];
+  char quoted[CFG_QUOTED_EXPR_MAX + 8];
   cfg_error(g, cfg_val_pos(g, at, col - 1), "bad expression '%s' in %s: %s",
-            quoted_expr(src, quoted, sizeof quoted), what, msg);
+            cfg_quote_expr(src, quoted, sizeof quoted), what, msg);
   return -1;
 }
 

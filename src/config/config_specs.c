@@ -41,34 +41,53 @@ static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
   return 0;
 }
 
+/* Offset of the first '/' outside parentheses in v from `from`, or -1. */
+static long top_level_slash(const char *v, size_t from)
+{
+  int depth = 0;
+  for (size_t i = 0; v[i]; i++) {
+    depth += v[i] == '(';
+    depth -= v[i] == ')';
+    if (v[i] == '/' && depth == 0 && i >= from)
+      return (long)i;
+  }
+  return -1;
+}
+
 /* Split "A/B" at a '/' outside parentheses: B (or NULL) is returned and
    the A part is terminated in the arena copy. */
 static const char *split_ab(cfg *g, const char *v, const char **a)
 {
-  int depth = 0;
-  for (const char *p = v; *p; p++) {
-    depth += *p == '(';
-    depth -= *p == ')';
-    if (*p == '/' && depth == 0) {
-      char *copy = (char *)ospy_spec_strdup(g->t, v);
-      if (!copy)
-        break;
-      copy[p - v] = 0;
-      *a = copy;
-      return copy + (p - v) + 1;
-    }
-  }
+  long at = top_level_slash(v, 0);
+  char *copy = at >= 0 ? (char *)ospy_spec_strdup(g->t, v) : NULL;
   *a = v;
-  return NULL;
+  if (!copy)
+    return NULL;
+  copy[at] = 0;
+  *a = copy;
+  return copy + at + 1;
 }
 
-/* size="A/B" / elementCount="A/B": A at enter, B at leave (B defaults to A). */
+/* size="A/B" / elementCount="A/B": A at enter, B at leave (B defaults to A).
+   A second '/' outside parentheses is an error: A/B/C was taken as A and
+   the division B/C, where the author most likely meant (A/B)/C or the like. */
 static void parse_ab(cfg *g, xmlNodePtr n, const char *attr, ospy_spec_expr *in,
                      ospy_spec_expr *out)
 {
   const char *v = cfg_attr(g, n, attr);
   if (!v)
     return;
+  long first = top_level_slash(v, 0);
+  long second = first >= 0 ? top_level_slash(v, (size_t)first + 1) : -1;
+  if (second >= 0) {
+    char quoted[CFG_QUOTED_EXPR_MAX + 8];
+    cfg_error(g, cfg_val_pos(g, cfg_val_attr(g, n, attr), (size_t)second),
+              "%s '%s' has more than one '/' outside parentheses: one splits the value at "
+              "entry from the value at return (ENTER/RETURN); write a division in "
+              "parentheses, (arg.len / 2)", attr, cfg_quote_expr(v, quoted, sizeof quoted));
+    in->src = out->src = v; /* (reported: not "needs a size" as well) */
+    return;
+  }
   const char *a, *b = split_ab(g, v, &a);
   in->src = a;
   out->src = b ? b : a;
@@ -221,6 +240,86 @@ static void warn_in_cond_at_return(cfg *g, xmlNodePtr cond, const ospy_spec_fn *
                 "whole call)", a->name);
 }
 
+/* The type another argument of the same <arguments> is written with, when
+ * it is known (one unknown is reported where it is written); NULL otherwise. */
+static const char *sibling_arg_type(cfg *g, xmlNodePtr n, const char *name, ospy_spec_typeref *r)
+{
+  for (xmlNodePtr c = n->parent ? n->parent->children : NULL; c; c = c->next) {
+    const char *cn = cfg_is(c, "argument") ? cfg_attr(g, c, "name") : NULL;
+    if (!cn || strcmp(cn, name))
+      continue;
+    const char *tn = cfg_attr(g, c, "type");
+    return tn && cfg_type_lookup(g, tn, r) == 0 ? tn : NULL;
+  }
+  return NULL;
+}
+
+/* The argument's own type as written, when it is known (an unknown or
+ * missing one is reported: nothing more is said of it). */
+static const char *own_type(cfg *g, xmlNodePtr n)
+{
+  const char *tn = cfg_attr(g, n, "type");
+  ospy_spec_typeref r;
+  return tn && (cfg_type_lookup(g, tn, &r) == 0 || cfg_double_ptr_lookup(g, tn, &r) == 0) ? tn
+                                                                                          : NULL;
+}
+
+/* vaList="arg.X": X is the function's va_list, the values of the format
+ * string (a format's values were read from whatever X holds). */
+static void check_valist(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
+{
+  const char *va = cfg_attr(g, n, "vaList");
+  uint32_t ix = strncmp(va, "arg.", 4) ? OSPY_SPEC_NONE : ospy_spec_arg_lookup(fn, va + 4);
+  if (ix == OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_attr(g, n, "vaList"), "vaList '%s' does not name an argument (arg.NAME)",
+              va);
+    return;
+  }
+  a->valist_arg = ix;
+  ospy_spec_typeref r;
+  const char *tn = sibling_arg_type(g, n, va + 4, &r);
+  if (tn && (r.ptr || g->t->types[r.type].kind != OSPY_KIND_VALIST))
+    cfg_error(g, cfg_pos_attr(g, n, "vaList"), "vaList '%s' names argument '%s' of type %s: "
+              "expected the function's VaList argument", va, va + 4, tn);
+  const char *own = own_type(g, n);
+  if (own && g->t->types[a->t.type].kind != OSPY_KIND_FORMAT)
+    cfg_warning(g, cfg_pos_attr_name(g, n, "vaList"), "vaList on argument '%s' of type %s is "
+                "not used: it gives a format string its values", a->name, own);
+}
+
+/* typeNameBase="arg.X" of a Dynamic argument: X's value, a member of X's
+ * enumeration, names the type (member name + typeNameSuffix). Anything else
+ * never names one: the argument was always shown as nothing. */
+static void check_type_base(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy_spec_arg *a)
+{
+  cfg_val at = cfg_val_attr(g, n, "typeNameBase");
+  if (cfg_check_expr(g, a->type_base.src, fn, at, "typeNameBase") != 0)
+    return;
+  const char *own = own_type(g, n);
+  if (g->t->types[a->t.type].kind != OSPY_KIND_DYNAMIC) {
+    if (own)
+      cfg_warning(g, cfg_pos_attr_name(g, n, "typeNameBase"), "typeNameBase on argument '%s' "
+                  "of type %s is not used: it picks the type of a Dynamic argument", a->name,
+                  own);
+    return;
+  }
+  if (!a->type_suffix)
+    return; /* a Dynamic without one: reported, once for the argument */
+  const char *base = a->type_base.src;
+  ospy_spec_typeref r;
+  const char *tn = !strncmp(base, "arg.", 4) ? sibling_arg_type(g, n, base + 4, &r) : NULL;
+  int is_enum = tn && !r.ptr && g->t->types[r.type].kind == OSPY_KIND_ENUM;
+  char quoted[CFG_QUOTED_EXPR_MAX + 8];
+  if (strncmp(base, "arg.", 4) || ospy_spec_arg_lookup(fn, base + 4) == OSPY_SPEC_NONE)
+    cfg_error(g, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase '%s' is not an argument "
+              "(arg.NAME): the member of its enumeration names the type",
+              cfg_quote_expr(base, quoted, sizeof quoted));
+  else if (tn && !is_enum)
+    cfg_error(g, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase '%s' names argument '%s' of "
+              "type %s: expected an enumeration argument (not flags), whose member names the "
+              "type", base, base + 4, tn);
+}
+
 /* Checks that need the whole argument list. */
 static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
 {
@@ -246,19 +345,13 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   check_ab(g, n, "size", fn, a, &a->size_in, &a->size_out);
   check_ab(g, n, "elementCount", fn, a, &a->count_in, &a->count_out);
   if (a->type_base.src)
-    cfg_check_expr(g, a->type_base.src, fn, cfg_val_attr(g, n, "typeNameBase"), "typeNameBase");
+    check_type_base(g, n, fn, a);
   for (xmlNodePtr c = n->children; c; c = c->next)
     if (cfg_is(c, "logCondition") && a->cond.src &&
         cfg_check_expr(g, a->cond.src, fn, cfg_val_text(g, c), "logCondition") == 0)
       warn_in_cond_at_return(g, c, fn, a);
-  const char *va = cfg_attr(g, n, "vaList");
-  if (va) {
-    uint32_t ix = strncmp(va, "arg.", 4) ? OSPY_SPEC_NONE : ospy_spec_arg_lookup(fn, va + 4);
-    if (ix == OSPY_SPEC_NONE)
-      cfg_error(g, cfg_pos_attr(g, n, "vaList"), "vaList '%s' does not name an argument (arg.NAME)",
-                va);
-    a->valist_arg = ix;
-  }
+  if (cfg_attr(g, n, "vaList"))
+    check_valist(g, n, fn, a);
 }
 
 static unsigned count_args(xmlNodePtr args)

@@ -146,6 +146,48 @@ static void test_diagnostics(void)
          "t.xml:7:17: error: argument name 'a-b' is not an identifier (ASCII letters, digits and "
          "'_', not a digit first): expressions could not name it as arg.NAME\n"
          "t.xml:9:51: error: bad expression 'arg.\xc3\xa4 == 1' in logCondition: unexpected '\xc3\xa4'\n");
+  /* attributes that were taken without a word and meant something else:
+     A/B/C split as A and B/C, a negative offset as 0xfff...fb, a vaList or a
+     typeNameBase naming an argument that cannot give what they take */
+  EXPECT(HM("<types><enumeration name=\"E\"><member name=\"A\" value=\"1\"/></enumeration>"
+            "<flags name=\"F\"><member name=\"X\" value=\"1\"/></flags></types>\n"
+            FN("<argument name=\"a\" type=\"Int32\"/>\n"
+               "<argument name=\"e\" type=\"ByteArrayPtr\" size=\"arg.a/arg.a/(arg.a/2)/2\"/>\n"
+               "<argument name=\"c\" type=\"ArrayPtr\" elementType=\"Int8\" elementCount=\"1/2/3\"/>\n"
+               "<argument name=\"j\" type=\"Dynamic\" typeNameBase=\"arg.a\" typeNameSuffix=\"_X\"/>\n"
+               "<argument name=\"k\" type=\"AsciiFormatStringPtr\" vaList=\"arg.a\"/>\n"
+               "<argument name=\"fl\" type=\"F\"/><argument name=\"en\" type=\"E\"/>\n"
+               "<argument name=\"l\" type=\"Dynamic\" typeNameBase=\"arg.fl\" typeNameSuffix=\"_X\"/>\n"
+               "<argument name=\"m\" type=\"Dynamic\" typeNameBase=\"arg.en + 1\" typeNameSuffix=\"_X\"/>\n"
+               "<argument name=\"n\" type=\"Int32\" typeNameBase=\"arg.en\" vaList=\"arg.ap\"/>\n"
+               "<argument name=\"ap\" type=\"VaList\"/>\n")
+            "<hooks><module name=\"m\"><function specId=\"f\" offset=\"-5\"/>"
+            "<function specId=\"f\" offset=\"0\"/></module></hooks>\n"),
+         "t.xml:7:57: error: size 'arg.a/arg.a/(arg.a/2)/2' has more than one '/' outside "
+         "parentheses: one splits the value at entry from the value at return (ENTER/RETURN); "
+         "write a division in parentheses, (arg.len / 2)\n"
+         "t.xml:8:72: error: elementCount '1/2/3' has more than one '/' outside parentheses: one "
+         "splits the value at entry from the value at return (ENTER/RETURN); write a division in "
+         "parentheses, (arg.len / 2)\n"
+         "t.xml:9:49: error: typeNameBase 'arg.a' names argument 'a' of type Int32: expected an "
+         "enumeration argument (not flags), whose member names the type\n"
+         "t.xml:10:56: error: vaList 'arg.a' names argument 'a' of type Int32: expected the "
+         "function's VaList argument\n"
+         "t.xml:12:49: error: typeNameBase 'arg.fl' names argument 'fl' of type F: expected an "
+         "enumeration argument (not flags), whose member names the type\n"
+         "t.xml:13:49: error: typeNameBase 'arg.en + 1' is not an argument (arg.NAME): the member "
+         "of its enumeration names the type\n"
+         "t.xml:14:33: warning: typeNameBase on argument 'n' of type Int32 is not used: it picks "
+         "the type of a Dynamic argument\n"
+         "t.xml:14:55: warning: vaList on argument 'n' of type Int32 is not used: it gives a "
+         "format string its values\n"
+         "t.xml:19:54: error: bad offset '-5' of <function> 'f': expected the function's offset "
+         "from the module's load base, 0 or more\n");
+  /* an argument whose type is unknown: that is said, not that its vaList or
+     typeNameBase is unused */
+  EXPECT(HM(FN("<argument name=\"q\" type=\"Nope\" vaList=\"arg.ap\" typeNameBase=\"arg.ap\"/>\n"
+               "<argument name=\"ap\" type=\"VaList\"/>\n")),
+         "t.xml:5:26: error: unknown type 'Nope'\n");
   /* expressions: the column is the attribute's column plus the offset in it */
   EXPECT(HM(FN("<argument name=\"n\" type=\"Int32\"/>\n"
                "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"arg.n/arg.m\"/>\n"
