@@ -32,18 +32,33 @@ static int sig_token(cfg *g, xmlNodePtr n, const char *name, const char *tok, si
                 tok + i, name);
       return -1;
     }
-    uint8_t *b = realloc(s->bytes, s->len + 1), *m;
-    if (b)
-      s->bytes = b;
-    m = b ? realloc(s->mask, s->len + 1) : NULL;
-    if (!b || !m)
-      return -1;
-    s->mask = m;
+    if (s->len == s->cap) { /* (a byte at a time: quadratic for a long signature) */
+      uint32_t cap = s->cap ? 2 * s->cap : 16;
+      uint8_t *b = realloc(s->bytes, cap), *m;
+      if (b)
+        s->bytes = b;
+      m = b ? realloc(s->mask, cap) : NULL;
+      if (!b || !m)
+        return -1;
+      s->mask = m;
+      s->cap = cap;
+    }
     s->bytes[s->len] = wild ? 0 : (uint8_t)(hi << 4 | lo);
     s->mask[s->len] = wild ? 0 : 0xff;
     s->len++;
   }
   return 0;
+}
+
+/* The index of the signature named name in g->sigs, or NONE. */
+static uint32_t find_sig_index(cfg *g, const char *name)
+{
+  if (!g->names_failed)
+    return cfg_names_find(&g->sig_names, name);
+  for (size_t i = 0; i < g->nsigs; i++)
+    if (!strcmp(g->sigs[i].name, name))
+      return (uint32_t)i;
+  return OSPY_SPEC_NONE;
 }
 
 static void parse_signature(cfg *g, xmlNodePtr n)
@@ -55,11 +70,10 @@ static void parse_signature(cfg *g, xmlNodePtr n)
     cfg_error(g, cfg_pos_elem(g, n), "<signature> needs a 'name' attribute");
     return;
   }
-  for (size_t i = 0; i < g->nsigs; i++)
-    if (!strcmp(g->sigs[i].name, name)) {
-      cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate signature '%s'", name);
-      return;
-    }
+  if (find_sig_index(g, name) != OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate signature '%s'", name);
+    return;
+  }
   cfg_sig s = { .name = name };
   int bad = 0;
   size_t before = 0; /* decoded text of the children before c */
@@ -85,13 +99,19 @@ static void parse_signature(cfg *g, xmlNodePtr n)
     free(s.mask);
     s = (cfg_sig){ .name = name };
   }
-  cfg_sig *p = realloc(g->sigs, (g->nsigs + 1) * sizeof *p);
-  if (!p) {
-    free(s.bytes);
-    free(s.mask);
-    return;
+  if (g->nsigs == g->capsigs) {
+    size_t cap = g->capsigs ? 2 * g->capsigs : 16;
+    cfg_sig *p = realloc(g->sigs, cap * sizeof *p);
+    if (!p) {
+      free(s.bytes);
+      free(s.mask);
+      return;
+    }
+    g->sigs = p;
+    g->capsigs = cap;
   }
-  g->sigs = p;
+  if (cfg_names_add(&g->sig_names, name, (uint32_t)g->nsigs) < 0)
+    g->names_failed = 1;
   g->sigs[g->nsigs++] = s;
 }
 
@@ -111,12 +131,17 @@ void cfg_parse_signatures(cfg *g, xmlNodePtr sigs)
 static void add_hook(cfg *g, xmlNodePtr n, const ospy_plan_hook *h)
 {
   ospy_config *c = g->c;
-  ospy_config_hook *p = realloc(c->hooks, (c->nhooks + 1) * sizeof *p);
-  if (!p) {
-    cfg_error(g, cfg_pos_elem(g, n), "out of memory");
-    return;
+  if (c->nhooks == g->hooks_cap) {
+    size_t cap = g->hooks_cap ? 2 * g->hooks_cap : 64;
+    ospy_config_hook *p = realloc(c->hooks, cap * sizeof *p);
+    if (!p) {
+      cfg_error(g, cfg_pos_elem(g, n), "out of memory");
+      return;
+    }
+    c->hooks = p;
+    g->hooks_cap = cap;
   }
-  c->hooks = p;
+  ospy_config_hook *p = c->hooks;
   p[c->nhooks].h = *h;
   p[c->nhooks].line = (unsigned)cfg_pos_elem(g, n).line;
   c->nhooks++;
@@ -124,9 +149,9 @@ static void add_hook(cfg *g, xmlNodePtr n, const ospy_plan_hook *h)
 
 static const cfg_sig *find_sig(cfg *g, xmlNodePtr n, const char *attr, const char *id)
 {
-  for (size_t i = 0; i < g->nsigs; i++)
-    if (!strcmp(g->sigs[i].name, id))
-      return g->sigs[i].len ? &g->sigs[i] : NULL; /* a bad one: reported where declared */
+  uint32_t i = find_sig_index(g, id);
+  if (i != OSPY_SPEC_NONE)
+    return g->sigs[i].len ? &g->sigs[i] : NULL; /* a bad one: reported where declared */
   cfg_error(g, cfg_pos_attr(g, n, attr), "unknown signature '%s'", id);
   return NULL;
 }
@@ -164,7 +189,7 @@ static void parse_hook_fn(cfg *g, xmlNodePtr n, const char *module, const char *
     return;
   }
   ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .process = process ? process : "" };
-  h.spec_index = ospy_spec_fn_lookup(g->t, spec);
+  h.spec_index = cfg_find_fn(g, spec);
   if (h.spec_index == OSPY_SPEC_NONE) {
     cfg_error(g, cfg_pos_attr(g, n, "specId"), "unknown function spec '%s'", spec);
     return;
@@ -228,7 +253,7 @@ static void parse_hook_vtable(cfg *g, xmlNodePtr n, const char *process)
     return;
   }
   ospy_plan_hook h = { .kind = OSPY_HOOK_VTABLE, .process = process ? process : "" };
-  h.spec_index = ospy_spec_vtable_lookup(g->t, spec);
+  h.spec_index = cfg_find_vtable(g, spec);
   if (h.spec_index == OSPY_SPEC_NONE) {
     cfg_error(g, cfg_pos_attr(g, n, "specId"), "unknown vtable spec '%s'", spec);
     return;

@@ -14,14 +14,38 @@ typedef struct cfg_pos {
 typedef struct cfg_sig {
   const char *name;
   uint8_t *bytes, *mask;
-  uint32_t len;
+  uint32_t len, cap;
 } cfg_sig;
+
+/* A map from names to indexes (config_names.c). Keys are not copied: they
+   must live as long as the map (strings of the spec table's arena). */
+typedef struct cfg_name_slot {
+  const char *key; /* NULL: empty */
+  size_t len;
+  uint32_t value;
+} cfg_name_slot;
+typedef struct cfg_names {
+  cfg_name_slot *slots;
+  size_t cap, n; /* cap: a power of two, or 0 */
+} cfg_names;
+/* 0 added, 1 the key was there (its value kept: the first one counts), -1 out
+   of memory. value: not OSPY_SPEC_NONE. */
+int cfg_names_add(cfg_names *m, const char *key, uint32_t value);
+/* The key's slot, added with the value OSPY_SPEC_NONE when it was not
+   there; NULL: out of memory. */
+cfg_name_slot *cfg_names_slot(cfg_names *m, const char *key);
+/* The key's value, or OSPY_SPEC_NONE. _n: the first len bytes of key. */
+uint32_t cfg_names_find(const cfg_names *m, const char *key);
+uint32_t cfg_names_find_n(const cfg_names *m, const char *key, size_t len);
+void cfg_names_clear(cfg_names *m); /* empty, its room kept */
+void cfg_names_free(cfg_names *m);
 
 /* A structure declared for one architecture or for all (arch_bits 0). */
 typedef struct cfg_decl {
   const char *name;
   unsigned arch_bits;
   xmlNodePtr node;
+  size_t prev_same; /* the declaration before it with the same name, or SIZE_MAX */
 } cfg_decl;
 
 /* What a <structure> element says beyond its fields, by type index: read
@@ -30,6 +54,7 @@ typedef struct cfg_struct_src {
   xmlNodePtr node;        /* the element (the target's variant); NULL: none */
   int has_size;           /* size="N" given (a bad value is reported, not kept) */
   int64_t size;
+  uint32_t align;         /* worked out with the size (config_types.c) */
 } cfg_struct_src;
 
 typedef struct cfg {
@@ -42,16 +67,34 @@ typedef struct cfg {
   ospy_config *c;
   ospy_spec_table *t;
   cfg_sig *sigs;
-  size_t nsigs;
+  size_t nsigs, capsigs;
   cfg_decl *decls;        /* every <structure> seen, for duplicates across arches */
   size_t ndecls, capdecls;
   cfg_struct_src *struct_src; /* by type index, [0, nstruct_src) */
   uint32_t nstruct_src;
   char last_xml_error[300]; /* libxml2's last message, not said twice in a row */
+  size_t hooks_cap;          /* room of c->hooks */
+  /* Names -> indexes (config_names.c): the spec table's types, function
+     specs and vtable specs (indexed up to the count said), the structure
+     declarations (the last of each name), the signatures, and one for
+     the members or fields of the enumeration or structure being read. */
+  cfg_names type_names, fn_names, vtable_names, decl_names, sig_names, scratch;
+  uint32_t types_named, fns_named, vtables_named;
+  int names_failed;          /* out of memory: lookups scan the table */
 } cfg;
+
+/* The spec table's lookups (ospy_spec_type_lookup, _fn_lookup,
+   _vtable_lookup), by name instead of by scan. */
+int cfg_find_type(cfg *g, const char *name, ospy_spec_typeref *out);
+uint32_t cfg_find_fn(cfg *g, const char *name);
+uint32_t cfg_find_vtable(cfg *g, const char *id);
+void cfg_names_free_all(cfg *g);
 
 /* Source positions (config_src.c). */
 int cfg_src_init(cfg *g);
+/* Finds where each element of the document is in the source, once: the
+   positions below are then found without a search. */
+void cfg_src_index(cfg *g, xmlNodePtr root);
 cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n);
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr);

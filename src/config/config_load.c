@@ -232,8 +232,10 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
   else if (root && strcmp((const char *)root->name, "hookManager") != 0)
     cfg_error(&g, cfg_pos_elem(&g, root), "expected <hookManager> as the root element, found <%s>",
               (const char *)root->name);
-  else if (root)
+  else if (root) {
+    cfg_src_index(&g, root);
     parse_root(&g, root);
+  }
   if (doc)
     xmlFreeDoc(doc);
   else if (diag->errors == errors_before)
@@ -241,6 +243,7 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
   free_sigs(&g);
   free(g.decls);
   free(g.struct_src);
+  cfg_names_free_all(&g);
   free(g.line_off);
   if (diag->errors != errors_before) {
     ospy_config_free(c);

@@ -532,7 +532,7 @@ static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
 
 static uint32_t add_fn(cfg *g, xmlNodePtr n, const char *name)
 {
-  if (ospy_spec_fn_lookup(g->t, name) != OSPY_SPEC_NONE) {
+  if (cfg_find_fn(g, name) != OSPY_SPEC_NONE) {
     cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate function spec '%s'", name);
     return OSPY_SPEC_NONE;
   }
@@ -609,7 +609,7 @@ static void parse_vtable(cfg *g, xmlNodePtr n)
     cfg_error(g, cfg_pos_elem(g, n), "<vtable> needs an 'id' attribute");
     return;
   }
-  if (ospy_spec_vtable_lookup(g->t, id) != OSPY_SPEC_NONE) {
+  if (cfg_find_vtable(g, id) != OSPY_SPEC_NONE) {
     cfg_error(g, cfg_pos_attr(g, n, "id"), "duplicate vtable spec '%s'", id);
     return;
   }

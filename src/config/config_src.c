@@ -72,10 +72,142 @@ static unsigned same_line_after(xmlNodePtr n, long line)
   return k;
 }
 
-/* Offset of the '<' of n's start tag: libxml2 reports the line where the
-   start tag ends; search back from the end of that line. */
+/* Offset just past `end` from buf[i], or the end of the source. */
+static size_t skip_past(const cfg *g, size_t i, const char *end)
+{
+  size_t el = strlen(end);
+  const char *p = i < g->len ? memmem(g->buf + i, g->len - i, end, el) : NULL;
+  return p ? (size_t)(p - g->buf) + el : g->len;
+}
+
+static int starts(const cfg *g, size_t i, const char *s)
+{
+  size_t n = strlen(s);
+  return i + n <= g->len && !memcmp(g->buf + i, s, n);
+}
+
+/* ---- where each element's start tag is ----
+ * Found once for the whole document: the start tags in the source, in
+ * order, are the elements in document order. Each element's offset is kept
+ * in its _private (offset + 1; libxml2 leaves that field to its user). Found
+ * from libxml2's line number instead (below), each element cost a walk over
+ * the rest of its line: a config written on one line loaded in quadratic
+ * time. */
+
+/* Past a start or end tag from its '<': its '>' outside quoted values. */
+static size_t past_tag(const cfg *g, size_t i)
+{
+  char quote = 0;
+  for (; i < g->len; i++) {
+    char c = g->buf[i];
+    if (quote)
+      quote = c == quote ? 0 : quote;
+    else if (c == '"' || c == '\'')
+      quote = c;
+    else if (c == '>')
+      return i + 1;
+  }
+  return g->len;
+}
+
+/* Past a <!DOCTYPE ...> from its '<': its internal subset's declarations,
+ * comments and quoted values hold no tags of the document. */
+static size_t past_doctype(const cfg *g, size_t i)
+{
+  char quote = 0;
+  int depth = 0;
+  for (i += 2; i < g->len; i++) {
+    char c = g->buf[i];
+    if (quote)
+      quote = c == quote ? 0 : quote;
+    else if (starts(g, i, "<!--"))
+      i = skip_past(g, i + 4, "-->") - 1;
+    else if (starts(g, i, "<?"))
+      i = skip_past(g, i + 2, "?>") - 1;
+    else if (c == '"' || c == '\'')
+      quote = c;
+    else if (c == '[' || c == '<')
+      depth++;
+    else if ((c == ']' || c == '>') && depth > 0)
+      depth--;
+    else if (c == '>')
+      return i + 1;
+  }
+  return g->len;
+}
+
+/* The next start tag's '<' from buf[i], or g->len. */
+static size_t next_start_tag(const cfg *g, size_t i)
+{
+  while (i < g->len) {
+    const char *lt = memchr(g->buf + i, '<', g->len - i);
+    if (!lt)
+      return g->len;
+    i = (size_t)(lt - g->buf);
+    if (starts(g, i, "<!--"))
+      i = skip_past(g, i + 4, "-->");
+    else if (starts(g, i, "<![CDATA["))
+      i = skip_past(g, i + 9, "]]>");
+    else if (starts(g, i, "<?"))
+      i = skip_past(g, i + 2, "?>");
+    else if (starts(g, i, "<!"))
+      i = past_doctype(g, i);
+    else if (starts(g, i, "</"))
+      i = past_tag(g, i);
+    else
+      return i;
+  }
+  return g->len;
+}
+
+/* The next element in document order, not into an entity's content (its
+   elements are in the entity's declaration, not where it is used). */
+static xmlNodePtr next_element(xmlNodePtr n, xmlNodePtr root)
+{
+  for (;;) {
+    if (n->children && n->type == XML_ELEMENT_NODE)
+      n = n->children;
+    else {
+      while (n != root && !n->next)
+        n = n->parent;
+      if (n == root)
+        return NULL;
+      n = n->next;
+    }
+    if (n->type == XML_ELEMENT_NODE)
+      return n;
+  }
+}
+
+static void clear_offsets(xmlNodePtr root)
+{
+  for (xmlNodePtr n = root; n; n = next_element(n, root))
+    n->_private = NULL;
+}
+
+void cfg_src_index(cfg *g, xmlNodePtr root)
+{
+  size_t i = 0;
+  xmlNodePtr n;
+  for (n = root; n; n = next_element(n, root)) {
+    i = next_start_tag(g, i);
+    size_t nl = strlen((const char *)n->name);
+    if (i + 1 + nl > g->len || strncmp(g->buf + i + 1, (const char *)n->name, nl) ||
+        (i + 1 + nl < g->len && name_char(g->buf[i + 1 + nl])))
+      break; /* not as expected: each element found by its line instead */
+    n->_private = (void *)(uintptr_t)(i + 1);
+    i = past_tag(g, i);
+  }
+  if (n || next_start_tag(g, i) != g->len)
+    clear_offsets(root);
+}
+
+/* Offset of the '<' of n's start tag: from the index, else from libxml2's
+   line, the line where the start tag ends: searched back from its end. */
 static size_t elem_off(const cfg *g, xmlNodePtr n)
 {
+  if (n->_private)
+    return (size_t)(uintptr_t)n->_private - 1;
   long line = xmlGetLineNo(n);
   if (line < 1 || (unsigned long)line > g->nlines)
     return 0;
@@ -197,22 +329,6 @@ static piece reference(const cfg *g, const cfg_val *v, size_t i)
   name[n] = '\0';
   xmlEntityPtr e = v->doc ? xmlGetDocEntity(v->doc, (const xmlChar *)name) : NULL;
   return (piece){ n + 2, e && e->content ? strlen((const char *)e->content) : 1 };
-}
-
-/* Offset just past `end` from buf[i], or the end of the source. */
-static size_t skip_past(const cfg *g, size_t i, const char *end)
-{
-  size_t el = strlen(end);
-  for (; i + el <= g->len; i++)
-    if (!memcmp(g->buf + i, end, el))
-      return i + el;
-  return g->len;
-}
-
-static int starts(const cfg *g, size_t i, const char *s)
-{
-  size_t n = strlen(s);
-  return i + n <= g->len && !memcmp(g->buf + i, s, n);
 }
 
 /* Markup in an element's text at '<' buf[i]: a CDATA section's markers are
