@@ -329,7 +329,8 @@ static uint32_t struct_align(const cfg *g, uint32_t ti);
 
 /* The alignment C gives a field of this type: its width, at most 8 (4 for
  * 8-byte scalars on i386, as the SysV i386 ABI lays out structures); a
- * structure's, its widest field's (worked out with its size). */
+ * structure's, its widest field's (worked out with its size); an inline
+ * array's, its element's. */
 static unsigned type_align(cfg *g, const ospy_spec_typeref *r)
 {
   unsigned word = g->t->ptr_size;
@@ -338,7 +339,15 @@ static unsigned type_align(cfg *g, const ospy_spec_typeref *r)
   unsigned w = ospy_spec_scalar_width(g->t, r);
   if (w)
     return w > word ? word : w;
-  if (r->type >= g->t->ntypes || g->t->types[r->type].kind != OSPY_KIND_STRUCT)
+  if (r->type >= g->t->ntypes)
+    return 1;
+  if (g->t->types[r->type].kind == OSPY_KIND_ARRAY && r->elem_type != OSPY_SPEC_NONE) {
+    /* an inline array (C's int v[2]) is aligned as its elements */
+    ospy_spec_typeref e = { .type = r->elem_type, .ptr = r->elem_ptr,
+                            .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+    return type_align(g, &e);
+  }
+  if (g->t->types[r->type].kind != OSPY_KIND_STRUCT)
     return 1;
   return struct_align(g, r->type);
 }

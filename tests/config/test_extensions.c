@@ -388,6 +388,25 @@ static void test_fixed_array_field(void)
       CHECK(size_of(c, "R") == 16); /* 4 + 5 x 2 bytes, aligned to 4 */
     ospy_config_free(c);
   }
+  /* an inline array is aligned as its elements: C's { int v[2]; char c; }
+   * is 12 bytes (an array of it steps by 12), { S s[1]; char c; } with S's
+   * Int64 16 bytes on x86-64, 12 on i386; it counted as 1 (9, 9) */
+  static const char aligned[] = HM(
+    "<types><structure name=\"V\">"
+    "<field name=\"v\" offset=\"0\" type=\"Array\" elementType=\"Int32\" elementCount=\"2\"/>"
+    "<field name=\"c\" offset=\"8\" type=\"Int8\"/></structure>\n"
+    "<structure name=\"W\">"
+    "<field name=\"s\" offset=\"0\" type=\"Array\" elementType=\"L\" elementCount=\"1\"/>"
+    "<field name=\"c\" offset=\"8\" type=\"Int8\"/></structure>\n"
+    "<structure name=\"L\"><field name=\"x\" offset=\"0\" type=\"Int64\"/></structure></types>\n");
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(aligned, bits, "", __LINE__);
+    if (c) {
+      CHECK(size_of(c, "V") == 12);
+      CHECK(size_of(c, "W") == (bits == 64 ? 16u : 12u));
+    }
+    ospy_config_free(c);
+  }
   EXPECT(HM("<types><structure name=\"R\">\n"
             "<field name=\"a\" offset=\"0\" type=\"Int32\" elementCount=\"2\"/>\n"
             "<field name=\"b\" offset=\"4\" type=\"Array\" elementType=\"Int8\" elementCount=\"0\"/>\n"
