@@ -319,6 +319,7 @@ static void agent_start_ignored(int fd, int attached)
     ospy_inline_report_missing();
   }
   ospy_agent_crash_arm();
+  ospy_agent_note_signal_returns();
   static int atfork_done;
   if (!atfork_done) {
     atfork_done = 1;

@@ -74,6 +74,13 @@ void ospy_agent_emit_process_end(uint32_t how, int status);
  * crashing thread's pending calls first (arm at start, disarm at detach). */
 void ospy_agent_crash_arm(void);
 void ospy_agent_crash_disarm(void);
+/* The restorer the kernel holds for sig (what its handler returns to, at the
+ * bottom of the signal frame), or for every signal, handed to the interceptor:
+ * a handler's calls are not nested in the call its signal interrupted. At
+ * start (the handlers set before, the crash handler's) and after each
+ * sigaction of the program's. Raw rt_sigaction: async-signal-safe. */
+void ospy_agent_note_signal_return(int sig);
+void ospy_agent_note_signal_returns(void);
 /* sigaction's oldact (a struct sigaction the call filled): the agent's crash
  * handler in it reads as SIG_DFL, what the program would see without ospy. */
 void ospy_agent_crash_hide(void *oldact);

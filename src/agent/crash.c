@@ -12,9 +12,12 @@
  * Only default actions are taken over: a program's own handler is never
  * replaced, and one installed later replaces ours (its handler decides).
  */
+#include <elf.h>
+#include <link.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <ucontext.h>
 
 #include "agent/agent.h"
@@ -195,6 +198,56 @@ void ospy_agent_crash_arm(void)
     if (sigaction(crash_signals[i], &sa, NULL) != 0)
       continue; /* such a signal stays as it was: its crash records no pending call */
   }
+}
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000 /* the kernel's flag: sa_restorer is set */
+#endif
+
+void ospy_agent_note_signal_return(int sig)
+{
+  kernel_sigaction cur;
+  if (sig <= 0 || sig >= 65 ||
+      ospy_os_syscall(SYS_rt_sigaction, sig, 0, (long)&cur, sizeof cur.mask, 0, 0) != 0)
+    return;
+  if (cur.flags & SA_RESTORER)
+    ospy_interceptor_note_signal_return((uintptr_t)cur.restorer);
+}
+
+/* Without SA_RESTORER (i386 glibc sets none) the kernel returns handlers
+ * through its vDSO's __kernel_sigreturn and __kernel_rt_sigreturn: found in
+ * the vDSO's dynamic symbol table, which the kernel maps whole. */
+static void note_vdso_signal_returns(void)
+{
+  const uint8_t *image = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+  if (!image)
+    return;
+  const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)image;
+  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(image + eh->e_phoff);
+  uintptr_t bias = 0;
+  for (unsigned i = 0; i < eh->e_phnum; i++)
+    if (ph[i].p_type == PT_LOAD) {
+      bias = (uintptr_t)image + ph[i].p_offset - ph[i].p_vaddr;
+      break;
+    }
+  const ElfW(Shdr) *sh = (const ElfW(Shdr) *)(image + eh->e_shoff);
+  for (unsigned i = 0; eh->e_shoff && i < eh->e_shnum; i++) {
+    if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum || !sh[i].sh_entsize)
+      continue;
+    const ElfW(Sym) *sym = (const ElfW(Sym) *)(image + sh[i].sh_offset);
+    const char *names = (const char *)(image + sh[sh[i].sh_link].sh_offset);
+    for (size_t k = 0; k < sh[i].sh_size / sh[i].sh_entsize; k++)
+      if (sym[k].st_value && (!strcmp(names + sym[k].st_name, "__kernel_sigreturn") ||
+                              !strcmp(names + sym[k].st_name, "__kernel_rt_sigreturn")))
+        ospy_interceptor_note_signal_return(bias + sym[k].st_value);
+  }
+}
+
+void ospy_agent_note_signal_returns(void)
+{
+  note_vdso_signal_returns();
+  for (int sig = 1; sig < 65; sig++)
+    ospy_agent_note_signal_return(sig);
 }
 
 /* (sigaction returned 0: it wrote oldact, which is the program's memory) */

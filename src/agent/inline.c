@@ -145,6 +145,7 @@ _Static_assert(NINTERNAL == INTERNAL_FEXECVE, "one table entry per INTERNAL_*");
  * sigaction shares it.) */
 typedef struct sigaction_call {
   unsigned depth;
+  int sig;
   void *oldact;
 } sigaction_call;
 static __thread sigaction_call sigaction_calls[8] __attribute__((tls_model("initial-exec")));
@@ -155,16 +156,20 @@ static __thread sigaction_call sigaction_calls[8] __attribute__((tls_model("init
 static void sigaction_enter(ospy_invocation *inv)
 {
   unsigned d = ospy_invocation_depth(inv);
-  sigaction_calls[d % 8] = (sigaction_call){ d, (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2) };
+  sigaction_calls[d % 8] = (sigaction_call){ d, (int)ospy_invocation_get_arg(inv, 0),
+                                              (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2) };
 }
 
 static void sigaction_leave(ospy_invocation *inv)
 {
   unsigned d = ospy_invocation_depth(inv);
   sigaction_call *sc = &sigaction_calls[d % 8];
-  if (sc->depth != d || !sc->oldact || ospy_invocation_get_return(inv) != 0)
+  if (sc->depth != d || ospy_invocation_get_return(inv) != 0)
     return;
-  ospy_agent_crash_hide(sc->oldact);
+  /* the handler it may have set returns to its libc's restorer */
+  ospy_agent_note_signal_return(sc->sig);
+  if (sc->oldact)
+    ospy_agent_crash_hide(sc->oldact);
   sc->oldact = NULL;
 }
 

@@ -173,11 +173,19 @@ int ospy_interceptor_abandon_thread(void);
 void ospy_interceptor_forget(ospy_invocation *inv);
 /* Whether a call of this thread is pending on the same stack below this one
  * (the call is nested in it); pending calls of other stacks (coroutines
- * switched away) do not count. */
+ * switched away) do not count, nor do those a signal interrupted when this
+ * call is made by its handler (a signal frame with a restorer noted by
+ * ospy_interceptor_note_signal_return lies between them). */
 bool ospy_invocation_nested(ospy_invocation *inv);
 /* The same, counting only pending calls one of whose listeners' user_data
  * `counts` takes (the agent: calls its specs describe). */
 bool ospy_invocation_nested_in(ospy_invocation *inv, bool (*counts)(void *user_data));
+/* A restorer signal handlers return to (sa_restorer as the kernel holds it:
+ * glibc's __restore_rt, on i386 also __restore), which the kernel puts at the
+ * bottom of each signal frame: how ospy_invocation_nested tells a handler's
+ * calls from the interrupted call's. A small fixed set (more are ignored);
+ * async-signal-safe. */
+void ospy_interceptor_note_signal_return(uintptr_t restorer);
 
 /* Hooks created while on: the calls their relocated prologue makes are
  * taken never to throw a C++ exception, so their return addresses in the

@@ -1535,5 +1535,91 @@ X
     i386=checked
   fi
   echo "va-list-unreadable: an unreadable va_list is an unreadable last value, the format truncated (i386 $i386)" ;;
+signal-handler)
+  # logNested: a signal handler's calls are its own, not nested in the hooked
+  # call its signal interrupted (raise, a blocking read, abort's raise: they
+  # were hidden); a call nested in a hooked call inside the handler (signal's
+  # sigaction) is still hidden. A plain and an SA_SIGINFO handler (the i386
+  # kernel builds two kinds of signal frame).
+  cat > "$tmp/sh.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static void say(const char *s) { (void)!write(1, s, strlen(s)); }
+static void on_usr1(int s) { (void)s; say("usr1 handler\n"); signal(SIGUSR2, SIG_IGN); }
+static void on_alrm(int s, siginfo_t *si, void *uc) { (void)s; (void)si; (void)uc; say("alrm handler\n"); }
+static void on_abrt(int s) { (void)s; say("abrt handler\n"); }
+/* the parent's state in /proc: 'S' once it blocks in read */
+static char state_of(pid_t pid) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  return p && p[1] ? p[2] : 0;
+}
+int main(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  sa.sa_sigaction = on_alrm;
+  sa.sa_flags = SA_RESTART | SA_SIGINFO;
+  sigaction(SIGALRM, &sa, NULL);
+  raise(SIGUSR1);
+  int p[2];
+  if (pipe(p)) return 1;
+  pid_t parent = getpid();
+  if (fork() == 0) {
+    for (int i = 0; i < 500 && state_of(parent) != 'S'; i++) usleep(10000);
+    usleep(100000);
+    kill(parent, SIGALRM);
+    usleep(100000);
+    (void)!write(p[1], "x", 1);
+    _exit(0);
+  }
+  char c;
+  if (read(p[0], &c, 1) != 1) return 1;
+  signal(SIGABRT, on_abrt);
+  abort();
+}
+C
+  check_handlers() { # BINARY
+    "$ospy" capture -q --preset proc --preset files -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 134 ] || { cat "$tmp/err"; fail "$1: capture exited $rc, expected 134 (SIGABRT)"; }
+    expect_line "$tmp/out" "abrt handler"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    for h in usr1 alrm abrt; do
+      expect_regex "$tmp/show" "libc\\.so\\.6!write\\(fd=1.*, buf=\"$h handler\\\\n\", count=[0-9]+\\) = [0-9]+\$"
+    done
+    expect_line "$tmp/show" "libc.so.6!signal(signum=SIGUSR2, handler=SIG_IGN) = SIG_DFL"
+    grep -q 'sigaction(signum=SIGUSR2' "$tmp/show" && fail "$1: signal's own sigaction is recorded"
+    expect_line "$tmp/show" "libc.so.6!raise(sig=SIGUSR1) = 0"
+    expect_regex "$tmp/show" 'libc\.so\.6!read\(fd=[0-9]+<pipe:\[read\]>, buf="x", count=1\) = 1$'
+  }
+  cc -O0 -o "$tmp/sh" "$tmp/sh.c" || fail "cannot build the target"
+  check_handlers "$tmp/sh"
+  # i386: where the kernel runs it (qemu-i386, registered with binfmt_misc,
+  # builds signal frames of its own: docs/reliability.md)
+  emulated_i386() {
+    for f in /proc/sys/fs/binfmt_misc/*i386*; do
+      [ -f "$f" ] && grep -qx enabled "$f" && return 0
+    done
+    return 1
+  }
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && cc -m32 -O0 -o "$tmp/sh32" "$tmp/sh.c" 2>/dev/null &&
+     ! emulated_i386; then
+    check_handlers "$tmp/sh32"
+    i386=checked
+  fi
+  echo "signal-handler: a handler's calls recorded inside raise, read and abort; nested ones in it hidden (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac
