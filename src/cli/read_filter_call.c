@@ -205,7 +205,9 @@ static uint64_t scalar_of(const ospy_value *v)
   case OSPY_VALUE_FLOAT: return (uint64_t)(int64_t)v->d;
   case OSPY_VALUE_POINTER:
   case OSPY_VALUE_UNREADABLE:
-  case OSPY_VALUE_BAD_SIZE: return v->address;
+  case OSPY_VALUE_BAD_SIZE:
+  case OSPY_VALUE_FORMAT: /* a pointer to the format: where it is (a NULL one is NULL) */
+    return v->address;
   default: return 0;
   }
 }

@@ -240,6 +240,28 @@ X
   # `*` on an integer: that function's error, not put's "unknown argument"
   bad "--filter: cannot dereference 'x': not a pointer at column 2 in '*arg.x == 5'" \
     show --filter '*arg.x == 5' "$tmp/p.ospy"
+  # a format argument is the pointer to its format: its address, or NULL
+  # (it read as 0 whatever it was, so `fmt == 0` matched every call)
+  cat > "$tmp/fm.c" <<'C'
+#include <stdarg.h>
+static volatile int seen;
+__attribute__((noinline)) int say(int lvl, const char *fmt, ...) { seen = lvl; return seen; }
+int main(void) { return say(1, "%d-%s", 5, "five") + say(2, 0) + say(3, "plain") == 6 ? 0 : 1; }
+C
+  cc -O1 -rdynamic -o "$tmp/fm" "$tmp/fm.c" || fail "cannot build fm"
+  cat > "$tmp/fm.xml" <<'X'
+<hookManager><specs><functions>
+<function name="say"><returnValue type="Int32"/><arguments><argument name="lvl" direction="in" type="Int32"/>
+<argument name="fmt" direction="in" type="AsciiFormatStringPtr"/></arguments></function>
+</functions></specs><hooks><module name="fm"><function specId="say"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/fm.xml" -o "$tmp/fm.ospy" -- "$tmp/fm" || fail "capture of fm"
+  "$ospy" show --filter 'fmt == 0' "$tmp/fm.ospy" >"$tmp/out"
+  has "$tmp/out" 'fm!say(lvl=2, fmt=NULL) = 2'
+  count 1 --filter 'fmt == 0' "$tmp/fm.ospy"
+  count 1 --filter '!arg.fmt' "$tmp/fm.ospy"
+  count 2 --filter 'arg.fmt != 0' "$tmp/fm.ospy"
+  count 2 --filter 'fmt && lvl != 2' "$tmp/fm.ospy"
   "$ospy" show --failed "$cap" >"$tmp/out"
   has "$tmp/out" 'libc.so.6!ioctl(fd=0</dev/null>, request=TIOCGWINSZ) = -1 ENOTTY (Inappropriate ioctl for device)'
   [ "$(wc -l <"$tmp/out")" = 1 ] || fail "--failed: only the ioctl fails"
