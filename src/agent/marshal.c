@@ -267,6 +267,21 @@ static void put_string_at(mctx *m, uint64_t addr, unsigned unit, size_t max_byte
   unreadable_if_nothing_read(m, at, addr);
 }
 
+/* A format's %s value, likewise, as STR_AT: no pointer node holds its
+   address, and readers say where one cut by unreadable memory stopped. */
+static void put_string_with_address(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
+{
+  size_t at = m->w->len;
+  ospy_mw_u8(m->w, OSPY_VB_STR_AT);
+  ospy_mw_uleb(m->w, addr);
+  size_t str_at = m->w->len;
+  put_string(m, addr, unit, max_bytes);
+  if (!m->w->full && pointee_unreadable(m->w, str_at)) {
+    m->w->len = at;
+    put_unreadable(m->w, addr);
+  }
+}
+
 /* A buffer, likewise (a buffer of 0 bytes reads nothing: "" wherever it is). */
 static void put_bytes_at(mctx *m, uint64_t addr, uint64_t size)
 {
@@ -773,8 +788,8 @@ static int put_vararg(mctx *m, ospy_va *va, int kind, unsigned width, long prec)
     if (!v)
       ospy_mw_u8(m->w, OSPY_VB_NULL);
     else
-      put_string_at(m, v, kind == VA_STR ? 1 : 4,
-                    prec >= 0 ? (size_t)prec * (kind == VA_STR ? 1 : 4) : SIZE_MAX);
+      put_string_with_address(m, v, kind == VA_STR ? 1 : 4,
+                              prec >= 0 ? (size_t)prec * (kind == VA_STR ? 1 : 4) : SIZE_MAX);
     return 0;
   default:
     v = ospy_marshal_va_int(va, m->t->ptr_size);

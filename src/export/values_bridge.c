@@ -324,6 +324,17 @@ static int own_address(const visit *vs, const ospy_value *v, uint64_t *at)
   return 1;
 }
 
+/* Where a string or buffer starts: its own address, or, for a format's %s
+ * value (no pointer node holds it), the address recorded with it (STR_AT). */
+static int string_start(const visit *vs, const ospy_value *v, uint64_t *at)
+{
+  if (v->kind == OSPY_VALUE_STRING && v->address) {
+    *at = v->address;
+    return 1;
+  }
+  return own_address(vs, v, at);
+}
+
 /* Remembers a pointer, structure or array as the parent of what follows. */
 static void note_parent(visit *vs, const ospy_value *v)
 {
@@ -450,9 +461,10 @@ static int on_enter(const ospy_value *v, void *data)
   if (v->kind == OSPY_VALUE_STRING && (v->flags & OSPY_VB_CAPPED))
     ospy_xb_cut(vs->b); /* longer than the capture's value cap */
   /* a string or buffer that ran into unreadable memory: where it stopped,
-   * from where it starts (a pointer's pointee, or a field in a structure) */
+   * from where it starts (a pointer's pointee, a field in a structure, a
+   * format's %s value recorded with its address) */
   if ((v->kind == OSPY_VALUE_STRING || v->kind == OSPY_VALUE_BYTES) && (v->flags & OSPY_VB_CUT) &&
-      own_address(vs, v, &own))
+      string_start(vs, v, &own))
     ospy_xb_unreadable(vs->b, own + v->nbytes); /* (bytes, whatever the unit) */
   if (!has_children(v))
     ospy_xb_close(vs->b);

@@ -361,6 +361,17 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   case OSPY_VB_STR:
     node_bytes(d, v, tag == OSPY_VB_STR);
     return;
+  case OSPY_VB_STR_AT: {
+    uint8_t str_tag = 0;
+    v->address = rd_uleb(d);
+    rd_u8(d, &str_tag);
+    if (str_tag != OSPY_VB_STR) {
+      d->bad = d->bad ? d->bad : "STR_AT without a string";
+      return;
+    }
+    node_bytes(d, v, 1);
+    return;
+  }
   case OSPY_VB_STRUCT:
     node_struct(d, r, v);
     return;

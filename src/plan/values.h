@@ -59,7 +59,8 @@ typedef struct ospy_value {
                              when it leaves if its last element was unreadable
                              before `total` (the count asked for) */
   unsigned unit;          /* STRING code unit: 1, 2 or 4 */
-  uint64_t address;       /* POINTER / UNREADABLE */
+  uint64_t address;       /* POINTER / UNREADABLE; STRING: where it was when recorded
+                             (a format's %s value, STR_AT), else 0 */
   uint64_t count;         /* STRUCT fields / ARRAY elements recorded */
   /* A structure field's offset in it, an array element's index times the
      element size: where its own memory is, from its parent's start. Readers

@@ -20,6 +20,9 @@
  *         va_list, that could not be read: the values end there)
  *   FMT_AT uleb address, then as FMT: the format at that address (FMT, which
  *         older agents wrote, does not say where the format was)
+ *   STR_AT uleb address, then a STR node: a format's %s or %ls
+ *         value and where it was (STR, which older agents wrote there, does
+ *         not say where a string cut by unreadable memory stopped)
  *   FMT_STOP u8 why: the format's values were decoded up to here only
  *         (OSPY_VB_FMT_MORE: more than the cap of 32; _POSITIONAL: %1$s
  *         arguments, not decoded; _UNKNOWN: a conversion not known)
@@ -61,6 +64,7 @@ enum ospy_vb_tag {
   OSPY_VB_BAD_SIZE,
   OSPY_VB_FMT_STOP,
   OSPY_VB_FMT_AT,
+  OSPY_VB_STR_AT,
 };
 
 /* FMT_STOP reasons */

@@ -102,6 +102,25 @@ capture_one cut peek s AsciiStringPtr
 jq -e -s 'map(select(.name == "cut::peek")) | length == 1 and (.[0].args_in[0].children[0].value == "AAA")
   and (.[0].args_in[0].children[0].unreadable | test("000$"))' cut.jsonl > /dev/null ||
   fail "cut string export: $(grep peek cut.jsonl)"
+# so does a format's %s value (it had no "unreadable": the agent did not
+# record where the string was)
+cat > fcut.c <<'C'
+#include <string.h>
+#include <sys/mman.h>
+__attribute__((noinline)) int say(const char *fmt, ...) { volatile char c = fmt[0]; return c; }
+int main(void)
+{
+  char *p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(p + 4096, 4096);
+  memset(p + 4093, 'z', 3);
+  return say("%s", p + 4093) == '%' ? 0 : 1;
+}
+C
+capture_one fcut say fmt AsciiFormatStringPtr
+jq -e -s 'map(select(.name == "fcut::say")) | length == 1
+  and (.[0].args_in[0].children[1].value == "zzz")
+  and (.[0].args_in[0].children[1].unreadable | test("000$"))' fcut.jsonl > /dev/null ||
+  fail "format's cut %s export: $(grep say fcut.jsonl)"
 # a structure pointer to garbage is unreadable at its address, in show and
 # every export alike (not a structure of unreadable fields); one that runs
 # into an unmapped page keeps its readable fields, a field inline in it of

@@ -552,6 +552,24 @@ int main(void)
                     "truncated=\"true\"/></value>"),
         "format with an unreadable value:\n got %s", got);
 
+  /* a %s value recorded with its address (STR_AT) that ran into unreadable
+   * memory: where it stopped, as a string argument's (it had no mark) */
+  static const uint8_t logf_cut_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT_AT, 0x80, 0x20, OSPY_VB_STR, 0, 1, 2, '%', 's',
+    1, OSPY_VB_STR_AT, 0xfd, 0x3f, OSPY_VB_STR, OSPY_VB_CUT, 1, 3, 'z', 'z', 'z',
+  };
+  make_call2(rec, 4, logf_cut_blob, sizeof logf_cut_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  const ospy_xvalue *cut = ev.nargs_in == 1 && ev.args_in[0].nchildren == 2
+                             ? &ev.args_in[0].children[1] : NULL;
+  CHECK(cut && !strcmp(cut->text, "zzz") && (cut->flags & OSPY_XVALUE_UNREADABLE) &&
+          cut->addr == 0x2000,
+        "a format's %%s value cut by unreadable memory");
+  CHECK(strstr(got, "<value type=\"AsciiFormatString\" value=\"%s\" truncated=\"true\"/>"),
+        "format with a cut value:\n got %s", got);
+
   /* a format that could not be read is its pointer */
   static const uint8_t logf_nofmt_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
