@@ -28,6 +28,14 @@ static const char *expr32_missing = "not configured (expr32_path)";
 
 #define MAX_ARGS 32
 #define MAX_MEM 16
+#define MAX_REPEATS 16
+
+/* The values of a repeatable option, in the order given: `--args a:u32
+ * --args b:u32` is `--args a:u32,b:u32`. */
+typedef struct option_list {
+  const char *items[MAX_REPEATS];
+  size_t n;
+} option_list;
 
 typedef struct mem_region {
   const char *spec; /* as given, for messages */
@@ -39,7 +47,9 @@ typedef struct mem_region {
 typedef struct expr_cli {
   const char *src;
   ospy_expr_arch arch;
-  const char *args_spec, *eval_spec, *retval_spec;
+  bool arch_given;
+  option_list args_specs, eval_specs;
+  const char *retval_spec;
   bool disasm;
   ospy_expr_arg args[MAX_ARGS];
   char arg_names[MAX_ARGS][64];
@@ -61,8 +71,8 @@ static void usage(FILE *out)
     "       ospy expr [OPTIONS] -- EXPRESSION   (-- ends the options: '--1' is an expression)\n"
     "  TYPE: u8 i8 u16 i16 u32 i32 u64 i64, ptr (untyped pointer) or T* (e.g. u32*)\n"
     "  --eval names: registers (rax.. or eax..), arguments (NAME or argN), retval,\n"
-    "  errno, tid; a value must fit their width. --mem makes bytes readable at ADDR\n"
-    "  (repeatable); other reads fault.\n"
+    "  errno, tid; a value must fit their width. --mem makes bytes readable at ADDR;\n"
+    "  other reads fault. --args, --eval and --mem are repeatable (they add up).\n"
     "  See docs/expressions.md.\n");
 }
 
@@ -103,18 +113,36 @@ static bool parse_arg_type(expr_cli *c, ospy_expr_arg *a, const char *t)
   return parse_int_type(t, n, &a->width, &a->is_signed);
 }
 
-/* "len:u32,buf:u8*" -> scope args in order (argN is the N-th). */
-static bool parse_args(expr_cli *c)
+/* [A-Za-z_][A-Za-z0-9_]*, n bytes at s: what an expression can name as
+ * arg.NAME (configs require the same). */
+static bool is_identifier(const char *s, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    bool letter = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+    if (!letter && (i == 0 || ch < '0' || ch > '9'))
+      return false;
+  }
+  return n > 0;
+}
+
+/* "len:u32,buf:u8*" (one --args value) -> scope args, after those of the
+ * --args before it (argN is the N-th in all). */
+static bool parse_args_spec(expr_cli *c, const char *args_spec)
 {
   char spec[1024];
-  if (!c->args_spec)
-    return true;
-  snprintf(spec, sizeof spec, "%s", c->args_spec);
+  snprintf(spec, sizeof spec, "%s", args_spec);
   char *save = NULL;
   for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     char *colon = strchr(item, ':');
     if (!colon || colon == item || c->nargs == MAX_ARGS || colon - item >= 64) {
       fprintf(stderr, "ospy expr: --args: bad entry '%s' (want NAME:TYPE)\n", item);
+      return false;
+    }
+    if (!is_identifier(item, (size_t)(colon - item))) {
+      fprintf(stderr, "ospy expr: --args: argument name '%.*s' is not an identifier (ASCII "
+              "letters, digits and '_', not a digit first): the expression could not name it\n",
+              (int)(colon - item), item);
       return false;
     }
     ospy_expr_arg *a = &c->args[c->nargs];
@@ -132,6 +160,14 @@ static bool parse_args(expr_cli *c)
     a->name = c->arg_names[c->nargs];
     a->index = (uint32_t)c->nargs++;
   }
+  return true;
+}
+
+static bool parse_args(expr_cli *c)
+{
+  for (size_t i = 0; i < c->args_specs.n; i++)
+    if (!parse_args_spec(c, c->args_specs.items[i]))
+      return false;
   return true;
 }
 
@@ -255,13 +291,19 @@ static bool set_twice(const char *name, const eval_target *t, const eval_target 
   return false;
 }
 
-static bool parse_eval(expr_cli *c)
+/* What the --eval options set so far (a value set twice is an error, in
+ * one option or two). */
+typedef struct eval_set {
+  eval_target targets[64];
+  char names[64][64];
+  size_t n;
+} eval_set;
+
+/* One --eval value: "rax=1,len=20". */
+static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
 {
   char spec[1024];
-  eval_target set[64];
-  char set_names[64][64];
-  size_t nset = 0;
-  snprintf(spec, sizeof spec, "%s", c->eval_spec);
+  snprintf(spec, sizeof spec, "%s", eval_spec);
   char *save = NULL;
   for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(item, '=');
@@ -282,11 +324,11 @@ static bool parse_eval(expr_cli *c)
               item, t.width);
       return false;
     }
-    if (set_twice(item, &t, set, set_names, nset))
+    if (set_twice(item, &t, es->targets, es->names, es->n))
       return false;
-    if (nset < sizeof set / sizeof set[0]) {
-      set[nset] = t;
-      snprintf(set_names[nset++], sizeof set_names[0], "%s", item);
+    if (es->n < sizeof es->targets / sizeof es->targets[0]) {
+      es->targets[es->n] = t;
+      snprintf(es->names[es->n++], sizeof es->names[0], "%s", item);
     }
     /* slots hold the value's bits zero-extended, as the agent's do */
     if (t.slot)
@@ -294,6 +336,16 @@ static bool parse_eval(expr_cli *c)
     else
       *t.reg32 = (uint32_t)v;
   }
+  return true;
+}
+
+static bool parse_eval(expr_cli *c)
+{
+  static eval_set es; /* large; one per process */
+  memset(&es, 0, sizeof es);
+  for (size_t i = 0; i < c->eval_specs.n; i++)
+    if (!parse_eval_spec(c, c->eval_specs.items[i], &es))
+      return false;
   return true;
 }
 
@@ -330,6 +382,19 @@ static bool bad_region(const char *spec, const char *why)
   return false;
 }
 
+/* A region given before that shares a byte with m (adjacent ones do not:
+ * a read may span them). */
+static const mem_region *overlapped_region(const expr_cli *c, const mem_region *m)
+{
+  uint64_t last = m->addr + (m->len - 1);
+  for (size_t i = 0; i < c->nmem; i++) {
+    const mem_region *o = &c->mem[i];
+    if (m->addr <= o->addr + (o->len - 1) && o->addr <= last)
+      return o;
+  }
+  return NULL;
+}
+
 static bool parse_mem(expr_cli *c, const char *spec)
 {
   const char *eq = strchr(spec, '=');
@@ -359,6 +424,11 @@ static bool parse_mem(expr_cli *c, const char *spec)
   }
   if (m->addr && m->len > 0 - m->addr) /* its last byte's address wraps to 0 */
     return bad_region(spec, "it runs past 0xffffffffffffffff");
+  const mem_region *o = overlapped_region(c, m);
+  if (o) {
+    snprintf(why, sizeof why, "it overlaps '%.60s' (a byte given twice)", o->spec);
+    return bad_region(spec, why);
+  }
   m->spec = spec;
   c->nmem++;
   return true;
@@ -383,19 +453,30 @@ static bool check_regions(const expr_cli *c)
   return true;
 }
 
+/* The --mem region that holds the byte at addr, or NULL. */
+static const mem_region *region_of(const expr_cli *c, uint64_t addr)
+{
+  for (size_t i = 0; i < c->nmem; i++)
+    if (addr >= c->mem[i].addr && addr - c->mem[i].addr < c->mem[i].len)
+      return &c->mem[i];
+  return NULL;
+}
+
+/* n bytes at addr, byte by byte: a read may span adjacent regions
+ * (--mem 0x10=0102 --mem 0x12=0304 makes u32[0x10] readable). */
 static bool cli_read(uint64_t addr, void *out, size_t n, void *data)
 {
   const expr_cli *c = data;
   if (beyond_address_space(c, addr, n))
     return false;
-  for (size_t i = 0; i < c->nmem; i++) {
-    const mem_region *m = &c->mem[i];
-    if (addr >= m->addr && addr - m->addr <= m->len && n <= m->len - (addr - m->addr)) {
-      memcpy(out, m->bytes + (addr - m->addr), n);
-      return true;
-    }
+  for (size_t k = 0; k < n; k++) {
+    uint64_t at = addr + k;
+    const mem_region *m = at >= addr ? region_of(c, at) : NULL; /* none past 2^64 */
+    if (!m)
+      return false;
+    ((uint8_t *)out)[k] = m->bytes[at - m->addr];
   }
-  return false;
+  return true;
 }
 
 static void print_compile_error(const expr_cli *c, const ospy_expr_error *err)
@@ -462,7 +543,7 @@ static int evaluate(expr_cli *c, const ospy_expr *e)
   c->frame.nargs = c->nargs;
   c->frame.read_mem = (uintptr_t)cli_read;
   c->frame.read_data = (uintptr_t)c;
-  if (c->eval_spec[0] && !parse_eval(c))
+  if (!parse_eval(c))
     return 2;
   bool faulted;
   uint64_t v = ospy_expr_eval_interp(e, &c->frame, &faulted);
@@ -524,12 +605,18 @@ static int parse_options(expr_cli *c, int argc, char **argv)
         int bits = ospy_cli_arch_bits(val);
         if (!bits)
           return fail_usage("unknown architecture '%s' (x86-64 or i386)", val);
+        if (c->arch_given)
+          return fail_usage("%s is given twice (one architecture)", a);
+        c->arch_given = true;
         c->arch = bits == 64 ? OSPY_EXPR_ARCH_X86_64 : OSPY_EXPR_ARCH_I386;
-      } else if (!strcmp(a, "--args")) {
-        c->args_spec = val;
-      } else if (!strcmp(a, "--eval")) {
-        c->eval_spec = val;
+      } else if (!strcmp(a, "--args") || !strcmp(a, "--eval")) {
+        option_list *l = !strcmp(a, "--args") ? &c->args_specs : &c->eval_specs;
+        if (l->n == MAX_REPEATS)
+          return fail_usage("%s is given more than 16 times", a);
+        l->items[l->n++] = val;
       } else if (!strcmp(a, "--retval")) {
+        if (c->retval_spec)
+          return fail_usage("%s is given twice (one type)", a);
         c->retval_spec = val;
       } else if (!parse_mem(c, val)) {
         return 2;
@@ -608,7 +695,7 @@ static bool build_scope(expr_cli *c)
 {
   if (!parse_args(c))
     return false;
-  if (!c->args_spec)
+  if (!c->args_specs.n)
     infer_args(c);
   c->scope = (ospy_expr_scope){ .arch = c->arch, .args = c->args, .nargs = c->nargs,
                                 .has_retval = true,
@@ -629,7 +716,7 @@ static void run_as_i386(const expr_cli *c, char **argv)
 {
   static char path[] = OSPY_EXPR32_PATH;
   if (c->arch != OSPY_EXPR_ARCH_I386 || OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_I386 ||
-      !c->eval_spec || !path[0])
+      !c->eval_specs.n || !path[0])
     return;
   argv[0] = path;
   fflush(stdout);
@@ -667,7 +754,7 @@ int cmd_expr(int argc, char **argv)
          ospy_expr_is_constant(e, &k) ? " (constant)" : "");
   fflush(stdout); /* keep the order of stdout and stderr lines */
   rc = c->disasm ? disasm(e) : 0;
-  if (rc == 0 && c->eval_spec)
+  if (rc == 0 && c->eval_specs.n)
     rc = evaluate(c, e);
   ospy_expr_free(e);
   return rc;

@@ -109,6 +109,36 @@ expect eval-beyond-64-bits 2 "type:        u64
 ospy expr: --eval: rax=0x10000000000000000 does not fit rax (64 bits)" 'reg.rax' --eval rax=0x10000000000000000
 expect eval-below-64-bits 2 "type:        u64
 ospy expr: --eval: rax=-0x8000000000000001 does not fit rax (64 bits)" 'reg.rax' --eval rax=-0x8000000000000001
+# --args and --eval given more than once add up (the last one was taken
+# alone: a=7 printed 7, a of the first --args was unknown); a name given or
+# a value set twice across them is an error as within one; --arch and
+# --retval once
+expect eval-twice-options 2 "type:        u32
+ospy expr: --eval: a is set twice" 'arg.a' --args a:u32 --eval a=5 --eval a=7
+expect args-options-add-up 0 "type:        u32
+interpreter: 3 (0x3)
+jit:         3 (0x3)" 'arg.a + arg.b' --args a:u32 --args b:u32 --eval a=1 --eval arg1=2
+expect args-twice-options 2 "ospy expr: --args: argument 'a' is given twice" 'arg.a' --args a:u32 --args a:u32
+expect arch-twice 2 "ospy expr: --arch is given twice (one architecture)
+(ospy expr --help shows the usage)" 1 --arch x86_64 --arch i386
+expect retval-twice 2 "ospy expr: --retval is given twice (one type)
+(ospy expr --help shows the usage)" 1 --retval u8 --retval u16
+# an argument name is an identifier, as in a config
+for n in 'ä' 'a-b' '1a'; do
+  expect "args-not-identifier $n" 2 "ospy expr: --args: argument name '$n' is not an identifier (ASCII letters, digits and '_', not a digit first): the expression could not name it" 1 --args "$n:u32"
+done
+# adjacent regions: a read may span them (it faulted); overlapping ones
+# are an error
+expect mem-adjacent 0 "type:        u32
+interpreter: 67305985 (0x4030201)
+jit:         67305985 (0x4030201)" 'u32[0x10]' --mem 0x10=0102 --mem 0x12=0304 --eval rax=0
+expect mem-adjacent-i386 0 "type:        u32
+interpreter: 67305985 (0x4030201)
+jit:         67305985 (0x4030201)" 'u32[0x10]' --arch i386 --mem 0x12=0304 --mem 0x10=0102 --eval eax=0
+expect mem-gap 0 "type:        u32
+interpreter: 0 (faulted: a memory read failed)
+jit:         0 (faulted: a memory read failed)" 'u32[0x10]' --mem 0x10=0102 --mem 0x13=04 --eval rax=0
+expect mem-overlap 2 "ospy expr: --mem: bad region '0x11=0304': it overlaps '0x10=0102' (a byte given twice) (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0x10=0102 --mem 0x11=0304
 # a region is below 2^64 (its last byte may be the last address)
 expect mem-wraps 2 "ospy expr: --mem: bad region '0xffffffffffffffff=0000': it runs past 0xffffffffffffffff (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0xffffffffffffffff=0000
 expect mem-address-beyond-64-bits 2 "ospy expr: --mem: bad region '0x10000000000000000=00': the address does not fit 64 bits (want ADDR=HEXBYTES, at most 256 bytes)" 1 --mem 0x10000000000000000=00
