@@ -183,8 +183,9 @@ void ospy_marshal_va_from_list(ospy_va *va, const ospy_marshal_call *c, uint64_t
 #if defined(__x86_64__)
   /* struct __va_list_tag { u32 gp_offset, fp_offset; void *overflow_arg_area, *reg_save_area; } */
   uint8_t b[24];
-  if (ospy_marshal_read(va_list, b, sizeof b) != sizeof b) {
-    va_fail(va, va_list); /* the first value consumed says so */
+  size_t got = ospy_marshal_read(va_list, b, sizeof b);
+  if (got != sizeof b) {
+    va_fail(va, va_list + got); /* the first value consumed says so, at the byte that failed */
     return;
   }
   memcpy(&va->gp_offset, b, 4);

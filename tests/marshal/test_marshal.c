@@ -1050,9 +1050,11 @@ static void test_va_list_unreadable(void)
   CHECK_STR(run_va_tag("%Lf", tag, 48, 176, P(end - 8), 0), want);
   snprintf(want, sizeof want, "(fmt=\"%%d|%%*d\"(7, <unreadable at %p>))", (void *)end);
   CHECK_STR(run_va_tag("%d|%*d", tag, 48, 176, P(end - 8), 0), want);
-  /* the structure itself across the guard page */
-  snprintf(want, sizeof want, "(fmt=\"%%d\"(<unreadable at %p>))", (void *)(end - 16));
+  /* the structure itself across the guard page: its first byte that could
+   * not be read (it named the structure's start) */
+  snprintf(want, sizeof want, "(fmt=\"%%d\"(<unreadable at %p>))", (void *)end);
   CHECK_STR(run_va_word("%d", P(end - 16)), want);
+  CHECK_STR(run_va_word("%d", P(end - 4)), want);
   /* and one that can be read still decodes: the last integer register, the
    * first SSE register, then the overflow area */
   uint8_t *regs = p + 64;
