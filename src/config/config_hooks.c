@@ -65,11 +65,9 @@ static void parse_signature(cfg *g, xmlNodePtr n)
 {
   static const char *const attrs[] = { "name", NULL };
   cfg_check_attrs(g, n, attrs);
-  const char *name = cfg_attr(g, n, "name");
-  if (!name || !*name) {
-    cfg_error(g, cfg_pos_elem(g, n), "<signature> needs a 'name' attribute");
+  const char *name = cfg_name_attr(g, n);
+  if (!name)
     return;
-  }
   if (find_sig_index(g, name) != OSPY_SPEC_NONE) {
     cfg_error(g, cfg_pos_attr(g, n, "name"), "duplicate signature '%s'", name);
     return;
@@ -294,11 +292,9 @@ static void parse_module(cfg *g, xmlNodePtr m)
 {
   static const char *const attrs[] = { "name", "processName", NULL };
   cfg_check_attrs(g, m, attrs);
-  const char *name = cfg_attr(g, m, "name");
-  if (!name || !*name) {
-    cfg_error(g, cfg_pos_elem(g, m), "<%s> needs a 'name' attribute", (const char *)m->name);
+  const char *name = cfg_name_attr(g, m);
+  if (!name)
     return;
-  }
   const char *process = cfg_attr(g, m, "processName");
   for (xmlNodePtr n = m->children; n; n = n->next)
     if (cfg_is(n, "function"))

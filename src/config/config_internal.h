@@ -123,6 +123,9 @@ void cfg_warning(cfg *g, cfg_pos p, const char *fmt, ...) __attribute__((format(
 /* Attribute helpers (config_parse.c). Returned strings are owned by the spec
    table (cfg_attr) and live as long as it. */
 const char *cfg_attr(cfg *g, xmlNodePtr n, const char *name);
+/* n's 'name' attribute; NULL, said as an error, when it is missing (at the
+   element) or empty (at the attribute). */
+const char *cfg_name_attr(cfg *g, xmlNodePtr n);
 int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed);
 int cfg_attr_bool(cfg *g, xmlNodePtr n, const char *name, int *out);
 int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out);

@@ -35,6 +35,16 @@ const char *cfg_attr(cfg *g, xmlNodePtr n, const char *name)
   return s;
 }
 
+const char *cfg_name_attr(cfg *g, xmlNodePtr n)
+{
+  const char *name = cfg_attr(g, n, "name");
+  if (!name)
+    cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'name' attribute", (const char *)n->name);
+  else if (!*name)
+    cfg_error(g, cfg_pos_attr(g, n, "name"), "<%s> has an empty 'name'", (const char *)n->name);
+  return name && *name ? name : NULL;
+}
+
 int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed)
 {
   int bad = 0;

@@ -148,9 +148,8 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
                                        NULL };
   cfg_check_attrs(g, n, attrs);
   a->valist_arg = OSPY_SPEC_NONE;
-  a->name = cfg_attr(g, n, "name");
-  if (!a->name || !*a->name) {
-    cfg_error(g, cfg_pos_elem(g, n), "<argument> needs a 'name' attribute");
+  a->name = cfg_name_attr(g, n);
+  if (!a->name) {
     a->name = "?";
   } else if (!is_identifier(a->name)) {
     cfg_error(g, cfg_pos_attr(g, n, "name"),
@@ -546,11 +545,9 @@ static void parse_function(cfg *g, xmlNodePtr n)
 {
   static const char *const attrs[] = { "name", "callingConvention", "logNested", NULL };
   cfg_check_attrs(g, n, attrs);
-  const char *name = cfg_attr(g, n, "name");
-  if (!name || !*name) {
-    cfg_error(g, cfg_pos_elem(g, n), "<function> needs a 'name' attribute");
+  const char *name = cfg_name_attr(g, n);
+  if (!name)
     return;
-  }
   uint32_t fi = add_fn(g, n, name);
   if (fi == OSPY_SPEC_NONE)
     return;
@@ -566,12 +563,10 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
   static const char *const attrs[] = { "index", "name", "callingConvention", "argsSize",
                                        "logNested", NULL };
   cfg_check_attrs(g, n, attrs);
-  const char *name = cfg_attr(g, n, "name");
+  const char *name = cfg_name_attr(g, n);
   int64_t index, args_size = 0;
-  if (!name || !*name) {
-    cfg_error(g, cfg_pos_elem(g, n), "<method> needs a 'name' attribute");
+  if (!name)
     return;
-  }
   int hi = cfg_attr_int(g, n, "index", &index);
   if (hi == 0)
     cfg_error(g, cfg_pos_elem(g, n), "<method> '%s' needs an 'index' attribute", name);

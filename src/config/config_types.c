@@ -207,11 +207,9 @@ static void declare(cfg *g, xmlNodePtr n)
   int is_flags = cfg_is(n, "flags"); /* <flags>: issue 4's Flags, <enumeration flags="true"> */
   int is_enum = cfg_is(n, "enumeration") || is_flags;
   cfg_check_attrs(g, n, is_flags ? flags_attrs : is_enum ? enum_attrs : struct_attrs);
-  const char *name = cfg_attr(g, n, "name");
-  if (!name || !*name) {
-    cfg_error(g, cfg_pos_elem(g, n), "<%s> needs a 'name' attribute", (const char *)n->name);
+  const char *name = cfg_name_attr(g, n);
+  if (!name)
     return;
-  }
   int arch = struct_arch(g, n);
   if (arch < 0 || (!is_enum && note_struct(g, n, name, (unsigned)arch) < 0))
     return;
@@ -247,11 +245,11 @@ static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
       continue;
     }
     cfg_check_attrs(g, c, member_attrs);
-    const char *name = cfg_attr(g, c, "name");
+    const char *name = cfg_name_attr(g, c);
     int64_t v;
     int have = cfg_attr_int(g, c, "value", &v);
-    if (!name || !*name)
-      cfg_error(g, cfg_pos_elem(g, c), "<member> needs a 'name' attribute");
+    if (!name)
+      ; /* said */
     else if (have == 0)
       cfg_error(g, cfg_pos_elem(g, c), "<member> '%s' needs a 'value' attribute", name);
     else if (have > 0 && (v < INT32_MIN || v > (int64_t)UINT32_MAX))
@@ -387,11 +385,9 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
                                        "hex", "octal", "elementType", "size", "elementCount",
                                        NULL };
   cfg_check_attrs(g, c, attrs);
-  f->name = cfg_attr(g, c, "name");
+  f->name = cfg_name_attr(g, c); /* NULL: missing or empty, said */
   f->size_field = f->count_field = OSPY_SPEC_NONE;
   f->t.type = OSPY_SPEC_NONE;
-  if (!f->name || !*f->name)
-    cfg_error(g, cfg_pos_elem(g, c), "<field> needs a 'name' attribute");
   int64_t off, size;
   if (cfg_attr_int(g, c, "offset", &off) == 0)
     cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs an 'offset' attribute",

@@ -138,14 +138,17 @@ static void test_diagnostics(void)
                "<argument name=\"1st\" type=\"Int32\"/>\n"
                "<argument name=\"a-b\" type=\"Int32\"/>\n"
                "<argument name=\"_ok9\" type=\"Int32\"/>\n"
-               "<argument name=\"x\" type=\"Int32\"><logCondition>arg.\xc3\xa4 == 1</logCondition></argument>\n")),
+               "<argument name=\"x\" type=\"Int32\"><logCondition>arg.\xc3\xa4 == 1</logCondition></argument>\n"
+               "<argument name=\"\" type=\"Int32\"/>\n")),
          "t.xml:5:17: error: argument name '\xc3\xa4' is not an identifier (ASCII letters, digits and "
          "'_', not a digit first): expressions could not name it as arg.NAME\n"
          "t.xml:6:17: error: argument name '1st' is not an identifier (ASCII letters, digits and "
          "'_', not a digit first): expressions could not name it as arg.NAME\n"
          "t.xml:7:17: error: argument name 'a-b' is not an identifier (ASCII letters, digits and "
          "'_', not a digit first): expressions could not name it as arg.NAME\n"
-         "t.xml:9:51: error: bad expression 'arg.\xc3\xa4 == 1' in logCondition: unexpected '\xc3\xa4'\n");
+         "t.xml:9:51: error: bad expression 'arg.\xc3\xa4 == 1' in logCondition: unexpected '\xc3\xa4'\n"
+         /* an empty name, at the attribute (it said the name was missing, at '<') */
+         "t.xml:10:17: error: <argument> has an empty 'name'\n");
   /* attributes that were taken without a word and meant something else:
      A/B/C split as A and B/C, a negative offset as 0xfff...fb, a vaList or a
      typeNameBase naming an argument that cannot give what they take */
