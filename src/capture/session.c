@@ -285,14 +285,11 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
   }
 }
 
-/* Whether thread tid is gone: no such task, or a dead one (its process a
- * zombie). A tid since reused by another task counts as alive: the lane
- * waits, which is the safe side (a slot passed while its writer lives on
- * would be written into after the consumer moved on). */
-static int thread_gone(uint32_t tid)
+int ospy_session_task_ended(uint32_t id, int *wstatus)
 {
-  char path[48], buf[512];
-  snprintf(path, sizeof path, "/proc/%u/stat", tid);
+  char path[48], buf[1024];
+  *wstatus = -1;
+  snprintf(path, sizeof path, "/proc/%u/stat", id);
   FILE *f = fopen(path, "re");
   if (!f)
     return errno == ENOENT || errno == ESRCH;
@@ -300,7 +297,22 @@ static int thread_gone(uint32_t tid)
   fclose(f);
   buf[n] = 0;
   const char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-  return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+  if (!p || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
+    return 0;
+  for (int field = 2; field < 52 && p; field++) /* p: before field `field + 1` */
+    p = strchr(p + 1, ' ');
+  if (p && sscanf(p + 1, "%d", wstatus) != 1)
+    *wstatus = -1;
+  return 1;
+}
+
+/* A writer thread's tid since reused by another task counts as alive: the
+ * lane waits, which is the safe side (a slot passed while its writer lives
+ * on would be written into after the consumer moved on). */
+static int thread_gone(uint32_t tid)
+{
+  int unused;
+  return ospy_session_task_ended(tid, &unused);
 }
 
 /* How long a claimed slot may stay unfinished before its writer is asked

@@ -67,6 +67,10 @@ long ospy_session_drain_last(ospy_session *s);
  * calls, waiting for room in a lossless capture, do not wait for ever).
  * Cheap when nothing is held back: call it on every turn of the loop. */
 void ospy_session_pass_dead_writers(ospy_session *s);
+/* Whether task id (a process or a thread) has ended: gone, or a zombie its
+ * parent has not reaped yet (kill(id, 0) still succeeds then). *wstatus: a
+ * zombie's wait status (field 52 of /proc/ID/stat), else -1. */
+int ospy_session_task_ended(uint32_t id, int *wstatus);
 /* Whether an agent already recorded pid's exit (a followed child that
  * called _exit, later reparented to ospy and reaped by it). */
 int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid);

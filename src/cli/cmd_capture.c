@@ -294,23 +294,7 @@ static void follow_leftovers(void)
  * *wstatus: a zombie's wait status (field 52 of /proc/PID/stat), else -1. */
 int ospy_capture_process_ended(pid_t pid, int *wstatus)
 {
-  char path[64], buf[1024];
-  *wstatus = -1;
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "re");
-  if (!f)
-    return errno == ENOENT || errno == ESRCH;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  const char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-  if (!p || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
-    return 0;
-  for (int field = 2; field < 52 && p; field++) /* p: before field `field + 1` */
-    p = strchr(p + 1, ' ');
-  if (p && sscanf(p + 1, "%d", wstatus) != 1)
-    *wstatus = -1;
-  return 1;
+  return ospy_session_task_ended((uint32_t)pid, wstatus);
 }
 
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
