@@ -14,23 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/event.h"
-#include "capture/file.h"
-#include "plan/plan.h"
+#include "gen_common.h"
 
-static ospy_capfile_writer *w;
-static char err[512];
 static uint64_t seq;
-
-static void append(void *rec, size_t len)
-{
-  ospy_event_hdr *h = rec;
-  h->size = ospy_event_align(len);
-  if (ospy_capfile_append(w, rec, h->size, err, sizeof err) < 0) {
-    fprintf(stderr, "append: %s\n", err);
-    exit(1);
-  }
-}
 
 static void call_of(uint32_t pid, uint32_t tid, uint64_t ts, uint64_t fd, uint64_t addr,
                     uint64_t count, int failed)
@@ -50,19 +36,7 @@ static void call_of(uint32_t pid, uint32_t tid, uint64_t ts, uint64_t fd, uint64
   c->arch_bits = 64;
   c->enter_len = sizeof words;
   memcpy(c + 1, words, sizeof words);
-  append(c, sizeof *c + sizeof words);
-}
-
-static void *make_plan(size_t *len)
-{
-  ospy_plan_builder *b = ospy_plan_builder_new(64);
-  ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
-                       .module = "libc.so.6", .symbol = "read", .display = "libc.so.6!read" };
-  if (!b || ospy_plan_builder_add(b, &h) < 0)
-    return NULL;
-  void *p = ospy_plan_builder_encode(b, len);
-  ospy_plan_builder_free(b);
-  return p;
+  gen_append(c, sizeof *c + sizeof words);
 }
 
 int main(int argc, char **argv)
@@ -76,19 +50,10 @@ int main(int argc, char **argv)
   unsigned long extra = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
   unsigned long failed = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
   unsigned long threads = argc > 7 ? strtoul(argv[7], NULL, 10) : 1;
-  size_t plan_len = 0;
-  void *plan = make_plan(&plan_len);
-  static const char cmdline[] = "/usr/bin/reader";
-  ospy_capfile_meta m = { .version = "test", .host = "test-host", .start_ns = 1700000000000000000ull,
-                          .cmdline = cmdline, .cmdline_len = sizeof cmdline, .plan = plan,
-                          .plan_len = plan_len, .mode = "attach" };
-  if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
-    fprintf(stderr, "create: %s\n", plan ? err : "plan");
-    return 1;
-  }
+  gen_create(argv[1], "/usr/bin/reader", "attach");
   uint32_t pid = threads == 4 ? 32767 : 1000 + (uint32_t)s;
   uint32_t tid2 = threads == 4 ? 300 : pid + 1;
-  uint64_t ts = m.start_ns + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
+  uint64_t ts = GEN_START_NS + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
   for (unsigned long i = 1; i <= n; i++) {
     call_of(pid, pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7,
             i == failed);
@@ -99,10 +64,5 @@ int main(int argc, char **argv)
   }
   for (unsigned long i = 1; (threads == 2 || threads == 4) && i <= n; i++)
     call_of(pid, tid2, ts + (n + i) * 1000, 4, base, 4096 + i % 5, 0);
-  free(plan);
-  if (ospy_capfile_close(w, err, sizeof err) < 0) {
-    fprintf(stderr, "close: %s\n", err);
-    return 1;
-  }
-  return 0;
+  return gen_close();
 }

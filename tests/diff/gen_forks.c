@@ -20,26 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/event.h"
-#include "capture/file.h"
-#include "plan/plan.h"
+#include "gen_common.h"
 
 #define CHILDREN 5
 
-static ospy_capfile_writer *w;
-static char err[512];
 static uint64_t seq, ts, base;
 static int with_starts = 1;
 
+/* Records come 1 us apart. */
 static void append(void *rec, size_t len)
 {
-  ospy_event_hdr *h = rec;
-  h->size = ospy_event_align(len);
-  h->ts = ts += 1000;
-  if (ospy_capfile_append(w, rec, h->size, err, sizeof err) < 0) {
-    fprintf(stderr, "append: %s\n", err);
-    exit(1);
-  }
+  ((ospy_event_hdr *)rec)->ts = ts += 1000;
+  gen_append(rec, len);
 }
 
 static void read_call(uint32_t pid, uint32_t tid, uint64_t fd, uint64_t count)
@@ -77,18 +69,6 @@ static void process_start(uint32_t pid, uint32_t ppid, const char *exe)
   memcpy(s + 1, exe, len);
   memcpy((char *)(s + 1) + len, exe, len - 1);
   append(s, sizeof *s + 2 * len - 1);
-}
-
-static void *make_plan(size_t *len)
-{
-  ospy_plan_builder *b = ospy_plan_builder_new(64);
-  ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
-                       .module = "libc.so.6", .symbol = "read", .display = "libc.so.6!read" };
-  if (!b || ospy_plan_builder_add(b, &h) < 0)
-    return NULL;
-  void *p = ospy_plan_builder_encode(b, len);
-  ospy_plan_builder_free(b);
-  return p;
 }
 
 /* Pids are handed out upwards from the root's, 3 apart (other programs
@@ -134,17 +114,8 @@ int main(int argc, char **argv)
   unsigned long s = strtoul(argv[2], NULL, 10);
   const char *mode = argv[3];
   with_starts = strcmp(mode, "nostart") != 0;
-  size_t plan_len = 0;
-  void *plan = make_plan(&plan_len);
-  static const char cmdline[] = "/usr/bin/forker";
-  ospy_capfile_meta m = { .version = "test", .host = "test-host", .start_ns = 1700000000000000000ull,
-                          .cmdline = cmdline, .cmdline_len = sizeof cmdline, .plan = plan,
-                          .plan_len = plan_len, .mode = "spawn" };
-  if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
-    fprintf(stderr, "create: %s\n", plan ? err : "plan");
-    return 1;
-  }
-  ts = m.start_ns + s * 1000000;
+  gen_create(argv[1], "/usr/bin/forker", "spawn");
+  ts = GEN_START_NS + s * 1000000;
   base = 0x7ffc00000000ull + s * 0x10000;
   uint32_t root = !strcmp(mode, "wrap") ? 32760 - 10 : 2000 + 100 * (uint32_t)s;
   unsigned children = CHILDREN + !strcmp(mode, "extra");
@@ -153,10 +124,5 @@ int main(int argc, char **argv)
     read_call(root, root, 0, 4096);
   for (unsigned k = 0; k < children; k++)
     child(root, s % 2 ? children - 1 - k : k, mode, s % 2);
-  free(plan);
-  if (ospy_capfile_close(w, err, sizeof err) < 0) {
-    fprintf(stderr, "close: %s\n", err);
-    return 1;
-  }
-  return 0;
+  return gen_close();
 }
