@@ -130,6 +130,11 @@ void ospy_thread_state_after_fork(void);
  * abandon_outer): tells the abandon handler once (when report is set). */
 void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report);
 
+/* signal_frames.c: whether a signal frame lies in [sp, end) of this thread's
+ * stack (the code at sp runs in a handler that interrupted what is at end);
+ * false while no restorer is known (ospy_interceptor_note_signal_return). */
+bool ospy_signal_frame_between(uintptr_t sp, uintptr_t end);
+
 /* Assembly thunks. */
 extern const uint8_t ospy_enter_thunk[] __attribute__((visibility("hidden")));
 extern const uint8_t ospy_enter_thunk_end[] __attribute__((visibility("hidden")));
