@@ -607,8 +607,10 @@ static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
   if (!ospy_agent_g.active || h->internal || agent_calling ||
       (ret >= (uintptr_t)__ehdr_start && ret < (uintptr_t)_end) || in_runtime(ret))
     return;
+  /* nested (deeper than the invocation stack): it would not have been
+   * recorded anyway; a signal handler's call comes with depth 0 */
   if (h->fn && depth > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
-    return; /* nested: it would not have been recorded anyway */
+    return;
   ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
 }
 

@@ -140,9 +140,12 @@ void **ospy_interceptor_thread_slot(unsigned k);
  * signal handler that interrupted a callback, or a callback calling a hooked
  * function; or, for a hook with on_leave, by a thread that already has 256
  * such calls pending (recursion deeper than the invocation stack). Such a
- * call runs the original unseen; this lets the user count it. Once per active listener, with its user_data, the thread's invocation
- * depth and the call's return address. Runs in that context:
- * async-signal-safe code only. */
+ * call runs the original unseen; this lets the user count it. Once per
+ * active listener, with its user_data, the depth the call is nested at (the
+ * thread's invocation depth when it is too deep; 0 when the thread was busy:
+ * a signal handler's call is nested in none of the calls its signal
+ * interrupted, ospy_invocation_nested_in) and the call's return address.
+ * Runs in that context: async-signal-safe code only. */
 typedef void (*ospy_reentry_fn)(void *user_data, unsigned depth, uintptr_t ret);
 void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn);
 

@@ -190,14 +190,15 @@ void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn) { reentry_fn = fn;
 /* A call this thread makes while busy (a signal handler that interrupted a
  * callback), or one nested deeper than the invocation stack: not
  * intercepted, but reported. */
-static void report_reentry(ospy_hook *hook, const ospy_thread_state *ts, uintptr_t ret) {
+static void report_reentry(ospy_hook *hook, const ospy_thread_state *ts, unsigned depth,
+                           uintptr_t ret) {
   ospy_reentry_fn fn = reentry_fn;
   if (!fn || ts->ignored)
     return;
   for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
     ospy_listener *l = hook->listeners[i];
     if (l && l->active && (l->on_enter || l->on_leave))
-      fn(l->user_data, ts->depth, ret);
+      fn(l->user_data, depth, ret);
   }
 }
 
@@ -205,7 +206,9 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   ospy_thread_state *ts = ospy_thread_state_get();
   if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0)) {
     if (ts)
-      report_reentry(hook, ts, *(uintptr_t *)OSPY_CTX_SP(ctx));
+      /* busy: made by a signal handler that interrupted a callback (or by a
+       * callback), nested in none of the calls pending below the signal */
+      report_reentry(hook, ts, 0, *(uintptr_t *)OSPY_CTX_SP(ctx));
     return hook->trampoline;
   }
   ts->busy = 1;
@@ -216,7 +219,7 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     /* deeper than the invocation stack: the call cannot be followed to its
      * return, so its listeners see none of it (an on_enter without its
      * on_leave would leave them half done) and the reentry handler counts it */
-    report_reentry(hook, ts, *(uintptr_t *)sp);
+    report_reentry(hook, ts, ts->depth, *(uintptr_t *)sp);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
     return hook->trampoline;
