@@ -113,19 +113,6 @@ static bool parse_arg_type(expr_cli *c, ospy_expr_arg *a, const char *t)
   return parse_int_type(t, n, &a->width, &a->is_signed);
 }
 
-/* [A-Za-z_][A-Za-z0-9_]*, n bytes at s: what an expression can name as
- * arg.NAME (configs require the same). */
-static bool is_identifier(const char *s, size_t n)
-{
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    bool letter = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
-    if (!letter && (i == 0 || ch < '0' || ch > '9'))
-      return false;
-  }
-  return n > 0;
-}
-
 /* "len:u32,buf:u8*" (one --args value) -> scope args, after those of the
  * --args before it (argN is the N-th in all). */
 static bool parse_args_spec(expr_cli *c, const char *args_spec)
@@ -139,7 +126,7 @@ static bool parse_args_spec(expr_cli *c, const char *args_spec)
       fprintf(stderr, "ospy expr: --args: bad entry '%s' (want NAME:TYPE)\n", item);
       return false;
     }
-    if (!is_identifier(item, (size_t)(colon - item))) {
+    if (!ospy_expr_is_identifier(item, (size_t)(colon - item))) {
       fprintf(stderr, "ospy expr: --args: argument name '%.*s' is not an identifier (ASCII "
               "letters, digits and '_', not a digit first): the expression could not name it\n",
               (int)(colon - item), item);
@@ -633,12 +620,6 @@ static int parse_options(expr_cli *c, int argc, char **argv)
   return -1;
 }
 
-static bool ident_char(char ch)
-{
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-         ch == '_';
-}
-
 /* Without --args, each `arg.NAME` the expression names is an argument of
  * pointer width, unsigned, numbered in the order they first appear (issue
  * 3's own example, `arg.len > 16 ... --eval 'rax=1,len=20'`, gives none). */
@@ -656,11 +637,11 @@ static void add_inferred_arg(expr_cli *c, const char *name, size_t n, unsigned w
 static void infer_positional(expr_cli *c, unsigned width)
 {
   for (const char *p = c->src; (p = strstr(p, "arg")) != NULL; p += 3) {
-    if ((p > c->src && (ident_char(p[-1]) || p[-1] == '.')) || p[3] < '0' || p[3] > '9')
+    if ((p > c->src && (ospy_expr_ident_char(p[-1]) || p[-1] == '.')) || p[3] < '0' || p[3] > '9')
       continue;
     char *end;
     unsigned long k = strtoul(p + 3, &end, 10);
-    if (ident_char(*end) || k >= MAX_ARGS)
+    if (ospy_expr_ident_char(*end) || k >= MAX_ARGS)
       continue;
     while (c->nargs <= k) {
       char name[16];
@@ -674,10 +655,10 @@ static void infer_args(expr_cli *c)
 {
   unsigned width = c->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32;
   for (const char *p = c->src; (p = strstr(p, "arg.")) != NULL; p += 4) {
-    if (p > c->src && (ident_char(p[-1]) || p[-1] == '.'))
+    if (p > c->src && (ospy_expr_ident_char(p[-1]) || p[-1] == '.'))
       continue;
     size_t n = 0;
-    while (ident_char(p[4 + n]))
+    while (ospy_expr_ident_char(p[4 + n]))
       n++;
     if (n == 0 || n >= sizeof c->arg_names[0] || c->nargs == MAX_ARGS)
       continue;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "expr/expr.h"
 #include "plan/spec_expr.h"
 
 static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
@@ -128,18 +129,6 @@ static void parse_cond(cfg *g, xmlNodePtr c, ospy_spec_expr *e)
     cfg_error(g, cfg_pos_elem(g, c), "empty <logCondition>");
 }
 
-/* [A-Za-z_][A-Za-z0-9_]*: what an expression can name as arg.NAME. */
-static int is_identifier(const char *s)
-{
-  if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-    return 0;
-  for (s++; *s; s++)
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-          *s == '_'))
-      return 0;
-  return 1;
-}
-
 static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
 {
   static const char *const attrs[] = { "name", "direction", "type", "hex", "octal", "marshalAs",
@@ -151,7 +140,7 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   a->name = cfg_name_attr(g, n);
   if (!a->name) {
     a->name = "?";
-  } else if (!is_identifier(a->name)) {
+  } else if (!ospy_expr_is_identifier(a->name, strlen(a->name))) {
     cfg_error(g, cfg_pos_attr(g, n, "name"),
               "argument name '%s' is not an identifier (ASCII letters, digits and '_', "
               "not a digit first): expressions could not name it as arg.NAME",

@@ -161,6 +161,13 @@ void ospy_expr_codepool_free(ospy_expr_codepool *pool);
 ospy_expr_fn ospy_expr_jit(const ospy_expr *expr, ospy_expr_codepool *pool,
                            ospy_expr_error *err);
 
+/* What an expression can name (arg.NAME): whether ch may appear in an
+ * identifier ([A-Za-z0-9_]), and whether the n bytes at s are one
+ * ([A-Za-z_][A-Za-z0-9_]*). Configs and `ospy expr --args` require argument
+ * names to be identifiers. */
+bool ospy_expr_ident_char(char ch);
+bool ospy_expr_is_identifier(const char *s, size_t n);
+
 /* Helpers the i386 JIT calls for 64-bit division, modulo and shifts. */
 uint64_t ospy_expr_helper_udiv(uint64_t a, uint64_t b);
 uint64_t ospy_expr_helper_sdiv(uint64_t a, uint64_t b);

@@ -4,9 +4,20 @@
 
 #include "expr/expr_lex.h"
 
-static bool is_ident_char(char c)
+bool ospy_expr_ident_char(char ch)
 {
-  return isalnum((unsigned char)c) || c == '_';
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         ch == '_';
+}
+
+bool ospy_expr_is_identifier(const char *s, size_t n)
+{
+  if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!ospy_expr_ident_char(s[i]))
+      return false;
+  return true;
 }
 
 /* Longest operators first. */
@@ -44,7 +55,7 @@ static bool lex_number(const char *src, ospy_expr_tok *tok, ospy_expr_error *err
 {
   const char *s = src + tok->pos;
   size_t n = 0;
-  while (is_ident_char(s[n]))
+  while (ospy_expr_ident_char(s[n]))
     n++;
   tok->len = n;
   unsigned base = 10;
@@ -99,7 +110,7 @@ bool ospy_expr_lex(const char *src, size_t *pos, ospy_expr_tok *tok, ospy_expr_e
       return false;
   } else if (isalpha((unsigned char)c) || c == '_') {
     tok->kind = OSPY_TOK_IDENT;
-    while (is_ident_char(src[p + tok->len]))
+    while (ospy_expr_ident_char(src[p + tok->len]))
       tok->len++;
   } else {
     for (size_t i = 0; i < sizeof puncts / sizeof puncts[0]; i++) {
