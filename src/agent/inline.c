@@ -887,6 +887,15 @@ static void attach_one(inline_hook *h)
   }
 }
 
+/* Takes h's listener off its function; attach_one may hook it again. */
+static void unhook(inline_hook *h)
+{
+  ospy_interceptor_detach(h->listener);
+  h->listener = NULL;
+  h->addr = NULL;
+  h->patched = NULL;
+}
+
 /* Hooks the last transaction could not install (a thread that could not be
  * stopped, code that could not be made writable): their listeners are inert
  * for good. Each is detached, to be attached again; on the last try it is
@@ -898,10 +907,7 @@ static unsigned drop_uninstalled(int last_try, ospy_interceptor_status st)
     inline_hook *h = &hooks[i];
     if (!h->listener || ospy_interceptor_listener_installed(h->listener))
       continue;
-    ospy_interceptor_detach(h->listener);
-    h->listener = NULL;
-    h->addr = NULL;
-    h->patched = NULL;
+    unhook(h);
     n++;
     if (last_try) {
       h->failed = 1;
@@ -1185,10 +1191,7 @@ static void detach_unloadable(uintptr_t closing_base)
       continue;
     if (!any++) /* most dlclose calls unload nothing hooked: no transaction for them */
       ospy_interceptor_begin_transaction();
-    ospy_interceptor_detach(h->listener);
-    h->listener = NULL;
-    h->addr = NULL;
-    h->patched = NULL;
+    unhook(h);
   }
   if (any)
     ospy_interceptor_end_transaction();
