@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86/x86_branch_scan.h"
 #include "arch/x86/x86_relocator.h"
 #include "arch/x86/x86_writer.h"
 #include "interceptor/code_arena.h"
@@ -191,6 +192,8 @@ static uintptr_t find_incoming(csh cs, uintptr_t from, uintptr_t to, uintptr_t p
     return 0;
   size_t got = ospy_os_read_memory(from, buf, to - from);
   ospy_hooks_overlay_original(from, buf, got);
+  if (!ospy_x86_may_branch_into(buf, got, from, patch_at, patch_end))
+    return 0; /* the usual case: no decoding needed */
   cs_insn *insn = NULL;
   uintptr_t hit = 0;
   size_t off = 0;

@@ -88,7 +88,14 @@ ospy_hook *ospy_hook_lookup(uintptr_t function) {
   return NULL;
 }
 
+/* Hooks whose jump is in the program's code: what overlay_original undoes.
+ * None while the first transaction prepares its hooks (all of libc: the
+ * walk over every hook for every read was a tenth of the start-up). */
+static unsigned patched_hooks;
+
 void ospy_hooks_overlay_original(uintptr_t addr, uint8_t *buf, size_t n) {
+  if (!patched_hooks)
+    return;
   for (size_t b = 0; b < TABLE_SIZE; b++) {
     for (ospy_hook *h = table[b]; h; h = h->next_in_table) {
       if (h->installed_kind == OSPY_HOOK_NONE || h->patch_at + h->patch_len <= addr ||
@@ -301,8 +308,10 @@ static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
       return false; /* someone else rewrote the prologue since we read it */
     if (ospy_os_patch_code((void *)h->patch_at, h->jump, h->patch_len, h->prot) != 0)
       return false;
-    if (h->installed_kind == OSPY_HOOK_NONE)
+    if (h->installed_kind == OSPY_HOOK_NONE) {
       move_threads(h, s);
+      patched_hooks++;
+    }
     h->installed_kind = h->kind;
   } else if (h->installed_kind != OSPY_HOOK_NONE) {
     /* the program may have rewritten the function since (a hot patch of its
@@ -312,6 +321,7 @@ static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
         ospy_os_patch_code((void *)h->patch_at, h->original, h->patch_len, h->prot) != 0)
       return false;
     h->installed_kind = OSPY_HOOK_NONE;
+    patched_hooks--;
   }
   return true;
 }
