@@ -209,6 +209,16 @@ static uint32_t *find_reg32(expr_cli *c, const char *name)
   return NULL;
 }
 
+/* For a register of the other architecture: what to write instead. */
+static const char *other_arch_hint(expr_cli *c, const char *name)
+{
+  if (c->arch == OSPY_EXPR_ARCH_X86_64 && find_reg32(c, name))
+    return " (an i386 register: --arch i386; on x86_64 --eval sets the full register, r..)";
+  if (c->arch != OSPY_EXPR_ARCH_X86_64 && find_reg64(c, name))
+    return " (an x86_64 register: --arch x86_64; on i386 --eval sets e..)";
+  return "";
+}
+
 /* What --eval can set: a 64-bit slot (argument, retval, errno, tid, x86-64
  * register) or an i386 register, and how many bits it holds. */
 typedef struct eval_target {
@@ -303,7 +313,7 @@ static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
     }
     *eq = '\0';
     if (!find_target(c, item, &t)) {
-      fprintf(stderr, "ospy expr: --eval: unknown name '%s'\n", item);
+      fprintf(stderr, "ospy expr: --eval: unknown name '%s'%s\n", item, other_arch_hint(c, item));
       return false;
     }
     if (st == NUMBER_TOO_BIG || !fits_width(v, eq[1] == '-', t.width)) {
@@ -530,8 +540,6 @@ static int evaluate(expr_cli *c, const ospy_expr *e)
   c->frame.nargs = c->nargs;
   c->frame.read_mem = (uintptr_t)cli_read;
   c->frame.read_data = (uintptr_t)c;
-  if (!parse_eval(c))
-    return 2;
   bool faulted;
   uint64_t v = ospy_expr_eval_interp(e, &c->frame, &faulted);
   print_value("interpreter:", e, v, faulted);
@@ -730,6 +738,10 @@ int cmd_expr(int argc, char **argv)
   unsigned width;
   bool is_signed;
   uint64_t k;
+  if (c->eval_specs.n && !parse_eval(c)) { /* before any output: a bad --eval is all it says */
+    ospy_expr_free(e);
+    return 2;
+  }
   ospy_expr_result_type(e, &width, &is_signed);
   printf("type:        %c%u%s\n", is_signed ? 'i' : 'u', width,
          ospy_expr_is_constant(e, &k) ? " (constant)" : "");

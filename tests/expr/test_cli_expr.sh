@@ -89,8 +89,11 @@ expect deref 2 "ospy expr: cannot dereference 'len': not a pointer at column 2
 
 expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64 or i386)
 (ospy expr --help shows the usage)" 1 --arch arm
-expect bad-eval 2 "type:        i32 (constant)
-ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+# a register of the other architecture says which one it is, before any
+# other output (the disassembly was printed first, then the error)
+expect eval-other-arch-register 2 "ospy expr: --eval: unknown name 'rax' (an x86_64 register: --arch x86_64; on i386 --eval sets e..)" 'reg.eax != 0' --arch i386 --disasm --eval rax=1
+expect eval-other-arch-register-64 2 "ospy expr: --eval: unknown name 'eax' (an i386 register: --arch i386; on x86_64 --eval sets the full register, r..)" 'reg.eax' --eval eax=-1
 # the architecture's names are those ospy check takes
 expect arch-x86_64 0 "type:        u64
 interpreter: 7 (0x7)
@@ -101,20 +104,15 @@ jit:         7 (0x7)" 'reg.eax' --arch x86 --eval eax=7
 # a name given twice, a value set twice (by one name or two), a number
 # beyond 64 bits: errors that say so
 expect args-twice 2 "ospy expr: --args: argument 'a' is given twice" 'arg.a' --args a:u32,a:u32
-expect eval-twice 2 "type:        u64
-ospy expr: --eval: rax is set twice" 'reg.rax' --eval rax=1,rax=2
-expect eval-twice-positional 2 "type:        u32
-ospy expr: --eval: arg0 is len, set already" 'arg.len' --args len:u32 --eval len=1,arg0=2
-expect eval-beyond-64-bits 2 "type:        u64
-ospy expr: --eval: rax=0x10000000000000000 does not fit rax (64 bits)" 'reg.rax' --eval rax=0x10000000000000000
-expect eval-below-64-bits 2 "type:        u64
-ospy expr: --eval: rax=-0x8000000000000001 does not fit rax (64 bits)" 'reg.rax' --eval rax=-0x8000000000000001
+expect eval-twice 2 "ospy expr: --eval: rax is set twice" 'reg.rax' --eval rax=1,rax=2
+expect eval-twice-positional 2 "ospy expr: --eval: arg0 is len, set already" 'arg.len' --args len:u32 --eval len=1,arg0=2
+expect eval-beyond-64-bits 2 "ospy expr: --eval: rax=0x10000000000000000 does not fit rax (64 bits)" 'reg.rax' --eval rax=0x10000000000000000
+expect eval-below-64-bits 2 "ospy expr: --eval: rax=-0x8000000000000001 does not fit rax (64 bits)" 'reg.rax' --eval rax=-0x8000000000000001
 # --args and --eval given more than once add up (the last one was taken
 # alone: a=7 printed 7, a of the first --args was unknown); a name given or
 # a value set twice across them is an error as within one; --arch and
 # --retval once
-expect eval-twice-options 2 "type:        u32
-ospy expr: --eval: a is set twice" 'arg.a' --args a:u32 --eval a=5 --eval a=7
+expect eval-twice-options 2 "ospy expr: --eval: a is set twice" 'arg.a' --args a:u32 --eval a=5 --eval a=7
 expect args-options-add-up 0 "type:        u32
 interpreter: 3 (0x3)
 jit:         3 (0x3)" 'arg.a + arg.b' --args a:u32 --args b:u32 --eval a=1 --eval arg1=2
@@ -182,14 +180,10 @@ expect dashdash-missing 2 "ospy expr: unknown option '--1' (an expression that s
 expect dashdash-twice 2 "ospy expr: more than one expression given ('--eval')
 (ospy expr --help shows the usage)" -- 1 --eval rax=0
 # --eval values must fit the register or argument (as unsigned or negative)
-expect eval-too-wide-register 2 "type:        u32
-ospy expr: --eval: eax=0x100000001 does not fit eax (32 bits)" 'reg.eax' --arch i386 --eval eax=0x100000001
-expect eval-too-wide-argument 2 "type:        u8
-ospy expr: --eval: len=256 does not fit len (8 bits)" 'arg.len' --args len:u8 --eval len=256
-expect eval-too-negative 2 "type:        i8
-ospy expr: --eval: arg0=-129 does not fit arg0 (8 bits)" 'arg.n' --args n:i8 --eval arg0=-129
-expect eval-too-wide-pointer 2 "type:        u32
-ospy expr: --eval: p=0x100000000 does not fit p (32 bits)" 'arg.p' --arch i386 --args p:ptr --eval p=0x100000000
+expect eval-too-wide-register 2 "ospy expr: --eval: eax=0x100000001 does not fit eax (32 bits)" 'reg.eax' --arch i386 --eval eax=0x100000001
+expect eval-too-wide-argument 2 "ospy expr: --eval: len=256 does not fit len (8 bits)" 'arg.len' --args len:u8 --eval len=256
+expect eval-too-negative 2 "ospy expr: --eval: arg0=-129 does not fit arg0 (8 bits)" 'arg.n' --args n:i8 --eval arg0=-129
+expect eval-too-wide-pointer 2 "ospy expr: --eval: p=0x100000000 does not fit p (32 bits)" 'arg.p' --arch i386 --args p:ptr --eval p=0x100000000
 expect eval-negative-fits 0 "type:        u32
 interpreter: 4294967295 (0xffffffff)
 jit:         4294967295 (0xffffffff)" 'reg.eax' --arch i386 --eval eax=-1
