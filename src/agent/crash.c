@@ -170,6 +170,7 @@ static void on_crash(int sig, siginfo_t *si, void *uc)
   /* a vfork child shares our state; its pending calls are its parent's */
   if (i < NCRASH && ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
     int pending = ospy_interceptor_abandon_thread();
+    (void)ospy_interceptor_abandon_other_threads(); /* they die with the process */
     if (pending >= 0) { /* -1: the thread was inside the agent, its record half written */
       ospy_interceptor_ignore_current_thread(); /* strlen, memcpy: not the program's calls */
       if (pending > 0 || si->si_code > 0) /* a fault, or calls cut short */

@@ -400,8 +400,11 @@ static void on_enter(ospy_invocation *inv)
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
        * (not in a vfork child: they are its parent's, and will return) */
-      if ((uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
+      if ((uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
         ospy_interceptor_abandon_outer(inv);
+        if (h->internal == INTERNAL_EXIT) /* the other threads end with the process */
+          ospy_interceptor_abandon_other_threads();
+      }
     }
     if (h->internal == INTERNAL_EXIT && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
       ospy_inline_report_never_found();
@@ -620,14 +623,22 @@ static void on_abandon(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
-  if (h->internal || note->skip || !tls_area)
-    return;
+  call_end end = { .flags = OSPY_CALL_F_NO_RETURN };
   thread_area *a = tls_area;
-  /* an exec's tentative record already says it did not return */
-  if (ospy_agent_g.active && !note->tentative) {
-    call_end end = { .flags = OSPY_CALL_F_NO_RETURN };
-    write_record(h, inv, note, a->data + note->frame_off, NULL, 0, &end);
+  if (!ospy_invocation_on_current_thread(inv)) {
+    /* another thread's, at the process's end: its frames, its name */
+    void **slot = ospy_invocation_thread_slot(inv, OSPY_AGENT_SLOT_FRAMES);
+    a = slot ? *slot : NULL;
+    end.pid = ospy_agent_g.pid;
+    end.tid = ospy_invocation_thread_id(inv);
+    if (a && (note->frame_off > a->top || a->top - note->frame_off < note->frame_len))
+      return; /* a frame that thread was still writing */
   }
+  if (h->internal || note->skip || !a)
+    return;
+  /* an exec's tentative record already says it did not return */
+  if (ospy_agent_g.active && !note->tentative)
+    write_record(h, inv, note, a->data + note->frame_off, NULL, 0, &end);
   note->skip = 1;
   frame_free(a, note->frame_off, note->frame_len);
 }

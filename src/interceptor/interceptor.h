@@ -169,6 +169,16 @@ void ospy_interceptor_abandon_outer(ospy_invocation *inv);
  * when the thread's state is in use (the signal interrupted the interceptor
  * or a callback) or the thread is ignored. Async-signal-safe. */
 int ospy_interceptor_abandon_thread(void);
+/* From the thread that ends the process (_exit, a fatal signal's handler):
+ * the calls every other thread has pending will never return (exit_group
+ * ends those threads where they are, a thread blocked in a read included).
+ * Each is given up and reported to the abandon handler, innermost first,
+ * with that thread's invocation (ospy_invocation_thread_id names it,
+ * ospy_invocation_on_current_thread is false). A thread that is inside the
+ * interceptor or a callback at that moment is left alone. Its owner still
+ * runs: should one of the calls return before the end after all, its
+ * listeners' on_leave is not called. Returns how many calls were given up. */
+int ospy_interceptor_abandon_other_threads(void);
 /* From on_enter: this call will not return (exit, exec in a vfork child...):
  * no leave is arranged for it, and its pending entry is dropped. A vfork or
  * posix_spawn child shares its parent's memory and thread state: an entry it
@@ -243,6 +253,11 @@ void ospy_invocation_set_return(ospy_invocation *inv, uintptr_t value);
 uintptr_t ospy_invocation_return_address(ospy_invocation *inv);
 void *ospy_invocation_function(ospy_invocation *inv);
 uint32_t ospy_invocation_thread_id(ospy_invocation *inv);
+/* Whether the invocation is the calling thread's (false: one the abandon
+ * handler hears of from ospy_interceptor_abandon_other_threads). */
+bool ospy_invocation_on_current_thread(ospy_invocation *inv);
+/* ospy_interceptor_thread_slot of the invocation's thread. */
+void **ospy_invocation_thread_slot(ospy_invocation *inv, unsigned k);
 /* OSPY_INVOCATION_SCRATCH_SIZE bytes shared by on_enter and on_leave of one call. */
 void *ospy_invocation_scratch(ospy_invocation *inv);
 void *ospy_invocation_user_data(ospy_invocation *inv);

@@ -125,6 +125,8 @@ static inline ospy_thread_state *ospy_thread_state_get(void) { /* claims one if 
 }
 static inline ospy_thread_state *ospy_thread_state_peek(void) { return ospy_tls_state; } /* NULL if none */
 void ospy_thread_state_after_fork(void);
+/* Calls fn for the state of every other thread of the process that exists. */
+void ospy_thread_states_foreach_other(void (*fn)(ospy_thread_state *s, void *data), void *data);
 
 /* invocation.c: entry k of ts will never reach on_leave (longjmp, exception,
  * abandon_outer): tells the abandon handler once (when report is set). */

@@ -107,6 +107,24 @@ void **ospy_interceptor_thread_slot(unsigned k) {
   return s && k < OSPY_THREAD_SLOTS ? &s->user[k] : NULL;
 }
 
+bool ospy_invocation_on_current_thread(ospy_invocation *inv) { return inv->ts == ospy_tls_state; }
+
+void **ospy_invocation_thread_slot(ospy_invocation *inv, unsigned k) {
+  return k < OSPY_THREAD_SLOTS ? &inv->ts->user[k] : NULL;
+}
+
+void ospy_thread_states_foreach_other(void (*fn)(ospy_thread_state *s, void *data), void *data) {
+  ospy_thread_state *self = ospy_tls_state;
+  for (state_chunk *c = __atomic_load_n(&chunks, __ATOMIC_ACQUIRE); c; c = c->next)
+    for (unsigned i = 0; i < STATES_PER_CHUNK; i++) {
+      ospy_thread_state *s = &c->states[i];
+      pid_t owner = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
+      /* (a block whose thread is gone keeps what it had: not a live call) */
+      if (s != self && owner != 0 && ospy_os_task_alive(owner))
+        fn(s, data);
+    }
+}
+
 /* In a forked child the only thread has a new id: keep its block its own. */
 void ospy_thread_state_after_fork(void) {
   ospy_thread_state *s = ospy_tls_state;

@@ -13,6 +13,26 @@ fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
 calls_in() { "$ospy" show "$1" 2>/dev/null | grep -c 'ospy_test_add(' ; }
 said() { sed -n 's/^calls=//p' "$1"; }
 
+# Three threads blocked in read() while the process ends: three reads "= ?",
+# each in a thread of its own, none in the main thread, before the exit.
+other_threads_end() { # target
+  for end in return:0:'exited with 0' segv:139:'killed by SIGSEGV' abort:134:'killed by SIGABRT'; do
+    how=${end%%:*} rest=${end#*:}
+    want=${rest%%:*} last=${rest#*:}
+    "$ospy" capture -q -f read -o "$cap" -- "$1" 3 0 blocked "$how" > "$work/out" 2> "$work/err"
+    got=$?
+    [ "$got" = "$want" ] || { cat "$work/err" >&2; fail "$how: ospy exited with $got, expected $want"; }
+    grep -q '^blocked=3$' "$work/out" || fail "$how: the program did not run"
+    "$ospy" show "$cap" > "$work/show"
+    grep 'read(fd=3,' "$work/show" > "$work/reads" # (fd 5: its /proc reads)
+    [ "$(grep -c ') = ?$' "$work/reads")" = 3 ] && [ "$(wc -l < "$work/reads")" = 3 ] ||
+      { cat "$work/show" >&2; fail "$how: not three pending reads shown = ?"; }
+    [ "$(sed -n 's/.*\[[0-9]*:\([0-9]*\)\].*/\1/p' "$work/reads" | sort -u | wc -l)" = 3 ] ||
+      { cat "$work/reads" >&2; fail "$how: the reads are not in three threads of their own"; }
+    tail -1 "$work/show" | grep -q "$last" || fail "$how: the capture does not end with $last"
+  done
+}
+
 run_capture() { # expected-status args... (target's stdout to $work/out)
   want=$1; shift
   "$ospy" capture -q -f ospy_test_add -o "$cap" "$@" > "$work/out" 2> "$work/err"
@@ -413,6 +433,12 @@ deep-recursion)
   "$ospy" capture -q -f ospy_test_recurse -o "$cap" -- "$target" 1 1 recurse 200 > "$work/out"
   [ "$("$ospy" show "$cap" | grep -c 'ospy_test_recurse(')" = 201 ] || fail "recursion 200 deep: not all 201 calls recorded"
   "$ospy" show "$cap" | grep -q 'ospy_test_recurse(arg0=0xc8.*) = 200$' || fail "outermost call's return value"
+  ;;
+other-threads-end)
+  # Calls other threads have pending when the process ends (a return from
+  # main, a fault, abort) never return: each is recorded "= ?" under its own
+  # thread, as strace's "unfinished" (they were neither recorded nor counted)
+  other_threads_end "$target"
   ;;
 abort)
   run_capture 134 -- "$target" 1 10 abort
@@ -905,6 +931,7 @@ i386)
   [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "i386: the failed execv is not there once"
   grep -q 'exit(status=3) = ?$' "$work/show" || fail "i386: exit(3) is not recorded"
   exit_inside "$work/target32"
+  other_threads_end "$work/target32"
   # a 64-bit result is edx:eax: filters see all of it, not eax alone
   "$ospy" capture -q -f lseek64 -o "$cap" -- "$work/target32" 1 1 seek > "$work/out" 2> "$work/err" ||
     fail "i386 seek: ospy failed"

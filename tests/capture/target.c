@@ -292,6 +292,59 @@ static int run_unfinished_child(void)
   return 0;
 }
 
+/* "blocked": threads that wait in read() on a pipe no one writes to while
+ * the process ends (by returning, a fault or abort). */
+static int blocked_pipe[2];
+
+static void *blocked_reader(void *arg)
+{
+  char c;
+  (void)arg;
+  (void)!read(blocked_pipe[0], &c, 1);
+  return NULL;
+}
+
+/* Whether n threads of this process other than the main one sleep (in their
+ * read, once they have started). */
+static int others_asleep(long n)
+{
+  long asleep = 0;
+  for (int tid = getpid() + 1; tid < getpid() + 4096 && asleep < n; tid++) {
+    char path[64], st[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+      continue;
+    size_t len = fread(st, 1, sizeof st - 1, f);
+    fclose(f);
+    st[len] = '\0';
+    const char *close_paren = strrchr(st, ')');
+    asleep += close_paren && close_paren[1] == ' ' && close_paren[2] == 'S';
+  }
+  return asleep == n;
+}
+
+static int end_while_blocked(long threads, const char *end)
+{
+  if (pipe(blocked_pipe) < 0)
+    return 98;
+  pthread_t t;
+  for (long i = 0; i < threads; i++)
+    if (pthread_create(&t, NULL, blocked_reader, NULL) != 0)
+      return 97;
+  for (int i = 0; i < 500 && !others_asleep(threads); i++) { /* at most 5 s */
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  printf("blocked=%ld\n", threads);
+  fflush(stdout);
+  if (!strcmp(end, "segv"))
+    *(volatile int *)0 = 1;
+  if (!strcmp(end, "abort"))
+    abort();
+  return 0;
+}
+
 /* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
 static void *poller(void *arg)
 {
@@ -308,6 +361,8 @@ int main(int argc, char **argv)
   const char *how = argc > 3 ? argv[3] : "exit";
   if (threads < 1 || threads > 64)
     return 99;
+  if (!strcmp(how, "blocked") && argc > 4)
+    return end_while_blocked(threads, argv[4]);
   if (!strcmp(how, "forks") && argc > 4) {
     long n = atol(argv[4]);
     for (long k = 0; k < n; k++)
