@@ -473,6 +473,20 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
 
 /* A function that does not return (or returns only if it fails) is recorded
  * now; the process may be gone before any leave. */
+/* A call recorded at entry (or not at all): nothing more of it at leave or
+ * when it is given up. */
+static void drop_entry_record(ospy_invocation *inv, enter_note *note, thread_area *a,
+                              int vfork_child, int noreturn)
+{
+  frame_free(a, note->frame_off, note->frame_len);
+  note->skip = 1;
+  /* a vfork or posix_spawn child shares this thread state with its parent:
+   * an entry it left pending there would stay for good (elsewhere the
+   * entry stays: calls made inside, _exit inside exit, are nested) */
+  if (vfork_child && noreturn != NORETURN_TWICE)
+    ospy_interceptor_forget(inv);
+}
+
 static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *note,
                             thread_area *a)
 {
@@ -483,8 +497,14 @@ static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *no
       .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS, .err = errno,
       .tid = ospy_invocation_thread_id(inv), .state = frame, .state_size = STATE_BYTES,
     };
-    if (!ospy_marshal_should_log(h->fn, &c))
+    if (!ospy_marshal_should_log(h->fn, &c)) {
+      /* not logged now, nor when given up later (exit's outer _exit); an
+       * exec's condition is asked again if it fails and returns */
+      if (h->noreturn != NORETURN_UNLESS_FAILED)
+        drop_entry_record(inv, note, a, (uint32_t)ospy_os_getpid() != ospy_agent_g.pid,
+                          h->noreturn);
       return;
+    }
   }
   /* a vfork child (sh's way to run a command) shares our memory and our idea
    * of pid and tid, and its failed exec ends in _exit: its exec is final */
@@ -496,17 +516,10 @@ static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *no
     .pid = vfork_child ? pid : 0, .tid = vfork_child ? pid : 0,
   };
   write_record(h, inv, note, frame, NULL, 0, &end);
-  if (tentative) {
+  if (tentative)
     note->tentative = 1; /* exec: its leave, if it fails, supersedes this record */
-  } else {
-    frame_free(a, note->frame_off, note->frame_len);
-    note->skip = 1;
-    /* a vfork or posix_spawn child shares this thread state with its parent:
-     * an entry it left pending there would stay for good (elsewhere the
-     * entry stays: calls made inside, _exit inside exit, are nested) */
-    if (vfork_child && h->noreturn != NORETURN_TWICE)
-      ospy_interceptor_forget(inv);
-  }
+  else
+    drop_entry_record(inv, note, a, vfork_child, h->noreturn);
 }
 
 static char test_stall_symbol[128];
@@ -617,6 +630,20 @@ static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
   ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
 }
 
+/* Whether a call that did not return passes its function's condition, as
+ * far as its arguments decide it. */
+static int logs_unreturned(const inline_hook *h, ospy_invocation *inv, uint8_t *frame)
+{
+  if (!h->fn)
+    return 1;
+  uint64_t args[ARG_WORDS] = { 0 };
+  ospy_marshal_call c = {
+    .args = args, .nargs = ARG_WORDS, .tid = ospy_invocation_thread_id(inv),
+    .state = frame, .state_size = STATE_BYTES,
+  };
+  return ospy_marshal_should_log_unreturned(h->fn, &c);
+}
+
 /* A pending call the thread left by longjmp or an exception, or one outside
  * _exit: recorded as not returning, its frame popped. */
 static void on_abandon(ospy_invocation *inv)
@@ -636,9 +663,10 @@ static void on_abandon(ospy_invocation *inv)
   }
   if (h->internal || note->skip || !a)
     return;
+  uint8_t *frame = a->data + note->frame_off;
   /* an exec's tentative record already says it did not return */
-  if (ospy_agent_g.active && !note->tentative)
-    write_record(h, inv, note, a->data + note->frame_off, NULL, 0, &end);
+  if (ospy_agent_g.active && !note->tentative && logs_unreturned(h, inv, frame))
+    write_record(h, inv, note, frame, NULL, 0, &end);
   note->skip = 1;
   frame_free(a, note->frame_off, note->frame_len);
 }

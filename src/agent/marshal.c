@@ -1249,6 +1249,16 @@ int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
   return holds_at_leave(fn, c, &fn->cond);
 }
 
+int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call *c)
+{
+  if (!fn || !fn->cond.compiled)
+    return 1;
+  const ospy_sexpr *e = fn->cond.compiled;
+  if (ospy_sexpr_decided_at_return(e) || ospy_sexpr_uses_regs(e))
+    return 1; /* what only a return gives: undecided, so logged */
+  return holds_at_leave(fn, c, &fn->cond);
+}
+
 int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
   if (!fn || !fn->error_cond.compiled)

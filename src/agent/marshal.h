@@ -59,6 +59,12 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
                           size_t cap, size_t value_cap);
 /* Function-level logCondition, evaluated at leave: 0 = drop the call. */
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c);
+/* The same for a call that did not return (longjmp, an exception, the end of
+ * the thread or process), from its entry state (c->state; no CPU context):
+ * the condition when the arguments and memory decide it; one that reads the
+ * return value, errno or a register cannot be decided, and the call is
+ * logged. */
+int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call *c);
 /* <returnValue errorCondition>, evaluated at leave: 1 = the call failed
    (0 without one, or when a read in it faults). */
 int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c);

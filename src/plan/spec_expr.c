@@ -109,6 +109,11 @@ int ospy_sexpr_decided_at_return(const ospy_sexpr *s)
   return ospy_sexpr_uses_return(s) || (s && (s->uses & OSPY_EXPR_USES_ERRNO));
 }
 
+int ospy_sexpr_uses_regs(const ospy_sexpr *s)
+{
+  return s && (s->uses & (OSPY_EXPR_USES_REGS | OSPY_EXPR_USES_RETURN_REG));
+}
+
 int ospy_sexpr_is_signed(const ospy_sexpr *s)
 {
   return s && s->is_signed;

@@ -55,6 +55,8 @@ int ospy_sexpr_uses_return(const ospy_sexpr *e);
    return value, the return register or errno (errno after the call; at entry
    it is whatever the caller left there). */
 int ospy_sexpr_decided_at_return(const ospy_sexpr *e);
+/* Whether it reads a register (at return: what the CPU holds then). */
+int ospy_sexpr_uses_regs(const ospy_sexpr *e);
 /* Non-zero when the result's type is signed (i8..i64 by C's rules): a value
    with the top bit set is then negative, not a huge unsigned one. */
 int ospy_sexpr_is_signed(const ospy_sexpr *e);

@@ -360,6 +360,25 @@ no-return)
   # stdio's flush are recorded after exit (they were hidden as nested in it);
   # exit's own _exit is not
   exit_inside "$target"
+  # a function's logCondition holds for calls that do not return too, as far
+  # as their arguments decide it: the call left by longjmp (x=1) and exit(3)
+  # were recorded whatever the condition said
+  for want in 0 1; do
+    cat > "$work/cond.xml" <<X
+<hookManager><specs><functions>
+<function name="jump"><returnValue type="Int64"/><arguments><argument name="jb" type="Pointer"/><argument name="x" type="Int64"/></arguments><logCondition>arg.x == $want</logCondition></function>
+<function name="exit"><returnValue type="Int32"/><arguments><argument name="status" type="Int32"/></arguments><logCondition>arg.status == 5</logCondition></function>
+</functions></specs><hooks><module name="libospytest.so"><function specId="jump" symbol="ospy_test_jump"/></module>
+<module name="libc.so.6"><function specId="exit"/></module></hooks></hookManager>
+X
+    "$ospy" capture -q -c "$work/cond.xml" -o "$cap" -- "$target" 1 0 noreturn > /dev/null 2>&1
+    "$ospy" show "$cap" > "$work/show"
+    [ "$want" = 0 ] && expected='!jump(jb=0x[0-9a-f]*, x=0) = 100$' ||
+      expected='!jump(jb=0x[0-9a-f]*, x=1) = ?$'
+    [ "$(grep -c '!jump(' "$work/show")" = 1 ] && grep -q "$expected" "$work/show" ||
+      { cat "$work/show" >&2; fail "condition arg.x == $want: not exactly the call it selects"; }
+    grep -q 'exit(' "$work/show" && fail "exit(3) recorded although its condition is arg.status == 5"
+  done
   # functions that return twice (vfork, setjmp) are recorded at entry and
   # hooked without a replaced return address: the vfork parent returned into
   # its child's code (exit 127) or the process aborted
