@@ -613,6 +613,26 @@ static int in_runtime(uintptr_t ret)
  * signal handler that interrupted the hook. Its call cannot be recorded
  * (the thread's frame and invocation state are in use), so it is counted as
  * lost, and the capture's recorded + lost still equals the calls made. */
+static bool pending_recorded(void *user_data, const void *scratch)
+{
+  const inline_hook *h = user_data;
+  const enter_note *note = scratch;
+  return !h->internal && !note->skip;
+}
+
+/* _exit made while this thread was inside ospy's hook code (a stack
+ * overflow there, caught by the program's handler on an alternate stack):
+ * its pending calls cannot be recorded, and are counted; the other
+ * threads' are recorded as at any end. */
+static void exit_while_busy(void)
+{
+  if (!ospy_agent_g.active || (uint32_t)ospy_os_getpid() != ospy_agent_g.pid)
+    return;
+  for (unsigned n = ospy_interceptor_count_pending_busy(pending_recorded); n > 0; n--)
+    ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
+  (void)ospy_interceptor_abandon_other_threads();
+}
+
 static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
 {
   /* the agent's own calls (kill, clock_gettime, memcpy... from a callback)
@@ -620,6 +640,10 @@ static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
   extern char __ehdr_start[] __attribute__((visibility("hidden")));
   extern char _end[] __attribute__((visibility("hidden")));
   inline_hook *h = user_data;
+  if (h->internal == INTERNAL_EXIT && depth == 0 && !agent_calling) {
+    exit_while_busy();
+    return;
+  }
   if (!ospy_agent_g.active || h->internal || agent_calling ||
       (ret >= (uintptr_t)__ehdr_start && ret < (uintptr_t)_end) || in_runtime(ret))
     return;

@@ -179,6 +179,14 @@ int ospy_interceptor_abandon_thread(void);
  * runs: should one of the calls return before the end after all, its
  * listeners' on_leave is not called. Returns how many calls were given up. */
 int ospy_interceptor_abandon_other_threads(void);
+/* From the reentry handler, for a call that ends the process made while the
+ * calling thread was busy (a stack overflow inside a callback, caught by the
+ * program's handler on an alternate stack, which calls _exit): the thread's
+ * own pending calls can be neither followed nor reported (its state is in
+ * use). Returns how many of them `counts` takes (given each listener's
+ * user_data and the call's scratch, which the interrupted callback may have
+ * left half written), and marks them all given up. */
+unsigned ospy_interceptor_count_pending_busy(bool (*counts)(void *user_data, const void *scratch));
 /* From on_enter: this call will not return (exit, exec in a vfork child...):
  * no leave is arranged for it, and its pending entry is dropped. A vfork or
  * posix_spawn child shares its parent's memory and thread state: an entry it

@@ -33,3 +33,27 @@ int ospy_interceptor_abandon_other_threads(void) {
   ospy_thread_states_foreach_other(abandon_pending, &n);
   return n;
 }
+
+/* Whether one of the listeners that saw entry e's enter counts it. */
+static bool entry_counted(const ospy_invocation_entry *e,
+                          bool (*counts)(void *user_data, const void *scratch)) {
+  for (unsigned i = 0; i < e->nentered && i < OSPY_HOOK_MAX_LISTENERS; i++)
+    if (e->entered[i] && counts(e->entered[i]->user_data, e->scratch))
+      return true;
+  return false;
+}
+
+unsigned ospy_interceptor_count_pending_busy(bool (*counts)(void *user_data, const void *scratch)) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  if (!ts || !ts->busy)
+    return 0;
+  unsigned n = 0;
+  unsigned depth = ts->depth < OSPY_INVOCATION_MAX_DEPTH ? ts->depth : OSPY_INVOCATION_MAX_DEPTH;
+  for (unsigned k = depth; k-- > 0;) {
+    ospy_invocation_entry *e = &ts->stack[k];
+    if (!(e->flags & OSPY_ENTRY_ABANDONED) && entry_counted(e, counts))
+      n++;
+    e->flags |= OSPY_ENTRY_ABANDONED;
+  }
+  return n;
+}
