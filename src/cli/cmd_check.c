@@ -9,7 +9,8 @@ static void check_usage(FILE *out)
 {
   fprintf(out, "usage: ospy check [--arch x86-64|i386] [-q] [--] CONFIG\n"
                "Validates an oSpy config.xml and prints the hooks it resolves to,\n"
-               "with their function specs. Exit status 0 when valid, 1 otherwise.\n");
+               "with their function specs. Exit status 0 when valid, 1 otherwise.\n"
+               "  -q   errors only: no warnings, no plan\n");
 }
 
 int cmd_check(int argc, char **argv)
@@ -54,7 +55,10 @@ int cmd_check(int argc, char **argv)
   ospy_diag_init(&diag);
   ospy_config *c;
   int rc = ospy_config_load(path, bits, &c, &diag);
-  ospy_diag_print(&diag, stderr);
+  if (quiet)
+    ospy_diag_print_errors(&diag, stderr);
+  else
+    ospy_diag_print(&diag, stderr);
   if (rc < 0) {
     fprintf(stderr, "%s: %u error%s\n", path, diag.errors, diag.errors == 1 ? "" : "s");
     ospy_diag_free(&diag);

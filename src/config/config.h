@@ -13,9 +13,18 @@
 #include "plan/plan.h"
 #include "plan/spec.h"
 
+/* One diagnostic: its text ("FILE:LINE:COL: error: ...") and where it points,
+ * for printing in source order. */
+typedef struct ospy_diag_msg {
+  char *text;
+  unsigned line, col;
+  unsigned seq;    /* order of discovery: ties at one position keep it */
+  int is_warning;
+} ospy_diag_msg;
+
 /* Collected diagnostics, in source order of discovery. */
 typedef struct ospy_diag {
-  char **msgs;
+  ospy_diag_msg *msgs;
   size_t n, cap;
   unsigned errors;
   unsigned warnings; /* kept with the errors, printed in source order; no failure */
@@ -28,6 +37,8 @@ void ospy_diag_error(ospy_diag *d, const char *file, unsigned line, unsigned col
 void ospy_diag_warning(ospy_diag *d, const char *file, unsigned line, unsigned col,
                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void ospy_diag_print(const ospy_diag *d, FILE *out);
+/* The errors only, in source order (`ospy check -q`). */
+void ospy_diag_print_errors(const ospy_diag *d, FILE *out);
 
 /* A hook of the config: a plan hook plus where it came from. Strings and
    bytes are owned by the config. For OSPY_HOOK_VTABLE, spec_index is the
