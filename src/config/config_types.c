@@ -102,9 +102,38 @@ static const cfg_decl *other_arch_struct(const cfg *g, const char *name)
   return NULL;
 }
 
+/* Issue 4 and oSpy's marshallers name kinds of types (Flags, Enumeration,
+ * Structure, StructurePtr); in the config a type of such a kind is declared
+ * under a name of its own and used by that name. The sentence that says how,
+ * for a kind's name ("Flags", "FlagsPtr"); NULL for any other name. */
+static const char *kind_name_hint(const char *name)
+{
+  static const struct { const char *kind, *hint; } kinds[] = {
+    { "Flags", "a flags type is declared in <types> as <flags name=\"NAME\"> (or <enumeration "
+               "name=\"NAME\" flags=\"true\">)" },
+    { "Enumeration", "an enumeration is declared in <types> as <enumeration name=\"NAME\">" },
+    { "Structure", "a structure is declared in <types> as <structure name=\"NAME\">" },
+  };
+  static char text[256];
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    size_t k = strlen(kinds[i].kind);
+    if (strncmp(name, kinds[i].kind, k) || (name[k] && strcmp(name + k, "Ptr")))
+      continue;
+    snprintf(text, sizeof text, "%s and used by its name, type=\"NAME\"; a pointer to one by its "
+             "name with Ptr, type=\"NAMEPtr\"", kinds[i].hint);
+    return text;
+  }
+  return NULL;
+}
+
 void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name)
 {
   const cfg_decl *d = other_arch_struct(g, name);
+  const char *hint = d ? NULL : kind_name_hint(name);
+  if (hint) {
+    cfg_error(g, p, "unknown type '%s': %s", name, hint);
+    return;
+  }
   if (!d) {
     cfg_error(g, p, "unknown type '%s'", name);
     return;

@@ -111,6 +111,33 @@ static void test_diagnostics(void)
             FN("<argument name=\"z\" type=\"ArrayPtr\" elementType=\"Nope\" elementCount=\"1\"/>\n")),
          "t.xml:3:56: error: unknown type 'Nope'\n"
          "t.xml:8:49: error: unknown type 'Nope'\n");
+  /* the names issue 4 and oSpy's marshallers give kinds of types are no type
+     names here: the error says how such a type is declared and named (it
+     said only "unknown type 'Flags'") */
+  EXPECT(HM("<types><structure name=\"S\">\n"
+            "  <field name=\"a\" offset=\"0\" type=\"Enumeration\"/>\n"
+            "</structure></types>\n"
+            FN("<argument name=\"f\" type=\"Flags\"/>\n"
+               "<argument name=\"s\" type=\"Structure\"/>\n"
+               "<argument name=\"p\" type=\"StructurePtr\"/>\n"
+               "<argument name=\"q\" type=\"ArrayPtr\" elementType=\"FlagsPtr\" elementCount=\"1\"/>\n"
+               "<argument name=\"r\" type=\"Structures\"/>\n")),
+         "t.xml:3:36: error: unknown type 'Enumeration': an enumeration is declared in <types> as "
+         "<enumeration name=\"NAME\"> and used by its name, type=\"NAME\"; a pointer to one by its "
+         "name with Ptr, type=\"NAMEPtr\"\n"
+         "t.xml:8:26: error: unknown type 'Flags': a flags type is declared in <types> as <flags "
+         "name=\"NAME\"> (or <enumeration name=\"NAME\" flags=\"true\">) and used by its name, "
+         "type=\"NAME\"; a pointer to one by its name with Ptr, type=\"NAMEPtr\"\n"
+         "t.xml:9:26: error: unknown type 'Structure': a structure is declared in <types> as "
+         "<structure name=\"NAME\"> and used by its name, type=\"NAME\"; a pointer to one by its "
+         "name with Ptr, type=\"NAMEPtr\"\n"
+         "t.xml:10:26: error: unknown type 'StructurePtr': a structure is declared in <types> as "
+         "<structure name=\"NAME\"> and used by its name, type=\"NAME\"; a pointer to one by its "
+         "name with Ptr, type=\"NAMEPtr\"\n"
+         "t.xml:11:49: error: unknown type 'FlagsPtr': a flags type is declared in <types> as <flags "
+         "name=\"NAME\"> (or <enumeration name=\"NAME\" flags=\"true\">) and used by its name, "
+         "type=\"NAME\"; a pointer to one by its name with Ptr, type=\"NAMEPtr\"\n"
+         "t.xml:12:26: error: unknown type 'Structures'\n");
   EXPECT(HM("<specs><functions>\n<function name=\"f\" callingConvention=\"pascal\" colour=\"red\"/>\n"
             "<function name=\"f\"/>\n<function/>\n</functions></specs>\n"),
          "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall or sysv\n"
