@@ -49,18 +49,25 @@ static int parse_limit(const char *arg, size_t *out)
   return 0;
 }
 
+/* --color's value, checked when the option is read: getopt also takes the
+ * next word as the value (--color always), so `--color FILE` made the file
+ * the colour mode and then said no capture file was named. */
+static int color_mode_valid(const char *mode)
+{
+  if (!strcmp(mode, "auto") || !strcmp(mode, "always") || !strcmp(mode, "never"))
+    return 1;
+  fprintf(stderr, "ospy show: --color takes auto, always or never (--color=WHEN), not '%s'\n",
+          mode);
+  return 0;
+}
+
 static int color_wanted(const char *mode)
 {
   if (!mode || !strcmp(mode, "auto")) {
     const char *term = getenv("TERM");
     return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
   }
-  if (!strcmp(mode, "always"))
-    return 1;
-  if (!strcmp(mode, "never"))
-    return 0;
-  fprintf(stderr, "ospy show: --color: '%s' is not auto, always or never\n", mode);
-  return -1;
+  return !strcmp(mode, "always");
 }
 
 /* 0 to go on, 1 after --help, -1 on a usage error. */
@@ -78,7 +85,11 @@ static int parse_args(show_job *j, int argc, char **argv)
     case 'T': j->fo.show_duration = 1; break;
     case 'x': j->hexdump = 1; break;
     case OPT_BACKTRACE: j->fo.show_backtrace = 1; break;
-    case OPT_COLOR: j->color = optarg; break;
+    case OPT_COLOR:
+      if (!color_mode_valid(optarg))
+        return -1;
+      j->color = optarg;
+      break;
     case OPT_NO_PROGRESS: j->progress = 0; break;
     case 's': if (parse_limit(optarg, &j->string_limit) < 0) return -1; break;
     case 'h': usage(stdout); return 1;
@@ -96,7 +107,8 @@ static int parse_args(show_job *j, int argc, char **argv)
     usage(stderr);
     return -1;
   }
-  return (j->fo.color = color_wanted(j->color)) < 0 ? -1 : 0;
+  j->fo.color = color_wanted(j->color);
+  return 0;
 }
 
 /* ---- -x: hex+ASCII dumps ---- */

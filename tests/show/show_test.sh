@@ -69,7 +69,11 @@ filters)
   bad "--until: '+1x' is not +SECONDS" show --until +1x "$cap"
   bad "--pid: 'abc' is not a process or thread id" show --pid abc "$cap"
   bad "--grep-hex: 'xyz' is not hex bytes" show --grep-hex xyz "$cap"
-  bad "--color: 'sometimes' is not auto, always or never" show --color=sometimes "$cap"
+  # --color FILE: the file taken as the colour said "no capture file named"
+  bad "--color takes auto, always or never (--color=WHEN), not '$cap'" show --color "$cap"
+  bad "--color takes auto, always or never (--color=WHEN), not 'sometimes'" show --color=sometimes "$cap"
+  "$ospy" show --color never --until +0 "$cap" >"$tmp/out" || fail "show --color never FILE"
+  has "$tmp/out" '+++ process started (parent 1, 64-bit): synth'
   bad "cannot be combined with --successful" show --failed --successful "$cap"
   "$ospy" show /nonexistent 2>"$tmp/err" && fail "a missing file must fail"
   has "$tmp/err" "/nonexistent"
