@@ -22,8 +22,9 @@ int cmd_check(int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     if (options && !strcmp(argv[i], "--")) {
       options = 0;
-    } else if (!options) {
+    } else if (!options || argv[i][0] != '-' || !argv[i][1]) {
       if (path) {
+        fprintf(stderr, "ospy check: one config at a time ('%s' and '%s')\n", path, argv[i]);
         check_usage(stderr);
         return 2;
       }
@@ -33,18 +34,22 @@ int cmd_check(int argc, char **argv)
       return 0;
     } else if (!strcmp(argv[i], "-q")) {
       quiet = 1;
-    } else if (!strcmp(argv[i], "--arch") && i + 1 < argc) {
+    } else if (!strcmp(argv[i], "--arch")) {
+      if (i + 1 == argc) {
+        ospy_cli_missing_value("check", "--arch");
+        check_usage(stderr);
+        return 2;
+      }
       const char *a = argv[++i];
       bits = (unsigned)ospy_cli_arch_bits(a);
       if (!bits) {
         fprintf(stderr, "ospy check: unknown architecture '%s' (x86-64 or i386)\n", a);
         return 2;
       }
-    } else if (argv[i][0] == '-' || path) {
+    } else {
+      ospy_cli_unknown_option("check", argv[i], "CONFIG");
       check_usage(stderr);
       return 2;
-    } else {
-      path = argv[i];
     }
   }
   if (!path) {

@@ -60,11 +60,16 @@ int cmd_definitions(int argc, char **argv)
     argv[1] = argv[0];
     argc--;
     argv++;
-  } else if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+  } else if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
     definitions_usage(stdout);
     return 0;
+  } else if (argc > 1 && argv[1][0] == '-' && argv[1][1]) {
+    ospy_cli_unknown_option("definitions", argv[1], "PATTERN");
+    definitions_usage(stderr);
+    return 2;
   }
   if (argc > 2) {
+    fprintf(stderr, "ospy definitions: one PATTERN at a time ('%s' and '%s')\n", argv[1], argv[2]);
     definitions_usage(stderr);
     return 2;
   }

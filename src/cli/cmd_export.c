@@ -155,12 +155,16 @@ int cmd_export(int argc, char **argv)
     } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       export_usage(stdout);
       return 0;
-    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) &&
-               i + 1 < argc) {
+    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format"))) {
+      if (i + 1 == argc) {
+        ospy_cli_missing_value("export", argv[i]);
+        export_usage(stderr);
+        return 2;
+      }
       *(argv[i][1] == 'o' ? &j.out : &fmt_name) = argv[i + 1];
       i++;
     } else if (options && argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "ospy export: unknown or incomplete option '%s'\n", argv[i]);
+      ospy_cli_unknown_option("export", argv[i], "FILE");
       export_usage(stderr);
       return 2;
     } else if (!j.in) {

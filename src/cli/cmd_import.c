@@ -77,12 +77,16 @@ int cmd_import(int argc, char **argv)
     } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       import_usage(stdout);
       return 0;
-    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format")) &&
-               i + 1 < argc) {
+    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format"))) {
+      if (i + 1 == argc) {
+        ospy_cli_missing_value("import", argv[i]);
+        import_usage(stderr);
+        return 2;
+      }
       *(argv[i][1] == 'o' ? &out : &fmt_name) = argv[i + 1];
       i++;
     } else if (options && argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "ospy import: unknown or incomplete option '%s'\n", argv[i]);
+      ospy_cli_unknown_option("import", argv[i], "FILE");
       import_usage(stderr);
       return 2;
     } else if (!in) {

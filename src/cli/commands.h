@@ -20,7 +20,24 @@ int cmd_definitions(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_streams(int argc, char **argv);
 
+#include <stdio.h>
 #include <string.h>
+
+/* An option a command that reads its own options does not know: named, with
+ * the way to give an operand whose name starts with '-' (the getopt commands
+ * get getopt's own message). Usage errors exit with status 2. */
+static inline void ospy_cli_unknown_option(const char *cmd, const char *option,
+                                           const char *operand)
+{
+  fprintf(stderr, "ospy %s: unknown option '%s' (a %s that starts with '-' goes after '--')\n",
+          cmd, option, operand);
+}
+
+/* A known option given last, without its value. */
+static inline void ospy_cli_missing_value(const char *cmd, const char *option)
+{
+  fprintf(stderr, "ospy %s: %s needs a value\n", cmd, option);
+}
 
 /* --arch NAME as `check` and `expr` take it: 64 (x86-64, x86_64), 32 (i386,
  * x86), 0 for anything else. */

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Every command names an option it refuses, with exit status 2 (`ospy check
+# -odd.xml` printed the usage alone). The commands that read their own
+# options (check, definitions, export, import, expr) say how to give an
+# operand whose name starts with '-'; the getopt ones say it as getopt does.
+#   options_test.sh OSPY
+set -u
+ospy=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ospy-options-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+refused() { # refused TEXT ARGS...: exit status 2 and TEXT on stderr
+  text=$1; shift
+  "$ospy" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  rc=$?
+  [ $rc = 2 ] || { cat "$tmp/err"; fail "ospy $*: exit $rc, expected 2"; }
+  grep -qF -- "$text" "$tmp/err" || { cat "$tmp/err"; fail "ospy $*: no \"$text\" on stderr"; }
+  echo "ospy $*: exit 2, \"$text\""
+}
+
+for c in check show stats export import definitions diff streams expr capture; do
+  refused "'--bogus'" $c --bogus x
+done
+refused "ospy check: unknown option '-odd.xml' (a CONFIG that starts with '-' goes after '--')" check -odd.xml
+refused "ospy definitions: unknown option '-odd' (a PATTERN that starts with '-' goes after '--')" definitions -odd
+refused "ospy export: unknown option '-odd.ospy' (a FILE that starts with '-' goes after '--')" export -odd.ospy -o x.jsonl
+refused "ospy import: unknown option '-odd.osd' (a FILE that starts with '-' goes after '--')" import -odd.osd -o x.xml
+refused "ospy show: invalid option -- 'o'" show -odd.ospy
+# a known option given last without its value
+refused "ospy check: --arch needs a value" check x.xml --arch
+refused "ospy export: -o needs a value" export x.ospy -o
+refused "ospy import: --format needs a value" import x.osd -o x.xml --format
+# one operand too many is said, not only the usage
+refused "ospy check: one config at a time ('a.xml' and 'b.xml')" check a.xml b.xml
+refused "ospy definitions: one PATTERN at a time ('a' and 'b')" definitions a b
+echo "options: every command names what it refused"
