@@ -185,7 +185,7 @@ int cmd_export(int argc, char **argv)
     return 2;
   }
   char err[512];
-  if (ospy_export_check_not_input(j.out, j.in, err, sizeof err) < 0) {
+  if (ospy_export_check_output(j.out, j.in, j.fmt, err, sizeof err) < 0) {
     fprintf(stderr, "ospy export: %s\n", err);
     return 2;
   }

@@ -111,7 +111,7 @@ int cmd_import(int argc, char **argv)
     return 2;
   }
   char err[512];
-  if (ospy_export_check_not_input(out, in, err, sizeof err) < 0) {
+  if (ospy_export_check_output(out, in, fmt, err, sizeof err) < 0) {
     fprintf(stderr, "ospy import: %s\n", err);
     return 2;
   }

@@ -67,7 +67,26 @@ static void writer_free(ospy_export_writer *w, int failed)
   free(w);
 }
 
-int ospy_export_check_not_input(const char *out, const char *in, char *err, size_t errcap)
+/* An .osd's header holds the event count, patched last: stdout, a FIFO, a
+ * socket or a terminal cannot take it. -1 with err set when out is one. */
+static int osd_output_refused(const char *out, char *err, size_t errcap)
+{
+  struct stat st;
+  if (!strcmp(out, "-")) {
+    snprintf(err, errcap, "an .osd must be written to a file, not stdout "
+             "(its header holds the event count)");
+    return -1;
+  }
+  if (stat(out, &st) < 0 || S_ISREG(st.st_mode))
+    return 0;
+  snprintf(err, errcap, "%s: an .osd must be written to a regular file, not a %s "
+           "(its header holds the event count, written last)", out,
+           S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket"
+           : S_ISCHR(st.st_mode) ? "character device" : "non-regular file");
+  return -1;
+}
+
+static int output_is_input(const char *out, const char *in, char *err, size_t errcap)
 {
   struct stat so, si;
   if (!strcmp(out, "-"))
@@ -79,6 +98,14 @@ int ospy_export_check_not_input(const char *out, const char *in, char *err, size
     return 0;
   snprintf(err, errcap, "the output %s is the input file itself: write to another file", out);
   return -1;
+}
+
+int ospy_export_check_output(const char *out, const char *in, ospy_export_format fmt,
+                             char *err, size_t errcap)
+{
+  if (output_is_input(out, in, err, errcap) < 0)
+    return -1;
+  return is_osd(fmt) ? osd_output_refused(out, err, errcap) : 0;
 }
 
 /* The mode a new OUT gets: what fopen would have given it (0666 less the umask). */
@@ -109,15 +136,10 @@ static int output_open(ospy_export_writer *w, char *err, size_t errcap)
 {
   struct stat st;
   int exists = stat(w->path, &st) == 0;
-  if (exists && !S_ISREG(st.st_mode) && is_osd(w->fmt)) {
-    /* refused before anything is written: the count is patched at the end,
-     * which a FIFO, socket or terminal cannot take */
-    snprintf(err, errcap, "%s: an .osd must be written to a regular file, not a %s "
-             "(its header holds the event count, written last)", w->path,
-             S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket"
-             : S_ISCHR(st.st_mode) ? "character device" : "non-regular file");
+  /* refused before anything is written (the exporters refuse it before
+   * reading their input: ospy_export_check_output) */
+  if (is_osd(w->fmt) && osd_output_refused(w->path, err, errcap) < 0)
     return -1;
-  }
   if (exists && !S_ISREG(st.st_mode)) {
     if (!(w->f = fopen(w->path, "wb")))
       snprintf(err, errcap, "%s: %s", w->path, strerror(errno));
@@ -182,8 +204,7 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
   w->fmt = fmt;
   w->is_stdout = !strcmp(path, "-");
   if (w->is_stdout && is_osd(fmt)) {
-    snprintf(err, errcap, "an .osd must be written to a file, not stdout "
-             "(its header holds the event count)");
+    osd_output_refused(w->path, err, errcap);
     writer_free(w, 0);
     return NULL;
   }

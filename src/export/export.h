@@ -36,9 +36,13 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
                                      char *err, size_t errcap);
 /* Returns 0, or -1 once the output has failed (the error comes at close). */
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev);
-/* Returns -1 with err set when out names the file in (same device and inode,
- * or the same path); "-" never does. Exporters call it before reading in. */
-int ospy_export_check_not_input(const char *out, const char *in, char *err, size_t errcap);
+/* The refusals of an OUT that exporters make before reading their input
+ * (usage errors, exit status 2): out names the file in (same device and
+ * inode, or the same path; "-" never does), or an .osd format would go to
+ * stdout or to anything but a regular file (its header's count is written
+ * last). -1 with err set, else 0. */
+int ospy_export_check_output(const char *out, const char *in, ospy_export_format fmt,
+                             char *err, size_t errcap);
 
 /* Finishes the file; on failure removes it and returns -1 with err set. */
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap);

@@ -66,13 +66,15 @@ if "$ospy" import text.osd -o t.xml 2> text.log; then fail "text file imported";
 grep -q "offset 0: not an oSpy capture" text.log || fail "magic message: $(cat text.log)"
 if "$ospy" import golden.osd -o out.unknown 2> ext.log; then fail "unknown extension accepted"; fi
 grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
-if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; fi
+if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; else st=$?; fi
+[ "$st" = 2 ] || fail ".osd to stdout: exit $st, expected 2 (a usage error, as the refusals below)"
 # nor to a FIFO: refused before anything is written (its count is patched
 # last, which a pipe cannot take); fd 3 holds the FIFO open for reading so
 # that opening it does not block, and shows what was written into it
 rm -f out.fifo && mkfifo out.fifo
 exec 3<>out.fifo
-if "$ospy" import golden.osd --format osd -o out.fifo 2> fifo.log; then fail ".osd to a FIFO"; fi
+if "$ospy" import golden.osd --format osd -o out.fifo 2> fifo.log; then fail ".osd to a FIFO"; else st=$?; fi
+[ "$st" = 2 ] || fail ".osd to a FIFO: exit $st, expected 2"
 grep -q "out.fifo: an .osd must be written to a regular file, not a FIFO" fifo.log ||
   fail "FIFO message: $(cat fifo.log)"
 printf 'end' > out.fifo

@@ -81,4 +81,12 @@ if "$ospy" export same.ospy --format jsonl -o same.ospy 2> same.log; then fail "
 [ "$rc" = 2 ] || fail "export onto its input: exit $rc"
 grep -q "same.ospy is the input file itself" same.log || fail "same-file message: $(cat same.log)"
 cmp same.ospy cap.ospy || fail "export onto its own input changed it"
+# an .osd that cannot go where OUT says (stdout, a device): refused up front
+# as a usage error, exit 2 like the refusals above (it was 1)
+for o in - /dev/null; do
+  if "$ospy" export cap.ospy --format osd -o "$o" > osd.out 2> osd.log; then fail ".osd to $o"; else rc=$?; fi
+  [ "$rc" = 2 ] || fail ".osd to $o: exit $rc, expected 2 ($(cat osd.log))"
+  grep -q "an .osd must be written to a" osd.log || fail ".osd to $o: message $(cat osd.log)"
+  [ ! -s osd.out ] || fail ".osd to $o: bytes written"
+done
 echo "export: ok (truncated capture: exit $st)"
