@@ -1058,8 +1058,10 @@ static int missing_function_reason(const ospy_plan_hook *ph, char *why, size_t c
     }
     ospy_agent_join3(why, cap, "function not found in ", is_glob(mod) ? file_name(path) : mod,
                      reason);
-    if (r == 0 && is_glob(mod)) /* another file the glob names may have it */
-      ospy_agent_join3(why + strlen(why), cap - strlen(why), " (yet)", NULL, NULL);
+    if (r == 0 && is_glob(mod)) /* another file the glob names may have it: said in words
+                                   (a " (yet)" after the reason's parenthesis read badly) */
+      ospy_agent_join3(why + strlen(why), cap - strlen(why), "; a module matching ", mod,
+                       " that the program loads later may have it");
     /* a warning, and at the end an error naming the file (the program may
      * unload it and load another of that name) */
     return r == 0;

@@ -73,6 +73,7 @@ typedef struct cfg {
   cfg_struct_src *struct_src; /* by type index, [0, nstruct_src) */
   uint32_t nstruct_src;
   char last_xml_error[300]; /* libxml2's last message, not said twice in a row */
+  int xml_fatal_seen;        /* libxml2 reported a fatal error (it stopped reading there) */
   size_t hooks_cap;          /* room of c->hooks */
   /* Names -> indexes (config_names.c): the spec table's types, function
      specs and vtable specs (indexed up to the count said), the structure

@@ -179,6 +179,12 @@ static void xml_error(void *data, xmlError *e) /* const since libxml2 2.12 */
      once per level of entities): the first says it */
   if (!strcmp(msg, g->last_xml_error))
     return;
+  /* after a fatal error libxml2 reads no further: the elements still open
+     then are its consequence ("Premature end of data in tag hookManager"
+     after "Couldn't find end of Start Tag"), not a second problem */
+  if (e->code == XML_ERR_TAG_NOT_FINISHED && g->xml_fatal_seen)
+    return;
+  g->xml_fatal_seen |= e->level == XML_ERR_FATAL;
   snprintf(g->last_xml_error, sizeof g->last_xml_error, "%s", msg);
   ospy_diag_error(g->diag, g->name, e->line > 0 ? (unsigned)e->line : 1,
                   e->int2 > 0 ? (unsigned)e->int2 : 1, "malformed XML: %s", msg);

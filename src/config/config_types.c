@@ -594,9 +594,15 @@ static void report_bad_size(cfg *g, uint32_t ti)
   if (*given < 0) /* (was taken as no size: the structure was 0 bytes) */
     cfg_error(g, at, "structure size %lld is negative: size=\"N\" gives its size in bytes "
               "(its fields take %u)", (long long)*given, needed);
-  else
-    cfg_error(g, at, "structure size %lld is smaller than its fields (%u bytes) or above 1 MiB",
+  else if (*given > (1 << 20))
+    cfg_error(g, at, "structure size %lld is above 1 MiB, the largest a structure may be",
+              (long long)*given);
+  else if (*given < needed)
+    cfg_error(g, at, "structure size %lld is smaller than its fields (%u bytes)",
               (long long)*given, needed);
+  else /* 0 for a structure without fields: 0 is the size that says "bad" */
+    cfg_error(g, at, "structure size 0: a size=\"N\" is 1 byte or more (a structure without "
+              "fields and without size is empty)");
 }
 
 /* The structure a field holds by value, itself or as the elements of an

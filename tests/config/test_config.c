@@ -48,9 +48,16 @@ static void expect(const char *xml, const char *want, int line)
 
 static void test_diagnostics(void)
 {
+  /* one problem, one error: the tags left open where libxml2 stopped are not
+     a second one (each of these said "Premature end of data in tag
+     hookManager line 1" as well) */
   EXPECT("<hookManager>\n<types>\n</hookManager>\n",
-         "t.xml:3:15: error: malformed XML: Opening and ending tag mismatch: types line 2 and hookManager\n"
-         "t.xml:4:1: error: malformed XML: Premature end of data in tag hookManager line 1\n");
+         "t.xml:3:15: error: malformed XML: Opening and ending tag mismatch: types line 2 and hookManager\n");
+  EXPECT("<hookManager><specs></specs>\n<bad",
+         "t.xml:2:5: error: malformed XML: Couldn't find end of Start Tag bad line 2\n");
+  /* a file that ends inside its elements: that is the one error */
+  EXPECT("<hookManager>\n<types><x>\n",
+         "t.xml:3:1: error: malformed XML: Premature end of data in tag x line 2\n");
   EXPECT("", "t.xml:1:1: error: malformed XML: Document is empty\n");
   /* libxml2's errors once each, on one line: entities that expand past its
    limit were said 7 times (once per level), a bad encoding's bytes on a

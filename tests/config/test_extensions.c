@@ -290,7 +290,14 @@ static void test_struct_size(void)
   }
   EXPECT(HM("<types><structure name=\"T\" size=\"2\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
             "</structure></types>\n"),
-         "t.xml:2:34: error: structure size 2 is smaller than its fields (4 bytes) or above 1 MiB\n");
+         "t.xml:2:34: error: structure size 2 is smaller than its fields (4 bytes)\n");
+  /* each names the cause that applies (both were said: "is smaller than its
+     fields (4 bytes) or above 1 MiB") */
+  EXPECT(HM("<types><structure name=\"T\" size=\"2000000\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+            "</structure>\n<structure name=\"U\" size=\"0\"/></types>\n"),
+         "t.xml:2:34: error: structure size 2000000 is above 1 MiB, the largest a structure may be\n"
+         "t.xml:3:27: error: structure size 0: a size=\"N\" is 1 byte or more (a structure without "
+         "fields and without size is empty)\n");
   /* a negative size was taken as none given: the structure was 0 bytes, and
      an array of it showed [] */
   EXPECT(HM("<types><structure name=\"T\" size=\"-1\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"

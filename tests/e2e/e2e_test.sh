@@ -1462,6 +1462,13 @@ X
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" "--- warning: libe2e-\*.so!no_such_fn: not found in $d/libe2e-dlib.so, loaded at 0x[0-9a-f]+: .*; check the name \(ospy_dlib_mul is close\)$"
   expect_line "$tmp/show" "--- error: libe2e-*.so!no_such_fn: never found: $d/libe2e-dlib.so was loaded without it"
+  # a glob's module loaded at the start (here the program) without the
+  # function: that another file the glob names may have it is said in words
+  # (it ended "... no code of its own to hook) (yet)")
+  "$ospy" capture -q -f 'e2e-target-ex*!no_such_fn' -o "$tmp/c.ospy" -- "$target" 0 exit 0 \
+    >/dev/null 2>&1
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "--- warning: e2e-target-ex*!no_such_fn: function not found in e2e-target-exit: neither among its exported (dynamic) symbols nor in its symbol table: check the name (a static function the compiler inlined into all its callers has no code of its own to hook); a module matching e2e-target-ex* that the program loads later may have it"
   # a library in the C library's place, loaded at the start: a misspelt or
   # unknown exported name is not blamed on a missing symbol table
   "$ospy" capture -q -f 'libc.so.6!strln' -f 'libc.so.6!nosuchlibc' -o "$tmp/c.ospy" -- "$target" 0 exit 0 \
