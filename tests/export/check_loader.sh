@@ -28,16 +28,22 @@ has demo 'connect s=4 family=AF_INET endpoint=127.0.0.1:[0-9]* result=Success'
 has demo 'send s=4 bytes=22 flags=0x0 result=22'
 has demo 'recv s=5 bytes=22 size=64 flags=0x0 result=22'
 
-# Flags values read back from the .osd as the export wrote them (0x0 when none is set)
+# Flags values read back from the .osd as the export wrote them: 0 is the
+# member that names it (demo.xml's O_RDONLY, open's flags) or 0x0 when none
+# does (net.xml's MsgFlags, send's and recv's)
 flags() { jq -c '[.. | objects | select(.type == "Flags") | .value]' "$1" | tr '\n' ' '; }
-"$ospy" export demo.ospy -o demo.jsonl 2>/dev/null || fail "export of demo to jsonl"
-"$ospy" import demo.osd -o demo-back.jsonl 2>/dev/null || fail "import of demo.osd"
-[ "$(flags demo.jsonl)" = "$(flags demo-back.jsonl)" ] ||
-  fail "Flags: exported $(flags demo.jsonl), imported $(flags demo-back.jsonl)"
-flags demo.jsonl | grep -q '"0x0"' || fail "Flags: no zero value in the demo: $(flags demo.jsonl)"
+flags_read_back() { # flags_read_back NAME ZERO
+  "$ospy" export "$1.ospy" -o "$1.jsonl" 2>/dev/null || fail "export of $1 to jsonl"
+  "$ospy" import "$1.osd" -o "$1-back.jsonl" 2>/dev/null || fail "import of $1.osd"
+  [ "$(flags "$1.jsonl")" = "$(flags "$1-back.jsonl")" ] ||
+    fail "Flags: exported $(flags "$1.jsonl"), imported $(flags "$1-back.jsonl")"
+  flags "$1.jsonl" | grep -q "\"$2\"" || fail "Flags: no zero value $2 in $1: $(flags "$1.jsonl")"
+}
+flags_read_back demo O_RDONLY
 
 "$ospy" capture -q --preset net -o net.ospy -- "$demo" > /dev/null || fail "capture of the demo, net"
 load net
+flags_read_back net 0x0
 has net 'socket af=AF_INET type=0x1 protocol=IPPROTO_IP result=4'
 port=$("$ospy" show net.ospy | sed -n 's/.*connect(sockfd=4<[^,]*, addr={AF_INET, 127.0.0.1:\([0-9]*\)}.*/\1/p')
 has net "connect s=4 family=AF_INET endpoint=127.0.0.1:$port result=Success"
