@@ -1198,8 +1198,8 @@ void ospy_inline_report_lacking(void)
   const char *path;
   uint64_t base;
   for (uint32_t k = 0; ospy_agent_module_fresh(k, &path, &base); k++) {
-    if (path[0] != '/')
-      continue; /* (the vDSO: no file) */
+    if (!strchr(path, '/'))
+      continue; /* (the vDSO, no file; not ./libplug.so, if its path were kept relative) */
     for (uint32_t i = 0; i < nhooks; i++)
       if (waits_in_named_module(&hooks[i]) &&
           ospy_agent_module_file_matches(hooks[i].ph->module, path))

@@ -5,6 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/backtrace.h"
+#include "os/linux/os_maps.h"
 
 #define MAX_MODULES 1024
 #define PATH_CAP 256
@@ -27,10 +28,50 @@ static int nmodules;
 static int scanned_once;
 
 
+typedef struct mapped_file {
+  uintptr_t addr;
+  char *path;
+  int found;
+} mapped_file;
+
+static bool copy_mapped_path(const ospy_os_map *m, void *data)
+{
+  mapped_file *q = data;
+  if (q->addr < m->start)
+    return false;
+  if (q->addr >= m->end)
+    return true;
+  if (m->path[0] == '/' && strlen(m->path) < PATH_CAP) {
+    strcpy(q->path, m->path);
+    q->found = 1;
+  }
+  return false;
+}
+
+/* The absolute path of the file a module was mapped from, as the kernel
+ * names the mapping of its first segment; 0 when it cannot be told. */
+static int mapped_path(const struct dl_phdr_info *info, char *out)
+{
+  for (int i = 0; i < info->dlpi_phnum; i++)
+    if (info->dlpi_phdr[i].p_type == PT_LOAD) {
+      mapped_file q = { info->dlpi_addr + info->dlpi_phdr[i].p_vaddr, out, 0 };
+      return ospy_os_maps_foreach(copy_mapped_path, &q) == 0 && q.found;
+    }
+  return 0;
+}
+
+/* A module's path as recorded. A library opened by a relative path
+ * (dlopen("./libplug.so"), or through a relative LD_LIBRARY_PATH entry)
+ * keeps that name in the loader's list: it is recorded by its file's
+ * absolute path, which readers can open and which stays true once the
+ * program changes directory (the vDSO's name has no '/' and no file). */
 static void module_path(const struct dl_phdr_info *info, char *out)
 {
-  if (info->dlpi_name && info->dlpi_name[0]) {
-    strncpy(out, info->dlpi_name, PATH_CAP - 1);
+  const char *name = info->dlpi_name;
+  if (name && name[0] && name[0] != '/' && strchr(name, '/') && mapped_path(info, out))
+    return;
+  if (name && name[0]) {
+    strncpy(out, name, PATH_CAP - 1);
     out[PATH_CAP - 1] = 0;
     return;
   }

@@ -1637,5 +1637,49 @@ C
     i386=checked
   fi
   echo "signal-handler: a handler's calls recorded inside raise, read and abort; nested ones in it hidden (i386 $i386)" ;;
+missing-relative)
+  # A library the program opens by a relative path (dlopen("./libe2e-dlib.so"))
+  # that lacks a function the config names for it: said at its load and at the
+  # end, by the file's absolute path, as for one opened by its absolute path
+  # (missing-later). The loader keeps the relative name, which the agent took
+  # for the vDSO's: nothing was said at the load, and at the end it blamed a
+  # module never loaded, or, after the program's dlclose, said nothing at all.
+  # Loaded twice (dlopen, call, dlclose): said once. x86-64 and i386.
+  src=$(dirname "$0")
+  cat > "$tmp/late.xml" <<'X'
+<hookManager><specs><functions>
+<function name="ospy_dlib_mul"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="no_such_fn"><returnValue type="Int32"/><arguments/></function>
+</functions></specs>
+<hooks><module name="libe2e-dlib.so"><function specId="ospy_dlib_mul"/><function specId="no_such_fn"/></module></hooks></hookManager>
+X
+  check_relative() { # DIR holding e2e-target-dlopen and libe2e-dlib.so
+    dir=$(cd "$1" && pwd -P)
+    (cd "$dir" && "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- ./e2e-target-dlopen ./libe2e-dlib.so 2 1) \
+      >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture in $dir exited $?"; }
+    expect_line "$tmp/out" "calls=2 sum=2"
+    expect_line "$tmp/err" "2 calls recorded, 0 lost, 1 agent error"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" "--- loaded $dir/libe2e-dlib.so at 0x[0-9a-f]+ "
+    expect_regex "$tmp/show" "libe2e-dlib.so!ospy_dlib_mul\(a=1, b=0\) = 1\$"
+    expect_regex "$tmp/show" "--- warning: libe2e-dlib.so!no_such_fn: not found in $dir/libe2e-dlib.so, loaded at 0x[0-9a-f]+: neither among its exported \(dynamic\) symbols nor in its symbol table: check the name"
+    [ "$(grep -c 'not found in' "$tmp/show")" = 1 ] || fail "said more than once: $(grep 'not found in' "$tmp/show")"
+    expect_line "$tmp/show" "--- error: libe2e-dlib.so!no_such_fn: never found: $dir/libe2e-dlib.so was loaded without it"
+    grep -F 'without loading' "$tmp/show" && fail "a library loaded by a relative path taken for one never loaded"
+  }
+  mkdir "$tmp/x86-64" "$tmp/i386"
+  cp "$(dirname "$target")/e2e-target-dlopen" "$(dirname "$target")/libe2e-dlib.so" "$tmp/x86-64/" ||
+    fail "cannot copy the dlopen target"
+  check_relative "$tmp/x86-64"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O0 -shared -fPIC -o "$tmp/i386/libe2e-dlib.so" "$src/dlib.c" 2>/dev/null &&
+     cc -m32 -O0 -o "$tmp/i386/e2e-target-dlopen" "$src/target_dlopen.c" -ldl 2>/dev/null &&
+     (cd "$tmp/i386" && ./e2e-target-dlopen ./libe2e-dlib.so 1 1) >/dev/null 2>&1; then
+    check_relative "$tmp/i386"
+    expect_line "$tmp/show" "32-bit"
+    i386=checked
+  fi
+  echo "missing-relative: a library opened by a relative path without a function: said at its load and at the end, by its absolute path (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac
