@@ -114,42 +114,124 @@ static int load_config(planner *p, const char *path, ospy_config **out)
 }
 
 static int module_file(planner *p, const char *module, char *out, size_t cap);
+static int module_file_in(planner *p, const char *module, int search_dirs, char *out, size_t cap);
 static int collect_files(planner *p);
 static void cxx_module_unknown(const planner *p, const char *who, const char *module,
                                const char *func, int why);
 
-/* A config hook whose symbol is a C++ name as nm -C prints it: the one
- * function of its module's file with that name, by its mangled name. */
-static int config_cxx_symbols(planner *p)
+/* A config hook named by a C++ name that n functions of its module's file
+ * carry (cm): hooked by the mangled name of the one; several are an error
+ * that names one of them (docs/catalogue.md: a config's name designates one
+ * function). 0, or -1 when refused. */
+static int take_cxx_match(planner *p, ospy_plan_hook *h, int n, const ospy_cxx_matches *cm)
 {
-  ospy_config *m = p->merged;
-  for (size_t i = 0; i < m->nhooks; i++) {
-    ospy_plan_hook *h = &m->hooks[i].h;
-    char path[PATH_MAX], who[512];
-    ospy_cxx_matches cm;
-    if ((h->kind != OSPY_HOOK_EXPORT && h->kind != OSPY_HOOK_SYMTAB) ||
-        !ospy_cxx_name_like(h->symbol))
-      continue;
-    int why = module_file(p, h->module, path, sizeof path);
-    if (why < 0 && h->module[0]) { /* left as it is, it was never found */
-      snprintf(who, sizeof who, "hook %s", h->display);
-      cxx_module_unknown(p, who, h->module, h->symbol, why);
-      return -1;
-    }
-    if (why < 0)
-      continue;
-    int n = ospy_cxx_lookup(path, h->symbol, &cm), rc = 0;
-    if (n > 1)
-      fprintf(stderr, "ospy capture: hook %s: %d functions have that C++ name (overloads); "
-              "give its parameter list, as nm -C prints it (%s)\n", h->display, n,
-              cm.demangled[0]);
-    if (n > 1 || (n == 1 && !(h->symbol = ospy_spec_strdup(m->specs, cm.mangled[0]))))
-      rc = -1;
-    ospy_cxx_matches_free(&cm);
-    if (rc < 0)
-      return -1;
+  if (n > 1) {
+    fprintf(stderr, "ospy capture: hook %s: %d functions have that C++ name (overloads); "
+            "give its parameter list, as nm -C prints it (%s)\n", h->display, n,
+            cm->demangled[0]);
+    return -1;
+  }
+  if (n == 1 && !(h->symbol = ospy_spec_strdup(p->merged->specs, cm->mangled[0]))) {
+    fprintf(stderr, "ospy capture: out of memory\n");
+    return -1;
   }
   return 0;
+}
+
+static int by_function_name(const ospy_plan_hook *h)
+{
+  return h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB;
+}
+
+/* A config hook whose symbol is a C++ name as nm -C prints it: the one
+ * function of its module's file with that name, by its mangled name. */
+static int config_cxx_symbol(planner *p, ospy_plan_hook *h)
+{
+  char path[PATH_MAX], who[512];
+  int why = module_file(p, h->module, path, sizeof path);
+  if (why < 0 && h->module[0]) { /* left as it is, it was never found */
+    snprintf(who, sizeof who, "hook %s", h->display);
+    cxx_module_unknown(p, who, h->module, h->symbol, why);
+    return -1;
+  }
+  if (why < 0)
+    return 0;
+  ospy_cxx_matches cm;
+  int rc = take_cxx_match(p, h, ospy_cxx_lookup(path, h->symbol, &cm), &cm);
+  ospy_cxx_matches_free(&cm);
+  return rc;
+}
+
+/* Config hooks named plainly (symbol="run", or no symbol=: the spec's name)
+ * in the module of hooks[first]: a name that no function of its file has as
+ * its symbol but C++ functions have as their name (run(Job*, int)) is theirs,
+ * as for -f. The file is walked once for all of them (a preset hooks
+ * hundreds of C functions in libc). A module that is not the program, a path
+ * or a library the program loads at start leaves them as they are, and so
+ * does a hook without a module (any module's function of that symbol, the
+ * one the program's calls bind to, not a C++ one of the program's). done[k]:
+ * hook k was considered. */
+static int config_plain_symbols_of(planner *p, size_t first, char *done)
+{
+  ospy_config *c = p->merged;
+  const char *module = c->hooks[first].h.module;
+  size_t *which = calloc(c->nhooks, sizeof *which);
+  const char **names = calloc(c->nhooks, sizeof *names);
+  ospy_cxx_matches *cm = calloc(c->nhooks, sizeof *cm);
+  int *plain = calloc(c->nhooks, sizeof *plain);
+  size_t n = 0;
+  int rc = which && names && cm && plain ? 0 : -1;
+  for (size_t i = first; i < c->nhooks && rc == 0; i++) {
+    const ospy_plan_hook *h = &c->hooks[i].h;
+    if (done[i] || !by_function_name(h) || ospy_cxx_name_like(h->symbol) ||
+        strcmp(h->module, module))
+      continue;
+    done[i] = 1;
+    which[n] = i;
+    names[n++] = h->symbol;
+  }
+  /* (not in the library directories: reading them for each library a preset
+   * names that the program does not load at start took milliseconds) */
+  char path[PATH_MAX];
+  if (rc == 0 && n && module_file_in(p, module, 0, path, sizeof path) == 0 &&
+      ospy_cxx_lookup_names(path, names, n, cm, plain) == 0) {
+    for (size_t k = 0; k < n; k++) {
+      if (rc == 0 && !plain[k])
+        rc = take_cxx_match(p, &c->hooks[which[k]].h, (int)cm[k].n, &cm[k]);
+      ospy_cxx_matches_free(&cm[k]);
+    }
+  }
+  if (!which || !names || !cm || !plain)
+    fprintf(stderr, "ospy capture: out of memory\n");
+  free(which);
+  free(names);
+  free(cm);
+  free(plain);
+  return rc;
+}
+
+/* The C++ names of the config hooks (-c, --preset): written as nm -C prints
+ * them, or plainly when only C++ functions carry the name. */
+static int config_cxx_symbols(planner *p)
+{
+  ospy_config *c = p->merged;
+  char *done = calloc(c->nhooks ? c->nhooks : 1, 1);
+  int rc = done ? 0 : -1;
+  for (size_t i = 0; i < c->nhooks && rc == 0; i++) {
+    ospy_plan_hook *h = &c->hooks[i].h;
+    if (done[i] || !by_function_name(h))
+      continue;
+    if (ospy_cxx_name_like(h->symbol)) {
+      done[i] = 1;
+      rc = config_cxx_symbol(p, h);
+    } else if (h->module[0]) {
+      rc = config_plain_symbols_of(p, i, done);
+    }
+  }
+  if (!done)
+    fprintf(stderr, "ospy capture: out of memory\n");
+  free(done);
+  return rc;
 }
 
 /* -c and --preset, in order: the first as loaded, the others' hooks added to
@@ -250,10 +332,10 @@ static int program_file(const planner *p, const char *module, char *out, size_t 
 
 /* The file whose symbol tables a C++ name of module is looked up in: a
  * path, the program, or the one file a library's name (or glob) designates
- * among the program's files or in the library directories. 0; -1 none (a
- * library opened later from elsewhere: it has to be named by its path), -2
- * several. */
-static int module_file(planner *p, const char *module, char *out, size_t cap)
+ * among the program's files or (search_dirs) in the library directories. 0;
+ * -1 none (a library opened later from elsewhere: it has to be named by its
+ * path), -2 several. */
+static int module_file_in(planner *p, const char *module, int search_dirs, char *out, size_t cap)
 {
   if (strchr(module, '/')) {
     snprintf(out, cap, "%s", module);
@@ -263,8 +345,14 @@ static int module_file(planner *p, const char *module, char *out, size_t cap)
     return 0;
   if (!module[0] || collect_files(p) < 0)
     return -1;
-  int n = ospy_func_module_path(&p->files, p->bits, module, out, cap);
+  int n = search_dirs ? ospy_func_module_path(&p->files, p->bits, module, out, cap)
+                      : ospy_func_module_loaded_path(&p->files, module, out, cap);
   return n == 1 ? 0 : n == 2 ? -2 : -1;
+}
+
+static int module_file(planner *p, const char *module, char *out, size_t cap)
+{
+  return module_file_in(p, module, 1, out, cap);
 }
 
 /* Why a C++ name could not be looked up in its library (module_file's

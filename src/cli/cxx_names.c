@@ -91,17 +91,14 @@ static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *dema
   return 0;
 }
 
-/* One symbol: a function of that name goes to m; a compiler clone of one
- * ("f(int) [clone .isra.0]") to clones, by the mangled name of the function
- * it copies (its own up to the clone's ".isra.0"). */
-static int consider(const char *mangled, const char *name, ospy_cxx_matches *m,
+/* One symbol, d its demangled name: a function named name goes to m; a
+ * compiler clone of one ("f(int) [clone .isra.0]") to clones, by the mangled
+ * name of the function it copies (its own up to the clone's ".isra.0"). */
+static int consider(const char *mangled, char *d, const char *name, ospy_cxx_matches *m,
                     ospy_cxx_matches *clones)
 {
-  char *d = ospy_symbol_readable(mangled);
-  if (!d)
-    return -1;
-  int rc = strcmp(d, mangled) ? matches(d, name) : 0;
-  char *cut = rc == 0 && strcmp(d, mangled) ? strstr(d, " [clone ") : NULL;
+  int rc = matches(d, name);
+  char *cut = rc == 0 ? strstr(d, " [clone ") : NULL;
   if (rc > 0) {
     rc = add_unique(m, mangled, d);
   } else if (cut) {
@@ -113,39 +110,107 @@ static int consider(const char *mangled, const char *name, ospy_cxx_matches *m,
       rc = origin ? add_unique(clones, origin, d) : -1;
     free(origin);
   }
-  free(d);
   return rc < 0 ? -1 : 0;
 }
 
 #define OUT_OF_MEMORY 2 /* consider_symbol's stop code */
 
-/* The lookup's state, for ospy_elf_functions. */
+/* The lookup's state, for ospy_elf_functions: per name, its matches and
+ * clones, and (plain not NULL) whether a symbol is the name itself, found
+ * through the names sorted (by_name: a preset names hundreds of functions
+ * of libc, which has thousands). */
 typedef struct lookup {
-  const char *name;
+  const char *const *names;
+  size_t n;
   ospy_cxx_matches *m, *clones;
+  int *plain;
+  const char *const **by_name;
 } lookup;
 
-static int consider_symbol(const char *mangled, void *data)
+static int compare_names(const void *a, const void *b)
+{
+  return strcmp(**(const char *const *const *)a, **(const char *const *const *)b);
+}
+
+static void note_plain(const lookup *l, const char *symbol)
+{
+  typedef const char *const *name_ref; /* an element of l->names */
+  const name_ref key = &symbol;
+  const name_ref *hit = bsearch(&key, l->by_name, l->n, sizeof *l->by_name, compare_names);
+  if (!hit)
+    return;
+  const name_ref *first = hit, *end = l->by_name + l->n;
+  while (first > l->by_name && !strcmp(*first[-1], symbol)) /* (a name may come twice) */
+    first--;
+  for (; first < end && !strcmp(**first, symbol); first++)
+    l->plain[*first - l->names] = 1;
+}
+
+/* A symbol is demangled once for all the names. */
+static int consider_symbol(const char *symbol, void *data)
 {
   lookup *l = data;
-  if (strncmp(mangled, "_Z", 2))
+  if (strncmp(symbol, "_Z", 2)) {
+    if (l->plain)
+      note_plain(l, symbol);
     return 0;
-  return consider(mangled, l->name, l->m, l->clones) < 0 ? OUT_OF_MEMORY : 0;
+  }
+  char *d = ospy_symbol_readable(symbol);
+  if (!d)
+    return OUT_OF_MEMORY;
+  int rc = 0;
+  if (strcmp(d, symbol)) /* (else not demangled: no C++ name to compare) */
+    for (size_t k = 0; k < l->n && rc == 0; k++)
+      rc = consider(symbol, d, l->names[k], &l->m[k], &l->clones[k]);
+  free(d);
+  return rc < 0 ? OUT_OF_MEMORY : 0;
+}
+
+/* Only clones of a name: said as for a C function's (m->clones). */
+static void keep_clones_if_alone(ospy_cxx_matches *m, ospy_cxx_matches *clones)
+{
+  if (!m->n && clones->n) {
+    *m = *clones;
+    m->clones = 1;
+  } else {
+    ospy_cxx_matches_free(clones);
+  }
+}
+
+int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
+                          ospy_cxx_matches *m, int *plain)
+{
+  memset(m, 0, n * sizeof *m);
+  if (plain)
+    memset(plain, 0, n * sizeof *plain);
+  ospy_cxx_matches *clones = calloc(n ? n : 1, sizeof *clones);
+  const char *const **by_name = plain ? calloc(n ? n : 1, sizeof *by_name) : NULL;
+  if (!clones || (plain && !by_name)) {
+    free(clones);
+    free(by_name);
+    return -1;
+  }
+  for (size_t k = 0; by_name && k < n; k++)
+    by_name[k] = &names[k];
+  if (by_name)
+    qsort(by_name, n, sizeof *by_name, compare_names);
+  lookup l = { names, n, m, clones, plain, by_name };
+  int rc = ospy_elf_functions(path, 0, consider_symbol, &l);
+  for (size_t k = 0; k < n; k++)
+    keep_clones_if_alone(&m[k], &clones[k]);
+  free(clones);
+  free(by_name);
+  if (rc < 0 || rc == OUT_OF_MEMORY) {
+    for (size_t k = 0; k < n; k++)
+      ospy_cxx_matches_free(&m[k]);
+    return -1;
+  }
+  return 0;
 }
 
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m)
 {
-  memset(m, 0, sizeof *m);
-  ospy_cxx_matches clones = { 0 };
-  lookup l = { name, m, &clones };
-  int rc = ospy_elf_functions(path, 0, consider_symbol, &l);
-  if (rc == 0 && !m->n && clones.n) { /* only clones: said as for a C function's */
-    *m = clones;
-    m->clones = 1;
-  } else {
-    ospy_cxx_matches_free(&clones);
-  }
-  return rc < 0 || rc == OUT_OF_MEMORY ? -1 : (int)m->n;
+  return ospy_cxx_lookup_names(path, &name, 1, m, NULL) < 0 ? -1 : (int)m->n;
 }
 
 void ospy_cxx_matches_free(ospy_cxx_matches *m)

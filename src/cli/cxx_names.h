@@ -26,6 +26,12 @@ int ospy_cxx_name_like(const char *name);
  * such functions (m->clones). Returns how many (m filled), -1 when the file
  * cannot be read. */
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
+/* ospy_cxx_lookup of n names in one walk of the file (a config's hooks of
+ * one module): m[k] for names[k]. With plain not NULL, plain[k] says whether
+ * a function's symbol is names[k] itself (a C function of that name). 0, or
+ * -1 when the file cannot be read (m left empty). */
+int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
+                          ospy_cxx_matches *m, int *plain);
 void ospy_cxx_matches_free(ospy_cxx_matches *m);
 
 #endif

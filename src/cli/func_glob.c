@@ -323,27 +323,44 @@ static int library_dirs(unsigned bits, const char *module, ospy_func_files *f)
   return rc;
 }
 
-int ospy_func_module_path(const ospy_func_files *files, unsigned bits, const char *module,
-                          char *out, size_t cap)
+/* How many of from's files module designates (at most 2), the first at *at. */
+static size_t designated(const ospy_func_files *from, const char *module, size_t *at)
+{
+  size_t matched = 0;
+  for (size_t i = 0; i < from->n && matched < 2; i++)
+    if (module_matches(module, from->paths[i]) && !matched++)
+      *at = i;
+  return matched;
+}
+
+static int module_path_in(const ospy_func_files *files, unsigned bits, const char *module,
+                          int search_dirs, char *out, size_t cap)
 {
   ospy_func_files extra = { 0 };
   const ospy_func_files *from = files;
-  size_t matched = 0, at = 0;
-  for (size_t i = 0; i < files->n; i++)
-    if (module_matches(module, files->paths[i]) && !matched++)
-      at = i;
-  if (!matched) {
+  size_t at = 0, matched = designated(files, module, &at);
+  if (!matched && search_dirs) {
     if (library_dirs(bits, module, &extra) < 0)
       return -1;
     from = &extra;
-    for (size_t i = 0; i < extra.n; i++)
-      if (module_matches(module, extra.paths[i]) && !matched++)
-        at = i;
+    matched = designated(&extra, module, &at);
   }
   if (matched == 1)
     snprintf(out, cap, "%s", from->paths[at]);
   ospy_func_files_free(&extra);
-  return matched > 2 ? 2 : (int)matched;
+  return (int)matched;
+}
+
+int ospy_func_module_path(const ospy_func_files *files, unsigned bits, const char *module,
+                          char *out, size_t cap)
+{
+  return module_path_in(files, bits, module, 1, out, cap);
+}
+
+int ospy_func_module_loaded_path(const ospy_func_files *files, const char *module, char *out,
+                                 size_t cap)
+{
+  return module_path_in(files, 0, module, 0, out, cap);
 }
 
 int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const char *module,

@@ -64,5 +64,8 @@ int ospy_func_module_resolve(const ospy_func_files *files, unsigned bits, const 
  * allocation failure. */
 int ospy_func_module_path(const ospy_func_files *files, unsigned bits, const char *module,
                           char *out, size_t cap);
+/* The same among the collected files only (no directory is read). */
+int ospy_func_module_loaded_path(const ospy_func_files *files, const char *module, char *out,
+                                 size_t cap);
 
 #endif

@@ -1681,5 +1681,70 @@ X
     i386=checked
   fi
   echo "missing-relative: a library opened by a relative path without a function: said at its load and at the end, by its absolute path (i386 $i386)" ;;
+cxx-plain-symbol)
+  # A config's symbol= written plainly, as -f takes it (docs/catalogue.md, -f
+  # step 5): a name only C++ functions carry is theirs, a static one
+  # (hidden(int), _ZL6hiddeni) too, also a spec's own name without symbol=;
+  # an overloaded one is an error naming one of its forms. They were looked
+  # up as C names only ("function not found ... check the name", then "never
+  # found"). A C function keeps its name when a C++ overload shares it.
+  # x86-64 and i386.
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  cat > "$tmp/prog.cc" <<'X'
+#include <cstdio>
+struct Job { int id; };
+int run(Job *j, int n) { return j->id + n; }
+int run(Job *j, long n) { return j->id - (int)n; }
+int twice(int x) { return 2 * x; }
+static int hidden(int x) { return x * 3; }
+extern "C" int tick(int x) { return x + 1; }
+int tick(double x) { return (int)x - 1; }
+int main(int argc, char **) {
+  Job j{7};
+  std::printf("%d %d %d %d %d %d\n", run(&j, argc), run(&j, 2L), twice(21), hidden(argc + 1), tick(argc + 4),
+              tick(9.0));
+}
+X
+  cat > "$tmp/plain.xml" <<'X'
+<hookManager><specs><functions>
+<function name="hid"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+<function name="twice"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+<function name="tk"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+<function name="r"><returnValue type="Int32"/><arguments><argument name="j" type="Pointer"/><argument name="n" type="Int32"/></arguments></function>
+</functions></specs><hooks><module name="prog">
+<function specId="hid" symbol="hidden"/><function specId="twice"/><function specId="tk" symbol="tick"/>
+</module></hooks></hookManager>
+X
+  sed 's|<function specId="hid".*|<function specId="r" symbol="run"/>|' "$tmp/plain.xml" >"$tmp/overloaded.xml"
+  sed 's|<function specId="hid".*|<function specId="r" symbol="run(Job*, long)"/>|' "$tmp/plain.xml" >"$tmp/one.xml"
+  check_plain() { # PROGRAM (named prog)
+    "$ospy" capture -q -c "$tmp/plain.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of plain C++ names exited $?"; }
+    expect_line "$tmp/out" "8 5 42 6 6 8"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" '\] prog!hid\(x=2\) = 6$'
+    expect_regex "$tmp/show" '\] prog!twice\(x=21\) = 42$'
+    expect_regex "$tmp/show" '\] prog!tk\(x=5\) = 6$'
+    [ "$(grep -c 'prog!tk(' "$tmp/show")" = 1 ] || fail "tick(double) hooked too: $(grep 'prog!tk(' "$tmp/show")"
+    grep -E -- '--- (error|warning)' "$tmp/show" && fail "plain C++ names: errors or warnings"
+    "$ospy" capture -q -c "$tmp/overloaded.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" &&
+      fail "an overloaded plain name in symbol= must be refused"
+    expect_regex "$tmp/err" '^ospy capture: hook prog!r: 2 functions have that C\+\+ name \(overloads\); give its parameter list, as nm -C prints it \(run\(Job\*, (int|long)\)\)$'
+    "$ospy" capture -q -c "$tmp/one.xml" -o "$tmp/c.ospy" -- "$1" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of one overload exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" '\] prog!r\(j=0x[0-9a-f]+, n=2\) = 5$'
+  }
+  mkdir "$tmp/x86-64" "$tmp/i386"
+  c++ -O0 -o "$tmp/x86-64/prog" "$tmp/prog.cc" || fail "cannot build the C++ target"
+  check_plain "$tmp/x86-64/prog"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && c++ -m32 -O0 -o "$tmp/i386/prog" "$tmp/prog.cc" 2>/dev/null &&
+     "$tmp/i386/prog" >/dev/null 2>&1; then
+    check_plain "$tmp/i386/prog"
+    expect_line "$tmp/show" "32-bit"
+    i386=checked
+  fi
+  echo "cxx-plain-symbol: symbol= without C++ syntax hooks the C++ function of that name, refuses an overloaded one, leaves a C function's (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac
