@@ -61,6 +61,12 @@ enum {
   /* A ByteArray declared hex="true": readers that show it as text (ospy
    * diff) write it as show does, <78 78 78>. Not in the XML. */
   OSPY_XVALUE_HEX = 1u << 7,
+  /* A stand-in (0, 0.0.0.0, AF_UNSPEC) for a value whose bytes were not
+   * recorded: a field of a socket address the recorded bytes do not reach
+   * (an addrlen of 4 with AF_INET), which oSpy's connect parser reads
+   * without checking that it is there (osd_sockaddr.h). The XML writes
+   * unrecorded="true" on it, JSON Lines "unrecorded": true. */
+  OSPY_XVALUE_UNRECORDED = 1u << 8,
 };
 
 typedef struct ospy_xvalue ospy_xvalue;

@@ -281,6 +281,9 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
   const char *cut = get_attr(c, vn, "truncated");
   if (cut && !strcmp(cut, "true"))
     v->flags |= OSPY_XVALUE_TRUNCATED; /* a string of unknown length */
+  const char *stand_in = get_attr(c, vn, "unrecorded");
+  if (stand_in && !strcmp(stand_in, "true"))
+    v->flags |= OSPY_XVALUE_UNRECORDED; /* a socket address field not recorded */
   if (convert_unreadable(c, vn, v) < 0)
     return -1;
   if (convert_bad_size(c, vn, v) < 0)

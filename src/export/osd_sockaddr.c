@@ -43,6 +43,16 @@ static ospy_xvalue *add_field(ospy_sockaddr_struct *o, const char *name, const c
   return f;
 }
 
+/* A field the recorded bytes do not wholly reach (an addrlen of 4 with
+ * AF_INET): a stand-in marked unrecorded, so that the structure has every
+ * field whatever the length (oSpy's connect parser reads AF_INET's
+ * sin_addr and sin_port without checking that they are there). */
+static void add_unrecorded(ospy_sockaddr_struct *o, const char *name, const char *type,
+                           const char *stand_in)
+{
+  add_field(o, name, type, stand_in)->flags |= OSPY_XVALUE_UNRECORDED;
+}
+
 static unsigned be16(const uint8_t *p)
 {
   return (unsigned)(p[0] << 8 | p[1]);
@@ -53,17 +63,26 @@ static uint32_t be32(const uint8_t *p)
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static void add_port(ospy_sockaddr_struct *o, const char *name, const uint8_t *s, size_t n)
+{
+  if (n < 4) {
+    add_unrecorded(o, name, "UInt16", "0");
+    return;
+  }
+  snprintf(o->port, sizeof o->port, "%u", be16(s + 2));
+  add_field(o, name, "UInt16", o->port);
+}
+
 static void inet_fields(ospy_sockaddr_struct *o, const uint8_t *s, size_t n)
 {
   o->v.subtype = "sockaddr_in";
-  if (n >= 4) {
-    snprintf(o->port, sizeof o->port, "%u", be16(s + 2));
-    add_field(o, "sin_port", "UInt16", o->port);
+  add_port(o, "sin_port", s, n);
+  if (n < 8) {
+    add_unrecorded(o, "sin_addr", "Ipv4InAddr", "0.0.0.0");
+    return;
   }
-  if (n >= 8) {
-    snprintf(o->addr, sizeof o->addr, "%u.%u.%u.%u", s[4], s[5], s[6], s[7]);
-    add_field(o, "sin_addr", "Ipv4InAddr", o->addr);
-  }
+  snprintf(o->addr, sizeof o->addr, "%u.%u.%u.%u", s[4], s[5], s[6], s[7]);
+  add_field(o, "sin_addr", "Ipv4InAddr", o->addr);
 }
 
 /* The address as text: oSpy had no IPv6 type, a string is what any of its
@@ -71,21 +90,24 @@ static void inet_fields(ospy_sockaddr_struct *o, const uint8_t *s, size_t n)
 static void inet6_fields(ospy_sockaddr_struct *o, const uint8_t *s, size_t n)
 {
   o->v.subtype = "sockaddr_in6";
-  if (n >= 4) {
-    snprintf(o->port, sizeof o->port, "%u", be16(s + 2));
-    add_field(o, "sin6_port", "UInt16", o->port);
-  }
+  add_port(o, "sin6_port", s, n);
   if (n >= 8) {
     snprintf(o->flowinfo, sizeof o->flowinfo, "%" PRIu32, be32(s + 4));
     add_field(o, "sin6_flowinfo", "UInt32", o->flowinfo);
+  } else {
+    add_unrecorded(o, "sin6_flowinfo", "UInt32", "0");
   }
   if (n >= 24 && inet_ntop(AF_INET6, s + 8, o->addr, sizeof o->addr))
     add_field(o, "sin6_addr", "AsciiString", o->addr);
+  else
+    add_unrecorded(o, "sin6_addr", "AsciiString", "::");
   if (n >= 28) {
     uint32_t scope;
     memcpy(&scope, s + 24, 4); /* host order, and host and target are little-endian */
     snprintf(o->scope, sizeof o->scope, "%" PRIu32, scope);
     add_field(o, "sin6_scope_id", "UInt32", o->scope);
+  } else {
+    add_unrecorded(o, "sin6_scope_id", "UInt32", "0");
   }
 }
 
@@ -121,13 +143,17 @@ void ospy_sockaddr_to_struct(const ospy_xvalue *v, ospy_sockaddr_struct *o)
 {
   const uint8_t *s = v->bytes;
   size_t n = v->nbytes;
-  /* fewer than 2 bytes hold no family: unspecified, for the parser that
-   * reads sin_family whatever the address */
+  /* fewer than 2 bytes (none: a NULL or unreadable address) hold no
+   * family: unspecified, for the parser that reads sin_family whatever the
+   * address */
   unsigned fam = n >= 2 ? (unsigned)(s[0] | s[1] << 8) : AF_UNSPEC;
   o->v = (ospy_xvalue){ .name = v->name, .type = "Struct", .flags = v->flags,
                         .total = v->total, .addr = v->addr, .children = o->fields };
   family_text(fam, o->family, sizeof o->family);
-  add_field(o, "sin_family", "Enum", o->family)->subtype = "AddressFamily";
+  ospy_xvalue *family = add_field(o, "sin_family", "Enum", o->family);
+  family->subtype = "AddressFamily";
+  if (n < 2)
+    family->flags |= OSPY_XVALUE_UNRECORDED;
   if (fam == AF_INET)
     inet_fields(o, s, n);
   else if (fam == AF_INET6)

@@ -19,7 +19,11 @@
  * (text), sin6_scope_id; AF_UNIX (sockaddr_un): sin_family, sun_path (an
  * abstract name with a leading @); any other family (sockaddr): sin_family
  * and the bytes after it as sa_data. Every form has sin_family (the parser
- * reads it first); fields the bytes do not reach are left out. */
+ * reads it first), and AF_INET and AF_INET6 every field of theirs whatever
+ * the length: a field the recorded bytes do not wholly reach (connect with
+ * an addrlen of 4) is a stand-in, 0, 0.0.0.0 or ::, flagged
+ * OSPY_XVALUE_UNRECORDED (unrecorded="true"), as is the AF_UNSPEC of an
+ * address of fewer than 2 bytes. */
 #ifndef OSPY_EXPORT_OSD_SOCKADDR_H
 #define OSPY_EXPORT_OSD_SOCKADDR_H
 

@@ -160,7 +160,8 @@ static void put_children(ospy_sink *s, const ospy_xvalue *v, int depth)
 }
 
 /* A value: its text, bytes as a string, a structure as an object, an array
- * as an array; a pointer with a pointee as the pointee. */
+ * as an array; a pointer with a pointee as the pointee; a socket address
+ * field that was not recorded (of an imported .osd) ?. */
 static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
 {
   if (!strcmp(v->type, "ByteArray"))
@@ -169,6 +170,8 @@ static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
     put_value(s, &v->children[0], depth + 1);
   else if (v->nchildren && depth < 16)
     put_children(s, v, depth);
+  else if (v->flags & OSPY_XVALUE_UNRECORDED)
+    ospy_json_string(s, "?"); /* a stand-in, not what the call had */
   else
     ospy_json_string(s, v->text ? v->text : "");
 }

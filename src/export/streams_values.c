@@ -19,7 +19,7 @@ const ospy_xvalue *ospy_sv_arg(const ospy_xevent *ev, const char *name, int out)
 
 int ospy_sv_int(const ospy_xvalue *v, int64_t *out)
 {
-  if (!v || !v->text || (v->flags & OSPY_XVALUE_UNREADABLE))
+  if (!v || !v->text || (v->flags & (OSPY_XVALUE_UNREADABLE | OSPY_XVALUE_UNRECORDED)))
     return 0;
   char *end;
   const char *t = v->text;
@@ -77,7 +77,8 @@ static int struct_port(const ospy_xvalue *st, const char *name, ospy_endpoint *e
 static int struct_addr(const ospy_xvalue *st, const char *name, int family, ospy_endpoint *e)
 {
   const ospy_xvalue *f = ospy_sv_field(st, name);
-  return f && f->text && inet_pton(family, f->text, e->addr) == 1;
+  return f && f->text && !(f->flags & OSPY_XVALUE_UNRECORDED) &&
+         inet_pton(family, f->text, e->addr) == 1;
 }
 
 static int struct_path(const ospy_xvalue *st, ospy_endpoint *e)

@@ -3,7 +3,7 @@
  * message events carry <message>. Extensions (attributes oSpy never wrote,
  * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
  * values whose memory could not be read, badSize on pointers not followed,
- * names on Flags; ospyType on the events of ospy's own types, which are
+ * names on Flags, unrecorded on stand-ins for bytes not recorded; ospyType on the events of ospy's own types, which are
  * written as the original Info or Warning.
  *
  * Some values take the shape oSpy's loader parses rather than the one the
@@ -103,6 +103,8 @@ static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
     ospy_sink_printf(s, " unreadable=\"0x%" PRIx64 "\"", v->addr);
   if (v->flags & OSPY_XVALUE_BAD_SIZE)
     ospy_sink_printf(s, " badSize=\"%" PRId64 "\"", v->bad_size);
+  if (v->flags & OSPY_XVALUE_UNRECORDED)
+    ospy_sink_puts(s, " unrecorded=\"true\""); /* the value is a stand-in */
 }
 
 /* An <argument> or <field> without a value whose memory could not be read

@@ -4,8 +4,8 @@
 # recv included (an exception in one event rejects the whole file). Captures:
 # the demo with demo/demo.xml, the demo with --preset net, and net-edges
 # (flags, descriptors of -1, a NULL buffer, addresses of each family and
-# none, failed calls, a recv that never returns). (Suite noasan: it injects
-# the agent.)
+# none, addresses cut short by addrlen, failed calls, a recv that never
+# returns). (Suite noasan: it injects the agent.)
 # usage: check_loader.sh OSPY DEMO DEMO_XML NET_EDGES PYTHON OSD_LOADER_PY OUT_DIR
 set -eu
 ospy=$1 demo=$2 demo_xml=$3 edges=$4 py=$5 loader=$6 out=$7
@@ -62,6 +62,13 @@ has edges 'socket af=0x3039 type=0x1 protocol=0 result=4294967295' # -1 as 0xfff
 has edges 'send s=4294967295 bytes=1 flags=0x0 result=-1'
 has edges 'recv s=4294967295 bytes=null size=8 flags=0x0 result=-1'
 has edges 'connect s=3 family=AF_INET endpoint=127.0.0.1:1 result=error 111'
+# addrlen 4, 2, 6: every field the parser reads, stand-ins (unrecorded="true") for the rest
+has edges 'connect s=3 family=AF_INET endpoint=0.0.0.0:1 result=error 22'
+has edges 'connect s=3 family=AF_INET endpoint=0.0.0.0:0 result=error 22'
+[ "$(grep -c 'family=AF_INET endpoint=0.0.0.0:1 result=error 22' edges.txt)" = 2 ] ||
+  fail "edges: connects with addrlen 4 and 6: $(grep 'error 22' edges.txt)"
+tail -c +17 edges.osd | bzip2 -dc | grep -q '<field name="sin_addr"><value type="Ipv4InAddr" value="0.0.0.0" unrecorded="true"/>' ||
+  fail "edges: the short address's sin_addr is not marked unrecorded"
 has edges 'connect s=3 family=AF_INET6 endpoint=None result=error 111'
 has edges 'connect s=3 family=AF_UNSPEC endpoint=None result=error 22' # a NULL address
 has edges 'connect s=3 family=AF_UNIX endpoint=None result=error 2'

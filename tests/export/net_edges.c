@@ -1,6 +1,7 @@
 /* Socket calls in the shapes oSpy's loader parses them badly when written
  * naively (tests/export/check_loader.sh): flags with names, descriptors of
- * -1, a NULL buffer, addresses of every family and none, failed calls, a
+ * -1, a NULL buffer, addresses of every family and none, addresses cut
+ * short by their length, failed calls, a
  * recv whose buffer is not recorded, and a recv that never returns (SIGALRM
  * ends the program in it). */
 #include <netinet/in.h>
@@ -42,6 +43,11 @@ static void failed_calls(void)
   struct sockaddr_in refused = { .sin_family = AF_INET, .sin_port = htons(1),
                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   connect(s, (struct sockaddr *)&refused, sizeof refused);
+  /* addrlen shorter than the address: only the family and the port (4),
+   * the family (2), half the address (6) recorded; EINVAL */
+  connect(s, (struct sockaddr *)&refused, 4);
+  connect(s, (struct sockaddr *)&refused, 2);
+  connect(s, (struct sockaddr *)&refused, 6);
   close(s);
   s = socket(AF_INET6, SOCK_STREAM, 0);
   struct sockaddr_in6 six = { .sin6_family = AF_INET6, .sin6_port = htons(1),

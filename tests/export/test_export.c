@@ -673,13 +673,20 @@ static const uint8_t sa_unix[12] = { 1, 0, '/', 'r', 'u', 'n', '/', 'x', 0, 0x7f
 static const uint8_t sa_abstract[8] = { 1, 0, 0, 'b', 'u', 's', 0, 'z' };
 static const uint8_t sa_netlink[12] = { 16, 0, 0, 0, 0x39, 0x30 };
 static const uint8_t sa_short[1] = { 2 };
+/* connect(fd, &sin, 4), (..., 2), (..., 6): the family and what addrlen covers */
+static const uint8_t sa_inet_port_only[4] = { 2, 0, 0, 9 };
+static const uint8_t sa_inet_family_only[2] = { 2, 0 };
+static const uint8_t sa_inet_half_addr[6] = { 2, 0, 0, 9, 127, 0 };
+static const uint8_t sa_inet6_short[8] = { 10, 0, 0x1f, 0x90, 0, 0, 0, 1 };
 static const struct {
   const uint8_t *p;
   size_t n;
 } sockaddrs[] = {
   { sa_inet, sizeof sa_inet }, { sa_inet6, sizeof sa_inet6 }, { sa_unix, sizeof sa_unix },
   { sa_abstract, sizeof sa_abstract }, { sa_netlink, sizeof sa_netlink },
-  { sa_short, sizeof sa_short },
+  { sa_short, sizeof sa_short }, { sa_inet_port_only, sizeof sa_inet_port_only },
+  { sa_inet_family_only, sizeof sa_inet_family_only },
+  { sa_inet_half_addr, sizeof sa_inet_half_addr }, { sa_inet6_short, sizeof sa_inet6_short },
 };
 #define NSOCKADDRS (sizeof sockaddrs / sizeof *sockaddrs)
 
@@ -743,7 +750,30 @@ static void test_sockaddr_xml(const char *out)
     "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_NETLINK\"/></field>"
     "<field name=\"sa_data\"><value type=\"ByteArray\" size=\"10\">AAA5MAAAAAAAAA==",
     "<value type=\"Struct\" subType=\"sockaddr\"><field name=\"sin_family\">"
-    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_UNSPEC\"/></field></value>",
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_UNSPEC\" "
+    "unrecorded=\"true\"/></field></value>",
+    /* every field AF_INET's parser reads, stand-ins marked for the bytes
+     * addrlen did not cover */
+    "<value type=\"Struct\" subType=\"sockaddr_in\"><field name=\"sin_family\">"
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_INET\"/></field>"
+    "<field name=\"sin_port\"><value type=\"UInt16\" value=\"9\"/></field>"
+    "<field name=\"sin_addr\"><value type=\"Ipv4InAddr\" value=\"0.0.0.0\" "
+    "unrecorded=\"true\"/></field></value>",
+    "<value type=\"Struct\" subType=\"sockaddr_in\"><field name=\"sin_family\">"
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_INET\"/></field>"
+    "<field name=\"sin_port\"><value type=\"UInt16\" value=\"0\" unrecorded=\"true\"/>"
+    "</field><field name=\"sin_addr\"><value type=\"Ipv4InAddr\" value=\"0.0.0.0\" "
+    "unrecorded=\"true\"/></field></value>",
+    "<field name=\"sin_port\"><value type=\"UInt16\" value=\"9\"/></field>"
+    "<field name=\"sin_addr\"><value type=\"Ipv4InAddr\" value=\"0.0.0.0\" "
+    "unrecorded=\"true\"/></field></value>",
+    "<value type=\"Struct\" subType=\"sockaddr_in6\"><field name=\"sin_family\">"
+    "<value type=\"Enum\" subType=\"AddressFamily\" value=\"AF_INET6\"/></field>"
+    "<field name=\"sin6_port\"><value type=\"UInt16\" value=\"8080\"/></field>"
+    "<field name=\"sin6_flowinfo\"><value type=\"UInt32\" value=\"1\"/></field>"
+    "<field name=\"sin6_addr\"><value type=\"AsciiString\" value=\"::\" "
+    "unrecorded=\"true\"/></field><field name=\"sin6_scope_id\">"
+    "<value type=\"UInt32\" value=\"0\" unrecorded=\"true\"/></field></value>",
   };
   for (size_t i = 1; i < NSOCKADDRS; i++) {
     sockaddr_event(i, args, &sa, &ev);
@@ -779,6 +809,11 @@ static void test_sockaddr_read_back(const char *out)
           "sockaddr %zu read back: %d family %d port %u path \"%s\"", i, c.ok[i],
           c.got[i].family, c.got[i].port, c.got[i].path);
   }
+  /* the stand-ins keep their mark: .osd -> import -> .osd is the same file */
+  CHECK(convert(path, path_in(out, "sockaddr-rt.osd"), OSPY_EXPORT_OSD, 0, err, sizeof err,
+                NULL) == 0 &&
+          same_files(path_in(out, "sockaddr-rt.osd"), path),
+        "sockaddr.osd -> osd changed: %s", err);
 }
 
 static int run_unit(const char *golden, const char *out)
