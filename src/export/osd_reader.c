@@ -363,10 +363,20 @@ static int convert_last_error(reader_ctx *c, xmlNodePtr n, ospy_xevent *ev)
   return 0;
 }
 
+/* <name>: ospyName="" when the writer made the text loadable by oSpy
+ * (module::ns.Class.method for module::ns::Class::method), else the text. */
+static int convert_name(reader_ctx *c, xmlNodePtr k, ospy_xevent *ev)
+{
+  ev->name = get_attr(c, k, "ospyName");
+  if (!ev->name && !c->failed)
+    ev->name = get_trimmed_text(c, k);
+  return ev->name ? 0 : -1;
+}
+
 static int convert_child(reader_ctx *c, xmlNodePtr k, ospy_xevent *ev)
 {
   if (is_elem(k, "name"))
-    return (ev->name = get_trimmed_text(c, k)) ? 0 : -1;
+    return convert_name(c, k, ev);
   if (is_elem(k, "message"))
     return (ev->message = get_text(c, k)) ? 0 : -1;
   if (is_elem(k, "backtrace"))

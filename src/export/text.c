@@ -57,8 +57,13 @@ static const char *xml_entity(uint32_t cp, int in_attr)
 
 void ospy_xml_escape(ospy_sink *out, const char *str, int in_attr)
 {
+  ospy_xml_escape_n(out, str, strlen(str), in_attr);
+}
+
+void ospy_xml_escape_n(ospy_sink *out, const char *str, size_t n, int in_attr)
+{
   const unsigned char *s = (const unsigned char *)str;
-  size_t n = strlen(str), run = 0; /* run: bytes copied verbatim, pending */
+  size_t run = 0; /* bytes copied verbatim, pending */
   for (size_t i = 0; i < n;) {
     uint32_t cp;
     size_t k = ospy_utf8_decode(s + i, n - i, &cp);

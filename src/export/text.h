@@ -22,6 +22,8 @@ size_t ospy_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* XML-escapes str; in_attr selects attribute rules (quotes, TAB, LF). */
 void ospy_xml_escape(ospy_sink *out, const char *str, int in_attr);
+/* The same for the first n bytes of str. */
+void ospy_xml_escape_n(ospy_sink *out, const char *str, size_t n, int in_attr);
 /* Writes str as a JSON string literal, quotes included. */
 void ospy_json_string(ospy_sink *out, const char *str);
 

@@ -10,7 +10,7 @@
  * event model holds (oSpy.SharpDumpLib's socket parsers read them, and one
  * that throws rejects the whole file): a socket address is a structure
  * (osd_sockaddr.h), Flags are a hex number, a negative descriptor is 32-bit
- * hex, a name always has a "::". The .osd reader undoes what it must. */
+ * hex, a name has exactly one "::". The .osd reader undoes what it must. */
 #include "export/xml_writer.h"
 
 #include <inttypes.h>
@@ -28,15 +28,41 @@ static void attr(ospy_sink *s, const char *name, const char *value)
   ospy_sink_write(s, "\"", 1);
 }
 
+/* The function part of a name with each "::" in it as ".": cppsock::
+ * ns::Codec::encode(ns::Buf&) is cppsock::ns.Codec.encode(ns.Buf&). */
+static void write_function_dotted(ospy_sink *s, const char *function)
+{
+  const char *p = function, *q;
+  while ((q = strstr(p, "::"))) {
+    ospy_xml_escape_n(s, p, (size_t)(q - p), 0);
+    ospy_sink_puts(s, ".");
+    p = q + 2;
+  }
+  ospy_xml_escape(s, p, 0);
+}
+
 /* oSpy's loader splits <name> on "::" and takes element [1] as the
- * function: a name without "::" (one an older ospy wrote, read back by
- * import) would make it reject the whole file, so it becomes "::name". */
+ * function, so a name holds exactly one "::", module::function:
+ *  - a name without one (an older ospy's, read back by import) would make
+ *    the loader reject the whole file: it becomes "::name";
+ *  - a C++ function's qualified name (cppsock::socket::open(int)) would
+ *    give it "socket" as the function, and its socket parser would run on
+ *    a method: the "::" after the module's become "." (oSpy's own C++
+ *    names, VTable::method, never had more than one), and the name as ospy
+ *    has it goes in ospyName="" beside it, which ospy import reads back. */
 static void write_name(ospy_sink *s, const char *name)
 {
-  ospy_sink_puts(s, "<name>");
-  if (!strstr(name, "::"))
+  const char *sep = strstr(name, "::");
+  const char *function = sep ? sep + 2 : name;
+  ospy_sink_puts(s, "<name");
+  if (strstr(function, "::"))
+    attr(s, "ospyName", name);
+  ospy_sink_puts(s, ">");
+  if (sep)
+    ospy_xml_escape_n(s, name, (size_t)(function - name), 0);
+  else
     ospy_sink_puts(s, "::");
-  ospy_xml_escape(s, name, 0);
+  write_function_dotted(s, function);
   ospy_sink_puts(s, "</name>");
 }
 

@@ -92,6 +92,14 @@ vtable)
   # (source line: the -O0 vtable target is built with -g by meson's debugoptimized default)
   expect_regex "$tmp/bt" '^    #0 0x[0-9a-f]+ e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\+0x[0-9a-f]+( \(target_vtable.cc:[0-9]+\))?$'
   expect_regex "$tmp/bt" '^    #1 0x[0-9a-f]+ e2e-vtable!main\+0x[0-9a-f]+( \(target_vtable.cc:[0-9]+\))?$'
+  # the .osd/XML <name> holds one "::" (oSpy's loader takes what follows it,
+  # up to the next, as the function), ospy's name beside it; import reads it back
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.xml" 2>/dev/null || fail "export to XML exited $?"
+  grep -q '<name ospyName="e2e-vtable::Rot13::encode">e2e-vtable::Rot13.encode</name>' "$tmp/c.xml" ||
+    fail "C++ name in the XML: $(grep -o '<name[^/]*/name>' "$tmp/c.xml" | sort -u)"
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.osd" 2>/dev/null && "$ospy" import "$tmp/c.osd" -o "$tmp/c.jsonl" 2>/dev/null ||
+    fail "export/import of the .osd"
+  grep -q '"name":"e2e-vtable::Rot13::encode"' "$tmp/c.jsonl" || fail "C++ name imported: $(grep -o '"name":"e2e[^"]*"' "$tmp/c.jsonl" | sort -u)"
   # -f with C++ names as nm -C prints them: exact, or every overload by name
   "$ospy" capture -q -f 'run_codec(Codec*, char*, int*),Rot13::reset' -o "$tmp/c.ospy" -- "$vt" >"$tmp/out" 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f C++ names exited $?"; }

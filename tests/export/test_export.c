@@ -666,6 +666,72 @@ static void test_original_loader_needs(const char *out)
   free(x);
 }
 
+/* Reads the names of an .osd's events into an array of strings. */
+typedef struct names_ctx {
+  size_t n;
+  char *names[4];
+} names_ctx;
+
+static int keep_name(const ospy_xevent *ev, void *data)
+{
+  names_ctx *c = data;
+  if (c->n < 4)
+    c->names[c->n++] = ev->name ? strdup(ev->name) : NULL;
+  return 0;
+}
+
+/* C++ names: oSpy's loader takes the part of <name> after the first "::" up
+ * to the next one as the function (cppsock::socket::open(int) would be
+ * "socket", and its socket parser would run on a method and reject the
+ * file): the XML name has one "::" after the module, the others as ".",
+ * the name itself in ospyName, which ospy import reads back. JSON Lines
+ * keeps the name as it is. */
+static void test_cxx_names(const char *out)
+{
+  static const char *const names[] = {
+    "cppsock::socket::open(int)",
+    "libx.so::ns::Codec<std::string>::encode(ns::Buf const&)",
+    "::ns::f",
+    "libc.so.6::recv",
+  };
+  static const char *const want[] = {
+    "<name ospyName=\"cppsock::socket::open(int)\">cppsock::socket.open(int)</name>",
+    "<name ospyName=\"libx.so::ns::Codec&lt;std::string&gt;::encode(ns::Buf const&amp;)\">"
+    "libx.so::ns.Codec&lt;std.string&gt;.encode(ns.Buf const&amp;)</name>",
+    "<name ospyName=\"::ns::f\">::ns.f</name>",
+    "<name>libc.so.6::recv</name>",
+  };
+  static const ospy_xvalue ret = { .type = "UInt64", .text = "0x1234567d9" };
+  ospy_xevent evs[4];
+  for (size_t i = 0; i < 4; i++) {
+    evs[i] = (ospy_xevent){ .id = i + 1, .type = OSPY_XEV_FUNCTION_CALL, .name = names[i],
+                            .process_name = "cppsock", .pid = 1, .tid = 1, .retval = &ret };
+    char *x = xml_of(out, &evs[i]);
+    CHECK(x && strstr(x, want[i]), "C++ name %s: %s", names[i], x ? x : "");
+    free(x);
+    x = text_of(out, OSPY_EXPORT_JSONL, &evs[i]);
+    CHECK(x && strstr(x, "\"name\":\"") && strstr(x, i == 1 ? "Codec<std::string>::encode"
+                                                          : names[i]),
+          "C++ name in JSON Lines: %s", x ? x : "");
+    free(x);
+  }
+  const char *path = path_in(out, "cxx.osd");
+  char err[512] = "";
+  names_ctx c = { 0 };
+  CHECK(write_events(path, OSPY_EXPORT_OSD, evs, 4) == 0 &&
+          ospy_osd_read(path, keep_name, &c, NULL, err, sizeof err) == 0 && c.n == 4,
+        "cxx.osd: %s", err);
+  for (size_t i = 0; i < c.n; i++) {
+    CHECK(c.names[i] && !strcmp(c.names[i], names[i]), "C++ name read back: %s, not %s",
+          c.names[i] ? c.names[i] : "(none)", names[i]);
+    free(c.names[i]);
+  }
+  CHECK(convert(path, path_in(out, "cxx-rt.osd"), OSPY_EXPORT_OSD, 0, err, sizeof err,
+                NULL) == 0 &&
+          same_files(path_in(out, "cxx-rt.osd"), path),
+        "cxx.osd -> osd changed: %s", err);
+}
+
 /* Socket addresses as ospy keeps them (their bytes) */
 static const uint8_t sa_inet[16] = { 2, 0, 0xc7, 0x43, 127, 0, 0, 1 }; /* :51011 */
 static const uint8_t sa_inet6[28] = { 10, 0, 0x1f, 0x90, 0, 0, 0, 1, [23] = 1, [24] = 3 };
@@ -826,6 +892,7 @@ static int run_unit(const char *golden, const char *out)
   test_bad_input(out);
   test_foreign_file(out);
   test_original_loader_needs(out);
+  test_cxx_names(out);
   test_unfinished_call(out);
   test_jsonl_unrecorded(out);
   test_sockaddr_xml(out);
