@@ -17,6 +17,8 @@ static const char *const type_names[OSPY_XEV_TYPE_COUNT] = {
   [OSPY_XEV_PROCESS_START] = "ProcessStart",
   [OSPY_XEV_PROCESS_EXIT] = "ProcessExit",
   [OSPY_XEV_LOST] = "Lost",
+  [OSPY_XEV_ASYNC_RESULT] = "AsyncResult",
+  [OSPY_XEV_USB_SUBMIT_URB] = "IOCTL_INTERNAL_USB_SUBMIT_URB",
 };
 
 /* ospy's own event types as the original type oSpy's readers know (its
@@ -37,6 +39,8 @@ static const struct {
   [OSPY_XEV_PROCESS_START] = { OSPY_XEV_INFO, "process started: " },
   [OSPY_XEV_PROCESS_EXIT] = { OSPY_XEV_INFO, "process " },
   [OSPY_XEV_LOST] = { OSPY_XEV_WARNING, "" },
+  [OSPY_XEV_ASYNC_RESULT] = { OSPY_XEV_ASYNC_RESULT, "" },
+  [OSPY_XEV_USB_SUBMIT_URB] = { OSPY_XEV_USB_SUBMIT_URB, "" },
 };
 
 ospy_xevent_type ospy_xevent_original_type(ospy_xevent_type t, const char **prefix)

@@ -32,6 +32,11 @@ typedef enum ospy_xevent_type {
   OSPY_XEV_PROCESS_START,
   OSPY_XEV_PROCESS_EXIT,
   OSPY_XEV_LOST,
+  /* Original types ospy has no model of, read from an .osd (oSpy's AsyncIO
+   * plugin wrote AsyncResult, its USB driver agent the URB events): their
+   * content is kept as elements (ospy_xevent.elements). */
+  OSPY_XEV_ASYNC_RESULT,
+  OSPY_XEV_USB_SUBMIT_URB,
   OSPY_XEV_TYPE_COUNT
 } ospy_xevent_type;
 
@@ -94,6 +99,28 @@ struct ospy_xvalue {
   size_t nchildren;
 };
 
+/* An element of an event ospy has no model of (AsyncResult:
+ * <requestId>, <data>; IOCTL_INTERNAL_USB_SUBMIT_URB: <URB>,
+ * <PendingReturned>...), as read from an .osd: its name, attributes, its own
+ * text and its child elements. What is not kept: comments, processing
+ * instructions, and where text stood among child elements (an element's
+ * text is its text pieces together, whitespace-only text between child
+ * elements dropped: the indentation of some oSpy files). */
+typedef struct ospy_xattr {
+  const char *name;
+  const char *value;
+} ospy_xattr;
+
+typedef struct ospy_xelement ospy_xelement;
+struct ospy_xelement {
+  const char *name;
+  const ospy_xattr *attrs;
+  size_t nattrs;
+  const char *text;       /* NULL: none */
+  const ospy_xelement *children;
+  size_t nchildren;
+};
+
 typedef struct ospy_xframe {
   uint64_t addr;          /* return address */
   const char *module;     /* module file name ("libc.so.6"), or NULL */
@@ -128,6 +155,9 @@ typedef struct ospy_xevent {
   bool attached;          /* ProcessStart: of a process ospy attached to (-p), not started */
   uint32_t ppid;          /* ProcessStart: the parent's pid (a forked child's: the process
                              that forked it), 0 when not known */
+  const ospy_xelement *elements; /* AsyncResult, IOCTL_INTERNAL_USB_SUBMIT_URB: the
+                                    event's child elements, in order */
+  size_t nelements;
 } ospy_xevent;
 
 /* "FunctionCall", "Error", ... as oSpy writes the type attribute. */

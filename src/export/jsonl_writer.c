@@ -90,6 +90,35 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   ospy_sink_puts(s, "}");
 }
 
+/* {"name": "URB", "attributes": {"direction": "in"}, "text": "...",
+ * "children": [...]}: an element of an event ospy has no model of. */
+static void write_element(ospy_sink *s, const ospy_xelement *e)
+{
+  ospy_sink_puts(s, "{\"name\":");
+  ospy_json_string(s, e->name);
+  if (e->nattrs) {
+    key(s, "attributes");
+    for (size_t i = 0; i < e->nattrs; i++) {
+      ospy_sink_puts(s, i ? "," : "{");
+      ospy_json_string(s, e->attrs[i].name);
+      ospy_sink_puts(s, ":");
+      ospy_json_string(s, e->attrs[i].value);
+    }
+    ospy_sink_puts(s, "}");
+  }
+  if (e->text)
+    key_string(s, "text", e->text);
+  if (e->nchildren) {
+    key(s, "children");
+    for (size_t i = 0; i < e->nchildren; i++) {
+      ospy_sink_puts(s, i ? "," : "[");
+      write_element(s, &e->children[i]);
+    }
+    ospy_sink_puts(s, "]");
+  }
+  ospy_sink_puts(s, "}");
+}
+
 static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
 {
   key(s, "backtrace");
@@ -174,5 +203,13 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
     key_string(s, "message", ev->message);
   if (ev->attached)
     ospy_sink_puts(s, ",\"attached\":true");
+  if (ev->nelements) {
+    key(s, "elements");
+    for (size_t i = 0; i < ev->nelements; i++) {
+      ospy_sink_puts(s, i ? "," : "[");
+      write_element(s, &ev->elements[i]);
+    }
+    ospy_sink_puts(s, "]");
+  }
   ospy_sink_puts(s, "}\n");
 }

@@ -395,6 +395,118 @@ static int convert_child(reader_ctx *c, xmlNodePtr k, ospy_xevent *ev)
   return 0; /* <cpuContext> and unknown elements are skipped */
 }
 
+/* ---- events ospy has no model of: their elements as they are ---- */
+
+static size_t count_elements(xmlNodePtr n)
+{
+  size_t k = 0;
+  for (xmlNodePtr e = n->children; e; e = e->next)
+    k += e->type == XML_ELEMENT_NODE;
+  return k;
+}
+
+/* acc + piece in the arena (the pieces of one element's text are few) */
+static const char *text_append(reader_ctx *c, xmlNodePtr n, const char *acc, const char *piece)
+{
+  size_t a = acc ? strlen(acc) : 0, p = strlen(piece);
+  char *t = ospy_arena_alloc(&c->arena, a + p + 1);
+  if (!t) {
+    no_memory(c, n);
+    return NULL;
+  }
+  memcpy(t, acc ? acc : "", a);
+  memcpy(t + a, piece, p + 1);
+  return t;
+}
+
+/* An element's own text: its text, CDATA and entity pieces together;
+ * NULL when it has none, or only whitespace beside child elements (the
+ * indentation of some oSpy files). */
+static int element_text(reader_ctx *c, xmlNodePtr n, const char **out)
+{
+  const char *t = NULL;
+  for (xmlNodePtr k = n->children; k; k = k->next) {
+    if (k->type != XML_TEXT_NODE && k->type != XML_CDATA_SECTION_NODE &&
+        k->type != XML_ENTITY_REF_NODE)
+      continue;
+    xmlChar *piece = xmlNodeGetContent(k);
+    if (piece && *piece)
+      t = text_append(c, n, t, (const char *)piece);
+    xmlFree(piece);
+    if (c->failed)
+      return -1;
+  }
+  if (t && count_elements(n) && !t[strspn(t, " \t\r\n")])
+    t = NULL;
+  *out = t;
+  return 0;
+}
+
+static int convert_element_attrs(reader_ctx *c, xmlNodePtr n, ospy_xelement *e)
+{
+  size_t k = 0;
+  for (xmlAttrPtr a = n->properties; a; a = a->next)
+    k++;
+  if (!k)
+    return 0;
+  ospy_xattr *attrs = ospy_arena_alloc(&c->arena, k * sizeof *attrs);
+  if (!attrs)
+    return no_memory(c, n);
+  size_t i = 0;
+  for (xmlAttrPtr a = n->properties; a; a = a->next, i++) {
+    attrs[i].name = ospy_arena_strdup(&c->arena, (const char *)a->name);
+    attrs[i].value = get_attr(c, n, (const char *)a->name);
+    if (!attrs[i].name || !attrs[i].value)
+      return no_memory(c, n);
+  }
+  e->attrs = attrs;
+  e->nattrs = k;
+  return 0;
+}
+
+static int convert_elements(reader_ctx *c, xmlNodePtr n, const ospy_xelement **out,
+                            size_t *nout, int depth);
+
+static int convert_element(reader_ctx *c, xmlNodePtr n, ospy_xelement *e, int depth)
+{
+  if (depth > MAX_VALUE_DEPTH) {
+    fail_at(c, n, "elements nested deeper than %d levels", MAX_VALUE_DEPTH);
+    return -1;
+  }
+  if (!(e->name = ospy_arena_strdup(&c->arena, (const char *)n->name)))
+    return no_memory(c, n);
+  if (convert_element_attrs(c, n, e) < 0 || element_text(c, n, &e->text) < 0)
+    return -1;
+  return convert_elements(c, n, &e->children, &e->nchildren, depth + 1);
+}
+
+/* n's child elements, in order */
+static int convert_elements(reader_ctx *c, xmlNodePtr n, const ospy_xelement **out,
+                            size_t *nout, int depth)
+{
+  size_t k = count_elements(n);
+  if (!k)
+    return 0;
+  ospy_xelement *els = ospy_arena_alloc(&c->arena, k * sizeof *els);
+  if (!els)
+    return no_memory(c, n);
+  size_t i = 0;
+  for (xmlNodePtr e = n->children; e; e = e->next)
+    if (e->type == XML_ELEMENT_NODE && convert_element(c, e, &els[i++], depth) < 0)
+      return -1;
+  *out = els;
+  *nout = k;
+  return 0;
+}
+
+/* AsyncResult (oSpy's AsyncIO plugin: <requestId>, <data>) and
+ * IOCTL_INTERNAL_USB_SUBMIT_URB (its USB driver agent: <URB>,
+ * <PendingReturned>): content ospy has no model of, kept as elements. */
+static int is_unmodelled(ospy_xevent_type t)
+{
+  return t == OSPY_XEV_ASYNC_RESULT || t == OSPY_XEV_USB_SUBMIT_URB;
+}
+
 static int convert_event_attrs(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
 {
   const char *id = get_attr(c, en, "id"), *type = get_attr(c, en, "type");
@@ -436,6 +548,8 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   memset(ev, 0, sizeof *ev);
   if (convert_event_attrs(c, en, ev) < 0)
     return -1;
+  if (is_unmodelled(ev->type))
+    return convert_elements(c, en, &ev->elements, &ev->nelements, 1);
   for (xmlNodePtr k = en->children; k; k = k->next)
     if (k->type == XML_ELEMENT_NODE && convert_child(c, k, ev) < 0)
       return -1;

@@ -231,7 +231,8 @@ static void instant(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev, const
 int ospy_perfetto_write_event(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)
 {
   if (ev->type == OSPY_XEV_MODULE_LOAD || ev->type == OSPY_XEV_MODULE_UNLOAD ||
-      ev->type == OSPY_XEV_INFO || ev->type == OSPY_XEV_DEBUG)
+      ev->type == OSPY_XEV_INFO || ev->type == OSPY_XEV_DEBUG ||
+      ev->type == OSPY_XEV_ASYNC_RESULT || ev->type == OSPY_XEV_USB_SUBMIT_URB)
     return 0; /* not on the timeline: the JSON Lines export has them */
   if (name_tracks(p, s, ev) < 0)
     return -1;

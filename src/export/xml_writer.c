@@ -3,8 +3,11 @@
  * message events carry <message>. Extensions (attributes oSpy never wrote,
  * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
  * values whose memory could not be read, badSize on pointers not followed,
- * names on Flags, unrecorded on stand-ins for bytes not recorded; ospyType on the events of ospy's own types, which are
- * written as the original Info or Warning.
+ * names on Flags, unrecorded on stand-ins for bytes not recorded,
+ * ospyName on a C++ name; ospyType on the events of ospy's own types, which
+ * are written as the original Info or Warning. An imported AsyncResult or
+ * IOCTL_INTERNAL_USB_SUBMIT_URB event is written with the elements it was
+ * read with.
  *
  * Some values take the shape oSpy's loader parses rather than the one the
  * event model holds (oSpy.SharpDumpLib's socket parsers read them, and one
@@ -277,6 +280,24 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
   ospy_sink_puts(s, "</backtrace>");
 }
 
+/* An element of an event ospy has no model of, as it was read. */
+static void write_element(ospy_sink *s, const ospy_xelement *e)
+{
+  ospy_sink_printf(s, "<%s", e->name);
+  for (size_t i = 0; i < e->nattrs; i++)
+    attr(s, e->attrs[i].name, e->attrs[i].value);
+  if (!e->text && !e->nchildren) {
+    ospy_sink_puts(s, "/>");
+    return;
+  }
+  ospy_sink_puts(s, ">");
+  if (e->text)
+    ospy_xml_escape(s, e->text, 0);
+  for (size_t i = 0; i < e->nchildren; i++)
+    write_element(s, &e->children[i]);
+  ospy_sink_printf(s, "</%s>", e->name);
+}
+
 void ospy_xml_write_prolog(ospy_sink *s)
 {
   ospy_sink_puts(s, "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>"
@@ -338,5 +359,7 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
     ospy_xml_escape(s, ev->name ? ev->name : "", 0);
     ospy_sink_puts(s, "</message>");
   }
+  for (size_t i = 0; i < ev->nelements; i++)
+    write_element(s, &ev->elements[i]);
   ospy_sink_puts(s, "</event>");
 }

@@ -419,6 +419,77 @@ static void test_foreign_file(const char *out)
   free(got);
 }
 
+/* The original's other event types (oSpy.SharpDumpLib's EventType):
+ * AsyncResult, as its AsyncIO plugin wrote it, and
+ * IOCTL_INTERNAL_USB_SUBMIT_URB, as its USB driver agent did, indented. ospy
+ * has no model of their content: it is kept as elements (attributes, text,
+ * children; the indentation between elements dropped, an entity and a CDATA
+ * section as their text), written back as they were, in JSON Lines as
+ * "elements". */
+static void test_unmodelled_types(const char *out)
+{
+  static const char xml[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<events>\n"
+    "<event id=\"7\" type=\"AsyncResult\" timestamp=\"128837553502326832\" "
+    "processName=\"msnmsgr.exe\" processId=\"2684\" threadId=\"1128\">"
+    "<requestId>5</requestId><data><value type=\"Pointer\" value=\"0x1000\">"
+    "<value type=\"KSSTREAM_HEADER\" size=\"3\">AAEC</value>"
+    "<value type=\"ByteArray\" size=\"0\"/></value></data></event>\n"
+    "<event id=\"8\" type=\"IOCTL_INTERNAL_USB_SUBMIT_URB\" timestamp=\"128837553502326840\" "
+    "processName=\"oSpyDriverAgent.sys\" processId=\"0\" threadId=\"0\">\n"
+    "  <URB direction=\"out\">\n    <Function>URB_FUNCTION_CONTROL_TRANSFER</Function>\n"
+    "    <Note>a &amp; b <![CDATA[<raw>]]></Note>\n"
+    "    <Status code=\"0x00000000\">USBD_STATUS_SUCCESS</Status>\n  </URB>\n"
+    "  <PendingReturned>true</PendingReturned>\n</event>\n</events>\n";
+  uint8_t *buf = malloc(16 + sizeof xml - 1);
+  ospy_osd_header_encode(buf, 0, 2);
+  memcpy(buf + 16, xml, sizeof xml - 1);
+  const char *path = path_in(out, "unmodelled.osd");
+  CHECK(spit(path, buf, 16 + sizeof xml - 1) == 0, "write unmodelled.osd");
+  free(buf);
+  char err[512] = "";
+  CHECK(convert(path, path_in(out, "unmodelled.xml"), OSPY_EXPORT_XML, 0, err, sizeof err,
+                NULL) == 0,
+        "AsyncResult, IOCTL_INTERNAL_USB_SUBMIT_URB: %s", err);
+  size_t n;
+  char *got = (char *)slurp(path_in(out, "unmodelled.xml"), &n);
+  static const char want[] =
+    "<event id=\"7\" type=\"AsyncResult\" timestamp=\"128837553502326832\" "
+    "processName=\"msnmsgr.exe\" processId=\"2684\" threadId=\"1128\">"
+    "<requestId>5</requestId><data><value type=\"Pointer\" value=\"0x1000\">"
+    "<value type=\"KSSTREAM_HEADER\" size=\"3\">AAEC</value>"
+    "<value type=\"ByteArray\" size=\"0\"/></value></data></event>"
+    "<event id=\"8\" type=\"IOCTL_INTERNAL_USB_SUBMIT_URB\" timestamp=\"128837553502326840\" "
+    "processName=\"oSpyDriverAgent.sys\" processId=\"0\" threadId=\"0\">"
+    "<URB direction=\"out\"><Function>URB_FUNCTION_CONTROL_TRANSFER</Function>"
+    "<Note>a &amp; b &lt;raw&gt;</Note>"
+    "<Status code=\"0x00000000\">USBD_STATUS_SUCCESS</Status></URB>"
+    "<PendingReturned>true</PendingReturned></event></events>";
+  CHECK(got && strstr(got, want), "unmodelled -> xml:\n%.*s", (int)n, got ? got : "");
+  free(got);
+  CHECK(convert(path, path_in(out, "unmodelled.jsonl"), OSPY_EXPORT_JSONL, 0, err, sizeof err,
+                NULL) == 0,
+        "unmodelled -> jsonl: %s", err);
+  got = (char *)slurp(path_in(out, "unmodelled.jsonl"), &n);
+  CHECK(got && strstr(got, "\"type\":\"AsyncResult\"") &&
+          strstr(got, "\"elements\":[{\"name\":\"requestId\",\"text\":\"5\"},"
+                      "{\"name\":\"data\",\"children\":[{\"name\":\"value\","
+                      "\"attributes\":{\"type\":\"Pointer\",\"value\":\"0x1000\"},") &&
+          strstr(got, "\"type\":\"IOCTL_INTERNAL_USB_SUBMIT_URB\"") &&
+          strstr(got, "{\"name\":\"Status\",\"attributes\":{\"code\":\"0x00000000\"},"
+                      "\"text\":\"USBD_STATUS_SUCCESS\"}]},"
+                      "{\"name\":\"PendingReturned\",\"text\":\"true\"}]}"),
+        "unmodelled -> jsonl:\n%.*s", (int)n, got ? got : "");
+  free(got);
+  /* as oSpy's loader wants them: written as they were, read back the same */
+  const char *osd = path_in(out, "unmodelled-w.osd");
+  CHECK(convert(path, osd, OSPY_EXPORT_OSD, 0, err, sizeof err, NULL) == 0 &&
+          convert(osd, path_in(out, "unmodelled-rt.osd"), OSPY_EXPORT_OSD, 0, err,
+                  sizeof err, NULL) == 0 &&
+          same_files(osd, path_in(out, "unmodelled-rt.osd")),
+        "unmodelled: osd -> osd changed: %s", err);
+}
+
 /* ---- the value builder and the capture adapter with a decoder ---- */
 
 /* Stands in for the values decoder: enter -> fd, addr -> Struct; leave ->
@@ -891,6 +962,7 @@ static int run_unit(const char *golden, const char *out)
   test_round_trips(golden, out);
   test_bad_input(out);
   test_foreign_file(out);
+  test_unmodelled_types(out);
   test_original_loader_needs(out);
   test_cxx_names(out);
   test_unfinished_call(out);
