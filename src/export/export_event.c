@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "export/text.h"
+
 /* 100 ns ticks between 1601-01-01 and 1970-01-01 (369 years, 89 leap days). */
 #define FILETIME_UNIX_EPOCH 116444736000000000ull
 
@@ -74,6 +76,20 @@ int ospy_xevent_type_from_name(const char *name)
     if (!strcmp(name, type_names[i]))
       return i;
   return -1;
+}
+
+static int is_string_type(const char *type)
+{
+  return !strcmp(type, "AsciiString") || !strcmp(type, "UnicodeString") ||
+         !strcmp(type, "WideString");
+}
+
+size_t ospy_xvalue_text_len(const ospy_xvalue *v)
+{
+  size_t n = strlen(v->text);
+  if ((v->flags & (OSPY_XVALUE_TRUNCATED | OSPY_XVALUE_UNREADABLE)) && is_string_type(v->type))
+    return ospy_utf8_whole_len(v->text, n);
+  return n;
 }
 
 uint64_t ospy_filetime_from_unix_ns(int64_t ns)

@@ -173,6 +173,11 @@ const char *ospy_xevent_type_name(ospy_xevent_type t);
 /* The inverse; returns -1 for an unknown name. */
 int ospy_xevent_type_from_name(const char *name);
 
+/* The bytes of v->text a writer writes: all of them, but for a string cut
+ * short (at the value cap, or by unreadable memory) those up to its last
+ * whole UTF-8 character (a character cut in half would be U+FFFD). */
+size_t ospy_xvalue_text_len(const ospy_xvalue *v);
+
 /* Windows FILETIME (100 ns ticks since 1601-01-01 UTC) <-> Unix nanoseconds.
  * Sub-100 ns precision is dropped (rounded toward minus infinity). */
 uint64_t ospy_filetime_from_unix_ns(int64_t ns);

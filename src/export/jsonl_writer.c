@@ -59,8 +59,10 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   write_name_and_type(s, v);
   if (v->subtype)
     key_string(s, "subtype", v->subtype);
-  if (v->text)
-    key_string(s, "value", v->text);
+  if (v->text) {
+    key(s, "value");
+    ospy_json_string_n(s, v->text, ospy_xvalue_text_len(v));
+  }
   if (!strcmp(v->type, "ByteArray")) {
     ospy_sink_puts(s, ",\"size\":");
     ospy_sink_u64(s, v->nbytes);

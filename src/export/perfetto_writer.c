@@ -172,8 +172,10 @@ static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
     put_children(s, v, depth);
   else if (v->flags & OSPY_XVALUE_UNRECORDED)
     ospy_json_string(s, "?"); /* a stand-in, not what the call had */
+  else if (v->text)
+    ospy_json_string_n(s, v->text, ospy_xvalue_text_len(v));
   else
-    ospy_json_string(s, v->text ? v->text : "");
+    ospy_json_string(s, "");
 }
 
 static void put_args(ospy_sink *s, const char *key, const ospy_xvalue *v, size_t n)

@@ -35,6 +35,19 @@ size_t ospy_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
   return len;
 }
 
+size_t ospy_utf8_whole_len(const char *str, size_t n)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = n, cont = 0;
+  while (i > 0 && cont < 3 && (s[i - 1] & 0xC0) == 0x80)
+    i--, cont++;
+  if (i == 0)
+    return n;
+  unsigned char lead = s[i - 1];
+  size_t want = (lead & 0xE0) == 0xC0 ? 1 : (lead & 0xF0) == 0xE0 ? 2 : (lead & 0xF8) == 0xF0 ? 3 : 0;
+  return want > cont ? i - 1 : n;
+}
+
 /* Characters XML 1.0 forbids (TAB, LF, CR are handled by the caller). */
 static int xml_forbidden(uint32_t cp)
 {
@@ -83,8 +96,13 @@ void ospy_xml_escape_n(ospy_sink *out, const char *str, size_t n, int in_attr)
 
 void ospy_json_string(ospy_sink *out, const char *str)
 {
+  ospy_json_string_n(out, str, strlen(str));
+}
+
+void ospy_json_string_n(ospy_sink *out, const char *str, size_t n)
+{
   const unsigned char *s = (const unsigned char *)str;
-  size_t n = strlen(str), run = 0;
+  size_t run = 0;
   ospy_sink_write(out, "\"", 1);
   for (size_t i = 0; i < n;) {
     uint32_t cp;

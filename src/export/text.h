@@ -20,12 +20,20 @@
  * (overlong, surrogate, beyond U+10FFFF, truncated). */
 size_t ospy_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* n less the bytes of an incomplete UTF-8 sequence at the end of s (a lead
+ * byte and fewer continuation bytes than it announces): the length of a
+ * string cut at a byte count (the value cap) up to its last whole
+ * character, so that the cut half of one does not become U+FFFD. */
+size_t ospy_utf8_whole_len(const char *s, size_t n);
+
 /* XML-escapes str; in_attr selects attribute rules (quotes, TAB, LF). */
 void ospy_xml_escape(ospy_sink *out, const char *str, int in_attr);
 /* The same for the first n bytes of str. */
 void ospy_xml_escape_n(ospy_sink *out, const char *str, size_t n, int in_attr);
 /* Writes str as a JSON string literal, quotes included. */
 void ospy_json_string(ospy_sink *out, const char *str);
+/* The same for the first n bytes of str. */
+void ospy_json_string_n(ospy_sink *out, const char *str, size_t n);
 
 /* Numbers without printf (an export writes several per event, and printf's
  * format parsing was most of a JSON Lines export): v in decimal, or with hex

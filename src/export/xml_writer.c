@@ -102,8 +102,11 @@ static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
     return;
   }
   if (!v->number) {
-    if (v->text)
-      attr(s, "value", v->text);
+    if (v->text) {
+      ospy_sink_puts(s, " value=\"");
+      ospy_xml_escape_n(s, v->text, ospy_xvalue_text_len(v), 1);
+      ospy_sink_puts(s, "\"");
+    }
     return;
   }
   attr(s, "value", v->number);

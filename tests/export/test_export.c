@@ -17,6 +17,7 @@
 #include "export/xml_writer.h"
 #include "export/osd_reader.h"
 #include "export/streams_values.h"
+#include "export/text.h"
 #include "golden_events.h"
 
 static int failures;
@@ -737,6 +738,49 @@ static void test_original_loader_needs(const char *out)
   free(x);
 }
 
+/* A string cut at the value cap (or by unreadable memory) in the middle of
+ * a UTF-8 character ends at the character before it, not in U+FFFD; a
+ * string that is whole keeps its bad bytes as U+FFFD. */
+static void test_cut_utf8(const char *out)
+{
+  static const struct {
+    const char *text;
+    uint32_t flags;
+    const char *xml, *json;
+  } cases[] = {
+    { "\xe2\x82\xac\xe2\x82\xac\xe2\x82", OSPY_XVALUE_TRUNCATED,
+      "value=\"\xe2\x82\xac\xe2\x82\xac\" truncated=\"true\"",
+      "\"value\":\"\xe2\x82\xac\xe2\x82\xac\",\"truncated\":true" },
+    { "ok\xf0\x9f\x98", OSPY_XVALUE_UNREADABLE, "value=\"ok\" unreadable=\"0x10\"",
+      "\"value\":\"ok\",\"unreadable\":\"0x10\"" },
+    { "ok\xf0", OSPY_XVALUE_TRUNCATED, "value=\"ok\" truncated", "\"value\":\"ok\"," },
+    { "\xe2\x82\xac\xe2\x82\xac", OSPY_XVALUE_TRUNCATED,
+      "value=\"\xe2\x82\xac\xe2\x82\xac\" truncated", "\"value\":\"\xe2\x82\xac\xe2\x82\xac\"," },
+    { "ab\xe2\x82", 0, "value=\"ab\xef\xbf\xbd\xef\xbf\xbd\"/>",
+      "\"value\":\"ab\xef\xbf\xbd\xef\xbf\xbd\"}" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ospy_xvalue str = { .type = "AsciiString", .text = cases[i].text, .flags = cases[i].flags,
+                        .addr = 0x10 };
+    ospy_xvalue arg = { .name = "s", .type = "Pointer", .text = "0x1000", .children = &str,
+                        .nchildren = 1 };
+    ospy_xevent ev = { .id = 1, .type = OSPY_XEV_FUNCTION_CALL, .name = "t3::f_str",
+                       .process_name = "t3", .pid = 1, .tid = 1, .has_args_in = true,
+                       .args_in = &arg, .nargs_in = 1 };
+    char *x = xml_of(out, &ev);
+    CHECK(x && strstr(x, cases[i].xml), "cut string %zu in XML: %s", i, x ? x : "");
+    free(x);
+    x = text_of(out, OSPY_EXPORT_JSONL, &ev);
+    CHECK(x && strstr(x, cases[i].json), "cut string %zu in JSON Lines: %s", i, x ? x : "");
+    free(x);
+  }
+  /* stray continuation bytes are not a character cut in half */
+  CHECK(ospy_utf8_whole_len("a\x80\x80\x80\x80", 5) == 5 && ospy_utf8_whole_len("", 0) == 0 &&
+          ospy_utf8_whole_len("\xf0\x9f\x98\x80", 4) == 4 &&
+          ospy_utf8_whole_len("\xf0\x9f\x98", 3) == 0 && ospy_utf8_whole_len("a\xc3", 2) == 1,
+        "ospy_utf8_whole_len");
+}
+
 /* Reads the names of an .osd's events into an array of strings. */
 typedef struct names_ctx {
   size_t n;
@@ -965,6 +1009,7 @@ static int run_unit(const char *golden, const char *out)
   test_unmodelled_types(out);
   test_original_loader_needs(out);
   test_cxx_names(out);
+  test_cut_utf8(out);
   test_unfinished_call(out);
   test_jsonl_unrecorded(out);
   test_sockaddr_xml(out);
