@@ -44,6 +44,25 @@ def net_integer(s, lo, hi, what):
     return v
 
 
+def enum_parse(s, names, what):
+    """Enum.Parse(typeof(EventType), s): surrounding blanks ignored; a
+    decimal number is taken as the value whatever it is; else names
+    (case-sensitive) separated by commas, OR'ed together."""
+    t = s.strip() if s is not None else None
+    if not t:
+        raise Rejected("%s %r: Enum.Parse throws" % (what, s))
+    if t[0].isdigit() or t[0] in "+-":
+        if not re.fullmatch(r"[+-]?[0-9]+", t):
+            raise Rejected("%s %r: Enum.Parse throws" % (what, s))
+        return int(t)
+    value = 0
+    for part in t.split(","):
+        if part.strip() not in names:
+            raise Rejected("%s %r: Enum.Parse throws" % (what, s))
+        value |= names.index(part.strip())
+    return value
+
+
 def net_hex(s, signed, what):
     """Convert.ToInt32(s, 16) / Convert.ToUInt32(s, 16): 0x prefix allowed,
     at most 32 bits, the Int32 form two's complement."""
@@ -192,9 +211,7 @@ PARSERS = {"socket": parse_socket, "connect": parse_connect, "send": parse_send,
 def create_event(ev, seen_ids):
     """EventFactory.CreateEvent + Dump.AddEvent; the parser's line or None."""
     eid = net_integer(ev.get("id"), 0, (1 << 32) - 1, "id")
-    etype = ev.get("type")
-    if etype not in EVENT_TYPES:
-        raise Rejected("type %r: Enum.Parse throws" % etype)
+    etype = enum_parse(ev.get("type"), EVENT_TYPES, "type")
     ts = net_integer(ev.get("timestamp"), -(1 << 63), (1 << 63) - 1, "timestamp")
     if not 0 <= ts <= FILETIME_MAX:
         raise Rejected("timestamp %d: DateTime.FromFileTimeUtc throws" % ts)
@@ -205,7 +222,7 @@ def create_event(ev, seen_ids):
     if eid in seen_ids:
         raise Rejected("id %d is already in the dump" % eid)
     seen_ids.add(eid)
-    if etype != "FunctionCall":
+    if etype != EVENT_TYPES.index("FunctionCall"):
         return None, None
     name = ev.find("name")
     if name is None:
