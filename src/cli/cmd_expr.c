@@ -705,7 +705,7 @@ static void run_as_i386(const expr_cli *c, char **argv)
 {
   static char path[] = OSPY_EXPR32_PATH;
   if (c->arch != OSPY_EXPR_ARCH_I386 || OSPY_EXPR_ARCH_NATIVE == OSPY_EXPR_ARCH_I386 ||
-      !c->eval_specs.n || !path[0])
+      !(c->eval_specs.n || c->nmem) || !path[0])
     return;
   argv[0] = path;
   fflush(stdout);
@@ -747,7 +747,8 @@ int cmd_expr(int argc, char **argv)
          ospy_expr_is_constant(e, &k) ? " (constant)" : "");
   fflush(stdout); /* keep the order of stdout and stderr lines */
   rc = c->disasm ? disasm(e) : 0;
-  if (rc == 0 && c->eval_specs.n)
+  /* --mem alone evaluates too, everything else 0: memory is only there to be read */
+  if (rc == 0 && (c->eval_specs.n || c->nmem))
     rc = evaluate(c, e);
   ospy_expr_free(e);
   return rc;

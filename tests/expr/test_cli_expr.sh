@@ -133,6 +133,13 @@ jit:         67305985 (0x4030201)" 'u32[0x10]' --mem 0x10=0102 --mem 0x12=0304 -
 expect mem-adjacent-i386 0 "type:        u32
 interpreter: 67305985 (0x4030201)
 jit:         67305985 (0x4030201)" 'u32[0x10]' --arch i386 --mem 0x12=0304 --mem 0x10=0102 --eval eax=0
+# --mem without --eval evaluates (everything else 0): it printed the type alone
+expect mem-alone 0 "type:        u8
+interpreter: 5 (0x5)
+jit:         5 (0x5)" 'u8[0x10]' --mem 0x10=05
+expect mem-alone-i386 0 "type:        u8
+interpreter: 5 (0x5)
+jit:         5 (0x5)" 'u8[0x10]' --arch i386 --mem 0x10=05
 expect mem-gap 0 "type:        u32
 interpreter: 0 (faulted: a memory read failed)
 jit:         0 (faulted: a memory read failed)" 'u32[0x10]' --mem 0x10=0102 --mem 0x13=04 --eval rax=0
