@@ -206,6 +206,7 @@ static uint64_t scalar_of(const ospy_value *v)
   case OSPY_VALUE_POINTER:
   case OSPY_VALUE_UNREADABLE:
   case OSPY_VALUE_BAD_SIZE:
+  case OSPY_VALUE_NOT_FOLLOWED:
   case OSPY_VALUE_FORMAT: /* a pointer to the format: where it is (a NULL one is NULL) */
     return v->address;
   default: return 0;
@@ -218,7 +219,7 @@ static uint64_t scalar_of(const ospy_value *v)
 static void note_scalar_pointer(slot_visit *sv, const ospy_value *v)
 {
   if (v->kind != OSPY_VALUE_POINTER && v->kind != OSPY_VALUE_NULL &&
-      v->kind != OSPY_VALUE_UNREADABLE)
+      v->kind != OSPY_VALUE_UNREADABLE && v->kind != OSPY_VALUE_NOT_FOLLOWED)
     return;
   uint64_t addr = v->kind == OSPY_VALUE_NULL ? 0 : v->address;
   if (sv->slots[sv->cur] != addr)

@@ -333,6 +333,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     put(b, "<unreadable>");
   } else if (v->flags & OSPY_XVALUE_BAD_SIZE) {
     put(b, "<bad size %lld>", (long long)v->bad_size);
+  } else if (v->not_recorded) { /* for want of room, or past the nesting limit */
+    put(b, "<%s>", v->not_recorded);
   } else if (!strcmp(v->type, "Pointer")) {
     if (v->text && !strcmp(v->text, "NULL"))
       put(b, "NULL");

@@ -94,6 +94,10 @@ struct ospy_xvalue {
   const char *printed;   /* with OSPY_XVALUE_FORMAT: the text, or NULL (a value
                             missing: the format itself is written) */
   uint64_t format_addr;  /* with OSPY_XVALUE_FORMAT: 0 when not recorded */
+  const char *not_recorded; /* why the value (an argument without a type) or what
+                            the Pointer points to was not recorded: "no room"
+                            (the call's values filled the record), "depth limit"
+                            (nested too deeply); NULL otherwise */
   uint32_t flags;
   const ospy_xvalue *children;
   size_t nchildren;

@@ -85,6 +85,8 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
     ospy_sink_printf(s, ",\"bad_size\":%" PRId64, v->bad_size);
   if (v->flags & OSPY_XVALUE_UNRECORDED)
     ospy_sink_puts(s, ",\"unrecorded\":true");
+  if (v->not_recorded)
+    key_string(s, "not_recorded", v->not_recorded);
   if (v->nchildren) {
     key(s, "children");
     write_values(s, v->children, v->nchildren);

@@ -157,6 +157,7 @@ static int convert_holder(reader_ctx *c, xmlNodePtr holder, ospy_xvalue *v, int 
   xmlNodePtr vn = first_value_child(holder);
   if (!vn) {
     v->type = "";
+    v->not_recorded = get_attr(c, holder, "notRecorded"); /* ospy's: and why */
     return convert_unreadable(c, holder, v);
   }
   return convert_value(c, vn, v, depth);
@@ -288,6 +289,7 @@ static int convert_value(reader_ctx *c, xmlNodePtr vn, ospy_xvalue *v, int depth
     return -1;
   if (convert_bad_size(c, vn, v) < 0)
     return -1;
+  v->not_recorded = get_attr(c, vn, "notRecorded"); /* ospy's: a pointer not followed */
   if (!strcmp(v->type, "ByteArray") && convert_bytes(c, vn, v) < 0)
     return -1;
   return c->failed ? -1 : convert_children(c, vn, v, depth);

@@ -33,6 +33,9 @@ typedef struct open_value {
 typedef struct visit {
   ospy_values_bridge *vb;
   ospy_xbuilder *b;
+  const ospy_spec_fn *fn;
+  unsigned dir;       /* the blob's direction: OSPY_DIR_IN at entry, OUT at return */
+  int next_arg;       /* one more than the last argument index seen */
   /* per depth, the open pointer, structure or array */
   open_value open[OSPY_VB_MAX_DEPTH + 4];
   char scratch[512];  /* a number's or a socket address's text */
@@ -170,6 +173,7 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
   case OSPY_VALUE_POINTER:
   case OSPY_VALUE_UNREADABLE:
   case OSPY_VALUE_BAD_SIZE:
+  case OSPY_VALUE_NOT_FOLLOWED:
     snprintf(t, cap, "0x%" PRIx64, v->address);
     return t;
   case OSPY_VALUE_STRING:
@@ -398,12 +402,33 @@ static void put_own_memory_unreadable(visit *vs, const ospy_value *v, uint64_t a
   ospy_xb_close(vs->b);
 }
 
+/* The blob ran out of room (OSPY_VB_END_TRUNCATED): the arguments of its
+ * direction after the last one recorded were not recorded, and say why (an
+ * argument without a value). The return value is the record's own. */
+static void put_missing_args(visit *vs)
+{
+  for (uint32_t i = (uint32_t)vs->next_arg; i < vs->fn->nargs; i++) {
+    const ospy_spec_arg *a = &vs->fn->args[i];
+    const ospy_spec_type *ty = ospy_spec_table_type(vs->vb->specs, a->t.type);
+    if (!(a->dir & vs->dir) || (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr))
+      continue;
+    ospy_xb_open(vs->b, a->name, "", NULL, NULL);
+    ospy_xb_not_recorded(vs->b, ospy_values_not_followed_reason(OSPY_VB_NO_ROOM));
+    ospy_xb_close(vs->b);
+  }
+}
+
 static int on_enter(const ospy_value *v, void *data)
 {
   visit *vs = data;
   note_format(vs, v);
-  if (v->kind == OSPY_VALUE_TRUNCATED)
-    return 0; /* the blob ran out of room: later values are simply absent */
+  if (v->kind == OSPY_VALUE_TRUNCATED) {
+    if (v->depth == 0)
+      put_missing_args(vs);
+    return 0;
+  }
+  if (v->depth == 0 && v->index != OSPY_VALUE_RETVAL && v->index + 1 > vs->next_arg)
+    vs->next_arg = v->index + 1;
   if (v->kind == OSPY_VALUE_FMT_STOP) {
     ospy_xb_cut(vs->b); /* on the format: its values were not all decoded */
     return 0;
@@ -434,7 +459,8 @@ static int on_enter(const ospy_value *v, void *data)
    * not be read is an address too: typed as the pointee, a reader of the
    * original format took its address for the value (the string "0x10") */
   if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL ||
-      v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_UNREADABLE) {
+      v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_UNREADABLE ||
+      v->kind == OSPY_VALUE_NOT_FOLLOWED) {
     type = "Pointer";
     sub = NULL;
   }
@@ -450,7 +476,7 @@ static int on_enter(const ospy_value *v, void *data)
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);
   if (v->kind == OSPY_VALUE_NULL || v->kind == OSPY_VALUE_UNREADABLE ||
-      v->kind == OSPY_VALUE_BAD_SIZE)
+      v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_NOT_FOLLOWED)
     ospy_xb_flags(vs->b, v->type_kind == OSPY_KIND_BYTES      ? OSPY_XVALUE_BUFFER_NOT_READ
                          : v->type_kind == OSPY_KIND_SOCKADDR ? OSPY_XVALUE_SOCKADDR_NOT_READ
                                                               : 0);
@@ -458,6 +484,8 @@ static int on_enter(const ospy_value *v, void *data)
     ospy_xb_unreadable(vs->b, v->address);
   if (v->kind == OSPY_VALUE_BAD_SIZE)
     ospy_xb_bad_size(vs->b, (int64_t)v->u);
+  if (v->kind == OSPY_VALUE_NOT_FOLLOWED)
+    ospy_xb_not_recorded(vs->b, ospy_values_not_followed_reason(v->u));
   if (v->kind == OSPY_VALUE_STRING && (v->flags & OSPY_VB_CAPPED))
     ospy_xb_cut(vs->b); /* longer than the capture's value cap */
   /* a string or buffer that ran into unreadable memory: where it stopped,
@@ -563,6 +591,9 @@ int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, 
   }
   vs->vb = vb;
   vs->b = b;
+  vs->fn = fn;
+  vs->dir = ospy_values_phase(blob, len) == OSPY_VB_PHASE_LEAVE ? OSPY_DIR_OUT : OSPY_DIR_IN;
+  vs->next_arg = 0;
   vs->fmt_depth = 0;
   int rc = ospy_values_decode(fn, blob, len, &visitor, vs, err, errcap);
   free(vs);

@@ -4,9 +4,10 @@
  * ignored by its readers): totalSize on truncated ByteArrays, unreadable on
  * values whose memory could not be read, badSize on pointers not followed,
  * names on Flags, unrecorded on stand-ins for bytes not recorded,
- * ospyName on a C++ name; ospyType on the events of ospy's own types, which
- * are written as the original Info or Warning. An imported AsyncResult or
- * IOCTL_INTERNAL_USB_SUBMIT_URB event is written with the elements it was
+ * notRecorded on values not recorded for want of room or past the nesting
+ * limit, ospyName on a C++ name; ospyType on the events of ospy's own types,
+ * which are written as the original Info or Warning. An imported AsyncResult
+ * or IOCTL_INTERNAL_USB_SUBMIT_URB event is written with the elements it was
  * read with.
  *
  * Some values take the shape oSpy's loader parses rather than the one the
@@ -137,15 +138,20 @@ static void write_value_attrs(ospy_sink *s, const ospy_xvalue *v)
     ospy_sink_printf(s, " badSize=\"%" PRId64 "\"", v->bad_size);
   if (v->flags & OSPY_XVALUE_UNRECORDED)
     ospy_sink_puts(s, " unrecorded=\"true\""); /* the value is a stand-in */
+  if (v->not_recorded)
+    attr(s, "notRecorded", v->not_recorded);
 }
 
 /* An <argument> or <field> without a value whose memory could not be read
  * carries the address on itself: no value of another type stands in for
- * the one of its declared type (oSpy wrote such a field empty). */
-static void write_holder_unreadable(ospy_sink *s, const ospy_xvalue *v)
+ * the one of its declared type (oSpy wrote such a field empty). One not
+ * recorded for want of room says so on itself too. */
+static void write_holder_attrs(ospy_sink *s, const ospy_xvalue *v)
 {
   if (!v->type[0] && (v->flags & OSPY_XVALUE_UNREADABLE))
     ospy_sink_printf(s, " unreadable=\"0x%" PRIx64 "\"", v->addr);
+  if (!v->type[0] && v->not_recorded)
+    attr(s, "notRecorded", v->not_recorded);
 }
 
 static void write_children(ospy_sink *s, const ospy_xvalue *v)
@@ -155,7 +161,7 @@ static void write_children(ospy_sink *s, const ospy_xvalue *v)
     if (c->name) { /* a structure field */
       ospy_sink_puts(s, "<field");
       attr(s, "name", c->name);
-      write_holder_unreadable(s, c);
+      write_holder_attrs(s, c);
       ospy_sink_puts(s, ">");
       write_value(s, c);
       ospy_sink_puts(s, "</field>");
@@ -261,7 +267,7 @@ static void write_arguments(ospy_sink *s, const char *dir,
   for (size_t i = 0; i < n; i++) {
     ospy_sink_puts(s, "<argument");
     write_argument_name(s, &args[i]);
-    write_holder_unreadable(s, &args[i]);
+    write_holder_attrs(s, &args[i]);
     ospy_sink_puts(s, ">");
     write_value(s, &args[i]);
     ospy_sink_puts(s, "</argument>");

@@ -115,6 +115,13 @@ void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size)
   b->open->v.bad_size = size;
 }
 
+void ospy_xb_not_recorded(ospy_xbuilder *b, const char *why)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  b->open->v.not_recorded = why; /* a static string */
+}
+
 void ospy_xb_format(ospy_xbuilder *b, const char *printed, uint64_t addr)
 {
   if (b->failed || b->open == b->root || b->open == b->ret)

@@ -41,6 +41,9 @@ void ospy_xb_unreadable(ospy_xbuilder *b, uint64_t addr);
 /* The open node (a Pointer) points to what was not read: its size or count
  * was negative. */
 void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size);
+/* The open node was not recorded, or not followed, and why ("no room",
+ * "depth limit": a static string). */
+void ospy_xb_not_recorded(ospy_xbuilder *b, const char *why);
 /* Sets export_event.h flags on the open node. */
 void ospy_xb_flags(ospy_xbuilder *b, uint32_t flags);
 /* The open node's text is the start of a longer value of unknown length

@@ -340,6 +340,16 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     v->u = why;
     break;
   }
+  case OSPY_VB_NOT_FOLLOWED: {
+    uint8_t why = 0;
+    rd_u8(d, &why);
+    v->kind = OSPY_VALUE_NOT_FOLLOWED;
+    v->u = why;
+    v->address = rd_uleb(d);
+    if (why != OSPY_VB_NO_ROOM && why != OSPY_VB_DEPTH_LIMIT)
+      d->bad = d->bad ? d->bad : "bad reason a value was not followed";
+    break;
+  }
   case OSPY_VB_BAD_SIZE:
     v->kind = OSPY_VALUE_BAD_SIZE;
     v->address = rd_uleb(d);
@@ -454,4 +464,35 @@ int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
     return -1;
   }
   return 0;
+}
+
+typedef struct cut_walk {
+  int next; /* one more than the last argument index seen */
+  int cut;  /* the END_TRUNCATED marker was met */
+} cut_walk;
+
+static int cut_enter(const ospy_value *v, void *data)
+{
+  cut_walk *w = data;
+  if (v->depth != 0)
+    return 0;
+  if (v->kind == OSPY_VALUE_TRUNCATED)
+    w->cut = 1;
+  else if (v->index != OSPY_VALUE_RETVAL && v->index + 1 > w->next)
+    w->next = v->index + 1;
+  return 0;
+}
+
+int ospy_values_cut_short(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int *from)
+{
+  *from = 0;
+  if (ospy_values_phase(blob, len) < 0 || !(blob[3] & OSPY_VB_F_TRUNCATED))
+    return 0; /* the agent flags the blob when it writes the marker */
+  static const ospy_value_visitor visitor = { cut_enter, NULL };
+  cut_walk w = { 0, 0 };
+  char err[128];
+  if (ospy_values_decode(fn, blob, len, &visitor, &w, err, sizeof err) < 0)
+    return 0;
+  *from = w.next;
+  return w.cut;
 }

@@ -34,6 +34,9 @@ enum ospy_value_kind {
                             negative: `u` (is_signed); type_kind says which */
   OSPY_VALUE_FMT_STOP,   /* the last value of a FORMAT: the rest of its values were
                             not decoded; u = why (OSPY_VB_FMT_MORE...) */
+  OSPY_VALUE_NOT_FOLLOWED, /* address: a pointer's value (or a structure's or array's
+                            own address) whose memory was not recorded; u = why:
+                            OSPY_VB_NO_ROOM, OSPY_VB_DEPTH_LIMIT */
 };
 
 #define OSPY_VALUE_RETVAL (-1)
@@ -148,6 +151,16 @@ size_t ospy_values_inet_endpoint(const uint8_t *s, size_t n, char *out, size_t c
 size_t ospy_values_leaf_text(const ospy_value *v, char *out, size_t cap);
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap);
+/* Why a value was not recorded, as readers say it: "no room", "depth limit"
+ * (OSPY_VALUE_NOT_FOLLOWED's u); NULL for another number. */
+const char *ospy_values_not_followed_reason(uint64_t why);
+/* Whether the blob ran out of room before its end (OSPY_VB_END_TRUNCATED:
+ * a blob of a few bytes; older agents wrote it after a big value, without
+ * the arguments after it). When so, *from is the first argument index it
+ * may lack: one more than its last recorded argument's (0: none recorded).
+ * Its arguments from there on (of its direction), and its return value when
+ * not recorded, were not recorded for want of room. */
+int ospy_values_cut_short(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int *from);
 /* Strings and buffers longer than bytes are shown cut, with "..." (0: whole;
    the default). Process-wide: set once by a reader before formatting. */
 void ospy_values_set_string_limit(size_t bytes);

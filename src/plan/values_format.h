@@ -31,9 +31,16 @@
  *   BAD_SIZE uleb address sleb size: a buffer or array at address (a pointer's
  *         value, or a structure field's address) not read: its size or
  *         elementCount, of a signed type, was negative (`size`)
+ *   NOT_FOLLOWED u8 why uleb address: what lies at address (a pointer's value,
+ *         or a structure or array's own address) was not recorded:
+ *         OSPY_VB_NO_ROOM, the blob had no room left for it (the arguments
+ *         after it keep theirs); OSPY_VB_DEPTH_LIMIT, it is nested deeper
+ *         than OSPY_VB_MAX_DEPTH (a list whose next points to itself)
  * flags: OSPY_VB_CAPPED (stopped at the value cap: `total` counts all),
  *        OSPY_VB_CUT (stopped by unreadable memory at address + stored).
- * A writer that runs out of room ends the blob with OSPY_VB_END_TRUNCATED.
+ * A writer that runs out of room writes what is left of an argument as its
+ * scalar value or NOT_FOLLOWED at its address; when not even that fits, it
+ * ends the blob with OSPY_VB_END_TRUNCATED (the arguments after it missing).
  */
 #ifndef OSPY_PLAN_VALUES_FORMAT_H
 #define OSPY_PLAN_VALUES_FORMAT_H
@@ -65,12 +72,17 @@ enum ospy_vb_tag {
   OSPY_VB_FMT_STOP,
   OSPY_VB_FMT_AT,
   OSPY_VB_STR_AT,
+  OSPY_VB_NOT_FOLLOWED,
 };
 
 /* FMT_STOP reasons */
 #define OSPY_VB_FMT_MORE 1
 #define OSPY_VB_FMT_POSITIONAL 2
 #define OSPY_VB_FMT_UNKNOWN 3
+
+/* NOT_FOLLOWED reasons */
+#define OSPY_VB_NO_ROOM 1
+#define OSPY_VB_DEPTH_LIMIT 2
 
 #define OSPY_VB_CAPPED 0x1
 #define OSPY_VB_CUT 0x2

@@ -507,7 +507,17 @@ static void put_leaf(tbuf *b, const ospy_value *v)
         v->type_kind == OSPY_KIND_ARRAY ? "count" : "size", (long long)v->u);
     break;
   case OSPY_VALUE_TRUNCATED: put(b, "..."); break;
+  case OSPY_VALUE_NOT_FOLLOWED: { /* the address, and why what is there was not recorded */
+    const char *why = ospy_values_not_followed_reason(v->u);
+    put(b, "0x%llx<%s>", (unsigned long long)v->address, why ? why : "not recorded");
+    break;
   }
+  }
+}
+
+const char *ospy_values_not_followed_reason(uint64_t why)
+{
+  return why == OSPY_VB_NO_ROOM ? "no room" : why == OSPY_VB_DEPTH_LIMIT ? "depth limit" : NULL;
 }
 
 /* Types whose pointee prints as [value] (strace's notation for int *). */
@@ -753,6 +763,17 @@ size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size
   return finish(&b);
 }
 
+/* A value the blob had no room for at all. */
+#define NO_ROOM_TEXT "<no room>"
+
+/* A va_list argument: never a value of its own (the format string that uses
+ * it shows its values). */
+static int shown_by_format(const ospy_spec_fn *fn, uint32_t i)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(fn->table, fn->args[i].t.type);
+  return ty && ty->kind == OSPY_KIND_VALIST && !fn->args[i].t.ptr;
+}
+
 size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
                                const uint8_t *leave, size_t llen, char *out, size_t cap)
 {
@@ -761,27 +782,40 @@ size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, siz
     out[0] = 0;
   put(&b, "(");
   unsigned shown = 0;
+  /* a blob that ran out of room: its arguments after the last one recorded
+   * are missing, and say so (a call that seems to have fewer arguments) */
+  int in_from, out_from;
+  int in_cut = enter && ospy_values_cut_short(fn, enter, elen, &in_from);
+  int out_cut = leave && ospy_values_cut_short(fn, leave, llen, &out_from);
   for (uint32_t i = 0; i < fn->nargs; i++) {
     tbuf tmp_in = { NULL, 0, 0 }, tmp_out = { NULL, 0, 0 };
-    int in = enter && (fn->args[i].dir & OSPY_DIR_IN) &&
-             format_into(fn, enter, elen, (int)i, 0, &tmp_in) > 0;
-    int outv = leave && (fn->args[i].dir & OSPY_DIR_OUT) &&
-               format_into(fn, leave, llen, (int)i, 0, &tmp_out) > 0;
-    if (!in && !outv)
+    int want_in = enter && (fn->args[i].dir & OSPY_DIR_IN);
+    int want_out = leave && (fn->args[i].dir & OSPY_DIR_OUT);
+    int in = want_in && format_into(fn, enter, elen, (int)i, 0, &tmp_in) > 0;
+    int outv = want_out && format_into(fn, leave, llen, (int)i, 0, &tmp_out) > 0;
+    int in_lost = want_in && !in && in_cut && (int)i >= in_from && !shown_by_format(fn, i);
+    int out_lost = want_out && !outv && out_cut && (int)i >= out_from && !shown_by_format(fn, i);
+    if (!in && !outv && !in_lost && !out_lost)
       continue;
     put(&b, "%s%s=", shown++ ? ", " : "", fn->args[i].name);
     if (in)
       format_into(fn, enter, elen, (int)i, 0, &b);
-    if (in && outv)
+    else if (in_lost)
+      put(&b, NO_ROOM_TEXT);
+    if ((in || in_lost) && (outv || out_lost))
       put(&b, " => ");
     if (outv)
       format_into(fn, leave, llen, (int)i, 0, &b);
+    else if (out_lost)
+      put(&b, NO_ROOM_TEXT);
   }
   put(&b, ")");
   tbuf probe = { NULL, 0, 0 };
   if (leave && format_into(fn, leave, llen, OSPY_VALUE_RETVAL, 0, &probe) > 0) {
     put(&b, " = ");
     format_into(fn, leave, llen, OSPY_VALUE_RETVAL, 0, &b);
+  } else if (out_cut && fn->has_ret) {
+    put(&b, " = " NO_ROOM_TEXT);
   }
   return finish(&b);
 }

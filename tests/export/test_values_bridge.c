@@ -488,6 +488,43 @@ int main(void)
                     "badSize=\"-5\"/></argument>"),
         "bad count:\n got %s", got);
 
+  /* a blob that ran out of room after fd (an older agent's, after a big
+   * value): the arguments it lacks are listed, saying why (they were empty,
+   * as if their log condition had failed) */
+  static const uint8_t read_cut_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, OSPY_VB_F_TRUNCATED,
+    0, OSPY_VB_INT_S, 6, OSPY_VB_END_TRUNCATED,
+  };
+  /* ... and a pointer the agent found no room for: its address, saying so,
+   * with the empty pointee a buffer not read gets */
+  static const uint8_t read_no_room_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0,
+    1, OSPY_VB_NOT_FOLLOWED, OSPY_VB_NO_ROOM, 0x80, 0x20, OSPY_VB_RETVAL, OSPY_VB_INT_S, 26,
+  };
+  make_call2(rec, 0, read_cut_blob, sizeof read_cut_blob, read_no_room_blob,
+             sizeof read_no_room_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"fd\"><value type=\"Int32\" value=\"3\"/></argument>"
+                    "<argument name=\"buf\"><value type=\"Pointer\" value=\"0x1000\"/>"
+                    "</argument><argument name=\"count\" notRecorded=\"no room\"></argument>"
+                    "<argument name=\"flags\" notRecorded=\"no room\"></argument></arguments>") &&
+          strstr(got, "<arguments direction=\"out\"><argument name=\"buf\"><value "
+                      "type=\"Pointer\" value=\"0x1000\" notRecorded=\"no room\"><value "
+                      "type=\"ByteArray\" size=\"0\"/></value></argument></arguments>"),
+        "no room:\n got %s", got);
+  /* a pointer field past the nesting limit: its address, saying so */
+  static const uint8_t pair_deep_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_PTR, 0x80, 0x20, OSPY_VB_STRUCT, 1,
+    1, OSPY_VB_NOT_FOLLOWED, OSPY_VB_DEPTH_LIMIT, 0x80, 0x60,
+  };
+  make_call2(rec, 9, pair_deep_blob, sizeof pair_deep_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<field name=\"s\"><value type=\"Pointer\" value=\"0x3000\" "
+                    "notRecorded=\"depth limit\"/></field>"),
+        "depth limit:\n got %s", got);
+
   /* a format string's values typed and shown by their conversions */
   static const uint8_t logf_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
