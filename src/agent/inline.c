@@ -304,7 +304,8 @@ static uint32_t value_cap;
  * BLOB_CAP, less in a small ring (--ring-size 1: records of at most 256 KiB),
  * so that a call's record always fits it; values beyond are marked cut, as
  * at BLOB_CAP. A record the ring could not take was dropped as lost, in a
- * lossless capture. */
+ * lossless capture. The marshaler shares the room out: each argument keeps
+ * room for the ones after it (marshal.c, entry). */
 static uint32_t blob_room = BLOB_CAP;
 
 static void blob_room_set(void)
@@ -313,9 +314,6 @@ static void blob_room_set(void)
   uint32_t fixed = (uint32_t)sizeof(ospy_event_call) + MAX_BT * 8 + 16;
   uint32_t half = max > fixed ? (max - fixed) / 2 / 8 * 8 : 0;
   blob_room = half < BLOB_CAP ? half : BLOB_CAP;
-  /* one value never takes the whole room: the arguments after it still fit */
-  if (blob_room > 8192 && value_cap > blob_room - 4096)
-    value_cap = blob_room - 4096;
 }
 
 /* The thread's frame area: inherited from an exited thread through the

@@ -30,6 +30,8 @@ typedef struct mctx {
   ospy_sexpr_env env;
   int64_t budget; /* bytes buffers may still record in this entry, or -1 (leave_budget) */
   unsigned in_array; /* arrays being written around the current value */
+  int no_room;       /* an entry found no room: the later ones are written as
+                        put_arg_no_room keeps them (entry) */
 } mctx;
 
 typedef struct saved_args {
@@ -73,6 +75,15 @@ static void put_int(ospy_mw *w, uint64_t v, unsigned width, int is_signed)
 static void put_unreadable(ospy_mw *w, uint64_t addr)
 {
   ospy_mw_u8(w, OSPY_VB_UNREADABLE);
+  ospy_mw_uleb(w, addr);
+}
+
+/* What lies at addr was not recorded, and why (OSPY_VB_NO_ROOM,
+   OSPY_VB_DEPTH_LIMIT): readers show the address and the reason. */
+static void put_not_followed(ospy_mw *w, uint8_t why, uint64_t addr)
+{
+  ospy_mw_u8(w, OSPY_VB_NOT_FOLLOWED);
+  ospy_mw_u8(w, why);
   ospy_mw_uleb(w, addr);
 }
 
@@ -548,6 +559,10 @@ static void put_pointer(mctx *m, const ospy_spec_typeref *r, uint64_t ptr, msize
     put_bad_size(m->w, ptr, bad);
     return;
   }
+  if (depth + 1 > OSPY_VB_MAX_DEPTH) { /* its pointee would lie past the nesting limit */
+    put_not_followed(m->w, OSPY_VB_DEPTH_LIMIT, ptr);
+    return;
+  }
   size_t start = m->w->len;
   ospy_mw_u8(m->w, OSPY_VB_PTR);
   ospy_mw_uleb(m->w, ptr);
@@ -582,8 +597,18 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
 {
   const ospy_spec_type *ty = type_of(m, r);
   uint64_t bad;
-  if (depth > OSPY_VB_MAX_DEPTH || !ty || ty->kind == OSPY_KIND_VALIST) {
+  if (!ty || ty->kind == OSPY_KIND_VALIST) {
     ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  /* a structure or an array whose contents would lie past the nesting limit
+   * (a structure holding itself, inline or through pointers): its address,
+   * and why it was not followed (it was SKIP, shown `?`, which says that a
+   * read faulted) */
+  if (depth > OSPY_VB_MAX_DEPTH ||
+      (depth + 1 > OSPY_VB_MAX_DEPTH && !r->ptr &&
+       (ty->kind == OSPY_KIND_STRUCT || ty->kind == OSPY_KIND_ARRAY))) {
+    put_not_followed(m->w, OSPY_VB_DEPTH_LIMIT, addr);
     return;
   }
   if (r->ptr) {
@@ -1007,7 +1032,25 @@ static int is_null_pointer(const mctx *m, const ospy_spec_typeref *r, uint64_t r
   return raw == 0 && ty && (r->ptr || is_aggregate(ty->kind));
 }
 
-static void put_arg_entry(mctx *m, uint32_t i)
+/* What is left of a value when the blob has no room for all of it: a
+ * scalar is itself (no more than the room kept for it, ENTRY_RESERVE), a
+ * pointer (a ...Ptr, an aggregate, a format string) its address, marked. */
+static void put_arg_no_room(mctx *m, const ospy_spec_typeref *r, uint64_t raw,
+                            const ospy_spec_arg *a)
+{
+  const ospy_spec_type *ty = type_of(m, r);
+  if (!ty || !(r->ptr || is_aggregate(ty->kind))) {
+    put_arg_value(m, r, raw, MSIZE_NONE, MSIZE_NONE, a);
+    return;
+  }
+  if (!raw)
+    ospy_mw_u8(m->w, OSPY_VB_NULL);
+  else
+    put_not_followed(m->w, OSPY_VB_NO_ROOM, raw);
+}
+
+/* Argument i; with no_room, only what put_arg_no_room keeps of it. */
+static void put_arg_entry(mctx *m, uint32_t i, int no_room)
 {
   const ospy_spec_arg *a = &m->fn->args[i];
   const ospy_spec_type *ty = ospy_spec_table_type(m->t, a->t.type);
@@ -1028,7 +1071,10 @@ static void put_arg_entry(mctx *m, uint32_t i)
     ospy_mw_u8(m->w, OSPY_VB_SKIP);
     return;
   }
-  put_arg_value(m, &a->t, raw, size, count, a);
+  if (no_room)
+    put_arg_no_room(m, &a->t, raw, a);
+  else
+    put_arg_value(m, &a->t, raw, size, count, a);
 }
 
 /* The function's return value as its spec types it, from the raw return
@@ -1127,6 +1173,7 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->env.arg_faults = s->faults;
   m->budget = -1;
   m->in_array = 0;
+  m->no_room = 0;
   if (fresh)
     fill_computed(m, s);
 }
@@ -1150,25 +1197,65 @@ static int64_t leave_budget(const mctx *m, uint32_t i)
   return n >= 0 ? n : 0; /* -1: nothing was filled */
 }
 
-/* Write one entry; when it does not fit, roll it back and end the blob. */
-static int entry(mctx *m, int retval, uint32_t i, ospy_marshal_call *c)
+/* The room an entry still to come keeps back, whatever the values before
+ * it take: its index, and its value as put_arg_no_room writes it (a tag, a
+ * reason, a LEB128 number; a Dynamic's tag, type and value fit too); a
+ * pointer to a scalar the scalar beside its address too ([42], as always,
+ * rather than the address alone). */
+#define ENTRY_RESERVE (1u + 2u + OSPY_LEB128_MAX)
+
+static size_t entry_reserve(const mctx *m, const ospy_spec_typeref *r)
 {
-  size_t saved = m->w->len;
-  m->budget = retval ? -1 : leave_budget(m, i);
-  if (retval) {
-    ospy_mw_u8(m->w, OSPY_VB_RETVAL);
-    put_arg_value(m, &m->fn->ret, m->env.retval, MSIZE_NONE, MSIZE_NONE, NULL);
-  } else {
-    put_arg_entry(m, i);
+  const ospy_spec_type *ty = type_of(m, r);
+  if (ty && ty->kind == OSPY_KIND_VALIST && !r->ptr)
+    return 0; /* not written: shown through the format string that uses it */
+  int scalar_pointee = r->ptr && ty && !is_aggregate(ty->kind);
+  return ENTRY_RESERVE + (scalar_pointee ? 1u + OSPY_LEB128_MAX : 0u);
+}
+
+static void put_entry(mctx *m, int retval, uint32_t i, int no_room)
+{
+  if (!retval) {
+    put_arg_entry(m, i, no_room);
+    return;
   }
-  if (!m->w->full)
+  ospy_mw_u8(m->w, OSPY_VB_RETVAL);
+  if (no_room)
+    put_arg_no_room(m, &m->fn->ret, m->env.retval, NULL);
+  else
+    put_arg_value(m, &m->fn->ret, m->env.retval, MSIZE_NONE, MSIZE_NONE, NULL);
+}
+
+/* Write one entry, leaving `reserve` bytes for the entries after it: a big
+ * value is cut to what is left (buffers, strings, arrays), and one that
+ * cannot be cut to fit is written as put_arg_no_room keeps it, as is every
+ * entry after it (the few bytes its reserve had to spare would let a later
+ * buffer show 3 of its bytes after pointers shown without any). When not
+ * even that fits (a blob of a few bytes), roll it back and end the blob. */
+static int entry(mctx *m, int retval, uint32_t i, size_t reserve)
+{
+  ospy_mw *w = m->w;
+  size_t saved = w->len, cap = w->cap;
+  m->budget = retval ? -1 : leave_budget(m, i);
+  if (!m->no_room) {
+    w->cap = cap - saved > reserve ? cap - reserve : saved;
+    put_entry(m, retval, i, 0);
+    w->cap = cap;
+    if (!w->full)
+      return 0;
+    w->full = 0;
+    w->len = saved;
+  }
+  /* a scalar is written whole here, with the room the ones before it kept */
+  m->no_room = 1;
+  put_entry(m, retval, i, 1);
+  if (!w->full)
     return 0;
-  m->w->full = 0;
-  m->w->len = saved;
-  m->w->cap++; /* the byte reserved for the end marker */
-  ospy_mw_u8(m->w, OSPY_VB_END_TRUNCATED);
-  m->w->p[3] |= OSPY_VB_F_TRUNCATED;
-  (void)c;
+  w->full = 0;
+  w->len = saved;
+  w->cap++; /* the byte reserved for the end marker */
+  ospy_mw_u8(w, OSPY_VB_END_TRUNCATED);
+  w->p[3] |= OSPY_VB_F_TRUNCATED;
   return -1;
 }
 
@@ -1210,11 +1297,20 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
   if ((fn->int_phases & phase) && put_ints(&m, phase, want) == 0)
     return w.len;
+  int has_ret = phase == OSPY_VB_PHASE_LEAVE && fn->has_ret;
+  size_t later = has_ret ? entry_reserve(&m, &fn->ret) : 0; /* kept for the entries to come */
   for (uint32_t i = 0; i < fn->nargs; i++)
-    if ((fn->args[i].dir & want) && entry(&m, 0, i, c) < 0)
+    if (fn->args[i].dir & want)
+      later += entry_reserve(&m, &fn->args[i].t);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    if (!(fn->args[i].dir & want))
+      continue;
+    later -= entry_reserve(&m, &fn->args[i].t);
+    if (entry(&m, 0, i, later) < 0)
       return w.len;
-  if (phase == OSPY_VB_PHASE_LEAVE && fn->has_ret)
-    entry(&m, 1, 0, c);
+  }
+  if (has_ret)
+    entry(&m, 1, 0, 0);
   return w.len;
 }
 

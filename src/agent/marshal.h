@@ -7,7 +7,9 @@
  * unmapped and partially mapped memory become UNREADABLE nodes or a readable
  * prefix flagged CUT, never a fault. Output is bounded by `cap` (the whole
  * blob) and `value_cap` (bytes copied per buffer/string value; the rest is
- * counted, not copied).
+ * counted, not copied). Each argument keeps room in `cap` for the ones after
+ * it (a scalar, a pointer's address): a big value is cut, not the arguments
+ * after it (marshal.c, entry).
  *
  * Argument words (ospy_marshal_call.args), as the interceptor extracts them:
  *   x86-64 SysV: args[0..5] = rdi, rsi, rdx, rcx, r8, r9; args[6+j] = stack

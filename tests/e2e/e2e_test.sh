@@ -1754,5 +1754,111 @@ X
     i386=checked
   fi
   echo "cxx-plain-symbol: symbol= without C++ syntax hooks the C++ function of that name, refuses an overloaded one, leaves a C function's (i386 $i386)" ;;
+value-room)
+  # A call whose values do not all fit its record: the arguments after the big
+  # values keep theirs (they were dropped without a trace, show printing the
+  # call as if it had fewer arguments); a pointer that found no room is its
+  # address marked <no room>, at entry and at return. A structure whose next
+  # points to itself is cut at the depth limit, marked <depth limit> (it was
+  # `?`, a faulted read). show, JSON Lines and XML; x86-64 and i386.
+  command -v jq >/dev/null || { echo "skip: jq missing"; exit 77; }
+  cat > "$tmp/room.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+struct inner { int x; };
+struct node { const char *name; struct inner in; struct node *next; };
+__attribute__((noipa)) int f3(void *a, void *b, long n, int tag) { return 3; }
+__attribute__((noipa)) int many(void *a, void *b, void *c, void *d, void *e, void *f, void *g,
+                                void *h, void *i, void *j, long long n) { return 3; }
+__attribute__((noipa)) int rd(char *a, char *b, int *count, int n)
+{
+  memset(a, 'o', n);
+  memset(b, 'o', n);
+  *count = 5;
+  return 3;
+}
+__attribute__((noipa)) int walk(struct node *n) { return n->in.x > 0; }
+int main(void)
+{
+  size_t sz = 1 << 20;
+  char *big = malloc(sz), *out = malloc(sz);
+  int count = 0;
+  static struct node loop = { "a", { 7 }, &loop };
+  memset(big, 'z', sz);
+  int s = f3(big, big, 300000, 77);
+  s += many(big, big + 1, big + 2, big + 3, big + 4, big + 5, big + 6, big + 7, big + 8, big + 9,
+            1LL << 40);
+  s += rd(out, out, &count, 300000);
+  s += walk(&loop);
+  printf("%d %d\n", s, count);
+  return 0;
+}
+C
+  cat > "$tmp/room.xml" <<'X'
+<hookManager><types>
+<structure name="Inner"><field name="x" offset="0" type="Int32"/></structure>
+<structure name="Node"><field name="name" offset="0" type="AsciiStringPtr"/>
+<field name="in" offset="PTR" type="Inner"/><field name="next" offset="NEXT" type="NodePtr"/></structure>
+</types><specs><functions>
+<function name="f3"><returnValue type="Int32"/><arguments>
+<argument name="a" type="ByteArrayPtr" size="arg.n"/><argument name="b" type="ByteArrayPtr" size="arg.n"/>
+<argument name="n" type="Int32"/><argument name="tag" type="Int32"/></arguments></function>
+<function name="many"><returnValue type="Int32"/><arguments>
+<argument name="a" type="ByteArrayPtr" size="arg.n"/><argument name="b" type="ByteArrayPtr" size="arg.n"/>
+<argument name="c" type="ByteArrayPtr" size="arg.n"/><argument name="d" type="ByteArrayPtr" size="arg.n"/>
+<argument name="e" type="ByteArrayPtr" size="arg.n"/><argument name="f" type="ByteArrayPtr" size="arg.n"/>
+<argument name="g" type="ByteArrayPtr" size="arg.n"/><argument name="h" type="ByteArrayPtr" size="arg.n"/>
+<argument name="i" type="ByteArrayPtr" size="arg.n"/><argument name="j" type="ByteArrayPtr" size="arg.n"/>
+<argument name="n" type="Int64"/></arguments></function>
+<function name="rd"><returnValue type="Int32"/><arguments>
+<argument name="a" direction="out" type="ByteArrayPtr" size="arg.n"/>
+<argument name="b" direction="out" type="ByteArrayPtr" size="arg.n"/>
+<argument name="count" direction="out" type="Int32Ptr"/><argument name="n" type="Int32"/></arguments></function>
+<function name="walk"><returnValue type="Int32"/><arguments><argument name="n" type="NodePtr"/></arguments></function>
+</functions></specs>
+<hooks><module name="*"><function specId="f3"/><function specId="many"/><function specId="rd"/><function specId="walk"/></module></hooks>
+</hookManager>
+X
+  check_room() { # BINARY POINTER-SIZE
+    sed "s/offset=\"PTR\"/offset=\"$2\"/; s/offset=\"NEXT\"/offset=\"$(($2 * 2))\"/" "$tmp/room.xml" > "$tmp/r.xml"
+    for opts in "--value-cap 448K" "" "--ring-size 1"; do
+      "$ospy" capture -q $opts -c "$tmp/r.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+        { cat "$tmp/err"; fail "$1 $opts: capture exited $?"; }
+      expect_line "$tmp/out" "10 5"
+      "$ospy" show -s 4 "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+      echo "$1 ${opts:-(defaults)}:"
+      grep -o '!\(f3\|many\|rd\|walk\)(.*' "$tmp/show" | sed 's/0x[0-9a-f]*</0xADDR</g'
+      # the arguments after the big buffers, whatever room they left
+      expect_regex "$tmp/show" '!f3\(a="zzzz"\.\.\.[^,]*, b="zzzz"\.\.\.\([0-9]+ of 300000 bytes\), n=300000, tag=77\) = 3$'
+      expect_regex "$tmp/show" '!many\(a="zzzz"\.\.\..*, i=0x[0-9a-f]+<no room>, j=0x[0-9a-f]+<no room>, n=1099511627776\) = 3$'
+      expect_regex "$tmp/show" '!rd\(a="oooo"\.\.\.[^,]*, b="oooo"\.\.\.\([0-9]+ of 300000 bytes\), count=\[5\], n=300000\) = 3$'
+      expect_regex "$tmp/show" '!walk\(n=\{name="a", in=\{x=7\}, next=\{name="a", in=\{x=7\}, next=\{name="a", in=\{x=7\}, next=\{name=0x[0-9a-f]+<depth limit>, in=0x[0-9a-f]+<depth limit>, next=0x[0-9a-f]+<depth limit>\}\}\}\}\) = 1$'
+      grep -q -- '--- lost' "$tmp/show" && fail "$1 $opts: a call was lost: $(grep -- '--- lost' "$tmp/show")"
+      "$ospy" export "$tmp/c.ospy" -o "$tmp/c.jsonl" 2>/dev/null || fail "export exited $?"
+      jq -e -s 'map(select(.type == "FunctionCall") | {key: (.name | sub(".*::"; "")), value: .}) | from_entries
+        | (.f3.args_in | map(.value) | .[2:]) == ["300000", "77"]
+        and (.many.args_in[9] | .not_recorded == "no room" and (.value | startswith("0x")))
+        and .many.args_in[10].value == "1099511627776"
+        and (.rd.args_out | .[2].children[0].value == "5" and .[1].children[0].total_size == 300000)
+        and (.walk.args_in[0].children[0].children[2].children[0].children[2].children[0]
+             .children[2].children[0].children[2] | .not_recorded == "depth limit" and .type == "Pointer")' \
+        "$tmp/c.jsonl" >/dev/null || fail "$1 $opts: JSON Lines: $(grep FunctionCall "$tmp/c.jsonl" | sed 's/"base64":"[^"]*"/"base64":.../g')"
+      "$ospy" export "$tmp/c.ospy" --format xml -o "$tmp/c.xml" 2>/dev/null || fail "export xml exited $?"
+      grep -q '<argument name="j"><value type="Pointer" value="0x[0-9a-f]*" notRecorded="no room">' "$tmp/c.xml" ||
+        fail "$1 $opts: XML: no notRecorded=\"no room\" on many's j"
+      grep -q '<field name="next"><value type="Pointer" value="0x[0-9a-f]*" notRecorded="depth limit"/></field>' "$tmp/c.xml" ||
+        fail "$1 $opts: XML: no notRecorded=\"depth limit\" on walk's last next"
+    done
+  }
+  cc -O2 -o "$tmp/room" "$tmp/room.c" || fail "cannot build the target"
+  check_room "$tmp/room" 8
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && cc -m32 -O2 -o "$tmp/room32" "$tmp/room.c" 2>/dev/null &&
+     "$tmp/room32" >/dev/null 2>&1; then
+    check_room "$tmp/room32" 4
+    i386=checked
+  fi
+  echo "value-room: the arguments after big values kept, <no room> and <depth limit> marked (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac

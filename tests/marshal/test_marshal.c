@@ -732,14 +732,14 @@ static void test_blob_cap(void)
   tt_done(&k, 0);
   uint8_t blob[64];
   memset(blob, 0xee, sizeof blob);
-  size_t n = ospy_marshal_enter(&t->fns[fn], &k.c, blob, 40, 65536);
-  CHECK(n <= 40);
-  CHECK(blob[40] == 0xee);
-  CHECK(blob[3] & OSPY_VB_F_TRUNCATED);
+  size_t n = ospy_marshal_enter(&t->fns[fn], &k.c, blob, 48, 65536);
+  CHECK(n <= 48);
+  CHECK(blob[48] == 0xee);
+  CHECK(!(blob[3] & OSPY_VB_F_TRUNCATED)); /* b keeps its room: nothing is missing */
   ospy_values_format_text(&t->fns[fn], blob, n, OSPY_VALUES_ARGS, text, sizeof text);
   /* how many bytes fit depends on the pointer's encoded size */
-  CHECK(!strncmp(text, "a=1, buf=\"zzzzzzzz", 17));
-  CHECK(strstr(text, "\"...(") && strstr(text, " of 1000 bytes), ..."));
+  CHECK(!strncmp(text, "a=1, buf=\"zz", 12));
+  CHECK(strstr(text, "\"...(") && strstr(text, " of 1000 bytes), b=2"));
   n = ospy_marshal_enter(&t->fns[fn], &k.c, blob, 8, 65536);
   ospy_values_format_text(&t->fns[fn], blob, n, OSPY_VALUES_ARGS, text, sizeof text);
   CHECK_STR(text, "a=1, ...");
@@ -1398,6 +1398,7 @@ static void test_i386_method_this(void)
 
 void test_seed(void);
 void test_computed_all(void);
+void test_room_all(void);
 
 int main(void)
 {
@@ -1435,6 +1436,7 @@ int main(void)
   test_negative_sizes();
   test_floats();
   test_blob_cap();
+  test_room_all();
   test_int_fast_path();
   test_decode_garbage();
   if (test_failures)
