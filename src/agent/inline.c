@@ -861,6 +861,22 @@ static void warn_ambiguous_signature(inline_hook *h)
                        " places; the first is hooked (a longer signature tells them apart)");
 }
 
+/* A function named (not a pattern's match: a glob leaves clones out, and
+ * says so when it matched only clones) whose module has compiler copies of
+ * it: at -O2 its callers may call a copy (buf_fn.constprop.0), and the hook
+ * records nothing. A note names them; they are not hooked for the user
+ * (their parameters may differ from the spec's). */
+static void note_clones(const inline_hook *h, const char *name)
+{
+  const ospy_plan_hook *ph = h->ph;
+  char note[1024];
+  if (h->internal || (ph->flags & OSPY_HOOK_F_GLOB) ||
+      (ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) ||
+      !ospy_agent_clone_note(h->addr, ph->symbol, note, sizeof note))
+    return;
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, name, note, NULL);
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->listener || h->failed || h->alias)
@@ -942,6 +958,7 @@ static void attach_one(inline_hook *h)
   if (!name_by_module(h, name, sizeof name))
     ospy_agent_join3(name, sizeof name, h->ph->display, NULL, NULL);
   warn_ambiguous_signature(h);
+  note_clones(h, name);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;
     ospy_agent_messagef2(OSPY_EV_INFO, h->index, name, ": ", "found and hooked now");

@@ -53,6 +53,13 @@ int ospy_agent_module_path_of(const void *addr, char *path, size_t cap);
  * when looking again cannot help otherwise (no symbol table), else 0. */
 int ospy_agent_lack_reason(const char *path, const char *symbol, int program, char *out,
                            size_t cap);
+/* The compiler's copies of a hooked function (NAME.constprop.0, .isra.0,
+ * .part.0: specialised, their parameters may differ) in the file of the
+ * module whose code holds addr, which its callers there may call instead:
+ * how many, and a note saying so and how to hook one (": the compiler made
+ * ...") in out. 0 when none, and for a function its library exports (the
+ * calls of other modules reach it). */
+unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, size_t cap);
 /* How many places ph's signature (or vtable constructor signature) matches
  * in its module's code, up to 100; 0 for other hooks. */
 unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph);

@@ -290,47 +290,85 @@ static int is_clone_of(const char *s, const char *name)
          !strncmp(s + n, ".part.", 6);
 }
 
-/* Looks name up in the .symtab of the ELF image at map (size bytes); with
- * clone set, a GCC clone of it instead, whose name goes to clone. */
-static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, int type,
-                            char *clone, size_t clone_cap, int *ifunc)
+typedef int (*symbol_fn)(const ElfW(Sym) *sym, const char *name, void *data);
+
+/* Calls each(symbol, its name, data) for the symbols with a value in the
+ * .symtab of the ELF image at map (size bytes), until one returns non-zero:
+ * that value. 0 when none did (each NULL: when there is a symbol table), -1
+ * when the image has no symbol table. */
+static int symtab_walk(const uint8_t *map, size_t size, symbol_fn each, void *data)
 {
   const ElfW(Ehdr) *eh = (const void *)map;
   if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
       eh->e_shoff == 0 || eh->e_shentsize != sizeof(ElfW(Shdr)) ||
       eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
-    return 0;
+    return -1;
   const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
+  int found = -1;
   for (unsigned i = 0; i < eh->e_shnum; i++) {
     if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
       continue;
-    if (!name)
-      return 1; /* (asked only whether there is a symbol table) */
+    if (!each)
+      return 0; /* (asked only whether there is a symbol table) */
     const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
     if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size)
       return 0;
+    found = 0;
     const ElfW(Sym) *sym = (const void *)(map + sh[i].sh_offset);
     size_t n = sh[i].sh_size / sizeof *sym;
     for (size_t k = 0; k < n; k++) {
-      int t = ELF32_ST_TYPE(sym[k].st_info);
-      if (sym[k].st_name >= strs->sh_size || !sym[k].st_value ||
-          (t != type && !(ifunc && type == STT_FUNC && t == STT_GNU_IFUNC)))
+      if (sym[k].st_name >= strs->sh_size || !sym[k].st_value)
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
         continue;
-      if (!clone && !strcmp(s, name)) {
-        if (ifunc)
-          *ifunc = t == STT_GNU_IFUNC;
-        return sym[k].st_value;
-      }
-      if (clone && is_clone_of(s, name)) {
-        snprintf(clone, clone_cap, "%s", s);
-        return sym[k].st_value;
-      }
+      int r = each(&sym[k], s, data);
+      if (r)
+        return r;
     }
   }
+  return found;
+}
+
+typedef struct symbol_query {
+  const char *name;
+  int type;
+  char *clone;   /* a clone of name is looked for, its name written here */
+  size_t clone_cap;
+  int *ifunc;
+  uint64_t value;
+} symbol_query;
+
+static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
+{
+  symbol_query *q = data;
+  int t = ELF32_ST_TYPE(sym->st_info);
+  if (t != q->type && !(q->ifunc && q->type == STT_FUNC && t == STT_GNU_IFUNC))
+    return 0;
+  if (!q->clone && !strcmp(s, q->name)) {
+    if (q->ifunc)
+      *q->ifunc = t == STT_GNU_IFUNC;
+    q->value = sym->st_value;
+    return 1;
+  }
+  if (q->clone && is_clone_of(s, q->name)) {
+    snprintf(q->clone, q->clone_cap, "%s", s);
+    q->value = sym->st_value;
+    return 1;
+  }
   return 0;
+}
+
+/* Looks name up in the .symtab of the ELF image at map (size bytes); with
+ * clone set, a GCC clone of it instead, whose name goes to clone. name NULL:
+ * 1 when there is a symbol table. */
+static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, int type,
+                            char *clone, size_t clone_cap, int *ifunc)
+{
+  if (!name)
+    return symtab_walk(map, size, NULL, NULL) == 0;
+  symbol_query q = { name, type, clone, clone_cap, ifunc, 0 };
+  return symtab_walk(map, size, symbol_query_each, &q) > 0 ? q.value : 0;
 }
 
 /* The file at path mapped read-only (*size bytes); NULL if it cannot be. */
@@ -660,6 +698,96 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
                    "static function the compiler inlined into all its callers has no code of "
                    "its own to hook)" : ": check the name", NULL);
   return !has_symtab;
+}
+
+/* ---- a hooked function's compiler clones (a note; not hot) ---- */
+
+typedef struct clone_list {
+  const char *name;
+  uint64_t own;       /* the function's own value: an alias at it is no copy */
+  char names[512];    /* the first few, ", " between them */
+  char first[256];
+  unsigned n;
+} clone_list;
+
+#define CLONES_NAMED 4
+
+static int clone_each(const ElfW(Sym) *sym, const char *s, void *data)
+{
+  clone_list *l = data;
+  if (ELF32_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_value == l->own ||
+      !is_clone_of(s, l->name))
+    return 0;
+  if (!l->n)
+    snprintf(l->first, sizeof l->first, "%s", s);
+  if (l->n < CLONES_NAMED) {
+    size_t len = strlen(l->names);
+    snprintf(l->names + len, sizeof l->names - len, "%s%s", l->n ? ", " : "", s);
+  }
+  l->n++;
+  return 0;
+}
+
+typedef struct module_of {
+  uintptr_t addr;
+  struct dl_phdr_info info;
+  int found;
+} module_of;
+
+static int module_of_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  module_of *q = data;
+  if (!in_segments(info, q->addr))
+    return 0;
+  q->info = *info;
+  q->found = 1;
+  return 1;
+}
+
+/* Whether the library holds symbol at addr among its exports: the calls of
+ * other modules reach that function, whatever copies its own code calls. */
+static int library_exports(const char *path, const char *symbol, const void *addr)
+{
+  void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return 0;
+  void *sym = dlsym(h, symbol);
+  dlclose(h);
+  return sym == addr;
+}
+
+unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, size_t cap)
+{
+  module_of q = { (uintptr_t)addr, { 0 }, 0 };
+  out[0] = 0;
+  if (!symbol[0] || !dl_iterate_phdr(module_of_cb, &q) || !q.found)
+    return 0;
+  const char *name = q.info.dlpi_name ? q.info.dlpi_name : "";
+  int program = !name[0];
+  if (!program && (!strncmp(name, "linux-", 6) || library_exports(name, symbol, addr)))
+    return 0;
+  size_t size;
+  const uint8_t *map = map_file(program ? "/proc/self/exe" : name, &size);
+  if (!map)
+    return 0;
+  static clone_list l; /* (names: not on a thread's stack) */
+  memset(&l, 0, sizeof l);
+  l.name = symbol;
+  l.own = (uintptr_t)addr - q.info.dlpi_addr;
+  symtab_walk(map, size, clone_each, &l);
+  munmap((void *)map, size);
+  if (!l.n)
+    return 0;
+  const char *module = base_name(program ? main_program_path() : name);
+  char more[48] = "";
+  if (l.n > CLONES_NAMED)
+    snprintf(more, sizeof more, " and %u more", l.n - CLONES_NAMED);
+  snprintf(out, cap, ": the compiler made %u cop%s of it in %s, %s%s, which calls may reach "
+           "instead of it, unseen by this hook (a copy's parameters may differ from the "
+           "source's): -f '%s!%s' hooks %s", l.n, l.n == 1 ? "y" : "ies", module, l.names, more,
+           module, l.first, l.n == 1 ? "it" : "one");
+  return l.n;
 }
 
 static void *resolve_symtab(const ospy_plan_hook *ph)

@@ -1860,5 +1860,74 @@ X
     i386=checked
   fi
   echo "value-room: the arguments after big values kept, <no room> and <depth limit> marked (i386 $i386)" ;;
+clone-note)
+  # A function hooked by name whose module has compiler copies of it (GCC's
+  # buf_fn.constprop.0, which its callers call instead): the hook records
+  # nothing of those calls, and a note at hook time names the copies and how
+  # to hook one (they are not hooked for the user: their parameters may
+  # differ). The note's advice works. A function without copies gets none.
+  cat > "$tmp/clone.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+int buf_fn(const char *buf, int n, int mode)
+{
+  int s = 0;
+  for (int i = 0; i < n; i++) {
+    if (mode == 2)
+      s += buf[i] * i;
+    else if (mode > 7)
+      s ^= buf[i] << (mode & 7);
+    else
+      s += buf[i] + mode;
+  }
+  return s;
+}
+int other_fn(int n) { return n + 1; }
+int main(int argc, char **argv)
+{
+  char b[64];
+  memset(b, argc, sizeof b);
+  int s = 0;
+  for (int i = 0; i < 3; i++)
+    s += buf_fn(b, 60 + argc, 2);
+  printf("%d %d\n", s, other_fn(argc));
+  return 0;
+}
+C
+  cat > "$tmp/clone.xml" <<'X'
+<hookManager><specs><functions><function name="buf_fn"><returnValue type="Int32"/><arguments>
+<argument name="buf" type="ByteArrayPtr" size="arg.n"/><argument name="n" type="Int32"/>
+<argument name="mode" type="Int32"/></arguments></function></functions></specs>
+<hooks><module name="*"><function specId="buf_fn"/></module></hooks></hookManager>
+X
+  # (-O2 clones when it pays; these flags make GCC clone this small function)
+  clone_flags="-O2 -fno-inline -fipa-cp-clone --param ipa-cp-eval-threshold=1"
+  check_clone() { # BINARY
+    b=$(basename "$1")
+    nm "$1" | grep -q ' buf_fn\.constprop\.0$' || { echo "skip: the compiler made no clone"; exit 77; }
+    for how in "-f buf_fn -f other_fn" "-c $tmp/clone.xml"; do
+      "$ospy" capture -q $how -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+        { cat "$tmp/err"; fail "$b $how: capture exited $?"; }
+      "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+      echo "$b $how:"
+      grep 'compiler made' "$tmp/show" | sed 's/^[^]]*] //'
+      expect_line "$tmp/show" "--- info: $b!buf_fn: the compiler made 1 copy of it in $b, buf_fn.constprop.0, which calls may reach instead of it, unseen by this hook (a copy's parameters may differ from the source's): -f '$b!buf_fn.constprop.0' hooks it"
+      [ "$(grep -c 'compiler made' "$tmp/show")" = 1 ] || fail "$b $how: a note for a function without copies"
+    done
+    # the advice: the copy hooked by its name records the call
+    "$ospy" capture -q -f "$b!buf_fn.constprop.0" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "$b: capture of the copy exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" "\] $b!buf_fn\.constprop\.0\(arg0=0x[0-9a-f]+, .*\) = [0-9]+\$"
+  }
+  cc $clone_flags -o "$tmp/clone" "$tmp/clone.c" || fail "cannot build the target"
+  check_clone "$tmp/clone"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && cc -m32 $clone_flags -o "$tmp/clone32" "$tmp/clone.c" 2>/dev/null &&
+     "$tmp/clone32" >/dev/null 2>&1; then
+    check_clone "$tmp/clone32"
+    i386=checked
+  fi
+  echo "clone-note: a hooked function's compiler copies named at hook time, with how to hook one (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac
