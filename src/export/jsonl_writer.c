@@ -94,6 +94,8 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   ospy_sink_puts(s, "}");
 }
 
+static void write_elements(ospy_sink *s, const char *name, const ospy_xelement *e, size_t n);
+
 /* {"name": "URB", "attributes": {"direction": "in"}, "text": "...",
  * "children": [...]}: an element of an event ospy has no model of. */
 static void write_element(ospy_sink *s, const ospy_xelement *e)
@@ -112,15 +114,20 @@ static void write_element(ospy_sink *s, const ospy_xelement *e)
   }
   if (e->text)
     key_string(s, "text", e->text);
-  if (e->nchildren) {
-    key(s, "children");
-    for (size_t i = 0; i < e->nchildren; i++) {
-      ospy_sink_puts(s, i ? "," : "[");
-      write_element(s, &e->children[i]);
-    }
-    ospy_sink_puts(s, "]");
-  }
+  if (e->nchildren)
+    write_elements(s, "children", e->children, e->nchildren);
   ospy_sink_puts(s, "}");
+}
+
+/* "KEY": [elements...] */
+static void write_elements(ospy_sink *s, const char *name, const ospy_xelement *e, size_t n)
+{
+  key(s, name);
+  for (size_t i = 0; i < n; i++) {
+    ospy_sink_puts(s, i ? "," : "[");
+    write_element(s, &e[i]);
+  }
+  ospy_sink_puts(s, "]");
 }
 
 static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
@@ -207,13 +214,7 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
     key_string(s, "message", ev->message);
   if (ev->attached)
     ospy_sink_puts(s, ",\"attached\":true");
-  if (ev->nelements) {
-    key(s, "elements");
-    for (size_t i = 0; i < ev->nelements; i++) {
-      ospy_sink_puts(s, i ? "," : "[");
-      write_element(s, &ev->elements[i]);
-    }
-    ospy_sink_puts(s, "]");
-  }
+  if (ev->nelements)
+    write_elements(s, "elements", ev->elements, ev->nelements);
   ospy_sink_puts(s, "}\n");
 }

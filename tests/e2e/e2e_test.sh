@@ -42,6 +42,18 @@ check_demo() {
   [ "$n" = 14 ] || { cat "$tmp/show"; fail "expected 14 calls, got $n"; }
 }
 
+# A config for libe2e-dlib.so, which the program opens later: one function it
+# has and one it lacks (missing-later, missing-relative).
+write_late_config() { # FILE
+  cat > "$1" <<'X'
+<hookManager><specs><functions>
+<function name="ospy_dlib_mul"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="no_such_fn"><returnValue type="Int32"/><arguments/></function>
+</functions></specs>
+<hooks><module name="libe2e-dlib.so"><function specId="ospy_dlib_mul"/><function specId="no_such_fn"/></module></hooks></hookManager>
+X
+}
+
 case $case_name in
 demo)
   check_demo "$demo" open
@@ -1456,13 +1468,7 @@ missing-later)
   # what happened, also after its dlclose (it was silent, or blamed a module
   # never loaded). Loaded three times: said once.
   d=$(dirname "$target")
-  cat > "$tmp/late.xml" <<'X'
-<hookManager><specs><functions>
-<function name="ospy_dlib_mul"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
-<function name="no_such_fn"><returnValue type="Int32"/><arguments/></function>
-</functions></specs>
-<hooks><module name="libe2e-dlib.so"><function specId="ospy_dlib_mul"/><function specId="no_such_fn"/></module></hooks></hookManager>
-X
+  write_late_config "$tmp/late.xml"
   "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- "$d/e2e-target-dlopen" "$d/libe2e-dlib.so" 3 2 \
     >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
   expect_line "$tmp/err" "6 calls recorded, 0 lost, 1 agent error"
@@ -1654,13 +1660,7 @@ missing-relative)
   # module never loaded, or, after the program's dlclose, said nothing at all.
   # Loaded twice (dlopen, call, dlclose): said once. x86-64 and i386.
   src=$(dirname "$0")
-  cat > "$tmp/late.xml" <<'X'
-<hookManager><specs><functions>
-<function name="ospy_dlib_mul"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
-<function name="no_such_fn"><returnValue type="Int32"/><arguments/></function>
-</functions></specs>
-<hooks><module name="libe2e-dlib.so"><function specId="ospy_dlib_mul"/><function specId="no_such_fn"/></module></hooks></hookManager>
-X
+  write_late_config "$tmp/late.xml"
   check_relative() { # DIR holding e2e-target-dlopen and libe2e-dlib.so
     dir=$(cd "$1" && pwd -P)
     (cd "$dir" && "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- ./e2e-target-dlopen ./libe2e-dlib.so 2 1) \
