@@ -1,5 +1,6 @@
 /* Loading a config: XML parsing (libxml2), the root element, attribute
    helpers shared by the section parsers. */
+#include <ctype.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xmlversion.h>
@@ -124,23 +125,57 @@ int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at, 
   return cfg_check_expr_at(g, src, fn, at, what, 0);
 }
 
+/* Where src names the return register (reg.rax, reg.eax and their views),
+ * as the column of its first; 1 when none is found. */
+static unsigned return_register_column(const char *src, char *name, size_t cap)
+{
+  static const char *const regs[] = { "reg.rax", "reg.eax", "reg.ax", "reg.al", "reg.ah" };
+  const char *first = NULL;
+  snprintf(name, cap, "reg.eax");
+  for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+    size_t n = strlen(regs[i]);
+    for (const char *r = strstr(src, regs[i]); r; r = strstr(r + 1, regs[i]))
+      if (!isalnum((unsigned char)r[n]) && r[n] != '_' && (!first || r < first)) {
+        first = r;
+        snprintf(name, cap, "%s", regs[i]);
+        break;
+      }
+  }
+  return first ? (unsigned)(first - src) + 1 : 1;
+}
+
 /* at_enter: the value is needed when the call enters (an in argument's size
- * or value), before there is a return value. */
+ * or value), before there is a return value. A computed value (value=) may
+ * read the return register all the same: it is the register as it is then
+ * (reg.eax at entry: where regparm functions pass their first argument); a
+ * size that reads it at entry is the original's size="reg.eax" (the return
+ * value) misplaced. */
 int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter)
 {
   ospy_sexpr *e;
-  char msg[200];
+  char msg[320];
   unsigned col = 1;
   if (ospy_sexpr_compile(src, g->t, fn, &e, msg, sizeof msg, &col) == 0) {
-    int uses_return = ospy_sexpr_uses_return(e);
+    int uses_retval = ospy_sexpr_uses_retval(e);
+    int uses_reg = ospy_sexpr_uses_return(e) && strcmp(what, "value");
     ospy_sexpr_free(e);
-    if (!at_enter || !uses_return)
+    if (!at_enter || (!uses_retval && !uses_reg))
       return 0;
-    const char *r = strstr(src, "retval");
-    col = r ? (unsigned)(r - src) + 1 : 1;
-    snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
-             "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
+    if (uses_retval) {
+      const char *r = strstr(src, "retval");
+      col = r ? (unsigned)(r - src) + 1 : 1;
+      snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "
+               "call enters; use size=\"ENTER/RETURN\" or direction=\"out\")");
+    } else {
+      char reg[16];
+      col = return_register_column(src, reg, sizeof reg);
+      snprintf(msg, sizeof msg, "%s, the return register, is read here when the call enters "
+               "(an in value is taken then), before it holds the return value: for the "
+               "return value use %s=\"ENTER/RETURN\" or direction=\"out\"; for the "
+               "register at entry, a computed argument (<argument name=\"n\" "
+               "type=\"UInt32\" value=\"%s\"/>) and %s=\"arg.n\"", reg, what, reg, what);
+    }
   }
   char quoted[CFG_QUOTED_EXPR_MAX + 8];
   cfg_error(g, cfg_val_pos(g, at, col - 1), "bad expression '%s' in %s: %s",

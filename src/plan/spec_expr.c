@@ -104,6 +104,11 @@ int ospy_sexpr_uses_return(const ospy_sexpr *s)
   return s && (s->uses & (OSPY_EXPR_USES_RETVAL | OSPY_EXPR_USES_RETURN_REG));
 }
 
+int ospy_sexpr_uses_retval(const ospy_sexpr *s)
+{
+  return s && (s->uses & OSPY_EXPR_USES_RETVAL);
+}
+
 int ospy_sexpr_decided_at_return(const ospy_sexpr *s)
 {
   return ospy_sexpr_uses_return(s) || (s && (s->uses & OSPY_EXPR_USES_ERRNO));

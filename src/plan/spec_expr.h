@@ -51,6 +51,8 @@ uint64_t ospy_sexpr_eval(const ospy_sexpr *e, const ospy_sexpr_env *env, int *fa
 /* Non-zero when the expression uses the return value or the return register
    (rax/eax and their views), which only mean something at leave. */
 int ospy_sexpr_uses_return(const ospy_sexpr *e);
+/* Non-zero when it uses `retval` itself (not only the return register). */
+int ospy_sexpr_uses_retval(const ospy_sexpr *e);
 /* Non-zero when a logCondition is decided when the call returns: it uses the
    return value, the return register or errno (errno after the call; at entry
    it is whatever the caller left there). */

@@ -83,6 +83,18 @@ static void test_diagnostics(void)
          "value is taken when the call enters; use size=\"ENTER/RETURN\" or direction=\"out\")\n"
          "t.xml:6:44: error: bad expression '1 + retval' in value: retval is not available here (an "
          "in value is taken when the call enters; use size=\"ENTER/RETURN\" or direction=\"out\")\n");
+  /* the return register in an in value: a computed argument reads it as it
+     is at entry (an i386 regparm function's first argument is there); a
+     size reading it at entry is the original's size="reg.eax" (the return
+     value) misplaced: it was "retval is not available here" for both */
+  EXPECT(HM(FN("<argument name=\"x\" type=\"Int32\" value=\"reg.eax\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"reg.ecx + reg.eax\"/>\n")),
+         "t.xml:6:56: error: bad expression 'reg.ecx + reg.eax' in size: reg.eax, the return "
+         "register, is read here when the call enters (an in value is taken then), before it "
+         "holds the return value: for the return value use size=\"ENTER/RETURN\" or "
+         "direction=\"out\"; for the register at entry, a computed argument (<argument "
+         "name=\"n\" type=\"UInt32\" value=\"reg.eax\"/>) and size=\"arg.n\"\n");
+  EXPECT(HM(FN("<argument name=\"x\" type=\"Int32\" value=\"reg.eax\"/>\n")), "");
 
   EXPECT("<config/>\n", "t.xml:1:1: error: expected <hookManager> as the root element, found <config>\n");
   EXPECT(HM("<typez/>\n"), "t.xml:2:1: error: unknown element <typez> in <hookManager>\n");
