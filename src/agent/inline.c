@@ -923,6 +923,9 @@ static void attach_one(inline_hook *h)
     case OSPY_CALLCONV_STDCALL: cc = OSPY_CC_STDCALL; break;
     case OSPY_CALLCONV_FASTCALL: cc = OSPY_CC_FASTCALL; break;
     case OSPY_CALLCONV_THISCALL: cc = OSPY_CC_THISCALL; break;
+    case OSPY_CALLCONV_REGPARM1: cc = OSPY_CC_REGPARM1; break;
+    case OSPY_CALLCONV_REGPARM2: cc = OSPY_CC_REGPARM2; break;
+    case OSPY_CALLCONV_REGPARM3: cc = OSPY_CC_REGPARM3; break;
     default: break;
     }
   }

@@ -16,10 +16,12 @@
  *     word j (the word at rsp + 8 + 8j at entry). Float/double arguments come
  *     from ctx->xmm, in order.
  *   i386: register words first (fastcall: ecx, edx; thiscall: ecx, the
- *     implicit `this`, not a spec argument), then stack word j at
- *     args[nreg + j] (the word at esp + 4 + 4j at entry). int64/double take
- *     two stack words. A vtable method's `this` (is_method) is not a spec
- *     argument either: ecx under fastcall and thiscall, else stack word 0.
+ *     implicit `this`, not a spec argument; regparm(N): eax, edx, ecx, the
+ *     first N), then stack word j at args[nreg + j] (the word at esp + 4 + 4j
+ *     at entry). int64/double take two stack words (regparm: an int64 two
+ *     registers when two are left). A vtable method's `this` (is_method) is
+ *     not a spec argument either: ecx under fastcall and thiscall, eax under
+ *     regparm, else stack word 0.
  * Stack words beyond nargs are read safely from ctx->rsp/esp at enter.
  */
 #ifndef OSPY_AGENT_MARSHAL_H

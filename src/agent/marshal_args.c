@@ -62,17 +62,41 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
   return fn->nargs;
 }
 #else
-/* Register words the convention passes before the stack words. */
+/* Register words the convention passes before the stack words (the
+ * interceptor's order: fastcall ecx, edx; thiscall ecx; regparm eax, edx,
+ * ecx). */
 static unsigned reg_words(int cc)
 {
-  return cc == OSPY_CALLCONV_FASTCALL ? 2 : cc == OSPY_CALLCONV_THISCALL ? 1 : 0;
+  switch (cc) {
+  case OSPY_CALLCONV_FASTCALL: return 2;
+  case OSPY_CALLCONV_THISCALL: return 1;
+  case OSPY_CALLCONV_REGPARM1: return 1;
+  case OSPY_CALLCONV_REGPARM2: return 2;
+  case OSPY_CALLCONV_REGPARM3: return 3;
+  default: return 0;
+  }
+}
+
+/* Whether the listed arguments take the registers (thiscall's one is the
+ * implicit `this`). */
+static int args_in_registers(int cc)
+{
+  return cc == OSPY_CALLCONV_FASTCALL ||
+         (cc >= OSPY_CALLCONV_REGPARM1 && cc <= OSPY_CALLCONV_REGPARM3);
+}
+
+static uint64_t reg_word(const ospy_marshal_call *c, unsigned k)
+{
+  return k < c->nargs ? c->args[k] & 0xffffffffu : 0;
 }
 
 unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals)
 {
   unsigned nreg = reg_words(fn->callconv), w;
+  int in_regs = args_in_registers(fn->callconv);
   /* a method's `this`: ecx under fastcall (GCC: the arguments then take edx
-   * and the stack) and thiscall, else pushed first (stdcall/cdecl) */
+   * and the stack) and thiscall, eax under regparm, else pushed first
+   * (stdcall/cdecl) */
   unsigned used_reg = fn->is_method && nreg ? 1 : 0;
   unsigned j = fn->is_method && !nreg ? 1 : 0;
   for (unsigned i = 0; i < fn->nargs; i++) {
@@ -82,15 +106,22 @@ unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, u
     }
     unsigned width = ospy_spec_scalar_width(fn->table, &fn->args[i].t);
     int fl = is_float(fn->table, &fn->args[i], &w);
-    if (fn->callconv == OSPY_CALLCONV_FASTCALL && used_reg < 2 && width <= 4 && !fl) {
-      vals[i] = used_reg < c->nargs ? c->args[used_reg] & 0xffffffffu : 0;
-      used_reg++;
+    if (in_regs && used_reg < nreg && width <= 4 && !fl) {
+      vals[i] = reg_word(c, used_reg++);
       continue;
     }
-    /* GCC's fastcall: a 64-bit integer goes on the stack and uses up the
+    /* GCC's regparm: a 64-bit integer takes two registers when two are left,
+     * its low word first (fastcall never passes one in registers) */
+    if (in_regs && fn->callconv != OSPY_CALLCONV_FASTCALL && width == 8 && !fl &&
+        used_reg + 2 <= nreg) {
+      vals[i] = reg_word(c, used_reg) | reg_word(c, used_reg + 1) << 32;
+      used_reg += 2;
+      continue;
+    }
+    /* else (GCC) a 64-bit integer goes on the stack and uses up the
      * registers left, so every later argument is on the stack too */
-    if (fn->callconv == OSPY_CALLCONV_FASTCALL && width == 8 && !fl)
-      used_reg = 2;
+    if (in_regs && width == 8 && !fl)
+      used_reg = nreg;
     uint64_t lo = stack_word(c, nreg, j++) & 0xffffffffu;
     if (width == 8) {
       uint64_t hi = stack_word(c, nreg, j++) & 0xffffffffu;
@@ -170,8 +201,8 @@ void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marsh
 #endif
   }
 #if defined(__i386__)
-  if (fn->callconv == OSPY_CALLCONV_FASTCALL || fn->callconv == OSPY_CALLCONV_THISCALL)
-    va->no_values = 1; /* variadic functions are cdecl */
+  if (reg_words(fn->callconv))
+    va->no_values = 1; /* variadic functions are cdecl (GCC ignores regparm for them) */
 #endif
 }
 

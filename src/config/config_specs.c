@@ -6,22 +6,29 @@
 #include "expr/expr.h"
 #include "plan/spec_expr.h"
 
+/* regparm is GCC's regparm(3), as it passes a local function's arguments
+ * at -O2 on i386; regparm(1) and regparm(2) use fewer registers. */
 static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
 {
-  static const char *const names[] = { "default", "cdecl", "stdcall", "fastcall",
-                                       "thiscall", "sysv", NULL };
+  static const struct { const char *name; uint8_t cc; } names[] = {
+    { "default", OSPY_CALLCONV_DEFAULT }, { "cdecl", OSPY_CALLCONV_CDECL },
+    { "stdcall", OSPY_CALLCONV_STDCALL }, { "fastcall", OSPY_CALLCONV_FASTCALL },
+    { "thiscall", OSPY_CALLCONV_THISCALL }, { "sysv", OSPY_CALLCONV_SYSV },
+    { "regparm", OSPY_CALLCONV_REGPARM3 }, { "regparm(3)", OSPY_CALLCONV_REGPARM3 },
+    { "regparm(2)", OSPY_CALLCONV_REGPARM2 }, { "regparm(1)", OSPY_CALLCONV_REGPARM1 },
+  };
   const char *v = cfg_attr(g, n, "callingConvention");
   *out = OSPY_CALLCONV_DEFAULT;
   if (!v)
     return 0;
-  for (unsigned i = 0; names[i]; i++)
-    if (!strcmp(v, names[i])) {
-      *out = (uint8_t)i;
+  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(v, names[i].name)) {
+      *out = names[i].cc;
       return 0;
     }
   cfg_error(g, cfg_pos_attr(g, n, "callingConvention"),
-            "unknown calling convention '%s': expected cdecl, stdcall, fastcall, thiscall or sysv",
-            v);
+            "unknown calling convention '%s': expected cdecl, stdcall, fastcall, thiscall, "
+            "regparm or sysv", v);
   return -1;
 }
 
@@ -571,9 +578,9 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
     return;
   int nested = 0;
   parse_callconv(g, n, &g->t->fns[fi].callconv);
-  /* `this` comes first: in ecx with thiscall (MSVC) and fastcall, else the
-     first stack word on i386 (GCC, Clang), rdi on x86-64; the arguments
-     follow it (src/agent/marshal_args.c). */
+  /* `this` comes first: in ecx with thiscall (MSVC) and fastcall, eax with
+     regparm, else the first stack word on i386 (GCC, Clang), rdi on x86-64;
+     the arguments follow it (src/agent/marshal_args.c). */
   g->t->fns[fi].is_method = 1;
   cfg_attr_bool(g, n, "logNested", &nested);
   g->t->fns[fi].log_nested = (uint8_t)nested;

@@ -40,6 +40,9 @@ typedef enum ospy_call_conv {
   OSPY_CC_STDCALL,     /* i386: all on the stack, callee pops */
   OSPY_CC_FASTCALL,    /* i386: ecx, edx, then the stack */
   OSPY_CC_THISCALL,    /* i386: this in ecx, the rest on the stack */
+  OSPY_CC_REGPARM1,    /* i386 GCC regparm(1): eax, then the stack */
+  OSPY_CC_REGPARM2,    /* i386 GCC regparm(2): eax, edx, then the stack */
+  OSPY_CC_REGPARM3,    /* i386 GCC regparm(3): eax, edx, ecx, then the stack */
 } ospy_call_conv;
 
 typedef enum ospy_interceptor_status {

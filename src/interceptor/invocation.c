@@ -424,6 +424,16 @@ static uintptr_t *arg_register(ospy_invocation *inv, unsigned n, unsigned *stack
       return (uintptr_t *)&c->ecx;
     *stack_index = n - 1;
     break;
+  case OSPY_CC_REGPARM1:
+  case OSPY_CC_REGPARM2:
+  case OSPY_CC_REGPARM3: {
+    uintptr_t *regs[3] = { (uintptr_t *)&c->eax, (uintptr_t *)&c->edx, (uintptr_t *)&c->ecx };
+    unsigned nreg = (unsigned)(conv(inv) - OSPY_CC_REGPARM1) + 1;
+    if (n < nreg)
+      return regs[n];
+    *stack_index = n - nreg;
+    break;
+  }
   default:
     *stack_index = n;
     break;

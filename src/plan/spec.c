@@ -293,9 +293,9 @@ const char *ospy_spec_type_name(const ospy_spec_table *t, uint32_t type)
 
 const char *ospy_spec_callconv_name(int cc)
 {
-  static const char *const names[] = { "default", "cdecl", "stdcall",
-                                       "fastcall", "thiscall", "sysv" };
-  return cc >= 0 && cc <= OSPY_CALLCONV_SYSV ? names[cc] : "?";
+  static const char *const names[] = { "default", "cdecl", "stdcall", "fastcall", "thiscall",
+                                       "sysv", "regparm(1)", "regparm(2)", "regparm" };
+  return cc >= 0 && cc <= OSPY_CALLCONV_LAST ? names[cc] : "?";
 }
 
 const char *ospy_spec_direction_name(int dir)

@@ -28,6 +28,12 @@ enum ospy_callconv {
   OSPY_CALLCONV_FASTCALL,
   OSPY_CALLCONV_THISCALL,
   OSPY_CALLCONV_SYSV,
+  /* i386 GCC regparm(N): the first N integer arguments in eax, edx, ecx
+   * (GCC's own choice for local functions at -O2; __attribute__((regparm))) */
+  OSPY_CALLCONV_REGPARM1,
+  OSPY_CALLCONV_REGPARM2,
+  OSPY_CALLCONV_REGPARM3,
+  OSPY_CALLCONV_LAST = OSPY_CALLCONV_REGPARM3,
 };
 
 enum ospy_direction { OSPY_DIR_IN = 1, OSPY_DIR_OUT = 2, OSPY_DIR_INOUT = 3 };

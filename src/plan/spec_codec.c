@@ -353,7 +353,7 @@ static const char *validate(const ospy_spec_table *t)
   }
   for (uint32_t i = 0; i < t->nfns; i++) {
     const ospy_spec_fn *fn = &t->fns[i];
-    if (!fn->name || fn->callconv > OSPY_CALLCONV_SYSV || !ref_ok(t, &fn->ret, !fn->has_ret))
+    if (!fn->name || fn->callconv > OSPY_CALLCONV_LAST || !ref_ok(t, &fn->ret, !fn->has_ret))
       return "bad function spec";
     for (uint32_t a = 0; a < fn->nargs; a++) {
       const ospy_spec_arg *ar = &fn->args[a];

@@ -159,7 +159,7 @@ static void test_diagnostics(void)
          "t.xml:12:26: error: unknown type 'Structures'\n");
   EXPECT(HM("<specs><functions>\n<function name=\"f\" callingConvention=\"pascal\" colour=\"red\"/>\n"
             "<function name=\"f\"/>\n<function/>\n</functions></specs>\n"),
-         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall or sysv\n"
+         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall, regparm or sysv\n"
          "t.xml:3:47: error: unknown attribute 'colour' on <function>\n"
          "t.xml:4:17: error: duplicate function spec 'f'\n"
          "t.xml:5:1: error: <function> needs a 'name' attribute\n");
@@ -655,12 +655,43 @@ static void test_process_id(void)
          "t.xml:2:27: error: type 'ProcessId' redefines a built-in type\n");
 }
 
+/* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
+   function's arguments at -O2; regparm(1) and regparm(2) use fewer
+   registers. `ospy check` names them. */
+static void test_regparm(void)
+{
+  static const struct { const char *spelled, *shown; int cc; } forms[] = {
+    { "regparm", "regparm", OSPY_CALLCONV_REGPARM3 },
+    { "regparm(3)", "regparm", OSPY_CALLCONV_REGPARM3 },
+    { "regparm(2)", "regparm(2)", OSPY_CALLCONV_REGPARM2 },
+    { "regparm(1)", "regparm(1)", OSPY_CALLCONV_REGPARM1 },
+  };
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    char xml[512];
+    snprintf(xml, sizeof xml, HM("<specs><functions>\n<function name=\"f\" "
+                                 "callingConvention=\"%s\"/>\n</functions></specs>\n"),
+             forms[i].spelled);
+    ospy_diag d;
+    ospy_diag_init(&d);
+    ospy_config *c = NULL;
+    CHECK(ospy_config_load_buffer("t.xml", xml, strlen(xml), 32, &c, &d) == 0);
+    const ospy_spec_fn *fn =
+      c ? ospy_spec_table_fn(c->specs, ospy_spec_fn_lookup(c->specs, "f")) : NULL;
+    CHECK(fn && fn->callconv == forms[i].cc);
+    CHECK_STR(ospy_spec_callconv_name(forms[i].cc), forms[i].shown);
+    ospy_diag_free(&d);
+    ospy_config_free(c);
+  }
+  printf("ok regparm: regparm, regparm(1..3)\n");
+}
+
 int main(int argc, char **argv)
 {
   const char *dir = argc > 1 ? argv[1] : "tests/config";
   test_diagnostics();
   test_model();
   test_process_id();
+  test_regparm();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);

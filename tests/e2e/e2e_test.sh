@@ -1929,5 +1929,48 @@ X
     i386=checked
   fi
   echo "clone-note: a hooked function's compiler copies named at hook time, with how to hook one (i386 $i386)" ;;
+regparm-i386)
+  # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
+  # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=
+  # "regparm" reads them there (the stack's garbage was shown); a computed
+  # argument's value="reg.eax" is eax at entry (it was refused: "retval is
+  # not available here")
+  [ -n "$agent32" ] && [ -f "$agent32" ] ||
+    { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  cat > "$tmp/rc.c" <<'C'
+#include <stdio.h>
+static __attribute__((noinline, noclone)) int helper(int x) { volatile int k = 7; return x * k + 1; }
+__attribute__((noinline, regparm(3))) long long rp(int a, long long d, int c) { volatile int k = 1; return a * k + d + c; }
+int main(void) {
+  long long s = 0;
+  for (int i = 0; i < 3; i++) s += helper(i + 40) + rp(i, 0x500000000LL + i, 9);
+  printf("s=%lld\n", s);
+  return 0;
+}
+C
+  cc -m32 -O2 -o "$tmp/rc" "$tmp/rc.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+  "$tmp/rc" >/dev/null 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  cat > "$tmp/rc.xml" <<'X'
+<hookManager><specs><functions>
+<function name="helper" callingConvention="regparm"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+<function name="rp" callingConvention="regparm"><returnValue type="Int64" hex="true"/><arguments><argument name="a" type="Int32"/><argument name="d" type="Int64" hex="true"/><argument name="c" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="rc"><function specId="helper" symbol="helper"/><function specId="rp"/></module></hooks></hookManager>
+X
+  sed -e 's/ callingConvention="regparm"><returnValue type="Int32"\/><arguments><argument name="x" type="Int32"\/>/><returnValue type="Int32"\/><arguments><argument name="x" type="Int32" value="reg.eax"\/>/' \
+    "$tmp/rc.xml" > "$tmp/rc-eax.xml"
+  grep -q 'value="reg.eax"' "$tmp/rc-eax.xml" || fail "sed did not make rc-eax.xml"
+  "$ospy" check --arch i386 "$tmp/rc.xml" >"$tmp/check" 2>&1 || { cat "$tmp/check"; fail "check exited $?"; }
+  expect_line "$tmp/check" "spec helper: regparm, returns Int32"
+  for cfg in rc rc-eax; do
+    "$ospy" capture -q -c "$tmp/$cfg.xml" -o "$tmp/c.ospy" -- "$tmp/rc" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture with $cfg.xml exited $?"; }
+    expect_line "$tmp/out" "s=64424510337"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" 'rc!helper(x=40) = 281'
+    expect_line "$tmp/show" 'rc!helper(x=42) = 295'
+    expect_line "$tmp/show" 'rc!rp(a=1, d=0x500000001, c=9) = 0x50000000b'
+  done
+  echo "regparm-i386: regparm(3) arguments from eax, edx, ecx and the stack; value=\"reg.eax\" at entry" ;;
 *) fail "unknown case $case_name" ;;
 esac

@@ -1346,6 +1346,67 @@ static void test_i386_conventions(void)
   ospy_spec_table_free(t);
 }
 
+/* GCC's regparm(3) (its own choice for an -O2 local function): eax, edx,
+ * ecx, then the stack; a 64-bit integer takes two registers when two are
+ * left, else the stack, and every later argument is on the stack. They were
+ * all read from the stack (garbage). What gcc -m32 -O2 passes for
+ * f(int a, long long d, int b, int c) and g(int a, int b, long long d, int c). */
+static void run_regparm(const ospy_spec_table *t, uint32_t fn, uint32_t *stack, unsigned nregs,
+                        uint32_t eax, uint32_t edx, uint32_t ecx, const char *want)
+{
+  tt_call k;
+  tt_call_init(&k);
+  k.ctx.esp = (uint32_t)(uintptr_t)stack;
+  k.args[0] = eax;
+  k.args[1] = edx;
+  k.args[2] = ecx;
+  k.c.nargs = nregs; /* the register words: the rest from the stack */
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  k.c.state = k.state;
+  k.c.state_size = sizeof k.state;
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, want);
+}
+
+static void test_i386_regparm(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t f = tt_fn(t, "f", NULL);
+  t->fns[f].callconv = OSPY_CALLCONV_REGPARM3;
+  tt_arg(t, f, "a", IN, "Int32");
+  tt_arg(t, f, "d", IN, "Int64");
+  tt_arg(t, f, "b", IN, "Int32");
+  tt_arg(t, f, "c", IN, "Int32");
+  uint32_t g = tt_fn(t, "g", NULL);
+  t->fns[g].callconv = OSPY_CALLCONV_REGPARM3;
+  tt_arg(t, g, "a", IN, "Int32");
+  tt_arg(t, g, "b", IN, "Int32");
+  tt_arg(t, g, "d", IN, "Int64");
+  tt_arg(t, g, "c", IN, "Int32");
+  uint32_t one = tt_fn(t, "one", NULL); /* regparm(1): eax, then the stack */
+  t->fns[one].callconv = OSPY_CALLCONV_REGPARM1;
+  tt_arg(t, one, "a", IN, "Int32");
+  tt_arg(t, one, "b", IN, "Int32");
+  uint32_t m = tt_fn(t, "V::m", NULL); /* a method: `this` in eax */
+  t->fns[m].callconv = OSPY_CALLCONV_REGPARM3;
+  t->fns[m].is_method = 1;
+  tt_arg(t, m, "a", IN, "Int32");
+  tt_arg(t, m, "b", IN, "Int32");
+  tt_arg(t, m, "c", IN, "Int32");
+  tt_prepare(t);
+  uint32_t s_f[] = { 0x1234, 4, 5 };          /* ret, b, c; a eax, d edx:ecx */
+  run_regparm(t, f, s_f, 3, 1, 3, 2, "(a=1, d=8589934595, b=4, c=5)");
+  uint32_t s_g[] = { 0x1234, 4, 3, 6 };       /* ret, d lo, d hi, c; ecx unused */
+  run_regparm(t, g, s_g, 3, 1, 2, 99, "(a=1, b=2, d=12884901892, c=6)");
+  uint32_t s_one[] = { 0x1234, 8 };           /* ret, b */
+  run_regparm(t, one, s_one, 1, 7, 99, 99, "(a=7, b=8)");
+  uint32_t s_m[] = { 0x1234, 30 };            /* ret, c; this eax, a edx, b ecx */
+  run_regparm(t, m, s_m, 3, 0x1000, 10, 20, "(a=10, b=20, c=30)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* A vtable method's implicit `this` under each convention, as g++ -m32
  * passes it: fastcall ecx (the arguments then edx and the stack), thiscall
  * ecx, stdcall the first stack word. It was always skipped on the stack: a
@@ -1411,6 +1472,7 @@ int main(void)
   test_string_across_pages();
 #if defined(__i386__)
   test_i386_conventions();
+  test_i386_regparm();
   test_i386_method_this();
   test_i386_condition_read_above_4g();
 #endif
