@@ -55,6 +55,11 @@ typedef struct inline_hook {
   uint8_t lacking;             /* a module it names was loaded without it: lacking_paths[lacking - 1] */
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
   int noreturn;                /* NORETURN_*: recorded at entry */
+  unsigned same_name;          /* 0, or k: the kth function of its plan hook's name in one file
+                                * (static functions of several source files), hooked under
+                                * that plan hook: never reported missing */
+  unsigned same_named_added;   /* (the first) hooks added for the others */
+  int method_count_said;       /* a vtable's methodCount past its end was said */
 } inline_hook;
 
 /* Functions recorded at their entry, flagged NO_RETURN: those that never
@@ -865,25 +870,102 @@ static void warn_ambiguous_signature(inline_hook *h)
  * says so when it matched only clones) whose module has compiler copies of
  * it: at -O2 its callers may call a copy (buf_fn.constprop.0), and the hook
  * records nothing. A note names them; they are not hooked for the user
- * (their parameters may differ from the spec's). */
+ * (their parameters may differ from the spec's). Said for the name once:
+ * not again for the other functions of a name several static ones share. */
 static void note_clones(const inline_hook *h, const char *name)
 {
   const ospy_plan_hook *ph = h->ph;
   char note[1024];
-  if (h->internal || (ph->flags & OSPY_HOOK_F_GLOB) ||
+  if (h->internal || h->same_name || (ph->flags & OSPY_HOOK_F_GLOB) ||
       (ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) ||
       !ospy_agent_clone_note(h->addr, ph->symbol, note, sizeof note))
     return;
   ospy_agent_messagef2(OSPY_EV_INFO, h->index, name, note, NULL);
 }
 
+/* Room in the hook table for the same-named functions of plan hooks (each
+ * an entry of its own, added when found: listeners point at entries, the
+ * table never moves). */
+#define SAME_NAMED_ROOM 1024u
+
+/* A plan hook's name that designates several functions of one file (two
+ * `static int helper(int)` of two source files): each is hooked, under that
+ * plan hook (its name, its spec), and a note says how many and where. */
+static void add_same_named(inline_hook *h, const ospy_resolved *r)
+{
+  unsigned before = h->same_named_added;
+  while (h->same_named_added + 1 < r->count && nhooks < hooks_cap) {
+    inline_hook *t = &hooks[nhooks++];
+    *t = (inline_hook){ .index = h->index, .ph = h->ph, .fn = h->fn, .noreturn = h->noreturn,
+                        .same_name = ++h->same_named_added };
+  }
+  if (h->same_named_added == before)
+    return;
+  static char where[768], head[512]; /* (not on a thread's stack) */
+  char n[24];
+  ospy_agent_put_dec(n, r->count);
+  ospy_agent_same_named_where(h->ph, r->addr, where, sizeof where);
+  ospy_agent_join3(head, sizeof head, h->ph->display, ": ", n);
+  ospy_agent_join3(head + strlen(head), sizeof head - strlen(head),
+                   " functions of that name (", where, ")");
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, head,
+                       h->same_named_added + 1 < r->count
+                         ? ", the first ones hooked (no room for more): calls of each are "
+                           "recorded under that name"
+                         : ", each hooked: calls of each are recorded under that name", NULL);
+}
+
+/* A vtable spec's methodCount larger than the vtable its symbol designates
+ * (the config describes another class, or a wrong symbol): said once per
+ * vtable hook; methods whose slot lies within it are hooked. */
+static void check_method_count(inline_hook *h, unsigned slots)
+{
+  const ospy_plan_hook *ph = h->ph;
+  if (!slots || !specs || !ph->symbol[0])
+    return;
+  for (uint32_t k = 0; k < nhooks; k++)
+    if (hooks[k].method_count_said && hooks[k].ph->kind == OSPY_HOOK_VTABLE &&
+        !strcmp(hooks[k].ph->symbol, ph->symbol) && !strcmp(hooks[k].ph->module, ph->module))
+      return;
+  for (uint32_t v = 0; v < specs->nvtables; v++) {
+    const ospy_spec_vtable *vt = &specs->vtables[v];
+    for (uint32_t m = 0; m < vt->nmethods; m++) {
+      if (vt->methods[m].fn != ph->spec_index || vt->method_count <= slots)
+        continue;
+      char count[24], have[24], head[640];
+      ospy_agent_put_dec(count, vt->method_count);
+      ospy_agent_put_dec(have, slots);
+      h->method_count_said = 1;
+      ospy_agent_join3(head, sizeof head, "agent: vtable spec ", vt->id, " says methodCount ");
+      ospy_agent_join3(head + strlen(head), sizeof head - strlen(head), count, ", but vtable ",
+                       ph->symbol);
+      ospy_agent_join3(head + strlen(head), sizeof head - strlen(head), " holds ", have,
+                       " methods (from its symbol's size): methods past them are not hooked, "
+                       "and the spec may describe another class");
+      ospy_agent_message(OSPY_EV_WARNING, h->index, head);
+      return;
+    }
+  }
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->listener || h->failed || h->alias)
     return;
-  void *addr = ospy_agent_resolve_hook(h->ph);
-  if (!addr)
+  static ospy_resolved r; /* (its message: not on a thread's stack) */
+  ospy_agent_resolve(h->ph, h->same_name, &r);
+  if (!r.addr && r.refused[0]) { /* found, and not to be hooked: final */
+    h->failed = 1;
+    h->reported = 0; /* (said missing before its module was loaded) */
+    report(h, OSPY_EV_ERROR, ": ", r.refused);
+  }
+  if (!r.addr)
     return; /* maybe later, when a module is loaded */
+  void *addr = r.addr;
+  if (!h->same_name && r.count > 1)
+    add_same_named(h, &r);
+  if (r.vtable_slots)
+    check_method_count(h, r.vtable_slots);
   /* an internal hook (module tracking, process exit) is a listener of its
    * own beside the user's hook of the same function: as an alias, a config
    * that hooked dlopen (preset proc) stopped every dlopen'ed library from
@@ -958,7 +1040,7 @@ static void attach_one(inline_hook *h)
   h->addr = addr;
   h->patched = patched;
   char name[1024];
-  if (!name_by_module(h, name, sizeof name))
+  if (h->same_name || !name_by_module(h, name, sizeof name))
     ospy_agent_join3(name, sizeof name, h->ph->display, NULL, NULL);
   warn_ambiguous_signature(h);
   note_clones(h, name);
@@ -1148,7 +1230,8 @@ static int report_module_absent(uint32_t i)
   unsigned n = 0;
   for (uint32_t k = 0; k < nhooks; k++) {
     const inline_hook *h = &hooks[k];
-    if (h->listener || h->internal || h->alias || h->failed || strcmp(h->ph->module, mod))
+    if (h->listener || h->internal || h->alias || h->failed || h->same_name ||
+        strcmp(h->ph->module, mod))
       continue;
     if (k < i)
       return 1; /* said with an earlier hook of the module */
@@ -1171,7 +1254,8 @@ static int report_module_absent(uint32_t i)
 void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
-    if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed) {
+    if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed &&
+        !hooks[i].same_name) {
       hooks[i].missing = 1;
       if (report_module_absent(i))
         continue;
@@ -1190,7 +1274,8 @@ static int waits_in_named_module(const inline_hook *h)
 {
   const ospy_plan_hook *ph = h->ph;
   return h->missing && !h->missing_final && !h->listener && !h->internal && !h->alias &&
-         !h->failed && (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB) &&
+         !h->failed && !h->same_name &&
+         (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB) &&
          ph->module[0] && !only_wildcards(ph->module);
 }
 
@@ -1322,9 +1407,11 @@ int ospy_inline_init(void)
    * bounded by one small table per attach. */
   nhooks = 0;
   specs = NULL;
-  hooks_cap = n + NINTERNAL; /* and the internal hooks (below) */
+  /* and the internal hooks (below), and same-named functions found later
+   * (add_same_named: pages touched as they are) */
+  hooks_cap = n + NINTERNAL + SAME_NAMED_ROOM;
   hooks = mmap(NULL, hooks_cap * sizeof *hooks, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (hooks == MAP_FAILED) {
     ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, "agent: cannot allocate hook table");
     return -1;

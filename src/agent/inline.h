@@ -2,6 +2,7 @@
 #ifndef OSPY_AGENT_INLINE_H
 #define OSPY_AGENT_INLINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "plan/plan.h"
@@ -34,8 +35,26 @@ void ospy_inline_set_test_fail_installs(unsigned n);
  * (async-signal-safe: crash.c). */
 const char *ospy_inline_hook_function_name(uintptr_t function);
 
-/* resolve.c: the address a plan hook names in the loaded modules, or NULL. */
-void *ospy_agent_resolve_hook(const ospy_plan_hook *ph);
+/* resolve.c: what a plan hook names in the loaded modules. */
+typedef struct ospy_resolved {
+  void *addr;            /* NULL: not found (yet), or refused */
+  unsigned count;        /* how many functions of the hook's name its file has at distinct
+                          * addresses (static functions of several source files): addr is
+                          * the nth; 1 for other hooks */
+  unsigned vtable_slots; /* a vtable method's: the method slots its vtable's symbol holds (0:
+                          * unknown) */
+  char refused[640];     /* found but not to be hooked, why: a vtable slot past the vtable's
+                          * end or empty, an offset inside an instruction ("": none) */
+} ospy_resolved;
+/* Resolves ph: for a function found by name in a file's .symtab, the nth of
+ * the functions of that name there (nth 0: the first; other hooks have none
+ * but the first). */
+void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r);
+/* For the note that hooks same-named functions: "tu1.c at 0x1190, tu2.c at
+ * 0x11b0", the functions of ph's name in the file of the module holding
+ * first (a static one's source file, its address in the file). */
+void ospy_agent_same_named_where(const ospy_plan_hook *ph, const void *first, char *out,
+                                 size_t cap);
 /* Whether a module's file (its path as loaded) is one a hook's module names:
  * a glob of file names, or a path (also the same file through a link). */
 int ospy_agent_module_file_matches(const char *glob, const char *path);

@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "agent/inline.h"
+#include "arch/x86/x86_relocator.h"
 #include "os/linux/os_read.h"
 
 static const char *base_name(const char *path)
@@ -212,20 +213,19 @@ static void *resolve_export(const ospy_plan_hook *ph)
 /* module + offset: from the load base (a shared library, a PIE), or for a
  * program linked at a fixed address (non-PIE, load base 0) from the start of
  * its image (0x1a30 is 0x401a30), or the absolute address itself. */
-static void *resolve_offset(const ospy_plan_hook *ph)
+static void *resolve_offset(const ospy_plan_hook *ph, module_query *q)
 {
-  module_query q;
-  if (!module_find(ph->module, &q))
+  if (!module_find(ph->module, q))
     return NULL;
-  uintptr_t at = q.info.dlpi_addr + ph->offset;
-  if (in_segments(&q.info, at))
+  uintptr_t at = q->info.dlpi_addr + ph->offset;
+  if (in_segments(&q->info, at))
     return (void *)at;
   uintptr_t first = UINTPTR_MAX;
-  for (int i = 0; i < q.info.dlpi_phnum; i++)
-    if (q.info.dlpi_phdr[i].p_type == PT_LOAD && q.info.dlpi_phdr[i].p_vaddr < first)
-      first = q.info.dlpi_phdr[i].p_vaddr & ~(uintptr_t)4095;
-  uintptr_t rel = q.info.dlpi_addr + (first == UINTPTR_MAX ? 0 : first) + ph->offset;
-  return (void *)(in_segments(&q.info, rel) ? rel : at);
+  for (int i = 0; i < q->info.dlpi_phnum; i++)
+    if (q->info.dlpi_phdr[i].p_type == PT_LOAD && q->info.dlpi_phdr[i].p_vaddr < first)
+      first = q->info.dlpi_phdr[i].p_vaddr & ~(uintptr_t)4095;
+  uintptr_t rel = q->info.dlpi_addr + (first == UINTPTR_MAX ? 0 : first) + ph->offset;
+  return (void *)(in_segments(&q->info, rel) ? rel : at);
 }
 
 static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
@@ -292,11 +292,15 @@ static int is_clone_of(const char *s, const char *name)
 
 typedef int (*symbol_fn)(const ElfW(Sym) *sym, const char *name, void *data);
 
-/* Calls each(symbol, its name, data) for the symbols with a value in the
- * .symtab of the ELF image at map (size bytes), until one returns non-zero:
- * that value. 0 when none did (each NULL: when there is a symbol table), -1
- * when the image has no symbol table. */
-static int symtab_walk(const uint8_t *map, size_t size, symbol_fn each, void *data)
+/* Calls each(symbol, its name, data) for the symbols of the ELF image at
+ * map (size bytes) in its table of section type table (SHT_SYMTAB: the
+ * .symtab, SHT_DYNSYM: the dynamic symbols), in the table's order, until
+ * one returns non-zero: that value. The symbols with a value, and the
+ * STT_FILE ones (a source file's name: the local symbols that follow are
+ * its). 0 when none did (each NULL: when there is such a table), -1 when
+ * the image has none. */
+static int symtab_walk(const uint8_t *map, size_t size, uint32_t table, symbol_fn each,
+                       void *data)
 {
   const ElfW(Ehdr) *eh = (const void *)map;
   if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
@@ -306,10 +310,10 @@ static int symtab_walk(const uint8_t *map, size_t size, symbol_fn each, void *da
   const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
   int found = -1;
   for (unsigned i = 0; i < eh->e_shnum; i++) {
-    if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+    if (sh[i].sh_type != table || sh[i].sh_link >= eh->e_shnum)
       continue;
     if (!each)
-      return 0; /* (asked only whether there is a symbol table) */
+      return 0; /* (asked only whether there is such a table) */
     const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
     if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size)
       return 0;
@@ -317,7 +321,8 @@ static int symtab_walk(const uint8_t *map, size_t size, symbol_fn each, void *da
     const ElfW(Sym) *sym = (const void *)(map + sh[i].sh_offset);
     size_t n = sh[i].sh_size / sizeof *sym;
     for (size_t k = 0; k < n; k++) {
-      if (sym[k].st_name >= strs->sh_size || !sym[k].st_value)
+      if (sym[k].st_name >= strs->sh_size ||
+          (!sym[k].st_value && ELF32_ST_TYPE(sym[k].st_info) != STT_FILE))
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
@@ -336,7 +341,7 @@ typedef struct symbol_query {
   char *clone;   /* a clone of name is looked for, its name written here */
   size_t clone_cap;
   int *ifunc;
-  uint64_t value;
+  ElfW(Sym) hit; /* the symbol found */
 } symbol_query;
 
 static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
@@ -348,27 +353,32 @@ static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
   if (!q->clone && !strcmp(s, q->name)) {
     if (q->ifunc)
       *q->ifunc = t == STT_GNU_IFUNC;
-    q->value = sym->st_value;
+    q->hit = *sym;
     return 1;
   }
   if (q->clone && is_clone_of(s, q->name)) {
     snprintf(q->clone, q->clone_cap, "%s", s);
-    q->value = sym->st_value;
+    q->hit = *sym;
     return 1;
   }
   return 0;
 }
 
 /* Looks name up in the .symtab of the ELF image at map (size bytes); with
- * clone set, a GCC clone of it instead, whose name goes to clone. name NULL:
- * 1 when there is a symbol table. */
+ * clone set, a GCC clone of it instead, whose name goes to clone. The
+ * symbol found goes to *hit (when not NULL). name NULL: 1 when there is a
+ * symbol table. */
 static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, int type,
-                            char *clone, size_t clone_cap, int *ifunc)
+                            char *clone, size_t clone_cap, int *ifunc, ElfW(Sym) *hit)
 {
   if (!name)
-    return symtab_walk(map, size, NULL, NULL) == 0;
-  symbol_query q = { name, type, clone, clone_cap, ifunc, 0 };
-  return symtab_walk(map, size, symbol_query_each, &q) > 0 ? q.value : 0;
+    return symtab_walk(map, size, SHT_SYMTAB, NULL, NULL) == 0;
+  symbol_query q = { name, type, clone, clone_cap, ifunc, { 0 } };
+  if (symtab_walk(map, size, SHT_SYMTAB, symbol_query_each, &q) <= 0)
+    return 0;
+  if (hit)
+    *hit = q.hit;
+  return q.hit.st_value;
 }
 
 /* The file at path mapped read-only (*size bytes); NULL if it cannot be. */
@@ -386,17 +396,69 @@ static const uint8_t *map_file(const char *path, size_t *size)
   return map == MAP_FAILED ? NULL : map;
 }
 
-/* name's value in the .symtab of the file at path, 0 when absent. */
-static uint64_t file_symtab_find(const char *path, const char *name, int type, char *clone,
-                                 size_t clone_cap, int *ifunc)
+/* The functions one name designates in a file: static functions of several
+ * source files (each its own `static int helper(int)`), or a static one and
+ * a global one, each with code of its own. Up to SAME_NAMED_MAX. */
+#define SAME_NAMED_MAX 64
+
+typedef struct same_named {
+  const char *name;
+  const char *source; /* the source file of the local symbols walked (STT_FILE), or NULL */
+  unsigned n;
+  uint64_t value[SAME_NAMED_MAX];   /* distinct addresses, in the table's order */
+  const char *file[SAME_NAMED_MAX]; /* a static one's source file, or NULL */
+} same_named;
+
+static int same_named_each(const ElfW(Sym) *sym, const char *s, void *data)
 {
-  size_t size;
-  const uint8_t *map = map_file(path, &size);
-  if (!map)
+  same_named *sn = data;
+  int type = ELF32_ST_TYPE(sym->st_info);
+  if (type == STT_FILE) { /* the locals of a source file follow its STT_FILE symbol */
+    sn->source = s[0] ? s : NULL;
     return 0;
-  uint64_t v = symtab_find(map, size, name, type, clone, clone_cap, ifunc);
-  munmap((void *)map, size);
-  return v;
+  }
+  if (type != STT_FUNC || sym->st_shndx == SHN_UNDEF || strcmp(s, sn->name))
+    return 0;
+  for (unsigned i = 0; i < sn->n; i++)
+    if (sn->value[i] == sym->st_value)
+      return 0; /* (two names of one function: one function) */
+  sn->value[sn->n] = sym->st_value;
+  sn->file[sn->n] = ELF32_ST_BIND(sym->st_info) == STB_LOCAL ? sn->source : NULL;
+  return ++sn->n == SAME_NAMED_MAX;
+}
+
+/* The functions named name in the .symtab of the ELF image at map (size
+ * bytes), into s (its file names point into the image). */
+static void same_named_functions(const uint8_t *map, size_t size, const char *name,
+                                 same_named *s)
+{
+  s->name = name;
+  s->source = NULL;
+  s->n = 0;
+  symtab_walk(map, size, SHT_SYMTAB, same_named_each, s);
+}
+
+/* What a .symtab lookup picks, and what it found besides the address. */
+typedef struct symtab_pick {
+  unsigned nth;   /* which of the functions of that name in the file (0: the first) */
+  unsigned count; /* how many there are (same_named), 1 for one, 0 when none */
+  uint64_t size;  /* the symbol's st_size */
+} symtab_pick;
+
+/* The value of the pick->nth function named name in the image, 0 when
+ * there is none; first is the first symbol of that name symtab_find found.
+ * Static functions come before the global ones in a .symtab: when the
+ * first is global, it is the only one. */
+static uint64_t pick_same_named(const uint8_t *map, size_t size, const char *name,
+                                const ElfW(Sym) *first, symtab_pick *pick)
+{
+  static same_named s; /* (1.5 KiB: not on a thread's stack) */
+  pick->count = 1;
+  if (ELF32_ST_BIND(first->st_info) != STB_LOCAL)
+    return pick->nth ? 0 : first->st_value;
+  same_named_functions(map, size, name, &s);
+  pick->count = s.n ? s.n : 1;
+  return pick->nth < s.n ? s.value[pick->nth] : pick->nth ? 0 : first->st_value;
 }
 
 /* Where ld.so stored what a resolver returned: the GOT slot of the
@@ -498,27 +560,43 @@ static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
 /* A non-exported function (or object) in the .symtab of the first module in
  * load order matching glob (NULL: any, the program first) that has it. A
  * function chosen at load time (STT_GNU_IFUNC, not exported: its symbol is
- * the resolver) is the one ld.so chose (ifunc_target). */
-static void *symtab_in_modules(const char *glob, const char *symbol, int type)
+ * the resolver) is the one ld.so chose (ifunc_target). With pick, the
+ * pick->nth of the functions of that name in that module's file, and how
+ * many there are (static functions of several source files). */
+static void *symtab_in_modules_pick(const char *glob, const char *symbol, int type,
+                                    symtab_pick *pick)
 {
   static module_list l; /* (4 KiB a list: not on a thread's stack) */
   memset(&l, 0, sizeof l);
   l.glob = glob;
   dl_iterate_phdr(module_list_cb, &l);
+  if (pick)
+    pick->count = 0, pick->size = 0;
   for (unsigned i = 0; i < l.n; i++) {
     int ifunc = 0;
-    uint64_t v = file_symtab_find(l.path[i], symbol, type, NULL, 0, &ifunc);
+    ElfW(Sym) hit;
+    size_t size;
+    const uint8_t *map = map_file(l.path[i], &size);
+    if (!map)
+      continue;
+    uint64_t v = symtab_find(map, size, symbol, type, NULL, 0, &ifunc, &hit);
+    if (v && pick) {
+      pick->size = hit.st_size;
+      pick->count = 1;
+      if (type == STT_FUNC && !ifunc)
+        v = pick_same_named(map, size, symbol, &hit, pick);
+      else if (pick->nth)
+        v = 0;
+    }
+    munmap((void *)map, size);
     if (v && ifunc)
       return ifunc_target(l.path[i], l.base[i], v);
     if (v)
       return (void *)(uintptr_t)(l.base[i] + v);
+    if (pick && pick->count)
+      return NULL; /* (the module has the name, not that many functions of it) */
   }
   return NULL;
-}
-
-static void *resolve_symtab_typed(const ospy_plan_hook *ph, int type)
-{
-  return symtab_in_modules(ph->module, ph->symbol, type);
 }
 
 /* ---- why a module lacks a function (messages; not hot) ---- */
@@ -674,8 +752,8 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
   out[0] = 0;
   if (!map)
     return 0;
-  int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL) != 0;
-  int cloned = symtab_find(map, size, symbol, STT_FUNC, clone, sizeof clone, NULL) != 0;
+  int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL) != 0;
+  int cloned = symtab_find(map, size, symbol, STT_FUNC, clone, sizeof clone, NULL, NULL) != 0;
   int close = !cloned && closest_function(map, size, symbol, close_name, sizeof close_name);
   munmap((void *)map, size);
   if (cloned) {
@@ -775,7 +853,7 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
   memset(&l, 0, sizeof l);
   l.name = symbol;
   l.own = (uintptr_t)addr - q.info.dlpi_addr;
-  symtab_walk(map, size, clone_each, &l);
+  symtab_walk(map, size, SHT_SYMTAB, clone_each, &l);
   munmap((void *)map, size);
   if (!l.n)
     return 0;
@@ -790,23 +868,57 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
   return l.n;
 }
 
-static void *resolve_symtab(const ospy_plan_hook *ph)
+/* A message's text, a, b and c (those not NULL) appended to it. */
+static void add(char *out, size_t cap, const char *a, const char *b, const char *c)
 {
-  return resolve_symtab_typed(ph, STT_FUNC);
+  size_t n = strlen(out);
+  ospy_agent_join3(out + n, cap - n, a, b, c);
+}
+
+static void add_dec(char *out, size_t cap, uint64_t v)
+{
+  char d[24];
+  ospy_agent_put_dec(d, v);
+  add(out, cap, d, NULL, NULL);
+}
+
+static void add_hex(char *out, size_t cap, uint64_t v)
+{
+  char x[24];
+  ospy_agent_put_hex(x, v);
+  add(out, cap, x, NULL, NULL);
+}
+
+/* A vtable found by its symbol: slot 0's address, and from the symbol's
+ * size (offset-to-top and typeinfo words, then one word per method) how
+ * many method slots it has, 0 when its size is unknown. The symbol of a
+ * class with several bases holds their vtables too: an upper bound then. */
+static uintptr_t vtable_by_symbol(const ospy_plan_hook *ph, unsigned *slots)
+{
+  uint64_t size = 0;
+  void *sym = resolve_export(ph);
+  Dl_info di;
+  const ElfW(Sym) *es = NULL;
+  if (sym && dladdr1(sym, &di, (void **)&es, RTLD_DL_SYMENT) && es && di.dli_saddr == sym)
+    size = es->st_size;
+  if (!sym) {
+    symtab_pick pick = { 0 };
+    sym = symtab_in_modules_pick(ph->module, ph->symbol, STT_OBJECT, &pick);
+    size = pick.size;
+  }
+  *slots = size / sizeof(void *) > 2 ? (unsigned)(size / sizeof(void *) - 2) : 0;
+  return sym ? (uintptr_t)sym + 2 * sizeof(void *) : 0;
 }
 
 /* The address of a vtable's slot 0: after the offset-to-top and typeinfo
    words of its _ZTV symbol, or the address the constructor stores into the
    object: an absolute imm32 at the signature's offset on i386 (mov [reg],
    offset vtable), a rip-relative disp32 on x86-64 (lea reg, [rip+vtable]). */
-static uintptr_t vtable_base(const ospy_plan_hook *ph)
+static uintptr_t vtable_base(const ospy_plan_hook *ph, unsigned *slots)
 {
-  if (ph->symbol[0]) {
-    void *sym = resolve_export(ph);
-    if (!sym)
-      sym = resolve_symtab_typed(ph, STT_OBJECT);
-    return sym ? (uintptr_t)sym + 2 * sizeof(void *) : 0;
-  }
+  *slots = 0;
+  if (ph->symbol[0])
+    return vtable_by_symbol(ph, slots);
   const uint8_t *at = resolve_signature(ph);
   int32_t word;
   if (!at || ospy_os_read_memory((uintptr_t)at, &word, sizeof word) != sizeof word)
@@ -818,33 +930,224 @@ static uintptr_t vtable_base(const ospy_plan_hook *ph)
 #endif
 }
 
-/* A vtable method: the code its slot (ph->offset) points to. */
-static void *resolve_vtable(const ospy_plan_hook *ph)
+/* "vtable _ZTV5Shape" or "the vtable its constructor signature finds" */
+static void vtable_name(const ospy_plan_hook *ph, char *out, size_t cap)
 {
-  uintptr_t vt = vtable_base(ph), fn = 0;
+  if (ph->symbol[0])
+    add(out, cap, "vtable ", ph->symbol, NULL);
+  else
+    add(out, cap, "the vtable its constructor signature finds", NULL, NULL);
+}
+
+/* A vtable method: the code its slot (ph->offset) points to. A slot past
+ * the vtable's end (the symbol's size tells it) holds whatever follows it,
+ * another class's method (Circle's destructor hooked as Rect::mix) or
+ * nothing; an empty slot (NULL) holds no method: both refused, said why. */
+static void *resolve_vtable(const ospy_plan_hook *ph, ospy_resolved *r)
+{
+  unsigned slots;
+  uintptr_t vt = vtable_base(ph, &slots), fn = 0;
   if (!vt || ph->offset > 65535)
     return NULL;
+  r->vtable_slots = slots;
+  char *o = r->refused;
+  size_t cap = sizeof r->refused;
+  if (slots && ph->offset >= slots) {
+    add(o, cap, "slot ", NULL, NULL);
+    add_dec(o, cap, ph->offset);
+    add(o, cap, " is past the end of ", NULL, NULL);
+    vtable_name(ph, o, cap);
+    add(o, cap, ", which holds ", NULL, NULL);
+    add_dec(o, cap, slots);
+    add(o, cap, slots == 1 ? " method (slot 0" : " methods (slots 0-", NULL, NULL);
+    if (slots > 1)
+      add_dec(o, cap, slots - 1);
+    add(o, cap, ", from its symbol's size, ", NULL, NULL);
+    add_dec(o, cap, (uint64_t)(slots + 2) * sizeof(void *));
+    add(o, cap, " bytes): not hooked (check the method's index)", NULL, NULL);
+    return NULL;
+  }
   const void *slot = (const void *)(vt + (uintptr_t)ph->offset * sizeof(void *));
   if (ospy_os_read_memory((uintptr_t)slot, &fn, sizeof fn) != sizeof fn)
     return NULL;
+  if (!fn) {
+    add(o, cap, "slot ", NULL, NULL);
+    add_dec(o, cap, ph->offset);
+    add(o, cap, " of ", NULL, NULL);
+    vtable_name(ph, o, cap);
+    add(o, cap, " is empty (NULL): no method there to hook (g++ leaves an abstract class's "
+        "destructor slots empty, its objects being of derived classes; else check the "
+        "method's index)", NULL, NULL);
+  }
   return (void *)fn;
 }
 
-void *ospy_agent_resolve_hook(const ospy_plan_hook *ph)
+/* The file offset of the link-time address v (n bytes) in the image, or 0
+ * when its loadable segments do not hold all of it in the file. */
+static uint64_t file_offset_of(const uint8_t *map, size_t size, uint64_t v, uint64_t n)
 {
+  const ElfW(Ehdr) *eh = (const void *)map;
+  if (size < sizeof *eh || eh->e_phentsize != sizeof(ElfW(Phdr)) ||
+      eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr)) > size)
+    return 0;
+  const ElfW(Phdr) *ph = (const void *)(map + eh->e_phoff);
+  for (unsigned i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type != PT_LOAD || v < ph[i].p_vaddr || v + n > ph[i].p_vaddr + ph[i].p_filesz)
+      continue;
+    uint64_t off = ph[i].p_offset + (v - ph[i].p_vaddr);
+    return off + n <= size ? off : 0;
+  }
+  return 0;
+}
+
+typedef struct function_at {
+  uint64_t v;
+  ElfW(Sym) fn;
+  const char *name;
+} function_at;
+
+static int function_at_each(const ElfW(Sym) *s, const char *name, void *data)
+{
+  function_at *f = data;
+  if (ELF32_ST_TYPE(s->st_info) != STT_FUNC || s->st_shndx == SHN_UNDEF || !s->st_size ||
+      f->v < s->st_value || f->v - s->st_value >= s->st_size)
+    return 0;
+  f->fn = *s;
+  f->name = name;
+  return 1;
+}
+
+/* The function of the image's .symtab, else .dynsym, whose code holds the
+ * link-time address v: 1 with it in *fn and its name in *name. */
+static int function_containing(const uint8_t *map, size_t size, uint64_t v, ElfW(Sym) *fn,
+                               const char **name)
+{
+  function_at f = { .v = v };
+  if (symtab_walk(map, size, SHT_SYMTAB, function_at_each, &f) <= 0 &&
+      symtab_walk(map, size, SHT_DYNSYM, function_at_each, &f) <= 0)
+    return 0;
+  *fn = f.fn;
+  *name = f.name;
+  return 1;
+}
+
+/* An offset that lands inside an instruction of a function the module's
+ * symbols describe (api_add+3) is refused: the hook would patch the middle
+ * of that instruction, and the function crash or compute garbage. The code
+ * is decoded from the file (a hook at the function's start patches it in
+ * memory). Nothing to say when no function holds it, or it cannot be
+ * decoded up to there. */
+static void check_instruction_start(const module_query *q, uintptr_t at, ospy_resolved *r)
+{
+  size_t size, start, len;
+  const uint8_t *map = map_file(q->path, &size);
+  if (!map)
+    return;
+  uint64_t v = at - q->info.dlpi_addr;
+  ElfW(Sym) fn;
+  const char *name;
+  uint64_t off = 0;
+  int verdict = -1;
+  if (function_containing(map, size, v, &fn, &name) &&
+      (off = file_offset_of(map, size, fn.st_value, fn.st_size)))
+    verdict = ospy_x86_insn_boundary(map + off, fn.st_size, v - fn.st_value,
+#if defined(__x86_64__)
+                                     OSPY_X86_MODE_64,
+#else
+                                     OSPY_X86_MODE_32,
+#endif
+                                     &start, &len);
+  if (verdict == 0) {
+    char *o = r->refused;
+    size_t cap = sizeof r->refused;
+    add(o, cap, "offset ", NULL, NULL);
+    add_hex(o, cap, v);
+    add(o, cap, " is ", name, "+");
+    add_dec(o, cap, v - fn.st_value);
+    add(o, cap, ", inside the instruction at ", name, "+");
+    add_dec(o, cap, start);
+    add(o, cap, " (", NULL, NULL);
+    add_dec(o, cap, len);
+    add(o, cap, " bytes): a hook must be placed where an instruction starts (", name, "+");
+    add_dec(o, cap, start);
+    add(o, cap, " or ", name, "+");
+    add_dec(o, cap, start + len);
+    add(o, cap, "); not hooked", NULL, NULL);
+  }
+  munmap((void *)map, size);
+}
+
+/* A same-named function's description for the note that hooks them all:
+ * "tu1.c at 0x1190, tu2.c at 0x11b0" (the source file of a static one, its
+ * address in the file as nm shows it), for the functions of ph's name in
+ * the file of the module whose code holds first. */
+void ospy_agent_same_named_where(const ospy_plan_hook *ph, const void *first, char *out,
+                                 size_t cap)
+{
+  static same_named s; /* (1.5 KiB: not on a thread's stack) */
+  char path[512];
+  size_t size;
+  out[0] = 0;
+  if (!ospy_agent_module_path_of(first, path, sizeof path))
+    return;
+  int program = !strcmp(path, main_program_path());
+  const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
+  if (!map)
+    return;
+  same_named_functions(map, size, ph->symbol, &s);
+  for (unsigned i = 0; i < s.n; i++) {
+    add(out, cap, i ? ", " : "", s.file[i], s.file[i] ? " at " : "");
+    add_hex(out, cap, s.value[i]);
+  }
+  munmap((void *)map, size);
+}
+
+static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsigned nth,
+                                ospy_resolved *r)
+{
+  symtab_pick pick = { .nth = nth };
+  void *p = symtab_in_modules_pick(glob, ph->symbol, STT_FUNC, &pick);
+  r->count = pick.count ? pick.count : 1;
+  return p;
+}
+
+void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r)
+{
+  r->addr = NULL;
+  r->count = 1;
+  r->vtable_slots = 0;
+  r->refused[0] = 0;
   switch (ph->kind) {
   case OSPY_HOOK_EXPORT: {
     void *p = resolve_export(ph);
     /* a config may name a non-exported function as a plain <function>;
      * without a module (-f NAME), in any module's */
-    if (!p)
-      p = ph->module[0] ? resolve_symtab(ph) : symtab_in_modules(NULL, ph->symbol, STT_FUNC);
-    return p;
+    if (p)
+      r->addr = nth ? NULL : p;
+    else
+      r->addr = resolve_symtab_nth(ph, ph->module[0] ? ph->module : NULL, nth, r);
+    return;
   }
-  case OSPY_HOOK_SYMTAB: return resolve_symtab(ph);
-  case OSPY_HOOK_OFFSET: return resolve_offset(ph);
-  case OSPY_HOOK_SIGNATURE: return resolve_signature(ph);
-  case OSPY_HOOK_VTABLE: return resolve_vtable(ph);
-  default: return NULL;
+  case OSPY_HOOK_SYMTAB:
+    r->addr = resolve_symtab_nth(ph, ph->module, nth, r);
+    return;
+  case OSPY_HOOK_OFFSET: {
+    module_query q;
+    void *p = nth ? NULL : resolve_offset(ph, &q);
+    if (p)
+      check_instruction_start(&q, (uintptr_t)p, r);
+    r->addr = r->refused[0] ? NULL : p;
+    return;
+  }
+  case OSPY_HOOK_SIGNATURE:
+    r->addr = nth ? NULL : resolve_signature(ph);
+    return;
+  case OSPY_HOOK_VTABLE: {
+    void *p = nth ? NULL : resolve_vtable(ph, r);
+    r->addr = r->refused[0] ? NULL : p;
+    return;
+  }
+  default:
+    return;
   }
 }

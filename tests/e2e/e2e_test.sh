@@ -1929,6 +1929,165 @@ X
     i386=checked
   fi
   echo "clone-note: a hooked function's compiler copies named at hook time, with how to hook one (i386 $i386)" ;;
+same-name-statics)
+  # Two source files' `static int helper(int)` in one program: each is hooked,
+  # under that name and definition, and an Info note says how many and where
+  # (one was hooked, the other's calls went unrecorded without a word): -f
+  # NAME, -f PROG!NAME and a config's symbol=, x86-64 and i386
+  cat > "$tmp/tu1.c" <<'C'
+static __attribute__((noinline)) int helper(int x) { volatile int k = 1; return x + k; }
+int tu1(int x) { return helper(x); }
+C
+  cat > "$tmp/tu2.c" <<'C'
+#include <stdio.h>
+static __attribute__((noinline)) int helper(int x) { volatile int k = 1000; return x + k; }
+int tu1(int);
+int main(void) { int s = 0; for (int i = 0; i < 5; i++) s += tu1(i) + helper(i); printf("s=%d\n", s); return 0; }
+C
+  cat > "$tmp/twotu.xml" <<'X'
+<hookManager><specs><functions><function name="helper"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function></functions></specs>
+<hooks><module name="twotu"><function specId="helper" symbol="helper"/></module></hooks></hookManager>
+X
+  check_twotu() { # BINARY
+    for f in helper 'twotu!helper' config; do
+      if [ "$f" = config ]; then set -- "$1" -c "$tmp/twotu.xml"; else set -- "$1" -f "$f"; fi
+      "$ospy" capture -q "$2" "$3" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+        { cat "$tmp/err"; fail "capture $2 $3 exited $?"; }
+      expect_line "$tmp/out" "s=5025"
+      "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+      expect_regex "$tmp/show" 'info: twotu!helper: 2 functions of that name \((tu[12]\.c at 0x[0-9a-f]+, ){1}tu[12]\.c at 0x[0-9a-f]+\), each hooked: calls of each are recorded under that name$'
+      n=$(grep -c 'twotu!helper(' "$tmp/show")
+      [ "$n" = 10 ] || { cat "$tmp/show"; fail "$1 $2 $3: $n calls of helper recorded, expected 10"; }
+      set -- "$1"
+    done
+    # the config's spec on each: both definitions' results
+    expect_line "$tmp/show" 'twotu!helper(x=4) = 5'
+    expect_line "$tmp/show" 'twotu!helper(x=4) = 1004'
+  }
+  mkdir "$tmp/64" "$tmp/32"
+  cc -O0 -o "$tmp/64/twotu" "$tmp/tu1.c" "$tmp/tu2.c" || fail "cannot build the target"
+  check_twotu "$tmp/64/twotu"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O0 -o "$tmp/32/twotu" "$tmp/tu1.c" "$tmp/tu2.c" 2>/dev/null && "$tmp/32/twotu" >/dev/null 2>&1; then
+    check_twotu "$tmp/32/twotu"
+    i386=checked
+  fi
+  echo "same-name-statics: two static helper() of two source files both hooked, a note naming them (i386 $i386)" ;;
+vtable-bounds)
+  # A vtable method's slot is checked against the vtable its _ZTV symbol's
+  # size gives: a slot past its end (it held whatever followed: another
+  # class's method hooked under this name, or nothing, reported as a symbol
+  # not found) and an empty one (g++'s abstract class's destructors) are each
+  # an Error that says so; a methodCount past it a Warning; x86-64 and i386
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  cat > "$tmp/vtb.cc" <<'X'
+#include <cstdio>
+struct Base { virtual ~Base(); virtual int area(int s) const = 0; virtual int twice(int x) const; };
+Base::~Base() {}
+int Base::twice(int x) const { volatile int k = 2; return x * k; }
+struct Rect : Base { int w = 3; int area(int s) const override { volatile int k = w; return k * s; } };
+struct Circle : Base { int r = 2; int area(int s) const override { volatile int k = r; return 3 * k * k * s; } };
+int main() {
+  Base *volatile s[2] = { new Rect, new Circle };
+  long sum = 0;
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 2; k++) sum += s[k]->area(i) + s[k]->twice(i);
+  delete s[0];
+  delete s[1];
+  std::printf("sum=%ld\n", sum);
+}
+X
+  cat > "$tmp/vtb.xml" <<'X'
+<hookManager><specs><vtables>
+ <vtable id="Shape" methodCount="9">
+  <method index="2" name="area"><returnValue type="Int32"/><arguments><argument name="s" type="Int32"/></arguments></method>
+  <method index="6" name="mix"><returnValue type="Int32"/><arguments/></method>
+ </vtable>
+ <vtable id="B" methodCount="4">
+  <method index="1" name="dtor"><arguments/></method>
+  <method index="3" name="twice"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></method>
+ </vtable>
+</vtables></specs>
+<hooks><vtables>
+ <vtable specId="Shape" name="Rect" vtableSymbol="_ZTV4Rect" moduleName="vtb"/>
+ <vtable specId="B" name="Base" vtableSymbol="_ZTV4Base" moduleName="vtb"/>
+</vtables></hooks></hookManager>
+X
+  check_vtb() { # BINARY SYMBOL_BYTES
+    "$ospy" capture -q -c "$tmp/vtb.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of $1 exited $?"; }
+    expect_line "$tmp/out" "sum=57"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "error: vtb!Rect::mix: slot 6 is past the end of vtable _ZTV4Rect, which holds 4 methods (slots 0-3, from its symbol's size, $2 bytes): not hooked (check the method's index)"
+    expect_line "$tmp/show" "warning: agent: vtable spec Shape says methodCount 9, but vtable _ZTV4Rect holds 4 methods (from its symbol's size)"
+    expect_line "$tmp/show" "error: vtb!Base::dtor: slot 1 of vtable _ZTV4Base is empty (NULL): no method there to hook"
+    grep -q 'not found\|never found\|Rect::mix(' "$tmp/show" && { cat "$tmp/show"; fail "$1: a vtable found was said not found, or slot 6 hooked"; }
+    expect_line "$tmp/show" 'vtb!Rect::area(s=2) = 6'
+    n=$(grep -c 'vtb!Base::twice(x=' "$tmp/show")
+    [ "$n" = 6 ] || { cat "$tmp/show"; fail "$1: $n calls of Base::twice, expected 6"; }
+  }
+  mkdir "$tmp/64" "$tmp/32"
+  c++ -O0 -o "$tmp/64/vtb" "$tmp/vtb.cc" || fail "cannot build the target"
+  check_vtb "$tmp/64/vtb" 48
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     c++ -m32 -O0 -o "$tmp/32/vtb" "$tmp/vtb.cc" 2>/dev/null && "$tmp/32/vtb" >/dev/null 2>&1; then
+    check_vtb "$tmp/32/vtb" 24
+    i386=checked
+  fi
+  echo "vtable-bounds: a slot past the vtable's end and an empty slot refused with their reasons (i386 $i386)" ;;
+offset-boundary)
+  # offset= inside an instruction of a function the module's symbols describe
+  # is refused, naming function+offset and the instructions around it (the
+  # hook patched the middle of the instruction: SIGSEGV, or garbage); one at
+  # an instruction's start is hooked; x86-64 and i386
+  cat > "$tmp/off.c" <<'C'
+#include <stdio.h>
+int n_add;
+__attribute__((noinline)) int api_add(int a, int b) { n_add++; return a + b; }
+int main(void) { int s = 0; for (int i = 0; i < 4; i++) s += api_add(i, 1); printf("s=%d n=%d\n", s, n_add); return 0; }
+C
+  check_offset() { # BINARY
+    start=$(nm "$1" | awk '$3 == "api_add" { print $1 }')
+    # the first instruction of api_add longer than a byte: one byte into it
+    objdump -d --no-show-raw-insn "$1" |
+      awk '/<api_add>:/ { f = 1; next } f && !NF { exit } f { sub(":", "", $1); print $1 }' >"$tmp/insns"
+    set -- "$1" $(prev=; while read -r a; do
+        v=$((0x$a))
+        if [ -n "$prev" ] && [ $((v - prev)) -ge 2 ]; then
+          echo $((prev + 1 - 0x$start)) $((prev - 0x$start)) $((v - prev))
+          break
+        fi
+        prev=$v
+      done <"$tmp/insns")
+    [ $# = 4 ] || fail "$1: no instruction of api_add is longer than a byte: $(cat "$tmp/insns")"
+    mid=$(printf '0x%x' $((0x$start + $2))) at=$(printf '0x%x' $((0x$start)))
+    cat > "$tmp/off.xml" <<X
+<hookManager><specs><functions>
+<function name="add_mid"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+<function name="api_add"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="off"><function specId="add_mid" offset="$mid"/><function specId="api_add" offset="$at"/></module></hooks></hookManager>
+X
+    "$ospy" capture -q -c "$tmp/off.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of $1 exited $?"; }
+    expect_line "$tmp/out" "s=10 n=4"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "error: off!add_mid: offset $mid is api_add+$2, inside the instruction at api_add+$3 ($4 bytes): a hook must be placed where an instruction starts (api_add+$3 or api_add+$(($3 + $4))); not hooked"
+    grep -q 'add_mid(' "$tmp/show" && fail "$1: the offset inside an instruction was hooked"
+    expect_line "$tmp/show" 'off!api_add(a=3, b=1) = 4'
+  }
+  mkdir "$tmp/64" "$tmp/32"
+  cc -O2 -o "$tmp/64/off" "$tmp/off.c" || fail "cannot build the target"
+  check_offset "$tmp/64/off"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O2 -o "$tmp/32/off" "$tmp/off.c" 2>/dev/null && "$tmp/32/off" >/dev/null 2>&1; then
+    check_offset "$tmp/32/off"
+    i386=checked
+  fi
+  echo "offset-boundary: an offset inside an instruction refused, naming function+offset (i386 $i386)" ;;
 regparm-i386)
   # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
   # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=

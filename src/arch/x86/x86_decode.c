@@ -34,6 +34,28 @@ bool ospy_x86_dec_one(ospy_x86_decoder *d, const uint8_t *code, size_t avail, ui
   return cs_disasm_iter(d->cs, &p, &n, &a, d->insn);
 }
 
+int ospy_x86_insn_boundary(const uint8_t *code, size_t size, size_t off, ospy_x86_mode mode,
+                           size_t *start, size_t *len) {
+  ospy_x86_decoder d;
+  if (off >= size || !ospy_x86_dec_open(&d, mode)) return -1;
+  size_t at = 0;
+  int verdict = -1;
+  while (at < off) {
+    if (!ospy_x86_dec_one(&d, code + at, size - at, at)) break; /* undecodable: no verdict */
+    size_t n = d.insn->size;
+    if (off < at + n) {
+      *start = at;
+      *len = n;
+      verdict = 0;
+      break;
+    }
+    at += n;
+  }
+  if (at == off) verdict = 1;
+  ospy_x86_dec_close(&d);
+  return verdict;
+}
+
 /* ---- instruction shapes from the raw bytes ------------------------------ */
 
 bool ospy_x86_is_legacy_prefix(uint8_t b) {

@@ -144,4 +144,16 @@ uint64_t ospy_x86_resolve_thunks(uint64_t addr, ospy_x86_mode mode,
 
 const char *ospy_x86_reloc_status_name(ospy_x86_reloc_status status);
 
+/*
+ * Whether off is where an instruction starts, decoding code (size bytes, the
+ * code of one function from its first byte) instruction after instruction:
+ * 1 when one starts there; 0 when off lies inside one, whose offset and
+ * length go to *start and *len; -1 when decoding stopped before off (bytes
+ * Capstone does not know: data in the code, or a wrong size). A hook placed
+ * inside an instruction patches the middle of it, and what runs there is
+ * garbage. Capstone allocates: for hook-installation code.
+ */
+int ospy_x86_insn_boundary(const uint8_t *code, size_t size, size_t off, ospy_x86_mode mode,
+                           size_t *start, size_t *len);
+
 #endif
