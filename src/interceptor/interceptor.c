@@ -295,6 +295,33 @@ static bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t n) {
   return true;
 }
 
+/* Whether an instruction of the function starts inside the bytes the jump
+ * replaces (a thread could stand between two of them). */
+static bool boundary_inside_patch(const ospy_hook *h) {
+  for (unsigned i = 0; i < h->map.n; i++) {
+    uintptr_t a = h->function + h->map.from[i];
+    if (a > h->patch_at && a < h->patch_at + h->patch_len)
+      return true;
+  }
+  return false;
+}
+
+/* Whether a thread that could not be stopped may stand inside the bytes h
+ * rewrites: one that blocks the stop signal and runs code we cannot see
+ * (unknown pc), or sleeps in a system call that returns there. Installing
+ * then could cut it between two instructions: a crash. */
+static bool unstopped_thread_inside(const ospy_hook *h, const ospy_os_suspension *s) {
+  size_t span = h->moved_len > h->patch_len ? h->moved_len : h->patch_len;
+  for (unsigned t = 0; t < s->n; t++) {
+    const ospy_os_thread_stop *th = &s->threads[t];
+    if (th->state != OSPY_OS_THREAD_RUNNING)
+      continue;
+    if (th->pc ? th->pc > h->patch_at && th->pc < h->patch_at + span : boundary_inside_patch(h))
+      return true;
+  }
+  return false;
+}
+
 /* Runs with every other thread stopped: no libc, no allocation. */
 static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
   if (h->kind != OSPY_HOOK_NONE) {
@@ -373,10 +400,14 @@ static ospy_interceptor_status commit(void) {
     static ospy_os_suspension s;
     bool suspended = !fail_next_install && ospy_os_suspend_others(&s, pc_in_patched_bytes, NULL) == 0;
     fail_next_install = false;
-    for (ospy_hook *h = queue_head; h; h = h->next_queued)
-      if (!suspended || !apply_one(h, &s))
+    for (ospy_hook *h = queue_head; h; h = h->next_queued) {
+      bool installing = h->kind != OSPY_HOOK_NONE && h->installed_kind == OSPY_HOOK_NONE;
+      if (suspended && installing && unstopped_thread_inside(h, &s))
+        settle_failed(h, OSPY_INTERCEPTOR_THREAD_UNSTOPPED, &st);
+      else if (!suspended || !apply_one(h, &s))
         if (h->kind != h->installed_kind || (h->kind != OSPY_HOOK_NONE && !h->code_written))
           settle_failed(h, OSPY_INTERCEPTOR_PATCH_FAILED, &st);
+    }
     if (suspended) {
       ospy_os_flush_code();
       ospy_os_resume_others(&s);
@@ -617,6 +648,10 @@ const char *ospy_interceptor_status_name(ospy_interceptor_status status) {
   case OSPY_INTERCEPTOR_NO_MEMORY: return "out of memory";
   case OSPY_INTERCEPTOR_PATCH_FAILED: return "patching failed";
   case OSPY_INTERCEPTOR_BAD_ARGUMENT: return "bad argument";
+  case OSPY_INTERCEPTOR_THREAD_UNSTOPPED:
+    return "a thread that blocks the signal ospy stops threads with (SIGRTMAX-3) was running, "
+           "and the jump would cover more than the function's first instruction: that thread "
+           "could be between two of them, and crash";
   }
   return "unknown";
 }

@@ -56,6 +56,7 @@ typedef enum ospy_interceptor_status {
   OSPY_INTERCEPTOR_NO_MEMORY,      /* no memory for trampolines / listeners */
   OSPY_INTERCEPTOR_PATCH_FAILED,   /* mprotect or thread suspension failed */
   OSPY_INTERCEPTOR_BAD_ARGUMENT,
+  OSPY_INTERCEPTOR_THREAD_UNSTOPPED, /* a thread that could not be stopped may be inside the bytes */
 } ospy_interceptor_status;
 
 typedef struct ospy_interceptor_error {

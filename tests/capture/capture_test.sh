@@ -874,7 +874,25 @@ attach-main-busy)
         fail "$bits-bit round $round: no call of the main thread recorded"
     done
   done
-  echo "attach-main-busy: $arches-bit, 4 rounds each, the main thread unharmed" ;;
+  # workers that block every signal (the one ospy stops threads with too)
+  # cannot be stopped: a hook whose jump covers two of busy_add's
+  # instructions is refused with the reason, not installed over a thread
+  # that may stand between them (i386 programs crashed)
+  for bits in $arches; do
+    "$work/mainloop$bits" 3 masked > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^pid='
+    sleep 0.3
+    timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
+    rc=$?
+    wait $tp
+    trc=$?
+    [ $trc = 3 ] || fail "$bits-bit masked: the target ended with $trc, not 3: $(cat "$work/out")"
+    [ $rc = 3 ] || { cat "$work/err" >&2; fail "$bits-bit masked: ospy exited $rc, not the target's 3"; }
+    "$ospy" show "$cap" | grep -q "error: mainloop$bits!busy_add: cannot hook: .*a thread that blocks the signal ospy stops threads with" ||
+      { "$ospy" show "$cap" | grep -E 'error|busy_add' | head -5 >&2; fail "$bits-bit masked: no refusal naming the unstoppable thread"; }
+  done
+  echo "attach-main-busy: $arches-bit, 4 rounds each, the main thread unharmed; unstoppable workers refused" ;;
 unfinished-record)
   # A thread the process's exit kills in the middle of writing a record
   # (OSPY_TEST_STALL_RECORD keeps one there until the exit) left its room in

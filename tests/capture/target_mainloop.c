@@ -2,10 +2,13 @@
  * for SECS seconds, then main prints how many calls it made and exits 3.
  * busy_add's first five bytes hold two instructions, so a thread stopped
  * between them when the hook goes in must be moved, the main thread (the one
- * ptrace interrupts to inject the agent) included. */
+ * ptrace interrupts to inject the agent) included. With "masked" after
+ * SECS the two others block every signal, so they cannot be stopped. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,8 +25,15 @@ __asm__(".text\n.globl busy_add\n.type busy_add,@function\nbusy_add:\n"
 
 static volatile int stop;
 
+static int masked; /* "masked": the workers block every signal they can */
+
 static void *worker(void *arg)
 {
+  if (masked) {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+  }
   for (long k = 0; !stop; k++)
     if (busy_add(k) != 3 * k + 1)
       abort();
@@ -33,6 +43,7 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
   double secs = argc > 1 ? atof(argv[1]) : 2;
+  masked = argc > 2 && !strcmp(argv[2], "masked");
   pthread_t t[2];
   for (int i = 0; i < 2; i++)
     pthread_create(&t[i], NULL, worker, NULL);
