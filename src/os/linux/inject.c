@@ -9,6 +9,7 @@
  * then calls the library's entry point by name (dlsym) the same way.
  */
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -194,6 +195,36 @@ static int remote_call(pid_t pid, int bits, const struct user_regs_struct *saved
 }
 #endif
 
+#if defined(__x86_64__)
+/* The thread's FPU, SSE and AVX registers (its xsave area, else the
+ * fxsave one), put back with the general ones: dlopen and the agent's start
+ * use the vector registers, and a loop the attach interrupted that kept its
+ * doubles in xmm registers went on with garbage (one block came out inf). */
+typedef struct fp_state {
+  unsigned type; /* the regset that read it; 0 when none could */
+  struct iovec iov;
+} fp_state;
+
+static void fp_save(pid_t pid, fp_state *f)
+{
+  static uint8_t area[16384] __attribute__((aligned(64)));
+  static const unsigned types[] = { NT_X86_XSTATE, NT_PRFPREG };
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+    f->type = types[i];
+    f->iov = (struct iovec){ area, sizeof area };
+    if (ptrace(PTRACE_GETREGSET, pid, (void *)(uintptr_t)f->type, &f->iov) == 0)
+      return;
+  }
+  f->type = 0;
+}
+
+static int fp_restore(pid_t pid, const fp_state *f)
+{
+  struct iovec iov = f->iov;
+  return f->type ? (int)ptrace(PTRACE_SETREGSET, pid, (void *)(uintptr_t)f->type, &iov) : 0;
+}
+#endif
+
 int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
                        ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
 {
@@ -226,10 +257,12 @@ int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_c
   struct user_regs_struct saved;
   int rc = -1, served = 0;
   uint64_t handle = 0, entry = 0, ignored;
+  fp_state fp;
   if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0) {
     snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)pid, strerror(errno));
     goto detach;
   }
+  fp_save(pid, &fp);
   size_t len = strlen(path) + 1, sym_len = then_call ? strlen(then_call) + 1 : 0;
   uint64_t str = (saved.rsp - 512 - len) & ~(uint64_t)15; /* well below the red zone */
   uint64_t sym = (str - sym_len) & ~(uint64_t)15;
@@ -264,6 +297,10 @@ restore:
   /* the saved registers, orig_rax included, let an interrupted system call restart */
   if (ptrace(PTRACE_SETREGS, pid, 0, &saved) < 0 && rc == 0) {
     snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)pid, strerror(errno));
+    rc = -1;
+  }
+  if (fp_restore(pid, &fp) < 0 && rc == 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_SETREGSET, %d): %s", (int)pid, strerror(errno));
     rc = -1;
   }
 detach:
