@@ -968,6 +968,10 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
                "stop that capture first", pid, (int)holder);
       return 2;
     }
+    if (ospy_inject_seccomp(pid))
+      fprintf(stderr, "ospy capture: warning: -p %d: the process runs under a seccomp filter: "
+              "a system call the agent makes (mmap, process_vm_readv, socket...) may be refused, "
+              "or kill the process\n", pid);
     return 0;
   }
   char path[PATH_MAX];

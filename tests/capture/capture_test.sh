@@ -702,6 +702,27 @@ attach)
   "$target" 3 1000 sleep "$work/go" > "$work/out" &
   tp=$!
   wait_for "$work/out" '^pid='
+  # a stopped process, or one another tracer holds, is refused before the
+  # output is touched (an existing capture was emptied, then the attach
+  # failed; a stopped one was "attached" with nothing recorded)
+  printf 'keep me' > "$work/keep.ospy"
+  kill -STOP $tp
+  timeout -k 5 20 "$ospy" capture -q -f ospy_test_add -o "$work/keep.ospy" -p $tp 2> "$work/err"
+  rc=$?
+  kill -CONT $tp
+  [ $rc = 2 ] && grep -q "is stopped" "$work/err" || { cat "$work/err" >&2; fail "a stopped process was not refused"; }
+  python3 -c 'import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.ptrace(0x4206, int(sys.argv[1]), 0, 0) != 0: sys.exit("PTRACE_SEIZE: " + os.strerror(ctypes.get_errno()))
+print("seized", flush=True); time.sleep(3)' $tp > "$work/tracer" &
+  tracer=$!
+  wait_for "$work/tracer" '^seized'
+  timeout -k 5 20 "$ospy" capture -q -f ospy_test_add -o "$work/keep.ospy" -p $tp 2> "$work/err"
+  rc=$?
+  kill $tracer; wait $tracer 2>/dev/null
+  [ $rc = 2 ] && grep -q "already traced by process $tracer" "$work/err" ||
+    { cat "$work/err" >&2; fail "a traced process was not refused"; }
+  [ "$(cat "$work/keep.ospy")" = 'keep me' ] || fail "a refused attach touched the output file"
   "$ospy" capture -q -f ospy_test_add -o "$cap" -p $tp > "$work/cout" 2> "$work/err" &
   ctl=$!
   wait_for "$cap" 'ospy_test_add'

@@ -64,15 +64,56 @@ static int find_libc(pid_t pid, char *path, size_t cap, uint64_t *base)
   return found ? 0 : -1;
 }
 
+/* The text after "Name:" in /proc/PID/status (first word), or "" */
+static void status_field(pid_t pid, const char *name, char *out, size_t cap)
+{
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  size_t n = strlen(name);
+  out[0] = '\0';
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, name, n) && line[n] == ':') {
+      sscanf(line + n + 1, " %63s", out);
+      break;
+    }
+  if (f)
+    fclose(f);
+  (void)cap;
+}
+
+static int tracer_of(pid_t pid);
+
 int ospy_inject_check(pid_t pid, char *err, size_t errcap)
 {
-  char path[4096];
+  char path[4096], state[64];
   uint64_t base;
   if (find_libc(pid, path, sizeof path, &base) < 0) {
     snprintf(err, errcap, "process %d has no C library mapped (statically linked?)", (int)pid);
     return -1;
   }
+  /* refused before the output file is touched (it was emptied, and the
+   * attach failed after) */
+  int tracer = tracer_of(pid);
+  if (tracer > 0) {
+    snprintf(err, errcap, "process %d is already traced by process %d: a debugger, strace, or "
+             "another ospy", (int)pid, tracer);
+    return -1;
+  }
+  status_field(pid, "State", state, sizeof state);
+  if (!strcmp(state, "T")) {
+    snprintf(err, errcap, "process %d is stopped (SIGSTOP or Ctrl-Z): it cannot load the agent; "
+             "continue it first (kill -CONT %d)", (int)pid, (int)pid);
+    return -1;
+  }
   return 0;
+}
+
+bool ospy_inject_seccomp(pid_t pid)
+{
+  char mode[64];
+  status_field(pid, "Seccomp", mode, sizeof mode);
+  return mode[0] && strcmp(mode, "0");
 }
 
 /* The address of the libc function name in pid, from the symbol table of the

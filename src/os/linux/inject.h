@@ -2,6 +2,7 @@
 #ifndef OSPY_OS_LINUX_INJECT_H
 #define OSPY_OS_LINUX_INJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -11,6 +12,12 @@
  * target may need the controller until the calls return). */
 typedef int (*ospy_inject_serve_fn)(void *data);
 
+/* Whether pid can take an injected library at all (a C library mapped, no
+ * other tracer, not stopped): 0, or -1 with the reason in err. */
+int ospy_inject_check(pid_t pid, char *err, size_t errcap);
+/* Whether pid runs under a seccomp filter (or strict mode): a system call
+ * the injection or the agent makes may be refused, or kill it. */
+bool ospy_inject_seccomp(pid_t pid);
 /* Makes pid's main thread call dlopen(path, RTLD_NOW) and resume where it
  * was. When then_call is not NULL and serve did not finish during dlopen (the
  * library was loaded before, so its constructor did not run again), the
@@ -18,9 +25,6 @@ typedef int (*ospy_inject_serve_fn)(void *data);
  * dlsym. bits: 64 (x86-64) or 32 (i386, run by the kernel's IA-32
  * emulation). The target must use a glibc that exports dlopen (2.34+). 0, or
  * -1 with a message naming the kernel's reason in err. */
-/* Whether pid can take an injected library at all (a C library mapped):
- * 0, or -1 with the reason in err. */
-int ospy_inject_check(pid_t pid, char *err, size_t errcap);
 int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
                        ospy_inject_serve_fn serve, void *data, char *err, size_t errcap);
 
