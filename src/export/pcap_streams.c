@@ -10,9 +10,22 @@
 
 enum { SIDE_LOCAL = 0, SIDE_REMOTE = 1 };
 
+typedef enum pconn_state {
+  PC_NEW = 0,    /* no data yet */
+  PC_OPEN,
+  PC_CLOSED,
+  PC_SKIPPED,    /* a file or descriptor: not exported */
+  PC_OTHER_END,  /* the other end of a connection already written */
+} pconn_state;
+
 typedef struct pconn {
-  int state;          /* 0 not started, 1 open, 2 closed, -1 not exported */
+  pconn_state state;
   int udp;
+  int tls;
+  int real;                /* both addresses and ports from the capture */
+  int indexed;             /* in the table of connections by 4-tuple */
+  int other_end_seen;      /* a later conversation was its other end */
+  uint32_t next_in_bucket; /* id of the next written connection of its hash bucket, 0: none */
   ospy_pkt_addr to_remote; /* local -> remote */
   uint32_t next_seq[2];    /* [SIDE_LOCAL], [SIDE_REMOTE] */
 } pconn;
@@ -22,6 +35,10 @@ struct ospy_pcap_export {
   ospy_streams *streams;
   pconn *conns;     /* index id - 1 */
   size_t nconns;
+  /* TCP connections written with real addresses, by 4-tuple: ids, chained
+   * through next_in_bucket, the latest first */
+  uint32_t *buckets;
+  size_t nbuckets, nindexed;
   uint16_t ip_id;
   uint64_t packets;
   int failed;
@@ -69,6 +86,11 @@ static uint16_t side_port(const ospy_conv *c, const ospy_endpoint *e, int v6, in
   return (uint16_t)((side == SIDE_LOCAL ? 40000 : 20000) + c->id % 20000);
 }
 
+static int port_known(const ospy_endpoint *e, int v6)
+{
+  return e->family == (v6 ? AF_INET6 : AF_INET) && e->port;
+}
+
 static void resolve(pconn *pc, const ospy_conv *c)
 {
   int v6 = is_v6(c);
@@ -78,6 +100,86 @@ static void resolve(pconn *pc, const ospy_conv *c)
   side_addr(&c->remote, v6, SIDE_REMOTE, a->dst);
   a->sport = side_port(c, &c->local, v6, SIDE_LOCAL);
   a->dport = side_port(c, &c->remote, v6, SIDE_REMOTE);
+  pc->real = addr_known(&c->local, v6) && addr_known(&c->remote, v6) &&
+             port_known(&c->local, v6) && port_known(&c->remote, v6);
+}
+
+/* ---- both ends of one connection ----
+ * A program talking to itself (or two processes followed with -F) shows a
+ * TCP connection twice: once from each end, the second end's 4-tuple the
+ * first's reversed. Written twice, the two made two handshakes with one
+ * 4-tuple and different sequence numbers, which tshark mixed into one
+ * connection. The connection is written once, from the end whose data came
+ * first; the other end's calls add nothing (its view of the same bytes can
+ * differ: calls the capture does not describe, sendfile or splice, move
+ * bytes on one end only, so the two cannot be merged into one sequence
+ * without guessing). Only connections whose addresses are all real are
+ * matched: made-up ones say nothing about which connection it is. */
+
+static uint32_t tuple_hash(const ospy_pkt_addr *a, int reversed)
+{
+  const uint8_t *src = reversed ? a->dst : a->src, *dst = reversed ? a->src : a->dst;
+  uint16_t sport = reversed ? a->dport : a->sport, dport = reversed ? a->sport : a->dport;
+  size_t n = a->v6 ? 16 : 4;
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ src[i]) * 16777619u;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ dst[i]) * 16777619u;
+  h = (h ^ sport) * 16777619u;
+  return (h ^ dport) * 16777619u;
+}
+
+static int is_reverse_of(const ospy_pkt_addr *a, const ospy_pkt_addr *b)
+{
+  size_t n = a->v6 ? 16 : 4;
+  return a->v6 == b->v6 && a->sport == b->dport && a->dport == b->sport &&
+         !memcmp(a->src, b->dst, n) && !memcmp(a->dst, b->src, n);
+}
+
+static void bucket_insert(ospy_pcap_export *p, uint32_t id)
+{
+  pconn *pc = &p->conns[id - 1];
+  uint32_t *head = &p->buckets[tuple_hash(&pc->to_remote, 0) & (p->nbuckets - 1)];
+  pc->next_in_bucket = *head;
+  *head = id;
+}
+
+/* The table doubles when it holds as many connections as buckets; the ids
+ * are put back in increasing order, so each chain stays latest first. */
+static int index_connection(ospy_pcap_export *p, uint32_t id)
+{
+  if (p->nindexed >= p->nbuckets) {
+    size_t n = p->nbuckets ? p->nbuckets * 2 : 64;
+    uint32_t *b = calloc(n, sizeof *b);
+    if (!b)
+      return -1;
+    free(p->buckets);
+    p->buckets = b;
+    p->nbuckets = n;
+    for (uint32_t other = 1; other < id; other++)
+      if (p->conns[other - 1].indexed)
+        bucket_insert(p, other);
+  }
+  bucket_insert(p, id);
+  p->conns[id - 1].indexed = 1;
+  p->nindexed++;
+  return 0;
+}
+
+/* The latest connection written whose 4-tuple is pc's reversed and which
+ * has no other end yet, or NULL. */
+static pconn *first_end_of(ospy_pcap_export *p, const pconn *pc)
+{
+  if (!p->nbuckets)
+    return NULL;
+  uint32_t id = p->buckets[tuple_hash(&pc->to_remote, 1) & (p->nbuckets - 1)];
+  for (; id; id = p->conns[id - 1].next_in_bucket) {
+    pconn *o = &p->conns[id - 1];
+    if (!o->other_end_seen && o->tls == pc->tls && is_reverse_of(&o->to_remote, &pc->to_remote))
+      return o;
+  }
+  return NULL;
 }
 
 /* ---- packets ---- */
@@ -140,13 +242,27 @@ static pconn *start(ospy_pcap_export *p, const ospy_conv *c, int64_t ts)
     p->nconns = c->id * 2;
   }
   pconn *pc = &p->conns[c->id - 1];
-  if (pc->state)
+  if (pc->state != PC_NEW)
     return pc;
-  pc->state = exported(c) ? 1 : -1;
   pc->udp = c->kind == OSPY_CONV_UDP;
+  pc->tls = c->kind == OSPY_CONV_TLS;
   resolve(pc, c);
-  if (pc->state == 1 && !pc->udp)
-    handshake(p, pc, c, ts);
+  if (!exported(c)) {
+    pc->state = PC_SKIPPED;
+    return pc;
+  }
+  pconn *first = !pc->udp && pc->real ? first_end_of(p, pc) : NULL;
+  if (first) {
+    first->other_end_seen = 1;
+    pc->state = PC_OTHER_END;
+    return pc;
+  }
+  pc->state = PC_OPEN;
+  if (pc->udp)
+    return pc;
+  handshake(p, pc, c, ts);
+  if (pc->real && index_connection(p, c->id) < 0)
+    p->failed = 1;
   return pc;
 }
 
@@ -165,7 +281,7 @@ static void on_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
 {
   ospy_pcap_export *p = user;
   pconn *pc = start(p, c, d->ts_ns);
-  if (!pc || pc->state != 1)
+  if (!pc || pc->state != PC_OPEN)
     return;
   if (pc->udp) {
     datagram(p, pc, d);
@@ -187,9 +303,9 @@ static void on_close(void *user, const ospy_conv *c, int64_t ts)
 {
   ospy_pcap_export *p = user;
   pconn *pc = c->id <= p->nconns ? &p->conns[c->id - 1] : NULL;
-  if (!pc || pc->state != 1)
+  if (!pc || pc->state != PC_OPEN)
     return;
-  pc->state = 2;
+  pc->state = PC_CLOSED;
   if (pc->udp)
     return;
   segment(p, pc, SIDE_LOCAL, ts, OSPY_TCP_FIN | OSPY_TCP_ACK, NULL, 0, 1);
@@ -237,5 +353,6 @@ void ospy_pcap_export_free(ospy_pcap_export *p)
     return;
   ospy_streams_free(p->streams);
   free(p->conns);
+  free(p->buckets);
   free(p);
 }

@@ -13,7 +13,10 @@
  * a TLS session goes out as its own connection from the socket's
  * addresses with the server's port replaced by 80, so that dissectors see
  * HTTP. Bytes the capture did not keep advance the sequence numbers
- * without being sent (Wireshark shows "previous segment not captured"). */
+ * without being sent (Wireshark shows "previous segment not captured").
+ * A connection both of whose ends are in the capture (all addresses real,
+ * the later end's 4-tuple the earlier's reversed) is written once, from the
+ * end whose data came first. */
 #ifndef OSPY_EXPORT_PCAP_STREAMS_H
 #define OSPY_EXPORT_PCAP_STREAMS_H
 

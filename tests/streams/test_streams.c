@@ -1,9 +1,11 @@
 /* The stream rebuilder and the pcapng export on hand-made decoded calls
- * (no capture, so it runs under ASan too):  test-streams OUT.pcapng
+ * (no capture, so it runs under ASan too):
+ *   test-streams OUT.pcapng BOTH-ENDS.pcapng
  * TCP over IPv6, a descriptor closed and reused, bytes not recorded, UDP
  * with sendto/recvfrom, a TLS session over a connected socket, a plain fd;
- * a socketpair's unnamed ends.
- * check_unit.sh then reads OUT.pcapng with tshark. */
+ * a socketpair's unnamed ends; both ends of connections in one process
+ * (BOTH-ENDS.pcapng).
+ * check_unit.sh then reads both files with tshark. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +181,79 @@ static void scenario(sink_fn f, void *d)
   fd_call(f, d, "read", 0, 1, "input", 5, 5);
 }
 
+/* ---- both ends of one connection in the capture ---- */
+
+static void addr_call(sink_fn f, void *d, const char *fn, long fd, int out, int fam,
+                      const char *ip, int port)
+{
+  call c;
+  char fdt[16];
+  snprintf(fdt, sizeof fdt, "%ld", fd);
+  begin(&c, fn, 0);
+  arg(&c, "sockfd", "FileDescriptor", fdt);
+  sockaddr(&c, out, "addr", fam, ip, port);
+  f(&c.ev, d);
+}
+
+static void accept_call(sink_fn f, void *d, long lfd, long fd, int fam, const char *ip,
+                        int port)
+{
+  call c;
+  char fdt[16];
+  snprintf(fdt, sizeof fdt, "%ld", lfd);
+  begin(&c, "accept", fd);
+  arg(&c, "sockfd", "FileDescriptor", fdt);
+  sockaddr(&c, 1, "addr", fam, ip, port);
+  f(&c.ev, d);
+}
+
+/* A listener on ip:sport and a client from ip:cport connected to it in the
+ * same process, each end's addresses known (bind, getsockname; connect,
+ * getsockname; accept's peer). Descriptors: listener 10, client 11,
+ * accepted 12. */
+static void loopback_pair(sink_fn f, void *d, const char *dom, int fam, const char *ip,
+                          int sport, int cport)
+{
+  socket_call(f, d, dom, "SOCK_STREAM", 10);
+  addr_call(f, d, "bind", 10, 0, fam, ip, sport);
+  socket_call(f, d, dom, "SOCK_STREAM", 11);
+  connect_call(f, d, 11, fam, ip, sport);
+  addr_call(f, d, "getsockname", 11, 1, fam, ip, cport);
+  accept_call(f, d, 10, 12, fam, ip, cport);
+}
+
+static void close_pair(sink_fn f, void *d)
+{
+  fd_call(f, d, "close", 11, 0, NULL, 0, 0);
+  fd_call(f, d, "close", 12, 0, NULL, 0, 0);
+  fd_call(f, d, "close", 10, 0, NULL, 0, 0);
+}
+
+/* Each byte once: the pcapng had both ends' views of each connection, two
+ * handshakes with one 4-tuple and different sequence numbers. */
+static void both_ends(sink_fn f, void *d)
+{
+  /* IPv4, the client speaks first (as dup4.c) */
+  loopback_pair(f, d, "AF_INET", AF_INET, "127.0.0.1", 5001, 43001);
+  fd_call(f, d, "send", 11, 0, "ping", 4, 4);
+  fd_call(f, d, "recv", 12, 1, "ping", 4, 4);
+  fd_call(f, d, "send", 12, 0, "pong!", 5, 5);
+  fd_call(f, d, "recv", 11, 1, "pong!", 5, 5);
+  close_pair(f, d);
+  /* IPv6, the server speaks first: its end is the one written */
+  loopback_pair(f, d, "AF_INET6", AF_INET6, "::1", 5002, 43002);
+  fd_call(f, d, "write", 12, 0, "hello", 5, 5);
+  fd_call(f, d, "read", 11, 1, "hello", 5, 5);
+  fd_call(f, d, "write", 11, 0, "bye", 3, 3);
+  fd_call(f, d, "read", 12, 1, "bye", 3, 3);
+  close_pair(f, d);
+  /* the first 4-tuple again: a new connection of its own */
+  loopback_pair(f, d, "AF_INET", AF_INET, "127.0.0.1", 5001, 43001);
+  fd_call(f, d, "send", 11, 0, "again", 5, 5);
+  fd_call(f, d, "recv", 12, 1, "again", 5, 5);
+  close_pair(f, d);
+}
+
 /* ---- checks ---- */
 
 static void feed(const ospy_xevent *ev, void *data)
@@ -267,27 +342,44 @@ static void export_one(const ospy_xevent *ev, void *data)
   CHECK(ospy_export_write(data, ev) == 0);
 }
 
-static void write_pcapng(const char *path)
+static void write_pcapng(const char *path, void (*calls)(sink_fn f, void *d))
 {
   char err[256];
   ospy_export_writer *w = ospy_export_open(path, OSPY_EXPORT_PCAPNG, err, sizeof err);
   CHECK(w != NULL);
   if (!w)
     return;
-  scenario(export_one, w);
+  calls(export_one, w);
   CHECK(ospy_export_close(w, err, sizeof err) == 0);
+}
+
+/* `ospy streams` keeps both ends: each is its own conversation. */
+static void check_both_ends_streams(void)
+{
+  ospy_streams_cb cb = { 0 };
+  ospy_streams *s = ospy_streams_new(&cb);
+  both_ends(feed, s);
+  ospy_streams_finish(s);
+  CHECK(ospy_streams_count(s) == 6);
+  expect_conv(s, 1, OSPY_CONV_TCP, 11, "127.0.0.1:43001", "127.0.0.1:5001", 4, 5);
+  expect_conv(s, 2, OSPY_CONV_TCP, 12, "127.0.0.1:5001", "127.0.0.1:43001", 5, 4);
+  expect_conv(s, 3, OSPY_CONV_TCP, 12, "[::1]:5002", "[::1]:43002", 5, 3);
+  expect_conv(s, 4, OSPY_CONV_TCP, 11, "[::1]:43002", "[::1]:5002", 3, 5);
+  ospy_streams_free(s);
 }
 
 int main(int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf(stderr, "usage: test-streams OUT.pcapng\n");
+  if (argc != 3) {
+    fprintf(stderr, "usage: test-streams OUT.pcapng BOTH-ENDS.pcapng\n");
     return 2;
   }
   CHECK(ospy_export_format_parse("pcapng") == OSPY_EXPORT_PCAPNG);
   check_streams();
   check_socketpair();
-  write_pcapng(argv[1]);
+  check_both_ends_streams();
+  write_pcapng(argv[1], scenario);
+  write_pcapng(argv[2], both_ends);
   fprintf(stderr, failures ? "%d check(s) failed\n" : "streams: all checks passed\n", failures);
   return failures != 0;
 }
