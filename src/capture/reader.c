@@ -90,20 +90,54 @@ static int parse_meta(ospy_capfile_reader *r, uint32_t len, char *err, size_t er
   return 0;
 }
 
-static int read_header(ospy_capfile_reader *r, char *err, size_t errcap)
+/* The fixed part of the header: magic, version, metadata length. A file
+ * with the magic but shorter than that is a capture cut short (it said
+ * "bad magic"), not some other file. */
+static int read_fixed(ospy_capfile_reader *r, uint8_t fixed[OSPY_CAP_HEADER_FIXED], char *err,
+                      size_t errcap)
 {
-  uint8_t fixed[OSPY_CAP_HEADER_FIXED];
-  if (read_at(r->fd, fixed, sizeof fixed, 0) < 0 || memcmp(fixed, OSPY_CAP_MAGIC, 8)) {
+  size_t have = r->file_size < OSPY_CAP_HEADER_FIXED ? (size_t)r->file_size
+                                                     : OSPY_CAP_HEADER_FIXED;
+  if (!have) {
+    snprintf(err, errcap, "%s: not an ospy capture (empty file)", r->path);
+    return -1;
+  }
+  if (have < 8) {
+    snprintf(err, errcap, "%s: not an ospy capture (%zu byte%s, shorter than the magic)", r->path,
+             have, have == 1 ? "" : "s");
+    return -1;
+  }
+  if (read_at(r->fd, fixed, have, 0) < 0 || memcmp(fixed, OSPY_CAP_MAGIC, 8)) {
     snprintf(err, errcap, "%s: not an ospy capture (bad magic at offset 0)", r->path);
     return -1;
   }
+  if (have < OSPY_CAP_HEADER_FIXED) {
+    snprintf(err, errcap,
+             "%s: capture cut short in its header: %zu bytes, less than its %u-byte fixed part",
+             r->path, have, OSPY_CAP_HEADER_FIXED);
+    return -1;
+  }
+  return 0;
+}
+
+static int read_header(ospy_capfile_reader *r, char *err, size_t errcap)
+{
+  uint8_t fixed[OSPY_CAP_HEADER_FIXED];
+  if (read_fixed(r, fixed, err, errcap) < 0)
+    return -1;
   if (get32(fixed + 8) < 1 || get32(fixed + 8) > OSPY_CAP_VERSION) {
     snprintf(err, errcap, "%s: unsupported capture version %u at offset 8", r->path, get32(fixed + 8));
     return -1;
   }
   uint32_t len = get32(fixed + 12);
-  if (len > OSPY_CAP_MAX_META || (uint64_t)len + 20 > r->file_size) {
-    snprintf(err, errcap, "%s: header length %u at offset 12 exceeds the file", r->path, len);
+  if (len > OSPY_CAP_MAX_META) {
+    snprintf(err, errcap, "%s: header length %u at offset 12 exceeds the largest header (%u)",
+             r->path, len, OSPY_CAP_MAX_META);
+    return -1;
+  }
+  if ((uint64_t)len + 20 > r->file_size) { /* metadata and its CRC */
+    snprintf(err, errcap, "%s: capture cut short in its header: %llu bytes of %llu", r->path,
+             (unsigned long long)r->file_size, (unsigned long long)len + 20);
     return -1;
   }
   r->meta = malloc((size_t)len + 4);

@@ -697,6 +697,14 @@ PY
   [ "$n" -gt 50000 ] && [ "$n" -lt 100000 ] || fail "intact chunks not read ($n calls)"
   printf 'not a capture' > "$work/x"
   "$ospy" show "$work/x" 2>&1 | grep -q 'not an ospy capture' || fail "bad magic not reported"
+  # cut inside the header (the magic intact: it said "bad magic")
+  for n in 8 15 16 40; do
+    head -c $n "$cap" > "$work/x"
+    "$ospy" show "$work/x" > /dev/null 2> "$work/err" && fail "a header cut at $n bytes is not an error"
+    echo "head -c $n: $(cat "$work/err")"
+    grep -qx "ospy show: $work/x: capture cut short in its header: $n bytes.*" "$work/err" ||
+      fail "a header cut at $n bytes is not reported as cut short"
+  done
   ;;
 attach)
   "$target" 3 1000 sleep "$work/go" > "$work/out" &

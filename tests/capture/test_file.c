@@ -76,6 +76,40 @@ static void copy_prefix(off_t n, long flip_at)
   close(out);
 }
 
+/* The file's first n bytes cannot be opened: the error names the cut. */
+static void expect_cut_header(off_t n, const char *want)
+{
+  char err[512];
+  copy_prefix(n, -1);
+  ospy_capfile_reader *r = ospy_capfile_open(cut, err, sizeof err);
+  if (n == 0 || n == 7 || n == 8 || n == 15 || n == 16)
+    printf("%lld bytes: %s\n", (long long)n, r ? "opened" : err);
+  CHECK(!r && strstr(err, want) && !strstr(err, "bad magic"));
+  if (r)
+    ospy_capfile_close_reader(r);
+}
+
+static void check_header_cut(void)
+{
+  uint8_t fixed[16];
+  int fd = open(path, O_RDONLY);
+  CHECK(read(fd, fixed, sizeof fixed) == (ssize_t)sizeof fixed);
+  close(fd);
+  off_t header = 16 + (fixed[12] | fixed[13] << 8 | fixed[14] << 16 | (off_t)fixed[15] << 24) + 4;
+  char want[128];
+  for (off_t n = 0; n < 8; n++)
+    expect_cut_header(n, "not an ospy capture");
+  for (off_t n = 8; n < 16; n++) {
+    snprintf(want, sizeof want, "cut short in its header: %lld bytes", (long long)n);
+    expect_cut_header(n, want);
+  }
+  for (off_t n = 16; n < header; n++) {
+    snprintf(want, sizeof want, "cut short in its header: %lld bytes of %lld", (long long)n,
+             (long long)header);
+    expect_cut_header(n, want);
+  }
+}
+
 /* A capture written by a version-1 writer (unpacked chunks) still reads:
  * the demo's 14 calls, no error, cleanly ended. */
 static void read_version1(const char *v1)
@@ -141,6 +175,11 @@ int main(int argc, char **argv)
     prev = got;
   }
   CHECK(prev > NREC / 2);
+
+  /* cut inside its header: said to be cut short, with what it has and
+   * needs (8 to 15 bytes, the magic intact, said "bad magic"); shorter
+   * than the magic: not a capture */
+  check_header_cut();
 
   /* a flipped bit in the middle: one chunk reported, the rest intact */
   for (long at = size / 3; at < size / 3 + 200; at += 13) {
