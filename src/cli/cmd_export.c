@@ -24,7 +24,8 @@ static void export_usage(FILE *out)
           "  uncompressed), the .osd's event XML, JSON Lines, Chrome trace-event\n"
           "  JSON for the Perfetto UI, or the data sent and received over sockets as\n"
           "  synthetic TCP/UDP packets in a pcapng (docs/export-formats.md).\n"
-          "  Without --format the format follows OUT's extension. OUT may be '-'\n"
+          "  Without --format the format follows OUT's extension\n"
+          "  (" OSPY_EXPORT_EXTENSIONS "). OUT may be '-'\n"
           "  (stdout) for xml, jsonl and perfetto.\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
 }
@@ -136,14 +137,6 @@ static int run_export(export_job *j)
   return ok && !j->damaged ? 0 : 1;
 }
 
-static int format_from_path(const char *path)
-{
-  const char *dot = strrchr(path, '.');
-  if (!dot || strchr(dot, '/'))
-    return -1;
-  return ospy_export_format_parse(dot + 1);
-}
-
 int cmd_export(int argc, char **argv)
 {
   export_job j = { 0 };
@@ -178,10 +171,15 @@ int cmd_export(int argc, char **argv)
     export_usage(stderr);
     return 2;
   }
-  j.fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(j.out);
+  j.fmt = fmt_name ? ospy_export_format_parse(fmt_name) : ospy_export_format_from_path(j.out);
+  if (j.fmt < 0 && fmt_name) {
+    fprintf(stderr, "ospy export: unknown format '%s' (osd, osd-plain, xml, jsonl, perfetto, pcapng)\n",
+            fmt_name);
+    return 2;
+  }
   if (j.fmt < 0) {
-    fprintf(stderr, "ospy export: %s '%s' (osd, osd-plain, xml, jsonl, perfetto, pcapng)\n",
-            fmt_name ? "unknown format" : "cannot tell the format from", fmt_name ? fmt_name : j.out);
+    fprintf(stderr, "ospy export: cannot tell the format from '%s': its extension is none of "
+            OSPY_EXPORT_EXTENSIONS "; give --format\n", j.out);
     return 2;
   }
   char err[512];

@@ -21,17 +21,9 @@ static void import_usage(FILE *out)
           "  ospy export does (perfetto: every slice 0 long, an .osd has no\n"
           "  durations; pcapng: the socket streams its calls show).\n"
           "  Without --format the format follows OUT's extension\n"
-          "  (.osd, .xml, .jsonl, .pcapng). OUT may be '-' (stdout) for xml, jsonl\n"
+          "  (" OSPY_EXPORT_EXTENSIONS "). OUT may be '-' (stdout) for xml, jsonl\n"
           "  and perfetto.\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
-}
-
-static int format_from_path(const char *path)
-{
-  const char *dot = strrchr(path, '.');
-  if (!dot || strchr(dot, '/'))
-    return -1;
-  return ospy_export_format_parse(dot + 1);
 }
 
 static int write_event(const ospy_xevent *ev, void *data)
@@ -100,14 +92,15 @@ int cmd_import(int argc, char **argv)
     import_usage(stderr);
     return 2;
   }
-  int fmt = fmt_name ? ospy_export_format_parse(fmt_name) : format_from_path(out);
+  int fmt = fmt_name ? ospy_export_format_parse(fmt_name) : ospy_export_format_from_path(out);
   if (fmt < 0) {
     if (fmt_name)
       fprintf(stderr, "ospy import: unknown format '%s' (xml, jsonl, osd, osd-plain, perfetto, "
               "pcapng)\n", fmt_name);
     else
-      fprintf(stderr, "ospy import: cannot tell the format from '%s': give --format "
-              "(importing into an ospy capture file is not available yet)\n", out);
+      fprintf(stderr, "ospy import: cannot tell the format from '%s': its extension is none of "
+              OSPY_EXPORT_EXTENSIONS "; give --format (importing into an ospy capture file is "
+              "not available yet)\n", out);
     return 2;
   }
   char err[512];

@@ -48,6 +48,16 @@ int ospy_export_format_parse(const char *name)
   return -1;
 }
 
+int ospy_export_format_from_path(const char *path)
+{
+  const char *dot = strrchr(path, '.');
+  if (!dot || strchr(dot, '/'))
+    return -1;
+  if (!strcmp(dot + 1, "json"))
+    return OSPY_EXPORT_PERFETTO; /* the one export that is a single JSON document */
+  return ospy_export_format_parse(dot + 1);
+}
+
 static int is_osd(ospy_export_format fmt)
 {
   return fmt == OSPY_EXPORT_OSD || fmt == OSPY_EXPORT_OSD_UNCOMPRESSED;

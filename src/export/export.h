@@ -26,6 +26,12 @@ typedef enum ospy_export_format {
 
 /* "osd", "osd-plain", "xml", "jsonl", "perfetto", "pcapng"; returns -1 for anything else. */
 int ospy_export_format_parse(const char *name);
+/* The format of an output named path, from its extension: .osd, .xml,
+ * .jsonl, .json (perfetto: the trace-event file is JSON), .pcapng, and the
+ * format names themselves (.perfetto, .osd-plain); -1 for anything else. */
+int ospy_export_format_from_path(const char *path);
+/* The extensions ospy_export_format_from_path knows, for error messages. */
+#define OSPY_EXPORT_EXTENSIONS ".osd .xml .jsonl .json (perfetto) .pcapng"
 
 typedef struct ospy_export_writer ospy_export_writer;
 

@@ -66,6 +66,7 @@ if "$ospy" import text.osd -o t.xml 2> text.log; then fail "text file imported";
 grep -q "offset 0: not an oSpy capture" text.log || fail "magic message: $(cat text.log)"
 if "$ospy" import golden.osd -o out.unknown 2> ext.log; then fail "unknown extension accepted"; fi
 grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
+grep -q "none of .osd .xml .jsonl .json (perfetto) .pcapng" ext.log || fail "the extensions known are not listed: $(cat ext.log)"
 if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; else st=$?; fi
 [ "$st" = 2 ] || fail ".osd to stdout: exit $st, expected 2 (a usage error, as the refusals below)"
 # nor to a FIFO: refused before anything is written (its count is patched
@@ -115,6 +116,8 @@ grep -q 'xml|jsonl|osd|osd-plain|perfetto|pcapng' help.txt || fail "import --hel
 "$ospy" import golden.osd --format perfetto -o golden.json 2>/dev/null || fail "import -> perfetto"
 jq -e '[.traceEvents[] | select(.ph == "X")] | length > 0' golden.json > /dev/null ||
   fail "import -> perfetto: no slices"
+"$ospy" import golden.osd -o by-ext.json 2>/dev/null || fail "import -> .json"
+cmp by-ext.json golden.json || fail "import -> .json is not the perfetto export"
 "$ospy" import golden.osd -o golden.pcapng 2>/dev/null || fail "import -> pcapng"
 [ "$(head -c 4 golden.pcapng | od -An -tx1 | tr -d ' \n')" = 0a0d0d0a ] || fail "import -> pcapng: not a pcapng"
 echo "cli: ok"

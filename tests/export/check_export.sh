@@ -75,6 +75,17 @@ head -c $((size - 40)) cap.ospy > cut.ospy
 "$ospy" export cut.ospy -o cut.xml 2> cut.log && st=0 || st=$?
 grep -q "cut.ospy" cut.log || fail "truncated capture not reported: $(cat cut.log)"
 if "$ospy" export cap.ospy --format pcap -o x.pcap 2>/dev/null; then fail "unknown format"; fi
+# the format from OUT's extension: .json is perfetto's (it said it could not
+# tell); an extension it does not know: the error lists those it does
+"$ospy" export cap.ospy -o cap.json 2> json.log || fail "export to .json: $(cat json.log)"
+jq -e '.traceEvents | length > 0' cap.json > /dev/null || fail ".json is not the perfetto export"
+"$ospy" export cap.ospy --format perfetto -o cap-perfetto.json 2>/dev/null
+cmp cap.json cap-perfetto.json || fail ".json differs from --format perfetto"
+if "$ospy" export cap.ospy -o x.pcap 2> ext.log; then fail "unknown extension accepted"; else rc=$?; fi
+[ "$rc" = 2 ] || fail "unknown extension: exit $rc, expected 2"
+echo "export -o x.pcap: $(cat ext.log)"
+grep -qx "ospy export: cannot tell the format from 'x.pcap': its extension is none of .osd .xml .jsonl .json (perfetto) .pcapng; give --format" ext.log ||
+  fail "unknown extension message: $(cat ext.log)"
 # the output is never the input: refused (exit 2), the capture kept
 cp cap.ospy same.ospy
 if "$ospy" export same.ospy --format jsonl -o same.ospy 2> same.log; then fail "export onto its input"; else rc=$?; fi
