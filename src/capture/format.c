@@ -67,6 +67,27 @@ static void put_escaped(FILE *out, const char *s, size_t n)
   }
 }
 
+/* Could a raw return value be an address (docs/reading.md)? */
+static int raw_return_is_number(int64_t v, unsigned arch_bits)
+{
+  if (v >= 0)
+    return v < 0x100000; /* nothing is mapped below 1 MiB on Linux */
+  if (arch_bits == 32)
+    return v >= -8192;   /* a 32-bit process's addresses reach 0xffffdfff */
+  return 1;              /* x86-64 user addresses are below 2^56: never negative */
+}
+
+size_t ospy_format_raw_return(char out[OSPY_RAW_RETURN_TEXT_MAX], uint64_t retval,
+                              unsigned arch_bits)
+{
+  int64_t v = arch_bits == 32 ? (int64_t)(int32_t)(uint32_t)retval : (int64_t)retval;
+  int n = raw_return_is_number(v, arch_bits)
+              ? snprintf(out, OSPY_RAW_RETURN_TEXT_MAX, "%" PRId64, v)
+              : snprintf(out, OSPY_RAW_RETURN_TEXT_MAX, "%#" PRIx64,
+                         arch_bits == 32 ? (uint64_t)(uint32_t)retval : retval);
+  return n > 0 ? (size_t)n : 0;
+}
+
 static void put_retval(FILE *out, const ospy_event_call *c, const ospy_format_opts *o)
 {
   if (c->h.flags & OSPY_CALL_F_NO_RETURN) {
@@ -74,15 +95,12 @@ static void put_retval(FILE *out, const ospy_event_call *c, const ospy_format_op
     return;
   }
   int64_t v = c->arch_bits == 32 ? (int64_t)(int32_t)(uint32_t)c->retval : (int64_t)c->retval;
+  char text[OSPY_RAW_RETURN_TEXT_MAX];
+  ospy_format_raw_return(text, c->retval, c->arch_bits);
   fputc(' ', out);
   if (o && o->failed)
     color_on(out, o, COLOR_RED);
-  /* a raw word of unknown type: small values read as numbers, and from 1 MiB
-   * up as addresses (nothing is mapped below that on Linux) */
-  if (v >= -4096 && v < 0x100000)
-    fprintf(out, "= %" PRId64, v);
-  else
-    fprintf(out, "= %#" PRIx64, c->arch_bits == 32 ? (uint64_t)(uint32_t)c->retval : c->retval);
+  fprintf(out, "= %s", text);
   if (v < 0 && v >= -4096 && c->err)
     put_errno(out, c->err);
   if (o && o->failed)

@@ -29,6 +29,17 @@ typedef struct ospy_format_opts {
                         <returnValue setsErrno>) */
 } ospy_format_opts;
 
+/* The return register of a call recorded without a spec (raw words), as
+ * `show` and the exports write it (docs/reading.md): taken as signed at the
+ * target's width (most C functions return int or ssize_t), in decimal
+ * unless it could be an address, then in hex: 0 up to 1 MiB (nothing is
+ * mapped below), and a negative value on x86-64 (user addresses are never
+ * negative there) or in -8192..-1 on i386 (a 32-bit process's addresses
+ * reach 0xffffdfff) are numbers. Returns the text's length. */
+#define OSPY_RAW_RETURN_TEXT_MAX 24
+size_t ospy_format_raw_return(char out[OSPY_RAW_RETURN_TEXT_MAX], uint64_t retval,
+                              unsigned arch_bits);
+
 /* Whether a call failed, by the rule of its return type (docs/reading.md):
  * errno style (-1..-4095) for signed integers and raw words, NULL for
  * pointers, non-zero for Errno, a negative enumeration member; the spec's

@@ -227,19 +227,17 @@ static int raw_args(ospy_from_capture *a, const ospy_event_call *c, const uint8_
   return 0;
 }
 
-/* No decoded return value: the raw register, signed (most C functions
- * return int or ssize_t), in hex when it looks like an address. */
+/* No decoded return value: the raw register, as `show` writes it (signed,
+ * in hex when it could be an address: ospy_format_raw_return). */
 static const ospy_xvalue *raw_retval(ospy_from_capture *a, const ospy_event_call *c)
 {
   ospy_xvalue *r = ospy_arena_alloc(&a->arena, sizeof *r);
   if (!r)
     return NULL;
-  int64_t v = c->arch_bits == 32 ? (int32_t)(uint32_t)c->retval : (int64_t)c->retval;
+  char text[OSPY_RAW_RETURN_TEXT_MAX];
+  ospy_format_raw_return(text, c->retval, c->arch_bits);
   r->type = c->arch_bits == 32 ? "Int32" : "Int64";
-  if (v >= -0xffff && v <= 0xffff)
-    r->text = anum(a, v < 0 ? -(uint64_t)v : (uint64_t)v, 0, v < 0);
-  else
-    r->text = raw_text(a, c->arch_bits == 32 ? (uint32_t)c->retval : c->retval);
+  r->text = afmt(a, "%s", text);
   return r->text ? r : NULL;
 }
 

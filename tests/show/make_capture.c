@@ -7,7 +7,11 @@
  *   thread 101 when i % 4 >= 2; six argument words: arg0 = i, arg1 = 0x1000,
  *   the others 0 (a record is 136 bytes).
  * Then an Error record, a Lost record (7 events) and the exit (status 0).
- * The capture starts at 1700000000 s (22:13:20 UTC). */
+ * The capture starts at 1700000000 s (22:13:20 UTC).
+ *   make_capture OUT returns64|returns32
+ * Raw calls of libsyn.so!fast (process 100) whose return registers are
+ * listed in raw_returns64/32 below, in a capture of a 64-bit or a 32-bit
+ * program; each call's arg0 is its index in the list. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +33,9 @@ static void put(const void *rec, size_t len)
   }
 }
 
-static void *plan_bytes(size_t *len)
+static void *plan_bytes(size_t *len, unsigned bits)
 {
-  ospy_plan_builder *b = ospy_plan_builder_new(64);
+  ospy_plan_builder *b = ospy_plan_builder_new(bits);
   ospy_plan_hook fast = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
                           .module = "libsyn.so", .symbol = "fast", .display = "libsyn.so!fast" };
   ospy_plan_hook slow = fast;
@@ -77,6 +81,44 @@ static void put_call(uint64_t i)
   put(&r, sizeof r);
 }
 
+/* Return registers around the rules of docs/reading.md (raw return values):
+ * small numbers, errno-style values, negative numbers no address can be
+ * (64-bit: all; 32-bit: -8192..-1), and what can be an address. */
+static const uint64_t raw_returns64[] = {
+  2, (uint64_t)-2, (uint64_t)-4095, (uint64_t)-4096, (uint64_t)-5000,
+  0xffffffff7fffff9dull /* -2147483747 */, 69999, 0xfffff, 0x100000, 0x7fff12345678ull,
+  0x8000000000000000ull,
+};
+static const uint32_t raw_returns32[] = {
+  (uint32_t)-2, (uint32_t)-5000, (uint32_t)-8192, (uint32_t)-8193, 0xf7edb7d0u, 0x7fffff9du, 69999,
+};
+
+static void put_raw_return(unsigned bits, uint64_t i, uint64_t retval)
+{
+  struct {
+    ospy_event_call c;
+    uint64_t words[1];
+  } r;
+  memset(&r, 0, sizeof r);
+  uint64_t ts = START_NS + (i + 1) * 1000;
+  r.c.h = (ospy_event_hdr){ sizeof r, OSPY_EV_CALL, OSPY_CALL_F_RAW, 100, 100, ts };
+  r.c.seq = i;
+  r.c.ts_leave = ts + 10;
+  r.c.retval = retval;
+  r.c.arch_bits = (uint16_t)bits;
+  r.c.enter_len = sizeof r.words;
+  r.words[0] = i;
+  put(&r, sizeof r);
+}
+
+static void put_raw_returns(unsigned bits)
+{
+  size_t n = bits == 64 ? sizeof raw_returns64 / sizeof *raw_returns64
+                        : sizeof raw_returns32 / sizeof *raw_returns32;
+  for (size_t i = 0; i < n; i++)
+    put_raw_return(bits, i, bits == 64 ? raw_returns64[i] : raw_returns32[i]);
+}
+
 static void put_tail(uint64_t n)
 {
   uint64_t ts = START_NS + (n + 1) * 1000;
@@ -96,15 +138,18 @@ int main(int argc, char **argv)
 {
   if (argc != 3)
     return 2;
-  uint64_t n = strtoull(argv[2], NULL, 10);
+  unsigned returns = !strcmp(argv[2], "returns64") ? 64 : !strcmp(argv[2], "returns32") ? 32 : 0;
+  uint64_t n = returns ? 0 : strtoull(argv[2], NULL, 10);
   size_t plen;
-  void *plan = plan_bytes(&plen);
+  void *plan = plan_bytes(&plen, returns ? returns : 64);
   ospy_capfile_meta m = { "test", "host x86_64", START_NS, "synth", 6, plan, plen, "spawn" };
   if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
     fprintf(stderr, "make_capture: %s\n", err);
     return 1;
   }
   put_start();
+  if (returns)
+    put_raw_returns(returns);
   for (uint64_t i = 0; i < n; i++)
     put_call(i);
   put_tail(n);
