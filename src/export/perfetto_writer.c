@@ -2,6 +2,7 @@
 #include "export/perfetto_writer.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,25 +144,65 @@ static void put_bytes(ospy_sink *s, const uint8_t *b, size_t n, uint64_t total)
 
 static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth);
 
+/* An argument or field of which nothing was recorded and nothing says why
+ * (its logCondition did not hold: open's mode without O_CREAT): left out of
+ * its object, as show leaves it out (it was written "mode":""). */
+static int nothing_recorded(const ospy_xvalue *v)
+{
+  return !v->type[0] && !v->text && !v->nchildren && !v->not_recorded &&
+         !(v->flags & OSPY_XVALUE_UNREADABLE);
+}
+
+/* An object of named values (arguments, fields): "name": value, ... */
+static void put_named(ospy_sink *s, const ospy_xvalue *v, size_t n, int depth)
+{
+  ospy_sink_puts(s, "{");
+  int first = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (nothing_recorded(&v[i]))
+      continue;
+    ospy_sink_puts(s, first ? "" : ",");
+    first = 0;
+    ospy_json_string(s, v[i].name ? v[i].name : "?");
+    ospy_sink_puts(s, ":");
+    put_value(s, &v[i], depth);
+  }
+  ospy_sink_puts(s, "}");
+}
+
 static void put_children(ospy_sink *s, const ospy_xvalue *v, int depth)
 {
-  int named = v->children[0].name != NULL;
-  ospy_sink_puts(s, named ? "{" : "[");
+  if (v->children[0].name) {
+    put_named(s, v->children, v->nchildren, depth + 1);
+    return;
+  }
+  ospy_sink_puts(s, "[");
   for (size_t i = 0; i < v->nchildren; i++) {
     if (i)
       ospy_sink_puts(s, ",");
-    if (named) {
-      ospy_json_string(s, v->children[i].name);
-      ospy_sink_puts(s, ":");
-    }
     put_value(s, &v->children[i], depth + 1);
   }
-  ospy_sink_puts(s, named ? "}" : "]");
+  ospy_sink_puts(s, "]");
+}
+
+/* A value not recorded for a reason, in show's words: <unreadable at 0x10>,
+ * <no room>, <depth limit>; ? when nothing says why (an array element). */
+static void put_not_recorded(ospy_sink *s, const ospy_xvalue *v)
+{
+  char text[64];
+  if (v->flags & OSPY_XVALUE_UNREADABLE)
+    snprintf(text, sizeof text, "<unreadable at 0x%" PRIx64 ">", v->addr);
+  else if (v->not_recorded)
+    snprintf(text, sizeof text, "<%s>", v->not_recorded);
+  else
+    snprintf(text, sizeof text, "?");
+  ospy_json_string(s, text);
 }
 
 /* A value: its text, bytes as a string, a structure as an object, an array
  * as an array; a pointer with a pointee as the pointee; a socket address
- * field that was not recorded (of an imported .osd) ?. */
+ * field that was not recorded (of an imported .osd) ?; a value without
+ * text, why it has none. */
 static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
 {
   if (!strcmp(v->type, "ByteArray"))
@@ -174,20 +215,16 @@ static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
     ospy_json_string(s, "?"); /* a stand-in, not what the call had */
   else if (v->text)
     ospy_json_string_n(s, v->text, ospy_xvalue_text_len(v));
+  else if (!v->type[0])
+    put_not_recorded(s, v);
   else
     ospy_json_string(s, "");
 }
 
 static void put_args(ospy_sink *s, const char *key, const ospy_xvalue *v, size_t n)
 {
-  ospy_sink_printf(s, "\"%s\":{", key);
-  for (size_t i = 0; i < n; i++) {
-    ospy_sink_puts(s, i ? "," : "");
-    ospy_json_string(s, v[i].name ? v[i].name : "?");
-    ospy_sink_puts(s, ":");
-    put_value(s, &v[i], 0);
-  }
-  ospy_sink_puts(s, "}");
+  ospy_sink_printf(s, "\"%s\":", key);
+  put_named(s, v, n, 0);
 }
 
 static void call_slice(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)

@@ -160,6 +160,8 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
      * marshaller wrote it (0x only before a value that is not 0) */
     if ((v->hex && v->u) || (v->type_kind == OSPY_KIND_ENUM && v->u))
       snprintf(t, cap, "0x%" PRIx64, ospy_value_hex_bits(v));
+    else if (v->octal) /* octal="true", a mode: as C and `show` write it, 0644 */
+      snprintf(t, cap, v->u ? "0%" PRIo64 : "0", ospy_value_hex_bits(v));
     else if (v->is_signed)
       snprintf(t, cap, "%" PRId64, (int64_t)v->u);
     else

@@ -314,3 +314,28 @@ grep -qxF '@@ fo (process 1.4), thread 1: call 1 in A, 1 in B @@' "$dir/fodd.out
   grep -qxF '    buf: "CHILD3\n" -> "ODD3\n"' "$dir/fodd.out" &&
   [ "$(grep -c '^[-+~] ' "$dir/fodd.out")" = 3 ] || { cat "$dir/fodd.out"; fail "the 4th child's 3 writes are not the difference"; }
 echo "the 4th child writes otherwise: its 3 calls, in 'fo (process 1.4)'"
+# a value its definition marks octal="true" (open's mode) is written as show
+# writes it, in the call and in the change (diff wrote mode=420, 420 -> 384);
+# an open without O_CREAT records no mode and shows none
+cat > "$dir/md.c" <<'C'
+#include <fcntl.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+  (void)argv;
+  int fd = open("md.out", O_WRONLY | O_CREAT | O_TRUNC, argc > 1 ? 0600 : 0644);
+  close(fd);
+  close(open("md.out", O_RDONLY));
+  return 0;
+}
+C
+cc -O1 -o "$dir/md" "$dir/md.c" || fail "cannot build md"
+(cd "$dir" && "$ospy" capture -q --preset files -o md1.ospy -- ./md && "$ospy" capture -q --preset files -o md2.ospy -- ./md x) ||
+  fail "capture of md"
+"$ospy" diff "$dir/md1.ospy" "$dir/md2.ospy" >"$dir/md.out" 2>&1
+[ $? = 1 ] || { cat "$dir/md.out"; fail "another mode: not a difference"; }
+cat "$dir/md.out"
+grep -qxF '~ libc.so.6::open(pathname="md.out", flags=O_WRONLY|O_CREAT|O_TRUNC, mode=0600) = 3' "$dir/md.out" &&
+  grep -qxF '    mode: 0644 -> 0600' "$dir/md.out" &&
+  [ "$(grep -c '^[-+~] ' "$dir/md.out")" = 1 ] || fail "the mode is not shown in octal, or not the one difference"
+echo "open's mode differs: shown in octal, as show writes it"

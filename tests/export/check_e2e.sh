@@ -211,4 +211,26 @@ child=$(jq -s -r 'map(select(.type == "ProcessStart")) | .[1].pid' forked.jsonl)
 "$ospy" show --backtrace forked.ospy > forked.txt
 grep -A1 "\[$child\] forked!work(x=2)" forked.txt | grep -q "#0 0x[0-9a-f]* forked!main+0x" ||
   fail "show --backtrace: the forked child's frame: $(cat forked.txt)"
+# a value its definition marks octal="true" (open's mode) is written as show
+# writes it, 0666, in every export (they wrote 438, the XML value="438");
+# one not recorded (open without O_CREAT: its logCondition) has no value
+# (perfetto wrote "mode":"")
+"$ospy" capture -q --preset files -o mode.ospy -- sh -c ': > created; exec 3< created' ||
+  fail "capture of sh creating a file"
+"$ospy" show -e open mode.ospy > mode.txt
+grep -qF 'open(pathname="created", flags=O_WRONLY|O_CREAT|O_TRUNC, mode=0666) = 3' mode.txt &&
+  grep -qF 'open(pathname="created", flags=O_RDONLY) = 3' mode.txt || fail "show: modes: $(cat mode.txt)"
+"$ospy" export mode.ospy -o mode.jsonl 2>/dev/null
+"$ospy" export mode.ospy -o mode.json 2>/dev/null
+"$ospy" export mode.ospy -o mode.xml 2>/dev/null
+jq -c 'select(.name == "libc.so.6::open") | .args_in[2]' mode.jsonl > mode.jsonl.txt
+echo "jsonl modes: $(tr '\n' ' ' < mode.jsonl.txt)"
+[ "$(cat mode.jsonl.txt)" = "$(printf '%s\n' '{"name":"mode","type":"UInt32","value":"0666"}' '{"name":"mode"}')" ] ||
+  fail "jsonl: open's modes"
+jq -c '.traceEvents[] | select(.name == "libc.so.6::open") | .args.in' mode.json > mode.json.txt
+echo "perfetto modes: $(tr '\n' ' ' < mode.json.txt)"
+[ "$(cat mode.json.txt)" = "$(printf '%s\n' '{"pathname":"created","flags":"O_WRONLY|O_CREAT|O_TRUNC","mode":"0666"}' \
+   '{"pathname":"created","flags":"O_RDONLY"}')" ] || fail "perfetto: open's modes"
+grep -qF '<argument name="mode"><value type="UInt32" value="0666"/></argument>' mode.xml ||
+  fail "xml: open's mode: $(grep -o '<argument name="mode">[^/]*' mode.xml)"
 echo "e2e: ok ($n events)"
