@@ -5,6 +5,9 @@
  * thread is blocked inside the hooked function, and a thread that blocks the
  * suspension signal. */
 #include <pthread.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -282,31 +285,86 @@ static void test_detach_while_blocked(void) {
   printf("ok detach while a thread is blocked inside\n");
 }
 
-/* A thread that blocks every signal cannot be suspended: patching proceeds. */
-static volatile int blocker_run = 1;
+/* A thread that blocks every signal cannot be suspended. Asleep in a system
+ * call (its pc known, outside the bytes to patch) it is no danger: patching
+ * proceeds. Running code we cannot see, it may stand between two of the
+ * instructions a jump covers: the hook is refused (THREAD_UNSTOPPED), and
+ * goes in once that thread sleeps. two_insns' jump covers two instructions. */
+long two_insns(long x);
+#if defined(__x86_64__)
+__asm__(".text\n.globl two_insns\n.type two_insns,@function\ntwo_insns:\n"
+        "mov %rdi, %rax\nadd %rdi, %rax\nadd %rdi, %rax\nadd $1, %rax\nret\n"
+        ".size two_insns, .-two_insns\n");
+#else
+__asm__(".text\n.globl two_insns\n.type two_insns,@function\ntwo_insns:\n"
+        "mov 4(%esp), %eax\nlea 1(%eax,%eax,2), %eax\nret\n.size two_insns, .-two_insns\n");
+#endif
+
+static volatile int blocker_mode = 1; /* 1: spin without system calls, 2: sleep in read, 0: end */
+static int blocker_pipe[2];
 static void *blocker(void *arg) {
   (void)arg;
-  while (__atomic_load_n(&blocker_run, __ATOMIC_ACQUIRE))
-    sched_yield();
+  while (__atomic_load_n(&blocker_mode, __ATOMIC_ACQUIRE) == 1)
+    ;
+  char c;
+  if (__atomic_load_n(&blocker_mode, __ATOMIC_ACQUIRE) == 2)
+    (void)!read(blocker_pipe[0], &c, 1);
   return NULL;
+}
+
+static bool asleep_in_read(void) {
+  for (int i = 0; i < 500; i++) { /* the thread's state, until it sleeps (5 s at most) */
+    char path[300], st[512];
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int sleeping = 0;
+    while (d && (e = readdir(d))) {
+      if (e->d_name[0] == '.' || atoi(e->d_name) == (int)syscall(SYS_gettid))
+        continue;
+      snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+      FILE *f = fopen(path, "r");
+      size_t n = f ? fread(st, 1, sizeof st - 1, f) : 0;
+      if (f)
+        fclose(f);
+      st[n] = '\0';
+      const char *paren = strrchr(st, ')');
+      sleeping += paren && paren[2] == 'S';
+    }
+    if (d)
+      closedir(d);
+    if (sleeping)
+      return true;
+    usleep(10000);
+  }
+  return false;
 }
 
 static void test_blocked_signal_thread(void) {
   sigset_t all, old;
   sigfillset(&all);
+  CHECK(pipe(blocker_pipe) == 0);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_t t;
   CHECK(pthread_create(&t, NULL, blocker, NULL) == 0);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   ospy_listener *l;
-  CHECK_OK(ospy_interceptor_attach((void *)torture_target, torture_enter, NULL, NULL, &l, NULL));
+  ospy_interceptor_error err = { 0 };
+  CHECK_EQ(ospy_interceptor_attach((void *)two_insns, torture_enter, NULL, NULL, &l, &err),
+           OSPY_INTERCEPTOR_THREAD_UNSTOPPED);
+  CHECK_EQ(two_insns(2), 7); /* untouched */
+  __atomic_store_n(&blocker_mode, 2, __ATOMIC_RELEASE);
+  CHECK(asleep_in_read());
+  CHECK_OK(ospy_interceptor_attach((void *)two_insns, torture_enter, NULL, NULL, &l, NULL));
   long before = __atomic_load_n(&torture_hits, __ATOMIC_ACQUIRE);
-  CHECK_EQ(torture_target(2), 7);
+  CHECK_EQ(two_insns(2), 7);
   CHECK_EQ(__atomic_load_n(&torture_hits, __ATOMIC_ACQUIRE), before + 1);
   CHECK_OK(ospy_interceptor_detach(l));
-  __atomic_store_n(&blocker_run, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&blocker_mode, 0, __ATOMIC_RELEASE);
+  CHECK(write(blocker_pipe[1], "x", 1) == 1);
   CHECK(pthread_join(t, NULL) == 0);
-  printf("ok patching with a thread that blocks all signals\n");
+  close(blocker_pipe[0]);
+  close(blocker_pipe[1]);
+  printf("ok a thread that blocks all signals: refused while it runs, patched while it sleeps\n");
 }
 
 int main(int argc, char **argv) {

@@ -268,6 +268,8 @@ static unsigned count_sent(const ospy_os_suspension *s) {
   return n;
 }
 
+#define HELD_PATIENCE_STEPS 10
+
 /* Waits (about 10 ms per step, 3 s at most) for every signalled thread. */
 static void wait_arrivals(ospy_os_suspension *s) {
   char buf[2048];
@@ -284,7 +286,9 @@ static void wait_arrivals(ospy_os_suspension *s) {
         continue;
       if (!ospy_os_task_alive(t->tid))
         give_up(s, t, OSPY_OS_THREAD_GONE);
-      else if (signal_held(t->tid, buf, sizeof buf)) {
+      /* (a thread still on its way out of the last round's handler holds
+       * the signal too, for as long as it is preempted there: 100 ms) */
+      else if (step >= HELD_PATIENCE_STEPS && signal_held(t->tid, buf, sizeof buf)) {
         syscall_pc(t->tid, t, buf, sizeof buf);
         give_up(s, t, OSPY_OS_THREAD_RUNNING);
       }
