@@ -58,6 +58,22 @@ C
     fail "overflow: recorded $rec + lost $lost != $made calls made"
 }
 
+# Runs target_mainloop (BITS, 3 s, optional MODE), attaches with -f busy_add
+# and checks both the target and ospy ended with the target's status 3;
+# leaves $tp, $work/out and $cap.
+attach_mainloop() { # BITS LABEL [MODE]
+  "$work/mainloop$1" 3 ${3:+"$3"} > "$work/out" &
+  tp=$!
+  wait_for "$work/out" '^pid='
+  sleep 0.3
+  timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
+  rc=$?
+  wait $tp
+  trc=$?
+  [ $trc = 3 ] || fail "$2: the target ended with $trc, not 3: $(cat "$work/out")"
+  [ $rc = 3 ] || { cat "$work/err" >&2; fail "$2: ospy exited $rc, not the target's 3"; }
+}
+
 run_capture() { # expected-status args... (target's stdout to $work/out)
   want=$1; shift
   "$ospy" capture -q -f ospy_test_add -o "$cap" "$@" > "$work/out" 2> "$work/err"
@@ -941,16 +957,7 @@ attach-main-busy)
       # it though the hooks were in: the exit record waited in the ring
       # behind a record a worker the exit killed never finished; see
       # e2e-unfinished-record.)
-      "$work/mainloop$bits" 3 > "$work/out" &
-      tp=$!
-      wait_for "$work/out" '^pid='
-      sleep 0.3
-      timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
-      rc=$?
-      wait $tp
-      trc=$?
-      [ $trc = 3 ] || fail "$bits-bit round $round: the target ended with $trc, not 3: $(cat "$work/out")"
-      [ $rc = 3 ] || { cat "$work/err" >&2; fail "$bits-bit round $round: ospy exited $rc, not the target's 3"; }
+      attach_mainloop "$bits" "$bits-bit round $round"
       grep -q '^main made [1-9]' "$work/out" || fail "$bits-bit round $round: $(cat "$work/out")"
       "$ospy" show "$cap" | grep -q "^[0-9:.]* \[$tp\] mainloop$bits!busy_add(" ||
         fail "$bits-bit round $round: no call of the main thread recorded"
@@ -961,16 +968,7 @@ attach-main-busy)
   # instructions is refused with the reason, not installed over a thread
   # that may stand between them (i386 programs crashed)
   for bits in $arches; do
-    "$work/mainloop$bits" 3 masked > "$work/out" &
-    tp=$!
-    wait_for "$work/out" '^pid='
-    sleep 0.3
-    timeout -k 5 30 "$ospy" capture -q -f busy_add -o "$cap" -p $tp 2> "$work/err"
-    rc=$?
-    wait $tp
-    trc=$?
-    [ $trc = 3 ] || fail "$bits-bit masked: the target ended with $trc, not 3: $(cat "$work/out")"
-    [ $rc = 3 ] || { cat "$work/err" >&2; fail "$bits-bit masked: ospy exited $rc, not the target's 3"; }
+    attach_mainloop "$bits" "$bits-bit masked" masked
     "$ospy" show "$cap" | grep -q "error: mainloop$bits!busy_add: cannot hook: .*a thread that blocks the signal ospy stops threads with" ||
       { "$ospy" show "$cap" | grep -E 'error|busy_add' | head -5 >&2; fail "$bits-bit masked: no refusal naming the unstoppable thread"; }
   done
