@@ -20,6 +20,7 @@
 #include "agent/agent.h"
 #include "agent/follow_env.h"
 #include "os/linux/os_read.h"
+#include "os/linux/os_syscall.h"
 #include "agent/inline.h"
 #include "interceptor/interceptor.h"
 
@@ -174,10 +175,13 @@ static void on_fork_prepare(void)
   forking_pid = ospy_agent_g.pid;
 }
 
+/* Runs inside the program's fork, before its child code: a hooked libc
+ * function called here (getpid, through the PLT) was recorded as the
+ * program's own call, and under the parent's pid. */
 static void on_fork_child(void)
 {
   ospy_agent *a = &ospy_agent_g;
-  a->pid = (uint32_t)getpid();
+  a->pid = (uint32_t)ospy_os_getpid();
   ospy_os_read_set_pid((int)a->pid); /* safe reads: this process now, not the parent */
   a->attached = 0; /* no control thread in the child: a detach request stops it */
   if (!a->follow_forks) {

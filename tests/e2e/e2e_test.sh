@@ -2131,5 +2131,32 @@ X
     expect_line "$tmp/show" 'rc!rp(a=1, d=0x500000001, c=9) = 0x50000000b'
   done
   echo "regparm-i386: regparm(3) arguments from eax, edx, ecx and the stack; value=\"reg.eax\" at entry" ;;
+fork-agent-calls)
+  # the agent's own work in a fork child (its pid, its start record) is not
+  # the program's: getpid hooked, each child calls it once, the parent never
+  cat > "$tmp/fk.c" <<'C'
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  for (int i = 0; i < 2; i++) {
+    pid_t p = fork();
+    if (p == 0)
+      _exit(getpid() > 0 ? 7 : 1);
+    int st;
+    waitpid(p, &st, 0);
+  }
+  return 0;
+}
+C
+  cc -O2 -o "$tmp/fk" "$tmp/fk.c" || fail "cc"
+  "$ospy" capture -q -F -f getpid -o "$tmp/c.ospy" -- "$tmp/fk" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c 'libc.so.6!getpid(' "$tmp/show")
+  [ "$n" = 2 ] || { cat "$tmp/show"; fail "expected the two children's getpid, got $n"; }
+  grep -E '^\S+ \[([0-9]+)\] libc.so.6!getpid\(.*\) = ([0-9]+)$' "$tmp/show" | sed -E 's/^\S+ \[([0-9]+)\].* = ([0-9]+)$/\1 \2/' |
+    while read -r pid ret; do [ "$pid" = "$ret" ] || { cat "$tmp/show"; fail "getpid of $ret recorded under pid $pid"; }; done
+  n=$(grep -c '+++ exited with 7 +++' "$tmp/show")
+  [ "$n" = 2 ] || { cat "$tmp/show"; fail "expected two children exiting with 7, got $n"; }
+  echo "fork-agent-calls: $n children, each getpid its own; none of the agent's" ;;
 *) fail "unknown case $case_name" ;;
 esac
