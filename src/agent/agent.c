@@ -4,6 +4,7 @@
  * or the attach socket when injected), then maps the ring, validates the plan
  * and installs every hook before the program's main runs.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -209,6 +210,25 @@ static int still_traced(void)
   return t && atoi(t + sizeof "TracerPid:" - 1) != 0;
 }
 
+/* Attached with -F: the programs this process execs are followed as a
+ * spawned program's are, through their environment, with the agent's own
+ * file (the path the injection loaded) and the ring, reopened in them
+ * through the controller's /proc/PID/fd (the descriptor received here is
+ * close-on-exec). Only programs of this architecture: the file is this
+ * agent, not the $LIB directory a spawned capture preloads. */
+static void follow_execs_attached(const ospy_ring *r)
+{
+  Dl_info info;
+  if (!dladdr((void *)follow_execs_attached, &info) || !info.dli_fname || info.dli_fname[0] != '/')
+    return;
+  char ring[64];
+  char *p = stpcpy(ospy_agent_put_dec(ring, (unsigned)r->fd), ":");
+  p = stpcpy(ospy_agent_put_dec(p, r->ctl->controller_pid), ":");
+  ospy_agent_put_dec(p, r->ctl->controller_fd);
+  ospy_follow_env_init(info.dli_fname, ring);
+  ospy_follow_env_same_class_only();
+}
+
 /* Installs the hooks once the controller has let the injected thread go.
  * Installed from inside the injected call, they could cover the bytes that
  * thread had been stopped in (a busy loop calling a hooked function): its
@@ -307,6 +327,8 @@ static void agent_start_ignored(int fd, int attached)
     /* the program sees the environment it was given (`env` prints the same
      * as without ospy); its execs get ours back in a copy (follow_env.c) */
     scrub_environment();
+  } else if (a->follow_forks) {
+    follow_execs_attached(&a->ring);
   }
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);

@@ -16,11 +16,17 @@
  */
 #include "agent/follow_env.h"
 
+#include <elf.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
+#include "agent/agent.h"
+#include "capture/event.h"
 #include "capture/ring.h"
 #include "os/linux/os_read.h"
+#include "os/linux/os_syscall.h"
 
 #define PRELOAD "LD_PRELOAD="
 #define RING OSPY_RING_ENV "="
@@ -31,6 +37,7 @@
 static char preload_entry[4096]; /* LD_PRELOAD=<the agent's element> */
 static char ring_entry[128];     /* OSPY_RING_FD=FD:PID:PIDFD */
 static int enabled;
+static int same_class_only; /* attached: see ospy_follow_env_same_class_only */
 
 typedef struct env_copy {
   void *map;
@@ -68,6 +75,7 @@ int ospy_preload_split(const char *preload, char *agent, size_t agent_cap, char 
 void ospy_follow_env_init(const char *preload, const char *ring)
 {
   enabled = 0;
+  same_class_only = 0;
   char element[sizeof preload_entry - sizeof PRELOAD];
   if (!ring || strlen(ring) + sizeof RING > sizeof ring_entry ||
       !ospy_preload_split(preload, element, sizeof element, NULL, 0))
@@ -183,9 +191,75 @@ static uintptr_t build(uintptr_t envp, const env_scan *s)
   return (uintptr_t)map;
 }
 
-uintptr_t ospy_follow_env_fix(uintptr_t envp)
+void ospy_follow_env_same_class_only(void)
+{
+  same_class_only = enabled;
+}
+
+/* The first bytes of the file, read without moving a descriptor's offset:
+ * how many, or -1. */
+static long read_head(int dirfd, const char *path, char *buf, size_t cap)
+{
+  long fd = dirfd;
+  if (path) {
+    fd = ospy_os_syscall(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+    if (fd < 0)
+      return -1;
+  }
+  long n = ospy_os_syscall(SYS_pread64, fd, (long)buf, (long)cap, 0, 0, 0);
+  if (path && ospy_os_sys3(SYS_close, fd, 0, 0) != 0)
+    n = -1;
+  return n;
+}
+
+/* The ELF class (ELFCLASS32 or ELFCLASS64) of what an exec of the file
+ * runs, a script's interpreter (#! line) looked at in its place; 0 when
+ * not known (the kernel then decides, as without ospy). */
+static int exec_class(int dirfd, const char *path)
+{
+  char head[256], interp[sizeof head];
+  for (int depth = 0; depth < 2; depth++) {
+    long n = read_head(dirfd, path, head, sizeof head - 1);
+    if (n >= 5 && !memcmp(head, ELFMAG, SELFMAG))
+      return head[EI_CLASS] == ELFCLASS32 || head[EI_CLASS] == ELFCLASS64 ? head[EI_CLASS] : 0;
+    if (n < 3 || head[0] != '#' || head[1] != '!')
+      return 0;
+    head[n] = 0;
+    const char *p = head + 2 + strspn(head + 2, " \t");
+    size_t len = strcspn(p, " \t\n");
+    memcpy(interp, p, len);
+    interp[len] = 0;
+    dirfd = AT_FDCWD;
+    path = interp;
+  }
+  return 0;
+}
+
+/* Whether the program an exec runs is of this agent's architecture, or
+ * not known to be another's: said when it is not. */
+static int same_class(const ospy_exec_file *file)
+{
+  char path[4096];
+  if (file->path && read_string(file->path, path, sizeof path) < 0)
+    return 1; /* unreadable: the kernel will say EFAULT */
+  int cls = exec_class(file->dirfd, file->path && path[0] ? path : NULL); /* "": AT_EMPTY_PATH */
+  int ours = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+  if (!cls || cls == ours)
+    return 1;
+  ospy_agent_messagef2(OSPY_EV_WARNING, UINT32_MAX, "agent: ", file->path ? path : "the program exec'd",
+                       sizeof(void *) == 8
+                         ? " is a 32-bit program: not followed from this 64-bit process "
+                           "(an attached process's children get its agent; capture it on its own)"
+                         : " is a 64-bit program: not followed from this 32-bit process "
+                           "(an attached process's children get its agent; capture it on its own)");
+  return 0;
+}
+
+uintptr_t ospy_follow_env_fix(uintptr_t envp, const ospy_exec_file *file)
 {
   if (!enabled)
+    return envp;
+  if (same_class_only && !same_class(file))
     return envp;
   drop_last_copy(); /* an earlier exec of this thread failed, or a vfork child's succeeded */
   env_scan s;

@@ -16,9 +16,22 @@ void ospy_follow_env_init(const char *preload, const char *ring);
 int ospy_preload_split(const char *preload, char *agent, size_t agent_cap, char *others,
                        size_t others_cap);
 
+/* Attached (-p -F): the agent passed on is this one, not a directory for
+ * each architecture: programs of the other ELF class are not given it. */
+void ospy_follow_env_same_class_only(void);
+
+/* The file an exec call runs, as execveat names it: path (an address in
+ * the program, 0 for none) relative to dirfd; fexecve's descriptor is a
+ * dirfd with no path. */
+typedef struct ospy_exec_file {
+  int dirfd;
+  uintptr_t path;
+} ospy_exec_file;
+
 /* The environment an exec call should pass instead of envp: envp itself
- * when it loads the agent and names the ring already (or cannot be read),
- * else a copy with both. */
-uintptr_t ospy_follow_env_fix(uintptr_t envp);
+ * when it loads the agent and names the ring already (or cannot be read,
+ * or runs a program of the other architecture when attached: said in a
+ * Warning), else a copy with both. */
+uintptr_t ospy_follow_env_fix(uintptr_t envp, const ospy_exec_file *file);
 
 #endif

@@ -211,7 +211,12 @@ static void exec_enter(ospy_invocation *inv, int internal)
   }
   unsigned k = internal == INTERNAL_EXECVEAT ? 3 : 2;
   uintptr_t envp = ospy_invocation_get_arg(inv, k);
-  uintptr_t fixed = ospy_follow_env_fix(envp);
+  ospy_exec_file file = { AT_FDCWD, ospy_invocation_get_arg(inv, 0) }; /* execve */
+  if (internal == INTERNAL_EXECVEAT)
+    file = (ospy_exec_file){ (int)ospy_invocation_get_arg(inv, 0), ospy_invocation_get_arg(inv, 1) };
+  else if (internal == INTERNAL_FEXECVE)
+    file = (ospy_exec_file){ (int)ospy_invocation_get_arg(inv, 0), 0 };
+  uintptr_t fixed = ospy_follow_env_fix(envp, &file);
   if (fixed != envp)
     ospy_invocation_set_arg(inv, k, fixed);
 }

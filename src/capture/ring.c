@@ -109,6 +109,7 @@ int ospy_ring_create(ospy_ring *r, uint32_t data_size, const void *plan, size_t 
   c->plan_len = (uint32_t)plan_len;
   c->flags = flags;
   c->controller_pid = (uint32_t)getpid();
+  c->controller_fd = (uint32_t)fd;
   if (plan_len)
     memcpy((uint8_t *)m + plan_off, plan, plan_len);
   atomic_store(&c->magic, OSPY_RING_MAGIC);

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 3u
+#define OSPY_RING_VERSION 4u
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
@@ -80,7 +80,8 @@ typedef struct ospy_ring_ctl {
   _Atomic uint32_t agents;     /* agents that started (one per process) */
   _Atomic uint32_t detached;   /* attached agents that unhooked after a detach request */
   uint32_t lanes;              /* 1, 2 or 4: lane i is data_size / lanes bytes at i * that */
-  uint8_t pad1[76];
+  uint32_t controller_fd;      /* the ring's fd in the controller (/proc/PID/fd/N) */
+  uint8_t pad1[72];
   ospy_ring_lane lane[OSPY_RING_MAX_LANES];
   _Atomic uint32_t consumer_sleeping; /* consumer */
   _Atomic uint32_t wake_futex;

@@ -2158,5 +2158,57 @@ C
   n=$(grep -c '+++ exited with 7 +++' "$tmp/show")
   [ "$n" = 2 ] || { cat "$tmp/show"; fail "expected two children exiting with 7, got $n"; }
   echo "fork-agent-calls: $n children, each getpid its own; none of the agent's" ;;
+attach-follow-exec)
+  # -p -F: the attached process's children are followed, and so are the
+  # programs they exec (with their exit status); a program of the other
+  # architecture is left alone with a warning (no loader error in its output)
+  cat > "$tmp/sp.c" <<'C'
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  for (int i = 0;; i++) {
+    pid_t p = fork();
+    if (p == 0) {
+      const char *prog = argv[1 + i % (argc - 1)];
+      execl(prog, prog, "1", "exit", "4", (char *)0);
+      _exit(127);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    printf("child %d\n", WEXITSTATUS(st));
+    fflush(stdout);
+    usleep(100000);
+  }
+}
+C
+  cc -O2 -o "$tmp/sp" "$tmp/sp.c" || fail "cc"
+  progs=$target
+  if cc -m32 -o "$tmp/t32" "$(dirname "$0")/target_exit.c" 2>/dev/null && "$tmp/t32" 1 exit 0 >/dev/null 2>&1; then
+    progs="$target $tmp/t32"
+  fi
+  # shellcheck disable=SC2086
+  "$tmp/sp" $progs >"$tmp/out" 2>"$tmp/perr" &
+  tpid=$!
+  while [ ! -s "$tmp/out" ]; do sleep 0.05; done
+  "$ospy" capture -q -F -f write --duration 1.5 -p $tpid -o "$tmp/c.ospy" 2>"$tmp/err" ||
+    { kill $tpid; cat "$tmp/err"; fail "attach exited $?"; }
+  sleep 0.3
+  kill $tpid
+  wait $tpid 2>/dev/null
+  grep -v '^xchild 4$' "$tmp/out" && fail "a child's status changed: $(sort "$tmp/out" | uniq -c)"
+  [ -s "$tmp/perr" ] && fail "the children wrote to stderr: $(head -3 "$tmp/perr")"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -cE "\+\+\+ process started \(parent $tpid, 64-bit\): $target 1 exit 4\$" "$tmp/show")
+  [ "$n" -ge 2 ] || { cat "$tmp/show"; fail "expected the exec'd programs followed, got $n"; }
+  n=$(grep -cF '+++ exited with 4 +++' "$tmp/show")
+  [ "$n" -ge 2 ] || { cat "$tmp/show"; fail "expected the exec'd programs' exit status, got $n"; }
+  # (named when the short-lived child is still there to be asked)
+  expect_regex "$tmp/show" "\] libc.so.6!write\(fd=1(<[^>]*>)?, buf=\"x\", count=1\) = 1\$"
+  case $progs in *t32*)
+    expect_line "$tmp/show" "agent: $tmp/t32 is a 32-bit program: not followed from this 64-bit process"
+    grep -q '32-bit): ' "$tmp/show" && fail "an i386 program recorded in a 64-bit capture" ;;
+  esac
+  echo "attach-follow-exec: exec'd programs followed and their exits recorded; $(echo $progs | wc -w) kinds of program" ;;
 *) fail "unknown case $case_name" ;;
 esac
