@@ -243,6 +243,18 @@ static uintptr_t incoming_branch(uintptr_t fn, size_t fn_size, uintptr_t patch_a
   return hit;
 }
 
+/* The start of a dynamic symbol in (fn, end), or 0: code there may be
+ * entered from anywhere, and the bytes to move may reach past the function
+ * into the alignment padding after it (x86_relocator.c). dladdr names the
+ * nearest symbol at or below an address. */
+static uintptr_t symbol_inside(uintptr_t fn, uintptr_t end) {
+  Dl_info info;
+  if (end <= fn + 1 || !dladdr((void *)(end - 1), &info) || !info.dli_saddr)
+    return 0;
+  uintptr_t start = (uintptr_t)info.dli_saddr;
+  return start > fn && start < end ? start : 0;
+}
+
 /* The dynamic symbol whose extent holds addr: its name and start. */
 static bool containing_symbol(uintptr_t addr, const char **name, uintptr_t *start) {
   Dl_info info;
@@ -309,6 +321,15 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   if (rs != OSPY_X86_RELOC_OK) {
     ospy_code_arena_unalloc(cell);
     return fail(err, map_status(rs), fn, plan.why[0] ? plan.why : ospy_x86_reloc_status_name(rs));
+  }
+  uintptr_t other = symbol_inside(fn, fn + plan.skip + plan.len);
+  if (other) {
+    ospy_code_arena_unalloc(cell);
+    char why[200];
+    if (snprintf(why, sizeof why, "another symbol starts at %#lx, inside the %zu bytes to move",
+                 (unsigned long)other, (size_t)plan.len) < 0)
+      why[0] = '\0';
+    return fail(err, OSPY_INTERCEPTOR_BRANCH_BACK, fn, why);
   }
   uintptr_t incoming = incoming_branch(fn, fn_size, fn + plan.skip, jump_len);
   if (incoming) {

@@ -10,6 +10,13 @@
 \name:
         .endm
 
+/* a function right after the previous one, without alignment */
+        .macro PACKED name
+        .globl \name
+        .type \name, @function
+\name:
+        .endm
+
         .macro END name
         .globl \name\()_end
 \name\()_end:
@@ -118,16 +125,28 @@ FUNC rc_tail_jmp
         jmp rc_target
 END rc_tail_jmp
 
-/* 1 byte */
+/* 1 and 3 bytes, each followed at once by the next function (no padding
+ * the jump could cover): too short */
 FUNC rc_one_byte
         ret
 END rc_one_byte
-
-/* 3 bytes */
-FUNC rc_three_bytes
+PACKED rc_three_bytes
         xorl %eax, %eax
         ret
 END rc_three_bytes
+PACKED rc_after_short
+        pushl %ebx
+        popl %ebx
+        movl 4(%esp), %eax
+        ret
+END rc_after_short
+
+/* 3 bytes, then the alignment padding before the next function: the jump
+ * covers it */
+FUNC rc_three_padded
+        xorl %eax, %eax
+        ret
+END rc_three_padded
 
 /* a loop whose branch goes back into the first bytes */
 FUNC rc_branch_back

@@ -27,6 +27,7 @@ DECL(rc_inner_loop)
 DECL(rc_tail_jmp)
 DECL(rc_one_byte)
 DECL(rc_three_bytes)
+DECL(rc_three_padded)
 DECL(rc_branch_back)
 DECL(rc_jmp_thunk)
 #if defined(__x86_64__)
@@ -63,8 +64,12 @@ static const exec_case cases[] = {
     CASE(rc_endbr, 5, 1, {5}, {11}),
     CASE(rc_inner_loop, 10, 3, {0, 1, 7}, {1, 1, 7}),
     CASE(rc_tail_jmp, 6, 1, {4}, {14}),
-    REFUSED(rc_one_byte, 5, OSPY_X86_RELOC_TOO_SHORT, "function is 1 bytes, 5 needed"),
-    REFUSED(rc_three_bytes, 5, OSPY_X86_RELOC_TOO_SHORT, "function is 3 bytes, 5 needed"),
+    REFUSED(rc_one_byte, 5, OSPY_X86_RELOC_TOO_SHORT,
+            "'ret' at +0x0 ends the function after 1 of the 5 bytes needed; 'xor eax, eax' after it "
+            "is not padding"),
+    REFUSED(rc_three_bytes, 5, OSPY_X86_RELOC_TOO_SHORT,
+            "'ret' at +0x2 ends the function after 3 of the 5 bytes needed; 'push "),
+    CASE(rc_three_padded, 5, 2, {0, 7}, {0, 0}),
     REFUSED(rc_branch_back, 5, OSPY_X86_RELOC_BRANCH_BACK, "'jg "),
 #if defined(__x86_64__)
     CASE(rc_call_pop, 5, 1, {4}, {4}),
@@ -78,7 +83,7 @@ static const exec_case cases[] = {
     CASE(rc_rip_sse, 5, 2, {1, -1}, {1001, 999}),
     CASE(rc_jrcxz, 5, 2, {0, 3}, {99, 8}),
     CASE(rc_plt_jmp, 5, 1, {6}, {12}),
-    REFUSED(rc_rip_load, 14, OSPY_X86_RELOC_TOO_SHORT, "function is 11 bytes, 14 needed"),
+    CASE(rc_rip_load, 14, 2, {1, 5}, {1001, 1005}), /* 11 bytes and 3 of padding */
 #else
     CASE(rc_pc_thunk, 5, 2, {5, -5}, {1005, 995}),
     CASE(rc_call_pop, 5, 1, {5}, {1005}),
@@ -168,6 +173,9 @@ static void test_unknown_size(void) {
   CHECK(ospy_x86_relocator_plan((const uint8_t *)rc_branch_back, 256, (uintptr_t)rc_branch_back,
                                 0, 5, MODE, &plan) == OSPY_X86_RELOC_BRANCH_BACK,
         "%s", plan.why);
+  CHECK(ospy_x86_relocator_plan((const uint8_t *)rc_three_padded, 256, (uintptr_t)rc_three_padded,
+                                0, 5, MODE, &plan) == OSPY_X86_RELOC_OK,
+        "3 bytes and padding, size unknown: %s", plan.why);
 }
 
 static bool live_read(uint64_t addr, void *out, size_t n, void *data) {

@@ -43,6 +43,20 @@ static ospy_x86_reloc_status plan_of(bytes code, ospy_x86_mode mode, size_t fn_s
   return ospy_x86_relocator_plan(code.p, code.n, pc, fn_size, min_bytes, mode, plan);
 }
 
+/* Padding after a function ends at the next 16-byte boundary: 14 bytes
+ * needed after a 3-byte function fit, 17 do not. */
+static void test_padding_boundary(void) {
+  bytes code = B(0x31, 0xc0, 0xc3, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+                 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90);
+  ospy_x86_reloc_plan plan;
+  ospy_x86_reloc_status st = plan_of(code, OSPY_X86_MODE_64, 3, 14, &plan);
+  CHECK(st == OSPY_X86_RELOC_OK && plan.len == 14, "14 bytes: %s, len %zu (%s)",
+        ospy_x86_reloc_status_name(st), plan.len, plan.why);
+  st = plan_of(code, OSPY_X86_MODE_64, 3, 17, &plan);
+  CHECK(st == OSPY_X86_RELOC_TOO_SHORT && strstr(plan.why, "with only 13 bytes of padding after it"),
+        "17 bytes: %s (%s)", ospy_x86_reloc_status_name(st), plan.why);
+}
+
 /* Plans with min_bytes 5 and checks status, skip and length. */
 static void expect_plan(int line, bytes code, ospy_x86_mode mode, size_t fn_size,
                         ospy_x86_reloc_status status, size_t skip, size_t len,
@@ -98,18 +112,25 @@ static void test_plans_64(void) {
   /* endbr64 is kept in place */
   expect_plan(__LINE__, B(0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x48, 0x89, 0xe5, 0x41, 0x54, 0xc3), M64,
               0, OK, 4, 6, NULL);
-  /* ret (1-byte function), xor eax,eax; ret (3 bytes) */
-  expect_plan(__LINE__, B(0xc3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc), M64, 0, OSPY_X86_RELOC_TOO_SHORT, 0,
-              0, "'ret' at +0x0 ends the function after 1 of the 5 bytes");
-  expect_plan(__LINE__, B(0x31, 0xc0, 0xc3, 0x90, 0x90, 0x90), M64, 0, OSPY_X86_RELOC_TOO_SHORT, 0,
-              0, "'ret' at +0x2");
-  expect_plan(__LINE__, B(0x31, 0xc0, 0xc3, 0x90, 0x90, 0x90), M64, 3, OSPY_X86_RELOC_TOO_SHORT, 0,
-              0, "function is 3 bytes, 5 needed");
+  /* ret (1-byte function), xor eax,eax; ret (3 bytes): the jump covers the
+   * alignment padding after them, with or without a known size */
+  expect_plan(__LINE__, B(0xc3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc), M64, 0, OK, 0, 5, NULL);
+  expect_plan(__LINE__, B(0x31, 0xc0, 0xc3, 0x90, 0x90, 0x90), M64, 0, OK, 0, 5, NULL);
+  expect_plan(__LINE__, B(0x31, 0xc0, 0xc3, 0x90, 0x90, 0x90), M64, 3, OK, 0, 5, NULL);
+  /* a multi-byte nop is padding too */
+  expect_plan(__LINE__, B(0x8d, 0x04, 0x37, 0xc3, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0),
+              M64, 4, OK, 0, 14, NULL);
+  /* ... but not what follows it: the next function, or bytes past the
+   * 16-byte boundary (the next function may start there) */
+  expect_plan(__LINE__, B(0x31, 0xc0, 0xc3, 0x55, 0x90, 0x90), M64, 3, OSPY_X86_RELOC_TOO_SHORT, 0,
+              0, "'ret' at +0x2 ends the function after 3 of the 5 bytes needed; 'push rbp' after "
+                 "it is not padding");
+  test_padding_boundary();
   /* mov eax, 1 (5 bytes) runs past a 4-byte symbol */
   expect_plan(__LINE__, B(0x90, 0xb8, 1, 0, 0, 0, 0xc3), M64, 5, OSPY_X86_RELOC_TOO_SHORT, 0, 0,
               "'mov eax, 1' at +0x1 runs past the end of the 5-byte function");
-  /* a jmp away in the first bytes */
-  expect_plan(__LINE__, B(0x31, 0xc0, 0xeb, 0x10, 0x90, 0x90), M64, 0, OSPY_X86_RELOC_TOO_SHORT, 0,
+  /* a jmp away in the first bytes, code after it */
+  expect_plan(__LINE__, B(0x31, 0xc0, 0xeb, 0x10, 0x55, 0x90), M64, 0, OSPY_X86_RELOC_TOO_SHORT, 0,
               0, "'jmp 0x400014' at +0x2");
   /* tail-call jmp that completes the bytes: fine */
   expect_plan(__LINE__, B(0x48, 0x89, 0xf7, 0xe9, 0x00, 0x10, 0, 0), M64, 0, OK, 0, 8, NULL);
@@ -169,7 +190,15 @@ static void test_plans_32(void) {
   expect_plan(__LINE__, B(0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x89, 0xe5, 0xc3), M32, 0, OK, 0, 5, NULL);
   /* a ret that completes the bytes is moved with them */
   expect_plan(__LINE__, B(0x8b, 0x44, 0x24, 0x04, 0xc3, 0x90), M32, 0, OK, 0, 5, NULL);
-  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x90, 0x90, 0x90), M32, 0, OSPY_X86_RELOC_TOO_SHORT, 0,
+  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x90, 0x90, 0x90), M32, 0, OK, 0, 5, NULL);
+  /* older assemblers' i386 padding: lea esi, [esi + eiz*1 + 0]; lea esi, [esi + 0]; mov esi, esi */
+  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x8d, 0xb4, 0x26, 0, 0, 0, 0), M32, 3, OK, 0, 10, NULL);
+  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x8d, 0x76, 0x00), M32, 3, OK, 0, 6, NULL);
+  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x89, 0xf6), M32, 3, OK, 0, 5, NULL);
+  /* ... not a lea that computes something */
+  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x8d, 0x76, 0x01), M32, 3, OSPY_X86_RELOC_TOO_SHORT, 0,
+              0, "after it is not padding");
+  expect_plan(__LINE__, B(0x8b, 0xc1, 0xc3, 0x53, 0x90, 0x90), M32, 0, OSPY_X86_RELOC_TOO_SHORT, 0,
               0, "'ret' at +0x2 ends the function after 3 of the 5 bytes needed");
   /* 0x66-prefixed rel16 jcc would be misread: refused */
   expect_plan(__LINE__, B(0x66, 0x0f, 0x84, 0x10, 0x00, 0x90, 0x90, 0xc3), M32, 0,

@@ -2210,5 +2210,40 @@ C
     grep -q '32-bit): ' "$tmp/show" && fail "an i386 program recorded in a 64-bit capture" ;;
   esac
   echo "attach-follow-exec: exec'd programs followed and their exits recorded; $(echo $progs | wc -w) kinds of program" ;;
+tiny-functions)
+  # functions shorter than the 5-byte jump (`lea eax, [rdi+rsi]; ret` at -O2)
+  # are hooked over the alignment padding after them, on both architectures;
+  # the last one before another section's code is still refused, with why
+  cat > "$tmp/tiny.c" <<'C'
+int add(int a, int b) { return a + b; }
+int twice(int a) { return a * 2; }
+long ident(long a) { return a; }
+int last(int a) { return a - 1; }
+C
+  cat > "$tmp/tmain.c" <<'C'
+#include <stdio.h>
+int add(int, int); int twice(int); long ident(long);
+int main(void) { printf("%d %d %ld\n", add(2, 3), twice(4), ident(5)); return 0; }
+C
+  done_arches=
+  for m in 64 32; do
+    cc -m$m -O2 -shared -fPIC -o "$tmp/libtiny$m.so" "$tmp/tiny.c" 2>/dev/null &&
+      cc -m$m -O2 -o "$tmp/tmain$m" "$tmp/tmain.c" -L"$tmp" -ltiny$m -Wl,-rpath,"$tmp" 2>/dev/null &&
+      "$tmp/tmain$m" >/dev/null 2>&1 || { [ $m = 32 ] && continue; fail "cc -m$m"; }
+    "$ospy" capture -q -f "libtiny$m.so!*" -o "$tmp/c$m.ospy" -- "$tmp/tmain$m" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -m$m exited $?"; }
+    expect_line "$tmp/out" "5 8 5"
+    "$ospy" show "$tmp/c$m.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" "libtiny$m.so!add\(arg0=0x2, arg1=0x3(, .*)?\) = 5\$"
+    expect_regex "$tmp/show" "libtiny$m.so!twice\(arg0=0x4(, .*)?\) = 8\$"
+    expect_regex "$tmp/show" "libtiny$m.so!ident\(arg0=0x5(, .*)?\) = 5\$"
+    # the last function of .text (4 bytes on x86-64, 8 on i386): the next
+    # section's code follows at once
+    [ $m = 32 ] || expect_regex "$tmp/show" "libtiny$m.so!last: cannot hook: 0x[0-9a-f]+: 'ret' at \+0x[0-9a-f]+ ends the function after [0-9] of the 5 bytes needed; '.*' after it is not padding"
+    n=$(grep 'cannot hook' "$tmp/show" | grep -vc '!last: ')
+    [ "$n" = 0 ] || { cat "$tmp/show"; fail "-m$m: expected only last refused, got $n other refusals"; }
+    done_arches="$done_arches -m$m"
+  done
+  echo "tiny-functions: 4-byte functions hooked over their padding ($done_arches)" ;;
 *) fail "unknown case $case_name" ;;
 esac

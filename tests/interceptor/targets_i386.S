@@ -6,6 +6,8 @@
 	.text
 
 #define FUNC(name) .globl name; .type name, @function; .p2align 4; name:
+/* right after the previous function, without alignment */
+#define PACKED(name) .globl name; .type name, @function; name:
 #define END(name) .size name, .-name
 
 /* get_pc idiom first, then a pc-relative load: 1000 + arg. */
@@ -53,15 +55,25 @@ FUNC(tgt_call_first)
 	ret
 END(tgt_call_first)
 
+/* Too short: 1 and 3 bytes, each followed at once by the next function
+ * (no alignment padding the jump could cover). */
 FUNC(tgt_one_byte)
 	ret
 END(tgt_one_byte)
-	nop
-FUNC(tgt_three_byte)
+PACKED(tgt_three_byte)
 	xor %eax, %eax
 	ret
 END(tgt_three_byte)
-	nop
+PACKED(tgt_after_short)
+	mov 4(%esp), %eax
+	ret
+END(tgt_after_short)
+
+/* 3 bytes, then alignment padding: the jump covers the padding. Returns 0. */
+FUNC(tgt_three_padded)
+	xor %eax, %eax
+	ret
+END(tgt_three_padded)
 
 /* Branch back into the first 5 bytes: returns arg (arg >= 1). */
 FUNC(tgt_branch_back)
@@ -89,8 +101,9 @@ FUNC(tgt_tail_target)
 	ret
 END(tgt_tail_target)
 
-/* A jmp padded to 8 bytes to a tail too short to patch (4 bytes): the
- * entry itself is hooked, the jmp relocated. Returns 7. */
+/* A jmp padded to 8 bytes to a tail too short to patch (4 bytes, the next
+ * function right after it): the entry itself is hooked, the jmp relocated.
+ * Returns 7. */
 FUNC(tgt_jmp_to_short)
 	jmp 1f
 	int3; int3; int3; int3; int3; int3
@@ -98,6 +111,10 @@ FUNC(tgt_jmp_to_short)
 	pop %eax
 	ret
 END(tgt_jmp_to_short)
+PACKED(tgt_after_jmp_short)
+	mov 4(%esp), %eax
+	ret
+END(tgt_after_jmp_short)
 
 /* The same without padding: neither the tail nor the entry can be patched. */
 FUNC(tgt_jmp_to_short_nopad)
@@ -106,6 +123,10 @@ FUNC(tgt_jmp_to_short_nopad)
 	pop %eax
 	ret
 END(tgt_jmp_to_short_nopad)
+PACKED(tgt_after_short_nopad)
+	mov 4(%esp), %eax
+	ret
+END(tgt_after_short_nopad)
 
 /* A jmp into the middle of its function, where code before the jump's target
  * branches back into the target's first bytes: refused (branch back, from

@@ -8,7 +8,7 @@
 
 typedef long (*fn1)(long);
 extern long tgt_rip_load(long), tgt_short_jcc(long), tgt_short_jmp(long), tgt_call_first(long);
-extern long tgt_one_byte(long), tgt_three_byte(long), tgt_branch_back(long), tgt_endbr(long);
+extern long tgt_one_byte(long), tgt_three_byte(long), tgt_three_padded(long), tgt_branch_back(long), tgt_endbr(long);
 extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
 extern long tgt_call_next(long), tgt_jmp_to_short(long), tgt_jmp_to_short_nopad(long);
 extern long tgt_jmp_into_loop(long);
@@ -114,6 +114,29 @@ static void check_jmp_to_short(void) {
   printf("ok jmp to a short tail: the padded jmp hooked\n");
 }
 
+/* A 3-byte function followed by alignment padding: the jump covers the
+ * padding; calls are seen and return right; detach puts every byte back. */
+static void check_three_padded(void) {
+  uint8_t before[16];
+  memcpy(before, (void *)tgt_three_padded, sizeof before);
+  ospy_listener *l = NULL;
+  ospy_interceptor_error err = { 0 };
+  if (ospy_interceptor_attach((void *)tgt_three_padded, on_enter, on_leave, NULL, &l, &err) !=
+      OSPY_INTERCEPTOR_OK) {
+    fprintf(stderr, "3 bytes and padding: attach failed: %s\n", err.why);
+    exit(1);
+  }
+  enters = leaves = 0;
+  for (int i = 0; i < 3; i++)
+    CHECK_EQ(tgt_three_padded(i + 5), 0);
+  CHECK_EQ(enters, 3);
+  CHECK_EQ(leaves, 3);
+  CHECK_OK(ospy_interceptor_detach(l));
+  CHECK(memcmp(before, (void *)tgt_three_padded, sizeof before) == 0);
+  CHECK_EQ(tgt_three_padded(1), 0);
+  printf("ok 3-byte function before alignment padding hooked\n");
+}
+
 static const char *last_refusal;
 
 static void check_refused(const char *name, fn1 f, ospy_interceptor_status want) {
@@ -191,6 +214,7 @@ int main(void) {
 #endif
   check_refused("1-byte function", tgt_one_byte, OSPY_INTERCEPTOR_TOO_SHORT);
   check_refused("3-byte function", tgt_three_byte, OSPY_INTERCEPTOR_TOO_SHORT);
+  check_three_padded();
   check_refused("branch back", tgt_branch_back, OSPY_INTERCEPTOR_BRANCH_BACK);
   CHECK_EQ(tgt_branch_back(9), 9);
   check_jmp_to_short();

@@ -70,22 +70,61 @@ static int pc_thunk_reg(const reader *r, uint64_t target) {
   return (b[1] >> 3) & 7;
 }
 
-/* Alignment padding: int3 or a nop of any length. */
-static bool is_padding(const cs_insn *insn) {
-  return insn->id == X86_INS_INT3 || insn->id == X86_INS_NOP;
+/* i386 padding as older assemblers write it: an instruction that moves a
+ * register to itself (mov esi, esi; lea esi, [esi + 0]; lea esi,
+ * [esi + eiz*1 + 0]), optionally with segment prefixes. */
+static bool is_self_move_32(const uint8_t *b, size_t n) {
+  size_t i = 0;
+  while (i < n && (b[i] == 0x2e || b[i] == 0x3e))
+    i++;
+  if (i + 2 > n)
+    return false;
+  uint8_t op = b[i], modrm = b[i + 1], mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
+  if (op == 0x89 || op == 0x8b)
+    return mod == 3 && reg == rm && i + 2 == n;
+  if (op != 0x8d || mod == 0 || mod == 3)
+    return false;
+  size_t at = i + 2;
+  if (rm == 4) { /* SIB: no index (100), base = reg */
+    if (at >= n || ((b[at] >> 3) & 7) != 4 || (b[at] & 7) != reg)
+      return false;
+    at++;
+  } else if (rm != reg) {
+    return false;
+  }
+  size_t disp = mod == 1 ? 1 : 4;
+  if (at + disp != n)
+    return false;
+  for (size_t k = at; k < n; k++)
+    if (b[k])
+      return false;
+  return true;
 }
 
+/* Alignment padding: int3 or a nop of any length (and i386's older forms). */
+static bool is_padding(const cs_insn *insn, ospy_x86_mode mode) {
+  return insn->id == X86_INS_INT3 || insn->id == X86_INS_NOP ||
+         (mode == OSPY_X86_MODE_32 && is_self_move_32(insn->bytes, insn->size));
+}
+
+/* Functions are aligned to 16 bytes (gcc and clang at -O1 and up): the
+ * bytes between a function's last instruction and the next 16-byte boundary
+ * are alignment padding, never run. */
+#define PAD_ALIGN 16u
+
 /* Takes whole instructions until min_bytes are covered. An unconditional end
- * (jmp, ret, ...) before that is followed only by padding within the
- * function's known size: dead bytes the jump may cover (a branch into them
- * is refused like any branch into the moved bytes). */
+ * (jmp, ret, ...) before that may be followed only by padding (int3 or nops),
+ * within the function's known size or after it up to the next 16-byte
+ * boundary: dead bytes the jump may cover, so `lea eax, [rdi+rsi]; ret` (4
+ * bytes at -O2) can be hooked (a branch into them is refused like any
+ * branch into the moved bytes; hook_code.c checks no symbol starts there). */
 static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, size_t fn_size,
                                         size_t min_bytes, ospy_x86_reloc_plan *plan) {
   size_t off = plan->skip;
   char text[96];
   /* an end before min_bytes, after which only padding may be taken */
   bool after_end = false;
-  size_t end_off = 0, end_size = 0;
+  size_t end_off = 0, end_size = 0, pad_end = 0; /* padding may run up to pad_end */
   char end_text[96];
   while (off - plan->skip < min_bytes) {
     if (plan->n_insns == OSPY_X86_RELOC_MAX_INSNS)
@@ -93,6 +132,11 @@ static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, si
                     "more than %d instructions in the first %zu bytes", OSPY_X86_RELOC_MAX_INSNS,
                     min_bytes);
     if (off >= r->avail || !ospy_x86_dec_one(d, r->code + off, r->avail - off, r->pc + off)) {
+      if (after_end)
+        return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
+                      "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed; "
+                      "the bytes after it are not padding",
+                      end_text, end_off, end_off + end_size - plan->skip, min_bytes);
       if (off >= r->avail)
         return refuse(plan, OSPY_X86_RELOC_DECODE_ERROR,
                       "only %zu bytes readable at +0x%zx, %zu needed", r->avail, off,
@@ -101,16 +145,23 @@ static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, si
                     "cannot decode the bytes at +0x%zx (first byte 0x%02x)", off, r->code[off]);
     }
     const cs_insn *insn = d->insn;
-    if (fn_size && off + insn->size > fn_size)
+    bool padding = after_end && is_padding(insn, plan->mode);
+    if (padding && off + insn->size > pad_end)
       return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
-                    "'%s' at +0x%zx runs past the end of the %zu-byte function",
-                    insn_text(insn, text, sizeof text), off, fn_size);
-    if (after_end && !is_padding(insn))
+                    "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed, "
+                    "with only %zu bytes of padding after it",
+                    end_text, end_off, end_off + end_size - plan->skip, min_bytes,
+                    pad_end - (end_off + end_size));
+    if (after_end && !padding)
       return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
                     "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed; "
                     "'%s' after it is not padding",
                     end_text, end_off, end_off + end_size - plan->skip, min_bytes,
                     insn_text(insn, text, sizeof text));
+    if (fn_size && off + insn->size > fn_size && !padding)
+      return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
+                    "'%s' at +0x%zx runs past the end of the %zu-byte function",
+                    insn_text(insn, text, sizeof text), off, fn_size);
     ospy_x86_shape s = ospy_x86_classify(insn->bytes, insn->size, insn->address, plan->mode);
     if (s.kind == OSPY_X86_K_BAD_REL)
       return refuse(plan, OSPY_X86_RELOC_UNSUPPORTED, "'%s' at +0x%zx cannot be relocated",
@@ -128,10 +179,12 @@ static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, si
       insn_text(insn, end_text, sizeof end_text);
       end_off = off - insn->size;
       end_size = insn->size;
-      if (!fn_size) /* the bytes after it may be another function's */
-        return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
-                      "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed",
-                      end_text, end_off, off - plan->skip, min_bytes);
+      /* the function's own bytes, then the alignment padding after its end
+       * (the size unknown: after this instruction, as far as it is padding) */
+      uint64_t fn_end = r->pc + (fn_size && fn_size > off ? fn_size : off);
+      pad_end = (size_t)(((fn_end + PAD_ALIGN - 1) & ~(uint64_t)(PAD_ALIGN - 1)) - r->pc);
+      if (fn_size > pad_end)
+        pad_end = fn_size;
       after_end = true;
       continue;
     }
@@ -203,9 +256,6 @@ ospy_x86_reloc_status ospy_x86_relocator_plan_read(const uint8_t *code, size_t a
   if (min_bytes == 0 || min_bytes > 64)
     return refuse(plan, OSPY_X86_RELOC_UNSUPPORTED, "cannot move %zu bytes", min_bytes);
   plan->skip = ospy_x86_starts_with_endbr(code, avail, mode) ? 4 : 0;
-  if (fn_size && fn_size < plan->skip + min_bytes)
-    return refuse(plan, OSPY_X86_RELOC_TOO_SHORT, "function is %zu bytes, %zu needed", fn_size,
-                  plan->skip + min_bytes);
   ospy_x86_decoder d;
   if (!ospy_x86_dec_open(&d, mode))
     return refuse(plan, OSPY_X86_RELOC_DECODE_ERROR, "Capstone cannot be opened");
