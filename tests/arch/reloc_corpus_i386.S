@@ -162,6 +162,15 @@ FUNC rc_jmp_thunk
         jmp rc_target
 END rc_jmp_thunk
 
+/* a jump thunk to a PIC PLT stub (jmp [ebx+x]: its GOT depends on the
+ * caller's ebx): followed, it would hook the stub every caller shares */
+FUNC rc_to_pic_plt
+        jmp rc_pic_plt
+END rc_to_pic_plt
+FUNC rc_pic_plt
+        jmp *12(%ebx)
+END rc_pic_plt
+
         /* the relocator may read past the last function */
         .fill 256, 1, 0xcc
 

@@ -193,6 +193,25 @@ FUNC rc_jmp_thunk
         jmp rc_target
 END rc_jmp_thunk
 
+/* a jump thunk to a PLT stub whose slot is not bound yet (lazy binding:
+ * it leads to the push-and-jump stub): followed, it would hook the stub
+ * every caller of the module shares */
+FUNC rc_to_lazy
+        jmp rc_lazy_plt
+END rc_to_lazy
+FUNC rc_lazy_plt
+        jmp qword ptr [rip + rc_lazy_slot]
+rc_lazy_push:                   /* push imm32, as ld writes it */
+        .byte 0x68
+        .long 3
+        jmp rc_target
+END rc_lazy_plt
+
+        .data
+        .p2align 3
+rc_lazy_slot:   .quad rc_lazy_push
+        .text
+
         /* the relocator may read past the last function */
         .fill 256, 1, 0xcc
 

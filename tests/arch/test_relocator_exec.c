@@ -184,7 +184,32 @@ static bool live_read(uint64_t addr, void *out, size_t n, void *data) {
   return true;
 }
 
+#if defined(__x86_64__)
+DECL(rc_to_lazy)
+DECL(rc_lazy_plt)
+#else
+DECL(rc_to_pic_plt)
+DECL(rc_pic_plt)
+#endif
+
 static void test_live_thunks(void) {
+  /* a chain ending at a PLT stub not bound yet stays at its start; the
+   * stub asked for itself is the stub */
+#if defined(__x86_64__)
+  CHECK(ospy_x86_resolve_thunks((uintptr_t)rc_to_lazy, MODE, live_read, NULL) ==
+            (uintptr_t)rc_to_lazy,
+        "jmp to a lazy PLT stub");
+  CHECK(ospy_x86_resolve_thunks((uintptr_t)rc_lazy_plt, MODE, live_read, NULL) ==
+            (uintptr_t)rc_lazy_plt,
+        "a lazy PLT stub");
+#else
+  CHECK(ospy_x86_resolve_thunks((uintptr_t)rc_to_pic_plt, MODE, live_read, NULL) ==
+            (uintptr_t)rc_to_pic_plt,
+        "jmp to a PIC PLT stub");
+  CHECK(ospy_x86_resolve_thunks((uintptr_t)rc_pic_plt, MODE, live_read, NULL) ==
+            (uintptr_t)rc_pic_plt,
+        "a PIC PLT stub");
+#endif
   CHECK(ospy_x86_resolve_thunks((uintptr_t)rc_jmp_thunk, MODE, live_read, NULL) ==
             (uintptr_t)rc_target,
         "jmp thunk");
