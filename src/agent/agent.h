@@ -81,9 +81,24 @@ void ospy_agent_crash_disarm(void);
  * sigaction of the program's. Raw rt_sigaction: async-signal-safe. */
 void ospy_agent_note_signal_return(int sig);
 void ospy_agent_note_signal_returns(void);
-/* sigaction's oldact (a struct sigaction the call filled): the agent's crash
- * handler in it reads as SIG_DFL, what the program would see without ospy. */
-void ospy_agent_crash_hide(void *oldact);
+/* A default action the program sets: its flags and mask (the kernel's 64
+ * signals), what sigaction tells it afterwards. */
+typedef struct ospy_crash_request {
+  unsigned long flags;
+  uint64_t mask;
+} ospy_crash_request;
+/* The program's sigaction(sig, act, oldact) at its entry (act its pointer,
+ * 0 for none): when act sets SIG_DFL for a signal the crash handler covers,
+ * the action to pass instead, the crash handler (which ends in that default
+ * action), and *request gets what the program asked for; else NULL, and
+ * the program's act stands (SIG_IGN, its own handler, after the detach). */
+const void *ospy_agent_crash_instead(int sig, uintptr_t act, ospy_crash_request *request);
+/* That sigaction returned 0: the crash handler stands for request. */
+void ospy_agent_crash_rearmed(int sig, const ospy_crash_request *request);
+/* sigaction(sig)'s oldact (a struct sigaction the call filled): the agent's
+ * crash handler in it reads as the default action the program set (SIG_DFL,
+ * with its flags and mask), what it would see without ospy. */
+void ospy_agent_crash_hide(int sig, void *oldact);
 void ospy_agent_emit_module(uint16_t type, uint16_t flags, uint64_t base, uint64_t size,
                             const char *path);
 /* An FdClosed record: descriptor fd of process pid (0: this one) was closed,

@@ -11,10 +11,15 @@
  *
  * Only default actions are taken over: a program's own handler is never
  * replaced, and one installed later replaces ours (its handler decides).
+ * One the program sets back to the default later (signal(SIGPIPE, SIG_DFL),
+ * as sort's handler does before raising the signal again) is ours again:
+ * its sigaction installs the crash handler in SIG_DFL's place, and is told
+ * SIG_DFL, with the flags and mask it gave, from then on.
  */
 #include <elf.h>
 #include <link.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -23,6 +28,7 @@
 #include "agent/agent.h"
 #include "agent/inline.h"
 #include "interceptor/interceptor.h"
+#include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 #include "os/linux/os_thread.h"
 
@@ -48,6 +54,50 @@ typedef struct kernel_sigaction {
   void (*restorer)(void);
   uint64_t mask;
 } kernel_sigaction;
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000 /* the kernel's flag: sa_restorer is set */
+#endif
+
+/* The crash handler, as installed (built by ospy_agent_crash_arm). */
+static struct sigaction crash_action;
+
+/* Whether the crash handler replaces the default actions the program sets:
+ * from arming to detach. */
+static atomic_int armed;
+
+/* What a signal the crash handler stands in for would hold without ospy:
+ * the default action with these flags, mask (the kernel's 64 signals) and
+ * restorer. Told to the program by sigaction, put back at detach. */
+typedef struct program_default {
+  unsigned long flags;
+  uint64_t mask;
+  uintptr_t restorer;
+} program_default;
+static program_default program_defaults[NCRASH];
+
+static int crash_index(int sig)
+{
+  for (unsigned i = 0; i < NCRASH; i++)
+    if (crash_signals[i] == sig)
+      return (int)i;
+  return -1;
+}
+
+/* The signals of a sigset_t the kernel keeps (its first 64; never SIGKILL
+ * or SIGSTOP, which it takes out of every handler's mask). */
+static uint64_t kernel_mask(const sigset_t *set)
+{
+  uint64_t mask;
+  memcpy(&mask, set, sizeof mask);
+  return mask & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+}
+
+/* Raw rt_sigaction: no libc wrapper (hooked) on the way. */
+static bool kernel_action(int sig, kernel_sigaction *out)
+{
+  return ospy_os_syscall(SYS_rt_sigaction, sig, 0, (long)out, sizeof out->mask, 0, 0) == 0;
+}
 
 static void put_hex(char **p, uint64_t v)
 {
@@ -164,17 +214,15 @@ static int is_fault(int sig, const siginfo_t *si)
 
 static void on_crash(int sig, siginfo_t *si, void *uc)
 {
-  unsigned i = 0;
-  while (i < NCRASH && crash_signals[i] != sig)
-    i++;
+  int i = crash_index(sig);
   /* a vfork child shares our state; its pending calls are its parent's */
-  if (i < NCRASH && ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
+  if (i >= 0 && ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
     int pending = ospy_interceptor_abandon_thread();
     (void)ospy_interceptor_abandon_other_threads(); /* they die with the process */
     if (pending >= 0) { /* -1: the thread was inside the agent, its record half written */
       ospy_interceptor_ignore_current_thread(); /* strlen, memcpy: not the program's calls */
       if (pending > 0 || si->si_code > 0) /* a fault, or calls cut short */
-        report((int)i, si, uc, pending);
+        report(i, si, uc, pending);
       ospy_interceptor_unignore_current_thread();
       /* a followed child's death: its parent, not ospy, will reap it */
       ospy_agent_emit_process_end(OSPY_EXIT_SIGNAL, sig);
@@ -185,25 +233,70 @@ static void on_crash(int sig, siginfo_t *si, void *uc)
     ospy_os_syscall(SYS_tgkill, ospy_os_getpid(), ospy_os_gettid(), sig, 0, 0, 0);
 }
 
+static void build_crash_action(void)
+{
+  crash_action = (struct sigaction){ .sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+  sigfillset(&crash_action.sa_mask);
+  /* (a thread that patches hooks waits for every thread's answer to it) */
+  sigdelset(&crash_action.sa_mask, OSPY_OS_SUSPEND_SIGNAL);
+}
+
 void ospy_agent_crash_arm(void)
 {
+  build_crash_action();
   for (unsigned i = 0; i < NCRASH; i++) {
     struct sigaction old;
     if (sigaction(crash_signals[i], NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
         old.sa_handler != SIG_DFL)
       continue; /* the program's handler, or ignored: theirs to keep */
-    struct sigaction sa = { .sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK };
-    sigfillset(&sa.sa_mask);
-    /* (a thread that patches hooks waits for every thread's answer to it) */
-    sigdelset(&sa.sa_mask, OSPY_OS_SUSPEND_SIGNAL);
-    if (sigaction(crash_signals[i], &sa, NULL) != 0)
+    program_defaults[i] = (program_default){ (unsigned long)old.sa_flags, kernel_mask(&old.sa_mask),
+                                             (uintptr_t)old.sa_restorer };
+    if (sigaction(crash_signals[i], &crash_action, NULL) != 0)
       continue; /* such a signal stays as it was: its crash records no pending call */
   }
+  atomic_store(&armed, 1);
 }
 
-#ifndef SA_RESTORER
-#define SA_RESTORER 0x04000000 /* the kernel's flag: sa_restorer is set */
-#endif
+const void *ospy_agent_crash_instead(int sig, uintptr_t act, ospy_crash_request *request)
+{
+  struct sigaction sa;
+  if (!act || crash_index(sig) < 0 || !atomic_load(&armed) ||
+      ospy_os_read_memory(act, &sa, sizeof sa) != sizeof sa)
+    return NULL; /* (an unreadable act: the program's sigaction fails or faults on it itself) */
+  if (sa.sa_handler != SIG_DFL)
+    return NULL; /* SIG_IGN, or the program's own handler: theirs */
+  *request = (ospy_crash_request){ (unsigned long)sa.sa_flags, kernel_mask(&sa.sa_mask) };
+  return &crash_action;
+}
+
+/* The program's default action back, as it set it (the detach). */
+static void put_program_default(int i)
+{
+  const program_default *d = &program_defaults[i];
+  kernel_sigaction dfl = { .handler = SIG_DFL, .flags = d->flags,
+                           .restorer = (void (*)(void))d->restorer, .mask = d->mask };
+  ospy_os_syscall(SYS_rt_sigaction, crash_signals[i], (long)&dfl, 0, sizeof dfl.mask, 0, 0);
+}
+
+static bool crash_handler_stands(int sig)
+{
+  kernel_sigaction cur;
+  return kernel_action(sig, &cur) && (uintptr_t)cur.handler == (uintptr_t)on_crash;
+}
+
+void ospy_agent_crash_rearmed(int sig, const ospy_crash_request *request)
+{
+  int i = crash_index(sig);
+  kernel_sigaction cur;
+  if (i < 0 || !kernel_action(sig, &cur) || (uintptr_t)cur.handler != (uintptr_t)on_crash)
+    return; /* another thread's sigaction came after it: that one stands */
+  /* the restorer its libc gave the crash handler, it gives every action */
+  program_defaults[i] = (program_default){
+    request->flags | (cur.flags & SA_RESTORER), request->mask,
+    (cur.flags & SA_RESTORER) ? (uintptr_t)cur.restorer : 0 };
+  if (!atomic_load(&armed)) /* the detach came while it ran: it did not see this one */
+    put_program_default(i);
+}
 
 void ospy_agent_note_signal_return(int sig)
 {
@@ -252,22 +345,27 @@ void ospy_agent_note_signal_returns(void)
 }
 
 /* (sigaction returned 0: it wrote oldact, which is the program's memory) */
-void ospy_agent_crash_hide(void *oldact)
+void ospy_agent_crash_hide(int sig, void *oldact)
 {
   struct sigaction *sa = oldact;
-  if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction != on_crash)
+  int i = crash_index(sig);
+  if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction != on_crash || i < 0)
     return;
+  const program_default *d = &program_defaults[i];
   memset(sa, 0, sizeof *sa);
   sa->sa_handler = SIG_DFL;
+  sa->sa_flags = (int)d->flags;
+  memcpy(&sa->sa_mask, &d->mask, sizeof d->mask);
+  sa->sa_restorer = (void (*)(void))d->restorer;
 }
 
-/* At detach: the default actions back, where ours still stand. */
+/* At detach: the program's default actions back, where ours still stand.
+ * Disarmed first: a sigaction of the program's that ends after this loop
+ * puts its default back itself (ospy_agent_crash_rearmed). */
 void ospy_agent_crash_disarm(void)
 {
-  for (unsigned i = 0; i < NCRASH; i++) {
-    struct sigaction cur;
-    if (sigaction(crash_signals[i], NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
-        cur.sa_sigaction == on_crash)
-      set_default(crash_signals[i]);
-  }
+  atomic_store(&armed, 0);
+  for (unsigned i = 0; i < NCRASH; i++)
+    if (crash_handler_stands(crash_signals[i]))
+      put_program_default((int)i);
 }

@@ -146,23 +146,36 @@ static const ospy_plan_hook internal_hooks[] = {
 _Static_assert(NINTERNAL == INTERNAL_FEXECVE, "one table entry per INTERNAL_*");
 
 /* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
- * its oldact is read at return. (Not the call's scratch: a user's hook of
- * sigaction shares it.) */
+ * its oldact is read at return, and whether its act was replaced by the
+ * crash handler. (Not the call's scratch: a user's hook of sigaction shares
+ * it.) */
 typedef struct sigaction_call {
   unsigned depth;
   int sig;
   void *oldact;
+  bool crash_handler;
+  ospy_crash_request request;
 } sigaction_call;
 static __thread sigaction_call sigaction_calls[8] __attribute__((tls_model("initial-exec")));
 
 /* The agent's crash handler is its own business: a program that asks what
  * handles a signal it never set is told SIG_DFL, as without ospy (python's
- * signal.signal() returned None for it, and restoring that failed). */
+ * signal.signal() returned None for it, and restoring that failed). One that
+ * sets SIG_DFL gets the crash handler in its place, the default action with
+ * a trace: signal(SIGSEGV, SIG_DFL) left the agent's handler out, and a
+ * crash inside a call after it recorded nothing. (The user's listeners of
+ * sigaction, entered before this one, have recorded the program's act.) */
 static void sigaction_enter(ospy_invocation *inv)
 {
   unsigned d = ospy_invocation_depth(inv);
-  sigaction_calls[d % 8] = (sigaction_call){ d, (int)ospy_invocation_get_arg(inv, 0),
-                                              (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2) };
+  sigaction_call *sc = &sigaction_calls[d % 8];
+  *sc = (sigaction_call){ d, (int)ospy_invocation_get_arg(inv, 0),
+                          (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2), false, { 0, 0 } };
+  const void *instead = ospy_agent_crash_instead(sc->sig, ospy_invocation_get_arg(inv, 1), &sc->request);
+  if (instead) {
+    ospy_invocation_set_arg(inv, 1, (uintptr_t)instead);
+    sc->crash_handler = true;
+  }
 }
 
 static void sigaction_leave(ospy_invocation *inv)
@@ -173,9 +186,13 @@ static void sigaction_leave(ospy_invocation *inv)
     return;
   /* the handler it may have set returns to its libc's restorer */
   ospy_agent_note_signal_return(sc->sig);
+  /* (the action before this call's: hidden before the new one is noted) */
   if (sc->oldact)
-    ospy_agent_crash_hide(sc->oldact);
+    ospy_agent_crash_hide(sc->sig, sc->oldact);
+  if (sc->crash_handler)
+    ospy_agent_crash_rearmed(sc->sig, &sc->request);
   sc->oldact = NULL;
+  sc->crash_handler = false;
 }
 
 /* Without -F the program that replaces this one is not recorded: a wrapper

@@ -2245,5 +2245,177 @@ C
     done_arches="$done_arches -m$m"
   done
   echo "tiny-functions: 4-byte functions hooked over their padding ($done_arches)" ;;
+crash-after-default)
+  # A program that sets a fatal signal back to SIG_DFL (signal(SIGSEGV,
+  # SIG_DFL); sort's SIGPIPE handler before it raises the signal again) keeps
+  # the agent's crash handler: the call it dies in is recorded "= ?" with the
+  # warning, as for a signal it never touched (nothing at all was, the
+  # handler gone). Every sigaction it makes still reports what it would
+  # without ospy (the default, with the flags and mask it gave: compared with
+  # a run without ospy), SIG_IGN stays ignored and its own handler its own.
+  # Attached (-p): the handler stands through the program's SIG_DFL, and the
+  # detach takes it away. x86-64 and i386.
+  cat > "$tmp/dfl.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((noinline)) int crash(int *p) { return *p + 1; }
+static void own(int s) { (void)s; static const char m[] = "own handler ran\n"; write(1, m, sizeof m - 1); }
+static const char *name(void (*h)(int)) {
+  return h == SIG_DFL ? "SIG_DFL" : h == SIG_IGN ? "SIG_IGN" : h == own ? "own" : "another handler";
+}
+/* the restorer by its offset in its file: the same in every run */
+static void print_action(const char *what, const struct sigaction *sa) {
+  char restorer[128] = "none";
+  Dl_info di;
+  if (sa->sa_restorer && dladdr((void *)(uintptr_t)sa->sa_restorer, &di))
+    snprintf(restorer, sizeof restorer, "%s+%#lx", strrchr(di.dli_fname, '/') + 1,
+             (unsigned long)((uintptr_t)sa->sa_restorer - (uintptr_t)di.dli_fbase));
+  unsigned long long mask;
+  memcpy(&mask, &sa->sa_mask, sizeof mask);
+  printf("%s: %s flags=%#x mask=%#llx restorer=%s\n", what, name(sa->sa_handler), (unsigned)sa->sa_flags,
+         mask, restorer);
+  fflush(stdout);
+}
+static void print_current(const char *what, int sig) {
+  struct sigaction o;
+  memset(&o, 0, sizeof o);
+  sigaction(sig, NULL, &o);
+  print_action(what, &o);
+}
+static void set_default(int sig, int flags) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sa.sa_flags = flags;
+  sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGKILL); /* (the kernel keeps no SIGKILL in a mask) */
+  sigaction(sig, &sa, &sa);        /* the old action into the same struct */
+  print_action("before", &sa);
+}
+static int closed_pipe(void) {
+  int fd[2];
+  if (pipe(fd) != 0 || close(fd[0]) != 0) return -1;
+  return fd[1];
+}
+int main(int argc, char **argv) {
+  int *volatile nowhere = 0;
+  if (argc > 1 && !strcmp(argv[1], "segv")) {
+    printf("signal: %s\n", name(signal(SIGSEGV, SIG_DFL)));
+    print_current("SIGSEGV", SIGSEGV);
+    return crash(nowhere);
+  }
+  if (argc > 1 && !strcmp(argv[1], "pipe")) {
+    set_default(SIGPIPE, SA_RESTART);
+    set_default(SIGPIPE, SA_RESETHAND); /* (its "before": the SA_RESTART one) */
+    print_current("SIGPIPE", SIGPIPE);
+    write(closed_pipe(), "x", 1);
+    printf("write returned\n");
+    return 0;
+  }
+  if (argc > 1 && !strcmp(argv[1], "ignore")) {
+    printf("signal: %s\n", name(signal(SIGPIPE, SIG_IGN)));
+    print_current("SIGPIPE", SIGPIPE);
+    int n = (int)write(closed_pipe(), "x", 1);
+    printf("write: %d %s\n", n, strerror(errno));
+    return 0;
+  }
+  if (argc > 1 && !strcmp(argv[1], "own")) {
+    printf("signal: %s\n", name(signal(SIGUSR1, own)));
+    printf("signal: %s\n", name(signal(SIGUSR1, SIG_DFL)));
+    printf("signal: %s\n", name(signal(SIGUSR1, own)));
+    print_current("SIGUSR1", SIGUSR1);
+    raise(SIGUSR1);
+    return 0;
+  }
+  if (argc > 2 && !strcmp(argv[1], "attached")) { /* until argv[2] exists */
+    while (access(argv[2], F_OK) != 0) {
+      signal(SIGSEGV, SIG_DFL);
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = SIG_DFL;
+      sigaction(SIGPIPE, &sa, NULL);
+      write(1, "x\n", 2);
+      usleep(20000);
+    }
+    return 0;
+  }
+  return 2;
+}
+C
+  # capture_mode BINARY MODE STATUS FUNCTION: run alone, then under ospy;
+  # the same output and status
+  capture_mode() {
+    "$1" "$2" >"$tmp/ref" 2>"$tmp/referr"
+    rc=$?
+    [ $rc = "$3" ] || { cat "$tmp/ref"; fail "$1 $2 without ospy exited $rc, expected $3"; }
+    "$ospy" capture -q -f "$4" -o "$tmp/c.ospy" -- "$1" "$2" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = "$3" ] || { cat "$tmp/err"; fail "$1 $2: capture exited $rc, expected $3"; }
+    diff "$tmp/ref" "$tmp/out" >"$tmp/diff" || { cat "$tmp/diff"; fail "$1 $2: the program saw another answer under ospy"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  }
+  check_defaults() { # BINARY
+    capture_mode "$1" segv 139 crash
+    expect_line "$tmp/out" "signal: SIG_DFL"
+    expect_regex "$tmp/out" "^SIGSEGV: SIG_DFL flags="
+    expect_regex "$tmp/show" "!crash\(arg0=0,.*\) = \?\$"
+    expect_regex "$tmp/show" "warning: agent: thread [0-9]+: SIGSEGV \(address 0x0\) at 0x[0-9a-f]+, 1 pending call recorded as not returning\$"
+    expect_line "$tmp/show" "+++ killed by SIGSEGV +++"
+    capture_mode "$1" pipe 141 write
+    expect_regex "$tmp/out" "^before: SIG_DFL flags=0 mask=0 restorer=none\$"
+    expect_regex "$tmp/out" "^before: SIG_DFL flags=0x1[0-9a-f]* mask=0x2 restorer="
+    expect_regex "$tmp/out" "^SIGPIPE: SIG_DFL flags=0x8[0-9a-f]* mask=0x2 restorer="
+    expect_regex "$tmp/show" "libc\\.so\\.6!write\\(fd=[0-9]+[^,]*, buf=\"x\", count=1\\) = \\?\$"
+    expect_regex "$tmp/show" "warning: agent: thread [0-9]+: SIGPIPE \(sent by pid [0-9]+\) at 0x[0-9a-f]+, 1 pending call recorded as not returning\$"
+    expect_line "$tmp/show" "+++ killed by SIGPIPE +++"
+    capture_mode "$1" ignore 0 write
+    expect_line "$tmp/out" "SIGPIPE: SIG_IGN flags="
+    expect_line "$tmp/out" "write: -1 Broken pipe"
+    expect_regex "$tmp/show" "libc\\.so\\.6!write\\(fd=[0-9]+[^,]*, buf=\"x\", count=1\\) = -1 EPIPE"
+    capture_mode "$1" own 0 write
+    expect_line "$tmp/out" "SIGUSR1: own flags="
+    expect_line "$tmp/out" "own handler ran"
+    grep -q 'pending call' "$tmp/show" && fail "$1 own: the program's handler was taken over"
+  }
+  cc -O0 -o "$tmp/dfl" "$tmp/dfl.c" || fail "cannot build the target"
+  check_defaults "$tmp/dfl"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && cc -m32 -O0 -o "$tmp/dfl32" "$tmp/dfl.c" 2>/dev/null; then
+    check_defaults "$tmp/dfl32"
+    i386=checked
+  fi
+  # attached: bits 11 (SIGSEGV), 13 (SIGPIPE) of the process's caught signals
+  caught() { # SIGNAL: 1 when the process has a handler for it
+    mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$tp/status")
+    mask=${mask#????????} # (signals 1-32)
+    echo $(((0x$mask >> ($1 - 1)) & 1))
+  }
+  "$tmp/dfl" attached "$tmp/end" >"$tmp/aout" &
+  tp=$!
+  while [ ! -s "$tmp/aout" ]; do sleep 0.05; done
+  "$ospy" capture -q -f write -o "$tmp/a.ospy" -p $tp 2>"$tmp/aerr" &
+  ctl=$!
+  i=0 # three writes recorded: the SIG_DFLs before the last were made attached
+  until [ "$("$ospy" show "$tmp/a.ospy" 2>/dev/null | grep -c 'libc.so.6!write(')" -ge 3 ]; do
+    i=$((i + 1)); [ $i -gt 3000 ] && { touch "$tmp/end"; cat "$tmp/aerr"; fail "no calls recorded attached"; }
+    kill -0 $ctl 2>/dev/null || { touch "$tmp/end"; cat "$tmp/aerr"; fail "ospy capture -p ended early"; }
+    sleep 0.01
+  done
+  [ "$(caught 11)$(caught 13)" = 11 ] || { touch "$tmp/end"; kill -INT $ctl; fail "attached: SIG_DFL took the crash handler away (SigCgt bits $(caught 11)$(caught 13))"; }
+  kill -INT $ctl
+  wait $ctl || { touch "$tmp/end"; cat "$tmp/aerr"; fail "ospy capture -p exited $?"; }
+  [ "$(caught 11)$(caught 13)$(caught 15)" = 000 ] || { touch "$tmp/end"; fail "the detach left a handler (SigCgt bits $(caught 11)$(caught 13)$(caught 15))"; }
+  touch "$tmp/end"
+  wait $tp || fail "the attached program exited $?"
+  "$ospy" show "$tmp/a.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "+++ detached +++"
+  echo "crash-after-default: after SIG_DFL the crashing call is '= ?' with its warning (SIGSEGV, SIGPIPE), SIG_IGN and own handlers kept, sigaction answers as without ospy, the detach removes the handler (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac
