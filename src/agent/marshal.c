@@ -6,6 +6,7 @@
 
 #include "agent/marshal_internal.h"
 #include "arch/x86/cpu_context.h"
+#include "plan/spec_abi.h"
 #include "plan/spec_expr.h"
 #include "plan/values_format.h"
 
@@ -38,6 +39,10 @@ typedef struct saved_args {
   uint32_t magic, nargs;
   uint64_t faults; /* bit i: computed argument i is missing (fill_computed) */
   uint64_t vals[OSPY_SPEC_MAX_ARGS];
+  /* the eightbytes of structures passed (regcopy) or returned (retcopy) in
+   * registers: their bytes in memory, where vals[i] and retval point */
+  uint64_t regcopy[OSPY_MARSHAL_REGCOPY_WORDS];
+  uint64_t retcopy[2];
 } saved_args;
 
 _Static_assert(OSPY_SPEC_MAX_ARGS <= 64, "a bit of saved_args.faults per argument");
@@ -939,6 +944,19 @@ static uint32_t dynamic_type(const mctx *m, const ospy_spec_arg *a)
   return OSPY_SPEC_NONE;
 }
 
+/* A structure passed or returned by value, at addr: its fields, as a
+ * pointer's pointee shows them (no pointer: there is none in the call); 0
+ * is a structure whose place is not known (no CPU context, or one the
+ * config could not have let through: plan/spec_abi.h), not recorded. */
+static void put_struct_by_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr)
+{
+  if (!addr) {
+    ospy_mw_u8(m->w, OSPY_VB_SKIP);
+    return;
+  }
+  put_mem_value(m, r, addr, MSIZE_NONE, MSIZE_NONE, 0);
+}
+
 /* An argument (or the return value): its word is the value itself, or a
    pointer for ...Ptr and for aggregates (always passed by address in C). */
 static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, msize size,
@@ -951,6 +969,10 @@ static void put_arg_value(mctx *m, const ospy_spec_typeref *r, uint64_t raw, msi
   }
   if (ty->kind == OSPY_KIND_FORMAT && raw && a) {
     put_format(m, ty, raw, a);
+    return;
+  }
+  if (ospy_abi_is_byval(m->t, r)) { /* raw: the address of its bytes */
+    put_struct_by_value(m, r, raw);
     return;
   }
   if (r->ptr || is_aggregate(ty->kind)) {
@@ -1039,7 +1061,7 @@ static void put_arg_no_room(mctx *m, const ospy_spec_typeref *r, uint64_t raw,
                             const ospy_spec_arg *a)
 {
   const ospy_spec_type *ty = type_of(m, r);
-  if (!ty || !(r->ptr || is_aggregate(ty->kind))) {
+  if (!ty || !(r->ptr || is_aggregate(ty->kind)) || (ospy_abi_is_byval(m->t, r) && !raw)) {
     put_arg_value(m, r, raw, MSIZE_NONE, MSIZE_NONE, a);
     return;
   }
@@ -1109,8 +1131,13 @@ static uint64_t typed_return(const ospy_spec_fn *fn, const void *cpu, uint64_t r
   return raw;
 }
 
-static uint64_t return_value(const mctx *m, const ospy_marshal_call *c)
+/* The return value as expressions and the record see it: typed_return's,
+ * and for a structure returned by value its address (the caller's memory,
+ * or the copy in s of the registers it came back in). */
+static uint64_t return_value(const mctx *m, const ospy_marshal_call *c, saved_args *s)
 {
+  if (m->fn->has_ret && ospy_abi_is_byval(m->t, &m->fn->ret))
+    return ospy_marshal_struct_return(m->fn, c->ctx, c->retval, s->retcopy);
   return typed_return(m->fn, c->ctx, c->retval);
 }
 
@@ -1126,7 +1153,7 @@ static saved_args *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int p
     return s;
   if (!s)
     s = scratch;
-  ospy_marshal_args(fn, c, s->vals);
+  ospy_marshal_args(fn, c, s->vals, s->regcopy);
   s->magic = STATE_MAGIC;
   s->nargs = fn->nargs;
   s->faults = 0;
@@ -1165,7 +1192,7 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->env.ctx = c->ctx;
   m->env.argv = s->vals;
   m->env.argc = fn->nargs;
-  m->env.retval = phase == OSPY_VB_PHASE_LEAVE ? return_value(m, c) : 0;
+  m->env.retval = phase == OSPY_VB_PHASE_LEAVE ? return_value(m, c, s) : 0;
   m->env.has_retval = phase == OSPY_VB_PHASE_LEAVE;
   m->env.err = c->err;
   m->env.tid = c->tid;

@@ -23,6 +23,11 @@
  *     not a spec argument either: ecx under fastcall and thiscall, eax under
  *     regparm, else stack word 0.
  * Stack words beyond nargs are read safely from ctx->rsp/esp at enter.
+ * A structure passed by value (a structure type without Ptr) is read where
+ * plan/spec_abi.h says (x86-64: in registers by the classes of its
+ * eightbytes, or copied to the stack; i386: on the stack) and recorded as
+ * its fields; one returned by value from rax/rdx/xmm0/xmm1, or from the
+ * caller's memory whose address the hidden first argument passed.
  */
 #ifndef OSPY_AGENT_MARSHAL_H
 #define OSPY_AGENT_MARSHAL_H
@@ -46,8 +51,9 @@ typedef struct ospy_marshal_call {
                                values of enter for leave */
 } ospy_marshal_call;
 
-/* Scratch the caller keeps per invocation (argument values resolved at enter). */
-#define OSPY_MARSHAL_STATE_SIZE (16 + 8 * OSPY_SPEC_MAX_ARGS)
+/* Scratch the caller keeps per invocation (argument values resolved at
+   enter, and the copies of structures passed or returned in registers). */
+#define OSPY_MARSHAL_STATE_SIZE (16 + 8 * OSPY_SPEC_MAX_ARGS + 8 * 16)
 
 /* Compile the table's expressions for this process (malloc allowed: agent
    init). The table must describe the native architecture. 0 or -1 + err. */

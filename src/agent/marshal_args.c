@@ -1,18 +1,12 @@
-/* Where each spec argument lives under the calling conventions, and its
-   value. Floats/doubles are returned as their raw IEEE bits. */
+/* Each spec argument's value, read where plan/spec_abi.c says it travels
+   under the calling conventions; a structure passed by value is the address
+   of its bytes (marshal_internal.h). Floats/doubles are returned as their
+   raw IEEE bits. */
 #include <string.h>
 
 #include "agent/marshal_internal.h"
 #include "arch/x86/cpu_context.h"
-
-static int is_float(const ospy_spec_table *t, const ospy_spec_arg *a, unsigned *width)
-{
-  const ospy_spec_type *ty = ospy_spec_table_type(t, a->t.type);
-  if (a->t.ptr || !ty || ty->kind != OSPY_KIND_FLOAT)
-    return 0;
-  *width = ty->width;
-  return 1;
-}
+#include "plan/spec_abi.h"
 
 /* Stack word j: from the extracted words when present, else from the stack
    (only meaningful at enter, when rsp/esp points at the return address). */
@@ -34,104 +28,132 @@ static uint64_t stack_word(const ospy_marshal_call *c, unsigned first, unsigned 
 #endif
 }
 
-#if defined(__x86_64__)
-unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals)
+/* The address of stack word j at entry (a structure copied to the stack
+ * argument area); 0 without a context: not known. */
+static uint64_t stack_address(const ospy_marshal_call *c, unsigned j)
 {
   const ospy_cpu_context *ctx = c->ctx;
-  unsigned ngp = fn->is_method ? 1 : 0, nsse = 0, nstack = 0, w; /* this: rdi */
-  for (unsigned i = 0; i < fn->nargs; i++) {
-    if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
-      vals[i] = 0;
-      continue;
-    }
-    if (is_float(fn->table, &fn->args[i], &w)) {
-      if (nsse < 8) {
-        uint64_t bits = ctx ? ctx->xmm[nsse][0] : 0;
-        vals[i] = w == 4 ? (bits & 0xffffffffu) : bits;
-        nsse++;
-        continue;
-      }
-    } else if (ngp < 6) {
-      vals[i] = ngp < c->nargs ? c->args[ngp] : 0;
-      ngp++;
-      continue;
-    }
-    uint64_t word = stack_word(c, 6, nstack++);
-    vals[i] = is_float(fn->table, &fn->args[i], &w) && w == 4 ? (word & 0xffffffffu) : word;
-  }
-  return fn->nargs;
-}
+  if (!ctx)
+    return 0;
+#if defined(__x86_64__)
+  return ctx->rsp + 8 + 8ull * j;
 #else
-/* Register words the convention passes before the stack words (the
- * interceptor's order: fastcall ecx, edx; thiscall ecx; regparm eax, edx,
- * ecx). */
-static unsigned reg_words(int cc)
-{
-  switch (cc) {
-  case OSPY_CALLCONV_FASTCALL: return 2;
-  case OSPY_CALLCONV_THISCALL: return 1;
-  case OSPY_CALLCONV_REGPARM1: return 1;
-  case OSPY_CALLCONV_REGPARM2: return 2;
-  case OSPY_CALLCONV_REGPARM3: return 3;
-  default: return 0;
-  }
+  return (uint64_t)ctx->esp + 4 + 4ull * j;
+#endif
 }
 
-/* Whether the listed arguments take the registers (thiscall's one is the
- * implicit `this`). */
-static int args_in_registers(int cc)
+/* The register words before the stack words in c->args (marshal.h). */
+static unsigned first_stack_word(const ospy_spec_fn *fn)
 {
-  return cc == OSPY_CALLCONV_FASTCALL ||
-         (cc >= OSPY_CALLCONV_REGPARM1 && cc <= OSPY_CALLCONV_REGPARM3);
+#if defined(__x86_64__)
+  (void)fn;
+  return 6;
+#else
+  return ospy_abi_reg_words(fn->callconv);
+#endif
 }
 
 static uint64_t reg_word(const ospy_marshal_call *c, unsigned k)
 {
-  return k < c->nargs ? c->args[k] & 0xffffffffu : 0;
+  uint64_t v = k < c->nargs ? c->args[k] : 0;
+  return sizeof(void *) == 4 ? v & 0xffffffffu : v;
 }
 
-unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals)
+static uint64_t xmm_low(const ospy_marshal_call *c, unsigned k)
 {
-  unsigned nreg = reg_words(fn->callconv), w;
-  int in_regs = args_in_registers(fn->callconv);
-  /* a method's `this`: ecx under fastcall (GCC: the arguments then take edx
-   * and the stack) and thiscall, eax under regparm, else pushed first
-   * (stdcall/cdecl) */
-  unsigned used_reg = fn->is_method && nreg ? 1 : 0;
-  unsigned j = fn->is_method && !nreg ? 1 : 0;
-  for (unsigned i = 0; i < fn->nargs; i++) {
-    if (fn->args[i].value.src) { /* computed (value="EXPR"): no parameter */
-      vals[i] = 0;
-      continue;
-    }
-    unsigned width = ospy_spec_scalar_width(fn->table, &fn->args[i].t);
-    int fl = is_float(fn->table, &fn->args[i], &w);
-    if (in_regs && used_reg < nreg && width <= 4 && !fl) {
-      vals[i] = reg_word(c, used_reg++);
-      continue;
-    }
-    /* GCC's regparm: a 64-bit integer takes two registers when two are left,
-     * its low word first (fastcall never passes one in registers) */
-    if (in_regs && fn->callconv != OSPY_CALLCONV_FASTCALL && width == 8 && !fl &&
-        used_reg + 2 <= nreg) {
-      vals[i] = reg_word(c, used_reg) | reg_word(c, used_reg + 1) << 32;
-      used_reg += 2;
-      continue;
-    }
-    /* else (GCC) a 64-bit integer goes on the stack and uses up the
-     * registers left, so every later argument is on the stack too */
-    if (in_regs && width == 8 && !fl)
-      used_reg = nreg;
-    uint64_t lo = stack_word(c, nreg, j++) & 0xffffffffu;
-    if (width == 8) {
-      uint64_t hi = stack_word(c, nreg, j++) & 0xffffffffu;
-      lo |= hi << 32;
-    }
-    vals[i] = lo;
+#if defined(__x86_64__)
+  const ospy_cpu_context *ctx = c->ctx;
+  return ctx && k < 8 ? ctx->xmm[k][0] : 0;
+#else
+  (void)c;
+  (void)k;
+  return 0;
+#endif
+}
+
+/* A structure passed in registers: its eightbytes copied into `copy` (its
+ * bytes, in memory, for the marshaler to read as a structure's). */
+static void copy_struct_regs(const ospy_marshal_call *c, const ospy_abi_loc *l, uint64_t *copy)
+{
+  for (unsigned e = 0; e < l->n && e < 2; e++)
+    copy[e] = l->cls[e] == OSPY_ABI_SSE ? xmm_low(c, l->reg[e]) : reg_word(c, l->reg[e]);
+}
+
+static int is_float4(const ospy_spec_table *t, const ospy_spec_arg *a)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(t, a->t.type);
+  return !a->t.ptr && ty && ty->kind == OSPY_KIND_FLOAT && ty->width == 4;
+}
+
+/* The value of one argument where the walk says it is. */
+static uint64_t arg_value(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint32_t i,
+                          const ospy_abi_loc *l, uint64_t *regcopy, unsigned *ncopy)
+{
+  unsigned first = first_stack_word(fn);
+  uint64_t v;
+  switch (l->kind) {
+  case OSPY_LOC_GP:
+    return reg_word(c, l->reg[0]);
+  case OSPY_LOC_GP_PAIR:
+    return reg_word(c, l->reg[0]) | reg_word(c, l->reg[1]) << 32;
+  case OSPY_LOC_SSE:
+    v = xmm_low(c, l->reg[0]);
+    return is_float4(fn->table, &fn->args[i]) ? v & 0xffffffffu : v;
+  case OSPY_LOC_STACK:
+    v = stack_word(c, first, l->stack);
+    if (sizeof(void *) == 4)
+      v &= 0xffffffffu;
+    if (l->words == 2)
+      v |= (stack_word(c, first, l->stack + 1u) & 0xffffffffu) << 32;
+    return is_float4(fn->table, &fn->args[i]) ? v & 0xffffffffu : v;
+  case OSPY_LOC_STRUCT_STACK:
+    return stack_address(c, l->stack);
+  case OSPY_LOC_STRUCT_REGS:
+    if (*ncopy + l->n > OSPY_MARSHAL_REGCOPY_WORDS)
+      return 0;
+    copy_struct_regs(c, l, regcopy + *ncopy);
+    v = (uint64_t)(uintptr_t)(regcopy + *ncopy);
+    *ncopy += l->n;
+    return v;
+  default: /* computed (value="EXPR"), or a structure that cannot be decoded */
+    return 0;
+  }
+}
+
+unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals,
+                           uint64_t *regcopy)
+{
+  ospy_abi_walk w;
+  unsigned ncopy = 0;
+  ospy_abi_start(&w, fn);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_abi_loc l = ospy_abi_next(&w, i);
+    vals[i] = arg_value(fn, c, i, &l, regcopy, &ncopy);
   }
   return fn->nargs;
 }
+
+uint64_t ospy_marshal_struct_return(const ospy_spec_fn *fn, const void *cpu, uint64_t raw,
+                                    uint64_t *copy)
+{
+  const ospy_cpu_context *ctx = cpu;
+  ospy_abi_loc l = ospy_abi_return(fn);
+  if (!ctx)
+    return 0;
+  if (l.kind == OSPY_LOC_STRUCT_MEMORY)
+    return raw; /* rax/eax: the hidden pointer, returned */
+  if (l.kind != OSPY_LOC_STRUCT_REGS)
+    return 0;
+#if defined(__x86_64__)
+  const uint64_t gp[2] = { ctx->rax, ctx->rdx };
+  for (unsigned e = 0; e < l.n && e < 2; e++)
+    copy[e] = l.cls[e] == OSPY_ABI_SSE ? ctx->xmm[l.reg[e] & 1][0] : gp[l.reg[e] & 1];
+  return (uint64_t)(uintptr_t)copy;
+#else
+  (void)copy;
+  return 0; /* (i386 returns every structure in memory) */
 #endif
+}
 
 /* ---- variadic arguments ---- */
 
@@ -181,28 +203,20 @@ void ospy_marshal_va_start(ospy_va *va, const ospy_spec_fn *fn, const ospy_marsh
 {
   memset(va, 0, sizeof *va);
   va->c = c;
-#if defined(__x86_64__)
-  va->gp = fn->is_method ? 1 : 0;
-#else
-  va->stack = fn->is_method && !reg_words(fn->callconv) ? 1 : 0;
-#endif
-  unsigned w;
-  for (unsigned i = 0; i < fn->nargs; i++) {
-    if (fn->args[i].value.src)
-      continue;
-#if defined(__x86_64__)
-    if (is_float(fn->table, &fn->args[i], &w) ? va->sse < 8 : va->gp < 6)
-      is_float(fn->table, &fn->args[i], &w) ? va->sse++ : va->gp++;
-    else
-      va->stack++;
-#else
-    va->stack += ospy_spec_scalar_width(fn->table, &fn->args[i].t) == 8 ? 2 : 1;
-    (void)w;
-#endif
-  }
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
+  for (uint32_t i = 0; i < fn->nargs; i++)
+    ospy_abi_next(&w, i);
+  /* the variadic values follow the fixed arguments: registers left, then
+   * stack words (i386: the stack alone, below) */
+  va->gp = w.gp;
+  va->sse = w.sse;
+  va->stack = w.stack;
 #if defined(__i386__)
-  if (reg_words(fn->callconv))
+  if (w.nreg) {
+    va->gp = 0;
     va->no_values = 1; /* variadic functions are cdecl (GCC ignores regparm for them) */
+  }
 #endif
 }
 

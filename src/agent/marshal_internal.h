@@ -60,8 +60,20 @@ static inline void ospy_mw_sleb(ospy_mw *w, int64_t v)
 size_t ospy_marshal_read(uint64_t addr, void *buf, size_t n);
 
 /* Resolve the value of every spec argument from the call's words and
-   context (x86-64 SysV or the i386 conventions). Returns fn->nargs. */
-unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals);
+   context (x86-64 SysV or the i386 conventions: plan/spec_abi.h). A
+   structure passed by value is its address: its copy in the stack argument
+   area, or for one passed in registers (x86-64) the copy of its eightbytes
+   made in regcopy (OSPY_MARSHAL_REGCOPY_WORDS; kept with the call's state,
+   so that it lasts until the call returns); 0 when not known (no CPU
+   context). Returns fn->nargs. */
+#define OSPY_MARSHAL_REGCOPY_WORDS 14 /* 6 general + 8 xmm registers */
+unsigned ospy_marshal_args(const ospy_spec_fn *fn, const ospy_marshal_call *c, uint64_t *vals,
+                           uint64_t *regcopy);
+/* A structure fn returns by value, at leave: its address, the caller's
+   memory (rax/eax, raw) or, returned in registers, the copy of its
+   eightbytes made in copy[2]; 0 when not known. */
+uint64_t ospy_marshal_struct_return(const ospy_spec_fn *fn, const void *cpu, uint64_t raw,
+                                    uint64_t *copy);
 
 /* Variadic arguments of a printf-like function: either the ones following
    the fixed arguments of the call, or those of a va_list. */

@@ -1460,6 +1460,7 @@ static void test_i386_method_this(void)
 void test_seed(void);
 void test_computed_all(void);
 void test_room_all(void);
+void test_byval_all(void);
 
 int main(void)
 {
@@ -1501,6 +1502,7 @@ int main(void)
   test_room_all();
   test_int_fast_path();
   test_decode_garbage();
+  test_byval_all();
   if (test_failures)
     fprintf(stderr, "%d check(s) failed\n", test_failures);
   return test_failures ? 1 : 0;
