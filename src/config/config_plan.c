@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "plan/spec_abi.h"
 
 int ospy_config_to_plan(const ospy_config *c, ospy_plan_builder *b)
 {
@@ -58,13 +59,54 @@ static void print_ab(const char *what, const ospy_spec_expr *in, const ospy_spec
     fprintf(out, " %s=\"%s\"", what, in->src);
 }
 
+/* Where a structure passed by value travels, as its registers or its
+ * place on the stack at entry (plan/spec_abi.h): " (by value: rdi, xmm0)". */
+static void print_byval_arg(const ospy_spec_table *t, const ospy_abi_loc *l, FILE *out)
+{
+  static const char *const gp[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
+  if (l->kind == OSPY_LOC_STRUCT_REGS) {
+    fprintf(out, " (by value: ");
+    for (unsigned e = 0; e < l->n && e < 2; e++)
+      if (l->cls[e] == OSPY_ABI_SSE)
+        fprintf(out, "%sxmm%u", e ? ", " : "", l->reg[e]);
+      else
+        fprintf(out, "%s%s", e ? ", " : "", l->reg[e] < 6 ? gp[l->reg[e]] : "?");
+    fprintf(out, ")");
+  } else if (l->kind == OSPY_LOC_STRUCT_STACK) {
+    unsigned word = t->ptr_size;
+    fprintf(out, " (by value: %u bytes on the stack at %s+%u)", l->size,
+            word == 8 ? "rsp" : "esp", word + word * l->stack);
+  }
+}
+
+static void print_byval_return(const ospy_spec_table *t, const ospy_abi_loc *l, FILE *out)
+{
+  static const char *const x64[] = { "rax", "rdx" };
+  if (l->kind == OSPY_LOC_STRUCT_REGS) {
+    fprintf(out, " (by value: ");
+    for (unsigned e = 0; e < l->n && e < 2; e++)
+      if (l->cls[e] == OSPY_ABI_SSE)
+        fprintf(out, "%sxmm%u", e ? ", " : "", l->reg[e]);
+      else
+        fprintf(out, "%s%s", e ? ", " : "", x64[l->reg[e] & 1]);
+    fprintf(out, ")");
+  } else if (l->kind == OSPY_LOC_STRUCT_MEMORY) {
+    fprintf(out, " (by value: %u bytes in the caller's memory, its address passed %s, "
+            "before the arguments, and returned in %s)", l->size,
+            t->ptr_size == 8 ? "in rdi" : "as the first stack word",
+            t->ptr_size == 8 ? "rax" : "eax");
+  }
+}
+
 static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out)
 {
   fprintf(out, "    spec %s: %s%s, returns ", fn->name, ospy_spec_callconv_name(fn->callconv),
           fn->log_nested ? ", logNested" : "");
-  if (fn->has_ret)
+  ospy_abi_loc rl = ospy_abi_return(fn);
+  if (fn->has_ret) {
     print_typeref(t, &fn->ret, out);
-  else
+    print_byval_return(t, &rl, out);
+  } else
     fprintf(out, "(not logged)");
   if (fn->has_ret && fn->null_ok)
     fprintf(out, " (NULL is no error)");
@@ -77,10 +119,14 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
   fprintf(out, "\n");
   if (fn->args_size)
     fprintf(out, "      argsSize %u\n", fn->args_size);
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
   for (uint32_t i = 0; i < fn->nargs; i++) {
     const ospy_spec_arg *a = &fn->args[i];
+    ospy_abi_loc l = ospy_abi_next(&w, i);
     fprintf(out, "      arg %u %s: %s ", i, a->name, ospy_spec_direction_name(a->dir));
     print_typeref(t, &a->t, out);
+    print_byval_arg(t, &l, out);
     print_ab("size", &a->size_in, &a->size_out, out);
     print_ab("elementCount", &a->count_in, &a->count_out, out);
     if (a->type_base.src)

@@ -4,6 +4,7 @@
 
 #include "config/config_internal.h"
 #include "expr/expr.h"
+#include "plan/spec_abi.h"
 #include "plan/spec_expr.h"
 
 /* regparm is GCC's regparm(3), as it passes a local function's arguments
@@ -315,6 +316,49 @@ static void check_type_base(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const 
               "type", base, base + 4, tn);
 }
 
+/* A structure by value (an argument's or the return value's type, without
+ * Ptr) that the agent could not read where the call has it: said, never
+ * decoded as garbage (plan/spec_abi.h). `what` names the value ("argument
+ * 'p'", "the return value"). */
+static void check_byval(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const char *what,
+                        const ospy_abi_loc *l, const ospy_spec_typeref *r)
+{
+  if (l->kind != OSPY_LOC_UNKNOWN || l->problem == OSPY_ABI_NOT_STRUCT)
+    return; /* (a structure of no size is reported where it is declared) */
+  const char *sn = ospy_spec_type_name(g->t, r->type);
+  if (l->problem == OSPY_ABI_UNDESCRIBED)
+    cfg_error(g, cfg_pos_attr(g, n, "type"),
+              "%s of %s '%s': structure '%s' passed by value (%u bytes) travels on x86-64 in "
+              "registers chosen by the types of its fields, and no field describes its bytes "
+              "%u-%u, so the register that holds them is unknown: describe them with fields "
+              "(or, if the function takes a pointer to it, use %sPtr)", what,
+              fn->is_method ? "method" : "function", fn->name, sn, l->size,
+              8u * l->undescribed, l->size < 8u * l->undescribed + 8u ? l->size - 1u
+                                                                       : 8u * l->undescribed + 7u,
+              sn);
+  else
+    cfg_error(g, cfg_pos_attr(g, n, "type"),
+              "%s of %s '%s': structure '%s' passed by value under callingConvention=\"%s\" "
+              "is not decoded: on i386 ospy reads structures by value under cdecl and stdcall "
+              "(copied to the stack, returned through a hidden pointer), not under fastcall, "
+              "thiscall or regparm (if the function takes a pointer to it, use %sPtr)", what,
+              fn->is_method ? "method" : "function", fn->name, sn,
+              ospy_spec_callconv_name(fn->callconv), sn);
+}
+
+/* An out or in/out structure by value: the function has a copy, and what it
+ * writes there never reaches the caller. */
+static void check_byval_direction(cfg *g, xmlNodePtr n, const ospy_spec_arg *a)
+{
+  if (!(a->dir & OSPY_DIR_OUT) || !ospy_abi_is_byval(g->t, &a->t))
+    return;
+  const char *sn = ospy_spec_type_name(g->t, a->t.type);
+  cfg_error(g, cfg_pos_attr(g, n, "direction"),
+            "argument '%s' passes structure '%s' by value and cannot be out or in/out: the function works on "
+            "its own copy, and nothing it writes there reaches the caller (a structure the "
+            "function fills is passed by address: %sPtr)", a->name, sn, sn);
+}
+
 /* Checks that need the whole argument list. */
 static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
 {
@@ -347,6 +391,7 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
       warn_in_cond_at_return(g, c, fn, a);
   if (cfg_attr(g, n, "vaList"))
     check_valist(g, n, fn, a);
+  check_byval_direction(g, n, a);
 }
 
 static unsigned count_args(xmlNodePtr args)
@@ -405,11 +450,18 @@ static void parse_args(cfg *g, xmlNodePtr args, uint32_t fi)
   fn->args = as;
   fn->nargs = k;
   k = 0;
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
   for (xmlNodePtr c = args->children; c; c = c->next)
     if (cfg_is(c, "argument")) {
       if (k == 0)
         warn_thiscall_this(g, c, fn, &as[0]);
-      check_arg(g, c, fn, &as[k++]);
+      check_arg(g, c, fn, &as[k]);
+      ospy_abi_loc l = ospy_abi_next(&w, k);
+      char what[160];
+      snprintf(what, sizeof what, "argument '%s'", as[k].name);
+      check_byval(g, c, fn, what, &l, &as[k].t);
+      k++;
     }
 }
 
@@ -523,6 +575,10 @@ static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
   if (cond && fn->cond.src)
     cfg_check_expr(g, fn->cond.src, fn, cfg_val_text(g, cond), "logCondition");
   check_error_condition(g, ret, fn);
+  if (ret && fn->has_ret) {
+    ospy_abi_loc l = ospy_abi_return(fn);
+    check_byval(g, ret, fn, "the return value", &l, &fn->ret);
+  }
 }
 
 static uint32_t add_fn(cfg *g, xmlNodePtr n, const char *name)
