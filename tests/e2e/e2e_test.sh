@@ -54,6 +54,113 @@ write_late_config() { # FILE
 X
 }
 
+# Structures passed and returned by value (a structure type used without
+# Ptr): 1 to 24 bytes, integer, float and mixed fields, a pointer field, an
+# inline array; in registers, on the stack when the registers run out, through
+# the hidden result pointer (struct-by-value, struct-by-value-i386).
+write_by_value_program() { # DIR
+  cat > "$1/bv.c" <<'C'
+#include <stdio.h>
+struct c1 { char c; };
+struct pt { int x, y; };
+struct i3 { int a, b, c; };
+struct mix { int a; float f; double d; };
+struct d2 { double a, b; };
+struct f3 { float v[3]; };
+struct big { long long a, b, c; };
+struct named { const char *name; int len; };
+struct dl { double d; long long l; };
+struct l2 { long long a, b; };
+#define F __attribute__((noinline, noipa))
+F struct pt mk(int x, int y) { struct pt p = { x, y }; return p; }
+F int take(struct pt p, int after) { return p.x + p.y + after; }
+F double mixed(struct c1 c, struct mix m, struct i3 t, double z, struct named n, int last)
+{ return c.c + m.a + m.f + m.d + t.a + t.b + t.c + z + n.len + last; }
+F struct big mkbig(int a, struct big b, int k) { struct big r = { b.a + a, b.b + k, b.c + a + k }; return r; }
+F struct d2 swap(struct d2 d, struct f3 f) { struct d2 r = { d.b, d.a + f.v[0] + f.v[1] + f.v[2] }; return r; }
+F struct dl mkdl(double d, long long l) { volatile int k = 1; struct dl r = { d * k, l * k }; return r; }
+F long long many(long long a, long long b, long long c, long long d, long long e, struct l2 s,
+                 struct pt t, long long after)
+{ return a + b + c + d + e + s.a + s.b + t.x + t.y + after; }
+F struct c1 mkc(char c) { volatile int k = 1; struct c1 r = { (char)(c * k) }; return r; }
+int main(void)
+{
+  struct pt p = mk(11, -22);
+  struct c1 c = { 'A' };
+  struct mix m = { 1, 1.5f, 2.25 };
+  struct i3 t = { 7, 8, 9 };
+  struct named n = { "hi", 2 };
+  struct big b = { 10, 20, 30 }, rb = mkbig(1, b, 2);
+  struct d2 d = { 0.5, -4 }, rd = swap(d, (struct f3){ { 1, 2, 3 } });
+  struct dl l = mkdl(0.25, -7);
+  struct l2 s = { 40, 41 };
+  int other = take((struct pt){ 1, 2 }, 0);
+  printf("take %d %d mixed %g big %lld %lld %lld swap %g %g dl %g %lld many %lld c %c\n",
+         take(p, 5), other, mixed(c, m, t, 0.5, n, -3), rb.a, rb.b, rb.c, rd.a, rd.b, l.d, l.l,
+         many(1, 2, 3, 4, 5, s, (struct pt){ 6, 7 }, 42), mkc('B').c);
+  return 0;
+}
+C
+  cat > "$1/bv.xml" <<'X'
+<hookManager>
+<types>
+  <structure name="C1"><field name="c" offset="0" type="Int8"/></structure>
+  <structure name="Pt"><field name="x" offset="0" type="Int32"/><field name="y" offset="4" type="Int32"/></structure>
+  <structure name="I3"><field name="a" offset="0" type="Int32"/><field name="b" offset="4" type="Int32"/><field name="c" offset="8" type="Int32"/></structure>
+  <structure name="Mix"><field name="a" offset="0" type="Int32"/><field name="f" offset="4" type="Float"/><field name="d" offset="8" type="Double"/></structure>
+  <structure name="D2"><field name="a" offset="0" type="Double"/><field name="b" offset="8" type="Double"/></structure>
+  <structure name="F3"><field name="v" offset="0" type="Array" elementType="Float" elementCount="3"/></structure>
+  <structure name="Big"><field name="a" offset="0" type="Int64"/><field name="b" offset="8" type="Int64"/><field name="c" offset="16" type="Int64"/></structure>
+  <structure name="Named" arch="x86-64"><field name="name" offset="0" type="AsciiStringPtr"/><field name="len" offset="8" type="Int32"/></structure>
+  <structure name="Named" arch="i386"><field name="name" offset="0" type="AsciiStringPtr"/><field name="len" offset="4" type="Int32"/></structure>
+  <structure name="DL"><field name="d" offset="0" type="Double"/><field name="l" offset="8" type="Int64"/></structure>
+  <structure name="L2"><field name="a" offset="0" type="Int64"/><field name="b" offset="8" type="Int64"/></structure>
+</types>
+<specs><functions>
+  <function name="mk"><returnValue type="Pt"/><arguments><argument name="x" type="Int32"/><argument name="y" type="Int32"/></arguments></function>
+  <function name="take"><returnValue type="Int32"/><arguments><argument name="p" type="Pt"/><argument name="after" type="Int32"/></arguments>
+    <logCondition>i32[arg.p] == 11</logCondition></function>
+  <function name="mixed"><returnValue type="Double"/><arguments><argument name="c" type="C1"/><argument name="m" type="Mix"/><argument name="t" type="I3"/><argument name="z" type="Double"/><argument name="n" type="Named"/><argument name="last" type="Int32"/></arguments></function>
+  <function name="mkbig"><returnValue type="Big"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Big"/><argument name="k" type="Int32"/></arguments></function>
+  <function name="swap"><returnValue type="D2"/><arguments><argument name="d" type="D2"/><argument name="f" type="F3"/></arguments></function>
+  <function name="mkdl"><returnValue type="DL"/><arguments><argument name="d" type="Double"/><argument name="l" type="Int64"/></arguments></function>
+  <function name="many"><returnValue type="Int64"/><arguments><argument name="a" type="Int64"/><argument name="b" type="Int64"/><argument name="c" type="Int64"/><argument name="d" type="Int64"/><argument name="e" type="Int64"/><argument name="s" type="L2"/><argument name="t" type="Pt"/><argument name="after" type="Int64"/></arguments></function>
+  <function name="mkc"><returnValue type="C1"/><arguments><argument name="c" type="Int8"/></arguments></function>
+</functions></specs>
+<hooks><module name="bv-*">
+  <function specId="mk"/><function specId="take"/><function specId="mixed"/><function specId="mkbig"/>
+  <function specId="swap"/><function specId="mkdl"/><function specId="many"/><function specId="mkc"/>
+</module></hooks>
+</hookManager>
+X
+}
+
+# check_by_value BITS OPT: bv.c built with -mBITS -OPT, captured, and each
+# call shown as the program made it (the show lines without their time and pid)
+check_by_value() {
+  prog=$tmp/bv-$1-$2
+  cc -m"$1" -"$2" -o "$prog" "$tmp/bv.c" || fail "cannot build bv.c -m$1 -$2"
+  "$ospy" capture -q -c "$tmp/bv.xml" -o "$tmp/c.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of bv-$1-$2 exited $?"; }
+  expect_line "$tmp/out" "take -6 3 mixed 93.25 big 11 22 33 swap -4 6.5 dl 0.25 -7 many 151 c B"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep '!' "$tmp/show" | sed 's/^[^ ]* \[[0-9]*\] //' | sort >"$tmp/calls"
+  sort >"$tmp/want" <<W
+bv-$1-$2!mixed(c={c=65}, m={a=1, f=1.5, d=2.25}, t={a=7, b=8, c=9}, z=0.5, n={name="hi", len=2}, last=-3) = 93.25
+bv-$1-$2!mk(x=11, y=-22) = {x=11, y=-22}
+bv-$1-$2!mkbig(a=1, b={a=10, b=20, c=30}, k=2) = {a=11, b=22, c=33}
+bv-$1-$2!mkc(c=66) = {c=66}
+bv-$1-$2!mkdl(d=0.25, l=-7) = {d=0.25, l=-7}
+bv-$1-$2!many(a=1, b=2, c=3, d=4, e=5, s={a=40, b=41}, t={x=6, y=7}, after=42) = 151
+bv-$1-$2!swap(d={a=0.5, b=-4}, f={v=[1, 2, 3]}) = {a=-4, b=6.5}
+bv-$1-$2!take(p={x=11, y=-22}, after=5) = -6
+W
+  # (take of {1, 2}: its logCondition, i32[arg.p] == 11, reads the structure
+  # through its address and drops it)
+  cmp -s "$tmp/want" "$tmp/calls" ||
+    { diff "$tmp/want" "$tmp/calls"; cat "$tmp/show"; fail "bv-$1-$2: the calls differ (< expected, > shown)"; }
+}
+
 case $case_name in
 demo)
   check_demo "$demo" open
@@ -2417,5 +2524,44 @@ C
   "$ospy" show "$tmp/a.ospy" >"$tmp/show" || fail "show exited $?"
   expect_line "$tmp/show" "+++ detached +++"
   echo "crash-after-default: after SIG_DFL the crashing call is '= ?' with its warning (SIGSEGV, SIGPIPE), SIG_IGN and own handlers kept, sigaction answers as without ospy, the detach removes the handler (i386 $i386)" ;;
+struct-by-value)
+  # x86-64 SysV: rdi.. and xmm0.. by the classes of each structure's
+  # eightbytes (a structure in rsi+xmm0, one in rdx+rcx, one in r8+r9 and the
+  # int after them on the stack; a 16-byte one on the stack when one register
+  # is left, the next in that register), 24 bytes on the stack, returns in
+  # rax/rdx/xmm0/xmm1 or through the hidden pointer in rdi (every argument
+  # one register on). The old agent: take(p=<unreadable at 0xffffffea0000000b>)
+  write_by_value_program "$tmp"
+  "$ospy" check "$tmp/bv.xml" >"$tmp/check" 2>&1 || { cat "$tmp/check"; fail "check exited $?"; }
+  expect_line "$tmp/check" "      arg 2 t: in I3 (by value: rdx, rcx)"
+  expect_line "$tmp/check" "      arg 5 s: in L2 (by value: 16 bytes on the stack at rsp+8)"
+  expect_line "$tmp/check" "    spec mkbig: default, returns Big (by value: 24 bytes in the caller's memory, its address passed in rdi, before the arguments, and returned in rax)"
+  for opt in O0 O2; do check_by_value 64 $opt; done
+  # what cannot be read is refused at its line:column, never shown as garbage
+  sed 's|<structure name="Pt">|<structure name="Pt" size="16">|' "$tmp/bv.xml" >"$tmp/bad.xml"
+  "$ospy" check "$tmp/bad.xml" >"$tmp/check" 2>&1 && fail "check of a structure with undescribed bytes passed"
+  expect_line "$tmp/check" "bad.xml:16:42: error: the return value of function 'mk': structure 'Pt' passed by value (16 bytes) travels on x86-64 in registers chosen by the types of its fields, and no field describes its bytes 8-15"
+  "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/c.ospy" -- "$tmp/bv-64-O0" >/dev/null 2>"$tmp/err" &&
+    fail "capture with a structure with undescribed bytes ran"
+  expect_line "$tmp/err" "bad.xml:17:88: error: argument 'p' of function 'take': structure 'Pt' passed by value (16 bytes)"
+  echo "struct-by-value: by-value arguments and returns of 1 to 24 bytes, -O0 and -O2, the arguments after them; undescribed bytes refused" ;;
+struct-by-value-i386)
+  # i386 cdecl: every structure copied to the stack (ceil(size/4) words),
+  # every structure returned through the hidden first stack word. The old
+  # agent: mk(x=-3778872, y=11) (one word off), take(p=<unreadable at 0xb>)
+  [ -n "$agent32" ] && [ -f "$agent32" ] ||
+    { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  write_by_value_program "$tmp"
+  cc -m32 -o "$tmp/bv-probe" "$tmp/bv.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+  "$tmp/bv-probe" >/dev/null 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  "$ospy" check --arch i386 "$tmp/bv.xml" >"$tmp/check" 2>&1 || { cat "$tmp/check"; fail "check exited $?"; }
+  expect_line "$tmp/check" "      arg 1 m: in Mix (by value: 16 bytes on the stack at esp+8)"
+  expect_line "$tmp/check" "    spec mk: default, returns Pt (by value: 8 bytes in the caller's memory, its address passed as the first stack word, before the arguments, and returned in eax)"
+  for opt in O0 O2; do check_by_value 32 $opt; done
+  # fastcall, thiscall and regparm pass structures otherwise: refused
+  sed 's|<function name="take">|<function name="take" callingConvention="regparm">|' "$tmp/bv.xml" >"$tmp/bad.xml"
+  "$ospy" check --arch i386 "$tmp/bad.xml" >"$tmp/check" 2>&1 && fail "check of a regparm structure passed"
+  expect_line "$tmp/check" "bad.xml:17:116: error: argument 'p' of function 'take': structure 'Pt' passed by value under callingConvention=\"regparm\" is not decoded"
+  echo "struct-by-value-i386: by-value arguments and returns of 1 to 24 bytes, -O0 and -O2, the arguments after them; regparm refused" ;;
 *) fail "unknown case $case_name" ;;
 esac
