@@ -354,9 +354,9 @@ static void check_byval_direction(cfg *g, xmlNodePtr n, const ospy_spec_arg *a)
     return;
   const char *sn = ospy_spec_type_name(g->t, a->t.type);
   cfg_error(g, cfg_pos_attr(g, n, "direction"),
-            "argument '%s' passes structure '%s' by value and cannot be out or in/out: the function works on "
-            "its own copy, and nothing it writes there reaches the caller (a structure the "
-            "function fills is passed by address: %sPtr)", a->name, sn, sn);
+            "argument '%s' passes structure '%s' by value and cannot be out or in/out: the "
+            "function works on its own copy, and nothing it writes there reaches the caller (a "
+            "structure the function fills is passed by address: %sPtr)", a->name, sn, sn);
 }
 
 /* Checks that need the whole argument list. */

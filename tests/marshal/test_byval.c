@@ -132,7 +132,8 @@ static void test_locations(void)
   ospy_abi_loc l = ospy_abi_next(&w, 0);
   CHECK(l.kind == OSPY_LOC_STRUCT_REGS && l.n == 1 && l.reg[0] == 1); /* rsi */
   l = ospy_abi_next(&w, 1);
-  CHECK(l.kind == OSPY_LOC_STRUCT_REGS && l.n == 2 && l.reg[0] == 2 && l.reg[1] == 0); /* rdx, xmm0 */
+  /* rdx, xmm0 */
+  CHECK(l.kind == OSPY_LOC_STRUCT_REGS && l.n == 2 && l.reg[0] == 2 && l.reg[1] == 0);
   l = ospy_abi_next(&w, 2);
   CHECK(l.kind == OSPY_LOC_STRUCT_STACK && l.stack == 0 && l.words == 3);
   l = ospy_abi_next(&w, 3);
