@@ -189,6 +189,7 @@ static void on_fork_child(void)
     a->active = 0;
     return;
   }
+  ospy_inline_forget_nested_hidden();
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start(forking_pid);
 }
@@ -259,6 +260,7 @@ static void *control_thread(void *arg)
   }
   ospy_inline_detach_all();
   ospy_agent_crash_disarm();
+  ospy_inline_report_nested_hidden(0); /* (said by the process's end otherwise) */
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: detached, hooks removed");
   a->active = 0;
   atomic_fetch_add(&a->ring.ctl->detached, 1); /* the controller waits for this */

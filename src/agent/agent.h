@@ -51,6 +51,8 @@ void ospy_agent_record_end(uint64_t token);
 
 /* messages and process/module events (init paths, but allocation free) */
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text);
+/* ... with header flags (OSPY_MESSAGE_F_*) */
+void ospy_agent_message_flags(uint16_t type, uint16_t flags, uint32_t hook, const char *text);
 /* a, b and c (NULL: none) joined into buf, cut to cap - 1 bytes; the length (no snprintf in
  * the agent) */
 size_t ospy_agent_join3(char *buf, size_t cap, const char *a, const char *b, const char *c);

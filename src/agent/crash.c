@@ -223,6 +223,7 @@ static void on_crash(int sig, siginfo_t *si, void *uc)
       ospy_interceptor_ignore_current_thread(); /* strlen, memcpy: not the program's calls */
       if (pending > 0 || si->si_code > 0) /* a fault, or calls cut short */
         report(i, si, uc, pending);
+      ospy_inline_report_nested_hidden(1);
       ospy_interceptor_unignore_current_thread();
       /* a followed child's death: its parent, not ospy, will reap it */
       ospy_agent_emit_process_end(OSPY_EXIT_SIGNAL, sig);

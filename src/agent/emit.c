@@ -14,7 +14,7 @@
 
 ospy_agent ospy_agent_g;
 
-static void agent_message(uint16_t type, uint32_t hook, const char *text);
+static void agent_message(uint16_t type, uint16_t flags, uint32_t hook, const char *text);
 
 uint64_t ospy_agent_clock(void)
 {
@@ -105,14 +105,19 @@ static void record_end_now(uint64_t token)
 
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)
 {
+  ospy_agent_message_flags(type, 0, hook, text);
+}
+
+void ospy_agent_message_flags(uint16_t type, uint16_t flags, uint32_t hook, const char *text)
+{
   /* outside a callback (module tracking after a dlopen...) the strlen and
    * clock calls below would be recorded as the program's if hooked */
   ospy_interceptor_ignore_current_thread();
-  agent_message(type, hook, text);
+  agent_message(type, flags, hook, text);
   ospy_interceptor_unignore_current_thread();
 }
 
-static void agent_message(uint16_t type, uint32_t hook, const char *text)
+static void agent_message(uint16_t type, uint16_t flags, uint32_t hook, const char *text)
 {
   size_t len = strlen(text);
   if (len > 4000)
@@ -122,6 +127,7 @@ static void agent_message(uint16_t type, uint32_t hook, const char *text)
     type, ospy_event_align(sizeof *m + len), ospy_agent_clock(), &tok);
   if (!m)
     return;
+  m->h.flags = flags;
   m->hook = hook;
   m->text_len = (uint32_t)len;
   memcpy(m + 1, text, len);

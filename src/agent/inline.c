@@ -60,6 +60,9 @@ typedef struct inline_hook {
                                 * that plan hook: never reported missing */
   unsigned same_named_added;   /* (the first) hooks added for the others */
   int method_count_said;       /* a vtable's methodCount past its end was said */
+  /* calls left out as nested (logNested off), not said yet; 8-aligned on
+   * i386 too: a locked add across a cache line is a split lock */
+  _Alignas(8) uint64_t nested_hidden;
 } inline_hook;
 
 /* Functions recorded at their entry, flagged NO_RETURN: those that never
@@ -404,6 +407,30 @@ static bool hides_call(void *user_data)
   return hides_ending_call(user_data) && h->noreturn != NORETURN_ALWAYS;
 }
 
+static void report_nested_hidden(bool name_modules, bool at_exec);
+
+/* A call left out by its function's logNested="false": counted (one
+ * increment, atomic: threads share the hook), so that the end of the
+ * process can say how many (ospy_inline_report_nested_hidden). */
+static void count_nested_hidden(inline_hook *h)
+{
+  __atomic_fetch_add(&h->nested_hidden, 1, __ATOMIC_RELAXED);
+}
+
+/* Whether logNested="false" hides this call: nested in a described call
+ * that returns, and counted; or, for a call that never returns, nested
+ * only in calls that never return either (exit's own _exit, err's exit):
+ * the end of that call, which is recorded (= ?), not counted as left out
+ * (every process that ends in a hooked exit would have a note for it). */
+static bool hidden_as_nested(inline_hook *h, ospy_invocation *inv)
+{
+  if (ospy_invocation_nested_in(inv, hides_call)) {
+    count_nested_hidden(h);
+    return true;
+  }
+  return h->noreturn == NORETURN_ALWAYS && ospy_invocation_nested_in(inv, hides_ending_call);
+}
+
 static void on_enter(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
@@ -420,8 +447,10 @@ static void on_enter(ospy_invocation *inv)
       vfork_window = 1;
     if (h->internal == INTERNAL_SPAWN || h->internal == INTERNAL_SPAWNP)
       spawn_depth++;
-    if (h->internal >= INTERNAL_EXECVE)
+    if (h->internal >= INTERNAL_EXECVE) {
+      report_nested_hidden(true, true); /* (a successful exec ends this program's counts) */
       exec_enter(inv, h->internal);
+    }
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
        * (not in a vfork child: they are its parent's, and will return) */
@@ -431,8 +460,10 @@ static void on_enter(ospy_invocation *inv)
           ospy_interceptor_abandon_other_threads();
       }
     }
-    if (h->internal == INTERNAL_EXIT && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
+    if (h->internal == INTERNAL_EXIT && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
       ospy_inline_report_never_found();
+      ospy_inline_report_nested_hidden(0);
+    }
     if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
       ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
     return;
@@ -442,8 +473,7 @@ static void on_enter(ospy_invocation *inv)
     return;
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
-  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) &&
-      ospy_invocation_nested_in(inv, h->noreturn == NORETURN_ALWAYS ? hides_ending_call : hides_call))
+  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && hidden_as_nested(h, inv))
     return;
   thread_area *a = area_get();
   if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP) {
@@ -674,8 +704,10 @@ static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
     return;
   /* nested (deeper than the invocation stack): it would not have been
    * recorded anyway; a signal handler's call comes with depth 0 */
-  if (h->fn && depth > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED))
+  if (h->fn && depth > 0 && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED)) {
+    count_nested_hidden(h);
     return;
+  }
   ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
 }
 
@@ -826,17 +858,24 @@ static const char *function_part(const ospy_plan_hook *ph)
 /* Calls are shown with the module their function is in, where the plan
  * could not name it: a glob (kv-*!parse, *!f), no module (-f f in a library
  * opened later, a config's spec named by -f). A module written as a name or
- * path is shown as written. The name goes to the capture (HookName) when it
- * differs from the plan's; 1 then, with the name in out. */
-static int name_by_module(const inline_hook *h, char *out, size_t cap)
+ * path is shown as written. 1 when that name differs from the plan's, with
+ * the name in out; 0 for a hook not attached (its module unloaded). */
+static int module_name(const inline_hook *h, char *out, size_t cap)
 {
   const ospy_plan_hook *ph = h->ph;
   char path[512];
-  if (h->internal || (ph->module[0] && !is_glob(ph->module)) ||
+  if (h->internal || !h->addr || (ph->module[0] && !is_glob(ph->module)) ||
       !ospy_agent_module_path_of(h->addr, path, sizeof path))
     return 0;
   ospy_agent_join3(out, cap, file_name(path), "!", function_part(ph));
-  if (!strcmp(out, ph->display))
+  return strcmp(out, ph->display) != 0;
+}
+
+/* module_name, and that name to the capture (HookName) when it differs
+ * from the plan's. */
+static int name_by_module(const inline_hook *h, char *out, size_t cap)
+{
+  if (!module_name(h, out, cap))
     return 0;
   ospy_agent_emit_hook_name(h->index, out);
   return 1;
@@ -1370,6 +1409,61 @@ void ospy_inline_report_never_found(void)
                          ": never found: the program ended without loading a module that has it",
                          NULL);
   }
+}
+
+/* The calls of hooks[i]'s plan hook left out as nested (the same-named
+ * functions hooked under it count together), taken: 0 afterwards. */
+static uint64_t take_nested_hidden(uint32_t i)
+{
+  uint64_t n = 0;
+  for (uint32_t k = i; k < nhooks; k++)
+    if (hooks[k].index == hooks[i].index && hooks[k].nested_hidden)
+      n += __atomic_exchange_n(&hooks[k].nested_hidden, 0, __ATOMIC_RELAXED);
+  return n;
+}
+
+/* The calls logNested="false" left out were left out without a word: a
+ * callback the program hands a hooked function (sq in apply(sq, 12)) was
+ * never seen, and the user could not tell why. Said once per function
+ * that hid any, with how many, when this process ends, execs or is
+ * detached from. name_modules: the module of a function a pattern found
+ * is looked up (not in a signal handler: dl_iterate_phdr takes the
+ * loader's lock); else the plan's name. at_exec: an exec may fail and
+ * be tried again (execvp tries each PATH directory): the exec family's
+ * own calls inside one another (execvp's execve) are left to the end, or
+ * each try would say its execve again. */
+static void report_nested_hidden(bool name_modules, bool at_exec)
+{
+  if (!ospy_agent_g.active || (uint32_t)ospy_os_getpid() != ospy_agent_g.pid)
+    return; /* (a vfork child's calls count with its parent's) */
+  for (uint32_t i = 0; i < nhooks; i++) {
+    if (!hooks[i].nested_hidden || (at_exec && hooks[i].noreturn == NORETURN_UNLESS_FAILED))
+      continue;
+    uint64_t n = take_nested_hidden(i);
+    char name[512], count[24], msg[768]; /* (a crash handler's stack may be small) */
+    if (!name_modules || !module_name(&hooks[i], name, sizeof name))
+      ospy_agent_join3(name, sizeof name, hooks[i].ph->display, NULL, NULL);
+    ospy_agent_put_dec(count, n);
+    size_t len = ospy_agent_join3(msg, sizeof msg, name, ": ", count);
+    ospy_agent_join3(msg + len, sizeof msg - len,
+                     n == 1 ? " call made inside another hooked call was left out"
+                            : " calls made inside other hooked calls were left out",
+                     " (logNested=\"false\", the default; logNested=\"true\" records them)", NULL);
+    /* (the live view shows it: the calls it lacks are not said elsewhere) */
+    ospy_agent_message_flags(OSPY_EV_INFO, OSPY_MESSAGE_F_LIVE, hooks[i].index, msg);
+  }
+}
+
+void ospy_inline_report_nested_hidden(int in_signal_handler)
+{
+  report_nested_hidden(!in_signal_handler, false);
+}
+
+void ospy_inline_forget_nested_hidden(void)
+{
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].nested_hidden) /* (no write otherwise: the child's pages stay shared) */
+      hooks[i].nested_hidden = 0;
 }
 
 static void detach_unloadable(uintptr_t closing_base)

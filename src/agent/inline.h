@@ -21,6 +21,15 @@ void ospy_inline_report_missing(void);
 void ospy_inline_report_lacking(void);
 /* At the program's end: an Error for what was never found. */
 void ospy_inline_report_never_found(void);
+/* When this process ends or is detached from (and, inside inline.c, when
+ * it execs): an Info (shown in the live view) per function some of whose
+ * calls its logNested="false" left out, with how many; the counts start
+ * again from 0. In a signal handler a function a pattern found keeps the
+ * plan's name (no dl_iterate_phdr). Nothing in a vfork child or an
+ * inactive agent. */
+void ospy_inline_report_nested_hidden(int in_signal_handler);
+/* In a fork child: the counts so far are its parent's, said by it. */
+void ospy_inline_forget_nested_hidden(void);
 void ospy_inline_detach_all(void);
 /* Tests only (OSPY_TEST_STALL_RECORD=SYMBOL in the program's environment):
  * the first thread to write a call record of SYMBOL takes the record's room

@@ -95,6 +95,11 @@ typedef struct ospy_event_message {
   uint32_t text_len;
   /* char text[text_len]; pad */
 } ospy_event_message;
+/* Error/Warning/Info flags: an Info the live view shows too (it shows no
+ * other: notes of hooking, "hooks installed"), one that says calls were
+ * left out of the capture, which the live view would otherwise lack without
+ * a word */
+#define OSPY_MESSAGE_F_LIVE 0x1
 
 /* ProcessStart flags: the agent was injected into a process already running
  * (-p), which ospy did not start: the record says when it was attached. */

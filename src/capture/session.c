@@ -49,6 +49,15 @@ static void stop_recording(ospy_session *s, const char *err)
   ask_agents_to_stop(s);
 }
 
+/* What the live view shows: not module loads, nor Info notes unless they
+ * say that calls were left out (OSPY_MESSAGE_F_LIVE). */
+static int shown_live(const ospy_event_hdr *rec)
+{
+  if (rec->type == OSPY_EV_INFO)
+    return (rec->flags & OSPY_MESSAGE_F_LIVE) != 0;
+  return rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD;
+}
+
 static int add_one(ospy_session *s, const ospy_event_hdr *rec)
 {
   char err[512];
@@ -57,8 +66,7 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
   ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
   if (s->live && s->live_muted && rec->type == OSPY_EV_CALL)
     s->live_skipped++;
-  else if (s->live && (rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD &&
-                       rec->type != OSPY_EV_INFO))
+  else if (s->live && shown_live(rec))
     ospy_format_event(s->live, rec, s->plan, &s->live_opts);
   s->records++;
   if (rec->type == OSPY_EV_CALL)

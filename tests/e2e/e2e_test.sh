@@ -2563,5 +2563,105 @@ struct-by-value-i386)
   "$ospy" check --arch i386 "$tmp/bad.xml" >"$tmp/check" 2>&1 && fail "check of a regparm structure passed"
   expect_line "$tmp/check" "bad.xml:17:116: error: argument 'p' of function 'take': structure 'Pt' passed by value under callingConvention=\"regparm\" is not decoded"
   echo "struct-by-value-i386: by-value arguments and returns of 1 to 24 bytes, -O0 and -O2, the arguments after them; regparm refused" ;;
+nested-hidden|nested-hidden-i386)
+  # A described function called inside another hooked call is left out
+  # (logNested="false", oSpy's default): a callback sq that a hooked apply
+  # calls was never seen, without a word. Now the capture says, once per
+  # function, how many calls were left out: at the process's end (in the
+  # live view too) and when ospy detaches from it (-p). logNested="true"
+  # records them, and the note goes. down(300) recurses past the 256 calls
+  # a thread may have pending: the deepest are left out on another path, and
+  # counted the same. exit's own _exit (-f exit,_exit) is the end of exit,
+  # recorded with it (= ?): no note.
+  m=64
+  if [ "$case_name" = nested-hidden-i386 ]; then
+    m=32
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+    echo 'int main(void){return 0;}' > "$tmp/t.c"
+    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  fi
+  cat > "$tmp/nest.c" <<'C'
+int sq(int x) { return x * x; }
+int apply(int (*f)(int), int v) { return f(v) + 1; }
+int down(int n) { return n ? down(n - 1) + 1 : 0; }
+C
+  cat > "$tmp/nestmain.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int sq(int x);
+int apply(int (*f)(int), int v);
+int down(int n);
+int main(int argc, char **argv) {
+  int s = 0;
+  if (argc > 1) { /* attached to: apply(sq, i) until killed */
+    puts("up");
+    fflush(stdout);
+    for (int i = 0;; i++) { apply(sq, i); usleep(10000); }
+  }
+  for (int i = 0; i < 12; i++)
+    s += apply(sq, i);
+  printf("s=%d down=%d\n", s + sq(3), down(300));
+  return 0;
+}
+C
+  # (-O0: down stays a recursion)
+  cc -m$m -O0 -shared -fPIC -o "$tmp/libnest.so" "$tmp/nest.c" &&
+    cc -m$m -O0 -o "$tmp/nest" "$tmp/nestmain.c" -L"$tmp" -lnest -Wl,-rpath,"$tmp" ||
+    fail "cannot build the target"
+  write_nest_config() { # FILE SQ_ATTRIBUTES
+    cat > "$1" <<X
+<hookManager><specs><functions>
+<function name="sq"$2><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+<function name="apply"><returnValue type="Int32"/><arguments><argument name="f" type="Pointer"/><argument name="v" type="Int32"/></arguments></function>
+<function name="down"><returnValue type="Int32"/><arguments><argument name="n" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="libnest.so"><function specId="sq"/><function specId="apply"/><function specId="down"/></module></hooks></hookManager>
+X
+  }
+  write_nest_config "$tmp/nest.xml" ""
+  write_nest_config "$tmp/nested.xml" ' logNested="true"'
+  note='calls made inside other hooked calls were left out (logNested="false", the default; logNested="true" records them)'
+  count_of() { grep -c -- "$1" "$tmp/show"; }
+  "$ospy" capture -c "$tmp/nest.xml" -f exit,_exit -o "$tmp/c.ospy" -- "$tmp/nest" >"$tmp/out" 2>"$tmp/live" ||
+    { cat "$tmp/live"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "s=527 down=300"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -F 'left out' "$tmp/show" | sed 's/^[^]]*] //'
+  expect_line "$tmp/show" "] --- info: libnest.so!sq: 12 $note"
+  expect_line "$tmp/show" "] --- info: libnest.so!down: 300 $note"
+  [ "$(count_of 'left out')" = 2 ] || fail "expected one note for sq and one for down"
+  expect_line "$tmp/show" '] libc.so.6!exit(status=0) = ?'
+  [ "$(count_of 'libnest.so!sq(')" = 1 ] || fail "expected the one sq called by main"
+  [ "$(count_of 'libnest.so!apply(')" = 12 ] || fail "expected 12 apply"
+  [ "$(count_of 'libnest.so!down(')" = 1 ] || fail "expected the outer down"
+  # the live view, which shows no other note, shows these
+  expect_line "$tmp/live" "] --- info: libnest.so!sq: 12 $note"
+  # logNested="true" on sq: its 13 calls recorded, no note for it (down's stays)
+  "$ospy" capture -q -c "$tmp/nested.xml" -o "$tmp/c.ospy" -- "$tmp/nest" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with logNested=\"true\" exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  [ "$(count_of 'libnest.so!sq(')" = 13 ] || { cat "$tmp/show"; fail "logNested=\"true\": expected 13 sq"; }
+  expect_line "$tmp/show" 'libnest.so!sq(x=11) = 121'
+  grep -F 'libnest.so!sq:' "$tmp/show" && fail "logNested=\"true\": a note for sq"
+  expect_line "$tmp/show" "] --- info: libnest.so!down: 300 $note"
+  echo "logNested=\"true\": 13 sq recorded, no note for sq"
+  # -p: said when ospy detaches; one sq left out per apply recorded (one
+  # more if the detach came while an apply was pending: it is not recorded)
+  "$tmp/nest" loop >"$tmp/loop.out" &
+  lpid=$!
+  while [ ! -s "$tmp/loop.out" ]; do sleep 0.05; done
+  "$ospy" capture -q -c "$tmp/nest.xml" -p $lpid --duration 1 -o "$tmp/p.ospy" 2>"$tmp/err"
+  rc=$?
+  kill $lpid; wait $lpid 2>/dev/null
+  [ $rc = 0 ] || { cat "$tmp/err"; fail "attach exited $rc"; }
+  "$ospy" show "$tmp/p.ospy" >"$tmp/show" || fail "show exited $?"
+  applies=$(count_of 'libnest.so!apply(')
+  hidden=$(sed -n "s/.* --- info: libnest.so!sq: \([0-9]*\) calls made inside .*/\1/p" "$tmp/show")
+  [ "$applies" -gt 0 ] && { [ "$hidden" = "$applies" ] || [ "$hidden" = $((applies + 1)) ]; } ||
+    { cat "$tmp/show"; fail "attached: $applies apply recorded, note says '$hidden' sq left out"; }
+  echo "attached: $applies apply recorded, $hidden sq left out, said at the detach"
+  echo "$case_name: the calls logNested=\"false\" left out are counted and said, once per function" ;;
 *) fail "unknown case $case_name" ;;
 esac
