@@ -165,6 +165,36 @@ pid_t ospy_capture_ring_holder(pid_t pid)
   return holder;
 }
 
+/* An agent an earlier attach loaded from another file (ospy rebuilt or
+ * reinstalled since: its mapping says "(deleted)", or another inode): it
+ * stays in the process, and dlopen of ours returns it, so this ospy cannot
+ * speak to it. Its path into loaded; 1 when there is one. */
+static int other_agent_loaded(pid_t pid, const char *agent, char *loaded, size_t cap)
+{
+  struct stat st;
+  char path[64], line[PATH_MAX + 128];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f || stat(agent, &st) < 0) {
+    if (f)
+      fclose(f);
+    return 0;
+  }
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    unsigned long ino = 0;
+    int name_at = 0;
+    if (!strstr(line, "libospy-agent") ||
+        sscanf(line, "%*s %*s %*s %*s %lu %n", &ino, &name_at) < 1 || !name_at)
+      continue;
+    found = ino != (unsigned long)st.st_ino || strstr(line, " (deleted)") != NULL;
+    if (found)
+      snprintf(loaded, cap, "%.*s", (int)strcspn(line + name_at, "\n"), line + name_at);
+  }
+  fclose(f);
+  return found;
+}
+
 int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
 {
   char agent[PATH_MAX], err[512];
@@ -172,6 +202,13 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   pid_t pid = o->pid;
   if (ospy_capture_agent_for_pid(pid, agent, sizeof agent, &bits, err, sizeof err) < 0) {
     fprintf(stderr, "ospy capture: %s\n", err);
+    return 2;
+  }
+  char loaded[PATH_MAX];
+  if (other_agent_loaded(pid, agent, loaded, sizeof loaded)) {
+    fprintf(stderr, "ospy capture: -p %d: the process holds an ospy agent an earlier attach "
+            "loaded from another file (%s; this ospy's is %s): it cannot be replaced in a "
+            "running process: restart the program to capture it\n", (int)pid, loaded, agent);
     return 2;
   }
   handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid,

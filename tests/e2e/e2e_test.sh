@@ -2663,5 +2663,22 @@ X
     { cat "$tmp/show"; fail "attached: $applies apply recorded, note says '$hidden' sq left out"; }
   echo "attached: $applies apply recorded, $hidden sq left out, said at the detach"
   echo "$case_name: the calls logNested=\"false\" left out are counted and said, once per function" ;;
+attach-other-agent)
+  # a process holding an agent from another file (an earlier attach by an
+  # ospy rebuilt since: its mapping is "(deleted)") is refused up front with
+  # why, not "the agent never started"
+  agent=$(dirname "$ospy")/../agent/libospy-agent.so
+  cp "$agent" "$tmp/libospy-agent.so" || fail "cp agent"
+  LD_PRELOAD="$tmp/libospy-agent.so" "$target" 300 slow >"$tmp/out" &
+  tpid=$!
+  while [ ! -s "$tmp/out" ]; do sleep 0.05; done
+  rm "$tmp/libospy-agent.so"
+  "$ospy" capture -q -f write --duration 1 -p $tpid -o "$tmp/c.ospy" 2>"$tmp/err" && { kill $tpid; fail "attach succeeded"; }
+  rc=$?
+  kill $tpid; wait $tpid 2>/dev/null
+  [ $rc = 2 ] || { cat "$tmp/err"; fail "expected exit 2, got $rc"; }
+  expect_line "$tmp/err" "ospy capture: -p $tpid: the process holds an ospy agent an earlier attach loaded from another file ($tmp/libospy-agent.so (deleted); this ospy's is "
+  expect_line "$tmp/err" "restart the program to capture it"
+  echo "attach-other-agent: refused with the agent's file named" ;;
 *) fail "unknown case $case_name" ;;
 esac
