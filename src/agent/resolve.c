@@ -18,6 +18,7 @@
 #include "agent/agent.h"
 #include "agent/inline.h"
 #include "arch/x86/x86_relocator.h"
+#include "arch/x86/x86_word_operand.h"
 #include "os/linux/os_read.h"
 
 static const char *base_name(const char *path)
@@ -238,21 +239,22 @@ static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
   return 1;
 }
 
-/* The first place ph's signature matches in its module's code; *count
- * (when asked) how many there are, up to limit. */
-static void *scan_signature(const ospy_plan_hook *ph, unsigned *count, unsigned limit)
+/* The first place ph's signature matches in the code of its module (*q),
+ * plus the signature's offset; *count (when asked) how many places there
+ * are, up to limit. */
+static void *scan_signature_in(const ospy_plan_hook *ph, unsigned *count, unsigned limit,
+                               module_query *q)
 {
-  module_query q;
   void *first = NULL;
   if (count)
     *count = 0;
-  if (!ph->sig_len || !module_find(ph->module, &q))
+  if (!ph->sig_len || !module_find(ph->module, q))
     return NULL;
-  for (int i = 0; i < q.info.dlpi_phnum; i++) {
-    const ElfW(Phdr) *seg = &q.info.dlpi_phdr[i];
+  for (int i = 0; i < q->info.dlpi_phnum; i++) {
+    const ElfW(Phdr) *seg = &q->info.dlpi_phdr[i];
     if (seg->p_type != PT_LOAD || !(seg->p_flags & PF_X) || seg->p_memsz < ph->sig_len)
       continue;
-    const uint8_t *start = (const uint8_t *)(q.info.dlpi_addr + seg->p_vaddr);
+    const uint8_t *start = (const uint8_t *)(q->info.dlpi_addr + seg->p_vaddr);
     /* p_filesz: the mapped file bytes; the bss tail of a code segment is not code */
     for (size_t off = 0; off + ph->sig_len <= seg->p_filesz; off++) {
       if (!sig_match(start + off, ph))
@@ -264,6 +266,12 @@ static void *scan_signature(const ospy_plan_hook *ph, unsigned *count, unsigned 
     }
   }
   return first;
+}
+
+static void *scan_signature(const ospy_plan_hook *ph, unsigned *count, unsigned limit)
+{
+  module_query q;
+  return scan_signature_in(ph, count, limit, &q);
 }
 
 static void *resolve_signature(const ospy_plan_hook *ph)
@@ -910,24 +918,207 @@ static uintptr_t vtable_by_symbol(const ospy_plan_hook *ph, unsigned *slots)
   return sym ? (uintptr_t)sym + 2 * sizeof(void *) : 0;
 }
 
+#if defined(__x86_64__)
+static const ospy_x86_mode agent_mode = OSPY_X86_MODE_64;
+#else
+static const ospy_x86_mode agent_mode = OSPY_X86_MODE_32;
+#endif
+
+/* The module's _GLOBAL_OFFSET_TABLE_, the DT_PLTGOT of its dynamic section
+ * (PT_DYNAMIC: what its link_map's l_ld points at): i386 PIC code keeps its
+ * address in a register and reaches its data from it (x@GOTOFF) and the
+ * addresses the GOT holds (x@GOT). ld.so relocates the addresses of a
+ * writable dynamic section in place, not those of a read-only one: taken as
+ * it is when it lies in the module, else plus the load base. 0: none. */
+static uintptr_t module_got(const struct dl_phdr_info *info)
+{
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    if (p->p_type != PT_DYNAMIC)
+      continue;
+    const ElfW(Dyn) *d = (const void *)(info->dlpi_addr + p->p_vaddr);
+    for (size_t k = 0; k < p->p_memsz / sizeof *d && d[k].d_tag != DT_NULL; k++) {
+      if (d[k].d_tag != DT_PLTGOT)
+        continue;
+      uintptr_t got = d[k].d_un.d_ptr;
+      if (in_segments(info, got))
+        return got;
+      return in_segments(info, info->dlpi_addr + got) ? info->dlpi_addr + got : 0;
+    }
+  }
+  return 0;
+}
+
+/* Slot 0 of the vtable named by the operand o of an instruction of the
+ * module info (x86_word_operand.h): the address lea takes, or the value an
+ * immediate stores. A pointer loaded from memory is a GOT slot's, the
+ * address of the _ZTV symbol, whose slot 0 lies two words after it: the
+ * code adds them next, as it does to an address the linker made a lea of
+ * such a load (lea rax, [rip + _ZTV]; add rax, 16; no vtable address is
+ * its symbol's). i386 PIC code names addresses from the GOT, in the base
+ * register. *named: the address the operand names (0: none known). 0 when
+ * the operand is none of these, or the pointer cannot be read. */
+static uintptr_t vtable_from_operand(const struct dl_phdr_info *info,
+                                     const ospy_x86_word_operand *o, uintptr_t *named)
+{
+  const uintptr_t header = 2 * sizeof(void *);
+  uintptr_t addr = (uintptr_t)o->value, slot;
+  *named = 0;
+  if (o->use == OSPY_X86_USE_OTHER || (o->kind == OSPY_X86_WORD_IMM && o->use != OSPY_X86_USE_VALUE))
+    return 0;
+  if (o->kind == OSPY_X86_WORD_BASE) {
+    uintptr_t got = agent_mode == OSPY_X86_MODE_32 ? module_got(info) : 0;
+    if (!got)
+      return 0; /* (x86-64 code names no address from a register the agent can know) */
+    addr = got + addr;
+  }
+  *named = addr;
+  if (o->use == OSPY_X86_USE_VALUE)
+    return o->then_added == (int64_t)header ? addr + header : addr;
+  if (ospy_os_read_memory(addr, &slot, sizeof slot) != sizeof slot || !slot)
+    return 0;
+  return slot + (o->then_added ? (uintptr_t)o->then_added : header);
+}
+
+/* Whether vt can be a vtable whose slot `slot` a hook reads. */
+static int vtable_readable(uintptr_t vt, uint64_t slot)
+{
+  uintptr_t w;
+  return vt && ospy_os_read_memory(vt, &w, sizeof w) == sizeof w &&
+         ospy_os_read_memory(vt + (uintptr_t)slot * sizeof w, &w, sizeof w) == sizeof w;
+}
+
+/* The word of the constructor at `at` read as the original reading took
+ * it, for bytes that decode to no instruction holding it: an absolute
+ * 32-bit address on i386, a rip-relative disp32 ending its instruction on
+ * x86-64. 0 when unreadable. */
+static uintptr_t vtable_by_plain_word(uintptr_t at)
+{
+  int32_t word;
+  if (ospy_os_read_memory(at, &word, sizeof word) != sizeof word)
+    return 0;
+  return agent_mode == OSPY_X86_MODE_64 ? at + 4 + (uintptr_t)(intptr_t)word
+                                        : (uintptr_t)(uint32_t)word;
+}
+
+/* The code around the word at `at`, for decoding: from the signature's
+ * match (when it lies before the word, and not far: the instruction
+ * holding the word is found by decoding from there) or as far back as an
+ * instruction holding it may start, to OSPY_X86_WORD_AFTER bytes after it
+ * (that instruction's end, and the next ones: what they add to what it
+ * sets); within the module's segment holding the word. *word: the word's offset in buf,
+ * *from: the match's (SIZE_MAX: not in buf). 0 when the word is unreadable. */
+#define CODE_AROUND_MAX 512
+static size_t code_around(const struct dl_phdr_info *info, uintptr_t at, uintptr_t match,
+                          uint8_t buf[CODE_AROUND_MAX], size_t *word, size_t *from)
+{
+  uintptr_t lo = at > OSPY_X86_WORD_REACH ? at - OSPY_X86_WORD_REACH : 0;
+  uintptr_t hi = at + 4 + OSPY_X86_WORD_AFTER;
+  if (match < lo && at - match <= CODE_AROUND_MAX - 4 - OSPY_X86_WORD_AFTER)
+    lo = match;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    uintptr_t s = info->dlpi_addr + p->p_vaddr, e = s + p->p_memsz;
+    if (p->p_type != PT_LOAD || at < s || at + 4 > e)
+      continue;
+    lo = lo < s ? s : lo;
+    hi = hi > e ? e : hi;
+    size_t n = ospy_os_read_memory(lo, buf, hi - lo);
+    *word = at - lo;
+    *from = match >= lo && match <= at ? match - lo : SIZE_MAX;
+    return n >= *word + 4 ? n : 0;
+  }
+  return 0;
+}
+
+/* How the first reading of the word took it, for the refusal: "the
+ * immediate of `INSN`: 0x..." (see vtable_by_signature). */
+static void say_reading(const ospy_x86_word_operand *o, uintptr_t named, char *out, size_t cap)
+{
+  add(out, cap, "the ", o->kind == OSPY_X86_WORD_IMM ? "immediate" : "displacement", " of `");
+  add(out, cap, o->text, "`", NULL);
+  if (o->use == OSPY_X86_USE_OTHER) {
+    add(out, cap, ", which takes no address", NULL, NULL);
+  } else if (!named) {
+    add(out, cap, ", from a register that holds no address known here (",
+        agent_mode == OSPY_X86_MODE_64 ? "x86-64" : "the module has no GOT", ")");
+  } else {
+    add(out, cap, o->use == OSPY_X86_USE_LOAD ? ", which loads it from " : ": ", NULL, NULL);
+    add_hex(out, cap, named);
+  }
+}
+
+/* The start of the refusal of a constructor signature that matched, its
+ * word giving no vtable: "the constructor signature matched at 0x... but
+ * the word at +N (0x...) is not a readable vtable address (", how it was
+ * read to follow. */
+static void say_matched(const ospy_plan_hook *ph, uintptr_t at, char *out, size_t cap)
+{
+  add(out, cap, "the constructor signature matched at ", NULL, NULL);
+  add_hex(out, cap, (uint64_t)(at - (uintptr_t)ph->sig_offset));
+  add(out, cap, " but the word at ", ph->sig_offset < 0 ? "-" : "+", NULL);
+  add_dec(out, cap, ph->sig_offset < 0 ? -(uint64_t)ph->sig_offset : (uint64_t)ph->sig_offset);
+  add(out, cap, " (", NULL, NULL);
+  add_hex(out, cap, at);
+  add(out, cap, ") is not a readable vtable address (", NULL, NULL);
+}
+
+/* A vtable found by its constructor's signature: the vtable address the
+ * constructor stores into the object, held in the instruction whose
+ * displacement or immediate lies at the signature's offset from the match
+ * (vtable_from_operand; of the instructions that may hold it there, the
+ * first that gives a readable vtable). Where none does, the original
+ * reading: an absolute address on i386, a rip-relative disp32 on x86-64.
+ * The match found and no readable vtable there: refused, said why in
+ * r->refused. */
+static uintptr_t vtable_by_signature(const ospy_plan_hook *ph, ospy_resolved *r)
+{
+  module_query q;
+  uintptr_t at = (uintptr_t)scan_signature_in(ph, NULL, 0, &q), plain = 0;
+  if (!at)
+    return 0;
+  uint8_t code[CODE_AROUND_MAX];
+  size_t word, from, n = 0, size = code_around(&q.info, at, at - (uintptr_t)ph->sig_offset,
+                                               code, &word, &from);
+  ospy_x86_word_operand ops[4];
+  uintptr_t named[4];
+  if (size)
+    n = ospy_x86_word_operands(code, size, word, at - word, from, agent_mode, ops,
+                               sizeof ops / sizeof ops[0]);
+  for (size_t i = 0; i < n; i++) {
+    uintptr_t vt = vtable_from_operand(&q.info, &ops[i], &named[i]);
+    if (vtable_readable(vt, ph->offset))
+      return vt;
+  }
+  if (!n && vtable_readable(plain = vtable_by_plain_word(at), ph->offset))
+    return plain;
+  char *o = r->refused;
+  size_t cap = sizeof r->refused;
+  say_matched(ph, at, o, cap);
+  if (n) {
+    say_reading(&ops[0], named[0], o, cap);
+  } else if (!size) {
+    add(o, cap, "it cannot be read", NULL, NULL);
+  } else {
+    add(o, cap, "no instruction has its displacement or immediate there; read as ",
+        agent_mode == OSPY_X86_MODE_64 ? "a rip-relative disp32: " : "an absolute address: ",
+        NULL);
+    add_hex(o, cap, plain);
+  }
+  add(o, cap, "): not hooked (ctorSigOffset must point at the 4 bytes of the vtable's "
+      "address in the instruction that stores or computes it)", NULL, NULL);
+  return 0;
+}
+
 /* The address of a vtable's slot 0: after the offset-to-top and typeinfo
-   words of its _ZTV symbol, or the address the constructor stores into the
-   object: an absolute imm32 at the signature's offset on i386 (mov [reg],
-   offset vtable), a rip-relative disp32 on x86-64 (lea reg, [rip+vtable]). */
-static uintptr_t vtable_base(const ospy_plan_hook *ph, unsigned *slots)
+   words of its _ZTV symbol, or the address its constructor stores into the
+   object (vtable_by_signature). */
+static uintptr_t vtable_base(const ospy_plan_hook *ph, unsigned *slots, ospy_resolved *r)
 {
   *slots = 0;
   if (ph->symbol[0])
     return vtable_by_symbol(ph, slots);
-  const uint8_t *at = resolve_signature(ph);
-  int32_t word;
-  if (!at || ospy_os_read_memory((uintptr_t)at, &word, sizeof word) != sizeof word)
-    return 0;
-#if defined(__x86_64__)
-  return (uintptr_t)(at + 4 + word);
-#else
-  return (uintptr_t)(uint32_t)word;
-#endif
+  return vtable_by_signature(ph, r);
 }
 
 /* "vtable _ZTV5Shape" or "the vtable its constructor signature finds" */
@@ -946,7 +1137,7 @@ static void vtable_name(const ospy_plan_hook *ph, char *out, size_t cap)
 static void *resolve_vtable(const ospy_plan_hook *ph, ospy_resolved *r)
 {
   unsigned slots;
-  uintptr_t vt = vtable_base(ph, &slots), fn = 0;
+  uintptr_t vt = vtable_base(ph, &slots, r), fn = 0;
   if (!vt || ph->offset > 65535)
     return NULL;
   r->vtable_slots = slots;

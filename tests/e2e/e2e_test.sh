@@ -161,6 +161,105 @@ W
     { diff "$tmp/want" "$tmp/calls"; cat "$tmp/show"; fail "bv-$1-$2: the calls differ (< expected, > shown)"; }
 }
 
+# ctor_signature FILE WORDSIZE: Rot13's constructor (target_vtable.cc) in
+# FILE as a <vtable> signature, "BYTES OFFSET MAGIC": its bytes as objdump
+# shows them with the 4 that hold the vtable's address as xx, their offset,
+# and the offset of its 0x1234 immediate (magic = 0x1234). Which 4 bytes hold
+# the address is found from what the file says it is, whatever instruction
+# the compiler chose: the vtable's slot 0 (_ZTV5Rot13 + 2 words) as an
+# immediate, rip-relative, or from _GLOBAL_OFFSET_TABLE_ (i386 @GOTOFF); the
+# GOT slot holding _ZTV5Rot13 (its GLOB_DAT relocation) rip-relative or from
+# _GLOBAL_OFFSET_TABLE_ (@GOTPCREL, i386 @GOT); or, where the linker made a
+# lea of such a load (-fPIC code in a program), _ZTV5Rot13 itself.
+ctor_signature() {
+  set -- "$1" "$2" $(nm -S "$1" | awk '$4 == "_ZN5Rot13C1Ev" { print $1, $2; exit }')
+  [ $# = 4 ] || fail "no Rot13::Rot13() in $1"
+  ctor=$((0x$3))
+  vt=$((0x$(nm "$1" | awk '$3 == "_ZTV5Rot13" { print $1; exit }') + 2 * $2))
+  got=$(nm "$1" | awk '$3 == "_GLOBAL_OFFSET_TABLE_" { print "0x" $1; exit }')
+  slot=$(objdump -R "$1" | awk '$2 ~ /GLOB_DAT$/ && $3 ~ /^_ZTV5Rot13(@|$)/ { print "0x" $1; exit }')
+  objdump -d --start-address=$ctor --stop-address=$((ctor + 0x$4)) "$1" |
+    awk -F'\t' '/^ *[0-9a-f]+:\t/ { printf "%s ", $2 } END { print "" }' |
+    awk -v ctor=$ctor -v vt=$vt -v sym=$((vt - 2 * $2)) -v got=$((${got:-0})) -v slot=$((${slot:-0})) '
+      function byte(x) { return (index("0123456789abcdef", substr(x, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(x, 2, 1)) - 1 }
+      function le32(p) { return byte(b[p]) + byte(b[p + 1]) * 256 + byte(b[p + 2]) * 65536 + byte(b[p + 3]) * 16777216 }
+      function u32(v) { v = v % 4294967296; return v < 0 ? v + 4294967296 : v }
+      {
+        n = split($0, b, " ")
+        for (p = 1; p + 3 <= n; p++) {
+          w = le32(p); end = ctor + p + 3
+          if (w == 4660 && !magic) magic = p
+          if (at) continue
+          if (w == u32(vt) || w == u32(vt - end) || (got && w == u32(vt - got)) ||
+              (slot && (w == u32(slot - end) || (got && w == u32(slot - got)))) ||
+              w == u32(sym - end) || (got && w == u32(sym - got)))
+            at = p
+        }
+        if (!at || !magic) exit 1
+        for (p = 1; p <= n; p++) printf "%s%s", (p >= at && p < at + 4) ? "xx" : b[p], p < n ? "-" : ""
+        print " " at - 1, magic - 1
+      }' || fail "the vtable's address is not in Rot13::Rot13() of $1: $(objdump -d --start-address=$ctor --stop-address=$((ctor + 0x$4)) "$1")"
+}
+
+# ctor_config XML BYTES OFFSET MODULE: vtable.xml with its hook finding
+# Rot13's vtable by the signature BYTES (-separated), ctorSigOffset OFFSET.
+ctor_config() {
+  sed -e "/<signature name=\"Rot13Ctor\">/,/<\/signature>/c\\
+        <signature name=\"Rot13Ctor\">$(echo "$2" | tr - ' ')</signature>" \
+    -e "s|name=\"Rot13\" vtableSymbol=\"_ZTV5Rot13\" moduleName=\"e2e-vtable\"|name=\"Rot13Sig\" ctorSigId=\"Rot13Ctor\" ctorSigOffset=\"$3\" moduleName=\"$4\"|" \
+    "$1" > "$tmp/ctor.xml"
+}
+
+# check_ctor_signature WHAT XML FILE WORDSIZE MODULE PROGRAM: Rot13's methods
+# hooked through the vtable its constructor's signature (from FILE, see
+# ctor_signature) finds in MODULE, while PROGRAM runs; then the same
+# signature's offset pointed at the constructor's 0x1234 immediate: refused,
+# saying where it matched and what the word is (it was said to match
+# nothing, or the word taken for a vtable address wherever it led).
+check_ctor_signature() {
+  sig=$(ctor_signature "$3" "$4") || { echo "$sig"; exit 1; }
+  set -- "$@" $sig
+  ctor_config "$2" "$7" "$8" "$5"
+  "$ospy" capture -q -c "$tmp/ctor.xml" -o "$tmp/ctor.ospy" -- "$6" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "$1: capture exited $?"; }
+  expect_line "$tmp/out" "encoded 5 bytes: uryyb, reset 42"
+  "$ospy" show "$tmp/ctor.ospy" >"$tmp/show" 2>&1 || fail "$1: show exited $?"
+  expect_line "$tmp/show" "$5!Rot13Sig::encode(in=\"hello\", len=5, out=\"uryyb\") = 5"
+  expect_line "$tmp/show" "$5!Rot13Sig::reset(level=21) = 42"
+  ctor_config "$2" "$7" "$9" "$5"
+  "$ospy" capture -q -c "$tmp/ctor.xml" -o "$tmp/ctor.ospy" -- "$6" >"$tmp/out" 2>"$tmp/err"
+  expect_line "$tmp/out" "encoded 5 bytes: uryyb, reset 42"
+  "$ospy" show "$tmp/ctor.ospy" >"$tmp/show" 2>&1
+  expect_regex "$tmp/show" "error: $5!Rot13Sig::encode: the constructor signature matched at 0x[0-9a-f]+ but the word at \\+$9 \\(0x[0-9a-f]+\\) is not a readable vtable address \\(the immediate of \`mov dword ptr \\[[a-z]+ \\+ [48]\\], 0x1234\`: 0x1234\\): not hooked"
+  echo "  $1: $(echo "$7" | tr - ' ') at +$8: Rot13Sig::encode and ::reset recorded; at +$9 (0x1234): refused"
+}
+
+# check_ctor_signatures ARCH CXXFLAG WORDSIZE: Rot13's vtable found by its
+# constructor's signature (check_ctor_signature) in target_vtable.cc built
+# as a PIE and not, at -O0 and -O2, as a PIE of -fPIC code (the linker makes
+# a lea of the GOT load: the address of _ZTV5Rot13, 2 words added after),
+# and as a -fPIC shared library (whose constructor loads the vtable's
+# address from the GOT): each compiler's encoding of the address
+# (docs/config.md).
+check_ctor_signatures() {
+  src=$(dirname "$demo_xml")/../tests/e2e
+  for o in -O0 -O2; do
+    for pie in "PIE:-fpie -pie" "non-PIE:-fno-pie -no-pie" "PIC-PIE:-fPIC -pie"; do
+      bin=$tmp/vt-${pie%%:*}$o
+      c++ "$2" $o ${pie#*:} -fno-devirtualize -o "$bin" "$src/target_vtable.cc" ||
+        fail "cannot build $1 ${pie%%:*} $o"
+      check_ctor_signature "$1 ${pie%%:*} $o" "$src/vtable.xml" "$bin" "$3" "${bin##*/}" "$bin"
+    done
+    c++ "$2" $o -fPIC -shared -fno-devirtualize -Dmain=vtable_main -o "$tmp/libvt$o.so" \
+      "$src/target_vtable.cc" || fail "cannot build the $1 library $o"
+    printf 'int vtable_main();\nint main() { return vtable_main(); }\n' > "$tmp/vtmain.cc"
+    c++ "$2" -o "$tmp/vtmain$o" "$tmp/vtmain.cc" "$tmp/libvt$o.so" -Wl,-rpath,"$tmp" ||
+      fail "cannot build the $1 library's program"
+    check_ctor_signature "$1 -fPIC library $o" "$src/vtable.xml" "$tmp/libvt$o.so" "$3" "libvt$o.so" \
+      "$tmp/vtmain$o"
+  done
+}
+
 case $case_name in
 demo)
   check_demo "$demo" open
@@ -204,6 +303,10 @@ vtable)
     expect_line "$tmp/show" "e2e-vtable!${cfg#*:}::encode(in=\"hello\", len=5, out=\"uryyb\") = 5"
     expect_line "$tmp/show" "e2e-vtable!${cfg#*:}::reset(level=21) = 42"
   done
+  # by a signature derived from the constructor of each build: the vtable's
+  # address rip-relative (PIE), an immediate (non-PIE), from the GOT (library),
+  # the linker's lea of a GOT load (-fPIC code in a PIE)
+  check_ctor_signatures x86-64 -m64 8
   # -O0 keeps frame pointers: a backtrace of two frames, C++ names demangled
   "$ospy" capture -q --backtrace 2 -c "$xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>&1 ||
     fail "capture --backtrace exited $?"
@@ -282,15 +385,19 @@ X
   "$ospy" capture -q -c "$tmp/cxx.xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture with a C++ symbol= exited $?"; }
   "$ospy" show "$tmp/c.ospy" | grep -q 'e2e-vtable!reset(self=0x[0-9a-f]*, level=21) = 42$' || fail "config symbol by C++ name: $("$ospy" show "$tmp/c.ospy")"
-  echo "vtable: methods hooked by _ZTV symbol and by constructor signature; demangled backtrace; -f and symbol= by C++ name" ;;
+  echo "vtable: methods hooked by _ZTV symbol and by constructor signature (PIE, non-PIE, -fPIC PIE, library; -O0 and -O2); demangled backtrace; -f and symbol= by C++ name" ;;
 vtable-i386)
-  # The same by _ZTV symbol on i386, where `this` is the first stack word.
+  # The same on i386, where `this` is the first stack word.
   [ -n "$agent32" ] && [ -f "$agent32" ] ||
     { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
   src=$(dirname "$demo_xml")/../tests/e2e
   c++ -m32 -O0 -o "$tmp/e2e-vtable" "$src/target_vtable.cc" 2>/dev/null ||
     { echo "skip: no -m32 C++ toolchain"; exit 77; }
   "$tmp/e2e-vtable" >/dev/null 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  # by a signature derived from the constructor of each build: the vtable's
+  # address an immediate (non-PIE), from the GOT register (PIE: @GOTOFF,
+  # library: a GOT slot's, @GOT; -fPIC code in a PIE: the linker's lea of it)
+  check_ctor_signatures i386 -m32 4
   "$ospy" capture -q -c "$src/vtable.xml" -o "$tmp/c.ospy" -- "$tmp/e2e-vtable" >"$tmp/out" 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
@@ -344,7 +451,7 @@ X
   expect_line "$tmp/cconv.show" 'cconv!Foo::Tc(a=1, b=0x500000000) = 1006'
   expect_line "$tmp/cconv.show" 'cconv!Foo::Fc(a=1, b=1) = 1000'
   expect_regex "$tmp/cconv-fn.show" 'cconv!Fc\(self=0x[0-9a-f]+, a=1, b=1\) = 1000$'
-  echo "vtable-i386: methods hooked by _ZTV symbol; stdcall, thiscall and fastcall methods' this skipped" ;;
+  echo "vtable-i386: methods hooked by _ZTV symbol and by constructor signature (PIE, non-PIE, -fPIC PIE, library; -O0 and -O2); stdcall, thiscall and fastcall methods' this skipped" ;;
 cxx-names)
   # C++ names as nm -C prints them (docs/catalogue.md, -f step 5; a config's
   # symbol=), in a program built here with the system's g++
