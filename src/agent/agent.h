@@ -118,6 +118,13 @@ int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base);
 /* Whether the code at addr lies in a module dlclose could unmap: one loaded
    after the agent started, or the one at closing_base. */
 int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);
+/* Whether the module loaded at bias (dl_iterate_phdr's dlpi_addr) appeared
+ * after the agent started: one the controller could not look into before
+ * (a library opened with dlopen). */
+int ospy_agent_module_loaded_late(uintptr_t bias);
+/* How many rescans there were: what was found in the modules holds until
+ * the next. */
+uint32_t ospy_agent_modules_generation(void);
 /* A new capture (attach again): the next rescan reports every module. */
 void ospy_agent_modules_forget(void);
 /* The extent of the loaded module holding addr (its PT_LOAD segments). */

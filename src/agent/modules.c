@@ -26,6 +26,7 @@ typedef struct module {
 static module modules[MAX_MODULES];
 static int nmodules;
 static int scanned_once;
+static uint32_t generation;
 
 
 typedef struct mapped_file {
@@ -179,8 +180,22 @@ int ospy_agent_modules_rescan(void)
     modules[i] = modules[--nmodules];
   }
   scanned_once = 1;
+  generation++;
   publish_text();
   return appeared;
+}
+
+uint32_t ospy_agent_modules_generation(void)
+{
+  return generation;
+}
+
+int ospy_agent_module_loaded_late(uintptr_t bias)
+{
+  for (int i = 0; i < nmodules; i++)
+    if (modules[i].bias == bias)
+      return modules[i].dynamic;
+  return 0;
 }
 
 int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base)

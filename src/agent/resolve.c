@@ -10,6 +10,7 @@
 #include <fnmatch.h>
 #include <link.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 
 #include "agent/agent.h"
 #include "agent/inline.h"
+#include "plan/cxx_match.h"
 #include "arch/x86/x86_relocator.h"
 #include "arch/x86/x86_word_operand.h"
 #include "os/linux/os_read.h"
@@ -756,8 +758,14 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
 {
   char clone[256], close_name[256] = "";
   size_t size;
-  const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
   out[0] = 0;
+  if (strpbrk(symbol, ":()<>~ ,")) { /* a C++ name as nm -C prints it: no symbol is */
+    ospy_agent_join3(out, cap, ": no function of that C++ name (the demangled names of its "
+                     "symbol tables were compared): check the name as nm -C prints it", NULL,
+                     NULL);
+    return 0;
+  }
+  const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
   if (!map)
     return 0;
   int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL) != 0;
@@ -1268,6 +1276,120 @@ static void check_instruction_start(const module_query *q, uintptr_t at, ospy_re
   munmap((void *)map, size);
 }
 
+/* ---- C++ names in the libraries loaded later (OSPY_HOOK_F_CXX_NAME) ---- */
+
+/* libstdc++'s (and libc++'s) demangler, from the process: the C++ library a
+ * C++ module needs is loaded with it. It allocates its result: run only
+ * while modules appear (in dlopen's hook, after the call, or at start), the
+ * thread's own hooked calls ignored meanwhile, never inside a recorded call. */
+typedef char *(*demangle_fn)(const char *mangled, char *out, size_t *len, int *status);
+
+/* Longer mangled names are not demangled: the demangler's work space is on
+ * the stack of the thread that called dlopen, in proportion to the name. */
+#define CXX_MANGLED_MAX 512
+#define CXX_FOUND_MAX 64
+
+/* What a C++ name designates in the first late module that has it: its
+ * functions at distinct addresses. Kept until the modules change: each of
+ * its hooks (one per function) asks in turn. */
+typedef struct cxx_found {
+  const ospy_plan_hook *ph;
+  uint32_t generation;
+  unsigned n;
+  uint64_t value[CXX_FOUND_MAX]; /* in the file, then loaded addresses */
+  char where[768];               /* "plug::compute(int) at 0x1139, ..." for the note */
+  int no_demangler;              /* candidates, and no demangler in the process */
+  /* the walk's */
+  const char *name;
+  char token[64];
+  demangle_fn demangle;
+} cxx_found;
+
+static cxx_found cxx_cache; /* (4 KiB: not on a thread's stack) */
+
+/* Whether symbol s may be of the name (a cheap test first: the name's own
+ * identifier spelled as mangled), then demangled and compared. */
+static int cxx_candidate(const ElfW(Sym) *sym, const char *s, const cxx_found *f)
+{
+  return ELF32_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_shndx != SHN_UNDEF &&
+         !strncmp(s, "_Z", 2) && strnlen(s, CXX_MANGLED_MAX + 1) <= CXX_MANGLED_MAX &&
+         (!f->token[0] || strstr(s, f->token));
+}
+
+static int cxx_symbol_each(const ElfW(Sym) *sym, const char *s, void *data)
+{
+  cxx_found *f = data;
+  if (!cxx_candidate(sym, s, f))
+    return 0;
+  for (unsigned i = 0; i < f->n; i++)
+    if (f->value[i] == sym->st_value)
+      return 0; /* (C1 and C2 of one constructor, a symbol in both tables: one function) */
+  if (!f->demangle)
+    f->demangle = (demangle_fn)(uintptr_t)resolve_export_anywhere("__cxa_demangle");
+  if (!f->demangle) {
+    f->no_demangler = 1;
+    return 1;
+  }
+  int status = -1;
+  char *d = f->demangle(s, NULL, NULL, &status);
+  if (d && status == 0 && ospy_cxx_name_matches(d, f->name)) {
+    size_t len = strlen(f->where);
+    const char *form = ospy_cxx_structor_code(s);
+    add(f->where, sizeof f->where, len ? ", " : "", d,
+        form && !strncmp(form, "D0", 2) ? " [deleting] at " : " at ");
+    add_hex(f->where, sizeof f->where, sym->st_value);
+    f->value[f->n++] = sym->st_value;
+  }
+  free(d);
+  return f->n == CXX_FOUND_MAX;
+}
+
+/* Fills f for ph: the first module in load order that ph's module names
+ * (any, without one) and that was loaded after the agent started (the
+ * controller looked into the others) with functions of that name. */
+static void cxx_find(const ospy_plan_hook *ph, cxx_found *f)
+{
+  static module_list l; /* (4 KiB a list: not on a thread's stack) */
+  memset(&l, 0, sizeof l);
+  l.glob = ph->module[0] ? ph->module : NULL;
+  dl_iterate_phdr(module_list_cb, &l);
+  f->n = 0;
+  f->where[0] = 0;
+  f->no_demangler = 0;
+  f->name = ph->symbol;
+  f->demangle = NULL;
+  ospy_cxx_name_token(ph->symbol, f->token, sizeof f->token);
+  for (unsigned i = 0; i < l.n && !f->n && !f->no_demangler; i++) {
+    size_t size;
+    const uint8_t *map = ospy_agent_module_loaded_late(l.base[i]) ? map_file(l.path[i], &size)
+                                                                   : NULL;
+    if (!map)
+      continue;
+    symtab_walk(map, size, SHT_SYMTAB, cxx_symbol_each, f);
+    symtab_walk(map, size, SHT_DYNSYM, cxx_symbol_each, f);
+    munmap((void *)map, size);
+    for (unsigned k = 0; k < f->n; k++)
+      f->value[k] += l.base[i];
+  }
+}
+
+/* The nth function of a C++ name in the libraries loaded later. */
+static void *resolve_cxx_name(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r)
+{
+  cxx_found *f = &cxx_cache;
+  if (f->ph != ph || f->generation != ospy_agent_modules_generation()) {
+    f->ph = ph;
+    f->generation = ospy_agent_modules_generation();
+    cxx_find(ph, f);
+  }
+  if (f->no_demangler && !nth)
+    add(r->refused, sizeof r->refused, "a library loaded has functions that may be of that "
+        "C++ name, and the process has no C++ runtime to read their names "
+        "(__cxa_demangle): name it by its mangled name (nm prints it)", NULL, NULL);
+  r->count = f->n ? f->n : 1;
+  return nth < f->n ? (void *)(uintptr_t)f->value[nth] : NULL;
+}
+
 /* A same-named function's description for the note that hooks them all:
  * "tu1.c at 0x1190, tu2.c at 0x11b0" (the source file of a static one, its
  * address in the file as nm shows it), for the functions of ph's name in
@@ -1279,6 +1401,11 @@ void ospy_agent_same_named_where(const ospy_plan_hook *ph, const void *first, ch
   char path[512];
   size_t size;
   out[0] = 0;
+  if (ph->flags & OSPY_HOOK_F_CXX_NAME) { /* (the C++ names found, and where) */
+    if (cxx_cache.ph == ph)
+      add(out, cap, cxx_cache.where, NULL, NULL);
+    return;
+  }
   if (!ospy_agent_module_path_of(first, path, sizeof path))
     return;
   int program = !strcmp(path, main_program_path());
@@ -1308,6 +1435,11 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->count = 1;
   r->vtable_slots = 0;
   r->refused[0] = 0;
+  if ((ph->flags & OSPY_HOOK_F_CXX_NAME) &&
+      (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB)) {
+    r->addr = resolve_cxx_name(ph, nth, r);
+    return;
+  }
   switch (ph->kind) {
   case OSPY_HOOK_EXPORT: {
     void *p = resolve_export(ph);

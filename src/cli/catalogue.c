@@ -86,8 +86,10 @@ int ospy_func_pattern_split(const char *item, char *module, size_t mcap, char *f
     module[n] = 0;
   }
   const char *f = bang ? bang + 1 : item;
-  /* a C++ name as nm -C prints it may hold spaces, parentheses and commas */
-  int cxx = strstr(f, "::") || strchr(f, '(');
+  /* a C++ name as nm -C prints it may hold spaces, parentheses and commas
+   * (also an operator of the global namespace: "operator new") */
+  int cxx = strstr(f, "::") || strchr(f, '(') ||
+            (!strncmp(f, "operator", 8) && strchr(" <>=!+-*/%&|^~[,", f[8]) && f[8]);
   if (!*f || strlen(f) >= fcap || strpbrk(f, cxx ? "\t!" : " \t()!,")) {
     fprintf(stderr, "%s: '%s' is not a function name or pattern\n", who, item);
     return -1;

@@ -47,6 +47,7 @@ typedef struct raw_fn {
   char *display; /* NULL: module!symbol */
   int from_glob; /* found by expanding a -f pattern (OSPY_HOOK_F_GLOB); 2: one the
                     catalogue defined functions for too (not OSPY_HOOK_F_NAMED) */
+  int cxx_name;  /* symbol is a C++ name for the agent to look up (OSPY_HOOK_F_CXX_NAME) */
 } raw_fn;
 
 typedef struct planner {
@@ -61,6 +62,9 @@ typedef struct planner {
   ospy_func_files files; /* what -f patterns are expanded against */
   int files_state;       /* 0 not collected, 1 collected, -1 failed */
   ospy_capture_notes *notes;
+  ospy_config_hook *extra; /* config hooks for the other functions of a C++ name (a
+                              destructor's deleting form), added once all are looked up */
+  size_t nextra;
 } planner;
 
 static void note(planner *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -116,25 +120,82 @@ static int load_config(planner *p, const char *path, ospy_config **out)
 static int module_file(planner *p, const char *module, char *out, size_t cap);
 static int module_file_in(planner *p, const char *module, int search_dirs, char *out, size_t cap);
 static int collect_files(planner *p);
-static void cxx_module_unknown(const planner *p, const char *who, const char *module,
-                               const char *func, int why);
+static void cxx_module_ambiguous(const char *who, const char *module, const char *func);
+
+/* Whether the functions of cm all have one demangled name (a constructor's
+ * or destructor's forms), not several (overloads). */
+static int one_name(const ospy_cxx_matches *cm)
+{
+  for (size_t i = 1; i < cm->n; i++)
+    if (strcmp(cm->demangled[i], cm->demangled[0]))
+      return 0;
+  return 1;
+}
+
+/* What the demangled name lacks to tell function i apart (" [deleting]"), or "". */
+static const char *form_of(const ospy_cxx_matches *cm, size_t i)
+{
+  return cm->shown[i] + strlen(cm->demangled[i]);
+}
+
+/* The hook base for function i of cm: its mangled name, shown as base is
+ * with the function's form. 0, or -1 when out of memory. */
+static int cxx_function_hook(planner *p, const ospy_plan_hook *base, const ospy_cxx_matches *cm,
+                             size_t i, ospy_plan_hook *out)
+{
+  char display[1024];
+  snprintf(display, sizeof display, "%s%s", base->display, form_of(cm, i));
+  *out = *base;
+  out->symbol = ospy_spec_strdup(p->merged->specs, cm->mangled[i]);
+  out->display = ospy_spec_strdup(p->merged->specs, display);
+  return out->symbol && out->display ? 0 : -1;
+}
 
 /* A config hook named by a C++ name that n functions of its module's file
- * carry (cm): hooked by the mangled name of the one; several are an error
- * that names one of them (docs/catalogue.md: a config's name designates one
- * function). 0, or -1 when refused. */
+ * carry (cm): hooked by the mangled name of the one. Several of one name (a
+ * destructor's deleting and complete forms, which nm -C prints alike; C1 and
+ * C2 when the compiler made two) are each hooked, told apart by their form
+ * (app!dtor [deleting]); several names (overloads) are an error that names
+ * them (docs/catalogue.md: a config's name designates one function). 0, or
+ * -1 when refused. */
 static int take_cxx_match(planner *p, ospy_plan_hook *h, int n, const ospy_cxx_matches *cm)
 {
-  if (n > 1) {
+  if (n <= 0)
+    return 0;
+  if (n > 1 && !one_name(cm)) {
+    char list[1024] = "";
+    for (size_t i = 0; i < cm->n && strlen(list) < sizeof list - 1; i++)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+               cm->demangled[i]);
     fprintf(stderr, "ospy capture: hook %s: %d functions have that C++ name (overloads); "
-            "give its parameter list, as nm -C prints it (%s)\n", h->display, n,
-            cm->demangled[0]);
+            "give its parameter list, as nm -C prints it: %s\n", h->display, n, list);
     return -1;
   }
-  if (n == 1 && !(h->symbol = ospy_spec_strdup(p->merged->specs, cm->mangled[0]))) {
-    fprintf(stderr, "ospy capture: out of memory\n");
-    return -1;
+  const ospy_plan_hook base = *h;
+  char said[1024] = "";
+  for (size_t i = 0; i < cm->n; i++) {
+    ospy_plan_hook one;
+    if (cxx_function_hook(p, &base, cm, i, &one) < 0) {
+      fprintf(stderr, "ospy capture: out of memory\n");
+      return -1;
+    }
+    snprintf(said + strlen(said), sizeof said - strlen(said), "%s%s as %s", i ? ", " : "",
+             cm->mangled[i], one.display);
+    if (i == 0) {
+      *h = one;
+      continue;
+    }
+    ospy_config_hook *more = realloc(p->extra, (p->nextra + 1) * sizeof *more);
+    if (!more) {
+      fprintf(stderr, "ospy capture: out of memory\n");
+      return -1;
+    }
+    p->extra = more;
+    p->extra[p->nextra++] = (ospy_config_hook){ .h = one };
   }
+  if (n > 1)
+    note(p, "hook %s: %s names %d functions, each hooked: %s", base.display, cm->demangled[0], n,
+         said);
   return 0;
 }
 
@@ -143,22 +204,50 @@ static int by_function_name(const ospy_plan_hook *h)
   return h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB;
 }
 
+static int cxx_lookup_at_start(planner *p, const char *program, const char *func, int n,
+                               ospy_cxx_matches *m);
+
+/* What a C++ name was looked for in before the program ran and not found,
+ * for the note that leaves it to the agent ("the program or the libraries it
+ * loads at start"). */
+static void cxx_searched(const planner *p, const char *module, char *out, size_t cap)
+{
+  if (!module[0])
+    snprintf(out, cap, "no function of that C++ name in %s (the demangled names of their "
+             "symbol tables are searched)", p->o->pid > 0 ? "the files the process has mapped"
+             : "the program or the libraries it loads at start");
+  else
+    snprintf(out, cap, "%s no file named %s%s", p->o->pid > 0 ? "the process has" :
+             "the program loads", module, p->o->pid > 0 ? " mapped" : " at start");
+}
+
 /* A config hook whose symbol is a C++ name as nm -C prints it: the one
- * function of its module's file with that name, by its mangled name. */
+ * function of its module's file with that name (without a module, of the
+ * program's and the libraries' it loads at start), by its mangled name. In
+ * a library none of them is (one the program opens later), the agent looks
+ * it up when it is loaded (OSPY_HOOK_F_CXX_NAME). */
 static int config_cxx_symbol(planner *p, ospy_plan_hook *h)
 {
   char path[PATH_MAX], who[512];
   int why = module_file(p, h->module, path, sizeof path);
-  if (why < 0 && h->module[0]) { /* left as it is, it was never found */
+  if (why == -2) {
     snprintf(who, sizeof who, "hook %s", h->display);
-    cxx_module_unknown(p, who, h->module, h->symbol, why);
+    cxx_module_ambiguous(who, h->module, h->symbol);
     return -1;
   }
-  if (why < 0)
-    return 0;
-  ospy_cxx_matches cm;
-  int rc = take_cxx_match(p, h, ospy_cxx_lookup(path, h->symbol, &cm), &cm);
+  ospy_cxx_matches cm = { 0 };
+  int n = why == 0 ? ospy_cxx_lookup(path, h->symbol, &cm) : -1;
+  if (!h->module[0])
+    n = cxx_lookup_at_start(p, why == 0 ? path : "", h->symbol, n, &cm);
+  int rc = n > 0 ? take_cxx_match(p, h, n, &cm) : 0;
   ospy_cxx_matches_free(&cm);
+  if (n <= 0 && (why < 0 || !h->module[0])) {
+    char searched[600];
+    cxx_searched(p, h->module, searched, sizeof searched);
+    note(p, "hook %s: %s: %s is looked up by that name in each library the program loads "
+         "later", h->display, searched, h->symbol);
+    h->flags |= OSPY_HOOK_F_CXX_NAME;
+  }
   return rc;
 }
 
@@ -234,6 +323,25 @@ static int config_cxx_symbols(planner *p)
   return rc;
 }
 
+/* The config hooks take_cxx_match made for the other functions of a C++
+ * name: config hooks too (a -f function they hook defers to them). */
+static int add_extra_hooks(planner *p)
+{
+  ospy_config *c = p->merged;
+  if (!p->nextra)
+    return 0;
+  ospy_config_hook *hooks = realloc(c->hooks, (c->nhooks + p->nextra) * sizeof *hooks);
+  if (!hooks) {
+    fprintf(stderr, "ospy capture: out of memory\n");
+    return -1;
+  }
+  c->hooks = hooks;
+  memcpy(c->hooks + c->nhooks, p->extra, p->nextra * sizeof *hooks);
+  c->nhooks += p->nextra;
+  p->nconfig_hooks = c->nhooks;
+  return 0;
+}
+
 /* -c and --preset, in order: the first as loaded, the others' hooks added to
    it (a spec name already there keeps its first definition). */
 static int add_configs(planner *p)
@@ -257,7 +365,7 @@ static int add_configs(planner *p)
     }
   }
   p->nconfig_hooks = p->merged ? p->merged->nhooks : 0;
-  if (p->merged && config_cxx_symbols(p) < 0)
+  if (p->merged && (config_cxx_symbols(p) < 0 || add_extra_hooks(p) < 0))
     return -1;
   if (!p->merged && !(p->merged = ospy_config_new("-f", p->bits))) {
     fprintf(stderr, "ospy capture: out of memory\n");
@@ -279,6 +387,7 @@ static int add_raw(planner *p, const char *module, const char *symbol, const cha
   r[p->nraw].symbol = strdup(symbol);
   r[p->nraw].display = display ? strdup(display) : NULL;
   r[p->nraw].from_glob = 0;
+  r[p->nraw].cxx_name = 0;
   if (!r[p->nraw].module || !r[p->nraw].symbol) {
     free(r[p->nraw].module);
     free(r[p->nraw].symbol);
@@ -355,21 +464,13 @@ static int module_file(planner *p, const char *module, char *out, size_t cap)
   return module_file_in(p, module, 1, out, cap);
 }
 
-/* Why a C++ name could not be looked up in its library (module_file's
- * -1/-2): it is hooked by its mangled name, which only the file tells. */
-static void cxx_module_unknown(const planner *p, const char *who, const char *module,
-                               const char *func, int why)
+/* A C++ name whose module names several of the program's files
+ * (module_file's -2): it is hooked by its mangled name, which one file tells. */
+static void cxx_module_ambiguous(const char *who, const char *module, const char *func)
 {
-  if (why == -2)
-    fprintf(stderr, "ospy capture: %s: %s names several of the program's files, and the C++ "
-            "name %s is looked up in one: name that one by its file name or path\n", who,
-            module, func);
-  else
-    fprintf(stderr, "ospy capture: %s: the C++ name %s is looked up in the file of %s before "
-            "the program starts, and %s no file named %s%s, nor is there one in the library "
-            "directories: name the library it opens by its path (/path/to/%s)\n", who, func,
-            module, p->o->pid > 0 ? "the process has" : "the program loads", module,
-            p->o->pid > 0 ? " mapped" : " at start", module);
+  fprintf(stderr, "ospy capture: %s: %s names several of the program's files, and the C++ "
+          "name %s is looked up in one: name that one by its file name or path\n", who, module,
+          func);
 }
 
 /* A function without a definition: a bare name is shown with the module
@@ -396,9 +497,12 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
                            const ospy_cxx_matches *m)
 {
   int rc = 0;
+  char list[1024] = "";
   for (size_t i = 0; i < m->n && rc == 0; i++) {
     char display[1024];
-    const char *d = m->demangled[i], *cut = m->clones ? strstr(d, " [clone ") : NULL;
+    const char *d = m->clones ? m->demangled[i] : m->shown[i];
+    const char *cut = m->clones ? strstr(d, " [clone ") : NULL;
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", d);
     snprintf(display, sizeof display, "%s%s%.*s", module, module[0] ? "!" : "",
              (int)(cut ? (size_t)(cut - d) : strlen(d)), d);
     rc = add_raw(p, module, m->mangled[i], display);
@@ -411,15 +515,60 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     note(p, "-f %s: only compiler clones have that name (%zu), copies whose parameters may "
          "differ from the source's: name one in full to hook it (-f '%s')", item, m->n,
          m->demangled[0]);
+  else if (m->n > 1 && one_name(m)) /* (a destructor's deleting and complete forms) */
+    note(p, "-f %s: %zu functions of that name, each hooked: %s", item, m->n, list);
   else if (m->n > 1)
-    note(p, "-f %s: %zu functions of that name (overloads), each hooked", item, m->n);
+    note(p, "-f %s: %zu functions of that name (overloads), each hooked: %s", item, m->n, list);
+  return rc;
+}
+
+/* A C++ name without a module found in the program (n, m): its functions
+ * in the libraries the program loads at start too, each symbol in the first
+ * file in load order that defines it, the definition the program's calls
+ * bind to (-f 'operator new': the program's placement new, libstdc++'s
+ * others). How many, or n when there are no files to read. */
+static int cxx_lookup_at_start(planner *p, const char *program, const char *func, int n,
+                               ospy_cxx_matches *m)
+{
+  if (collect_files(p) <= 0)
+    return n;
+  for (size_t k = 0; k < p->files.n; k++) {
+    ospy_cxx_matches more = { 0 };
+    const char *file = p->files.paths[k];
+    if (!strcmp(file, program) || ospy_cxx_lookup(file, func, &more) <= 0 || more.clones) {
+      ospy_cxx_matches_free(&more);
+      continue;
+    }
+    if (m->clones) /* (the program's clones of the name: a real function of it wins) */
+      ospy_cxx_matches_free(m);
+    if (ospy_cxx_matches_take(m, &more) < 0)
+      return -1;
+  }
+  return n > 0 || m->n ? (int)m->n : n;
+}
+
+/* A C++ name no file has before the program runs: hooked by that name, the
+ * agent looking it up by the demangled names of each library the program
+ * loads later (-f 'plug::Engine::run(int)' of a plugin it opens with
+ * dlopen). */
+static int add_cxx_later(planner *p, const char *item, const char *module, const char *func)
+{
+  char searched[600];
+  cxx_searched(p, module, searched, sizeof searched);
+  note(p, "-f %s: %s: looked up by that name in each library the program loads later", item,
+       searched);
+  size_t before = p->nraw;
+  int rc = add_raw(p, module, func, NULL);
+  if (rc == 0 && p->nraw > before)
+    p->raw[before].cxx_name = 1;
   return rc;
 }
 
 /* A C++ name as nm -C prints it (ns::Cls::method(int), or ns::Cls::method
  * for every overload), or a plain name only C++ functions carry (run for
- * run(int) and run(Job*)): the mangled names of the program's functions that
- * carry it, each hooked, shown with its demangled name. Else func as it is. */
+ * run(int) and run(Job*)): the mangled names of the functions that carry it
+ * in the program (and without a module, the libraries it loads at start),
+ * each hooked, shown with its demangled name. Else func as it is. */
 static void cxx_glob_hint(const char *func, char *out, size_t cap);
 
 static int add_named(planner *p, const char *item, const char *module, const char *func)
@@ -436,21 +585,27 @@ static int add_named(planner *p, const char *item, const char *module, const cha
   }
   ospy_cxx_matches m = { 0 };
   int why = module_file(p, module, path, sizeof path);
-  if (why < 0 && module[0] && ospy_cxx_name_like(func)) {
+  int cxx = ospy_cxx_name_like(func);
+  if (why == -2 && cxx) {
     char who[600];
     snprintf(who, sizeof who, "-f %s", item);
-    cxx_module_unknown(p, who, module, func, why);
+    cxx_module_ambiguous(who, module, func);
     return -1;
   }
   int n = why == 0 ? ospy_cxx_lookup(path, func, &m) : -1;
+  if (!module[0] && cxx)
+    n = cxx_lookup_at_start(p, why == 0 ? path : "", func, n, &m);
   int rc = 0;
-  if (n <= 0 && ospy_cxx_name_like(func))
-    note(p, "-f %s: no function of that C++ name in %s (the demangled names of its symbol "
-         "tables are searched)", item, n == 0 ? path : "the program");
-  if (n <= 0)
+  if (n <= 0 && cxx && (why < 0 || !module[0])) {
+    rc = add_cxx_later(p, item, module, func);
+  } else if (n <= 0) {
+    if (cxx)
+      note(p, "-f %s: no function of that C++ name in %s (the demangled names of its symbol "
+           "tables are searched)", item, path);
     rc = add_bare_raw(p, module, func);
-  if (rc == 0 && n > 0)
+  } else {
     rc = add_cxx_matches(p, item, module, &m);
+  }
   ospy_cxx_matches_free(&m);
   return rc;
 }
@@ -851,7 +1006,8 @@ static int fill_builder(planner *p, ospy_plan_builder *b)
                          .flags = (p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0) |
                                   (p->raw[i].module[0] && p->raw[i].from_glob < 2
                                      ? OSPY_HOOK_F_NAMED : 0) |
-                                  (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0),
+                                  (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0) |
+                                  (p->raw[i].cxx_name ? OSPY_HOOK_F_CXX_NAME : 0),
                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
                          .display = p->raw[i].display ? p->raw[i].display : display };
     rc = ospy_plan_builder_add(b, &h);
@@ -887,6 +1043,7 @@ void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capt
     free(p.raw[i].display);
   }
   free(p.raw);
+  free(p.extra);
   ospy_func_files_free(&p.files);
   return bytes;
 }

@@ -3,7 +3,9 @@
 #include "cli/cxx_names.h"
 #include "cli/elf_functions.h"
 #include "capture/symbolize.h"
+#include "plan/cxx_match.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,105 +14,54 @@ int ospy_cxx_name_like(const char *name)
   return strstr(name, "::") || strstr(name, "[abi:") || strpbrk(name, "()<>~ ,") != NULL;
 }
 
-/* The demangled name up to its parameter list ("ns::f" of "ns::f(int) const"):
- * the first '(' outside template brackets. */
-static size_t base_len(const char *d)
-{
-  int depth = 0;
-  for (size_t i = 0; d[i]; i++) {
-    if (d[i] == '<')
-      depth++;
-    else if (d[i] == '>' && depth)
-      depth--;
-    else if (d[i] == '(' && !depth)
-      return i;
-  }
-  return strlen(d);
-}
-
-/* A name without its parameter list matches every overload, but not the
- * compiler's clones ("f(int) [clone .cold]"): a .cold part is not a function
- * entry (hooking it broke exception handling), and .isra/.constprop copies take
- * other arguments than the source declares. Named in full, a clone matches. */
-static int name_is(const char *demangled, const char *name)
-{
-  if (!strcmp(demangled, name))
-    return 1;
-  if (strstr(demangled, " [clone "))
-    return 0;
-  size_t n = base_len(demangled);
-  return !strchr(name, '(') && strlen(name) == n && !strncmp(demangled, name, n);
-}
-
-/* d without its ABI tags ("name[abi:cxx11]() const" -> "name() const"), or
- * NULL when out of memory. */
-static char *without_abi_tags(const char *d)
-{
-  char *s = strdup(d), *w = s;
-  for (const char *r = d; s && *r;) {
-    const char *end = strncmp(r, "[abi:", 5) ? NULL : strchr(r, ']');
-    if (end)
-      r = end + 1;
-    else
-      *w++ = *r++;
-  }
-  if (s)
-    *w = 0;
-  return s;
-}
-
-/* 1 when demangled is name, 0 when not, -1 when out of memory. nm -C prints
- * the ABI tags g++ adds (a function returning std::string is
- * "name[abi:cxx11]() const"), the source has none: a name written without
- * them matches a function with them. */
-static int matches(const char *demangled, const char *name)
-{
-  if (strstr(name, "[abi:") || !strstr(demangled, "[abi:"))
-    return name_is(demangled, name);
-  char *plain = without_abi_tags(demangled);
-  int rc = plain ? name_is(plain, name) : -1;
-  free(plain);
-  return rc;
-}
-
-static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled)
+static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled,
+                      uint64_t value)
 {
   for (size_t i = 0; i < m->n; i++)
     if (!strcmp(m->mangled[i], mangled))
       return 0;
-  char **a = realloc(m->mangled, (m->n + 1) * sizeof *a);
-  char **b = a ? realloc(m->demangled, (m->n + 1) * sizeof *b) : NULL;
+  size_t n = m->n + 1;
+  char **a = realloc(m->mangled, n * sizeof *a);
   if (a)
     m->mangled = a;
-  if (!b)
+  char **b = a ? realloc(m->demangled, n * sizeof *b) : NULL;
+  if (b)
+    m->demangled = b;
+  char **c = b ? realloc(m->shown, n * sizeof *c) : NULL;
+  if (c)
+    m->shown = c;
+  uint64_t *v = c ? realloc(m->value, n * sizeof *v) : NULL;
+  if (!v)
     return -1;
-  m->demangled = b;
-  if (!(m->mangled[m->n] = strdup(mangled)) || !(m->demangled[m->n] = strdup(demangled)))
-    return -1;
+  m->value = v;
+  m->mangled[m->n] = strdup(mangled);
+  m->demangled[m->n] = strdup(demangled);
+  m->shown[m->n] = NULL; /* (ospy_cxx_lookup_names names them once all are found) */
+  m->value[m->n] = value;
   m->n++;
-  return 0;
+  return m->mangled[m->n - 1] && m->demangled[m->n - 1] ? 0 : -1;
 }
 
 /* One symbol, d its demangled name: a function named name goes to m; a
  * compiler clone of one ("f(int) [clone .isra.0]") to clones, by the mangled
  * name of the function it copies (its own up to the clone's ".isra.0"). */
-static int consider(const char *mangled, char *d, const char *name, ospy_cxx_matches *m,
-                    ospy_cxx_matches *clones)
+static int consider(const char *mangled, uint64_t value, char *d, const char *name,
+                    ospy_cxx_matches *m, ospy_cxx_matches *clones)
 {
-  int rc = matches(d, name);
-  char *cut = rc == 0 ? strstr(d, " [clone ") : NULL;
-  if (rc > 0) {
-    rc = add_unique(m, mangled, d);
-  } else if (cut) {
-    *cut = 0;
-    rc = matches(d, name);
-    *cut = ' ';
-    char *origin = rc > 0 ? strndup(mangled, strcspn(mangled, ".")) : NULL;
-    if (rc > 0)
-      rc = origin ? add_unique(clones, origin, d) : -1;
-    free(origin);
-  }
-  return rc < 0 ? -1 : 0;
+  if (ospy_cxx_name_matches(d, name))
+    return add_unique(m, mangled, d, value);
+  char *cut = strstr(d, " [clone ");
+  if (!cut)
+    return 0;
+  *cut = 0;
+  int rc = ospy_cxx_name_matches(d, name);
+  *cut = ' ';
+  if (!rc)
+    return 0;
+  char *origin = strndup(mangled, strcspn(mangled, "."));
+  rc = origin ? add_unique(clones, origin, d, value) : -1;
+  free(origin);
+  return rc;
 }
 
 #define OUT_OF_MEMORY 2 /* consider_symbol's stop code */
@@ -147,7 +98,7 @@ static void note_plain(const lookup *l, const char *symbol)
 }
 
 /* A symbol is demangled once for all the names. */
-static int consider_symbol(const char *symbol, void *data)
+static int consider_symbol(const char *symbol, uint64_t value, void *data)
 {
   lookup *l = data;
   if (strncmp(symbol, "_Z", 2)) {
@@ -161,7 +112,7 @@ static int consider_symbol(const char *symbol, void *data)
   int rc = 0;
   if (strcmp(d, symbol)) /* (else not demangled: no C++ name to compare) */
     for (size_t k = 0; k < l->n && rc == 0; k++)
-      rc = consider(symbol, d, l->names[k], &l->m[k], &l->clones[k]);
+      rc = consider(symbol, value, d, l->names[k], &l->m[k], &l->clones[k]);
   free(d);
   return rc < 0 ? OUT_OF_MEMORY : 0;
 }
@@ -175,6 +126,83 @@ static void keep_clones_if_alone(ospy_cxx_matches *m, ospy_cxx_matches *clones)
   } else {
     ospy_cxx_matches_free(clones);
   }
+}
+
+/* Symbols at one address are one function: a constructor's complete- and
+ * base-object forms (C1, C2) and a destructor's (D1, D2) when the compiler
+ * made them one, a name in both symbol tables. Kept: the smallest mangled
+ * name (C1 before C2). */
+static void merge_same_address(ospy_cxx_matches *m)
+{
+  size_t kept = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    size_t k = 0;
+    while (k < kept && m->value[k] != m->value[i])
+      k++;
+    if (k == kept) {
+      m->mangled[kept] = m->mangled[i];
+      m->demangled[kept] = m->demangled[i];
+      m->value[kept++] = m->value[i];
+      continue;
+    }
+    if (strcmp(m->mangled[i], m->mangled[k]) < 0) {
+      char *t = m->mangled[k], *u = m->demangled[k];
+      m->mangled[k] = m->mangled[i];
+      m->demangled[k] = m->demangled[i];
+      m->mangled[i] = t;
+      m->demangled[i] = u;
+    }
+    free(m->mangled[i]);
+    free(m->demangled[i]);
+  }
+  m->n = kept;
+}
+
+/* Whether another function of m with i's demangled name is of form code. */
+static int other_form(const ospy_cxx_matches *m, size_t i, const char *code)
+{
+  for (size_t k = 0; k < m->n; k++) {
+    const char *c = k == i ? NULL : ospy_cxx_structor_code(m->mangled[k]);
+    if (c && !strcmp(m->demangled[k], m->demangled[i]) && !strncmp(c, code, 2))
+      return 1;
+  }
+  return 0;
+}
+
+/* What tells function i apart from another of its demangled name (a
+ * destructor's deleting form, D0, has the name of the one it calls), or
+ * NULL when nothing needs to. */
+static const char *form_label(const ospy_cxx_matches *m, size_t i)
+{
+  size_t same = 0;
+  for (size_t k = 0; k < m->n; k++)
+    same += !strcmp(m->demangled[k], m->demangled[i]);
+  const char *c = same > 1 ? ospy_cxx_structor_code(m->mangled[i]) : NULL;
+  if (!c)
+    return NULL;
+  if (!strncmp(c, "D0", 2))
+    return "deleting";
+  if ((!strncmp(c, "C1", 2) && other_form(m, i, "C2")) ||
+      (!strncmp(c, "D1", 2) && other_form(m, i, "D2")))
+    return "complete object";
+  if ((!strncmp(c, "C2", 2) && other_form(m, i, "C1")) ||
+      (!strncmp(c, "D2", 2) && other_form(m, i, "D1")))
+    return "base object";
+  return NULL;
+}
+
+/* m->shown: each function's demangled name, with its form when another
+ * function has that name. -1 when out of memory. */
+static int name_forms(ospy_cxx_matches *m)
+{
+  for (size_t i = 0; i < m->n; i++) {
+    const char *label = form_label(m, i);
+    size_t len = strlen(m->demangled[i]) + (label ? strlen(label) + 4 : 0) + 1;
+    if (!(m->shown[i] = malloc(len)))
+      return -1;
+    snprintf(m->shown[i], len, label ? "%s [%s]" : "%s", m->demangled[i], label);
+  }
+  return 0;
 }
 
 int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
@@ -196,8 +224,12 @@ int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
     qsort(by_name, n, sizeof *by_name, compare_names);
   lookup l = { names, n, m, clones, plain, by_name };
   int rc = ospy_elf_functions(path, 0, consider_symbol, &l);
-  for (size_t k = 0; k < n; k++)
+  for (size_t k = 0; k < n; k++) {
     keep_clones_if_alone(&m[k], &clones[k]);
+    merge_same_address(&m[k]);
+    if (rc == 0 && name_forms(&m[k]) < 0)
+      rc = OUT_OF_MEMORY;
+  }
   free(clones);
   free(by_name);
   if (rc < 0 || rc == OUT_OF_MEMORY) {
@@ -213,13 +245,33 @@ int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m)
   return ospy_cxx_lookup_names(path, &name, 1, m, NULL) < 0 ? -1 : (int)m->n;
 }
 
+int ospy_cxx_matches_take(ospy_cxx_matches *into, ospy_cxx_matches *from)
+{
+  int rc = 0;
+  for (size_t i = 0; i < from->n && rc == 0; i++) {
+    size_t k = 0;
+    while (k < into->n && strcmp(into->mangled[k], from->mangled[i]))
+      k++;
+    if (k < into->n)
+      continue; /* (an earlier file's definition, the one calls bind to) */
+    rc = add_unique(into, from->mangled[i], from->demangled[i], from->value[i]);
+    if (rc == 0 && !(into->shown[into->n - 1] = strdup(from->shown[i])))
+      rc = -1;
+  }
+  ospy_cxx_matches_free(from);
+  return rc;
+}
+
 void ospy_cxx_matches_free(ospy_cxx_matches *m)
 {
   for (size_t i = 0; i < m->n; i++) {
     free(m->mangled[i]);
     free(m->demangled[i]);
+    free(m->shown[i]);
   }
   free(m->mangled);
   free(m->demangled);
+  free(m->shown);
+  free(m->value);
   memset(m, 0, sizeof *m);
 }

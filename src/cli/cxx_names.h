@@ -5,10 +5,17 @@
 #define OSPY_CLI_CXX_NAMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ospy_cxx_matches {
   char **mangled, **demangled;
-  size_t n;
+  /* demangled, with the form of a constructor or destructor when another
+   * function has its name: "geo::Rect::~Rect() [deleting]" (D0, which calls
+   * the D1 whose name nm -C prints alike), "P::P(int) [base object]" (C2
+   * when it is not C1) */
+  char **shown;
+  uint64_t *value; /* its address in the file */
+  size_t n;        /* functions: the symbols of one address (C1 and C2) are one */
   /* 1: no function has the name, only compiler clones of ones that had it
    * (g++ -O2's "f(int) [clone .isra.0]", whose parameters may differ):
    * demangled is the clone's name, mangled the name of the function it
@@ -19,12 +26,11 @@ typedef struct ospy_cxx_matches {
 
 /* Whether a function name is written as C++ (::, a parameter list...). */
 int ospy_cxx_name_like(const char *name);
-/* The functions of the ELF file at path whose demangled name is name, or,
- * for a name without a parameter list, whose name before it is; a name
- * without ABI tags matches one with them (name() const is
- * name[abi:cxx11]() const); when there are none, the compiler clones of
- * such functions (m->clones). Returns how many (m filled), -1 when the file
- * cannot be read. */
+/* The functions of the ELF file at path whose demangled name is name
+ * (ospy_cxx_name_matches: also without its return type, parameter list,
+ * template arguments or ABI tags); when there are none, the compiler clones
+ * of such functions (m->clones). Returns how many (m filled), -1 when the
+ * file cannot be read. */
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
 /* ospy_cxx_lookup of n names in one walk of the file (a config's hooks of
  * one module): m[k] for names[k]. With plain not NULL, plain[k] says whether
@@ -32,6 +38,10 @@ int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
  * -1 when the file cannot be read (m left empty). */
 int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
                           ospy_cxx_matches *m, int *plain);
+/* Adds from's functions whose mangled name into lacks to into (a later
+ * file's, after the earlier ones': each symbol's first definition), and
+ * frees from. 0, or -1 when out of memory. */
+int ospy_cxx_matches_take(ospy_cxx_matches *into, ospy_cxx_matches *from);
 void ospy_cxx_matches_free(ospy_cxx_matches *m);
 
 #endif

@@ -36,7 +36,7 @@ static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_functi
         hidden_version(versions, i))
       continue;
     const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
-    int rc = name && name[0] ? fn(name, data) : 0;
+    int rc = name && name[0] ? fn(name, sym.st_value, data) : 0;
     if (rc)
       return rc;
   }

@@ -4,11 +4,14 @@
 #ifndef OSPY_CLI_ELF_FUNCTIONS_H
 #define OSPY_CLI_ELF_FUNCTIONS_H
 
+#include <stdint.h>
+
 /* Called for each defined function symbol (STT_FUNC or STT_GNU_IFUNC, with an
  * address), not for a .dynsym symbol of a hidden version (an old ABI's
  * clnt_spcreateerror@GLIBC_2.2.5, which no name looks up); a symbol in both
- * tables comes twice. Non-zero stops the walk and is returned. */
-typedef int (*ospy_elf_function_fn)(const char *name, void *data);
+ * tables comes twice; value is its address in the file (two names of one
+ * function have the same). Non-zero stops the walk and is returned. */
+typedef int (*ospy_elf_function_fn)(const char *name, uint64_t value, void *data);
 
 /* Walks the file at path; bits 32 or 64 refuses a file of the other class
  * (0: either). 0 when walked, 1 when the file is no ELF file of that class,

@@ -238,7 +238,7 @@ static int clone_matches(const char *func, char *name, char *dot)
   return copied;
 }
 
-static int consider(const char *name, void *data)
+static int consider(const char *name, uint64_t value, void *data)
 {
   scan *sc = data;
   if ((name[0] == '_' && sc->func[0] != '_') || crt_helper(name))

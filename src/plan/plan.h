@@ -42,6 +42,10 @@ typedef enum ospy_hook_kind {
                                   never loaded is an error at the end, not a note */
 #define OSPY_HOOK_F_GLOB 0x8u  /* found by expanding a -f pattern against a module's
                                   functions: a refusal is a note, not an error */
+#define OSPY_HOOK_F_CXX_NAME 0x10u /* symbol is a C++ name as nm -C prints it, found in
+                                      no file before the program ran: the agent looks it
+                                      up by the demangled names of the modules loaded
+                                      later (src/plan/cxx_match.h) */
 
 typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */

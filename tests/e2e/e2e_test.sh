@@ -533,15 +533,22 @@ X
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
     expect_line "$tmp/show" "] libacc.so!lib::Acc::add(int)(arg0=0x" # (a glob: the file it names)
   done
-  # a library opened later from elsewhere: nothing can be looked up before the
-  # program runs, and the capture says so, not "function not found (yet)"
+  # a library opened later from elsewhere, named by its file name: nothing can
+  # be looked up before the program runs; the agent looks the name up by the
+  # demangled names of the library when the program loads it (it was refused:
+  # "name the library it opens by its path")
   sed "s|$tmp/late/liblate.so|liblate.so|" "$tmp/lib.xml" >"$tmp/late.xml"
-  "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >/dev/null 2>"$tmp/err" &&
-    fail "a C++ symbol= in a library found nowhere before the start must be refused"
-  expect_line "$tmp/err" "hook liblate.so!add: the C++ name late::Acc::add is looked up in the file of liblate.so before the program starts, and the program loads no file named liblate.so at start, nor is there one in the library directories: name the library it opens by its path"
-  "$ospy" capture -q -f 'liblate.so!late::Acc::add' -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >/dev/null 2>"$tmp/err" &&
-    fail "-f of a C++ name in a library found nowhere before the start must be refused"
-  expect_line "$tmp/err" "-f liblate.so!late::Acc::add: the C++ name late::Acc::add is looked up in the file of liblate.so"
+  "$ospy" capture -q -c "$tmp/late.xml" -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "a C++ symbol= in a library opened later exited $?"; }
+  expect_line "$tmp/out" "codec7 6 10"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "info: hook liblate.so!add: the program loads no file named liblate.so at start: late::Acc::add is looked up by that name in each library the program loads later"
+  expect_regex "$tmp/show" '\] liblate.so!add\(self=0x[0-9a-f]+, x=4\) = 10$'
+  grep -E -- '--- (error|warning)' "$tmp/show" && fail "a library's C++ symbol= opened later: errors or warnings"
+  "$ospy" capture -q -f 'liblate.so!late::Acc::add' -o "$tmp/c.ospy" -- "$tmp/prog" "$tmp/late/liblate.so" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-f of a C++ name in a library opened later exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] liblate.so!late::Acc::add\(arg0=0x[0-9a-f]+, arg1=0x4, .*\) = 10$'
   # ospy check knows no program: it says where the name will be looked up
   "$ospy" check "$tmp/late.xml" >"$tmp/check" || fail "check exited $?"
   expect_line "$tmp/check" "liblate.so!add: symtab late::Acc::add in liblate.so (a C++ name: looked up in that module's file when captured)"
@@ -1951,7 +1958,7 @@ X
     grep -E -- '--- (error|warning)' "$tmp/show" && fail "plain C++ names: errors or warnings"
     "$ospy" capture -q -c "$tmp/overloaded.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" &&
       fail "an overloaded plain name in symbol= must be refused"
-    expect_regex "$tmp/err" '^ospy capture: hook prog!r: 2 functions have that C\+\+ name \(overloads\); give its parameter list, as nm -C prints it \(run\(Job\*, (int|long)\)\)$'
+    expect_regex "$tmp/err" '^ospy capture: hook prog!r: 2 functions have that C\+\+ name \(overloads\); give its parameter list, as nm -C prints it: run\(Job\*, (int|long)\), run\(Job\*, (int|long)\)$'
     "$ospy" capture -q -c "$tmp/one.xml" -o "$tmp/c.ospy" -- "$1" >/dev/null 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture of one overload exited $?"; }
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
@@ -1968,6 +1975,174 @@ X
     i386=checked
   fi
   echo "cxx-plain-symbol: symbol= without C++ syntax hooks the C++ function of that name, refuses an overloaded one, leaves a C function's (i386 $i386)" ;;
+cxx-forms)
+  # A constructor or destructor named as nm -C prints it, a template
+  # function without the return type the demangler prints, an operator of
+  # the global namespace (docs/catalogue.md, -f step 5). P::P(int)'s C1 and
+  # C2 symbols are one function (one address): "2 functions have that C++
+  # name (overloads)" refused the name nm -C gives. geo::Rect::~Rect() is two:
+  # the deleting destructor (D0, run by delete) and the complete one (D1, run
+  # for an object on the stack; D0 calls it), both printed alike: each is
+  # hooked, the deleting one shown as such. ns::twice<int> was found only as
+  # "int ns::twice<int>(int)"; 'operator new' was "not a function name".
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  cat > "$tmp/prog.cc" <<'X'
+#include <cstdio>
+#define NI __attribute__((noinline))
+struct P { int v; NI P(int x) : v(x * 2) {} NI ~P() { std::printf("~P %d\n", v); } };
+namespace geo {
+struct Shape { virtual ~Shape() {} };
+struct Rect : Shape { int w; NI Rect(int w_) : w(w_) {} NI ~Rect() override { std::printf("~Rect %d\n", w); } };
+}
+namespace ns {
+template <typename T> NI T twice(T x) { return x + x; }
+template int twice<int>(int);
+template double twice<double>(double);
+}
+int main(int argc, char **) {
+  P p(21);
+  geo::Shape *s = new geo::Rect(argc + 2);
+  delete s;
+  { geo::Rect r(7); }
+  std::printf("%d %g %d\n", ns::twice<int>(argc + 2), ns::twice<double>(1.25), p.v);
+}
+X
+  c++ -O0 -o "$tmp/prog" "$tmp/prog.cc" || fail "cannot build the C++ target"
+  nm "$tmp/prog" | grep -q '_ZN3geo4RectD0Ev' || { echo "skip: no deleting destructor symbol"; exit 77; }
+  cat > "$tmp/forms.xml" <<'X'
+<hookManager><specs><functions>
+<function name="ctor"><arguments><argument name="this" type="Pointer"/><argument name="x" type="Int32"/></arguments></function>
+<function name="dtor"><arguments><argument name="this" type="Pointer"/></arguments></function>
+<function name="tw"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+</functions></specs><hooks><module name="prog">
+<function specId="ctor" symbol="P::P(int)"/><function specId="dtor" symbol="geo::Rect::~Rect()"/>
+<function specId="tw" symbol="ns::twice&lt;int&gt;(int)"/>
+</module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/forms.xml" -o "$tmp/c.ospy" -- "$tmp/prog" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of a constructor, a destructor and a template by their C++ names exited $?"; }
+  expect_line "$tmp/out" "6 2.5 42"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] prog!ctor\(this=0x[0-9a-f]+, x=21\)$'
+  # delete: the deleting destructor (the complete one it calls is nested in it)
+  expect_regex "$tmp/show" '\] prog!dtor \[deleting\]\(this=0x[0-9a-f]+\)$'
+  # the object on the stack: the complete destructor
+  expect_regex "$tmp/show" '\] prog!dtor\(this=0x[0-9a-f]+\)$'
+  [ "$(grep -c '\] prog!dtor' "$tmp/show")" = 2 ] || fail "expected 2 destructor calls: $(grep 'prog!dtor' "$tmp/show")"
+  expect_regex "$tmp/show" '\] prog!tw\(x=3\) = 6$'
+  expect_regex "$tmp/show" 'info: hook prog!dtor: geo::Rect::~Rect\(\) names 2 functions, each hooked: _ZN3geo4RectD[01]Ev as prog!dtor( \[deleting\])?, _ZN3geo4RectD[01]Ev as prog!dtor( \[deleting\])?$'
+  grep -E -- '--- (error|warning)' "$tmp/show" && fail "C++ constructors, destructors, templates: errors or warnings"
+  # -f: the same, shown by their names; C1 and C2 are one function, no note of two
+  "$ospy" capture -f 'geo::Rect::~Rect' -f 'geo::Rect::Rect' -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f of a constructor and a destructor exited $?"; }
+  expect_regex "$tmp/err" '^ospy: note: -f geo::Rect::~Rect: 2 functions of that name, each hooked: geo::Rect::~Rect\(\)( \[deleting\])?, geo::Rect::~Rect\(\)( \[deleting\])?$'
+  grep -F 'note: -f geo::Rect::Rect: ' "$tmp/err" | grep -F 'functions of that name' &&
+    fail "C1 and C2 at one address counted as two functions"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  [ "$(grep -c '\] prog!geo::Rect::Rect(int)(arg0=0x' "$tmp/show")" = 2 ] || fail "expected 2 constructor calls"
+  expect_line "$tmp/show" '] prog!geo::Rect::~Rect() [deleting](arg0=0x'
+  expect_line "$tmp/show" '] prog!geo::Rect::~Rect()(arg0=0x'
+  # a template function by its name without the return type, with or without
+  # its template arguments and parameter list
+  for f in 'ns::twice<int>' 'ns::twice<int>(int)' 'int ns::twice<int>(int)' 'ns::twice'; do
+    "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" '\] prog!int ns::twice<int>\(int\)\(arg0=0x3, .*\) = 6$'
+    grep -E -- '--- (error|warning)' "$tmp/show" && fail "-f '$f': errors or warnings"
+  done
+  expect_line "$tmp/show" '] prog!double ns::twice<double>(double)(arg0=' # (ns::twice: both)
+  # a glob over the name is refused with a hint that works
+  "$ospy" capture -q -f 'ns::twice*' -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" &&
+    fail "a glob over a C++ name must be refused"
+  expect_line "$tmp/err" "(-f 'ns::twice', if that is the whole name)"
+  # an operator of the global namespace: every overload, each where the
+  # program's calls bind (libstdc++'s)
+  "$ospy" capture -f 'operator new' -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f 'operator new' exited $?"; }
+  expect_regex "$tmp/err" "^ospy: note: -f operator new: [0-9]+ functions of that name \(overloads\), each hooked: .*operator new\(unsigned long\)"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] libstdc\+\+\.so\.6!operator new\(unsigned long\)\(arg0=0x(10|c), '
+  echo "cxx-forms: constructors, destructors (the deleting one told apart), templates without their return type, operator new, by their C++ names" ;;
+cxx-late)
+  # A C++ name without a module, of a library the program opens later
+  # (dlopen): no file has it before the program runs; the agent looks it up
+  # by the demangled names of each library loaded later (it was hooked by
+  # that name as a symbol, never found, and the capture ended with "never
+  # found: the program ended without loading a module that has it" though
+  # the plugin had it). x86-64 and i386.
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  cat > "$tmp/plug.cc" <<'X'
+namespace plug {
+struct Engine {
+  int base;
+  Engine(int b) : base(b) {}
+  virtual ~Engine() {}
+  virtual int run(int x) { return base * x + 1; }
+};
+__attribute__((noinline)) int compute(int a, int b) { return a * a + b; }
+__attribute__((noinline)) int compute(int a) { return a * 2; }
+}
+extern "C" plug::Engine *make_engine(int b) { return new plug::Engine(b); }
+extern "C" int plug_work(int x) { return plug::compute(x) + plug::compute(x, 1); }
+X
+  cat > "$tmp/host.cc" <<'X'
+#include <cstdio>
+#include <dlfcn.h>
+struct Engine { virtual ~Engine() {} virtual int run(int) = 0; };
+int main(int argc, char **argv) {
+  void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (!h) { std::printf("dlopen: %s\n", dlerror()); return 1; }
+  auto mk = (Engine *(*)(int))dlsym(h, "make_engine");
+  auto pw = (int (*)(int))dlsym(h, "plug_work");
+  Engine *e = mk(3);
+  std::printf("%d %d\n", e->run(4), pw(5));
+  delete e;
+  return 0;
+}
+X
+  check_late() { # DIR (host and plug/libplug.so built there)
+    for f in 'plug::Engine::run(int)' 'plug::Engine::run'; do
+      "$ospy" capture -f "$f" -o "$tmp/c.ospy" -- "$1/host" "$1/plug/libplug.so" >"$tmp/out" 2>"$tmp/err" ||
+        { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
+      expect_line "$tmp/out" "13 36"
+      expect_line "$tmp/err" "ospy: note: -f $f: no function of that C++ name in the program or the libraries it loads at start (the demangled names of their symbol tables are searched): looked up by that name in each library the program loads later"
+      "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+      expect_line "$tmp/show" "info: libplug.so!$f: found and hooked now"
+      expect_regex "$tmp/show" "\] libplug\.so!plug::Engine::run(\(int\))?\(arg0=0x[0-9a-f]+, arg1=0x4, .*\) = 13\$"
+      grep -F -- '--- error' "$tmp/show" && fail "-f '$f' of a library opened later: errors"
+    done
+    # overloads: each hooked, a note names them
+    "$ospy" capture -q -f 'plug::compute' -o "$tmp/c.ospy" -- "$1/host" "$1/plug/libplug.so" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f plug::compute exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" 'info: plug::compute: 2 functions of that name \(plug::compute\(int(, int)?\) at 0x[0-9a-f]+, plug::compute\(int(, int)?\) at 0x[0-9a-f]+\), each hooked'
+    expect_regex "$tmp/show" '\] libplug\.so!plug::compute\(arg0=0x5, .*\) = 10$'
+    expect_regex "$tmp/show" '\] libplug\.so!plug::compute\(arg0=0x5, arg1=0x1, .*\) = 26$'
+    # the destructor's deleting form named in the note
+    "$ospy" capture -q -f 'plug::Engine::~Engine' -o "$tmp/c.ospy" -- "$1/host" "$1/plug/libplug.so" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f plug::Engine::~Engine exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "plug::Engine::~Engine() [deleting] at 0x"
+    expect_regex "$tmp/show" '\] libplug\.so!plug::Engine::~Engine\(arg0=0x'
+    # what the plugin lacks is never found, said truly
+    "$ospy" capture -q -f 'plug::absent(int)' -o "$tmp/c.ospy" -- "$1/host" "$1/plug/libplug.so" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f plug::absent(int) exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "error: plug::absent(int): never found: the program ended without loading a module that has it"
+  }
+  mkdir -p "$tmp/x86-64/plug" "$tmp/i386/plug"
+  c++ -O0 -shared -fPIC -o "$tmp/x86-64/plug/libplug.so" "$tmp/plug.cc" &&
+    c++ -O0 -o "$tmp/x86-64/host" "$tmp/host.cc" -ldl || fail "cannot build the C++ plugin and host"
+  check_late "$tmp/x86-64"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] && c++ -m32 -O0 -shared -fPIC -o "$tmp/i386/plug/libplug.so" "$tmp/plug.cc" 2>/dev/null &&
+     c++ -m32 -O0 -o "$tmp/i386/host" "$tmp/host.cc" -ldl 2>/dev/null && "$tmp/i386/host" "$tmp/i386/plug/libplug.so" >/dev/null 2>&1; then
+    check_late "$tmp/i386"
+    expect_line "$tmp/show" "32-bit"
+    i386=checked
+  fi
+  echo "cxx-late: a C++ name without a module hooked in a library loaded later by its demangled names, overloads and the deleting destructor told apart (i386 $i386)" ;;
 value-room)
   # A call whose values do not all fit its record: the arguments after the big
   # values keep theirs (they were dropped without a trace, show printing the
