@@ -1405,6 +1405,13 @@ void ospy_inline_report_never_found(void)
     }
     if (h->ph->flags & OSPY_HOOK_F_GLOB)
       continue; /* its note at start stands */
+    if (ospy_agent_cxx_unreadable(h->ph)) {
+      ospy_agent_messagef2(OSPY_EV_ERROR, h->index, h->ph->display,
+                           ": never found: the process had functions that may be of that C++ "
+                           "name and no C++ runtime to read their names (__cxa_demangle): "
+                           "name it by its mangled name (nm prints it)", NULL);
+      continue;
+    }
     ospy_agent_messagef2(OSPY_EV_ERROR, h->index, h->ph->display,
                          ": never found: the program ended without loading a module that has it",
                          NULL);

@@ -59,6 +59,10 @@ typedef struct ospy_resolved {
  * the functions of that name there (nth 0: the first; other hooks have none
  * but the first). */
 void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r);
+/* Whether the last lookup of ph, a C++ name (OSPY_HOOK_F_CXX_NAME), saw
+ * functions that may be of that name while the process had no C++ runtime
+ * to demangle them with. */
+int ospy_agent_cxx_unreadable(const ospy_plan_hook *ph);
 /* For the note that hooks same-named functions: "tu1.c at 0x1190, tu2.c at
  * 0x11b0", the functions of ph's name in the file of the module holding
  * first (a static one's source file, its address in the file). */

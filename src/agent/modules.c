@@ -26,7 +26,7 @@ typedef struct module {
 static module modules[MAX_MODULES];
 static int nmodules;
 static int scanned_once;
-static uint32_t generation;
+static uint32_t generation; /* rescans */
 
 
 typedef struct mapped_file {

@@ -1298,7 +1298,7 @@ typedef struct cxx_found {
   unsigned n;
   uint64_t value[CXX_FOUND_MAX]; /* in the file, then loaded addresses */
   char where[768];               /* "plug::compute(int) at 0x1139, ..." for the note */
-  int no_demangler;              /* candidates, and no demangler in the process */
+  int no_demangler;              /* candidates, and no demangler in the process (yet) */
   /* the walk's */
   const char *name;
   char token[64];
@@ -1344,9 +1344,43 @@ static int cxx_symbol_each(const ElfW(Sym) *sym, const char *s, void *data)
   return f->n == CXX_FOUND_MAX;
 }
 
+/* Per C++ name hook: whether the modules of the agent's start were read
+ * (with a demangler: a C program's own C++ functions wait for the C++
+ * runtime a plugin brings), and whether functions that may be of its name
+ * were seen while the process had no demangler. */
+typedef struct cxx_hook_state {
+  const ospy_plan_hook *ph;
+  uint8_t start_read, unreadable;
+} cxx_hook_state;
+
+#define CXX_HOOKS_MAX 256
+static cxx_hook_state cxx_states[CXX_HOOKS_MAX];
+static unsigned ncxx_states;
+
+static cxx_hook_state *cxx_state(const ospy_plan_hook *ph)
+{
+  for (unsigned i = 0; i < ncxx_states; i++)
+    if (cxx_states[i].ph == ph)
+      return &cxx_states[i];
+  if (ncxx_states == CXX_HOOKS_MAX)
+    return NULL; /* (its modules are all read each time) */
+  cxx_states[ncxx_states] = (cxx_hook_state){ .ph = ph };
+  return &cxx_states[ncxx_states++];
+}
+
+int ospy_agent_cxx_unreadable(const ospy_plan_hook *ph)
+{
+  for (unsigned i = 0; i < ncxx_states; i++)
+    if (cxx_states[i].ph == ph)
+      return cxx_states[i].unreadable;
+  return 0;
+}
+
 /* Fills f for ph: the first module in load order that ph's module names
- * (any, without one) and that was loaded after the agent started (the
- * controller looked into the others) with functions of that name. */
+ * (any, without one) with functions of that name. Read once, the modules of
+ * the agent's start are not read again, only those loaded since: the
+ * controller looked into them before the program ran (this first reading
+ * is for a program exec'd under -F, which the controller never read). */
 static void cxx_find(const ospy_plan_hook *ph, cxx_found *f)
 {
   static module_list l; /* (4 KiB a list: not on a thread's stack) */
@@ -1359,10 +1393,12 @@ static void cxx_find(const ospy_plan_hook *ph, cxx_found *f)
   f->name = ph->symbol;
   f->demangle = NULL;
   ospy_cxx_name_token(ph->symbol, f->token, sizeof f->token);
+  cxx_hook_state *st = cxx_state(ph);
+  int all = !st || !st->start_read;
   for (unsigned i = 0; i < l.n && !f->n && !f->no_demangler; i++) {
     size_t size;
-    const uint8_t *map = ospy_agent_module_loaded_late(l.base[i]) ? map_file(l.path[i], &size)
-                                                                   : NULL;
+    int unread = all || ospy_agent_module_loaded_late(l.base[i]);
+    const uint8_t *map = unread ? map_file(l.path[i], &size) : NULL;
     if (!map)
       continue;
     symtab_walk(map, size, SHT_SYMTAB, cxx_symbol_each, f);
@@ -1371,9 +1407,15 @@ static void cxx_find(const ospy_plan_hook *ph, cxx_found *f)
     for (unsigned k = 0; k < f->n; k++)
       f->value[k] += l.base[i];
   }
+  if (st && !f->no_demangler)
+    st->start_read = 1;
+  if (st)
+    st->unreadable = (uint8_t)f->no_demangler;
 }
 
-/* The nth function of a C++ name in the libraries loaded later. */
+/* The nth function of a C++ name in the libraries loaded later. Where the
+ * process has no demangler yet, none: a library loaded later may bring one
+ * (the agent says at the end why it was never found). */
 static void *resolve_cxx_name(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r)
 {
   cxx_found *f = &cxx_cache;
@@ -1382,10 +1424,6 @@ static void *resolve_cxx_name(const ospy_plan_hook *ph, unsigned nth, ospy_resol
     f->generation = ospy_agent_modules_generation();
     cxx_find(ph, f);
   }
-  if (f->no_demangler && !nth)
-    add(r->refused, sizeof r->refused, "a library loaded has functions that may be of that "
-        "C++ name, and the process has no C++ runtime to read their names "
-        "(__cxa_demangle): name it by its mangled name (nm prints it)", NULL, NULL);
   r->count = f->n ? f->n : 1;
   return nth < f->n ? (void *)(uintptr_t)f->value[nth] : NULL;
 }

@@ -245,7 +245,8 @@ static int config_cxx_symbol(planner *p, ospy_plan_hook *h)
     char searched[600];
     cxx_searched(p, h->module, searched, sizeof searched);
     note(p, "hook %s: %s: %s is looked up by that name in each library the program loads "
-         "later", h->display, searched, h->symbol);
+         "later%s", h->display, searched, h->symbol,
+         p->o->follow_forks ? " and in each program it runs" : "");
     h->flags |= OSPY_HOOK_F_CXX_NAME;
   }
   return rc;
@@ -555,8 +556,8 @@ static int add_cxx_later(planner *p, const char *item, const char *module, const
 {
   char searched[600];
   cxx_searched(p, module, searched, sizeof searched);
-  note(p, "-f %s: %s: looked up by that name in each library the program loads later", item,
-       searched);
+  note(p, "-f %s: %s: looked up by that name in each library the program loads later%s", item,
+       searched, p->o->follow_forks ? " and in each program it runs" : "");
   size_t before = p->nraw;
   int rc = add_raw(p, module, func, NULL);
   if (rc == 0 && p->nraw > before)

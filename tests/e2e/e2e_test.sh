@@ -2090,13 +2090,14 @@ X
 #include <cstdio>
 #include <dlfcn.h>
 struct Engine { virtual ~Engine() {} virtual int run(int) = 0; };
+namespace app { __attribute__((noinline)) int scale(int x) { return 3 * x; } }
 int main(int argc, char **argv) {
   void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (!h) { std::printf("dlopen: %s\n", dlerror()); return 1; }
   auto mk = (Engine *(*)(int))dlsym(h, "make_engine");
   auto pw = (int (*)(int))dlsym(h, "plug_work");
   Engine *e = mk(3);
-  std::printf("%d %d\n", e->run(4), pw(5));
+  std::printf("%d %d %d\n", e->run(4), pw(5), app::scale(argc + 3));
   delete e;
   return 0;
 }
@@ -2105,7 +2106,7 @@ X
     for f in 'plug::Engine::run(int)' 'plug::Engine::run'; do
       "$ospy" capture -f "$f" -o "$tmp/c.ospy" -- "$1/host" "$1/plug/libplug.so" >"$tmp/out" 2>"$tmp/err" ||
         { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
-      expect_line "$tmp/out" "13 36"
+      expect_line "$tmp/out" "13 36 15"
       expect_line "$tmp/err" "ospy: note: -f $f: no function of that C++ name in the program or the libraries it loads at start (the demangled names of their symbol tables are searched): looked up by that name in each library the program loads later"
       "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
       expect_line "$tmp/show" "info: libplug.so!$f: found and hooked now"
@@ -2135,6 +2136,14 @@ X
   c++ -O0 -shared -fPIC -o "$tmp/x86-64/plug/libplug.so" "$tmp/plug.cc" &&
     c++ -O0 -o "$tmp/x86-64/host" "$tmp/host.cc" -ldl || fail "cannot build the C++ plugin and host"
   check_late "$tmp/x86-64"
+  # with -F, a program the started one runs (sh -c): no file of it was read
+  # before it ran; its agent looks the name up in its modules at its start
+  "$ospy" capture -F -f 'app::scale(int)' -o "$tmp/c.ospy" -- sh -c "'$tmp/x86-64/host' '$tmp/x86-64/plug/libplug.so'" \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture -F of a C++ name in the program sh runs exited $?"; }
+  expect_line "$tmp/out" "13 36 15"
+  expect_line "$tmp/err" "looked up by that name in each library the program loads later and in each program it runs"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] host!app::scale\(int\)\(arg0=0x5, .*\) = 15$'
   i386=skipped
   if [ -n "$agent32" ] && [ -f "$agent32" ] && c++ -m32 -O0 -shared -fPIC -o "$tmp/i386/plug/libplug.so" "$tmp/plug.cc" 2>/dev/null &&
      c++ -m32 -O0 -o "$tmp/i386/host" "$tmp/host.cc" -ldl 2>/dev/null && "$tmp/i386/host" "$tmp/i386/plug/libplug.so" >/dev/null 2>&1; then
@@ -2142,7 +2151,7 @@ X
     expect_line "$tmp/show" "32-bit"
     i386=checked
   fi
-  echo "cxx-late: a C++ name without a module hooked in a library loaded later by its demangled names, overloads and the deleting destructor told apart (i386 $i386)" ;;
+  echo "cxx-late: a C++ name without a module hooked in a library loaded later by its demangled names, and with -F in a program run later; overloads and the deleting destructor told apart (i386 $i386)" ;;
 value-room)
   # A call whose values do not all fit its record: the arguments after the big
   # values keep theirs (they were dropped without a trace, show printing the
