@@ -104,8 +104,9 @@ void ospy_agent_crash_hide(int sig, void *oldact);
 void ospy_agent_emit_module(uint16_t type, uint16_t flags, uint64_t base, uint64_t size,
                             const char *path);
 /* An FdClosed record: descriptor fd of process pid (0: this one) was closed,
- * by close or by the C library's own __close_nocancel (fclose, NSS). */
-void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd);
+ * by close or by the C library's own __close_nocancel (fclose, NSS), called
+ * at ts_enter (the agent's clock; 0: not known) and returned now. */
+void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd, uint64_t ts_enter);
 /* A HookName record: the calls of plan hook `hook` are shown as name. */
 void ospy_agent_emit_hook_name(uint32_t hook, const char *name);
 

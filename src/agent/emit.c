@@ -147,7 +147,7 @@ char *ospy_agent_put_dec(char *out, uint64_t v)
   return out;
 }
 
-void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd)
+void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd, uint64_t ts_enter)
 {
   uint64_t tok;
   ospy_event_fd_closed *r = ospy_agent_record_begin(OSPY_EV_FD_CLOSED, sizeof *r,
@@ -160,6 +160,7 @@ void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd)
   }
   r->fd = fd;
   r->reserved = 0;
+  r->ts_enter = ts_enter;
   ospy_agent_record_end(tok);
 }
 

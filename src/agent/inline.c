@@ -161,6 +161,32 @@ typedef struct sigaction_call {
 } sigaction_call;
 static __thread sigaction_call sigaction_calls[8] __attribute__((tls_model("initial-exec")));
 
+/* close and __close_nocancel in flight on this thread, by invocation depth:
+ * when each was called, for its FdClosed record (the controller ends the
+ * binding the close was made under, not one another thread's open made
+ * while it ran). (Not the call's scratch: a user's hook of close shares it.) */
+typedef struct close_call {
+  unsigned depth;
+  uint64_t ts;
+} close_call;
+static __thread close_call close_calls[8] __attribute__((tls_model("initial-exec")));
+
+static void close_enter(ospy_invocation *inv)
+{
+  unsigned d = ospy_invocation_depth(inv);
+  close_calls[d % 8] = (close_call){ d, ospy_agent_g.active ? ospy_agent_clock() : 0 };
+}
+
+/* When the returning close was called; 0 when not known. */
+static uint64_t close_entered(ospy_invocation *inv)
+{
+  unsigned d = ospy_invocation_depth(inv);
+  close_call *cc = &close_calls[d % 8];
+  uint64_t ts = cc->depth == d ? cc->ts : 0;
+  cc->ts = 0;
+  return ts;
+}
+
 /* The agent's crash handler is its own business: a program that asks what
  * handles a signal it never set is told SIG_DFL, as without ospy (python's
  * signal.signal() returned None for it, and restoring that failed). One that
@@ -443,6 +469,8 @@ static void on_enter(ospy_invocation *inv)
       before_dlclose(inv);
     if (h->internal == INTERNAL_SIGACTION)
       sigaction_enter(inv);
+    if (h->internal == INTERNAL_CLOSE || h->internal == INTERNAL_CLOSE_NOCANCEL)
+      close_enter(inv);
     if (h->internal == INTERNAL_VFORK)
       vfork_window = 1;
     if (h->internal == INTERNAL_SPAWN || h->internal == INTERNAL_SPAWNP)
@@ -767,8 +795,10 @@ static void on_leave(ospy_invocation *inv)
       return;
     }
     if (h->internal == INTERNAL_CLOSE || h->internal == INTERNAL_CLOSE_NOCANCEL) {
+      uint64_t entered = close_entered(inv);
       if ((int32_t)ospy_invocation_get_return(inv) == 0 && ospy_agent_g.active)
-        ospy_agent_emit_fd_closed(vfork_child_pid(), (int32_t)ospy_invocation_get_arg(inv, 0));
+        ospy_agent_emit_fd_closed(vfork_child_pid(), (int32_t)ospy_invocation_get_arg(inv, 0),
+                                  entered);
       return;
     }
     agent_calling = 1;

@@ -138,15 +138,18 @@ typedef struct ospy_event_fd_name {
   /* char name[name_len]; pad */
 } ospy_event_fd_name;
 
+/* Ring only: descriptor fd of process h.pid was closed, seen by the agent's
+ * own hooks of close and __close_nocancel. */
+typedef struct ospy_event_fd_closed {
+  ospy_event_hdr h; /* ts: when the close returned */
+  int32_t fd;
+  uint32_t reserved;
+  uint64_t ts_enter; /* when it was called (0: not known): which binding it ended */
+} ospy_event_fd_closed;
+
 /* From this record on, the calls of plan hook `hook` are shown as `name`:
  * the module the agent found the function in, where the plan's display name
  * has a glob or no module (`*!parse` hooked in kv-64-O0 is kv-64-O0!parse). */
-typedef struct ospy_event_fd_closed {
-  ospy_event_hdr h;
-  int32_t fd;
-  uint32_t reserved;
-} ospy_event_fd_closed;
-
 typedef struct ospy_event_hook_name {
   ospy_event_hdr h;
   uint32_t hook;

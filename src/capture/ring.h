@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 4u
+#define OSPY_RING_VERSION 5u /* 5: FdClosed carries its close's entry time */
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */

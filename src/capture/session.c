@@ -235,6 +235,11 @@ static void convert_times(ospy_session *s, ospy_event_hdr *rec, int *sampled)
     if (c->ts_leave)
       c->ts_leave = ospy_tscclock_to_ns(s->tsc, c->ts_leave);
   }
+  if (rec->type == OSPY_EV_FD_CLOSED && rec->size >= sizeof(ospy_event_fd_closed)) {
+    ospy_event_fd_closed *r = (ospy_event_fd_closed *)rec;
+    if (r->ts_enter)
+      r->ts_enter = ospy_tscclock_to_ns(s->tsc, r->ts_enter);
+  }
 }
 
 long ospy_session_drain(ospy_session *s)
