@@ -86,7 +86,20 @@ static int add_from_tracker(void *ctx, const ospy_event_hdr *rec)
   return add_one(ctx, rec);
 }
 
-static int emit(ospy_session *s, const ospy_event_hdr *rec)
+/* A record's times by the agent's clock, taken before its TSC ticks are
+   turned into wall time: what the descriptor tracker orders calls by. */
+static ospy_fdtrack_times agent_times(const ospy_event_hdr *rec)
+{
+  if (rec->type == OSPY_EV_CALL)
+    return (ospy_fdtrack_times){ rec->ts, ((const ospy_event_call *)rec)->ts_leave };
+  if (rec->type == OSPY_EV_FD_CLOSED && rec->size >= sizeof(ospy_event_fd_closed)) {
+    const ospy_event_fd_closed *r = (const ospy_event_fd_closed *)rec;
+    return (ospy_fdtrack_times){ r->ts_enter ? r->ts_enter : r->h.ts, r->h.ts };
+  }
+  return (ospy_fdtrack_times){ rec->ts, rec->ts };
+}
+
+static int emit(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtrack_times *times)
 {
   if (rec->type == OSPY_EV_CALL) { /* drained or held: ours to change */
     ospy_event_call *c = (ospy_event_call *)rec;
@@ -94,21 +107,23 @@ static int emit(ospy_session *s, const ospy_event_hdr *rec)
     c->h.flags &= (uint16_t)~(OSPY_CALL_F_TENTATIVE | OSPY_CALL_F_SUPERSEDES);
   }
   if (s->fds)
-    ospy_fdtrack_before(s->fds, rec, add_from_tracker, s);
+    ospy_fdtrack_before(s->fds, rec, times, add_from_tracker, s);
   if (rec->type == OSPY_EV_FD_CLOSED)
     return 0; /* for the tracker only: its FdName, if any, says it */
   int r = add_one(s, rec);
   if (s->fds)
-    ospy_fdtrack_after(s->fds, rec, add_from_tracker, s);
+    ospy_fdtrack_after(s->fds, rec, times, add_from_tracker, s);
   return r;
 }
 
 static void unhold(ospy_session *s, unsigned i, int keep)
 {
   ospy_event_hdr *h = s->held[i];
+  ospy_fdtrack_times times = s->held_times[i];
   s->held[i] = s->held[--s->nheld];
+  s->held_times[i] = s->held_times[s->nheld];
   if (keep)
-    emit(s, h); /* it did not return: NO_RETURN, as recorded */
+    emit(s, h, &times); /* it did not return: NO_RETURN, as recorded */
   free(h);
 }
 
@@ -137,8 +152,12 @@ static void settle_held(ospy_session *s, const ospy_event_hdr *rec)
   }
 }
 
-int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+/* times: rec's by the agent's clock (NULL: the record's own, not converted). */
+static int add_timed(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtrack_times *times)
 {
+  ospy_fdtrack_times own = agent_times(rec);
+  if (!times)
+    times = &own;
   if (s->nheld)
     settle_held(s, rec);
   if (rec->type == OSPY_EV_CALL && (rec->flags & OSPY_CALL_F_TENTATIVE)) {
@@ -147,11 +166,17 @@ int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
       if (s->nheld == sizeof s->held / sizeof s->held[0])
         unhold(s, 0, 1);
       memcpy(copy, rec, rec->size);
+      s->held_times[s->nheld] = *times;
       s->held[s->nheld++] = copy;
       return 0;
     }
   }
-  return emit(s, rec);
+  return emit(s, rec, times);
+}
+
+int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec)
+{
+  return add_timed(s, rec, NULL);
 }
 
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text)
@@ -279,6 +304,7 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
       return s->write_failed ? -1 : n;
     }
     ospy_event_hdr *rec = (ospy_event_hdr *)s->buf;
+    ospy_fdtrack_times times = agent_times(rec); /* (the descriptor names' order) */
     if (s->tsc)
       convert_times(s, rec, &sampled);
     if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
@@ -293,7 +319,7 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
       s->agent_exits[slot] = rec->pid;
       s->agent_exit_codes[slot] = e->how == OSPY_EXIT_SIGNAL ? 128 + (e->status & 127) : e->status & 255;
     }
-    ospy_session_add(s, rec); /* calls numbered in the lanes' merge order (ring.h) */
+    add_timed(s, rec, &times); /* calls numbered in the lanes' merge order (ring.h) */
     n++;
   }
 }

@@ -39,6 +39,7 @@ typedef struct ospy_session {
   /* exec calls recorded at entry (OSPY_CALL_F_TENTATIVE), held until their
    * thread or process shows whether they returned */
   ospy_event_hdr *held[16];
+  ospy_fdtrack_times held_times[16]; /* their times by the agent's clock */
   unsigned nheld;
 } ospy_session;
 

@@ -89,11 +89,12 @@ static int read_phase(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, s
   return len ? ospy_values_decode(fn, blob, len, &vis, s, NULL, 0) : -1;
 }
 
-/* ---- the table: per (pid, fd), "proto\x1flocal\x1fpeer" in an fdnames table ---- */
+/* ---- a socket's fields, "proto\x1flocal\x1fpeer", kept with its binding (fdtrack.h) ---- */
 
-static int load(const ospy_fdtrack *t, uint32_t pid, int32_t fd, ospy_sockname *s)
+/* What the capture knows of the socket fd the call being handled passed. */
+static int load(const ospy_fdtrack *t, int32_t fd, ospy_sockname *s)
 {
-  const char *v = ospy_fdnames_get(&t->sockets, pid, fd);
+  const char *v = ospy_fdtrack_sock(t, fd);
   memset(s, 0, sizeof *s);
   if (!v)
     return 0;
@@ -106,16 +107,15 @@ static int load(const ospy_fdtrack *t, uint32_t pid, int32_t fd, ospy_sockname *
   return 1;
 }
 
-/* Stores s for (pid, fd) and names the descriptor after it. */
-static void store(ospy_fdtrack *t, const ospy_event_call *c, int32_t fd, const ospy_sockname *s,
+/* Keeps s for fd, a descriptor the call made (socket, accept) or passed, and
+   names the descriptor after it. */
+static void store(ospy_fdtrack *t, int32_t fd, int made, const ospy_sockname *s,
                   ospy_fdtrack_emit emit, void *ctx)
 {
   char v[sizeof *s + 4], name[sizeof *s + 8];
   snprintf(v, sizeof v, "%s\x1f%s\x1f%s", s->proto, s->local, s->peer);
-  if (ospy_fdnames_set(&t->sockets, c->h.pid, fd, v) < 0)
-    return;
   ospy_sockname_text(s, name, sizeof name);
-  ospy_fdtrack_name(t, c->h.pid, fd, c->h.ts, name, emit, ctx);
+  ospy_fdtrack_sock_said(t, fd, made, v, name, emit, ctx);
 }
 
 /* A socket address the call named, as an endpoint ("" when none). */
@@ -145,31 +145,31 @@ static void on_socket(ospy_fdtrack *t, const ospy_event_call *c, const said *in,
 {
   ospy_sockname s = { 0 };
   snprintf(s.proto, sizeof s.proto, "%s", ospy_socket_proto((int)in->ints[0], (int)in->ints[1]));
-  store(t, c, (int32_t)(uint32_t)c->retval, &s, emit, ctx);
+  store(t, (int32_t)(uint32_t)c->retval, 1, &s, emit, ctx);
 }
 
-static void on_socketpair(ospy_fdtrack *t, const ospy_event_call *c, const said *in,
-                          const said *out, ospy_fdtrack_emit emit, void *ctx)
+static void on_socketpair(ospy_fdtrack *t, const said *in, const said *out,
+                          ospy_fdtrack_emit emit, void *ctx)
 {
   ospy_sockname s = { 0 };
   snprintf(s.proto, sizeof s.proto, "%s", ospy_socket_proto((int)in->ints[0], (int)in->ints[1]));
   for (unsigned i = 0; i < out->nfds; i++)
-    store(t, c, out->fds[i], &s, emit, ctx);
+    store(t, out->fds[i], 1, &s, emit, ctx);
 }
 
 /* bind, connect, getsockname, getpeername: an address of socket fds[0]. */
-static void on_address(ospy_fdtrack *t, const ospy_event_call *c, const said *s, int peer,
-                       ospy_fdtrack_emit emit, void *ctx)
+static void on_address(ospy_fdtrack *t, const said *s, int peer, ospy_fdtrack_emit emit,
+                       void *ctx)
 {
   ospy_sockname n;
   if (!s->nfds)
     return;
-  load(t, c->h.pid, s->fds[0], &n);
+  load(t, s->fds[0], &n);
   guess_proto(&n, family_of(s));
   endpoint_of(s, peer ? n.peer : n.local, sizeof n.local);
   if (peer && !n.peer[0] && s->addr && family_of(s) != AF_UNSPEC)
     snprintf(n.peer, sizeof n.peer, "?"); /* connected to an unnamed socket */
-  store(t, c, s->fds[0], &n, emit, ctx);
+  store(t, s->fds[0], 0, &n, emit, ctx);
 }
 
 /* accept, accept4: a new socket, local as the listening one's (when bound to
@@ -178,7 +178,7 @@ static void on_accept(ospy_fdtrack *t, const ospy_event_call *c, const said *in,
                       ospy_fdtrack_emit emit, void *ctx)
 {
   ospy_sockname listening, n = { 0 };
-  if (in->nfds && load(t, c->h.pid, in->fds[0], &listening)) {
+  if (in->nfds && load(t, in->fds[0], &listening)) {
     memcpy(n.proto, listening.proto, sizeof n.proto);
     size_t len = strlen(listening.local);
     if (len > 2 && strcmp(listening.local + len - 2, ":0"))
@@ -190,7 +190,7 @@ static void on_accept(ospy_fdtrack *t, const ospy_event_call *c, const said *in,
   endpoint_of(out, n.peer, sizeof n.peer);
   if (!n.peer[0]) /* accept(fd, NULL, NULL): connected, to whom unsaid */
     snprintf(n.peer, sizeof n.peer, "?");
-  store(t, c, (int32_t)(uint32_t)c->retval, &n, emit, ctx);
+  store(t, (int32_t)(uint32_t)c->retval, 1, &n, emit, ctx);
 }
 
 static const char *const sock_fns[] = { "socket", "socketpair", "bind", "connect", "accept",
@@ -227,15 +227,15 @@ int ospy_socknames_on_call(ospy_fdtrack *t, const ospy_event_call *c, const ospy
   int ok = ret == 0 || (which == 3 && ret == -1 && c->err == EINPROGRESS);
   switch (which) {
   case 0: if (ret >= 0) on_socket(t, c, &in, emit, ctx); break;
-  case 1: if (ret == 0) on_socketpair(t, c, &in, &out, emit, ctx); break;
-  case 2: if (ok) on_address(t, c, &in, 0, emit, ctx); break;
-  case 3: if (ok) on_address(t, c, &in, 1, emit, ctx); break;
+  case 1: if (ret == 0) on_socketpair(t, &in, &out, emit, ctx); break;
+  case 2: if (ok) on_address(t, &in, 0, emit, ctx); break;
+  case 3: if (ok) on_address(t, &in, 1, emit, ctx); break;
   case 4: case 5: if (ret >= 0) on_accept(t, c, &in, &out, emit, ctx); break;
   case 6: case 7:
     if (ok) {
       out.fds[0] = in.fds[0];
       out.nfds = in.nfds;
-      on_address(t, c, &out, which == 7, emit, ctx);
+      on_address(t, &out, which == 7, emit, ctx);
     }
     break;
   }
