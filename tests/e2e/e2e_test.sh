@@ -42,6 +42,38 @@ check_demo() {
   [ "$n" = 14 ] || { cat "$tmp/show"; fail "expected 14 calls, got $n"; }
 }
 
+# check_fd_threads PROGRAM: 4 threads each open, write and close a file of
+# their own 2000 times; every write and close must show its own thread's file.
+# A thread's close is often drained after another thread's open took the
+# number (records are written when calls return): it was shown with that
+# file's name, and withdrew it from the other thread's write.
+check_fd_threads() {
+  "$ospy" capture -q --preset files -o "$tmp/t.ospy" -- "$1" "$tmp" 4 2000 >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "fd-threads: 4 threads x 2000 open/write/close"
+  "$ospy" show -s 0 "$tmp/t.ospy" >"$tmp/show" || fail "show exited $?"
+  awk '
+    !match($0, /\[[0-9]+:[0-9]+\]/) { next }
+    { tid = substr($0, RSTART, RLENGTH) }
+    /!open[0-9]*\(pathname="[^"]*\/fd_[0-9]+\.txt"/ {
+      match($0, /fd_[0-9]+\.txt"/); own[tid] = substr($0, RSTART, RLENGTH - 1); opens++; next
+    }
+    !/!(write|close)\(fd=/ || !(tid in own) { next }
+    { call = /!write\(/ ? "write" : "close" }
+    match($0, /\(fd=[0-9]+[,)]/) { print "unnamed: " $0; bad++; next }
+    match($0, /\(fd=[0-9]+<[^>]*>/) {
+      name = substr($0, RSTART, RLENGTH); sub(/.*\//, "", name); sub(/>$/, "", name)
+      if (name == own[tid]) { named[call]++; next }
+    }
+    { print "not its thread'"'"'s file (" own[tid] "): " $0; bad++ }
+    END {
+      printf "opens %d, writes named %d, closes named %d, wrong or unnamed %d\n",
+        opens, named["write"], named["close"], bad
+    }' "$tmp/show" >"$tmp/names"
+  tail -n 1 "$tmp/names" | grep -qx "opens 8000, writes named 8000, closes named 8000, wrong or unnamed 0" ||
+    { head -n 20 "$tmp/names"; tail -n 1 "$tmp/names"; fail "descriptor names crossed threads"; }
+}
+
 # A config for libe2e-dlib.so, which the program opens later: one function it
 # has and one it lacks (missing-later, missing-relative).
 write_late_config() { # FILE
@@ -922,6 +954,22 @@ C
   [ $trc = 5 ] || fail "the target captured twice ended with $trc, expected 5"
   expect_regex "$tmp/err" "already being captured"
   echo "attach: $n calls while attached, target finished unharmed; i386: $i386" ;;
+fd-threads)
+  # descriptor names follow each call's own time, not the order records are
+  # drained in (docs/reliability.md); x86-64, then i386 where it can run
+  check_fd_threads "$(dirname "$target")/e2e-target-fd-threads"
+  note=", i386 too"
+  if [ -z "$agent32" ] || [ ! -f "$agent32" ]; then
+    note=" (i386 skipped: built without an i386 agent)"
+  elif ! cc -m32 -O2 -pthread -o "$tmp/fd-threads32" \
+         "$(dirname "$demo_xml")/../tests/e2e/target_fd_threads.c" 2>/dev/null; then
+    note=" (i386 skipped: no -m32 toolchain)"
+  elif ! "$tmp/fd-threads32" "$tmp" 1 1 >/dev/null 2>&1; then
+    note=" (i386 skipped: this machine cannot run i386 programs)"
+  else
+    check_fd_threads "$tmp/fd-threads32"
+  fi
+  echo "fd-threads: 4 threads x 2000 open/write/close, every write and close shows its own thread's file$note" ;;
 fd-reuse)
   # a name is withdrawn by closefrom and close_range; a pipe's ends are named
   # as such, not after the file that had the number before
