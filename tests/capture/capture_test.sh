@@ -973,6 +973,63 @@ attach-main-busy)
       { "$ospy" show "$cap" | grep -E 'error|busy_add' | head -5 >&2; fail "$bits-bit masked: no refusal naming the unstoppable thread"; }
   done
   echo "attach-main-busy: $arches-bit, 4 rounds each, the main thread unharmed; unstoppable workers refused" ;;
+attach-restart)
+  # Attach after attach while the main thread (the one ptrace interrupts to
+  # inject the agent) sleeps in poll or clock_nanosleep, calls the kernel
+  # restarts when the thread resumes with no handler to run: let go at once,
+  # the thread took the agent's signal (it stops the threads not asleep in a
+  # system call, to install the hooks) on its way back into the call, and
+  # the kernel ended the call with EINTR instead (from the second or third
+  # attach on, every time). The program installs no signal handler: each
+  # call of both threads must time out. 8 attaches, each begun and ended
+  # inside one poll of the main thread, then 8 inside one clock_nanosleep,
+  # begun as the call begins (6 s each): none while a call ends (a poll
+  # whose timeout runs out as the hooks go in or out can still end with
+  # EINTR: docs/reliability.md). x86-64 and, when it runs, i386.
+  cc -O1 -pthread -o "$work/restart64" "$srcdir/target_restart.c" || fail "cc"
+  arches=64
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O1 -pthread -o "$work/restart32" "$srcdir/target_restart.c" 2>/dev/null &&
+     "$work/restart32" 1 / > /dev/null; then
+    arches="64 32"
+  fi
+  main_calls() { grep -c '^\[main\]' "$work/out"; }
+  cut_short() { grep 'resumed>.*) = [^0]' "$work/out" | head -n 1; }
+  give_up() { kill $tp 2>/dev/null; fail "$@"; }
+  for bits in $arches; do
+    rm -f "$work/stop"
+    "$work/restart$bits" 6000 "$work/stop" > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^\[main\] poll('
+    round=0 in_poll=0 in_sleep=0
+    while [ $in_poll -lt 8 ] || [ $in_sleep -lt 8 ]; do
+      calls=$(main_calls)
+      case $(grep '^\[main\]' "$work/out" | tail -n 1) in
+        '[main] poll('*) kind=poll inside=$in_poll ;;
+        '[main] clock_nanosleep('*) kind=sleep inside=$in_sleep ;;
+        *) sleep 0.01; continue ;; # (between two calls)
+      esac
+      while [ $inside -lt 8 ] && [ "$(main_calls)" = "$calls" ]; do
+        round=$((round + 1))
+        [ $round -le 100 ] || give_up "$bits-bit: 100 attaches, only $in_poll inside one poll and $in_sleep inside one clock_nanosleep"
+        timeout -k 5 30 "$ospy" capture -q -f tick --duration 0.1 -o "$cap" -p $tp 2> "$work/err" ||
+          { cat "$work/err" >&2; give_up "$bits-bit: attach $round failed"; }
+        [ -z "$(cut_short)" ] || give_up "$bits-bit, attach $round: $(cut_short)"
+        "$ospy" show "$cap" | grep -q 'agent: hooks installed' ||
+          give_up "$bits-bit, attach $round: no 'hooks installed'"
+        [ "$(main_calls)" = "$calls" ] && inside=$((inside + 1)) # (else the call ended meanwhile)
+      done
+      if [ $kind = poll ]; then in_poll=$inside; else in_sleep=$inside; fi
+      while [ "$(main_calls)" = "$calls" ]; do sleep 0.05; done # the call's end, unattached
+    done
+    touch "$work/stop"
+    wait $tp
+    trc=$?
+    [ -z "$(cut_short)" ] || fail "$bits-bit, after the attaches: $(cut_short)"
+    [ $trc = 0 ] && tail -n 1 "$work/out" | grep -q '^+++ exited with 0 +++$' ||
+      fail "$bits-bit: the program ended with $trc: $(tail -n 1 "$work/out")"
+    echo "attach-restart: $bits-bit: $round attaches, $in_poll inside one poll of the main thread and $in_sleep inside one clock_nanosleep; all $(grep -c 'resumed>' "$work/out") calls of both threads timed out"
+  done ;;
 unfinished-record)
   # A thread the process's exit kills in the middle of writing a record
   # (OSPY_TEST_STALL_RECORD keeps one there until the exit) left its room in

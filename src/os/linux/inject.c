@@ -7,12 +7,19 @@
  * serving `serve` (the agent's constructor talks to it during dlopen). When
  * the library was already loaded, dlopen runs no constructor: the injector
  * then calls the library's entry point by name (dlsym) the same way.
+ *
+ * A thread stopped inside a system call the kernel restarts (poll, nanosleep,
+ * clock_nanosleep, select, a futex wait...) is let go only once it sleeps in
+ * that call again (release_thread); all of it runs in a thread of ospy's own,
+ * whose end detaches from a tracee asleep.
  */
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -264,22 +271,116 @@ static int fp_restore(pid_t pid, const fp_state *f)
   struct iovec iov = f->iov;
   return f->type ? (int)ptrace(PTRACE_SETREGSET, pid, (void *)(uintptr_t)f->type, &iov) : 0;
 }
+
+/* The kernel's own codes for an interrupted system call that it restarts
+ * when the thread resumes with no signal handler to run
+ * (include/linux/errno.h, not exported to user space). */
+enum { RESTART_SYS = 512, RESTART_NOINTR = 513, RESTART_NOHAND = 514, RESTART_BLOCK = 516 };
+
+/* Whether the thread (registers r, stopped by ptrace) resumes by restarting
+ * the system call it was interrupted in. */
+static bool restart_pending(const struct user_regs_struct *r, int bits)
+{
+  long long nr = bits == 32 ? (int32_t)r->orig_rax : (long long)r->orig_rax;
+  long long ret = bits == 32 ? (int32_t)r->rax : (long long)r->rax;
+  return nr >= 0 && (ret == -RESTART_SYS || ret == -RESTART_NOINTR || ret == -RESTART_NOHAND ||
+                     ret == -RESTART_BLOCK);
+}
+
+/* The state letter of thread tid of pid (/proc/PID/task/TID/stat), or 0. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = 0;
+  const char *end = strrchr(buf, ')'); /* after the name, which may hold anything */
+  return end && end[1] == ' ' ? end[2] : 0;
+}
+
+/* Detaches from a stop waitpid reported (st), passing on a signal the
+ * thread was about to take: the program's own. */
+static void detach_from_stop(pid_t pid, int st)
+{
+  if (!WIFSTOPPED(st))
+    return; /* ended */
+  int sig = WSTOPSIG(st);
+  if (sig == (SIGTRAP | 0x80) || (st >> 16) != 0)
+    sig = 0; /* a system call stop, or an event stop (PTRACE_EVENT_STOP) */
+  ptrace(PTRACE_DETACH, pid, 0, sig);
+}
+
+/* Resumes the thread (its registers restored, inside a system call the
+ * kernel restarts) until it sleeps in that call again, and returns without
+ * detaching: the end of the calling thread, the tracer, lets it go there,
+ * asleep.
+ *
+ * Detached at once, the thread took signals on its way back into the call
+ * with the restart still pending. The agent's control thread stops every
+ * thread not asleep in a system call with a signal, to install its hooks, as
+ * soon as no tracer is left; a handler run then makes the kernel end the call
+ * with EINTR instead of restarting it (poll, nanosleep, clock_nanosleep,
+ * select; from the second or third of repeated attaches on, every time). */
+static void resume_into_restarted_call(pid_t pid)
+{
+  int st;
+  /* up to the restarted call's entry (the thread is one instruction away) */
+  if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0)
+    return;
+  while (waitpid(pid, &st, __WALL) < 0)
+    if (errno != EINTR)
+      return;
+  if (!WIFSTOPPED(st) || WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+    detach_from_stop(pid, st); /* a signal of the program's came first */
+    return;
+  }
+  if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0)
+    return;
+  for (int waited_ms = 0; waited_ms < 2000; waited_ms++) { /* (the agent waits 5 s at most) */
+    pid_t w = waitpid(pid, &st, WNOHANG | __WALL);
+    if (w == pid) { /* the call returned, or a signal came: no restart is pending now */
+      detach_from_stop(pid, st);
+      return;
+    }
+    if (w < 0 || thread_state(pid, pid) == 'S')
+      return; /* asleep in the call (or gone) */
+    struct timespec ts = { 0, 1000000L };
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* Lets the thread go on with the registers it had (restored: they were put
+ * back). */
+static void release_thread(pid_t pid, int bits, const struct user_regs_struct *saved,
+                           bool restored)
+{
+  if (restored && restart_pending(saved, bits))
+    resume_into_restarted_call(pid);
+  else
+    ptrace(PTRACE_DETACH, pid, 0, 0);
+}
 #endif
 
-int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
-                       ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
+#if defined(__x86_64__)
+/* ospy_inject_dlopen, run by the tracer thread. */
+static int inject_as_tracer(pid_t pid, int bits, const char *path, const char *then_call,
+                            ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
 {
-#if !defined(__x86_64__)
-  snprintf(err, errcap, "injection needs the x86-64 controller");
-  return -1;
-#else
   uint64_t fn = remote_libc_fn(pid, "dlopen", err, errcap);
   uint64_t sym_fn = then_call ? remote_libc_fn(pid, "dlsym", err, errcap) : 0;
   if (!fn || (then_call && !sym_fn))
     return -1;
   /* SEIZE + INTERRUPT, not ATTACH: ATTACH's SIGSTOP ends an epoll_wait in
-   * the target with EINTR (a stop signal does, even with no handler) */
-  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
+   * the target with EINTR (a stop signal does, even with no handler).
+   * TRACESYSGOOD: release_thread tells system call stops from signals. */
+  if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD) < 0 ||
+      ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
     int e = errno;
     int tracer = e == EPERM ? tracer_of(pid) : 0;
     if (tracer > 0)
@@ -297,6 +398,7 @@ int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_c
     ;
   struct user_regs_struct saved;
   int rc = -1, served = 0;
+  bool restored = false;
   uint64_t handle = 0, entry = 0, ignored;
   fp_state fp;
   if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0) {
@@ -336,7 +438,8 @@ int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_c
   rc = 0;
 restore:
   /* the saved registers, orig_rax included, let an interrupted system call restart */
-  if (ptrace(PTRACE_SETREGS, pid, 0, &saved) < 0 && rc == 0) {
+  restored = ptrace(PTRACE_SETREGS, pid, 0, &saved) == 0;
+  if (!restored && rc == 0) {
     snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)pid, strerror(errno));
     rc = -1;
   }
@@ -345,7 +448,52 @@ restore:
     rc = -1;
   }
 detach:
-  ptrace(PTRACE_DETACH, pid, 0, 0);
+  release_thread(pid, bits, &saved, restored);
   return rc;
+}
+
+typedef struct inject_job {
+  pid_t pid;
+  int bits;
+  const char *path, *then_call;
+  ospy_inject_serve_fn serve;
+  void *data;
+  char *err;
+  size_t errcap;
+  int rc;
+} inject_job;
+
+static void *tracer_main(void *arg)
+{
+  inject_job *j = arg;
+  j->rc = inject_as_tracer(j->pid, j->bits, j->path, j->then_call, j->serve, j->data, j->err,
+                           j->errcap);
+  return NULL; /* (this thread's end lets go of a tracee release_thread left asleep) */
+}
+#endif
+
+/* The tracer is a thread of its own: a tracer thread's end is the only way
+ * to let a tracee go without stopping it first (release_thread). It blocks
+ * every signal: ospy's handlers run in the calling thread, as before. */
+int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
+                       ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
+{
+#if !defined(__x86_64__)
+  snprintf(err, errcap, "injection needs the x86-64 controller");
+  return -1;
+#else
+  inject_job job = { pid, bits, path, then_call, serve, data, err, errcap, -1 };
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  pthread_t tracer;
+  int e = pthread_create(&tracer, NULL, tracer_main, &job);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (e != 0) {
+    snprintf(err, errcap, "cannot start the injecting thread: %s", strerror(e));
+    return -1;
+  }
+  pthread_join(tracer, NULL);
+  return job.rc;
 #endif
 }
