@@ -22,17 +22,24 @@ static int is_preset_file(const char *name)
   return n > 4 && !strcmp(name + n - 4, ".xml");
 }
 
+static int preset_entry(const struct dirent *e)
+{
+  return is_preset_file(e->d_name);
+}
+
+/* In name order (the directory's own order changes from one file system to
+ * another). */
 static void list_presets(FILE *out)
 {
-  DIR *d = opendir(OSPY_CONFIGS_DIR);
-  struct dirent *e;
+  struct dirent **names = NULL;
+  int n = scandir(OSPY_CONFIGS_DIR, &names, preset_entry, alphasort);
   fprintf(out, "presets in %s:", OSPY_CONFIGS_DIR);
-  while (d && (e = readdir(d)))
-    if (is_preset_file(e->d_name))
-      fprintf(out, " %.*s", (int)(strlen(e->d_name) - 4), e->d_name);
+  for (int i = 0; i < n; i++) {
+    fprintf(out, " %.*s", (int)(strlen(names[i]->d_name) - 4), names[i]->d_name);
+    free(names[i]);
+  }
   fputc('\n', out);
-  if (d)
-    closedir(d);
+  free(names);
 }
 
 int ospy_preset_path(const char *name, char *out, size_t cap)
