@@ -2691,7 +2691,31 @@ C
     [ "$n" = 0 ] || { cat "$tmp/show"; fail "-m$m: expected only last refused, got $n other refusals"; }
     done_arches="$done_arches -m$m"
   done
-  echo "tiny-functions: 4-byte functions hooked over their padding ($done_arches)" ;;
+  # nops right after a function that are the next (static) function's
+  # patchable entry, not padding: refused, the next function intact
+  cat > "$tmp/pfe.c" <<'C'
+#include <stdio.h>
+#define NI __attribute__((noinline, noclone))
+NI int p_add(int a, int b) { return a + b; }
+__attribute__((patchable_function_entry(8, 0))) NI static int p_next(int a) { return a * 3 + 1; }
+int (*volatile pn)(int) = p_next;
+int main(void) {
+  long bad = 0;
+  for (int i = 0; i < 1000; i++)
+    bad += (p_add(i, 2) != i + 2) + (pn(i) != i * 3 + 1);
+  printf("bad=%ld\n", bad);
+  return bad != 0;
+}
+C
+  cc -O2 -fno-toplevel-reorder -falign-functions=1 -o "$tmp/pfe" "$tmp/pfe.c" || fail "cc pfe"
+  "$ospy" capture -q -f p_add -o "$tmp/p.ospy" -- "$tmp/pfe" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of pfe exited $?"; }
+  expect_line "$tmp/out" "bad=0"
+  "$ospy" show "$tmp/p.ospy" >"$tmp/show" || fail "show exited $?"
+  if ! grep -q 'pfe!p_add(' "$tmp/show"; then # (hooked only if the compiler aligned p_next)
+    expect_regex "$tmp/show" "pfe!p_add: cannot hook: .*padding after it ends off a 16-byte boundary, at \\+0x[0-9a-f]+ \\('"
+  fi
+  echo "tiny-functions: 4-byte functions hooked over their padding ($done_arches); a next function's nops are not padding" ;;
 crash-after-default)
   # A program that sets a fatal signal back to SIG_DFL (signal(SIGSEGV,
   # SIG_DFL); sort's SIGPIPE handler before it raises the signal again) keeps

@@ -112,6 +112,34 @@ static bool is_padding(const cs_insn *insn, ospy_x86_mode mode) {
  * are alignment padding, never run. */
 #define PAD_ALIGN 16u
 
+/* The bytes the jump covers after a function's end are taken for padding
+ * only when the padding runs on to a 16-byte boundary where code starts:
+ * nops that are followed by code elsewhere are the start of the next
+ * function (-falign-functions=1 with -fpatchable-function-entry puts a
+ * function's nops right after the ret of the one before), which a static
+ * function's symbol cannot tell. */
+static ospy_x86_reloc_status padding_to_code(ospy_x86_decoder *d, const reader *r, size_t off,
+                                             const char *end_text, size_t end_off,
+                                             size_t end_size, size_t min_bytes,
+                                             ospy_x86_reloc_plan *plan) {
+  size_t len = off - plan->skip;
+  char text[96];
+  bool decoded;
+  while ((decoded = off < r->avail &&
+                    ospy_x86_dec_one(d, r->code + off, r->avail - off, r->pc + off)) &&
+         is_padding(d->insn, plan->mode))
+    off += d->insn->size;
+  if (!decoded || ((r->pc + off) & (PAD_ALIGN - 1)))
+    return refuse(plan, OSPY_X86_RELOC_TOO_SHORT,
+                  "'%s' at +0x%zx ends the function after %zu of the %zu bytes needed; "
+                  "padding after it ends off a 16-byte boundary, at +0x%zx%s%s%s",
+                  end_text, end_off, end_off + end_size - plan->skip, min_bytes, off,
+                  decoded ? " ('" : "", decoded ? insn_text(d->insn, text, sizeof text) : "",
+                  decoded ? "')" : "");
+  plan->len = len;
+  return OSPY_X86_RELOC_OK;
+}
+
 /* Takes whole instructions until min_bytes are covered. An unconditional end
  * (jmp, ret, ...) before that may be followed only by padding (int3 or nops),
  * within the function's known size or after it up to the next 16-byte
@@ -190,6 +218,8 @@ static ospy_x86_reloc_status take_insns(ospy_x86_decoder *d, const reader *r, si
     }
     if (ends) break;
   }
+  if (after_end && (!fn_size || off > fn_size))
+    return padding_to_code(d, r, off, end_text, end_off, end_size, min_bytes, plan);
   plan->len = off - plan->skip;
   return OSPY_X86_RELOC_OK;
 }
