@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arch/x86/x86_relocator.h"
+#include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
 #include "os/linux/os_memory.h"
 #include "os/linux/os_syscall.h"
@@ -139,10 +140,39 @@ static ospy_listener *listener_alloc(void) {
   return pool++;
 }
 
+/* Through PLT stubs to the function they lead to. */
+static uintptr_t stubs_of(uintptr_t fn) {
+  return (uintptr_t)ospy_x86_resolve_stubs(fn, NATIVE_MODE, ospy_hook_read_original, NULL);
+}
+
+/* Whether a hook fits fn's own first bytes (planned, nothing written). */
+static bool patchable(uintptr_t fn) {
+  ospy_hook *h = hook_alloc();
+  if (!h)
+    return false;
+  h->function = fn;
+  bool ok = ospy_hook_prepare(h, NULL) == OSPY_INTERCEPTOR_OK;
+  if (ok)
+    ospy_code_arena_unalloc(h->cell);
+  h->next_in_table = free_hooks;
+  free_hooks = h;
+  return ok;
+}
+
+/* Where a hook of fn goes: through PLT stubs to the function; a function
+ * that is a direct jmp (a tail-call wrapper; operator new[], `jmp operator
+ * new@plt`) at its own entry, its calls being its own (hooked at the jump's
+ * target, it took every call of that function under its name), unless
+ * that entry cannot hold the jump: then at the function it leads to. */
 static uintptr_t resolve(uintptr_t fn) {
   if (ospy_hook_lookup(fn))
     return fn;
-  return (uintptr_t)ospy_x86_resolve_thunks(fn, NATIVE_MODE, ospy_hook_read_original, NULL);
+  uintptr_t entry = stubs_of(fn);
+  if (ospy_hook_lookup(entry))
+    return entry;
+  uintptr_t target = (uintptr_t)ospy_x86_resolve_thunks(entry, NATIVE_MODE,
+                                                        ospy_hook_read_original, NULL);
+  return target == entry || patchable(entry) ? entry : target;
 }
 
 void *ospy_interceptor_resolve(void *function) {
@@ -227,8 +257,9 @@ static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
   h->function = real;
   h->calls_nothrow = nothrow_prologues;
   *st = ospy_hook_prepare(h, err);
-  if (real != fn && is_refusal(*st))
-    *st = prepare_entry_instead(h, fn, real, *st, err);
+  uintptr_t entry = stubs_of(fn);
+  if (real != fn && is_refusal(*st)) /* (said with both reasons) */
+    *st = prepare_entry_instead(h, entry != real ? entry : fn, real, *st, err);
   ospy_hook *other = *st == OSPY_INTERCEPTOR_OK ? overlapping(h) : NULL;
   if (other) {
     char why[96];

@@ -3044,5 +3044,55 @@ attach-other-agent)
   expect_line "$tmp/err" "ospy capture: -p $tpid: the process holds an ospy agent an earlier attach loaded from another file ($tmp/libospy-agent.so (deleted); this ospy's is "
   expect_line "$tmp/err" "restart the program to capture it"
   echo "attach-other-agent: refused with the agent's file named" ;;
+thunk-own-calls)
+  # a function that is a direct jmp (a tail-call wrapper; libstdc++'s
+  # operator new[], `jmp operator new@plt`) is hooked at its own entry: its
+  # calls are its own, not every call of the function it jumps to
+  cat > "$tmp/t.c" <<'C'
+#include <stdio.h>
+#define NI __attribute__((noinline, noclone))
+NI int g(int x) { printf("g %d\n", x); return x * 2; }
+NI int f(int x) { return g(x); }
+NI int h(int x) { return g(x + 1); } /* (f is not .text's last function: padding after it) */
+int (*volatile pf)(int) = f, (*volatile pg)(int) = g, (*volatile ph)(int) = h;
+int main(void) { pf(1); pg(2); pg(3); pf(4); return 0; }
+C
+  for m in 64 32; do
+    cc -m$m -O2 -o "$tmp/t$m" "$tmp/t.c" 2>/dev/null && "$tmp/t$m" >/dev/null 2>&1 ||
+      { [ $m = 32 ] && continue; fail "cc -m$m"; }
+    "$ospy" capture -q -f f -f g -o "$tmp/t$m.ospy" -- "$tmp/t$m" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -m$m exited $?"; }
+    "$ospy" show "$tmp/t$m.ospy" >"$tmp/show" || fail "show exited $?"
+    n=$(grep -cE "t$m!f\(arg0=0x[14][,)]" "$tmp/show")
+    [ "$n" = 2 ] || { cat "$tmp/show"; fail "-m$m: expected f(1) and f(4), got $n"; }
+    n=$(grep -cE "t$m!g\(arg0=0x[1-4][,)]" "$tmp/show")
+    [ "$n" = 4 ] || { cat "$tmp/show"; fail "-m$m: expected g's 4 calls (2 direct, 2 through f), got $n"; }
+    grep -qE "t$m!f\(arg0=0x[23][,)]" "$tmp/show" && { cat "$tmp/show"; fail "-m$m: g's direct calls taken by f"; }
+  done
+  if command -v c++ >/dev/null; then
+    cat > "$tmp/n.cc" <<'C'
+#include <cstdio>
+int main() {
+  long s = 0;
+  for (int i = 0; i < 10; i++) {
+    int *a = new int[16];
+    int *b = new int(i);
+    s += a[0] = *b;
+    delete b;
+    delete[] a;
+  }
+  std::printf("%ld\n", s);
+}
+C
+    c++ -O0 -o "$tmp/n" "$tmp/n.cc" || fail "c++"
+    # bound at start (as after an attach, or with full RELRO)
+    LD_BIND_NOW=1 "$ospy" capture -q -f 'libstdc++.so.6!operator new[](unsigned long)' -o "$tmp/n.ospy" -- "$tmp/n" \
+      >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "capture of n exited $?"; }
+    "$ospy" show "$tmp/n.ospy" >"$tmp/show" || fail "show exited $?"
+    n=$(grep -c 'operator new\[\](unsigned long)(arg0=0x40' "$tmp/show")
+    [ "$n" = 10 ] || { cat "$tmp/show"; fail "expected 10 new[] calls, got $n"; }
+    grep -q 'operator new\[\](unsigned long)(arg0=0x4,' "$tmp/show" && fail "new int recorded as new[]"
+  fi
+  echo "thunk-own-calls: a tail-call wrapper and operator new[] record their own calls" ;;
 *) fail "unknown case $case_name" ;;
 esac

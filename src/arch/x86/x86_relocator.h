@@ -142,6 +142,12 @@ bool ospy_x86_relocator_write(ospy_x86_writer *w, const uint8_t *code,
 uint64_t ospy_x86_resolve_thunks(uint64_t addr, ospy_x86_mode mode,
                                  ospy_x86_read_fn read, void *data);
 
+/* The same through PLT stubs only (jumps through a GOT slot: not functions
+ * of their own), stopping at a direct jmp (a tail-call wrapper, libstdc++'s
+ * operator new[]: a function whose calls are its own). */
+uint64_t ospy_x86_resolve_stubs(uint64_t addr, ospy_x86_mode mode,
+                                ospy_x86_read_fn read, void *data);
+
 const char *ospy_x86_reloc_status_name(ospy_x86_reloc_status status);
 
 /*

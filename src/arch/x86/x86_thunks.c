@@ -74,6 +74,26 @@ static thunk_kind thunk_step(uint64_t addr, ospy_x86_mode mode, ospy_x86_read_fn
   return THUNK_FOLLOWED;
 }
 
+static bool is_direct_jmp(uint64_t addr, ospy_x86_mode mode, ospy_x86_read_fn read, void *data) {
+  uint8_t b[16];
+  size_t n = read_some(addr, b, read, data);
+  unsigned i = thunk_prefix(b, n, mode);
+  return i < n && (b[i] == 0xEB || b[i] == 0xE9);
+}
+
+uint64_t ospy_x86_resolve_stubs(uint64_t addr, ospy_x86_mode mode, ospy_x86_read_fn read,
+                                void *data) {
+  uint64_t at = addr;
+  for (unsigned depth = 0; depth < THUNK_MAX_DEPTH && !is_direct_jmp(at, mode, read, data);
+       depth++) {
+    uint64_t next = at;
+    if (thunk_step(at, mode, read, data, &next) != THUNK_FOLLOWED || next == at)
+      break;
+    at = next;
+  }
+  return at;
+}
+
 /* A chain that ends in a PLT stub not bound yet stays at its start: the
  * stub is shared by every caller in its module (libstdc++'s operator new[]
  * is `jmp operator new@plt`; hooked at that stub, it took the library's
