@@ -27,6 +27,10 @@ static uint64_t slot_claim(uint64_t pos, uint32_t tid)
 {
   return SLOT_CLAIMED | (uint64_t)(tid & 0x7fffffffu) << 32 | (uint32_t)(pos >> 4);
 }
+/* The control page is shared by 64-bit controllers and i386 agents: the
+ * same layout on both (an i386 uint64_t alone would be 4-aligned). */
+_Static_assert(sizeof(ospy_ring_lost) == 24 && _Alignof(ospy_ring_lost) == 8,
+               "ospy_ring_lost: one layout for i386 and x86-64");
 #define SPIN_LIMIT 2000
 /* How far ahead of its record a producer asks for the lines it writes next. */
 #define PREFETCH_AHEAD 2048u
@@ -227,6 +231,9 @@ static long take(ospy_ring *r, uint32_t lane, uint32_t size, void *buf, size_t c
     return consume_fail(r, why, *why);
   long n = (long)((const ospy_event_hdr *)buf)->size;
   r->cur[lane].ready = 0;
+  r->taken_lane = lane;
+  r->taken_at = r->cur[lane].ctail;
+  r->taken_end = r->taken_at + size;
   advance(r, lane, size);
   return n;
 }
@@ -368,6 +375,21 @@ void ospy_ring_unbound(ospy_ring *r)
 {
   for (uint32_t i = 0; i < r->lanes; i++)
     r->cur[i].limit = UINT64_MAX;
+}
+
+int ospy_ring_has_lost(const ospy_ring *r, uint32_t pid, uint32_t tid)
+{
+  const ospy_ring_lost *t = r->ctl->lost;
+  uint32_t h = tid % (OSPY_RING_LOST_SLOTS - 1);
+  for (uint32_t i = 0; i < OSPY_RING_LOST_SLOTS - 1; i++) { /* ospy_ring_count_lost's probe */
+    const ospy_ring_lost *e = &t[(h + i) % (OSPY_RING_LOST_SLOTS - 1)];
+    uint32_t cur = atomic_load_explicit(&e->tid, memory_order_relaxed);
+    if (cur == 0)
+      return 0;
+    if (cur == tid && atomic_load_explicit(&e->pid, memory_order_relaxed) == pid)
+      return atomic_load_explicit(&e->count, memory_order_relaxed) != 0;
+  }
+  return atomic_load_explicit(&t[OSPY_RING_LOST_SLOTS - 1].count, memory_order_relaxed) != 0;
 }
 
 uint64_t ospy_ring_consumed(const ospy_ring *r)
@@ -602,9 +624,20 @@ void ospy_ring_wake(ospy_ring *r)
     wake_consumer(r->ctl);
 }
 
+/* The first drop since the controller took the count (it zeroes it) says
+ * where the drops start. Stored after the count: a controller that reads
+ * `at` before taking the count gets this drop's place or an earlier one
+ * (lost_track.c), never a later drop's. */
+static void count_at(ospy_ring_lost *e, uint64_t at)
+{
+  if (atomic_fetch_add(&e->count, 1) == 0)
+    atomic_store(&e->at, at);
+}
+
 void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid)
 {
   ospy_ring_lost *t = r->ctl->lost;
+  uint64_t at = atomic_load_explicit(&r->ctl->lane[tid & (r->lanes - 1)].head, memory_order_acquire);
   uint32_t h = tid % (OSPY_RING_LOST_SLOTS - 1);
   for (uint32_t i = 0; i < OSPY_RING_LOST_SLOTS - 1; i++) {
     ospy_ring_lost *e = &t[(h + i) % (OSPY_RING_LOST_SLOTS - 1)];
@@ -619,9 +652,9 @@ void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid)
       }
     }
     if (cur == tid && atomic_load(&e->pid) == pid) {
-      atomic_fetch_add(&e->count, 1);
+      count_at(e, at);
       return;
     }
   }
-  atomic_fetch_add(&t[OSPY_RING_LOST_SLOTS - 1].count, 1); /* table full: anonymous */
+  count_at(&t[OSPY_RING_LOST_SLOTS - 1], at); /* table full: anonymous */
 }

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 5u /* 5: FdClosed carries its close's entry time */
+#define OSPY_RING_VERSION 6u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began */
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
@@ -50,10 +50,16 @@
 #define OSPY_RING_F_FOLLOW_FORKS 0x2u
 #define OSPY_RING_F_TSC 0x4u /* agent timestamps are raw TSC values: the controller converts */
 
+/* A thread's dropped events, counted by its producers (ospy_ring_count_lost)
+ * and taken by the controller, which writes them as Lost records. */
 typedef struct ospy_ring_lost {
   _Atomic uint32_t tid;
   _Atomic uint32_t pid;
   _Atomic uint64_t count;
+  /* the head of the thread's lane at the first drop counted since the
+   * controller last took the count: every record reserved before the drops
+   * starts below it, every one reserved after at or above (lost_track.h) */
+  _Atomic uint64_t at;
 } ospy_ring_lost;
 
 /* One lane's shared words. Each line has one writer side, so a producer's
@@ -111,6 +117,10 @@ typedef struct ospy_ring {
   uint32_t lanes;
   uint64_t gen; /* agent side: which mapping this is (producers cache tail per mapping) */
   ospy_ring_cursor cur[OSPY_RING_MAX_LANES]; /* consumer side */
+  /* consumer side: where the record the last consume returned lay, its
+   * lane and its slot's [start, end) (lost_track.h places Lost records by them) */
+  uint32_t taken_lane;
+  uint64_t taken_at, taken_end;
   uint32_t data_size;
   int corrupt;
 } ospy_ring;
@@ -151,6 +161,9 @@ typedef struct ospy_ring_writer {
 } ospy_ring_writer;
 unsigned ospy_ring_pass_dead_writers(ospy_ring *r, uint64_t now_ms, uint32_t after_ms,
                                      int (*thread_gone)(uint32_t tid), ospy_ring_writer *passed_by);
+/* Whether drops of thread (pid, tid) were counted that the controller has not
+ * taken yet: one or two loads, cheap enough to ask before each of its records. */
+int ospy_ring_has_lost(const ospy_ring *r, uint32_t pid, uint32_t tid);
 /* Absolute read position summed over lanes (what was consumed, in bytes). */
 uint64_t ospy_ring_consumed(const ospy_ring *r);
 /* Sleeps until a lane holds a batch worth draining (a 32nd of it; a producer
@@ -178,7 +191,9 @@ void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy
 void ospy_ring_commit(ospy_ring *r, uint64_t token);
 /* Wakes a sleeping consumer now (commit alone wakes it at a quarter full). */
 void ospy_ring_wake(ospy_ring *r);
-/* Counts one dropped event for (pid, tid). */
+/* Counts one dropped event for (pid, tid), noting where in the thread's
+ * lane it would have been (its head now) when it is the first since the
+ * controller took the count. */
 void ospy_ring_count_lost(ospy_ring *r, uint32_t pid, uint32_t tid);
 
 #endif

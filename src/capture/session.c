@@ -27,6 +27,7 @@ void ospy_session_free(ospy_session *s)
 {
   while (s->nheld)
     free(s->held[--s->nheld]);
+  ospy_lost_track_free(&s->lost_track);
   free(s->buf);
   s->buf = NULL;
 }
@@ -216,19 +217,26 @@ void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t 
   ospy_session_add(s, &e.h);
 }
 
+static void write_lost(void *ctx, uint32_t pid, uint32_t tid, uint64_t count, uint64_t ts)
+{
+  ospy_session *s = ctx;
+  ospy_event_lost l = { { sizeof l, OSPY_EV_LOST, 0, pid, tid, ts }, count };
+  s->lost += count;
+  ospy_session_add(s, &l.h);
+}
+
+/* What the lost counters grew by: counted now, written where it belongs. */
+static void look_for_lost(ospy_session *s)
+{
+  ospy_lost_track_look(&s->lost_track, &s->ring, now_ns(), write_lost, s);
+}
+
 void ospy_session_add_lost(ospy_session *s)
 {
   while (s->nheld)
     unhold(s, 0, 1);
-  for (unsigned i = 0; i < OSPY_RING_LOST_SLOTS; i++) {
-    ospy_ring_lost *e = &s->ring.ctl->lost[i];
-    uint64_t n = atomic_exchange(&e->count, 0);
-    if (!n)
-      continue;
-    ospy_event_lost l = { { sizeof l, OSPY_EV_LOST, 0, atomic_load(&e->pid), atomic_load(&e->tid), now_ns() }, n };
-    s->lost += n;
-    ospy_session_add(s, &l.h);
-  }
+  look_for_lost(s);
+  ospy_lost_track_flush(&s->lost_track, write_lost, s);
 }
 
 /* When the ring runs dry, what was appended reaches the disk within 100 ms,
@@ -267,6 +275,14 @@ static void convert_times(ospy_session *s, ospy_event_hdr *rec, int *sampled)
   }
 }
 
+/* When a record was produced, as the lanes merge them: a call's leave. */
+static uint64_t merge_time(const ospy_event_hdr *rec)
+{
+  if (rec->type == OSPY_EV_CALL && ((const ospy_event_call *)rec)->ts_leave)
+    return ((const ospy_event_call *)rec)->ts_leave;
+  return rec->ts;
+}
+
 long ospy_session_drain(ospy_session *s)
 {
   return ospy_session_drain_for(s, 0);
@@ -279,12 +295,17 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
   /* Only what was produced before this call: busy producers would otherwise
    * keep the controller here for good (no --duration, no Ctrl-C, no reaping). */
   ospy_ring_bound(&s->ring);
+  look_for_lost(s);
   uint64_t until = max_ns ? now_ns() + max_ns : UINT64_MAX;
   for (;;) {
     const char *why = NULL;
     long k = max_ns && (n & 1023) == 1023 && now_ns() >= until
                ? 0 : ospy_ring_consume(&s->ring, s->buf, OSPY_EVENT_MAX_SIZE, &why);
+    if (k == 0 && ospy_lost_track_due(&s->lost_track, &s->ring))
+      look_for_lost(s); /* (the lanes ran dry: their tails were published) */
     if (k == 0) {
+      /* read up to where the heads were: drops found before are behind us */
+      ospy_lost_track_caught_up(&s->lost_track, &s->ring, write_lost, s);
       ospy_ring_unbound(&s->ring);
       if (s->live)
         fflush(s->live);
@@ -307,6 +328,16 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
     ospy_fdtrack_times times = agent_times(rec); /* (the descriptor names' order) */
     if (s->tsc)
       convert_times(s, rec, &sampled);
+    /* Drops are counted as they happen: looked for whenever room was made
+     * (producers write again, after what they dropped) and before a record
+     * of a thread that has drops counted (they came before it: the count is
+     * made before the record's commit, which this read saw), so that their
+     * Lost record goes before it (lost_track.h) */
+    if (ospy_lost_track_due(&s->lost_track, &s->ring) ||
+        ospy_ring_has_lost(&s->ring, rec->pid, rec->tid))
+      look_for_lost(s);
+    ospy_lost_track_before(&s->lost_track, &s->ring, write_lost, s);
+    ospy_lost_track_taken(&s->lost_track, &s->ring, merge_time(rec));
     if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
       if (!s->forged++)
         ospy_session_add_message(s, OSPY_EV_WARNING, "controller: dropped FdName records "

@@ -1,7 +1,8 @@
 /*
  * The controller's side of a capture: drain the ring, validate each record,
- * show it live, append it to the capture file; at the end turn the ring's lost
- * counters into Lost records.
+ * show it live, append it to the capture file; turn the ring's lost counters
+ * into Lost records as they grow, each placed where its drops happened
+ * (lost_track.h).
  */
 #ifndef OSPY_CAPTURE_SESSION_H
 #define OSPY_CAPTURE_SESSION_H
@@ -12,6 +13,7 @@
 #include "capture/fdtrack.h"
 #include "capture/file.h"
 #include "capture/format.h"
+#include "capture/lost_track.h"
 #include "capture/ring.h"
 #include "capture/tscclock.h"
 #include "plan/plan.h"
@@ -41,6 +43,7 @@ typedef struct ospy_session {
   ospy_event_hdr *held[16];
   ospy_fdtrack_times held_times[16]; /* their times by the agent's clock */
   unsigned nheld;
+  ospy_lost_track lost_track; /* drops found in the lost counters, waiting for their place */
 } ospy_session;
 
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */
@@ -83,7 +86,9 @@ int ospy_session_exit_code(const ospy_session *s, uint32_t pid);
 int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec);
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text);
 void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status);
-/* Lost records from the ring's per-thread counters; held records go first. */
+/* The capture ends: held records, then the Lost records still waiting for
+ * their place and what the ring's per-thread counters grew by since the last
+ * drain (the drains write the others where their drops happened). */
 void ospy_session_add_lost(ospy_session *s);
 void ospy_session_free(ospy_session *s);
 

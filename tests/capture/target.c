@@ -21,6 +21,10 @@
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (spin FILE: prints its pid, then its threads call ospy_test_add without
  * pause until FILE exists; prints the calls made: a busy process to attach to)
+ * (paced FILE: prints its pid, then its threads call ospy_test_add(THREAD,
+ * I), I counting 0, 1, 2... in each thread, pausing 1 ms every 20 calls,
+ * until FILE exists; prints the calls made: a program whose capture is cut
+ * short, each thread's calls numbered)
  * (forks N: N children at once, each making THREADS x CALLS calls, then the
  * parent the same; prints the total)
  * (kids: three children, each dies inside a hooked ospy_test_store: of
@@ -112,6 +116,44 @@ static void spin(long threads)
     total += spun[i];
   }
   printf("spun=%ld\n", total);
+}
+
+static volatile int paced_stop;
+static long paced_made[64];
+
+static void *paced_worker(void *arg)
+{
+  long id = (long)arg;
+  for (long i = 0; !paced_stop; i++) {
+    sink += ospy_test_add((int)id, (int)i);
+    paced_made[id]++;
+    if (i % 20 == 19) {
+      struct timespec ts = { 0, 1000000L };
+      nanosleep(&ts, NULL);
+    }
+  }
+  return NULL;
+}
+
+/* Threads call at a steady pace until the file `until` exists. */
+static void paced(long threads, const char *until)
+{
+  pthread_t t[64];
+  for (long i = 0; i < threads; i++)
+    pthread_create(&t[i], NULL, paced_worker, (void *)i);
+  printf("pid=%d\n", (int)getpid());
+  fflush(stdout);
+  while (access(until, F_OK) != 0) {
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  paced_stop = 1;
+  long total = 0;
+  for (long i = 0; i < threads; i++) {
+    pthread_join(t[i], NULL);
+    total += paced_made[i];
+  }
+  printf("calls=%ld\n", total);
 }
 
 static void run(long threads)
@@ -396,6 +438,10 @@ int main(int argc, char **argv)
       waitpid(p, &st, 0);
       printf("kid%d=%d\n", k, WIFSIGNALED(st) ? WTERMSIG(st) : -1);
     }
+    return 0;
+  }
+  if (!strcmp(how, "paced") && argc > 4) {
+    paced(threads, argv[4]);
     return 0;
   }
   if (!strcmp(how, "spin") && argc > 4) {

@@ -80,7 +80,7 @@ for line in open(sys.argv[1]):
         if r != cache[n]:
             bad.append(line)
         continue
-    m = re.search(r'--- lost (\d+) events', line)
+    m = re.search(r'--- lost (\d+) events?', line)
     if m:
         lost += int(m.group(1))
 print(f'recorded: usr1 {usr1}, alrm {alrm}, lost {lost}; wrong return values: {len(bad)}')
