@@ -38,6 +38,13 @@ typedef struct ospy_event_hdr {
   uint64_t ts; /* CLOCK_REALTIME, ns since the epoch (enter time for calls) */
 } ospy_event_hdr;
 
+/* Any record: a copy the controller repeats at the start of a chunk of a
+ * record an earlier chunk holds (a hook's name, a process's start, modules
+ * and descriptor names: capture/replay.h), so that the loss of that chunk
+ * does not take them with it. Readers skip it unless the chunk before was
+ * lost (reader.h), and then take what it says without showing it. */
+#define OSPY_EVENT_F_REPEATED 0x8000
+
 /* FunctionCall flags */
 #define OSPY_CALL_F_RAW 0x1       /* no spec: enter blob holds raw argument words (u64 each) */
 #define OSPY_CALL_F_TRUNCATED 0x2 /* a value blob was cut at the record limit */

@@ -181,6 +181,8 @@ void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw)
 
 uint64_t ospy_capfile_records(const ospy_capfile_writer *w) { return w->total; }
 
+int ospy_capfile_chunk_empty(const ospy_capfile_writer *w) { return w->nrec == 0; }
+
 static int wait_idle(ospy_capfile_writer *w, char *err, size_t errcap);
 
 uint64_t ospy_capfile_calls_kept(ospy_capfile_writer *w)

@@ -33,6 +33,9 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
  * every later call fails without writing. */
 int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
                         size_t errcap);
+/* Whether the chunk being built holds no record yet: the next one appended
+ * starts a chunk. */
+int ospy_capfile_chunk_empty(const ospy_capfile_writer *w);
 /* Hands the pending records over as a chunk (nothing if none); -1 if a
  * chunk failed to be written. */
 int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap);

@@ -418,8 +418,9 @@ void ospy_format_event(FILE *out, const ospy_event_hdr *h, const ospy_plan *plan
                        const ospy_format_opts *o)
 {
   ospy_format_follow(h, o);
-  if (h->type == OSPY_EV_FD_NAME || h->type == OSPY_EV_HOOK_NAME)
-    return; /* (what later records are shown with) */
+  if (h->type == OSPY_EV_FD_NAME || h->type == OSPY_EV_HOOK_NAME ||
+      (h->flags & OSPY_EVENT_F_REPEATED))
+    return; /* (what later records are shown with; a repeat was shown once) */
   put_prefix(out, h, o);
   switch (h->type) {
   case OSPY_EV_CALL:

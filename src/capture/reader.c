@@ -25,6 +25,8 @@ struct ospy_capfile_reader {
   size_t raw_len, raw_pos;
   int ended, saw_end;
   uint64_t bad_chunks, tail_off;
+  int lost_since;      /* a chunk, or the rest of one, was lost since the last one loaded */
+  int repeats_wanted;  /* the chunk being read follows a loss: its repeated records count */
   ZSTD_DCtx *dctx;
   ospy_plan *plan; /* HookName records rename its hooks */
 };
@@ -225,6 +227,7 @@ static int bad_chunk(ospy_capfile_reader *r, uint64_t at, uint64_t next, const c
 {
   snprintf(err, errcap, "%s: corrupt chunk at offset %llu: %s", r->path, (unsigned long long)at, why);
   r->bad_chunks++;
+  r->lost_since = 1;
   r->off = next;
   return -1;
 }
@@ -302,27 +305,35 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
     r->saw_end = 1;
   r->raw_len = rlen;
   r->raw_pos = 0;
+  r->repeats_wanted = r->lost_since;
+  r->lost_since = 0;
   return 1;
 }
 
 int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *err, size_t errcap)
 {
-  while (r->raw_pos >= r->raw_len) {
-    int rc = load_chunk(r, err, errcap);
-    if (rc <= 0)
-      return rc;
-  }
-  const uint8_t *p = r->raw + r->raw_pos;
-  const char *why;
-  if (ospy_event_validate(p, r->raw_len - r->raw_pos, &why) < 0) {
-    snprintf(err, errcap, "%s: invalid record in the chunk before offset %llu: %s", r->path,
-             (unsigned long long)r->off, why);
-    r->raw_pos = r->raw_len;
-    r->bad_chunks++;
-    return -1;
-  }
-  *rec = (const ospy_event_hdr *)p;
-  r->raw_pos += ((const ospy_event_hdr *)p)->size;
+  const ospy_event_hdr *h;
+  do {
+    while (r->raw_pos >= r->raw_len) {
+      int rc = load_chunk(r, err, errcap);
+      if (rc <= 0)
+        return rc;
+    }
+    const uint8_t *p = r->raw + r->raw_pos;
+    const char *why;
+    if (ospy_event_validate(p, r->raw_len - r->raw_pos, &why) < 0) {
+      snprintf(err, errcap, "%s: invalid record in the chunk before offset %llu: %s", r->path,
+               (unsigned long long)r->off, why);
+      r->raw_pos = r->raw_len;
+      r->bad_chunks++;
+      r->lost_since = 1;
+      return -1;
+    }
+    h = (const ospy_event_hdr *)p;
+    r->raw_pos += h->size;
+    /* a repeat of what the chunks before said: news only when one was lost */
+  } while ((h->flags & OSPY_EVENT_F_REPEATED) && !r->repeats_wanted);
+  *rec = h;
   if (r->plan)
     ospy_hook_name_apply(r->plan, *rec);
   return 1;

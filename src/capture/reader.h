@@ -30,7 +30,11 @@ typedef struct ospy_capfile_info {
 ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errcap);
 const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r);
 /* Next record: 1 (*rec valid until the next call), 0 at the end, -1 for a
- * corrupt chunk (err names its offset; call again to continue after it). */
+ * corrupt chunk (err names its offset; call again to continue after it).
+ * Records flagged OSPY_EVENT_F_REPEATED (copies of what earlier chunks
+ * said: replay.h) are returned only from a chunk that follows a lost one
+ * (readers then take what they say and show nothing of them: a hook's name,
+ * a process's module map and descriptor names), else skipped. */
 int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *err,
                       size_t errcap);
 /* After the end: 1 when the file ended without the end marker (a capture cut

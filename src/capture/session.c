@@ -28,6 +28,7 @@ void ospy_session_free(ospy_session *s)
   while (s->nheld)
     free(s->held[--s->nheld]);
   ospy_lost_track_free(&s->lost_track);
+  ospy_replay_free(&s->replay);
   free(s->buf);
   s->buf = NULL;
 }
@@ -59,11 +60,28 @@ static int shown_live(const ospy_event_hdr *rec)
   return rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD;
 }
 
+/* A copy replay.h repeats: for the file only (not shown, not counted). */
+static int add_repeat(void *ctx, const ospy_event_hdr *rec)
+{
+  ospy_session *s = ctx;
+  char err[512];
+  if (ospy_capfile_append(s->file, rec, rec->size, err, sizeof err) < 0) {
+    stop_recording(s, err);
+    return -1;
+  }
+  return 0;
+}
+
 static int add_one(ospy_session *s, const ospy_event_hdr *rec)
 {
   char err[512];
   if (s->write_failed)
     return -1; /* recording stopped: the file could not be written */
+  /* a chunk starts: what a reader needs from the chunks before it, when
+   * that changed, so that it survives their loss (replay.h) */
+  if (ospy_replay_due(&s->replay) && ospy_capfile_chunk_empty(s->file) &&
+      ospy_replay_write(&s->replay, add_repeat, s) < 0)
+    return -1;
   ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
   if (s->live && s->live_muted && rec->type == OSPY_EV_CALL)
     s->live_skipped++;
@@ -79,6 +97,7 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
     stop_recording(s, err);
     return -1;
   }
+  ospy_replay_note(&s->replay, rec);
   return 0;
 }
 
@@ -350,6 +369,7 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
       s->agent_exits[slot] = rec->pid;
       s->agent_exit_codes[slot] = e->how == OSPY_EXIT_SIGNAL ? 128 + (e->status & 127) : e->status & 255;
     }
+    rec->flags &= (uint16_t)~OSPY_EVENT_F_REPEATED; /* the controller's alone: readers skip them */
     add_timed(s, rec, &times); /* calls numbered in the lanes' merge order (ring.h) */
     n++;
   }

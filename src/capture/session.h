@@ -14,6 +14,7 @@
 #include "capture/file.h"
 #include "capture/format.h"
 #include "capture/lost_track.h"
+#include "capture/replay.h"
 #include "capture/ring.h"
 #include "capture/tscclock.h"
 #include "plan/plan.h"
@@ -44,6 +45,7 @@ typedef struct ospy_session {
   ospy_fdtrack_times held_times[16]; /* their times by the agent's clock */
   unsigned nheld;
   ospy_lost_track lost_track; /* drops found in the lost counters, waiting for their place */
+  ospy_replay replay; /* the records a later chunk needs, repeated at its start (replay.h) */
 } ospy_session;
 
 /* buf is allocated here; file and ring are set up by the caller. 0 or -1. */

@@ -551,6 +551,13 @@ int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
       rec->type > OSPY_EV_TYPE_MAX)
     return 1; /* FdName and HookName records name what later calls show: no event of their own */
   ospy_arena_reset(&a->arena);
+  if (rec->flags & OSPY_EVENT_F_REPEATED) {
+    /* a process's start or module after a lost chunk: its state (names,
+     * module map), not an event again */
+    if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_MODULE_LOAD)
+      (void)other_message(a, rec);
+    return 1;
+  }
   memset(ev, 0, sizeof *ev);
   ev->id = a->next_id++; /* record ordinal: unique across all record types */
   ev->type = type_map[rec->type];

@@ -762,6 +762,48 @@ PY
       fail "a header cut at $n bytes is not reported as cut short"
   done
   ;;
+chunk-lost)
+  # What the first chunks say once (the hooks' module names, the modules,
+  # the descriptors' names) survives the loss of any one chunk: the
+  # controller repeats it at the start of the chunk after one that changed
+  # it. Before, a lost first chunk took the names of every later call with
+  # it (qa_add for libqa.so!qa_add: show -e 'libqa.so!qa_add' matched none).
+  "$ospy" capture -q --backtrace 1 -f ospy_test_add -f write -o "$cap" -- "$target" 1 200000 \
+    > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; fail "chunk-lost: capture failed"; }
+  "$ospy" show --backtrace "$cap" | tail -3 > "$work/want"
+  grep -q "write(fd=1<$work/out>, " "$work/want" && grep -q 'libc.so.6!' "$work/want" ||
+    fail "chunk-lost: the intact capture's last write is not named: $(cat "$work/want")"
+  n=$(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); o=16+struct.unpack_from('<I',d,12)[0]+4; k=0
+while o+32<=len(d): o+=32+struct.unpack_from('<I',d,o+8)[0]; k+=1
+print(k)" "$cap")
+  [ "$n" -gt 4 ] || fail "chunk-lost: only $n chunks"
+  for k in 0 1 2; do
+    python3 - "$cap" "$work/z.ospy" $k <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+off, k = 16 + struct.unpack_from('<I', d, 12)[0] + 4, int(sys.argv[3])
+for _ in range(k):
+    off += 32 + struct.unpack_from('<I', d, off + 8)[0]
+end = off + 32 + struct.unpack_from('<I', d, off + 8)[0]
+d[off:end] = bytes(end - off)
+open(sys.argv[2], 'wb').write(d)
+PY
+    "$ospy" show --backtrace "$work/z.ospy" > "$work/show" 2> "$work/serr" && fail "chunk $k: the lost chunk is not reported"
+    calls=$(grep -c 'ospy_test_add(' "$work/show")
+    named=$("$ospy" show -e 'libospytest.so!ospy_test_add' "$work/z.ospy" 2> /dev/null | grep -c 'ospy_test_add(')
+    echo "chunk $k lost: $named of $calls calls named libospytest.so!ospy_test_add"
+    [ "$calls" -gt 100000 ] && [ "$named" = "$calls" ] ||
+      fail "chunk $k lost: $named of the $calls calls left named by their module"
+    tail -3 "$work/show" | cmp -s - "$work/want" ||
+      fail "chunk $k lost: the last write's descriptor or backtrace lost its name: $(tail -3 "$work/show")"
+    # repeats are not shown: no second process start, no module loaded twice
+    [ "$(grep -c '+++ process started' "$work/show")" -le 1 ] || fail "chunk $k lost: a repeat was shown"
+  done
+  # an intact capture shows each once
+  "$ospy" show "$cap" > "$work/show"
+  [ "$(grep -c '+++ process started' "$work/show")" = 1 ] &&
+    [ "$(grep -c -- '--- loaded .*libc.so.6' "$work/show")" = 1 ] || fail "chunk-lost: repeats shown in an intact capture"
+  ;;
 attach)
   "$target" 3 1000 sleep "$work/go" > "$work/out" &
   tp=$!
