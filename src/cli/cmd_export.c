@@ -58,9 +58,11 @@ static int export_open(export_job *j, char *err, size_t errcap)
   const ospy_capfile_info *info = ospy_capfile_info_get(j->r);
   char perr[256];
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &j->plan, perr,
-                                         sizeof perr) < 0)
+                                         sizeof perr) < 0) {
     fprintf(stderr, "ospy export: %s: the plan in the header is invalid (%s); "
             "functions are named hook#N\n", j->in, perr);
+    j->damaged = 1; /* exit 1, as for a corrupt chunk */
+  }
   ospy_capfile_set_plan(j->r, j->plan); /* hooks named by module as the capture says */
   if (!(j->conv = ospy_from_capture_new(j->plan, program_name(info)))) {
     snprintf(err, errcap, "out of memory");
@@ -71,9 +73,11 @@ static int export_open(export_job *j, char *err, size_t errcap)
     if ((j->values = ospy_values_bridge_new(j->plan, perr, sizeof perr)))
       ospy_from_capture_set_decoder(j->conv, ospy_values_bridge_decode,
                                     ospy_values_bridge_shape, j->values);
-    else
+    else {
       fprintf(stderr, "ospy export: %s: cannot decode argument values (%s); they are "
               "exported as undecoded bytes\n", j->in, perr);
+      j->damaged = 1;
+    }
   }
   j->w = ospy_export_open(j->out, (ospy_export_format)j->fmt, err, errcap);
   return j->w ? 0 : -1;

@@ -244,6 +244,8 @@ int cmd_show(int argc, char **argv)
   if (j.fo.show_backtrace)
     j.fo.symbols = ospy_symbolizer_new(); /* NULL (no libelf): raw addresses */
   rc = read_filter_prepare(&j.filter, &j.s) < 0 ? 2 : show_records(&j);
+  if (rc == 0 && j.s.header_damaged)
+    rc = 1; /* said when opened; the calls were shown as hook#N */
   ospy_fdnames_free(&fdnames);
   ospy_symbolizer_free(j.fo.symbols);
   if (fflush(stdout) != 0)

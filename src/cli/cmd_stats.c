@@ -311,7 +311,7 @@ static int run_stats(stats_job *j, const char *path)
     return 1;
   if (read_filter_prepare(&j->filter, &j->s) < 0)
     return 2;
-  int status = stats_records(j);
+  int status = stats_records(j) | j->s.header_damaged; /* (said when opened) */
   return print_report(j) | status;
 }
 

@@ -19,12 +19,16 @@ int read_session_open(read_session *s, const char *cmd, const char *path)
   }
   s->info = ospy_capfile_info_get(s->r);
   if (s->info->plan_len &&
-      ospy_plan_decode(s->info->plan, s->info->plan_len, &s->plan, err, sizeof err) < 0)
+      ospy_plan_decode(s->info->plan, s->info->plan_len, &s->plan, err, sizeof err) < 0) {
     fprintf(stderr, "ospy %s: %s: the plan in the header is invalid: %s\n", cmd, path, err);
+    s->header_damaged = 1;
+  }
   ospy_capfile_set_plan(s->r, s->plan); /* hooks named by module as the capture says */
   s->specs = s->plan ? ospy_format_specs_of(s->plan, err, sizeof err) : NULL;
-  if (s->plan && !s->specs && err[0])
+  if (s->plan && !s->specs && err[0]) {
     fprintf(stderr, "ospy %s: %s: the specs in the header are invalid: %s\n", cmd, path, err);
+    s->header_damaged = 1;
+  }
   return 0;
 }
 

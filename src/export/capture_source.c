@@ -25,6 +25,7 @@ struct ospy_capsrc {
   ospy_fdnames fdnames; /* what each descriptor refers to (FdName records) */
   ospy_format_opts follow; /* keeps fdnames up to date, as show does */
   char cmdline[512];
+  char header_err[512]; /* the plan or specs in the header do not decode: the first next's -1 */
 };
 
 static void keep_cmdline(ospy_capsrc *s, const ospy_capfile_info *info)
@@ -45,9 +46,9 @@ static void load_plan(ospy_capsrc *s, const ospy_capfile_info *info)
 {
   char perr[256];
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &s->plan, perr,
-                                         sizeof perr) < 0 && s->who)
-    fprintf(stderr, "%s: %s: the plan in the header is invalid (%s); functions are "
-            "named hook#N\n", s->who, s->path, perr);
+                                         sizeof perr) < 0)
+    snprintf(s->header_err, sizeof s->header_err, "%s: the plan in the header is invalid (%s); "
+             "functions are named hook#N", s->path, perr);
   ospy_capfile_set_plan(s->r, s->plan); /* hooks named by module as the capture says */
 }
 
@@ -60,8 +61,9 @@ static void load_values(ospy_capsrc *s)
   if ((s->values = ospy_values_bridge_new(s->plan, perr, sizeof perr)))
     ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode,
                                   ospy_values_bridge_shape, s->values);
-  else if (s->who)
-    fprintf(stderr, "%s: %s: cannot decode argument values (%s)\n", s->who, s->path, perr);
+  else
+    snprintf(s->header_err, sizeof s->header_err, "%s: cannot decode argument values (the "
+             "specs in the header: %s)", s->path, perr);
 }
 
 ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap)
@@ -96,6 +98,11 @@ int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap)
 {
   const ospy_event_hdr *rec;
   int rc;
+  if (s->header_err[0]) { /* damaged as a corrupt chunk is: said once, first */
+    snprintf(err, errcap, "%s", s->header_err);
+    s->header_err[0] = 0;
+    return -1;
+  }
   while ((rc = ospy_capfile_next(s->r, &rec, err, errcap)) != 0) {
     if (rc < 0) {
       s->bad_chunks++;

@@ -20,12 +20,13 @@
 typedef struct ospy_capsrc ospy_capsrc;
 
 /* NULL with err set when path is not a readable capture. `who` prefixes the
- * warnings written to stderr (invalid plan, values that cannot be decoded, a
- * file cut short); NULL: none (a reader's later pass over a file whose
- * warnings an earlier pass gave). */
+ * warnings written to stderr (a file cut short); NULL: none (a reader's
+ * later pass over a file whose warnings an earlier pass gave). */
 ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap);
 /* 1: *ev holds the next event (valid until the next call); 0: the end;
- * -1: a corrupt chunk was skipped (err says where; call again);
+ * -1: a corrupt chunk was skipped (err says where; call again), or, first,
+ * the plan or the specs in the header do not decode (err says so; the
+ * events come with functions named hook#N or values undecoded);
  * -2: a fatal error (out of memory). */
 int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap);
 /* What descriptor fd of process pid refers to at the event last read, as

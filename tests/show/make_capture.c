@@ -11,7 +11,10 @@
  *   make_capture OUT returns64|returns32
  * Raw calls of libsyn.so!fast (process 100) whose return registers are
  * listed in raw_returns64/32 below, in a capture of a 64-bit or a 32-bit
- * program; each call's arg0 is its index in the list. */
+ * program; each call's arg0 is its index in the list.
+ *   make_capture OUT badplan
+ * The 10 calls of `make_capture OUT 10`, with a plan in the header that does
+ * not decode (its magic changed; the header's CRC covers it, so it checks). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,9 +142,12 @@ int main(int argc, char **argv)
   if (argc != 3)
     return 2;
   unsigned returns = !strcmp(argv[2], "returns64") ? 64 : !strcmp(argv[2], "returns32") ? 32 : 0;
-  uint64_t n = returns ? 0 : strtoull(argv[2], NULL, 10);
+  int bad_plan = !strcmp(argv[2], "badplan");
+  uint64_t n = returns ? 0 : bad_plan ? 10 : strtoull(argv[2], NULL, 10);
   size_t plen;
   void *plan = plan_bytes(&plen, returns ? returns : 64);
+  if (plan && bad_plan)
+    ((char *)plan)[7] = 'X'; /* "OSPYPLAN" -> "OSPYPLAX" */
   ospy_capfile_meta m = { "test", "host x86_64", START_NS, "synth", 6, plan, plen, "spawn" };
   if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
     fprintf(stderr, "make_capture: %s\n", err);

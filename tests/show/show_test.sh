@@ -350,5 +350,24 @@ raw-returns)
     count 3 --filter 'retval == -5000' "$tmp/r$bits.ospy" # the call, the error and the lost count
   done
   echo "raw-returns: show and the exports write raw return values alike" ;;
+bad-plan)
+  # a plan in the header that does not decode (the header's CRC checks) is
+  # damage, as a corrupt chunk is: said, the rest read with hook#N, exit 1
+  # (show, stats and export said it and exited 0)
+  "$make" "$tmp/bp.ospy" badplan || fail "make_capture badplan failed"
+  for cmd in show stats "export -o $tmp/bp.jsonl" "export -o $tmp/bp.osd" streams; do
+    "$ospy" $cmd "$tmp/bp.ospy" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    echo "$cmd: exit $rc: $(head -1 "$tmp/err")"
+    [ $rc = 1 ] || fail "$cmd: exit $rc, expected 1"
+    has "$tmp/err" "the plan in the header is invalid"
+  done
+  [ "$("$ospy" show "$tmp/bp.ospy" 2>/dev/null | grep -c 'hook#[01](')" = 10 ] ||
+    fail "show: the calls are not shown as hook#N"
+  "$ospy" diff "$tmp/bp.ospy" "$tmp/bp.ospy" > /dev/null 2> "$tmp/err"
+  rc=$?
+  [ $rc = 2 ] || fail "diff: exit $rc, expected 2 (an error, as a corrupt chunk)"
+  has "$tmp/err" "the plan in the header is invalid"
+  ;;
 *) fail "unknown case" ;;
 esac
