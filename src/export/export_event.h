@@ -159,6 +159,9 @@ typedef struct ospy_xevent {
   bool attached;          /* ProcessStart: of a process ospy attached to (-p), not started */
   uint32_t ppid;          /* ProcessStart: the parent's pid (a forked child's: the process
                              that forked it), 0 when not known */
+  bool has_lost_count;    /* Lost: lost_count is known (an imported one: read from its
+                             message, "7 events lost") */
+  uint64_t lost_count;    /* Lost: how many events were dropped */
   const ospy_xelement *elements; /* AsyncResult, IOCTL_INTERNAL_USB_SUBMIT_URB: the
                                     event's child elements, in order */
   size_t nelements;

@@ -576,6 +576,10 @@ int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
     ev->attached = rec->flags & OSPY_START_F_ATTACHED;
     ev->ppid = ((const ospy_event_process_start *)rec)->ppid;
   }
+  if (rec->type == OSPY_EV_LOST) {
+    ev->has_lost_count = true;
+    ev->lost_count = ((const ospy_event_lost *)rec)->count;
+  }
   ev->process_name = process_name(a, rec->pid);
   return 0;
 }

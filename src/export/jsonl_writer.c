@@ -214,6 +214,10 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
     key_string(s, "message", ev->message);
   if (ev->attached)
     ospy_sink_puts(s, ",\"attached\":true");
+  if (ev->has_lost_count) {
+    ospy_sink_puts(s, ",\"count\":");
+    ospy_sink_u64(s, ev->lost_count);
+  }
   if (ev->nelements)
     write_elements(s, "elements", ev->elements, ev->nelements);
   ospy_sink_puts(s, "}\n");

@@ -545,6 +545,20 @@ static int convert_event_attrs(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   return c->failed ? -1 : 0;
 }
 
+/* A Lost event's count, from the message ospy writes for it ("7 events
+ * lost", "1 events lost"); left unknown when the message says otherwise. */
+static void lost_count_of(ospy_xevent *ev)
+{
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(ev->message, &end, 10);
+  if (end != ev->message && ev->message[0] >= '0' && ev->message[0] <= '9' && !errno &&
+      !strcmp(end, " events lost")) {
+    ev->has_lost_count = true;
+    ev->lost_count = n;
+  }
+}
+
 static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
 {
   memset(ev, 0, sizeof *ev);
@@ -569,6 +583,8 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   size_t n = strlen(prefix);
   if (ev->message && n && !strncmp(ev->message, prefix, n))
     ev->message += n;
+  if (ev->type == OSPY_XEV_LOST && ev->message)
+    lost_count_of(ev);
   return c->failed ? -1 : 0;
 }
 

@@ -54,7 +54,12 @@ ev 5 '.args_in[0].subtype == "ospy.values" and .args_in[0].base64 == "VgEBAAABAw
   fail "undecoded values"
 ev 7 '.message == "[libc.so.6::read] hook failed: <symbol> & \"quotes\""' || fail "message"
 ev 6 '.name == "::getpid"' || fail "a hook without its module"
-ev 9 '.type == "Lost" and .message == "7 events lost"' || fail "lost"
+ev 9 '.type == "Lost" and .message == "7 events lost" and .count == 7' ||
+  fail "lost: $(jq -c 'select(.id == 9)' cap.jsonl)"
+# ... and from the .osd, where it is only the message oSpy's format has room for
+"$ospy" import cap.osd -o back.jsonl 2>/dev/null
+jq -e -s '.[] | select(.id == 9) | .type == "Lost" and .count == 7' back.jsonl > /dev/null ||
+  fail "imported lost: $(jq -c 'select(.id == 9)' back.jsonl)"
 # the type is the XML's ospyType where it has one, else its type (docs/export-formats.md)
 xml_types=$(grep -o '<event [^>]*>' cap.xml | sed -E 's/.* type="([A-Za-z]*)"( ospyType="([A-Za-z]*)")?.*/\1 \3/' |
   awk '{ print $NF }' | tr '\n' ' ')
