@@ -38,6 +38,7 @@ typedef struct chunk_job {
 struct ospy_capfile_writer {
   int fd;
   const char *path;
+  int created; /* the file did not exist: create made it (discard removes it) */
   uint8_t *raw, *comp;     /* raw: packed records of the chunk being built */
   uint8_t *spare;          /* the other raw buffer (the writer thread's while it works) */
   size_t raw_len, raw_cap; /* packed bytes */
@@ -149,7 +150,11 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   w->cctx = ZSTD_createCCtx();
   /* Only the user who captures may read the file: it holds argument values
    * (buffers, strings) of the program. fchmod covers a file that existed. */
-  w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600); /* a FIFO: no wait */
+  /* O_EXCL first: whether the file is ours to remove if the capture never starts */
+  w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK, 0600);
+  w->created = w->fd >= 0;
+  if (w->fd < 0 && errno == EEXIST) /* a FIFO: no wait */
+    w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
   /* only a regular file is truncated and made private: -o /dev/null must not
    * change /dev/null's mode for every other user */
   struct stat st;
@@ -164,6 +169,8 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
       snprintf(err, errcap, "%s: %s", path, strerror(errno ? errno : ENOMEM));
     if (w->fd >= 0)
       close(w->fd);
+    if (w->created) /* (a header cut short by a full disk: no file rather than a broken one) */
+      unlink(path);
     ZSTD_freeCCtx(w->cctx);
     free(w->raw);
     free(w->spare);
@@ -360,6 +367,26 @@ int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap)
   return failed_so_far(w) ? wait_idle(w, err, errcap) : 0;
 }
 
+static void writer_free(ospy_capfile_writer *w)
+{
+  ZSTD_freeCCtx(w->cctx);
+  free(w->raw);
+  free(w->spare);
+  free(w->comp);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+  free(w);
+}
+
+void ospy_capfile_discard(ospy_capfile_writer *w)
+{
+  stop_writer(w);
+  close(w->fd);
+  if (w->created)
+    unlink(w->path);
+  writer_free(w);
+}
+
 int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap)
 {
   /* after a failed write, err says where the file ends */
@@ -371,12 +398,6 @@ int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap)
     snprintf(err, errcap, "%s: close: %s", w->path, strerror(errno));
     rc = -1;
   }
-  ZSTD_freeCCtx(w->cctx);
-  free(w->raw);
-  free(w->spare);
-  free(w->comp);
-  pthread_mutex_destroy(&w->mu);
-  pthread_cond_destroy(&w->cv);
-  free(w);
+  writer_free(w);
   return rc;
 }

@@ -479,12 +479,19 @@ static void release_preload_dir(void)
   ospy_capture_preload_remove();
 }
 
+void ospy_capture_never_started(ospy_session *s)
+{
+  ospy_capfile_discard(s->file);
+  s->file = NULL;
+}
+
 static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags)
 {
   char agent[PATH_MAX], err[256];
   if (ospy_capture_agent_for(o->argv[0], agent, sizeof agent, err, sizeof err) < 0 ||
       (o->follow_forks && ospy_capture_preload_for_all(agent, sizeof agent, err, sizeof err) < 0)) {
     fprintf(stderr, "ospy capture: %s\n", err);
+    ospy_capture_never_started(s);
     return 2;
   }
   (void)ring_flags;
@@ -493,8 +500,10 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
   install_signals(0);
   int rc = spawn_target(o, agent, s->ring.fd, &pid);
   if (rc < 0) {
+    int e = errno;
     ospy_capture_preload_remove();
-    return rc == -2 ? (errno == ENOENT ? 127 : 126) : 2;
+    ospy_capture_never_started(s); /* the program did not run */
+    return rc == -2 ? (e == ENOENT ? 127 : 126) : 2;
   }
   if (s->fds)
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */

@@ -71,6 +71,9 @@ int ospy_capture_process_ended(pid_t pid, int *wstatus);
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status);
 int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o);
+/* The capture could not start (the program not run, the agent not loaded):
+ * the output file goes, when this capture created it (capfile discard). */
+void ospy_capture_never_started(ospy_session *s);
 void ospy_capture_install_signals(int attach);
 int ospy_capture_stop_requested(void);
 

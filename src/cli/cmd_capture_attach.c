@@ -202,6 +202,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
   pid_t pid = o->pid;
   if (ospy_capture_agent_for_pid(pid, agent, sizeof agent, &bits, err, sizeof err) < 0) {
     fprintf(stderr, "ospy capture: %s\n", err);
+    ospy_capture_never_started(s);
     return 2;
   }
   char loaded[PATH_MAX];
@@ -220,6 +221,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     else
       fprintf(stderr, "ospy capture: -p %d: cannot listen for the agent: %s\n", (int)pid,
               strerror(errno));
+    ospy_capture_never_started(s);
     return 2;
   }
   ospy_capture_install_signals(1);
@@ -233,6 +235,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     else
       fprintf(stderr, "ospy capture: -p %d: %s\n", (int)pid,
               rc < 0 ? err : "the agent was loaded but never asked for the event ring");
+    ospy_capture_never_started(s);
     return 2;
   }
   int st = 0;

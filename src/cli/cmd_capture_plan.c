@@ -1100,10 +1100,11 @@ static int script_check(const char *program, const char *path, char *err, size_t
   return 0;
 }
 
-/* Before the output file is created: a program that cannot be started, or
- * a process that does not exist, must not cost the user the capture already
- * at that path. 0, or the exit status (127 not found, 126 not executable,
- * 2 no such process) with err. */
+/* Before the output file is created: a program that cannot be started (or
+ * that no agent of ospy's is there for), or a process that does not exist,
+ * must not cost the user the capture already at that path. 0, or the exit
+ * status (127 not found, 126 not executable, 2 no such process or no agent)
+ * with err. */
 int ospy_capture_preflight(const char *program, int pid, char *err, size_t errcap)
 {
   if (pid) {
@@ -1132,9 +1133,13 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
               "or kill the process\n", pid);
     return 0;
   }
-  char path[PATH_MAX];
-  if (find_in_path(program, path, sizeof path) == 0)
-    return script_check(program, path, err, errcap);
+  char path[PATH_MAX], agent[PATH_MAX];
+  if (find_in_path(program, path, sizeof path) == 0) {
+    int rc = script_check(program, path, err, errcap);
+    if (rc == 0 && ospy_capture_agent_for(program, agent, sizeof agent, err, errcap) < 0)
+      return 2;
+    return rc;
+  }
   int e = strchr(program, '/') ? errno : ENOENT;
   if (strchr(program, '/') && e == EACCES && access(path, F_OK) == 0) {
     snprintf(err, errcap, "%s: %s", program, strerror(EACCES));

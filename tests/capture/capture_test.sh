@@ -762,6 +762,36 @@ PY
       fail "a header cut at $n bytes is not reported as cut short"
   done
   ;;
+no-start)
+  # A capture that cannot start leaves no file of its own behind (a
+  # header-only one was), and never removes one it did not create.
+  # No agent next to this ospy: refused before the output is touched.
+  mkdir "$work/bin" && cp "$ospy" "$work/bin/ospy" || fail "no-start: cannot copy ospy"
+  printf 'keep me' > "$work/keep.ospy"
+  for out in "$work/new.ospy" "$work/keep.ospy"; do
+    "$work/bin/ospy" capture -q -f ospy_test_add -o "$out" -- "$target" 1 10 > "$work/out" 2> "$work/err"
+    rc=$?
+    cat "$work/err"
+    [ $rc = 2 ] || fail "no agent: exit $rc, expected 2"
+    grep -q 'agent library .*: No such file or directory' "$work/err" || fail "no agent: not said"
+    [ -s "$work/out" ] && fail "no agent: the program ran"
+  done
+  [ -e "$work/new.ospy" ] && fail "no agent: a $(wc -c < "$work/new.ospy")-byte file left behind"
+  [ "$(cat "$work/keep.ospy")" = 'keep me' ] || fail "no agent: the file that was there was changed"
+  # The program cannot be run (its file is open for writing: exec fails with
+  # ETXTBSY, after the output was created): the file goes, unless it was there.
+  cp "$target" "$work/busy" && exec 9>> "$work/busy"
+  for out in "$work/new.ospy" "$work/keep.ospy"; do
+    "$ospy" capture -q -f ospy_test_add -o "$out" -- "$work/busy" 1 10 > "$work/out" 2> "$work/err"
+    rc=$?
+    cat "$work/err"
+    [ $rc = 126 ] || fail "exec fails: exit $rc, expected 126"
+    grep -q 'cannot run .*busy: Text file busy' "$work/err" || fail "exec fails: not said"
+  done
+  exec 9>&-
+  [ -e "$work/new.ospy" ] && fail "exec fails: a $(wc -c < "$work/new.ospy")-byte file left behind"
+  [ -e "$work/keep.ospy" ] || fail "exec fails: the file that was there was removed"
+  ;;
 chunk-lost)
   # What the first chunks say once (the hooks' module names, the modules,
   # the descriptors' names) survives the loss of any one chunk: the

@@ -201,6 +201,17 @@ disk-full)
     fail "summary: $(tail -1 "$work/err"), $n calls in the file"
   [ "$(grep -c 'No space left on device' "$work/err")" = 1 ] || fail "the error was said more than once"
   echo "disk-full: $n of 3000 calls in the complete chunks, as the summary says"
+  # no room even for the header: refused, the program not run, and no empty
+  # file left behind (a 0-byte one was)
+  cat /dev/zero > "$mnt/fill" 2> /dev/null
+  capture -q -c "$cfg" -o "$mnt/d.ospy" -- "$target" spam 1 7 > "$work/out" 2> "$work/err"
+  rc=$?
+  cat "$work/err"
+  [ $rc = 2 ] || fail "a capture with no room for its header: exit $rc, expected 2"
+  grep -q "$mnt/d.ospy: No space left on device" "$work/err" || fail "no room at start: no clear error"
+  [ -s "$work/out" ] && fail "no room at start: the program ran"
+  [ -e "$mnt/d.ospy" ] && fail "no room at start: $(wc -c < "$mnt/d.ospy")-byte file left behind"
+  echo "disk-full at start: refused, no file left"
   ;;
 scribble)
   # The target writes a committed slot with a lying record into the ring,
