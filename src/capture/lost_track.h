@@ -16,9 +16,13 @@
  * before the first record of the lane that starts at or past the place, or
  * once it has read the lane up to it. Read in that order, the place is the
  * first drop's, or (when the producer had not stored it yet) an earlier
- * drop's, never a later one's: a Lost record may come a little early, never
- * after a record that followed its drops. So a capture cut short anywhere
- * holds the count of every gap before its last record.
+ * drop's, never a later one's: a Lost record may come a little early. The
+ * session looks at the counters before each record of a thread that has
+ * drops counted (the count was made before that record was committed), so
+ * the Lost record never comes after a record its thread made after the
+ * drops; and whenever it made room in a lane (published its tail), so that
+ * other threads' later records mostly follow it too. A capture cut short
+ * anywhere holds the count of every gap before its thread's last record.
  *
  * Its time is that of the last record read from its lane before it (the
  * drops came after it), or the time of the look when none was.
