@@ -150,6 +150,8 @@ typedef struct ospy_xevent {
   const ospy_xvalue *retval;  /* NULL: none (void, or the call never returned) */
   bool unfinished;        /* FunctionCall that did not return (the process died
                              in it, or the capture ended first) */
+  bool raw_words;         /* FunctionCall recorded without a definition: its
+                             arguments are raw words (OSPY_XVALUE_RAW_WORD) */
   bool has_last_error;
   int32_t last_error;     /* errno at leave */
   uint64_t return_address;    /* 0 = unknown; JSON only (oSpy had no slot) */

@@ -426,6 +426,7 @@ static int convert_call(ospy_from_capture *a, const ospy_event_call *c, ospy_xev
     goto oom;
   ev->has_args_in = true;
   const ospy_xvalue *ret = NULL, *unused;
+  ev->raw_words = (c->h.flags & OSPY_CALL_F_RAW) != 0;
   if (c->h.flags & OSPY_CALL_F_RAW) {
     if (raw_args(a, c, enter, ev) < 0)
       goto oom;

@@ -569,7 +569,12 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   for (xmlNodePtr k = en->children; k; k = k->next)
     if (k->type == XML_ELEMENT_NODE && convert_child(c, k, ev) < 0)
       return -1;
-  if (ev->unfinished)
+  if (ev->unfinished && ev->retval) { /* (a call written as Info because oSpy's parsers
+                                        * could not read its raw words: it returned) */
+    ev->unfinished = false;
+    ev->raw_words = true;
+  }
+  if (ev->type == OSPY_XEV_FUNCTION_CALL)
     ev->message = NULL;
   /* "process started: CMD" back to CMD, as the capture had it; "attached to
    * process: CMD" too, an attached process's */

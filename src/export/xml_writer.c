@@ -323,9 +323,33 @@ void ospy_xml_write_epilog(ospy_sink *s)
  * returned, and its socket parsers read the return value of send, recv,
  * connect... unconditionally (a FunctionCall without one made the loader
  * reject the file). */
+/* oSpy's loader gives these names (the part after "::") a parser of its
+ * own, which reads the arguments as the Winsock function's. */
+static bool parser_named(const char *name)
+{
+  static const char *const parsed[] = { "socket", "connect", "send", "recv", "closesocket" };
+  const char *fn = name ? strstr(name, "::") : NULL;
+  if (!fn)
+    return false;
+  for (size_t i = 0; i < sizeof parsed / sizeof parsed[0]; i++)
+    if (!strcmp(fn + 2, parsed[i]))
+      return true;
+  return false;
+}
+
+/* A call recorded without a definition (raw words) that one of those
+ * parsers would read: they find no buffer, no socket address and words they
+ * cannot convert (a program's own send, traced with -f: the loader rejected
+ * the whole file). Written as an Info like a call that did not return; its
+ * return value tells the two apart when the file is read back. */
+static bool raw_for_a_parser(const ospy_xevent *ev)
+{
+  return ev->type == OSPY_XEV_FUNCTION_CALL && ev->raw_words && parser_named(ev->name);
+}
+
 static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix)
 {
-  if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->unfinished) {
+  if (ev->type == OSPY_XEV_FUNCTION_CALL && (ev->unfinished || raw_for_a_parser(ev))) {
     *prefix = "";
     return OSPY_XEV_INFO;
   }
@@ -365,6 +389,10 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
     ospy_sink_puts(s, "</message>");
   } else if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->unfinished) {
     ospy_sink_puts(s, "<message>" OSPY_XML_UNFINISHED);
+    ospy_xml_escape(s, ev->name ? ev->name : "", 0);
+    ospy_sink_puts(s, "</message>");
+  } else if (as != ev->type) {
+    ospy_sink_puts(s, "<message>" OSPY_XML_RAW_CALL);
     ospy_xml_escape(s, ev->name ? ev->name : "", 0);
     ospy_sink_puts(s, "</message>");
   }

@@ -10,6 +10,9 @@
  * is written as an Info event with ospyType="FunctionCall" (oSpy's loader
  * needs a return value for the calls it parses). */
 #define OSPY_XML_UNFINISHED "call did not return: "
+/* The message of a call recorded without a definition whose name oSpy's
+ * loader parses as a socket call's (send, connect...): an Info event too. */
+#define OSPY_XML_RAW_CALL "call recorded without a definition: "
 
 /* `<?xml ...?><events>` and `</events>`. */
 void ospy_xml_write_prolog(ospy_sink *s);
