@@ -328,9 +328,10 @@ void ospy_fdtrack_sock_said(ospy_fdtrack *t, int32_t fd, int made, const char *s
 /* The spec of a call's hook, when its calls are decoded; NULL otherwise. */
 static const ospy_spec_fn *spec_of(const ospy_fdtrack *t, const ospy_event_call *c)
 {
+  if (c->h.flags & OSPY_CALL_F_RAW) /* (first: this runs twice for every call drained) */
+    return NULL;
   const ospy_plan_hook *hk = t->plan ? ospy_plan_hook_at(t->plan, c->hook) : NULL;
-  if (!hk || hk->spec_index == OSPY_PLAN_NO_SPEC || hk->spec_index >= t->nfns ||
-      (c->h.flags & OSPY_CALL_F_RAW))
+  if (!hk || hk->spec_index == OSPY_PLAN_NO_SPEC || hk->spec_index >= t->nfns)
     return NULL;
   return ospy_spec_table_fn(t->specs, hk->spec_index);
 }
@@ -428,6 +429,8 @@ static void after_call(ospy_fdtrack *t, const ospy_event_call *c, const ospy_fdt
   if (!fn)
     return;
   int role = fn_role(t, ospy_plan_hook_at(t->plan, c->hook)->spec_index, fn);
+  if (role == ROLE_NONE && !t->nshown)
+    return; /* (no descriptor in it: nothing to do, for most calls) */
   begin_record(t, &c->h, c->h.ts, c->ts_leave, times);
   t->ts = c->ts_leave ? c->ts_leave : c->h.ts; /* (after the call) */
   if ((role == ROLE_CLOSE || role == ROLE_CLOSEFROM || role == ROLE_CLOSE_RANGE) &&

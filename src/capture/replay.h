@@ -50,6 +50,15 @@ typedef struct ospy_replay {
  * ProcessExit drops what it ends). Out of memory, a record is not kept (its
  * repeat is missing; the capture goes on). */
 void ospy_replay_note(ospy_replay *rp, const ospy_event_hdr *rec);
+
+/* Whether a record of this type is one ospy_replay_note looks at (not a
+ * call: checked before the call for every record written). */
+static inline int ospy_replay_kept(uint16_t type)
+{
+  return type == OSPY_EV_HOOK_NAME || type == OSPY_EV_PROCESS_START ||
+         type == OSPY_EV_MODULE_LOAD || type == OSPY_EV_MODULE_UNLOAD ||
+         type == OSPY_EV_FD_NAME || type == OSPY_EV_PROCESS_EXIT;
+}
 /* Whether the chunk being started needs the repeat: a record it keeps was
  * written since the last one. */
 int ospy_replay_due(const ospy_replay *rp);

@@ -97,7 +97,8 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
     stop_recording(s, err);
     return -1;
   }
-  ospy_replay_note(&s->replay, rec);
+  if (ospy_replay_kept(rec->type))
+    ospy_replay_note(&s->replay, rec);
   return 0;
 }
 
