@@ -174,6 +174,8 @@ static int stats_records(stats_job *j)
       read_progress_done(&prog);
       fprintf(stderr, "ospy stats: %s\n", err);
       status = 1;
+    } else if (rec->type == OSPY_EV_HOOK_NAME) {
+      (void)read_filter_match(&j->filter, rec); /* -e/-m see the hook's name as show does */
     } else if (rec->type == OSPY_EV_LOST && read_filter_match(&j->filter, rec)) {
       j->lost += ((const ospy_event_lost *)rec)->count;
     } else if (rec->type == OSPY_EV_CALL && read_filter_match(&j->filter, rec) &&

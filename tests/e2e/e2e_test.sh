@@ -643,6 +643,10 @@ dlclose)
   expect_line "$tmp/show" 'ospy_dlib_mul(arg0=0x13, arg1=0x31'
   u=$(grep -c -- '--- unloaded .*libe2e-dlib.so' "$tmp/show")
   [ "$u" = 20 ] || fail "expected 20 ModuleUnload events, got $u"
+  # the hook is named with its module when the library loads (a HookName
+  # record): stats -e sees that name, as show does
+  "$ospy" stats -e 'libe2e-dlib.so!ospy_dlib_mul' "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
+  expect_regex "$tmp/stats" "^libe2e-dlib.so!ospy_dlib_mul: 1000 calls"
   # a module glob searches every module it matches, also those opened
   # RTLD_LOCAL ('*' matched the program first and stopped there); a plain
   # name finds a library's static function in its .symtab. Calls are shown
