@@ -199,13 +199,7 @@ static void on_fork_child(void)
 static int still_traced(void)
 {
   char buf[1024];
-  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return 0;
+  size_t n = ospy_os_read_small_file("/proc/self/status", buf, sizeof buf - 1);
   buf[n] = 0;
   const char *t = strstr(buf, "TracerPid:");
   return t && atoi(t + sizeof "TracerPid:" - 1) != 0;

@@ -2,6 +2,7 @@
 #include "agent/agent.h"
 #include "arch/x86/tsc.h"
 #include "interceptor/interceptor.h"
+#include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 
 #include <errno.h>
@@ -215,16 +216,6 @@ void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const cha
   ospy_agent_message(type, hook, buf);
 }
 
-static size_t read_small_file(const char *path, char *buf, size_t cap)
-{
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, cap);
-  close(fd);
-  return n > 0 ? (size_t)n : 0;
-}
-
 static void emit_process_start(uint32_t ppid);
 
 /* In a forked child the hooks are live: the agent's own open, read and
@@ -239,7 +230,7 @@ void ospy_agent_emit_process_start(uint32_t ppid)
 static void emit_process_start(uint32_t ppid)
 {
   char cmd[4096], exe[1024];
-  size_t cmd_len = read_small_file("/proc/self/cmdline", cmd, sizeof cmd);
+  size_t cmd_len = ospy_os_read_small_file("/proc/self/cmdline", cmd, sizeof cmd);
   ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe);
   if (exe_len < 0)
     exe_len = 0;

@@ -1,8 +1,10 @@
 /* Fault-free reads of own memory (see os_read.h). */
 #include "os/linux/os_read.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "os/linux/os_maps.h"
 #include "os/linux/os_memory.h"
@@ -93,4 +95,14 @@ size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n) {
   if (r == -14 /* EFAULT */)
     return 0;
   return read_checked(addr, buf, n);
+}
+
+size_t ospy_os_read_small_file(const char *path, void *buf, size_t cap)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, cap);
+  close(fd);
+  return n > 0 ? (size_t)n : 0;
 }

@@ -20,6 +20,10 @@ size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n);
  * in each child. */
 void ospy_os_read_set_pid(int pid);
 
+/* One read() of up to cap bytes of the file at path (a /proc file: small,
+ * read whole at once), not NUL-terminated; how many, 0 when unreadable. */
+size_t ospy_os_read_small_file(const char *path, void *buf, size_t cap);
+
 /* The mapping the calling thread's stack pointer is in ([lo, hi)): readable
  * directly for as long as the thread runs on it. false if not found. */
 bool ospy_os_own_stack(uintptr_t *lo, uintptr_t *hi);
