@@ -4,24 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SLOT_EMPTY, SLOT_USED, SLOT_DELETED };
-
 static uint64_t key_of(uint32_t pid, int32_t fd)
 {
-  return (uint64_t)pid << 32 | (uint32_t)fd;
-}
-
-static uint32_t hash_of(uint64_t k)
-{
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdull;
-  k ^= k >> 33;
-  return (uint32_t)k;
+  return ospy_fdslots_key(pid, fd);
 }
 
 void ospy_fdhist_init(ospy_fdhist *h)
 {
   memset(h, 0, sizeof *h);
+  ospy_fdslots_init(&h->slots, sizeof(ospy_fdhist_entry));
 }
 
 static void binding_free(ospy_fdbinding *b)
@@ -39,70 +30,24 @@ static void entry_free(ospy_fdhist_entry *e)
 
 void ospy_fdhist_free(ospy_fdhist *h)
 {
-  for (uint32_t i = 0; i < h->cap; i++)
-    if (h->slots[i].state == SLOT_USED)
-      entry_free(&h->slots[i]);
-  free(h->slots);
-  memset(h, 0, sizeof *h);
+  for (uint32_t i = 0; i < h->slots.cap; i++) {
+    ospy_fdhist_entry *e = ospy_fdslots_used(&h->slots, i);
+    if (e)
+      entry_free(e);
+  }
+  ospy_fdslots_free(&h->slots);
+  h->latest = 0;
 }
 
 static ospy_fdhist_entry *find(const ospy_fdhist *h, uint64_t k)
 {
-  if (!h->cap)
-    return NULL;
-  for (uint32_t i = hash_of(k) & (h->cap - 1), n = 0; n < h->cap; i = (i + 1) & (h->cap - 1), n++) {
-    ospy_fdhist_entry *e = &h->slots[i];
-    if (e->state == SLOT_EMPTY)
-      return NULL;
-    if (e->state == SLOT_USED && e->key == k)
-      return e;
-  }
-  return NULL;
-}
-
-/* Rehashes into a table of at least 64 slots, four per live entry. */
-static int grow(ospy_fdhist *h)
-{
-  uint32_t cap = 64;
-  while (cap < h->live * 4)
-    cap *= 2;
-  ospy_fdhist_entry *slots = calloc(cap, sizeof *slots);
-  if (!slots)
-    return -1;
-  for (uint32_t i = 0; i < h->cap; i++) {
-    ospy_fdhist_entry *e = &h->slots[i];
-    if (e->state != SLOT_USED)
-      continue;
-    uint32_t j = hash_of(e->key) & (cap - 1);
-    while (slots[j].state == SLOT_USED)
-      j = (j + 1) & (cap - 1);
-    slots[j] = *e;
-  }
-  free(h->slots);
-  h->slots = slots;
-  h->cap = cap;
-  h->used = h->live;
-  return 0;
+  return ospy_fdslots_find(&h->slots, k);
 }
 
 static ospy_fdhist_entry *find_or_add(ospy_fdhist *h, uint64_t k)
 {
   ospy_fdhist_entry *e = find(h, k);
-  if (e)
-    return e;
-  if ((h->used + 1) * 4 > h->cap * 3 && grow(h) < 0)
-    return NULL;
-  uint32_t i = hash_of(k) & (h->cap - 1);
-  while (h->slots[i].state == SLOT_USED)
-    i = (i + 1) & (h->cap - 1);
-  if (h->slots[i].state == SLOT_EMPTY)
-    h->used++;
-  e = &h->slots[i];
-  memset(e, 0, sizeof *e);
-  e->key = k;
-  e->state = SLOT_USED;
-  h->live++;
-  return e;
+  return e ? e : ospy_fdslots_add(&h->slots, k);
 }
 
 /* Whether a call entered at call->enter was made under b, b being the newest
@@ -238,22 +183,21 @@ void ospy_fdhist_close(ospy_fdhist *h, uint32_t pid, int32_t fd, const ospy_fdca
 void ospy_fdhist_each(const ospy_fdhist *h, uint32_t pid, uint32_t lo, uint32_t hi,
                       void (*fn)(int32_t fd, void *data), void *data)
 {
-  for (uint32_t i = 0; i < h->cap; i++) {
-    const ospy_fdhist_entry *e = &h->slots[i];
-    uint32_t fd = (uint32_t)e->key;
-    if (e->state == SLOT_USED && (uint32_t)(e->key >> 32) == pid && fd >= lo && fd <= hi)
+  for (uint32_t i = 0; i < h->slots.cap; i++) {
+    const ospy_fdhist_entry *e = ospy_fdslots_used(&h->slots, i);
+    uint32_t fd = e ? (uint32_t)e->slot.key : 0;
+    if (e && (uint32_t)(e->slot.key >> 32) == pid && fd >= lo && fd <= hi)
       fn((int32_t)fd, data);
   }
 }
 
 void ospy_fdhist_forget_pid(ospy_fdhist *h, uint32_t pid)
 {
-  for (uint32_t i = 0; i < h->cap; i++) {
-    ospy_fdhist_entry *e = &h->slots[i];
-    if (e->state == SLOT_USED && (uint32_t)(e->key >> 32) == pid) {
+  for (uint32_t i = 0; i < h->slots.cap; i++) {
+    ospy_fdhist_entry *e = ospy_fdslots_used(&h->slots, i);
+    if (e && (uint32_t)(e->slot.key >> 32) == pid) {
       entry_free(e);
-      e->state = SLOT_DELETED;
-      h->live--;
+      ospy_fdslots_remove(&h->slots, e);
     }
   }
 }

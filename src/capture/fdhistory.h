@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include "capture/fdslots.h"
+
 #define OSPY_FDHIST_DEPTH 4 /* bindings kept per descriptor (older ones: no name) */
 #define OSPY_FDHIST_OPEN UINT64_MAX
 
@@ -39,15 +41,13 @@ typedef struct ospy_fdbinding {
 } ospy_fdbinding;
 
 typedef struct ospy_fdhist_entry {
-  uint64_t key; /* pid << 32 | fd */
-  uint8_t state;
-  uint8_t n;    /* bindings in b, newest (latest from) first */
+  ospy_fdslot slot;
+  uint8_t n; /* bindings in b, newest (latest from) first */
   ospy_fdbinding b[OSPY_FDHIST_DEPTH];
 } ospy_fdhist_entry;
 
 typedef struct ospy_fdhist {
-  ospy_fdhist_entry *slots;
-  uint32_t cap, used, live;
+  ospy_fdslots slots; /* of ospy_fdhist_entry */
   /* the latest time a binding began or ended: a call entered after it is made
      under the newest bindings (what ospy_fdhist_newest gives) */
   uint64_t latest;

@@ -13,15 +13,15 @@
 
 #include <stdint.h>
 
+#include "capture/fdslots.h"
+
 typedef struct ospy_fdnames_entry {
-  uint64_t key;   /* pid << 32 | fd */
-  char *name;     /* "" when known to be unresolvable */
-  uint8_t state;  /* 0 empty, 1 used, 2 deleted */
+  ospy_fdslot slot;
+  char *name; /* "" when known to be unresolvable */
 } ospy_fdnames_entry;
 
 typedef struct ospy_fdnames {
-  ospy_fdnames_entry *slots;
-  uint32_t cap, used, live;
+  ospy_fdslots slots; /* of ospy_fdnames_entry */
 } ospy_fdnames;
 
 void ospy_fdnames_init(ospy_fdnames *t);

@@ -48,7 +48,7 @@ static void test_many(void)
       CHECK(ospy_fdnames_set(&t, 105, fd, "x") == 1);
       ospy_fdnames_forget(&t, 105, fd);
     }
-  CHECK(t.live == 9000);
+  CHECK(t.slots.live == 9000);
   CHECK(!strcmp(ospy_fdnames_get(&t, 109, 999), "109/999"));
   ospy_fdnames_free(&t);
   printf("ok 10000 entries, a process forgotten, slots reused\n");

@@ -381,7 +381,7 @@ static void table_growth(void)
   CHECK(ospy_fdhist_at(&h, 105, 999, &in_round_20));
   CHECK(!ospy_fdhist_at(&h, 105, 999, &in_round_1)); /* (no longer kept: no name) */
   CHECK(!ospy_fdhist_newest(&h, 105, 999));          /* closed */
-  CHECK(h.live == 10000);
+  CHECK(h.slots.live == 10000);
   ospy_fdhist_free(&h);
   printf("-- history table: 10000 descriptors, a process forgotten, 20 bindings each: ok\n");
 }
