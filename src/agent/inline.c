@@ -867,23 +867,6 @@ static const char *file_name(const char *path)
   return slash ? slash + 1 : path;
 }
 
-/* The function part of a hook's display name, past the module the plan
- * gave it: "parse" of "kv-*!parse", of "libc.so.6!parse" (a bare -f name the
- * controller found there) and of "parse". A name without a module may hold a
- * '!' of its own (operator!): a module part is a file name. */
-static const char *function_part(const ospy_plan_hook *ph)
-{
-  size_t n = strlen(ph->module);
-  if (n && !strncmp(ph->display, ph->module, n) && ph->display[n] == '!')
-    return ph->display + n + 1;
-  const char *bang = strchr(ph->display, '!');
-  if (n || !bang || bang == ph->display)
-    return ph->display;
-  for (const char *c = ph->display; c < bang; c++)
-    if (strchr(" ():<>,", *c))
-      return ph->display;
-  return bang + 1;
-}
 
 /* Calls are shown with the module their function is in, where the plan
  * could not name it: a glob (kv-*!parse, *!f), no module (-f f in a library
@@ -897,7 +880,7 @@ static int module_name(const inline_hook *h, char *out, size_t cap)
   if (h->internal || !h->addr || (ph->module[0] && !is_glob(ph->module)) ||
       !ospy_agent_module_path_of(h->addr, path, sizeof path))
     return 0;
-  ospy_agent_join3(out, cap, file_name(path), "!", function_part(ph));
+  ospy_agent_join3(out, cap, file_name(path), "!", ospy_plan_hook_function(ph));
   return strcmp(out, ph->display) != 0;
 }
 
@@ -919,7 +902,7 @@ const char *ospy_inline_hook_function_name(uintptr_t function)
   for (uint32_t i = 0; i < nhooks; i++)
     if (hooks[i].listener && ((uintptr_t)hooks[i].patched == function ||
                               (uintptr_t)hooks[i].addr == function))
-      return function_part(hooks[i].ph);
+      return ospy_plan_hook_function(hooks[i].ph);
   return NULL;
 }
 

@@ -45,6 +45,7 @@ static unsigned target_bits(const ospy_capture_opts *o)
 typedef struct raw_fn {
   char *module, *symbol;
   char *display; /* NULL: module!symbol */
+  size_t function_at; /* display's function part (ospy_plan_hook.function_at) */
   int from_glob; /* found by expanding a -f pattern (OSPY_HOOK_F_GLOB); 2: one the
                     catalogue defined functions for too (not OSPY_HOOK_F_NAMED) */
   int cxx_name;  /* symbol is a C++ name for the agent to look up (OSPY_HOOK_F_CXX_NAME) */
@@ -389,13 +390,33 @@ static int add_raw(planner *p, const char *module, const char *symbol, const cha
   r[p->nraw].display = display ? strdup(display) : NULL;
   r[p->nraw].from_glob = 0;
   r[p->nraw].cxx_name = 0;
-  if (!r[p->nraw].module || !r[p->nraw].symbol) {
+  r[p->nraw].function_at = 0;
+  if (!r[p->nraw].module || !r[p->nraw].symbol || (display && !r[p->nraw].display)) {
     free(r[p->nraw].module);
     free(r[p->nraw].symbol);
+    free(r[p->nraw].display);
     return -1;
   }
   p->nraw++;
   return 0;
+}
+
+/* A function without a module, shown with the file it was found in
+ * ("my prog!f"): the agent is told where the function's name begins, as a
+ * file name may hold any character (a space, a '!'). 0 or -1. */
+static int add_raw_found_in(planner *p, const char *where, const char *symbol)
+{
+  size_t at = strlen(where) + 1;
+  char *display = malloc(at + strlen(symbol) + 1);
+  if (!display)
+    return -1;
+  snprintf(display, at + strlen(symbol) + 1, "%s!%s", where, symbol);
+  size_t before = p->nraw;
+  int rc = add_raw(p, "", symbol, display);
+  free(display);
+  if (rc == 0 && p->nraw > before)
+    p->raw[before].function_at = at;
+  return rc;
 }
 
 /* A -f name that a config defines as a spec but does not hook. */
@@ -480,13 +501,11 @@ static void cxx_module_ambiguous(const char *who, const char *module, const char
 static int add_bare_raw(planner *p, const char *module, const char *func)
 {
   ospy_func_founds f = { 0 };
-  char display[600];
   int found = !module[0] && !ospy_is_glob(func) && collect_files(p) > 0 &&
               ospy_func_glob_expand(&p->files, p->bits, "", func, &f) > 0;
-  if (found)
-    snprintf(display, sizeof display, "%s!%s", f.v[0].where, func);
+  int rc = found ? add_raw_found_in(p, f.v[0].where, func) : add_raw(p, module, func, NULL);
   ospy_func_founds_free(&f);
-  return add_raw(p, module, func, found ? display : NULL);
+  return rc;
 }
 
 /* The functions a -f C++ name found, each hooked by its mangled name and
@@ -778,9 +797,9 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
       continue;
     }
     size_t before = p->nraw;
-    char display[600]; /* a pattern without a module: shown where the name is defined */
-    snprintf(display, sizeof display, "%s!%s", f.v[i].where, f.v[i].symbol);
-    rc = add_raw(p, f.v[i].module, f.v[i].symbol, f.v[i].module[0] ? NULL : display);
+    /* a pattern without a module: shown where the name is defined */
+    rc = f.v[i].module[0] ? add_raw(p, f.v[i].module, f.v[i].symbol, NULL)
+                          : add_raw_found_in(p, f.v[i].where, f.v[i].symbol);
     if (rc == 0 && p->nraw > before) {
       /* the module the user named never loaded: said once, by the catalogue's hooks if any */
       p->raw[before].from_glob = ndecoded ? 2 : 1;
@@ -989,6 +1008,7 @@ static int name_program_hooks(planner *p)
     snprintf(display, sizeof display, "%s!%s", prog, h->display);
     if (!(h->display = ospy_spec_strdup(m->specs, display)))
       return -1;
+    h->function_at = (uint32_t)strlen(prog) + 1; /* (a file name may hold a '!') */
   }
   return 0;
 }
@@ -1010,7 +1030,8 @@ static int fill_builder(planner *p, ospy_plan_builder *b)
                                   (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0) |
                                   (p->raw[i].cxx_name ? OSPY_HOOK_F_CXX_NAME : 0),
                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
-                         .display = p->raw[i].display ? p->raw[i].display : display };
+                         .display = p->raw[i].display ? p->raw[i].display : display,
+                         .function_at = (uint32_t)p->raw[i].function_at };
     rc = ospy_plan_builder_add(b, &h);
   }
   if (rc < 0)

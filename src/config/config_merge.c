@@ -300,6 +300,7 @@ int ospy_config_import_hook(ospy_config *dst, const ospy_config *src, size_t ind
     char buf[1024];
     snprintf(buf, sizeof buf, "%s%s%s", module, *module ? "!" : "", bang ? bang + 1 : sh->h.display);
     h.h.display = ospy_spec_strdup(dt, buf);
+    h.h.function_at = 0; /* (no file name before it, or the module's) */
   } else {
     h.h.display = ospy_spec_strdup(dt, sh->h.display);
   }

@@ -287,7 +287,9 @@ static const char *call_name(ospy_from_capture *a, uint32_t hook)
                               ? ospy_plan_hook_at(a->plan, hook) : NULL;
   if (!h || !h->display || !h->display[0])
     return afmt(a, "::hook#%" PRIu32, hook);
-  const char *bang = strchr(h->display, '!');
+  /* (where the file name the agent or the controller put before it ends:
+   * a file name may hold a '!', "a!b") */
+  const char *bang = h->function_at ? h->display + h->function_at - 1 : strchr(h->display, '!');
   if (!bang)
     return afmt(a, "::%s", h->display);
   return afmt(a, "%.*s::%s", (int)(bang - h->display), h->display, bang + 1);

@@ -126,7 +126,7 @@ int ospy_plan_builder_add(ospy_plan_builder *b, const ospy_plan_hook *h)
   put32(p, h->kind);
   put32(p + 4, h->spec_index);
   put32(p + 8, h->flags);
-  put32(p + 12, 0);
+  put32(p + 12, h->function_at);
   put64(p + 16, h->offset);
   put64(p + 24, (uint64_t)h->sig_offset);
   b->hooks_len += 32;
@@ -224,6 +224,7 @@ static int decode_hook(cursor *c, ospy_plan_hook *h, char **strings, uint32_t ns
   h->kind = get32(p);
   h->spec_index = get32(p + 4);
   h->flags = get32(p + 8);
+  h->function_at = get32(p + 12);
   h->offset = get64(p + 16);
   h->sig_offset = (int64_t)get64(p + 24);
   if (h->kind < OSPY_HOOK_EXPORT || h->kind > OSPY_HOOK_VTABLE) {
@@ -242,6 +243,8 @@ static int decode_hook(cursor *c, ospy_plan_hook *h, char **strings, uint32_t ns
     return -1;
   if ((h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB) && !h->symbol[0])
     return fail(c, "hook without a symbol name");
+  if (h->function_at > strlen(h->display))
+    return fail(c, "function name beyond the hook's display name");
   if (h->kind == OSPY_HOOK_SIGNATURE && (h->sig_len == 0 || (h->mask_len && h->mask_len != h->sig_len)))
     return fail(c, "signature hook with empty pattern or mask of another length");
   return 0;
@@ -335,6 +338,25 @@ void ospy_plan_free(ospy_plan *p)
   free(p);
 }
 
+const char *ospy_plan_hook_function(const ospy_plan_hook *h)
+{
+  size_t n = strlen(h->module);
+  if (n && !strncmp(h->display, h->module, n) && h->display[n] == '!')
+    return h->display + n + 1;
+  return n ? h->display : h->display + h->function_at;
+}
+
+/* Where the function begins in name, the agent's "file!function" for hook
+ * h: 0 when name is not that. */
+static uint32_t renamed_function_at(const ospy_plan_hook *h, const char *name, size_t len)
+{
+  const char *fn = ospy_plan_hook_function(h);
+  size_t n = strlen(fn);
+  if (len <= n + 1 || name[len - n - 1] != '!' || memcmp(name + len - n, fn, n))
+    return 0;
+  return (uint32_t)(len - n);
+}
+
 int ospy_plan_set_display(ospy_plan *p, uint32_t index, const char *name, size_t len)
 {
   if (index >= p->nhooks || memchr(name, 0, len))
@@ -351,6 +373,7 @@ int ospy_plan_set_display(ospy_plan *p, uint32_t index, const char *name, size_t
   memcpy(copy, name, len);
   copy[len] = 0;
   v[p->nrenamed++] = copy;
+  p->hooks[index].function_at = renamed_function_at(&p->hooks[index], copy, len);
   p->hooks[index].display = copy;
   return 0;
 }

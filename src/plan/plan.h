@@ -6,7 +6,7 @@
  *   "OSPYPLAN" u32 version u32 arch_bits u32 options u32 value_cap
  *   u32 backtrace_depth u32 flags u32 nhooks u32 spec_len
  *   nhooks x hook, spec_len bytes of spec table (opaque here).
- *   hook: u32 kind u32 spec_index u32 flags u32 pad u64 offset i64 sig_offset
+ *   hook: u32 kind u32 spec_index u32 flags u32 function_at u64 offset i64 sig_offset
  *         str module, str symbol, str process, str display, blob sig, blob mask
  *   str/blob: u32 length + bytes (strings without NUL).
  */
@@ -51,6 +51,9 @@ typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */
   uint32_t spec_index; /* OSPY_PLAN_NO_SPEC: raw argument words */
   uint32_t flags;      /* OSPY_HOOK_F_* */
+  uint32_t function_at; /* where the function's name begins in display when the planner
+                           put the file it found the function in before it (module "",
+                           display "my prog!f": 8); 0: display has no such file name */
   uint64_t offset;     /* OFFSET */
   int64_t sig_offset;  /* SIGNATURE: added to the match address */
   const char *module;  /* file name or glob; "" = any module */
@@ -77,8 +80,15 @@ uint32_t ospy_plan_flags(const ospy_plan *p);
 uint32_t ospy_plan_hook_count(const ospy_plan *p);
 const ospy_plan_hook *ospy_plan_hook_at(const ospy_plan *p, uint32_t index);
 const void *ospy_plan_spec_blob(const ospy_plan *p, size_t *len);
+/* The function part of a hook's display name, past the module the plan
+ * gave it: "parse" of "kv-*!parse", of "libc.so.6!parse" (a bare -f name
+ * the controller found there, function_at) and of "parse". The text alone
+ * cannot tell: a file name may hold any character ("my prog", "a!b"), a
+ * C++ name a '!' (operator!=). */
+const char *ospy_plan_hook_function(const ospy_plan_hook *h);
 /* Readers: the hook's calls are shown as name (len bytes, no NUL) from now on
- * (a HookName record: the module the agent found the function in). Earlier
+ * (a HookName record: the module the agent found the function in, then
+ * '!' and ospy_plan_hook_function: function_at follows). Earlier
  * display strings stay valid until the plan is freed. 0, or -1 (bad index,
  * NUL inside, no memory). */
 int ospy_plan_set_display(ospy_plan *p, uint32_t index, const char *name, size_t len);

@@ -21,6 +21,10 @@ static void *make_plan(size_t *len)
   ospy_plan_hook o = { .kind = OSPY_HOOK_OFFSET, .spec_index = OSPY_PLAN_NO_SPEC,
                        .module = "prog", .offset = 0x1234, .process = "prog*", .display = "prog!+0x1234" };
   CHECK(ospy_plan_builder_add(b, &o) == 0);
+  /* a -f function found in a program whose file name has a space */
+  ospy_plan_hook f = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                       .module = "", .symbol = "f", .display = "my prog!f", .function_at = 8 };
+  CHECK(ospy_plan_builder_add(b, &f) == 0);
   CHECK(ospy_plan_builder_set_spec(b, "SPECBYTES", 9) == 0);
   void *bytes = ospy_plan_builder_encode(b, len);
   ospy_plan_builder_free(b);
@@ -36,7 +40,7 @@ static void test_round_trip(const void *bytes, size_t len)
   CHECK(ospy_plan_options(p) == OSPY_PLAN_OPT_LOSSY);
   CHECK(ospy_plan_backtrace_depth(p) == 8);
   CHECK(ospy_plan_value_cap(p) == OSPY_PLAN_DEFAULT_VALUE_CAP);
-  CHECK(ospy_plan_hook_count(p) == 3);
+  CHECK(ospy_plan_hook_count(p) == 4);
   const ospy_plan_hook *h = ospy_plan_hook_at(p, 0);
   CHECK(h->kind == OSPY_HOOK_EXPORT && h->spec_index == 3 && h->flags == OSPY_HOOK_F_BACKTRACE);
   CHECK(!strcmp(h->module, "libc.so.6") && !strcmp(h->symbol, "read") && !strcmp(h->process, ""));
@@ -46,7 +50,19 @@ static void test_round_trip(const void *bytes, size_t len)
   CHECK(h->sig_offset == -2);
   h = ospy_plan_hook_at(p, 2);
   CHECK(h->offset == 0x1234 && !strcmp(h->process, "prog*"));
-  CHECK(ospy_plan_hook_at(p, 3) == NULL);
+  CHECK(!strcmp(ospy_plan_hook_function(h), "+0x1234"));
+  h = ospy_plan_hook_at(p, 3);
+  CHECK(h->function_at == 8 && !strcmp(ospy_plan_hook_function(h), "f"));
+  CHECK(ospy_plan_hook_at(p, 4) == NULL);
+  CHECK(!strcmp(ospy_plan_hook_function(ospy_plan_hook_at(p, 1)), "sig"));
+  /* the agent's name for it (a HookName): its function still found */
+  CHECK(ospy_plan_set_display(p, 3, "a!b!f", 5) == 0);
+  CHECK(ospy_plan_hook_at(p, 3)->function_at == 4);
+  CHECK(!strcmp(ospy_plan_hook_function(ospy_plan_hook_at(p, 3)), "f"));
+  CHECK(ospy_plan_set_display(p, 1, "prog!sig", 8) == 0);
+  CHECK(!strcmp(ospy_plan_hook_function(ospy_plan_hook_at(p, 1)), "sig"));
+  CHECK(ospy_plan_set_display(p, 1, "other", 5) == 0); /* (not the agent's form) */
+  CHECK(ospy_plan_hook_at(p, 1)->function_at == 0);
   size_t sl;
   const void *spec = ospy_plan_spec_blob(p, &sl);
   CHECK(sl == 9 && !memcmp(spec, "SPECBYTES", 9));
@@ -96,6 +112,9 @@ int main(void)
   memcpy(bad, bytes, len);
   bad[44 + 32] = 0xff; /* module string length */
   expect_error(bad, len, "plan:");
+  memcpy(bad, bytes, len);
+  bad[44 + 12] = 15; /* first hook's function_at: past "libc.so.6!read" */
+  expect_error(bad, len, "function name beyond the hook's display name");
 
   /* every single-bit flip either decodes or fails cleanly */
   for (size_t i = 0; i < len * 8; i++) {
@@ -105,7 +124,8 @@ int main(void)
     char err[256];
     if (ospy_plan_decode(bad, len, &p, err, sizeof err) == 0) {
       for (uint32_t k = 0; k < ospy_plan_hook_count(p); k++)
-        CHECK(strlen(ospy_plan_hook_at(p, k)->display) < len);
+        CHECK(strlen(ospy_plan_hook_at(p, k)->display) < len &&
+              ospy_plan_hook_at(p, k)->function_at <= strlen(ospy_plan_hook_at(p, k)->display));
       ospy_plan_free(p);
     }
   }

@@ -3098,5 +3098,27 @@ C
     grep -q 'operator new\[\](unsigned long)(arg0=0x4,' "$tmp/show" && fail "new int recorded as new[]"
   fi
   echo "thunk-own-calls: a tail-call wrapper and operator new[] record their own calls" ;;
+module-name-chars)
+  # A -f function found in the program, whose file name holds a space or a
+  # '!' (characters of C++ names too): shown once with that file name. The
+  # agent took "my prog!f" for a C++ name and put the file name before it
+  # again ("my prog!my prog!f"), and "a!b!f" for module "a" ("a!b!b!f").
+  mkdir "$tmp/wdir"
+  printf '%s\n' '__attribute__((noinline)) int f(int a) { return a - 5; }' \
+    'int main(int argc, char **argv) { (void)argv; volatile int r = f(argc); return r == -4 ? 0 : 1; }' \
+    >"$tmp/wn.c"
+  for name in 'my prog' 'a!b' 'c(x):<y>,z'; do
+    cc -o "$tmp/wdir/$name" "$tmp/wn.c" || fail "cc $name"
+    "$ospy" capture -q -f f -o "$tmp/w.ospy" -- "$tmp/wdir/$name" >/dev/null 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of $name exited $?"; }
+    "$ospy" show "$tmp/w.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "] $name!f(arg0=0x1, "
+    n=$(grep -c '!f(' "$tmp/show")
+    [ "$n" = 1 ] || { cat "$tmp/show"; fail "expected 1 call of f, got $n"; }
+    "$ospy" export "$tmp/w.ospy" --format xml -o - >"$tmp/xml" 2>/dev/null || fail "export exited $?"
+    xml_name=$(printf '%s' "$name" | sed 's/</\&lt;/g; s/>/\&gt;/g')
+    expect_line "$tmp/xml" "<name>$xml_name::f</name>"
+    echo "module-name-chars: -f f in \"$name\" is shown as $name!f(arg0=0x1, ...), exported as $name::f"
+  done ;;
 *) fail "unknown case $case_name" ;;
 esac
