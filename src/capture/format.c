@@ -285,8 +285,10 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
     o = &decided;
   }
   color_on(out, o, COLOR_BOLD);
-  if (hk)
-    fputs(hk->display[0] ? hk->display : hk->symbol, out);
+  if (hk) { /* (a module's file name is the program's to choose) */
+    const char *name = hk->display[0] ? hk->display : hk->symbol;
+    ospy_safe_fputs(out, name, strlen(name));
+  }
   else
     fprintf(out, "hook#%u", c->hook);
   color_off(out, o);
@@ -323,10 +325,11 @@ tail:
       ospy_symbolizer_name(o->symbols, c->h.pid, a, where, sizeof where);
       /* frames after the caller found by scanning the stack: likely, not certain */
       const char *how = i && (c->h.flags & OSPY_CALL_F_BT_SCANNED) ? " (scanned)" : "";
-      if (o->symbols)
-        fprintf(out, "    #%u 0x%0*" PRIx64 " %s%s\n", i, c->arch_bits == 32 ? 8 : 16, a,
-                where, how);
-      else
+      if (o->symbols) { /* (the module's file name as the program chose it: escaped) */
+        fprintf(out, "    #%u 0x%0*" PRIx64 " ", i, c->arch_bits == 32 ? 8 : 16, a);
+        ospy_safe_fputs(out, where, strlen(where));
+        fprintf(out, "%s\n", how);
+      } else
         fprintf(out, "    #%u %#" PRIx64 "%s\n", i, a, how);
     }
 }

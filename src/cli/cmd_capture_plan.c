@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "ospy-config.h"
 #include "plan/plan.h"
+#include "plan/values.h"
 
 static int elf_class_of(const char *path);
 static int find_in_path(const char *prog, char *out, size_t cap);
@@ -76,8 +77,11 @@ static void note(planner *p, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (!p->o->quiet)
-    fprintf(stderr, "ospy: note: %s\n", buf);
+  if (!p->o->quiet) { /* (it may name the program's files, which it named) */
+    fputs("ospy: note: ", stderr);
+    ospy_safe_fputs(stderr, buf, strlen(buf));
+    fputc('\n', stderr);
+  }
   char **m = realloc(p->notes->msgs, (p->notes->n + 1) * sizeof *m);
   if (!m)
     return;

@@ -181,13 +181,23 @@ static void print_piece(const char *p, const char *other)
   }
 }
 
+/* Text the traced program chose (its command line, its name, a
+ * module's file name in a call's), escaped as
+ * show escapes it: no control sequence of its reaches the terminal. */
+static void print_safe(const char *s)
+{
+  ospy_safe_fputs(stdout, s, strlen(s));
+}
+
 /* One call: "name(arg=v, out=>v) = ret errno=N". For a changed call, other
  * is the call it changed from. */
 static void print_call(char mark, const ospy_diff_call *c, const ospy_diff_call *other)
 {
   const char *p = c->text, *q = other ? other->text : NULL;
   int nargs = 0, closed = 0;
-  printf("%c %s(", mark, p);
+  printf("%c ", mark);
+  print_safe(p);
+  putchar('(');
   while ((p = ospy_call_text_next(c->text, c->len, p))) {
     q = q ? ospy_call_text_next(other->text, other->len, q) : NULL;
     if (p[0] == '=' && !closed) {
@@ -226,13 +236,6 @@ static void print_changes(const ospy_diff_call *a, const ospy_diff_call *b)
     else
       printf("    return value: %s -> %s\n", pa ? va : "(absent)", pb ? vb : "(absent)");
   }
-}
-
-/* Text the traced program chose (its command line, its name), escaped as
- * show escapes it: no control sequence of its reaches the terminal. */
-static void print_safe(const char *s)
-{
-  ospy_safe_fputs(stdout, s, strlen(s));
 }
 
 static void on_diff(void *data, int op, const ospy_diff_lane_info *lane,

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/read_common.h"
 #include "cli/read_filter.h"
+#include "plan/values.h"
 
 /* Log-linear buckets: values below 16 ns exactly, then 16 sub-buckets per
  * power of two (a bucket is at most 1/16 of its lower bound wide). */
@@ -137,8 +138,9 @@ static fn_stats *slot_for(stats_job *j, const ospy_event_call *c)
   if (!f)
     return NULL;
   char buf[32];
-  snprintf(f->name, sizeof f->name, "%s",
-           i == MAX_SLOTS ? "(unknown hooks)" : read_call_name(&j->s, c, buf, sizeof buf));
+  const char *name = i == MAX_SLOTS ? "(unknown hooks)" : read_call_name(&j->s, c, buf, sizeof buf);
+  /* as show writes it: a module's file name is the program's to choose */
+  ospy_safe_text(name, strlen(name), f->name, sizeof f->name);
   f->min = UINT64_MAX;
   return j->slot[i] = f;
 }

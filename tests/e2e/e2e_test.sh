@@ -3120,5 +3120,36 @@ module-name-chars)
     expect_line "$tmp/xml" "<name>$xml_name::f</name>"
     echo "module-name-chars: -f f in \"$name\" is shown as $name!f(arg0=0x1, ...), exported as $name::f"
   done ;;
+module-name-escaped)
+  # A module whose file name holds control bytes (an ESC sequence): its
+  # name in a call, a backtrace frame, stats and diff is escaped as the
+  # command line is ($'...\x1b...'), never written to the terminal raw.
+  esc=$(printf '\033')
+  name="e$esc[7mX"
+  mkdir "$tmp/wdir"
+  printf '%s\n' '__attribute__((noinline)) int f(int a) { return a - 5; }' \
+    'int main(int argc, char **argv) { (void)argv; volatile int r = f(argc); return r > 0; }' \
+    >"$tmp/wn.c"
+  cc -o "$tmp/wdir/$name" "$tmp/wn.c" || fail "cc"
+  "$ospy" capture --backtrace 4 -f f -o "$tmp/a.ospy" -- "$tmp/wdir/$name" >/dev/null 2>"$tmp/live" ||
+    { cat "$tmp/live"; fail "capture exited $?"; }
+  "$ospy" capture -q -f f -o "$tmp/b.ospy" -- "$tmp/wdir/$name" x y >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of b exited $?"; }
+  "$ospy" show --backtrace "$tmp/a.ospy" >"$tmp/show" || fail "show exited $?"
+  "$ospy" stats "$tmp/a.ospy" >"$tmp/stats" || fail "stats exited $?"
+  "$ospy" diff "$tmp/a.ospy" "$tmp/b.ospy" >"$tmp/diff" 2>/dev/null
+  [ $? = 1 ] || { cat "$tmp/diff"; fail "diff did not find the difference"; }
+  for out in live show stats diff; do
+    if grep -q "$esc" "$tmp/$out"; then
+      sed -n l "$tmp/$out"; fail "a raw ESC in the $out output"
+    fi
+  done
+  expect_line "$tmp/live" '] e\x1b[7mX!f(arg0=0x1, '
+  expect_line "$tmp/show" '] e\x1b[7mX!f(arg0=0x1, '
+  expect_regex "$tmp/show" '^    #0 0x[0-9a-f]+ e\\x1b\[7mX!main\+0x'
+  expect_regex "$tmp/stats" ' e\\x1b\[7mX!f$'
+  expect_regex "$tmp/diff" '^~ e\\x1b\[7mX(!|::)f\(arg0=3, '
+  echo 'module-name-escaped: a module named e<ESC>[7mX is shown as e\x1b[7mX!f(...) in the live view, show, its backtrace, stats and diff'
+  ;;
 *) fail "unknown case $case_name" ;;
 esac
