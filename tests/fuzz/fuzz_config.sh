@@ -17,7 +17,7 @@ mkdir -p "$out" "$out/corpus-$which"
 case $which in
 capture) # the capture reader and the text of its records
   srcs="src/capture/reader.c src/capture/crc32c.c src/capture/event.c src/capture/format.c
-        src/capture/fdnames.c src/capture/symbolize.c src/capture/symbolize_dwarf.c
+        src/capture/fdnames.c src/capture/fdslots.c src/capture/symbolize.c src/capture/symbolize_dwarf.c
         src/capture/chunk_pack.c src/capture/procmap.c"
   libs="-lzstd -ldw -lelf -lstdc++" ;;
 osd) # the .osd importer, events written as JSON Lines
