@@ -59,19 +59,27 @@ static void print_ab(const char *what, const ospy_spec_expr *in, const ospy_spec
     fprintf(out, " %s=\"%s\"", what, in->src);
 }
 
+/* " (by value: rdi, xmm0)": the registers of a structure's eightbytes, the
+ * general ones named by gp (ngp of them). */
+static void print_struct_regs(const ospy_abi_loc *l, const char *const *gp, unsigned ngp,
+                              FILE *out)
+{
+  fprintf(out, " (by value: ");
+  for (unsigned e = 0; e < l->n && e < 2; e++)
+    if (l->cls[e] == OSPY_ABI_SSE)
+      fprintf(out, "%sxmm%u", e ? ", " : "", l->reg[e]);
+    else
+      fprintf(out, "%s%s", e ? ", " : "", l->reg[e] < ngp ? gp[l->reg[e]] : "?");
+  fprintf(out, ")");
+}
+
 /* Where a structure passed by value travels, as its registers or its
  * place on the stack at entry (plan/spec_abi.h): " (by value: rdi, xmm0)". */
 static void print_byval_arg(const ospy_spec_table *t, const ospy_abi_loc *l, FILE *out)
 {
   static const char *const gp[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
   if (l->kind == OSPY_LOC_STRUCT_REGS) {
-    fprintf(out, " (by value: ");
-    for (unsigned e = 0; e < l->n && e < 2; e++)
-      if (l->cls[e] == OSPY_ABI_SSE)
-        fprintf(out, "%sxmm%u", e ? ", " : "", l->reg[e]);
-      else
-        fprintf(out, "%s%s", e ? ", " : "", l->reg[e] < 6 ? gp[l->reg[e]] : "?");
-    fprintf(out, ")");
+    print_struct_regs(l, gp, 6, out);
   } else if (l->kind == OSPY_LOC_STRUCT_STACK) {
     unsigned word = t->ptr_size;
     fprintf(out, " (by value: %u bytes on the stack at %s+%u)", l->size,
@@ -83,13 +91,7 @@ static void print_byval_return(const ospy_spec_table *t, const ospy_abi_loc *l, 
 {
   static const char *const x64[] = { "rax", "rdx" };
   if (l->kind == OSPY_LOC_STRUCT_REGS) {
-    fprintf(out, " (by value: ");
-    for (unsigned e = 0; e < l->n && e < 2; e++)
-      if (l->cls[e] == OSPY_ABI_SSE)
-        fprintf(out, "%sxmm%u", e ? ", " : "", l->reg[e]);
-      else
-        fprintf(out, "%s%s", e ? ", " : "", x64[l->reg[e] & 1]);
-    fprintf(out, ")");
+    print_struct_regs(l, x64, 2, out);
   } else if (l->kind == OSPY_LOC_STRUCT_MEMORY) {
     fprintf(out, " (by value: %u bytes in the caller's memory, its address passed %s, "
             "before the arguments, and returned in %s)", l->size,
