@@ -536,6 +536,13 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
     cfg_error(g, cfg_pos_attr(g, c, "type"), "a return value cannot be '%s' (a pointer to "
               "pointers: for arguments and fields): return it as Pointer", tn);
   else if (parse_typeref(g, c, &r) == 0) {
+    int kind = g->t->types[r.type].kind;
+    if (kind == OSPY_KIND_BYTES || kind == OSPY_KIND_ARRAY)
+      /* (size= and count= are the arguments': a return value has neither, and
+       * was shown as a value with no type, "= ?") */
+      cfg_error(g, cfg_pos_attr(g, c, "type"), "a return value cannot be '%s': nothing says "
+                "how long it is (return it as Pointer, or describe the memory as an out "
+                "argument with a size)", tn);
     fn->ret = r;
     fn->has_ret = 1;
   }

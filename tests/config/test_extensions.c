@@ -461,6 +461,14 @@ static void test_double_pointer(void)
             "<returnValue type=\"AsciiStringPtrPtr\"/></function></functions></specs>\n"),
          "t.xml:4:20: error: a return value cannot be 'AsciiStringPtrPtr' (a pointer to pointers: "
          "for arguments and fields): return it as Pointer\n");
+  /* a buffer or an array as a return value: nothing gives its length */
+  EXPECT(HM("<specs><functions>\n<function name=\"f\">\n"
+            "<returnValue type=\"ByteArray\"/></function>\n<function name=\"g\">\n"
+            "<returnValue type=\"ArrayPtr\"/></function></functions></specs>\n"),
+         "t.xml:4:20: error: a return value cannot be 'ByteArray': nothing says how long it is "
+         "(return it as Pointer, or describe the memory as an out argument with a size)\n"
+         "t.xml:6:20: error: a return value cannot be 'ArrayPtr': nothing says how long it is "
+         "(return it as Pointer, or describe the memory as an out argument with a size)\n");
   EXPECT(HM(FN("<argument name=\"a\" type=\"NopePtrPtr\"/>\n"
                "<argument name=\"b\" type=\"Int32PtrPtrPtr\"/>\n") HOOK_F),
          "t.xml:6:26: error: unknown type 'NopePtrPtr'\n"
