@@ -346,15 +346,27 @@ static void begin_record(ospy_fdtrack *t, const ospy_event_hdr *rec, uint64_t en
   t->call = (ospy_fdcall){ times ? times->enter : enter, times ? times->leave : leave, rec->tid };
 }
 
+/* A call's spec and role, looked up once for before_call and after_call (its
+   record is handled by both, one after the other): ROLE_NONE without a spec. */
+static int role_of(ospy_fdtrack *t, const ospy_event_call *c, const ospy_spec_fn **fn)
+{
+  if (t->looked_up != c) {
+    t->fn = spec_of(t, c);
+    t->role = t->fn ? fn_role(t, ospy_plan_hook_at(t->plan, c->hook)->spec_index, t->fn)
+                    : ROLE_NONE;
+    t->looked_up = c;
+  }
+  *fn = t->fn;
+  return t->role;
+}
+
 static void before_call(ospy_fdtrack *t, const ospy_event_call *c,
                         const ospy_fdtrack_times *times, ospy_fdtrack_emit emit, void *ctx)
 {
   t->nshown = 0;
-  const ospy_spec_fn *fn = spec_of(t, c);
-  if (!fn)
-    return;
-  uint32_t index = ospy_plan_hook_at(t->plan, c->hook)->spec_index;
-  int role = fn_role(t, index, fn);
+  t->looked_up = NULL; /* (a new record, perhaps in the same buffer as the last) */
+  const ospy_spec_fn *fn;
+  int role = role_of(t, c, &fn);
   if (role == ROLE_NONE || role == ROLE_CLOSEFROM || role == ROLE_CLOSE_RANGE)
     return;
   begin_record(t, &c->h, c->h.ts, c->ts_leave, times);
@@ -425,11 +437,10 @@ static void after_close(ospy_fdtrack *t, const ospy_event_call *c, const ospy_sp
 static void after_call(ospy_fdtrack *t, const ospy_event_call *c, const ospy_fdtrack_times *times,
                        ospy_fdtrack_emit emit, void *ctx)
 {
-  const ospy_spec_fn *fn = spec_of(t, c);
-  if (!fn)
-    return;
-  int role = fn_role(t, ospy_plan_hook_at(t->plan, c->hook)->spec_index, fn);
-  if (role == ROLE_NONE && !t->nshown)
+  const ospy_spec_fn *fn;
+  int role = role_of(t, c, &fn);
+  t->looked_up = NULL;
+  if (!fn || (role == ROLE_NONE && !t->nshown))
     return; /* (no descriptor in it: nothing to do, for most calls) */
   begin_record(t, &c->h, c->h.ts, c->ts_leave, times);
   t->ts = c->ts_leave ? c->ts_leave : c->h.ts; /* (after the call) */

@@ -50,6 +50,10 @@ typedef struct ospy_fdtrack {
      again after it */
   int32_t shown[12];
   unsigned nshown;
+  /* the call before_call looked up, for after_call on the same record */
+  const void *looked_up;
+  int role; /* its role (fdtrack.c), ROLE_NONE without a spec */
+  const struct ospy_spec_fn *fn;
 } ospy_fdtrack;
 
 /* A record's times by the agent's own clock, before the controller turned TSC
