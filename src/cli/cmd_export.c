@@ -122,15 +122,18 @@ static int export_records(export_job *j, char *err, size_t errcap)
 static int run_export(export_job *j)
 {
   char err[1024];
+  ospy_export_summary sum = { 0 };
   int ok = export_open(j, err, sizeof err) == 0 && export_records(j, err, sizeof err) == 0;
   if (j->w) {
     if (!ok)
       ospy_export_abort(j->w);
-    else if (ospy_export_close(j->w, err, sizeof err) < 0)
+    else if (ospy_export_close_summary(j->w, &sum, err, sizeof err) < 0)
       ok = 0;
   }
   if (!ok)
     fprintf(stderr, "ospy export: %s\n", err);
+  else if (j->fmt == OSPY_EXPORT_PCAPNG)
+    ospy_export_say_packets("ospy export", &sum, j->out);
   else
     fprintf(stderr, "ospy export: %llu events to %s\n", j->nevents, j->out);
   ospy_from_capture_free(j->conv);

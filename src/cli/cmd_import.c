@@ -49,10 +49,13 @@ static int run_import(const char *in, const char *out, int fmt)
     fprintf(stderr, "ospy import: %s\n", err);
     return 1;
   }
-  if (ospy_export_close(w, err, sizeof err) < 0) {
+  ospy_export_summary sum = { 0 };
+  if (ospy_export_close_summary(w, &sum, err, sizeof err) < 0) {
     fprintf(stderr, "ospy import: %s\n", err);
     return 1;
   }
+  if (fmt == OSPY_EXPORT_PCAPNG)
+    ospy_export_say_packets("ospy import", &sum, out);
   fprintf(stderr, "ospy import: %u events from %s (oSpy %s%s)\n", info.nevents, in,
           info.version == 2 ? "v2" : "all-bzip2 variant",
           info.version == 2 && !info.compressed ? ", uncompressed" : "");

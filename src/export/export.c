@@ -250,12 +250,22 @@ int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
 
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap)
 {
+  return ospy_export_close_summary(w, NULL, err, errcap);
+}
+
+int ospy_export_close_summary(ospy_export_writer *w, ospy_export_summary *sum, char *err,
+                              size_t errcap)
+{
   int rc = 0;
+  if (sum)
+    *sum = (ospy_export_summary){ .events = w->nevents };
   if (w->fmt == OSPY_EXPORT_PERFETTO)
     ospy_perfetto_end(w->perfetto, &w->sink);
-  else if (w->fmt == OSPY_EXPORT_PCAPNG)
+  else if (w->fmt == OSPY_EXPORT_PCAPNG) {
     ospy_pcap_export_finish(w->pcap);
-  else if (w->fmt != OSPY_EXPORT_JSONL)
+    if (sum)
+      sum->packets = ospy_pcap_export_packets(w->pcap);
+  } else if (w->fmt != OSPY_EXPORT_JSONL)
     ospy_xml_write_epilog(&w->sink);
   if (ospy_sink_finish(&w->sink) < 0) {
     snprintf(err, errcap, "%s", w->sink.err);
@@ -278,6 +288,15 @@ int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap)
   }
   writer_free(w, rc < 0);
   return rc;
+}
+
+void ospy_export_say_packets(const char *cmd, const ospy_export_summary *sum, const char *out)
+{
+  fprintf(stderr, "%s: %llu packets from %llu events to %s\n", cmd,
+          (unsigned long long)sum->packets, (unsigned long long)sum->events, out);
+  if (!sum->packets)
+    fprintf(stderr, "%s: warning: no socket data in these events: the pcapng holds no "
+            "packet (record send/recv/read/write on sockets, e.g. --preset net)\n", cmd);
 }
 
 void ospy_export_abort(ospy_export_writer *w)

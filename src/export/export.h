@@ -53,6 +53,20 @@ int ospy_export_check_output(const char *out, const char *in, ospy_export_format
 /* Finishes the file; on failure removes it and returns -1 with err set. */
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap);
 
+/* What a finished file holds: events written, and for pcapng the packets
+ * they became (0: the capture had no socket data). */
+typedef struct {
+  uint64_t events, packets;
+} ospy_export_summary;
+
+/* ospy_export_close, filling *sum (when not NULL) even when it fails. */
+int ospy_export_close_summary(ospy_export_writer *w, ospy_export_summary *sum, char *err,
+                              size_t errcap);
+
+/* Tells on stderr, prefixed by cmd, how many packets a pcapng got from how
+ * many events; a warning when none (the calls carried no socket data). */
+void ospy_export_say_packets(const char *cmd, const ospy_export_summary *sum, const char *out);
+
 /* Gives up: removes the partial output and frees w. */
 void ospy_export_abort(ospy_export_writer *w);
 

@@ -15,6 +15,11 @@ cd "$out"
 grep -q "10 events to cap.xml" export.log || fail "summary: $(cat export.log)"
 cmp cap.xml "$golden/capture.xml" || fail "XML differs from golden/capture.xml"
 
+# pcapng of calls without socket data: an empty capture file, said so
+"$ospy" export cap.ospy -o cap.pcapng 2> pcap.log || fail "export pcapng: $(cat pcap.log)"
+grep -qx "ospy export: 0 packets from 10 events to cap.pcapng" pcap.log || fail "pcapng summary: $(cat pcap.log)"
+grep -q "warning: no socket data" pcap.log || fail "pcapng without packets: no warning: $(cat pcap.log)"
+
 # "--" ends the options: a capture whose name starts with '-'
 cp cap.ospy ./-cap.ospy
 "$ospy" export -o dash.xml -- -cap.ospy 2>/dev/null || fail "export -- -cap.ospy"

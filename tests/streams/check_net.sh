@@ -58,6 +58,8 @@ echo "follow: request and response, as text and hex"
 # pcapng: tshark dissects the HTTP exchange
 "$ospy" export "$dir/c.ospy" --format pcapng -o "$dir/c.pcapng" 2>"$dir/exp.err" ||
   { cat "$dir/exp.err"; fail "export --format pcapng exited $?"; }
+grep -Eq '^ospy export: [1-9][0-9]* packets from [0-9]+ events to ' "$dir/exp.err" &&
+  ! grep -q warning "$dir/exp.err" || { cat "$dir/exp.err"; fail "export pcapng: summary"; }
 tshark -r "$dir/c.pcapng" -Y http.request -T fields -e http.request.uri >"$dir/uri" 2>"$dir/tshark.err" ||
   { cat "$dir/tshark.err"; fail "tshark cannot read the pcapng"; }
 [ "$(cat "$dir/uri")" = /hello.txt ] || { cat "$dir/uri" "$dir/tshark.err"; fail "tshark: request URI"; }
