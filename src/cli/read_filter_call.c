@@ -66,6 +66,71 @@ static void ret_type(const ospy_spec_table *t, const ospy_spec_fn *fn, ospy_expr
   }
 }
 
+typedef struct const_scope {
+  const ospy_spec_table *t;
+  const ospy_spec_fn *fn; /* NULL: raw words, errno names only */
+} const_scope;
+
+/* A member of enumeration (or flags) ty named name (len bytes). */
+static bool enum_member(const ospy_spec_type *ty, const char *name, size_t len, uint64_t *value)
+{
+  if (!ty || (ty->kind != OSPY_KIND_ENUM && ty->kind != OSPY_KIND_FLAGS))
+    return false;
+  for (uint32_t i = 0; i < ty->nmembers; i++) {
+    const char *m = ty->members[i].name;
+    if (m && strlen(m) == len && !memcmp(m, name, len)) {
+      *value = ty->members[i].value;
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool enum_of_ref(const const_scope *cs, const ospy_spec_typeref *r, const char *name,
+                        size_t len, uint64_t *value, uint8_t *width, bool *is_signed)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(cs->t, r->type);
+  if (!enum_member(ty, name, len, value))
+    return false;
+  ospy_spec_typeref plain = *r;
+  plain.ptr = 0;
+  *width = (uint8_t)bits_of(ospy_spec_scalar_width(cs->t, &plain));
+  *is_signed = ty->is_signed;
+  return true;
+}
+
+/* errno names as `show` prints them (ENOENT), for `errno == ENOENT`. */
+static bool errno_value(const char *name, size_t len, uint64_t *value)
+{
+  for (int e = 1; e < 4096; e++) {
+    const char *n = strerrorname_np(e);
+    if (n && strlen(n) == len && !memcmp(n, name, len)) {
+      *value = (uint64_t)e;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The filter's named constants: the members of the enumerations the
+ * function's arguments and return value have (the first argument's first),
+ * then errno names. */
+static bool lookup_const(const char *name, size_t len, void *data, uint64_t *value,
+                         uint8_t *width, bool *is_signed)
+{
+  const const_scope *cs = data;
+  if (cs->fn && cs->t) {
+    for (uint32_t i = 0; i < cs->fn->nargs && i < OSPY_SPEC_MAX_ARGS; i++)
+      if (enum_of_ref(cs, &cs->fn->args[i].t, name, len, value, width, is_signed))
+        return true;
+    if (cs->fn->has_ret && enum_of_ref(cs, &cs->fn->ret, name, len, value, width, is_signed))
+      return true;
+  }
+  *width = 32;
+  *is_signed = true;
+  return errno_value(name, len, value);
+}
+
 /* Compiles the filter for one function (fn NULL: raw words). */
 static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *he,
                        ospy_expr_error *err)
@@ -87,8 +152,10 @@ static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *h
       args[n] = (ospy_expr_arg){ .name = raw_names[n], .index = (uint32_t)n,
                                  .width = (uint8_t)(bits == 32 ? 32 : 64) };
   }
+  const_scope cs = { t, fn };
   ospy_expr_scope sc = { .arch = bits == 32 ? OSPY_EXPR_ARCH_I386 : OSPY_EXPR_ARCH_X86_64,
-                         .args = args, .nargs = n, .names = names, .nnames = n + 2 };
+                         .args = args, .nargs = n, .names = names, .nnames = n + 2,
+                         .lookup_const = lookup_const, .const_data = &cs };
   ret_type(t, fn, &sc);
   return ospy_expr_compile(f->expr_src, &sc, &he->e, err) ? 0 : -1;
 }

@@ -61,6 +61,13 @@ typedef struct ospy_expr_scope {
    * `errno` and `retval` keep their meaning. NULL: none. */
   const ospy_expr_arg *names;
   size_t nnames;
+  /* Named integer constants (a reader's enumeration members, errno names:
+   * `code == IOCTL_KS_PROPERTY`), looked up after every other name: true
+   * with the value and its type's width (bits) and signedness when the
+   * name (len bytes, not NUL-terminated) is one. NULL: none. */
+  bool (*lookup_const)(const char *name, size_t len, void *data, uint64_t *value,
+                       uint8_t *width, bool *is_signed);
+  void *const_data;
 } ospy_expr_scope;
 
 /*

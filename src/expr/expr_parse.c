@@ -328,9 +328,31 @@ static int32_t parse_mem(parser *p, ospy_expr_type t)
 
 /* A name of the scope's `names` list (readers), else an unknown name; it
    means what arg.NAME means (the value pointed to, for auto_deref). */
+/* A named constant of the scope (lookup_const), as a literal of its type;
+   -2 when the current token names none. */
+static int32_t parse_const_name(parser *p)
+{
+  uint64_t v;
+  uint8_t width = 0;
+  bool is_signed = false;
+  if (!p->scope->lookup_const ||
+      !p->scope->lookup_const(p->src + p->tok.pos, p->tok.len, p->scope->const_data, &v,
+                              &width, &is_signed))
+    return -2;
+  ospy_expr_type t = { valid_width(width) ? width : 64, is_signed };
+  v = ospy_expr_normalize(v, t); /* at its own width, then as C promotes it */
+  t = promote(t);
+  int32_t n = add_node(p, OSPY_EK_CONST, t, ospy_expr_normalize(v, t), -1, -1, -1);
+  next(p);
+  return n;
+}
+
 static int32_t parse_bare_name(parser *p, unsigned column)
 {
   const ospy_expr_arg *a = find_bare_name(p);
+  int32_t c = a ? -2 : parse_const_name(p);
+  if (c != -2)
+    return c;
   if (!a)
     return fail(p, column, "unknown name '%.*s'", p->src + p->tok.pos, p->tok.len);
   if (a->is_float)

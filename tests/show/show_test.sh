@@ -181,6 +181,15 @@ demo)
   count 2 --grep-hex '0d 0a 0d 0a' "$cap"
   count 1 --grep-hex '0d0a0d0a' -e recv "$cap"
   count 3 --filter 'fd == 3' -e close -e read "$cap"
+  # names as show prints them: enumeration and flag members of the function's
+  # own arguments, errno names ("unknown name" before)
+  count 1 --filter 'code == IOCTL_KS_PROPERTY' "$cap"
+  count 1 --filter 'code != IOCTL_KS_PROPERTY' "$cap"           # the other dev_control
+  count 2 --filter 'domain == AF_INET && type == SOCK_STREAM' "$cap"
+  count 1 --filter 'flags == O_RDONLY' -e open "$cap"
+  count 1 --filter 'retval == -1 && errno == ENOTTY' "$cap"     # ioctl on /dev/null
+  bad "--filter: unknown name 'SOCK_STREAM' at column 9 in 'code == SOCK_STREAM'" \
+    show --filter 'code == SOCK_STREAM' -e dev_control "$cap"
   # --grep finds non-ASCII text in UTF-16 and UTF-32 strings too
   cat > "$tmp/w.c" <<'C'
 #include <uchar.h>
