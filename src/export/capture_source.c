@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/fdnames.h"
 #include "capture/format.h"
 #include "capture/reader.h"
 #include "export/from_capture.h"
@@ -22,8 +21,6 @@ struct ospy_capsrc {
   ospy_values_bridge *values;
   uint64_t bad_chunks;
   int at_end; /* read to its end: what it lacks there is known */
-  ospy_fdnames fdnames; /* what each descriptor refers to (FdName records) */
-  ospy_format_opts follow; /* keeps fdnames up to date, as show does */
   char cmdline[512];
   char header_err[512]; /* the plan or specs in the header do not decode: the first next's -1 */
 };
@@ -75,8 +72,6 @@ ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size
     return NULL;
   }
   s->who = who;
-  ospy_fdnames_init(&s->fdnames);
-  s->follow.fdnames = &s->fdnames;
   if (!(s->r = ospy_capfile_open(path, err, errcap))) {
     free(s->path);
     free(s);
@@ -108,7 +103,6 @@ int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap)
       s->bad_chunks++;
       return -1;
     }
-    ospy_format_follow(rec, &s->follow);
     int c = ospy_from_capture_convert(s->conv, rec, ev, err, errcap);
     if (c < 0)
       return -2;
@@ -121,9 +115,7 @@ int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap)
 
 const char *ospy_capsrc_fd_name(const ospy_capsrc *s, uint32_t pid, int64_t fd)
 {
-  const char *name = fd >= 0 && fd <= INT32_MAX ? ospy_fdnames_get(&s->fdnames, pid, (int32_t)fd)
-                                                : NULL;
-  return name && name[0] ? name : NULL;
+  return ospy_from_capture_fd_name(s->conv, pid, fd);
 }
 
 const char *ospy_capsrc_cmdline(const ospy_capsrc *s)
@@ -154,7 +146,6 @@ void ospy_capsrc_close(ospy_capsrc *s)
   ospy_plan_free(s->plan);
   if (s->r)
     ospy_capfile_close_reader(s->r);
-  ospy_fdnames_free(&s->fdnames);
   free(s->path);
   free(s);
 }

@@ -94,6 +94,10 @@ struct ospy_xvalue {
   const char *printed;   /* with OSPY_XVALUE_FORMAT: the text, or NULL (a value
                             missing: the format itself is written) */
   uint64_t format_addr;  /* with OSPY_XVALUE_FORMAT: 0 when not recorded */
+  const char *fd_name;   /* a file descriptor: what it referred to when the call
+                            was made, as show writes it in <...> ("/etc/hosts",
+                            "TCP:[->127.0.0.1:80]"); NULL when unknown. Not in the
+                            XML (oSpy had no such value). */
   const char *not_recorded; /* why the value (an argument without a type) or what
                             the Pointer points to was not recorded: "no room"
                             (the call's values filled the record), "depth limit"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capture/array_grow.h"
+#include "capture/fdnames.h"
 #include "capture/format.h"
 #include "capture/procmap.h"
 #include "export/arena.h"
@@ -34,7 +35,28 @@ struct ospy_from_capture {
   xc_process *procs;
   size_t nprocs, capprocs;
   ospy_procmap *modules; /* module file names (base names) by process */
+  ospy_fdnames fdnames;  /* what each descriptor refers to (FdName records) */
+  ospy_format_opts follow; /* keeps fdnames up to date, as show does */
 };
+
+typedef struct fd_lookup {
+  const ospy_fdnames *names;
+  uint32_t pid;
+} fd_lookup;
+
+static const char *fd_name_of(void *ctx, int64_t fd)
+{
+  const fd_lookup *l = ctx;
+  const char *name = fd >= 0 && fd <= INT32_MAX ? ospy_fdnames_get(l->names, l->pid, (int32_t)fd)
+                                                : NULL;
+  return name && name[0] ? name : NULL;
+}
+
+const char *ospy_from_capture_fd_name(const ospy_from_capture *a, uint32_t pid, int64_t fd)
+{
+  fd_lookup l = { &a->fdnames, pid };
+  return fd_name_of(&l, fd);
+}
 
 static const char *afmt(ospy_from_capture *a, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
@@ -93,6 +115,8 @@ ospy_from_capture *ospy_from_capture_new(const ospy_plan *plan, const char *defa
   }
   a->next_id = 1;
   ospy_arena_init(&a->arena, 0);
+  ospy_fdnames_init(&a->fdnames);
+  a->follow.fdnames = &a->fdnames;
   return a;
 }
 
@@ -118,6 +142,7 @@ void ospy_from_capture_free(ospy_from_capture *a)
     free(a->procs[i].name);
   free(a->procs);
   ospy_procmap_free(a->modules, free);
+  ospy_fdnames_free(&a->fdnames);
   free(a->default_process);
   ospy_arena_free(&a->arena);
   free(a);
@@ -263,6 +288,9 @@ static int spec_values(ospy_from_capture *a, const ospy_event_call *c, int leave
     return undecoded(a, blob, len, out, n);
   ospy_xbuilder b;
   ospy_xb_init(&b, &a->arena);
+  fd_lookup fds = { &a->fdnames, c->h.pid };
+  b.fd_name = fd_name_of;
+  b.fd_ctx = &fds;
   char why[256];
   if (a->decode(a->decode_data, a->plan, c->hook, leave, blob, len, &b, why, sizeof why) < 0 ||
       ospy_xb_finish(&b, out, n, ret) < 0) {
@@ -550,6 +578,7 @@ static const ospy_xevent_type type_map[OSPY_EV_TYPE_MAX + 1] = {
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap)
 {
+  ospy_format_follow(rec, &a->follow); /* descriptor names, as show keeps them */
   if (rec->type == OSPY_EV_PAD || rec->type == OSPY_EV_FD_NAME || rec->type == OSPY_EV_HOOK_NAME ||
       rec->type > OSPY_EV_TYPE_MAX)
     return 1; /* FdName and HookName records name what later calls show: no event of their own */

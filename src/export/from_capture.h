@@ -55,6 +55,9 @@ void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn 
  * exported (ring padding); -1: err says why (out of memory, decoder). */
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap);
+/* What descriptor fd of process pid referred to at the last record converted
+ * (FdName records, as show follows them), or NULL. */
+const char *ospy_from_capture_fd_name(const ospy_from_capture *a, uint32_t pid, int64_t fd);
 /* Calls whose values the decoder rejected (exported undecoded instead), and
  * the first reason. */
 uint64_t ospy_from_capture_decode_failures(const ospy_from_capture *a, const char **first);

@@ -87,6 +87,8 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
     ospy_sink_puts(s, ",\"unrecorded\":true");
   if (v->not_recorded)
     key_string(s, "not_recorded", v->not_recorded);
+  if (v->fd_name)
+    key_string(s, "fd_name", v->fd_name);
   if (v->nchildren) {
     key(s, "children");
     write_values(s, v->children, v->nchildren);

@@ -199,6 +199,14 @@ static void put_not_recorded(ospy_sink *s, const ospy_xvalue *v)
   ospy_json_string(s, text);
 }
 
+/* A descriptor as show writes it: 3</etc/hosts>. */
+static void put_fd(ospy_sink *s, const ospy_xvalue *v)
+{
+  char text[4200];
+  snprintf(text, sizeof text, "%.*s<%s>", (int)ospy_xvalue_text_len(v), v->text, v->fd_name);
+  ospy_json_string(s, text);
+}
+
 /* A value: its text, bytes as a string, a structure as an object, an array
  * as an array; a pointer with a pointee as the pointee; a socket address
  * field that was not recorded (of an imported .osd) ?; a value without
@@ -213,6 +221,8 @@ static void put_value(ospy_sink *s, const ospy_xvalue *v, int depth)
     put_children(s, v, depth);
   else if (v->flags & OSPY_XVALUE_UNRECORDED)
     ospy_json_string(s, "?"); /* a stand-in, not what the call had */
+  else if (v->text && v->fd_name)
+    put_fd(s, v);
   else if (v->text)
     ospy_json_string_n(s, v->text, ospy_xvalue_text_len(v));
   else if (!v->type[0])

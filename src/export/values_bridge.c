@@ -477,6 +477,11 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);
+  if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && vs->b->fd_name) {
+    const char *fd = vs->b->fd_name(vs->b->fd_ctx, (int64_t)(int32_t)v->u);
+    if (fd)
+      ospy_xb_fd_name(vs->b, fd);
+  }
   if (v->kind == OSPY_VALUE_NULL || v->kind == OSPY_VALUE_UNREADABLE ||
       v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_NOT_FOLLOWED)
     ospy_xb_flags(vs->b, v->type_kind == OSPY_KIND_BYTES      ? OSPY_XVALUE_BUFFER_NOT_READ

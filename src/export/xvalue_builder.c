@@ -32,6 +32,8 @@ void ospy_xb_init(ospy_xbuilder *b, ospy_arena *arena)
 {
   b->arena = arena;
   b->failed = 0;
+  b->fd_name = NULL;
+  b->fd_ctx = NULL;
   b->ret = NULL;
   b->root = new_node(b);
   b->open = b->root;
@@ -120,6 +122,20 @@ void ospy_xb_not_recorded(ospy_xbuilder *b, const char *why)
   if (b->failed || b->open == b->root || b->open == b->ret)
     return;
   b->open->v.not_recorded = why; /* a static string */
+}
+
+void ospy_xb_fd_name(ospy_xbuilder *b, const char *name)
+{
+  if (b->failed || b->open == b->root || b->open == b->ret)
+    return;
+  size_t n = strlen(name) + 1;
+  char *copy = ospy_arena_alloc(b->arena, n);
+  if (!copy) {
+    b->failed = 1;
+    return;
+  }
+  memcpy(copy, name, n);
+  b->open->v.fd_name = copy;
 }
 
 void ospy_xb_format(ospy_xbuilder *b, const char *printed, uint64_t addr)

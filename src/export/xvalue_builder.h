@@ -28,6 +28,10 @@ typedef struct ospy_xbuilder {
   ospy_xb_node *ret;     /* holder of the return value */
   ospy_xb_node *open;    /* innermost open node */
   int failed;            /* out of memory, or open/close unbalanced */
+  /* What descriptor fd of the call's process refers to (NULL: unknown), for
+   * decoders that name descriptors; NULL: no names. */
+  const char *(*fd_name)(void *ctx, int64_t fd);
+  void *fd_ctx;
 } ospy_xbuilder;
 
 void ospy_xb_init(ospy_xbuilder *b, ospy_arena *arena);
@@ -44,6 +48,8 @@ void ospy_xb_bad_size(ospy_xbuilder *b, int64_t size);
 /* The open node was not recorded, or not followed, and why ("no room",
  * "depth limit": a static string). */
 void ospy_xb_not_recorded(ospy_xbuilder *b, const char *why);
+/* The open node is a descriptor referring to name (copied). */
+void ospy_xb_fd_name(ospy_xbuilder *b, const char *name);
 /* Sets export_event.h flags on the open node. */
 void ospy_xb_flags(ospy_xbuilder *b, uint32_t flags);
 /* The open node's text is the start of a longer value of unknown length

@@ -37,6 +37,13 @@ q '(map(select(.name == "libc.so.6::open" and .args_in[0].children[0].value == "
      and (.[0].args_in[0].value == $fd)
      and (.[0].args_out[0].children[0].base64 == "aGVsbG8gZXhwb3J0Cg==")' ||
   fail "read of the file: $(grep '"libc.so.6::read"' run.jsonl | head -2)"
+# descriptors name what they referred to, as show writes read(fd=3</path>)
+q 'map(select(.name == "libc.so.6::read" and .return.value == "13")) | length == 1
+   and (.[0].args_in[0].fd_name == "input.txt")' ||
+  fail "read's descriptor name: $(grep '"libc.so.6::read"' run.jsonl | head -2)"
+q 'map(select(.name == "libc.so.6::open" and .args_in[0].children[0].value == "input.txt"))
+   | last | .return.fd_name == "input.txt"' ||
+  fail "open's returned descriptor name: $(grep '"libc.so.6::open"' run.jsonl | tail -1)"
 # posix_fadvise has no definition: raw words (6 on x86-64)
 q 'map(select(.name == "libc.so.6::posix_fadvise")) | length == 1 and (.[0].args_in | length == 6)' ||
   fail "raw posix_fadvise: $(grep fadvise run.jsonl | head -2)"
