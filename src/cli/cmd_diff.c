@@ -238,10 +238,13 @@ static void print_changes(const ospy_diff_call *a, const ospy_diff_call *b)
   }
 }
 
+static void print_header_once(void);
+
 static void on_diff(void *data, int op, const ospy_diff_lane_info *lane,
                     const ospy_diff_call *a, const ospy_diff_call *b)
 {
   (void)data;
+  print_header_once();
   switch (op) {
   case OSPY_DIFF_HUNK:
     printf("@@ ");
@@ -268,6 +271,23 @@ typedef struct diff_input {
   uint32_t main_pid; /* the first process recorded: the program run */
   char exit_text[128]; /* how it ended ("exited with status 9"), "" if not recorded */
 } diff_input;
+
+/* The two files' names, printed before the first difference (none when the
+ * recordings are equivalent, as diff -u prints nothing). */
+static const diff_input *header_pending;
+
+static void print_header_once(void)
+{
+  const diff_input *in = header_pending;
+  header_pending = NULL;
+  for (int s = 0; in && s < 2; s++) {
+    printf("%s %c ", s ? "+++" : "---", 'A' + s);
+    print_safe(in[s].path);
+    printf(" (");
+    print_safe(ospy_capsrc_cmdline(in[s].src));
+    printf(")\n");
+  }
+}
 
 /* How the program itself ended is part of what it did. */
 static void note_exit(diff_input *in, const ospy_xevent *ev)
@@ -373,6 +393,7 @@ static int report(const ospy_diff *d, diff_input in[2])
   ospy_diff_counts c = ospy_diff_get_counts(d);
   uint64_t n = c.removed + c.added + c.changed;
   if (strcmp(in[0].exit_text, in[1].exit_text)) {
+    print_header_once();
     printf("@@ how the program ended @@\n- %s\n+ %s\n",
            in[0].exit_text[0] ? in[0].exit_text : "(not recorded)",
            in[1].exit_text[0] ? in[1].exit_text : "(not recorded)");
@@ -443,13 +464,7 @@ static int diff_files(diff_input in[2], size_t window)
     ospy_diff_free(d);
     return 2;
   }
-  for (int s = 0; s < 2; s++) {
-    printf("%s %c ", s ? "+++" : "---", 'A' + s);
-    print_safe(in[s].path);
-    printf(" (");
-    print_safe(ospy_capsrc_cmdline(in[s].src));
-    printf(")\n");
-  }
+  header_pending = in;
   int rc = run_passes(d, in) < 0 ? 2 : report(d, in);
   ospy_diff_free(d);
   return rc;
