@@ -1384,6 +1384,45 @@ void ospy_inline_report_lacking(void)
   }
 }
 
+/* The flags of the hooks still waiting for module mod, or'ed, and the first
+ * of them that says to report it (named by -f, or in a -c config). */
+static uint32_t never_loaded_flags(const char *mod, uint32_t *first)
+{
+  uint32_t flags = 0;
+  *first = UINT32_MAX;
+  for (uint32_t k = 0; k < nhooks; k++) {
+    const inline_hook *h = &hooks[k];
+    if (!h->missing || h->missing_final || h->listener || h->internal || h->alias ||
+        h->failed || strcmp(h->ph->module, mod))
+      continue;
+    uint32_t f = h->ph->flags & (OSPY_HOOK_F_NAMED | OSPY_HOOK_F_CONFIG);
+    if (f && *first == UINT32_MAX)
+      *first = k;
+    flags |= f;
+  }
+  return flags;
+}
+
+/* A module never loaded, said once (at its first hook that says to): an
+ * error when the command line named it, a warning when the user's own
+ * config did (a wrong file name there left the capture empty without a
+ * word), else the note at start stands. */
+static void report_module_never_loaded(uint32_t i)
+{
+  const char *mod = hooks[i].ph->module;
+  uint32_t first;
+  uint32_t flags = never_loaded_flags(mod, &first);
+  if (first != i)
+    return;
+  if (flags & OSPY_HOOK_F_NAMED)
+    ospy_agent_messagef2(OSPY_EV_ERROR, UINT32_MAX, "agent: the program ended without loading ",
+                         mod, ": its functions were never hooked");
+  else
+    ospy_agent_messagef2(OSPY_EV_WARNING, UINT32_MAX, "agent: the program ended without loading ",
+                         mod, ": the config's functions in it were never hooked (a module "
+                         "is named by its file name, as /proc/PID/maps shows it)");
+}
+
 /* The program ends: a function never found is an error now, said by what
  * happened: a module that names it was loaded without it (maybe unloaded
  * since), or none that has it was loaded; a module never loaded, once, when
@@ -1407,13 +1446,7 @@ void ospy_inline_report_never_found(void)
     }
     const char *mod = h->ph->module;
     if (mod[0] && !ospy_agent_module_present(mod)) {
-      uint32_t k = 0;
-      while (k < i && (!hooks[k].missing || !(hooks[k].ph->flags & OSPY_HOOK_F_NAMED) ||
-                       strcmp(hooks[k].ph->module, mod)))
-        k++;
-      if (k == i && (h->ph->flags & OSPY_HOOK_F_NAMED))
-        ospy_agent_messagef2(OSPY_EV_ERROR, UINT32_MAX, "agent: the program ended without loading ",
-                             mod, ": its functions were never hooked");
+      report_module_never_loaded(i);
       continue;
     }
     if (h->ph->flags & OSPY_HOOK_F_GLOB)

@@ -109,6 +109,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
       if (ospy_preset_path(optarg, preset_path[o->nconfigs], sizeof preset_path[0]) < 0)
         return -1;
       o->configs[o->nconfigs] = preset_path[o->nconfigs];
+      o->config_is_preset[o->nconfigs] = 1;
       o->nconfigs++;
       break;
     case 'f':

@@ -16,6 +16,7 @@
 
 typedef struct ospy_capture_opts {
   const char *configs[OSPY_CAPTURE_MAX_CONFIGS]; /* -c and --preset, in order */
+  unsigned char config_is_preset[OSPY_CAPTURE_MAX_CONFIGS];
   int nconfigs;
   const char *funcs[OSPY_CAPTURE_MAX_FUNC_ARGS];
   int nfuncs;

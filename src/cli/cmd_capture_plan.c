@@ -356,6 +356,8 @@ static int add_configs(planner *p)
     ospy_config *c;
     if (load_config(p, p->o->configs[i], &c) < 0)
       return -1;
+    for (size_t k = 0; k < c->nhooks && !p->o->config_is_preset[i]; k++)
+      c->hooks[k].h.flags |= OSPY_HOOK_F_CONFIG;
     if (!p->merged) {
       p->merged = c;
       continue;

@@ -46,6 +46,9 @@ typedef enum ospy_hook_kind {
                                       no file before the program ran: the agent looks it
                                       up by the demangled names of the modules loaded
                                       later (src/plan/cxx_match.h) */
+#define OSPY_HOOK_F_CONFIG 0x20u /* from a config given with -c (not a preset, whose
+                                    modules are alternatives: libssl or libgnutls): a
+                                    module never loaded is a warning at the end */
 
 typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */

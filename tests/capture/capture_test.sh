@@ -253,6 +253,22 @@ C
     grep -q 'error: no_such_fn: never found: the program ended without loading a module that has it' "$work/nf.show" &&
     grep -q 'error: agent: the program ended without loading libnosuch.so.6: its functions were never hooked' "$work/nf.show" ||
     fail "never found: $(cat "$work/nf.show")"
+  # a -c config's module never loaded (a wrong file name): a warning at the
+  # end, shown live (the capture was empty without a word); a preset's
+  # modules are alternatives (libssl or libgnutls): no warning
+  cat > "$work/nm.xml" <<'X'
+<hookManager><specs><functions><function name="read"/></functions></specs>
+<hooks><module name="libnosuch.so.6"><function specId="read"/></module></hooks></hookManager>
+X
+  "$ospy" capture -c "$work/nm.xml" -o "$work/nm.ospy" -- "$target" 1 1 > /dev/null 2> "$work/nm.err" ||
+    fail "capture with a config's missing module failed"
+  grep -q 'warning: agent: the program ended without loading libnosuch.so.6: the config.s functions in it were never hooked' "$work/nm.err" ||
+    fail "config's module never loaded, live: $(cat "$work/nm.err")"
+  "$ospy" show "$work/nm.ospy" | grep -q 'warning: agent: the program ended without loading libnosuch.so.6' ||
+    fail "config's module never loaded: not in the capture"
+  "$ospy" capture --preset tls -o "$work/tls.ospy" -- "$target" 1 1 > /dev/null 2> "$work/tls.err" ||
+    fail "capture with --preset tls failed"
+  grep -q 'ended without loading' "$work/tls.err" && fail "a preset's module never loaded warned: $(cat "$work/tls.err")"
   # a module path in the capture that is now a FIFO must not hang the reader
   cp "$target" "$work/t-fifo"
   "$ospy" capture -q --backtrace 2 -f ospy_test_add -o "$work/bt.ospy" -- "$work/t-fifo" 1 3 > /dev/null 2>&1 ||
