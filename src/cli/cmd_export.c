@@ -71,8 +71,11 @@ static int export_open(export_job *j, char *err, size_t errcap)
   size_t speclen = 0;
   if (j->plan && ospy_plan_spec_blob(j->plan, &speclen) && speclen) {
     if ((j->values = ospy_values_bridge_new(j->plan, perr, sizeof perr)))
-      ospy_from_capture_set_decoder(j->conv, ospy_values_bridge_decode,
-                                    ospy_values_bridge_shape, j->values);
+      {
+        ospy_from_capture_set_decoder(j->conv, ospy_values_bridge_decode,
+                                      ospy_values_bridge_shape, j->values);
+        ospy_from_capture_set_outcome(j->conv, ospy_values_bridge_outcome, j->values);
+      }
     else {
       fprintf(stderr, "ospy export: %s: cannot decode argument values (%s); they are "
               "exported as undecoded bytes\n", j->in, perr);

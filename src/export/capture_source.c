@@ -56,8 +56,11 @@ static void load_values(ospy_capsrc *s)
   if (!s->plan || !ospy_plan_spec_blob(s->plan, &speclen) || !speclen)
     return;
   if ((s->values = ospy_values_bridge_new(s->plan, perr, sizeof perr)))
-    ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode,
-                                  ospy_values_bridge_shape, s->values);
+    {
+      ospy_from_capture_set_decoder(s->conv, ospy_values_bridge_decode,
+                                    ospy_values_bridge_shape, s->values);
+      ospy_from_capture_set_outcome(s->conv, ospy_values_bridge_outcome, s->values);
+    }
   else
     snprintf(s->header_err, sizeof s->header_err, "%s: cannot decode argument values (the "
              "specs in the header: %s)", s->path, perr);

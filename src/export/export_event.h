@@ -158,6 +158,9 @@ typedef struct ospy_xevent {
                              arguments are raw words (OSPY_XVALUE_RAW_WORD) */
   bool has_last_error;
   int32_t last_error;     /* errno at leave */
+  uint8_t outcome;        /* FunctionCall: failed or not by the rule show --failed
+                             uses (OSPY_OUTCOME_* of capture/format.h: 0 unknown,
+                             1 failed, 2 successful); JSON only */
   uint64_t return_address;    /* 0 = unknown; JSON only (oSpy had no slot) */
   const ospy_xframe *backtrace;
   size_t nframes;

@@ -28,6 +28,8 @@ struct ospy_from_capture {
   ospy_xvalues_decode_fn decode;
   ospy_xshape_fn shape;
   void *decode_data;
+  ospy_xoutcome_fn outcome;
+  void *outcome_data;
   uint64_t next_id;
   uint64_t decode_failures;
   char decode_error[320];
@@ -126,6 +128,12 @@ void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn 
   a->decode = fn;
   a->shape = shape;
   a->decode_data = data;
+}
+
+void ospy_from_capture_set_outcome(ospy_from_capture *a, ospy_xoutcome_fn fn, void *data)
+{
+  a->outcome = fn;
+  a->outcome_data = data;
 }
 
 uint64_t ospy_from_capture_decode_failures(const ospy_from_capture *a, const char **first)
@@ -479,6 +487,10 @@ static int convert_call(ospy_from_capture *a, const ospy_event_call *c, ospy_xev
     ev->retval = has_ret ? ret : NULL;
     ev->has_last_error = true;
     ev->last_error = c->err;
+    if (ev->raw_words)
+      ev->outcome = (uint8_t)ospy_call_outcome(NULL, NULL, c);
+    else if (a->outcome)
+      ev->outcome = (uint8_t)a->outcome(a->outcome_data, a->plan, c);
   }
   return 0;
 oom:

@@ -55,6 +55,11 @@ void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn 
  * exported (ring padding); -1: err says why (out of memory, decoder). */
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap);
+/* Whether a call failed (OSPY_OUTCOME_* of capture/format.h), by its spec. */
+typedef int (*ospy_xoutcome_fn)(void *data, const ospy_plan *plan, const ospy_event_call *c);
+/* Calls with a spec get their outcome from fn (none set: unknown); raw calls
+ * by the errno rule of raw words. */
+void ospy_from_capture_set_outcome(ospy_from_capture *a, ospy_xoutcome_fn fn, void *data);
 /* What descriptor fd of process pid referred to at the last record converted
  * (FdName records, as show follows them), or NULL. */
 const char *ospy_from_capture_fd_name(const ospy_from_capture *a, uint32_t pid, int64_t fd);

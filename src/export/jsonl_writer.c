@@ -205,6 +205,8 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
     ospy_sink_puts(s, ",\"errno\":");
     ospy_sink_i64(s, ev->last_error);
   }
+  if (ev->outcome == 1 || ev->outcome == 2) /* OSPY_OUTCOME_FAILED, _SUCCESSFUL */
+    ospy_sink_puts(s, ev->outcome == 1 ? ",\"failed\":true" : ",\"failed\":false");
   if (ev->return_address) {
     ospy_sink_puts(s, ",\"return_address\":\"");
     ospy_sink_hex64(s, ev->return_address);

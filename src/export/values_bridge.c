@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/format.h"
 #include "export/printf_text.h"
 #include "plan/spec.h"
 #include "plan/values.h"
@@ -555,6 +556,13 @@ static const ospy_spec_fn *hook_fn(const ospy_values_bridge *vb, const ospy_plan
 {
   const ospy_plan_hook *h = hook < ospy_plan_hook_count(plan) ? ospy_plan_hook_at(plan, hook) : NULL;
   return h ? ospy_spec_table_fn(vb->specs, h->spec_index) : NULL;
+}
+
+int ospy_values_bridge_outcome(void *data, const ospy_plan *plan, const ospy_event_call *c)
+{
+  const ospy_values_bridge *vb = data;
+  const ospy_spec_fn *fn = hook_fn(vb, plan, c->hook);
+  return fn ? ospy_call_outcome(vb->specs, fn, c) : OSPY_OUTCOME_UNKNOWN;
 }
 
 int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,

@@ -23,6 +23,9 @@ int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, 
                               const uint8_t *blob, size_t len, ospy_xbuilder *b,
                               char *err, size_t errcap);
 
+/* An ospy_xoutcome_fn; data is the bridge. */
+int ospy_values_bridge_outcome(void *data, const ospy_plan *plan, const ospy_event_call *c);
+
 /* An ospy_xshape_fn; data is the bridge. */
 int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,
                              ospy_xshape *out);

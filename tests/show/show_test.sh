@@ -188,6 +188,14 @@ demo)
   count 2 --filter 'domain == AF_INET && type == SOCK_STREAM' "$cap"
   count 1 --filter 'flags == O_RDONLY' -e open "$cap"
   count 1 --filter 'retval == -1 && errno == ENOTTY' "$cap"     # ioctl on /dev/null
+  # JSON Lines say which calls failed, by show --failed's rule
+  "$ospy" export "$cap" -o "$tmp/c.jsonl" 2>/dev/null || fail "export jsonl"
+  [ "$(jq -s -c '[.[] | select(.failed) | .name]' "$tmp/c.jsonl")" = '["libc.so.6::ioctl"]' ] ||
+    fail "jsonl failed: $(jq -s -c '[.[] | select(.failed) | .name]' "$tmp/c.jsonl")"
+  [ "$(jq -s '[.[] | select(.type == "FunctionCall" and (has("failed") | not))] | length' "$tmp/c.jsonl")" = 0 ] ||
+    fail "jsonl: calls without \"failed\""
+  [ "$(jq -s '[.[] | select(.failed == false)] | length' "$tmp/c.jsonl")" = "$("$ospy" show --successful -e '*' "$cap" | grep -c '!')" ] ||
+    fail "jsonl: successful calls differ from show --successful"
   bad "--filter: unknown name 'SOCK_STREAM' at column 9 in 'code == SOCK_STREAM'" \
     show --filter 'code == SOCK_STREAM' -e dev_control "$cap"
   # --grep finds non-ASCII text in UTF-16 and UTF-32 strings too
