@@ -111,14 +111,15 @@ int read_filter_option(read_filter *f, const char *cmd, int opt, const char *arg
 }
 
 /* Decimal digits after a '.' -> ns (digits past the 9th are ignored); the
- * end of the digits in *end. */
-static uint64_t parse_fraction(const char *p, const char **end)
+ * end of the digits in *end, the ns its last digit counts in *unit. */
+static uint64_t parse_fraction(const char *p, const char **end, uint64_t *unit)
 {
   uint64_t frac = 0, scale = 1000000000u;
   for (; *p >= '0' && *p <= '9'; p++)
     if (scale > 1)
       frac += (uint64_t)(*p - '0') * (scale /= 10);
   *end = p;
+  *unit = scale;
   return frac;
 }
 
@@ -132,16 +133,18 @@ static int parse_relative(const char *s, uint64_t *ns)
   for (; *p >= '0' && *p <= '9'; p++)
     if ((sec = sec * 10 + (uint64_t)(*p - '0')) > 1000000000u)
       return -1;
+  uint64_t unit;
   if (*p == '.')
-    frac = parse_fraction(p + 1, &p);
+    frac = parse_fraction(p + 1, &p, &unit);
   if (*p)
     return -1;
   *ns = sec * 1000000000u + frac;
   return 0;
 }
 
-/* "HH:MM:SS[.fraction]" on the local day of day_ns -> ns since the epoch. */
-static int parse_wall(const char *s, uint64_t day_ns, uint64_t *ns)
+/* "HH:MM:SS[.fraction]" on the local day of day_ns -> ns since the epoch;
+ * *unit: the ns its last digit counts (a second without a fraction). */
+static int parse_wall(const char *s, uint64_t day_ns, uint64_t *ns, uint64_t *unit)
 {
   unsigned h, m, sec;
   int used = 0;
@@ -149,8 +152,9 @@ static int parse_wall(const char *s, uint64_t day_ns, uint64_t *ns)
     return -1;
   const char *p = s + used;
   uint64_t frac = 0;
+  *unit = 1000000000u;
   if (*p == '.')
-    frac = parse_fraction(p + 1, &p);
+    frac = parse_fraction(p + 1, &p, unit);
   if (*p)
     return -1;
   time_t day = (time_t)(day_ns / 1000000000u);
@@ -177,8 +181,13 @@ static int resolve_time(const read_filter *f, const char *opt, const char *arg, 
     *ns = start + rel;
     return 0;
   }
-  if (parse_wall(arg, start, ns) < 0)
+  uint64_t unit;
+  if (parse_wall(arg, start, ns, &unit) < 0)
     return opt_error(cmd, opt, "'%s' is not HH:MM:SS[.ffffff] or +SECONDS", arg);
+  /* a time as show prints it (microseconds) names that whole microsecond:
+   * --until with a line's time keeps that line */
+  if (!strcmp(opt, "--until"))
+    *ns += unit - 1;
   return 0;
 }
 

@@ -188,6 +188,11 @@ demo)
   count 2 --filter 'domain == AF_INET && type == SOCK_STREAM' "$cap"
   count 1 --filter 'flags == O_RDONLY' -e open "$cap"
   count 1 --filter 'retval == -1 && errno == ENOTTY' "$cap"     # ioctl on /dev/null
+  # a time copied from a line (microseconds) names that whole microsecond:
+  # --since T --until T keeps the line (--until T left it out)
+  t=$("$ospy" show -e ioctl "$cap" | cut -d' ' -f1)
+  "$ospy" show --since "$t" --until "$t" "$cap" | grep -q 'ioctl(' ||
+    fail "--since $t --until $t: the ioctl line at $t left out"
   # JSON Lines say which calls failed, by show --failed's rule
   "$ospy" export "$cap" -o "$tmp/c.jsonl" 2>/dev/null || fail "export jsonl"
   [ "$(jq -s -c '[.[] | select(.failed) | .name]' "$tmp/c.jsonl")" = '["libc.so.6::ioctl"]' ] ||
@@ -339,7 +344,11 @@ C
     [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
       { cat -v "$tmp/out"; fail "streams $args: raw bytes that are not printable text"; }
   done
-  "$ospy" diff "$tmp/nm.ospy" "$tmp/nm.ospy" >"$tmp/out" 2>&1 || { cat -v "$tmp/out"; fail "diff of a capture with itself"; }
+  # (against a run that created its file elsewhere: equivalent runs print no header)
+  mkdir "$tmp/d2" && "$ospy" capture -q --preset files -o "$tmp/nm2.ospy" -- "$tmp/nm" "$tmp/d2" >/dev/null 2>&1 ||
+    fail "capture of nm in d2"
+  "$ospy" diff "$tmp/nm.ospy" "$tmp/nm2.ospy" >"$tmp/out" 2>&1
+  [ $? = 1 ] || { cat -v "$tmp/out"; fail "diff of two runs creating different files: not exit 1"; }
   has "$tmp/out" "($argv)"
   [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
     { cat -v "$tmp/out"; fail "diff: raw bytes that are not printable text"; }
