@@ -82,6 +82,7 @@ typedef struct cfg {
   cfg_names type_names, fn_names, vtable_names, decl_names, sig_names, scratch;
   uint32_t types_named, fns_named, vtables_named;
   int names_failed;          /* out of memory: lookups scan the table */
+  int other_arch_cc_said;    /* a convention of the other architecture was warned of */
 } cfg;
 
 /* The spec table's lookups (ospy_spec_type_lookup, _fn_lookup,

@@ -7,6 +7,24 @@
 #include "plan/spec_abi.h"
 #include "plan/spec_expr.h"
 
+/* A convention of the other architecture is read as this one's own (x86-64
+ * has one, SysV; i386 reads sysv as cdecl): said, as the config may be
+ * meant for the other architecture's build of the program. cdecl names no
+ * architecture in particular (C's default): never said. */
+static void other_arch_callconv(cfg *g, xmlNodePtr n, const char *v, uint8_t cc)
+{
+  bool x64 = g->t->ptr_size == 8;
+  if (cc == OSPY_CALLCONV_DEFAULT || cc == OSPY_CALLCONV_CDECL || (x64 && cc == OSPY_CALLCONV_SYSV) ||
+      (!x64 && cc != OSPY_CALLCONV_SYSV) || g->other_arch_cc_said)
+    return;
+  g->other_arch_cc_said = 1; /* once per file: oSpy's own configs say stdcall everywhere */
+  cfg_warning(g, cfg_pos_attr(g, n, "callingConvention"),
+              x64 ? "callingConvention '%s' is an i386 convention: on x86-64 functions are "
+                    "read as SysV, the only convention there (said once per file)"
+                  : "callingConvention '%s' is x86-64's: on i386 functions are read as cdecl "
+                    "(said once per file)", v);
+}
+
 /* regparm is GCC's regparm(3), as it passes a local function's arguments
  * at -O2 on i386; regparm(1) and regparm(2) use fewer registers. */
 static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
@@ -25,11 +43,12 @@ static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(v, names[i].name)) {
       *out = names[i].cc;
+      other_arch_callconv(g, n, v, names[i].cc);
       return 0;
     }
   cfg_error(g, cfg_pos_attr(g, n, "callingConvention"),
             "unknown calling convention '%s': expected cdecl, stdcall, fastcall, thiscall, "
-            "regparm or sysv", v);
+            "regparm (regparm(3)), regparm(2), regparm(1), sysv or default", v);
   return -1;
 }
 

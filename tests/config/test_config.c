@@ -159,7 +159,7 @@ static void test_diagnostics(void)
          "t.xml:12:26: error: unknown type 'Structures'\n");
   EXPECT(HM("<specs><functions>\n<function name=\"f\" callingConvention=\"pascal\" colour=\"red\"/>\n"
             "<function name=\"f\"/>\n<function/>\n</functions></specs>\n"),
-         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall, regparm or sysv\n"
+         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall, regparm (regparm(3)), regparm(2), regparm(1), sysv or default\n"
          "t.xml:3:47: error: unknown attribute 'colour' on <function>\n"
          "t.xml:4:17: error: duplicate function spec 'f'\n"
          "t.xml:5:1: error: <function> needs a 'name' attribute\n");

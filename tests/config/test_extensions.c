@@ -761,7 +761,10 @@ static void test_thiscall_this(void)
                       "it is one off: leave it out (record ecx with a computed argument: "
                       "<argument name=\"self\" type=\"Pointer\" value=\"reg.ecx\"/>)\n",
                       __LINE__);
-  expect_loads_saying(listed, 64, "", __LINE__); /* x86-64: SysV, `this` in rdi, listed first */
+  /* x86-64: SysV, `this` in rdi, listed first; the i386 convention said once */
+  expect_loads_saying(listed, 64, "t.xml:3:41: warning: callingConvention 'thiscall' is an i386 "
+                      "convention: on x86-64 functions are read as SysV, the only convention "
+                      "there (said once per file)\n", __LINE__);
   /* ecx as a computed argument named this, or another convention: nothing */
   static const char computed[] = HM(
     "<specs><functions>\n<function name=\"add\" callingConvention=\"thiscall\">\n"
@@ -771,6 +774,13 @@ static void test_thiscall_this(void)
     "<arguments><argument name=\"this\" type=\"Pointer\"/></arguments></function>\n"
     "</functions></specs>\n");
   expect_loads_saying(computed, 32, "", __LINE__);
+  /* x86-64's convention in an i386 config: read as cdecl, said (once) */
+  static const char sysv[] = HM(
+    "<specs><functions>\n<function name=\"add\" callingConvention=\"sysv\"/>\n"
+    "<function name=\"sub\" callingConvention=\"sysv\"/>\n</functions></specs>\n");
+  expect_loads_saying(sysv, 32, "t.xml:3:41: warning: callingConvention 'sysv' is x86-64's: on "
+                      "i386 functions are read as cdecl (said once per file)\n", __LINE__);
+  expect_loads_saying(sysv, 64, "", __LINE__);
 }
 
 /* A retval or errno condition on an in argument holds at entry, where the
@@ -912,7 +922,10 @@ static void test_struct_by_value(void)
            "(16 bytes) travels on x86-64 in registers chosen by the types of its fields, and no "
            "field describes its bytes 8-15, so the register that holds them is unknown: "
            "describe them with fields (or, if the function takes a pointer to it, use UndPtr)\n"
-           "%s", out_error);
+           "%s"
+           "t.xml:8:39: warning: callingConvention 'fastcall' is an i386 convention: on x86-64 "
+           "functions are read as SysV, the only convention there (said once per file)\n",
+           out_error);
   ospy_config_free(load(bad, 64, want, __LINE__));
   snprintf(want, sizeof want,
            "%s"
