@@ -168,8 +168,18 @@ static int32_t parse_reg(parser *p)
     return fail_unexpected(p);
   const ospy_expr_regdef *r =
     ospy_expr_find_reg(p->scope->arch, p->src + p->tok.pos, p->tok.len);
-  if (!r)
+  if (!r) {
+    /* the other architecture's register: the config or expression was
+     * written for the other build of the program */
+    bool x64 = p->scope->arch == OSPY_EXPR_ARCH_X86_64;
+    if (ospy_expr_find_reg(x64 ? OSPY_EXPR_ARCH_I386 : OSPY_EXPR_ARCH_X86_64,
+                           p->src + p->tok.pos, p->tok.len))
+      return fail(p, col(p),
+                  x64 ? "unknown register '%.*s' on x86-64 (an i386 register: the target is x86-64)"
+                      : "unknown register '%.*s' on i386 (an x86-64 register: the target is i386)",
+                  p->src + p->tok.pos, p->tok.len);
     return fail(p, col(p), "unknown register '%.*s'", p->src + p->tok.pos, p->tok.len);
+  }
   next(p);
   return add_node(p, OSPY_EK_REG, (ospy_expr_type){ r->width, false }, r->offset, -1, -1, -1);
 }

@@ -69,6 +69,9 @@ jit:         23117 (0x5a4d)" 'i16[reg.esp + 10]' --arch i386 --mem 0x1000=000000
 expect bad-register 2 "ospy expr: unknown register 'eaz' at column 5
   reg.eaz != 0
       ^" 'reg.eaz != 0'
+expect other-arch-register 2 "ospy expr: unknown register 'rax' on i386 (an x86-64 register: the target is i386) at column 5
+  reg.rax != 0
+      ^" 'reg.rax != 0' --arch i386
 
 expect bad-argument 2 "ospy expr: unknown argument 'lenn' at column 5
   arg.lenn > 16
