@@ -77,8 +77,8 @@ int main(void)
   const ospy_expr_scope *s = &env.scope;
 
   expect_error(s, "reg.eaz != 0", "unknown register 'eaz' at column 5");
-  expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' at column 5");
-  expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' at column 5");
+  expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' on i386 (an x86-64 register: the target is i386) at column 5");
+  expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' on i386 (an x86-64 register: the target is i386) at column 5");
   expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' at column 5");
   expect_error(s, "1 + arg12", "unknown argument 'arg12' at column 5");
   expect_error(s, "&arg.len", "'&' needs a pointer argument, 'len' is not one at column 2");
