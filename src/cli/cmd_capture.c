@@ -486,9 +486,31 @@ void ospy_capture_never_started(ospy_session *s)
   s->file = NULL;
 }
 
+/* A statically linked program has no dynamic loader to load the agent:
+ * nothing of it can be recorded, said before it runs (it was said after).
+ * With -F the programs it runs may be dynamic: they are recorded. */
+static int refuse_static(ospy_session *s, const ospy_capture_opts *o)
+{
+  if (!ospy_capture_program_static(o->argv[0]))
+    return 0;
+  if (o->follow_forks) {
+    fprintf(stderr, "ospy capture: warning: %s is statically linked: the agent cannot be "
+            "loaded into it; only the dynamically linked programs it runs are recorded\n",
+            o->argv[0]);
+    return 0;
+  }
+  fprintf(stderr, "ospy capture: %s is statically linked: the agent cannot be loaded into it "
+          "(it is loaded by the dynamic loader), so none of its calls can be recorded; "
+          "capture a dynamically linked build of it\n", o->argv[0]);
+  ospy_capture_never_started(s);
+  return -1;
+}
+
 static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags)
 {
   char agent[PATH_MAX], err[256];
+  if (refuse_static(s, o) < 0)
+    return 1;
   if (ospy_capture_agent_for(o->argv[0], agent, sizeof agent, err, sizeof err) < 0 ||
       (o->follow_forks && ospy_capture_preload_for_all(agent, sizeof agent, err, sizeof err) < 0)) {
     fprintf(stderr, "ospy capture: %s\n", err);

@@ -44,6 +44,9 @@ void ospy_capture_notes_free(ospy_capture_notes *notes);
 void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capture_notes *notes);
 /* The agent library matching the ELF class of program (searched in PATH). */
 int ospy_capture_preflight(const char *program, int pid, char *err, size_t errcap);
+/* Whether program (found as exec finds it) is an ELF program without a
+ * dynamic loader: the agent cannot be loaded into it. */
+int ospy_capture_program_static(const char *program);
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap);
 /* For -F: an LD_PRELOAD value that gives every program exec'd in the tree
  * the agent of its own architecture, through ld.so's $LIB (a temporary

@@ -1277,6 +1277,23 @@ void ospy_capture_preload_remove(void)
   preload_dir[0] = 0;
 }
 
+int ospy_capture_program_static(const char *program)
+{
+  char path[PATH_MAX], interp[PATH_MAX];
+  unsigned char id[EI_NIDENT];
+  if (find_in_path(program, path, sizeof path) != 0)
+    return 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, id, sizeof id);
+  close(fd);
+  if (n != (ssize_t)sizeof id || memcmp(id, ELFMAG, SELFMAG))
+    return 0; /* a script: its interpreter runs */
+  ospy_program_interp(path, interp, sizeof interp);
+  return interp[0] == 0;
+}
+
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap)
 {
   char path[PATH_MAX];

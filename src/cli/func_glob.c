@@ -39,8 +39,7 @@ static int files_add(ospy_func_files *f, const char *path)
   return 0;
 }
 
-/* The program's PT_INTERP (its dynamic loader), "" for a static program. */
-static void program_interp(const char *program, char *out, size_t cap)
+void ospy_program_interp(const char *program, char *out, size_t cap)
 {
   out[0] = 0;
   int fd = open(program, O_RDONLY | O_CLOEXEC);
@@ -83,7 +82,7 @@ static int list_line(ospy_func_files *f, char *line)
 static int loader_list(const char *program, ospy_func_files *f)
 {
   char interp[PATH_MAX];
-  program_interp(program, interp, sizeof interp);
+  ospy_program_interp(program, interp, sizeof interp);
   int fds[2];
   if (!interp[0] || pipe2(fds, O_CLOEXEC) != 0)
     return 0;

@@ -36,6 +36,10 @@ typedef struct ospy_func_founds {
  * running process (pid > 0). Never fails for lack of files (n may be 0);
  * -1 on allocation failure. */
 int ospy_func_files_collect(const char *program, int pid, ospy_func_files *files);
+/* The program's PT_INTERP (its dynamic loader), "" for a static program
+ * (or a file that is no ELF program). */
+void ospy_program_interp(const char *program, char *out, size_t cap);
+
 /* A script's interpreter (#!/bin/sh -e: /bin/sh), the program that will run:
  * 0 and its path in out, -1 when path is no script (or names none). */
 int ospy_script_interpreter(const char *path, char *out, size_t cap);

@@ -3151,5 +3151,22 @@ module-name-escaped)
   expect_regex "$tmp/diff" '^~ e\\x1b\[7mX(!|::)f\(arg0=3, '
   echo 'module-name-escaped: a module named e<ESC>[7mX is shown as e\x1b[7mX!f(...) in the live view, show, its backtrace, stats and diff'
   ;;
+static-program)
+  # a statically linked program cannot load the agent: refused before it
+  # runs (it ran, then "the agent never started"); with -F its children may
+  # be dynamic: a warning, and the program runs
+  printf '#include <stdio.h>\nint main(void) { puts("ran"); return 3; }\n' > "$tmp/st.c"
+  cc -static -o "$tmp/st" "$tmp/st.c" 2>/dev/null || { echo "static-program: no static libc: skipped"; exit 77; }
+  "$ospy" capture -q -f puts -o "$tmp/st.ospy" -- "$tmp/st" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = 1 ] || { cat "$tmp/err"; fail "static program: exit $rc, expected 1"; }
+  [ -s "$tmp/out" ] && fail "the static program ran: $(cat "$tmp/out")"
+  [ -e "$tmp/st.ospy" ] && fail "a capture file was left"
+  expect_line "$tmp/err" "ospy capture: $tmp/st is statically linked: the agent cannot be loaded into it"
+  "$ospy" capture -q -F -f puts -o "$tmp/st.ospy" -- "$tmp/st" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = 3 ] && [ "$(cat "$tmp/out")" = ran ] || { cat "$tmp/err"; fail "-F static program: exit $rc"; }
+  expect_line "$tmp/err" "ospy capture: warning: $tmp/st is statically linked"
+  echo "static-program: refused up front (exit 1, not run); with -F a warning and it runs" ;;
 *) fail "unknown case $case_name" ;;
 esac
