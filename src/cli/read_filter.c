@@ -220,6 +220,11 @@ int read_filter_prepare(read_filter *f, const read_session *s)
     return -1;
   if (f->until_arg && resolve_time(f, "--until", f->until_arg, &f->until_ns) < 0)
     return -1;
+  if (f->since_arg && f->until_arg && f->since_ns > f->until_ns) {
+    fprintf(stderr, "ospy %s: --since %s is after --until %s: no record can be in between\n",
+            s->cmd, f->since_arg, f->until_arg);
+    return -1;
+  }
   f->nhooks = s->plan ? ospy_plan_hook_count(s->plan) : 0;
   f->hook_pass = calloc((size_t)f->nhooks + 1, 1);
   if (!f->hook_pass)

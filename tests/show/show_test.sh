@@ -62,6 +62,7 @@ filters)
   bad "unrecognized option '--bogus'" show --bogus "$cap"
   bad "--function: unterminated '[' at column 3 in 'ab[c'" show -e 'ab[c' "$cap"
   bad "--filter: unknown name 'nosuch' at column 9 in 'arg0 == nosuch'" show --filter 'arg0 == nosuch' "$cap"
+  bad "--since +1 is after --until +0.5: no record can be in between" show --since +1 --until +0.5 "$cap"
   bad "--filter: trailing input at column 6 in 'arg0 nosuch'" show --filter 'arg0 nosuch' "$cap"
   bad "--filter: unexpected end of input at column 8 in 'arg0 =='" show --filter 'arg0 ==' "$cap"
   bad "--filter: unknown name 'nosuch' at column 10 in 'arg0 ==  nosuch'" show --filter "$(printf 'arg0 ==\n\tnosuch')" "$cap"
