@@ -77,10 +77,17 @@ static int raw_return_is_number(int64_t v, unsigned arch_bits)
   return 1;              /* x86-64 user addresses are below 2^56: never negative */
 }
 
+int64_t ospy_raw_return_value(uint64_t retval, unsigned arch_bits)
+{
+  if (arch_bits == 32 || (retval >> 32 == 0 && (uint32_t)retval >= 0xfffff001u))
+    return (int64_t)(int32_t)(uint32_t)retval;
+  return (int64_t)retval;
+}
+
 size_t ospy_format_raw_return(char out[OSPY_RAW_RETURN_TEXT_MAX], uint64_t retval,
                               unsigned arch_bits)
 {
-  int64_t v = arch_bits == 32 ? (int64_t)(int32_t)(uint32_t)retval : (int64_t)retval;
+  int64_t v = ospy_raw_return_value(retval, arch_bits);
   int n = raw_return_is_number(v, arch_bits)
               ? snprintf(out, OSPY_RAW_RETURN_TEXT_MAX, "%" PRId64, v)
               : snprintf(out, OSPY_RAW_RETURN_TEXT_MAX, "%#" PRIx64,
@@ -94,7 +101,7 @@ static void put_retval(FILE *out, const ospy_event_call *c, const ospy_format_op
     fputs(" = ?", out); /* as strace shows exit_group */
     return;
   }
-  int64_t v = c->arch_bits == 32 ? (int64_t)(int32_t)(uint32_t)c->retval : (int64_t)c->retval;
+  int64_t v = ospy_raw_return_value(c->retval, c->arch_bits);
   char text[OSPY_RAW_RETURN_TEXT_MAX];
   ospy_format_raw_return(text, c->retval, c->arch_bits);
   fputc(' ', out);
@@ -232,7 +239,7 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
   if (c->h.flags & OSPY_CALL_F_NO_RETURN)
     return OSPY_OUTCOME_UNKNOWN;
   if (!fn || !specs)
-    return errno_style(sign_extend(c->retval, c->arch_bits == 32 ? 32 : 64));
+    return errno_style(ospy_raw_return_value(c->retval, c->arch_bits));
   if (fn->error_cond.src) /* the agent evaluated it when the call returned */
     return c->h.flags & OSPY_CALL_F_FAILED ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
   if (!fn->has_ret)

@@ -37,6 +37,13 @@ typedef struct ospy_format_opts {
  * negative there) or in -8192..-1 on i386 (a 32-bit process's addresses
  * reach 0xffffdfff) are numbers. Returns the text's length. */
 #define OSPY_RAW_RETURN_TEXT_MAX 24
+
+/* A raw return register as a signed value: at the target's width, and on
+ * x86-64 a 32-bit -4095..-1 (an int function's error return: the upper half
+ * of rax is zero) as that negative number. show, the exports, --failed and
+ * --filter's retval read raw returns through it. */
+int64_t ospy_raw_return_value(uint64_t retval, unsigned arch_bits);
+
 size_t ospy_format_raw_return(char out[OSPY_RAW_RETURN_TEXT_MAX], uint64_t retval,
                               unsigned arch_bits);
 

@@ -131,6 +131,15 @@ static bool lookup_const(const char *name, size_t len, void *data, uint64_t *val
   return errno_value(name, len, value);
 }
 
+/* The return register as the filter's retval: a raw call's as show writes
+ * it (an int's -3 on x86-64 is negative, not 0xfffffffd). */
+static uint64_t raw_or_spec_retval(const read_filter *f, const ospy_event_call *c)
+{
+  if (read_call_spec(f->s, c))
+    return c->retval;
+  return (uint64_t)ospy_raw_return_value(c->retval, c->arch_bits == 32 ? 32 : 64);
+}
+
 /* Compiles the filter for one function (fn NULL: raw words). */
 static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *he,
                        ospy_expr_error *err)
@@ -351,7 +360,7 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
   slots[READ_SLOT_PID] = c->h.pid;
   slots[READ_SLOT_DURATION] = c->ts_leave >= c->h.ts ? c->ts_leave - c->h.ts : 0;
   ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots, .nargs = READ_NSLOTS,
-                         .retval = c->retval, .err = (uint64_t)(int64_t)c->err,
+                         .retval = raw_or_spec_retval(f, c), .err = (uint64_t)(int64_t)c->err,
                          .tid = c->h.tid, .read_mem = (uint64_t)(uintptr_t)recorded_read,
                          .read_data = (uint64_t)(uintptr_t)pointees };
   bool faulted;

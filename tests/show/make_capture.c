@@ -91,6 +91,7 @@ static const uint64_t raw_returns64[] = {
   2, (uint64_t)-2, (uint64_t)-4095, (uint64_t)-4096, (uint64_t)-5000,
   0xffffffff7fffff9dull /* -2147483747 */, 69999, 0xfffff, 0x100000, 0x7fff12345678ull,
   0x8000000000000000ull,
+  0xfffffffdull /* an int's -3: the upper half of rax zero */, 0xffffefffull /* an int's -4097 */,
 };
 static const uint32_t raw_returns32[] = {
   (uint32_t)-2, (uint32_t)-5000, (uint32_t)-8192, (uint32_t)-8193, 0xf7edb7d0u, 0x7fffff9du, 69999,

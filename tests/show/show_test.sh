@@ -360,7 +360,9 @@ raw-returns)
   # width, in decimal unless it can be an address (-5000 was 0xffff...ec78
   # in show while -2 was -2, and the exports had a third threshold)
   command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
-  want64="2 -2 -4095 -4096 -5000 -2147483747 69999 1048575 0x100000 0x7fff12345678 -9223372036854775808"
+  # (an int function's error return on x86-64 leaves rax's upper half zero:
+  # 0xfffffffd is -3, as -4095..-1 are; beyond that it stays a word)
+  want64="2 -2 -4095 -4096 -5000 -2147483747 69999 1048575 0x100000 0x7fff12345678 -9223372036854775808 -3 0xffffefff"
   want32="-2 -5000 -8192 0xffffdfff 0xf7edb7d0 0x7fffff9d 69999"
   for bits in 64 32; do
     "$make" "$tmp/r$bits.ospy" returns$bits || fail "make_capture returns$bits failed"
@@ -376,6 +378,8 @@ raw-returns)
     [ "$got" = "$want" ] || fail "jsonl, $bits-bit: expected $want"
     count 3 --filter 'retval == -5000' "$tmp/r$bits.ospy" # the call, the error and the lost count
   done
+  count 3 --filter 'retval == -3' "$tmp/r64.ospy"
+  count 3 --failed -e fast --filter 'arg0 == 11' "$tmp/r64.ospy"   # -3: failed (+ error, lost)
   echo "raw-returns: show and the exports write raw return values alike" ;;
 bad-plan)
   # a plan in the header that does not decode (the header's CRC checks) is
