@@ -167,8 +167,9 @@ void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name);
 /* name is one of those named integer types (a declaration may not reuse it). */
 int cfg_is_named_int(const char *name);
 
-/* Sections. */
-void cfg_parse_types(cfg *g, xmlNodePtr types);
+/* Sections. cfg_parse_types: every <types> child of root at once (a type
+   may use one a later section declares); the others: one section each. */
+void cfg_parse_types(cfg *g, xmlNodePtr root);
 void cfg_parse_specs(cfg *g, xmlNodePtr specs);
 void cfg_parse_signatures(cfg *g, xmlNodePtr sigs);
 void cfg_parse_hooks(cfg *g, xmlNodePtr hooks);

@@ -230,9 +230,7 @@ static void parse_root(cfg *g, xmlNodePtr root)
   static const char *const none[] = { NULL };
   cfg_check_attrs(g, root, none);
   /* types first: the other sections refer to them, wherever they are */
-  for (xmlNodePtr n = root->children; n; n = n->next)
-    if (cfg_is(n, "types"))
-      cfg_parse_types(g, n);
+  cfg_parse_types(g, root);
   for (xmlNodePtr n = root->children; n; n = n->next)
     if (cfg_is(n, "specs"))
       cfg_parse_specs(g, n);

@@ -762,19 +762,20 @@ out:
 /* A structure given for the target's architecture only: the config checks
  * clean for this target, and fails for the other one wherever the structure
  * is used; said here, since `ospy check` checks one architecture. A name
- * another element of the section has too is paired: a variant, or a clash
- * reported. */
-static void warn_single_arch_structs(cfg *g, xmlNodePtr types, size_t from)
+ * another element of any <types> section has too is paired: a variant, or a
+ * clash reported. */
+static void warn_single_arch_structs(cfg *g, xmlNodePtr root, size_t from)
 {
-  cfg_names_clear(&g->scratch); /* name -> how many elements of the section have it */
-  for (xmlNodePtr n = types->children; n; n = n->next) {
-    const char *name = n->type == XML_ELEMENT_NODE ? cfg_attr(g, n, "name") : NULL;
-    cfg_name_slot *slot = name ? cfg_names_slot(&g->scratch, name) : NULL;
-    if (slot)
-      slot->value = slot->value == OSPY_SPEC_NONE ? 1 : slot->value + 1;
-    else if (name)
-      return; /* out of memory: no warning rather than a wrong one */
-  }
+  cfg_names_clear(&g->scratch); /* name -> how many elements of the sections have it */
+  for (xmlNodePtr types = root->children; types; types = types->next)
+    for (xmlNodePtr n = cfg_is(types, "types") ? types->children : NULL; n; n = n->next) {
+      const char *name = n->type == XML_ELEMENT_NODE ? cfg_attr(g, n, "name") : NULL;
+      cfg_name_slot *slot = name ? cfg_names_slot(&g->scratch, name) : NULL;
+      if (slot)
+        slot->value = slot->value == OSPY_SPEC_NONE ? 1 : slot->value + 1;
+      else if (name)
+        return; /* out of memory: no warning rather than a wrong one */
+    }
   for (size_t i = from; i < g->ndecls; i++) {
     const cfg_decl *d = &g->decls[i];
     if (d->arch_bits != g->c->arch_bits || cfg_names_find(&g->scratch, d->name) > 1)
@@ -786,34 +787,59 @@ static void warn_single_arch_structs(cfg *g, xmlNodePtr types, size_t from)
   }
 }
 
-void cfg_parse_types(cfg *g, xmlNodePtr types)
+static int is_type_element(xmlNodePtr n)
+{
+  return cfg_is(n, "enumeration") || cfg_is(n, "flags") || cfg_is(n, "structure");
+}
+
+/* Pass 1 over one <types> section: its type names declared. */
+static void declare_section(cfg *g, xmlNodePtr types)
 {
   static const char *const none[] = { NULL };
   cfg_check_attrs(g, types, none);
-  uint32_t first = g->t->ntypes;
-  size_t first_decl = g->ndecls;
   for (xmlNodePtr n = types->children; n; n = n->next) {
-    if (cfg_is(n, "enumeration") || cfg_is(n, "flags") || cfg_is(n, "structure"))
+    if (is_type_element(n))
       declare(g, n);
     else
       cfg_unknown_child(g, n, types);
   }
-  warn_single_arch_structs(g, types, first_decl);
-  uint32_t ti = first;
+}
+
+/* Pass 2 over one <types> section: members and fields, each type into the
+ * index pass 1 gave it; *ti: the index of the next type declared. */
+static void parse_section(cfg *g, xmlNodePtr types, uint32_t *ti)
+{
   for (xmlNodePtr n = types->children; n; n = n->next) {
-    if (!cfg_is(n, "enumeration") && !cfg_is(n, "flags") && !cfg_is(n, "structure"))
+    if (!is_type_element(n))
       continue;
     const char *arch = cfg_is(n, "structure") ? cfg_attr(g, n, "arch") : NULL;
     if (arch && strcmp(arch, g->c->arch_bits == 32 ? "i386" : "x86-64"))
       continue; /* another target's variant (or a bad arch, reported) */
     const char *name = cfg_attr(g, n, "name");
-    if (ti >= g->t->ntypes || !name || strcmp(g->t->types[ti].name, name))
+    if (*ti >= g->t->ntypes || !name || strcmp(g->t->types[*ti].name, name))
       continue; /* not declared (reported in pass 1) */
     if (cfg_is(n, "enumeration") || cfg_is(n, "flags"))
-      parse_enum(g, n, ti);
+      parse_enum(g, n, *ti);
     else
-      parse_struct(g, n, ti);
-    ti++;
+      parse_struct(g, n, *ti);
+    (*ti)++;
   }
+}
+
+/* Every <types> section's names are declared before any section's fields
+ * are read: a structure may use a type declared after it, in its own
+ * section or a later one. */
+void cfg_parse_types(cfg *g, xmlNodePtr root)
+{
+  uint32_t first = g->t->ntypes;
+  size_t first_decl = g->ndecls;
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (cfg_is(n, "types"))
+      declare_section(g, n);
+  warn_single_arch_structs(g, root, first_decl);
+  uint32_t ti = first;
+  for (xmlNodePtr n = root->children; n; n = n->next)
+    if (cfg_is(n, "types"))
+      parse_section(g, n, &ti);
   struct_layouts(g, first);
 }

@@ -655,6 +655,100 @@ static void test_process_id(void)
          "t.xml:2:27: error: type 'ProcessId' redefines a built-in type\n");
 }
 
+/* Loads xml for 64-bit targets, with no diagnostic at all; NULL (said) when
+   it does not. */
+static ospy_config *load_clean(const char *xml, int line)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  if (ospy_config_load_buffer("t.xml", xml, strlen(xml), 64, &c, &d) != 0 || d.n) {
+    fprintf(stderr, "test_config.c:%d: expected a clean load, got:\n%s", line, diag_text(&d));
+    test_failures++;
+  }
+  ospy_diag_free(&d);
+  return c;
+}
+
+/* The type a field of structure sname has, by the field's index; NULL when
+   there is no such structure or field. */
+static const ospy_spec_type *field_type(const ospy_spec_table *t, const char *sname,
+                                        unsigned field, int *is_ptr)
+{
+  ospy_spec_typeref r;
+  if (ospy_spec_type_lookup(t, sname, &r) != 0 || r.ptr)
+    return NULL;
+  const ospy_spec_type *s = ospy_spec_table_type(t, r.type);
+  if (s->kind != OSPY_KIND_STRUCT || field >= s->nfields)
+    return NULL;
+  *is_ptr = s->fields[field].t.ptr;
+  return ospy_spec_table_type(t, s->fields[field].t.type);
+}
+
+/* <types> may come more than once, in any order (docs/config.md): every
+ * section's names are declared before any field is read, so a structure may
+ * use a type a later section declares. Each section was resolved alone: a
+ * type of a later section was "unknown type 'E'". */
+static void test_types_across_sections(void)
+{
+  int failures_before = test_failures;
+  /* an enumeration, a structure (by value), a flags type and a pointer to an
+     enumeration from later sections; <specs> before them all; a ProcessId
+     field (a type added while fields are read) before a later section's */
+  static const char xml[] = HM(
+    "<specs><functions><function name=\"f\"><arguments><argument name=\"s\" type=\"SPtr\"/>"
+    "</arguments></function></functions></specs>\n"
+    "<types><structure name=\"S\"><field name=\"e\" offset=\"0\" type=\"E\"/>"
+    "<field name=\"p\" offset=\"4\" type=\"ProcessId\"/><field name=\"t\" offset=\"8\" type=\"T\"/>"
+    "<field name=\"g\" offset=\"16\" type=\"G\"/><field name=\"ep\" offset=\"24\" type=\"EPtr\"/>"
+    "</structure></types>\n"
+    "<types><enumeration name=\"E\"><member name=\"A\" value=\"1\"/></enumeration></types>\n"
+    "<types><structure name=\"T\"><field name=\"x\" offset=\"0\" type=\"UInt64\"/></structure>"
+    "<flags name=\"G\"><member name=\"B\" value=\"2\"/></flags></types>\n");
+  ospy_config *c = load_clean(xml, __LINE__);
+  if (c) {
+    const ospy_spec_table *t = c->specs;
+    int ptr = -1;
+    const ospy_spec_type *ty = field_type(t, "S", 0, &ptr);
+    CHECK(ty && !strcmp(ty->name, "E") && ty->kind == OSPY_KIND_ENUM && !ptr);
+    ty = field_type(t, "S", 1, &ptr);
+    CHECK(ty && !strcmp(ty->name, "ProcessId") && ty->kind == OSPY_KIND_INT && !ptr);
+    ty = field_type(t, "S", 2, &ptr);
+    CHECK(ty && !strcmp(ty->name, "T") && ty->kind == OSPY_KIND_STRUCT && ty->size == 8 && !ptr);
+    ty = field_type(t, "S", 3, &ptr);
+    CHECK(ty && !strcmp(ty->name, "G") && ty->kind == OSPY_KIND_FLAGS && !ptr);
+    ty = field_type(t, "S", 4, &ptr);
+    CHECK(ty && !strcmp(ty->name, "E") && ptr == 1);
+    ospy_spec_typeref r;
+    CHECK(ospy_spec_type_lookup(t, "S", &r) == 0 && t->types[r.type].size == 32);
+    const ospy_spec_type *e = NULL;
+    if (ospy_spec_type_lookup(t, "E", &r) == 0)
+      e = ospy_spec_table_type(t, r.type);
+    CHECK(e && e->nmembers == 1 && !strcmp(e->members[0].name, "A"));
+  }
+  ospy_config_free(c);
+  /* a structure's variants for each architecture in two sections are a pair:
+     no "declared only for x86-64" warning */
+  ospy_config_free(load_clean(
+    HM("<types><structure name=\"V\" arch=\"x86-64\"><field name=\"v\" offset=\"0\" "
+       "type=\"UInt32\"/></structure></types>\n"
+       "<types><structure name=\"V\" arch=\"i386\"><field name=\"v\" offset=\"0\" "
+       "type=\"UInt32\"/></structure></types>\n"),
+    __LINE__));
+  /* the errors are where they were: a type no section declares, a name a
+     later section declares again, a loop by value across sections */
+  EXPECT(HM("<types><structure name=\"S\"><field name=\"e\" offset=\"0\" type=\"Z\"/></structure></types>\n"
+            "<types><enumeration name=\"S\"><member name=\"A\" value=\"1\"/></enumeration></types>\n"
+            "<types><structure name=\"L\"><field name=\"m\" offset=\"0\" type=\"M\"/></structure></types>\n"
+            "<types><structure name=\"M\"><field name=\"l\" offset=\"0\" type=\"L\"/></structure></types>\n"),
+         "t.xml:2:61: error: unknown type 'Z'\n"
+         "t.xml:3:27: error: duplicate type 'S'\n"
+         "t.xml:4:25: error: structure 'L' contains itself by value (field 'm'): a field can hold "
+         "it only through a pointer (LPtr)\n");
+  printf("%s types across sections: E, T, G, EPtr of later sections; variants paired; "
+         "errors in place\n", test_failures == failures_before ? "ok" : "FAILED");
+}
+
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
    registers. `ospy check` names them. */
@@ -692,6 +786,7 @@ int main(int argc, char **argv)
   test_model();
   test_process_id();
   test_regparm();
+  test_types_across_sections();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);
