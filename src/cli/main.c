@@ -16,7 +16,7 @@ static const ospy_command commands[] = {
   { "stats", "per-function calls, errors, durations and latency histograms", cmd_stats },
   { "check", "validate a config.xml and print the resolved plan", cmd_check },
   { "export", "write a capture as oSpy .osd, XML, JSON Lines, Perfetto JSON or pcapng", cmd_export },
-  { "import", "convert an oSpy .osd capture (to xml, jsonl, osd)", cmd_import },
+  { "import", "convert an oSpy .osd (to xml, jsonl, osd, osd-plain, perfetto, pcapng)", cmd_import },
   { "definitions", "list the functions the shipped presets describe", cmd_definitions },
   { "diff", "compare two recordings of the same program call by call", cmd_diff },
   { "streams", "the data sent and received per socket, descriptor and TLS session", cmd_streams },

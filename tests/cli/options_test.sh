@@ -33,4 +33,12 @@ refused "ospy import: --format needs a value" import x.osd -o x.xml --format
 # one operand too many is said, not only the usage
 refused "ospy check: one config at a time ('a.xml' and 'b.xml')" check a.xml b.xml
 refused "ospy definitions: one PATTERN at a time ('a' and 'b')" definitions a b
+
+# ospy --help names every format import writes, those its own usage lists
+# (it said "(to xml, jsonl, osd)": osd-plain, perfetto and pcapng missing)
+takes=$("$ospy" import --help | sed -n 's/.*--format \([a-z|-]*\)\].*/\1/p' | tr '|' '\n' | sort)
+said=$("$ospy" --help | sed -n 's/^  import .*(to \(.*\))$/\1/p' | sed 's/, /\n/g' | sort)
+[ -n "$takes" ] || fail "ospy import --help lists no --format values"
+[ "$takes" = "$said" ] || fail "ospy --help says import writes [$(echo $said)], import takes [$(echo $takes)]"
+echo "ospy --help: import writes $(echo $said)"
 echo "options: every command names what it refused"
