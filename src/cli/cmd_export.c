@@ -24,9 +24,9 @@ static void export_usage(FILE *out)
           "  uncompressed), the .osd's event XML, JSON Lines, Chrome trace-event\n"
           "  JSON for the Perfetto UI, or the data sent and received over sockets as\n"
           "  synthetic TCP/UDP packets in a pcapng (docs/export-formats.md).\n"
-          "  Without --format the format follows OUT's extension\n"
-          "  (" OSPY_EXPORT_EXTENSIONS "). OUT may be '-'\n"
-          "  (stdout) for xml, jsonl and perfetto.\n"
+          "  Without --format the format follows OUT's extension:\n"
+          "    " OSPY_EXPORT_EXTENSIONS "\n"
+          "  OUT may be '-' (stdout) for xml, jsonl and perfetto.\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
 }
 

@@ -20,9 +20,9 @@ static void import_usage(FILE *out)
           "  all-bzip2 variant) and writes its events in the given format, as\n"
           "  ospy export does (perfetto: every slice 0 long, an .osd has no\n"
           "  durations; pcapng: the socket streams its calls show).\n"
-          "  Without --format the format follows OUT's extension\n"
-          "  (" OSPY_EXPORT_EXTENSIONS "). OUT may be '-' (stdout) for xml, jsonl\n"
-          "  and perfetto.\n"
+          "  Without --format the format follows OUT's extension:\n"
+          "    " OSPY_EXPORT_EXTENSIONS "\n"
+          "  OUT may be '-' (stdout) for xml, jsonl and perfetto.\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
 }
 

@@ -30,8 +30,9 @@ int ospy_export_format_parse(const char *name);
  * .jsonl, .json (perfetto: the trace-event file is JSON), .pcapng, and the
  * format names themselves (.perfetto, .osd-plain); -1 for anything else. */
 int ospy_export_format_from_path(const char *path);
-/* The extensions ospy_export_format_from_path knows, for error messages. */
-#define OSPY_EXPORT_EXTENSIONS ".osd .xml .jsonl .json (perfetto) .pcapng"
+/* Every extension ospy_export_format_from_path knows, for usages and error
+ * messages (tests/export/check_export.sh exports to each one listed). */
+#define OSPY_EXPORT_EXTENSIONS ".osd .osd-plain .xml .jsonl .perfetto .json (perfetto) .pcapng"
 
 typedef struct ospy_export_writer ospy_export_writer;
 

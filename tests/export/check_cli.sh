@@ -66,7 +66,7 @@ if "$ospy" import text.osd -o t.xml 2> text.log; then fail "text file imported";
 grep -q "offset 0: not an oSpy capture" text.log || fail "magic message: $(cat text.log)"
 if "$ospy" import golden.osd -o out.unknown 2> ext.log; then fail "unknown extension accepted"; fi
 grep -q "give --format" ext.log || fail "extension message: $(cat ext.log)"
-grep -q "none of .osd .xml .jsonl .json (perfetto) .pcapng" ext.log || fail "the extensions known are not listed: $(cat ext.log)"
+grep -q "none of .osd .osd-plain .xml .jsonl .perfetto .json (perfetto) .pcapng" ext.log || fail "the extensions known are not listed: $(cat ext.log)"
 if "$ospy" import golden.osd --format osd -o - 2> osdout.log; then fail ".osd to stdout"; else st=$?; fi
 [ "$st" = 2 ] || fail ".osd to stdout: exit $st, expected 2 (a usage error, as the refusals below)"
 # nor to a FIFO: refused before anything is written (its count is patched

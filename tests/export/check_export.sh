@@ -94,8 +94,21 @@ cmp cap.json cap-perfetto.json || fail ".json differs from --format perfetto"
 if "$ospy" export cap.ospy -o x.pcap 2> ext.log; then fail "unknown extension accepted"; else rc=$?; fi
 [ "$rc" = 2 ] || fail "unknown extension: exit $rc, expected 2"
 echo "export -o x.pcap: $(cat ext.log)"
-grep -qx "ospy export: cannot tell the format from 'x.pcap': its extension is none of .osd .xml .jsonl .json (perfetto) .pcapng; give --format" ext.log ||
+grep -qx "ospy export: cannot tell the format from 'x.pcap': its extension is none of .osd .osd-plain .xml .jsonl .perfetto .json (perfetto) .pcapng; give --format" ext.log ||
   fail "unknown extension message: $(cat ext.log)"
+# the list is every extension export takes: each one listed is taken, and
+# each format's own name (--format) is listed (.perfetto and .osd-plain,
+# taken, were missing from it and from export --help)
+list=$(sed -n 's/.*is none of \(.*\); give --format$/\1/p' ext.log)
+listed=$(printf '%s\n' "$list" | tr ' ' '\n' | grep '^\.')
+"$ospy" export --help | grep -qxF "    $list" || fail "export --help does not list the extensions [$list]: $("$ospy" export --help)"
+for ext in $listed; do
+  "$ospy" export cap.ospy -o "every$ext" 2> every.log || fail "export -o every$ext, an extension the error lists: $(cat every.log)"
+done
+for f in $("$ospy" export --help | sed -n 's/.*--format \([a-z|-]*\)\].*/\1/p' | tr '|' ' '); do
+  printf '%s\n' "$listed" | grep -qxF ".$f" || fail "extension .$f (taken: format $f) is not listed: $(cat ext.log)"
+done
+echo "export: extensions listed and taken: $(echo $listed)"
 # the output is never the input: refused (exit 2), the capture kept
 cp cap.ospy same.ospy
 if "$ospy" export same.ospy --format jsonl -o same.ospy 2> same.log; then fail "export onto its input"; else rc=$?; fi
