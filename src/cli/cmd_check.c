@@ -17,9 +17,10 @@ int cmd_check(int argc, char **argv)
 {
   unsigned bits = 64;
   int quiet = 0;
-  const char *path = NULL;
+  const char *path = NULL, *arch;
   int options = 1; /* until "--": then CONFIG may start with '-' */
   for (int i = 1; i < argc; i++) {
+    int got;
     if (options && !strcmp(argv[i], "--")) {
       options = 0;
     } else if (!options || argv[i][0] != '-' || !argv[i][1]) {
@@ -34,16 +35,15 @@ int cmd_check(int argc, char **argv)
       return 0;
     } else if (!strcmp(argv[i], "-q")) {
       quiet = 1;
-    } else if (!strcmp(argv[i], "--arch")) {
-      if (i + 1 == argc) {
+    } else if ((got = ospy_cli_value_option(argc, argv, &i, "--arch", &arch)) != 0) {
+      if (got < 0) {
         ospy_cli_missing_value("check", "--arch");
         check_usage(stderr);
         return 2;
       }
-      const char *a = argv[++i];
-      bits = (unsigned)ospy_cli_arch_bits(a);
+      bits = (unsigned)ospy_cli_arch_bits(arch);
       if (!bits) {
-        fprintf(stderr, "ospy check: unknown architecture '%s' (x86-64 or i386)\n", a);
+        fprintf(stderr, "ospy check: unknown architecture '%s' (x86-64 or i386)\n", arch);
         return 2;
       }
     } else {

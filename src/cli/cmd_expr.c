@@ -73,6 +73,7 @@ static void usage(FILE *out)
     "  --eval names: registers (rax.. or eax..), arguments (NAME or argN), retval,\n"
     "  errno, tid; a value must fit their width. --mem makes bytes readable at ADDR;\n"
     "  other reads fault. --args, --eval and --mem are repeatable (they add up).\n"
+    "  An option's value may also follow '=': --arch=i386.\n"
     "  See docs/expressions.md.\n");
 }
 
@@ -574,12 +575,27 @@ static int take_expression(expr_cli *c, const char *a)
   return -1;
 }
 
+/* argv[*i] as one of the options that take a value ("--arch i386" or
+ * "--arch=i386"): its name, *val its value (NULL: missing) and *i on the
+ * last argument it used; NULL for any other argument. */
+static const char *value_option(int argc, char **argv, int *i, const char **val)
+{
+  static const char *const names[] = { "--arch", "--args", "--eval", "--retval", "--mem" };
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    int got = ospy_cli_value_option(argc, argv, i, names[k], val);
+    if (got < 0)
+      *val = NULL;
+    if (got)
+      return names[k];
+  }
+  return NULL;
+}
+
 static int parse_options(expr_cli *c, int argc, char **argv)
 {
   bool options = true; /* until "--": then an expression may start with "--" */
   for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    const char *a = argv[i], *name, *val;
     int rc;
     if (!options || (a[0] == '-' && a[1] == '-' && !a[2])) {
       if (options)
@@ -591,27 +607,25 @@ static int parse_options(expr_cli *c, int argc, char **argv)
       return 0;
     } else if (!strcmp(a, "--disasm")) {
       c->disasm = true;
-    } else if (!strcmp(a, "--arch") || !strcmp(a, "--args") || !strcmp(a, "--eval") ||
-               !strcmp(a, "--retval") || !strcmp(a, "--mem")) {
+    } else if ((name = value_option(argc, argv, &i, &val)) != NULL) {
       if (!val)
-        return fail_usage("%s needs a value", a);
-      i++;
-      if (!strcmp(a, "--arch")) {
+        return fail_usage("%s needs a value", name);
+      if (!strcmp(name, "--arch")) {
         int bits = ospy_cli_arch_bits(val);
         if (!bits)
           return fail_usage("unknown architecture '%s' (x86-64 or i386)", val);
         if (c->arch_given)
-          return fail_usage("%s is given twice (one architecture)", a);
+          return fail_usage("%s is given twice (one architecture)", name);
         c->arch_given = true;
         c->arch = bits == 64 ? OSPY_EXPR_ARCH_X86_64 : OSPY_EXPR_ARCH_I386;
-      } else if (!strcmp(a, "--args") || !strcmp(a, "--eval")) {
-        option_list *l = !strcmp(a, "--args") ? &c->args_specs : &c->eval_specs;
+      } else if (!strcmp(name, "--args") || !strcmp(name, "--eval")) {
+        option_list *l = !strcmp(name, "--args") ? &c->args_specs : &c->eval_specs;
         if (l->n == MAX_REPEATS)
-          return fail_usage("%s is given more than 16 times", a);
+          return fail_usage("%s is given more than 16 times", name);
         l->items[l->n++] = val;
-      } else if (!strcmp(a, "--retval")) {
+      } else if (!strcmp(name, "--retval")) {
         if (c->retval_spec)
-          return fail_usage("%s is given twice (one type)", a);
+          return fail_usage("%s is given twice (one type)", name);
         c->retval_spec = val;
       } else if (!parse_mem(c, val)) {
         return 2;

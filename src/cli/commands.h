@@ -39,6 +39,28 @@ static inline void ospy_cli_missing_value(const char *cmd, const char *option)
   fprintf(stderr, "ospy %s: %s needs a value\n", cmd, option);
 }
 
+/* argv[*i] as a long option that takes a value, for the commands that read
+ * their own options: "--NAME VALUE" or "--NAME=VALUE", as getopt_long takes
+ * it for the others (show, stats, capture, streams). 1: it is that option,
+ * *value its value and *i on the last argument it used; 0: it is not; -1:
+ * it is, but last and without its value (the caller says so). */
+static inline int ospy_cli_value_option(int argc, char **argv, int *i, const char *name,
+                                        const char **value)
+{
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) || (a[n] && a[n] != '='))
+    return 0;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return 1;
+  }
+  if (*i + 1 == argc)
+    return -1;
+  *value = argv[++*i];
+  return 1;
+}
+
 /* --arch NAME as `check` and `expr` take it: 64 (x86-64, x86_64), 32 (i386,
  * x86), 0 for anything else. */
 static inline int ospy_cli_arch_bits(const char *name)

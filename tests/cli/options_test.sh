@@ -34,6 +34,20 @@ refused "ospy import: --format needs a value" import x.osd -o x.xml --format
 refused "ospy check: one config at a time ('a.xml' and 'b.xml')" check a.xml b.xml
 refused "ospy definitions: one PATTERN at a time ('a' and 'b')" definitions a b
 
+# an option's value may follow '=' in check and expr as in the getopt
+# commands (ospy check --arch=i386 was "unknown option '--arch=i386'")
+printf '%s\n' '<hookManager><specs><functions><function name="f"/></functions></specs></hookManager>' >"$tmp/c.xml"
+for arch in "--arch=i386" "--arch i386"; do
+  # shellcheck disable=SC2086 # (the second one is two arguments)
+  out=$("$ospy" check $arch "$tmp/c.xml" 2>&1) || fail "ospy check $arch: exit $?: $out"
+  case "$out" in "config $tmp/c.xml (i386): "*) ;; *) fail "ospy check $arch: not checked for i386: $out" ;; esac
+  echo "ospy check $arch: ${out%%:*}"
+done
+refused "ospy check: unknown architecture '' (x86-64 or i386)" check --arch= x.xml
+refused "ospy check: unknown option '--archs=i386' (a CONFIG that starts with '-' goes after '--')" check --archs=i386 x.xml
+out=$("$ospy" expr 1 --arch=i386 2>&1) || fail "ospy expr 1 --arch=i386: exit $?: $out"
+echo "ospy expr 1 --arch=i386: $out"
+
 # ospy --help names every format import writes, those its own usage lists
 # (it said "(to xml, jsonl, osd)": osd-plain, perfetto and pcapng missing)
 takes=$("$ospy" import --help | sed -n 's/.*--format \([a-z|-]*\)\].*/\1/p' | tr '|' '\n' | sort)

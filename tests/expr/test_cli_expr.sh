@@ -124,6 +124,23 @@ expect arch-twice 2 "ospy expr: --arch is given twice (one architecture)
 (ospy expr --help shows the usage)" 1 --arch x86_64 --arch i386
 expect retval-twice 2 "ospy expr: --retval is given twice (one type)
 (ospy expr --help shows the usage)" 1 --retval u8 --retval u16
+# an option's value may follow '=', as show, stats, capture and streams take
+# it (--arch=i386 was an unknown option); ospy-expr32, which runs
+# --arch=i386 --eval, takes them alike; --NAME=VALUE and --NAME VALUE are
+# one option
+expect option-equals-i386 0 "type:        i32
+interpreter: 7 (0x7)
+jit:         7 (0x7)" 'u8[arg.p] + retval' --arch=i386 --args=p:ptr --mem=0x10=05 --eval=p=0x10,retval=2
+expect option-equals-x86-64 0 "type:        i64
+interpreter: 7 (0x7)
+jit:         7 (0x7)" 'u8[arg.p] + retval' --arch=x86-64 --args=p:ptr --mem=0x10=05 --eval=p=0x10,retval=2
+expect option-equals-retval 2 "ospy expr: --eval: retval=0x100 does not fit retval (8 bits)" retval --retval=u8 --eval=retval=0x100
+expect option-equals-twice 2 "ospy expr: --arch is given twice (one architecture)
+(ospy expr --help shows the usage)" 1 --arch=x86_64 --arch i386
+expect option-equals-empty 2 "ospy expr: unknown architecture '' (x86-64 or i386)
+(ospy expr --help shows the usage)" 1 --arch=
+expect option-equals-not-a-prefix 2 "ospy expr: unknown option '--archs=i386' (an expression that starts with '--' goes after '--')
+(ospy expr --help shows the usage)" 1 --archs=i386
 # an argument name is an identifier, as in a config
 for n in 'ä' 'a-b' '1a'; do
   expect "args-not-identifier $n" 2 "ospy expr: --args: argument name '$n' is not an identifier (ASCII letters, digits and '_', not a digit first): the expression could not name it" 1 --args "$n:u32"
