@@ -43,7 +43,8 @@ int cmd_check(int argc, char **argv)
       }
       bits = (unsigned)ospy_cli_arch_bits(arch);
       if (!bits) {
-        fprintf(stderr, "ospy check: unknown architecture '%s' (x86-64 or i386)\n", arch);
+        fprintf(stderr, "ospy check: unknown architecture '%s' (" OSPY_CLI_ARCH_NAMES ")\n",
+                arch);
         return 2;
       }
     } else {

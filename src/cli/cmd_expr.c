@@ -613,7 +613,7 @@ static int parse_options(expr_cli *c, int argc, char **argv)
       if (!strcmp(name, "--arch")) {
         int bits = ospy_cli_arch_bits(val);
         if (!bits)
-          return fail_usage("unknown architecture '%s' (x86-64 or i386)", val);
+          return fail_usage("unknown architecture '%s' (" OSPY_CLI_ARCH_NAMES ")", val);
         if (c->arch_given)
           return fail_usage("%s is given twice (one architecture)", name);
         c->arch_given = true;

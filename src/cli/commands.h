@@ -61,14 +61,20 @@ static inline int ospy_cli_value_option(int argc, char **argv, int *i, const cha
   return 1;
 }
 
-/* --arch NAME as `check` and `expr` take it: 64 (x86-64, x86_64), 32 (i386,
- * x86), 0 for anything else. */
+/* --arch NAME as `check` and `expr` take it: 64 (x86-64, x86_64, amd64), 32
+ * (i386, x86, i686), 0 for anything else; the names uname -m, Debian's
+ * architectures and the toolchains give the two. OSPY_CLI_ARCH_NAMES lists
+ * them for the error (tests/cli/options_test.sh tries each one it lists). */
+#define OSPY_CLI_ARCH_NAMES "x86-64, x86_64 or amd64; i386, x86 or i686"
 static inline int ospy_cli_arch_bits(const char *name)
 {
-  if (!strcmp(name, "x86-64") || !strcmp(name, "x86_64"))
-    return 64;
-  if (!strcmp(name, "i386") || !strcmp(name, "x86"))
-    return 32;
+  static const struct { const char *name; int bits; } arches[] = {
+    { "x86-64", 64 }, { "x86_64", 64 }, { "amd64", 64 },
+    { "i386", 32 },   { "x86", 32 },    { "i686", 32 },
+  };
+  for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
+    if (!strcmp(name, arches[i].name))
+      return arches[i].bits;
   return 0;
 }
 

@@ -43,10 +43,26 @@ for arch in "--arch=i386" "--arch i386"; do
   case "$out" in "config $tmp/c.xml (i386): "*) ;; *) fail "ospy check $arch: not checked for i386: $out" ;; esac
   echo "ospy check $arch: ${out%%:*}"
 done
-refused "ospy check: unknown architecture '' (x86-64 or i386)" check --arch= x.xml
+refused "ospy check: unknown architecture '' (x86-64, x86_64 or amd64; i386, x86 or i686)" check --arch= x.xml
 refused "ospy check: unknown option '--archs=i386' (a CONFIG that starts with '-' goes after '--')" check --archs=i386 x.xml
 out=$("$ospy" expr 1 --arch=i386 2>&1) || fail "ospy expr 1 --arch=i386: exit $?: $out"
 echo "ospy expr 1 --arch=i386: $out"
+
+# --arch: every name the error lists is taken, for the architecture it is
+# listed with (i686 and amd64 were unknown, and the error said only "x86-64
+# or i386"); both commands take the same names
+refused "ospy check: unknown architecture 'arm' (x86-64, x86_64 or amd64; i386, x86 or i686)" check --arch arm x.xml
+refused "ospy expr: unknown architecture 'arm' (x86-64, x86_64 or amd64; i386, x86 or i686)" expr 1 --arch arm
+names=$(sed -n "s/.*unknown architecture 'arm' (\(.*\))$/\1/p" "$tmp/err")
+for group in "x86-64:${names%%;*}" "i386:${names#*; }"; do
+  want=${group%%:*}
+  for a in $(printf '%s\n' "${group#*:}" | sed 's/,/ /g; s/ or / /'); do
+    out=$("$ospy" check --arch "$a" "$tmp/c.xml" 2>&1) || fail "ospy check --arch $a: exit $?: $out"
+    case "$out" in "config $tmp/c.xml ($want): "*) ;; *) fail "ospy check --arch $a: not $want: $out" ;; esac
+    "$ospy" expr 1 --arch "$a" >/dev/null 2>&1 || fail "ospy expr 1 --arch $a: exit $?"
+    echo "ospy check --arch $a, ospy expr 1 --arch $a: $want"
+  done
+done
 
 # ospy --help names every format import writes, those its own usage lists
 # (it said "(to xml, jsonl, osd)": osd-plain, perfetto and pcapng missing)

@@ -90,7 +90,7 @@ expect deref 2 "ospy expr: cannot dereference 'len': not a pointer at column 2
   *arg.len
    ^" '*arg.len' --args len:u32
 
-expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64 or i386)
+expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64, x86_64 or amd64; i386, x86 or i686)
 (ospy expr --help shows the usage)" 1 --arch arm
 expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
 # a register of the other architecture says which one it is, before any
@@ -104,6 +104,13 @@ jit:         7 (0x7)" 'reg.rax' --arch x86_64 --eval rax=7
 expect arch-x86 0 "type:        u32
 interpreter: 7 (0x7)
 jit:         7 (0x7)" 'reg.eax' --arch x86 --eval eax=7
+# and uname -m's and Debian's (i686, amd64 were unknown architectures)
+expect arch-amd64 0 "type:        u64
+interpreter: 7 (0x7)
+jit:         7 (0x7)" 'reg.rax' --arch amd64 --eval rax=7
+expect arch-i686 0 "type:        u32
+interpreter: 7 (0x7)
+jit:         7 (0x7)" 'reg.eax' --arch i686 --eval eax=7
 # a name given twice, a value set twice (by one name or two), a number
 # beyond 64 bits: errors that say so
 expect args-twice 2 "ospy expr: --args: argument 'a' is given twice" 'arg.a' --args a:u32,a:u32
@@ -137,7 +144,7 @@ jit:         7 (0x7)" 'u8[arg.p] + retval' --arch=x86-64 --args=p:ptr --mem=0x10
 expect option-equals-retval 2 "ospy expr: --eval: retval=0x100 does not fit retval (8 bits)" retval --retval=u8 --eval=retval=0x100
 expect option-equals-twice 2 "ospy expr: --arch is given twice (one architecture)
 (ospy expr --help shows the usage)" 1 --arch=x86_64 --arch i386
-expect option-equals-empty 2 "ospy expr: unknown architecture '' (x86-64 or i386)
+expect option-equals-empty 2 "ospy expr: unknown architecture '' (x86-64, x86_64 or amd64; i386, x86 or i686)
 (ospy expr --help shows the usage)" 1 --arch=
 expect option-equals-not-a-prefix 2 "ospy expr: unknown option '--archs=i386' (an expression that starts with '--' goes after '--')
 (ospy expr --help shows the usage)" 1 --archs=i386
