@@ -158,14 +158,20 @@ int cmd_export(int argc, char **argv)
     } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       export_usage(stdout);
       return 0;
-    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format"))) {
-      if (i + 1 == argc) {
+    } else if (options && (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--format", 8))) {
+      const char **dst = argv[i][1] == 'o' ? &j.out : &fmt_name;
+      int got = argv[i][1] == 'o' ? (i + 1 < argc ? (*dst = argv[++i], 1) : -1)
+                                  : ospy_cli_value_option(argc, argv, &i, "--format", dst);
+      if (got == 0) {
+        ospy_cli_unknown_option("export", argv[i], "FILE");
+        export_usage(stderr);
+        return 2;
+      }
+      if (got < 0) {
         ospy_cli_missing_value("export", argv[i]);
         export_usage(stderr);
         return 2;
       }
-      *(argv[i][1] == 'o' ? &j.out : &fmt_name) = argv[i + 1];
-      i++;
     } else if (options && argv[i][0] == '-' && argv[i][1]) {
       ospy_cli_unknown_option("export", argv[i], "FILE");
       export_usage(stderr);

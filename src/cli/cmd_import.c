@@ -72,14 +72,20 @@ int cmd_import(int argc, char **argv)
     } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       import_usage(stdout);
       return 0;
-    } else if (options && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--format"))) {
-      if (i + 1 == argc) {
+    } else if (options && (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--format", 8))) {
+      const char **dst = argv[i][1] == 'o' ? &out : &fmt_name;
+      int got = argv[i][1] == 'o' ? (i + 1 < argc ? (*dst = argv[++i], 1) : -1)
+                                  : ospy_cli_value_option(argc, argv, &i, "--format", dst);
+      if (got == 0) {
+        ospy_cli_unknown_option("import", argv[i], "FILE");
+        import_usage(stderr);
+        return 2;
+      }
+      if (got < 0) {
         ospy_cli_missing_value("import", argv[i]);
         import_usage(stderr);
         return 2;
       }
-      *(argv[i][1] == 'o' ? &out : &fmt_name) = argv[i + 1];
-      i++;
     } else if (options && argv[i][0] == '-' && argv[i][1]) {
       ospy_cli_unknown_option("import", argv[i], "FILE");
       import_usage(stderr);

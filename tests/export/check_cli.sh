@@ -118,6 +118,11 @@ jq -e '[.traceEvents[] | select(.ph == "X")] | length > 0' golden.json > /dev/nu
   fail "import -> perfetto: no slices"
 "$ospy" import golden.osd -o by-ext.json 2>/dev/null || fail "import -> .json"
 cmp by-ext.json golden.json || fail "import -> .json is not the perfetto export"
+# --format=NAME, as getopt_long takes it in show, stats, capture
+"$ospy" import golden.osd --format=perfetto -o eq.out 2>/dev/null || fail "import --format=perfetto"
+cmp eq.out golden.json || fail "import --format=perfetto: not the perfetto export"
+"$ospy" import golden.osd --formats=xml -o eq.out 2>err.txt && fail "import --formats=xml accepted"
+grep -q "unknown option '--formats=xml'" err.txt || fail "import --formats=xml: $(cat err.txt)"
 "$ospy" import golden.osd -o golden.pcapng 2>/dev/null || fail "import -> pcapng"
 [ "$(head -c 4 golden.pcapng | od -An -tx1 | tr -d ' \n')" = 0a0d0d0a ] || fail "import -> pcapng: not a pcapng"
 echo "cli: ok"

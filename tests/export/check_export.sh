@@ -14,6 +14,8 @@ cd "$out"
 "$ospy" export cap.ospy -o cap.xml 2> export.log || fail "export: $(cat export.log)"
 grep -q "10 events to cap.xml" export.log || fail "summary: $(cat export.log)"
 cmp cap.xml "$golden/capture.xml" || fail "XML differs from golden/capture.xml"
+"$ospy" export cap.ospy --format=xml -o cap.eq 2>/dev/null || fail "export --format=xml"
+cmp cap.eq "$golden/capture.xml" || fail "export --format=xml: XML differs"
 
 # pcapng of calls without socket data: an empty capture file, said so
 "$ospy" export cap.ospy -o cap.pcapng 2> pcap.log || fail "export pcapng: $(cat pcap.log)"
