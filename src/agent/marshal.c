@@ -1036,10 +1036,13 @@ static int cond_holds(mctx *m, const ospy_spec_expr *cond)
 }
 
 /* The value of a computed argument (value="EXPR") now; -1 when a read in
-   the expression faulted. */
+   the expression faulted, or when it reads a register and there is no CPU
+   context (a call that did not return). */
 static int computed_value(const mctx *m, const ospy_spec_arg *a, uint64_t *out)
 {
   int faulted = 0;
+  if (!m->env.ctx && ospy_sexpr_uses_regs(a->value.compiled))
+    return -1;
   *out = ospy_sexpr_eval(a->value.compiled, &m->env, &faulted);
   return faulted ? -1 : 0;
 }
@@ -1081,8 +1084,9 @@ static void put_arg_entry(mctx *m, uint32_t i, int no_room)
   msize size = eval_size(m, &a->size_in, &a->size_out);
   msize count = eval_size(m, &a->count_in, &a->count_out);
   uint64_t raw = m->env.argv[i];
-  /* computed at this phase, e.g. from the return value */
-  int bad = a->value.compiled && computed_value(m, a, &raw) < 0;
+  /* a computed value, as this phase computed it (init_ctx): the value the
+     other expressions see */
+  int bad = a->value.compiled && (m->env.arg_faults >> i & 1);
   /* a size that could not be read (size="arg.addrlen" with addrlen NULL)
      leaves a pointer's memory unknown; a NULL pointer is NULL all the same
      (accept(fd, NULL, NULL)'s addr) */
@@ -1161,23 +1165,43 @@ static saved_args *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int p
   return s;
 }
 
-/* Computed arguments in order, so that an expression may use an earlier
-   one (and later expressions see them as arg.NAME). One whose read faulted
-   is missing, not 0: an expression using it faults as if it had made that
-   read itself (arg.cv == 0 must not hold for a cv that could not be read). */
-static void fill_computed(mctx *m, saved_args *s)
+/* The computed arguments of direction `dirs` (value="EXPR"), in order, so
+   that an expression may use an earlier one (and the others see them as
+   arg.NAME). One that has no value is missing, not 0: an expression using it
+   faults as if it had made a read that faulted (arg.cv == 0 must not hold
+   for a cv that could not be read). Missing are: one whose read faulted; an
+   out one at enter, or at leave of a call that did not return (computed when
+   the call returns: arg.got of got = retval is not 0 before); one not
+   computed yet (listed later: the config refuses that; it never reads as 0,
+   nor as its value at entry). */
+static void fill_computed(mctx *m, saved_args *s, unsigned dirs, int returned)
 {
-  for (uint32_t i = 0; i < m->fn->nargs; i++) {
-    if (!m->fn->args[i].value.compiled || computed_value(m, &m->fn->args[i], &s->vals[i]) == 0)
+  const ospy_spec_fn *fn = m->fn;
+  uint64_t pending = 0;
+  for (uint32_t i = 0; i < fn->nargs; i++)
+    if (fn->args[i].value.compiled && (fn->args[i].dir & dirs))
+      pending |= 1ull << i;
+  if (!pending)
+    return;
+  m->env.arg_faults |= pending;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_arg *a = &fn->args[i];
+    if (!(pending >> i & 1))
       continue;
+    int has_value = m->phase == OSPY_VB_PHASE_ENTER ? (a->dir & OSPY_DIR_IN) != 0 : returned;
+    if (has_value && computed_value(m, a, &s->vals[i]) == 0) {
+      m->env.arg_faults &= ~(1ull << i);
+      continue;
+    }
     s->vals[i] = 0;
-    m->env.arg_faults |= 1ull << i;
   }
   s->faults = m->env.arg_faults;
 }
 
+/* returned: at leave, whether the call returned (else it is a call given
+   up, whose out values were never computed: they stay missing). */
 static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
-                     ospy_mw *w, size_t value_cap, saved_args *scratch)
+                     int returned, ospy_mw *w, size_t value_cap, saved_args *scratch)
 {
   /* every field set below: no memset (a rep stos here was a tenth of a
    * decoded call) */
@@ -1201,8 +1225,15 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->budget = -1;
   m->in_array = 0;
   m->no_room = 0;
+  /* computed values at this phase, before anything reads them: all when
+     the arguments were read now; at leave those of out and in/out
+     arguments again, as the call returned (an out one has no value at
+     enter: got = retval read as 0 there, and sizes and conditions at leave
+     read that); an in argument's stays its value at entry */
   if (fresh)
-    fill_computed(m, s);
+    fill_computed(m, s, OSPY_DIR_IN | OSPY_DIR_OUT, returned);
+  else if (phase == OSPY_VB_PHASE_LEAVE && returned)
+    fill_computed(m, s, OSPY_DIR_OUT, returned);
 }
 
 /*
@@ -1318,7 +1349,7 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
   ospy_mw_bytes(&w, hdr, sizeof hdr);
   saved_args scratch;
   mctx m;
-  init_ctx(&m, fn, c, phase, &w, value_cap, &scratch);
+  init_ctx(&m, fn, c, phase, 1, &w, value_cap, &scratch);
   if (phase == OSPY_VB_PHASE_LEAVE)
     c->retval = m.env.retval; /* typed, for the caller's record */
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
@@ -1353,15 +1384,16 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
   return marshal_phase(fn, c, out, cap, value_cap, OSPY_VB_PHASE_LEAVE);
 }
 
-/* A function-level condition at leave (a fault makes it false). */
+/* A function-level condition at leave (a fault makes it false); returned:
+   whether the call returned (ospy_marshal_should_log_unreturned's has not). */
 static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
-                          const ospy_spec_expr *cond)
+                          const ospy_spec_expr *cond, int returned)
 {
   saved_args scratch;
   uint8_t dummy[8];
   ospy_mw w = { dummy, 0, sizeof dummy, 0 };
   mctx m;
-  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, &w, 0, &scratch);
+  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, returned, &w, 0, &scratch);
   return cond_holds(&m, cond);
 }
 
@@ -1369,7 +1401,7 @@ int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
   if (!fn || !fn->cond.compiled)
     return 1;
-  return holds_at_leave(fn, c, &fn->cond);
+  return holds_at_leave(fn, c, &fn->cond, 1);
 }
 
 int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call *c)
@@ -1378,13 +1410,13 @@ int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call
     return 1;
   const ospy_sexpr *e = fn->cond.compiled;
   if (ospy_sexpr_decided_at_return(e) || ospy_sexpr_uses_regs(e))
-    return 1; /* what only a return gives: undecided, so logged */
-  return holds_at_leave(fn, c, &fn->cond);
+    return 1; /* what only a return gives (out computed values too): undecided, so logged */
+  return holds_at_leave(fn, c, &fn->cond, 0);
 }
 
 int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
   if (!fn || !fn->error_cond.compiled)
     return 0;
-  return holds_at_leave(fn, c, &fn->error_cond);
+  return holds_at_leave(fn, c, &fn->error_cond, 1);
 }

@@ -123,3 +123,17 @@ unsigned ospy_expr_uses(const ospy_expr *expr)
 {
   return uses_of(expr, expr->root);
 }
+
+static uint64_t args_of(const struct ospy_expr *e, int32_t i)
+{
+  if (i < 0)
+    return 0;
+  const ospy_expr_node *n = &e->nodes[i];
+  uint64_t m = n->kind == OSPY_EK_ARG && n->value < 64 ? 1ull << n->value : 0;
+  return m | args_of(e, n->a) | args_of(e, n->b) | args_of(e, n->c);
+}
+
+uint64_t ospy_expr_args_read(const ospy_expr *expr)
+{
+  return args_of(expr, expr->root);
+}

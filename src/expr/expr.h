@@ -120,6 +120,9 @@ enum {
 };
 /* Tells, e.g., whether a condition only means something at leave time. */
 unsigned ospy_expr_uses(const ospy_expr *expr);
+/* The arguments it reads (after folding), bit `index` for each; indexes
+ * from 64 on are not told. */
+uint64_t ospy_expr_args_read(const ospy_expr *expr);
 
 /* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
 void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);

@@ -13,6 +13,8 @@ struct ospy_sexpr {
   unsigned uses;
   unsigned width;  /* the result's type */
   bool is_signed;
+  uint64_t args;     /* the arguments it reads (bit = index) */
+  uint64_t ret_args; /* the out computed arguments it reads, itself or through others */
 };
 
 static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
@@ -41,11 +43,10 @@ static void scope_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t
   x->is_float = ty && ty->kind == OSPY_KIND_FLOAT;
 }
 
-int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spec_fn *fn,
-                       ospy_sexpr **out, char *err, size_t errcap, unsigned *col)
+/* Compile src with fn's arguments, return value and architecture as its scope. */
+static bool compile_in_scope(const char *src, const ospy_spec_table *t, const ospy_spec_fn *fn,
+                             ospy_expr **out, ospy_expr_error *e)
 {
-  *out = NULL;
-  *col = 1;
   ospy_expr_arg args[OSPY_SPEC_MAX_ARGS] = { { 0 } };
   size_t n = fn && fn->nargs <= OSPY_SPEC_MAX_ARGS ? fn->nargs : 0;
   for (size_t i = 0; i < n; i++)
@@ -62,19 +63,67 @@ int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spe
     }
     scope.retval_is_float = rt && rt->kind == OSPY_KIND_FLOAT;
   }
+  return ospy_expr_compile(src, &scope, out, e);
+}
+
+/* fn's computed arguments of direction out (not in/out): they have a value
+ * only once the call returned (bit = index). */
+static uint64_t return_computed(const ospy_spec_fn *fn)
+{
+  uint64_t m = 0;
+  for (uint32_t i = 0; fn && i < fn->nargs && i < 64; i++)
+    if (fn->args[i].value.src && fn->args[i].dir == OSPY_DIR_OUT)
+      m |= 1ull << i;
+  return m;
+}
+
+/* What reading those arguments amounts to: an expression that reads an out
+ * computed argument (arg.got, got = retval) uses what its value uses (the
+ * return value), and is decided at return as if it read retval itself; so
+ * for one read through another (arg.twice, twice = arg.got * 2). Their
+ * indexes go to *ret_args. */
+static unsigned uses_through_return_values(const ospy_spec_table *t, const ospy_spec_fn *fn,
+                                           uint64_t args, uint64_t *ret_args)
+{
+  const unsigned inherited = OSPY_EXPR_USES_RETVAL | OSPY_EXPR_USES_RETURN_REG |
+                             OSPY_EXPR_USES_ERRNO | OSPY_EXPR_USES_REGS;
+  uint64_t out_computed = return_computed(fn), todo = args & out_computed;
+  unsigned uses = 0;
+  *ret_args = 0;
+  while (todo) {
+    unsigned j = (unsigned)__builtin_ctzll(todo);
+    todo &= todo - 1;
+    *ret_args |= 1ull << j;
+    ospy_expr *dep;
+    ospy_expr_error e;
+    if (!compile_in_scope(fn->args[j].value.src, t, fn, &dep, &e))
+      continue; /* reported as its own value's error */
+    uses |= ospy_expr_uses(dep) & inherited;
+    todo |= ospy_expr_args_read(dep) & out_computed & ~*ret_args;
+    ospy_expr_free(dep);
+  }
+  return uses;
+}
+
+int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spec_fn *fn,
+                       ospy_sexpr **out, char *err, size_t errcap, unsigned *col)
+{
+  *out = NULL;
+  *col = 1;
   ospy_sexpr *s = calloc(1, sizeof *s);
   if (!s) {
     snprintf(err, errcap, "out of memory");
     return -1;
   }
   ospy_expr_error e;
-  if (!ospy_expr_compile(src, &scope, &s->e, &e)) {
+  if (!compile_in_scope(src, t, fn, &s->e, &e)) {
     snprintf(err, errcap, "%s", e.message);
     *col = e.column ? e.column : 1;
     free(s);
     return -1;
   }
-  s->uses = ospy_expr_uses(s->e);
+  s->args = ospy_expr_args_read(s->e);
+  s->uses = ospy_expr_uses(s->e) | uses_through_return_values(t, fn, s->args, &s->ret_args);
   ospy_expr_result_type(s->e, &s->width, &s->is_signed);
   *out = s;
   return 0;
@@ -111,7 +160,18 @@ int ospy_sexpr_uses_retval(const ospy_sexpr *s)
 
 int ospy_sexpr_decided_at_return(const ospy_sexpr *s)
 {
-  return ospy_sexpr_uses_return(s) || (s && (s->uses & OSPY_EXPR_USES_ERRNO));
+  return ospy_sexpr_uses_return(s) || (s && (s->uses & OSPY_EXPR_USES_ERRNO)) ||
+         ospy_sexpr_return_args(s);
+}
+
+uint64_t ospy_sexpr_args(const ospy_sexpr *s)
+{
+  return s ? s->args : 0;
+}
+
+uint64_t ospy_sexpr_return_args(const ospy_sexpr *s)
+{
+  return s ? s->ret_args : 0;
 }
 
 int ospy_sexpr_uses_regs(const ospy_sexpr *s)

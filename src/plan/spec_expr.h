@@ -49,14 +49,22 @@ void ospy_sexpr_unjit(ospy_sexpr *e);
 /* Evaluate; *faulted (optional) is set when a memory read failed. */
 uint64_t ospy_sexpr_eval(const ospy_sexpr *e, const ospy_sexpr_env *env, int *faulted);
 /* Non-zero when the expression uses the return value or the return register
-   (rax/eax and their views), which only mean something at leave. */
+   (rax/eax and their views), which only mean something at leave. Reading an
+   out computed argument (value="EXPR", direction="out") uses what its
+   expression uses: the uses below count them, unless said otherwise. */
 int ospy_sexpr_uses_return(const ospy_sexpr *e);
-/* Non-zero when it uses `retval` itself (not only the return register). */
+/* Non-zero when it uses `retval` (not only the return register). */
 int ospy_sexpr_uses_retval(const ospy_sexpr *e);
 /* Non-zero when a logCondition is decided when the call returns: it uses the
    return value, the return register or errno (errno after the call; at entry
-   it is whatever the caller left there). */
+   it is whatever the caller left there), or an out computed argument (it has
+   no value before the call returns). */
 int ospy_sexpr_decided_at_return(const ospy_sexpr *e);
+/* The arguments it names (bit = index), computed ones included. */
+uint64_t ospy_sexpr_args(const ospy_sexpr *e);
+/* The out computed arguments it reads, by name or through another out
+   computed argument's value (bit = index): values there are only at return. */
+uint64_t ospy_sexpr_return_args(const ospy_sexpr *e);
 /* Whether it reads a register (at return: what the CPU holds then). */
 int ospy_sexpr_uses_regs(const ospy_sexpr *e);
 /* Non-zero when the result's type is signed (i8..i64 by C's rules): a value

@@ -91,6 +91,72 @@ static void test_computed_fault_propagates(void)
   ospy_spec_table_free(t);
 }
 
+/* An out computed argument (got = retval) is computed when the call
+   returns, before anything at leave reads it: an out buffer's size, a
+   later out value, the function's logCondition and errorCondition see the
+   returned value (they saw its value at entry, 0: fill(b="", ...) and a
+   condition arg.got == 0 that always held). A size from it is a size from
+   the return value: -1 is 0 bytes. At entry it has no value: an in size
+   from it is unavailable (the config refuses it), an in argument's
+   condition on it holds there, as one on retval; a call that did not return
+   has none either (its condition on it cannot be decided: recorded). */
+static void test_computed_at_return(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "fill", "Int32");
+  tt_arg(t, fn, "b", OUT, "ByteArrayPtr")->size_out.src = "arg.got";
+  tt_arg(t, fn, "in", IN, "ByteArrayPtr")->size_in.src = "arg.got + 2";
+  tt_arg(t, fn, "n", IN, "Int32")->cond.src = "arg.got == 0";
+  tt_arg(t, fn, "got", OUT, "Int32")->value.src = "retval";
+  tt_arg(t, fn, "twice", OUT, "Int32")->value.src = "arg.got * 2";
+  t->fns[fn].cond.src = "arg.twice != 6";
+  t->fns[fn].error_cond.src = "arg.got < 0";
+  /* given up (longjmp): no context, no return value */
+  uint32_t gu = tt_fn(t, "given_up", "Int32");
+  tt_arg(t, gu, "n", IN, "Int32");
+  tt_arg(t, gu, "r", OUT, "Int32")->value.src = "reg.eax + arg.n";
+  t->fns[gu].cond.src = "arg.n == 5";
+  uint32_t gr = tt_fn(t, "given_up_r", "Int32");
+  tt_arg(t, gr, "n", IN, "Int32");
+  tt_arg(t, gr, "r", OUT, "Int32")->value.src = "retval";
+  t->fns[gr].cond.src = "arg.r == 0";
+  tt_prepare(t);
+  static const struct { int32_t ret; const char *want; int logged, failed; } cases[] = {
+    { 3, "(b=\"abc\", in=?, n=5, got=3, twice=6) = 3", 0, 0 },
+    { 5, "(b=\"abcde\", in=?, n=5, got=5, twice=10) = 5", 1, 0 },
+    { -1, "(b=\"\", in=?, n=5, got=-1, twice=-2) = -1", 1, 1 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, P("abcdefgh"), sizeof(void *));
+    tt_int(&k, P("xyz"), sizeof(void *));
+    tt_int(&k, 5, 4);
+    tt_done(&k, 0);
+    tt_run(t, fn, &k, (uint64_t)(int64_t)cases[i].ret, NULL, NULL, 65536, text, sizeof text);
+    printf("  fill%s\n", text);
+    CHECK_STR(text, cases[i].want);
+    CHECK(ospy_marshal_should_log(&t->fns[fn], &k.c) == cases[i].logged);
+    CHECK(ospy_marshal_failed(&t->fns[fn], &k.c) == cases[i].failed);
+  }
+  /* calls that did not return: their out values were never computed (a
+     condition on one is undecided: recorded), and none is computed then */
+  static uint8_t blob[4096];
+  for (int n = 4; n <= 5; n++)
+    for (int with_r = 0; with_r < 2; with_r++) {
+      const ospy_spec_fn *f = &t->fns[with_r ? gr : gu];
+      tt_call k;
+      tt_call_init(&k);
+      tt_int(&k, (uint64_t)n, 4);
+      tt_done(&k, 0);
+      ospy_marshal_enter(f, &k.c, blob, sizeof blob, 65536);
+      k.c.ctx = NULL;
+      CHECK(ospy_marshal_should_log_unreturned(f, &k.c) == (with_r || n == 5));
+    }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static uint8_t *guard_pages(void)
 {
   long pg = sysconf(_SC_PAGESIZE);
@@ -191,5 +257,6 @@ void test_computed_all(void)
 {
   test_computed();
   test_computed_fault_propagates();
+  test_computed_at_return();
   test_null_terminated();
 }
