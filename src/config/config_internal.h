@@ -145,6 +145,9 @@ int cfg_check_expr(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                    const char *what);
 int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter);
+/* The 1-based column of the first place src names fn's argument i
+ * (arg.NAME, argN); 1 when none is found. */
+unsigned cfg_arg_ref_column(const char *src, const ospy_spec_fn *fn, uint32_t i);
 
 /* hex="true" / octal="true" on a <field>, <argument> or <returnValue>: the
    base an integer is shown in (octal: modes, 0644; a flags enumeration's

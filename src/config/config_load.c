@@ -144,12 +144,45 @@ static unsigned return_register_column(const char *src, char *name, size_t cap)
   return first ? (unsigned)(first - src) + 1 : 1;
 }
 
+unsigned cfg_arg_ref_column(const char *src, const ospy_spec_fn *fn, uint32_t i)
+{
+  char ref[2][80];
+  snprintf(ref[0], sizeof ref[0], "arg.%s", fn->args[i].name);
+  snprintf(ref[1], sizeof ref[1], "arg%u", (unsigned)i);
+  for (int k = 0; k < 2; k++) {
+    size_t n = strlen(ref[k]);
+    for (const char *r = strstr(src, ref[k]); r; r = strstr(r + 1, ref[k]))
+      if ((r == src || !ospy_expr_ident_char(r[-1])) && !ospy_expr_ident_char(r[n]))
+        return (unsigned)(r - src) + 1;
+  }
+  return 1;
+}
+
+/* Whether an expression taken when the call enters reads an out computed
+ * argument (value="retval" direction="out"): that value exists only once
+ * the call returned (it read as 0). Said in msg, at *col. */
+static int reads_return_value(const ospy_sexpr *e, const char *src, const ospy_spec_fn *fn,
+                              const char *what, char *msg, size_t cap, unsigned *col)
+{
+  uint64_t named = ospy_sexpr_return_args(e) & ospy_sexpr_args(e);
+  if (!named)
+    return 0;
+  uint32_t j = (uint32_t)__builtin_ctzll(named);
+  int own = !strcmp(what, "value") || !strcmp(what, "typeNameBase");
+  *col = cfg_arg_ref_column(src, fn, j);
+  snprintf(msg, cap, "'%s' is a computed out argument, whose value is taken when the call "
+           "returns, and an in value is taken when the call enters: %s%s%s", fn->args[j].name,
+           own ? "make this argument direction=\"out\" too" : "use ", own ? "" : what,
+           own ? "" : "=\"ENTER/RETURN\" or direction=\"out\"");
+  return 1;
+}
+
 /* at_enter: the value is needed when the call enters (an in argument's size
- * or value), before there is a return value. A computed value (value=) may
- * read the return register all the same: it is the register as it is then
- * (reg.eax at entry: where regparm functions pass their first argument); a
- * size that reads it at entry is the original's size="reg.eax" (the return
- * value) misplaced. */
+ * or value), before there is a return value, or the value of an out computed
+ * argument. A computed value (value=) may read the return register all the
+ * same: it is the register as it is then (reg.eax at entry: where regparm
+ * functions pass their first argument); a size that reads it at entry is
+ * the original's size="reg.eax" (the return value) misplaced. */
 int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val at,
                       const char *what, int at_enter)
 {
@@ -157,12 +190,16 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val a
   char msg[320];
   unsigned col = 1;
   if (ospy_sexpr_compile(src, g->t, fn, &e, msg, sizeof msg, &col) == 0) {
+    int out_value = at_enter && reads_return_value(e, src, fn, what, msg, sizeof msg, &col);
+    /* (reading an out computed argument counts as reading what it reads) */
     int uses_retval = ospy_sexpr_uses_retval(e);
     int uses_reg = ospy_sexpr_uses_return(e) && strcmp(what, "value");
     ospy_sexpr_free(e);
-    if (!at_enter || (!uses_retval && !uses_reg))
+    if (!at_enter || (!out_value && !uses_retval && !uses_reg))
       return 0;
-    if (uses_retval) {
+    if (out_value) {
+      /* said */
+    } else if (uses_retval) {
       const char *r = strstr(src, "retval");
       col = r ? (unsigned)(r - src) + 1 : 1;
       snprintf(msg, sizeof msg, "retval is not available here (an in value is taken when the "

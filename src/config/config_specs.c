@@ -216,6 +216,40 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
   }
 }
 
+/* Computed values are computed in the order listed, the in ones when the
+ * call enters, the out ones when it returns (in/out: both): one that reads
+ * a computed argument computed with it but listed after it (or itself)
+ * would read a value not computed yet. */
+static void check_value_order(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn,
+                              const ospy_spec_arg *a)
+{
+  ospy_sexpr *e;
+  char msg[200];
+  unsigned col = 1;
+  if (ospy_sexpr_compile(a->value.src, g->t, fn, &e, msg, sizeof msg, &col) != 0)
+    return;
+  uint64_t named = ospy_sexpr_args(e);
+  ospy_sexpr_free(e);
+  uint32_t i = (uint32_t)(a - fn->args);
+  for (uint32_t j = i; j < fn->nargs; j++) {
+    const ospy_spec_arg *b = &fn->args[j];
+    if (!(named >> j & 1) || !b->value.src || !(b->dir & a->dir))
+      continue;
+    char quoted[CFG_QUOTED_EXPR_MAX + 8];
+    cfg_val at = cfg_val_attr(g, n, "value");
+    cfg_pos pos = cfg_val_pos(g, at, cfg_arg_ref_column(a->value.src, fn, j) - 1);
+    const char *q = cfg_quote_expr(a->value.src, quoted, sizeof quoted);
+    if (j == i)
+      cfg_error(g, pos, "bad expression '%s' in value: argument '%s' uses its own value", q,
+                a->name);
+    else
+      cfg_error(g, pos, "bad expression '%s' in value: '%s' is a computed argument listed "
+                "after '%s', and computed values are taken in the order listed: list '%s' "
+                "first", q, b->name, a->name, b->name);
+    return;
+  }
+}
+
 /* value="EXPR": a computed scalar, shown with the argument's type. */
 static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy_spec_arg *a)
 {
@@ -229,13 +263,15 @@ static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy
               a->name, cfg_attr(g, n, "type"));
     return;
   }
-  cfg_check_expr_at(g, a->value.src, fn, cfg_val_attr(g, n, "value"), "value",
-                    (a->dir & OSPY_DIR_IN) != 0);
+  if (cfg_check_expr_at(g, a->value.src, fn, cfg_val_attr(g, n, "value"), "value",
+                        (a->dir & OSPY_DIR_IN) != 0) == 0)
+    check_value_order(g, n, fn, a);
 }
 
-/* A condition that uses retval or errno is decided at return, while an in
- * argument is recorded when the call enters: there it holds, so the argument
- * is always recorded. Said, since the condition looks like it filters. */
+/* A condition that uses retval or errno (or a computed out argument) is
+ * decided at return, while an in argument is recorded when the call enters:
+ * there it holds, so the argument is always recorded. Said, since the
+ * condition looks like it filters. */
 static void warn_in_cond_at_return(cfg *g, xmlNodePtr cond, const ospy_spec_fn *fn,
                                    const ospy_spec_arg *a)
 {
@@ -246,13 +282,20 @@ static void warn_in_cond_at_return(cfg *g, xmlNodePtr cond, const ospy_spec_fn *
       ospy_sexpr_compile(a->cond.src, g->t, fn, &e, msg, sizeof msg, &col) != 0)
     return;
   int at_return = ospy_sexpr_decided_at_return(e);
+  uint64_t named = ospy_sexpr_return_args(e) & ospy_sexpr_args(e);
   ospy_sexpr_free(e);
+  char what[96];
+  if (named)
+    snprintf(what, sizeof what, "'%s', a computed out argument, which is",
+             fn->args[__builtin_ctzll(named)].name);
+  else
+    snprintf(what, sizeof what, "retval or errno, which are");
   if (at_return)
     cfg_warning(g, cfg_pos_elem(g, cond),
-                "logCondition of in argument '%s' uses retval or errno, which are only known "
-                "when the call returns, but an in argument is recorded when it enters: it is "
-                "recorded whatever the condition (a <logCondition> on the function drops the "
-                "whole call)", a->name);
+                "logCondition of in argument '%s' uses %s only known when the call returns, "
+                "but an in argument is recorded when it enters: it is recorded whatever the "
+                "condition (a <logCondition> on the function drops the whole call)", a->name,
+                what);
 }
 
 /* The type another argument of the same <arguments> is written with, when
@@ -302,6 +345,12 @@ static void check_valist(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec
                 "not used: it gives a format string its values", a->name, own);
 }
 
+/* A computed out argument: its value is taken when the call returns. */
+static int is_return_value(const ospy_spec_arg *a)
+{
+  return a->value.src && a->dir == OSPY_DIR_OUT;
+}
+
 /* typeNameBase="arg.X" of a Dynamic argument: X's value, a member of X's
  * enumeration, names the type (member name + typeNameSuffix). Anything else
  * never names one: the argument was always shown as nothing. */
@@ -333,6 +382,11 @@ static void check_type_base(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const 
     cfg_error(g, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase '%s' names argument '%s' of "
               "type %s: expected an enumeration argument (not flags), whose member names the "
               "type", base, base + 4, tn);
+  else if ((a->dir & OSPY_DIR_IN) && is_return_value(&fn->args[ospy_spec_arg_lookup(fn, base + 4)]))
+    cfg_error(g, cfg_pos_attr(g, n, "typeNameBase"), "typeNameBase '%s' names '%s', a computed "
+              "out argument, whose value is taken when the call returns, and an in argument's "
+              "type is picked when the call enters: make this argument direction=\"out\" too",
+              base, base + 4);
 }
 
 /* A structure by value (an argument's or the return value's type, without

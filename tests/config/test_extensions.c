@@ -200,6 +200,66 @@ static void test_value(void)
          "t.xml:12:44: error: bad expression 'arg.zz' in value: unknown argument 'zz'\n");
 }
 
+/* An out computed argument is computed when the call returns (got =
+   retval): an expression taken when the call enters (an in argument's size,
+   elementCount, value) cannot read it, by name or as argN, and is refused
+   at the place it names it (it read 0); an in argument's logCondition
+   holds at entry, said as for retval. A computed value reading one computed
+   with it but listed later, or itself, read a value not computed yet:
+   refused. What an out value, a size at return or a later computed value
+   reads is fine. */
+static void test_value_at_return(void)
+{
+  EXPECT(HM(FN("<argument name=\"n\" type=\"Int32\"/>\n"
+               "<argument name=\"got\" direction=\"out\" type=\"Int32\" value=\"retval\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"arg.got\"/>\n"
+               "<argument name=\"c\" type=\"ArrayPtr\" elementType=\"Int32\" "
+               "elementCount=\"arg.n + arg.got\"/>\n"
+               "<argument name=\"v\" type=\"Int32\" value=\"arg.got\"/>\n"
+               "<argument name=\"w\" direction=\"in/out\" type=\"Int32\" value=\"arg1 * 2\"/>\n"
+               "<argument name=\"g2\" direction=\"out\" type=\"Int32\" value=\"arg.later\"/>\n"
+               "<argument name=\"later\" direction=\"in/out\" type=\"Int32\" value=\"arg.n\"/>\n"
+               "<argument name=\"me\" type=\"Int32\" value=\"arg.me + 1\"/>\n"
+               "<argument name=\"o\" direction=\"out\" type=\"ByteArrayPtr\" size=\"arg.got\"/>\n"
+               "<argument name=\"d\" direction=\"in/out\" type=\"ByteArrayPtr\" "
+               "size=\"arg.n/arg.got\"/>\n"
+               "<argument name=\"x\" direction=\"out\" type=\"Int32\" value=\"arg.later + arg.got\"/>\n"
+               "<argument name=\"e\" type=\"Int32\"><logCondition>arg.x != 0</logCondition>"
+               "</argument>\n") HOOK_F),
+         "t.xml:8:46: error: bad expression 'arg.got' in size: 'got' is a computed out "
+         "argument, whose value is taken when the call returns, and an in value is taken when "
+         "the call enters: use size=\"ENTER/RETURN\" or direction=\"out\"\n"
+         "t.xml:9:78: error: bad expression 'arg.n + arg.got' in elementCount: 'got' is a "
+         "computed out argument, whose value is taken when the call returns, and an in value is "
+         "taken when the call enters: use elementCount=\"ENTER/RETURN\" or direction=\"out\"\n"
+         "t.xml:10:40: error: bad expression 'arg.got' in value: 'got' is a computed out "
+         "argument, whose value is taken when the call returns, and an in value is taken when "
+         "the call enters: make this argument direction=\"out\" too\n"
+         "t.xml:11:59: error: bad expression 'arg1 * 2' in value: 'got' is a computed out "
+         "argument, whose value is taken when the call returns, and an in value is taken when "
+         "the call enters: make this argument direction=\"out\" too\n"
+         "t.xml:12:57: error: bad expression 'arg.later' in value: 'later' is a computed "
+         "argument listed after 'g2', and computed values are taken in the order listed: list "
+         "'later' first\n"
+         "t.xml:14:41: error: bad expression 'arg.me + 1' in value: argument 'me' uses its own "
+         "value\n"
+         "t.xml:18:33: warning: logCondition of in argument 'e' uses 'x', a computed out "
+         "argument, which is only known when the call returns, but an in argument is recorded "
+         "when it enters: it is recorded whatever the condition (a <logCondition> on the "
+         "function drops the whole call)\n");
+  /* an in Dynamic argument's type is picked when the call enters */
+  EXPECT(HM("<types><enumeration name=\"Kind\"><member name=\"A\" value=\"0\"/></enumeration>"
+            "</types>\n"
+            FN("<argument name=\"kind\" direction=\"out\" type=\"Kind\" value=\"retval\"/>\n"
+               "<argument name=\"d\" type=\"Dynamic\" typeNameBase=\"arg.kind\" "
+               "typeNameSuffix=\"_T\"/>\n"
+               "<argument name=\"o\" direction=\"out\" type=\"Dynamic\" typeNameBase=\"arg.kind\" "
+               "typeNameSuffix=\"_T\"/>\n") HOOK_F),
+         "t.xml:8:49: error: typeNameBase 'arg.kind' names 'kind', a computed out argument, "
+         "whose value is taken when the call returns, and an in argument's type is picked when "
+         "the call enters: make this argument direction=\"out\" too\n");
+}
+
 /* ---- nullTerminated="true" ---- */
 
 static const char nt_xml[] = HM(
@@ -958,6 +1018,7 @@ int main(void)
   test_double_pointer();
   test_arch_variants();
   test_value();
+  test_value_at_return();
   test_null_terminated();
   test_struct_by_value();
   if (test_failures)

@@ -3031,6 +3031,73 @@ X
     { cat "$tmp/show"; fail "attached: $applies apply recorded, note says '$hidden' sq left out"; }
   echo "attached: $applies apply recorded, $hidden sq left out, said at the detach"
   echo "$case_name: the calls logNested=\"false\" left out are counted and said, once per function" ;;
+computed-out|computed-out-i386)
+  # An out computed argument (value="retval" direction="out") is computed
+  # when the call returns, before what reads it there: the function's
+  # logCondition, an out buffer's size, errorCondition. They read its value
+  # at entry, 0: every twice recorded (rv2 == 0 held), fill's buffer "" and
+  # no fill failed. At entry it has no value: an in size reading it is an
+  # error at its line:column (it read 0).
+  m=64 arch=
+  if [ "$case_name" = computed-out-i386 ]; then
+    m=32 arch="--arch i386"
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+    echo 'int main(void){return 0;}' > "$tmp/t.c"
+    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  fi
+  cat > "$tmp/cv.c" <<'C'
+#include <string.h>
+#define NI __attribute__((noinline, noipa))
+NI int twice(int v) { volatile int z = v; return z; }
+NI int fill(char *b, int n) { if (n < 0) return -1; memcpy(b, "abcdef", n); return n; }
+int main(void) {
+  char b[8];
+  for (int i = 0; i < 4; i++)
+    twice(i);
+  fill(b, 3);
+  fill(b, 5);
+  fill(b, -1);
+  return 0;
+}
+C
+  cat > "$tmp/cv.xml" <<'X'
+<hookManager><specs><functions>
+<function name="twice"><returnValue type="Int32"/><arguments><argument name="v" type="Int32"/>
+  <argument name="rv2" direction="out" type="Int32" value="retval * 2"/></arguments>
+  <logCondition>arg.rv2 == 0</logCondition></function>
+<function name="fill"><returnValue type="Int32" errorCondition="arg.got &lt; 0"/><arguments>
+  <argument name="b" direction="out" type="ByteArrayPtr" size="arg.got"/><argument name="n" type="Int32"/>
+  <argument name="got" direction="out" type="Int32" value="retval"/></arguments></function>
+</functions></specs>
+<hooks><module name="cv"><function specId="twice"/><function specId="fill"/></module></hooks></hookManager>
+X
+  cc -m$m -O2 -o "$tmp/cv" "$tmp/cv.c" || fail "cannot build the target"
+  "$ospy" capture -q -c "$tmp/cv.xml" -o "$tmp/c.ospy" -- "$tmp/cv" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -o 'cv!.*' "$tmp/show"
+  expect_line "$tmp/show" '] cv!twice(v=0, rv2=0) = 0'
+  [ "$(grep -c 'cv!twice(' "$tmp/show")" = 1 ] || fail "expected the one twice whose rv2 is 0"
+  expect_line "$tmp/show" '] cv!fill(b="abc", n=3, got=3) = 3'
+  expect_line "$tmp/show" '] cv!fill(b="abcde", n=5, got=5) = 5'
+  expect_line "$tmp/show" '] cv!fill(b="", n=-1, got=-1) = -1'
+  "$ospy" show --failed "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
+  echo "failed:"
+  grep -o 'cv!.*' "$tmp/failed"
+  [ "$(grep -c 'cv!' "$tmp/failed")" = 1 ] && expect_line "$tmp/failed" '] cv!fill(b="", n=-1, got=-1) = -1' ||
+    fail "expected fill(-1) alone failed (arg.got < 0)"
+  # b in/out: its size is also taken at entry, where got has no value
+  sed 's|name="b" direction="out"|name="b" direction="in/out"|' "$tmp/cv.xml" >"$tmp/bad.xml"
+  "$ospy" check $arch "$tmp/bad.xml" >"$tmp/check" 2>&1 && fail "check of an in size reading got passed"
+  cat "$tmp/check"
+  want="bad.xml:6:67: error: bad expression 'arg.got' in size: 'got' is a computed out argument, whose value is taken when the call returns, and an in value is taken when the call enters: use size=\"ENTER/RETURN\" or direction=\"out\""
+  expect_line "$tmp/check" "$want"
+  "$ospy" capture -q -c "$tmp/bad.xml" -o "$tmp/b.ospy" -- "$tmp/cv" >/dev/null 2>"$tmp/err" &&
+    fail "capture with an in size reading got ran"
+  expect_line "$tmp/err" "$want"
+  echo "$case_name: out computed values read at return by logCondition, size and errorCondition; read at entry refused" ;;
 attach-other-agent)
   # a process holding an agent from another file (an earlier attach by an
   # ospy rebuilt since: its mapping is "(deleted)") is refused up front with
