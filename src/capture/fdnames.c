@@ -25,6 +25,15 @@ const char *ospy_fdnames_get(const ospy_fdnames *t, uint32_t pid, int32_t fd)
   return e ? e->name : NULL;
 }
 
+const char *ospy_fdnames_namer(void *ctx, int64_t fd)
+{
+  const ospy_fdnames_of *of = ctx;
+  if (fd < 0 || fd > INT32_MAX)
+    return NULL;
+  const char *name = ospy_fdnames_get(of->names, of->pid, (int32_t)fd);
+  return name && name[0] ? name : NULL;
+}
+
 int ospy_fdnames_set(ospy_fdnames *t, uint32_t pid, int32_t fd, const char *name)
 {
   uint64_t k = ospy_fdslots_key(pid, fd);

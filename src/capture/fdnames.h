@@ -36,4 +36,13 @@ void ospy_fdnames_forget(ospy_fdnames *t, uint32_t pid, int32_t fd);
 /* Drops every descriptor of pid (it exec'd or exited). */
 void ospy_fdnames_forget_pid(ospy_fdnames *t, uint32_t pid);
 
+/* One process's descriptors, for the value formatters' namer callbacks. */
+typedef struct ospy_fdnames_of {
+  const ospy_fdnames *names;
+  uint32_t pid;
+} ospy_fdnames_of;
+/* ctx is an ospy_fdnames_of: the name of fd, NULL when none is known (or
+   it is unresolvable, or fd is no descriptor number). */
+const char *ospy_fdnames_namer(void *ctx, int64_t fd);
+
 #endif

@@ -134,20 +134,6 @@ static void put_values_text(FILE *out, const char *text, size_t n, const ospy_ev
   color_off(out, o);
 }
 
-typedef struct fd_ctx {
-  const ospy_fdnames *names;
-  uint32_t pid;
-} fd_ctx;
-
-static const char *fd_name_of(void *ctx, int64_t fd)
-{
-  const fd_ctx *f = ctx;
-  if (fd < 0 || fd > INT32_MAX)
-    return NULL;
-  const char *name = ospy_fdnames_get(f->names, f->pid, (int32_t)fd);
-  return name && *name ? name : NULL;
-}
-
 /* An FdName record: what the descriptor refers to from now on. */
 static void note_fd_name(const ospy_event_fd_name *r, const ospy_format_opts *o)
 {
@@ -173,9 +159,9 @@ static int put_values(FILE *out, const ospy_event_call *c, const ospy_plan_hook 
   if (!fn)
     return 0;
   static char text[1 << 16];
-  fd_ctx fc = { o->fdnames, c->h.pid };
+  ospy_fdnames_of fc = { o->fdnames, c->h.pid };
   if (o->fdnames)
-    ospy_values_set_fd_namer(fd_name_of, &fc);
+    ospy_values_set_fd_namer(ospy_fdnames_namer, &fc);
   char *buf = text, *big = NULL;
   /* a call that did not return has no leave values */
   const uint8_t *leave = c->leave_len ? enter + c->enter_len : NULL;

@@ -41,23 +41,10 @@ struct ospy_from_capture {
   ospy_format_opts follow; /* keeps fdnames up to date, as show does */
 };
 
-typedef struct fd_lookup {
-  const ospy_fdnames *names;
-  uint32_t pid;
-} fd_lookup;
-
-static const char *fd_name_of(void *ctx, int64_t fd)
-{
-  const fd_lookup *l = ctx;
-  const char *name = fd >= 0 && fd <= INT32_MAX ? ospy_fdnames_get(l->names, l->pid, (int32_t)fd)
-                                                : NULL;
-  return name && name[0] ? name : NULL;
-}
-
 const char *ospy_from_capture_fd_name(const ospy_from_capture *a, uint32_t pid, int64_t fd)
 {
-  fd_lookup l = { &a->fdnames, pid };
-  return fd_name_of(&l, fd);
+  ospy_fdnames_of of = { &a->fdnames, pid };
+  return ospy_fdnames_namer(&of, fd);
 }
 
 static const char *afmt(ospy_from_capture *a, const char *fmt, ...)
@@ -296,8 +283,8 @@ static int spec_values(ospy_from_capture *a, const ospy_event_call *c, int leave
     return undecoded(a, blob, len, out, n);
   ospy_xbuilder b;
   ospy_xb_init(&b, &a->arena);
-  fd_lookup fds = { &a->fdnames, c->h.pid };
-  b.fd_name = fd_name_of;
+  ospy_fdnames_of fds = { &a->fdnames, c->h.pid };
+  b.fd_name = ospy_fdnames_namer;
   b.fd_ctx = &fds;
   char why[256];
   if (a->decode(a->decode_data, a->plan, c->hook, leave, blob, len, &b, why, sizeof why) < 0 ||
