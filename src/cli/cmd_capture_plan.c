@@ -840,10 +840,16 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
   if (!ndecoded && !raw) {
     char hint[600];
     cxx_glob_hint(func, hint, sizeof hint);
+    /* libgcc_s exports only _-names: the rule that keeps them out of
+     * plain globs (docs/catalogue.md) is said where it decides */
+    const char *underscore = ospy_is_glob(func) && func[0] != '_'
+                                 ? " (names that start with '_' are matched only by a pattern "
+                                   "that starts with '_': -f 'MODULE!_*')"
+                                 : "";
     fprintf(stderr, "ospy capture: -f %s: no function matches, in the catalogue ('ospy "
-            "definitions' lists it) or in the %zu file%s %s%s%s\n", item, nfiles,
+            "definitions' lists it) or in the %zu file%s %s%s%s%s\n", item, nfiles,
             nfiles == 1 ? "" : "s", module[0] ? "of that name" : "the program loads at start",
-            clones, hint);
+            clones, hint, underscore);
     return -1;
   }
   if (ndecoded && raw)
