@@ -26,9 +26,11 @@
 #include "agent/follow_env.h"
 #include "agent/inline.h"
 #include "agent/marshal.h"
+#include "arch/x86/x86_reg_args.h"
 #include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 #include "interceptor/interceptor.h"
+#include "plan/spec_abi.h"
 
 #if defined(__x86_64__)
 #define RAW_ARGS 6
@@ -44,7 +46,10 @@ typedef struct inline_hook {
   uint32_t index;              /* plan hook index; UINT32_MAX for internal ones */
   int internal;                /* INTERNAL_*: module tracking, process exit */
   const ospy_plan_hook *ph;
-  const ospy_spec_fn *fn;      /* NULL: raw argument words */
+  const ospy_spec_fn *fn;      /* NULL: raw argument words; declared, or in_registers */
+  const ospy_spec_fn *declared; /* the spec the plan gives it (NULL: none) */
+  ospy_spec_fn in_registers;   /* declared, read by the regparm convention GCC called it by */
+  int convention_said;         /* the note (or warning) on its register arguments was sent */
   void *addr;
   void *patched;               /* where the interceptor patches: addr past jump thunks */
   ospy_listener *listener;
@@ -970,7 +975,8 @@ static void add_same_named(inline_hook *h, const ospy_resolved *r)
   unsigned before = h->same_named_added;
   while (h->same_named_added + 1 < r->count && nhooks < hooks_cap) {
     inline_hook *t = &hooks[nhooks++];
-    *t = (inline_hook){ .index = h->index, .ph = h->ph, .fn = h->fn, .noreturn = h->noreturn,
+    *t = (inline_hook){ .index = h->index, .ph = h->ph, .fn = h->declared,
+                        .declared = h->declared, .noreturn = h->noreturn,
                         .same_name = ++h->same_named_added };
   }
   if (h->same_named_added == before)
@@ -1021,6 +1027,133 @@ static void check_method_count(inline_hook *h, unsigned slots)
     }
   }
 }
+
+/* The calling convention a spec declares; OSPY_CC_DEFAULT without one. */
+static ospy_call_conv declared_convention(const ospy_spec_fn *fn)
+{
+  switch (fn ? ospy_spec_fn_callconv(fn) : OSPY_CALLCONV_DEFAULT) {
+  case OSPY_CALLCONV_STDCALL: return OSPY_CC_STDCALL;
+  case OSPY_CALLCONV_FASTCALL: return OSPY_CC_FASTCALL;
+  case OSPY_CALLCONV_THISCALL: return OSPY_CC_THISCALL;
+  case OSPY_CALLCONV_REGPARM1: return OSPY_CC_REGPARM1;
+  case OSPY_CALLCONV_REGPARM2: return OSPY_CC_REGPARM2;
+  case OSPY_CALLCONV_REGPARM3: return OSPY_CC_REGPARM3;
+  default: return OSPY_CC_DEFAULT;
+  }
+}
+
+#if defined(__i386__)
+static size_t read_code(uint64_t addr, void *buf, size_t n, void *ctx)
+{
+  (void)ctx;
+  return ospy_os_read_memory((uintptr_t)addr, buf, n);
+}
+
+/* Which of eax, edx, ecx the function at addr (size bytes, 0: not known)
+ * reads before writing them (arch/x86/x86_reg_args.h). */
+static unsigned register_arguments(const void *addr, uint64_t size)
+{
+  uintptr_t lo, hi;
+  if (!ospy_agent_code_segment(addr, &lo, &hi))
+    return 0;
+  ospy_x86_code code = { lo, hi, read_code, NULL };
+  return ospy_x86_live_in_args(&code, (uintptr_t)addr, size);
+}
+
+/* Whether a spec passes or returns a structure by value: decoded only
+ * under cdecl and stdcall on i386 (plan/spec_abi.h). */
+static bool passes_structure(const ospy_spec_fn *fn)
+{
+  if (fn->has_ret && ospy_abi_is_byval(fn->table, &fn->ret))
+    return true;
+  for (uint32_t i = 0; i < fn->nargs; i++)
+    if (!fn->args[i].value.src && ospy_abi_is_byval(fn->table, &fn->args[i].t))
+      return true;
+  return false;
+}
+
+/* "eax, edx" for the registers of live (OSPY_X86_ARG_*). */
+static void register_names(unsigned live, char *out, size_t cap)
+{
+  static const char *const names[3] = { "eax", "edx", "ecx" };
+  out[0] = 0;
+  for (unsigned reg = 0; reg < 3; reg++)
+    if (live & (1u << reg))
+      ospy_agent_join3(out + strlen(out), cap - strlen(out), out[0] ? ", " : "", names[reg],
+                       NULL);
+}
+
+/* A static function that reads argument registers (live), kept as cdecl:
+ * declared so, or passing a structure by value (decoded under cdecl and
+ * stdcall only). Said once. */
+static void say_kept_cdecl(inline_hook *h, unsigned live, bool declared_cdecl)
+{
+  char regs[32], head[640];
+  if (h->convention_said)
+    return;
+  h->convention_said = 1;
+  register_names(live, regs, sizeof regs);
+  ospy_agent_join3(head, sizeof head, h->ph->display,
+                   declared_cdecl ? ": callingConvention=\"cdecl\", but it reads "
+                                  : ": passes a structure by value (decoded only under cdecl "
+                                    "and stdcall), but it reads ",
+                   regs);
+  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, head,
+                       " before writing them, where GCC passes a local function's first "
+                       "arguments on i386: read as cdecl, its arguments may be wrong",
+                       declared_cdecl ? " (callingConvention=\"regparm\" reads them there)"
+                                      : NULL);
+}
+
+/* A static function read as regparm(n): said once. */
+static void say_read_in_registers(inline_hook *h, unsigned n)
+{
+  char count[2] = { (char)('0' + n), 0 }, head[640];
+  if (h->convention_said)
+    return;
+  h->convention_said = 1;
+  ospy_agent_join3(head, sizeof head, h->ph->display, ": takes ", count);
+  ospy_agent_join3(head + strlen(head), sizeof head - strlen(head),
+                   n == 1 ? " argument" : " arguments",
+                   " in registers (eax, edx, ecx: GCC's convention for local functions on "
+                   "i386): read as regparm(", count);
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, head, ")", NULL);
+}
+
+/* i386: GCC (-O1 and above) passes the first three integer arguments of a
+ * function local to its source file (static, its address never taken, not
+ * variadic) in eax, edx, ecx, its implicit regparm(3); nothing but the code
+ * says so. A static function (found in a .symtab: exported ones keep the
+ * ABI's cdecl) whose spec declares no convention, or hooked with raw words,
+ * is read by regparm(N) when it reads N of those registers (in that order)
+ * before writing them: read as cdecl, its arguments were the caller's stack
+ * words, wrong without a word why. A convention the spec declares is kept;
+ * cdecl declared for such a function gets a warning. The convention to
+ * attach h with; h->fn the spec to decode its calls by. */
+static ospy_call_conv static_function_convention(inline_hook *h, const ospy_resolved *r,
+                                                 const void *addr, ospy_call_conv cc)
+{
+  h->fn = h->declared;
+  bool declared_cdecl = h->declared && h->declared->callconv == OSPY_CALLCONV_CDECL;
+  if (!r->is_static || h->internal || (cc != OSPY_CC_DEFAULT && !declared_cdecl))
+    return cc;
+  unsigned live = register_arguments(addr, r->size);
+  unsigned n = ospy_x86_regparm_count(live);
+  if (!n)
+    return cc;
+  if (declared_cdecl || (h->declared && passes_structure(h->declared))) {
+    say_kept_cdecl(h, live, declared_cdecl);
+    return cc;
+  }
+  if (h->declared) {
+    h->in_registers = *h->declared;
+    h->in_registers.callconv = (uint8_t)(OSPY_CALLCONV_REGPARM1 + n - 1);
+    h->fn = &h->in_registers;
+  }
+  say_read_in_registers(h, n);
+  return (ospy_call_conv)(OSPY_CC_REGPARM1 + n - 1);
+}
+#endif
 
 static void attach_one(inline_hook *h)
 {
@@ -1073,18 +1206,10 @@ static void attach_one(inline_hook *h)
     }
     return;
   }
-  ospy_call_conv cc = OSPY_CC_DEFAULT;
-  if (h->fn) {
-    switch (ospy_spec_fn_callconv(h->fn)) {
-    case OSPY_CALLCONV_STDCALL: cc = OSPY_CC_STDCALL; break;
-    case OSPY_CALLCONV_FASTCALL: cc = OSPY_CC_FASTCALL; break;
-    case OSPY_CALLCONV_THISCALL: cc = OSPY_CC_THISCALL; break;
-    case OSPY_CALLCONV_REGPARM1: cc = OSPY_CC_REGPARM1; break;
-    case OSPY_CALLCONV_REGPARM2: cc = OSPY_CC_REGPARM2; break;
-    case OSPY_CALLCONV_REGPARM3: cc = OSPY_CC_REGPARM3; break;
-    default: break;
-    }
-  }
+  ospy_call_conv cc = declared_convention(h->declared);
+#if defined(__i386__)
+  cc = static_function_convention(h, &r, addr, cc);
+#endif
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
@@ -1597,7 +1722,7 @@ int ospy_inline_init(void)
     h->ph = ph;
     h->noreturn = noreturn_kind(ph->symbol);
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
-      h->fn = ospy_spec_table_fn(specs, ph->spec_index);
+      h->fn = h->declared = ospy_spec_table_fn(specs, ph->spec_index);
   }
   for (unsigned k = 0; k < NINTERNAL; k++) {
     inline_hook *h = &hooks[nhooks++];

@@ -52,6 +52,10 @@ typedef struct ospy_resolved {
                           * the nth; 1 for other hooks */
   unsigned vtable_slots; /* a vtable method's: the method slots its vtable's symbol holds (0:
                           * unknown) */
+  int is_static;         /* found in a .symtab as a static function of its source file (not
+                          * exported, nor a global the linker made local): the compiler may
+                          * have called it by a convention of its own */
+  uint64_t size;         /* its symbol's size when found in a .symtab, else 0 */
   char refused[640];     /* found but not to be hooked, why: a vtable slot past the vtable's
                           * end or empty, an offset inside an instruction ("": none) */
 } ospy_resolved;
@@ -75,6 +79,9 @@ int ospy_agent_module_file_matches(const char *glob, const char *path);
  * first one's file path goes to path, *program says whether it is the
  * program. */
 unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int *program);
+/* The executable segment of the loaded module that holds addr: [*lo, *hi),
+ * 1; 0 when no module's does. */
+int ospy_agent_code_segment(const void *addr, uintptr_t *lo, uintptr_t *hi);
 /* The file of the loaded module whose segments hold addr (the program's
  * path for the program): 1, or 0 when none does. */
 int ospy_agent_module_path_of(const void *addr, char *path, size_t cap);

@@ -352,18 +352,33 @@ typedef struct symbol_query {
   size_t clone_cap;
   int *ifunc;
   ElfW(Sym) hit; /* the symbol found */
+  int linker_localized; /* the walk is past the linker's empty STT_FILE */
+  int hit_static;       /* hit is a static function of its source file */
 } symbol_query;
+
+/* Whether a local symbol is its source file's own (a C static function),
+ * not a global one the linker made local (hidden, or a version script's
+ * local: GNU ld lists those last, after an STT_FILE of no name): only the
+ * first are local to their translation unit, which GCC may call by a
+ * convention of its own (i386: arguments in registers). */
+static int is_static_symbol(const ElfW(Sym) *sym, int linker_localized)
+{
+  return ELF32_ST_BIND(sym->st_info) == STB_LOCAL && !linker_localized;
+}
 
 static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
 {
   symbol_query *q = data;
   int t = ELF32_ST_TYPE(sym->st_info);
+  if (t == STT_FILE)
+    q->linker_localized = !s[0];
   if (t != q->type && !(q->ifunc && q->type == STT_FUNC && t == STT_GNU_IFUNC))
     return 0;
   if (!q->clone && !strcmp(s, q->name)) {
     if (q->ifunc)
       *q->ifunc = t == STT_GNU_IFUNC;
     q->hit = *sym;
+    q->hit_static = is_static_symbol(sym, q->linker_localized);
     return 1;
   }
   if (q->clone && is_clone_of(s, q->name)) {
@@ -379,15 +394,18 @@ static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
  * symbol found goes to *hit (when not NULL). name NULL: 1 when there is a
  * symbol table. */
 static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, int type,
-                            char *clone, size_t clone_cap, int *ifunc, ElfW(Sym) *hit)
+                            char *clone, size_t clone_cap, int *ifunc, ElfW(Sym) *hit,
+                            int *hit_static)
 {
   if (!name)
     return symtab_walk(map, size, SHT_SYMTAB, NULL, NULL) == 0;
-  symbol_query q = { name, type, clone, clone_cap, ifunc, { 0 } };
+  symbol_query q = { name, type, clone, clone_cap, ifunc, { 0 }, 0, 0 };
   if (symtab_walk(map, size, SHT_SYMTAB, symbol_query_each, &q) <= 0)
     return 0;
   if (hit)
     *hit = q.hit;
+  if (hit_static)
+    *hit_static = q.hit_static;
   return q.hit.st_value;
 }
 
@@ -414,9 +432,12 @@ static const uint8_t *map_file(const char *path, size_t *size)
 typedef struct same_named {
   const char *name;
   const char *source; /* the source file of the local symbols walked (STT_FILE), or NULL */
+  int linker_localized; /* past the linker's empty STT_FILE (is_static_symbol) */
   unsigned n;
   uint64_t value[SAME_NAMED_MAX];   /* distinct addresses, in the table's order */
   const char *file[SAME_NAMED_MAX]; /* a static one's source file, or NULL */
+  uint64_t size[SAME_NAMED_MAX];    /* st_size */
+  uint8_t is_static[SAME_NAMED_MAX];
 } same_named;
 
 static int same_named_each(const ElfW(Sym) *sym, const char *s, void *data)
@@ -425,6 +446,7 @@ static int same_named_each(const ElfW(Sym) *sym, const char *s, void *data)
   int type = ELF32_ST_TYPE(sym->st_info);
   if (type == STT_FILE) { /* the locals of a source file follow its STT_FILE symbol */
     sn->source = s[0] ? s : NULL;
+    sn->linker_localized = !s[0];
     return 0;
   }
   if (type != STT_FUNC || sym->st_shndx == SHN_UNDEF || strcmp(s, sn->name))
@@ -434,6 +456,8 @@ static int same_named_each(const ElfW(Sym) *sym, const char *s, void *data)
       return 0; /* (two names of one function: one function) */
   sn->value[sn->n] = sym->st_value;
   sn->file[sn->n] = ELF32_ST_BIND(sym->st_info) == STB_LOCAL ? sn->source : NULL;
+  sn->size[sn->n] = sym->st_size;
+  sn->is_static[sn->n] = (uint8_t)is_static_symbol(sym, sn->linker_localized);
   return ++sn->n == SAME_NAMED_MAX;
 }
 
@@ -444,6 +468,7 @@ static void same_named_functions(const uint8_t *map, size_t size, const char *na
 {
   s->name = name;
   s->source = NULL;
+  s->linker_localized = 0;
   s->n = 0;
   symtab_walk(map, size, SHT_SYMTAB, same_named_each, s);
 }
@@ -453,6 +478,7 @@ typedef struct symtab_pick {
   unsigned nth;   /* which of the functions of that name in the file (0: the first) */
   unsigned count; /* how many there are (same_named), 1 for one, 0 when none */
   uint64_t size;  /* the symbol's st_size */
+  int is_static;  /* a static function of its source file (is_static_symbol) */
 } symtab_pick;
 
 /* The value of the pick->nth function named name in the image, 0 when
@@ -462,13 +488,18 @@ typedef struct symtab_pick {
 static uint64_t pick_same_named(const uint8_t *map, size_t size, const char *name,
                                 const ElfW(Sym) *first, symtab_pick *pick)
 {
-  static same_named s; /* (1.5 KiB: not on a thread's stack) */
+  static same_named s; /* (2.5 KiB: not on a thread's stack) */
   pick->count = 1;
   if (ELF32_ST_BIND(first->st_info) != STB_LOCAL)
     return pick->nth ? 0 : first->st_value;
   same_named_functions(map, size, name, &s);
   pick->count = s.n ? s.n : 1;
-  return pick->nth < s.n ? s.value[pick->nth] : pick->nth ? 0 : first->st_value;
+  if (pick->nth < s.n) {
+    pick->size = s.size[pick->nth];
+    pick->is_static = s.is_static[pick->nth];
+    return s.value[pick->nth];
+  }
+  return pick->nth ? 0 : first->st_value;
 }
 
 /* Where ld.so stored what a resolver returned: the GOT slot of the
@@ -581,17 +612,18 @@ static void *symtab_in_modules_pick(const char *glob, const char *symbol, int ty
   l.glob = glob;
   dl_iterate_phdr(module_list_cb, &l);
   if (pick)
-    pick->count = 0, pick->size = 0;
+    pick->count = 0, pick->size = 0, pick->is_static = 0;
   for (unsigned i = 0; i < l.n; i++) {
-    int ifunc = 0;
-    ElfW(Sym) hit;
+    int ifunc = 0, hit_static = 0;
+    ElfW(Sym) hit = { 0 };
     size_t size;
     const uint8_t *map = map_file(l.path[i], &size);
     if (!map)
       continue;
-    uint64_t v = symtab_find(map, size, symbol, type, NULL, 0, &ifunc, &hit);
+    uint64_t v = symtab_find(map, size, symbol, type, NULL, 0, &ifunc, &hit, &hit_static);
     if (v && pick) {
       pick->size = hit.st_size;
+      pick->is_static = hit_static && !ifunc;
       pick->count = 1;
       if (type == STT_FUNC && !ifunc)
         v = pick_same_named(map, size, symbol, &hit, pick);
@@ -768,8 +800,8 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
   const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
   if (!map)
     return 0;
-  int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL) != 0;
-  int cloned = symtab_find(map, size, symbol, STT_FUNC, clone, sizeof clone, NULL, NULL) != 0;
+  int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL, NULL) != 0;
+  int cloned = symtab_find(map, size, symbol, STT_FUNC, clone, sizeof clone, NULL, NULL, NULL) != 0;
   int close = !cloned && closest_function(map, size, symbol, close_name, sizeof close_name);
   munmap((void *)map, size);
   if (cloned) {
@@ -837,6 +869,24 @@ static int module_of_cb(struct dl_phdr_info *info, size_t size, void *data)
   q->info = *info;
   q->found = 1;
   return 1;
+}
+
+int ospy_agent_code_segment(const void *addr, uintptr_t *lo, uintptr_t *hi)
+{
+  module_of q = { (uintptr_t)addr, { 0 }, 0 };
+  if (!dl_iterate_phdr(module_of_cb, &q) || !q.found)
+    return 0;
+  for (int i = 0; i < q.info.dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &q.info.dlpi_phdr[i];
+    uintptr_t start = q.info.dlpi_addr + p->p_vaddr;
+    if (p->p_type == PT_LOAD && (p->p_flags & PF_X) && q.addr >= start &&
+        q.addr - start < p->p_memsz) {
+      *lo = start;
+      *hi = start + p->p_memsz;
+      return 1;
+    }
+  }
+  return 0;
 }
 
 /* Whether the library holds symbol at addr among its exports: the calls of
@@ -1464,6 +1514,8 @@ static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsi
   symtab_pick pick = { .nth = nth };
   void *p = symtab_in_modules_pick(glob, ph->symbol, STT_FUNC, &pick);
   r->count = pick.count ? pick.count : 1;
+  r->is_static = p && pick.is_static;
+  r->size = p ? pick.size : 0;
   return p;
 }
 
@@ -1472,6 +1524,8 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->addr = NULL;
   r->count = 1;
   r->vtable_slots = 0;
+  r->is_static = 0;
+  r->size = 0;
   r->refused[0] = 0;
   if ((ph->flags & OSPY_HOOK_F_CXX_NAME) &&
       (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB)) {

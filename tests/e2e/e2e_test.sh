@@ -2587,6 +2587,104 @@ X
     expect_line "$tmp/show" 'rc!rp(a=1, d=0x500000001, c=9) = 0x50000000b'
   done
   echo "regparm-i386: regparm(3) arguments from eax, edx, ecx and the stack; value=\"reg.eax\" at entry" ;;
+regparm-local-i386)
+  # GCC (-O1 and above) passes the first three integer arguments of an i386
+  # function local to its source file in eax, edx, ecx, and nothing but the
+  # code says so: read as cdecl, `-f four` showed four(arg0=0x6, ...)
+  # (the stack's words: its fourth argument, then garbage), and a config
+  # without callingConvention the same. The agent finds the registers a
+  # static function reads before writing them and reads it as regparm(N),
+  # with a note; at -O0 (cdecl) and for a global function (exported, or
+  # hidden: local in the .symtab, after the linker's empty STT_FILE) nothing
+  # changes, and a declared callingConvention="cdecl" is kept, with a warning
+  [ -n "$agent32" ] && [ -f "$agent32" ] ||
+    { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  cat > "$tmp/rl.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#define LOCAL static __attribute__((noinline))
+LOCAL int one(int a) { return a * 7 + 1; }
+LOCAL int two(int a, int b) { return a * 10 + b; }
+LOCAL int three(int a, int b, int c) { return a * 100 + b * 10 + c; }
+LOCAL int four(int a, int b, int c, int d) { return a * 1000 + b * 100 + c * 10 + d; }
+LOCAL void report(int a, int b) { printf("report %d %d\n", a, b); }
+__attribute__((noinline)) int exported4(int a, int b, int c, int d) { return a * 4000 + b * 300 + c * 20 + d; }
+/* a global the linker makes local (hidden), cdecl, that pushes ecx for
+ * room before a call: as a static function it would look like regparm(3) */
+__attribute__((noinline)) void noargs(void) { __asm__ volatile(""); }
+__asm__(".globl hid\n.hidden hid\n.type hid,@function\nhid:\n push %ecx\n call noargs\n"
+        " pop %ecx\n mov 4(%esp),%eax\n add 8(%esp),%eax\n ret\n.size hid,.-hid\n");
+int hid(int a, int b);
+int main(int argc, char **argv) {
+  int x = argc > 1 ? atoi(argv[1]) : 3;
+  printf("%d %d %d %d %d %d\n", one(x), two(x, x + 1), three(x, x + 1, x + 2),
+         four(x, x + 1, x + 2, x + 3), exported4(x, x + 1, x + 2, x + 3), hid(x, x + 1));
+  report(x, x + 1);
+  return 0;
+}
+C
+  fns='<function name="one"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+<function name="two"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="three"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/><argument name="c" type="Int32"/></arguments></function>
+<function name="four"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/><argument name="c" type="Int32"/><argument name="d" type="Int32"/></arguments></function>
+<function name="report"><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="exported4"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/><argument name="c" type="Int32"/><argument name="d" type="Int32"/></arguments></function>
+<function name="hid"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>'
+  hooks='<hooks><module name="rl"><function specId="one"/><function specId="two"/><function specId="three"/><function specId="four"/><function specId="report"/><function specId="exported4"/><function specId="hid"/></module></hooks>'
+  printf '<hookManager><specs><functions>\n%s\n</functions></specs>\n%s</hookManager>\n' "$fns" "$hooks" > "$tmp/rl.xml"
+  sed -e 's/<function name="four">/<function name="four" callingConvention="cdecl">/' "$tmp/rl.xml" > "$tmp/rl-cdecl.xml"
+  grep -q 'name="four" callingConvention="cdecl"' "$tmp/rl-cdecl.xml" || fail "sed did not make rl-cdecl.xml"
+  note() { # note FUNCTION N
+    case $2 in 1) a=argument ;; *) a=arguments ;; esac
+    echo "rl!$1: takes $2 $a in registers (eax, edx, ecx: GCC's convention for local functions on i386): read as regparm($2)"
+  }
+  for opt in O2 Os O0; do
+    mkdir -p "$tmp/$opt"
+    cc -m32 -$opt -rdynamic -o "$tmp/$opt/rl" "$tmp/rl.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+    "$tmp/$opt/rl" 3 >"$tmp/out" 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+    # raw words: the arguments by the function's convention
+    "$ospy" capture -q -f one,two,three,four,report,exported4,hid -o "$tmp/f.ospy" -- "$tmp/$opt/rl" 3 >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "-$opt: capture -f exited $?"; }
+    expect_line "$tmp/out" "22 34 345 3456 13306 7"
+    "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
+    echo "-$opt, -f:"
+    for line in 'rl!one(arg0=0x3, ' 'rl!two(arg0=0x3, arg1=0x4, ' 'rl!three(arg0=0x3, arg1=0x4, arg2=0x5, ' \
+                'rl!four(arg0=0x3, arg1=0x4, arg2=0x5, arg3=0x6) = 3456' 'rl!report(arg0=0x3, arg1=0x4, ' \
+                'rl!exported4(arg0=0x3, arg1=0x4, arg2=0x5, arg3=0x6) = 13306' 'rl!hid(arg0=0x3, arg1=0x4, '; do
+      expect_line "$tmp/show" "$line"
+      echo "  $line"
+    done
+    if [ $opt = O0 ]; then
+      ! grep -q 'in registers (eax, edx, ecx' "$tmp/show" || { cat "$tmp/show"; fail "-O0 (cdecl) read as regparm"; }
+      echo "  (no function read as regparm: -O0 calls them by cdecl)"
+    else
+      for fn_n in one:1 two:2 three:3 four:3 report:2; do
+        expect_line "$tmp/show" "$(note ${fn_n%:*} ${fn_n#*:})"
+        echo "  $(note ${fn_n%:*} ${fn_n#*:})"
+      done
+      ! grep -qE '(exported4|hid): takes' "$tmp/show" || { cat "$tmp/show"; fail "a global function (cdecl) read as regparm"; }
+    fi
+    # a config without callingConvention
+    "$ospy" capture -q -c "$tmp/rl.xml" -o "$tmp/c.ospy" -- "$tmp/$opt/rl" 3 >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "-$opt: capture -c exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    echo "-$opt, config:"
+    for line in 'rl!one(a=3) = 22' 'rl!two(a=3, b=4) = 34' 'rl!three(a=3, b=4, c=5) = 345' \
+                'rl!four(a=3, b=4, c=5, d=6) = 3456' 'rl!report(a=3, b=4)' \
+                'rl!exported4(a=3, b=4, c=5, d=6) = 13306' 'rl!hid(a=3, b=4) = 7'; do
+      expect_line "$tmp/show" "$line"
+      echo "  $line"
+    done
+  done
+  # callingConvention="cdecl" declared is kept (read from the stack), and said
+  "$ospy" capture -q -c "$tmp/rl-cdecl.xml" -o "$tmp/c.ospy" -- "$tmp/O2/rl" 3 >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with rl-cdecl.xml exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  line='rl!four: callingConvention="cdecl", but it reads eax, edx, ecx before writing them, where GCC passes a local function'"'"'s first arguments on i386: read as cdecl, its arguments may be wrong (callingConvention="regparm" reads them there)'
+  expect_line "$tmp/show" "$line"
+  ! grep -qF 'rl!four(a=3, b=4, c=5, d=6)' "$tmp/show" || { cat "$tmp/show"; fail "a declared cdecl was overridden"; }
+  echo "-O2, four declared cdecl: $line"
+  echo "regparm-local-i386: static functions read by the registers they read (-O2, -Os), cdecl at -O0, when global (exported, or hidden) or declared" ;;
 fork-agent-calls)
   # the agent's own work in a fork child (its pid, its start record) is not
   # the program's: getpid hooked, each child calls it once, the parent never
