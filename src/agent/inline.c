@@ -1105,19 +1105,15 @@ static void say_kept_cdecl(inline_hook *h, unsigned live, bool declared_cdecl)
                                       : NULL);
 }
 
-/* A static function read as regparm(n): said once. */
-static void say_read_in_registers(inline_hook *h, unsigned n)
+/* A static function read as regparm(3): said once. */
+static void say_read_in_registers(inline_hook *h)
 {
-  char count[2] = { (char)('0' + n), 0 }, head[640];
   if (h->convention_said)
     return;
   h->convention_said = 1;
-  ospy_agent_join3(head, sizeof head, h->ph->display, ": takes ", count);
-  ospy_agent_join3(head + strlen(head), sizeof head - strlen(head),
-                   n == 1 ? " argument" : " arguments",
-                   " in registers (eax, edx, ecx: GCC's convention for local functions on "
-                   "i386): read as regparm(", count);
-  ospy_agent_messagef2(OSPY_EV_INFO, h->index, head, ")", NULL);
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display,
+                       ": takes its first arguments in registers (eax, edx, ecx: GCC's "
+                       "convention for local functions on i386): read as regparm(3)", NULL);
 }
 
 /* i386: GCC (-O1 and above) passes the first three integer arguments of a
@@ -1125,8 +1121,11 @@ static void say_read_in_registers(inline_hook *h, unsigned n)
  * variadic) in eax, edx, ecx, its implicit regparm(3); nothing but the code
  * says so. A static function (found in a .symtab: exported ones keep the
  * ABI's cdecl) whose spec declares no convention, or hooked with raw words,
- * is read by regparm(N) when it reads N of those registers (in that order)
- * before writing them: read as cdecl, its arguments were the caller's stack
+ * is read by regparm(3) when it reads one of those registers before writing
+ * it (GCC's rule for a local function is regparm(3) whatever it reads
+ * first: a 64-bit argument in edx:ecx whose high half is never read is
+ * still there; an explicit regparm(1) or (2) on a static function, rare,
+ * is then read wrong past its registers): read as cdecl, its arguments were the caller's stack
  * words, wrong without a word why. A convention the spec declares is kept;
  * cdecl declared for such a function gets a warning. The convention to
  * attach h with; h->fn the spec to decode its calls by. */
@@ -1138,8 +1137,7 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
   if (!r->is_static || h->internal || (cc != OSPY_CC_DEFAULT && !declared_cdecl))
     return cc;
   unsigned live = register_arguments(addr, r->size);
-  unsigned n = ospy_x86_regparm_count(live);
-  if (!n)
+  if (!ospy_x86_regparm_count(live))
     return cc;
   if (declared_cdecl || (h->declared && passes_structure(h->declared))) {
     say_kept_cdecl(h, live, declared_cdecl);
@@ -1147,11 +1145,11 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
   }
   if (h->declared) {
     h->in_registers = *h->declared;
-    h->in_registers.callconv = (uint8_t)(OSPY_CALLCONV_REGPARM1 + n - 1);
+    h->in_registers.callconv = OSPY_CALLCONV_REGPARM3;
     h->fn = &h->in_registers;
   }
-  say_read_in_registers(h, n);
-  return (ospy_call_conv)(OSPY_CC_REGPARM1 + n - 1);
+  say_read_in_registers(h);
+  return OSPY_CC_REGPARM3;
 }
 #endif
 
