@@ -157,6 +157,16 @@ void cfg_parse_radix(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
    width and signedness the value is read with (an enumeration of a wider
    integer: SigHandler as Size). */
 void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
+/* size="1|2|4" on a Boolean, CPPBool or MSBool (or its Ptr) <field>,
+   <argument> or <returnValue>: the width it is read with, as oSpy's
+   Boolean::SetProperty took it (kept as a marshalAs of UInt8, UInt16 or
+   UInt32). Returns 1 when r is a boolean (its size, if any, taken; a bad one
+   reported at file:line:col), 0 otherwise (size is then the caller's). */
+int cfg_parse_bool_size(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
+/* Whether a size="..." means something for values of r's type: the bytes of
+   a ByteArray, the bound of a SockAddr (a boolean's width is
+   cfg_parse_bool_size's). */
+int cfg_type_takes_size(cfg *g, const ospy_spec_typeref *r);
 /* A type by name ("Foo" or "FooPtr"), the named integer types (ProcessId)
  * included: added to the table when first used (config_types.c). 0 or -1. */
 int cfg_type_lookup(cfg *g, const char *name, ospy_spec_typeref *out);

@@ -40,7 +40,12 @@ static void print_typeref(const ospy_spec_table *t, const ospy_spec_typeref *r, 
   fprintf(out, "%s%s", ospy_spec_type_name(t, r->type), r->ptr ? "Ptr" : "");
   if (r->elem_type != OSPY_SPEC_NONE)
     fprintf(out, " of %s%s", ospy_spec_type_name(t, r->elem_type), r->elem_ptr ? "Ptr" : "");
-  if (r->marshal_as != OSPY_SPEC_NONE)
+  const ospy_spec_type *ty = ospy_spec_table_type(t, r->type);
+  if (r->marshal_as != OSPY_SPEC_NONE && ty && ty->kind == OSPY_KIND_BOOL) {
+    ospy_spec_typeref v = *r; /* a boolean's size="N" (its width) */
+    v.ptr = 0;
+    fprintf(out, " size=%u", ospy_spec_scalar_width(t, &v));
+  } else if (r->marshal_as != OSPY_SPEC_NONE)
     fprintf(out, " as %s", ospy_spec_type_name(t, r->marshal_as));
   if (r->hex)
     fprintf(out, " hex");

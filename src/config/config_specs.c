@@ -198,7 +198,8 @@ static void parse_arg(cfg *g, xmlNodePtr n, ospy_spec_arg *a)
       a->t.elem_ptr = er.ptr;
     }
   }
-  parse_ab(g, n, "size", &a->size_in, &a->size_out);
+  if (!cfg_parse_bool_size(g, n, &a->t)) /* a boolean's size is its width, no expression */
+    parse_ab(g, n, "size", &a->size_in, &a->size_out);
   parse_ab(g, n, "elementCount", &a->count_in, &a->count_out);
   if (double_ptr && !a->count_in.src)
     a->count_in.src = a->count_out.src = "1"; /* FooPtrPtr: the one FooPtr it points to */
@@ -454,6 +455,10 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
               "argument '%s' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'", a->name);
   if (a->value.src)
     check_value(g, n, fn, a);
+  if (a->size_in.src && !cfg_type_takes_size(g, &a->t) && own_type(g, n))
+    cfg_warning(g, cfg_pos_attr_name(g, n, "size"), "size on argument '%s' of type %s is not "
+                "used: it gives the bytes of a ByteArray (or bounds a SockAddr), and the width "
+                "of a Boolean, CPPBool or MSBool", a->name, tn);
   check_ab(g, n, "size", fn, a, &a->size_in, &a->size_out);
   check_ab(g, n, "elementCount", fn, a, &a->count_in, &a->count_out);
   if (a->type_base.src)
@@ -601,7 +606,8 @@ static void check_error_condition(cfg *g, xmlNodePtr ret, const ospy_spec_fn *fn
 static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
 {
   static const char *const ret_attrs[] = { "type", "hex", "octal", "marshalAs", "nullIsError",
-                                           "errorValue", "errorCondition", "setsErrno", NULL };
+                                           "errorValue", "errorCondition", "setsErrno", "size",
+                                           NULL };
   cfg_check_attrs(g, c, ret_attrs);
   ospy_spec_typeref r;
   const char *tn = cfg_attr(g, c, "type");
@@ -610,6 +616,10 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
               "pointers: for arguments and fields): return it as Pointer", tn);
   else if (parse_typeref(g, c, &r) == 0) {
     int kind = g->t->types[r.type].kind;
+    if (!cfg_parse_bool_size(g, c, &r) && cfg_attr(g, c, "size"))
+      cfg_error(g, cfg_pos_attr_name(g, c, "size"), "size on a <returnValue> of type %s: a "
+                "return value has a size only as the width of a Boolean, CPPBool or MSBool "
+                "(1, 2 or 4)", tn);
     if (kind == OSPY_KIND_BYTES || kind == OSPY_KIND_ARRAY)
       /* (size= and count= are the arguments': a return value has neither, and
        * was shown as a value with no type, "= ?") */

@@ -178,6 +178,39 @@ void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
     r->marshal_as = ar.type;
 }
 
+int cfg_parse_bool_size(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
+{
+  if (r->type >= g->t->ntypes || g->t->types[r->type].kind != OSPY_KIND_BOOL)
+    return 0;
+  const char *v = cfg_attr(g, n, "size");
+  if (!v)
+    return 1;
+  static const uint32_t as_width[] = { [1] = OSPY_BT_UINT8, [2] = OSPY_BT_UINT16,
+                                       [4] = OSPY_BT_UINT32 };
+  char *end;
+  long w = strtol(v, &end, 10);
+  if (!*v || *end || w < 1 || w > 4 || w == 3) {
+    cfg_error(g, cfg_pos_attr(g, n, "size"), "bad size '%s' for a %s: expected 1, 2 or 4 "
+              "(the bytes it is read as)", v, cfg_attr(g, n, "type"));
+    return 1;
+  }
+  if (cfg_attr(g, n, "marshalAs")) {
+    cfg_error(g, cfg_pos_attr_name(g, n, "marshalAs"), "size and marshalAs exclude each "
+              "other: size gives a %s its width", cfg_attr(g, n, "type"));
+    return 1;
+  }
+  r->marshal_as = as_width[w];
+  return 1;
+}
+
+int cfg_type_takes_size(cfg *g, const ospy_spec_typeref *r)
+{
+  if (r->type >= g->t->ntypes)
+    return 1; /* (unknown: reported where it is named) */
+  uint8_t k = g->t->types[r->type].kind;
+  return k == OSPY_KIND_BYTES || k == OSPY_KIND_SOCKADDR;
+}
+
 /* arch="x86-64|i386" on a <structure>: 64, 32, 0 when absent, -1 when bad
    (reported). */
 static int struct_arch(cfg *g, xmlNodePtr n)
@@ -408,6 +441,28 @@ static void parse_field_count(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   f->size = (uint32_t)n;
 }
 
+/* size="N" on a field: a boolean's width, a ByteArray's bytes (or a
+ * SockAddr's bound); on any other type it means nothing, and says so. */
+static void parse_field_size(cfg *g, xmlNodePtr c, ospy_spec_field *f)
+{
+  int64_t size;
+  if (cfg_parse_bool_size(g, c, &f->t) || !cfg_attr(g, c, "size"))
+    return;
+  if (cfg_attr_int(g, c, "size", &size) > 0 && (size < 1 || size >= 1 << 24))
+    /* (was taken as no size: an inline ByteArray was shown as ?) */
+    cfg_error(g, cfg_pos_attr(g, c, "size"), "bad size '%s' for field '%s': expected a number "
+              "of bytes from 1 to 16777215 (a size that varies: <bindTypeProperty "
+              "propertyName=\"size\" sourceField=...>)", cfg_attr(g, c, "size"),
+              f->name ? f->name : "");
+  else if (size > 0)
+    f->size = (uint32_t)size;
+  if (!cfg_type_takes_size(g, &f->t) && f->t.type != OSPY_BT_ARRAY) /* (its count: below) */
+    cfg_warning(g, cfg_pos_attr_name(g, c, "size"), "size on field '%s' of type %s is not "
+                "used: it gives the bytes of a ByteArray (or bounds a SockAddr), and the "
+                "width of a Boolean, CPPBool or MSBool", f->name ? f->name : "",
+                cfg_attr(g, c, "type"));
+}
+
 static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 {
   static const char *const attrs[] = { "name", "offset", "type", "marshalAs", "endian",
@@ -417,21 +472,13 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   f->name = cfg_name_attr(g, c); /* NULL: missing or empty, said */
   f->size_field = f->count_field = OSPY_SPEC_NONE;
   f->t.type = OSPY_SPEC_NONE;
-  int64_t off, size;
+  int64_t off;
   if (cfg_attr_int(g, c, "offset", &off) == 0)
     cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs an 'offset' attribute",
               f->name ? f->name : "");
   else if (off < 0 || off > 1 << 20)
     cfg_error(g, cfg_pos_attr(g, c, "offset"), "offset %lld out of range", (long long)off);
   f->offset = off >= 0 && off <= 1 << 20 ? (uint32_t)off : 0;
-  if (cfg_attr_int(g, c, "size", &size) > 0 && (size < 1 || size >= 1 << 24))
-    /* (was taken as no size: an inline ByteArray was shown as ?) */
-    cfg_error(g, cfg_pos_attr(g, c, "size"), "bad size '%s' for field '%s': expected a number "
-              "of bytes from 1 to 16777215 (a size that varies: <bindTypeProperty "
-              "propertyName=\"size\" sourceField=...>)", cfg_attr(g, c, "size"),
-              f->name ? f->name : "");
-  else if (size > 0)
-    f->size = (uint32_t)size;
   const char *type = cfg_attr(g, c, "type");
   if (!type) {
     cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs a 'type' attribute",
@@ -446,6 +493,7 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
     cfg_error(g, cfg_pos_attr(g, c, "endian"), "bad endian '%s': expected big or little", endian);
   f->t.big_endian = endian && !strcmp(endian, "big");
   cfg_parse_marshal_as(g, c, &f->t);
+  parse_field_size(g, c, f);
   const char *et = cfg_attr(g, c, "elementType");
   ospy_spec_typeref er;
   if (et && resolve_type(g, c, "elementType", et, &er) == 0) {

@@ -29,7 +29,8 @@ static const builtin_def builtins[OSPY_SPEC_NBUILTIN] = {
   { "UInt64", OSPY_KIND_INT, 8, 0 },       { "Int64", OSPY_KIND_INT, 8, 1 },
   { "Size", OSPY_KIND_INT, 0, 0 },         { "SSize", OSPY_KIND_INT, 0, 1 },
   { "Pointer", OSPY_KIND_POINTER, 0, 0 },
-  { "Boolean", OSPY_KIND_BOOL, 4, 0 },     { "CPPBool", OSPY_KIND_BOOL, 1, 0 },
+  /* oSpy's Boolean is a UInt8 unless size="2|4" says otherwise (a marshalAs) */
+  { "Boolean", OSPY_KIND_BOOL, 1, 0 },     { "CPPBool", OSPY_KIND_BOOL, 1, 0 },
   { "MSBool", OSPY_KIND_BOOL, 4, 0 },
   { "Float", OSPY_KIND_FLOAT, 4, 0 },      { "Double", OSPY_KIND_FLOAT, 8, 0 },
   { "ByteArray", OSPY_KIND_BYTES, 1, 0 },

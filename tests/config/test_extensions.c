@@ -705,6 +705,87 @@ static void test_marshal_as(void)
          "t.xml:3:55: error: unknown type 'Nope'\n");
 }
 
+/* ---- size="1|2|4" on a Boolean (oSpy's Boolean::SetProperty) ---- */
+
+static void test_boolean_size(void)
+{
+  const char *xml = HM(
+    "<types><structure name=\"S\">\n"
+    "<field name=\"ok\" offset=\"0\" type=\"Boolean\"/>\n"
+    "<field name=\"w\" offset=\"2\" type=\"Boolean\" size=\"2\"/>\n"
+    "</structure></types>\n"
+    "<specs><functions>\n<function name=\"f\">\n<returnValue type=\"MSBool\" size=\"1\"/>\n"
+    "<arguments>\n"
+    "<argument name=\"b\" type=\"Boolean\"/>\n"
+    "<argument name=\"b1\" type=\"Boolean\" size=\"1\"/>\n"
+    "<argument name=\"b4\" type=\"BooleanPtr\" size=\"4\"/>\n"
+    "<argument name=\"s\" type=\"SPtr\"/>\n"
+    "</arguments>\n</function>\n</functions></specs>\n" HOOK_F);
+  ospy_config *c = load(xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  /* the width, not an expression that nothing reads (it printed size="1") */
+  CHECK(strstr(printed(c), "spec f: default, returns MSBool size=1\n"
+                           "      arg 0 b: in Boolean\n"
+                           "      arg 1 b1: in Boolean size=1\n"
+                           "      arg 2 b4: in BooleanPtr size=4\n") != NULL);
+  ospy_spec_table *t = c->specs;
+  const ospy_spec_fn *fn = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "f"));
+  CHECK(fn && !fn->args[1].size_in.src && ospy_spec_scalar_width(t, &fn->args[0].t) == 1 &&
+        ospy_spec_scalar_width(t, &fn->ret) == 1);
+  ospy_spec_typeref r;
+  CHECK(ospy_spec_type_lookup(t, "S", &r) == 0);
+  const ospy_spec_type *st = ospy_spec_table_type(t, r.type);
+  CHECK(st->size == 4 && st->fields[1].size == 0 &&
+        ospy_spec_scalar_width(t, &st->fields[0].t) == 1 &&
+        ospy_spec_scalar_width(t, &st->fields[1].t) == 2);
+  /* marshaled from XML: a C bool false followed by 01 01 01 is false; the
+     two bytes at 2 (01 01) true */
+  tt_prepare(t);
+  static const uint8_t bytes[4] = { 0, 1, 1, 1 };
+  uint32_t four = 0x100;
+  static char text[4096];
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 0x100, 4);
+  tt_int(&k, 1, 4);
+  tt_int(&k, P(&four), sizeof(void *));
+  tt_int(&k, P(bytes), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, 0, &k, 0x100, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(b=false, b1=true, b4=[true], s={ok=false, w=true}) = false");
+  ospy_marshal_release(t);
+  ospy_config_free(c);
+  /* any other size is an error; size on a type it means nothing to is said
+     (oSpy warned that it failed to set the property) */
+  EXPECT(HM("<types><structure name=\"S\">\n"
+            "<field name=\"ok\" offset=\"0\" type=\"CPPBool\" size=\"3\"/>\n"
+            "<field name=\"n\" offset=\"4\" type=\"UInt32\" size=\"4\"/>\n"
+            "</structure></types>\n"
+            FN("<argument name=\"b\" type=\"Boolean\" size=\"arg.n\"/>\n"
+               "<argument name=\"m\" type=\"Boolean\" size=\"2\" marshalAs=\"UInt16\"/>\n"
+               "<argument name=\"n\" type=\"Int32\" size=\"4\"/>\n"
+               "<argument name=\"s\" type=\"AsciiStringPtr\" size=\"arg.n\"/>\n")),
+         "t.xml:3:50: error: bad size '3' for a CPPBool: expected 1, 2 or 4 (the bytes it is "
+         "read as)\n"
+         "t.xml:4:42: warning: size on field 'n' of type UInt32 is not used: it gives the bytes "
+         "of a ByteArray (or bounds a SockAddr), and the width of a Boolean, CPPBool or MSBool\n"
+         "t.xml:10:41: error: bad size 'arg.n' for a Boolean: expected 1, 2 or 4 (the bytes it "
+         "is read as)\n"
+         "t.xml:11:44: error: size and marshalAs exclude each other: size gives a Boolean its "
+         "width\n"
+         "t.xml:12:33: warning: size on argument 'n' of type Int32 is not used: it gives the "
+         "bytes of a ByteArray (or bounds a SockAddr), and the width of a Boolean, CPPBool or "
+         "MSBool\n"
+         "t.xml:13:42: warning: size on argument 's' of type AsciiStringPtr is not used: it "
+         "gives the bytes of a ByteArray (or bounds a SockAddr), and the width of a Boolean, "
+         "CPPBool or MSBool\n");
+  EXPECT(HM("<specs><functions><function name=\"f\"><returnValue type=\"Int32\" size=\"4\"/>"
+            "</function></functions></specs>\n"),
+         "t.xml:2:64: error: size on a <returnValue> of type Int32: a return value has a size "
+         "only as the width of a Boolean, CPPBool or MSBool (1, 2 or 4)\n");
+}
+
 /* ---- setsErrno on <returnValue> ---- */
 
 static void test_sets_errno(void)
@@ -1007,6 +1088,7 @@ int main(void)
   test_octal();
   test_sets_errno();
   test_marshal_as();
+  test_boolean_size();
   test_error_value();
   test_error_condition();
   test_thiscall_this();

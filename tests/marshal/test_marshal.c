@@ -76,6 +76,38 @@ static void test_hex_bool_pointer_errno(void)
   ospy_spec_table_free(t);
 }
 
+/* oSpy's Boolean is one byte (a UInt8) unless size="2" or "4" says otherwise
+ * (kept as a marshalAs of UInt16 or UInt32); CPPBool one byte, MSBool four.
+ * A C bool false followed by the bytes 01 01 01 was read as 4 bytes: true. */
+static void test_boolean_widths(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t st = tt_struct(t, "Flagged", 5);
+  tt_field(t, st, 0, "b", 0, "Boolean");
+  tt_field(t, st, 1, "b2", 0, "Boolean")->t.marshal_as = OSPY_BT_UINT16;
+  tt_field(t, st, 2, "b4", 0, "Boolean")->t.marshal_as = OSPY_BT_UINT32;
+  tt_field(t, st, 3, "cpp", 0, "CPPBool");
+  tt_field(t, st, 4, "ms", 0, "MSBool");
+  t->types[st].size = 4;
+  uint32_t fn = tt_fn(t, "flagged", "Boolean");
+  tt_arg(t, fn, "f", IN, "FlaggedPtr");
+  tt_arg(t, fn, "reg", IN, "Boolean");
+  tt_arg(t, fn, "reg2", IN, "Boolean")->t.marshal_as = OSPY_BT_UINT16;
+  tt_prepare(t);
+  static const uint8_t bytes[4] = { 0, 1, 1, 1 };
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(bytes), sizeof(void *));
+  tt_int(&k, 0x100, 4); /* a register whose low byte is 0 */
+  tt_int(&k, 0x100, 4);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0x200, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(f={b=false, b2=true, b4=true, cpp=false, ms=true}, reg=false, reg2=true) "
+                  "= false");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static void test_enums_flags(void)
 {
   ospy_spec_table *t = tt_table();
@@ -1483,6 +1515,7 @@ int main(void)
   test_varargs_stack_unreadable();
   test_integers();
   test_hex_bool_pointer_errno();
+  test_boolean_widths();
   test_enums_flags();
   test_strings();
   test_bad_pointers();
