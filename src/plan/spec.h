@@ -41,7 +41,7 @@ enum ospy_direction { OSPY_DIR_IN = 1, OSPY_DIR_OUT = 2, OSPY_DIR_INOUT = 3 };
 /* How a type is marshaled. */
 enum ospy_type_kind {
   OSPY_KIND_INT = 1,  /* width + signedness */
-  OSPY_KIND_BOOL,     /* width; shown true/false */
+  OSPY_KIND_BOOL,     /* width; shown true/false (MSBool: TRUE/FALSE) */
   OSPY_KIND_POINTER,  /* pointer-width address */
   OSPY_KIND_FLOAT,    /* width 4 or 8 */
   OSPY_KIND_BYTES,    /* ByteArray: `size` bytes */

@@ -147,8 +147,11 @@ static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, c
   case OSPY_KIND_FLAGS:
     enum_text(ty, v, buf, cap);
     break;
-  case OSPY_KIND_BOOL:
-    snprintf(buf, cap, "%s", v->u ? "true" : "false");
+  case OSPY_KIND_BOOL: /* a Windows BOOL as oSpy's MSBool wrote it */
+    if (r->type == OSPY_BT_MSBOOL)
+      snprintf(buf, cap, "%s", v->u ? "TRUE" : "FALSE");
+    else
+      snprintf(buf, cap, "%s", v->u ? "true" : "false");
     break;
   case OSPY_KIND_ERRNO: {
     int64_t e = (int64_t)v->u;

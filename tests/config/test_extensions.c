@@ -753,7 +753,7 @@ static void test_boolean_size(void)
   tt_int(&k, P(bytes), sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, 0, &k, 0x100, NULL, NULL, 65536, text, sizeof text);
-  CHECK_STR(text, "(b=false, b1=true, b4=[true], s={ok=false, w=true}) = false");
+  CHECK_STR(text, "(b=false, b1=true, b4=[true], s={ok=false, w=true}) = FALSE");
   ospy_marshal_release(t);
   ospy_config_free(c);
   /* any other size is an error; size on a type it means nothing to is said

@@ -9,6 +9,7 @@
 #include "capture/event.h"
 #include "config/config.h"
 #include "export/from_capture.h"
+#include "export/jsonl_writer.h"
 #include "export/values_bridge.h"
 #include "export/xml_writer.h"
 #include "plan/values_format.h"
@@ -70,12 +71,18 @@ static const char config_xml[] =
   "</arguments></function>"
   "<function name=\"free\"><arguments>"
   "<argument name=\"ptr\" direction=\"in\" type=\"Pointer\"/>"
+  "</arguments></function>"
+  "<function name=\"flag\"><returnValue type=\"MSBool\"/><arguments>"
+  "<argument name=\"b\" direction=\"in\" type=\"Boolean\"/>"
+  "<argument name=\"cb\" direction=\"in\" type=\"CPPBool\"/>"
+  "<argument name=\"ms\" direction=\"in\" type=\"MSBool\"/>"
   "</arguments></function></functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
   "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
-  "<function specId=\"send\"/><function specId=\"fill\"/><function specId=\"pair\"/></dllModule></hooks>"
+  "<function specId=\"send\"/><function specId=\"fill\"/><function specId=\"pair\"/>"
+  "<function specId=\"flag\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -173,6 +180,26 @@ static char *event_xml(const ospy_xevent *ev)
   memset(text, 0, sizeof text);
   if (s && f && ospy_sink_init(s, f, "tmp", false) == 0) {
     ospy_xml_write_event(s, ev);
+    if (ospy_sink_finish(s) == 0) {
+      rewind(f);
+      if (fread(text, 1, sizeof text - 1, f) == 0)
+        text[0] = '\0';
+    }
+  }
+  if (f)
+    fclose(f);
+  free(s);
+  return text;
+}
+
+static char *event_jsonl(const ospy_xevent *ev)
+{
+  static char text[4096];
+  ospy_sink *s = malloc(sizeof *s);
+  FILE *f = tmpfile();
+  memset(text, 0, sizeof text);
+  if (s && f && ospy_sink_init(s, f, "tmp", false) == 0) {
+    ospy_jsonl_write_event(s, ev);
     if (ospy_sink_finish(s) == 0) {
       rewind(f);
       if (fread(text, 1, sizeof text - 1, f) == 0)
@@ -705,6 +732,27 @@ int main(void)
   got = convert_xml(a, rec, &ev);
   CHECK(strstr(got, "<value type=\"Flags\" subType=\"MsgFlags\" value=\"0\"/>"),
         "no flags:\n got %s", got);
+
+  /* a Windows BOOL (MSBool) is TRUE or FALSE, as oSpy's MSBool wrote it;
+   * Boolean and CPPBool true or false */
+  static const uint8_t flag_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_U, 1, 1, OSPY_VB_INT_U, 0, 2, OSPY_VB_INT_U, 0,
+  };
+  static const uint8_t flag_leave_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0, OSPY_VB_RETVAL, OSPY_VB_INT_U, 1,
+  };
+  make_call2(rec, 10, flag_blob, sizeof flag_blob, flag_leave_blob, sizeof flag_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<argument name=\"b\"><value type=\"Boolean\" value=\"true\"/></argument>"
+                    "<argument name=\"cb\"><value type=\"CPPBool\" value=\"false\"/></argument>"
+                    "<argument name=\"ms\"><value type=\"MSBool\" value=\"FALSE\"/></argument>"
+                    "</arguments><returnValue><value type=\"MSBool\" value=\"TRUE\"/>"),
+        "booleans:\n got %s", got);
+  got = event_jsonl(&ev);
+  CHECK(strstr(got, "\"value\":\"FALSE\"") && strstr(got, "\"value\":\"TRUE\"") &&
+          strstr(got, "\"value\":\"true\"") && strstr(got, "\"value\":\"false\""),
+        "booleans (JSON Lines):\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];

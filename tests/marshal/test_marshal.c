@@ -71,7 +71,7 @@ static void test_hex_bool_pointer_errno(void)
   tt_int(&k, (uint64_t)-1, sizeof(void *));
   tt_done(&k, 0);
   tt_run(t, fn, &k, (uint64_t)-2, NULL, NULL, 65536, text, sizeof text);
-  CHECK_STR(text, "(h=0xdeadbeef, b1=true, b2=false, p=0x1000, fd=3, sz=-1) = -ENOENT");
+  CHECK_STR(text, "(h=0xdeadbeef, b1=TRUE, b2=false, p=0x1000, fd=3, sz=-1) = -ENOENT");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
@@ -102,7 +102,7 @@ static void test_boolean_widths(void)
   tt_int(&k, 0x100, 4);
   tt_done(&k, 0);
   tt_run(t, fn, &k, 0x200, NULL, NULL, 65536, text, sizeof text);
-  CHECK_STR(text, "(f={b=false, b2=true, b4=true, cpp=false, ms=true}, reg=false, reg2=true) "
+  CHECK_STR(text, "(f={b=false, b2=true, b4=true, cpp=false, ms=TRUE}, reg=false, reg2=true) "
                   "= false");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
