@@ -53,7 +53,7 @@ static int same_ref(const ospy_spec_table *a, const ospy_spec_typeref *x, const 
   return x->ptr == y->ptr && x->hex == y->hex && x->octal == y->octal &&
          x->big_endian == y->big_endian &&
          x->elem_ptr == y->elem_ptr && x->null_term == y->null_term &&
-         same_index(a, x->type, b, y->type, depth) &&
+         x->raw_word == y->raw_word && same_index(a, x->type, b, y->type, depth) &&
          same_index(a, x->marshal_as, b, y->marshal_as, depth) &&
          same_index(a, x->elem_type, b, y->elem_type, depth);
 }

@@ -47,6 +47,8 @@ static void print_typeref(const ospy_spec_table *t, const ospy_spec_typeref *r, 
     fprintf(out, " size=%u", ospy_spec_scalar_width(t, &v));
   } else if (r->marshal_as != OSPY_SPEC_NONE)
     fprintf(out, " as %s", ospy_spec_type_name(t, r->marshal_as));
+  if (r->raw_word)
+    fprintf(out, " raw word");
   if (r->hex)
     fprintf(out, " hex");
   if (r->octal)

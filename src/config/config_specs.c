@@ -640,17 +640,63 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
     fn->errno_rule = sets_errno ? OSPY_ERRNO_SET : OSPY_ERRNO_NOT_SET;
 }
 
+/* argsSize="N" on a <function> or <method>: the bytes of its arguments
+   (oSpy's; a method's `this` aside, as in its <arguments>). 0 when absent. */
+static void parse_args_size(cfg *g, xmlNodePtr n, ospy_spec_fn *fn)
+{
+  int64_t args_size = 0;
+  if (cfg_attr_int(g, n, "argsSize", &args_size) > 0 && (args_size < 0 || args_size > 4096))
+    cfg_error(g, cfg_pos_attr(g, n, "argsSize"), "argsSize %lld out of range",
+              (long long)args_size);
+  fn->args_size = args_size > 0 && args_size <= 4096 ? (uint32_t)args_size : 0;
+}
+
+/* A function described by argsSize alone, without <arguments>: oSpy's agent
+   logged those bytes as raw words, arg1..argN. They are its arguments here,
+   read where listed arguments would be (after a method's `this`), one word
+   of the target each (4 bytes on i386, 8 on x86-64; a part of one counts:
+   an i386 config's argsSize="4" is one word on x86-64 too), and named as
+   the raw words of a call without a spec are: arg0.. in show and --filter,
+   arg1.. in the XML (raw_word). */
+static void args_from_size(cfg *g, xmlNodePtr n, ospy_spec_fn *fn)
+{
+  unsigned word = g->t->ptr_size;
+  unsigned nwords = (fn->args_size + word - 1) / word;
+  if (nwords > OSPY_SPEC_MAX_ARGS) {
+    cfg_warning(g, cfg_pos_attr(g, n, "argsSize"), "argsSize %u is %u words of %u bytes: "
+                "the first %u are recorded", fn->args_size, nwords, word, OSPY_SPEC_MAX_ARGS);
+    nwords = OSPY_SPEC_MAX_ARGS;
+  }
+  ospy_spec_arg *as = nwords ? ospy_spec_alloc(g->t, nwords * sizeof *as) : NULL;
+  if (!as)
+    return;
+  for (unsigned i = 0; i < nwords; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "arg%u", i);
+    as[i] = (ospy_spec_arg){ .name = ospy_spec_strdup(g->t, name), .dir = OSPY_DIR_IN,
+                             .valist_arg = OSPY_SPEC_NONE,
+                             .t = { .type = word == 8 ? OSPY_BT_UINT64 : OSPY_BT_UINT32,
+                                    .marshal_as = OSPY_SPEC_NONE,
+                                    .elem_type = OSPY_SPEC_NONE, .raw_word = 1 } };
+    if (!as[i].name)
+      return;
+  }
+  fn->args = as;
+  fn->nargs = nwords;
+}
+
 /* The body shared by <function> and <method>: returnValue, arguments,
    logCondition. */
 static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
 {
   xmlNodePtr cond = NULL, ret = NULL;
+  int has_args = 0;
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (cfg_is(c, "returnValue")) {
       parse_return(g, c, &g->t->fns[fi]);
       ret = c;
     } else if (cfg_is(c, "arguments")) {
-      if (g->t->fns[fi].args)
+      if (has_args++)
         cfg_error(g, cfg_pos_elem(g, c), "more than one <arguments>");
       else
         parse_args(g, c, fi);
@@ -662,6 +708,8 @@ static void parse_fn_body(cfg *g, xmlNodePtr n, uint32_t fi)
     }
   }
   ospy_spec_fn *fn = &g->t->fns[fi];
+  if (!has_args && fn->args_size) /* (before the conditions: they may name arg0) */
+    args_from_size(g, n, fn);
   if (cond && fn->cond.src)
     cfg_check_expr(g, fn->cond.src, fn, cfg_val_text(g, cond), "logCondition");
   check_error_condition(g, ret, fn);
@@ -685,7 +733,8 @@ static uint32_t add_fn(cfg *g, xmlNodePtr n, const char *name)
 
 static void parse_function(cfg *g, xmlNodePtr n)
 {
-  static const char *const attrs[] = { "name", "callingConvention", "logNested", NULL };
+  static const char *const attrs[] = { "name", "callingConvention", "argsSize", "logNested",
+                                       NULL };
   cfg_check_attrs(g, n, attrs);
   const char *name = cfg_name_attr(g, n);
   if (!name)
@@ -697,6 +746,7 @@ static void parse_function(cfg *g, xmlNodePtr n)
   parse_callconv(g, n, &g->t->fns[fi].callconv);
   cfg_attr_bool(g, n, "logNested", &nested);
   g->t->fns[fi].log_nested = (uint8_t)nested;
+  parse_args_size(g, n, &g->t->fns[fi]);
   parse_fn_body(g, n, fi);
 }
 
@@ -706,7 +756,7 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
                                        "logNested", NULL };
   cfg_check_attrs(g, n, attrs);
   const char *name = cfg_name_attr(g, n);
-  int64_t index, args_size = 0;
+  int64_t index;
   if (!name)
     return;
   int hi = cfg_attr_int(g, n, "index", &index);
@@ -714,9 +764,6 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
     cfg_error(g, cfg_pos_elem(g, n), "<method> '%s' needs an 'index' attribute", name);
   else if (hi > 0 && (index < 0 || index > 65535))
     cfg_error(g, cfg_pos_attr(g, n, "index"), "method index %lld out of range", (long long)index);
-  if (cfg_attr_int(g, n, "argsSize", &args_size) > 0 && (args_size < 0 || args_size > 4096))
-    cfg_error(g, cfg_pos_attr(g, n, "argsSize"), "argsSize %lld out of range",
-              (long long)args_size);
   char full[256];
   snprintf(full, sizeof full, "%s::%s", vid, name);
   uint32_t fi = add_fn(g, n, full);
@@ -730,7 +777,7 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
   g->t->fns[fi].is_method = 1;
   cfg_attr_bool(g, n, "logNested", &nested);
   g->t->fns[fi].log_nested = (uint8_t)nested;
-  g->t->fns[fi].args_size = args_size > 0 && args_size <= 4096 ? (uint32_t)args_size : 0;
+  parse_args_size(g, n, &g->t->fns[fi]);
   parse_fn_body(g, n, fi);
   m->index = hi > 0 && index >= 0 && index <= 65535 ? (uint32_t)index : 0;
   m->fn = fi;

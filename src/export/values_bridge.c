@@ -155,6 +155,12 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
       snprintf(t, cap, v->u ? "0x%" PRIx64 : "NULL", v->u);
       return t;
     }
+    /* an argsSize word: as a raw word of a call without a spec, in hex
+     * when it could be an address (oSpy: above 0xffff and readable) */
+    if (v->raw_word) {
+      snprintf(t, cap, v->u > 0xffff ? "0x%" PRIx64 : "%" PRIu64, v->u);
+      return t;
+    }
     /* an enumeration's value that is none of its members: hex, as oSpy's
      * enumerations wrote one (their fallback was UInt32 hex="true") */
     /* hex="true": 0x and hex digits, but 0 for zero, as oSpy's integer
@@ -478,6 +484,8 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);
+  if (v->raw_word && v->depth == 0) /* named as raw words are: arg1.. in the XML */
+    ospy_xb_flags(vs->b, OSPY_XVALUE_RAW_WORD);
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && vs->b->fd_name) {
     const char *fd = vs->b->fd_name(vs->b->fd_ctx, (int64_t)(int32_t)v->u);
     if (fd)

@@ -84,6 +84,9 @@ typedef struct ospy_spec_typeref {
   uint8_t big_endian;  /* endian="big" (struct fields) */
   uint8_t elem_ptr;    /* elementType is a ...Ptr type (e.g. AsciiStringPtr) */
   uint8_t null_term;   /* Array: nullTerminated="true", ends at the first all-zero element */
+  uint8_t raw_word;    /* one of the words argsSize="N" gives a function described without
+                          <arguments> (UInt32/UInt64): shown and exported as the raw
+                          words of a call without a spec (arg0.., in hex) */
   uint32_t marshal_as; /* marshalAs type (an integer type) or OSPY_SPEC_NONE */
   uint32_t elem_type;  /* elementType for Array, or OSPY_SPEC_NONE */
 } ospy_spec_typeref;
@@ -163,7 +166,8 @@ struct ospy_spec_fn {
      ret_width for the return value); ret_counts_bytes: it returns SSize, a
      byte count that caps the buffers of its out arrays (marshal.c) */
   uint8_t int_phases, ret_width, ret_signed, ret_counts_bytes;
-  uint32_t args_size;  /* argsSize of a vtable method without arguments, bytes */
+  uint32_t args_size;  /* argsSize="N", bytes: without <arguments>, the raw words it
+                          covers are the arguments (raw_word typerefs, config_specs.c) */
   int64_t error_value; /* with has_error_value: compared at the return type's width */
   ospy_spec_typeref ret;
   uint32_t nargs;

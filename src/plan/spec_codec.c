@@ -60,7 +60,9 @@ static void put_ref(wbuf *w, const ospy_spec_typeref *r)
 {
   put_u32(w, r->type);
   put_u8(w, r->ptr);
-  put_u8(w, (uint8_t)(r->hex | r->octal << 1)); /* octal: bit 1 (an older reader: hex) */
+  /* octal: bit 1 (an older reader: hex); raw_word: bit 2 (an older reader: a
+   * plain integer) */
+  put_u8(w, (uint8_t)(r->hex | r->octal << 1 | r->raw_word << 2));
   put_u8(w, r->big_endian);
   put_u8(w, r->elem_ptr);
   put_u8(w, r->null_term);
@@ -246,6 +248,7 @@ static void get_ref(rbuf *r, ospy_spec_typeref *ref)
   uint8_t radix = get_u8(r);
   ref->hex = radix & 1;
   ref->octal = radix >> 1 & 1;
+  ref->raw_word = radix >> 2 & 1;
   ref->big_endian = get_u8(r);
   ref->elem_ptr = get_u8(r);
   ref->null_term = get_u8(r);

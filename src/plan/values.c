@@ -70,6 +70,7 @@ static void set_type(vdec *d, ospy_value *v, const ospy_spec_typeref *r)
   const ospy_spec_type *ty = spec_type(d, r);
   v->hex = r ? r->hex : 0;
   v->octal = r ? r->octal : 0;
+  v->raw_word = r ? r->raw_word : 0;
   v->width = r ? ospy_spec_scalar_width(d->t, r) : 0;
   v->type_kind = ty ? ty->kind : 0;
   v->type_name = ty ? ty->name : "?";

@@ -52,6 +52,7 @@ typedef struct ospy_value {
   int type_kind;          /* enum ospy_type_kind of the spec type, 0 if unknown */
   uint64_t u;
   int is_signed, hex, octal; /* octal: shown in octal (modes: 0644) */
+  int raw_word;           /* an argsSize word (spec.h): shown as a raw word, 0x29 */
   unsigned width;         /* bytes of a scalar in the target (0: unknown) */
   const char *text;       /* enum member(s), true/false, errno name, dotted address; or NULL */
   double d;

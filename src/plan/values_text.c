@@ -473,6 +473,8 @@ static void put_leaf(tbuf *b, const ospy_value *v)
       put(b, "%s", v->text);
     else if (v->type_kind == OSPY_KIND_FD && (int32_t)v->u == AT_FDCWD)
       put(b, "AT_FDCWD"); /* openat's "the current directory", as strace names it */
+    else if (v->raw_word) /* as show writes a call's raw words: 0x29, 0 */
+      put(b, v->u ? "0x%llx" : "0", (unsigned long long)v->u);
     else if (v->hex || v->type_kind == OSPY_KIND_POINTER)
       put(b, "0x%llx", (unsigned long long)ospy_value_hex_bits(v));
     else if (v->octal) /* a mode, as C writes it: 0644 */

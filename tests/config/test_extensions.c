@@ -786,6 +786,95 @@ static void test_boolean_size(void)
          "only as the width of a Boolean, CPPBool or MSBool (1, 2 or 4)\n");
 }
 
+/* ---- argsSize="N" without <arguments>: raw words (oSpy's arg1..argN) ---- */
+
+static void expect_loads_saying(const char *xml, unsigned arch_bits, const char *want, int line);
+
+static const char args_size_xml[] = HM(
+  "<specs><functions>\n"
+  "<function name=\"f\" argsSize=\"12\"><returnValue type=\"Int32\"/>"
+  "<logCondition>arg.arg0 != 7</logCondition></function>\n"
+  "<function name=\"g\" argsSize=\"8\"><arguments/></function>\n"
+  "<function name=\"h\" argsSize=\"8\"><arguments><argument name=\"n\" type=\"Int32\"/>"
+  "</arguments></function>\n"
+  "</functions><vtables><vtable id=\"V\" methodCount=\"2\">\n"
+  "<method index=\"0\" name=\"Init\" argsSize=\"4\" logNested=\"true\"/>\n"
+  "<method index=\"1\" name=\"Shutdown\" argsSize=\"0\"/>\n"
+  "</vtable></vtables></specs>\n"
+  "<hooks><module name=\"libc.so.6\"><function specId=\"f\"/></module>"
+  "<vtables><vtable specId=\"V\" name=\"Impl\" vtableSymbol=\"_ZTV4Impl\"/></vtables></hooks>\n");
+
+static void test_args_size(void)
+{
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(args_size_xml, bits, "", __LINE__);
+    if (!c)
+      continue;
+    ospy_spec_table *t = c->specs;
+    const ospy_spec_fn *f = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "f"));
+    const ospy_spec_fn *g = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "g"));
+    const ospy_spec_fn *h = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "h"));
+    const ospy_spec_fn *init = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "V::Init"));
+    const ospy_spec_fn *shut = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "V::Shutdown"));
+    /* 12 bytes: three i386 words, two of x86-64 (one partly) */
+    CHECK(f && f->nargs == (bits == 64 ? 2u : 3u) && f->args_size == 12);
+    for (uint32_t i = 0; f && i < f->nargs; i++) {
+      char name[16];
+      snprintf(name, sizeof name, "arg%u", i);
+      CHECK_STR(f->args[i].name, name);
+      CHECK(f->args[i].dir == OSPY_DIR_IN && f->args[i].t.raw_word && !f->args[i].t.ptr &&
+            f->args[i].t.type == (bits == 64 ? OSPY_BT_UINT64 : OSPY_BT_UINT32));
+    }
+    /* <arguments>, even empty, say what the arguments are */
+    CHECK(g && g->nargs == 0 && h && h->nargs == 1 && !h->args[0].t.raw_word);
+    CHECK(init && init->nargs == 1 && init->is_method && shut && shut->nargs == 0);
+    const char *want64 = "    spec f: default, returns Int32\n"
+                         "      argsSize 12\n"
+                         "      arg 0 arg0: in UInt64 raw word\n"
+                         "      arg 1 arg1: in UInt64 raw word\n"
+                         "      logCondition: arg.arg0 != 7\n";
+    const char *want32 = "    spec f: default, returns Int32\n"
+                         "      argsSize 12\n"
+                         "      arg 0 arg0: in UInt32 raw word\n"
+                         "      arg 1 arg1: in UInt32 raw word\n"
+                         "      arg 2 arg2: in UInt32 raw word\n"
+                         "      logCondition: arg.arg0 != 7\n";
+    CHECK(strstr(printed(c), bits == 64 ? want64 : want32) != NULL);
+    /* the spec table keeps them raw (the readers show and export them so) */
+    size_t n = ospy_spec_table_encode(t, NULL, 0);
+    uint8_t *b = malloc(n);
+    ospy_spec_table_encode(t, b, n);
+    ospy_spec_table *t2 = NULL;
+    char err[200];
+    CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+    const ospy_spec_fn *f2 = t2 ? ospy_spec_table_fn(t2, ospy_spec_fn_lookup(t2, "f")) : NULL;
+    CHECK(f2 && f2->nargs == f->nargs && f2->args[0].t.raw_word && !f2->ret.raw_word);
+    if (t2 && bits == 64) {
+      /* marshaled as the agent does: the argument words, shown in hex */
+      tt_prepare(t2);
+      static char text[4096];
+      tt_call k;
+      tt_call_init(&k);
+      tt_int(&k, 41, 8);
+      tt_int(&k, 0, 8);
+      tt_done(&k, 0);
+      tt_run(t2, ospy_spec_fn_lookup(t2, "f"), &k, 3, NULL, NULL, 65536, text, sizeof text);
+      CHECK_STR(text, "(arg0=0x29, arg1=0) = 3");
+      ospy_marshal_release(t2);
+    }
+    ospy_spec_table_free(t2);
+    free(b);
+    ospy_config_free(c);
+  }
+  /* more words than a function's 32 arguments: the first 32, said */
+  const char *big = HM("<specs><functions><function name=\"f\" argsSize=\"4096\"/>"
+                       "</functions></specs>\n");
+  expect_loads_saying(big, 64, "t.xml:2:48: warning: argsSize 4096 is 512 words of 8 bytes: "
+                      "the first 32 are recorded\n", __LINE__);
+  expect_loads_saying(big, 32, "t.xml:2:48: warning: argsSize 4096 is 1024 words of 4 bytes: "
+                      "the first 32 are recorded\n", __LINE__);
+}
+
 /* ---- setsErrno on <returnValue> ---- */
 
 static void test_sets_errno(void)
@@ -1089,6 +1178,7 @@ int main(void)
   test_sets_errno();
   test_marshal_as();
   test_boolean_size();
+  test_args_size();
   test_error_value();
   test_error_condition();
   test_thiscall_this();

@@ -339,6 +339,20 @@ vtable)
   # address rip-relative (PIE), an immediate (non-PIE), from the GOT (library),
   # the linker's lea of a GOT load (-fPIC code in a PIE)
   check_ctor_signatures x86-64 -m64 8
+  # a method described by argsSize alone: its word recorded as oSpy's agent
+  # logged it (arg1 in the XML), shown as a raw word (it recorded none)
+  cat > "$tmp/argssize.xml" <<'X'
+<hookManager><specs><vtables><vtable id="Codec" methodCount="4">
+<method index="3" name="reset" argsSize="4"><returnValue type="Int32"/></method>
+</vtable></vtables></specs>
+<hooks><vtables><vtable specId="Codec" name="Rot13" vtableSymbol="_ZTV5Rot13" moduleName="e2e-vtable"/></vtables></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/argssize.xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with argsSize exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "e2e-vtable!Rot13::reset(arg0=0x15) = 42"
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.xml" 2>/dev/null || fail "export to XML exited $?"
+  expect_line "$tmp/c.xml" '<arguments direction="in"><argument name="arg1"><value type="UInt64" value="21"/></argument></arguments>'
   # -O0 keeps frame pointers: a backtrace of two frames, C++ names demangled
   "$ospy" capture -q --backtrace 2 -c "$xml" -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>&1 ||
     fail "capture --backtrace exited $?"
@@ -483,6 +497,16 @@ X
   expect_line "$tmp/cconv.show" 'cconv!Foo::Tc(a=1, b=0x500000000) = 1006'
   expect_line "$tmp/cconv.show" 'cconv!Foo::Fc(a=1, b=1) = 1000'
   expect_regex "$tmp/cconv-fn.show" 'cconv!Fc\(self=0x[0-9a-f]+, a=1, b=1\) = 1000$'
+  # described by argsSize alone (thiscall: the 12 bytes of stack it pops, a
+  # and b's two words), as oSpy's agent logged them: arg1.. in the XML
+  sed 's|<method index="1" name="Tc" callingConvention="thiscall">.*</method>|<method index="1" name="Tc" callingConvention="thiscall" argsSize="12"><returnValue type="Int32"/></method>|' \
+    "$tmp/cconv.xml" > "$tmp/cconv-size.xml"
+  "$ospy" capture -q -c "$tmp/cconv-size.xml" -o "$tmp/cconv-size.ospy" -- "$tmp/cconv" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of the conventions target (argsSize) exited $?"; }
+  "$ospy" show "$tmp/cconv-size.ospy" >"$tmp/cconv-size.show" || fail "show exited $?"
+  expect_line "$tmp/cconv-size.show" 'cconv!Foo::Tc(arg0=0x1, arg1=0, arg2=0x5) = 1006'
+  "$ospy" export "$tmp/cconv-size.ospy" -o "$tmp/cconv-size.xml" 2>/dev/null || fail "export to XML exited $?"
+  expect_line "$tmp/cconv-size.xml" '<argument name="arg1"><value type="UInt32" value="1"/></argument><argument name="arg2"><value type="UInt32" value="0"/></argument><argument name="arg3"><value type="UInt32" value="5"/></argument>'
   echo "vtable-i386: methods hooked by _ZTV symbol and by constructor signature (PIE, non-PIE, -fPIC PIE, library; -O0 and -O2); stdcall, thiscall and fastcall methods' this skipped" ;;
 cxx-names)
   # C++ names as nm -C prints them (docs/catalogue.md, -f step 5; a config's

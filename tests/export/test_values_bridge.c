@@ -76,13 +76,15 @@ static const char config_xml[] =
   "<argument name=\"b\" direction=\"in\" type=\"Boolean\"/>"
   "<argument name=\"cb\" direction=\"in\" type=\"CPPBool\"/>"
   "<argument name=\"ms\" direction=\"in\" type=\"MSBool\"/>"
-  "</arguments></function></functions></specs>"
+  "</arguments></function>"
+  "<function name=\"init\" argsSize=\"16\"><returnValue type=\"Int32\"/></function>"
+  "</functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
   "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
   "<function specId=\"send\"/><function specId=\"fill\"/><function specId=\"pair\"/>"
-  "<function specId=\"flag\"/></dllModule></hooks>"
+  "<function specId=\"flag\"/><function specId=\"init\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -753,6 +755,29 @@ int main(void)
   CHECK(strstr(got, "\"value\":\"FALSE\"") && strstr(got, "\"value\":\"TRUE\"") &&
           strstr(got, "\"value\":\"true\"") && strstr(got, "\"value\":\"false\""),
         "booleans (JSON Lines):\n got %s", got);
+
+  /* a function described by argsSize alone: its words are written as the
+   * raw words of a call without a definition (oSpy's arg1..argN, UInt64 on
+   * x86-64, in hex above 0xffff; JSON Lines arg0.. as show), its return
+   * value as its definition says */
+  static const uint8_t init_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_U, 41, 1, OSPY_VB_INT_U, 0xc5, 0xc6, 0x04, /* 0x12345 */
+  };
+  static const uint8_t init_leave_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0, OSPY_VB_RETVAL, OSPY_VB_INT_S, 1,
+  };
+  make_call2(rec, 11, init_blob, sizeof init_blob, init_leave_blob, sizeof init_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  CHECK(strstr(got, "<name>libc.so.6::init</name><arguments direction=\"in\">"
+                    "<argument name=\"arg1\"><value type=\"UInt64\" value=\"41\"/></argument>"
+                    "<argument name=\"arg2\"><value type=\"UInt64\" value=\"0x12345\"/>"
+                    "</argument></arguments><returnValue><value type=\"Int32\" value=\"-1\"/>"),
+        "argsSize words:\n got %s", got);
+  got = event_jsonl(&ev);
+  CHECK(strstr(got, "\"args_in\":[{\"name\":\"arg0\",\"type\":\"UInt64\",\"value\":\"41\"},"
+                    "{\"name\":\"arg1\",\"type\":\"UInt64\",\"value\":\"0x12345\"}]"),
+        "argsSize words (JSON Lines):\n got %s", got);
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];

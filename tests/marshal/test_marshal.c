@@ -1489,6 +1489,41 @@ static void test_i386_method_this(void)
 }
 #endif
 
+/* A method described by argsSize alone: its words are arguments the config
+ * names arg0.. (raw_word, UInt32 or UInt64 as the target's word), read after
+ * `this` where listed arguments would be (i386 thiscall: the stack words
+ * after the return address, `this` in ecx) and shown as show writes the raw
+ * words of a call without a spec: in hex, 0 for zero. */
+static void test_args_size_words(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "CP2PTransportBridge::Init", NULL);
+  t->fns[fn].callconv = OSPY_CALLCONV_THISCALL;
+  t->fns[fn].is_method = 1;
+  t->fns[fn].args_size = 3 * sizeof(void *);
+  static const char *const names[] = { "arg0", "arg1", "arg2" };
+  for (int i = 0; i < 3; i++)
+    tt_arg(t, fn, names[i], IN, sizeof(void *) == 8 ? "UInt64" : "UInt32")->t.raw_word = 1;
+  tt_prepare(t);
+  const char *want = "(arg0=0x29, arg1=0x12345, arg2=0)";
+#if defined(__i386__)
+  uint32_t stack[] = { 0x1234, 41, 0x12345, 0 }; /* ret, the words; this in ecx */
+  run_method(t, fn, stack, 1, 0x1000, 99, want);
+#else
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 0x1000, 8); /* this, in rdi */
+  tt_int(&k, 41, 8);
+  tt_int(&k, 0x12345, 8);
+  tt_int(&k, 0, 8);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, want);
+#endif
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 void test_seed(void);
 void test_computed_all(void);
 void test_room_all(void);
@@ -1516,6 +1551,7 @@ int main(void)
   test_integers();
   test_hex_bool_pointer_errno();
   test_boolean_widths();
+  test_args_size_words();
   test_enums_flags();
   test_strings();
   test_bad_pointers();
