@@ -684,8 +684,10 @@ static uint32_t fch(const uint8_t *f, size_t nunits, unsigned unit, size_t k)
                                       : (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
 }
 
-enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_LDOUBLE, VA_STR, VA_WSTR, VA_PTR, VA_STOP,
-       VA_POSITIONAL };
+/* VA_WSTR: a wchar_t string (UTF-32, glibc); VA_USTR: a UTF-16 one (a
+   UTF-16 format's %s and %ls, MSVC's wide printf) */
+enum { VA_NONE, VA_INT, VA_UINT, VA_DOUBLE, VA_LDOUBLE, VA_STR, VA_WSTR, VA_USTR, VA_PTR,
+       VA_STOP, VA_POSITIONAL };
 
 /* Whether the conversion at f[k] (just after '%') names its argument
    (%2$s): POSIX has all conversions of such a format do so. */
@@ -771,8 +773,12 @@ static int conv_parse(const uint8_t *f, size_t n, unsigned unit, size_t *k, unsi
     return VA_UINT;
   case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
     return big ? VA_LDOUBLE : VA_DOUBLE;
-  case 's': return longs ? VA_WSTR : VA_STR;
-  case 'S': return VA_WSTR;
+  /* a UTF-16 format is MSVC's wide printf (vswprintf, as oSpy's
+   * UnicodeFormatString ran it): %s, %ls and %lS a string of its own width,
+   * %hs and %S a narrow one; glibc's (a narrow or a wchar_t format): %s
+   * narrow, %ls and %S wchar_t */
+  case 's': return unit == 2 ? (shorts ? VA_STR : VA_USTR) : longs ? VA_WSTR : VA_STR;
+  case 'S': return unit == 2 ? (longs ? VA_USTR : VA_STR) : VA_WSTR;
   case 'p': case 'n': return VA_PTR;
   case '%': return VA_NONE;
   case 'm': return VA_NONE; /* glibc: strerror(errno), no argument */
@@ -812,15 +818,17 @@ static int put_vararg(mctx *m, ospy_va *va, int kind, unsigned width, long prec)
     return 0;
   case VA_STR:
   case VA_WSTR:
+  case VA_USTR: {
+    unsigned unit = kind == VA_STR ? 1 : kind == VA_USTR ? 2 : 4;
     v = ospy_marshal_va_int(va, m->t->ptr_size);
     if (put_va_fault(m, va))
       return -1;
     if (!v)
       ospy_mw_u8(m->w, OSPY_VB_NULL);
     else
-      put_string_with_address(m, v, kind == VA_STR ? 1 : 4,
-                              prec >= 0 ? (size_t)prec * (kind == VA_STR ? 1 : 4) : SIZE_MAX);
+      put_string_with_address(m, v, unit, prec >= 0 ? (size_t)prec * unit : SIZE_MAX);
     return 0;
+  }
   default:
     v = ospy_marshal_va_int(va, m->t->ptr_size);
     if (put_va_fault(m, va))

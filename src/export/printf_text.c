@@ -14,7 +14,19 @@ typedef struct conv_spec {
   int width_star, prec_star;
   int length;     /* -2 hh, -1 h, 0 none, 1 l, 2 ll/q/j/L, 3 z/t */
   char conv;
+  int msvc_wide;  /* in a UTF-16 format: MSVC's wide printf (printf_text.h) */
 } conv_spec;
+
+/* Whether a %c/%C or %s/%S takes a wide character or string: glibc's %lc,
+ * %C, %ls, %S; in a UTF-16 format (MSVC's wide printf) the lower-case ones
+ * unless h says narrow, the upper-case ones with l only. */
+static int wide_conv(const conv_spec *sp)
+{
+  int upper = sp->conv == 'C' || sp->conv == 'S';
+  if (sp->msvc_wide)
+    return upper ? sp->length == 1 : sp->length >= 0;
+  return upper || sp->length == 1;
+}
 
 typedef struct arg_cursor {
   const ospy_printf_arg *args;
@@ -168,7 +180,7 @@ static int put_char(FILE *f, const conv_spec *sp, arg_cursor *c)
   if (!a)
     return -1;
   char text[8] = { 0 };
-  if (sp->conv == 'C' || sp->length == 1) { /* a wide character, as UTF-8 */
+  if (wide_conv(sp)) { /* a wide character, as UTF-8 */
     if (!ospy_utf8_encode((uint32_t)a->u, text))
       return -1;
   } else {
@@ -196,8 +208,7 @@ static int put_string(FILE *f, const conv_spec *sp, arg_cursor *c)
     return -1;
   /* the agent read a wide string up to its precision already (in
    * characters, not the bytes its UTF-8 takes) */
-  int wide = sp->conv == 'S' || sp->length == 1;
-  put_padded(f, sp, a->text, wide ? -1 : sp->prec);
+  put_padded(f, sp, a->text, wide_conv(sp) ? -1 : sp->prec);
   return 0;
 }
 
@@ -264,7 +275,7 @@ static int put_conversion(FILE *f, conv_spec *sp, arg_cursor *c, unsigned ptr_si
 }
 
 char *ospy_printf_text(const char *fmt, const ospy_printf_arg *args, size_t nargs,
-                       unsigned ptr_size)
+                       unsigned ptr_size, unsigned fmt_unit)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -280,6 +291,7 @@ char *ospy_printf_text(const char *fmt, const ospy_printf_arg *args, size_t narg
     }
     conv_spec sp;
     const char *after = parse_spec(p + 1, &sp);
+    sp.msvc_wide = fmt_unit == 2;
     bad = !after || put_conversion(f, &sp, &c, ptr_size) < 0;
     p = after;
   }

@@ -4,7 +4,10 @@
  * The agent records the format and the values its conversions consume
  * (docs/config.md); this applies printf's rules to them: flags, width,
  * precision (also `*`), length modifiers cutting an integer to its type, for
- * d i u x X o c s p f F e E g G a A n %, and %lc/%ls/%C/%S as UTF-8. */
+ * d i u x X o c s p f F e E g G a A n %, and %lc/%ls/%C/%S as UTF-8. A
+ * UTF-16 format is MSVC's wide printf (vswprintf: oSpy's
+ * UnicodeFormatString), where %s, %ls, %c and %lc are wide and %hs, %S, %hc
+ * and %C narrow; a narrow or wchar_t format follows glibc. */
 #ifndef OSPY_EXPORT_PRINTF_TEXT_H
 #define OSPY_EXPORT_PRINTF_TEXT_H
 
@@ -31,8 +34,9 @@ typedef struct ospy_printf_arg {
  * is missing or of another kind than its conversion takes, when the values
  * are not exactly those the conversions consume, or for %m (errno at entry
  * is not recorded) or a conversion not listed above. ptr_size: the
- * target's (what %ld, %zu and %p hold). */
+ * target's (what %ld, %zu and %p hold); fmt_unit: the code unit the format
+ * had in the target (1, 2: UTF-16, 4: wchar_t), fmt being its UTF-8 text. */
 char *ospy_printf_text(const char *fmt, const ospy_printf_arg *args, size_t nargs,
-                       unsigned ptr_size);
+                       unsigned ptr_size, unsigned fmt_unit);
 
 #endif

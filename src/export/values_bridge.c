@@ -48,6 +48,7 @@ typedef struct visit {
   /* the format and its values as printf takes them, to write the text it
    * printed (arena copies); fmt_text NULL: the format is not whole */
   const char *fmt_text;
+  unsigned fmt_unit;  /* its code unit: 1, 2 (UTF-16, MSVC's printf) or 4 */
   ospy_printf_arg fargs[64];
   unsigned nfargs;
   int fmt_incomplete; /* a value missing (not decoded, too many) */
@@ -282,6 +283,7 @@ static void note_format(visit *vs, const ospy_value *v)
     vs->fmt_depth = v->depth + 1;
     vs->nconvs = 0;
     vs->fmt_text = NULL;
+    vs->fmt_unit = 1;
     vs->nfargs = 0;
     vs->fmt_incomplete = 0;
     return;
@@ -295,9 +297,9 @@ static void note_format(visit *vs, const ospy_value *v)
   else
     vs->fmt_text = whole_string(vs, v);
   if (v->index == 0 && v->kind == OSPY_VALUE_STRING) {
-    const char *f = v->unit == 1 ? NULL : string_text(vs, v); /* wide: as UTF-8 */
-    vs->nconvs = ospy_format_convs(f ? (const uint8_t *)f : v->bytes, f ? strlen(f) : v->nbytes,
-                                   vs->convs, vs->sizes, sizeof vs->convs);
+    vs->fmt_unit = v->unit; /* (a UTF-16 format is MSVC's printf: printf_text.h) */
+    vs->nconvs = ospy_format_convs(v->bytes, v->nbytes, v->unit, vs->convs, vs->sizes,
+                                   sizeof vs->convs);
   }
 }
 
@@ -535,7 +537,8 @@ static void finish_format(visit *vs, const ospy_value *v)
   char *text = NULL;
   int missing = format_value_missing(vs, v);
   if (vs->fmt_text && !missing)
-    text = ospy_printf_text(vs->fmt_text, vs->fargs, vs->nfargs, vs->vb->specs->ptr_size);
+    text = ospy_printf_text(vs->fmt_text, vs->fargs, vs->nfargs, vs->vb->specs->ptr_size,
+                            vs->fmt_unit);
   if (vs->fmt_text && missing)
     ospy_xb_cut(vs->b); /* the text printed is not known in full */
   ospy_xb_format(vs->b, text, v->address);

@@ -95,11 +95,16 @@ static inline uint64_t ospy_value_hex_bits(const ospy_value *v)
   return v->u;
 }
 
-/* The conversions of a printf format, one per value it consumes: out[k] the
- * conversion character ('*' for a width or precision taken from the
- * arguments; 'C' for %lc as for %C, a wide character) and, when size is not NULL, size[k] its length modifier:
- * 0 none (or h, hh), 1 l z t j, 2 ll q L. Returns how many (at most cap). */
-unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size, unsigned cap);
+/* The conversions of a printf format (n bytes of `unit`-byte code units: 1
+ * a narrow format, 2 a UTF-16 one, 4 a wchar_t one), one per value it
+ * consumes: out[k] the conversion character ('*' for a width or precision
+ * taken from the arguments; 'C' for a wide character: %lc and %C, and in a
+ * UTF-16 format, MSVC's wide printf, %c and %lc, while its %hc and %C are
+ * 'c', a narrow one) and, when size is not NULL, size[k] its length
+ * modifier: 0 none (or h, hh), 1 l z t j, 2 ll q L. Returns how many (at
+ * most cap). */
+unsigned ospy_format_convs(const uint8_t *s, size_t n, unsigned unit, char *out, uint8_t *size,
+                           unsigned cap);
 
 /* Code point cp as UTF-8 in out (NUL-terminated); 0 bytes for one that is
  * no character (a surrogate, past U+10FFFF). */

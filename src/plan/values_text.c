@@ -544,22 +544,44 @@ typedef struct fmt {
   unsigned nconvs;
 } fmt;
 
-unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size, unsigned cap)
+/* Code unit i of a format of `unit`-byte units (little-endian), as a
+ * character of its syntax: any unit past ASCII is '?' (no syntax). */
+static char fmt_char(const uint8_t *s, unsigned unit, size_t i)
+{
+  const uint8_t *p = s + i * unit;
+  uint32_t c = unit == 1 ? p[0] : unit == 2 ? (uint32_t)(p[0] | p[1] << 8)
+                                            : (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
+  return c && c < 0x80 ? (char)c : c ? '?' : '\0';
+}
+
+/* Whether a %c or %C prints a wide character: glibc's %lc and %C; in a
+ * UTF-16 format (MSVC's wide printf, oSpy's UnicodeFormatString) %c and
+ * %lc, its %hc and %C being narrow. */
+static int wide_char_conv(char conv, unsigned unit, int longs, int shorts)
+{
+  if (unit == 2)
+    return conv == 'c' ? !shorts : longs;
+  return conv == 'C' || longs;
+}
+
+unsigned ospy_format_convs(const uint8_t *s, size_t nbytes, unsigned unit, char *out,
+                           uint8_t *size, unsigned cap)
 {
   unsigned k = 0;
+  size_t n = unit == 1 || unit == 2 || unit == 4 ? nbytes / unit : 0;
   for (size_t i = 0; i < n && k < cap; i++) {
-    if (s[i] != '%')
+    if (fmt_char(s, unit, i) != '%')
       continue;
-    if (++i < n && s[i] == '%')
+    if (++i < n && fmt_char(s, unit, i) == '%')
       continue;
-    while (i < n && strchr("-+ #0'", s[i]))
+    while (i < n && fmt_char(s, unit, i) && strchr("-+ #0'", fmt_char(s, unit, i)))
       i++;
     for (int part = 0; part < 2 && i < n; part++) { /* width, then .precision */
-      if (part && s[i] == '.')
+      if (part && fmt_char(s, unit, i) == '.')
         i++;
       else if (part)
         break;
-      if (i < n && s[i] == '*') {
+      if (i < n && fmt_char(s, unit, i) == '*') {
         if (k < cap) {
           if (size)
             size[k] = 0;
@@ -567,16 +589,23 @@ unsigned ospy_format_convs(const uint8_t *s, size_t n, char *out, uint8_t *size,
         }
         i++;
       }
-      while (i < n && s[i] >= '0' && s[i] <= '9')
+      while (i < n && fmt_char(s, unit, i) >= '0' && fmt_char(s, unit, i) <= '9')
         i++;
     }
     uint8_t len = 0;
-    for (; i < n && strchr("hlLqjzt", s[i]); i++)
-      len = s[i] == 'h' ? len : (s[i] == 'l' && len) || s[i] == 'q' || s[i] == 'L' ? 2 : 1;
-    if (i < n && k < cap && s[i] != 'm') { /* glibc's %m takes no argument */
+    int longs = 0, shorts = 0;
+    for (char c; i < n && (c = fmt_char(s, unit, i)) && strchr("hlLqjzt", c); i++) {
+      longs += c == 'l';
+      shorts += c == 'h';
+      len = c == 'h' ? len : (c == 'l' && len) || c == 'q' || c == 'L' ? 2 : 1;
+    }
+    char conv = i < n ? fmt_char(s, unit, i) : 0;
+    if (conv && k < cap && conv != 'm') { /* glibc's %m takes no argument */
       if (size)
         size[k] = len;
-      out[k++] = s[i] == 'c' && len ? 'C' : (char)s[i]; /* %lc is %C: a wide character */
+      if (conv == 'c' || conv == 'C')
+        conv = wide_char_conv(conv, unit, longs, shorts) ? 'C' : 'c';
+      out[k++] = conv;
     }
   }
   return k;
@@ -683,8 +712,8 @@ static int on_enter(const ospy_value *v, void *data)
   else
     put_leaf(f->b, v);
   if (d > 0 && f->parent_kind[d - 1] == OSPY_VALUE_FORMAT && f->count[d] == 1 &&
-      v->kind == OSPY_VALUE_STRING && v->unit == 1)
-    f->nconvs = ospy_format_convs(v->bytes, v->nbytes, f->convs, NULL, MAX_CONVS);
+      v->kind == OSPY_VALUE_STRING)
+    f->nconvs = ospy_format_convs(v->bytes, v->nbytes, v->unit, f->convs, NULL, MAX_CONVS);
   return 0;
 }
 

@@ -78,13 +78,17 @@ static const char config_xml[] =
   "<argument name=\"ms\" direction=\"in\" type=\"MSBool\"/>"
   "</arguments></function>"
   "<function name=\"init\" argsSize=\"16\"><returnValue type=\"Int32\"/></function>"
+  "<function name=\"wlog\"><arguments>"
+  "<argument name=\"fmt\" direction=\"in\" type=\"UnicodeFormatStringPtr\"/>"
+  "</arguments></function>"
   "</functions></specs>"
   "<hooks><dllModule name=\"libc.so.6\"><function specId=\"read\"/>"
   "<function specId=\"free\"/><function specId=\"puts\"/>"
   "<function specId=\"sum\"/><function specId=\"logf\"/>"
   "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
   "<function specId=\"send\"/><function specId=\"fill\"/><function specId=\"pair\"/>"
-  "<function specId=\"flag\"/><function specId=\"init\"/></dllModule></hooks>"
+  "<function specId=\"flag\"/><function specId=\"init\"/>"
+  "<function specId=\"wlog\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -778,6 +782,45 @@ int main(void)
   CHECK(strstr(got, "\"args_in\":[{\"name\":\"arg0\",\"type\":\"UInt64\",\"value\":\"41\"},"
                     "{\"name\":\"arg1\",\"type\":\"UInt64\",\"value\":\"0x12345\"}]"),
         "argsSize words (JSON Lines):\n got %s", got);
+
+  /* a UTF-16 format is MSVC's wide printf, as oSpy's UnicodeFormatString ran
+   * it: %c and %lc a UTF-16 character (it was taken as a narrow char: \xac),
+   * %s and %ls UTF-16 strings, %hs and %S narrow ones, %.2s two characters */
+  {
+    static const char ftext[] = "%s|%ls|%c|%lc|%hs|%S|%.2s";
+    uint8_t wb[256];
+    size_t wn = 0;
+    static const uint8_t head[] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+                                    0, OSPY_VB_FMT_AT, 0x80, 0x20, OSPY_VB_STR, 0, 2 };
+    memcpy(wb, head, sizeof head);
+    wn = sizeof head;
+    wb[wn++] = (uint8_t)(2 * strlen(ftext));
+    for (const char *c = ftext; *c; c++) {
+      wb[wn++] = (uint8_t)*c;
+      wb[wn++] = 0;
+    }
+    static const uint8_t values[] = {
+      7,
+      OSPY_VB_STR, 0, 2, 6, 'b', 0, 'o', 0, 'b', 0,
+      OSPY_VB_STR, 0, 2, 4, 'b', 0, 'o', 0,
+      OSPY_VB_INT_U, 0xac, 0x41, /* 0x20ac */
+      OSPY_VB_INT_U, 0xe9, 0x01, /* 0xe9 */
+      OSPY_VB_STR, 0, 1, 3, 'n', 'a', 'r',
+      OSPY_VB_STR, 0, 1, 3, 'r', 'o', 'w',
+      OSPY_VB_STR, 0, 2, 4, 'a', 0, 'b', 0,
+    };
+    memcpy(wb + wn, values, sizeof values);
+    wn += sizeof values;
+    make_call2(rec, 12, wb, wn, free_leave_blob, sizeof free_leave_blob);
+    got = convert_xml(a, rec, &ev);
+    CHECK(strstr(got, "<value type=\"UnicodeFormatString\" value=\"bob|bo|\xe2\x82\xac|\xc3\xa9|nar|row|ab\"/>"),
+          "UTF-16 format:\n got %s", got);
+    const ospy_xvalue *wv = ev.nargs_in == 1 && ev.args_in[0].nchildren == 8
+                              ? ev.args_in[0].children : NULL;
+    CHECK(wv && !strcmp(wv[3].type, "Char") && !strcmp(wv[3].text, "\xe2\x82\xac") &&
+            !strcmp(wv[1].type, "UnicodeString") && !strcmp(wv[5].type, "AsciiString"),
+          "UTF-16 format values");
+  }
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
   uint8_t bad[sizeof enter_blob];

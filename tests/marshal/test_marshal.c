@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <uchar.h>
 #include <wchar.h>
 
 #include "marshal_test.h"
@@ -911,6 +912,40 @@ static void test_varargs(void)
   ospy_spec_table_free(t);
 }
 
+/* A UTF-16 format (UnicodeFormatString) is MSVC's wide printf, as oSpy ran
+ * it (vswprintf): %s, %ls and %lS take a UTF-16 string, %hs and %S a narrow
+ * one, %c and %lc a UTF-16 character, %hc and %C a narrow one. (Its %s was
+ * read as a char *: "b" of u"bob"; %ls as a wchar_t string, running into the
+ * format; %c shown as the number 8364.) */
+static void test_unicode_format(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "WLMDebug", NULL);
+  tt_arg(t, fn, "fmt", IN, "UnicodeFormatStringPtr");
+  tt_prepare(t);
+  static const char16_t f[] = u"user %s %ls %lS %c %lc|%hs %S %hc %C|%.2s %d";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(f), sizeof(void *));
+  tt_int(&k, P(u"bob"), sizeof(void *));
+  tt_int(&k, P(u"bo"), sizeof(void *));
+  tt_int(&k, P(u"b"), sizeof(void *));
+  tt_int(&k, 0x20ac, 4); /* a char16_t, promoted to int */
+  tt_int(&k, 0xe9, 4);
+  tt_int(&k, P("nar"), sizeof(void *));
+  tt_int(&k, P("row"), sizeof(void *));
+  tt_int(&k, 'x', 4);
+  tt_int(&k, 'y', 4);
+  tt_int(&k, P(u"abc"), sizeof(void *));
+  tt_int(&k, (uint64_t)-7, 4);
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(fmt=\"user %s %ls %lS %c %lc|%hs %S %hc %C|%.2s %d\"(\"bob\", \"bo\", \"b\", "
+                  "'€', 'é', \"nar\", \"row\", 'x', 'y', \"ab\", -7))");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* logf(2, f, words...) shown: each word pointer-wide (an int or a pointer). */
 static const char *run_format(const char *f, const uint64_t *words, unsigned n)
 {
@@ -1534,6 +1569,7 @@ int main(void)
   test_seed();
   test_computed_all();
   test_varargs();
+  test_unicode_format();
   test_format_edges();
   test_conditions();
   test_errno_conditions();
