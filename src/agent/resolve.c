@@ -351,6 +351,7 @@ typedef struct symbol_query {
   char *clone;   /* a clone of name is looked for, its name written here */
   size_t clone_cap;
   int *ifunc;
+  int defined;   /* only symbols defined in the file (a .dynsym lists those it imports) */
   ElfW(Sym) hit; /* the symbol found */
   int linker_localized; /* the walk is past the linker's empty STT_FILE */
   int hit_static;       /* hit is a static function of its source file */
@@ -373,6 +374,8 @@ static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
   if (t == STT_FILE)
     q->linker_localized = !s[0];
   if (t != q->type && !(q->ifunc && q->type == STT_FUNC && t == STT_GNU_IFUNC))
+    return 0;
+  if (q->defined && sym->st_shndx == SHN_UNDEF)
     return 0;
   if (!q->clone && !strcmp(s, q->name)) {
     if (q->ifunc)
@@ -399,13 +402,26 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
 {
   if (!name)
     return symtab_walk(map, size, SHT_SYMTAB, NULL, NULL) == 0;
-  symbol_query q = { name, type, clone, clone_cap, ifunc, { 0 }, 0, 0 };
+  symbol_query q = { name, type, clone, clone_cap, ifunc, 0, { 0 }, 0, 0 };
   if (symtab_walk(map, size, SHT_SYMTAB, symbol_query_each, &q) <= 0)
     return 0;
   if (hit)
     *hit = q.hit;
   if (hit_static)
     *hit_static = q.hit_static;
+  return q.hit.st_value;
+}
+
+/* The value of the function name defined in the dynamic symbols of the ELF
+ * image at map (size bytes), 0 when there is none: one the dynamic linker
+ * does not give (dlsym finds the default version of a name; a library may
+ * keep an older version alone, for programs linked against it). *ifunc:
+ * whether it is a resolver (STT_GNU_IFUNC). */
+static uint64_t dynsym_find(const uint8_t *map, size_t size, const char *name, int *ifunc)
+{
+  symbol_query q = { name, STT_FUNC, NULL, 0, ifunc, 1, { 0 } };
+  if (symtab_walk(map, size, SHT_DYNSYM, symbol_query_each, &q) <= 0)
+    return 0;
   return q.hit.st_value;
 }
 
@@ -582,6 +598,7 @@ typedef struct module_list {
   unsigned n;
   uintptr_t base[SYMTAB_MODULES];
   char path[SYMTAB_MODULES][256];
+  uint8_t program[SYMTAB_MODULES]; /* the main program (path: /proc/self/exe) */
 } module_list;
 
 static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -590,16 +607,70 @@ static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
   module_list *l = data;
   if (!module_named(info, l->glob))
     return 0;
-  const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe";
+  int program = !info->dlpi_name || !info->dlpi_name[0];
+  const char *name = program ? "/proc/self/exe" : info->dlpi_name;
   if (strlen(name) >= sizeof l->path[0] || !strncmp(name, "linux-", 6))
     return 0; /* (the vDSO has no file) */
   l->base[l->n] = info->dlpi_addr;
+  l->program[l->n] = (uint8_t)program;
   strcpy(l->path[l->n], name);
   return ++l->n == SYMTAB_MODULES;
 }
 
+typedef struct own_export_query {
+  uintptr_t base;
+  const char *path; /* NULL: the main program */
+  const char *symbol;
+  void *found;
+} own_export_query;
+
+static int own_export_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  own_export_query *q = data;
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  if (info->dlpi_addr != q->base || strcmp(name, q->path ? q->path : ""))
+    return 0;
+  void *h = dlopen(q->path, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return 1;
+  void *sym = dlsym(h, q->symbol);
+  dlclose(h);
+  if (sym && (in_segments(info, (uintptr_t)sym) || in_vdso(sym)))
+    q->found = sym;
+  return 1;
+}
+
+/* The symbol as the i-th module of l exports it (the default version, an
+ * IFUNC's choice: what dlsym gives), NULL when it does not. */
+static void *module_export(const module_list *l, unsigned i, const char *symbol)
+{
+  own_export_query q = { l->base[i], l->program[i] ? NULL : l->path[i], symbol, NULL };
+  dl_iterate_phdr(own_export_cb, &q);
+  return q.found;
+}
+
+/* A function the module's .symtab lacks: the one it exports, else one of
+ * its dynamic symbols the dynamic linker does not give (an old version
+ * kept alone). A library without a .symtab (libc, stripped libraries) has
+ * its exported functions still: symbol="close" found no close there. */
+static void *dynamic_function(const module_list *l, unsigned i, const char *symbol,
+                              const uint8_t *map, size_t size)
+{
+  void *sym = module_export(l, i, symbol);
+  if (sym)
+    return sym;
+  int ifunc = 0;
+  uint64_t v = dynsym_find(map, size, symbol, &ifunc);
+  if (!v)
+    return NULL;
+  return ifunc ? ifunc_target(l->path[i], l->base[i], v) : (void *)(uintptr_t)(l->base[i] + v);
+}
+
 /* A non-exported function (or object) in the .symtab of the first module in
- * load order matching glob (NULL: any, the program first) that has it. A
+ * load order matching glob (NULL: any, the program first) that has it; a
+ * function a module's .symtab lacks (it has none: stripped), from its
+ * dynamic symbols (dynamic_function). A
  * function chosen at load time (STT_GNU_IFUNC, not exported: its symbol is
  * the resolver) is the one ld.so chose (ifunc_target). With pick, the
  * pick->nth of the functions of that name in that module's file, and how
@@ -630,7 +701,14 @@ static void *symtab_in_modules_pick(const char *glob, const char *symbol, int ty
       else if (pick->nth)
         v = 0;
     }
+    void *dynamic = !v && type == STT_FUNC && (!pick || !pick->nth)
+                        ? dynamic_function(&l, i, symbol, map, size) : NULL;
     munmap((void *)map, size);
+    if (dynamic) {
+      if (pick)
+        pick->count = 1;
+      return dynamic;
+    }
     if (v && ifunc)
       return ifunc_target(l.path[i], l.base[i], v);
     if (v)
@@ -738,7 +816,8 @@ static unsigned edit_distance(const char *a, const char *b, unsigned limit)
 
 /* The defined function of the file's dynamic symbols and .symtab whose name
  * is closest to name (a misspelling: nosuchlibc is not one, strln is), into
- * out; 0 when none is close. */
+ * out; 0 when none is close. Never name itself: "check the name (close is
+ * close)" told the user to write what was written. */
 static int closest_function(const uint8_t *map, size_t size, const char *name, char *out,
                             size_t cap)
 {
@@ -765,7 +844,8 @@ static int closest_function(const uint8_t *map, size_t size, const char *name, c
           sym[k].st_name >= strs->sh_size)
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
-      if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
+      if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name ||
+          !strcmp(s, name))
         continue;
       unsigned d = edit_distance(name, s, best);
       if (d < best || (d == best && !found)) {

@@ -156,7 +156,7 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
 
 static const char *kind_name(uint32_t k)
 {
-  static const char *const names[] = { "?", "export", "symtab", "offset", "signature", "vtable" };
+  static const char *const names[] = { "?", "export", "symbol", "offset", "signature", "vtable" };
   return k <= OSPY_HOOK_VTABLE ? names[k] : "?";
 }
 
@@ -172,10 +172,14 @@ static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *o
 {
   const ospy_plan_hook *h = &ch->h;
   fprintf(out, "  %s: %s", h->display, kind_name(h->kind));
+  /* symbol="": the module's .symtab, else its dynamic symbols (a library
+   * without a .symtab, libc, still exports its functions) */
   if (h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB)
     fprintf(out, " %s in %s%s", h->symbol, *h->module ? h->module : "any module",
             cxx_name_like(h->symbol) ? " (a C++ name: looked up in that module's file when "
-                                       "captured)" : "");
+                                       "captured)"
+            : h->kind == OSPY_HOOK_SYMTAB ? " (its symbol table, else its exported symbols)"
+                                          : "");
   else if (h->kind == OSPY_HOOK_OFFSET)
     fprintf(out, " %s+0x%" PRIx64, h->module, h->offset);
   else {

@@ -366,6 +366,65 @@ X
       [ $kind = pie ] && break # a PIE's addresses are offsets already
     done
   done
+  # symbol= names a function by the name the module has for it (oSpy's spec
+  # name closesocket onto libc's close): a library without a .symtab (libc
+  # here, a stripped one) has its exported functions, and a version of one
+  # that dlsym does not give (old_fn@VER_1 alone, for programs linked
+  # against it) in its dynamic symbols; all three were "not found" ("check
+  # the name (old_fn is close)": the name written)
+  cat > "$work/sv.c" <<'C'
+int api_fn(int x) { return x * 3; }
+int old_fn_v1(int x) { return x + 100; }
+__asm__(".symver old_fn_v1, old_fn@VER_1");
+C
+  printf 'VER_1 { local: old_fn_v1; };\nVER_2 { global: api_fn; } VER_1;\n' > "$work/sv.map"
+  cat > "$work/svmain.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+int api_fn(int);
+int main(void) {
+  int (*old)(int) = (int (*)(int))dlvsym(RTLD_DEFAULT, "old_fn", "VER_1");
+  close(99);
+  printf("api=%d old=%d\n", api_fn(2), old ? old(1) : -1);
+  return 0; }
+C
+  cc -shared -fPIC -Wl,--version-script="$work/sv.map" -o "$work/libsv.so" "$work/sv.c" &&
+    strip "$work/libsv.so" &&
+    cc -o "$work/svmain" "$work/svmain.c" -L"$work" -lsv -ldl -Wl,-rpath,"$work" ||
+    fail "cannot build the stripped library with a versioned function"
+  readelf -S "$work/libsv.so" | grep -q '\.symtab' && fail "libsv.so kept a .symtab"
+  cat > "$work/sym.xml" <<'X'
+<hookManager><specs><functions>
+<function name="closesocket"><returnValue type="Int32"/><arguments><argument name="s" direction="in" type="UInt32" hex="true"/></arguments></function>
+<function name="triple"><returnValue type="Int32"/><arguments><argument name="x" direction="in" type="Int32"/></arguments></function>
+<function name="legacy"><returnValue type="Int32"/><arguments><argument name="x" direction="in" type="Int32"/></arguments></function>
+</functions></specs><hooks>
+<dllModule name="libc.so.6"><function specId="closesocket" symbol="close"/></dllModule>
+<dllModule name="libsv.so"><function specId="triple" symbol="api_fn"/><function specId="legacy" symbol="old_fn"/></dllModule>
+</hooks></hookManager>
+X
+  "$ospy" check "$work/sym.xml" > "$work/sym.check" || fail "check sym.xml"
+  grep -q 'libc.so.6!closesocket: symbol close in libc.so.6 (its symbol table, else its exported symbols)' \
+    "$work/sym.check" || fail "symbol=: the plan: $(cat "$work/sym.check")"
+  "$ospy" capture -q -c "$work/sym.xml" -o "$cap" -- "$work/svmain" > "$work/out" 2> "$work/err" ||
+    { cat "$work/err" >&2; fail "symbol=: the program failed"; }
+  grep -q '^api=6 old=101$' "$work/out" || fail "symbol=: the program's results changed: $(cat "$work/out")"
+  "$ospy" show "$cap" | grep -v -e '--- loaded' > "$work/sym.show"
+  for want in 'libc.so.6!closesocket(s=0x63) = -1 EBADF' 'libsv.so!triple(x=2) = 6$' \
+              'libsv.so!legacy(x=1) = 101$'; do
+    echo "symbol=: expect $want"
+    grep -q "$want" "$work/sym.show" || { cat "$work/sym.show" >&2; fail "symbol=: no $want"; }
+  done
+  grep -E 'error|warning' "$work/sym.show" && fail "symbol=: an error or a warning"
+  # a name no table has: the hint never names the very name written
+  sed 's/symbol="old_fn"/symbol="old_fm"/' "$work/sym.xml" > "$work/sym2.xml"
+  "$ospy" capture -q -c "$work/sym2.xml" -o "$cap" -- "$work/svmain" > /dev/null 2>&1
+  "$ospy" show "$cap" | grep 'legacy:' > "$work/sym2.show"
+  echo "symbol=old_fm: $(cat "$work/sym2.show")"
+  grep -q 'function not found in libsv.so: not among its exported (dynamic) symbols, and its file has no symbol table; check the name (old_fn is close)' \
+    "$work/sym2.show" || fail "symbol=old_fm: not the close name old_fn"
   # a static function GCC renamed (secret_calc.constprop.0 without its
   # constant argument): the error names the copy, and the copy can be hooked
   cat > "$work/iso.c" <<'C'

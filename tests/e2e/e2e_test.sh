@@ -607,7 +607,7 @@ X
   expect_regex "$tmp/show" '\] liblate.so!late::Acc::add\(arg0=0x[0-9a-f]+, arg1=0x4, .*\) = 10$'
   # ospy check knows no program: it says where the name will be looked up
   "$ospy" check "$tmp/late.xml" >"$tmp/check" || fail "check exited $?"
-  expect_line "$tmp/check" "liblate.so!add: symtab late::Acc::add in liblate.so (a C++ name: looked up in that module's file when captured)"
+  expect_line "$tmp/check" "liblate.so!add: symbol late::Acc::add in liblate.so (a C++ name: looked up in that module's file when captured)"
   # a signature hook: its length, and its sigOffset apart from it
   cat > "$tmp/sig.xml" <<'X'
 <hookManager><specs><functions>
