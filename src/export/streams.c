@@ -207,13 +207,20 @@ static ospy_conv_kind socket_kind(int domain, const ospy_xvalue *type)
   return OSPY_CONV_SOCKET;
 }
 
+/* socket's argument i (domain, type): by its place, as every socket API
+ * has them (oSpy's Winsock spec names the domain `af`). */
+static const ospy_xvalue *socket_arg(const ospy_xevent *ev, size_t i)
+{
+  return i < ev->nargs_in ? &ev->args_in[i] : NULL;
+}
+
 static void on_socket(ospy_streams *s, const ospy_xevent *ev)
 {
   int64_t fd;
   if (!retval(ev, &fd) || fd < 0)
     return;
-  int domain = ospy_sv_family(ospy_sv_arg(ev, "domain", 0));
-  ospy_conv *c = new_conv(s, ev, socket_kind(domain, ospy_sv_arg(ev, "type", 0)), fd, 0);
+  int domain = ospy_sv_family(socket_arg(ev, 0));
+  ospy_conv *c = new_conv(s, ev, socket_kind(domain, socket_arg(ev, 1)), fd, 0);
   if (c)
     c->domain = domain;
 }
@@ -253,16 +260,18 @@ static void on_accept(ospy_streams *s, const ospy_xevent *ev)
   c->local = local;
   c->domain = domain;
   c->initiated = 0;
-  if (ospy_sv_sockaddr(ospy_sv_arg(ev, "addr", 1), &c->remote) && !c->domain)
+  if (ospy_sv_sockaddr_arg(ev, 1, "addr", &c->remote) && !c->domain)
     c->domain = c->remote.family;
 }
 
-/* connect, bind, getsockname, getpeername: an address of the socket. */
+/* connect, bind, getsockname, getpeername: an address of the socket (the
+ * argument that holds one, whatever its name: oSpy's connect names it
+ * `name`). */
 static void on_address(ospy_streams *s, const ospy_xevent *ev, int remote, int out)
 {
   int64_t fd, r = 0;
   ospy_endpoint e;
-  if (!fd_arg(ev, &fd) || !ospy_sv_sockaddr(ospy_sv_arg(ev, "addr", out), &e))
+  if (!fd_arg(ev, &fd) || !ospy_sv_sockaddr_arg(ev, out, "addr", &e))
     return;
   if (out && (!retval(ev, &r) || r != 0))
     return;
@@ -338,10 +347,11 @@ static int moved(const ospy_xevent *ev, const char *f, int64_t *count)
   return *count > 0;
 }
 
-/* The datagram's address: dest_addr, src_addr or the message's msg_name. */
+/* The datagram's address: the argument holding one (sendto's dest_addr,
+ * recvfrom's src_addr; oSpy's `to`, `from`), or the message's msg_name. */
 static int peer_of(const ospy_xevent *ev, int out, ospy_endpoint *e)
 {
-  return ospy_sv_sockaddr(ospy_sv_arg(ev, out ? "src_addr" : "dest_addr", out), e) ||
+  return ospy_sv_sockaddr_arg(ev, out, out ? "src_addr" : "dest_addr", e) ||
          ospy_sv_sockaddr(ospy_sv_field(ospy_sv_arg(ev, "msg", out), "msg_name"), e);
 }
 

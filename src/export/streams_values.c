@@ -30,9 +30,18 @@ int ospy_sv_int(const ospy_xvalue *v, int64_t *out)
   return end != t;
 }
 
+int ospy_sv_is_pointer(const ospy_xvalue *v)
+{
+  size_t n = strlen(v->type);
+  if (!strcmp(v->type, "Pointer"))
+    return 1;
+  return n > 3 && !strcmp(v->type + n - 3, "Ptr") && v->nchildren <= 1 &&
+         (!v->nchildren || !v->children[0].name);
+}
+
 const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v)
 {
-  while (v && !strcmp(v->type, "Pointer"))
+  while (v && ospy_sv_is_pointer(v))
     v = v->nchildren ? &v->children[0] : NULL;
   return v;
 }
@@ -90,12 +99,25 @@ static int struct_path(const ospy_xvalue *st, ospy_endpoint *e)
   return 1;
 }
 
+/* The address family field of a structure: sin_family, as oSpy's
+ * Ipv4Sockaddr and the .osd's socket addresses (osd_sockaddr.h) name it, or
+ * as C names it in the other forms; NULL when it has none. */
+static const ospy_xvalue *family_field(const ospy_xvalue *st)
+{
+  static const char *const names[] = { "sin_family", "sin6_family", "sun_family", "sa_family",
+                                       "ss_family", NULL };
+  const ospy_xvalue *f = NULL;
+  for (const char *const *n = names; *n && !f; n++)
+    f = ospy_sv_field(st, *n);
+  return f;
+}
+
 /* A socket address in the form the .osd has it (osd_sockaddr.h; oSpy's own
  * Ipv4Sockaddr has the same fields), read back from an imported capture. */
 static int sockaddr_struct(const ospy_xvalue *st, ospy_endpoint *e)
 {
   memset(e, 0, sizeof *e);
-  int fam = ospy_sv_family(ospy_sv_field(st, "sin_family")), ok = 0;
+  int fam = ospy_sv_family(family_field(st)), ok = 0;
   if (fam == AF_INET)
     ok = struct_port(st, "sin_port", e) && struct_addr(st, "sin_addr", fam, e);
   else if (fam == AF_INET6)
@@ -132,6 +154,28 @@ int ospy_sv_sockaddr(const ospy_xvalue *v, ospy_endpoint *e)
   }
   e->family = (int)fam;
   return 1;
+}
+
+/* Whether v (a pointer followed) is a socket address by what it is: the
+ * bytes of ospy's sockaddr type, or a structure with an address family
+ * field (oSpy's Ipv4Sockaddr, the .osd's form, a config's sockaddr_in). */
+static int is_sockaddr(const ospy_xvalue *v)
+{
+  if (!v)
+    return 0;
+  if (!strcmp(v->type, "ByteArray"))
+    return v->subtype && !strcmp(v->subtype, "sockaddr");
+  return !strcmp(v->type, "Struct") && family_field(v);
+}
+
+int ospy_sv_sockaddr_arg(const ospy_xevent *ev, int out, const char *name, ospy_endpoint *e)
+{
+  const ospy_xvalue *v = out ? ev->args_out : ev->args_in;
+  size_t n = out ? ev->nargs_out : ev->nargs_in;
+  for (size_t i = 0; i < n; i++)
+    if (is_sockaddr(ospy_sv_deref(&v[i])) && ospy_sv_sockaddr(&v[i], e))
+      return 1;
+  return name && ospy_sv_sockaddr(ospy_sv_arg(ev, name, out), e);
 }
 
 static void buf_add(ospy_sv_buf *b, const uint8_t *p, size_t n)

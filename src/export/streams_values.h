@@ -13,7 +13,12 @@
 const ospy_xvalue *ospy_sv_arg(const ospy_xevent *ev, const char *name, int out);
 /* The value's number (its text; a Pointer's address); 0 if none. */
 int ospy_sv_int(const ospy_xvalue *v, int64_t *out);
-/* The pointee of a pointer (the value itself otherwise). */
+/* Whether v is a pointer: type "Pointer", or a name ending in "Ptr" (oSpy
+ * wrote a pointer to a config's structure X as "XPtr": Ipv4SockaddrPtr)
+ * with at most one child, unnamed (its pointee). */
+int ospy_sv_is_pointer(const ospy_xvalue *v);
+/* The pointee of a pointer, through pointers to pointers (the value itself
+ * when it is none). */
 const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v);
 /* The field `name` of the structure v (or v points to); NULL if none. */
 const ospy_xvalue *ospy_sv_field(const ospy_xvalue *v, const char *name);
@@ -22,6 +27,14 @@ const ospy_xvalue *ospy_sv_field(const ospy_xvalue *v, const char *name);
 int ospy_sv_family(const ospy_xvalue *v);
 /* A struct sockaddr held in v (a pointer to its bytes); 0 if none. */
 int ospy_sv_sockaddr(const ospy_xvalue *v, ospy_endpoint *e);
+/* The socket address a call's in-values (out = 0) or out-values hold: the
+ * first argument that is one by its value (ospy's sockaddr bytes, or a
+ * structure with an address family field, behind pointers of any type),
+ * whatever its name or place (oSpy's Winsock specs name connect's `name`,
+ * sendto's `to`, WSASendTo's `lpTo`); else the argument `name` (NULL:
+ * none) read as a socket address's bytes (a config that declared it a
+ * plain buffer). 0 when there is none. */
+int ospy_sv_sockaddr_arg(const ospy_xevent *ev, int out, const char *name, ospy_endpoint *e);
 
 /* A growing buffer for the bytes of one call. */
 typedef struct ospy_sv_buf {
