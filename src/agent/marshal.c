@@ -1087,8 +1087,16 @@ static void put_arg_entry(mctx *m, uint32_t i, int no_room)
 {
   const ospy_spec_arg *a = &m->fn->args[i];
   const ospy_spec_type *ty = ospy_spec_table_type(m->t, a->t.type);
-  if (!cond_holds(m, &a->cond) || (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr))
-    return; /* a va_list is shown through the format string that uses it */
+  if (!cond_holds(m, &a->cond))
+    return;
+  if (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr) {
+    /* its word (where its values are), as oSpy's VaList marshaller logged
+     * it: the export keeps the parameter in its place (show leaves it out,
+     * the format string that uses it shows its values) */
+    ospy_mw_u8(m->w, (uint8_t)i);
+    put_int(m->w, m->env.argv[i], (unsigned)sizeof(void *), 0);
+    return;
+  }
   msize size = eval_size(m, &a->size_in, &a->size_out);
   msize count = eval_size(m, &a->count_in, &a->count_out);
   uint64_t raw = m->env.argv[i];
@@ -1273,8 +1281,6 @@ static int64_t leave_budget(const mctx *m, uint32_t i)
 static size_t entry_reserve(const mctx *m, const ospy_spec_typeref *r)
 {
   const ospy_spec_type *ty = type_of(m, r);
-  if (ty && ty->kind == OSPY_KIND_VALIST && !r->ptr)
-    return 0; /* not written: shown through the format string that uses it */
   int scalar_pointee = r->ptr && ty && !is_aggregate(ty->kind);
   return ENTRY_RESERVE + (scalar_pointee ? 1u + OSPY_LEB128_MAX : 0u);
 }

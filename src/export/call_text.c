@@ -344,6 +344,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
       put_value(b, &v->children[0]);
     } else
       put(b, "ptr");
+  } else if (!strcmp(v->type, "VaList")) {
+    put(b, v->text && !strcmp(v->text, "NULL") ? "NULL" : "ptr"); /* where its values are */
   } else if (!strcmp(v->type, "ByteArray") && v->text && v->subtype &&
              !strcmp(v->subtype, "sockaddr")) {
     put(b, "%s", v->text); /* the address, not its padding */

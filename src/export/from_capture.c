@@ -370,7 +370,7 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
   size_t k = 0;
   for (size_t i = 0; i < sh->nargs; i++) {
     if (!sh->dirs[i])
-      continue; /* not a parameter of the lists (a va_list) */
+      continue; /* (a parameter of neither direction) */
     int in = sh->dirs[i] & OSPY_XSHAPE_IN;
     const ospy_xvalue *f = find_arg(in ? ev->args_in : ev->args_out,
                                     in ? ev->nargs_in : ev->nargs_out, sh->names[i]);

@@ -162,6 +162,11 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
       snprintf(t, cap, v->u > 0xffff ? "0x%" PRIx64 : "%" PRIu64, v->u);
       return t;
     }
+    /* a va_list's word, as oSpy's VaList marshaller wrote it */
+    if (v->type_kind == OSPY_KIND_VALIST) {
+      snprintf(t, cap, v->u ? "0x%" PRIx64 : "NULL", v->u);
+      return t;
+    }
     /* an enumeration's value that is none of its members: hex, as oSpy's
      * enumerations wrote one (their fallback was UInt32 hex="true") */
     /* hex="true": 0x and hex digits, but 0 for zero, as oSpy's integer
@@ -421,6 +426,7 @@ static void put_missing_args(visit *vs)
   for (uint32_t i = (uint32_t)vs->next_arg; i < vs->fn->nargs; i++) {
     const ospy_spec_arg *a = &vs->fn->args[i];
     const ospy_spec_type *ty = ospy_spec_table_type(vs->vb->specs, a->t.type);
+    /* (a va_list: an older agent never recorded it, room or not) */
     if (!(a->dir & vs->dir) || (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr))
       continue;
     ospy_xb_open(vs->b, a->name, "", NULL, NULL);
@@ -582,17 +588,14 @@ int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,
   const ospy_spec_fn *fn = hook_fn(data, plan, hook);
   if (!fn || fn->nargs > OSPY_XSHAPE_MAX_ARGS)
     return -1;
-  const ospy_values_bridge *vb = data;
   out->nargs = fn->nargs;
+  /* every parameter, a va_list too (its word; one an older agent did not
+   * record is an argument without a value): oSpy's parsers read arguments
+   * by their place */
   for (uint32_t i = 0; i < fn->nargs; i++) {
-    const ospy_spec_type *ty = ospy_spec_table_type(vb->specs, fn->args[i].t.type);
     out->names[i] = fn->args[i].name;
     out->dirs[i] = (uint8_t)(((fn->args[i].dir & OSPY_DIR_IN) ? OSPY_XSHAPE_IN : 0) |
                              ((fn->args[i].dir & OSPY_DIR_OUT) ? OSPY_XSHAPE_OUT : 0));
-    /* a va_list is shown through the format string that consumes it: no
-     * parameter of its own in the lists (it would be an empty one) */
-    if (ty && ty->kind == OSPY_KIND_VALIST && !fn->args[i].t.ptr)
-      out->dirs[i] = 0;
   }
   out->has_ret = fn->has_ret;
   return 0;

@@ -797,8 +797,9 @@ size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size
 /* A value the blob had no room for at all. */
 #define NO_ROOM_TEXT "<no room>"
 
-/* A va_list argument: never a value of its own (the format string that uses
- * it shows its values). */
+/* A va_list argument: not shown (the format string that uses it shows its
+ * values); the agent records its word, for the export (oSpy logged every
+ * parameter, a va_list as its address). */
 static int shown_by_format(const ospy_spec_fn *fn, uint32_t i)
 {
   const ospy_spec_type *ty = ospy_spec_table_type(fn->table, fn->args[i].t.type);
@@ -819,13 +820,15 @@ size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, siz
   int in_cut = enter && ospy_values_cut_short(fn, enter, elen, &in_from);
   int out_cut = leave && ospy_values_cut_short(fn, leave, llen, &out_from);
   for (uint32_t i = 0; i < fn->nargs; i++) {
+    if (shown_by_format(fn, i))
+      continue;
     tbuf tmp_in = { NULL, 0, 0 }, tmp_out = { NULL, 0, 0 };
     int want_in = enter && (fn->args[i].dir & OSPY_DIR_IN);
     int want_out = leave && (fn->args[i].dir & OSPY_DIR_OUT);
     int in = want_in && format_into(fn, enter, elen, (int)i, 0, &tmp_in) > 0;
     int outv = want_out && format_into(fn, leave, llen, (int)i, 0, &tmp_out) > 0;
-    int in_lost = want_in && !in && in_cut && (int)i >= in_from && !shown_by_format(fn, i);
-    int out_lost = want_out && !outv && out_cut && (int)i >= out_from && !shown_by_format(fn, i);
+    int in_lost = want_in && !in && in_cut && (int)i >= in_from;
+    int out_lost = want_out && !outv && out_cut && (int)i >= out_from;
     if (!in && !outv && !in_lost && !out_lost)
       continue;
     put(&b, "%s%s=", shown++ ? ", " : "", fn->args[i].name);

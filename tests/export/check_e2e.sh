@@ -240,4 +240,36 @@ echo "perfetto modes: $(tr '\n' ' ' < mode.json.txt)"
    '{"pathname":"created","flags":"O_RDONLY"}')" ] || fail "perfetto: open's modes"
 grep -qF '<argument name="mode"><value type="UInt32" value="0666"/></argument>' mode.xml ||
   fail "xml: open's mode: $(grep -o '<argument name="mode">[^/]*' mode.xml)"
+# a va_list parameter keeps its place among the arguments (oSpy's parsers
+# read them by position), written as oSpy's VaList marshaller wrote it, its
+# word: logv(fmt, ap, level)'s level is argument 3 (it was 2, ap dropped)
+cat > vl.c <<'C'
+#include <stdarg.h>
+volatile int sink;
+__attribute__((noinline)) void logv(const char *fmt, va_list ap, int level) { sink = level + va_arg(ap, int); }
+__attribute__((noinline)) void logf_(int level, const char *fmt, ...)
+{ va_list ap; va_start(ap, fmt); logv(fmt, ap, level); va_end(ap); }
+int main(void) { logf_(7, "x=%d", 5); return sink == 12 ? 0 : 1; }
+C
+cc -O1 -o vl vl.c || fail "cannot build vl"
+cat > vl.xml <<'X'
+<hookManager><specs><functions><function name="logv"><arguments>
+<argument name="fmt" direction="in" type="AsciiFormatStringPtr" vaList="arg.ap"/>
+<argument name="ap" direction="in" type="VaList"/><argument name="level" direction="in" type="Int32"/>
+</arguments></function></functions></specs><hooks><module name="vl"><function specId="logv"/></module></hooks></hookManager>
+X
+"$ospy" capture -q -c vl.xml -o vl.ospy -- ./vl || fail "capture of vl"
+"$ospy" show vl.ospy | grep -qF 'vl!logv(fmt="x=%d"(5), level=7)' || fail "show: logv: $("$ospy" show vl.ospy | grep logv)"
+"$ospy" export vl.ospy -o vl.xml.out --format xml 2>/dev/null
+"$ospy" export vl.ospy -o vl.jsonl 2>/dev/null
+"$ospy" export vl.ospy -o vl.osd 2>/dev/null
+args=$(grep -o '<name>vl::logv</name><arguments direction="in">.*</arguments>' vl.xml.out)
+echo "va_list in place: $args"
+echo "$args" | grep -qE '^<name>vl::logv</name><arguments direction="in"><argument name="fmt"><value type="Pointer" value="0x[0-9a-f]+"><value type="AsciiFormatString" value="x=5"/></value></argument><argument name="ap"><value type="VaList" value="0x[0-9a-f]+"/></argument><argument name="level"><value type="Int32" value="7"/></argument></arguments>$' ||
+  fail "xml: logv's arguments in their places"
+jq -e -s 'map(select(.name == "vl::logv")) | length == 1 and ([.[0].args_in[].name] == ["fmt", "ap", "level"])
+  and (.[0].args_in[1].type == "VaList") and (.[0].args_in[1].value | test("^0x[0-9a-f]+$"))
+  and (.[0].args_in[2].value == "7")' vl.jsonl > /dev/null || fail "jsonl: logv: $(grep logv vl.jsonl)"
+"$ospy" import vl.osd -o vl.back.xml 2>/dev/null
+cmp vl.back.xml vl.xml.out || fail "export -> osd -> import changed logv's va_list"
 echo "e2e: ok ($n events)"

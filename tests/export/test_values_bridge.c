@@ -52,6 +52,7 @@ static const char config_xml[] =
   "<function name=\"vlogf\"><arguments>"
   "<argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\" vaList=\"arg.ap\"/>"
   "<argument name=\"ap\" direction=\"in\" type=\"VaList\"/>"
+  "<argument name=\"level\" direction=\"in\" type=\"Int32\"/>"
   "</arguments></function>"
   "<function name=\"connect\"><arguments>"
   "<argument name=\"addr\" direction=\"in\" type=\"SockAddrPtr\" size=\"12\"/>"
@@ -697,16 +698,36 @@ int main(void)
                     "<field name=\"sun_path\"><value type=\"AsciiString\" value=\"/run/x\"/>"),
         "sockaddr:\n got %s", got);
 
-  /* a va_list is shown through its format string: no empty argument of its
-   * own in the in list */
+  /* a va_list keeps its place among the parameters (oSpy's parsers read
+   * them by position; it was left out, and level became argument 2), its
+   * word as oSpy's VaList marshaller wrote it */
   static const uint8_t vlogf_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
     0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 2, '%', 'd', 1, OSPY_VB_INT_S, 6,
+    1, OSPY_VB_INT_U, 0x88, 0xa0, 0x01, /* ap: 0x5008 */
+    2, OSPY_VB_INT_S, 14, /* level: 7 (zig-zag) */
   };
   make_call2(rec, 6, vlogf_blob, sizeof vlogf_blob, free_leave_blob, sizeof free_leave_blob);
   got = convert_xml(a, rec, &ev);
-  CHECK(strstr(got, "<argument name=\"fmt\">") && !strstr(got, "name=\"ap\""),
+  printf("va_list: %s\n", got);
+  CHECK(strstr(got, "<value type=\"AsciiFormatString\" value=\"3\"/></argument>"
+                    "<argument name=\"ap\"><value type=\"VaList\" value=\"0x5008\"/></argument>"
+                    "<argument name=\"level\"><value type=\"Int32\" value=\"7\"/></argument>"),
         "va_list:\n got %s", got);
+  /* an older agent's capture, which did not record it: in its place all the
+   * same, without a value (as oSpy wrote a parameter it did not log) */
+  static const uint8_t vlogf_old_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_FMT, OSPY_VB_STR, 0, 1, 2, '%', 'd', 1, OSPY_VB_INT_S, 6,
+    2, OSPY_VB_INT_S, 14, /* level: 7 (zig-zag) */
+  };
+  make_call2(rec, 6, vlogf_old_blob, sizeof vlogf_old_blob, free_leave_blob,
+             sizeof free_leave_blob);
+  got = convert_xml(a, rec, &ev);
+  printf("va_list not recorded: %s\n", got);
+  CHECK(strstr(got, "</argument><argument name=\"ap\"></argument>"
+                    "<argument name=\"level\"><value type=\"Int32\" value=\"7\"/></argument>"),
+        "va_list not recorded:\n got %s", got);
 
   /* an enumeration's value that is none of its members is written in hex,
    * as oSpy's enumerations fell back to UInt32 hex="true" */
