@@ -16,6 +16,7 @@
 #include "export/arena.h"
 #include "export/osd_input.h"
 #include "export/text.h"
+#include "export/xml_writer.h"
 
 #define MAX_VALUE_DEPTH 64
 #define EVENT_MEMORY_LIMIT (256u << 20) /* one event's decoded data */
@@ -392,7 +393,13 @@ static int convert_child(reader_ctx *c, xmlNodePtr k, ospy_xevent *ev)
     if (!rv)
       return no_memory(c, k);
     ev->retval = rv;
-    return convert_holder(c, k, rv, 0);
+    if (convert_holder(c, k, rv, 0) < 0)
+      return -1;
+    /* the value="" the writer gives a return value without one of its own */
+    const char *filler = rv->type[0] ? ospy_xml_return_filler(rv->type) : NULL;
+    if (filler && rv->text && !strcmp(rv->text, filler))
+      rv->text = NULL;
+    return 0;
   }
   return 0; /* <cpuContext> and unknown elements are skipped */
 }

@@ -208,7 +208,14 @@ static void write_format(ospy_sink *s, const ospy_xvalue *v)
   write_value(s, &pointer);
 }
 
-static void write_value(ospy_sink *s, const ospy_xvalue *v)
+const char *ospy_xml_return_filler(const char *type)
+{
+  if (!strcmp(type, "Struct"))
+    return OSPY_XML_STRUCT_TEXT;
+  return !strcmp(type, "Array") || !strcmp(type, "ByteArray") ? "" : NULL;
+}
+
+static void write_value_as(ospy_sink *s, const ospy_xvalue *v, int is_return)
 {
   if (!v->type[0])
     return; /* an <argument> or <field> that oSpy logged without a value */
@@ -220,6 +227,14 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   if (ospy_is_sockaddr_bytes(v)) { /* the structure oSpy's connect parser reads */
     ospy_sockaddr_to_struct(v, &sa);
     v = &sa.v;
+  }
+  ospy_xvalue filled;
+  const char *filler = is_return && !v->text && !v->number ? ospy_xml_return_filler(v->type)
+                                                          : NULL;
+  if (filler) { /* (oSpy's GUI reads a return value's value="" unchecked) */
+    filled = *v;
+    filled.text = filler;
+    v = &filled;
   }
   ospy_sink_puts(s, "<value");
   write_value_attrs(s, v);
@@ -237,6 +252,11 @@ static void write_value(ospy_sink *s, const ospy_xvalue *v)
   if (empty_pointee)
     write_empty_pointee(s, v);
   ospy_sink_puts(s, "</value>");
+}
+
+static void write_value(ospy_sink *s, const ospy_xvalue *v)
+{
+  write_value_as(s, v, 0);
 }
 
 /* A raw word's name counts from 1 (arg1 for show's arg0), as oSpy's agent
@@ -378,7 +398,7 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
     write_arguments(s, "out", ev->args_out, ev->nargs_out);
   if (ev->retval) {
     ospy_sink_puts(s, "<returnValue>");
-    write_value(s, ev->retval);
+    write_value_as(s, ev->retval, 1);
     ospy_sink_puts(s, "</returnValue>");
   }
   if (ev->has_last_error)

@@ -14,6 +14,16 @@
  * loader parses as a socket call's (send, connect...): an Info event too. */
 #define OSPY_XML_RAW_CALL "call recorded without a definition: "
 
+/* The value="" a return value that has none of its own is written with:
+ * oSpy's GUI (MainForm.CreateEventDescription) reads the return value's
+ * value attribute unchecked, and a structure returned by value had none (a
+ * NullReferenceException). A structure's is "[Structure]", the text oSpy's
+ * Structure marshaller gave (Structure::ToString); an array's or a byte
+ * array's is empty. NULL for a type whose values have a text of their own.
+ * The .osd reader drops it again (import round trips). */
+#define OSPY_XML_STRUCT_TEXT "[Structure]"
+const char *ospy_xml_return_filler(const char *type);
+
 /* `<?xml ...?><events>` and `</events>`. */
 void ospy_xml_write_prolog(ospy_sink *s);
 void ospy_xml_write_epilog(ospy_sink *s);

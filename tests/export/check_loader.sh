@@ -119,4 +119,34 @@ C
   "$ospy" import raw.osd -o raw-back.osd 2>/dev/null && cmp raw-back.osd raw.osd ||
     fail "raw.osd -> import -> .osd changed"
 fi
+# a structure returned by value: oSpy's GUI reads every return value's
+# value attribute unchecked (MainForm.CreateEventDescription), which a
+# Struct had not (a NullReferenceException); it is "[Structure]", the text
+# oSpy's Structure marshaller gave, and ospy import drops it again
+if command -v cc >/dev/null; then
+  cat > sret.c <<'C'
+typedef struct { int x, y; } Pt;
+__attribute__((noinline)) Pt mk(int x) { Pt p = { x, x * 2 }; return p; }
+int main(void) { return mk(3).y == 6 ? 0 : 1; }
+C
+  cc -O1 -o sret sret.c || fail "cc sret.c"
+  cat > sret.xml <<'X'
+<hookManager><types><structure name="Pt"><field name="x" offset="0" type="Int32"/>
+<field name="y" offset="4" type="Int32"/></structure></types>
+<specs><functions><function name="mk"><returnValue type="Pt"/><arguments>
+<argument name="x" direction="in" type="Int32"/></arguments></function></functions></specs>
+<hooks><module name="sret"><function specId="mk"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c sret.xml -o sret.ospy -- ./sret > /dev/null || fail "capture of sret"
+  load sret
+  has sret 'described mk(3) => \[Structure\]'
+  tail -c +17 sret.osd | bzip2 -dc | grep -qF '<returnValue><value type="Struct" subType="Pt" value="[Structure]"><field name="x"><value type="Int32" value="3"/></field><field name="y"><value type="Int32" value="6"/></field></value></returnValue>' ||
+    fail "the returned structure: $(tail -c +17 sret.osd | bzip2 -dc | grep -o '<returnValue>.*</returnValue>')"
+  "$ospy" import sret.osd -o sret-back.osd 2>/dev/null && cmp sret-back.osd sret.osd ||
+    fail "sret.osd -> import -> .osd changed"
+  "$ospy" import sret.osd -o sret.jsonl 2>/dev/null || fail "import of sret.osd"
+  jq -e -s 'map(select(.name == "sret::mk")) | .[0].return | (has("value") | not) and .children[1].value == "6"' \
+    sret.jsonl > /dev/null || fail "import: the returned structure: $(grep sret::mk sret.jsonl)"
+  echo "a returned structure: $(grep described sret.txt)"
+fi
 echo "loader: ok ($(tail -n 1 demo.txt); $(tail -n 1 net.txt); $(tail -n 1 edges.txt))"

@@ -10,11 +10,17 @@
   CloseEvent.cs and Xml/FunctionCallDataElement.cs: the parsers of socket,
                   connect, send, recv and closesocket, with their XPath reads
                   and .NET conversions
+and oSpy's GUI (oSpy/MainForm.cs), which describes each loaded event:
+
+  CreateEventDescription  a FunctionCall's in-argument values and its return
+                  value's value attribute, read unchecked (a returned
+                  structure without one threw: the dump was closed)
 
 Any exception there makes the original reject the whole file; this script
 then prints why and exits 1.
 
-    osd_loader.py FILE.osd [-v]   -v: one line per parsed socket call
+    osd_loader.py FILE.osd [-v]   -v: one line per parsed socket call, and
+                                  "described " and the GUI's text of each call
 """
 import base64
 import bz2
@@ -204,12 +210,32 @@ def parse_closesocket(c):
     return "closesocket s=%d result=%d" % (c.arg_int(1, False), c.return_value(True))
 
 
+def describe_call(ev):
+    """MainForm.CreateEventDescription of a FunctionCall: "name(args) => ret"."""
+    name = inner_text(ev.find("name")).split("::", 1)[-1]
+    args = []
+    for a in ev.findall("arguments"):
+        if a.get("direction") == "in":
+            for arg in a.findall("argument"):
+                for v in arg.findall("value"):
+                    args.append(v.get("value") if v.get("value") is not None else "<FIXME>")
+    ret = ""
+    node = ev.find("returnValue/value")  # SelectSingleNode("/event/returnValue/value")
+    if node is not None:
+        if node.get("value") is None:
+            raise Rejected("MainForm.CreateEventDescription: /event/returnValue/value/@value "
+                           "(a %s): NullReferenceException" % node.get("type"))
+        ret = " => " + node.get("value")
+    return "%s(%s)%s" % (name, ", ".join(args), ret)
+
+
 PARSERS = {"socket": parse_socket, "connect": parse_connect, "send": parse_send,
            "recv": parse_recv, "closesocket": parse_closesocket}
 
 
 def create_event(ev, seen_ids):
-    """EventFactory.CreateEvent + Dump.AddEvent; the parser's line or None."""
+    """EventFactory.CreateEvent + Dump.AddEvent, and the GUI's description of
+    a FunctionCall: its name, the parser's line or None, the description."""
     eid = net_integer(ev.get("id"), 0, (1 << 32) - 1, "id")
     etype = enum_parse(ev.get("type"), EVENT_TYPES, "type")
     ts = net_integer(ev.get("timestamp"), -(1 << 63), (1 << 63) - 1, "timestamp")
@@ -223,7 +249,7 @@ def create_event(ev, seen_ids):
         raise Rejected("id %d is already in the dump" % eid)
     seen_ids.add(eid)
     if etype != EVENT_TYPES.index("FunctionCall"):
-        return None, None
+        return None, None, None
     name = ev.find("name")
     if name is None:
         raise Rejected("/event/name: NullReferenceException")
@@ -231,7 +257,8 @@ def create_event(ev, seen_ids):
     if len(parts) < 2:
         raise Rejected("<name>%s</name>: Split(\"::\")[1] IndexOutOfRangeException" % inner_text(name))
     parser = PARSERS.get(parts[1])
-    return parts[1], parser(Call(ev)) if parser else None
+    line = parser(Call(ev)) if parser else None
+    return parts[1], line, describe_call(ev)  # the GUI, once the dump is loaded
 
 
 def events(path):
@@ -269,7 +296,7 @@ def main(argv):
         evs = events(args[0])
         for ev in evs:
             try:
-                fname, line = create_event(ev, seen)
+                fname, line, description = create_event(ev, seen)
             except Rejected as e:
                 raise Rejected("Error processing event following id %d: %s" % (prev, e))
             prev = int(ev.get("id"))
@@ -277,6 +304,8 @@ def main(argv):
                 parsed[fname] = parsed.get(fname, 0) + 1
                 if "-v" in argv:
                     print(line)
+            if description and "-v" in argv:
+                print("described " + description)
     except Rejected as e:
         print("%s: rejected: %s" % (args[0], e))
         return 1
