@@ -233,7 +233,7 @@ static void put_preload_without_agent(tbuf *b, const char *s)
  * NULL for other values. */
 static const char *held_string(const ospy_xvalue *v)
 {
-  if (!strcmp(v->type, "Pointer") && v->nchildren == 1)
+  if (ospy_xvalue_is_pointer(v) && v->nchildren == 1)
     v = &v->children[0];
   return is_string(v) && v->text ? v->text : NULL;
 }
@@ -335,7 +335,7 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
     put(b, "<bad size %lld>", (long long)v->bad_size);
   } else if (v->not_recorded) { /* for want of room, or past the nesting limit */
     put(b, "<%s>", v->not_recorded);
-  } else if (!strcmp(v->type, "Pointer")) {
+  } else if (ospy_xvalue_is_pointer(v)) { /* Pointer, a structure's XPtr */
     if (v->text && !strcmp(v->text, "NULL"))
       put(b, "NULL");
     else if (v->nchildren) {

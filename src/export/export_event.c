@@ -78,6 +78,15 @@ int ospy_xevent_type_from_name(const char *name)
   return -1;
 }
 
+bool ospy_xvalue_is_pointer(const ospy_xvalue *v)
+{
+  size_t n = strlen(v->type);
+  if (!strcmp(v->type, "Pointer"))
+    return true;
+  return n > 3 && !strcmp(v->type + n - 3, "Ptr") && v->nchildren <= 1 &&
+         (!v->nchildren || !v->children[0].name);
+}
+
 static int is_string_type(const char *type)
 {
   return !strcmp(type, "AsciiString") || !strcmp(type, "UnicodeString") ||

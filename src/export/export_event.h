@@ -7,7 +7,8 @@
  *
  * Values mirror the oSpy marshallers' XML: each node has an oSpy type name
  * ("UInt32", "Int32", "Pointer", "ByteArray", "Enum", "Struct", "Array",
- * "AsciiString", "UnicodeString", "Boolean"...), an optional subType (enum or
+ * "AsciiString", "UnicodeString", "Boolean"...; a pointer to a structure X
+ * "XPtr", as oSpy named it), an optional subType (enum or
  * structure name; for "Array" the element type), the text oSpy put in the
  * value="" attribute, bytes for ByteArray, and children: named children are
  * structure fields, unnamed children are a pointer's pointee or array
@@ -188,6 +189,12 @@ ospy_xevent_type ospy_xevent_written_as(const ospy_xevent *ev, const char **pref
 const char *ospy_xevent_type_name(ospy_xevent_type t);
 /* The inverse; returns -1 for an unknown name. */
 int ospy_xevent_type_from_name(const char *name);
+
+/* Whether v is a pointer: type "Pointer" (oSpy's own pointer types, and
+ * ospy's), or "XPtr", the name oSpy gave a pointer to a structure X a
+ * config declares (Ipv4SockaddrPtr), with at most one child, unnamed (its
+ * pointee). */
+bool ospy_xvalue_is_pointer(const ospy_xvalue *v);
 
 /* The bytes of v->text a writer writes: all of them, but for a string cut
  * short (at the value cap, or by unreadable memory) those up to its last

@@ -377,7 +377,7 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
     v[k] = (ospy_xvalue){ .name = sh->names[i], .type = "" }; /* not recorded */
     if (f && in)
       v[k] = *f;
-    else if (f && !strcmp(f->type, "Pointer"))
+    else if (f && ospy_xvalue_is_pointer(f))
       v[k] = (ospy_xvalue){ .name = f->name, .type = f->type, .text = f->text };
     k++;
   }
@@ -393,7 +393,7 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
 static ospy_xvalue unrecorded_out(const ospy_xevent *ev, const char *name, int in)
 {
   const ospy_xvalue *f = in ? find_arg(ev->args_in, ev->nargs_in, name) : NULL;
-  if (f && !strcmp(f->type, "Pointer"))
+  if (f && ospy_xvalue_is_pointer(f))
     return (ospy_xvalue){ .name = name, .type = f->type, .text = f->text };
   return (ospy_xvalue){ .name = name, .type = "" };
 }

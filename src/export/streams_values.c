@@ -30,18 +30,9 @@ int ospy_sv_int(const ospy_xvalue *v, int64_t *out)
   return end != t;
 }
 
-int ospy_sv_is_pointer(const ospy_xvalue *v)
-{
-  size_t n = strlen(v->type);
-  if (!strcmp(v->type, "Pointer"))
-    return 1;
-  return n > 3 && !strcmp(v->type + n - 3, "Ptr") && v->nchildren <= 1 &&
-         (!v->nchildren || !v->children[0].name);
-}
-
 const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v)
 {
-  while (v && ospy_sv_is_pointer(v))
+  while (v && ospy_xvalue_is_pointer(v))
     v = v->nchildren ? &v->children[0] : NULL;
   return v;
 }

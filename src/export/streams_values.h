@@ -13,11 +13,8 @@
 const ospy_xvalue *ospy_sv_arg(const ospy_xevent *ev, const char *name, int out);
 /* The value's number (its text; a Pointer's address); 0 if none. */
 int ospy_sv_int(const ospy_xvalue *v, int64_t *out);
-/* Whether v is a pointer: type "Pointer", or a name ending in "Ptr" (oSpy
- * wrote a pointer to a config's structure X as "XPtr": Ipv4SockaddrPtr)
- * with at most one child, unnamed (its pointee). */
-int ospy_sv_is_pointer(const ospy_xvalue *v);
-/* The pointee of a pointer, through pointers to pointers (the value itself
+/* The pointee of a pointer (ospy_xvalue_is_pointer: "Pointer", or oSpy's
+ * "XPtr" of a structure X), through pointers to pointers (the value itself
  * when it is none). */
 const ospy_xvalue *ospy_sv_deref(const ospy_xvalue *v);
 /* The field `name` of the structure v (or v points to); NULL if none. */

@@ -435,6 +435,23 @@ static void put_missing_args(visit *vs)
   }
 }
 
+/* A pointer's type as oSpy's agent named it: "XPtr" for a pointer to a
+ * structure X (HookManager.cpp registered one for each structure of its
+ * config: Ipv4SockaddrPtr), "Pointer" for the others (Int32Ptr,
+ * ByteArrayPtr...). */
+static const char *pointer_type(visit *vs, const ospy_value *v)
+{
+  if (v->type_kind != OSPY_KIND_STRUCT || !v->sub_type || !v->is_ptr)
+    return "Pointer"; /* (a structure's own address, not followed: no XPtr) */
+  size_t n = strlen(v->sub_type);
+  char *t = ospy_arena_alloc(vs->b->arena, n + 4);
+  if (!t)
+    return "Pointer";
+  memcpy(t, v->sub_type, n);
+  memcpy(t + n, "Ptr", 4);
+  return t;
+}
+
 static int on_enter(const ospy_value *v, void *data)
 {
   visit *vs = data;
@@ -472,13 +489,14 @@ static int on_enter(const ospy_value *v, void *data)
     ospy_values_sockaddr_text(v->bytes, v->nbytes, vs->scratch, sizeof vs->scratch);
     text = vs->scratch;
   }
-  /* type_name names the pointee's type; oSpy wrote Pointer. Memory that could
-   * not be read is an address too: typed as the pointee, a reader of the
-   * original format took its address for the value (the string "0x10") */
+  /* type_name names the pointee's type; oSpy wrote Pointer, and XPtr for a
+   * pointer to a structure X its config declared. Memory that could not be
+   * read is an address too: typed as the pointee, a reader of the original
+   * format took its address for the value (the string "0x10") */
   if (v->kind == OSPY_VALUE_POINTER || v->kind == OSPY_VALUE_NULL ||
       v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_UNREADABLE ||
       v->kind == OSPY_VALUE_NOT_FOLLOWED) {
-    type = "Pointer";
+    type = pointer_type(vs, v);
     sub = NULL;
   }
   /* the return value is no argument: oSpy's <returnValue> has no name */

@@ -73,6 +73,7 @@ static void set_type(vdec *d, ospy_value *v, const ospy_spec_typeref *r)
   v->raw_word = r ? r->raw_word : 0;
   v->width = r ? ospy_spec_scalar_width(d->t, r) : 0;
   v->type_kind = ty ? ty->kind : 0;
+  v->is_ptr = r ? r->ptr : 0;
   v->type_name = ty ? ty->name : "?";
   if (!ty)
     return;

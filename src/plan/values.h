@@ -50,6 +50,8 @@ typedef struct ospy_value {
   const char *type_name;  /* oSpy name: UInt32, Int8, Enum, Flags, Struct, Pointer, ByteArray... */
   const char *sub_type;   /* enumeration/structure name, or NULL */
   int type_kind;          /* enum ospy_type_kind of the spec type, 0 if unknown */
+  int is_ptr;             /* the spec types it a pointer to that type (a ...Ptr type;
+                             not a structure's own address not followed) */
   uint64_t u;
   int is_signed, hex, octal; /* octal: shown in octal (modes: 0644) */
   int raw_word;           /* an argsSize word (spec.h): shown as a raw word, 0x29 */

@@ -102,6 +102,27 @@ done
 "$ospy" diff "$dir/vl1.ospy" "$dir/vl2.ospy" >"$dir/vl.out" 2>&1 ||
   { cat "$dir/vl.out"; fail "two runs of a program handing a va_list differ"; }
 echo "a va_list's address: runs compare equal"
+# a pointer to a structure of the config (exported as its PtPtr, as oSpy
+# named it) compares by what it points to, not by its address (a stack
+# address, a new one every run)
+cat > "$dir/pt.c" <<'C'
+struct pt { int x, y; };
+__attribute__((noinline)) int area(const struct pt *p) { return p->x * p->y; }
+int main(void) { struct pt p = { 3, 4 }; return area(&p) == 12 ? 0 : 1; }
+C
+cat > "$dir/pt.xml" <<'X'
+<hookManager><types><structure name="Pt"><field name="x" offset="0" type="Int32"/>
+<field name="y" offset="4" type="Int32"/></structure></types><specs><functions>
+<function name="area"><returnValue type="Int32"/><arguments><argument name="p" type="PtPtr"/></arguments></function>
+</functions></specs><hooks><module name="pt"><function specId="area"/></module></hooks></hookManager>
+X
+cc -O1 -o "$dir/pt" "$dir/pt.c" || fail "cannot build pt"
+for s in 1 2; do
+  "$ospy" capture -q -c "$dir/pt.xml" -o "$dir/pt$s.ospy" -- "$dir/pt" >/dev/null 2>&1 || fail "capture of pt"
+done
+"$ospy" diff "$dir/pt1.ospy" "$dir/pt2.ospy" >"$dir/pt.out" 2>&1 ||
+  { cat "$dir/pt.out"; fail "two runs of a program passing a structure's address differ"; }
+echo "a pointer to a structure: runs compare equal"
 # threads are paired by creation order: threads that make their first call in
 # a different order in each run (random delays) still compare equal
 cat > "$dir/mt.c" <<'C'

@@ -2322,12 +2322,12 @@ X
         and .many.args_in[10].value == "1099511627776"
         and (.rd.args_out | .[2].children[0].value == "5" and .[1].children[0].total_size == 300000)
         and (.walk.args_in[0].children[0].children[2].children[0].children[2].children[0]
-             .children[2].children[0].children[2] | .not_recorded == "depth limit" and .type == "Pointer")' \
+             .children[2].children[0].children[2] | .not_recorded == "depth limit" and .type == "NodePtr")' \
         "$tmp/c.jsonl" >/dev/null || fail "$1 $opts: JSON Lines: $(grep FunctionCall "$tmp/c.jsonl" | sed 's/"base64":"[^"]*"/"base64":.../g')"
       "$ospy" export "$tmp/c.ospy" --format xml -o "$tmp/c.xml" 2>/dev/null || fail "export xml exited $?"
       grep -q '<argument name="j"><value type="Pointer" value="0x[0-9a-f]*" notRecorded="no room">' "$tmp/c.xml" ||
         fail "$1 $opts: XML: no notRecorded=\"no room\" on many's j"
-      grep -q '<field name="next"><value type="Pointer" value="0x[0-9a-f]*" notRecorded="depth limit"/></field>' "$tmp/c.xml" ||
+      grep -q '<field name="next"><value type="NodePtr" value="0x[0-9a-f]*" notRecorded="depth limit"/></field>' "$tmp/c.xml" ||
         fail "$1 $opts: XML: no notRecorded=\"depth limit\" on walk's last next"
     done
   }

@@ -172,19 +172,20 @@ grep -qE 'unr!rec\(r=\{id=2021161080, name=<unreadable at 0x[0-9a-f]+000>, vals=
 "$ospy" export unr.ospy -o unr.xml 2>/dev/null
 "$ospy" export unr.ospy -o unr.osd 2>/dev/null
 jq -e -s 'map(select(.name == "unr::rec") | .args_in[0]) |
-  length == 2 and .[0] == {name: "r", type: "Pointer", value: "0xdeadbeef", unreadable: "0xdeadbeef"}
+  length == 2 and .[0] == {name: "r", type: "RecPtr", value: "0xdeadbeef", unreadable: "0xdeadbeef"}
   and (.[1].children[0].children | length == 3 and .[0].value == "2021161080"
        and (.[1] | keys == ["name", "unreadable"] and (.unreadable | test("000$")))
        and (.[2] | keys == ["name", "unreadable"] and (.unreadable | test("008$"))))' \
   unr.jsonl > /dev/null || fail "jsonl: unreadable structure: $(grep rec unr.jsonl)"
-grep -qF '<argument name="r"><value type="Pointer" value="0xdeadbeef" unreadable="0xdeadbeef"/></argument>' unr.xml ||
+# (a pointer to a structure of the config is its XPtr, as oSpy named it)
+grep -qF '<argument name="r"><value type="RecPtr" value="0xdeadbeef" unreadable="0xdeadbeef"/></argument>' unr.xml ||
   fail "xml: garbage structure pointer: $(grep -o '<argument name="r">.*</argument>' unr.xml)"
 grep -qE '<field name="name" unreadable="0x[0-9a-f]+000"></field><field name="vals" unreadable="0x[0-9a-f]+008"></field>' \
   unr.xml || fail "xml: structure into an unmapped page: $(grep -o '<argument name="r">.*</argument>' unr.xml)"
 "$ospy" import unr.osd -o unr-back.xml 2>/dev/null
 cmp unr-back.xml unr.xml || fail "osd: the unreadable structure changed through export and import"
 "$py" "$reader" unr.osd > unr-py.txt || fail "read_osd.py rejects the unreadable structure"
-grep -qF "in r = Pointer '0xdeadbeef' unreadable@0xdeadbeef" unr-py.txt ||
+grep -qF "in r = RecPtr '0xdeadbeef' unreadable@0xdeadbeef" unr-py.txt ||
   fail "python reader: garbage structure pointer: $(grep 'in r' unr-py.txt)"
 # a forked child's backtraces name its modules: it has its parent's (its agent
 # records no ModuleLoad of its own) until it execs; so does show --backtrace

@@ -54,7 +54,7 @@ static const ospy_xvalue fds_elems[] = {
 static const ospy_xvalue connect_in[] = {
   /* a negative descriptor: 0xffffffff in XML, as oSpy's UInt32 hex sockets */
   { .name = "fd", .type = "FileDescriptor", .text = "-1" },
-  { .name = "addr", .type = "Pointer", .text = "0x7ffd00001000",
+  { .name = "addr", .type = "Ipv4SockaddrPtr", .text = "0x7ffd00001000", /* as oSpy named it */
     .children = sockaddr_struct, .nchildren = 1 },
   { .name = "addrlen", .type = "UInt32", .text = "16" },
   { .name = "opt", .type = "Pointer", .text = "0xdead",

@@ -448,6 +448,11 @@ int main(void)
                     "unreadable=\"0x1000\"></field><field name=\"s\"><value type=\"Pointer\" "
                     "value=\"0x3000\" unreadable=\"0x3000\"/></field></value>"),
         "unreadable fields:\n got %s", got);
+  /* a pointer to a structure of the config is its XPtr, as oSpy's agent
+   * named it (HookManager.cpp: Ipv4SockaddrPtr); it was "Pointer" */
+  CHECK(strstr(got, "<argument name=\"p\"><value type=\"PairPtr\" value=\"0x1000\">"
+                    "<value type=\"Struct\" subType=\"Pair\">"),
+        "pointer to a structure:\n got %s", got);
   /* in the model: a field without a value, holding the address */
   CHECK(ev.nargs_in == 1 && ev.args_in[0].nchildren == 1 &&
           ev.args_in[0].children[0].nchildren == 2 &&
