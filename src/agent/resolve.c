@@ -419,7 +419,7 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
  * whether it is a resolver (STT_GNU_IFUNC). */
 static uint64_t dynsym_find(const uint8_t *map, size_t size, const char *name, int *ifunc)
 {
-  symbol_query q = { name, STT_FUNC, NULL, 0, ifunc, 1, { 0 } };
+  symbol_query q = { name, STT_FUNC, NULL, 0, ifunc, 1, { 0 }, 0, 0 };
   if (symtab_walk(map, size, SHT_DYNSYM, symbol_query_each, &q) <= 0)
     return 0;
   return q.hit.st_value;
