@@ -351,6 +351,7 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   build_enter_stub(hook);
   size_t tramp_len = 0;
   hook->trampoline = cell + OSPY_CELL_TRAMPOLINE;
+  hook->proceed = hook->trampoline;
   char why[sizeof err->why];
   if (!build_trampoline(hook, code, avail, &plan, &tramp_len, why, sizeof why)) {
     ospy_code_arena_unalloc(cell);

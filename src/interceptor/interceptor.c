@@ -298,6 +298,12 @@ static void update_has_leave(ospy_hook *h) {
   h->listener_end = (uint8_t)end;
 }
 
+/* Calls go to the function's own code again after the listeners' enter. */
+static void forget_replacement(ospy_hook *h) {
+  h->replacement = 0;
+  __atomic_store_n(&h->proceed, h->trampoline, __ATOMIC_RELEASE);
+}
+
 static bool has_listeners(const ospy_hook *h) {
   for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
     if (h->listeners[i])
@@ -405,6 +411,7 @@ static void settle_failed(ospy_hook *h, ospy_interceptor_status why,
                           ospy_interceptor_status *st) {
   h->kind = h->installed_kind;
   if (h->installed_kind == OSPY_HOOK_NONE) {
+    forget_replacement(h);
     for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
       if (h->listeners[i])
         h->listeners[i]->active = false;
@@ -506,8 +513,6 @@ ospy_interceptor_status ospy_interceptor_attach_locked(void *function, ospy_call
   ospy_hook *h = find_or_create(fn, err, &st);
   if (!h)
     return st;
-  if (h->kind == OSPY_HOOK_REPLACE)
-    return set_error(err, OSPY_INTERCEPTOR_ALREADY, fn, "already replaced (revert it first)");
   unsigned slot = OSPY_HOOK_MAX_LISTENERS;
   for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS && slot == OSPY_HOOK_MAX_LISTENERS; i++)
     if (!h->listeners[i])
@@ -526,7 +531,7 @@ ospy_interceptor_status ospy_interceptor_attach_locked(void *function, ospy_call
   l->active = true;
   h->listeners[slot] = l;
   update_has_leave(h);
-  h->kind = OSPY_HOOK_ATTACH;
+  h->kind = OSPY_HOOK_ATTACH; /* (a replacement stays: it runs after the listeners' enter) */
   enqueue(h);
   if (out)
     *out = l;
@@ -578,7 +583,7 @@ ospy_interceptor_status ospy_interceptor_detach(ospy_listener *l) {
   if (st == OSPY_INTERCEPTOR_OK) {
     update_has_leave(h);
     if (!has_listeners(h) && h->kind == OSPY_HOOK_ATTACH) {
-      h->kind = OSPY_HOOK_NONE;
+      h->kind = h->replacement ? OSPY_HOOK_REPLACE : OSPY_HOOK_NONE;
       enqueue(h);
     }
   }
@@ -597,13 +602,15 @@ ospy_interceptor_status ospy_interceptor_replace_locked(void *function, void *re
   ospy_hook *h = find_or_create((uintptr_t)function, err, &st);
   if (!h)
     return st;
-  if (h->kind != OSPY_HOOK_NONE)
-    return set_error(err, OSPY_INTERCEPTOR_ALREADY, (uintptr_t)function,
-                     h->kind == OSPY_HOOK_REPLACE ? "already replaced" : "already attached (detach first)");
-  h->kind = OSPY_HOOK_REPLACE;
-  h->replacement = (uintptr_t)replacement;
-  if (original) /* before the patch can send calls to the replacement */
+  if (h->replacement)
+    return set_error(err, OSPY_INTERCEPTOR_ALREADY, (uintptr_t)function, "already replaced");
+  if (original) /* before the patch (or proceed) can send calls to the replacement */
     *original = (void *)h->trampoline;
+  h->replacement = (uintptr_t)replacement;
+  /* attached too: the listeners see each call, then the replacement runs it */
+  __atomic_store_n(&h->proceed, h->replacement, __ATOMIC_RELEASE);
+  if (h->kind != OSPY_HOOK_ATTACH)
+    h->kind = OSPY_HOOK_REPLACE;
   enqueue(h);
   if (hook)
     *hook = h;
@@ -620,7 +627,8 @@ ospy_interceptor_status ospy_interceptor_replace(void *function, void *replaceme
   ospy_interceptor_status st = ospy_interceptor_replace_locked(function, replacement, original, &h, err);
   bool outer = transaction_depth == 1;
   st = end_op(st);
-  if (st == OSPY_INTERCEPTOR_OK && h && outer && h->installed_kind != OSPY_HOOK_REPLACE)
+  /* (installed as REPLACE, or as ATTACH when listeners came first) */
+  if (st == OSPY_INTERCEPTOR_OK && h && outer && h->installed_kind == OSPY_HOOK_NONE)
     st = set_error(err, OSPY_INTERCEPTOR_PATCH_FAILED, (uintptr_t)function, "patching failed");
   return st;
 }
@@ -629,8 +637,10 @@ ospy_interceptor_status ospy_interceptor_revert(void *function) {
   begin_op();
   ospy_hook *h = ospy_hook_lookup(resolve((uintptr_t)function));
   ospy_interceptor_status st = OSPY_INTERCEPTOR_NOT_FOUND;
-  if (h && h->kind == OSPY_HOOK_REPLACE) {
-    h->kind = OSPY_HOOK_NONE;
+  if (h && h->replacement) {
+    forget_replacement(h);
+    if (h->kind == OSPY_HOOK_REPLACE)
+      h->kind = OSPY_HOOK_NONE;
     enqueue(h);
     st = OSPY_INTERCEPTOR_OK;
   }

@@ -107,7 +107,12 @@ bool ospy_interceptor_listener_installed(const ospy_listener *listener);
  * threads could not be stopped (PATCH_FAILED). */
 void ospy_interceptor_fail_next_install_for_test(void);
 
-/* Calls replacement instead of function; *original calls the original code. */
+/* Calls replacement instead of function; *original calls the original code.
+ * A function both attached and replaced (in either order) has its listeners
+ * see each call as usual, and the replacement run it in place of the original
+ * code: the leave thunk, if armed, is the replacement's return address. A
+ * second replace is refused; revert takes the replacement away and leaves
+ * the listeners. */
 ospy_interceptor_status ospy_interceptor_replace(void *function, void *replacement,
                                                  void **original,
                                                  ospy_interceptor_error *err);

@@ -42,6 +42,10 @@ struct ospy_listener {
 struct ospy_hook {
   /* Read by the thunks' C side on every call: keep first. */
   uintptr_t trampoline;              /* relocated prologue + jump back */
+  /* Where a call goes once the listeners' on_enter ran: the trampoline, or
+   * the replacement when the function is also replaced (its listeners see
+   * the call, the replacement runs it: unwind.c's wrappers of the unwinder) */
+  volatile uintptr_t proceed;
   volatile bool has_leave;           /* some active listener has on_leave */
   volatile uint8_t listener_end;     /* listeners[] beyond this are empty: calls look no further */
   ospy_listener *volatile listeners[OSPY_HOOK_MAX_LISTENERS];
@@ -60,7 +64,7 @@ struct ospy_hook {
   ospy_x86_reloc_map map;
   ospy_hook_kind kind;               /* wanted (after the transaction) */
   ospy_hook_kind installed_kind;     /* in place now */
-  uintptr_t replacement;
+  uintptr_t replacement;             /* 0 unless replaced (kind REPLACE, or ATTACH around it) */
   bool queued;
   ospy_hook *next_in_table;
   ospy_hook *next_queued;

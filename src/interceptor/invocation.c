@@ -209,7 +209,7 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
       /* busy: made by a signal handler that interrupted a callback (or by a
        * callback), nested in none of the calls pending below the signal */
       report_reentry(hook, ts, 0, *(uintptr_t *)OSPY_CTX_SP(ctx));
-    return hook->trampoline;
+    return hook->proceed;
   }
   ts->busy = 1;
   int saved_errno = *ts->errno_ptr;
@@ -222,7 +222,7 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     report_reentry(hook, ts, ts->depth, *(uintptr_t *)sp);
     *ts->errno_ptr = saved_errno;
     ts->busy = 0;
-    return hook->trampoline;
+    return hook->proceed;
   }
   uint8_t local_scratch[OSPY_INVOCATION_SCRATCH_SIZE];
   ospy_invocation inv = { ctx, hook, NULL, local_scratch, sp, *(uintptr_t *)sp, ts->depth, false, ts };
@@ -249,7 +249,7 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   }
   *ts->errno_ptr = saved_errno;
   ts->busy = 0;
-  return hook->trampoline;
+  return hook->proceed;
 }
 
 /* The entry returning to the leave thunk with sp (after the return): the one

@@ -542,6 +542,66 @@ static void test_original_address(void) {
   printf("ok a pc in a hook's trampoline or stub maps back to the function's own address\n");
 }
 
+/* A function both attached and replaced, in either order: the listeners see
+ * each call (the leave with the replacement's value), the replacement runs it
+ * and can call the original; either can go, the other stays (unwind.c wraps
+ * the unwinder's entry points that a user may hook). */
+int tripled(int x);
+__attribute__((noipa)) int tripled(int x) {
+  volatile int k = 3; /* (a body long enough to patch, no constant to fold) */
+  return x * k;
+}
+
+static int (*tripled_original)(int);
+static int tripled_left;
+
+static int tripled_wrapper(int x) {
+  note('w');
+  return tripled_original(x) + 1;
+}
+
+static void tripled_enter(ospy_invocation *inv) {
+  note('e');
+  CHECK_EQ(ospy_invocation_get_arg(inv, 0), 2);
+}
+
+static void tripled_leave(ospy_invocation *inv) {
+  note('l');
+  tripled_left = (int)ospy_invocation_get_return(inv);
+}
+
+static void expect_tripled(int value, const char *seen) {
+  order_len = 0;
+  order[0] = '\0';
+  CHECK_EQ(tripled(2), value);
+  if (strcmp(order, seen) != 0) {
+    fprintf(stderr, "tripled(2): callbacks %s, expected %s\n", order, seen);
+    exit(1);
+  }
+}
+
+static void test_attach_and_replace(void) {
+  ospy_listener *l;
+  ospy_interceptor_error err;
+  CHECK_OK(ospy_interceptor_attach((void *)tripled, tripled_enter, tripled_leave, NULL, &l, NULL));
+  CHECK_OK(ospy_interceptor_replace((void *)tripled, (void *)tripled_wrapper,
+                                    (void **)&tripled_original, NULL));
+  expect_tripled(7, "ewl");
+  CHECK_EQ(tripled_left, 7);
+  CHECK_EQ(ospy_interceptor_replace((void *)tripled, (void *)tripled_wrapper, NULL, &err),
+           OSPY_INTERCEPTOR_ALREADY);
+  CHECK_OK(ospy_interceptor_detach(l)); /* the replacement stays */
+  expect_tripled(7, "w");
+  CHECK_OK(ospy_interceptor_attach((void *)tripled, tripled_enter, tripled_leave, NULL, &l, NULL));
+  expect_tripled(7, "ewl");
+  CHECK_OK(ospy_interceptor_revert((void *)tripled)); /* the listener stays */
+  expect_tripled(6, "el");
+  CHECK_EQ(tripled_left, 6);
+  CHECK_OK(ospy_interceptor_detach(l));
+  expect_tripled(6, "");
+  printf("ok attach and replace on one function: listeners around the replacement\n");
+}
+
 int main(void) {
   char alt[65536]; /* above the frames of the calls main makes */
   test_coroutine();
@@ -556,5 +616,6 @@ int main(void) {
   test_rewritten_prologue();
   test_backtrace();
   test_original_address();
+  test_attach_and_replace();
   return 0;
 }

@@ -258,7 +258,9 @@ int main(void) {
     CHECK_EQ(tgt_rip_load(1), 6);
     CHECK_EQ(((fn1)orig)(1), 1001);
     ospy_interceptor_error err = { 0 };
-    CHECK(ospy_interceptor_attach((void *)tgt_rip_load, on_enter, NULL, NULL, NULL, &err) ==
+    /* (a listener is welcome: it sees the calls the replacement runs,
+     * test_behaviour's attach and replace; a second replacement is not) */
+    CHECK(ospy_interceptor_replace((void *)tgt_rip_load, (void *)tgt_plt_target, NULL, &err) ==
           OSPY_INTERCEPTOR_ALREADY);
     CHECK_OK(ospy_interceptor_revert((void *)tgt_rip_load));
     CHECK_EQ(tgt_rip_load(1), 1001);
