@@ -36,8 +36,14 @@ struct ospy_listener {
   void *user_data;
   ospy_call_conv cc;
   volatile bool active;
-  bool internal;
+  bool internal;        /* the interceptor's own (unwind.c), user_data NULL */
 };
+
+/* A listener of the client's: the abandon and reentry handlers and the
+ * `counts` filters hear of these only (the interceptor's own listeners have
+ * no user_data for them: the agent's on_abandon read through NULL when a
+ * call of pthread_exit, hooked by the user, was given up). */
+static inline bool ospy_listener_of_client(const ospy_listener *l) { return l && !l->internal; }
 
 struct ospy_hook {
   /* Read by the thunks' C side on every call: keep first. */

@@ -74,7 +74,7 @@ void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report) {
   ospy_invocation inv = { NULL, e->hook, NULL, e->scratch, e->slot, e->ret, k, true, ts };
   for (unsigned i = 0; i < e->nentered; i++) {
     ospy_listener *l = e->entered[i];
-    if (l && l == e->hook->listeners[i] && l->active) {
+    if (ospy_listener_of_client(l) && l == e->hook->listeners[i] && l->active) {
       inv.listener = l;
       fn(&inv);
     }
@@ -127,7 +127,7 @@ static bool entry_counts(const ospy_invocation_entry *e, bool (*counts)(void *us
   if (!counts)
     return true;
   for (unsigned i = 0; i < e->nentered; i++)
-    if (e->entered[i] && counts(e->entered[i]->user_data))
+    if (ospy_listener_of_client(e->entered[i]) && counts(e->entered[i]->user_data))
       return true;
   return false;
 }
@@ -197,7 +197,7 @@ static void report_reentry(ospy_hook *hook, const ospy_thread_state *ts, unsigne
     return;
   for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++) {
     ospy_listener *l = hook->listeners[i];
-    if (l && l->active && (l->on_enter || l->on_leave))
+    if (ospy_listener_of_client(l) && l->active && (l->on_enter || l->on_leave))
       fn(l->user_data, depth, ret);
   }
 }

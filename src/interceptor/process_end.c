@@ -38,7 +38,7 @@ int ospy_interceptor_abandon_other_threads(void) {
 static bool entry_counted(const ospy_invocation_entry *e,
                           bool (*counts)(void *user_data, const void *scratch)) {
   for (unsigned i = 0; i < e->nentered && i < OSPY_HOOK_MAX_LISTENERS; i++)
-    if (e->entered[i] && counts(e->entered[i]->user_data, e->scratch))
+    if (ospy_listener_of_client(e->entered[i]) && counts(e->entered[i]->user_data, e->scratch))
       return true;
   return false;
 }

@@ -2,6 +2,8 @@
 // and hooked frames that survive the exception still get their on_leave.
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdexcept>
 
 #include "interceptor/interceptor.h"
@@ -47,9 +49,49 @@ extern "C" __attribute__((noinline)) int catcher(int x) {
 static volatile int enters, leaves, abandoned;
 static void on_enter(ospy_invocation *) { enters = enters + 1; }
 static void on_leave(ospy_invocation *) { leaves = leaves + 1; }
+static int pthread_exit_tag;
+static volatile int pthread_exit_given_up;
 static void on_abandon(ospy_invocation *inv) {
   CHECK(ospy_invocation_cpu(inv) == nullptr);
-  abandoned = abandoned + 1;
+  // only the listeners attached here, never the interceptor's own
+  CHECK(ospy_invocation_user_data(inv) != nullptr);
+  if (ospy_invocation_user_data(inv) == &pthread_exit_tag)
+    pthread_exit_given_up = pthread_exit_given_up + 1;
+  else
+    abandoned = abandoned + 1;
+}
+
+// pthread_exit hooked with on_leave: its call is given up when the thread's
+// destructor makes a hooked call below it, and reported for the listener
+// attached here. The interceptor has a listener of its own on pthread_exit
+// (unwind.c), with no user_data: the agent's abandon handler read through NULL.
+extern "C" void noted(void);
+extern "C" __attribute__((noinline)) void noted(void) { __asm__ volatile(""); }
+struct Noting {
+  ~Noting() { noted(); }
+};
+static void *exit_noting(void *) {
+  Noting n;
+  pthread_exit((void *)9);
+}
+
+static void test_pthread_exit_given_up() {
+  ospy_listener *l[2];
+  void *pexit = dlsym(RTLD_DEFAULT, "pthread_exit");
+  CHECK(pexit != nullptr);
+  CHECK(ospy_interceptor_attach(pexit, on_enter, on_leave, &pthread_exit_tag, &l[0], nullptr) ==
+        OSPY_INTERCEPTOR_OK);
+  CHECK(ospy_interceptor_attach((void *)noted, on_enter, on_leave, (void *)noted, &l[1], nullptr) ==
+        OSPY_INTERCEPTOR_OK);
+  pthread_t t;
+  void *r = nullptr;
+  CHECK(pthread_create(&t, nullptr, exit_noting, nullptr) == 0);
+  CHECK(pthread_join(t, &r) == 0);
+  CHECK(r == (void *)9);
+  CHECK(pthread_exit_given_up == 1);
+  for (auto *x : l)
+    CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
+  std::printf("ok a pthread_exit given up is reported for the client's listener alone\n");
 }
 
 int main() {
@@ -57,8 +99,8 @@ int main() {
   ospy_interceptor_set_abandon_handler(on_abandon);
   const void *fns[3] = { (void *)thrower, (void *)middle, (void *)catcher };
   for (int i = 0; i < 3; i++)
-    CHECK(ospy_interceptor_attach(const_cast<void *>(fns[i]), on_enter, on_leave, nullptr, &l[i],
-                                  nullptr) == OSPY_INTERCEPTOR_OK);
+    CHECK(ospy_interceptor_attach(const_cast<void *>(fns[i]), on_enter, on_leave,
+                                  const_cast<void *>(fns[i]), &l[i], nullptr) == OSPY_INTERCEPTOR_OK);
   // Thrown in thrower, through middle (a destructor runs), caught outside.
   bool caught = false;
   try {
@@ -94,5 +136,6 @@ int main() {
   for (auto *x : l)
     CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
   std::printf("ok C++ exceptions through hooked frames\n");
+  test_pthread_exit_given_up();
   return 0;
 }
