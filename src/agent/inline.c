@@ -87,6 +87,7 @@ static int noreturn_kind(const char *name)
     "longjmp", "_longjmp", "siglongjmp", "__longjmp_chk", "__assert_fail",
     "__assert_perror_fail", "__stack_chk_fail", "__fortify_fail", "__chk_fail",
     "err", "errx", "verr", "verrx", "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume",
+    "_Unwind_ForcedUnwind", /* (pthread_exit's, cancellation's: glibc aborts if it returns) */
   };
   static const char *const twice[] = {
     "vfork", "__vfork", "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "getcontext",
@@ -1213,7 +1214,9 @@ static void attach_one(inline_hook *h)
   ospy_interceptor_error e;
   /* no leave for calls that return twice, and for the internal exit and exec
    * hooks: an entry a posix_spawn child left pending in its parent's shared thread
-   * state made every later call of the parent look nested */
+   * state made every later call of the parent look nested. (The unwinder's
+   * entry points keep theirs: the interceptor runs them from wrappers that
+   * put the real return addresses back, theirs included: unwind.c.) */
   int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_VFORK ||
                  h->internal == INTERNAL_EXIT ||
                  h->internal == INTERNAL_THREAD_EXIT || h->internal >= INTERNAL_EXECVE;

@@ -84,7 +84,9 @@ typedef void (*ospy_hook_fn)(ospy_invocation *inv);
  * the saved context holds the leave thunk, and the second return through it
  * finds no pending call (the process is aborted with a message); a vfork
  * child's return would consume the parent's entry. tests/interceptor
- * (libc_exports.c) hooks these enter-only.
+ * (libc_exports.c) hooks these enter-only. The unwinder's entry points
+ * (_Unwind_RaiseException, _Unwind_Resume, _Unwind_Backtrace...), which walk
+ * from their own frame, may have on_leave: unwind.c runs them from wrappers.
  */
 ospy_interceptor_status ospy_interceptor_attach(void *function, ospy_hook_fn on_enter,
                                                 ospy_hook_fn on_leave, void *user_data,

@@ -1,32 +1,55 @@
 /*
  * C++ exceptions (and pthread_exit/cancel's forced unwind) through hooked
  * frames. The unwinder walks return addresses; ours point at the leave
- * thunk, which it cannot unwind through. So, as uftrace does: when this thread
- * enters _Unwind_RaiseException, _Unwind_Resume_or_Rethrow or
- * _Unwind_ForcedUnwind, the real return address of every pending invocation
- * is written back into its stack slot (entry marked RESTORED). When a handler
- * is reached (__cxa_begin_catch), entries whose slot is now below the stack
- * pointer were unwound and are dropped; the others are live again and get
- * the leave thunk back. A frame unwound by the exception loses its on_leave
- * (it never returned).
+ * thunk, which it cannot unwind through. So, as uftrace does: the unwinder's
+ * entry points (_Unwind_RaiseException, _Unwind_Resume_or_Rethrow,
+ * _Unwind_ForcedUnwind, and _Unwind_Resume, which goes on from a landing
+ * pad) are replaced by wrappers that write the real return address of every
+ * pending invocation back into its stack slot (entry marked RESTORED) before
+ * they call the original. When a handler is reached (__cxa_begin_catch),
+ * entries whose slot is now below the stack pointer were unwound and are
+ * dropped; the others are live again and get the leave thunk back. A frame
+ * unwound by the exception loses its on_leave (it never returned). When the
+ * original returns instead (no handler: std::terminate follows; a forced
+ * unwind given up), nothing was unwound: the entries get the leave thunk
+ * back as well.
+ *
+ * Wrappers, not listeners: these functions start their walk from their own
+ * frame (uw_init_context: their own return address and their caller's CFA).
+ * A listener with on_leave on one of them (a user's -f _Unwind_RaiseException)
+ * made that return address the leave thunk, armed after every listener's
+ * enter: the walk ended at once (_URC_END_OF_STACK, std::terminate) or went
+ * astray (SIGSEGV). Called from a wrapper, the original's return address is
+ * the wrapper's code, which has unwind information, and the wrapper's own
+ * return address is the pending entry of that listener, restored with the
+ * others. Listeners and the wrapper share the function (interceptor.h:
+ * replace): the listeners see the call, the wrapper runs it, and a call that
+ * fails returns through the leave thunk with its value.
+ *
+ * _Unwind_Resume restores again: a catch inside a destructor the unwind runs
+ * (its own throw, caught there) armed the entries that the outer unwind still
+ * has to pass. Entries the outer unwind left dead meanwhile are not armed by
+ * that catch: their slot no longer holds the address written there.
  *
  * A call that was among the moved prologue instructions returns into the
- * trampoline, where the unwinder finds no FDE: at the same moment the stack
- * above the throw is scanned for such trampoline return addresses, which are
+ * trampoline, where the unwinder finds no FDE: when an unwind starts the
+ * stack above it is scanned for such trampoline return addresses, which are
  * replaced by the matching original ones (returning there is equivalent: the
  * original bytes after a call are never overwritten, the jump is shorter than
- * any prologue that ends with a call).
+ * any prologue that ends with a call). _Unwind_Resume does not scan again:
+ * the frames above a landing pad were all there when its unwind started.
  *
  * Stack walks the program makes (backtrace(3), _Unwind_Backtrace: a crash
  * reporter, a logger) meet the same return addresses: on i386 the walk
- * crashed, on x86-64 it stopped short. _Unwind_Backtrace is replaced by a
- * function that writes the real return addresses back for the walk (entries
- * marked WALKED), arms them again after it, and hides its own frame from the
- * program's callback. glibc's backtrace() loads libgcc_s (and so
- * _Unwind_Backtrace) at its first call, unseen: an internal listener on it
- * loads the library first and installs the replacement.
+ * crashed, on x86-64 it stopped short. _Unwind_Backtrace, which walks from its
+ * own frame too, is wrapped the same way: the real return addresses are
+ * written back for the walk (entries marked WALKED) and armed again after
+ * it, and the wrapper's frame is hidden from the program's callback. glibc's
+ * backtrace() loads libgcc_s (and so _Unwind_Backtrace) at its first call,
+ * unseen: an internal listener on it loads the library first and installs
+ * the wrapper.
  *
- * These are attached with this interceptor itself, the first time a commit
+ * These are installed with this interceptor itself, the first time a commit
  * finds the symbols loaded (libgcc_s / libstdc++ / libc).
  */
 #include <dlfcn.h>
@@ -109,23 +132,47 @@ static void fix_trampoline_returns(ospy_thread_state *ts, uintptr_t sp) {
 
 static bool raise_done, catch_done;
 
+/* What restore_entries writes into entry e's slot: its real return address
+ * (the original one for a return into a trampoline). */
+static uintptr_t real_return(const ospy_invocation_entry *e, unsigned n_returns) {
+  uintptr_t orig = original_return(e->ret, n_returns);
+  return orig ? orig : e->ret;
+}
+
 /* Writes the real return address of every pending invocation not restored
  * yet back into its stack slot, marking it RESTORED and mark. */
-static void restore_returns(ospy_thread_state *ts, uintptr_t sp, unsigned mark) {
-  fix_trampoline_returns(ts, sp);
+static void restore_entries(ospy_thread_state *ts, unsigned mark) {
   unsigned n = __atomic_load_n(&n_call_returns, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < ts->depth; i++) {
     ospy_invocation_entry *e = &ts->stack[i];
     if (!(e->flags & OSPY_ENTRY_RESTORED)) {
-      uintptr_t orig = original_return(e->ret, n);
-      *(uintptr_t *)e->slot = orig ? orig : e->ret;
+      *(uintptr_t *)e->slot = real_return(e, n);
       e->flags |= OSPY_ENTRY_RESTORED | mark;
     }
   }
 }
 
-static void restore_real_returns(ospy_invocation *inv) {
-  restore_returns(inv->ts, inv->entry_sp, 0);
+/* The same, trampoline returns on the stack above sp included. */
+static void restore_returns(ospy_thread_state *ts, uintptr_t sp, unsigned mark) {
+  fix_trampoline_returns(ts, sp);
+  restore_entries(ts, mark);
+}
+
+/* Restored entries whose frames are alive (slot at or above sp) get the
+ * leave thunk back. One whose slot no longer holds the address restored
+ * there is dead: an unwind went past its frame, and a call made since (a
+ * destructor's) took that stack word; it stays as it is, to be dropped when
+ * found dead (arming it would send that call's return to it). */
+static void rearm_above(ospy_thread_state *ts, uintptr_t sp) {
+  unsigned n = __atomic_load_n(&n_call_returns, __ATOMIC_ACQUIRE);
+  for (unsigned i = 0; i < ts->depth; i++) {
+    ospy_invocation_entry *e = &ts->stack[i];
+    if ((e->flags & OSPY_ENTRY_RESTORED) && e->slot >= sp &&
+        *(uintptr_t *)e->slot == real_return(e, n)) {
+      *(uintptr_t *)e->slot = (uintptr_t)ospy_leave_thunk;
+      e->flags &= ~(OSPY_ENTRY_RESTORED | OSPY_ENTRY_WALKED);
+    }
+  }
 }
 
 static void rearm_live(ospy_invocation *inv) {
@@ -138,13 +185,88 @@ static void rearm_live(ospy_invocation *inv) {
     ospy_invocation_abandon(ts, ts->depth - 1, true); /* unwound by the exception */
     ts->depth--;
   }
-  for (unsigned i = 0; i < ts->depth; i++) {
-    ospy_invocation_entry *e = &ts->stack[i];
-    if ((e->flags & OSPY_ENTRY_RESTORED) && e->slot >= sp) {
-      *(uintptr_t *)e->slot = (uintptr_t)ospy_leave_thunk;
-      e->flags &= ~(OSPY_ENTRY_RESTORED | OSPY_ENTRY_WALKED);
-    }
-  }
+  rearm_above(ts, sp);
+}
+
+/* ---- the unwinder's entry points, wrapped ---- */
+
+/* The calling thread's state, taken for the rewriting of its entries (busy:
+ * a signal handler's hooked calls meanwhile are not followed); NULL inside
+ * the interceptor's own callbacks (the stack is the agent's business then)
+ * and in ignored threads. */
+static ospy_thread_state *take_state(void) {
+  ospy_thread_state *ts = ospy_thread_state_peek();
+  if (!ts || (ts->busy | ts->ignored))
+    return NULL;
+  ts->busy = 1;
+  return ts;
+}
+
+static void release_state(ospy_thread_state *ts) { ts->busy = 0; }
+
+/* A wrapper's sp at its entry: the slot of its return address, which a
+ * listener of the wrapped function armed (the function's entry sp). */
+#define OWN_ENTRY_SP() ((uintptr_t)__builtin_frame_address(0) + sizeof(uintptr_t))
+
+/* An unwind starts at sp (scan: trampoline returns above too) or goes on. */
+static void before_unwind(uintptr_t sp, bool scan) {
+  ospy_thread_state *ts = take_state();
+  if (!ts)
+    return;
+  if (scan)
+    restore_returns(ts, sp, 0);
+  else
+    restore_entries(ts, 0);
+  release_state(ts);
+}
+
+/* The unwinder returned: nothing above sp was unwound, every call pending
+ * there will return (the wrapper's own, through the leave thunk). */
+static void after_failed_unwind(uintptr_t sp) {
+  ospy_thread_state *ts = take_state();
+  if (!ts)
+    return;
+  rearm_above(ts, sp);
+  release_state(ts);
+}
+
+static _Unwind_Reason_Code (*raise_original)(struct _Unwind_Exception *);
+static _Unwind_Reason_Code (*rethrow_original)(struct _Unwind_Exception *);
+static _Unwind_Reason_Code (*forced_original)(struct _Unwind_Exception *, _Unwind_Stop_Fn, void *);
+static void (*resume_original)(struct _Unwind_Exception *);
+
+/* (noinline: each wrapper's frame is its own, OWN_ENTRY_SP is its entry) */
+__attribute__((noinline)) static _Unwind_Reason_Code
+raise_replacement(struct _Unwind_Exception *exc) {
+  uintptr_t sp = OWN_ENTRY_SP();
+  before_unwind(sp, true);
+  _Unwind_Reason_Code r = raise_original(exc);
+  after_failed_unwind(sp);
+  return r;
+}
+
+__attribute__((noinline)) static _Unwind_Reason_Code
+rethrow_replacement(struct _Unwind_Exception *exc) {
+  uintptr_t sp = OWN_ENTRY_SP();
+  before_unwind(sp, true);
+  _Unwind_Reason_Code r = rethrow_original(exc);
+  after_failed_unwind(sp);
+  return r;
+}
+
+__attribute__((noinline)) static _Unwind_Reason_Code
+forced_replacement(struct _Unwind_Exception *exc, _Unwind_Stop_Fn stop, void *stop_arg) {
+  uintptr_t sp = OWN_ENTRY_SP();
+  before_unwind(sp, true);
+  _Unwind_Reason_Code r = forced_original(exc, stop, stop_arg);
+  after_failed_unwind(sp);
+  return r;
+}
+
+/* (never returns: libgcc aborts when the unwind cannot go on) */
+__attribute__((noinline)) static void resume_replacement(struct _Unwind_Exception *exc) {
+  before_unwind(OWN_ENTRY_SP(), false);
+  resume_original(exc);
 }
 
 /* ---- stack walks: _Unwind_Backtrace ---- */
@@ -181,31 +303,41 @@ static void rearm_walked(ospy_thread_state *ts) {
   }
 }
 
-static _Unwind_Reason_Code unwind_backtrace_replacement(trace_fn fn, void *arg) {
-  ospy_thread_state *ts = ospy_thread_state_peek();
-  uintptr_t here = (uintptr_t)&ts;
-  /* (inside our own callbacks the stack is the agent's business) */
-  bool fix = ts && !(ts->busy | ts->ignored);
-  if (fix)
-    restore_returns(ts, here, OSPY_ENTRY_WALKED);
+__attribute__((noinline)) static _Unwind_Reason_Code
+unwind_backtrace_replacement(trace_fn fn, void *arg) {
+  ospy_thread_state *ts = take_state();
+  if (ts) {
+    restore_returns(ts, OWN_ENTRY_SP(), OSPY_ENTRY_WALKED);
+    release_state(ts);
+  }
   trace_forward f = { fn, arg, false };
   _Unwind_Reason_Code r = unwind_backtrace_original(trace_callers, &f);
-  if (fix)
+  if (ts && (ts = take_state()) != NULL) {
     rearm_walked(ts);
+    release_state(ts);
+  }
   return r;
+}
+
+/* Replaces an unwinder function by its wrapper, inside the open
+ * transaction; listeners attached to it stay (and are welcome later). */
+static bool replace_unwinder(void *sym, void *replacement, void **original) {
+  ospy_interceptor_error err;
+  /* (their prologue calls, __x86.get_pc_thunk..., never throw) */
+  ospy_interceptor_set_nothrow_prologues(true);
+  bool ok = ospy_interceptor_replace_locked(sym, replacement, original, NULL, &err) ==
+            OSPY_INTERCEPTOR_OK;
+  ospy_interceptor_set_nothrow_prologues(false);
+  return ok;
 }
 
 static bool walk_tried, walk_trigger_done;
 
-/* Tried once: a replace refused (a user's hook of _Unwind_Backtrace itself)
- * leaves walks as they were. */
+/* Tried once. */
 static void replace_unwind_backtrace(void *sym) {
-  ospy_interceptor_error err;
   walk_tried = true;
-  ospy_interceptor_set_nothrow_prologues(true);
-  (void)ospy_interceptor_replace_locked(sym, (void *)unwind_backtrace_replacement,
-                                        (void **)&unwind_backtrace_original, NULL, &err);
-  ospy_interceptor_set_nothrow_prologues(false);
+  (void)replace_unwinder(sym, (void *)unwind_backtrace_replacement,
+                         (void **)&unwind_backtrace_original);
 }
 
 /* backtrace(3)'s entry: libgcc_s loaded and its walk replaced before glibc
@@ -259,7 +391,7 @@ static bool forced_trigger_done;
 /* pthread_exit's and pthread_cancel's entry: glibc loads libgcc_s for the
  * forced unwind out of sight of the agent's dlopen hook, then unwinds
  * through the hooked frames (on i386 the thread crashed): loaded here first,
- * the unwinder's hooks installed. */
+ * the unwinder's wrappers installed. */
 static void before_forced_unwind(ospy_invocation *inv) {
   (void)inv;
   if (__atomic_load_n(&raise_done, __ATOMIC_ACQUIRE))
@@ -267,7 +399,7 @@ static void before_forced_unwind(ospy_invocation *inv) {
   if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL))
     return;
   ospy_interceptor_begin_transaction();
-  ospy_interceptor_end_transaction(); /* its commit installs the unwinder's hooks */
+  ospy_interceptor_end_transaction(); /* its commit installs the unwinder's wrappers */
 }
 
 static void walk_support_install(void) {
@@ -282,6 +414,26 @@ static void walk_support_install(void) {
   }
 }
 
+/* Each entry point found wrapped (an unwinder without _Unwind_Resume_or_Rethrow
+ * keeps the others). */
+static void unwind_entries_install(void) {
+  static const struct {
+    const char *name;
+    void *wrapper;
+    void **original;
+  } entries[] = {
+    { "_Unwind_RaiseException", (void *)raise_replacement, (void **)&raise_original },
+    { "_Unwind_Resume_or_Rethrow", (void *)rethrow_replacement, (void **)&rethrow_original },
+    { "_Unwind_ForcedUnwind", (void *)forced_replacement, (void **)&forced_original },
+    { "_Unwind_Resume", (void *)resume_replacement, (void **)&resume_original },
+  };
+  for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+    void *sym = unwinder_symbol(entries[i].name);
+    if (sym)
+      (void)replace_unwinder(sym, entries[i].wrapper, entries[i].original);
+  }
+}
+
 void ospy_unwind_support_install(void) {
   walk_support_install();
   if (!forced_trigger_done && !raise_done && dlsym(RTLD_DEFAULT, "pthread_exit")) {
@@ -290,10 +442,8 @@ void ospy_unwind_support_install(void) {
     attach_internal("pthread_cancel", before_forced_unwind);
   }
   if (!raise_done && unwinder_symbol("_Unwind_RaiseException")) {
-    raise_done = true;
-    attach_internal("_Unwind_RaiseException", restore_real_returns);
-    attach_internal("_Unwind_Resume_or_Rethrow", restore_real_returns);
-    attach_internal("_Unwind_ForcedUnwind", restore_real_returns);
+    __atomic_store_n(&raise_done, true, __ATOMIC_RELEASE);
+    unwind_entries_install();
   }
   if (!catch_done && unwinder_symbol("__cxa_begin_catch")) {
     catch_done = true;

@@ -3351,6 +3351,119 @@ module-name-escaped)
   expect_regex "$tmp/diff" '^~ e\\x1b\[7mX(!|::)f\(arg0=3, '
   echo 'module-name-escaped: a module named e<ESC>[7mX is shown as e\x1b[7mX!f(...) in the live view, show, its backtrace, stats and diff'
   ;;
+unwinder-hooked|unwinder-hooked-i386)
+  # The unwinder's entry points hooked themselves (-f _Unwind_RaiseException,
+  # 'libgcc_s.so.1!_*'). They start their walk from their own frame, whose
+  # return address the hook had made the leave thunk: every throw ended in
+  # std::terminate (the call recorded = 5, _URC_END_OF_STACK), _Unwind_Resume
+  # and _Unwind_Resume_or_Rethrow aborted, pthread_exit's forced unwind
+  # crashed (x86-64) or skipped the destructors unrecorded (i386), walks
+  # stopped at the first frame. The program must run as it does alone: the
+  # same output (destructors included) and status, with and without pending
+  # hooked frames of its own (mid is unwound, outer catches), and a throw
+  # caught inside a destructor while another unwinds (the outer unwind's
+  # _Unwind_Resume found the entries armed again by the inner catch: abort).
+  # And -f pthread_exit with a function the thread's destructor calls: the
+  # given-up pthread_exit call was reported for the interceptor's own
+  # listener too, with no hook behind it (SIGSEGV).
+  m=64
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  if [ "$case_name" = unwinder-hooked-i386 ]; then
+    m=32
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  fi
+  cat > "$tmp/unw.cc" <<'C'
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <execinfo.h>
+#include <pthread.h>
+#include <unwind.h>
+#define NI __attribute__((noinline, noipa))
+struct D { const char *n; ~D() { std::printf("dtor %s\n", n); } };
+struct Inner { ~Inner() { try { throw std::logic_error("inner"); } catch (const std::exception &e) { std::printf("caught %s in a destructor\n", e.what()); } } };
+static _Unwind_Reason_Code count(struct _Unwind_Context *, void *a) { ++*(int *)a; return _URC_NO_REASON; }
+NI int depth() { void *b[64]; return backtrace(b, 64); }
+NI int walk() { int k = 0; _Unwind_Backtrace(count, &k); return k; }
+NI void thrower(int i) { D d{"thrower"}; if (i) throw std::runtime_error("x" + std::to_string(i)); }
+NI void mid(int i) { D d{"mid"}; Inner in; thrower(i); std::printf("mid %d: depth %d, walk %d\n", i, depth(), walk()); }
+NI int outer(int i) { try { mid(i); } catch (const std::exception &e) { std::printf("caught %s\n", e.what()); return 1; } return 0; }
+NI int rethrower(int i) {
+  try { try { mid(i); } catch (...) { std::puts("rethrow"); throw; } } catch (const std::exception &e) { std::printf("caught again %s\n", e.what()); return 1; }
+  return 0;
+}
+static void *exits(void *) { D d{"thread"}; pthread_exit((void *)7); return nullptr; }
+int main(int argc, char **argv) {
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
+  if (argc > 1 && !std::strcmp(argv[1], "uncaught")) { mid(3); return 0; }
+  std::printf("outer %d\n", outer(0));
+  std::printf("outer %d\n", outer(1));
+  std::printf("rethrower %d\n", rethrower(2));
+  pthread_t t; void *r;
+  pthread_create(&t, nullptr, exits, nullptr); pthread_join(t, &r);
+  std::printf("thread returned %ld\n", (long)r);
+  return 0;
+}
+C
+  c++ -m$m -O2 -pthread -o "$tmp/unw" "$tmp/unw.cc" 2>"$tmp/err" ||
+    { [ $m = 32 ] && { echo "skip: no -m32 C++ toolchain"; exit 77; }; cat "$tmp/err"; fail "cannot build the target"; }
+  "$tmp/unw" >"$tmp/base" 2>&1
+  base_rc=$?
+  [ $m = 32 ] && [ $base_rc = 126 -o $base_rc = 127 ] && { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  [ $base_rc = 0 ] || { cat "$tmp/base"; fail "the target alone exited $base_rc"; }
+  expect_line "$tmp/base" "dtor thread"
+  # (in the background: the shell's word on a job killed by SIGABRT goes to its
+  # own stderr, not into the file as for a command in the foreground)
+  { "$tmp/unw" uncaught >"$tmp/base-uncaught" 2>&1 & wait $!; } 2>/dev/null
+  uncaught_rc=$?
+  expect_line "$tmp/base-uncaught" "terminate called after throwing an instance of 'std::runtime_error'"
+  # run_as_alone MODE_ARG BASE_FILE BASE_RC -f ARGS...: output and status as alone
+  run_as_alone() {
+    arg=$1 base=$2 want=$3
+    shift 3
+    "$ospy" capture -q -o "$tmp/c.ospy" "$@" -- "$tmp/unw" $arg >"$tmp/out" 2>&1
+    rc=$?
+    cmp -s "$base" "$tmp/out" && [ $rc = "$want" ] ||
+      { echo "--- alone (exit $want):"; cat "$base"; echo "--- captured with $* (exit $rc):"; cat "$tmp/out"; fail "$m-bit: not as alone with $*"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  }
+  expect_calls() { # FUNC RESULT MIN [MAX]: how many records of FUNC end in "= RESULT"
+    n=$(grep -F -- "!$1(" "$tmp/show" | grep -c -- " = $2\$")
+    all=$(grep -cF -- "!$1(" "$tmp/show")
+    [ "$n" = "$all" ] && [ "$n" -ge "$3" ] && [ "$n" -le "${4:-$n}" ] ||
+      { grep -F -- "!$1(" "$tmp/show"; fail "$m-bit: $all calls of $1, $n of them = $2 (expected $3..${4:-})"; }
+  }
+  own="-f thrower -f mid -f outer -f rethrower -f depth -f walk"
+  for fn in _Unwind_RaiseException _Unwind_Resume _Unwind_Resume_or_Rethrow _Unwind_ForcedUnwind _Unwind_Backtrace; do
+    for with in "" "$own"; do
+      run_as_alone "" "$tmp/base" 0 -f $fn $with
+      case $fn in
+        _Unwind_RaiseException) expect_calls $fn '?' 5 ;;      # two throws, three in destructors (caught: unwound)
+        _Unwind_Resume) expect_calls $fn '?' 1 ;;              # from the landing pads (never returns)
+        _Unwind_Resume_or_Rethrow) expect_calls $fn '?' 1 1 ;; # the rethrow (caught)
+        _Unwind_ForcedUnwind) expect_calls $fn '?' 1 1          # pthread_exit's (the thread ends in it)
+          expect_regex "$tmp/show" "\[[0-9]+:[0-9]+\] libgcc_s\.so\.1!_Unwind_ForcedUnwind\(" ;;
+        _Unwind_Backtrace) expect_calls $fn 5 2 2 ;;           # walk's and backtrace's, to their end
+      esac
+    done
+  done
+  # the unwound calls of the program are given up, those that catch return
+  expect_regex "$tmp/show" "!mid\(int\)\(arg0=0x1, .*\) = \?\$"
+  expect_regex "$tmp/show" "!outer\(int\)\(arg0=0x1, .*\) = 1\$"
+  expect_regex "$tmp/show" "!rethrower\(int\)\(arg0=0x2, .*\) = 1\$"
+  run_as_alone "" "$tmp/base" 0 -f 'libgcc_s.so.1!_*' $own
+  for fn in _Unwind_RaiseException _Unwind_Resume _Unwind_Resume_or_Rethrow _Unwind_ForcedUnwind _Unwind_Backtrace; do
+    grep -qF -- "libgcc_s.so.1!$fn(" "$tmp/show" || fail "$m-bit: libgcc_s.so.1!_*: no call of $fn recorded"
+  done
+  # no handler: std::terminate after the raise returned (= 5), as alone
+  run_as_alone uncaught "$tmp/base-uncaught" $uncaught_rc -f _Unwind_RaiseException -f mid
+  expect_regex "$tmp/show" "libgcc_s\.so\.1!_Unwind_RaiseException\(.*\) = 5\$"
+  run_as_alone "" "$tmp/base" 0 -f pthread_exit -f printf
+  expect_regex "$tmp/show" "\[[0-9]+:[0-9]+\] libc\.so\.6!pthread_exit\(.*\) = \?\$"
+  expect_regex "$tmp/show" "\[[0-9]+:[0-9]+\] libc\.so\.6!printf\(.*\) = 12\$" # dtor thread
+  echo "$case_name: the unwinder's entry points hooked: throws, rethrows, a throw caught in a destructor, pthread_exit and walks as alone, their calls recorded" ;;
 static-program)
   # a statically linked program cannot load the agent: refused before it
   # runs (it ran, then "the agent never started"); with -F its children may

@@ -1,10 +1,13 @@
 // C++ exceptions thrown through hooked frames are still caught above them,
 // and hooked frames that survive the exception still get their on_leave.
+// The unwinder's own entry points hooked with on_leave too.
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdexcept>
+#include <unwind.h>
 
 #include "interceptor/interceptor.h"
 
@@ -94,6 +97,130 @@ static void test_pthread_exit_given_up() {
   std::printf("ok a pthread_exit given up is reported for the client's listener alone\n");
 }
 
+// ---- listeners on the unwinder's entry points ----
+
+extern "C" int rethrower(int x);
+extern "C" long raise_unhandled(void);
+extern "C" int walk_depth(void);
+extern "C" void exiter(void);
+
+extern "C" __attribute__((noinline)) int rethrower(int x) {
+  try {
+    try {
+      return middle(x);
+    } catch (...) {
+      throw;
+    }
+  } catch (const std::runtime_error &) {
+    return -2;
+  }
+}
+
+// _Unwind_RaiseException with no handler above (a foreign exception that
+// nothing catches here: no catch (...) on the way) fails and returns.
+extern "C" __attribute__((noinline)) long raise_unhandled(void) {
+  static _Unwind_Exception exc;
+  std::memset(&exc, 0, sizeof exc);
+  exc.exception_class = 0x4f53505900000000ull; // "OSPY"
+  return (long)_Unwind_RaiseException(&exc);
+}
+
+static _Unwind_Reason_Code count_frame(_Unwind_Context *, void *n) {
+  ++*(int *)n;
+  return _URC_NO_REASON;
+}
+
+extern "C" __attribute__((noinline)) int walk_depth(void) {
+  int n = 0;
+  _Unwind_Backtrace(count_frame, &n);
+  return n;
+}
+
+extern "C" __attribute__((noinline)) void exiter(void) {
+  Guard g;
+  pthread_exit((void *)7);
+}
+
+static void *exit_thread(void *) {
+  Guard g;
+  exiter(); // hooked: pending when the thread exits
+  return nullptr;
+}
+
+struct unwinder_hook {
+  const char *name;
+  ospy_listener *l;
+  volatile int enters, leaves;
+  volatile long last;
+};
+static unwinder_hook unwinder_hooks[] = {
+  { "_Unwind_RaiseException", nullptr, 0, 0, 0 },
+  { "_Unwind_Resume", nullptr, 0, 0, 0 },
+  { "_Unwind_Resume_or_Rethrow", nullptr, 0, 0, 0 },
+  { "_Unwind_ForcedUnwind", nullptr, 0, 0, 0 },
+  { "_Unwind_Backtrace", nullptr, 0, 0, 0 },
+};
+enum { RAISE, RESUME, RETHROW, FORCED, BACKTRACE };
+
+static void unwinder_enter(ospy_invocation *inv) {
+  auto *h = static_cast<unwinder_hook *>(ospy_invocation_user_data(inv));
+  h->enters = h->enters + 1;
+}
+static void unwinder_leave(ospy_invocation *inv) {
+  auto *h = static_cast<unwinder_hook *>(ospy_invocation_user_data(inv));
+  h->leaves = h->leaves + 1;
+  h->last = (long)ospy_invocation_get_return(inv);
+}
+
+static void reset_unwinder_counts() {
+  for (auto &h : unwinder_hooks)
+    h.enters = h.leaves = 0;
+}
+
+// Each of them starts its walk from its own frame: with its return address the
+// leave thunk, throws ended in std::terminate, pthread_exit crashed or skipped
+// the destructors, walks stopped at the first frame.
+static void test_unwinder_listeners() {
+  int depth = walk_depth();
+  for (auto &h : unwinder_hooks) {
+    void *fn = dlsym(RTLD_DEFAULT, h.name);
+    CHECK(fn != nullptr);
+    CHECK(ospy_interceptor_attach(fn, unwinder_enter, unwinder_leave, &h, &h.l, nullptr) ==
+          OSPY_INTERCEPTOR_OK);
+  }
+  reset_unwinder_counts();
+  destroyed = 0;
+  CHECK(catcher(1) == -1);
+  CHECK(destroyed == 1);
+  CHECK(unwinder_hooks[RAISE].enters == 1 && unwinder_hooks[RAISE].leaves == 0);
+  CHECK(unwinder_hooks[RESUME].enters >= 1); // middle's cleanup went on from there
+  CHECK(rethrower(1) == -2);
+  CHECK(destroyed == 2);
+  CHECK(unwinder_hooks[RETHROW].enters == 1 && unwinder_hooks[RETHROW].leaves == 0);
+  // a failed raise returns through its leave, and the hooked call around it too
+  reset_unwinder_counts();
+  enters = leaves = 0;
+  CHECK(raise_unhandled() == _URC_END_OF_STACK);
+  CHECK(unwinder_hooks[RAISE].leaves == 1 && unwinder_hooks[RAISE].last == _URC_END_OF_STACK);
+  CHECK(enters == 1 && leaves == 1);
+  // a walk is as long as before, and returns through its leave
+  CHECK(walk_depth() == depth);
+  CHECK(unwinder_hooks[BACKTRACE].leaves == 1 && unwinder_hooks[BACKTRACE].last == _URC_END_OF_STACK);
+  // pthread_exit's forced unwind: the destructor runs, the thread's value comes back
+  destroyed = 0;
+  pthread_t t;
+  void *r = nullptr;
+  CHECK(pthread_create(&t, nullptr, exit_thread, nullptr) == 0);
+  CHECK(pthread_join(t, &r) == 0);
+  CHECK(r == (void *)7);
+  CHECK(destroyed == 2); // exiter's guard, then the thread's
+  CHECK(unwinder_hooks[FORCED].enters == 1);
+  for (auto &h : unwinder_hooks)
+    CHECK(ospy_interceptor_detach(h.l) == OSPY_INTERCEPTOR_OK);
+  std::printf("ok the unwinder's entry points hooked with on_leave: throws, rethrows, "
+              "pthread_exit and walks as unhooked\n");
+}
+
 int main() {
   ospy_listener *l[3];
   ospy_interceptor_set_abandon_handler(on_abandon);
@@ -133,9 +260,19 @@ int main() {
   for (int i = 0; i < 500; i++)
     CHECK(catcher(1) == -1);
   CHECK(abandoned == 1000);
-  for (auto *x : l)
-    CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
   std::printf("ok C++ exceptions through hooked frames\n");
   test_pthread_exit_given_up();
+  ospy_listener *more[3];
+  CHECK(ospy_interceptor_attach((void *)rethrower, on_enter, on_leave, (void *)rethrower, &more[0], nullptr) ==
+        OSPY_INTERCEPTOR_OK);
+  CHECK(ospy_interceptor_attach((void *)raise_unhandled, on_enter, on_leave, (void *)raise_unhandled, &more[1],
+                                nullptr) == OSPY_INTERCEPTOR_OK);
+  CHECK(ospy_interceptor_attach((void *)exiter, on_enter, on_leave, (void *)exiter, &more[2], nullptr) ==
+        OSPY_INTERCEPTOR_OK);
+  test_unwinder_listeners();
+  for (auto *x : l)
+    CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
+  for (auto *x : more)
+    CHECK(ospy_interceptor_detach(x) == OSPY_INTERCEPTOR_OK);
   return 0;
 }
