@@ -372,8 +372,12 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
 
 /* ---- spawn ---- */
 
-/* SIGPIPE as ospy was started with, for the program. */
+/* SIGPIPE, SIGINT and SIGQUIT as ospy was started with, for the program: a
+ * job a script runs in the background (or under trap '' INT) ignores the
+ * terminal's Ctrl-C, and must still, as under strace. */
 static struct sigaction pipe_disposition = { .sa_handler = SIG_DFL };
+static struct sigaction int_disposition = { .sa_handler = SIG_DFL };
+static struct sigaction quit_disposition = { .sa_handler = SIG_DFL };
 
 static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_fd, pid_t *pid)
 {
@@ -410,9 +414,10 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     return -1;
   }
   if (*pid == 0) {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGQUIT, SIG_DFL);
-    sigaction(SIGPIPE, &pipe_disposition, NULL); /* as ospy got it: SIG_IGN stays across exec */
+    /* as ospy got them: SIG_IGN stays across exec */
+    sigaction(SIGINT, &int_disposition, NULL);
+    sigaction(SIGQUIT, &quit_disposition, NULL);
+    sigaction(SIGPIPE, &pipe_disposition, NULL);
     int moved = child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd;
     if (moved)
       close(ring_fd);
@@ -457,8 +462,8 @@ static void install_signals(int attach)
   } else {
     /* the terminal's Ctrl-C reaches the program too: let it decide, and
      * record its end */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
+    sigaction(SIGINT, &ign, &int_disposition);
+    sigaction(SIGQUIT, &ign, &quit_disposition);
   }
 }
 

@@ -3481,5 +3481,17 @@ static-program)
   [ $rc = 3 ] && [ "$(cat "$tmp/out")" = ran ] || { cat "$tmp/err"; fail "-F static program: exit $rc"; }
   expect_line "$tmp/err" "ospy capture: warning: $tmp/st is statically linked"
   echo "static-program: refused up front (exit 1, not run); with -F a warning and it runs" ;;
+signal-dispositions)
+  # SIGINT and SIGQUIT ignored when ospy starts (a script's background job,
+  # trap '' INT) stay ignored for the program, as SIGPIPE does and as under
+  # strace (they were set back to the default: a Ctrl-C killed it)
+  ign=$(sh -c "trap '' INT QUIT; exec \"$ospy\" capture -q -f read -o \"$tmp/s.ospy\" -- grep SigIgn /proc/self/status" 2>"$tmp/err") ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  mask=$(echo "$ign" | awk '{print $2}')
+  [ $(( 0x$mask & 6 )) = 6 ] || fail "SIGINT/SIGQUIT ignored by ospy's caller, not by the program: SigIgn $mask"
+  dfl=$("$ospy" capture -q -f read -o "$tmp/s.ospy" -- grep SigIgn /proc/self/status 2>"$tmp/err") || fail "capture exited $?"
+  mask=$(echo "$dfl" | awk '{print $2}')
+  [ $(( 0x$mask & 6 )) = 0 ] || fail "SIGINT/SIGQUIT ignored for the program though not for ospy: SigIgn $mask"
+  echo "signal-dispositions: SIGINT and SIGQUIT as ospy got them (ignored stays ignored, default stays default)" ;;
 *) fail "unknown case $case_name" ;;
 esac
