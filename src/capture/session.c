@@ -52,9 +52,13 @@ static void stop_recording(ospy_session *s, const char *err)
 }
 
 /* What the live view shows: not module loads, nor Info notes unless they
- * say that calls were left out (OSPY_MESSAGE_F_LIVE). */
-static int shown_live(const ospy_event_hdr *rec)
+ * say that calls were left out (OSPY_MESSAGE_F_LIVE); with -q only what
+ * went wrong (-q hides calls, not a warning that the program exec'd what is
+ * not recorded). */
+static int shown_live(const ospy_session *s, const ospy_event_hdr *rec)
 {
+  if (s->live_problems_only)
+    return rec->type == OSPY_EV_WARNING || rec->type == OSPY_EV_ERROR;
   if (rec->type == OSPY_EV_INFO)
     return (rec->flags & OSPY_MESSAGE_F_LIVE) != 0;
   return rec->type != OSPY_EV_MODULE_LOAD && rec->type != OSPY_EV_MODULE_UNLOAD;
@@ -83,9 +87,9 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
       ospy_replay_write(&s->replay, add_repeat, s) < 0)
     return -1;
   ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
-  if (s->live && s->live_muted && rec->type == OSPY_EV_CALL)
+  if (s->live && s->live_muted && rec->type == OSPY_EV_CALL && !s->live_problems_only)
     s->live_skipped++;
-  else if (s->live && shown_live(rec))
+  else if (s->live && shown_live(s, rec))
     ospy_format_event(s->live, rec, s->plan, &s->live_opts);
   s->records++;
   if (rec->type == OSPY_EV_CALL)

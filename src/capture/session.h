@@ -23,7 +23,8 @@ typedef struct ospy_session {
   ospy_ring ring;
   ospy_capfile_writer *file;
   ospy_plan *plan; /* the live view's: HookName records rename its hooks */
-  FILE *live; /* NULL: no live view (-q) */
+  FILE *live; /* NULL: no live view */
+  int live_problems_only; /* -q: the live view shows warnings and errors only */
   ospy_format_opts live_opts;
   int live_muted;        /* stopping: the backlog goes to the file, not the screen */
   uint64_t live_skipped; /* calls recorded but not shown live (muted) */

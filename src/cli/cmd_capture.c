@@ -56,7 +56,7 @@ static void usage(FILE *out)
     "  --clock CLOCK   how the agent stamps calls: auto (default: tsc when the CPU's\n"
     "                  TSC is invariant, else realtime), tsc (rdtsc, converted to\n"
     "                  wall time by ospy) or realtime (clock_gettime in the target)\n"
-    "  -q              no live view on stderr\n");
+    "  -q              no calls in the live view on stderr (warnings and errors still)\n");
 }
 
 /* --value-cap BYTES (a K or M suffix: KiB, MiB): the most of one value (a
@@ -598,7 +598,8 @@ int cmd_capture(int argc, char **argv)
     return 2;
   }
   s.plan = plan;
-  s.live = o.quiet ? NULL : stderr;
+  s.live = stderr;
+  s.live_problems_only = o.quiet;
   /* Whole lines at once, so the program's own output on the same terminal
      does not land in the middle of one. */
   static char live_buf[1 << 16];
@@ -622,7 +623,7 @@ int cmd_capture(int argc, char **argv)
   s.live = NULL;
   for (size_t i = 0; i < notes.n; i++)
     ospy_session_add_message(&s, OSPY_EV_INFO, notes.msgs[i]);
-  s.live = o.quiet ? NULL : stderr;
+  s.live = stderr;
   s.unflushed = 0; /* they reach the disk with the target's first records, not alone first:
                       the 100 ms flush window starts with the target's start */
   ospy_capture_notes_free(&notes);

@@ -1310,7 +1310,9 @@ i386)
   TMPDIR=$work "$ospy" capture -q -F -f ospy_test_add -o "$cap" -- sh -c "'$work/target32' 1 10; echo st=\$?" \
     > "$work/out" 2> "$work/err" || fail "i386 under -F: ospy failed"
   grep -q '^st=0$' "$work/out" || fail "i386 under -F: the program did not run"
-  [ -s "$work/err" ] && { cat "$work/err" >&2; fail "i386 under -F: something wrote to stderr"; }
+  # (-q shows warnings only: the i386 agent's, no loader error)
+  grep -v 'warning: agent: this 32-bit program is not recorded: the capture.s definitions are for 64-bit programs' \
+    "$work/err" | grep -q . && { cat "$work/err" >&2; fail "i386 under -F: something else wrote to stderr"; }
   "$ospy" show "$cap" | grep -q 'this 32-bit program is not recorded' ||
     fail "i386 under -F: no warning that the program is not recorded"
   ls -d "$work"/ospy-agents.* 2>/dev/null | grep -q . && fail "the -F agent directory was left behind"
