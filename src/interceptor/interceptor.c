@@ -17,6 +17,7 @@
 #include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
 #include "os/linux/os_memory.h"
+#include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 #include "os/linux/os_thread.h"
 
@@ -359,19 +360,33 @@ static bool unstopped_thread_inside(const ospy_hook *h, const ospy_os_suspension
   return false;
 }
 
-/* Runs with every other thread stopped: no libc, no allocation. */
-static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
+/* Whether the n bytes of code at addr are want. A safe read: the code may
+ * be gone, its library unloaded by another thread (dlclose) since the hook
+ * was prepared, or since it was installed. */
+static bool code_is(uintptr_t addr, const uint8_t *want, size_t n, bool *readable) {
+  uint8_t now[sizeof ((ospy_hook *)0)->original];
+  *readable = n <= sizeof now && ospy_os_read_memory(addr, now, n) == n;
+  return *readable && bytes_equal(now, want, n);
+}
+
+/* Runs with every other thread stopped: no libc, no allocation. The
+ * target's bytes are read safely: code that is gone (unmapped by a
+ * dlclose) fails an install with OSPY_INTERCEPTOR_NOT_READABLE and is
+ * never written to; a hook in it is uninstalled without a write. */
+static ospy_interceptor_status apply_one(ospy_hook *h, ospy_os_suspension *s) {
+  bool readable;
   if (h->kind != OSPY_HOOK_NONE) {
     if (!h->code_written) {
       if (ospy_os_patch_code((void *)h->cell, h->code, OSPY_HOOK_CELL_SIZE, 1 | 4) != 0)
-        return false;
+        return OSPY_INTERCEPTOR_PATCH_FAILED;
       h->code_written = true;
     }
+    /* someone else rewrote the prologue since we read it, or it is gone */
     if (h->installed_kind == OSPY_HOOK_NONE &&
-        !bytes_equal((const uint8_t *)h->patch_at, h->original, h->patch_len))
-      return false; /* someone else rewrote the prologue since we read it */
+        !code_is(h->patch_at, h->original, h->patch_len, &readable))
+      return readable ? OSPY_INTERCEPTOR_PATCH_FAILED : OSPY_INTERCEPTOR_NOT_READABLE;
     if (ospy_os_patch_code((void *)h->patch_at, h->jump, h->patch_len, h->prot) != 0)
-      return false;
+      return OSPY_INTERCEPTOR_PATCH_FAILED;
     if (h->installed_kind == OSPY_HOOK_NONE) {
       move_threads(h, s);
       patched_hooks++;
@@ -379,15 +394,16 @@ static bool apply_one(ospy_hook *h, ospy_os_suspension *s) {
     h->installed_kind = h->kind;
   } else if (h->installed_kind != OSPY_HOOK_NONE) {
     /* the program may have rewritten the function since (a hot patch of its
-     * own): the original bytes go back only over our jump, never over its
-     * code; the hook is gone either way (nothing jumps to it any more) */
-    if (bytes_equal((const uint8_t *)h->patch_at, h->jump, h->patch_len) &&
+     * own), or unloaded it: the original bytes go back only over our jump,
+     * never over its code or into memory that may now hold another
+     * library's; the hook is gone either way (nothing jumps to it any more) */
+    if (code_is(h->patch_at, h->jump, h->patch_len, &readable) &&
         ospy_os_patch_code((void *)h->patch_at, h->original, h->patch_len, h->prot) != 0)
-      return false;
+      return OSPY_INTERCEPTOR_PATCH_FAILED;
     h->installed_kind = OSPY_HOOK_NONE;
     patched_hooks--;
   }
-  return true;
+  return OSPY_INTERCEPTOR_OK;
 }
 
 /* A thread asleep in a system call that returns to pc must be stopped (and
@@ -440,11 +456,12 @@ static ospy_interceptor_status commit(void) {
     fail_next_install = false;
     for (ospy_hook *h = queue_head; h; h = h->next_queued) {
       bool installing = h->kind != OSPY_HOOK_NONE && h->installed_kind == OSPY_HOOK_NONE;
+      ospy_interceptor_status why = OSPY_INTERCEPTOR_PATCH_FAILED;
       if (suspended && installing && unstopped_thread_inside(h, &s))
         settle_failed(h, OSPY_INTERCEPTOR_THREAD_UNSTOPPED, &st);
-      else if (!suspended || !apply_one(h, &s))
+      else if (!suspended || (why = apply_one(h, &s)) != OSPY_INTERCEPTOR_OK)
         if (h->kind != h->installed_kind || (h->kind != OSPY_HOOK_NONE && !h->code_written))
-          settle_failed(h, OSPY_INTERCEPTOR_PATCH_FAILED, &st);
+          settle_failed(h, why, &st);
     }
     if (suspended) {
       ospy_os_flush_code();
@@ -592,6 +609,14 @@ ospy_interceptor_status ospy_interceptor_detach(ospy_listener *l) {
 
 bool ospy_interceptor_listener_installed(const ospy_listener *l) {
   return l && l->active && l->hook->installed_kind == OSPY_HOOK_ATTACH;
+}
+
+bool ospy_interceptor_listener_in_place(const ospy_listener *l) {
+  lock();
+  bool readable, in_place = ospy_interceptor_listener_installed(l) &&
+                            code_is(l->hook->patch_at, l->hook->jump, l->hook->patch_len, &readable);
+  unlock();
+  return in_place;
 }
 
 /* The replace, queued in the current operation; *hook is set when queued. */

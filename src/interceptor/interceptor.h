@@ -105,6 +105,10 @@ ospy_interceptor_status ospy_interceptor_detach(ospy_listener *listener);
  * end_transaction that did not return OK, a listener of a hook it could not
  * install is inert for good: detach it (and attach again to retry). */
 bool ospy_interceptor_listener_installed(const ospy_listener *listener);
+/* Installed, and its jump still in the function's code (read safely): false
+ * once the code is gone, its library unloaded (or unloaded and loaded again,
+ * without the jump). Detaching such a listener writes nothing there. */
+bool ospy_interceptor_listener_in_place(const ospy_listener *listener);
 /* Tests only: the next commit that patches code fails as if the other
  * threads could not be stopped (PATCH_FAILED). */
 void ospy_interceptor_fail_next_install_for_test(void);
@@ -123,7 +127,8 @@ ospy_interceptor_status ospy_interceptor_revert(void *function);
 void ospy_interceptor_begin_transaction(void);
 /* Installs / removes everything queued since begin (transactions nest: the
  * outermost end does it). Returns OK when all of it was installed or removed,
- * else the status of the first failed installation (PATCH_FAILED, ...:
+ * else the status of the first failed installation (PATCH_FAILED,
+ * NOT_READABLE when the function's code is gone, unmapped since, ...:
  * nothing of that hook is installed, the others are; the listeners attached
  * to it in the transaction never run, even once a later attach installs the
  * function: detach them). An attach or replace refused when
