@@ -184,6 +184,7 @@ static void on_fork_child(void)
   ospy_agent *a = &ospy_agent_g;
   a->pid = (uint32_t)ospy_os_getpid();
   ospy_os_read_set_pid((int)a->pid); /* safe reads: this process now, not the parent */
+  ospy_inline_after_fork();
   a->attached = 0; /* no control thread in the child: a detach request stops it */
   if (!a->follow_forks) {
     a->active = 0;

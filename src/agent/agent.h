@@ -116,9 +116,10 @@ int ospy_agent_modules_rescan(void);
 /* The k-th module that appeared in the last rescan (its path as recorded in
  * its ModuleLoad event, and its load base): 1, or 0 past the last. */
 int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base);
-/* Whether the code at addr lies in a module dlclose could unmap: one loaded
-   after the agent started, or the one at closing_base. */
-int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base);
+/* How many modules the loader had unloaded by the last rescan (its
+ * dlpi_subs): when it changed, a module may be gone, or gone and loaded
+ * again at the same place, between two rescans. */
+uint64_t ospy_agent_modules_unloads(void);
 /* Whether the module loaded at bias (dl_iterate_phdr's dlpi_addr) appeared
  * after the agent started: one the controller could not look into before
  * (a library opened with dlopen). */

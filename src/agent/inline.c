@@ -5,8 +5,9 @@
  * in-values into a per-thread frame stack, on_leave marshals the out-values
  * and writes one FunctionCall record with both blobs. Calls between and
  * inside modules are seen alike (a PLT/GOT hook would miss the latter).
- * dlopen and dlclose are hooked too: new modules get their pending hooks,
- * modules about to be unmapped lose theirs first.
+ * dlopen and dlclose are hooked too: new modules get their pending hooks;
+ * hooks whose module was unloaded are dropped without a write (their code is
+ * gone) and wait for the module to come back.
  *
  * Hot path rules: no malloc (per-thread frames live in an mmap'ed area found
  * through an initial-exec TLS pointer), no stdio, no locks.
@@ -273,19 +274,6 @@ static void exec_enter(ospy_invocation *inv, int internal)
     ospy_invocation_set_arg(inv, k, fixed);
 }
 
-static void detach_unloadable(uintptr_t closing_base);
-
-/* dlclose may unmap code we patched: its hooks are taken out while the code
-   is still mapped, and put back after the call if the module stayed. */
-static void before_dlclose(ospy_invocation *inv)
-{
-  uintptr_t handle = ospy_invocation_get_arg(inv, 0), base = 0;
-  /* glibc's handle is the module's struct link_map: l_addr comes first */
-  if (handle && ospy_os_read_memory(handle, &base, sizeof base) != sizeof base)
-    base = 0;
-  detach_unloadable(base ? base : UINTPTR_MAX);
-}
-
 /* A vfork child, or posix_spawn's (clone with CLONE_VM | CLONE_VFORK), runs
  * on its parent's thread state until it execs or exits, the parent
  * suspended meanwhile: its calls (a shell's dup2 and close before exec) are
@@ -360,6 +348,62 @@ static void record_at_entry(inline_hook *h, ospy_invocation *inv, enter_note *no
                             thread_area *a);
 static inline_hook *hooks;
 static uint32_t nhooks, hooks_cap;
+
+/* Module events (a dlopen or dlclose returning, the hooks installed at the
+ * start or by -p) are handled one at a time: threads loading and unloading
+ * libraries at once share the module table, the hook table and resolve.c's
+ * work areas. A recursive lock on a raw futex (pthread_mutex_lock may be
+ * hooked). Its holder may wait for the loader's lock (resolve.c's lookups
+ * call dlsym), so a thread that may hold that one never waits for this:
+ * not in a dl_iterate_phdr callback, and not in a dlopen or dlclose made
+ * inside another (is_module_call), which only tries it. */
+static volatile uint32_t events_word;
+static volatile pid_t events_owner;
+static unsigned events_depth;
+
+static bool module_events_take(bool may_wait)
+{
+  pid_t self = ospy_os_gettid();
+  if (events_owner == self) {
+    events_depth++;
+    return true;
+  }
+  for (;;) {
+    uint32_t expected = 0;
+    if (__atomic_compare_exchange_n(&events_word, &expected, 1, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_RELAXED))
+      break;
+    if (!may_wait)
+      return false;
+    ospy_os_futex_wait(&events_word, 1, -1);
+  }
+  events_owner = self;
+  events_depth = 1;
+  return true;
+}
+
+static void module_events_lock(void)
+{
+  (void)module_events_take(true);
+}
+
+static void module_events_unlock(void)
+{
+  if (--events_depth > 0)
+    return;
+  events_owner = 0;
+  __atomic_store_n(&events_word, 0, __ATOMIC_RELEASE);
+  ospy_os_futex_wake(&events_word, 1);
+}
+
+void ospy_inline_after_fork(void)
+{
+  /* the child's only thread: a holder in the parent does not exist here */
+  events_owner = 0;
+  events_depth = 0;
+  events_word = 0;
+}
+
 static ospy_spec_table *specs;
 static uint32_t value_cap;
 /* What one blob (a call's enter values, or its leave values) may take:
@@ -417,6 +461,15 @@ static unsigned backtrace_depth(const inline_hook *h)
   return d > MAX_BT ? MAX_BT : d;
 }
 
+/* Whether a pending call is a dlopen or dlclose: one made inside it (a
+ * library's constructor loading another, a destructor closing one) runs with
+ * the loader's lock held, and only tries the lock of module events. */
+static bool is_module_call(void *user_data)
+{
+  const inline_hook *h = user_data;
+  return h && (h->internal == INTERNAL_DLOPEN || h->internal == INTERNAL_DLCLOSE);
+}
+
 /* Whether a pending call hides a call that never returns made inside it
  * (oSpy's logNested off): when a spec describes it. A function traced with
  * raw words (a -f pattern that matched main) hides nothing; nor do the
@@ -471,8 +524,6 @@ static void on_enter(ospy_invocation *inv)
     /* the call's scratch is shared by every listener of the function: an
      * internal listener beside a user's hook of it (dlopen with preset proc)
      * must leave the user's note alone */
-    if (h->internal == INTERNAL_DLCLOSE)
-      before_dlclose(inv);
     if (h->internal == INTERNAL_SIGACTION)
       sigaction_enter(inv);
     if (h->internal == INTERNAL_CLOSE || h->internal == INTERNAL_CLOSE_NOCANCEL)
@@ -786,6 +837,8 @@ static void on_abandon(ospy_invocation *inv)
   frame_free(a, note->frame_off, note->frame_len);
 }
 
+static void after_module_call(bool may_wait);
+
 static void on_leave(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
@@ -807,13 +860,9 @@ static void on_leave(ospy_invocation *inv)
                                   entered);
       return;
     }
+    /* dlopen or dlclose returned: the modules may have changed */
     agent_calling = 1;
-    /* after dlclose: put back the hooks of modules that stayed loaded */
-    int appeared = ospy_agent_modules_rescan();
-    if (appeared || h->internal == INTERNAL_DLCLOSE)
-      ospy_inline_attach_pending();
-    if (appeared) /* a plugin without a function the config names for it: said now */
-      ospy_inline_report_lacking();
+    after_module_call(!ospy_invocation_nested_in(inv, is_module_call));
     agent_calling = 0;
     return;
   }
@@ -1154,6 +1203,14 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
 }
 #endif
 
+/* Whether the code at addr is in no loaded module: unloaded (dlclose) by
+ * another thread since it was looked up. */
+static int code_unloaded(const void *addr)
+{
+  uintptr_t lo, hi;
+  return ospy_agent_module_range((uintptr_t)addr, &lo, &hi) < 0;
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->listener || h->failed || h->alias)
@@ -1227,6 +1284,10 @@ static void attach_one(inline_hook *h)
                                                           no_leave ? NULL : on_leave, h,
                                                           &h->listener, &e);
   ospy_interceptor_set_nothrow_prologues(false);
+  if (st != OSPY_INTERCEPTOR_OK && code_unloaded(addr)) {
+    h->listener = NULL; /* its module went while it was looked up: when it comes back */
+    return;
+  }
   if (st != OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;
@@ -1270,7 +1331,10 @@ static unsigned drop_uninstalled(int last_try, ospy_interceptor_status st)
     inline_hook *h = &hooks[i];
     if (!h->listener || ospy_interceptor_listener_installed(h->listener))
       continue;
+    int gone = code_unloaded(h->patched);
     unhook(h);
+    if (gone)
+      continue; /* its module was unloaded meanwhile: hooked when it comes back */
     n++;
     if (last_try) {
       h->failed = 1;
@@ -1297,7 +1361,7 @@ static ospy_interceptor_status end_attach_transaction(void)
   return ospy_interceptor_end_transaction();
 }
 
-void ospy_inline_attach_pending(void)
+static void attach_pending_locked(void)
 {
   runtime_ranges_find();
   for (int attempt = 1;; attempt++) {
@@ -1316,6 +1380,63 @@ void ospy_inline_attach_pending(void)
     if (st == OSPY_INTERCEPTOR_OK || !drop_uninstalled(attempt == 2, st) || attempt == 2)
       return;
   }
+}
+
+void ospy_inline_attach_pending(void)
+{
+  module_events_lock();
+  attach_pending_locked();
+  module_events_unlock();
+}
+
+/* The loader's count of unloaded modules when the hooks were last checked. */
+static uint64_t unloads_checked;
+
+/* Hooks whose code is gone since the last check, their module unloaded
+ * (also unloaded and loaded again at the same place: the code there is the
+ * file's again, without our jump), are detached, to be attached again when
+ * their module is there: detaching them writes nothing into memory that may
+ * be unmapped or another library's. Checked only when the loader unloaded
+ * a module since. Whether any was. */
+static int drop_gone_hooks(void)
+{
+  uint64_t unloads = ospy_agent_modules_unloads();
+  if (unloads == unloads_checked)
+    return 0;
+  unloads_checked = unloads;
+  int any = 0;
+  for (uint32_t i = 0; i < nhooks; i++) {
+    inline_hook *h = &hooks[i];
+    if (!h->listener || h->internal || ospy_interceptor_listener_in_place(h->listener))
+      continue;
+    if (!any++)
+      ospy_interceptor_begin_transaction();
+    unhook(h);
+  }
+  if (any)
+    ospy_interceptor_end_transaction();
+  return any;
+}
+
+/* After a dlopen or dlclose: what appeared and went is recorded, hooks in
+ * modules now gone dropped, pending hooks attached in modules now loaded.
+ * The hooks of a library another thread unloads stay in while it does (its
+ * calls from threads that keep it open are recorded): the library's code
+ * goes with them, and its hooks are dropped here, by whichever thread's
+ * call returns next. A call made inside another (a constructor's dlopen)
+ * holds the loader's lock: it does this only when no other thread is at
+ * it (!may_wait), else leaves it to the outer call's return. */
+static void after_module_call(bool may_wait)
+{
+  if (!module_events_take(may_wait))
+    return;
+  int appeared = ospy_agent_modules_rescan();
+  int dropped = drop_gone_hooks();
+  if (appeared || dropped)
+    attach_pending_locked();
+  if (appeared) /* a plugin without a function the config names for it: said now */
+    ospy_inline_report_lacking();
+  module_events_unlock();
 }
 
 /* The files of modules that were loaded without a function a hook names
@@ -1645,21 +1766,6 @@ void ospy_inline_forget_nested_hidden(void)
       hooks[i].nested_hidden = 0;
 }
 
-static void detach_unloadable(uintptr_t closing_base)
-{
-  int any = 0;
-  for (uint32_t i = 0; i < nhooks; i++) {
-    inline_hook *h = &hooks[i];
-    if (!h->listener || h->internal || !ospy_agent_module_may_unload((uintptr_t)h->addr, closing_base))
-      continue;
-    if (!any++) /* most dlclose calls unload nothing hooked: no transaction for them */
-      ospy_interceptor_begin_transaction();
-    unhook(h);
-  }
-  if (any)
-    ospy_interceptor_end_transaction();
-}
-
 void ospy_inline_detach_all(void)
 {
   ospy_interceptor_begin_transaction();
@@ -1713,6 +1819,7 @@ int ospy_inline_init(void)
   }
   value_cap = ospy_plan_value_cap(plan);
   blob_room_set();
+  ospy_agent_resolve_init();
   load_specs(plan);
   for (uint32_t i = 0; i < n; i++) {
     const ospy_plan_hook *ph = ospy_plan_hook_at(plan, i);

@@ -31,6 +31,9 @@ void ospy_inline_report_nested_hidden(int in_signal_handler);
 /* In a fork child: the counts so far are its parent's, said by it. */
 void ospy_inline_forget_nested_hidden(void);
 void ospy_inline_detach_all(void);
+/* In a fork child: the lock of module events, which a thread of the parent
+ * may have held, is free (that thread is not in the child). */
+void ospy_inline_after_fork(void);
 /* Tests only (OSPY_TEST_STALL_RECORD=SYMBOL in the program's environment):
  * the first thread to write a call record of SYMBOL takes the record's room
  * in the ring and then waits forever without finishing it, as a thread the
@@ -63,6 +66,9 @@ typedef struct ospy_resolved {
  * the functions of that name there (nth 0: the first; other hooks have none
  * but the first). */
 void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r);
+/* At the agent's start, before any lookup: what the lookups ask inside
+ * dl_iterate_phdr callbacks (the agent's own file) is found outside one. */
+void ospy_agent_resolve_init(void);
 /* Whether the last lookup of ph, a C++ name (OSPY_HOOK_F_CXX_NAME), saw
  * functions that may be of that name while the process had no C++ runtime
  * to demangle them with. */

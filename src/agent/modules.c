@@ -1,5 +1,6 @@
 /* Module tracking: ModuleLoad/ModuleUnload events from dl_iterate_phdr. */
 #include <link.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,12 +22,14 @@ typedef struct module {
   int fresh;   /* appeared in the last rescan */
 } module;
 
-/* Only touched at init and from dlopen/dlclose hooks, which ld.so serializes
- * with its own lock held around dl_iterate_phdr. */
+/* Only touched at init and from dlopen/dlclose hooks, under the agent's
+ * lock of module events (inline.c): threads loading and unloading libraries
+ * at once rescan one at a time. */
 static module modules[MAX_MODULES];
 static int nmodules;
 static int scanned_once;
 static uint32_t generation; /* rescans */
+static uint64_t unloads;    /* the loader's count of modules it removed, at the last rescan */
 
 
 typedef struct mapped_file {
@@ -129,6 +132,8 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 {
   int *appeared = data;
   char path[PATH_CAP];
+  if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+    unloads = info->dlpi_subs;
   module_path(info, path);
   if (!path[0])
     return 0; /* the vDSO has no name worth recording */
@@ -209,12 +214,9 @@ int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base)
   return 0;
 }
 
-int ospy_agent_module_may_unload(uintptr_t addr, uintptr_t closing_base)
+uint64_t ospy_agent_modules_unloads(void)
 {
-  for (int i = 0; i < nmodules; i++)
-    if (addr >= modules[i].base && addr - modules[i].base < modules[i].size)
-      return modules[i].dynamic || modules[i].base == closing_base;
-  return 0;
+  return unloads;
 }
 
 void ospy_agent_modules_forget(void)

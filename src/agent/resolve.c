@@ -34,17 +34,34 @@ int ospy_agent_glob_match(const char *glob, const char *name)
   return fnmatch(glob, name, 0) == 0;
 }
 
+/* The agent's own file (the loader's name of it: the agent is never
+ * unloaded), found once at its start: dladdr takes the loader's lock, which
+ * a dl_iterate_phdr callback, where is_agent_module is asked, must never
+ * wait for (see export_in_modules). */
+static const char *agent_file;
+
+void ospy_agent_resolve_init(void)
+{
+  Dl_info self;
+  if (!agent_file && dladdr((void *)ospy_agent_glob_match, &self) && self.dli_fname)
+    agent_file = self.dli_fname;
+}
+
 static int is_agent_module(const char *path)
 {
-  static Dl_info self;
-  if (!self.dli_fname && !dladdr((void *)ospy_agent_glob_match, &self))
-    return 0;
-  return self.dli_fname && path[0] && !strcmp(path, self.dli_fname);
+  return agent_file && path[0] && !strcmp(path, agent_file);
 }
+
+/* The program headers a query keeps of the module it found: its loadable
+ * segments and its dynamic section, copied while the loader holds the
+ * module in place (its own copy may go with the module when another thread
+ * unloads it). */
+#define QUERY_PHDRS 12
 
 typedef struct module_query {
   const char *glob;  /* "" = the main program */
-  struct dl_phdr_info info;
+  struct dl_phdr_info info; /* dlpi_phdr: phdr below; dlpi_name: "" */
+  ElfW(Phdr) phdr[QUERY_PHDRS];
   char path[512];
   int found;
 } module_query;
@@ -90,6 +107,12 @@ static int module_query_cb(struct dl_phdr_info *info, size_t size, void *data)
   if (!match || is_agent_module(name))
     return 0;
   q->info = *info;
+  q->info.dlpi_name = "";
+  q->info.dlpi_phdr = q->phdr;
+  q->info.dlpi_phnum = 0;
+  for (int i = 0; i < info->dlpi_phnum && q->info.dlpi_phnum < QUERY_PHDRS; i++)
+    if (info->dlpi_phdr[i].p_type == PT_LOAD || info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+      q->phdr[q->info.dlpi_phnum++] = info->dlpi_phdr[i];
   strncpy(q->path, name[0] ? name : "/proc/self/exe", sizeof q->path - 1);
   q->found = 1;
   return 1;
@@ -149,11 +172,6 @@ static int module_named(const struct dl_phdr_info *info, const char *glob)
   return module_file_matches(glob, name[0] ? name : main_program_path());
 }
 
-typedef struct export_query {
-  const char *glob, *symbol;
-  void *found;
-} export_query;
-
 /* An address in the kernel's vDSO: where libc's gettimeofday and time lead
  * (IFUNCs resolved to the kernel's code). Found, the interceptor says why it
  * cannot patch it; not found, the message blamed a stripped libc. */
@@ -164,23 +182,67 @@ static int in_vdso(void *sym)
          (strstr(di.dli_fname, "linux-vdso") || strstr(di.dli_fname, "linux-gate"));
 }
 
-/* The symbol as the module itself exports it (a handle's lookup also
- * searches the module's dependencies: the address must be the module's). */
-static int export_query_cb(struct dl_phdr_info *info, size_t size, void *data)
+/* The modules a glob names (NULL: any), a batch at a time, gathered in one
+ * dl_iterate_phdr walk and asked for the symbol after it: dlopen and dlsym
+ * take the loader's lock, which a thread in dlclose holds while it waits for
+ * the one dl_iterate_phdr holds (asked inside the callback, two threads
+ * deadlocked). Fixed storage: no allocation while a hooked allocator may be
+ * re-entered. */
+#define EXPORT_BATCH 32
+
+typedef struct export_batch {
+  const char *glob;
+  unsigned skip;    /* matching modules before this batch's first */
+  unsigned matched; /* matching modules met in this walk */
+  unsigned n;
+  int more;         /* the walk stopped with modules left to ask */
+  struct {
+    char path[512];   /* "" for the program */
+    uintptr_t lo, hi; /* the span of its loadable segments */
+  } m[EXPORT_BATCH];
+} export_batch;
+
+static int export_batch_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
   (void)size;
-  export_query *q = data;
-  if (!module_named(info, q->glob))
-    return 0;
+  export_batch *b = data;
   const char *name = info->dlpi_name ? info->dlpi_name : "";
-  void *h = dlopen(name[0] ? name : NULL, RTLD_LAZY | RTLD_NOLOAD);
-  if (!h)
+  if (!module_named(info, b->glob) || b->matched++ < b->skip)
     return 0;
-  void *sym = dlsym(h, q->symbol);
+  if (b->n == EXPORT_BATCH) {
+    b->more = 1;
+    return 1;
+  }
+  if (strlen(name) >= sizeof b->m[0].path)
+    return 0; /* (no dlopen by a cut name) */
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    uintptr_t a = info->dlpi_addr + p->p_vaddr;
+    if (p->p_type != PT_LOAD)
+      continue;
+    lo = a < lo ? a : lo;
+    hi = a + p->p_memsz > hi ? a + p->p_memsz : hi;
+  }
+  strcpy(b->m[b->n].path, name);
+  b->m[b->n].lo = lo;
+  b->m[b->n++].hi = hi;
+  return 0;
+}
+
+/* The symbol as module i of the batch itself exports it (a handle's lookup
+ * also searches the module's dependencies: the address must be the
+ * module's). A module unloaded since the walk is not found (RTLD_NOLOAD);
+ * one loaded again elsewhere fails the span. */
+static void *module_export(const export_batch *b, unsigned i, const char *symbol)
+{
+  void *h = dlopen(b->m[i].path[0] ? b->m[i].path : NULL, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return NULL;
+  void *sym = dlsym(h, symbol);
   dlclose(h);
-  if (sym && (in_segments(info, (uintptr_t)sym) || in_vdso(sym)))
-    q->found = sym;
-  return q->found != NULL;
+  uintptr_t a = (uintptr_t)sym;
+  return sym && ((a >= b->m[i].lo && a < b->m[i].hi) || in_vdso(sym)) ? sym : NULL;
 }
 
 /* The first module in load order matching glob (NULL: any) that exports
@@ -188,9 +250,21 @@ static int export_query_cb(struct dl_phdr_info *info, size_t size, void *data)
  * does not hold, and every module a glob matches, not only the first. */
 static void *export_in_modules(const char *glob, const char *symbol)
 {
-  export_query q = { glob, symbol, NULL };
-  dl_iterate_phdr(export_query_cb, &q);
-  return q.found;
+  static export_batch b; /* (16 KiB: not on a thread's stack; one resolver at a time) */
+  for (unsigned skip = 0;; skip += EXPORT_BATCH) {
+    b.glob = glob;
+    b.skip = skip;
+    b.matched = b.n = 0;
+    b.more = 0;
+    dl_iterate_phdr(export_batch_cb, &b);
+    for (unsigned i = 0; i < b.n; i++) {
+      void *sym = module_export(&b, i, symbol);
+      if (sym)
+        return sym;
+    }
+    if (!b.more)
+      return NULL;
+  }
 }
 
 /* A symbol of any module: the global scope's definition (the one calls bind
@@ -241,30 +315,42 @@ static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
   return 1;
 }
 
+/* The code is read a piece at a time, safely: another thread may unload
+ * the module while it is scanned (dlclose), and the scan then ends. */
+#define SCAN_PIECE 65536
+
 /* The first place ph's signature matches in the code of its module (*q),
  * plus the signature's offset; *count (when asked) how many places there
  * are, up to limit. */
 static void *scan_signature_in(const ospy_plan_hook *ph, unsigned *count, unsigned limit,
                                module_query *q)
 {
+  static uint8_t piece[SCAN_PIECE]; /* (not on a thread's stack; one resolver at a time) */
   void *first = NULL;
   if (count)
     *count = 0;
-  if (!ph->sig_len || !module_find(ph->module, q))
+  if (!ph->sig_len || ph->sig_len > SCAN_PIECE || !module_find(ph->module, q))
     return NULL;
   for (int i = 0; i < q->info.dlpi_phnum; i++) {
     const ElfW(Phdr) *seg = &q->info.dlpi_phdr[i];
     if (seg->p_type != PT_LOAD || !(seg->p_flags & PF_X) || seg->p_memsz < ph->sig_len)
       continue;
-    const uint8_t *start = (const uint8_t *)(q->info.dlpi_addr + seg->p_vaddr);
+    uintptr_t start = q->info.dlpi_addr + seg->p_vaddr;
     /* p_filesz: the mapped file bytes; the bss tail of a code segment is not code */
-    for (size_t off = 0; off + ph->sig_len <= seg->p_filesz; off++) {
-      if (!sig_match(start + off, ph))
-        continue;
-      if (!first)
-        first = (void *)(start + off + ph->sig_offset);
-      if (!count || ++*count >= limit)
-        return first;
+    for (size_t at = 0; at + ph->sig_len <= seg->p_filesz;) {
+      size_t want = seg->p_filesz - at < SCAN_PIECE ? seg->p_filesz - at : SCAN_PIECE;
+      size_t got = ospy_os_read_memory(start + at, piece, want);
+      if (got < ph->sig_len)
+        break; /* (unmapped meanwhile) */
+      for (size_t off = 0; off + ph->sig_len <= got; off++) {
+        if (!sig_match(piece + off, ph))
+          continue;
+        if (!first)
+          first = (void *)(start + at + off + (uintptr_t)ph->sig_offset);
+        if (!count || ++*count >= limit)
+          return first;
+      }
+      at += got - ph->sig_len + 1; /* (a match across two pieces is found in the second) */
     }
   }
   return first;
@@ -936,7 +1022,8 @@ static int clone_each(const ElfW(Sym) *sym, const char *s, void *data)
 
 typedef struct module_of {
   uintptr_t addr;
-  struct dl_phdr_info info;
+  uintptr_t base;
+  char name[512]; /* "" for the program (copied: the loader's goes with the module) */
   int found;
 } module_of;
 
@@ -944,9 +1031,11 @@ static int module_of_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
   (void)size;
   module_of *q = data;
-  if (!in_segments(info, q->addr))
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  if (!in_segments(info, q->addr) || strlen(name) >= sizeof q->name)
     return 0;
-  q->info = *info;
+  q->base = info->dlpi_addr;
+  strcpy(q->name, name);
   q->found = 1;
   return 1;
 }
@@ -983,11 +1072,12 @@ static int library_exports(const char *path, const char *symbol, const void *add
 
 unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, size_t cap)
 {
-  module_of q = { (uintptr_t)addr, { 0 }, 0 };
+  static module_of q; /* (a path: not on a thread's stack) */
+  q = (module_of){ .addr = (uintptr_t)addr };
   out[0] = 0;
   if (!symbol[0] || !dl_iterate_phdr(module_of_cb, &q) || !q.found)
     return 0;
-  const char *name = q.info.dlpi_name ? q.info.dlpi_name : "";
+  const char *name = q.name;
   int program = !name[0];
   if (!program && (!strncmp(name, "linux-", 6) || library_exports(name, symbol, addr)))
     return 0;
@@ -998,7 +1088,7 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
   static clone_list l; /* (names: not on a thread's stack) */
   memset(&l, 0, sizeof l);
   l.name = symbol;
-  l.own = (uintptr_t)addr - q.info.dlpi_addr;
+  l.own = (uintptr_t)addr - q.base;
   symtab_walk(map, size, SHT_SYMTAB, clone_each, &l);
   munmap((void *)map, size);
   if (!l.n)
@@ -1074,11 +1164,14 @@ static uintptr_t module_got(const struct dl_phdr_info *info)
     const ElfW(Phdr) *p = &info->dlpi_phdr[i];
     if (p->p_type != PT_DYNAMIC)
       continue;
-    const ElfW(Dyn) *d = (const void *)(info->dlpi_addr + p->p_vaddr);
-    for (size_t k = 0; k < p->p_memsz / sizeof *d && d[k].d_tag != DT_NULL; k++) {
-      if (d[k].d_tag != DT_PLTGOT)
+    uintptr_t at = info->dlpi_addr + p->p_vaddr;
+    ElfW(Dyn) d; /* (read safely: the module may be unloaded meanwhile) */
+    for (size_t k = 0; k < p->p_memsz / sizeof d; k++) {
+      if (ospy_os_read_memory(at + k * sizeof d, &d, sizeof d) != sizeof d || d.d_tag == DT_NULL)
+        return 0;
+      if (d.d_tag != DT_PLTGOT)
         continue;
-      uintptr_t got = d[k].d_un.d_ptr;
+      uintptr_t got = d.d_un.d_ptr;
       if (in_segments(info, got))
         return got;
       return in_segments(info, info->dlpi_addr + got) ? info->dlpi_addr + got : 0;
