@@ -347,6 +347,9 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
   hook->moved_len = (uint8_t)plan.len;
   hook->prot = prot;
   memcpy(hook->original, code + plan.skip, jump_len);
+  size_t built = plan.skip + plan.len;
+  hook->built_len = (uint8_t)(built < OSPY_HOOK_BUILT_FROM ? built : OSPY_HOOK_BUILT_FROM);
+  memcpy(hook->built_from, code, hook->built_len);
   memset(hook->code, 0xcc, sizeof hook->code);
   build_enter_stub(hook);
   size_t tramp_len = 0;

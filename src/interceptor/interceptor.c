@@ -7,7 +7,9 @@
  * or return through the leave thunk to a detached hook, long after detach.
  * A hook whose listeners are all gone stays in the table with its code cell,
  * and is reused when the same function is hooked again (so 1,000
- * attach/detach cycles cost one cell).
+ * attach/detach cycles cost one cell), unless the code there is no longer
+ * what its trampoline was built from (another library loaded where the
+ * function's was): then it leaves the table and the function gets a new one.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -90,6 +92,38 @@ ospy_hook *ospy_hook_lookup(uintptr_t function) {
   return NULL;
 }
 
+static bool code_is(uintptr_t addr, const uint8_t *want, size_t n, bool *readable);
+
+/* A hook in use by no one (no listener, nothing installed) whose function's
+ * code is no longer what its trampoline was built from: its library was
+ * unloaded and another one loaded at the same place, its function at the
+ * same address (plugins loaded in turn). Reused, its jump went in when the
+ * bytes it covers were alike, and the trampoline ran the other library's
+ * instructions (a wrong result, or worse). */
+static bool built_from_other_code(const ospy_hook *h) {
+  if (h->kind != OSPY_HOOK_NONE || h->installed_kind != OSPY_HOOK_NONE)
+    return false;
+  for (unsigned i = 0; i < OSPY_HOOK_MAX_LISTENERS; i++)
+    if (h->listeners[i])
+      return false;
+  bool readable;
+  return !code_is(h->function, h->built_from, h->built_len, &readable);
+}
+
+/* The hook of function, as the table holds it, unless it was built from
+ * other code: that one is taken out of the table (never freed: a thread may
+ * still be in its cell) and the function gets a hook of its own. */
+static ospy_hook *hook_of(uintptr_t function) {
+  ospy_hook *h = ospy_hook_lookup(function);
+  if (!h || !built_from_other_code(h))
+    return h;
+  ospy_hook **link = &table[bucket(function)];
+  while (*link != h)
+    link = &(*link)->next_in_table;
+  *link = h->next_in_table; /* (h's own link stays: a walk standing on h goes on) */
+  return NULL;
+}
+
 /* Hooks whose jump is in the program's code: what overlay_original undoes.
  * None while the first transaction prepares its hooks (all of libc: the
  * walk over every hook for every read was a tenth of the start-up). */
@@ -166,10 +200,10 @@ static bool patchable(uintptr_t fn) {
  * target, it took every call of that function under its name), unless
  * that entry cannot hold the jump: then at the function it leads to. */
 static uintptr_t resolve(uintptr_t fn) {
-  if (ospy_hook_lookup(fn))
+  if (hook_of(fn))
     return fn;
   uintptr_t entry = stubs_of(fn);
-  if (ospy_hook_lookup(entry))
+  if (hook_of(entry))
     return entry;
   uintptr_t target = (uintptr_t)ospy_x86_resolve_thunks(entry, NATIVE_MODE,
                                                         ospy_hook_read_original, NULL);
@@ -247,7 +281,7 @@ static bool is_refusal(ospy_interceptor_status st) {
 static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
                                  ospy_interceptor_status *st) {
   uintptr_t real = resolve(fn);
-  ospy_hook *h = ospy_hook_lookup(real);
+  ospy_hook *h = hook_of(real);
   if (h)
     return h;
   h = hook_alloc();
@@ -364,7 +398,7 @@ static bool unstopped_thread_inside(const ospy_hook *h, const ospy_os_suspension
  * be gone, its library unloaded by another thread (dlclose) since the hook
  * was prepared, or since it was installed. */
 static bool code_is(uintptr_t addr, const uint8_t *want, size_t n, bool *readable) {
-  uint8_t now[sizeof ((ospy_hook *)0)->original];
+  uint8_t now[OSPY_HOOK_BUILT_FROM];
   *readable = n <= sizeof now && ospy_os_read_memory(addr, now, n) == n;
   return *readable && bytes_equal(now, want, n);
 }

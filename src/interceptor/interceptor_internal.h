@@ -21,6 +21,8 @@
 #define OSPY_CELL_ENTER_STUB 0
 #define OSPY_CELL_REPLACE_STUB 40
 #define OSPY_CELL_TRAMPOLINE 56
+/* Bytes of a function's code a hook keeps as its trampoline was built from. */
+#define OSPY_HOOK_BUILT_FROM 32
 
 typedef enum ospy_hook_kind {
   OSPY_HOOK_NONE = 0,
@@ -74,6 +76,10 @@ struct ospy_hook {
   bool queued;
   ospy_hook *next_in_table;
   ospy_hook *next_queued;
+  /* The code at function the trampoline was built from (its first
+   * built_len bytes: the skipped endbr and the moved instructions). */
+  uint8_t built_from[OSPY_HOOK_BUILT_FROM];
+  uint8_t built_len;
 };
 
 /* One pending call of a hook that has on_leave. */

@@ -831,6 +831,67 @@ C
     echo "run $run: threads=2 rounds=$rounds calls=$made bad=0, $n calls of lib_f recorded"
   done
   echo "$case_name: two threads loading and unloading a hooked library at once: no crash, no deadlock, every call recorded" ;;
+dlclose-same-place|dlclose-same-place-i386)
+  # Two plugins loaded in turn, each unloaded before the other is loaded:
+  # the loader puts the second where the first was, its run at the same
+  # address, starting with the same bytes, the instructions after them
+  # differing. The interceptor reused the first one's hook for it: its jump
+  # went in over bytes alike, and its trampoline ran the first plugin's
+  # instructions (x86-64: pb.so's run returned 7 for 3*x+7), or the
+  # install failed and run was never hooked again (i386). Each plugin's run
+  # must compute its own result, every call recorded; x86-64 and i386.
+  m=64
+  if [ "$case_name" = dlclose-same-place-i386 ]; then
+    m=32
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+    echo 'int main(void){return 0;}' > "$tmp/t.c"
+    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  fi
+  echo 'int run(int x) { return x * 2 + 1; }' > "$tmp/pa.c"
+  echo 'int run(int x) { volatile int a[4]; a[1] = x; return a[1] * 3 + 7; }' > "$tmp/pb.c"
+  cat > "$tmp/turns.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+/* turns A B: loads A, calls its run, unloads it, then B, three times each;
+ * says whether every run was at one address */
+int main(int argc, char **argv) {
+  void *first = NULL;
+  int places = 1;
+  if (argc != 3) return 2;
+  for (int r = 0; r < 6; r++) {
+    void *h = dlopen(argv[1 + r % 2], RTLD_NOW);
+    int (*run)(int) = h ? (int (*)(int))dlsym(h, "run") : NULL;
+    if (!run) return 1;
+    places += first && (void *)run != first;
+    first = first ? first : (void *)run;
+    printf("%s run(%d) = %d\n", r % 2 ? "pb" : "pa", r, run(r));
+    if (dlclose(h)) return 1;
+  }
+  printf("places=%d\n", places);
+  return 0;
+}
+C
+  # (-O0: the two runs start alike, push and mov, and differ next)
+  cc -m$m -O0 -shared -fPIC -o "$tmp/pa.so" "$tmp/pa.c" &&
+    cc -m$m -O0 -shared -fPIC -o "$tmp/pb.so" "$tmp/pb.c" &&
+    cc -m$m -O0 -o "$tmp/turns" "$tmp/turns.c" -ldl || fail "cannot build the target"
+  "$tmp/turns" "$tmp/pa.so" "$tmp/pb.so" >"$tmp/expected" || fail "the target failed without ospy"
+  grep -qx 'places=1' "$tmp/expected" ||
+    { echo "skip: the loader put the two plugins at different places: nothing to reuse"; exit 77; }
+  "$ospy" capture -q -f '*!run' -o "$tmp/c.ospy" -- "$tmp/turns" "$tmp/pa.so" "$tmp/pb.so" \
+    >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  cmp -s "$tmp/expected" "$tmp/out" || { diff "$tmp/expected" "$tmp/out"; fail "the plugins computed otherwise under ospy"; }
+  cat "$tmp/out"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  for r in 0 2 4; do
+    expect_regex "$tmp/show" "\\] pa.so!run\\(arg0=(0|0x$r), .*\\) = $((2 * r + 1))\$"
+    expect_regex "$tmp/show" "\\] pb.so!run\\(arg0=0x$((r + 1)), .*\\) = $((3 * (r + 1) + 7))\$"
+  done
+  [ "$(grep -c '!run(' "$tmp/show")" = 6 ] || fail "expected 6 calls of run: $(grep '!run(' "$tmp/show")"
+  grep -q -- '--- error' "$tmp/show" && fail "$(grep -- '--- error' "$tmp/show")"
+  echo "$case_name: two plugins loaded in turn at one place: each run hooked with its own code, 6 of 6 recorded" ;;
 backtrace)
   # --backtrace N records return addresses; show --backtrace names them from
   # the capture's module map and the modules' symbol tables.
