@@ -187,7 +187,9 @@ static int in_vdso(void *sym)
  * take the loader's lock, which a thread in dlclose holds while it waits for
  * the one dl_iterate_phdr holds (asked inside the callback, two threads
  * deadlocked). Fixed storage: no allocation while a hooked allocator may be
- * re-entered. */
+ * re-entered. (A module unloaded between two batches' walks shifts the
+ * second by one: with more than a batch of modules to ask, one may be
+ * passed over by that lookup.) */
 #define EXPORT_BATCH 32
 
 typedef struct export_batch {
