@@ -705,37 +705,42 @@ static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
   return ++l->n == SYMTAB_MODULES;
 }
 
-typedef struct own_export_query {
+typedef struct span_query {
   uintptr_t base;
-  const char *path; /* NULL: the main program */
-  const char *symbol;
-  void *found;
-} own_export_query;
+  const char *path; /* "" for the program */
+  uintptr_t addr;
+  int in;
+} span_query;
 
-static int own_export_cb(struct dl_phdr_info *info, size_t size, void *data)
+static int span_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
   (void)size;
-  own_export_query *q = data;
+  span_query *q = data;
   const char *name = info->dlpi_name ? info->dlpi_name : "";
-  if (info->dlpi_addr != q->base || strcmp(name, q->path ? q->path : ""))
+  if (info->dlpi_addr != q->base || strcmp(name, q->path))
     return 0;
-  void *h = dlopen(q->path, RTLD_LAZY | RTLD_NOLOAD);
-  if (!h)
-    return 1;
-  void *sym = dlsym(h, q->symbol);
-  dlclose(h);
-  if (sym && (in_segments(info, (uintptr_t)sym) || in_vdso(sym)))
-    q->found = sym;
+  q->in = in_segments(info, q->addr);
   return 1;
 }
 
 /* The symbol as the i-th module of l exports it (the default version, an
- * IFUNC's choice: what dlsym gives), NULL when it does not. */
-static void *module_export(const module_list *l, unsigned i, const char *symbol)
+ * IFUNC's choice: what dlsym gives), NULL when it does not. Asked after the
+ * walk that listed l, never inside one (dlopen takes the loader's lock:
+ * deadlock with a thread in dlclose); the address is then checked to be
+ * that module's, still there. */
+static void *listed_module_export(const module_list *l, unsigned i, const char *symbol)
 {
-  own_export_query q = { l->base[i], l->program[i] ? NULL : l->path[i], symbol, NULL };
-  dl_iterate_phdr(own_export_cb, &q);
-  return q.found;
+  const char *path = l->program[i] ? NULL : l->path[i];
+  void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return NULL;
+  void *sym = dlsym(h, symbol);
+  dlclose(h);
+  if (!sym || in_vdso(sym))
+    return sym;
+  span_query q = { l->base[i], path ? path : "", (uintptr_t)sym, 0 };
+  dl_iterate_phdr(span_cb, &q);
+  return q.in ? sym : NULL;
 }
 
 /* A function the module's .symtab lacks: the one it exports, else one of
@@ -745,7 +750,7 @@ static void *module_export(const module_list *l, unsigned i, const char *symbol)
 static void *dynamic_function(const module_list *l, unsigned i, const char *symbol,
                               const uint8_t *map, size_t size)
 {
-  void *sym = module_export(l, i, symbol);
+  void *sym = listed_module_export(l, i, symbol);
   if (sym)
     return sym;
   int ifunc = 0;
@@ -1042,22 +1047,41 @@ static int module_of_cb(struct dl_phdr_info *info, size_t size, void *data)
   return 1;
 }
 
-int ospy_agent_code_segment(const void *addr, uintptr_t *lo, uintptr_t *hi)
+typedef struct code_segment_query {
+  uintptr_t addr, lo, hi;
+  int found;
+} code_segment_query;
+
+/* The executable segment holding addr, taken during the walk (the module's
+ * program headers may go with it once the walk lets the loader go). */
+static int code_segment_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-  module_of q = { (uintptr_t)addr, { 0 }, 0 };
-  if (!dl_iterate_phdr(module_of_cb, &q) || !q.found)
+  (void)size;
+  code_segment_query *q = data;
+  if (!in_segments(info, q->addr))
     return 0;
-  for (int i = 0; i < q.info.dlpi_phnum; i++) {
-    const ElfW(Phdr) *p = &q.info.dlpi_phdr[i];
-    uintptr_t start = q.info.dlpi_addr + p->p_vaddr;
-    if (p->p_type == PT_LOAD && (p->p_flags & PF_X) && q.addr >= start &&
-        q.addr - start < p->p_memsz) {
-      *lo = start;
-      *hi = start + p->p_memsz;
-      return 1;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    uintptr_t start = info->dlpi_addr + p->p_vaddr;
+    if (p->p_type == PT_LOAD && (p->p_flags & PF_X) && q->addr >= start &&
+        q->addr - start < p->p_memsz) {
+      q->lo = start;
+      q->hi = start + p->p_memsz;
+      q->found = 1;
     }
   }
-  return 0;
+  return 1;
+}
+
+int ospy_agent_code_segment(const void *addr, uintptr_t *lo, uintptr_t *hi)
+{
+  code_segment_query q = { (uintptr_t)addr, 0, 0, 0 };
+  dl_iterate_phdr(code_segment_cb, &q);
+  if (!q.found)
+    return 0;
+  *lo = q.lo;
+  *hi = q.hi;
+  return 1;
 }
 
 /* Whether the library holds symbol at addr among its exports: the calls of
