@@ -224,7 +224,7 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
 {
   if (c->h.flags & OSPY_CALL_F_NO_RETURN)
     return OSPY_OUTCOME_UNKNOWN;
-  if (!fn || !specs)
+  if (!fn || !specs || fn->ret_raw) /* (a return type not known: the raw rule) */
     return errno_style(ospy_raw_return_value(c->retval, c->arch_bits));
   if (fn->error_cond.src) /* the agent evaluated it when the call returned */
     return c->h.flags & OSPY_CALL_F_FAILED ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
@@ -259,6 +259,14 @@ static int errno_tells_why(const ospy_spec_fn *fn, const ospy_spec_type *rt)
   if (fn->errno_rule != OSPY_ERRNO_BY_TYPE)
     return fn->errno_rule == OSPY_ERRNO_SET;
   return !(rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr && !fn->has_error_value);
+}
+
+/* Whether the hook's spec leaves its return value raw (ret_raw). */
+static int spec_ret_raw(const ospy_plan_hook *hk, const ospy_format_opts *o)
+{
+  const ospy_spec_fn *fn = o && o->specs && hk && hk->spec_index != OSPY_PLAN_NO_SPEC
+                             ? ospy_spec_table_fn(o->specs, hk->spec_index) : NULL;
+  return fn && fn->ret_raw;
 }
 
 static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
@@ -297,8 +305,9 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
       fprintf(out, "%sarg%u=%#" PRIx64, i ? ", " : "", i / 8, v);
     }
   } else if (put_values(out, c, hk, enter, o)) {
-    /* the values text carries the parentheses and the return value */
-    if (c->h.flags & OSPY_CALL_F_NO_RETURN)
+    /* the values text carries the parentheses and the return value, but for
+     * a return type the spec does not know (shown as a raw call's) */
+    if ((c->h.flags & OSPY_CALL_F_NO_RETURN) || spec_ret_raw(hk, o))
       put_retval(out, c, o);
     goto tail;
   } else {

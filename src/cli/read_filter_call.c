@@ -54,7 +54,9 @@ static void ret_type(const ospy_spec_table *t, const ospy_spec_fn *fn, ospy_expr
 {
   sc->has_retval = true;
   sc->retval_width = (uint8_t)(sc->arch == OSPY_EXPR_ARCH_X86_64 ? 64 : 32);
-  sc->retval_signed = !fn; /* raw registers: signed, so retval < 0 works */
+  /* raw registers (a return type the spec does not know too): signed, so
+   * retval < 0 works */
+  sc->retval_signed = !fn || fn->ret_raw;
   if (!fn || !fn->has_ret || fn->ret.ptr)
     return;
   unsigned w = bits_of(ospy_spec_scalar_width(t, &fn->ret));
@@ -135,7 +137,8 @@ static bool lookup_const(const char *name, size_t len, void *data, uint64_t *val
  * it (an int's -3 on x86-64 is negative, not 0xfffffffd). */
 static uint64_t raw_or_spec_retval(const read_filter *f, const ospy_event_call *c)
 {
-  if (read_call_spec(f->s, c))
+  const ospy_spec_fn *fn = read_call_spec(f->s, c);
+  if (fn && !fn->ret_raw)
     return c->retval;
   return (uint64_t)ospy_raw_return_value(c->retval, c->arch_bits == 32 ? 32 : 64);
 }

@@ -161,6 +161,10 @@ struct ospy_spec_fn {
   uint8_t has_error_value; /* <returnValue errorValue="N">: that value alone is a
                               failure (mmap's MAP_FAILED, signal's SIG_ERR) */
   uint8_t errno_rule;  /* enum ospy_errno_rule: whether errno tells why it failed */
+  uint8_t ret_raw;     /* the return type is not known (a spec made from a C++
+                          function's mangled name, which does not say it): has_ret
+                          is 0, and readers show, filter and judge the return
+                          register as for a call recorded without a spec */
   /* agent only (ospy_marshal_prepare): bit OSPY_VB_PHASE_ENTER / _LEAVE set
      when every value that phase writes is a plain integer (int_width set;
      ret_width for the return value); ret_counts_bytes: it returns SSize, a

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 4u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
-                           4: errorCondition */
-#define SPEC_VERSION_MIN 2u /* a version-2 (3) table is a version-3 (4) one without
-                               errorValues (errorConditions) */
+#define SPEC_VERSION 5u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
+                           4: errorCondition; 5: a raw return (ret_raw) */
+#define SPEC_VERSION_MIN 2u /* a version-2 (3, 4) table is a version-3 (4, 5) one without
+                               errorValues (errorConditions, raw returns) */
 #define STR_NONE 0xffffffffu
 
 typedef struct wbuf {
@@ -116,7 +116,7 @@ static void put_fn(wbuf *w, const ospy_spec_fn *fn)
   put_u8(w, fn->callconv);
   put_u8(w, (uint8_t)(fn->log_nested | fn->is_method << 1 | fn->null_ok << 2 |
                       fn->has_error_value << 3 | (fn->errno_rule & 3) << 4 |
-                      (fn->error_cond.src != NULL) << 6));
+                      (fn->error_cond.src != NULL) << 6 | (fn->ret_raw & 1) << 7));
   if (fn->has_error_value)
     put_u64(w, (uint64_t)fn->error_value);
   if (fn->error_cond.src)
@@ -314,7 +314,10 @@ static void get_fn(rbuf *r, ospy_spec_fn *fn)
     if (!fn->error_cond.src && !r->bad)
       r->bad = "an errorCondition without its text";
   }
+  fn->ret_raw = bits >> 7 & 1; /* (0 before version 5) */
   fn->has_ret = get_u8(r);
+  if (fn->ret_raw && fn->has_ret && !r->bad)
+    r->bad = "a raw return with a return type";
   fn->args_size = get_u32(r);
   get_ref(r, &fn->ret);
   fn->cond.src = get_str(r);
