@@ -472,12 +472,13 @@ static bool is_module_call(void *user_data)
 
 /* Whether a pending call hides a call that never returns made inside it
  * (oSpy's logNested off): when a spec describes it. A function traced with
- * raw words (a -f pattern that matched main) hides nothing; nor do the
- * agent's own hooks (dlopen). exit's _exit, err's exit are their own end. */
+ * raw words (a -f pattern that matched main), or decoded from its C++ name
+ * only (OSPY_HOOK_F_HIDES_NONE), hides nothing; nor do the agent's own hooks
+ * (dlopen). exit's _exit, err's exit are their own end. */
 static bool hides_ending_call(void *user_data)
 {
   const inline_hook *h = user_data;
-  return h && !h->internal && h->fn;
+  return h && !h->internal && h->fn && !(h->ph->flags & OSPY_HOOK_F_HIDES_NONE);
 }
 
 /* Whether a pending call hides a call that returns: only when it returns

@@ -49,6 +49,11 @@ typedef enum ospy_hook_kind {
 #define OSPY_HOOK_F_CONFIG 0x20u /* from a config given with -c (not a preset, whose
                                     modules are alternatives: libssl or libgnutls): a
                                     module never loaded is a warning at the end */
+#define OSPY_HOOK_F_HIDES_NONE 0x40u /* a pending call of it hides no call made inside it
+                                        (logNested): a -f function without a definition,
+                                        whose spec was made from its C++ name, nests as
+                                        one traced with raw words does (with
+                                        OSPY_HOOK_F_LOG_NESTED: hidden by none either) */
 
 typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */
