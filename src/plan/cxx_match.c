@@ -60,6 +60,11 @@ static size_t unit_len(const char *d, size_t i)
   return 1;
 }
 
+size_t ospy_cxx_unit_len(const char *d, size_t i)
+{
+  return unit_len(d, i);
+}
+
 size_t ospy_cxx_base_len(const char *d)
 {
   int depth = 0;
@@ -196,6 +201,32 @@ int ospy_cxx_name_matches(const char *d, const char *name)
     i += u;
   }
   return 0;
+}
+
+void ospy_cxx_name_parts(const char *d, size_t *name_at, size_t *scope_end)
+{
+  size_t base = ospy_cxx_base_len(d), at = 0, scope = 0;
+  int depth = 0, has_scope = 0;
+  for (size_t i = 0; i < base;) {
+    size_t u = unit_len(d, i);
+    if (operator_at(d, i))
+      break; /* (an operator's name is its own: "operator new", "operator int") */
+    if (u == 1 && (d[i] == '<' || d[i] == '('))
+      depth++;
+    else if (u == 1 && (d[i] == '>' || d[i] == ')') && depth)
+      depth--;
+    else if (u == 1 && d[i] == ' ' && !depth && template_function(d)) {
+      at = i + 1; /* after a template function's return type */
+      has_scope = 0;
+    } else if (!depth && !strncmp(d + i, "::", 2)) {
+      scope = i;
+      has_scope = 1;
+      u = 2;
+    }
+    i += u;
+  }
+  *name_at = at;
+  *scope_end = has_scope ? scope : at;
 }
 
 void ospy_cxx_name_token(const char *name, char *out, size_t cap)

@@ -13,6 +13,20 @@
  * "(anonymous namespace)"; strlen(d) when it has none. */
 size_t ospy_cxx_base_len(const char *d);
 
+/* The length of the unit of a demangled name at d + i: an operator with
+ * its token ("operator<<", "operator()"), "(anonymous namespace)" or a
+ * brace group ("{lambda(int)#1}"), whose brackets are no template brackets
+ * or parameter list; 1 for any other character. */
+size_t ospy_cxx_unit_len(const char *d, size_t i);
+
+/* The parts of a demangled name d before its parameter list (which starts
+ * at ospy_cxx_base_len(d)): a template function's return type ends before
+ * *name_at ("int " of "int ns::twice<int>(int)"; *name_at is 0 when none is
+ * printed), its qualified name starts there, and its scope ("ns") ends at
+ * *scope_end, where "::" precedes the function's own name (*scope_end ==
+ * *name_at when the name has no scope). */
+void ospy_cxx_name_parts(const char *d, size_t *name_at, size_t *scope_end);
+
 /* Whether name designates the function whose demangled name is d:
  *  - d itself ("int ns::twice<int>(int)", "ns::Codec::name[abi:cxx11]() const");
  *  - without the return type the demangler prints for a template function
