@@ -28,12 +28,20 @@ static const Dwfl_Callbacks offline_callbacks = {
   .section_address = dwfl_offline_section_address,
 };
 
-ospy_dwarf_module *ospy_dwarf_open(const char *path)
+/* The file's own DWARF, or its debug file by build-id under /usr/lib/debug:
+ * never a debuginfod server (DEBUGINFOD_URLS), which the standard callback
+ * asks when nothing local has it. */
+static const Dwfl_Callbacks local_callbacks = {
+  .find_debuginfo = dwfl_build_id_find_debuginfo,
+  .section_address = dwfl_offline_section_address,
+};
+
+static ospy_dwarf_module *open_with(const char *path, const Dwfl_Callbacks *callbacks)
 {
   ospy_dwarf_module *d = calloc(1, sizeof *d);
   if (!d)
     return NULL;
-  d->dwfl = dwfl_begin(&offline_callbacks);
+  d->dwfl = dwfl_begin(callbacks);
   /* a regular file only, opened without blocking (the path is the capture's) */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat st;
@@ -52,6 +60,16 @@ ospy_dwarf_module *ospy_dwarf_open(const char *path)
     return NULL;
   }
   return d;
+}
+
+ospy_dwarf_module *ospy_dwarf_open(const char *path)
+{
+  return open_with(path, &offline_callbacks);
+}
+
+ospy_dwarf_module *ospy_dwarf_open_local(const char *path)
+{
+  return open_with(path, &local_callbacks);
 }
 
 void ospy_dwarf_close(ospy_dwarf_module *d)
@@ -194,4 +212,141 @@ void ospy_dwarf_describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t
     c->vaddr = vaddr;
   }
   snprintf(out, cap, "%s", c->text);
+}
+
+/* ---- a function's shape (ospy_dwarf_function_shape) ---- */
+
+/* Where the function of die starts: its entry or low pc, else the lowest
+ * of its ranges (a function split in hot and cold parts). 0 or -1. */
+static int function_entry(Dwarf_Die *die, Dwarf_Addr *out)
+{
+  if (dwarf_entrypc(die, out) == 0)
+    return 0;
+  Dwarf_Addr base, start, end, lowest = (Dwarf_Addr)-1;
+  ptrdiff_t off = 0;
+  while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0)
+    if (start < lowest)
+      lowest = start;
+  *out = lowest;
+  return lowest == (Dwarf_Addr)-1 ? -1 : 0;
+}
+
+/* What a question about a DIE can answer besides yes (1) and no (0): the
+ * DWARF it needs cannot be read (a reference into a supplementary file,
+ * dwz's .gnu_debugaltlink, not found). The caller then knows nothing. */
+#define UNKNOWN (-1)
+#define NO_PARAMS 2
+
+/* The DIE the reference attribute name of die points to: 1, 0 when die has
+ * no such attribute, UNKNOWN when it cannot be followed. */
+static int follow(Dwarf_Die *die, unsigned name, Dwarf_Die *out)
+{
+  Dwarf_Attribute a;
+  if (!dwarf_attr(die, name, &a))
+    return 0;
+  return dwarf_formref_die(&a, out) ? 1 : UNKNOWN;
+}
+
+/* The DIE die completes: the abstract function it is an instance of, or
+ * the declaration in its class it defines (DW_AT_specification). */
+static int origin_of(Dwarf_Die *die, Dwarf_Die *out)
+{
+  int rc = follow(die, DW_AT_abstract_origin, out);
+  return rc ? rc : follow(die, DW_AT_specification, out);
+}
+
+/* Attribute name of die or of a DIE it completes: 1 and *a, 0 none, UNKNOWN. */
+static int attr_through(Dwarf_Die *die, unsigned name, Dwarf_Attribute *a)
+{
+  Dwarf_Die cur = *die;
+  for (int depth = 0; depth < 8; depth++) {
+    if (dwarf_attr(&cur, name, a))
+      return 1;
+    Dwarf_Die next;
+    int rc = origin_of(&cur, &next);
+    if (rc <= 0)
+      return rc;
+    cur = next;
+  }
+  return UNKNOWN;
+}
+
+/* 1: die's first formal parameter is artificial (`this`), 0: it is not,
+ * NO_PARAMS: die lists none, UNKNOWN. */
+static int first_param_artificial(Dwarf_Die *die)
+{
+  Dwarf_Die child;
+  if (dwarf_child(die, &child) != 0)
+    return NO_PARAMS;
+  do {
+    if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+      continue;
+    Dwarf_Attribute a;
+    bool artificial = false;
+    int rc = attr_through(&child, DW_AT_artificial, &a);
+    if (rc == 1 && dwarf_formflag(&a, &artificial) != 0)
+      return UNKNOWN;
+    return rc == UNKNOWN ? UNKNOWN : artificial;
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return NO_PARAMS;
+}
+
+/* Whether the function of die takes `this`: its object pointer, or an
+ * artificial first parameter, in it or in what it completes. 1, 0, UNKNOWN. */
+static int takes_this(Dwarf_Die *die)
+{
+  Dwarf_Attribute a;
+  int rc = attr_through(die, DW_AT_object_pointer, &a);
+  if (rc != 0)
+    return rc;
+  Dwarf_Die cur = *die;
+  for (int depth = 0; depth < 8; depth++) {
+    int first = first_param_artificial(&cur);
+    if (first != NO_PARAMS)
+      return first;
+    Dwarf_Die next;
+    int o = origin_of(&cur, &next);
+    if (o <= 0)
+      return o; /* (no parameter anywhere: no `this`) */
+    cur = next;
+  }
+  return UNKNOWN;
+}
+
+/* Whether it returns a structure, class or union: 1, 0 (void too), UNKNOWN. */
+static int returns_aggregate(Dwarf_Die *die)
+{
+  Dwarf_Attribute a;
+  Dwarf_Die type;
+  int rc = attr_through(die, DW_AT_type, &a);
+  if (rc <= 0)
+    return rc;
+  if (!dwarf_formref_die(&a, &type) || dwarf_peel_type(&type, &type) != 0)
+    return UNKNOWN;
+  int tag = dwarf_tag(&type);
+  return tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type;
+}
+
+int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_this,
+                              int *returns_class)
+{
+  Dwarf_Addr bias = 0;
+  if (!d || !dwfl_module_getdwarf(d->mod, &bias))
+    return 0;
+  Dwarf_Die *cu = dwfl_module_addrdie(d->mod, vaddr + bias, &bias);
+  Dwarf_Die *scopes = NULL;
+  int n = cu ? dwarf_getscopes(cu, vaddr, &scopes) : 0, found = 0;
+  for (int i = 0; i < n && !found; i++) {
+    Dwarf_Addr entry;
+    if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
+      continue;
+    if (function_entry(&scopes[i], &entry) == 0 && entry == vaddr) {
+      *has_this = takes_this(&scopes[i]);
+      *returns_class = returns_aggregate(&scopes[i]);
+      found = *has_this != UNKNOWN && *returns_class != UNKNOWN;
+    }
+    break; /* (the innermost function there starts elsewhere: no entry here) */
+  }
+  free(scopes);
+  return found;
 }

@@ -14,10 +14,24 @@ typedef struct ospy_dwarf_module ospy_dwarf_module;
 /* NULL when the file cannot be read (no debug information is not an error:
  * lookups then find nothing). */
 ospy_dwarf_module *ospy_dwarf_open(const char *path);
+/* The same from local files only: the file's own DWARF or its debug file
+ * by build-id, never a debuginfod server (a capture's start must not wait
+ * on the network). */
+ospy_dwarf_module *ospy_dwarf_open_local(const char *path);
 void ospy_dwarf_close(ospy_dwarf_module *d);
 /* For the code at ELF address vaddr (a return address minus one): " (file.c:12)",
  * or with inlined frames " (inlined inner at a.h:3, in outer at file.c:12)".
  * Empty when nothing is known. Always NUL-terminated. */
 void ospy_dwarf_describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t cap);
+
+/* What the DWARF says of the function whose entry is at ELF address vaddr
+ * (`ospy capture -f` of a C++ function, whose mangled name tells neither):
+ * 1 with *has_this (it takes an object pointer, `this`: a member function
+ * that is not static) and *returns_class (it returns a structure, class or
+ * union, which may come back through a hidden first argument); 0 when the
+ * module has no DWARF describing a function there, or not all it needs (a
+ * reference into a supplementary file that was not found). */
+int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_this,
+                              int *returns_class);
 
 #endif

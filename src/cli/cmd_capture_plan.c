@@ -16,6 +16,7 @@
 
 #include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
+#include "cli/cxx_args.h"
 #include "cli/cxx_names.h"
 #include "cli/func_glob.h"
 #include "os/linux/inject.h"
@@ -50,6 +51,8 @@ typedef struct raw_fn {
   int from_glob; /* found by expanding a -f pattern (OSPY_HOOK_F_GLOB); 2: one the
                     catalogue defined functions for too (not OSPY_HOOK_F_NAMED) */
   int cxx_name;  /* symbol is a C++ name for the agent to look up (OSPY_HOOK_F_CXX_NAME) */
+  uint32_t spec; /* a spec made from its mangled name (cxx_args.h), or OSPY_PLAN_NO_SPEC:
+                    raw argument words */
 } raw_fn;
 
 typedef struct planner {
@@ -67,6 +70,7 @@ typedef struct planner {
   ospy_config_hook *extra; /* config hooks for the other functions of a C++ name (a
                               destructor's deleting form), added once all are looked up */
   size_t nextra;
+  ospy_cxx_args *cxx_args; /* what decoding C++ functions' arguments read of their files */
 } planner;
 
 static void note(planner *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -397,6 +401,7 @@ static int add_raw(planner *p, const char *module, const char *symbol, const cha
   r[p->nraw].from_glob = 0;
   r[p->nraw].cxx_name = 0;
   r[p->nraw].function_at = 0;
+  r[p->nraw].spec = OSPY_PLAN_NO_SPEC;
   if (!r[p->nraw].module || !r[p->nraw].symbol || (display && !r[p->nraw].display)) {
     free(r[p->nraw].module);
     free(r[p->nraw].symbol);
@@ -423,6 +428,70 @@ static int add_raw_found_in(planner *p, const char *where, const char *symbol)
   if (rc == 0 && p->nraw > before)
     p->raw[before].function_at = at;
   return rc;
+}
+
+/* The -f functions of one item hooked by their C++ names: how many have
+ * their arguments decoded from them, how many stay raw, and why the first
+ * of those did (for the note). */
+typedef struct cxx_tally {
+  size_t decoded, raw;
+  char why[768];
+} cxx_tally;
+
+/* How a raw function is shown, without its module. */
+static const char *shown_function(const raw_fn *r)
+{
+  size_t mlen = strlen(r->module);
+  if (!r->display)
+    return r->symbol;
+  if (r->function_at)
+    return r->display + r->function_at;
+  if (mlen && !strncmp(r->display, r->module, mlen) && r->display[mlen] == '!')
+    return r->display + mlen + 1;
+  return r->display;
+}
+
+/* The raw function p->raw[before] if it was just added (not hooked
+ * already): its arguments decoded from its symbol when that is a C++ name
+ * that tells them (path, value: the file that defines it, and where). 0,
+ * or -1 when out of memory. */
+static int decode_cxx_raw(planner *p, size_t before, const char *path, uint64_t value,
+                          cxx_tally *t)
+{
+  if (p->nraw == before || strncmp(p->raw[before].symbol, "_Z", 2))
+    return 0;
+  if (!p->cxx_args && !(p->cxx_args = ospy_cxx_args_new(p->bits)))
+    return -1;
+  char why[600];
+  raw_fn *r = &p->raw[before];
+  r->spec = ospy_cxx_args_spec(p->cxx_args, p->merged->specs, path, value, r->symbol, why,
+                               sizeof why);
+  if (r->spec != OSPY_SPEC_NONE) {
+    t->decoded++;
+    return 0;
+  }
+  r->spec = OSPY_PLAN_NO_SPEC;
+  t->raw++;
+  if (!t->why[0] && why[0])
+    snprintf(t->why, sizeof t->why, "%s: %s", shown_function(r), why);
+  return 0;
+}
+
+/* The note on a -f name that no config or preset defines: its arguments,
+ * decoded from its C++ name or raw. */
+static void note_no_definition(planner *p, const char *item, const cxx_tally *t)
+{
+  size_t n = t->decoded + t->raw;
+  if (!t->decoded)
+    note(p, "-f %s: no definition in the catalogue%s: arguments are shown as raw register/stack "
+         "words%s%s%s", item, p->o->nconfigs ? " or the config" : "", t->why[0] ? " (" : "",
+         t->why, t->why[0] ? ")" : "");
+  else if (!t->raw)
+    note(p, "-f %s: %zu function%s, arguments decoded from %s C++ name%s", item, n,
+         n == 1 ? "" : "s", n == 1 ? "its" : "their", n == 1 ? "" : "s");
+  else
+    note(p, "-f %s: %zu functions: %zu with arguments decoded from their C++ names, %zu traced "
+         "with raw register/stack words (%s)", item, n, t->decoded, t->raw, t->why);
 }
 
 /* A -f name that a config defines as a spec but does not hook. */
@@ -504,12 +573,19 @@ static void cxx_module_ambiguous(const char *who, const char *module, const char
 /* A function without a definition: a bare name is shown with the module
  * that defines it in the program's files (the first, as the loader binds
  * it), as the catalogue's are (libc.so.6!getpid; oSpy's module::function). */
-static int add_bare_raw(planner *p, const char *module, const char *func)
+static int add_bare_raw(planner *p, const char *module, const char *func, cxx_tally *t)
 {
   ospy_func_founds f = { 0 };
-  int found = !module[0] && !ospy_is_glob(func) && collect_files(p) > 0 &&
-              ospy_func_glob_expand(&p->files, p->bits, "", func, &f) > 0;
-  int rc = found ? add_raw_found_in(p, f.v[0].where, func) : add_raw(p, module, func, NULL);
+  /* (a mangled C++ name is looked up with its module too: its file tells
+   * how its arguments are decoded) */
+  int cxx = !strncmp(func, "_Z", 2);
+  int found = (!module[0] || cxx) && !ospy_is_glob(func) && collect_files(p) > 0 &&
+              ospy_func_glob_expand(&p->files, p->bits, module, func, &f) > 0;
+  size_t before = p->nraw;
+  int rc = found && !module[0] ? add_raw_found_in(p, f.v[0].where, func)
+                               : add_raw(p, module, func, NULL);
+  if (rc == 0 && found)
+    rc = decode_cxx_raw(p, before, f.v[0].path, f.v[0].value, t);
   ospy_func_founds_free(&f);
   return rc;
 }
@@ -520,7 +596,7 @@ static int add_bare_raw(planner *p, const char *module, const char *func)
  * a C function's clone (the file has the clone, which is no function of
  * that name: its parameters may differ). */
 static int add_cxx_matches(planner *p, const char *item, const char *module,
-                           const ospy_cxx_matches *m)
+                           const ospy_cxx_matches *m, cxx_tally *t)
 {
   int rc = 0;
   char list[1024] = "";
@@ -531,7 +607,12 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", d);
     snprintf(display, sizeof display, "%s%s%.*s", module, module[0] ? "!" : "",
              (int)(cut ? (size_t)(cut - d) : strlen(d)), d);
+    size_t before = p->nraw;
     rc = add_raw(p, module, m->mangled[i], display);
+    /* (a clone is hooked by the name of a function the file lacks: the
+     * capture says so at once, nothing to decode) */
+    if (rc == 0 && !m->clones)
+      rc = decode_cxx_raw(p, before, m->file[i], m->value[i], t);
   }
   if (m->clones && m->n == 1)
     note(p, "-f %s: only a compiler clone has that name, %s, a copy whose parameters may "
@@ -622,15 +703,19 @@ static int add_named(planner *p, const char *item, const char *module, const cha
   if (!module[0] && cxx)
     n = cxx_lookup_at_start(p, why == 0 ? path : "", func, n, &m);
   int rc = 0;
+  cxx_tally t = { 0 };
   if (n <= 0 && cxx && (why < 0 || !module[0])) {
+    note_no_definition(p, item, &t); /* (the agent finds it: no mangled name to read yet) */
     rc = add_cxx_later(p, item, module, func);
   } else if (n <= 0) {
     if (cxx)
       note(p, "-f %s: no function of that C++ name in %s (the demangled names of its symbol "
            "tables are searched)", item, path);
-    rc = add_bare_raw(p, module, func);
+    rc = add_bare_raw(p, module, func, &t);
+    note_no_definition(p, item, &t);
   } else {
-    rc = add_cxx_matches(p, item, module, &m);
+    rc = add_cxx_matches(p, item, module, &m, &t);
+    note_no_definition(p, item, &t);
   }
   ospy_cxx_matches_free(&m);
   return rc;
@@ -784,6 +869,30 @@ static void clone_hint(const ospy_func_founds *f, char *out, size_t cap)
              f->clones[0].where, f->clones[0].symbol);
 }
 
+/* A -f pattern's note when some of the functions it took have their
+ * arguments decoded from their C++ names (t): ndecoded defined by the
+ * catalogue (presets), raw more in the program's files, t->decoded of them
+ * decoded. */
+static void note_glob_cxx(planner *p, const char *item, size_t ndecoded, const char *presets,
+                          size_t raw, const cxx_tally *t)
+{
+  char head[512], rest[1024];
+  size_t plain = raw - t->decoded;
+  if (ndecoded)
+    snprintf(head, sizeof head, "%zu functions: %zu defined by the catalogue (preset %s), %zu more "
+             "in the program's files", ndecoded + raw, ndecoded, presets, raw);
+  else
+    snprintf(head, sizeof head, "%zu function%s, none in the catalogue", raw, raw == 1 ? "" : "s");
+  if (!plain)
+    snprintf(rest, sizeof rest, "arguments decoded from %s C++ name%s", raw == 1 ? "its" : "their",
+             raw == 1 ? "" : "s");
+  else
+    snprintf(rest, sizeof rest, "%zu with arguments decoded from their C++ names, %zu traced with "
+             "raw register/stack words%s%s%s", t->decoded, plain, t->why[0] ? " (" : "", t->why,
+             t->why[0] ? ")" : "");
+  note(p, "-f %s: %s: %s", item, head, rest);
+}
+
 static int add_glob_exports(planner *p, const char *item, const char *module, const char *func,
                             const name_list *decoded, size_t ndecoded, size_t deferred,
                             const char *presets)
@@ -795,6 +904,7 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
   }
   size_t raw = 0;
   int rc = 0;
+  cxx_tally t = { 0 };
   for (size_t i = 0; i < f.n && rc == 0; i++) {
     if (name_list_has(decoded, f.v[i].symbol))
       continue;
@@ -810,6 +920,7 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
       /* the module the user named never loaded: said once, by the catalogue's hooks if any */
       p->raw[before].from_glob = ndecoded ? 2 : 1;
       raw++;
+      rc = decode_cxx_raw(p, before, f.v[i].path, f.v[i].value, &t);
     }
   }
   size_t nfiles = f.nfiles;
@@ -852,7 +963,9 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
             clones, hint, underscore);
     return -1;
   }
-  if (ndecoded && raw)
+  if (t.decoded)
+    note_glob_cxx(p, item, ndecoded, presets, raw, &t);
+  else if (ndecoded && raw)
     note(p, "-f %s: %zu functions: %zu defined by the catalogue (preset %s), %zu more in the "
          "program's files traced with raw register/stack words", item, ndecoded + raw, ndecoded,
          presets, raw);
@@ -949,8 +1062,6 @@ static int add_function(planner *p, const char *item)
     note(p, "-f %s: defined by the catalogue (preset %s)", item, presets);
     return 0;
   }
-  note(p, "-f %s: no definition in the catalogue%s: arguments are shown as raw register/stack words",
-       item, p->o->nconfigs ? " or the config" : "");
   return add_named(p, item, module, func);
 }
 
@@ -1035,13 +1146,17 @@ static int fill_builder(planner *p, ospy_plan_builder *b)
     char display[600];
     snprintf(display, sizeof display, "%s%s%s", p->raw[i].module, p->raw[i].module[0] ? "!" : "",
              p->raw[i].symbol);
-    ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+    ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT,
                          .flags = (p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0) |
                                   (p->raw[i].module[0] && p->raw[i].from_glob < 2
                                      ? OSPY_HOOK_F_NAMED : 0) |
                                   (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0) |
-                                  (p->raw[i].cxx_name ? OSPY_HOOK_F_CXX_NAME : 0),
+                                  (p->raw[i].cxx_name ? OSPY_HOOK_F_CXX_NAME : 0) |
+                                  /* (decoded from its C++ name, it nests as a raw one) */
+                                  (p->raw[i].spec != OSPY_PLAN_NO_SPEC
+                                     ? OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_HIDES_NONE : 0),
                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
+                         .spec_index = p->raw[i].spec,
                          .display = p->raw[i].display ? p->raw[i].display : display,
                          .function_at = (uint32_t)p->raw[i].function_at };
     rc = ospy_plan_builder_add(b, &h);
@@ -1078,6 +1193,7 @@ void *ospy_capture_build_plan(const ospy_capture_opts *o, size_t *len, ospy_capt
   }
   free(p.raw);
   free(p.extra);
+  ospy_cxx_args_free(p.cxx_args);
   ospy_func_files_free(&p.files);
   return bytes;
 }

@@ -15,7 +15,7 @@ int ospy_cxx_name_like(const char *name)
 }
 
 static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled,
-                      uint64_t value)
+                      uint64_t value, const char *file)
 {
   for (size_t i = 0; i < m->n; i++)
     if (!strcmp(m->mangled[i], mangled))
@@ -31,25 +31,29 @@ static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *dema
   if (c)
     m->shown = c;
   uint64_t *v = c ? realloc(m->value, n * sizeof *v) : NULL;
-  if (!v)
+  if (v)
+    m->value = v;
+  char **f = v ? realloc(m->file, n * sizeof *f) : NULL;
+  if (!f)
     return -1;
-  m->value = v;
+  m->file = f;
   m->mangled[m->n] = strdup(mangled);
   m->demangled[m->n] = strdup(demangled);
   m->shown[m->n] = NULL; /* (ospy_cxx_lookup_names names them once all are found) */
   m->value[m->n] = value;
+  m->file[m->n] = strdup(file);
   m->n++;
-  return m->mangled[m->n - 1] && m->demangled[m->n - 1] ? 0 : -1;
+  return m->mangled[m->n - 1] && m->demangled[m->n - 1] && m->file[m->n - 1] ? 0 : -1;
 }
 
 /* One symbol, d its demangled name: a function named name goes to m; a
  * compiler clone of one ("f(int) [clone .isra.0]") to clones, by the mangled
  * name of the function it copies (its own up to the clone's ".isra.0"). */
 static int consider(const char *mangled, uint64_t value, char *d, const char *name,
-                    ospy_cxx_matches *m, ospy_cxx_matches *clones)
+                    const char *file, ospy_cxx_matches *m, ospy_cxx_matches *clones)
 {
   if (ospy_cxx_name_matches(d, name))
-    return add_unique(m, mangled, d, value);
+    return add_unique(m, mangled, d, value, file);
   char *cut = strstr(d, " [clone ");
   if (!cut)
     return 0;
@@ -59,7 +63,7 @@ static int consider(const char *mangled, uint64_t value, char *d, const char *na
   if (!rc)
     return 0;
   char *origin = strndup(mangled, strcspn(mangled, "."));
-  rc = origin ? add_unique(clones, origin, d, value) : -1;
+  rc = origin ? add_unique(clones, origin, d, value, file) : -1;
   free(origin);
   return rc;
 }
@@ -71,6 +75,7 @@ static int consider(const char *mangled, uint64_t value, char *d, const char *na
  * through the names sorted (by_name: a preset names hundreds of functions
  * of libc, which has thousands). */
 typedef struct lookup {
+  const char *path;
   const char *const *names;
   size_t n;
   ospy_cxx_matches *m, *clones;
@@ -112,7 +117,7 @@ static int consider_symbol(const char *symbol, uint64_t value, void *data)
   int rc = 0;
   if (strcmp(d, symbol)) /* (else not demangled: no C++ name to compare) */
     for (size_t k = 0; k < l->n && rc == 0; k++)
-      rc = consider(symbol, value, d, l->names[k], &l->m[k], &l->clones[k]);
+      rc = consider(symbol, value, d, l->names[k], l->path, &l->m[k], &l->clones[k]);
   free(d);
   return rc < 0 ? OUT_OF_MEMORY : 0;
 }
@@ -142,6 +147,7 @@ static void merge_same_address(ospy_cxx_matches *m)
     if (k == kept) {
       m->mangled[kept] = m->mangled[i];
       m->demangled[kept] = m->demangled[i];
+      m->file[kept] = m->file[i];
       m->value[kept++] = m->value[i];
       continue;
     }
@@ -154,6 +160,7 @@ static void merge_same_address(ospy_cxx_matches *m)
     }
     free(m->mangled[i]);
     free(m->demangled[i]);
+    free(m->file[i]);
   }
   m->n = kept;
 }
@@ -222,7 +229,7 @@ int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
     by_name[k] = &names[k];
   if (by_name)
     qsort(by_name, n, sizeof *by_name, compare_names);
-  lookup l = { names, n, m, clones, plain, by_name };
+  lookup l = { path, names, n, m, clones, plain, by_name };
   int rc = ospy_elf_functions(path, 0, consider_symbol, &l);
   for (size_t k = 0; k < n; k++) {
     keep_clones_if_alone(&m[k], &clones[k]);
@@ -254,7 +261,7 @@ int ospy_cxx_matches_take(ospy_cxx_matches *into, ospy_cxx_matches *from)
       k++;
     if (k < into->n)
       continue; /* (an earlier file's definition, the one calls bind to) */
-    rc = add_unique(into, from->mangled[i], from->demangled[i], from->value[i]);
+    rc = add_unique(into, from->mangled[i], from->demangled[i], from->value[i], from->file[i]);
     if (rc == 0 && !(into->shown[into->n - 1] = strdup(from->shown[i])))
       rc = -1;
   }
@@ -268,7 +275,9 @@ void ospy_cxx_matches_free(ospy_cxx_matches *m)
     free(m->mangled[i]);
     free(m->demangled[i]);
     free(m->shown[i]);
+    free(m->file[i]);
   }
+  free(m->file);
   free(m->mangled);
   free(m->demangled);
   free(m->shown);

@@ -15,6 +15,7 @@ typedef struct ospy_cxx_matches {
    * when it is not C1) */
   char **shown;
   uint64_t *value; /* its address in the file */
+  char **file;     /* the file's path */
   size_t n;        /* functions: the symbols of one address (C1 and C2) are one */
   /* 1: no function has the name, only compiler clones of ones that had it
    * (g++ -O2's "f(int) [clone .isra.0]", whose parameters may differ):

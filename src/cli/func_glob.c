@@ -178,7 +178,7 @@ void ospy_func_files_free(ospy_func_files *files)
 
 /* Adds name (len bytes) to the list *pv of *pn entries, once per module. */
 static int found_add(ospy_func_found **pv, size_t *pn, const char *module, const char *where,
-                     const char *name, size_t len)
+                     const char *path, uint64_t value, const char *name, size_t len)
 {
   for (size_t i = 0; i < *pn; i++)
     if (!strcmp((*pv)[i].module, module) && !strncmp((*pv)[i].symbol, name, len) &&
@@ -192,10 +192,13 @@ static int found_add(ospy_func_found **pv, size_t *pn, const char *module, const
   f->module = strdup(module);
   f->where = strdup(where);
   f->symbol = strndup(name, len);
-  if (!f->module || !f->where || !f->symbol) {
+  f->path = strdup(path);
+  f->value = value;
+  if (!f->module || !f->where || !f->symbol || !f->path) {
     free(f->module);
     free(f->where);
     free(f->symbol);
+    free(f->path);
     return -1;
   }
   (*pn)++;
@@ -217,7 +220,7 @@ static int crt_helper(const char *name)
 
 /* One file's functions matching a pattern. */
 typedef struct scan {
-  const char *module, *where, *func;
+  const char *module, *where, *path, *func;
   ospy_func_founds *out;
 } scan;
 
@@ -251,13 +254,15 @@ static int consider(const char *name, uint64_t value, void *data)
   char *dot = strchr(plain, '.');
   if (dot) { /* a clone, left out (its parameters may differ), kept to be named */
     if (clone_matches(sc->func, plain, dot) &&
-        found_add(&sc->out->clones, &sc->out->nclones, sc->module, sc->where, plain, len) < 0)
+        found_add(&sc->out->clones, &sc->out->nclones, sc->module, sc->where, sc->path, value,
+                  plain, len) < 0)
       return OUT_OF_MEMORY;
     return 0;
   }
   if (fnmatch(sc->func, plain, 0))
     return 0;
-  return found_add(&sc->out->v, &sc->out->n, sc->module, sc->where, plain, len) < 0
+  return found_add(&sc->out->v, &sc->out->n, sc->module, sc->where, sc->path, value, plain,
+                   len) < 0
              ? OUT_OF_MEMORY
              : 0;
 }
@@ -267,7 +272,7 @@ static const char *base_name(const char *path);
 static int scan_file(const char *path, unsigned bits, const char *module, const char *func,
                      ospy_func_founds *out)
 {
-  scan sc = { module, base_name(path), func, out };
+  scan sc = { module, base_name(path), path, func, out };
   int rc = ospy_elf_functions(path, bits, consider, &sc);
   if (rc == 0)
     out->nfiles++;
@@ -403,6 +408,7 @@ static void found_list_free(ospy_func_found *v, size_t n)
     free(v[i].module);
     free(v[i].where);
     free(v[i].symbol);
+    free(v[i].path);
   }
   free(v);
 }

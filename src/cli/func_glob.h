@@ -6,6 +6,7 @@
 #define OSPY_CLI_FUNC_GLOB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The files a pattern may name: the program and what it loads at start
  * (ld.so --list), or the mapped files of a running process. */
@@ -19,6 +20,8 @@ typedef struct ospy_func_files {
  * name of the first file that defines it (for showing), and its symbol. */
 typedef struct ospy_func_found {
   char *module, *where, *symbol;
+  char *path;     /* the file's path (where is its name) */
+  uint64_t value; /* the function's address in it */
 } ospy_func_found;
 
 typedef struct ospy_func_founds {

@@ -167,6 +167,114 @@ C
 X
 }
 
+# A C++ program whose functions -f names without a definition: their
+# arguments are decoded from their C++ names (cxx-args, cxx-args-i386).
+write_cxx_args_program() { # DIR
+  cat > "$1/cx.cc" <<'X'
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+#define NI __attribute__((noinline))
+struct Big { long a, b, c; };
+namespace ns {
+struct Codec {
+  int k;
+  NI Codec(int k_) : k(k_) {}
+  NI int encode(const char *s, int n) { return s[0] + n + k; }
+  NI long scale(long v) const { return v * k; }
+  NI int emit(int fd) const { return (int)write(fd, "", 0) + k; }
+  NI static int twice(int x) { return 2 * x; }
+};
+NI int helper(short a, unsigned char b) { return a + b; }
+}
+NI int work(int x) { return x + 1; }
+NI int work(double x) { return (int)(x * 10); }
+NI int flags(bool b, char c, unsigned short us, unsigned u, long l, unsigned long ul, long long ll,
+             float f)
+{ return b + c + us + (int)(u % 7) + (int)l + (int)(ul % 5) + (int)(ll % 3) + (int)(f * 4); }
+NI size_t len(const std::string &s) { return s.size(); }
+NI long sum(Big b) { return b.a + b.b + b.c; }
+NI int wide(const wchar_t *w) { return (int)w[0]; }
+int main() {
+  ns::Codec c(3);
+  std::string s = "hello";
+  Big b = { 1, 2, 3 };
+  std::printf("codec %p string %p\n", (void *)&c, (void *)&s);
+  int w1 = work(5), w2 = work(1.5), e = c.encode("abc", 2);
+  long sc = c.scale(7);
+  int em = c.emit(1), tw = ns::Codec::twice(4), h = ns::helper(-3, 200);
+  std::printf("work %d %d encode %d scale %ld emit %d twice %d helper %d\n", w1, w2, e, sc, em, tw, h);
+  int f = flags(true, 'x', 65535, 4000000000u, -7, 3000000000ul, -(1LL << 40), 0.25f);
+  std::printf("flags %d len %zu sum %ld wide %d\n", f, len(s), sum(b), wide(L"W\u00e9"));
+}
+X
+}
+
+# check_cxx_args BITS: cx.cc built with -mBITS, without and with -g, each
+# call shown with the arguments the program passed (and the addresses it
+# printed) as the types its C++ name gives; what the name cannot tell stays
+# raw, and the note says why
+check_cxx_args() {
+  prog=$tmp/cx$1
+  c++ -m"$1" -O0 -o "$prog" "$tmp/cx.cc" || fail "cannot build cx.cc -m$1"
+  c++ -m"$1" -O0 -g -o "$prog-g" "$tmp/cx.cc" || fail "cannot build cx.cc -m$1 -g"
+  "$ospy" capture -f 'work,ns::Codec::Codec,ns::Codec::encode,ns::Codec::scale,ns::Codec::emit' \
+    -f 'flags,len,sum,wide,ns::helper' -f write -o "$tmp/c.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture of cx$1 exited $?"; }
+  expect_line "$tmp/out" "work 6 15 encode 102 scale 21 emit 3 twice 8 helper 197"
+  expect_line "$tmp/out" "flags 65652 len 5 sum 6 wide 87"
+  codec=$(sed -n 's/^codec \(0x[0-9a-f]*\) string .*/\1/p' "$tmp/out")
+  str=$(sed -n 's/^codec .* string \(0x[0-9a-f]*\)$/\1/p' "$tmp/out")
+  [ -n "$codec" ] && [ -n "$str" ] || fail "cx$1 printed no addresses: $(cat "$tmp/out")"
+  expect_line "$tmp/err" "ospy: note: -f work: 2 functions, arguments decoded from their C++ names"
+  expect_line "$tmp/err" "ospy: note: -f ns::Codec::encode: 1 function, arguments decoded from its C++ name"
+  expect_line "$tmp/err" "ospy: note: -f sum: no definition in the catalogue: arguments are shown as raw register/stack words (sum(Big): a parameter Big passed by value (a class or an enumeration, whose layout the name does not give))"
+  # no DWARF: ns may be a class or a namespace (ns::Codec is a class: its constructor, a const member)
+  expect_line "$tmp/err" "ospy: note: -f ns::helper: no definition in the catalogue: arguments are shown as raw register/stack words (ns::helper(short, unsigned char): whether ns is a class (whose member functions take \`this\` first) or a namespace, the name does not say, nor does the file (no DWARF, no symbol naming it as a class))"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -F "] cx$1!" "$tmp/show" | sed 's/^[^ ]* \[[0-9]*\] //; s/^\(cx[0-9]*!ns::Codec::Codec(int)(.*)\) = .*/\1/' | sort >"$tmp/calls"
+  sort >"$tmp/want" <<W
+cx$1!flags(bool, char, unsigned short, unsigned int, long, unsigned long, long long, float)(p1=true, p2=120, p3=65535, p4=4000000000, p5=-7, p6=3000000000, p7=-1099511627776, p8=0.25) = 65652
+cx$1!len(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)(p1=$str) = 5
+cx$1!ns::Codec::Codec(int)(this=$codec, p1=3)
+cx$1!ns::Codec::emit(int) const(this=$codec, p1=1) = 3
+cx$1!ns::Codec::encode(char const*, int)(this=$codec, p1="abc", p2=2) = 102
+cx$1!ns::Codec::scale(long) const(this=$codec, p1=7) = 21
+cx$1!wide(wchar_t const*)(p1="Wé") = 87
+cx$1!work(double)(p1=1.5) = 15
+cx$1!work(int)(p1=5) = 6
+W
+  grep -v '!sum(Big)\|!ns::helper(' "$tmp/calls" >"$tmp/decoded"
+  cmp -s "$tmp/want" "$tmp/decoded" ||
+    { diff "$tmp/want" "$tmp/decoded"; cat "$tmp/show"; fail "cx$1: the decoded calls differ (< expected, > shown)"; }
+  expect_regex "$tmp/calls" "^cx$1!sum\(Big\)\(arg0=0x[0-9a-f]+, .*\) = 6\$"
+  expect_regex "$tmp/calls" "^cx$1!ns::helper\(short, unsigned char\)\(arg0=0x[0-9a-f]+, .*\) = 197\$"
+  # the write emit makes is recorded (a function decoded from its C++ name
+  # hides no call made inside it, as one traced with raw words)
+  expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1(<[^>]*>)?, buf="", count=0\) = 0$'
+  # exported with those types; a filter reads them
+  "$ospy" export --format jsonl -o "$tmp/c.jsonl" "$tmp/c.ospy" 2>/dev/null || fail "export exited $?"
+  expect_line "$tmp/c.jsonl" '"name":"cx'"$1"'::work(int)","args_in":[{"name":"p1","type":"Int32","value":"5"}],"return":{"type":"Int'
+  expect_line "$tmp/c.jsonl" '{"name":"p2","type":"Int8","value":"120"},{"name":"p3","type":"UInt16","value":"65535"}'
+  [ "$("$ospy" show --filter 'p1 == 5' "$tmp/c.ospy" | grep -c '!work')" = 1 ] || fail "--filter 'p1 == 5': $("$ospy" show --filter 'p1 == 5' "$tmp/c.ospy")"
+  # with DWARF: a function of a namespace and a static member take no `this`
+  "$ospy" capture -q -f 'ns::helper,ns::Codec::twice,ns::Codec::encode' -o "$tmp/c.ospy" -- "$prog-g" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture of cx$1-g exited $?"; }
+  codec=$(sed -n 's/^codec \(0x[0-9a-f]*\) string .*/\1/p' "$tmp/out")
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "] cx$1-g!ns::helper(short, unsigned char)(p1=-3, p2=200) = 197"
+  expect_line "$tmp/show" "] cx$1-g!ns::Codec::twice(int)(p1=4) = 8"
+  expect_line "$tmp/show" "] cx$1-g!ns::Codec::encode(char const*, int)(this=$codec, p1=\"abc\", p2=2) = 102"
+  expect_line "$tmp/show" "info: -f ns::helper: 1 function, arguments decoded from its C++ name"
+  # a glob over the mangled names: shown by them, decoded alike
+  "$ospy" capture -q -f "cx$1!_Z*work*" -o "$tmp/c.ospy" -- "$prog" >/dev/null 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture -f 'cx$1!_Z*work*' exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "info: -f cx$1!_Z*work*: 2 functions, none in the catalogue: arguments decoded from their C++ names"
+  expect_line "$tmp/show" "] cx$1!_Z4worki(p1=5) = 6"
+  expect_line "$tmp/show" "] cx$1!_Z4workd(p1=1.5) = 15"
+}
+
 # check_by_value BITS OPT: bv.c built with -mBITS -OPT, captured, and each
 # call shown as the program made it (the show lines without their time and pid)
 check_by_value() {
@@ -373,8 +481,9 @@ X
     { cat "$tmp/err"; fail "capture -f C++ names exited $?"; }
   expect_line "$tmp/out" "encoded 5 bytes: uryyb, reset 42"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$|run_codec\(Codec\*, char\*, int\*\)\(arg0=.*\) = 5$'
-  expect_regex "$tmp/show" 'Rot13::reset\(int\)\(arg0=0x[0-9a-f]+, arg1=0x15, .*\) = 42$'
+  # (their arguments decoded from their C++ names: docs/catalogue.md)
+  expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(p1=0x[0-9a-f]+, p2="", p3=0x[0-9a-f]+\) = 5$'
+  expect_regex "$tmp/show" 'Rot13::reset\(int\)\(this=0x[0-9a-f]+, p1=21\) = 42$'
   # a glob over a C++ name matches nothing (globs see the mangled names): the
   # error gives the mangled glob, which works, and the name without the glob
   "$ospy" capture -q -f 'Rot13::res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
@@ -382,7 +491,7 @@ X
   expect_line "$tmp/err" "a glob matches symbol names as the files hold them, mangled for C++ (-f '_ZN5Rot13*res*'), while a whole C++ name as nm -C prints it needs no glob (-f 'Rot13::res', if that is the whole name)"
   "$ospy" capture -q -f '_ZN5Rot13*res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "the mangled glob the error gave exited $?"; }
-  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(arg0=' || fail "the mangled glob hooked no reset: $("$ospy" show "$tmp/c.ospy")"
+  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(this=0x[0-9a-f]*, p1=21) = 42$' || fail "the mangled glob hooked no reset: $("$ospy" show "$tmp/c.ospy")"
   # every function of a class: one '*' in the mangled glob, and no "whole
   # name" to suggest (Rot13:: names no function)
   "$ospy" capture -q -f 'Rot13::*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
@@ -391,7 +500,7 @@ X
   grep -q "if that is the whole name" "$tmp/err" && fail "Rot13:: suggested as a whole name: $(cat "$tmp/err")"
   "$ospy" capture -q -f '_ZN5Rot13*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "the mangled class glob the error gave exited $?"; }
-  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(arg0=' || fail "the mangled class glob hooked no reset"
+  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(this=0x' || fail "the mangled class glob hooked no reset"
   # a scope without a function name: refused up front (it ran a capture that recorded nothing)
   "$ospy" capture -q -f 'Rot13::' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
     fail "-f Rot13:: (a scope) was accepted"
@@ -399,7 +508,7 @@ X
   # a plain name that only C++ functions carry (make_codec() is _ZL10make_codecv)
   "$ospy" capture -q -f make_codec -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f make_codec exited $?"; }
-  "$ospy" show "$tmp/c.ospy" | grep -q 'make_codec()(arg0=' || fail "-f make_codec: $("$ospy" show "$tmp/c.ospy")"
+  "$ospy" show "$tmp/c.ospy" | grep -q 'make_codec()() = 0x' || fail "-f make_codec: $("$ospy" show "$tmp/c.ospy")"
   # a plain name does not take the compiler's clones: g++ -O2 splits the
   # throwing path of thrower() into "thrower(int) [clone .cold]", which is no
   # function entry (hooked, every exception ended in std::terminate)
@@ -2215,6 +2324,24 @@ X
     i386=checked
   fi
   echo "cxx-plain-symbol: symbol= without C++ syntax hooks the C++ function of that name, refuses an overloaded one, leaves a C function's (i386 $i386)" ;;
+cxx-args)
+  # A C++ function named with -f and no definition: its arguments were shown
+  # as raw words (work(int)(arg0=0x5, ...)) though its C++ name gives their
+  # types (docs/catalogue.md, "Arguments from a C++ name")
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  write_cxx_args_program "$tmp"
+  check_cxx_args 64
+  echo "cxx-args: free and member functions (this), overloads, a std::string const& (Pointer), strings, integers, float and double decoded from their C++ names; a class by value, and a scope the name leaves open without DWARF, stay raw" ;;
+cxx-args-i386)
+  # The same on i386, where every argument is a stack word (long long two,
+  # `this` the first under g++'s default convention)
+  [ -n "$agent32" ] && [ -f "$agent32" ] ||
+    { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  write_cxx_args_program "$tmp"
+  c++ -m32 -O0 -o "$tmp/probe" "$tmp/cx.cc" 2>/dev/null || { echo "skip: no -m32 C++ toolchain"; exit 77; }
+  "$tmp/probe" >/dev/null 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  check_cxx_args 32
+  echo "cxx-args-i386: the same decoded from the C++ names on i386 (stack words, long long in two)" ;;
 cxx-forms)
   # A constructor or destructor named as nm -C prints it, a template
   # function without the return type the demangler prints, an operator of
@@ -2279,15 +2406,17 @@ X
   grep -F 'note: -f geo::Rect::Rect: ' "$tmp/err" | grep -F 'functions of that name' &&
     fail "C1 and C2 at one address counted as two functions"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  [ "$(grep -c '\] prog!geo::Rect::Rect(int)(arg0=0x' "$tmp/show")" = 2 ] || fail "expected 2 constructor calls"
-  expect_line "$tmp/show" '] prog!geo::Rect::~Rect() [deleting](arg0=0x'
-  expect_line "$tmp/show" '] prog!geo::Rect::~Rect()(arg0=0x'
+  # (`this` first: a constructor's and a destructor's arguments decoded from their names)
+  [ "$(grep -c '\] prog!geo::Rect::Rect(int)(this=0x[0-9a-f]*, p1=[37])' "$tmp/show")" = 2 ] || fail "expected 2 constructor calls"
+  expect_line "$tmp/show" '] prog!geo::Rect::~Rect() [deleting](this=0x'
+  expect_line "$tmp/show" '] prog!geo::Rect::~Rect()(this=0x'
   # a template function by its name without the return type, with or without
   # its template arguments and parameter list
   for f in 'ns::twice<int>' 'ns::twice<int>(int)' 'int ns::twice<int>(int)' 'ns::twice'; do
     "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/prog" >/dev/null 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture -f '$f' exited $?"; }
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    # (raw: without DWARF, whether ns is a class or a namespace is not known)
     expect_regex "$tmp/show" '\] prog!int ns::twice<int>\(int\)\(arg0=0x3, .*\) = 6$'
     grep -E -- '--- (error|warning)' "$tmp/show" && fail "-f '$f': errors or warnings"
   done
@@ -2302,7 +2431,7 @@ X
     { cat "$tmp/err"; fail "capture -f 'operator new' exited $?"; }
   expect_regex "$tmp/err" "^ospy: note: -f operator new: [0-9]+ functions of that name \(overloads\), each hooked: .*operator new\(unsigned long\)"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_regex "$tmp/show" '\] libstdc\+\+\.so\.6!operator new\(unsigned long\)\(arg0=0x(10|c), '
+  expect_regex "$tmp/show" '\] libstdc\+\+\.so\.6!operator new\(unsigned long\)\(p1=(16|12)\) = 0x'
   echo "cxx-forms: constructors, destructors (the deleting one told apart), templates without their return type, operator new, by their C++ names" ;;
 cxx-late)
   # A C++ name without a module, of a library the program opens later
@@ -3451,9 +3580,9 @@ C
     LD_BIND_NOW=1 "$ospy" capture -q -f 'libstdc++.so.6!operator new[](unsigned long)' -o "$tmp/n.ospy" -- "$tmp/n" \
       >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "capture of n exited $?"; }
     "$ospy" show "$tmp/n.ospy" >"$tmp/show" || fail "show exited $?"
-    n=$(grep -c 'operator new\[\](unsigned long)(arg0=0x40' "$tmp/show")
+    n=$(grep -c 'operator new\[\](unsigned long)(p1=64)' "$tmp/show")
     [ "$n" = 10 ] || { cat "$tmp/show"; fail "expected 10 new[] calls, got $n"; }
-    grep -q 'operator new\[\](unsigned long)(arg0=0x4,' "$tmp/show" && fail "new int recorded as new[]"
+    grep -q 'operator new\[\](unsigned long)(p1=4)' "$tmp/show" && fail "new int recorded as new[]"
   fi
   echo "thunk-own-calls: a tail-call wrapper and operator new[] record their own calls" ;;
 module-name-chars)
