@@ -290,7 +290,7 @@ uint32_t ospy_cxxsig_spec(ospy_spec_table *t, const char *name, const ospy_cxxsi
   if (with_this)
     set_arg(&args[k++], "this", OSPY_BT_POINTER, 0);
   for (size_t i = 0; i < s->nparams; i++, k++) {
-    char pname[16];
+    char pname[24];
     snprintf(pname, sizeof pname, "p%zu", i + 1);
     const char *copy = ospy_spec_strdup(t, pname);
     if (!copy)
