@@ -3739,9 +3739,9 @@ C
     done
   done
   # the unwound calls of the program are given up, those that catch return
-  expect_regex "$tmp/show" "!mid\(int\)\(arg0=0x1, .*\) = \?\$"
-  expect_regex "$tmp/show" "!outer\(int\)\(arg0=0x1, .*\) = 1\$"
-  expect_regex "$tmp/show" "!rethrower\(int\)\(arg0=0x2, .*\) = 1\$"
+  expect_regex "$tmp/show" "!mid\(int\)\(p1=1\) = \?\$"
+  expect_regex "$tmp/show" "!outer\(int\)\(p1=1\) = 1\$"
+  expect_regex "$tmp/show" "!rethrower\(int\)\(p1=2\) = 1\$"
   run_as_alone "" "$tmp/base" 0 -f 'libgcc_s.so.1!_*' $own
   for fn in _Unwind_RaiseException _Unwind_Resume _Unwind_Resume_or_Rethrow _Unwind_ForcedUnwind _Unwind_Backtrace; do
     grep -qF -- "libgcc_s.so.1!$fn(" "$tmp/show" || fail "$m-bit: libgcc_s.so.1!_*: no call of $fn recorded"
