@@ -23,7 +23,7 @@ capture) # the capture reader and the text of its records
 osd) # the .osd importer, events written as JSON Lines
   srcs="src/export/osd_reader.c src/export/osd_input.c src/export/arena.c src/export/export_event.c
         src/export/sink.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
-        src/export/values_bridge.c src/export/printf_text.c
+        src/export/values_bridge.c src/export/printf_text.c src/export/xml_writer.c src/export/osd_sockaddr.c
         src/capture/format.c src/capture/event.c src/capture/fdnames.c src/capture/fdslots.c
         src/capture/symbolize.c src/capture/symbolize_dwarf.c src/capture/procmap.c"
   libs="-lbz2 -ldw -lelf -lstdc++" ;;
@@ -31,7 +31,7 @@ osd) # the .osd importer, events written as JSON Lines
 esac
 clang -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
   -Isrc -I"$out" $(pkg-config --cflags libxml-2.0) \
-  tests/fuzz/fuzz_$which.c $srcs src/config/*.c src/plan/plan.c src/plan/spec*.c src/plan/values*.c \
+  tests/fuzz/fuzz_$which.c $srcs src/config/*.c src/plan/plan.c src/plan/spec*.c src/plan/values*.c src/plan/cxx_match.c \
   src/agent/marshal_prepare.c src/expr/*.c src/arch/x86/x86_writer*.c \
   $(pkg-config --libs libxml-2.0) $libs -o "$out/fuzz_$which"
 cp -n tests/fuzz/corpus/$which/* "$out/corpus-$which/" 2>/dev/null || true
