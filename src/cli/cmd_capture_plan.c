@@ -953,7 +953,7 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     cxx_glob_hint(func, hint, sizeof hint);
     /* libgcc_s exports only _-names: the rule that keeps them out of
      * plain globs (docs/catalogue.md) is said where it decides */
-    const char *underscore = ospy_is_glob(func) && func[0] != '_'
+    const char *underscore = ospy_is_glob(func) && func[0] != '_' && !hint[0]
                                  ? " (names that start with '_' are matched only by a pattern "
                                    "that starts with '_': -f 'MODULE!_*')"
                                  : "";

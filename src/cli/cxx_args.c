@@ -7,9 +7,9 @@
  *    destructor, and a const/volatile/&/&& member do for certain, a name
  *    without a scope takes none, and a scope that the file's symbols show
  *    to be a class (its constructors or destructor, a qualified member, a
- *    parameter of its type, template arguments) is taken to be one whose
- *    function is not static; any other scope may be a namespace or a class:
- *    the function stays raw.
+ *    parameter of its type, template arguments) leaves open whether the
+ *    function is static: it stays raw, said so; any other scope may be a
+ *    namespace or a class: the function stays raw.
  *  - what it returns (only a template function's name prints it): a class
  *    may come back through a hidden first argument. The DWARF says; an ABI
  *    tag on the name (a std::string returned) keeps it raw; otherwise the
@@ -229,8 +229,14 @@ static int this_by_name(ospy_cxx_args *a, file_facts *f, const char *d, const os
   if ((plen == 3 && !strncmp(part, "std", 3)) ||
       (plen == 21 && !strncmp(part, "(anonymous namespace)", 21)))
     return NO_THIS;
-  if (d[s->scope_end - 1] == '>' || (f && is_class(a, f, d + s->name_at, s->scope_end - s->name_at)))
-    return WITH_THIS; /* (a class template's, or a class's: taken as not static) */
+  if (d[s->scope_end - 1] == '>' || (f && is_class(a, f, d + s->name_at, s->scope_end - s->name_at))) {
+    /* a static member is mangled as one that takes `this`: guessed, every
+     * argument of one of them was shown one word off */
+    snprintf(why, cap, "%.*s is a class, and whether this member function is static (takes no "
+             "`this`) the name does not say, nor does the file (no DWARF: built without -g)",
+             (int)(s->scope_end - s->name_at), d + s->name_at);
+    return UNKNOWN;
+  }
   snprintf(why, cap, "whether %.*s is a class (whose member functions take `this` first) or a "
            "namespace, the name does not say, nor does the file (no DWARF, no symbol naming "
            "it as a class)", (int)(s->scope_end - s->name_at), d + s->name_at);
