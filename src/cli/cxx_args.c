@@ -262,6 +262,15 @@ static int this_of(ospy_cxx_args *a, const char *path, uint64_t value, const cha
              "hidden first argument");
     return UNKNOWN;
   }
+  /* no DWARF: a class returned by value in memory takes a hidden first
+   * argument, which only a template's name shows it does not (a guess
+   * showed std::vector<int> make(int)'s result address as its int) */
+  if (s->name_at == 0) {
+    snprintf(why, cap, "what it returns the name does not say, nor does the file (no DWARF: "
+             "built without -g), and a class returned by value comes back through a hidden "
+             "first argument before the others");
+    return UNKNOWN;
+  }
   return this_by_name(a, f, d, s, why, cap);
 }
 
