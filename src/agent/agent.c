@@ -230,15 +230,29 @@ static void follow_execs_attached(const ospy_ring *r)
  * thread had been stopped in (a busy loop calling a hooked function): its
  * registers, restored after the call, sent it into the middle of our jump,
  * out of reach of the patcher, which moves only the threads it stops. */
+/* OSPY_TEST_INSTALL_DELAY_MS (tests only): the process's first control
+ * thread waits this long before installing the hooks, as when a thousand
+ * hooks go into a process of busy threads, so that a capture can end first
+ * (the next attaches install at once). */
+static unsigned test_install_delay_ms;
+
 static void install_after_injection(void)
 {
   for (int i = 0; i < 5000 && still_traced(); i++) { /* 5 s at most */
     struct timespec ts = { 0, 1000000L };
     nanosleep(&ts, NULL);
   }
+  static int delayed;
+  if (test_install_delay_ms && !delayed++) {
+    struct timespec ts = { test_install_delay_ms / 1000, (long)(test_install_delay_ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+      ;
+  }
   ospy_inline_attach_pending();
   ospy_inline_report_missing();
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
+  /* (the controller that stopped before this tells its user so) */
+  atomic_fetch_add(&ospy_agent_g.ring.ctl->hooks_installed, 1);
 }
 
 /* Attach mode: installs the hooks, waits for the controller's detach request
@@ -312,6 +326,8 @@ static void agent_start_ignored(int fd, int attached)
   ospy_inline_set_test_stall(env_get("OSPY_TEST_STALL_RECORD"));
   const char *fail_installs = env_get("OSPY_TEST_FAIL_INSTALL");
   ospy_inline_set_test_fail_installs(fail_installs ? (unsigned)atoi(fail_installs) : 0);
+  const char *install_delay = env_get("OSPY_TEST_INSTALL_DELAY_MS");
+  test_install_delay_ms = install_delay ? (unsigned)atoi(install_delay) : 0;
   if (!attached && !a->follow_forks) {
     scrub_environment();
     /* The mapping stays; the descriptor would shift the program's own fd
@@ -350,10 +366,15 @@ static void agent_start_ignored(int fd, int attached)
   }
   if (attached) {
     pthread_t t;
-    if (pthread_create(&t, NULL, control_thread, NULL) == 0)
+    /* counted before it runs: the controller, back from the injection,
+     * must see a control thread at work until it says "detached" */
+    atomic_fetch_add(&a->ring.ctl->control_threads, 1);
+    if (pthread_create(&t, NULL, control_thread, NULL) == 0) {
       pthread_detach(t);
-    else
+    } else {
+      atomic_fetch_sub(&a->ring.ctl->control_threads, 1);
       ospy_agent_message(OSPY_EV_ERROR, UINT32_MAX, "agent: cannot start the control thread");
+    }
     return; /* (the control thread installs the hooks) */
   }
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 6u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began */
+#define OSPY_RING_VERSION 7u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began; 7: control_threads, hooks_installed */
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
@@ -87,7 +87,13 @@ typedef struct ospy_ring_ctl {
   _Atomic uint32_t detached;   /* attached agents that unhooked after a detach request */
   uint32_t lanes;              /* 1, 2 or 4: lane i is data_size / lanes bytes at i * that */
   uint32_t controller_fd;      /* the ring's fd in the controller (/proc/PID/fd/N) */
-  uint8_t pad1[72];
+  /* Attached agents whose control thread started, and those of them whose
+   * hooks went in: while control_threads > detached, an agent is still
+   * installing or removing its hooks (also after its controller is gone:
+   * the next attach waits for it, cmd_capture_attach.c). */
+  _Atomic uint32_t control_threads;
+  _Atomic uint32_t hooks_installed;
+  uint8_t pad1[64];
   ospy_ring_lane lane[OSPY_RING_MAX_LANES];
   _Atomic uint32_t consumer_sleeping; /* consumer */
   _Atomic uint32_t wake_futex;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -89,23 +90,72 @@ static int serve_agent(void *data)
   return h->done;
 }
 
+/* How long a controller waits for an agent still installing or removing
+ * its hooks: 1640 libc hooks in a process of 8 busy threads on 2 CPUs take
+ * some 3-12 s each way. */
+#define AGENT_BUSY_WAIT_S 30
+
+/* Whether an attached agent of this ring is still at work on its hooks:
+ * installing them, or removing them after the detach request. */
+static int agent_busy(const ospy_ring_ctl *c)
+{
+  return atomic_load(&c->control_threads) > atomic_load(&c->detached);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int process_gone(pid_t pid)
+{
+  return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
 /* After the detach request: record until the agent says it removed its
- * hooks (its last events are then in the ring), at most 2 s, or until the
- * process ends. */
+ * hooks (its last events are then in the ring), or until the process ends.
+ * A capture shorter than the installation of its hooks waits for them to
+ * go in and come out again: left half-done, the process refused the next
+ * attach until its agent was through. At most AGENT_BUSY_WAIT_S. */
 static void drain_after_detach(ospy_session *s, pid_t pid)
 {
-  struct timespec t0, now;
+  ospy_ring_ctl *c = s->ring.ctl;
+  int installed = atomic_load(&c->hooks_installed) != 0;
+  if (!installed && !process_gone(pid))
+    fprintf(stderr, "ospy capture: -p %d: stopped before the agent had installed its hooks: "
+            "waiting for it to finish and remove them (up to %d s)\n", (int)pid,
+            AGENT_BUSY_WAIT_S);
+  struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
+  int said = !installed;
   for (;;) {
     ospy_session_drain(s);
-    if (atomic_load(&s->ring.ctl->detached) || (kill(pid, 0) < 0 && errno == ESRCH))
+    if (atomic_load(&c->detached) || process_gone(pid))
       break;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - t0.tv_sec >= 2)
+    double waited = seconds_since(&t0);
+    if (waited >= AGENT_BUSY_WAIT_S)
       break;
+    if (!said && waited >= 2) {
+      fprintf(stderr, "ospy capture: -p %d: waiting for the agent to remove its hooks (up to "
+              "%d s)\n", (int)pid, AGENT_BUSY_WAIT_S);
+      said = 1;
+    }
     ospy_ring_wait(&s->ring, 10);
   }
   ospy_session_drain(s);
+  /* (in the capture, and on stderr by the live view, also with -q) */
+  if (!installed)
+    ospy_session_add_message(s, OSPY_EV_WARNING, s->calls
+      ? "controller: the capture stopped before the agent had installed its hooks: the calls "
+        "recorded are only those made while they went in and came out again"
+      : "controller: the capture stopped before the agent had installed its hooks: nothing "
+        "recorded");
+  if (!atomic_load(&c->detached) && !process_gone(pid))
+    ospy_session_add_message(s, OSPY_EV_WARNING, "controller: the agent has not removed its "
+                             "hooks yet: it goes on in the process, and an attach meanwhile "
+                             "waits for it");
 }
 
 /* The inode of the ospy event ring pid maps (0: none). */
@@ -165,6 +215,81 @@ pid_t ospy_capture_ring_holder(pid_t pid)
   return holder;
 }
 
+/* The control page of the ring an agent in pid keeps from an earlier
+ * attach (the descriptor it received stays open until the next attach),
+ * mapped read-only; NULL when it has none. */
+static ospy_ring_ctl *previous_ring(pid_t pid)
+{
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+  DIR *d = opendir(dir);
+  int fd = -1;
+  for (struct dirent *e; d && fd < 0 && (e = readdir(d));) {
+    char path[320], target[128];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    if (n <= 0)
+      continue;
+    target[n] = 0;
+    if (strstr(target, "memfd:ospy-ring"))
+      fd = open(path, O_RDONLY | O_CLOEXEC);
+  }
+  if (d)
+    closedir(d);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(ospy_ring_ctl)) {
+    if (fd >= 0)
+      close(fd);
+    return NULL;
+  }
+  void *m = mmap(NULL, sizeof(ospy_ring_ctl), PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED)
+    return NULL;
+  ospy_ring_ctl *c = m;
+  if (c->magic != OSPY_RING_MAGIC || c->version != OSPY_RING_VERSION) {
+    munmap(m, sizeof(ospy_ring_ctl));
+    return NULL;
+  }
+  return c;
+}
+
+/* Whether the agent of an earlier capture of pid is still installing or
+ * removing its hooks, its capture over (its controller gone, or stopping):
+ * it refuses a new ring until it is done. */
+static int previous_agent_busy(pid_t pid, const ospy_ring_ctl *c)
+{
+  return agent_busy(c) && (atomic_load(&c->detach) || !ospy_capture_ring_holder(pid));
+}
+
+/* Before a new attach: an agent still busy with the previous capture is
+ * waited for, at most AGENT_BUSY_WAIT_S (a capture that stopped before its
+ * hooks were in leaves it installing them, then removing them). 0 when it
+ * is free (or there is none), -1 after saying why not. */
+static int wait_for_previous_agent(pid_t pid)
+{
+  ospy_ring_ctl *c = previous_ring(pid);
+  if (!c)
+    return 0;
+  int busy = previous_agent_busy(pid, c);
+  if (busy) {
+    fprintf(stderr, "ospy capture: -p %d: the agent of the previous capture is still %s its "
+            "hooks: waiting for it (up to %d s)\n", (int)pid,
+            atomic_load(&c->hooks_installed) ? "removing" : "installing", AGENT_BUSY_WAIT_S);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while ((busy = agent_busy(c)) && !process_gone(pid) && !ospy_capture_stop_requested() &&
+           seconds_since(&t0) < AGENT_BUSY_WAIT_S)
+      nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
+    busy = busy && !process_gone(pid);
+  }
+  munmap(c, sizeof(ospy_ring_ctl));
+  if (busy)
+    fprintf(stderr, "ospy capture: -p %d: the agent of the previous capture is still removing "
+            "its hooks; try again in a few seconds\n", (int)pid);
+  return busy ? -1 : 0;
+}
+
 /* An agent an earlier attach loaded from another file (ospy rebuilt or
  * reinstalled since: its mapping says "(deleted)", or another inode): it
  * stays in the process, and dlopen of ours returns it, so this ospy cannot
@@ -212,6 +337,11 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
             "running process: restart the program to capture it\n", (int)pid, loaded, agent);
     return 2;
   }
+  ospy_capture_install_signals(1); /* (Ctrl-C ends a wait for the previous agent too) */
+  if (wait_for_previous_agent(pid) < 0) {
+    ospy_capture_never_started(s);
+    return 2;
+  }
   handover h = { .listen_fd = listen_for_agent(pid), .ring_fd = s->ring.fd, .pid = pid,
                  .session = s };
   if (h.listen_fd < 0) {
@@ -224,12 +354,18 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     ospy_capture_never_started(s);
     return 2;
   }
-  ospy_capture_install_signals(1);
   int rc = ospy_inject_dlopen(pid, bits, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h, err, sizeof err);
   close(h.listen_fd);
   if (rc < 0 || !h.done) {
     pid_t holder = rc < 0 ? 0 : ospy_capture_ring_holder(pid);
-    if (holder)
+    ospy_ring_ctl *prev = rc < 0 ? NULL : previous_ring(pid);
+    int prev_busy = prev && previous_agent_busy(pid, prev);
+    if (prev)
+      munmap(prev, sizeof(ospy_ring_ctl));
+    if (prev_busy) /* (it became busy since the wait above: another attach came and went) */
+      fprintf(stderr, "ospy capture: -p %d: the agent of the previous capture is still "
+              "installing or removing its hooks; try again in a few seconds\n", (int)pid);
+    else if (holder)
       fprintf(stderr, "ospy capture: -p %d: the process is already being captured (by ospy, "
               "process %d): stop that capture first\n", (int)pid, (int)holder);
     else
