@@ -1071,6 +1071,63 @@ attach-busy)
     "$ospy" show "$cap" | grep -q 'hooks installed' || fail "round $round: no 'hooks installed'"
   done
   ;;
+attach-before-hooks)
+  # A capture shorter than the installation of its hooks (1640 libc hooks
+  # into 8 busy threads on 2 CPUs take 3-12 s; here OSPY_TEST_INSTALL_DELAY_MS
+  # holds the agent's first control thread before it installs). The
+  # controller used to leave after 2 s, saying nothing, the agent still at
+  # its hooks, and the next attaches exited 2 with "the agent was loaded but
+  # never asked for the event ring" until it was through. Now the controller
+  # says it stopped before the hooks were in and waits for the agent to put
+  # them in and take them out; an attach right after it succeeds. A
+  # controller killed while it waits: the next attach waits for the agent.
+  tp= ctl=
+  trap 'kill $tp $ctl 2>/dev/null; rm -rf "$work"' EXIT # (a spinning target outlives a failure)
+  for how in waited killed; do
+    rm -f "$work/stop" "$work/err1" "$work/err2"
+    OSPY_TEST_INSTALL_DELAY_MS=4000 "$target" 1 0 spin "$work/stop" > "$work/out" &
+    tp=$!
+    give_up() { touch "$work/stop"; wait $tp; fail "$how: $*"; }
+    wait_for "$work/out" '^pid='
+    echo "$how: ospy capture -f ospy_test_add --duration 0.2 -p PID (the agent installs 4 s late)"
+    "$ospy" capture -q -f ospy_test_add --duration 0.2 -o "$work/first.ospy" -p $tp \
+      2> "$work/err1" &
+    ctl=$! # (itself, not a timeout: killed below)
+    said='stopped before the agent had installed its hooks: waiting for it'
+    i=0
+    while ! grep -q "$said" "$work/err1" && kill -0 $ctl 2>/dev/null && [ $i -lt 3000 ]; do
+      i=$((i + 1)); sleep 0.01
+    done
+    grep -q "$said" "$work/err1" ||
+      give_up "the first attach did not say it stopped before the hooks: $(cat "$work/err1")"
+    if [ $how = killed ]; then
+      kill -9 $ctl
+      wait $ctl 2> /dev/null
+    else
+      wait $ctl || give_up "the first attach exited $?: $(cat "$work/err1")"
+      "$ospy" show "$work/first.ospy" > "$work/show1"
+      grep -q 'warning: controller: the capture stopped before the agent had installed its hooks' \
+        "$work/show1" || { cat "$work/show1" >&2; give_up "no Warning in the capture"; }
+      grep -q 'agent: detached, hooks removed' "$work/show1" ||
+        { cat "$work/show1" >&2; give_up "the first capture ended before the hooks were removed"; }
+    fi
+    echo "$how: at once, a second attach"
+    timeout -k 5 60 "$ospy" capture -q -f ospy_test_add --duration 0.5 -o "$cap" -p $tp 2> "$work/err2"
+    rc=$?
+    [ $rc = 0 ] || give_up "the second attach exited $rc: $(cat "$work/err2")"
+    if [ $how = killed ]; then
+      grep -q 'the agent of the previous capture is still [a-z]* its hooks: waiting for it' \
+        "$work/err2" || give_up "the second attach did not say it waited: $(cat "$work/err2")"
+    fi
+    # (grep -q: not the whole `ospy show` of the millions of calls a spinning thread makes)
+    "$ospy" show "$cap" 2> /dev/null | grep -q 'ospy_test_add(' ||
+      give_up "the second attach recorded no call"
+    "$ospy" show "$cap" | grep -q 'hooks installed' || give_up "second attach: no 'hooks installed'"
+    touch "$work/stop"
+    wait $tp || fail "$how: the target did not exit normally"
+    grep -q '^spun=[1-9]' "$work/out" || fail "$how: target output: $(cat "$work/out")"
+  done
+  echo "attach-before-hooks: the first capture waited for its agent and said so; the second attach succeeded (also after the first was killed)" ;;
 attach-fp)
   # The thread ptrace interrupts to inject the agent gets its vector
   # registers back: a loop keeping doubles in xmm registers computed a wrong
