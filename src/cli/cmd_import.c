@@ -66,21 +66,14 @@ int cmd_import(int argc, char **argv)
 {
   const char *in = NULL, *out = NULL, *fmt_name = NULL;
   int options = 1; /* until "--": then a file name may start with '-' */
+  int got;
   for (int i = 1; i < argc; i++) {
     if (options && !strcmp(argv[i], "--")) {
       options = 0;
     } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       import_usage(stdout);
       return 0;
-    } else if (options && (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--format", 8))) {
-      const char **dst = argv[i][1] == 'o' ? &out : &fmt_name;
-      int got = argv[i][1] == 'o' ? (i + 1 < argc ? (*dst = argv[++i], 1) : -1)
-                                  : ospy_cli_value_option(argc, argv, &i, "--format", dst);
-      if (got == 0) {
-        ospy_cli_unknown_option("import", argv[i], "FILE");
-        import_usage(stderr);
-        return 2;
-      }
+    } else if (options && (got = ospy_cli_out_format_option(argc, argv, &i, &out, &fmt_name))) {
       if (got < 0) {
         ospy_cli_missing_value("import", argv[i]);
         import_usage(stderr);

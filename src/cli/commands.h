@@ -61,6 +61,20 @@ static inline int ospy_cli_value_option(int argc, char **argv, int *i, const cha
   return 1;
 }
 
+/* -o OUT and --format NAME (or --format=NAME), as export and import take
+ * them: 1 taken (*i on its last argument), 0 neither, -1 given last without
+ * its value. */
+static inline int ospy_cli_out_format_option(int argc, char **argv, int *i, const char **out,
+                                             const char **fmt)
+{
+  if (strcmp(argv[*i], "-o"))
+    return ospy_cli_value_option(argc, argv, i, "--format", fmt);
+  if (*i + 1 == argc)
+    return -1;
+  *out = argv[++*i];
+  return 1;
+}
+
 /* --arch NAME as `check` and `expr` take it: 64 (x86-64, x86_64, amd64), 32
  * (i386, x86, i686), 0 for anything else; the names uname -m, Debian's
  * architectures and the toolchains give the two. OSPY_CLI_ARCH_NAMES lists
