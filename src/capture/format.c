@@ -7,24 +7,64 @@
 #include <string.h>
 #include <time.h>
 
+/* Decimal digits of v, right-aligned in at least width characters padded
+ * with pad ('0' or none); returns how many were written at out. */
+static size_t put_decimal(char *out, uint64_t v, unsigned width)
+{
+  char d[20];
+  size_t n = 0;
+  do
+    d[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  size_t len = 0;
+  for (; width > n; width--)
+    out[len++] = '0';
+  while (n)
+    out[len++] = d[--n];
+  return len;
+}
+
+/* hh:mm:ss.uuuuuu in local time. The wall-clock second is converted once
+ * (localtime_r looks at the time zone each time: most of a shown line's cost
+ * when every call was written with fprintf; the live view writes one a call). */
 static void put_time(FILE *out, uint64_t ns)
 {
+  static time_t last_s = (time_t)-1;
+  static char hms[16];
+  static size_t hms_len;
   time_t s = (time_t)(ns / 1000000000u);
-  struct tm tm;
-  localtime_r(&s, &tm);
-  fprintf(out, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec,
-          (unsigned)(ns % 1000000000u / 1000u));
+  if (s != last_s) {
+    struct tm tm;
+    localtime_r(&s, &tm);
+    int n = snprintf(hms, sizeof hms, "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    hms_len = n > 0 ? (size_t)n : 0;
+    last_s = s;
+  }
+  char line[32];
+  memcpy(line, hms, hms_len);
+  size_t len = hms_len + put_decimal(line + hms_len, ns % 1000000000u / 1000u, 6);
+  fwrite(line, 1, len, out);
 }
 
 static void put_prefix(FILE *out, const ospy_event_hdr *h, const ospy_format_opts *o)
 {
   put_time(out, h->ts);
-  if (!h->pid) /* ospy's own notes (how -f names were defined...) */
+  if (!h->pid) { /* ospy's own notes (how -f names were defined...) */
     fputs(" [ospy] ", out);
-  else if (o && o->show_tid && h->tid != h->pid)
-    fprintf(out, " [%u:%u] ", h->pid, h->tid);
-  else
-    fprintf(out, " [%u] ", h->pid);
+    return;
+  }
+  char ids[48];
+  size_t n = 0;
+  ids[n++] = ' ';
+  ids[n++] = '[';
+  n += put_decimal(ids + n, h->pid, 0);
+  if (o && o->show_tid && h->tid != h->pid) {
+    ids[n++] = ':';
+    n += put_decimal(ids + n, h->tid, 0);
+  }
+  ids[n++] = ']';
+  ids[n++] = ' ';
+  fwrite(ids, 1, n, out);
 }
 
 #define COLOR_BOLD "\033[1m"
@@ -269,6 +309,34 @@ static int spec_ret_raw(const ospy_plan_hook *hk, const ospy_format_opts *o)
   return fn && fn->ret_raw;
 }
 
+/* ", argN=0x1f" (as %#x: 0 without the 0x) */
+static void put_raw_arg(FILE *out, unsigned n, uint64_t v)
+{
+  char t[48];
+  size_t len = 0;
+  if (n) {
+    t[len++] = ',';
+    t[len++] = ' ';
+  }
+  memcpy(t + len, "arg", 3);
+  len += 3;
+  len += put_decimal(t + len, n, 0);
+  t[len++] = '=';
+  if (v) {
+    t[len++] = '0';
+    t[len++] = 'x';
+    char d[16];
+    size_t k = 0;
+    for (; v; v >>= 4)
+      d[k++] = "0123456789abcdef"[v & 15];
+    while (k)
+      t[len++] = d[--k];
+  } else {
+    t[len++] = '0';
+  }
+  fwrite(t, 1, len, out);
+}
+
 static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
                      const ospy_format_opts *o)
 {
@@ -300,9 +368,7 @@ static void put_call(FILE *out, const ospy_event_call *c, const ospy_plan *plan,
     for (uint32_t i = 0; i + 8 <= c->enter_len; i += 8) {
       uint64_t v;
       memcpy(&v, enter + i, 8);
-      if (c->arch_bits == 32)
-        v = (uint32_t)v;
-      fprintf(out, "%sarg%u=%#" PRIx64, i ? ", " : "", i / 8, v);
+      put_raw_arg(out, i / 8, c->arch_bits == 32 ? (uint32_t)v : v);
     }
   } else if (put_values(out, c, hk, enter, o)) {
     /* the values text carries the parentheses and the return value, but for

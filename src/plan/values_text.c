@@ -185,9 +185,26 @@ size_t ospy_safe_text(const char *s, size_t n, char *out, size_t cap)
   return b.len;
 }
 
+/* Bytes from s that ospy_safe_text keeps as they are, taken a run of
+ * printable ASCII at a time (names and paths are mostly that: the live view
+ * writes one per call). */
+static size_t plain_ascii_run(const char *s, size_t n)
+{
+  size_t k = 0;
+  while (k < n && (uint8_t)s[k] >= 0x20 && (uint8_t)s[k] < 0x7f)
+    k++;
+  return k;
+}
+
 void ospy_safe_fputs(FILE *out, const char *s, size_t n)
 {
   for (size_t i = 0; i < n;) {
+    size_t run = plain_ascii_run(s + i, n - i);
+    if (run) {
+      fwrite(s + i, 1, run, out);
+      i += run;
+      continue;
+    }
     char one[8];
     i += safe_char((const uint8_t *)s + i, n - i, one);
     fputs(one, out);
