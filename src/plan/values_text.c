@@ -16,16 +16,57 @@ typedef struct tbuf {
   size_t cap, len;
 } tbuf;
 
+/* Appends n bytes (as much as fits; len counts them all, as snprintf). */
+static void put_bytes(tbuf *b, const char *s, size_t n)
+{
+  if (b->len < b->cap) {
+    size_t room = b->cap - b->len - 1; /* keeps the terminator's byte */
+    memcpy(b->out + b->len, s, n < room ? n : room);
+    b->out[b->len + (n < room ? n : room)] = '\0';
+  }
+  b->len += n;
+}
+
 static void put(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(tbuf *b, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
+  /* the common pieces without vsnprintf: a literal, one string */
+  if (!strchr(fmt, '%')) {
+    put_bytes(b, fmt, strlen(fmt));
+    va_end(ap);
+    return;
+  }
+  if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+    const char *s = va_arg(ap, const char *);
+    put_bytes(b, s, strlen(s));
+    va_end(ap);
+    return;
+  }
   size_t room = b->len < b->cap ? b->cap - b->len : 0;
   int n = vsnprintf(room ? b->out + b->len : NULL, room, fmt, ap);
   va_end(ap);
   if (n > 0)
     b->len += (size_t)n;
+}
+
+/* An integer in decimal, as %llu or %lld (the most common value). */
+static void put_u64(tbuf *b, uint64_t v, int negative)
+{
+  char d[24];
+  size_t n = sizeof d;
+  do
+    d[--n] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  if (negative)
+    d[--n] = '-';
+  put_bytes(b, d + n, sizeof d - n);
+}
+
+static void put_i64(tbuf *b, int64_t v)
+{
+  put_u64(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 /* ---- escaping ---- */
@@ -497,9 +538,9 @@ static void put_leaf(tbuf *b, const ospy_value *v)
     else if (v->octal) /* a mode, as C writes it: 0644 */
       put(b, v->u ? "0%llo" : "0", (unsigned long long)ospy_value_hex_bits(v));
     else if (v->is_signed)
-      put(b, "%lld", (long long)v->u);
+      put_i64(b, (int64_t)v->u);
     else
-      put(b, "%llu", (unsigned long long)v->u);
+      put_u64(b, v->u, 0);
     if (v->type_kind == OSPY_KIND_FD && !v->text)
       put_fd_name(b, v);
     break;
