@@ -183,5 +183,9 @@ void ospy_values_set_fd_namer(ospy_fd_namer namer, void *ctx);
    "in => out". Either blob may be NULL. */
 size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
                                const uint8_t *leave, size_t llen, char *out, size_t cap);
+/* The same text, each value decoded on its own (the blobs once per value
+   rather than once each): the reference the fuzzer holds the fast path to. */
+size_t ospy_values_format_call_each(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
+                                    const uint8_t *leave, size_t llen, char *out, size_t cap);
 
 #endif

@@ -600,7 +600,16 @@ typedef struct fmt {
   unsigned entries;
   char convs[MAX_CONVS]; /* a format string's conversions, per value it consumed */
   unsigned nconvs;
+  struct arg_span *spans; /* SPLIT_ARGS: where each value's text is, by slot */
+  unsigned nspans, open;  /* open: the slot being written, or nspans */
+  int split_bad;          /* a value the spans cannot hold (two of one index) */
 } fmt;
+
+/* Where one top-level value's text lies in a SPLIT_ARGS buffer. */
+typedef struct arg_span {
+  size_t start, end;
+  int set;
+} arg_span;
 
 /* Code unit i of a format of `unit`-byte units (little-endian), as a
  * character of its syntax: any unit past ASCII is '?' (no syntax). */
@@ -725,12 +734,46 @@ static int put_converted(tbuf *b, const ospy_value *v, char conv)
 }
 
 #define ALL_ARGS (-100)
+#define SPLIT_ARGS (-101) /* every value, each text in its own span, no names */
+
+/* The span slot of a top-level value: 0 the return value, i + 1 argument i. */
+static unsigned span_slot(int index)
+{
+  return index == OSPY_VALUE_RETVAL ? 0 : index >= 0 ? (unsigned)index + 1 : UINT32_MAX;
+}
+
+static void span_close(fmt *f)
+{
+  if (f->open < f->nspans)
+    f->spans[f->open].end = f->b->len;
+  f->open = f->nspans;
+}
+
+/* A SPLIT_ARGS top-level value starts: whether it gets a span. */
+static int span_open(fmt *f, const ospy_value *v)
+{
+  span_close(f);
+  if (v->kind == OSPY_VALUE_TRUNCATED) /* as a single argument's text: not shown */
+    return 0;
+  unsigned slot = span_slot(v->index);
+  if (slot >= f->nspans || f->spans[slot].set) {
+    f->split_bad = 1;
+    return 0;
+  }
+  f->spans[slot] = (arg_span){ f->b->len, f->b->len, 1 };
+  f->open = slot;
+  return 1;
+}
 
 static int on_enter(const ospy_value *v, void *data)
 {
   fmt *f = data;
   unsigned d = v->depth < OSPY_VB_MAX_DEPTH + 3 ? v->depth : OSPY_VB_MAX_DEPTH + 3;
-  if (d == 0) {
+  if (d == 0 && f->want == SPLIT_ARGS) {
+    f->active = span_open(f, v);
+    if (!f->active)
+      return 0;
+  } else if (d == 0) {
     f->active = v->kind == OSPY_VALUE_TRUNCATED
                     ? f->want == ALL_ARGS
                     : f->want == ALL_ARGS ? v->index != OSPY_VALUE_RETVAL : v->index == f->want;
@@ -864,8 +907,106 @@ static int shown_by_format(const ospy_spec_fn *fn, uint32_t i)
   return ty && ty->kind == OSPY_KIND_VALIST && !fn->args[i].t.ptr;
 }
 
+/* One pass over a blob: each top-level value's text in text, its place in
+ * spans (nspans = nargs + 1 slots). 0 when the text would not be the one a
+ * value formatted alone gives (a decoding error, no room): then the caller
+ * formats value by value. */
+static int split_blob(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, char *text,
+                      size_t cap, arg_span *spans, unsigned nspans)
+{
+  tbuf b = { text, cap, 0 };
+  memset(spans, 0, nspans * sizeof *spans);
+  fmt f = { .b = &b, .want = SPLIT_ARGS, .spans = spans, .nspans = nspans, .open = nspans };
+  char err[128];
+  if (ospy_values_decode(fn, blob, len, &text_visitor, &f, err, sizeof err) < 0)
+    return 0;
+  span_close(&f);
+  return !f.split_bad && b.len < cap;
+}
+
+#define SPLIT_TEXT_CAP 16384
+#define SPLIT_MAX_ARGS 64
+
+/* The text of a value of a split blob (NULL when it has none). */
+static const arg_span *split_value(const arg_span *spans, unsigned slot)
+{
+  return spans[slot].set ? &spans[slot] : NULL;
+}
+
+
+static void put_span(tbuf *b, const char *text, const arg_span *sp)
+{
+  put_bytes(b, text + sp->start, sp->end - sp->start);
+}
+
+/* format_call_each's text, from blobs split once (split_blob). */
+static size_t format_call_split(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
+                                const uint8_t *leave, size_t llen, const char *in_text,
+                                const arg_span *in_spans, const char *out_text,
+                                const arg_span *out_spans, char *out, size_t cap)
+{
+  tbuf b = { out, cap, 0 };
+  if (cap)
+    out[0] = 0;
+  put(&b, "(");
+  unsigned shown = 0;
+  int in_from, out_from;
+  int in_cut = enter && ospy_values_cut_short(fn, enter, elen, &in_from);
+  int out_cut = leave && ospy_values_cut_short(fn, leave, llen, &out_from);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    if (shown_by_format(fn, i))
+      continue;
+    const arg_span *in = enter && (fn->args[i].dir & OSPY_DIR_IN)
+                             ? split_value(in_spans, i + 1) : NULL;
+    const arg_span *outv = leave && (fn->args[i].dir & OSPY_DIR_OUT)
+                               ? split_value(out_spans, i + 1) : NULL;
+    int in_lost = enter && (fn->args[i].dir & OSPY_DIR_IN) && !in && in_cut && (int)i >= in_from;
+    int out_lost = leave && (fn->args[i].dir & OSPY_DIR_OUT) && !outv && out_cut &&
+                   (int)i >= out_from;
+    if (!in && !outv && !in_lost && !out_lost)
+      continue;
+    put(&b, "%s%s=", shown++ ? ", " : "", fn->args[i].name);
+    if (in)
+      put_span(&b, in_text, in);
+    else if (in_lost)
+      put(&b, NO_ROOM_TEXT);
+    if ((in || in_lost) && (outv || out_lost))
+      put(&b, " => ");
+    if (outv)
+      put_span(&b, out_text, outv);
+    else if (out_lost)
+      put(&b, NO_ROOM_TEXT);
+  }
+  put(&b, ")");
+  const arg_span *ret = leave ? split_value(out_spans, 0) : NULL;
+  if (ret) {
+    put(&b, " = ");
+    put_span(&b, out_text, ret);
+  } else if (out_cut && fn->has_ret) {
+    put(&b, " = " NO_ROOM_TEXT);
+  }
+  return finish(&b);
+}
+
 size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
                                const uint8_t *leave, size_t llen, char *out, size_t cap)
+{
+  /* the common case, each blob decoded once; anything odd value by value */
+  if (fn->nargs < SPLIT_MAX_ARGS) {
+    char in_text[SPLIT_TEXT_CAP], out_text[SPLIT_TEXT_CAP];
+    arg_span in_spans[SPLIT_MAX_ARGS + 1], out_spans[SPLIT_MAX_ARGS + 1];
+    unsigned n = fn->nargs + 1;
+    int in_ok = !enter || split_blob(fn, enter, elen, in_text, sizeof in_text, in_spans, n);
+    int out_ok = !leave || split_blob(fn, leave, llen, out_text, sizeof out_text, out_spans, n);
+    if (in_ok && out_ok)
+      return format_call_split(fn, enter, elen, leave, llen, in_text, in_spans, out_text,
+                               out_spans, out, cap);
+  }
+  return ospy_values_format_call_each(fn, enter, elen, leave, llen, out, cap);
+}
+
+size_t ospy_values_format_call_each(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
+                                    const uint8_t *leave, size_t llen, char *out, size_t cap)
 {
   tbuf b = { out, cap, 0 };
   if (cap)

@@ -48,7 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   static char out[1 << 16];
   /* split the input: first half the enter blob, second half the leave blob */
   size_t half = size / 2;
-  ospy_values_format_call(fn, data, half, data + half, size - half, out, sizeof out);
+  size_t n = ospy_values_format_call(fn, data, half, data + half, size - half, out, sizeof out);
+  /* the one-pass text is the value-by-value one, byte for byte */
+  static char each[1 << 16];
+  size_t m = ospy_values_format_call_each(fn, data, half, data + half, size - half, each,
+                                          sizeof each);
+  if (n != m || strcmp(out, each) != 0) {
+    fprintf(stderr, "one pass:      %s\nvalue by value: %s\n", out, each);
+    abort();
+  }
   ospy_values_format_text(fn, data, size, OSPY_VALUES_ARGS, out, 64);
   return 0;
 }
