@@ -156,10 +156,12 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
   return 0;
 }
 
-/* Hands backtrace.c the executable ranges of what is loaded now. */
+/* Hands backtrace.c the executable ranges of what is loaded now. (Not on
+ * the stack: 16 KiB, in the hook of a dlopen a thread with a small stack
+ * may make; one rescan at a time, as for modules[].) */
 static void publish_text(void)
 {
-  uintptr_t lo[MAX_MODULES], hi[MAX_MODULES];
+  static uintptr_t lo[MAX_MODULES], hi[MAX_MODULES];
   uint32_t n = 0;
   for (int i = 0; i < nmodules; i++)
     if (modules[i].text_hi) {

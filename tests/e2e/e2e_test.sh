@@ -74,6 +74,32 @@ check_fd_threads() {
     { head -n 20 "$tmp/names"; tail -n 1 "$tmp/names"; fail "descriptor names crossed threads"; }
 }
 
+# same_as_alone BINARY: the program alone and under `ospy capture -f write`
+# print the same and exit alike (docs/reliability.md); its calls in $tmp/show.
+same_as_alone() {
+  "$1" >"$tmp/alone.out" 2>/dev/null
+  alone=$?
+  "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = $alone ] || { cat "$tmp/err"; fail "$1: exit $rc under ospy, $alone alone"; }
+  cmp -s "$tmp/alone.out" "$tmp/out" ||
+    { diff "$tmp/alone.out" "$tmp/out"; fail "$1: its output differs under ospy"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+}
+
+# stack_case SOURCE CHECK: CHECK BINARY for the program built for x86-64,
+# then for i386 where it builds and runs; says which in $i386.
+stack_case() {
+  cc -O1 -pthread -o "$tmp/p64" "$(dirname "$0")/$1" || fail "cannot build $1"
+  $2 "$tmp/p64"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O1 -pthread -o "$tmp/p32" "$(dirname "$0")/$1" 2>/dev/null && "$tmp/p32" >/dev/null 2>&1; then
+    $2 "$tmp/p32"
+    i386=checked
+  fi
+}
+
 # A config for libe2e-dlib.so, which the program opens later: one function it
 # has and one it lacks (missing-later, missing-relative).
 write_late_config() { # FILE
@@ -3795,5 +3821,25 @@ signal-dispositions)
   mask=$(echo "$dfl" | awk '{print $2}')
   [ $(( 0x$mask & 6 )) = 0 ] || fail "SIGINT/SIGQUIT ignored for the program though not for ospy: SigIgn $mask"
   echo "signal-dispositions: SIGINT and SIGQUIT as ospy got them (ignored stays ignored, default stays default)" ;;
+small-sigaltstack)
+  # a hooked call in a signal handler on an 8 KiB sigaltstack (guard page
+  # below): the agent read /proc/self/maps into an 8 KiB buffer on it (SIGSEGV)
+  check_small_altstack() {
+    same_as_alone "$1"
+    expect_line "$tmp/out" "done"
+    expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1[^,]*, buf="sig\\n", count=4\) = 4$'
+  }
+  stack_case stack_altstack.c check_small_altstack
+  echo "small-sigaltstack: a handler's write on an 8 KiB alternate stack: output and status as alone, recorded (i386 $i386)" ;;
+small-thread-stack)
+  # a PTHREAD_STACK_MIN thread with 4 KiB of locals: its first hooked call
+  # took 11 KiB of its stack (SIGSEGV)
+  check_small_thread() {
+    same_as_alone "$1"
+    expect_line "$tmp/out" "done"
+    expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1[^,]*, buf="ok\\n", count=3\) = 3$'
+  }
+  stack_case stack_thread.c check_small_thread
+  echo "small-thread-stack: a 16 KiB thread's write from its stack: output and status as alone, recorded (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac

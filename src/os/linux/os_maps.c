@@ -1,6 +1,7 @@
 /* /proc/self/maps parsing without libc (see os_maps.h). */
 #include "os/linux/os_maps.h"
 
+#include "os/linux/os_scratch.h"
 #include "os/linux/os_syscall.h"
 
 static uint64_t parse_hex(const char **p) {
@@ -48,21 +49,16 @@ static bool parse_line(const char *line, ospy_os_map *m) {
   return true;
 }
 
-int ospy_os_maps_foreach(ospy_os_map_fn fn, void *data) {
-  int fd = ospy_os_open_read("/proc/self/maps", 0);
-  if (fd < 0)
-    return fd;
-  char buf[8192];
+/* The lines of maps, read into buf (size cap) a piece at a time. */
+static int foreach_line(int fd, char *buf, size_t cap, ospy_os_map_fn fn, void *data) {
   size_t len = 0;
   bool stop = false;
   while (!stop) {
-    long r = ospy_os_sys3(SYS_read, fd, (long)(buf + len), (long)(sizeof buf - 1 - len));
+    long r = ospy_os_sys3(SYS_read, fd, (long)(buf + len), (long)(cap - 1 - len));
     if (r == -4)
       continue;
-    if (r < 0) {
-      ospy_os_close(fd);
+    if (r < 0)
       return (int)r;
-    }
     len += (size_t)r;
     if (r == 0 && len == 0)
       break;
@@ -83,14 +79,27 @@ int ospy_os_maps_foreach(ospy_os_map_fn fn, void *data) {
       break;
     /* Keep the incomplete last line; a line longer than the buffer is dropped. */
     size_t rest = len - start;
-    if (rest == sizeof buf - 1)
+    if (rest == cap - 1)
       rest = 0;
     for (size_t i = 0; i < rest; i++)
       buf[i] = buf[start + i];
     len = rest;
   }
-  ospy_os_close(fd);
   return 0;
+}
+
+/* The buffer is not on the stack: the agent reads maps from hooked calls,
+ * which may run on a small sigaltstack or thread stack (os_scratch.h). */
+int ospy_os_maps_foreach(ospy_os_map_fn fn, void *data) {
+  char *buf = ospy_os_scratch_take();
+  if (!buf)
+    return -12; /* ENOMEM */
+  int fd = ospy_os_open_read("/proc/self/maps", 0);
+  int r = fd < 0 ? fd : foreach_line(fd, buf, OSPY_OS_SCRATCH_SIZE, fn, data);
+  if (fd >= 0)
+    ospy_os_close(fd);
+  ospy_os_scratch_give(buf);
+  return r;
 }
 
 typedef struct find_ctx {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <ucontext.h>
 
+#include "os/linux/os_scratch.h"
 #include "os/linux/os_syscall.h"
 
 
@@ -27,32 +28,41 @@ struct dirent64_raw {
   char name[];
 };
 
-int ospy_os_tasks_foreach(ospy_os_task_fn fn, void *data) {
-  int fd = ospy_os_open_read("/proc/self/task", O_DIRECTORY);
-  if (fd < 0)
-    return fd;
-  char buf[4096] __attribute__((aligned(8)));
-  for (;;) {
-    long n = ospy_os_sys3(SYS_getdents64, fd, (long)buf, sizeof buf);
-    if (n <= 0) {
-      ospy_os_close(fd);
-      return n < 0 ? (int)n : 0;
-    }
-    for (long off = 0; off < n;) {
-      struct dirent64_raw *d = (struct dirent64_raw *)(buf + off);
-      off += d->reclen;
-      pid_t tid = 0;
-      const char *p = d->name;
-      if (*p < '0' || *p > '9')
-        continue;
-      while (*p >= '0' && *p <= '9')
-        tid = tid * 10 + (*p++ - '0');
-      if (!fn(tid, data)) {
-        ospy_os_close(fd);
-        return 0;
-      }
-    }
+/* The thread ids in one getdents64 answer (n bytes of buf) to fn; false
+ * once fn said stop. */
+static bool each_task(const char *buf, long n, ospy_os_task_fn fn, void *data) {
+  for (long off = 0; off < n;) {
+    const struct dirent64_raw *d = (const struct dirent64_raw *)(buf + off);
+    off += d->reclen;
+    pid_t tid = 0;
+    const char *p = d->name;
+    if (*p < '0' || *p > '9')
+      continue;
+    while (*p >= '0' && *p <= '9')
+      tid = tid * 10 + (*p++ - '0');
+    if (!fn(tid, data))
+      return false;
   }
+  return true;
+}
+
+/* The buffer is not on the stack: threads are stopped from hooked calls
+ * (a library loaded later), on the program's stacks (os_scratch.h). */
+int ospy_os_tasks_foreach(ospy_os_task_fn fn, void *data) {
+  char *buf = ospy_os_scratch_take();
+  if (!buf)
+    return -12; /* ENOMEM */
+  int fd = ospy_os_open_read("/proc/self/task", O_DIRECTORY);
+  long n = fd;
+  while (fd >= 0) {
+    n = ospy_os_sys3(SYS_getdents64, fd, (long)buf, OSPY_OS_SCRATCH_SIZE);
+    if (n <= 0 || !each_task(buf, n, fn, data))
+      break;
+  }
+  if (fd >= 0)
+    ospy_os_close(fd);
+  ospy_os_scratch_give(buf);
+  return n < 0 ? (int)n : 0;
 }
 
 bool ospy_os_task_alive(pid_t tid) {
