@@ -3841,5 +3841,17 @@ small-thread-stack)
   }
   stack_case stack_thread.c check_small_thread
   echo "small-thread-stack: a 16 KiB thread's write from its stack: output and status as alone, recorded (i386 $i386)" ;;
+stale-stack-page)
+  # a page of a coroutine's arena below its stack made PROT_NONE after a
+  # write from it: the second write's buffer was copied from the range the
+  # agent kept (SIGSEGV); now unreadable, and the call fails with EFAULT as alone
+  check_stale_page() {
+    same_as_alone "$1"
+    expect_line "$tmp/out" "r1=6 r2=-1 errno=Bad address"
+    expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1[^,]*, buf="hello\\n", count=6\) = 6$'
+    expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1[^,]*, buf=<unreadable at 0x[0-9a-f]+>, count=6\) = -1 EFAULT'
+  }
+  stack_case stack_coroutine.c check_stale_page
+  echo "stale-stack-page: a coroutine's write from a page of its arena made PROT_NONE: EFAULT as alone, recorded (i386 $i386)" ;;
 *) fail "unknown case $case_name" ;;
 esac

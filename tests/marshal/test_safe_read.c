@@ -3,8 +3,10 @@
  * on the heap, one running into an unmapped page (the readable prefix), an
  * unmapped address (0), and the same on another thread's and a signal
  * handler's stack (the stack the reader runs on changes). On a coroutine
- * whose stack is carved from an arena, a read that looks its stack up
- * takes little of it (it took 8 KiB for the maps buffer). /proc/self/maps read from a
+ * whose stack is carved from an arena: a page of the arena below it made
+ * PROT_NONE after the reader found the stack reads as 0 (it was copied
+ * directly: SIGSEGV), and a read that looks its stack up takes little of
+ * it (it took 8 KiB for the maps buffer). /proc/self/maps read from a
  * signal handler that interrupted another read of it, and with every
  * static buffer taken. */
 #include <pthread.h>
@@ -83,6 +85,22 @@ static void on_signal(int sig)
 static ucontext_t main_ctx, co_ctx;
 static uint8_t *arena;
 
+/* corostale (QA): the arena's first page, below the coroutine's stack, is
+ * read (the reader finds and keeps the stack's mapping: the whole arena),
+ * then made PROT_NONE, then read again. */
+static void co_stale_page(void)
+{
+  long page = sysconf(_SC_PAGESIZE);
+  uint8_t out[8] = { 0 };
+  memset(arena, 0x44, 8);
+  CHECK(ospy_os_read_memory((uintptr_t)arena, out, 8) == 8 && out[7] == 0x44);
+  CHECK(mprotect(arena, (size_t)page, PROT_NONE) == 0);
+  CHECK(ospy_os_read_memory((uintptr_t)arena, out, 8) == 0);
+  char local[16];
+  memset(local, 0x55, sizeof local);
+  CHECK(ospy_os_read_memory((uintptr_t)local, out, 8) == 8 && out[0] == 0x55);
+}
+
 /* The stack a read uses when it must look up the stack it runs on. */
 static size_t co_used;
 
@@ -134,6 +152,8 @@ static void check_coroutine_stacks(void)
 #if defined(__SANITIZE_ADDRESS__)
   printf("skip coroutine stacks: ASan does not follow swapcontext\n");
 #else
+  run_on_arena(co_stale_page, 0);
+  printf("ok a page below the running stack, made PROT_NONE since the stack was found, reads as 0\n");
   run_on_arena(co_stack_use, 1);
   CHECK(co_used > 0 && co_used < 2048);
   if (co_used >= 2048)

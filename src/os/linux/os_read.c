@@ -31,35 +31,90 @@ void ospy_os_read_set_pid(int pid) {
   __atomic_store_n(&own_pid, pid, __ATOMIC_RELAXED);
 }
 
-/* The readable mapping the calling thread runs on (its stack), found once
+/*
+ * The readable mapping the calling thread runs on (its stack), found once
  * per thread and again whenever the thread is on another stack (signal
- * stack, coroutine): while the thread runs on it, the mapping cannot be gone,
- * so a buffer inside it is copied without a system call. Most buffers a
- * hooked call passes (read(fd, buf, ...) with a local array) are there. */
+ * stack, coroutine). Only its live part, from the stack pointer up, is
+ * copied without a system call: the thread's frames there cannot be gone
+ * while it runs on them, and most buffers a hooked call passes (read(fd,
+ * buf, ...) with a local array) are there. The rest of the mapping may have
+ * changed since it was found (a coroutine's stack carved from an arena, a
+ * page of the arena below it made PROT_NONE since: docs/reliability.md) and
+ * is read through the kernel, as any other address.
+ */
 static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
+/* odd while stack_lo and stack_hi are written: a signal handler on this
+ * thread may look between two stores, or between the reader's two loads */
+static __thread unsigned stack_gen __attribute__((tls_model("initial-exec")));
 
-static bool on_own_stack(uintptr_t addr, size_t n) {
-  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-  if (sp < stack_lo || sp >= stack_hi) {
-    ospy_os_map m;
-    if (!ospy_os_maps_find(sp, &m) || !(m.prot & OSPY_OS_PROT_R)) {
-      stack_lo = stack_hi = 0;
-      return false;
-    }
-    stack_lo = m.start;
-    stack_hi = m.end;
-  }
-  return addr >= stack_lo && addr < stack_hi && n <= stack_hi - addr;
+#if defined(__x86_64__)
+#define RED_ZONE 128 /* what the ABI lets a function keep below its stack pointer */
+#else
+#define RED_ZONE 0
+#endif
+
+static inline uintptr_t current_sp(void) {
+  uintptr_t sp;
+#if defined(__x86_64__)
+  __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+#else
+  __asm__ volatile("mov %%esp, %0" : "=r"(sp));
+#endif
+  return sp;
+}
+
+#define TLS_LOAD(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
+#define TLS_STORE(v, x) __atomic_store_n(&(v), (x), __ATOMIC_RELAXED)
+
+/* The cached range, as one pair written by one update. */
+static bool cached_stack(uintptr_t *lo, uintptr_t *hi) {
+  unsigned gen = TLS_LOAD(stack_gen);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  *lo = TLS_LOAD(stack_lo);
+  *hi = TLS_LOAD(stack_hi);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  return !(gen & 1) && TLS_LOAD(stack_gen) == gen;
+}
+
+/* The mapping sp is in, looked up (/proc/self/maps) and cached. Kept out
+ * of its callers: their frames stay small on the path taken every call. */
+__attribute__((noinline)) static bool find_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi) {
+  ospy_os_map m;
+  bool found = ospy_os_maps_find(sp, &m) && (m.prot & OSPY_OS_PROT_R);
+  *lo = found ? m.start : 0;
+  *hi = found ? m.end : 0;
+  unsigned gen = TLS_LOAD(stack_gen);
+  if (gen & 1)
+    return found; /* a handler interrupted this thread's update: its range is for this read only */
+  TLS_STORE(stack_gen, gen + 1);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  TLS_STORE(stack_lo, *lo);
+  TLS_STORE(stack_hi, *hi);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  TLS_STORE(stack_gen, gen + 2);
+  return found;
+}
+
+/* [*lo, *hi): the live part of the stack the calling thread runs on, from
+ * its stack pointer (less the red zone) to the end of the mapping. */
+static inline bool live_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi) {
+  if ((!cached_stack(lo, hi) || sp < *lo || sp >= *hi) && !find_stack(sp, lo, hi))
+    return false;
+  if (sp - RED_ZONE > *lo)
+    *lo = sp - RED_ZONE;
+  return true;
+}
+
+static bool on_live_stack(uintptr_t addr, size_t n) {
+  uintptr_t sp = current_sp(), lo, hi;
+  if (addr < sp - RED_ZONE) /* heap, or below the stack pointer: no look-up */
+    return false;
+  return live_stack(sp, &lo, &hi) && addr >= lo && addr < hi && n <= hi - addr;
 }
 
 bool ospy_os_own_stack(uintptr_t *lo, uintptr_t *hi) {
-  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-  if (!on_own_stack(sp, 1))
-    return false;
-  *lo = stack_lo;
-  *hi = stack_hi;
-  return true;
+  return live_stack(current_sp(), lo, hi);
 }
 
 /* A word at a time; not instrumented (ASan would flag the redzones between
@@ -78,13 +133,8 @@ __attribute__((no_sanitize_address)) static void copy_from_stack(uint8_t *d, con
     d[i] = s[i];
 }
 
-size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n) {
-  if (n == 0)
-    return 0;
-  if (on_own_stack(addr, n)) {
-    copy_from_stack(buf, (const uint8_t *)addr, n);
-    return n;
-  }
+/* Anything but the live stack: the kernel copies, or says EFAULT. */
+__attribute__((noinline)) static size_t read_through_kernel(uintptr_t addr, void *buf, size_t n) {
   int pid = __atomic_load_n(&own_pid, __ATOMIC_RELAXED);
   struct iovec local = { buf, n };
   struct iovec remote = { (void *)addr, n };
@@ -95,6 +145,16 @@ size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n) {
   if (r == -14 /* EFAULT */)
     return 0;
   return read_checked(addr, buf, n);
+}
+
+size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n) {
+  if (n == 0)
+    return 0;
+  if (on_live_stack(addr, n)) {
+    copy_from_stack(buf, (const uint8_t *)addr, n);
+    return n;
+  }
+  return read_through_kernel(addr, buf, n);
 }
 
 size_t ospy_os_read_small_file(const char *path, void *buf, size_t cap)

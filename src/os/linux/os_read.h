@@ -24,8 +24,10 @@ void ospy_os_read_set_pid(int pid);
  * read whole at once), not NUL-terminated; how many, 0 when unreadable. */
 size_t ospy_os_read_small_file(const char *path, void *buf, size_t cap);
 
-/* The mapping the calling thread's stack pointer is in ([lo, hi)): readable
- * directly for as long as the thread runs on it. false if not found. */
+/* The live part of the stack the calling thread runs on, [lo, hi): from its
+ * stack pointer (less the x86-64 red zone) to the end of the mapping that
+ * holds it, readable directly for as long as the thread runs there. false
+ * if not found. */
 bool ospy_os_own_stack(uintptr_t *lo, uintptr_t *hi);
 
 #endif
