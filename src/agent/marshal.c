@@ -1161,18 +1161,20 @@ static uint64_t return_value(const mctx *m, const ospy_marshal_call *c, saved_ar
   return typed_return(m->fn, c->ctx, c->retval);
 }
 
-/* Argument values, with which computed ones are missing: resolved at enter
-   and kept in the state for leave (in scratch without a state). *fresh is
-   set when they were resolved now (computed arguments to fill). */
-static saved_args *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
-                             saved_args *scratch, int *fresh)
+static int has_state(const ospy_marshal_call *c)
 {
-  saved_args *s = c->state && c->state_size >= sizeof(saved_args) ? c->state : NULL;
+  return c->state && c->state_size >= sizeof(saved_args);
+}
+
+/* Argument values, with which computed ones are missing: resolved at enter
+   and kept in the state for leave (has_state: the callers give one). *fresh
+   is set when they were resolved now (computed arguments to fill). */
+static saved_args *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int phase, int *fresh)
+{
+  saved_args *s = c->state;
   *fresh = 0;
-  if (phase == OSPY_VB_PHASE_LEAVE && s && s->magic == STATE_MAGIC && s->nargs == fn->nargs)
+  if (phase == OSPY_VB_PHASE_LEAVE && s->magic == STATE_MAGIC && s->nargs == fn->nargs)
     return s;
-  if (!s)
-    s = scratch;
   ospy_marshal_args(fn, c, s->vals, s->regcopy);
   s->magic = STATE_MAGIC;
   s->nargs = fn->nargs;
@@ -1217,7 +1219,7 @@ static void fill_computed(mctx *m, saved_args *s, unsigned dirs, int returned)
 /* returned: at leave, whether the call returned (else it is a call given
    up, whose out values were never computed: they stay missing). */
 static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int phase,
-                     int returned, ospy_mw *w, size_t value_cap, saved_args *scratch)
+                     int returned, ospy_mw *w, size_t value_cap)
 {
   /* every field set below: no memset (a rep stos here was a tenth of a
    * decoded call) */
@@ -1228,7 +1230,7 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->value_cap = value_cap;
   m->phase = phase;
   int fresh;
-  saved_args *s = call_args(fn, c, phase, scratch, &fresh);
+  saved_args *s = call_args(fn, c, phase, &fresh);
   m->env.ctx = c->ctx;
   m->env.argv = s->vals;
   m->env.argc = fn->nargs;
@@ -1354,16 +1356,40 @@ static int put_ints(mctx *m, int phase, unsigned want)
 }
 
 static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                            size_t cap, size_t value_cap, int phase);
+
+/*
+ * A caller without a state (the tests) is lent one on the stack for the
+ * phase, in a frame of its own: the agent's calls keep theirs in their frame
+ * area, and the 400 bytes of a saved_args are not taken from the program's
+ * stack (a hooked call may run on a small one: docs/reliability.md).
+ */
+__attribute__((noinline)) static size_t phase_stateless(const ospy_spec_fn *fn,
+                                                        ospy_marshal_call *c, uint8_t *out,
+                                                        size_t cap, size_t value_cap, int phase)
+{
+  saved_args lent;
+  lent.magic = 0; /* nothing kept from an enter */
+  ospy_marshal_call with = *c;
+  with.state = &lent;
+  with.state_size = sizeof lent;
+  size_t n = marshal_phase(fn, &with, out, cap, value_cap, phase);
+  c->retval = with.retval;
+  return n;
+}
+
+static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
                             size_t cap, size_t value_cap, int phase)
 {
   if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
     return 0;
+  if (!has_state(c))
+    return phase_stateless(fn, c, out, cap, value_cap, phase);
   ospy_mw w = { out, 0, cap - 1, 0 }; /* one byte kept for OSPY_VB_END_TRUNCATED */
   uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase, 0 };
   ospy_mw_bytes(&w, hdr, sizeof hdr);
-  saved_args scratch;
   mctx m;
-  init_ctx(&m, fn, c, phase, 1, &w, value_cap, &scratch);
+  init_ctx(&m, fn, c, phase, 1, &w, value_cap);
   if (phase == OSPY_VB_PHASE_LEAVE)
     c->retval = m.env.retval; /* typed, for the caller's record */
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
@@ -1401,13 +1427,29 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
 /* A function-level condition at leave (a fault makes it false); returned:
    whether the call returned (ospy_marshal_should_log_unreturned's has not). */
 static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
+                          const ospy_spec_expr *cond, int returned);
+
+/* holds_at_leave for a caller without a state (phase_stateless). */
+__attribute__((noinline)) static int holds_stateless(const ospy_spec_fn *fn, ospy_marshal_call *c,
+                                                     const ospy_spec_expr *cond, int returned)
+{
+  saved_args lent;
+  lent.magic = 0;
+  ospy_marshal_call with = *c;
+  with.state = &lent;
+  with.state_size = sizeof lent;
+  return holds_at_leave(fn, &with, cond, returned);
+}
+
+static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
                           const ospy_spec_expr *cond, int returned)
 {
-  saved_args scratch;
+  if (!has_state(c))
+    return holds_stateless(fn, c, cond, returned);
   uint8_t dummy[8];
   ospy_mw w = { dummy, 0, sizeof dummy, 0 };
   mctx m;
-  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, returned, &w, 0, &scratch);
+  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, returned, &w, 0);
   return cond_holds(&m, cond);
 }
 

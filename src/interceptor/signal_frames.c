@@ -77,7 +77,7 @@ bool ospy_signal_frame_between(uintptr_t sp, uintptr_t end) {
     return false;
   if (end - sp > SIGNAL_SCAN_SPAN)
     end = sp + SIGNAL_SCAN_SPAN;
-  uintptr_t words[64];
+  uintptr_t words[16]; /* (a handler's calls may run on a small sigaltstack) */
   for (uintptr_t at = sp; at < end; at += sizeof words) {
     size_t want = end - at < sizeof words ? end - at : sizeof words;
     size_t got = ospy_os_read_memory(at, words, want);

@@ -531,6 +531,43 @@ static void test_out_buffer_sized_by_retval(void)
   ospy_spec_table_free(t);
 }
 
+/* A caller without a state (the agent's calls always have one): the values
+ * are resolved again at leave, in a state lent on the stack for the phase,
+ * and come out as with one; the conditions too. */
+static void test_without_state(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "read", "SSize");
+  tt_arg(t, fn, "fd", IN, "FileDescriptor");
+  tt_arg(t, fn, "buf", OUT, "ByteArrayPtr")->size_in.src = "retval";
+  tt_arg(t, fn, "count", IN, "Size");
+  t->fns[fn].cond.src = "arg.fd == 3 && retval == 5";
+  t->fns[fn].error_cond.src = "retval < 0";
+  tt_prepare(t);
+  char buf[64] = "";
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 3, 4);
+  tt_int(&k, P(buf), sizeof(void *));
+  tt_int(&k, sizeof buf, sizeof(size_t));
+  tt_done(&k, 0);
+  k.c.state = NULL;
+  k.c.state_size = 0;
+  static uint8_t in[4096], lv[4096];
+  const ospy_spec_fn *f = ospy_spec_table_fn(t, fn);
+  size_t ni = ospy_marshal_enter(f, &k.c, in, sizeof in, 65536);
+  fill_hello(buf);
+  tt_set_return(&k, 5);
+  size_t nl = ospy_marshal_leave(f, &k.c, lv, sizeof lv, 65536);
+  CHECK(k.c.retval == 5);
+  CHECK(ospy_marshal_should_log(f, &k.c) == 1);
+  CHECK(ospy_marshal_failed(f, &k.c) == 0);
+  ospy_values_format_call(f, in, ni, lv, nl, text, sizeof text);
+  CHECK_STR(text, "(fd=3, buf=\"hello\", count=64) = 5");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* The original's recv spec sizes its buffer by the return register
  * (size="reg.eax": a register is unsigned). A call that failed, -1 of its
  * signed return, has 0 bytes in it, not the 4 GiB after buf (recorded up to
@@ -1597,6 +1634,7 @@ int main(void)
   test_unreadable_struct_and_array_pointers();
   test_null_pointer_with_unreadable_size();
   test_out_buffer_sized_by_retval();
+  test_without_state();
   test_out_buffer_sized_by_return_register();
   test_out_buffer_sized_by_negative_return_check();
   test_binary_bytes();
