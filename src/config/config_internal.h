@@ -83,6 +83,8 @@ typedef struct cfg {
   uint32_t types_named, fns_named, vtables_named;
   int names_failed;          /* out of memory: lookups scan the table */
   int other_arch_cc_said;    /* a convention of the other architecture was warned of */
+  unsigned type_hints;       /* unknown type names looked for a close one (at most
+                                CFG_TYPE_HINTS_MAX: each looks at every type) */
 } cfg;
 
 /* The spec table's lookups (ospy_spec_type_lookup, _fn_lookup,
@@ -179,6 +181,24 @@ int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out);
 void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name);
 /* name is one of those named integer types (a declaration may not reuse it). */
 int cfg_is_named_int(const char *name);
+
+/* "Did you mean" (config_hints.c): the closest of the names offered to a
+ * name that is unknown, letters compared without case, within a typo or two
+ * (none for a name of 1 or 2 letters unless only its case differs). */
+typedef struct cfg_closest {
+  const char *name;
+  unsigned best;    /* the distance of found, or the most one may be */
+  char found[256];  /* "" until one is close */
+} cfg_closest;
+void cfg_closest_init(cfg_closest *c, const char *name);
+/* candidate followed by suffix ("Ptr", or "") is offered. */
+void cfg_closest_offer(cfg_closest *c, const char *candidate, const char *suffix);
+const char *cfg_closest_result(const cfg_closest *c); /* NULL: none is close */
+/* What a C spelling (int, unsigned int, char *) or a Windows name (DWORD)
+ * of a type is called here, as a sentence into buf ("C's int is Int32
+ * here"); NULL for any other name. */
+const char *cfg_foreign_type_hint(const char *name, char *buf, size_t cap);
+#define CFG_TYPE_HINTS_MAX 64
 
 /* Sections. cfg_parse_types: every <types> child of root at once (a type
    may use one a later section declares); the others: one section each. */

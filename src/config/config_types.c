@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/config_internal.h"
 
@@ -126,16 +127,58 @@ static const char *kind_name_hint(const char *name)
   return NULL;
 }
 
-void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name)
+/* The name a config can write that is closest to name: a type of the table
+ * (the built-ins, the config's own) or a named integer, as itself, its Ptr
+ * or its PtrPtr (Uint32 is UInt32, Int32ptr Int32Ptr, Int23 Int32); NULL
+ * when none is close. Each look compares every type: a file's first
+ * CFG_TYPE_HINTS_MAX unknown names get one, so that a file of many keeps
+ * loading in time that grows with its size. */
+static const char *closest_type(cfg *g, const char *name)
 {
-  const cfg_decl *d = other_arch_struct(g, name);
-  const char *hint = d ? NULL : kind_name_hint(name);
+  static cfg_closest c; /* (its result is said before the next look) */
+  static const char *const suffixes[] = { "", "Ptr", "PtrPtr" };
+  size_t n = strlen(name);
+  if (g->type_hints >= CFG_TYPE_HINTS_MAX || (n > 9 && !strcasecmp(name + n - 9, "PtrPtrPtr")))
+    return NULL; /* (a pointer deeper than PtrPtr is no typo: Int32PtrPtr means another thing) */
+  g->type_hints++;
+  cfg_closest_init(&c, name);
+  for (uint32_t i = 0; i < g->t->ntypes; i++)
+    for (size_t k = 0; k < 3 && g->t->types[i].name; k++)
+      cfg_closest_offer(&c, g->t->types[i].name, suffixes[k]);
+  for (size_t i = 0; i < sizeof named_ints / sizeof named_ints[0]; i++)
+    for (size_t k = 0; k < 3; k++)
+      cfg_closest_offer(&c, named_ints[i].name, suffixes[k]);
+  return cfg_closest_result(&c);
+}
+
+/* An unknown type that is no declaration of the other architecture's: what
+ * the config most likely meant, when something says it (a kind's name, a C
+ * or Windows spelling, a name close to a type's). */
+static void error_unknown_name(cfg *g, cfg_pos p, const char *name)
+{
+  char foreign[200];
+  const char *hint = kind_name_hint(name);
   if (hint) {
     cfg_error(g, p, "unknown type '%s': %s", name, hint);
     return;
   }
-  if (!d) {
+  hint = cfg_foreign_type_hint(name, foreign, sizeof foreign);
+  if (hint) {
+    cfg_error(g, p, "unknown type '%s' (%s)", name, hint);
+    return;
+  }
+  hint = closest_type(g, name);
+  if (hint)
+    cfg_error(g, p, "unknown type '%s' (did you mean %s?)", name, hint);
+  else
     cfg_error(g, p, "unknown type '%s'", name);
+}
+
+void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name)
+{
+  const cfg_decl *d = other_arch_struct(g, name);
+  if (!d) {
+    error_unknown_name(g, p, name);
     return;
   }
   const char *target = arch_name(g->c->arch_bits);

@@ -116,7 +116,7 @@ static void test_diagnostics(void)
             "  </field>\n"
             "  <field name=\"d\" type=\"Array\"/>\n"
             "</structure></types>\n"),
-         "t.xml:3:36: error: unknown type 'UInt33'\n"
+         "t.xml:3:36: error: unknown type 'UInt33' (did you mean UInt32?)\n"
          "t.xml:4:52: error: bad endian 'middle': expected big or little\n"
          "t.xml:4:71: error: marshalAs type 'S' is not an integer type\n"
          "t.xml:6:37: error: bad propertyName 'length': expected size or elementCount\n"
@@ -749,6 +749,77 @@ static void test_types_across_sections(void)
          "errors in place\n", test_failures == failures_before ? "ok" : "FAILED");
 }
 
+/* EXPECT, with what it expects printed first: the test's output says what
+   each case checks. */
+#define EXPECT_SAID(what, xml, want) \
+  (printf("expect (%s):\n%s", what, want), EXPECT(xml, want))
+
+/* An unknown type name says what was most likely meant (it said only
+ * "unknown type 'Uint32'"): a name written in another case (Uint32,
+ * Int32ptr, asciistringptrptr), one a typo or two away (Int23, UInt33,
+ * Colr: the config's own Col), a C or Windows spelling (int, unsigned int,
+ * char *, void *, bool, DWORD), where a type is named: type, elementType,
+ * marshalAs, a field's. A name close to none (Nope, Z: not S) is said
+ * plainly, and a pointer deeper than PtrPtr is no typo of one. */
+static void test_type_hints(void)
+{
+  int failures_before = test_failures;
+  EXPECT_SAID("types written in another case, or a typo away",
+    HM("<types><enumeration name=\"Col\"><member name=\"RED\" value=\"1\"/></enumeration>"
+       "<structure name=\"S\"><field name=\"a\" offset=\"0\" type=\"uint8\"/></structure></types>\n"
+       FN("<argument name=\"a\" type=\"Uint32\"/>\n"
+          "<argument name=\"b\" type=\"Int32ptr\"/>\n"
+          "<argument name=\"c\" type=\"asciistringptrptr\"/>\n"
+          "<argument name=\"d\" type=\"Int23\"/>\n"
+          "<argument name=\"e\" type=\"Colr\"/>\n"
+          "<argument name=\"f\" type=\"ArrayPtr\" elementType=\"Doubel\" elementCount=\"2\"/>\n"
+          "<argument name=\"g\" type=\"Col\" marshalAs=\"UInt61\"/>\n"
+          "<argument name=\"h\" type=\"Nope\"/>\n"
+          "<argument name=\"i\" type=\"Z\"/>\n"
+          "<argument name=\"j\" type=\"processid\"/>\n"
+          "<argument name=\"k\" type=\"Int32PtrPtrPtr\"/>\n")),
+    "t.xml:2:129: error: unknown type 'uint8' (did you mean UInt8?)\n"
+    "t.xml:6:26: error: unknown type 'Uint32' (did you mean UInt32?)\n"
+    "t.xml:7:26: error: unknown type 'Int32ptr' (did you mean Int32Ptr?)\n"
+    "t.xml:8:26: error: unknown type 'asciistringptrptr' (did you mean AsciiStringPtrPtr?)\n"
+    "t.xml:9:26: error: unknown type 'Int23' (did you mean Int32?)\n"
+    "t.xml:10:26: error: unknown type 'Colr' (did you mean Col?)\n"
+    "t.xml:11:49: error: unknown type 'Doubel' (did you mean Double?)\n"
+    "t.xml:12:42: error: unknown type 'UInt61' (did you mean UInt16?)\n"
+    "t.xml:13:26: error: unknown type 'Nope'\n"
+    "t.xml:14:26: error: unknown type 'Z'\n"
+    "t.xml:15:26: error: unknown type 'processid' (did you mean ProcessId?)\n"
+    "t.xml:16:26: error: unknown type 'Int32PtrPtrPtr'\n");
+  EXPECT_SAID("C and Windows spellings",
+    HM("<specs><functions>\n<function name=\"f\">\n<returnValue type=\"void\"/>\n<arguments>\n"
+       "<argument name=\"a\" type=\"int\"/>\n"
+       "<argument name=\"b\" type=\"unsigned int\"/>\n"
+       "<argument name=\"c\" type=\"const char *\"/>\n"
+       "<argument name=\"d\" type=\"char**\"/>\n"
+       "<argument name=\"e\" type=\"void*\"/>\n"
+       "<argument name=\"f\" type=\"bool\"/>\n"
+       "<argument name=\"g\" type=\"long\"/>\n"
+       "<argument name=\"h\" type=\"size_t\"/>\n"
+       "<argument name=\"i\" type=\"uint16_t *\"/>\n"
+       "<argument name=\"j\" type=\"DWORD\"/>\n"
+       "<argument name=\"k\" type=\"pid_t\"/>\n"
+       "</arguments>\n</function>\n</functions></specs>\n"),
+    "t.xml:4:20: error: unknown type 'void' (C's void is no value: a function that returns "
+    "nothing has no <returnValue>; void * is Pointer)\n"
+    "t.xml:6:26: error: unknown type 'int' (C's int is Int32 here)\n"
+    "t.xml:7:26: error: unknown type 'unsigned int' (C's unsigned int is UInt32 here)\n"
+    "t.xml:8:26: error: unknown type 'const char *' (C's char * is AsciiStringPtr here)\n"
+    "t.xml:9:26: error: unknown type 'char**' (C's char ** is AsciiStringPtrPtr here)\n"
+    "t.xml:10:26: error: unknown type 'void*' (C's void * is Pointer here)\n"
+    "t.xml:11:26: error: unknown type 'bool' (C's bool is Boolean here)\n"
+    "t.xml:12:26: error: unknown type 'long' (C's long is SSize here)\n"
+    "t.xml:13:26: error: unknown type 'size_t' (C's size_t is Size here)\n"
+    "t.xml:14:26: error: unknown type 'uint16_t *' (C's uint16_t * is UInt16Ptr here)\n"
+    "t.xml:15:26: error: unknown type 'DWORD' (Windows' DWORD is UInt32 here)\n"
+    "t.xml:16:26: error: unknown type 'pid_t' (C's pid_t is ProcessId here)\n");
+  printf("%s type hints\n", test_failures == failures_before ? "ok" : "FAILED");
+}
+
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
    registers. `ospy check` names them. */
@@ -787,6 +858,7 @@ int main(int argc, char **argv)
   test_process_id();
   test_regparm();
   test_types_across_sections();
+  test_type_hints();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);
