@@ -80,6 +80,16 @@ const char *cfg_closest_result(const cfg_closest *c)
   return c->found[0] ? c->found : NULL;
 }
 
+const char *cfg_closest_attr(const char *name, const char *const *allowed)
+{
+  static cfg_closest c; /* (its result outlives the call; the loader is one thread) */
+  cfg_closest_init(&c, name);
+  for (size_t i = 0; allowed[i]; i++)
+    cfg_closest_offer(&c, allowed[i], "");
+  return cfg_closest_result(&c);
+}
+
+
 /* ---- C and Windows spellings ---- */
 
 /* What a C type (its base, without '*') is called here; the integer types

@@ -194,6 +194,8 @@ void cfg_closest_init(cfg_closest *c, const char *name);
 /* candidate followed by suffix ("Ptr", or "") is offered. */
 void cfg_closest_offer(cfg_closest *c, const char *candidate, const char *suffix);
 const char *cfg_closest_result(const cfg_closest *c); /* NULL: none is close */
+/* The attribute of allowed (NULL-terminated) closest to name, or NULL. */
+const char *cfg_closest_attr(const char *name, const char *const *allowed);
 /* What a C spelling (int, unsigned int, char *) or a Windows name (DWORD)
  * of a type is called here, as a sentence into buf ("C's int is Int32
  * here"); NULL for any other name. */

@@ -53,11 +53,15 @@ int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed)
     size_t i = 0;
     while (allowed[i] && strcmp(allowed[i], (const char *)a->name))
       i++;
-    if (!allowed[i]) {
-      cfg_error(g, cfg_pos_attr_name(g, n, (const char *)a->name), "unknown attribute '%s' on <%s>",
-                (const char *)a->name, (const char *)n->name);
-      bad = 1;
-    }
+    if (allowed[i])
+      continue;
+    /* a misspelt attribute is an error (it would be ignored); the one meant,
+       when one is close, is named: calingConvention is callingConvention */
+    const char *close = cfg_closest_attr((const char *)a->name, allowed);
+    cfg_error(g, cfg_pos_attr_name(g, n, (const char *)a->name), "unknown attribute '%s' on "
+              "<%s>%s%s%s", (const char *)a->name, (const char *)n->name,
+              close ? " (did you mean " : "", close ? close : "", close ? "?)" : "");
+    bad = 1;
   }
   return bad ? -1 : 0;
 }

@@ -820,6 +820,31 @@ static void test_type_hints(void)
   printf("%s type hints\n", test_failures == failures_before ? "ok" : "FAILED");
 }
 
+/* An unknown attribute is an error (a misspelt one would be ignored), and
+ * says which attribute of that element was most likely meant (it said only
+ * "unknown attribute 'calingConvention' on <function>"). */
+static void test_attr_hints(void)
+{
+  int failures_before = test_failures;
+  EXPECT_SAID("misspelt attributes",
+    HM("<types><enumeration name=\"E\"><member name=\"A\" valeu=\"1\"/></enumeration></types>\n"
+       "<specs><functions>\n<function name=\"f\" calingConvention=\"cdecl\" colour=\"red\">\n"
+       "<arguments>\n<argument name=\"a\" type=\"Int32\" Hex=\"true\"/>\n"
+       "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"4\" drection=\"out\"/>\n"
+       "</arguments>\n</function>\n</functions></specs>\n"
+       "<hooks><module name=\"m\"><function specid=\"f\"/></module></hooks>\n"),
+    "t.xml:2:30: error: <member> 'A' needs a 'value' attribute\n"
+    "t.xml:2:47: error: unknown attribute 'valeu' on <member> (did you mean value?)\n"
+    "t.xml:4:20: error: unknown attribute 'calingConvention' on <function> (did you mean "
+    "callingConvention?)\n"
+    "t.xml:4:45: error: unknown attribute 'colour' on <function>\n"
+    "t.xml:6:33: error: unknown attribute 'Hex' on <argument> (did you mean hex?)\n"
+    "t.xml:7:49: error: unknown attribute 'drection' on <argument> (did you mean direction?)\n"
+    "t.xml:11:25: error: <function> needs a 'specId' attribute\n"
+    "t.xml:11:35: error: unknown attribute 'specid' on <function> (did you mean specId?)\n");
+  printf("%s attribute hints\n", test_failures == failures_before ? "ok" : "FAILED");
+}
+
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
    registers. `ospy check` names them. */
@@ -859,6 +884,7 @@ int main(int argc, char **argv)
   test_regparm();
   test_types_across_sections();
   test_type_hints();
+  test_attr_hints();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);
