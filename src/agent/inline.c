@@ -1662,13 +1662,20 @@ static void report_module_never_loaded(uint32_t i)
   uint32_t flags = never_loaded_flags(mod, &first);
   if (first != i)
     return;
+  /* a loaded module whose name is a typo away is most likely the one meant
+     (libwidgt.so for libwidget.so, libc.so for libc.so.6): named */
+  char close[256], hint[320], head[1024];
+  hint[0] = 0;
+  if (ospy_agent_module_close_to(mod, close, sizeof close))
+    ospy_agent_join3(hint, sizeof hint, " (did you mean ", close, "? it was loaded)");
+  ospy_agent_join3(head, sizeof head, "agent: the program ended without loading ", mod, hint);
   if (flags & OSPY_HOOK_F_NAMED)
-    ospy_agent_messagef2(OSPY_EV_ERROR, UINT32_MAX, "agent: the program ended without loading ",
-                         mod, ": its functions were never hooked");
+    ospy_agent_messagef2(OSPY_EV_ERROR, UINT32_MAX, head, ": its functions were never hooked",
+                         NULL);
   else
-    ospy_agent_messagef2(OSPY_EV_WARNING, UINT32_MAX, "agent: the program ended without loading ",
-                         mod, ": the config's functions in it were never hooked (a module "
-                         "is named by its file name, as /proc/PID/maps shows it)");
+    ospy_agent_messagef2(OSPY_EV_WARNING, UINT32_MAX, head, ": the config's functions in it "
+                         "were never hooked (a module is named by its file name, as "
+                         "/proc/PID/maps shows it)", NULL);
 }
 
 /* The program ends: a function never found is an error now, said by what

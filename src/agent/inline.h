@@ -110,6 +110,11 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
 unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph);
 /* Whether a loaded module's file name matches glob ("" : the program). */
 int ospy_agent_module_present(const char *glob);
+/* The file name of a loaded module (the program's included) a typo or two
+ * from name, a plain file name no module has (libwidgt.so: libwidget.so;
+ * libc.so: libc.so.6), into out; 0 when none is close, or name is a path or
+ * a glob. */
+int ospy_agent_module_close_to(const char *name, char *out, size_t cap);
 int ospy_agent_glob_match(const char *glob, const char *name);
 
 #endif

@@ -907,6 +907,50 @@ static unsigned edit_distance(const char *a, const char *b, unsigned limit)
   return row[lb];
 }
 
+/* Within a typo or two of a name of len bytes: fewer in a short one. */
+static unsigned close_limit(size_t len)
+{
+  return len <= 4 ? 1 : len <= 10 ? 2 : 3;
+}
+
+typedef struct close_module {
+  const char *name;
+  unsigned best;
+  char found[256]; /* "" until one is close */
+} close_module;
+
+static int close_module_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  close_module *c = data;
+  const char *name = info->dlpi_name ? info->dlpi_name : "";
+  if (is_agent_module(name) || !strncmp(name, "linux-", 6))
+    return 0; /* (the vDSO has no file) */
+  const char *base = base_name(name[0] ? name : main_program_path());
+  if (!base[0] || !strcmp(base, c->name))
+    return 0;
+  unsigned d = edit_distance(c->name, base, c->best);
+  if (d < c->best || (d == c->best && !c->found[0])) {
+    c->best = d;
+    ospy_agent_join3(c->found, sizeof c->found, base, NULL, NULL);
+  }
+  return 0;
+}
+
+int ospy_agent_module_close_to(const char *name, char *out, size_t cap)
+{
+  static close_module c; /* (not on a thread's stack; said at the end, one thread) */
+  if (strpbrk(name, "/*?["))
+    return 0;
+  c.name = name;
+  c.best = close_limit(strlen(name));
+  c.found[0] = 0;
+  dl_iterate_phdr(close_module_cb, &c);
+  if (c.found[0])
+    ospy_agent_join3(out, cap, c.found, NULL, NULL);
+  return c.found[0] != 0;
+}
+
 /* The defined function of the file's dynamic symbols and .symtab whose name
  * is closest to name (a misspelling: nosuchlibc is not one, strln is), into
  * out; 0 when none is close. Never name itself: "check the name (close is
@@ -919,8 +963,7 @@ static int closest_function(const uint8_t *map, size_t size, const char *name, c
       eh->e_shentsize != sizeof(ElfW(Shdr)) ||
       eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
     return 0;
-  size_t len = strlen(name);
-  unsigned best = len <= 4 ? 1 : len <= 10 ? 2 : 3; /* at most a typo or two */
+  unsigned best = close_limit(strlen(name)); /* at most a typo or two */
   int found = 0;
   const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
   for (unsigned i = 0; i < eh->e_shnum; i++) {
