@@ -159,6 +159,14 @@ void cfg_parse_radix(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
    width and signedness the value is read with (an enumeration of a wider
    integer: SigHandler as Size). */
 void cfg_parse_marshal_as(cfg *g, xmlNodePtr n, ospy_spec_typeref *r);
+/* hex, octal, marshalAs and elementType on a <field>, <argument> or
+ * <returnValue> whose type makes no use of them (hex on a Float, marshalAs on
+ * a string, elementType on anything but an Array): a warning at the
+ * attribute, and the attribute dropped from r, so that the plan and `ospy
+ * check` hold only what is used. what: "argument 'a'", "field 'x'", "the
+ * return value"; tn: the type as written, known. */
+void cfg_unused_type_attrs(cfg *g, xmlNodePtr n, const char *what, const char *tn,
+                           ospy_spec_typeref *r);
 /* size="1|2|4" on a Boolean, CPPBool or MSBool (or its Ptr) <field>,
    <argument> or <returnValue>: the width it is read with, as oSpy's
    Boolean::SetProperty took it (kept as a marshalAs of UInt8, UInt16 or

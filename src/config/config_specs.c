@@ -433,6 +433,31 @@ static void check_byval_direction(cfg *g, xmlNodePtr n, const ospy_spec_arg *a)
             "structure the function fills is passed by address: %sPtr)", a->name, sn, sn);
 }
 
+/* out or in/out on a scalar passed by value (an int, a pointer's own
+ * value): the function has a copy, and nothing it writes there reaches the
+ * caller; what is recorded at return is not something the call gave back.
+ * Out means something for a computed argument (value=: taken at return), a
+ * Dynamic one (its type picked at return, from a computed out argument) and
+ * one with a <logCondition> (decided at return: recorded only when the call
+ * succeeded, say). */
+static void check_byval_scalar_direction(cfg *g, xmlNodePtr n, const ospy_spec_arg *a,
+                                         const char *tn)
+{
+  static const uint8_t scalars[] = { OSPY_KIND_INT, OSPY_KIND_BOOL, OSPY_KIND_POINTER,
+                                     OSPY_KIND_FLOAT, OSPY_KIND_ENUM, OSPY_KIND_FLAGS,
+                                     OSPY_KIND_IPV4, OSPY_KIND_ERRNO, OSPY_KIND_FD };
+  if (!(a->dir & OSPY_DIR_OUT) || a->t.ptr || a->value.src || a->cond.src)
+    return;
+  uint8_t kind = g->t->types[a->t.type].kind;
+  if (!memchr(scalars, kind, sizeof scalars))
+    return; /* (strings, buffers and arrays are passed by address; a structure by value
+               is an error of its own) */
+  cfg_warning(g, cfg_pos_attr_name(g, n, "direction"), "direction=\"%s\" on argument '%s' "
+              "of type %s, passed by value: the function works on its own copy, and nothing "
+              "it writes there reaches the caller (a value the function fills is passed by "
+              "address: %sPtr)", a->dir == OSPY_DIR_OUT ? "out" : "in/out", a->name, tn, tn);
+}
+
 /* Checks that need the whole argument list. */
 static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
 {
@@ -455,12 +480,31 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
               "argument '%s' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'", a->name);
   if (a->value.src)
     check_value(g, n, fn, a);
-  if (a->size_in.src && !cfg_type_takes_size(g, &a->t) && own_type(g, n))
+  int size_unused = a->size_in.src && !cfg_type_takes_size(g, &a->t) && own_type(g, n);
+  if (size_unused)
     cfg_warning(g, cfg_pos_attr_name(g, n, "size"), "size on argument '%s' of type %s is not "
                 "used: it gives the bytes of a ByteArray (or bounds a SockAddr), and the width "
                 "of a Boolean, CPPBool or MSBool", a->name, tn);
+  int count_unused = a->count_in.src && ty->kind != OSPY_KIND_ARRAY && own_type(g, n);
+  if (count_unused)
+    cfg_warning(g, cfg_pos_attr_name(g, n, "elementCount"), "elementCount on argument '%s' of "
+                "type %s is not used: it counts the elements of an Array or ArrayPtr", a->name,
+                tn);
   check_ab(g, n, "size", fn, a, &a->size_in, &a->size_out);
   check_ab(g, n, "elementCount", fn, a, &a->count_in, &a->count_out);
+  /* (checked all the same: a bad expression is an error wherever it is)
+     dropped, so that the plan holds what is used: evaluated, one that
+     faulted made the argument '?' */
+  if (size_unused)
+    a->size_in.src = a->size_out.src = NULL;
+  if (count_unused)
+    a->count_in.src = a->count_out.src = NULL;
+  if (own_type(g, n)) {
+    char what[96];
+    snprintf(what, sizeof what, "argument '%s'", a->name);
+    cfg_unused_type_attrs(g, n, what, tn, &a->t);
+    check_byval_scalar_direction(g, n, a, tn);
+  }
   if (a->type_base.src)
     check_type_base(g, n, fn, a);
   for (xmlNodePtr c = n->children; c; c = c->next)
@@ -626,6 +670,8 @@ static void parse_return(cfg *g, xmlNodePtr c, ospy_spec_fn *fn)
       cfg_error(g, cfg_pos_attr(g, c, "type"), "a return value cannot be '%s': nothing says "
                 "how long it is (return it as Pointer, or describe the memory as an out "
                 "argument with a size)", tn);
+    else
+      cfg_unused_type_attrs(g, c, "the return value", tn, &r);
     fn->ret = r;
     fn->has_ret = 1;
   }

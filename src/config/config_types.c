@@ -1,4 +1,5 @@
 /* <types>: enumerations and structures. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -252,6 +253,81 @@ int cfg_type_takes_size(cfg *g, const ospy_spec_typeref *r)
     return 1; /* (unknown: reported where it is named) */
   uint8_t k = g->t->types[r->type].kind;
   return k == OSPY_KIND_BYTES || k == OSPY_KIND_SOCKADDR;
+}
+
+static uint8_t kind_of(const cfg *g, uint32_t type)
+{
+  return type < g->t->ntypes ? g->t->types[type].kind : 0;
+}
+
+/* Whether hex="true" (octal: octal="true") changes how a value of this type
+ * is shown: an integer's digits (an enumeration's or flags value's unnamed
+ * rest, an errno or descriptor without a name), and with hex, a pointer's,
+ * a ByteArray's or an AsciiString's bytes as hex digits; an array's, its
+ * elements'. Not a float, a boolean, a structure, a wide string, an address. */
+static int shown_in_base(const cfg *g, uint32_t type, uint32_t elem, int octal)
+{
+  switch (kind_of(g, type)) {
+  case OSPY_KIND_INT: case OSPY_KIND_ENUM: case OSPY_KIND_FLAGS: case OSPY_KIND_ERRNO:
+  case OSPY_KIND_FD: case OSPY_KIND_DYNAMIC:
+    return 1;
+  case OSPY_KIND_POINTER: case OSPY_KIND_BYTES:
+    return !octal;
+  case OSPY_KIND_STRING:
+    return !octal && g->t->types[type].width == 1;
+  case OSPY_KIND_ARRAY:
+    return elem == OSPY_SPEC_NONE || shown_in_base(g, elem, OSPY_SPEC_NONE, octal);
+  default:
+    return 0;
+  }
+}
+
+/* Whether marshalAs (the width an integer is read with) applies to this type:
+ * the integers, enumerations and other scalars read as one; not a float, a
+ * string, a buffer, an array (its elements are read as their type), a
+ * structure. */
+static int read_as_integer(const cfg *g, uint32_t type)
+{
+  switch (kind_of(g, type)) {
+  case OSPY_KIND_INT: case OSPY_KIND_BOOL: case OSPY_KIND_POINTER: case OSPY_KIND_ENUM:
+  case OSPY_KIND_FLAGS: case OSPY_KIND_IPV4: case OSPY_KIND_ERRNO: case OSPY_KIND_FD:
+  case OSPY_KIND_DYNAMIC:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+void cfg_unused_type_attrs(cfg *g, xmlNodePtr n, const char *what, const char *tn,
+                           ospy_spec_typeref *r)
+{
+  if (r->type >= g->t->ntypes)
+    return; /* (unknown: said where it is named) */
+  int array = kind_of(g, r->type) == OSPY_KIND_ARRAY;
+  if (cfg_attr(g, n, "elementType") && !array) {
+    cfg_warning(g, cfg_pos_attr_name(g, n, "elementType"), "elementType on %s of type %s is "
+                "not used: it gives the type of an Array's or ArrayPtr's elements", what, tn);
+    r->elem_type = OSPY_SPEC_NONE;
+    r->elem_ptr = 0;
+  }
+  uint32_t elem = array ? r->elem_type : OSPY_SPEC_NONE;
+  if (r->hex && !shown_in_base(g, r->type, elem, 0)) {
+    cfg_warning(g, cfg_pos_attr_name(g, n, "hex"), "hex on %s of type %s is not used: it "
+                "shows an integer in hex (and a ByteArray's or AsciiString's bytes as hex "
+                "digits)", what, tn);
+    r->hex = 0;
+  }
+  if (r->octal && !shown_in_base(g, r->type, elem, 1)) {
+    cfg_warning(g, cfg_pos_attr_name(g, n, "octal"), "octal on %s of type %s is not used: it "
+                "shows an integer in octal", what, tn);
+    r->octal = 0;
+  }
+  if (cfg_attr(g, n, "marshalAs") && !read_as_integer(g, r->type)) {
+    cfg_warning(g, cfg_pos_attr_name(g, n, "marshalAs"), "marshalAs on %s of type %s is not "
+                "used: it gives an integer, an enumeration or a flags value the width and "
+                "signedness it is read with", what, tn);
+    r->marshal_as = OSPY_SPEC_NONE;
+  }
 }
 
 /* arch="x86-64|i386" on a <structure>: 64, 32, 0 when absent, -1 when bad
@@ -543,6 +619,9 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
     f->t.elem_type = er.type;
     f->t.elem_ptr = er.ptr;
   }
+  char what[96];
+  snprintf(what, sizeof what, "field '%s'", f->name ? f->name : "");
+  cfg_unused_type_attrs(g, c, what, type, &f->t);
   if (f->t.type == OSPY_BT_ARRAY && !et && f->t.elem_type == OSPY_SPEC_NONE)
     /* (an unknown one is reported above; a FooPtrPtr has its own) */
     cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",

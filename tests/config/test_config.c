@@ -42,6 +42,23 @@ static void expect(const char *xml, const char *want, int line)
 }
 #define EXPECT(xml, want) expect(xml, want, __LINE__)
 
+/* Load `xml`: it loads (warnings are no failure), with the diagnostics `want`. */
+static void expect_loads(const char *xml, const char *want, int line)
+{
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  int rc = ospy_config_load_buffer("t.xml", xml, strlen(xml), 64, &c, &d);
+  const char *got = diag_text(&d);
+  if (strcmp(got, want) != 0 || rc != 0) {
+    fprintf(stderr, "test_config.c:%d: diagnostics differ\n--- got (rc %d)\n%s--- want (rc 0)\n%s",
+            line, rc, got, want);
+    test_failures++;
+  }
+  ospy_config_free(c);
+  ospy_diag_free(&d);
+}
+
 #define HM(body) "<hookManager>\n" body "</hookManager>\n"
 #define FN(args) \
   "<specs><functions>\n<function name=\"f\">\n<arguments>\n" args "</arguments>\n</function>\n</functions></specs>\n"
@@ -845,6 +862,107 @@ static void test_attr_hints(void)
   printf("%s attribute hints\n", test_failures == failures_before ? "ok" : "FAILED");
 }
 
+/* Attributes that mean nothing where they are were taken without a word
+ * (elementCount on an Int32 even showed in ospy check's plan): a warning at
+ * the attribute, as for size and typeNameBase, and the attribute dropped
+ * from the spec. Where they mean something (hex on an AsciiString: show
+ * writes its bytes in hex; marshalAs on an Int32: read as an Int8; an out
+ * Int32Ptr, a computed value, an out Int32 recorded when a condition holds at
+ * return) nothing is said. */
+static const char unused_attrs_xml[] = HM(
+  "<types><structure name=\"P\">\n"
+  "<field name=\"x\" offset=\"0\" type=\"Int32\" elementType=\"Int8\"/>\n"
+  "<field name=\"d\" offset=\"8\" type=\"Double\" hex=\"true\"/>\n"
+  "<field name=\"s\" offset=\"16\" type=\"AsciiStringPtr\" marshalAs=\"UInt8\"/>\n"
+  "</structure></types>\n"
+  "<specs><functions>\n<function name=\"f\">\n<returnValue type=\"Float\" hex=\"true\"/>\n"
+  "<arguments>\n"
+  "<argument name=\"a\" type=\"Int32\" elementCount=\"3\"/>\n"
+  "<argument name=\"b\" type=\"PPtr\" elementType=\"Int8\"/>\n"
+  "<argument name=\"c\" type=\"Float\" hex=\"true\"/>\n"
+  "<argument name=\"d\" type=\"UnicodeStringPtr\" hex=\"true\"/>\n"
+  "<argument name=\"e\" type=\"Pointer\" octal=\"true\"/>\n"
+  "<argument name=\"g\" type=\"AsciiStringPtr\" marshalAs=\"UInt8\"/>\n"
+  "<argument name=\"h\" type=\"Double\" marshalAs=\"Int32\"/>\n"
+  "<argument name=\"i\" type=\"Int32\" direction=\"out\"/>\n"
+  "<argument name=\"j\" type=\"Pointer\" direction=\"in/out\"/>\n"
+  "<argument name=\"k\" type=\"AsciiStringPtr\" hex=\"true\"/>\n"
+  "<argument name=\"l\" type=\"ByteArrayPtr\" size=\"4\" hex=\"true\"/>\n"
+  "<argument name=\"m\" type=\"ArrayPtr\" elementType=\"Int32\" elementCount=\"2\" hex=\"true\"/>\n"
+  "<argument name=\"n\" type=\"Int32\" marshalAs=\"Int8\"/>\n"
+  "<argument name=\"o\" type=\"Int32Ptr\" direction=\"out\"/>\n"
+  "<argument name=\"p\" type=\"Int32\" direction=\"out\" value=\"arg.a + 1\"/>\n"
+  "<argument name=\"q\" type=\"UInt32\" octal=\"true\"/>\n"
+  "<argument name=\"r\" type=\"Int32\" direction=\"out\"><logCondition>errno == 0"
+  "</logCondition></argument>\n"
+  "</arguments>\n</function>\n</functions></specs>\n");
+
+static const char unused_attrs_want[] =
+  "t.xml:3:41: warning: elementType on field 'x' of type Int32 is not used: it gives the "
+  "type of an Array's or ArrayPtr's elements\n"
+  "t.xml:4:42: warning: hex on field 'd' of type Double is not used: it shows an integer in "
+  "hex (and a ByteArray's or AsciiString's bytes as hex digits)\n"
+  "t.xml:5:51: warning: marshalAs on field 's' of type AsciiStringPtr is not used: it gives "
+  "an integer, an enumeration or a flags value the width and signedness it is read with\n"
+  "t.xml:9:27: warning: hex on the return value of type Float is not used: it shows an "
+  "integer in hex (and a ByteArray's or AsciiString's bytes as hex digits)\n"
+  "t.xml:11:33: warning: elementCount on argument 'a' of type Int32 is not used: it counts "
+  "the elements of an Array or ArrayPtr\n"
+  "t.xml:12:32: warning: elementType on argument 'b' of type PPtr is not used: it gives the "
+  "type of an Array's or ArrayPtr's elements\n"
+  "t.xml:13:33: warning: hex on argument 'c' of type Float is not used: it shows an integer "
+  "in hex (and a ByteArray's or AsciiString's bytes as hex digits)\n"
+  "t.xml:14:44: warning: hex on argument 'd' of type UnicodeStringPtr is not used: it shows "
+  "an integer in hex (and a ByteArray's or AsciiString's bytes as hex digits)\n"
+  "t.xml:15:35: warning: octal on argument 'e' of type Pointer is not used: it shows an "
+  "integer in octal\n"
+  "t.xml:16:42: warning: marshalAs on argument 'g' of type AsciiStringPtr is not used: it "
+  "gives an integer, an enumeration or a flags value the width and signedness it is read "
+  "with\n"
+  "t.xml:17:34: warning: marshalAs on argument 'h' of type Double is not used: it gives an "
+  "integer, an enumeration or a flags value the width and signedness it is read with\n"
+  "t.xml:18:33: warning: direction=\"out\" on argument 'i' of type Int32, passed by value: "
+  "the function works on its own copy, and nothing it writes there reaches the caller (a "
+  "value the function fills is passed by address: Int32Ptr)\n"
+  "t.xml:19:35: warning: direction=\"in/out\" on argument 'j' of type Pointer, passed by "
+  "value: the function works on its own copy, and nothing it writes there reaches the "
+  "caller (a value the function fills is passed by address: PointerPtr)\n";
+
+static void test_unused_attrs(void)
+{
+  int failures_before = test_failures;
+  printf("expect (attributes that mean nothing where they are; the config loads):\n%s",
+         unused_attrs_want);
+  expect_loads(unused_attrs_xml, unused_attrs_want, __LINE__);
+  /* dropped from the spec: ospy check's plan shows what is used */
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  CHECK(ospy_config_load_buffer("t.xml", unused_attrs_xml, strlen(unused_attrs_xml), 64, &c,
+                                &d) == 0);
+  ospy_diag_free(&d);
+  const ospy_spec_fn *fn = c ? ospy_spec_table_fn(c->specs, ospy_spec_fn_lookup(c->specs, "f"))
+                             : NULL;
+  CHECK(fn && fn->nargs == 17);
+  if (fn && fn->nargs == 17) {
+    CHECK(!fn->ret.hex && !fn->args[0].count_in.src && !fn->args[0].count_out.src);
+    CHECK(fn->args[1].t.elem_type == OSPY_SPEC_NONE && !fn->args[2].t.hex && !fn->args[3].t.hex);
+    CHECK(!fn->args[4].t.octal && fn->args[5].t.marshal_as == OSPY_SPEC_NONE &&
+          fn->args[6].t.marshal_as == OSPY_SPEC_NONE);
+    /* the ones used are kept */
+    CHECK(fn->args[9].t.hex && fn->args[10].t.hex && fn->args[11].t.hex &&
+          fn->args[12].t.marshal_as == OSPY_BT_INT8 && fn->args[15].t.octal);
+    ospy_spec_typeref r;
+    const ospy_spec_type *p = ospy_spec_type_lookup(c->specs, "P", &r) == 0
+                                ? ospy_spec_table_type(c->specs, r.type) : NULL;
+    CHECK(p && p->nfields == 3 && p->fields[0].t.elem_type == OSPY_SPEC_NONE &&
+          !p->fields[1].t.hex && p->fields[2].t.marshal_as == OSPY_SPEC_NONE);
+  }
+  ospy_config_free(c);
+  printf("%s unused attributes: said, and dropped from the spec\n",
+         test_failures == failures_before ? "ok" : "FAILED");
+}
+
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
    registers. `ospy check` names them. */
@@ -885,6 +1003,7 @@ int main(int argc, char **argv)
   test_types_across_sections();
   test_type_hints();
   test_attr_hints();
+  test_unused_attrs();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);
