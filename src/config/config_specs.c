@@ -458,6 +458,27 @@ static void check_byval_scalar_direction(cfg *g, xmlNodePtr n, const ospy_spec_a
               "address: %sPtr)", a->dir == OSPY_DIR_OUT ? "out" : "in/out", a->name, tn, tn);
 }
 
+/* An Array argument needs the type of its elements and their count (or
+ * nullTerminated, which bounds it): the one missing is named (it said both
+ * were needed when elementType was there). */
+static void check_array_arg(cfg *g, xmlNodePtr n, const ospy_spec_arg *a, const char *tn)
+{
+  /* an elementType given but unknown is reported where it is read; a
+     FooPtrPtr has both without saying */
+  int has_type = cfg_attr(g, n, "elementType") || a->t.elem_type != OSPY_SPEC_NONE;
+  int has_count = a->count_in.src || a->t.null_term;
+  if (!has_type && !has_count)
+    cfg_error(g, cfg_pos_elem(g, n), "argument '%s' of type %s needs an 'elementType' and an "
+              "'elementCount'", a->name, tn);
+  else if (!has_type)
+    cfg_error(g, cfg_pos_elem(g, n), "argument '%s' of type %s needs an 'elementType' (the "
+              "type of its elements)", a->name, tn);
+  else if (!has_count)
+    cfg_error(g, cfg_pos_elem(g, n), "argument '%s' of type %s needs an 'elementCount' (an "
+              "expression, or nullTerminated=\"true\" for an array that ends at an all-zero "
+              "element)", a->name, tn);
+}
+
 /* Checks that need the whole argument list. */
 static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_arg *a)
 {
@@ -468,13 +489,8 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   if (a->t.null_term && ty->kind != OSPY_KIND_ARRAY)
     cfg_error(g, cfg_pos_attr(g, n, "nullTerminated"),
               "nullTerminated on argument '%s' of type %s: only an Array can be", a->name, tn);
-  /* an elementType given but unknown is reported where it is read */
-  /* (a FooPtrPtr has both without saying) */
-  int has_elem = cfg_attr(g, n, "elementType") || a->t.elem_type != OSPY_SPEC_NONE;
-  if (ty->kind == OSPY_KIND_ARRAY && (!has_elem || (!a->count_in.src && !a->t.null_term)))
-    cfg_error(g, cfg_pos_elem(g, n),
-              "argument '%s' of type %s needs an 'elementType' and an 'elementCount'", a->name,
-              tn);
+  if (ty->kind == OSPY_KIND_ARRAY)
+    check_array_arg(g, n, a, tn);
   if (ty->kind == OSPY_KIND_DYNAMIC && (!a->type_base.src || !a->type_suffix))
     cfg_error(g, cfg_pos_elem(g, n),
               "argument '%s' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'", a->name);

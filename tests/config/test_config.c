@@ -192,7 +192,8 @@ static void test_diagnostics(void)
          "t.xml:6:26: error: unknown type 'Nope'\n"
          "t.xml:7:1: error: <argument> needs a 'name' attribute\n"
          "t.xml:8:1: error: argument 'b' of type ByteArrayPtr needs a 'size'\n"
-         "t.xml:9:1: error: argument 'c' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n"
+         "t.xml:9:1: error: argument 'c' of type ArrayPtr needs an 'elementCount' (an expression, "
+         "or nullTerminated=\"true\" for an array that ends at an all-zero element)\n"
          "t.xml:10:1: error: argument 'd' of type Dynamic needs 'typeNameBase' and 'typeNameSuffix'\n"
          "t.xml:11:56: error: vaList 'args' does not name an argument (arg.NAME)\n");
   /* an argument name an expression could not write as arg.NAME (a byte
@@ -963,6 +964,33 @@ static void test_unused_attrs(void)
          test_failures == failures_before ? "ok" : "FAILED");
 }
 
+/* An Array argument without its element type or its count: the one missing
+ * is named (with elementType given, it said "needs an 'elementType' and an
+ * 'elementCount'"); nullTerminated stands for a count, an unknown
+ * elementType is said once, as unknown. */
+static void test_array_needs(void)
+{
+  int failures_before = test_failures;
+  EXPECT_SAID("an Array argument's missing elementType or elementCount",
+    HM(FN("<argument name=\"a\" type=\"ArrayPtr\"/>\n"
+          "<argument name=\"b\" type=\"ArrayPtr\" elementType=\"Int32\"/>\n"
+          "<argument name=\"c\" type=\"ArrayPtr\" elementCount=\"4\"/>\n"
+          "<argument name=\"d\" type=\"ArrayPtr\" elementType=\"AsciiStringPtr\" "
+          "nullTerminated=\"true\"/>\n"
+          "<argument name=\"e\" type=\"ArrayPtr\" elementType=\"Nope\"/>\n"
+          "<argument name=\"f\" type=\"Array\" elementType=\"Int8\" elementCount=\"2\"/>\n")),
+    "t.xml:5:1: error: argument 'a' of type ArrayPtr needs an 'elementType' and an "
+    "'elementCount'\n"
+    "t.xml:6:1: error: argument 'b' of type ArrayPtr needs an 'elementCount' (an expression, or "
+    "nullTerminated=\"true\" for an array that ends at an all-zero element)\n"
+    "t.xml:7:1: error: argument 'c' of type ArrayPtr needs an 'elementType' (the type of its "
+    "elements)\n"
+    "t.xml:9:1: error: argument 'e' of type ArrayPtr needs an 'elementCount' (an expression, or "
+    "nullTerminated=\"true\" for an array that ends at an all-zero element)\n"
+    "t.xml:9:49: error: unknown type 'Nope'\n");
+  printf("%s array needs\n", test_failures == failures_before ? "ok" : "FAILED");
+}
+
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
    registers. `ospy check` names them. */
@@ -1004,6 +1032,7 @@ int main(int argc, char **argv)
   test_type_hints();
   test_attr_hints();
   test_unused_attrs();
+  test_array_needs();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);

@@ -310,9 +310,11 @@ static void test_null_terminated(void)
                "<argument name=\"a\" type=\"ArrayPtr\" elementType=\"Int32\" nullTerminated=\"yes\"/>\n"
                "<argument name=\"b\" type=\"ArrayPtr\" elementType=\"Int32\" nullTerminated=\"false\"/>\n")),
          "t.xml:6:49: error: nullTerminated on argument 'n' of type Int32: only an Array can be\n"
-         "t.xml:7:1: error: argument 'a' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n"
+         "t.xml:7:1: error: argument 'a' of type ArrayPtr needs an 'elementCount' (an "
+         "expression, or nullTerminated=\"true\" for an array that ends at an all-zero element)\n"
          "t.xml:7:72: error: bad value 'yes' for 'nullTerminated': expected true or false\n"
-         "t.xml:8:1: error: argument 'b' of type ArrayPtr needs an 'elementType' and an 'elementCount'\n");
+         "t.xml:8:1: error: argument 'b' of type ArrayPtr needs an 'elementCount' (an "
+         "expression, or nullTerminated=\"true\" for an array that ends at an all-zero element)\n");
 }
 
 /* sizeof a structure: its fields' extent rounded up to its alignment (the
