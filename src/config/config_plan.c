@@ -154,12 +154,6 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
     fprintf(out, "      logCondition: %s\n", fn->cond.src);
 }
 
-static const char *kind_name(uint32_t k)
-{
-  static const char *const names[] = { "?", "export", "symbol", "offset", "signature", "vtable" };
-  return k <= OSPY_HOOK_VTABLE ? names[k] : "?";
-}
-
 /* A symbol written as nm -C prints it (ns::f(int)): ospy capture looks its
  * mangled name up in the module's file, which check does not know (the
  * rule of src/cli/cxx_names.c). */
@@ -168,18 +162,39 @@ static int cxx_name_like(const char *symbol)
   return strstr(symbol, "::") || strstr(symbol, "[abi:") || strpbrk(symbol, "()<>~ ,") != NULL;
 }
 
+/* A hook by name (EXPORT: specId alone; SYMTAB: symbol=) is a "symbol" either
+ * way: both are found among the exported symbols and in the symbol table,
+ * in the opposite order (src/agent/resolve.c, ospy_agent_resolve): a static
+ * function named by its specId alone is hooked, which "export" denied. */
+static const char *kind_name(uint32_t k)
+{
+  static const char *const names[] = { "?", "symbol", "symbol", "offset", "signature", "vtable" };
+  return k <= OSPY_HOOK_VTABLE ? names[k] : "?";
+}
+
+/* Where a hook by name is looked for, in the order the agent looks. */
+static const char *lookup_order(const ospy_plan_hook *h)
+{
+  if (cxx_name_like(h->symbol))
+    return " (a C++ name: looked up in that module's file when captured)";
+  if (!*h->module)
+    return h->kind == OSPY_HOOK_SYMTAB ? " (the symbol tables, else the exported symbols)"
+                                       : " (the exported symbols, else the symbol tables)";
+  return h->kind == OSPY_HOOK_SYMTAB ? " (its symbol table, else its exported symbols)"
+                                     : " (its exported symbols, else its symbol table)";
+}
+
+
 static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *out)
 {
   const ospy_plan_hook *h = &ch->h;
   fprintf(out, "  %s: %s", h->display, kind_name(h->kind));
   /* symbol="": the module's .symtab, else its dynamic symbols (a library
-   * without a .symtab, libc, still exports its functions) */
+   * without a .symtab, libc, still exports its functions); specId alone: its
+   * exports, else its .symtab (a static function) */
   if (h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB)
     fprintf(out, " %s in %s%s", h->symbol, *h->module ? h->module : "any module",
-            cxx_name_like(h->symbol) ? " (a C++ name: looked up in that module's file when "
-                                       "captured)"
-            : h->kind == OSPY_HOOK_SYMTAB ? " (its symbol table, else its exported symbols)"
-                                          : "");
+            lookup_order(h));
   else if (h->kind == OSPY_HOOK_OFFSET)
     fprintf(out, " %s+0x%" PRIx64, h->module, h->offset);
   else {

@@ -991,6 +991,43 @@ static void test_array_needs(void)
   printf("%s array needs\n", test_failures == failures_before ? "ok" : "FAILED");
 }
 
+/* ospy check's line for a hook by name says where the agent looks, in its
+ * order: a specId alone among the exported symbols, then in the symbol
+ * table (a static function is found there: it was printed "export
+ * w_hidden in libwidget.so"), a symbol= the other way round. */
+static void test_check_lookup_wording(void)
+{
+  int failures_before = test_failures;
+  static const char xml[] = HM(
+    "<specs><functions><function name=\"w_hidden\"/><function name=\"g\"/></functions></specs>\n"
+    "<hooks><module name=\"libwidget.so\"><function specId=\"w_hidden\"/>"
+    "<function specId=\"g\" symbol=\"g_impl\"/></module></hooks>\n");
+  static const char *const want[] = {
+    "  libwidget.so!w_hidden: symbol w_hidden in libwidget.so (its exported symbols, else its "
+    "symbol table) (line 3)\n",
+    "  libwidget.so!g: symbol g_impl in libwidget.so (its symbol table, else its exported "
+    "symbols) (line 3)\n",
+  };
+  ospy_config *c = load_clean(xml, __LINE__);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (c && f)
+    ospy_config_print(c, f);
+  if (f)
+    fclose(f);
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    printf("expect (ospy check):\n%s", want[i]);
+    if (!text || !strstr(text, want[i])) {
+      fprintf(stderr, "test_config.c:%d: ospy check printed:\n%s", __LINE__, text ? text : "");
+      test_failures++;
+    }
+  }
+  free(text);
+  ospy_config_free(c);
+  printf("%s check's lookup wording\n", test_failures == failures_before ? "ok" : "FAILED");
+}
+
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
    registers. `ospy check` names them. */
@@ -1033,6 +1070,7 @@ int main(int argc, char **argv)
   test_attr_hints();
   test_unused_attrs();
   test_array_needs();
+  test_check_lookup_wording();
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);

@@ -1096,14 +1096,14 @@ static void test_struct_by_value(void)
   if (c)
     CHECK_STR(printed(c),
               "config t.xml (x86-64): 3 types, 2 function specs, 0 vtable specs, 2 hooks\n"
-              "  m!mk: export mk in m (line 11)\n"
+              "  m!mk: symbol mk in m (its exported symbols, else its symbol table) (line 11)\n"
               "    spec mk: default, returns Big (by value: 24 bytes in the caller's memory, its "
               "address passed in rdi, before the arguments, and returned in rax)\n"
               "      arg 0 p: in Pt (by value: rsi)\n"
               "      arg 1 m: in Mix (by value: rdx, xmm0)\n"
               "      arg 2 b: in Big (by value: 24 bytes on the stack at rsp+8)\n"
               "      arg 3 n: in Int32\n"
-              "  m!mix: export mix in m (line 11)\n"
+              "  m!mix: symbol mix in m (its exported symbols, else its symbol table) (line 11)\n"
               "    spec mix: default, returns Mix (by value: rax, xmm0)\n"
               "      arg 0 pp: in PtPtr\n");
   ospy_config_free(c);
@@ -1111,7 +1111,7 @@ static void test_struct_by_value(void)
   if (c)
     CHECK_STR(printed(c),
               "config t.xml (i386): 3 types, 2 function specs, 0 vtable specs, 2 hooks\n"
-              "  m!mk: export mk in m (line 11)\n"
+              "  m!mk: symbol mk in m (its exported symbols, else its symbol table) (line 11)\n"
               "    spec mk: default, returns Big (by value: 24 bytes in the caller's memory, its "
               "address passed as the first stack word, before the arguments, and returned in "
               "eax)\n"
@@ -1119,7 +1119,7 @@ static void test_struct_by_value(void)
               "      arg 1 m: in Mix (by value: 16 bytes on the stack at esp+16)\n"
               "      arg 2 b: in Big (by value: 24 bytes on the stack at esp+32)\n"
               "      arg 3 n: in Int32\n"
-              "  m!mix: export mix in m (line 11)\n"
+              "  m!mix: symbol mix in m (its exported symbols, else its symbol table) (line 11)\n"
               "    spec mix: default, returns Mix (by value: 16 bytes in the caller's memory, its "
               "address passed as the first stack word, before the arguments, and returned in "
               "eax)\n"
