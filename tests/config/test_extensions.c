@@ -707,6 +707,46 @@ static void test_marshal_as(void)
          "t.xml:3:55: error: unknown type 'Nope'\n");
 }
 
+/* marshalAs on a plain integer (docs/config.md, "Types"): an Int32 read as an
+ * Int8 is its low byte, sign-extended, in a register, through a pointer, in
+ * a structure and as a return value alike (an int that holds a char). */
+static const char marshal_as_int_xml[] = HM(
+  "<types><structure name=\"S\"><field name=\"b\" offset=\"0\" type=\"Int32\" "
+  "marshalAs=\"UInt8\"/><field name=\"w\" offset=\"4\" type=\"Int32\"/></structure></types>\n"
+  "<specs><functions>\n"
+  "<function name=\"f\"><returnValue type=\"Int32\" marshalAs=\"Int16\"/>\n"
+  "<arguments><argument name=\"c\" type=\"Int32\" marshalAs=\"Int8\"/>"
+  "<argument name=\"u\" type=\"UInt32\" marshalAs=\"UInt16\"/>"
+  "<argument name=\"p\" type=\"Int32Ptr\" marshalAs=\"Int8\"/>"
+  "<argument name=\"s\" type=\"SPtr\"/></arguments></function>\n"
+  "</functions></specs>\n"
+  "<hooks><module name=\"m\"><function specId=\"f\"/></module></hooks>\n");
+
+static void test_marshal_as_integers(void)
+{
+  ospy_config *c = load(marshal_as_int_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  CHECK(strstr(printed(c), "arg 0 c: in Int32 as Int8\n") != NULL);
+  tt_prepare(c->specs);
+  static char text[4096];
+  static const char want[] = "(c=-128, u=22136, p=[-1], s={b=255, w=7}) = -1";
+  int32_t pointee = 0x1ff; /* its first byte, 0xff, is the Int8's -1 */
+  int32_t st[2] = { 0x7ff, 7 };
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, 0x1ff80, 4);
+  tt_int(&k, 0x12345678, 4);
+  tt_int(&k, (uint64_t)(uintptr_t)&pointee, sizeof(void *));
+  tt_int(&k, (uint64_t)(uintptr_t)st, sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(c->specs, 0, &k, 0x1ffff, NULL, NULL, 65536, text, sizeof text);
+  printf("expect (an Int32 read as an Int8, a UInt32 as a UInt16...):\n  f%s\n", want);
+  CHECK_STR(text, want);
+  ospy_marshal_release(c->specs);
+  ospy_config_free(c);
+}
+
 /* ---- size="1|2|4" on a Boolean (oSpy's Boolean::SetProperty) ---- */
 
 static void test_boolean_size(void)
@@ -1179,6 +1219,7 @@ int main(void)
   test_octal();
   test_sets_errno();
   test_marshal_as();
+  test_marshal_as_integers();
   test_boolean_size();
   test_args_size();
   test_error_value();
