@@ -176,10 +176,12 @@ static void on_fork_prepare(void)
   forking_pid = ospy_agent_g.pid;
 }
 
-/* Runs inside the program's fork, before its child code: a hooked libc
+/* A new process with a copy of its parent's memory (a fork child, a clone
+ * child of its own memory), before its code: its pid, recorded with -F
+ * (its start now), else not at all. Raw system calls: a hooked libc
  * function called here (getpid, through the PLT) was recorded as the
  * program's own call, and under the parent's pid. */
-static void on_fork_child(void)
+void ospy_agent_become_child(uint32_t parent_pid)
 {
   ospy_agent *a = &ospy_agent_g;
   a->pid = (uint32_t)ospy_os_getpid();
@@ -192,7 +194,13 @@ static void on_fork_child(void)
   }
   ospy_inline_forget_nested_hidden();
   atomic_fetch_add(&a->ring.ctl->agents, 1);
-  ospy_agent_emit_process_start(forking_pid);
+  ospy_agent_emit_process_start(parent_pid);
+}
+
+/* Runs inside the program's fork, before its child code. */
+static void on_fork_child(void)
+{
+  ospy_agent_become_child(forking_pid);
 }
 
 /* Whether a debugger-style tracer (the controller injecting us) still holds

@@ -62,6 +62,17 @@ char *ospy_agent_put_dec(char *out, uint64_t v);
 /* v as 0x-prefixed lowercase hex at out (19 bytes), NUL-terminated; the end. */
 char *ospy_agent_put_hex(char *out, uint64_t v);
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
+/* A new process with a copy of this one's memory (fork, clone without
+ * CLONE_VM), its only thread before its own code: its pid from now on;
+ * with -F a ProcessStart naming parent_pid, else the agent stops. */
+void ospy_agent_become_child(uint32_t parent_pid);
+/* clone.c: glibc's clone(fn, stack, flags, arg, ...) at its entry. A
+ * child of its own memory starts in the agent first (its pid, its start,
+ * the end when fn returns); 1 when the child will run on this thread's
+ * memory and state while it waits (CLONE_VM | CLONE_VFORK: a vfork child,
+ * recorded under its own pid), else 0. */
+struct ospy_invocation;
+int ospy_agent_clone_enter(struct ospy_invocation *inv);
 /* ppid 0: getppid() (a forked child passes its parent's pid, which getppid
  * no longer gives once the parent has exited and ospy adopted the child) */
 void ospy_agent_emit_process_start(uint32_t ppid);

@@ -113,15 +113,16 @@ static int noreturn_kind(const char *name)
 
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
        INTERNAL_SIGACTION = 5, INTERNAL_VFORK = 6, INTERNAL_SPAWN = 7, INTERNAL_SPAWNP = 8,
-       INTERNAL_CLOSE = 9, INTERNAL_CLOSE_NOCANCEL = 10,
-       INTERNAL_EXECVE = 11, INTERNAL_EXECVEAT = 12, INTERNAL_FEXECVE = 13 };
+       INTERNAL_CLOSE = 9, INTERNAL_CLOSE_NOCANCEL = 10, INTERNAL_CLONE = 11,
+       INTERNAL_EXECVE = 12, INTERNAL_EXECVEAT = 13, INTERNAL_FEXECVE = 14 };
 
 /* The agent's own hooks, in INTERNAL_* order: module tracking, process and
  * thread ends, sigaction (its crash handler kept out of sight), vfork and
  * posix_spawn (whose children run on this thread's state), close and the C
  * library's own __close_nocancel (a descriptor's name must go with it, also
  * when the program's close is not recorded or libc closed it itself: an
- * NSS lookup's socket, fclose), and the exec
+ * NSS lookup's socket, fclose), clone (a new process that runs no atfork
+ * handler: clone.c), and the exec
  * family's system calls (with -F: follow_env.c, posix_spawn, system and the
  * exec wrappers all end in execve's code; without: a warning). */
 static const ospy_plan_hook internal_hooks[] = {
@@ -145,6 +146,8 @@ static const ospy_plan_hook internal_hooks[] = {
     .symbol = "close", .process = "", .display = "close" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "__close_nocancel", .process = "", .display = "__close_nocancel" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
+    .symbol = "clone", .process = "", .display = "clone" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "execve", .process = "", .display = "execve" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
@@ -274,14 +277,14 @@ static void exec_enter(ospy_invocation *inv, int internal)
     ospy_invocation_set_arg(inv, k, fixed);
 }
 
-/* A vfork child, or posix_spawn's (clone with CLONE_VM | CLONE_VFORK), runs
- * on its parent's thread state until it execs or exits, the parent
- * suspended meanwhile: its calls (a shell's dup2 and close before exec) are
- * its own, and recorded under its pid, or they would rename its parent's
- * descriptors. While one may be running, a record costs a getpid: the
- * window opens at vfork (closed by the parent's next record) and lasts
- * for the whole of posix_spawn (the parent's own calls before the clone
- * keep it open). */
+/* A vfork child, or posix_spawn's or the program's own clone with
+ * CLONE_VM | CLONE_VFORK, runs on its parent's thread state until it execs
+ * or exits, the parent suspended meanwhile: its calls (a shell's dup2 and
+ * close before exec) are its own, and recorded under its pid, or they would
+ * rename its parent's descriptors. While one may be running, a record costs
+ * a getpid: the window opens at vfork or clone (closed by the parent's next
+ * record) and lasts for the whole of posix_spawn (the parent's own calls
+ * before the clone keep it open). */
 static __thread uint8_t vfork_window __attribute__((tls_model("initial-exec")));
 static __thread uint8_t spawn_depth __attribute__((tls_model("initial-exec")));
 
@@ -402,6 +405,13 @@ void ospy_inline_after_fork(void)
   events_owner = 0;
   events_depth = 0;
   events_word = 0;
+}
+
+void ospy_inline_after_clone_child(void)
+{
+  ospy_inline_after_fork();
+  if (tls_area) /* (the frames of the parent's pending calls, dropped with them) */
+    tls_area->top = 0;
 }
 
 static ospy_spec_table *specs;
@@ -533,6 +543,8 @@ static void on_enter(ospy_invocation *inv)
       vfork_window = 1;
     if (h->internal == INTERNAL_SPAWN || h->internal == INTERNAL_SPAWNP)
       spawn_depth++;
+    if (h->internal == INTERNAL_CLONE && ospy_agent_clone_enter(inv))
+      vfork_window = 1; /* (a vfork child by another name) */
     if (h->internal >= INTERNAL_EXECVE) {
       report_nested_hidden(true, true); /* (a successful exec ends this program's counts) */
       exec_enter(inv, h->internal);
@@ -1270,13 +1282,14 @@ static void attach_one(inline_hook *h)
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
-  /* no leave for calls that return twice, and for the internal exit and exec
-   * hooks: an entry a posix_spawn child left pending in its parent's shared thread
-   * state made every later call of the parent look nested. (The unwinder's
+  /* no leave for calls that return twice, and for the internal exit, clone
+   * and exec hooks (a clone child never returns from clone): an entry a
+   * posix_spawn child left pending in its parent's shared thread state
+   * made every later call of the parent look nested. (The unwinder's
    * entry points keep theirs: the interceptor runs them from wrappers that
    * put the real return addresses back, theirs included: unwind.c.) */
   int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_VFORK ||
-                 h->internal == INTERNAL_EXIT ||
+                 h->internal == INTERNAL_EXIT || h->internal == INTERNAL_CLONE ||
                  h->internal == INTERNAL_THREAD_EXIT || h->internal >= INTERNAL_EXECVE;
   /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
    * functions whose first calls throw nothing */

@@ -34,6 +34,9 @@ void ospy_inline_detach_all(void);
 /* In a fork child: the lock of module events, which a thread of the parent
  * may have held, is free (that thread is not in the child). */
 void ospy_inline_after_fork(void);
+/* In a clone child of its own memory (ospy_interceptor_after_clone_child):
+ * as after fork, and the frames of the parent's pending calls are free. */
+void ospy_inline_after_clone_child(void);
 /* Tests only (OSPY_TEST_STALL_RECORD=SYMBOL in the program's environment):
  * the first thread to write a call record of SYMBOL takes the record's room
  * in the ring and then waits forever without finishing it, as a thread the

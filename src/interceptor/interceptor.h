@@ -208,6 +208,12 @@ unsigned ospy_interceptor_count_pending_busy(bool (*counts)(void *user_data, con
  * posix_spawn child shares its parent's memory and thread state: an entry it
  * left behind stayed pending in the parent for good. */
 void ospy_interceptor_forget(ospy_invocation *inv);
+/* In a child clone() started with a copy of its parent's memory, on a stack
+ * of its own, before its function: its only thread has a new id (as after
+ * fork), and the calls the copy has pending are the parent's, on a stack
+ * this process never returns to: dropped, unreported (at its _exit they
+ * were given up as the child's own calls). */
+void ospy_interceptor_after_clone_child(void);
 /* Whether a call of this thread is pending on the same stack below this one
  * (the call is nested in it); pending calls of other stacks (coroutines
  * switched away) do not count, nor do those a signal interrupted when this

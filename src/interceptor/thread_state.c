@@ -131,3 +131,11 @@ void ospy_thread_state_after_fork(void) {
   if (s)
     __atomic_store_n(&s->owner, ospy_os_gettid(), __ATOMIC_RELEASE);
 }
+
+void ospy_interceptor_after_clone_child(void) {
+  ospy_thread_state *s = ospy_tls_state;
+  if (!s)
+    return;
+  ospy_thread_state_after_fork();
+  s->depth = 0;
+}

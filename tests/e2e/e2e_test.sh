@@ -1346,6 +1346,74 @@ vfork-child)
   expect_regex "$tmp/pshow" '\] libc.so.6!vfork\(\) = \?$'
   expect_regex "$tmp/pshow" 'libc.so.6!waitpid\(pid=([0-9]+), wstatus=\[0x0\], options=0x0\) = [0-9]+$'
   echo "vfork-child: the children's dup2 under their own pids, the parent's stdout named; proc records vfork and waitpid" ;;
+clone-child|clone-child-i386)
+  # A process the program makes with glibc's clone() (no CLONE_THREAD) is a
+  # process of its own, as a fork or vfork child is. clone runs no atfork
+  # handler: its calls were recorded under its parent's pid, also without
+  # -F, with no start or end, and its close and open renamed the parent's
+  # descriptor 3 (the parent's later reads of its own file showed the
+  # child's). Clone 1 and 2 (copies of the parent's memory; 2 with
+  # CLONE_VFORK) are followed with -F, their start and exit status
+  # recorded (1's function returns 5, 2 calls _exit(6)), and not recorded
+  # without -F; clone 3 (CLONE_VM | CLONE_VFORK: on the parent's memory
+  # until it ends, a vfork child by another name) is recorded under its own
+  # pid with and without -F, as a vfork child is. main is hooked (-f main):
+  # a clone child runs on a stack of its own, never inside main, so the
+  # copy of the parent's pending main is no call of clone 2's (given up at
+  # its _exit, it was recorded = ? under clone 2's pid).
+  m=64
+  if [ "$case_name" = clone-child-i386 ]; then
+    m=32
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  fi
+  cc -m$m -O2 -o "$tmp/clone" "$(dirname "$0")/target_clone.c" 2>"$tmp/cc" ||
+    { [ $m = 32 ] && { echo "skip: no -m32 toolchain"; exit 77; }; cat "$tmp/cc"; fail "cc"; }
+  printf 'AAAA (the parent)\n' >"$tmp/a"
+  printf 'BBBB (the children)\n' >"$tmp/b"
+  "$tmp/clone" "$tmp/a" "$tmp/b" >"$tmp/plain" 2>/dev/null
+  plain_status=$?
+  [ $plain_status = 4 ] || { [ $m = 32 ] && { echo "skip: this machine cannot run i386 programs"; exit 77; }; fail "the program alone exited $plain_status"; }
+  for follow in -F ""; do
+    "$ospy" capture -q $follow --preset files -f main -o "$tmp/c.ospy" -- "$tmp/clone" "$tmp/a" "$tmp/b" >"$tmp/out" 2>"$tmp/err"
+    st=$?
+    [ $st = $plain_status ] || { cat "$tmp/err"; fail "capture $follow exited $st, the program alone $plain_status"; }
+    cmp -s "$tmp/plain" "$tmp/out" || { diff "$tmp/plain" "$tmp/out"; fail "the program's output differs under ospy $follow"; }
+    "$ospy" show -s 0 "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    parent=$(grep -F "libc.so.6!open(pathname=\"$tmp/a\", flags=O_RDONLY) = 3<" "$tmp/show" |
+      sed -n 's/^[0-9:.]* \[\([0-9]*\)\] .*/\1/p')
+    [ -n "$parent" ] || { cat "$tmp/show"; fail "no open of the parent's file"; }
+    for n in 1 2 3; do
+      eval "child$n=\$(sed -n 's/^clone $n pid //p' \"\$tmp/err\")"
+    done
+    # the parent's descriptor 3 keeps its file's name through the children's close and open
+    n=$(grep -cF "[$parent] libc.so.6!pread(fd=3<$tmp/a>, buf=\"AAAA\", count=4, offset=0) = 4" "$tmp/show")
+    [ "$n" = 3 ] || { cat "$tmp/show"; fail "$follow: the parent's 3 preads named $tmp/a: $n, not 3"; }
+    expect_line "$tmp/show" "[$parent] libc.so.6!read(fd=3<$tmp/a>, buf=\"AAAA\", count=4) = 4"
+    grep -F "[$parent] libc.so.6!" "$tmp/show" | grep -F "$tmp/b" && fail "$follow: a child's call recorded as the parent's"
+    grep -F 'close(fd=3<' "$tmp/show" && fail "$follow: a child's close named after the parent's file"
+    expect_regex "$tmp/show" "\[$parent\] clone!main\(.*\) = 4\$"
+    grep -F '!main(' "$tmp/show" | grep -vF "[$parent]" && fail "$follow: the parent's main recorded in a child"
+    # clone 3 runs on the parent's memory: its calls under its own pid, with or without -F
+    expect_line "$tmp/show" "[$child3] libc.so.6!close(fd=3) = 0"
+    expect_line "$tmp/show" "[$child3] libc.so.6!open(pathname=\"$tmp/b\", flags=O_RDONLY) = 3<$tmp/b>"
+    expect_line "$tmp/show" "[$child3] libc.so.6!read(fd=3<$tmp/b>, buf=\"BBBB\", count=4) = 4"
+    if [ -n "$follow" ]; then
+      for n in 1 2; do
+        eval "child=\$child$n"
+        expect_line "$tmp/show" "[$child] +++ process started (parent $parent, $m-bit): $tmp/clone"
+        expect_line "$tmp/show" "[$child] libc.so.6!close(fd=3) = 0"
+        expect_line "$tmp/show" "[$child] libc.so.6!open(pathname=\"$tmp/b\", flags=O_RDONLY) = 3<$tmp/b>"
+        expect_line "$tmp/show" "[$child] libc.so.6!read(fd=3<$tmp/b>, buf=\"BBBB\", count=4) = 4"
+        expect_line "$tmp/show" "[$child] +++ exited with $((n + 4)) +++"
+      done
+    else
+      n=$(grep -c '+++ process started' "$tmp/show")
+      [ "$n" = 1 ] || { cat "$tmp/show"; fail "without -F: $n processes started, not 1"; }
+      grep -F -e "[$child1]" -e "[$child2]" "$tmp/show" && fail "without -F: clone 1 or 2 recorded"
+    fi
+  done
+  echo "clone-child ($m-bit): clone children's calls under their own pids, with their start and exit status with -F, none of clone 1 and 2 without it; the parent's descriptor 3 keeps its name; output and status (4) unchanged" ;;
 preset)
   "$ospy" capture -q --preset net -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture --preset net exited $?"; }
