@@ -457,9 +457,59 @@ static thread_area *area_get(void)
   return a;
 }
 
+#define ARG_PAGE 4096u /* (the smallest page: a bound is all that is needed) */
+
+/* The stack pointer at the function's entry: it points at the return
+ * address, the stack words of the arguments above it. */
+static uintptr_t entry_sp(ospy_invocation *inv)
+{
+  const ospy_cpu_context *c = ospy_invocation_cpu(inv);
+#if defined(__x86_64__)
+  return (uintptr_t)c->rsp;
+#else
+  return (uintptr_t)c->esp;
+#endif
+}
+
+/* fill_args for words that may lie past the page of the return address:
+ * those are copied with one safe read (0 where not readable), the others
+ * read as usual. */
+static void fill_args_past_page(ospy_invocation *inv, uint64_t *args, unsigned n,
+                                uintptr_t page_end, uintptr_t end)
+{
+  uintptr_t beyond[ARG_WORDS + 1] = { 0 }; /* the words from page_end on */
+  size_t want = end - page_end < sizeof beyond ? end - page_end : sizeof beyond;
+  (void)ospy_os_read_memory(page_end, beyond, want);
+  for (unsigned i = 0; i < n; i++) {
+    uintptr_t at = (uintptr_t)ospy_invocation_arg_address(inv, i);
+    size_t k = at >= page_end ? (at - page_end) / sizeof(uintptr_t) : 0;
+    if (!at || at < page_end)
+      args[i] = ospy_invocation_get_arg(inv, i); /* a register, or in the page */
+    else
+      args[i] = k < sizeof beyond / sizeof beyond[0] ? beyond[k] : 0;
+  }
+}
+
+/* Argument words 0..n-1 (marshal.h): registers, then the stack words above
+ * the return address, more than the function may have. Those in the
+ * return address's page are read with plain loads; past it, safely: a call
+ * made at the top of a stack that ends its mapping (the first call of a
+ * clone child or of a coroutine on a stack from mmap, with a guard page
+ * above) read past the end and died of SIGSEGV in the agent. */
 static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
 {
-  ospy_invocation_get_args(inv, args, n);
+#if defined(__x86_64__)
+  unsigned on_stack = n > 6 ? n - 6 : 0; /* (after rdi, rsi, rdx, rcx, r8 and r9) */
+#else
+  unsigned on_stack = n; /* (at most: regparm and fastcall pass some in registers) */
+#endif
+  uintptr_t sp = entry_sp(inv);
+  uintptr_t end = sp + sizeof(uintptr_t) * (on_stack + 1u);
+  uintptr_t page_end = (sp | (ARG_PAGE - 1)) + 1;
+  if (__builtin_expect(end <= page_end, 1))
+    ospy_invocation_get_args(inv, args, n);
+  else
+    fill_args_past_page(inv, args, n, page_end, end);
   return n;
 }
 
