@@ -89,7 +89,7 @@ static int export_open(export_job *j, char *err, size_t errcap)
 static int export_records(export_job *j, char *err, size_t errcap)
 {
   const ospy_event_hdr *rec;
-  int rc;
+  int rc, write_failed = 0;
   read_progress prog; /* on a terminal's stderr, unless the output goes there too */
   read_progress_init(&prog, isatty(STDERR_FILENO) &&
                               !(!strcmp(j->out, "-") && isatty(STDOUT_FILENO)));
@@ -107,8 +107,10 @@ static int export_records(export_job *j, char *err, size_t errcap)
       read_progress_done(&prog);
       return -1;
     }
-    if (c == 0 && ospy_export_write(j->w, &ev) < 0)
-      break; /* the writer's error comes at close */
+    if (c == 0 && ospy_export_write(j->w, &ev) < 0) {
+      write_failed = 1; /* the writer's error comes at close */
+      break;
+    }
     j->nevents += c == 0;
   }
   read_progress_done(&prog);
@@ -117,7 +119,9 @@ static int export_records(export_job *j, char *err, size_t errcap)
   if (bad)
     fprintf(stderr, "ospy export: warning: the values of %llu call(s) did not match their "
             "spec and are exported undecoded (first: %s)\n", (unsigned long long)bad, why);
-  if (ospy_capfile_truncated(j->r, err, errcap))
+  /* Stopped early by the output, the reader is short of the end marker it
+   * would have met: the input is not what was cut short. */
+  if (!write_failed && ospy_capfile_truncated(j->r, err, errcap))
     fprintf(stderr, "ospy export: warning: %s\n", err);
   return 0;
 }

@@ -400,5 +400,21 @@ bad-plan)
   [ $rc = 2 ] || fail "diff: exit $rc, expected 2 (an error, as a corrupt chunk)"
   has "$tmp/err" "the plan in the header is invalid"
   ;;
+write-errors)
+  # an output that cannot be written (/dev/full) is said, with the error
+  # status, and nothing else is blamed on the input
+  [ -w /dev/full ] || { echo "SKIP: no /dev/full"; exit 77; }
+  synth 5000
+  # export stopped by its output: the capture was not "cut short" (it said
+  # so, as the reader had not reached the end marker yet)
+  for out in /dev/full -; do
+    "$ospy" export "$cap" --format jsonl -o $out >/dev/full 2>"$tmp/err"
+    rc=$?
+    echo "export --format jsonl -o $out >/dev/full: exit $rc: $(tr '\n' ' ' <"$tmp/err")"
+    [ $rc = 1 ] || fail "export -o $out: exit $rc, expected 1"
+    has "$tmp/err" "$out: No space left on device"
+    grep -q "cut short" "$tmp/err" && fail "export -o $out: the complete capture called cut short"
+  done
+  echo "write-errors: each reader says its output's error" ;;
 *) fail "unknown case" ;;
 esac
