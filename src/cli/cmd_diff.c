@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/read_common.h"
 #include "export/call_text.h"
 #include "export/capture_source.h"
 #include "export/diff.h"
@@ -467,7 +468,8 @@ static int diff_files(diff_input in[2], size_t window)
   header_pending = in;
   int rc = run_passes(d, in) < 0 ? 2 : report(d, in);
   ospy_diff_free(d);
-  return rc;
+  /* the differences are the output: lost, the comparison did not happen */
+  return read_stdout_finish("diff") < 0 ? 2 : rc;
 }
 
 int cmd_diff(int argc, char **argv)

@@ -214,12 +214,15 @@ static int show_records(show_job *j)
       status = 1;
     } else if (read_filter_match(&j->filter, rec)) {
       show_record(j, rec);
+      if (ferror(stdout))
+        break; /* the output failed: said at the end (read_stdout_finish) */
     } else {
       ospy_format_follow(rec, &j->fo); /* what later calls are shown with */
     }
   }
   read_progress_done(&prog);
-  if (ospy_capfile_truncated(j->s.r, err, sizeof err))
+  /* (stopped by its output, the reader has not met the end marker yet) */
+  if (!ferror(stdout) && ospy_capfile_truncated(j->s.r, err, sizeof err))
     fprintf(stderr, "ospy show: warning: %s\n", err);
   return status;
 }
@@ -248,7 +251,7 @@ int cmd_show(int argc, char **argv)
     rc = 1; /* said when opened; the calls were shown as hook#N */
   ospy_fdnames_free(&fdnames);
   ospy_symbolizer_free(j.fo.symbols);
-  if (fflush(stdout) != 0)
+  if (read_stdout_finish("show") < 0 && !rc)
     rc = 1;
   read_filter_free(&j.filter);
   read_session_close(&j.s);

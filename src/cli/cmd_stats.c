@@ -316,7 +316,8 @@ static int run_stats(stats_job *j, const char *path)
   if (read_filter_prepare(&j->filter, &j->s) < 0)
     return 2;
   int status = stats_records(j) | j->s.header_damaged; /* (said when opened) */
-  return print_report(j) | status;
+  status |= print_report(j);
+  return read_stdout_finish("stats") < 0 ? 1 : status;
 }
 
 int cmd_stats(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/read_common.h"
 #include "export/capture_source.h"
 #include "export/streams.h"
 #include "plan/values.h"
@@ -196,6 +197,8 @@ static int run_streams(const char *path, follow *f)
               path);
   }
   ospy_streams_free(st);
+  if (read_stdout_finish("streams") < 0)
+    rc = 1;
   return rc == 0 ? 0 : 1;
 }
 

@@ -1,6 +1,7 @@
 /* Opening a capture for the readers, walking a call's values, progress. */
 #include "cli/read_common.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,6 +89,19 @@ const char *read_call_name(const read_session *s, const ospy_event_call *c, char
     return hk->display[0] ? hk->display : hk->symbol;
   snprintf(buf, cap, "hook#%u", c->hook);
   return buf;
+}
+
+int read_stdout_finish(const char *cmd)
+{
+  errno = 0;
+  /* stdio keeps what it could not write and tries again here: errno is the
+   * write's own */
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return 0;
+  int why = errno;
+  if (why != EPIPE)
+    fprintf(stderr, "ospy %s: stdout: %s\n", cmd, why ? strerror(why) : "write error");
+  return -1;
 }
 
 void read_progress_init(read_progress *p, int enabled)

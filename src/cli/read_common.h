@@ -55,6 +55,14 @@ typedef struct read_progress {
   struct timespec start, last;
 } read_progress;
 
+/* At the end of a reading command: stdout flushed and checked. 0 when all
+ * that was printed was written; else -1 after "ospy CMD: stdout: <why>" on
+ * stderr (said once, at the end: a full disk, a closed file), and the
+ * command exits with its error status. A reader that went away (EPIPE, when
+ * SIGPIPE is ignored) is not an error worth a message, as under SIGPIPE's
+ * default action, but still -1. */
+int read_stdout_finish(const char *cmd);
+
 void read_progress_init(read_progress *p, int enabled);
 void read_progress_tick(read_progress *p, const ospy_capfile_reader *r);
 void read_progress_done(read_progress *p);

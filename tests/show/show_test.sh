@@ -345,6 +345,17 @@ C
     [ "$(LC_ALL=C tr -d '\n -~' <"$tmp/out" | wc -c)" = 0 ] ||
       { cat -v "$tmp/out"; fail "streams $args: raw bytes that are not printable text"; }
   done
+  # an output that cannot be written is said (streams exited 0 without a word)
+  if [ -w /dev/full ]; then
+    for args in "" "--follow 1" "--follow 1 -x"; do
+      # shellcheck disable=SC2086 # (the arguments are words)
+      "$ospy" streams $args "$tmp/nm.ospy" >/dev/full 2>"$tmp/err"
+      rc=$?
+      echo "streams $args >/dev/full: exit $rc: $(cat "$tmp/err")"
+      [ $rc = 1 ] || fail "streams $args >/dev/full: exit $rc, expected 1"
+      has "$tmp/err" "ospy streams: stdout: No space left on device"
+    done
+  fi
   # (against a run that created its file elsewhere: equivalent runs print no header)
   mkdir "$tmp/d2" && "$ospy" capture -q --preset files -o "$tmp/nm2.ospy" -- "$tmp/nm" "$tmp/d2" >/dev/null 2>&1 ||
     fail "capture of nm in d2"
@@ -415,6 +426,28 @@ write-errors)
     has "$tmp/err" "$out: No space left on device"
     grep -q "cut short" "$tmp/err" && fail "export -o $out: the complete capture called cut short"
   done
+  # show, stats, diff: the error said once at the end, with the command's
+  # error status (they exited 0, or 1 with no word, and diff's 1 said "differ")
+  "$make" "$tmp/s2.ospy" 4000 || fail "make_capture failed"
+  for c in "show $cap:1" "show -x $cap:1" "stats $cap:1" "diff $cap $tmp/s2.ospy:2"; do
+    args=${c%:*} want=${c##*:}
+    # shellcheck disable=SC2086 # (the arguments are words)
+    "$ospy" $args >/dev/full 2>"$tmp/err"
+    rc=$?
+    echo "${args%% *} >/dev/full: exit $rc: $(tail -1 "$tmp/err")"
+    [ $rc = "$want" ] || fail "$args >/dev/full: exit $rc, expected $want"
+    has "$tmp/err" "ospy ${args%% *}: stdout: No space left on device"
+    [ "$(grep -c 'stdout:' "$tmp/err")" = 1 ] || fail "$args >/dev/full: said more than once"
+  done
+  # nothing to print, nothing lost: equivalent recordings diff to /dev/full fine
+  "$ospy" diff "$cap" "$cap" >/dev/full 2>"$tmp/err" || { cat "$tmp/err"; fail "diff of equal runs >/dev/full"; }
+  # a reader that goes away is no error worth a message, SIGPIPE at its
+  # default action or ignored (then EPIPE)
+  "$ospy" show "$cap" 2>"$tmp/err" | head -1 >/dev/null
+  [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "show | head -1: a message"; }
+  (trap '' PIPE; "$ospy" show "$cap" 2>"$tmp/err" | head -1 >/dev/null)
+  [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "show | head -1, SIGPIPE ignored: a message"; }
+  echo "show | head -1: quiet (SIGPIPE default and ignored)"
   echo "write-errors: each reader says its output's error" ;;
 *) fail "unknown case" ;;
 esac
