@@ -314,6 +314,7 @@ static int feed_one(ospy_diff *d, diff_input *in, int side)
   }
   if (rc == 0) {
     in->done = 1;
+    ospy_diff_side_ended(d, side);
     return 0;
   }
   int taken = ospy_diff_feed(d, side, &ev);
@@ -353,11 +354,15 @@ static int reopen(diff_input in[2])
   return 0;
 }
 
-/* One pass a lane when there are few (two runs interleave their threads
- * differently: read in step through the whole files, a thread's calls
- * waited for the other run's in their thousands, beyond the memory bound,
- * and two identical 2-thread runs differed in nearly every call); all lanes
- * in one pass when a pass a lane would take too long. */
+/* Lanes are compared a pass over both recordings at a time, as many
+ * passes as lanes up to LANE_PASSES_MAX, beyond that several lanes a pass
+ * (two runs interleave their threads differently: read in step through the
+ * whole files, a thread's calls waited for the other run's in their
+ * thousands, beyond the memory bound, and two identical 2-thread runs
+ * differed in nearly every call; with every lane in one pass, as was done
+ * past 64 threads, so did two identical 65-thread runs). The fewer lanes a
+ * pass holds, the fewer calls can wait; LANE_PASSES_MAX bounds the reading
+ * time. */
 #define LANE_PASSES_MAX 64
 
 static int run_passes(ospy_diff *d, diff_input in[2])
@@ -367,10 +372,9 @@ static int run_passes(ospy_diff *d, diff_input in[2])
     fprintf(stderr, "ospy diff: out of memory\n");
     return -1;
   }
-  if (lanes > LANE_PASSES_MAX)
-    return run_inputs(d, in);
-  for (long k = 0; k < lanes; k++) {
-    ospy_diff_only_lane(d, k);
+  long passes = lanes < LANE_PASSES_MAX ? lanes : LANE_PASSES_MAX;
+  for (long k = 0; k < passes; k++) {
+    ospy_diff_only_lanes(d, lanes * k / passes, lanes * (k + 1) / passes);
     if ((k > 0 && reopen(in) < 0) || run_inputs(d, in) < 0)
       return -1;
   }
@@ -389,7 +393,13 @@ static int parse_window(const char *s, size_t *w)
   return 0;
 }
 
-static int report(const ospy_diff *d, diff_input in[2])
+/* The window to suggest when the memory bound forced early alignment. */
+static size_t larger_window(size_t window)
+{
+  return window < 65535 / 4 ? window * 4 : 65535;
+}
+
+static int report(const ospy_diff *d, diff_input in[2], size_t window)
 {
   ospy_diff_counts c = ospy_diff_get_counts(d);
   uint64_t n = c.removed + c.added + c.changed;
@@ -409,6 +419,11 @@ static int report(const ospy_diff *d, diff_input in[2])
             (unsigned long long)in[1].calls);
   else
     fprintf(stderr, "ospy diff: equivalent (%llu calls)\n", (unsigned long long)in[0].calls);
+  if (c.forced)
+    fprintf(stderr, "ospy diff: warning: calls of one recording were aligned before the other's "
+            "had been read (%llu time(s): more were waiting than the window bounds), so some of "
+            "the differences may not be real; a larger window compares more at once (-w %zu)\n",
+            (unsigned long long)c.forced, larger_window(window));
   if (in[0].damaged || in[1].damaged)
     return 2;
   return n ? 1 : 0;
@@ -466,7 +481,7 @@ static int diff_files(diff_input in[2], size_t window)
     return 2;
   }
   header_pending = in;
-  int rc = run_passes(d, in) < 0 ? 2 : report(d, in);
+  int rc = run_passes(d, in) < 0 ? 2 : report(d, in, window);
   ospy_diff_free(d);
   /* the differences are the output: lost, the comparison did not happen */
   return read_stdout_finish("diff") < 0 ? 2 : rc;

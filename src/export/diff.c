@@ -43,7 +43,8 @@ struct ospy_diff {
   char text[OSPY_CALL_TEXT_MAX];
   ospy_diff_counts counts;
   int failed;
-  long only; /* ospy_diff_only_lane: the lane fed, -1 every lane */
+  long only_first, only_end; /* ospy_diff_only_lanes: the lanes fed, -1: every lane */
+  int ended[2]; /* ospy_diff_side_ended in this pass */
 };
 
 /* ---- queues ---- */
@@ -91,7 +92,7 @@ ospy_diff *ospy_diff_new(size_t window, ospy_diff_emit_fn emit, void *data)
   if (!d)
     return NULL;
   d->window = window;
-  d->only = -1;
+  d->only_first = d->only_end = -1;
   d->emit = emit;
   d->data = data;
   d->table = malloc((window + 1) * (window + 1) * sizeof *d->table);
@@ -181,9 +182,22 @@ long ospy_diff_plan_lanes(ospy_diff *d)
   return (long)d->nlanes;
 }
 
-void ospy_diff_only_lane(ospy_diff *d, long k)
+void ospy_diff_only_lanes(ospy_diff *d, long first, long end)
 {
-  d->only = k;
+  d->only_first = first;
+  d->only_end = end;
+  d->ended[0] = d->ended[1] = 0;
+}
+
+void ospy_diff_side_ended(ospy_diff *d, int side)
+{
+  d->ended[side] = 1;
+}
+
+static int lane_fed_now(const ospy_diff *d, const lane *l)
+{
+  long k = l - d->lanes;
+  return d->only_first < 0 || (k >= d->only_first && k < d->only_end);
 }
 
 /* ---- emitting ---- */
@@ -373,6 +387,9 @@ static void relieve_memory(ospy_diff *d)
       if (d->lanes[i].q[0].n + d->lanes[i].q[1].n > big->q[0].n + big->q[1].n)
         big = &d->lanes[i];
     lane_step(d, big, STEP_FORCE);
+    /* aligned before the other side's calls came: approximate, unless that
+     * side has no more to come (one recording longer than the other) */
+    d->counts.forced += !d->ended[0] && !d->ended[1];
   }
 }
 
@@ -398,7 +415,7 @@ int ospy_diff_feed(ospy_diff *d, int side, const ospy_xevent *ev)
   if (ev->type != OSPY_XEV_FUNCTION_CALL)
     return 0;
   lane *l = lane_of(d, side, ev);
-  if (l && d->only >= 0 && l != &d->lanes[d->only])
+  if (l && !lane_fed_now(d, l))
     return 0; /* another pass's */
   ospy_diff_call c;
   if (!l || make_call(d, ev, &c) < 0) {

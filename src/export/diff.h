@@ -20,10 +20,10 @@
  * waiting to be aligned, at most 16 windows of them in all (a call's text is
  * at most OSPY_CALL_TEXT_MAX bytes): when more wait, the lane holding the
  * most is aligned with what the other recording has so far. So an inserted
- * or removed block longer than the window (or, fed every lane at once,
- * recordings whose threads progress very differently: ospy_diff_only_lane)
- * can be reported as more changes than a full diff would show; they are
- * never reported as equivalent. */
+ * or removed block longer than the window (or, fed many lanes at once,
+ * recordings whose threads progress very differently: ospy_diff_only_lanes)
+ * can be reported as more changes than a full diff would show (counted in
+ * ospy_diff_counts.forced); they are never reported as equivalent. */
 #ifndef OSPY_EXPORT_DIFF_H
 #define OSPY_EXPORT_DIFF_H
 
@@ -57,6 +57,8 @@ typedef void (*ospy_diff_emit_fn)(void *data, int op, const ospy_diff_lane_info 
 
 typedef struct ospy_diff_counts {
   uint64_t same, removed, added, changed;
+  uint64_t forced; /* windows aligned early to keep the calls waiting within
+                      the memory bound: the differences are approximate */
 } ospy_diff_counts;
 
 typedef struct ospy_diff ospy_diff;
@@ -73,11 +75,16 @@ int ospy_diff_note(ospy_diff *d, int side, const ospy_xevent *ev);
  * lanes they hold, A's in order, then those only B has. -1 when out of
  * memory, else their count. */
 long ospy_diff_plan_lanes(ospy_diff *d);
-/* From now on ospy_diff_feed takes only the calls of lane k (of
- * ospy_diff_plan_lanes), or of every lane when k < 0: one lane at a time, a
- * pass over both recordings each, so that threads interleaved differently in
- * the two runs need no calls kept waiting. */
-void ospy_diff_only_lane(ospy_diff *d, long k);
+/* From now on ospy_diff_feed takes only the calls of lanes first..end-1 (of
+ * ospy_diff_plan_lanes), or of every lane when first < 0: a few lanes at a
+ * time, a pass over both recordings each, so that threads interleaved
+ * differently in the two runs need few calls kept waiting (each pass's
+ * lanes' at most). */
+void ospy_diff_only_lanes(ospy_diff *d, long first, long end);
+/* Recording `side` has no more calls in this pass: from now on a lane
+ * aligned early for the memory bound has all of that side's calls (not
+ * counted as forced). */
+void ospy_diff_side_ended(ospy_diff *d, int side);
 /* One event of recording `side` (0: A, 1: B): 1 when taken, 0 when ignored
  * (not a call, or another lane's), -1 when out of memory. */
 int ospy_diff_feed(ospy_diff *d, int side, const ospy_xevent *ev);

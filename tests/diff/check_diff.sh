@@ -41,6 +41,26 @@ rc=$?
 expect "$dir/tw.err" "equivalent ($((2 * n)) calls)"
 echo "a thread id that wrapped past pid_max: paired by creation order, equivalent"
 
+# 65 threads (more lanes than passes), 1000 calls each: one run made them
+# thread after thread, the other round robin. Every lane in one pass (as past
+# 64 lanes it was), the calls waiting outgrew the bound and 46 000 of them
+# came out as differences, without a word; now 64 passes, equivalent
+"$gen" "$dir/m1.ospy" 1000 1 0 0 0 65 || fail "gen m1"
+"$gen" "$dir/m2.ospy" 1000 2 0 0 0 65 || fail "gen m2"
+"$ospy" diff "$dir/m1.ospy" "$dir/m2.ospy" >"$dir/mm.out" 2>"$dir/mm.err"
+rc=$?
+echo "65 threads, blocks against round robin: exit $rc: $(cat "$dir/mm.err")"
+[ $rc = 0 ] || { head -5 "$dir/mm.out"; cat "$dir/mm.err"; fail "65 threads interleaved otherwise: exit $rc"; }
+expect "$dir/mm.err" "equivalent (65000 calls)"
+# with a window too small for it, the early alignment is said (the result is
+# approximate) and a larger window suggested
+"$ospy" diff -w 16 "$dir/m1.ospy" "$dir/m2.ospy" >"$dir/mw.out" 2>"$dir/mw.err"
+rc=$?
+echo "the same with -w 16: exit $rc: $(tail -1 "$dir/mw.err")"
+[ $rc = 1 ] || { cat "$dir/mw.err"; fail "65 threads, -w 16: exit $rc, expected 1"; }
+expect "$dir/mw.err" "so some of the differences may not be real; a larger window compares more at once (-w 64)"
+grep -q warning "$dir/ab.err" "$dir/tt.err" && fail "a warning about early alignment where none happened"
+
 # one changed argument in 100 000 calls
 "$ospy" diff "$dir/a.ospy" "$dir/changed.ospy" >"$dir/ac.out" 2>"$dir/ac.err"
 rc=$?

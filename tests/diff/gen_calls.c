@@ -9,7 +9,9 @@
  * with fd 4: 2 after all of the first thread's, 3 alternating with them (two
  * runs of a program whose threads the scheduler interleaved differently);
  * 4: as 2, in a process of pid 32767 whose second thread's id wrapped past
- * pid_max to 300. */
+ * pid_max to 300; 5 or more: that many threads (tids pid..pid+THREADS-1),
+ * each making N calls read(10 + its index, ...), and nothing else, one
+ * thread's calls after another's when SEED is odd, round robin when even. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,19 @@ static void call_of(uint32_t pid, uint32_t tid, uint64_t ts, uint64_t fd, uint64
   gen_append(c, sizeof *c + sizeof words);
 }
 
+/* THREADS >= 5: blocks of one thread's calls (odd seed) or round robin. */
+static int many_threads(unsigned long n, unsigned long s, unsigned long threads)
+{
+  uint32_t pid = 1000 + (uint32_t)s;
+  uint64_t ts = GEN_START_NS + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
+  for (unsigned long k = 0; k < n * threads; k++) {
+    unsigned long t = s % 2 ? k / n : k % threads, i = s % 2 ? k % n : k / threads;
+    call_of(pid, pid + (uint32_t)t, ts + k * 1000, 10 + t, base + (i % 64) * 0x1000,
+            4096 + i % 7, 0);
+  }
+  return gen_close();
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 4) {
@@ -51,6 +66,8 @@ int main(int argc, char **argv)
   unsigned long failed = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
   unsigned long threads = argc > 7 ? strtoul(argv[7], NULL, 10) : 1;
   gen_create(argv[1], "/usr/bin/reader", "attach");
+  if (threads >= 5)
+    return many_threads(n, s, threads);
   uint32_t pid = threads == 4 ? 32767 : 1000 + (uint32_t)s;
   uint32_t tid2 = threads == 4 ? 300 : pid + 1;
   uint64_t ts = GEN_START_NS + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
