@@ -71,27 +71,61 @@ static void put_i64(tbuf *b, int64_t v)
 
 /* ---- escaping ---- */
 
+/* "\xNN", without vsnprintf (a binary buffer is mostly these). */
+static void put_hex_escape(tbuf *b, uint8_t byte)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char e[4] = { '\\', 'x', hex[byte >> 4], hex[byte & 15] };
+  put_bytes(b, e, sizeof e);
+}
+
+/* One character of a quoted string, escaped as C writes it, or as UTF-8.
+ * Written by hand: a vsnprintf a character made show -s 0 of large buffers
+ * cost ~200 ns a byte. */
 static void put_cp(tbuf *b, uint32_t cp)
 {
-  if (cp == '"' || cp == '\\')
-    put(b, "\\%c", (char)cp);
-  else if (cp == '\n')
-    put(b, "\\n");
-  else if (cp == '\r')
-    put(b, "\\r");
-  else if (cp == '\t')
-    put(b, "\\t");
-  else if (cp < 0x20 || cp == 0x7f)
-    put(b, "\\x%02x", cp);
-  else if (cp < 0x80)
-    put(b, "%c", (char)cp);
-  else if (cp < 0x800)
-    put(b, "%c%c", 0xc0 | cp >> 6, 0x80 | (cp & 0x3f));
-  else if (cp < 0x10000)
-    put(b, "%c%c%c", 0xe0 | cp >> 12, 0x80 | (cp >> 6 & 0x3f), 0x80 | (cp & 0x3f));
-  else
-    put(b, "%c%c%c%c", 0xf0 | cp >> 18, 0x80 | (cp >> 12 & 0x3f), 0x80 | (cp >> 6 & 0x3f),
-        0x80 | (cp & 0x3f));
+  char u[4];
+  if (cp == '"' || cp == '\\') {
+    u[0] = '\\';
+    u[1] = (char)cp;
+    put_bytes(b, u, 2);
+  } else if (cp == '\n') {
+    put_bytes(b, "\\n", 2);
+  } else if (cp == '\r') {
+    put_bytes(b, "\\r", 2);
+  } else if (cp == '\t') {
+    put_bytes(b, "\\t", 2);
+  } else if (cp < 0x20 || cp == 0x7f) {
+    put_hex_escape(b, (uint8_t)cp);
+  } else if (cp < 0x80) {
+    u[0] = (char)cp;
+    put_bytes(b, u, 1);
+  } else if (cp < 0x800) {
+    u[0] = (char)(0xc0 | cp >> 6);
+    u[1] = (char)(0x80 | (cp & 0x3f));
+    put_bytes(b, u, 2);
+  } else if (cp < 0x10000) {
+    u[0] = (char)(0xe0 | cp >> 12);
+    u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+    u[2] = (char)(0x80 | (cp & 0x3f));
+    put_bytes(b, u, 3);
+  } else {
+    u[0] = (char)(0xf0 | cp >> 18);
+    u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    u[3] = (char)(0x80 | (cp & 0x3f));
+    put_bytes(b, u, 4);
+  }
+}
+
+/* The length of the run of bytes from s that stand for themselves in a
+ * quoted string (printable ASCII but '"' and '\\'): appended at once. */
+static size_t plain_run(const uint8_t *s, size_t n)
+{
+  size_t k = 0;
+  while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+    k++;
+  return k;
 }
 
 size_t ospy_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
@@ -342,9 +376,15 @@ static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
   put(b, "\"");
   for (size_t i = 0; i < n;) {
     uint32_t cp;
-    size_t k = utf8 ? ospy_utf8_seq(s + i, n - i, &cp) : (s[i] < 0x80 ? (cp = s[i], 1) : 0);
+    size_t k = plain_run(s + i, n - i);
+    if (k) {
+      put_bytes(b, (const char *)s + i, k);
+      i += k;
+      continue;
+    }
+    k = utf8 ? ospy_utf8_seq(s + i, n - i, &cp) : (s[i] < 0x80 ? (cp = s[i], 1) : 0);
     if (k == 0) {
-      put(b, "\\x%02x", s[i]);
+      put_hex_escape(b, s[i]);
       i++;
       continue;
     }
@@ -479,9 +519,12 @@ static void put_hex_bytes(tbuf *b, const uint8_t *s, size_t n)
   int cut = string_limit && n > string_limit;
   if (cut)
     n = string_limit;
+  static const char hex[] = "0123456789abcdef";
   put(b, "<");
-  for (size_t i = 0; i < n; i++)
-    put(b, i ? " %02x" : "%02x", s[i]);
+  for (size_t i = 0; i < n; i++) {
+    const char e[3] = { ' ', hex[s[i] >> 4], hex[s[i] & 15] };
+    put_bytes(b, e + !i, 3 - !i); /* no space before the first */
+  }
   put(b, cut ? ">..." : ">");
 }
 
