@@ -41,7 +41,8 @@ static void usage(FILE *out)
     "                  decoded with the definition of a config or of the catalogue ('ospy\n"
     "                  definitions'); a function without one is traced with raw register words\n"
     "  -c CONFIG       oSpy config.xml with the functions and their argument types\n"
-    "  --preset NAME   a shipped config: files, net, ioctl, proc, mem, tls, zlib, sqlite, usb\n"
+    "  --preset NAME[,NAME...]  a shipped config: files, net, ioctl, proc, mem, tls, zlib,\n"
+    "                  sqlite, usb\n"
     "                  (-c, --preset and -f may be repeated and combined: their union)\n"
     "  -o FILE         capture file (default: ospy.capture)\n"
     "  -p PID          attach to a running process (ptrace); Ctrl-C detaches\n"
@@ -78,6 +79,28 @@ static int parse_value_cap(const char *text, uint32_t *cap)
   return 0;
 }
 
+/* --preset NAME[,NAME...]: each a config of the catalogue, in order (a
+ * comma list as -f takes one; "files,mem" was refused as no preset's name). */
+static int add_presets(ospy_capture_opts *o, char *names,
+                       char (*preset_path)[PATH_MAX])
+{
+  for (char *name = names, *comma;; name = comma + 1) {
+    if ((comma = strchr(name, ',')))
+      *comma = '\0';
+    if (o->nconfigs == OSPY_CAPTURE_MAX_CONFIGS) {
+      fprintf(stderr, "ospy capture: too many -c/--preset options\n");
+      return -1;
+    }
+    if (ospy_preset_path(name, preset_path[o->nconfigs], PATH_MAX) < 0)
+      return -1;
+    o->configs[o->nconfigs] = preset_path[o->nconfigs];
+    o->config_is_preset[o->nconfigs] = 1;
+    o->nconfigs++;
+    if (!comma)
+      return 0;
+  }
+}
+
 static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
 {
   static const struct option longopts[] = {
@@ -106,11 +129,8 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
         o->configs[o->nconfigs++] = optarg;
         break;
       }
-      if (ospy_preset_path(optarg, preset_path[o->nconfigs], sizeof preset_path[0]) < 0)
+      if (add_presets(o, optarg, preset_path) < 0)
         return -1;
-      o->configs[o->nconfigs] = preset_path[o->nconfigs];
-      o->config_is_preset[o->nconfigs] = 1;
-      o->nconfigs++;
       break;
     case 'f':
       if (optarg[0] == '-' && optind > 1 && argv[optind - 1] == optarg) {

@@ -26,6 +26,10 @@ refused "ospy definitions: unknown option '-odd' (a PATTERN that starts with '-'
 refused "ospy export: unknown option '-odd.ospy' (a FILE that starts with '-' goes after '--')" export -odd.ospy -o x.jsonl
 refused "ospy import: unknown option '-odd.osd' (a FILE that starts with '-' goes after '--')" import -odd.osd -o x.xml
 refused "ospy show: invalid option -- 'o'" show -odd.ospy
+# --preset takes a comma list as -f does ("files,mem" was refused as no
+# preset's name); each name is checked, an empty one too
+refused "ospy: no preset named 'nosuch'" capture --preset files,nosuch -- /bin/true
+refused "ospy: no preset named ''" capture --preset files,,mem -- /bin/true
 # a known option given last without its value
 refused "ospy check: --arch needs a value" check x.xml --arch
 refused "ospy export: -o needs a value" export x.ospy -o

@@ -421,19 +421,25 @@ hexdump)
   command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
   cat >"$tmp/hx.c" <<'C'
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
+enum { N = 70001 };
 int main(void)
 {
-  static unsigned char buf[70001];
-  for (unsigned i = 0; i < sizeof buf; i++)
+  unsigned char *buf = malloc(N);
+  for (unsigned i = 0; buf && i < N; i++)
     buf[i] = (unsigned char)(i * 7 + i / 256);
   int fd = open("/dev/null", O_WRONLY);
-  return fd < 0 || write(fd, buf, sizeof buf) != (ssize_t)sizeof buf;
+  return !buf || fd < 0 || write(fd, buf, N) != N;
 }
 C
   cc -O1 -o "$tmp/hx" "$tmp/hx.c" || fail "cannot build hx"
-  "$ospy" capture -q --value-cap 100K --preset files -o "$tmp/hx.ospy" -- "$tmp/hx" 2>"$tmp/err" ||
+  # (--preset takes a comma list, as -f does: "files,mem" was no preset's name)
+  "$ospy" capture -q --value-cap 100K --preset files,mem -o "$tmp/hx.ospy" -- "$tmp/hx" 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture of hx"; }
+  "$ospy" show -e malloc "$tmp/hx.ospy" >"$tmp/out"
+  has "$tmp/out" "libc.so.6!malloc(size=70001) = 0x"
+  echo "--preset files,mem: $(grep -c 'malloc(' "$tmp/out") malloc calls recorded beside the write"
   "$ospy" show -x -s 0 -e write "$tmp/hx.ospy" >"$tmp/out" || fail "show -x"
   has "$tmp/out" "    buf (in, 70001 bytes):"
   grep '^    [0-9a-f]\{4,\}  ' "$tmp/out" >"$tmp/dump"
