@@ -92,6 +92,16 @@ static int parse_meta(ospy_capfile_reader *r, uint32_t len, char *err, size_t er
   return 0;
 }
 
+/* What a file that is not a capture may be instead, and how to read it. */
+static const char *other_kind_hint(const uint8_t *b, size_t n)
+{
+  if (n >= 4 && !memcmp(b, "oSpy", 4))
+    return ": it is an oSpy .osd dump: read it with `ospy import` (to jsonl, xml, ...)";
+  if (n >= 3 && !memcmp(b, "BZh", 3))
+    return ": it is bzip2-compressed: an old oSpy .osd dump is read with `ospy import`";
+  return "";
+}
+
 /* The fixed part of the header: magic, version, metadata length. A file
  * with the magic but shorter than that is a capture cut short (it said
  * "bad magic"), not some other file. */
@@ -110,7 +120,8 @@ static int read_fixed(ospy_capfile_reader *r, uint8_t fixed[OSPY_CAP_HEADER_FIXE
     return -1;
   }
   if (read_at(r->fd, fixed, have, 0) < 0 || memcmp(fixed, OSPY_CAP_MAGIC, 8)) {
-    snprintf(err, errcap, "%s: not an ospy capture (bad magic at offset 0)", r->path);
+    snprintf(err, errcap, "%s: not an ospy capture (bad magic at offset 0)%s", r->path,
+             other_kind_hint(fixed, have));
     return -1;
   }
   if (have < OSPY_CAP_HEADER_FIXED) {

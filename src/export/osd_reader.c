@@ -708,8 +708,12 @@ static int open_container(reader_ctx *c, FILE *f, ospy_osd_info *info)
     info->nevents = get_u32le(cnt);
     return 0;
   }
-  snprintf(c->err, sizeof c->err, "%s: offset 0: not an oSpy capture (%s)", c->path,
-           got ? "neither the \"oSpy\" magic nor a bzip2 stream" : "empty file");
+  bool ours = got >= 8 && !memcmp(h, "OSPYCAPT", 8); /* ospy's own capture file */
+  snprintf(c->err, sizeof c->err, "%s: offset 0: not an oSpy capture (%s)%s%s", c->path,
+           got ? "neither the \"oSpy\" magic nor a bzip2 stream" : "empty file",
+           ours ? ": it is an ospy capture: read it with `ospy show`, or convert it with "
+                  "`ospy export --format osd` (or xml, jsonl, ...) "
+                : "", ours ? c->path : "");
   return -1;
 }
 

@@ -868,6 +868,15 @@ PY
   [ "$n" -gt 50000 ] && [ "$n" -lt 100000 ] || fail "intact chunks not read ($n calls)"
   printf 'not a capture' > "$work/x"
   "$ospy" show "$work/x" 2>&1 | grep -q 'not an ospy capture' || fail "bad magic not reported"
+  # an oSpy dump given to show, an ospy capture given to import: each says which command reads it
+  "$ospy" export "$cap" --format osd -o "$work/c.osd" 2>/dev/null || fail "export osd failed"
+  "$ospy" show "$work/c.osd" > /dev/null 2> "$work/err" && fail "show took an .osd"
+  echo "show c.osd: $(cat "$work/err")"
+  grep -q 'it is an oSpy .osd dump: read it with `ospy import`' "$work/err" || fail "show: no hint for an .osd"
+  "$ospy" import "$cap" --format jsonl -o "$work/c.jsonl" 2> "$work/err" && fail "import took a capture"
+  echo "import capture: $(cat "$work/err")"
+  grep -q 'it is an ospy capture: read it with `ospy show`, or convert it with `ospy export' "$work/err" ||
+    fail "import: no hint for an ospy capture"
   # cut inside the header (the magic intact: it said "bad magic")
   for n in 8 15 16 40; do
     head -c $n "$cap" > "$work/x"
