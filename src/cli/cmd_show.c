@@ -1,5 +1,6 @@
 /* ospy show FILE: the recorded events, one line per call (docs/reading.md). */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,14 +232,18 @@ static int show_records(show_job *j)
   const ospy_event_hdr *rec;
   int rc, status = 0;
   read_progress prog;
+  uint64_t calls_read = 0, calls_shown = 0;
   read_progress_init(&prog, j->progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO));
   while ((rc = ospy_capfile_next(j->s.r, &rec, err, sizeof err)) != 0) {
     read_progress_tick(&prog, j->s.r);
+    int is_call = rc > 0 && rec->type == OSPY_EV_CALL;
+    calls_read += is_call;
     if (rc < 0) {
       read_progress_done(&prog);
       fprintf(stderr, "ospy show: %s\n", err);
       status = 1;
     } else if (read_filter_match(&j->filter, rec)) {
+      calls_shown += is_call;
       show_record(j, rec);
       if (ferror(stdout))
         break; /* the output failed: said at the end (read_stdout_finish) */
@@ -247,6 +252,10 @@ static int show_records(show_job *j)
     }
   }
   read_progress_done(&prog);
+  /* an empty answer is not taken for a broken filter or capture in silence */
+  if (read_filter_any(&j->filter) && !calls_shown && !ferror(stdout))
+    fprintf(stderr, "ospy show: no call matched the filters (%" PRIu64 " call%s read)\n", calls_read,
+            calls_read == 1 ? "" : "s");
   /* (stopped by its output, the reader has not met the end marker yet) */
   if (!ferror(stdout) && ospy_capfile_truncated(j->s.r, err, sizeof err))
     fprintf(stderr, "ospy show: warning: %s\n", err);

@@ -239,6 +239,12 @@ int read_filter_has_call_filters(const read_filter *f)
   return f->nfn || f->nmod || f->outcome || f->expr_src || f->ngrep;
 }
 
+int read_filter_any(const read_filter *f)
+{
+  return read_filter_has_call_filters(f) || f->has_pid || f->has_tid || f->since_arg ||
+         f->until_arg;
+}
+
 static int call_matches(read_filter *f, const ospy_event_call *c)
 {
   int pass = c->hook < f->nhooks ? f->hook_pass[c->hook] : hook_passes(f, NULL, c->hook);

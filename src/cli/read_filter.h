@@ -88,6 +88,8 @@ int read_filter_match(read_filter *f, const ospy_event_hdr *rec);
 /* Whether any call filter is given (then non-call records other than errors
  * and lost counts are dropped). */
 int read_filter_has_call_filters(const read_filter *f);
+/* Whether any filter at all is given (--pid, --since... included). */
+int read_filter_any(const read_filter *f);
 void read_filter_free(read_filter *f);
 
 /* Failed / successful by the return value (docs/reading.md, "Failed calls"). */

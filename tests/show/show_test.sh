@@ -45,6 +45,15 @@ filters)
   count 52 --filter 'retval == -1 && errno == 9' "$cap"
   count 102 --filter 'duration > 4000' "$cap"
   count 2 --filter 'pid != 100' "$cap"
+  # filters that match no call say so on stderr (exit 0); one that matches says nothing
+  for f in "--module other" "--filter pid!=100" "--pid 99999" "-e nosuch"; do
+    "$ospy" show $f "$cap" >/dev/null 2>"$tmp/err" || fail "show $f: exit $?"
+    echo "show $f: $(cat "$tmp/err")"
+    grep -qx 'ospy show: no call matched the filters (1000 calls read)' "$tmp/err" ||
+      fail "show $f: no note that nothing matched"
+  done
+  "$ospy" show -e fast "$cap" >/dev/null 2>"$tmp/err"
+  [ ! -s "$tmp/err" ] || { cat "$tmp/err"; fail "show -e fast: a note though calls matched"; }
   "$ospy" show -e fast --failed "$cap" | head -1 >"$tmp/line"
   has "$tmp/line" '[100] libsyn.so!fast(arg0=0, arg1=0x1000, arg2=0, arg3=0, arg4=0, arg5=0) = -1 EBADF (Bad file descriptor)'
   "$ospy" show --color=always --failed "$cap" | head -1 >"$tmp/line"
