@@ -14,6 +14,7 @@
 #include <libxml/xmlreader.h>
 
 #include "export/arena.h"
+#include "export/osd_charrefs.h"
 #include "export/osd_input.h"
 #include "export/text.h"
 #include "export/xml_writer.h"
@@ -24,6 +25,7 @@
 typedef struct reader_ctx {
   const char *path;
   ospy_osd_input in;
+  ospy_charrefs refs; /* between the input and libxml2 */
   ospy_arena arena;
   char err[512];
   int failed;
@@ -602,10 +604,18 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
 
 /* ---- the XML stream ---- */
 
-static int xml_read(void *ctx, char *buf, int len)
+static int input_read(void *ctx, char *buf, int len)
 {
   reader_ctx *c = ctx;
   return ospy_osd_input_read(&c->in, buf, len);
+}
+
+/* The XML as libxml2 reads it: references to characters XML 1.0 forbids
+ * (oSpy's .NET writer wrote &#x1B; for an ESC) as U+FFFD (osd_charrefs.h). */
+static int xml_read(void *ctx, char *buf, int len)
+{
+  reader_ctx *c = ctx;
+  return ospy_charrefs_read(&c->refs, buf, len);
 }
 
 static int xml_close(void *ctx)
@@ -719,6 +729,7 @@ static int open_container(reader_ctx *c, FILE *f, ospy_osd_info *info)
 
 static int read_xml(reader_ctx *c, ospy_osd_event_fn fn, void *data, ospy_osd_info *info)
 {
+  ospy_charrefs_init(&c->refs, input_read, c);
   xmlTextReaderPtr r = xmlReaderForIO(xml_read, xml_close, c, c->path, NULL,
                                       XML_PARSE_NONET);
   if (!r) {

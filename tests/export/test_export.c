@@ -14,6 +14,7 @@
 #include "capture/event.h"
 #include "export/export.h"
 #include "export/from_capture.h"
+#include "export/osd_charrefs.h"
 #include "export/xml_writer.h"
 #include "export/osd_reader.h"
 #include "export/streams_values.h"
@@ -725,6 +726,99 @@ static void test_unfinished_call(const char *out)
         "unfinished call: osd -> osd %s", err);
 }
 
+/* ---- character references XML forbids (oSpy's .NET writer: &#x1B;) ---- */
+
+typedef struct chunked {
+  const char *s;
+  size_t len, pos, chunk;
+} chunked;
+
+static int chunked_read(void *ctx, char *buf, int n)
+{
+  chunked *c = ctx;
+  size_t k = c->len - c->pos;
+  if (k > c->chunk)
+    k = c->chunk;
+  if (k > (size_t)n)
+    k = (size_t)n;
+  memcpy(buf, c->s + c->pos, k);
+  c->pos += k;
+  return (int)k;
+}
+
+/* The filter alone, its source giving the bytes 1, 2, 3, 5 and 64 at a time
+ * (a reference, a comment's or CDATA section's opening and closing split
+ * between reads) and read back 1 and 4096 at a time. */
+static void test_charref_filter(void)
+{
+  static const char in[] =
+    "<?x a=\"&#x1B;\"?><e a=\"&#27;\">&#x1B;[0m&#0;&#x1f;&#xD800;&#xFFFE;&#65534;"
+    "&#x41;&#9;&#xD;&#x10000;&#x110000;&amp;&lt;&#x1B&#x;&#xG;&# x1B;&#;"
+    "&#x00000000000000000000000000000001B;"
+    "<!-- &#x1B; --->&#x1B;<![CDATA[&#x1B;]]]>&#1;</e>&#x1B";
+  static const char want[] =
+    "<?x a=\"&#x1B;\"?><e a=\"\xEF\xBF\xBD\">\xEF\xBF\xBD[0m\xEF\xBF\xBD\xEF\xBF\xBD"
+    "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+    "&#x41;&#9;&#xD;&#x10000;&#x110000;&amp;&lt;&#x1B&#x;&#xG;&# x1B;&#;"
+    "&#x00000000000000000000000000000001B;"
+    "<!-- &#x1B; --->\xEF\xBF\xBD<![CDATA[&#x1B;]]]>\xEF\xBF\xBD</e>&#x1B";
+  static const size_t chunks[] = { 1, 2, 3, 5, 64 };
+  for (size_t i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+    for (int outn = 1; outn <= 4096; outn += 4095) {
+      chunked src = { in, sizeof in - 1, 0, chunks[i] };
+      ospy_charrefs *f = malloc(sizeof *f);
+      ospy_charrefs_init(f, chunked_read, &src);
+      char got[sizeof in];
+      size_t n = 0;
+      int k;
+      while (n < sizeof got && (k = ospy_charrefs_read(f, got + n, outn)) > 0)
+        n += (size_t)k;
+      free(f);
+      CHECK(n == sizeof want - 1 && !memcmp(got, want, n),
+            "source %zu bytes a read, read %d at a time:\n got  \"%.*s\"\n want \"%s\"",
+            chunks[i], outn, (int)n, got, want);
+    }
+  }
+}
+
+/* An .osd as oSpy's .NET XmlTextWriter wrote a string holding ESC and NUL:
+ * character references XML 1.0 forbids, which libxml2 refused (the whole
+ * file with it). Read with U+FFFD in their place; written back as ospy
+ * writes any character XML cannot carry. */
+static void test_control_char_refs(const char *out)
+{
+  static const char xml[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?><events>"
+    "<event id=\"1\" type=\"Info\" timestamp=\"128837553525259808\" "
+    "processName=\"a.exe\" processId=\"1\" threadId=\"2\"><message>esc &#x1B;[0m"
+    "</message></event>"
+    "<event id=\"2\" type=\"FunctionCall\" timestamp=\"128837553525259808\" "
+    "processName=\"a.exe\" processId=\"1\" threadId=\"2\"><name>a.dll::f</name>"
+    "<arguments direction=\"in\"><argument name=\"s\"><value type=\"Pointer\" "
+    "value=\"0x1000\"><value type=\"AsciiString\" value=\"x&#x1;y&#0;z&#27;\"/></value>"
+    "</argument></arguments><returnValue><value type=\"Int32\" value=\"0\"/></returnValue>"
+    "<lastError value=\"0\"/></event></events>";
+  uint8_t *buf = malloc(16 + sizeof xml - 1);
+  ospy_osd_header_encode(buf, 0, 2);
+  memcpy(buf + 16, xml, sizeof xml - 1);
+  const char *path = path_in(out, "cref.osd");
+  CHECK(spit(path, buf, 16 + sizeof xml - 1) == 0, "write cref.osd");
+  free(buf);
+  char err[512] = "";
+  int rc = convert(path, path_in(out, "cref.xml"), OSPY_EXPORT_XML, 0, err, sizeof err, NULL);
+  CHECK(rc == 0, "an .osd with &#x1B;, &#x1;, &#0;, &#27;: expected it read, got: %s", err);
+  size_t n;
+  char *got = (char *)slurp(path_in(out, "cref.xml"), &n);
+  static const char *const want[] = {
+    "<message>esc \xEF\xBF\xBD[0m</message>",
+    "<value type=\"AsciiString\" value=\"x\xEF\xBF\xBDy\xEF\xBF\xBDz\xEF\xBF\xBD\"/>",
+  };
+  for (size_t i = 0; i < 2; i++)
+    CHECK(got && strstr(got, want[i]), "expected %s in:\n%.*s", want[i], (int)n,
+          got ? got : "");
+  free(got);
+}
+
 /* What oSpy's loader (oSpy.SharpDumpLib) needs of an event, written whatever
  * the event holds. */
 static void test_original_loader_needs(const char *out)
@@ -1006,6 +1100,8 @@ static int run_unit(const char *golden, const char *out)
   test_round_trips(golden, out);
   test_bad_input(out);
   test_foreign_file(out);
+  test_charref_filter();
+  test_control_char_refs(out);
   test_unmodelled_types(out);
   test_original_loader_needs(out);
   test_cxx_names(out);
