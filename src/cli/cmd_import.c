@@ -1,7 +1,7 @@
 /* ospy import FILE.osd [--format xml|jsonl|osd|osd-plain|perfetto|pcapng] -o OUT
  *
- * Reads an oSpy .osd capture (v2, or the older all-bzip2 variant) and writes
- * it out again through the exporters. Importing into an ospy capture file is
+ * Reads an oSpy .osd capture (v2, or an older variant: all-bzip2, or
+ * uncompressed) and writes it out again through the exporters. Importing into an ospy capture file is
  * the integration step that follows once the capture format exists; until
  * then the output format is one of the export formats, taken from --format
  * or from OUT's extension. */
@@ -16,8 +16,9 @@ static void import_usage(FILE *out)
 {
   fprintf(out,
           "usage: ospy import FILE.osd [--format xml|jsonl|osd|osd-plain|perfetto|pcapng] -o OUT\n"
-          "  Reads an oSpy capture (.osd v2, compressed or not, or the older\n"
-          "  all-bzip2 variant) and writes its events in the given format, as\n"
+          "  Reads an oSpy capture (.osd v2, compressed or not, or an older\n"
+          "  variant: all-bzip2, or \"oSpy\" and the count before the XML) and\n"
+          "  writes its events in the given format, as\n"
           "  ospy export does (perfetto: every slice 0 long, an .osd has no\n"
           "  durations; pcapng: the socket streams its calls show).\n"
           "  Without --format the format follows OUT's extension:\n"
@@ -57,7 +58,8 @@ static int run_import(const char *in, const char *out, int fmt)
   if (fmt == OSPY_EXPORT_PCAPNG)
     ospy_export_say_packets("ospy import", &sum, out);
   fprintf(stderr, "ospy import: %u events from %s (oSpy %s%s)\n", info.nevents, in,
-          info.version == 2 ? "v2" : "all-bzip2 variant",
+          info.version == 2 ? "v2"
+          : info.compressed ? "all-bzip2 variant" : "older uncompressed variant",
           info.version == 2 && !info.compressed ? ", uncompressed" : "");
   return 0;
 }

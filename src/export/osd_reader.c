@@ -681,11 +681,31 @@ static uint32_t get_u32le(const uint8_t *p)
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The older uncompressed variant, as the 2008 UI saved it ("save
+ * uncompressed", MainForm.Save and the DumpSaver of then): "oSpy", then the
+ * u32 event count, a UTF-8 BOM and the XML. Told from v2 by what follows
+ * the u32: a BOM or '<' where v2 has isCompressed (0 or 1), whatever the
+ * count (2 included). */
+static bool old_uncompressed(const uint8_t *h, size_t got)
+{
+  return (got >= 11 && !memcmp(h + 8, "\xEF\xBB\xBF", 3)) || (got >= 9 && h[8] == '<');
+}
+
 /* Reads the container header and prepares c->in at the start of the XML. */
 static int open_container(reader_ctx *c, FILE *f, ospy_osd_info *info)
 {
   uint8_t h[16];
   size_t got = fread(h, 1, sizeof h, f);
+  if (got >= 4 && !memcmp(h, "oSpy", 4) && old_uncompressed(h, got)) {
+    info->version = 1;
+    info->compressed = 0;
+    info->nevents = get_u32le(h + 4);
+    if (fseek(f, 8, SEEK_SET) != 0) {
+      snprintf(c->err, sizeof c->err, "%s: seek failed: %s", c->path, strerror(errno));
+      return -1;
+    }
+    return ospy_osd_input_init(&c->in, f, c->path, 8, false);
+  }
   if (got >= 4 && !memcmp(h, "oSpy", 4)) {
     if (got < 16) {
       snprintf(c->err, sizeof c->err, "%s: truncated header (%zu of 16 bytes)", c->path, got);

@@ -1,7 +1,8 @@
 /* Reading oSpy .osd captures into ospy_xevent values, one event at a time.
  *
  * Accepts oSpy v2 ("oSpy", version 2, isCompressed 0 or 1, count, XML) and
- * the older variant (the whole file bzip2-compressed: u32 count, BOM, XML).
+ * the older variants: the whole file bzip2-compressed (u32 count, BOM, XML),
+ * and uncompressed ("oSpy", u32 count, BOM, XML).
  * Memory stays bounded: the XML is streamed (libxml2 xmlTextReader) and only
  * the current <event> subtree is held. The event passed to the callback and
  * everything it points to live until the callback returns. */
@@ -14,7 +15,7 @@
 #include "export/export_event.h"
 
 typedef struct ospy_osd_info {
-  int version;        /* 2, or 1 for the older all-bzip2 variant */
+  int version;        /* 2, or 1 for an older variant (compressed: all-bzip2) */
   int compressed;     /* bzip2 payload */
   uint32_t nevents;   /* the count the header announces */
 } ospy_osd_info;

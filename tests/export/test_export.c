@@ -131,6 +131,28 @@ static int write_old_variant(const char *xml_path, const char *out_path)
   return rc;
 }
 
+/* The older uncompressed variant, as the 2008 UI's "save uncompressed"
+ * wrote it: "oSpy", u32 count, the XML (its .NET writer put a BOM first). */
+static int write_old_uncompressed(const char *xml, size_t n, uint32_t count, int bom,
+                                  const char *out_path)
+{
+  uint8_t *raw = malloc(8 + 3 + n);
+  if (!raw)
+    return -1;
+  memcpy(raw, "oSpy", 4);
+  for (int i = 0; i < 4; i++)
+    raw[4 + i] = (uint8_t)(count >> (8 * i));
+  size_t at = 8;
+  if (bom) {
+    memcpy(raw + at, "\xEF\xBB\xBF", 3);
+    at += 3;
+  }
+  memcpy(raw + at, xml, n);
+  int rc = spit(out_path, raw, at + n);
+  free(raw);
+  return rc;
+}
+
 /* ---- reading back ---- */
 
 typedef struct convert_ctx {
@@ -295,6 +317,49 @@ static void test_round_trips(const char *golden, const char *out)
   CHECK(rc == 0 && info.version == 1 && info.nevents == GOLDEN_NEVENTS, "old: %s", err);
   CHECK(same_files(path_in(out, "rt-old.xml"), path_in(golden, "events.xml")),
         "old variant -> xml");
+}
+
+/* The older uncompressed variant ("oSpy", u32 count, BOM, XML): its count
+ * was taken for v2's version ("offset 4: unsupported .osd version 5"). Read
+ * with and without the BOM, and with a count of 2, v2's version number. */
+static void test_old_uncompressed(const char *golden, const char *out)
+{
+  size_t n;
+  char *xml = (char *)slurp(path_in(golden, "events.xml"), &n);
+  CHECK(xml, "events.xml missing");
+  if (!xml)
+    return;
+  for (int bom = 0; bom <= 1; bom++) {
+    const char *name = bom ? "old-unc-bom.osd" : "old-unc.osd";
+    char err[512] = "";
+    ospy_osd_info info = { 0 };
+    CHECK(write_old_uncompressed(xml, n, GOLDEN_NEVENTS, bom, path_in(out, name)) == 0,
+          "write %s", name);
+    int rc = convert(path_in(out, name), path_in(out, "rt-old-unc.xml"), OSPY_EXPORT_XML, 1,
+                     err, sizeof err, &info);
+    CHECK(rc == 0 && info.version == 1 && !info.compressed && info.nevents == GOLDEN_NEVENTS,
+          "%s: expected 5 events of the older uncompressed variant (version 1, not "
+          "compressed), got rc %d version %d compressed %d count %u: %s", name, rc,
+          info.version, info.compressed, info.nevents, err);
+    CHECK(same_files(path_in(out, "rt-old-unc.xml"), path_in(golden, "events.xml")),
+          "%s -> xml differs from events.xml", name);
+  }
+  free(xml);
+  static const char two[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?><events>"
+    "<event id=\"1\" type=\"Info\" timestamp=\"0\" processName=\"a\" processId=\"1\" "
+    "threadId=\"1\"><message>one</message></event>"
+    "<event id=\"2\" type=\"Info\" timestamp=\"0\" processName=\"a\" processId=\"1\" "
+    "threadId=\"1\"><message>two</message></event></events>";
+  char err[512] = "";
+  ospy_osd_info info = { 0 };
+  CHECK(write_old_uncompressed(two, sizeof two - 1, 2, 0, path_in(out, "old-unc-2.osd")) == 0,
+        "write old-unc-2.osd");
+  int rc = convert(path_in(out, "old-unc-2.osd"), NULL, OSPY_EXPORT_XML, 0, err, sizeof err,
+                   &info);
+  CHECK(rc == 0 && info.version == 1 && info.nevents == 2,
+        "old-unc-2.osd (count 2, then '<'): expected 2 events of the older variant, got "
+        "rc %d version %d count %u: %s", rc, info.version, info.nevents, err);
 }
 
 /* Writes bytes to a file, reads it, expects an error containing `want`. */
@@ -1098,6 +1163,7 @@ static int run_unit(const char *golden, const char *out)
   test_golden_xml(golden, out);
   test_osd_header(out);
   test_round_trips(golden, out);
+  test_old_uncompressed(golden, out);
   test_bad_input(out);
   test_foreign_file(out);
   test_charref_filter();
