@@ -568,6 +568,22 @@ static void lost_count_of(ospy_xevent *ev)
   }
 }
 
+/* A call written as Info (ospyType FunctionCall) that returned: one oSpy's
+ * socket parser could not read (xml_writer.c), recorded with its definition
+ * (its message says so), or without one (its raw words: the message says so,
+ * or files of older ospy versions, by its return value). Else it is a call
+ * that did not return. */
+static void returned_after_all(ospy_xevent *ev)
+{
+  const char *m = ev->message ? ev->message : "";
+  if (!strncmp(m, OSPY_XML_NOT_PARSED_CALL, strlen(OSPY_XML_NOT_PARSED_CALL))) {
+    ev->unfinished = false;
+  } else if (ev->retval) {
+    ev->unfinished = false;
+    ev->raw_words = true;
+  }
+}
+
 static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
 {
   memset(ev, 0, sizeof *ev);
@@ -578,11 +594,8 @@ static int convert_event(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
   for (xmlNodePtr k = en->children; k; k = k->next)
     if (k->type == XML_ELEMENT_NODE && convert_child(c, k, ev) < 0)
       return -1;
-  if (ev->unfinished && ev->retval) { /* (a call written as Info because oSpy's parsers
-                                        * could not read its raw words: it returned) */
-    ev->unfinished = false;
-    ev->raw_words = true;
-  }
+  if (ev->unfinished) /* written as Info: did it return? */
+    returned_after_all(ev);
   if (ev->type == OSPY_XEV_FUNCTION_CALL)
     ev->message = NULL;
   /* "process started: CMD" back to CMD, as the capture had it; "attached to

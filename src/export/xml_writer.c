@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/osd_parsers.h"
 #include "export/osd_sockaddr.h"
 #include "export/text.h"
 
@@ -93,11 +94,18 @@ static int negative_fd_hex(const ospy_xvalue *v, char *out, size_t cap)
   return 1;
 }
 
+const char *ospy_xml_value_attr(const ospy_xvalue *v, char buf[OSPY_XML_VALUE_TEXT_MAX])
+{
+  if (negative_fd_hex(v, buf, OSPY_XML_VALUE_TEXT_MAX))
+    return buf;
+  return v->number ? v->number : v->text;
+}
+
 /* value="", and for Flags the number there and the member names beside it
  * (text that is only a number, 0x0, names no member). */
 static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
 {
-  char fd[16];
+  char fd[OSPY_XML_VALUE_TEXT_MAX];
   if (negative_fd_hex(v, fd, sizeof fd)) {
     attr(s, "value", fd);
     return;
@@ -342,34 +350,26 @@ void ospy_xml_write_epilog(ospy_sink *s)
  * the call's elements and a message: oSpy's agent logged calls when they
  * returned, and its socket parsers read the return value of send, recv,
  * connect... unconditionally (a FunctionCall without one made the loader
- * reject the file). */
-/* oSpy's loader gives these names (the part after "::") a parser of its
- * own, which reads the arguments as the Winsock function's. */
-static bool parser_named(const char *name)
+ * reject the file).
+ *
+ * So is a call that returned whose name gets one of those parsers
+ * (osd_parsers.h) when the parser cannot read it: one recorded without a
+ * definition (raw words: no buffer, no socket address, words it cannot
+ * convert; a program's own send traced with -f), or one whose arguments
+ * are not the Winsock call's (a program's own `int send(const char *msg)`
+ * described by its config: its first argument an address past 32 bits, no
+ * argument 2). Its message tells the two apart when the file is read back,
+ * and from a call that did not return. */
+static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix,
+                                     const char **call_message)
 {
-  static const char *const parsed[] = { "socket", "connect", "send", "recv", "closesocket" };
-  const char *fn = name ? strstr(name, "::") : NULL;
-  if (!fn)
-    return false;
-  for (size_t i = 0; i < sizeof parsed / sizeof parsed[0]; i++)
-    if (!strcmp(fn + 2, parsed[i]))
-      return true;
-  return false;
-}
-
-/* A call recorded without a definition (raw words) that one of those
- * parsers would read: they find no buffer, no socket address and words they
- * cannot convert (a program's own send, traced with -f: the loader rejected
- * the whole file). Written as an Info like a call that did not return; its
- * return value tells the two apart when the file is read back. */
-static bool raw_for_a_parser(const ospy_xevent *ev)
-{
-  return ev->type == OSPY_XEV_FUNCTION_CALL && ev->raw_words && parser_named(ev->name);
-}
-
-static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix)
-{
-  if (ev->type == OSPY_XEV_FUNCTION_CALL && (ev->unfinished || raw_for_a_parser(ev))) {
+  *call_message = NULL;
+  if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->unfinished)
+    *call_message = OSPY_XML_UNFINISHED;
+  else if (ev->type == OSPY_XEV_FUNCTION_CALL && ospy_osd_parser_named(ev->name) &&
+           (ev->raw_words || !ospy_osd_parser_reads(ev)))
+    *call_message = ev->raw_words ? OSPY_XML_RAW_CALL : OSPY_XML_NOT_PARSED_CALL;
+  if (*call_message) {
     *prefix = "";
     return OSPY_XEV_INFO;
   }
@@ -379,8 +379,8 @@ static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix)
 void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
 {
   ospy_sink_printf(s, "<event id=\"%" PRIu64 "\"", ev->id);
-  const char *prefix;
-  ospy_xevent_type as = written_type(ev, &prefix);
+  const char *prefix, *call_message;
+  ospy_xevent_type as = written_type(ev, &prefix, &call_message);
   attr(s, "type", ospy_xevent_type_name(as));
   if (as != ev->type)
     attr(s, "ospyType", ospy_xevent_type_name(ev->type));
@@ -407,12 +407,8 @@ void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
     ospy_sink_printf(s, "<message>%s", prefix);
     ospy_xml_escape(s, ev->message, 0);
     ospy_sink_puts(s, "</message>");
-  } else if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->unfinished) {
-    ospy_sink_puts(s, "<message>" OSPY_XML_UNFINISHED);
-    ospy_xml_escape(s, ev->name ? ev->name : "", 0);
-    ospy_sink_puts(s, "</message>");
-  } else if (as != ev->type) {
-    ospy_sink_puts(s, "<message>" OSPY_XML_RAW_CALL);
+  } else if (call_message) {
+    ospy_sink_printf(s, "<message>%s", call_message);
     ospy_xml_escape(s, ev->name ? ev->name : "", 0);
     ospy_sink_puts(s, "</message>");
   }

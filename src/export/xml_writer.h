@@ -13,6 +13,15 @@
 /* The message of a call recorded without a definition whose name oSpy's
  * loader parses as a socket call's (send, connect...): an Info event too. */
 #define OSPY_XML_RAW_CALL "call recorded without a definition: "
+/* ... and of a call of such a name, recorded with its definition, that the
+ * parser cannot read (osd_parsers.h: a program's own send(const char *)). */
+#define OSPY_XML_NOT_PARSED_CALL "call not in the form oSpy's socket parsers read: "
+
+/* The value="" text the writer gives v's <value> (a negative descriptor's
+ * 32-bit hex, a Flags value's number, else its text; buf holds the hex), or
+ * NULL when it writes none. */
+#define OSPY_XML_VALUE_TEXT_MAX 16
+const char *ospy_xml_value_attr(const ospy_xvalue *v, char buf[OSPY_XML_VALUE_TEXT_MAX]);
 
 /* The value="" a return value that has none of its own is written with:
  * oSpy's GUI (MainForm.CreateEventDescription) reads the return value's

@@ -119,6 +119,42 @@ C
   "$ospy" import raw.osd -o raw-back.osd 2>/dev/null && cmp raw-back.osd raw.osd ||
     fail "raw.osd -> import -> .osd changed"
 fi
+# a program's own send, connect and socket described by its config, with
+# arguments that are not the Winsock call's: oSpy's parsers run on them
+# whatever the module and could not read them (send's msg an address past
+# 32 bits, no argument 2 or 4: the loader rejected the whole file). Info
+# events that say why, read back as the calls they were
+if command -v cc >/dev/null; then
+  cat > own.c <<'C'
+#include <string.h>
+#define NI __attribute__((noinline))
+NI int send(const char *msg) { return (int)strlen(msg); }
+NI int connect(const char *host, int port) { return host ? port : -1; }
+NI int socket(int kind) { return kind + 2; }
+int main(void) { return send("hello") + connect("example.org", 80) + socket(1) == 88 ? 0 : 1; }
+C
+  cc -O0 -o own own.c || fail "cc own.c"
+  cat > own.xml <<'X'
+<hookManager><specs><functions>
+<function name="send"><returnValue type="Int32"/><arguments><argument name="msg" type="AsciiStringPtr"/></arguments></function>
+<function name="connect"><returnValue type="Int32"/><arguments><argument name="host" type="AsciiStringPtr"/><argument name="port" type="Int32"/></arguments></function>
+<function name="socket"><returnValue type="Int32"/><arguments><argument name="kind" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="own"><function specId="send"/><function specId="connect"/><function specId="socket"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c own.xml -o own.ospy -- ./own > /dev/null || fail "capture of own"
+  load own
+  for f in send connect socket; do
+    tail -c +17 own.osd | bzip2 -dc | grep -q "<event id=\"[0-9]*\" type=\"Info\" ospyType=\"FunctionCall\"[^>]*><name>own::$f</name>.*<message>call not in the form oSpy's socket parsers read: own::$f</message>" ||
+      fail "own::$f is not an Info event saying why: $(tail -c +17 own.osd | bzip2 -dc | grep -o "<event[^>]*><name>own::$f</name>")"
+  done
+  "$ospy" import own.osd -o own.jsonl 2>/dev/null || fail "import of own.osd"
+  jq -e -s '[.[] | select(.type == "FunctionCall") | "\(.name)=\(.return.value)"] | sort == ["own::connect=80", "own::send=5", "own::socket=3"]' \
+    own.jsonl > /dev/null || fail "import: own's calls: $(grep own:: own.jsonl)"
+  "$ospy" import own.osd -o own-back.osd 2>/dev/null && cmp own-back.osd own.osd ||
+    fail "own.osd -> import -> .osd changed"
+  echo "a program's own socket functions: $(tail -n 1 own.txt)"
+fi
 # a structure returned by value: oSpy's GUI reads every return value's
 # value attribute unchecked (MainForm.CreateEventDescription), which a
 # Struct had not (a NullReferenceException); it is "[Structure]", the text
