@@ -84,7 +84,8 @@ static void put_unreadable(ospy_mw *w, uint64_t addr)
 }
 
 /* What lies at addr was not recorded, and why (OSPY_VB_NO_ROOM,
-   OSPY_VB_DEPTH_LIMIT): readers show the address and the reason. */
+   OSPY_VB_DEPTH_LIMIT: readers show the address and the reason;
+   OSPY_VB_NOT_LOGGED: put_not_logged). */
 static void put_not_followed(ospy_mw *w, uint8_t why, uint64_t addr)
 {
   ospy_mw_u8(w, OSPY_VB_NOT_FOLLOWED);
@@ -1082,13 +1083,30 @@ static void put_arg_no_room(mctx *m, const ospy_spec_typeref *r, uint64_t raw,
     put_not_followed(m->w, OSPY_VB_NO_ROOM, raw);
 }
 
+/* An out pointer whose logCondition did not hold at return: its value
+ * alone, as oSpy's agent wrote every parameter's address (Pointer::ToNode
+ * without deep). Readers that show values leave it out (values.h). Other
+ * arguments whose condition fails are not recorded at all. */
+static void put_not_logged(mctx *m, uint32_t i)
+{
+  const ospy_spec_arg *a = &m->fn->args[i];
+  const ospy_spec_type *ty = type_of(m, &a->t);
+  if (m->phase != OSPY_VB_PHASE_LEAVE || !ty || !(a->t.ptr || is_aggregate(ty->kind)) ||
+      ospy_abi_is_byval(m->t, &a->t))
+    return;
+  ospy_mw_u8(m->w, (uint8_t)i);
+  put_not_followed(m->w, OSPY_VB_NOT_LOGGED, m->env.argv[i]);
+}
+
 /* Argument i; with no_room, only what put_arg_no_room keeps of it. */
 static void put_arg_entry(mctx *m, uint32_t i, int no_room)
 {
   const ospy_spec_arg *a = &m->fn->args[i];
   const ospy_spec_type *ty = ospy_spec_table_type(m->t, a->t.type);
-  if (!cond_holds(m, &a->cond))
+  if (!cond_holds(m, &a->cond)) {
+    put_not_logged(m, i);
     return;
+  }
   if (ty && ty->kind == OSPY_KIND_VALIST && !a->t.ptr) {
     /* its word (where its values are), as oSpy's VaList marshaller logged
      * it: the export keeps the parameter in its place (show leaves it out,

@@ -386,10 +386,12 @@ static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev
   return 0;
 }
 
-/* An out parameter not recorded at return (its logCondition did not hold):
- * the address an in/out one had at entry, a Pointer without pointee as oSpy
- * wrote a parameter it did not log deep; else no value (the agent records
- * nothing of a value whose condition fails, not even its register). */
+/* An out parameter not recorded at return: the address an in/out one had at
+ * entry, a Pointer without pointee as oSpy wrote a parameter it did not log
+ * deep; else no value. (An out pointer whose logCondition did not hold is
+ * recorded as its address, OSPY_VB_NOT_LOGGED, which the decoder gives as
+ * that Pointer: this is for captures of agents that recorded nothing of it,
+ * and for scalars, of which nothing is recorded.) */
 static ospy_xvalue unrecorded_out(const ospy_xevent *ev, const char *name, int in)
 {
   const ospy_xvalue *f = in ? find_arg(ev->args_in, ev->nargs_in, name) : NULL;

@@ -95,6 +95,13 @@ static size_t put_utf8(char *out, uint32_t cp)
   return n;
 }
 
+/* An out pointer whose logCondition did not hold at return: its address
+ * (values_format.h, OSPY_VB_NOT_LOGGED). */
+static int not_logged(const ospy_value *v)
+{
+  return v->kind == OSPY_VALUE_NOT_FOLLOWED && v->u == OSPY_VB_NOT_LOGGED;
+}
+
 /* UTF-8 bytes pass through (the writers replace invalid ones); UTF-16LE
  * (surrogate pairs joined) and UTF-32LE are converted. NULs end the text. */
 static const char *string_text(visit *vs, const ospy_value *v)
@@ -185,10 +192,14 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
     return t;
   case OSPY_VALUE_NULL:
     return "NULL"; /* as oSpy's Pointer marshaller wrote it */
+  case OSPY_VALUE_NOT_FOLLOWED:
+    if (not_logged(v) && !v->address)
+      return "NULL";
+    snprintf(t, cap, "0x%" PRIx64, v->address);
+    return t;
   case OSPY_VALUE_POINTER:
   case OSPY_VALUE_UNREADABLE:
   case OSPY_VALUE_BAD_SIZE:
-  case OSPY_VALUE_NOT_FOLLOWED:
     snprintf(t, cap, "0x%" PRIx64, v->address);
     return t;
   case OSPY_VALUE_STRING:
@@ -517,6 +528,10 @@ static int on_enter(const ospy_value *v, void *data)
     if (fd)
       ospy_xb_fd_name(vs->b, fd);
   }
+  if (not_logged(v)) { /* a Pointer alone, as oSpy wrote one it did not log deep */
+    ospy_xb_close(vs->b);
+    return 0;
+  }
   if (v->kind == OSPY_VALUE_NULL || v->kind == OSPY_VALUE_UNREADABLE ||
       v->kind == OSPY_VALUE_BAD_SIZE || v->kind == OSPY_VALUE_NOT_FOLLOWED)
     ospy_xb_flags(vs->b, v->type_kind == OSPY_KIND_BYTES      ? OSPY_XVALUE_BUFFER_NOT_READ
@@ -642,7 +657,8 @@ int ospy_values_bridge_decode(void *data, const ospy_plan *plan, uint32_t hook, 
   vs->dir = ospy_values_phase(blob, len) == OSPY_VB_PHASE_LEAVE ? OSPY_DIR_OUT : OSPY_DIR_IN;
   vs->next_arg = 0;
   vs->fmt_depth = 0;
-  int rc = ospy_values_decode(fn, blob, len, &visitor, vs, err, errcap);
+  /* with the out pointers whose condition failed: the address oSpy wrote */
+  int rc = ospy_values_decode_all(fn, blob, len, &visitor, vs, err, errcap);
   free(vs);
   return rc;
 }

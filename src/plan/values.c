@@ -16,6 +16,8 @@ typedef struct vdec {
   const ospy_value_visitor *v;
   void *data;
   int stop;
+  int all;   /* also the out pointers whose logCondition failed (decode_all) */
+  int quiet; /* decoding one of those for a walk without them: no visits */
 } vdec;
 
 static int rd_u8(vdec *d, uint8_t *out)
@@ -178,6 +180,8 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *base);
 
 static int visit(vdec *d, const ospy_value *v)
 {
+  if (d->quiet)
+    return 0;
   if (!d->stop && d->v->enter && d->v->enter(v, d->data))
     d->stop = 1;
   return d->stop;
@@ -185,7 +189,7 @@ static int visit(vdec *d, const ospy_value *v)
 
 static void leave(vdec *d, const ospy_value *v)
 {
-  if (!d->stop && d->v->leave)
+  if (!d->stop && !d->quiet && d->v->leave)
     d->v->leave(v, d->data);
 }
 
@@ -351,7 +355,8 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     v->kind = OSPY_VALUE_NOT_FOLLOWED;
     v->u = why;
     v->address = rd_uleb(d);
-    if (why != OSPY_VB_NO_ROOM && why != OSPY_VB_DEPTH_LIMIT)
+    if (why != OSPY_VB_NO_ROOM && why != OSPY_VB_DEPTH_LIMIT &&
+        (why != OSPY_VB_NOT_LOGGED || v->depth != 0))
       d->bad = d->bad ? d->bad : "bad reason a value was not followed";
     break;
   }
@@ -431,14 +436,22 @@ int ospy_values_phase(const uint8_t *blob, size_t len)
   return blob[2] == OSPY_VB_PHASE_ENTER || blob[2] == OSPY_VB_PHASE_LEAVE ? blob[2] : -1;
 }
 
-int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
-                       const ospy_value_visitor *v, void *data, char *err, size_t errcap)
+/* Whether the entry's node at pos is an out pointer whose logCondition
+ * failed at return (NOT_FOLLOWED, OSPY_VB_NOT_LOGGED). */
+static int not_logged_at(const vdec *d)
+{
+  return d->len - d->pos >= 2 && d->p[d->pos] == OSPY_VB_NOT_FOLLOWED &&
+         d->p[d->pos + 1] == OSPY_VB_NOT_LOGGED;
+}
+
+static int decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int all,
+                  const ospy_value_visitor *v, void *data, char *err, size_t errcap)
 {
   if (ospy_values_phase(blob, len) < 0 || !fn || !fn->table) {
     snprintf(err, errcap, "not a values blob");
     return -1;
   }
-  vdec d = { blob, len, OSPY_VB_HEADER_SIZE, NULL, fn->table, fn, v, data, 0 };
+  vdec d = { blob, len, OSPY_VB_HEADER_SIZE, NULL, fn->table, fn, v, data, 0, all, 0 };
   while (d.pos < d.len && !d.bad && !d.stop) {
     uint8_t ix;
     rd_u8(&d, &ix);
@@ -462,13 +475,27 @@ int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
       d.bad = "argument index beyond the spec";
       break;
     }
+    d.quiet = !d.all && not_logged_at(&d);
     node(&d, r, &val);
+    d.quiet = 0;
   }
   if (d.bad) {
     snprintf(err, errcap, "values blob: %s at byte %zu", d.bad, d.pos);
     return -1;
   }
   return 0;
+}
+
+int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
+                       const ospy_value_visitor *v, void *data, char *err, size_t errcap)
+{
+  return decode(fn, blob, len, 0, v, data, err, errcap);
+}
+
+int ospy_values_decode_all(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
+                           const ospy_value_visitor *v, void *data, char *err, size_t errcap)
+{
+  return decode(fn, blob, len, 1, v, data, err, errcap);
 }
 
 typedef struct cut_walk {
@@ -496,7 +523,7 @@ int ospy_values_cut_short(const ospy_spec_fn *fn, const uint8_t *blob, size_t le
   static const ospy_value_visitor visitor = { cut_enter, NULL };
   cut_walk w = { 0, 0 };
   char err[128];
-  if (ospy_values_decode(fn, blob, len, &visitor, &w, err, sizeof err) < 0)
+  if (ospy_values_decode_all(fn, blob, len, &visitor, &w, err, sizeof err) < 0)
     return 0;
   *from = w.next;
   return w.cut;

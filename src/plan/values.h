@@ -36,7 +36,8 @@ enum ospy_value_kind {
                             not decoded; u = why (OSPY_VB_FMT_MORE...) */
   OSPY_VALUE_NOT_FOLLOWED, /* address: a pointer's value (or a structure's or array's
                             own address) whose memory was not recorded; u = why:
-                            OSPY_VB_NO_ROOM, OSPY_VB_DEPTH_LIMIT */
+                            OSPY_VB_NO_ROOM, OSPY_VB_DEPTH_LIMIT, OSPY_VB_NOT_LOGGED
+                            (only from ospy_values_decode_all) */
 };
 
 #define OSPY_VALUE_RETVAL (-1)
@@ -114,6 +115,14 @@ size_t ospy_utf8_encode(uint32_t cp, char out[8]);
 
 int ospy_values_decode(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
                        const ospy_value_visitor *v, void *data, char *err, size_t errcap);
+/* The same walk with the out pointers whose logCondition did not hold at
+ * return too: a top-level NOT_FOLLOWED value, u = OSPY_VB_NOT_LOGGED, their
+ * address alone. ospy_values_decode leaves them out, as agents before them
+ * recorded nothing of such an argument (show and its filters leave an
+ * argument whose condition failed out); the exports write the address, as
+ * oSpy's agent wrote every parameter's. */
+int ospy_values_decode_all(const ospy_spec_fn *fn, const uint8_t *blob, size_t len,
+                           const ospy_value_visitor *v, void *data, char *err, size_t errcap);
 
 /* The phase of a blob (OSPY_VB_PHASE_ENTER/LEAVE) or -1 when not a blob. */
 int ospy_values_phase(const uint8_t *blob, size_t len);
@@ -159,8 +168,8 @@ size_t ospy_values_inet_endpoint(const uint8_t *s, size_t n, char *out, size_t c
 size_t ospy_values_leaf_text(const ospy_value *v, char *out, size_t cap);
 size_t ospy_values_format_text(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, int what,
                                char *out, size_t cap);
-/* Why a value was not recorded, as readers say it: "no room", "depth limit"
- * (OSPY_VALUE_NOT_FOLLOWED's u); NULL for another number. */
+/* Why a value was not recorded, as readers say it: "no room", "depth limit",
+ * "logCondition false" (OSPY_VALUE_NOT_FOLLOWED's u); NULL for another number. */
 const char *ospy_values_not_followed_reason(uint64_t why);
 /* Whether the blob ran out of room before its end (OSPY_VB_END_TRUNCATED:
  * a blob of a few bytes; older agents wrote it after a big value, without

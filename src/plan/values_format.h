@@ -35,7 +35,11 @@
  *         or a structure or array's own address) was not recorded:
  *         OSPY_VB_NO_ROOM, the blob had no room left for it (the arguments
  *         after it keep theirs); OSPY_VB_DEPTH_LIMIT, it is nested deeper
- *         than OSPY_VB_MAX_DEPTH (a list whose next points to itself)
+ *         than OSPY_VB_MAX_DEPTH (a list whose next points to itself);
+ *         OSPY_VB_NOT_LOGGED, an entry of a leave blob only: an out or
+ *         in/out pointer argument whose logCondition did not hold at return,
+ *         its value alone (oSpy wrote every parameter's address; readers
+ *         that show values leave such an argument out, as if not recorded)
  * flags: OSPY_VB_CAPPED (stopped at the value cap: `total` counts all),
  *        OSPY_VB_CUT (stopped by unreadable memory at address + stored).
  * A writer that runs out of room writes what is left of an argument as its
@@ -83,6 +87,7 @@ enum ospy_vb_tag {
 /* NOT_FOLLOWED reasons */
 #define OSPY_VB_NO_ROOM 1
 #define OSPY_VB_DEPTH_LIMIT 2
+#define OSPY_VB_NOT_LOGGED 3
 
 #define OSPY_VB_CAPPED 0x1
 #define OSPY_VB_CUT 0x2

@@ -620,7 +620,10 @@ static void put_leaf(tbuf *b, const ospy_value *v)
 
 const char *ospy_values_not_followed_reason(uint64_t why)
 {
-  return why == OSPY_VB_NO_ROOM ? "no room" : why == OSPY_VB_DEPTH_LIMIT ? "depth limit" : NULL;
+  return why == OSPY_VB_NO_ROOM       ? "no room"
+         : why == OSPY_VB_DEPTH_LIMIT  ? "depth limit"
+         : why == OSPY_VB_NOT_LOGGED   ? "logCondition false"
+                                       : NULL;
 }
 
 /* Types whose pointee prints as [value] (strace's notation for int *). */

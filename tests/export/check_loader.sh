@@ -27,6 +27,16 @@ load demo
 has demo 'connect s=4 family=AF_INET endpoint=127.0.0.1:[0-9]* result=Success'
 has demo 'send s=4 bytes=22 flags=0x0 result=22'
 has demo 'recv s=5 bytes=22 size=64 flags=0x0 result=22'
+# dev_control's out, an out-only pointer whose logCondition (reg.eax != 0)
+# fails in the second call: its address in both lists, as oSpy's agent wrote
+# every parameter's (it was <argument name="out"></argument> in both)
+tail -c +17 demo.osd | bzip2 -dc | sed 's/<event /\n<event /g' |
+  grep '<name>ospy-demo::dev_control</name>' | sed -n 2p > devctl.xml
+out_arg=$(grep -o '<argument name="out"><value type="Pointer" value="0x[0-9a-f]*"/></argument>' devctl.xml || true)
+echo "the failed dev_control's out: $(echo "$out_arg" | tr '\n' ' ')"
+[ "$(echo "$out_arg" | grep -c .)" = 2 ] && [ "$(echo "$out_arg" | sort -u | grep -c .)" = 1 ] &&
+  grep -qF "<arguments direction=\"out\">$(echo "$out_arg" | head -n 1)" devctl.xml ||
+  fail "the failed dev_control's out is not its address in both lists: $(cat devctl.xml)"
 
 # Flags values read back from the .osd as the export wrote them: 0 is the
 # member that names it (demo.xml's O_RDONLY, open's flags) or 0x0 when none

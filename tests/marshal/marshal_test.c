@@ -185,10 +185,19 @@ void tt_set_return(tt_call *k, uint64_t v)
 #endif
 }
 
+static uint8_t lv[1 << 17]; /* the last leave blob */
+static size_t nl;
+
+const uint8_t *tt_leave_blob(size_t *len)
+{
+  *len = nl;
+  return lv;
+}
+
 void tt_run(const ospy_spec_table *t, uint32_t fn, tt_call *k, uint64_t retval,
             void (*callee)(void *), void *data, size_t value_cap, char *out, size_t cap)
 {
-  static uint8_t in[1 << 17], lv[1 << 17];
+  static uint8_t in[1 << 17];
   const ospy_spec_fn *f = ospy_spec_table_fn(t, fn);
   size_t ni = ospy_marshal_enter(f, &k->c, in, sizeof in, value_cap);
   /* leave happens later: clobber what the callee may clobber */
@@ -198,7 +207,7 @@ void tt_run(const ospy_spec_table *t, uint32_t fn, tt_call *k, uint64_t retval,
   if (callee)
     callee(data);
   tt_set_return(k, retval);
-  size_t nl = ospy_marshal_leave(f, &k->c, lv, sizeof lv, value_cap);
+  nl = ospy_marshal_leave(f, &k->c, lv, sizeof lv, value_cap);
   memcpy(k->args, saved_args, sizeof saved_args);
   ospy_values_format_call(f, in, ni, lv, nl, out, cap);
 }

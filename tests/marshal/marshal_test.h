@@ -69,5 +69,7 @@ void tt_set_return(tt_call *k, uint64_t v);
    retval, leave; formatted as "(a=1, ...) = 3" into out. */
 void tt_run(const ospy_spec_table *t, uint32_t fn, tt_call *k, uint64_t retval,
             void (*callee)(void *), void *data, size_t value_cap, char *out, size_t cap);
+/* The leave blob of the last tt_run (len bytes). */
+const uint8_t *tt_leave_blob(size_t *len);
 
 #endif
