@@ -303,18 +303,24 @@ static void write_arguments(ospy_sink *s, const char *dir,
   ospy_sink_puts(s, "</arguments>");
 }
 
+/* As oSpy's agent wrote a backtrace (Util::CreateBacktraceNode): the return
+ * addresses in the modules it knew, the first OSPY_XML_MAX_FRAMES of them;
+ * an address in no known module left out (not counted), and no element
+ * when none is left. */
 static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
 {
-  ospy_sink_puts(s, "<backtrace>");
-  for (size_t i = 0; i < ev->nframes; i++) {
-    ospy_sink_puts(s, "<entry");
-    if (ev->backtrace[i].module)
-      attr(s, "moduleName", ev->backtrace[i].module);
+  size_t n = 0;
+  for (size_t i = 0; i < ev->nframes && n < OSPY_XML_MAX_FRAMES; i++) {
+    if (!ev->backtrace[i].module)
+      continue;
+    ospy_sink_puts(s, n++ ? "<entry" : "<backtrace><entry");
+    attr(s, "moduleName", ev->backtrace[i].module);
     if (ev->backtrace[i].scanned) /* an extra attribute: oSpy's readers ignore it */
       ospy_sink_puts(s, " scanned=\"true\"");
     ospy_sink_printf(s, ">0x%" PRIx64 "</entry>", ev->backtrace[i].addr);
   }
-  ospy_sink_puts(s, "</backtrace>");
+  if (n)
+    ospy_sink_puts(s, "</backtrace>");
 }
 
 /* An element of an event ospy has no model of, as it was read. */

@@ -33,6 +33,10 @@ const char *ospy_xml_value_attr(const ospy_xvalue *v, char buf[OSPY_XML_VALUE_TE
 #define OSPY_XML_STRUCT_TEXT "[Structure]"
 const char *ospy_xml_return_filler(const char *type);
 
+/* A <backtrace> holds at most this many <entry>s, as oSpy's agent wrote
+ * (Util::CreateBacktraceNode): those in a known module, the others left out. */
+#define OSPY_XML_MAX_FRAMES 8
+
 /* `<?xml ...?><events>` and `</events>`. */
 void ospy_xml_write_prolog(ospy_sink *s);
 void ospy_xml_write_epilog(ospy_sink *s);

@@ -34,8 +34,9 @@ tail -c +17 cap.osd | bzip2 -dc | cmp - "$golden/capture.xml" || fail ".osd payl
 tail -n 1 py.txt | grep -qx "10 events" || fail "python reader: $(tail -n 1 py.txt)"
 grep -qx "  name libc.so.6::read" py.txt || fail "python reader: no read call"
 # module-canonical, as oSpy wrote them: libc (loaded at 0x7f0000000000) is a
-# shared library, so its offset; an address in no module as it is
-grep -qx "  backtrace 0x12345@libc.so.6 0x401000@?" py.txt || fail "python reader: backtrace"
+# shared library, so its offset; an address in no module left out, as oSpy's
+# agent left it out (JSON Lines keeps it, below)
+grep -qx "  backtrace 0x12345@libc.so.6" py.txt || fail "python reader: backtrace: $(grep backtrace py.txt)"
 # raw words are numbered from 1, as oSpy's agent named them (show: arg0..)
 grep -qx "  in arg1 = UInt64 '3'" py.txt && grep -qx "  in arg2 = UInt64 '0x7ffc00001000'" py.txt ||
   fail "python reader: args"
