@@ -22,6 +22,7 @@
 #include "agent/follow_env.h"
 #include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
+#include "os/linux/os_thread.h"
 #include "agent/inline.h"
 #include "interceptor/interceptor.h"
 
@@ -204,11 +205,14 @@ static void on_fork_child(void)
 }
 
 /* Whether a debugger-style tracer (the controller injecting us) still holds
- * the process: TracerPid in /proc/self/status. */
-static int still_traced(void)
+ * the thread it injected us through (tid): TracerPid in its status. That
+ * thread is the main thread, or another when the main thread has ended
+ * (pthread_exit): /proc/self/status is the main thread's. */
+static int still_traced(pid_t tid)
 {
-  char buf[1024];
-  size_t n = ospy_os_read_small_file("/proc/self/status", buf, sizeof buf - 1);
+  char buf[1024], path[64];
+  stpcpy(ospy_agent_put_dec(stpcpy(path, "/proc/self/task/"), (unsigned)tid), "/status");
+  size_t n = ospy_os_read_small_file(path, buf, sizeof buf - 1);
   buf[n] = 0;
   const char *t = strstr(buf, "TracerPid:");
   return t && atoi(t + sizeof "TracerPid:" - 1) != 0;
@@ -244,9 +248,9 @@ static void follow_execs_attached(const ospy_ring *r)
  * (the next attaches install at once). */
 static unsigned test_install_delay_ms;
 
-static void install_after_injection(void)
+static void install_after_injection(pid_t injected_tid)
 {
-  for (int i = 0; i < 5000 && still_traced(); i++) { /* 5 s at most */
+  for (int i = 0; i < 5000 && still_traced(injected_tid); i++) { /* 5 s at most */
     struct timespec ts = { 0, 1000000L };
     nanosleep(&ts, NULL);
   }
@@ -266,12 +270,27 @@ static void install_after_injection(void)
 /* Attach mode: installs the hooks, waits for the controller's detach request
  * (or its death) and then restores every patched slot; the target keeps
  * running unhooked. */
+/* The process's last thread ends it with exit(0) (glibc's thread start
+ * does, once it counts no other thread). Ours counts: when the program's
+ * last thread ended (its main thread ended with pthread_exit before), the
+ * process would run on with only this one, and nobody would end it. It
+ * ends as glibc would have ended it, hooks still in: its end and the calls
+ * of its atexit handlers are recorded. */
+static void end_process_if_alone(void)
+{
+  if (!ospy_os_only_thread_left())
+    return;
+  ospy_interceptor_unignore_current_thread();
+  exit(0);
+}
+
 static void *control_thread(void *arg)
 {
   ospy_agent *a = &ospy_agent_g;
   ospy_interceptor_ignore_current_thread(); /* the agent's own thread */
-  install_after_injection();
+  install_after_injection((pid_t)(intptr_t)arg);
   while (!atomic_load(&a->ring.ctl->detach) && ospy_agent_consumer_alive()) {
+    end_process_if_alone();
     struct timespec ts = { 0, 200 * 1000000L };
     syscall(SYS_futex, (uint32_t *)&a->ring.ctl->detach, FUTEX_WAIT, 0, &ts, NULL, 0);
   }
@@ -377,7 +396,9 @@ static void agent_start_ignored(int fd, int attached)
     /* counted before it runs: the controller, back from the injection,
      * must see a control thread at work until it says "detached" */
     atomic_fetch_add(&a->ring.ctl->control_threads, 1);
-    if (pthread_create(&t, NULL, control_thread, NULL) == 0) {
+    /* (this thread, the injected one: the control thread waits until ptrace
+     * has let it go) */
+    if (pthread_create(&t, NULL, control_thread, (void *)(intptr_t)ospy_os_gettid()) == 0) {
       pthread_detach(t);
     } else {
       atomic_fetch_sub(&a->ring.ctl->control_threads, 1);

@@ -2,6 +2,7 @@
 #include "agent/agent.h"
 #include "arch/x86/tsc.h"
 #include "interceptor/interceptor.h"
+#include "os/linux/os_maps.h"
 #include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 
@@ -229,9 +230,10 @@ void ospy_agent_emit_process_start(uint32_t ppid)
 
 static void emit_process_start(uint32_t ppid)
 {
-  char cmd[4096], exe[1024];
-  size_t cmd_len = ospy_os_read_small_file("/proc/self/cmdline", cmd, sizeof cmd);
-  ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe);
+  char cmd[4096], exe[1024], cmdline[32];
+  stpcpy(stpcpy(cmdline, ospy_os_proc_self()), "/cmdline"); /* (the main thread may have ended) */
+  size_t cmd_len = ospy_os_read_small_file(cmdline, cmd, sizeof cmd);
+  ssize_t exe_len = readlink(ospy_os_self_exe(), exe, sizeof exe);
   if (exe_len < 0)
     exe_len = 0;
   uint64_t tok;

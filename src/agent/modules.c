@@ -79,7 +79,7 @@ static void module_path(const struct dl_phdr_info *info, char *out)
     out[PATH_CAP - 1] = 0;
     return;
   }
-  ssize_t n = readlink("/proc/self/exe", out, PATH_CAP - 1); /* the main program */
+  ssize_t n = readlink(ospy_os_self_exe(), out, PATH_CAP - 1); /* the main program */
   out[n > 0 ? n : 0] = 0;
 }
 

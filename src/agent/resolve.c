@@ -21,6 +21,7 @@
 #include "plan/cxx_match.h"
 #include "arch/x86/x86_relocator.h"
 #include "arch/x86/x86_word_operand.h"
+#include "os/linux/os_maps.h"
 #include "os/linux/os_read.h"
 
 static const char *base_name(const char *path)
@@ -71,7 +72,7 @@ static const char *main_program_path(void)
 {
   static char exe[512];
   if (!exe[0]) {
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    ssize_t n = readlink(ospy_os_self_exe(), exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
     /* an executable deleted since it started still has its name */
     static const char deleted[] = " (deleted)";
@@ -113,7 +114,7 @@ static int module_query_cb(struct dl_phdr_info *info, size_t size, void *data)
   for (int i = 0; i < info->dlpi_phnum && q->info.dlpi_phnum < QUERY_PHDRS; i++)
     if (info->dlpi_phdr[i].p_type == PT_LOAD || info->dlpi_phdr[i].p_type == PT_DYNAMIC)
       q->phdr[q->info.dlpi_phnum++] = info->dlpi_phdr[i];
-  strncpy(q->path, name[0] ? name : "/proc/self/exe", sizeof q->path - 1);
+  strncpy(q->path, name[0] ? name : ospy_os_self_exe(), sizeof q->path - 1);
   q->found = 1;
   return 1;
 }
@@ -686,7 +687,7 @@ typedef struct module_list {
   unsigned n;
   uintptr_t base[SYMTAB_MODULES];
   char path[SYMTAB_MODULES][256];
-  uint8_t program[SYMTAB_MODULES]; /* the main program (path: /proc/self/exe) */
+  uint8_t program[SYMTAB_MODULES]; /* the main program (path: ospy_os_self_exe) */
 } module_list;
 
 static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -696,7 +697,7 @@ static int module_list_cb(struct dl_phdr_info *info, size_t size, void *data)
   if (!module_named(info, l->glob))
     return 0;
   int program = !info->dlpi_name || !info->dlpi_name[0];
-  const char *name = program ? "/proc/self/exe" : info->dlpi_name;
+  const char *name = program ? ospy_os_self_exe() : info->dlpi_name;
   if (strlen(name) >= sizeof l->path[0] || !strncmp(name, "linux-", 6))
     return 0; /* (the vDSO has no file) */
   l->base[l->n] = info->dlpi_addr;
@@ -1013,7 +1014,7 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
                      NULL);
     return 0;
   }
-  const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
+  const uint8_t *map = map_file(program ? ospy_os_self_exe() : path, &size);
   if (!map)
     return 0;
   int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL, NULL) != 0;
@@ -1151,7 +1152,7 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
   if (!program && (!strncmp(name, "linux-", 6) || library_exports(name, symbol, addr)))
     return 0;
   size_t size;
-  const uint8_t *map = map_file(program ? "/proc/self/exe" : name, &size);
+  const uint8_t *map = map_file(program ? ospy_os_self_exe() : name, &size);
   if (!map)
     return 0;
   static clone_list l; /* (names: not on a thread's stack) */
@@ -1739,7 +1740,7 @@ void ospy_agent_same_named_where(const ospy_plan_hook *ph, const void *first, ch
   if (!ospy_agent_module_path_of(first, path, sizeof path))
     return;
   int program = !strcmp(path, main_program_path());
-  const uint8_t *map = map_file(program ? "/proc/self/exe" : path, &size);
+  const uint8_t *map = map_file(program ? ospy_os_self_exe() : path, &size);
   if (!map)
     return;
   same_named_functions(map, size, ph->symbol, &s);

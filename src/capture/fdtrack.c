@@ -1,6 +1,7 @@
 /* Descriptor names resolved by the controller; see fdtrack.h. */
 #include "capture/fdtrack.h"
 #include "capture/socknames.h"
+#include "os/linux/proc_task.h"
 #include "plan/values.h"
 #include "plan/values_format.h"
 
@@ -466,13 +467,16 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
 {
   char name[4097];
   int last = t->snapshot_all ? 4095 : 2;
+  /* a process whose main thread ended (pthread_exit) shows its descriptors
+   * through a live thread's /proc/TID/fd only */
+  uint32_t via = (uint32_t)ospy_proc_live_task((pid_t)rec->pid);
   t->pid = rec->pid;
   t->ts = rec->ts;
   for (int fd = 0; fd <= last; fd++) {
     /* the spawned program starts with the controller's stdio: exact, unlike
        /proc of a program that may have moved on by the time this is drained */
     int own = fd <= 2 && rec->pid == t->stdio_of_controller;
-    if (resolve(own ? 0 : rec->pid, fd, name, sizeof name) == 0) {
+    if (resolve(own ? 0 : via, fd, name, sizeof name) == 0) {
       /* (bound since the process began: its calls all come after) */
       (void)ospy_fdhist_bind(&t->bindings, rec->pid, fd, 0, name);
       tell(t, rec->pid, fd, name, emit, ctx);

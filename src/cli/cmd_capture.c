@@ -19,6 +19,7 @@
 #include "capture/session.h"
 #include "cli/cmd_capture.h"
 #include "cli/commands.h"
+#include "os/linux/proc_task.h"
 #include "ospy-config.h"
 #include "plan/values.h"
 
@@ -312,10 +313,18 @@ static void follow_leftovers(void)
 
 /* An attached process that ended: gone, or a zombie its parent has not
  * reaped yet (kill(pid, 0) still succeeds then: ospy waited for the reap).
- * *wstatus: a zombie's wait status (field 52 of /proc/PID/stat), else -1. */
+ * *wstatus: a zombie's wait status (field 52 of /proc/PID/stat), else -1.
+ * A main thread that ended alone (pthread_exit) is a zombie too, while the
+ * process goes on in its other threads: not ended. */
 int ospy_capture_process_ended(pid_t pid, int *wstatus)
 {
-  return ospy_session_task_ended((uint32_t)pid, wstatus);
+  if (!ospy_session_task_ended((uint32_t)pid, wstatus))
+    return 0;
+  if (ospy_proc_live_task(pid) != pid) {
+    *wstatus = -1;
+    return 0;
+  }
+  return 1;
 }
 
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,

@@ -25,6 +25,7 @@
 #include "agent/agent.h"
 #include "cli/cmd_capture.h"
 #include "os/linux/inject.h"
+#include "os/linux/proc_task.h"
 
 typedef struct handover {
   int listen_fd;
@@ -162,7 +163,7 @@ static void drain_after_detach(ospy_session *s, pid_t pid)
 static ino_t mapped_ring(pid_t pid)
 {
   char path[64], line[512];
-  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)ospy_proc_live_task(pid));
   FILE *f = fopen(path, "re");
   unsigned long long ino = 0;
   while (f && !ino && fgets(line, sizeof line, f))
@@ -221,7 +222,7 @@ pid_t ospy_capture_ring_holder(pid_t pid)
 static ospy_ring_ctl *previous_ring(pid_t pid)
 {
   char dir[64];
-  snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+  snprintf(dir, sizeof dir, "/proc/%d/fd", (int)ospy_proc_live_task(pid));
   DIR *d = opendir(dir);
   int fd = -1;
   for (struct dirent *e; d && fd < 0 && (e = readdir(d));) {
@@ -298,7 +299,7 @@ static int other_agent_loaded(pid_t pid, const char *agent, char *loaded, size_t
 {
   struct stat st;
   char path[64], line[PATH_MAX + 128];
-  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)ospy_proc_live_task(pid));
   FILE *f = fopen(path, "re");
   if (!f || stat(agent, &st) < 0) {
     if (f)

@@ -20,6 +20,7 @@
 #include "cli/cxx_names.h"
 #include "cli/func_glob.h"
 #include "os/linux/inject.h"
+#include "os/linux/proc_task.h"
 #include "config/config.h"
 #include "ospy-config.h"
 #include "plan/plan.h"
@@ -34,7 +35,7 @@ static unsigned target_bits(const ospy_capture_opts *o)
   char path[PATH_MAX];
   int bits = 64;
   if (o->pid > 0) {
-    snprintf(path, sizeof path, "/proc/%d/exe", o->pid);
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)ospy_proc_live_task(o->pid));
     bits = elf_class_of(path);
   } else if (o->argv && o->argv[0] && find_in_path(o->argv[0], path, sizeof path) == 0) {
     bits = elf_class_of(path);
@@ -524,7 +525,7 @@ static int program_file(const planner *p, const char *module, char *out, size_t 
 {
   char exe[64];
   if (p->o->pid > 0) { /* attach: the file the process runs */
-    snprintf(exe, sizeof exe, "/proc/%d/exe", p->o->pid);
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)ospy_proc_live_task(p->o->pid));
     ssize_t n = readlink(exe, out, cap - 1);
     if (n <= 0)
       return -1;
@@ -1102,7 +1103,7 @@ static void program_name(const ospy_capture_opts *o, char *out, size_t cap)
   char path[PATH_MAX] = "";
   if (o->pid > 0) {
     char exe[64];
-    snprintf(exe, sizeof exe, "/proc/%d/exe", o->pid);
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)ospy_proc_live_task(o->pid));
     ssize_t n = readlink(exe, path, sizeof path - 1);
     path[n > 0 ? n : 0] = 0;
     char *del = strstr(path, " (deleted)");
@@ -1426,7 +1427,9 @@ int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err
 int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *err, size_t errcap)
 {
   char exe[64];
-  snprintf(exe, sizeof exe, "/proc/%d/exe", pid);
+  /* (a process whose main thread ended, pthread_exit, has no /proc/PID/exe
+   * while its other threads run: one of theirs) */
+  snprintf(exe, sizeof exe, "/proc/%d/exe", (int)ospy_proc_live_task(pid));
   *bits = elf_class_of(exe);
   if (*bits < 0) {
     int e = errno;

@@ -18,6 +18,7 @@
 
 #include "cli/elf_functions.h"
 #include "cli/func_glob.h"
+#include "os/linux/proc_task.h"
 
 extern char **environ;
 
@@ -117,7 +118,7 @@ static int loader_list(const char *program, ospy_func_files *f)
 static int maps_files(int pid, ospy_func_files *f)
 {
   char path[64], line[PATH_MAX + 128];
-  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)ospy_proc_live_task(pid)); /* (main thread ended?) */
   FILE *in = fopen(path, "re");
   int rc = 0;
   while (in && rc == 0 && fgets(line, sizeof line, in)) {

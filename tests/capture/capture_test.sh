@@ -1323,6 +1323,97 @@ attach-restart)
       fail "$bits-bit: the program ended with $trc: $(tail -n 1 "$work/out")"
     echo "attach-restart: $bits-bit: $round attaches, $in_poll inside one poll of the main thread and $in_sleep inside one clock_nanosleep; all $(grep -c 'resumed>' "$work/out") calls of both threads timed out"
   done ;;
+attach-main-exited)
+  # -p on a process whose main thread ended with pthread_exit while two
+  # others run on calling mix(): its /proc/PID/exe, maps and fd are empty or
+  # gone (the main thread is a zombie), and so is /proc/self/... inside it.
+  # ospy said "cannot read /proc/PID/exe" and exited 2. Now the agent goes in
+  # through a live thread, every call is recorded with its tag read from the
+  # heap, a --duration detaches; attached again until the threads end, the
+  # process ends (its last thread's exit(0), which the agent's own thread
+  # would have kept from ending it) and ospy exits with its status 0, each
+  # thread's calls recorded without a gap up to its last. x86-64 and, when it
+  # runs, i386.
+  cc -O1 -pthread -o "$work/mainexit64" "$srcdir/target_mainexit.c" || fail "cc"
+  arches=64
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O1 -pthread -o "$work/mainexit32" "$srcdir/target_mainexit.c" 2>/dev/null &&
+     "$work/mainexit32" / > /dev/null; then
+    arches="64 32"
+  fi
+  cat > "$work/mix.xml" <<'X'
+<?xml version="1.0"?>
+<hookManager>
+  <specs><functions>
+    <function name="mix">
+      <returnValue type="UInt32" hex="true"/>
+      <arguments>
+        <argument name="tag" direction="in" type="AsciiStringPtr"/>
+        <argument name="i" direction="in" type="Int32"/>
+      </arguments>
+    </function>
+  </functions></specs>
+  <hooks><module name="*"><function specId="mix"/></module></hooks>
+</hookManager>
+X
+  give_up() { touch "$work/stop"; kill $tp 2>/dev/null; fail "$@"; }
+  # each thread's recorded i: one a line, for thread tag $1
+  indices() { grep "mix(tag=\"$1\"" "$work/show" | sed 's/.*, i=\([0-9]*\)).*/\1/'; }
+  for bits in $arches; do
+    rm -f "$work/stop"
+    "$work/mainexit$bits" "$work/stop" > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^pid='
+    i=0
+    until grep -q '^State:.*Z' /proc/$tp/status 2>/dev/null; do
+      i=$((i + 1)); [ $i -le 500 ] || give_up "$bits-bit: the main thread did not end"; sleep 0.01
+    done
+    echo "attach-main-exited: $bits-bit: process $tp, main thread a zombie, threads $(ls /proc/$tp/task | tr '\n' ' ')"
+    timeout -k 5 30 "$ospy" capture -q -c "$work/mix.xml" -p $tp --duration 1 -o "$cap" 2> "$work/err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$work/err" >&2; give_up "$bits-bit: ospy -p with --duration exited $rc"; }
+    "$ospy" show "$cap" > "$work/show"
+    grep -q 'agent: hooks installed' "$work/show" && grep -q 'agent: detached, hooks removed' "$work/show" ||
+      { cat "$work/show" >&2; give_up "$bits-bit: no 'hooks installed' and 'detached, hooks removed'"; }
+    for t in t0-heap t1-heap; do
+      [ "$(indices $t | wc -l)" -gt 0 ] || { cat "$work/show" >&2; give_up "$bits-bit: no call of $t recorded with its tag"; }
+    done
+    ! grep 'mix(' "$work/show" | grep -v 'mix(tag="t[01]-heap", i=' | grep -q . ||
+      give_up "$bits-bit: a call without its tag: $(grep 'mix(' "$work/show" | grep -v 'tag="t' | head -n 1)"
+    ! grep -q "\[$tp:$tp\] .*mix(" "$work/show" || give_up "$bits-bit: a call in the ended main thread"
+    echo "attach-main-exited: $bits-bit: --duration 1: $(grep -c 'mix(' "$work/show") calls of both threads recorded with their tags, detached"
+    # attached until the process ends
+    "$ospy" capture -c "$work/mix.xml" -p $tp -o "$cap" 2> "$work/err" &
+    op=$!
+    wait_for "$work/err" 'mix(tag="t1-heap"'
+    wait_for "$work/err" 'mix(tag="t0-heap"'
+    touch "$work/stop"
+    wait_for "$work/out" '^thread 1 calls='
+    wait_for "$work/out" '^thread 0 calls='
+    # (the threads have said their last; alone, the process ends at once)
+    i=0
+    while [ "$(ls /proc/$tp/task 2>/dev/null | wc -l)" -gt 1 ] || kill -0 $op 2>/dev/null; do
+      i=$((i + 1))
+      [ $i -le 3000 ] || { kill $op; give_up "$bits-bit: 30 s after its threads ended, the process has threads $(ls /proc/$tp/task | tr '\n' ' ')and ospy is $(kill -0 $op 2>/dev/null && echo still attached || echo gone)"; }
+      sleep 0.01
+    done
+    wait $tp
+    trc=$?
+    wait $op
+    rc=$?
+    [ $trc = 0 ] && [ $rc = 0 ] || { tail -n 5 "$work/err" >&2; fail "$bits-bit: the process ended with $trc, ospy with $rc (both 0 expected)"; }
+    [ "$(grep -c 'calls=[0-9]* bad=0$' "$work/out")" = 2 ] || fail "$bits-bit: the threads said $(cat "$work/out")"
+    "$ospy" show "$cap" > "$work/show"
+    tail -n 1 "$work/show" | grep -q "\[$tp\] +++ exited with 0 +++" ||
+      { tail -n 3 "$work/show" >&2; fail "$bits-bit: the capture does not end with the process's exit 0"; }
+    for id in 0 1; do
+      made=$(sed -n "s/^thread $id calls=\([0-9]*\) .*/\1/p" "$work/out")
+      first=$(indices t$id-heap | head -n 1) last=$(indices t$id-heap | tail -n 1) n=$(indices t$id-heap | wc -l)
+      [ -n "$first" ] && [ "$last" = $((made - 1)) ] && [ "$n" = $((last - first + 1)) ] ||
+        fail "$bits-bit: thread $id made calls 0..$((made - 1)); recorded $n, i=$first..$last"
+      echo "attach-main-exited: $bits-bit: thread $id: calls $first..$last of its $made recorded, none missing, the last included"
+    done
+  done ;;
 unfinished-record)
   # A thread the process's exit kills in the middle of writing a record
   # (OSPY_TEST_STALL_RECORD keeps one there until the exit) left its room in

@@ -1,8 +1,9 @@
 /*
  * Loading a library into a running process through ptrace (x86-64 and i386
  * targets, from the x86-64 controller):
- * stop the main thread, make it call dlopen(path) on a fresh piece of its own
- * stack with a return address of 0, catch the SIGSEGV of that return, restore
+ * stop the main thread (or, when it has ended alone, pthread_exit, another
+ * thread still running), make it call dlopen(path) on a fresh piece of its
+ * own stack with a return address of 0, catch the SIGSEGV of that return, restore
  * every register and let it go. While the call runs, the controller keeps
  * serving `serve` (the agent's constructor talks to it during dlopen). When
  * the library was already loaded, dlopen runs no constructor: the injector
@@ -32,11 +33,14 @@
 #include <unistd.h>
 
 #include "os/linux/inject.h"
+#include "os/linux/proc_task.h"
 
 /* The C library mapped in process pid (libc.so.6, or libc-2.NN.so): a path
  * to read its file by, and its load base. 0, or -1. A C library deleted
  * since it was mapped (a libc6 upgrade under a running daemon) is read
- * through /proc/PID/map_files, where its mapping still holds it. */
+ * through /proc/PID/map_files, where its mapping still holds it. pid may be
+ * the id of one of the process's threads (ospy_proc_live_task: its main
+ * thread ended), whose /proc/TID shows the same maps. */
 static int find_libc(pid_t pid, char *path, size_t cap, uint64_t *base)
 {
   static const char deleted[] = " (deleted)";
@@ -95,19 +99,20 @@ int ospy_inject_check(pid_t pid, char *err, size_t errcap)
 {
   char path[4096], state[64];
   uint64_t base;
-  if (find_libc(pid, path, sizeof path, &base) < 0) {
+  pid_t tid = ospy_proc_live_task(pid); /* (the injection goes through this thread) */
+  if (find_libc(tid, path, sizeof path, &base) < 0) {
     snprintf(err, errcap, "process %d has no C library mapped (statically linked?)", (int)pid);
     return -1;
   }
   /* refused before the output file is touched (it was emptied, and the
    * attach failed after) */
-  int tracer = tracer_of(pid);
+  int tracer = tracer_of(tid);
   if (tracer > 0) {
     snprintf(err, errcap, "process %d is already traced by process %d: a debugger, strace, or "
              "another ospy", (int)pid, tracer);
     return -1;
   }
-  status_field(pid, "State", state, sizeof state);
+  status_field(tid, "State", state, sizeof state);
   if (!strcmp(state, "T")) {
     snprintf(err, errcap, "process %d is stopped (SIGSTOP or Ctrl-Z): it cannot load the agent; "
              "continue it first (kill -CONT %d)", (int)pid, (int)pid);
@@ -119,18 +124,19 @@ int ospy_inject_check(pid_t pid, char *err, size_t errcap)
 bool ospy_inject_seccomp(pid_t pid)
 {
   char mode[64];
-  status_field(pid, "Seccomp", mode, sizeof mode);
+  status_field(ospy_proc_live_task(pid), "Seccomp", mode, sizeof mode);
   return mode[0] && strcmp(mode, "0");
 }
 
 /* The address of the libc function name in pid, from the symbol table of the
- * libc file it mapped (read through /proc/PID/root: the process may live in
- * another mount namespace; or its mapping, find_libc). */
-static uint64_t remote_libc_fn(pid_t pid, const char *name, char *err, size_t errcap)
+ * libc file it mapped (read through /proc/VIA/root, VIA pid or one of its
+ * threads: the process may live in another mount namespace; or its
+ * mapping, find_libc). */
+static uint64_t remote_libc_fn(pid_t pid, pid_t via, const char *name, char *err, size_t errcap)
 {
   char file[4200];
   uint64_t base, off;
-  if (find_libc(pid, file, sizeof file, &base) < 0) {
+  if (find_libc(via, file, sizeof file, &base) < 0) {
     snprintf(err, errcap, "process %d has no C library mapped (statically linked?)", (int)pid);
     return 0;
   }
@@ -160,17 +166,26 @@ static int write_remote(pid_t pid, uint64_t addr, const void *buf, size_t n)
   return process_vm_writev(pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -1;
 }
 
+/* The thread the injection runs in: the process's main thread, or another
+ * when that one has ended (pthread_exit; ospy_proc_live_task). ptrace and
+ * the memory writes go by tid, messages name pid. */
+typedef struct tracee {
+  pid_t pid, tid;
+  int bits; /* 64 (x86-64) or 32 (i386) */
+} tracee;
+
 /* Runs the hijacked call to completion (the return to address 0 faults),
  * serving the controller side meanwhile. 0, or -1 with err. */
-static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, int *served, char *err,
-                    size_t errcap)
+static int run_call(const tracee *t, ospy_inject_serve_fn serve, void *data, int *served,
+                    char *err, size_t errcap)
 {
   int pending_sig = 0;
-  if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+  pid_t pid = t->pid, tid = t->tid;
+  if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
     goto fail_errno;
   for (;;) {
     int st;
-    pid_t w = waitpid(pid, &st, WNOHANG | __WALL);
+    pid_t w = waitpid(tid, &st, WNOHANG | __WALL);
     if (w < 0)
       goto fail_errno;
     if (w == 0) {
@@ -181,20 +196,24 @@ static int run_call(pid_t pid, ospy_inject_serve_fn serve, void *data, int *serv
       continue;
     }
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      snprintf(err, errcap, "process %d ended during the injection", (int)pid);
+      if (tid != pid)
+        snprintf(err, errcap, "process %d (its thread %d, which ran the injection) ended during "
+                 "the injection", (int)pid, (int)tid);
+      else
+        snprintf(err, errcap, "process %d ended during the injection", (int)pid);
       return -1;
     }
     int sig = WSTOPSIG(st);
     if (sig == SIGSEGV) {
       struct user_regs_struct r;
-      if (ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 && r.rip == 0)
+      if (ptrace(PTRACE_GETREGS, tid, 0, &r) == 0 && r.rip == 0)
         break; /* the call returned to our fake address */
       snprintf(err, errcap, "process %d crashed during the injection", (int)pid);
       return -1;
     }
     /* Another signal arrived meanwhile: deliver it (its handler runs now). */
     pending_sig = sig == SIGSTOP ? 0 : sig;
-    if (ptrace(PTRACE_CONT, pid, 0, pending_sig) < 0)
+    if (ptrace(PTRACE_CONT, tid, 0, pending_sig) < 0)
       goto fail_errno;
   }
   return 0;
@@ -208,16 +227,18 @@ fail_errno:
  * (arguments' bytes at str), with a return address of 0; *ret = the return
  * register. An i386 thread (bits 32) gets cdecl: arguments on the stack,
  * esp + 4 16-byte aligned at the call (the i386 SysV ABI). */
-static int remote_call(pid_t pid, int bits, const struct user_regs_struct *saved, uint64_t fn,
+static int remote_call(const tracee *t, const struct user_regs_struct *saved, uint64_t fn,
                        uint64_t a0, uint64_t a1, uint64_t below, ospy_inject_serve_fn serve,
                        void *data, int *served, uint64_t *ret, char *err, size_t errcap)
 {
+  pid_t pid = t->pid, tid = t->tid;
+  int bits = t->bits;
   struct user_regs_struct r = *saved;
   uint64_t sp = (below - 16) & ~(uint64_t)15; /* 16-aligned, then the return slot */
   uint64_t zero = 0;
   uint32_t frame32[3] = { 0, (uint32_t)a0, (uint32_t)a1 };
-  int wrote = bits == 32 ? write_remote(pid, sp - 4, frame32, sizeof frame32)
-                         : write_remote(pid, sp - 8, &zero, 8);
+  int wrote = bits == 32 ? write_remote(tid, sp - 4, frame32, sizeof frame32)
+                         : write_remote(tid, sp - 8, &zero, 8);
   if (wrote < 0) {
     snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
     return -1;
@@ -228,14 +249,14 @@ static int remote_call(pid_t pid, int bits, const struct user_regs_struct *saved
   r.rsi = a1;
   r.rax = 0;
   r.orig_rax = (uint64_t)-1; /* not inside a system call: no restart on resume */
-  if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)pid, strerror(errno));
+  if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)tid, strerror(errno));
     return -1;
   }
-  if (run_call(pid, serve, data, served, err, errcap) < 0)
+  if (run_call(t, serve, data, served, err, errcap) < 0)
     return -1;
-  if (ptrace(PTRACE_GETREGS, pid, 0, &r) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)pid, strerror(errno));
+  if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)tid, strerror(errno));
     return -1;
   }
   *ret = bits == 32 ? (uint32_t)r.rax : r.rax;
@@ -327,28 +348,29 @@ static void detach_from_stop(pid_t pid, int st)
  * soon as no tracer is left; a handler run then makes the kernel end the call
  * with EINTR instead of restarting it (poll, nanosleep, clock_nanosleep,
  * select; from the second or third of repeated attaches on, every time). */
-static void resume_into_restarted_call(pid_t pid)
+static void resume_into_restarted_call(const tracee *t)
 {
+  pid_t tid = t->tid;
   int st;
   /* up to the restarted call's entry (the thread is one instruction away) */
-  if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0)
+  if (ptrace(PTRACE_SYSCALL, tid, 0, 0) < 0)
     return;
-  while (waitpid(pid, &st, __WALL) < 0)
+  while (waitpid(tid, &st, __WALL) < 0)
     if (errno != EINTR)
       return;
   if (!WIFSTOPPED(st) || WSTOPSIG(st) != (SIGTRAP | 0x80)) {
-    detach_from_stop(pid, st); /* a signal of the program's came first */
+    detach_from_stop(tid, st); /* a signal of the program's came first */
     return;
   }
-  if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0)
+  if (ptrace(PTRACE_SYSCALL, tid, 0, 0) < 0)
     return;
   for (int waited_ms = 0; waited_ms < 2000; waited_ms++) { /* (the agent waits 5 s at most) */
-    pid_t w = waitpid(pid, &st, WNOHANG | __WALL);
-    if (w == pid) { /* the call returned, or a signal came: no restart is pending now */
-      detach_from_stop(pid, st);
+    pid_t w = waitpid(tid, &st, WNOHANG | __WALL);
+    if (w == tid) { /* the call returned, or a signal came: no restart is pending now */
+      detach_from_stop(tid, st);
       return;
     }
-    if (w < 0 || thread_state(pid, pid) == 'S')
+    if (w < 0 || thread_state(t->pid, tid) == 'S')
       return; /* asleep in the call (or gone) */
     struct timespec ts = { 0, 1000000L };
     nanosleep(&ts, NULL);
@@ -357,64 +379,64 @@ static void resume_into_restarted_call(pid_t pid)
 
 /* Lets the thread go on with the registers it had (restored: they were put
  * back). */
-static void release_thread(pid_t pid, int bits, const struct user_regs_struct *saved,
-                           bool restored)
+static void release_thread(const tracee *t, const struct user_regs_struct *saved, bool restored)
 {
-  if (restored && restart_pending(saved, bits))
-    resume_into_restarted_call(pid);
+  if (restored && restart_pending(saved, t->bits))
+    resume_into_restarted_call(t);
   else
-    ptrace(PTRACE_DETACH, pid, 0, 0);
+    ptrace(PTRACE_DETACH, t->tid, 0, 0);
 }
 #endif
 
 #if defined(__x86_64__)
 /* ospy_inject_dlopen, run by the tracer thread. */
-static int inject_as_tracer(pid_t pid, int bits, const char *path, const char *then_call,
+static int inject_as_tracer(const tracee *t, const char *path, const char *then_call,
                             ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
 {
-  uint64_t fn = remote_libc_fn(pid, "dlopen", err, errcap);
-  uint64_t sym_fn = then_call ? remote_libc_fn(pid, "dlsym", err, errcap) : 0;
+  pid_t pid = t->pid, tid = t->tid;
+  uint64_t fn = remote_libc_fn(pid, tid, "dlopen", err, errcap);
+  uint64_t sym_fn = then_call ? remote_libc_fn(pid, tid, "dlsym", err, errcap) : 0;
   if (!fn || (then_call && !sym_fn))
     return -1;
   /* SEIZE + INTERRUPT, not ATTACH: ATTACH's SIGSTOP ends an epoll_wait in
    * the target with EINTR (a stop signal does, even with no handler).
    * TRACESYSGOOD: release_thread tells system call stops from signals. */
-  if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD) < 0 ||
-      ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
+  if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0 ||
+      ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
     int e = errno;
-    int tracer = e == EPERM ? tracer_of(pid) : 0;
+    int tracer = e == EPERM ? tracer_of(tid) : 0;
     if (tracer > 0)
       snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s (process %d is already traced by "
-               "process %d: a debugger, strace, or another ospy)", (int)pid, strerror(e), (int)pid,
+               "process %d: a debugger, strace, or another ospy)", (int)tid, strerror(e), (int)pid,
                tracer);
     else
-      snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)pid, strerror(e),
+      snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)tid, strerror(e),
                e == EPERM ? " (not your process, or /proc/sys/kernel/yama/ptrace_scope forbids it)"
                           : "");
     return -1;
   }
   int st;
-  while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR)
+  while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR)
     ;
   struct user_regs_struct saved;
   int rc = -1, served = 0;
   bool restored = false;
   uint64_t handle = 0, entry = 0, ignored;
   fp_state fp;
-  if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)pid, strerror(errno));
+  if (ptrace(PTRACE_GETREGS, tid, 0, &saved) < 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)tid, strerror(errno));
     goto detach;
   }
-  fp_save(pid, &fp);
+  fp_save(tid, &fp);
   size_t len = strlen(path) + 1, sym_len = then_call ? strlen(then_call) + 1 : 0;
   uint64_t str = (saved.rsp - 512 - len) & ~(uint64_t)15; /* well below the red zone */
   uint64_t sym = (str - sym_len) & ~(uint64_t)15;
-  if (write_remote(pid, str, path, len) < 0 ||
-      (then_call && write_remote(pid, sym, then_call, sym_len) < 0)) {
+  if (write_remote(tid, str, path, len) < 0 ||
+      (then_call && write_remote(tid, sym, then_call, sym_len) < 0)) {
     snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
     goto detach;
   }
-  if (remote_call(pid, bits, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &handle, err,
+  if (remote_call(t, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &handle, err,
                   errcap) < 0)
     goto restore;
   if (!handle) {
@@ -424,31 +446,31 @@ static int inject_as_tracer(pid_t pid, int bits, const char *path, const char *t
   /* Already loaded (an earlier attach): dlopen ran no constructor, so the
    * entry point is called by name. */
   if (then_call && !served) {
-    if (remote_call(pid, bits, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &entry, err,
+    if (remote_call(t, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &entry, err,
                     errcap) < 0)
       goto restore;
     if (!entry) {
       snprintf(err, errcap, "%s has no %s", path, then_call);
       goto restore;
     }
-    if (remote_call(pid, bits, &saved, entry, 0, 0, sym, serve, data, &served, &ignored, err,
+    if (remote_call(t, &saved, entry, 0, 0, sym, serve, data, &served, &ignored, err,
                     errcap) < 0)
       goto restore;
   }
   rc = 0;
 restore:
   /* the saved registers, orig_rax included, let an interrupted system call restart */
-  restored = ptrace(PTRACE_SETREGS, pid, 0, &saved) == 0;
+  restored = ptrace(PTRACE_SETREGS, tid, 0, &saved) == 0;
   if (!restored && rc == 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)pid, strerror(errno));
+    snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)tid, strerror(errno));
     rc = -1;
   }
-  if (fp_restore(pid, &fp) < 0 && rc == 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_SETREGSET, %d): %s", (int)pid, strerror(errno));
+  if (fp_restore(tid, &fp) < 0 && rc == 0) {
+    snprintf(err, errcap, "ptrace(PTRACE_SETREGSET, %d): %s", (int)tid, strerror(errno));
     rc = -1;
   }
 detach:
-  release_thread(pid, bits, &saved, restored);
+  release_thread(t, &saved, restored);
   return rc;
 }
 
@@ -466,8 +488,10 @@ typedef struct inject_job {
 static void *tracer_main(void *arg)
 {
   inject_job *j = arg;
-  j->rc = inject_as_tracer(j->pid, j->bits, j->path, j->then_call, j->serve, j->data, j->err,
-                           j->errcap);
+  /* a process whose main thread ended (pthread_exit) runs on in its other
+   * threads: one of them makes the call */
+  tracee t = { j->pid, ospy_proc_live_task(j->pid), j->bits };
+  j->rc = inject_as_tracer(&t, j->path, j->then_call, j->serve, j->data, j->err, j->errcap);
   return NULL; /* (this thread's end lets go of a tracee release_thread left asleep) */
 }
 #endif

@@ -18,8 +18,9 @@ int ospy_inject_check(pid_t pid, char *err, size_t errcap);
 /* Whether pid runs under a seccomp filter (or strict mode): a system call
  * the injection or the agent makes may be refused, or kill it. */
 bool ospy_inject_seccomp(pid_t pid);
-/* Makes pid's main thread call dlopen(path, RTLD_NOW) and resume where it
- * was. When then_call is not NULL and serve did not finish during dlopen (the
+/* Makes pid's main thread (another of its threads when that one has ended:
+ * pthread_exit) call dlopen(path, RTLD_NOW) and resume where it was. When
+ * then_call is not NULL and serve did not finish during dlopen (the
  * library was loaded before, so its constructor did not run again), the
  * thread also calls the library's function then_call (void -> int) found by
  * dlsym. bits: 64 (x86-64) or 32 (i386, run by the kernel's IA-32

@@ -49,8 +49,21 @@ static bool parse_line(const char *line, ospy_os_map *m) {
   return true;
 }
 
-/* The lines of maps, read into buf (size cap) a piece at a time. */
-static int foreach_line(int fd, char *buf, size_t cap, ospy_os_map_fn fn, void *data) {
+const char *ospy_os_proc_self(void) {
+  char link[8];
+  long r = ospy_os_syscall(SYS_readlinkat, -100 /* AT_FDCWD */, (long)"/proc/self/exe", (long)link,
+                           sizeof link, 0, 0);
+  return r == -2 /* ENOENT: the main thread has ended */ ? "/proc/thread-self" : "/proc/self";
+}
+
+const char *ospy_os_self_exe(void) {
+  return ospy_os_proc_self()[6] == 't' ? "/proc/thread-self/exe" : "/proc/self/exe";
+}
+
+/* The lines of maps, read into buf (size cap) a piece at a time; *empty
+ * when there were none. */
+static int foreach_line(int fd, char *buf, size_t cap, ospy_os_map_fn fn, void *data,
+                        bool *empty) {
   size_t len = 0;
   bool stop = false;
   while (!stop) {
@@ -60,8 +73,10 @@ static int foreach_line(int fd, char *buf, size_t cap, ospy_os_map_fn fn, void *
     if (r < 0)
       return (int)r;
     len += (size_t)r;
-    if (r == 0 && len == 0)
+    if (r == 0 && len == 0) {
+      *empty = true;
       break;
+    }
     size_t start = 0;
     for (size_t i = 0; i < len && !stop; i++) {
       if (buf[i] != '\n' && !(r == 0 && i + 1 == len))
@@ -90,16 +105,23 @@ static int foreach_line(int fd, char *buf, size_t cap, ospy_os_map_fn fn, void *
 
 /* The buffer is not on the stack: the agent reads maps from hooked calls,
  * which may run on a small sigaltstack or thread stack (os_scratch.h). */
-int ospy_os_maps_foreach(ospy_os_map_fn fn, void *data) {
+static int maps_foreach_in(const char *path, ospy_os_map_fn fn, void *data, bool *empty) {
   char *buf = ospy_os_scratch_take();
   if (!buf)
     return -12; /* ENOMEM */
-  int fd = ospy_os_open_read("/proc/self/maps", 0);
-  int r = fd < 0 ? fd : foreach_line(fd, buf, OSPY_OS_SCRATCH_SIZE, fn, data);
+  int fd = ospy_os_open_read(path, 0);
+  int r = fd < 0 ? fd : foreach_line(fd, buf, OSPY_OS_SCRATCH_SIZE, fn, data, empty);
   if (fd >= 0)
     ospy_os_close(fd);
   ospy_os_scratch_give(buf);
   return r;
+}
+
+int ospy_os_maps_foreach(ospy_os_map_fn fn, void *data) {
+  bool empty = false;
+  int r = maps_foreach_in("/proc/self/maps", fn, data, &empty);
+  /* a process has mappings: none means its main thread has ended */
+  return r == 0 && empty ? maps_foreach_in("/proc/thread-self/maps", fn, data, &empty) : r;
 }
 
 typedef struct find_ctx {

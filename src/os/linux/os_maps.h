@@ -24,7 +24,18 @@ typedef struct ospy_os_map {
 /* Returns false to stop. */
 typedef bool (*ospy_os_map_fn)(const ospy_os_map *map, void *data);
 
-/* Calls fn for each mapping in address order; 0, or -errno if maps cannot be read. */
+/* The process's /proc directory for the calling thread: "/proc/self" while
+ * the main thread lives, else "/proc/thread-self". /proc/self is the main
+ * thread's: once it has ended alone (pthread_exit, the process running on
+ * in its other threads) its exe link is gone and its maps and cmdline read
+ * empty. thread-self is not used first: qemu-user emulates /proc/self/maps
+ * and exe for the program it runs, not thread-self's. One readlink. */
+const char *ospy_os_proc_self(void);
+/* Its exe link: "/proc/self/exe", or "/proc/thread-self/exe". */
+const char *ospy_os_self_exe(void);
+
+/* Calls fn for each mapping in address order; 0, or -errno if maps cannot be read.
+ * (/proc/self/maps, or the thread's when that reads empty: ospy_os_proc_self.) */
 int ospy_os_maps_foreach(ospy_os_map_fn fn, void *data);
 
 /* The mapping holding addr; false when addr is unmapped. */

@@ -140,6 +140,9 @@ __attribute__((noinline)) static size_t read_through_kernel(uintptr_t addr, void
   struct iovec remote = { (void *)addr, n };
   long r = ospy_os_syscall(SYS_process_vm_readv, pid ? pid : ospy_os_getpid(), (long)&local, 1,
                            (long)&remote, 1, 0);
+  if (r == -3 /* ESRCH */) /* the main thread ended (pthread_exit): read by our own thread */
+    r = ospy_os_syscall(SYS_process_vm_readv, ospy_os_gettid(), (long)&local, 1, (long)&remote, 1,
+                        0);
   if (r >= 0)
     return (size_t)r;
   if (r == -14 /* EFAULT */)

@@ -153,9 +153,41 @@ static bool send_stop(ospy_os_thread_stop *t) {
   return r == 0;
 }
 
+static void task_file(pid_t tid, const char *suffix, char path[64]);
+
+/* Whether the main thread (tid == pid) has ended alone (pthread_exit) and
+ * waits as a zombie for the others: listed in /proc/self/task, never
+ * running our handler again. (Other threads leave the list as they end.) */
+static bool ended_main_thread(pid_t tid) {
+  char path[64], buf[512];
+  if (tid != ospy_os_getpid())
+    return false;
+  task_file(tid, "/stat", path);
+  long n = ospy_os_read_file(path, buf, sizeof buf);
+  const char *end = 0; /* after the name's ')', which may hold anything */
+  for (long i = 0; i < n; i++)
+    if (buf[i] == ')')
+      end = buf + i;
+  return end && end + 2 < buf + n && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
+static bool find_other_live(pid_t tid, void *data) {
+  bool *found = data;
+  if (tid != ospy_os_gettid() && !ended_main_thread(tid)) {
+    *found = true;
+    return false;
+  }
+  return true;
+}
+
+bool ospy_os_only_thread_left(void) {
+  bool other = false;
+  return ospy_os_tasks_foreach(find_other_live, &other) == 0 && !other;
+}
+
 static bool collect_cb(pid_t tid, void *data) {
   collect_ctx *c = data;
-  if (tid == c->self)
+  if (tid == c->self || ended_main_thread(tid))
     return true;
   for (unsigned i = 0; i < c->s->n; i++)
     if (stops[i].tid == tid)

@@ -65,6 +65,10 @@ int ospy_os_tasks_foreach(ospy_os_task_fn fn, void *data);
 /* Is the task alive? */
 bool ospy_os_task_alive(pid_t tid);
 
+/* Whether the calling thread is the process's only one still running (its
+ * main thread ended alone, pthread_exit, and so did every other). */
+bool ospy_os_only_thread_left(void);
+
 /* Stops every other thread (one round at a time, callers serialise). A
  * thread asleep in a system call is not signalled (it is reported RUNNING
  * with that call's pc and sp) unless must_stop(pc, data) says its pc needs
