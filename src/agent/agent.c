@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -82,10 +83,26 @@ static void env_replace(const char *name, char *entry)
     *e = entry;
 }
 
+/* The highest descriptor number below the soft RLIMIT_NOFILE (and 1024)
+ * that is free, -1 when none is. */
+static int highest_free_fd(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    return -1;
+  int top = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1024 ? 1024 : (int)rl.rlim_cur;
+  for (int fd = top - 1; fd > 2; fd--)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+      return fd;
+  return -1;
+}
+
 /* OSPY_RING_FD=FD:PID:PIDFD: the ring is descriptor FD; a program that lost
  * it (its parent closed inherited descriptors before exec) reopens it as
- * /proc/PID/fd/PIDFD, the controller's, at FD again when that is free.
- * -1: no ring. */
+ * /proc/PID/fd/PIDFD, the controller's, at FD again when that is free, else
+ * (FD above the program's descriptor limit: the controller puts it there,
+ * where it takes none of the program's) at the highest free number below
+ * the limit, out of the way of the numbers the program opens. -1: no ring. */
 static int ring_fd_from_env(const char *env)
 {
   const char *rest = NULL;
@@ -108,6 +125,11 @@ static int ring_fd_from_env(const char *env)
   if (fcntl(fd, F_GETFD) < 0 && dup2(again, fd) == fd) { /* its own number, free again */
     close(again);
     return fd;
+  }
+  int high = highest_free_fd();
+  if (high > again && dup2(again, high) == high) {
+    close(again);
+    again = high;
   }
   static char entry[96]; /* for its children: this number, the same source */
   char *v = stpcpy(ospy_agent_put_dec(stpcpy(entry, OSPY_RING_ENV "="), (unsigned)again), ":");

@@ -408,23 +408,62 @@ static struct sigaction pipe_disposition = { .sa_handler = SIG_DFL };
 static struct sigaction int_disposition = { .sa_handler = SIG_DFL };
 static struct sigaction quit_disposition = { .sa_handler = SIG_DFL };
 
+/* RLIMIT_NOFILE as ospy was started with: the program gets it back. */
+static struct rlimit program_nofile;
+static int nofile_raised;
+
+/* ospy's own descriptors (the ring, the capture file, a pipe, the files of
+ * /proc it reads) are not the program's: under a small soft limit (`ulimit
+ * -Sn 6`) ospy ran out of them before the program started. Its own soft
+ * limit goes up to the hard one; the program gets the limit it had. */
+static void raise_own_nofile(void)
+{
+  if (getrlimit(RLIMIT_NOFILE, &program_nofile) < 0) {
+    program_nofile.rlim_cur = program_nofile.rlim_max = RLIM_INFINITY; /* (unknown: left alone) */
+    return;
+  }
+  struct rlimit own = { program_nofile.rlim_max, program_nofile.rlim_max };
+  nofile_raised = own.rlim_cur != program_nofile.rlim_cur && setrlimit(RLIMIT_NOFILE, &own) == 0;
+}
+
+/* The ring's number in the program: out of the way of the numbers it opens
+ * itself (its first open() returns 3, as without ospy), and none of them
+ * taken. Under a soft limit of 1024 or less, the limit itself: just above
+ * the program's own descriptors, which all stay its own (a descriptor a
+ * program inherits may lie above its limit, only new ones may not); one
+ * below it when ospy could not raise its own limit to put it there (the
+ * hard limit is the soft one). 1023 under a larger limit. */
+static int ring_number_in_program(void)
+{
+  rlim_t soft = program_nofile.rlim_cur;
+  if (soft == RLIM_INFINITY || soft > 1024)
+    return 1023;
+  return nofile_raised ? (int)soft : (int)soft - 1;
+}
+
+/* Starts the program; 0, -2 when it could not be run (said, errno set),
+ * -1 when ospy could not start it (said). */
 static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_fd, pid_t *pid)
 {
   int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) < 0)
+  if (pipe2(errpipe, O_CLOEXEC) < 0) {
+    int e = errno;
+    fprintf(stderr, "ospy capture: cannot start %s: pipe2: %s%s\n", o->argv[0], strerror(e),
+            e == EMFILE ? " (the hard descriptor limit leaves ospy too few of its own: "
+                          "ulimit -Hn)" : "");
     return -1;
-  /* The program gets the ring as its highest descriptor, out of the way of
-   * the numbers it opens itself (its first open() returns 3, as without
-   * ospy). FD:PID:PIDFD: that descriptor, and where a program that lost it
-   * (its parent closed inherited descriptors before exec, as python's
-   * subprocess does) reopens it: /proc/PID/fd/PIDFD, ospy's own. */
-  int child_fd = 1023;
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= 1024)
-    child_fd = (int)rl.rlim_cur - 1;
+  }
+  /* FD:PID:PIDFD: the ring's descriptor in the program, and where a
+   * program that lost it (its parent closed inherited descriptors before
+   * exec, as python's subprocess does) reopens it: /proc/PID/fd/PIDFD,
+   * ospy's own. */
+  int child_fd = ring_number_in_program();
   /* not one the program inherits through ospy (`exec 1023>log` in its shell):
-   * the ring took its place, and with -F its writes went into the ring */
-  while (child_fd > ring_fd && !(fcntl(child_fd, F_GETFD) < 0 && errno == EBADF))
+   * the ring took its place, and with -F its writes went into the ring.
+   * ospy's own (close-on-exec: under a small limit the capture file and the
+   * pipe lie there) are not the program's. */
+  int flags;
+  while (child_fd > ring_fd && (flags = fcntl(child_fd, F_GETFD)) >= 0 && !(flags & FD_CLOEXEC))
     child_fd--;
   if (child_fd <= ring_fd)
     child_fd = ring_fd;
@@ -434,12 +473,19 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
   snprintf(fdstr[1], sizeof fdstr[1], "%d:%d:%d", ring_fd, (int)getpid(), ring_fd);
   const char *old = getenv("LD_PRELOAD");
   char *preload = malloc(strlen(agent) + (old ? strlen(old) : 0) + 2);
-  if (!preload)
+  if (!preload) {
+    fprintf(stderr, "ospy capture: cannot start %s: out of memory\n", o->argv[0]);
+    close(errpipe[0]);
+    close(errpipe[1]);
     return -1;
+  }
   sprintf(preload, "%s%s%s", agent, old && *old ? ":" : "", old && *old ? old : "");
   *pid = fork();
   if (*pid < 0) {
+    fprintf(stderr, "ospy capture: cannot start %s: fork: %s\n", o->argv[0], strerror(errno));
     free(preload);
+    close(errpipe[0]);
+    close(errpipe[1]);
     return -1;
   }
   if (*pid == 0) {
@@ -450,6 +496,9 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     int moved = child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd;
     if (moved)
       close(ring_fd);
+    /* (lowering a soft limit cannot fail; the ring may lie above it) */
+    if (nofile_raised)
+      setrlimit(RLIMIT_NOFILE, &program_nofile);
     for (int fd = 0; fd < 3; fd++) /* closed when ospy was started: closed for it */
       if (ospy_std_fds_closed & (1u << fd))
         close(fd);
@@ -555,7 +604,7 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
   pid_t pid;
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   install_signals(0);
-  int rc = spawn_target(o, agent, s->ring.fd, &pid);
+  int rc = spawn_target(o, agent, s->ring.fd, &pid); /* (says why when it fails) */
   if (rc < 0) {
     int e = errno;
     ospy_capture_preload_remove();
@@ -588,6 +637,7 @@ int cmd_capture(int argc, char **argv)
   ospy_capture_opts o = { .clock_tsc = -1 };
   if (parse_opts(argc, argv, &o) < 0)
     return 2;
+  raise_own_nofile();
   char why[PATH_MAX + 64];
   int pre = ospy_capture_preflight(o.argv ? o.argv[0] : NULL, o.pid, why, sizeof why);
   if (pre) {
@@ -643,9 +693,12 @@ int cmd_capture(int argc, char **argv)
   ospy_fdnames_init(&live_fds);
   s.live_opts.fdnames = &live_fds;
   ospy_fdtrack fds;
-  if (ospy_fdtrack_init(&fds, plan, specs) < 0 || ospy_session_init(&s) < 0 ||
-      !(s.file = open_output(&o, plan_bytes, plan_len)))
+  if (ospy_fdtrack_init(&fds, plan, specs) < 0 || ospy_session_init(&s) < 0) {
+    fprintf(stderr, "ospy capture: out of memory\n");
     return 2;
+  }
+  if (!(s.file = open_output(&o, plan_bytes, plan_len)))
+    return 2; /* (said) */
   s.fds = &fds;
   fds.snapshot_all = o.pid != 0;
   /* the notes go into the capture (ospy show), not to the live view again */

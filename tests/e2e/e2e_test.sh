@@ -1283,6 +1283,69 @@ C
   [ $trc = 5 ] || fail "the target captured twice ended with $trc, expected 5"
   expect_regex "$tmp/err" "already being captured"
   echo "attach: $n calls while attached, target finished unharmed; i386: $i386" ;;
+fd-limit)
+  # ospy under a small descriptor limit. `ulimit -Sn 6`: ospy exited 2 and
+  # said nothing (its pipe to the program failed with EMFILE). ospy now
+  # raises its own soft limit to the hard one and gives the program the one
+  # it had, the ring just above the program's descriptors: under `ulimit -Sn
+  # 7` the program opens as many files as alone, its first one 3, with and
+  # without -F (with -F, which keeps the ring open in the program, the ring
+  # took its last number: one fewer), x86-64 and i386. A hard limit too
+  # small for ospy's own descriptors is refused with what failed and why
+  # (exit 2).
+  cat > "$tmp/nofile.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) { /* opens /dev/null until it cannot */
+  int first = -1, n = 0, fd;
+  while ((fd = open("/dev/null", O_RDONLY)) >= 0) { if (first < 0) first = fd; n++; }
+  printf("first=%d opened=%d then %s\n", first, n, strerror(errno));
+  return 0;
+}
+C
+  cc -O1 -o "$tmp/nofile64" "$tmp/nofile.c" || fail "cc"
+  arches=64
+  cc -m32 -O1 -o "$tmp/nofile32" "$tmp/nofile.c" 2>/dev/null && [ -n "$agent32" ] && [ -f "$agent32" ] &&
+    "$tmp/nofile32" > /dev/null && arches="64 32"
+  hard=$(ulimit -Hn)
+  [ "$hard" = unlimited ] || [ "$hard" -gt 8 ] || { echo "skip: hard descriptor limit $hard"; exit 77; }
+  for bits in $arches; do
+    prog=$tmp/nofile$bits
+    alone=$(sh -c 'ulimit -Sn 7; exec "$1"' sh "$prog")
+    echo "fd-limit: $bits-bit, ulimit -Sn 7, alone: $alone"
+    case $alone in "first=3 opened="*" then Too many open files") ;; *) fail "alone: $alone" ;; esac
+    for follow in "" -F; do
+      sh -c 'ulimit -Sn 7; exec "$@"' sh "$ospy" capture -q $follow -f open -o "$tmp/c.ospy" -- "$prog" \
+        > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "$bits-bit ${follow:-(no -F)}: ospy exited $?"; }
+      [ "$(cat "$tmp/out")" = "$alone" ] ||
+        fail "$bits-bit ${follow:-(no -F)}: under ospy '$(cat "$tmp/out")', alone '$alone'"
+      "$ospy" show "$tmp/c.ospy" > "$tmp/show" || fail "show exited $?"
+      n=${alone#*opened=} n=${n%% *}
+      [ "$(grep -c 'open(pathname="/dev/null", flags=O_RDONLY) = [0-9]' "$tmp/show")" = "$n" ] &&
+        expect_regex "$tmp/show" 'open\(pathname="/dev/null", flags=O_RDONLY\) = -1 EMFILE'
+      echo "fd-limit: $bits-bit ${follow:-(no -F)}: the same under ospy, $n opens and the failed one recorded"
+    done
+  done
+  # 6: ospy exited 2 without a word
+  sh -c 'ulimit -Sn 6; exec "$@"' sh "$ospy" capture -q -f open -o "$tmp/c.ospy" -- "$tmp/nofile64" \
+    > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "ulimit -Sn 6: ospy exited $?"; }
+  expect_line "$tmp/out" "first=3 opened=3 then Too many open files"
+  echo "fd-limit: ulimit -Sn 6: $(cat "$tmp/out")"
+  # a hard limit of 5: too few for ospy; it says what failed
+  sh -c 'ulimit -n 5; exec "$@"' sh "$ospy" capture -q -f open -o "$tmp/c.ospy" -- "$tmp/nofile64" \
+    > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  [ $rc = 2 ] && grep -q 'Too many open files' "$tmp/err" ||
+    { cat "$tmp/err"; fail "ulimit -n 5: ospy exited $rc, expected 2 with the reason"; }
+  echo "fd-limit: ulimit -n 5: exit 2, $(cat "$tmp/err")"
+  # hard = soft = 7: with -F the ring can only take the program's last number
+  sh -c 'ulimit -n 7; exec "$@"' sh "$ospy" capture -q -F -f open -o "$tmp/c.ospy" -- "$tmp/nofile64" \
+    > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "ulimit -n 7: ospy exited $?"; }
+  expect_line "$tmp/out" "first=3 opened="
+  echo "fd-limit: ulimit -n 7 (hard too), -F: $(cat "$tmp/out") (the ring takes its last number)" ;;
 fd-threads)
   # descriptor names follow each call's own time, not the order records are
   # drained in (docs/reliability.md); x86-64, then i386 where it can run
