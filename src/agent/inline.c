@@ -28,6 +28,7 @@
 #include "agent/inline.h"
 #include "agent/marshal.h"
 #include "arch/x86/x86_reg_args.h"
+#include "os/linux/os_memory.h"
 #include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
 #include "interceptor/interceptor.h"
@@ -40,7 +41,16 @@
 #endif
 #define ARG_WORDS 16
 #define MAX_BT 32
-#define THREAD_AREA (4u << 20)   /* per-thread frame stack, reserved lazily */
+/* A thread's frame stack: AREA_FIRST, grown (doubling) when a call needs
+ * more, up to AREA_MAX. A fixed 4 MiB per thread (kept after the thread's
+ * end for the next one) counted against RLIMIT_AS: a program that limits
+ * its address space ran out of it under ospy and its calls went
+ * unrecorded. */
+#define AREA_FIRST (16u << 10)
+#define AREA_MAX (4u << 20)
+/* What a frame needs at least before its blob is written: its state, a
+ * backtrace and a small blob (a larger one makes room and is written again). */
+#define FRAME_LEAST_BLOB 256u
 #define BLOB_CAP (480u << 10)    /* per blob: enter + leave fit one ring record */
 
 typedef struct inline_hook {
@@ -327,11 +337,59 @@ typedef struct frame_footer {
 
 typedef struct thread_area {
   uint32_t top;
-  uint32_t pad;
+  uint32_t size; /* of the mapping, this header included */
   uint8_t data[];
 } thread_area;
 
 static __thread thread_area *tls_area __attribute__((tls_model("initial-exec")));
+
+static uint32_t area_room(const thread_area *a)
+{
+  return a->size - (uint32_t)sizeof *a - a->top;
+}
+
+/* The area moved (by delta bytes): the thread finds it again, and so does
+ * the next thread once this one ends; the states of its frames, which may
+ * point into themselves (a structure passed in registers), follow it. The
+ * frames tile [0, top), each ending with its footer. */
+static void area_moved(thread_area *a, intptr_t delta)
+{
+  tls_area = a;
+  void **slot = ospy_interceptor_thread_slot(OSPY_AGENT_SLOT_FRAMES);
+  if (slot)
+    *slot = a;
+  for (uint32_t end = a->top; end >= sizeof(frame_footer);) {
+    const frame_footer *f = (const frame_footer *)(a->data + end - sizeof(frame_footer));
+    if (f->len > end || f->len < sizeof(frame_footer))
+      break;
+    end -= f->len;
+    ospy_marshal_state_moved(a->data + end, STATE_BYTES, delta);
+  }
+}
+
+/* The area with `need` bytes of room above its top: grown (doubling, up to
+ * AREA_MAX; its bytes above the top too), maybe moved. NULL when it cannot
+ * grow (AREA_MAX, or the address space is full: RLIMIT_AS). */
+static thread_area *area_make_room(thread_area *a, uint32_t need)
+{
+  if (area_room(a) >= need)
+    return a;
+  uint64_t want = (uint64_t)sizeof *a + a->top + need;
+  if (want > AREA_MAX)
+    return NULL;
+  uint32_t size = a->size;
+  while (size < want)
+    size *= 2;
+  if (size > AREA_MAX)
+    size = AREA_MAX;
+  thread_area *grown = ospy_os_resize(a, a->size, size);
+  if (!grown)
+    return NULL;
+  grown->size = size;
+  if (grown != a)
+    area_moved(grown, (intptr_t)((uintptr_t)grown - (uintptr_t)a));
+  return grown;
+}
 
 /* Frees the frame at off (frame_len bytes) and brings the top down over the
  * freed frames at the top. */
@@ -432,11 +490,31 @@ static void blob_room_set(void)
   blob_room = half < BLOB_CAP ? half : BLOB_CAP;
 }
 
+/* Room for a blob `below` bytes above the area's top, the frame's footer
+ * and its rounding to 8 bytes kept; at most blob_room. */
+static uint32_t blob_fits(const thread_area *a, uint32_t below)
+{
+  uint32_t keep = below + 7 + (uint32_t)sizeof(frame_footer);
+  uint32_t room = area_room(a) > keep ? area_room(a) - keep : 0;
+  return room < blob_room ? room : blob_room;
+}
+
+/* Makes the blob's room (cap, below bytes above the top) twice as large (4
+ * KiB at least) or blob_room: the area grows, and may move. NULL when it
+ * cannot. */
+static thread_area *blob_more_room(thread_area *a, uint32_t below, uint32_t cap)
+{
+  uint32_t want = cap < 2048 ? 4096 : cap * 2;
+  if (want > blob_room)
+    want = blob_room;
+  return area_make_room(a, below + want + 7 + (uint32_t)sizeof(frame_footer));
+}
+
 /* The thread's frame area: inherited from an exited thread through the
- * interceptor's thread block when there is one, else mapped. A __thread
- * pointer alone leaked 4 MiB of address space per thread: an i386 program
- * that had started ~1000 threads could not map more, and its calls went
- * unrecorded. */
+ * interceptor's thread block when there is one (as large as that thread
+ * made it), else mapped. A __thread pointer alone leaked the area per
+ * thread: an i386 program that had started ~1000 threads could not map
+ * more, and its calls went unrecorded. */
 static thread_area *area_get(void)
 {
   if (tls_area)
@@ -444,11 +522,10 @@ static thread_area *area_get(void)
   void **slot = ospy_interceptor_thread_slot(OSPY_AGENT_SLOT_FRAMES);
   thread_area *a = slot ? *slot : NULL;
   if (!a) {
-    void *p = mmap(NULL, THREAD_AREA, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    a = ospy_os_alloc(AREA_FIRST); /* (raw: the program's mmap may be hooked) */
+    if (!a)
       return NULL;
-    a = p;
+    a->size = AREA_FIRST;
     if (slot)
       *slot = a;
   }
@@ -624,9 +701,11 @@ static void on_enter(ospy_invocation *inv)
   if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && hidden_as_nested(h, inv))
     return;
   thread_area *a = area_get();
-  if (!a || a->top + STATE_BYTES + MAX_BT * 8 + BLOB_CAP + 8 > THREAD_AREA - BLOB_CAP) {
-    /* no memory, or too deep (the area would overflow): not recorded, and
-     * counted, so that recorded + lost still equals the calls made */
+  if (a)
+    a = area_make_room(a, STATE_BYTES + MAX_BT * 8 + FRAME_LEAST_BLOB + 8 + sizeof(frame_footer));
+  if (!a) {
+    /* no memory, or too deep (the area is at its largest): not recorded,
+     * and counted, so that recorded + lost still equals the calls made */
     ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
     return;
   }
@@ -637,7 +716,8 @@ static void on_enter(ospy_invocation *inv)
   bool scanned;
   note->nbt = ospy_agent_backtrace(inv, bt, backtrace_depth(h), &scanned);
   note->bt_scanned = scanned;
-  uint8_t *blob = (uint8_t *)(bt + note->nbt);
+  uint32_t below_blob = STATE_BYTES + note->nbt * 8;
+  uint8_t *blob = frame + below_blob;
   if (h->fn) {
     uint64_t args[ARG_WORDS];
     ospy_marshal_call c = {
@@ -645,7 +725,22 @@ static void on_enter(ospy_invocation *inv)
       .nargs = fill_args(inv, args, ARG_WORDS), .tid = ospy_invocation_thread_id(inv),
       .state = frame, .state_size = STATE_BYTES,
     };
-    note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, blob, blob_room, value_cap);
+    uint32_t cap = blob_fits(a, below_blob);
+    note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, blob, cap, value_cap);
+    thread_area *grown;
+    /* a blob the area had too little room for: written again once it has
+     * more (the backtrace moved with it); without more, its values stay
+     * cut, as at blob_room */
+    while (c.short_of_room && cap < blob_room && (grown = blob_more_room(a, below_blob, cap))) {
+      a = grown;
+      frame = a->data + note->frame_off;
+      c.state = frame;
+      if (blob_fits(a, below_blob) <= cap)
+        break; /* (cannot be: it has room for more now) */
+      cap = blob_fits(a, below_blob);
+      note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, frame + below_blob, cap,
+                                                     value_cap);
+    }
   } else {
     fill_args(inv, (uint64_t *)blob, RAW_ARGS);
     note->enter_len = RAW_ARGS * 8;
@@ -949,8 +1044,24 @@ static void on_leave(ospy_invocation *inv)
     log = note->tentative || ospy_marshal_should_log(h->fn, &c);
     if (log && ospy_marshal_failed(h->fn, &c))
       failed = OSPY_CALL_F_FAILED;
-    if (log)
-      leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, blob_room, value_cap);
+    if (log) {
+      ospy_marshal_call first = c; /* (the leave leaves a typed retval in c) */
+      uint32_t cap = blob_fits(a, 0);
+      leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, cap, value_cap);
+      thread_area *grown;
+      /* as at entry: written again once the area has more room */
+      while (c.short_of_room && cap < blob_room && (grown = blob_more_room(a, 0, cap))) {
+        a = grown;
+        frame = a->data + note->frame_off;
+        leave = a->data + a->top;
+        if (blob_fits(a, 0) <= cap)
+          break; /* (cannot be: it has room for more now) */
+        c = first;
+        c.state = frame;
+        cap = blob_fits(a, 0);
+        leave_len = (uint32_t)ospy_marshal_leave(h->fn, &c, leave, cap, value_cap);
+      }
+    }
     /* typed by the marshaler: readers filter on it (retval == -1 of an i386
      * Int64 is edx:eax) */
     retval = c.retval;

@@ -179,6 +179,7 @@ static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
   if (want > room) {
     want = room;
     flags |= OSPY_VB_CAPPED;
+    w->short_cap = 1;
   }
   size_t got = want ? ospy_marshal_read(addr, w->p + w->len, (size_t)want) : 0;
   if (got < want)
@@ -222,9 +223,9 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
   size_t stored_at = reserve_uleb5(w);
   uint8_t flags = 0;
   size_t stored = 0, limit = m->value_cap / unit * unit;
-  if (limit > ospy_mw_room(w) / unit * unit) {
+  int room_limits = limit > ospy_mw_room(w) / unit * unit;
+  if (room_limits)
     limit = ospy_mw_room(w) / unit * unit;
-  }
   int whole = max_bytes / unit * unit <= limit; /* the precision ends it, not the cap */
   if (whole)
     limit = max_bytes / unit * unit;
@@ -232,6 +233,7 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
     if (stored >= limit) {
       if (!whole)
         flags |= OSPY_VB_CAPPED;
+      w->short_cap |= room_limits && !whole;
       break;
     }
     uint64_t at = addr + stored;
@@ -1393,26 +1395,23 @@ __attribute__((noinline)) static size_t phase_stateless(const ospy_spec_fn *fn,
   with.state_size = sizeof lent;
   size_t n = marshal_phase(fn, &with, out, cap, value_cap, phase);
   c->retval = with.retval;
+  c->short_of_room = with.short_of_room;
   return n;
 }
 
-static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
-                            size_t cap, size_t value_cap, int phase)
+/* The blob of one phase into w. */
+static void write_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, ospy_mw *w,
+                        size_t value_cap, int phase)
 {
-  if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
-    return 0;
-  if (!has_state(c))
-    return phase_stateless(fn, c, out, cap, value_cap, phase);
-  ospy_mw w = { out, 0, cap - 1, 0 }; /* one byte kept for OSPY_VB_END_TRUNCATED */
   uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase, 0 };
-  ospy_mw_bytes(&w, hdr, sizeof hdr);
+  ospy_mw_bytes(w, hdr, sizeof hdr);
   mctx m;
-  init_ctx(&m, fn, c, phase, 1, &w, value_cap);
+  init_ctx(&m, fn, c, phase, 1, w, value_cap);
   if (phase == OSPY_VB_PHASE_LEAVE)
     c->retval = m.env.retval; /* typed, for the caller's record */
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
   if ((fn->int_phases & phase) && put_ints(&m, phase, want) == 0)
-    return w.len;
+    return;
   int has_ret = phase == OSPY_VB_PHASE_LEAVE && fn->has_ret;
   size_t later = has_ret ? entry_reserve(&m, &fn->ret) : 0; /* kept for the entries to come */
   for (uint32_t i = 0; i < fn->nargs; i++)
@@ -1423,10 +1422,23 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
       continue;
     later -= entry_reserve(&m, &fn->args[i].t);
     if (entry(&m, 0, i, later) < 0)
-      return w.len;
+      return;
   }
   if (has_ret)
     entry(&m, 1, 0, 0);
+}
+
+static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                            size_t cap, size_t value_cap, int phase)
+{
+  c->short_of_room = cap < 8;
+  if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
+    return 0;
+  if (!has_state(c))
+    return phase_stateless(fn, c, out, cap, value_cap, phase);
+  ospy_mw w = { out, 0, cap - 1, 0, 0 }; /* one byte kept for OSPY_VB_END_TRUNCATED */
+  write_phase(fn, c, &w, value_cap, phase);
+  c->short_of_room = w.short_cap;
   return w.len;
 }
 
@@ -1465,10 +1477,23 @@ static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
   if (!has_state(c))
     return holds_stateless(fn, c, cond, returned);
   uint8_t dummy[8];
-  ospy_mw w = { dummy, 0, sizeof dummy, 0 };
+  ospy_mw w = { dummy, 0, sizeof dummy, 0, 0 };
   mctx m;
   init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, returned, &w, 0);
   return cond_holds(&m, cond);
+}
+
+void ospy_marshal_state_moved(void *state, size_t state_size, intptr_t delta)
+{
+  saved_args *s = state;
+  if (state_size < sizeof *s || s->magic != STATE_MAGIC || s->nargs > OSPY_SPEC_MAX_ARGS)
+    return;
+  /* where regcopy was: a structure passed in registers is its address there */
+  uint64_t lo = (uint64_t)((uintptr_t)s->regcopy - (uintptr_t)delta);
+  uint64_t hi = lo + sizeof s->regcopy;
+  for (uint32_t i = 0; i < s->nargs; i++)
+    if (s->vals[i] >= lo && s->vals[i] < hi)
+      s->vals[i] = (uint64_t)(uintptr_t)((uintptr_t)s->vals[i] + (uintptr_t)delta);
 }
 
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)

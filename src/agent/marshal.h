@@ -49,6 +49,9 @@ typedef struct ospy_marshal_call {
   void *state;              /* per-invocation scratch kept from enter to leave */
   size_t state_size;        /* >= OSPY_MARSHAL_STATE_SIZE to keep the argument
                                values of enter for leave */
+  int short_of_room;        /* out: the blob lacked room (`cap`) for something it
+                               would have written (a value cut, an entry left
+                               out); the value cap alone never sets it */
 } ospy_marshal_call;
 
 /* Scratch the caller keeps per invocation (argument values resolved at
@@ -67,6 +70,10 @@ size_t ospy_marshal_enter(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
                           size_t cap, size_t value_cap);
 size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
                           size_t cap, size_t value_cap);
+/* The state of a call (its enter's) moved by delta bytes with the memory
+   holding it: the arguments that point into it (structures passed in
+   registers, copied there) follow it. */
+void ospy_marshal_state_moved(void *state, size_t state_size, intptr_t delta);
 /* Function-level logCondition, evaluated at leave: 0 = drop the call. */
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c);
 /* The same for a call that did not return (longjmp, an exception, the end of

@@ -10,11 +10,15 @@
 #include "plan/leb128.h"
 
 /* A bounded blob writer. Once a write does not fit, `full` is set and every
-   later write is dropped; callers roll back to a saved length. */
+   later write is dropped; callers roll back to a saved length. `short_cap`
+   stays set once anything was cut or dropped for want of room (not for the
+   value cap): a caller that gave less room than it may (inline.c, a small
+   frame area) makes room and writes the blob again. */
 typedef struct ospy_mw {
   uint8_t *p;
   size_t len, cap;
   int full;
+  int short_cap;
 } ospy_mw;
 
 void ospy_mw_uleb_slow(ospy_mw *w, uint64_t v);
@@ -26,7 +30,7 @@ size_t ospy_mw_room(const ospy_mw *w);
 static inline void ospy_mw_bytes(ospy_mw *w, const void *src, size_t n)
 {
   if (w->full || w->cap - w->len < n) {
-    w->full = 1;
+    w->full = w->short_cap = 1;
     return;
   }
   memcpy(w->p + w->len, src, n);
@@ -36,7 +40,7 @@ static inline void ospy_mw_bytes(ospy_mw *w, const void *src, size_t n)
 static inline void ospy_mw_u8(ospy_mw *w, uint8_t v)
 {
   if (w->full || w->len >= w->cap) {
-    w->full = 1;
+    w->full = w->short_cap = 1;
     return;
   }
   w->p[w->len++] = v;

@@ -1346,6 +1346,141 @@ C
     > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "ulimit -n 7: ospy exited $?"; }
   expect_line "$tmp/out" "first=3 opened="
   echo "fd-limit: ulimit -n 7 (hard too), -F: $(cat "$tmp/out") (the ring takes its last number)" ;;
+rlimit-as)
+  # A program that limits its own address space (RLIMIT_AS: its size + 6
+  # MiB) and runs 8 threads at once: the agent reserved a 4 MiB frame area
+  # per thread (kept for the next thread once one ends), out of the
+  # program's 6 MiB: the threads' calls were lost (counted) and its 4 MiB
+  # malloc after them failed. The area now starts at 16 KiB and grows with
+  # the calls that need it: every call is recorded, the program's malloc
+  # succeeds as alone; x86-64 and i386.
+  cat > "$tmp/as.c" <<'C'
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+__attribute__((noinline)) unsigned work(const char *buf, int n, int i)
+{
+  unsigned h = 2166136261u;
+  for (int k = 0; k < n; k++) h = (h ^ (unsigned char)buf[k]) * 16777619u;
+  __asm__ volatile("" ::: "memory");
+  return h ^ (unsigned)i;
+}
+static pthread_barrier_t all_started;
+static void *thread(void *arg)
+{
+  char buf[100]; /* (no malloc in the threads: glibc's arenas take address space as it pleases) */
+  memset(buf, 'a' + (int)(long)arg, sizeof buf);
+  pthread_barrier_wait(&all_started); /* all 8 alive at once: no area passes to another */
+  unsigned acc = 0;
+  for (int i = 0; i < 50; i++) acc += work(buf, sizeof buf, i);
+  return (void *)(unsigned long)acc;
+}
+int main(void)
+{
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kib = -1;
+  while (f && fgets(line, sizeof line, f)) if (!strncmp(line, "VmSize:", 7)) kib = atol(line + 7);
+  if (f) fclose(f);
+  struct rlimit rl = { (rlim_t)(kib + 6 * 1024) * 1024, (rlim_t)(kib + 6 * 1024) * 1024 };
+  if (kib < 0 || setrlimit(RLIMIT_AS, &rl) != 0) return 2;
+  unsigned acc = 0;
+  char m[20] = "main";
+  for (int i = 0; i < 20; i++) acc += work(m, 4, i);
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setstacksize(&at, 128 * 1024);
+  pthread_barrier_init(&all_started, NULL, 8);
+  pthread_t t[8];
+  for (long i = 0; i < 8; i++)
+    if (pthread_create(&t[i], &at, thread, (void *)i) != 0) { printf("pthread_create failed\n"); return 1; }
+  for (int i = 0; i < 8; i++) { void *r; pthread_join(t[i], &r); acc += (unsigned)(unsigned long)r; }
+  char *big = malloc(4 << 20);
+  printf("calls=%d acc=%08x malloc(4 MiB) %s\n", 20 + 8 * 50, acc, big ? "ok" : "failed");
+  return 0;
+}
+C
+  cat > "$tmp/as.xml" <<'X'
+<hookManager>
+<specs><functions>
+  <function name="work"><returnValue type="UInt32" hex="true"/><arguments>
+    <argument name="buf" type="ByteArrayPtr" size="arg.n"/><argument name="n" type="Int32"/><argument name="i" type="Int32"/>
+  </arguments></function>
+</functions></specs>
+<hooks><module name="*"><function specId="work"/></module></hooks>
+</hookManager>
+X
+  cc -O1 -pthread -o "$tmp/as64" "$tmp/as.c" || fail "cc"
+  arches=64
+  cc -m32 -O1 -pthread -o "$tmp/as32" "$tmp/as.c" 2>/dev/null && [ -n "$agent32" ] && [ -f "$agent32" ] &&
+    "$tmp/as32" > /dev/null && arches="64 32"
+  for bits in $arches; do
+    "$tmp/as$bits" > "$tmp/alone" || fail "$bits-bit: the program alone exited $?"
+    expect_line "$tmp/alone" "calls=420 "
+    expect_line "$tmp/alone" "malloc(4 MiB) ok"
+    "$ospy" capture -q -c "$tmp/as.xml" -o "$tmp/c.ospy" -- "$tmp/as$bits" > "$tmp/out" 2> "$tmp/err" ||
+      { cat "$tmp/err"; fail "$bits-bit: ospy exited $?"; }
+    [ "$(cat "$tmp/out")" = "$(cat "$tmp/alone")" ] ||
+      fail "$bits-bit: under ospy '$(cat "$tmp/out")', alone '$(cat "$tmp/alone")'"
+    "$ospy" show "$tmp/c.ospy" > "$tmp/show" || fail "show exited $?"
+    n=$(grep -c '!work(buf=' "$tmp/show")
+    grep -- '--- lost' "$tmp/show" && fail "$bits-bit: calls lost"
+    [ "$n" = 420 ] || fail "$bits-bit: $n calls of 420 recorded"
+    echo "rlimit-as: $bits-bit: RLIMIT_AS = its size + 6 MiB, 8 threads at once: 420 of 420 calls recorded, $(sed 's/.*\(malloc.*\)/\1/' "$tmp/out") as alone"
+  done ;;
+frame-area-grows)
+  # The frame area grows (and moves) while calls are pending in it: keep's
+  # structure passed in registers (x86-64) is copied into its frame, and its
+  # logCondition reads it there when keep returns, after big's 200000-byte
+  # buffer made the area grow from 16 KiB (mremap moved it); big's buffer is
+  # recorded whole (--value-cap 256K), the small call after it too. Without
+  # the copy following the area, keep's condition read freed memory and keep
+  # was not recorded. x86-64 and i386 (where structures travel on the stack).
+  cat > "$tmp/grow.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+struct l2 { long long a, b; };
+#define F __attribute__((noinline, noipa))
+F unsigned big(const unsigned char *buf, int n)
+{ unsigned h = 2166136261u; for (int i = 0; i < n; i++) h = (h ^ buf[i]) * 16777619u; return h; }
+F long long keep(struct l2 s, int n)
+{ unsigned char *b = malloc(n); memset(b, (int)s.a, n); unsigned h = big(b, n); free(b); return s.a + s.b + (h & 1); }
+int main(void)
+{ long long r = keep((struct l2){ 7, 35 }, 200000); r += keep((struct l2){ 8, 35 }, 100); printf("r=%lld\n", r); return 0; }
+C
+  cat > "$tmp/grow.xml" <<'X'
+<hookManager>
+<types>
+  <structure name="L2"><field name="a" offset="0" type="Int64"/><field name="b" offset="8" type="Int64"/></structure>
+</types>
+<specs><functions>
+  <function name="keep"><returnValue type="Int64"/><arguments><argument name="s" type="L2"/><argument name="n" type="Int32"/></arguments>
+    <logCondition>i64[arg.s] == 7</logCondition></function>
+  <function name="big" logNested="true"><returnValue type="UInt32" hex="true"/><arguments>
+    <argument name="buf" type="ByteArrayPtr" size="arg.n"/><argument name="n" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="*"><function specId="keep"/><function specId="big"/></module></hooks>
+</hookManager>
+X
+  cc -O1 -o "$tmp/grow64" "$tmp/grow.c" || fail "cc"
+  arches=64
+  cc -m32 -O1 -o "$tmp/grow32" "$tmp/grow.c" 2>/dev/null && [ -n "$agent32" ] && [ -f "$agent32" ] &&
+    "$tmp/grow32" > /dev/null && arches="64 32"
+  for bits in $arches; do
+    "$ospy" capture -q -c "$tmp/grow.xml" --value-cap 256K -o "$tmp/c.ospy" -- "$tmp/grow$bits" > "$tmp/out" 2> "$tmp/err" ||
+      { cat "$tmp/err"; fail "$bits-bit: ospy exited $?"; }
+    expect_line "$tmp/out" "r=87"
+    "$ospy" show "$tmp/c.ospy" > "$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "!keep(s={a=7, b=35}, n=200000) = 43"
+    [ "$(grep -c '!keep(' "$tmp/show")" = 1 ] || fail "$bits-bit: keep(8, ...) recorded: its condition says a == 7"
+    grep '!big(' "$tmp/show" | grep -q 'n=200000) = 0x556e3a05$' || fail "$bits-bit: big(200000) not recorded"
+    grep '!big(' "$tmp/show" | grep 'of 200000 bytes' && fail "$bits-bit: big's buffer was cut"
+    expect_line "$tmp/show" ", n=100) = 0xe24efb95"
+    echo "frame-area-grows: $bits-bit: keep's structure read at its return after the area grew for big's 200000 bytes, recorded whole"
+  done ;;
 fd-threads)
   # descriptor names follow each call's own time, not the order records are
   # drained in (docs/reliability.md); x86-64, then i386 where it can run

@@ -45,6 +45,12 @@ void ospy_os_free(void *addr, size_t size) {
     (void)ospy_os_sys3(SYS_munmap, (long)addr, (long)round_pages(size), 0);
 }
 
+void *ospy_os_resize(void *addr, size_t old_size, size_t new_size) {
+  long r = ospy_os_syscall(SYS_mremap, (long)addr, (long)round_pages(old_size),
+                           (long)round_pages(new_size), MREMAP_MAYMOVE, 0, 0);
+  return ospy_os_sys_failed(r) ? NULL : (void *)r;
+}
+
 typedef struct gap_search {
   uintptr_t near, size, lo, hi; /* allowed [lo, hi) for the whole block */
   uintptr_t prev_end;

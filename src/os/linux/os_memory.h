@@ -15,6 +15,10 @@ size_t ospy_os_page_size(void);
 /* Anonymous private read-write pages (size rounded up to pages); NULL on failure. */
 void *ospy_os_alloc(size_t size);
 void ospy_os_free(void *addr, size_t size);
+/* ospy_os_alloc's pages grown or shrunk to new_size, moved when they cannot
+ * grow in place (their bytes with them); NULL on failure (the old pages
+ * stay). */
+void *ospy_os_resize(void *addr, size_t old_size, size_t new_size);
 
 /* Anonymous read-write pages placed so that every byte lies within max_distance
  * of near (found by scanning /proc/self/maps for a free gap, then mmap with
