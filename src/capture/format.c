@@ -298,6 +298,8 @@ static int errno_tells_why(const ospy_spec_fn *fn, const ospy_spec_type *rt)
 {
   if (fn->errno_rule != OSPY_ERRNO_BY_TYPE)
     return fn->errno_rule == OSPY_ERRNO_SET;
+  if (rt && rt->kind == OSPY_KIND_ERRNO && !fn->ret.ptr)
+    return 0; /* the return value is the error number (posix_memalign's EINVAL) */
   return !(rt && rt->kind == OSPY_KIND_ENUM && !fn->ret.ptr && !fn->has_error_value);
 }
 

@@ -2106,6 +2106,26 @@ C
   fi
   echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not, realloc's NULL for size 0 neither; handlers by name (i386 $i386)" ;;
 sets-errno)
+  # a function returning the error number itself (Errno: posix_memalign) shows
+  # it alone, not beside the errno an earlier call left
+  cat > "$tmp/pm.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+  void *p = NULL;
+  errno = ENOTDIR;
+  int rc = posix_memalign(&p, 3, 16); /* not a power of two: EINVAL, errno untouched */
+  printf("%d %d\n", rc, errno);
+  return 0;
+}
+C
+  cc -o "$tmp/pm" "$tmp/pm.c" || fail "cannot build pm.c"
+  "$ospy" capture -q -f posix_memalign -o "$tmp/pm.ospy" -- "$tmp/pm" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of pm exited $?"; }
+  expect_line "$tmp/out" "22 20"
+  "$ospy" show -e posix_memalign "$tmp/pm.ospy" >"$tmp/pmshow" || fail "show pm exited $?"
+  expect_regex "$tmp/pmshow" 'posix_memalign\(.*alignment=3, size=16\) = EINVAL$'
   # libraries that report through codes of their own (<returnValue
   # setsErrno="false">: GnuTLS, libusb...): a failed call shows no errno text,
   # errno being what an earlier call left (here set by the program)
