@@ -248,6 +248,19 @@ int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
   return w->sink.failed ? -1 : 0;
 }
 
+bool ospy_export_in_start_order(ospy_export_format fmt)
+{
+  return is_osd(fmt) || fmt == OSPY_EXPORT_XML;
+}
+
+int ospy_export_write_after_id(ospy_export_writer *w, uint64_t id, const void *xml, size_t len)
+{
+  ospy_xml_write_event_id(&w->sink, id);
+  ospy_sink_write(&w->sink, xml, len);
+  w->nevents++;
+  return w->sink.failed ? -1 : 0;
+}
+
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap)
 {
   return ospy_export_close_summary(w, NULL, err, errcap);

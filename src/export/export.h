@@ -10,6 +10,7 @@
 #ifndef OSPY_EXPORT_EXPORT_H
 #define OSPY_EXPORT_EXPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,14 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
                                      char *err, size_t errcap);
 /* Returns 0, or -1 once the output has failed (the error comes at close). */
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev);
+/* The formats oSpy read (.osd, osd-plain, and xml, the .osd's payload):
+ * their events go in the order they began, ids 1..N in that order, as oSpy
+ * numbered and listed them (start_order.h puts them so; `ospy export` reads
+ * the capture twice for them). */
+bool ospy_export_in_start_order(ospy_export_format fmt);
+/* For those formats: an event whose XML after its id attribute
+ * (ospy_xml_write_event_after_id) was kept, written with the id it gets. */
+int ospy_export_write_after_id(ospy_export_writer *w, uint64_t id, const void *xml, size_t len);
 /* The refusals of an OUT that exporters make before reading their input
  * (usage errors, exit status 2): out names the file in (same device and
  * inode, or the same path; "-" never does), or an .osd format would go to

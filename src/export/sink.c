@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void sink_fail(ospy_sink *s, const char *what, int code)
@@ -62,6 +63,9 @@ int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress)
   s->len = 0;
   s->failed = 0;
   s->err[0] = '\0';
+  s->memory = false;
+  s->mem = NULL;
+  s->mem_len = s->mem_cap = 0;
   if (compress) {
     memset(&s->bz, 0, sizeof s->bz);
     if (BZ2_bzCompressInit(&s->bz, 9, 0, 0) != BZ_OK) {
@@ -73,10 +77,52 @@ int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress)
   return 0;
 }
 
+void ospy_sink_init_memory(ospy_sink *s, const char *name)
+{
+  ospy_sink_init(s, NULL, name, false);
+  s->memory = true;
+}
+
+void ospy_sink_memory_clear(ospy_sink *s)
+{
+  s->mem_len = 0;
+}
+
+void ospy_sink_memory_free(ospy_sink *s)
+{
+  free(s->mem);
+  s->mem = NULL;
+  s->mem_len = s->mem_cap = 0;
+}
+
+/* A memory sink's writes go straight to its buffer, doubled when full. */
+static void sink_memory_write(ospy_sink *s, const void *p, size_t n)
+{
+  if (n > s->mem_cap - s->mem_len) {
+    size_t cap = s->mem_cap ? s->mem_cap : 4096;
+    while (cap - s->mem_len < n)
+      cap *= 2;
+    char *mem = realloc(s->mem, cap);
+    if (!mem) {
+      sink_fail(s, "out of memory", ENOMEM);
+      return;
+    }
+    s->mem = mem;
+    s->mem_cap = cap;
+  }
+  memcpy(s->mem + s->mem_len, p, n);
+  s->mem_len += n;
+}
+
 void ospy_sink_write(ospy_sink *s, const void *p, size_t n)
 {
   const char *c = p;
   s->written += n;
+  if (s->memory) {
+    if (!s->failed && n)
+      sink_memory_write(s, p, n);
+    return;
+  }
   while (n && !s->failed) {
     size_t room = sizeof s->buf - s->len;
     size_t k = n < room ? n : room;
@@ -117,7 +163,7 @@ int ospy_sink_finish(ospy_sink *s)
     sink_flush(s);
   }
   ospy_sink_abort(s);
-  if (!s->failed && fflush(s->f) != 0)
+  if (!s->failed && s->f && fflush(s->f) != 0)
     sink_fail(s, strerror(errno), errno);
   return s->failed ? -1 : 0;
 }

@@ -1,7 +1,11 @@
 /* A buffered byte sink over a FILE, optionally bzip2-compressed on the fly.
  * Memory is fixed (two 64 KiB buffers) whatever the amount written. The first
  * error is kept; later writes are no-ops, so emitters need not check each
- * call and the caller checks once at the end. */
+ * call and the caller checks once at the end.
+ *
+ * A memory sink (ospy_sink_init_memory) gathers what is written in a buffer
+ * that grows instead: one event's XML at a time, kept until its turn
+ * (start_order.h). */
 #ifndef OSPY_EXPORT_SINK_H
 #define OSPY_EXPORT_SINK_H
 
@@ -22,6 +26,9 @@ typedef struct ospy_sink {
   uint64_t written;     /* bytes handed to the sink (before compression) */
   size_t len;
   int failed;           /* 0 or an errno-like code; err holds the text */
+  bool memory;          /* a memory sink: mem holds mem_len bytes written */
+  char *mem;
+  size_t mem_len, mem_cap;
   char err[256];
   char buf[OSPY_SINK_BUF];
   char zbuf[OSPY_SINK_BUF];
@@ -33,6 +40,12 @@ void ospy_sink_write(ospy_sink *s, const void *p, size_t n);
 void ospy_sink_puts(ospy_sink *s, const char *str);
 void ospy_sink_printf(ospy_sink *s, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
+/* A sink into memory (f NULL, not compressed); name is for error messages.
+ * ospy_sink_memory_clear empties it for the next piece, ospy_sink_memory_free
+ * releases it (ospy_sink_finish does not). */
+void ospy_sink_init_memory(ospy_sink *s, const char *name);
+void ospy_sink_memory_clear(ospy_sink *s);
+void ospy_sink_memory_free(ospy_sink *s);
 /* Flushes everything (ends the bzip2 stream); returns 0 or -1 with s->err. */
 int ospy_sink_finish(ospy_sink *s);
 /* Releases the compressor after an error (finish does it on success). */

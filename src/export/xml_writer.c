@@ -384,7 +384,17 @@ static ospy_xevent_type written_type(const ospy_xevent *ev, const char **prefix,
 
 void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev)
 {
-  ospy_sink_printf(s, "<event id=\"%" PRIu64 "\"", ev->id);
+  ospy_xml_write_event_id(s, ev->id);
+  ospy_xml_write_event_after_id(s, ev);
+}
+
+void ospy_xml_write_event_id(ospy_sink *s, uint64_t id)
+{
+  ospy_sink_printf(s, "<event id=\"%" PRIu64 "\"", id);
+}
+
+void ospy_xml_write_event_after_id(ospy_sink *s, const ospy_xevent *ev)
+{
   const char *prefix, *call_message;
   ospy_xevent_type as = written_type(ev, &prefix, &call_message);
   attr(s, "type", ospy_xevent_type_name(as));

@@ -42,5 +42,10 @@ void ospy_xml_write_prolog(ospy_sink *s);
 void ospy_xml_write_epilog(ospy_sink *s);
 /* One `<event>` element, no surrounding whitespace. */
 void ospy_xml_write_event(ospy_sink *s, const ospy_xevent *ev);
+/* The same in two parts, `<event id="N"` and the rest (from the attribute
+ * after the id to `</event>`): an event whose id is known only when it is
+ * written (start_order.h) is kept as the rest. */
+void ospy_xml_write_event_id(ospy_sink *s, uint64_t id);
+void ospy_xml_write_event_after_id(ospy_sink *s, const ospy_xevent *ev);
 
 #endif
