@@ -576,13 +576,38 @@ static const ospy_xevent_type type_map[OSPY_EV_TYPE_MAX + 1] = {
   [OSPY_EV_LOST] = OSPY_XEV_LOST,
 };
 
+/* FdName and HookName records name what later calls show: no event of
+ * their own; a repeated record is a copy of one an earlier chunk had. */
+static bool record_of_its_own(const ospy_event_hdr *rec)
+{
+  return !(rec->type == OSPY_EV_PAD || rec->type == OSPY_EV_FD_NAME ||
+           rec->type == OSPY_EV_HOOK_NAME || rec->type > OSPY_EV_TYPE_MAX);
+}
+
+bool ospy_from_capture_is_event(const ospy_event_hdr *rec)
+{
+  return record_of_its_own(rec) && !(rec->flags & OSPY_EVENT_F_REPEATED);
+}
+
+int ospy_from_capture_follow(ospy_from_capture *a, const ospy_event_hdr *rec, char *err,
+                             size_t errcap)
+{
+  ospy_xevent ev;
+  if (rec->type != OSPY_EV_CALL || !ospy_from_capture_is_event(rec))
+    return ospy_from_capture_convert(a, rec, &ev, err, errcap) < 0 ? -1 : 0;
+  /* a call changes nothing later records need but the descriptor names
+   * (and takes its id) */
+  ospy_format_follow(rec, &a->follow);
+  a->next_id++;
+  return 0;
+}
+
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap)
 {
   ospy_format_follow(rec, &a->follow); /* descriptor names, as show keeps them */
-  if (rec->type == OSPY_EV_PAD || rec->type == OSPY_EV_FD_NAME || rec->type == OSPY_EV_HOOK_NAME ||
-      rec->type > OSPY_EV_TYPE_MAX)
-    return 1; /* FdName and HookName records name what later calls show: no event of their own */
+  if (!record_of_its_own(rec))
+    return 1;
   ospy_arena_reset(&a->arena);
   if (rec->flags & OSPY_EVENT_F_REPEATED) {
     /* a process's start or module after a lost chunk: its state (names,

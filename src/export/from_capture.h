@@ -11,6 +11,7 @@
 #ifndef OSPY_EXPORT_FROM_CAPTURE_H
 #define OSPY_EXPORT_FROM_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,14 @@ void ospy_from_capture_set_decoder(ospy_from_capture *a, ospy_xvalues_decode_fn 
  * exported (ring padding); -1: err says why (out of memory, decoder). */
 int ospy_from_capture_convert(ospy_from_capture *a, const ospy_event_hdr *rec,
                               ospy_xevent *ev, char *err, size_t errcap);
+/* Whether a record becomes an event (convert gives 0), without converting it. */
+bool ospy_from_capture_is_event(const ospy_event_hdr *rec);
+/* Takes in what a record says for the records after it (processes' names,
+ * modules, descriptor names; an event's id) without converting an event
+ * of it: the record of an event another pass writes (start_order.h); a
+ * call's values are not decoded. 0, or -1 with err (out of memory). */
+int ospy_from_capture_follow(ospy_from_capture *a, const ospy_event_hdr *rec, char *err,
+                             size_t errcap);
 /* Whether a call failed (OSPY_OUTCOME_* of capture/format.h), by its spec. */
 typedef int (*ospy_xoutcome_fn)(void *data, const ospy_plan *plan, const ospy_event_call *c);
 /* Calls with a spec get their outcome from fn (none set: unknown); raw calls
