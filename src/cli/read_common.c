@@ -108,8 +108,20 @@ void read_progress_init(read_progress *p, int enabled)
 {
   memset(p, 0, sizeof *p);
   p->enabled = enabled;
+  p->passes = 1;
   clock_gettime(CLOCK_MONOTONIC, &p->start);
   p->last = p->start;
+}
+
+void read_progress_set_passes(read_progress *p, unsigned passes)
+{
+  p->passes = passes ? passes : 1;
+}
+
+void read_progress_next_pass(read_progress *p)
+{
+  if (p->pass + 1 < p->passes)
+    p->pass++;
 }
 
 static double seconds_between(const struct timespec *a, const struct timespec *b)
@@ -144,7 +156,7 @@ void read_progress_tick(read_progress *p, const ospy_capfile_reader *r)
   p->last = now;
   uint64_t done, size;
   ospy_capfile_position(r, &done, &size);
-  progress_draw(p, done, size, elapsed);
+  progress_draw(p, p->pass * size + done, p->passes * size, elapsed);
 }
 
 void read_progress_done(read_progress *p)

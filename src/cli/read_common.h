@@ -53,6 +53,7 @@ typedef struct read_progress {
   int enabled, drawn;
   uint64_t ticks;
   struct timespec start, last;
+  unsigned pass, passes; /* a work that reads the file more than once */
 } read_progress;
 
 /* At the end of a reading command: stdout flushed and checked. 0 when all
@@ -64,6 +65,10 @@ typedef struct read_progress {
 int read_stdout_finish(const char *cmd);
 
 void read_progress_init(read_progress *p, int enabled);
+/* The work reads the file `passes` times (default 1): the bar counts them
+ * all; read_progress_next_pass when one read ends. */
+void read_progress_set_passes(read_progress *p, unsigned passes);
+void read_progress_next_pass(read_progress *p);
 void read_progress_tick(read_progress *p, const ospy_capfile_reader *r);
 void read_progress_done(read_progress *p);
 

@@ -4,7 +4,16 @@
  * Process 100 (/usr/bin/demo) loads libc at 0x7f0000000000, calls a hooked
  * function twice (raw words; one with a backtrace into libc and the
  * program) and once with a spec (values blobs), calls a hook named without its
- * module, logs an error about a hook, loses events, and exits. */
+ * module, logs an error about a hook, loses events, and exits.
+ *
+ *   test-export-capture --order OUT.ospy
+ * A capture whose records are where ospy puts them, calls where they
+ * returned, for the start-order test (check_order.sh): nested calls (the
+ * outer one recorded after the inner ones), a call that blocked while 5000
+ * calls of another thread were recorded (more than the exporter's window),
+ * events that began at the same nanosecond, a child process that a wait
+ * entered before it started outlived. Each call's first word is its own
+ * number (its seq), which says which call it is. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,10 +157,90 @@ static void *make_plan(size_t *len)
   return p;
 }
 
+/* A raw call of thread tid of process pid, entered at ts, returned at
+ * leave: word 0 is its seq. */
+static void call_of(uint32_t pid, uint32_t tid, uint64_t seq, uint64_t ts, uint64_t leave)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_call *c = (void *)buf;
+  hdr(c, OSPY_EV_CALL, ts, tid);
+  c->h.pid = pid;
+  c->h.flags = OSPY_CALL_F_RAW;
+  c->seq = seq;
+  c->ts_leave = 1700000000000000000ull + leave;
+  c->arch_bits = 64;
+  c->enter_len = 8;
+  memcpy(c + 1, &seq, 8);
+  append(c, sizeof *c + 8);
+}
+
+static void start_of(uint32_t pid, uint32_t ppid, uint64_t ts)
+{
+  _Alignas(8) uint8_t buf[256] = { 0 };
+  ospy_event_process_start *st = (void *)buf;
+  static const char cmd[] = "demo", exe[] = "/usr/bin/demo";
+  hdr(st, OSPY_EV_PROCESS_START, ts, pid);
+  st->h.pid = pid;
+  st->ppid = ppid;
+  st->arch_bits = 64;
+  st->cmd_len = sizeof cmd - 1;
+  st->exe_len = sizeof exe - 1;
+  memcpy(st + 1, cmd, st->cmd_len);
+  memcpy((char *)(st + 1) + st->cmd_len, exe, st->exe_len);
+  append(st, sizeof *st + st->cmd_len + st->exe_len);
+}
+
+static void exit_of(uint32_t pid, uint64_t ts)
+{
+  ospy_event_process_exit x = { 0 };
+  hdr(&x, OSPY_EV_PROCESS_EXIT, ts, pid);
+  x.h.pid = pid;
+  x.how = OSPY_EXIT_CODE;
+  append(&x, sizeof x);
+}
+
+/* The records in the order ospy writes them: a call when it returned. */
+static void order_records(void)
+{
+  start_of(100, 1, 0);
+  module(OSPY_EV_MODULE_LOAD, 100, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
+  /* thread 101: outer 1 calls inner 2 and inner 3; outer 4 calls middle 5,
+   * which calls inner 6 */
+  call_of(100, 101, 2, 1000, 1100);
+  call_of(100, 101, 3, 1200, 1300);
+  call_of(100, 101, 1, 900, 1400);
+  call_of(100, 101, 6, 1700, 1750);
+  call_of(100, 101, 5, 1600, 1800);
+  call_of(100, 101, 4, 1500, 1900);
+  /* the same nanosecond: in the order recorded */
+  call_of(100, 102, 7, 5000, 5100);
+  call_of(100, 103, 8, 5000, 5050);
+  /* thread 104 blocks in call 10 from 7000 while thread 105 makes 5000
+   * calls; call 9 began at the same nanosecond, recorded before it */
+  call_of(100, 105, 9, 7000, 7001);
+  for (uint64_t i = 0; i < 5000; i++)
+    call_of(100, 105, 100 + i, 7001 + 2 * i, 7002 + 2 * i);
+  ospy_event_lost lost = { 0 };
+  hdr(&lost, OSPY_EV_LOST, 8000, 105);
+  lost.count = 2;
+  append(&lost, sizeof lost);
+  call_of(100, 104, 10, 7000, 17100);
+  call_of(100, 105, 11, 7000, 17200); /* recorded after call 10: after it */
+  /* call 12 waits from 19000 for child 200, which starts at 19500 */
+  start_of(200, 100, 19500);
+  call_of(200, 200, 13, 19600, 19700);
+  call_of(200, 200, 14, 19800, 19900);
+  exit_of(200, 20000);
+  call_of(100, 101, 12, 19000, 20100);
+  message(20200, 0, "hook failed");
+  exit_of(100, 20300);
+}
+
 int main(int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf(stderr, "usage: test-export-capture OUT.ospy\n");
+  int order = argc == 3 && !strcmp(argv[1], "--order");
+  if (argc != 2 && !order) {
+    fprintf(stderr, "usage: test-export-capture [--order] OUT.ospy\n");
     return 2;
   }
   size_t plan_len = 0;
@@ -160,9 +249,18 @@ int main(int argc, char **argv)
   ospy_capfile_meta m = { .version = "test", .host = "test-host", .start_ns = 1700000000000000000ull,
                           .cmdline = cmdline, .cmdline_len = sizeof cmdline, .plan = plan,
                           .plan_len = plan_len, .mode = "spawn" };
-  if (!plan || !(w = ospy_capfile_create(argv[1], &m, err, sizeof err))) {
+  if (!plan || !(w = ospy_capfile_create(argv[argc - 1], &m, err, sizeof err))) {
     fprintf(stderr, "create: %s\n", plan ? err : "plan");
     return 1;
+  }
+  if (order) {
+    order_records();
+    free(plan);
+    if (ospy_capfile_close(w, err, sizeof err) < 0) {
+      fprintf(stderr, "close: %s\n", err);
+      return 1;
+    }
+    return 0;
   }
   process_start();
   module(OSPY_EV_MODULE_LOAD, 100, 0x7f0000000000ull, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
