@@ -643,7 +643,10 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
     else
       put_bytes_at(m, addr, size.n);
     return;
-  case OSPY_KIND_STRING:
+  case OSPY_KIND_STRING: /* size="N": at most N bytes (char name[16] need not end) */
+    put_string_at(m, addr, ty->width,
+                  size.st == MS_OK && size.n <= SIZE_MAX ? (size_t)size.n : SIZE_MAX);
+    return;
   case OSPY_KIND_FORMAT:
     put_string_at(m, addr, ty->width, SIZE_MAX);
     return;

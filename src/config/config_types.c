@@ -252,7 +252,8 @@ int cfg_type_takes_size(cfg *g, const ospy_spec_typeref *r)
   if (r->type >= g->t->ntypes)
     return 1; /* (unknown: reported where it is named) */
   uint8_t k = g->t->types[r->type].kind;
-  return k == OSPY_KIND_BYTES || k == OSPY_KIND_SOCKADDR;
+  /* a string's: the most bytes it may have (a char name[16] without its NUL) */
+  return k == OSPY_KIND_BYTES || k == OSPY_KIND_SOCKADDR || k == OSPY_KIND_STRING;
 }
 
 static uint8_t kind_of(const cfg *g, uint32_t type)

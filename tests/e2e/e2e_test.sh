@@ -3682,6 +3682,31 @@ struct-by-value-i386)
   "$ospy" check --arch i386 "$tmp/bad.xml" >"$tmp/check" 2>&1 && fail "check of a regparm structure passed"
   expect_line "$tmp/check" "bad.xml:17:116: error: argument 'p' of function 'take': structure 'Pt' passed by value under callingConvention=\"regparm\" is not decoded"
   echo "struct-by-value-i386: by-value arguments and returns of 1 to 24 bytes, -O0 and -O2, the arguments after them; regparm refused" ;;
+inline-string-size)
+  # size="16" on an inline AsciiString field (char name[16] filled to its last
+  # byte, no NUL): the name is those 16 bytes; the size was dropped with a
+  # warning and the name ran on into the next fields ("0123456789abcdefAAAAAAAA\x03")
+  cat > "$tmp/st.xml" <<'X'
+<hookManager><types>
+<structure name="Rec"><field name="id" offset="0" type="Int32"/><field name="name" offset="4" type="AsciiString" size="16"/><field name="n" offset="28" type="UInt32"/></structure>
+</types><specs><functions>
+<function name="take"><returnValue type="Int32"/><arguments><argument name="r" type="RecPtr"/></arguments></function>
+</functions></specs>
+<hooks><module name="p64"><function specId="take"/></module></hooks></hookManager>
+X
+  "$ospy" check "$tmp/st.xml" >"$tmp/check" 2>&1 || { cat "$tmp/check"; fail "check exited $?"; }
+  grep -q warning "$tmp/check" && { cat "$tmp/check"; fail "size on an inline string warned as unused"; }
+  check_inline_string() {
+    sed "s|module name=\"p64\"|module name=\"$(basename "$1")\"|" "$tmp/st.xml" >"$tmp/st-b.xml"
+    "$ospy" capture -q -c "$tmp/st-b.xml" -o "$tmp/st.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of $1 exited $?"; }
+    expect_line "$tmp/out" "11"
+    "$ospy" show -e take "$tmp/st.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" 'take(r={id=5, name="0123456789abcdef", n=3}) = 5'
+    expect_line "$tmp/show" 'take(r={id=6, name="short", n=3}) = 6'
+  }
+  stack_case target_inline_string.c check_inline_string
+  echo "inline-string-size: a char name[16] without its NUL read as its 16 bytes (i386 $i386)" ;;
 nested-hidden|nested-hidden-i386)
   # A described function called inside another hooked call is left out
   # (logNested="false", oSpy's default): a callback sq that a hooked apply
