@@ -499,7 +499,7 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   int size_unused = a->size_in.src && !cfg_type_takes_size(g, &a->t) && own_type(g, n);
   if (size_unused)
     cfg_warning(g, cfg_pos_attr_name(g, n, "size"), "size on argument '%s' of type %s is not "
-                "used: it gives the bytes of a ByteArray (or bounds a SockAddr), and the width "
+                "used: it gives the bytes of a ByteArray (or bounds a SockAddr or a string), and the width "
                 "of a Boolean, CPPBool or MSBool", a->name, tn);
   int count_unused = a->count_in.src && ty->kind != OSPY_KIND_ARRAY && own_type(g, n);
   if (count_unused)

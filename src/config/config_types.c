@@ -578,7 +578,7 @@ static void parse_field_size(cfg *g, xmlNodePtr c, ospy_spec_field *f)
     f->size = (uint32_t)size;
   if (!cfg_type_takes_size(g, &f->t) && f->t.type != OSPY_BT_ARRAY) /* (its count: below) */
     cfg_warning(g, cfg_pos_attr_name(g, c, "size"), "size on field '%s' of type %s is not "
-                "used: it gives the bytes of a ByteArray (or bounds a SockAddr), and the "
+                "used: it gives the bytes of a ByteArray (or bounds a SockAddr or a string), and the "
                 "width of a Boolean, CPPBool or MSBool", f->name ? f->name : "",
                 cfg_attr(g, c, "type"));
 }

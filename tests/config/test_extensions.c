@@ -799,7 +799,7 @@ static void test_boolean_size(void)
   ospy_marshal_release(t);
   ospy_config_free(c);
   /* any other size is an error; size on a type it means nothing to is said
-     (oSpy warned that it failed to set the property) */
+     (oSpy warned that it failed to set the property); a string's bounds it */
   EXPECT(HM("<types><structure name=\"S\">\n"
             "<field name=\"ok\" offset=\"0\" type=\"CPPBool\" size=\"3\"/>\n"
             "<field name=\"n\" offset=\"4\" type=\"UInt32\" size=\"4\"/>\n"
@@ -811,16 +811,14 @@ static void test_boolean_size(void)
          "t.xml:3:50: error: bad size '3' for a CPPBool: expected 1, 2 or 4 (the bytes it is "
          "read as)\n"
          "t.xml:4:42: warning: size on field 'n' of type UInt32 is not used: it gives the bytes "
-         "of a ByteArray (or bounds a SockAddr), and the width of a Boolean, CPPBool or MSBool\n"
+         "of a ByteArray (or bounds a SockAddr or a string), and the width of a Boolean, CPPBool "
+         "or MSBool\n"
          "t.xml:10:41: error: bad size 'arg.n' for a Boolean: expected 1, 2 or 4 (the bytes it "
          "is read as)\n"
          "t.xml:11:44: error: size and marshalAs exclude each other: size gives a Boolean its "
          "width\n"
          "t.xml:12:33: warning: size on argument 'n' of type Int32 is not used: it gives the "
-         "bytes of a ByteArray (or bounds a SockAddr), and the width of a Boolean, CPPBool or "
-         "MSBool\n"
-         "t.xml:13:42: warning: size on argument 's' of type AsciiStringPtr is not used: it "
-         "gives the bytes of a ByteArray (or bounds a SockAddr), and the width of a Boolean, "
+         "bytes of a ByteArray (or bounds a SockAddr or a string), and the width of a Boolean, "
          "CPPBool or MSBool\n");
   EXPECT(HM("<specs><functions><function name=\"f\"><returnValue type=\"Int32\" size=\"4\"/>"
             "</function></functions></specs>\n"),
