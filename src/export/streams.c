@@ -403,11 +403,88 @@ static int number(ospy_streams *s, ospy_conv *c)
   return 0;
 }
 
+/* Whether the call's flags argument has the MSG_ flag `name`; recorded as a
+ * number (a config without the flag names), whether it has `bit` (0: the
+ * flag is known by its name only). */
+static int has_msg_flag(const ospy_xevent *ev, const char *name, int64_t bit)
+{
+  const ospy_xvalue *fl = ospy_sv_arg(ev, "flags", 0);
+  if (!fl || !fl->text)
+    return 0;
+  int64_t v;
+  if (ospy_sv_int(fl, &v))
+    return (v & bit) != 0;
+  size_t n = strlen(name);
+  for (const char *p = fl->text; (p = strstr(p, name)); p += n)
+    if ((p == fl->text || p[-1] == '|') && (p[n] == 0 || p[n] == '|'))
+      return 1;
+  return 0;
+}
+
+/* recv(..., MSG_PEEK): the bytes stay queued; the next read returns them. */
+static int peeked(const ospy_xevent *ev)
+{
+  return has_msg_flag(ev, "MSG_PEEK", MSG_PEEK);
+}
+
+/* Adds the iov_len fields under v (recvmsg's iovecs) to *sum; 0 when v has
+ * none recorded. */
+static int sum_iov_lens(const ospy_xvalue *v, uint64_t *sum)
+{
+  int64_t n;
+  if (v->name && !strcmp(v->name, "iov_len")) {
+    if (!ospy_sv_int(v, &n) || n < 0)
+      return 0;
+    *sum += (uint64_t)n;
+    return 1;
+  }
+  int found = 0;
+  for (size_t i = 0; i < v->nchildren; i++)
+    found |= sum_iov_lens(&v->children[i], sum);
+  return found;
+}
+
+/* The room the call's buffers had: recv's and recvfrom's len, the lengths of
+ * recvmsg's iovecs. 0 when the call does not say. */
+static int buffer_room(const ospy_xevent *ev, uint64_t *room)
+{
+  int64_t len;
+  if (ospy_sv_int(ospy_sv_arg(ev, "len", 0), &len) && len >= 0) {
+    *room = (uint64_t)len;
+    return 1;
+  }
+  const ospy_xvalue *iov = ospy_sv_field(ospy_sv_arg(ev, "msg", 1), "msg_iov");
+  *room = 0;
+  return iov && sum_iov_lens(iov, room);
+}
+
+/* Whether a receiving call gave the program data, and *count the bytes it
+ * did. With MSG_TRUNC the call returns the datagram's real length, which
+ * may exceed the buffer: the program received what the buffer held, the
+ * kernel dropped the rest. On a TCP socket MSG_TRUNC discards the data and
+ * leaves the buffer as it was: nothing was received (the buffer's old
+ * bytes, which the preset cannot tell from a datagram's, are no data). */
+static int received(const ospy_conv *c, const ospy_xevent *ev, int64_t *count)
+{
+  uint64_t room;
+  /* (by its name: 0x20 is another flag elsewhere, Winsock's
+     MSG_PUSH_IMMEDIATE in an imported .osd) */
+  if (!has_msg_flag(ev, "MSG_TRUNC", 0))
+    return 1;
+  if (c->kind == OSPY_CONV_TCP)
+    return 0;
+  if (buffer_room(ev, &room) && (uint64_t)*count > room)
+    *count = (int64_t)room;
+  return *count > 0;
+}
+
 static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int dir)
 {
   int64_t count;
   ospy_endpoint peer;
   ospy_conv *c = moved(ev, f, &count) ? data_conv(s, ev, f) : NULL;
+  if (c && dir == OSPY_STREAM_IN && !received(c, ev, &count))
+    return;
   if (!c || (!c->id && number(s, c) < 0))
     return;
   gather_data(s, ev, dir);
@@ -428,21 +505,6 @@ static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int d
 }
 
 /* ---- dispatch ---- */
-
-/* recv(..., MSG_PEEK): the bytes stay queued; the next read returns them. */
-static int peeked(const ospy_xevent *ev)
-{
-  const ospy_xvalue *fl = ospy_sv_arg(ev, "flags", 0);
-  if (!fl || !fl->text)
-    return 0;
-  int64_t v;
-  if (ospy_sv_int(fl, &v))
-    return (v & 2) != 0; /* MSG_PEEK, recorded as a number */
-  for (const char *p = fl->text; (p = strstr(p, "MSG_PEEK")); p += 8)
-    if ((p == fl->text || p[-1] == '|') && (p[8] == 0 || p[8] == '|'))
-      return 1;
-  return 0;
-}
 
 static void on_call(ospy_streams *s, const ospy_xevent *ev, const char *f)
 {

@@ -10,7 +10,9 @@
  *   (SSL_*_ex: *readbytes / *written); the bytes are the buffer argument
  *   (buf, the iovecs of iov or msg), in-data from the out-value recorded at
  *   return. Bytes the capture did not keep (value cap) are counted, not
- *   invented: the data callback gets count > nbytes.
+ *   invented: the data callback gets count > nbytes. A receive with
+ *   MSG_TRUNC counts at most its buffers' room (its return value is the
+ *   datagram's length), and on TCP nothing (the data was discarded).
  * - keys: (pid, fd) for sockets and descriptors, (pid, SSL*) for TLS.
  * - lifecycle: socket, socketpair, accept(4), open(at)(64), creat and a
  *   descriptor first seen in a data call start a conversation on that fd;
@@ -57,7 +59,8 @@ typedef struct ospy_conv {
   int initiated;     /* 1: connect()ed, 0: accept()ed, -1: unknown */
   ospy_endpoint local, remote;
   char name[256];    /* file path */
-  uint64_t bytes[2];    /* [OSPY_STREAM_OUT], [OSPY_STREAM_IN]: as returned */
+  uint64_t bytes[2];    /* [OSPY_STREAM_OUT], [OSPY_STREAM_IN]: as returned (MSG_TRUNC:
+                           what the buffers held) */
   uint64_t captured[2]; /* of which recorded */
   uint64_t calls[2];
   int64_t first_ns, last_ns;
