@@ -7,7 +7,7 @@ Each file must be well-formed and self-contained: every type, spec, argument
 and structure field it names is defined in it; every spec is hooked; flags
 enumerations decode each of their members to that member alone (decoders
 take members in order, all bits set, then clear them); architecture-specific
-structures come in x86-64/i386 pairs; expressions name only arguments of
+structures come in x86-64/i386 pairs, a hook's arch names one of them; expressions name only arguments of
 their own function and use retval only where the call has returned; an
 out-value written back as a pointer-wide integer in hex (a handle) is typed
 as a pointer; an enumeration returned as a signed integer (a count or an
@@ -47,7 +47,7 @@ ATTRS = {
     "field": {"name", "offset", "type", "marshalAs", "endian", "hex", "octal",
               "elementType", "size", "elementCount"},
     "bindTypeProperty": {"propertyName", "sourceField"},
-    "function": {"name", "callingConvention", "logNested", "specId"},
+    "function": {"name", "callingConvention", "logNested", "specId", "arch"},
     "returnValue": {"type", "hex", "octal", "marshalAs", "nullIsError", "errorValue",
                     "errorCondition", "setsErrno"},
     "argument": {"name", "direction", "type", "hex", "octal", "marshalAs", "size", "elementType",
@@ -316,6 +316,9 @@ class Lint:
                 if sid in seen:
                     self.err("%s hooked twice in %s" % (sid, mod.get("name")),
                              'specId="%s"' % sid)
+                if fn.get("arch") is not None and fn.get("arch") not in ARCHES:
+                    self.err("hook of %s: unknown arch %r" % (sid, fn.get("arch")),
+                             'specId="%s"' % sid)
                 seen.add(sid)
                 hooked.add(sid)
         for name in self.specs:
@@ -331,6 +334,10 @@ class Lint:
             for k in el.attrib:
                 if k not in allowed:
                     self.err("<%s>: unknown attribute %s" % (el.tag, k), '%s="' % k)
+            if el.tag == "function" and "arch" in el.attrib and el.get("specId") is None:
+                # (a hook's: a spec holds for both architectures)
+                self.err("<function name=\"%s\">: arch is for a hook, not a spec"
+                         % el.get("name"), 'arch="')
 
     def run(self):
         try:

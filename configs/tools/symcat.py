@@ -4,7 +4,7 @@
   symcat.py FILE...
 
 For each <module name> the library is looked up for x86-64 and i386 in the
-multiarch directories; a library that is not installed for an architecture is
+multiarch directories (a hook with arch= for its architecture only); a library that is not installed for an architecture is
 reported and skipped (the tests name the packages that install them). Uses
 `nm -D --defined-only` (binutils). Exits 1 if a hooked name is missing from
 an installed library.
@@ -81,6 +81,8 @@ def main(paths):
                 if lib not in cache:
                     cache[lib] = exported(lib)
                 for fn in mod.iter("function"):
+                    if fn.get("arch") not in (None, arch):
+                        continue  # a hook for the other architecture
                     checked += 1
                     if fn.get("specId") not in cache[lib]:
                         problems += 1

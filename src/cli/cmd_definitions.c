@@ -61,6 +61,48 @@ static void definitions_usage(FILE *out)
           "  lists the catalogue's functions as PRESET MODULE!FUNC, the lookup `ospy capture -f` uses\n");
 }
 
+/* Whether preset `name` of cat hooks a function shown as display. */
+static int preset_hooks(const ospy_catalogue *cat, const char *name, const char *display)
+{
+  for (size_t p = 0; p < cat->n; p++) {
+    if (strcmp(cat->presets[p].name, name))
+      continue;
+    const ospy_config *c = cat->presets[p].c;
+    for (size_t i = 0; i < c->nhooks; i++)
+      if (!strcmp(c->hooks[i].h.display, display))
+        return 1;
+  }
+  return 0;
+}
+
+/* The hooks of cat that match, as PRESET MODULE!FUNC; those the other
+ * architecture's catalogue lacks (a hook with arch=, i386 glibc's
+ * __fstat64_time64) marked with arch, listed when cat is the first one (the
+ * x86-64 list, which holds every other hook too) or they are one-arch. */
+static unsigned list_matches(const ospy_catalogue *cat, const ospy_catalogue *other,
+                             const char *arch, const char *module, const char *func)
+{
+  unsigned count = 0;
+  int first = !strcmp(arch, "x86-64");
+  for (size_t p = 0; p < cat->n; p++) {
+    const ospy_config *c = cat->presets[p].c;
+    for (size_t i = 0; i < c->nhooks; i++) {
+      const char *display = c->hooks[i].h.display;
+      if (!ospy_catalogue_hook_matches(c, i, module, func))
+        continue;
+      int both = preset_hooks(other, cat->presets[p].name, display);
+      if (both && !first)
+        continue;
+      if (both)
+        printf("%-8s %s\n", cat->presets[p].name, display);
+      else
+        printf("%-8s %s (%s only)\n", cat->presets[p].name, display, arch);
+      count++;
+    }
+  }
+  return count;
+}
+
 int cmd_definitions(int argc, char **argv)
 {
   if (argc > 1 && !strcmp(argv[1], "--")) { /* PATTERN as it is, even "-h" */
@@ -84,18 +126,14 @@ int cmd_definitions(int argc, char **argv)
   if (argc == 2 && ospy_func_pattern_split(argv[1], module, sizeof module, func, sizeof func,
                                            "ospy definitions") < 0)
     return 2;
-  ospy_catalogue cat;
+  ospy_catalogue cat, cat32;
   int status = ospy_catalogue_load(64, &cat, "ospy definitions") < 0 ? 1 : 0;
-  unsigned count = 0;
-  for (size_t p = 0; p < cat.n; p++) {
-    const ospy_config *c = cat.presets[p].c;
-    for (size_t i = 0; i < c->nhooks; i++)
-      if (ospy_catalogue_hook_matches(c, i, module, func)) {
-        printf("%-8s %s\n", cat.presets[p].name, c->hooks[i].h.display);
-        count++;
-      }
-  }
+  if (ospy_catalogue_load(32, &cat32, "ospy definitions") < 0)
+    status = 1;
+  unsigned count = list_matches(&cat, &cat32, "x86-64", module, func) +
+                   list_matches(&cat32, &cat, "i386", module, func);
   ospy_catalogue_free(&cat);
+  ospy_catalogue_free(&cat32);
   if (!count && !status) {
     fprintf(stderr, "ospy definitions: no function matches '%s'\n", argc == 2 ? argv[1] : "*");
     return 1;

@@ -174,12 +174,14 @@ static const char *display(cfg *g, const char *module, const char *fn)
   return ospy_spec_strdup(g->t, buf);
 }
 
-/* <function specId [symbol|offset] [sigId sigOffset] [moduleName] [backtrace]>
-   in <dllModule>/<module> (module set) or in <functions> (module NULL). */
+/* <function specId [symbol|offset] [sigId sigOffset] [moduleName] [backtrace]
+   [arch]> in <dllModule>/<module> (module set) or in <functions> (module
+   NULL). A hook for one architecture (a name only i386 glibc exports) is
+   checked for both and left out of the other's plan. */
 static void parse_hook_fn(cfg *g, xmlNodePtr n, const char *module, const char *process)
 {
   static const char *const attrs[] = { "specId", "symbol", "offset", "sigId", "sigOffset",
-                                       "moduleName", "backtrace", NULL };
+                                       "moduleName", "backtrace", "arch", NULL };
   cfg_check_attrs(g, n, attrs);
   const char *spec = cfg_attr(g, n, "specId");
   if (!spec) {
@@ -237,6 +239,9 @@ static void parse_hook_fn(cfg *g, xmlNodePtr n, const char *module, const char *
   h.flags = (bt ? OSPY_HOOK_F_BACKTRACE : 0) |
             (g->t->fns[h.spec_index].log_nested ? OSPY_HOOK_F_LOG_NESTED : 0);
   h.display = display(g, h.module, spec);
+  int arch = cfg_arch_attr(g, n);
+  if (arch < 0 || (arch && arch != (int)g->c->arch_bits))
+    return; /* (bad: reported) */
   add_hook(g, n, &h);
 }
 

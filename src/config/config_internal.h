@@ -134,6 +134,9 @@ int cfg_check_attrs(cfg *g, xmlNodePtr n, const char *const *allowed);
 int cfg_attr_bool(cfg *g, xmlNodePtr n, const char *name, int *out);
 int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out);
 int cfg_is(xmlNodePtr n, const char *name);
+/* arch="x86-64|i386" (a <structure>, a hook): 64, 32, 0 when absent, -1
+   when bad (reported). */
+int cfg_arch_attr(cfg *g, xmlNodePtr n);
 void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent);
 /* An expression as a message quotes it: on one line, and at most
  * CFG_QUOTED_EXPR_MAX bytes of it followed by "...", so that the reason after

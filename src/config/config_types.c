@@ -331,11 +331,9 @@ void cfg_unused_type_attrs(cfg *g, xmlNodePtr n, const char *what, const char *t
   }
 }
 
-/* arch="x86-64|i386" on a <structure>: 64, 32, 0 when absent, -1 when bad
-   (reported). */
-static int struct_arch(cfg *g, xmlNodePtr n)
+int cfg_arch_attr(cfg *g, xmlNodePtr n)
 {
-  const char *v = cfg_is(n, "structure") ? cfg_attr(g, n, "arch") : NULL;
+  const char *v = cfg_attr(g, n, "arch");
   if (!v)
     return 0;
   if (!strcmp(v, "x86-64"))
@@ -344,6 +342,13 @@ static int struct_arch(cfg *g, xmlNodePtr n)
     return 32;
   cfg_error(g, cfg_pos_attr(g, n, "arch"), "bad arch '%s': expected x86-64 or i386", v);
   return -1;
+}
+
+/* arch="x86-64|i386" on a <structure>: 64, 32, 0 when absent, -1 when bad
+   (reported). */
+static int struct_arch(cfg *g, xmlNodePtr n)
+{
+  return cfg_is(n, "structure") ? cfg_arch_attr(g, n) : 0;
 }
 
 /* Remember a structure's name and arch; report a second one that would apply

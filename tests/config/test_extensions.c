@@ -130,6 +130,43 @@ static void test_arch_variants(void)
                         32, "t.xml:2:48: error: duplicate type 'S'\n", __LINE__));
 }
 
+/* ---- arch="..." on a hook ---- */
+
+/* A hook for one architecture (i386 glibc's __fstat64_time64): in that
+   target's plan only; its spec and a bad value are checked for both. */
+static void test_hook_arch(void)
+{
+  static const char xml[] = HM(
+    "<specs><functions>\n"
+    "<function name=\"both\"><returnValue type=\"Int32\"/></function>\n"
+    "<function name=\"only32\"><returnValue type=\"Int32\"/></function>\n"
+    "<function name=\"only64\"><returnValue type=\"Int32\"/></function>\n"
+    "</functions></specs>\n"
+    "<hooks><module name=\"libc.so.6\">\n"
+    "<function specId=\"both\"/>\n"
+    "<function specId=\"only32\" arch=\"i386\"/>\n"
+    "<function specId=\"only64\" arch=\"x86-64\"/>\n"
+    "</module></hooks>\n");
+  for (unsigned bits = 64; bits >= 32; bits -= 32) {
+    ospy_config *c = load(xml, bits, "", __LINE__);
+    if (!c)
+      continue;
+    CHECK(c->nhooks == 2);
+    if (c->nhooks == 2) {
+      CHECK_STR(c->hooks[0].h.display, "libc.so.6!both");
+      CHECK_STR(c->hooks[1].h.display, bits == 64 ? "libc.so.6!only64" : "libc.so.6!only32");
+    }
+    ospy_config_free(c);
+  }
+  EXPECT(HM("<specs><functions><function name=\"f\"/></functions></specs>\n"
+            "<hooks><module name=\"libc.so.6\">\n"
+            "<function specId=\"f\" arch=\"arm64\"/>\n"
+            "<function specId=\"g\" arch=\"i386\"/>\n"
+            "</module></hooks>\n"),
+         "t.xml:4:28: error: bad arch 'arm64': expected x86-64 or i386\n"
+         "t.xml:5:19: error: unknown function spec 'g'\n");
+}
+
 /* ---- value="EXPR" ---- */
 
 static const char value_xml[] = HM(
@@ -1230,6 +1267,7 @@ int main(void)
   test_forward_struct_size();
   test_double_pointer();
   test_arch_variants();
+  test_hook_arch();
   test_value();
   test_value_at_return();
   test_null_terminated();
