@@ -11,7 +11,8 @@ cover several bits (O_TMPFILE, O_SYNC, SOCK_RAW) come before their parts.
 Each structure names a C type and, per field of the config's <structure>,
 the C member whose offset and size the config must match; `arch: True` means
 the layout differs between x86-64 and i386 and the config provides one
-<structure arch="..."> per architecture.
+<structure arch="..."> per architecture. `defs` are macros defined before the
+headers (NAME=VALUE: the C type as a program built with them sees it).
 
 `only64: True` marks headers that exist for x86-64 only on this machine
 (OpenSSL's configuration header is multiarch): their values are plain
@@ -391,6 +392,12 @@ STRUCTS = {
                  fields=STAT_FIELDS),
     "Stat64": dict(inc=["sys/stat.h"], ctype="struct stat64", arch=True,
                    fields=STAT_FIELDS),
+    # glibc's struct __stat64_t64, what i386's __stat64_time64 & co. fill: a
+    # program's struct stat with 64-bit time_t (it needs 64-bit off_t too);
+    # on x86-64 struct stat itself
+    "Stat64T64": dict(inc=["sys/stat.h"], ctype="struct stat", arch=True,
+                      defs=["_FILE_OFFSET_BITS=64", "_TIME_BITS=64"],
+                      fields=STAT_FIELDS),
     "IoVec": dict(inc=["sys/uio.h"], ctype="struct iovec", arch=True,
                   fields={"iov_base": "iov_base", "iov_len": "iov_len"}),
     "Dirent": dict(inc=["dirent.h"], ctype="struct dirent", arch=True,

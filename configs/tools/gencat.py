@@ -46,12 +46,12 @@ def _emit(tag, expr):
 
 
 def _units(only=None):
-    """C translation units, one per distinct include list."""
+    """C translation units, one per distinct include list and macro set."""
     units = {}
     for name, d in ENUMS.items():
         if only and name not in only:
             continue
-        key = (tuple(d["inc"]), bool(d.get("only64")))
+        key = (tuple(d["inc"]), bool(d.get("only64")), ())
         body = units.setdefault(key, [])
         for m in d["members"]:
             mname, expr = m if isinstance(m, tuple) else (m, m)
@@ -59,7 +59,7 @@ def _units(only=None):
     for name, d in STRUCTS.items():
         if only and name not in only:
             continue
-        body = units.setdefault((tuple(d["inc"]), False), [])
+        body = units.setdefault((tuple(d["inc"]), False, tuple(d.get("defs", ()))), [])
         ct = d["ctype"]
         for fname, member in d["fields"].items():
             body.append(_emit("O|%s|%s" % (name, fname),
@@ -74,8 +74,9 @@ class CompileError(Exception):
     pass
 
 
-def _compile(arch, includes, body):
-    src = "".join("#include <%s>\n" % h for h in includes)
+def _compile(arch, includes, defs, body):
+    src = "".join("#define %s %s\n" % tuple(d.split("=", 1)) for d in defs)
+    src += "".join("#include <%s>\n" % h for h in includes)
     src += "void ospy_catalogue(void);\nvoid ospy_catalogue(void)\n{\n"
     src += "".join(body) + "}\n"
     with tempfile.NamedTemporaryFile("w", suffix=".c", delete=False) as f:
@@ -96,8 +97,8 @@ def generate(only=None):
     """{arch: {"E": {enum: {member: value}}, "O"/"W": {struct: {field: n}},
     "S": {struct: size}}}"""
     out = {arch: {"E": {}, "O": {}, "W": {}, "S": {}} for arch in ARCHES}
-    jobs = [(arch, inc, body) for arch in ARCHES
-            for (inc, only64), body in _units(only).items()
+    jobs = [(arch, inc, defs, body) for arch in ARCHES
+            for (inc, only64, defs), body in _units(only).items()
             if not (only64 and arch != "x86-64")]
     # compiler start-up dominates: run the units side by side
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
@@ -318,11 +319,15 @@ def check_text(gen, path, text):
                                   % (path, fline, name, fname,
                                      gen[a]["W"][name][fname], a, t, w))
     if '<function name="ioctl">' in text:
-        m = IOCTL_ARG_RE.search(text)
-        if not m or _xml_unescape(m.group(2)) != ioctl_size_expr(gen):
-            errors.append("%s:%d: ioctl's arg size is not the one generated from "
-                          "the headers (run gencat.py update)"
-                          % (path, _line(text, m.start()) if m else 0))
+        # (ioctl's and its i386 time64 copy's)
+        found = list(IOCTL_ARG_RE.finditer(text))
+        if not found:
+            errors.append("%s:0: ioctl's arg has no size (run gencat.py update)" % path)
+        for m in found:
+            if _xml_unescape(m.group(2)) != ioctl_size_expr(gen):
+                errors.append("%s:%d: ioctl's arg size is not the one generated from "
+                              "the headers (run gencat.py update)"
+                              % (path, _line(text, m.start())))
     for name, arches in seen_arch.items():
         if STRUCTS[name].get("arch") and arches != set(ARCHES):
             errors.append("%s: structure %s is given for %s only"

@@ -85,8 +85,9 @@ static int fn_role(ospy_fdtrack *t, uint32_t index, const ospy_spec_fn *fn)
   else if (uses && (!strcmp(fn->name, "dup") || !strcmp(fn->name, "dup2") ||
                     !strcmp(fn->name, "dup3")))
     role = ROLE_DUP;
-  else if (uses && !strcmp(fn->name, "fcntl"))
-    role = ROLE_FCNTL;
+  else if (uses && (!strcmp(fn->name, "fcntl") || !strcmp(fn->name, "fcntl64") ||
+                    !strcmp(fn->name, "__fcntl_time64")))
+    role = ROLE_FCNTL; /* (fcntl64: i386, _FILE_OFFSET_BITS=64; __fcntl_time64: _TIME_BITS=64) */
   t->fn_role[index] = (uint8_t)role;
   return role;
 }

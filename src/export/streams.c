@@ -20,13 +20,15 @@ struct ospy_streams {
   int failed;
 };
 
-static const char *const out_fns[] = { "send", "sendto", "sendmsg", "write", "writev",
-                                       "pwrite", "pwrite64", "pwritev", "SSL_write",
+/* (__sendmsg64, __recvmsg64: i386 glibc's names for a program built with
+   64-bit time_t) */
+static const char *const out_fns[] = { "send", "sendto", "sendmsg", "__sendmsg64", "write",
+                                       "writev", "pwrite", "pwrite64", "pwritev", "SSL_write",
                                        "SSL_write_ex", NULL };
 static const char *const in_fns[] = { "recv", "__recv_chk", "recvfrom", "__recvfrom_chk",
-                                      "recvmsg", "read", "__read_chk", "readv", "pread",
-                                      "pread64", "__pread_chk", "__pread64_chk", "preadv",
-                                      "SSL_read", "SSL_read_ex", NULL };
+                                      "recvmsg", "__recvmsg64", "read", "__read_chk", "readv",
+                                      "pread", "pread64", "__pread_chk", "__pread64_chk",
+                                      "preadv", "SSL_read", "SSL_read_ex", NULL };
 static const char *const open_fns[] = { "open", "open64", "openat", "openat64", "creat",
                                         "creat64", "__open_2", "__open64_2", "__openat_2",
                                         "__openat64_2", NULL };

@@ -4,9 +4,9 @@
  *
  * It works on decoded calls (ospy_xevent) by function and argument names,
  * as the shipped presets (configs/net.xml, files.xml, tls.xml) describe them:
- * - data: send, sendto, sendmsg, write, writev, pwrite* and SSL_write(_ex)
- *   out; recv, recvfrom, recvmsg, read, readv, pread* (and their __*_chk
- *   forms), SSL_read(_ex) in. The byte count is the return value
+ * - data: send, sendto, sendmsg (__sendmsg64), write, writev, pwrite* and
+ *   SSL_write(_ex) out; recv, recvfrom, recvmsg (__recvmsg64), read, readv,
+ *   pread* (and their __*_chk forms), SSL_read(_ex) in. The byte count is the return value
  *   (SSL_*_ex: *readbytes / *written); the bytes are the buffer argument
  *   (buf, the iovecs of iov or msg), in-data from the out-value recorded at
  *   return. Bytes the capture did not keep (value cap) are counted, not

@@ -117,7 +117,46 @@ class Mutations(unittest.TestCase):
         p = self.mutate("ioctl.xml", "? 36 :", "? 60 :")
         self.expect("gencat.py", ["check", p], "ioctl's arg size is not the one generated")
 
+    def test_ioctl_time64_size_expression(self):
+        # the i386 time64 copy of ioctl's spec is checked as ioctl's is
+        src = os.path.join(CONFIGS, "ioctl.xml")
+        with open(src, encoding="utf-8") as f:
+            text = f.read()
+        at = text.index('<function name="__ioctl_time64">')
+        self.assertIn("? 36 :", text[at:])
+        p = os.path.join(self.dir, "ioctl.xml")
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text[:at] + text[at:].replace("? 36 :", "? 60 :", 1))
+        self.expect("gencat.py", ["check", p], "ioctl's arg size is not the one generated")
+
+    def test_stat64_t64_offset(self):
+        # struct __stat64_t64 (-D_TIME_BITS=64): its i386 times at 60, 76, 92
+        p = self.mutate("files.xml", '<field name="st_mtime" offset="76"', '<field name="st_mtime" offset="72"')
+        self.expect("gencat.py", ["check", p], "Stat64T64.st_mtime offset 72, the headers say 76 (i386)")
+
     # ---- lintcat: structure and references
+    def test_hook_arch_unknown(self):
+        p = self.mutate("files.xml", '<function specId="__stat64_time64" arch="i386"/>',
+                        '<function specId="__stat64_time64" arch="i686"/>')
+        self.expect("lintcat.py", [p], "hook of __stat64_time64: unknown arch 'i686'")
+
+    def test_arch_on_spec(self):
+        p = self.mutate("files.xml", '<function name="fcntl64">', '<function name="fcntl64" arch="i386">')
+        self.expect("lintcat.py", [p], '<function name="fcntl64">: arch is for a hook, not a spec')
+
+    def test_symcat_one_arch_hook(self):
+        # a name only i386 glibc exports, hooked for both architectures
+        if not os.path.exists("/lib/x86_64-linux-gnu/libc.so.6"):
+            self.skipTest("no x86-64 libc.so.6")
+        p = self.mutate("files.xml", '<function specId="__stat64_time64" arch="i386"/>',
+                        '<function specId="__stat64_time64"/>')
+        rc, out = run("symcat.py", p)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("__stat64_time64 is not exported by", out)
+        self.assertIn("(x86-64)", out)
+        rc, out = run("symcat.py", os.path.join(CONFIGS, "files.xml"))
+        self.assertEqual(rc, 0, out)
+
     def test_malformed(self):
         p = self.mutate("usb.xml", "</structure>", "</structur>")
         self.expect("lintcat.py", [p], "not well-formed XML")

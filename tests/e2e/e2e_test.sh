@@ -487,6 +487,42 @@ check_msg_trunc() {
   return 0
 }
 
+# check_time64 PROGRAM FCNTL STAT RECVMSG WAIT4: target_time64.c's calls as
+# the presets decode them, each with the values the program printed. The
+# arguments are the names (extended regexes) the program's calls are
+# recorded under; STAT's @ stands for fstat, fstatat, stat and lstat (on
+# i386 sendmsg, ioctl and getsockopt are the same code as their __*64
+# names: recorded under either).
+check_time64() {
+  mkdir -p "$tmp/w"
+  "$ospy" capture -q --preset files,net,ioctl,proc -o "$tmp/t.ospy" -- "$1" "$tmp/w" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show -s 0 "$tmp/t.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "libc\\.so\\.6!$2\\(fd=4<t64\\.txt>, cmd=F_GETFD, arg=0x[0-9a-f]+\\) = 0\$"
+  expect_regex "$tmp/show" "libc\\.so\\.6!$2\\(fd=4<t64\\.txt>, cmd=F_DUPFD_CLOEXEC, arg=0x28\\) = 40\$"
+  expect_line "$tmp/show" "libc.so.6!close(fd=40<t64.txt>) = 0"
+  for call in fstat fstatat stat lstat; do
+    line=$(grep "^$call=0 " "$tmp/out") || { cat "$tmp/out"; fail "the program did not $call"; }
+    ino=${line#* ino=}; ino=${ino%% *}
+    mtime=${line#* mtime=}
+    name=$(echo "$3" | sed "s/@/$call/")
+    grep -E "libc\\.so\\.6!$name\\(" "$tmp/show" |
+      grep -E "st_ino=$ino[,}]" | grep -F "st_mode=S_IFREG|0640," | grep -F "st_nlink=1," |
+      grep -F "st_size=13," | grep -qF "st_mtime=$mtime," ||
+      { cat "$tmp/show"; fail "$name with st_ino=$ino, st_size=13, st_mtime=$mtime"; }
+  done
+  expect_regex "$tmp/show" 'libc\.so\.6!(sendmsg|__sendmsg64)\(sockfd=5<UNIX-DGRAM>, msg=\{.*iov_base="time64 datagram", iov_len=15\}.*\) = 15$'
+  expect_regex "$tmp/show" 'libc\.so\.6!(ioctl|__ioctl_time64)\(fd=6<UNIX-DGRAM>, request=FIONREAD, arg="" => "\\x0f\\x00\\x00\\x00", .*\) = 0$'
+  expect_regex "$tmp/show" "libc\\.so\\.6!$4\\(sockfd=6<UNIX-DGRAM>, msg=\\{.*iov_base=\"time64 datagram\"\\.\\.\\.\\(15 of 32 bytes\\), iov_len=32\\}.*\\) = 15\$"
+  expect_regex "$tmp/show" 'libc\.so\.6!(getsockopt|__getsockopt64)\(sockfd=6<UNIX-DGRAM>, level=SOL_SOCKET, optname=SO_TYPE, optval="\\x02\\x00\\x00\\x00", optlen=\[4\] => \[4\]\) = 0$'
+  expect_regex "$tmp/show" "libc\\.so\\.6!$5\\(pid=[0-9]+, wstatus=\\[0x300\\], options=0x0, rusage=0x0\\) = [0-9]+\$"
+  expect_line "$tmp/out" "recvmsg=15 buf=time64 datagram"
+  expect_line "$tmp/out" "wait4=child status=0x300"
+  "$ospy" streams "$tmp/t.ospy" >"$tmp/streams" || fail "streams exited $?"
+  expect_regex "$tmp/streams" ' unix +\(unnamed\) -> \(unnamed\)  15 bytes out, 0 in$'
+  expect_regex "$tmp/streams" ' unix +\(unnamed\) -> \(unnamed\)  0 bytes out, 15 in$'
+}
+
 case $case_name in
 demo)
   check_demo "$demo" open
@@ -4228,5 +4264,37 @@ preset-msg-trunc-i386)
   check_msg_trunc "$tmp/mt"
   expect_line "$tmp/show" "32-bit"
   echo "preset-msg-trunc-i386: the same from the i386 agent" ;;
+preset-time64)
+  # x86-64 has one struct stat and one fcntl: the same program built with
+  # -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 calls fcntl64, stat64... (aliases,
+  # recorded under the first names), as before i386's names were added
+  cc -O1 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -o "$tmp/t64" "$(dirname "$0")/target_time64.c" ||
+    fail "cannot build target_time64.c"
+  check_time64 "$tmp/t64" fcntl @ recvmsg wait4
+  expect_line "$tmp/out" "fstat=0 ino="
+  grep -E '!(__[a-z0-9_]*64|fcntl64)\(' "$tmp/show" && fail "an i386 name on x86-64"
+  "$ospy" definitions '*fcntl*' >"$tmp/defs" || fail "definitions exited $?"
+  expect_line "$tmp/defs" "files    libc.so.6!fcntl64"
+  expect_line "$tmp/defs" "files    libc.so.6!__fcntl_time64 (i386 only)"
+  "$ospy" check --arch x86-64 "$(dirname "$demo_xml")/../configs/files.xml" >"$tmp/check" 2>&1 ||
+    { cat "$tmp/check"; fail "check exited $?"; }
+  grep -q '__stat64_time64' "$tmp/check" && fail "an i386-only hook in the x86-64 plan"
+  echo "preset-time64: x86-64 unchanged (fcntl, fstat...); definitions lists the i386-only names" ;;
+preset-time64-i386)
+  # i386 programs built with -D_FILE_OFFSET_BITS=64 call fcntl64 (its fcntl
+  # calls were not recorded), with -D_TIME_BITS=64 too __fcntl_time64 (the
+  # same code as fcntl64), __fstat64_time64 & co. (struct __stat64_t64:
+  # 64-bit times, a layout of its own), __recvmsg64 and __wait4_time64
+  i386_or_skip
+  src="$(dirname "$0")/target_time64.c"
+  cc -m32 -O1 -D_FILE_OFFSET_BITS=64 -o "$tmp/lfs" "$src" || fail "cannot build target_time64.c (LFS)"
+  check_time64 "$tmp/lfs" fcntl64 @64 recvmsg wait4
+  cc -m32 -O1 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -o "$tmp/t64" "$src" ||
+    fail "cannot build target_time64.c (time64)"
+  check_time64 "$tmp/t64" '(fcntl64|__fcntl_time64)' __@64_time64 __recvmsg64 __wait4_time64
+  expect_line "$tmp/out" "mtime=4102444800"
+  expect_line "$tmp/show" "st_mtime=4102444800,"
+  expect_line "$tmp/show" "32-bit"
+  echo "preset-time64-i386: fcntl64, __fcntl_time64, __*stat64_time64 (64-bit times), __recvmsg64, __wait4_time64 decoded with the program's values" ;;
 *) fail "unknown case $case_name" ;;
 esac
