@@ -191,20 +191,35 @@ static void scrub_environment(void)
     env_unset("LD_PRELOAD");
 }
 
-/* The forking process, noted before fork by the thread that forks. */
+/* The forking process and when it forked (the agent's clock), noted before
+ * fork by the thread that forks: the child's copy of its descriptors is its
+ * parent's as they were then (a child's own start comes later, after the
+ * parent may have closed what it handed over). */
 static __thread uint32_t forking_pid __attribute__((tls_model("initial-exec")));
+static __thread uint64_t forking_at __attribute__((tls_model("initial-exec")));
+
+uint64_t ospy_agent_fork_clock(void)
+{
+  /* (the agent's clock may be clock_gettime, a function the program may hook) */
+  ospy_interceptor_ignore_current_thread();
+  uint64_t now = ospy_agent_clock();
+  ospy_interceptor_unignore_current_thread();
+  return now ? now : 1; /* (0: no copy) */
+}
 
 static void on_fork_prepare(void)
 {
   forking_pid = ospy_agent_g.pid;
+  forking_at = ospy_agent_g.active && ospy_agent_g.follow_forks ? ospy_agent_fork_clock() : 0;
 }
 
 /* A new process with a copy of its parent's memory (a fork child, a clone
  * child of its own memory), before its code: its pid, recorded with -F
- * (its start now), else not at all. Raw system calls: a hooked libc
+ * (its start, stamped with forked_at when its descriptors are a copy of its
+ * parent's as of then), else not at all. Raw system calls: a hooked libc
  * function called here (getpid, through the PLT) was recorded as the
  * program's own call, and under the parent's pid. */
-void ospy_agent_become_child(uint32_t parent_pid)
+void ospy_agent_become_child(uint32_t parent_pid, uint64_t forked_at)
 {
   ospy_agent *a = &ospy_agent_g;
   a->pid = (uint32_t)ospy_os_getpid();
@@ -217,13 +232,13 @@ void ospy_agent_become_child(uint32_t parent_pid)
   }
   ospy_inline_forget_nested_hidden();
   atomic_fetch_add(&a->ring.ctl->agents, 1);
-  ospy_agent_emit_process_start(parent_pid);
+  ospy_agent_emit_process_start(parent_pid, forked_at);
 }
 
 /* Runs inside the program's fork, before its child code. */
 static void on_fork_child(void)
 {
-  ospy_agent_become_child(forking_pid);
+  ospy_agent_become_child(forking_pid, forking_at);
 }
 
 /* Whether a debugger-style tracer (the controller injecting us) still holds
@@ -394,7 +409,7 @@ static void agent_start_ignored(int fd, int attached)
   }
   a->active = 1;
   atomic_fetch_add(&a->ring.ctl->agents, 1);
-  ospy_agent_emit_process_start(0);
+  ospy_agent_emit_process_start(0, 0);
   ospy_agent_modules_rescan();
   if (load_plan(a) < 0 || ospy_inline_init() < 0) {
     /* (said in an Error event) inactive again: no hook went in, and an

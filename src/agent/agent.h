@@ -64,8 +64,14 @@ char *ospy_agent_put_hex(char *out, uint64_t v);
 void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const char *b, const char *c);
 /* A new process with a copy of this one's memory (fork, clone without
  * CLONE_VM), its only thread before its own code: its pid from now on;
- * with -F a ProcessStart naming parent_pid, else the agent stops. */
-void ospy_agent_become_child(uint32_t parent_pid);
+ * with -F a ProcessStart naming parent_pid, else the agent stops.
+ * forked_at: when the parent forked it (ospy_agent_fork_clock, taken before
+ * the fork) if the child's descriptors are a copy of the parent's as of
+ * then; 0 if not (CLONE_FILES: one table shared). */
+void ospy_agent_become_child(uint32_t parent_pid, uint64_t forked_at);
+/* The agent's clock read for a fork about to happen (never 0; the thread's
+ * own calls made meanwhile are not recorded). */
+uint64_t ospy_agent_fork_clock(void);
 /* clone.c: glibc's clone(fn, stack, flags, arg, ...) at its entry. A
  * child of its own memory starts in the agent first (its pid, its start,
  * the end when fn returns); 1 when the child will run on this thread's
@@ -74,8 +80,11 @@ void ospy_agent_become_child(uint32_t parent_pid);
 struct ospy_invocation;
 int ospy_agent_clone_enter(struct ospy_invocation *inv);
 /* ppid 0: getppid() (a forked child passes its parent's pid, which getppid
- * no longer gives once the parent has exited and ospy adopted the child) */
-void ospy_agent_emit_process_start(uint32_t ppid);
+ * no longer gives once the parent has exited and ospy adopted the child).
+ * forked_at: not 0 for a forked child whose descriptors are a copy of its
+ * parent's, taken then: the record is stamped with that time and flagged
+ * OSPY_START_F_FORKED (the controller gives the child its parent's names). */
+void ospy_agent_emit_process_start(uint32_t ppid, uint64_t forked_at);
 /* The process is about to _exit(status): a ProcessExit record, unless the
  * controller is its parent (it reaps it and records the status itself) or
  * this is a vfork child still running on its parent's memory. */

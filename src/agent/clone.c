@@ -33,6 +33,7 @@ typedef struct clone_start {
   int (*fn)(void *);
   void *arg;
   uint32_t parent_pid;
+  uint64_t forked_at; /* 0: the child shares its parent's descriptor table (CLONE_FILES) */
 } clone_start;
 
 /* The child's fn and arg, noted by the thread that clones: the child reads
@@ -48,7 +49,7 @@ static int clone_child_entry(void *note)
   clone_start start = *(const clone_start *)note;
   ospy_interceptor_after_clone_child();
   ospy_inline_after_clone_child();
-  ospy_agent_become_child(start.parent_pid);
+  ospy_agent_become_child(start.parent_pid, start.forked_at);
   int status = start.fn(start.arg);
   /* (a child whose fn started threads goes on without this one: the exit
    * system call ends only the calling thread; taken as the end anyway) */
@@ -67,7 +68,12 @@ int ospy_agent_clone_enter(ospy_invocation *inv)
   int (*fn)(void *) = (int (*)(void *))ospy_invocation_get_arg(inv, 0);
   if (!fn || !ospy_agent_g.active)
     return 0; /* (clone fails with EINVAL for a NULL fn: left to it) */
-  next_child = (clone_start){ fn, (void *)ospy_invocation_get_arg(inv, 3), ospy_agent_g.pid };
+  /* a copy of the descriptor table unless CLONE_FILES: the child's names are
+     its parent's as of now */
+  uint64_t forked_at = (flags & CLONE_FILES) || !ospy_agent_g.follow_forks
+                           ? 0 : ospy_agent_fork_clock();
+  next_child = (clone_start){ fn, (void *)ospy_invocation_get_arg(inv, 3), ospy_agent_g.pid,
+                              forked_at };
   ospy_invocation_set_arg(inv, 0, (uintptr_t)clone_child_entry);
   ospy_invocation_set_arg(inv, 3, (uintptr_t)&next_child);
   return 0;

@@ -217,18 +217,18 @@ void ospy_agent_messagef2(uint16_t type, uint32_t hook, const char *a, const cha
   ospy_agent_message(type, hook, buf);
 }
 
-static void emit_process_start(uint32_t ppid);
+static void emit_process_start(uint32_t ppid, uint64_t forked_at);
 
 /* In a forked child the hooks are live: the agent's own open, read and
  * readlink of /proc/self are not the program's calls. */
-void ospy_agent_emit_process_start(uint32_t ppid)
+void ospy_agent_emit_process_start(uint32_t ppid, uint64_t forked_at)
 {
   ospy_interceptor_ignore_current_thread();
-  emit_process_start(ppid);
+  emit_process_start(ppid, forked_at);
   ospy_interceptor_unignore_current_thread();
 }
 
-static void emit_process_start(uint32_t ppid)
+static void emit_process_start(uint32_t ppid, uint64_t forked_at)
 {
   char cmd[4096], exe[1024], cmdline[32];
   stpcpy(stpcpy(cmdline, ospy_os_proc_self()), "/cmdline"); /* (the main thread may have ended) */
@@ -239,10 +239,12 @@ static void emit_process_start(uint32_t ppid)
   uint64_t tok;
   ospy_event_process_start *s = ospy_agent_record_begin(
     OSPY_EV_PROCESS_START, ospy_event_align(sizeof *s + cmd_len + (size_t)exe_len),
-    ospy_agent_clock(), &tok);
+    forked_at ? forked_at : ospy_agent_clock(), &tok);
   if (!s)
     return;
   s->h.flags = ospy_agent_g.attached ? OSPY_START_F_ATTACHED : 0; /* (a fork child: never) */
+  if (forked_at) /* (stamped with the fork: the time its descriptors were copied) */
+    s->h.flags |= OSPY_START_F_FORKED;
   s->ppid = ppid ? ppid : (uint32_t)getppid();
   s->arch_bits = sizeof(void *) * 8;
   s->cmd_len = (uint32_t)cmd_len;

@@ -111,6 +111,12 @@ typedef struct ospy_event_message {
 /* ProcessStart flags: the agent was injected into a process already running
  * (-p), which ospy did not start: the record says when it was attached. */
 #define OSPY_START_F_ATTACHED 0x1
+/* ... a child forked with -F (fork, or glibc's clone() with a copy of its
+ * parent's memory and descriptor table; not an exec): the record is stamped
+ * with the time its parent forked it (taken in the parent just before the
+ * fork), and its descriptors are its parent's as they were then. The
+ * controller names them after its parent's (FdName records after this one). */
+#define OSPY_START_F_FORKED 0x2
 
 typedef struct ospy_event_process_start {
   ospy_event_hdr h;
