@@ -1,5 +1,6 @@
 /* Descriptor bindings over time; see fdhistory.h. */
 #include "capture/fdhistory.h"
+#include "capture/array_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -200,4 +201,64 @@ void ospy_fdhist_forget_pid(ospy_fdhist *h, uint32_t pid)
       ospy_fdslots_remove(&h->slots, e);
     }
   }
+}
+
+/* pid's descriptor numbers that have bindings, into *fds (malloc'd). */
+static long fds_of(const ospy_fdhist *h, uint32_t pid, int32_t **fds)
+{
+  size_t n = 0, cap = 0;
+  *fds = NULL;
+  for (uint32_t i = 0; i < h->slots.cap; i++) {
+    const ospy_fdhist_entry *e = ospy_fdslots_used(&h->slots, i);
+    if (!e || (uint32_t)(e->slot.key >> 32) != pid)
+      continue;
+    if (ospy_array_grow((void **)fds, &cap, n, sizeof **fds) < 0) {
+      free(*fds);
+      *fds = NULL;
+      return -1;
+    }
+    (*fds)[n++] = (int32_t)(uint32_t)e->slot.key;
+  }
+  return (long)n;
+}
+
+/* Child's copy of the binding of parent's fd that held at `at`, if one did.
+   0, or -1 out of memory. */
+static int inherit_one(ospy_fdhist *h, uint32_t parent, uint32_t child, int32_t fd, uint64_t at,
+                       void (*fn)(int32_t fd, const ospy_fdbinding *b, void *data), void *data)
+{
+  /* (no thread's call: a close drained or not ends the binding at its entry) */
+  const ospy_fdcall fork_call = { at, at, UINT32_MAX };
+  const ospy_fdbinding *was = ospy_fdhist_at(h, parent, fd, &fork_call);
+  if (!was)
+    return 0;
+  /* (copies: binding the child's number may move the parent's entry) */
+  char *name = was->name ? strdup(was->name) : NULL;
+  char *sock = was->sock ? strdup(was->sock) : NULL;
+  int r = -1;
+  if ((name || !was->name) && (sock || !was->sock)) {
+    ospy_fdbinding *b = ospy_fdhist_bind(h, child, fd, 0, name);
+    if (b && ospy_fdbinding_set_sock(b, sock) == 0) {
+      fn(fd, b, data);
+      r = 0;
+    }
+  }
+  free(name);
+  free(sock);
+  return r;
+}
+
+long ospy_fdhist_inherit(ospy_fdhist *h, uint32_t parent, uint32_t child, uint64_t at,
+                         void (*fn)(int32_t fd, const ospy_fdbinding *b, void *data),
+                         void *data)
+{
+  int32_t *fds;
+  long n = fds_of(h, parent, &fds);
+  for (long i = 0; i < n; i++)
+    if (inherit_one(h, parent, child, fds[i], at, fn, data) < 0) {
+      n = -1;
+      break;
+    }
+  free(fds);
+  return n;
 }

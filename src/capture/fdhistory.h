@@ -81,5 +81,14 @@ void ospy_fdhist_each(const ospy_fdhist *h, uint32_t pid, uint32_t lo, uint32_t 
                       void (*fn)(int32_t fd, void *data), void *data);
 /* Drops every descriptor of pid (it exec'd or exited). */
 void ospy_fdhist_forget_pid(ospy_fdhist *h, uint32_t pid);
+/* A forked child's descriptors: each binding of parent's that held at `at`
+   (the fork, by the agent's clock; the parent's opens and closes after it
+   are its own) becomes a binding of child's, bound since the child began,
+   with its name and socket fields. fn is called for each. Returns how many
+   descriptors of parent the history knows (0: the parent is not known), -1
+   out of memory. */
+long ospy_fdhist_inherit(ospy_fdhist *h, uint32_t parent, uint32_t child, uint64_t at,
+                         void (*fn)(int32_t fd, const ospy_fdbinding *b, void *data),
+                         void *data);
 
 #endif

@@ -485,6 +485,38 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
   }
 }
 
+typedef struct inheriting {
+  ospy_fdtrack *t;
+  uint32_t child;
+  ospy_fdtrack_emit emit;
+  void *ctx;
+} inheriting;
+
+static void tell_inherited(int32_t fd, const ospy_fdbinding *b, void *data)
+{
+  inheriting *k = data;
+  tell(k->t, k->child, fd, b->name, k->emit, k->ctx);
+}
+
+/* A forked child (its ProcessStart flagged FORKED, stamped with the fork):
+ * its descriptors are a copy of its parent's as they were at the fork,
+ * known from the parent's calls drained so far, not from /proc (by the time
+ * this is drained the child may have dup2'd over its stdout, and the parent
+ * closed what it handed over). 0, or -1 when the parent is not known here
+ * (no descriptor of its has a history). */
+static int inherit(ospy_fdtrack *t, const ospy_event_process_start *s,
+                   const ospy_fdtrack_times *times, ospy_fdtrack_emit emit, void *ctx)
+{
+  if (!(s->h.flags & OSPY_START_F_FORKED) || s->ppid == s->h.pid)
+    return -1;
+  t->pid = s->h.pid;
+  t->ts = s->h.ts;
+  inheriting k = { t, s->h.pid, emit, ctx };
+  uint64_t at = times ? times->enter : s->h.ts;
+  return ospy_fdhist_inherit(&t->bindings, s->ppid, s->h.pid, at, tell_inherited, &k) > 0 ? 0
+                                                                                         : -1;
+}
+
 void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec,
                          const ospy_fdtrack_times *times, ospy_fdtrack_emit emit, void *ctx)
 {
@@ -503,6 +535,8 @@ void ospy_fdtrack_after(ospy_fdtrack *t, const ospy_event_hdr *rec,
 {
   if (rec->type == OSPY_EV_CALL)
     after_call(t, (const ospy_event_call *)rec, times, emit, ctx);
-  else if (rec->type == OSPY_EV_PROCESS_START)
+  else if (rec->type == OSPY_EV_PROCESS_START &&
+           (rec->size < sizeof(ospy_event_process_start) ||
+            inherit(t, (const ospy_event_process_start *)rec, times, emit, ctx) < 0))
     snapshot(t, rec, emit, ctx);
 }

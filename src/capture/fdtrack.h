@@ -2,7 +2,10 @@
  * Controller side of descriptor names (capture/fdnames.h), resolved outside
  * the target. A name is only given when it is certain enough:
  *   - when a process starts, its stdin/stdout/stderr from /proc/PID/fd
- *     (all its descriptors when ospy attaches to it);
+ *     (all its descriptors when ospy attaches to it); a child forked with
+ *     -F (ProcessStart flagged FORKED, stamped with the fork) takes a copy
+ *     of its parent's names as they were at the fork instead, from then on
+ *     its own (an exec drops them: /proc's stdio again);
  *   - a descriptor returned by a hooked call (FileDescriptor return type)
  *     takes the call's path argument (open, openat, creat); dup's copy
  *     takes the original's name;

@@ -4,7 +4,8 @@
  * returned 3, can be drained after B's open. Each record goes through the
  * tracker (before, the record, after) and is shown as `ospy show` shows it,
  * from the FdName records the tracker wrote; the lines are compared with
- * what each call really referred to. */
+ * what each call really referred to. A forked child starts with its
+ * parent's names as of the fork, whatever the parent did after it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ enum { HOOK_OPEN, HOOK_WRITE, HOOK_CLOSE, HOOK_SOCKET, HOOK_WAIT_ANY };
 #define THREAD_B 102u
 #define THREAD_C 103u
 #define THREAD_D 104u
+#define CHILD 4194399u /* (above any pid_max: no /proc entry of the machine's) */
 
 static ospy_plan *plan;
 static ospy_spec_table *specs;
@@ -54,6 +56,7 @@ static ospy_format_opts show_opts;
 static char lines[64][160];
 static unsigned nlines;
 static int times_apart; /* records carry no usable wall time: the agent's clock is passed */
+static uint32_t pid_now = PID; /* the process whose records are made */
 
 static void load_plan(void)
 {
@@ -128,7 +131,7 @@ static void call(unsigned hook, uint32_t tid, uint64_t enter, uint64_t leave,
   /* (times_apart: wall times that say nothing, as records converted from TSC
      ticks at different drains may) */
   uint64_t wall = times_apart ? 1700000000000000000ull : enter;
-  r.c.h = (ospy_event_hdr){ size, OSPY_EV_CALL, 0, PID, tid, wall };
+  r.c.h = (ospy_event_hdr){ size, OSPY_EV_CALL, 0, pid_now, tid, wall };
   r.c.ts_leave = times_apart ? wall : leave;
   r.c.retval = (uint64_t)retval;
   r.c.hook = hook;
@@ -184,6 +187,23 @@ static void fd_closed(uint32_t tid, uint64_t enter, uint64_t leave, int fd)
   if (times_apart)
     r.h.ts = r.ts_enter = 1700000000000000000ull;
   drain(&r.h, enter, leave);
+}
+
+/* The ProcessStart of CHILD, forked by PID at `at` (the agent's stamp). */
+static void forked(uint64_t at)
+{
+  struct {
+    ospy_event_process_start s;
+    char cmd[8];
+  } r;
+  memset(&r, 0, sizeof r);
+  r.s.h = (ospy_event_hdr){ sizeof r, OSPY_EV_PROCESS_START, OSPY_START_F_FORKED, CHILD, CHILD,
+                            times_apart ? 1700000000000000000ull : at };
+  r.s.ppid = PID;
+  r.s.arch_bits = 64;
+  r.s.cmd_len = 5;
+  memcpy(r.cmd, "child", 5);
+  drain(&r.s.h, at, at);
 }
 
 static void begin(const char *what)
@@ -351,6 +371,47 @@ static void socket_drained_after_reuse(void)
   expect(want, sizeof want / sizeof *want);
 }
 
+/* A child forked at 30 starts with a copy of its parent's descriptors: it
+ * shows them by the names they had then, though the parent closed 7, opened
+ * /new as 7 and closed 4 right after the fork, drained before the child's
+ * start (a child is slow to run); the child's close and open of 4 rename
+ * its own 4 only. */
+static void forked_child(void)
+{
+  begin("a forked child's descriptors, its parent's as they were at the fork");
+  call_open(THREAD_A, 10, 20, "/log", 4);
+  call_socket(THREAD_A, 22, 24, 2, 1, 7);
+  call_fd(HOOK_CLOSE, THREAD_A, 40, 42, 7, 0);
+  call_open(THREAD_A, 44, 46, "/new", 7);
+  call_fd(HOOK_CLOSE, THREAD_A, 48, 50, 4, 0);
+  forked(30);
+  pid_now = CHILD;
+  call_fd(HOOK_WRITE, CHILD, 60, 61, 7, 3);
+  call_fd(HOOK_WRITE, CHILD, 62, 63, 4, 3);
+  call_fd(HOOK_CLOSE, CHILD, 64, 66, 4, 0);
+  call_open(CHILD, 68, 70, "/own", 4);
+  call_fd(HOOK_WRITE, CHILD, 72, 74, 4, 3);
+  pid_now = PID;
+  call_fd(HOOK_WRITE, THREAD_A, 80, 81, 7, 3);
+  call_fd(HOOK_WRITE, THREAD_A, 82, 83, 4, -1);
+  static const char *const want[] = {
+    "libc.so.6!open(pathname=\"/log\", flags=1) = 4</log>",
+    "libc.so.6!socket(domain=2, type=1, protocol=0) = 7<TCP>",
+    "libc.so.6!close(fd=7<TCP>) = 0",
+    "libc.so.6!open(pathname=\"/new\", flags=1) = 7</new>",
+    "libc.so.6!close(fd=4</log>) = 0",
+    "+++ process started (parent 100, 64-bit): child",
+    "libc.so.6!write(fd=7<TCP>, count=3) = 3",
+    "libc.so.6!write(fd=4</log>, count=3) = 3",
+    "libc.so.6!close(fd=4</log>) = 0",
+    "libc.so.6!open(pathname=\"/own\", flags=1) = 4</own>",
+    "libc.so.6!write(fd=4</own>, count=3) = 3",
+    "libc.so.6!write(fd=7</new>, count=3) = 3",
+    "libc.so.6!write(fd=4, count=3) = -1",
+  };
+  expect(want, sizeof want / sizeof *want);
+}
+
 /* The history table itself: many descriptors of many processes, a process
  * forgotten, its slots reused; each descriptor keeps its last bindings. */
 static void table_growth(void)
@@ -394,6 +455,7 @@ static void all(void)
   array_drained_after_reuse();
   stalled_thread();
   socket_drained_after_reuse();
+  forked_child();
 }
 
 int main(void)

@@ -1678,7 +1678,10 @@ clone-child|clone-child-i386)
     [ "$n" = 4 ] || { cat "$tmp/show"; fail "$follow: the parent's 3 preads named $tmp/a: $n, not 4"; }
     expect_line "$tmp/show" "[$parent] libc.so.6!read(fd=3<$tmp/a>, buf=\"AAAA\", count=4) = 4"
     grep -F "[$parent] libc.so.6!" "$tmp/show" | grep -F "$tmp/b" && fail "$follow: a child's call recorded as the parent's"
-    grep -F 'close(fd=3<' "$tmp/show" && fail "$follow: a child's close named after the parent's file"
+    # (clone 1 and 2 with -F close their copy of the parent's 3: named after its file,
+    # fork-fd-names; clone 3 and 4 share the parent's memory, no start of their own)
+    grep -F 'close(fd=3<' "$tmp/show" | grep -vF -e "[$child1] libc.so.6!close(fd=3<$tmp/a>) = 0" \
+      -e "[$child2] libc.so.6!close(fd=3<$tmp/a>) = 0" && fail "$follow: a child's close named after the parent's file"
     expect_regex "$tmp/show" "\[$parent\] clone!main\(.*\) = 4\$"
     grep -F '!main(' "$tmp/show" | grep -vF "[$parent]" && fail "$follow: the parent's main recorded in a child"
     # clone 3 runs on the parent's memory: its calls under its own pid, with or without -F
@@ -1690,7 +1693,8 @@ clone-child|clone-child-i386)
       for n in 1 2; do
         eval "child=\$child$n"
         expect_line "$tmp/show" "[$child] +++ process started (parent $parent, $m-bit): $tmp/clone"
-        expect_line "$tmp/show" "[$child] libc.so.6!close(fd=3) = 0"
+        # its copy of the parent's descriptor 3, named after the parent's file
+        expect_line "$tmp/show" "[$child] libc.so.6!close(fd=3<$tmp/a>) = 0"
         expect_line "$tmp/show" "[$child] libc.so.6!open(pathname=\"$tmp/b\", flags=O_RDONLY) = 3<$tmp/b>"
         expect_line "$tmp/show" "[$child] libc.so.6!read(fd=3<$tmp/b>, buf=\"BBBB\", count=4) = 4"
         expect_line "$tmp/show" "[$child] +++ exited with $((n + 4)) +++"
@@ -1959,6 +1963,59 @@ C
     expect_line "$tmp/out" "plug=31"
   done
   echo "unwind-late: pthread_exit, cancellation and a plugin's exceptions through hooked frames ($archs-bit)" ;;
+fork-fd-names|fork-fd-names-i386)
+  # A child forked with -F starts with a copy of its parent's descriptors,
+  # and shows them by its parent's names as they were at the fork: a
+  # fork-per-connection server's handler (tests/e2e/target_fork_fds.c) shows
+  # the listener, the log, the pipe's ends and the accepted connection it
+  # inherited (they were numbers: only stdio was named, from /proc); the
+  # parent's close of the connection and its open that takes the number
+  # again right after the fork (often drained before the child's start) are
+  # the parent's alone; the handler's close and reopen of 4 rename its 4
+  # only, the parent's later write to 4 keeps the log's name; the exports
+  # name them too
+  m=64
+  if [ "$case_name" = fork-fd-names-i386 ]; then
+    m=32
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+  fi
+  cc -m$m -O2 -o "$tmp/ff" "$(dirname "$0")/target_fork_fds.c" 2>"$tmp/cc" ||
+    { [ $m = 32 ] && { echo "skip: no -m32 toolchain"; exit 77; }; cat "$tmp/cc"; fail "cc"; }
+  "$tmp/ff" "$tmp" >"$tmp/plain" 2>/dev/null ||
+    { [ $m = 32 ] && { echo "skip: this machine cannot run i386 programs"; exit 77; }; fail "the program alone exited $?"; }
+  "$ospy" capture -q -F --preset net,files -o "$tmp/c.ospy" -- "$tmp/ff" "$tmp" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "piped 16 'through the pipe', handler 0, client 0"
+  h=$(sed -n 's/^handler //p' "$tmp/err")
+  "$ospy" show -s 0 "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  parent=$(sed -n 's/^[0-9:.]* \[\([0-9]*\)\] libc.so.6!listen(.*/\1/p' "$tmp/show")
+  [ -n "$h" ] && [ -n "$parent" ] || { cat "$tmp/err" "$tmp/show"; fail "no handler or parent pid"; }
+  port=$(sed -n 's/.*getsockname(sockfd=3<TCP:\[127.0.0.1:\([0-9]*\)\]>.*/\1/p' "$tmp/show")
+  conn="TCP:\\[127\\.0\\.0\\.1:$port->127\\.0\\.0\\.1:[0-9]+\\]"
+  expect_line "$tmp/show" "[$h] +++ process started (parent $parent, $m-bit): $tmp/ff $tmp"
+  expect_regex "$tmp/show" "^\\S+ \\[$h\\] libc\\.so\\.6!recv\\(sockfd=7<$conn>, buf=\"ping\", len=7, flags=0x0\\) = 4\$"
+  expect_line "$tmp/show" "[$h] libc.so.6!write(fd=4<$tmp/log>, buf=\"ping\", count=4) = 4"
+  expect_regex "$tmp/show" "^\\S+ \\[$h\\] libc\\.so\\.6!send\\(sockfd=7<$conn>, buf=\"pong\", len=4, flags=0x0\\) = 4\$"
+  expect_line "$tmp/show" "[$h] libc.so.6!close(fd=4<$tmp/log>) = 0"
+  expect_line "$tmp/show" "[$h] libc.so.6!open(pathname=\"$tmp/child-own\", flags=O_WRONLY|O_CREAT|O_TRUNC, mode=0644) = 4<$tmp/child-own>"
+  expect_line "$tmp/show" "[$h] libc.so.6!write(fd=4<$tmp/child-own>, buf=\"the handler's own\\n\", count=18) = 18"
+  expect_line "$tmp/show" "[$h] libc.so.6!close(fd=3<TCP:[127.0.0.1:$port]>) = 0"
+  expect_line "$tmp/show" "[$h] libc.so.6!close(fd=5<pipe:[read]>) = 0"
+  expect_line "$tmp/show" "[$h] libc.so.6!dup2(oldfd=6<pipe:[write]>, newfd=1<pipe:[write]>) = 1<pipe:[write]>"
+  expect_line "$tmp/show" "[$h] libc.so.6!write(fd=1<pipe:[write]>, buf=\"through the pipe\", count=16) = 16"
+  expect_regex "$tmp/show" "^\\S+ \\[$h\\] libc\\.so\\.6!close\\(fd=7<$conn>\\) = 0\$"
+  # the parent's own: the connection closed and its number taken by a file after the fork
+  expect_regex "$tmp/show" "^\\S+ \\[$parent\\] libc\\.so\\.6!close\\(fd=7<$conn>\\) = 0\$"
+  expect_line "$tmp/show" "[$parent] libc.so.6!open(pathname=\"$tmp/parent-new\", flags=O_WRONLY|O_CREAT|O_TRUNC, mode=0644) = 7<$tmp/parent-new>"
+  expect_line "$tmp/show" "[$parent] libc.so.6!read(fd=5<pipe:[read]>, buf=\"through the pipe\", count=31) = 16"
+  expect_line "$tmp/show" "[$parent] libc.so.6!write(fd=4<$tmp/log>, buf=\"the parent's log\\n\", count=17) = 17"
+  grep -F "[$h] " "$tmp/show" | grep -F "parent-new" && fail "the parent's file after the fork named in the handler"
+  # the exports name them too (the capture's FdName records)
+  "$ospy" export "$tmp/c.ospy" --format jsonl -o "$tmp/c.jsonl" 2>/dev/null || fail "export exited $?"
+  grep -F "\"pid\":$h," "$tmp/c.jsonl" | grep -F '"name":"libc.so.6::recv"' |
+    grep -qE "\"fd_name\":\"$conn\"" || { grep -F "\"pid\":$h," "$tmp/c.jsonl"; fail "the handler's recv has no fd_name in the export"; }
+  echo "fork-fd-names ($m-bit): the handler shows the listener, log, pipe ends and connection it inherited; the parent's close and reopen after the fork and the handler's own reopen stay each its own" ;;
 fds)
   # ospy started with stderr closed: the ring took descriptor 2 and the live
   # view wrote into it (the program died of SIGSEGV); the program gets its
