@@ -381,6 +381,99 @@ static ospy_conv *data_conv(ospy_streams *s, const ospy_xevent *ev, const char *
   return conv_of(s, ev, key, sock ? OSPY_CONV_SOCKET : OSPY_CONV_FD);
 }
 
+/* ---- a socket known by its descriptor's name ---- */
+
+/* The family and kind of a socket name's protocol, as the controller names
+ * sockets (capture/socknames.h: strace -yy's words, "INET" and the like for
+ * a socket whose socket() it did not see, "socket" from /proc); 0 when proto
+ * is none of them (the name is a file's, a pipe's). */
+static int socket_proto(const char *proto, size_t n, int *domain, ospy_conv_kind *kind)
+{
+  static const struct { const char *name; int domain; ospy_conv_kind kind; } protos[] = {
+    { "TCP", AF_INET, OSPY_CONV_TCP }, { "UDP", AF_INET, OSPY_CONV_UDP },
+    { "RAW", AF_INET, OSPY_CONV_SOCKET }, { "INET", AF_INET, OSPY_CONV_SOCKET },
+    { "TCPv6", AF_INET6, OSPY_CONV_TCP }, { "UDPv6", AF_INET6, OSPY_CONV_UDP },
+    { "RAWv6", AF_INET6, OSPY_CONV_SOCKET }, { "INET6", AF_INET6, OSPY_CONV_SOCKET },
+    { "UNIX", AF_UNIX, OSPY_CONV_UNIX }, { "UNIX-STREAM", AF_UNIX, OSPY_CONV_UNIX },
+    { "UNIX-DGRAM", AF_UNIX, OSPY_CONV_UNIX }, { "UNIX-SEQPACKET", AF_UNIX, OSPY_CONV_UNIX },
+    { "NETLINK", 0, OSPY_CONV_SOCKET }, { "PACKET", 0, OSPY_CONV_SOCKET },
+    { "socket", 0, OSPY_CONV_SOCKET },
+  };
+  for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
+    if (strlen(protos[i].name) == n && !memcmp(protos[i].name, proto, n)) {
+      *domain = protos[i].domain;
+      *kind = protos[i].kind;
+      return 1;
+    }
+  return 0;
+}
+
+/* "127.0.0.1:80", "[::1]:443" (domain AF_INET, AF_INET6), "/run/x.sock",
+ * "@name" (AF_UNIX) into e; "?" and "" leave it unknown. */
+static void name_endpoint(const char *p, size_t n, int domain, ospy_endpoint *e)
+{
+  char text[128];
+  if (!n || n >= sizeof text || (n == 1 && p[0] == '?'))
+    return;
+  memcpy(text, p, n);
+  text[n] = 0;
+  if (domain == AF_UNIX) {
+    e->family = AF_UNIX;
+    snprintf(e->path, sizeof e->path, "%.*s", (int)sizeof e->path - 1, text);
+    return;
+  }
+  char *colon = strrchr(text, ':'), *end;
+  if (!colon || (domain != AF_INET && domain != AF_INET6))
+    return;
+  *colon = 0;
+  unsigned long port = strtoul(colon + 1, &end, 10);
+  char *host = text;
+  if (domain == AF_INET6 && host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
+    host++;
+    colon[-1] = 0;
+  }
+  if (*end || port > 65535 || inet_pton(domain, host, e->addr) != 1)
+    return;
+  e->family = domain;
+  e->port = (uint16_t)port;
+}
+
+/* A socket conversation the capture saw no call make (a forked child's
+ * copy of its parent's socket, one made by code not hooked) takes what its
+ * descriptor's name says: "TCP:[127.0.0.1:8000->127.0.0.1:45678]", the
+ * name ospy show prints. 0 when the name is no socket's. */
+static int conv_from_name(ospy_conv *c, const char *name)
+{
+  const char *bracket = strstr(name, ":[");
+  size_t plen = bracket ? (size_t)(bracket - name) : strlen(name);
+  int domain;
+  ospy_conv_kind kind;
+  if (!socket_proto(name, plen, &domain, &kind))
+    return 0;
+  c->kind = kind;
+  c->domain = domain;
+  size_t len = bracket ? strlen(bracket + 2) : 0;
+  if (!len || bracket[2 + len - 1] != ']')
+    return 1;
+  const char *in = bracket + 2, *arrow = strstr(in, "->"); /* (local->peer, or local) */
+  size_t inlen = len - 1;
+  if (arrow && arrow < in + inlen) {
+    name_endpoint(in, (size_t)(arrow - in), domain, &c->local);
+    name_endpoint(arrow + 2, inlen - (size_t)(arrow + 2 - in), domain, &c->remote);
+  } else {
+    name_endpoint(in, inlen, domain, &c->local);
+  }
+  return 1;
+}
+
+/* Whether nothing but its descriptor is known of c: a conversation a data
+ * call started. */
+static int unknown_descriptor(const ospy_conv *c)
+{
+  return (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_SOCKET) && !c->domain &&
+         !c->local.family && !c->remote.family && !c->name[0];
+}
+
 /* First data: a number, and a TLS session's addresses from its socket. */
 static int number(ospy_streams *s, ospy_conv *c)
 {
@@ -388,10 +481,13 @@ static int number(ospy_streams *s, ospy_conv *c)
     return -1;
   s->byid[s->nids++] = c;
   c->id = (uint32_t)s->nids;
-  const char *name = !c->name[0] && (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_FILE) &&
-                             s->cb.fd_name
+  int unknown = unknown_descriptor(c);
+  const char *name = !c->name[0] && (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_FILE ||
+                                     unknown) && s->cb.fd_name
                          ? s->cb.fd_name(s->cb.user, c->pid, c->fd) : NULL;
-  if (name)
+  if (name && unknown && conv_from_name(c, name))
+    name = NULL; /* (a socket: its addresses, no path) */
+  if (name && c->kind != OSPY_CONV_SOCKET)
     snprintf(c->name, sizeof c->name, "%s", name);
   const ospy_conv *sock = c->kind == OSPY_CONV_TLS && c->fd >= 0
                               ? find_open(s, c->pid, 0, c->fd) : NULL;

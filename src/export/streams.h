@@ -15,7 +15,9 @@
  *   datagram's length), and on TCP nothing (the data was discarded).
  * - keys: (pid, fd) for sockets and descriptors, (pid, SSL*) for TLS.
  * - lifecycle: socket, socketpair, accept(4), open(at)(64), creat and a
- *   descriptor first seen in a data call start a conversation on that fd;
+ *   descriptor first seen in a data call start a conversation on that fd
+ *   (the latter with the kind and addresses its name says, fd_name below,
+ *   when that names a socket: a forked child's copy of its parent's);
  *   close (and SSL_free) ends it, so a descriptor closed and reused starts a
  *   new one. Addresses come from connect, bind, accept, getsockname,
  *   getpeername, sendto, recvfrom and msg_name; a TLS session takes its
@@ -86,7 +88,8 @@ typedef struct ospy_streams_cb {
   void *user;
   /* Optional: what a descriptor refers to now (the capture's FdName
    * records, as show names it), or NULL; names a file or descriptor
-   * conversation no open() named at its first data (a program's stdout). */
+   * conversation no open() named at its first data (a program's stdout),
+   * and gives a socket no recorded call made its kind and addresses. */
   const char *(*fd_name)(void *user, uint32_t pid, int64_t fd);
 } ospy_streams_cb;
 

@@ -1972,8 +1972,9 @@ fork-fd-names|fork-fd-names-i386)
   # parent's close of the connection and its open that takes the number
   # again right after the fork (often drained before the child's start) are
   # the parent's alone; the handler's close and reopen of 4 rename its 4
-  # only, the parent's later write to 4 keeps the log's name; the exports
-  # name them too
+  # only, the parent's later write to 4 keeps the log's name; `ospy streams`
+  # lists the handler's connection with its addresses (it was `socket ? -> ?`)
+  # and its log by path
   m=64
   if [ "$case_name" = fork-fd-names-i386 ]; then
     m=32
@@ -2011,11 +2012,15 @@ fork-fd-names|fork-fd-names-i386)
   expect_line "$tmp/show" "[$parent] libc.so.6!read(fd=5<pipe:[read]>, buf=\"through the pipe\", count=31) = 16"
   expect_line "$tmp/show" "[$parent] libc.so.6!write(fd=4<$tmp/log>, buf=\"the parent's log\\n\", count=17) = 17"
   grep -F "[$h] " "$tmp/show" | grep -F "parent-new" && fail "the parent's file after the fork named in the handler"
+  "$ospy" streams "$tmp/c.ospy" >"$tmp/streams" || fail "streams exited $?"
+  expect_regex "$tmp/streams" "^#[0-9]+ +$h +fd=7 +tcp +127\\.0\\.0\\.1:$port -> 127\\.0\\.0\\.1:[0-9]+ +4 bytes out, 4 in\$"
+  expect_regex "$tmp/streams" "^#[0-9]+ +$h +fd=4 +fd +$tmp/log +4 bytes out, 0 in\$"
+  expect_regex "$tmp/streams" "^#[0-9]+ +$h +fd=1 +fd +pipe:\\[write\\] +16 bytes out, 0 in\$"
   # the exports name them too (the capture's FdName records)
   "$ospy" export "$tmp/c.ospy" --format jsonl -o "$tmp/c.jsonl" 2>/dev/null || fail "export exited $?"
   grep -F "\"pid\":$h," "$tmp/c.jsonl" | grep -F '"name":"libc.so.6::recv"' |
     grep -qE "\"fd_name\":\"$conn\"" || { grep -F "\"pid\":$h," "$tmp/c.jsonl"; fail "the handler's recv has no fd_name in the export"; }
-  echo "fork-fd-names ($m-bit): the handler shows the listener, log, pipe ends and connection it inherited; the parent's close and reopen after the fork and the handler's own reopen stay each its own" ;;
+  echo "fork-fd-names ($m-bit): the handler shows the listener, log, pipe ends and connection it inherited; the parent's close and reopen after the fork and the handler's own reopen stay each its own; streams lists the handler's connection with its addresses" ;;
 fds)
   # ospy started with stderr closed: the ring took descriptor 2 and the live
   # view wrote into it (the program died of SIGSEGV); the program gets its

@@ -4,7 +4,7 @@
  * TCP over IPv6, a descriptor closed and reused, bytes not recorded, UDP
  * with sendto/recvfrom, a TLS session over a connected socket, a plain fd;
  * a socketpair's unnamed ends; both ends of connections in one process
- * (BOTH-ENDS.pcapng).
+ * (BOTH-ENDS.pcapng); descriptors known only by their names.
  * check_unit.sh then reads both files with tshark. */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -337,6 +337,54 @@ static void check_socketpair(void)
   ospy_streams_free(s);
 }
 
+/* Descriptors no recorded call made (a forked child's copies of its
+ * parent's: the capture names them after the parent's calls) take what
+ * their names say: a socket's kind and addresses (they were `socket ? -> ?`),
+ * a file's path. */
+static const char *fd_names(void *user, uint32_t pid, int64_t fd)
+{
+  static const char *const names[] = {
+    [7] = "TCP:[127.0.0.1:8000->127.0.0.1:45678]", [8] = "UDPv6:[[::1]:53->[2001:db8::1]:5353]",
+    [9] = "UNIX-STREAM:[->/run/x.sock]", [10] = "/var/log/x.log", [11] = "pipe:[write]",
+    [12] = "TCP", [13] = "socket:[4711]", [14] = "TCP:[127.0.0.1:8000->?]", [3] = "UDP:[1.2.3.4:5]",
+  };
+  (void)user;
+  return pid == 42 && fd >= 0 && fd < (int64_t)(sizeof names / sizeof *names) ? names[fd] : NULL;
+}
+
+static void check_named_descriptors(void)
+{
+  ospy_streams_cb cb = { .fd_name = fd_names };
+  ospy_streams *s = ospy_streams_new(&cb);
+  fd_call(feed, s, "recv", 7, 1, "ping", 4, 4);
+  fd_call(feed, s, "send", 8, 0, "q", 1, 1);
+  fd_call(feed, s, "read", 9, 1, "r", 1, 1);
+  fd_call(feed, s, "write", 10, 0, "log", 3, 3);
+  fd_call(feed, s, "write", 11, 0, "p", 1, 1);
+  fd_call(feed, s, "send", 12, 0, "t", 1, 1);
+  fd_call(feed, s, "read", 13, 1, "s", 1, 1);
+  fd_call(feed, s, "write", 14, 0, "w", 1, 1);
+  /* made by a recorded call: what the calls said, not the name */
+  socket_call(feed, s, "AF_INET6", "SOCK_STREAM", 3);
+  connect_call(feed, s, 3, AF_INET6, "::1", 8080);
+  fd_call(feed, s, "send", 3, 0, "x", 1, 1);
+  ospy_streams_finish(s);
+  CHECK(ospy_streams_count(s) == 9);
+  expect_conv(s, 1, OSPY_CONV_TCP, 7, "127.0.0.1:8000", "127.0.0.1:45678", 0, 4);
+  expect_conv(s, 2, OSPY_CONV_UDP, 8, "[::1]:53", "[2001:db8::1]:5353", 1, 0);
+  expect_conv(s, 3, OSPY_CONV_UNIX, 9, "?", "/run/x.sock", 0, 1);
+  expect_conv(s, 4, OSPY_CONV_FD, 10, "?", "?", 3, 0);
+  CHECK(!strcmp(ospy_streams_get(s, 4)->name, "/var/log/x.log"));
+  expect_conv(s, 5, OSPY_CONV_FD, 11, "?", "?", 1, 0);
+  CHECK(!strcmp(ospy_streams_get(s, 5)->name, "pipe:[write]"));
+  expect_conv(s, 6, OSPY_CONV_TCP, 12, "?", "?", 1, 0);
+  expect_conv(s, 7, OSPY_CONV_SOCKET, 13, "?", "?", 0, 1);
+  CHECK(!ospy_streams_get(s, 7)->name[0]);
+  expect_conv(s, 8, OSPY_CONV_TCP, 14, "127.0.0.1:8000", "?", 1, 0);
+  expect_conv(s, 9, OSPY_CONV_TCP, 3, "?", "[::1]:8080", 1, 0);
+  ospy_streams_free(s);
+}
+
 static void export_one(const ospy_xevent *ev, void *data)
 {
   CHECK(ospy_export_write(data, ev) == 0);
@@ -378,6 +426,7 @@ int main(int argc, char **argv)
   check_streams();
   check_socketpair();
   check_both_ends_streams();
+  check_named_descriptors();
   write_pcapng(argv[1], scenario);
   write_pcapng(argv[2], both_ends);
   fprintf(stderr, failures ? "%d check(s) failed\n" : "streams: all checks passed\n", failures);
