@@ -554,7 +554,7 @@ X
   "$ospy" show "$cap" > "$work/show"
   [ "$(grep -c 'execv(pathname="/nonexistent/program") = -1 ENOENT' "$work/show")" = 1 ] &&
     [ "$(grep -c 'execve(pathname="/nonexistent/program") = -1 ENOENT' "$work/show")" = 1 ] &&
-    [ "$(grep -c 'exec' "$work/show")" = 2 ] || { cat "$work/show" >&2; fail "nested execs: not once each"; }
+    [ "$(grep -c '!exec[a-z]*(' "$work/show")" = 2 ] || { cat "$work/show" >&2; fail "nested execs: not once each"; }
   # a thread ending with pthread_exit inside a hooked call: that call is
   # recorded as not returning
   "$ospy" capture -q -f ospy_test_thread_exit -o "$cap" -- "$target" 1 0 texit > "$work/out" 2>&1 ||
