@@ -47,6 +47,12 @@ int ospy_agent_consumer_alive(void);
 /* Reserves a record of size bytes (multiple of 8) with its header filled;
  * NULL when dropped (counted as lost) or recording stopped. */
 void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token);
+/* The same in the ring's lane of thread lane_tid (0: this thread's), never
+ * dropped (--lossy: it waits for room): a record that a later one of that
+ * thread settles (a call pending at an exec, which returns when the exec
+ * fails) must reach the controller first. */
+void *ospy_agent_record_begin_in(uint16_t type, uint32_t size, uint64_t ts, uint32_t lane_tid,
+                                 uint64_t *token);
 void ospy_agent_record_end(uint64_t token);
 
 /* messages and process/module events (init paths, but allocation free) */

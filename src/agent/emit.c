@@ -61,6 +61,12 @@ int ospy_agent_consumer_alive(void)
 
 void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token)
 {
+  return ospy_agent_record_begin_in(type, size, ts, 0, token);
+}
+
+void *ospy_agent_record_begin_in(uint16_t type, uint32_t size, uint64_t ts, uint32_t lane_tid,
+                                 uint64_t *token)
+{
   ospy_agent *a = &ospy_agent_g;
   if (!a->active)
     return NULL;
@@ -73,10 +79,11 @@ void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_
   }
   /* --lossy drops calls; process starts and ends, modules and messages are
    * rare and say what the calls mean: they wait for room */
-  int lossy = a->lossy && type == OSPY_EV_CALL;
-  ospy_event_hdr *h = ospy_ring_reserve(&a->ring, ospy_agent_tid(), size, lossy, token,
-                                        type == OSPY_EV_CALL ? ospy_agent_consumer_alive
-                                                             : controller_alive);
+  int lossy = a->lossy && type == OSPY_EV_CALL && !lane_tid;
+  ospy_event_hdr *h = ospy_ring_reserve_in(&a->ring, lane_tid ? lane_tid : ospy_agent_tid(),
+                                           ospy_agent_tid(), size, lossy, token,
+                                           type == OSPY_EV_CALL ? ospy_agent_consumer_alive
+                                                                : controller_alive);
   if (!h) {
     if (a->active && type == OSPY_EV_CALL)
       ospy_ring_count_lost(&a->ring, a->pid, ospy_agent_tid());

@@ -631,6 +631,7 @@ static bool hides_call(void *user_data)
 }
 
 static void report_nested_hidden(bool name_modules, bool at_exec);
+static void record_pending_at_exec(ospy_invocation *inv, void *unused);
 
 /* A call left out by its function's logNested="false": counted (one
  * increment, atomic: threads share the hook), so that the end of the
@@ -675,6 +676,9 @@ static void on_enter(ospy_invocation *inv)
     if (h->internal >= INTERNAL_EXECVE) {
       report_nested_hidden(true, true); /* (a successful exec ends this program's counts) */
       exec_enter(inv, h->internal);
+      /* (not in a vfork child: its parent's calls go on) */
+      if (ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
+        ospy_interceptor_show_pending_at_exec(inv, record_pending_at_exec, NULL);
     }
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
@@ -763,6 +767,10 @@ typedef struct call_end {
   uint64_t retval;
   int err;
   uint32_t pid, tid; /* 0: the agent's (a vfork child is not) */
+  /* 0: written in this thread's lane of the ring (dropped when full with
+   * --lossy); else in that thread's, never dropped: a call recorded
+   * tentatively at an exec, whose own record follows there if it returns */
+  uint32_t lane_tid;
 } call_end;
 
 static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note *note,
@@ -849,7 +857,7 @@ static void write_record(inline_hook *h, ospy_invocation *inv, const enter_note 
   uint32_t body = note->nbt * 8 + note->enter_len + leave_len;
   uint32_t size = ospy_event_align(sizeof(ospy_event_call) + body);
   uint64_t tok;
-  ospy_event_call *c = ospy_agent_record_begin(OSPY_EV_CALL, size, note->ts, &tok);
+  ospy_event_call *c = ospy_agent_record_begin_in(OSPY_EV_CALL, size, note->ts, end->lane_tid, &tok);
   if (!c)
     return;
   ospy_copy(c + 1, frame + STATE_BYTES, (size_t)note->nbt * 8 + note->enter_len);
@@ -993,6 +1001,41 @@ static void on_abandon(ospy_invocation *inv)
     write_record(h, inv, note, frame, NULL, 0, &end);
   note->skip = 1;
   frame_free(a, note->frame_off, note->frame_len);
+}
+
+/* A call pending when its process execs (this thread's outside the exec,
+ * or another thread's): if the exec succeeds it never returns, the other
+ * threads ended by the kernel where they are (a read blocked on a pipe was
+ * neither recorded nor counted). Whether it does is not known here, and
+ * not afterwards either: the image that would know is gone. So it is
+ * recorded now as an exec is, tentatively (NO_RETURN, held by the
+ * controller until the process's new image starts or it ends: then
+ * written `= ?`), its frame kept: if the exec fails the call goes on and
+ * its leave writes its ordinary record, which replaces the held one (in
+ * the call's own thread's lane, after it). Once per call: execvp's tries. */
+static void record_pending_at_exec(ospy_invocation *inv, void *unused)
+{
+  inline_hook *h = ospy_invocation_user_data(inv);
+  enter_note *note = ospy_invocation_scratch(inv);
+  (void)unused;
+  if (h->internal || note->skip || note->tentative)
+    return;
+  uint32_t tid = ospy_invocation_thread_id(inv);
+  call_end end = { .flags = OSPY_CALL_F_NO_RETURN | OSPY_CALL_F_TENTATIVE, .lane_tid = tid };
+  thread_area *a = tls_area;
+  if (!ospy_invocation_on_current_thread(inv)) {
+    void **slot = ospy_invocation_thread_slot(inv, OSPY_AGENT_SLOT_FRAMES);
+    a = slot ? *slot : NULL;
+    end.pid = ospy_agent_g.pid;
+    end.tid = tid;
+  }
+  if (!a || note->frame_off > a->top || a->top - note->frame_off < note->frame_len)
+    return; /* a frame that thread was still writing */
+  uint8_t *frame = a->data + note->frame_off;
+  if (!logs_unreturned(h, inv, frame))
+    return;
+  write_record(h, inv, note, frame, NULL, 0, &end);
+  note->tentative = 1;
 }
 
 static void after_module_call(bool may_wait);

@@ -554,7 +554,13 @@ uint32_t ospy_ring_max_record(const ospy_ring *r)
 void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy,
                         uint64_t *token, int (*alive)(void))
 {
-  uint32_t lane = tid & (r->lanes - 1); /* lanes: 1, 2 or 4 */
+  return ospy_ring_reserve_in(r, tid, tid, rec_size, lossy, token, alive);
+}
+
+void *ospy_ring_reserve_in(ospy_ring *r, uint32_t lane_tid, uint32_t tid, uint32_t rec_size,
+                           int lossy, uint64_t *token, int (*alive)(void))
+{
+  uint32_t lane = lane_tid & (r->lanes - 1); /* lanes: 1, 2 or 4 */
   ospy_ring_lane *l = &r->ctl->lane[lane];
   uint8_t *data = r->data + (size_t)lane * (r->mask + 1);
   uint64_t slot = (SLOT_HDR + (uint64_t)rec_size + SLOT_HDR - 1) & ~(uint64_t)(SLOT_HDR - 1);

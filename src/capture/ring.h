@@ -194,6 +194,11 @@ uint32_t ospy_ring_max_record(const ospy_ring *r);
  * called while waiting for room: returning 0 makes the wait give up. */
 void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy,
                         uint64_t *token, int (*alive)(void));
+/* The same in the lane of thread lane_tid, for a record about that thread
+ * written by thread tid (the writer its claim names): it comes before
+ * whatever lane_tid writes after it, as the lanes keep their order. */
+void *ospy_ring_reserve_in(ospy_ring *r, uint32_t lane_tid, uint32_t tid, uint32_t rec_size,
+                           int lossy, uint64_t *token, int (*alive)(void));
 void ospy_ring_commit(ospy_ring *r, uint64_t token);
 /* Wakes a sleeping consumer now (commit alone wakes it at a quarter full). */
 void ospy_ring_wake(ospy_ring *r);

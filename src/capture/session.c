@@ -1,5 +1,6 @@
 /* Controller drain loop pieces; see session.h. */
 #include "capture/session.h"
+#include "capture/array_grow.h"
 #include "capture/reader.h"
 
 #include <errno.h>
@@ -26,7 +27,9 @@ int ospy_session_init(ospy_session *s)
 void ospy_session_free(ospy_session *s)
 {
   while (s->nheld)
-    free(s->held[--s->nheld]);
+    free(s->held[--s->nheld].rec);
+  free(s->held);
+  s->held = NULL;
   ospy_lost_track_free(&s->lost_track);
   ospy_replay_free(&s->replay);
   free(s->buf);
@@ -141,40 +144,63 @@ static int emit(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtrack_t
   return r;
 }
 
+/* Held record i leaves the list (the others keep their order): written
+ * when keep (it did not return: NO_RETURN, as recorded), else dropped. */
 static void unhold(ospy_session *s, unsigned i, int keep)
 {
-  ospy_event_hdr *h = s->held[i];
-  ospy_fdtrack_times times = s->held_times[i];
-  s->held[i] = s->held[--s->nheld];
-  s->held_times[i] = s->held_times[s->nheld];
+  ospy_session_held h = s->held[i];
+  memmove(&s->held[i], &s->held[i + 1], (s->nheld - i - 1) * sizeof s->held[0]);
+  s->nheld--;
   if (keep)
-    emit(s, h, &times); /* it did not return: NO_RETURN, as recorded */
-  free(h);
+    emit(s, h.rec, &h.times);
+  free(h.rec);
 }
 
-/* What rec says about the held exec calls: the call's own record (the exec
- * failed and returned: it replaces the held one), or a new image
- * (ProcessStart) or the end of the same process (it succeeded: the held one
- * is written). Other records of the thread (calls nested in the exec) leave
- * it held. */
-static void settle_held(ospy_session *s, const ospy_event_hdr *rec)
+/* What rec says about the held calls: the call's own record (the exec
+ * failed and the call returned: it replaces the held one, found by thread,
+ * hook and entry time by the agent's clock, the same in both records), or
+ * a new image (ProcessStart) or the end of the same process (the exec
+ * succeeded, or the call never returned: the held one is written, in the
+ * order held). Other records of the thread (calls nested in the exec)
+ * leave it held. */
+static void settle_held(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtrack_times *times)
 {
-  for (unsigned i = s->nheld; i-- > 0;) {
-    const ospy_event_call *h = (const ospy_event_call *)s->held[i];
-    if (h->h.pid != rec->pid)
-      continue;
-    if (rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT) {
+  int ends = rec->type == OSPY_EV_PROCESS_START || rec->type == OSPY_EV_PROCESS_EXIT;
+  const ospy_event_call *c = (const ospy_event_call *)rec;
+  if (!ends && !(rec->type == OSPY_EV_CALL && (c->h.flags & OSPY_CALL_F_SUPERSEDES)))
+    return;
+  for (unsigned i = 0; i < s->nheld;) {
+    const ospy_event_call *h = (const ospy_event_call *)s->held[i].rec;
+    if (h->h.pid == rec->pid && ends) {
       unhold(s, i, 1);
       continue;
     }
-    /* (not matched by time: the two may be converted from TSC at different drains) */
-    const ospy_event_call *c = (const ospy_event_call *)rec;
-    if (rec->type == OSPY_EV_CALL && h->h.tid == rec->tid &&
-        (c->h.flags & OSPY_CALL_F_SUPERSEDES) && c->hook == h->hook) {
+    if (h->h.pid == rec->pid && h->h.tid == rec->tid && c->hook == h->hook &&
+        s->held[i].times.enter == times->enter) {
       unhold(s, i, 0);
-      return; /* one record replaces one held call: the innermost of that hook */
+      return; /* one record replaces one held call */
     }
+    i++;
   }
+}
+
+/* At most this many calls held at once: a target writing tentative records
+ * without end cannot make the controller grow without bound (the oldest is
+ * written as it is). */
+#define HELD_MAX 4096u
+
+static void hold(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtrack_times *times)
+{
+  ospy_event_hdr *copy = malloc(rec->size);
+  if (!copy || ospy_array_grow((void **)&s->held, &s->held_cap, s->nheld, sizeof s->held[0]) < 0) {
+    free(copy);
+    emit(s, rec, times); /* (out of memory: as it is) */
+    return;
+  }
+  if (s->nheld == HELD_MAX)
+    unhold(s, 0, 1);
+  memcpy(copy, rec, rec->size);
+  s->held[s->nheld++] = (ospy_session_held){ copy, *times };
 }
 
 /* times: rec's by the agent's clock (NULL: the record's own, not converted). */
@@ -184,17 +210,10 @@ static int add_timed(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtr
   if (!times)
     times = &own;
   if (s->nheld)
-    settle_held(s, rec);
+    settle_held(s, rec, times);
   if (rec->type == OSPY_EV_CALL && (rec->flags & OSPY_CALL_F_TENTATIVE)) {
-    ospy_event_hdr *copy = malloc(rec->size);
-    if (copy) {
-      if (s->nheld == sizeof s->held / sizeof s->held[0])
-        unhold(s, 0, 1);
-      memcpy(copy, rec, rec->size);
-      s->held_times[s->nheld] = *times;
-      s->held[s->nheld++] = copy;
-      return 0;
-    }
+    hold(s, rec, times);
+    return 0;
   }
   return emit(s, rec, times);
 }

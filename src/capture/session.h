@@ -19,6 +19,12 @@
 #include "capture/tscclock.h"
 #include "plan/plan.h"
 
+/* A call held back from the capture (ospy_session.held). */
+typedef struct ospy_session_held {
+  ospy_event_hdr *rec;
+  ospy_fdtrack_times times; /* by the agent's clock */
+} ospy_session_held;
+
 typedef struct ospy_session {
   ospy_ring ring;
   ospy_capfile_writer *file;
@@ -40,10 +46,11 @@ typedef struct ospy_session {
   uint32_t agent_exits[64]; /* pids whose ProcessExit an agent wrote (most recent 64) */
   int32_t agent_exit_codes[64]; /* ... and how each ended: a shell's exit code */
   unsigned n_agent_exits;
-  /* exec calls recorded at entry (OSPY_CALL_F_TENTATIVE), held until their
-   * thread or process shows whether they returned */
-  ospy_event_hdr *held[16];
-  ospy_fdtrack_times held_times[16]; /* their times by the agent's clock */
+  /* calls recorded tentatively (OSPY_CALL_F_TENTATIVE: an exec at its
+   * entry, the calls pending in its process then), held until their thread
+   * or process shows whether they returned; in the order they came */
+  ospy_session_held *held;
+  size_t held_cap;
   unsigned nheld;
   ospy_lost_track lost_track; /* drops found in the lost counters, waiting for their place */
   ospy_replay replay; /* the records a later chunk needs, repeated at its start (replay.h) */

@@ -195,6 +195,17 @@ int ospy_interceptor_abandon_thread(void);
  * runs: should one of the calls return before the end after all, its
  * listeners' on_leave is not called. Returns how many calls were given up. */
 int ospy_interceptor_abandon_other_threads(void);
+/* From the callback of an exec (the program image is about to be replaced):
+ * the calls pending outside it, this thread's and every other thread's,
+ * end with the image if the exec succeeds (the kernel ends the other
+ * threads). Each is shown to fn, outermost first, once per listener that
+ * saw its enter, with its scratch and that thread's invocation (as the
+ * abandon handler gets it: no CPU context); none is given up: if the exec
+ * fails they return as usual, their on_leave runs. Another thread waits
+ * meanwhile before it enters or leaves a hooked call; one that is inside
+ * the interceptor or a callback at that moment is left alone. */
+typedef void (*ospy_pending_fn)(ospy_invocation *inv, void *data);
+void ospy_interceptor_show_pending_at_exec(ospy_invocation *inv, ospy_pending_fn fn, void *data);
 /* From the reentry handler, for a call that ends the process made while the
  * calling thread was busy (a stack overflow inside a callback, caught by the
  * program's handler on an alternate stack, which calls _exit): the thread's

@@ -99,9 +99,15 @@ typedef struct ospy_invocation_entry {
 #define OSPY_ENTRY_ABANDONED 2u /* reported to the abandon handler: no on_leave */
 #define OSPY_ENTRY_WALKED 4u /* restored for a stack walk (backtrace), armed again after it */
 
+/* A thread state's busy word: 0, 1 (its owner is inside the interceptor or
+ * a callback), or OSPY_BUSY_LENT: another thread reads its pending calls
+ * (process_end.c), and the owner waits for it to give the state back before
+ * it enters or leaves a hooked call (ospy_thread_state_wait_returned). */
+#define OSPY_BUSY_LENT 2u
+
 typedef struct ospy_thread_state {
   volatile pid_t owner;  /* tid of the owning thread, 0 when free */
-  uint32_t busy;         /* inside the interceptor or a callback */
+  uint32_t busy;         /* inside the interceptor or a callback; OSPY_BUSY_LENT */
   uint32_t ignored;      /* ospy_interceptor_ignore_current_thread nesting */
   int *errno_ptr;
   unsigned depth;
@@ -143,6 +149,9 @@ static inline ospy_thread_state *ospy_thread_state_peek(void) { return ospy_tls_
 void ospy_thread_state_after_fork(void);
 /* Calls fn for the state of every other thread of the process that exists. */
 void ospy_thread_states_foreach_other(void (*fn)(ospy_thread_state *s, void *data), void *data);
+/* The owner's side of OSPY_BUSY_LENT: sleeps while another thread holds ts;
+ * whether it had to. */
+bool ospy_thread_state_wait_returned(ospy_thread_state *ts);
 
 /* invocation.c: entry k of ts will never reach on_leave (longjmp, exception,
  * abandon_outer): tells the abandon handler once (when report is set). */

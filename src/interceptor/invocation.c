@@ -171,6 +171,7 @@ int ospy_interceptor_abandon_thread(void) {
   ospy_thread_state *ts = ospy_thread_state_peek();
   if (!ts)
     return 0;
+  (void)ospy_thread_state_wait_returned(ts); /* (lent for an exec or the process's end) */
   if (ts->busy || ts->ignored)
     return -1;
   ts->busy = 1;
@@ -202,9 +203,20 @@ static void report_reentry(ospy_hook *hook, const ospy_thread_state *ts, unsigne
   }
 }
 
+/* Whether ts, busy or ignored, is free for its owner after all: it was only
+ * lent to another thread (process_end.c), which gave it back. */
+static bool taken_back(ospy_thread_state *ts) {
+  if (!ts)
+    return false;
+  while (ospy_thread_state_wait_returned(ts))
+    if (!(__atomic_load_n(&ts->busy, __ATOMIC_ACQUIRE) | ts->ignored))
+      return true;
+  return false;
+}
+
 uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   ospy_thread_state *ts = ospy_thread_state_get();
-  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0)) {
+  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0) && !taken_back(ts)) {
     if (ts)
       /* busy: made by a signal handler that interrupted a callback (or by a
        * callback), nested in none of the calls pending below the signal */
@@ -348,6 +360,10 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
     OSPY_CTX_IP(ctx) = ret;
     return ret;
   }
+  /* another thread reading our pending calls (an exec): the entry and its
+   * scratch are ours again, and what it wrote there seen, once it is done */
+  if (__builtin_expect(__atomic_load_n(&ts->busy, __ATOMIC_RELAXED) == OSPY_BUSY_LENT, 0))
+    (void)ospy_thread_state_wait_returned(ts);
   ospy_invocation_entry *e = &ts->stack[k], moved;
   bool above = (unsigned)k + 1 < ts->depth; /* rare: longjmp, exception, coroutine */
   if (above) {

@@ -3,35 +3,95 @@
  * fatal signal) stops them wherever they are, and the calls they have
  * pending never return. The thread that ends the process gives them up on
  * their behalf, so that their listeners can say so (a thread blocked in a
- * read at exit: `read(...) = ?`, as strace's "unfinished").
+ * read at exit: `read(...) = ?`, as strace's "unfinished"). An exec ends
+ * them as well, when it succeeds: the thread that execs shows them to its
+ * listener first, without giving them up (the exec may fail, and they
+ * return after all).
  *
- * Another thread's state is taken by setting its busy flag, atomically and
- * only when clear: while it is set, that thread's hooked calls run their
- * originals unseen and its returns through the leave thunk only restore
- * the return address, so the two threads never run callbacks on one state.
- * (The owner sets the flag with a plain store after testing it: in that
- * two-instruction window both may run. The process is ending; the worst
+ * Another thread's state is borrowed by setting its busy flag to
+ * OSPY_BUSY_LENT, atomically and only when clear: while it is lent, that
+ * thread waits before it enters or leaves a hooked call (a read that
+ * returns meanwhile has its leave run once the state is back, and sees
+ * what the lender wrote into its scratch), so the two threads never run
+ * callbacks on one state. (The owner sets the flag with a plain store
+ * after testing it: in that two-instruction window both may run. The worst
  * outcome is one call reported twice.)
  */
+#include <limits.h>
+
 #include "interceptor/interceptor_internal.h"
+#include "os/linux/os_syscall.h"
+
+static bool borrow(ospy_thread_state *s) {
+  uint32_t idle = 0;
+  return !s->ignored && s->depth > 0 &&
+         __atomic_compare_exchange_n(&s->busy, &idle, OSPY_BUSY_LENT, false, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED);
+}
+
+static void give_back(ospy_thread_state *s) {
+  __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
+  (void)ospy_os_futex_wake(&s->busy, INT_MAX); /* its owner, if it waits */
+}
+
+static unsigned pending_depth(const ospy_thread_state *s) {
+  return s->depth < OSPY_INVOCATION_MAX_DEPTH ? s->depth : OSPY_INVOCATION_MAX_DEPTH;
+}
 
 static void abandon_pending(ospy_thread_state *s, void *data) {
   int *n = data;
-  uint32_t idle = 0;
-  if (s->ignored || s->depth == 0 ||
-      !__atomic_compare_exchange_n(&s->busy, &idle, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+  if (!borrow(s))
     return;
-  unsigned depth = s->depth < OSPY_INVOCATION_MAX_DEPTH ? s->depth : OSPY_INVOCATION_MAX_DEPTH;
+  unsigned depth = pending_depth(s);
   for (unsigned k = depth; k-- > 0;)
     ospy_invocation_abandon(s, k, true);
   *n += (int)depth;
-  __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
+  give_back(s);
 }
 
 int ospy_interceptor_abandon_other_threads(void) {
   int n = 0;
   ospy_thread_states_foreach_other(abandon_pending, &n);
   return n;
+}
+
+/* Entry k of ts shown to fn, once per listener of the client's that saw its
+ * enter (as ospy_invocation_abandon reports it), not given up. */
+static void show_pending(ospy_thread_state *ts, unsigned k, ospy_pending_fn fn, void *data) {
+  ospy_invocation_entry *e = &ts->stack[k];
+  if (e->flags & OSPY_ENTRY_ABANDONED)
+    return;
+  ospy_invocation inv = { NULL, e->hook, NULL, e->scratch, e->slot, e->ret, k, true, ts };
+  for (unsigned i = 0; i < e->nentered && i < OSPY_HOOK_MAX_LISTENERS; i++) {
+    ospy_listener *l = e->entered[i];
+    if (ospy_listener_of_client(l) && l == e->hook->listeners[i] && l->active) {
+      inv.listener = l;
+      fn(&inv, data);
+    }
+  }
+}
+
+typedef struct pending_visit {
+  ospy_pending_fn fn;
+  void *data;
+} pending_visit;
+
+static void show_other_thread(ospy_thread_state *s, void *data) {
+  const pending_visit *v = data;
+  if (!borrow(s))
+    return;
+  for (unsigned k = 0, depth = pending_depth(s); k < depth; k++)
+    show_pending(s, k, v->fn, v->data);
+  give_back(s);
+}
+
+void ospy_interceptor_show_pending_at_exec(ospy_invocation *inv, ospy_pending_fn fn, void *data) {
+  ospy_thread_state *ts = inv->ts;
+  unsigned outer = inv->depth < ts->depth ? inv->depth : ts->depth;
+  for (unsigned k = 0; k < outer; k++)
+    show_pending(ts, k, fn, data);
+  pending_visit v = { fn, data };
+  ospy_thread_states_foreach_other(show_other_thread, &v);
 }
 
 /* Whether one of the listeners that saw entry e's enter counts it. */

@@ -125,6 +125,17 @@ void ospy_thread_states_foreach_other(void (*fn)(ospy_thread_state *s, void *dat
     }
 }
 
+/* The lender gives the state back in microseconds (it records a few calls)
+ * and wakes us; the timeout only bounds a wake that came before the wait. */
+bool ospy_thread_state_wait_returned(ospy_thread_state *ts) {
+  bool waited = false;
+  while (__atomic_load_n(&ts->busy, __ATOMIC_ACQUIRE) == OSPY_BUSY_LENT) {
+    (void)ospy_os_futex_wait(&ts->busy, OSPY_BUSY_LENT, 10 * 1000000L);
+    waited = true;
+  }
+  return waited;
+}
+
 /* In a forked child the only thread has a new id: keep its block its own. */
 void ospy_thread_state_after_fork(void) {
   ospy_thread_state *s = ospy_tls_state;

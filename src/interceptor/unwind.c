@@ -196,6 +196,8 @@ static void rearm_live(ospy_invocation *inv) {
  * and in ignored threads. */
 static ospy_thread_state *take_state(void) {
   ospy_thread_state *ts = ospy_thread_state_peek();
+  if (ts)
+    (void)ospy_thread_state_wait_returned(ts); /* (lent for an exec or the process's end) */
   if (!ts || (ts->busy | ts->ignored))
     return NULL;
   ts->busy = 1;

@@ -33,6 +33,43 @@ other_threads_end() { # target
   done
 }
 
+# Calls other threads have pending when the main thread execs: when the
+# exec succeeds they never return (the kernel ends those threads where they
+# are), each recorded "= ?" under its own thread, before the new image's
+# start (-F) or the end; they were neither recorded nor counted. When it
+# fails the threads go on: each read is recorded once, with its result (the
+# record made at the exec is replaced).
+other_threads_exec() { # target
+  for follow in "" -F; do
+    "$ospy" capture -q $follow -f read -o "$cap" -- "$1" 3 0 blocked exec > "$work/out" 2> "$work/err"
+    got=$?
+    [ "$got" = 0 ] || { cat "$work/err" >&2; fail "exec ${follow:-without -F}: ospy exited with $got"; }
+    grep -q '^blocked=3$' "$work/out" || fail "exec ${follow:-without -F}: the program did not run"
+    "$ospy" show "$cap" > "$work/show"
+    grep 'read(fd=3,' "$work/show" > "$work/reads"
+    [ "$(grep -c ') = ?$' "$work/reads")" = 3 ] && [ "$(wc -l < "$work/reads")" = 3 ] ||
+      { cat "$work/show" >&2; fail "exec ${follow:-without -F}: not three pending reads shown = ?"; }
+    [ "$(sed -n 's/.*\[[0-9]*:\([0-9]*\)\].*/\1/p' "$work/reads" | sort -u | wc -l)" = 3 ] ||
+      { cat "$work/reads" >&2; fail "exec ${follow:-without -F}: the reads are not in three threads of their own"; }
+    next='exited with 0'
+    [ -n "$follow" ] && next='process started (parent [0-9]*, 64-bit): true'
+    first_next=$(grep -n "$next" "$work/show" | head -1 | cut -d: -f1)
+    last_read=$(grep -n 'read(fd=3,' "$work/show" | tail -1 | cut -d: -f1)
+    [ -n "$first_next" ] && [ "$last_read" -lt "$first_next" ] ||
+      { cat "$work/show" >&2; fail "exec ${follow:-without -F}: the reads are not before '$next'"; }
+  done
+  "$ospy" capture -q -F -f read,execl -o "$cap" -- "$1" 3 0 blocked execfail > "$work/out" 2> "$work/err"
+  got=$?
+  [ "$got" = 0 ] || { cat "$work/err" >&2; fail "failed exec: ospy exited with $got"; }
+  grep -q '^returned=3$' "$work/out" || fail "failed exec: the readers did not all return: $(cat "$work/out")"
+  "$ospy" show "$cap" > "$work/show"
+  grep 'read(fd=3,' "$work/show" > "$work/reads"
+  [ "$(grep -c ') = 1$' "$work/reads")" = 3 ] && [ "$(wc -l < "$work/reads")" = 3 ] ||
+    { cat "$work/show" >&2; fail "failed exec: not three reads shown once each, = 1"; }
+  [ "$(grep -c 'execl(.*) = -1 ENOENT' "$work/show")" = 1 ] ||
+    { cat "$work/show" >&2; fail "failed exec: the execl is not there once, failed"; }
+}
+
 # A hooked recursion that overflows the stack; the program's SIGSEGV handler
 # (on an alternate stack) says how many calls it made and calls _exit(42).
 overflow_accounted() { # compiler command (cc, or cc -m32)
@@ -619,6 +656,7 @@ other-threads-end)
   # main, a fault, abort) never return: each is recorded "= ?" under its own
   # thread, as strace's "unfinished" (they were neither recorded nor counted)
   other_threads_end "$target"
+  other_threads_exec "$target"
   ;;
 abort)
   run_capture 134 -- "$target" 1 10 abort
@@ -1522,6 +1560,7 @@ i386)
   grep -q 'exit(status=3) = ?$' "$work/show" || fail "i386: exit(3) is not recorded"
   exit_inside "$work/target32"
   other_threads_end "$work/target32"
+  other_threads_exec "$work/target32"
   overflow_accounted "cc -m32"
   # a 64-bit result is edx:eax: filters see all of it, not eax alone
   "$ospy" capture -q -f lseek64 -o "$cap" -- "$work/target32" 1 1 seek > "$work/out" 2> "$work/err" ||

@@ -335,15 +335,34 @@ static int run_unfinished_child(void)
 }
 
 /* "blocked": threads that wait in read() on a pipe no one writes to while
- * the process ends (by returning, a fault or abort). */
+ * the process ends (by returning, a fault or abort), or while the main
+ * thread execs (/bin/true: their reads never return; a program that does
+ * not exist: they go on, and return once main writes to the pipe). */
 static int blocked_pipe[2];
+static int blocked_done;
 
 static void *blocked_reader(void *arg)
 {
   char c;
   (void)arg;
   (void)!read(blocked_pipe[0], &c, 1);
+  __atomic_add_fetch(&blocked_done, 1, __ATOMIC_RELEASE);
   return NULL;
+}
+
+/* After an exec that failed: each reader gets its byte, and main waits
+ * (at most 5 s) until all returned. */
+static int wake_blocked(long threads)
+{
+  for (long i = 0; i < threads; i++)
+    if (write(blocked_pipe[1], "x", 1) != 1)
+      return 95;
+  for (int i = 0; i < 500 && __atomic_load_n(&blocked_done, __ATOMIC_ACQUIRE) < threads; i++) {
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  printf("returned=%d\n", __atomic_load_n(&blocked_done, __ATOMIC_ACQUIRE));
+  return 0;
 }
 
 /* Whether n threads of this process other than the main one sleep (in their
@@ -384,6 +403,14 @@ static int end_while_blocked(long threads, const char *end)
     *(volatile int *)0 = 1;
   if (!strcmp(end, "abort"))
     abort();
+  if (!strcmp(end, "exec")) {
+    execl("/bin/true", "true", (char *)NULL);
+    return 96;
+  }
+  if (!strcmp(end, "execfail")) {
+    execl("/nonexistent/program", "program", (char *)NULL);
+    return wake_blocked(threads);
+  }
   return 0;
 }
 
