@@ -135,6 +135,10 @@ void ospy_agent_emit_module(uint16_t type, uint16_t flags, uint64_t base, uint64
 void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd, uint64_t ts_enter);
 /* A HookName record: the calls of plan hook `hook` are shown as name. */
 void ospy_agent_emit_hook_name(uint32_t hook, const char *name);
+/* -F: process pid (this one, or a vfork child) execs path, which should
+ * load the agent (why: OSPY_EXEC_WHY_* seen against it); flags
+ * OSPY_EXEC_F_RETURNED: that exec returned, or the vfork child exits. */
+void ospy_agent_emit_exec(uint32_t pid, uint16_t flags, uint32_t why, const char *path);
 
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
  * returns 1 when a module appeared. */

@@ -173,6 +173,26 @@ void ospy_agent_emit_fd_closed(uint32_t pid, int32_t fd, uint64_t ts_enter)
   ospy_agent_record_end(tok);
 }
 
+void ospy_agent_emit_exec(uint32_t pid, uint16_t flags, uint32_t why, const char *path)
+{
+  ospy_agent *a = &ospy_agent_g;
+  size_t len = strnlen(path, 1000);
+  uint64_t tok;
+  /* in the lane the new program's main thread (tid == pid) writes its
+   * ProcessStart to: this comes first */
+  ospy_event_exec *r = ospy_agent_record_begin_in(
+    OSPY_EV_EXEC, ospy_event_align(sizeof *r + len), ospy_agent_clock(), pid, &tok);
+  if (!r)
+    return;
+  r->h.flags = flags;
+  r->h.pid = pid;
+  r->h.tid = pid == a->pid ? ospy_agent_tid() : pid; /* (a vfork child's cached tid is its parent's) */
+  r->why = why;
+  r->path_len = (uint32_t)len;
+  memcpy(r + 1, path, len);
+  record_end_now(tok);
+}
+
 void ospy_agent_emit_hook_name(uint32_t hook, const char *name)
 {
   ospy_interceptor_ignore_current_thread();

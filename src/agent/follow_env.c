@@ -20,7 +20,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "capture/event.h"
@@ -196,34 +198,33 @@ void ospy_follow_env_same_class_only(void)
   same_class_only = enabled;
 }
 
-/* The first bytes of the file, read without moving a descriptor's offset:
- * how many, or -1. */
-static long read_head(int dirfd, const char *path, char *buf, size_t cap)
-{
-  long fd = dirfd;
-  if (path) {
-    fd = ospy_os_syscall(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-    if (fd < 0)
-      return -1;
-  }
-  long n = ospy_os_syscall(SYS_pread64, fd, (long)buf, (long)cap, 0, 0, 0);
-  if (path && ospy_os_sys3(SYS_close, fd, 0, 0) != 0)
-    n = -1;
-  return n;
-}
-
-/* The ELF class (ELFCLASS32 or ELFCLASS64) of what an exec of the file
- * runs, a script's interpreter (#! line) looked at in its place; 0 when
- * not known (the kernel then decides, as without ospy). */
-static int exec_class(int dirfd, const char *path)
+/* The file an exec of (dirfd, path) has the loader run: the file, or a
+ * script's interpreter (#! line); path NULL: dirfd itself (fexecve, or
+ * AT_EMPTY_PATH). An open descriptor (to close when it is not dirfd), or
+ * -1 when it cannot be read. Read without moving a descriptor's offset. */
+static int open_exec_target(int dirfd, const char *path)
 {
   char head[256], interp[sizeof head];
   for (int depth = 0; depth < 2; depth++) {
-    long n = read_head(dirfd, path, head, sizeof head - 1);
-    if (n >= 5 && !memcmp(head, ELFMAG, SELFMAG))
-      return head[EI_CLASS] == ELFCLASS32 || head[EI_CLASS] == ELFCLASS64 ? head[EI_CLASS] : 0;
-    if (n < 3 || head[0] != '#' || head[1] != '!')
-      return 0;
+    long fd = dirfd;
+    if (path) {
+      /* only a regular file: opening a FIFO or a device could block or act */
+      struct statx st;
+      if (ospy_os_syscall(SYS_statx, dirfd, (long)path, 0, STATX_TYPE, (long)&st, 0) != 0 ||
+          !S_ISREG(st.stx_mode))
+        return -1;
+      fd = ospy_os_syscall(SYS_openat, dirfd, (long)path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0,
+                           0, 0);
+      if (fd < 0)
+        return -1;
+    }
+    long n = ospy_os_syscall(SYS_pread64, fd, (long)head, (long)sizeof head - 1, 0, 0, 0);
+    if (n >= 0 && (n < 3 || head[0] != '#' || head[1] != '!'))
+      return (int)fd;
+    if (path)
+      (void)ospy_os_sys3(SYS_close, fd, 0, 0);
+    if (n < 0)
+      return -1;
     head[n] = 0;
     const char *p = head + 2 + strspn(head + 2, " \t");
     size_t len = strcspn(p, " \t\n");
@@ -232,7 +233,23 @@ static int exec_class(int dirfd, const char *path)
     dirfd = AT_FDCWD;
     path = interp;
   }
-  return 0;
+  return -1;
+}
+
+/* The ELF class (ELFCLASS32 or ELFCLASS64) of what an exec of the file
+ * runs; 0 when not known (the kernel then decides, as without ospy). */
+static int exec_class(int dirfd, const char *path)
+{
+  int fd = open_exec_target(dirfd, path);
+  if (fd < 0)
+    return 0;
+  unsigned char ident[EI_NIDENT];
+  long n = ospy_os_syscall(SYS_pread64, fd, (long)ident, sizeof ident, 0, 0, 0);
+  if (fd != dirfd && ospy_os_sys3(SYS_close, fd, 0, 0) != 0)
+    n = -1;
+  if (n < EI_CLASS + 1 || memcmp(ident, ELFMAG, SELFMAG))
+    return 0;
+  return ident[EI_CLASS] == ELFCLASS32 || ident[EI_CLASS] == ELFCLASS64 ? ident[EI_CLASS] : 0;
 }
 
 /* Whether the program an exec runs is of this agent's architecture, or
@@ -255,16 +272,111 @@ static int same_class(const ospy_exec_file *file)
   return 0;
 }
 
-uintptr_t ospy_follow_env_fix(uintptr_t envp, const ospy_exec_file *file)
+uintptr_t ospy_follow_env_fix(uintptr_t envp, const ospy_exec_file *file, int *followed)
 {
+  *followed = 0;
   if (!enabled)
     return envp;
   if (same_class_only && !same_class(file))
     return envp;
   drop_last_copy(); /* an earlier exec of this thread failed, or a vfork child's succeeded */
   env_scan s;
-  if (scan(envp, &s) < 0 || (s.ring && s.agent))
+  if (scan(envp, &s) < 0)
     return envp; /* unreadable: the kernel will say EFAULT */
+  if (s.ring && s.agent) {
+    *followed = 1;
+    return envp;
+  }
   uintptr_t copy = build(envp, &s);
+  *followed = copy != 0;
   return copy ? copy : envp;
+}
+
+/* Set-user-ID or set-group-ID for another user than ours, or with file
+ * capabilities: the kernel runs it in secure mode (AT_SECURE), where the
+ * loader ignores a preload named by its path. */
+static int runs_secure(int fd)
+{
+  struct statx st;
+  if (ospy_os_syscall(SYS_statx, fd, (long)"", AT_EMPTY_PATH, STATX_MODE | STATX_UID | STATX_GID,
+                      (long)&st, 0) != 0)
+    return 0;
+  if ((st.stx_mode & S_ISUID) && st.stx_uid != (uint32_t)geteuid())
+    return 1;
+  if ((st.stx_mode & S_ISGID) && st.stx_gid != (uint32_t)getegid())
+    return 1;
+  char caps[64];
+  return geteuid() != 0 &&
+         ospy_os_syscall(SYS_fgetxattr, fd, (long)"security.capability", (long)caps, sizeof caps, 0,
+                         0) > 0;
+}
+
+/* An ELF file without a program interpreter (PT_INTERP): static, or
+ * static-pie. Read from the file's program headers. */
+static int elf_static(int fd)
+{
+  union { Elf64_Ehdr e64; Elf32_Ehdr e32; } eh;
+  long n = ospy_os_syscall(SYS_pread64, fd, (long)&eh, sizeof eh, 0, 0, 0);
+  if (n < (long)sizeof eh.e32 || memcmp(eh.e32.e_ident, ELFMAG, SELFMAG))
+    return 0;
+  int is64 = eh.e32.e_ident[EI_CLASS] == ELFCLASS64;
+  if (is64 && n < (long)sizeof eh.e64)
+    return 0;
+  uint64_t off = is64 ? eh.e64.e_phoff : eh.e32.e_phoff;
+  unsigned count = is64 ? eh.e64.e_phnum : eh.e32.e_phnum;
+  unsigned type = is64 ? eh.e64.e_type : eh.e32.e_type;
+  size_t size = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+  if (count > 64 || (type != ET_EXEC && type != ET_DYN))
+    return 0;
+  for (unsigned i = 0; i < count; i++) {
+    union { Elf64_Phdr p64; Elf32_Phdr p32; } ph;
+    if (ospy_os_syscall(SYS_pread64, fd, (long)&ph, (long)size, (long)(off + i * size), 0, 0) !=
+        (long)size)
+      return 0;
+    if ((is64 ? ph.p64.p_type : ph.p32.p_type) == PT_INTERP)
+      return 0;
+  }
+  return 1;
+}
+
+/* Whether descriptor fd is a ring (by its first words: the control page is
+ * too large for the stack of a thread that execs), and stays open across
+ * exec. */
+static int ring_inherited(int fd)
+{
+  uint32_t head[2];
+  long flags = fd < 0 ? -1 : ospy_os_sys3(SYS_fcntl, fd, F_GETFD, 0);
+  return flags >= 0 && !(flags & FD_CLOEXEC) &&
+         ospy_os_syscall(SYS_pread64, fd, (long)head, sizeof head, 0, 0, 0) == sizeof head &&
+         head[0] == OSPY_RING_MAGIC && head[1] == OSPY_RING_VERSION;
+}
+
+uint32_t ospy_follow_env_obstacles(const ospy_exec_file *file, int ring_fd)
+{
+  uint32_t why = ring_inherited(ring_fd) ? 0 : OSPY_EXEC_WHY_RING_CLOSED;
+  char path[4096];
+  if (file->path && read_string(file->path, path, sizeof path) < 0)
+    return why;
+  int fd = open_exec_target(file->dirfd, file->path && path[0] ? path : NULL);
+  if (fd < 0)
+    return why;
+  if (runs_secure(fd))
+    why |= OSPY_EXEC_WHY_SETID;
+  if (elf_static(fd))
+    why |= OSPY_EXEC_WHY_STATIC;
+  if (fd != file->dirfd)
+    (void)ospy_os_sys3(SYS_close, fd, 0, 0);
+  return why;
+}
+
+void ospy_follow_env_describe(const ospy_exec_file *file, char *out, size_t cap)
+{
+  if (file->path && read_string(file->path, out, cap) >= 0 && out[0])
+    return;
+  char link[40] = "/proc/self/fd/";
+  ospy_agent_put_dec(link + strlen(link), (unsigned)file->dirfd);
+  long n = ospy_os_syscall(SYS_readlinkat, AT_FDCWD, (long)link, (long)out, (long)cap - 1, 0, 0);
+  out[n > 0 ? n : 0] = 0;
+  if (n <= 0)
+    strcpy(out, "a program");
 }

@@ -31,7 +31,18 @@ typedef struct ospy_exec_file {
 /* The environment an exec call should pass instead of envp: envp itself
  * when it loads the agent and names the ring already (or cannot be read,
  * or runs a program of the other architecture when attached: said in a
- * Warning), else a copy with both. */
-uintptr_t ospy_follow_env_fix(uintptr_t envp, const ospy_exec_file *file);
+ * Warning), else a copy with both. *followed: whether the environment
+ * passed has both (the new program should start the agent). */
+uintptr_t ospy_follow_env_fix(uintptr_t envp, const ospy_exec_file *file, int *followed);
+
+/* What may keep the agent out of the program an exec of file runs
+ * (OSPY_EXEC_WHY_*): ring_fd (this process's descriptor of the ring) not
+ * inherited, a secure-mode (set-user-ID...) or static program, a script's
+ * interpreter looked at in its place. */
+uint32_t ospy_follow_env_obstacles(const ospy_exec_file *file, int ring_fd);
+
+/* The file an exec runs, as text (its path; fexecve's: the descriptor's
+ * link), for the controller's messages. */
+void ospy_follow_env_describe(const ospy_exec_file *file, char *out, size_t cap);
 
 #endif

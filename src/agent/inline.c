@@ -266,25 +266,48 @@ static void exec_not_followed(ospy_invocation *inv, int internal)
                        ": what it runs is not recorded without -F (-F follows exec'd programs)");
 }
 
+/* The file an exec call runs, from its arguments. */
+static ospy_exec_file exec_file_of(ospy_invocation *inv, int internal)
+{
+  if (internal == INTERNAL_EXECVEAT)
+    return (ospy_exec_file){ (int)ospy_invocation_get_arg(inv, 0), ospy_invocation_get_arg(inv, 1) };
+  if (internal == INTERNAL_FEXECVE)
+    return (ospy_exec_file){ (int)ospy_invocation_get_arg(inv, 0), 0 };
+  return (ospy_exec_file){ AT_FDCWD, ospy_invocation_get_arg(inv, 0) }; /* execve */
+}
+
 /* An exec. Without -F: the warning above. With -F: one with an environment
  * of its own gets the agent and the ring back in a copy of it (its envp
- * argument: execveat's fourth, the others' third). */
-static void exec_enter(ospy_invocation *inv, int internal)
+ * argument: execveat's fourth, the others' third). Whether the program it
+ * runs should start the agent. */
+static int exec_enter(ospy_invocation *inv, int internal)
 {
   if (!ospy_agent_g.follow_forks) {
     exec_not_followed(inv, internal);
-    return;
+    return 0;
   }
   unsigned k = internal == INTERNAL_EXECVEAT ? 3 : 2;
   uintptr_t envp = ospy_invocation_get_arg(inv, k);
-  ospy_exec_file file = { AT_FDCWD, ospy_invocation_get_arg(inv, 0) }; /* execve */
-  if (internal == INTERNAL_EXECVEAT)
-    file = (ospy_exec_file){ (int)ospy_invocation_get_arg(inv, 0), ospy_invocation_get_arg(inv, 1) };
-  else if (internal == INTERNAL_FEXECVE)
-    file = (ospy_exec_file){ (int)ospy_invocation_get_arg(inv, 0), 0 };
-  uintptr_t fixed = ospy_follow_env_fix(envp, &file);
+  ospy_exec_file file = exec_file_of(inv, internal);
+  int followed;
+  uintptr_t fixed = ospy_follow_env_fix(envp, &file, &followed);
   if (fixed != envp)
     ospy_invocation_set_arg(inv, k, fixed);
+  return followed;
+}
+
+/* With -F, the controller is told that this process (a vfork child: its
+ * own pid) execs a program that should start the agent, and what may keep
+ * it out, so that a program that never reaches the ring is said, not left
+ * out silently (capture/exec_watch.h). Last of the exec's records: any
+ * later one of this thread means the exec returned. */
+static void announce_exec(ospy_invocation *inv, int internal)
+{
+  ospy_exec_file file = exec_file_of(inv, internal);
+  char path[1024];
+  ospy_follow_env_describe(&file, path, sizeof path);
+  uint32_t why = ospy_follow_env_obstacles(&file, ospy_agent_g.ring.fd);
+  ospy_agent_emit_exec((uint32_t)ospy_os_getpid(), 0, why, path);
 }
 
 /* A vfork child, or posix_spawn's or the program's own clone with
@@ -675,10 +698,15 @@ static void on_enter(ospy_invocation *inv)
       vfork_window = 1; /* (a vfork child by another name) */
     if (h->internal >= INTERNAL_EXECVE) {
       report_nested_hidden(true, true); /* (a successful exec ends this program's counts) */
-      exec_enter(inv, h->internal);
+      int followed = exec_enter(inv, h->internal);
+      int vfork_child = (uint32_t)ospy_os_getpid() != ospy_agent_g.pid;
       /* (not in a vfork child: its parent's calls go on) */
-      if (ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid)
+      if (ospy_agent_g.active && !vfork_child)
         ospy_interceptor_show_pending_at_exec(inv, record_pending_at_exec, NULL);
+      if (ospy_agent_g.active && followed)
+        announce_exec(inv, h->internal);
+      if (vfork_child) /* no leave: its entry would stay in the parent's thread state */
+        ospy_interceptor_forget(inv);
     }
     if (h->internal == INTERNAL_EXIT || h->internal == INTERNAL_THREAD_EXIT) {
       /* the calls this thread has pending will never return: recorded now
@@ -695,6 +723,9 @@ static void on_enter(ospy_invocation *inv)
     }
     if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
       ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));
+    if (h->internal == INTERNAL_EXIT && ospy_agent_g.active && ospy_agent_g.follow_forks &&
+        (uint32_t)ospy_os_getpid() != ospy_agent_g.pid) /* a vfork child whose exec failed */
+      ospy_agent_emit_exec((uint32_t)ospy_os_getpid(), OSPY_EXEC_F_RETURNED, 0, "");
     return;
   }
   note->skip = 1;
@@ -1052,6 +1083,11 @@ static void on_leave(ospy_invocation *inv)
     }
     if (h->internal == INTERNAL_SPAWN || h->internal == INTERNAL_SPAWNP) {
       spawn_depth -= spawn_depth > 0;
+      return;
+    }
+    if (h->internal >= INTERNAL_EXECVE) { /* the exec failed: this program goes on */
+      if (ospy_agent_g.active && ospy_agent_g.follow_forks)
+        ospy_agent_emit_exec(ospy_agent_g.pid, OSPY_EXEC_F_RETURNED, 0, "");
       return;
     }
     if (h->internal == INTERNAL_CLOSE || h->internal == INTERNAL_CLOSE_NOCANCEL) {
@@ -1486,15 +1522,17 @@ static void attach_one(inline_hook *h)
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
   ospy_interceptor_error e;
-  /* no leave for calls that return twice, and for the internal exit, clone
-   * and exec hooks (a clone child never returns from clone): an entry a
+  /* no leave for calls that return twice, and for the internal exit and
+   * clone hooks (a clone child never returns from clone): an entry a
    * posix_spawn child left pending in its parent's shared thread state
-   * made every later call of the parent look nested. (The unwinder's
-   * entry points keep theirs: the interceptor runs them from wrappers that
-   * put the real return addresses back, theirs included: unwind.c.) */
+   * made every later call of the parent look nested. (The internal exec
+   * hooks have one, to say that an exec returned: in a vfork child their
+   * on_enter forgets the call. The unwinder's entry points keep theirs: the
+   * interceptor runs them from wrappers that put the real return addresses
+   * back, theirs included: unwind.c.) */
   int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_VFORK ||
                  h->internal == INTERNAL_EXIT || h->internal == INTERNAL_CLONE ||
-                 h->internal == INTERNAL_THREAD_EXIT || h->internal >= INTERNAL_EXECVE;
+                 h->internal == INTERNAL_THREAD_EXIT;
   /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
    * functions whose first calls throw nothing */
   ospy_interceptor_set_nothrow_prologues(h->internal != 0);

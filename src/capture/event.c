@@ -17,13 +17,15 @@ static const size_t min_size[OSPY_EV_TYPE_MAX + 1] = {
   [OSPY_EV_FD_NAME] = sizeof(ospy_event_fd_name),
   [OSPY_EV_HOOK_NAME] = sizeof(ospy_event_hook_name),
   [OSPY_EV_FD_CLOSED] = sizeof(ospy_event_fd_closed),
+  [OSPY_EV_EXEC] = sizeof(ospy_event_exec),
 };
 
 const char *ospy_event_type_name(uint16_t type)
 {
   static const char *const names[] = { "Pad", "FunctionCall", "ModuleLoad", "ModuleUnload",
                                        "Error", "Warning", "Info", "ProcessStart",
-                                       "ProcessExit", "Lost", "FdName", "HookName", "FdClosed" };
+                                       "ProcessExit", "Lost", "FdName", "HookName", "FdClosed",
+                                       "Exec" };
   return type <= OSPY_EV_TYPE_MAX ? names[type] : "?";
 }
 
@@ -50,6 +52,8 @@ static uint64_t var_len(const void *rec, uint16_t type)
     return ((const ospy_event_fd_name *)rec)->name_len;
   case OSPY_EV_HOOK_NAME:
     return ((const ospy_event_hook_name *)rec)->name_len;
+  case OSPY_EV_EXEC:
+    return ((const ospy_event_exec *)rec)->path_len;
   default:
     return 0;
   }

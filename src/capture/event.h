@@ -25,7 +25,9 @@ typedef enum ospy_event_type {
   OSPY_EV_HOOK_NAME = 11, /* the name a hook's calls are shown with from here on */
   OSPY_EV_FD_CLOSED = 12, /* ring only: the agent saw a descriptor closed (the
                              controller withdraws its name; never in a file) */
-  OSPY_EV_TYPE_MAX = 12,
+  OSPY_EV_EXEC = 13,      /* ring only: a followed process execs, or its exec returned
+                             (the controller expects the new program's agent) */
+  OSPY_EV_TYPE_MAX = 13,
 } ospy_event_type;
 
 #define OSPY_EVENT_MAX_SIZE (1u << 20) /* no record is larger than 1 MiB */
@@ -159,6 +161,27 @@ typedef struct ospy_event_fd_closed {
   uint32_t reserved;
   uint64_t ts_enter; /* when it was called (0: not known): which binding it ended */
 } ospy_event_fd_closed;
+
+/* Ring only, with -F: process h.pid (a vfork child's own pid) is about to
+ * exec path, expected to load the agent, whose ProcessStart then comes in
+ * the lane of thread h.pid after this record; h.tid is the thread that
+ * execs. With OSPY_EXEC_F_RETURNED the exec failed (or the vfork child
+ * exited instead): the process goes on as it was. The controller warns when
+ * neither comes before the process ends (capture/exec_watch.h). `why`: what
+ * the agent saw that may keep it out of the new program. */
+#define OSPY_EXEC_F_RETURNED 0x1
+#define OSPY_EXEC_WHY_RING_CLOSED 0x1 /* the ring's descriptor is not inherited: the new
+                                         program must get it back from ospy */
+#define OSPY_EXEC_WHY_SETID 0x2       /* set-user-ID, set-group-ID or file capabilities:
+                                         the loader ignores LD_PRELOAD */
+#define OSPY_EXEC_WHY_STATIC 0x4      /* no program interpreter: no loader to load the agent */
+
+typedef struct ospy_event_exec {
+  ospy_event_hdr h;
+  uint32_t why;  /* OSPY_EXEC_WHY_* */
+  uint32_t path_len;
+  /* char path[path_len]; pad */
+} ospy_event_exec;
 
 /* From this record on, the calls of plan hook `hook` are shown as `name`:
  * the module the agent found the function in, where the plan's display name

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 7u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began; 7: control_threads, hooks_installed */
+#define OSPY_RING_VERSION 8u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began; 7: control_threads, hooks_installed; 8: Exec records */
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */

@@ -30,6 +30,7 @@ void ospy_session_free(ospy_session *s)
     free(s->held[--s->nheld].rec);
   free(s->held);
   s->held = NULL;
+  ospy_exec_watch_free(&s->execs);
   ospy_lost_track_free(&s->lost_track);
   ospy_replay_free(&s->replay);
   free(s->buf);
@@ -254,8 +255,57 @@ int ospy_session_exit_recorded(const ospy_session *s, uint32_t pid)
   return ospy_session_exit_code(s, pid) >= 0;
 }
 
+/* A program awaited (exec_watch.h) that never started its agent: said. */
+static void say_unstarted(ospy_session *s, const ospy_exec_wait *w, int ended)
+{
+  char msg[1024];
+  ospy_exec_watch_message(w, ended, msg, sizeof msg);
+  ospy_session_add_message(s, OSPY_EV_WARNING, msg);
+  if (!s->live) /* (the live view shows warnings, also with -q) */
+    fprintf(stderr, "ospy: warning: %s\n", msg);
+}
+
+void ospy_session_expect_agent(ospy_session *s, uint32_t pid, const char *path, uint32_t why)
+{
+  ospy_exec_watch_expect(&s->execs, pid, 0, why, path, strlen(path));
+}
+
+void ospy_session_check_execs(ospy_session *s)
+{
+  uint64_t now = now_ns();
+  if (!s->execs.n || now - s->execs_checked_ns < 200000000u)
+    return;
+  s->execs_checked_ns = now;
+  for (size_t i = 0; i < s->execs.n; i++) {
+    int unused;
+    uint32_t pid = s->execs.w[i].pid;
+    if (!ospy_session_task_ended(pid, &unused))
+      continue;
+    ospy_session_drain(s); /* what its agent wrote before it ended, if it had one */
+    ospy_exec_wait w;
+    if (ospy_exec_watch_take(&s->execs, pid, &w))
+      say_unstarted(s, &w, 1);
+    i = (size_t)-1; /* the list changed: from its start again */
+  }
+}
+
+void ospy_session_end_execs(ospy_session *s)
+{
+  ospy_exec_wait w;
+  while (s->execs.n) {
+    int unused;
+    uint32_t pid = s->execs.w[0].pid;
+    int ended = ospy_session_task_ended(pid, &unused);
+    if (ospy_exec_watch_take(&s->execs, pid, &w))
+      say_unstarted(s, &w, ended);
+  }
+}
+
 void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status)
 {
+  ospy_exec_wait w;
+  if (how != OSPY_EXIT_DETACHED && ospy_exec_watch_take(&s->execs, pid, &w))
+    say_unstarted(s, &w, 1);
   ospy_event_process_exit e = { { sizeof e, OSPY_EV_PROCESS_EXIT, 0, pid, pid, now_ns() }, how, status };
   ospy_session_add(s, &e.h);
 }
@@ -381,6 +431,9 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
       look_for_lost(s);
     ospy_lost_track_before(&s->lost_track, &s->ring, write_lost, s);
     ospy_lost_track_taken(&s->lost_track, &s->ring, merge_time(rec));
+    ospy_exec_watch_note(&s->execs, rec);
+    if (rec->type == OSPY_EV_EXEC)
+      continue; /* (ring only: what the controller waits for) */
     if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
       if (!s->forged++)
         ospy_session_add_message(s, OSPY_EV_WARNING, "controller: dropped FdName records "

@@ -17,6 +17,7 @@
 #include "capture/replay.h"
 #include "capture/ring.h"
 #include "capture/tscclock.h"
+#include "capture/exec_watch.h"
 #include "plan/plan.h"
 
 /* A call held back from the capture (ospy_session.held). */
@@ -52,6 +53,8 @@ typedef struct ospy_session {
   ospy_session_held *held;
   size_t held_cap;
   unsigned nheld;
+  ospy_exec_watch execs; /* -F: programs exec'd whose agent has not started yet */
+  uint64_t execs_checked_ns; /* when ospy_session_check_execs last looked at /proc */
   ospy_lost_track lost_track; /* drops found in the lost counters, waiting for their place */
   ospy_replay replay; /* the records a later chunk needs, repeated at its start (replay.h) */
 } ospy_session;
@@ -96,6 +99,19 @@ int ospy_session_exit_code(const ospy_session *s, uint32_t pid);
 int ospy_session_add(ospy_session *s, const ospy_event_hdr *rec);
 void ospy_session_add_message(ospy_session *s, uint16_t type, const char *text);
 void ospy_session_add_exit(ospy_session *s, uint32_t pid, uint32_t how, int32_t status);
+/* The program ospy started (pid, from path) should start the agent: the
+ * capture says so if it never does (exec_watch.h; why: OSPY_EXEC_WHY_*). */
+void ospy_session_expect_agent(ospy_session *s, uint32_t pid, const char *path, uint32_t why);
+/* While processes record: a process whose exec'd program (or the program
+ * ospy started) never started its agent and that has ended is said in a
+ * Warning, in the capture and on stderr (the ProcessExit ospy writes for a
+ * process it reaps says it first). Looks at /proc a few times a second at
+ * most, only while such a program is awaited: call it on every turn of
+ * the loop. */
+void ospy_session_check_execs(ospy_session *s);
+/* The capture ends: the programs still awaited are said (by the end of the
+ * capture, or ended). */
+void ospy_session_end_execs(ospy_session *s);
 /* The capture ends: held records, then the Lost records still waiting for
  * their place and what the ring's per-thread counters grew by since the last
  * drain (the drains write the others where their drops happened). */

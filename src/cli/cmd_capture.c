@@ -340,6 +340,7 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
       break;
     atomic_fetch_add(&s->ring.ctl->heartbeat, 1);
     ospy_session_pass_dead_writers(s); /* a followed process killed mid-record */
+    ospy_session_check_execs(s); /* a program that ended without starting its agent */
     if (!attached) {
       int others = 0;
       main_done |= reap(s, main_pid, !o->follow_forks, main_status, &others);
@@ -374,6 +375,7 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
 int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
 {
   char err[512];
+  ospy_session_end_execs(s);
   ospy_session_add_lost(s);
   /* after a failed write the file holds the calls of its complete chunks;
    * those after were drained and dropped, or never recorded */
@@ -393,10 +395,7 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
     fprintf(stderr, "ospy: %llu call%s still in flight when stopping %s in %s, not shown above\n",
             (unsigned long long)s->live_skipped, s->live_skipped == 1 ? "" : "s",
             s->live_skipped == 1 ? "is" : "are", o->output);
-  if (!atomic_load(&s->ring.ctl->agents))
-    fprintf(stderr, "ospy: warning: the agent never started in the target "
-            "(statically linked program, or setuid?)\n");
-  return rc;
+  return rc; /* (a program that never started its agent was said: ospy_session_end_execs) */
 }
 
 /* ---- spawn ---- */
@@ -613,6 +612,9 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
   }
   if (s->fds)
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
+  uint32_t why = (ospy_capture_program_static(o->argv[0]) ? OSPY_EXEC_WHY_STATIC : 0) |
+                 (ospy_capture_program_secure(o->argv[0]) ? OSPY_EXEC_WHY_SETID : 0);
+  ospy_session_expect_agent(s, (uint32_t)pid, o->argv[0], why);
   int st = 0;
   int done = ospy_capture_loop(s, o, pid, 0, &st);
   if (!done) {

@@ -47,6 +47,9 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
 /* Whether program (found as exec finds it) is an ELF program without a
  * dynamic loader: the agent cannot be loaded into it. */
 int ospy_capture_program_static(const char *program);
+/* Whether program runs in secure mode for us (set-user-ID or set-group-ID
+ * for another user, or file capabilities): the loader ignores LD_PRELOAD. */
+int ospy_capture_program_secure(const char *program);
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap);
 /* For -F: an LD_PRELOAD value that gives every program exec'd in the tree
  * the agent of its own architecture, through ld.so's $LIB (a temporary

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cli/catalogue.h"
@@ -1415,6 +1416,17 @@ int ospy_capture_program_static(const char *program)
     return 0; /* a script: its interpreter runs */
   ospy_program_interp(path, interp, sizeof interp);
   return interp[0] == 0;
+}
+
+int ospy_capture_program_secure(const char *program)
+{
+  char path[PATH_MAX], caps[64];
+  struct stat st;
+  if (find_in_path(program, path, sizeof path) != 0 || stat(path, &st) < 0)
+    return 0;
+  return ((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
+         ((st.st_mode & S_ISGID) && st.st_gid != getegid()) ||
+         (geteuid() != 0 && getxattr(path, "security.capability", caps, sizeof caps) > 0);
 }
 
 int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err, size_t errcap)

@@ -50,8 +50,13 @@
  * calls, more than a lane holds, and prints them: run with -F)
  */
 #define _LARGEFILE64_SOURCE 1 /* lseek64 */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* unshare (the i386 build: cc -m32 by the test itself) */
+#endif
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -414,6 +419,31 @@ static int end_while_blocked(long threads, const char *end)
   return 0;
 }
 
+/* "dropexec": as root, drop to uid/gid 65534 (in a network namespace of its
+ * own with "netns"), fork; the child closes every inherited descriptor
+ * (the ring's too) and execs this program again ("dropped-child"), which
+ * makes its calls and exits 12. Its agent cannot open the controller's
+ * /proc/PID/fd (root's). */
+static int run_dropexec(const char *arg)
+{
+  if (arg && !strcmp(arg, "netns") && unshare(CLONE_NEWNET) != 0)
+    return 94;
+  if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+    return 93;
+  pid_t p = fork();
+  if (p == 0) {
+    char calls[32];
+    snprintf(calls, sizeof calls, "%ld", calls_per_thread);
+    syscall(SYS_close_range, 3, ~0U, 0);
+    execl("/proc/self/exe", "capture-target", "1", calls, "dropped-child", (char *)NULL);
+    _exit(127);
+  }
+  int st = -1;
+  waitpid(p, &st, 0);
+  printf("child=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  return 0;
+}
+
 /* poll() with no descriptors for 2 s: 0, or -1 when a signal cut it short. */
 static void *poller(void *arg)
 {
@@ -432,6 +462,12 @@ int main(int argc, char **argv)
     return 99;
   if (!strcmp(how, "blocked") && argc > 4)
     return end_while_blocked(threads, argv[4]);
+  if (!strcmp(how, "dropexec"))
+    return run_dropexec(argc > 4 ? argv[4] : NULL);
+  if (!strcmp(how, "dropped-child")) {
+    run(threads);
+    return 12;
+  }
   if (!strcmp(how, "forks") && argc > 4) {
     long n = atol(argv[4]);
     for (long k = 0; k < n; k++)
