@@ -97,12 +97,54 @@ static int highest_free_fd(void)
   return -1;
 }
 
+/* With -F, a program that lost the ring's descriptor and cannot open the
+ * controller's /proc/PID/fd (it runs as another user: a program that
+ * dropped privileges, then closed inherited descriptors before an exec)
+ * asks the controller, pid, for it over its socket
+ * (cli/ring_handover.h), which hands it to the processes of the capture
+ * only. Taken only from that pid, running as root or as our user (anyone
+ * can listen on an abstract name). Kept open across this program's own
+ * execs, as an inherited one. -1: none. */
+static int ring_from_controller(int pid)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  char name[64] = OSPY_RING_HANDOVER_SOCK;
+  ospy_agent_put_dec(name + strlen(name), (unsigned)pid);
+  memcpy(sa.sun_path + 1, name, strlen(name));
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return -1;
+  struct timeval tv = { 5, 0 }; /* a controller that is stuck does not hold the program */
+  struct ucred cred;
+  socklen_t cl = sizeof cred;
+  int fd = -1;
+  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+      connect(s, (struct sockaddr *)&sa, len) == 0 &&
+      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.pid == pid &&
+      (cred.uid == 0 || cred.uid == getuid())) {
+    char byte;
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    struct iovec iov = { &byte, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = recvmsg(s, &msg, 0) == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(sizeof(int)))
+      memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  }
+  close(s);
+  return fd;
+}
+
 /* OSPY_RING_FD=FD:PID:PIDFD: the ring is descriptor FD; a program that lost
  * it (its parent closed inherited descriptors before exec) reopens it as
- * /proc/PID/fd/PIDFD, the controller's, at FD again when that is free, else
- * (FD above the program's descriptor limit: the controller puts it there,
- * where it takes none of the program's) at the highest free number below
- * the limit, out of the way of the numbers the program opens. -1: no ring. */
+ * /proc/PID/fd/PIDFD, the controller's, or gets it from the controller
+ * (another user's /proc/PID/fd is closed to it), at FD again when that is
+ * free, else (FD above the program's descriptor limit: the controller puts
+ * it there, where it takes none of the program's) at the highest free
+ * number below the limit, out of the way of the numbers the program opens.
+ * -1: no ring. */
 static int ring_fd_from_env(const char *env)
 {
   const char *rest = NULL;
@@ -120,6 +162,8 @@ static int ring_fd_from_env(const char *env)
   ospy_agent_put_dec(stpcpy(ospy_agent_put_dec(stpcpy(path, "/proc/"), (unsigned)pid), "/fd/"),
                      (unsigned)pid_fd);
   int again = open(path, O_RDWR);
+  if (again < 0) /* (EACCES: another user's) */
+    again = ring_from_controller(pid);
   if (again < 0)
     return -1;
   if (fcntl(fd, F_GETFD) < 0 && dup2(again, fd) == fd) { /* its own number, free again */

@@ -84,7 +84,8 @@ static const char *likely_reason(const ospy_exec_wait *w)
   if (w->why & OSPY_EXEC_WHY_RING_CLOSED)
     return "the event ring's descriptor was closed before the exec (close_range, closefrom) "
            "and the program could not get it back: ospy's /proc/PID/fd is closed to another "
-           "user";
+           "user, and ospy's socket for it was not reached or refused it (another network "
+           "namespace, not a descendant of the program ospy started)";
   return "not known (its environment may have lost LD_PRELOAD or OSPY_RING_FD, or it was "
          "killed before the dynamic loader ran the agent)";
 }

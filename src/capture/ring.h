@@ -42,6 +42,9 @@
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
+/* -F: abstract unix socket name prefix + the controller's pid, where an
+ * agent that lost the ring's descriptor asks for it (cli/ring_handover.h) */
+#define OSPY_RING_HANDOVER_SOCK "ospy-ring-"
 #define OSPY_RING_DEFAULT_SIZE (16u << 20) /* 4 lanes of 4 MiB: the largest record fits one */
 #define OSPY_RING_LANE_MIN (4u << 20)      /* a ring smaller than 2 of these has 1 lane */
 

@@ -18,6 +18,7 @@
 
 #include "capture/session.h"
 #include "cli/cmd_capture.h"
+#include "cli/ring_handover.h"
 #include "cli/commands.h"
 #include "os/linux/proc_task.h"
 #include "ospy-config.h"
@@ -398,6 +399,19 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
   return rc; /* (a program that never started its agent was said: ospy_session_end_execs) */
 }
 
+/* -F: a followed program running as another user that lost the ring's
+ * descriptor asks for it here (it cannot open our /proc/PID/fd). Started
+ * once the program runs: its socket would take a descriptor that spawning
+ * the program needs under a tight hard limit (ulimit -n 7), and only a
+ * descendant of the program, a fork and an exec later at least, asks. */
+static ospy_ring_handover handover = { .listen_fd = -1 };
+
+static void start_handover(const ospy_capture_opts *o, const ospy_session *s, pid_t ancestor)
+{
+  if (o->follow_forks)
+    (void)ospy_ring_handover_start(&handover, s->ring.fd, ancestor);
+}
+
 /* ---- spawn ---- */
 
 /* SIGPIPE, SIGINT and SIGQUIT as ospy was started with, for the program: a
@@ -612,6 +626,7 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
   }
   if (s->fds)
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
+  start_handover(o, s, getpid());
   uint32_t why = (ospy_capture_program_static(o->argv[0]) ? OSPY_EXEC_WHY_STATIC : 0) |
                  (ospy_capture_program_secure(o->argv[0]) ? OSPY_EXEC_WHY_SETID : 0);
   ospy_session_expect_agent(s, (uint32_t)pid, o->argv[0], why);
@@ -711,7 +726,10 @@ int cmd_capture(int argc, char **argv)
   s.unflushed = 0; /* they reach the disk with the target's first records, not alone first:
                       the 100 ms flush window starts with the target's start */
   ospy_capture_notes_free(&notes);
+  if (o.pid)
+    start_handover(&o, &s, o.pid);
   rc = o.pid ? ospy_capture_attach(&s, &o) : run_spawn(&s, &o, (int)flags);
+  ospy_ring_handover_stop(&handover);
   ospy_session_free(&s);
   ospy_fdtrack_free(&fds);
   ospy_fdnames_free(&live_fds);

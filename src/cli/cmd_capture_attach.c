@@ -24,6 +24,7 @@
 
 #include "agent/agent.h"
 #include "cli/cmd_capture.h"
+#include "cli/ring_handover.h"
 #include "os/linux/inject.h"
 #include "os/linux/proc_task.h"
 
@@ -74,18 +75,7 @@ static int serve_agent(void *data)
     close(c);
     return 0;
   }
-  char byte = 1;
-  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-  memset(&u, 0, sizeof u);
-  struct iovec iov = { &byte, 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &h->ring_fd, sizeof(int));
-  if (sendmsg(c, &msg, MSG_NOSIGNAL) == 1)
+  if (ospy_send_fd(c, h->ring_fd) == 0)
     h->done = 1;
   close(c);
   return h->done;

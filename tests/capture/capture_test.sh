@@ -73,11 +73,24 @@ other_threads_exec() { # target
 # With -F, a program that drops to uid 65534 and forks a child that closes
 # every inherited descriptor (close_range, the ring's too) before it execs:
 # the exec'd program cannot reopen the ring through ospy's /proc/PID/fd
-# (root's), and was left out with no word ("0 agent errors"): a warning in
-# the capture and on stderr names the process and the likely reason.
+# (root's) and asks ospy's socket for it: followed, its calls and its exit
+# status recorded (it was left out with no word, "0 agent errors"). In a
+# network namespace of its own the socket is out of reach: a warning in the
+# capture and on stderr names the process and the likely reason.
 follow_lost_ring() { # target
   [ "$(id -u)" = 0 ] || { echo "follow-lost-ring: needs root (to become uid 65534): skipped"; return 0; }
   chmod 755 "$work" # (uid 65534 execs the target again: the i386 one is built in here)
+  "$ospy" capture -q -F -f ospy_test_add -o "$cap" -- "$1" 1 7 dropexec > "$work/out" 2> "$work/err"
+  got=$?
+  [ "$got" = 0 ] || { cat "$work/err" >&2; fail "dropexec: ospy exited with $got"; }
+  grep -qx 'child=12' "$work/out" || fail "dropexec: the child's status: $(cat "$work/out")"
+  "$ospy" show "$cap" > "$work/show"
+  child=$(sed -n 's/.*\[\([0-9]*\)\] +++ process started (parent [0-9]*, [0-9]*-bit): capture-target 1 7 dropped-child$/\1/p' "$work/show")
+  [ -n "$child" ] || { cat "$work/show" >&2; fail "dropexec: the exec'd program (uid 65534, its ring closed) was not followed"; }
+  [ "$(grep -c "\[$child[]:].*ospy_test_add(" "$work/show")" = 7 ] ||
+    { cat "$work/show" >&2; fail "dropexec: not the 7 calls of the exec'd program under its pid $child"; }
+  grep -q "\[$child\] +++ exited with 12 +++" "$work/show" || fail "dropexec: no exit status 12 for $child"
+  grep -q 'no agent started' "$work/show" "$work/err" && fail "dropexec: a warning though it was followed"
   "$ospy" capture -q -F -f ospy_test_add -o "$cap" -- "$1" 1 7 dropexec netns > "$work/out" 2> "$work/err"
   got=$?
   [ "$got" = 0 ] || { cat "$work/err" >&2; fail "dropexec netns: ospy exited with $got"; }

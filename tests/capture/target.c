@@ -423,7 +423,8 @@ static int end_while_blocked(long threads, const char *end)
  * own with "netns"), fork; the child closes every inherited descriptor
  * (the ring's too) and execs this program again ("dropped-child"), which
  * makes its calls and exits 12. Its agent cannot open the controller's
- * /proc/PID/fd (root's). */
+ * /proc/PID/fd (root's): it asks the controller's socket for the ring,
+ * which another network namespace does not reach. */
 static int run_dropexec(const char *arg)
 {
   if (arg && !strcmp(arg, "netns") && unshare(CLONE_NEWNET) != 0)

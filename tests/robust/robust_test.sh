@@ -269,6 +269,36 @@ ring-other-uid)
   as_nobody ls /proc/$tp/map_files > /dev/null 2>&1 && fail "uid 65534 listed /proc/$tp/map_files"
   ls /dev/shm > "$work/shm-during"
   cmp -s "$work/shm-before" "$work/shm-during" || fail "the ring has a name in /dev/shm"
+  # nor through ospy's socket for followed programs that lost their
+  # descriptor: it hands the ring only to the processes of the capture (the
+  # program ospy started and its descendants), not to uid 65534 nor to root
+  # from outside; the socket is there (the connection succeeds)
+  cat > "$work/ask.c" <<'C'
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+int main(int argc, char **argv) {
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  int n = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "ospy-ring-%s", argc > 1 ? argv[1] : "");
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (connect(s, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0) {
+    perror("connect");
+    return 1;
+  }
+  char byte, ctl[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = { &byte, 1 };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+  puts(recvmsg(s, &m, 0) > 0 && CMSG_FIRSTHDR(&m) ? "got a descriptor" : "refused");
+  return 0;
+}
+C
+  cc -o "$work/ask" "$work/ask.c" || fail "cannot build the socket client"
+  as_nobody "$work/ask" $ctl > "$work/asked" 2>&1 || { cat "$work/asked"; fail "uid 65534 could not reach ospy's socket (test broken)"; }
+  [ "$(cat "$work/asked")" = refused ] || fail "uid 65534 asked ospy's socket for the ring: $(cat "$work/asked")"
+  "$work/ask" $ctl > "$work/asked" 2>&1 || { cat "$work/asked"; fail "root could not reach ospy's socket (test broken)"; }
+  [ "$(cat "$work/asked")" = refused ] || fail "root, outside the capture, asked ospy's socket for the ring: $(cat "$work/asked")"
   touch "$work/go"
   wait $ctl || fail "capture failed"
   grep -q '^after done calls=10 bad=0$' "$work/out" || fail "target did not finish"
