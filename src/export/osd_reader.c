@@ -752,11 +752,14 @@ static int open_container(reader_ctx *c, FILE *f, ospy_osd_info *info)
     return 0;
   }
   bool ours = got >= 8 && !memcmp(h, "OSPYCAPT", 8); /* ospy's own capture file */
-  snprintf(c->err, sizeof c->err, "%s: offset 0: not an oSpy capture (%s)%s%s", c->path,
-           got ? "neither the \"oSpy\" magic nor a bzip2 stream" : "empty file",
-           ours ? ": it is an ospy capture: read it with `ospy show`, or convert it with "
-                  "`ospy export --format osd` (or xml, jsonl, ...) "
-                : "", ours ? c->path : "");
+  if (ours)
+    snprintf(c->err, sizeof c->err,
+             "%s: offset 0: not an oSpy capture: it is an ospy capture: read it with `ospy show "
+             "%s`, or convert it with `ospy export %s -o OUT.osd` (or OUT.xml, OUT.jsonl, ...)",
+             c->path, c->path, c->path);
+  else
+    snprintf(c->err, sizeof c->err, "%s: offset 0: not an oSpy capture (%s)", c->path,
+             got ? "neither the \"oSpy\" magic nor a bzip2 stream" : "empty file");
   return -1;
 }
 

@@ -973,7 +973,7 @@ PY
   grep -q 'it is an oSpy .osd dump: read it with `ospy import`' "$work/err" || fail "show: no hint for an .osd"
   "$ospy" import "$cap" --format jsonl -o "$work/c.jsonl" 2> "$work/err" && fail "import took a capture"
   echo "import capture: $(cat "$work/err")"
-  grep -q 'it is an ospy capture: read it with `ospy show`, or convert it with `ospy export' "$work/err" ||
+  grep -qF "it is an ospy capture: read it with \`ospy show $cap\`, or convert it with \`ospy export $cap -o OUT.osd\`" "$work/err" ||
     fail "import: no hint for an ospy capture"
   # cut inside the header (the magic intact: it said "bad magic")
   for n in 8 15 16 40; do
