@@ -973,61 +973,74 @@ static int split_blob(const ospy_spec_fn *fn, const uint8_t *blob, size_t len, c
 #define SPLIT_TEXT_CAP 16384
 #define SPLIT_MAX_ARGS 64
 
-/* The text of a value of a split blob (NULL when it has none). */
-static const arg_span *split_value(const arg_span *spans, unsigned slot)
+/* Where the texts of a call's values come from: its blobs split once
+ * (text and spans set), or each value decoded alone (the reference). Index
+ * 0 is the enter blob, 1 the leave blob. */
+typedef struct value_source {
+  const ospy_spec_fn *fn;
+  const uint8_t *blob[2];
+  size_t len[2];
+  const char *text[2];
+  const arg_span *spans[2];
+} value_source;
+
+/* Whether the value in slot (0 the return value, i + 1 argument i) of blob
+ * k has a text; appends it to b when b is given. */
+static int source_value(const value_source *s, int k, unsigned slot, tbuf *b)
 {
-  return spans[slot].set ? &spans[slot] : NULL;
+  if (s->spans[k]) {
+    const arg_span *sp = &s->spans[k][slot];
+    if (sp->set && b)
+      put_bytes(b, s->text[k] + sp->start, sp->end - sp->start);
+    return sp->set;
+  }
+  tbuf probe = { NULL, 0, 0 };
+  int want = slot ? (int)slot - 1 : OSPY_VALUE_RETVAL;
+  return format_into(s->fn, s->blob[k], s->len[k], want, 0, b ? b : &probe) > 0;
 }
 
-
-static void put_span(tbuf *b, const char *text, const arg_span *sp)
+/* "(fd=3, buf="abc", count=4096) = 3" from the values' texts. */
+static size_t format_call_from(const value_source *s, char *out, size_t cap)
 {
-  put_bytes(b, text + sp->start, sp->end - sp->start);
-}
-
-/* format_call_each's text, from blobs split once (split_blob). */
-static size_t format_call_split(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
-                                const uint8_t *leave, size_t llen, const char *in_text,
-                                const arg_span *in_spans, const char *out_text,
-                                const arg_span *out_spans, char *out, size_t cap)
-{
+  const ospy_spec_fn *fn = s->fn;
+  const uint8_t *enter = s->blob[0], *leave = s->blob[1];
   tbuf b = { out, cap, 0 };
   if (cap)
     out[0] = 0;
   put(&b, "(");
   unsigned shown = 0;
+  /* a blob that ran out of room: its arguments after the last one recorded
+   * are missing, and say so (a call that seems to have fewer arguments) */
   int in_from, out_from;
-  int in_cut = enter && ospy_values_cut_short(fn, enter, elen, &in_from);
-  int out_cut = leave && ospy_values_cut_short(fn, leave, llen, &out_from);
+  int in_cut = enter && ospy_values_cut_short(fn, enter, s->len[0], &in_from);
+  int out_cut = leave && ospy_values_cut_short(fn, leave, s->len[1], &out_from);
   for (uint32_t i = 0; i < fn->nargs; i++) {
     if (shown_by_format(fn, i))
       continue;
-    const arg_span *in = enter && (fn->args[i].dir & OSPY_DIR_IN)
-                             ? split_value(in_spans, i + 1) : NULL;
-    const arg_span *outv = leave && (fn->args[i].dir & OSPY_DIR_OUT)
-                               ? split_value(out_spans, i + 1) : NULL;
-    int in_lost = enter && (fn->args[i].dir & OSPY_DIR_IN) && !in && in_cut && (int)i >= in_from;
-    int out_lost = leave && (fn->args[i].dir & OSPY_DIR_OUT) && !outv && out_cut &&
-                   (int)i >= out_from;
+    int want_in = enter && (fn->args[i].dir & OSPY_DIR_IN);
+    int want_out = leave && (fn->args[i].dir & OSPY_DIR_OUT);
+    int in = want_in && source_value(s, 0, i + 1, NULL);
+    int outv = want_out && source_value(s, 1, i + 1, NULL);
+    int in_lost = want_in && !in && in_cut && (int)i >= in_from;
+    int out_lost = want_out && !outv && out_cut && (int)i >= out_from;
     if (!in && !outv && !in_lost && !out_lost)
       continue;
     put(&b, "%s%s=", shown++ ? ", " : "", fn->args[i].name);
     if (in)
-      put_span(&b, in_text, in);
+      source_value(s, 0, i + 1, &b);
     else if (in_lost)
       put(&b, NO_ROOM_TEXT);
     if ((in || in_lost) && (outv || out_lost))
       put(&b, " => ");
     if (outv)
-      put_span(&b, out_text, outv);
+      source_value(s, 1, i + 1, &b);
     else if (out_lost)
       put(&b, NO_ROOM_TEXT);
   }
   put(&b, ")");
-  const arg_span *ret = leave ? split_value(out_spans, 0) : NULL;
-  if (ret) {
+  if (leave && source_value(s, 1, 0, NULL)) {
     put(&b, " = ");
-    put_span(&b, out_text, ret);
+    source_value(s, 1, 0, &b);
   } else if (out_cut && fn->has_ret) {
     put(&b, " = " NO_ROOM_TEXT);
   }
@@ -1044,9 +1057,11 @@ size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, siz
     unsigned n = fn->nargs + 1;
     int in_ok = !enter || split_blob(fn, enter, elen, in_text, sizeof in_text, in_spans, n);
     int out_ok = !leave || split_blob(fn, leave, llen, out_text, sizeof out_text, out_spans, n);
-    if (in_ok && out_ok)
-      return format_call_split(fn, enter, elen, leave, llen, in_text, in_spans, out_text,
-                               out_spans, out, cap);
+    if (in_ok && out_ok) {
+      value_source s = { fn, { enter, leave }, { elen, llen }, { in_text, out_text },
+                         { in_spans, out_spans } };
+      return format_call_from(&s, out, cap);
+    }
   }
   return ospy_values_format_call_each(fn, enter, elen, leave, llen, out, cap);
 }
@@ -1054,47 +1069,6 @@ size_t ospy_values_format_call(const ospy_spec_fn *fn, const uint8_t *enter, siz
 size_t ospy_values_format_call_each(const ospy_spec_fn *fn, const uint8_t *enter, size_t elen,
                                     const uint8_t *leave, size_t llen, char *out, size_t cap)
 {
-  tbuf b = { out, cap, 0 };
-  if (cap)
-    out[0] = 0;
-  put(&b, "(");
-  unsigned shown = 0;
-  /* a blob that ran out of room: its arguments after the last one recorded
-   * are missing, and say so (a call that seems to have fewer arguments) */
-  int in_from, out_from;
-  int in_cut = enter && ospy_values_cut_short(fn, enter, elen, &in_from);
-  int out_cut = leave && ospy_values_cut_short(fn, leave, llen, &out_from);
-  for (uint32_t i = 0; i < fn->nargs; i++) {
-    if (shown_by_format(fn, i))
-      continue;
-    tbuf tmp_in = { NULL, 0, 0 }, tmp_out = { NULL, 0, 0 };
-    int want_in = enter && (fn->args[i].dir & OSPY_DIR_IN);
-    int want_out = leave && (fn->args[i].dir & OSPY_DIR_OUT);
-    int in = want_in && format_into(fn, enter, elen, (int)i, 0, &tmp_in) > 0;
-    int outv = want_out && format_into(fn, leave, llen, (int)i, 0, &tmp_out) > 0;
-    int in_lost = want_in && !in && in_cut && (int)i >= in_from;
-    int out_lost = want_out && !outv && out_cut && (int)i >= out_from;
-    if (!in && !outv && !in_lost && !out_lost)
-      continue;
-    put(&b, "%s%s=", shown++ ? ", " : "", fn->args[i].name);
-    if (in)
-      format_into(fn, enter, elen, (int)i, 0, &b);
-    else if (in_lost)
-      put(&b, NO_ROOM_TEXT);
-    if ((in || in_lost) && (outv || out_lost))
-      put(&b, " => ");
-    if (outv)
-      format_into(fn, leave, llen, (int)i, 0, &b);
-    else if (out_lost)
-      put(&b, NO_ROOM_TEXT);
-  }
-  put(&b, ")");
-  tbuf probe = { NULL, 0, 0 };
-  if (leave && format_into(fn, leave, llen, OSPY_VALUE_RETVAL, 0, &probe) > 0) {
-    put(&b, " = ");
-    format_into(fn, leave, llen, OSPY_VALUE_RETVAL, 0, &b);
-  } else if (out_cut && fn->has_ret) {
-    put(&b, " = " NO_ROOM_TEXT);
-  }
-  return finish(&b);
+  value_source s = { fn, { enter, leave }, { elen, llen }, { NULL, NULL }, { NULL, NULL } };
+  return format_call_from(&s, out, cap);
 }
