@@ -311,18 +311,9 @@ static bool restart_pending(const struct user_regs_struct *r, int bits)
 /* The state letter of thread tid of pid (/proc/PID/task/TID/stat), or 0. */
 static char thread_state(pid_t pid, pid_t tid)
 {
-  char path[64], buf[512];
+  char path[64];
   snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = 0;
-  const char *end = strrchr(buf, ')'); /* after the name, which may hold anything */
-  return end && end[1] == ' ' ? end[2] : 0;
+  return ospy_proc_stat_state(path);
 }
 
 /* Detaches from a stop waitpid reported (st), passing on a signal the

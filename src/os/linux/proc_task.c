@@ -9,11 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The state letter of /proc/ID/stat (R, S, D, Z, X...), 0 when unreadable. */
-static char task_state(pid_t id)
+char ospy_proc_stat_state(const char *path)
 {
-  char path[48], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)id);
+  char buf[512];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return 0;
@@ -24,6 +22,14 @@ static char task_state(pid_t id)
   buf[n] = 0;
   const char *end = strrchr(buf, ')'); /* after the name, which may hold anything */
   return end && end[1] == ' ' ? end[2] : 0;
+}
+
+/* The state letter of /proc/ID/stat, 0 when unreadable. */
+static char task_state(pid_t id)
+{
+  char path[48];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)id);
+  return ospy_proc_stat_state(path);
 }
 
 bool ospy_proc_task_ended(pid_t id)

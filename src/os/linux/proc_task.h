@@ -15,6 +15,10 @@
  * had). */
 pid_t ospy_proc_live_task(pid_t pid);
 
+/* The state letter (R, S, D, T, Z, X...) a /proc stat file at path gives
+ * (/proc/ID/stat, /proc/PID/task/TID/stat), 0 when it cannot be read. */
+char ospy_proc_stat_state(const char *path);
+
 /* Whether task id (/proc/ID/stat) has ended: a zombie, dead, or gone. */
 bool ospy_proc_task_ended(pid_t id);
 
