@@ -1267,15 +1267,20 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
      * without its agent...) is refused before the file is touched too */
     char agent[PATH_MAX], why[512];
     int bits = 0;
-    if (ospy_capture_agent_for_pid(pid, agent, sizeof agent, &bits, why, sizeof why) < 0 ||
-        ospy_inject_check(pid, why, sizeof why) < 0) {
+    if (ospy_capture_agent_for_pid(pid, agent, sizeof agent, &bits, why, sizeof why) < 0) {
       snprintf(err, errcap, "-p %d: %s", pid, why);
       return 2;
     }
+    /* before the tracer check: an ospy still injecting its agent is the
+     * process's tracer too, and "being captured" is what the user needs */
     pid_t holder = ospy_capture_ring_holder(pid);
     if (holder) {
       snprintf(err, errcap, "-p %d: the process is already being captured (by ospy, process %d): "
                "stop that capture first", pid, (int)holder);
+      return 2;
+    }
+    if (ospy_inject_check(pid, why, sizeof why) < 0) {
+      snprintf(err, errcap, "-p %d: %s", pid, why);
       return 2;
     }
     if (ospy_inject_seccomp(pid))
