@@ -98,6 +98,8 @@ void ospy_sink_memory_free(ospy_sink *s)
 /* A memory sink's writes go straight to its buffer, doubled when full. */
 static void sink_memory_write(ospy_sink *s, const void *p, size_t n)
 {
+  if (!n)
+    return; /* (nothing to copy, and the buffer may not exist yet) */
   if (n > s->mem_cap - s->mem_len) {
     size_t cap = s->mem_cap ? s->mem_cap : 4096;
     while (cap - s->mem_len < n)

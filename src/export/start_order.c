@@ -216,7 +216,8 @@ int ospy_order_start_output(ospy_order *o, ospy_export_writer *w, char *err, siz
     snprintf(err, errcap, "%s", o->spill_sink->err);
     return -1;
   }
-  qsort(o->late, o->nlate, sizeof *o->late, late_cmp);
+  if (o->nlate) /* (qsort's array may not be NULL, even empty) */
+    qsort(o->late, o->nlate, sizeof *o->late, late_cmp);
   o->stats.late = o->nlate;
   o->scanned = o->asked;
   window_restart(o);
