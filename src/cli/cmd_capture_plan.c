@@ -679,6 +679,8 @@ static int add_cxx_later(planner *p, const char *item, const char *module, const
  * in the program (and without a module, the libraries it loads at start),
  * each hooked, shown with its demangled name. Else func as it is. */
 static void cxx_glob_hint(const char *func, char *out, size_t cap);
+static void cxx_glob_none(const planner *p, const char *item, const char *module,
+                          const char *func, const char *path);
 
 static int add_named(planner *p, const char *item, const char *module, const char *func)
 {
@@ -706,7 +708,10 @@ static int add_named(planner *p, const char *item, const char *module, const cha
     n = cxx_lookup_at_start(p, why == 0 ? path : "", func, n, &m);
   int rc = 0;
   cxx_tally t = { 0 };
-  if (n <= 0 && cxx && (why < 0 || !module[0])) {
+  if (n <= 0 && ospy_cxx_glob_like(func)) {
+    cxx_glob_none(p, item, module, func, why == 0 ? path : NULL);
+    rc = -1;
+  } else if (n <= 0 && cxx && (why < 0 || !module[0])) {
     note_no_definition(p, item, &t); /* (the agent finds it: no mangled name to read yet) */
     rc = add_cxx_later(p, item, module, func);
   } else if (n <= 0) {
@@ -791,61 +796,31 @@ static int config_hooks(const planner *p, const char *where, const char *symbol)
 /* A -f pattern's functions that the catalogue does not define, found in the
  * target's files: traced with raw argument words; those a config hooks are
  * its (deferred: the catalogue's the caller left to the config). */
-/* For a glob over a C++ qualified name (shop::Retail::discount*), which
- * cannot match since globs see symbol names as the files hold them (mangled):
- * the mangled pattern to write (_ZN4shop6Retail*discount*: the scopes with
- * their lengths, then the last name's glob), or "" when func is no such name
- * or a scope is itself a glob. */
-static void cxx_mangled_glob(const char *func, char *out, size_t cap)
-{
-  out[0] = 0;
-  const char *last = NULL;
-  for (const char *s = strstr(func, "::"); s; s = strstr(s + 2, "::"))
-    last = s + 2;
-  if (!last || strchr(func, '(') || cap < 8)
-    return;
-  size_t len = (size_t)snprintf(out, cap, "_ZN");
-  for (const char *s = func; s < last - 2 && len < cap;) {
-    const char *end = strstr(s, "::");
-    if (memchr(s, '*', (size_t)(end - s)) || memchr(s, '?', (size_t)(end - s)) ||
-        memchr(s, '[', (size_t)(end - s)) || end == s) {
-      out[0] = 0;
-      return;
-    }
-    len += (size_t)snprintf(out + len, cap - len, "%zu%.*s", (size_t)(end - s), (int)(end - s), s);
-    s = end + 2;
-  }
-  if (len < cap && !last[0]) /* "ns::Codec::": every function of the scope */
-    len += (size_t)snprintf(out + len, cap - len, "*");
-  else if (len < cap)
-    len += (size_t)snprintf(out + len, cap - len, "%s%s%s", last[0] == '*' ? "" : "*", last,
-                            last[strlen(last) - 1] == '*' ? "" : "*"); /* not "**" */
-  if (len >= cap)
-    out[0] = 0;
-}
-
-/* What to tell about a C++ name given as a glob that matched nothing: the
- * mangled glob, and the whole name, which needs none (here the pattern
- * without its trailing '*'). */
+/* What to tell about a C++ scope given without a function (ns::Codec::):
+ * the glob that takes every function of it. */
 static void cxx_glob_hint(const char *func, char *out, size_t cap)
 {
-  char mangled[256];
-  out[0] = 0;
-  if (!strstr(func, "::"))
-    return;
-  cxx_mangled_glob(func, mangled, sizeof mangled);
-  size_t whole = strlen(func);
-  while (whole && func[whole - 1] == '*')
-    whole--;
-  char example[300] = ""; /* the name without its glob, when that is all the glob was */
-  /* ("ns::Codec::" is a scope, no function: no such example) */
-  int scope_only = whole >= 2 && !strncmp(func + whole - 2, "::", 2);
-  if (whole < sizeof example - 10 && !scope_only && !memchr(func, '?', whole) &&
-      !memchr(func, '[', whole) && !memchr(func, '*', whole))
-    snprintf(example, sizeof example, " (-f '%.*s', if that is the whole name)", (int)whole, func);
-  snprintf(out, cap, "; a glob matches symbol names as the files hold them, mangled for C++%s%s%s"
-           ", while a whole C++ name as nm -C prints it needs no glob%s",
-           mangled[0] ? " (-f '" : "", mangled, mangled[0] ? "')" : "", example);
+  snprintf(out, cap, "; -f '%s*' hooks every function of it", func);
+}
+
+/* A glob over C++ names (ns::Codec::enc*) that matched no function of the
+ * files searched (path, or those the program loads at start). */
+static void cxx_glob_none(const planner *p, const char *item, const char *module,
+                          const char *func, const char *path)
+{
+  char where[PATH_MAX + 100];
+  if (path && module[0])
+    snprintf(where, sizeof where, "in %s", path);
+  else if (module[0])
+    cxx_searched(p, module, where, sizeof where);
+  else
+    snprintf(where, sizeof where, "in %s", p->o->pid > 0 ? "the files the process has mapped"
+             : "the program or the libraries it loads at start");
+  fprintf(stderr, "ospy capture: -f %s: no C++ function matches %s%s%s (a glob over a C++ name "
+          "is matched against the demangled names of the symbol tables, without their "
+          "parameter lists, as nm -C prints them; a library the program opens later is not "
+          "searched by a glob: name its function in full)\n", item, func,
+          strncmp(where, "in ", 3) ? ": " : " ", where);
 }
 
 /* What to tell about a glob that matched nothing but compiler clones
@@ -951,18 +926,16 @@ static int add_glob_exports(planner *p, const char *item, const char *module, co
     return -1;
   }
   if (!ndecoded && !raw) {
-    char hint[600];
-    cxx_glob_hint(func, hint, sizeof hint);
     /* libgcc_s exports only _-names: the rule that keeps them out of
      * plain globs (docs/catalogue.md) is said where it decides */
-    const char *underscore = ospy_is_glob(func) && func[0] != '_' && !hint[0]
+    const char *underscore = ospy_is_glob(func) && func[0] != '_'
                                  ? " (names that start with '_' are matched only by a pattern "
                                    "that starts with '_': -f 'MODULE!_*')"
                                  : "";
     fprintf(stderr, "ospy capture: -f %s: no function matches, in the catalogue ('ospy "
-            "definitions' lists it) or in the %zu file%s %s%s%s%s\n", item, nfiles,
+            "definitions' lists it) or in the %zu file%s %s%s%s\n", item, nfiles,
             nfiles == 1 ? "" : "s", module[0] ? "of that name" : "the program loads at start",
-            clones, hint, underscore);
+            clones, underscore);
     return -1;
   }
   if (t.decoded)
@@ -1055,7 +1028,7 @@ static int add_function(planner *p, const char *item)
       snprintf(presets + strlen(presets), sizeof presets - strlen(presets), "%s%s",
                presets[0] ? ", " : "", p->cat.presets[k].name);
   }
-  if (glob) {
+  if (glob && !ospy_cxx_glob_like(func)) {
     int rc = add_glob_exports(p, item, module, func, &decoded, found, deferred, presets);
     name_list_free(&decoded);
     return rc;

@@ -5,6 +5,7 @@
 #include "capture/symbolize.h"
 #include "plan/cxx_match.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,28 @@
 int ospy_cxx_name_like(const char *name)
 {
   return strstr(name, "::") || strstr(name, "[abi:") || strpbrk(name, "()<>~ ,") != NULL;
+}
+
+int ospy_cxx_glob_like(const char *name)
+{
+  return strstr(name, "::") && strpbrk(name, "*?[") && !strchr(name, '(') &&
+         !strstr(name, "[abi:");
+}
+
+/* A glob against demangled name d: its qualified name, without a template
+ * function's return type and without the parameter list (ns::Codec::* takes
+ * ns::Codec::encode(char const*, int)); '*' crosses "::" as it crosses '/'
+ * without FNM_PATHNAME. A clone ("f(int) [clone .isra.0]") never matches. */
+static int glob_matches(const char *d, const char *glob)
+{
+  if (strstr(d, " [clone "))
+    return 0;
+  size_t at = 0, scope = 0, base = ospy_cxx_base_len(d);
+  ospy_cxx_name_parts(d, &at, &scope);
+  char *name = strndup(d + at, base - at);
+  int match = name && fnmatch(glob, name, 0) == 0;
+  free(name);
+  return match;
 }
 
 static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled,
@@ -52,6 +75,8 @@ static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *dema
 static int consider(const char *mangled, uint64_t value, char *d, const char *name,
                     const char *file, ospy_cxx_matches *m, ospy_cxx_matches *clones)
 {
+  if (ospy_cxx_glob_like(name)) /* (a glob leaves clones out, as a C name's does) */
+    return glob_matches(d, name) ? add_unique(m, mangled, d, value, file) : 0;
   if (ospy_cxx_name_matches(d, name))
     return add_unique(m, mangled, d, value, file);
   char *cut = strstr(d, " [clone ");

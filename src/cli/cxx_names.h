@@ -27,6 +27,11 @@ typedef struct ospy_cxx_matches {
 
 /* Whether a function name is written as C++ (::, a parameter list...). */
 int ospy_cxx_name_like(const char *name);
+/* Whether it is a glob over C++ qualified names (ns::Codec::*, *::encode):
+ * "::" and a pattern character, no parameter list (whose '*' is a pointer)
+ * and no ABI tag (whose brackets are no pattern). Matched against the
+ * demangled names without their parameter lists. */
+int ospy_cxx_glob_like(const char *name);
 /* The functions of the ELF file at path whose demangled name is name
  * (ospy_cxx_name_matches: also without its return type, parameter list,
  * template arguments or ABI tags); when there are none, the compiler clones
