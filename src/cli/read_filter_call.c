@@ -169,7 +169,19 @@ static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *h
                          .args = args, .nargs = n, .names = names, .nnames = n + 2,
                          .lookup_const = lookup_const, .const_data = &cs };
   ret_type(t, fn, &sc);
-  return ospy_expr_compile(f->expr_src, &sc, &he->e, err) ? 0 : -1;
+  if (!ospy_expr_compile(f->expr_src, &sc, &he->e, err))
+    return -1;
+  if (ospy_expr_uses(he->e) & OSPY_EXPR_USES_REGS) {
+    /* (the frame has no register context: a capture records none) */
+    ospy_expr_free(he->e);
+    he->e = NULL;
+    const char *reg = strstr(f->expr_src, "reg.");
+    err->column = reg ? (unsigned)(reg - f->expr_src) + 1 : 0;
+    snprintf(err->message, sizeof err->message, "a capture records no registers: a filter reads "
+             "arguments, retval, errno, tid, pid and duration");
+    return -1;
+  }
+  return 0;
 }
 
 static const ospy_spec_fn *hook_spec(const read_filter *f, uint32_t i)

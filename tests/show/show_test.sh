@@ -175,6 +175,10 @@ demo)
   # pointer argument" of out, a pointer)
   bad "--filter: cannot dereference 'out': pointed-to type has no integer width at column 2" \
     show --filter '*out == 1' "$cap"
+  # a register: no capture records them (it crashed show and stats)
+  bad "--filter: a capture records no registers: a filter reads arguments, retval, errno, tid, pid and duration at column 15 in 'retval > 0 && reg.eax == 0'" \
+    show --filter 'retval > 0 && reg.eax == 0' "$cap"
+  bad "--filter: a capture records no registers" stats --filter 'reg.rsp' "$cap"
   # a name only a floating-point argument has: one error, that one (it was
   # followed by "unknown name 'count'")
   sed 's/name="count" direction="in" type="Size"/name="count" direction="in" type="Double"/' \
