@@ -4367,5 +4367,27 @@ preset-time64-i386)
   expect_line "$tmp/show" "st_mtime=4102444800,"
   expect_line "$tmp/show" "32-bit"
   echo "preset-time64-i386: fcntl64, __fcntl_time64, __*stat64_time64 (64-bit times), __recvmsg64, __wait4_time64 decoded with the program's values" ;;
+buffer-at-top-i386)
+  # an i386 buffer near the top of the address space whose size runs past
+  # 4 GiB (a stack array with ASLR off): its readable start is recorded,
+  # then marked (it was all <unreadable at ...>)
+  i386_or_skip
+  cat > "$tmp/top.c" <<'X'
+__attribute__((noipa)) int f_buf(const char *buf, int n) { return n; }
+int main(void) { char text[] = "hello world"; return f_buf(text, 100000) != 100000; }
+X
+  cat > "$tmp/top.xml" <<'X'
+<hookManager><specs><functions>
+<function name="f_buf"><returnValue type="Int32"/><arguments>
+<argument name="buf" type="ByteArrayPtr" size="arg.n"/><argument name="n" type="Int32"/>
+</arguments></function></functions></specs>
+<hooks><module name="top"><function specId="f_buf"/></module></hooks></hookManager>
+X
+  cc -m32 -O0 -o "$tmp/top" "$tmp/top.c" || fail "cannot build top.c"
+  setarch x86_64 -R "$ospy" capture -q -c "$tmp/top.xml" -o "$tmp/c.ospy" -- "$tmp/top" ||
+    fail "capture exited $?"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" 'top!f_buf\(buf="hello world\\x00.*<unreadable after [0-9]+ bytes>\([0-9]+ of 100000 bytes\), n=100000\) = 100000$'
+  echo "buffer-at-top-i386: a buffer running past 4 GiB shows its readable start" ;;
 *) fail "unknown case $case_name" ;;
 esac
