@@ -198,11 +198,20 @@ int cfg_check_expr_at(cfg *g, const char *src, const ospy_spec_fn *fn, cfg_val a
     /* (reading an out computed argument counts as reading what it reads) */
     int uses_retval = ospy_sexpr_uses_retval(e);
     int uses_reg = ospy_sexpr_uses_return(e) && strcmp(what, "value");
+    int uses_errno = ospy_sexpr_uses_errno(e);
     ospy_sexpr_free(e);
-    if (!at_enter || (!out_value && !uses_retval && !uses_reg))
+    if (!at_enter || (!out_value && !uses_retval && !uses_reg && !uses_errno))
       return 0;
     if (out_value) {
       /* said */
+    } else if (uses_errno && !uses_retval) {
+      /* (the agent reads errno when the call returns: at entry it read 0) */
+      const char *r = strstr(src, "errno");
+      col = r ? (unsigned)(r - src) + 1 : 1;
+      snprintf(msg, sizeof msg, "errno is not available here (an in value is taken when the "
+               "call enters, errno when it returns; use %s%sdirection=\"out\")",
+               strcmp(what, "value") ? what : "", /* (a value has no ENTER/RETURN form) */
+               strcmp(what, "value") ? "=\"ENTER/RETURN\" or " : "");
     } else if (uses_retval) {
       const char *r = strstr(src, "retval");
       col = r ? (unsigned)(r - src) + 1 : 1;

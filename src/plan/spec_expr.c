@@ -158,9 +158,14 @@ int ospy_sexpr_uses_retval(const ospy_sexpr *s)
   return s && (s->uses & OSPY_EXPR_USES_RETVAL);
 }
 
+int ospy_sexpr_uses_errno(const ospy_sexpr *s)
+{
+  return s && (s->uses & OSPY_EXPR_USES_ERRNO);
+}
+
 int ospy_sexpr_decided_at_return(const ospy_sexpr *s)
 {
-  return ospy_sexpr_uses_return(s) || (s && (s->uses & OSPY_EXPR_USES_ERRNO)) ||
+  return ospy_sexpr_uses_return(s) || ospy_sexpr_uses_errno(s) ||
          ospy_sexpr_return_args(s);
 }
 

@@ -55,6 +55,8 @@ uint64_t ospy_sexpr_eval(const ospy_sexpr *e, const ospy_sexpr_env *env, int *fa
 int ospy_sexpr_uses_return(const ospy_sexpr *e);
 /* Non-zero when it uses `retval` (not only the return register). */
 int ospy_sexpr_uses_retval(const ospy_sexpr *e);
+/* Non-zero when it uses `errno`, which the agent reads when the call returns. */
+int ospy_sexpr_uses_errno(const ospy_sexpr *e);
 /* Non-zero when a logCondition is decided when the call returns: it uses the
    return value, the return register or errno (errno after the call; at entry
    it is whatever the caller left there), or an out computed argument (it has

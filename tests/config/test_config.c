@@ -112,6 +112,16 @@ static void test_diagnostics(void)
          "direction=\"out\"; for the register at entry, a computed argument (<argument "
          "name=\"n\" type=\"UInt32\" value=\"reg.eax\"/>) and size=\"arg.n\"\n");
   EXPECT(HM(FN("<argument name=\"x\" type=\"Int32\" value=\"reg.eax\"/>\n")), "");
+  /* errno in an in value: the agent reads it when the call returns (it read
+     0 at entry, silently) */
+  EXPECT(HM(FN("<argument name=\"b\" type=\"ByteArrayPtr\" size=\"errno\"/>\n"
+               "<argument name=\"e\" type=\"Int32\" value=\"errno + 1\"/>\n"
+               "<argument name=\"o\" direction=\"out\" type=\"Int32\" value=\"errno\"/>\n")),
+         "t.xml:5:46: error: bad expression 'errno' in size: errno is not available here (an in "
+         "value is taken when the call enters, errno when it returns; use size=\"ENTER/RETURN\" "
+         "or direction=\"out\")\n"
+         "t.xml:6:40: error: bad expression 'errno + 1' in value: errno is not available here (an "
+         "in value is taken when the call enters, errno when it returns; use direction=\"out\")\n");
 
   EXPECT("<config/>\n", "t.xml:1:1: error: expected <hookManager> as the root element, found <config>\n");
   EXPECT(HM("<typez/>\n"), "t.xml:2:1: error: unknown element <typez> in <hookManager>\n");
