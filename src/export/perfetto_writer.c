@@ -117,7 +117,9 @@ static int name_tracks(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)
   int nt = first_sight(p, (uint64_t)ev->pid << 32 | ev->tid);
   if (np < 0 || nt < 0)
     return -1;
-  if (np)
+  /* a ProcessStart of a pid named already is an exec (sh running cat): its
+   * track is named again, and viewers keep the last name */
+  if (np || ev->type == OSPY_XEV_PROCESS_START)
     metadata(p, s, ev, 0);
   if (nt)
     metadata(p, s, ev, 1);

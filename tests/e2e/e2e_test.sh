@@ -4389,5 +4389,15 @@ X
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" 'top!f_buf\(buf="hello world\\x00.*<unreadable after [0-9]+ bytes>\([0-9]+ of 100000 bytes\), n=100000\) = 100000$'
   echo "buffer-at-top-i386: a buffer running past 4 GiB shows its readable start" ;;
+perfetto-exec-name)
+  # a process that execs another program: its Perfetto track is named again
+  # (it kept the first name, sh, for cat's calls)
+  "$ospy" capture -q -F -f read -o "$tmp/c.ospy" -- sh -c 'exec cat /etc/hostname' >/dev/null ||
+    fail "capture exited $?"
+  "$ospy" export "$tmp/c.ospy" --format perfetto -o "$tmp/t.json" 2>/dev/null || fail "export exited $?"
+  grep -o '"process_name"[^}]*"name":"[^"]*"' "$tmp/t.json" | sed 's/.*"name":"//; s/"$//' >"$tmp/names"
+  [ "$(tr '\n' ' ' <"$tmp/names")" = "dash cat " ] || [ "$(tr '\n' ' ' <"$tmp/names")" = "sh cat " ] ||
+    fail "process names: $(cat "$tmp/names")"
+  echo "perfetto-exec-name: the track of a process that execs cat is named cat last" ;;
 *) fail "unknown case $case_name" ;;
 esac
