@@ -6,9 +6,14 @@
 
 #include "config/config.h"
 
-/* A position in the source: 1-based line and byte column. */
+/* A position in the source: 1-based line and byte column. entity: of
+   something an entity's replacement text holds, the position of its
+   reference, whose name (entity_len bytes of the source; "" when the
+   reference was not found) a diagnostic says. */
 typedef struct cfg_pos {
   unsigned line, col;
+  const char *entity;
+  unsigned entity_len;
 } cfg_pos;
 
 typedef struct cfg_sig {
@@ -99,6 +104,15 @@ int cfg_src_init(cfg *g);
 /* Finds where each element of the document is in the source, once: the
    positions below are then found without a search. */
 void cfg_src_index(cfg *g, xmlNodePtr root);
+/* Marks n, a node of the replacement text of the entity that reference ref
+   refers to, as where ref is: its positions are ref's (its start tag and
+   attributes are in the entity's declaration). */
+void cfg_src_from_entity(const cfg *g, xmlNodePtr ref, xmlNodePtr n);
+/* Replaces each reference to an entity in element content (&args;) with its
+   replacement text, as if written there (config_entities.c); one to an
+   external or undeclared entity is an error there. -1: the entities expand
+   to more than a config may hold (reported). */
+int cfg_expand_entities(cfg *g, xmlNodePtr root);
 cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n);
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr);
@@ -113,6 +127,7 @@ typedef struct cfg_val {
   int found;        /* 0: not found, off is the element's '<' */
   size_t skip;      /* decoded bytes before the part meant (size="A/B": B) */
   xmlDocPtr doc;    /* the entities it declares */
+  int from_entity;  /* of an element from an entity: off is its reference */
 } cfg_val;
 cfg_val cfg_val_attr(const cfg *g, xmlNodePtr n, const char *attr);
 cfg_val cfg_val_text(const cfg *g, xmlNodePtr n);

@@ -2,6 +2,8 @@
    helpers shared by the section parsers. */
 #include <ctype.h>
 #include <errno.h>
+#include <iconv.h>
+#include <libxml/encoding.h>
 #include <libxml/parser.h>
 #include <libxml/xmlversion.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@ void cfg_unknown_child(cfg *g, xmlNodePtr n, xmlNodePtr parent)
               (const char *)parent->name);
   else if (n->type == XML_TEXT_NODE && !xmlIsBlankNode(n))
     cfg_error(g, cfg_pos_elem(g, parent), "unexpected text in <%s>", (const char *)parent->name);
+  else if (n->type == XML_ENTITY_REF_NODE) /* none: cfg_expand_entities replaced them */
+    cfg_error(g, cfg_pos_elem(g, n), "entity &%s; is not expanded here", (const char *)n->name);
 }
 
 const char *cfg_attr(cfg *g, xmlNodePtr n, const char *name)
@@ -305,14 +309,66 @@ static void free_sigs(cfg *g)
   free(g->sigs);
 }
 
+/* The iconv name of the encoding of a config in UTF-16 or UCS-4 (found as
+   libxml2 finds it, from its first bytes); NULL for any other. */
+static const char *wide_encoding(const char *buf, size_t len)
+{
+  if (len < 4)
+    return NULL;
+  switch (xmlDetectCharEncoding((const unsigned char *)buf, 4)) {
+  case XML_CHAR_ENCODING_UTF16LE: return "UTF-16LE";
+  case XML_CHAR_ENCODING_UTF16BE: return "UTF-16BE";
+  case XML_CHAR_ENCODING_UCS4LE: return "UCS-4LE";
+  case XML_CHAR_ENCODING_UCS4BE: return "UCS-4BE";
+  default: return NULL;
+  }
+}
+
+/* A UTF-16 or UCS-4 config as UTF-8, its byte order mark left out: the text
+ * the positions of diagnostics are found in (config_src.c), as for the same
+ * config written in UTF-8 (found in the UTF-16 bytes, every one was 1:1 or
+ * on a wrong line). A character that does not convert is a '?'. NULL for a
+ * config in another encoding, or out of memory. */
+static char *utf8_source(const char *buf, size_t len, size_t *out_len)
+{
+  const char *from = wide_encoding(buf, len);
+  if (!from || len > SIZE_MAX / 2 - 8)
+    return NULL;
+  size_t unit = from[1] == 'T' ? 2 : 4, cap = len * 2 + 8; /* 2 bytes -> 3 at most */
+  iconv_t cd = iconv_open("UTF-8", from);
+  char *out = cd == (iconv_t)-1 ? NULL : malloc(cap);
+  if (!out) {
+    if (cd != (iconv_t)-1)
+      iconv_close(cd);
+    return NULL;
+  }
+  char *in = (char *)buf, *o = out;
+  size_t in_left = len, out_left = cap;
+  while (in_left > 0 && iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1 && out_left > 0) {
+    size_t skip = in_left < unit ? in_left : unit; /* a bad or cut character */
+    in += skip;
+    in_left -= skip;
+    *o++ = '?';
+    out_left--;
+  }
+  iconv_close(cd);
+  size_t n = (size_t)(o - out), bom = n >= 3 && !memcmp(out, "\xef\xbb\xbf", 3) ? 3 : 0;
+  memmove(out, out + bom, n - bom);
+  *out_len = n - bom;
+  return out;
+}
+
 int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsigned arch_bits,
                             ospy_config **out, ospy_diag *diag)
 {
   *out = NULL;
-  cfg g = { .name = name, .buf = buf, .len = len, .diag = diag };
+  size_t utf8_len = 0;
+  char *utf8 = len <= INT32_MAX ? utf8_source(buf, len, &utf8_len) : NULL;
+  cfg g = { .name = name, .buf = utf8 ? utf8 : buf, .len = utf8 ? utf8_len : len, .diag = diag };
   unsigned errors_before = diag->errors;
   ospy_config *c = calloc(1, sizeof *c);
   if (!c || len > INT32_MAX || cfg_src_init(&g) < 0) {
+    free(utf8);
     free(c);
     ospy_diag_error(diag, name, 1, 1, "out of memory or file too large");
     return -1;
@@ -333,7 +389,8 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
               (const char *)root->name);
   else if (root) {
     cfg_src_index(&g, root);
-    parse_root(&g, root);
+    if (cfg_expand_entities(&g, root) == 0)
+      parse_root(&g, root);
   }
   if (doc)
     xmlFreeDoc(doc);
@@ -344,6 +401,7 @@ int ospy_config_load_buffer(const char *name, const char *buf, size_t len, unsig
   free(g.struct_src);
   cfg_names_free_all(&g);
   free(g.line_off);
+  free(utf8);
   if (diag->errors != errors_before) {
     ospy_config_free(c);
     return -1;

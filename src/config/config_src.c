@@ -37,7 +37,26 @@ static cfg_pos pos_of(const cfg *g, size_t off)
     else
       hi = mid;
   }
-  return (cfg_pos){ lo + 1, (unsigned)(off - g->line_off[lo]) + 1 };
+  return (cfg_pos){ lo + 1, (unsigned)(off - g->line_off[lo]) + 1, NULL, 0 };
+}
+
+static int name_char(char c);
+
+/* The position at off; from_entity: of something an entity's replacement
+ * text put there, off at the reference's '&' (the entity then named). */
+static cfg_pos pos_at(const cfg *g, size_t off, int from_entity)
+{
+  cfg_pos p = pos_of(g, off);
+  if (from_entity && off < g->len && g->buf[off] == '&') {
+    unsigned n = 0;
+    while (off + 1 + n < g->len && n < 64 && name_char(g->buf[off + 1 + n]))
+      n++;
+    p.entity = g->buf + off + 1;
+    p.entity_len = n;
+  } else if (from_entity) {
+    p.entity = ""; /* the reference itself was not found: only that it is one */
+  }
+  return p;
 }
 
 static int name_char(char c)
@@ -49,7 +68,7 @@ static int name_char(char c)
 /* The next node in document order. */
 static xmlNodePtr doc_next(xmlNodePtr n)
 {
-  if (n->children)
+  if (n->children && n->type == XML_ELEMENT_NODE) /* not into an entity's declaration */
     return n->children;
   while (n && !n->next)
     n = n->parent;
@@ -88,11 +107,64 @@ static int starts(const cfg *g, size_t i, const char *s)
 
 /* ---- where each element's start tag is ----
  * Found once for the whole document: the start tags in the source, in
- * order, are the elements in document order. Each element's offset is kept
- * in its _private (offset + 1; libxml2 leaves that field to its user). Found
- * from libxml2's line number instead (below), each element cost a walk over
- * the rest of its line: a config written on one line loaded in quadratic
- * time. */
+ * order, are the elements in document order, and the references to
+ * declared entities in element content (&args;) the entity reference nodes
+ * libxml2 leaves in the tree. Each one's offset is kept in its _private
+ * (libxml2 leaves that field to its user). Found from libxml2's line number
+ * instead (below), each element cost a walk over the rest of its line: a
+ * config written on one line loaded in quadratic time.
+ *
+ * What an entity's replacement text puts in the document (cfg_expand_entities)
+ * has no start tag where it is used (its text is in the DTD): its nodes are
+ * kept at the reference's '&', marked as from an entity. */
+
+/* _private: 0 unknown, else 2 * offset + 1 + from_entity. */
+typedef struct src_loc {
+  size_t off;
+  int from_entity;
+} src_loc;
+
+static void set_loc(xmlNodePtr n, src_loc l)
+{
+  n->_private = (void *)(uintptr_t)(2 * l.off + 1 + (l.from_entity != 0));
+}
+
+static int get_loc(xmlNodePtr n, src_loc *l)
+{
+  uintptr_t v = (uintptr_t)n->_private;
+  if (!v)
+    return 0;
+  *l = (src_loc){ (v - 1) / 2, (int)((v - 1) & 1) };
+  return 1;
+}
+
+static int predefined_entity(const char *s, size_t n)
+{
+  static const char *const names[] = { "amp", "lt", "gt", "apos", "quot" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strlen(names[i]) == n && !memcmp(s, names[i], n))
+      return 1;
+  return 0;
+}
+
+/* The length of the entity name at buf[i] after '&' when a ';' ends it; 0
+ * for none. */
+static size_t entity_name_len(const cfg *g, size_t i)
+{
+  size_t n = 0;
+  while (i + n < g->len && g->buf[i + n] != ';' && name_char(g->buf[i + n]))
+    n++;
+  return i + n < g->len && g->buf[i + n] == ';' ? n : 0;
+}
+
+/* Whether '&' at buf[i] refers to a declared entity (&args;): not a
+   character reference (&#38;) nor a predefined entity (&amp;), which are
+   text to libxml2. */
+static int general_entity_ref(const cfg *g, size_t i)
+{
+  size_t n = entity_name_len(g, i + 1);
+  return n && g->buf[i + 1] != '#' && !predefined_entity(g->buf + i + 1, n);
+}
 
 /* Past a start or end tag from its '<': its '>' outside quoted values. */
 static size_t past_tag(const cfg *g, size_t i)
@@ -136,15 +208,20 @@ static size_t past_doctype(const cfg *g, size_t i)
   return g->len;
 }
 
-/* The next start tag's '<' from buf[i], or g->len. */
+/* The next start tag's '<' or entity reference's '&' from buf[i], or
+   g->len. */
 static size_t next_start_tag(const cfg *g, size_t i)
 {
   while (i < g->len) {
-    const char *lt = memchr(g->buf + i, '<', g->len - i);
-    if (!lt)
+    while (i < g->len && g->buf[i] != '<' && g->buf[i] != '&')
+      i++;
+    if (i == g->len)
       return g->len;
-    i = (size_t)(lt - g->buf);
-    if (starts(g, i, "<!--"))
+    if (g->buf[i] == '&') {
+      if (general_entity_ref(g, i))
+        return i;
+      i++;
+    } else if (starts(g, i, "<!--"))
       i = skip_past(g, i + 4, "-->");
     else if (starts(g, i, "<![CDATA["))
       i = skip_past(g, i + 9, "]]>");
@@ -160,9 +237,22 @@ static size_t next_start_tag(const cfg *g, size_t i)
   return g->len;
 }
 
-/* The next element in document order, not into an entity's content (its
-   elements are in the entity's declaration, not where it is used). */
-static xmlNodePtr next_element(xmlNodePtr n, xmlNodePtr root)
+/* Whether the start tag ('<') or reference ('&') at buf[i] is n's. */
+static int source_is(const cfg *g, size_t i, xmlNodePtr n)
+{
+  size_t nl = strlen((const char *)n->name);
+  char want = n->type == XML_ENTITY_REF_NODE ? '&' : '<';
+  if (i >= g->len || g->buf[i] != want || i + 1 + nl > g->len ||
+      strncmp(g->buf + i + 1, (const char *)n->name, nl))
+    return 0;
+  if (want == '&')
+    return i + 1 + nl < g->len && g->buf[i + 1 + nl] == ';';
+  return i + 1 + nl == g->len || !name_char(g->buf[i + 1 + nl]);
+}
+
+/* The next element or entity reference in document order, not into an
+   entity reference (its content is the entity's, in its declaration). */
+static xmlNodePtr next_indexed(xmlNodePtr n, xmlNodePtr root)
 {
   for (;;) {
     if (n->children && n->type == XML_ELEMENT_NODE)
@@ -174,14 +264,14 @@ static xmlNodePtr next_element(xmlNodePtr n, xmlNodePtr root)
         return NULL;
       n = n->next;
     }
-    if (n->type == XML_ELEMENT_NODE)
+    if (n->type == XML_ELEMENT_NODE || n->type == XML_ENTITY_REF_NODE)
       return n;
   }
 }
 
 static void clear_offsets(xmlNodePtr root)
 {
-  for (xmlNodePtr n = root; n; n = next_element(n, root))
+  for (xmlNodePtr n = root; n; n = next_indexed(n, root))
     n->_private = NULL;
 }
 
@@ -189,14 +279,12 @@ void cfg_src_index(cfg *g, xmlNodePtr root)
 {
   size_t i = 0;
   xmlNodePtr n;
-  for (n = root; n; n = next_element(n, root)) {
+  for (n = root; n; n = next_indexed(n, root)) {
     i = next_start_tag(g, i);
-    size_t nl = strlen((const char *)n->name);
-    if (i + 1 + nl > g->len || strncmp(g->buf + i + 1, (const char *)n->name, nl) ||
-        (i + 1 + nl < g->len && name_char(g->buf[i + 1 + nl])))
+    if (!source_is(g, i, n))
       break; /* not as expected: each element found by its line instead */
-    n->_private = (void *)(uintptr_t)(i + 1);
-    i = past_tag(g, i);
+    set_loc(n, (src_loc){ i, 0 });
+    i = n->type == XML_ENTITY_REF_NODE ? i + 1 : past_tag(g, i);
   }
   if (n || next_start_tag(g, i) != g->len)
     clear_offsets(root);
@@ -206,8 +294,6 @@ void cfg_src_index(cfg *g, xmlNodePtr root)
    line, the line where the start tag ends: searched back from its end. */
 static size_t elem_off(const cfg *g, xmlNodePtr n)
 {
-  if (n->_private)
-    return (size_t)(uintptr_t)n->_private - 1;
   long line = xmlGetLineNo(n);
   if (line < 1 || (unsigned long)line > g->nlines)
     return 0;
@@ -223,7 +309,29 @@ static size_t elem_off(const cfg *g, xmlNodePtr n)
   return 0;
 }
 
-cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n) { return pos_of(g, elem_off(g, n)); }
+/* Where n is: its start tag, or the reference of the entity it is from. */
+static src_loc elem_loc(const cfg *g, xmlNodePtr n)
+{
+  src_loc l;
+  if (get_loc(n, &l))
+    return l;
+  if (n->type != XML_ELEMENT_NODE && n->parent && n->parent->type == XML_ELEMENT_NODE)
+    return (src_loc){ elem_off(g, n->parent), 0 }; /* a reference not in the index */
+  return (src_loc){ elem_off(g, n), 0 };
+}
+
+void cfg_src_from_entity(const cfg *g, xmlNodePtr ref, xmlNodePtr n)
+{
+  src_loc l = elem_loc(g, ref);
+  l.from_entity = 1;
+  set_loc(n, l);
+}
+
+cfg_pos cfg_pos_elem(const cfg *g, xmlNodePtr n)
+{
+  src_loc l = elem_loc(g, n);
+  return pos_at(g, l.off, l.from_entity);
+}
 
 /* Walk the start tag from '<' to its '>', outside quotes; call back on
    each attribute name. Returns the offset just past '>'. */
@@ -261,41 +369,55 @@ static size_t tag_end(const cfg *g, size_t i, const char *want, size_t *found, i
   return g->len;
 }
 
+/* An attribute of n (its value, or its name): in the start tag, or, for an
+   element from an entity, the reference. */
+static cfg_pos attr_pos(const cfg *g, xmlNodePtr n, const char *attr, int at_name)
+{
+  src_loc l = elem_loc(g, n);
+  size_t found = SIZE_MAX;
+  if (!l.from_entity)
+    tag_end(g, l.off, attr, &found, at_name);
+  return pos_at(g, found == SIZE_MAX ? l.off : found, l.from_entity);
+}
+
 cfg_pos cfg_pos_attr(const cfg *g, xmlNodePtr n, const char *attr)
 {
-  size_t start = elem_off(g, n), found = SIZE_MAX;
-  tag_end(g, start, attr, &found, 0);
-  return pos_of(g, found == SIZE_MAX ? start : found);
+  return attr_pos(g, n, attr, 0);
 }
 
 cfg_pos cfg_pos_attr_name(const cfg *g, xmlNodePtr n, const char *attr)
 {
-  size_t start = elem_off(g, n), found = SIZE_MAX;
-  tag_end(g, start, attr, &found, 1);
-  return pos_of(g, found == SIZE_MAX ? start : found);
+  return attr_pos(g, n, attr, 1);
 }
 
 cfg_pos cfg_pos_text(const cfg *g, xmlNodePtr n)
 {
-  size_t end = tag_end(g, elem_off(g, n), NULL, NULL, 0);
-  return pos_of(g, end);
+  src_loc l = elem_loc(g, n);
+  if (l.from_entity)
+    return pos_at(g, l.off, 1);
+  return pos_of(g, tag_end(g, l.off, NULL, NULL, 0));
 }
 
 /* ---- values as libxml2 decodes them, back to the source bytes ---- */
 
 cfg_val cfg_val_attr(const cfg *g, xmlNodePtr n, const char *attr)
 {
-  size_t start = elem_off(g, n), found = SIZE_MAX;
-  tag_end(g, start, attr, &found, 0);
+  src_loc l = elem_loc(g, n);
+  size_t found = SIZE_MAX;
+  if (l.from_entity)
+    return (cfg_val){ .off = l.off, .from_entity = 1, .doc = n->doc };
+  tag_end(g, l.off, attr, &found, 0);
   if (found == SIZE_MAX || found == 0 || (g->buf[found - 1] != '"' && g->buf[found - 1] != '\''))
-    return (cfg_val){ .off = start, .doc = n->doc };
+    return (cfg_val){ .off = l.off, .doc = n->doc };
   return (cfg_val){ .off = found, .quote = g->buf[found - 1], .found = 1, .doc = n->doc };
 }
 
 cfg_val cfg_val_text(const cfg *g, xmlNodePtr n)
 {
-  return (cfg_val){ .off = tag_end(g, elem_off(g, n), NULL, NULL, 0), .found = 1,
-                    .doc = n->doc };
+  src_loc l = elem_loc(g, n);
+  if (l.from_entity)
+    return (cfg_val){ .off = l.off, .from_entity = 1, .doc = n->doc };
+  return (cfg_val){ .off = tag_end(g, l.off, NULL, NULL, 0), .found = 1, .doc = n->doc };
 }
 
 /* A piece of a value's source: `src` bytes there that became `dec` bytes of
@@ -309,9 +431,29 @@ static size_t utf8_len(unsigned long cp)
   return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
+/* The bytes of text in nodes (an entity's replacement text): its elements'
+ * text included, as xmlNodeGetContent gives it; its entities' own (depth:
+ * how deep in entities, libxml2 refused loops and deeper ones). */
+static size_t text_len(xmlNodePtr n, unsigned depth)
+{
+  size_t len = 0;
+  for (; n && depth < 40; n = n->next) {
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
+      len += n->content ? strlen((const char *)n->content) : 0;
+    else if (n->type == XML_ELEMENT_NODE)
+      len += text_len(n->children, depth);
+    else if (n->type == XML_ENTITY_REF_NODE) {
+      xmlEntityPtr e = xmlGetDocEntity(n->doc, n->name);
+      len += e && e->etype == XML_INTERNAL_GENERAL_ENTITY ? text_len(e->children, depth + 1) : 0;
+    }
+  }
+  return len;
+}
+
 /* The reference at '&' buf[i]: a character reference (&#38;, &#x26;) is its
  * character's UTF-8 bytes, a predefined entity (&amp;) one byte, an entity
- * the document declares its replacement text. */
+ * the document declares the text of its replacement text (its markup is
+ * none, its entities' text is). */
 static piece reference(const cfg *g, const cfg_val *v, size_t i)
 {
   const char *s = g->buf + i + 1;
@@ -328,6 +470,8 @@ static piece reference(const cfg *g, const cfg_val *v, size_t i)
   memcpy(name, s, n);
   name[n] = '\0';
   xmlEntityPtr e = v->doc ? xmlGetDocEntity(v->doc, (const xmlChar *)name) : NULL;
+  if (e && e->etype == XML_INTERNAL_GENERAL_ENTITY && e->children)
+    return (piece){ n + 2, text_len(e->children, 0) };
   return (piece){ n + 2, e && e->content ? strlen((const char *)e->content) : 1 };
 }
 
@@ -383,7 +527,7 @@ cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k)
   size_t want = v.skip + k, dec = 0, i = v.off;
   int in_cdata = 0;
   if (!v.found)
-    return pos_of(g, v.off);
+    return pos_at(g, v.off, v.from_entity);
   while (i < g->len && !value_ends(g, &v, i, in_cdata)) {
     piece p = next_piece(g, &v, i, &in_cdata);
     if (dec + p.dec > want)
@@ -391,25 +535,42 @@ cfg_pos cfg_val_pos(const cfg *g, cfg_val v, size_t k)
     dec += p.dec;
     i += p.src;
   }
-  return pos_of(g, i < g->len ? i : g->len);
+  if (i >= g->len)
+    return pos_of(g, g->len);
+  /* inside an entity's replacement text: at the reference, the entity named */
+  return pos_at(g, i, !in_cdata && g->buf[i] == '&' && general_entity_ref(g, i));
+}
+
+/* A problem in what an entity's replacement text put in the document is at
+   the reference: the message says so, as " (from entity &NAME;)". */
+static void from_entity_suffix(cfg_pos p, char *buf, size_t cap)
+{
+  if (!p.entity)
+    buf[0] = 0;
+  else if (p.entity_len)
+    snprintf(buf, cap, " (from entity &%.*s;)", (int)p.entity_len, p.entity);
+  else
+    snprintf(buf, cap, " (from an entity)");
 }
 
 void cfg_warning(cfg *g, cfg_pos p, const char *fmt, ...)
 {
-  char msg[400];
+  char msg[400], from[90];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  ospy_diag_warning(g->diag, g->name, p.line, p.col, "%s", msg);
+  from_entity_suffix(p, from, sizeof from);
+  ospy_diag_warning(g->diag, g->name, p.line, p.col, "%s%s", msg, from);
 }
 
 void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...)
 {
-  char msg[400];
+  char msg[400], from[90];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  ospy_diag_error(g->diag, g->name, p.line, p.col, "%s", msg);
+  from_entity_suffix(p, from, sizeof from);
+  ospy_diag_error(g->diag, g->name, p.line, p.col, "%s%s", msg, from);
 }

@@ -920,7 +920,7 @@ static void struct_layouts(cfg *g, uint32_t first)
   w.path = malloc(w.count * sizeof *w.path + 1);
   w.group = malloc(w.count * sizeof *w.group + 1);
   if (!w.nodes || !w.component || !w.path || !w.group) {
-    cfg_error(g, (cfg_pos){ 1, 1 }, "out of memory");
+    cfg_error(g, (cfg_pos){ 1, 1, NULL, 0 }, "out of memory");
     goto out;
   }
   for (uint32_t i = 0; i < w.count; i++)

@@ -1068,6 +1068,158 @@ static void test_regparm(void)
   printf("ok regparm: regparm, regparm(1..3)\n");
 }
 
+/* Entities in element content (an internal DTD's <!ENTITY>): what they stand
+ * for is used as if written where they are referenced. The references were
+ * skipped: a spec lost the arguments an entity held (and an error in them
+ * was never said), a signature the bytes (15 bytes of 19: the hook landed 4
+ * bytes into the function, whose target then died of SIGSEGV). A problem in
+ * an entity's elements is at its reference, the entity named. Text on both
+ * sides of a reference is one text (&prologue;5: a byte e5 written across). */
+#define DTD(decls) "<?xml version=\"1.0\"?>\n<!DOCTYPE hookManager [\n" decls "]>\n"
+static void test_entities(void)
+{
+  static const char xml[] =
+    DTD("<!ENTITY sockargs '<argument name=\"af\" type=\"Int32\"/><argument name=\"type\" type=\"Int32\"/>'>\n"
+        "<!ENTITY more '&sockargs;<argument name=\"protocol\" type=\"Int32\"/>'>\n"
+        "<!ENTITY prologue '55 48 <!-- mov --> 89 e'>\n"
+        "<!ENTITY hook '<function specId=\"sock\" sigId=\"s\" sigOffset=\"0\" moduleName=\"libwin.so\"/>'>\n"
+        "<!ENTITY none ''>\n")
+    "<hookManager><specs><functions>\n"
+    "<function name=\"sock\"><arguments>&none;&more;</arguments></function>\n"
+    "</functions></specs>\n"
+    "<signatures><signature name=\"s\">&prologue;5 89 7d fc</signature></signatures>\n"
+    "<hooks><functions>&hook;</functions></hooks></hookManager>\n";
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  CHECK(ospy_config_load_buffer("t.xml", xml, strlen(xml), 64, &c, &d) == 0);
+  if (d.n)
+    fprintf(stderr, "%s", diag_text(&d));
+  ospy_diag_free(&d);
+  if (c) {
+    const ospy_spec_fn *fn = ospy_spec_table_fn(c->specs, ospy_spec_fn_lookup(c->specs, "sock"));
+    printf("entities: spec sock has %u arguments (want 3), %zu hooks (want 1)\n",
+           fn ? (unsigned)fn->nargs : 0, c->nhooks);
+    CHECK(fn && fn->nargs == 3 && !strcmp(fn->args[0].name, "af") &&
+          !strcmp(fn->args[2].name, "protocol"));
+    CHECK(c->nhooks == 1);
+    if (c->nhooks == 1) {
+      static const uint8_t sig[] = { 0x55, 0x48, 0x89, 0xe5, 0x89, 0x7d, 0xfc };
+      const ospy_plan_hook *h = &c->hooks[0].h;
+      printf("entities: signature of %u bytes (want 7), hook on line %u (want 13)\n", h->sig_len,
+             c->hooks[0].line);
+      CHECK(h->kind == OSPY_HOOK_SIGNATURE && h->sig_len == 7 && !memcmp(h->sig, sig, 7));
+      CHECK(c->hooks[0].line == 13);
+    }
+  }
+  ospy_config_free(c);
+
+  /* errors in what entities hold: at the reference, the entity named; one
+     in text at the reference as well; past it, the columns are the file's */
+  EXPECT(DTD("<!ENTITY bad '<argument name=\"zz\" type=\"Int33\"/>'>\n"
+             "<!ENTITY outer '<argument name=\"a\" type=\"Int32\"/>&bad;'>\n"
+             "<!ENTITY cond 'arg.a == reg.eaz'>\n"
+             "<!ENTITY bytes '55 zz'>\n")
+         "<hookManager><specs><functions>\n"
+         "<function name=\"f\"><arguments>&outer;</arguments><logCondition>&cond;</logCondition></function>\n"
+         "</functions></specs>\n"
+         "<signatures><signature name=\"s\">&bytes; 89</signature><signature name=\"t\">&bytes;</signature>"
+         "<signature name=\"u\">55 &bytes; yy</signature></signatures>\n"
+         "<typez/>&bytes;</hookManager>\n",
+         "t.xml:8:1: error: unexpected text in <hookManager>\n"
+         "t.xml:9:31: error: unknown type 'Int33' (did you mean Int32?) (from entity &outer;)\n"
+         "t.xml:9:64: error: bad expression 'arg.a == reg.eaz' in logCondition: unknown register "
+         "'eaz' (from entity &cond;)\n"
+         "t.xml:11:33: error: bad byte 'zz' in signature 's' (from entity &bytes;)\n"
+         "t.xml:11:75: error: bad byte 'zz' in signature 't' (from entity &bytes;)\n"
+         "t.xml:11:117: error: bad byte 'zz' in signature 'u' (from entity &bytes;)\n"
+         "t.xml:12:1: error: unknown element <typez> in <hookManager>\n");
+  /* an element's attribute in an entity: at the reference too */
+  EXPECT(DTD("<!ENTITY m '<member name=\"A\" value=\"1x\"/>'>\n")
+         "<hookManager><types><enumeration name=\"E\">&m;</enumeration></types></hookManager>\n",
+         "t.xml:5:43: error: bad value '1x' for 'value': expected an integer (from entity &m;)\n");
+  /* an external entity is not read (a config reads no file but itself): its
+     reference is an error, not nothing */
+  EXPECT(DTD("<!ENTITY ext SYSTEM \"/nonexistent/ospy-entity.xml\">\n")
+         "<hookManager><specs><functions><function name=\"f\"><arguments>&ext;</arguments>"
+         "</function></functions></specs></hookManager>\n",
+         "t.xml:5:62: error: entity &ext; is external: a config reads no other file (declare it "
+         "with its text, <!ENTITY ext '...'>)\n");
+  /* one undeclared (an external DTD may declare it, not read): libxml2 says it */
+  EXPECT("<?xml version=\"1.0\"?>\n<!DOCTYPE hookManager SYSTEM \"/nonexistent/ospy.dtd\">\n"
+         "<hookManager><specs><functions><function name=\"f\"><arguments>&ext;</arguments>"
+         "</function></functions></specs></hookManager>\n",
+         "t.xml:3:67: error: malformed XML: Entity 'ext' not defined\n");
+}
+
+/* Entities that expand to many elements (libxml2 lets 1000 elements used 200
+ * times through) stop at what a config may hold from entities, an error at
+ * the reference: not hundreds of MB of nodes (billion laughs). */
+static void test_entity_limit(void)
+{
+  const char *head = "<?xml version=\"1.0\"?>\n<!DOCTYPE hookManager [\n<!ENTITY many '",
+             *mid = "'>\n]>\n",
+             *open = "<hookManager><specs><functions><function name=\"f\"><arguments>",
+             *close = "</arguments></function></functions></specs></hookManager>\n";
+  size_t cap = strlen(head) + 1000 * 4 + strlen(mid) + strlen(open) + 200 * 6 + strlen(close) + 1;
+  char *xml = malloc(cap), *p = xml;
+  p += sprintf(p, "%s", head);
+  for (int i = 0; i < 1000; i++)
+    p += sprintf(p, "<x/>");
+  p += sprintf(p, "%s%s", mid, open);
+  for (int i = 0; i < 200; i++)
+    p += sprintf(p, "&many;");
+  sprintf(p, "%s", close);
+  expect(xml, "t.xml:5:662: error: entities expand to more than 100000 nodes or 16 MiB of text "
+         "here, the most a config may hold from entities\n", __LINE__);
+  free(xml);
+}
+
+/* A UTF-16 or UCS-4 config's positions are those of the same config in
+ * UTF-8: they were found in its raw bytes (1:1, or 2:3 for 3:31). */
+static void expect_wide(const char *ascii, int unit, int big_endian, int bom, const char *want,
+                        int line)
+{
+  size_t n = strlen(ascii), len = 0;
+  char *buf = calloc(n + 1, (size_t)unit);
+  if (bom)
+    for (int k = 0; k < unit; k++) /* U+FEFF */
+      buf[len++] = (char)(unsigned char)(big_endian ? (k == unit - 1 ? 0xff : k == unit - 2 ? 0xfe : 0)
+                                                    : (k == 0 ? 0xff : k == 1 ? 0xfe : 0));
+  for (size_t i = 0; i < n; i++, len += (size_t)unit)
+    buf[len + (big_endian ? (size_t)unit - 1 : 0)] = ascii[i];
+  ospy_diag d;
+  ospy_diag_init(&d);
+  ospy_config *c = NULL;
+  int rc = ospy_config_load_buffer("t.xml", buf, len, 64, &c, &d);
+  const char *got = diag_text(&d);
+  printf("UTF-%d%s%s: %s", unit * 8, big_endian ? "BE" : "LE", bom ? " with BOM" : "", got);
+  if (strcmp(got, want) != 0 || rc == 0) {
+    fprintf(stderr, "test_config.c:%d: diagnostics differ\n--- got (rc %d)\n%s--- want\n%s", line,
+            rc, got, want);
+    test_failures++;
+  }
+  ospy_config_free(c);
+  ospy_diag_free(&d);
+  free(buf);
+}
+
+static void test_wide_encodings(void)
+{
+  const char *xml = "<?xml version=\"1.0\"?>\n<hookManager><specs><functions>\n"
+                    "<function name=\"f\"><arguments><argument name=\"a\" type=\"UInt32Ptrr\"/>"
+                    "</arguments><logCondition>reg.eaz</logCondition></function>\n"
+                    "</functions></specs></hookManager>\n",
+             *want = "t.xml:3:56: error: unknown type 'UInt32Ptrr' (did you mean UInt32Ptr?)\n"
+                     "t.xml:3:99: error: bad expression 'reg.eaz' in logCondition: unknown "
+                     "register 'eaz'\n";
+  expect(xml, want, __LINE__); /* the same in UTF-8 */
+  expect_wide(xml, 2, 0, 1, want, __LINE__);
+  expect_wide(xml, 2, 0, 0, want, __LINE__);
+  expect_wide(xml, 2, 1, 1, want, __LINE__);
+  expect_wide(xml, 4, 1, 0, want, __LINE__); /* (libxml2 2.9 reads no UCS-4 with a BOM) */
+}
+
 int main(int argc, char **argv)
 {
   const char *dir = argc > 1 ? argv[1] : "tests/config";
@@ -1084,6 +1236,9 @@ int main(int argc, char **argv)
   test_original_config(dir);
   test_file_limits(dir);
   test_seed_xml(dir);
+  test_entities();
+  test_entity_limit();
+  test_wide_encodings();
   if (test_failures)
     fprintf(stderr, "%d check(s) failed\n", test_failures);
   return test_failures ? 1 : 0;
