@@ -233,7 +233,7 @@ static int decode_hook(cursor *c, ospy_plan_hook *h, char **strings, uint32_t ns
   }
   if (h->flags & ~(OSPY_HOOK_F_BACKTRACE | OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_NAMED |
                    OSPY_HOOK_F_GLOB | OSPY_HOOK_F_CXX_NAME | OSPY_HOOK_F_CONFIG |
-                   OSPY_HOOK_F_HIDES_NONE)) {
+                   OSPY_HOOK_F_HIDES_NONE | OSPY_HOOK_F_SPARE)) {
     c->off = at + 8;
     return fail(c, "unknown hook flags");
   }
@@ -248,6 +248,25 @@ static int decode_hook(cursor *c, ospy_plan_hook *h, char **strings, uint32_t ns
     return fail(c, "function name beyond the hook's display name");
   if (h->kind == OSPY_HOOK_SIGNATURE && (h->sig_len == 0 || (h->mask_len && h->mask_len != h->sig_len)))
     return fail(c, "signature hook with empty pattern or mask of another length");
+  return 0;
+}
+
+int ospy_plan_hook_wants_spares(const ospy_plan_hook *h)
+{
+  const char *m = h->module ? h->module : "";
+  return (h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB) &&
+         !(h->flags & (OSPY_HOOK_F_CXX_NAME | OSPY_HOOK_F_SPARE)) && strpbrk(m, "*?[") &&
+         strspn(m, "*") != strlen(m);
+}
+
+int ospy_plan_builder_add_spares(ospy_plan_builder *b, const ospy_plan_hook *h, uint32_t index)
+{
+  ospy_plan_hook spare = *h;
+  spare.flags |= OSPY_HOOK_F_SPARE;
+  spare.offset = index;
+  for (unsigned k = 0; k < OSPY_PLAN_GLOB_SPARES; k++)
+    if (ospy_plan_builder_add(b, &spare) < 0)
+      return -1;
   return 0;
 }
 
@@ -310,9 +329,18 @@ int ospy_plan_decode(const void *buf, size_t len, ospy_plan **out, char *err, si
   }
   char *strings = p->strings;
   cursor hc = { buf, PLAN_HEADER_SIZE + (size_t)hooks_len, PLAN_HEADER_SIZE, err, errcap };
-  for (uint32_t i = 0; i < p->nhooks; i++)
+  for (uint32_t i = 0; i < p->nhooks; i++) {
+    size_t at = hc.off;
     if (decode_hook(&hc, &p->hooks[i], &strings, 0) < 0)
       goto bad;
+    const ospy_plan_hook *h = &p->hooks[i];
+    if ((h->flags & OSPY_HOOK_F_SPARE) &&
+        (h->offset >= i || (p->hooks[h->offset].flags & OSPY_HOOK_F_SPARE))) {
+      hc.off = at + 16;
+      fail(&hc, "a spare hook that copies no hook before it");
+      goto bad;
+    }
+  }
   if (hc.off != hc.len) {
     fail(&hc, "trailing bytes after the hook table");
     goto bad;

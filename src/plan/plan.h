@@ -54,6 +54,14 @@ typedef enum ospy_hook_kind {
                                         whose spec was made from its C++ name, nests as
                                         one traced with raw words does (with
                                         OSPY_HOOK_F_LOG_NESTED: hidden by none either) */
+#define OSPY_HOOK_F_SPARE 0x80u /* a copy of hook `offset` (a function by name in a module
+                                   glob, libplug*.so!f), for another module the glob matches
+                                   while that hook's is loaded: the agent hooks each such
+                                   module under a hook of its own (its own HookName); never
+                                   reported missing. OSPY_PLAN_GLOB_SPARES per hook */
+/* How many spare copies a hook by a module glob gets: the libraries one glob hooks at
+ * once are 1 + this many (more are said, not hooked). */
+#define OSPY_PLAN_GLOB_SPARES 3u
 
 typedef struct ospy_plan_hook {
   uint32_t kind;       /* ospy_hook_kind */
@@ -62,7 +70,7 @@ typedef struct ospy_plan_hook {
   uint32_t function_at; /* where the function's name begins in display when the planner
                            put the file it found the function in before it (module "",
                            display "my prog!f": 8); 0: display has no such file name */
-  uint64_t offset;     /* OFFSET */
+  uint64_t offset;     /* OFFSET; OSPY_HOOK_F_SPARE: the index of the hook it copies */
   int64_t sig_offset;  /* SIGNATURE: added to the match address */
   const char *module;  /* file name or glob; "" = any module */
   const char *symbol;  /* EXPORT/SYMTAB */
@@ -114,6 +122,11 @@ void ospy_plan_builder_set_flags(ospy_plan_builder *b, uint32_t flags);
 int ospy_plan_builder_set_spec(ospy_plan_builder *b, const void *spec, size_t len);
 /* Copies the hook and its strings/bytes. NULL strings count as "". 0 or -1. */
 int ospy_plan_builder_add(ospy_plan_builder *b, const ospy_plan_hook *h);
+/* Whether h, a function by name in a module glob (not "*", which stands for any
+ * module: one definition), gets spare copies (OSPY_HOOK_F_SPARE). */
+int ospy_plan_hook_wants_spares(const ospy_plan_hook *h);
+/* Adds the OSPY_PLAN_GLOB_SPARES spare copies of h, the builder's hook index. 0 or -1. */
+int ospy_plan_builder_add_spares(ospy_plan_builder *b, const ospy_plan_hook *h, uint32_t index);
 uint32_t ospy_plan_builder_hook_count(const ospy_plan_builder *b);
 /* Encodes into a malloc'ed buffer; returns NULL on allocation failure. */
 void *ospy_plan_builder_encode(const ospy_plan_builder *b, size_t *len);

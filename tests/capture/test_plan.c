@@ -81,8 +81,49 @@ static void expect_error(const void *bytes, size_t len, const char *needle)
   }
 }
 
+/* A function by name in a module glob gets spare copies (each hooked in
+ * another library the glob matches at once), naming the hook they copy; a
+ * spare that copies no hook before it is refused. */
+static void test_glob_spares(void)
+{
+  ospy_plan_hook g = { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC,
+                       .module = "libplug*.so", .symbol = "plug_fn",
+                       .display = "libplug*.so!plug_fn" };
+  ospy_plan_hook any = g, exact = g, cxx = g;
+  any.module = "*";
+  exact.module = "libplug.so";
+  cxx.flags = OSPY_HOOK_F_CXX_NAME;
+  CHECK(ospy_plan_hook_wants_spares(&g) && !ospy_plan_hook_wants_spares(&any) &&
+        !ospy_plan_hook_wants_spares(&exact) && !ospy_plan_hook_wants_spares(&cxx));
+  ospy_plan_builder *b = ospy_plan_builder_new(64);
+  CHECK(ospy_plan_builder_add(b, &exact) == 0 && ospy_plan_builder_add(b, &g) == 0);
+  CHECK(ospy_plan_builder_add_spares(b, &g, 1) == 0);
+  size_t len;
+  void *bytes = ospy_plan_builder_encode(b, &len);
+  ospy_plan_builder_free(b);
+  ospy_plan *p;
+  char err[256];
+  CHECK(ospy_plan_decode(bytes, len, &p, err, sizeof err) == 0);
+  CHECK(ospy_plan_hook_count(p) == 2 + OSPY_PLAN_GLOB_SPARES);
+  for (uint32_t k = 2; k < ospy_plan_hook_count(p); k++) {
+    const ospy_plan_hook *h = ospy_plan_hook_at(p, k);
+    CHECK(h->flags == OSPY_HOOK_F_SPARE && h->offset == 1 && !strcmp(h->module, "libplug*.so"));
+    CHECK(!ospy_plan_hook_wants_spares(h));
+  }
+  ospy_plan_free(p);
+  free(bytes);
+  b = ospy_plan_builder_new(64);
+  CHECK(ospy_plan_builder_add_spares(b, &g, 1) == 0); /* (hook 1 comes after them) */
+  CHECK(ospy_plan_builder_add(b, &g) == 0);
+  bytes = ospy_plan_builder_encode(b, &len);
+  ospy_plan_builder_free(b);
+  expect_error(bytes, len, "a spare hook that copies no hook before it");
+  free(bytes);
+}
+
 int main(void)
 {
+  test_glob_spares();
   size_t len;
   uint8_t *bytes = make_plan(&len);
   test_round_trip(bytes, len);
