@@ -76,6 +76,8 @@ typedef struct inline_hook {
                                 * that plan hook: never reported missing */
   unsigned same_named_added;   /* (the first) hooks added for the others */
   int method_count_said;       /* a vtable's methodCount past its end was said */
+  uint8_t unhooked_said;       /* a module loaded later also defining it, left unhooked, was
+                                * said: lacking_paths[unhooked_said - 1] (the last) */
   /* calls left out as nested (logNested off), not said yet; 8-aligned on
    * i386 too: a locked add across a cache line is a split lock */
   _Alignas(8) uint64_t nested_hidden;
@@ -1464,12 +1466,57 @@ static int code_unloaded(const void *addr)
   return ospy_agent_module_range((uintptr_t)addr, &lo, &hi) < 0;
 }
 
+/* A spare copy of a hook by a module glob (OSPY_HOOK_F_SPARE): it hooks
+ * another module the glob matches, under a hook index of its own. */
+static int is_spare(const inline_hook *h)
+{
+  return !h->internal && (h->ph->flags & OSPY_HOOK_F_SPARE);
+}
+
+/* The plan index of the hook a hook by a module glob and its spares share. */
+static uint32_t glob_group(const inline_hook *h)
+{
+  return is_spare(h) ? (uint32_t)h->ph->offset : h->index;
+}
+
+/* Whether h is one of a module glob's hooks, which take a module each. */
+static int in_glob_group(const inline_hook *h)
+{
+  return !h->internal && (is_spare(h) || ospy_plan_hook_wants_spares(h->ph));
+}
+
+#define GROUP_TAKEN_MAX 64u
+
+/* The functions the other hooks of h's module glob hooked (other plan
+ * indices: not h's own same-named ones): their modules are theirs. */
+static unsigned glob_group_taken(const inline_hook *h, const void **addrs)
+{
+  unsigned n = 0;
+  if (!in_glob_group(h))
+    return 0;
+  for (uint32_t k = 0; k < nhooks && n < GROUP_TAKEN_MAX; k++)
+    if (hooks[k].listener && hooks[k].addr && hooks[k].index != h->index &&
+        in_glob_group(&hooks[k]) && glob_group(&hooks[k]) == glob_group(h))
+      addrs[n++] = hooks[k].addr;
+  return n;
+}
+
+/* Resolves h, in a module the other hooks of its module glob have not taken. */
+static void resolve_hook(const inline_hook *h, ospy_resolved *r)
+{
+  static const void *taken[GROUP_TAKEN_MAX]; /* (one resolver at a time) */
+  unsigned n = glob_group_taken(h, taken);
+  ospy_agent_resolve_excluding(n ? taken : NULL, n);
+  ospy_agent_resolve(h->ph, h->same_name, r);
+  ospy_agent_resolve_excluding(NULL, 0);
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->listener || h->failed || h->alias)
     return;
   static ospy_resolved r; /* (its message: not on a thread's stack) */
-  ospy_agent_resolve(h->ph, h->same_name, &r);
+  resolve_hook(h, &r);
   if (!r.addr && r.refused[0]) { /* found, and not to be hooked: final */
     h->failed = 1;
     h->reported = 0; /* (said missing before its module was loaded) */
@@ -1495,6 +1542,8 @@ static void attach_one(inline_hook *h)
     return;
   }
   inline_hook *first = h->internal ? NULL : already_hooked(patched);
+  if (first && is_spare(h))
+    return; /* (hooked by another hook: its base said so; tried again at the next load) */
   if (first) {
     h->alias = 1; /* its calls are recorded under the first name */
     /* the same symbol hooked twice with two definitions, or one function
@@ -1682,6 +1731,8 @@ static int drop_gone_hooks(void)
  * call returns next. A call made inside another (a constructor's dlopen)
  * holds the loader's lock: it does this only when no other thread is at
  * it (!may_wait), else leaves it to the outer call's return. */
+static void report_unhooked_definitions(void);
+
 static void after_module_call(bool may_wait)
 {
   if (!module_events_take(may_wait))
@@ -1690,8 +1741,10 @@ static void after_module_call(bool may_wait)
   int dropped = drop_gone_hooks();
   if (appeared || dropped)
     attach_pending_locked();
-  if (appeared) /* a plugin without a function the config names for it: said now */
+  if (appeared) { /* a plugin without a function the config names for it: said now */
     ospy_inline_report_lacking();
+    report_unhooked_definitions(); /* and one with a function no hook takes */
+  }
   module_events_unlock();
 }
 
@@ -1807,7 +1860,7 @@ static int report_module_absent(uint32_t i)
   unsigned n = 0;
   for (uint32_t k = 0; k < nhooks; k++) {
     const inline_hook *h = &hooks[k];
-    if (h->listener || h->internal || h->alias || h->failed || h->same_name ||
+    if (h->listener || h->internal || h->alias || h->failed || h->same_name || is_spare(h) ||
         strcmp(h->ph->module, mod))
       continue;
     if (k < i)
@@ -1832,7 +1885,7 @@ void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed &&
-        !hooks[i].same_name) {
+        !hooks[i].same_name && !is_spare(&hooks[i])) {
       hooks[i].missing = 1;
       if (report_module_absent(i))
         continue;
@@ -1885,6 +1938,98 @@ void ospy_inline_report_lacking(void)
           ospy_agent_module_file_matches(hooks[i].ph->module, path))
         report_lacking(&hooks[i], path, base);
   }
+}
+
+/* Whether a module at path is one h's plan hook designates: any, for a name
+ * without a module (or "*"); else one its module name, glob or path matches. */
+static int designates_module(const inline_hook *h, const char *path)
+{
+  const char *mod = h->ph->module;
+  return !mod[0] || only_wildcards(mod) || ospy_agent_module_file_matches(mod, path);
+}
+
+/* Where the hooks of h's plan hook (and of its module glob's spares) are
+ * attached: how many, one's file into hooked (""), and whether one is in
+ * the module at path. */
+static unsigned group_hooked_in(const inline_hook *h, const char *path, char *hooked, size_t cap,
+                                int *in_path)
+{
+  unsigned n = 0;
+  char where[512];
+  hooked[0] = 0;
+  *in_path = 0;
+  for (uint32_t k = 0; k < nhooks; k++) {
+    const inline_hook *o = &hooks[k];
+    if (!o->listener || !o->addr || o->same_name ||
+        (o != h && !(in_glob_group(h) && in_glob_group(o) && glob_group(o) == glob_group(h))) ||
+        !ospy_agent_module_path_of(o->addr, where, sizeof where))
+      continue;
+    n++;
+    *in_path |= !strcmp(where, path);
+    if (!hooked[0])
+      ospy_agent_join3(hooked, cap, file_name(where), NULL, NULL);
+  }
+  return n;
+}
+
+/* Why h, hooked in n modules already (hooked: one's file), leaves the one
+ * at path unhooked, into out: the rule that picks its definitions. */
+static void unhooked_reason(const inline_hook *h, const char *path, unsigned n,
+                            const char *hooked, char *out, size_t cap)
+{
+  const ospy_plan_hook *ph = h->ph;
+  const char *fn = ospy_plan_hook_function(ph);
+  char count[24];
+  if (!ph->module[0] || only_wildcards(ph->module)) {
+    ospy_agent_join3(out, cap, ph->module[0] ? ph->display : fn,
+                     " hooks one definition, the first found: ", hooked);
+    ospy_agent_join3(out + strlen(out), cap - strlen(out), "'s; -f '", file_name(path), "!");
+    ospy_agent_join3(out + strlen(out), cap - strlen(out), fn, "' hooks this one", NULL);
+    return;
+  }
+  ospy_agent_put_dec(count, n);
+  ospy_agent_join3(out, cap, ph->display, " hooks it in ", count);
+  ospy_agent_join3(out + strlen(out), cap - strlen(out),
+                   is_glob(ph->module) ? " of the libraries it matches at once, loaded before it"
+                                       : " library of that name at once, loaded before it",
+                   "; its path names this one", NULL);
+}
+
+/* After a dlopen: a module loaded now that also defines a function a hook
+ * designates, hooked in another module (a name without a module hooks one
+ * definition; a glob, as many libraries as it has spares for), is said
+ * once per hook and file: its calls are not recorded. */
+static void report_unhooked_definitions(void)
+{
+  const char *path;
+  uint64_t base;
+  for (uint32_t f = 0; ospy_agent_module_fresh(f, &path, &base); f++) {
+    if (!strchr(path, '/'))
+      continue;
+    for (uint32_t i = 0; i < nhooks; i++) {
+      inline_hook *h = &hooks[i];
+      const ospy_plan_hook *ph = h->ph;
+      char hooked[256], why[768], head[640];
+      int in_path;
+      if (h->internal || h->same_name || is_spare(h) || h->alias ||
+          (ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) ||
+          (ph->flags & OSPY_HOOK_F_CXX_NAME) || !designates_module(h, path))
+        continue;
+      unsigned n = group_hooked_in(h, path, hooked, sizeof hooked, &in_path);
+      if (!n || in_path || !ospy_agent_file_defines(path, ph->symbol))
+        continue;
+      uint8_t slot = lacking_slot(path);
+      if (slot && h->unhooked_said == slot)
+        continue;
+      h->unhooked_said = slot;
+      unhooked_reason(h, path, n, hooked, why, sizeof why - 1);
+      ospy_agent_join3(why + strlen(why), sizeof why - strlen(why), ")", NULL, NULL);
+      ospy_agent_join3(head, sizeof head, file_name(path), " also defines ",
+                       ospy_plan_hook_function(ph));
+      ospy_agent_messagef2(OSPY_EV_INFO, h->index, head, ": not hooked (", why);
+    }
+  }
+  ospy_agent_file_defines(NULL, NULL);
 }
 
 /* The flags of the hooks still waiting for module mod, or'ed, and the first
@@ -2092,6 +2237,7 @@ int ospy_inline_init(void)
     h->index = i;
     h->ph = ph;
     h->noreturn = noreturn_kind(ph->symbol);
+    h->convention_said = (ph->flags & OSPY_HOOK_F_SPARE) != 0; /* (its glob's first hook says it) */
     if (ph->spec_index != OSPY_PLAN_NO_SPEC && specs)
       h->fn = h->declared = ospy_spec_table_fn(specs, ph->spec_index);
   }

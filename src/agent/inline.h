@@ -69,6 +69,14 @@ typedef struct ospy_resolved {
  * the functions of that name there (nth 0: the first; other hooks have none
  * but the first). */
 void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r);
+/* The next lookups (ospy_agent_resolve) pass over the modules whose segments
+ * hold one of addrs (n of them; NULL: none): those other hooks of a module
+ * glob have taken. addrs must stay valid until it is set back to NULL. */
+void ospy_agent_resolve_excluding(const void *const *addrs, unsigned n);
+/* Whether the file at path defines function symbol (in its .symtab or its
+ * dynamic symbols). The file stays mapped for the next question about it;
+ * path NULL lets it go. */
+int ospy_agent_file_defines(const char *path, const char *symbol);
 /* At the agent's start, before any lookup: what the lookups ask inside
  * dl_iterate_phdr callbacks (the agent's own file) is found outside one. */
 void ospy_agent_resolve_init(void);

@@ -159,12 +159,44 @@ static void *global_lookup(const char *symbol)
   return program ? dlsym(program, symbol) : NULL;
 }
 
+/* The modules the next lookups pass over (ospy_agent_resolve_excluding): those
+ * whose segments hold one of these addresses. One resolver at a time. */
+static const void *const *excluded_addrs;
+static unsigned nexcluded;
+
+void ospy_agent_resolve_excluding(const void *const *addrs, unsigned n)
+{
+  excluded_addrs = addrs;
+  nexcluded = addrs ? n : 0;
+}
+
+static int module_excluded(const struct dl_phdr_info *info)
+{
+  for (unsigned i = 0; i < nexcluded; i++)
+    if (in_segments(info, (uintptr_t)excluded_addrs[i]))
+      return 1;
+  return 0;
+}
+
+/* Whether sym is in a module the lookups pass over. */
+static int address_excluded(const void *sym)
+{
+  Dl_info a, b;
+  if (!nexcluded || !dladdr(sym, &a))
+    return 0;
+  for (unsigned i = 0; i < nexcluded; i++)
+    if (dladdr(excluded_addrs[i], &b) && b.dli_fbase == a.dli_fbase)
+      return 1;
+  return 0;
+}
+
 /* Whether a module (dl_iterate_phdr's) is one a hook's module names: glob
- * NULL, any; "", the main program; else a glob of its file name, or a path. */
+ * NULL, any; "", the main program; else a glob of its file name, or a path.
+ * A module the lookups pass over is none. */
 static int module_named(const struct dl_phdr_info *info, const char *glob)
 {
   const char *name = info->dlpi_name ? info->dlpi_name : "";
-  if (is_agent_module(name))
+  if (is_agent_module(name) || module_excluded(info))
     return 0;
   if (!glob)
     return 1;
@@ -275,7 +307,7 @@ static void *export_in_modules(const char *glob, const char *symbol)
 static void *resolve_export_anywhere(const char *symbol)
 {
   void *sym = global_lookup(symbol);
-  return sym ? sym : export_in_modules(NULL, symbol);
+  return sym && !address_excluded(sym) ? sym : export_in_modules(NULL, symbol);
 }
 
 static void *resolve_export(const ospy_plan_hook *ph)
@@ -285,7 +317,7 @@ static void *resolve_export(const ospy_plan_hook *ph)
   void *sym = global_lookup(ph->symbol);
   Dl_info di;
   if (sym && dladdr(sym, &di) && di.dli_fname && di.dli_fname[0] &&
-      module_file_matches(ph->module, di.dli_fname))
+      module_file_matches(ph->module, di.dli_fname) && !address_excluded(sym))
     return sym;
   return export_in_modules(ph->module, ph->symbol);
 }
@@ -527,6 +559,27 @@ static const uint8_t *map_file(const char *path, size_t *size)
   close(fd);
   *size = map == MAP_FAILED ? 0 : (size_t)st.st_size;
   return map == MAP_FAILED ? NULL : map;
+}
+
+/* The last file ospy_agent_file_defines mapped, kept for the next question. */
+static const uint8_t *defines_map;
+static size_t defines_size;
+static char defines_path[512];
+
+int ospy_agent_file_defines(const char *path, const char *symbol)
+{
+  if (!path || strcmp(path, defines_path)) {
+    if (defines_map)
+      munmap((void *)defines_map, defines_size);
+    defines_map = NULL;
+    defines_path[0] = 0;
+    if (!path || strlen(path) >= sizeof defines_path || !(defines_map = map_file(path, &defines_size)))
+      return 0;
+    strcpy(defines_path, path);
+  }
+  int ifunc = 0;
+  return symtab_find(defines_map, defines_size, symbol, STT_FUNC, NULL, 0, &ifunc, NULL, NULL) ||
+         dynsym_find(defines_map, defines_size, symbol, &ifunc);
 }
 
 /* The functions one name designates in a file: static functions of several

@@ -1111,31 +1111,61 @@ static int name_program_hooks(planner *p)
   return 0;
 }
 
+/* The plan hook of the i-th function -f traces with raw words (display: room
+ * for its name when it has none of its own). */
+static ospy_plan_hook raw_plan_hook(const planner *p, size_t i, char *display, size_t cap)
+{
+  snprintf(display, cap, "%s%s%s", p->raw[i].module, p->raw[i].module[0] ? "!" : "",
+           p->raw[i].symbol);
+  return (ospy_plan_hook){ .kind = OSPY_HOOK_EXPORT,
+                          .flags = (p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0) |
+                                   (p->raw[i].module[0] && p->raw[i].from_glob < 2
+                                      ? OSPY_HOOK_F_NAMED : 0) |
+                                   (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0) |
+                                   (p->raw[i].cxx_name ? OSPY_HOOK_F_CXX_NAME : 0) |
+                                   /* (decoded from its C++ name, it nests as a raw one) */
+                                   (p->raw[i].spec != OSPY_PLAN_NO_SPEC
+                                      ? OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_HIDES_NONE : 0),
+                          .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
+                          .spec_index = p->raw[i].spec,
+                          .display = p->raw[i].display ? p->raw[i].display : display,
+                          .function_at = (uint32_t)p->raw[i].function_at };
+}
+
+/* A function by name in a module glob (libplug*.so!f) designates it in every
+ * library the glob matches, also in one loaded while another is: spare
+ * copies of its hook, after all the others (their indices stay), one for
+ * each more library hooked at once. */
+static int add_glob_spares(const planner *p, ospy_plan_builder *b, uint32_t nconfig)
+{
+  const ospy_config *m = p->merged;
+  int rc = 0;
+  for (uint32_t i = 0; i < nconfig && rc == 0; i++)
+    if (ospy_plan_hook_wants_spares(&m->hooks[i].h))
+      rc = ospy_plan_builder_add_spares(b, &m->hooks[i].h, i);
+  for (size_t i = 0; i < p->nraw && rc == 0; i++) {
+    char display[600];
+    ospy_plan_hook h = raw_plan_hook(p, i, display, sizeof display);
+    if (ospy_plan_hook_wants_spares(&h))
+      rc = ospy_plan_builder_add_spares(b, &h, nconfig + (uint32_t)i);
+  }
+  return rc;
+}
+
 static int fill_builder(planner *p, ospy_plan_builder *b)
 {
   const ospy_config *m = p->merged;
   int rc = 0;
   if (m->specs->nfns || m->specs->nvtables)
     rc = ospy_config_to_plan(m, b);
+  uint32_t nconfig = ospy_plan_builder_hook_count(b);
   for (size_t i = 0; i < p->nraw && rc == 0; i++) {
     char display[600];
-    snprintf(display, sizeof display, "%s%s%s", p->raw[i].module, p->raw[i].module[0] ? "!" : "",
-             p->raw[i].symbol);
-    ospy_plan_hook h = { .kind = OSPY_HOOK_EXPORT,
-                         .flags = (p->o->backtrace ? OSPY_HOOK_F_BACKTRACE : 0) |
-                                  (p->raw[i].module[0] && p->raw[i].from_glob < 2
-                                     ? OSPY_HOOK_F_NAMED : 0) |
-                                  (p->raw[i].from_glob ? OSPY_HOOK_F_GLOB : 0) |
-                                  (p->raw[i].cxx_name ? OSPY_HOOK_F_CXX_NAME : 0) |
-                                  /* (decoded from its C++ name, it nests as a raw one) */
-                                  (p->raw[i].spec != OSPY_PLAN_NO_SPEC
-                                     ? OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_HIDES_NONE : 0),
-                         .module = p->raw[i].module, .symbol = p->raw[i].symbol, .process = "",
-                         .spec_index = p->raw[i].spec,
-                         .display = p->raw[i].display ? p->raw[i].display : display,
-                         .function_at = (uint32_t)p->raw[i].function_at };
+    ospy_plan_hook h = raw_plan_hook(p, i, display, sizeof display);
     rc = ospy_plan_builder_add(b, &h);
   }
+  if (rc == 0)
+    rc = add_glob_spares(p, b, nconfig);
   if (rc < 0)
     fprintf(stderr, "ospy capture: out of memory while building the plan\n");
   return rc;

@@ -1131,6 +1131,68 @@ C
   [ "$(grep -c '!run(' "$tmp/show")" = 6 ] || fail "expected 6 calls of run: $(grep '!run(' "$tmp/show")"
   grep -q -- '--- error' "$tmp/show" && fail "$(grep -- '--- error' "$tmp/show")"
   echo "$case_name: two plugins loaded in turn at one place: each run hooked with its own code, 6 of 6 recorded" ;;
+dlopen-glob-both|dlopen-glob-both-i386)
+  # A library a module glob matches, loaded while another it matches is
+  # still loaded, is hooked too, each shown under its own name: the glob's
+  # hook stayed in the first (libplug2.so) and plug_fn(3) of libplug.so,
+  # reloaded beside it, went unrecorded without a word. A name without a
+  # module hooks one definition: the other is said, once, in an Info.
+  m=64
+  if [ "$case_name" = dlopen-glob-both-i386 ]; then
+    m=32
+    [ -n "$agent32" ] && [ -f "$agent32" ] ||
+      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
+    echo 'int main(void){return 0;}' > "$tmp/t.c"
+    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
+    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+  fi
+  echo 'int plug_fn(int x) { return x * 1000 + 1; }' > "$tmp/p1.c"
+  echo 'int plug_fn(int x) { return x * 1000 + 2; }' > "$tmp/p2.c"
+  cat > "$tmp/both.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+static void *h[2];
+static int call(int which, const char *path, int x) {
+  if (!h[which] && !(h[which] = dlopen(path, RTLD_NOW | RTLD_LOCAL))) return 1;
+  int (*f)(int) = (int (*)(int))dlsym(h[which], "plug_fn");
+  printf("plug_fn(%d) = %d\n", x, f(x));
+  return 0;
+}
+/* both DIR: libplug.so, closed; libplug2.so, kept; libplug.so again beside it */
+int main(int argc, char **argv) {
+  char p1[4096], p2[4096];
+  if (argc != 2) return 2;
+  snprintf(p1, sizeof p1, "%s/libplug.so", argv[1]);
+  snprintf(p2, sizeof p2, "%s/libplug2.so", argv[1]);
+  if (call(0, p1, 1) || dlclose(h[0])) return 1;
+  h[0] = NULL;
+  if (call(1, p2, 2) || call(0, p1, 3)) return 1;
+  return dlclose(h[0]) || dlclose(h[1]);
+}
+C
+  cc -m$m -O0 -shared -fPIC -o "$tmp/libplug.so" "$tmp/p1.c" &&
+    cc -m$m -O0 -shared -fPIC -o "$tmp/libplug2.so" "$tmp/p2.c" &&
+    cc -m$m -O0 -o "$tmp/both" "$tmp/both.c" -ldl || fail "cannot build the target"
+  for f in 'libplug*.so!plug_fn' 'plug_fn'; do
+    "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/both" "$tmp" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f $f exited $?"; }
+    expect_line "$tmp/out" 'plug_fn(3) = 3001'
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" '\] libplug.so!plug_fn\(arg0=(0x)?1, .*\) = 1001$'
+    expect_regex "$tmp/show" '\] libplug2.so!plug_fn\(arg0=(0x)?2, .*\) = 2002$'
+    if [ "$f" = plug_fn ]; then
+      # one definition: libplug2.so's, loaded first; the other said once
+      expect_line "$tmp/show" "--- info: libplug.so also defines plug_fn: not hooked (plug_fn hooks one definition, the first found: libplug2.so's; -f 'libplug.so!plug_fn' hooks this one)"
+      grep -q '!plug_fn(arg0=0x3' "$tmp/show" && fail "plug_fn: the second definition hooked"
+      echo "-f plug_fn: libplug2.so's hooked, libplug.so's said: not hooked"
+    else
+      expect_regex "$tmp/show" '\] libplug.so!plug_fn\(arg0=(0x)?3, .*\) = 3001$'
+      [ "$(grep -c '!plug_fn(' "$tmp/show")" = 3 ] || fail "expected 3 calls: $(grep '!plug_fn(' "$tmp/show")"
+      echo "-f 'libplug*.so!plug_fn': libplug.so!plug_fn(3) = 3001 recorded beside libplug2.so"
+    fi
+    grep -q -- '--- error' "$tmp/show" && fail "$(grep -- '--- error' "$tmp/show")"
+  done
+  echo "$case_name: both libraries a glob matches hooked at once, each under its own name" ;;
 backtrace)
   # --backtrace N records return addresses; show --backtrace names them from
   # the capture's module map and the modules' symbol tables.
