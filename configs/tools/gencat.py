@@ -254,6 +254,22 @@ def _type_width(type_name, arch, enums):
     return 0  # inline arrays, nested structures: not checked by width
 
 
+def _check_struct_size(gen, path, line, name, attrs, arches):
+    """A structure's size="N" (a packed one: the stride of an array of them)
+    is the C type's size; STRUCTS' `size: True` says the config must give it
+    (ospy would otherwise round the fields up to their alignment)."""
+    sm = re.search(r'\bsize="([^"]*)"', attrs)
+    if not sm:
+        if STRUCTS[name].get("size"):
+            return ["%s:%d: structure %s needs size=\"%d\" (the C type's size: "
+                    "packed, ospy would round it up)"
+                    % (path, line, name, gen[arches[0]]["S"][name])]
+        return []
+    return ["%s:%d: structure %s has size %s, the headers say %d (%s)"
+            % (path, line, name, sm.group(1), gen[a]["S"][name], a)
+            for a in arches if _int(sm.group(1)) != gen[a]["S"][name]]
+
+
 def check_text(gen, path, text):
     errors = []
     enums_here = set()
@@ -296,6 +312,7 @@ def check_text(gen, path, text):
         arches = [am.group(1)] if am else list(ARCHES)
         for a in arches:
             seen_arch.setdefault(name, set()).add(a)
+        errors += _check_struct_size(gen, path, line, name, m.group("attrs"), arches)
         for f in re.finditer(r'<field\s+([^>]*)>', m.group("body")):
             attrs = dict(re.findall(r'(\w+)="([^"]*)"', f.group(1)))
             fline = _line(text, m.start("body") + f.start())

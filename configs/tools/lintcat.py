@@ -43,7 +43,7 @@ ATTRS = {
     "hooks": set(), "arguments": set(), "signatures": set(),
     "enumeration": {"name", "flags"},
     "member": {"name", "value"},
-    "structure": {"name", "arch"},
+    "structure": {"name", "arch", "size"},
     "field": {"name", "offset", "type", "marshalAs", "endian", "hex", "octal",
               "elementType", "size", "elementCount"},
     "bindTypeProperty": {"propertyName", "sourceField"},
@@ -59,7 +59,7 @@ ATTRS = {
 EXPR_TOKEN = re.compile(r"\s*(?:(arg\.[A-Za-z_]\w*)|(retval|errno|tid)|"
                         r"(reg\.[a-z0-9]+)|(\((?:i|u)(?:8|16|32|64)\))|"
                         r"(0[xX][0-9a-fA-F]+|\d+)|(&&|\|\||<<|>>|[<>=!]=|"
-                        r"[-+*%&|^~!<>?:()]))")
+                        r"[-+*/%&|^~!<>?:()]))")
 
 
 class Lint:
@@ -136,7 +136,8 @@ class Lint:
     def type_ok(self, t):
         if t in BUILTIN or t in self.enums or t in self.structs:
             return True
-        return t.endswith("Ptr") and t[:-3] in self.structs
+        # every type T has TPtr (an enumeration's too: a sigset_t *), and TPtrPtr
+        return t.endswith("Ptr") and self.type_ok(t[:-3])
 
     # ------------------------------------------------------------ specs
     def check_specs(self, root):
@@ -236,7 +237,7 @@ class Lint:
                      % (where, src.get("type"), suffix), hint)
 
     def check_split(self, where, attr, text, names, hint, out_only):
-        parts = text.split("/")
+        parts = split_outside_parens(text)
         if len(parts) > 2:
             self.err("%s: %s=%r has more than one '/'" % (where, attr, text), hint)
             return
@@ -355,6 +356,18 @@ class Lint:
         self.check_specs(root)
         self.check_hooks(root)
         return self.errors
+
+
+def split_outside_parens(text):
+    """size="ENTER/RETURN" is split on a '/' outside parentheses, as ospy
+    splits it: a division is written inside them, ((arg.n + 63) / 64)."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if c == "/" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
 
 
 def decode_flags(members, value):
