@@ -43,6 +43,10 @@ ENUMS = {
         "SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"]),
     "RenameFlags": dict(inc=["stdio.h"], hex=True, flags=True, members=[
         "RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT"]),
+    # preadv2/pwritev2's flags (sys/uio.h, _GNU_SOURCE)
+    "RwfFlags": dict(inc=["sys/uio.h"], hex=True, flags=True, members=[
+        "RWF_HIPRI", "RWF_DSYNC", "RWF_SYNC", "RWF_NOWAIT", "RWF_APPEND",
+        "RWF_NOAPPEND"]),
     "DirentType": dict(inc=["dirent.h"], members=[
         "DT_UNKNOWN", "DT_FIFO", "DT_CHR", "DT_DIR", "DT_BLK", "DT_REG",
         "DT_LNK", "DT_SOCK", "DT_WHT"]),
@@ -160,6 +164,21 @@ ENUMS = {
         "EAI_MEMORY", "EAI_SYSTEM", "EAI_OVERFLOW", "EAI_NODATA",
         "EAI_ADDRFAMILY", "EAI_INPROGRESS", "EAI_CANCELED", "EAI_NOTCANCELED",
         "EAI_ALLDONE", "EAI_INTR", "EAI_IDN_ENCODE"]),
+    # poll()'s events and revents (short: read as UInt16); POLLMSG and
+    # POLLRDHUP are _GNU_SOURCE's
+    "PollEvents": dict(inc=["poll.h"], hex=True, flags=True, members=[
+        "POLLIN", "POLLPRI", "POLLOUT", "POLLERR", "POLLHUP", "POLLNVAL",
+        "POLLRDNORM", "POLLRDBAND", "POLLWRNORM", "POLLWRBAND", "POLLMSG",
+        "POLLRDHUP"]),
+    "EpollEvents": dict(inc=["sys/epoll.h"], hex=True, flags=True, members=[
+        "EPOLLIN", "EPOLLPRI", "EPOLLOUT", "EPOLLERR", "EPOLLHUP",
+        "EPOLLRDNORM", "EPOLLRDBAND", "EPOLLWRNORM", "EPOLLWRBAND",
+        "EPOLLMSG", "EPOLLRDHUP", "EPOLLEXCLUSIVE", "EPOLLWAKEUP",
+        "EPOLLONESHOT", "EPOLLET"]),
+    "EpollCtlOp": dict(inc=["sys/epoll.h"], members=[
+        "EPOLL_CTL_ADD", "EPOLL_CTL_DEL", "EPOLL_CTL_MOD"]),
+    "EpollCreateFlags": dict(inc=["sys/epoll.h"], hex=True, flags=True,
+                             members=["EPOLL_CLOEXEC"]),
     # ---- ioctl.xml
     "IoctlRequest": dict(inc=["sys/ioctl.h", "asm/termbits.h", "linux/sockios.h",
                               "linux/fs.h", "linux/random.h", "linux/input.h",
@@ -419,6 +438,26 @@ STRUCTS = {
         "ai_socktype": "ai_socktype", "ai_protocol": "ai_protocol",
         "ai_addrlen": "ai_addrlen", "ai_addr": "ai_addr",
         "ai_canonname": "ai_canonname", "ai_next": "ai_next"}),
+    "PollFd": dict(inc=["poll.h"], ctype="struct pollfd", fields={
+        "fd": "fd", "events": "events", "revents": "revents"}),
+    # packed on x86-64 (12 bytes, data at 4), naturally so on i386: one
+    # layout, whose size the config gives (size="12"; `size: True` makes the
+    # check insist on it, as an array's stride depends on it)
+    "EpollEvent": dict(inc=["sys/epoll.h"], ctype="struct epoll_event",
+                       size=True, fields={"events": "events", "data": "data"}),
+    # select's timeout (in/out), and pselect, ppoll, epoll_pwait2's; the
+    # *64 forms are what i386's __select64 & co. (a program built with
+    # _TIME_BITS=64) take: on x86-64 the same as the plain ones
+    "TimeVal": dict(inc=["sys/time.h"], ctype="struct timeval", arch=True,
+                    fields={"tv_sec": "tv_sec", "tv_usec": "tv_usec"}),
+    "TimeVal64": dict(inc=["sys/time.h"], ctype="struct timeval", arch=True,
+                      defs=["_FILE_OFFSET_BITS=64", "_TIME_BITS=64"],
+                      fields={"tv_sec": "tv_sec", "tv_usec": "tv_usec"}),
+    "TimeSpec": dict(inc=["time.h"], ctype="struct timespec", arch=True,
+                     fields={"tv_sec": "tv_sec", "tv_nsec": "tv_nsec"}),
+    "TimeSpec64": dict(inc=["time.h"], ctype="struct timespec", arch=True,
+                       defs=["_FILE_OFFSET_BITS=64", "_TIME_BITS=64"],
+                       fields={"tv_sec": "tv_sec", "tv_nsec": "tv_nsec"}),
     # proc.xml
     "Sigaction": dict(inc=["signal.h"], ctype="struct sigaction", arch=True,
                       fields={"sa_handler": "sa_handler",

@@ -134,6 +134,40 @@ class Mutations(unittest.TestCase):
         p = self.mutate("files.xml", '<field name="st_mtime" offset="76"', '<field name="st_mtime" offset="72"')
         self.expect("gencat.py", ["check", p], "Stat64T64.st_mtime offset 72, the headers say 76 (i386)")
 
+    def test_epoll_event_packed_size(self):
+        # struct epoll_event is packed on x86-64: 12 bytes, data at 4 (as on
+        # i386); the size is the stride of epoll_wait's array
+        p = self.mutate("net.xml", '<structure name="EpollEvent" size="12">',
+                        '<structure name="EpollEvent" size="16">')
+        self.expect("gencat.py", ["check", p],
+                    "structure EpollEvent has size 16, the headers say 12 (x86-64)")
+        p = self.mutate("net.xml", '<structure name="EpollEvent" size="16">',
+                        '<structure name="EpollEvent">')
+        self.expect("gencat.py", ["check", p], 'structure EpollEvent needs size="12"')
+        p = self.mutate("net.xml", '<field name="data" offset="4"', '<field name="data" offset="8"')
+        self.expect("gencat.py", ["check", p], "EpollEvent.data offset 8, the headers say 4 (x86-64)")
+
+    def test_timespec64_i386(self):
+        # i386 _TIME_BITS=64: a 64-bit tv_sec, a 32-bit tv_nsec and padding
+        p = self.mutate("net.xml", '<structure name="TimeSpec64" arch="i386" size="16">',
+                        '<structure name="TimeSpec64" arch="i386" size="12">')
+        self.expect("gencat.py", ["check", p],
+                    "structure TimeSpec64 has size 12, the headers say 16 (i386)")
+
+    def test_poll_events_width(self):
+        p = self.mutate("net.xml", 'type="PollEvents" marshalAs="UInt16"', 'type="PollEvents"')
+        self.expect("gencat.py", ["check", p], "PollFd.events is 2 bytes (x86-64), type PollEvents reads 4")
+
+    def test_division_inside_parentheses(self):
+        # ((n + 63) / 64) is one expression, a division, as ospy reads it: not
+        # ENTER/RETURN (which would leave each half unbalanced)
+        p = os.path.join(CONFIGS, "net.xml")
+        self.assertEqual(lintcat.Lint(p).run(), [])
+        p = self.mutate("net.xml", 'elementCount="((arg.nfds + 63) / 64)"',
+                        'elementCount="((arg.nfds + retval) / 64)"')
+        self.expect("lintcat.py", [p],
+                    "select.readfds: elementCount uses retval before the call returns")
+
     # ---- lintcat: structure and references
     def test_hook_arch_unknown(self):
         p = self.mutate("files.xml", '<function specId="__stat64_time64" arch="i386"/>',

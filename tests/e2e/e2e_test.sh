@@ -523,6 +523,51 @@ check_time64() {
   expect_regex "$tmp/streams" ' unix +\(unnamed\) -> \(unnamed\)  0 bytes out, 15 in$'
 }
 
+# check_poll PROGRAM PPOLL SELECT PSELECT PWAIT2 V64 (target_poll.c): poll,
+# epoll, select and preadv/pwritev as the net and files presets decode them,
+# with the descriptors, events, data and bytes the program printed. The
+# arguments name the calls the program makes (an i386 program built with
+# _TIME_BITS=64 calls __ppoll64, __select64, __pselect64 and
+# __epoll_pwait2_time64; with _FILE_OFFSET_BITS=64 preadv64, preadv64v2 &
+# co.: V64 is 64).
+check_poll() {
+  "$ospy" capture -q --preset net,files -o "$tmp/p.ospy" -- "$1" "$tmp" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show -s 0 "$tmp/p.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/out" "poll=2 revents=0x1,0x4"
+  expect_line "$tmp/out" "epoll_pwait2=1 events=0x1 data=0x7"
+  r=$(sed -n 's/^pipe=\([0-9]*\),.*/\1/p' "$tmp/out") w=$(sed -n 's/^pipe=[0-9]*,\([0-9]*\)$/\1/p' "$tmp/out")
+  ep=$(sed -n 's/^epoll=\([0-9]*\) .*/\1/p' "$tmp/out") f=$(sed -n 's/^file=\([0-9]*\) .*/\1/p' "$tmp/out")
+  [ -n "$r" ] && [ -n "$w" ] && [ -n "$ep" ] && [ -n "$f" ] || { cat "$tmp/out"; fail "the program did not print its descriptors"; }
+  rd="$r<pipe:[read]>" wr="$w<pipe:[write]>" file="$f<$tmp/pv.dat>"
+  # fd_set words in hex: bit n is descriptor n
+  rbits=$(printf '0x%x' $((1 << r))) wbits=$(printf '0x%x' $((1 << w)))
+  # poll: what was asked at entry, revents at return
+  expect_line "$tmp/show" "libc.so.6!poll(fds=[{fd=$rd, events=POLLIN|POLLPRI, revents=0x0}, {fd=$wr, events=POLLOUT, revents=0x0}] => [{fd=$rd, events=POLLIN|POLLPRI, revents=POLLIN}, {fd=$wr, events=POLLOUT, revents=POLLOUT}], nfds=2, timeout=5000) = 2"
+  expect_line "$tmp/show" "libc.so.6!$2(fds=[{fd=$rd, events=POLLIN|POLLPRI, revents=0x0}] => [{fd=$rd, events=POLLIN|POLLPRI, revents=POLLIN}], nfds=1, tmo_p={tv_sec=5, tv_nsec=0}, sigmask=[SIGUSR1]) = 1"
+  # epoll: struct epoll_event is 12 bytes on both (packed on x86-64), data at 4
+  expect_line "$tmp/show" "libc.so.6!epoll_create1(flags=EPOLL_CLOEXEC) = $ep"
+  expect_line "$tmp/show" "libc.so.6!epoll_ctl(epfd=$ep, op=EPOLL_CTL_ADD, fd=$rd, event={events=EPOLLIN|EPOLLET, data=0x1122334455667788}) = 0"
+  expect_line "$tmp/show" "libc.so.6!epoll_wait(epfd=$ep, events=[{events=EPOLLIN, data=0x1122334455667788}], maxevents=4, timeout=5000) = 1"
+  # no event: no events shown
+  expect_line "$tmp/show" "libc.so.6!epoll_wait(epfd=$ep, maxevents=4, timeout=0) = 0"
+  expect_line "$tmp/show" "libc.so.6!epoll_ctl(epfd=$ep, op=EPOLL_CTL_ADD, fd=$wr, event={events=EPOLLOUT|EPOLLONESHOT, data=$(printf '0x%x' "$w")}) = 0"
+  expect_line "$tmp/show" "libc.so.6!epoll_pwait(epfd=$ep, events=[{events=EPOLLOUT, data=$(printf '0x%x' "$w")}], maxevents=4, timeout=5000, sigmask=[SIGUSR1]) = 1"
+  expect_line "$tmp/show" "libc.so.6!epoll_ctl(epfd=$ep, op=EPOLL_CTL_DEL, fd=$wr, event=NULL) = 0"
+  expect_line "$tmp/show" "libc.so.6!epoll_ctl(epfd=$ep, op=EPOLL_CTL_MOD, fd=$rd, event={events=EPOLLIN, data=0x7}) = 0"
+  expect_line "$tmp/show" "libc.so.6!$5(epfd=$ep, events=[{events=EPOLLIN, data=0x7}], maxevents=4, timeout={tv_sec=5, tv_nsec=0}, sigmask=NULL) = 1"
+  # select: the sets asked and the sets ready; the time left written back
+  expect_regex "$tmp/show" "libc\\.so\\.6!$3\\(nfds=$((w + 1)), readfds=\\[$rbits\\] => \\[$rbits\\], writefds=\\[$wbits\\] => \\[$wbits\\], exceptfds=NULL => NULL, timeout=\\{tv_sec=5, tv_usec=0\\} => \\{tv_sec=[0-5], tv_usec=[0-9]+\\}\\) = 2\$"
+  expect_line "$tmp/show" "libc.so.6!$3(nfds=$((r + 1)), readfds=[$rbits] => [0x0], writefds=NULL => NULL, exceptfds=NULL => NULL, timeout={tv_sec=0, tv_usec=1000} => {tv_sec=0, tv_usec=0}) = 0"
+  expect_line "$tmp/show" "libc.so.6!$4(nfds=$((r + 1)), readfds=[$rbits] => [0x0], writefds=NULL => NULL, exceptfds=NULL => NULL, timeout={tv_sec=0, tv_nsec=1000}, sigmask=[SIGUSR1]) = 0"
+  # preadv/pwritev: the offset, and the bytes read (at most what was returned)
+  expect_line "$tmp/show" "libc.so.6!pwritev$6(fd=$file, iov=[{iov_base=\"hello \", iov_len=6}, {iov_base=\"world\", iov_len=5}], iovcnt=2, offset=100) = 11"
+  expect_line "$tmp/show" "libc.so.6!preadv$6(fd=$file, iov=[{iov_base=\"llo \", iov_len=4}, {iov_base=\"world\"...(5 of 16 bytes), iov_len=16}], iovcnt=2, offset=102) = 9"
+  expect_line "$tmp/show" "libc.so.6!pwritev${6:+${6}v}2(fd=$file, iov=[{iov_base=\"hello \", iov_len=6}], iovcnt=1, offset=0, flags=RWF_DSYNC) = 6"
+  expect_line "$tmp/show" "libc.so.6!preadv${6:+${6}v}2(fd=$file, iov=[{iov_base=\"hell\", iov_len=4}], iovcnt=1, offset=-1, flags=0x0) = 4"
+  expect_line "$tmp/out" "file=$f pwritev=11 preadv=9 llo world"
+}
+
 case $case_name in
 demo)
   check_demo "$demo" open
@@ -4461,5 +4506,24 @@ perfetto-exec-name)
   [ "$(tr '\n' ' ' <"$tmp/names")" = "dash cat " ] || [ "$(tr '\n' ' ' <"$tmp/names")" = "sh cat " ] ||
     fail "process names: $(cat "$tmp/names")"
   echo "perfetto-exec-name: the track of a process that execs cat is named cat last" ;;
+preset-poll)
+  cc -O1 -o "$tmp/tp" "$(dirname "$0")/target_poll.c" || fail "cannot build target_poll.c"
+  check_poll "$tmp/tp" ppoll select pselect epoll_pwait2 ""
+  "$ospy" definitions '*epoll_pwait2*' >"$tmp/defs" || fail "definitions exited $?"
+  expect_line "$tmp/defs" "net      libc.so.6!epoll_pwait2"
+  expect_line "$tmp/defs" "net      libc.so.6!__epoll_pwait2_time64 (i386 only)"
+  echo "preset-poll: poll, ppoll, epoll, select, pselect, preadv/pwritev (and v2) decoded with the program's descriptors, events and bytes" ;;
+preset-poll-i386)
+  # epoll_event is 12 bytes on i386 too, data at 4; a _TIME_BITS=64 program
+  # calls __ppoll64, __select64 (a 64-bit struct timeval), __pselect64 and
+  # __epoll_pwait2_time64, with _FILE_OFFSET_BITS=64 preadv64 & co.
+  i386_or_skip
+  src="$(dirname "$0")/target_poll.c"
+  cc -m32 -O1 -o "$tmp/tp" "$src" || fail "cannot build target_poll.c"
+  check_poll "$tmp/tp" ppoll select pselect epoll_pwait2 ""
+  expect_line "$tmp/show" "32-bit"
+  cc -m32 -O1 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -o "$tmp/tp64" "$src" || fail "cannot build target_poll.c (time64)"
+  check_poll "$tmp/tp64" __ppoll64 __select64 __pselect64 __epoll_pwait2_time64 64
+  echo "preset-poll-i386: the same from the i386 agent, plain and built with _TIME_BITS=64 (__ppoll64, __select64, __pselect64, __epoll_pwait2_time64, preadv64...)" ;;
 *) fail "unknown case $case_name" ;;
 esac
