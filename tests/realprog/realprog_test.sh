@@ -131,7 +131,10 @@ curl-http)
     "the response head in recv/recvfrom/read"
   expect_re "$tmp/http.show" '\] libc\.so\.6!(recv|recvfrom|read)\(.*buf="[^"]*plain http body 51c2\\n"' \
     "the response body in recv/recvfrom/read"
-  echo "curl-http: connect 127.0.0.1:$port, request and response decoded" ;;
+  # curl waits in poll: the socket asked for, and ready to read at return
+  expect_re "$tmp/http.show" '\] libc\.so\.6!poll\(fds=\[.*\] => \[\{fd=[0-9]+<TCP:\[[^]]*->127\.0\.0\.1:'"$port"'\]>, events=[A-Z|]*POLLIN[A-Z|]*, revents=POLLIN[A-Z|]*\}' \
+    "the socket's poll, POLLIN at return"
+  echo "curl-http: connect 127.0.0.1:$port, request and response decoded; poll's revents" ;;
 wget-http)
   need wget
   need_py
