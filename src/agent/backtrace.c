@@ -335,3 +335,12 @@ unsigned ospy_agent_backtrace(ospy_invocation *inv, uint64_t *out, unsigned max,
   }
   return n;
 }
+
+bool ospy_agent_is_return_address(uintptr_t word)
+{
+  uint32_t seq = __atomic_load_n(&text_seq, __ATOMIC_ACQUIRE);
+  if (seq & 1) /* (the module table is being rewritten: the code itself asked) */
+    return !in_agent(word) && follows_call(word);
+  verdicts_check(seq);
+  return is_return_address(word);
+}

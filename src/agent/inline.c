@@ -71,6 +71,10 @@ typedef struct inline_hook {
   uint8_t lacking;             /* a module it names was loaded without it: lacking_paths[lacking - 1] */
   int alias;                   /* same address as another hook (open64 is open): not attached twice */
   int noreturn;                /* NORETURN_*: recorded at entry */
+  int entry_unknown;           /* at a place (offset, signature) no symbol shows to be a
+                                * function's start: a call whose stack top holds no return
+                                * address is recorded at entry, its return not followed */
+  int entry_only_said;         /* ... and the note that says so was sent */
   unsigned same_name;          /* 0, or k: the kth function of its plan hook's name in one file
                                 * (static functions of several source files), hooked under
                                 * that plan hook: never reported missing */
@@ -680,6 +684,21 @@ static bool hidden_as_nested(inline_hook *h, ospy_invocation *inv)
   return h->noreturn == NORETURN_ALWAYS && ospy_invocation_nested_in(inv, hides_ending_call);
 }
 
+/* Whether the word at the stack's top is a return address (right after a
+ * call instruction), as at a function's first instruction. */
+static int returns_to_caller(ospy_invocation *inv)
+{
+  ospy_cpu_context *cpu = ospy_invocation_cpu(inv);
+#if defined(__x86_64__)
+  uintptr_t sp = cpu->rsp;
+#else
+  uintptr_t sp = cpu->esp;
+#endif
+  uintptr_t word;
+  return ospy_os_read_memory(sp, &word, sizeof word) == sizeof word &&
+         ospy_agent_is_return_address(word);
+}
+
 static void on_enter(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
@@ -731,8 +750,21 @@ static void on_enter(ospy_invocation *inv)
     return;
   }
   note->skip = 1;
+  /* a hook inside a function (a stripped file's offset= after its push):
+   * the word at the stack's top is what the function pushed, and replacing
+   * it by the leave thunk corrupted the stack; such a call is recorded now
+   * and left to return by itself (before any return below: the interceptor
+   * would replace it for an unrecorded call too) */
+  int at_entry_only = h->entry_unknown && !returns_to_caller(inv);
+  if (at_entry_only)
+    ospy_interceptor_forget(inv);
   if (!ospy_agent_g.active)
     return;
+  if (at_entry_only && !__atomic_exchange_n(&h->entry_only_said, 1, __ATOMIC_RELAXED))
+    ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display,
+                         ": the stack's top holds no return address there (not a function's "
+                         "start?): such calls are recorded at their entry, their return not "
+                         "followed (= ?)", NULL);
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
   if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && hidden_as_nested(h, inv))
@@ -789,7 +821,7 @@ static void on_enter(ospy_invocation *inv)
   a->top += note->frame_len;
   note->skip = 0;
   note->tentative = 0;
-  if (h->noreturn)
+  if (h->noreturn || at_entry_only)
     record_at_entry(h, inv, note, a);
 }
 
@@ -1585,6 +1617,7 @@ static void attach_one(inline_hook *h)
   /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
    * functions whose first calls throw nothing */
   ospy_interceptor_set_nothrow_prologues(h->internal != 0);
+  h->entry_unknown = r.entry_unknown; /* (before its first call) */
   ospy_interceptor_status st = ospy_interceptor_attach_cc(addr, cc, on_enter,
                                                           no_leave ? NULL : on_leave, h,
                                                           &h->listener, &e);

@@ -62,8 +62,12 @@ typedef struct ospy_resolved {
                           * exported, nor a global the linker made local): the compiler may
                           * have called it by a convention of its own */
   uint64_t size;         /* its symbol's size when found in a .symtab, else 0 */
+  int entry_unknown;     /* found by offset or signature at a place no symbol of its file
+                          * covers (stripped): maybe no function's start, each call's
+                          * return address to be checked */
   char refused[640];     /* found but not to be hooked, why: a vtable slot past the vtable's
-                          * end or empty, an offset inside an instruction ("": none) */
+                          * end, empty or no code; an offset or signature's place inside an
+                          * instruction, inside a function, past the module's end ("": none) */
 } ospy_resolved;
 /* Resolves ph: for a function found by name in a file's .symtab, the nth of
  * the functions of that name there (nth 0: the first; other hooks have none

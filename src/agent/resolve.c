@@ -322,22 +322,60 @@ static void *resolve_export(const ospy_plan_hook *ph)
   return export_in_modules(ph->module, ph->symbol);
 }
 
+static void add(char *out, size_t cap, const char *a, const char *b, const char *c);
+static void add_hex(char *out, size_t cap, uint64_t v);
+
+/* The module's image: from its first loadable segment's page to the end of
+ * its last, as link-time addresses. */
+static void image_span(const struct dl_phdr_info *info, uintptr_t *first, uintptr_t *end)
+{
+  *first = UINTPTR_MAX;
+  *end = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    if (p->p_type != PT_LOAD)
+      continue;
+    if ((p->p_vaddr & ~(uintptr_t)4095) < *first)
+      *first = p->p_vaddr & ~(uintptr_t)4095;
+    if (p->p_vaddr + p->p_memsz > *end)
+      *end = p->p_vaddr + p->p_memsz;
+  }
+  if (*first == UINTPTR_MAX)
+    *first = *end = 0;
+}
+
 /* module + offset: from the load base (a shared library, a PIE), or for a
  * program linked at a fixed address (non-PIE, load base 0) from the start of
- * its image (0x1a30 is 0x401a30), or the absolute address itself. */
-static void *resolve_offset(const ospy_plan_hook *ph, module_query *q)
+ * its image (0x1a30 is 0x401a30), or the absolute address itself. An offset
+ * in none of its segments is refused, said why (it was left to the
+ * interceptor, which found no code there and kept it pending as a function
+ * "not found (yet)", then "never found" in a module that was loaded). */
+static void *resolve_offset(const ospy_plan_hook *ph, module_query *q, ospy_resolved *r)
 {
   if (!module_find(ph->module, q))
     return NULL;
   uintptr_t at = q->info.dlpi_addr + ph->offset;
   if (in_segments(&q->info, at))
     return (void *)at;
-  uintptr_t first = UINTPTR_MAX;
-  for (int i = 0; i < q->info.dlpi_phnum; i++)
-    if (q->info.dlpi_phdr[i].p_type == PT_LOAD && q->info.dlpi_phdr[i].p_vaddr < first)
-      first = q->info.dlpi_phdr[i].p_vaddr & ~(uintptr_t)4095;
-  uintptr_t rel = q->info.dlpi_addr + (first == UINTPTR_MAX ? 0 : first) + ph->offset;
-  return (void *)(in_segments(&q->info, rel) ? rel : at);
+  uintptr_t first, end;
+  image_span(&q->info, &first, &end);
+  uintptr_t rel = q->info.dlpi_addr + first + ph->offset;
+  if (in_segments(&q->info, rel))
+    return (void *)rel;
+  add(r->refused, sizeof r->refused, "offset ", NULL, NULL);
+  add_hex(r->refused, sizeof r->refused, ph->offset);
+  /* (a non-PIE program's offset may be its absolute address) */
+  if (ph->offset >= end - first && (!first || ph->offset < first || ph->offset >= end)) {
+    add(r->refused, sizeof r->refused, " is past the end of ", ph->module[0] ? ph->module
+                                                                            : "the program",
+        " (");
+    add_hex(r->refused, sizeof r->refused, end - first);
+    add(r->refused, sizeof r->refused, " bytes): not hooked", NULL, NULL);
+  } else {
+    add(r->refused, sizeof r->refused, " is in none of the loaded segments of ",
+        ph->module[0] ? ph->module : "the program", " (a gap between them): not hooked");
+  }
+  return NULL;
 }
 
 static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
@@ -395,11 +433,6 @@ static void *scan_signature(const ospy_plan_hook *ph, unsigned *count, unsigned 
 {
   module_query q;
   return scan_signature_in(ph, count, limit, &q);
-}
-
-static void *resolve_signature(const ospy_plan_hook *ph)
-{
-  return scan_signature(ph, NULL, 0);
 }
 
 unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph)
@@ -1484,6 +1517,67 @@ static void vtable_name(const ospy_plan_hook *ph, char *out, size_t cap)
     add(out, cap, "the vtable its constructor signature finds", NULL, NULL);
 }
 
+/* Whether addr lies in an executable segment of a loaded module. */
+static int is_code(const void *addr)
+{
+  uintptr_t lo, hi;
+  return ospy_agent_code_segment(addr, &lo, &hi);
+}
+
+typedef struct symbol_at {
+  uint64_t v;
+  const char *name;
+} symbol_at;
+
+static int symbol_at_each(const ElfW(Sym) *s, const char *name, void *data)
+{
+  symbol_at *f = data;
+  if (s->st_shndx == SHN_UNDEF || s->st_value != f->v || !name[0] ||
+      ELF32_ST_TYPE(s->st_info) == STT_FILE || ELF32_ST_TYPE(s->st_info) == STT_SECTION)
+    return 0;
+  f->name = name;
+  return 1;
+}
+
+/* " (_ZTI1D)": the symbol of a module's file at addr, when one has it. */
+static void symbol_named_at(uintptr_t addr, char *o, size_t cap)
+{
+  static module_of q; /* (a path: not on a thread's stack) */
+  size_t size;
+  memset(&q, 0, sizeof q);
+  q.addr = addr;
+  if (!dl_iterate_phdr(module_of_cb, &q) || !q.found)
+    return;
+  const uint8_t *map = map_file(q.name[0] ? q.name : ospy_os_self_exe(), &size);
+  if (!map)
+    return;
+  symbol_at f = { .v = addr - q.base };
+  if (symtab_walk(map, size, SHT_SYMTAB, symbol_at_each, &f) <= 0)
+    symtab_walk(map, size, SHT_DYNSYM, symbol_at_each, &f);
+  if (f.name)
+    add(o, cap, " (", f.name, ")");
+  munmap((void *)map, size);
+}
+
+/* A slot that holds no code address: the words that follow a vtable's
+ * methods in a symbol with several base classes' vtables are the next
+ * one's offset-to-top (-16) and typeinfo pointer. (It was hooked as given,
+ * the interceptor found no code there, and the vtable was said "not found
+ * (yet)", then "never found".) */
+static void say_not_code(const ospy_plan_hook *ph, uintptr_t word, char *o, size_t cap)
+{
+  add(o, cap, "slot ", NULL, NULL);
+  add_dec(o, cap, ph->offset);
+  add(o, cap, " of ", NULL, NULL);
+  vtable_name(ph, o, cap);
+  add(o, cap, " holds ", NULL, NULL);
+  add_hex(o, cap, word);
+  symbol_named_at(word, o, cap);
+  add(o, cap, ", not a code address: no method there to hook (the words after a vtable's "
+      "methods are the next base class's vtable's offset-to-top and typeinfo; check the "
+      "method's index)", NULL, NULL);
+}
+
 /* A vtable method: the code its slot (ph->offset) points to. A slot past
  * the vtable's end (the symbol's size tells it) holds whatever follows it,
  * another class's method (Circle's destructor hooked as Rect::mix) or
@@ -1523,6 +1617,9 @@ static void *resolve_vtable(const ospy_plan_hook *ph, ospy_resolved *r)
     add(o, cap, " is empty (NULL): no method there to hook (g++ leaves an abstract class's "
         "destructor slots empty, its objects being of derived classes; else check the "
         "method's index)", NULL, NULL);
+  } else if (!is_code((const void *)fn)) {
+    say_not_code(ph, fn, o, cap);
+    return NULL;
   }
   return (void *)fn;
 }
@@ -1549,17 +1646,24 @@ typedef struct function_at {
   uint64_t v;
   ElfW(Sym) fn;
   const char *name;
+  int exact; /* a function starts at v */
 } function_at;
 
+/* The function whose code holds v; one that starts there wins (an entry
+ * point of assembly code inside another function's range, __memcpy_chk's
+ * in glibc's memcpy, is a function's start). */
 static int function_at_each(const ElfW(Sym) *s, const char *name, void *data)
 {
   function_at *f = data;
-  if (ELF32_ST_TYPE(s->st_info) != STT_FUNC || s->st_shndx == SHN_UNDEF || !s->st_size ||
-      f->v < s->st_value || f->v - s->st_value >= s->st_size)
+  if (ELF32_ST_TYPE(s->st_info) != STT_FUNC || s->st_shndx == SHN_UNDEF ||
+      f->v < s->st_value || f->v - s->st_value >= (s->st_size ? s->st_size : 1))
     return 0;
-  f->fn = *s;
-  f->name = name;
-  return 1;
+  if (!f->name || f->v == s->st_value) {
+    f->fn = *s;
+    f->name = name;
+  }
+  f->exact = f->v == s->st_value;
+  return f->exact;
 }
 
 /* The function of the image's .symtab, else .dynsym, whose code holds the
@@ -1568,56 +1672,106 @@ static int function_containing(const uint8_t *map, size_t size, uint64_t v, ElfW
                                const char **name)
 {
   function_at f = { .v = v };
-  if (symtab_walk(map, size, SHT_SYMTAB, function_at_each, &f) <= 0 &&
-      symtab_walk(map, size, SHT_DYNSYM, function_at_each, &f) <= 0)
+  if (symtab_walk(map, size, SHT_SYMTAB, function_at_each, &f) <= 0)
+    symtab_walk(map, size, SHT_DYNSYM, function_at_each, &f);
+  if (!f.name)
     return 0;
   *fn = f.fn;
   *name = f.name;
   return 1;
 }
 
-/* An offset that lands inside an instruction of a function the module's
- * symbols describe (api_add+3) is refused: the hook would patch the middle
- * of that instruction, and the function crash or compute garbage. The code
- * is decoded from the file (a hook at the function's start patches it in
- * memory). Nothing to say when no function holds it, or it cannot be
- * decoded up to there. */
-static void check_instruction_start(const module_query *q, uintptr_t at, ospy_resolved *r)
+/* How a place found by offset or signature was written: "offset 0x14a3",
+ * "the place its signature gives (sigOffset -1), offset 0x14a3". */
+static void say_place(const ospy_plan_hook *ph, uint64_t v, char *o, size_t cap)
 {
-  size_t size, start, len;
+  if (ph->kind == OSPY_HOOK_SIGNATURE) {
+    char d[24];
+    ospy_agent_put_dec(d + 1, ph->sig_offset < 0 ? (uint64_t)-ph->sig_offset
+                                                 : (uint64_t)ph->sig_offset);
+    d[0] = ph->sig_offset < 0 ? '-' : '+';
+    add(o, cap, "the place its signature gives (sigOffset ", d, "), offset ");
+  } else {
+    add(o, cap, "offset ", NULL, NULL);
+  }
+  add_hex(o, cap, v);
+}
+
+/* Where to hook instead: the function's start, as this hook's kind writes
+ * it ("fn starts at offset 0x14a0: hook that, or name it: symbol=\"fn\"";
+ * for a signature, the sigOffset that gives it). Never a place inside it. */
+static void say_start(const ospy_plan_hook *ph, const ElfW(Sym) *fn, const char *name, uint64_t v,
+                      char *o, size_t cap)
+{
+  add(o, cap, "; ", name, " starts at offset ");
+  add_hex(o, cap, fn->st_value);
+  if (ph->kind == OSPY_HOOK_SIGNATURE) {
+    int64_t want = ph->sig_offset - (int64_t)(v - fn->st_value);
+    char d[24];
+    ospy_agent_put_dec(d + 1, want < 0 ? (uint64_t)-want : (uint64_t)want);
+    d[0] = want < 0 ? '-' : '+';
+    add(o, cap, " (sigOffset ", d[0] == '+' ? d + 1 : d, ")");
+  }
+  add(o, cap, ": hook that, or name it: symbol=\"", name, "\"; not hooked");
+}
+
+/*
+ * Where a hook found by offset or signature may go. Inside an instruction of
+ * a function the module's symbols describe (api_add+3) it would patch the
+ * middle of that instruction, and the function crash or compute garbage;
+ * at another instruction of it (lib_internal+1, after its push) the hook
+ * would take what the function has pushed since for its return address,
+ * and the call's end (the leave thunk's ret) run off a corrupted stack.
+ * Both are refused, naming the function's start. The code is decoded from
+ * the file (a hook at the function's start patches it in memory). Where no
+ * symbol covers the place (a stripped file) it is hooked as given, and
+ * *entry_unknown says so: each call's return address is checked then
+ * (inline.c: a call whose stack top is no return address is recorded at
+ * its entry, its return not followed).
+ */
+static void check_hook_place(const ospy_plan_hook *ph, const module_query *q, uintptr_t at,
+                             ospy_resolved *r)
+{
+  size_t size, start = 0, len = 0;
+  r->entry_unknown = 1;
   const uint8_t *map = map_file(q->path, &size);
   if (!map)
     return;
   uint64_t v = at - q->info.dlpi_addr;
   ElfW(Sym) fn;
   const char *name;
-  uint64_t off = 0;
-  int verdict = -1;
-  if (function_containing(map, size, v, &fn, &name) &&
-      (off = file_offset_of(map, size, fn.st_value, fn.st_size)))
-    verdict = ospy_x86_insn_boundary(map + off, fn.st_size, v - fn.st_value,
-#if defined(__x86_64__)
-                                     OSPY_X86_MODE_64,
-#else
-                                     OSPY_X86_MODE_32,
-#endif
-                                     &start, &len);
-  if (verdict == 0) {
-    char *o = r->refused;
-    size_t cap = sizeof r->refused;
-    add(o, cap, "offset ", NULL, NULL);
-    add_hex(o, cap, v);
+  if (!function_containing(map, size, v, &fn, &name)) {
+    munmap((void *)map, size);
+    return;
+  }
+  /* (a function's .cold part is entered by a jump from inside it: the
+   * stack's top is whatever the function pushed) */
+  r->entry_unknown = strstr(name, ".cold") != NULL;
+  uint64_t off = file_offset_of(map, size, fn.st_value, fn.st_size);
+  int verdict = v == fn.st_value ? 1 : -1;
+  if (v != fn.st_value && off)
+    verdict = ospy_x86_insn_boundary(map + off, fn.st_size, v - fn.st_value, agent_mode, &start,
+                                     &len);
+  char *o = r->refused;
+  size_t cap = sizeof r->refused;
+  if (v != fn.st_value) {
+    say_place(ph, v, o, cap);
     add(o, cap, " is ", name, "+");
     add_dec(o, cap, v - fn.st_value);
+  }
+  if (verdict == 0) {
     add(o, cap, ", inside the instruction at ", name, "+");
     add_dec(o, cap, start);
     add(o, cap, " (", NULL, NULL);
     add_dec(o, cap, len);
-    add(o, cap, " bytes): a hook must be placed where an instruction starts (", name, "+");
-    add_dec(o, cap, start);
-    add(o, cap, " or ", name, "+");
-    add_dec(o, cap, start + len);
-    add(o, cap, "); not hooked", NULL, NULL);
+    add(o, cap, " bytes): a hook must be placed at a function's start", NULL, NULL);
+    say_start(ph, &fn, name, v, o, cap);
+  } else if (v != fn.st_value) {
+    /* (an instruction's start, or code that cannot be decoded up to it) */
+    add(o, cap, ", not the start of a function: inside ", name,
+        " the stack's top may hold what it pushed, not the return address a hook replaces "
+        "(its return would crash the program)");
+    say_start(ph, &fn, name, v, o, cap);
   }
   munmap((void *)map, size);
 }
@@ -1822,6 +1976,7 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->vtable_slots = 0;
   r->is_static = 0;
   r->size = 0;
+  r->entry_unknown = 0;
   r->refused[0] = 0;
   if ((ph->flags & OSPY_HOOK_F_CXX_NAME) &&
       (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB)) {
@@ -1842,17 +1997,17 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   case OSPY_HOOK_SYMTAB:
     r->addr = resolve_symtab_nth(ph, ph->module, nth, r);
     return;
-  case OSPY_HOOK_OFFSET: {
+  case OSPY_HOOK_OFFSET:
+  case OSPY_HOOK_SIGNATURE: {
     module_query q;
-    void *p = nth ? NULL : resolve_offset(ph, &q);
+    void *p = nth                            ? NULL
+              : ph->kind == OSPY_HOOK_OFFSET ? resolve_offset(ph, &q, r)
+                                             : scan_signature_in(ph, NULL, 0, &q);
     if (p)
-      check_instruction_start(&q, (uintptr_t)p, r);
+      check_hook_place(ph, &q, (uintptr_t)p, r);
     r->addr = r->refused[0] ? NULL : p;
     return;
   }
-  case OSPY_HOOK_SIGNATURE:
-    r->addr = nth ? NULL : resolve_signature(ph);
-    return;
   case OSPY_HOOK_VTABLE: {
     void *p = nth ? NULL : resolve_vtable(ph, r);
     r->addr = r->refused[0] ? NULL : p;

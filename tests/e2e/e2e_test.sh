@@ -3339,7 +3339,10 @@ vtable-bounds)
   # size gives: a slot past its end (it held whatever followed: another
   # class's method hooked under this name, or nothing, reported as a symbol
   # not found) and an empty one (g++'s abstract class's destructors) are each
-  # an Error that says so; a methodCount past it a Warning; x86-64 and i386
+  # an Error that says so, as is one holding no code address (the next base
+  # class's vtable's offset-to-top and typeinfo words in a symbol with two:
+  # said as a symbol not found, then never found); a methodCount past it a
+  # Warning; x86-64 and i386
   command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
   cat > "$tmp/vtb.cc" <<'X'
 #include <cstdio>
@@ -3348,6 +3351,8 @@ Base::~Base() {}
 int Base::twice(int x) const { volatile int k = 2; return x * k; }
 struct Rect : Base { int w = 3; int area(int s) const override { volatile int k = w; return k * s; } };
 struct Circle : Base { int r = 2; int area(int s) const override { volatile int k = r; return 3 * k * k * s; } };
+struct Other { virtual int other() const { return 1; } };
+struct Both : Rect, Other { int other() const override { return 2; } };
 int main() {
   Base *volatile s[2] = { new Rect, new Circle };
   long sum = 0;
@@ -3355,6 +3360,8 @@ int main() {
     for (int k = 0; k < 2; k++) sum += s[k]->area(i) + s[k]->twice(i);
   delete s[0];
   delete s[1];
+  Other *volatile b = new Both;
+  sum += b->other();
   std::printf("sum=%ld\n", sum);
 }
 X
@@ -3368,20 +3375,29 @@ X
   <method index="1" name="dtor"><arguments/></method>
   <method index="3" name="twice"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></method>
  </vtable>
+ <vtable id="BothV" methodCount="7">
+  <method index="4" name="other"><returnValue type="Int32"/><arguments/></method>
+  <method index="5" name="ott"><returnValue type="Int32"/><arguments/></method>
+  <method index="6" name="rtti"><returnValue type="Int32"/><arguments/></method>
+ </vtable>
 </vtables></specs>
 <hooks><vtables>
  <vtable specId="Shape" name="Rect" vtableSymbol="_ZTV4Rect" moduleName="vtb"/>
  <vtable specId="B" name="Base" vtableSymbol="_ZTV4Base" moduleName="vtb"/>
+ <vtable specId="BothV" name="Both" vtableSymbol="_ZTV4Both" moduleName="vtb"/>
 </vtables></hooks></hookManager>
 X
-  check_vtb() { # BINARY SYMBOL_BYTES
+  check_vtb() { # BINARY SYMBOL_BYTES OFFSET_TO_TOP
     "$ospy" capture -q -c "$tmp/vtb.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture of $1 exited $?"; }
-    expect_line "$tmp/out" "sum=57"
+    expect_line "$tmp/out" "sum=59"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
     expect_line "$tmp/show" "error: vtb!Rect::mix: slot 6 is past the end of vtable _ZTV4Rect, which holds 4 methods (slots 0-3, from its symbol's size, $2 bytes): not hooked (check the method's index)"
     expect_line "$tmp/show" "warning: agent: vtable spec Shape says methodCount 9, but vtable _ZTV4Rect holds 4 methods (from its symbol's size)"
     expect_line "$tmp/show" "error: vtb!Base::dtor: slot 1 of vtable _ZTV4Base is empty (NULL): no method there to hook"
+    expect_line "$tmp/show" "error: vtb!Both::ott: slot 5 of vtable _ZTV4Both holds $3, not a code address: no method there to hook"
+    expect_regex "$tmp/show" "error: vtb!Both::rtti: slot 6 of vtable _ZTV4Both holds 0x[0-9a-f]+ \\(_ZTI4Both\\), not a code address: no method there to hook"
+    expect_line "$tmp/show" 'vtb!Both::other() = 2'
     grep -q 'not found\|never found\|Rect::mix(' "$tmp/show" && { cat "$tmp/show"; fail "$1: a vtable found was said not found, or slot 6 hooked"; }
     expect_line "$tmp/show" 'vtb!Rect::area(s=2) = 6'
     n=$(grep -c 'vtb!Base::twice(x=' "$tmp/show")
@@ -3389,19 +3405,24 @@ X
   }
   mkdir "$tmp/64" "$tmp/32"
   c++ -O0 -o "$tmp/64/vtb" "$tmp/vtb.cc" || fail "cannot build the target"
-  check_vtb "$tmp/64/vtb" 48
+  check_vtb "$tmp/64/vtb" 48 0xfffffffffffffff0
   i386=skipped
   if [ -n "$agent32" ] && [ -f "$agent32" ] &&
      c++ -m32 -O0 -o "$tmp/32/vtb" "$tmp/vtb.cc" 2>/dev/null && "$tmp/32/vtb" >/dev/null 2>&1; then
-    check_vtb "$tmp/32/vtb" 24
+    check_vtb "$tmp/32/vtb" 24 0xfffffff8
     i386=checked
   fi
-  echo "vtable-bounds: a slot past the vtable's end and an empty slot refused with their reasons (i386 $i386)" ;;
+  echo "vtable-bounds: a slot past the vtable's end and an empty slot and one holding no code refused with their reasons (i386 $i386)" ;;
 offset-boundary)
   # offset= inside an instruction of a function the module's symbols describe
-  # is refused, naming function+offset and the instructions around it (the
-  # hook patched the middle of the instruction: SIGSEGV, or garbage); one at
-  # an instruction's start is hooked; x86-64 and i386
+  # is refused, naming function+offset and the function's start (the hook
+  # patched the middle of the instruction: SIGSEGV, or garbage; the message
+  # suggested the next instruction, inside the function too); one at another
+  # instruction of it is refused as well; the place a signature gives
+  # (sigOffset) is checked alike (it was not checked: SIGSEGV, SIGILL); an
+  # offset past the module's end says so (it was "not found (yet)", then
+  # "never found" in a module that was loaded); one at the start is hooked;
+  # x86-64 and i386
   cat > "$tmp/off.c" <<'C'
 #include <stdio.h>
 int n_add;
@@ -3413,6 +3434,9 @@ C
     # the first instruction of api_add longer than a byte: one byte into it
     objdump -d --no-show-raw-insn "$1" |
       awk '/<api_add>:/ { f = 1; next } f && !NF { exit } f { sub(":", "", $1); print $1 }' >"$tmp/insns"
+    # api_add's first 12 bytes, as a signature
+    sig=$(objdump -d "$1" | awk '/<api_add>:/ { f = 1; next } f && !NF { exit }
+      f { for (i = 2; i <= NF && $i ~ /^[0-9a-f][0-9a-f]$/; i++) printf "%s ", $i }' | cut -d' ' -f1-12)
     set -- "$1" $(prev=; while read -r a; do
         v=$((0x$a))
         if [ -n "$prev" ] && [ $((v - prev)) -ge 2 ]; then
@@ -3423,19 +3447,36 @@ C
       done <"$tmp/insns")
     [ $# = 4 ] || fail "$1: no instruction of api_add is longer than a byte: $(cat "$tmp/insns")"
     mid=$(printf '0x%x' $((0x$start + $2))) at=$(printf '0x%x' $((0x$start)))
+    next=$(printf '0x%x' $((0x$start + $3 + $4)))
     cat > "$tmp/off.xml" <<X
 <hookManager><specs><functions>
 <function name="add_mid"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+<function name="add_next"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+<function name="add_sig"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+<function name="add_sig_next"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+<function name="past"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
 <function name="api_add"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
 </functions></specs>
-<hooks><module name="off"><function specId="add_mid" offset="$mid"/><function specId="api_add" offset="$at"/></module></hooks></hookManager>
+<signatures><signature name="add">$sig</signature></signatures>
+<hooks><module name="off"><function specId="add_mid" offset="$mid"/><function specId="add_next" offset="$next"/>
+<function specId="past" offset="0x5000000"/><function specId="api_add" offset="$at"/></module>
+<functions><function specId="add_sig" sigId="add" sigOffset="$2" moduleName="off"/>
+<function specId="add_sig_next" sigId="add" sigOffset="$(($3 + $4))"/></functions></hooks></hookManager>
 X
     "$ospy" capture -q -c "$tmp/off.xml" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture of $1 exited $?"; }
     expect_line "$tmp/out" "s=10 n=4"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-    expect_line "$tmp/show" "error: off!add_mid: offset $mid is api_add+$2, inside the instruction at api_add+$3 ($4 bytes): a hook must be placed where an instruction starts (api_add+$3 or api_add+$(($3 + $4))); not hooked"
-    grep -q 'add_mid(' "$tmp/show" && fail "$1: the offset inside an instruction was hooked"
+    start_hex=$(printf '0x%x' $((0x$start)))
+    expect_line "$tmp/show" "error: off!add_mid: offset $mid is api_add+$2, inside the instruction at api_add+$3 ($4 bytes): a hook must be placed at a function's start; api_add starts at offset $start_hex: hook that, or name it: symbol=\"api_add\"; not hooked"
+    expect_line "$tmp/show" "error: off!add_next: offset $next is api_add+$(($3 + $4)), not the start of a function: inside api_add the stack's top may hold what it pushed, not the return address a hook replaces (its return would crash the program); api_add starts at offset $start_hex: hook that, or name it: symbol=\"api_add\"; not hooked"
+    expect_line "$tmp/show" "error: off!add_sig: the place its signature gives (sigOffset +$2), offset $mid is api_add+$2, inside the instruction at api_add+$3 ($4 bytes): a hook must be placed at a function's start; api_add starts at offset $start_hex (sigOffset 0): hook that"
+    # (no moduleName: the program's code)
+    expect_line "$tmp/show" "error: off!add_sig_next: the place its signature gives (sigOffset +$(($3 + $4))), offset $next is api_add+$(($3 + $4)), not the start of a function"
+    size=$(sed -n "s|.*--- loaded $1 at 0x[0-9a-f]* (\(0x[0-9a-f]*\) bytes)\$|\1|p" "$tmp/show")
+    expect_line "$tmp/show" "error: off!past: offset 0x5000000 is past the end of off ($size bytes): not hooked"
+    grep -E 'add_mid\(|add_next\(|add_sig\(|add_sig_next\(|not found|never found' "$tmp/show" &&
+      fail "$1: a place inside a function was hooked, or one refused said not found"
     expect_line "$tmp/show" 'off!api_add(a=3, b=1) = 4'
   }
   mkdir "$tmp/64" "$tmp/32"
@@ -3447,7 +3488,62 @@ X
     check_offset "$tmp/32/off"
     i386=checked
   fi
-  echo "offset-boundary: an offset inside an instruction refused, naming function+offset (i386 $i386)" ;;
+  echo "offset-boundary: an offset or a signature's place inside an instruction or a function refused, naming the function's start; past the module's end said (i386 $i386)" ;;
+offset-mid-function)
+  # offset= one instruction into a function (after its push): the hook took
+  # the pushed frame pointer for the return address and the program died of
+  # SIGSEGV when the call ended, nothing recorded. Where the symbols show it,
+  # it is refused; in a stripped file each call's stack top is checked: no
+  # return address there, the call is recorded at its entry (= ?) and left
+  # to return by itself; the function's start in the stripped file is hooked
+  # as usual, return value and all; x86-64 and i386
+  cat > "$tmp/off.c" <<'C'
+#include <stdio.h>
+int n_add;
+__attribute__((noinline)) int api_add(int a, int b) { n_add++; return a + b; }
+int main(void) { int s = 0; for (int i = 0; i < 4; i++) s += api_add(i, 1); printf("s=%d n=%d\n", s, n_add); return 0; }
+C
+  check_mid() { # DIR
+    start=$(nm "$1/off" | awk '$3 == "api_add" { print $1 }')
+    objdump -d "$1/off" | awk '/<api_add>:/ { getline; print $2 }' | grep -qx 55 ||
+      fail "$1/off: api_add does not start with push: $(objdump -d "$1/off" | grep -A2 '<api_add>:')"
+    plus1=$(printf '0x%x' $((0x$start + 1))) at=$(printf '0x%x' $((0x$start)))
+    cat > "$tmp/mid.xml" <<X
+<hookManager><specs><functions>
+<function name="api_add"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="off"><function specId="api_add" offset="$plus1"/></module></hooks></hookManager>
+X
+    sed "s/offset=\"$plus1\"/offset=\"$at\"/" "$tmp/mid.xml" >"$tmp/start.xml"
+    "$ospy" capture -q -c "$tmp/mid.xml" -o "$tmp/c.ospy" -- "$1/off" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of $1/off exited $?"; }
+    expect_line "$tmp/out" "s=10 n=4"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "error: off!api_add: offset $plus1 is api_add+1, not the start of a function: inside api_add the stack's top may hold what it pushed, not the return address a hook replaces (its return would crash the program); api_add starts at offset $at: hook that, or name it: symbol=\"api_add\"; not hooked"
+    mkdir "$1/s" && cp "$1/off" "$1/s/off" && strip "$1/s/off" || fail "cannot strip $1/off"
+    "$ospy" capture -q -c "$tmp/mid.xml" -o "$tmp/c.ospy" -- "$1/s/off" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of the stripped $1/s/off exited $?"; }
+    expect_line "$tmp/out" "s=10 n=4"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "info: off!api_add: the stack's top holds no return address there (not a function's start?): such calls are recorded at their entry, their return not followed (= ?)"
+    n=$(grep -cE 'off!api_add\(a=.*\) = \?$' "$tmp/show")
+    [ "$n" = 4 ] || { cat "$tmp/show"; fail "$1/s/off: $n calls of api_add recorded at entry, expected 4"; }
+    "$ospy" capture -q -c "$tmp/start.xml" -o "$tmp/c.ospy" -- "$1/s/off" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of the stripped $1/s/off at api_add's start exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" 'off!api_add(a=3, b=1) = 4'
+    grep -q 'no return address' "$tmp/show" && fail "$1/s/off: the function's start taken for a place inside it"
+  }
+  mkdir "$tmp/64" "$tmp/32"
+  cc -O0 -fno-omit-frame-pointer -o "$tmp/64/off" "$tmp/off.c" || fail "cannot build the target"
+  check_mid "$tmp/64"
+  i386=skipped
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O0 -fno-omit-frame-pointer -o "$tmp/32/off" "$tmp/off.c" 2>/dev/null && "$tmp/32/off" >/dev/null 2>&1; then
+    check_mid "$tmp/32"
+    i386=checked
+  fi
+  echo "offset-mid-function: an offset after a function's push refused where symbols show it; in a stripped file its calls recorded at entry, no crash (i386 $i386)" ;;
 regparm-i386)
   # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
   # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=
