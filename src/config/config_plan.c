@@ -208,7 +208,10 @@ static void print_hook(const ospy_config *c, const ospy_config_hook *ch, FILE *o
     else if (h->sig_len)
       fprintf(out, " of %u bytes, the function at %+" PRId64 " from the match,", h->sig_len,
               h->sig_offset);
-    fprintf(out, " in %s", *h->module ? h->module : "any module");
+    /* a byte signature without a module is looked for in the program only
+     * (the agent scans one module's code; every library's would cost each
+     * start); a vtable symbol in any module */
+    fprintf(out, " in %s", *h->module ? h->module : h->sig_len ? "the program" : "any module");
   }
   if (*h->process)
     fprintf(out, ", process %s", h->process);

@@ -903,6 +903,11 @@ X
 X
   "$ospy" check "$tmp/sig.xml" >"$tmp/check" || fail "check of a signature hook exited $?"
   expect_line "$tmp/check" "prog!by_sig: signature of 9 bytes, the function at -18 from the match, in prog, process prog (line 5)"
+  # without moduleName: the program's code is scanned, as the agent does (it
+  # said "in any module", and the agent then that it matched nothing in the program)
+  sed 's/ moduleName="prog"//' "$tmp/sig.xml" >"$tmp/sig-nomod.xml"
+  "$ospy" check "$tmp/sig-nomod.xml" >"$tmp/check" || fail "check of a signature hook without module exited $?"
+  expect_line "$tmp/check" "by_sig: signature of 9 bytes, the function at -18 from the match, in the program, process prog (line 5)"
   # a function g++ -O2 left only as a clone (scale(int) [clone .isra.0]: `this`
   # replaced by this->k) is an error at once, as a C function's clone is
   # (work.constprop.0): the C++ name was "not found (yet)", then "never found"
