@@ -271,6 +271,16 @@ static int handler_address(const ospy_xvalue *v)
 
 static void put_value(tbuf *b, const ospy_xvalue *v);
 
+/* An argument or field of which nothing was recorded, not even why: its
+ * logCondition did not hold (open's mode without O_CREAT, a preset's
+ * computed helper argument). Left out, as show leaves it out; `?` is a
+ * value the agent skipped (OSPY_XVALUE_SKIPPED: a read it needed faulted). */
+static int left_out(const ospy_xvalue *v)
+{
+  return !v->text && !v->nchildren && !v->nbytes && !v->flags && !v->not_recorded &&
+         (!v->type || !v->type[0]);
+}
+
 static void put_children(tbuf *b, const ospy_xvalue *v, const char *open, const char *close)
 {
   put(b, "%s", open);
@@ -278,7 +288,7 @@ static void put_children(tbuf *b, const ospy_xvalue *v, const char *open, const 
   for (size_t i = 0; i < v->nchildren; i++) {
     const ospy_xvalue *c = &v->children[i];
     const char *str = held_string(c);
-    if (str && ospy_env_entry(str))
+    if ((str && ospy_env_entry(str)) || left_out(c))
       continue;
     put(b, "%s", first ? "" : ", ");
     first = 0;
@@ -372,6 +382,8 @@ static void put_value(tbuf *b, const ospy_xvalue *v)
 static void put_args(tbuf *b, const ospy_xvalue *args, size_t n, const char *eq)
 {
   for (size_t i = 0; i < n; i++) {
+    if (left_out(&args[i]))
+      continue;
     put(b, "%s%s", args[i].name ? args[i].name : "?", eq);
     put_value(b, &args[i]);
     end_piece(b);

@@ -73,6 +73,12 @@ enum {
    * without checking that it is there (osd_sockaddr.h). The XML writes
    * unrecorded="true" on it, JSON Lines "unrecorded": true. */
   OSPY_XVALUE_UNRECORDED = 1u << 8,
+  /* The agent wrote no value in the argument's or field's place: a read its
+   * size or computed value needed faulted, or a va_list (show writes `?`).
+   * An argument with neither this nor a value at all (type "") was not
+   * recorded: its logCondition did not hold (show leaves it out). Not in
+   * the XML. */
+  OSPY_XVALUE_SKIPPED = 1u << 9,
 };
 
 typedef struct ospy_xvalue ospy_xvalue;

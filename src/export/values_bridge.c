@@ -523,6 +523,8 @@ static int on_enter(const ospy_value *v, void *data)
     flags_number(vs, v);
   if (v->raw_word && v->depth == 0) /* named as raw words are: arg1.. in the XML */
     ospy_xb_flags(vs->b, OSPY_XVALUE_RAW_WORD);
+  if (v->kind == OSPY_VALUE_SKIPPED) /* (show's `?`; an argument left out has no value) */
+    ospy_xb_flags(vs->b, OSPY_XVALUE_SKIPPED);
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FD && vs->b->fd_name) {
     const char *fd = vs->b->fd_name(vs->b->fd_ctx, (int64_t)(int32_t)v->u);
     if (fd)

@@ -8,6 +8,7 @@
 
 #include "capture/event.h"
 #include "config/config.h"
+#include "export/call_text.h"
 #include "export/from_capture.h"
 #include "export/jsonl_writer.h"
 #include "export/values_bridge.h"
@@ -846,6 +847,31 @@ int main(void)
     CHECK(wv && !strcmp(wv[3].type, "Char") && !strcmp(wv[3].text, "\xe2\x82\xac") &&
             !strcmp(wv[1].type, "UnicodeString") && !strcmp(wv[5].type, "AsciiString"),
           "UTF-16 format values");
+  }
+
+  /* ospy diff's text of a call (call_text.h) shows a value the agent
+   * skipped (a read its size needed faulted) as show does, `?`, and leaves
+   * out an argument not recorded at all (a logCondition that did not hold:
+   * open's mode without O_CREAT), as show does: it wrote flags=? */
+  {
+    static const uint8_t skipped_blob[] = {
+      OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+      0, OSPY_VB_INT_S, 6,
+      2, OSPY_VB_SKIP,
+    };
+    make_call(rec, skipped_blob, sizeof skipped_blob);
+    CHECK(ospy_from_capture_convert(a, (const ospy_event_hdr *)rec, &ev, err, sizeof err) == 0,
+          "%s", err);
+    char text[OSPY_CALL_TEXT_MAX], line[OSPY_CALL_TEXT_MAX + 1] = "";
+    size_t len = ospy_call_text(&ev, text, sizeof text);
+    for (const char *p = text; p; p = ospy_call_text_next(text, len, p)) {
+      if (line[0])
+        strcat(line, " ");
+      strncat(line, p, sizeof line - strlen(line) - 1);
+    }
+    printf("diff's text of read(fd=3, count skipped, flags not recorded): %s\n", line);
+    CHECK(!strcmp(line, "libc.so.6::read fd=3 buf=ptr count=? buf=>\"hello export\\n\" =13"),
+          "call text:\n got  %s", line);
   }
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
