@@ -2187,8 +2187,7 @@ static void report_nested_hidden(bool name_modules, bool at_exec)
     ospy_agent_put_dec(count, n);
     size_t len = ospy_agent_join3(msg, sizeof msg, name, ": ", count);
     ospy_agent_join3(msg + len, sizeof msg - len,
-                     n == 1 ? " call made inside another hooked call was left out"
-                            : " calls made inside other hooked calls were left out",
+                     n == 1 ? OSPY_NESTED_HIDDEN_ONE : OSPY_NESTED_HIDDEN_MANY,
                      " (logNested=\"false\", the default; logNested=\"true\" records them)", NULL);
     /* (the live view shows it: the calls it lacks are not said elsewhere) */
     ospy_agent_message_flags(OSPY_EV_INFO, OSPY_MESSAGE_F_LIVE, hooks[i].index, msg);

@@ -104,6 +104,13 @@ typedef struct ospy_event_message {
   uint32_t text_len;
   /* char text[text_len]; pad */
 } ospy_event_message;
+
+/* The Info an agent writes, about one hook, when calls its logNested="false"
+ * left out were made ("libc.so.6!write: 2 calls made inside other hooked
+ * calls were left out (logNested=...)"), with one of these phrases after the
+ * count: readers that rebuild data from the calls (ospy streams) count them. */
+#define OSPY_NESTED_HIDDEN_ONE " call made inside another hooked call was left out"
+#define OSPY_NESTED_HIDDEN_MANY " calls made inside other hooked calls were left out"
 /* Error/Warning/Info flags: an Info the live view shows too (it shows no
  * other: notes of hooking, "hooks installed"), one that says calls were
  * left out of the capture, which the live view would otherwise lack without

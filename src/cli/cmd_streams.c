@@ -115,8 +115,15 @@ static void on_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
     printf("==> ");
     describe(stdout, c, 0);
   }
+  if (d->after_gap)
+    printf("[events were lost while capturing before this: data may be missing here]\n");
   printf("%s ", d->dir == OSPY_STREAM_OUT ? ">>> sent" : "<<< received");
-  printf("%llu bytes (%s) at ", (unsigned long long)d->count, d->func);
+  /* (through a dup'd copy of the descriptor: which one) */
+  if (c->kind != OSPY_CONV_TLS && d->fd != c->fd)
+    printf("%llu bytes (%s on fd %lld) at ", (unsigned long long)d->count, d->func,
+           (long long)d->fd);
+  else
+    printf("%llu bytes (%s) at ", (unsigned long long)d->count, d->func);
   print_time(d->ts_ns);
   printf("\n");
   (f->hex ? dump_hex : dump_text)(d->bytes, d->nbytes);
@@ -183,6 +190,9 @@ static int run_streams(const char *path, follow *f)
   }
   int rc = read_all(path, st, f);
   size_t n = ospy_streams_count(st);
+  ospy_streams_gaps gaps;
+  ospy_streams_get_gaps(st, &gaps);
+  ospy_streams_say_gaps("ospy streams", &gaps);
   if (rc >= 0 && f->id && f->id > n) {
     fprintf(stderr, "ospy streams: no conversation #%u in %s (it has %zu)\n", f->id, path, n);
     rc = 1;

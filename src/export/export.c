@@ -276,8 +276,10 @@ int ospy_export_close_summary(ospy_export_writer *w, ospy_export_summary *sum, c
     ospy_perfetto_end(w->perfetto, &w->sink);
   else if (w->fmt == OSPY_EXPORT_PCAPNG) {
     ospy_pcap_export_finish(w->pcap);
-    if (sum)
+    if (sum) {
       sum->packets = ospy_pcap_export_packets(w->pcap);
+      ospy_pcap_export_gaps(w->pcap, &sum->gaps);
+    }
   } else if (w->fmt != OSPY_EXPORT_JSONL)
     ospy_xml_write_epilog(&w->sink);
   if (ospy_sink_finish(&w->sink) < 0) {
@@ -310,6 +312,7 @@ void ospy_export_say_packets(const char *cmd, const ospy_export_summary *sum, co
   if (!sum->packets)
     fprintf(stderr, "%s: warning: no socket data in these events: the pcapng holds no "
             "packet (record send/recv/read/write on sockets, e.g. --preset net)\n", cmd);
+  ospy_streams_say_gaps(cmd, &sum->gaps);
 }
 
 void ospy_export_abort(ospy_export_writer *w)

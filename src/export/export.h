@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "export/export_event.h"
+#include "export/streams.h"
 
 typedef enum ospy_export_format {
   OSPY_EXPORT_OSD,              /* oSpy v2, isCompressed = 1 (bzip2) */
@@ -64,9 +65,11 @@ int ospy_export_check_output(const char *out, const char *in, ospy_export_format
 int ospy_export_close(ospy_export_writer *w, char *err, size_t errcap);
 
 /* What a finished file holds: events written, and for pcapng the packets
- * they became (0: the capture had no socket data). */
+ * they became (0: the capture had no socket data) and what the events said
+ * the capture lacks (lost events, calls left out as nested). */
 typedef struct {
   uint64_t events, packets;
+  ospy_streams_gaps gaps;
 } ospy_export_summary;
 
 /* ospy_export_close, filling *sum (when not NULL) even when it fails. */
@@ -74,7 +77,8 @@ int ospy_export_close_summary(ospy_export_writer *w, ospy_export_summary *sum, c
                               size_t errcap);
 
 /* Tells on stderr, prefixed by cmd, how many packets a pcapng got from how
- * many events; a warning when none (the calls carried no socket data). */
+ * many events; a warning when none (the calls carried no socket data), and
+ * when the capture lacks data (ospy_streams_say_gaps). */
 void ospy_export_say_packets(const char *cmd, const ospy_export_summary *sum, const char *out);
 
 /* Gives up: removes the partial output and frees w. */

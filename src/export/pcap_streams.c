@@ -41,6 +41,7 @@ struct ospy_pcap_export {
   size_t nbuckets, nindexed;
   uint16_t ip_id;
   uint64_t packets;
+  const char *comment; /* the next packet's, or NULL */
   int failed;
   uint8_t pkt[OSPY_PKT_MAX];
 };
@@ -196,9 +197,14 @@ static ospy_pkt_addr from_side(const pconn *pc, int side)
   return a;
 }
 
+/* The comment of a connection's first packet after events were lost. */
+#define GAP_COMMENT "ospy: events were lost while capturing before this packet: " \
+                    "data of this connection may be missing"
+
 static void emit(ospy_pcap_export *p, int64_t ts, size_t len)
 {
-  ospy_pcapng_packet(p->sink, ts, p->pkt, len);
+  ospy_pcapng_packet_comment(p->sink, ts, p->pkt, len, p->comment);
+  p->comment = NULL; /* (one packet) */
   p->packets++;
 }
 
@@ -283,6 +289,8 @@ static void on_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
   pconn *pc = start(p, c, d->ts_ns);
   if (!pc || pc->state != PC_OPEN)
     return;
+  if (d->after_gap)
+    p->comment = GAP_COMMENT;
   if (pc->udp) {
     datagram(p, pc, d);
     return;
@@ -345,6 +353,11 @@ void ospy_pcap_export_finish(ospy_pcap_export *p)
 uint64_t ospy_pcap_export_packets(const ospy_pcap_export *p)
 {
   return p->packets;
+}
+
+void ospy_pcap_export_gaps(const ospy_pcap_export *p, ospy_streams_gaps *g)
+{
+  ospy_streams_get_gaps(p->streams, g);
 }
 
 void ospy_pcap_export_free(ospy_pcap_export *p)

@@ -16,7 +16,11 @@
  * without being sent (Wireshark shows "previous segment not captured").
  * A connection both of whose ends are in the capture (all addresses real,
  * the later end's 4-tuple the earlier's reversed) is written once, from the
- * end whose data came first. */
+ * end whose data came first. A connection's first packet after events of
+ * its process were lost (Lost records) carries a comment saying that data
+ * may be missing before it; calls logNested="false" left out are known
+ * only at the process's end, after the section header: the exporter says
+ * them on stderr (ospy_pcap_export_gaps). */
 #ifndef OSPY_EXPORT_PCAP_STREAMS_H
 #define OSPY_EXPORT_PCAP_STREAMS_H
 
@@ -24,6 +28,7 @@
 
 #include "export/export_event.h"
 #include "export/sink.h"
+#include "export/streams.h"
 
 typedef struct ospy_pcap_export ospy_pcap_export;
 
@@ -34,6 +39,8 @@ int ospy_pcap_export_event(ospy_pcap_export *p, const ospy_xevent *ev);
 /* Closes the connections still open. */
 void ospy_pcap_export_finish(ospy_pcap_export *p);
 uint64_t ospy_pcap_export_packets(const ospy_pcap_export *p);
+/* What the events said the capture lacks (streams.h). */
+void ospy_pcap_export_gaps(const ospy_pcap_export *p, ospy_streams_gaps *g);
 void ospy_pcap_export_free(ospy_pcap_export *p);
 
 #endif

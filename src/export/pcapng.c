@@ -57,10 +57,21 @@ void ospy_pcapng_begin(ospy_sink *s)
 
 void ospy_pcapng_packet(ospy_sink *s, int64_t ts_ns, const uint8_t *pkt, size_t len)
 {
+  ospy_pcapng_packet_comment(s, ts_ns, pkt, len, NULL);
+}
+
+void ospy_pcapng_packet_comment(ospy_sink *s, int64_t ts_ns, const uint8_t *pkt, size_t len,
+                                const char *comment)
+{
   static const uint8_t pad[4];
   size_t padded = (len + 3) & ~(size_t)3;
+  size_t clen = comment ? strlen(comment) : 0;
+  if (clen > 0xffff)
+    clen = 0xffff;
+  /* options: opt_comment (code 1), its text padded to 4, opt_endofopt */
+  size_t options = clen ? 4 + ((clen + 3) & ~(size_t)3) + 4 : 0;
   uint64_t ts = ts_ns > 0 ? (uint64_t)ts_ns : 0;
-  uint32_t total = (uint32_t)(32 + padded);
+  uint32_t total = (uint32_t)(32 + padded + options);
   w32(s, 6);
   w32(s, total);
   w32(s, 0);
@@ -70,6 +81,13 @@ void ospy_pcapng_packet(ospy_sink *s, int64_t ts_ns, const uint8_t *pkt, size_t 
   w32(s, (uint32_t)len);
   ospy_sink_write(s, pkt, len);
   ospy_sink_write(s, pad, padded - len);
+  if (clen) {
+    w16(s, 1);
+    w16(s, (uint16_t)clen);
+    ospy_sink_write(s, comment, clen);
+    ospy_sink_write(s, pad, ((clen + 3) & ~(size_t)3) - clen);
+    w32(s, 0); /* opt_endofopt */
+  }
   w32(s, total);
 }
 

@@ -2,7 +2,8 @@
  * packets, nanosecond timestamps) and the IPv4/IPv6 TCP/UDP packets it
  * carries, with real checksums. Used by the pcapng export (pcap_streams.c).
  * Blocks: Section Header, Interface Description (LINKTYPE_RAW, if_tsresol
- * 9), one Enhanced Packet Block per packet. */
+ * 9), one Enhanced Packet Block per packet (with a comment, opt_comment, when
+ * given one). */
 #ifndef OSPY_EXPORT_PCAPNG_H
 #define OSPY_EXPORT_PCAPNG_H
 
@@ -14,6 +15,10 @@
 /* Section header and interface description. */
 void ospy_pcapng_begin(ospy_sink *s);
 void ospy_pcapng_packet(ospy_sink *s, int64_t ts_ns, const uint8_t *pkt, size_t len);
+/* The same with a comment (NULL: none), which Wireshark shows with the
+ * packet (frame.comment; pkt_comment before 4.x). */
+void ospy_pcapng_packet_comment(ospy_sink *s, int64_t ts_ns, const uint8_t *pkt, size_t len,
+                                const char *comment);
 
 enum { OSPY_TCP_FIN = 0x01, OSPY_TCP_SYN = 0x02, OSPY_TCP_PSH = 0x08, OSPY_TCP_ACK = 0x10 };
 

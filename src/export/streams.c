@@ -7,12 +7,24 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "capture/event.h"
 #include "export/streams_values.h"
+
+/* An open descriptor and the conversation it refers to: a dup'd copy refers
+ * to its original's (one open file, two numbers). */
+typedef struct fd_ref {
+  uint32_t pid;
+  int64_t fd;
+  ospy_conv *c;
+} fd_ref;
 
 struct ospy_streams {
   ospy_streams_cb cb;
   ospy_conv **all;     /* every conversation, open ones and those with data */
   size_t nall, capall;
+  fd_ref *refs;        /* the open descriptors, one entry each (no TLS sessions) */
+  size_t nrefs, caprefs;
+  ospy_streams_gaps gaps;
   ospy_conv **byid;    /* index id - 1 */
   size_t nids, capids;
   ospy_sv_buf buf;     /* one call's bytes */
@@ -32,6 +44,13 @@ static const char *const in_fns[] = { "recv", "__recv_chk", "recvfrom", "__recvf
 static const char *const open_fns[] = { "open", "open64", "openat", "openat64", "creat",
                                         "creat64", "__open_2", "__open64_2", "__openat_2",
                                         "__openat64_2", NULL };
+static const char *const dup_fns[] = { "dup", "dup2", "dup3", NULL };
+/* (fcntl64: i386 with _FILE_OFFSET_BITS=64; __fcntl_time64: with _TIME_BITS=64) */
+static const char *const fcntl_fns[] = { "fcntl", "fcntl64", "__fcntl_time64", NULL };
+/* the other calls on_call reads */
+static const char *const other_fns[] = { "socket", "socketpair", "accept", "accept4", "connect",
+                                         "getpeername", "bind", "getsockname", "close",
+                                         "SSL_set_fd", "SSL_free", NULL };
 
 const char *ospy_conv_kind_name(ospy_conv_kind k)
 {
@@ -71,6 +90,7 @@ void ospy_streams_free(ospy_streams *s)
   for (size_t i = 0; i < s->nall; i++)
     free(s->all[i]);
   free(s->all);
+  free(s->refs);
   free(s->byid);
   free(s->buf.p);
   free(s);
@@ -99,14 +119,24 @@ static int grow(void *pp, size_t *cap, size_t n, size_t size)
   return 0;
 }
 
+static fd_ref *find_ref(ospy_streams *s, uint32_t pid, int64_t fd)
+{
+  for (size_t i = s->nrefs; i-- > 0;)
+    if (s->refs[i].pid == pid && s->refs[i].fd == fd)
+      return &s->refs[i];
+  return NULL;
+}
+
 /* The open conversation of (pid, fd), or of (pid, ssl) when tls. */
 static ospy_conv *find_open(ospy_streams *s, uint32_t pid, int tls, int64_t key)
 {
+  if (!tls) {
+    const fd_ref *r = find_ref(s, pid, key);
+    return r ? r->c : NULL;
+  }
   for (size_t i = s->nall; i-- > 0;) {
     ospy_conv *c = s->all[i];
-    if (c->closed || c->pid != pid || (c->kind == OSPY_CONV_TLS) != tls)
-      continue;
-    if (tls ? c->ssl == (uint64_t)key : c->fd == key)
+    if (!c->closed && c->pid == pid && c->kind == OSPY_CONV_TLS && c->ssl == (uint64_t)key)
       return c;
   }
   return NULL;
@@ -117,6 +147,33 @@ static void end_conv(ospy_streams *s, ospy_conv *c, int64_t ts)
   c->closed = 1;
   if (c->id && s->cb.close)
     s->cb.close(s->cb.user, c, ts);
+}
+
+/* (pid, fd) no longer refers to its conversation (closed, or another
+ * descriptor dup2'd onto it): the conversation ends with its last
+ * descriptor, not before (dup's copy still carries it). */
+static void let_go(ospy_streams *s, uint32_t pid, int64_t fd, int64_t ts)
+{
+  fd_ref *r = find_ref(s, pid, fd);
+  if (!r)
+    return;
+  ospy_conv *c = r->c;
+  *r = s->refs[--s->nrefs];
+  if (--c->nfds == 0)
+    end_conv(s, c, ts);
+}
+
+/* (pid, fd) refers to c from now on, and no longer to what it did. */
+static int refer(ospy_streams *s, uint32_t pid, int64_t fd, ospy_conv *c, int64_t ts)
+{
+  let_go(s, pid, fd, ts);
+  if (grow(&s->refs, &s->caprefs, s->nrefs, sizeof *s->refs) < 0) {
+    s->failed = 1;
+    return -1;
+  }
+  s->refs[s->nrefs++] = (fd_ref){ pid, fd, c };
+  c->nfds++;
+  return 0;
 }
 
 /* Forgets closed conversations that never had data. */
@@ -132,12 +189,13 @@ static void prune(ospy_streams *s)
   s->nall = k;
 }
 
-/* A new conversation on (pid, fd) (or ssl), ending the one open there. */
+/* A new conversation on (pid, fd) (or ssl): the descriptor no longer
+ * refers to the one it did (a TLS session's ends). */
 static ospy_conv *new_conv(ospy_streams *s, const ospy_xevent *ev, ospy_conv_kind kind,
                            int64_t fd, uint64_t ssl)
 {
   int tls = kind == OSPY_CONV_TLS;
-  ospy_conv *old = find_open(s, ev->pid, tls, tls ? (int64_t)ssl : fd);
+  ospy_conv *old = tls ? find_open(s, ev->pid, 1, (int64_t)ssl) : NULL;
   if (old)
     end_conv(s, old, ev->ts_ns);
   if (s->nall >= 64 && s->nall == s->capall)
@@ -154,6 +212,10 @@ static ospy_conv *new_conv(ospy_streams *s, const ospy_xevent *ev, ospy_conv_kin
   *c = (ospy_conv){ .pid = ev->pid, .fd = fd, .ssl = ssl, .kind = kind, .initiated = -1,
                     .first_ns = at, .last_ns = at };
   s->all[s->nall++] = c;
+  if (!tls && refer(s, ev->pid, fd, c, ev->ts_ns) < 0) {
+    c->closed = 1; /* (pruned later) */
+    return NULL;
+  }
   return c;
 }
 
@@ -301,9 +363,40 @@ static void on_open(ospy_streams *s, const ospy_xevent *ev)
 static void on_close(ospy_streams *s, const ospy_xevent *ev)
 {
   int64_t fd;
-  ospy_conv *c = fd_arg(ev, &fd) ? find_open(s, ev->pid, 0, fd) : NULL;
+  if (fd_arg(ev, &fd))
+    let_go(s, ev->pid, fd, ev->ts_ns);
+}
+
+/* fcntl's cmd copies the descriptor: F_DUPFD, F_DUPFD_CLOEXEC (by name, or
+ * recorded as a number by a config without their names). */
+static int fcntl_copies(const ospy_xevent *ev)
+{
+  const ospy_xvalue *cmd = ospy_sv_arg(ev, "cmd", 0);
+  int64_t n;
+  if (!cmd || !cmd->text)
+    return 0;
+  if (ospy_sv_int(cmd, &n))
+    return n == 0 || n == 1030;
+  return !strcmp(cmd->text, "F_DUPFD") || !strcmp(cmd->text, "F_DUPFD_CLOEXEC");
+}
+
+/* dup(oldfd), dup2(oldfd, newfd), dup3(oldfd, newfd, flags),
+ * fcntl(fd, F_DUPFD, min): the descriptor returned is the same open file as
+ * the old one, and carries the same conversation (a program's stdout
+ * dup2'd onto a socket writes to the socket). An old descriptor no call
+ * named yet gets its conversation now, of the kind its first data says. */
+static void on_dup(ospy_streams *s, const ospy_xevent *ev, int fcntl)
+{
+  int64_t old, fd;
+  if (!retval(ev, &fd) || fd < 0 || (fcntl && !fcntl_copies(ev)))
+    return;
+  if (!ospy_sv_int(ospy_sv_arg(ev, "oldfd", 0), &old) && !fd_arg(ev, &old))
+    return;
+  if (fd == old)
+    return; /* dup2(fd, fd): nothing changes */
+  ospy_conv *c = conv_of(s, ev, old, OSPY_CONV_FD);
   if (c)
-    end_conv(s, c, ev->ts_ns);
+    refer(s, ev->pid, fd, c, ev->ts_ns);
 }
 
 static int ssl_arg(const ospy_xevent *ev, int64_t *ssl)
@@ -370,14 +463,19 @@ static void gather_data(ospy_streams *s, const ospy_xevent *ev, int dir)
   }
 }
 
-static ospy_conv *data_conv(ospy_streams *s, const ospy_xevent *ev, const char *f)
+/* The conversation of a data call, and in *fd the descriptor it used. */
+static ospy_conv *data_conv(ospy_streams *s, const ospy_xevent *ev, const char *f, int64_t *fd)
 {
   int64_t key;
-  if (!strncmp(f, "SSL_", 4))
-    return ssl_arg(ev, &key) ? tls_of(s, ev, key) : NULL;
+  if (!strncmp(f, "SSL_", 4)) {
+    ospy_conv *c = ssl_arg(ev, &key) ? tls_of(s, ev, key) : NULL;
+    *fd = c ? c->fd : -1;
+    return c;
+  }
   if (!fd_arg(ev, &key))
     return NULL;
   int sock = strstr(f, "send") || strstr(f, "recv");
+  *fd = key;
   return conv_of(s, ev, key, sock ? OSPY_CONV_SOCKET : OSPY_CONV_FD);
 }
 
@@ -474,8 +572,10 @@ static int unknown_descriptor(const ospy_conv *c)
          !c->local.family && !c->remote.family && !c->name[0];
 }
 
-/* First data: a number, and a TLS session's addresses from its socket. */
-static int number(ospy_streams *s, ospy_conv *c)
+/* First data, through descriptor fd: a number, and a TLS session's
+ * addresses from its socket. A name is looked up by fd: the descriptor the
+ * conversation began on may be closed by now (a file dup2'd onto stdout). */
+static int number(ospy_streams *s, ospy_conv *c, int64_t fd)
 {
   if (grow(&s->byid, &s->capids, s->nids, sizeof *s->byid) < 0)
     return -1;
@@ -484,7 +584,7 @@ static int number(ospy_streams *s, ospy_conv *c)
   int unknown = unknown_descriptor(c);
   const char *name = !c->name[0] && (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_FILE ||
                                      unknown) && s->cb.fd_name
-                         ? s->cb.fd_name(s->cb.user, c->pid, c->fd) : NULL;
+                         ? s->cb.fd_name(s->cb.user, c->pid, fd) : NULL;
   if (name && unknown && conv_from_name(c, name))
     name = NULL; /* (a socket: its addresses, no path) */
   if (name && c->kind != OSPY_CONV_SOCKET)
@@ -578,12 +678,12 @@ static int received(const ospy_conv *c, const ospy_xevent *ev, int64_t *count)
 
 static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int dir)
 {
-  int64_t count;
+  int64_t count, fd = -1;
   ospy_endpoint peer;
-  ospy_conv *c = moved(ev, f, &count) ? data_conv(s, ev, f) : NULL;
+  ospy_conv *c = moved(ev, f, &count) ? data_conv(s, ev, f, &fd) : NULL;
   if (c && dir == OSPY_STREAM_IN && !received(c, ev, &count))
     return;
-  if (!c || (!c->id && number(s, c) < 0))
+  if (!c || (!c->id && number(s, c, fd) < 0))
     return;
   gather_data(s, ev, dir);
   int has_peer = peer_of(ev, dir == OSPY_STREAM_IN, &peer);
@@ -593,7 +693,8 @@ static void on_data(ospy_streams *s, const ospy_xevent *ev, const char *f, int d
    * long before the peer sends); sent data when the call is made */
   int64_t at = dir == OSPY_STREAM_IN ? ev->ts_ns + (int64_t)ev->duration_ns : ev->ts_ns;
   ospy_stream_data d = { dir, s->buf.p, s->buf.n < (uint64_t)count ? s->buf.n : (size_t)count,
-                         (uint64_t)count, at, f, has_peer ? &peer : NULL };
+                         (uint64_t)count, at, f, has_peer ? &peer : NULL, fd, c->gap_pending };
+  c->gap_pending = 0;
   c->bytes[dir] += d.count;
   c->captured[dir] += d.nbytes;
   c->calls[dir]++;
@@ -626,16 +727,118 @@ static void on_call(ospy_streams *s, const ospy_xevent *ev, const char *f)
     on_open(s, ev);
   else if (!strcmp(f, "close"))
     on_close(s, ev);
+  else if (in_list(dup_fns, f))
+    on_dup(s, ev, 0);
+  else if (in_list(fcntl_fns, f))
+    on_dup(s, ev, 1);
   else if (!strcmp(f, "SSL_set_fd"))
     on_ssl_set_fd(s, ev);
   else if (!strcmp(f, "SSL_free"))
     on_ssl_free(s, ev);
 }
 
+/* ---- what the capture lacks ---- */
+
+/* Whether the calls of f (a base name) are read here: left out, they may
+ * take data with them. */
+static int reads_calls_of(const char *f)
+{
+  return in_list(out_fns, f) || in_list(in_fns, f) || in_list(open_fns, f) ||
+         in_list(dup_fns, f) || in_list(fcntl_fns, f) || in_list(other_fns, f);
+}
+
+/* Events of a process were dropped (--lossy, or calls that could not be
+ * recorded): any of its conversations may miss data from here. */
+static void on_lost(ospy_streams *s, const ospy_xevent *ev)
+{
+  s->gaps.lost_records++;
+  if (ev->has_lost_count)
+    s->gaps.lost_events += ev->lost_count;
+  for (size_t i = 0; i < s->nall; i++)
+    if (!s->all[i]->closed && s->all[i]->pid == ev->pid)
+      s->all[i]->gap_pending = 1;
+}
+
+/* Whether the list "a, b, c" has name. */
+static int listed(const char *list, const char *name, size_t n)
+{
+  for (const char *p = list; (p = strstr(p, name)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ','))
+      return 1;
+  return 0;
+}
+
+static void add_nested_fn(ospy_streams_gaps *g, const char *name, size_t n)
+{
+  size_t used = strlen(g->nested_fns), room = sizeof g->nested_fns - used;
+  if ((used >= 3 && !strcmp(g->nested_fns + used - 3, "...")) ||
+      listed(g->nested_fns, name, n))
+    return;
+  if (used + 2 + n + 4 > sizeof g->nested_fns) {
+    snprintf(g->nested_fns + used, room, "%s...", used ? ", " : "");
+    return;
+  }
+  snprintf(g->nested_fns + used, room, "%s%.*s", used ? ", " : "", (int)n, name);
+}
+
+/* An agent's Info on the calls logNested="false" left out, about its hook
+ * ("[libc.so.6::write] libc.so.6!write: 2 calls made inside other hooked
+ * calls were left out (...)", the hook's name in brackets as calls are
+ * named): counted when they are calls read here. */
+static void on_info(ospy_streams *s, const ospy_xevent *ev)
+{
+  const char *m = ev->message, *phrase = NULL, *close;
+  if (!m || m[0] != '[' || !(close = strstr(m, "] ")))
+    return;
+  if (!(phrase = strstr(close, OSPY_NESTED_HIDDEN_MANY)) &&
+      !(phrase = strstr(close, OSPY_NESTED_HIDDEN_ONE)))
+    return;
+  const char *digits = phrase;
+  while (digits > close && digits[-1] >= '0' && digits[-1] <= '9')
+    digits--;
+  if (digits == phrase || digits - close < 2 || digits[-1] != ' ' || digits[-2] != ':')
+    return;
+  char name[256];
+  size_t n = (size_t)(close - (m + 1));
+  snprintf(name, sizeof name, "%.*s", (int)n, m + 1);
+  if (!reads_calls_of(base_name(name)))
+    return;
+  s->gaps.nested_calls += strtoull(digits, NULL, 10);
+  add_nested_fn(&s->gaps, name, strlen(name));
+}
+
+void ospy_streams_get_gaps(const ospy_streams *s, ospy_streams_gaps *g)
+{
+  *g = s->gaps;
+}
+
+void ospy_streams_say_gaps(const char *cmd, const ospy_streams_gaps *g)
+{
+  if (g->lost_events)
+    fprintf(stderr, "%s: warning: %llu event%s lost while capturing: the streams may miss "
+            "data\n", cmd, (unsigned long long)g->lost_events,
+            g->lost_events == 1 ? " was" : "s were");
+  else if (g->lost_records)
+    fprintf(stderr, "%s: warning: events were lost while capturing: the streams may miss "
+            "data\n", cmd);
+  if (g->nested_calls)
+    fprintf(stderr, "%s: warning: %llu %s not recorded (logNested=\"false\"): %s: the "
+            "streams may miss data\n", cmd, (unsigned long long)g->nested_calls,
+            g->nested_calls == 1 ? "call made inside another hooked call was"
+                                 : "calls made inside other hooked calls were",
+            g->nested_fns);
+}
+
+/* ---- the table, fed ---- */
+
 int ospy_streams_feed(ospy_streams *s, const ospy_xevent *ev)
 {
   if (ev->type == OSPY_XEV_FUNCTION_CALL && ev->name)
     on_call(s, ev, base_name(ev->name));
+  else if (ev->type == OSPY_XEV_LOST)
+    on_lost(s, ev);
+  else if (ev->type == OSPY_XEV_INFO)
+    on_info(s, ev);
   if (ev->ts_ns > s->last_ns)
     s->last_ns = ev->ts_ns;
   return s->failed || s->buf.failed ? -1 : 0;
@@ -646,4 +849,5 @@ void ospy_streams_finish(ospy_streams *s)
   for (size_t i = 0; i < s->nall; i++)
     if (!s->all[i]->closed)
       end_conv(s, s->all[i], s->last_ns);
+  s->nrefs = 0;
 }

@@ -19,12 +19,24 @@
  *   (the latter with the kind and addresses its name says, fd_name below,
  *   when that names a socket: a forked child's copy of its parent's);
  *   close (and SSL_free) ends it, so a descriptor closed and reused starts a
- *   new one. Addresses come from connect, bind, accept, getsockname,
+ *   new one. dup, dup2, dup3 and fcntl's F_DUPFD(_CLOEXEC) make another
+ *   descriptor of the same open file: the copy refers to its original's
+ *   conversation (data through either belongs to it; a conversation is
+ *   started for an original no call named yet); dup2/dup3 onto an open
+ *   descriptor first let go of what it referred to, as close does. A
+ *   conversation ends when the last descriptor referring to it is let go
+ *   of. Addresses come from connect, bind, accept, getsockname,
  *   getpeername, sendto, recvfrom and msg_name; a TLS session takes its
  *   addresses from the socket given to SSL_set_fd.
  * Conversations are numbered 1, 2, ... in the order their first data came;
- * sockets that never carried data get no number and no callback. Memory:
- * a few hundred bytes per conversation, plus one call's data. */
+ * sockets that never carried data get no number and no callback.
+ * What the capture says it lacks is counted (ospy_streams_gaps): Lost
+ * records (events dropped while capturing: the data call after one, in each
+ * conversation of that process, comes with after_gap set), and the Info an
+ * agent writes for calls its logNested="false" left out, when they are
+ * calls this reads (a write inside fclose). Nothing is made up for them.
+ * Memory: a few hundred bytes per conversation and per open descriptor,
+ * plus one call's data. */
 #ifndef OSPY_EXPORT_STREAMS_H
 #define OSPY_EXPORT_STREAMS_H
 
@@ -53,7 +65,9 @@ typedef struct ospy_endpoint {
 typedef struct ospy_conv {
   uint32_t id;       /* 1, 2, ... in the order of first data; 0: none yet */
   uint32_t pid;
-  int64_t fd;        /* -1: unknown (a TLS session before SSL_set_fd) */
+  int64_t fd;        /* the descriptor it began on (dup's copies share it: the data
+                        callback says which one each call used); -1: unknown (a
+                        TLS session before SSL_set_fd) */
   uint64_t ssl;      /* TLS: the SSL* */
   ospy_conv_kind kind;
   int domain;        /* AF_INET, AF_INET6, AF_UNIX when known, else 0 */
@@ -67,6 +81,8 @@ typedef struct ospy_conv {
   uint64_t calls[2];
   int64_t first_ns, last_ns;
   int closed;
+  unsigned nfds;     /* descriptors that refer to it now (not TLS) */
+  int gap_pending;   /* events were lost since its last data */
 } ospy_conv;
 
 enum { OSPY_STREAM_OUT = 0, OSPY_STREAM_IN = 1 };
@@ -79,6 +95,10 @@ typedef struct ospy_stream_data {
   int64_t ts_ns;
   const char *func;           /* "send" */
   const ospy_endpoint *peer;  /* sendto/recvfrom/msg_name address, or NULL */
+  int64_t fd;                 /* the descriptor the call used (TLS: its socket's) */
+  int after_gap;              /* events of this process were lost since the
+                                 conversation's previous data (or, for its first,
+                                 while it was open): data may be missing before */
 } ospy_stream_data;
 
 typedef struct ospy_streams_cb {
@@ -100,6 +120,19 @@ ospy_streams *ospy_streams_new(const ospy_streams_cb *cb);
 int ospy_streams_feed(ospy_streams *s, const ospy_xevent *ev);
 /* Ends the conversations still open (close callbacks). */
 void ospy_streams_finish(ospy_streams *s);
+/* What the events fed said the capture lacks. */
+typedef struct ospy_streams_gaps {
+  uint64_t lost_events;   /* the counts of Lost records */
+  uint64_t lost_records;  /* Lost records, counted or not (an imported one may lack
+                             its count) */
+  uint64_t nested_calls;  /* calls of functions read here that logNested="false" left
+                             out (agents' Info records) */
+  char nested_fns[160];   /* their functions, "libc.so.6::write, ..." (cut with "...") */
+} ospy_streams_gaps;
+void ospy_streams_get_gaps(const ospy_streams *s, ospy_streams_gaps *g);
+/* Warns on stderr, each line prefixed by cmd ("ospy streams"), that the
+ * streams may miss data, when g counts anything. */
+void ospy_streams_say_gaps(const char *cmd, const ospy_streams_gaps *g);
 /* Conversations that had data, by id (1..count). */
 size_t ospy_streams_count(const ospy_streams *s);
 const ospy_conv *ospy_streams_get(const ospy_streams *s, uint32_t id);

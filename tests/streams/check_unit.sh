@@ -5,7 +5,7 @@ set -u
 prog=$1 dir=$2
 fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$dir" && mkdir -p "$dir" || exit 1
-"$prog" "$dir/t.pcapng" "$dir/both.pcapng" || fail "test-streams"
+"$prog" "$dir/t.pcapng" "$dir/both.pcapng" "$dir/gap.pcapng" || fail "test-streams"
 command -v tshark >/dev/null 2>&1 ||
   { echo "SKIP: tshark is not installed (scripts/setup.sh installs it); the pcapng was not dissected"; exit 77; }
 ts() { tshark -r "$dir/t.pcapng" "$@" 2>/dev/null; }
@@ -25,6 +25,13 @@ ts -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TR
    -Y 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0' >"$dir/bad"
 [ ! -s "$dir/bad" ] || { cat "$dir/bad"; fail "bad checksums"; }
 echo "pcapng: HTTP over IPv6 and over TLS plaintext, UDP, a gap, good checksums"
+
+# events lost while capturing: the connection's first packet after the loss
+# says so in its comment (frame.comment; pkt_comment before Wireshark 4)
+gap=$(tshark -r "$dir/gap.pcapng" -Y 'frame.comment || pkt_comment' -T fields -e tcp.len 2>/dev/null ||
+      tshark -r "$dir/gap.pcapng" -Y 'pkt_comment' -T fields -e tcp.len 2>/dev/null)
+echo "pcapng: packets commented on lost events (payload lengths): $gap (expected 5)"
+[ "$gap" = 5 ] || { tshark -r "$dir/gap.pcapng" -V 2>/dev/null | grep -i comment; fail "the comment on the packet after the loss"; }
 
 # both ends of each connection in the capture: each connection once, one
 # handshake, each byte once (the two ends' views made two handshakes with one

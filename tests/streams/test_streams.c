@@ -4,14 +4,17 @@
  * TCP over IPv6, a descriptor closed and reused, bytes not recorded, UDP
  * with sendto/recvfrom, a TLS session over a connected socket, a plain fd;
  * a socketpair's unnamed ends; both ends of connections in one process
- * (BOTH-ENDS.pcapng); descriptors known only by their names.
- * check_unit.sh then reads both files with tshark. */
+ * (BOTH-ENDS.pcapng); descriptors known only by their names; descriptors
+ * copied with dup, dup2, fcntl(F_DUPFD); events lost and calls left out as
+ * nested (GAP.pcapng: a comment on the packet after the loss).
+ * check_unit.sh then reads the files with tshark. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "capture/event.h"
 #include "export/export.h"
 #include "export/streams.h"
 
@@ -254,6 +257,127 @@ static void both_ends(sink_fn f, void *d)
   close_pair(f, d);
 }
 
+/* ---- descriptors copied ---- */
+
+static void dup_call(sink_fn f, void *d, const char *fn, long oldfd, long newfd, long ret)
+{
+  call c;
+  char o[16], n[16];
+  snprintf(o, sizeof o, "%ld", oldfd);
+  snprintf(n, sizeof n, "%ld", newfd);
+  begin(&c, fn, ret);
+  arg(&c, "oldfd", "FileDescriptor", o);
+  if (newfd >= 0)
+    arg(&c, "newfd", "FileDescriptor", n);
+  f(&c.ev, d);
+}
+
+static void fcntl_call(sink_fn f, void *d, long fd, const char *cmd, long ret)
+{
+  call c;
+  char t[16];
+  snprintf(t, sizeof t, "%ld", fd);
+  begin(&c, "fcntl", ret);
+  arg(&c, "fd", "FileDescriptor", t);
+  arg(&c, "cmd", "Enum", cmd);
+  arg(&c, "arg", "Pointer", "0xa");
+  f(&c.ev, d);
+}
+
+static void open_call(sink_fn f, void *d, const char *path, long fd)
+{
+  call c;
+  begin(&c, "open", fd);
+  c.kids[0] = (ospy_xvalue){ .type = "AsciiString", .text = path };
+  c.in[c.ev.nargs_in++] = (ospy_xvalue){ .name = "pathname", .type = "Pointer",
+                                         .text = "0x7ffc3000", .children = &c.kids[0],
+                                         .nchildren = 1 };
+  f(&c.ev, d);
+}
+
+/* dupsock.c: stdout written, then a socket dup2'd onto it (the old stdout
+ * saved with dup); the request written to and the response read from fd 1
+ * are the socket's, the response relayed to the saved stdout is stdout's.
+ * They were one conversation, "fd=1 fd <stdout>", and no packet. */
+static void dup_socket_calls(sink_fn f, void *d)
+{
+  static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+  static const char resp[] = "HTTP/1.0 200 OK\r\n\r\nhi";
+  fd_call(f, d, "write", 1, 0, "banner\n", 7, 7);
+  socket_call(f, d, "AF_INET", "SOCK_STREAM", 3);
+  connect_call(f, d, 3, AF_INET, "127.0.0.1", 8716);
+  dup_call(f, d, "dup", 1, -1, 4);
+  dup_call(f, d, "dup2", 3, 1, 1);
+  fd_call(f, d, "write", 1, 0, req, strlen(req), (long)strlen(req));
+  fd_call(f, d, "read", 1, 1, resp, strlen(resp), (long)strlen(resp));
+  fd_call(f, d, "read", 1, 1, NULL, 0, 0);
+  fd_call(f, d, "write", 4, 0, resp, strlen(resp), (long)strlen(resp));
+}
+
+/* dupw.c: a file dup2'd onto stdout and closed, written through 1; stdout
+ * put back from its saved copy (the file's conversation ends: no descriptor
+ * refers to it any more) and written; a copy made by fcntl(F_DUPFD_CLOEXEC)
+ * writes to stdout too; F_GETFD copies nothing. */
+static void dup_file_calls(sink_fn f, void *d)
+{
+  open_call(f, d, "/tmp/dup.out", 3);
+  fd_call(f, d, "write", 3, 0, "first\n", 6, 6);
+  dup_call(f, d, "dup", 1, -1, 4);
+  dup_call(f, d, "dup2", 3, 1, 1);
+  fd_call(f, d, "close", 3, 0, NULL, 0, 0);
+  fd_call(f, d, "write", 1, 0, "to-file\n", 8, 8);
+  dup_call(f, d, "dup3", 4, 1, 1);
+  fd_call(f, d, "write", 1, 0, "to-stdout\n", 10, 10);
+  fcntl_call(f, d, 1, "F_GETFD", 0);
+  fcntl_call(f, d, 1, "F_DUPFD_CLOEXEC", 10);
+  fd_call(f, d, "write", 10, 0, "via-dup\n", 8, 8);
+  dup_call(f, d, "dup2", 4, 4, 4); /* onto itself: nothing changes */
+  fd_call(f, d, "write", 4, 0, "saved\n", 6, 6);
+}
+
+/* ---- what the capture lacks ---- */
+
+static void lost_event(sink_fn f, void *d, uint32_t pid, uint64_t n)
+{
+  call c;
+  begin(&c, "x", 0);
+  c.ev = (ospy_xevent){ .type = OSPY_XEV_LOST, .ts_ns = now, .pid = pid, .tid = pid,
+                        .process_name = "t", .has_lost_count = true, .lost_count = n };
+  f(&c.ev, d);
+}
+
+static void info_event(sink_fn f, void *d, const char *message)
+{
+  call c;
+  begin(&c, "x", 0);
+  c.ev = (ospy_xevent){ .type = OSPY_XEV_INFO, .ts_ns = now, .pid = 42, .tid = 42,
+                        .process_name = "t", .message = message };
+  f(&c.ev, d);
+}
+
+/* A TCP connection and a file written, 7 events of the process lost
+ * between two sends (3 of another process too), the connection's next data
+ * after_gap; then the agent's notes on calls logNested="false" left out:
+ * 2 writes and 1 open count (streams reads them), 5 fstatat do not. */
+static void gap_calls(sink_fn f, void *d)
+{
+  socket_call(f, d, "AF_INET", "SOCK_STREAM", 3);
+  connect_call(f, d, 3, AF_INET, "192.0.2.9", 7000);
+  open_call(f, d, "/tmp/log", 5);
+  fd_call(f, d, "send", 3, 0, "one", 3, 3);
+  fd_call(f, d, "write", 5, 0, "a", 1, 1);
+  lost_event(f, d, 42, 7);
+  lost_event(f, d, 43, 3);
+  fd_call(f, d, "send", 3, 0, "three", 5, 5);
+  fd_call(f, d, "send", 3, 0, "four", 4, 4);
+  fd_call(f, d, "write", 5, 0, "b", 1, 1);
+  info_event(f, d, "[libc.so.6::write] libc.so.6!write: 2" OSPY_NESTED_HIDDEN_MANY
+                   " (logNested=\"false\", the default; logNested=\"true\" records them)");
+  info_event(f, d, "[libc.so.6::fstatat] libc.so.6!fstatat: 5" OSPY_NESTED_HIDDEN_MANY " (...)");
+  info_event(f, d, "[libc.so.6::open] libc.so.6!open: 1" OSPY_NESTED_HIDDEN_ONE " (...)");
+  info_event(f, d, "agent: hooks installed");
+}
+
 /* ---- checks ---- */
 
 static void feed(const ospy_xevent *ev, void *data)
@@ -416,10 +540,93 @@ static void check_both_ends_streams(void)
   ospy_streams_free(s);
 }
 
+/* What each data call was given: "fd:after_gap" per call, in order. */
+static void note_calls(void *user, const ospy_conv *c, const ospy_stream_data *d)
+{
+  char *seen = user;
+  snprintf(seen + strlen(seen), 512 - strlen(seen), "%s#%u:%lld%s", seen[0] ? " " : "", c->id,
+           (long long)d->fd, d->after_gap ? "+gap" : "");
+}
+
+static void check_dup_socket(void)
+{
+  char seen[512] = "";
+  ospy_streams_cb cb = { .data = note_calls, .user = seen };
+  ospy_streams *s = ospy_streams_new(&cb);
+  dup_socket_calls(feed, s);
+  ospy_streams_finish(s);
+  fprintf(stderr, "dup2 of a socket onto stdout: calls %s\n", seen);
+  CHECK(ospy_streams_count(s) == 2);
+  expect_conv(s, 1, OSPY_CONV_FD, 1, "?", "?", 7 + 21, 0);
+  expect_conv(s, 2, OSPY_CONV_TCP, 3, "?", "127.0.0.1:8716", 18, 21);
+  CHECK(!strcmp(seen, "#1:1 #2:1 #2:1 #1:4"));
+  ospy_streams_free(s);
+}
+
+/* The conversations that ended, by id, in order. */
+static void note_close(void *user, const ospy_conv *c, int64_t ts)
+{
+  char *ended = user;
+  (void)ts;
+  snprintf(ended + strlen(ended), 64 - strlen(ended), "%s#%u", ended[0] ? " " : "", c->id);
+}
+
+static void check_dup_file(void)
+{
+  char ended[64] = "";
+  ospy_streams_cb cb = { .close = note_close, .user = ended };
+  ospy_streams *s = ospy_streams_new(&cb);
+  dup_file_calls(feed, s);
+  fprintf(stderr, "dup2 of a file onto stdout: ended before the end: %s\n", ended);
+  CHECK(!strcmp(ended, "#1")); /* the file, at the dup3 that put stdout back */
+  ospy_streams_finish(s);
+  CHECK(ospy_streams_count(s) == 2);
+  expect_conv(s, 1, OSPY_CONV_FILE, 3, "?", "?", 6 + 8, 0);
+  CHECK(!strcmp(ospy_streams_get(s, 1)->name, "/tmp/dup.out"));
+  expect_conv(s, 2, OSPY_CONV_FD, 1, "?", "?", 10 + 8 + 6, 0);
+  ospy_streams_free(s);
+}
+
+static void check_gaps(void)
+{
+  char seen[512] = "";
+  ospy_streams_cb cb = { .data = note_calls, .user = seen };
+  ospy_streams *s = ospy_streams_new(&cb);
+  gap_calls(feed, s);
+  ospy_streams_finish(s);
+  ospy_streams_gaps g;
+  ospy_streams_get_gaps(s, &g);
+  fprintf(stderr, "events lost: calls %s; lost %llu in %llu records; nested %llu (%s)\n", seen,
+          (unsigned long long)g.lost_events, (unsigned long long)g.lost_records,
+          (unsigned long long)g.nested_calls, g.nested_fns);
+  CHECK(!strcmp(seen, "#1:3 #2:5 #1:3+gap #1:3 #2:5+gap"));
+  CHECK(g.lost_events == 10 && g.lost_records == 2);
+  CHECK(g.nested_calls == 3);
+  CHECK(!strcmp(g.nested_fns, "libc.so.6::write, libc.so.6::open"));
+  ospy_streams_free(s);
+}
+
+/* The pcapng of gap_calls: the connection's first packet after the loss
+ * carries a comment (check_unit.sh has tshark read it). */
+static void check_gap_pcapng(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  static char bytes[1 << 16];
+  size_t n = f ? fread(bytes, 1, sizeof bytes, f) : 0;
+  if (f)
+    fclose(f);
+  static const char comment[] = "ospy: events were lost while capturing before this packet";
+  size_t hits = 0;
+  for (size_t i = 0; i + sizeof comment - 1 <= n; i++)
+    hits += !memcmp(bytes + i, comment, sizeof comment - 1);
+  fprintf(stderr, "%s: %zu packet comment(s) on lost events\n", path, hits);
+  CHECK(hits == 1);
+}
+
 int main(int argc, char **argv)
 {
-  if (argc != 3) {
-    fprintf(stderr, "usage: test-streams OUT.pcapng BOTH-ENDS.pcapng\n");
+  if (argc != 4) {
+    fprintf(stderr, "usage: test-streams OUT.pcapng BOTH-ENDS.pcapng GAP.pcapng\n");
     return 2;
   }
   CHECK(ospy_export_format_parse("pcapng") == OSPY_EXPORT_PCAPNG);
@@ -427,8 +634,13 @@ int main(int argc, char **argv)
   check_socketpair();
   check_both_ends_streams();
   check_named_descriptors();
+  check_dup_socket();
+  check_dup_file();
+  check_gaps();
   write_pcapng(argv[1], scenario);
   write_pcapng(argv[2], both_ends);
+  write_pcapng(argv[3], gap_calls);
+  check_gap_pcapng(argv[3]);
   fprintf(stderr, failures ? "%d check(s) failed\n" : "streams: all checks passed\n", failures);
   return failures != 0;
 }
