@@ -118,7 +118,7 @@ static void on_data(void *user, const ospy_conv *c, const ospy_stream_data *d)
   if (d->after_gap)
     printf("[events were lost while capturing before this: data may be missing here]\n");
   printf("%s ", d->dir == OSPY_STREAM_OUT ? ">>> sent" : "<<< received");
-  /* (through a dup'd copy of the descriptor: which one) */
+  /* (through another copy of the descriptor than its first data's: which) */
   if (c->kind != OSPY_CONV_TLS && d->fd != c->fd)
     printf("%llu bytes (%s on fd %lld) at ", (unsigned long long)d->count, d->func,
            (long long)d->fd);

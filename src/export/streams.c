@@ -572,15 +572,18 @@ static int unknown_descriptor(const ospy_conv *c)
          !c->local.family && !c->remote.family && !c->name[0];
 }
 
-/* First data, through descriptor fd: a number, and a TLS session's
- * addresses from its socket. A name is looked up by fd: the descriptor the
- * conversation began on may be closed by now (a file dup2'd onto stdout). */
+/* First data, through descriptor fd: a number, the descriptor it is listed
+ * with (a socket dup2'd onto stdout and used through 1: fd=1, as the
+ * program's calls name it; the one it was made on may be closed by now),
+ * and a TLS session's addresses from its socket. */
 static int number(ospy_streams *s, ospy_conv *c, int64_t fd)
 {
   if (grow(&s->byid, &s->capids, s->nids, sizeof *s->byid) < 0)
     return -1;
   s->byid[s->nids++] = c;
   c->id = (uint32_t)s->nids;
+  if (c->kind != OSPY_CONV_TLS)
+    c->fd = fd;
   int unknown = unknown_descriptor(c);
   const char *name = !c->name[0] && (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_FILE ||
                                      unknown) && s->cb.fd_name

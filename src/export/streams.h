@@ -65,9 +65,9 @@ typedef struct ospy_endpoint {
 typedef struct ospy_conv {
   uint32_t id;       /* 1, 2, ... in the order of first data; 0: none yet */
   uint32_t pid;
-  int64_t fd;        /* the descriptor it began on (dup's copies share it: the data
-                        callback says which one each call used); -1: unknown (a
-                        TLS session before SSL_set_fd) */
+  int64_t fd;        /* the descriptor of its first data (dup's copies share a
+                        conversation: the data callback says which one each call
+                        used); TLS: its socket's, -1 unknown (before SSL_set_fd) */
   uint64_t ssl;      /* TLS: the SSL* */
   ospy_conv_kind kind;
   int domain;        /* AF_INET, AF_INET6, AF_UNIX when known, else 0 */

@@ -4639,14 +4639,21 @@ streams-dup)
   cat "$tmp/streams"
   # stdout: banner (7), the answer relayed (21), to-stdout (10), via-fcntl (10)
   expect_regex "$tmp/streams" "^#[0-9]+ +[0-9]+ +fd=1 +fd +$tmp/out  48 bytes out, 0 in\$"
-  expect_regex "$tmp/streams" '^#[0-9]+ +[0-9]+ +fd=[0-9]+ +tcp +\? -> 127\.0\.0\.1:[0-9]+  18 bytes out, 21 in$'
+  # (each listed with the descriptor of its first data: the client's is 1)
+  expect_regex "$tmp/streams" '^#[0-9]+ +[0-9]+ +fd=1 +tcp +\? -> 127\.0\.0\.1:[0-9]+  18 bytes out, 21 in$'
   expect_regex "$tmp/streams" '^#[0-9]+ +[0-9]+ +fd=[0-9]+ +tcp +127\.0\.0\.1:[0-9]+ -> \?  21 bytes out, 18 in$'
-  expect_regex "$tmp/streams" "^#[0-9]+ +[0-9]+ +fd=[0-9]+ +file +$tmp/dup\\.out  8 bytes out, 0 in\$"
+  expect_regex "$tmp/streams" "^#[0-9]+ +[0-9]+ +fd=1 +file +$tmp/dup\\.out  8 bytes out, 0 in\$"
   [ "$(wc -l <"$tmp/streams")" = 4 ] || fail "expected 4 conversations"
   id=$(sed -n 's/^#\([0-9]*\) .* tcp .*18 bytes out, 21 in$/\1/p' "$tmp/streams")
   "$ospy" streams --follow "$id" "$tmp/t.ospy" >"$tmp/follow" || fail "streams --follow exited $?"
-  expect_regex "$tmp/follow" '^>>> sent 18 bytes \(write on fd 1\) at '
-  expect_regex "$tmp/follow" '^<<< received 21 bytes \(read on fd 1\) at '
+  expect_regex "$tmp/follow" '^>>> sent 18 bytes \(write\) at '
+  expect_regex "$tmp/follow" '^<<< received 21 bytes \(read\) at '
+  # stdout's: the answer relayed through its dup, the last line through fcntl's copy
+  "$ospy" streams --follow 1 "$tmp/t.ospy" >"$tmp/follow1" || fail "streams --follow 1 exited $?"
+  cat "$tmp/follow1"
+  expect_regex "$tmp/follow1" '^>>> sent 7 bytes \(write\) at '
+  expect_regex "$tmp/follow1" '^>>> sent 21 bytes \(write on fd [0-9]+\) at '
+  expect_regex "$tmp/follow1" '^>>> sent 10 bytes \(write on fd [1-9][0-9]+\) at '
   "$ospy" export "$tmp/t.ospy" --format pcapng -o "$tmp/t.pcapng" 2>"$tmp/exp.err" ||
     { cat "$tmp/exp.err"; fail "export exited $?"; }
   grep -q warning "$tmp/exp.err" && { cat "$tmp/exp.err"; fail "export warned"; }
