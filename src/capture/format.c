@@ -280,10 +280,13 @@ int ospy_call_outcome(const ospy_spec_table *specs, const ospy_spec_fn *fn,
   }
   if (rt && rt->kind == OSPY_KIND_ERRNO)
     return (uint32_t)c->retval ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
-  /* an enumeration's negative members are errors (EAI_*, Z_*, LIBUSB_ERROR_*),
-   * negative at its width (32 bits unless marshalAs says wider) */
+  /* a signed enumeration's negative values are errors (EAI_*, Z_*,
+   * LIBUSB_ERROR_*), negative at its width (32 bits unless marshalAs says
+   * otherwise); one without a negative member (or read as an unsigned
+   * marshalAs type) is never negative, as show writes it */
   if (rt && rt->kind == OSPY_KIND_ENUM)
-    return sign_extend(c->retval, w ? w : 32) < 0 ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
+    return ospy_spec_scalar_signed(specs, &fn->ret) && sign_extend(c->retval, w ? w : 32) < 0
+             ? OSPY_OUTCOME_FAILED : OSPY_OUTCOME_SUCCESSFUL;
   if (rt && rt->is_signed && w && rt->kind != OSPY_KIND_BOOL)
     return errno_style(sign_extend(c->retval, w));
   return OSPY_OUTCOME_SUCCESSFUL;

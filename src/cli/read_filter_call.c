@@ -31,9 +31,11 @@ static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_
   ospy_spec_typeref plain = a->t;
   plain.ptr = 0;
   unsigned bytes = ospy_spec_scalar_width(t, &plain), w = bits_of(bytes);
+  /* signed as show writes it: by marshalAs, an enumeration by its members */
+  bool is_signed = ospy_spec_scalar_signed(t, &plain);
   x->name = a->name;
   x->index = i;
-  x->is_signed = ty && ty->is_signed;
+  x->is_signed = is_signed;
   x->is_float = ty && ty->kind == OSPY_KIND_FLOAT && !a->t.ptr;
   *pointee_bytes = (uint8_t)(a->t.ptr && w ? bytes : 0);
   if (w && !a->t.ptr) {
@@ -46,7 +48,7 @@ static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_
   if (*pointee_bytes) {
     x->auto_deref = true;
     x->pointee_width = (uint8_t)w;
-    x->pointee_signed = ty && ty->is_signed;
+    x->pointee_signed = is_signed;
   }
 }
 
@@ -64,7 +66,7 @@ static void ret_type(const ospy_spec_table *t, const ospy_spec_fn *fn, ospy_expr
   sc->retval_is_float = rt && rt->kind == OSPY_KIND_FLOAT;
   if (w) {
     sc->retval_width = (uint8_t)w;
-    sc->retval_signed = rt && rt->is_signed;
+    sc->retval_signed = ospy_spec_scalar_signed(t, &fn->ret);
   }
 }
 
@@ -97,7 +99,7 @@ static bool enum_of_ref(const const_scope *cs, const ospy_spec_typeref *r, const
   ospy_spec_typeref plain = *r;
   plain.ptr = 0;
   *width = (uint8_t)bits_of(ospy_spec_scalar_width(cs->t, &plain));
-  *is_signed = ty->is_signed;
+  *is_signed = ospy_spec_scalar_signed(cs->t, &plain);
   return true;
 }
 

@@ -453,6 +453,7 @@ static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
   }
   g->t->types[ti].members = m;
   g->t->types[ti].nmembers = k;
+  g->t->types[ti].is_signed = (uint8_t)ospy_spec_enum_signed(&g->t->types[ti]);
 }
 
 /* <bindTypeProperty propertyName="size|elementCount" sourceField="f"/>; the

@@ -238,6 +238,16 @@ int ospy_spec_scalar_signed(const ospy_spec_table *t, const ospy_spec_typeref *r
   return at && at->is_signed && !(ty && ty->kind == OSPY_KIND_POINTER);
 }
 
+int ospy_spec_enum_signed(const ospy_spec_type *ty)
+{
+  if (!ty || ty->kind != OSPY_KIND_ENUM)
+    return 0;
+  for (uint32_t i = 0; i < ty->nmembers; i++)
+    if ((int64_t)ty->members[i].value < 0) /* members are in INT32_MIN..UINT32_MAX */
+      return 1;
+  return 0;
+}
+
 unsigned ospy_spec_element_size(const ospy_spec_table *t, const ospy_spec_typeref *elem)
 {
   const ospy_spec_type *ty = ospy_spec_table_type(t, elem->type);

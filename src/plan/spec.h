@@ -49,7 +49,8 @@ enum ospy_type_kind {
   OSPY_KIND_FORMAT,   /* printf format string (code unit width) + its varargs */
   OSPY_KIND_VALIST,   /* a va_list, consumed by a format string argument */
   OSPY_KIND_ARRAY,    /* elementType x elementCount */
-  OSPY_KIND_ENUM,     /* user enumeration (width 4 unless marshalAs) */
+  OSPY_KIND_ENUM,     /* user enumeration (width 4 unless marshalAs; signed when a
+                         member is negative: ospy_spec_enum_signed) */
   OSPY_KIND_FLAGS,    /* user enumeration with flags="true" */
   OSPY_KIND_STRUCT,   /* user structure */
   OSPY_KIND_DYNAMIC,  /* type chosen at run time: typeNameBase + typeNameSuffix */
@@ -242,9 +243,16 @@ unsigned ospy_spec_scalar_width(const ospy_spec_table *t, const ospy_spec_typere
    reads and readers step by): a pointer's width, a structure's size, a
    scalar's width; 0 when not known (a string, a buffer). */
 unsigned ospy_spec_element_size(const ospy_spec_table *t, const ospy_spec_typeref *elem);
-/* Whether a scalar value of this typeref is shown signed: its marshalAs type's
-   signedness, never for a pointer type. */
+/* Whether a scalar value of this typeref is signed (recorded, shown, compared
+   and judged failed as such): its marshalAs type's signedness, else its
+   type's (an enumeration's: ospy_spec_enum_signed), never for a pointer
+   type. */
 int ospy_spec_scalar_signed(const ospy_spec_table *t, const ospy_spec_typeref *r);
+/* Whether an enumeration (not flags) holds signed values: when one of its
+   members is negative, as GCC gives a C enum the type int then and unsigned
+   int otherwise. The config sets ospy_spec_type.is_signed by it, and the plan
+   decoder too (plans written before the rule say unsigned). */
+int ospy_spec_enum_signed(const ospy_spec_type *ty);
 /* The oSpy name of the type ("UInt32", "ByteArrayPtr" is "ByteArray" + ptr). */
 const char *ospy_spec_type_name(const ospy_spec_table *t, uint32_t type);
 const char *ospy_spec_callconv_name(int cc);

@@ -269,6 +269,8 @@ static void get_type(rbuf *r, ospy_spec_type *ty)
     ty->members[i].name = get_str(r);
     ty->members[i].value = get_u64(r);
   }
+  if (ty->kind == OSPY_KIND_ENUM) /* plans before the rule wrote 0 for every enumeration */
+    ty->is_signed = (uint8_t)ospy_spec_enum_signed(ty);
   ty->nfields = get_count(r, 40);
   ty->fields = get_array(r, ty->nfields, sizeof *ty->fields);
   for (uint32_t i = 0; i < ty->nfields && !r->bad; i++) {

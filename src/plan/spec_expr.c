@@ -27,6 +27,7 @@ static void scope_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t
   ospy_spec_typeref plain = a->t;
   plain.ptr = 0;
   unsigned w = ospy_spec_scalar_width(t, &plain);
+  bool is_signed = ospy_spec_scalar_signed(t, &plain); /* by marshalAs, as recorded */
   x->name = a->name;
   x->index = i;
   x->may_fault = a->value.src != NULL; /* computed: missing when its read faulted */
@@ -34,12 +35,12 @@ static void scope_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t
     x->width = (uint8_t)(t->ptr_size * 8);
     x->is_pointer = true;
     x->pointee_width = (uint8_t)(a->t.ptr ? bits_of(w) : 0);
-    x->pointee_signed = ty && ty->is_signed;
+    x->pointee_signed = is_signed;
     x->auto_deref = a->t.ptr && x->pointee_width; /* oSpy: arg.X is *X */
     return;
   }
   x->width = (uint8_t)bits_of(w);
-  x->is_signed = ty && ty->is_signed;
+  x->is_signed = is_signed;
   x->is_float = ty && ty->kind == OSPY_KIND_FLOAT;
 }
 
@@ -59,7 +60,7 @@ static bool compile_in_scope(const char *src, const ospy_spec_table *t, const os
     const ospy_spec_type *rt = ospy_spec_table_type(t, fn->ret.type);
     if (bits_of(w)) {
       scope.retval_width = (uint8_t)bits_of(w);
-      scope.retval_signed = rt && rt->is_signed;
+      scope.retval_signed = ospy_spec_scalar_signed(t, &fn->ret);
     }
     scope.retval_is_float = rt && rt->kind == OSPY_KIND_FLOAT;
   }

@@ -174,6 +174,20 @@ static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, c
   v->text = buf[0] ? buf : NULL;
 }
 
+/* An enumeration the spec makes signed (ospy_spec_enum_signed) that an agent
+ * before that rule recorded unsigned: the value as one recorded now,
+ * sign-extended from its width (-123, not 4294967173), so old captures show,
+ * filter and export it as new ones do. */
+static void sign_as_spec(const vdec *d, const ospy_spec_typeref *r, ospy_value *v)
+{
+  if (v->is_signed || !r || v->type_kind != OSPY_KIND_ENUM || !v->width || v->width > 8 ||
+      !ospy_spec_scalar_signed(d->t, r))
+    return;
+  unsigned shift = 64 - v->width * 8;
+  v->u = (uint64_t)((int64_t)(v->u << shift) >> shift);
+  v->is_signed = 1;
+}
+
 /* ---- nodes ---- */
 
 static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *base);
@@ -322,6 +336,7 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     v->kind = OSPY_VALUE_INT;
     v->is_signed = tag == OSPY_VB_INT_S;
     v->u = v->is_signed ? (uint64_t)rd_sleb(d) : rd_uleb(d);
+    sign_as_spec(d, r, v);
     text[0] = 0;
     int_text(d, v, r, text, sizeof text);
     break;

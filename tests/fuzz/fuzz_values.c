@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char spec_xml[] =
   "<hookManager><types>"
-  "<enumeration name=\"E\"><member name=\"A\" value=\"1\"/></enumeration>"
+  "<enumeration name=\"E\"><member name=\"A\" value=\"1\"/><member name=\"N\" value=\"-2\"/></enumeration>"
   "<enumeration name=\"F\" flags=\"true\"><member name=\"X\" value=\"4\"/></enumeration>"
   "<structure name=\"S\"><field name=\"n\" offset=\"0\" type=\"UInt32\"/>"
   "<field name=\"b\" offset=\"8\" type=\"ByteArrayPtr\"><bindTypeProperty propertyName=\"size\" sourceField=\"n\"/></field>"

@@ -60,6 +60,7 @@ uint32_t tt_enum(ospy_spec_table *t, const char *name, int flags, const char *co
   }
   t->types[ti].members = m;
   t->types[ti].nmembers = n;
+  t->types[ti].is_signed = (uint8_t)ospy_spec_enum_signed(&t->types[ti]); /* as a config */
   return ti;
 }
 

@@ -138,6 +138,17 @@ static void test_enums_flags(void)
   tt_run(t, fn, &k, 0xfffffffeu, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(t1=SOCK_DGRAM, t2=99, f1=O_RDWR|O_CREAT|0x1000, f2=O_RDONLY, "
                   "f3=[O_CREAT|O_APPEND]) = E_NEG");
+  /* it has a negative member: signed (docs/config.md), so a negative value
+   * that is none of its members is a negative number, not 4294967291 */
+  tt_call_init(&k);
+  tt_int(&k, (uint32_t)-5, 4);
+  tt_int(&k, 1, 4);
+  tt_int(&k, 0, 4);
+  tt_int(&k, 0, 4);
+  tt_int(&k, 0, sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 0xffffff85u, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(t1=-5, t2=SOCK_STREAM, f1=O_RDONLY, f2=O_RDONLY, f3=NULL) = -123");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
