@@ -149,6 +149,15 @@ static const char *string_text(visit *vs, const ospy_value *v)
   return out;
 }
 
+/* A negative value of a signed enumeration (a negative member, or a signed
+ * marshalAs type) that is none of its members, shown in decimal: the text is
+ * the number show writes (-123), its hex beside it (enum_number). */
+static int negative_enum_value(const ospy_value *v)
+{
+  return v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_ENUM && !v->text &&
+         v->is_signed && (int64_t)v->u < 0 && !v->hex && !v->octal;
+}
+
 static const char *scalar_text(visit *vs, const ospy_value *v)
 {
   char *t = vs->scratch;
@@ -175,7 +184,13 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
       return t;
     }
     /* an enumeration's value that is none of its members: hex, as oSpy's
-     * enumerations wrote one (their fallback was UInt32 hex="true") */
+     * enumerations wrote one (their fallback was UInt32 hex="true"); a
+     * negative one of a signed enumeration as show writes it, for JSON Lines
+     * and Perfetto (the XML writes its hex, enum_number) */
+    if (negative_enum_value(v)) {
+      snprintf(t, cap, "%" PRId64, (int64_t)v->u);
+      return t;
+    }
     /* hex="true": 0x and hex digits, but 0 for zero, as oSpy's integer
      * marshaller wrote it (0x only before a value that is not 0) */
     if ((v->hex && v->u) || (v->type_kind == OSPY_KIND_ENUM && v->u))
@@ -327,6 +342,17 @@ static void flags_number(visit *vs, const ospy_value *v)
   char num[24];
   uint64_t bits = ospy_value_hex_bits(v);
   snprintf(num, sizeof num, bits ? "0x%" PRIx64 : "0", bits);
+  ospy_xb_number(vs->b, num);
+}
+
+/* A negative enumeration value's number for the XML and .osd: its two's
+ * complement at its width in hex (0xffffff85 for -123), as oSpy's
+ * enumerations wrote a value that is none of their members (UInt32
+ * hex="true"). */
+static void enum_number(visit *vs, const ospy_value *v)
+{
+  char num[24];
+  snprintf(num, sizeof num, "0x%" PRIx64, ospy_value_hex_bits(v));
   ospy_xb_number(vs->b, num);
 }
 
@@ -521,6 +547,8 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);
+  else if (negative_enum_value(v))
+    enum_number(vs, v);
   if (v->raw_word && v->depth == 0) /* named as raw words are: arg1.. in the XML */
     ospy_xb_flags(vs->b, OSPY_XVALUE_RAW_WORD);
   if (v->kind == OSPY_VALUE_SKIPPED) /* (show's `?`; an argument left out has no value) */

@@ -102,7 +102,8 @@ const char *ospy_xml_value_attr(const ospy_xvalue *v, char buf[OSPY_XML_VALUE_TE
 }
 
 /* value="", and for Flags the number there and the member names beside it
- * (text that is only a number, 0x0, names no member). */
+ * (text that is only a number, 0x0, names no member); for a negative Enum
+ * value the number alone (0xffffff85, not -123). */
 static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
 {
   char fd[OSPY_XML_VALUE_TEXT_MAX];
@@ -119,7 +120,8 @@ static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
     return;
   }
   attr(s, "value", v->number);
-  if (v->text && strncmp(v->text, "0x", 2))
+  /* (an Enum's number is a negative value's hex, its text the decimal) */
+  if (v->text && strncmp(v->text, "0x", 2) && !strcmp(v->type, "Flags"))
     attr(s, "names", v->text);
 }
 

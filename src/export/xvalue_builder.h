@@ -59,7 +59,8 @@ void ospy_xb_cut(ospy_xbuilder *b);
  * ran into unreadable memory). */
 void ospy_xb_total(ospy_xbuilder *b, uint64_t total);
 /* The open node is a Flags value: its number in hex (the text holds the
- * member names). */
+ * member names); or an Enum's negative value: its hex at its width (the text
+ * holds the decimal). */
 void ospy_xb_number(ospy_xbuilder *b, const char *number);
 /* The open node is a format string: the text it printed (NULL: not known)
  * and its address (0: not known). */

@@ -33,6 +33,8 @@ static const char config_xml[] =
   "<member name=\"O_WRONLY\" value=\"1\"/></enumeration>"
   "<enumeration name=\"MsgFlags\" flags=\"true\"><member name=\"MSG_PEEK\" value=\"0x2\"/>"
   "<member name=\"MSG_NOSIGNAL\" value=\"0x4000\"/></enumeration>"
+  "<enumeration name=\"Status\"><member name=\"ST_ERR\" value=\"-1\"/>"
+  "<member name=\"ST_OK\" value=\"0\"/></enumeration>"
   "<structure name=\"Pair\"><field name=\"n\" offset=\"0\" type=\"Int32\"/>"
   "<field name=\"s\" offset=\"8\" type=\"AsciiStringPtr\"/>"
   "<field name=\"name\" offset=\"16\" type=\"AsciiString\"/>"
@@ -80,6 +82,11 @@ static const char config_xml[] =
   "<argument name=\"ms\" direction=\"in\" type=\"MSBool\"/>"
   "</arguments></function>"
   "<function name=\"init\" argsSize=\"16\"><returnValue type=\"Int32\"/></function>"
+  "<function name=\"op\"><returnValue type=\"Status\"/><arguments>"
+  "<argument name=\"in\" direction=\"in\" type=\"Status\"/>"
+  "<argument name=\"sh\" direction=\"in\" type=\"OpenFlags\" marshalAs=\"Int16\"/>"
+  "<argument name=\"u\" direction=\"in\" type=\"OpenFlags\"/>"
+  "</arguments></function>"
   "<function name=\"wlog\"><arguments>"
   "<argument name=\"fmt\" direction=\"in\" type=\"UnicodeFormatStringPtr\"/>"
   "</arguments></function>"
@@ -90,7 +97,7 @@ static const char config_xml[] =
   "<function specId=\"connect\"/><function specId=\"vlogf\"/>"
   "<function specId=\"send\"/><function specId=\"fill\"/><function specId=\"pair\"/>"
   "<function specId=\"flag\"/><function specId=\"init\"/>"
-  "<function specId=\"wlog\"/></dllModule></hooks>"
+  "<function specId=\"wlog\"/><function specId=\"op\"/></dllModule></hooks>"
   "</hookManager>";
 
 /* enter: fd = 3 (INT_S, zig-zag 6), count = 4096 (INT_U), flags = 1 (INT_U) */
@@ -872,6 +879,67 @@ int main(void)
     printf("diff's text of read(fd=3, count skipped, flags not recorded): %s\n", line);
     CHECK(!strcmp(line, "libc.so.6::read fd=3 buf=ptr count=? buf=>\"hello export\\n\" =13"),
           "call text:\n got  %s", line);
+  }
+
+  /* an enumeration with a negative member is signed (docs/config.md), as one
+   * read as a signed marshalAs type is: a negative value that is none of
+   * its members is written as show writes it (-123) in JSON Lines, as its
+   * two's complement at its width in hex in the XML (oSpy's UInt32
+   * fallback); an unsigned enumeration's stays hex in both */
+  static const uint8_t op_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_S, 0x8d, 0x04,                   /* in: -263 */
+    1, OSPY_VB_INT_S, 3,                            /* sh: -2 (Int16) */
+    2, OSPY_VB_INT_U, 0xf0, 0xff, 0xff, 0xff, 0x0f, /* u: 0xfffffff0 */
+  };
+  static const uint8_t op_leave_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0,
+    OSPY_VB_RETVAL, OSPY_VB_INT_S, 0xf5, 0x01, /* -123 */
+  };
+  /* as an agent before the rule recorded it: Status unsigned */
+  static const uint8_t op_old_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
+    0, OSPY_VB_INT_U, 0xf9, 0xfd, 0xff, 0xff, 0x0f, /* in: 0xfffffef9 */
+    1, OSPY_VB_INT_S, 3,
+    2, OSPY_VB_INT_U, 0xf0, 0xff, 0xff, 0xff, 0x0f,
+  };
+  static const uint8_t op_old_leave_blob[] = {
+    OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_LEAVE, 0,
+    OSPY_VB_RETVAL, OSPY_VB_INT_U, 0x85, 0xff, 0xff, 0xff, 0x0f, /* 0xffffff85 */
+  };
+  static const struct {
+    const char *what;
+    const uint8_t *enter, *leave;
+    size_t elen, llen;
+  } op_calls[] = {
+    { "signed enumeration", op_blob, op_leave_blob, sizeof op_blob, sizeof op_leave_blob },
+    { "signed enumeration recorded unsigned", op_old_blob, op_old_leave_blob,
+      sizeof op_old_blob, sizeof op_old_leave_blob },
+  };
+  for (size_t i = 0; i < sizeof op_calls / sizeof op_calls[0]; i++) {
+    make_call2(rec, 13, op_calls[i].enter, op_calls[i].elen, op_calls[i].leave,
+               op_calls[i].llen);
+    ((ospy_event_call *)rec)->retval = 0xffffff85u;
+    got = convert_xml(a, rec, &ev);
+    printf("%s (XML): %s\n", op_calls[i].what, got);
+    CHECK(strstr(got, "<argument name=\"in\"><value type=\"Enum\" subType=\"Status\" "
+                      "value=\"0xfffffef9\"/></argument>"
+                      "<argument name=\"sh\"><value type=\"Enum\" subType=\"OpenFlags\" "
+                      "value=\"0xfffe\"/></argument>"
+                      "<argument name=\"u\"><value type=\"Enum\" subType=\"OpenFlags\" "
+                      "value=\"0xfffffff0\"/></argument>") &&
+            strstr(got, "<returnValue><value type=\"Enum\" subType=\"Status\" "
+                        "value=\"0xffffff85\"/></returnValue>"),
+          "%s (XML):\n got %s", op_calls[i].what, got);
+    got = event_jsonl(&ev);
+    printf("%s (JSON Lines): %s\n", op_calls[i].what, got);
+    CHECK(strstr(got, "\"args_in\":[{\"name\":\"in\",\"type\":\"Enum\",\"subtype\":\"Status\","
+                      "\"value\":\"-263\"},{\"name\":\"sh\",\"type\":\"Enum\","
+                      "\"subtype\":\"OpenFlags\",\"value\":\"-2\"},{\"name\":\"u\","
+                      "\"type\":\"Enum\",\"subtype\":\"OpenFlags\",\"value\":\"0xfffffff0\"}]") &&
+            strstr(got, "\"return\":{\"type\":\"Enum\",\"subtype\":\"Status\","
+                        "\"value\":\"-123\"}"),
+          "%s (JSON Lines):\n got %s", op_calls[i].what, got);
   }
 
   /* fd as an unknown tag: the decoder rejects the blob; exported undecoded */
