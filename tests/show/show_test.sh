@@ -157,6 +157,79 @@ bigmem)
     /usr/bin/time -f 'stats: peak RSS %M KiB' "$ospy" stats "$cap" >/dev/null
   fi
   echo "bigmem: show, stats, export of 1M calls within $limit KiB" ;;
+enum-sign)
+  # An enumeration with a negative member is signed (docs/config.md): a value
+  # that is none of its members (-123) is shown, filtered, judged failed and
+  # exported as negative, one rule everywhere (show wrote 4294967173 while
+  # --failed counted it negative and 'retval < 0' matched nothing). One
+  # without a negative member is unsigned: never failed. Flags stay hex.
+  # x86-64, and i386 when it builds and runs here (-O0: functions of a few
+  # bytes cannot be hooked).
+  cat >"$tmp/e.c" <<'C'
+#include <stdio.h>
+enum status { ST_ERR = -1, ST_OK = 0 };
+enum color { RED = 1, GREEN = 2 };
+__attribute__((noinline)) enum status op(enum status in, short sh) { return in == ST_OK ? ST_ERR : (enum status)(sh - 128); }
+__attribute__((noinline)) enum color col(unsigned v) { return (enum color)v; }
+__attribute__((noinline)) unsigned fl(unsigned v) { return v; }
+int main(void) {
+  volatile int r = op(ST_OK, 0) + op((enum status)-263, 5) + (int)col(2) + (int)col(0xfffffff0u) + (int)fl(0xfffffff0u);
+  printf("%d\n", r);
+  return 0;
+}
+C
+  cat >"$tmp/e.xml" <<'X'
+<hookManager>
+  <types>
+    <enumeration name="Status"><member name="ST_ERR" value="-1"/><member name="ST_OK" value="0"/></enumeration>
+    <enumeration name="Color"><member name="RED" value="1"/><member name="GREEN" value="2"/></enumeration>
+    <enumeration name="Bits" flags="true"><member name="B4" value="0x10"/></enumeration>
+  </types>
+  <specs><functions>
+    <function name="op"><returnValue type="Status"/><arguments>
+      <argument name="in" type="Status"/><argument name="sh" type="Color" marshalAs="Int16"/></arguments></function>
+    <function name="col"><returnValue type="Color"/><arguments><argument name="v" type="UInt32"/></arguments></function>
+    <function name="fl"><returnValue type="Bits"/><arguments><argument name="v" type="Bits"/></arguments></function>
+  </functions></specs>
+  <hooks><module name="e64"><function specId="op"/><function specId="col"/><function specId="fl"/></module>
+    <module name="e32"><function specId="op"/><function specId="col"/><function specId="fl"/></module></hooks>
+</hookManager>
+X
+  check_enum_sign() { # PROGRAM
+    m=$(basename "$1")
+    "$ospy" capture -q -c "$tmp/e.xml" -o "$tmp/$m.ospy" -- "$1" >/dev/null 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture of $m exited $?"; }
+    cap=$tmp/$m.ospy
+    "$ospy" show "$cap" >"$tmp/out" 2>&1
+    has "$tmp/out" "$m!op(in=ST_OK, sh=0) = ST_ERR"
+    has "$tmp/out" "$m!op(in=-263, sh=5) = -123"
+    has "$tmp/out" "$m!col(v=2) = GREEN"
+    has "$tmp/out" "$m!col(v=4294967280) = 4294967280"
+    has "$tmp/out" "$m!fl(v=B4|0xffffffe0) = B4|0xffffffe0"
+    "$ospy" show --failed "$cap" >"$tmp/failed" 2>&1
+    grep "$m!" "$tmp/failed"
+    [ "$(grep -c "$m!" "$tmp/failed")" = 2 ] || fail "$m: --failed: the two negative Status returns, no Color"
+    "$ospy" show --filter 'retval < 0' "$cap" >"$tmp/neg" 2>&1
+    cmp -s "$tmp/failed" "$tmp/neg" || { cat "$tmp/neg"; fail "$m: 'retval < 0' is not what --failed lists"; }
+    count 1 --filter 'retval == -123' "$cap"
+    count 1 --filter 'in < 0' "$cap"
+    count 1 --filter 'in == -263 && sh == 5' "$cap"
+    count 1 -e col --filter 'retval > 0x7fffffff' "$cap"     # Color is unsigned
+    "$ospy" export "$cap" --format jsonl -o "$tmp/e.jsonl" 2>"$tmp/err" || { cat "$tmp/err"; fail "export jsonl"; }
+    has "$tmp/e.jsonl" '{"name":"in","type":"Enum","subtype":"Status","value":"-263"}'
+    has "$tmp/e.jsonl" '"return":{"type":"Enum","subtype":"Status","value":"-123"},"errno":0,"failed":true'
+    has "$tmp/e.jsonl" '"return":{"type":"Enum","subtype":"Color","value":"0xfffffff0"},"errno":0,"failed":false'
+    "$ospy" export "$cap" --format xml -o "$tmp/e.xml.out" 2>"$tmp/err" || { cat "$tmp/err"; fail "export xml"; }
+    has "$tmp/e.xml.out" '<returnValue><value type="Enum" subType="Status" value="0xffffff85"/></returnValue>'
+    echo "$m: -123 shown, failed, matched by 'retval < 0'; JSON -123, XML 0xffffff85; Color unsigned"
+  }
+  cc -O0 -o "$tmp/e64" "$tmp/e.c" || fail "cannot build the target"
+  check_enum_sign "$tmp/e64"
+  if cc -m32 -O0 -o "$tmp/e32" "$tmp/e.c" 2>/dev/null && "$tmp/e32" >/dev/null 2>&1; then
+    check_enum_sign "$tmp/e32"
+  else
+    echo "i386: skipped (no 32-bit toolchain or runtime)"
+  fi ;;
 demo)
   "$ospy" capture -q -c "$demo_xml" -o "$tmp/c.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
     { cat "$tmp/err"; fail "capture exited $?"; }
