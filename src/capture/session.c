@@ -91,10 +91,15 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
       ospy_replay_write(&s->replay, add_repeat, s) < 0)
     return -1;
   ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
+  int problem = rec->type == OSPY_EV_WARNING || rec->type == OSPY_EV_ERROR;
   if (s->live && s->live_muted && rec->type == OSPY_EV_CALL && !s->live_problems_only)
     s->live_skipped++;
-  else if (s->live && shown_live(s, rec))
+  else if (s->live && problem && s->live_problems >= OSPY_LIVE_PROBLEMS_MAX)
+    s->live_problems_hidden++;
+  else if (s->live && shown_live(s, rec)) {
     ospy_format_event(s->live, rec, s->plan, &s->live_opts);
+    s->live_problems += (uint64_t)problem;
+  }
   s->records++;
   if (rec->type == OSPY_EV_CALL)
     s->calls++;

@@ -26,6 +26,9 @@ typedef struct ospy_session_held {
   ospy_fdtrack_times times; /* by the agent's clock */
 } ospy_session_held;
 
+/* The warnings and errors the live view prints before it only counts them. */
+#define OSPY_LIVE_PROBLEMS_MAX 20
+
 typedef struct ospy_session {
   ospy_ring ring;
   ospy_capfile_writer *file;
@@ -35,6 +38,9 @@ typedef struct ospy_session {
   ospy_format_opts live_opts;
   int live_muted;        /* stopping: the backlog goes to the file, not the screen */
   uint64_t live_skipped; /* calls recorded but not shown live (muted) */
+  /* warnings and errors shown live, and those past OSPY_LIVE_PROBLEMS_MAX
+   * only counted (a config naming 500 absent functions printed 1000 lines) */
+  uint64_t live_problems, live_problems_hidden;
   ospy_fdtrack *fds;  /* names FileDescriptor values (FdName records), or NULL */
   ospy_tscclock *tsc; /* the ring carries TSC timestamps (OSPY_RING_F_TSC), or NULL */
   uint8_t *buf;

@@ -393,6 +393,11 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
             (unsigned long long)s->lost,
             (unsigned long long)s->errors, s->errors == 1 ? "" : "s", o->output,
             s->errors && o->quiet ? " (ospy show lists the errors)" : "");
+  if (s->live_problems_hidden)
+    fprintf(stderr, "ospy: %llu more warning%s or error%s not shown above, after the first %d "
+            "(ospy show %s lists them all)\n", (unsigned long long)s->live_problems_hidden,
+            s->live_problems_hidden == 1 ? "" : "s", s->live_problems_hidden == 1 ? "" : "s",
+            OSPY_LIVE_PROBLEMS_MAX, o->output);
   if (s->live_skipped)
     fprintf(stderr, "ospy: %llu call%s still in flight when stopping %s in %s, not shown above\n",
             (unsigned long long)s->live_skipped, s->live_skipped == 1 ? "" : "s",

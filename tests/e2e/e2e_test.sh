@@ -4690,5 +4690,23 @@ C
     echo "streams-gaps: no event lost this run: none said"
   fi
   echo "streams-gaps: the write inside fclose, left out, is said" ;;
+live-problems-cap)
+  # a config naming 30 functions libc lacks: the live view prints the first
+  # 20 errors, then how many more there are (500 printed 1000 lines)
+  {
+    echo '<hookManager><specs><functions>'
+    for i in $(seq 0 29); do echo "<function name=\"nope_$i\"><returnValue type=\"Int32\"/></function>"; done
+    echo '</functions></specs><hooks><module name="libc.so.6">'
+    for i in $(seq 0 29); do echo "<function specId=\"nope_$i\"/>"; done
+    echo '</module></hooks></hookManager>'
+  } >"$tmp/many.xml"
+  "$ospy" capture -q -c "$tmp/many.xml" -o "$tmp/c.ospy" -- "$target" 0 >/dev/null 2>"$tmp/err"
+  rc=$?
+  [ $rc = 2 ] || fail "capture exited $rc, expected 2 (agent errors)"
+  [ "$(grep -c -- '--- error: libc.so.6!nope_' "$tmp/err")" = 20 ] || fail "errors shown: $(cat "$tmp/err")"
+  expect_line "$tmp/err" "ospy: 10 more warnings or errors not shown above, after the first 20 (ospy show $tmp/c.ospy lists them all)"
+  expect_line "$tmp/err" "30 agent errors"
+  [ "$("$ospy" show "$tmp/c.ospy" | grep -c -- '--- error: libc.so.6!nope_')" = 30 ] || fail "show lists not all 30"
+  echo "live-problems-cap: 20 errors shown live, the other 10 counted; show lists all 30" ;;
 *) fail "unknown case $case_name" ;;
 esac
