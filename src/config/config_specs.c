@@ -1,5 +1,6 @@
 /* <specs>: function specs and vtable specs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -269,10 +270,43 @@ static void check_value(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, const ospy
     check_value_order(g, n, fn, a);
 }
 
-/* A condition that uses retval or errno (or a computed out argument) is
- * decided at return, while an in argument is recorded when the call enters:
- * there it holds, so the argument is always recorded. Said, since the
- * condition looks like it filters. */
+/* What of the return a condition uses, for the warning below: "retval",
+ * "errno", "the return register (...)" (it said "retval or errno" for a
+ * reg.eax), a computed out argument; NULL when out of memory. */
+static char *return_uses_text(const ospy_sexpr *e, const ospy_spec_fn *fn)
+{
+  const char *parts[4];
+  size_t n = 0;
+  uint64_t args = ospy_sexpr_return_args(e) & ospy_sexpr_args(e);
+  unsigned uses = ospy_sexpr_own_uses(e);
+  if (uses & OSPY_EXPR_USES_RETVAL)
+    parts[n++] = "retval";
+  if (uses & OSPY_EXPR_USES_ERRNO)
+    parts[n++] = "errno";
+  if (uses & OSPY_EXPR_USES_RETURN_REG)
+    parts[n++] = "the return register (reg.eax, reg.rax or a part of them)";
+  if (args)
+    parts[n++] = "";
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    fputs(i == 0 ? "" : i + 1 < n ? ", " : " and ", f);
+    if (*parts[i])
+      fputs(parts[i], f);
+    else
+      fprintf(f, "'%s', a computed out argument", fn->args[__builtin_ctzll(args)].name);
+  }
+  fclose(f);
+  return text;
+}
+
+/* A condition that uses retval, errno, the return register or a computed
+ * out argument is decided at return, while an in argument is recorded when
+ * the call enters: there it holds, so the argument is always recorded.
+ * Said, since the condition looks like it filters. */
 static void warn_in_cond_at_return(cfg *g, xmlNodePtr cond, const ospy_spec_fn *fn,
                                    const ospy_spec_arg *a)
 {
@@ -283,20 +317,15 @@ static void warn_in_cond_at_return(cfg *g, xmlNodePtr cond, const ospy_spec_fn *
       ospy_sexpr_compile(a->cond.src, g->t, fn, &e, msg, sizeof msg, &col) != 0)
     return;
   int at_return = ospy_sexpr_decided_at_return(e);
-  uint64_t named = ospy_sexpr_return_args(e) & ospy_sexpr_args(e);
+  char *what = at_return ? return_uses_text(e, fn) : NULL;
   ospy_sexpr_free(e);
-  char what[96];
-  if (named)
-    snprintf(what, sizeof what, "'%s', a computed out argument, which is",
-             fn->args[__builtin_ctzll(named)].name);
-  else
-    snprintf(what, sizeof what, "retval or errno, which are");
   if (at_return)
     cfg_warning(g, cfg_pos_elem(g, cond),
-                "logCondition of in argument '%s' uses %s only known when the call returns, "
+                "logCondition of in argument '%s' uses %s, known only when the call returns, "
                 "but an in argument is recorded when it enters: it is recorded whatever the "
                 "condition (a <logCondition> on the function drops the whole call)", a->name,
-                what);
+                what ? what : "the return");
+  free(what);
 }
 
 /* The type another argument of the same <arguments> is written with, when

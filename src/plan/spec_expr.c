@@ -11,6 +11,7 @@ struct ospy_sexpr {
   ospy_expr *e;
   ospy_expr_fn fn; /* JIT code, or NULL: interpreter */
   unsigned uses;
+  unsigned own_uses; /* without what the out computed arguments it reads use */
   unsigned width;  /* the result's type */
   bool is_signed;
   uint64_t args;     /* the arguments it reads (bit = index) */
@@ -124,7 +125,8 @@ int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spe
     return -1;
   }
   s->args = ospy_expr_args_read(s->e);
-  s->uses = ospy_expr_uses(s->e) | uses_through_return_values(t, fn, s->args, &s->ret_args);
+  s->own_uses = ospy_expr_uses(s->e);
+  s->uses = s->own_uses | uses_through_return_values(t, fn, s->args, &s->ret_args);
   ospy_expr_result_type(s->e, &s->width, &s->is_signed);
   *out = s;
   return 0;
@@ -162,6 +164,11 @@ int ospy_sexpr_uses_retval(const ospy_sexpr *s)
 int ospy_sexpr_uses_errno(const ospy_sexpr *s)
 {
   return s && (s->uses & OSPY_EXPR_USES_ERRNO);
+}
+
+unsigned ospy_sexpr_own_uses(const ospy_sexpr *s)
+{
+  return s ? s->own_uses : 0;
 }
 
 int ospy_sexpr_decided_at_return(const ospy_sexpr *s)

@@ -57,6 +57,9 @@ int ospy_sexpr_uses_return(const ospy_sexpr *e);
 int ospy_sexpr_uses_retval(const ospy_sexpr *e);
 /* Non-zero when it uses `errno`, which the agent reads when the call returns. */
 int ospy_sexpr_uses_errno(const ospy_sexpr *e);
+/* What the expression itself uses (OSPY_EXPR_USES_*), not counting what the
+   out computed arguments it reads use. */
+unsigned ospy_sexpr_own_uses(const ospy_sexpr *e);
 /* Non-zero when a logCondition is decided when the call returns: it uses the
    return value, the return register or errno (errno after the call; at entry
    it is whatever the caller left there), or an out computed argument (it has

@@ -281,7 +281,7 @@ static void test_value_at_return(void)
          "t.xml:14:41: error: bad expression 'arg.me + 1' in value: argument 'me' uses its own "
          "value\n"
          "t.xml:18:33: warning: logCondition of in argument 'e' uses 'x', a computed out "
-         "argument, which is only known when the call returns, but an in argument is recorded "
+         "argument, known only when the call returns, but an in argument is recorded "
          "when it enters: it is recorded whatever the condition (a <logCondition> on the "
          "function drops the whole call)\n");
   /* an in Dynamic argument's type is picked when the call enters */
@@ -1102,15 +1102,27 @@ static void test_in_cond_at_return(void)
     "errno == 22 || retval &lt; 0</logCondition></argument>\n<argument name=\"n\" type=\"Int32\">"
     "<logCondition>arg.n &gt; 2</logCondition></argument>\n"
     "</arguments></function>\n</functions></specs>\n");
-  static const char want[] =
-    "t.xml:4:42: warning: logCondition of in argument 's' uses retval or errno, which are "
-    "only known when the call returns, but an in argument is recorded when it enters: it is "
-    "recorded whatever the condition (a <logCondition> on the function drops the whole call)\n";
-  expect_loads_saying(in_errno, 64, want, __LINE__);
-  static char in_retval[sizeof in_errno];
-  strcpy(in_retval, in_errno);
-  memcpy(strstr(in_retval, "errno == 22"), "retval != 0", 11);
-  expect_loads_saying(in_retval, 32, want, __LINE__);
+  /* what it uses is named (it said "retval or errno" whatever it was, a
+     reg.eax included) */
+  static const char *const uses[][2] = {
+    { "errno == 22", "errno" },
+    { "retval != 0", "retval" },
+    { "reg.eax != 0", "the return register (reg.eax, reg.rax or a part of them)" },
+    { "reg.al == 1", "the return register (reg.eax, reg.rax or a part of them)" },
+    { "errno + retval", "retval and errno" },
+  };
+  const char *cond = strstr(in_errno, "errno == 22");
+  for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+    char want[512], xml[sizeof in_errno + 16];
+    snprintf(want, sizeof want, "t.xml:4:42: warning: logCondition of in argument 's' uses "
+             "%s, known only when the call returns, but an in argument is recorded when it "
+             "enters: it is recorded whatever the condition (a <logCondition> on the function "
+             "drops the whole call)\n", uses[i][1]);
+    snprintf(xml, sizeof xml, "%.*s%s%s", (int)(cond - in_errno), in_errno, uses[i][0],
+             cond + strlen("errno == 22"));
+    printf("expect (logCondition %s on an in argument):\n%s", uses[i][0], want);
+    expect_loads_saying(xml, i % 2 ? 32 : 64, want, __LINE__);
+  }
 }
 
 /* A structure declared for one architecture only: a config for the other
