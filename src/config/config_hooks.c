@@ -1,5 +1,6 @@
 /* <signatures> and <hooks>. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,9 +127,58 @@ void cfg_parse_signatures(cfg *g, xmlNodePtr sigs)
 
 /* ---- hooks ---- */
 
+/* Where a hook goes, as a key: the same function named twice in a file
+   (export or symbol table alike), the same offset, signature or vtable
+   slot, for the same processes. NULL when out of memory; in the table's
+   arena (the map keeps it). */
+static const char *hook_place(cfg *g, const ospy_plan_hook *h)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  int by_name = h->kind == OSPY_HOOK_EXPORT || h->kind == OSPY_HOOK_SYMTAB;
+  fprintf(f, "%u\x1f%s\x1f%s\x1f%s\x1f%llx\x1f%lld\x1f", by_name ? OSPY_HOOK_EXPORT : h->kind,
+          h->module, h->symbol ? h->symbol : "", h->process,
+          by_name ? 0ull : (unsigned long long)h->offset, (long long)h->sig_offset);
+  for (uint32_t i = 0; i < h->sig_len; i++)
+    fprintf(f, "%02x%02x", h->sig[i], i < h->mask_len ? h->mask[i] : 0xff);
+  fclose(f);
+  char *key = text ? ospy_spec_alloc(g->t, len + 1) : NULL;
+  if (key)
+    memcpy(key, text, len + 1);
+  free(text);
+  return key;
+}
+
+/* A hook of a function hooked already: the capture hooks it once, and
+   its calls are recorded under the first hook's name and definition; said
+   here as the capture says it (ospy check was silent). */
+static void warn_hooked_already(cfg *g, xmlNodePtr n, const ospy_plan_hook *h)
+{
+  const char *key = hook_place(g, h);
+  cfg_name_slot *s = key ? cfg_names_slot(&g->hook_places, key) : NULL;
+  if (!s)
+    return; /* (out of memory: not checked) */
+  if (s->value == OSPY_SPEC_NONE) {
+    s->value = (uint32_t)g->c->nhooks;
+    return;
+  }
+  const ospy_config_hook *first = &g->c->hooks[s->value];
+  if (first->h.spec_index == h->spec_index && !strcmp(first->h.display, h->display))
+    cfg_warning(g, cfg_pos_elem(g, n), "%s is hooked already (line %u): hooked once, its calls "
+                "are recorded once", h->display, first->line);
+  else
+    cfg_warning(g, cfg_pos_elem(g, n), "%s: the same function as %s (line %u), hooked "
+                "already: its calls are recorded under that name and definition", h->display,
+                first->h.display, first->line);
+}
+
 static void add_hook(cfg *g, xmlNodePtr n, const ospy_plan_hook *h)
 {
   ospy_config *c = g->c;
+  warn_hooked_already(g, n, h);
   if (c->nhooks == g->hooks_cap) {
     size_t cap = g->hooks_cap ? 2 * g->hooks_cap : 64;
     ospy_config_hook *p = realloc(c->hooks, cap * sizeof *p);

@@ -85,6 +85,7 @@ typedef struct cfg {
      declarations (the last of each name), the signatures, and one for
      the members or fields of the enumeration or structure being read. */
   cfg_names type_names, fn_names, vtable_names, decl_names, sig_names, scratch;
+  cfg_names hook_places;     /* where each hook goes (config_hooks.c) -> its index */
   uint32_t types_named, fns_named, vtables_named;
   int names_failed;          /* out of memory: lookups scan the table */
   int other_arch_cc_said;    /* a convention of the other architecture was warned of */

@@ -101,11 +101,23 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
     errno = 0;
     x = (long long)strtoull(v, &end, 0); /* 0xffffffffffffffff and friends */
   }
+  const char *digits = v + (*v == '-' || *v == '+');
+  int octal = digits[0] == '0' && isdigit((unsigned char)digits[1]);
+  if (octal && *end && isdigit((unsigned char)*end)) { /* 08, 019: it said "expected an integer" */
+    cfg_error(g, cfg_pos_attr(g, n, name), "bad value '%s' for '%s': a number that starts with "
+              "0 is octal, and %c is no octal digit (a decimal number: without the leading 0)",
+              v, name, *end);
+    return -1;
+  }
   if (!*v || *end || errno) {
     cfg_error(g, cfg_pos_attr(g, n, name), "bad value '%s' for '%s': expected an integer", v,
               name);
     return -1;
   }
+  if (octal && strcmp(name, "value")) /* (an enumeration member's 0644 is meant: a mode) */
+    cfg_warning(g, cfg_pos_attr(g, n, name), "'%s' for '%s' is octal, that is %lld: a "
+                "number that starts with 0 is octal (a decimal number: without the leading 0)",
+                v, name, x);
   *out = x;
   return 1;
 }

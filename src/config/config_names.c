@@ -153,4 +153,5 @@ void cfg_names_free_all(cfg *g)
   cfg_names_free(&g->decl_names);
   cfg_names_free(&g->sig_names);
   cfg_names_free(&g->scratch);
+  cfg_names_free(&g->hook_places);
 }

@@ -456,8 +456,70 @@ static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
   g->t->types[ti].is_signed = (uint8_t)ospy_spec_enum_signed(&g->t->types[ti]);
 }
 
-/* <bindTypeProperty propertyName="size|elementCount" sourceField="f"/>; the
-   structure's fields are in g->scratch by name. */
+/* The name of a field's type, as far as the table tells it: with "Ptr"
+   after it for a pointer (type_ptr_suffix), an array of pointers being an
+   ArrayPtr. */
+static const char *type_base_name(const cfg *g, const ospy_spec_field *f)
+{
+  const char *n = f->t.type < g->t->ntypes ? g->t->types[f->t.type].name : NULL;
+  return n ? n : "?";
+}
+
+static const char *type_ptr_suffix(const ospy_spec_field *f) { return f->t.ptr ? "Ptr" : ""; }
+
+/* Whether a field's value can be a size or a count: a plain integer
+   (Int8..Int64, UInt8..UInt64, Size, SSize), as the agent reads it. A
+   pointer was read as a count (1140 words of stack dumped for an array), a
+   string's or structure's first bytes as a size. */
+static int holds_integer(const cfg *g, const ospy_spec_field *f)
+{
+  return !f->t.ptr && kind_of(g, f->t.type) == OSPY_KIND_INT;
+}
+
+/* The slot a binding of property prop fills on field f, or NULL when f
+   cannot take one (said): a size for a ByteArray, a SockAddr or a string
+   (not one fixed by size="N" already), an elementCount for an Array. */
+static uint32_t *binding_slot(cfg *g, xmlNodePtr b, ospy_spec_field *f, const char *prop)
+{
+  cfg_pos at = prop ? cfg_pos_attr(g, b, "propertyName") : cfg_pos_elem(g, b);
+  const char *fname = f->name ? f->name : "";
+  int known = f->t.type < g->t->ntypes; /* (an unknown type is reported where it is named) */
+  const char *tn = type_base_name(g, f), *tp = type_ptr_suffix(f);
+  if (prop && !strcmp(prop, "size")) {
+    if (known && (f->t.type == OSPY_BT_ARRAY || !cfg_type_takes_size(g, &f->t))) {
+      cfg_error(g, at, "bindTypeProperty size on field '%s' of type %s%s: a size is bound on a "
+                "ByteArray, SockAddr or string field (an Array's count: propertyName="
+                "\"elementCount\")", fname, tn, tp);
+      return NULL;
+    }
+    if (f->size) {
+      cfg_error(g, at, "field '%s' has a fixed size already (size=\"%u\"): its size is either "
+                "fixed or bound, not both", fname, f->size);
+      return NULL;
+    }
+    return &f->size_field;
+  }
+  if (prop && !strcmp(prop, "elementCount")) {
+    if (known && f->t.type != OSPY_BT_ARRAY) {
+      cfg_error(g, at, "bindTypeProperty elementCount on field '%s' of type %s%s: an "
+                "elementCount is bound on an Array or ArrayPtr field (a buffer's bytes: "
+                "propertyName=\"size\")", fname, tn, tp);
+      return NULL;
+    }
+    if (f->size) {
+      cfg_error(g, at, "field '%s' has a fixed elementCount already", fname);
+      return NULL;
+    }
+    return &f->count_field;
+  }
+  cfg_error(g, at, "bad propertyName '%s': expected size or elementCount", prop ? prop : "");
+  return NULL;
+}
+
+/* <bindTypeProperty propertyName="size|elementCount" sourceField="f"/>: the
+   size or count of field f held in another field of the structure, an
+   integer (docs/config.md); the structure's fields are in g->scratch by
+   name. */
 static void parse_binding(cfg *g, xmlNodePtr b, ospy_spec_field *f, const ospy_spec_field *all,
                           unsigned nall, const char *sname)
 {
@@ -465,30 +527,34 @@ static void parse_binding(cfg *g, xmlNodePtr b, ospy_spec_field *f, const ospy_s
   cfg_check_attrs(g, b, attrs);
   const char *prop = cfg_attr(g, b, "propertyName");
   const char *src = cfg_attr(g, b, "sourceField");
-  uint32_t *slot = NULL;
-  if (prop && !strcmp(prop, "size"))
-    slot = &f->size_field;
-  else if (prop && !strcmp(prop, "elementCount") && f->t.type == OSPY_BT_ARRAY && f->size) {
-    cfg_error(g, cfg_pos_attr(g, b, "propertyName"), "field '%s' has a fixed elementCount "
-              "already", f->name ? f->name : "");
+  uint32_t *slot = binding_slot(g, b, f, prop);
+  if (!slot)
     return;
-  } else if (prop && !strcmp(prop, "elementCount"))
-    slot = &f->count_field;
-  else {
-    cfg_error(g, prop ? cfg_pos_attr(g, b, "propertyName") : cfg_pos_elem(g, b),
-              "bad propertyName '%s': expected size or elementCount", prop ? prop : "");
+  const char *fname = f->name ? f->name : "";
+  if (*slot != OSPY_SPEC_NONE) {
+    cfg_error(g, cfg_pos_elem(g, b), "field '%s' has its %s bound already (to '%s')", fname,
+              prop, all[*slot].name ? all[*slot].name : "");
     return;
   }
   uint32_t i = src ? cfg_names_find(&g->scratch, src) : OSPY_SPEC_NONE;
   if (i == OSPY_SPEC_NONE && src && g->names_failed) /* (the map is short of memory) */
     for (i = 0; i < nall && (!all[i].name || strcmp(all[i].name, src)); i++)
       ;
-  if (i != OSPY_SPEC_NONE && i < nall) {
-    *slot = i;
+  if (i == OSPY_SPEC_NONE || i >= nall) {
+    cfg_error(g, src ? cfg_pos_attr(g, b, "sourceField") : cfg_pos_elem(g, b),
+              "unknown field '%s' in structure '%s'", src ? src : "", sname);
     return;
   }
-  cfg_error(g, src ? cfg_pos_attr(g, b, "sourceField") : cfg_pos_elem(g, b),
-            "unknown field '%s' in structure '%s'", src ? src : "", sname);
+  if (&all[i] == f)
+    cfg_error(g, cfg_pos_attr(g, b, "sourceField"), "field '%s' takes its %s from itself: "
+              "sourceField names the integer field that holds it", fname, prop);
+  else if (all[i].t.type < g->t->ntypes && !holds_integer(g, &all[i]))
+    cfg_error(g, cfg_pos_attr(g, b, "sourceField"), "field '%s' takes its %s from field '%s' "
+              "of type %s%s: a size or count is read from an integer field (Int8 to Int64, "
+              "UInt8 to UInt64, Size, SSize)", fname, prop, src, type_base_name(g, &all[i]),
+              type_ptr_suffix(&all[i]));
+  else
+    *slot = i;
 }
 
 /* The bytes one element of an Array field takes (0: not known here). */
@@ -638,6 +704,28 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 
 static unsigned field_extent(cfg *g, const ospy_spec_field *f);
 
+/* Whether field node c has a <bindTypeProperty>, good or bad (a bad one is
+   reported where it is, and says what the field takes). */
+static int has_binding(xmlNodePtr c)
+{
+  for (xmlNodePtr b = c->children; b; b = b->next)
+    if (cfg_is(b, "bindTypeProperty"))
+      return 1;
+  return 0;
+}
+
+/* A ByteArray or ByteArrayPtr field needs its bytes, as an argument does:
+   without them it was accepted and shown as buf=?. */
+static void check_field_size_given(cfg *g, xmlNodePtr c, const ospy_spec_field *f)
+{
+  if (kind_of(g, f->t.type) != OSPY_KIND_BYTES || f->size || f->size_field != OSPY_SPEC_NONE ||
+      cfg_attr(g, c, "size") || has_binding(c))
+    return; /* (a bad size or binding is reported already) */
+  cfg_error(g, cfg_pos_elem(g, c), "field '%s' of type %s needs a size: size=\"N\" (its "
+            "bytes), or <bindTypeProperty propertyName=\"size\" sourceField=...> (an integer "
+            "field that holds them)", f->name ? f->name : "", cfg_attr(g, c, "type"));
+}
+
 /* The bytes the fields cover (without trailing padding). */
 static unsigned size_needed(const ospy_spec_field *fs, unsigned k, cfg *g)
 {
@@ -684,8 +772,9 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
       else
         cfg_unknown_child(g, b, c);
     }
-    int counted = f->size || f->count_field != OSPY_SPEC_NONE ||
-                  cfg_attr(g, c, "elementCount"); /* (a bad one is reported already) */
+    check_field_size_given(g, c, f);
+    int counted = f->size || f->count_field != OSPY_SPEC_NONE || cfg_attr(g, c, "elementCount") ||
+                  has_binding(c); /* (a bad one is reported already) */
     if (f->t.type == OSPY_BT_ARRAY && f->t.elem_type != OSPY_SPEC_NONE && !counted &&
         is_double_ptr_name(cfg_attr(g, c, "type")))
       f->size = 1; /* FooPtrPtr: the one FooPtr it points to (an Array's size word) */

@@ -141,7 +141,8 @@ static void test_many_functions(void)
             "size=\"arg.n\"/></arguments></function>", i);
   fprintf(t.f, "</functions></specs><signatures>");
   for (int i = 0; i < N; i++)
-    fprintf(t.f, "<signature name=\"sig%d\">55 48 89 E5 %02X</signature>", i, i & 0xff);
+    fprintf(t.f, "<signature name=\"sig%d\">55 48 89 E5 %02X %02X</signature>", i, i & 0xff,
+            i >> 8); /* (each its own: two alike find one function, hooked once, warned of) */
   fprintf(t.f, "</signatures><hooks><module name=\"libx.so\">");
   for (int i = 0; i < N; i++)
     fprintf(t.f, "<function specId=\"fn%d\"/>", i);
