@@ -154,11 +154,13 @@ static const char *form_of(const ospy_cxx_matches *cm, size_t i)
 static int cxx_function_hook(planner *p, const ospy_plan_hook *base, const ospy_cxx_matches *cm,
                              size_t i, ospy_plan_hook *out)
 {
-  char display[1024];
-  snprintf(display, sizeof display, "%s%s", base->display, form_of(cm, i));
+  char *display = NULL; /* (whole: a template's demangled name was cut at 1023 bytes) */
+  if (asprintf(&display, "%s%s", base->display, form_of(cm, i)) < 0)
+    return -1;
   *out = *base;
   out->symbol = ospy_spec_strdup(p->merged->specs, cm->mangled[i]);
   out->display = ospy_spec_strdup(p->merged->specs, display);
+  free(display);
   return out->symbol && out->display ? 0 : -1;
 }
 

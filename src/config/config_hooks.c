@@ -216,12 +216,20 @@ static void use_sig(cfg *g, ospy_plan_hook *h, const cfg_sig *s)
   h->sig_len = h->mask_len = s->len;
 }
 
+/* MODULE!FUNC, whole: a C++ template's demangled name runs past 511
+   characters, where it was cut. */
 static const char *display(cfg *g, const char *module, const char *fn)
 {
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s%s%s", module && *module ? module : "",
-           module && *module ? "!" : "", fn);
-  return ospy_spec_strdup(g->t, buf);
+  const char *m = module && *module ? module : "";
+  size_t ml = strlen(m), fl = strlen(fn);
+  char *s = ospy_spec_alloc(g->t, ml + (ml ? 1 : 0) + fl + 1);
+  if (!s)
+    return NULL;
+  memcpy(s, m, ml);
+  if (ml)
+    s[ml++] = '!';
+  memcpy(s + ml, fn, fl + 1);
+  return s;
 }
 
 /* <function specId [symbol|offset] [sigId sigOffset] [moduleName] [backtrace]
@@ -333,12 +341,16 @@ static void parse_hook_vtable(cfg *g, xmlNodePtr n, const char *process)
     ospy_plan_hook mh = h;
     const ospy_spec_fn *fn = &g->t->fns[vt->methods[m].fn];
     const char *method = strstr(fn->name, "::");
-    char full[256];
-    snprintf(full, sizeof full, "%.120s%.120s", name, method ? method : "::?");
+    char *full = NULL; /* (whole: it was cut at 120 characters of each) */
+    if (asprintf(&full, "%s%s", name, method ? method : "::?") < 0) {
+      cfg_error(g, cfg_pos_elem(g, n), "out of memory");
+      return;
+    }
     mh.spec_index = vt->methods[m].fn;
     mh.offset = vt->methods[m].index;
     mh.flags = fn->log_nested ? OSPY_HOOK_F_LOG_NESTED : 0;
     mh.display = display(g, h.module, full);
+    free(full);
     add_hook(g, n, &mh);
   }
 }

@@ -131,15 +131,21 @@ static uint32_t import_type(importer *m, uint32_t si)
   uint32_t have = type_by_name(dt, s->name);
   if (have != OSPY_SPEC_NONE && same_type(dt, have, st, si, 0))
     return m->map[si] = have;
-  char renamed[512];
+  char *renamed = NULL; /* (sized to the name: a long one was cut, two alike then one) */
   const char *name = s->name;
   if (have != OSPY_SPEC_NONE) {
-    snprintf(renamed, sizeof renamed, "%s@%s", s->name, m->src_tag);
+    if (asprintf(&renamed, "%s@%s", s->name, m->src_tag) < 0) {
+      m->failed = 1;
+      return OSPY_SPEC_NONE;
+    }
     name = renamed;
-    if ((have = type_by_name(dt, renamed)) != OSPY_SPEC_NONE)
+    if ((have = type_by_name(dt, renamed)) != OSPY_SPEC_NONE) {
+      free(renamed);
       return m->map[si] = have; /* imported with an earlier hook of this source */
+    }
   }
   uint32_t di = ospy_spec_add_type(dt, name, s->kind);
+  free(renamed);
   if (di == OSPY_SPEC_NONE) {
     m->failed = 1;
     return OSPY_SPEC_NONE;

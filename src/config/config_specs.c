@@ -545,9 +545,10 @@ static void check_arg(cfg *g, xmlNodePtr n, const ospy_spec_fn *fn, ospy_spec_ar
   if (count_unused)
     a->count_in.src = a->count_out.src = NULL;
   if (own_type(g, n)) {
-    char what[96];
-    snprintf(what, sizeof what, "argument '%s'", a->name);
-    cfg_unused_type_attrs(g, n, what, tn, &a->t);
+    char *what = NULL; /* (a long name was cut at 80 characters or so) */
+    cfg_unused_type_attrs(g, n, asprintf(&what, "argument '%s'", a->name) < 0 ? "an argument"
+                                                                             : what, tn, &a->t);
+    free(what);
     check_byval_scalar_direction(g, n, a, tn);
   }
   if (a->type_base.src)
@@ -855,9 +856,15 @@ static void parse_method(cfg *g, xmlNodePtr n, const char *vid, ospy_spec_method
     cfg_error(g, cfg_pos_elem(g, n), "<method> '%s' needs an 'index' attribute", name);
   else if (hi > 0 && (index < 0 || index > 65535))
     cfg_error(g, cfg_pos_attr(g, n, "index"), "method index %lld out of range", (long long)index);
-  char full[256];
-  snprintf(full, sizeof full, "%s::%s", vid, name);
+  /* (sized to the names: a vtable id of 250 characters or more cut them
+     short, and every two methods were a "duplicate function spec") */
+  char *full = NULL;
+  if (asprintf(&full, "%s::%s", vid, name) < 0) {
+    cfg_error(g, cfg_pos_elem(g, n), "out of memory");
+    return;
+  }
   uint32_t fi = add_fn(g, n, full);
+  free(full);
   if (fi == OSPY_SPEC_NONE)
     return;
   int nested = 0;

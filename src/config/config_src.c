@@ -555,22 +555,24 @@ static void from_entity_suffix(cfg_pos p, char *buf, size_t cap)
 
 void cfg_warning(cfg *g, cfg_pos p, const char *fmt, ...)
 {
-  char msg[400], from[90];
+  char *msg = NULL, from[90]; /* (whole: a message naming a long name was cut at 399 bytes) */
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  int n = vasprintf(&msg, fmt, ap);
   va_end(ap);
   from_entity_suffix(p, from, sizeof from);
-  ospy_diag_warning(g->diag, g->name, p.line, p.col, "%s%s", msg, from);
+  ospy_diag_warning(g->diag, g->name, p.line, p.col, "%s%s", n < 0 ? "out of memory" : msg, from);
+  free(msg);
 }
 
 void cfg_error(cfg *g, cfg_pos p, const char *fmt, ...)
 {
-  char msg[400], from[90];
+  char *msg = NULL, from[90]; /* (whole: a message naming a long name was cut at 399 bytes) */
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  int n = vasprintf(&msg, fmt, ap);
   va_end(ap);
   from_entity_suffix(p, from, sizeof from);
-  ospy_diag_error(g->diag, g->name, p.line, p.col, "%s%s", msg, from);
+  ospy_diag_error(g->diag, g->name, p.line, p.col, "%s%s", n < 0 ? "out of memory" : msg, from);
+  free(msg);
 }

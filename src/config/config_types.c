@@ -65,14 +65,16 @@ static int is_double_ptr_name(const char *name)
 
 int cfg_double_ptr_lookup(cfg *g, const char *name, ospy_spec_typeref *out)
 {
-  size_t n = strlen(name);
-  if (!is_double_ptr_name(name) || n >= 256)
+  if (!is_double_ptr_name(name))
     return -1;
-  char inner[256];
-  memcpy(inner, name, n - 3); /* FooPtr */
-  inner[n - 3] = 0;
+  /* FooPtr, whatever its length (a name of 253 characters or more was an
+     unknown type as FooPtrPtr, and known as FooPtr) */
+  char *inner = strndup(name, strlen(name) - 3);
   ospy_spec_typeref e, arr;
-  if (cfg_type_lookup(g, inner, &e) < 0 || !e.ptr || cfg_type_lookup(g, "ArrayPtr", &arr) < 0)
+  int found = inner && cfg_type_lookup(g, inner, &e) == 0 && e.ptr &&
+              cfg_type_lookup(g, "ArrayPtr", &arr) == 0;
+  free(inner);
+  if (!found)
     return -1;
   *out = arr;
   out->elem_type = e.type;
@@ -692,9 +694,10 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
     f->t.elem_type = er.type;
     f->t.elem_ptr = er.ptr;
   }
-  char what[96];
-  snprintf(what, sizeof what, "field '%s'", f->name ? f->name : "");
-  cfg_unused_type_attrs(g, c, what, type, &f->t);
+  char *what = NULL; /* (a long name was cut at 80 characters or so) */
+  cfg_unused_type_attrs(g, c, asprintf(&what, "field '%s'", f->name ? f->name : "") < 0
+                                ? "a field" : what, type, &f->t);
+  free(what);
   if (f->t.type == OSPY_BT_ARRAY && !et && f->t.elem_type == OSPY_SPEC_NONE)
     /* (an unknown one is reported above; a FooPtrPtr has its own) */
     cfg_error(g, cfg_pos_attr(g, c, "type"), "field '%s' of type Array needs an elementType",

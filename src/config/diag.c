@@ -18,23 +18,27 @@ void ospy_diag_free(ospy_diag *d)
 static void diag_add(ospy_diag *d, const char *file, unsigned line, unsigned col,
                      int is_warning, const char *fmt, va_list ap)
 {
-  char msg[512];
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  if (d->n == d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 16;
-    ospy_diag_msg *p = realloc(d->msgs, cap * sizeof *p);
-    if (!p)
-      return; /* counted, not kept */
-    d->msgs = p;
-    d->cap = cap;
-  }
+  char *msg = NULL; /* (whole: a long name in it was cut at 511 characters) */
+  if (vasprintf(&msg, fmt, ap) < 0)
+    return; /* counted, not kept */
   char *full = NULL;
   const char *kind = is_warning ? "warning" : "error";
   /* line 0: about the file as a whole (it cannot be opened) */
   int r = line ? asprintf(&full, "%s:%u:%u: %s: %s", file, line, col, kind, msg)
                : asprintf(&full, "%s: %s: %s", file, kind, msg);
+  free(msg);
   if (r < 0)
     return;
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 16;
+    ospy_diag_msg *p = realloc(d->msgs, cap * sizeof *p);
+    if (!p) {
+      free(full);
+      return; /* counted, not kept */
+    }
+    d->msgs = p;
+    d->cap = cap;
+  }
   d->msgs[d->n] = (ospy_diag_msg){ full, line, col, (unsigned)d->n, is_warning };
   d->n++;
 }

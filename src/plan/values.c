@@ -3,6 +3,7 @@
 #include "plan/leb128.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plan/values_format.h"
@@ -99,27 +100,39 @@ static void flags_rest(char *buf, size_t cap, const char *sep, uint64_t rest, in
     snprintf(buf, cap, "%s0", sep);
 }
 
-static void enum_text(const ospy_spec_type *ty, const ospy_value *v, char *buf, size_t cap)
+/* The member of an enumeration that names v; NULL when none does. The
+   table's own string: a name is shown whole, whatever its length (it was
+   cut at 255 characters). */
+static const char *enum_member_name(const ospy_spec_type *ty, const ospy_value *v)
+{
+  uint64_t u = v->u;
+  for (uint32_t i = 0; i < ty->nmembers; i++)
+    if (ty->members[i].value == u)
+      return ty->members[i].name;
+  /* an enumeration holds 32 bits (docs/catalogue.md rule 11): EAI_NONAME
+   * (-2) is 0xfffffffe in a zero-extended value, and the other way round;
+   * one read as a wider integer (marshalAs="Size": a handler address, its
+   * SIG_IGN) matches on all its bits */
+  for (uint32_t i = 0; i < ty->nmembers && v->width <= 4; i++)
+    if ((uint32_t)ty->members[i].value == (uint32_t)u)
+      return ty->members[i].name;
+  return NULL;
+}
+
+/* The most bytes a flags value's text takes: every member's name and its
+   '|', the rest's digits and the NUL. */
+static size_t flags_text_cap(const ospy_spec_type *ty)
+{
+  size_t n = 32;
+  for (uint32_t i = 0; i < ty->nmembers; i++)
+    n += strlen(ty->members[i].name) + 1;
+  return n;
+}
+
+static void flags_text(const ospy_spec_type *ty, const ospy_value *v, char *buf, size_t cap)
 {
   uint64_t u = v->u;
   buf[0] = 0;
-  if (ty->kind == OSPY_KIND_ENUM) {
-    for (uint32_t i = 0; i < ty->nmembers; i++)
-      if (ty->members[i].value == u) {
-        snprintf(buf, cap, "%s", ty->members[i].name);
-        return;
-      }
-    /* an enumeration holds 32 bits (docs/catalogue.md rule 11): EAI_NONAME
-     * (-2) is 0xfffffffe in a zero-extended value, and the other way round;
-     * one read as a wider integer (marshalAs="Size": a handler address, its
-     * SIG_IGN) matches on all its bits */
-    for (uint32_t i = 0; i < ty->nmembers && v->width <= 4; i++)
-      if ((uint32_t)ty->members[i].value == (uint32_t)u) {
-        snprintf(buf, cap, "%s", ty->members[i].name);
-        return;
-      }
-    return;
-  }
   /* Flags: the members whose bits are all set, then what no member covers
    * (in octal for a mode: S_IFREG|0644) */
   size_t n = 0;
@@ -140,16 +153,26 @@ static void enum_text(const ospy_spec_type *ty, const ospy_value *v, char *buf, 
     flags_rest(buf + n, cap - n, n ? "|" : "", rest, v->octal);
 }
 
+/* v's text: in buf, or for a flags value too long for it in *owned (the
+   caller frees it). */
 static void int_text(const vdec *d, ospy_value *v, const ospy_spec_typeref *r, char *buf,
-                     size_t cap)
+                     size_t cap, char **owned)
 {
   const ospy_spec_type *ty = spec_type(d, r);
   if (!ty)
     return;
   switch (ty->kind) {
   case OSPY_KIND_ENUM:
+    v->text = enum_member_name(ty, v);
+    return;
   case OSPY_KIND_FLAGS:
-    enum_text(ty, v, buf, cap);
+    if (flags_text_cap(ty) > cap) { /* (long names: cut where buf ended) */
+      cap = flags_text_cap(ty);
+      buf = *owned = malloc(cap);
+      if (!buf)
+        return;
+    }
+    flags_text(ty, v, buf, cap);
     break;
   case OSPY_KIND_BOOL: /* a Windows BOOL as oSpy's MSBool wrote it */
     if (r->type == OSPY_BT_MSBOOL)
@@ -313,23 +336,32 @@ static void node_bytes(vdec *d, ospy_value *v, int is_string)
 /* oSpy's Array names its element type (elementType="UInt32"), also when
    its memory could not be read. */
 static void array_elem_name(vdec *d, const ospy_spec_typeref *r, ospy_value *v, char *buf,
-                            size_t cap)
+                            size_t cap, char **owned)
 {
   const ospy_spec_type *et = r ? ospy_spec_table_type(d->t, r->elem_type) : NULL;
   if (v->type_kind != OSPY_KIND_ARRAY || !et || !et->name)
     return;
-  snprintf(buf, cap, "%s%s", et->name, r->elem_ptr ? "Ptr" : "");
+  if (!r->elem_ptr) {
+    v->sub_type = et->name;
+    return;
+  }
+  size_t need = strlen(et->name) + sizeof "Ptr";
+  if (need > cap && !(buf = *owned = malloc(need))) /* (a long name was cut) */
+    return;
+  snprintf(buf, need, "%sPtr", et->name);
   v->sub_type = buf;
 }
 
-static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
+/* One node; owned[0] and owned[1]: its text and element type name when too
+   long for the buffers here (node frees them). */
+static void node_body(vdec *d, const ospy_spec_typeref *r, ospy_value *v, char **owned)
 {
   uint8_t tag;
   char text[256], elem_name[160];
   if (rd_u8(d, &tag) < 0)
     return;
   set_type(d, v, r);
-  array_elem_name(d, r, v, elem_name, sizeof elem_name);
+  array_elem_name(d, r, v, elem_name, sizeof elem_name, &owned[1]);
   switch (tag) {
   case OSPY_VB_INT_U:
   case OSPY_VB_INT_S:
@@ -338,7 +370,7 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
     v->u = v->is_signed ? (uint64_t)rd_sleb(d) : rd_uleb(d);
     sign_as_spec(d, r, v);
     text[0] = 0;
-    int_text(d, v, r, text, sizeof text);
+    int_text(d, v, r, text, sizeof text, &owned[0]);
     break;
   case OSPY_VB_F64: {
     const uint8_t *b = rd_bytes(d, 8);
@@ -442,6 +474,14 @@ static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
   }
   if (!d->bad)
     visit(d, v);
+}
+
+static void node(vdec *d, const ospy_spec_typeref *r, ospy_value *v)
+{
+  char *owned[2] = { NULL, NULL };
+  node_body(d, r, v, owned);
+  free(owned[0]);
+  free(owned[1]);
 }
 
 int ospy_values_phase(const uint8_t *blob, size_t len)

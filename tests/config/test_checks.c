@@ -1,7 +1,9 @@
 /* Configs the loader accepted silently and should not have: a ByteArray
    field without its size, a bindTypeProperty whose sourceField holds no
-   integer (or names the field itself, or sits beside a fixed size), two
-   hooks of one function, octal numbers. Each case prints the diagnostics it expects. */
+   integer (or names the field itself, or sits beside a fixed size), names
+   cut or refused past a fixed buffer's length, two hooks of one function,
+   octal numbers. Each case prints the diagnostics it expects. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +152,119 @@ static void test_binding_sources(void)
          "");
 }
 
+/* A name of len characters: "n" repeated. */
+static char *long_name(size_t len, char c)
+{
+  char *s = malloc(len + 1);
+  if (!s)
+    abort();
+  memset(s, c, len);
+  s[len] = 0;
+  return s;
+}
+
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0)
+    abort();
+  va_end(ap);
+  return s;
+}
+
+static const ospy_config_hook *hook_named(const ospy_config *c, const char *display)
+{
+  for (size_t i = 0; c && i < c->nhooks; i++)
+    if (!strcmp(c->hooks[i].h.display, display))
+      return &c->hooks[i];
+  return NULL;
+}
+
+/* Names past the old buffers (255, 511, 120 characters): a vtable id of
+   250 or more made any two methods a "duplicate function spec", FooPtrPtr
+   was unknown where FooPtr was known, enumeration members were shown cut at
+   255 characters, hook names at 511, a vtable hook's parts at 120. Whole
+   now, in the spec table, the hooks, the decoded values and the messages. */
+static void test_long_names(void)
+{
+  char *vt = long_name(300, 'v'), *ty = long_name(400, 't'), *fn = long_name(900, 'f'),
+       *member = long_name(906, 'm'), *unknown = long_name(700, 'u');
+  char *xml = format(
+    HM("<types><structure name=\"%s\"><field name=\"a\" offset=\"0\" type=\"Int32\"/>"
+       "</structure>\n"
+       "<enumeration name=\"E\"><member name=\"%s\" value=\"5\"/></enumeration></types>\n"
+       "<specs><functions><function name=\"%s\"><returnValue type=\"E\"/><arguments>"
+       "<argument name=\"pp\" type=\"%sPtrPtr\"/><argument name=\"p\" type=\"%sPtr\"/>"
+       "<argument name=\"e\" type=\"E\"/></arguments></function></functions>\n"
+       "<vtables><vtable id=\"%s\" methodCount=\"3\"><method index=\"0\" name=\"alpha\"/>"
+       "<method index=\"1\" name=\"beta\"/></vtable></vtables></specs>\n"
+       "<hooks><module name=\"libwin.so\"><function specId=\"%s\"/></module>\n"
+       "<vtables><vtable specId=\"%s\" name=\"%s\" vtableSymbol=\"_ZTV4Impl\" "
+       "moduleName=\"libimpl.so\"/></vtables></hooks>\n"),
+    ty, member, fn, ty, ty, vt, fn, vt, vt);
+  ospy_config *c = expect_at("names of 300 to 900 characters", xml, 64, "", __LINE__, 1);
+  if (c) {
+    const ospy_spec_table *t = c->specs;
+    char *alpha = format("%s::alpha", vt), *beta = format("%s::beta", vt);
+    CHECK(ospy_spec_fn_lookup(t, alpha) != OSPY_SPEC_NONE);
+    CHECK(ospy_spec_fn_lookup(t, beta) != OSPY_SPEC_NONE);
+    char *display = format("libwin.so!%s", fn);
+    char *alpha_hook = format("libimpl.so!%s::alpha", vt);
+    printf("expect: hooks named whole (%zu, %zu characters)\n", strlen(display),
+           strlen(alpha_hook));
+    CHECK(hook_named(c, display) != NULL);
+    CHECK(hook_named(c, alpha_hook) != NULL);
+    /* the enumeration's member decoded whole, as show and the exports give it */
+    uint32_t fi = ospy_spec_fn_lookup(t, fn);
+    CHECK(fi != OSPY_SPEC_NONE);
+    if (fi != OSPY_SPEC_NONE) {
+      tt_prepare(c->specs);
+      int inner = 7, *innerp = &inner;
+      tt_call k;
+      tt_call_init(&k);
+      tt_int(&k, (uint64_t)(uintptr_t)&innerp, 8);
+      tt_int(&k, (uint64_t)(uintptr_t)&inner, 8);
+      tt_int(&k, 5, 4);
+      tt_done(&k, 0);
+      static char text[8192];
+      tt_run(c->specs, fi, &k, 5, NULL, NULL, 65536, text, sizeof text);
+      char *want_end = format(", e=%s) = %s", member, member);
+      size_t tl = strlen(text), wl = strlen(want_end);
+      printf("expect: the member's name whole, as argument and return value (%zu characters)\n",
+             strlen(member));
+      if (tl < wl || strcmp(text + tl - wl, want_end)) {
+        fprintf(stderr, "test_checks.c:%d: decoded as\n%s\n", __LINE__, text);
+        test_failures++;
+      }
+      free(want_end);
+      ospy_marshal_release(c->specs);
+    }
+    free(alpha);
+    free(beta);
+    free(display);
+    free(alpha_hook);
+    ospy_config_free(c);
+  }
+  free(xml);
+  /* a message names a long name whole (they were cut at 511 characters) */
+  xml = format(HM("<specs><functions><function name=\"f\"><arguments>"
+                  "<argument name=\"a\" type=\"%s\"/></arguments></function></functions>"
+                  "</specs>\n"),
+               unknown);
+  char *want = format("t.xml:2:74: error: unknown type '%s'\n", unknown);
+  EXPECT("an unknown type of 700 characters, named whole", xml, want);
+  free(want);
+  free(xml);
+  free(vt);
+  free(ty);
+  free(fn);
+  free(member);
+  free(unknown);
+}
+
 /* Two hooks of one function: the capture hooks it once (and warned of a
    second definition); ospy check said nothing. */
 static void test_duplicate_hooks(void)
@@ -200,6 +315,7 @@ int main(void)
 {
   test_bytes_field_size();
   test_binding_sources();
+  test_long_names();
   test_duplicate_hooks();
   test_octal();
   if (test_failures)
