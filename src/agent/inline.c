@@ -2233,10 +2233,87 @@ static int load_specs(const ospy_plan *plan)
   return 0;
 }
 
-static int process_matches(const ospy_plan_hook *ph)
+/* processName="GLOB" is matched against the name the program was started
+ * by: the file name of its argv[0] (glibc's program_invocation_short_name),
+ * as fnmatch matches it (case-sensitive; no ".exe" taken off). */
+static const char *process_name(void)
 {
   extern char *program_invocation_short_name;
-  return !ph->process[0] || ospy_agent_glob_match(ph->process, program_invocation_short_name);
+  return program_invocation_short_name ? program_invocation_short_name : "";
+}
+
+static int process_matches(const ospy_plan_hook *ph)
+{
+  return !ph->process[0] || ospy_agent_glob_match(ph->process, process_name());
+}
+
+/* The hooks processName left out of this process, by name: a capture of a
+ * program of another name recorded nothing and said nothing. */
+#define EXCLUDED_NAMES 8
+typedef struct excluded_hooks {
+  const char *names[EXCLUDED_NAMES]; /* the distinct processNames, in order */
+  uint32_t counts[EXCLUDED_NAMES];
+  uint32_t total, other_names; /* other_names: hooks of names past the first 8 */
+} excluded_hooks;
+
+static void note_excluded(excluded_hooks *x, const char *name)
+{
+  x->total++;
+  for (int i = 0; i < EXCLUDED_NAMES; i++) {
+    if (!x->names[i])
+      x->names[i] = name;
+    if (!strcmp(x->names[i], name)) {
+      x->counts[i]++;
+      return;
+    }
+  }
+  x->other_names++;
+}
+
+static void append(char *buf, size_t cap, size_t *n, const char *s)
+{
+  *n += ospy_agent_join3(buf + *n, cap - *n, s, NULL, NULL);
+}
+
+static void append_count(char *buf, size_t cap, size_t *n, uint32_t count, const char *what)
+{
+  char dec[24];
+  ospy_agent_put_dec(dec, count);
+  append(buf, cap, n, dec);
+  append(buf, cap, n, what);
+  append(buf, cap, n, count == 1 ? "" : "s");
+}
+
+/* Said once per process (the agent's start in it, an exec's included): a
+ * warning when the config hooks nothing in it, else an Info. */
+static void report_excluded(const excluded_hooks *x, uint32_t nconfig)
+{
+  if (!x->total)
+    return;
+  char msg[2048];
+  size_t n = 0;
+  append(msg, sizeof msg, &n, "agent: ");
+  append_count(msg, sizeof msg, &n, x->total, " hook");
+  append(msg, sizeof msg, &n, " left out of this process: processName=");
+  for (int i = 0; i < EXCLUDED_NAMES && x->names[i]; i++) {
+    append(msg, sizeof msg, &n, i ? ", \"" : "\"");
+    append(msg, sizeof msg, &n, x->names[i]);
+    append(msg, sizeof msg, &n, "\" (");
+    append_count(msg, sizeof msg, &n, x->counts[i], " hook");
+    append(msg, sizeof msg, &n, ")");
+  }
+  if (x->other_names) {
+    append(msg, sizeof msg, &n, " and other names (");
+    append_count(msg, sizeof msg, &n, x->other_names, " hook");
+    append(msg, sizeof msg, &n, ")");
+  }
+  append(msg, sizeof msg, &n, " does not match its name, '");
+  append(msg, sizeof msg, &n, process_name());
+  append(msg, sizeof msg, &n, "' (processName is a glob matched against the file name of the "
+                              "program's argv[0], case-sensitive)");
+  int none_left = x->total == nconfig;
+  ospy_agent_message(none_left && !ospy_agent_g.follow_forks ? OSPY_EV_WARNING : OSPY_EV_INFO,
+                     UINT32_MAX, msg);
 }
 
 int ospy_inline_init(void)
@@ -2261,10 +2338,13 @@ int ospy_inline_init(void)
   blob_room_set();
   ospy_agent_resolve_init();
   load_specs(plan);
+  excluded_hooks excluded = { 0 };
   for (uint32_t i = 0; i < n; i++) {
     const ospy_plan_hook *ph = ospy_plan_hook_at(plan, i);
-    if (!process_matches(ph))
+    if (!process_matches(ph)) {
+      note_excluded(&excluded, ph->process);
       continue;
+    }
     inline_hook *h = &hooks[nhooks++];
     h->index = i;
     h->ph = ph;
@@ -2279,6 +2359,7 @@ int ospy_inline_init(void)
     h->internal = (int)k + 1; /* INTERNAL_*, in the table's order */
     h->ph = &internal_hooks[k];
   }
+  report_excluded(&excluded, n);
   /* the starting thread's frame area now, not at its first hooked call: a
    * program that then installs a seccomp filter forbidding mmap (or limits
    * its address space) would have it killed or its calls lost */

@@ -441,6 +441,41 @@ check_ctor_signatures() {
 
 # i386_or_skip: exits 77 (skip) where this build has no i386 agent, there is
 # no -m32 toolchain, or this machine cannot run i386 programs.
+# check_process_name PROGRAM: processName keeps hooks to the processes of
+# that name (a glob over the file name of argv[0], case-sensitive); a
+# process they are left out of says so once, naming both (a capture of a
+# program of another name recorded nothing and said nothing).
+check_process_name() {
+  name=$(basename "$1")
+  cat > "$tmp/p.xml" <<'X'
+<hookManager><specs><functions><function name="write"><returnValue type="SSize"/><arguments>
+<argument name="fd" type="Int32"/><argument name="buf" type="ByteArrayPtr" size="arg.count"/>
+<argument name="count" type="Size"/></arguments></function></functions></specs>
+<hooks><module name="libc.so.6" processName="PROCESS"><function specId="write"/></module>
+<module name="libc.so.6" processName="other"><function specId="write"/></module></hooks></hookManager>
+X
+  for process in prog64O0 "$(echo "$name" | tr a-z A-Z)" "${name%?}?"; do
+    sed "s/PROCESS/$process/" "$tmp/p.xml" > "$tmp/p1.xml"
+    "$ospy" capture -c "$tmp/p1.xml" -o "$tmp/c.ospy" -- "$1" 3 exit 0 >/dev/null 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    case $process in
+    *\?)
+      want="info: agent: 1 hook left out of this process: processName=\"other\" (1 hook) does not match its name, '$name' (processName is a glob matched against the file name of the program's argv[0], case-sensitive)"
+      calls=3 ;;
+    *)
+      want="warning: agent: 2 hooks left out of this process: processName=\"$process\" (1 hook), \"other\" (1 hook) does not match its name, '$name' (processName is a glob matched against the file name of the program's argv[0], case-sensitive)"
+      calls=0 ;;
+    esac
+    echo "expect (processName=\"$process\", $calls calls): $want"
+    expect_line "$tmp/show" "$want"
+    [ $calls = 0 ] && expect_line "$tmp/err" "$want" # (a warning, said live as well)
+    [ "$(grep -c 'left out of this process' "$tmp/show")" = 1 ] || fail "said more than once"
+    [ "$(grep -c 'libc.so.6!write(' "$tmp/show")" = "$calls" ] ||
+      { cat "$tmp/show"; fail "expected $calls write calls"; }
+  done
+}
+
 i386_or_skip() {
   [ -n "$agent32" ] && [ -f "$agent32" ] ||
     { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
@@ -4708,5 +4743,15 @@ live-problems-cap)
   expect_line "$tmp/err" "30 agent errors"
   [ "$("$ospy" show "$tmp/c.ospy" | grep -c -- '--- error: libc.so.6!nope_')" = 30 ] || fail "show lists not all 30"
   echo "live-problems-cap: 20 errors shown live, the other 10 counted; show lists all 30" ;;
+process-name)
+  check_process_name "$target"
+  echo "process-name: hooks left out by processName said once per process, naming both names" ;;
+process-name-i386)
+  i386_or_skip
+  cc -m32 -O1 -o "$tmp/e2e-target-exit" "$(dirname "$0")/target_exit.c" ||
+    fail "cannot build target_exit.c"
+  check_process_name "$tmp/e2e-target-exit"
+  expect_line "$tmp/show" "32-bit"
+  echo "process-name-i386: hooks left out by processName said once per process, naming both names" ;;
 *) fail "unknown case $case_name" ;;
 esac
