@@ -39,6 +39,10 @@ struct ospy_capfile_writer {
   int fd;
   const char *path;
   int created; /* the file did not exist: create made it (discard removes it) */
+  /* A regular file was at path: the capture is written beside it, under
+   * this name, and renamed over it once the capture started, so that a
+   * capture that never starts leaves the old file as it was. NULL: none. */
+  char *pending;
   uint8_t *raw, *comp;     /* raw: packed records of the chunk being built */
   uint8_t *spare;          /* the other raw buffer (the writer thread's while it works) */
   size_t raw_len, raw_cap; /* packed bytes */
@@ -130,6 +134,43 @@ static int write_header(ospy_capfile_writer *w, const ospy_capfile_meta *m)
   return rc < 0 || fdatasync(w->fd) < 0 ? -1 : 0;
 }
 
+/* The file for a path where something is already: a regular file's
+ * replacement, written beside it (w->pending) until the capture starts;
+ * anything else (a symbolic link, a FIFO, /dev/null) opened as it is. */
+static int open_beside(ospy_capfile_writer *w, const char *path)
+{
+  struct stat st;
+  if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+    return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600); /* (a FIFO: no wait) */
+  if (asprintf(&w->pending, "%s.%d.tmp", path, (int)getpid()) < 0) {
+    w->pending = NULL;
+    errno = ENOMEM;
+    return -1;
+  }
+  int fd = open(w->pending, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) { /* (a directory we may not write into: the file itself, as before) */
+    free(w->pending);
+    w->pending = NULL;
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+  }
+  return fd;
+}
+
+int ospy_capfile_started(ospy_capfile_writer *w, char *err, size_t errcap)
+{
+  if (!w->pending)
+    return 0;
+  int rc = rename(w->pending, w->path);
+  if (rc < 0) {
+    snprintf(err, errcap, "%s: cannot replace it with the capture (%s: %s)", w->path, w->pending,
+             strerror(errno));
+    return -1;
+  }
+  free(w->pending);
+  w->pending = NULL;
+  return 0;
+}
+
 ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_meta *m,
                                          char *err, size_t errcap)
 {
@@ -153,8 +194,8 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   /* O_EXCL first: whether the file is ours to remove if the capture never starts */
   w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK, 0600);
   w->created = w->fd >= 0;
-  if (w->fd < 0 && errno == EEXIST) /* a FIFO: no wait */
-    w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+  if (w->fd < 0 && errno == EEXIST)
+    w->fd = open_beside(w, path);
   /* only a regular file is truncated and made private: -o /dev/null must not
    * change /dev/null's mode for every other user */
   struct stat st;
@@ -171,6 +212,9 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
       close(w->fd);
     if (w->created) /* (a header cut short by a full disk: no file rather than a broken one) */
       unlink(path);
+    if (w->pending)
+      unlink(w->pending);
+    free(w->pending);
     ZSTD_freeCCtx(w->cctx);
     free(w->raw);
     free(w->spare);
@@ -369,6 +413,7 @@ int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap)
 
 static void writer_free(ospy_capfile_writer *w)
 {
+  free(w->pending);
   ZSTD_freeCCtx(w->cctx);
   free(w->raw);
   free(w->spare);
@@ -384,6 +429,8 @@ void ospy_capfile_discard(ospy_capfile_writer *w)
   close(w->fd);
   if (w->created)
     unlink(w->path);
+  if (w->pending)
+    unlink(w->pending);
   writer_free(w);
 }
 
@@ -393,6 +440,8 @@ int ospy_capfile_close(ospy_capfile_writer *w, char *err, size_t errcap)
   int rc = ospy_capfile_flush(w, err, errcap);
   if (rc == 0 && (rc = write_chunk(w, OSPY_CHUNK_F_END, err, errcap)) == 0)
     rc = wait_idle(w, err, errcap);
+  if (rc == 0) /* (a capture that ran is the file, whoever forgot to say it started) */
+    rc = ospy_capfile_started(w, err, errcap);
   stop_writer(w);
   if (close(w->fd) < 0 && rc == 0) {
     snprintf(err, errcap, "%s: close: %s", w->path, strerror(errno));

@@ -27,12 +27,18 @@ typedef struct ospy_capfile_writer ospy_capfile_writer;
 ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_meta *m,
                                          char *err, size_t errcap);
 /* The file is created (or truncated) with mode 0600. When the header cannot
- * be written (no space), a file create made is removed again. */
+ * be written (no space), a file create made is removed again. A regular file
+ * already at path is kept until ospy_capfile_started: the capture is written
+ * beside it (PATH.PID.tmp) and then renamed over it. */
 /* The capture never started (the program could not be run, the agent not
  * loaded): closes and frees w, and removes the file when create made it (a
- * file that was there before is left, emptied to its header); what was
- * appended is dropped. */
+ * regular file that was there before is left as it was); what was appended
+ * is dropped. */
 void ospy_capfile_discard(ospy_capfile_writer *w);
+/* The capture started (the program runs, the agent was loaded): a file
+ * that was at the path is replaced now. 0, or -1 with err (the capture
+ * stays in the file beside it, which err names). Close does it too. */
+int ospy_capfile_started(ospy_capfile_writer *w, char *err, size_t errcap);
 /* Appends one record (already validated). 0 or -1 with err. A write that
  * fails (ENOSPC, EIO) cuts the file back to its last complete chunk; the
  * next call that hands over a chunk (append, flush, close) reports it, and

@@ -582,6 +582,13 @@ static void release_preload_dir(void)
   ospy_capture_preload_remove();
 }
 
+void ospy_capture_started(ospy_session *s)
+{
+  char err[PATH_MAX + 300];
+  if (ospy_capfile_started(s->file, err, sizeof err) < 0)
+    fprintf(stderr, "ospy capture: warning: %s\n", err);
+}
+
 void ospy_capture_never_started(ospy_session *s)
 {
   ospy_capfile_discard(s->file);
@@ -630,6 +637,7 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
     ospy_capture_never_started(s); /* the program did not run */
     return rc == -2 ? (e == ENOENT ? 127 : 126) : 2;
   }
+  ospy_capture_started(s);
   if (s->fds)
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
   start_handover(o, s, getpid());

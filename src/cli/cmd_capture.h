@@ -81,6 +81,9 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o);
 /* The capture could not start (the program not run, the agent not loaded):
  * the output file goes, when this capture created it (capfile discard). */
 void ospy_capture_never_started(ospy_session *s);
+/* The program runs (or the agent is in the process): the capture file
+ * replaces what was at its path (ospy_capfile_started). */
+void ospy_capture_started(ospy_session *s);
 void ospy_capture_install_signals(int attach);
 int ospy_capture_stop_requested(void);
 

@@ -326,6 +326,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     fprintf(stderr, "ospy capture: -p %d: the process holds an ospy agent an earlier attach "
             "loaded from another file (%s; this ospy's is %s): it cannot be replaced in a "
             "running process: restart the program to capture it\n", (int)pid, loaded, agent);
+    ospy_capture_never_started(s);
     return 2;
   }
   ospy_capture_install_signals(1); /* (Ctrl-C ends a wait for the previous agent too) */
@@ -365,6 +366,7 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     ospy_capture_never_started(s);
     return 2;
   }
+  ospy_capture_started(s);
   int st = 0;
   int done = ospy_capture_loop(s, o, pid, 1, &st);
   if (!done) {

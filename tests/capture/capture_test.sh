@@ -992,7 +992,24 @@ no-start)
   done
   exec 9>&-
   [ -e "$work/new.ospy" ] && fail "exec fails: a $(wc -c < "$work/new.ospy")-byte file left behind"
-  [ -e "$work/keep.ospy" ] || fail "exec fails: the file that was there was removed"
+  [ "$(cat "$work/keep.ospy")" = 'keep me' ] ||
+    fail "exec fails: the file that was there was changed (it was emptied to a header)"
+  # A statically linked program is refused after the output was opened: the
+  # file that was there stays as it was (it was replaced by a header), no
+  # file is left beside it
+  printf 'int main(void) { return 7; }\n' > "$work/st.c"
+  if cc -static -o "$work/st" "$work/st.c" 2>/dev/null; then
+    "$ospy" capture -q -f open -o "$work/keep.ospy" -- "$work/st" > /dev/null 2> "$work/err"
+    rc=$?
+    [ $rc = 1 ] || { cat "$work/err"; fail "static: exit $rc, expected 1"; }
+    [ "$(cat "$work/keep.ospy")" = 'keep me' ] || fail "static: the file that was there was changed"
+    ls "$work"/keep.ospy.*.tmp 2>/dev/null && fail "static: a file left beside it"
+  fi
+  # A capture that runs replaces it
+  "$ospy" capture -q -f ospy_test_add -o "$work/keep.ospy" -- "$target" 1 10 > /dev/null 2>&1 ||
+    fail "the capture over an existing file exited $?"
+  "$ospy" show "$work/keep.ospy" | grep -c 'ospy_test_add(' | grep -qx 10 || fail "the capture did not replace the file"
+  ls "$work"/keep.ospy.*.tmp 2>/dev/null && fail "a file left beside the capture"
   ;;
 chunk-lost)
   # What the first chunks say once (the hooks' module names, the modules,
