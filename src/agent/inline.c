@@ -767,7 +767,10 @@ static void on_enter(ospy_invocation *inv)
                          "followed (= ?)", NULL);
   /* oSpy's logNested: a configured function called from inside another
    * hooked call is recorded only when it asks for it. */
-  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && hidden_as_nested(h, inv))
+  /* (a call at entry only is no nested call: a loop's head inside a pending
+   * call of the same hook, which its earlier pass armed) */
+  if (h->fn && !(h->ph->flags & OSPY_HOOK_F_LOG_NESTED) && !at_entry_only &&
+      hidden_as_nested(h, inv))
     return;
   thread_area *a = area_get();
   if (a)
@@ -1618,10 +1621,12 @@ static void attach_one(inline_hook *h)
    * functions whose first calls throw nothing */
   ospy_interceptor_set_nothrow_prologues(h->internal != 0);
   h->entry_unknown = r.entry_unknown; /* (before its first call) */
+  ospy_interceptor_set_maybe_no_entry(r.entry_unknown != 0);
   ospy_interceptor_status st = ospy_interceptor_attach_cc(addr, cc, on_enter,
                                                           no_leave ? NULL : on_leave, h,
                                                           &h->listener, &e);
   ospy_interceptor_set_nothrow_prologues(false);
+  ospy_interceptor_set_maybe_no_entry(false);
   if (st != OSPY_INTERCEPTOR_OK && code_unloaded(addr)) {
     h->listener = NULL; /* its module went while it was looked up: when it comes back */
     return;

@@ -240,6 +240,10 @@ static bool nothrow_prologues;
 
 void ospy_interceptor_set_nothrow_prologues(bool on) { nothrow_prologues = on; }
 
+static bool maybe_no_entry;
+
+void ospy_interceptor_set_maybe_no_entry(bool on) { maybe_no_entry = on; }
+
 /* "0x...: reason" without its address. */
 static const char *reason_of(const char *why) {
   const char *p = strstr(why, ": ");
@@ -291,6 +295,7 @@ static ospy_hook *find_or_create(uintptr_t fn, ospy_interceptor_error *err,
   }
   h->function = real;
   h->calls_nothrow = nothrow_prologues;
+  h->skip_red_zone = maybe_no_entry;
   *st = ospy_hook_prepare(h, err);
   uintptr_t entry = stubs_of(fn);
   if (real != fn && is_refusal(*st)) /* (said with both reasons) */

@@ -247,6 +247,11 @@ void ospy_interceptor_note_signal_return(uintptr_t restorer);
  * 512 KiB: for hooks of C functions that call no C++ code in their first
  * bytes, such as the agent's own hooks of libc). */
 void ospy_interceptor_set_nothrow_prologues(bool on);
+/* While on, attach takes the address for a place that may not be a
+ * function's first instruction (a stripped file's offset): on x86-64 its
+ * enter path leaves the 128 bytes below the stack pointer (the red zone,
+ * where the function may keep live locals) untouched. */
+void ospy_interceptor_set_maybe_no_entry(bool on);
 
 /* Where attach would patch: the function PLT stubs and jump thunks lead to.
  * (When that function cannot be patched, attach patches the thunk's own first

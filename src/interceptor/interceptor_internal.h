@@ -60,6 +60,7 @@ struct ospy_hook {
 
   uintptr_t function;                /* resolved function address */
   bool calls_nothrow;                /* its prologue's calls never throw (unwind.c) */
+  bool skip_red_zone;                /* x86-64: maybe no function entry, the red zone live */
   uintptr_t patch_at;                /* function + skip (after endbr) */
   uint8_t patch_len;                 /* bytes of the jump written there */
   uint8_t moved_len;                 /* bytes of prologue moved */
@@ -165,6 +166,9 @@ bool ospy_signal_frame_between(uintptr_t sp, uintptr_t end);
 /* Assembly thunks. */
 extern const uint8_t ospy_enter_thunk[] __attribute__((visibility("hidden")));
 extern const uint8_t ospy_enter_thunk_end[] __attribute__((visibility("hidden")));
+#if defined(__x86_64__)
+extern const uint8_t ospy_enter_thunk_rz[] __attribute__((visibility("hidden")));
+#endif
 extern const uint8_t ospy_leave_thunk[] __attribute__((visibility("hidden")));
 extern const uint8_t ospy_leave_thunk_end[] __attribute__((visibility("hidden")));
 __attribute__((visibility("hidden"))) uintptr_t ospy_interceptor_on_enter(ospy_hook *hook,

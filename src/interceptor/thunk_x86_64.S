@@ -136,6 +136,39 @@ ospy_enter_thunk:
 ospy_enter_thunk_end:
 	.size ospy_enter_thunk, .-ospy_enter_thunk
 
+/* enter, for a hook at a place that may not be a function's entry (an
+ * offset or signature no symbol shows to be one, a .cold part): there the
+ * 128 bytes below rsp (the red zone) may hold the function's live locals,
+ * which the enter stub and this frame would overwrite. The stub skips them
+ * (lea -128(%rsp), %rsp) before it pushes the hook pointer; the context
+ * says the function's own sp; the return to the trampoline is a ret that
+ * takes the skip back (no call-through: a leave, when on_enter arms one,
+ * comes by the replaced return address). */
+	.globl ospy_enter_thunk_rz
+	.hidden ospy_enter_thunk_rz
+	.type ospy_enter_thunk_rz, @function
+	.p2align 4
+ospy_enter_thunk_rz:
+	.cfi_startproc
+	.cfi_def_cfa_offset 16+128
+	lea -THUNK_FRAME(%rsp), %rsp
+	.cfi_adjust_cfa_offset THUNK_FRAME
+	SAVE_CONTEXT
+	addq $128, CTX_RSP(%rbx)
+	mov THUNK_FRAME(%rbx), %rdi
+	mov %rbx, %rsi
+	call ospy_interceptor_on_enter
+	mov %rbx, %rsp
+	.cfi_def_cfa_register %rsp
+	mov %rax, THUNK_FRAME(%rsp)
+	RESTORE_CONTEXT
+	lea THUNK_FRAME(%rsp), %rsp
+	.cfi_adjust_cfa_offset -THUNK_FRAME
+	/* pops the trampoline's address, then the skip: rsp as at the hook */
+	ret $128
+	.cfi_endproc
+	.size ospy_enter_thunk_rz, .-ospy_enter_thunk_rz
+
 	.globl ospy_leave_thunk
 	.hidden ospy_leave_thunk
 	.globl ospy_leave_thunk_end

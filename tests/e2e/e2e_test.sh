@@ -3577,6 +3577,23 @@ X
   mkdir "$tmp/64" "$tmp/32"
   cc -O0 -fno-omit-frame-pointer -o "$tmp/64/off" "$tmp/off.c" || fail "cannot build the target"
   check_mid "$tmp/64"
+  # x86-64: inside a leaf function its locals live below rsp (the red zone),
+  # which the hook's stub and context frame overwrote: leaf() returned
+  # garbage (43971) with a stripped file's hook after its first store
+  cat > "$tmp/rz.c" <<'C'
+#include <stdio.h>
+__attribute__((noinline)) int leaf(int a) { volatile int x = a * 3; volatile int y = x + 1; return x + y; }
+int main(void) { printf("leaf=%d\n", leaf(2)); return 0; }
+C
+  cc -O0 -fno-omit-frame-pointer -o "$tmp/64/rz" "$tmp/rz.c" && strip "$tmp/64/rz" ||
+    fail "cannot build rz.c"
+  at=$(objdump -d "$tmp/64/rz" | awk '/mov +-0x4\(%rbp\),%eax/ { sub(":", "", $1); print $1; exit }')
+  [ -n "$at" ] || fail "rz: no load of the first local: $(objdump -d "$tmp/64/rz" | grep -- '-0x4(%rbp)')"
+  sed "s/module name=\"off\"/module name=\"rz\"/; s/offset=\"[^\"]*\"/offset=\"0x$at\"/" "$tmp/mid.xml" >"$tmp/rz.xml"
+  "$ospy" capture -q -c "$tmp/rz.xml" -o "$tmp/c.ospy" -- "$tmp/64/rz" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of rz exited $?"; }
+  expect_line "$tmp/out" "leaf=13"
+  "$ospy" show "$tmp/c.ospy" | grep -qE 'rz!api_add\(.*\) = \?$' || fail "rz: the call at 0x$at was not recorded"
   i386=skipped
   if [ -n "$agent32" ] && [ -f "$agent32" ] &&
      cc -m32 -O0 -fno-omit-frame-pointer -o "$tmp/32/off" "$tmp/off.c" 2>/dev/null && "$tmp/32/off" >/dev/null 2>&1; then
