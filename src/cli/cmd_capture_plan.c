@@ -626,6 +626,8 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     note(p, "-f %s: only compiler clones have that name (%zu), copies whose parameters may "
          "differ from the source's: name one in full to hook it (-f '%s')", item, m->n,
          m->demangled[0]);
+  else if (m->n > 1 && ospy_cxx_glob_like(item))
+    note(p, "-f %s: %zu functions match, each hooked: %s", item, m->n, list);
   else if (m->n > 1 && one_name(m)) /* (a destructor's deleting and complete forms) */
     note(p, "-f %s: %zu functions of that name, each hooked: %s", item, m->n, list);
   else if (m->n > 1)

@@ -15,9 +15,27 @@ int ospy_cxx_name_like(const char *name)
   return strstr(name, "::") || strstr(name, "[abi:") || strpbrk(name, "()<>~ ,") != NULL;
 }
 
+/* Whether name has a '(' that opens a parameter list: not the one of
+ * "(anonymous namespace)" or of "operator()". */
+static int has_parameter_list(const char *name)
+{
+  for (const char *p = strchr(name, '('); p; p = strchr(p + 1, '(')) {
+    if (!strncmp(p, "(anonymous namespace)", 21)) {
+      p += 20;
+      continue;
+    }
+    if (p - name >= 8 && !strncmp(p - 8, "operator()", 10)) {
+      p++;
+      continue;
+    }
+    return 1;
+  }
+  return 0;
+}
+
 int ospy_cxx_glob_like(const char *name)
 {
-  return strstr(name, "::") && strpbrk(name, "*?[") && !strchr(name, '(') &&
+  return strstr(name, "::") && strpbrk(name, "*?[") && !has_parameter_list(name) &&
          !strstr(name, "[abi:");
 }
 

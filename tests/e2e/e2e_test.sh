@@ -707,6 +707,22 @@ X
   "$ospy" capture -q -f '*::reset' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f '*::reset' exited $?"; }
   "$ospy" show "$tmp/c.ospy" | grep -q '!Rot13::reset(int)(this=0x' || fail "-f '*::reset' hooked no Rot13::reset"
+  # a glob over a class of an anonymous namespace (its '(' is no parameter
+  # list: the pattern went to the agent as a name and matched nothing), and
+  # the note of a glob names no overloads
+  cat > "$tmp/anon.cc" <<'X'
+#include <cstdio>
+namespace { struct Hidden { __attribute__((noinline)) int work(int x) { return x * 7; }
+                            __attribute__((noinline)) int rest(int x) { return x + 1; } }; }
+int main() { Hidden h; std::printf("%d\n", h.work(6) + h.rest(1)); }
+X
+  c++ -O0 -g -o "$tmp/anon" "$tmp/anon.cc" || fail "cannot build anon.cc"
+  "$ospy" capture -f '(anonymous namespace)::Hidden::*' -o "$tmp/c.ospy" -- "$tmp/anon" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f '(anonymous namespace)::Hidden::*' exited $?"; }
+  expect_line "$tmp/out" "44"
+  expect_line "$tmp/err" "-f (anonymous namespace)::Hidden::*: 2 functions match, each hooked: (anonymous namespace)::Hidden::"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '!\(anonymous namespace\)::Hidden::work\(int\)\(this=0x[0-9a-f]+, p1=6\) = 42$'
   # a C++ glob that matches nothing says where it looked and how it matches
   "$ospy" capture -q -f 'Rot13::nothing*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
     fail "a C++ glob matching nothing was accepted"
