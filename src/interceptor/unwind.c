@@ -389,19 +389,28 @@ static bool attach_internal(const char *name, ospy_hook_fn fn) {
 }
 
 static bool forced_trigger_done;
+/* The unwinder's wrappers are in its code (raise_done is set when they are
+ * queued, in a commit that has yet to patch them in). */
+static bool wrappers_live;
 
 /* pthread_exit's and pthread_cancel's entry: glibc loads libgcc_s for the
  * forced unwind out of sight of the agent's dlopen hook, then unwinds
  * through the hooked frames (on i386 the thread crashed): loaded here first,
- * the unwinder's wrappers installed. */
+ * the unwinder's wrappers installed. A thread that comes while another's
+ * commit installs them waits for that commit (the transaction's lock):
+ * returning as soon as they were queued let threads that called
+ * pthread_exit at once unwind through the unwrapped unwinder, which took a
+ * leave thunk's frame for a return to pthread_exit's argument (SIGSEGV). */
 static void before_forced_unwind(ospy_invocation *inv) {
   (void)inv;
-  if (__atomic_load_n(&raise_done, __ATOMIC_ACQUIRE))
+  if (__atomic_load_n(&wrappers_live, __ATOMIC_ACQUIRE))
     return;
   if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL))
     return;
   ospy_interceptor_begin_transaction();
   ospy_interceptor_end_transaction(); /* its commit installs the unwinder's wrappers */
+  if (__atomic_load_n(&raise_done, __ATOMIC_ACQUIRE))
+    __atomic_store_n(&wrappers_live, true, __ATOMIC_RELEASE);
 }
 
 static void walk_support_install(void) {

@@ -4786,5 +4786,20 @@ process-name-i386)
   check_process_name "$tmp/e2e-target-exit"
   expect_line "$tmp/show" "32-bit"
   echo "process-name-i386: hooks left out by processName said once per process, naming both names" ;;
+pthread-exit-together|pthread-exit-together-i386)
+  # 8 threads calling pthread_exit at once, the first of the process: each
+  # run has one chance to hit the race (the unwinder's wrappers queued, not
+  # yet in): 12 runs, every one must end as alone (sum=36, status 0)
+  m=-m64
+  if [ "$case_name" = pthread-exit-together-i386 ]; then i386_or_skip; m=-m32; fi
+  cc $m -O1 -pthread -o "$tmp/px" "$(dirname "$0")/target_pexit_together.c" ||
+    fail "cannot build target_pexit_together.c"
+  for i in $(seq 1 12); do
+    "$ospy" capture -q -f pthread_exit,finish -o "$tmp/c.ospy" -- "$tmp/px" 8 >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "run $i: capture exited $?"; }
+    expect_line "$tmp/out" "sum=36"
+  done
+  [ "$("$ospy" show "$tmp/c.ospy" | grep -c 'pthread_exit(')" = 8 ] || fail "not 8 pthread_exit calls recorded"
+  echo "$case_name: 12 runs of 8 threads calling pthread_exit at once, each as alone" ;;
 *) fail "unknown case $case_name" ;;
 esac
