@@ -191,7 +191,7 @@ static void report(int i, const siginfo_t *si, const void *uc, int pending)
   put_str(&p, ", ");
   p = ospy_agent_put_dec(p, (uint32_t)pending);
   put_str(&p, pending == 1 ? " pending call" : " pending calls");
-  put_str(&p, " recorded as not returning");
+  put_str(&p, " of this thread recorded as not returning");
   *p = 0;
   ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, buf); /* the program's fault, not ospy's */
 }
@@ -223,6 +223,7 @@ static void on_crash(int sig, siginfo_t *si, void *uc)
       ospy_interceptor_ignore_current_thread(); /* strlen, memcpy: not the program's calls */
       if (pending > 0 || si->si_code > 0) /* a fault, or calls cut short */
         report(i, si, uc, pending);
+      ospy_inline_report_busy_at_end();
       ospy_inline_report_nested_hidden(1);
       ospy_interceptor_unignore_current_thread();
       /* a followed child's death: its parent, not ospy, will reap it */

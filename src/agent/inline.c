@@ -734,8 +734,10 @@ static void on_enter(ospy_invocation *inv)
        * (not in a vfork child: they are its parent's, and will return) */
       if ((uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
         ospy_interceptor_abandon_outer(inv);
-        if (h->internal == INTERNAL_EXIT) /* the other threads end with the process */
+        if (h->internal == INTERNAL_EXIT) { /* the other threads end with the process */
           ospy_interceptor_abandon_other_threads();
+          ospy_inline_report_busy_at_end();
+        }
       }
     }
     if (h->internal == INTERNAL_EXIT && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
@@ -1005,6 +1007,7 @@ static void exit_while_busy(void)
   for (unsigned n = ospy_interceptor_count_pending_busy(pending_recorded); n > 0; n--)
     ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
   (void)ospy_interceptor_abandon_other_threads();
+  ospy_inline_report_busy_at_end();
 }
 
 static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
@@ -2197,6 +2200,30 @@ static void report_nested_hidden(bool name_modules, bool at_exec)
     /* (the live view shows it: the calls it lacks are not said elsewhere) */
     ospy_agent_message_flags(OSPY_EV_INFO, OSPY_MESSAGE_F_LIVE, hooks[i].index, msg);
   }
+}
+
+static char *put_text(char *p, const char *s)
+{
+  while (*s)
+    *p++ = *s++;
+  return p;
+}
+
+void ospy_inline_report_busy_at_end(void)
+{
+  unsigned pending = 0, threads = ospy_interceptor_busy_other_threads(&pending);
+  (void)pending; /* (a thread in its leave has popped its call already: not counted there) */
+  if (!threads || !ospy_agent_g.active)
+    return;
+  char buf[256], *p = buf;
+  p = put_text(p, "agent: ");
+  p = ospy_agent_put_dec(p, threads);
+  p = put_text(p, threads == 1 ? " thread was" : " threads were");
+  p = put_text(p, " inside ospy's hook code when the process ended: the call");
+  p = put_text(p, threads == 1 ? " it was" : " each was");
+  p = put_text(p, " recording may be missing from the capture");
+  *p = 0;
+  ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, buf);
 }
 
 void ospy_inline_report_nested_hidden(int in_signal_handler)

@@ -28,6 +28,9 @@ void ospy_inline_report_never_found(void);
  * plan's name (no dl_iterate_phdr). Nothing in a vfork child or an
  * inactive agent. */
 void ospy_inline_report_nested_hidden(int in_signal_handler);
+/* At the process's end: a Warning when other threads were inside ospy's
+ * hook code (their call in progress may be missing: it was not said). */
+void ospy_inline_report_busy_at_end(void);
 /* In a fork child: the counts so far are its parent's, said by it. */
 void ospy_inline_forget_nested_hidden(void);
 void ospy_inline_detach_all(void);

@@ -195,6 +195,11 @@ int ospy_interceptor_abandon_thread(void);
  * runs: should one of the calls return before the end after all, its
  * listeners' on_leave is not called. Returns how many calls were given up. */
 int ospy_interceptor_abandon_other_threads(void);
+/* The other threads inside the interceptor or a callback right now (those
+ * ospy_interceptor_abandon_other_threads leaves alone), and in *pending
+ * the calls they have pending: at the process's end, the call each was
+ * recording may never reach its listener. */
+unsigned ospy_interceptor_busy_other_threads(unsigned *pending);
 /* From the callback of an exec (the program image is about to be replaced):
  * the calls pending outside it, this thread's and every other thread's,
  * end with the image if the exec succeeds (the kernel ends the other

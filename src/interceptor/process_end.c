@@ -49,6 +49,27 @@ static void abandon_pending(ospy_thread_state *s, void *data) {
   give_back(s);
 }
 
+typedef struct busy_tally {
+  unsigned threads, pending;
+} busy_tally;
+
+/* A thread inside the interceptor or a callback (not lent, not ignored: the
+ * agent's own threads are): the call it is recording may be cut short. */
+static void count_busy(ospy_thread_state *s, void *data) {
+  busy_tally *t = data;
+  if (s->ignored || __atomic_load_n(&s->busy, __ATOMIC_ACQUIRE) != 1)
+    return;
+  t->threads++;
+  t->pending += pending_depth(s);
+}
+
+unsigned ospy_interceptor_busy_other_threads(unsigned *pending) {
+  busy_tally t = { 0, 0 };
+  ospy_thread_states_foreach_other(count_busy, &t);
+  *pending = t.pending;
+  return t.threads;
+}
+
 int ospy_interceptor_abandon_other_threads(void) {
   int n = 0;
   ospy_thread_states_foreach_other(abandon_pending, &n);

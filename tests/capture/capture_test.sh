@@ -213,7 +213,7 @@ check_moved_fault() {
   sym=$(nm -D "$2" | sed -n 's/^\([0-9a-f]*\) T ospy_test_load$/\1/p')
   [ -n "$base" ] && [ -n "$sym" ] || fail "load-in: no base ($base) or symbol ($sym) for libospytest.so"
   pc=$(printf '%#x' $((base + 0x$sym + $3)))
-  grep -q "SIGSEGV (address 0x0) at $pc (run in ospy's copy of the first instructions of ospy_test_load, at 0x[0-9a-f]*), 1 pending call recorded as not returning" "$work/show" ||
+  grep -q "SIGSEGV (address 0x0) at $pc (run in ospy's copy of the first instructions of ospy_test_load, at 0x[0-9a-f]*), 1 pending call of this thread recorded as not returning" "$work/show" ||
     fail "load-in: the warning does not name the load at $pc: $(grep SIGSEGV "$work/show")"
 }
 
@@ -736,7 +736,7 @@ print(signal.getsignal(signal.SIGTERM))' > "$work/out" 2> "$work/err" || fail "p
     case $mode in
       segv-in) grep -q 'ospy_test_store(arg0=0, arg1=0x2a.*) = ?$' "$work/show" ||
                  fail "$mode: the crashing call is missing: $(cat "$work/show")"
-               grep -q "SIGSEGV (address 0x0) at 0x.*, 1 pending call recorded as not returning" "$work/show" ||
+               grep -q "SIGSEGV (address 0x0) at 0x.*, 1 pending call of this thread recorded as not returning" "$work/show" ||
                  fail "$mode: no crash message: $(cat "$work/show")" ;;
       fpe-in)  grep -q 'ospy_test_store(arg0=0, arg1=0xfffffff8.*) = ?$' "$work/show" ||
                  fail "$mode: the crashing call is missing: $(cat "$work/show")"

@@ -4023,14 +4023,14 @@ C
     expect_line "$tmp/out" "signal: SIG_DFL"
     expect_regex "$tmp/out" "^SIGSEGV: SIG_DFL flags="
     expect_regex "$tmp/show" "!crash\(arg0=0,.*\) = \?\$"
-    expect_regex "$tmp/show" "warning: agent: thread [0-9]+: SIGSEGV \(address 0x0\) at 0x[0-9a-f]+, 1 pending call recorded as not returning\$"
+    expect_regex "$tmp/show" "warning: agent: thread [0-9]+: SIGSEGV \(address 0x0\) at 0x[0-9a-f]+, 1 pending call of this thread recorded as not returning\$"
     expect_line "$tmp/show" "+++ killed by SIGSEGV +++"
     capture_mode "$1" pipe 141 write
     expect_regex "$tmp/out" "^before: SIG_DFL flags=0 mask=0 restorer=none\$"
     expect_regex "$tmp/out" "^before: SIG_DFL flags=0x1[0-9a-f]* mask=0x2 restorer="
     expect_regex "$tmp/out" "^SIGPIPE: SIG_DFL flags=0x8[0-9a-f]* mask=0x2 restorer="
     expect_regex "$tmp/show" "libc\\.so\\.6!write\\(fd=[0-9]+[^,]*, buf=\"x\", count=1\\) = \\?\$"
-    expect_regex "$tmp/show" "warning: agent: thread [0-9]+: SIGPIPE \(sent by pid [0-9]+\) at 0x[0-9a-f]+, 1 pending call recorded as not returning\$"
+    expect_regex "$tmp/show" "warning: agent: thread [0-9]+: SIGPIPE \(sent by pid [0-9]+\) at 0x[0-9a-f]+, 1 pending call of this thread recorded as not returning\$"
     expect_line "$tmp/show" "+++ killed by SIGPIPE +++"
     capture_mode "$1" ignore 0 write
     expect_line "$tmp/out" "SIGPIPE: SIG_IGN flags="
