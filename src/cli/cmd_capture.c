@@ -3,7 +3,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "capture/session.h"
+#include "cli/cli_getopt.h"
 #include "cli/cmd_capture.h"
 #include "cli/ring_handover.h"
 #include "cli/commands.h"
@@ -120,7 +120,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
   o->output = "ospy.capture";
   o->ring_mib = OSPY_RING_DEFAULT_SIZE >> 20;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+c:f:o:p:Fqh", longopts, NULL)) != -1) {
+  while ((c = ospy_cli_getopt(argc, argv, "+c:f:o:p:Fqh", longopts, "capture", "PROGRAM")) != -1) {
     switch (c) {
     case 'c':
     case 'P':

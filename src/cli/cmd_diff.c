@@ -1,12 +1,12 @@
 /* ospy diff A B: compare two recordings of the same program call by call
  * (src/export/diff.h aligns them, docs/diff-and-streams.md). Exit status 0:
  * equivalent, 1: different, 2: error. */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_getopt.h"
 #include "cli/commands.h"
 #include "cli/read_common.h"
 #include "export/call_text.h"
@@ -494,7 +494,7 @@ int cmd_diff(int argc, char **argv)
   size_t window = OSPY_DIFF_DEFAULT_WINDOW;
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
+  while ((c = ospy_cli_getopt(argc, argv, "w:h", longopts, "diff", "FILE")) != -1) {
     if (c == 'h') {
       diff_help();
       return 0;

@@ -1,5 +1,4 @@
 /* ospy show FILE: the recorded events, one line per call (docs/reading.md). */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 #include <unistd.h>
 
 #include "capture/format.h"
+#include "cli/cli_getopt.h"
 #include "cli/commands.h"
 #include "cli/read_common.h"
 #include "cli/read_filter.h"
@@ -81,7 +81,7 @@ static int parse_args(show_job *j, int argc, char **argv)
     READ_FILTER_LONGOPTS, { 0, 0, 0, 0 } };
   int c, rc;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "Ths:xe:", longopts, NULL)) != -1) {
+  while ((c = ospy_cli_getopt(argc, argv, "Ths:xe:", longopts, "show", "FILE")) != -1) {
     switch (c) {
     case 'T': j->fo.show_duration = 1; break;
     case 'x': j->hexdump = 1; break;

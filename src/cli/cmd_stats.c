@@ -1,13 +1,13 @@
 /* ospy stats FILE: per function calls, errors, total/min/median/max duration
  * and a latency histogram (docs/reading.md). Memory: one fixed histogram per
  * function seen (976 counters), whatever the number of calls. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_getopt.h"
 #include "cli/commands.h"
 #include "cli/read_common.h"
 #include "cli/read_filter.h"
@@ -68,7 +68,7 @@ static int parse_args(stats_job *j, int argc, char **argv)
     READ_FILTER_LONGOPTS, { 0, 0, 0, 0 } };
   int c, rc;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "he:", longopts, NULL)) != -1) {
+  while ((c = ospy_cli_getopt(argc, argv, "he:", longopts, "stats", "FILE")) != -1) {
     switch (c) {
     case OPT_SORT: if ((j->sort = parse_sort(optarg)) < 0) return -1; break;
     case OPT_NO_HIST: j->hist = 0; break;

@@ -1,12 +1,12 @@
 /* ospy streams FILE [--follow N [-x]]: the data sent and received per socket,
  * descriptor and TLS session (src/export/streams.h), listed, or one
  * conversation dumped as Wireshark's Follow Stream does. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_getopt.h"
 #include "cli/commands.h"
 #include "cli/read_common.h"
 #include "export/capture_source.h"
@@ -232,7 +232,7 @@ int cmd_streams(int argc, char **argv)
   follow f = { 0 };
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "f:xh", longopts, NULL)) != -1) {
+  while ((c = ospy_cli_getopt(argc, argv, "f:xh", longopts, "streams", "FILE")) != -1) {
     if (c == 'h') {
       streams_help();
       return 0;

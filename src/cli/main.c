@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     return cmd_version(argc - 1, argv + 1);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(argv[1], commands[i].name)) {
-      /* getopt names the program in its messages: "ospy capture: ..." */
+      /* the command sees itself as its messages name it: "ospy capture" */
       static char name[64];
       snprintf(name, sizeof name, "ospy %s", commands[i].name);
       argv[1] = name;

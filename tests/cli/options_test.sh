@@ -1,8 +1,10 @@
 #!/bin/sh
 # Every command names an option it refuses, with exit status 2 (`ospy check
 # -odd.xml` printed the usage alone). The commands that read their own
-# options (check, definitions, export, import, expr) say how to give an
-# operand whose name starts with '-'; the getopt ones say it as getopt does.
+# options (check, definitions, export, import, expr) and the getopt ones
+# (show, stats, diff, streams, capture: getopt's own "invalid option -- 'd'"
+# before, without the word given or the '--' hint) say it alike, with how to
+# give an operand whose name starts with '-'.
 #   options_test.sh OSPY
 set -u
 ospy=$1
@@ -25,7 +27,21 @@ refused "ospy check: unknown option '-odd.xml' (a CONFIG that starts with '-' go
 refused "ospy definitions: unknown option '-odd' (a PATTERN that starts with '-' goes after '--')" definitions -odd
 refused "ospy export: unknown option '-odd.ospy' (a FILE that starts with '-' goes after '--')" export -odd.ospy -o x.jsonl
 refused "ospy import: unknown option '-odd.osd' (a FILE that starts with '-' goes after '--')" import -odd.osd -o x.xml
-refused "ospy show: invalid option -- 'o'" show -odd.ospy
+for c in show stats streams; do
+  refused "ospy $c: unknown option '-odd.ospy' (a FILE that starts with '-' goes after '--')" $c -odd.ospy
+  refused "ospy $c: unknown option '--bogus' (a FILE that starts with '-' goes after '--')" $c --bogus x
+done
+refused "ospy diff: unknown option '-dd.ospy' (a FILE that starts with '-' goes after '--')" diff -dd.ospy b.ospy
+refused "ospy diff: unknown option '--bogus' (a FILE that starts with '-' goes after '--')" diff --bogus a b
+refused "ospy capture: unknown option '--bogus' (a PROGRAM that starts with '-' goes after '--')" capture --bogus -f x -- true
+refused "ospy capture: unknown option '-z' (a PROGRAM that starts with '-' goes after '--')" capture -z -f x -- true
+# a letter after known ones names both; an abbreviation that fits two
+# options, a value missing or given to an option that takes none, too
+refused "ospy show: unknown option '-z' in '-Tz'" show -Tz x
+refused "ospy stats: option '--no' is ambiguous (--no-hist, --no-progress)" stats --no x
+refused "ospy stats: --sort needs a value" stats x --so
+refused "ospy capture: -f needs a value" capture -f
+refused "ospy streams: --hex takes no value ('--hex=1')" streams --hex=1 x
 # --preset takes a comma list as -f does ("files,mem" was refused as no
 # preset's name); each name is checked, an empty one too
 refused "ospy: no preset named 'nosuch'" capture --preset files,nosuch -- /bin/true

@@ -68,7 +68,7 @@ filters)
     "$ospy" $c "$tmp" >/dev/null 2>"$tmp/err" && fail "$c of a directory succeeded"
     has "$tmp/err" "$tmp: Is a directory"
   done
-  bad "unrecognized option '--bogus'" show --bogus "$cap"
+  bad "unknown option '--bogus' (a FILE that starts with '-' goes after '--')" show --bogus "$cap"
   bad "--function: unterminated '[' at column 3 in 'ab[c'" show -e 'ab[c' "$cap"
   bad "--filter: unknown name 'nosuch' at column 9 in 'arg0 == nosuch'" show --filter 'arg0 == nosuch' "$cap"
   bad "--since +1 is after --until +0.5: no record can be in between" show --since +1 --until +0.5 "$cap"
