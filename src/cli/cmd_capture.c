@@ -386,8 +386,8 @@ int ospy_capture_finish(ospy_session *s, const ospy_capture_opts *o)
   if (rc < 0 && !s->write_failed) /* (a failed write was said when it failed) */
     fprintf(stderr, "ospy capture: %s\n", err);
   if (!o->quiet || s->lost || s->errors || s->write_failed) /* -q hides calls, not what went wrong */
-    fprintf(stderr, "ospy: %llu calls recorded%s, %llu lost, %llu agent error%s -> %s%s\n",
-            (unsigned long long)calls,
+    fprintf(stderr, "ospy: %llu call%s recorded%s, %llu lost, %llu agent error%s -> %s%s\n",
+            (unsigned long long)calls, calls == 1 ? "" : "s",
             s->write_failed ? " (then the file could not be written: the program's later calls "
                               "are not in it, and not counted)" : "",
             (unsigned long long)s->lost,

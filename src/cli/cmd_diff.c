@@ -413,12 +413,13 @@ static int report(const ospy_diff *d, diff_input in[2], size_t window)
   }
   if (n)
     fprintf(stderr, "ospy diff: %llu difference(s): %llu removed, %llu added, %llu changed "
-            "(%llu calls in A, %llu in B)\n", (unsigned long long)n,
+            "(%llu call%s in A, %llu in B)\n", (unsigned long long)n,
             (unsigned long long)c.removed, (unsigned long long)c.added,
             (unsigned long long)c.changed, (unsigned long long)in[0].calls,
-            (unsigned long long)in[1].calls);
+            in[0].calls == 1 ? "" : "s", (unsigned long long)in[1].calls);
   else
-    fprintf(stderr, "ospy diff: equivalent (%llu calls)\n", (unsigned long long)in[0].calls);
+    fprintf(stderr, "ospy diff: equivalent (%llu call%s)\n", (unsigned long long)in[0].calls,
+            in[0].calls == 1 ? "" : "s");
   if (c.forced)
     fprintf(stderr, "ospy diff: warning: calls of one recording were aligned before the other's "
             "had been read (%llu time(s): more were waiting than the window bounds), so some of "

@@ -263,7 +263,8 @@ static void print_hist(const fn_stats *f)
       lo = k < lo ? k : lo;
       hi = k < 64 && k > hi ? k : hi;
     }
-  printf("\n%s: %" PRIu64 " calls, latency (ns, K = 1024)\n", f->name, f->calls);
+  printf("\n%s: %" PRIu64 " call%s, latency (ns, K = 1024)\n", f->name, f->calls,
+         f->calls == 1 ? "" : "s");
   if (pow2[64])
     printf("  %-16s %10" PRIu64 " |%-40.*s|\n", "0", pow2[64],
            (int)(pow2[64] * 40 / top), "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");

@@ -275,6 +275,14 @@ demo)
   count 2 --filter 'domain == AF_INET && type == SOCK_STREAM' "$cap"
   count 1 --filter 'flags == O_RDONLY' -e open "$cap"
   count 1 --filter 'retval == -1 && errno == ENOTTY' "$cap"     # ioctl on /dev/null
+  # one call is "1 call" ("libc.so.6!send: 1 calls", "ospy: 1 calls recorded")
+  "$ospy" stats -e send "$cap" >"$tmp/out"
+  has "$tmp/out" 'libc.so.6!send: 1 call, latency (ns, K = 1024)'
+  "$ospy" capture -f 'libc.so.6!send' -o "$tmp/one.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture -f send exited $?"; }
+  has "$tmp/err" "ospy: 1 call recorded, 0 lost, 0 agent errors -> $tmp/one.ospy"
+  "$ospy" diff "$tmp/one.ospy" "$tmp/one.ospy" 2>"$tmp/err" || { cat "$tmp/err"; fail "diff of a capture with itself"; }
+  has "$tmp/err" "ospy diff: equivalent (1 call)"
   # a time copied from a line (microseconds) names that whole microsecond:
   # --since T --until T keeps the line (--until T left it out)
   t=$("$ospy" show -e ioctl "$cap" | cut -d' ' -f1)
