@@ -31,7 +31,8 @@ static void export_usage(FILE *out)
           "  oSpy had them; the other formats in the order the capture has them.\n"
           "  Without --format the format follows OUT's extension:\n"
           "    " OSPY_EXPORT_EXTENSIONS "\n"
-          "  OUT may be '-' (stdout) for xml, jsonl and perfetto.\n"
+          "  OUT may be '-' (stdout) for xml, jsonl, perfetto and pcapng (a pipe, not\n"
+          "  a terminal: -o - | tshark -r -).\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
 }
 

@@ -23,7 +23,8 @@ static void import_usage(FILE *out)
           "  durations; pcapng: the socket streams its calls show).\n"
           "  Without --format the format follows OUT's extension:\n"
           "    " OSPY_EXPORT_EXTENSIONS "\n"
-          "  OUT may be '-' (stdout) for xml, jsonl and perfetto.\n"
+          "  OUT may be '-' (stdout) for xml, jsonl, perfetto and pcapng (a pipe, not\n"
+          "  a terminal: -o - | tshark -r -).\n"
           "  After --, FILE may start with '-' (the options go before it).\n");
 }
 

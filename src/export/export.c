@@ -110,10 +110,20 @@ static int output_is_input(const char *out, const char *in, char *err, size_t er
   return -1;
 }
 
+/* A pcapng is binary: to a pipe (tshark -r -) or a file, not onto a terminal. */
+static int binary_to_terminal(const char *out, ospy_export_format fmt, char *err, size_t errcap)
+{
+  if (fmt != OSPY_EXPORT_PCAPNG || strcmp(out, "-") || !isatty(STDOUT_FILENO))
+    return 0;
+  snprintf(err, errcap, "a pcapng is binary: not written to a terminal "
+           "(-o FILE, or stdout to a pipe: -o - | tshark -r -)");
+  return -1;
+}
+
 int ospy_export_check_output(const char *out, const char *in, ospy_export_format fmt,
                              char *err, size_t errcap)
 {
-  if (output_is_input(out, in, err, errcap) < 0)
+  if (output_is_input(out, in, err, errcap) < 0 || binary_to_terminal(out, fmt, err, errcap) < 0)
     return -1;
   return is_osd(fmt) ? osd_output_refused(out, err, errcap) : 0;
 }
@@ -182,7 +192,8 @@ static int writer_start(ospy_export_writer *w, char *err, size_t errcap)
   int compressed = w->fmt == OSPY_EXPORT_OSD;
   if (is_osd(w->fmt) && ospy_osd_begin(w->f, w->path, compressed, err, errcap) < 0)
     return -1;
-  if (ospy_sink_init(&w->sink, w->f, w->path, compressed) < 0) {
+  /* errors name the output: "stdout: No space left on device", as show's */
+  if (ospy_sink_init(&w->sink, w->f, w->is_stdout ? "stdout" : w->path, compressed) < 0) {
     snprintf(err, errcap, "%s", w->sink.err);
     return -1;
   }

@@ -57,7 +57,7 @@ int ospy_export_write_after_id(ospy_export_writer *w, uint64_t id, const void *x
  * (usage errors, exit status 2): out names the file in (same device and
  * inode, or the same path; "-" never does), or an .osd format would go to
  * stdout or to anything but a regular file (its header's count is written
- * last). -1 with err set, else 0. */
+ * last), or a pcapng to stdout on a terminal (binary). -1 with err set, else 0. */
 int ospy_export_check_output(const char *out, const char *in, ospy_export_format fmt,
                              char *err, size_t errcap);
 

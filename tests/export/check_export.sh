@@ -126,4 +126,31 @@ for o in - /dev/null; do
   grep -q "an .osd must be written to a" osd.log || fail ".osd to $o: message $(cat osd.log)"
   [ ! -s osd.out ] || fail ".osd to $o: bytes written"
 done
+# -o -: stdout named "stdout" when it fails, as show names it (it was "-:
+# No space left on device"); a pcapng goes to a pipe, not onto a terminal
+if "$ospy" export cap.ospy --format jsonl -o - > /dev/full 2> full.log; then fail "export to /dev/full"; else rc=$?; fi
+[ "$rc" = 1 ] || fail "export to /dev/full: exit $rc, expected 1"
+grep -qx "ospy export: stdout: No space left on device" full.log || fail "export to /dev/full: $(cat full.log)"
+echo "export -o - >/dev/full: exit 1, $(cat full.log)"
+"$ospy" export cap.ospy --format pcapng -o - 2>/dev/null | cmp - cap.pcapng || fail "pcapng to stdout differs from -o cap.pcapng"
+"$py" - "$ospy" > tty.log <<'PY' || fail "pcapng onto a terminal: $(cat tty.log)"
+import os, pty, select, subprocess, sys
+master, slave = pty.openpty()
+p = subprocess.run([sys.argv[1], "export", "cap.ospy", "--format", "pcapng", "-o", "-"],
+                   stdout=slave, stderr=subprocess.PIPE)
+os.close(slave)
+shown = b""
+while select.select([master], [], [], 0.2)[0]:
+    try:
+        data = os.read(master, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    shown += data
+print("exit %d, %d bytes on the terminal, %s" % (p.returncode, len(shown), p.stderr.decode().strip()))
+sys.exit(0 if p.returncode == 2 and not shown else 1)
+PY
+grep -qF "a pcapng is binary: not written to a terminal" tty.log || fail "pcapng onto a terminal: $(cat tty.log)"
+echo "export pcapng -o - on a terminal: $(cat tty.log)"
 echo "export: ok (truncated capture: exit $st)"
