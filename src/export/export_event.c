@@ -120,3 +120,20 @@ int64_t ospy_filetime_to_unix_ns(uint64_t ft)
     return INT64_MIN; /* before 1677: saturate */
   return ticks * 100;
 }
+
+uint64_t ospy_xevent_filetime(const ospy_xevent *ev)
+{
+  return ev->has_filetime ? ev->filetime : ospy_filetime_from_unix_ns(ev->ts_ns);
+}
+
+void ospy_xevent_time(const ospy_xevent *ev, int64_t *sec, uint32_t *nsec)
+{
+  if (ev->has_filetime) { /* 1601 to 60056: whole seconds fit in an int64 */
+    *sec = (int64_t)(ev->filetime / 10000000) - (int64_t)(FILETIME_UNIX_EPOCH / 10000000);
+    *nsec = (uint32_t)(ev->filetime % 10000000) * 100;
+    return;
+  }
+  int64_t frac = ev->ts_ns % 1000000000;
+  *sec = ev->ts_ns / 1000000000 - (frac < 0); /* before 1970: floor */
+  *nsec = (uint32_t)(frac < 0 ? frac + 1000000000 : frac);
+}

@@ -151,6 +151,9 @@ typedef struct ospy_xevent {
   uint64_t id;            /* sequence number, unique in a capture */
   ospy_xevent_type type;
   int64_t ts_ns;          /* nanoseconds since the Unix epoch (enter time) */
+  bool has_filetime;      /* read from an .osd (ospy import): filetime is its timestamp */
+  uint64_t filetime;      /* as read: written again so, and the time JSON Lines gives,
+                             where ts_ns saturates (before 1677-09-21, after 2262-04-11) */
   uint64_t duration_ns;   /* FunctionCall: leave - enter; 0 = unknown */
   const char *process_name;
   uint32_t pid;
@@ -215,5 +218,10 @@ size_t ospy_xvalue_text_len(const ospy_xvalue *v);
  * Sub-100 ns precision is dropped (rounded toward minus infinity). */
 uint64_t ospy_filetime_from_unix_ns(int64_t ns);
 int64_t ospy_filetime_to_unix_ns(uint64_t ft);
+/* An event's FILETIME: the one it was read with, else from ts_ns. */
+uint64_t ospy_xevent_filetime(const ospy_xevent *ev);
+/* An event's time as whole seconds since the Unix epoch (floored) and the
+ * nanoseconds after them, exact for a FILETIME ts_ns cannot hold. */
+void ospy_xevent_time(const ospy_xevent *ev, int64_t *sec, uint32_t *nsec);
 
 #endif

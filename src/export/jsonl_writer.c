@@ -151,14 +151,14 @@ static void write_backtrace(ospy_sink *s, const ospy_xevent *ev)
 
 /* ,"timestamp":"2023-11-14T22:13:20.123456789Z": the enter time in UTC, to
  * the nanosecond, for readers that hold JSON numbers as doubles (jq 1.6):
- * timestamp_ns (about 1.8e18) is past 2^53, so they lose its last digits. */
-static void write_timestamp_text(ospy_sink *s, int64_t ns)
+ * timestamp_ns (about 1.8e18) is past 2^53, so they lose its last digits.
+ * An imported event's from its FILETIME, exact where timestamp_ns saturates
+ * (an .osd's timestamp="0" is 1601-01-01). */
+static void write_timestamp_text(ospy_sink *s, const ospy_xevent *ev)
 {
-  int64_t sec = ns / 1000000000, frac = ns % 1000000000;
-  if (frac < 0) { /* before 1970: floor */
-    sec--;
-    frac += 1000000000;
-  }
+  int64_t sec;
+  uint32_t nsec;
+  ospy_xevent_time(ev, &sec, &nsec);
   time_t t = (time_t)sec;
   struct tm tm;
   char text[64];
@@ -167,7 +167,7 @@ static void write_timestamp_text(ospy_sink *s, int64_t ns)
     return;
   ospy_sink_puts(s, ",\"timestamp\":\"");
   ospy_sink_puts(s, text);
-  ospy_sink_printf(s, ".%09" PRId64 "Z\"", frac);
+  ospy_sink_printf(s, ".%09" PRIu32 "Z\"", nsec);
 }
 
 void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
@@ -177,7 +177,7 @@ void ospy_jsonl_write_event(ospy_sink *s, const ospy_xevent *ev)
   key_string(s, "type", ospy_xevent_type_name(ev->type));
   ospy_sink_puts(s, ",\"timestamp_ns\":");
   ospy_sink_i64(s, ev->ts_ns);
-  write_timestamp_text(s, ev->ts_ns);
+  write_timestamp_text(s, ev);
   if (ev->duration_ns) {
     ospy_sink_puts(s, ",\"duration_ns\":");
     ospy_sink_u64(s, ev->duration_ns);

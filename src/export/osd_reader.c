@@ -550,6 +550,8 @@ static int convert_event_attrs(reader_ctx *c, xmlNodePtr en, ospy_xevent *ev)
       parse_u32(c, en, "threadId", tid, &ev->tid) < 0)
     return -1;
   ev->ts_ns = ospy_filetime_to_unix_ns(ft);
+  ev->has_filetime = true; /* kept: ts_ns saturates before 1677 and after 2262 */
+  ev->filetime = ft;
   ev->process_name = get_attr(c, en, "processName");
   return c->failed ? -1 : 0;
 }

@@ -402,7 +402,7 @@ void ospy_xml_write_event_after_id(ospy_sink *s, const ospy_xevent *ev)
   attr(s, "type", ospy_xevent_type_name(as));
   if (as != ev->type)
     attr(s, "ospyType", ospy_xevent_type_name(ev->type));
-  ospy_sink_printf(s, " timestamp=\"%" PRIu64 "\"", ospy_filetime_from_unix_ns(ev->ts_ns));
+  ospy_sink_printf(s, " timestamp=\"%" PRIu64 "\"", ospy_xevent_filetime(ev));
   attr(s, "processName", ev->process_name ? ev->process_name : "");
   ospy_sink_printf(s, " processId=\"%" PRIu32 "\" threadId=\"%" PRIu32 "\">",
                    ev->pid, ev->tid);

@@ -125,4 +125,22 @@ cmp eq.out golden.json || fail "import --format=perfetto: not the perfetto expor
 grep -q "unknown option '--formats=xml'" err.txt || fail "import --formats=xml: $(cat err.txt)"
 "$ospy" import golden.osd -o golden.pcapng 2>/dev/null || fail "import -> pcapng"
 [ "$(head -c 4 golden.pcapng | od -An -tx1 | tr -d ' \n')" = 0a0d0d0a ] || fail "import -> pcapng: not a pcapng"
+
+# .osd timestamps beyond what 64-bit nanoseconds since 1970 hold (before
+# 1677-09-21, after 2262-04-11): timestamp="0" (1601-01-01) was clamped, so
+# JSON Lines said 1677-09-21T00:12:43.145224192Z and an .osd read and written
+# again had timestamp="24211015631452242"; now the FILETIME is kept
+{
+  printf 'oSpy\002\000\000\000\000\000\000\000\002\000\000\000'
+  printf '%s' '<?xml version="1.0" encoding="utf-8" standalone="yes"?><events>'
+  printf '%s' '<event id="1" type="Info" timestamp="0" processName="p" processId="1" threadId="1"><message>first</message></event>'
+  printf '%s' '<event id="2" type="Info" timestamp="18446744073709551615" processName="p" processId="1" threadId="1"><message>last</message></event>'
+  printf '%s' '</events>'
+} > ts.osd
+"$ospy" import ts.osd --format osd-plain -o ts-again.osd 2>/dev/null || fail "import ts.osd"
+cmp ts.osd ts-again.osd || fail "timestamps 0 and 2^64-1 not written again as read: $(grep -ao 'timestamp="[0-9]*"' ts-again.osd | tr '\n' ' ')"
+"$ospy" import ts.osd --format jsonl -o - 2>/dev/null | jq -r .timestamp > ts.txt
+[ "$(cat ts.txt)" = "1601-01-01T00:00:00.000000000Z
+60056-05-28T05:36:10.955161500Z" ] || fail "JSON Lines timestamps: $(cat ts.txt)"
+echo "cli: timestamps 0 and 2^64-1 kept by import -> .osd; JSON Lines: $(cat ts.txt | tr '\n' ' ')"
 echo "cli: ok"
