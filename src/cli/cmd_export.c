@@ -280,7 +280,8 @@ static int run_export(export_job *j)
   else if (j->fmt == OSPY_EXPORT_PCAPNG)
     ospy_export_say_packets("ospy export", &sum, j->out);
   else
-    fprintf(stderr, "ospy export: %llu events to %s\n", (unsigned long long)sum.events, j->out);
+    fprintf(stderr, "ospy export: %llu event%s to %s\n", (unsigned long long)sum.events,
+            sum.events == 1 ? "" : "s", j->out);
   ospy_order_free(j->order);
   pass_close(&j->scan);
   pass_close(&j->output);

@@ -58,7 +58,8 @@ static int run_import(const char *in, const char *out, int fmt)
   }
   if (fmt == OSPY_EXPORT_PCAPNG)
     ospy_export_say_packets("ospy import", &sum, out);
-  fprintf(stderr, "ospy import: %u events from %s (oSpy %s%s)\n", info.nevents, in,
+  fprintf(stderr, "ospy import: %u event%s from %s (oSpy %s%s)\n", info.nevents,
+          info.nevents == 1 ? "" : "s", in,
           info.version == 2 ? "v2"
           : info.compressed ? "all-bzip2 variant" : "older uncompressed variant",
           info.version == 2 && !info.compressed ? ", uncompressed" : "");

@@ -318,8 +318,9 @@ int ospy_export_close_summary(ospy_export_writer *w, ospy_export_summary *sum, c
 
 void ospy_export_say_packets(const char *cmd, const ospy_export_summary *sum, const char *out)
 {
-  fprintf(stderr, "%s: %llu packets from %llu events to %s\n", cmd,
-          (unsigned long long)sum->packets, (unsigned long long)sum->events, out);
+  fprintf(stderr, "%s: %llu packet%s from %llu event%s to %s\n", cmd,
+          (unsigned long long)sum->packets, sum->packets == 1 ? "" : "s",
+          (unsigned long long)sum->events, sum->events == 1 ? "" : "s", out);
   if (!sum->packets)
     fprintf(stderr, "%s: warning: no socket data in these events: the pcapng holds no "
             "packet (record send/recv/read/write on sockets, e.g. --preset net)\n", cmd);

@@ -142,5 +142,11 @@ cmp ts.osd ts-again.osd || fail "timestamps 0 and 2^64-1 not written again as re
 "$ospy" import ts.osd --format jsonl -o - 2>/dev/null | jq -r .timestamp > ts.txt
 [ "$(cat ts.txt)" = "1601-01-01T00:00:00.000000000Z
 60056-05-28T05:36:10.955161500Z" ] || fail "JSON Lines timestamps: $(cat ts.txt)"
+# one event is "1 event" ("1 events from ts1.osd", "1 events to")
+head -c 12 ts.osd > ts1.osd
+printf '\001\000\000\000<events><event id="1" type="Info" timestamp="0" processName="p" processId="1" threadId="1"><message>hi</message></event></events>' >> ts1.osd
+"$ospy" import ts1.osd -o ts1.xml 2> ts1.log || fail "import ts1.osd: $(cat ts1.log)"
+grep -qx "ospy import: 1 event from ts1.osd (oSpy v2, uncompressed)" ts1.log || fail "import of one event: $(cat ts1.log)"
+echo "cli: $(cat ts1.log)"
 echo "cli: timestamps 0 and 2^64-1 kept by import -> .osd; JSON Lines: $(cat ts.txt | tr '\n' ' ')"
 echo "cli: ok"
