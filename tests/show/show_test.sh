@@ -568,7 +568,8 @@ write-errors)
     rc=$?
     echo "export --format jsonl -o $out >/dev/full: exit $rc: $(tr '\n' ' ' <"$tmp/err")"
     [ $rc = 1 ] || fail "export -o $out: exit $rc, expected 1"
-    has "$tmp/err" "$out: No space left on device"
+    name=$out; [ "$out" = - ] && name=stdout   # named as show names it (it said "-: ...")
+    has "$tmp/err" "ospy export: $name: No space left on device"
     grep -q "cut short" "$tmp/err" && fail "export -o $out: the complete capture called cut short"
   done
   # show, stats, diff: the error said once at the end, with the command's
