@@ -1094,11 +1094,7 @@ dlclose-threads|dlclose-threads-i386)
   m=64
   if [ "$case_name" = dlclose-threads-i386 ]; then
     m=32
-    [ -n "$agent32" ] && [ -f "$agent32" ] ||
-      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
-    echo 'int main(void){return 0;}' > "$tmp/t.c"
-    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
-    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+    i386_or_skip
   fi
   cat > "$tmp/lib.c" <<'C'
 #include <stdlib.h>
@@ -1183,11 +1179,7 @@ dlclose-same-place|dlclose-same-place-i386)
   m=64
   if [ "$case_name" = dlclose-same-place-i386 ]; then
     m=32
-    [ -n "$agent32" ] && [ -f "$agent32" ] ||
-      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
-    echo 'int main(void){return 0;}' > "$tmp/t.c"
-    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
-    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+    i386_or_skip
   fi
   echo 'int run(int x) { return x * 2 + 1; }' > "$tmp/pa.c"
   echo 'int run(int x) { volatile int a[4]; a[1] = x; return a[1] * 3 + 7; }' > "$tmp/pb.c"
@@ -1241,11 +1233,7 @@ dlopen-glob-both|dlopen-glob-both-i386)
   m=64
   if [ "$case_name" = dlopen-glob-both-i386 ]; then
     m=32
-    [ -n "$agent32" ] && [ -f "$agent32" ] ||
-      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
-    echo 'int main(void){return 0;}' > "$tmp/t.c"
-    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
-    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+    i386_or_skip
   fi
   echo 'int plug_fn(int x) { return x * 1000 + 1; }' > "$tmp/p1.c"
   echo 'int plug_fn(int x) { return x * 1000 + 2; }' > "$tmp/p2.c"
@@ -4151,11 +4139,7 @@ nested-hidden|nested-hidden-i386)
   m=64
   if [ "$case_name" = nested-hidden-i386 ]; then
     m=32
-    [ -n "$agent32" ] && [ -f "$agent32" ] ||
-      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
-    echo 'int main(void){return 0;}' > "$tmp/t.c"
-    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
-    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+    i386_or_skip
   fi
   cat > "$tmp/nest.c" <<'C'
 int sq(int x) { return x * x; }
@@ -4248,11 +4232,7 @@ computed-out|computed-out-i386)
   m=64 arch=
   if [ "$case_name" = computed-out-i386 ]; then
     m=32 arch="--arch i386"
-    [ -n "$agent32" ] && [ -f "$agent32" ] ||
-      { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
-    echo 'int main(void){return 0;}' > "$tmp/t.c"
-    cc -m32 -o "$tmp/t32" "$tmp/t.c" 2>/dev/null || { echo "skip: no -m32 toolchain"; exit 77; }
-    "$tmp/t32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
+    i386_or_skip
   fi
   cat > "$tmp/cv.c" <<'C'
 #include <string.h>
