@@ -241,6 +241,8 @@ static void parse_hook_fn(cfg *g, xmlNodePtr n, const char *module, const char *
   static const char *const attrs[] = { "specId", "symbol", "offset", "sigId", "sigOffset",
                                        "moduleName", "backtrace", "arch", NULL };
   cfg_check_attrs(g, n, attrs);
+  for (xmlNodePtr c = n->children; c; c = c->next) /* (it takes none: <junk/> passed unsaid) */
+    cfg_unknown_child(g, c, n);
   const char *spec = cfg_attr(g, n, "specId");
   if (!spec) {
     cfg_error(g, cfg_pos_elem(g, n), "<function> needs a 'specId' attribute");

@@ -125,6 +125,9 @@ static void test_diagnostics(void)
 
   EXPECT("<config/>\n", "t.xml:1:1: error: expected <hookManager> as the root element, found <config>\n");
   EXPECT(HM("<typez/>\n"), "t.xml:2:1: error: unknown element <typez> in <hookManager>\n");
+  /* a hook's <function> takes no element (one was passed over unsaid) */
+  EXPECT(HM(FN("") "<hooks><module name=\"m\"><function specId=\"f\"><junk/></function></module></hooks>\n"),
+         "t.xml:8:46: error: unknown element <junk> in <function>\n");
   EXPECT(HM("<types><enumeration name=\"E\"><member name=\"A\" value=\"1x\"/></enumeration></types>\n"),
          "t.xml:2:54: error: bad value '1x' for 'value': expected an integer\n");
   EXPECT(HM("<types><enumeration name=\"E\"><member name=\"A\"/></enumeration></types>\n"),
