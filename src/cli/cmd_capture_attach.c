@@ -346,7 +346,8 @@ int ospy_capture_attach(ospy_session *s, const ospy_capture_opts *o)
     ospy_capture_never_started(s);
     return 2;
   }
-  int rc = ospy_inject_dlopen(pid, bits, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h, err, sizeof err);
+  int rc = ospy_inject_dlopen(pid, bits, agent, OSPY_AGENT_ATTACH_ENTRY, serve_agent, &h,
+                              ospy_capture_stop_requested, err, sizeof err);
   close(h.listen_fd);
   if (rc < 0 || !h.done) {
     pid_t holder = rc < 0 ? 0 : ospy_capture_ring_holder(pid);

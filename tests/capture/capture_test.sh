@@ -1633,6 +1633,140 @@ i386)
   [ "$(calls_in "$cap")" = 2000 ] ||
     fail "i386 thread churn: expected 2000 calls from 2000 threads, found $(calls_in "$cap")"
   ;;
+attach-malloc-busy)
+  # Attach after attach while the main thread allocates and frees without
+  # pause (64 live blocks, sizes past the thread cache: most calls take the
+  # arena's lock). The injector stopped that thread wherever it was and made
+  # it call dlopen, which allocates: in the middle of malloc, holding the
+  # lock, it waited for itself for ever (the process hung, and so did ospy,
+  # deaf to Ctrl-C), or, before any other thread existed (malloc takes no
+  # lock then), corrupted the heap and crashed. Now it waits for a moment
+  # the thread is outside the C library. 12 attaches, each must install the
+  # hooks and detach; the program must run on, every block intact, and exit
+  # 0 once told. x86-64 and, when it runs, i386.
+  cc -O2 -o "$work/mbusy64" "$srcdir/target_mallocbusy.c" || fail "cc"
+  arches=64
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O2 -o "$work/mbusy32" "$srcdir/target_mallocbusy.c" 2>/dev/null &&
+     touch "$work/stop" && "$work/mbusy32" "$work/stop" > /dev/null; then
+    arches="64 32"
+  fi
+  give_up() { kill -9 $tp 2>/dev/null; fail "$@"; }
+  for bits in $arches; do
+    rm -f "$work/stop"
+    "$work/mbusy$bits" "$work/stop" > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^pid='
+    for round in 1 2 3 4 5 6 7 8 9 10 11 12; do
+      timeout -k 5 30 "$ospy" capture -q -f write --duration 0.2 -o "$cap" -p $tp 2> "$work/err"
+      rc=$?
+      kill -0 $tp 2>/dev/null || { cat "$work/err" >&2; fail "$bits-bit, attach $round: the program died (ospy exited $rc): $(cat "$work/out")"; }
+      [ $rc = 0 ] || { cat "$work/err" >&2; give_up "$bits-bit, attach $round: ospy exited $rc (124, 137: it hung)"; }
+      "$ospy" show "$cap" | grep -q 'agent: detached, hooks removed' ||
+        give_up "$bits-bit, attach $round: no 'detached, hooks removed'"
+    done
+    touch "$work/stop"
+    i=0
+    while kill -0 $tp 2>/dev/null && ! grep -q '^rounds=' "$work/out"; do
+      i=$((i + 1)); [ $i -le 3000 ] || give_up "$bits-bit: the program hung (it did not end 30 s after being told)"
+      sleep 0.01
+    done
+    wait $tp
+    trc=$?
+    [ $trc = 0 ] && grep -q '^rounds=[0-9]* OK$' "$work/out" ||
+      fail "$bits-bit: the program ended with $trc: $(cat "$work/out")"
+    echo "attach-malloc-busy: $bits-bit: 12 attaches into a main thread busy in malloc and free, each installed and removed its hooks; the program ran on: $(tail -n 1 "$work/out")"
+  done ;;
+attach-give-up)
+  # An injection that must not, or cannot, go on ends with ospy's exit 2 and
+  # the process left running:
+  #  - the program's only thread spins inside the C library (never in a
+  #    system call, never in its own code): no moment to load the agent
+  #    safely comes; after 3 s ospy says so. Stopped by Ctrl-C while it
+  #    waits for that moment, it ends at once and says so.
+  #  - Ctrl-C while the injected dlopen cannot finish (another thread holds
+  #    the dynamic loader's lock, in a library constructor that waits): 2 s
+  #    later the call is cut short, the thread put back where it was (it
+  #    spins on in the program's code), and ospy says the process may be
+  #    stuck. ospy ignored SIGINT and SIGTERM there and had to be killed.
+  # Each time the program is not traced any more and ends normally once let
+  # go. x86-64 and, when it runs, i386.
+  arches=64
+  cc -O1 -pthread -o "$work/spin64" "$srcdir/target_libcspin.c" &&
+    cc -O1 -pthread -o "$work/dlheld64" "$srcdir/target_dlheld.c" -ldl &&
+    cc -O1 -shared -fPIC -o "$work/libheld64.so" "$srcdir/target_dlheld_lib.c" || fail "cc"
+  if [ -n "$agent32" ] && [ -f "$agent32" ] &&
+     cc -m32 -O1 -pthread -o "$work/spin32" "$srcdir/target_libcspin.c" 2>/dev/null &&
+     cc -m32 -O1 -pthread -o "$work/dlheld32" "$srcdir/target_dlheld.c" -ldl 2>/dev/null &&
+     cc -m32 -O1 -shared -fPIC -o "$work/libheld32.so" "$srcdir/target_dlheld_lib.c" 2>/dev/null; then
+    arches="64 32"
+  fi
+  give_up() { kill -9 $tp $op 2>/dev/null; fail "$@"; }
+  untraced() { grep -q 'TracerPid:[[:space:]]*0$' /proc/$tp/status || give_up "$bits-bit, $1: the program is still traced"; }
+  # waits (bounded) for process $1 to end; its status in $ended
+  wait_end() {
+    i=0
+    while kill -0 $1 2>/dev/null && [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" != Z ]; do
+      i=$((i + 1)); [ $i -le 3000 ] || give_up "$bits-bit, $2: process $1 did not end within 30 s"
+      sleep 0.01
+    done
+    wait $1
+    ended=$?
+  }
+  for bits in $arches; do
+    op=
+    "$work/spin$bits" > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^pid='
+    timeout -k 5 30 "$ospy" capture -q -f write --duration 0.2 -o "$cap" -p $tp 2> "$work/err"
+    rc=$?
+    [ $rc = 2 ] && grep -q "no thread of process $tp came to a point where it could load the agent safely" "$work/err" ||
+      { cat "$work/err" >&2; give_up "$bits-bit, in the C library: ospy exited $rc, not 2 with 'no thread ... could load the agent safely'"; }
+    untraced "in the C library"
+    # Ctrl-C while ospy waits for a safe moment: its socket for the agent is
+    # open from just before the injection on
+    "$ospy" capture -q -f write -o "$cap" -p $tp 2> "$work/err" &
+    op=$!
+    i=0
+    until grep -q "@ospy-attach-$tp\$" /proc/net/unix 2>/dev/null; do
+      i=$((i + 1)); [ $i -le 3000 ] || give_up "$bits-bit: ospy never listened for the agent"
+      sleep 0.001
+    done
+    kill -INT $op
+    wait_end $op "Ctrl-C while waiting"
+    [ $ended = 2 ] && grep -q 'interrupted before the agent was loaded' "$work/err" ||
+      { cat "$work/err" >&2; give_up "$bits-bit, Ctrl-C while waiting: ospy exited $ended, not 2 with 'interrupted before the agent was loaded'"; }
+    untraced "Ctrl-C while waiting"
+    kill -USR1 $tp
+    wait_end $tp "in the C library"
+    [ $ended = 0 ] && grep -q '^let go OK$' "$work/out" || fail "$bits-bit, in the C library: the program ended with $ended: $(cat "$work/out")"
+    echo "attach-give-up: $bits-bit: a thread always inside the C library: no agent loaded, exit 2; Ctrl-C while waiting: exit 2 at once; the program ran on and ended with 0"
+
+    rm -f "$work/release"
+    "$work/dlheld$bits" "$work/libheld$bits.so" "$work/release" > "$work/out" &
+    tp=$!
+    wait_for "$work/out" '^held$'
+    "$ospy" capture -q -f write -o "$cap" -p $tp 2> "$work/err" &
+    op=$!
+    # the injected dlopen waits for the loader's lock: the main thread traced
+    # and asleep (it spins otherwise)
+    i=0
+    until grep -q 'TracerPid:[[:space:]]*[1-9]' /proc/$tp/task/$tp/status 2>/dev/null &&
+          [ "$(awk '{print $3}' /proc/$tp/task/$tp/stat)" = S ]; do
+      i=$((i + 1)); [ $i -le 3000 ] || give_up "$bits-bit: the injected call never waited"
+      sleep 0.01
+    done
+    kill -INT $op
+    wait_end $op "Ctrl-C during the call"
+    [ $ended = 2 ] && grep -q 'interrupted while the injected call ran in thread .*the process may be stuck' "$work/err" ||
+      { cat "$work/err" >&2; give_up "$bits-bit, Ctrl-C during the call: ospy exited $ended, not 2 with 'interrupted while the injected call ran'"; }
+    untraced "Ctrl-C during the call"
+    touch "$work/release"
+    wait_end $tp "after the library was released"
+    [ $ended = 0 ] && grep -q '^loaded after some spins OK$' "$work/out" ||
+      fail "$bits-bit, Ctrl-C during the call: the program ended with $ended: $(cat "$work/out")"
+    echo "attach-give-up: $bits-bit: Ctrl-C while the injected dlopen waited for the loader's lock: exit 2, the thread put back; the program ran on and ended with 0"
+  done ;;
 *) fail "unknown case" ;;
 esac
 exit 0

@@ -1,10 +1,11 @@
 /*
  * Loading a library into a running process through ptrace (x86-64 and i386
  * targets, from the x86-64 controller):
- * stop the main thread (or, when it has ended alone, pthread_exit, another
- * thread still running), make it call dlopen(path) on a fresh piece of its
- * own stack with a return address of 0, catch the SIGSEGV of that return, restore
- * every register and let it go. While the call runs, the controller keeps
+ * stop a thread at a moment it holds no lock of the C library's (the main
+ * thread first, else any other: stop_at_safe_moment, inject_safe.c), make it
+ * call dlopen(path) on a fresh piece of its own stack with a return address
+ * of 0, catch the SIGSEGV of that return, restore every register and let it
+ * go. While the call runs, the controller keeps
  * serving `serve` (the agent's constructor talks to it during dlopen). When
  * the library was already loaded, dlopen runs no constructor: the injector
  * then calls the library's entry point by name (dlsym) the same way.
@@ -14,6 +15,7 @@
  * that call again (release_thread); all of it runs in a thread of ospy's own,
  * whose end detaches from a tracee asleep.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "os/linux/inject.h"
+#include "os/linux/inject_safe.h"
 #include "os/linux/proc_task.h"
 
 /* The C library mapped in process pid (libc.so.6, or libc-2.NN.so): a path
@@ -172,15 +175,44 @@ static int write_remote(pid_t pid, uint64_t addr, const void *buf, size_t n)
 typedef struct tracee {
   pid_t pid, tid;
   int bits; /* 64 (x86-64) or 32 (i386) */
+  ospy_inject_stop_fn stop_requested; /* Ctrl-C, SIGTERM: give up (may be NULL) */
 } tracee;
 
+static bool stop_asked(const tracee *t)
+{
+  return t->stop_requested && t->stop_requested();
+}
+
+static double ms_since(const struct timespec *t0)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void sleep_us(long us)
+{
+  struct timespec ts = { 0, us * 1000L };
+  nanosleep(&ts, NULL);
+}
+
+/* How long a stop request (Ctrl-C) lets an injected call run on before it
+ * is cut short: one that is merely slow ends well within it. */
+enum { CALL_GRACE_MS = 2000 };
+
 /* Runs the hijacked call to completion (the return to address 0 faults),
- * serving the controller side meanwhile. 0, or -1 with err. */
+ * serving the controller side meanwhile. 0, or -1 with err; *cut set when
+ * the call was stopped in the middle (stop_requested, and the call still
+ * running CALL_GRACE_MS later: a call that cannot finish, ospy's user gave
+ * up on it): the thread is then stopped where it was, for the caller to put
+ * its registers back. */
 static int run_call(const tracee *t, ospy_inject_serve_fn serve, void *data, int *served,
-                    char *err, size_t errcap)
+                    bool *cut, char *err, size_t errcap)
 {
   int pending_sig = 0;
   pid_t pid = t->pid, tid = t->tid;
+  bool asked = false, interrupted = false;
+  struct timespec asked_at;
   if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
     goto fail_errno;
   for (;;) {
@@ -191,8 +223,16 @@ static int run_call(const tracee *t, ospy_inject_serve_fn serve, void *data, int
     if (w == 0) {
       if (serve)
         *served |= serve(data);
-      struct timespec ts = { 0, 2 * 1000000L };
-      nanosleep(&ts, NULL);
+      if (!asked && stop_asked(t)) {
+        asked = true;
+        clock_gettime(CLOCK_MONOTONIC, &asked_at);
+      }
+      if (asked && !interrupted && ms_since(&asked_at) >= CALL_GRACE_MS) {
+        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+          goto fail_errno;
+        interrupted = true;
+      }
+      sleep_us(2000);
       continue;
     }
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
@@ -203,11 +243,22 @@ static int run_call(const tracee *t, ospy_inject_serve_fn serve, void *data, int
         snprintf(err, errcap, "process %d ended during the injection", (int)pid);
       return -1;
     }
+    if (interrupted && (st >> 16) == PTRACE_EVENT_STOP) {
+      *cut = true;
+      snprintf(err, errcap, "interrupted while the injected call ran in thread %d of process "
+               "%d, which had not returned %d s later: the thread was stopped there and put "
+               "back where it was; the process may be stuck or unstable (a lock or memory "
+               "the unfinished call held)", (int)tid, (int)pid, CALL_GRACE_MS / 1000);
+      return -1;
+    }
     int sig = WSTOPSIG(st);
     if (sig == SIGSEGV) {
       struct user_regs_struct r;
+      /* the call returned to our fake address (interrupted: just before
+       * it could stop; the interrupt's stop, still pending, is dropped when
+       * ptrace lets go: no call is made after a stop request) */
       if (ptrace(PTRACE_GETREGS, tid, 0, &r) == 0 && r.rip == 0)
-        break; /* the call returned to our fake address */
+        break;
       snprintf(err, errcap, "process %d crashed during the injection", (int)pid);
       return -1;
     }
@@ -229,7 +280,8 @@ fail_errno:
  * esp + 4 16-byte aligned at the call (the i386 SysV ABI). */
 static int remote_call(const tracee *t, const struct user_regs_struct *saved, uint64_t fn,
                        uint64_t a0, uint64_t a1, uint64_t below, ospy_inject_serve_fn serve,
-                       void *data, int *served, uint64_t *ret, char *err, size_t errcap)
+                       void *data, int *served, bool *cut, uint64_t *ret, char *err,
+                       size_t errcap)
 {
   pid_t pid = t->pid, tid = t->tid;
   int bits = t->bits;
@@ -253,7 +305,7 @@ static int remote_call(const tracee *t, const struct user_regs_struct *saved, ui
     snprintf(err, errcap, "ptrace(PTRACE_SETREGS, %d): %s", (int)tid, strerror(errno));
     return -1;
   }
-  if (run_call(t, serve, data, served, err, errcap) < 0)
+  if (run_call(t, serve, data, served, cut, err, errcap) < 0)
     return -1;
   if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0) {
     snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)tid, strerror(errno));
@@ -380,54 +432,178 @@ static void release_thread(const tracee *t, const struct user_regs_struct *saved
 #endif
 
 #if defined(__x86_64__)
+/* How long the injector waits for a moment a thread of the process holds
+ * no lock of the C library's, and how long it lets the process run between
+ * two looks. */
+enum { SAFE_MOMENT_WAIT_MS = 3000, SAFE_MOMENT_RETRY_US = 1000 };
+
+/* The message for a thread that cannot be seized: thread tid, errno e. */
+static void seize_error(const tracee *t, pid_t tid, int e, char *err, size_t errcap)
+{
+  int tracer = e == EPERM ? tracer_of(tid) : 0;
+  if (tracer > 0)
+    snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s (process %d is already traced by "
+             "process %d: a debugger, strace, or another ospy)", (int)tid, strerror(e),
+             (int)t->pid, tracer);
+  else
+    snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)tid, strerror(e),
+             e == EPERM ? " (not your process, or /proc/sys/kernel/yama/ptrace_scope forbids it)"
+                        : "");
+}
+
+/* Seizes thread tid and stops it wherever it is. 0 with its registers in
+ * *r (stopped, traced), 1 when it was not stopped this time (a signal of the
+ * program's came first and was passed on, or the thread ended; not traced
+ * any more), 2 when a stop request came meanwhile (left traced: the end of
+ * the tracer thread lets it go), -1 with errno when it cannot be seized.
+ * SEIZE + INTERRUPT, not ATTACH: ATTACH's SIGSTOP ends an epoll_wait in the
+ * target with EINTR (a stop signal does, even with no handler).
+ * TRACESYSGOOD: release_thread tells system call stops from signals. */
+static int seize_and_stop(const tracee *t, pid_t tid, struct user_regs_struct *r)
+{
+  if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+    return -1;
+  if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+    return 1; /* (it ended) */
+  int st;
+  pid_t w;
+  /* polled: a thread in uninterruptible sleep (D) stops only when it wakes,
+   * and Ctrl-C must not wait for it */
+  while ((w = waitpid(tid, &st, WNOHANG | __WALL)) == 0) {
+    if (stop_asked(t))
+      return 2;
+    sleep_us(20);
+  }
+  if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st))
+    return 1;
+  if ((st >> 16) != PTRACE_EVENT_STOP || ptrace(PTRACE_GETREGS, tid, 0, r) < 0) {
+    detach_from_stop(tid, st);
+    return 1;
+  }
+  return 0;
+}
+
+/* The threads of process pid, preferred (the main thread, or the live one
+ * standing for it) first; up to cap. How many. */
+static size_t list_threads(pid_t pid, pid_t preferred, pid_t *tids, size_t cap)
+{
+  char dir[48];
+  size_t n = 0;
+  tids[n++] = preferred;
+  snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(dir);
+  for (struct dirent *e; d && n < cap && (e = readdir(d));) {
+    char *end;
+    long tid = strtol(e->d_name, &end, 10);
+    if (!*end && tid > 0 && tid != preferred)
+      tids[n++] = (pid_t)tid;
+  }
+  if (d)
+    closedir(d);
+  return n;
+}
+
+/* Stops a thread of the process at a moment it holds no lock of the C
+ * library's (ospy_inject_unsafe_reason), where dlopen can run: injected in
+ * the middle of malloc, the call waited for the lock its own thread held,
+ * for ever, or (a single-threaded process, where malloc takes no lock)
+ * crashed it. Each thread in turn, the preferred one first, is stopped,
+ * looked at and let go on if it is not at such a moment; then the process
+ * runs SAFE_MOMENT_RETRY_US and the threads are looked at again, for up to
+ * SAFE_MOMENT_WAIT_MS. 0 with t->tid the chosen thread, stopped and traced,
+ * and its registers in *saved; else -1 with err, the process left as it
+ * was. */
+static int stop_at_safe_moment(tracee *t, struct user_regs_struct *saved, char *err,
+                               size_t errcap)
+{
+  enum { MAX_THREADS = 4096 };
+  static pid_t tids[MAX_THREADS];
+  ospy_inject_map map = { 0 };
+  pid_t preferred = t->tid;
+  const char *why = NULL;
+  struct timespec t0;
+  int rc = -1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    /* (again each time: the main thread may end meanwhile, libraries come
+     * and go) */
+    preferred = ospy_proc_live_task(t->pid);
+    ospy_inject_map_read(preferred, &map);
+    size_t n = list_threads(t->pid, preferred, tids, MAX_THREADS);
+    for (size_t i = 0; i < n; i++) {
+      int stopped = seize_and_stop(t, tids[i], saved), e = errno;
+      if (stopped < 0 && tids[i] == preferred && !ospy_proc_task_ended(preferred)) {
+        seize_error(t, preferred, e, err, errcap);
+        goto out;
+      }
+      if (stopped == 2)
+        break;
+      if (stopped != 0)
+        continue;
+      const char *unsafe = ospy_inject_unsafe_reason(&map, saved, t->bits);
+      if (!unsafe) {
+        t->tid = tids[i];
+        rc = 0;
+        goto out;
+      }
+      if (tids[i] == preferred)
+        why = unsafe;
+      ptrace(PTRACE_DETACH, tids[i], 0, 0); /* (an interrupted system call restarts) */
+    }
+    if (stop_asked(t)) {
+      snprintf(err, errcap, "interrupted before the agent was loaded: process %d was left as "
+               "it was", (int)t->pid);
+      goto out;
+    }
+    if (kill(t->pid, 0) < 0 && errno == ESRCH) {
+      snprintf(err, errcap, "process %d ended", (int)t->pid);
+      goto out;
+    }
+    if (ms_since(&t0) >= SAFE_MOMENT_WAIT_MS)
+      break;
+    sleep_us(SAFE_MOMENT_RETRY_US);
+  }
+  snprintf(err, errcap, "no thread of process %d came to a point where it could load the agent "
+           "safely in %d s (thread %d was %s each time ptrace stopped it: made to call dlopen "
+           "there, it could hang on a lock it held, or crash); the process was left as it was: "
+           "try again", (int)t->pid, SAFE_MOMENT_WAIT_MS / 1000, (int)preferred,
+           why ? why : "not stoppable");
+out:
+  ospy_inject_map_free(&map);
+  return rc;
+}
+
 /* ospy_inject_dlopen, run by the tracer thread. */
-static int inject_as_tracer(const tracee *t, const char *path, const char *then_call,
+static int inject_as_tracer(tracee *t, const char *path, const char *then_call,
                             ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
 {
-  pid_t pid = t->pid, tid = t->tid;
-  uint64_t fn = remote_libc_fn(pid, tid, "dlopen", err, errcap);
-  uint64_t sym_fn = then_call ? remote_libc_fn(pid, tid, "dlsym", err, errcap) : 0;
+  pid_t pid = t->pid;
+  uint64_t fn = remote_libc_fn(pid, t->tid, "dlopen", err, errcap);
+  uint64_t sym_fn = then_call ? remote_libc_fn(pid, t->tid, "dlsym", err, errcap) : 0;
   if (!fn || (then_call && !sym_fn))
     return -1;
-  /* SEIZE + INTERRUPT, not ATTACH: ATTACH's SIGSTOP ends an epoll_wait in
-   * the target with EINTR (a stop signal does, even with no handler).
-   * TRACESYSGOOD: release_thread tells system call stops from signals. */
-  if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0 ||
-      ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
-    int e = errno;
-    int tracer = e == EPERM ? tracer_of(tid) : 0;
-    if (tracer > 0)
-      snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s (process %d is already traced by "
-               "process %d: a debugger, strace, or another ospy)", (int)tid, strerror(e), (int)pid,
-               tracer);
-    else
-      snprintf(err, errcap, "ptrace(PTRACE_SEIZE, %d): %s%s", (int)tid, strerror(e),
-               e == EPERM ? " (not your process, or /proc/sys/kernel/yama/ptrace_scope forbids it)"
-                          : "");
-    return -1;
-  }
-  int st;
-  while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR)
-    ;
   struct user_regs_struct saved;
+  if (stop_at_safe_moment(t, &saved, err, errcap) < 0)
+    return -1;
+  pid_t tid = t->tid;
   int rc = -1, served = 0;
-  bool restored = false;
+  bool restored = false, cut = false;
   uint64_t handle = 0, entry = 0, ignored;
   fp_state fp;
-  if (ptrace(PTRACE_GETREGS, tid, 0, &saved) < 0) {
-    snprintf(err, errcap, "ptrace(PTRACE_GETREGS, %d): %s", (int)tid, strerror(errno));
-    goto detach;
-  }
   fp_save(tid, &fp);
+  /* (dlopen, or the agent's pthread_create, may have signals blocked when
+   * a call is cut short) */
+  uint64_t mask; /* (the kernel's sigset: 64 bits, for i386 processes too) */
+  bool mask_saved = ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof mask, &mask) == 0;
   size_t len = strlen(path) + 1, sym_len = then_call ? strlen(then_call) + 1 : 0;
   uint64_t str = (saved.rsp - 512 - len) & ~(uint64_t)15; /* well below the red zone */
   uint64_t sym = (str - sym_len) & ~(uint64_t)15;
   if (write_remote(tid, str, path, len) < 0 ||
       (then_call && write_remote(tid, sym, then_call, sym_len) < 0)) {
     snprintf(err, errcap, "cannot write to the stack of process %d: %s", (int)pid, strerror(errno));
-    goto detach;
+    goto restore;
   }
-  if (remote_call(t, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &handle, err,
+  if (remote_call(t, &saved, fn, str, RTLD_NOW, sym, serve, data, &served, &cut, &handle, err,
                   errcap) < 0)
     goto restore;
   if (!handle) {
@@ -435,16 +611,22 @@ static int inject_as_tracer(const tracee *t, const char *path, const char *then_
     goto restore;
   }
   /* Already loaded (an earlier attach): dlopen ran no constructor, so the
-   * entry point is called by name. */
+   * entry point is called by name (not after a stop request: the agent
+   * stays unstarted). */
   if (then_call && !served) {
-    if (remote_call(t, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &entry, err,
+    if (stop_asked(t)) {
+      snprintf(err, errcap, "interrupted before the agent was started: process %d was left "
+               "as it was", (int)pid);
+      goto restore;
+    }
+    if (remote_call(t, &saved, sym_fn, handle, sym, sym, NULL, NULL, &served, &cut, &entry, err,
                     errcap) < 0)
       goto restore;
     if (!entry) {
       snprintf(err, errcap, "%s has no %s", path, then_call);
       goto restore;
     }
-    if (remote_call(t, &saved, entry, 0, 0, sym, serve, data, &served, &ignored, err,
+    if (remote_call(t, &saved, entry, 0, 0, sym, serve, data, &served, &cut, &ignored, err,
                     errcap) < 0)
       goto restore;
   }
@@ -460,7 +642,8 @@ restore:
     snprintf(err, errcap, "ptrace(PTRACE_SETREGSET, %d): %s", (int)tid, strerror(errno));
     rc = -1;
   }
-detach:
+  if (cut && mask_saved)
+    ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof mask, &mask);
   release_thread(t, &saved, restored);
   return rc;
 }
@@ -471,6 +654,7 @@ typedef struct inject_job {
   const char *path, *then_call;
   ospy_inject_serve_fn serve;
   void *data;
+  ospy_inject_stop_fn stop_requested;
   char *err;
   size_t errcap;
   int rc;
@@ -481,7 +665,7 @@ static void *tracer_main(void *arg)
   inject_job *j = arg;
   /* a process whose main thread ended (pthread_exit) runs on in its other
    * threads: one of them makes the call */
-  tracee t = { j->pid, ospy_proc_live_task(j->pid), j->bits };
+  tracee t = { j->pid, ospy_proc_live_task(j->pid), j->bits, j->stop_requested };
   j->rc = inject_as_tracer(&t, j->path, j->then_call, j->serve, j->data, j->err, j->errcap);
   return NULL; /* (this thread's end lets go of a tracee release_thread left asleep) */
 }
@@ -489,15 +673,17 @@ static void *tracer_main(void *arg)
 
 /* The tracer is a thread of its own: a tracer thread's end is the only way
  * to let a tracee go without stopping it first (release_thread). It blocks
- * every signal: ospy's handlers run in the calling thread, as before. */
+ * every signal: ospy's handlers run in the calling thread, which waits;
+ * the tracer looks at stop_requested. */
 int ospy_inject_dlopen(pid_t pid, int bits, const char *path, const char *then_call,
-                       ospy_inject_serve_fn serve, void *data, char *err, size_t errcap)
+                       ospy_inject_serve_fn serve, void *data, ospy_inject_stop_fn stop_requested,
+                       char *err, size_t errcap)
 {
 #if !defined(__x86_64__)
   snprintf(err, errcap, "injection needs the x86-64 controller");
   return -1;
 #else
-  inject_job job = { pid, bits, path, then_call, serve, data, err, errcap, -1 };
+  inject_job job = { pid, bits, path, then_call, serve, data, stop_requested, err, errcap, -1 };
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
