@@ -502,6 +502,12 @@ void ospy_inline_after_clone_child(void)
 }
 
 static ospy_spec_table *specs;
+/* The spec table of the attach before this one (-p again): its hooks are
+ * detached, but a thread that was inside one of their callbacks at the
+ * detach may still read it; freed at the attach after (a whole capture and
+ * an injection later), so that an agent attached again and again keeps at
+ * most two. */
+static ospy_spec_table *retired_specs;
 static uint32_t value_cap;
 /* What one blob (a call's enter values, or its leave values) may take:
  * BLOB_CAP, less in a small ring (--ring-size 1: records of at most 256 KiB),
@@ -2249,7 +2255,7 @@ void ospy_inline_detach_all(void)
   ospy_interceptor_end_transaction();
 }
 
-static int load_specs(const ospy_plan *plan)
+static int load_specs(ospy_plan *plan)
 {
   size_t len;
   const void *blob = ospy_plan_spec_blob(plan, &len);
@@ -2262,7 +2268,24 @@ static int load_specs(const ospy_plan *plan)
     specs = NULL;
     return -1;
   }
+  ospy_plan_drop_spec_blob(plan); /* (decoded: 50 KiB for --preset files,net) */
   return 0;
+}
+
+/* A new attach: the spec table of two attaches ago freed (its compiled
+ * expressions and their code with it), the last one's retired. The hook
+ * tables stay: a thread asleep in a call a detached hook saw enter keeps
+ * pointers to its entry (the interceptor's pending entry), read when a
+ * call of the new capture on that thread looks for the calls it is nested
+ * in. */
+static void retire_specs(void)
+{
+  if (retired_specs) {
+    ospy_marshal_release(retired_specs);
+    ospy_spec_table_free(retired_specs);
+  }
+  retired_specs = specs;
+  specs = NULL;
 }
 
 /* processName="GLOB" is matched against the name the program was started
@@ -2350,13 +2373,13 @@ static void report_excluded(const excluded_hooks *x, uint32_t nconfig)
 
 int ospy_inline_init(void)
 {
-  const ospy_plan *plan = ospy_agent_g.plan;
+  ospy_plan *plan = ospy_agent_g.plan;
   uint32_t n = ospy_plan_hook_count(plan);
-  /* Attached again: the previous table and specs stay mapped (a thread may
-   * still be in a callback of a detached hook holding them); the leak is
-   * bounded by one small table per attach. */
+  /* Attached again: the previous hook table stays mapped (a thread may
+   * still be in a callback of a detached hook, or asleep in a call one saw
+   * enter, holding it): one small table per attach (its pages touched). */
   nhooks = 0;
-  specs = NULL;
+  retire_specs();
   /* and the internal hooks (below), and same-named functions found later
    * (add_same_named: pages touched as they are) */
   hooks_cap = n + NINTERNAL + SAME_NAMED_ROOM;

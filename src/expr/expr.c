@@ -62,6 +62,13 @@ bool ospy_expr_compile(const char *src, const ospy_expr_scope *scope, ospy_expr 
     return false;
   }
   ospy_expr_fold(e);
+  /* Parsed into room for the longest expression (32 KiB); kept at its own
+   * size: an agent compiles every expression of its specs (some 200 for
+   * --preset files,net: 6 MiB of heap in the program), and again at each
+   * attach. */
+  ospy_expr_node *fit = realloc(e->nodes, (size_t)e->n_nodes * sizeof *e->nodes);
+  if (fit)
+    e->nodes = fit;
   *out = e;
   return true;
 }

@@ -424,3 +424,10 @@ const void *ospy_plan_spec_blob(const ospy_plan *p, size_t *len)
   *len = p->spec_len;
   return p->spec;
 }
+
+void ospy_plan_drop_spec_blob(ospy_plan *p)
+{
+  free(p->spec);
+  p->spec = NULL;
+  p->spec_len = 0;
+}

@@ -96,6 +96,9 @@ uint32_t ospy_plan_flags(const ospy_plan *p);
 uint32_t ospy_plan_hook_count(const ospy_plan *p);
 const ospy_plan_hook *ospy_plan_hook_at(const ospy_plan *p, uint32_t index);
 const void *ospy_plan_spec_blob(const ospy_plan *p, size_t *len);
+/* Frees the spec table's bytes once decoded elsewhere (the agent decodes
+ * them once per start): ospy_plan_spec_blob gives NULL afterwards. */
+void ospy_plan_drop_spec_blob(ospy_plan *p);
 /* The function part of a hook's display name, past the module the plan
  * gave it: "parse" of "kv-*!parse", of "libc.so.6!parse" (a bare -f name
  * the controller found there, function_at) and of "parse". The text alone
