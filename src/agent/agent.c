@@ -184,7 +184,8 @@ static int ring_fd_from_env(const char *env)
 
 /* Attach: the controller listens on an abstract socket named after our pid
  * and hands over the ring fd (SCM_RIGHTS) after checking nothing; we check
- * that it runs as our user. */
+ * that it runs as our user or as root (root attaching to another user's
+ * process: it could ptrace us anyway), as ring_from_controller does. */
 static int receive_attach_fd(void)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -199,7 +200,8 @@ static int receive_attach_fd(void)
   socklen_t cl = sizeof cred;
   int fd = -1;
   if (connect(s, (struct sockaddr *)&sa, len) == 0 &&
-      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.uid == getuid()) {
+      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+      (cred.uid == 0 || cred.uid == getuid())) {
     char byte;
     union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
     struct iovec iov = { &byte, 1 };
@@ -365,6 +367,27 @@ static void end_process_if_alone(void)
   exit(0);
 }
 
+/* After the detach: the ring is given back (its pages, its descriptor).
+ * Kept, it stayed mapped and open in the process until the next attach: 16
+ * MiB of the program's address space, and every child the program forked
+ * afterwards inherited it, so that the next attach took that child for an
+ * ospy still capturing the process. Replaced in place by zeroed memory of
+ * our own, not unmapped: a thread that passed the `active` check just
+ * before the detach may still write one record, which lands there (its
+ * detach word set: nothing waits for room in it). The next attach unmaps
+ * it. */
+static void release_ring(ospy_ring *r)
+{
+  void *m = mmap(r->ctl, r->map_len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED)
+    return; /* (the ring stays: harmless, as before) */
+  atomic_store(&r->ctl->detach, 1);
+  if (r->fd >= 0)
+    close(r->fd);
+  r->fd = -1;
+}
+
 static void *control_thread(void *arg)
 {
   ospy_agent *a = &ospy_agent_g;
@@ -383,6 +406,7 @@ static void *control_thread(void *arg)
   atomic_fetch_add(&a->ring.ctl->detached, 1); /* the controller waits for this */
   atomic_fetch_add(&a->ring.ctl->wake_futex, 1);
   syscall(SYS_futex, (uint32_t *)&a->ring.ctl->wake_futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+  release_ring(&a->ring);
   return arg;
 }
 
@@ -490,18 +514,38 @@ static void agent_start_ignored(int fd, int attached)
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
 }
 
+/* Whether the capture this agent records for still runs. A process forked
+ * by an attached process under -F is recorded until its next hooked call
+ * sees the detach request (it has no control thread): its capture is over
+ * once the controller asked for that or is gone. */
+static int capture_running(ospy_agent *a)
+{
+  if (!a->active)
+    return 0;
+  if (a->attached || !a->ring.ctl)
+    return 1;
+  ospy_ring_ctl *c = a->ring.ctl;
+  return !atomic_load(&c->detach) &&
+         !(kill((pid_t)c->controller_pid, 0) < 0 && errno == ESRCH);
+}
+
 /* Attach to a process the agent was loaded into by an earlier attach (its
- * hooks were removed at detach): take the new controller's ring and start
- * over. The previous ring is unmapped; its capture ended at least one
- * injection earlier, and recording checks `active` before touching it. */
+ * hooks were removed at detach), or that it was forked into by one with -F
+ * (its hooks still in: no control thread took them out): take the new
+ * controller's ring and start over. The previous ring is unmapped (replaced
+ * at detach by memory of our own, or the -F capture's); its capture ended
+ * at least one injection earlier, and recording checks `active` before
+ * touching it. */
 __attribute__((visibility("default"))) int ospy_agent_attach(void)
 {
   ospy_agent *a = &ospy_agent_g;
-  if (a->active)
+  if (capture_running(a))
     return -1; /* another controller records this process */
   int fd = receive_attach_fd();
   if (fd < 0)
     return -1;
+  a->active = 0;
+  ospy_inline_detach_all(); /* (a -F child's copy of its parent's hooks) */
   if (a->ring.ctl) {
     munmap(a->ring.ctl, a->ring.map_len);
     if (a->ring.fd >= 0)

@@ -67,9 +67,12 @@ int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *
  * printing the available names. */
 int ospy_preset_path(const char *name, char *out, size_t cap);
 
-/* cmd_capture_attach.c: another process holding the event ring pid maps (a
- * capture recording pid now), or 0. */
+/* cmd_capture_attach.c: the ospy controller holding the event ring pid maps
+ * (a capture recording pid now), or 0. */
 pid_t ospy_capture_ring_holder(pid_t pid);
+/* Whether pid runs in a PID or network namespace other than ospy's, where
+ * the agent cannot reach ospy's socket: 1 with err saying so, else 0. */
+int ospy_capture_other_namespace(pid_t pid, char *err, size_t errcap);
 
 /* cmd_capture.c */
 /* Whether an attached process ended (gone, or a zombie not reaped yet);

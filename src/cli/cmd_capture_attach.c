@@ -164,7 +164,23 @@ static ino_t mapped_ring(pid_t pid)
   return (ino_t)ino;
 }
 
-/* Whether process `other` has the ring (inode ino) open. */
+/* Whether the ring open as `path` names process `pid` its controller. */
+static int ring_controlled_by(const char *path, pid_t pid)
+{
+  ospy_ring_ctl head;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : pread(fd, &head, sizeof head, 0);
+  if (fd >= 0)
+    close(fd);
+  return n == (ssize_t)sizeof head && head.magic == OSPY_RING_MAGIC &&
+         head.controller_pid == (uint32_t)pid;
+}
+
+/* Whether process `other` has the ring (inode ino) open as its controller.
+ * Any other process that has it open is one of the capture's processes: a
+ * child the target forked with -F, which keeps it after the capture, not
+ * a capture still running (the next attach was refused naming that
+ * child). */
 static int holds_ring(const char *other, ino_t ino)
 {
   char dir[64];
@@ -179,7 +195,8 @@ static int holds_ring(const char *other, ino_t ino)
     if (n <= 0)
       continue;
     target[n] = 0;
-    found = strstr(target, "memfd:ospy-ring") && stat(fd, &st) == 0 && st.st_ino == ino;
+    found = strstr(target, "memfd:ospy-ring") && stat(fd, &st) == 0 && st.st_ino == ino &&
+            ring_controlled_by(fd, (pid_t)atol(other));
   }
   if (d)
     closedir(d);
@@ -206,9 +223,63 @@ pid_t ospy_capture_ring_holder(pid_t pid)
   return holder;
 }
 
+/* Whether /proc/ID/ns/NAME and ospy's own are different namespaces (0 when
+ * either cannot be read: the checks after this one say why). */
+static int namespace_differs(pid_t id, const char *name)
+{
+  char mine[64], theirs[64];
+  struct stat a, b;
+  snprintf(mine, sizeof mine, "/proc/self/ns/%s", name);
+  snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)id, name);
+  return stat(mine, &a) == 0 && stat(theirs, &b) == 0 &&
+         (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
+/* The pid process pid has in its own PID namespace (the last of NSpid in
+ * its status), 0 when unknown. */
+static long pid_inside(pid_t id)
+{
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)id);
+  FILE *f = fopen(path, "re");
+  long inner = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "NSpid:", 6)) {
+      char *last = strrchr(line, '\t');
+      inner = last ? atol(last + 1) : 0;
+    }
+  if (f)
+    fclose(f);
+  return inner;
+}
+
+/* The agent asks for the ring on an abstract socket named after the pid it
+ * sees itself by: in another PID namespace that is another number, and
+ * abstract sockets belong to a network namespace. Injected there, the agent
+ * stayed loaded and asked for nothing ("the agent was loaded but never
+ * asked for the event ring"). */
+int ospy_capture_other_namespace(pid_t pid, char *err, size_t errcap)
+{
+  pid_t id = ospy_proc_live_task(pid);
+  if (namespace_differs(id, "pid")) {
+    long inner = pid_inside(id);
+    snprintf(err, errcap, "process %d runs in another PID namespace (where it is process %ld): "
+             "ospy cannot attach to it from here; start the program under `ospy capture -- "
+             "PROGRAM` in that namespace instead", (int)pid, inner);
+    return 1;
+  }
+  if (namespace_differs(id, "net")) {
+    snprintf(err, errcap, "process %d runs in another network namespace, where the agent "
+             "cannot reach ospy: run ospy in it (nsenter --target %d --net ospy capture -p %d "
+             "...)", (int)pid, (int)pid, (int)pid);
+    return 1;
+  }
+  return 0;
+}
+
 /* The control page of the ring an agent in pid keeps from an earlier
- * attach (the descriptor it received stays open until the next attach),
- * mapped read-only; NULL when it has none. */
+ * attach while it installs or removes its hooks (it closes the descriptor
+ * once they are out), mapped read-only; NULL when it has none. */
 static ospy_ring_ctl *previous_ring(pid_t pid)
 {
   char dir[64];

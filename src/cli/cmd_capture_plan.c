@@ -1278,6 +1278,10 @@ int ospy_capture_preflight(const char *program, int pid, char *err, size_t errca
       snprintf(err, errcap, "-p %d: %s", pid, why);
       return 2;
     }
+    if (ospy_capture_other_namespace(pid, why, sizeof why)) {
+      snprintf(err, errcap, "-p %d: %s", pid, why);
+      return 2;
+    }
     /* before the tracer check: an ospy still injecting its agent is the
      * process's tracer too, and "being captured" is what the user needs */
     pid_t holder = ospy_capture_ring_holder(pid);
@@ -1448,6 +1452,24 @@ int ospy_capture_agent_for(const char *program, char *out, size_t cap, char *err
   return agent_path(bits < 0 ? 64 : bits, out, cap, err, errcap);
 }
 
+/* Why process pid has no program to read (its /proc/PID/exe unreadable
+ * with ENOENT): it ended or is a kernel thread. 0 when none of those. */
+static int no_program_reason(int pid, char *err, size_t errcap)
+{
+  char dir[32];
+  struct stat st;
+  snprintf(dir, sizeof dir, "/proc/%d", pid);
+  if (stat(dir, &st) < 0 && errno == ENOENT)
+    snprintf(err, errcap, "process %d no longer exists", pid);
+  else if (ospy_proc_live_task(pid) == pid && ospy_proc_task_ended(pid))
+    snprintf(err, errcap, "process %d has exited (a zombie, not yet reaped by its parent)", pid);
+  else if (ospy_proc_kernel_thread(pid))
+    snprintf(err, errcap, "process %d is a kernel thread: it runs no program to attach to", pid);
+  else
+    return 0;
+  return 1;
+}
+
 int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *err, size_t errcap)
 {
   char exe[64];
@@ -1457,6 +1479,8 @@ int ospy_capture_agent_for_pid(int pid, char *out, size_t cap, int *bits, char *
   *bits = elf_class_of(exe);
   if (*bits < 0) {
     int e = errno;
+    if (e == ENOENT && no_program_reason(pid, err, errcap))
+      return -1;
     snprintf(err, errcap, "process %d: cannot read %s: %s%s", pid, exe, strerror(e),
              e == EACCES || e == EPERM ? " (the kernel does not let this user trace it: "
              "another user's process, or ptrace is restricted)" : "");

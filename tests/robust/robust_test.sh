@@ -303,6 +303,39 @@ C
   wait $ctl || fail "capture failed"
   grep -q '^after done calls=10 bad=0$' "$work/out" || fail "target did not finish"
   ;;
+attach-other-uid)
+  # root attaches to a process of uid 65534: the agent took the ring only
+  # from a controller of its own uid, and root's was refused ("the agent was
+  # loaded but never asked for the event ring", the agent left loaded). Root
+  # may trace it anyway (and -F hands root's ring to such processes): its
+  # calls are recorded, and ospy ends with its status.
+  need_root
+  chmod 755 "$work"
+  as_nobody "$target" after "$work/go" 10 > "$work/out" 2>&1 &
+  sub=$! # (a subshell: as_nobody is a function)
+  wait_for "$work/out" '^pid='
+  tp=$(said "$work/out" pid)
+  [ "$(stat -c %u /proc/$tp)" = 65534 ] || fail "the target does not run as uid 65534 (test broken)"
+  echo "ospy capture -c robust.xml -p $tp (uid $(stat -c %u /proc/$tp)), as root"
+  capture -q -c "$cfg" -p $tp -o "$cap" > /dev/null 2> "$work/err" &
+  ctl=$!
+  i=0
+  while ! "$ospy" show "$cap" 2>/dev/null | grep -q 'hooks installed'; do
+    i=$((i + 1))
+    kill -0 $ctl 2>/dev/null && [ $i -lt 3000 ] ||
+      { cat "$work/err" >&2; touch "$work/go"; kill $tp; fail "the agent never installed its hooks"; }
+    sleep 0.01
+  done
+  touch "$work/go"
+  wait $ctl
+  rc=$?
+  wait $sub
+  [ $rc = 0 ] || { cat "$work/err" >&2; fail "ospy exited with $rc"; }
+  grep -q '^after done calls=10 bad=0$' "$work/out" || fail "the target did not finish: $(cat "$work/out")"
+  n=$("$ospy" show "$cap" | grep -c 'robust_mix(')
+  [ "$n" = 10 ] || fail "$n of the 10 calls of uid 65534's process recorded"
+  echo "attach-other-uid: the 10 calls of uid 65534's process recorded by root's ospy"
+  ;;
 ptrace-denied)
   # ospy as uid 65534 against a root process: the kernel refuses ptrace, ospy
   # says so and fails cleanly; the target is unharmed.

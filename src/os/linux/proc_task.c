@@ -24,6 +24,25 @@ char ospy_proc_stat_state(const char *path)
   return end && end[1] == ' ' ? end[2] : 0;
 }
 
+bool ospy_proc_kernel_thread(pid_t pid)
+{
+  char path[48], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return false;
+  buf[n] = 0;
+  const char *end = strrchr(buf, ')'); /* after the name, which may hold anything */
+  unsigned long flags = 0;
+  /* state ppid pgrp session tty_nr tpgid flags */
+  return end && sscanf(end + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+         (flags & 0x00200000ul) != 0; /* PF_KTHREAD */
+}
+
 /* The state letter of /proc/ID/stat, 0 when unreadable. */
 static char task_state(pid_t id)
 {

@@ -22,4 +22,8 @@ char ospy_proc_stat_state(const char *path);
 /* Whether task id (/proc/ID/stat) has ended: a zombie, dead, or gone. */
 bool ospy_proc_task_ended(pid_t id);
 
+/* Whether process pid is a kernel thread (PF_KTHREAD in /proc/PID/stat's
+ * flags): it runs no program, and has no /proc/PID/exe. */
+bool ospy_proc_kernel_thread(pid_t pid);
+
 #endif
