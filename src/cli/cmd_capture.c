@@ -556,6 +556,7 @@ static void install_signals(int attach)
   sigaction(SIGPIPE, &ign, &pipe_disposition);
   if (attach) {
     sigaction(SIGINT, &sa, NULL); /* Ctrl-C detaches from an attached target */
+    sigaction(SIGQUIT, &sa, NULL); /* and Ctrl-\ (it killed ospy, the hooks left in) */
   } else {
     /* the terminal's Ctrl-C reaches the program too: let it decide, and
      * record its end */

@@ -105,6 +105,15 @@ static int process_gone(pid_t pid)
   return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
+/* Whether pid is stopped by a signal (state T): its agent's control thread
+ * too. */
+static int process_stopped(pid_t pid)
+{
+  char path[48];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)ospy_proc_live_task(pid));
+  return ospy_proc_stat_state(path) == 'T';
+}
+
 /* After the detach request: record until the agent says it removed its
  * hooks (its last events are then in the ring), or until the process ends.
  * A capture shorter than the installation of its hooks waits for them to
@@ -130,7 +139,9 @@ static void drain_after_detach(ospy_session *s, pid_t pid)
       break;
     if (!said && waited >= 2) {
       fprintf(stderr, "ospy capture: -p %d: waiting for the agent to remove its hooks (up to "
-              "%d s)\n", (int)pid, AGENT_BUSY_WAIT_S);
+              "%d s)%s\n", (int)pid, AGENT_BUSY_WAIT_S, process_stopped(pid)
+              ? ": the process is stopped (SIGSTOP or a terminal's Ctrl-Z): it removes them "
+                "once it is continued (kill -CONT)" : "");
       said = 1;
     }
     ospy_ring_wait(&s->ring, 10);

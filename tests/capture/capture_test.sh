@@ -1586,6 +1586,50 @@ attach-refused)
   else
     echo "not root, or no unshare: the namespace parts skipped"
   fi ;;
+attach-stopped)
+  # Ctrl-\ (SIGQUIT) killed ospy -p with a core, the agent left to find its
+  # controller gone: it detaches, as Ctrl-C does. A process stopped
+  # (SIGSTOP) when the capture ends cannot take its hooks out: ospy waited
+  # up to 30 s saying only "waiting for the agent to remove its hooks"; it
+  # says the process is stopped, and ends once it is continued.
+  printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' > "$work/sleeper.c"
+  cc -O1 -o "$work/sleeper" "$work/sleeper.c" || fail "cc"
+  "$work/sleeper" &
+  tp=$!
+  trap 'kill -CONT $tp 2>/dev/null; kill $tp 2>/dev/null; rm -rf "$work"' EXIT
+  hooks_in() { # CTL
+    i=0
+    while ! "$ospy" show "$cap" 2>/dev/null | grep -q 'hooks installed'; do
+      i=$((i + 1)); [ $i -gt 3000 ] && fail "the agent never installed its hooks"
+      kill -0 $1 2>/dev/null || fail "ospy ended early: $(cat "$work/err")"
+      sleep 0.01
+    done
+  }
+  # (a background job of sh starts with SIGINT and SIGQUIT ignored: as from a terminal here)
+  env --default-signal=INT,QUIT "$ospy" capture -q -f pause -o "$cap" -p $tp 2> "$work/err" &
+  ctl=$!
+  hooks_in $ctl
+  kill -QUIT $ctl
+  wait $ctl
+  rc=$?
+  [ $rc = 0 ] || fail "SIGQUIT: ospy exited $rc: $(cat "$work/err")"
+  "$ospy" show "$cap" | grep -q '+++ detached +++' || fail "SIGQUIT: not detached"
+  echo "attach-stopped: SIGQUIT to ospy -p: detached, exit 0"
+  rm -f "$cap" # (hooks_in reads it)
+  env --default-signal=INT,QUIT "$ospy" capture -q -f pause -o "$cap" -p $tp 2> "$work/err" &
+  ctl=$!
+  hooks_in $ctl
+  kill -STOP $tp
+  kill -INT $ctl
+  wait_for "$work/err" 'waiting for the agent to remove its hooks'
+  grep -q 'the process is stopped (SIGSTOP or a terminal.s Ctrl-Z): it removes them once it is continued' "$work/err" ||
+    fail "stopped: not said: $(cat "$work/err")"
+  kill -CONT $tp
+  wait $ctl
+  rc=$?
+  [ $rc = 0 ] || fail "stopped: ospy exited $rc: $(cat "$work/err")"
+  "$ospy" show "$cap" | grep -q 'agent: detached, hooks removed' || fail "stopped: the hooks were not removed once continued"
+  echo "attach-stopped: $(cat "$work/err")" ;;
 attach-main-exited)
   # -p on a process whose main thread ended with pthread_exit while two
   # others run on calling mix(): its /proc/PID/exe, maps and fd are empty or
