@@ -128,12 +128,12 @@ int ospy_export_check_output(const char *out, const char *in, ospy_export_format
   return is_osd(fmt) ? osd_output_refused(out, err, errcap) : 0;
 }
 
-/* The mode a new OUT gets: what fopen would have given it (0666 less the umask). */
+/* The mode a new OUT gets: only its owner may read it, as a capture file
+ * (it holds the same argument values: buffers, strings); it got 0666 less
+ * the umask. */
 static mode_t new_file_mode(void)
 {
-  mode_t mask = umask(0);
-  umask(mask);
-  return 0666 & ~mask;
+  return 0600;
 }
 
 /* "dir/.name.XXXXXX" beside path, for mkstemp. */

@@ -103,6 +103,9 @@ if "$ospy" import cut.osd -o keep.jsonl 2>/dev/null; then fail "truncated file i
 "$ospy" import golden.osd -o keep.jsonl 2>/dev/null || fail "import over an existing file"
 cmp keep.jsonl imported.jsonl || fail "import over an existing file: content"
 [ "$(stat -c %a keep.jsonl)" = 640 ] || fail "the replaced output lost its mode"
+# a new one is its owner's only, as the capture it comes from (it was 0644)
+(umask 022 && "$ospy" import golden.osd -o fresh.jsonl 2>/dev/null) || fail "import to a new file"
+[ "$(stat -c %a fresh.jsonl)" = 600 ] || fail "a new output is mode $(stat -c %a fresh.jsonl), not 600"
 ls -a | grep -q '^\.keep' && fail "temporary file left behind"
 # a symlink OUT: the file it names is replaced, the link stays
 echo old > target.xml
