@@ -1821,8 +1821,14 @@ static uint8_t lacking_slot(const char *path)
 static int missing_function_reason(const ospy_plan_hook *ph, char *why, size_t cap,
                                    uint8_t *lacking)
 {
-  char path[512], reason[512], where[320];
+  char path[512], reason[512], where[320], head[320], head_in[330];
   int program = 0;
+  /* symbol="..." names what was looked for: the hook shows the spec's name */
+  if (ph->kind == OSPY_HOOK_SYMTAB)
+    ospy_agent_join3(head, sizeof head, "function ", ph->symbol, " not found");
+  else
+    ospy_agent_join3(head, sizeof head, "function not found", NULL, NULL);
+  ospy_agent_join3(head_in, sizeof head_in, head, " in ", NULL);
   const char *mod = ph->module;
   unsigned n = mod[0] && !only_wildcards(mod) ? ospy_agent_module_locate(mod, path, sizeof path,
                                                                           &program) : 0;
@@ -1830,10 +1836,10 @@ static int missing_function_reason(const ospy_plan_hook *ph, char *why, size_t c
     int r = ospy_agent_lack_reason(path, ph->symbol, program, reason, sizeof reason);
     *lacking = r ? 0 : lacking_slot(path);
     if (r == 2) { /* (a clone: the message names it in full) */
-      ospy_agent_join3(why, cap, "function not found", reason, NULL);
+      ospy_agent_join3(why, cap, head, reason, NULL);
       return 0;
     }
-    ospy_agent_join3(why, cap, "function not found in ", is_glob(mod) ? file_name(path) : mod,
+    ospy_agent_join3(why, cap, head_in, is_glob(mod) ? file_name(path) : mod,
                      reason);
     if (r == 0 && is_glob(mod)) /* another file the glob names may have it: said in words
                                    (a " (yet)" after the reason's parenthesis read badly) */
@@ -1846,14 +1852,14 @@ static int missing_function_reason(const ospy_plan_hook *ph, char *why, size_t c
   /* no module named: the program's own clone of it is why, if it has one */
   if (!mod[0] && ospy_agent_module_locate("", path, sizeof path, &program) &&
       ospy_agent_lack_reason(path, ph->symbol, 1, reason, sizeof reason) == 2) {
-    ospy_agent_join3(why, cap, "function not found", reason, NULL);
+    ospy_agent_join3(why, cap, head, reason, NULL);
     return 0;
   }
   if (!mod[0] || only_wildcards(mod))
     ospy_agent_join3(where, sizeof where, "any loaded module", NULL, NULL);
   else
     ospy_agent_join3(where, sizeof where, n ? "any loaded module matching " : "", mod, NULL);
-  ospy_agent_join3(why, cap, "function not found in ", where, " (yet)");
+  ospy_agent_join3(why, cap, head_in, where, " (yet)");
   return 1;
 }
 

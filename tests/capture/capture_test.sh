@@ -535,7 +535,7 @@ X
   "$ospy" capture -q -c "$work/sym2.xml" -o "$cap" -- "$work/svmain" > /dev/null 2>&1
   "$ospy" show "$cap" | grep 'legacy:' > "$work/sym2.show"
   echo "symbol=old_fm: $(cat "$work/sym2.show")"
-  grep -q 'function not found in libsv.so: not among its exported (dynamic) symbols, and its file has no symbol table; check the name (old_fn is close)' \
+  grep -q 'function old_fm not found in libsv.so: not among its exported (dynamic) symbols, and its file has no symbol table; check the name (old_fn is close)' \
     "$work/sym2.show" || fail "symbol=old_fm: not the close name old_fn"
   # a static function GCC renamed (secret_calc.constprop.0 without its
   # constant argument): the error names the copy, and the copy can be hooked

@@ -985,7 +985,7 @@ X
     "$ospy" capture -q -c "$tmp/clone.xml" -o "$tmp/c.ospy" -- "$tmp/clone" >/dev/null 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture of a C++ name that has only a clone exited $?"; }
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-    expect_line "$tmp/show" "--- error: clone!scale: function not found; its module has _ZN2ns5Codec5scaleEi.isra.0, a copy the compiler specialised"
+    expect_line "$tmp/show" "--- error: clone!scale: function _ZN2ns5Codec5scaleEi not found; its module has _ZN2ns5Codec5scaleEi.isra.0, a copy the compiler specialised"
     "$ospy" capture -q -f 'ns::Codec::scale' -o "$tmp/c.ospy" -- "$tmp/clone" >/dev/null 2>"$tmp/err" ||
       { cat "$tmp/err"; fail "capture -f of a C++ name that has only a clone exited $?"; }
     "$ospy" show "$tmp/c.ospy" >"$tmp/fshow" || fail "show exited $?"
@@ -4755,6 +4755,11 @@ live-problems-cap)
   expect_line "$tmp/err" "ospy: 10 more warnings or errors not shown above, after the first 20 (ospy show $tmp/c.ospy lists them all)"
   expect_line "$tmp/err" "30 agent errors"
   [ "$("$ospy" show "$tmp/c.ospy" | grep -c -- '--- error: libc.so.6!nope_')" = 30 ] || fail "show lists not all 30"
+  # a hook by symbol= names the symbol it looked for (it named only the spec)
+  sed 's/<function specId="nope_0"\/>/<function specId="nope_0" symbol="nofn_x"\/>/' "$tmp/many.xml" >"$tmp/sym.xml"
+  "$ospy" capture -q -c "$tmp/sym.xml" -o "$tmp/c.ospy" -- "$target" 0 >/dev/null 2>&1
+  "$ospy" show "$tmp/c.ospy" | grep -q -- '--- error: libc.so.6!nope_0: function nofn_x not found in libc.so.6' ||
+    fail "symbol= not named: $("$ospy" show "$tmp/c.ospy" | grep nope_0)"
   echo "live-problems-cap: 20 errors shown live, the other 10 counted; show lists all 30" ;;
 process-name)
   check_process_name "$target"
