@@ -71,7 +71,9 @@ int main(void)
   unsigned char out[16];
   size_t out_len = 0x7fffffff; /* garbage unless the call succeeds */
   int ok1 = dev_control(3, 0x2f0003, "hello", 5, out, sizeof out, &out_len);
-  size_t garbage = 0x7fffffff;
+  /* static: a local's store was dropped by gcc (dev_control only writes
+   * it), and the failed call then showed whatever the stack held */
+  static size_t garbage = 0x7fffffff;
   int ok2 = dev_control(3, 0x1234, "hello", 5, out, sizeof out, &garbage);
   printf("demo: dev_control succeeded %d, then failed %d\n", ok1, !ok2);
   return 0;
