@@ -105,36 +105,51 @@ static int highest_free_fd(void)
  * only. Taken only from that pid, running as root or as our user (anyone
  * can listen on an abstract name). Kept open across this program's own
  * execs, as an inherited one. -1: none. */
-static int ring_from_controller(int pid)
+/* The descriptor a peer hands over (SCM_RIGHTS) on the abstract socket
+ * named prefix + id, taken only from a peer that runs as root or as our
+ * user (anyone can listen on an abstract name) and, when peer is not 0, is
+ * that process. timeout_s bounds the wait (0: none); recv_flags go to
+ * recvmsg (MSG_CMSG_CLOEXEC or 0). -1: none. */
+static int fd_from_abstract_socket(const char *prefix, unsigned id, int peer, int timeout_s,
+                                   int recv_flags)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  char name[64] = OSPY_RING_HANDOVER_SOCK;
-  ospy_agent_put_dec(name + strlen(name), (unsigned)pid);
+  char name[64];
+  size_t plen = strlen(prefix);
+  memcpy(name, prefix, plen + 1);
+  ospy_agent_put_dec(name + plen, id);
   memcpy(sa.sun_path + 1, name, strlen(name));
   socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     return -1;
-  struct timeval tv = { 5, 0 }; /* a controller that is stuck does not hold the program */
+  struct timeval tv = { timeout_s, 0 };
   struct ucred cred;
   socklen_t cl = sizeof cred;
   int fd = -1;
-  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+  if ((!timeout_s || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0) &&
       connect(s, (struct sockaddr *)&sa, len) == 0 &&
-      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.pid == pid &&
+      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && (!peer || cred.pid == peer) &&
       (cred.uid == 0 || cred.uid == getuid())) {
     char byte;
     union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
     struct iovec iov = { &byte, 1 };
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
                           .msg_controllen = sizeof u.buf };
-    struct cmsghdr *c = recvmsg(s, &msg, 0) == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    struct cmsghdr *c = recvmsg(s, &msg, recv_flags) == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
         c->cmsg_len == CMSG_LEN(sizeof(int)))
       memcpy(&fd, CMSG_DATA(c), sizeof fd);
   }
   close(s);
   return fd;
+}
+
+static int ring_from_controller(int pid)
+{
+  /* (5 s: a controller that is stuck does not hold the program; no
+   * close-on-exec: kept across this program's execs) */
+  return fd_from_abstract_socket(OSPY_RING_HANDOVER_SOCK, (unsigned)pid, pid, 5, 0);
 }
 
 /* OSPY_RING_FD=FD:PID:PIDFD: the ring is descriptor FD; a program that lost
@@ -188,33 +203,8 @@ static int ring_fd_from_env(const char *env)
  * process: it could ptrace us anyway), as ring_from_controller does. */
 static int receive_attach_fd(void)
 {
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  char name[64] = OSPY_AGENT_ATTACH_SOCK;
-  ospy_agent_put_dec(name + strlen(name), (unsigned)getpid());
-  memcpy(sa.sun_path + 1, name, strlen(name));
-  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
-  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0)
-    return -1;
-  struct ucred cred;
-  socklen_t cl = sizeof cred;
-  int fd = -1;
-  if (connect(s, (struct sockaddr *)&sa, len) == 0 &&
-      getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
-      (cred.uid == 0 || cred.uid == getuid())) {
-    char byte;
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-    struct iovec iov = { &byte, 1 };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof u.buf };
-    if (recvmsg(s, &msg, MSG_CMSG_CLOEXEC) == 1) {
-      struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-      if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-        memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    }
-  }
-  close(s);
-  return fd;
+  return fd_from_abstract_socket(OSPY_AGENT_ATTACH_SOCK, (unsigned)getpid(), 0, 0,
+                                 MSG_CMSG_CLOEXEC);
 }
 
 /* The agent's entries out of the environment, keeping the preloads of the
