@@ -26,6 +26,7 @@ enum { SORT_TOTAL, SORT_CALLS, SORT_ERRORS, SORT_MAX, SORT_NAME };
 typedef struct fn_stats {
   char name[128];
   uint64_t calls, errors, timed, total, min, max;
+  uint64_t unreturned; /* recorded without a return (= ? in show) */
   uint64_t bucket[NBUCKETS];
 } fn_stats;
 
@@ -152,7 +153,11 @@ static int account(stats_job *j, const ospy_event_call *c)
     return -1;
   f->calls++;
   f->errors += read_call_outcome(&j->s, c) == READ_OUTCOME_FAILED;
-  if ((c->h.flags & OSPY_CALL_F_NO_RETURN) || c->ts_leave < c->h.ts)
+  if (c->h.flags & OSPY_CALL_F_NO_RETURN) {
+    f->unreturned++;
+    return 0;
+  }
+  if (c->ts_leave < c->h.ts)
     return 0;
   uint64_t d = c->ts_leave - c->h.ts;
   f->timed++;
@@ -263,8 +268,10 @@ static void print_hist(const fn_stats *f)
       lo = k < lo ? k : lo;
       hi = k < 64 && k > hi ? k : hi;
     }
-  printf("\n%s: %" PRIu64 " call%s, latency (ns, K = 1024)\n", f->name, f->calls,
-         f->calls == 1 ? "" : "s");
+  printf("\n%s: %" PRIu64 " call%s", f->name, f->calls, f->calls == 1 ? "" : "s");
+  if (f->unreturned)
+    printf(" (%" PRIu64 " did not return)", f->unreturned);
+  printf(", latency (ns, K = 1024)\n");
   if (pow2[64])
     printf("  %-16s %10" PRIu64 " |%-40.*s|\n", "0", pow2[64],
            (int)(pow2[64] * 40 / top), "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
@@ -282,12 +289,13 @@ static int print_report(stats_job *j)
   fn_stats **list = malloc((MAX_SLOTS + 1) * sizeof *list);
   if (!list)
     return 1;
-  uint64_t calls = 0, errors = 0;
+  uint64_t calls = 0, errors = 0, unreturned = 0;
   for (size_t i = 0; i <= MAX_SLOTS; i++)
     if (j->slot[i]) {
       list[n++] = j->slot[i];
       calls += j->slot[i]->calls;
       errors += j->slot[i]->errors;
+      unreturned += j->slot[i]->unreturned;
     }
   sort_key = j->sort;
   qsort(list, n, sizeof *list, cmp_stats);
@@ -296,6 +304,9 @@ static int print_report(stats_job *j)
   for (size_t i = 0; i < n; i++)
     print_row(list[i]);
   printf("%10" PRIu64 " %8" PRIu64 "  total\n", calls, errors);
+  if (unreturned) /* (counted as calls, in no duration: say how many) */
+    printf("%10" PRIu64 " call%s did not return (= ? in show: the thread or process ended, "
+           "longjmp, exception)\n", unreturned, unreturned == 1 ? "" : "s");
   if (j->lost)
     printf("%10" PRIu64 " events lost (dropped by --lossy, or calls that could not be recorded)\n",
            j->lost);

@@ -4192,6 +4192,10 @@ X
   expect_line "$tmp/show" "] --- info: libnest.so!down: 300 $note"
   [ "$(count_of 'left out')" = 2 ] || fail "expected one note for sq and one for down"
   expect_line "$tmp/show" '] libc.so.6!exit(status=0) = ?'
+  # stats counts exit as a call without a duration, and says so
+  "$ospy" stats "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
+  expect_line "$tmp/stats" '         1 call did not return (= ? in show: the thread or process ended, longjmp, exception)'
+  expect_regex "$tmp/stats" '^ +1 +0 +- +- +- +-  libc\.so\.6!exit$'
   [ "$(count_of 'libnest.so!sq(')" = 1 ] || fail "expected the one sq called by main"
   [ "$(count_of 'libnest.so!apply(')" = 12 ] || fail "expected 12 apply"
   [ "$(count_of 'libnest.so!down(')" = 1 ] || fail "expected the outer down"
