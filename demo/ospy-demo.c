@@ -39,13 +39,39 @@ static void read_a_file(const char *path)
   close(fd);
 }
 
-static void talk_over_loopback(void)
+/* The demo's server port: a fixed one, so that two captures of the demo
+ * are the same (ospy diff calls them equivalent); any free one when it is
+ * taken (another demo running at the same time). */
+#define DEMO_PORT 47011
+
+static int listen_on_loopback(struct sockaddr_in *a)
 {
   int srv = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t len = sizeof a;
-  if (srv < 0 || bind(srv, (struct sockaddr *)&a, sizeof a) < 0 || listen(srv, 1) < 0 ||
-      getsockname(srv, (struct sockaddr *)&a, &len) < 0)
+  int on = 1;
+  socklen_t len = sizeof *a;
+  *a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                             .sin_port = htons(DEMO_PORT) };
+  if (srv < 0)
+    return -1;
+  if (setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+      bind(srv, (struct sockaddr *)a, sizeof *a) < 0) {
+    a->sin_port = 0;
+    if (bind(srv, (struct sockaddr *)a, sizeof *a) < 0)
+      goto fail;
+  }
+  if (listen(srv, 1) < 0 || getsockname(srv, (struct sockaddr *)a, &len) < 0)
+    goto fail;
+  return srv;
+fail:
+  close(srv);
+  return -1;
+}
+
+static void talk_over_loopback(void)
+{
+  struct sockaddr_in a;
+  int srv = listen_on_loopback(&a);
+  if (srv < 0)
     return;
   int cli = socket(AF_INET, SOCK_STREAM, 0);
   if (cli >= 0 && connect(cli, (struct sockaddr *)&a, sizeof a) == 0) {
