@@ -388,6 +388,12 @@ static void put_quoted8(tbuf *b, const uint8_t *s, size_t n, int utf8)
       i++;
       continue;
     }
+    if (cp >= 0x80 && cp < 0xa0) { /* a C1 control (CSI, OSC...): as its bytes, as names are */
+      for (size_t j = 0; j < k; j++)
+        put_hex_escape(b, s[i + j]);
+      i += k;
+      continue;
+    }
     put_cp(b, cp);
     i += k;
   }
@@ -421,8 +427,8 @@ static void put_quoted_wide(tbuf *b, const uint8_t *s, size_t n, unsigned unit)
         continue;
       }
     }
-    if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-      put(b, unit == 2 ? "\\u%04x" : "\\U%08x", c);
+    if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff || (c >= 0x80 && c < 0xa0))
+      put(b, unit == 2 ? "\\u%04x" : "\\U%08x", c); /* (C1 controls: never raw to a terminal) */
     else
       put_cp(b, c);
   }

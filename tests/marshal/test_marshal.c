@@ -166,8 +166,9 @@ static void test_strings(void)
   tt_prepare(t);
   static const char utf8[] = "h\xc3\xa9llo \xe2\x82\xac";
   static const char bad[] = "\xff\xfe" "ab\xc3";
-  static const char esc[] = "a\"b\\c\n\t\x01";
-  static const uint16_t u16[] = { 'h', 'i', 0x20ac, 0xd83d, 0xde00, 0xdc00, 0 };
+  /* C1 controls (CSI U+009B, OSC U+009D) escaped: a terminal acts on them */
+  static const char esc[] = "a\"b\\c\n\t\x01\xc2\x9b";
+  static const uint16_t u16[] = { 'h', 'i', 0x20ac, 0xd83d, 0xde00, 0xdc00, 0x9d, 0xa0, 0 };
   static const wchar_t u32[] = L"w\u2713";
   tt_call k;
   tt_call_init(&k);
@@ -180,7 +181,8 @@ static void test_strings(void)
   tt_done(&k, 0);
   tt_run(t, fn, &k, P(utf8), NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(utf8=\"h\xc3\xa9llo \xe2\x82\xac\", bad=\"\\xff\\xfeab\\xc3\", "
-                  "esc=\"a\\\"b\\\\c\\n\\t\\x01\", u16=\"hi\xe2\x82\xac\xf0\x9f\x98\x80\\udc00\", "
+                  "esc=\"a\\\"b\\\\c\\n\\t\\x01\\xc2\\x9b\", "
+                  "u16=\"hi\xe2\x82\xac\xf0\x9f\x98\x80\\udc00\\u009d\xc2\xa0\", "
                   "u32=\"w\xe2\x9c\x93\", empty=\"\") = \"h\xc3\xa9llo \xe2\x82\xac\"");
   /* the value cap cuts a long string */
   tt_call_init(&k);
