@@ -66,6 +66,8 @@ typedef struct inline_hook {
   ospy_listener *listener;
   int reported;                /* a message about this hook was sent */
   int failed;                  /* the interceptor refused it: not retried */
+  void *refused_at;            /* ... at this function, while its module is loaded: the other
+                                * hooks of its module glob pass over that module */
   int missing;                 /* reported as not found: say so when it appears */
   int missing_final;           /* ... and it cannot appear (stripped module, clone) */
   uint8_t lacking;             /* a module it names was loaded without it: lacking_paths[lacking - 1] */
@@ -1531,17 +1533,30 @@ static int in_glob_group(const inline_hook *h)
 
 #define GROUP_TAKEN_MAX 64u
 
-/* The functions the other hooks of h's module glob hooked (other plan
- * indices: not h's own same-named ones): their modules are theirs. */
+/* The function a hook holds for its module glob: the one it hooked, or the
+ * one it was refused at (NULL: none). */
+static const void *glob_member_function(const inline_hook *h)
+{
+  if (h->listener)
+    return h->addr;
+  return h->failed ? h->refused_at : NULL;
+}
+
+/* The functions the other hooks of h's module glob hooked, or were refused
+ * at (other plan indices: not h's own same-named ones): their modules are
+ * theirs. A function refused to one copy is refused to every copy: a spare
+ * that tried it again said the same error again, and was used up by it. */
 static unsigned glob_group_taken(const inline_hook *h, const void **addrs)
 {
   unsigned n = 0;
   if (!in_glob_group(h))
     return 0;
-  for (uint32_t k = 0; k < nhooks && n < GROUP_TAKEN_MAX; k++)
-    if (hooks[k].listener && hooks[k].addr && hooks[k].index != h->index &&
-        in_glob_group(&hooks[k]) && glob_group(&hooks[k]) == glob_group(h))
-      addrs[n++] = hooks[k].addr;
+  for (uint32_t k = 0; k < nhooks && n < GROUP_TAKEN_MAX; k++) {
+    const void *fn = glob_member_function(&hooks[k]);
+    if (fn && hooks[k].index != h->index && in_glob_group(&hooks[k]) &&
+        glob_group(&hooks[k]) == glob_group(h))
+      addrs[n++] = fn;
+  }
   return n;
 }
 
@@ -1582,6 +1597,7 @@ static void attach_one(inline_hook *h)
     /* a pattern's match that only jumps to another function: hooked, it
      * would take every call of that function for its own */
     h->failed = 1;
+    h->refused_at = addr;
     report(h, OSPY_EV_INFO, ": ", "a jump to another function, not hooked (a pattern's match)");
     return;
   }
@@ -1643,6 +1659,7 @@ static void attach_one(inline_hook *h)
   if (st != OSPY_INTERCEPTOR_OK) {
     h->listener = NULL;
     h->failed = 1;
+    h->refused_at = addr;
     h->reported = 0;
     /* a pattern's match (libc.so.6!*) the interceptor refuses is not a
      * mistake of the user's: a note */
@@ -1684,12 +1701,14 @@ static unsigned drop_uninstalled(int last_try, ospy_interceptor_status st)
     if (!h->listener || ospy_interceptor_listener_installed(h->listener))
       continue;
     int gone = code_unloaded(h->patched);
+    void *addr = h->addr;
     unhook(h);
     if (gone)
       continue; /* its module was unloaded meanwhile: hooked when it comes back */
     n++;
     if (last_try) {
       h->failed = 1;
+      h->refused_at = addr;
       h->reported = 0;
       report(h, OSPY_EV_ERROR, ": cannot hook: installing it failed: ",
              ospy_interceptor_status_name(st));
@@ -1759,6 +1778,8 @@ static int drop_gone_hooks(void)
   int any = 0;
   for (uint32_t i = 0; i < nhooks; i++) {
     inline_hook *h = &hooks[i];
+    if (h->refused_at && code_unloaded(h->refused_at))
+      h->refused_at = NULL; /* (another module may be loaded there: its glob's to take) */
     if (!h->listener || h->internal || ospy_interceptor_listener_in_place(h->listener))
       continue;
     if (!any++)

@@ -1290,6 +1290,44 @@ C
     grep -q -- '--- error' "$tmp/show" && fail "$(grep -- '--- error' "$tmp/show")"
   done
   echo "$case_name: both libraries a glob matches hooked at once, each under its own name" ;;
+glob-refused-once|glob-refused-once-i386)
+  # A function a module glob matches that cannot be hooked (3 bytes, the
+  # last of .text: no padding after it) is refused once: each spare copy of
+  # the glob's hook tried it again and said the same error (4 errors), and
+  # none was left for a library the glob matches loaded later. Now the one
+  # error, and the library's function of that name hooked by a spare.
+  m=64
+  if [ "$case_name" = glob-refused-once-i386 ]; then
+    m=32
+    i386_or_skip
+  fi
+  cat > "$tmp/lib.c" <<'C'
+__attribute__((noipa)) int tiny(void) { return 7; }
+int after_tiny(int x) { return x + 1; } /* (tiny is not the last: padding after it) */
+C
+  cat > "$tmp/tp.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+__attribute__((noipa)) int tiny(void) { return 0; }
+int main(int argc, char **argv) {
+  void *h = argc == 2 ? dlopen(argv[1], RTLD_NOW | RTLD_LOCAL) : NULL;
+  int (*lib_tiny)(void) = h ? (int (*)(void))dlsym(h, "tiny") : NULL;
+  if (!lib_tiny) return 1;
+  printf("tiny %d, tplib.so's %d\n", tiny(), lib_tiny());
+  return 0;
+}
+C
+  cc -m$m -O2 -shared -fPIC -o "$tmp/tplib.so" "$tmp/lib.c" &&
+    cc -m$m -O2 -o "$tmp/tp" "$tmp/tp.c" -ldl || fail "cannot build the target"
+  "$ospy" capture -q -f 'tp*!tiny' -o "$tmp/c.ospy" -- "$tmp/tp" "$tmp/tplib.so" >"$tmp/out" 2>"$tmp/err"
+  expect_line "$tmp/out" "tiny 0, tplib.so's 7"
+  expect_line "$tmp/err" "1 call recorded, 0 lost, 1 agent error"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "error: tp\*!tiny: cannot hook: 0x[0-9a-f]+: 'ret' at \+0x[0-9a-f]+ ends the function after [0-9] of the 5 bytes needed"
+  n=$(grep -c 'cannot hook' "$tmp/show")
+  [ "$n" = 1 ] || { cat "$tmp/show"; fail "expected the refusal said once, got $n times"; }
+  expect_regex "$tmp/show" '\] tplib.so!tiny\(.*\) = (0x)?7$'
+  echo "$case_name: tp!tiny refused once (1 agent error); tplib.so!tiny, loaded later, hooked by the glob's spare" ;;
 backtrace)
   # --backtrace N records return addresses; show --backtrace names them from
   # the capture's module map and the modules' symbol tables.
