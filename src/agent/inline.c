@@ -2136,8 +2136,9 @@ static void report_module_never_loaded(uint32_t i)
   uint32_t flags = never_loaded_flags(mod, &first);
   if (first != i)
     return;
-  /* a loaded module whose name is a typo away is most likely the one meant
-     (libwidgt.so for libwidget.so, libc.so for libc.so.6): named */
+  /* a loaded module whose name is a typo away, or the name with its
+     library suffix, is most likely the one meant (libwidgt.so for
+     libwidget.so, libc.so for libc.so.6, libwidget for libwidget.so): named */
   char close[256], hint[320], head[1024];
   hint[0] = 0;
   if (ospy_agent_module_close_to(mod, close, sizeof close))

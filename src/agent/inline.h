@@ -130,8 +130,9 @@ unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph);
 int ospy_agent_module_present(const char *glob);
 /* The file name of a loaded module (the program's included) a typo or two
  * from name, a plain file name no module has (libwidgt.so: libwidget.so;
- * libc.so: libc.so.6), into out; 0 when none is close, or name is a path or
- * a glob. */
+ * libc.so: libc.so.6), or name with its library suffix added (libwidget:
+ * libwidget.so; libwidget.so: libwidget.so.1.2), into out; 0 when none is
+ * close, or name is a path or a glob. */
 int ospy_agent_module_close_to(const char *name, char *out, size_t cap);
 int ospy_agent_glob_match(const char *glob, const char *name);
 

@@ -1003,8 +1003,37 @@ static unsigned close_limit(size_t len)
 typedef struct close_module {
   const char *name;
   unsigned best;
+  int suffixed;    /* found is name with a library suffix added: nothing is closer */
   char found[256]; /* "" until one is close */
 } close_module;
+
+/* Past ".N.N..." (a library's version, at least one number) at s, or s. */
+static const char *skip_version(const char *s)
+{
+  while (s[0] == '.' && s[1] >= '0' && s[1] <= '9') {
+    s++;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  return s;
+}
+
+/* Whether base is name with the end of a library's file name left off:
+ * libfoo for libfoo.so or libfoo.so.6, libfoo.so for libfoo.so.6 or
+ * libfoo.so.1.2 (more than a typo or two away). */
+static int adds_library_suffix(const char *name, const char *base)
+{
+  size_t n = strlen(name);
+  if (!n || strncmp(base, name, n) || !base[n])
+    return 0;
+  const char *rest = base + n;
+  int has_so = (n >= 3 && !strcmp(name + n - 3, ".so")) || strstr(name, ".so.");
+  if (!has_so && !strncmp(rest, ".so", 3))
+    rest += 3;
+  else if (!has_so)
+    return 0; /* (libfoo for libfoo-2.so or libfoo.6: a guess too far) */
+  return !*skip_version(rest);
+}
 
 static int close_module_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -1014,8 +1043,13 @@ static int close_module_cb(struct dl_phdr_info *info, size_t size, void *data)
   if (is_agent_module(name) || !strncmp(name, "linux-", 6))
     return 0; /* (the vDSO has no file) */
   const char *base = base_name(name[0] ? name : main_program_path());
-  if (!base[0] || !strcmp(base, c->name))
+  if (!base[0] || !strcmp(base, c->name) || c->suffixed)
     return 0;
+  if (adds_library_suffix(c->name, base)) {
+    c->suffixed = 1;
+    ospy_agent_join3(c->found, sizeof c->found, base, NULL, NULL);
+    return 0;
+  }
   unsigned d = edit_distance(c->name, base, c->best);
   if (d < c->best || (d == c->best && !c->found[0])) {
     c->best = d;
@@ -1031,6 +1065,7 @@ int ospy_agent_module_close_to(const char *name, char *out, size_t cap)
     return 0;
   c.name = name;
   c.best = close_limit(strlen(name));
+  c.suffixed = 0;
   c.found[0] = 0;
   dl_iterate_phdr(close_module_cb, &c);
   if (c.found[0])

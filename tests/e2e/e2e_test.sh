@@ -1328,6 +1328,36 @@ C
   [ "$n" = 1 ] || { cat "$tmp/show"; fail "expected the refusal said once, got $n times"; }
   expect_regex "$tmp/show" '\] tplib.so!tiny\(.*\) = (0x)?7$'
   echo "$case_name: tp!tiny refused once (1 agent error); tplib.so!tiny, loaded later, hooked by the glob's spare" ;;
+module-suffix-hint)
+  # A module named without the end of its library's file name (libhint for
+  # libhint.so.1.2, libhint.so for it too: more than a typo or two away)
+  # that the program never loaded names the one it did load; it said only
+  # that the program ended without loading it. By -f (an error) and in a
+  # config (a warning).
+  echo 'int hint_fn(int x) { return x + 1; }' > "$tmp/hint.c"
+  printf '#include <stdio.h>\nint hint_fn(int);\nint main(void) { printf("%%d\\n", hint_fn(1)); return 0; }\n' \
+    > "$tmp/hmain.c"
+  cc -shared -fPIC -Wl,-soname,libhint.so.1.2 -o "$tmp/libhint.so.1.2" "$tmp/hint.c" &&
+    ln -s libhint.so.1.2 "$tmp/libhint.so" &&
+    cc -o "$tmp/hmain" "$tmp/hmain.c" -L"$tmp" -lhint -Wl,-rpath,"$tmp" || fail "cannot build the target"
+  for mod in libhint libhint.so; do
+    "$ospy" capture -q -f "$mod!hint_fn" -o "$tmp/c.ospy" -- "$tmp/hmain" >"$tmp/out" 2>"$tmp/err"
+    expect_line "$tmp/out" "2"
+    echo "expect: error: agent: the program ended without loading $mod (did you mean libhint.so.1.2? it was loaded): its functions were never hooked"
+    expect_line "$tmp/err" "error: agent: the program ended without loading $mod (did you mean libhint.so.1.2? it was loaded): its functions were never hooked"
+  done
+  cat > "$tmp/hint.xml" <<'X'
+<hookManager><specs><functions><function name="hint_fn"/></functions></specs>
+<hooks><module name="libhint"><function specId="hint_fn"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/hint.xml" -o "$tmp/c.ospy" -- "$tmp/hmain" >"$tmp/out" 2>"$tmp/err"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  echo "expect: warning: agent: the program ended without loading libhint (did you mean libhint.so.1.2? it was loaded): ..."
+  expect_line "$tmp/show" "warning: agent: the program ended without loading libhint (did you mean libhint.so.1.2? it was loaded): the config's functions in it were never hooked"
+  # the C library by its stem: libc for libc.so.6 (libcrypt's name is no suffix of it)
+  "$ospy" capture -q -f 'libc!read' -o "$tmp/c.ospy" -- "$tmp/hmain" >"$tmp/out" 2>"$tmp/err"
+  expect_line "$tmp/err" "the program ended without loading libc (did you mean libc.so.6? it was loaded)"
+  echo "module-suffix-hint: libhint, libhint.so (-f and a config) and libc named the libraries loaded" ;;
 backtrace)
   # --backtrace N records return addresses; show --backtrace names them from
   # the capture's module map and the modules' symbol tables.
