@@ -360,17 +360,34 @@ static size_t add_unshaped(const ospy_xshape *sh, const ospy_xvalue *v, size_t n
   return k;
 }
 
+/* The shape's arguments in list order: the parameters in order, then the
+ * computed arguments (value="EXPR") in order. */
+static void shape_order(const ospy_xshape *sh, uint8_t *order)
+{
+  size_t k = 0;
+  for (int computed = 0; computed < 2; computed++)
+    for (size_t i = 0; i < sh->nargs; i++)
+      if (!(sh->dirs[i] & OSPY_XSHAPE_COMPUTED) == !computed)
+        order[k++] = (uint8_t)i;
+}
+
 /* The in list as oSpy wrote it: every parameter in order; an out-only one
- * as the address its out value was written at. */
+ * as the address its out value was written at; then the computed in
+ * arguments (an out-only computed one is no parameter: not there). */
 static int shape_in(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev)
 {
   ospy_xvalue *v = ospy_arena_alloc(&a->arena, (sh->nargs + ev->nargs_in + 1) * sizeof *v);
   if (!v)
     return -1;
   size_t k = 0;
-  for (size_t i = 0; i < sh->nargs; i++) {
-    if (!sh->dirs[i])
+  uint8_t order[OSPY_XSHAPE_MAX_ARGS];
+  shape_order(sh, order);
+  for (size_t n = 0; n < sh->nargs; n++) {
+    size_t i = order[n];
+    if (!(sh->dirs[i] & (OSPY_XSHAPE_IN | OSPY_XSHAPE_OUT)))
       continue; /* (a parameter of neither direction) */
+    if ((sh->dirs[i] & OSPY_XSHAPE_COMPUTED) && !(sh->dirs[i] & OSPY_XSHAPE_IN))
+      continue;
     int in = sh->dirs[i] & OSPY_XSHAPE_IN;
     const ospy_xvalue *f = find_arg(in ? ev->args_in : ev->args_out,
                                     in ? ev->nargs_in : ev->nargs_out, sh->names[i]);
@@ -400,14 +417,18 @@ static ospy_xvalue unrecorded_out(const ospy_xevent *ev, const char *name, int i
   return (ospy_xvalue){ .name = name, .type = "" };
 }
 
-/* The out list: every out parameter, recorded or not. */
+/* The out list: every out parameter, recorded or not, then the computed
+ * out arguments. */
 static int shape_out(ospy_from_capture *a, const ospy_xshape *sh, ospy_xevent *ev)
 {
   ospy_xvalue *v = ospy_arena_alloc(&a->arena, (sh->nargs + ev->nargs_out + 1) * sizeof *v);
   if (!v)
     return -1;
   size_t k = 0;
-  for (size_t i = 0; i < sh->nargs; i++) {
+  uint8_t order[OSPY_XSHAPE_MAX_ARGS];
+  shape_order(sh, order);
+  for (size_t n = 0; n < sh->nargs; n++) {
+    size_t i = order[n];
     if (!(sh->dirs[i] & OSPY_XSHAPE_OUT))
       continue;
     const ospy_xvalue *f = find_arg(ev->args_out, ev->nargs_out, sh->names[i]);

@@ -35,10 +35,14 @@ typedef int (*ospy_xvalues_decode_fn)(void *data, const ospy_plan *plan, uint32_
 #define OSPY_XSHAPE_MAX_ARGS 32
 #define OSPY_XSHAPE_IN 1
 #define OSPY_XSHAPE_OUT 2
+/* a computed argument (value="EXPR", ospy's extension): no parameter of the
+ * function, so after them in both lists, and in the in list only when it is
+ * an in argument (oSpy's parsers read parameters by their place) */
+#define OSPY_XSHAPE_COMPUTED 4
 typedef struct ospy_xshape {
   size_t nargs;
   const char *names[OSPY_XSHAPE_MAX_ARGS];
-  uint8_t dirs[OSPY_XSHAPE_MAX_ARGS]; /* OSPY_XSHAPE_IN | OSPY_XSHAPE_OUT */
+  uint8_t dirs[OSPY_XSHAPE_MAX_ARGS]; /* OSPY_XSHAPE_IN | OSPY_XSHAPE_OUT | OSPY_XSHAPE_COMPUTED */
   int has_ret;
 } ospy_xshape;
 /* Fills the shape of plan hook `hook`: 0, or -1 when it has no spec. */

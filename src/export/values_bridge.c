@@ -658,7 +658,8 @@ int ospy_values_bridge_shape(void *data, const ospy_plan *plan, uint32_t hook,
   for (uint32_t i = 0; i < fn->nargs; i++) {
     out->names[i] = fn->args[i].name;
     out->dirs[i] = (uint8_t)(((fn->args[i].dir & OSPY_DIR_IN) ? OSPY_XSHAPE_IN : 0) |
-                             ((fn->args[i].dir & OSPY_DIR_OUT) ? OSPY_XSHAPE_OUT : 0));
+                             ((fn->args[i].dir & OSPY_DIR_OUT) ? OSPY_XSHAPE_OUT : 0) |
+                             (fn->args[i].value.src ? OSPY_XSHAPE_COMPUTED : 0));
   }
   out->has_ret = fn->has_ret || fn->ret_raw; /* (ret_raw: the raw return register's) */
   return 0;

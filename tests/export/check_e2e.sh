@@ -273,4 +273,24 @@ jq -e -s 'map(select(.name == "vl::logv")) | length == 1 and ([.[0].args_in[].na
   and (.[0].args_in[2].value == "7")' vl.jsonl > /dev/null || fail "jsonl: logv: $(grep logv vl.jsonl)"
 "$ospy" import vl.osd -o vl.back.xml 2>/dev/null
 cmp vl.back.xml vl.xml.out || fail "export -> osd -> import changed logv's va_list"
+# computed arguments (value="EXPR") are no parameters: after them in both
+# lists, an out-only one in the out list only (it took a place in the in
+# list, shifting the parameters oSpy's parsers read by place)
+cat > cv.c <<'C'
+volatile int sink;
+__attribute__((noinline)) int fill(int *out, int n) { *out = n * 2; sink = n; return n + 1; }
+int main(void) { int x; return fill(&x, 20) == 21 && x == 40 ? 0 : 1; }
+C
+cc -O1 -o cv cv.c || fail "cannot build cv"
+cat > cv.xml <<'X'
+<hookManager><specs><functions><function name="fill"><returnValue type="Int32"/><arguments>
+<argument name="got" direction="out" type="Int32" value="retval"/>
+<argument name="half" direction="in" type="Int32" value="arg.n / 2"/>
+<argument name="out" direction="out" type="Int32Ptr"/><argument name="n" direction="in" type="Int32"/>
+</arguments></function></functions></specs><hooks><module name="cv"><function specId="fill"/></module></hooks></hookManager>
+X
+"$ospy" capture -q -c cv.xml -o cv.ospy -- ./cv || fail "capture of cv"
+"$ospy" export cv.ospy -o cv.xml.out --format xml 2>/dev/null
+grep -qE '<name>cv::fill</name><arguments direction="in"><argument name="out"><value type="Pointer" value="0x[0-9a-f]+"/></argument><argument name="n"><value type="Int32" value="20"/></argument><argument name="half"><value type="Int32" value="10"/></argument></arguments><arguments direction="out"><argument name="out"><value type="Pointer" value="0x[0-9a-f]+"><value type="Int32" value="40"/></value></argument><argument name="got"><value type="Int32" value="21"/></argument></arguments>' cv.xml.out ||
+  fail "xml: computed arguments after the parameters: $(grep -o '<name>cv::fill</name>.*</arguments>' cv.xml.out)"
 echo "e2e: ok ($n events)"
