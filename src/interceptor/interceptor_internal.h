@@ -12,7 +12,8 @@
 
 #define OSPY_HOOK_MAX_LISTENERS 8
 #define OSPY_INVOCATION_MAX_DEPTH 256 /* pending calls with on_leave per thread */
-#define OSPY_GRAVE_SIZE 32
+#define OSPY_GRAVE_SIZE 32 /* calls given up the graveyard holds in the thread state */
+#define OSPY_GRAVE_MAX (1u << 18) /* ...and at most, in pages of its own (graveyard.c) */
 /* Per hook code cell: the enter stub, then the relocated prologue. */
 #define OSPY_HOOK_CELL_SIZE 384
 /* Cell layout: the enter stub (attach), the jump to a replacement (replace),
@@ -100,6 +101,11 @@ typedef struct ospy_invocation_entry {
 #define OSPY_ENTRY_ABANDONED 2u /* reported to the abandon handler: no on_leave */
 #define OSPY_ENTRY_WALKED 4u /* restored for a stack walk (backtrace), armed again after it */
 
+/* A call given up as dead whose frame may live on (graveyard.c). */
+typedef struct ospy_grave {
+  uintptr_t slot, ret;
+} ospy_grave;
+
 /* A thread state's busy word: 0, 1 (its owner is inside the interceptor or
  * a callback), or OSPY_BUSY_LENT: another thread reads its pending calls
  * (process_end.c), and the owner waits for it to give the state back before
@@ -114,11 +120,14 @@ typedef struct ospy_thread_state {
   unsigned depth;
   uint32_t forget;       /* ospy_interceptor_forget during this on_enter */
   void *user[OSPY_THREAD_SLOTS]; /* kept across owners (ospy_interceptor_thread_slot) */
-  /* Entries given up as dead (longjmp...), newest last: should one of them
-   * return after all (its frame was alive on another stack: a coroutine, a
-   * sigaltstack), its return address is found here instead of aborting. */
-  struct { uintptr_t slot, ret; } grave[OSPY_GRAVE_SIZE];
-  unsigned grave_next;
+  /* Entries given up as dead (longjmp...) that may still return, oldest
+   * first: should one return after all (its frame was alive on another
+   * stack: a coroutine, a sigaltstack), its return address is found here
+   * instead of aborting (graveyard.c). grave: NULL while grave_inline holds
+   * them, else pages of grave_cap entries. */
+  ospy_grave grave_inline[OSPY_GRAVE_SIZE];
+  ospy_grave *grave;
+  unsigned grave_len, grave_cap;
   ospy_invocation_entry stack[OSPY_INVOCATION_MAX_DEPTH];
   /* The readable stack above the last throw's sp, [stack_lo, stack_hi):
    * found with system calls once, then scanned with plain loads (unwind.c). */
@@ -157,6 +166,18 @@ bool ospy_thread_state_wait_returned(ospy_thread_state *ts);
 /* invocation.c: entry k of ts will never reach on_leave (longjmp, exception,
  * abandon_outer): tells the abandon handler once (when report is set). */
 void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report);
+/* The same for an entry about to be dropped from the stack as dead: it is
+ * buried too (graveyard.c), in case its frame lives on. */
+void ospy_invocation_give_up(ospy_thread_state *ts, unsigned k, bool report);
+
+/* graveyard.c: keeps what a return needs of a call given up as dead (its
+ * slot and real return address) for as long as it may still return. */
+void ospy_grave_bury(ospy_thread_state *ts, uintptr_t slot, uintptr_t ret);
+/* The real return address of the buried call returning from slot, which
+ * leaves the graveyard; 0 when none. */
+uintptr_t ospy_grave_exhume(ospy_thread_state *ts, uintptr_t slot);
+/* Empties it, for a new owner of the thread state (the pages stay). */
+void ospy_grave_clear(ospy_thread_state *ts);
 
 /* signal_frames.c: whether a signal frame lies in [sp, end) of this thread's
  * stack (the code at sp runs in a handler that interrupted what is at end);

@@ -66,9 +66,6 @@ void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report) {
   if (e->flags & OSPY_ENTRY_ABANDONED)
     return; /* reported already */
   e->flags |= OSPY_ENTRY_ABANDONED;
-  unsigned g = ts->grave_next++ % OSPY_GRAVE_SIZE;
-  ts->grave[g].slot = e->slot;
-  ts->grave[g].ret = e->ret;
   if (!fn || ts->ignored || !report)
     return;
   ospy_invocation inv = { NULL, e->hook, NULL, e->scratch, e->slot, e->ret, k, true, ts };
@@ -79,6 +76,15 @@ void ospy_invocation_abandon(ospy_thread_state *ts, unsigned k, bool report) {
       fn(&inv);
     }
   }
+}
+
+/* Entry k, about to be dropped from the invocation stack as dead, is given
+ * up; should its frame live on after all, its return finds its way in the
+ * graveyard. (Entries given up but kept on the stack need no grave: their
+ * return finds them there.) */
+void ospy_invocation_give_up(ospy_thread_state *ts, unsigned k, bool report) {
+  ospy_invocation_abandon(ts, k, report);
+  ospy_grave_bury(ts, ts->stack[k].slot, ts->stack[k].ret);
 }
 
 /*
@@ -111,7 +117,7 @@ static void prune_dead(ospy_thread_state *ts, uintptr_t sp) {
       break;
     if (armed && handler_above(sp, slot))
       break;
-    ospy_invocation_abandon(ts, ts->depth - 1, true);
+    ospy_invocation_give_up(ts, ts->depth - 1, true);
     ts->depth--;
   }
 }
@@ -265,12 +271,17 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
 }
 
 /* The entry returning to the leave thunk with sp (after the return): the one
- * whose slot is sp - WORD, or for callee-pop conventions the highest slot in
- * reach of a `ret imm16`. -1 when none. */
+ * whose slot is sp - WORD. -1 when none. */
 static int find_entry(const ospy_thread_state *ts, uintptr_t sp) {
   for (int i = (int)ts->depth - 1; i >= 0; i--)
     if (ts->stack[i].slot == sp - WORD)
       return i;
+  return -1;
+}
+
+/* For callee-pop conventions (`ret imm16`, as i386 functions returning a
+ * struct): the entry with the highest slot in its reach. -1 when none. */
+static int find_callee_pop_entry(const ospy_thread_state *ts, uintptr_t sp) {
   int best = -1;
   for (int i = (int)ts->depth - 1; i >= 0; i--) {
     uintptr_t slot = ts->stack[i].slot;
@@ -315,15 +326,29 @@ __attribute__((noreturn)) static void fatal(const char *msg, const ospy_thread_s
     (void)ospy_os_sys3(SYS_exit_group, 134, 0, 0);
 }
 
-/* A return through the leave thunk that matches no pending entry: one given
- * up as dead whose frame lived on (graveyard), else nothing sane is left. */
-static uintptr_t return_of_buried(ospy_thread_state *ts, uintptr_t sp) {
-  if (ts)
-    for (unsigned i = 0; i < OSPY_GRAVE_SIZE && i < ts->grave_next; i++) {
-      unsigned g = (ts->grave_next - 1 - i) % OSPY_GRAVE_SIZE;
-      if (ts->grave[g].slot == sp - WORD && ts->grave[g].ret)
-        return ts->grave[g].ret;
-    }
+/*
+ * A return through the leave thunk that matches no pending entry's slot.
+ * When the word it popped, just below sp, still holds the leave thunk, it
+ * came from that slot: a call given up as dead whose frame lived on (a
+ * suspended coroutine's, on a stack just below another's), found in the
+ * graveyard. Looking among the pending calls first, as before, sent it to
+ * another coroutine's pending call in reach below (its return address, its
+ * record). Else it is a callee-pop return from a lower slot; failing that,
+ * the graveyard again (on i386 a signal may have written over that word
+ * before the thunk ran). -1 when the return address is from the graveyard
+ * (*buried), or the pending entry it found.
+ */
+static int find_unmatched(ospy_thread_state *ts, uintptr_t sp, uintptr_t popped, uintptr_t *buried) {
+  *buried = 0;
+  if (!ts)
+    fatal("ospy interceptor: return through the leave thunk without a pending call: ", ts, sp);
+  if (popped == (uintptr_t)ospy_leave_thunk && (*buried = ospy_grave_exhume(ts, sp - WORD)) != 0)
+    return -1;
+  int k = find_callee_pop_entry(ts, sp);
+  if (k >= 0)
+    return k;
+  if ((*buried = ospy_grave_exhume(ts, sp - WORD)) != 0)
+    return -1;
   fatal("ospy interceptor: return through the leave thunk without a pending call: ", ts, sp);
 }
 
@@ -338,7 +363,7 @@ static bool dead_below(uintptr_t slot, uintptr_t sp) {
 static void settle_above(ospy_thread_state *ts, unsigned k, uintptr_t sp, bool report) {
   for (unsigned i = ts->depth; i-- > k + 1;) /* reported innermost first */
     if (dead_below(ts->stack[i].slot, sp))
-      ospy_invocation_abandon(ts, i, report);
+      ospy_invocation_give_up(ts, i, report);
   unsigned keep = k;
   for (unsigned i = k + 1; i < ts->depth; i++) {
     if (dead_below(ts->stack[i].slot, sp))
@@ -354,11 +379,14 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
   ospy_thread_state *ts = ospy_thread_state_peek();
   uintptr_t sp = OSPY_CTX_SP(ctx);
   int k = ts ? find_entry(ts, sp) : -1;
-  if (k < 0) {
-    uintptr_t ret = return_of_buried(ts, sp);
-    *slot = ret;
-    OSPY_CTX_IP(ctx) = ret;
-    return ret;
+  if (__builtin_expect(k < 0, 0)) {
+    uintptr_t buried;
+    k = find_unmatched(ts, sp, *slot, &buried);
+    if (k < 0) {
+      *slot = buried;
+      OSPY_CTX_IP(ctx) = buried;
+      return buried;
+    }
   }
   /* another thread reading our pending calls (an exec): the entry and its
    * scratch are ours again, and what it wrote there seen, once it is done */

@@ -82,6 +82,7 @@ static void init_state(ospy_thread_state *s) {
   s->ignored = 1;
   s->depth = 0;
   s->stack_lo = s->stack_hi = 0; /* another thread's stack, if the block was */
+  ospy_grave_clear(s);              /* its calls given up: that thread is gone */
   s->errno_ptr = NULL;
   ospy_tls_state = s;
   s->errno_ptr = errno_address();

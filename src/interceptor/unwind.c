@@ -182,7 +182,7 @@ static void rearm_live(ospy_invocation *inv) {
     ospy_invocation_entry *top = &ts->stack[ts->depth - 1];
     if (!(top->flags & OSPY_ENTRY_RESTORED) || top->slot >= sp)
       break;
-    ospy_invocation_abandon(ts, ts->depth - 1, true); /* unwound by the exception */
+    ospy_invocation_give_up(ts, ts->depth - 1, true); /* unwound by the exception */
     ts->depth--;
   }
   rearm_above(ts, sp);

@@ -188,6 +188,44 @@ exit_inside() {
   return 0
 }
 
+# Coroutines on 16 KiB stacks carved from one block: a suspended one's
+# pending call lies just below the stack the next one runs on, as a call
+# left by longjmp lies below the frame it jumped to, and is given up as dead.
+# Two of them, the main context leaving a hooked call by longjmp 40 times
+# after each turn; then 40 of them in turn. The program's output and exit
+# status are unchanged, and each call is recorded once, with its own
+# argument and result (`= ?` when it was given up). The program aborted
+# ("return through the leave thunk without a pending call") once more than
+# 32 calls were given up between a coroutine's call given up and its return.
+coro_close() { # target
+  for shape in 2:40 40:0; do
+    coros=${shape%:*} jumps=${shape#*:}
+    what="coro-close ($coros coroutines, $jumps jumps after each turn)"
+    calls=$((coros * 3)) jumped=$((coros * 4 * jumps))
+    "$ospy" capture -q -f ospy_test_yield,ospy_test_jump -o "$cap" -- "$1" 1 0 coro-close "$coros" "$jumps" \
+      > "$work/out" 2> "$work/err"
+    got=$?
+    [ "$got" = 0 ] || { cat "$work/err" >&2; fail "$what: ospy exited with $got, expected 0"; }
+    want="coro-close bad=0 yields=$calls jumps=$jumped"
+    [ "$(cat "$work/out")" = "$want" ] || fail "$what: the program said '$(cat "$work/out")', expected '$want'"
+    "$ospy" show "$cap" > "$work/show"
+    grep 'ospy_test_yield(' "$work/show" | sed 's/.*arg2=\([0-9a-fx]*\),.* = \([0-9?]*\)$/\1 \2/' > "$work/yields"
+    [ "$(wc -l < "$work/yields")" = $calls ] ||
+      { cat "$work/show" >&2; fail "$what: expected $calls calls of ospy_test_yield, found $(wc -l < "$work/yields")"; }
+    while read -r v r; do # v = 100 c + r, r < 3
+      [ $((v / 100)) -lt "$coros" ] && [ $((v % 100)) -lt 3 ] ||
+        fail "$what: a call of ospy_test_yield with v=$v, no such call was made"
+      [ "$r" = '?' ] || [ "$r" = $((v * 7)) ] ||
+        { cat "$work/yields" >&2; fail "$what: the call with v=$v shows = $r, expected $((v * 7)) or ?"; }
+    done < "$work/yields"
+    [ "$(cut -d' ' -f1 "$work/yields" | sort -u | wc -l)" = $calls ] ||
+      { cat "$work/yields" >&2; fail "$what: a call of ospy_test_yield recorded twice"; }
+    [ "$(grep -c 'ospy_test_jump(' "$work/show")" = $jumped ] &&
+      [ "$(grep -c 'ospy_test_jump(.*) = ?$' "$work/show")" = $jumped ] ||
+      fail "$what: expected $jumped calls of ospy_test_jump, each = ?"
+  done
+}
+
 # Waits (bounded, no fixed sleeps as synchronisation) until FILE holds PATTERN.
 wait_for() {
   i=0
@@ -651,6 +689,7 @@ X
   sed 's/.*arg2=\([0-9a-fx]*\),.* = \([0-9?]*\)$/\1 \2/' "$work/yields" | while read -r v r; do
     [ "$r" = $((v * 7)) ] || { cat "$work/yields" >&2; fail "coro: a call shows another call's argument or result ($v, $r)"; }
   done || exit 1
+  coro_close "$target"
   "$ospy" capture -q -F --preset proc -o "$cap" -- "$target" 1 0 noreturn exec > "$work/out" 2> "$work/err" ||
     fail "exec: ospy failed"
   "$ospy" show "$cap" > "$work/show"
@@ -1828,6 +1867,7 @@ i386)
   [ "$(grep -c 'execv(' "$work/show")" = 1 ] || fail "i386: the failed execv is not there once"
   grep -q 'exit(status=3) = ?$' "$work/show" || fail "i386: exit(3) is not recorded"
   exit_inside "$work/target32"
+  coro_close "$work/target32"
   other_threads_end "$work/target32"
   other_threads_exec "$work/target32"
   follow_lost_ring "$work/target32"

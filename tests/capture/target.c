@@ -15,6 +15,10 @@
  * share the parent's memory until they exec)
  * (coro: two coroutines on their own stacks take turns inside the hooked
  * ospy_test_yield, 50 calls each)
+ * (coro-close COROS JUMPS: COROS coroutines on 16 KiB stacks carved from one
+ * malloc'ed block take turns inside ospy_test_yield, 3 calls each, from two
+ * callers; after each turn the main context leaves ospy_test_jump by longjmp
+ * JUMPS times)
  * (texit: 3 threads each end with pthread_exit inside the hooked
  * ospy_test_thread_exit)
  * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
@@ -256,6 +260,69 @@ static int run_coro(void)
   for (int turn = 0; turn < 52; turn++) /* 26 each: the start, then 25 returns from yield */
     swapcontext(&main_ctx, &co_ctx[turn % 2]);
   printf("coro bad=%d\n", coro_bad);
+  return 0;
+}
+
+/* coro-close: a suspended coroutine's pending call lies just below the
+ * stack the next one runs on, as a call left by longjmp lies below the
+ * frame it jumped to. Calls of two callers (their returns must not be
+ * swapped) whose results must be 7 v. */
+#define CLOSE_STACK (16 * 1024)
+#define CLOSE_CALLS 3
+static ucontext_t *close_ctx;
+static int close_yields, close_jumps_made;
+
+__attribute__((noinline)) static void close_body_up(int c)
+{
+  for (int r = 0; r < CLOSE_CALLS; r++) {
+    int v = c * 100 + r;
+    if (ospy_test_yield(&close_ctx[c], coro_main, v) != v * 7)
+      coro_bad++;
+    close_yields++;
+  }
+}
+
+__attribute__((noinline)) static void close_body_down(int c)
+{
+  for (int r = CLOSE_CALLS; r-- > 0;) {
+    int v = c * 100 + r;
+    close_yields += ospy_test_yield(&close_ctx[c], coro_main, v) == v * 7;
+  }
+}
+
+/* n calls left by longjmp, one after the other (40: more than the 32 calls
+ * given up the interceptor kept the return addresses of) */
+__attribute__((noinline)) static void close_jumps(int n)
+{
+  static jmp_buf jb;
+  for (volatile int k = 0; k < n; k++)
+    if (!setjmp(jb))
+      ospy_test_jump(&jb, 1);
+    else
+      close_jumps_made++;
+}
+
+static int run_coro_close(int coros, int jumps)
+{
+  static ucontext_t main_ctx;
+  close_ctx = calloc((size_t)coros, sizeof *close_ctx);
+  char *stacks = malloc((size_t)coros * CLOSE_STACK);
+  if (!close_ctx || !stacks)
+    return 9;
+  for (volatile int c = 0; c < coros; c++) { /* volatile: getcontext returns twice */
+    getcontext(&close_ctx[c]);
+    close_ctx[c].uc_stack.ss_sp = stacks + (size_t)c * CLOSE_STACK;
+    close_ctx[c].uc_stack.ss_size = CLOSE_STACK;
+    close_ctx[c].uc_link = &main_ctx;
+    makecontext(&close_ctx[c], (void (*)(void))(c % 2 ? close_body_down : close_body_up), 1, c);
+  }
+  coro_main = &main_ctx;
+  for (int turn = 0; turn <= CLOSE_CALLS; turn++) /* the start, then a return from each call */
+    for (int c = 0; c < coros; c++) {
+      swapcontext(&main_ctx, &close_ctx[c]);
+      close_jumps(jumps);
+    }
+  printf("coro-close bad=%d yields=%d jumps=%d\n", coro_bad, close_yields, close_jumps_made);
   return 0;
 }
 
@@ -580,6 +647,8 @@ int main(int argc, char **argv)
     return run_spawns();
   if (!strcmp(how, "coro"))
     return run_coro();
+  if (!strcmp(how, "coro-close"))
+    return run_coro_close(argc > 4 ? atoi(argv[4]) : 2, argc > 5 ? atoi(argv[5]) : 40);
   if (!strcmp(how, "sleepers")) {
     pthread_t t;
     static long poll_r = -2;

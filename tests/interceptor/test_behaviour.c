@@ -351,6 +351,100 @@ static void test_coroutine(void) {
   printf("ok a coroutine switched away inside a hooked call\n");
 }
 
+/* Coroutines on stacks carved from one array: a suspended coroutine's
+ * pending call lies just below the stack the next one runs on, as a call
+ * left by longjmp lies below the frame it jumped to, and is given up as
+ * dead. It returns after all, to its own caller (two callers: a return sent
+ * to another coroutine's went to the wrong place) with its own result, and
+ * each call is heard of once: by its leave, or as given up. The process
+ * aborted once more than 32 calls were given up between such a call and its
+ * return: 40 coroutines in turn, or two with 40 calls left by longjmp after
+ * each turn. */
+#define CLOSE_MAX 40
+#define CLOSE_STACK (16 * 1024)
+#define CLOSE_CALLS 3
+static ucontext_t close_main, close_ctx[CLOSE_MAX];
+static char close_stacks[CLOSE_MAX][CLOSE_STACK] __attribute__((aligned(16)));
+static jmp_buf close_jb;
+static int close_bad, close_enters, close_leaves, close_abandoned, close_returned;
+int close_yield(int id, int v);
+long close_bail(long x);
+NOINLINE int close_yield(int id, int v) {
+  swapcontext(&close_ctx[id], &close_main);
+  return v * 7;
+}
+NOINLINE long close_bail(long x) {
+  volatile long here = x;
+  if (here >= 0)
+    longjmp(close_jb, 1);
+  return here;
+}
+NOINLINE static void close_body_up(int c) {
+  for (int r = 0; r < CLOSE_CALLS; r++) {
+    close_bad += close_yield(c, c * 100 + r) != (c * 100 + r) * 7;
+    close_returned++;
+  }
+}
+NOINLINE static void close_body_down(int c) {
+  for (int r = CLOSE_CALLS; r-- > 0;)
+    close_returned += close_yield(c, c * 100 + r) == (c * 100 + r) * 7;
+}
+NOINLINE static void close_bails(int n) {
+  for (volatile int k = 0; k < n; k++)
+    if (!setjmp(close_jb))
+      close_bail(k);
+}
+static void close_enter(ospy_invocation *inv) {
+  close_enters++;
+  *(long *)ospy_invocation_scratch(inv) = (long)ospy_invocation_get_arg(inv, 1);
+}
+static void close_leave(ospy_invocation *inv) {
+  close_leaves++;
+  close_bad += (long)ospy_invocation_get_return(inv) != *(long *)ospy_invocation_scratch(inv) * 7;
+}
+static void close_abandon(ospy_invocation *inv) {
+  close_abandoned += ospy_invocation_function(inv) == (void *)close_yield;
+}
+static void bail_leave(ospy_invocation *inv) {
+  (void)inv;
+  close_bad++; /* left by longjmp: never returns */
+}
+
+static void run_close_coroutines(int coros, int bails) {
+  close_bad = close_enters = close_leaves = close_abandoned = close_returned = 0;
+  for (volatile int c = 0; c < coros; c++) { /* volatile: getcontext returns twice */
+    getcontext(&close_ctx[c]);
+    close_ctx[c].uc_stack.ss_sp = close_stacks[c];
+    close_ctx[c].uc_stack.ss_size = CLOSE_STACK;
+    close_ctx[c].uc_link = &close_main;
+    makecontext(&close_ctx[c], (void (*)(void))(c % 2 ? close_body_down : close_body_up), 1, c);
+  }
+  for (int turn = 0; turn <= CLOSE_CALLS; turn++) /* the start, then a return from each call */
+    for (int c = 0; c < coros; c++) {
+      swapcontext(&close_main, &close_ctx[c]);
+      close_bails(bails);
+    }
+  CHECK_EQ(close_bad, 0);
+  CHECK_EQ(close_returned, coros * CLOSE_CALLS);
+  CHECK_EQ(close_enters, coros * CLOSE_CALLS);
+  CHECK_EQ(close_leaves + close_abandoned, close_enters);
+  printf("ok %d coroutines on 16 KiB stacks of one array, %d longjmps after each turn: "
+         "%d calls, %d leaves + %d given up\n",
+         coros, bails, close_enters, close_leaves, close_abandoned);
+}
+
+static void test_close_coroutines(void) {
+  ospy_listener *a, *b;
+  ospy_interceptor_set_abandon_handler(close_abandon);
+  CHECK_OK(ospy_interceptor_attach((void *)close_yield, close_enter, close_leave, NULL, &a, NULL));
+  CHECK_OK(ospy_interceptor_attach((void *)close_bail, NULL, bail_leave, NULL, &b, NULL));
+  run_close_coroutines(2, 40);
+  run_close_coroutines(CLOSE_MAX, 0);
+  CHECK_OK(ospy_interceptor_detach(a));
+  CHECK_OK(ospy_interceptor_detach(b));
+  ospy_interceptor_set_abandon_handler(NULL);
+}
+
 /* A signal handler on a sigaltstack that lies just above the interrupted
  * hooked call's frame (here: in main's frame) calls a hooked function: the
  * pending call below looks dead to that call, and when it returns after all
@@ -605,6 +699,7 @@ static void test_attach_and_replace(void) {
 int main(void) {
   char alt[65536]; /* above the frames of the calls main makes */
   test_coroutine();
+  test_close_coroutines();
   test_sigaltstack(alt, sizeof alt);
   test_recursion();
   test_reentrancy_errno();
