@@ -45,7 +45,7 @@ ATTRS = {
     "member": {"name", "value"},
     "structure": {"name", "arch", "size"},
     "field": {"name", "offset", "type", "marshalAs", "endian", "hex", "octal",
-              "elementType", "size", "elementCount"},
+              "elementType", "size", "elementCount", "direction"},
     "bindTypeProperty": {"propertyName", "sourceField"},
     "function": {"name", "callingConvention", "logNested", "specId", "arch"},
     "returnValue": {"type", "hex", "octal", "marshalAs", "nullIsError", "errorValue",

@@ -359,13 +359,34 @@ static msize read_field_int(mctx *m, const ospy_spec_type *st, uint32_t fi, uint
   return (msize){ v, sg && (int64_t)v < 0 ? MS_NEG : MS_OK };
 }
 
+/* A field direction="out" (poll's revents) holds, when the call enters,
+   whatever the caller left there: it is read at the return alone, whatever
+   the direction of the argument that holds its structure (an in argument's
+   never shows it). Readers take a structure as the fields it lists. */
+static int field_skipped(const mctx *m, const ospy_spec_field *f)
+{
+  return f->out_only && m->phase == OSPY_VB_PHASE_ENTER;
+}
+
+static uint32_t fields_written(const mctx *m, const ospy_spec_type *st)
+{
+  if (m->phase != OSPY_VB_PHASE_ENTER)
+    return st->nfields;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < st->nfields; i++)
+    n += !field_skipped(m, &st->fields[i]);
+  return n;
+}
+
 static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigned depth)
 {
   ospy_mw *w = m->w;
   ospy_mw_u8(w, OSPY_VB_STRUCT);
-  ospy_mw_uleb(w, st->nfields);
+  ospy_mw_uleb(w, fields_written(m, st));
   for (uint32_t i = 0; i < st->nfields; i++) {
     const ospy_spec_field *f = &st->fields[i];
+    if (field_skipped(m, f))
+      continue;
     msize size = MSIZE_NONE, count = read_field_int(m, st, f->count_field, addr);
     const ospy_spec_type *ft = type_of(m, &f->t);
     if (ft && ft->kind == OSPY_KIND_ARRAY) {

@@ -79,7 +79,7 @@ static int same_type(const ospy_spec_table *a, uint32_t ai, const ospy_spec_tabl
     const ospy_spec_field *f = &x->fields[i], *g = &y->fields[i];
     if (strcmp(f->name, g->name) || f->offset != g->offset || f->size_field != g->size_field ||
         f->count_field != g->count_field || f->size != g->size ||
-        !same_ref(a, &f->t, b, &g->t, depth))
+        f->out_only != g->out_only || !same_ref(a, &f->t, b, &g->t, depth))
       return 0;
   }
   return 1;

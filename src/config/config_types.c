@@ -657,11 +657,29 @@ static void parse_field_size(cfg *g, xmlNodePtr c, ospy_spec_field *f)
                 cfg_attr(g, c, "type"));
 }
 
+/* direction="out" on a field (extension): the callee fills it, so it is
+ * read when the call returns only (src/agent/marshal.c). "in/out", what a
+ * field is without the attribute, may be said; "in" may not: a field is
+ * never left out at the return. */
+static void parse_field_direction(cfg *g, xmlNodePtr c, ospy_spec_field *f)
+{
+  const char *dir = cfg_attr(g, c, "direction");
+  if (!dir || !strcmp(dir, "in/out"))
+    return;
+  if (!strcmp(dir, "out")) {
+    f->out_only = 1;
+    return;
+  }
+  cfg_error(g, cfg_pos_attr(g, c, "direction"), "bad direction '%s' for field '%s': expected "
+            "out (the call fills it: read when it returns only) or in/out (the default: read "
+            "when it enters and when it returns)", dir, f->name ? f->name : "");
+}
+
 static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
 {
   static const char *const attrs[] = { "name", "offset", "type", "marshalAs", "endian",
                                        "hex", "octal", "elementType", "size", "elementCount",
-                                       NULL };
+                                       "direction", NULL };
   cfg_check_attrs(g, c, attrs);
   f->name = cfg_name_attr(g, c); /* NULL: missing or empty, said */
   f->size_field = f->count_field = OSPY_SPEC_NONE;
@@ -673,6 +691,7 @@ static void parse_field(cfg *g, xmlNodePtr c, ospy_spec_field *f)
   else if (off < 0 || off > 1 << 20)
     cfg_error(g, cfg_pos_attr(g, c, "offset"), "offset %lld out of range", (long long)off);
   f->offset = off >= 0 && off <= 1 << 20 ? (uint32_t)off : 0;
+  parse_field_direction(g, c, f);
   const char *type = cfg_attr(g, c, "type");
   if (!type) {
     cfg_error(g, cfg_pos_elem(g, c), "<field> '%s' needs a 'type' attribute",
@@ -741,6 +760,19 @@ static unsigned size_needed(const ospy_spec_field *fs, unsigned k, cfg *g)
 
 static void note_struct_src(cfg *g, xmlNodePtr n, uint32_t ti);
 
+/* A field whose size or count is held in a direction="out" field is read
+ * when the call returns only, as that field is: at the entry the count is
+ * whatever the caller left there. (A source field is an integer, bound to
+ * nothing itself: one pass.) */
+static void sized_at_return(ospy_spec_field *fs, unsigned k)
+{
+  for (unsigned i = 0; i < k; i++) {
+    uint32_t sf = fs[i].size_field, cf = fs[i].count_field;
+    if ((sf < k && fs[sf].out_only) || (cf < k && fs[cf].out_only))
+      fs[i].out_only = 1;
+  }
+}
+
 static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
 {
   unsigned cap = count_children(n, "field");
@@ -789,6 +821,7 @@ static void parse_struct(cfg *g, xmlNodePtr n, uint32_t ti)
   for (unsigned i = 0; i < k; i++)
     if (fs[i].t.type == OSPY_SPEC_NONE)
       fs[i].t.type = OSPY_BT_UINT8; /* already reported; keep the table valid */
+  sized_at_return(fs, k);
   ospy_spec_type *ty = &g->t->types[ti];
   ty->fields = fs;
   ty->nfields = k;

@@ -111,6 +111,9 @@ typedef struct ospy_spec_field {
   uint32_t count_field; /* bindTypeProperty elementCount: field index or NONE */
   uint32_t size;        /* fixed size (ByteArray size="N" on a field), or an Array's
                            fixed element count (elementCount="N"); 0 = none */
+  uint8_t out_only;     /* direction="out": the callee fills it (poll's revents), so
+                           what it holds when the call enters means nothing: read
+                           when the call returns only, never at its entry */
 } ospy_spec_field;
 
 typedef struct ospy_spec_type {

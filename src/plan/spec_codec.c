@@ -5,6 +5,7 @@
  *   "OSPYSPEC" u32 version u8 ptr_size
  *   u32 ntypes (user types only; the built-ins are implied) TYPE*
  *   u32 nfns FN*    u32 nvtables VTABLE*
+ * A structure's FIELD ends with a u8 of flags since version 6 (FIELD_OUT_ONLY).
  * Strings are u32 length + bytes (0xffffffff = absent).
  */
 #include "plan/spec.h"
@@ -13,10 +14,13 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 5u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
-                           4: errorCondition; 5: a raw return (ret_raw) */
-#define SPEC_VERSION_MIN 2u /* a version-2 (3, 4) table is a version-3 (4, 5) one without
-                               errorValues (errorConditions, raw returns) */
+#define SPEC_VERSION 6u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
+                           4: errorCondition; 5: a raw return (ret_raw); 6: a field's
+                           flags byte (FIELD_OUT_ONLY) */
+#define SPEC_VERSION_MIN 2u /* a version-2 (3, 4, 5) table is a version-3 (4, 5, 6) one
+                               without errorValues (errorConditions, raw returns, field
+                               flags) */
+#define FIELD_OUT_ONLY 0x1u /* a field's direction="out" */
 #define STR_NONE 0xffffffffu
 
 typedef struct wbuf {
@@ -91,6 +95,7 @@ static void put_type(wbuf *w, const ospy_spec_type *ty)
     put_u32(w, f->size_field);
     put_u32(w, f->count_field);
     put_u32(w, f->size);
+    put_u8(w, (uint8_t)(f->out_only ? FIELD_OUT_ONLY : 0));
   }
 }
 
@@ -163,6 +168,7 @@ typedef struct rbuf {
   size_t len, pos;
   const char *bad; /* first problem, NULL while fine */
   ospy_spec_table *t;
+  uint32_t version; /* of the table read: what its entries hold */
 } rbuf;
 
 static int get(rbuf *r, void *dst, size_t n)
@@ -256,6 +262,16 @@ static void get_ref(rbuf *r, ospy_spec_typeref *ref)
   ref->elem_type = get_u32(r);
 }
 
+/* A field's flags byte (version 6); a bit no version knows is refused
+   rather than ignored: it would change what the field shows. */
+static void get_field_flags(rbuf *r, ospy_spec_field *f)
+{
+  uint8_t flags = get_u8(r);
+  if (flags & ~FIELD_OUT_ONLY && !r->bad)
+    r->bad = "unknown structure field flags";
+  f->out_only = flags & FIELD_OUT_ONLY;
+}
+
 static void get_type(rbuf *r, ospy_spec_type *ty)
 {
   ty->name = get_str(r);
@@ -281,6 +297,8 @@ static void get_type(rbuf *r, ospy_spec_type *ty)
     f->size_field = get_u32(r);
     f->count_field = get_u32(r);
     f->size = get_u32(r);
+    if (r->version >= 6)
+      get_field_flags(r, f);
   }
 }
 
@@ -416,7 +434,7 @@ int ospy_spec_table_decode(const void *buf, size_t len, ospy_spec_table **out,
                            char *err, size_t errcap)
 {
   *out = NULL;
-  rbuf r = { buf, len, 0, NULL, NULL };
+  rbuf r = { buf, len, 0, NULL, NULL, 0 };
   char magic[8];
   if (get(&r, magic, 8) < 0 || memcmp(magic, SPEC_MAGIC, 8) != 0) {
     snprintf(err, errcap, "not a spec table (bad magic)");
@@ -436,6 +454,7 @@ int ospy_spec_table_decode(const void *buf, size_t len, ospy_spec_table **out,
     return -1;
   }
   r.t = t;
+  r.version = version;
   decode_body(&r, t);
   const char *bad = r.bad ? r.bad : validate(t);
   if (!bad && r.pos != r.len)

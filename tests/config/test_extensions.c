@@ -1,7 +1,8 @@
 /* The format extensions the shipped presets use (docs/config.md):
    arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
    nullTerminated="true" on an Array argument, errorValue="N", errorCondition
-   and setsErrno on <returnValue>, marshalAs and octal on <argument> and <returnValue>.
+   and setsErrno on <returnValue>, marshalAs and octal on <argument> and <returnValue>,
+   direction="out" on <field>.
    Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
@@ -531,6 +532,132 @@ static void test_fixed_array_field(void)
             "</structure></types>\n"),
          "t.xml:3:1: error: Array field 'e' needs its element count: elementCount=\"N\", or "
          "<bindTypeProperty propertyName=\"elementCount\" sourceField=...>\n");
+}
+
+/* ---- direction="out" on <field> ---- */
+
+static const char field_dir_xml[] = HM(
+  "<types>\n"
+  "<enumeration name=\"Ev\" flags=\"true\"><member name=\"IN\" value=\"1\"/>"
+  "<member name=\"OUT\" value=\"4\"/></enumeration>\n"
+  "<structure name=\"Pfd\">\n"
+  "  <field name=\"fd\" offset=\"0\" type=\"Int32\"/>\n"
+  "  <field name=\"events\" offset=\"4\" type=\"Ev\" marshalAs=\"UInt16\"/>\n"
+  "  <field name=\"revents\" offset=\"6\" type=\"Ev\" marshalAs=\"UInt16\" direction=\"out\"/>\n"
+  "</structure>\n"
+  "<structure name=\"Got\">\n"
+  "  <field name=\"cap\" offset=\"0\" type=\"Int32\" direction=\"in/out\"/>\n"
+  "  <field name=\"n\" offset=\"4\" type=\"Int32\" direction=\"out\"/>\n"
+  "  <field name=\"items\" offset=\"8\" type=\"ArrayPtr\" elementType=\"Int32\">"
+  "<bindTypeProperty propertyName=\"elementCount\" sourceField=\"n\"/></field>\n"
+  "</structure>\n"
+  "</types>\n"
+  FN("<argument name=\"fds\" direction=\"in/out\" type=\"ArrayPtr\" elementType=\"Pfd\" "
+     "elementCount=\"arg.nfds\"/>\n"
+     "<argument name=\"nfds\" type=\"Size\"/>\n"
+     "<argument name=\"g\" direction=\"in/out\" type=\"GotPtr\"/>\n")
+  HOOK_F);
+
+struct pfd {
+  int32_t fd;
+  int16_t events, revents;
+};
+
+struct got {
+  int32_t cap, n;
+  int32_t *items;
+};
+
+static int32_t got_items[2] = { 10, 20 };
+
+static void fill_polls(void *data)
+{
+  void **a = data;
+  struct pfd *p = a[0];
+  struct got *g = a[1];
+  p[0].revents = 1;
+  p[1].revents = 4;
+  g->n = 2;
+  g->items = got_items;
+}
+
+/* Whether the fields of structure `name` are out_only as `want` says
+   ('o' out, '-' not), one character per field. */
+static int out_fields(const ospy_spec_table *t, const char *name, const char *want)
+{
+  ospy_spec_typeref r;
+  if (ospy_spec_type_lookup(t, name, &r) < 0 || t->types[r.type].nfields != strlen(want))
+    return 0;
+  for (uint32_t i = 0; i < t->types[r.type].nfields; i++)
+    if (t->types[r.type].fields[i].out_only != (want[i] == 'o'))
+      return 0;
+  return 1;
+}
+
+/* A field the call fills (poll's revents) holds garbage when it enters: it
+   was shown then, `revents=IN|OUT|0x5a22`. direction="out" reads it at the
+   return only; a field counted by it (items, by n) too; "in/out" is what a
+   field is without it. The spec table keeps it (codec version 6). */
+static void test_field_direction(void)
+{
+  ospy_config *c = load(field_dir_xml, sizeof(void *) * 8, "", __LINE__);
+  if (!c)
+    return;
+  CHECK(out_fields(c->specs, "Pfd", "--o"));
+  CHECK(out_fields(c->specs, "Got", "-oo"));
+  size_t n = ospy_spec_table_encode(c->specs, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(c->specs, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    CHECK(out_fields(t2, "Pfd", "--o") && out_fields(t2, "Got", "-oo"));
+    tt_prepare(t2);
+    static char text[4096];
+    struct pfd p[2] = { { 3, 1, 0x5a28 }, { 4, 4, -1 } };
+    struct got g = { 8, 0x7fffffff, (int32_t *)(uintptr_t)0x10 };
+    void *data[2] = { p, &g };
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, P(p), sizeof(void *));
+    tt_int(&k, 2, sizeof(void *));
+    tt_int(&k, P(&g), sizeof(void *));
+    tt_done(&k, 0);
+    tt_run(t2, 0, &k, 2, fill_polls, data, 65536, text, sizeof text);
+    CHECK_STR(text, "(fds=[{fd=3, events=IN}, {fd=4, events=OUT}] => [{fd=3, events=IN, "
+                    "revents=IN}, {fd=4, events=OUT, revents=OUT}], nfds=2, g={cap=8} => "
+                    "{cap=8, n=2, items=[10, 20]}) = 2");
+    ospy_marshal_release(t2);
+    ospy_spec_table_free(t2);
+  }
+  /* a flags byte no version knows is refused, not read as no flags */
+  uint8_t *last_flags = NULL;
+  for (size_t i = 0; i + 1 < n; i++) /* (Got's items: the last field written) */
+    if (!memcmp(b + i, "items", 5))
+      last_flags = b + i + 5 + 4 + 17 + 12;
+  CHECK(last_flags && *last_flags == 1);
+  if (last_flags) {
+    *last_flags = 3;
+    CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) < 0);
+    CHECK(strstr(err, "unknown structure field flags") != NULL);
+  }
+  free(b);
+  ospy_config_free(c);
+  EXPECT(HM("<types><structure name=\"S\">\n"
+            "<field name=\"a\" offset=\"0\" type=\"Int32\" direction=\"in\"/>\n"
+            "<field name=\"b\" offset=\"4\" type=\"Int32\" direction=\"Out\"/>\n"
+            "<field name=\"c\" offset=\"8\" type=\"Int32\" direction=\"\"/>\n"
+            "</structure></types>\n"),
+         "t.xml:3:52: error: bad direction 'in' for field 'a': expected out (the call fills it: "
+         "read when it returns only) or in/out (the default: read when it enters and when it "
+         "returns)\n"
+         "t.xml:4:52: error: bad direction 'Out' for field 'b': expected out (the call fills it: "
+         "read when it returns only) or in/out (the default: read when it enters and when it "
+         "returns)\n"
+         "t.xml:5:52: error: bad direction '' for field 'c': expected out (the call fills it: "
+         "read when it returns only) or in/out (the default: read when it enters and when it "
+         "returns)\n");
 }
 
 /* ---- FooPtrPtr: C's `char **endptr`, an ArrayPtr of one FooPtr ---- */
@@ -1276,6 +1403,7 @@ int main(void)
   test_single_arch_struct();
   test_struct_size();
   test_fixed_array_field();
+  test_field_direction();
   test_forward_struct_size();
   test_double_pointer();
   test_arch_variants();

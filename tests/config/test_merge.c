@@ -15,6 +15,7 @@ static const char user_xml[] = HM(
   "<types>\n"
   "<enumeration name=\"OpenFlags\"><member name=\"MINE\" value=\"1\"/></enumeration>\n"
   "<structure name=\"S\"><field name=\"x\" offset=\"0\" type=\"Int32\"/></structure>\n"
+  "<structure name=\"P\"><field name=\"r\" offset=\"0\" type=\"Int32\"/></structure>\n"
   "</types>\n"
   "<specs><functions>\n"
   "<function name=\"w\"><returnValue type=\"Int32\"/><arguments>\n"
@@ -32,6 +33,8 @@ static const char cat_xml[] = HM(
   "<enumeration name=\"Af\"><member name=\"AF_INET\" value=\"2\"/></enumeration>\n"
   "<enumeration name=\"AF_INET_Protocol\"><member name=\"IPPROTO_TCP\" value=\"6\"/></enumeration>\n"
   "<enumeration name=\"Unused\"><member name=\"U\" value=\"6\"/></enumeration>\n"
+  "<structure name=\"P\"><field name=\"r\" offset=\"0\" type=\"Int32\" direction=\"out\"/>"
+  "</structure>\n"
   "</types>\n"
   "<specs><functions>\n"
   "<function name=\"open\"><returnValue type=\"FileDescriptor\"/><arguments>\n"
@@ -46,11 +49,14 @@ static const char cat_xml[] = HM(
   "  <argument name=\"proto\" type=\"Dynamic\" typeNameBase=\"arg.af\" typeNameSuffix=\"_Protocol\"/>\n"
   "</arguments></function>\n"
   "<function name=\"useS\"><arguments><argument name=\"s\" type=\"SPtr\"/></arguments></function>\n"
+  "<function name=\"useP\"><arguments><argument name=\"p\" direction=\"in/out\" type=\"PPtr\"/>"
+  "</arguments></function>\n"
   "<function name=\"w\"><returnValue type=\"SSize\"/><arguments>\n"
   "  <argument name=\"fd\" type=\"FileDescriptor\"/></arguments></function>\n"
   "</functions></specs>\n"
   "<hooks><module name=\"libc.so.6\">\n"
   "  <function specId=\"open\"/><function specId=\"sock\"/><function specId=\"useS\"/>\n"
+  "  <function specId=\"useP\"/>\n"
   "  <function specId=\"w\" backtrace=\"true\"/>\n"
   "</module></hooks>\n");
 
@@ -89,14 +95,14 @@ int main(void)
   if (!dst || !src)
     return 1;
   uint32_t user_w = ospy_spec_fn_lookup(dst->specs, "w");
-  const char *want[] = { "open", "sock", "useS", "w" };
-  for (int k = 0; k < 4; k++)
+  const char *want[] = { "open", "sock", "useS", "useP", "w" };
+  for (int k = 0; k < 5; k++)
     CHECK(ospy_config_import_hook(dst, src, hook_named(src, want[k]),
                                   k == 0 ? "libc.so.*" : NULL) == 0);
   uint32_t ntypes = dst->specs->ntypes;
   CHECK(ospy_config_import_hook(dst, src, hook_named(src, "open"), NULL) == 0);
   CHECK(dst->specs->ntypes == ntypes); /* a second import adds no type */
-  CHECK(dst->nhooks == 6);
+  CHECK(dst->nhooks == 7);
 
   const ospy_spec_table *t = dst->specs;
   /* the user's OpenFlags is untouched; open uses the catalogue's, apart */
@@ -121,6 +127,15 @@ int main(void)
   CHECK(count_named(t, "Node") == 1 && count_named(t, "OpenFlags@cat.xml") == 1);
   /* identical structures are shared */
   CHECK(count_named(t, "S") == 1 && count_named(t, "S@cat.xml") == 0);
+  /* a field's direction="out" makes another structure: it shows less at entry */
+  CHECK(count_named(t, "P") == 1 && count_named(t, "P@cat.xml") == 1);
+  const ospy_spec_fn *use_p = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "useP"));
+  if (use_p && use_p->nargs == 1) {
+    const ospy_spec_type *pt = &t->types[use_p->args[0].t.type];
+    CHECK_STR(pt->name, "P@cat.xml");
+    CHECK(pt->nfields == 1 && pt->fields[0].out_only);
+  }
+  CHECK(ospy_spec_type_lookup(t, "P", &r) == 0 && !t->types[r.type].fields[0].out_only);
   /* Dynamic: the types named at run time come along, the others do not */
   CHECK(count_named(t, "AF_INET_Protocol") == 1 && count_named(t, "Af") == 1);
   CHECK(count_named(t, "Unused") == 0);

@@ -378,6 +378,79 @@ static void test_structs_arrays(void)
   ospy_spec_table_free(t);
 }
 
+/* A field direction="out" (poll's revents): at a call's entry it holds
+ * whatever the caller left there, and was shown so (`revents=POLLERR|...|
+ * 0x5000` beside the value the call gave); it is read when the call returns
+ * only. In an in/out array of structures, in a structure nested in another,
+ * a nested structure that is out itself, an in argument's structure (never
+ * shown), an out one and a structure the function returns (shown). */
+struct pfd {
+  int32_t fd;
+  int16_t events, revents;
+};
+
+struct holder {
+  struct pfd asked; /* its revents: out */
+  struct pfd answer; /* out, the whole of it */
+  int32_t tag;
+};
+
+static struct pfd returned_pfd;
+
+static void answer_polls(void *data)
+{
+  struct pfd *p = data;
+  p[0].revents = 1;
+  p[1].revents = 4;
+  returned_pfd.revents = 8;
+}
+
+static void test_out_fields(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t pf = tt_struct(t, "Pfd", 3);
+  tt_field(t, pf, 0, "fd", offsetof(struct pfd, fd), "Int32");
+  tt_field(t, pf, 1, "events", offsetof(struct pfd, events), "Int16")->t.hex = 1;
+  tt_field(t, pf, 2, "revents", offsetof(struct pfd, revents), "Int16")->out_only = 1;
+  t->types[pf].size = sizeof(struct pfd);
+  uint32_t ho = tt_struct(t, "Holder", 3);
+  tt_field(t, ho, 0, "asked", offsetof(struct holder, asked), "Pfd");
+  tt_field(t, ho, 1, "answer", offsetof(struct holder, answer), "Pfd")->out_only = 1;
+  tt_field(t, ho, 2, "tag", offsetof(struct holder, tag), "Int32");
+  t->types[ho].size = sizeof(struct holder);
+  uint32_t fn = tt_fn(t, "poll", "PfdPtr");
+  ospy_spec_arg *fds = tt_arg(t, fn, "fds", INOUT, "ArrayPtr");
+  fds->t.elem_type = pf;
+  fds->count_in.src = fds->count_out.src = "arg.n";
+  tt_arg(t, fn, "n", IN, "UInt32");
+  tt_arg(t, fn, "in", IN, "HolderPtr");
+  tt_arg(t, fn, "both", INOUT, "HolderPtr");
+  tt_arg(t, fn, "out", OUT, "HolderPtr");
+  tt_prepare(t);
+  /* what a program that never sets revents leaves there */
+  struct pfd p[2] = { { 3, 1, 0x5a28 }, { 4, 4, -1 } };
+  struct holder h = { { 5, 1, 0x5028 }, { 6, 4, 0x7777 }, 9 };
+  returned_pfd = (struct pfd){ 7, 4, 0x5028 };
+  tt_call k;
+  tt_call_init(&k);
+  tt_int(&k, P(p), sizeof(void *));
+  tt_int(&k, 2, 4);
+  tt_int(&k, P(&h), sizeof(void *));
+  tt_int(&k, P(&h), sizeof(void *));
+  tt_int(&k, P(&h), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, P(&returned_pfd), answer_polls, p, 65536, text, sizeof text);
+  CHECK_STR(text, "(fds=[{fd=3, events=0x1}, {fd=4, events=0x4}] => "
+                  "[{fd=3, events=0x1, revents=1}, {fd=4, events=0x4, revents=4}], n=2, "
+                  "in={asked={fd=5, events=0x1}, tag=9}, "
+                  "both={asked={fd=5, events=0x1}, tag=9} => {asked={fd=5, events=0x1, "
+                  "revents=20520}, answer={fd=6, events=0x4, revents=30583}, tag=9}, "
+                  "out={asked={fd=5, events=0x1, revents=20520}, answer={fd=6, events=0x4, "
+                  "revents=30583}, tag=9}) = {fd=7, events=0x4, revents=8}");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* A fixed-size array inside a structure (C's `int vals[4]`), elementCount="4"
  * on the field, kept in its size word; an inline string beside it. */
 struct with_array {
@@ -1643,6 +1716,7 @@ int main(void)
   test_bad_pointers();
   test_array_into_unmapped();
   test_structs_arrays();
+  test_out_fields();
   test_struct_fixed_array_field();
   test_unreadable_struct_and_array_pointers();
   test_null_pointer_with_unreadable_size();
