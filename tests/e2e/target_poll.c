@@ -1,10 +1,11 @@
 /* Waiting for descriptors and vectored I/O at an offset, as the net and
  * files presets decode them (e2e cases preset-poll, preset-poll-i386):
- * poll and ppoll on a pipe with data ready, epoll on the same pipe (the
- * events the kernel returns carry the caller's 64-bit data), select and
- * pselect with a timeout (one ready, one that runs out), preadv/pwritev and
- * their v2 forms on a file. Prints what each call returned, for the test to
- * compare with what ospy shows. */
+ * poll and ppoll on a pipe with data ready (revents holding garbage, as a
+ * program that never sets it leaves it: the kernel fills it), epoll on the
+ * same pipe (the events the kernel returns carry the caller's 64-bit data),
+ * select and pselect with a timeout (one ready, one that runs out),
+ * preadv/pwritev and their v2 forms on a file. Prints what each call
+ * returned, for the test to compare with what ospy shows. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +20,12 @@
 
 static void polls(int rd, int wr, const sigset_t *mask)
 {
-  struct pollfd pf[2] = { { rd, POLLIN | POLLPRI, 0 }, { wr, POLLOUT, 0 } };
+  /* revents: not the program's to set (stack garbage, often) */
+  struct pollfd pf[2] = { { rd, POLLIN | POLLPRI, 0x5a28 }, { wr, POLLOUT, -1 } };
   int n = poll(pf, 2, 5000);
   printf("poll=%d revents=%#x,%#x\n", n, (unsigned)pf[0].revents, (unsigned)pf[1].revents);
   struct timespec ts = { 5, 0 };
-  pf[0].revents = 0;
+  pf[0].revents = 0x5028;
   n = ppoll(pf, 1, &ts, mask);
   printf("ppoll=%d revents=%#x\n", n, (unsigned)pf[0].revents);
 }
