@@ -1101,6 +1101,16 @@ attach)
   # failed; a stopped one was "attached" with nothing recorded)
   printf 'keep me' > "$work/keep.ospy"
   kill -STOP $tp
+  # (the stop lands when the target next runs: on a loaded machine, later
+  # than ospy's look at its state; wait until every thread shows it)
+  for _ in $(seq 100); do
+    stopped=1
+    for t in /proc/$tp/task/*; do
+      case $(sed 's/.*) //' "$t/stat" 2>/dev/null) in T*) ;; *) stopped=0 ;; esac
+    done
+    [ $stopped = 1 ] && break
+    sleep 0.05
+  done
   timeout -k 5 20 "$ospy" capture -q -f ospy_test_add -o "$work/keep.ospy" -p $tp 2> "$work/err"
   rc=$?
   kill -CONT $tp
