@@ -146,6 +146,11 @@ int ospy_agent_modules_rescan(void);
 /* The k-th module that appeared in the last rescan (its path as recorded in
  * its ModuleLoad event, and its load base): 1, or 0 past the last. */
 int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base);
+/* The path recorded for the module whose image holds addr, as
+ * ospy_agent_module_fresh gives it (absolute for a library opened by a
+ * relative path, where the loader keeps "./libplug.so"); NULL when none
+ * found at the last rescan holds it. Under the lock of module events. */
+const char *ospy_agent_module_recorded_path(uintptr_t addr);
 /* How many modules the loader had unloaded by the last rescan (its
  * dlpi_subs): when it changed, a module may be gone, or gone and loaded
  * again at the same place, between two rescans. */

@@ -2024,7 +2024,8 @@ static int designates_module(const inline_hook *h, const char *path)
 
 /* Where the hooks of h's plan hook (and of its module glob's spares) are
  * attached: how many, one's file into hooked (""), and whether one is in
- * the module at path. */
+ * the module at path (a fresh module's path as recorded: the loader's name
+ * of a library opened by a relative path, "./libplug.so", is not that). */
 static unsigned group_hooked_in(const inline_hook *h, const char *path, char *hooked, size_t cap,
                                 int *in_path)
 {
@@ -2039,7 +2040,8 @@ static unsigned group_hooked_in(const inline_hook *h, const char *path, char *ho
         !ospy_agent_module_path_of(o->addr, where, sizeof where))
       continue;
     n++;
-    *in_path |= !strcmp(where, path);
+    const char *recorded = ospy_agent_module_recorded_path((uintptr_t)o->addr);
+    *in_path |= !strcmp(recorded ? recorded : where, path);
     if (!hooked[0])
       ospy_agent_join3(hooked, cap, file_name(where), NULL, NULL);
   }

@@ -216,6 +216,14 @@ int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base)
   return 0;
 }
 
+const char *ospy_agent_module_recorded_path(uintptr_t addr)
+{
+  for (int i = 0; i < nmodules; i++)
+    if (addr >= modules[i].base && addr - modules[i].base < modules[i].size)
+      return modules[i].path;
+  return NULL;
+}
+
 uint64_t ospy_agent_modules_unloads(void)
 {
   return unloads;

@@ -2949,7 +2949,19 @@ missing-relative)
   # for the vDSO's: nothing was said at the load, and at the end it blamed a
   # module never loaded, or, after the program's dlclose, said nothing at all.
   # Loaded twice (dlopen, call, dlclose): said once. x86-64 and i386.
+  # The library whose function is hooked is not said to define it "not
+  # hooked" (the hook's module was told by the loader's "./libe2e-dlib.so",
+  # the library loaded by its absolute path: taken for two files), whether
+  # the config, -f MODULE!FUNC, -f FUNC or a module glob names the function.
   src=$(dirname "$0")
+  check_hooked_here() { # DIR FUNC: -f FUNC, the library loaded once
+    (cd "$1" && "$ospy" capture -q -f "$2" -o "$tmp/f.ospy" -- ./e2e-target-dlopen ./libe2e-dlib.so 1 1) \
+      >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture -f $2 in $1 exited $?"; }
+    "$ospy" show "$tmp/f.ospy" >"$tmp/fshow" || fail "show exited $?"
+    expect_regex "$tmp/fshow" "libe2e-dlib.so!ospy_dlib_mul\(arg0=0, arg1=0[,)].* = 1\$"
+    grep -F 'also defines' "$tmp/fshow" && fail "-f $2: the library it hooks said not hooked there"
+    return 0
+  }
   write_late_config "$tmp/late.xml"
   check_relative() { # DIR holding e2e-target-dlopen and libe2e-dlib.so
     dir=$(cd "$1" && pwd -P)
@@ -2964,6 +2976,10 @@ missing-relative)
     [ "$(grep -c 'not found in' "$tmp/show")" = 1 ] || fail "said more than once: $(grep 'not found in' "$tmp/show")"
     expect_line "$tmp/show" "--- error: libe2e-dlib.so!no_such_fn: never found: $dir/libe2e-dlib.so was loaded without it"
     grep -F 'without loading' "$tmp/show" && fail "a library loaded by a relative path taken for one never loaded"
+    grep -F 'also defines' "$tmp/show" && fail "the library the config hooks said not hooked there"
+    for f in 'libe2e-dlib.so!ospy_dlib_mul' ospy_dlib_mul 'libe2e-*!ospy_dlib_mul'; do
+      check_hooked_here "$dir" "$f"
+    done
   }
   mkdir "$tmp/x86-64" "$tmp/i386"
   cp "$(dirname "$target")/e2e-target-dlopen" "$(dirname "$target")/libe2e-dlib.so" "$tmp/x86-64/" ||
@@ -2978,7 +2994,7 @@ missing-relative)
     expect_line "$tmp/show" "32-bit"
     i386=checked
   fi
-  echo "missing-relative: a library opened by a relative path without a function: said at its load and at the end, by its absolute path (i386 $i386)" ;;
+  echo "missing-relative: a library opened by a relative path without a function: said at its load and at the end, by its absolute path; its hooked function not said unhooked there (config, -f, glob) (i386 $i386)" ;;
 cxx-plain-symbol)
   # A config's symbol= written plainly, as -f takes it (docs/catalogue.md, -f
   # step 5): a name only C++ functions carry is theirs, a static one
