@@ -631,7 +631,7 @@ static unsigned backtrace_depth(const inline_hook *h)
 {
   unsigned d = ospy_agent_g.backtrace;
   if (!d && (h->ph->flags & OSPY_HOOK_F_BACKTRACE))
-    d = 16;
+    d = OSPY_PLAN_DEFAULT_BACKTRACE;
   return d > MAX_BT ? MAX_BT : d;
 }
 

@@ -36,7 +36,7 @@ static void usage(FILE *out)
 {
   fprintf(out,
     "usage: ospy capture [-c CONFIG | --preset NAME]... [-f FUNC[,FUNC...]]... [-o FILE] [--lossy]\n"
-    "                    [-q] [--duration S] [-F] [--backtrace N] -- PROGRAM [ARGS...]\n"
+    "                    [-q] [--duration S] [-F] [--backtrace [N]] -- PROGRAM [ARGS...]\n"
     "       ospy capture [-c CONFIG | --preset NAME | -f FUNC]... -p PID [-o FILE] [--duration S]\n"
     "  -f FUNC         trace FUNC or MODULE!FUNC (globs: 'libssl.so.*!SSL_*', 'libc.so.6!str*',\n"
     "                  'myprog!handle_*': the catalogue's and the program's files' functions;\n"
@@ -53,14 +53,16 @@ static void usage(FILE *out)
     "                  followed by another option or --, as in strace)\n"
     "  --lossy         drop events instead of slowing the program when the ring is full\n"
     "  --duration S    stop capturing after S seconds\n"
-    "  --backtrace N   record N return addresses per call\n"
+    "  --backtrace [N] record N return addresses per call (0..%u; without a number: %u,\n"
+    "                  as a config's backtrace=\"true\"; also --backtrace=N)\n"
     "  --ring-size MIB shared ring size (power of two, default 16)\n"
     "  --value-cap N   copy at most N bytes of one buffer, string or array (K, M: KiB,\n"
     "                  MiB; default 64K, at most 448K); the rest is counted\n"
     "  --clock CLOCK   how the agent stamps calls: auto (default: tsc when the CPU's\n"
     "                  TSC is invariant, else realtime), tsc (rdtsc, converted to\n"
     "                  wall time by ospy) or realtime (clock_gettime in the target)\n"
-    "  -q              no calls in the live view on stderr (warnings and errors still)\n");
+    "  -q              no calls in the live view on stderr (warnings and errors still)\n",
+    OSPY_PLAN_MAX_BACKTRACE, OSPY_PLAN_DEFAULT_BACKTRACE);
 }
 
 /* --value-cap BYTES (a K or M suffix: KiB, MiB): the most of one value (a
@@ -104,6 +106,39 @@ static int add_presets(ospy_capture_opts *o, char *names,
   }
 }
 
+static int all_digits(const char *s)
+{
+  if (!*s)
+    return 0;
+  while (*s >= '0' && *s <= '9')
+    s++;
+  return !*s;
+}
+
+/* --backtrace [N], --backtrace=N: how many return addresses a call records.
+ * Bare (issue 5: "--backtrace, or per function in the config"), the depth a
+ * config's backtrace="true" records; the next argument is its N only when
+ * it is a number ("--backtrace -f work", "--backtrace -- prog": bare).
+ * Called with getopt's optarg, moves optind past an N it takes. */
+static int parse_backtrace(int argc, char **argv, unsigned *depth)
+{
+  const char *text = optarg;
+  if (!text && optind < argc && all_digits(argv[optind]))
+    text = argv[optind++];
+  if (!text) {
+    *depth = OSPY_PLAN_DEFAULT_BACKTRACE;
+    return 0;
+  }
+  unsigned long n = strtoul(text, NULL, 10); /* (past ULONG_MAX: ULONG_MAX) */
+  if (!all_digits(text) || n > OSPY_PLAN_MAX_BACKTRACE) {
+    fprintf(stderr, "ospy capture: --backtrace: '%s' is not a depth in 0..%u\n", text,
+            OSPY_PLAN_MAX_BACKTRACE);
+    return -1;
+  }
+  *depth = (unsigned)n;
+  return 0;
+}
+
 static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
 {
   static const struct option longopts[] = {
@@ -111,7 +146,7 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
     { "output", required_argument, 0, 'o' }, { "pid", required_argument, 0, 'p' },
     { "follow-forks", no_argument, 0, 'F' }, { "quiet", no_argument, 0, 'q' },
     { "lossy", no_argument, 0, 'L' }, { "duration", required_argument, 0, 'D' },
-    { "backtrace", required_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
+    { "backtrace", optional_argument, 0, 'B' }, { "ring-size", required_argument, 0, 'R' },
     { "preset", required_argument, 0, 'P' }, { "clock", required_argument, 0, 'K' },
     { "value-cap", required_argument, 0, 'V' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   static char preset_path[OSPY_CAPTURE_MAX_CONFIGS][PATH_MAX];
@@ -168,11 +203,8 @@ static int parse_opts(int argc, char **argv, ospy_capture_opts *o)
       }
       break;
     case 'B':
-      o->backtrace = (unsigned)strtoul(optarg, &end, 10);
-      if (*end || o->backtrace > OSPY_PLAN_MAX_BACKTRACE) {
-        fprintf(stderr, "ospy capture: --backtrace: '%s' is not a depth in 0..64\n", optarg);
+      if (parse_backtrace(argc, argv, &o->backtrace) < 0)
         return -1;
-      }
       break;
     case 'R':
       o->ring_mib = (unsigned)strtoul(optarg, &end, 10);

@@ -22,6 +22,9 @@
 #define OSPY_PLAN_DEFAULT_VALUE_CAP 65536u
 #define OSPY_PLAN_MAX_HOOKS 65536u
 #define OSPY_PLAN_MAX_BACKTRACE 64u
+/* The return addresses a call records when asked without a depth: a bare
+ * `ospy capture --backtrace`, a config's backtrace="true" */
+#define OSPY_PLAN_DEFAULT_BACKTRACE 16u
 
 typedef enum ospy_hook_kind {
   OSPY_HOOK_EXPORT = 1,    /* module + exported symbol */

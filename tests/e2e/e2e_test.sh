@@ -1419,7 +1419,40 @@ C
     c3=$(sed -n 's/^    #0 \(0x[0-9a-f]*\) .*/\1/p' "$tmp/fpbt")
     expect_line "$tmp/fp.xml" "<backtrace><entry moduleName=\"$exe\">$(printf '%#x' $((c3)))</entry>"
   done
-  echo "backtrace: return addresses symbolized from the capture's module map" ;;
+  # issue 5 spells it "--backtrace, or per function in the config": a bare
+  # --backtrace (followed by another option or --; it was refused, "'-f' is
+  # not a depth") records as many return addresses as a config's
+  # backtrace="true", 16; --backtrace N and --backtrace=N, N
+  cat > "$tmp/rec.c" <<'C'
+#include <unistd.h>
+__attribute__((noinline)) int down(int n) { return n ? down(n - 1) + 1 : (int)write(-1, "", 0); }
+int main(void) { return down(40) == 39 ? 0 : 1; }
+C
+  cat > "$tmp/bt.xml" <<'X'
+<hookManager><specs><functions>
+<function name="write"><returnValue type="Int64"/><arguments><argument name="fd" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="libc.so.6"><function specId="write" backtrace="true"/></module></hooks></hookManager>
+X
+  cc -O0 -fno-omit-frame-pointer -o "$tmp/rec" "$tmp/rec.c" || fail "cannot build the target"
+  frames_with() { # WANT OPTION...: the frames under the write(fd=-1) call
+    want=$1
+    shift
+    "$ospy" capture -q "$@" -o "$tmp/rec.ospy" -- "$tmp/rec" >/dev/null 2>"$tmp/err" ||
+      { rc=$?; cat "$tmp/err"; fail "capture $* exited $rc"; }
+    "$ospy" show --backtrace "$tmp/rec.ospy" >"$tmp/recbt" || fail "show exited $?"
+    got=$(awk '/write\(fd=-1/ { on = 1; next } on && /^    #/ { n++; next } { on = 0 } END { print n + 0 }' "$tmp/recbt")
+    [ "$got" = "$want" ] || { cat "$tmp/recbt"; fail "capture $*: $got frames, want $want"; }
+    echo "capture $(echo "$*" | sed "s,$tmp/,,"): $got frames"
+  }
+  frames_with 16 -c "$tmp/bt.xml"
+  frames_with 16 --backtrace -f write
+  frames_with 16 -f write --backtrace
+  frames_with 5 --backtrace 5 -f write
+  frames_with 3 --backtrace=3 -f write
+  "$ospy" capture --backtrace 65 -f write -- "$tmp/rec" 2>"$tmp/err" && fail "--backtrace 65 must fail"
+  expect_line "$tmp/err" "ospy capture: --backtrace: '65' is not a depth in 0..64"
+  echo "backtrace: return addresses symbolized from the capture's module map; a bare --backtrace records 16" ;;
 deep-backtrace)
   # -O2 code without frame pointers (Debian's libc, most programs): the agent
   # scans the stack for return addresses, so every level is named, and the
