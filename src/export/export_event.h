@@ -92,11 +92,11 @@ struct ospy_xvalue {
                             had no flags type (its configs declared them
                             Int32 hex="true") and its socket parsers read
                             flags as numbers: the XML writes number as value=""
-                            and the names in names="". An Enum's negative value
-                            that is none of its members: its hex at its width
-                            ("0xffffff85"), text then holding the signed number
-                            show writes ("-123"), value="" holding the hex. NULL
-                            otherwise. */
+                            and the names in names="". An Enum's value that is
+                            none of its members: its hex ("0x63"; a negative
+                            one's at its width, "0xffffff85"), text then
+                            holding the number show writes ("99", "-123"),
+                            value="" holding the hex. NULL otherwise. */
   const uint8_t *bytes;  /* ByteArray content (nbytes may be 0) */
   size_t nbytes;
   uint64_t total;        /* with OSPY_XVALUE_TRUNCATED: the full length */

@@ -149,13 +149,15 @@ static const char *string_text(visit *vs, const ospy_value *v)
   return out;
 }
 
-/* A negative value of a signed enumeration (a negative member, or a signed
- * marshalAs type) that is none of its members, shown in decimal: the text is
- * the number show writes (-123), its hex beside it (enum_number). */
-static int negative_enum_value(const ospy_value *v)
+/* An enumeration's value that is none of its members (its definition says
+ * neither hex nor octal): its text is the number show writes, in decimal,
+ * signed when the enumeration is (a negative member, a signed marshalAs
+ * type): 99, -123, for JSON Lines, Perfetto and diff; its hex is beside it
+ * for the XML and .osd (enum_number). */
+static int enum_fallback_value(const ospy_value *v)
 {
-  return v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_ENUM && !v->text &&
-         v->is_signed && (int64_t)v->u < 0 && !v->hex && !v->octal;
+  return v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_ENUM && !v->text && !v->hex &&
+         !v->octal;
 }
 
 static const char *scalar_text(visit *vs, const ospy_value *v)
@@ -183,12 +185,13 @@ static const char *scalar_text(visit *vs, const ospy_value *v)
       snprintf(t, cap, v->u ? "0x%" PRIx64 : "NULL", v->u);
       return t;
     }
-    /* an enumeration's value that is none of its members: hex, as oSpy's
-     * enumerations wrote one (their fallback was UInt32 hex="true"); a
-     * negative one of a signed enumeration as show writes it, for JSON Lines
-     * and Perfetto (the XML writes its hex, enum_number) */
-    if (negative_enum_value(v)) {
-      snprintf(t, cap, "%" PRId64, (int64_t)v->u);
+    /* an enumeration's value that is none of its members: as show writes
+     * it (the XML writes its hex, enum_number) */
+    if (enum_fallback_value(v)) {
+      if (v->is_signed)
+        snprintf(t, cap, "%" PRId64, (int64_t)v->u);
+      else
+        snprintf(t, cap, "%" PRIu64, v->u);
       return t;
     }
     /* hex="true": 0x and hex digits, but 0 for zero, as oSpy's integer
@@ -345,14 +348,16 @@ static void flags_number(visit *vs, const ospy_value *v)
   ospy_xb_number(vs->b, num);
 }
 
-/* A negative enumeration value's number for the XML and .osd: its two's
- * complement at its width in hex (0xffffff85 for -123), as oSpy's
- * enumerations wrote a value that is none of their members (UInt32
- * hex="true"). */
+/* The number of an enumeration's value that is none of its members, for
+ * the XML and .osd: in hex, a negative one as its two's complement at its
+ * width (0x63 for 99, 0xffffff85 for -123, 0 for zero), as oSpy's
+ * enumerations wrote such a value (their fallback was UInt32 hex="true")
+ * and its readers compare it. */
 static void enum_number(visit *vs, const ospy_value *v)
 {
   char num[24];
-  snprintf(num, sizeof num, "0x%" PRIx64, ospy_value_hex_bits(v));
+  uint64_t bits = ospy_value_hex_bits(v);
+  snprintf(num, sizeof num, bits ? "0x%" PRIx64 : "0", bits);
   ospy_xb_number(vs->b, num);
 }
 
@@ -547,7 +552,7 @@ static int on_enter(const ospy_value *v, void *data)
   }
   if (v->kind == OSPY_VALUE_INT && v->type_kind == OSPY_KIND_FLAGS)
     flags_number(vs, v);
-  else if (negative_enum_value(v))
+  else if (enum_fallback_value(v))
     enum_number(vs, v);
   if (v->raw_word && v->depth == 0) /* named as raw words are: arg1.. in the XML */
     ospy_xb_flags(vs->b, OSPY_XVALUE_RAW_WORD);

@@ -102,8 +102,9 @@ const char *ospy_xml_value_attr(const ospy_xvalue *v, char buf[OSPY_XML_VALUE_TE
 }
 
 /* value="", and for Flags the number there and the member names beside it
- * (text that is only a number, 0x0, names no member); for a negative Enum
- * value the number alone (0xffffff85, not -123). */
+ * (text that is only a number, 0x0, names no member); for an Enum value
+ * that is none of its members the number alone (0x63 and 0xffffff85, not
+ * show's 99 and -123). */
 static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
 {
   char fd[OSPY_XML_VALUE_TEXT_MAX];
@@ -120,7 +121,7 @@ static void write_value_text(ospy_sink *s, const ospy_xvalue *v)
     return;
   }
   attr(s, "value", v->number);
-  /* (an Enum's number is a negative value's hex, its text the decimal) */
+  /* (an Enum's number is a value's hex, its text the decimal) */
   if (v->text && strncmp(v->text, "0x", 2) && !strcmp(v->type, "Flags"))
     attr(s, "names", v->text);
 }

@@ -742,16 +742,23 @@ int main(void)
                     "<argument name=\"level\"><value type=\"Int32\" value=\"7\"/></argument>"),
         "va_list not recorded:\n got %s", got);
 
-  /* an enumeration's value that is none of its members is written in hex,
-   * as oSpy's enumerations fell back to UInt32 hex="true" */
+  /* an enumeration's value that is none of its members is written in hex
+   * in the XML, as oSpy's enumerations fell back to UInt32 hex="true"; in
+   * JSON Lines as show writes it, 4660 (it was 0x1234 there too) */
   static const uint8_t enum_other_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
     0, OSPY_VB_INT_S, 6, 2, OSPY_VB_INT_U, 0x80, 0x20, 3, OSPY_VB_INT_U, 0xb4, 0x24, /* 0x1234 */
   };
   make_call2(rec, 0, enum_other_blob, sizeof enum_other_blob, leave_blob, sizeof leave_blob);
   got = convert_xml(a, rec, &ev);
+  printf("enum value not a member (XML): %s\n", got);
   CHECK(strstr(got, "<value type=\"Enum\" subType=\"OpenFlags\" value=\"0x1234\"/>"),
         "enum value not a member:\n got %s", got);
+  got = event_jsonl(&ev);
+  printf("enum value not a member (JSON Lines): %s\n", got);
+  CHECK(strstr(got, "{\"name\":\"flags\",\"type\":\"Enum\",\"subtype\":\"OpenFlags\","
+                    "\"value\":\"4660\"}"),
+        "enum value not a member (JSON Lines):\n got %s", got);
 
   /* flags are a hex number (oSpy's Int32 hex="true": its send and recv
    * parsers read them with Convert.ToInt32), the names beside it */
@@ -885,7 +892,8 @@ int main(void)
    * read as a signed marshalAs type is: a negative value that is none of
    * its members is written as show writes it (-123) in JSON Lines, as its
    * two's complement at its width in hex in the XML (oSpy's UInt32
-   * fallback); an unsigned enumeration's stays hex in both */
+   * fallback); an unsigned enumeration's as show writes it too, 4294967280
+   * (JSON Lines wrote its hex), and in hex in the XML */
   static const uint8_t op_blob[] = {
     OSPY_VB_MAGIC, OSPY_VB_VERSION, OSPY_VB_PHASE_ENTER, 0,
     0, OSPY_VB_INT_S, 0x8d, 0x04,                   /* in: -263 */
@@ -936,7 +944,7 @@ int main(void)
     CHECK(strstr(got, "\"args_in\":[{\"name\":\"in\",\"type\":\"Enum\",\"subtype\":\"Status\","
                       "\"value\":\"-263\"},{\"name\":\"sh\",\"type\":\"Enum\","
                       "\"subtype\":\"OpenFlags\",\"value\":\"-2\"},{\"name\":\"u\","
-                      "\"type\":\"Enum\",\"subtype\":\"OpenFlags\",\"value\":\"0xfffffff0\"}]") &&
+                      "\"type\":\"Enum\",\"subtype\":\"OpenFlags\",\"value\":\"4294967280\"}]") &&
             strstr(got, "\"return\":{\"type\":\"Enum\",\"subtype\":\"Status\","
                         "\"value\":\"-123\"}"),
           "%s (JSON Lines):\n got %s", op_calls[i].what, got);

@@ -218,10 +218,18 @@ X
     "$ospy" export "$cap" --format jsonl -o "$tmp/e.jsonl" 2>"$tmp/err" || { cat "$tmp/err"; fail "export jsonl"; }
     has "$tmp/e.jsonl" '{"name":"in","type":"Enum","subtype":"Status","value":"-263"}'
     has "$tmp/e.jsonl" '"return":{"type":"Enum","subtype":"Status","value":"-123"},"errno":0,"failed":true'
-    has "$tmp/e.jsonl" '"return":{"type":"Enum","subtype":"Color","value":"0xfffffff0"},"errno":0,"failed":false'
+    # a value of an unsigned enumeration that is none of its members: as
+    # show writes it in JSON Lines (it was 0xfffffff0), in hex in the XML
+    has "$tmp/e.jsonl" '"return":{"type":"Enum","subtype":"Color","value":"4294967280"},"errno":0,"failed":false'
     "$ospy" export "$cap" --format xml -o "$tmp/e.xml.out" 2>"$tmp/err" || { cat "$tmp/err"; fail "export xml"; }
     has "$tmp/e.xml.out" '<returnValue><value type="Enum" subType="Status" value="0xffffff85"/></returnValue>'
-    echo "$m: -123 shown, failed, matched by 'retval < 0'; JSON -123, XML 0xffffff85; Color unsigned"
+    has "$tmp/e.xml.out" '<returnValue><value type="Enum" subType="Color" value="0xfffffff0"/></returnValue>'
+    has "$tmp/e.jsonl" '{"name":"sh","type":"Enum","subtype":"Color","value":"5"}'
+    has "$tmp/e.xml.out" '<argument name="sh"><value type="Enum" subType="Color" value="0x5"/></argument>'
+    "$ospy" export "$cap" --format perfetto -o "$tmp/e.json" 2>"$tmp/err" || { cat "$tmp/err"; fail "export perfetto"; }
+    has "$tmp/e.json" '"in":{"in":"-263","sh":"5"},"return":"-123"'
+    has "$tmp/e.json" '"in":{"v":"4294967280"},"return":"4294967280"'
+    echo "$m: -123 shown, failed, matched by 'retval < 0'; JSON -123, XML 0xffffff85; Color unsigned, JSON and Perfetto 4294967280, XML 0xfffffff0"
   }
   cc -O0 -o "$tmp/e64" "$tmp/e.c" || fail "cannot build the target"
   check_enum_sign "$tmp/e64"
