@@ -70,8 +70,9 @@ static void usage(FILE *out)
     "                 [--retval TYPE] [--disasm] [--eval NAME=VALUE,...] [--mem ADDR=HEX]\n"
     "       ospy expr [OPTIONS] -- EXPRESSION   (-- ends the options: '--1' is an expression)\n"
     "  TYPE: u8 i8 u16 i16 u32 i32 u64 i64, ptr (untyped pointer) or T* (e.g. u32*)\n"
-    "  --eval names: registers (rax.. or eax..), arguments (NAME or argN), retval,\n"
-    "  errno, tid; a value must fit their width. --mem makes bytes readable at ADDR;\n"
+    "  --eval names: registers as reg.NAME names them (rax, eax, al, flags..; i386:\n"
+    "  eax, ax, al, flags..), arguments (NAME or argN), retval, errno, tid; a value\n"
+    "  must fit their width. --mem makes bytes readable at ADDR;\n"
     "  other reads fault. --args, --eval and --mem are repeatable (they add up).\n"
     "  An option's value may also follow '=': --arch=i386.\n"
     "  See docs/expressions.md.\n");
@@ -176,55 +177,23 @@ static number_status parse_number(const char *s, uint64_t *v)
   return errno == ERANGE ? NUMBER_TOO_BIG : errno ? NUMBER_BAD : NUMBER_OK;
 }
 
-/* Full registers only; views are read from them. */
-static uint64_t *find_reg64(expr_cli *c, const char *name)
-{
-  static const char *const names[] = {
-    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11",
-    "r12", "r13", "r14", "r15", "rip", "rflags",
-  };
-  uint64_t *slots[] = {
-    &c->ctx64.rax, &c->ctx64.rcx, &c->ctx64.rdx, &c->ctx64.rbx, &c->ctx64.rsp, &c->ctx64.rbp,
-    &c->ctx64.rsi, &c->ctx64.rdi, &c->ctx64.r8, &c->ctx64.r9, &c->ctx64.r10, &c->ctx64.r11,
-    &c->ctx64.r12, &c->ctx64.r13, &c->ctx64.r14, &c->ctx64.r15, &c->ctx64.rip,
-    &c->ctx64.rflags,
-  };
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i]))
-      return slots[i];
-  return NULL;
-}
-
-static uint32_t *find_reg32(expr_cli *c, const char *name)
-{
-  static const char *const names[] = {
-    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
-  };
-  uint32_t *slots[] = {
-    &c->ctx32.eax, &c->ctx32.ecx, &c->ctx32.edx, &c->ctx32.ebx, &c->ctx32.esp,
-    &c->ctx32.ebp, &c->ctx32.esi, &c->ctx32.edi, &c->ctx32.eip, &c->ctx32.eflags,
-  };
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i]))
-      return slots[i];
-  return NULL;
-}
-
-/* For a register of the other architecture: what to write instead. */
+/* For a register of the other architecture only: what to write instead
+ * (every i386 name is an x86-64 one too: eax is rax's low half there). */
 static const char *other_arch_hint(expr_cli *c, const char *name)
 {
-  if (c->arch == OSPY_EXPR_ARCH_X86_64 && find_reg32(c, name))
-    return " (an i386 register: --arch i386; on x86_64 --eval sets the full register, r..)";
-  if (c->arch != OSPY_EXPR_ARCH_X86_64 && find_reg64(c, name))
+  unsigned offset, width;
+  if (c->arch != OSPY_EXPR_ARCH_X86_64 &&
+      ospy_expr_register(OSPY_EXPR_ARCH_X86_64, name, &offset, &width))
     return " (an x86_64 register: --arch x86_64; on i386 --eval sets e..)";
   return "";
 }
 
-/* What --eval can set: a 64-bit slot (argument, retval, errno, tid, x86-64
- * register) or an i386 register, and how many bits it holds. */
+/* What --eval can set: a 64-bit slot (argument, retval, errno, tid) or a
+ * register's bytes in the context (a full register or a view of one, as
+ * reg.NAME reads it: rax, eax, al, flags), and how many bits it holds. */
 typedef struct eval_target {
   uint64_t *slot;
-  uint32_t *reg32;
+  uint8_t *reg;
   unsigned width;
 } eval_target;
 
@@ -249,15 +218,20 @@ static bool find_slot(expr_cli *c, const char *name, eval_target *t)
   return true;
 }
 
+/* The names --eval takes are those expressions take: an argument's, retval,
+ * errno, tid, and the registers reg.NAME names on the architecture (it took
+ * full registers only: `flags=0x202` was an unknown name, `eax=1` on x86-64
+ * one of i386, where reg.eax reads rax's low half). */
 static bool find_target(expr_cli *c, const char *name, eval_target *t)
 {
   if (find_slot(c, name, t))
     return true;
-  if (c->arch == OSPY_EXPR_ARCH_X86_64)
-    *t = (eval_target){ find_reg64(c, name), NULL, 64 };
-  else
-    *t = (eval_target){ NULL, find_reg32(c, name), 32 };
-  return t->slot || t->reg32;
+  unsigned offset, width;
+  if (!ospy_expr_register(c->arch, name, &offset, &width))
+    return false;
+  uint8_t *ctx = c->arch == OSPY_EXPR_ARCH_X86_64 ? (uint8_t *)&c->ctx64 : (uint8_t *)&c->ctx32;
+  *t = (eval_target){ NULL, ctx + offset, width };
+  return true;
 }
 
 /* Whether v, the number text (negative when it starts with '-') read as 64
@@ -272,18 +246,29 @@ static bool fits_width(uint64_t v, bool negative, unsigned width)
   return v >> width == 0;
 }
 
-/* Whether --eval already set the slot of target t (under this name or
- * another: `len` and `arg0`); says so. */
+/* Whether two registers set share a byte: rax and eax, ax and ah do, al and
+ * ah do not. */
+static bool regs_overlap(const eval_target *a, const eval_target *b)
+{
+  return a->reg && b->reg && a->reg < b->reg + b->width / 8 && b->reg < a->reg + a->width / 8;
+}
+
+/* Whether --eval already set the slot of target t, or a bit of its
+ * register (under this name or another: `len` and `arg0`, `rflags` and
+ * `flags`, `rax` and `al`); says so. */
 static bool set_twice(const char *name, const eval_target *t, const eval_target *set,
                       char names[][64], size_t nset)
 {
   for (size_t i = 0; i < nset; i++) {
-    if (set[i].slot != t->slot || set[i].reg32 != t->reg32)
+    bool same = set[i].slot == t->slot && set[i].reg == t->reg && set[i].width == t->width;
+    if (!same && !regs_overlap(&set[i], t))
       continue;
     if (!strcmp(names[i], name))
       fprintf(stderr, "ospy expr: --eval: %s is set twice\n", name);
-    else
+    else if (same)
       fprintf(stderr, "ospy expr: --eval: %s is %s, set already\n", name, names[i]);
+    else
+      fprintf(stderr, "ospy expr: --eval: %s shares bits with %s, set already\n", name, names[i]);
     return true;
   }
   return false;
@@ -331,8 +316,8 @@ static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
     /* slots hold the value's bits zero-extended, as the agent's do */
     if (t.slot)
       *t.slot = t.width >= 64 ? v : v & ((1ull << t.width) - 1);
-    else
-      *t.reg32 = (uint32_t)v;
+    else /* its bytes of the register (little-endian, as the target's) */
+      memcpy(t.reg, &v, t.width / 8);
   }
   return true;
 }

@@ -124,6 +124,13 @@ unsigned ospy_expr_uses(const ospy_expr *expr);
  * from 64 on are not told. */
 uint64_t ospy_expr_args_read(const ospy_expr *expr);
 
+/* A register as an expression names it (reg.NAME: rax, eax, al, flags...)
+ * on arch: its byte offset in the arch's context (ospy_x64_context,
+ * ospy_x86_context: a view's bytes of its full register) and its width in
+ * bits. False when arch has no register of that name. */
+bool ospy_expr_register(ospy_expr_arch arch, const char *name, unsigned *offset,
+                        unsigned *width);
+
 /* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
 void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);
 /* src on one line into buf (cut to fit), to echo it in an error: newlines,

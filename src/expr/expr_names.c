@@ -49,6 +49,17 @@ static const ospy_expr_regdef x86_regs[] = {
   X86("eflags", eflags, 0, 32), X86("flags", eflags, 0, 32),
 };
 
+bool ospy_expr_register(ospy_expr_arch arch, const char *name, unsigned *offset,
+                        unsigned *width)
+{
+  const ospy_expr_regdef *r = ospy_expr_find_reg(arch, name, strlen(name));
+  if (!r)
+    return false;
+  *offset = r->offset;
+  *width = r->width;
+  return true;
+}
+
 const ospy_expr_regdef *ospy_expr_find_reg(ospy_expr_arch arch, const char *name, size_t len)
 {
   const ospy_expr_regdef *table = arch == OSPY_EXPR_ARCH_X86_64 ? x64_regs : x86_regs;

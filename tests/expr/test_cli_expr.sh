@@ -96,7 +96,28 @@ expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
 # a register of the other architecture says which one it is, before any
 # other output (the disassembly was printed first, then the error)
 expect eval-other-arch-register 2 "ospy expr: --eval: unknown name 'rax' (an x86_64 register: --arch x86_64; on i386 --eval sets e..)" 'reg.eax != 0' --arch i386 --disasm --eval rax=1
-expect eval-other-arch-register-64 2 "ospy expr: --eval: unknown name 'eax' (an i386 register: --arch i386; on x86_64 --eval sets the full register, r..)" 'reg.eax' --eval eax=-1
+# --eval takes the register names expressions take (reg.flags: flags=0x202
+# was an unknown name; eax on x86-64, rax's low half, "an i386 register"):
+# a view sets its bytes of the register; two names that share a bit are a
+# value set twice
+expect eval-flags 0 "type:        u64
+interpreter: 512 (0x200)
+jit:         512 (0x200)" 'reg.flags & 0x200' --eval flags=0x202
+expect eval-flags-i386 0 "type:        u32
+interpreter: 514 (0x202)
+jit:         514 (0x202)" 'reg.eflags' --arch i386 --eval flags=0x202
+expect eval-view-64 0 "type:        u64
+interpreter: 4294967295 (0xffffffff)
+jit:         4294967295 (0xffffffff)" 'reg.rax' --eval eax=-1
+expect eval-byte-views 0 "type:        u64
+interpreter: 8961 (0x2301)
+jit:         8961 (0x2301)" 'reg.rcx' --eval cl=1,ch=0x23
+expect eval-byte-views-i386 0 "type:        u16
+interpreter: 8961 (0x2301)
+jit:         8961 (0x2301)" 'reg.cx' --arch i386 --eval cl=1,ch=0x23
+expect eval-view-fits 2 "ospy expr: --eval: ax=0x10000 does not fit ax (16 bits)" 'reg.ax' --eval ax=0x10000
+expect eval-alias-twice 2 "ospy expr: --eval: flags is rflags, set already" 'reg.flags' --eval rflags=1,flags=2
+expect eval-view-overlaps 2 "ospy expr: --eval: al shares bits with rax, set already" 'reg.rax' --eval rax=1 --eval al=2
 # the architecture's names are those ospy check takes
 expect arch-x86_64 0 "type:        u64
 interpreter: 7 (0x7)
