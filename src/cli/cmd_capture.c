@@ -458,6 +458,11 @@ static void start_handover(const ospy_capture_opts *o, const ospy_session *s, pi
 static struct sigaction pipe_disposition = { .sa_handler = SIG_DFL };
 static struct sigaction int_disposition = { .sa_handler = SIG_DFL };
 static struct sigaction quit_disposition = { .sa_handler = SIG_DFL };
+/* SIGTERM and SIGHUP likewise: `nohup ospy capture -- prog` ignores SIGHUP,
+ * and so must the program (it got SIG_DFL and died of the hangup), and ospy
+ * too (it stopped recording) */
+static struct sigaction term_disposition = { .sa_handler = SIG_DFL };
+static struct sigaction hup_disposition = { .sa_handler = SIG_DFL };
 
 /* RLIMIT_NOFILE as ospy was started with: the program gets it back. */
 static struct rlimit program_nofile;
@@ -544,6 +549,8 @@ static int spawn_target(const ospy_capture_opts *o, const char *agent, int ring_
     sigaction(SIGINT, &int_disposition, NULL);
     sigaction(SIGQUIT, &quit_disposition, NULL);
     sigaction(SIGPIPE, &pipe_disposition, NULL);
+    sigaction(SIGTERM, &term_disposition, NULL);
+    sigaction(SIGHUP, &hup_disposition, NULL);
     int moved = child_fd != ring_fd && dup2(ring_fd, child_fd) == child_fd;
     if (moved)
       close(ring_fd);
@@ -579,8 +586,12 @@ static void install_signals(int attach)
 {
   struct sigaction sa = { 0 };
   sa.sa_handler = on_stop_signal;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGTERM, NULL, &term_disposition);
+  sigaction(SIGHUP, NULL, &hup_disposition);
+  if (term_disposition.sa_handler != SIG_IGN)
+    sigaction(SIGTERM, &sa, NULL);
+  if (hup_disposition.sa_handler != SIG_IGN)
+    sigaction(SIGHUP, &sa, NULL);
   /* `ospy capture ... 2>&1 | head`: the live view's reader going away must
    * not kill the controller and cut the capture (its writes fail instead) */
   struct sigaction ign = { 0 };

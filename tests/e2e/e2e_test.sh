@@ -4682,14 +4682,28 @@ signal-dispositions)
   # SIGINT and SIGQUIT ignored when ospy starts (a script's background job,
   # trap '' INT) stay ignored for the program, as SIGPIPE does and as under
   # strace (they were set back to the default: a Ctrl-C killed it)
-  ign=$(sh -c "trap '' INT QUIT; exec \"$ospy\" capture -q -f read -o \"$tmp/s.ospy\" -- grep SigIgn /proc/self/status" 2>"$tmp/err") ||
+  # SIGHUP and SIGTERM too (`nohup ospy capture -- prog`: the program got
+  # SIG_DFL and died of the hangup), and ospy, ignoring SIGHUP, records on
+  ign=$(sh -c "trap '' INT QUIT HUP TERM; exec \"$ospy\" capture -q -f read -o \"$tmp/s.ospy\" -- grep SigIgn /proc/self/status" 2>"$tmp/err") ||
     { cat "$tmp/err"; fail "capture exited $?"; }
   mask=$(echo "$ign" | awk '{print $2}')
   [ $(( 0x$mask & 6 )) = 6 ] || fail "SIGINT/SIGQUIT ignored by ospy's caller, not by the program: SigIgn $mask"
+  [ $(( 0x$mask & 0x4001 )) = $(( 0x4001 )) ] || fail "SIGHUP/SIGTERM ignored by ospy's caller, not by the program: SigIgn $mask"
   dfl=$("$ospy" capture -q -f read -o "$tmp/s.ospy" -- grep SigIgn /proc/self/status 2>"$tmp/err") || fail "capture exited $?"
   mask=$(echo "$dfl" | awk '{print $2}')
   [ $(( 0x$mask & 6 )) = 0 ] || fail "SIGINT/SIGQUIT ignored for the program though not for ospy: SigIgn $mask"
-  echo "signal-dispositions: SIGINT and SIGQUIT as ospy got them (ignored stays ignored, default stays default)" ;;
+  [ $(( 0x$mask & 0x4001 )) = 0 ] || fail "SIGHUP/SIGTERM ignored for the program though not for ospy: SigIgn $mask"
+  # a hangup sent to ospy under nohup: the capture goes on to the program's end
+  sh -c "trap '' HUP; exec \"$ospy\" capture -q -f nanosleep,clock_nanosleep -o \"$tmp/h.ospy\" -- sh -c 'sleep 1; echo done'" >"$tmp/out" 2>"$tmp/err" &
+  hp=$!
+  sleep 0.3
+  kill -HUP $hp
+  wait $hp || { cat "$tmp/err"; fail "capture under nohup exited $? after a SIGHUP"; }
+  expect_line "$tmp/out" "done"
+  "$ospy" show "$tmp/h.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\+\+\+ exited with 0 \+\+\+'
+  grep -q 'detached' "$tmp/show" && fail "a SIGHUP ospy's caller ignores stopped the capture"
+  echo "signal-dispositions: SIGINT, SIGQUIT, SIGHUP and SIGTERM as ospy got them (ignored stays ignored, default stays default); a hangup under nohup stops nothing" ;;
 small-sigaltstack)
   # a hooked call in a signal handler on an 8 KiB sigaltstack (guard page
   # below): the agent read /proc/self/maps into an 8 KiB buffer on it (SIGSEGV)
