@@ -25,6 +25,11 @@ enum { SORT_TOTAL, SORT_CALLS, SORT_ERRORS, SORT_MAX, SORT_NAME };
 
 typedef struct fn_stats {
   char name[128];
+  /* the name as the capture gives it, and the next function of the same
+   * hook: a module glob's hook (libplug*.so!f) moves from one library to
+   * the next, and each is a function of its own */
+  char raw[128];
+  struct fn_stats *next;
   uint64_t calls, errors, timed, total, min, max;
   uint64_t unreturned; /* recorded without a return (= ? in show) */
   uint64_t bucket[NBUCKETS];
@@ -133,16 +138,19 @@ static uint64_t median_of(const fn_stats *f)
 static fn_stats *slot_for(stats_job *j, const ospy_event_call *c)
 {
   uint32_t i = c->hook < MAX_SLOTS ? c->hook : MAX_SLOTS;
-  if (j->slot[i])
-    return j->slot[i];
+  char buf[32];
+  const char *name = i == MAX_SLOTS ? "(unknown hooks)" : read_call_name(&j->s, c, buf, sizeof buf);
+  for (fn_stats *f = j->slot[i]; f; f = f->next)
+    if (!strncmp(f->raw, name, sizeof f->raw - 1))
+      return f;
   fn_stats *f = calloc(1, sizeof *f);
   if (!f)
     return NULL;
-  char buf[32];
-  const char *name = i == MAX_SLOTS ? "(unknown hooks)" : read_call_name(&j->s, c, buf, sizeof buf);
+  snprintf(f->raw, sizeof f->raw, "%s", name);
   /* as show writes it: a module's file name is the program's to choose */
   ospy_safe_text(name, strlen(name), f->name, sizeof f->name);
   f->min = UINT64_MAX;
+  f->next = j->slot[i];
   return j->slot[i] = f;
 }
 
@@ -285,17 +293,20 @@ static void print_hist(const fn_stats *f)
 
 static int print_report(stats_job *j)
 {
-  size_t n = 0;
-  fn_stats **list = malloc((MAX_SLOTS + 1) * sizeof *list);
+  size_t n = 0, cap = 0;
+  for (size_t i = 0; i <= MAX_SLOTS; i++)
+    for (fn_stats *f = j->slot[i]; f; f = f->next)
+      cap++;
+  fn_stats **list = malloc((cap + 1) * sizeof *list);
   if (!list)
     return 1;
   uint64_t calls = 0, errors = 0, unreturned = 0;
   for (size_t i = 0; i <= MAX_SLOTS; i++)
-    if (j->slot[i]) {
-      list[n++] = j->slot[i];
-      calls += j->slot[i]->calls;
-      errors += j->slot[i]->errors;
-      unreturned += j->slot[i]->unreturned;
+    for (fn_stats *f = j->slot[i]; f; f = f->next) {
+      list[n++] = f;
+      calls += f->calls;
+      errors += f->errors;
+      unreturned += f->unreturned;
     }
   sort_key = j->sort;
   qsort(list, n, sizeof *list, cmp_stats);
@@ -342,7 +353,10 @@ int cmd_stats(int argc, char **argv)
     rc = rc > 0 ? 0 : 2;
   if (j.slot)
     for (size_t i = 0; i <= MAX_SLOTS; i++)
-      free(j.slot[i]);
+      for (fn_stats *f = j.slot[i], *next; f; f = next) {
+        next = f->next;
+        free(f);
+      }
   free(j.slot);
   read_filter_free(&j.filter);
   read_session_close(&j.s);

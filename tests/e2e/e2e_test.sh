@@ -4678,6 +4678,45 @@ static-program)
   [ $rc = 3 ] && [ "$(cat "$tmp/out")" = ran ] || { cat "$tmp/err"; fail "-F static program: exit $rc"; }
   expect_line "$tmp/err" "ospy capture: warning: $tmp/st is statically linked"
   echo "static-program: refused up front (exit 1, not run); with -F a warning and it runs" ;;
+stats-glob-libs)
+  # a module glob's hook moves from one library to the next (each loaded
+  # after the other is closed, at the same address): stats counts each
+  # library's function apart, as show names them (it counted all under the
+  # first library's name)
+  for n in a b; do
+    echo "int sfn(int x) { return x + $([ $n = a ] && echo 1 || echo 2); }" > "$tmp/s$n.c"
+    cc -shared -fPIC -o "$tmp/libs$n.so" "$tmp/s$n.c" || fail "cannot build libs$n.so"
+  done
+  cat > "$tmp/alt.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+static int use(const char *lib, int times)
+{
+  void *h = dlopen(lib, RTLD_NOW);
+  int (*f)(int) = h ? (int (*)(int))dlsym(h, "sfn") : 0;
+  int sum = 0;
+  for (int i = 0; f && i < times; i++)
+    sum += f(i);
+  if (h)
+    dlclose(h);
+  return sum;
+}
+int main(int argc, char **argv)
+{
+  (void)argc;
+  printf("%d\n", use(argv[1], 2) + use(argv[2], 3) + use(argv[1], 1));
+  return 0;
+}
+C
+  cc -o "$tmp/alt" "$tmp/alt.c" -ldl || fail "cannot build the target"
+  "$ospy" capture -q -f 'libs?.so!sfn' -o "$tmp/c.ospy" -- "$tmp/alt" "$tmp/libsa.so" "$tmp/libsb.so" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" stats --no-hist "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
+  cat "$tmp/stats"
+  expect_regex "$tmp/stats" '^ +3 +0 .*  libsa\.so!sfn$'
+  expect_regex "$tmp/stats" '^ +3 +0 .*  libsb\.so!sfn$'
+  expect_regex "$tmp/stats" '^ +6 +0  total$'
+  echo "stats-glob-libs: one glob hook over two libraries in turn: stats counts each apart (3 and 3)" ;;
 signal-dispositions)
   # SIGINT and SIGQUIT ignored when ospy starts (a script's background job,
   # trap '' INT) stay ignored for the program, as SIGPIPE does and as under
