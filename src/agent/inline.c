@@ -40,7 +40,7 @@
 #define RAW_ARGS 4
 #endif
 #define ARG_WORDS 16
-#define MAX_BT 32
+#define MAX_BT OSPY_PLAN_MAX_BACKTRACE /* (--backtrace's limit: 64 frames) */
 /* A thread's frame stack: AREA_FIRST, grown (doubling) when a call needs
  * more, up to AREA_MAX. A fixed 4 MiB per thread (kept after the thread's
  * end for the next one) counted against RLIMIT_AS: a program that limits

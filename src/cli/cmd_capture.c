@@ -118,12 +118,15 @@ static int all_digits(const char *s)
 /* --backtrace [N], --backtrace=N: how many return addresses a call records.
  * Bare (issue 5: "--backtrace, or per function in the config"), the depth a
  * config's backtrace="true" records; the next argument is its N only when
- * it is a number ("--backtrace -f work", "--backtrace -- prog": bare).
+ * it starts with a digit ("--backtrace -f work", "--backtrace -- prog": bare).
  * Called with getopt's optarg, moves optind past an N it takes. */
 static int parse_backtrace(int argc, char **argv, unsigned *depth)
 {
   const char *text = optarg;
-  if (!text && optind < argc && all_digits(argv[optind]))
+  /* (a word that starts as a number is meant as one: "--backtrace 5x" is
+   * refused, not taken for the program) */
+  if (!text && optind < argc &&
+      ((argv[optind][0] >= '0' && argv[optind][0] <= '9') || argv[optind][0] == '+'))
     text = argv[optind++];
   if (!text) {
     *depth = OSPY_PLAN_DEFAULT_BACKTRACE;

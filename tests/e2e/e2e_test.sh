@@ -1450,8 +1450,19 @@ X
   frames_with 16 -f write --backtrace
   frames_with 5 --backtrace 5 -f write
   frames_with 3 --backtrace=3 -f write
+  # 64 records the 41 frames of down and main's (the agent stopped at 32)
+  "$ospy" capture -q --backtrace 64 -f write -o "$tmp/rec.ospy" -- "$tmp/rec" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture --backtrace 64 exited $?"; }
+  "$ospy" show --backtrace "$tmp/rec.ospy" >"$tmp/recbt" || fail "show exited $?"
+  got=$(awk '/write\(fd=-1/ { on = 1; next } on && /^    #/ { n++; next } { on = 0 } END { print n + 0 }' "$tmp/recbt")
+  [ "$got" -ge 42 ] && [ "$got" -le 64 ] || { cat "$tmp/recbt"; fail "--backtrace 64: $got frames, want 42..64"; }
   "$ospy" capture --backtrace 65 -f write -- "$tmp/rec" 2>"$tmp/err" && fail "--backtrace 65 must fail"
   expect_line "$tmp/err" "ospy capture: --backtrace: '65' is not a depth in 0..64"
+  # a mistyped depth is refused, not taken for the program
+  for bad in 5x 0x10 +5; do
+    "$ospy" capture -q -f write --backtrace "$bad" -- "$tmp/rec" 2>"$tmp/err" && fail "--backtrace $bad must fail"
+    expect_line "$tmp/err" "ospy capture: --backtrace: '$bad' is not a depth in 0..64"
+  done
   echo "backtrace: return addresses symbolized from the capture's module map; a bare --backtrace records 16" ;;
 deep-backtrace)
   # -O2 code without frame pointers (Debian's libc, most programs): the agent
