@@ -2059,7 +2059,9 @@ static void unhooked_reason(const inline_hook *h, const char *path, unsigned n,
   if (!ph->module[0] || only_wildcards(ph->module)) {
     ospy_agent_join3(out, cap, ph->module[0] ? ph->display : fn,
                      " hooks one definition, the first found: ", hooked);
-    ospy_agent_join3(out + strlen(out), cap - strlen(out), "'s; -f '", file_name(path), "!");
+    /* (another file of the same name: its name would hook the first again) */
+    const char *name = strcmp(file_name(path), hooked) ? file_name(path) : path;
+    ospy_agent_join3(out + strlen(out), cap - strlen(out), "'s; -f '", name, "!");
     ospy_agent_join3(out + strlen(out), cap - strlen(out), fn, "' hooks this one", NULL);
     return;
   }

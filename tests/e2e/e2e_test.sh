@@ -4728,6 +4728,37 @@ C
   expect_regex "$tmp/stats" '^ +3 +0 .*  libsb\.so!sfn$'
   expect_regex "$tmp/stats" '^ +6 +0  total$'
   echo "stats-glob-libs: one glob hook over two libraries in turn: stats counts each apart (3 and 3)" ;;
+same-basename-hint)
+  # two files of the same name (a/libsame.so, b/libsame.so) both loaded:
+  # -f sfn hooks the first; the Info about the second named it by its file
+  # name, which hooks the first again: it names its path
+  mkdir -p "$tmp/a" "$tmp/b"
+  for d in a b; do
+    echo "int sfn(int x) { return x + 1; }" > "$tmp/$d/s.c"
+    cc -shared -fPIC -o "$tmp/$d/libsame.so" "$tmp/$d/s.c" || fail "cannot build $d/libsame.so"
+  done
+  cat > "$tmp/two.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+  int sum = 0;
+  for (int i = 1; i < argc; i++) {
+    void *h = dlopen(argv[i], RTLD_NOW | RTLD_LOCAL);
+    int (*f)(int) = h ? (int (*)(int))dlsym(h, "sfn") : 0;
+    sum += f ? f(i) : -100;
+  }
+  printf("%d\n", sum);
+  return 0;
+}
+C
+  cc -o "$tmp/two" "$tmp/two.c" -ldl || fail "cannot build the target"
+  "$ospy" capture -q -f sfn -o "$tmp/c.ospy" -- "$tmp/two" "$tmp/a/libsame.so" "$tmp/b/libsame.so" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  expect_line "$tmp/out" "5"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "--- info: libsame.so also defines sfn: not hooked (sfn hooks one definition, the first found: libsame.so's; -f '$tmp/b/libsame.so!sfn' hooks this one)"
+  echo "same-basename-hint: a second file of the same name is named by its path in the Info" ;;
 signal-dispositions)
   # SIGINT and SIGQUIT ignored when ospy starts (a script's background job,
   # trap '' INT) stay ignored for the program, as SIGPIPE does and as under
