@@ -184,7 +184,7 @@ static const char *other_arch_hint(expr_cli *c, const char *name)
   unsigned offset, width;
   if (c->arch != OSPY_EXPR_ARCH_X86_64 &&
       ospy_expr_register(OSPY_EXPR_ARCH_X86_64, name, &offset, &width))
-    return " (an x86_64 register: --arch x86_64; on i386 --eval sets e..)";
+    return " (an x86-64 register: --arch x86-64; i386 has eax, ax, al...)";
   return "";
 }
 

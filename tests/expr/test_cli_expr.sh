@@ -95,7 +95,7 @@ expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64, x86_64 or amd6
 expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
 # a register of the other architecture says which one it is, before any
 # other output (the disassembly was printed first, then the error)
-expect eval-other-arch-register 2 "ospy expr: --eval: unknown name 'rax' (an x86_64 register: --arch x86_64; on i386 --eval sets e..)" 'reg.eax != 0' --arch i386 --disasm --eval rax=1
+expect eval-other-arch-register 2 "ospy expr: --eval: unknown name 'rax' (an x86-64 register: --arch x86-64; i386 has eax, ax, al...)" 'reg.eax != 0' --arch i386 --disasm --eval rax=1
 # --eval takes the register names expressions take (reg.flags: flags=0x202
 # was an unknown name; eax on x86-64, rax's low half, "an i386 register"):
 # a view sets its bytes of the register; two names that share a bit are a
