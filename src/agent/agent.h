@@ -140,6 +140,15 @@ void ospy_agent_emit_hook_name(uint32_t hook, const char *name);
  * OSPY_EXEC_F_RETURNED: that exec returned, or the vfork child exits. */
 void ospy_agent_emit_exec(uint32_t pid, uint16_t flags, uint32_t why, const char *path);
 
+struct dl_phdr_info;
+/* namespaces.c: dl_iterate_phdr over every namespace of the loader: the
+ * base one's objects as dl_iterate_phdr gives them, then those loaded with
+ * dlmopen into other namespaces (which dl_iterate_phdr does not list), with
+ * size OSPY_AGENT_OTHER_NAMESPACE_INFO_SIZE (no dlpi_adds, dlpi_subs...). */
+typedef int (*ospy_agent_module_fn)(struct dl_phdr_info *info, size_t size, void *data);
+#define OSPY_AGENT_OTHER_NAMESPACE_INFO_SIZE offsetof(struct dl_phdr_info, dlpi_adds)
+int ospy_agent_iterate_modules(ospy_agent_module_fn each, void *data);
+
 /* modules.c: module tracking; rescan emits ModuleLoad/Unload for changes and
  * returns 1 when a module appeared. */
 int ospy_agent_modules_rescan(void);
@@ -148,9 +157,10 @@ int ospy_agent_modules_rescan(void);
 int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base);
 /* The path recorded for the module whose image holds addr, as
  * ospy_agent_module_fresh gives it (absolute for a library opened by a
- * relative path, where the loader keeps "./libplug.so"); NULL when none
- * found at the last rescan holds it. Under the lock of module events. */
-const char *ospy_agent_module_recorded_path(uintptr_t addr);
+ * relative path, where the loader keeps "./libplug.so"), and its base;
+ * NULL (base untouched) when none found at the last rescan holds it. Under
+ * the lock of module events. */
+const char *ospy_agent_module_recorded_path(uintptr_t addr, uint64_t *base);
 /* How many modules the loader had unloaded by the last rescan (its
  * dlpi_subs): when it changed, a module may be gone, or gone and loaded
  * again at the same place, between two rescans. */

@@ -5,7 +5,7 @@
  * in-values into a per-thread frame stack, on_leave marshals the out-values
  * and writes one FunctionCall record with both blobs. Calls between and
  * inside modules are seen alike (a PLT/GOT hook would miss the latter).
- * dlopen and dlclose are hooked too: new modules get their pending hooks;
+ * dlopen, dlmopen and dlclose are hooked too: new modules get their pending hooks;
  * hooks whose module was unloaded are dropped without a write (their code is
  * gone) and wait for the module to come back.
  *
@@ -132,7 +132,22 @@ static int noreturn_kind(const char *name)
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
        INTERNAL_SIGACTION = 5, INTERNAL_VFORK = 6, INTERNAL_SPAWN = 7, INTERNAL_SPAWNP = 8,
        INTERNAL_CLOSE = 9, INTERNAL_CLOSE_NOCANCEL = 10, INTERNAL_CLONE = 11,
-       INTERNAL_EXECVE = 12, INTERNAL_EXECVEAT = 13, INTERNAL_FEXECVE = 14 };
+       INTERNAL_EXECVE = 12, INTERNAL_EXECVEAT = 13, INTERNAL_FEXECVE = 14, INTERNAL_DLMOPEN = 15 };
+
+/* Whether an internal hook is one of the exec family's. */
+static int is_exec_hook(int internal)
+{
+  return internal >= INTERNAL_EXECVE && internal <= INTERNAL_FEXECVE;
+}
+
+/* Whether an internal hook is a module event: dlopen, dlmopen (a library
+ * loaded into another namespace of the loader, which dl_iterate_phdr does
+ * not list: namespaces.c) or dlclose. */
+static int is_module_hook(int internal)
+{
+  return internal == INTERNAL_DLOPEN || internal == INTERNAL_DLMOPEN ||
+         internal == INTERNAL_DLCLOSE;
+}
 
 /* The agent's own hooks, in INTERNAL_* order: module tracking, process and
  * thread ends, sigaction (its crash handler kept out of sight), vfork and
@@ -142,7 +157,8 @@ enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_TH
  * NSS lookup's socket, fclose), clone (a new process that runs no atfork
  * handler: clone.c), and the exec
  * family's system calls (with -F: follow_env.c, posix_spawn, system and the
- * exec wrappers all end in execve's code; without: a warning). */
+ * exec wrappers all end in execve's code; without: a warning), and dlmopen
+ * (module tracking again). */
 static const ospy_plan_hook internal_hooks[] = {
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
     .symbol = "dlopen", .process = "", .display = "dlopen" },
@@ -172,9 +188,11 @@ static const ospy_plan_hook internal_hooks[] = {
     .symbol = "execveat", .process = "", .display = "execveat" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "libc.so.6",
     .symbol = "fexecve", .process = "", .display = "fexecve" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
+    .symbol = "dlmopen", .process = "", .display = "dlmopen" },
 };
 #define NINTERNAL (sizeof internal_hooks / sizeof internal_hooks[0])
-_Static_assert(NINTERNAL == INTERNAL_FEXECVE, "one table entry per INTERNAL_*");
+_Static_assert(NINTERNAL == INTERNAL_DLMOPEN, "one table entry per INTERNAL_*");
 
 /* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
  * its oldact is read at return, and whether its act was replaced by the
@@ -635,13 +653,13 @@ static unsigned backtrace_depth(const inline_hook *h)
   return d > MAX_BT ? MAX_BT : d;
 }
 
-/* Whether a pending call is a dlopen or dlclose: one made inside it (a
+/* Whether a pending call is a dlopen, dlmopen or dlclose: one made inside it (a
  * library's constructor loading another, a destructor closing one) runs with
  * the loader's lock held, and only tries the lock of module events. */
 static bool is_module_call(void *user_data)
 {
   const inline_hook *h = user_data;
-  return h && (h->internal == INTERNAL_DLOPEN || h->internal == INTERNAL_DLCLOSE);
+  return h && is_module_hook(h->internal);
 }
 
 /* Whether a pending call hides a call that never returns made inside it
@@ -725,7 +743,7 @@ static void on_enter(ospy_invocation *inv)
       spawn_depth++;
     if (h->internal == INTERNAL_CLONE && ospy_agent_clone_enter(inv))
       vfork_window = 1; /* (a vfork child by another name) */
-    if (h->internal >= INTERNAL_EXECVE) {
+    if (is_exec_hook(h->internal)) {
       report_nested_hidden(true, true); /* (a successful exec ends this program's counts) */
       int followed = exec_enter(inv, h->internal);
       int vfork_child = (uint32_t)ospy_os_getpid() != ospy_agent_g.pid;
@@ -1133,7 +1151,7 @@ static void on_leave(ospy_invocation *inv)
       spawn_depth -= spawn_depth > 0;
       return;
     }
-    if (h->internal >= INTERNAL_EXECVE) { /* the exec failed: this program goes on */
+    if (is_exec_hook(h->internal)) { /* the exec failed: this program goes on */
       if (ospy_agent_g.active && ospy_agent_g.follow_forks)
         ospy_agent_emit_exec(ospy_agent_g.pid, OSPY_EXEC_F_RETURNED, 0, "");
       return;
@@ -1145,7 +1163,7 @@ static void on_leave(ospy_invocation *inv)
                                   entered);
       return;
     }
-    /* dlopen or dlclose returned: the modules may have changed */
+    /* dlopen, dlmopen or dlclose returned: the modules may have changed */
     agent_calling = 1;
     after_module_call(!ospy_invocation_nested_in(inv, is_module_call));
     agent_calling = 0;
@@ -2023,16 +2041,18 @@ static int designates_module(const inline_hook *h, const char *path)
 }
 
 /* Where the hooks of h's plan hook (and of its module glob's spares) are
- * attached: how many, one's file into hooked (""), and whether one is in
- * the module at path (a fresh module's path as recorded: the loader's name
- * of a library opened by a relative path, "./libplug.so", is not that). */
-static unsigned group_hooked_in(const inline_hook *h, const char *path, char *hooked, size_t cap,
-                                int *in_path)
+ * attached: how many, one's file into hooked (""), whether one is in the
+ * module at path loaded at base (a fresh module's path as recorded: the
+ * loader's name of a library opened by a relative path, "./libplug.so", is
+ * not that), and whether one is in another copy of that file (loaded at
+ * another base: dlmopen loaded the file again, into another namespace). */
+static unsigned group_hooked_in(const inline_hook *h, const char *path, uint64_t base,
+                                char *hooked, size_t cap, int *in_path, int *in_copy)
 {
   unsigned n = 0;
   char where[512];
   hooked[0] = 0;
-  *in_path = 0;
+  *in_path = *in_copy = 0;
   for (uint32_t k = 0; k < nhooks; k++) {
     const inline_hook *o = &hooks[k];
     if (!o->listener || !o->addr || o->same_name ||
@@ -2040,8 +2060,11 @@ static unsigned group_hooked_in(const inline_hook *h, const char *path, char *ho
         !ospy_agent_module_path_of(o->addr, where, sizeof where))
       continue;
     n++;
-    const char *recorded = ospy_agent_module_recorded_path((uintptr_t)o->addr);
-    *in_path |= !strcmp(recorded ? recorded : where, path);
+    uint64_t at = base;
+    const char *recorded = ospy_agent_module_recorded_path((uintptr_t)o->addr, &at);
+    int same_file = !strcmp(recorded ? recorded : where, path);
+    *in_path |= same_file && at == base;
+    *in_copy |= same_file && at != base;
     if (!hooked[0])
       ospy_agent_join3(hooked, cap, file_name(where), NULL, NULL);
   }
@@ -2073,7 +2096,19 @@ static void unhooked_reason(const inline_hook *h, const char *path, unsigned n,
                    "; its path names this one", NULL);
 }
 
-/* After a dlopen: a module loaded now that also defines a function a hook
+/* Why h leaves a second copy of the file it hooks unhooked (dlmopen loaded
+ * it again, into another namespace): a name, a module name or its path
+ * designate the first copy, the one found first; no pattern tells the
+ * copies apart. */
+static void copy_unhooked_reason(const inline_hook *h, char *out, size_t cap)
+{
+  ospy_agent_join3(out, cap, h->ph->display,
+                   " hooks the file's first copy, the one loaded first: ospy hooks no "
+                   "second copy of a library in another namespace of the loader, "
+                   "its calls are not recorded", NULL);
+}
+
+/* After a dlopen or dlmopen: a module loaded now that also defines a function a hook
  * designates, hooked in another module (a name without a module hooks one
  * definition; a glob, as many libraries as it has spares for), is said
  * once per hook and file: its calls are not recorded. */
@@ -2088,22 +2123,29 @@ static void report_unhooked_definitions(void)
       inline_hook *h = &hooks[i];
       const ospy_plan_hook *ph = h->ph;
       char hooked[256], why[768], head[640];
-      int in_path;
+      int in_path, in_copy;
       if (h->internal || h->same_name || is_spare(h) || h->alias ||
           (ph->kind != OSPY_HOOK_EXPORT && ph->kind != OSPY_HOOK_SYMTAB) ||
           (ph->flags & OSPY_HOOK_F_CXX_NAME) || !designates_module(h, path))
         continue;
-      unsigned n = group_hooked_in(h, path, hooked, sizeof hooked, &in_path);
+      unsigned n = group_hooked_in(h, path, base, hooked, sizeof hooked, &in_path, &in_copy);
       if (!n || in_path || !ospy_agent_file_defines(path, ph->symbol))
         continue;
       uint8_t slot = lacking_slot(path);
       if (slot && h->unhooked_said == slot)
         continue;
       h->unhooked_said = slot;
-      unhooked_reason(h, path, n, hooked, why, sizeof why - 1);
+      if (in_copy)
+        copy_unhooked_reason(h, why, sizeof why - 1);
+      else
+        unhooked_reason(h, path, n, hooked, why, sizeof why - 1);
       ospy_agent_join3(why + strlen(why), sizeof why - strlen(why), ")", NULL, NULL);
-      ospy_agent_join3(head, sizeof head, file_name(path), " also defines ",
-                       ospy_plan_hook_function(ph));
+      ospy_agent_join3(head, sizeof head, file_name(path),
+                       in_copy ? " (a second copy: dlmopen loaded it into another namespace)"
+                               : NULL,
+                       " also defines ");
+      ospy_agent_join3(head + strlen(head), sizeof head - strlen(head),
+                       ospy_plan_hook_function(ph), NULL, NULL);
       ospy_agent_messagef2(OSPY_EV_INFO, h->index, head, ": not hooked (", why);
     }
   }

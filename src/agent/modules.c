@@ -1,4 +1,5 @@
-/* Module tracking: ModuleLoad/ModuleUnload events from dl_iterate_phdr. */
+/* Module tracking: ModuleLoad/ModuleUnload events from dl_iterate_phdr, and
+ * the loader's other namespaces (namespaces.c). */
 #include <link.h>
 #include <stddef.h>
 #include <string.h>
@@ -176,7 +177,7 @@ int ospy_agent_modules_rescan(void)
   int appeared = 0;
   for (int i = 0; i < nmodules; i++)
     modules[i].seen = modules[i].fresh = 0;
-  dl_iterate_phdr(visit, &appeared);
+  ospy_agent_iterate_modules(visit, &appeared);
   for (int i = 0; i < nmodules;) {
     if (modules[i].seen) {
       i++;
@@ -216,11 +217,13 @@ int ospy_agent_module_fresh(uint32_t k, const char **path, uint64_t *base)
   return 0;
 }
 
-const char *ospy_agent_module_recorded_path(uintptr_t addr)
+const char *ospy_agent_module_recorded_path(uintptr_t addr, uint64_t *base)
 {
   for (int i = 0; i < nmodules; i++)
-    if (addr >= modules[i].base && addr - modules[i].base < modules[i].size)
+    if (addr >= modules[i].base && addr - modules[i].base < modules[i].size) {
+      *base = modules[i].base;
       return modules[i].path;
+    }
   return NULL;
 }
 
@@ -267,7 +270,7 @@ static int find_range(struct dl_phdr_info *info, size_t size, void *data)
 int ospy_agent_module_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
 {
   range_query q = { addr, 0, 0 };
-  if (!addr || !dl_iterate_phdr(find_range, &q))
+  if (!addr || !ospy_agent_iterate_modules(find_range, &q))
     return -1;
   *lo = q.lo;
   *hi = q.hi;

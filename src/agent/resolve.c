@@ -123,7 +123,7 @@ static int module_find(const char *glob, module_query *q)
 {
   memset(q, 0, sizeof *q);
   q->glob = glob;
-  dl_iterate_phdr(module_query_cb, q);
+  ospy_agent_iterate_modules(module_query_cb, q);
   return q->found;
 }
 
@@ -234,12 +234,13 @@ typedef struct export_batch {
   struct {
     char path[512];   /* "" for the program */
     uintptr_t lo, hi; /* the span of its loadable segments */
+    uintptr_t bias;
+    int other_namespace; /* loaded by dlmopen into another namespace */
   } m[EXPORT_BATCH];
 } export_batch;
 
 static int export_batch_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-  (void)size;
   export_batch *b = data;
   const char *name = info->dlpi_name ? info->dlpi_name : "";
   if (!module_named(info, b->glob) || b->matched++ < b->skip)
@@ -261,8 +262,31 @@ static int export_batch_cb(struct dl_phdr_info *info, size_t size, void *data)
   }
   strcpy(b->m[b->n].path, name);
   b->m[b->n].lo = lo;
-  b->m[b->n++].hi = hi;
+  b->m[b->n].hi = hi;
+  b->m[b->n].bias = info->dlpi_addr;
+  b->m[b->n++].other_namespace = size == OSPY_AGENT_OTHER_NAMESPACE_INFO_SIZE;
   return 0;
+}
+
+static uint64_t dynsym_find(const uint8_t *map, size_t size, const char *name, int *ifunc);
+static const uint8_t *map_file(const char *path, size_t *size);
+static void *ifunc_target(const char *path, uintptr_t base, uint64_t resolver);
+
+/* The symbol as a module of another namespace exports it, from its file's
+ * dynamic symbols: dlopen and dlsym look in the agent's namespace, where
+ * the module is not (or is another copy). */
+static void *other_namespace_export(const char *path, uintptr_t bias, const char *symbol)
+{
+  size_t size;
+  const uint8_t *map = map_file(path, &size);
+  if (!map)
+    return NULL;
+  int ifunc = 0;
+  uint64_t v = dynsym_find(map, size, symbol, &ifunc);
+  munmap((void *)map, size);
+  if (!v)
+    return NULL;
+  return ifunc ? ifunc_target(path, bias, v) : (void *)(bias + (uintptr_t)v);
 }
 
 /* The symbol as module i of the batch itself exports it (a handle's lookup
@@ -271,6 +295,8 @@ static int export_batch_cb(struct dl_phdr_info *info, size_t size, void *data)
  * one loaded again elsewhere fails the span. */
 static void *module_export(const export_batch *b, unsigned i, const char *symbol)
 {
+  if (b->m[i].other_namespace)
+    return other_namespace_export(b->m[i].path, b->m[i].bias, symbol);
   void *h = dlopen(b->m[i].path[0] ? b->m[i].path : NULL, RTLD_LAZY | RTLD_NOLOAD);
   if (!h)
     return NULL;
@@ -291,7 +317,7 @@ static void *export_in_modules(const char *glob, const char *symbol)
     b.skip = skip;
     b.matched = b.n = 0;
     b.more = 0;
-    dl_iterate_phdr(export_batch_cb, &b);
+    ospy_agent_iterate_modules(export_batch_cb, &b);
     for (unsigned i = 0; i < b.n; i++) {
       void *sym = module_export(&b, i, symbol);
       if (sym)
@@ -826,7 +852,7 @@ static void *listed_module_export(const module_list *l, unsigned i, const char *
   if (!sym || in_vdso(sym))
     return sym;
   span_query q = { l->base[i], path ? path : "", (uintptr_t)sym, 0 };
-  dl_iterate_phdr(span_cb, &q);
+  ospy_agent_iterate_modules(span_cb, &q);
   return q.in ? sym : NULL;
 }
 
@@ -861,7 +887,7 @@ static void *symtab_in_modules_pick(const char *glob, const char *symbol, int ty
   static module_list l; /* (4 KiB a list: not on a thread's stack) */
   memset(&l, 0, sizeof l);
   l.glob = glob;
-  dl_iterate_phdr(module_list_cb, &l);
+  ospy_agent_iterate_modules(module_list_cb, &l);
   if (pick)
     pick->count = 0, pick->size = 0, pick->is_static = 0;
   for (unsigned i = 0; i < l.n; i++) {
@@ -947,7 +973,7 @@ static int address_query_cb(struct dl_phdr_info *info, size_t size, void *data)
 int ospy_agent_module_path_of(const void *addr, char *path, size_t cap)
 {
   address_query q = { (uintptr_t)addr, path, cap };
-  return dl_iterate_phdr(address_query_cb, &q) != 0;
+  return ospy_agent_iterate_modules(address_query_cb, &q) != 0;
 }
 
 unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int *program)
@@ -955,7 +981,7 @@ unsigned ospy_agent_module_locate(const char *glob, char *path, size_t cap, int 
   static module_count c; /* (a path: not on a thread's stack) */
   memset(&c, 0, sizeof c);
   c.glob = glob;
-  dl_iterate_phdr(module_count_cb, &c);
+  ospy_agent_iterate_modules(module_count_cb, &c);
   if (c.n) {
     snprintf(path, cap, "%s", c.path);
     *program = c.program;
@@ -1067,7 +1093,7 @@ int ospy_agent_module_close_to(const char *name, char *out, size_t cap)
   c.best = close_limit(strlen(name));
   c.suffixed = 0;
   c.found[0] = 0;
-  dl_iterate_phdr(close_module_cb, &c);
+  ospy_agent_iterate_modules(close_module_cb, &c);
   if (c.found[0])
     ospy_agent_join3(out, cap, c.found, NULL, NULL);
   return c.found[0] != 0;
@@ -1241,7 +1267,7 @@ static int code_segment_cb(struct dl_phdr_info *info, size_t size, void *data)
 int ospy_agent_code_segment(const void *addr, uintptr_t *lo, uintptr_t *hi)
 {
   code_segment_query q = { (uintptr_t)addr, 0, 0, 0 };
-  dl_iterate_phdr(code_segment_cb, &q);
+  ospy_agent_iterate_modules(code_segment_cb, &q);
   if (!q.found)
     return 0;
   *lo = q.lo;
@@ -1266,7 +1292,7 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
   static module_of q; /* (a path: not on a thread's stack) */
   q = (module_of){ .addr = (uintptr_t)addr };
   out[0] = 0;
-  if (!symbol[0] || !dl_iterate_phdr(module_of_cb, &q) || !q.found)
+  if (!symbol[0] || !ospy_agent_iterate_modules(module_of_cb, &q) || !q.found)
     return 0;
   const char *name = q.name;
   int program = !name[0];
@@ -1581,7 +1607,7 @@ static void symbol_named_at(uintptr_t addr, char *o, size_t cap)
   size_t size;
   memset(&q, 0, sizeof q);
   q.addr = addr;
-  if (!dl_iterate_phdr(module_of_cb, &q) || !q.found)
+  if (!ospy_agent_iterate_modules(module_of_cb, &q) || !q.found)
     return;
   const uint8_t *map = map_file(q.name[0] ? q.name : ospy_os_self_exe(), &size);
   if (!map)
@@ -1921,7 +1947,7 @@ static void cxx_find(const ospy_plan_hook *ph, cxx_found *f)
   static module_list l; /* (4 KiB a list: not on a thread's stack) */
   memset(&l, 0, sizeof l);
   l.glob = ph->module[0] ? ph->module : NULL;
-  dl_iterate_phdr(module_list_cb, &l);
+  ospy_agent_iterate_modules(module_list_cb, &l);
   f->n = 0;
   f->where[0] = 0;
   f->no_demangler = 0;
