@@ -1330,6 +1330,7 @@ attach-fp)
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 __attribute__((noinline)) long fp_tick(long n) { __asm__ volatile(""); return n * 3 + 1; }
 __attribute__((noinline, noipa)) static double block(long n) {
   double a0 = 1.0, a1 = 1.1, a2 = 1.2, a3 = 1.3, a4 = 1.4, a5 = 1.5, a6 = 1.6, a7 = 1.7;
@@ -1346,7 +1347,8 @@ int main(int argc, char **argv) {
   long blocks = 0, bad = 0;
   printf("pid=%d\n", 0); fflush(stdout);
   time_t t0 = time(NULL);
-  while (time(NULL) - t0 < atoi(argv[1])) {
+  /* until the test says stop (argv[2] exists), or argv[1] seconds */
+  while (time(NULL) - t0 < atoi(argv[1]) && (argc < 3 || access(argv[2], F_OK) != 0)) {
     volatile double r = block(n);
     bad += r != ref;
     fp_tick(++blocks);
@@ -1360,14 +1362,19 @@ C
   cc -m32 -O2 -msse2 -mfpmath=sse -o "$work/fp32" "$work/fp.c" 2>/dev/null && [ -n "$agent32" ] &&
     [ -f "$agent32" ] && "$work/fp32" 0 > /dev/null && arches="64 32"
   for bits in $arches; do
-    "$work/fp$bits" 5 > "$work/out" &
+    # (runs until the attaches are done: a fixed 5 s ended it before the
+    # third attach on a loaded machine)
+    rm -f "$work/fp-stop"
+    "$work/fp$bits" 120 "$work/fp-stop" > "$work/out" &
     tp=$!
     wait_for "$work/out" '^pid='
     for round in 1 2 3; do
       sleep 0.3
       "$ospy" capture -q -f fp_tick --duration 0.3 -o "$cap" -p $tp 2> "$work/err" ||
-        { cat "$work/err" >&2; fail "$bits-bit: attach $round failed"; }
+        { cat "$work/err" >&2; touch "$work/fp-stop"; fail "$bits-bit: attach $round failed"; }
     done
+    sleep 0.3
+    touch "$work/fp-stop"
     wait $tp
     trc=$?
     grep -q '^blocks=[1-9][0-9]* bad=0$' "$work/out" && [ $trc = 0 ] ||
