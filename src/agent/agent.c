@@ -388,6 +388,10 @@ static void *control_thread(void *arg)
     struct timespec ts = { 0, 200 * 1000000L };
     syscall(SYS_futex, (uint32_t *)&a->ring.ctl->detach, FUTEX_WAIT, 0, &ts, NULL, 0);
   }
+  /* the calls threads that ended left pending never return: recorded now,
+   * while their hooks are in (a live thread's may still return after the
+   * capture: not recorded) */
+  (void)ospy_interceptor_abandon_ended_threads();
   ospy_inline_detach_all();
   ospy_agent_crash_disarm();
   ospy_inline_report_nested_hidden(0); /* (said by the process's end otherwise) */

@@ -168,7 +168,15 @@ void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn);
 /* Called for a pending call (a hook with on_leave) that will never reach its
  * on_leave: the thread left it by longjmp or a C++ exception (found at the
  * thread's next hooked call or return, deeper entries first), or
- * ospy_interceptor_abandon_outer gave it up (its on_leave then never runs). Once per listener that saw its
+ * ospy_interceptor_abandon_outer gave it up (its on_leave then never runs).
+ * Also for the calls a thread left so and that it never gave up because it
+ * ended (it returned from its start routine, which no hook sees): when a
+ * new thread takes over its interceptor block, at that new thread's first
+ * hooked call (or ospy_interceptor_ignore_current_thread), before that
+ * call; those no thread took over at the process's end, an exec or
+ * ospy_interceptor_abandon_ended_threads. Those are the ended thread's
+ * invocations (ospy_invocation_thread_id names it,
+ * ospy_invocation_on_current_thread is false). Once per listener that saw its
  * enter, with the call's scratch, user data, depth and return address; there
  * is no CPU context (ospy_invocation_cpu is NULL, no arguments or return
  * value can be read). Runs with the thread busy, like a callback. */
@@ -187,14 +195,20 @@ void ospy_interceptor_abandon_outer(ospy_invocation *inv);
 int ospy_interceptor_abandon_thread(void);
 /* From the thread that ends the process (_exit, a fatal signal's handler):
  * the calls every other thread has pending will never return (exit_group
- * ends those threads where they are, a thread blocked in a read included).
- * Each is given up and reported to the abandon handler, innermost first,
- * with that thread's invocation (ospy_invocation_thread_id names it,
+ * ends those threads where they are, a thread blocked in a read included),
+ * nor will those threads that ended already left pending. Each is given up
+ * and reported to the abandon handler, innermost first, with that thread's
+ * invocation (ospy_invocation_thread_id names it,
  * ospy_invocation_on_current_thread is false). A thread that is inside the
  * interceptor or a callback at that moment is left alone. Its owner still
  * runs: should one of the calls return before the end after all, its
  * listeners' on_leave is not called. Returns how many calls were given up. */
 int ospy_interceptor_abandon_other_threads(void);
+/* The calls threads that ended left pending (see the abandon handler), given
+ * up and reported now, as at the process's end: before the listeners are
+ * detached (a capture that ends while the process runs on). Returns how
+ * many. */
+int ospy_interceptor_abandon_ended_threads(void);
 /* The other threads inside the interceptor or a callback right now (those
  * ospy_interceptor_abandon_other_threads leaves alone), and in *pending
  * the calls they have pending: at the process's end, the call each was
@@ -208,7 +222,9 @@ unsigned ospy_interceptor_busy_other_threads(unsigned *pending);
  * abandon handler gets it: no CPU context); none is given up: if the exec
  * fails they return as usual, their on_leave runs. Another thread waits
  * meanwhile before it enters or leaves a hooked call; one that is inside
- * the interceptor or a callback at that moment is left alone. */
+ * the interceptor or a callback at that moment is left alone. The calls
+ * threads that ended left pending are given up instead (the abandon
+ * handler hears of them): they never return, whatever the exec does. */
 typedef void (*ospy_pending_fn)(ospy_invocation *inv, void *data);
 void ospy_interceptor_show_pending_at_exec(ospy_invocation *inv, ospy_pending_fn fn, void *data);
 /* From the reentry handler, for a call that ends the process made while the

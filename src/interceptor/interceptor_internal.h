@@ -114,6 +114,11 @@ typedef struct ospy_grave {
 
 typedef struct ospy_thread_state {
   volatile pid_t owner;  /* tid of the owning thread, 0 when free */
+  /* The thread whose calls stack[] holds: the owner's, set by the owner
+   * once it holds busy. While a new owner takes over the block of a thread
+   * that ended (thread_state.c), still the ended thread's: its pending
+   * calls are given up under its id, by whoever holds busy first. */
+  pid_t tid;
   uint32_t busy;         /* inside the interceptor or a callback; OSPY_BUSY_LENT */
   uint32_t ignored;      /* ospy_interceptor_ignore_current_thread nesting */
   int *errno_ptr;
@@ -157,8 +162,14 @@ static inline ospy_thread_state *ospy_thread_state_get(void) { /* claims one if 
 }
 static inline ospy_thread_state *ospy_thread_state_peek(void) { return ospy_tls_state; } /* NULL if none */
 void ospy_thread_state_after_fork(void);
-/* Calls fn for the state of every other thread of the process that exists. */
-void ospy_thread_states_foreach_other(void (*fn)(ospy_thread_state *s, void *data), void *data);
+/* Calls fn for the state of every other thread of the process that exists,
+ * and, with_ended, for the blocks of threads that ended and that no thread
+ * took over yet (the calls they left pending, if any, were never given up). */
+void ospy_thread_states_foreach_other(void (*fn)(ospy_thread_state *s, void *data), void *data,
+                                      bool with_ended);
+/* Whether the thread whose calls ts holds has ended (ts borrowed or owned:
+ * ts->tid is stable). */
+bool ospy_thread_state_ended(const ospy_thread_state *ts);
 /* The owner's side of OSPY_BUSY_LENT: sleeps while another thread holds ts;
  * whether it had to. */
 bool ospy_thread_state_wait_returned(ospy_thread_state *ts);

@@ -552,7 +552,7 @@ void ospy_invocation_set_return(ospy_invocation *inv, uintptr_t value) {
 
 uintptr_t ospy_invocation_return_address(ospy_invocation *inv) { return inv->ret; }
 void *ospy_invocation_function(ospy_invocation *inv) { return (void *)inv->hook->function; }
-uint32_t ospy_invocation_thread_id(ospy_invocation *inv) { return (uint32_t)inv->ts->owner; }
+uint32_t ospy_invocation_thread_id(ospy_invocation *inv) { return (uint32_t)inv->ts->tid; }
 void *ospy_invocation_scratch(ospy_invocation *inv) { return inv->scratch; }
 void *ospy_invocation_user_data(ospy_invocation *inv) {
   return inv->listener ? inv->listener->user_data : NULL;

@@ -8,6 +8,14 @@
  * listener first, without giving them up (the exec may fail, and they
  * return after all).
  *
+ * Threads that ended already may have left calls pending too (left by
+ * longjmp, the thread then returning from its start routine: no hook sees
+ * that end). Their blocks keep them until a new thread takes the block
+ * over and gives them up (thread_state.c); those no thread took over are
+ * given up here, at the process's end, at an exec (for good: they can never
+ * return, whether it succeeds or not) and at a detach, under the ended
+ * thread's id.
+ *
  * Another thread's state is borrowed by setting its busy flag to
  * OSPY_BUSY_LENT, atomically and only when clear: while it is lent, that
  * thread waits before it enters or leaves a hooked call (a read that
@@ -21,6 +29,7 @@
 
 #include "interceptor/interceptor_internal.h"
 #include "os/linux/os_syscall.h"
+#include "os/linux/os_thread.h"
 
 static bool borrow(ospy_thread_state *s) {
   uint32_t idle = 0;
@@ -38,14 +47,31 @@ static unsigned pending_depth(const ospy_thread_state *s) {
   return s->depth < OSPY_INVOCATION_MAX_DEPTH ? s->depth : OSPY_INVOCATION_MAX_DEPTH;
 }
 
+/* Gives up every call pending in s (borrowed), innermost first; how many. */
+static int give_up_all(ospy_thread_state *s) {
+  unsigned depth = pending_depth(s);
+  for (unsigned k = depth; k-- > 0;)
+    ospy_invocation_abandon(s, k, true);
+  return (int)depth;
+}
+
 static void abandon_pending(ospy_thread_state *s, void *data) {
   int *n = data;
   if (!borrow(s))
     return;
-  unsigned depth = pending_depth(s);
-  for (unsigned k = depth; k-- > 0;)
-    ospy_invocation_abandon(s, k, true);
-  *n += (int)depth;
+  *n += give_up_all(s);
+  give_back(s);
+}
+
+/* (the owner checked first: a live thread's block is not borrowed for
+ * nothing; then its tid, stable once borrowed, which a new owner taking the
+ * block over changes only after it gave them up) */
+static void abandon_if_ended(ospy_thread_state *s, void *data) {
+  int *n = data;
+  if (ospy_os_task_alive(__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE)) || !borrow(s))
+    return;
+  if (ospy_thread_state_ended(s))
+    *n += give_up_all(s);
   give_back(s);
 }
 
@@ -65,14 +91,20 @@ static void count_busy(ospy_thread_state *s, void *data) {
 
 unsigned ospy_interceptor_busy_other_threads(unsigned *pending) {
   busy_tally t = { 0, 0 };
-  ospy_thread_states_foreach_other(count_busy, &t);
+  ospy_thread_states_foreach_other(count_busy, &t, false);
   *pending = t.pending;
   return t.threads;
 }
 
 int ospy_interceptor_abandon_other_threads(void) {
   int n = 0;
-  ospy_thread_states_foreach_other(abandon_pending, &n);
+  ospy_thread_states_foreach_other(abandon_pending, &n, true);
+  return n;
+}
+
+int ospy_interceptor_abandon_ended_threads(void) {
+  int n = 0;
+  ospy_thread_states_foreach_other(abandon_if_ended, &n, true);
   return n;
 }
 
@@ -97,12 +129,17 @@ typedef struct pending_visit {
   void *data;
 } pending_visit;
 
+/* (a thread that ended: its calls are given up instead, they never return
+ * whatever the exec does) */
 static void show_other_thread(ospy_thread_state *s, void *data) {
   const pending_visit *v = data;
   if (!borrow(s))
     return;
-  for (unsigned k = 0, depth = pending_depth(s); k < depth; k++)
-    show_pending(s, k, v->fn, v->data);
+  if (ospy_thread_state_ended(s))
+    (void)give_up_all(s);
+  else
+    for (unsigned k = 0, depth = pending_depth(s); k < depth; k++)
+      show_pending(s, k, v->fn, v->data);
   give_back(s);
 }
 
@@ -112,7 +149,7 @@ void ospy_interceptor_show_pending_at_exec(ospy_invocation *inv, ospy_pending_fn
   for (unsigned k = 0; k < outer; k++)
     show_pending(ts, k, fn, data);
   pending_visit v = { fn, data };
-  ospy_thread_states_foreach_other(show_other_thread, &v);
+  ospy_thread_states_foreach_other(show_other_thread, &v, true);
 }
 
 /* Whether one of the listeners that saw entry e's enter counts it. */

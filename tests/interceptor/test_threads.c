@@ -2,11 +2,14 @@
  * pthread_create hooked, a hooked free in thread-exit destructors, new
  * threads whose first hooked call is __errno_location, 1,000
  * attach/detach cycles while 2 threads call the function, detach while a
- * thread is blocked inside the hooked function, and a thread that blocks the
- * suspension signal. */
+ * thread is blocked inside the hooked function, a thread that blocks the
+ * suspension signal, and threads that leave a hooked call by longjmp and
+ * end by returning. */
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -367,8 +370,141 @@ static void test_blocked_signal_thread(void) {
   printf("ok a thread that blocks all signals: refused while it runs, patched while it sleeps\n");
 }
 
+/* Threads that leave a hooked call by longjmp and then return from their
+ * start routine, which no hook sees: each such call is given up once, under
+ * the ended thread's id (not the reporting thread's), with its scratch. By
+ * the new thread that takes over the ended one's block (a thread takes a
+ * free block first: past the first chunk's 32, the later threads take over
+ * the blocks of ended ones), else by ospy_interceptor_abandon_ended_threads
+ * (a detach), never again by ospy_interceptor_abandon_other_threads (the
+ * process's end) nor a later owner. A forked child reports none of its
+ * parent's. They were dropped unreported. */
+#define LEAPERS 80
+long leap(long x);
+static __thread jmp_buf *leap_jb;
+NOINLINE long leap(long x) {
+  __asm__ volatile("");
+  if (x > 0)
+    longjmp(*leap_jb, 1);
+  return x;
+}
+
+static pid_t leap_tid[LEAPERS + 1]; /* the thread that made call x */
+static int leap_reported[LEAPERS + 1];
+static int leap_bad, leap_leaves;
+
+static int returner_entered;
+static void leap_enter(ospy_invocation *inv) {
+  long x = (long)ospy_invocation_get_arg(inv, 0);
+  *(long *)ospy_invocation_scratch(inv) = x;
+  if (x == 0)
+    __atomic_store_n(&returner_entered, 1, __ATOMIC_RELEASE);
+}
+static void leap_leave(ospy_invocation *inv) {
+  (void)inv;
+  __atomic_add_fetch(&leap_leaves, 1, __ATOMIC_RELAXED);
+}
+/* Set: the next report starts a thread whose first hooked call claims a
+ * block while the reporting thread holds one lent (the one reported from,
+ * when it is the first ended block: then the new thread waits for it). */
+static int start_claimer_in_report;
+static pthread_t claimer;
+static void *returner(void *arg);
+
+static void start_claimer(void) {
+  __atomic_store_n(&returner_entered, 0, __ATOMIC_RELEASE);
+  CHECK(pthread_create(&claimer, NULL, returner, NULL) == 0);
+  for (int i = 0; i < 300 && !__atomic_load_n(&returner_entered, __ATOMIC_ACQUIRE); i++)
+    usleep(1000); /* (bounded: it may wait for this block) */
+  printf("  a thread started while a block was lent %s\n",
+         __atomic_load_n(&returner_entered, __ATOMIC_ACQUIRE) ? "took another block"
+                                                              : "waited for it to be given back");
+}
+
+static void leap_abandon(ospy_invocation *inv) {
+  long x = *(long *)ospy_invocation_scratch(inv);
+  bool right = x >= 1 && x <= LEAPERS && !ospy_invocation_on_current_thread(inv) &&
+               ospy_invocation_thread_id(inv) == (uint32_t)leap_tid[x] &&
+               syscall(SYS_gettid) != leap_tid[x];
+  __atomic_add_fetch(right ? &leap_reported[x] : &leap_bad, 1, __ATOMIC_RELAXED);
+  if (__atomic_exchange_n(&start_claimer_in_report, 0, __ATOMIC_ACQ_REL))
+    start_claimer();
+}
+
+NOINLINE static void leap_out(long x) {
+  jmp_buf jb;
+  leap_jb = &jb;
+  if (!setjmp(jb))
+    leap(x);
+}
+static void *leaper(void *arg) {
+  long x = (long)arg;
+  leap_tid[x] = (pid_t)syscall(SYS_gettid);
+  leap_out(x);
+  return NULL; /* (no pthread_exit: nothing hooked sees this thread end) */
+}
+static void *returner(void *arg) { return (void *)leap((long)arg); }
+
+static void run_thread(void *(*fn)(void *), long arg) {
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, fn, (void *)arg) == 0);
+  CHECK(pthread_join(t, NULL) == 0);
+}
+
+static int leaps_reported(void) {
+  int n = 0;
+  for (int x = 1; x <= LEAPERS; x++)
+    n += __atomic_load_n(&leap_reported[x], __ATOMIC_RELAXED);
+  return n;
+}
+
+/* In a forked child the parent's ended threads look ended too: their calls
+ * are the parent's to report. Exits 0 when the child reported none. */
+static void child_reports_none(void) {
+  int before = leaps_reported();
+  (void)ospy_interceptor_abandon_other_threads();
+  (void)ospy_interceptor_abandon_ended_threads();
+  run_thread(returner, 0); /* (takes a freed block of the parent's) */
+  _exit(leaps_reported() != before || leap_bad ? 1 : 0);
+}
+
+static void test_ended_threads(void) {
+  ospy_interceptor_set_abandon_handler(leap_abandon);
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)leap, leap_enter, leap_leave, NULL, &l, NULL));
+  for (long x = 1; x <= LEAPERS; x++)
+    run_thread(leaper, x);
+  int by_new_owners = leaps_reported();
+  printf("  %d of %d calls left by ended threads given up by the threads that took over their blocks\n",
+         by_new_owners, LEAPERS);
+  CHECK(by_new_owners > 0 && by_new_owners < LEAPERS);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0)
+    child_reports_none();
+  int st = -1;
+  CHECK(waitpid(child, &st, 0) == child);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK_EQ(leaps_reported(), by_new_owners);
+  start_claimer_in_report = 1;
+  CHECK_EQ(ospy_interceptor_abandon_ended_threads(), LEAPERS - by_new_owners);
+  CHECK(pthread_join(claimer, NULL) == 0);
+  /* nothing twice: not at the end, not by later owners of those blocks */
+  (void)ospy_interceptor_abandon_other_threads();
+  for (int i = 0; i < LEAPERS; i++)
+    run_thread(returner, 0);
+  for (int x = 1; x <= LEAPERS; x++)
+    CHECK_EQ(leap_reported[x], 1);
+  CHECK_EQ(leap_bad, 0);
+  CHECK_EQ(leap_leaves, LEAPERS + 1); /* the returners' */
+  CHECK_OK(ospy_interceptor_detach(l));
+  ospy_interceptor_set_abandon_handler(NULL);
+  printf("ok %d calls left pending by threads that ended by returning: each given up once, "
+         "under its thread\n", LEAPERS);
+}
+
 int main(int argc, char **argv) {
-  /* An optional argument runs one part: malloc, create, errno, torture, crowd, blocked, sigblock. */
+  /* An optional argument runs one part: malloc, create, errno, torture, crowd, blocked, sigblock, ended. */
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "malloc"))
     test_malloc_threads();
@@ -390,5 +526,7 @@ int main(int argc, char **argv) {
     test_detach_while_blocked();
   if (!*only || !strcmp(only, "sigblock"))
     test_blocked_signal_thread();
+  if (!*only || !strcmp(only, "ended"))
+    test_ended_threads();
   return 0;
 }
