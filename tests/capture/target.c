@@ -21,6 +21,14 @@
  * JUMPS times)
  * (texit: 3 threads each end with pthread_exit inside the hooked
  * ospy_test_thread_exit)
+ * (jump-return ROUNDS JUMPS [exec | attach GOFILE ENDFILE]: ROUNDS times
+ * THREADS threads, each round started after the last ended; each thread
+ * leaves JUMPS calls of ospy_test_jump by longjmp, then returns from its
+ * start routine: its last call stays pending, and no hook sees the thread
+ * end. Prints its pid, then "jumped TID X" for each call (X its argument,
+ * in hex), then returns, or execs /bin/true; attach: announces its pid,
+ * waits for GOFILE before the threads, prints "threads done" and waits for
+ * ENDFILE after them)
  * (sleepers: prints its pid; a thread polls nothing for 2 s while the main
  * thread sleeps 2 s in nanosleep; prints whether both slept the whole time)
  * (spin FILE: prints its pid, then its threads call ospy_test_add without
@@ -225,6 +233,63 @@ static int run_texit(void)
   for (int i = 0; i < 3; i++)
     pthread_join(t[i], NULL);
   printf("texit done\n");
+  return 0;
+}
+
+static int jumps_per_thread;
+static long jump_serial;
+
+/* A call of ospy_test_jump(x) left by longjmp. */
+__attribute__((noinline)) static void jump_out(long x)
+{
+  jmp_buf jb;
+  if (!setjmp(jb))
+    ospy_test_jump(&jb, x);
+}
+
+static void *jump_and_return(void *arg)
+{
+  (void)arg;
+  long tid = (long)syscall(SYS_gettid);
+  for (int j = 0; j < jumps_per_thread; j++) {
+    long x = __atomic_add_fetch(&jump_serial, 1, __ATOMIC_RELAXED);
+    jump_out(x);
+    printf("jumped %ld 0x%lx\n", tid, x);
+  }
+  return NULL; /* (no pthread_exit: the thread's end passes no hook) */
+}
+
+static void wait_for_file(const char *path)
+{
+  while (access(path, F_OK) != 0) {
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+}
+
+static int run_jump_return(long threads, int argc, char **argv)
+{
+  long rounds = atol(argv[4]);
+  jumps_per_thread = atoi(argv[5]);
+  const char *end = argc > 6 ? argv[6] : "";
+  int attach = !strcmp(end, "attach") && argc > 8;
+  printf("pid=%d\n", (int)getpid());
+  fflush(stdout);
+  if (attach)
+    wait_for_file(argv[7]);
+  pthread_t t[64];
+  for (long r = 0; r < rounds; r++) {
+    for (long i = 0; i < threads && i < 64; i++)
+      pthread_create(&t[i], NULL, jump_and_return, NULL);
+    for (long i = 0; i < threads && i < 64; i++)
+      pthread_join(t[i], NULL);
+  }
+  printf("threads done\n");
+  fflush(stdout);
+  if (attach)
+    wait_for_file(argv[8]);
+  if (!strcmp(end, "exec"))
+    execl("/bin/true", "true", (char *)NULL);
   return 0;
 }
 
@@ -639,6 +704,8 @@ int main(int argc, char **argv)
   }
   if (!strcmp(how, "texit"))
     return run_texit();
+  if (!strcmp(how, "jump-return") && argc > 5)
+    return run_jump_return(threads, argc, argv);
   if (!strcmp(how, "unfinished"))
     return run_unfinished(argc > 4 ? argv[4] : NULL);
   if (!strcmp(how, "unfinished-child"))
