@@ -484,6 +484,66 @@ i386_or_skip() {
   "$tmp/probe32" 2>/dev/null || { echo "skip: this machine cannot run i386 programs"; exit 77; }
 }
 
+# The signal ospy stops threads with (SIGRTMAX-3: 61 on x86 Linux) while it
+# puts hooks in after the start (a library opened later, an attach):
+# stop_build BITS builds target_stop_{blocked,sigfd}.c and stop_lib.c
+# (libstopBITS.so) for x86-64 (64) or i386 (32) in $tmp.
+stop_build() {
+  m=
+  [ "$1" = 32 ] && m=-m32
+  cc $m -O1 -shared -fPIC -o "$tmp/libstop$1.so" "$(dirname "$0")/stop_lib.c" ||
+    fail "cannot build stop_lib.c"
+  for p in blocked sigfd; do
+    cc $m -O1 -pthread -o "$tmp/stop_$p$1" "$(dirname "$0")/target_stop_$p.c" -ldl ||
+      fail "cannot build target_stop_$p.c"
+  done
+}
+
+# check_stop_blocked BITS: -p to a program whose threads all block every
+# signal (its workers spin in stop_work, its main thread sleeps). ospy sent
+# them its signal all the same; it stayed pending ("worker 1: signal 61
+# pending", exit 99). Now none is sent: the hook is refused, with the reason.
+check_stop_blocked() {
+  stop_build "$1"
+  rm -f "$tmp/end"
+  "$tmp/stop_blocked$1" "$tmp/end" >"$tmp/out" &
+  tp=$!
+  i=0
+  until grep -q '^ready$' "$tmp/out"; do
+    i=$((i + 1)); [ $i -gt 500 ] && { kill $tp; fail "the target never got ready"; }
+    sleep 0.01
+  done
+  "$ospy" capture -q -f "stop_blocked$1!stop_work" --duration 1 -o "$tmp/c.ospy" -p $tp 2>"$tmp/err"
+  rc=$?
+  touch "$tmp/end"
+  wait $tp
+  trc=$?
+  [ $rc = 0 ] || { cat "$tmp/err"; fail "capture -p exited $rc"; }
+  [ $trc = 0 ] || { cat "$tmp/out"; fail "the program exited $trc (a signal ospy sent was left pending)"; }
+  expect_line "$tmp/out" "no signal pending"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "error: stop_blocked$1!stop_work: cannot hook: installing it failed: a thread that blocks the signal ospy stops threads with \(SIGRTMAX-3\) was running"
+}
+
+# check_stop_sigfd BITS: every thread blocks every signal, the main thread
+# reads them from a signalfd and spins while another thread opens a library
+# whose function is hooked. It read two signals 61 (exit 99); now only the
+# SIGUSR1 it sends itself. The hook is refused, with the reason (the main
+# thread cannot be stopped).
+check_stop_sigfd() {
+  stop_build "$1"
+  "$tmp/stop_sigfd$1" "$tmp/libstop$1.so" >"$tmp/ref" 2>&1 ||
+    { cat "$tmp/ref"; fail "the target alone exited $?"; }
+  "$ospy" capture -q -f "libstop$1.so!stop_lib_triple" -o "$tmp/c.ospy" -- \
+    "$tmp/stop_sigfd$1" "$tmp/libstop$1.so" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = 0 ] || { cat "$tmp/out" "$tmp/err"; fail "capture exited $rc: the program's signalfd read another signal"; }
+  diff "$tmp/ref" "$tmp/out" >"$tmp/diff" || { cat "$tmp/diff"; fail "the program's output differs under ospy"; }
+  expect_line "$tmp/out" "signalfd: SIGUSR1 1 time(s), 0 other signal(s)"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "error: libstop$1.so!stop_lib_triple: cannot hook: installing it failed: a thread that blocks the signal ospy stops threads with \(SIGRTMAX-3\) was running"
+}
+
 # check_msg_trunc PROGRAM (target_msg_trunc.c): with --preset net a call that
 # returns more than its buffer holds (recv & co. with MSG_TRUNC: the
 # datagram's length; an address longer than its buffer) shows the bytes the
@@ -4845,6 +4905,21 @@ signal-dispositions)
   expect_regex "$tmp/show" '\+\+\+ exited with 0 \+\+\+'
   grep -q 'detached' "$tmp/show" && fail "a SIGHUP ospy's caller ignores stopped the capture"
   echo "signal-dispositions: SIGINT, SIGQUIT, SIGHUP and SIGTERM as ospy got them (ignored stays ignored, default stays default); a hangup under nohup stops nothing" ;;
+  echo "signal-dispositions: SIGINT and SIGQUIT as ospy got them (ignored stays ignored, default stays default)" ;;
+stop-signal-blocked)
+  check_stop_blocked 64
+  echo "stop-signal-blocked: -p to a program whose threads all block every signal: none left pending for it (exit 0), the hook refused with the reason" ;;
+stop-signal-blocked-i386)
+  i386_or_skip
+  check_stop_blocked 32
+  echo "stop-signal-blocked-i386: the same, i386" ;;
+stop-signal-signalfd)
+  check_stop_sigfd 64
+  echo "stop-signal-signalfd: a library opened while the signalfd thread spins: the signalfd reads only the program's SIGUSR1, the hook refused with the reason" ;;
+stop-signal-signalfd-i386)
+  i386_or_skip
+  check_stop_sigfd 32
+  echo "stop-signal-signalfd-i386: the same, i386" ;;
 small-sigaltstack)
   # a hooked call in a signal handler on an 8 KiB sigaltstack (guard page
   # below): the agent read /proc/self/maps into an 8 KiB buffer on it (SIGSEGV)

@@ -17,6 +17,9 @@ static volatile uint32_t arrived;
 static volatile uint32_t left;
 static volatile uint32_t resume_word;
 static bool handler_installed;
+/* /proc text of the round's threads (rounds are one at a time; the round's
+ * thread may run on a small stack, a hooked call's) */
+static char task_text[2048];
 
 pid_t ospy_os_thread_id(void) { return ospy_os_gettid(); }
 
@@ -132,25 +135,29 @@ typedef struct collect_ctx {
 } collect_ctx;
 
 static void syscall_pc(pid_t tid, ospy_os_thread_stop *t, char *buf, size_t cap);
+static bool blocks_signal(pid_t tid);
 
 /* Asleep in a system call whose pc needs no move: left alone (os_thread.h). */
 static bool leave_in_syscall(ospy_os_thread_stop *t, const collect_ctx *c) {
-  char buf[512];
   if (!c->must_stop)
     return false;
-  syscall_pc(t->tid, t, buf, sizeof buf);
+  syscall_pc(t->tid, t, task_text, sizeof task_text);
   return t->pc && !c->must_stop(t->pc, c->data);
 }
 
-static bool send_stop(ospy_os_thread_stop *t) {
+/* The signal to t (state SENT), or GONE when the thread has ended. */
+static void send_stop(ospy_os_thread_stop *t) {
   siginfo_t info = { 0 };
   info.si_signo = OSPY_OS_SUSPEND_SIGNAL;
   info.si_code = SI_QUEUE;
   info.si_pid = ospy_os_getpid();
   info.si_value.sival_ptr = t;
+  t->state = OSPY_OS_THREAD_SENT;
+  __atomic_store_n(&t->generation, active_gen, __ATOMIC_RELEASE);
   long r = ospy_os_syscall(SYS_rt_tgsigqueueinfo, ospy_os_getpid(), t->tid,
                            OSPY_OS_SUSPEND_SIGNAL, (long)&info, 0, 0);
-  return r == 0;
+  if (r != 0)
+    t->state = OSPY_OS_THREAD_GONE;
 }
 
 static void task_file(pid_t tid, const char *suffix, char path[64]);
@@ -203,10 +210,11 @@ static bool collect_cb(pid_t tid, void *data) {
     c->s->n_running++;
     return true;
   }
-  t->state = OSPY_OS_THREAD_SENT;
-  __atomic_store_n(&t->generation, active_gen, __ATOMIC_RELEASE);
-  if (!send_stop(t))
-    t->state = OSPY_OS_THREAD_GONE;
+  if (blocks_signal(tid)) {
+    t->state = OSPY_OS_THREAD_MASKED; /* (looked at again while the round waits) */
+    return true;
+  }
+  send_stop(t);
   return true;
 }
 
@@ -258,18 +266,30 @@ static bool mask_has_signal(const char *status, const char *name) {
   return false;
 }
 
+static bool read_status(pid_t tid) {
+  char path[64];
+  task_file(tid, "/status", path);
+  return ospy_os_read_file(path, task_text, sizeof task_text) > 0;
+}
+
+/* Does the task block our signal now (SigBlk)? Then it is not sent: it
+ * would wait there, and a program that blocks every signal to take them
+ * from a signalfd or sigwaitinfo would get it (it did). Its mask may
+ * change between this look and the signal: a thread that blocks it just
+ * then gets it pending (see wait_arrivals). */
+static bool blocks_signal(pid_t tid) {
+  return read_status(tid) && mask_has_signal(task_text, "SigBlk");
+}
+
 /* Does the task keep our signal waiting, blocked? (SigPnd and SigBlk in
  * /proc/self/task/TID/status.) Blocked alone is not enough: a thread that
  * has just entered our handler blocks every signal too (sa_mask), and one
  * preempted there before it says it stopped, on a machine with more busy
  * threads than CPUs, was given up on and ran on through the bytes being
  * patched (i386, 4 threads calling the function, 2 CPUs). */
-static bool signal_held(pid_t tid, char *buf, size_t cap) {
-  char path[64];
-  task_file(tid, "/status", path);
-  if (ospy_os_read_file(path, buf, cap) <= 0)
-    return false;
-  return mask_has_signal(buf, "SigBlk") && mask_has_signal(buf, "SigPnd");
+static bool signal_held(pid_t tid) {
+  return read_status(tid) && mask_has_signal(task_text, "SigBlk") &&
+         mask_has_signal(task_text, "SigPnd");
 }
 
 /* pc/sp of a running task sitting in a system call, from /proc/.../syscall. */
@@ -295,52 +315,78 @@ static void syscall_pc(pid_t tid, ospy_os_thread_stop *t, char *buf, size_t cap)
   }
 }
 
+/* The round stops waiting for t (signalled, or blocking the signal):
+ * GONE, or RUNNING with the pc of the system call it may sit in. */
 static void give_up(ospy_os_suspension *s, ospy_os_thread_stop *t, uint32_t new_state) {
-  uint32_t expected = OSPY_OS_THREAD_SENT;
+  uint32_t expected = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+  if (expected != OSPY_OS_THREAD_SENT && expected != OSPY_OS_THREAD_MASKED)
+    return;
+  ospy_os_thread_stop where = { 0 }; /* (t's pc is the handler's until the state is ours) */
+  if (new_state == OSPY_OS_THREAD_RUNNING)
+    syscall_pc(t->tid, &where, task_text, sizeof task_text);
   if (__atomic_compare_exchange_n(&t->state, &expected, new_state, false, __ATOMIC_ACQ_REL,
-                                  __ATOMIC_ACQUIRE) &&
-      new_state == OSPY_OS_THREAD_RUNNING)
-    s->n_running++;
+                                  __ATOMIC_ACQUIRE)) {
+    if (new_state == OSPY_OS_THREAD_RUNNING) {
+      t->pc = where.pc;
+      t->sp = where.sp;
+      s->n_running++;
+    }
+  }
 }
 
-static unsigned count_sent(const ospy_os_suspension *s) {
+static unsigned count_waited_for(const ospy_os_suspension *s) {
   unsigned n = 0;
-  for (unsigned i = 0; i < s->n; i++)
-    n += __atomic_load_n(&stops[i].state, __ATOMIC_ACQUIRE) == OSPY_OS_THREAD_SENT;
+  for (unsigned i = 0; i < s->n; i++) {
+    uint32_t state = __atomic_load_n(&stops[i].state, __ATOMIC_ACQUIRE);
+    n += state == OSPY_OS_THREAD_SENT || state == OSPY_OS_THREAD_MASKED;
+  }
   return n;
 }
 
 #define HELD_PATIENCE_STEPS 10
 
-/* Waits (about 10 ms per step, 3 s at most) for every signalled thread. */
+/* A thread that blocked the signal, looked at again: it is sent the signal
+ * once it unblocks it (a new thread blocks every signal until it starts,
+ * pthread_create's caller for as long as it makes it, a thread leaving our
+ * handler until it is out), given up on after 100 ms. */
+static void look_again_masked(ospy_os_suspension *s, ospy_os_thread_stop *t, int step) {
+  if (!ospy_os_task_alive(t->tid))
+    give_up(s, t, OSPY_OS_THREAD_GONE);
+  else if (!blocks_signal(t->tid))
+    send_stop(t);
+  else if (step >= HELD_PATIENCE_STEPS)
+    give_up(s, t, OSPY_OS_THREAD_RUNNING);
+}
+
+/* A signalled thread that has not stopped yet. One that blocks the signal
+ * and keeps it waiting (it blocked it just after our look) is given up on
+ * after 100 ms: a thread still on its way out of the last round's handler
+ * holds the signal too, for as long as it is preempted there. */
+static void look_again_sent(ospy_os_suspension *s, ospy_os_thread_stop *t, int step) {
+  if (!ospy_os_task_alive(t->tid))
+    give_up(s, t, OSPY_OS_THREAD_GONE);
+  else if (step >= HELD_PATIENCE_STEPS && signal_held(t->tid))
+    give_up(s, t, OSPY_OS_THREAD_RUNNING);
+}
+
+/* Waits (about 10 ms per step, 3 s at most) for every signalled thread,
+ * and for the ones that blocked the signal to unblock it. */
 static void wait_arrivals(ospy_os_suspension *s) {
-  char buf[2048];
   for (int step = 0; step < 300; step++) {
     uint32_t seen = __atomic_load_n(&arrived, __ATOMIC_ACQUIRE);
-    if (count_sent(s) == 0)
+    if (count_waited_for(s) == 0)
       return;
     ospy_os_futex_wait(&arrived, seen, 10 * 1000 * 1000);
-    if (step < 2)
-      continue;
     for (unsigned i = 0; i < s->n; i++) {
-      ospy_os_thread_stop *t = &stops[i];
-      if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != OSPY_OS_THREAD_SENT)
-        continue;
-      if (!ospy_os_task_alive(t->tid))
-        give_up(s, t, OSPY_OS_THREAD_GONE);
-      /* (a thread still on its way out of the last round's handler holds
-       * the signal too, for as long as it is preempted there: 100 ms) */
-      else if (step >= HELD_PATIENCE_STEPS && signal_held(t->tid, buf, sizeof buf)) {
-        syscall_pc(t->tid, t, buf, sizeof buf);
-        give_up(s, t, OSPY_OS_THREAD_RUNNING);
-      }
+      uint32_t state = __atomic_load_n(&stops[i].state, __ATOMIC_ACQUIRE);
+      if (state == OSPY_OS_THREAD_MASKED)
+        look_again_masked(s, &stops[i], step);
+      else if (state == OSPY_OS_THREAD_SENT && step >= 2)
+        look_again_sent(s, &stops[i], step);
     }
   }
   for (unsigned i = 0; i < s->n; i++)
-    if (stops[i].state == OSPY_OS_THREAD_SENT) {
-      syscall_pc(stops[i].tid, &stops[i], buf, sizeof buf);
-      give_up(s, &stops[i], OSPY_OS_THREAD_RUNNING);
-    }
+    give_up(s, &stops[i], OSPY_OS_THREAD_RUNNING); /* (the ones still waited for) */
 }
 
 int ospy_os_suspend_others(ospy_os_suspension *s, ospy_os_pc_fn must_stop, void *data) {

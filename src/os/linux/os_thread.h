@@ -10,15 +10,25 @@
  * the patcher. Tasks created during the round are picked up by re-listing
  * /proc/self/task until no new task appears.
  *
- * A thread that blocks the signal is never stopped: it is reported as
- * OSPY_OS_THREAD_RUNNING with the pc and sp of the system call it sits in
- * (from /proc/self/task/TID/syscall) when it is in one, else pc 0. Such a
- * thread is almost always parked in sigwait()/a blocking call; patches are
- * single aligned stores where possible so it still sees old or new bytes. A
- * thread that is inside another signal handler is stopped where it is; the pc
- * it will return to from that handler is not visible (documented limitation).
- * A stale signal (arriving after its round ended) is recognised by its
- * generation and ignored.
+ * A thread that blocks the signal (SigBlk in /proc/self/task/TID/status)
+ * is not sent it: the signal would stay pending there, and a program that
+ * blocks every signal in every thread and takes them from a signalfd or
+ * sigwaitinfo would read it. It is looked at again while the round waits
+ * (a new thread blocks every signal until it starts) and sent the signal
+ * once it unblocks it; after 100 ms it is reported as OSPY_OS_THREAD_RUNNING
+ * with the pc and sp of the system call it sits in (from
+ * /proc/self/task/TID/syscall) when it is in one, else pc 0. Such a thread
+ * is almost always parked in sigwait()/a blocking call; patches are single
+ * aligned stores where possible so it still sees old or new bytes. What
+ * remains: a thread that blocks the signal between that look and the
+ * signal (microseconds) keeps it pending; it arrives, and is ignored, when
+ * the thread unblocks it, and is read by a sigwaitinfo or signalfd of that
+ * thread's if it never does.
+ *
+ * A thread that is inside another signal handler is stopped where it is; the
+ * pc it will return to from that handler is not visible (documented
+ * limitation). A stale signal (arriving after its round ended) is recognised
+ * by its generation and ignored.
  */
 #ifndef OSPY_OS_LINUX_THREAD_H
 #define OSPY_OS_LINUX_THREAD_H
@@ -40,6 +50,7 @@ typedef enum ospy_os_thread_state {
   OSPY_OS_THREAD_RUNNING,     /* could not be stopped (signal blocked, timeout) */
   OSPY_OS_THREAD_GONE,        /* exited meanwhile */
   OSPY_OS_THREAD_LEFT,        /* resumed, out of the handler */
+  OSPY_OS_THREAD_MASKED,      /* blocks the signal: not sent (yet), looked at again */
 } ospy_os_thread_state;
 
 typedef struct ospy_os_thread_stop {
