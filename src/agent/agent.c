@@ -22,6 +22,7 @@
 #include "agent/agent.h"
 #include "agent/follow_env.h"
 #include "os/linux/os_read.h"
+#include "os/linux/os_stop_signal.h"
 #include "os/linux/os_syscall.h"
 #include "os/linux/os_thread.h"
 #include "agent/inline.h"
@@ -394,6 +395,10 @@ static void *control_thread(void *arg)
   (void)ospy_interceptor_abandon_ended_threads();
   ospy_inline_detach_all();
   ospy_agent_crash_disarm();
+  /* the program's own action for the signal ospy stops threads with */
+  ospy_interceptor_hold();
+  ospy_os_stop_signal_give_back();
+  ospy_interceptor_release();
   ospy_inline_report_nested_hidden(0); /* (said by the process's end otherwise) */
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: detached, hooks removed");
   a->active = 0;

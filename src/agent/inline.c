@@ -30,6 +30,7 @@
 #include "arch/x86/x86_reg_args.h"
 #include "os/linux/os_memory.h"
 #include "os/linux/os_read.h"
+#include "os/linux/os_stop_signal.h"
 #include "os/linux/os_syscall.h"
 #include "interceptor/interceptor.h"
 #include "plan/spec_abi.h"
@@ -196,14 +197,15 @@ _Static_assert(NINTERNAL == INTERNAL_DLMOPEN, "one table entry per INTERNAL_*");
 
 /* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
  * its oldact is read at return, and whether its act was replaced by the
- * crash handler. (Not the call's scratch: a user's hook of sigaction shares
- * it.) */
+ * crash handler, or kept aside for the stop signal. (Not the call's scratch:
+ * a user's hook of sigaction shares it.) */
 typedef struct sigaction_call {
   unsigned depth;
   int sig;
   void *oldact;
   bool crash_handler;
   ospy_crash_request request;
+  ospy_os_stop_sigaction stop;
 } sigaction_call;
 static __thread sigaction_call sigaction_calls[8] __attribute__((tls_model("initial-exec")));
 
@@ -245,12 +247,32 @@ static void sigaction_enter(ospy_invocation *inv)
   unsigned d = ospy_invocation_depth(inv);
   sigaction_call *sc = &sigaction_calls[d % 8];
   *sc = (sigaction_call){ d, (int)ospy_invocation_get_arg(inv, 0),
-                          (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2), false, { 0, 0 } };
-  const void *instead = ospy_agent_crash_instead(sc->sig, ospy_invocation_get_arg(inv, 1), &sc->request);
+                          (void *)(uintptr_t)ospy_invocation_get_arg(inv, 2), false, { 0, 0 },
+                          { 0 } };
+  uintptr_t act = ospy_invocation_get_arg(inv, 1);
+  const void *instead = ospy_agent_crash_instead(sc->sig, act, &sc->request);
   if (instead) {
     ospy_invocation_set_arg(inv, 1, (uintptr_t)instead);
     sc->crash_handler = true;
   }
+  /* the signal ospy stops threads with: ospy's handler stays, the call
+   * only asks, and the program's action is kept beside it (os_stop_signal.h):
+   * a program using that signal got ospy's stops in its handler, and
+   * sigaction named ospy's handler */
+  if (ospy_os_stop_signal_sigaction_enter(sc->sig, act, &sc->stop))
+    ospy_invocation_set_arg(inv, 1, 0);
+}
+
+/* The program's action for the stop signal: its new one kept, its old one
+ * told (no thread is stopped meanwhile). */
+static void stop_signal_sigaction_leave(sigaction_call *sc)
+{
+  if (!sc->stop.applies)
+    return;
+  ospy_interceptor_hold();
+  ospy_os_stop_signal_sigaction_leave(&sc->stop, sc->oldact);
+  ospy_interceptor_release();
+  sc->stop.applies = false;
 }
 
 static void sigaction_leave(ospy_invocation *inv)
@@ -261,6 +283,7 @@ static void sigaction_leave(ospy_invocation *inv)
     return;
   /* the handler it may have set returns to its libc's restorer */
   ospy_agent_note_signal_return(sc->sig);
+  stop_signal_sigaction_leave(sc);
   /* (the action before this call's: hidden before the new one is noted) */
   if (sc->oldact)
     ospy_agent_crash_hide(sc->sig, sc->oldact);
@@ -320,6 +343,39 @@ static int exec_enter(ospy_invocation *inv, int internal)
   if (fixed != envp)
     ospy_invocation_set_arg(inv, k, fixed);
   return followed;
+}
+
+/* An exec while the program ignores the stop signal: SIG_IGN goes back
+ * in for the program it runs (ospy's handler would be reset to the default
+ * action, which ends a process). No thread is stopped meanwhile: the
+ * interceptor's lock is held until the exec fails (and ospy's handler is
+ * back) or the process is another program. Not in a vfork child: its
+ * actions are its own, no round stops it, and its exec would never give
+ * the lock back. */
+static __thread uint8_t exec_holds_lock __attribute__((tls_model("initial-exec")));
+
+static void stop_signal_exec_enter(int vfork_child)
+{
+  if (!ospy_os_stop_signal_ignored())
+    return;
+  if (vfork_child) {
+    (void)ospy_os_stop_signal_exec_enter();
+    return;
+  }
+  ospy_interceptor_hold();
+  if (ospy_os_stop_signal_exec_enter())
+    exec_holds_lock = 1;
+  else
+    ospy_interceptor_release();
+}
+
+static void stop_signal_exec_failed(void)
+{
+  if (!exec_holds_lock)
+    return;
+  exec_holds_lock = 0;
+  ospy_os_stop_signal_exec_failed();
+  ospy_interceptor_release();
 }
 
 /* With -F, the controller is told that this process (a vfork child: its
@@ -752,6 +808,7 @@ static void on_enter(ospy_invocation *inv)
         ospy_interceptor_show_pending_at_exec(inv, record_pending_at_exec, NULL);
       if (ospy_agent_g.active && followed)
         announce_exec(inv, h->internal);
+      stop_signal_exec_enter(vfork_child);
       if (vfork_child) /* no leave: its entry would stay in the parent's thread state */
         ospy_interceptor_forget(inv);
     }
@@ -1152,6 +1209,7 @@ static void on_leave(ospy_invocation *inv)
       return;
     }
     if (is_exec_hook(h->internal)) { /* the exec failed: this program goes on */
+      stop_signal_exec_failed();
       if (ospy_agent_g.active && ospy_agent_g.follow_forks)
         ospy_agent_emit_exec(ospy_agent_g.pid, OSPY_EXEC_F_RETURNED, 0, "");
       return;

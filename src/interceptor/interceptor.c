@@ -80,6 +80,8 @@ static void unignore_self(void) {
     ts->ignored--;
 }
 
+void ospy_interceptor_hold(void) { lock(); }
+void ospy_interceptor_release(void) { unlock(); }
 void ospy_interceptor_ignore_current_thread(void) { ignore_self(); }
 void ospy_interceptor_unignore_current_thread(void) { unignore_self(); }
 

@@ -137,6 +137,12 @@ void ospy_interceptor_begin_transaction(void);
  * can tells the refusals (each call's result) from a failed installation. */
 ospy_interceptor_status ospy_interceptor_end_transaction(void);
 
+/* Holds the interceptor's lock (recursive; no hook is installed or removed
+ * meanwhile, no thread is stopped for it): for a change that must not
+ * happen while the threads are stopped (the stop signal's action). */
+void ospy_interceptor_hold(void);
+void ospy_interceptor_release(void);
+
 /* The calling thread's calls are not intercepted (nesting counts). */
 void ospy_interceptor_ignore_current_thread(void);
 void ospy_interceptor_unignore_current_thread(void);

@@ -486,14 +486,14 @@ i386_or_skip() {
 
 # The signal ospy stops threads with (SIGRTMAX-3: 61 on x86 Linux) while it
 # puts hooks in after the start (a library opened later, an attach):
-# stop_build BITS builds target_stop_{blocked,sigfd}.c and stop_lib.c
+# stop_build BITS builds target_stop_{blocked,sigfd,own}.c and stop_lib.c
 # (libstopBITS.so) for x86-64 (64) or i386 (32) in $tmp.
 stop_build() {
   m=
   [ "$1" = 32 ] && m=-m32
   cc $m -O1 -shared -fPIC -o "$tmp/libstop$1.so" "$(dirname "$0")/stop_lib.c" ||
     fail "cannot build stop_lib.c"
-  for p in blocked sigfd; do
+  for p in blocked sigfd own; do
     cc $m -O1 -pthread -o "$tmp/stop_$p$1" "$(dirname "$0")/target_stop_$p.c" -ldl ||
       fail "cannot build target_stop_$p.c"
   done
@@ -502,7 +502,8 @@ stop_build() {
 # check_stop_blocked BITS: -p to a program whose threads all block every
 # signal (its workers spin in stop_work, its main thread sleeps). ospy sent
 # them its signal all the same; it stayed pending ("worker 1: signal 61
-# pending", exit 99). Now none is sent: the hook is refused, with the reason.
+# pending", exit 99). Now none is sent: the hook is refused, with the reason,
+# and the detach gives the program its default action for it back.
 check_stop_blocked() {
   stop_build "$1"
   rm -f "$tmp/end"
@@ -513,8 +514,11 @@ check_stop_blocked() {
     i=$((i + 1)); [ $i -gt 500 ] && { kill $tp; fail "the target never got ready"; }
     sleep 0.01
   done
-  "$ospy" capture -q -f "stop_blocked$1!stop_work" --duration 1 -o "$tmp/c.ospy" -p $tp 2>"$tmp/err"
+  timeout -k 5 60 "$ospy" capture -q -f "stop_blocked$1!stop_work" --duration 1 -o "$tmp/c.ospy" -p $tp 2>"$tmp/err"
   rc=$?
+  # detached: the program's own action (the default) is back, no handler
+  caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$tp/status")
+  [ $(( (0x$caught >> 60) & 1 )) = 0 ] || { touch "$tmp/end"; fail "the detach left ospy's handler for signal 61 (SigCgt $caught)"; }
   touch "$tmp/end"
   wait $tp
   trc=$?
@@ -542,6 +546,35 @@ check_stop_sigfd() {
   expect_line "$tmp/out" "signalfd: SIGUSR1 1 time(s), 0 other signal(s)"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" "error: libstop$1.so!stop_lib_triple: cannot hook: installing it failed: a thread that blocks the signal ospy stops threads with \(SIGRTMAX-3\) was running"
+}
+
+# check_stop_own BITS: a program with its own handler for that signal opens
+# a library whose function is hooked, sends the signal to itself (raise
+# twice, sigqueue once), sets SA_RESETHAND, SIG_IGN, and execs: the same
+# output as alone (every sigaction answer, its handler called for its own
+# signals only), started with the default and with SIG_IGN inherited; the
+# hook goes in. Its handler got ospy's stops ("handler: 5 call(s)"), the
+# hook was refused after 7 s, sigaction named ospy's handler and the
+# inherited SIG_IGN was lost.
+check_stop_own() {
+  stop_build "$1"
+  for start in default ignored; do
+    run=
+    [ $start = ignored ] && run="trap '' 61;"
+    sh -c "$run exec \"\$@\"" sh "$tmp/stop_own$1" "$tmp/libstop$1.so" >"$tmp/ref" 2>&1 ||
+      { cat "$tmp/ref"; fail "the target alone exited $? ($start at start)"; }
+    sh -c "$run exec \"\$@\"" sh "$ospy" capture -q -f "libstop$1.so!stop_lib_triple" -o "$tmp/c.ospy" -- \
+      "$tmp/stop_own$1" "$tmp/libstop$1.so" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/out" "$tmp/err"; fail "capture exited $rc ($start at start)"; }
+    diff "$tmp/ref" "$tmp/out" >"$tmp/diff" ||
+      { cat "$tmp/diff"; fail "the program saw another answer under ospy ($start at start)"; }
+    expect_line "$tmp/out" "handler: 3 call(s): raise raise sigqueue (value 42)"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" "libstop$1\.so!stop_lib_triple\(arg0=0x2.*\) = 7\$"
+  done
+  expect_line "$tmp/out" "start: SIG_IGN flags=0"
+  expect_line "$tmp/out" "after exec: SIG_IGN"
 }
 
 # check_msg_trunc PROGRAM (target_msg_trunc.c): with --preset net a call that
@@ -4920,6 +4953,13 @@ stop-signal-signalfd-i386)
   i386_or_skip
   check_stop_sigfd 32
   echo "stop-signal-signalfd-i386: the same, i386" ;;
+stop-signal-own)
+  check_stop_own 64
+  echo "stop-signal-own: a program's own handler for SIGRTMAX-3 gets its 3 signals, sigaction answers as alone (default and SIG_IGN at start, SA_RESETHAND, SIG_IGN, after exec), the hook goes in" ;;
+stop-signal-own-i386)
+  i386_or_skip
+  check_stop_own 32
+  echo "stop-signal-own-i386: the same, i386" ;;
 small-sigaltstack)
   # a hooked call in a signal handler on an 8 KiB sigaltstack (guard page
   # below): the agent read /proc/self/maps into an 8 KiB buffer on it (SIGSEGV)

@@ -7,7 +7,13 @@
 #include <ucontext.h>
 
 #include "os/linux/os_scratch.h"
+#include "os/linux/os_stop_signal.h"
 #include "os/linux/os_syscall.h"
+
+/* In every stop signal's si_uid: no user has this id; with SI_QUEUE, this
+ * process as its sender and one of stops[] as its value, it tells ospy's
+ * signals from the program's (which go on to the program's action). */
+#define STOP_MARK ((uid_t)-1)
 
 
 static ospy_os_thread_stop stops[OSPY_OS_MAX_THREADS];
@@ -16,7 +22,9 @@ static uint32_t gen_counter;
 static volatile uint32_t arrived;
 static volatile uint32_t left;
 static volatile uint32_t resume_word;
-static bool handler_installed;
+/* Stop signals sent to threads the round gave up on: they may arrive later
+ * (and are ignored then), when the thread unblocks the signal or runs. */
+static volatile uint32_t in_flight;
 /* /proc text of the round's threads (rounds are one at a time; the round's
  * thread may run on a small stack, a hooked call's) */
 static char task_text[2048];
@@ -72,15 +80,34 @@ bool ospy_os_task_alive(pid_t tid) {
   return ospy_os_sys3(SYS_tgkill, ospy_os_getpid(), tid, 0) != -3 /* ESRCH */;
 }
 
+static bool is_own_stop(const siginfo_t *si) {
+  const ospy_os_thread_stop *t = si->si_value.sival_ptr;
+  return si->si_code == SI_QUEUE && si->si_uid == STOP_MARK && t >= stops &&
+         t < stops + OSPY_OS_MAX_THREADS && si->si_pid == ospy_os_getpid();
+}
+
+static void count_in_flight(int by) {
+  uint32_t n = __atomic_load_n(&in_flight, __ATOMIC_ACQUIRE);
+  while ((by > 0 || n > 0) &&
+         !__atomic_compare_exchange_n(&in_flight, &n, n + (uint32_t)by, false, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_ACQUIRE))
+    ;
+}
+
+bool ospy_os_stop_signals_in_flight(void) { return __atomic_load_n(&in_flight, __ATOMIC_ACQUIRE) > 0; }
+
 static void suspend_handler(int sig, siginfo_t *si, void *ucv) {
-  (void)sig;
-  ospy_os_thread_stop *t = si->si_value.sival_ptr;
-  if (si->si_code != SI_QUEUE || t < stops || t >= stops + OSPY_OS_MAX_THREADS)
+  if (!is_own_stop(si)) {
+    ospy_os_stop_signal_forward(sig, si, ucv); /* the program's own */
     return;
+  }
+  ospy_os_thread_stop *t = si->si_value.sival_ptr;
   uint32_t gen = __atomic_load_n(&t->generation, __ATOMIC_ACQUIRE);
   if (gen == 0 || gen != __atomic_load_n(&active_gen, __ATOMIC_ACQUIRE) ||
-      t->tid != ospy_os_gettid())
+      t->tid != ospy_os_gettid()) {
+    count_in_flight(-1); /* one a round gave up on, late */
     return;
+  }
   ucontext_t *uc = ucv;
 #if defined(__x86_64__)
   t->pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -91,8 +118,10 @@ static void suspend_handler(int sig, siginfo_t *si, void *ucv) {
 #endif
   uint32_t expected = OSPY_OS_THREAD_SENT;
   if (!__atomic_compare_exchange_n(&t->state, &expected, OSPY_OS_THREAD_STOPPED, false,
-                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-    return; /* the patcher gave up on us: not part of this round */
+                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    count_in_flight(-1); /* the patcher gave up on us: not part of this round */
+    return;
+  }
   __atomic_add_fetch(&arrived, 1, __ATOMIC_RELEASE);
   ospy_os_futex_wake(&arrived, 1);
   for (;;) {
@@ -111,19 +140,6 @@ static void suspend_handler(int sig, siginfo_t *si, void *ucv) {
   __atomic_store_n(&t->state, OSPY_OS_THREAD_LEFT, __ATOMIC_RELEASE);
   __atomic_add_fetch(&left, 1, __ATOMIC_RELEASE);
   ospy_os_futex_wake(&left, 1);
-}
-
-static int install_handler(void) {
-  if (handler_installed)
-    return 0;
-  struct sigaction sa = { 0 };
-  sa.sa_sigaction = suspend_handler;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-  sigfillset(&sa.sa_mask);
-  if (sigaction(OSPY_OS_SUSPEND_SIGNAL, &sa, NULL) != 0)
-    return -22;
-  handler_installed = true;
-  return 0;
 }
 
 typedef struct collect_ctx {
@@ -151,6 +167,7 @@ static void send_stop(ospy_os_thread_stop *t) {
   info.si_signo = OSPY_OS_SUSPEND_SIGNAL;
   info.si_code = SI_QUEUE;
   info.si_pid = ospy_os_getpid();
+  info.si_uid = STOP_MARK;
   info.si_value.sival_ptr = t;
   t->state = OSPY_OS_THREAD_SENT;
   __atomic_store_n(&t->generation, active_gen, __ATOMIC_RELEASE);
@@ -316,14 +333,18 @@ static void syscall_pc(pid_t tid, ospy_os_thread_stop *t, char *buf, size_t cap)
 }
 
 /* The round stops waiting for t (signalled, or blocking the signal):
- * GONE, or RUNNING with the pc of the system call it may sit in. */
+ * GONE, or RUNNING with the pc of the system call it may sit in. A signal
+ * sent to it may still arrive: counted in flight until it does. */
 static void give_up(ospy_os_suspension *s, ospy_os_thread_stop *t, uint32_t new_state) {
   uint32_t expected = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
   if (expected != OSPY_OS_THREAD_SENT && expected != OSPY_OS_THREAD_MASKED)
     return;
+  bool signalled = expected == OSPY_OS_THREAD_SENT && new_state == OSPY_OS_THREAD_RUNNING;
   ospy_os_thread_stop where = { 0 }; /* (t's pc is the handler's until the state is ours) */
   if (new_state == OSPY_OS_THREAD_RUNNING)
     syscall_pc(t->tid, &where, task_text, sizeof task_text);
+  if (signalled)
+    count_in_flight(1); /* (before: it may arrive at once) */
   if (__atomic_compare_exchange_n(&t->state, &expected, new_state, false, __ATOMIC_ACQ_REL,
                                   __ATOMIC_ACQUIRE)) {
     if (new_state == OSPY_OS_THREAD_RUNNING) {
@@ -331,6 +352,8 @@ static void give_up(ospy_os_suspension *s, ospy_os_thread_stop *t, uint32_t new_
       t->sp = where.sp;
       s->n_running++;
     }
+  } else if (signalled) {
+    count_in_flight(-1); /* it stopped after all */
   }
 }
 
@@ -390,7 +413,7 @@ static void wait_arrivals(ospy_os_suspension *s) {
 }
 
 int ospy_os_suspend_others(ospy_os_suspension *s, ospy_os_pc_fn must_stop, void *data) {
-  int r = install_handler();
+  int r = ospy_os_stop_signal_stand(suspend_handler);
   if (r < 0)
     return r;
   if (++gen_counter == 0)

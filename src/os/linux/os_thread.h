@@ -28,7 +28,9 @@
  * A thread that is inside another signal handler is stopped where it is; the
  * pc it will return to from that handler is not visible (documented
  * limitation). A stale signal (arriving after its round ended) is recognised
- * by its generation and ignored.
+ * by its generation and ignored. The program's own signals (it may use this
+ * one too) are told from ospy's and go on to the program's action
+ * (os_stop_signal.h).
  */
 #ifndef OSPY_OS_LINUX_THREAD_H
 #define OSPY_OS_LINUX_THREAD_H
@@ -89,6 +91,9 @@ bool ospy_os_only_thread_left(void);
  * 0 or -errno. */
 typedef bool (*ospy_os_pc_fn)(uintptr_t pc, void *data);
 int ospy_os_suspend_others(ospy_os_suspension *s, ospy_os_pc_fn must_stop, void *data);
+/* Whether a stop signal sent to a thread a round gave up on has not arrived
+ * yet (it may: ospy's handler must stay to take it). */
+bool ospy_os_stop_signals_in_flight(void);
 /* Resumes them, applying new_pc; returns once all have left the handler. */
 void ospy_os_resume_others(ospy_os_suspension *s);
 
