@@ -436,6 +436,7 @@ int ospy_os_suspend_others(ospy_os_suspension *s, ospy_os_pc_fn must_stop, void 
       break; /* every thread (including new ones) has been seen stopped */
   }
   if (r < 0) {
+    wait_arrivals(s); /* (the signals sent: arrived, or counted in flight) */
     ospy_os_resume_others(s);
     return r;
   }
