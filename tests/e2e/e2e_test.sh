@@ -4938,7 +4938,6 @@ signal-dispositions)
   expect_regex "$tmp/show" '\+\+\+ exited with 0 \+\+\+'
   grep -q 'detached' "$tmp/show" && fail "a SIGHUP ospy's caller ignores stopped the capture"
   echo "signal-dispositions: SIGINT, SIGQUIT, SIGHUP and SIGTERM as ospy got them (ignored stays ignored, default stays default); a hangup under nohup stops nothing" ;;
-  echo "signal-dispositions: SIGINT and SIGQUIT as ospy got them (ignored stays ignored, default stays default)" ;;
 stop-signal-blocked)
   check_stop_blocked 64
   echo "stop-signal-blocked: -p to a program whose threads all block every signal: none left pending for it (exit 0), the hook refused with the reason" ;;
