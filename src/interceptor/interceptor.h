@@ -188,6 +188,24 @@ void ospy_interceptor_set_reentry_handler(ospy_reentry_fn fn);
  * value can be read). Runs with the thread busy, like a callback. */
 typedef void (*ospy_abandon_fn)(ospy_invocation *inv);
 void ospy_interceptor_set_abandon_handler(ospy_abandon_fn fn);
+/* A signal handler that left the interceptor or a callback by a jump
+ * (siglongjmp) instead of returning: found at the thread's next hooked call
+ * or return above that code on its stack, which takes the thread's state
+ * back (it stayed busy: every later call was a lost re-entry). The handler
+ * hears of it first with inv NULL, for the thread: what that code had begun
+ * (the listener's per-thread memory) can be set right; the pending calls
+ * below are still there (ospy_interceptor_show_own_pending), and so are
+ * those whose giving up (abandon handler) the jump cut short. Then once per
+ * listener of the client's of the call whose hook code was left (inv: its
+ * hook and listener, no CPU context), at OSPY_JUMP_AT_LEAVE (its on_leave
+ * was cut short: the scratch is the call's) or OSPY_JUMP_AT_ENTER (its
+ * on_enter was cut short: its scratch as far as on_enter wrote it, or NULL
+ * when the call kept none; no on_leave or abandon follows). A call whose
+ * listeners all ran their on_enter is not told: it is given up as left by
+ * longjmp (abandon handler). Runs with the thread busy, like a callback. */
+typedef enum ospy_jump_at { OSPY_JUMP_AT_ENTER = 0, OSPY_JUMP_AT_LEAVE = 1 } ospy_jump_at;
+typedef void (*ospy_jump_fn)(ospy_invocation *inv, ospy_jump_at at);
+void ospy_interceptor_set_jump_handler(ospy_jump_fn fn);
 /* From a callback: gives up the thread's pending calls outside this one
  * (the process is about to end inside it: _exit), reporting each to the
  * abandon handler, innermost first. Should one return after all, its
@@ -233,6 +251,12 @@ unsigned ospy_interceptor_busy_other_threads(unsigned *pending);
  * handler hears of them): they never return, whatever the exec does. */
 typedef void (*ospy_pending_fn)(ospy_invocation *inv, void *data);
 void ospy_interceptor_show_pending_at_exec(ospy_invocation *inv, ospy_pending_fn fn, void *data);
+/* The calling thread's pending calls, outermost first, each shown to fn
+ * once per listener of the client's that saw its enter: those not given
+ * up, or (given_up) those given up that are still on its stack (their
+ * frames live on: the abandon handler was left by a jump while it
+ * reported them, or the thread will not run them again). */
+void ospy_interceptor_show_own_pending(ospy_pending_fn fn, void *data, bool given_up);
 /* From the reentry handler, for a call that ends the process made while the
  * calling thread was busy (a stack overflow inside a callback, caught by the
  * program's handler on an alternate stack, which calls _exit): the thread's

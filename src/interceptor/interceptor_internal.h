@@ -111,6 +111,8 @@ typedef struct ospy_grave {
  * (process_end.c), and the owner waits for it to give the state back before
  * it enters or leaves a hooked call (ospy_thread_state_wait_returned). */
 #define OSPY_BUSY_LENT 2u
+/* busy_sp's low bit: busy was set by on_leave (slots are word-aligned). */
+#define OSPY_BUSY_AT_LEAVE ((uintptr_t)1)
 
 typedef struct ospy_thread_state {
   volatile pid_t owner;  /* tid of the owning thread, 0 when free */
@@ -124,6 +126,13 @@ typedef struct ospy_thread_state {
   int *errno_ptr;
   unsigned depth;
   uint32_t forget;       /* ospy_interceptor_forget during this on_enter */
+  /* Who set busy to 1, stored before it: on_enter (the hooked call's entry
+   * sp) or on_leave (the returning call's slot, | OSPY_BUSY_AT_LEAVE), with
+   * the call's hook; 0 when anything else did. A signal handler that leaves
+   * that code by a jump (siglongjmp) leaves busy set: the thread's next
+   * hooked call above that sp proves the code gone (jump_out.c). */
+  uintptr_t busy_sp;
+  ospy_hook *busy_hook;
   void *user[OSPY_THREAD_SLOTS]; /* kept across owners (ospy_interceptor_thread_slot) */
   /* Entries given up as dead (longjmp...) that may still return, oldest
    * first: should one return after all (its frame was alive on another
@@ -194,6 +203,23 @@ void ospy_grave_clear(ospy_thread_state *ts);
  * stack (the code at sp runs in a handler that interrupted what is at end);
  * false while no restorer is known (ospy_interceptor_note_signal_return). */
 bool ospy_signal_frame_between(uintptr_t sp, uintptr_t end);
+/* Whether the code at sp runs in a signal handler on a signal stack the
+ * kernel disarmed for it (SS_AUTODISARM: sigaltstack then reports none),
+ * [*lo, *lo + *size): its signal frame, in the 64 KiB above sp, saved that
+ * stack. False while no restorer is known. */
+bool ospy_signal_stack_disarmed(uintptr_t sp, uintptr_t *lo, uintptr_t *size);
+
+/* jump_out.c: whether busy, set by on_enter or on_leave, was left set by a
+ * signal handler that jumped out of that code (siglongjmp): the hooked call
+ * of hook at busy_sp (on_leave: its slot | OSPY_BUSY_AT_LEAVE) is above it on
+ * the same stack, and no handler running now interrupted it. If so the
+ * state is taken back for that call (busy stays set, as the call's own; the
+ * client's jump handler told) and true is returned. The rare path of both. */
+bool ospy_thread_state_left_by_jump(ospy_thread_state *ts, ospy_hook *hook, uintptr_t busy_sp);
+/* process_end.c: entry k of ts shown to fn, once per listener of the
+ * client's that saw its enter; show_pending: only when it was not given up. */
+void ospy_invocation_show_pending(ospy_thread_state *ts, unsigned k, ospy_pending_fn fn, void *data);
+void ospy_invocation_show_entry(ospy_thread_state *ts, unsigned k, ospy_pending_fn fn, void *data);
 
 /* Assembly thunks. */
 extern const uint8_t ospy_enter_thunk[] __attribute__((visibility("hidden")));

@@ -180,6 +180,8 @@ int ospy_interceptor_abandon_thread(void) {
   (void)ospy_thread_state_wait_returned(ts); /* (lent for an exec or the process's end) */
   if (ts->busy || ts->ignored)
     return -1;
+  ts->busy_sp = 0; /* (not a call's: never taken back, jump_out.c) */
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
   ts->busy = 1;
   int saved_errno = *ts->errno_ptr;
   int n = 0;
@@ -220,18 +222,29 @@ static bool taken_back(ospy_thread_state *ts) {
   return false;
 }
 
+/* Marks ts busy for the hook code of a call of hook at sp (on_leave: its
+ * slot | OSPY_BUSY_AT_LEAVE): who set it is written first, so that a signal
+ * handler that leaves this code by a jump leaves both (jump_out.c). */
+static inline void set_busy(ospy_thread_state *ts, ospy_hook *hook, uintptr_t sp) {
+  ts->busy_hook = hook;
+  ts->busy_sp = sp;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  ts->busy = 1;
+}
+
 uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   ospy_thread_state *ts = ospy_thread_state_get();
-  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0) && !taken_back(ts)) {
+  uintptr_t sp = OSPY_CTX_SP(ctx);
+  if (__builtin_expect(!ts || (ts->busy | ts->ignored), 0) && !taken_back(ts) &&
+      !ospy_thread_state_left_by_jump(ts, hook, sp)) {
     if (ts)
       /* busy: made by a signal handler that interrupted a callback (or by a
        * callback), nested in none of the calls pending below the signal */
-      report_reentry(hook, ts, 0, *(uintptr_t *)OSPY_CTX_SP(ctx));
+      report_reentry(hook, ts, 0, *(uintptr_t *)sp);
     return hook->proceed;
   }
-  ts->busy = 1;
+  set_busy(ts, hook, sp);
   int saved_errno = *ts->errno_ptr;
-  uintptr_t sp = OSPY_CTX_SP(ctx);
   prune_dead(ts, sp);
   if (__builtin_expect(hook->has_leave && ts->depth >= OSPY_INVOCATION_MAX_DEPTH, 0)) {
     /* deeper than the invocation stack: the call cannot be followed to its
@@ -246,7 +259,7 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
   ospy_invocation inv = { ctx, hook, NULL, local_scratch, sp, *(uintptr_t *)sp, ts->depth, false, ts };
   ospy_listener **entered = NULL;
   if (hook->has_leave) {
-    ospy_invocation_entry *e = &ts->stack[ts->depth++];
+    ospy_invocation_entry *e = &ts->stack[ts->depth];
     e->hook = hook;
     e->ret = inv.ret;
     e->slot = sp;
@@ -254,6 +267,9 @@ uintptr_t ospy_interceptor_on_enter(ospy_hook *hook, ospy_cpu_context *ctx) {
     e->nentered = 0;
     inv.scratch = e->scratch;
     entered = e->entered;
+    /* (a jump out of this code finds the entry whole, or not pushed) */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ts->depth++;
   }
   OSPY_CTX_IP(ctx) = hook->function; /* reg.rip / reg.eip at enter: the function */
   ts->forget = 0;
@@ -400,8 +416,9 @@ uintptr_t ospy_interceptor_on_leave(ospy_cpu_context *ctx, uintptr_t *slot) {
   }
   *slot = e->ret; /* first: unwinders walking from a callback see the real caller */
   OSPY_CTX_IP(ctx) = e->ret;
-  if (!(ts->busy | ts->ignored)) {
-    ts->busy = 1;
+  if (!(ts->busy | ts->ignored) ||
+      ospy_thread_state_left_by_jump(ts, e->hook, e->slot | OSPY_BUSY_AT_LEAVE)) {
+    set_busy(ts, e->hook, e->slot | OSPY_BUSY_AT_LEAVE);
     int saved_errno = *ts->errno_ptr;
     if (above)
       settle_above(ts, (unsigned)k, sp, true);

@@ -108,12 +108,14 @@ int ospy_interceptor_abandon_ended_threads(void) {
   return n;
 }
 
-/* Entry k of ts shown to fn, once per listener of the client's that saw its
- * enter (as ospy_invocation_abandon reports it), not given up. */
-static void show_pending(ospy_thread_state *ts, unsigned k, ospy_pending_fn fn, void *data) {
+/* (as ospy_invocation_abandon reports it) */
+void ospy_invocation_show_pending(ospy_thread_state *ts, unsigned k, ospy_pending_fn fn, void *data) {
+  if (!(ts->stack[k].flags & OSPY_ENTRY_ABANDONED))
+    ospy_invocation_show_entry(ts, k, fn, data);
+}
+
+void ospy_invocation_show_entry(ospy_thread_state *ts, unsigned k, ospy_pending_fn fn, void *data) {
   ospy_invocation_entry *e = &ts->stack[k];
-  if (e->flags & OSPY_ENTRY_ABANDONED)
-    return;
   ospy_invocation inv = { NULL, e->hook, NULL, e->scratch, e->slot, e->ret, k, true, ts };
   for (unsigned i = 0; i < e->nentered && i < OSPY_HOOK_MAX_LISTENERS; i++) {
     ospy_listener *l = e->entered[i];
@@ -139,7 +141,7 @@ static void show_other_thread(ospy_thread_state *s, void *data) {
     (void)give_up_all(s);
   else
     for (unsigned k = 0, depth = pending_depth(s); k < depth; k++)
-      show_pending(s, k, v->fn, v->data);
+      ospy_invocation_show_pending(s, k, v->fn, v->data);
   give_back(s);
 }
 
@@ -147,7 +149,7 @@ void ospy_interceptor_show_pending_at_exec(ospy_invocation *inv, ospy_pending_fn
   ospy_thread_state *ts = inv->ts;
   unsigned outer = inv->depth < ts->depth ? inv->depth : ts->depth;
   for (unsigned k = 0; k < outer; k++)
-    show_pending(ts, k, fn, data);
+    ospy_invocation_show_pending(ts, k, fn, data);
   pending_visit v = { fn, data };
   ospy_thread_states_foreach_other(show_other_thread, &v, true);
 }

@@ -89,3 +89,49 @@ bool ospy_signal_frame_between(uintptr_t sp, uintptr_t end) {
   }
   return false;
 }
+
+#define SS_AUTODISARM_FLAG (1u << 31) /* (linux/signal.h's SS_AUTODISARM) */
+
+/* The signal stack an rt signal frame at p saved (uc_stack: restored at the
+ * handler's return), when it holds SS_AUTODISARM: [*lo, *lo + *size). */
+static bool frame_disarmed_stack(uintptr_t p, uintptr_t *lo, uintptr_t *size) {
+#if defined(__x86_64__)
+  uint64_t f[6]; /* pretcode, uc_flags, uc_link, uc_stack: ss_sp, ss_flags, ss_size */
+  if (ospy_os_read_memory(p, f, sizeof f) != sizeof f || f[2] != 0)
+    return false;
+  *lo = (uintptr_t)f[3];
+  *size = (uintptr_t)f[5];
+  return ((uint32_t)f[4] & SS_AUTODISARM_FLAG) != 0;
+#elif defined(__i386__)
+  uint32_t f[41]; /* pretcode, sig, pinfo, puc, info[32 words], uc_flags, uc_link, uc_stack */
+  if (ospy_os_read_memory(p, f, sizeof f) != sizeof f || f[2] != p + 16 || f[3] != p + 144 ||
+      f[37] != 0)
+    return false;
+  *lo = f[38];
+  *size = f[40];
+  return (f[39] & SS_AUTODISARM_FLAG) != 0;
+#else
+  (void)p, (void)lo, (void)size;
+  return false;
+#endif
+}
+
+/* The handler running at sp, on a signal stack the kernel disarmed while it
+ * runs: its frame is above sp on that stack, and saved the stack as it was. */
+bool ospy_signal_stack_disarmed(uintptr_t sp, uintptr_t *lo, uintptr_t *size) {
+  if (!__atomic_load_n(&signal_returns[0], __ATOMIC_ACQUIRE))
+    return false;
+  uintptr_t words[32];
+  for (uintptr_t at = sp; at - sp < SIGNAL_SCAN_SPAN; at += sizeof words) {
+    size_t got = ospy_os_read_memory(at, words, sizeof words);
+    for (size_t i = 0; i < got / WORD; i++) {
+      uintptr_t p = at + i * WORD;
+      if (is_signal_return(words[i]) && frame_disarmed_stack(p, lo, size) && p - *lo < *size &&
+          sp - *lo < *size)
+        return true;
+    }
+    if (got < sizeof words)
+      return false; /* (the end of the stack's mapping) */
+  }
+  return false;
+}

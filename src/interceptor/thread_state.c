@@ -121,6 +121,7 @@ static void give_up_ended_calls(ospy_thread_state *s) {
  * that left a call by longjmp and returned.
  */
 static void init_state(ospy_thread_state *s) {
+  s->busy_sp = 0; /* (not a call's: never taken back, jump_out.c) */
   /* (an ignored thread's calls are not reported: the agent's own) */
   bool ended_calls = take_busy(s) && s->depth > 0 && !s->ignored;
   s->ignored = 1;

@@ -200,6 +200,8 @@ static ospy_thread_state *take_state(void) {
     (void)ospy_thread_state_wait_returned(ts); /* (lent for an exec or the process's end) */
   if (!ts || (ts->busy | ts->ignored))
     return NULL;
+  ts->busy_sp = 0; /* (not a call's: never taken back, jump_out.c) */
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
   ts->busy = 1;
   return ts;
 }

@@ -486,6 +486,144 @@ static void test_sigaltstack(char *alt, size_t size) {
   printf("ok a hooked call from a sigaltstack just above a pending one\n");
 }
 
+/* A signal handler that leaves a callback by siglongjmp, never returning
+ * into the interceptor (raised here from the listener itself): the thread
+ * stayed busy, so that every later call ran unseen as a re-entry. Its next
+ * hooked call above that code takes the state back and tells the jump
+ * handler which call's on_enter or on_leave was left. A handler that runs
+ * while the callback lives (on this stack, or on a sigaltstack above it,
+ * also one the kernel disarms while in use) is a re-entry, as before. */
+int jo_target(int x);
+NOINLINE int jo_target(int x) {
+  volatile int k = x; /* long enough to patch */
+  return k + 7;
+}
+enum { JO_NONE, JO_JUMP_AT_ENTER, JO_JUMP_AT_LEAVE, JO_CALL_AT_ENTER };
+static volatile int jo_mode;
+static sigjmp_buf jo_jb;
+static volatile int jo_enters, jo_leaves, jo_told_enter, jo_told_leave, jo_told_thread,
+  jo_reentries, jo_handler_result;
+static void jo_handler(int sig) {
+  (void)sig;
+  /* the restorer this handler returns to (the agent notes them for the
+   * interceptor: how signal frames are found) */
+  ospy_interceptor_note_signal_return((uintptr_t)__builtin_return_address(0));
+  if (jo_mode == JO_CALL_AT_ENTER)
+    jo_handler_result = jo_target(1); /* a re-entry: the callback lives */
+  else
+    siglongjmp(jo_jb, 1);
+}
+static void jo_handler_info(int sig, siginfo_t *si, void *uc) {
+  (void)si, (void)uc;
+  jo_handler(sig);
+}
+static void jo_enter(ospy_invocation *inv) {
+  jo_enters++;
+  *(int *)ospy_invocation_scratch(inv) = (int)ospy_invocation_get_arg(inv, 0);
+  if ((int)ospy_invocation_get_arg(inv, 0) == -13 && jo_mode != JO_JUMP_AT_LEAVE)
+    raise(SIGUSR2);
+}
+static void jo_leave(ospy_invocation *inv) {
+  int x = *(int *)ospy_invocation_scratch(inv);
+  CHECK_EQ((int)ospy_invocation_get_return(inv), x + 7);
+  jo_leaves++;
+  if (x == -13 && jo_mode == JO_JUMP_AT_LEAVE)
+    raise(SIGUSR2);
+}
+static void jo_jumped(ospy_invocation *inv, ospy_jump_at at) {
+  if (!inv) {
+    jo_told_thread++;
+    return;
+  }
+  CHECK(ospy_invocation_function(inv) == (void *)jo_target);
+  CHECK(ospy_invocation_user_data(inv) == (void *)&jo_mode);
+  CHECK(ospy_invocation_scratch(inv) != NULL);
+  CHECK_EQ(*(int *)ospy_invocation_scratch(inv), -13); /* the call left */
+  if (at == OSPY_JUMP_AT_ENTER)
+    jo_told_enter++;
+  else
+    jo_told_leave++;
+}
+static void jo_reentry(void *user_data, unsigned depth, uintptr_t ret) {
+  (void)user_data, (void)depth, (void)ret;
+  jo_reentries++;
+}
+
+/* mode, 20 times: a call of jo_target(-13) whose callback raises SIGUSR2,
+ * then a call of jo_target(i), which must be seen. */
+static void jo_run(int mode) {
+  jo_mode = mode;
+  jo_enters = jo_leaves = jo_told_enter = jo_told_leave = jo_told_thread = jo_reentries = 0;
+  for (int i = 0; i < 20; i++) {
+    if (sigsetjmp(jo_jb, 1) == 0) {
+      int r = jo_target(-13);
+      CHECK(mode == JO_CALL_AT_ENTER && r == -6);
+    }
+    CHECK_EQ(jo_target(i), i + 7);
+  }
+}
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31) /* (linux/signal.h's, which glibc's headers do not give) */
+#endif
+
+static void test_jump_out_of_callback(char *alt, size_t size) {
+  struct sigaction sa = { 0 };
+  sa.sa_handler = jo_handler;
+  CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
+  ospy_interceptor_set_jump_handler(jo_jumped);
+  ospy_interceptor_set_reentry_handler(jo_reentry);
+  ospy_listener *l;
+  CHECK_OK(ospy_interceptor_attach((void *)jo_target, jo_enter, jo_leave, (void *)&jo_mode, &l,
+                                   NULL));
+  jo_run(JO_JUMP_AT_ENTER);
+  CHECK_EQ(jo_enters, 40);
+  CHECK_EQ(jo_leaves, 20); /* before: 0, the calls after the first jump unseen */
+  CHECK_EQ(jo_told_enter, 20);
+  CHECK_EQ(jo_told_thread, 20);
+  CHECK_EQ(jo_reentries, 0);
+  jo_run(JO_JUMP_AT_LEAVE);
+  CHECK_EQ(jo_enters, 40);
+  CHECK_EQ(jo_leaves, 40);
+  CHECK_EQ(jo_told_leave, 20);
+  CHECK_EQ(jo_told_thread, 20);
+  CHECK_EQ(jo_reentries, 0);
+  printf("ok a signal handler's siglongjmp out of on_enter and on_leave: later calls seen\n");
+
+  jo_run(JO_CALL_AT_ENTER); /* the handler on this stack, below the callback */
+  CHECK_EQ(jo_reentries, 20);
+  CHECK_EQ(jo_handler_result, 8);
+  CHECK_EQ(jo_leaves, 40);
+  CHECK_EQ(jo_told_thread, 0);
+  stack_t ss = { .ss_sp = alt, .ss_size = size };
+  for (int disarm = 0; disarm < 2; disarm++) {
+    /* on a sigaltstack above the callback (in main's frame), armed, then
+     * disarmed by the kernel while the handler runs on it (with SA_SIGINFO:
+     * the i386 kernel arms it again only after such a handler) */
+    sa.sa_flags = SA_ONSTACK | (disarm ? SA_SIGINFO : 0);
+    if (disarm)
+      sa.sa_sigaction = jo_handler_info;
+    CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
+    ss.ss_flags = disarm ? (int)SS_AUTODISARM : 0;
+    if (sigaltstack(&ss, NULL) != 0) {
+      CHECK(disarm && errno == EINVAL); /* (a kernel before 4.7) */
+      break;
+    }
+    jo_run(JO_CALL_AT_ENTER);
+    CHECK_EQ(jo_reentries, 20);
+    CHECK_EQ(jo_leaves, 40);
+    CHECK_EQ(jo_told_thread, 0);
+  }
+  ss.ss_flags = SS_DISABLE;
+  CHECK(sigaltstack(&ss, NULL) == 0);
+  printf("ok a handler that interrupted a callback and returns (on this stack, on a sigaltstack "
+         "above it, armed or not): a re-entry\n");
+  CHECK_OK(ospy_interceptor_detach(l));
+  ospy_interceptor_set_jump_handler(NULL);
+  ospy_interceptor_set_reentry_handler(NULL);
+  signal(SIGUSR2, SIG_DFL);
+}
+
 /* A program that hot-patches a hooked function itself: detach must not
  * write the original bytes back over its patch. */
 int hot(int x);
@@ -701,6 +839,7 @@ int main(void) {
   test_coroutine();
   test_close_coroutines();
   test_sigaltstack(alt, sizeof alt);
+  test_jump_out_of_callback(alt, sizeof alt);
   test_recursion();
   test_reentrancy_errno();
   test_longjmp();
