@@ -54,6 +54,17 @@ void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_
 void *ospy_agent_record_begin_in(uint16_t type, uint32_t size, uint64_t ts, uint32_t lane_tid,
                                  uint64_t *token);
 void ospy_agent_record_end(uint64_t token);
+/* The last record this thread began: its header time when it is a call's
+ * (its entry's, which tells the call), else 0; with the top bit set while
+ * its reservation is under way. A call whose record was begun, its
+ * reservation over, was recorded or counted lost, unless it was left
+ * unfinished (below). */
+uint64_t ospy_agent_call_record_begun(void);
+/* After a signal handler left the agent by a jump (siglongjmp) between a
+ * record's reservation and its commit: that record's slot, which would hold
+ * back its lane of the ring for good, is committed as a Void record (the
+ * controller skips it). Returns 1 when there was one, 0 otherwise. */
+int ospy_agent_void_unfinished_record(void);
 
 /* messages and process/module events (init paths, but allocation free) */
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text);

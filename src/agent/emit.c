@@ -59,6 +59,17 @@ int ospy_agent_consumer_alive(void)
   return !atomic_load(&ospy_agent_g.ring.ctl->detach) && controller_alive();
 }
 
+/* What ospy_agent_call_record_begun reports: the call record's time, with
+ * BEGUN_RESERVING until its reservation is over (a slot, or counted lost);
+ * 0 for other records. */
+static __thread uint64_t begun_call __attribute__((tls_model("initial-exec")));
+#define BEGUN_RESERVING (1ull << 63) /* (no time has it) */
+
+uint64_t ospy_agent_call_record_begun(void)
+{
+  return begun_call;
+}
+
 void *ospy_agent_record_begin(uint16_t type, uint32_t size, uint64_t ts, uint64_t *token)
 {
   return ospy_agent_record_begin_in(type, size, ts, 0, token);
@@ -80,6 +91,7 @@ void *ospy_agent_record_begin_in(uint16_t type, uint32_t size, uint64_t ts, uint
   /* --lossy drops calls; process starts and ends, modules and messages are
    * rare and say what the calls mean: they wait for room */
   int lossy = a->lossy && type == OSPY_EV_CALL && !lane_tid;
+  begun_call = type == OSPY_EV_CALL ? ts | BEGUN_RESERVING : 0;
   ospy_event_hdr *h = ospy_ring_reserve_in(&a->ring, lane_tid ? lane_tid : ospy_agent_tid(),
                                            ospy_agent_tid(), size, lossy, token,
                                            type == OSPY_EV_CALL ? ospy_agent_consumer_alive
@@ -87,8 +99,10 @@ void *ospy_agent_record_begin_in(uint16_t type, uint32_t size, uint64_t ts, uint
   if (!h) {
     if (a->active && type == OSPY_EV_CALL)
       ospy_ring_count_lost(&a->ring, a->pid, ospy_agent_tid());
+    begun_call &= ~BEGUN_RESERVING;
     return NULL;
   }
+  begun_call &= ~BEGUN_RESERVING;
   memset((uint8_t *)h + size - 8, 0, 8); /* padding bytes: no stale ring data */
   h->size = size;
   h->type = type;
@@ -110,6 +124,22 @@ static void record_end_now(uint64_t token)
 {
   ospy_ring_commit(&ospy_agent_g.ring, token);
   ospy_ring_wake(&ospy_agent_g.ring);
+}
+
+int ospy_agent_void_unfinished_record(void)
+{
+  ospy_agent *a = &ospy_agent_g;
+  uint32_t room;
+  uint64_t tok;
+  uint8_t *rec = ospy_ring_take_unfinished(&a->ring, ospy_agent_tid(), &room, &tok);
+  if (!rec)
+    return 0;
+  /* (the header the record had may be half written: a whole new one) */
+  ospy_event_hdr v = { sizeof v, OSPY_EV_VOID, 0, a->pid, ospy_agent_tid(), ospy_agent_clock() };
+  memcpy(rec, &v, sizeof v);
+  (void)room; /* (any record is larger than a Void one) */
+  record_end_now(tok);
+  return 1;
 }
 
 void ospy_agent_message(uint16_t type, uint32_t hook, const char *text)

@@ -906,6 +906,7 @@ static void on_enter(ospy_invocation *inv)
                     (uint32_t)sizeof(frame_footer);
   *(frame_footer *)(frame + note->frame_len - sizeof(frame_footer)) =
     (frame_footer){ note->frame_len, 1 };
+  __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (the frames below top are whole: drop_orphan_frames) */
   a->top += note->frame_len;
   note->skip = 0;
   note->tentative = 0;
@@ -1114,6 +1115,136 @@ static void on_reentry(void *user_data, unsigned depth, uintptr_t ret)
     return;
   }
   ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
+}
+
+/* ---- a signal handler that left the hook code by a jump ---- */
+
+/* Times a signal handler left this process's hook code by a jump
+ * (siglongjmp), not said yet (report_jumps_out). */
+static uint32_t jumps_out;
+
+static void count_lost(void)
+{
+  ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
+}
+
+/* Whether the record this thread left unfinished (if any) was voided in
+ * the recovery under way (on_jumped_out's thread part comes first). */
+static __thread bool record_voided __attribute__((tls_model("initial-exec")));
+
+/* Whether the call is in the capture, or counted lost: its record is the
+ * last this thread began, reserved (or counted lost for want of room), and
+ * not left unfinished. */
+static bool call_accounted(const enter_note *note)
+{
+  return ospy_agent_call_record_begun() == note->ts && !record_voided;
+}
+
+/* Marks the frame of a pending call of this thread kept (footer live 2). */
+static void mark_owned_frame(ospy_invocation *inv, void *data)
+{
+  const thread_area *a = data;
+  const inline_hook *h = ospy_invocation_user_data(inv);
+  const enter_note *note = ospy_invocation_scratch(inv);
+  if (h->internal || note->skip || note->frame_len < sizeof(frame_footer) ||
+      note->frame_off > a->top || a->top - note->frame_off < note->frame_len)
+    return;
+  frame_footer *f = (frame_footer *)(a->data + note->frame_off + note->frame_len - sizeof *f);
+  if (f->len == note->frame_len && f->live == 1)
+    f->live = 2;
+}
+
+/* The frames no pending call of this thread owns (their on_enter or
+ * on_leave was left by a jump: nothing frees them) are freed, the others
+ * kept; the top comes down over the freed ones at the top. */
+static void drop_orphan_frames(void)
+{
+  thread_area *a = tls_area;
+  if (!a)
+    return;
+  ospy_interceptor_show_own_pending(mark_owned_frame, a, false);
+  for (uint32_t end = a->top; end >= sizeof(frame_footer);) {
+    frame_footer *f = (frame_footer *)(a->data + end - sizeof *f);
+    if (f->len > end || f->len < sizeof *f)
+      break;
+    f->live = f->live == 2;
+    end -= f->len;
+  }
+  while (a->top >= sizeof(frame_footer)) {
+    const frame_footer *f = (const frame_footer *)(a->data + a->top - sizeof *f);
+    if (f->live || f->len > a->top || f->len < sizeof *f)
+      break;
+    a->top -= f->len;
+  }
+}
+
+/* A call given up whose abandon handler a jump cut short (its frame is
+ * live, not freed at the end of on_abandon): counted lost unless its
+ * record (= ?) was written. */
+static void count_cut_short_abandon(ospy_invocation *inv, void *data)
+{
+  const thread_area *a = data;
+  const inline_hook *h = ospy_invocation_user_data(inv);
+  const enter_note *note = ospy_invocation_scratch(inv);
+  if (h->internal || note->skip || note->frame_len < sizeof(frame_footer) ||
+      note->frame_off > a->top || a->top - note->frame_off < note->frame_len)
+    return;
+  const frame_footer *f = (const frame_footer *)(a->data + note->frame_off + note->frame_len -
+                                                 sizeof *f);
+  if (f->len == note->frame_len && f->live && !call_accounted(note))
+    count_lost();
+}
+
+/* A signal handler left the hook code of a call by a jump (interceptor.h).
+ * First (inv NULL) for the thread: a record it left unfinished is voided,
+ * so that its lane of the ring moves on; calls whose giving up (= ?) was cut
+ * short are counted lost unless recorded; the frames of the calls left are
+ * freed. Then once per listener of the call left: it is counted lost
+ * unless its record was written, so that recorded + lost still equals the
+ * calls made. */
+static void on_jumped_out(ospy_invocation *inv, ospy_jump_at at)
+{
+  bool ours = ospy_agent_g.active && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid;
+  if (!inv) {
+    record_voided = ospy_agent_g.ring.ctl && ospy_agent_void_unfinished_record();
+    if (ours && tls_area)
+      ospy_interceptor_show_own_pending(count_cut_short_abandon, tls_area, true);
+    drop_orphan_frames();
+    agent_calling = 0;
+    __atomic_fetch_add(&jumps_out, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  const inline_hook *h = ospy_invocation_user_data(inv);
+  const enter_note *note = ospy_invocation_scratch(inv);
+  if (h->internal || !ours)
+    return;
+  if (at == OSPY_JUMP_AT_LEAVE && note && (note->skip || call_accounted(note)))
+    return; /* not recorded by choice, or recorded (or counted) already */
+  /* (a function recorded at its entry: when its on_enter was left after
+   * the record was written; with no scratch kept, setjmp's, not known) */
+  if (at == OSPY_JUMP_AT_ENTER && note && (h->noreturn || h->entry_unknown) &&
+      call_accounted(note))
+    return;
+  count_lost();
+}
+
+static char *put_text(char *p, const char *s);
+
+/* Said once when the process ends, execs or is detached from, with how
+ * many times (the Lost records count the calls). */
+static void report_jumps_out(void)
+{
+  uint32_t n = __atomic_exchange_n(&jumps_out, 0, __ATOMIC_RELAXED);
+  if (!n)
+    return;
+  char buf[320], *p = buf;
+  p = put_text(p, "agent: a signal handler left ospy's hook code by a jump (siglongjmp) ");
+  p = ospy_agent_put_dec(p, n);
+  p = put_text(p, n == 1 ? " time" : " times");
+  p = put_text(p, ": the thread's state was taken back at its next hooked call, and the call"
+                  " being recorded, when it had no record yet, was counted lost");
+  *p = 0;
+  ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, buf);
 }
 
 /* Whether a call that did not return passes its function's condition, as
@@ -1706,6 +1837,7 @@ static void attach_one(inline_hook *h)
 #endif
   ospy_interceptor_set_reentry_handler(on_reentry);
   ospy_interceptor_set_abandon_handler(on_abandon);
+  ospy_interceptor_set_jump_handler(on_jumped_out);
   ospy_interceptor_error e;
   /* no leave for calls that return twice, and for the internal exit and
    * clone hooks (a clone child never returns from clone): an entry a
@@ -2323,6 +2455,7 @@ static void report_nested_hidden(bool name_modules, bool at_exec)
 {
   if (!ospy_agent_g.active || (uint32_t)ospy_os_getpid() != ospy_agent_g.pid)
     return; /* (a vfork child's calls count with its parent's) */
+  report_jumps_out(); /* (said at the same moments) */
   for (uint32_t i = 0; i < nhooks; i++) {
     if (!hooks[i].nested_hidden || (at_exec && hooks[i].noreturn == NORETURN_UNLESS_FAILED))
       continue;
@@ -2371,6 +2504,8 @@ void ospy_inline_report_nested_hidden(int in_signal_handler)
 
 void ospy_inline_forget_nested_hidden(void)
 {
+  if (jumps_out) /* (the parent's; no write otherwise, as below) */
+    jumps_out = 0;
   for (uint32_t i = 0; i < nhooks; i++)
     if (hooks[i].nested_hidden) /* (no write otherwise: the child's pages stay shared) */
       hooks[i].nested_hidden = 0;

@@ -18,6 +18,7 @@ static const size_t min_size[OSPY_EV_TYPE_MAX + 1] = {
   [OSPY_EV_HOOK_NAME] = sizeof(ospy_event_hook_name),
   [OSPY_EV_FD_CLOSED] = sizeof(ospy_event_fd_closed),
   [OSPY_EV_EXEC] = sizeof(ospy_event_exec),
+  [OSPY_EV_VOID] = sizeof(ospy_event_hdr),
 };
 
 const char *ospy_event_type_name(uint16_t type)
@@ -25,7 +26,7 @@ const char *ospy_event_type_name(uint16_t type)
   static const char *const names[] = { "Pad", "FunctionCall", "ModuleLoad", "ModuleUnload",
                                        "Error", "Warning", "Info", "ProcessStart",
                                        "ProcessExit", "Lost", "FdName", "HookName", "FdClosed",
-                                       "Exec" };
+                                       "Exec", "Void" };
   return type <= OSPY_EV_TYPE_MAX ? names[type] : "?";
 }
 

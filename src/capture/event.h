@@ -27,7 +27,9 @@ typedef enum ospy_event_type {
                              controller withdraws its name; never in a file) */
   OSPY_EV_EXEC = 13,      /* ring only: a followed process execs, or its exec returned
                              (the controller expects the new program's agent) */
-  OSPY_EV_TYPE_MAX = 13,
+  OSPY_EV_VOID = 14,      /* ring only: a record its writer gave up (a signal handler
+                             jumped out of the agent while it wrote it): skipped */
+  OSPY_EV_TYPE_MAX = 14,
 } ospy_event_type;
 
 #define OSPY_EVENT_MAX_SIZE (1u << 20) /* no record is larger than 1 MiB */

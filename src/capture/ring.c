@@ -538,6 +538,12 @@ static __thread uint64_t seen_tail __attribute__((tls_model("initial-exec")));
  * a new id, maybe another lane) */
 static __thread uint64_t seen_gen __attribute__((tls_model("initial-exec")));
 static __thread uint32_t seen_lane __attribute__((tls_model("initial-exec")));
+/* This thread's reservation until its commit (ospy_ring_take_unfinished):
+ * the slot's size | its lane, and the head the reservation's CAS expects |
+ * 1 (its low bits on i386: a signal may land between two halves of a
+ * 64-bit store), stored before the CAS; 0 once committed. */
+static __thread uint32_t reserving_slot __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t reserving_at __attribute__((tls_model("initial-exec")));
 
 /* The consumer read the lines a producer writes next (one lap ago): a store
  * to one waits for the line to come back, and with the store buffer full
@@ -578,6 +584,7 @@ void *ospy_ring_reserve_in(ospy_ring *r, uint32_t lane_tid, uint32_t tid, uint32
     seen_lane = lane;
     seen_tail = atomic_load_explicit(&l->tail, memory_order_acquire);
   }
+  reserving_slot = (uint32_t)slot | lane;
   for (;;) {
     uint64_t head = atomic_load_explicit(&l->head, memory_order_relaxed);
     uint64_t off = head & r->mask;
@@ -587,10 +594,13 @@ void *ospy_ring_reserve_in(ospy_ring *r, uint32_t lane_tid, uint32_t tid, uint32
       seen_tail = tail = atomic_load_explicit(&l->tail, memory_order_acquire);
       if (head + pad + slot - tail <= cap)
         continue;
-      if (lossy || wait_for_room(r, l, head + pad + slot - cap, &spins, alive) < 0)
+      if (lossy || wait_for_room(r, l, head + pad + slot - cap, &spins, alive) < 0) {
+        reserving_at = 0;
         return NULL;
+      }
       continue;
     }
+    reserving_at = (uintptr_t)head | 1;
     if (!atomic_compare_exchange_weak(&l->head, &head, head + pad + slot))
       continue;
     if (pad) {
@@ -624,9 +634,109 @@ void ospy_ring_commit(ospy_ring *r, uint64_t token)
   /* release, not seq_cst (a locked instruction per record): a consumer that
    * goes to sleep just as this lands sees it at its timeout at the latest */
   atomic_store_explicit(&s->commit, pos + 1, memory_order_release);
+  atomic_signal_fence(memory_order_seq_cst); /* (after the commit: a jump between finds it) */
+  reserving_at = 0;
   if (atomic_load_explicit(&c->consumer_sleeping, memory_order_relaxed) &&
       pos - atomic_load_explicit(&c->lane[lane].tail, memory_order_relaxed) >= (r->mask + 1) / 4)
     wake_consumer(c);
+}
+
+/* Whether commit word c shows the slot at pos finished or taken by another
+ * writer: committed (never by us: ours would not be noted any more), or
+ * claimed by another thread. */
+static int taken_by_other(uint64_t c, uint64_t pos, uint32_t tid)
+{
+  uint32_t claimant_tid = SLOT_CLAIM_TID(c);
+  return c == pos + 1 || (c == slot_claim(pos, claimant_tid) && claimant_tid != (tid & 0x7fffffffu));
+}
+
+/* How long an unclaimed slot where our reservation would start is left to
+ * another writer whose CAS may have taken that head (it claims the slot a
+ * few instructions later) before it is taken for ours. */
+#define UNCLAIMED_WAIT_NS 10000000ull
+
+/* Since when (CLOCK_MONOTONIC ns) the slot at unclaimed_pos was seen
+ * unclaimed: kept across a wait cut short by another jump. */
+static __thread uint64_t unclaimed_pos __attribute__((tls_model("initial-exec")));
+static __thread uint64_t unclaimed_since __attribute__((tls_model("initial-exec")));
+
+static uint64_t monotonic_ns(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Whether the slot at pos is ours: 1 claimed by us; 2 claimed by nobody
+ * for UNCLAIMED_WAIT_NS (counted from the first look, also one before a
+ * jump), and our claim put in now (not over another writer's, which may
+ * come at the last moment); 0 another writer's. */
+static int claimed_as_ours(slot_hdr *s, uint64_t pos, uint32_t tid)
+{
+  uint64_t mine = slot_claim(pos, tid);
+  for (;;) {
+    uint64_t c = atomic_load_explicit(&s->commit, memory_order_acquire);
+    if (c == mine || taken_by_other(c, pos, tid))
+      return c == mine;
+    if (unclaimed_pos != pos + 1) {
+      unclaimed_pos = pos + 1;
+      unclaimed_since = monotonic_ns();
+    }
+    if (monotonic_ns() - unclaimed_since >= UNCLAIMED_WAIT_NS) {
+      if (atomic_compare_exchange_strong(&s->commit, &c, mine))
+        return 2;
+      continue;
+    }
+    _Atomic uint32_t never = 0;
+    (void)futex_op(&never, FUTEX_WAIT_PRIVATE, 0, 1); /* 1 ms */
+  }
+}
+
+void *ospy_ring_take_unfinished(ospy_ring *r, uint32_t tid, uint32_t *room, uint64_t *token)
+{
+  uintptr_t noted = reserving_at; /* (kept until done: a jump meanwhile comes back here) */
+  uint32_t lane = reserving_slot & (SLOT_HDR - 1);
+  uint64_t slot = reserving_slot & ~(uint32_t)(SLOT_HDR - 1);
+  uint64_t cap = r->mask + 1;
+  if (!noted || seen_gen != r->gen || lane >= r->lanes || slot < SLOT_HDR || slot > cap / 4) {
+    reserving_at = 0;
+    return NULL;
+  }
+  ospy_ring_lane *l = &r->ctl->lane[lane];
+  uint8_t *data = r->data + (size_t)lane * cap;
+  uint64_t head = atomic_load_explicit(&l->head, memory_order_acquire);
+  /* the full position: the latest one at or below head with those low
+   * bits (a reservation of ours holds its lane's tail back: the head is
+   * less than a lane past it) */
+  uint64_t at = head - (uintptr_t)((uintptr_t)head - (noted & ~(uintptr_t)1));
+  uint64_t off = at & r->mask;
+  uint64_t pad = off + slot > cap ? cap - off : 0;
+  uint64_t pos = at + pad; /* where our record's slot starts if the CAS was ours: a slot
+                            * starts there whoever's it was (none crosses a lap's end) */
+  slot_hdr *s = (slot_hdr *)(data + (pos & r->mask));
+  /* not reserved by us (the CAS did not run, or failed: the head moved
+   * less), consumed (committed), or taken by another writer */
+  int ours = head < pos + slot || head - at > cap ||
+                 atomic_load_explicit(&l->tail, memory_order_acquire) > pos
+               ? 0
+               : claimed_as_ours(s, pos, tid);
+  if (!ours) {
+    reserving_at = 0;
+    return NULL;
+  }
+  if (ours == 2) { /* the jump came before the claim: the padding and the size too */
+    slot_hdr *p = (slot_hdr *)(data + off);
+    if (pad && atomic_load_explicit(&p->commit, memory_order_acquire) != at + 1) {
+      p->size = (uint32_t)pad;
+      p->kind = SLOT_PAD;
+      atomic_store_explicit(&p->commit, at + 1, memory_order_release);
+    }
+    s->size = (uint32_t)slot;
+    s->kind = SLOT_REC;
+  }
+  *room = (uint32_t)(slot - SLOT_HDR);
+  *token = pos | (uint64_t)lane << TOKEN_LANE_SHIFT;
+  return (uint8_t *)s + SLOT_HDR; /* (its commit clears the note) */
 }
 
 void ospy_ring_wake(ospy_ring *r)

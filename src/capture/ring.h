@@ -26,7 +26,9 @@
  * writing it) holds back its lane: a reserving producer first stores its
  * claim (its tid) in the commit word, and the consumer passes a claimed slot
  * whose writer is gone (ospy_ring_pass_dead_writers), and any unfinished one
- * once no producer is left (ospy_ring_skip_unfinished). Nothing
+ * once no producer is left (ospy_ring_skip_unfinished). A live producer that
+ * a signal handler took out of its reservation by a jump (siglongjmp) finds
+ * it again from a note it keeps (ospy_ring_take_unfinished). Nothing
  * in the shared area is trusted by the controller: it copies each record out,
  * then validates the copy.
  */
@@ -38,7 +40,7 @@
 #include <stdint.h>
 
 #define OSPY_RING_MAGIC 0x474e4952u /* "RING" */
-#define OSPY_RING_VERSION 8u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began; 7: control_threads, hooks_installed; 8: Exec records */
+#define OSPY_RING_VERSION 9u /* 5: FdClosed carries its close's entry time; 6: lanes note where drops began; 7: control_threads, hooks_installed; 8: Exec records; 9: Void records */
 #define OSPY_RING_MAX_LANES 4u
 #define OSPY_RING_LOST_SLOTS 256u
 #define OSPY_RING_ENV "OSPY_RING_FD" /* decimal fd number of the memfd */
@@ -203,6 +205,17 @@ void *ospy_ring_reserve(ospy_ring *r, uint32_t tid, uint32_t rec_size, int lossy
 void *ospy_ring_reserve_in(ospy_ring *r, uint32_t lane_tid, uint32_t tid, uint32_t rec_size,
                            int lossy, uint64_t *token, int (*alive)(void));
 void ospy_ring_commit(ospy_ring *r, uint64_t token);
+/* The reservation of thread tid (the calling thread) that was not
+ * committed: a signal handler left the code between ospy_ring_reserve and
+ * ospy_ring_commit by a jump (siglongjmp), and its slot would hold back its
+ * lane for good (and, full, every producer of the lane). Returns the room of
+ * that record (*room bytes) and its *token, for the caller to write a record
+ * there and commit it, or NULL when the thread has none. A jump that came
+ * right after the reservation's CAS, before its claim, leaves a slot no
+ * writer claims: it is taken for ours after waiting 10 ms for another
+ * writer's claim (a reservation of another thread may have taken that
+ * head). Agent side, rare path. */
+void *ospy_ring_take_unfinished(ospy_ring *r, uint32_t tid, uint32_t *room, uint64_t *token);
 /* Wakes a sleeping consumer now (commit alone wakes it at a quarter full). */
 void ospy_ring_wake(ospy_ring *r);
 /* Counts one dropped event for (pid, tid), noting where in the thread's

@@ -437,8 +437,8 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
     ospy_lost_track_before(&s->lost_track, &s->ring, write_lost, s);
     ospy_lost_track_taken(&s->lost_track, &s->ring, merge_time(rec));
     ospy_exec_watch_note(&s->execs, rec);
-    if (rec->type == OSPY_EV_EXEC)
-      continue; /* (ring only: what the controller waits for) */
+    if (rec->type == OSPY_EV_EXEC || rec->type == OSPY_EV_VOID)
+      continue; /* (ring only: what the controller waits for; a record given up) */
     if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
       if (!s->forged++)
         ospy_session_add_message(s, OSPY_EV_WARNING, "controller: dropped FdName records "

@@ -267,6 +267,106 @@ static void dead_writers(void)
   ospy_ring_close(&ring);
 }
 
+/* The type of the next record (its count in *n), 0 when none is ready. */
+static uint16_t next_record(uint64_t *n)
+{
+  static uint8_t buf[OSPY_EVENT_MAX_SIZE];
+  const char *why;
+  long len = ospy_ring_consume(&ring, buf, sizeof buf, &why);
+  CHECK(len >= 0);
+  const ospy_event_hdr *h = (const ospy_event_hdr *)buf;
+  if (len && h->type == OSPY_EV_LOST)
+    *n = ((const ospy_event_lost *)buf)->count;
+  return len ? h->type : 0;
+}
+
+/* What the agent writes in a slot its thread left unfinished. */
+static void put_void(void *rec)
+{
+  *(ospy_event_hdr *)rec = (ospy_event_hdr){ sizeof(ospy_event_hdr), OSPY_EV_VOID, 0, 1, 1, 0 };
+}
+
+/* A committed Lost record of count n written by another thread (tid 2),
+ * in the same lane (the ring has one): a writer after ours. */
+static void *put_other(void *n)
+{
+  uint64_t tok;
+  ospy_event_lost *e = ospy_ring_reserve(&ring, 2, sizeof *e, 0, &tok, NULL);
+  CHECK(e != NULL);
+  e->h = (ospy_event_hdr){ sizeof *e, OSPY_EV_LOST, 0, 1, 2, (uint64_t)(uintptr_t)n };
+  e->count = (uint64_t)(uintptr_t)n;
+  ospy_ring_commit(&ring, tok);
+  return NULL;
+}
+
+static void put_by_other(uint64_t n)
+{
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, put_other, (void *)(uintptr_t)n) == 0);
+  CHECK(pthread_join(t, NULL) == 0);
+}
+
+/* A record this thread reserved and left unfinished (a signal handler
+ * jumped out of the code between reserve and commit) is found again by
+ * ospy_ring_take_unfinished and made whole by its caller, so that its lane
+ * moves on: one claimed; one the jump left right after the reservation's
+ * CAS, before its claim (taken for ours when nobody claims it for 10 ms);
+ * one of those that needed the lane's end padded first. None once
+ * committed, nor when the slot is another writer's (our CAS failed). */
+static void left_by_jump(void)
+{
+  uint32_t room;
+  uint64_t tok, n = 0;
+  CHECK(ospy_ring_create(&ring, 1u << 16, "", 0, 0) == 0);
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == NULL); /* nothing reserved */
+  put(sizeof(ospy_event_lost), 1, 1);
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == NULL); /* committed */
+  CHECK(next_count() == 1);
+  /* claimed */
+  void *rec = ospy_ring_reserve(&ring, 1, sizeof(ospy_event_lost), 0, &tok, NULL);
+  put_by_other(2);
+  CHECK(next_count() == 0); /* held back */
+  uint64_t want = tok;
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == rec);
+  CHECK(tok == want && room >= sizeof(ospy_event_lost));
+  put_void(rec);
+  ospy_ring_commit(&ring, tok);
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == NULL); /* done */
+  CHECK(next_record(&n) == OSPY_EV_VOID && next_count() == 2 && next_count() == 0);
+  /* no claim yet: the slot's commit word is an older lap's */
+  rec = ospy_ring_reserve(&ring, 1, sizeof(ospy_event_lost), 0, &tok, NULL);
+  atomic_store((_Atomic uint64_t *)(ring.data + (tok & ring.mask)), 0);
+  put_by_other(3);
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == rec);
+  put_void(rec);
+  ospy_ring_commit(&ring, tok);
+  CHECK(next_record(&n) == OSPY_EV_VOID && next_count() == 3 && next_count() == 0);
+  /* another writer's slot where ours would have been: committed */
+  rec = ospy_ring_reserve(&ring, 1, sizeof(ospy_event_lost), 0, &tok, NULL);
+  atomic_store((_Atomic uint64_t *)(ring.data + (tok & ring.mask)), tok + 1); /* (lane 0: the position) */
+  ((ospy_event_lost *)rec)->h = (ospy_event_hdr){ sizeof(ospy_event_lost), OSPY_EV_LOST, 0, 1, 2, 0 };
+  ((ospy_event_lost *)rec)->count = 4;
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == NULL);
+  CHECK(next_count() == 4 && next_count() == 0);
+  /* one that needed padding, left before its padding and its claim */
+  while (((atomic_load(&ring.ctl->lane[0].head) + 256) & ring.mask) > 200) {
+    put(sizeof(ospy_event_lost), 5, 1);
+    CHECK(next_count() == 5);
+  }
+  uint64_t at = atomic_load(&ring.ctl->lane[0].head);
+  rec = ospy_ring_reserve(&ring, 1, 256, 0, &tok, NULL);
+  CHECK(tok > at && (tok & ring.mask) == 0); /* (after the padding) */
+  atomic_store((_Atomic uint64_t *)(ring.data + (at & ring.mask)), 0);
+  atomic_store((_Atomic uint64_t *)(ring.data + (tok & ring.mask)), 0);
+  put_by_other(6);
+  CHECK(next_count() == 0);
+  CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == rec && room >= 256);
+  put_void(rec);
+  ospy_ring_commit(&ring, tok);
+  CHECK(next_record(&n) == OSPY_EV_VOID && next_count() == 6 && next_count() == 0);
+  ospy_ring_close(&ring);
+}
+
 int main(void)
 {
   run(0, 1u << 16, 1);
@@ -278,6 +378,7 @@ int main(void)
   scribble();
   unfinished();
   dead_writers();
+  left_by_jump();
   printf("ring tests passed\n");
   return 0;
 }

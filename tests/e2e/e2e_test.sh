@@ -100,6 +100,37 @@ stack_case() {
   fi
 }
 
+# check_jump_out BINARY MODE (target_sigjump.c): a SIGALRM handler that
+# leaves by siglongjmp while the thread is inside ospy's hook code, 20 times
+# or more. The thread stayed busy for good: every later call of it was
+# counted lost (197 326 of 200 000), and a record it had begun held back its
+# lane of the ring, where other threads then waited for room for ever (the
+# threads mode hung). Every call whose body ran is recorded or counted lost,
+# none counted twice, and no more are lost than two a jump.
+check_jump_out() {
+  "$1" "$2" >"$tmp/alone.out" 2>/dev/null || fail "$1 $2 alone exited $?"
+  "$ospy" capture -q -f work -o "$tmp/j.ospy" -- "$1" "$2" >"$tmp/out" 2>"$tmp/err" </dev/null
+  rc=$?
+  [ $rc = 0 ] || { cat "$tmp/err"; fail "$2: exit $rc under ospy (3: its threads waited for room in the ring for ever)"; }
+  cmp -s "$tmp/alone.out" "$tmp/out" || { diff "$tmp/alone.out" "$tmp/out"; fail "$2: its output differs under ospy"; }
+  counts=$(grep -o 'made=[0-9]* body=[0-9]* jumps=[0-9]*' "$tmp/err" | tail -n 1)
+  made=$(echo "$counts" | sed 's/.*made=\([0-9]*\).*/\1/')
+  body=$(echo "$counts" | sed 's/.*body=\([0-9]*\).*/\1/')
+  jumps=$(echo "$counts" | sed 's/.*jumps=\([0-9]*\).*/\1/')
+  [ -n "$counts" ] || { cat "$tmp/err"; fail "$2: no counts from the program"; }
+  "$ospy" stats --no-hist "$tmp/j.ospy" >"$tmp/stats" || fail "stats exited $?"
+  recorded=$(awk '$NF ~ /!work$/ { print $1 }' "$tmp/stats")
+  lost=$(sed -n 's/^ *\([0-9]*\) events lost .*/\1/p' "$tmp/stats")
+  recorded=${recorded:-0} lost=${lost:-0}
+  echo "  $2: $made calls made, $body ran, $jumps jumps: $recorded recorded + $lost lost = $((recorded + lost))"
+  [ "$jumps" -ge 20 ] || fail "$2: the handler jumped $jumps times, 20 expected"
+  [ $((recorded + lost)) -ge "$body" ] || fail "$2: calls that ran are neither recorded nor counted lost"
+  [ $((recorded + lost)) -le "$made" ] || fail "$2: calls both recorded and counted lost"
+  [ "$lost" -le $((2 * jumps)) ] || fail "$2: $lost calls lost for $jumps jumps (the thread stayed busy)"
+  "$ospy" show "$tmp/j.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" "warning: agent: a signal handler left ospy's hook code by a jump \(siglongjmp\) [0-9]+ times?:"
+}
+
 # A config for libe2e-dlib.so, which the program opens later: one function it
 # has and one it lacks (missing-later, missing-relative).
 write_late_config() { # FILE
@@ -4959,6 +4990,19 @@ stop-signal-own-i386)
   i386_or_skip
   check_stop_own 32
   echo "stop-signal-own-i386: the same, i386" ;;
+signal-jump-out)
+  check_jump_out_one() { check_jump_out "$1" one; }
+  stack_case target_sigjump.c check_jump_out_one
+  echo "signal-jump-out: a handler's siglongjmp out of ospy's hook code: the thread's later calls recorded (i386 $i386)" ;;
+signal-jump-out-threads)
+  cc -O1 -pthread -o "$tmp/sj" "$(dirname "$0")/target_sigjump.c" || fail "cannot build target_sigjump.c"
+  check_jump_out "$tmp/sj" threads
+  echo "signal-jump-out-threads: then 4 threads' calls: no wait for a lane held back, all recorded" ;;
+signal-jump-out-threads-i386)
+  i386_or_skip
+  cc -m32 -O1 -pthread -o "$tmp/sj" "$(dirname "$0")/target_sigjump.c" || fail "cannot build target_sigjump.c"
+  check_jump_out "$tmp/sj" threads
+  echo "signal-jump-out-threads-i386: the same from the i386 agent" ;;
 small-sigaltstack)
   # a hooked call in a signal handler on an 8 KiB sigaltstack (guard page
   # below): the agent read /proc/self/maps into an 8 KiB buffer on it (SIGSEGV)
