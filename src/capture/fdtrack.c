@@ -20,6 +20,9 @@ int ospy_fdtrack_init(ospy_fdtrack *t, const ospy_plan *plan, const ospy_spec_ta
   t->nfns = specs ? specs->nfns : 0;
   if (t->nfns && !(t->fn_role = calloc(t->nfns, 1)))
     return -1;
+  t->nhooks = plan ? ospy_plan_hook_count(plan) : 0;
+  if (t->nhooks && !(t->hook_quiet = calloc(t->nhooks, 1)))
+    return -1;
   return 0;
 }
 
@@ -29,6 +32,9 @@ void ospy_fdtrack_free(ospy_fdtrack *t)
   ospy_fdhist_free(&t->bindings);
   free(t->fn_role);
   t->fn_role = NULL;
+  free(t->hook_quiet);
+  t->hook_quiet = NULL;
+  t->nhooks = 0;
 }
 
 static int kind_of(const ospy_fdtrack *t, const ospy_spec_typeref *r)
@@ -369,6 +375,8 @@ static void before_call(ospy_fdtrack *t, const ospy_event_call *c,
   t->looked_up = NULL; /* (a new record, perhaps in the same buffer as the last) */
   const ospy_spec_fn *fn;
   int role = role_of(t, c, &fn);
+  if (c->hook < t->nhooks && !(c->h.flags & OSPY_CALL_F_RAW)) /* (the role is the hook's) */
+    t->hook_quiet[c->hook] = role == ROLE_NONE ? 1 : 2;
   if (role == ROLE_NONE || role == ROLE_CLOSEFROM || role == ROLE_CLOSE_RANGE)
     return;
   begin_record(t, &c->h, c->h.ts, c->ts_leave, times);

@@ -57,6 +57,12 @@ typedef struct ospy_fdtrack {
   const void *looked_up;
   int role; /* its role (fdtrack.c), ROLE_NONE without a spec */
   const struct ospy_spec_fn *fn;
+  /* per plan hook: 1 when its calls pass, return and close no descriptor
+   * (found at its first decoded call), so that the tracker is not called
+   * for them at all (ospy_fdtrack_ignores: two calls a record were a tenth
+   * of the drain loop's time); 0 not known yet, 2 it has a part */
+  uint8_t *hook_quiet;
+  uint32_t nhooks;
 } ospy_fdtrack;
 
 /* A record's times by the agent's own clock, before the controller turned TSC
@@ -76,6 +82,13 @@ void ospy_fdtrack_free(ospy_fdtrack *t);
    or returns. After it: a closed descriptor's name is withdrawn, and the
    descriptors named for the call alone are told what they are now. times:
    the record's times by the agent's clock (NULL: the record's own). */
+/* Whether before and after have nothing to do for call c: a raw call (no
+   spec: no value is known to be a descriptor), or one of a hook found
+   without a part in descriptor names. Cheap: ask before each call. */
+static inline int ospy_fdtrack_ignores(const ospy_fdtrack *t, const ospy_event_call *c)
+{
+  return (c->h.flags & OSPY_CALL_F_RAW) || (c->hook < t->nhooks && t->hook_quiet[c->hook] == 1);
+}
 void ospy_fdtrack_before(ospy_fdtrack *t, const ospy_event_hdr *rec,
                          const ospy_fdtrack_times *times, ospy_fdtrack_emit emit, void *ctx);
 void ospy_fdtrack_after(ospy_fdtrack *t, const ospy_event_hdr *rec,

@@ -90,7 +90,8 @@ static int add_one(ospy_session *s, const ospy_event_hdr *rec)
   if (ospy_replay_due(&s->replay) && ospy_capfile_chunk_empty(s->file) &&
       ospy_replay_write(&s->replay, add_repeat, s) < 0)
     return -1;
-  ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
+  if (rec->type == OSPY_EV_HOOK_NAME)
+    ospy_hook_name_apply(s->plan, rec); /* the live view names calls as show will */
   int problem = rec->type == OSPY_EV_WARNING || rec->type == OSPY_EV_ERROR;
   if (s->live && s->live_muted && rec->type == OSPY_EV_CALL && !s->live_problems_only)
     s->live_skipped++;
@@ -140,13 +141,16 @@ static int emit(ospy_session *s, const ospy_event_hdr *rec, const ospy_fdtrack_t
     c->seq = s->next_seq++; /* in the order the capture gets them */
     c->h.flags &= (uint16_t)~(OSPY_CALL_F_TENTATIVE | OSPY_CALL_F_SUPERSEDES);
   }
-  if (s->fds)
-    ospy_fdtrack_before(s->fds, rec, times, add_from_tracker, s);
+  ospy_fdtrack *fds = s->fds;
+  if (fds && rec->type == OSPY_EV_CALL && ospy_fdtrack_ignores(fds, (const ospy_event_call *)rec))
+    fds = NULL; /* (most calls: no descriptor in them) */
+  if (fds)
+    ospy_fdtrack_before(fds, rec, times, add_from_tracker, s);
   if (rec->type == OSPY_EV_FD_CLOSED)
     return 0; /* for the tracker only: its FdName, if any, says it */
   int r = add_one(s, rec);
-  if (s->fds)
-    ospy_fdtrack_after(s->fds, rec, times, add_from_tracker, s);
+  if (fds)
+    ospy_fdtrack_after(fds, rec, times, add_from_tracker, s);
   return r;
 }
 
@@ -436,7 +440,8 @@ long ospy_session_drain_for(ospy_session *s, uint64_t max_ns)
       look_for_lost(s);
     ospy_lost_track_before(&s->lost_track, &s->ring, write_lost, s);
     ospy_lost_track_taken(&s->lost_track, &s->ring, merge_time(rec));
-    ospy_exec_watch_note(&s->execs, rec);
+    if (s->execs.n || rec->type == OSPY_EV_EXEC) /* (nothing awaited: nothing to note) */
+      ospy_exec_watch_note(&s->execs, rec);
     if (rec->type == OSPY_EV_EXEC || rec->type == OSPY_EV_VOID)
       continue; /* (ring only: what the controller waits for; a record given up) */
     if (rec->type == OSPY_EV_FD_NAME) { /* only the controller writes these */
