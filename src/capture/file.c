@@ -1,10 +1,11 @@
 /* Capture file writer: header, then chunks of delta-packed records
  * (chunk_pack.h), compressed with zstd, CRC32C-checked, appended.
  *
- * The caller (the controller's drain loop) packs records into one buffer
- * while a writer thread compresses and writes the previous one: zstd was a
- * quarter of the drain loop's time, and the drain loop is what every
- * producer waits for when the ring is full. The thread starts with the first
+ * The caller (the controller's drain loop) copies records into one buffer
+ * while a writer thread packs, compresses and writes the previous one: zstd
+ * was a quarter of the drain loop's time, the packing another (~25 ns a
+ * call record), and the drain loop is what every producer waits for when
+ * the ring is full. The thread starts with the first
  * chunk (after the target is spawned: the fork's child runs no code of a
  * thread that might hold a lock) and blocks every signal, so that they keep
  * reaching the controller's main thread. A failed write is reported by the
@@ -29,8 +30,8 @@
 
 /* A chunk handed to the writer thread. */
 typedef struct chunk_job {
-  uint8_t *raw;
-  size_t raw_len, unpacked_len;
+  uint8_t *raw; /* the records as readers get them (packed by the writer thread) */
+  size_t unpacked_len;
   uint32_t nrec, flags;
   uint64_t ncalls; /* FunctionCall records among them */
 } chunk_job;
@@ -43,11 +44,13 @@ struct ospy_capfile_writer {
    * this name, and renamed over it once the capture started, so that a
    * capture that never starts leaves the old file as it was. NULL: none. */
   char *pending;
-  uint8_t *raw, *comp;     /* raw: packed records of the chunk being built */
+  uint8_t *raw, *comp;     /* raw: the records of the chunk being built, as appended */
   uint8_t *spare;          /* the other raw buffer (the writer thread's while it works) */
-  size_t raw_len, raw_cap; /* packed bytes */
-  size_t unpacked_len;     /* the same records' bytes as readers get them */
+  size_t unpacked_len;     /* bytes in raw */
   size_t raw_target, comp_cap;
+  /* the writer thread's: a chunk's records packed (chunk_pack.h), then compressed */
+  uint8_t *packed;
+  size_t packed_cap;
   ospy_chunk_packer packer;
   uint32_t nrec;
   uint64_t total;
@@ -181,12 +184,15 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   }
   w->path = path;
   w->raw_target = 1u << 20;
-  w->raw_cap = 2 * (size_t)OSPY_CHUNK_MAX_RAW;
-  w->raw = malloc(w->raw_cap);
-  w->spare = malloc(w->raw_cap);
+  w->raw = malloc(OSPY_CHUNK_MAX_RAW);
+  w->spare = malloc(OSPY_CHUNK_MAX_RAW);
+  /* packed, a chunk's records take at most 11/8 of their bytes (a literal's
+   * tag: 3 bytes for 8 or more), and one being packed OSPY_PACK_MAX */
+  w->packed_cap = 2 * (size_t)OSPY_CHUNK_MAX_RAW;
+  w->packed = malloc(w->packed_cap);
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
-  w->comp_cap = ZSTD_compressBound(w->raw_cap);
+  w->comp_cap = ZSTD_compressBound(w->packed_cap);
   w->comp = malloc(OSPY_CHUNK_HDR + w->comp_cap);
   w->cctx = ZSTD_createCCtx();
   /* Only the user who captures may read the file: it holds argument values
@@ -203,7 +209,7 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   if (not_regular)
     errno = EINVAL;
   if (w->fd < 0 || not_regular || ftruncate(w->fd, 0) < 0 || fchmod(w->fd, 0600) < 0 ||
-      !w->raw || !w->spare || !w->comp || !w->cctx || write_header(w, m) < 0) {
+      !w->raw || !w->spare || !w->packed || !w->comp || !w->cctx || write_header(w, m) < 0) {
     if (not_regular)
       snprintf(err, errcap, "%s: not a regular file (a capture is written to a file)", path);
     else
@@ -218,6 +224,7 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
     ZSTD_freeCCtx(w->cctx);
     free(w->raw);
     free(w->spare);
+    free(w->packed);
     free(w->comp);
     free(w);
     return NULL;
@@ -255,15 +262,33 @@ static void chunk_failed(ospy_capfile_writer *w, int e)
            "chunk, at offset %llu)", w->path, strerror(w->failed), (unsigned long long)w->good);
 }
 
-/* Compresses, checksums and appends one chunk. Writer thread (or the caller
- * when the thread could not start). */
+/* A chunk's records delta-packed into w->packed (each chunk unpacks alone);
+ * returns the packed length. Every record's size word is its length
+ * (ospy_capfile_append checked it). */
+static size_t chunk_pack_all(ospy_capfile_writer *w, const chunk_job *j)
+{
+  size_t n = 0;
+  ospy_chunk_packer_reset(&w->packer);
+  for (size_t off = 0; off < j->unpacked_len;) {
+    uint32_t len;
+    memcpy(&len, j->raw + off, 4);
+    n += ospy_chunk_pack(&w->packer, j->raw + off, len, w->packed + n);
+    off += len;
+  }
+  return n;
+}
+
+/* Packs, compresses, checksums and appends one chunk. Writer thread (or the
+ * caller when the thread could not start). */
 static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
 {
   size_t clen = 0;
   if (w->failed)
     return;
-  if (j->raw_len) {
-    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, j->raw, j->raw_len, 1);
+  if (j->unpacked_len) {
+    size_t packed_len = chunk_pack_all(w, j);
+    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, w->packed,
+                             packed_len, 1);
     if (ZSTD_isError(clen)) {
       w->failed = EIO;
       snprintf(w->why, sizeof w->why, "%s: zstd: %s", w->path, ZSTD_getErrorName(clen));
@@ -342,15 +367,13 @@ static int write_chunk(ospy_capfile_writer *w, uint32_t flags, char *err, size_t
 {
   if (wait_idle(w, err, errcap) < 0)
     return -1;
-  chunk_job j = { w->raw, w->raw_len, w->unpacked_len, w->nrec, flags, w->ncalls };
+  chunk_job j = { w->raw, w->unpacked_len, w->nrec, flags, w->ncalls };
   uint8_t *t = w->raw;
   w->raw = w->spare;
   w->spare = t;
-  w->raw_len = 0;
   w->unpacked_len = 0;
   w->nrec = 0;
   w->ncalls = 0;
-  ospy_chunk_packer_reset(&w->packer); /* each chunk unpacks alone */
   if (!w->started)
     start_writer(w);
   if (w->started < 0) {
@@ -380,10 +403,16 @@ static void stop_writer(ospy_capfile_writer *w)
 int ospy_capfile_append(ospy_capfile_writer *w, const void *rec, size_t len, char *err,
                         size_t errcap)
 {
-  if ((w->unpacked_len + len > OSPY_CHUNK_MAX_RAW || w->raw_len + OSPY_PACK_MAX(len) > w->raw_cap) &&
-      write_chunk(w, 0, err, errcap) < 0)
+  uint32_t size;
+  memcpy(&size, rec, 4);
+  if (len < 8 || len % 8 || len > OSPY_EVENT_MAX_SIZE || size != len) {
+    snprintf(err, errcap, "%s: record of %zu bytes with a size word of %u not written",
+             w->path, len, size);
     return -1;
-  w->raw_len += ospy_chunk_pack(&w->packer, rec, len, w->raw + w->raw_len);
+  }
+  if (w->unpacked_len + len > OSPY_CHUNK_MAX_RAW && write_chunk(w, 0, err, errcap) < 0)
+    return -1;
+  memcpy(w->raw + w->unpacked_len, rec, len);
   w->unpacked_len += len;
   w->nrec++;
   w->total++;
@@ -406,7 +435,7 @@ static int failed_so_far(ospy_capfile_writer *w)
 
 int ospy_capfile_flush(ospy_capfile_writer *w, char *err, size_t errcap)
 {
-  if (w->raw_len)
+  if (w->unpacked_len)
     return write_chunk(w, 0, err, errcap);
   return failed_so_far(w) ? wait_idle(w, err, errcap) : 0;
 }
@@ -417,6 +446,7 @@ static void writer_free(ospy_capfile_writer *w)
   ZSTD_freeCCtx(w->cctx);
   free(w->raw);
   free(w->spare);
+  free(w->packed);
   free(w->comp);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->cv);

@@ -142,6 +142,30 @@ static void check_lost_line(uint64_t count, const char *want)
   free(text);
 }
 
+/* The writer packs a chunk's records in its own thread, walking them by
+ * their size words: a record whose size word is not its length is refused
+ * when appended (it made an unreadable chunk), and what came before is kept. */
+static void check_size_word_refused(void)
+{
+  char err[512];
+  ospy_capfile_meta m = { "9.9", "host x86_64", 42, "prog", 4, "PLAN", 4, "spawn" };
+  ospy_capfile_writer *w = ospy_capfile_create(path, &m, err, sizeof err);
+  CHECK(w);
+  ospy_event_lost e = { { sizeof e, OSPY_EV_LOST, 0, 7, 7, 1 }, 3 };
+  CHECK(ospy_capfile_append(w, &e, sizeof e, err, sizeof err) == 0);
+  ospy_event_lost bad = { { sizeof bad + 8, OSPY_EV_LOST, 0, 7, 7, 2 }, 6 };
+  err[0] = 0;
+  CHECK(ospy_capfile_append(w, &bad, sizeof bad, err, sizeof err) == -1);
+  printf("append(size word %zu, length %zu) = -1 (%s)\n", sizeof bad + 8, sizeof bad, err);
+  CHECK(strstr(err, "size word") != NULL);
+  CHECK(ospy_capfile_close(w, err, sizeof err) == 0);
+  long errors;
+  int trunc;
+  CHECK(read_all(path, &errors, &trunc) == 1 && errors == 0 && !trunc);
+  printf("read back: 1 record, no error\n");
+  unlink(path);
+}
+
 int main(int argc, char **argv)
 {
   check_lost_line(1, "--- lost 1 event of thread 8 (");
@@ -150,6 +174,7 @@ int main(int argc, char **argv)
     read_version1(argv[1]);
   snprintf(path, sizeof path, "/tmp/ospy-test-file-%d.ospy", (int)getpid());
   snprintf(cut, sizeof cut, "%s.cut", path);
+  check_size_word_refused();
   write_capture();
   long errors;
   int trunc;
