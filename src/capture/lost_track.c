@@ -10,14 +10,6 @@ void ospy_lost_track_free(ospy_lost_track *t)
   t->n = t->cap = 0;
 }
 
-int ospy_lost_track_due(const ospy_lost_track *t, const ospy_ring *r)
-{
-  for (uint32_t i = 0; i < r->lanes; i++)
-    if (r->cur[i].published != t->published[i])
-      return 1;
-  return 0;
-}
-
 static void emit_one(const ospy_lost_track *t, const ospy_lost_pending *p, ospy_lost_emit_fn emit,
                      void *ctx)
 {
@@ -97,17 +89,10 @@ static int due_before_taken(const ospy_lost_pending *p, const ospy_ring *r)
   return p->lane == r->taken_lane && r->taken_at >= p->at;
 }
 
-void ospy_lost_track_before(ospy_lost_track *t, const ospy_ring *r, ospy_lost_emit_fn emit,
-                            void *ctx)
+void ospy_lost_track_emit_before(ospy_lost_track *t, const ospy_ring *r, ospy_lost_emit_fn emit,
+                                 void *ctx)
 {
-  if (t->n)
-    emit_due(t, r, due_before_taken, emit, ctx);
-}
-
-void ospy_lost_track_taken(ospy_lost_track *t, const ospy_ring *r, uint64_t ts)
-{
-  if (r->taken_lane < OSPY_RING_MAX_LANES)
-    t->last_ts[r->taken_lane] = ts;
+  emit_due(t, r, due_before_taken, emit, ctx);
 }
 
 /* Every record reserved before the drops has been read. */

@@ -59,7 +59,13 @@ void ospy_lost_track_free(ospy_lost_track *t);
 /* Whether the consumer published a lane's tail since the last look (room
  * made: producers write again, after what they dropped): look now, before
  * the next record is written. */
-int ospy_lost_track_due(const ospy_lost_track *t, const ospy_ring *r);
+static inline int ospy_lost_track_due(const ospy_lost_track *t, const ospy_ring *r)
+{
+  for (uint32_t i = 0; i < r->lanes; i++)
+    if (r->cur[i].published != t->published[i])
+      return 1;
+  return 0;
+}
 /* Takes what the ring's lost counters grew by since the last look (and
  * zeroes them): each thread's drops wait for their place. now_ns stamps
  * those that have no lane. When no memory is left to hold them, they are
@@ -69,9 +75,19 @@ void ospy_lost_track_look(ospy_lost_track *t, ospy_ring *r, uint64_t now_ns,
 /* Before writing the record the last consume returned (r->taken_*): the
  * Lost records due before it. Then ospy_lost_track_taken with its time (a
  * call's leave, as the lanes merge by), in ns. */
-void ospy_lost_track_before(ospy_lost_track *t, const ospy_ring *r, ospy_lost_emit_fn emit,
-                            void *ctx);
-void ospy_lost_track_taken(ospy_lost_track *t, const ospy_ring *r, uint64_t ts);
+void ospy_lost_track_emit_before(ospy_lost_track *t, const ospy_ring *r, ospy_lost_emit_fn emit,
+                                 void *ctx);
+static inline void ospy_lost_track_before(ospy_lost_track *t, const ospy_ring *r,
+                                          ospy_lost_emit_fn emit, void *ctx)
+{
+  if (t->n) /* (inline: asked before every record drained) */
+    ospy_lost_track_emit_before(t, r, emit, ctx);
+}
+static inline void ospy_lost_track_taken(ospy_lost_track *t, const ospy_ring *r, uint64_t ts)
+{
+  if (r->taken_lane < OSPY_RING_MAX_LANES)
+    t->last_ts[r->taken_lane] = ts;
+}
 /* The ring read as far as the consumer could: the Lost records of lanes read
  * up to their places. */
 void ospy_lost_track_caught_up(ospy_lost_track *t, const ospy_ring *r, ospy_lost_emit_fn emit,

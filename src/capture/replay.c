@@ -167,11 +167,6 @@ void ospy_replay_note(ospy_replay *rp, const ospy_event_hdr *rec)
   rp->changed = 1;
 }
 
-int ospy_replay_due(const ospy_replay *rp)
-{
-  return rp->changed;
-}
-
 static int write_records(ospy_replay_records *r, int (*add)(void *, const ospy_event_hdr *),
                          void *ctx)
 {

@@ -61,7 +61,10 @@ static inline int ospy_replay_kept(uint16_t type)
 }
 /* Whether the chunk being started needs the repeat: a record it keeps was
  * written since the last one. */
-int ospy_replay_due(const ospy_replay *rp);
+static inline int ospy_replay_due(const ospy_replay *rp)
+{
+  return rp->changed;
+}
 /* Hands a copy of each record kept, flagged OSPY_EVENT_F_REPEATED, to add
  * (hook names first, then each process: its start, modules, descriptors).
  * Stops at the first add that fails and returns -1; else 0. */

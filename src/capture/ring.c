@@ -223,6 +223,25 @@ static int lane_peek(ospy_ring *r, uint32_t lane, uint64_t *key, uint32_t *slot_
   }
 }
 
+/* How far ahead of its read position the consumer asks for the lines of a
+ * lane: the records there were written on another core, and each line
+ * read in turn would wait for its transfer. */
+#define CONSUMER_PREFETCH 1024u
+
+/* Asks for the lines a few records ahead, when the bound (the head at the
+ * start of the drain: written, or being written) says they are in use: a
+ * line the producer has yet to write would be taken from it. */
+static void prefetch_committed(const ospy_ring *r, uint32_t lane)
+{
+  const ospy_ring_cursor *k = &r->cur[lane];
+  uint64_t at = k->ctail + CONSUMER_PREFETCH;
+  if (at + 128 <= k->limit) {
+    const uint8_t *p = lane_data(r, lane) + (at & r->mask & ~(uint64_t)63);
+    __builtin_prefetch(p);
+    __builtin_prefetch(lane_data(r, lane) + ((at + 64) & r->mask & ~(uint64_t)63));
+  }
+}
+
 /* Copies the record lane_peek found (slot of size bytes) out, validates the copy. */
 static long take(ospy_ring *r, uint32_t lane, uint32_t size, void *buf, size_t cap,
                  const char **why)
@@ -240,6 +259,7 @@ static long take(ospy_ring *r, uint32_t lane, uint32_t size, void *buf, size_t c
   r->taken_at = r->cur[lane].ctail;
   r->taken_end = r->taken_at + size;
   advance(r, lane, size);
+  prefetch_committed(r, lane);
   return n;
 }
 
@@ -382,7 +402,7 @@ void ospy_ring_unbound(ospy_ring *r)
     r->cur[i].limit = UINT64_MAX;
 }
 
-int ospy_ring_has_lost(const ospy_ring *r, uint32_t pid, uint32_t tid)
+int ospy_ring_has_lost_probe(const ospy_ring *r, uint32_t pid, uint32_t tid)
 {
   const ospy_ring_lost *t = r->ctl->lost;
   uint32_t h = tid % (OSPY_RING_LOST_SLOTS - 1);

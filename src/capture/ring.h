@@ -174,7 +174,19 @@ unsigned ospy_ring_pass_dead_writers(ospy_ring *r, uint64_t now_ms, uint32_t aft
                                      int (*thread_gone)(uint32_t tid), ospy_ring_writer *passed_by);
 /* Whether drops of thread (pid, tid) were counted that the controller has not
  * taken yet: one or two loads, cheap enough to ask before each of its records. */
-int ospy_ring_has_lost(const ospy_ring *r, uint32_t pid, uint32_t tid);
+int ospy_ring_has_lost_probe(const ospy_ring *r, uint32_t pid, uint32_t tid);
+static inline int ospy_ring_has_lost(const ospy_ring *r, uint32_t pid, uint32_t tid)
+{
+  /* the first slot ospy_ring_count_lost would try, here; the rest of its
+   * probe, when that slot is another thread's, out of line */
+  const ospy_ring_lost *e = &r->ctl->lost[tid % (OSPY_RING_LOST_SLOTS - 1)];
+  uint32_t cur = atomic_load_explicit(&e->tid, memory_order_relaxed);
+  if (cur == 0)
+    return 0;
+  if (cur == tid && atomic_load_explicit(&e->pid, memory_order_relaxed) == pid)
+    return atomic_load_explicit(&e->count, memory_order_relaxed) != 0;
+  return ospy_ring_has_lost_probe(r, pid, tid);
+}
 /* Absolute read position summed over lanes (what was consumed, in bytes). */
 uint64_t ospy_ring_consumed(const ospy_ring *r);
 /* Sleeps until a lane holds a batch worth draining (a 32nd of it; a producer

@@ -52,6 +52,7 @@ void ospy_tscclock_init(ospy_tscclock *c, unsigned ms)
   while (realtime_ns() < until)
     ;
   c->ns_per_tick = 0;
+  c->ns_per_tick_q32 = 0;
   ospy_tscclock_sample(c);
 }
 
@@ -64,13 +65,6 @@ void ospy_tscclock_sample(ospy_tscclock *c)
   c->tsc_now = tsc;
   c->ns_now = ns;
   c->ns_per_tick = (double)(ns - c->ns0) / (double)(tsc - c->tsc0);
+  c->ns_per_tick_q32 = (uint64_t)(c->ns_per_tick * 4294967296.0 + 0.5);
 }
 
-uint64_t ospy_tscclock_to_ns(const ospy_tscclock *c, uint64_t tsc)
-{
-  /* the offset from the latest sample in double (small), the sum in integers
-     (a double cannot hold today's ns since the epoch exactly) */
-  int64_t ticks = (int64_t)(tsc - c->tsc_now);
-  double d = (double)ticks * c->ns_per_tick; /* rounded by hand: llround is a libm call */
-  return c->ns_now + (uint64_t)(int64_t)(d < 0 ? d - 0.5 : d + 0.5);
-}
