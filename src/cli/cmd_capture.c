@@ -364,10 +364,26 @@ int ospy_capture_process_ended(pid_t pid, int *wstatus)
   return 1;
 }
 
+/* A SIGTERM or SIGHUP to ospy, when ospy started the program, often went
+ * to the program too (`timeout`, a closed terminal and `kill -- -PGID` signal
+ * the whole process group): the program is watched for STOP_GRACE_S more, so
+ * that its death is recorded as such, not as ospy leaving it "detached".
+ * Whether to go on watching (*until: 0 before the first stop). */
+#define STOP_GRACE_S 0.3
+static int stop_grace(int no_grace, double *until)
+{
+  if (no_grace)
+    return 0;
+  if (!*until)
+    *until = mono_now() + STOP_GRACE_S;
+  return mono_now() < *until;
+}
+
 int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pid, int attached,
                       int *main_status)
 {
   double deadline = o->duration > 0 ? mono_now() + o->duration : 0;
+  double grace = 0; /* (stop_grace) */
   int done = 0, main_done = 0, following = 0;
   while (!done) {
     /* A failed write stopped the recording (session.c): a spawned program
@@ -391,7 +407,8 @@ int ospy_capture_loop(ospy_session *s, const ospy_capture_opts *o, pid_t main_pi
     }
     if (stop_requested || (deadline && mono_now() >= deadline)) {
       s->live_muted = 1; /* stop now: the backlog is written, not shown */
-      break;
+      if (!stop_grace(attached || following || !stop_requested, &grace))
+        break;
     }
     if (!done)
       ospy_ring_wait(&s->ring, 10);

@@ -1391,6 +1391,40 @@ attach-before-hooks)
     grep -q '^spun=[1-9]' "$work/out" || fail "$how: target output: $(cat "$work/out")"
   done
   echo "attach-before-hooks: the first capture waited for its agent and said so; the second attach succeeded (also after the first was killed)" ;;
+stop-group-signal)
+  # `timeout` (like a closed terminal, or kill -- -PGID) signals ospy and the
+  # program it started alike: the program's death by that signal is
+  # recorded, not "detached" (ospy stopped recording first, and the capture
+  # ended as if it had left the program running). A SIGTERM to ospy alone
+  # still leaves the program running, detached, and passes its status on.
+  echo "timeout -s TERM 1 ospy capture -- target (spinning)"
+  timeout -s TERM 1 "$ospy" capture -q -f ospy_test_add -o "$cap" -- "$target" 1 0 spin \
+    "$work/stop" > "$work/out" 2> "$work/err"
+  rc=$?
+  [ $rc = 124 ] || { cat "$work/err" >&2; fail "timeout: exit $rc, expected timeout's 124"; }
+  "$ospy" show "$cap" 2> /dev/null | tail -1 > "$work/last"
+  grep -q '+++ killed by SIGTERM +++' "$work/last" ||
+    fail "timeout: the capture does not end with the program's death: $(cat "$work/last")"
+  echo "kill -TERM (ospy alone), then the program ends by itself"
+  rm -f "$work/stop"
+  "$ospy" capture -q -f ospy_test_add -o "$cap" -- "$target" 1 0 spin "$work/stop" \
+    > "$work/out" 2> "$work/err" &
+  ctl=$!
+  wait_for "$work/out" '^pid='
+  kill -TERM $ctl
+  i=0
+  while ! "$ospy" show "$cap" 2> /dev/null | grep -q '+++ detached +++' && [ $i -lt 500 ]; do
+    i=$((i + 1)); sleep 0.02
+  done
+  kill -0 $ctl 2> /dev/null || fail "ospy did not wait for the program it left running"
+  touch "$work/stop"
+  wait $ctl
+  rc=$?
+  [ $rc = 0 ] || { cat "$work/err" >&2; fail "SIGTERM to ospy alone: exit $rc, expected the program's 0"; }
+  "$ospy" show "$cap" 2> /dev/null | tail -1 | grep -q '+++ detached +++' ||
+    fail "SIGTERM to ospy alone: not detached: $("$ospy" show "$cap" 2>&1 | tail -1)"
+  grep -q '^spun=[1-9]' "$work/out" || fail "the program did not run on: $(cat "$work/out")"
+  echo "stop-group-signal: a death by the group's SIGTERM recorded; a SIGTERM to ospy alone detaches" ;;
 attach-fp)
   # The thread ptrace interrupts to inject the agent gets its vector
   # registers back: a loop keeping doubles in xmm registers computed a wrong
