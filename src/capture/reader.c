@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -167,6 +168,124 @@ static int read_header(ospy_capfile_reader *r, char *err, size_t errcap)
   return parse_meta(r, len, err, errcap);
 }
 
+/* Writes all of buf to fd. */
+static int write_all(int fd, const uint8_t *buf, size_t n)
+{
+  while (n) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    buf += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* A capture read from a pipe, a FIFO or a terminal (`zstdcat c.zst | ospy
+ * show -`, `ospy show <(ssh host cat c.ospy)`): copied to an unnamed
+ * temporary file first, as the reader seeks (to the chunks, back to the
+ * header). Returns that file, with *st its stat; -1 with errno set. */
+static int spool_stream(int in, struct stat *st)
+{
+  const char *dir = getenv("TMPDIR");
+  int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    fd = memfd_create("ospy-capture", MFD_CLOEXEC); /* (no writable tmp: in memory) */
+  if (fd < 0)
+    return -1;
+  uint8_t buf[16384];
+  for (;;) {
+    ssize_t n = read(in, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n == 0)
+      break;
+    if (n < 0 || write_all(fd, buf, (size_t)n) < 0) {
+      int e = errno;
+      close(fd);
+      errno = e;
+      return -1;
+    }
+  }
+  if (fstat(fd, st) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+/* The streams spooled so far, by the path they were read from: readers
+ * that read a capture twice (export's two passes, diff) open it again, and
+ * a stream can be read once. */
+#define SPOOLED_MAX 4
+static struct {
+  char *path;
+  int fd;
+} spooled[SPOOLED_MAX];
+
+static int spooled_again(const char *path, struct stat *st)
+{
+  for (int i = 0; i < SPOOLED_MAX; i++) {
+    if (!spooled[i].path || strcmp(spooled[i].path, path))
+      continue;
+    int fd = fcntl(spooled[i].fd, F_DUPFD_CLOEXEC, 0);
+    if (fd >= 0 && fstat(fd, st) < 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  errno = ENOENT;
+  return -1;
+}
+
+static void spooled_keep(const char *path, int fd)
+{
+  for (int i = 0; i < SPOOLED_MAX; i++) {
+    if (spooled[i].path)
+      continue;
+    int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (keep < 0)
+      return;
+    if (!(spooled[i].path = strdup(path))) {
+      close(keep);
+      return;
+    }
+    spooled[i].fd = keep;
+    return;
+  }
+}
+
+/* path opened for reading ("-": the standard input), *st its stat; a
+ * stream spooled (spool_stream), once. */
+static int open_capture(const char *path, struct stat *st)
+{
+  int again = spooled_again(path, st);
+  if (again >= 0)
+    return again;
+  int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+  if (fd < 0 || fstat(fd, st) < 0) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    errno = e;
+    return -1;
+  }
+  if (!S_ISFIFO(st->st_mode) && !S_ISCHR(st->st_mode) && !S_ISSOCK(st->st_mode))
+    return fd;
+  int copy = spool_stream(fd, st);
+  int e = errno;
+  close(fd);
+  if (copy >= 0)
+    spooled_keep(path, copy);
+  errno = e;
+  return copy;
+}
+
 ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errcap)
 {
   ospy_capfile_reader *r = calloc(1, sizeof *r);
@@ -176,8 +295,8 @@ ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errca
     free(r);
     return NULL;
   }
-  r->fd = open(path, O_RDONLY | O_CLOEXEC);
-  int bad = r->fd < 0 || fstat(r->fd, &st) < 0;
+  r->fd = open_capture(path, &st);
+  int bad = r->fd < 0;
   if (!bad && S_ISDIR(st.st_mode)) { /* open() takes one; reading it said "bad magic" */
     errno = EISDIR;
     bad = 1;

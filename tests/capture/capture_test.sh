@@ -1037,6 +1037,22 @@ fork)
   ;;
 show-corrupt)
   run_capture 0 -- "$target" 1 100000
+  # read from a pipe ("-") and a FIFO: as from the file (it was "empty file")
+  "$ospy" show "$cap" > "$work/show-file" || fail "show of the capture failed"
+  cat "$cap" | "$ospy" show - > "$work/show-pipe" 2> "$work/err" ||
+    fail "show - (a pipe): $(cat "$work/err")"
+  cmp -s "$work/show-file" "$work/show-pipe" || fail "show - (a pipe) differs from show FILE"
+  mkfifo "$work/fifo" && { cat "$cap" > "$work/fifo" & }
+  "$ospy" stats "$work/fifo" > "$work/stats-fifo" 2> "$work/err" || fail "stats FIFO: $(cat "$work/err")"
+  "$ospy" stats "$cap" | cmp -s - "$work/stats-fifo" || fail "stats FIFO differs from stats FILE"
+  # (export --format xml reads it twice, diff once each side: one copy)
+  "$ospy" export "$cap" --format xml -o "$work/file.xml" 2> /dev/null || fail "export of the file"
+  cat "$cap" | "$ospy" export - --format xml -o "$work/pipe.xml" 2> "$work/err" ||
+    fail "export - (a pipe): $(cat "$work/err")"
+  cmp -s "$work/file.xml" "$work/pipe.xml" || fail "export - (a pipe) differs from export FILE"
+  cat "$cap" | "$ospy" diff - "$cap" > /dev/null 2> "$work/err" || fail "diff - FILE: $(cat "$work/err")"
+  head -c $(($(stat -c %s "$cap") / 2)) "$cap" | "$ospy" show - > /dev/null 2> "$work/err"
+  grep -q 'cut short' "$work/err" || fail "a pipe cut short: $(cat "$work/err")"
   size=$(stat -c %s "$cap")
   python3 - "$cap" "$work/bad.ospy" <<'PY'
 import sys
