@@ -23,6 +23,7 @@ static void export_usage(FILE *out)
 {
   fprintf(out,
           "usage: ospy export FILE [--format osd|osd-plain|xml|jsonl|perfetto|pcapng] -o OUT\n"
+          "                   [--no-progress]\n"
           "  Writes the events of an ospy capture as an oSpy .osd (bzip2; osd-plain:\n"
           "  uncompressed), the .osd's event XML, JSON Lines, Chrome trace-event\n"
           "  JSON for the Perfetto UI, or the data sent and received over sockets as\n"
@@ -33,7 +34,9 @@ static void export_usage(FILE *out)
           "    " OSPY_EXPORT_EXTENSIONS "\n"
           "  OUT may be '-' (stdout) for xml, jsonl, perfetto and pcapng (a pipe, not\n"
           "  a terminal: -o - | tshark -r -).\n"
-          "  After --, FILE may start with '-' (the options go before it).\n");
+          "  After --, FILE may start with '-' (the options go before it); FILE '-' is\n"
+          "  the standard input. --no-progress: no progress bar (shown on a terminal's\n"
+          "  stderr for long exports).\n");
 }
 
 /* One read of the capture: the reader, its plan (HookName records rename
@@ -53,6 +56,7 @@ typedef struct export_job {
   ospy_order *order;  /* formats in start order: the events held until their turn */
   ospy_export_writer *w;
   read_progress prog;
+  int no_progress; /* --no-progress */
   int damaged;
   int write_failed; /* the output failed (its error comes at close) */
   /* what the scan found, said at the end (the scan is closed by then) */
@@ -263,7 +267,7 @@ static int run_export(export_job *j)
   char err[1024];
   ospy_export_summary sum = { 0 };
   /* on a terminal's stderr, unless the output goes there too */
-  read_progress_init(&j->prog, isatty(STDERR_FILENO) &&
+  read_progress_init(&j->prog, !j->no_progress && isatty(STDERR_FILENO) &&
                                  !(!strcmp(j->out, "-") && isatty(STDOUT_FILENO)));
   int ok = export_all(j, err, sizeof err) == 0;
   read_progress_done(&j->prog);
@@ -300,6 +304,8 @@ int cmd_export(int argc, char **argv)
     } else if (options && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
       export_usage(stdout);
       return 0;
+    } else if (options && !strcmp(argv[i], "--no-progress")) {
+      j.no_progress = 1;
     } else if (options && (got = ospy_cli_out_format_option(argc, argv, &i, &j.out, &fmt_name))) {
       if (got < 0) {
         ospy_cli_missing_value("export", argv[i]);

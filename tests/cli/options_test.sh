@@ -49,6 +49,10 @@ refused "ospy: no preset named ''" capture --preset files,,mem -- /bin/true
 # a known option given last without its value
 refused "ospy check: --arch needs a value" check x.xml --arch
 refused "ospy export: -o needs a value" export x.ospy -o
+# export takes --no-progress as show and stats do (it was an unknown option)
+"$ospy" export "$tmp/none.ospy" --no-progress -o "$tmp/x.jsonl" 2> "$tmp/err"
+grep -q "none.ospy: No such file" "$tmp/err" || { cat "$tmp/err"; fail "export --no-progress refused"; }
+echo "ospy export FILE --no-progress -o OUT: taken"
 refused "ospy import: --format needs a value" import x.osd -o x.xml --format
 # one operand too many is said, not only the usage
 refused "ospy check: one config at a time ('a.xml' and 'b.xml')" check a.xml b.xml
