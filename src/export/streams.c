@@ -308,6 +308,17 @@ static void on_socketpair(ospy_streams *s, const ospy_xevent *ev)
   }
 }
 
+static int conv_from_name(ospy_conv *c, const char *name);
+
+/* What the name of descriptor fd of pid says of its socket (a listener a
+ * forked child inherited: no call of the child's made it), into *c; 0 when
+ * it names no socket. */
+static int conv_named(ospy_streams *s, uint32_t pid, int64_t fd, ospy_conv *c)
+{
+  const char *name = fd >= 0 && s->cb.fd_name ? s->cb.fd_name(s->cb.user, pid, fd) : NULL;
+  return name && conv_from_name(c, name);
+}
+
 static void on_accept(ospy_streams *s, const ospy_xevent *ev)
 {
   int64_t lfd = -1, fd;
@@ -315,6 +326,9 @@ static void on_accept(ospy_streams *s, const ospy_xevent *ev)
     return;
   fd_arg(ev, &lfd);
   const ospy_conv *l = find_open(s, ev->pid, 0, lfd);
+  ospy_conv named = { 0 }, accepted = { 0 };
+  if (!l && conv_named(s, ev->pid, lfd, &named))
+    l = &named;
   ospy_conv_kind kind = l && l->kind != OSPY_CONV_SOCKET ? l->kind : OSPY_CONV_TCP;
   ospy_endpoint local = l ? l->local : (ospy_endpoint){ 0 };
   int domain = l ? l->domain : 0;
@@ -326,6 +340,16 @@ static void on_accept(ospy_streams *s, const ospy_xevent *ev)
   c->initiated = 0;
   if (ospy_sv_sockaddr_arg(ev, 1, "addr", &c->remote) && !c->domain)
     c->domain = c->remote.family;
+  /* (accept(fd, NULL, NULL), or a listener not known: the new descriptor's
+   * name, when the capture has it, has both ends) */
+  if ((!c->remote.family || !c->local.family) && conv_named(s, ev->pid, fd, &accepted)) {
+    if (!c->local.family)
+      c->local = accepted.local;
+    if (!c->remote.family)
+      c->remote = accepted.remote;
+    if (!c->domain)
+      c->domain = accepted.domain;
+  }
 }
 
 /* connect, bind, getsockname, getpeername: an address of the socket (the

@@ -101,3 +101,39 @@ expect "$dir/e3" "no conversation #999"
   fail "export of a non-capture must fail"
 [ ! -e "$dir/bad.pcapng" ] || fail "a failed export left its output"
 echo "bad input: clear errors, non-zero exit"
+
+# a connection accepted in a forked child, on the listener it inherited
+# (no call of the child's made it), once with the peer's address asked for
+# and once without: the listener's address from its descriptor's name, as
+# show names it (the server side was "? -> 127.0.0.1:PEER", or "? -> ?";
+# without the peer's address asked for no call says it: "127.0.0.1:P -> ?")
+for peer in '(void *)&p, &pl' '0, 0'; do
+  want='127\.0\.0\.1:[0-9]+'
+  [ "$peer" = '0, 0' ] && want='\?'
+  cat >"$dir/forkacc.c" <<C
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = { 0 }, p;
+  socklen_t al = sizeof a, pl = sizeof p;
+  a.sin_family = AF_INET; a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(ls, (void *)&a, sizeof a) || listen(ls, 4) || getsockname(ls, (void *)&a, &al)) return 1;
+  if (fork() == 0) { char b[16]; int c = accept(ls, $peer); recv(c, b, 16, 0); _exit(0); }
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(s, (void *)&a, sizeof a)) return 1;
+  send(s, "ping\n", 5, 0); wait(0); return 0;
+}
+C
+  cc -o "$dir/forkacc" "$dir/forkacc.c" || fail "cc forkacc.c"
+  "$ospy" capture -q -F --preset net -o "$dir/fa.ospy" -- "$dir/forkacc" 2>"$dir/fa.err" ||
+    { cat "$dir/fa.err"; fail "capture of forkacc exited $?"; }
+  "$ospy" streams "$dir/fa.ospy" >"$dir/fa.list" || fail "streams of forkacc exited $?"
+  grep -q ' 0 bytes out, 5 in' "$dir/fa.list" || { cat "$dir/fa.list"; fail "no server side"; }
+  grep ' 0 bytes out, 5 in' "$dir/fa.list" |
+    grep -Eq " tcp +127\.0\.0\.1:[0-9]+ -> $want " ||
+    { cat "$dir/fa.list"; fail "accept($peer) in a forked child: the server side's ends unknown"; }
+  echo "accept($peer) in a forked child: $(grep ' 0 bytes out, 5 in' "$dir/fa.list")"
+done
