@@ -485,6 +485,8 @@ static void snapshot(ospy_fdtrack *t, const ospy_event_hdr *rec, ospy_fdtrack_em
     /* the spawned program starts with the controller's stdio: exact, unlike
        /proc of a program that may have moved on by the time this is drained */
     int own = fd <= 2 && rec->pid == t->stdio_of_controller;
+    if (own && (t->stdio_closed & (1u << fd)))
+      continue; /* (closed for the program: no name) */
     if (resolve(own ? 0 : via, fd, name, sizeof name) == 0) {
       /* (bound since the process began: its calls all come after) */
       (void)ospy_fdhist_bind(&t->bindings, rec->pid, fd, 0, name);

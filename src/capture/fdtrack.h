@@ -44,6 +44,8 @@ typedef struct ospy_fdtrack {
   int snapshot_all;         /* attach: name every descriptor a process has at start */
   uint32_t stdio_of_controller; /* a spawned pid whose stdio is the controller's (it may
                                    have exited before its ProcessStart is drained) */
+  unsigned stdio_closed;    /* of those, the ones ospy was started without (bit fd): the
+                               program starts without them too (ospy's own are /dev/null) */
   /* the record being handled: its process, its call's times (agent's clock)
      and thread, and the wall time FdName records for it are stamped with */
   uint32_t pid;

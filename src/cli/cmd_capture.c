@@ -702,8 +702,10 @@ static int run_spawn(ospy_session *s, const ospy_capture_opts *o, int ring_flags
     return rc == -2 ? (e == ENOENT ? 127 : 126) : 2;
   }
   ospy_capture_started(s);
-  if (s->fds)
+  if (s->fds) {
     s->fds->stdio_of_controller = (uint32_t)pid; /* it inherits ours, unchanged */
+    s->fds->stdio_closed = ospy_std_fds_closed;  /* (but those it starts without) */
+  }
   start_handover(o, s, getpid());
   uint32_t why = (ospy_capture_program_static(o->argv[0]) ? OSPY_EXEC_WHY_STATIC : 0) |
                  (ospy_capture_program_secure(o->argv[0]) ? OSPY_EXEC_WHY_SETID : 0);

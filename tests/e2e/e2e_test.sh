@@ -2456,7 +2456,19 @@ fds)
   expect_line "$tmp/fd1023" "via-1023"
   "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
   grep -q -- "--- lost" "$tmp/show" && fail "fd 1023: lost events: $(grep -- '--- lost' "$tmp/show")"
-  echo "fds: stderr closed for ospy and its program; an inherited fd 1023 kept" ;;
+  # a descriptor ospy was started without is not named (it was "/dev/null",
+  # ospy's own stand-in: the program's EBADF, and the file that later took
+  # the number, shown under that name)
+  printf '%s\n' '#include <unistd.h>' \
+    'int main(void) { char b[4]; return read(0, b, 4) < 0 && write(1, "x", 1) < 0 ? 0 : 1; }' \
+    > "$tmp/badfd.c"
+  cc -o "$tmp/badfd" "$tmp/badfd.c" || fail "cc badfd.c"
+  "$ospy" capture -q -f read,write -o "$tmp/b.ospy" -- "$tmp/badfd" <&- >&- ||
+    fail "stdin and stdout closed: the program did not see them closed (exit $?)"
+  "$ospy" show "$tmp/b.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "read(fd=0, count=4) = -1 EBADF"
+  expect_line "$tmp/show" "write(fd=1, buf=\"x\", count=1) = -1 EBADF"
+  echo "fds: stderr closed for ospy and its program; an inherited fd 1023 kept; closed ones unnamed" ;;
 live-stop)
   # --duration with the live view on, attached to threads that call a hooked
   # function as fast as they can: the live view cannot keep up. The stop must
