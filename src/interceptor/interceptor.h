@@ -342,6 +342,17 @@ void ospy_invocation_get_args(ospy_invocation *inv, uint64_t *out, unsigned n);
 uintptr_t ospy_interceptor_real_return(uintptr_t slot, uintptr_t value);
 /* The address that replaces return addresses of pending calls. */
 uintptr_t ospy_interceptor_leave_thunk(void);
+/* From on_enter: value, a return address code handed down as an argument
+ * (glibc's dlopen, dlsym... pass __builtin_return_address(0) to the loader,
+ * which finds the calling library by it), as that code would have read it
+ * without ospy. When value is the leave thunk, it was read from the return
+ * slot of a call pending outside this one: the real return address of the
+ * innermost such call on this stack whose slot holds the thunk, passing over
+ * those whose real return address pass_over takes (calls made on the way
+ * down, inside the C library; NULL: none), or the innermost's when it takes
+ * them all. Any other value, or no such call: value. */
+uintptr_t ospy_invocation_passed_return(ospy_invocation *inv, uintptr_t value,
+                                        bool (*pass_over)(uintptr_t ret));
 void ospy_invocation_set_arg(ospy_invocation *inv, unsigned n, uintptr_t value);
 /* Address of the stack slot of argument n (NULL when it is in a register). */
 void *ospy_invocation_arg_address(ospy_invocation *inv, unsigned n);

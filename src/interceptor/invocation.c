@@ -449,6 +449,41 @@ uintptr_t ospy_interceptor_real_return(uintptr_t slot, uintptr_t value) {
   return value;
 }
 
+/* Whether entry e (on the stack of a call entered at sp, outside it) is a
+ * call whose return address the code at sp may have read as the leave
+ * thunk: on that stack, its slot holding the thunk (read safely: a
+ * coroutine's stack may be gone), its own return address a real one (not
+ * the second of a tail call, which found the thunk in the slot). */
+static bool holds_thunk(const ospy_invocation_entry *e, uintptr_t sp) {
+  uintptr_t held = 0;
+  return e->slot > sp && e->slot - sp <= SAME_STACK_SPAN &&
+         e->ret != (uintptr_t)ospy_leave_thunk &&
+         ospy_os_read_memory(e->slot, &held, sizeof held) == sizeof held &&
+         held == (uintptr_t)ospy_leave_thunk;
+}
+
+uintptr_t ospy_invocation_passed_return(ospy_invocation *inv, uintptr_t value,
+                                        bool (*pass_over)(uintptr_t ret)) {
+  if (value != (uintptr_t)ospy_leave_thunk)
+    return value;
+  const ospy_thread_state *ts = inv->ts;
+  const ospy_invocation_entry *innermost = NULL, *chosen = NULL;
+  /* innermost: the lowest slot (an equal one: a tail call's second entry,
+   * the first kept) */
+  for (unsigned i = 0; i < inv->depth && i < ts->depth; i++) {
+    const ospy_invocation_entry *e = &ts->stack[i];
+    if (!holds_thunk(e, inv->entry_sp))
+      continue;
+    if (!innermost || e->slot < innermost->slot)
+      innermost = e;
+    if ((!pass_over || !pass_over(e->ret)) && (!chosen || e->slot < chosen->slot))
+      chosen = e;
+  }
+  if (!chosen)
+    chosen = innermost;
+  return chosen ? chosen->ret : value;
+}
+
 /* ---- accessors ---- */
 
 ospy_cpu_context *ospy_invocation_cpu(ospy_invocation *inv) { return inv->cpu; }

@@ -834,6 +834,79 @@ static void test_attach_and_replace(void) {
   printf("ok attach and replace on one function: listeners around the replacement\n");
 }
 
+/* A function that hands its own return address down, as glibc's dlopen
+ * hands it to the loader's lookup of the calling library: hooked with a
+ * leave, it reads the leave thunk. The lookup's on_enter gets the real
+ * return address back from ospy_invocation_passed_return: the innermost
+ * pending call's that holds the thunk, passing over those the client does
+ * not take for the caller (on_the_way, called inside passer). */
+uintptr_t lookup(uintptr_t addr);
+uintptr_t on_the_way(uintptr_t addr);
+uintptr_t passer(void);
+uintptr_t call_passer(void);
+
+NOINLINE uintptr_t lookup(uintptr_t addr) {
+  __asm__ volatile("" : "+r"(addr));
+  return addr;
+}
+
+NOINLINE uintptr_t on_the_way(uintptr_t addr) {
+  uintptr_t r = lookup(addr);
+  __asm__ volatile("" : "+r"(r)); /* no tail call */
+  return r;
+}
+
+NOINLINE uintptr_t passer(void) {
+  uintptr_t r = on_the_way((uintptr_t)__builtin_return_address(0));
+  __asm__ volatile("" : "+r"(r));
+  return r;
+}
+
+/* passer called from one place: its real return address, what the lookup
+ * must get */
+NOINLINE uintptr_t call_passer(void) {
+  uintptr_t r = passer();
+  __asm__ volatile("" : "+r"(r));
+  return r;
+}
+
+static uintptr_t passer_ret, on_the_way_ret;
+static bool pass_over_on_the_way;
+
+static void passer_enter(ospy_invocation *inv) { passer_ret = ospy_invocation_return_address(inv); }
+static void on_the_way_enter(ospy_invocation *inv) {
+  on_the_way_ret = ospy_invocation_return_address(inv);
+}
+static void nothing_leave(ospy_invocation *inv) { (void)inv; }
+static bool is_on_the_way_ret(uintptr_t ret) { return ret == on_the_way_ret; }
+
+static void lookup_enter(ospy_invocation *inv) {
+  uintptr_t addr = ospy_invocation_get_arg(inv, 0);
+  ospy_invocation_set_arg(inv, 0, ospy_invocation_passed_return(inv, addr,
+                                  pass_over_on_the_way ? is_on_the_way_ret : NULL));
+}
+
+static void test_passed_return(void) {
+  ospy_listener *lp, *lw, *ll;
+  CHECK_OK(ospy_interceptor_attach((void *)lookup, lookup_enter, NULL, NULL, &ll, NULL));
+  /* passer unhooked: its real return address, untouched */
+  uintptr_t plain = call_passer();
+  CHECK(plain != ospy_interceptor_leave_thunk());
+  CHECK_OK(ospy_interceptor_attach((void *)passer, passer_enter, nothing_leave, NULL, &lp, NULL));
+  CHECK_EQ(call_passer(), plain);
+  CHECK_EQ(passer_ret, plain);
+  CHECK_OK(ospy_interceptor_attach((void *)on_the_way, on_the_way_enter, nothing_leave, NULL, &lw,
+                                   NULL));
+  CHECK_EQ(call_passer(), on_the_way_ret); /* nothing passed over: the innermost, inside passer */
+  CHECK(on_the_way_ret != plain);
+  pass_over_on_the_way = true;
+  CHECK_EQ(call_passer(), plain);
+  CHECK_OK(ospy_interceptor_detach(lw));
+  CHECK_OK(ospy_interceptor_detach(lp));
+  CHECK_OK(ospy_interceptor_detach(ll));
+  printf("ok a return address passed down as the leave thunk: the real one given back\n");
+}
+
 int main(void) {
   char alt[65536]; /* above the frames of the calls main makes */
   test_coroutine();
@@ -851,5 +924,6 @@ int main(void) {
   test_backtrace();
   test_original_address();
   test_attach_and_replace();
+  test_passed_return();
   return 0;
 }
