@@ -133,7 +133,8 @@ static int noreturn_kind(const char *name)
 enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_THREAD_EXIT = 4,
        INTERNAL_SIGACTION = 5, INTERNAL_VFORK = 6, INTERNAL_SPAWN = 7, INTERNAL_SPAWNP = 8,
        INTERNAL_CLOSE = 9, INTERNAL_CLOSE_NOCANCEL = 10, INTERNAL_CLONE = 11,
-       INTERNAL_EXECVE = 12, INTERNAL_EXECVEAT = 13, INTERNAL_FEXECVE = 14, INTERNAL_DLMOPEN = 15 };
+       INTERNAL_EXECVE = 12, INTERNAL_EXECVEAT = 13, INTERNAL_FEXECVE = 14, INTERNAL_DLMOPEN = 15,
+       INTERNAL_FIND_CALLER = 16 };
 
 /* Whether an internal hook is one of the exec family's. */
 static int is_exec_hook(int internal)
@@ -158,8 +159,10 @@ static int is_module_hook(int internal)
  * NSS lookup's socket, fclose), clone (a new process that runs no atfork
  * handler: clone.c), and the exec
  * family's system calls (with -F: follow_env.c, posix_spawn, system and the
- * exec wrappers all end in execve's code; without: a warning), and dlmopen
- * (module tracking again). */
+ * exec wrappers all end in execve's code; without: a warning), dlmopen
+ * (module tracking again), and the loader's lookup of the library that
+ * called dlopen or dlsym (caller_lookup_enter; absent from another C
+ * library: nothing said, nothing done). */
 static const ospy_plan_hook internal_hooks[] = {
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
     .symbol = "dlopen", .process = "", .display = "dlopen" },
@@ -191,9 +194,11 @@ static const ospy_plan_hook internal_hooks[] = {
     .symbol = "fexecve", .process = "", .display = "fexecve" },
   { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
     .symbol = "dlmopen", .process = "", .display = "dlmopen" },
+  { .kind = OSPY_HOOK_EXPORT, .spec_index = OSPY_PLAN_NO_SPEC, .module = "",
+    .symbol = "_dl_find_dso_for_object", .process = "", .display = "_dl_find_dso_for_object" },
 };
 #define NINTERNAL (sizeof internal_hooks / sizeof internal_hooks[0])
-_Static_assert(NINTERNAL == INTERNAL_DLMOPEN, "one table entry per INTERNAL_*");
+_Static_assert(NINTERNAL == INTERNAL_FIND_CALLER, "one table entry per INTERNAL_*");
 
 /* sigaction(sig, act, oldact) in flight on this thread, by invocation depth:
  * its oldact is read at return, and whether its act was replaced by the
@@ -743,6 +748,7 @@ static bool hides_call(void *user_data)
 
 static void report_nested_hidden(bool name_modules, bool at_exec);
 static void record_pending_at_exec(ospy_invocation *inv, void *unused);
+static void caller_lookup_enter(ospy_invocation *inv);
 
 /* A call left out by its function's logNested="false": counted (one
  * increment, atomic: threads share the hook), so that the end of the
@@ -799,6 +805,8 @@ static void on_enter(ospy_invocation *inv)
       spawn_depth++;
     if (h->internal == INTERNAL_CLONE && ospy_agent_clone_enter(inv))
       vfork_window = 1; /* (a vfork child by another name) */
+    if (h->internal == INTERNAL_FIND_CALLER)
+      caller_lookup_enter(inv);
     if (is_exec_hook(h->internal)) {
       report_nested_hidden(true, true); /* (a successful exec ends this program's counts) */
       int followed = exec_enter(inv, h->internal);
@@ -1051,6 +1059,9 @@ static __thread int agent_calling __attribute__((tls_model("initial-exec")));
  * mutex): no call of the program. A signal handler's own calls return into
  * the program or its libraries. Found once, before any hook is in. */
 static uintptr_t runtime_lo[2], runtime_hi[2];
+#define RUNTIME_LOADER 1 /* runtime_lo[1]: the loader's */
+/* The program's own image (caller_lookup_enter). */
+static uintptr_t program_lo, program_hi;
 
 static void runtime_ranges_find(void)
 {
@@ -1058,7 +1069,9 @@ static void runtime_ranges_find(void)
   if (done++)
     return;
   (void)ospy_agent_module_range((uintptr_t)&fnmatch, &runtime_lo[0], &runtime_hi[0]);
-  (void)ospy_agent_module_range((uintptr_t)getauxval(AT_BASE), &runtime_lo[1], &runtime_hi[1]);
+  (void)ospy_agent_module_range((uintptr_t)getauxval(AT_BASE), &runtime_lo[RUNTIME_LOADER],
+                                &runtime_hi[RUNTIME_LOADER]);
+  (void)ospy_agent_module_range((uintptr_t)getauxval(AT_PHDR), &program_lo, &program_hi);
 }
 
 static int in_runtime(uintptr_t ret)
@@ -1067,6 +1080,41 @@ static int in_runtime(uintptr_t ret)
     if (ret >= runtime_lo[i] && ret < runtime_hi[i])
       return 1;
   return 0;
+}
+
+/* ---- the library that called dlopen or dlsym ---- */
+
+/* Calls of the C library's or the loader's on the way from dlopen (or
+ * dlsym) down to the loader's lookup (a user's hook of _dl_catch_exception):
+ * not the caller the loader looks for. */
+static bool inside_runtime(uintptr_t ret) { return in_runtime(ret) != 0; }
+
+/*
+ * _dl_find_dso_for_object(addr), the loader's "which library holds addr":
+ * glibc's dlopen, dlmopen, dlsym and dlvsym hand it their own return
+ * address, to search the RUNPATH of the library that called them, expand
+ * its $ORIGIN, put a dlopen in its namespace, start RTLD_NEXT after it.
+ * A hooked call's return address is the leave thunk, in the agent (and
+ * dlopen and dlmopen are always hooked, for module tracking): a library's
+ * dlopen by its RUNPATH failed under any capture. Here addr is put back to
+ * the real return address of that call. Except for a caller in the program
+ * itself when the lookup is the C library's (dlsym's, dladdr's: it does not
+ * return into the loader): dlsym then checks RTLD_NEXT's caller against the
+ * program's image by the address it was handed, still the thunk, and
+ * fails; the agent taken for the caller, as before, finds the same next
+ * definition (the loader puts the preloaded agent right after the program).
+ */
+static void caller_lookup_enter(ospy_invocation *inv)
+{
+  uintptr_t addr = ospy_invocation_get_arg(inv, 0);
+  uintptr_t real = ospy_invocation_passed_return(inv, addr, inside_runtime);
+  if (real == addr)
+    return;
+  uintptr_t from = ospy_invocation_return_address(inv);
+  bool by_loader = from >= runtime_lo[RUNTIME_LOADER] && from < runtime_hi[RUNTIME_LOADER];
+  if (real >= program_lo && real < program_hi && !by_loader)
+    return;
+  ospy_invocation_set_arg(inv, 0, real);
 }
 
 /* A hooked function entered while this thread was inside a callback: a
@@ -1846,10 +1894,11 @@ static void attach_one(inline_hook *h)
    * hooks have one, to say that an exec returned: in a vfork child their
    * on_enter forgets the call. The unwinder's entry points keep theirs: the
    * interceptor runs them from wrappers that put the real return addresses
-   * back, theirs included: unwind.c.) */
+   * back, theirs included: unwind.c.) Nor for the loader's lookup of a
+   * caller, whose argument alone is set right at its entry. */
   int no_leave = h->noreturn == NORETURN_TWICE || h->internal == INTERNAL_VFORK ||
                  h->internal == INTERNAL_EXIT || h->internal == INTERNAL_CLONE ||
-                 h->internal == INTERNAL_THREAD_EXIT;
+                 h->internal == INTERNAL_THREAD_EXIT || h->internal == INTERNAL_FIND_CALLER;
   /* the agent's own hooks (dlopen, _exit, pthread_exit, sigaction) are of C
    * functions whose first calls throw nothing */
   ospy_interceptor_set_nothrow_prologues(h->internal != 0);

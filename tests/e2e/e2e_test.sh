@@ -4924,6 +4924,116 @@ C
     echo "-f $f: libplug.so!plug_fn(0..2) recorded, 3 loads and unloads of libplug.so"
   done
   echo "$case_name: a library dlmopen loads into a new namespace is hooked and its loads recorded" ;;
+dlopen-caller|dlopen-caller-i386)
+  # glibc's dlopen, dlmopen, dlsym and dlvsym hand their return address to
+  # the loader, which takes the library that called them from it: its
+  # RUNPATH, its $ORIGIN, what RTLD_NEXT comes after. dlopen and dlmopen are
+  # always hooked (the agent's module tracking), and a hooked call's return
+  # address is ospy's leave thunk: under any capture the caller was taken to
+  # be the agent, and a library's dlopen by its RUNPATH or by $ORIGIN failed;
+  # with dlsym or dlvsym hooked, RTLD_NEXT found the calling library's own
+  # definition. The program prints the same with and without ospy, x86-64
+  # and i386; the user's hooks of those functions still record each call
+  # with what it returned. The last capture also hooks the C library's
+  # calls on the way down (_dl_catch_error, _dl_catch_exception), pending
+  # around the loader's lookup with return addresses of their own: not the
+  # caller. (RTLD_NEXT and dlopen from the program itself: the same.)
+  m=64
+  if [ "$case_name" = dlopen-caller-i386 ]; then
+    m=32
+    i386_or_skip
+  fi
+  mkdir -p "$tmp/sub" "$tmp/osub" "$tmp/msub"
+  echo 'int plug_val(void) { return 42; }' > "$tmp/plug.c"
+  echo 'int plug_val(void) { return 43; }' > "$tmp/plugo.c"
+  echo 'int plug_val(void) { return 44; }' > "$tmp/plugm.c"
+  cat > "$tmp/loader.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+static int call_plug(void *h) {
+  if (!h) { printf("failed: %s\n", dlerror()); return -1; }
+  int (*f)(void) = (int (*)(void))dlsym(h, "plug_val");
+  return f ? f() : -2;
+}
+int load_runpath(void) { return call_plug(dlopen("libplug.so", RTLD_NOW)); }
+int load_origin(void) { return call_plug(dlopen("$ORIGIN/osub/libplugo.so", RTLD_NOW)); }
+int load_new_namespace(void) { return call_plug(dlmopen(LM_ID_NEWLM, "libplug.so", RTLD_NOW)); }
+C
+  cat > "$tmp/wrap.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+const char *whoami(void) { return "wrap"; }
+const char *next_whoami(void) {
+  const char *(*f)(void) = (const char *(*)(void))dlsym(RTLD_NEXT, "whoami");
+  return f ? f() : "none";
+}
+const char *next_whoami_v1(void) {
+  const char *(*f)(void) = (const char *(*)(void))dlvsym(RTLD_NEXT, "whoami", "V1");
+  return f ? f() : "none";
+}
+C
+  echo 'const char *whoami(void) { return "other"; }' > "$tmp/other.c"
+  echo 'V1 { global: *; };' > "$tmp/v1.map" # (both whoami are whoami@@V1)
+  cat > "$tmp/dlc.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+int load_runpath(void), load_origin(void), load_new_namespace(void);
+const char *next_whoami(void), *next_whoami_v1(void);
+int main(void) {
+  printf("libloader, by its RUNPATH: %d\n", load_runpath());
+  printf("libloader, by $ORIGIN: %d\n", load_origin());
+  printf("libloader, dlmopen by its RUNPATH: %d\n", load_new_namespace());
+  printf("RTLD_NEXT from libwrap: %s\n", next_whoami());
+  printf("RTLD_NEXT V1 from libwrap: %s\n", next_whoami_v1());
+  const char *(*f)(void) = (const char *(*)(void))dlsym(RTLD_NEXT, "whoami");
+  printf("RTLD_NEXT from the program: %s\n", f ? f() : dlerror());
+  void *h = dlopen("libplugm.so", RTLD_NOW);
+  int (*v)(void) = h ? (int (*)(void))dlsym(h, "plug_val") : NULL;
+  printf("the program, by its RUNPATH: %d\n", v ? v() : -1);
+  return 0;
+}
+C
+  cc -m$m -shared -fPIC -o "$tmp/sub/libplug.so" "$tmp/plug.c" &&
+    cc -m$m -shared -fPIC -o "$tmp/osub/libplugo.so" "$tmp/plugo.c" &&
+    cc -m$m -shared -fPIC -o "$tmp/msub/libplugm.so" "$tmp/plugm.c" &&
+    cc -m$m -shared -fPIC -o "$tmp/libloader.so" "$tmp/loader.c" -Wl,--enable-new-dtags,-rpath,"$tmp/sub" -ldl &&
+    cc -m$m -shared -fPIC -o "$tmp/libwrap.so" "$tmp/wrap.c" -Wl,--version-script,"$tmp/v1.map" -ldl &&
+    cc -m$m -shared -fPIC -o "$tmp/libother.so" "$tmp/other.c" -Wl,--version-script,"$tmp/v1.map" &&
+    cc -m$m -o "$tmp/dlc" "$tmp/dlc.c" -Wl,--no-as-needed -L"$tmp" -lloader -lwrap -lother \
+      -Wl,--enable-new-dtags,-rpath,"$tmp:$tmp/msub" -ldl || fail "cannot build the target"
+  "$tmp/dlc" >"$tmp/alone.out" 2>&1 || { cat "$tmp/alone.out"; fail "the program alone exited $?"; }
+  cat > "$tmp/want" <<'W'
+libloader, by its RUNPATH: 42
+libloader, by $ORIGIN: 43
+libloader, dlmopen by its RUNPATH: 42
+RTLD_NEXT from libwrap: other
+RTLD_NEXT V1 from libwrap: other
+RTLD_NEXT from the program: wrap
+the program, by its RUNPATH: 44
+W
+  cmp -s "$tmp/want" "$tmp/alone.out" || { diff "$tmp/want" "$tmp/alone.out"; fail "the program alone"; }
+  for f in write dlopen,dlmopen,dlsym,dlvsym 'dlopen,dlmopen,dlsym,dlvsym,*!_dl_catch_*'; do
+    echo "expect under -f $f, as alone:"
+    sed 's/^/  /' "$tmp/want"
+    "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/dlc" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f $f exited $?"; }
+    cmp -s "$tmp/want" "$tmp/out" || { diff "$tmp/want" "$tmp/out"; fail "-f $f: the output differs under ospy"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    grep -- '--- error' "$tmp/show" && fail "an error"
+    [ "$f" = write ] && continue
+    # each call recorded with its result: a handle, a function (none NULL)
+    for call in 'dlopen(filename="libplug.so"' 'dlopen(filename="$ORIGIN/osub/libplugo.so"' \
+                'dlmopen(' 'dlopen(filename="libplugm.so"'; do
+      expect_regex "$tmp/show" "!$(echo "$call" | sed 's/[($]/\\&/g').*\) = 0x[0-9a-f]*[1-9a-f][0-9a-f]*\$"
+    done
+    [ "$(grep -c '!dlsym(.*symbol="whoami".*) = 0x[0-9a-f]*[1-9a-f]' "$tmp/show")" = 2 ] ||
+      { grep '!dlsym(' "$tmp/show"; fail "expected 2 dlsym(RTLD_NEXT, \"whoami\") recorded with a function"; }
+    expect_regex "$tmp/show" '!dlvsym\(.*\) = (0x)?[0-9a-f]*[1-9a-f]'
+    echo "  recorded: dlopen, dlmopen, dlsym and dlvsym, each with its result"
+  done
+  echo "$case_name: dlopen by the caller's RUNPATH and \$ORIGIN, dlmopen, RTLD_NEXT (dlsym, dlvsym) as without ospy" ;;
 same-basename-hint)
   # two files of the same name (a/libsame.so, b/libsame.so) both loaded:
   # -f sfn hooks the first; the Info about the second named it by its file
