@@ -132,6 +132,7 @@ static int module_file(planner *p, const char *module, char *out, size_t cap);
 static int module_file_in(planner *p, const char *module, int search_dirs, char *out, size_t cap);
 static int collect_files(planner *p);
 static void cxx_module_ambiguous(const char *who, const char *module, const char *func);
+static void note_thunks(planner *p, const char *who, const ospy_cxx_matches *m);
 
 /* Whether the functions of cm all have one demangled name (a constructor's
  * or destructor's forms), not several (overloads). */
@@ -177,23 +178,27 @@ static int take_cxx_match(planner *p, ospy_plan_hook *h, int n, const ospy_cxx_m
     return 0;
   if (n > 1 && !one_name(cm)) {
     char list[1024] = "";
+    size_t functions = 0; /* (a thunk has its function's name) */
     for (size_t i = 0; i < cm->n && strlen(list) < sizeof list - 1; i++)
-      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-               cm->demangled[i]);
-    fprintf(stderr, "ospy capture: hook %s: %d functions have that C++ name (overloads); "
-            "give its parameter list, as nm -C prints it: %s\n", h->display, n, list);
+      if (!cm->thunk[i])
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 functions++ ? ", " : "", cm->demangled[i]);
+    fprintf(stderr, "ospy capture: hook %s: %zu functions have that C++ name (overloads); "
+            "give its parameter list, as nm -C prints it: %s\n", h->display, functions, list);
     return -1;
   }
   const ospy_plan_hook base = *h;
   char said[1024] = "";
+  size_t functions = 0;
   for (size_t i = 0; i < cm->n; i++) {
     ospy_plan_hook one;
     if (cxx_function_hook(p, &base, cm, i, &one) < 0) {
       fprintf(stderr, "ospy capture: out of memory\n");
       return -1;
     }
-    snprintf(said + strlen(said), sizeof said - strlen(said), "%s%s as %s", i ? ", " : "",
-             cm->mangled[i], one.display);
+    if (!cm->thunk[i]) /* (a thunk: said by note_thunks) */
+      snprintf(said + strlen(said), sizeof said - strlen(said), "%s%s as %s",
+               functions++ ? ", " : "", cm->mangled[i], one.display);
     if (i == 0) {
       *h = one;
       continue;
@@ -206,9 +211,12 @@ static int take_cxx_match(planner *p, ospy_plan_hook *h, int n, const ospy_cxx_m
     p->extra = more;
     p->extra[p->nextra++] = (ospy_config_hook){ .h = one };
   }
-  if (n > 1)
-    note(p, "hook %s: %s names %d functions, each hooked: %s", base.display, cm->demangled[0], n,
-         said);
+  if (functions > 1)
+    note(p, "hook %s: %s names %zu functions, each hooked: %s", base.display, cm->demangled[0],
+         functions, said);
+  char who[1024];
+  snprintf(who, sizeof who, "hook %s", base.display);
+  note_thunks(p, who, cm);
   return 0;
 }
 
@@ -594,6 +602,53 @@ static int add_bare_raw(planner *p, const char *module, const char *func, cxx_ta
   return rc;
 }
 
+/* The thunks with code of their own (m->thunk) hooked with the functions
+ * of a C++ name, under their method's name, and those that cannot be: said
+ * (who: "-f ITEM", "hook MODULE!NAME"), as compiler clones are. */
+static void note_thunks(planner *p, const char *who, const ospy_cxx_matches *m)
+{
+  char list[1024] = "";
+  size_t n = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    if (!m->thunk[i] || strlen(list) >= sizeof list - 1)
+      continue;
+    /* its kind ("non-virtual thunk to "), then its method with its form
+     * ("D::~D() [deleting]") */
+    int kind = (int)(strlen(m->thunk[i]) - strlen(m->demangled[i]));
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.*s%s", n++ ? ", " : "",
+             kind > 0 ? kind : 0, m->thunk[i], m->shown[i]);
+  }
+  if (n == 1)
+    note(p, "%s: %s has a copy of its method's code (calls through a base class's pointer run "
+         "it): hooked too, its calls recorded under its method's name, with `this` as the "
+         "caller passed it", who, list);
+  else if (n)
+    note(p, "%s: %zu thunks have a copy of their method's code (calls through a base class's "
+         "pointer run them): hooked too, their calls recorded under their method's name, with "
+         "`this` as the caller passed it: %s", who, n, list);
+  for (size_t i = 0; i < m->nunhooked; i++)
+    note(p, "%s: %s: a thunk with a copy of its method's code that cannot be hooked: the calls "
+         "through a base class's pointer that run it are not recorded", who, m->unhooked[i]);
+}
+
+/* Thunk i of m, hooked by its mangled name, shown and decoded as the
+ * function it is a thunk of (the raw function of that name added before
+ * it: its spec; raw words without one). 0, or -1 when out of memory. */
+static int add_raw_thunk(planner *p, const char *module, const ospy_cxx_matches *m, size_t i)
+{
+  char display[1024];
+  snprintf(display, sizeof display, "%s%s%s", module, module[0] ? "!" : "", m->shown[i]);
+  uint32_t spec = OSPY_PLAN_NO_SPEC;
+  for (size_t k = 0; k < p->nraw; k++)
+    if (p->raw[k].display && !strcmp(p->raw[k].display, display))
+      spec = p->raw[k].spec;
+  size_t before = p->nraw;
+  int rc = add_raw(p, module, m->mangled[i], display);
+  if (rc == 0 && p->nraw > before)
+    p->raw[before].spec = spec;
+  return rc;
+}
+
 /* The functions a -f C++ name found, each hooked by its mangled name and
  * shown by its demangled one. Compiler clones only: by the name of the
  * function each copies, so that the capture reports it at once as it does
@@ -604,8 +659,12 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
 {
   int rc = 0;
   char list[1024] = "";
+  size_t n = 0; /* functions, not thunks */
   for (size_t i = 0; i < m->n && rc == 0; i++) {
     char display[1024];
+    if (m->thunk[i])
+      continue; /* (after the functions: each takes its function's spec) */
+    n++;
     const char *d = m->clones ? m->demangled[i] : m->shown[i];
     const char *cut = m->clones ? strstr(d, " [clone ") : NULL;
     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", d);
@@ -618,6 +677,9 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     if (rc == 0 && !m->clones)
       rc = decode_cxx_raw(p, before, m->file[i], m->value[i], t);
   }
+  for (size_t i = 0; i < m->n && rc == 0; i++)
+    if (m->thunk[i])
+      rc = add_raw_thunk(p, module, m, i);
   if (m->clones && m->n == 1)
     note(p, "-f %s: only a compiler clone has that name, %s, a copy whose parameters may "
          "differ from the source's: -f '%s' hooks it if it is the one", item, m->demangled[0],
@@ -626,12 +688,15 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     note(p, "-f %s: only compiler clones have that name (%zu), copies whose parameters may "
          "differ from the source's: name one in full to hook it (-f '%s')", item, m->n,
          m->demangled[0]);
-  else if (m->n > 1 && ospy_cxx_glob_like(item))
-    note(p, "-f %s: %zu functions match, each hooked: %s", item, m->n, list);
-  else if (m->n > 1 && one_name(m)) /* (a destructor's deleting and complete forms) */
-    note(p, "-f %s: %zu functions of that name, each hooked: %s", item, m->n, list);
-  else if (m->n > 1)
-    note(p, "-f %s: %zu functions of that name (overloads), each hooked: %s", item, m->n, list);
+  else if (n > 1 && ospy_cxx_glob_like(item))
+    note(p, "-f %s: %zu functions match, each hooked: %s", item, n, list);
+  else if (n > 1 && one_name(m)) /* (a destructor's deleting and complete forms) */
+    note(p, "-f %s: %zu functions of that name, each hooked: %s", item, n, list);
+  else if (n > 1)
+    note(p, "-f %s: %zu functions of that name (overloads), each hooked: %s", item, n, list);
+  char who[600];
+  snprintf(who, sizeof who, "-f %s", item);
+  note_thunks(p, who, m);
   return rc;
 }
 

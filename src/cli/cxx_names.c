@@ -1,6 +1,7 @@
 /* C++ functions named as `nm -C` prints them, looked up in a file's symbol
  * tables (see cxx_names.h). */
 #include "cli/cxx_names.h"
+#include "cli/cxx_thunks.h"
 #include "cli/elf_functions.h"
 #include "capture/symbolize.h"
 #include "plan/cxx_match.h"
@@ -55,8 +56,10 @@ static int glob_matches(const char *d, const char *glob)
   return match;
 }
 
+/* Adds a function (thunk: NULL) or a thunk of one (its own demangled name;
+ * demangled is its method's) unless m has its mangled name. */
 static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *demangled,
-                      uint64_t value, const char *file)
+                      uint64_t value, const char *file, const char *thunk)
 {
   for (size_t i = 0; i < m->n; i++)
     if (!strcmp(m->mangled[i], mangled))
@@ -75,28 +78,52 @@ static int add_unique(ospy_cxx_matches *m, const char *mangled, const char *dema
   if (v)
     m->value = v;
   char **f = v ? realloc(m->file, n * sizeof *f) : NULL;
-  if (!f)
+  if (f)
+    m->file = f;
+  char **t = f ? realloc(m->thunk, n * sizeof *t) : NULL;
+  if (!t)
     return -1;
-  m->file = f;
+  m->thunk = t;
+  m->thunk[m->n] = thunk ? strdup(thunk) : NULL;
   m->mangled[m->n] = strdup(mangled);
   m->demangled[m->n] = strdup(demangled);
   m->shown[m->n] = NULL; /* (ospy_cxx_lookup_names names them once all are found) */
   m->value[m->n] = value;
   m->file[m->n] = strdup(file);
   m->n++;
-  return m->mangled[m->n - 1] && m->demangled[m->n - 1] && m->file[m->n - 1] ? 0 : -1;
+  return m->mangled[m->n - 1] && m->demangled[m->n - 1] && m->file[m->n - 1] &&
+                 (!thunk || m->thunk[m->n - 1])
+             ? 0 : -1;
+}
+
+/* A thunk's symbol, d its demangled name ("non-virtual thunk to
+ * D::fb(int)"): a thunk of a function named name goes to thunks, its
+ * method's name as its demangled one (ospy_cxx_lookup_names keeps those
+ * with code of their own). A clone of a thunk never. */
+static int consider_thunk(const char *mangled, uint64_t value, const char *d, const char *method,
+                          const char *name, const char *file, ospy_cxx_matches *thunks)
+{
+  if (strstr(method, " [clone "))
+    return 0;
+  int match = ospy_cxx_glob_like(name) ? glob_matches(method, name)
+                                       : ospy_cxx_name_matches(method, name);
+  return match ? add_unique(thunks, mangled, method, value, file, d) : 0;
 }
 
 /* One symbol, d its demangled name: a function named name goes to m; a
  * compiler clone of one ("f(int) [clone .isra.0]") to clones, by the mangled
  * name of the function it copies (its own up to the clone's ".isra.0"). */
 static int consider(const char *mangled, uint64_t value, char *d, const char *name,
-                    const char *file, ospy_cxx_matches *m, ospy_cxx_matches *clones)
+                    const char *file, ospy_cxx_matches *m, ospy_cxx_matches *clones,
+                    ospy_cxx_matches *thunks)
 {
+  const char *method = ospy_cxx_thunk_method(d);
+  if (method)
+    return consider_thunk(mangled, value, d, method, name, file, thunks);
   if (ospy_cxx_glob_like(name)) /* (a glob leaves clones out, as a C name's does) */
-    return glob_matches(d, name) ? add_unique(m, mangled, d, value, file) : 0;
+    return glob_matches(d, name) ? add_unique(m, mangled, d, value, file, NULL) : 0;
   if (ospy_cxx_name_matches(d, name))
-    return add_unique(m, mangled, d, value, file);
+    return add_unique(m, mangled, d, value, file, NULL);
   char *cut = strstr(d, " [clone ");
   if (!cut)
     return 0;
@@ -106,22 +133,22 @@ static int consider(const char *mangled, uint64_t value, char *d, const char *na
   if (!rc)
     return 0;
   char *origin = strndup(mangled, strcspn(mangled, "."));
-  rc = origin ? add_unique(clones, origin, d, value, file) : -1;
+  rc = origin ? add_unique(clones, origin, d, value, file, NULL) : -1;
   free(origin);
   return rc;
 }
 
 #define OUT_OF_MEMORY 2 /* consider_symbol's stop code */
 
-/* The lookup's state, for ospy_elf_functions: per name, its matches and
- * clones, and (plain not NULL) whether a symbol is the name itself, found
+/* The lookup's state, for ospy_elf_functions: per name, its matches,
+ * clones and the thunks of functions of the name, and (plain not NULL) whether a symbol is the name itself, found
  * through the names sorted (by_name: a preset names hundreds of functions
  * of libc, which has thousands). */
 typedef struct lookup {
   const char *path;
   const char *const *names;
   size_t n;
-  ospy_cxx_matches *m, *clones;
+  ospy_cxx_matches *m, *clones, *thunks;
   int *plain;
   const char *const **by_name;
 } lookup;
@@ -160,7 +187,8 @@ static int consider_symbol(const char *symbol, uint64_t value, void *data)
   int rc = 0;
   if (strcmp(d, symbol)) /* (else not demangled: no C++ name to compare) */
     for (size_t k = 0; k < l->n && rc == 0; k++)
-      rc = consider(symbol, value, d, l->names[k], l->path, &l->m[k], &l->clones[k]);
+      rc = consider(symbol, value, d, l->names[k], l->path, &l->m[k], &l->clones[k],
+                    &l->thunks[k]);
   free(d);
   return rc < 0 ? OUT_OF_MEMORY : 0;
 }
@@ -205,7 +233,48 @@ static void merge_same_address(ospy_cxx_matches *m)
     free(m->demangled[i]);
     free(m->file[i]);
   }
-  m->n = kept;
+  m->n = kept; /* (m->thunk: all NULL yet) */
+}
+
+static int add_unhooked(ospy_cxx_matches *m, const char *thunk, const char *why)
+{
+  char **u = realloc(m->unhooked, (m->nunhooked + 1) * sizeof *u);
+  if (!u)
+    return -1;
+  m->unhooked = u;
+  if (asprintf(&u[m->nunhooked], "%s (%s)", thunk, why) < 0)
+    return -1;
+  m->nunhooked++;
+  return 0;
+}
+
+/* The thunks of m's functions (thunks) that have code of their own join m:
+ * a call through a base class's pointer runs it and not the function, whose
+ * hook never sees it. Those that go on into their function stay out (hooked
+ * too, their calls would be recorded twice); those a hook cannot go into are
+ * kept for the note. -1 when out of memory. */
+static int settle_thunks(const char *path, ospy_cxx_matches *m, ospy_cxx_matches *thunks)
+{
+  if (!thunks->n)
+    return 0;
+  ospy_cxx_thunk_file *f = ospy_cxx_thunk_file_open(path);
+  int rc = 0;
+  for (size_t i = 0; i < thunks->n && rc == 0; i++) {
+    char why[512];
+    switch (ospy_cxx_thunk_examine(f, thunks->mangled[i], thunks->value[i], why, sizeof why)) {
+    case OSPY_CXX_THUNK_GOES_ON:
+      break;
+    case OSPY_CXX_THUNK_OWN_CODE:
+      rc = add_unique(m, thunks->mangled[i], thunks->demangled[i], thunks->value[i],
+                      thunks->file[i], thunks->thunk[i]);
+      break;
+    case OSPY_CXX_THUNK_UNHOOKABLE:
+      rc = add_unhooked(m, thunks->thunk[i], why);
+      break;
+    }
+  }
+  ospy_cxx_thunk_file_close(f);
+  return rc;
 }
 
 /* Whether another function of m with i's demangled name is of form code. */
@@ -262,9 +331,11 @@ int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
   if (plain)
     memset(plain, 0, n * sizeof *plain);
   ospy_cxx_matches *clones = calloc(n ? n : 1, sizeof *clones);
+  ospy_cxx_matches *thunks = calloc(n ? n : 1, sizeof *thunks);
   const char *const **by_name = plain ? calloc(n ? n : 1, sizeof *by_name) : NULL;
-  if (!clones || (plain && !by_name)) {
+  if (!clones || !thunks || (plain && !by_name)) {
     free(clones);
+    free(thunks);
     free(by_name);
     return -1;
   }
@@ -272,15 +343,20 @@ int ospy_cxx_lookup_names(const char *path, const char *const *names, size_t n,
     by_name[k] = &names[k];
   if (by_name)
     qsort(by_name, n, sizeof *by_name, compare_names);
-  lookup l = { path, names, n, m, clones, plain, by_name };
+  lookup l = { path, names, n, m, clones, thunks, plain, by_name };
   int rc = ospy_elf_functions(path, 0, consider_symbol, &l);
   for (size_t k = 0; k < n; k++) {
     keep_clones_if_alone(&m[k], &clones[k]);
     merge_same_address(&m[k]);
+    /* (not for clones: a clone's name is only said) */
+    if (rc == 0 && !m[k].clones && settle_thunks(path, &m[k], &thunks[k]) < 0)
+      rc = OUT_OF_MEMORY;
+    ospy_cxx_matches_free(&thunks[k]);
     if (rc == 0 && name_forms(&m[k]) < 0)
       rc = OUT_OF_MEMORY;
   }
   free(clones);
+  free(thunks);
   free(by_name);
   if (rc < 0 || rc == OUT_OF_MEMORY) {
     for (size_t k = 0; k < n; k++)
@@ -304,9 +380,19 @@ int ospy_cxx_matches_take(ospy_cxx_matches *into, ospy_cxx_matches *from)
       k++;
     if (k < into->n)
       continue; /* (an earlier file's definition, the one calls bind to) */
-    rc = add_unique(into, from->mangled[i], from->demangled[i], from->value[i], from->file[i]);
+    rc = add_unique(into, from->mangled[i], from->demangled[i], from->value[i], from->file[i],
+                    from->thunk[i]);
     if (rc == 0 && !(into->shown[into->n - 1] = strdup(from->shown[i])))
       rc = -1;
+  }
+  for (size_t i = 0; i < from->nunhooked && rc == 0; i++) {
+    char **u = realloc(into->unhooked, (into->nunhooked + 1) * sizeof *u);
+    if (u)
+      into->unhooked = u;
+    if (!u || !(u[into->nunhooked] = strdup(from->unhooked[i])))
+      rc = -1;
+    else
+      into->nunhooked++;
   }
   ospy_cxx_matches_free(from);
   return rc;
@@ -319,7 +405,12 @@ void ospy_cxx_matches_free(ospy_cxx_matches *m)
     free(m->demangled[i]);
     free(m->shown[i]);
     free(m->file[i]);
+    free(m->thunk[i]);
   }
+  for (size_t i = 0; i < m->nunhooked; i++)
+    free(m->unhooked[i]);
+  free(m->unhooked);
+  free(m->thunk);
   free(m->file);
   free(m->mangled);
   free(m->demangled);

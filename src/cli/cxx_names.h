@@ -23,6 +23,18 @@ typedef struct ospy_cxx_matches {
    * copies, which the file lacks. Hooked by that name, the capture reports
    * the clone at once, as for a C function (work.constprop.0). */
   int clones;
+  /* thunk[i]: NULL for a function of the name; for a thunk of one that has
+   * code of its own (g++ -O2 copies a method's code into its "non-virtual
+   * thunk to D::fb(int)", which calls through a base class's pointer
+   * enter), that name, the thunk's own: demangled and shown are the
+   * method's, mangled and value the thunk's. Thunks that go on into their
+   * method (adjust `this` and jump to it) are left out: its hook sees their
+   * calls. */
+  char **thunk;
+  /* thunks with code of their own that no hook can go into, for the note:
+   * "non-virtual thunk to D::fb(int) (WHY)" */
+  char **unhooked;
+  size_t nunhooked;
 } ospy_cxx_matches;
 
 /* Whether a function name is written as C++ (::, a parameter list...). */
@@ -34,9 +46,10 @@ int ospy_cxx_name_like(const char *name);
 int ospy_cxx_glob_like(const char *name);
 /* The functions of the ELF file at path whose demangled name is name
  * (ospy_cxx_name_matches: also without its return type, parameter list,
- * template arguments or ABI tags); when there are none, the compiler clones
- * of such functions (m->clones). Returns how many (m filled), -1 when the
- * file cannot be read. */
+ * template arguments or ABI tags), and the thunks of those with code of
+ * their own (m->thunk); when there are none, the compiler clones of such
+ * functions (m->clones). Returns how many (m filled), -1 when the file
+ * cannot be read. */
 int ospy_cxx_lookup(const char *path, const char *name, ospy_cxx_matches *m);
 /* ospy_cxx_lookup of n names in one walk of the file (a config's hooks of
  * one module): m[k] for names[k]. With plain not NULL, plain[k] says whether

@@ -224,6 +224,88 @@ C
 X
 }
 
+# C++ thunks (cxx-thunks, cxx-thunks-i386): a call through a base class's
+# pointer under multiple (B *) or virtual (V *) inheritance enters the
+# method's thunk. At -O0 the thunk adjusts `this` and jumps to the method,
+# whose hook records the call; at -O2 g++ gives the thunk a copy of the
+# method's code, and a hook of D::fb alone recorded none of them ("4
+# functions match, each hooked", 0 calls). The thunks with code of their own
+# are hooked too, under the method's name, `this` as the caller passed it (the
+# B or V part of the object); those that go on into the method are not (each
+# call would be recorded twice).
+write_thunk_program() { # DIR
+  cat > "$1/th.cc" <<'X'
+#include <cstdio>
+#define NI __attribute__((noinline))
+struct A { virtual ~A() {} virtual int fa(int x) { return x + 1; } int a = 1; };
+struct B { virtual ~B() {} virtual int fb(int x) { return x + 2; } int b = 2; };
+struct D : A, B { int fa(int x) override { return x * 10 + a; } int fb(int x) override { return x * 100 + b; } };
+struct V { virtual ~V() {} virtual int fv(int x) { return x; } int v = 3; };
+struct E : virtual V { int fv(int x) override { return x * 7 + v; } };
+NI int callb(B *p, int x) { return p->fb(x); }
+NI int callv(V *p, int x) { return p->fv(x); }
+int main()
+{
+  D *d = new D;
+  E *e = new E;
+  B *b = d;
+  V *v = e;
+  std::printf("D=%p B=%p E=%p V=%p\n", (void *)d, (void *)b, (void *)e, (void *)v);
+  std::printf("fb %d fv %d\n", callb(b, 3), callv(v, 2));
+  delete d;
+  delete e;
+  return 0;
+}
+X
+}
+
+# check_thunks BITS OPT: the program built with -mBITS -OPT, captured by
+# -f names, a glob and a config's symbol=.
+check_thunks() {
+  prog="$tmp/th$1$2"
+  c++ -m"$1" -"$2" -o "$prog" "$tmp/th.cc" || fail "cannot build th.cc -m$1 -$2"
+  "$ospy" capture -q -f 'D::fb' -f 'E::fv' -o "$tmp/c.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1 -$2: capture exited $?"; }
+  expect_line "$tmp/out" "fb 302 fv 17"
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  # `this` as the caller passed it: at -O2 the thunk's (the B and V parts),
+  # at -O0 the method's own (the thunk adjusted it)
+  if [ "$2" = O2 ]; then
+    this_b=$(sed -n 's/^D=.* B=\(0x[0-9a-f]*\) .*/\1/p' "$tmp/out")
+    this_v=$(sed -n 's/.* V=\(0x[0-9a-f]*\)$/\1/p' "$tmp/out")
+    expect_line "$tmp/show" "info: -f D::fb: non-virtual thunk to D::fb(int) has a copy of its method's code (calls through a base class's pointer run it): hooked too, its calls recorded under its method's name, with \`this\` as the caller passed it"
+    expect_line "$tmp/show" "info: -f E::fv: virtual thunk to E::fv(int) has a copy of its method's code"
+  else
+    this_b=$(sed -n 's/^D=\(0x[0-9a-f]*\) .*/\1/p' "$tmp/out")
+    this_v=$(sed -n 's/.* E=\(0x[0-9a-f]*\) .*/\1/p' "$tmp/out")
+    grep 'thunk to' "$tmp/show" && fail "-m$1 -O0: a thunk that jumps to its method hooked"
+  fi
+  [ "$(grep -c '!D::fb(int)(' "$tmp/show")" = 1 ] && [ "$(grep -c '!E::fv(int)(' "$tmp/show")" = 1 ] ||
+    { cat "$tmp/show"; fail "-m$1 -$2: expected one call of D::fb and one of E::fv"; }
+  expect_regex "$tmp/show" "\] th$1$2!D::fb\(int\)\(arg0=$this_b, arg1=0x3, .*\) = 302\$"
+  expect_regex "$tmp/show" "\] th$1$2!E::fv\(int\)\(arg0=$this_v, arg1=0x2, .*\) = 17\$"
+  # a glob over the class: the thunks it hooks are said apart from its functions
+  "$ospy" capture -q -f 'D::*' -o "$tmp/c.ospy" -- "$prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1 -$2: capture -f 'D::*' exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  [ "$2" = O0 ] || expect_regex "$tmp/show" "info: -f D::\*: [0-9]+ thunks have a copy of their method's code .*: .*non-virtual thunk to D::fb\(int\)"
+  [ "$(grep -c '!D::fb(int)(.*= 302$' "$tmp/show")" = 1 ] ||
+    { cat "$tmp/show"; fail "-m$1 -$2 -f 'D::*': expected one call of D::fb"; }
+  # a config's C++ symbol=: its thunk takes its name and definition
+  cat > "$tmp/th.xml" <<X
+<hookManager><specs><functions>
+<function name="fb"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="th$1$2"><function specId="fb" symbol="D::fb(int)"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/th.xml" -o "$tmp/c.ospy" -- "$prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1 -$2: capture of a config's symbol=D::fb(int) exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  [ "$(grep -c "\] th$1$2!fb(" "$tmp/show")" = 1 ] ||
+    { cat "$tmp/show"; fail "-m$1 -$2 symbol=D::fb(int): expected one call"; }
+  echo "-m$1 -$2: D::fb through B* and E::fv through V* recorded once each, \`this\` $this_b and $this_v"
+}
+
 # A C++ program whose functions -f names without a definition: their
 # arguments are decoded from their C++ names (cxx-args, cxx-args-i386).
 write_cxx_args_program() { # DIR
@@ -3261,6 +3343,19 @@ cxx-args-i386)
   "$tmp/probe" >/dev/null 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
   check_cxx_args 32
   echo "cxx-args-i386: the same decoded from the C++ names on i386 (stack words, long long in two)" ;;
+cxx-thunks)
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  write_thunk_program "$tmp"
+  check_thunks 64 O0
+  check_thunks 64 O2
+  echo "cxx-thunks: calls through base-class pointers recorded under the method's name at -O0 and -O2 (x86-64)" ;;
+cxx-thunks-i386)
+  i386_or_skip
+  write_thunk_program "$tmp"
+  c++ -m32 -O0 -o "$tmp/probe" "$tmp/th.cc" 2>/dev/null || { echo "skip: no -m32 C++ toolchain (g++-multilib)"; exit 77; }
+  check_thunks 32 O0
+  check_thunks 32 O2
+  echo "cxx-thunks-i386: the same on i386 (this on the stack)" ;;
 cxx-forms)
   # A constructor or destructor named as nm -C prints it, a template
   # function without the return type the demangler prints, an operator of
