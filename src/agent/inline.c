@@ -1825,6 +1825,37 @@ static void resolve_hook(const inline_hook *h, ospy_resolved *r)
   ospy_agent_resolve_excluding(NULL, 0);
 }
 
+/* h reaches the function first hooks already: its calls are recorded under
+ * first's name and definition, and said so: the same symbol hooked twice
+ * with two definitions, one function reached by two vtable slots, offsets
+ * or signatures (a method a subclass inherits), two names of one address
+ * (ELF aliases: f_alias_a and f_alias_b). Quiet: two names of a
+ * preset's, not named by the user (stat64 is stat in x86-64 glibc: the
+ * files preset says so), two names whose definitions show a call alike,
+ * and a hook named twice alike. A pattern's match (-f 'lib!f*' takes both
+ * names) is a note. */
+static void say_alias(const inline_hook *h, const inline_hook *first)
+{
+  const ospy_plan_hook *ph = h->ph, *fh = first->ph;
+  int same_name = !strcmp(fh->display, ph->display);
+  int by_symbol = ph->symbol[0] && !strcmp(fh->symbol, ph->symbol) &&
+                  fh->spec_index != ph->spec_index;
+  int by_place = (ph->kind != OSPY_HOOK_EXPORT || fh->kind != OSPY_HOOK_EXPORT) && !same_name;
+  int presets = (ph->flags & OSPY_HOOK_F_PRESET) && (fh->flags & OSPY_HOOK_F_PRESET);
+  int by_alias = ph->kind == OSPY_HOOK_EXPORT && fh->kind == OSPY_HOOK_EXPORT && !same_name &&
+                 !presets && !(h->declared && first->declared &&
+                               ospy_spec_fn_alike(h->declared, first->declared));
+  if (!by_symbol && !by_place && !by_alias)
+    return;
+  char head[512];
+  ospy_agent_join3(head, sizeof head, ph->display, ": the same function as ", fh->display);
+  ospy_agent_messagef2((ph->flags & OSPY_HOOK_F_GLOB) ? OSPY_EV_INFO : OSPY_EV_WARNING, h->index,
+                       head, by_alias ? " (two names of one address), hooked already: its calls "
+                                        "are recorded under that name and definition"
+                                      : ", hooked already: its calls are recorded under that name "
+                                        "and definition", NULL);
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->listener || h->failed || h->alias)
@@ -1861,22 +1892,7 @@ static void attach_one(inline_hook *h)
     return; /* (hooked by another hook: its base said so; tried again at the next load) */
   if (first) {
     h->alias = 1; /* its calls are recorded under the first name */
-    /* the same symbol hooked twice with two definitions, or one function
-     * reached by two vtable slots, offsets or signatures (a method a
-     * subclass inherits): say under which name its calls are; aliases of
-     * libc exports (open64/open) stay quiet */
-    int by_symbol = h->ph->symbol[0] && !strcmp(first->ph->symbol, h->ph->symbol) &&
-                    first->ph->spec_index != h->ph->spec_index;
-    int by_place = (h->ph->kind != OSPY_HOOK_EXPORT || first->ph->kind != OSPY_HOOK_EXPORT) &&
-                   strcmp(first->ph->display, h->ph->display);
-    if (by_symbol || by_place)
-    {
-      char head[512];
-      ospy_agent_join3(head, sizeof head, h->ph->display, ": the same function as ",
-                       first->ph->display);
-      ospy_agent_messagef2(OSPY_EV_WARNING, h->index, head, ", hooked already: its calls are "
-                           "recorded under that name and definition", NULL);
-    }
+    say_alias(h, first);
     return;
   }
   ospy_call_conv cc = declared_convention(h->declared);

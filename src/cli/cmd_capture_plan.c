@@ -17,6 +17,7 @@
 
 #include "cli/catalogue.h"
 #include "cli/cmd_capture.h"
+#include "cli/config_aliases.h"
 #include "cli/cxx_args.h"
 #include "cli/cxx_names.h"
 #include "cli/func_glob.h"
@@ -372,8 +373,12 @@ static int add_configs(planner *p)
     ospy_config *c;
     if (load_config(p, p->o->configs[i], &c) < 0)
       return -1;
-    for (size_t k = 0; k < c->nhooks && !p->o->config_is_preset[i]; k++)
-      c->hooks[k].h.flags |= OSPY_HOOK_F_CONFIG;
+    /* (a shipped preset given by its path with -c is a config, and a
+     * preset still: its own aliases stay quiet) */
+    int preset = p->o->config_is_preset[i] || ospy_config_is_shipped_preset(p->o->configs[i]);
+    for (size_t k = 0; k < c->nhooks; k++)
+      c->hooks[k].h.flags |= (p->o->config_is_preset[i] ? 0 : OSPY_HOOK_F_CONFIG) |
+                             (preset ? OSPY_HOOK_F_PRESET : 0);
     if (!p->merged) {
       p->merged = c;
       continue;
@@ -1091,6 +1096,8 @@ static int add_function(planner *p, const char *item)
         p->merged->hooks[p->merged->nhooks - 1].h.flags |= OSPY_HOOK_F_BACKTRACE;
       if (module[0])
         p->merged->hooks[p->merged->nhooks - 1].h.flags |= OSPY_HOOK_F_NAMED;
+      if (glob) /* (not named by the user: its aliases stay quiet, as a preset's) */
+        p->merged->hooks[p->merged->nhooks - 1].h.flags |= OSPY_HOOK_F_PRESET;
       added++;
     }
     if (found > before)

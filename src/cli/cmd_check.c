@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/config_aliases.h"
 #include "config/config.h"
 
 static void check_usage(FILE *out)
@@ -61,6 +62,8 @@ int cmd_check(int argc, char **argv)
   ospy_diag_init(&diag);
   ospy_config *c;
   int rc = ospy_config_load(path, bits, &c, &diag);
+  if (rc == 0) /* (the module files it can find: two names of one function) */
+    ospy_config_check_aliases(c, path, &diag);
   if (quiet)
     ospy_diag_print_errors(&diag, stderr);
   else

@@ -47,7 +47,7 @@ void ospy_diag_print_errors(const ospy_diag *d, FILE *out);
    masks: 0xff = byte must match, 0x00 = wildcard (`xx`). */
 typedef struct ospy_config_hook {
   ospy_plan_hook h;
-  unsigned line;
+  unsigned line, col; /* where its element starts in the file (0: made by the capture) */
 } ospy_config_hook;
 
 typedef struct ospy_config {

@@ -192,6 +192,7 @@ static void add_hook(cfg *g, xmlNodePtr n, const ospy_plan_hook *h)
   ospy_config_hook *p = c->hooks;
   p[c->nhooks].h = *h;
   p[c->nhooks].line = (unsigned)cfg_pos_elem(g, n).line;
+  p[c->nhooks].col = (unsigned)cfg_pos_elem(g, n).col;
   c->nhooks++;
 }
 

@@ -233,7 +233,7 @@ static int decode_hook(cursor *c, ospy_plan_hook *h, char **strings, uint32_t ns
   }
   if (h->flags & ~(OSPY_HOOK_F_BACKTRACE | OSPY_HOOK_F_LOG_NESTED | OSPY_HOOK_F_NAMED |
                    OSPY_HOOK_F_GLOB | OSPY_HOOK_F_CXX_NAME | OSPY_HOOK_F_CONFIG |
-                   OSPY_HOOK_F_HIDES_NONE | OSPY_HOOK_F_SPARE)) {
+                   OSPY_HOOK_F_HIDES_NONE | OSPY_HOOK_F_SPARE | OSPY_HOOK_F_PRESET)) {
     c->off = at + 8;
     return fail(c, "unknown hook flags");
   }

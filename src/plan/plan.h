@@ -62,6 +62,10 @@ typedef enum ospy_hook_kind {
                                    while that hook's is loaded: the agent hooks each such
                                    module under a hook of its own (its own HookName); never
                                    reported missing. OSPY_PLAN_GLOB_SPARES per hook */
+#define OSPY_HOOK_F_PRESET 0x100u /* from a shipped preset, not named by the user (--preset, or
+                                     a -f pattern's match in the catalogue): another name of
+                                     its function hooked so too (open64 is open in x86-64
+                                     glibc, as files.xml says) is hooked once without a word */
 /* How many spare copies a hook by a module glob gets: the libraries one glob hooks at
  * once are 1 + this many (more are said, not hooked). */
 #define OSPY_PLAN_GLOB_SPARES 3u

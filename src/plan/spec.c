@@ -222,6 +222,48 @@ const ospy_spec_fn *ospy_spec_table_fn(const ospy_spec_table *t, uint32_t index)
 unsigned ospy_spec_fn_nargs(const ospy_spec_fn *fn) { return fn->nargs; }
 int ospy_spec_fn_callconv(const ospy_spec_fn *fn) { return fn->callconv; }
 
+static int same_text(const char *a, const char *b)
+{
+  return a == b || (a && b && !strcmp(a, b));
+}
+
+static int same_typeref(const ospy_spec_typeref *a, const ospy_spec_typeref *b)
+{
+  return a->type == b->type && a->ptr == b->ptr && a->hex == b->hex && a->octal == b->octal &&
+         a->big_endian == b->big_endian && a->elem_ptr == b->elem_ptr &&
+         a->null_term == b->null_term && a->raw_word == b->raw_word &&
+         a->marshal_as == b->marshal_as && a->elem_type == b->elem_type;
+}
+
+static int same_arg(const ospy_spec_arg *a, const ospy_spec_arg *b)
+{
+  return same_text(a->name, b->name) && a->dir == b->dir && same_typeref(&a->t, &b->t) &&
+         same_text(a->size_in.src, b->size_in.src) && same_text(a->size_out.src, b->size_out.src) &&
+         same_text(a->count_in.src, b->count_in.src) &&
+         same_text(a->count_out.src, b->count_out.src) && same_text(a->cond.src, b->cond.src) &&
+         same_text(a->type_base.src, b->type_base.src) &&
+         same_text(a->type_suffix, b->type_suffix) && a->valist_arg == b->valist_arg &&
+         same_text(a->value.src, b->value.src);
+}
+
+int ospy_spec_fn_alike(const ospy_spec_fn *a, const ospy_spec_fn *b)
+{
+  if (a == b)
+    return 1;
+  if (!a || !b || a->table != b->table || a->callconv != b->callconv ||
+      a->log_nested != b->log_nested || a->has_ret != b->has_ret || a->is_method != b->is_method ||
+      a->null_ok != b->null_ok || a->has_error_value != b->has_error_value ||
+      a->errno_rule != b->errno_rule || a->ret_raw != b->ret_raw || a->args_size != b->args_size ||
+      (a->has_error_value && a->error_value != b->error_value) ||
+      (a->has_ret && !same_typeref(&a->ret, &b->ret)) || a->nargs != b->nargs ||
+      !same_text(a->cond.src, b->cond.src) || !same_text(a->error_cond.src, b->error_cond.src))
+    return 0;
+  for (uint32_t i = 0; i < a->nargs; i++)
+    if (!same_arg(&a->args[i], &b->args[i]))
+      return 0;
+  return 1;
+}
+
 uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name)
 {
   for (uint32_t i = 0; i < fn->nargs; i++)

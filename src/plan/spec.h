@@ -238,6 +238,13 @@ static inline const ospy_spec_type *ospy_spec_table_type(const ospy_spec_table *
 }
 unsigned ospy_spec_fn_nargs(const ospy_spec_fn *fn);
 int ospy_spec_fn_callconv(const ospy_spec_fn *fn);
+/* Whether two function specs of one table show a call alike, their names
+ * apart: the same convention, arguments (names, directions, types and how
+ * they are shown, expressions) and return value and its rules. open and
+ * open64 of the files preset are; two names of one address hooked with such
+ * definitions lose nothing when the calls are recorded under one. No
+ * allocation (the agent compares at hook installation). */
+int ospy_spec_fn_alike(const ospy_spec_fn *a, const ospy_spec_fn *b);
 uint32_t ospy_spec_arg_lookup(const ospy_spec_fn *fn, const char *name);
 /* Width in bytes of a scalar value of this typeref in the target (pointers:
    ptr_size); 0 for aggregates. */
