@@ -672,7 +672,7 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     n++;
     const char *d = m->clones ? m->demangled[i] : m->shown[i];
     const char *cut = m->clones ? strstr(d, " [clone ") : NULL;
-    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", d);
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", n > 1 ? ", " : "", d);
     snprintf(display, sizeof display, "%s%s%.*s", module, module[0] ? "!" : "",
              (int)(cut ? (size_t)(cut - d) : strlen(d)), d);
     size_t before = p->nraw;

@@ -33,12 +33,14 @@ static int note_value(const char *name, uint64_t value, void *data)
 }
 
 /* Whether two hooks' definitions show a call alike (both raw: no). */
+static const ospy_spec_fn *definition(const ospy_config *c, const ospy_plan_hook *h)
+{
+  return h->spec_index == OSPY_PLAN_NO_SPEC ? NULL : ospy_spec_table_fn(c->specs, h->spec_index);
+}
+
 static int alike(const ospy_config *c, const ospy_plan_hook *a, const ospy_plan_hook *b)
 {
-  const ospy_spec_fn *fa = a->spec_index == OSPY_PLAN_NO_SPEC ? NULL
-                                                             : ospy_spec_table_fn(c->specs, a->spec_index);
-  const ospy_spec_fn *fb = b->spec_index == OSPY_PLAN_NO_SPEC ? NULL
-                                                             : ospy_spec_table_fn(c->specs, b->spec_index);
+  const ospy_spec_fn *fa = definition(c, a), *fb = definition(c, b);
   return fa && fb && ospy_spec_fn_alike(fa, fb);
 }
 

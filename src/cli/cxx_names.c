@@ -140,10 +140,11 @@ static int consider(const char *mangled, uint64_t value, char *d, const char *na
 
 #define OUT_OF_MEMORY 2 /* consider_symbol's stop code */
 
-/* The lookup's state, for ospy_elf_functions: per name, its matches,
- * clones and the thunks of functions of the name, and (plain not NULL) whether a symbol is the name itself, found
- * through the names sorted (by_name: a preset names hundreds of functions
- * of libc, which has thousands). */
+/* The lookup's state, for ospy_elf_functions: per name, its matches, its
+ * clones and the thunks of functions of the name, and (plain not NULL)
+ * whether a symbol is the name itself, found through the names sorted
+ * (by_name: a preset names hundreds of functions of libc, which has
+ * thousands). */
 typedef struct lookup {
   const char *path;
   const char *const *names;

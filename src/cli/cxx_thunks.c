@@ -84,7 +84,8 @@ static bool read_image(uint64_t addr, void *out, size_t n, void *data)
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(f->e, scn));) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || !(sh.sh_flags & SHF_ALLOC) ||
-        addr < sh.sh_addr || addr - sh.sh_addr >= sh.sh_size || sh.sh_size - (addr - sh.sh_addr) < n)
+        addr < sh.sh_addr || addr - sh.sh_addr >= sh.sh_size ||
+        sh.sh_size - (addr - sh.sh_addr) < n)
       continue;
     Elf_Data *d = elf_getdata(scn, NULL);
     if (!d || !d->d_buf || d->d_size < sh.sh_size)
