@@ -143,15 +143,15 @@ static uint64_t fault_pc(const void *ucv)
  * a hooked function's entry in ospy's stub: the pc there, an anonymous page,
  * tells the user nothing. Its address in the program is given instead, the
  * hook code's beside it: "0x565f4584 (run in ospy's copy of the first
- * instructions of crashin, at 0xf625f0bc)". */
-static void put_pc(char **p, uint64_t pc)
+ * instructions of crashin, at 0xf625f0bc)"; true then. */
+static bool put_pc(char **p, uint64_t pc)
 {
   uintptr_t function = 0;
   bool moved = false;
   uintptr_t original = ospy_interceptor_original_address((uintptr_t)pc, &function, &moved);
   if (!original) {
     put_hex(p, pc);
-    return;
+    return false;
   }
   const char *name = ospy_inline_hook_function_name(function);
   put_hex(p, original);
@@ -165,13 +165,37 @@ static void put_pc(char **p, uint64_t pc)
   put_str(p, moved ? ", at " : ", in ospy's hook stub at ");
   put_hex(p, pc);
   put_str(p, ")");
+  return true;
+}
+
+/* A fault inside the jump a hook patched in (code ran into the middle of it:
+ * a branch to a place it covers, or a hook placed inside an instruction), or
+ * at an instruction just before the jump of a hook whose place could not be
+ * checked (the jump cut it): said, it is ospy's doing. "(inside the jump ospy
+ * patched in at 0x4011b1 for check_key: ...)" */
+static void put_patch_note(char **p, uint64_t pc)
+{
+  uintptr_t at = 0;
+  bool inside = false;
+  uintptr_t function = ospy_interceptor_patch_near((uintptr_t)pc, &at, &inside);
+  if (!function || (!inside && !ospy_inline_hook_place_unchecked(function)))
+    return;
+  const char *name = ospy_inline_hook_function_name(function);
+  put_str(p, inside ? " (inside the jump ospy patched in at " : " (just before the jump ospy "
+          "patched in at ");
+  put_hex(p, at);
+  put_str(p, " for ");
+  put_name(p, name ? name : "a hook", 160);
+  put_str(p, inside ? ": the program ran into the middle of it; was that place inside an "
+          "instruction?)" : ", a place that could not be checked: likely inside the "
+          "instruction there)");
 }
 
 /* "agent: thread 4711: SIGSEGV (address 0x0) at 0x55d0c0de1139, 1 pending
  * call recorded as not returning" */
 static void report(int i, const siginfo_t *si, const void *uc, int pending)
 {
-  char buf[512];
+  char buf[768]; /* (the longest: about 450 bytes) */
   char *p = buf;
   put_str(&p, "agent: thread ");
   p = ospy_agent_put_dec(p, (uint32_t)ospy_os_gettid());
@@ -187,7 +211,8 @@ static void report(int i, const siginfo_t *si, const void *uc, int pending)
     put_str(&p, ")");
   }
   put_str(&p, " at ");
-  put_pc(&p, fault_pc(uc));
+  if (!put_pc(&p, fault_pc(uc)))
+    put_patch_note(&p, fault_pc(uc));
   put_str(&p, ", ");
   p = ospy_agent_put_dec(p, (uint32_t)pending);
   put_str(&p, pending == 1 ? " pending call" : " pending calls");

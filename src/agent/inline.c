@@ -78,6 +78,8 @@ typedef struct inline_hook {
                                 * function's start: a call whose stack top holds no return
                                 * address is recorded at entry, its return not followed */
   int entry_only_said;         /* ... and the note that says so was sent */
+  int place_unchecked;         /* at a place (offset, signature) that could not be checked to
+                                * start an instruction: a crash next to its jump is said so */
   unsigned same_name;          /* 0, or k: the kth function of its plan hook's name in one file
                                 * (static functions of several source files), hooked under
                                 * that plan hook: never reported missing */
@@ -1517,6 +1519,14 @@ const char *ospy_inline_hook_function_name(uintptr_t function)
   return NULL;
 }
 
+int ospy_inline_hook_place_unchecked(uintptr_t function)
+{
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (hooks[i].listener && (uintptr_t)hooks[i].patched == function)
+      return hooks[i].place_unchecked;
+  return 0;
+}
+
 
 static void report(inline_hook *h, int type, const char *what, const char *why)
 {
@@ -1919,6 +1929,7 @@ static void attach_one(inline_hook *h)
    * functions whose first calls throw nothing */
   ospy_interceptor_set_nothrow_prologues(h->internal != 0);
   h->entry_unknown = r.entry_unknown; /* (before its first call) */
+  h->place_unchecked = r.unchecked[0] != 0;
   ospy_interceptor_set_maybe_no_entry(r.entry_unknown != 0);
   ospy_interceptor_status st = ospy_interceptor_attach_cc(addr, cc, on_enter,
                                                           no_leave ? NULL : on_leave, h,
@@ -1946,6 +1957,8 @@ static void attach_one(inline_hook *h)
   if (h->same_name || !name_by_module(h, name, sizeof name))
     ospy_agent_join3(name, sizeof name, h->ph->display, NULL, NULL);
   warn_ambiguous_signature(h);
+  if (r.unchecked[0])
+    ospy_agent_messagef2(OSPY_EV_WARNING, h->index, h->ph->display, ": ", r.unchecked);
   note_clones(h, name);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;

@@ -52,6 +52,9 @@ void ospy_inline_set_test_fail_installs(unsigned n);
 /* The function name of the hook the interceptor patched at function, or NULL
  * (async-signal-safe: crash.c). */
 const char *ospy_inline_hook_function_name(uintptr_t function);
+/* Whether the hook patched at function is at a place that could not be
+ * checked to start an instruction (async-signal-safe: crash.c). */
+int ospy_inline_hook_place_unchecked(uintptr_t function);
 
 /* resolve.c: what a plan hook names in the loaded modules. */
 typedef struct ospy_resolved {
@@ -71,6 +74,9 @@ typedef struct ospy_resolved {
   char refused[640];     /* found but not to be hooked, why: a vtable slot past the vtable's
                           * end, empty or no code; an offset or signature's place inside an
                           * instruction, inside a function, past the module's end ("": none) */
+  char unchecked[320];   /* hooked, but a place found by offset or signature that could not
+                          * be checked to start an instruction (neither a symbol nor an
+                          * .eh_frame entry of its file covers it): why, for a Warning */
 } ospy_resolved;
 /* Resolves ph: for a function found by name in a file's .symtab, the nth of
  * the functions of that name there (nth 0: the first; other hooks have none

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/eh_frame.h"
 #include "agent/inline.h"
 #include "plan/cxx_match.h"
 #include "arch/x86/x86_relocator.h"
@@ -1776,6 +1777,89 @@ static void say_start(const ospy_plan_hook *ph, const ElfW(Sym) *fn, const char 
   add(o, cap, ": hook that, or name it: symbol=\"", name, "\"; not hooked");
 }
 
+/* A place of the hook's as written: "0x4011b2", for a signature with the
+ * sigOffset that gives it, "0x4011b2 (sigOffset +2)"; place: where the
+ * hook's own offset or signature led. */
+static void say_place_as_written(const ospy_plan_hook *ph, uint64_t place, uint64_t v, char *o,
+                                 size_t cap)
+{
+  add_hex(o, cap, v);
+  if (ph->kind != OSPY_HOOK_SIGNATURE)
+    return;
+  int64_t want = ph->sig_offset + (int64_t)(v - place);
+  char d[24];
+  ospy_agent_put_dec(d + 1, want < 0 ? (uint64_t)-want : (uint64_t)want);
+  d[0] = want < 0 ? '-' : '+';
+  add(o, cap, " (sigOffset ", d[0] == '+' ? d + 1 : d, ")");
+}
+
+/* A place no symbol covers, hooked as given, unchecked: why, for a Warning
+ * (a hook inside an instruction would crash the program at its next call). */
+static void say_unchecked(const ospy_plan_hook *ph, uint64_t v, const char *why, ospy_resolved *r)
+{
+  char *o = r->unchecked;
+  size_t cap = sizeof r->unchecked;
+  o[0] = 0;
+  say_place(ph, v, o, cap);
+  add(o, cap, " could not be checked (", why, "): hooked as given; a place inside an "
+      "instruction crashes the program at its first call there");
+}
+
+/*
+ * A place no symbol covers (a stripped file, a symbol of no size): the
+ * function its .eh_frame entry (FDE, which strip keeps: unwinders need it)
+ * describes, decoded from its start. A place inside an instruction is
+ * refused, naming the function's range and the instruction's bounds: the
+ * hook patched the middle of it, and the program crashed at its next call
+ * (SIGSEGV, SIGILL). An instruction's start is hooked, each call's stack top
+ * checked (entry_unknown). Neither an FDE nor code decodable up to the
+ * place: hooked as given, with a Warning that it could not be checked.
+ */
+static void check_unnamed_place(const ospy_plan_hook *ph, const uint8_t *map, size_t size,
+                                uint64_t v, ospy_resolved *r)
+{
+  uint64_t lo, hi;
+  int found = ospy_eh_frame_function(map, size, v, &lo, &hi);
+  if (found <= 0) {
+    say_unchecked(ph, v, found < 0 ? "no symbol covers it, and its file has no .eh_frame "
+                  "this reader understands" : "neither a symbol nor an .eh_frame entry of its "
+                  "file covers it", r);
+    return;
+  }
+  if (v == lo)
+    return;
+  size_t start = 0, len = 0;
+  uint64_t off = file_offset_of(map, size, lo, hi - lo);
+  int verdict = off ? ospy_x86_insn_boundary(map + off, hi - lo, v - lo, agent_mode, &start, &len)
+                    : -1;
+  if (verdict == 1)
+    return;
+  if (verdict < 0) {
+    say_unchecked(ph, v, "its code could not be decoded up to it from the start of the "
+                  "function its .eh_frame entry gives", r);
+    return;
+  }
+  char *o = r->refused;
+  size_t cap = sizeof r->refused;
+  say_place(ph, v, o, cap);
+  add(o, cap, " is inside the instruction at ", NULL, NULL);
+  add_hex(o, cap, lo + start);
+  add(o, cap, " (", NULL, NULL);
+  add_dec(o, cap, len);
+  add(o, cap, " bytes) of the function at ", NULL, NULL);
+  add_hex(o, cap, lo);
+  add(o, cap, "..", NULL, NULL);
+  add_hex(o, cap, hi);
+  add(o, cap, " (its .eh_frame entry: no symbol covers it): a hook must be placed at an "
+      "instruction's start, a function's to see its calls return; the nearest are ", NULL, NULL);
+  say_place_as_written(ph, v, lo + start, o, cap);
+  if (!start)
+    add(o, cap, ", the function's start,", NULL, NULL);
+  add(o, cap, " and ", NULL, NULL);
+  say_place_as_written(ph, v, lo + start + len, o, cap);
+  add(o, cap, "; not hooked", NULL, NULL);
+}
+
 /*
  * Where a hook found by offset or signature may go. Inside an instruction of
  * a function the module's symbols describe (api_add+3) it would patch the
@@ -1785,10 +1869,10 @@ static void say_start(const ospy_plan_hook *ph, const ElfW(Sym) *fn, const char 
  * and the call's end (the leave thunk's ret) run off a corrupted stack.
  * Both are refused, naming the function's start. The code is decoded from
  * the file (a hook at the function's start patches it in memory). Where no
- * symbol covers the place (a stripped file) it is hooked as given, and
- * *entry_unknown says so: each call's return address is checked then
- * (inline.c: a call whose stack top is no return address is recorded at
- * its entry, its return not followed).
+ * symbol covers the place (a stripped file) its .eh_frame is asked
+ * (check_unnamed_place); hooked, *entry_unknown says so: each call's return
+ * address is checked then (inline.c: a call whose stack top is no return
+ * address is recorded at its entry, its return not followed).
  */
 static void check_hook_place(const ospy_plan_hook *ph, const module_query *q, uintptr_t at,
                              ospy_resolved *r)
@@ -1796,12 +1880,15 @@ static void check_hook_place(const ospy_plan_hook *ph, const module_query *q, ui
   size_t size, start = 0, len = 0;
   r->entry_unknown = 1;
   const uint8_t *map = map_file(q->path, &size);
-  if (!map)
-    return;
   uint64_t v = at - q->info.dlpi_addr;
+  if (!map) {
+    say_unchecked(ph, v, "its file could not be read", r);
+    return;
+  }
   ElfW(Sym) fn;
   const char *name;
   if (!function_containing(map, size, v, &fn, &name)) {
+    check_unnamed_place(ph, map, size, v, r);
     munmap((void *)map, size);
     return;
   }
@@ -2039,6 +2126,7 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->size = 0;
   r->entry_unknown = 0;
   r->refused[0] = 0;
+  r->unchecked[0] = 0;
   if ((ph->flags & OSPY_HOOK_F_CXX_NAME) &&
       (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB)) {
     r->addr = resolve_cxx_name(ph, nth, r);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86/x86_decode.h"
 #include "arch/x86/x86_relocator.h"
 #include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
@@ -740,6 +741,21 @@ uintptr_t ospy_interceptor_original_address(uintptr_t pc, uintptr_t *function, b
           *moved = pc >= h->trampoline;
         return original_in_cell(h, pc);
       }
+  return 0;
+}
+
+uintptr_t ospy_interceptor_patch_near(uintptr_t pc, uintptr_t *at, bool *inside) {
+  for (size_t b = 0; b < TABLE_SIZE; b++)
+    for (const ospy_hook *h = table[b]; h; h = h->next_in_table) {
+      if (h->installed_kind == OSPY_HOOK_NONE)
+        continue;
+      bool in = pc >= h->patch_at && pc - h->patch_at < h->patch_len;
+      if (in || (pc < h->patch_at && h->patch_at - pc < OSPY_X86_MAX_INSN_BYTES)) {
+        *at = h->patch_at;
+        *inside = in;
+        return h->function;
+      }
+    }
   return 0;
 }
 

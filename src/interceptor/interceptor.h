@@ -319,6 +319,13 @@ void *ospy_interceptor_resolve(void *function);
  * is not in a hook's code cell. Takes no lock: async-signal-safe. */
 uintptr_t ospy_interceptor_original_address(uintptr_t pc, uintptr_t *function, bool *moved);
 
+/* The hooked function whose jump, patched in at *at, holds pc (*inside set:
+ * the program ran into the middle of it), or starts less than an
+ * instruction's longest after pc (*inside cleared: an instruction at pc may
+ * have been cut by it); 0 when none (for a crash report). Takes no lock:
+ * async-signal-safe. */
+uintptr_t ospy_interceptor_patch_near(uintptr_t pc, uintptr_t *at, bool *inside);
+
 const char *ospy_interceptor_status_name(ospy_interceptor_status status);
 
 /* ---- inside a callback ---- */

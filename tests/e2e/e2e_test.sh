@@ -4058,6 +4058,134 @@ C
     i386=checked
   fi
   echo "offset-mid-function: an offset after a function's push refused where symbols show it; in a stripped file its calls recorded at entry, no crash (i386 $i386)" ;;
+offset-stripped|offset-stripped-i386)
+  # A stripped file (strip --strip-all: no symbol table) keeps its .eh_frame,
+  # whose entry (FDE) gives a function's range: an offset= or a signature's
+  # place inside an instruction of it is refused, naming the range and the
+  # instruction's bounds. It was patched as given and the program died at
+  # its first call there (SIGSEGV, SIGILL). PIE and, on x86-64, non-PIE (the
+  # absolute address). Where neither a symbol nor an FDE covers the place
+  # (hand-written assembly without CFI), it is hooked as given with a
+  # Warning that it could not be checked; a crash next to its jump says so.
+  m=-m64
+  if [ "$case_name" = offset-stripped-i386 ]; then i386_or_skip; m=-m32; fi
+  cat > "$tmp/ck.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+__attribute__((noinline)) int check_key(const char *k, int len)
+{
+  int s = 0;
+  for (int i = 0; i < len; i++)
+    s = s * 7 + k[i];
+  return s ^ 0x5a5a;
+}
+int main(int argc, char **argv)
+{
+  const char *k = argc > 1 ? argv[1] : "secret";
+  printf("%d\n", check_key(k, (int)strlen(k)));
+  return 0;
+}
+C
+  check_fde() { # DIR (ck built there)
+    set -- "$1" $(nm -S "$1/ck" | awk '$4 == "check_key" { print $1, $2 }')
+    [ $# = 3 ] || fail "$1/ck: no check_key in nm -S"
+    dir=$1 start=$((0x$2)) hi=$((0x$2 + 0x$3))
+    # the first instruction of check_key longer than a byte: one byte into it
+    objdump -d --no-show-raw-insn "$dir/ck" |
+      awk '/<check_key>:/ { f = 1; next } f && !NF { exit } f { sub(":", "", $1); print $1 }' >"$tmp/insns"
+    sig=$(objdump -d "$dir/ck" | awk '/<check_key>:/ { f = 1; next } f && !NF { exit }
+      f { for (i = 2; i <= NF && $i ~ /^[0-9a-f][0-9a-f]$/; i++) printf "%s ", $i }' | cut -d' ' -f1-12)
+    set -- $(prev=; while read -r a; do
+        v=$((0x$a))
+        if [ -n "$prev" ] && [ $((v - prev)) -ge 2 ]; then echo "$prev $v"; break; fi
+        prev=$v
+      done <"$tmp/insns")
+    [ $# = 2 ] || fail "$dir/ck: no instruction of check_key is longer than a byte"
+    ins=$1 next=$2 len=$(($2 - $1)) mid=$(($1 + 1))
+    h() { printf '0x%x' "$1"; }
+    mkdir "$dir/s" && cp "$dir/ck" "$dir/s/ck" && strip --strip-all "$dir/s/ck" || fail "cannot strip $dir/ck"
+    cat > "$tmp/ck.xml" <<X
+<hookManager><specs><functions>
+<function name="ck_mid"><returnValue type="Int32"/><arguments><argument name="k" type="AsciiStringPtr"/></arguments></function>
+<function name="ck_sig"><returnValue type="Int32"/><arguments><argument name="k" type="AsciiStringPtr"/></arguments></function>
+</functions></specs>
+<signatures><signature name="ck">$sig</signature></signatures>
+<hooks><module name="ck"><function specId="ck_mid" offset="$(h $mid)"/></module>
+<functions><function specId="ck_sig" sigId="ck" sigOffset="$((mid - start))"/></functions></hooks></hookManager>
+X
+    "$dir/s/ck" >"$tmp/alone.out" || fail "$dir/s/ck alone exited $?"
+    "$ospy" capture -q -c "$tmp/ck.xml" -o "$tmp/c.ospy" -- "$dir/s/ck" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/err"; fail "capture of the stripped $dir/s/ck exited $rc"; }
+    cmp -s "$tmp/alone.out" "$tmp/out" || { diff "$tmp/alone.out" "$tmp/out"; fail "$dir/s/ck: its output differs under ospy"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    first=", the function's start,"
+    [ "$ins" = "$start" ] || first=
+    rest="inside the instruction at $(h $ins) ($len bytes) of the function at $(h $start)..$(h $hi) (its .eh_frame entry: no symbol covers it): a hook must be placed at an instruction's start, a function's to see its calls return; the nearest are"
+    expect_line "$tmp/show" "error: ck!ck_mid: offset $(h $mid) is $rest $(h $ins)$first and $(h $next); not hooked"
+    expect_line "$tmp/show" "error: ck!ck_sig: the place its signature gives (sigOffset +$((mid - start))), offset $(h $mid) is $rest $(h $ins) (sigOffset $((ins - start)))$first and $(h $next) (sigOffset $((next - start))); not hooked"
+    grep -E 'ck_mid\(|ck_sig\(|SIG' "$tmp/show" && fail "$dir/s/ck: a place inside an instruction was hooked"
+    # no section headers either (e_shoff, e_shnum, e_shstrndx zeroed): the
+    # .eh_frame found through the PT_GNU_EH_FRAME segment's .eh_frame_hdr
+    mkdir "$dir/n" && cp "$dir/s/ck" "$dir/n/ck" || fail "cannot copy $dir/s/ck"
+    if [ $m = -m64 ]; then at=40 n=8 num=60; else at=32 n=4 num=48; fi
+    { dd if=/dev/zero of="$dir/n/ck" bs=1 seek=$at count=$n conv=notrunc &&
+      dd if=/dev/zero of="$dir/n/ck" bs=1 seek=$num count=4 conv=notrunc; } 2>/dev/null ||
+      fail "cannot zero the section headers of $dir/n/ck"
+    readelf -h "$dir/n/ck" | grep -q 'Number of section headers: *0$' || fail "$dir/n/ck has section headers"
+    "$ospy" capture -q -c "$tmp/ck.xml" -o "$tmp/c.ospy" -- "$dir/n/ck" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/err"; fail "capture of $dir/n/ck (no section headers) exited $rc"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "error: ck!ck_mid: offset $(h $mid) is $rest $(h $ins)$first and $(h $next); not hooked"
+  }
+  mkdir "$tmp/pie"
+  cc $m -O2 -o "$tmp/pie/ck" "$tmp/ck.c" || fail "cannot build ck.c"
+  check_fde "$tmp/pie"
+  if [ $m = -m64 ]; then
+    mkdir "$tmp/nopie"
+    cc -O2 -no-pie -fno-pie -o "$tmp/nopie/ck" "$tmp/ck.c" || fail "cannot build ck.c -no-pie"
+    check_fde "$tmp/nopie"
+  fi
+  # no FDE: an assembly function whose first instruction is a lea (8d): a
+  # jump patched in one byte into it makes that lea's operand a register,
+  # an invalid instruction (SIGILL at the lea, just before the jump)
+  cat > "$tmp/nt.c" <<'C'
+#include <stdio.h>
+int nt_add(int a, int b);
+#if defined(__x86_64__)
+__asm__(".text\n.globl nt_add\nnt_add:\n leal (%rdi,%rsi),%eax\n addl $1,%eax\n ret\n");
+#else
+__asm__(".text\n.globl nt_add\nnt_add:\n leal 4(%esp),%eax\n movl (%eax),%ecx\n"
+        " movl 4(%eax),%eax\n leal 1(%eax,%ecx),%eax\n ret\n");
+#endif
+int main(void) { printf("nt_add=%d\n", nt_add(2, 3)); return 0; }
+C
+  cc $m -O2 -o "$tmp/nt" "$tmp/nt.c" && mkdir "$tmp/s" && cp "$tmp/nt" "$tmp/s/nt" &&
+    strip --strip-all "$tmp/s/nt" || fail "cannot build nt.c"
+  at=$((0x$(nm "$tmp/nt" | awk '$3 == "nt_add" { print $1 }')))
+  for place in $at $((at + 1)); do
+    cat > "$tmp/nt.xml" <<X
+<hookManager><specs><functions>
+<function name="nt_add"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="nt"><function specId="nt_add" offset="$(printf '0x%x' $place)"/></module></hooks></hookManager>
+X
+    "$ospy" capture -q -c "$tmp/nt.xml" -o "$tmp/c.ospy" -- "$tmp/s/nt" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_line "$tmp/show" "warning: nt!nt_add: offset $(printf '0x%x' $place) could not be checked (neither a symbol nor an .eh_frame entry of its file covers it): hooked as given; a place inside an instruction crashes the program at its first call there"
+    if [ $place = $at ]; then # (the function's start: hooked as usual)
+      [ $rc = 0 ] || { cat "$tmp/err"; fail "nt_add's start: exit $rc"; }
+      expect_line "$tmp/out" "nt_add=6"
+      expect_line "$tmp/show" "nt!nt_add(a=2, b=3) = 6"
+    fi
+  done
+  [ $rc = 132 ] || { cat "$tmp/err"; fail "nt_add+1: exit $rc, expected 132 (SIGILL)"; }
+  base=$(sed -n "s|.*--- loaded $tmp/s/nt at \(0x[0-9a-f]*\) .*|\1|p" "$tmp/show")
+  [ $((base)) = 0 ] || at=$((base + at))
+  expect_line "$tmp/show" "SIGILL at $(printf '0x%x' $at) (just before the jump ospy patched in at $(printf '0x%x' $((at + 1))) for nt_add, a place that could not be checked: likely inside the instruction there)"
+  echo "$case_name: offset= and sigOffset inside an instruction of a stripped file refused by its .eh_frame; without one hooked with a Warning, its crash said to be next to ospy's jump" ;;
 regparm-i386)
   # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
   # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=
