@@ -483,13 +483,25 @@ static int is_clone_of(const char *s, const char *name)
 
 typedef int (*symbol_fn)(const ElfW(Sym) *sym, const char *name, void *data);
 
+/* A global symbol of no type (STT_NOTYPE) defined in a section of code: a
+ * function of hand-written assembly that has no `.type NAME,@function`
+ * (nm shows it `T`). Taken for a function; a local one is as likely a label
+ * inside a function (a loop's head), and stays none. */
+static int is_untyped_function(const ElfW(Sym) *sym, const ElfW(Shdr) *sh, unsigned nsh)
+{
+  return ELF32_ST_TYPE(sym->st_info) == STT_NOTYPE && ELF32_ST_BIND(sym->st_info) != STB_LOCAL &&
+         sym->st_shndx != SHN_UNDEF && sym->st_shndx < nsh &&
+         (sh[sym->st_shndx].sh_flags & SHF_EXECINSTR);
+}
+
 /* Calls each(symbol, its name, data) for the symbols of the ELF image at
  * map (size bytes) in its table of section type table (SHT_SYMTAB: the
  * .symtab, SHT_DYNSYM: the dynamic symbols), in the table's order, until
  * one returns non-zero: that value. The symbols with a value, and the
  * STT_FILE ones (a source file's name: the local symbols that follow are
- * its). 0 when none did (each NULL: when there is such a table), -1 when
- * the image has none. */
+ * its); a global code symbol without a type as an STT_FUNC (of size 0 when
+ * it has no .size: unknown; is_untyped_function). 0 when none did (each
+ * NULL: when there is such a table), -1 when the image has none. */
 static int symtab_walk(const uint8_t *map, size_t size, uint32_t table, symbol_fn each,
                        void *data)
 {
@@ -518,7 +530,10 @@ static int symtab_walk(const uint8_t *map, size_t size, uint32_t table, symbol_f
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
         continue;
-      int r = each(&sym[k], s, data);
+      ElfW(Sym) typed = sym[k];
+      if (is_untyped_function(&typed, sh, eh->e_shnum))
+        typed.st_info = (unsigned char)ELF32_ST_INFO(ELF32_ST_BIND(typed.st_info), STT_FUNC);
+      int r = each(&typed, s, data);
       if (r)
         return r;
     }
@@ -1125,8 +1140,8 @@ static int closest_function(const uint8_t *map, size_t size, const char *name, c
     const ElfW(Sym) *sym = (const void *)(map + sh[i].sh_offset);
     for (size_t k = 0; k < sh[i].sh_size / sizeof *sym; k++) {
       int t = ELF32_ST_TYPE(sym[k].st_info);
-      if ((t != STT_FUNC && t != STT_GNU_IFUNC) || sym[k].st_shndx == SHN_UNDEF ||
-          sym[k].st_name >= strs->sh_size)
+      if ((t != STT_FUNC && t != STT_GNU_IFUNC && !is_untyped_function(&sym[k], sh, eh->e_shnum)) ||
+          sym[k].st_shndx == SHN_UNDEF || sym[k].st_name >= strs->sh_size)
         continue;
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name ||

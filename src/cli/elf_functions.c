@@ -23,6 +23,25 @@ static int hidden_version(Elf_Data *versions, size_t i)
   return versions && gelf_getversym(versions, (int)i, &v) && (v & 0x8000);
 }
 
+/* A global symbol of no type defined in a section of code: a function of
+ * hand-written assembly without `.type NAME,@function` (nm shows it `T`);
+ * a local one is as likely a label inside a function. */
+static int untyped_function(Elf *e, const GElf_Sym *sym)
+{
+  GElf_Shdr sh;
+  Elf_Scn *scn = GELF_ST_TYPE(sym->st_info) == STT_NOTYPE &&
+                         GELF_ST_BIND(sym->st_info) != STB_LOCAL && sym->st_shndx < SHN_LORESERVE
+                     ? elf_getscn(e, sym->st_shndx)
+                     : NULL;
+  return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
+static int is_function(Elf *e, const GElf_Sym *sym)
+{
+  int t = GELF_ST_TYPE(sym->st_info);
+  return t == STT_FUNC || t == STT_GNU_IFUNC || untyped_function(e, sym);
+}
+
 static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_function_fn fn,
                       void *data)
 {
@@ -32,8 +51,7 @@ static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_functi
   for (size_t i = 0; syms && i < count; i++) {
     GElf_Sym sym;
     if (!gelf_getsym(syms, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value ||
-        (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC) ||
-        hidden_version(versions, i))
+        !is_function(e, &sym) || hidden_version(versions, i))
       continue;
     const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
     int rc = name && name[0] ? fn(name, sym.st_value, data) : 0;

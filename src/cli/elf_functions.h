@@ -6,8 +6,9 @@
 
 #include <stdint.h>
 
-/* Called for each defined function symbol (STT_FUNC or STT_GNU_IFUNC, with an
- * address), not for a .dynsym symbol of a hidden version (an old ABI's
+/* Called for each defined function symbol (STT_FUNC or STT_GNU_IFUNC, or a
+ * global STT_NOTYPE one in a section of code: hand-written assembly without
+ * `.type`; with an address), not for a .dynsym symbol of a hidden version (an old ABI's
  * clnt_spcreateerror@GLIBC_2.2.5, which no name looks up); a symbol in both
  * tables comes twice; value is its address in the file (two names of one
  * function have the same). Non-zero stops the walk and is returned. */

@@ -4186,6 +4186,60 @@ X
   [ $((base)) = 0 ] || at=$((base + at))
   expect_line "$tmp/show" "SIGILL at $(printf '0x%x' $at) (just before the jump ospy patched in at $(printf '0x%x' $((at + 1))) for nt_add, a place that could not be checked: likely inside the instruction there)"
   echo "$case_name: offset= and sigOffset inside an instruction of a stripped file refused by its .eh_frame; without one hooked with a Warning, its crash said to be next to ospy's jump" ;;
+untyped-function|untyped-function-i386)
+  # A global function of hand-written assembly without `.type` (STT_NOTYPE,
+  # nm shows it T) is hooked by name: -f, a config's <function>, a -f glob
+  # over the program and over a stripped library's dynamic symbols. It was
+  # "never found: the program ended without loading a module that has it",
+  # and the globs matched nothing
+  m=-m64
+  if [ "$case_name" = untyped-function-i386 ]; then i386_or_skip; m=-m32; fi
+  cat > "$tmp/ntasm.h" <<'C'
+#if defined(__x86_64__)
+#define NT_ASM(name) __asm__(".text\n.globl " #name "\n" #name ":\n leal 1(%rdi,%rsi),%eax\n ret\n")
+#else
+#define NT_ASM(name) __asm__(".text\n.globl " #name "\n" #name ":\n movl 4(%esp),%eax\n" \
+                             " addl 8(%esp),%eax\n addl $1,%eax\n ret\n")
+#endif
+C
+  printf '#include "ntasm.h"\nNT_ASM(nt_lib);\n' >"$tmp/ntlib.c"
+  cat > "$tmp/nt.c" <<'C'
+#include <stdio.h>
+#include "ntasm.h"
+int nt_add(int a, int b);
+int nt_lib(int a, int b);
+NT_ASM(nt_add);
+int main(void) { printf("nt_add=%d nt_lib=%d\n", nt_add(2, 3), nt_lib(4, 5)); return 0; }
+C
+  cc $m -O2 -shared -fPIC -o "$tmp/libnt.so" "$tmp/ntlib.c" && strip --strip-all "$tmp/libnt.so" &&
+    cc $m -O2 -o "$tmp/nt" "$tmp/nt.c" -L"$tmp" -lnt -Wl,-rpath,"$tmp" || fail "cannot build nt.c"
+  nm "$tmp/nt" | grep -q ' T nt_add$' || fail "nt_add is not a T symbol: $(nm "$tmp/nt" | grep nt_add)"
+  readelf -sW "$tmp/nt" | grep -E 'NOTYPE +GLOBAL +DEFAULT +[0-9]+ nt_add$' >/dev/null ||
+    fail "nt_add has a type: $(readelf -sW "$tmp/nt" | grep nt_add)"
+  run_nt() { # what a capture of nt with these options must record
+    "$ospy" capture -q "$@" -o "$tmp/c.ospy" -- "$tmp/nt" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/err"; fail "capture $* exited $rc"; }
+    expect_line "$tmp/out" "nt_add=6 nt_lib=10"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    grep -E 'error|never found|not found' "$tmp/show" && fail "$*: a function not found"
+  }
+  run_nt -f nt_add
+  expect_regex "$tmp/show" 'nt!nt_add\((arg0=)?0x2, (arg1=)?0x3.*\) = 6$'
+  cat > "$tmp/nt.xml" <<'X'
+<hookManager><specs><functions>
+<function name="nt_add"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+<function name="nt_lib"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="nt"><function specId="nt_add"/></module><module name="libnt.so"><function specId="nt_lib"/></module></hooks></hookManager>
+X
+  run_nt -c "$tmp/nt.xml"
+  expect_line "$tmp/show" "nt!nt_add(a=2, b=3) = 6"
+  expect_line "$tmp/show" "libnt.so!nt_lib(a=4, b=5) = 10"
+  run_nt -f 'nt!nt_*' -f 'libnt.so!nt_*'
+  expect_regex "$tmp/show" 'nt!nt_add\(.*\) = 6$'
+  expect_regex "$tmp/show" 'libnt.so!nt_lib\(.*\) = 10$'
+  echo "$case_name: a global assembly function without .type hooked by -f, a config and -f globs (program's symbol table, stripped library's dynamic symbols)" ;;
 regparm-i386)
   # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
   # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=
