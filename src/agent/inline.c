@@ -1547,18 +1547,21 @@ static inline_hook *already_hooked(const void *patched)
   return NULL;
 }
 
-/* A signature that matches more than one place hooks the first: said, so a
- * user can make it longer. */
+/* A signature that matches more than one place hooks the first: said, with
+ * the places (offsets, functions), so a user can make it longer or hook the
+ * one meant by its offset. */
 static void warn_ambiguous_signature(inline_hook *h)
 {
-  unsigned n = ospy_agent_signature_matches(h->ph);
+  static char places[512]; /* (not on a thread's stack; one resolver at a time) */
+  unsigned n = ospy_agent_signature_matches(h->ph, places, sizeof places);
   if (n < 2)
     return;
-  char count[24], msg[512];
+  char count[24], msg[512], tail[640];
   ospy_agent_put_dec(count, n);
   ospy_agent_join3(msg, sizeof msg, h->ph->display, ": its signature matches ", count);
-  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, msg, n >= 100 ? " or more" : "",
-                       " places; the first is hooked (a longer signature tells them apart)");
+  ospy_agent_join3(tail, sizeof tail, " places, ", places,
+                   "; the first is hooked (a longer signature tells them apart)");
+  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, msg, n >= 100 ? " or more" : "", tail);
 }
 
 /* A function named (not a pattern's match: a glob leaves clones out, and
@@ -2160,6 +2163,13 @@ static int missing_function_reason(const ospy_plan_hook *ph, char *why, size_t c
   if (!mod[0] && ospy_agent_module_locate("", path, sizeof path, &program) &&
       ospy_agent_lack_reason(path, ph->symbol, 1, reason, sizeof reason) == 2) {
     ospy_agent_join3(why, cap, head, reason, NULL);
+    return 0;
+  }
+  /* or a variable of that name (-f counter_var was "never found" at the end) */
+  if ((!mod[0] || only_wildcards(mod)) &&
+      ospy_agent_data_object_module(ph->symbol, path, sizeof path)) {
+    ospy_agent_join3(why, cap, "a data object of ", path, " (a variable), not a function: only "
+                     "functions are hooked");
     return 0;
   }
   if (!mod[0] || only_wildcards(mod))

@@ -118,10 +118,15 @@ int ospy_agent_module_path_of(const void *addr, char *path, size_t cap);
 /* Why the file at path (the program's when program is set) has no function
  * symbol, for a message after "not found in MODULE": a compiler's clone of it,
  * no symbol table (stripped), a close name (a misspelling), or an inlined
- * static function. 2 for a clone (out starts "; its module has NAME"), 1
- * when looking again cannot help otherwise (no symbol table), else 0. */
+ * static function, or a variable of that name. 2 for a clone (out starts
+ * "; its module has NAME"), 1 when looking again cannot help otherwise (no
+ * symbol table, a variable), else 0. */
 int ospy_agent_lack_reason(const char *path, const char *symbol, int program, char *out,
                            size_t cap);
+/* The first loaded module (in load order, the program first) whose file
+ * defines a variable named symbol (a data object, not a function): 1 with its
+ * path (the program's own for the program); 0 when none does. */
+int ospy_agent_data_object_module(const char *symbol, char *path, size_t cap);
 /* The compiler's copies of a hooked function (NAME.constprop.0, .isra.0,
  * .part.0: specialised, their parameters may differ) in the file of the
  * module whose code holds addr, which its callers there may call instead:
@@ -130,8 +135,10 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
  * calls of other modules reach it). */
 unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, size_t cap);
 /* How many places ph's signature (or vtable constructor signature) matches
- * in its module's code, up to 100; 0 for other hooks. */
-unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph);
+ * in its module's code, up to 100; 0 for other hooks. When 2 or more, the
+ * first few named into places ("offset 0x11f0 (twin_a) and offset 0x1210
+ * (twin_b)"), else "". */
+unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph, char *places, size_t cap);
 /* Whether a loaded module's file name matches glob ("" : the program). */
 int ospy_agent_module_present(const char *glob);
 /* The file name of a loaded module (the program's included) a typo or two

@@ -421,9 +421,9 @@ static int sig_match(const uint8_t *p, const ospy_plan_hook *ph)
 
 /* The first place ph's signature matches in the code of its module (*q),
  * plus the signature's offset; *count (when asked) how many places there
- * are, up to limit. */
+ * are, up to limit, the first nplaces of them into places. */
 static void *scan_signature_in(const ospy_plan_hook *ph, unsigned *count, unsigned limit,
-                               module_query *q)
+                               uintptr_t *places, unsigned nplaces, module_query *q)
 {
   static uint8_t piece[SCAN_PIECE]; /* (not on a thread's stack; one resolver at a time) */
   void *first = NULL;
@@ -445,8 +445,11 @@ static void *scan_signature_in(const ospy_plan_hook *ph, unsigned *count, unsign
       for (size_t off = 0; off + ph->sig_len <= got; off++) {
         if (!sig_match(piece + off, ph))
           continue;
+        uintptr_t place = start + at + off + (uintptr_t)ph->sig_offset;
         if (!first)
-          first = (void *)(start + at + off + (uintptr_t)ph->sig_offset);
+          first = (void *)place;
+        if (count && *count < nplaces)
+          places[*count] = place;
         if (!count || ++*count >= limit)
           return first;
       }
@@ -454,20 +457,6 @@ static void *scan_signature_in(const ospy_plan_hook *ph, unsigned *count, unsign
     }
   }
   return first;
-}
-
-static void *scan_signature(const ospy_plan_hook *ph, unsigned *count, unsigned limit)
-{
-  module_query q;
-  return scan_signature_in(ph, count, limit, &q);
-}
-
-unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph)
-{
-  unsigned n = 0;
-  if (ph->kind == OSPY_HOOK_SIGNATURE || (ph->kind == OSPY_HOOK_VTABLE && !ph->symbol[0]))
-    scan_signature(ph, &n, 100);
-  return n;
 }
 
 /* "name.isra.0", "name.constprop.1", "name.part.0": a copy of name GCC
@@ -1165,6 +1154,46 @@ static int looks_internal(const char *symbol, int program)
   return program || symbol[0] == '_';
 }
 
+/* Whether a symbol is a variable's: data, thread-local or common. */
+static int is_data_object(const ElfW(Sym) *sym)
+{
+  int t = ELF32_ST_TYPE(sym->st_info);
+  return (t == STT_OBJECT || t == STT_TLS || t == STT_COMMON) && sym->st_shndx != SHN_UNDEF;
+}
+
+static int data_object_each(const ElfW(Sym) *sym, const char *s, void *data)
+{
+  return is_data_object(sym) && !strcmp(s, data);
+}
+
+/* Whether the ELF image at map (size bytes) defines a variable named name
+ * (its .symtab, else its dynamic symbols). */
+static int defines_data_object(const uint8_t *map, size_t size, const char *name)
+{
+  return symtab_walk(map, size, SHT_SYMTAB, data_object_each, (void *)name) > 0 ||
+         symtab_walk(map, size, SHT_DYNSYM, data_object_each, (void *)name) > 0;
+}
+
+int ospy_agent_data_object_module(const char *symbol, char *path, size_t cap)
+{
+  static module_list l; /* (4 KiB a list: not on a thread's stack) */
+  memset(&l, 0, sizeof l);
+  ospy_agent_iterate_modules(module_list_cb, &l);
+  for (unsigned i = 0; i < l.n; i++) {
+    size_t size;
+    const uint8_t *map = map_file(l.path[i], &size);
+    if (!map)
+      continue;
+    int data = defines_data_object(map, size, symbol);
+    munmap((void *)map, size);
+    if (data) {
+      snprintf(path, cap, "%s", l.program[i] ? main_program_path() : l.path[i]);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int ospy_agent_lack_reason(const char *path, const char *symbol, int program, char *out,
                            size_t cap)
 {
@@ -1180,6 +1209,12 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
   const uint8_t *map = map_file(program ? ospy_os_self_exe() : path, &size);
   if (!map)
     return 0;
+  if (defines_data_object(map, size, symbol)) { /* (-f counter_var: "never found" misled) */
+    munmap((void *)map, size);
+    ospy_agent_join3(out, cap, ": ", symbol, " is a data object there (a variable), not a "
+                     "function: only functions are hooked");
+    return 1;
+  }
   int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL, NULL) != 0;
   int cloned = symtab_find(map, size, symbol, STT_FUNC, clone, sizeof clone, NULL, NULL, NULL) != 0;
   int close = !cloned && closest_function(map, size, symbol, close_name, sizeof close_name);
@@ -1538,7 +1573,7 @@ static void say_matched(const ospy_plan_hook *ph, uintptr_t at, char *out, size_
 static uintptr_t vtable_by_signature(const ospy_plan_hook *ph, ospy_resolved *r)
 {
   module_query q;
-  uintptr_t at = (uintptr_t)scan_signature_in(ph, NULL, 0, &q), plain = 0;
+  uintptr_t at = (uintptr_t)scan_signature_in(ph, NULL, 0, NULL, 0, &q), plain = 0;
   if (!at)
     return 0;
   uint8_t code[CODE_AROUND_MAX];
@@ -1939,6 +1974,54 @@ static void check_hook_place(const ospy_plan_hook *ph, const module_query *q, ui
   munmap((void *)map, size);
 }
 
+/* The places of an ambiguous signature named: "offset 0x11f0 (twin_a) and
+ * offset 0x1210 (twin_b)", each as offset= takes it and with the function
+ * the module's symbols put it in; the first few of n. */
+#define SIGNATURE_PLACES_NAMED 4
+
+static void say_places(const module_query *q, const uintptr_t *places, unsigned n, char *o,
+                       size_t cap)
+{
+  size_t size = 0;
+  const uint8_t *map = map_file(q->path, &size);
+  unsigned named = n < SIGNATURE_PLACES_NAMED ? n : SIGNATURE_PLACES_NAMED;
+  for (unsigned i = 0; i < named; i++) {
+    uint64_t v = places[i] - q->info.dlpi_addr;
+    ElfW(Sym) fn;
+    const char *name;
+    add(o, cap, i == 0 ? "" : i + 1 < n ? ", " : " and ", "offset ", NULL);
+    add_hex(o, cap, v);
+    if (map && function_containing(map, size, v, &fn, &name)) {
+      add(o, cap, " (", name, v == fn.st_value ? ")" : "+");
+      if (v != fn.st_value) {
+        add_dec(o, cap, v - fn.st_value);
+        add(o, cap, ")", NULL, NULL);
+      }
+    }
+  }
+  if (n > named) {
+    char more[24];
+    ospy_agent_put_dec(more, n - named);
+    add(o, cap, " and ", n >= 100 ? "more" : more, n >= 100 ? "" : " more");
+  }
+  if (map)
+    munmap((void *)map, size);
+}
+
+unsigned ospy_agent_signature_matches(const ospy_plan_hook *ph, char *places, size_t cap)
+{
+  uintptr_t at[SIGNATURE_PLACES_NAMED];
+  unsigned n = 0;
+  module_query q;
+  places[0] = 0;
+  if (ph->kind != OSPY_HOOK_SIGNATURE && (ph->kind != OSPY_HOOK_VTABLE || ph->symbol[0]))
+    return 0;
+  scan_signature_in(ph, &n, 100, at, SIGNATURE_PLACES_NAMED, &q);
+  if (n >= 2)
+    say_places(&q, at, n, places, cap);
+  return n;
+}
+
 /* ---- C++ names in the libraries loaded later (OSPY_HOOK_F_CXX_NAME) ---- */
 
 /* libstdc++'s (and libc++'s) demangler, from the process: the C++ library a
@@ -2132,6 +2215,22 @@ static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsi
   return p;
 }
 
+/* A variable a module exports (dlsym gives data as readily as code), p not
+ * in code: refused, said so (the interceptor said "not in executable
+ * memory"). */
+static int exported_data_object(void *p, ospy_resolved *r)
+{
+  Dl_info di;
+  const ElfW(Sym) *es = NULL;
+  if (!dladdr1(p, &di, (void **)&es, RTLD_DL_SYMENT) || !es || di.dli_saddr != p ||
+      !is_data_object(es))
+    return 0;
+  add(r->refused, sizeof r->refused, "a data object of ",
+      di.dli_fname && di.dli_fname[0] ? di.dli_fname : main_program_path(),
+      " (a variable), not a function: only functions are hooked");
+  return 1;
+}
+
 void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r)
 {
   r->addr = NULL;
@@ -2152,6 +2251,8 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
     void *p = resolve_export(ph);
     /* a config may name a non-exported function as a plain <function>;
      * without a module (-f NAME), in any module's */
+    if (p && !is_code(p) && exported_data_object(p, r))
+      return;
     if (p)
       r->addr = nth ? NULL : p;
     else
@@ -2166,7 +2267,7 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
     module_query q;
     void *p = nth                            ? NULL
               : ph->kind == OSPY_HOOK_OFFSET ? resolve_offset(ph, &q, r)
-                                             : scan_signature_in(ph, NULL, 0, &q);
+                                             : scan_signature_in(ph, NULL, 0, NULL, 0, &q);
     if (p)
       check_hook_place(ph, &q, (uintptr_t)p, r);
     r->addr = r->refused[0] ? NULL : p;

@@ -378,7 +378,8 @@ C
     fail "capture of a redirect and a restore failed"
   "$ospy" show "$work/redir.ospy" | grep -q "write(fd=1<$work/there.txt>, buf=\"there" ||
     fail "F_DUPFD: $("$ospy" show "$work/redir.ospy" | grep -E 'fcntl|dup|write')"
-  # a signature that matches two functions: the first is hooked, and said
+  # a signature that matches two functions: the first is hooked, and said,
+  # naming both places
   printf '#include <stdio.h>\n__attribute__((noinline)) int one(int x) { return x + 1; }\n__attribute__((noinline)) int two(int x) { return x + 2; }\nint main(void) { printf("%%d\\n", one(1) + two(2)); return 0; }\n' > "$work/sg.c"
   cc -O0 -fno-pie -no-pie -fcf-protection=none -o "$work/sg" "$work/sg.c" || fail "cannot build sg"
   cat > "$work/sg.xml" <<'X'
@@ -387,7 +388,8 @@ C
 <hooks><functions><function specId="f" sigId="prologue" moduleName="sg"/></functions></hooks></hookManager>
 X
   "$ospy" capture -q -c "$work/sg.xml" -o "$work/sg.ospy" -- "$work/sg" > /dev/null 2>&1 || fail "sg: exit $?"
-  "$ospy" show "$work/sg.ospy" | grep -q 'warning: sg!f: its signature matches 2 places; the first is hooked' ||
+  one=$(nm "$work/sg" | awk '$3 == "one" { print $1 }' | sed 's/^0*//') two=$(nm "$work/sg" | awk '$3 == "two" { print $1 }' | sed 's/^0*//')
+  "$ospy" show "$work/sg.ospy" | grep -qF "warning: sg!f: its signature matches 2 places, offset 0x$one (one) and offset 0x$two (two); the first is hooked" ||
     fail "ambiguous signature: $("$ospy" show "$work/sg.ospy" | grep -v loaded)"
   # without a moduleName the signature is looked for in the program, and its
   # calls are named after it (oSpy's module::function; they were a bare "f")

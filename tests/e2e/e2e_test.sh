@@ -4240,6 +4240,58 @@ X
   expect_regex "$tmp/show" 'nt!nt_add\(.*\) = 6$'
   expect_regex "$tmp/show" 'libnt.so!nt_lib\(.*\) = 10$'
   echo "$case_name: a global assembly function without .type hooked by -f, a config and -f globs (program's symbol table, stripped library's dynamic symbols)" ;;
+not-a-function|not-a-function-i386)
+  # -f naming a variable said "never found: the program ended without
+  # loading a module that has it"; now that it is a data object, not a
+  # function (its own, a static one, one a library exports, one of a named
+  # module). A signature that matches two places names both (it said only
+  # "matches 2 places; the first is hooked")
+  m=-m64
+  if [ "$case_name" = not-a-function-i386 ]; then i386_or_skip; m=-m32; fi
+  cat > "$tmp/dv.c" <<'C'
+#include <stdio.h>
+int counter_var = 12345;
+static volatile long priv_arr[4] = {1, 2, 3, 4};
+__attribute__((noinline)) int twin_a(int x) { return x * 1234567 + 89; }
+__attribute__((noinline)) int twin_b(int x) { return x * 1234567 + 89; }
+int main(void)
+{
+  printf("%d %ld %d %d\n", counter_var, priv_arr[0] + priv_arr[3], twin_a(1), twin_b(2));
+  return 0;
+}
+C
+  # (-O1: the twins' code the same bytes, no i386 PIC thunk call in it)
+  cc $m -O1 -o "$tmp/dv" "$tmp/dv.c" || fail "cannot build dv.c"
+  for f in counter_var priv_arr dv!counter_var environ; do
+    "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/dv" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/err"; fail "capture -f $f exited $rc"; }
+    expect_line "$tmp/out" "12345 5 1234656 2469223"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    case $f in
+    dv!*) expect_line "$tmp/show" "error: dv!counter_var: function not found in dv: counter_var is a data object there (a variable), not a function: only functions are hooked" ;;
+    environ) expect_regex "$tmp/show" "error: environ: a data object of /.*libc\\.so\\.6 \\(a variable\\), not a function: only functions are hooked\$" ;;
+    *) expect_line "$tmp/show" "error: $f: a data object of $tmp/dv (a variable), not a function: only functions are hooked" ;;
+    esac
+    grep -E 'never found|not in executable memory' "$tmp/show" && fail "-f $f: not said to be a variable"
+  done
+  a=$(nm "$tmp/dv" | awk '$3 == "twin_a" { print $1 }') b=$(nm "$tmp/dv" | awk '$3 == "twin_b" { print $1 }')
+  sig=$(objdump -d "$tmp/dv" | awk '/<twin_a>:/ { f = 1; next } f && !NF { exit }
+    f { for (i = 2; i <= NF && $i ~ /^[0-9a-f][0-9a-f]$/; i++) printf "%s ", $i }')
+  cat > "$tmp/tw.xml" <<X
+<hookManager><specs><functions>
+<function name="twin"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/></arguments></function>
+</functions></specs>
+<signatures><signature name="tw">$sig</signature></signatures>
+<hooks><functions><function specId="twin" sigId="tw"/></functions></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/tw.xml" -o "$tmp/c.ospy" -- "$tmp/dv" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc = 0 ] || { cat "$tmp/err"; fail "capture of the signature exited $rc"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "warning: dv!twin: its signature matches 2 places, offset $(printf '0x%x' $((0x$a))) (twin_a) and offset $(printf '0x%x' $((0x$b))) (twin_b); the first is hooked (a longer signature tells them apart)"
+  expect_line "$tmp/show" "dv!twin(x=1) = 1234656"
+  echo "$case_name: -f naming a variable said to be one; an ambiguous signature's places named" ;;
 regparm-i386)
   # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
   # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=
