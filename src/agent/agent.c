@@ -432,6 +432,22 @@ static int load_plan(ospy_agent *a)
   return 0;
 }
 
+/* OSPY_TEST_COUNT_READS (tests only): how many of the agent's reads of the
+ * program's memory were system calls, said at the process's end (a
+ * structure decoded from the heap is one, not one per field). */
+static bool test_count_reads;
+
+void ospy_agent_report_test_reads(void)
+{
+  if (!test_count_reads)
+    return;
+  char msg[96];
+  char *p = stpcpy(msg, "agent: ");
+  p = ospy_agent_put_dec(p, ospy_os_read_kernel_reads());
+  stpcpy(p, " reads of the program's memory through the kernel (OSPY_TEST_COUNT_READS)");
+  ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, msg);
+}
+
 static void agent_start_ignored(int fd, int attached);
 
 /* The agent's own libc calls once hooks are live (strlen of a message, the
@@ -459,6 +475,8 @@ static void agent_start_ignored(int fd, int attached)
   ospy_inline_set_test_fail_installs(fail_installs ? (unsigned)atoi(fail_installs) : 0);
   const char *install_delay = env_get("OSPY_TEST_INSTALL_DELAY_MS");
   test_install_delay_ms = install_delay ? (unsigned)atoi(install_delay) : 0;
+  test_count_reads = env_get("OSPY_TEST_COUNT_READS") != NULL;
+  ospy_os_read_count_kernel_reads(test_count_reads);
   if (!attached && !a->follow_forks) {
     scrub_environment();
     /* The mapping stays; the descriptor would shift the program's own fd

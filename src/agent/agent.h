@@ -102,6 +102,10 @@ int ospy_agent_clone_enter(struct ospy_invocation *inv);
  * parent's, taken then: the record is stamped with that time and flagged
  * OSPY_START_F_FORKED (the controller gives the child its parent's names). */
 void ospy_agent_emit_process_start(uint32_t ppid, uint64_t forked_at);
+/* Tests only (OSPY_TEST_COUNT_READS in the program's environment): an Info
+ * message saying how many of the agent's reads of memory were system calls
+ * (os_read.h), at the process's end. */
+void ospy_agent_report_test_reads(void);
 /* The process is about to _exit(status): a ProcessExit record, unless the
  * controller is its parent (it reaps it and records the status itself) or
  * this is a vfork child still running on its parent's memory. */

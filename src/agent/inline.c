@@ -836,6 +836,7 @@ static void on_enter(ospy_invocation *inv)
     if (h->internal == INTERNAL_EXIT && (uint32_t)ospy_os_getpid() == ospy_agent_g.pid) {
       ospy_inline_report_never_found();
       ospy_inline_report_nested_hidden(0);
+      ospy_agent_report_test_reads();
     }
     if (h->internal == INTERNAL_EXIT) /* a followed child's exit status: its parent reaps it */
       ospy_agent_emit_process_exit((int)ospy_invocation_get_arg(inv, 0));

@@ -133,8 +133,21 @@ __attribute__((no_sanitize_address)) static void copy_from_stack(uint8_t *d, con
     d[i] = s[i];
 }
 
+static bool count_kernel_reads;
+static unsigned long kernel_reads; /* (a word: atomic on i386 too) */
+
+void ospy_os_read_count_kernel_reads(bool on) {
+  __atomic_store_n(&count_kernel_reads, on, __ATOMIC_RELAXED);
+}
+
+uint64_t ospy_os_read_kernel_reads(void) {
+  return __atomic_load_n(&kernel_reads, __ATOMIC_RELAXED);
+}
+
 /* Anything but the live stack: the kernel copies, or says EFAULT. */
 __attribute__((noinline)) static size_t read_through_kernel(uintptr_t addr, void *buf, size_t n) {
+  if (__atomic_load_n(&count_kernel_reads, __ATOMIC_RELAXED))
+    __atomic_fetch_add(&kernel_reads, 1, __ATOMIC_RELAXED);
   int pid = __atomic_load_n(&own_pid, __ATOMIC_RELAXED);
   struct iovec local = { buf, n };
   struct iovec remote = { (void *)addr, n };

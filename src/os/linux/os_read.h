@@ -20,6 +20,13 @@ size_t ospy_os_read_memory(uintptr_t addr, void *buf, size_t n);
  * in each child. */
 void ospy_os_read_set_pid(int pid);
 
+/* Tests only: count the reads made through the kernel (a system call each:
+ * process_vm_readv, or the maps check where it is refused) from now on;
+ * off, nothing is counted. The agent turns it on for OSPY_TEST_COUNT_READS. */
+void ospy_os_read_count_kernel_reads(bool on);
+/* How many such reads were counted (all threads). */
+uint64_t ospy_os_read_kernel_reads(void);
+
 /* One read() of up to cap bytes of the file at path (a /proc file: small,
  * read whole at once), not NUL-terminated; how many, 0 when unreadable. */
 size_t ospy_os_read_small_file(const char *path, void *buf, size_t cap);
