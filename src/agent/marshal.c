@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "agent/copy.h"
 #include "agent/marshal_internal.h"
 #include "arch/x86/cpu_context.h"
 #include "plan/spec_abi.h"
@@ -21,6 +22,14 @@ typedef struct msize {
 #define MSIZE_NONE ((msize){ 0, MS_NONE })
 #define STATE_MAGIC 0x4f53504du /* "OSPM" */
 
+/* A copy of target memory [base, base + len), all of it readable when it
+   was read: the bytes of the structure or array being written (window_open). */
+typedef struct mwindow {
+  uint64_t base;
+  size_t len;
+  const uint8_t *bytes;
+} mwindow;
+
 typedef struct mctx {
   const ospy_marshal_call *c;
   const ospy_spec_table *t;
@@ -33,6 +42,8 @@ typedef struct mctx {
   unsigned in_array; /* arrays being written around the current value */
   int no_room;       /* an entry found no room: the later ones are written as
                         put_arg_no_room keeps them (entry) */
+  mwindow win;        /* the innermost window open (none: len 0) */
+  unsigned no_window; /* a value written again without windows (window_close) */
 } mctx;
 
 typedef struct saved_args {
@@ -160,6 +171,118 @@ static void put_f64(ospy_mw *w, double d)
   ospy_mw_bytes(w, b, 8);
 }
 
+/* ---- reads through a window ----
+ *
+ * A structure or an array is read with one safe read of its bytes (a system
+ * call when it is not on the calling thread's stack), into a window, and its
+ * fields and elements are decoded from that copy: read one at a time, a
+ * struct stat took 14 system calls. The window lies at the top of the
+ * blob's room, which the values written meanwhile are kept below (no
+ * allocation, nothing on the program's stack, however deep structures
+ * nest). A read the window does not hold in full (past its end: a structure
+ * that runs into an unreadable page, or larger than WINDOW_MAX) is made
+ * through the kernel as before, so that what can be read and where the
+ * unreadable part begins are what reads one field at a time find. When the
+ * room the window took cut a value short, the value is written again
+ * without windows: the blob is the same with and without them.
+ */
+#define WINDOW_MAX 4096u
+/* the room a window leaves for the values written while it is open, at
+   least: as many bytes as the window, and this many more */
+#define WINDOW_SLACK 256u
+
+enum { WIN_NONE, WIN_COVERED, WIN_OPEN, WIN_UNREADABLE };
+
+static int windows_off; /* (tests: ospy_marshal_set_windows) */
+
+void ospy_marshal_set_windows(int on) { windows_off = !on; }
+
+typedef struct window_save {
+  mwindow outer;   /* the window open before */
+  size_t len;      /* the blob's length when the value began */
+  size_t span;     /* bytes of the blob's room the window takes (0: none) */
+  int short_cap;   /* the blob's short_cap before */
+  int64_t budget;  /* m->budget before (put_bytes spends it) */
+} window_save;
+
+/* Whether the window holds [addr, addr + n) whole. */
+static int window_holds(const mctx *m, uint64_t addr, uint64_t n)
+{
+  const mwindow *v = &m->win;
+  return addr >= v->base && addr - v->base < v->len && n <= v->len - (addr - v->base);
+}
+
+/* A safe read (ospy_marshal_read), from the window when it holds all of it. */
+static size_t mread(const mctx *m, uint64_t addr, void *buf, size_t n)
+{
+  if (n && window_holds(m, addr, n)) {
+    ospy_copy(buf, m->win.bytes + (addr - m->win.base), n); /* (a field: a few bytes) */
+    return n;
+  }
+  return ospy_marshal_read(addr, buf, n);
+}
+
+/* Reads up to `span` bytes at addr into the window's place (the s->span
+   bytes at the blob's cap) and makes it the window; how many were read. */
+static size_t window_fill(mctx *m, const window_save *s, uint64_t addr, uint64_t span)
+{
+  uint8_t *at = m->w->p + m->w->cap;
+  size_t got = ospy_marshal_read(addr, at, span < s->span ? (size_t)span : s->span);
+  m->win = (mwindow){ addr, got, at };
+  return got;
+}
+
+/* The window for a value of `span` bytes at addr: WIN_COVERED when the
+ * window open holds it already; WIN_OPEN when one was read (s says how to
+ * close it: window_close); WIN_UNREADABLE when not even its first byte could
+ * be read (a garbage pointer); WIN_NONE when there is no room for one (a
+ * small blob) or windows are off: the value's reads are made one by one. */
+static int window_open(mctx *m, uint64_t addr, uint64_t span, window_save *s)
+{
+  ospy_mw *w = m->w;
+  s->span = 0;
+  if (span == 0)
+    return WIN_NONE;
+  if (span > WINDOW_MAX)
+    span = WINDOW_MAX;
+  if (window_holds(m, addr, span))
+    return WIN_COVERED;
+  if (m->no_window || ospy_mw_room(w) < 2 * span + WINDOW_SLACK)
+    return WIN_NONE;
+  *s = (window_save){ m->win, w->len, (size_t)span, w->short_cap, m->budget };
+  w->cap -= s->span; /* the values written meanwhile stay below it */
+  w->short_cap = 0;  /* (set when the room left cuts a value: window_close) */
+  if (window_fill(m, s, addr, span) == 0) {
+    w->cap += s->span;
+    w->short_cap = s->short_cap;
+    m->win = s->outer;
+    s->span = 0;
+    return WIN_UNREADABLE;
+  }
+  return WIN_OPEN;
+}
+
+/* Closes a window window_open opened. 1 when the value must be written again
+ * without windows: something in it was cut or dropped for want of room
+ * while the window took part of it (it is taken back: the blob is as before
+ * the value began). */
+static int window_close(mctx *m, const window_save *s)
+{
+  ospy_mw *w = m->w;
+  if (!s->span)
+    return 0;
+  w->cap += s->span;
+  m->win = s->outer;
+  int cut = w->short_cap;
+  w->short_cap = s->short_cap;
+  if (!cut)
+    return 0;
+  w->len = s->len;
+  w->full = 0;
+  m->budget = s->budget;
+  return 1;
+}
+
 /* ---- buffers and strings ---- */
 
 static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
@@ -181,7 +304,7 @@ static void put_bytes(mctx *m, uint64_t addr, uint64_t size)
     flags |= OSPY_VB_CAPPED;
     w->short_cap = 1;
   }
-  size_t got = want ? ospy_marshal_read(addr, w->p + w->len, (size_t)want) : 0;
+  size_t got = want ? mread(m, addr, w->p + w->len, (size_t)want) : 0;
   if (got < want)
     flags |= OSPY_VB_CUT;
   if (budgeted)
@@ -246,7 +369,7 @@ static void put_string(mctx *m, uint64_t addr, unsigned unit, size_t max_bytes)
     if (chunk > limit - stored)
       chunk = limit - stored;
     uint8_t *dst = w->p + w->len + stored;
-    size_t got = ospy_marshal_read(at, dst, chunk);
+    size_t got = mread(m, at, dst, chunk);
     got -= got % unit;
     size_t n = find_nul(dst, got, unit);
     stored += n;
@@ -312,32 +435,53 @@ static void put_bytes_at(mctx *m, uint64_t addr, uint64_t size)
 /* Whether the byte at addr can be read: a structure or an array whose first
    byte cannot is unreadable at its address as a whole (a garbage pointer to
    it), not a value of its type with every field or element unreadable. */
-static int first_byte_readable(uint64_t addr)
+static int first_byte_readable(const mctx *m, uint64_t addr)
 {
   uint8_t b;
-  return ospy_marshal_read(addr, &b, 1) == 1;
+  return mread(m, addr, &b, 1) == 1;
 }
 
-static void put_sockaddr(mctx *m, uint64_t addr, msize size)
+#define SOCKADDR_MAX 110u /* the most put_sockaddr records: AF_UNIX's */
+
+static void put_sockaddr_bytes(mctx *m, uint64_t addr, msize size)
 {
   uint8_t fam[2];
-  if (size.st == MS_OK && size.n < 2) { /* no address: what the buffer held before is no data */
-    put_bytes(m, addr, (unsigned)size.n);
-    return;
-  }
-  if (ospy_marshal_read(addr, fam, 2) != 2) {
+  if (mread(m, addr, fam, 2) != 2) {
     put_unreadable(m->w, addr);
     return;
   }
   unsigned family = fam[0] | fam[1] << 8, len;
   switch (family) {
-  case 1: len = 110; break; /* AF_UNIX: sizeof(struct sockaddr_un) */
+  case 1: len = SOCKADDR_MAX; break; /* AF_UNIX: sizeof(struct sockaddr_un) */
   case 10: len = 28; break; /* AF_INET6 */
   default: len = 16; break; /* AF_INET and others */
   }
   if (size.st == MS_OK && size.n < len)
     len = (unsigned)size.n;
   put_bytes(m, addr, len);
+}
+
+/* A socket address: its family, then the bytes of its kind, read with one
+   safe read (a window), not two. */
+static void put_sockaddr(mctx *m, uint64_t addr, msize size)
+{
+  if (size.st == MS_OK && size.n < 2) { /* no address: what the buffer held before is no data */
+    put_bytes(m, addr, (unsigned)size.n);
+    return;
+  }
+  window_save s;
+  int win = window_open(m, addr, size.st == MS_OK && size.n < SOCKADDR_MAX ? size.n : SOCKADDR_MAX,
+                        &s);
+  if (win == WIN_UNREADABLE) {
+    put_unreadable(m->w, addr);
+    return;
+  }
+  put_sockaddr_bytes(m, addr, size);
+  if (window_close(m, &s)) {
+    m->no_window++;
+    put_sockaddr(m, addr, size);
+    m->no_window--;
+  }
 }
 
 /* ---- structures and arrays ---- */
@@ -353,7 +497,7 @@ static msize read_field_int(mctx *m, const ospy_spec_type *st, uint32_t fi, uint
   if (f->t.ptr)
     sg = 0;
   uint8_t b[8] = { 0 };
-  if (width == 0 || width > 8 || ospy_marshal_read(base + f->offset, b, width) != width)
+  if (width == 0 || width > 8 || mread(m, base + f->offset, b, width) != width)
     return MSIZE_NONE;
   uint64_t v = extend(load_le(b, width, f->t.big_endian), width, sg);
   return (msize){ v, sg && (int64_t)v < 0 ? MS_NEG : MS_OK };
@@ -400,6 +544,39 @@ static void put_struct(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigne
   }
 }
 
+/* The bytes a structure's window takes: its size, and the first chunk
+   put_string reads of an inline string without a size (struct dirent's
+   d_name, at its end: its 256 bytes are not in its size). */
+static uint64_t struct_span(const mctx *m, const ospy_spec_type *st)
+{
+  uint64_t span = st->size;
+  for (uint32_t i = 0; i < st->nfields; i++) {
+    const ospy_spec_field *f = &st->fields[i];
+    const ospy_spec_type *ft = f->t.ptr ? NULL : type_of(m, &f->t);
+    if (ft && ft->kind == OSPY_KIND_STRING && !f->size && (uint64_t)f->offset + FIRST_CHUNK > span)
+      span = (uint64_t)f->offset + FIRST_CHUNK;
+  }
+  return span;
+}
+
+/* A structure at addr, its fields read from one window (unreadable at addr
+   when not even its first byte can be read). */
+static void put_struct_at(mctx *m, const ospy_spec_type *st, uint64_t addr, unsigned depth)
+{
+  window_save s;
+  int win = window_open(m, addr, struct_span(m, st), &s);
+  if (win == WIN_UNREADABLE || (win == WIN_NONE && !first_byte_readable(m, addr))) {
+    put_unreadable(m->w, addr);
+    return;
+  }
+  put_struct(m, st, addr, depth);
+  if (window_close(m, &s)) {
+    m->no_window++;
+    put_struct_at(m, st, addr, depth);
+    m->no_window--;
+  }
+}
+
 static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
 {
   return ospy_spec_element_size(m->t, er);
@@ -410,13 +587,13 @@ static uint64_t elem_size(const mctx *m, const ospy_spec_typeref *er)
 
 /* Whether the element at addr is all zero bytes; *unreadable when it could
    not be read in full. */
-static int elem_is_zero(uint64_t addr, uint64_t esz, int *unreadable)
+static int elem_is_zero(const mctx *m, uint64_t addr, uint64_t esz, int *unreadable)
 {
   uint8_t b[64];
   *unreadable = 0;
   for (uint64_t off = 0; off < esz; off += sizeof b) {
     size_t n = esz - off < sizeof b ? (size_t)(esz - off) : sizeof b;
-    if (ospy_marshal_read(addr + off, b, n) != n) {
+    if (mread(m, addr + off, b, n) != n) {
       *unreadable = 1;
       return 0;
     }
@@ -433,7 +610,7 @@ static int elem_is_zero(uint64_t addr, uint64_t esz, int *unreadable)
    (not a read per element, and no 998 unreadable elements after the first). */
 #define PROBE_PAGE 4096u
 
-static int elem_readable(uint64_t addr, uint64_t esz, uint64_t *ok_end)
+static int elem_readable(const mctx *m, uint64_t addr, uint64_t esz, uint64_t *ok_end)
 {
   uint64_t end = addr + esz;
   if (end < addr)
@@ -442,7 +619,7 @@ static int elem_readable(uint64_t addr, uint64_t esz, uint64_t *ok_end)
     *ok_end = addr;
   while (*ok_end < end) {
     uint8_t b;
-    if (ospy_marshal_read(*ok_end, &b, 1) != 1)
+    if (mread(m, *ok_end, &b, 1) != 1)
       return 0;
     *ok_end = (*ok_end | (PROBE_PAGE - 1)) + 1;
   }
@@ -472,25 +649,19 @@ static void put_element(mctx *m, const ospy_spec_typeref *er, uint64_t addr, int
   m->in_array--;
 }
 
-/* Arrays: `total` elements asked for, `stored` written (the rest capped). An
-   element that cannot be read in full is written as unreadable (at its
-   first unreadable byte) and ends the array: readers see the array cut
-   there, with its total. A null-terminated array
-   ends before its first all-zero element; when none is found within the
-   bound or just after it (or the value cap stops it first) its total is one
-   more than what was stored, so readers show it as cut. */
-static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize count,
-                      unsigned depth)
+/* The bytes of n elements of esz bytes, WINDOW_MAX at most (n may be
+   garbage: no overflow). */
+static uint64_t elements_span(uint64_t n, uint64_t esz)
+{
+  return esz && n <= WINDOW_MAX / esz ? n * esz : WINDOW_MAX;
+}
+
+/* put_array's elements, from the window win when it has one. */
+static void put_elements(mctx *m, const ospy_spec_typeref *r, const ospy_spec_typeref *er,
+                         uint64_t esz, uint64_t bound, uint64_t addr, const window_save *win,
+                         unsigned depth)
 {
   ospy_mw *w = m->w;
-  ospy_spec_typeref er = { .type = r->elem_type, .ptr = r->elem_ptr, .hex = r->hex,
-                           .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
-  uint64_t esz = elem_size(m, &er);
-  uint64_t bound = esz ? array_bound(r, count) : 0;
-  if (bound && !first_byte_readable(addr)) { /* an empty one reads nothing: [] */
-    put_unreadable(w, addr);
-    return;
-  }
   ospy_mw_u8(w, OSPY_VB_ARRAY);
   size_t total_at = w->len; /* a null-terminated array's length is known at the end */
   if (r->null_term)
@@ -503,13 +674,17 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize 
   int ended = 0;
   while (stored < bound && !w->full && w->len - start < m->value_cap) {
     uint64_t at = addr + stored * esz;
-    int readable = elem_readable(at, esz, &ok_end), u;
-    if (readable && r->null_term && elem_is_zero(at, esz, &u)) {
+    /* an array longer than its window: the next part (not after a window
+     * that ran into unreadable memory: what follows is read as before) */
+    if (win && !window_holds(m, at, esz) && m->win.len == win->span)
+      window_fill(m, win, at, elements_span(bound - stored + r->null_term, esz));
+    int readable = elem_readable(m, at, esz, &ok_end), u;
+    if (readable && r->null_term && elem_is_zero(m, at, esz, &u)) {
       ended = 1;
       break;
     }
     size_t before = w->len;
-    put_element(m, &er, readable ? at : ok_end, readable, depth);
+    put_element(m, er, readable ? at : ok_end, readable, depth);
     if (w->full) { /* the element did not fit: drop it, keep the others */
       w->full = 0;
       w->len = before;
@@ -522,11 +697,41 @@ static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize 
     }
   }
   int u;
-  if (r->null_term && !ended && stored == bound && elem_is_zero(addr + stored * esz, esz, &u))
+  if (r->null_term && !ended && stored == bound && elem_is_zero(m, addr + stored * esz, esz, &u))
     ended = 1; /* the terminator right after the bound: complete */
   if (r->null_term)
     patch_uleb5(w, total_at, stored + !ended);
   patch_uleb5(w, stored_at, stored);
+}
+
+/* Arrays: `total` elements asked for, `stored` written (the rest capped). An
+   element that cannot be read in full is written as unreadable (at its
+   first unreadable byte) and ends the array: readers see the array cut
+   there, with its total. A null-terminated array
+   ends before its first all-zero element; when none is found within the
+   bound or just after it (or the value cap stops it first) its total is one
+   more than what was stored, so readers show it as cut. Its elements are
+   read from one window (the next one past WINDOW_MAX bytes). */
+static void put_array(mctx *m, const ospy_spec_typeref *r, uint64_t addr, msize count,
+                      unsigned depth)
+{
+  ospy_spec_typeref er = { .type = r->elem_type, .ptr = r->elem_ptr, .hex = r->hex,
+                           .marshal_as = OSPY_SPEC_NONE, .elem_type = OSPY_SPEC_NONE };
+  uint64_t esz = elem_size(m, &er);
+  uint64_t bound = esz ? array_bound(r, count) : 0;
+  window_save s; /* (with a null-terminated one's terminator after its bound; none when empty) */
+  int win = window_open(m, addr, bound ? elements_span(bound + r->null_term, esz) : 0, &s);
+  if (win == WIN_UNREADABLE || (bound && win == WIN_NONE && !first_byte_readable(m, addr))) {
+    /* (an empty one reads nothing: [] wherever it points) */
+    put_unreadable(m->w, addr);
+    return;
+  }
+  put_elements(m, r, &er, esz, bound, addr, win == WIN_OPEN ? &s : NULL, depth);
+  if (window_close(m, &s)) {
+    m->no_window++;
+    put_array(m, r, addr, count, depth);
+    m->no_window--;
+  }
 }
 
 /* ---- values ---- */
@@ -642,7 +847,7 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
   }
   if (r->ptr) {
     uint8_t b[8] = { 0 };
-    if (ospy_marshal_read(addr, b, m->t->ptr_size) != m->t->ptr_size) {
+    if (mread(m, addr, b, m->t->ptr_size) != m->t->ptr_size) {
       put_unreadable(m->w, addr);
       return;
     }
@@ -672,10 +877,7 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
     put_string_at(m, addr, ty->width, SIZE_MAX);
     return;
   case OSPY_KIND_STRUCT:
-    if (!first_byte_readable(addr))
-      put_unreadable(m->w, addr);
-    else
-      put_struct(m, ty, addr, depth);
+    put_struct_at(m, ty, addr, depth);
     return;
   case OSPY_KIND_ARRAY:
     put_array(m, r, addr, count, depth);
@@ -689,7 +891,7 @@ static void put_mem_value(mctx *m, const ospy_spec_typeref *r, uint64_t addr, ms
   int sg;
   unsigned width = scalar_info(m, r, &sg);
   uint8_t b[8] = { 0 };
-  if (width == 0 || width > 8 || ospy_marshal_read(addr, b, width) != width) {
+  if (width == 0 || width > 8 || mread(m, addr, b, width) != width) {
     put_unreadable(m->w, addr);
     return;
   }
@@ -1287,6 +1489,8 @@ static void init_ctx(mctx *m, const ospy_spec_fn *fn, ospy_marshal_call *c, int 
   m->budget = -1;
   m->in_array = 0;
   m->no_room = 0;
+  m->win = (mwindow){ 0, 0, NULL };
+  m->no_window = (unsigned)windows_off;
   /* computed values at this phase, before anything reads them: all when
      the arguments were read now; at leave those of out and in/out
      arguments again, as the call returned (an out one has no value at

@@ -85,5 +85,8 @@ int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call
 /* <returnValue errorCondition>, evaluated at leave: 1 = the call failed
    (0 without one, or when a read in it faults). */
 int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c);
+/* Tests only: 0 reads every field and element of a structure or an array
+   on its own, as before windows (marshal.c); the blobs must not differ. */
+void ospy_marshal_set_windows(int on);
 
 #endif

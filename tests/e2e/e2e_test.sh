@@ -74,6 +74,44 @@ check_fd_threads() {
     { head -n 20 "$tmp/names"; tail -n 1 "$tmp/names"; fail "descriptor names crossed threads"; }
 }
 
+# check_struct_reads BITS (target_struct_reads.c, built with -mBITS): a
+# structure or an array in heap memory is read with one system call (the
+# agent's own count, OSPY_TEST_COUNT_READS), not one a field: 1000 more
+# fstat (struct stat) and poll (8 pollfds, in/out: read at entry and at
+# return) cost 3000 reads more, where they cost 74 000 (14 a stat, 60 a
+# poll). A structure that runs into a PROT_NONE page keeps its readable
+# fields and marks the others unreadable at their own addresses.
+check_struct_reads() {
+  cc -m"$1" -O1 -o "$tmp/sr$1" "$(dirname "$0")/target_struct_reads.c" ||
+    fail "cannot build target_struct_reads.c"
+  cat > "$tmp/sr.xml" <<X
+<hookManager><types>
+<structure name="Rec"><field name="a" offset="0" type="Int32"/><field name="b" offset="4" type="Int32"/><field name="c" offset="8" type="Int64"/><field name="d" offset="16" type="Int64"/><field name="e" offset="24" type="Int32"/><field name="f" offset="28" type="Int32"/></structure>
+</types><specs><functions>
+<function name="take"><returnValue type="Int32"/><arguments><argument name="r" type="RecPtr"/></arguments></function>
+</functions></specs>
+<hooks><module name="sr$1"><function specId="take"/></module></hooks></hookManager>
+X
+  for n in 100 1100; do
+    OSPY_TEST_COUNT_READS=1 "$ospy" capture -q -c "$tmp/sr.xml" -f fstat,poll -o "$tmp/sr.ospy" -- \
+      "$tmp/sr$1" $n >"$tmp/out" 2>"$tmp/err" </dev/null || { cat "$tmp/err"; fail "capture exited $?"; }
+    "$ospy" show "$tmp/sr.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" 'libc\.so\.6!fstat\(fd=3[^,]*, statbuf=\{st_dev=.*, st_mode=S_IFIFO\|0600, .*st_ctime=[0-9]+\}\) = 0$'
+    expect_regex "$tmp/show" 'libc\.so\.6!poll\(fds=\[(\{fd=3[^}]*, events=POLLIN\}, ){7}\{fd=3[^}]*, events=POLLIN\}\] => \[(\{fd=3[^}]*, events=POLLIN, revents=0x0\}, ){7}.*\], nfds=8, timeout=0\) = 0$'
+    reads=$(sed -n 's/.*agent: \([0-9]*\) reads of the program.s memory through the kernel.*/\1/p' "$tmp/show")
+    [ -n "$reads" ] || { cat "$tmp/show"; fail "no count of the agent's reads"; }
+    eval "reads_$n=$reads"
+  done
+  more=$((reads_1100 - reads_100))
+  echo "struct-reads ($1-bit): 1000 more fstat + poll calls on heap memory: $more more reads through the kernel (expected: at most 3000)"
+  [ "$more" -le 3000 ] || fail "$more reads through the kernel for 1000 fstat + poll calls (one a field: 74 000)"
+  guard=$(sed -n 's/^guard=0x\([0-9a-f]*\) take=3,15$/\1/p' "$tmp/out")
+  [ -n "$guard" ] || { cat "$tmp/out"; fail "the program's output"; }
+  at() { printf '0x%x' $((0x$guard + $1)); }
+  expect_line "$tmp/show" "sr$1!take(r={a=1, b=2, c=3, d=4, e=5, f=6}) = 3"
+  expect_line "$tmp/show" "sr$1!take(r={a=7, b=8, c=<unreadable at $(at 0)>, d=<unreadable at $(at 8)>, e=<unreadable at $(at 16)>, f=<unreadable at $(at 20)>}) = 15"
+}
+
 # same_as_alone BINARY: the program alone and under `ospy capture -f write`
 # print the same and exit alike (docs/reliability.md); its calls in $tmp/show.
 same_as_alone() {
@@ -5766,5 +5804,12 @@ pthread-exit-together|pthread-exit-together-i386)
   done
   [ "$("$ospy" show "$tmp/c.ospy" | grep -c 'pthread_exit(')" = 8 ] || fail "not 8 pthread_exit calls recorded"
   echo "$case_name: 12 runs of 8 threads calling pthread_exit at once, each as alone" ;;
+struct-reads)
+  check_struct_reads 64
+  echo "struct-reads: a struct stat and an array of pollfd in heap memory, one system call each; a structure cut by a PROT_NONE page keeps its first fields" ;;
+struct-reads-i386)
+  i386_or_skip
+  check_struct_reads 32
+  echo "struct-reads-i386: the same from the i386 agent" ;;
 *) fail "unknown case $case_name" ;;
 esac

@@ -1686,6 +1686,7 @@ void test_seed(void);
 void test_computed_all(void);
 void test_room_all(void);
 void test_byval_all(void);
+void test_windows_all(void);
 
 int main(void)
 {
@@ -1733,6 +1734,7 @@ int main(void)
   test_int_fast_path();
   test_decode_garbage();
   test_byval_all();
+  test_windows_all();
   if (test_failures)
     fprintf(stderr, "%d check(s) failed\n", test_failures);
   return test_failures ? 1 : 0;
