@@ -17,6 +17,7 @@
 #include "arch/x86/x86_writer.h"
 #include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
+#include "interceptor/module_refs.h"
 #include "os/linux/os_maps.h"
 #include "os/linux/os_memory.h"
 #include "os/linux/os_read.h"
@@ -191,36 +192,96 @@ static void note_calls(const ospy_hook *hook, const ospy_x86_reloc_plan *plan, s
   cs_close(&cs);
 }
 
-/* Does a direct jump/call decoded from [from, to) land strictly inside the
- * bytes to patch (patch_at, patch_end)? Returns its address, or 0. */
-static uintptr_t find_incoming(csh cs, uintptr_t from, uintptr_t to, uintptr_t patch_at,
-                               uintptr_t patch_end) {
-  static uint8_t buf[8192];
-  if (to <= from || to - from > sizeof buf)
+/* What leads into the bytes to patch, and from where. */
+typedef enum incoming_kind {
+  INCOMING_NONE,
+  INCOMING_BRANCH,  /* a direct jmp, jcc or call */
+  INCOMING_ADDRESS, /* code that takes the address (for an indirect jump) */
+  INCOMING_POINTER, /* a word of data that holds it (a jump table's entry) */
+} incoming_kind;
+
+typedef struct incoming {
+  uintptr_t at;
+  incoming_kind kind;
+} incoming;
+
+/* How code names an address besides a direct branch, for the decoder:
+ * RIP-relative operands (x86-64), and as the module's code does it
+ * (module_refs.h): absolute immediates and displacements, i386 PIC's
+ * GOT-relative lea. */
+typedef struct ref_forms {
+  bool absolute;
+  uintptr_t got;
+} ref_forms;
+
+static bool strictly_inside(uintptr_t t, uintptr_t lo, uintptr_t hi) { return t > lo && t < hi; }
+
+static bool is_branch(const cs_detail *d) {
+  bool branch = false;
+  for (uint8_t g = 0; g < d->groups_count; g++)
+    branch |= d->groups[g] == CS_GRP_JUMP || d->groups[g] == CS_GRP_CALL;
+  return branch;
+}
+
+/* The address an operand of insn takes, as forms reads them; 0 if none.
+ * Memory operands count in a lea only: a load from the bytes to patch
+ * reads code as data (a program that saves its own bytes) and leads
+ * nowhere. */
+static uintptr_t operand_address(const cs_insn *insn, const cs_x86_op *op, const ref_forms *f) {
+  if (op->type == X86_OP_IMM)
+    return f->absolute ? (uintptr_t)op->imm : 0; /* mov ecx, offset fn+2 */
+  if (op->type != X86_OP_MEM || insn->id != X86_INS_LEA)
     return 0;
+  if (op->mem.base == X86_REG_RIP)
+    return (uintptr_t)(insn->address + insn->size + (uint64_t)op->mem.disp);
+  if (f->absolute && op->mem.base == X86_REG_INVALID && op->mem.index == X86_REG_INVALID)
+    return (uintptr_t)op->mem.disp;
+  if (f->got && op->mem.base != X86_REG_INVALID)
+    return (uint32_t)(f->got + (uint32_t)op->mem.disp); /* lea ecx, fn+2@GOTOFF[ebx] */
+  return 0;
+}
+
+/* Whether insn leads into (lo, hi): a direct branch there, or (forms
+ * given) an operand naming an address there. */
+static incoming_kind insn_leads_into(const cs_insn *insn, const ref_forms *f, uintptr_t lo,
+                                     uintptr_t hi) {
+  const cs_detail *d = insn->detail;
+  if (!d)
+    return INCOMING_NONE;
+  if (is_branch(d) && d->x86.op_count == 1 && d->x86.operands[0].type == X86_OP_IMM)
+    return strictly_inside((uintptr_t)d->x86.operands[0].imm, lo, hi) ? INCOMING_BRANCH
+                                                                       : INCOMING_NONE;
+  for (uint8_t i = 0; f && i < d->x86.op_count; i++)
+    if (strictly_inside(operand_address(insn, &d->x86.operands[i], f), lo, hi))
+      return INCOMING_ADDRESS;
+  return INCOMING_NONE;
+}
+
+/* Does an instruction decoded from [from, to) lead strictly inside the
+ * bytes to patch (patch_at, patch_end)? Without forms, direct branches
+ * only, and no decoding unless the byte scan says one may. */
+static incoming find_incoming(csh cs, uintptr_t from, uintptr_t to, uintptr_t patch_at,
+                              uintptr_t patch_end, const ref_forms *forms) {
+  static uint8_t buf[8192];
+  incoming hit = { 0, INCOMING_NONE };
+  if (to <= from || to - from > sizeof buf)
+    return hit;
   size_t got = ospy_os_read_memory(from, buf, to - from);
   ospy_hooks_overlay_original(from, buf, got);
-  if (!ospy_x86_may_branch_into(buf, got, from, patch_at, patch_end))
-    return 0; /* the usual case: no decoding needed */
+  if (!forms && !ospy_x86_may_branch_into(buf, got, from, patch_at, patch_end))
+    return hit; /* the usual case: no decoding needed */
   cs_insn *insn = NULL;
-  uintptr_t hit = 0;
   size_t off = 0;
-  while (off < got && !hit) {
+  while (off < got && !hit.at) {
     size_t n = cs_disasm(cs, buf + off, got - off, from + off, 64, &insn);
     if (n == 0) { /* data or padding that does not decode: step over a byte */
       off++;
       continue;
     }
-    for (size_t i = 0; i < n && !hit; i++) {
-      cs_detail *d = insn[i].detail;
-      bool branch = false;
-      for (uint8_t g = 0; d && g < d->groups_count; g++)
-        branch |= d->groups[g] == CS_GRP_JUMP || d->groups[g] == CS_GRP_CALL;
-      if (branch && d->x86.op_count == 1 && d->x86.operands[0].type == X86_OP_IMM) {
-        uintptr_t target = (uintptr_t)d->x86.operands[0].imm;
-        if (target > patch_at && target < patch_end)
-          hit = (uintptr_t)insn[i].address;
-      }
+    for (size_t i = 0; i < n && !hit.at; i++) {
+      hit.kind = insn_leads_into(&insn[i], forms, patch_at, patch_end);
+      if (hit.kind != INCOMING_NONE)
+        hit.at = (uintptr_t)insn[i].address;
     }
     off = (size_t)(insn[n - 1].address + insn[n - 1].size - from);
     cs_free(insn, n);
@@ -228,25 +289,96 @@ static uintptr_t find_incoming(csh cs, uintptr_t from, uintptr_t to, uintptr_t p
   return hit;
 }
 
+/* The start of the dynamic symbol nearest below addr, if it is at or
+ * above floor; else 0. */
+static uintptr_t symbol_below(uintptr_t addr, uintptr_t floor) {
+  Dl_info info;
+  if (!dladdr((void *)(addr - 1), &info) || !info.dli_saddr)
+    return 0;
+  uintptr_t sym = (uintptr_t)info.dli_saddr;
+  return sym < addr && sym >= floor ? sym : 0;
+}
+
+#define REL8_REACH 130 /* the farthest a 2-byte branch starts before its target */
+
+/* A direct branch into the bytes to patch in the code before fn, decoded
+ * from the preceding dynamic symbol (an instruction boundary) at most 4 KiB
+ * back, else from 4 KiB back. When that symbol starts within a short
+ * branch's reach of fn (glibc's string functions have entries a few bytes
+ * apart that jump into one another) and the bytes before it may hold one,
+ * from the symbol before it too. */
+static incoming incoming_before(csh cs, uintptr_t fn, uintptr_t patch_at, uintptr_t patch_end) {
+  uintptr_t floor = fn > 4096 ? fn - 4096 : 0;
+  uintptr_t sym = symbol_below(fn, floor);
+  uintptr_t start = sym ? sym : floor;
+  incoming hit = find_incoming(cs, start, fn, patch_at, patch_end, NULL);
+  if (hit.at || !sym || fn - sym >= REL8_REACH || fn < REL8_REACH)
+    return hit;
+  static uint8_t gap[REL8_REACH];
+  size_t got = ospy_os_read_memory(fn - REL8_REACH, gap, sym - (fn - REL8_REACH));
+  ospy_hooks_overlay_original(fn - REL8_REACH, gap, got);
+  if (!ospy_x86_may_branch_into(gap, got, fn - REL8_REACH, patch_at, patch_end))
+    return hit;
+  uintptr_t before = symbol_below(sym, floor);
+  return before ? find_incoming(cs, before, sym, patch_at, patch_end, NULL) : hit;
+}
+
+/* Confirms a site the module scan found in code: decoded from a boundary
+ * before it (a dynamic symbol's start up to 1 KiB back, else 256 bytes back,
+ * where x86 decoding falls into step within a few instructions), some
+ * instruction there must lead into the bytes. */
+static incoming confirm_code_site(csh cs, uintptr_t site, uintptr_t code_lo, uintptr_t lo,
+                                  uintptr_t hi, const ref_forms *forms) {
+  uintptr_t from = site - code_lo > 256 ? site - 256 : code_lo;
+  Dl_info info;
+  if (dladdr((void *)site, &info) && info.dli_saddr && (uintptr_t)info.dli_saddr <= site &&
+      site - (uintptr_t)info.dli_saddr <= 1024 && (uintptr_t)info.dli_saddr >= code_lo)
+    from = (uintptr_t)info.dli_saddr;
+  return find_incoming(cs, from, site + 16, lo, hi, forms);
+}
+
+/* What elsewhere in fn's module leads into (lo, hi) (module_refs.c): a
+ * pointer in data as found, a site in code once decoded. */
+static incoming module_incoming(csh cs, uintptr_t fn, uintptr_t lo, uintptr_t hi) {
+  incoming none = { 0, INCOMING_NONE };
+  ospy_module_refs refs;
+  if (!ospy_module_refs_into(fn, lo, hi, &refs))
+    return none;
+  ref_forms forms = { .absolute = refs.absolute, .got = refs.got };
+  for (size_t i = 0; i < refs.n; i++) {
+    ospy_module_ref r = ospy_module_refs_get(&refs, i);
+    if (r.pointer)
+      return (incoming){ r.site, INCOMING_POINTER };
+    incoming in = confirm_code_site(cs, r.site, refs.code_lo, lo, hi, &forms);
+    if (in.at)
+      return in;
+  }
+  return none;
+}
+
 /*
  * The relocator checks the function's own body for branches into the bytes
  * to patch; code next to it can also jump there (glibc's mempcpy ends with a
- * jump to memmove+3). Decode from the preceding dynamic symbol (at most 4 KB
- * back) and 512 bytes after the function's end.
+ * jump to memmove+3): decoded before it (incoming_before) and 512 bytes
+ * after the function's end. Anything else in its module
+ * that leads there, found by a scan of the whole module (module_refs.c): a
+ * gcc `.cold` fragment's jump back into the function from 40 KiB away, an
+ * address taken for an indirect jump, a jump table's entry. A jump to the
+ * function's first byte is none of these: it lands on the hook's jump.
  */
-static uintptr_t incoming_branch(uintptr_t fn, size_t fn_size, uintptr_t patch_at, size_t patch_len) {
+static incoming incoming_reference(uintptr_t fn, size_t fn_size, uintptr_t patch_at,
+                                   size_t patch_len) {
+  incoming hit = { 0, INCOMING_NONE };
   csh cs;
   if (cs_open(CS_ARCH_X86, sizeof(void *) == 8 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK)
-    return 0;
+    return hit;
   cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-  uintptr_t start = fn > 4096 ? fn - 4096 : 0;
-  Dl_info info;
-  if (dladdr((void *)(fn - 1), &info) && info.dli_saddr && (uintptr_t)info.dli_saddr < fn &&
-      (uintptr_t)info.dli_saddr >= start)
-    start = (uintptr_t)info.dli_saddr;
-  uintptr_t hit = find_incoming(cs, start, fn, patch_at, patch_at + patch_len);
-  if (!hit && fn_size)
-    hit = find_incoming(cs, fn + fn_size, fn + fn_size + 512, patch_at, patch_at + patch_len);
+  uintptr_t patch_end = patch_at + patch_len;
+  hit = incoming_before(cs, fn, patch_at, patch_end);
+  if (!hit.at && fn_size)
+    hit = find_incoming(cs, fn + fn_size, fn + fn_size + 512, patch_at, patch_end, NULL);
+  if (!hit.at)
+    hit = module_incoming(cs, fn, patch_at, patch_end);
   cs_close(&cs);
   return hit;
 }
@@ -296,6 +428,46 @@ static void describe_incoming(uintptr_t fn, uintptr_t hit, char *buf, size_t n) 
     buf[0] = '\0';
 }
 
+/* Where a pointer into the bytes to patch is, for the refusal: the data
+ * symbol that holds it, else its module and offset. */
+static void describe_pointer(uintptr_t at, char *buf, size_t n) {
+  const char *name;
+  uintptr_t start;
+  Dl_info info;
+  int w;
+  if (containing_symbol(at, &name, &start)) {
+    w = snprintf(buf, n, "%s+%#lx", name, (unsigned long)(at - start));
+  } else if (dladdr((void *)at, &info) && info.dli_fname && info.dli_fbase) {
+    const char *file = strrchr(info.dli_fname, '/');
+    w = snprintf(buf, n, "%s+%#lx", file ? file + 1 : info.dli_fname,
+                 (unsigned long)(at - (uintptr_t)info.dli_fbase));
+  } else {
+    w = snprintf(buf, n, "data");
+  }
+  if (w < 0)
+    buf[0] = '\0';
+}
+
+/* Why a hook is refused for what leads into its bytes, naming where. */
+static void refusal_for(uintptr_t fn, incoming in, char *why, size_t n) {
+  char where[128];
+  int w;
+  if (in.kind == INCOMING_POINTER) {
+    describe_pointer(in.at, where, sizeof where);
+    w = snprintf(why, n, "a pointer at %#lx (%s) leads into the bytes to patch (a jump table's entry)",
+                 (unsigned long)in.at, where);
+  } else {
+    describe_incoming(fn, in.at, where, sizeof where);
+    w = snprintf(why, n,
+                 in.kind == INCOMING_BRANCH
+                     ? "code at %#lx (%s) jumps into the bytes to patch"
+                     : "code at %#lx (%s) takes an address inside the bytes to patch, for a jump there",
+                 (unsigned long)in.at, where);
+  }
+  if (w < 0)
+    why[0] = '\0';
+}
+
 ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_error *err) {
   static uint8_t code[READ_WINDOW];
   uintptr_t fn = hook->function;
@@ -339,14 +511,11 @@ ospy_interceptor_status ospy_hook_prepare(ospy_hook *hook, ospy_interceptor_erro
       why[0] = '\0';
     return fail(err, OSPY_INTERCEPTOR_BRANCH_BACK, fn, why);
   }
-  uintptr_t incoming = incoming_branch(fn, fn_size, fn + plan.skip, jump_len);
-  if (incoming) {
+  incoming in = incoming_reference(fn, fn_size, fn + plan.skip, jump_len);
+  if (in.at) {
     ospy_code_arena_unalloc(cell);
-    char where[128], why[200];
-    describe_incoming(fn, incoming, where, sizeof where);
-    if (snprintf(why, sizeof why, "code at %#lx (%s) jumps into the bytes to patch",
-                 (unsigned long)incoming, where) < 0)
-      why[0] = '\0';
+    char why[240];
+    refusal_for(fn, in, why, sizeof why);
     return fail(err, OSPY_INTERCEPTOR_BRANCH_BACK, fn, why);
   }
   hook->cell = cell;

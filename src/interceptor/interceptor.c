@@ -19,6 +19,7 @@
 #include "arch/x86/x86_relocator.h"
 #include "interceptor/code_arena.h"
 #include "interceptor/interceptor_internal.h"
+#include "interceptor/module_refs.h"
 #include "os/linux/os_memory.h"
 #include "os/linux/os_read.h"
 #include "os/linux/os_syscall.h"
@@ -538,6 +539,7 @@ static ospy_interceptor_status begin_op(void) {
 static ospy_interceptor_status end_op(ospy_interceptor_status st) {
   if (--transaction_depth == 0) {
     ospy_interceptor_status c = commit();
+    ospy_module_refs_forget(); /* the batch's module scans (hook_code.c) */
     if (st == OSPY_INTERCEPTOR_OK)
       st = c;
     if (transaction_status == OSPY_INTERCEPTOR_OK)

@@ -4616,6 +4616,173 @@ C
     expect_regex "$tmp/show" "pfe!p_add: cannot hook: .*padding after it ends off a 16-byte boundary, at \\+0x[0-9a-f]+ \\('"
   fi
   echo "tiny-functions: 4-byte functions hooked over their padding ($done_arches); a next function's nops are not padding" ;;
+jump-into-patch|jump-into-patch-i386)
+  # A function that code or data elsewhere in its program enters inside the
+  # bytes a hook's jump covers (fn+1..fn+4) is refused, saying what leads
+  # there, and the program runs to its normal end. The hook builder looked
+  # 4 KiB before the function and 512 bytes after it only: a gcc -O2 `.cold`
+  # fragment's `jmp with_retry+3` from .text.unlikely 36 KiB away (SIGSEGV
+  # every run), a far rel32 jmp (SIGILL), `lea rcx, [rip+fn+2]; jmp rcx`
+  # and a jump table's entry (SIGSEGV at fn+2) went through the hook's jump.
+  m=64
+  if [ "$case_name" = jump-into-patch-i386 ]; then
+    m=32
+    i386_or_skip
+  fi
+  # the same forms by hand, in a PIE: each target returns 2n+7 and its
+  # jumper comes in at +3 (x86-64) or +4 (i386) with the argument in eax
+  if [ $m = 64 ]; then
+    cat > "$tmp/ways.S" <<'S'
+#define FUNC(n) .globl n; .type n, @function; .p2align 4; n:
+#define END(n) .size n, .-n
+#define TARGET(n, mid) FUNC(n) mov %rdi, %rax; mid: add %eax, %eax; add $7, %eax; ret; END(n)
+	.text
+TARGET(far_target, .Lfar_mid)
+TARGET(lea_target, .Llea_mid)
+TARGET(table_target, .Ltable_mid)
+FUNC(plain)
+	lea 7(%rdi, %rdi), %eax
+	ret
+END(plain)
+	.fill 70000, 1, 0xcc
+FUNC(far_jumper)
+	mov %edi, %eax
+	jmp .Lfar_mid
+END(far_jumper)
+FUNC(lea_jumper)
+	mov %edi, %eax
+	lea .Llea_mid(%rip), %rcx
+	jmp *%rcx
+END(lea_jumper)
+FUNC(table_jumper)
+	mov %edi, %eax
+	jmp *table(%rip)
+END(table_jumper)
+	.section .data.rel.ro, "aw"
+	.p2align 3
+table:	.quad .Ltable_mid
+	.section .note.GNU-stack, "", @progbits
+S
+    ways="far lea table"
+  else
+    cat > "$tmp/ways.S" <<'S'
+#define FUNC(n) .globl n; .type n, @function; .p2align 4; n:
+#define END(n) .size n, .-n
+#define TARGET(n, mid) FUNC(n) mov 4(%esp), %eax; mid: add %eax, %eax; add $7, %eax; ret; END(n)
+/* ebx = the GOT (_GLOBAL_OFFSET_TABLE_), as GCC's PIC code has it */
+#define GOT_IN_EBX push %ebx; call .Lpc; add $_GLOBAL_OFFSET_TABLE_, %ebx
+	.text
+TARGET(far_target, .Lfar_mid)
+TARGET(lea_target, .Llea_mid)
+TARGET(table_target, .Ltable_mid)
+FUNC(plain)
+	mov 4(%esp), %eax
+	lea 7(%eax, %eax), %eax
+	ret
+END(plain)
+	.fill 70000, 1, 0xcc
+.Lpc:	mov (%esp), %ebx
+	ret
+FUNC(far_jumper)
+	mov 4(%esp), %eax
+	jmp .Lfar_mid
+END(far_jumper)
+FUNC(lea_jumper)
+	GOT_IN_EBX
+	lea .Llea_mid@GOTOFF(%ebx), %ecx
+	mov 8(%esp), %eax
+	pop %ebx
+	jmp *%ecx
+END(lea_jumper)
+FUNC(table_jumper)
+	GOT_IN_EBX
+	mov table@GOTOFF(%ebx), %ecx
+	mov 8(%esp), %eax
+	pop %ebx
+	jmp *%ecx
+END(table_jumper)
+	.section .data.rel.ro, "aw"
+	.p2align 2
+table:	.long .Ltable_mid
+	.section .note.GNU-stack, "", @progbits
+S
+    ways="far lea table"
+  fi
+  {
+    printf '#include <stdio.h>\nint plain(int);\n'
+    for w in $ways; do printf 'int %s_target(int), %s_jumper(int);\n' $w $w; done
+    printf 'int main(void) {\n  printf("plain %%d\\n", plain(5));\n'
+    for w in $ways; do printf '  printf("%s %%d %%d\\n", %s_target(5), %s_jumper(5));\n' $w $w $w; done
+    printf '  return 0;\n}\n'
+  } > "$tmp/ways.c"
+  cc -m$m -fPIE -pie -o "$tmp/ways" "$tmp/ways.c" "$tmp/ways.S" || fail "cc -m$m ways"
+  "$tmp/ways" >"$tmp/alone" || fail "ways alone exited $?"
+  hooks="-f plain"
+  for w in $ways; do hooks="$hooks -f ${w}_target"; done
+  # shellcheck disable=SC2086
+  "$ospy" capture -q $hooks -o "$tmp/w.ospy" -- "$tmp/ways" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of ways exited $?"; }
+  cmp -s "$tmp/alone" "$tmp/out" || { cat "$tmp/alone" "$tmp/out"; fail "ways printed otherwise under ospy"; }
+  "$ospy" show "$tmp/w.ospy" >"$tmp/show" || fail "show exited $?"
+  for w in $ways; do
+    case $w in
+    far) says="code at 0x[0-9a-f]+ \(outside the function\) jumps into the bytes to patch" ;;
+    lea) says="code at 0x[0-9a-f]+ \(outside the function\) takes an address inside the bytes to patch, for a jump there" ;;
+    *) says="a pointer at 0x[0-9a-f]+ \(ways\+0x[0-9a-f]+\) leads into the bytes to patch \(a jump table's entry\)" ;;
+    esac
+    echo "expect: ways!${w}_target: cannot hook: 0x...: $says"
+    expect_regex "$tmp/show" "error: ways!${w}_target: cannot hook: 0x[0-9a-f]+: $says\$"
+  done
+  expect_regex "$tmp/show" "\] ways!plain\(arg0=0x5(, .*)?\) = 17\$"
+  n=$(grep -c 'cannot hook' "$tmp/show")
+  [ "$n" = "$(echo $ways | wc -w)" ] || { cat "$tmp/show"; fail "expected $(echo $ways | wc -w) refusals, got $n"; }
+  done_ways=$ways
+  # gcc -O2's own: the unlikely part of with_retry, moved to .text.unlikely
+  # (a big function between them), jumps back to with_retry+3
+  cat > "$tmp/cold.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#define NI __attribute__((noinline))
+NI int try_fast(int a) { return a < 3 ? -1 : a * 2; }
+__attribute__((cold)) NI void slow_fixup(void) { static int n; if (++n > 100) abort(); }
+#define B(i) v = v * 31 + (i) + (v >> 3) + ((v & 7) ? v / 7 : v / 3);
+#define B10(i) B(i##0) B(i##1) B(i##2) B(i##3) B(i##4) B(i##5) B(i##6) B(i##7) B(i##8) B(i##9)
+#define B100(i) B10(i##0) B10(i##1) B10(i##2) B10(i##3) B10(i##4) B10(i##5) B10(i##6) B10(i##7) B10(i##8) B10(i##9)
+NI long big(long v) { B100(1) B100(2) B100(3) B100(4) return v; }
+NI int with_retry(int a) {
+retry:;
+  int x = try_fast(a);
+  if (__builtin_expect(x < 0, 0)) { slow_fixup(); a++; goto retry; }
+  return x;
+}
+int main(int argc, char **argv) {
+  (void)argv;
+  printf("%d %d %ld\n", with_retry(5), with_retry(argc - 1), big(argc) & 0xff);
+  return 0;
+}
+C
+  cc -m$m -O2 -o "$tmp/cold" "$tmp/cold.c" || fail "cc -m$m -O2 cold.c"
+  # the jump there, and how far it is from with_retry (objdump's view)
+  jump=$(objdump -d --no-show-raw-insn "$tmp/cold" 2>/dev/null |
+    awk '/<with_retry\.cold>:$/ { in_cold = 1; next } /^$/ { in_cold = 0 }
+         in_cold && /jmp +[0-9a-f]+ <with_retry\+0x[1-4]>/ { sub(":", "", $1); print $1, $NF }' | head -n 1)
+  fn=$(nm "$tmp/cold" 2>/dev/null | awk '$3 == "with_retry" { print $1 }')
+  gcc_case=
+  if [ -z "$jump" ] || [ -z "$fn" ]; then
+    echo "skip (gcc part): this compiler's with_retry.cold does not jump into with_retry+1..+4 (objdump shows no such jmp)"
+  elif [ $((0x$fn - 0x${jump% *})) -lt 4608 ]; then
+    echo "skip (gcc part): with_retry.cold's jump is $((0x$fn - 0x${jump% *})) bytes before with_retry: not far"
+  else
+    echo "gcc -O2 -m$m: with_retry.cold at 0x${jump% *} jumps to ${jump#* } ($((0x$fn - 0x${jump% *})) bytes before it)"
+    "$tmp/cold" 1 >"$tmp/alone" || fail "cold alone exited $?"
+    "$ospy" capture -q -f with_retry -o "$tmp/c.ospy" -- "$tmp/cold" 1 >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture of cold exited $?"; }
+    cmp -s "$tmp/alone" "$tmp/out" || { cat "$tmp/alone" "$tmp/out"; fail "cold printed otherwise under ospy"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" "error: cold!with_retry: cannot hook: 0x[0-9a-f]+: code at 0x[0-9a-f]+ \(outside the function\) jumps into the bytes to patch\$"
+    gcc_case="; gcc -O2's with_retry.cold too"
+  fi
+  echo "jump-into-patch: -m$m, functions entered inside the bytes to patch ($done_ways) refused, the programs unharmed$gcc_case" ;;
 crash-after-default)
   # A program that sets a fatal signal back to SIG_DFL (signal(SIGSEGV,
   # SIG_DFL); sort's SIGPIPE handler before it raises the signal again) keeps

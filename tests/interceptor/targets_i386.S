@@ -202,6 +202,63 @@ FUNC(regcheck_run)
 	ret
 END(regcheck_run)
 
+/*
+ * Entered from elsewhere inside the bytes a hook's jump covers (see
+ * targets_x86_64.S): 2 * arg + 7, the jumpers come in at +4 with eax = arg.
+ * By a rel32 jmp 70 KB away, by an absolute address taken for an indirect
+ * jmp (`mov $label, %ecx`: this file is linked without PIE), by a jump
+ * table's absolute entry.
+ */
+FUNC(tgt_far_entered)
+	mov 4(%esp), %eax
+.Lfar_mid:
+	add %eax, %eax
+	add $7, %eax
+	ret
+END(tgt_far_entered)
+
+FUNC(tgt_lea_entered)
+	mov 4(%esp), %eax
+.Llea_mid:
+	add %eax, %eax
+	add $7, %eax
+	ret
+END(tgt_lea_entered)
+
+FUNC(tgt_table_entered)
+	mov 4(%esp), %eax
+.Ltable_mid:
+	add %eax, %eax
+	add $7, %eax
+	ret
+END(tgt_table_entered)
+
+	.fill 70000, 1, 0xcc
+
+FUNC(tgt_far_jumper)
+	mov 4(%esp), %eax
+	test %eax, %eax
+	jns .Lfar_mid
+	mov $-1, %eax
+	ret
+END(tgt_far_jumper)
+
+FUNC(tgt_lea_jumper)
+	mov 4(%esp), %eax
+	mov $.Llea_mid, %ecx
+	jmp *%ecx
+END(tgt_lea_jumper)
+
+FUNC(tgt_table_jumper)
+	mov 4(%esp), %eax
+	jmp *tgt_table
+END(tgt_table_jumper)
+
+	.section .rodata
+	.p2align 2
+tgt_table:	.long .Ltable_mid
+	.text
+
 	.data
 	.p2align 4
 	.globl tgt_value

@@ -285,6 +285,65 @@ FUNC(regcheck_run)
 	ret
 END(regcheck_run)
 
+/*
+ * Entered from elsewhere inside the bytes a hook's jump covers: each
+ * returns 2 * rdi + 7, and its jumper (for rdi >= 0) comes in at +3 with
+ * rax = rdi. By a rel32 jmp 70 KB away (beyond what the hook builder
+ * decodes around a function: gcc's `.cold` fragments), by a lea of the
+ * address and an indirect jmp, by a jump table's entry (a RELATIVE
+ * relocation in a PIE). A hook of any of them must be refused, the code
+ * left as it is.
+ */
+FUNC(tgt_far_entered)
+	mov %rdi, %rax
+.Lfar_mid:
+	add %rax, %rax
+	add $7, %rax
+	ret
+END(tgt_far_entered)
+
+FUNC(tgt_lea_entered)
+	mov %rdi, %rax
+.Llea_mid:
+	add %rax, %rax
+	add $7, %rax
+	ret
+END(tgt_lea_entered)
+
+FUNC(tgt_table_entered)
+	mov %rdi, %rax
+.Ltable_mid:
+	add %rax, %rax
+	add $7, %rax
+	ret
+END(tgt_table_entered)
+
+	.fill 70000, 1, 0xcc
+
+FUNC(tgt_far_jumper)
+	mov %rdi, %rax
+	test %rdi, %rdi
+	jns .Lfar_mid
+	mov $-1, %rax
+	ret
+END(tgt_far_jumper)
+
+FUNC(tgt_lea_jumper)
+	mov %rdi, %rax
+	lea .Llea_mid(%rip), %rcx
+	jmp *%rcx
+END(tgt_lea_jumper)
+
+FUNC(tgt_table_jumper)
+	mov %rdi, %rax
+	jmp *tgt_table(%rip)
+END(tgt_table_jumper)
+
+	.section .data.rel.ro, "aw"
+	.p2align 3
+tgt_table:	.quad .Ltable_mid
+	.text
+
 	.data
 	.p2align 4
 	.globl tgt_value

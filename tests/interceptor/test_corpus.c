@@ -12,6 +12,8 @@ extern long tgt_one_byte(long), tgt_three_byte(long), tgt_three_padded(long), tg
 extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
 extern long tgt_call_next(long), tgt_jmp_to_short(long), tgt_jmp_to_short_nopad(long);
 extern long tgt_jmp_into_loop(long);
+extern long tgt_far_entered(long), tgt_far_jumper(long), tgt_lea_entered(long), tgt_lea_jumper(long);
+extern long tgt_table_entered(long), tgt_table_jumper(long);
 #if defined(__x86_64__)
 extern long tgt_eip_lea(long), tgt_evex_rip(long), tgt_rsp_rip(long);
 extern char tgt_value[];
@@ -160,6 +162,39 @@ static void check_refused(const char *name, fn1 f, ospy_interceptor_status want)
   last_refusal = why;
 }
 
+/* Functions entered inside the bytes a hook's jump covers from elsewhere
+ * in the module (targets_*.S: a rel32 jmp 70 KB away, an address taken for
+ * an indirect jmp, a jump table's entry): refused, saying what leads there
+ * and from where, and every way in still computes 2n + 7. Hooked, the
+ * jumpers landed inside the jump: SIGSEGV or SIGILL. */
+static void check_entered_from_afar(void) {
+  static const struct {
+    const char *name;
+    fn1 entered, jumper;
+    const char *from, *says; /* from: where the reason must say the way in is */
+  } cases[] = {
+    { "entered by a rel32 jmp 70 KB away", tgt_far_entered, tgt_far_jumper, "(tgt_far_jumper+0x",
+      ", outside the function) jumps into the bytes to patch" },
+    { "entered by an indirect jmp to an address taken", tgt_lea_entered, tgt_lea_jumper,
+      "(tgt_lea_jumper+0x",
+      ", outside the function) takes an address inside the bytes to patch, for a jump there" },
+    { "entered through a jump table", tgt_table_entered, tgt_table_jumper, "a pointer at 0x",
+      ") leads into the bytes to patch (a jump table's entry)" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    check_refused(cases[i].name, cases[i].entered, OSPY_INTERCEPTOR_BRANCH_BACK);
+    if (!strstr(last_refusal, cases[i].from) || !strstr(last_refusal, cases[i].says)) {
+      fprintf(stderr, "%s: the reason does not say '%s...%s'\n", cases[i].name, cases[i].from,
+              cases[i].says);
+      exit(1);
+    }
+    CHECK_EQ(cases[i].jumper(5), 17);
+    CHECK_EQ(cases[i].entered(5), 17);
+  }
+  CHECK_EQ(tgt_far_jumper(-1), -1);
+  printf("ok functions entered from afar: refused, all of them and their jumpers run\n");
+}
+
 int main(void) {
   const good_case cases[] = {
     { "rip-relative load", tgt_rip_load, tgt_rip_load, 5, 1005 },
@@ -232,6 +267,7 @@ int main(void) {
   check_refused("branch back", tgt_branch_back, OSPY_INTERCEPTOR_BRANCH_BACK);
   CHECK_EQ(tgt_branch_back(9), 9);
   check_jmp_to_short();
+  check_entered_from_afar();
   /* no padding after the jmp: both refusals are given */
   check_refused("jmp to a short tail, unpadded", tgt_jmp_to_short_nopad, OSPY_INTERCEPTOR_TOO_SHORT);
   CHECK(strstr(last_refusal, ": jumps to ") &&
