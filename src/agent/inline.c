@@ -789,6 +789,18 @@ static int returns_to_caller(ospy_invocation *inv)
          ospy_agent_is_return_address(word);
 }
 
+/* A call its function's logCondition dropped at its entry: nothing of it
+ * was taken, nor is at its leave (skip). One that does not return, made in
+ * a vfork child, leaves no entry in its parent's thread state (as
+ * drop_entry_record). Not counted: calls a condition leaves out are not
+ * lost calls. */
+static void dropped_at_entry(const inline_hook *h, ospy_invocation *inv)
+{
+  if (h->noreturn && h->noreturn != NORETURN_TWICE &&
+      (uint32_t)ospy_os_getpid() != ospy_agent_g.pid)
+    ospy_interceptor_forget(inv);
+}
+
 static void on_enter(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
@@ -877,9 +889,24 @@ static void on_enter(ospy_invocation *inv)
     ospy_ring_count_lost(&ospy_agent_g.ring, ospy_agent_g.pid, ospy_agent_tid());
     return;
   }
-  note->ts = ospy_agent_clock();
   note->frame_off = a->top;
   uint8_t *frame = a->data + a->top;
+  uint64_t args[ARG_WORDS];
+  ospy_marshal_call c = { 0 };
+  if (h->fn) {
+    c = (ospy_marshal_call){
+      .ctx = ospy_invocation_cpu(inv), .args = args,
+      .nargs = fill_args(inv, args, ARG_WORDS), .tid = ospy_invocation_thread_id(inv),
+      .state = frame, .state_size = STATE_BYTES,
+    };
+    /* a condition on what the call entered with, before anything else is
+     * taken: the memory is as the call entered (the values recorded) */
+    if (!ospy_marshal_should_log_at_entry(h->fn, &c)) {
+      dropped_at_entry(h, inv);
+      return;
+    }
+  }
+  note->ts = ospy_agent_clock();
   uint64_t *bt = (uint64_t *)(frame + STATE_BYTES);
   bool scanned;
   note->nbt = ospy_agent_backtrace(inv, bt, backtrace_depth(h), &scanned);
@@ -887,12 +914,6 @@ static void on_enter(ospy_invocation *inv)
   uint32_t below_blob = STATE_BYTES + note->nbt * 8;
   uint8_t *blob = frame + below_blob;
   if (h->fn) {
-    uint64_t args[ARG_WORDS];
-    ospy_marshal_call c = {
-      .ctx = ospy_invocation_cpu(inv), .args = args,
-      .nargs = fill_args(inv, args, ARG_WORDS), .tid = ospy_invocation_thread_id(inv),
-      .state = frame, .state_size = STATE_BYTES,
-    };
     uint32_t cap = blob_fits(a, below_blob);
     note->enter_len = (uint32_t)ospy_marshal_enter(h->fn, &c, blob, cap, value_cap);
     thread_area *grown;

@@ -46,8 +46,14 @@ typedef struct mctx {
   unsigned no_window; /* a value written again without windows (window_close) */
 } mctx;
 
+/* An errorCondition decided at entry (ospy_sexpr_decided_at_entry), as
+   the enter found it: kept for the leave. */
+enum { ERROR_UNDECIDED, ERROR_NOT_FAILED, ERROR_FAILED };
+
 typedef struct saved_args {
-  uint32_t magic, nargs;
+  uint32_t magic;
+  uint16_t nargs;
+  uint16_t error_at_entry; /* ERROR_* */
   uint64_t faults; /* bit i: computed argument i is missing (fill_computed) */
   uint64_t vals[OSPY_SPEC_MAX_ARGS];
   /* the eightbytes of structures passed (regcopy) or returned (retcopy) in
@@ -1423,7 +1429,8 @@ static saved_args *call_args(const ospy_spec_fn *fn, ospy_marshal_call *c, int p
     return s;
   ospy_marshal_args(fn, c, s->vals, s->regcopy);
   s->magic = STATE_MAGIC;
-  s->nargs = fn->nargs;
+  s->nargs = (uint16_t)fn->nargs;
+  s->error_at_entry = ERROR_UNDECIDED;
   s->faults = 0;
   *fresh = 1;
   return s;
@@ -1627,6 +1634,16 @@ __attribute__((noinline)) static size_t phase_stateless(const ospy_spec_fn *fn,
   return n;
 }
 
+/* An errorCondition that reads only what the call entered with is taken at
+   entry, memory as it was then (what the record shows), and kept in the
+   state for the leave (ospy_marshal_failed). */
+static void take_error_at_entry(mctx *m, saved_args *s)
+{
+  const ospy_spec_expr *e = &m->fn->error_cond;
+  if (e->compiled && ospy_sexpr_decided_at_entry(e->compiled))
+    s->error_at_entry = cond_holds(m, e) ? ERROR_FAILED : ERROR_NOT_FAILED;
+}
+
 /* The blob of one phase into w. */
 static void write_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, ospy_mw *w,
                         size_t value_cap, int phase)
@@ -1637,6 +1654,8 @@ static void write_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, ospy_mw *w
   init_ctx(&m, fn, c, phase, 1, w, value_cap);
   if (phase == OSPY_VB_PHASE_LEAVE)
     c->retval = m.env.retval; /* typed, for the caller's record */
+  else
+    take_error_at_entry(&m, c->state);
   unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
   if ((fn->int_phases & phase) && put_ints(&m, phase, want) == 0)
     return;
@@ -1682,33 +1701,53 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
   return marshal_phase(fn, c, out, cap, value_cap, OSPY_VB_PHASE_LEAVE);
 }
 
-/* A function-level condition at leave (a fault makes it false); returned:
-   whether the call returned (ospy_marshal_should_log_unreturned's has not). */
-static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
-                          const ospy_spec_expr *cond, int returned);
+/* A function-level condition in phase (a fault makes it false); returned,
+   at leave: whether the call returned (ospy_marshal_should_log_unreturned's
+   has not). */
+static int holds_in_phase(const ospy_spec_fn *fn, ospy_marshal_call *c,
+                          const ospy_spec_expr *cond, int phase, int returned);
 
-/* holds_at_leave for a caller without a state (phase_stateless). */
+/* holds_in_phase for a caller without a state (phase_stateless). */
 __attribute__((noinline)) static int holds_stateless(const ospy_spec_fn *fn, ospy_marshal_call *c,
-                                                     const ospy_spec_expr *cond, int returned)
+                                                     const ospy_spec_expr *cond, int phase,
+                                                     int returned)
 {
   saved_args lent;
   lent.magic = 0;
   ospy_marshal_call with = *c;
   with.state = &lent;
   with.state_size = sizeof lent;
-  return holds_at_leave(fn, &with, cond, returned);
+  return holds_in_phase(fn, &with, cond, phase, returned);
+}
+
+static int holds_in_phase(const ospy_spec_fn *fn, ospy_marshal_call *c,
+                          const ospy_spec_expr *cond, int phase, int returned)
+{
+  if (!has_state(c))
+    return holds_stateless(fn, c, cond, phase, returned);
+  uint8_t dummy[8];
+  ospy_mw w = { dummy, 0, sizeof dummy, 0, 0 };
+  mctx m;
+  init_ctx(&m, fn, c, phase, returned, &w, 0);
+  return cond_holds(&m, cond);
 }
 
 static int holds_at_leave(const ospy_spec_fn *fn, ospy_marshal_call *c,
                           const ospy_spec_expr *cond, int returned)
 {
-  if (!has_state(c))
-    return holds_stateless(fn, c, cond, returned);
-  uint8_t dummy[8];
-  ospy_mw w = { dummy, 0, sizeof dummy, 0, 0 };
-  mctx m;
-  init_ctx(&m, fn, c, OSPY_VB_PHASE_LEAVE, returned, &w, 0);
-  return cond_holds(&m, cond);
+  return holds_in_phase(fn, c, cond, OSPY_VB_PHASE_LEAVE, returned);
+}
+
+/* The state an enter of fn left for this call's leave, or NULL. */
+static const saved_args *entered_state(const ospy_spec_fn *fn, const ospy_marshal_call *c)
+{
+  const saved_args *s = has_state(c) ? c->state : NULL;
+  return s && s->magic == STATE_MAGIC && s->nargs == fn->nargs ? s : NULL;
+}
+
+static int cond_at_entry(const ospy_spec_expr *cond)
+{
+  return cond->compiled && ospy_sexpr_decided_at_entry(cond->compiled);
 }
 
 void ospy_marshal_state_moved(void *state, size_t state_size, intptr_t delta)
@@ -1724,16 +1763,23 @@ void ospy_marshal_state_moved(void *state, size_t state_size, intptr_t delta)
       s->vals[i] = (uint64_t)(uintptr_t)((uintptr_t)s->vals[i] + (uintptr_t)delta);
 }
 
+int ospy_marshal_should_log_at_entry(const ospy_spec_fn *fn, ospy_marshal_call *c)
+{
+  if (!fn || !fn->table || fn->nargs > OSPY_SPEC_MAX_ARGS || !cond_at_entry(&fn->cond))
+    return 1;
+  return holds_in_phase(fn, c, &fn->cond, OSPY_VB_PHASE_ENTER, 1);
+}
+
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
-  if (!fn || !fn->cond.compiled)
-    return 1;
+  if (!fn || !fn->cond.compiled || cond_at_entry(&fn->cond))
+    return 1; /* (one decided at entry held there) */
   return holds_at_leave(fn, c, &fn->cond, 1);
 }
 
 int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
-  if (!fn || !fn->cond.compiled)
+  if (!fn || !fn->cond.compiled || cond_at_entry(&fn->cond))
     return 1;
   const ospy_sexpr *e = fn->cond.compiled;
   if (ospy_sexpr_decided_at_return(e) || ospy_sexpr_uses_regs(e))
@@ -1745,5 +1791,8 @@ int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c)
 {
   if (!fn || !fn->error_cond.compiled)
     return 0;
+  const saved_args *s = cond_at_entry(&fn->error_cond) ? entered_state(fn, c) : NULL;
+  if (s && s->error_at_entry != ERROR_UNDECIDED)
+    return s->error_at_entry == ERROR_FAILED;
   return holds_at_leave(fn, c, &fn->error_cond, 1);
 }

@@ -74,16 +74,25 @@ size_t ospy_marshal_leave(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t 
    holding it: the arguments that point into it (structures passed in
    registers, copied there) follow it. */
 void ospy_marshal_state_moved(void *state, size_t state_size, intptr_t delta);
-/* Function-level logCondition, evaluated at leave: 0 = drop the call. */
+/* Function-level logCondition: 0 = drop the call. One that reads only what
+ * the call entered with (ospy_sexpr_decided_at_entry: arguments, memory, no
+ * return value, errno, register or out argument) is decided when the call
+ * enters, with memory as it was then (the values the record shows):
+ * ospy_marshal_should_log_at_entry, before anything of the call is taken
+ * (a call it drops costs no more); 1 for the others. ospy_marshal_should_log
+ * decides the others at leave, and is 1 for one decided at entry. */
+int ospy_marshal_should_log_at_entry(const ospy_spec_fn *fn, ospy_marshal_call *c);
 int ospy_marshal_should_log(const ospy_spec_fn *fn, ospy_marshal_call *c);
 /* The same for a call that did not return (longjmp, an exception, the end of
  * the thread or process), from its entry state (c->state; no CPU context):
- * the condition when the arguments and memory decide it; one that reads the
- * return value, errno or a register cannot be decided, and the call is
- * logged. */
+ * 1 for a condition decided at entry (it held there); the condition when
+ * the arguments and memory decide it; one that reads the return value,
+ * errno or a register cannot be decided, and the call is logged. */
 int ospy_marshal_should_log_unreturned(const ospy_spec_fn *fn, ospy_marshal_call *c);
-/* <returnValue errorCondition>, evaluated at leave: 1 = the call failed
-   (0 without one, or when a read in it faults). */
+/* <returnValue errorCondition>: 1 = the call failed (0 without one, or when
+   a read in it faults). Asked at leave; one that reads only what the call
+   entered with was taken by ospy_marshal_enter, memory as it was then, and
+   kept in the call's state (a caller without a state: taken at leave). */
 int ospy_marshal_failed(const ospy_spec_fn *fn, ospy_marshal_call *c);
 /* Tests only: 0 reads every field and element of a structure or an array
    on its own, as before windows (marshal.c); the blobs must not differ. */

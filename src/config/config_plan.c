@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "plan/spec_abi.h"
+#include "plan/spec_expr.h"
 
 int ospy_config_to_plan(const ospy_config *c, ospy_plan_builder *b)
 {
@@ -107,6 +108,21 @@ static void print_byval_return(const ospy_spec_table *t, const ospy_abi_loc *l, 
   }
 }
 
+/* ", decided at entry" for a function condition the agent decides when the
+ * call enters (docs/expressions.md, "When a condition is decided"): it
+ * sees memory as the call entered, not as it returned. */
+static const char *entry_note(const ospy_spec_table *t, const ospy_spec_fn *fn, const char *src)
+{
+  ospy_sexpr *e;
+  char msg[160];
+  unsigned col;
+  if (ospy_sexpr_compile(src, t, fn, &e, msg, sizeof msg, &col) != 0)
+    return "";
+  int at_entry = ospy_sexpr_decided_at_entry(e);
+  ospy_sexpr_free(e);
+  return at_entry ? ", decided at entry" : "";
+}
+
 static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out)
 {
   fprintf(out, "    spec %s: %s%s, returns ", fn->name, ospy_spec_callconv_name(fn->callconv),
@@ -122,7 +138,8 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
   if (fn->has_ret && fn->has_error_value)
     fprintf(out, " (%" PRId64 " is the error)", fn->error_value);
   if (fn->error_cond.src)
-    fprintf(out, " (failed when %s)", fn->error_cond.src);
+    fprintf(out, " (failed when %s%s)", fn->error_cond.src,
+            entry_note(t, fn, fn->error_cond.src));
   if (fn->has_ret && fn->errno_rule != OSPY_ERRNO_BY_TYPE)
     fprintf(out, " (%s errno)", fn->errno_rule == OSPY_ERRNO_SET ? "sets" : "does not set");
   fprintf(out, "\n");
@@ -151,7 +168,8 @@ static void print_fn(const ospy_spec_table *t, const ospy_spec_fn *fn, FILE *out
     fprintf(out, "\n");
   }
   if (fn->cond.src)
-    fprintf(out, "      logCondition: %s\n", fn->cond.src);
+    fprintf(out, "      logCondition: %s%s\n", fn->cond.src,
+            *entry_note(t, fn, fn->cond.src) ? " (decided at entry)" : "");
 }
 
 /* A symbol written as nm -C prints it (ns::f(int)): ospy capture looks its

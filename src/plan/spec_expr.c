@@ -16,6 +16,7 @@ struct ospy_sexpr {
   bool is_signed;
   uint64_t args;     /* the arguments it reads (bit = index) */
   uint64_t ret_args; /* the out computed arguments it reads, itself or through others */
+  uint64_t out_args; /* the out and in/out arguments it reads (what the call may change) */
 };
 
 static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? bytes * 8 : 0; }
@@ -79,6 +80,17 @@ static uint64_t return_computed(const ospy_spec_fn *fn)
   return m;
 }
 
+/* fn's arguments of direction out or in/out (bit = index): what they point
+ * to is the call's to change. */
+static uint64_t out_directed(const ospy_spec_fn *fn)
+{
+  uint64_t m = 0;
+  for (uint32_t i = 0; fn && i < fn->nargs && i < 64; i++)
+    if (fn->args[i].dir & OSPY_DIR_OUT)
+      m |= 1ull << i;
+  return m;
+}
+
 /* What reading those arguments amounts to: an expression that reads an out
  * computed argument (arg.got, got = retval) uses what its value uses (the
  * return value), and is decided at return as if it read retval itself; so
@@ -127,6 +139,7 @@ int ospy_sexpr_compile(const char *src, const ospy_spec_table *t, const ospy_spe
   s->args = ospy_expr_args_read(s->e);
   s->own_uses = ospy_expr_uses(s->e);
   s->uses = s->own_uses | uses_through_return_values(t, fn, s->args, &s->ret_args);
+  s->out_args = s->args & out_directed(fn);
   ospy_expr_result_type(s->e, &s->width, &s->is_signed);
   *out = s;
   return 0;
@@ -175,6 +188,13 @@ int ospy_sexpr_decided_at_return(const ospy_sexpr *s)
 {
   return ospy_sexpr_uses_return(s) || ospy_sexpr_uses_errno(s) ||
          ospy_sexpr_return_args(s);
+}
+
+int ospy_sexpr_decided_at_entry(const ospy_sexpr *s)
+{
+  const unsigned at_return = OSPY_EXPR_USES_RETVAL | OSPY_EXPR_USES_RETURN_REG |
+                             OSPY_EXPR_USES_ERRNO | OSPY_EXPR_USES_REGS;
+  return s && !(s->uses & at_return) && !s->ret_args && !s->out_args;
 }
 
 uint64_t ospy_sexpr_args(const ospy_sexpr *s)

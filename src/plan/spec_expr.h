@@ -65,6 +65,13 @@ unsigned ospy_sexpr_own_uses(const ospy_sexpr *e);
    it is whatever the caller left there), or an out computed argument (it has
    no value before the call returns). */
 int ospy_sexpr_decided_at_return(const ospy_sexpr *e);
+/* Non-zero when a function's condition (logCondition, errorCondition) reads
+   only what the call entered with, so that the agent decides it when the
+   call enters, memory as it was then: no return value, errno, register
+   (each as the call returns: reg.rax is the return value), and no out or
+   in/out argument (computed or not: what it points to is the call's to
+   change). docs/expressions.md, "When a condition is decided". */
+int ospy_sexpr_decided_at_entry(const ospy_sexpr *e);
 /* The arguments it names (bit = index), computed ones included. */
 uint64_t ospy_sexpr_args(const ospy_sexpr *e);
 /* The out computed arguments it reads, by name or through another out

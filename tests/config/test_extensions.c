@@ -1036,13 +1036,13 @@ static void test_args_size(void)
                          "      argsSize 12\n"
                          "      arg 0 arg0: in UInt64 raw word\n"
                          "      arg 1 arg1: in UInt64 raw word\n"
-                         "      logCondition: arg.arg0 != 7\n";
+                         "      logCondition: arg.arg0 != 7 (decided at entry)\n";
     const char *want32 = "    spec f: default, returns Int32\n"
                          "      argsSize 12\n"
                          "      arg 0 arg0: in UInt32 raw word\n"
                          "      arg 1 arg1: in UInt32 raw word\n"
                          "      arg 2 arg2: in UInt32 raw word\n"
-                         "      logCondition: arg.arg0 != 7\n";
+                         "      logCondition: arg.arg0 != 7 (decided at entry)\n";
     CHECK(strstr(printed(c), bits == 64 ? want64 : want32) != NULL);
     /* the spec table keeps them raw (the readers show and export them so) */
     size_t n = ospy_spec_table_encode(t, NULL, 0);

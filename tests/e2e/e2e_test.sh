@@ -2115,7 +2115,7 @@ X
 frame-area-grows)
   # The frame area grows (and moves) while calls are pending in it: keep's
   # structure passed in registers (x86-64) is copied into its frame, and its
-  # logCondition reads it there when keep returns, after big's 200000-byte
+  # logCondition (retval: decided at return) reads it there when keep returns, after big's 200000-byte
   # buffer made the area grow from 16 KiB (mremap moved it); big's buffer is
   # recorded whole (--value-cap 256K), the small call after it too. Without
   # the copy following the area, keep's condition read freed memory and keep
@@ -2140,7 +2140,7 @@ C
 </types>
 <specs><functions>
   <function name="keep"><returnValue type="Int64"/><arguments><argument name="s" type="L2"/><argument name="n" type="Int32"/></arguments>
-    <logCondition>i64[arg.s] == 7</logCondition></function>
+    <logCondition>retval &gt; 0 &amp;&amp; i64[arg.s] == 7</logCondition></function>
   <function name="big" logNested="true"><returnValue type="UInt32" hex="true"/><arguments>
     <argument name="buf" type="ByteArrayPtr" size="arg.n"/><argument name="n" type="Int32"/></arguments></function>
 </functions></specs>
@@ -5182,6 +5182,75 @@ X
     fail "capture with an in size reading got ran"
   expect_line "$tmp/err" "$want"
   echo "$case_name: out computed values read at return by logCondition, size and errorCondition; read at entry refused" ;;
+condition-at-entry|condition-at-entry-i386)
+  # A function's logCondition or errorCondition that reads only what the
+  # call entered with (*arg.out of an in Int32Ptr) is decided at entry, on
+  # the memory the record shows: it read the memory as the call returned,
+  # and fill(n=3, out=[-5]) was recorded (out held 6 then) while the call
+  # shown with out=[6] was not; a leap that longjmps out was recorded `= ?`
+  # by the flag when given up (flipped since), not the flag it entered with.
+  # Calls dropped at entry are neither recorded nor lost.
+  m=64
+  if [ "$case_name" = condition-at-entry-i386 ]; then
+    m=32
+    i386_or_skip
+  fi
+  cat > "$tmp/ce.c" <<'C'
+#include <setjmp.h>
+#define NI __attribute__((noinline, noipa))
+static jmp_buf jb;
+NI int fill(int n, int *out) { if (out) *out = n * 2; return n; }
+NI int leap(int n, int *flag) { *flag = !*flag; if (n) longjmp(jb, 1); return n; }
+int main(void) {
+  int o = -5, f = 0;
+  fill(3, &o);
+  fill(10, &o);
+  fill(4, 0);
+  for (int i = 0; i < 4; i++)
+    if (!setjmp(jb))
+      leap(i + 1, &f);
+  return 0;
+}
+C
+  cat > "$tmp/ce.xml" <<'X'
+<hookManager><specs><functions>
+<function name="fill"><returnValue type="Int32"/><arguments>
+  <argument name="n" direction="in" type="Int32"/><argument name="out" direction="in" type="Int32Ptr"/></arguments>
+  <logCondition>*arg.out == 6</logCondition></function>
+<function name="leap"><returnValue type="Int32"/><arguments>
+  <argument name="n" direction="in" type="Int32"/><argument name="flag" direction="in" type="Int32Ptr"/></arguments>
+  <logCondition>arg.flag == 1</logCondition></function>
+</functions></specs>
+<hooks><module name="ce"><function specId="fill"/><function specId="leap"/></module></hooks></hookManager>
+X
+  cc -m$m -O2 -o "$tmp/ce" "$tmp/ce.c" || fail "cannot build the target"
+  "$ospy" capture -c "$tmp/ce.xml" -o "$tmp/c.ospy" -- "$tmp/ce" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -o 'ce!.*' "$tmp/show"
+  expect_line "$tmp/show" '] ce!fill(n=10, out=[6]) = 10'
+  expect_line "$tmp/show" '] ce!leap(n=2, flag=[1]) = ?'
+  expect_line "$tmp/show" '] ce!leap(n=4, flag=[1]) = ?'
+  [ "$(grep -c 'ce!' "$tmp/show")" = 3 ] || fail "expected fill(10) and leap(2), leap(4) alone"
+  expect_line "$tmp/err" "3 calls recorded, 0 lost"
+  # the same condition as errorCondition: fill(3) entered with -5
+  sed -e 's|<logCondition>\*arg.out == 6</logCondition>||' \
+      -e 's|<function name="fill"><returnValue type="Int32"/>|<function name="fill"><returnValue type="Int32" errorCondition="*arg.out \&lt; 0"/>|' \
+      "$tmp/ce.xml" >"$tmp/err.xml"
+  "$ospy" capture -q -c "$tmp/err.xml" -o "$tmp/e.ospy" -- "$tmp/ce" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show --failed -e 'ce!fill' "$tmp/e.ospy" >"$tmp/failed" || fail "show --failed exited $?"
+  echo "failed:"
+  grep -o 'ce!.*' "$tmp/failed"
+  [ "$(grep -c 'ce!' "$tmp/failed")" = 1 ] && expect_line "$tmp/failed" '] ce!fill(n=3, out=[-5]) = 3' ||
+    fail "expected fill(3), out=[-5] at entry, alone failed"
+  arch=; [ $m = 32 ] && arch="--arch i386"
+  "$ospy" check $arch "$tmp/ce.xml" >"$tmp/check" || fail "check exited $?"
+  "$ospy" check $arch "$tmp/err.xml" >>"$tmp/check" || fail "check exited $?"
+  grep -E 'logCondition|failed when' "$tmp/check"
+  expect_line "$tmp/check" "      logCondition: *arg.out == 6 (decided at entry)"
+  expect_line "$tmp/check" "(failed when *arg.out < 0, decided at entry)"
+  echo "$case_name: a condition on what the call entered with is decided at entry, on the values recorded" ;;
 attach-other-agent)
   # a process holding an agent from another file (an earlier attach by an
   # ospy rebuilt since: its mapping is "(deleted)") is refused up front with

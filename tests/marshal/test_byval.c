@@ -184,7 +184,8 @@ static void test_x86_64_args(void)
   tt_arg(t, fn, "z", IN, "Double");
   tt_arg(t, fn, "n", IN, "Named");
   tt_arg(t, fn, "last", IN, "Int32");
-  t->fns[fn].cond.src = "i32[arg.p + 4] == -22 && i32[arg.n + 8] == 2";
+  /* (retval: decided at return) */
+  t->fns[fn].cond.src = "retval == 5 && i32[arg.p + 4] == -22 && i32[arg.n + 8] == 2";
   tt_prepare(t);
   static const char name[] = "hi";
   tt_call k;

@@ -73,8 +73,10 @@ static void test_computed_fault_propagates(void)
     tt_int(&k, P("abcdef"), sizeof(void *));
     tt_int(&k, 9, 4);
     tt_done(&k, 0);
+    /* (arg.cv, an in value: decided at entry) */
+    int logged = ospy_marshal_should_log_at_entry(&t->fns[fn], &k.c);
     tt_run(t, fn, &k, 1, NULL, NULL, 65536, text, sizeof text);
-    int logged = ospy_marshal_should_log(&t->fns[fn], &k.c);
+    CHECK(ospy_marshal_should_log(&t->fns[fn], &k.c) == 1);
     char want[256];
     if (i == 0)
       snprintf(want, sizeof want, "(p=0x0, cv=?, twice=? => ?, buf=? => ?) = 1");
@@ -111,9 +113,10 @@ static void test_computed_at_return(void)
   tt_arg(t, fn, "twice", OUT, "Int32")->value.src = "arg.got * 2";
   t->fns[fn].cond.src = "arg.twice != 6";
   t->fns[fn].error_cond.src = "arg.got < 0";
-  /* given up (longjmp): no context, no return value */
+  /* given up (longjmp): no context, no return value (n in/out: a
+     condition reading it is decided at return, arg.n == 5 at entry) */
   uint32_t gu = tt_fn(t, "given_up", "Int32");
-  tt_arg(t, gu, "n", IN, "Int32");
+  tt_arg(t, gu, "n", INOUT, "Int32");
   tt_arg(t, gu, "r", OUT, "Int32")->value.src = "reg.eax + arg.n";
   t->fns[gu].cond.src = "arg.n == 5";
   uint32_t gr = tt_fn(t, "given_up_r", "Int32");

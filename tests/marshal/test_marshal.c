@@ -1433,6 +1433,83 @@ static void test_conditions(void)
   ospy_spec_table_free(t);
 }
 
+/* fill(n, out) writes n * 2 to *out when out is not NULL. */
+static int32_t fill_cell = -5;
+static int32_t fill_n;
+static void fill_callee(void *data)
+{
+  (void)data;
+  fill_cell = fill_n * 2;
+}
+
+/* A function condition (logCondition, errorCondition) that reads only what
+   the call entered with, *arg.out of an in Int32Ptr, is decided at entry,
+   on the value the record shows: it saw the memory at return (fill(3) with
+   out=[-5] logged: *out was 6 once fill returned; fill(10) with out=[6]
+   dropped). Reading an out or in/out argument, or retval, it is decided at
+   return; a call that did not return passes one decided at entry. */
+static void test_conditions_at_entry(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t fn = tt_fn(t, "fill", "Int32");
+  tt_arg(t, fn, "n", IN, "Int32");
+  tt_arg(t, fn, "out", IN, "Int32Ptr");
+  t->fns[fn].cond.src = "*arg.out == 6";
+  t->fns[fn].error_cond.src = "arg.out < 0";
+  uint32_t fo = tt_fn(t, "fill_out", "Int32");
+  tt_arg(t, fo, "n", IN, "Int32");
+  tt_arg(t, fo, "out", OUT, "Int32Ptr");
+  t->fns[fo].cond.src = "*arg.out == 6";
+  t->fns[fo].error_cond.src = "arg.out < 0";
+  uint32_t fr = tt_fn(t, "fill_ret", "Int32");
+  tt_arg(t, fr, "n", IN, "Int32");
+  tt_arg(t, fr, "out", IN, "Int32Ptr");
+  t->fns[fr].cond.src = "retval == arg.n && *arg.out == 6";
+  tt_prepare(t);
+  static const struct {
+    uint32_t fn;
+    int32_t n, cell;
+    int null_out;
+    const char *want;
+    int at_entry, at_leave, failed;
+  } cases[] = {
+    { 0, 3, -5, 0, "(n=3, out=[-5]) = 3", 0, 1, 1 },
+    { 0, 10, 6, 0, "(n=10, out=[6]) = 10", 1, 1, 0 },
+    { 0, 4, 0, 1, "(n=4, out=NULL) = 4", 0, 1, 0 },
+    { 1, 3, -5, 0, "(n=3, out=[6]) = 3", 1, 1, 0 },
+    { 1, 10, 6, 0, "(n=10, out=[20]) = 10", 1, 0, 0 },
+    { 2, 3, -5, 0, "(n=3, out=[-5]) = 3", 1, 1, 0 },
+    { 2, 10, 6, 0, "(n=10, out=[6]) = 10", 1, 0, 0 },
+  };
+  const uint32_t fns[] = { fn, fo, fr };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const ospy_spec_fn *f = &t->fns[fns[cases[i].fn]];
+    fill_cell = cases[i].cell;
+    fill_n = cases[i].n;
+    tt_call k;
+    tt_call_init(&k);
+    tt_int(&k, (uint64_t)cases[i].n, 4);
+    tt_int(&k, cases[i].null_out ? 0 : P(&fill_cell), sizeof(void *));
+    tt_done(&k, 0);
+    int at_entry = ospy_marshal_should_log_at_entry(f, &k.c);
+    tt_run(t, fns[cases[i].fn], &k, (uint64_t)cases[i].n, cases[i].null_out ? NULL : fill_callee,
+           NULL, 65536, text, sizeof text);
+    int at_leave = ospy_marshal_should_log(f, &k.c);
+    int failed = ospy_marshal_failed(f, &k.c);
+    printf("  %s%s: at entry %d, at return %d, failed %d\n", f->name, text, at_entry, at_leave,
+           failed);
+    CHECK_STR(text, cases[i].want);
+    CHECK(at_entry == cases[i].at_entry);
+    CHECK(at_leave == cases[i].at_leave);
+    CHECK(failed == cases[i].failed);
+    k.c.ctx = NULL; /* as given up: one decided at entry held there */
+    CHECK(ospy_marshal_should_log_unreturned(f, &k.c) == (cases[i].fn == 0 || cases[i].fn == 2 ||
+                                                          cases[i].at_leave));
+  }
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 #if defined(__i386__)
 /* i386 addresses are 32 bits: a condition's read at 4 GiB or above faults
  * (the condition is false), it is not cut to the low half and read there;
@@ -1696,6 +1773,7 @@ int main(void)
   test_unicode_format();
   test_format_edges();
   test_conditions();
+  test_conditions_at_entry();
   test_errno_conditions();
   test_string_across_pages();
 #if defined(__i386__)
