@@ -173,7 +173,8 @@ def ioctl_size_expr(gen):
     enter = "(arg.request >> 30) & 1 ? %s : %s" % (ioc_size, legacy(IOCTL_LEGACY_IN))
     leave = "(i32)retval == -1 ? 0 : (arg.request >> 30) & 2 ? %s : %s" % (
         ioc_size, legacy(IOCTL_LEGACY_OUT))
-    return enter + "/" + leave
+    # (in parentheses: a '?' outside them keeps the '/' from splitting)
+    return "(" + enter + ")/(" + leave + ")"
 
 
 IOCTL_ARG_RE = re.compile(r'(<argument\s+name="arg"[^>]*?\ssize=")([^"]*)(")')

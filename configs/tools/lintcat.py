@@ -359,15 +359,18 @@ class Lint:
 
 
 def split_outside_parens(text):
-    """size="ENTER/RETURN" is split on a '/' outside parentheses, as ospy
-    splits it: a division is written inside them, ((arg.n + 63) / 64)."""
-    parts, depth, start = [], 0, 0
+    """size="ENTER/RETURN" is split on a '/' outside parentheses and
+    brackets, as ospy splits it: a division is written inside them,
+    ((arg.n + 63) / 64); a '?' outside them keeps it whole (C reads each '/'
+    of c ? a / b : d as a division)."""
+    parts, depth, start, top_q = [], 0, 0, False
     for i, c in enumerate(text):
-        depth += (c == "(") - (c == ")")
+        depth += (c in "([") - (c in ")]")
         if c == "/" and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-    return parts + [text[start:]]
+        top_q = top_q or (c == "?" and depth == 0)
+    return [text] if top_q else parts + [text[start:]]
 
 
 def decode_flags(members, value):

@@ -1,4 +1,5 @@
 /* <specs>: function specs and vtable specs. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,20 +71,30 @@ static int parse_typeref(cfg *g, xmlNodePtr n, ospy_spec_typeref *r)
   return 0;
 }
 
-/* Offset of the first '/' outside parentheses in v from `from`, or -1. */
-static long top_level_slash(const char *v, size_t from)
+/* Offset of the first ch in v from `from` outside parentheses and brackets
+   (u8[arg.p + arg.n / 4]: a memory read's address), or -1. */
+static long top_level_char(const char *v, char ch, size_t from)
 {
   int depth = 0;
   for (size_t i = 0; v[i]; i++) {
-    depth += v[i] == '(';
-    depth -= v[i] == ')';
-    if (v[i] == '/' && depth == 0 && i >= from)
+    depth += v[i] == '(' || v[i] == '[';
+    depth -= v[i] == ')' || v[i] == ']';
+    if (v[i] == ch && depth == 0 && i >= from)
       return (long)i;
   }
   return -1;
 }
 
-/* Split "A/B" at a '/' outside parentheses: B (or NULL) is returned and
+/* Offset of the first '/' from `from` that splits v into ENTRY/RETURN, or
+   -1: one outside parentheses and brackets; none at all when v has a '?'
+   outside them, since C reads every '/' of `c ? a / b : d`, before its '?'
+   or in an arm, as a division (written `(c ? a : b) / RET`, it splits). */
+static long top_level_slash(const char *v, size_t from)
+{
+  return top_level_char(v, '?', 0) >= 0 ? -1 : top_level_char(v, '/', from);
+}
+
+/* Split "A/B" at a '/' top_level_slash finds: B (or NULL) is returned and
    the A part is terminated in the arena copy. */
 static const char *split_ab(cfg *g, const char *v, const char **a)
 {
@@ -98,7 +109,7 @@ static const char *split_ab(cfg *g, const char *v, const char **a)
 }
 
 /* size="A/B" / elementCount="A/B": A at enter, B at leave (B defaults to A).
-   A second '/' outside parentheses is an error: A/B/C was taken as A and
+   A second '/' outside parentheses and brackets is an error: A/B/C was taken as A and
    the division B/C, where the author most likely meant (A/B)/C or the like. */
 static void parse_ab(cfg *g, xmlNodePtr n, const char *attr, ospy_spec_expr *in,
                      ospy_spec_expr *out)
@@ -122,6 +133,49 @@ static void parse_ab(cfg *g, xmlNodePtr n, const char *attr, ospy_spec_expr *in,
   out->src = b ? b : a;
 }
 
+/* A constant size or count below 0 (size="-1"): nothing could ever be
+ * read; refused, as a field's (config_types.c). 0 once reported. */
+static int refuse_negative_constant(cfg *g, const char *attr, const ospy_spec_fn *fn,
+                                    const ospy_spec_arg *a, const char *src, cfg_val at)
+{
+  ospy_sexpr *e;
+  char msg[160];
+  unsigned col;
+  uint64_t v;
+  if (ospy_sexpr_compile(src, g->t, fn, &e, msg, sizeof msg, &col) != 0)
+    return -1;
+  int negative = ospy_sexpr_constant(e, &v) && ospy_sexpr_is_signed(e) && ospy_sexpr_negative(e, v);
+  ospy_sexpr_free(e);
+  if (!negative)
+    return -1;
+  int is_size = !strcmp(attr, "size");
+  char quoted[CFG_QUOTED_EXPR_MAX + 8];
+  cfg_error(g, cfg_val_pos(g, at, 0), "bad %s '%s' for argument '%s': a constant %s is a "
+            "number of %s, 0 or more (one that varies: an expression, %s=\"arg.len\")", attr,
+            cfg_quote_expr(src, quoted, sizeof quoted), a->name, attr,
+            is_size ? "bytes" : "elements", attr);
+  return 0;
+}
+
+/* size="A/B" on an in argument: it is recorded when the call enters, with
+ * A; B is never used, and the '/' most likely meant a division
+ * (size="arg.hdr + arg.len / 2" is hdr + len bytes). */
+static void warn_return_part_unused(cfg *g, xmlNodePtr n, const char *attr,
+                                    const ospy_spec_arg *a, const ospy_spec_expr *in)
+{
+  size_t len = strlen(in->src);
+  while (len > 0 && isspace((unsigned char)in->src[len - 1]))
+    len--;
+  const char *whole = cfg_attr(g, n, attr);
+  char quoted[CFG_QUOTED_EXPR_MAX + 8];
+  cfg_warning(g, cfg_val_pos(g, cfg_val_attr(g, n, attr), strlen(in->src)),
+              "%s '%s' of in argument '%s': a '/' splits the %s into ENTRY / RETURN, and an in "
+              "argument is recorded when the call enters: its %s is '%.*s', the part after '/' "
+              "is never used; for a division write (a / b)", attr,
+              cfg_quote_expr(whole ? whole : in->src, quoted, sizeof quoted), a->name, attr,
+              attr, (int)len, in->src);
+}
+
 /* A is taken when an in or in/out argument enters; B (or A alone) when an
  * out or in/out argument returns. */
 static void check_ab(cfg *g, xmlNodePtr n, const char *attr, const ospy_spec_fn *fn,
@@ -131,10 +185,14 @@ static void check_ab(cfg *g, xmlNodePtr n, const char *attr, const ospy_spec_fn 
     return;
   cfg_val at = cfg_val_attr(g, n, attr);
   if (cfg_check_expr_at(g, in->src, fn, at, attr, (a->dir & OSPY_DIR_IN) != 0) != 0 ||
-      out->src == in->src)
+      refuse_negative_constant(g, attr, fn, a, in->src, at) == 0 || out->src == in->src)
     return;
   at.skip = strlen(in->src) + 1; /* B follows A and its '/' */
-  cfg_check_expr(g, out->src, fn, at, attr);
+  if (cfg_check_expr(g, out->src, fn, at, attr) != 0 ||
+      refuse_negative_constant(g, attr, fn, a, out->src, at) == 0)
+    return;
+  if (a->dir == OSPY_DIR_IN)
+    warn_return_part_unused(g, n, attr, a, in);
 }
 
 /* The element's text (logCondition); NULL when empty. */

@@ -212,6 +212,11 @@ int ospy_sexpr_uses_regs(const ospy_sexpr *s)
   return s && (s->uses & (OSPY_EXPR_USES_REGS | OSPY_EXPR_USES_RETURN_REG));
 }
 
+int ospy_sexpr_constant(const ospy_sexpr *s, uint64_t *v)
+{
+  return s && ospy_expr_is_constant(s->e, v);
+}
+
 int ospy_sexpr_is_signed(const ospy_sexpr *s)
 {
   return s && s->is_signed;

@@ -79,6 +79,9 @@ uint64_t ospy_sexpr_args(const ospy_sexpr *e);
 uint64_t ospy_sexpr_return_args(const ospy_sexpr *e);
 /* Whether it reads a register (at return: what the CPU holds then). */
 int ospy_sexpr_uses_regs(const ospy_sexpr *e);
+/* Non-zero when the expression is a constant (after folding: `0 - 1` is
+   one), its value in *v. */
+int ospy_sexpr_constant(const ospy_sexpr *e, uint64_t *v);
 /* Non-zero when the result's type is signed (i8..i64 by C's rules): a value
    with the top bit set is then negative, not a huge unsigned one. */
 int ospy_sexpr_is_signed(const ospy_sexpr *e);

@@ -395,7 +395,7 @@ static const char full_xml[] =
   "            <logCondition>retval &gt; 0</logCondition>\n"
   "          </argument>\n"
   "          <argument name=\"n\" direction=\"in\" type=\"Size\"/>\n"
-  "          <argument name=\"v\" direction=\"in\" type=\"ArrayPtr\" elementType=\"Int16\" elementCount=\"arg.n/(arg.n - 1)\"/>\n"
+  "          <argument name=\"v\" direction=\"in/out\" type=\"ArrayPtr\" elementType=\"Int16\" elementCount=\"arg.n/(arg.n - 1)\"/>\n"
   "          <argument name=\"fmt\" direction=\"in\" type=\"AsciiFormatStringPtr\" vaList=\"arg.ap\"/>\n"
   "          <argument name=\"ap\" direction=\"in\" type=\"VaList\"/>\n"
   "        </arguments>\n"
@@ -465,6 +465,7 @@ static void test_model(void)
   CHECK(fn->args[3].dir == OSPY_DIR_OUT && fn->args[3].t.hex);
   CHECK_STR(fn->args[5].count_in.src, "arg.n");
   CHECK_STR(fn->args[5].count_out.src, "(arg.n - 1)");
+  CHECK(fn->args[5].dir == OSPY_DIR_INOUT); /* (an in one's RETURN part is never used) */
   CHECK(fn->args[6].valist_arg == 7);
   CHECK(t->nvtables == 1 && t->vtables[0].method_count == 4 && t->vtables[0].nmethods == 1);
   const ospy_spec_fn *m = ospy_spec_table_fn(t, t->vtables[0].methods[0].fn);
@@ -699,6 +700,81 @@ static ospy_config *load_clean(const char *xml, int line)
   }
   ospy_diag_free(&d);
   return c;
+}
+
+/* The ENTER and RETURN parts argument `name` of spec f has for attr. */
+static void expect_parts(const ospy_config *c, const char *name, int count, const char *in,
+                         const char *out, int line)
+{
+  const ospy_spec_table *t = c ? c->specs : NULL;
+  const ospy_spec_fn *f = t ? ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "f")) : NULL;
+  for (uint32_t i = 0; f && i < f->nargs; i++) {
+    const ospy_spec_arg *a = &f->args[i];
+    if (strcmp(a->name, name))
+      continue;
+    const char *gi = count ? a->count_in.src : a->size_in.src;
+    const char *go = count ? a->count_out.src : a->size_out.src;
+    if (!gi || !go || strcmp(gi, in) || strcmp(go, out)) {
+      fprintf(stderr, "test_config.c:%d: %s: got '%s' / '%s', want '%s' / '%s'\n", line, name,
+              gi ? gi : "(null)", go ? go : "(null)", in, out);
+      test_failures++;
+    }
+    return;
+  }
+  fprintf(stderr, "test_config.c:%d: no argument %s\n", line, name);
+  test_failures++;
+}
+
+/* size="A/B" splits at a '/' outside parentheses and brackets, and not at
+ * all when a '?' stands outside them: u8[arg.idx + arg.len / 4] and
+ * arg.len > 8 ? arg.len / 2 : arg.len were split inside (a cryptic
+ * "unexpected end of input"). The RETURN part of an in argument's split is
+ * never used (arg.hdr + arg.len / 2 silently meant hdr + len bytes): said.
+ * A constant negative size or count is refused, as a field's. */
+static void test_size_split(void)
+{
+  ospy_config *c = load_clean(HM(
+    FN("<argument name=\"m\" type=\"ByteArrayPtr\" size=\"u8[arg.idx + arg.len / 4]\"/>\n"
+       "<argument name=\"q\" type=\"ByteArrayPtr\" size=\"arg.len &gt; 8 ? arg.len / 2 : arg.len\"/>\n"
+       "<argument name=\"s\" direction=\"in/out\" type=\"ByteArrayPtr\" "
+       "size=\"(arg.len &gt; 8 ? 8 : arg.len) / (retval &gt; 0 ? retval : 0)\"/>\n"
+       "<argument name=\"e\" type=\"ArrayPtr\" elementType=\"Int8\" elementCount=\"arg.len &lt; 4 ? 4 : arg.len / 4\"/>\n"
+       "<argument name=\"len\" type=\"Int32\"/>\n"
+       "<argument name=\"idx\" type=\"Pointer\"/>\n")), __LINE__);
+  expect_parts(c, "m", 0, "u8[arg.idx + arg.len / 4]", "u8[arg.idx + arg.len / 4]", __LINE__);
+  expect_parts(c, "q", 0, "arg.len > 8 ? arg.len / 2 : arg.len",
+               "arg.len > 8 ? arg.len / 2 : arg.len", __LINE__);
+  expect_parts(c, "s", 0, "(arg.len > 8 ? 8 : arg.len) ", " (retval > 0 ? retval : 0)", __LINE__);
+  expect_parts(c, "e", 1, "arg.len < 4 ? 4 : arg.len / 4", "arg.len < 4 ? 4 : arg.len / 4",
+               __LINE__);
+  ospy_config_free(c);
+  expect_loads(HM(FN("<argument name=\"b\" type=\"ByteArrayPtr\" size=\"arg.hdr + arg.len / 2\"/>\n"
+                     "<argument name=\"io\" direction=\"in/out\" type=\"ByteArrayPtr\" size=\"arg.len/arg.hdr\"/>\n"
+                     "<argument name=\"o\" direction=\"out\" type=\"ByteArrayPtr\" size=\"arg.len/arg.hdr\"/>\n"
+                     "<argument name=\"a\" type=\"ArrayPtr\" elementType=\"Int8\" elementCount=\"arg.len/2\"/>\n"
+                     "<argument name=\"len\" type=\"Int32\"/>\n"
+                     "<argument name=\"hdr\" type=\"Int32\"/>\n")),
+               "t.xml:5:64: warning: size 'arg.hdr + arg.len / 2' of in argument 'b': a '/' splits "
+               "the size into ENTRY / RETURN, and an in argument is recorded when the call enters: "
+               "its size is 'arg.hdr + arg.len', the part after '/' is never used; for a division "
+               "write (a / b)\n"
+               "t.xml:8:76: warning: elementCount 'arg.len/2' of in argument 'a': a '/' splits the "
+               "elementCount into ENTRY / RETURN, and an in argument is recorded when the call "
+               "enters: its elementCount is 'arg.len', the part after '/' is never used; for a "
+               "division write (a / b)\n",
+               __LINE__);
+  EXPECT(HM(FN("<argument name=\"b\" type=\"ByteArrayPtr\" size=\"-1\"/>\n"
+               "<argument name=\"o\" direction=\"out\" type=\"ByteArrayPtr\" size=\"arg.n/0 - 4\"/>\n"
+               "<argument name=\"a\" type=\"ArrayPtr\" elementType=\"Int8\" elementCount=\"-3\"/>\n"
+               "<argument name=\"z\" type=\"ByteArrayPtr\" size=\"0\"/>\n"
+               "<argument name=\"n\" type=\"Int32\"/>\n")),
+         "t.xml:5:46: error: bad size '-1' for argument 'b': a constant size is a number of "
+         "bytes, 0 or more (one that varies: an expression, size=\"arg.len\")\n"
+         "t.xml:6:68: error: bad size '0 - 4' for argument 'o': a constant size is a number of "
+         "bytes, 0 or more (one that varies: an expression, size=\"arg.len\")\n"
+         "t.xml:7:69: error: bad elementCount '-3' for argument 'a': a constant elementCount is "
+         "a number of elements, 0 or more (one that varies: an expression, "
+         "elementCount=\"arg.len\")\n");
 }
 
 /* The type a field of structure sname has, by the field's index; NULL when
@@ -1227,6 +1303,7 @@ int main(int argc, char **argv)
 {
   const char *dir = argc > 1 ? argv[1] : "tests/config";
   test_diagnostics();
+  test_size_split();
   test_model();
   test_process_id();
   test_regparm();
