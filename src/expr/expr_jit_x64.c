@@ -16,14 +16,26 @@
 #include "arch/x86/x86_writer.h"
 #include "expr/expr_internal.h"
 
+/* The writer's label and reference tables, for the largest expression
+ * (OSPY_EXPR_MAX_NODES): a node makes at most one forward branch (a
+ * comparison's jcc, a ?:'s or a value of && ||'s jmp to its end; the
+ * branches to the fault exit go back, resolved as written), and an operator
+ * with two or three operands at most three labels (|| as a value). On the
+ * stack (about 18 KiB, once per expression compiled, at init): no
+ * allocation. */
+#define JIT_MAX_LABELS (OSPY_EXPR_MAX_NODES * 3 / 2 + 8)
+#define JIT_MAX_REFS (OSPY_EXPR_MAX_NODES + 8)
+
 typedef struct gen {
   const struct ospy_expr *e;
   ospy_x86_writer w;
+  int32_t label_offset[JIT_MAX_LABELS];
+  ospy_x86_label_ref refs[JIT_MAX_REFS];
   ospy_x86_reg frame;   /* rdi (leaf) or rbx */
   ospy_x86_reg faulted; /* rsi (leaf) or r12 */
   bool leaf;
   unsigned pushes;      /* 8-byte pushes outstanding since the aligned base */
-  ospy_x86_label fault;
+  ospy_x86_label fault, exit;
 } gen;
 
 #define W (&g->w)
@@ -171,36 +183,38 @@ static void emit_operands(gen *g, const ospy_expr_node *n)
   }
 }
 
-/* rax = rax / rcx or rax % rcx with the language's rules for 0 and -1. */
+/* rax = rax / rcx or rax % rcx with the language's rules for 0 and -1,
+ * without a branch (a label each: a chain of 40 divisions filled the
+ * writer's table): a divisor of 0, or of -1 when signed (MIN / -1 traps),
+ * becomes 1, and the quotient is fixed after: x / 0 is 0, x / -1 is -x
+ * (MIN: MIN); the remainder by 1 is 0, as x % 0 and x % -1 are. */
 static void emit_divmod(gen *g, bool is_mod, bool is_signed)
 {
-  ospy_x86_label nonzero = ospy_x86_writer_new_label(W);
-  ospy_x86_label done = ospy_x86_writer_new_label(W);
+  ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_R8, OSPY_X86_RCX); /* the divisor given */
+  ospy_x86_writer_put_mov_reg_imm(W, OSPY_X86_EDX, 1);
   ospy_x86_writer_put_test_reg_reg(W, OSPY_X86_RCX, OSPY_X86_RCX);
-  ospy_x86_writer_put_jcc_label(W, OSPY_X86_CC_NE, nonzero);
-  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
-  ospy_x86_writer_put_jmp_label(W, done);
-  ospy_x86_writer_put_label(W, nonzero);
+  ospy_x86_writer_put_cmovcc_reg_reg(W, OSPY_X86_CC_E, OSPY_X86_RCX, OSPY_X86_RDX);
   if (is_signed) {
-    /* INT64_MIN / -1 would trap: x / -1 is -x, x % -1 is 0. */
-    ospy_x86_label normal = ospy_x86_writer_new_label(W);
     ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_CMP, OSPY_X86_RCX, -1);
-    ospy_x86_writer_put_jcc_label(W, OSPY_X86_CC_NE, normal);
-    if (is_mod)
-      ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
-    else
-      ospy_x86_writer_put_unary_reg(W, OSPY_X86_NEG, OSPY_X86_RAX);
-    ospy_x86_writer_put_jmp_label(W, done);
-    ospy_x86_writer_put_label(W, normal);
+    ospy_x86_writer_put_cmovcc_reg_reg(W, OSPY_X86_CC_E, OSPY_X86_RCX, OSPY_X86_RDX);
     ospy_x86_writer_put_sign_extend_ax(W, 64);
     ospy_x86_writer_put_unary_reg(W, OSPY_X86_IDIV, OSPY_X86_RCX);
   } else {
     ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_EDX);
     ospy_x86_writer_put_unary_reg(W, OSPY_X86_DIV, OSPY_X86_RCX);
   }
-  if (is_mod)
+  if (is_mod) {
     ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_RAX, OSPY_X86_RDX);
-  ospy_x86_writer_put_label(W, done);
+    return;
+  }
+  if (is_signed) { /* x / -1: -x */
+    ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_RDX, OSPY_X86_RAX);
+    ospy_x86_writer_put_unary_reg(W, OSPY_X86_NEG, OSPY_X86_RDX);
+    ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_CMP, OSPY_X86_R8, -1);
+    ospy_x86_writer_put_cmovcc_reg_reg(W, OSPY_X86_CC_E, OSPY_X86_RAX, OSPY_X86_RDX);
+  }
+  ospy_x86_writer_put_test_reg_reg(W, OSPY_X86_R8, OSPY_X86_R8); /* x / 0: 0 (r8) */
+  ospy_x86_writer_put_cmovcc_reg_reg(W, OSPY_X86_CC_E, OSPY_X86_RAX, OSPY_X86_R8);
 }
 
 /* rax <<= rcx or >>=; counts of 64 and more give 0 (or the sign fill). */
@@ -391,6 +405,27 @@ static void emit(gen *g, int32_t i)
   }
 }
 
+/* The way out of a function that keeps the frame (not a leaf), placed right
+ * after its prologue, so that the body's many branches to the fault exit
+ * go back to it (resolved as written, none left in the writer's table). */
+static void emit_exits(gen *g)
+{
+  ospy_x86_label body = ospy_x86_writer_new_label(W);
+  ospy_x86_writer_put_jmp_label(W, body);
+  g->fault = ospy_x86_writer_new_label(W);
+  ospy_x86_writer_put_label(W, g->fault);
+  ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(g->faulted, 0), 1);
+  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
+  g->exit = ospy_x86_writer_new_label(W);
+  ospy_x86_writer_put_label(W, g->exit);
+  ospy_x86_writer_put_lea_reg_mem(W, OSPY_X86_RSP, ospy_x86_mem_base_disp(OSPY_X86_RBP, -16));
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_R12);
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_RBX);
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_RBP);
+  ospy_x86_writer_put_ret(W);
+  ospy_x86_writer_put_label(W, body);
+}
+
 static void emit_prologue(gen *g)
 {
   if (g->leaf) {
@@ -407,28 +442,18 @@ static void emit_prologue(gen *g)
     ospy_x86_writer_put_alu_reg_imm(W, OSPY_X86_SUB, OSPY_X86_RSP, 16);
     ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_RBX, OSPY_X86_RDI);
     ospy_x86_writer_put_mov_reg_reg(W, OSPY_X86_R12, OSPY_X86_RSI);
-    g->fault = ospy_x86_writer_new_label(W);
   }
   ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(g->faulted, 0), 0);
+  if (!g->leaf)
+    emit_exits(g);
 }
 
 static void emit_epilogue(gen *g)
 {
-  if (g->leaf) {
+  if (g->leaf)
     ospy_x86_writer_put_ret(W);
-    return;
-  }
-  ospy_x86_label exit = ospy_x86_writer_new_label(W);
-  ospy_x86_writer_put_label(W, exit);
-  ospy_x86_writer_put_lea_reg_mem(W, OSPY_X86_RSP, ospy_x86_mem_base_disp(OSPY_X86_RBP, -16));
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_R12);
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_RBX);
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_RBP);
-  ospy_x86_writer_put_ret(W);
-  ospy_x86_writer_put_label(W, g->fault);
-  ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(g->faulted, 0), 1);
-  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
-  ospy_x86_writer_put_jmp_label(W, exit);
+  else
+    ospy_x86_writer_put_jmp_label(W, g->exit);
 }
 
 bool ospy_expr_codegen_x64(const struct ospy_expr *e, void *buf, size_t cap, size_t *len,
@@ -436,6 +461,7 @@ bool ospy_expr_codegen_x64(const struct ospy_expr *e, void *buf, size_t cap, siz
 {
   gen g = { .e = e, .leaf = !ospy_expr_can_fault(e) }; /* a fault exit needs the frame */
   ospy_x86_writer_init(&g.w, buf, cap, 0, OSPY_X86_MODE_64);
+  ospy_x86_writer_use_tables(&g.w, g.label_offset, JIT_MAX_LABELS, g.refs, JIT_MAX_REFS);
   emit_prologue(&g);
   emit(&g, e->root);
   emit_epilogue(&g);

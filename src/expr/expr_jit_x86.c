@@ -14,11 +14,20 @@
 #include "arch/x86/x86_writer.h"
 #include "expr/expr_internal.h"
 
+/* The writer's tables for the largest expression, as in expr_jit_x64.c (a
+ * node makes at most one forward branch; an operator at most three labels;
+ * branches to the exits go back). On the stack, about 18 KiB: no
+ * allocation. */
+#define JIT_MAX_LABELS (OSPY_EXPR_MAX_NODES * 3 / 2 + 8)
+#define JIT_MAX_REFS (OSPY_EXPR_MAX_NODES + 8)
+
 typedef struct gen {
   const struct ospy_expr *e;
   ospy_x86_writer w;
+  int32_t label_offset[JIT_MAX_LABELS];
+  ospy_x86_label_ref refs[JIT_MAX_REFS];
   unsigned stack;       /* bytes pushed since the aligned base */
-  ospy_x86_label fault;
+  ospy_x86_label fault, exit;
 } gen;
 
 typedef struct pair {
@@ -457,6 +466,31 @@ static void emit(gen *g, int32_t i)
 
 /* Entry esp = 12 mod 16; after 4 pushes and 12 bytes of locals, 0 mod 16.
  * ebp-4 ebx, ebp-8 esi, ebp-12 edi, ebp-24 scratch for read_mem. */
+/* The ways out, placed right after the prologue: the body's branches to
+ * them go back (resolved as written, none left in the writer's table). */
+static void emit_exits(gen *g)
+{
+  ospy_x86_label body = ospy_x86_writer_new_label(W);
+  ospy_x86_writer_put_jmp_label(W, body);
+  if (ospy_expr_can_fault(g->e)) {
+    g->fault = ospy_x86_writer_new_label(W);
+    ospy_x86_writer_put_label(W, g->fault);
+    ospy_x86_writer_put_mov_reg_mem(W, OSPY_X86_ECX, ospy_x86_mem_base_disp(OSPY_X86_EBP, 12));
+    ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(OSPY_X86_ECX, 0), 1);
+    ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
+    ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_EDX);
+  }
+  g->exit = ospy_x86_writer_new_label(W);
+  ospy_x86_writer_put_label(W, g->exit);
+  ospy_x86_writer_put_lea_reg_mem(W, OSPY_X86_ESP, ospy_x86_mem_base_disp(OSPY_X86_EBP, -12));
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_EDI);
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_ESI);
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_EBX);
+  ospy_x86_writer_put_pop_reg(W, OSPY_X86_EBP);
+  ospy_x86_writer_put_ret(W);
+  ospy_x86_writer_put_label(W, body);
+}
+
 static void emit_prologue(gen *g)
 {
   ospy_x86_writer_put_push_reg(W, OSPY_X86_EBP);
@@ -468,28 +502,12 @@ static void emit_prologue(gen *g)
   ospy_x86_writer_put_mov_reg_mem(W, FRAME, ospy_x86_mem_base_disp(OSPY_X86_EBP, 8));
   ospy_x86_writer_put_mov_reg_mem(W, OSPY_X86_ECX, ospy_x86_mem_base_disp(OSPY_X86_EBP, 12));
   ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(OSPY_X86_ECX, 0), 0);
-  if (ospy_expr_can_fault(g->e))
-    g->fault = ospy_x86_writer_new_label(W);
+  emit_exits(g);
 }
 
 static void emit_epilogue(gen *g)
 {
-  ospy_x86_label exit = ospy_x86_writer_new_label(W);
-  ospy_x86_writer_put_label(W, exit);
-  ospy_x86_writer_put_lea_reg_mem(W, OSPY_X86_ESP, ospy_x86_mem_base_disp(OSPY_X86_EBP, -12));
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_EDI);
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_ESI);
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_EBX);
-  ospy_x86_writer_put_pop_reg(W, OSPY_X86_EBP);
-  ospy_x86_writer_put_ret(W);
-  if (!ospy_expr_can_fault(g->e))
-    return;
-  ospy_x86_writer_put_label(W, g->fault);
-  ospy_x86_writer_put_mov_reg_mem(W, OSPY_X86_ECX, ospy_x86_mem_base_disp(OSPY_X86_EBP, 12));
-  ospy_x86_writer_put_mov_mem_imm(W, 32, ospy_x86_mem_base_disp(OSPY_X86_ECX, 0), 1);
-  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EAX, OSPY_X86_EAX);
-  ospy_x86_writer_put_alu_reg_reg(W, OSPY_X86_XOR, OSPY_X86_EDX, OSPY_X86_EDX);
-  ospy_x86_writer_put_jmp_label(W, exit);
+  ospy_x86_writer_put_jmp_label(W, g->exit);
 }
 
 bool ospy_expr_codegen_x86(const struct ospy_expr *e, void *buf, size_t cap, size_t *len,
@@ -497,6 +515,7 @@ bool ospy_expr_codegen_x86(const struct ospy_expr *e, void *buf, size_t cap, siz
 {
   gen g = { .e = e };
   ospy_x86_writer_init(&g.w, buf, cap, 0, OSPY_X86_MODE_32);
+  ospy_x86_writer_use_tables(&g.w, g.label_offset, JIT_MAX_LABELS, g.refs, JIT_MAX_REFS);
   emit_prologue(&g);
   emit(&g, e->root);
   emit_epilogue(&g);

@@ -81,10 +81,26 @@ void ospy_x86_writer_init(ospy_x86_writer *w, void *buf, size_t capacity, uint64
   w->capacity = capacity;
   w->pc0 = pc;
   w->mode = mode;
+  w->label_offset = w->own_label_offset;
+  w->max_labels = OSPY_X86_WRITER_MAX_LABELS;
+  w->refs = w->own_refs;
+  w->max_refs = OSPY_X86_WRITER_MAX_REFS;
   if (mode != OSPY_X86_MODE_32 && mode != OSPY_X86_MODE_64) {
     w->failed = true;
     w->error = "unknown writer mode";
   }
+}
+
+void ospy_x86_writer_use_tables(ospy_x86_writer *w, int32_t *label_offset, uint32_t max_labels,
+                                ospy_x86_label_ref *refs, uint32_t max_refs) {
+  if (w->n_labels || w->n_refs) {
+    ospy_x86_enc_fail(w, "label tables changed after use");
+    return;
+  }
+  w->label_offset = label_offset;
+  w->max_labels = max_labels;
+  w->refs = refs;
+  w->max_refs = max_refs;
 }
 
 uint64_t ospy_x86_writer_pc(const ospy_x86_writer *w) { return w->pc0 + w->len; }
@@ -261,6 +277,8 @@ bool ospy_x86_enc_ensure_space(ospy_x86_writer *w, size_t n) {
   return true;
 }
 
+static bool patch_ref(ospy_x86_writer *w, const ospy_x86_label_ref *ref);
+
 void ospy_x86_enc_commit(ospy_x86_writer *w, enc *e) {
   if (w->failed) return;
   if (e->error) {
@@ -277,17 +295,22 @@ void ospy_x86_enc_commit(ospy_x86_writer *w, enc *e) {
     uint32_t disp = (uint32_t)(e->rip_target - end);
     memcpy(&e->b[e->rip_field], &disp, 4);
   }
-  if (e->label_field >= 0) {
-    if (w->n_refs >= OSPY_X86_WRITER_MAX_REFS) {
-      ospy_x86_enc_fail(w, "label reference table full");
-      return;
-    }
-    w->refs[w->n_refs++] = (ospy_x86_label_ref){
-        .label = e->label, .field = (uint32_t)(w->len + (size_t)e->label_field),
-        .size = e->label_size, .next = (uint32_t)(w->len + e->n)};
+  ospy_x86_label_ref ref = {
+      .label = e->label, .field = (uint32_t)(w->len + (size_t)e->label_field),
+      .size = e->label_size};
+  /* a branch back to a placed label is resolved now: only forward ones wait */
+  bool pending = e->label_field >= 0 &&
+                 !(e->label < w->n_labels && w->label_offset[e->label] >= 0);
+  if (pending && w->n_refs >= w->max_refs) {
+    ospy_x86_enc_fail(w, "label reference table full");
+    return;
   }
   memcpy(w->buf + w->len, e->b, e->n);
   w->len += e->n;
+  if (pending)
+    w->refs[w->n_refs++] = ref;
+  else if (e->label_field >= 0)
+    patch_ref(w, &ref);
 }
 
 /* Emits "op reg, rm" (or op rm with /digit) followed by an immediate. */
@@ -324,7 +347,7 @@ unsigned ospy_x86_enc_same_width(ospy_x86_writer *w, ospy_x86_reg a, ospy_x86_re
 /* ---- labels ------------------------------------------------------------- */
 
 ospy_x86_label ospy_x86_writer_new_label(ospy_x86_writer *w) {
-  if (w->n_labels >= OSPY_X86_WRITER_MAX_LABELS) {
+  if (w->n_labels >= w->max_labels) {
     ospy_x86_enc_fail(w, "label table full");
     return 0;
   }
@@ -341,12 +364,17 @@ void ospy_x86_writer_put_label(ospy_x86_writer *w, ospy_x86_label label) {
     ospy_x86_enc_fail(w, "label placed twice");
     return;
   }
-  w->label_offset[label] = (int64_t)w->len;
+  if (w->len > INT32_MAX) {
+    ospy_x86_enc_fail(w, "label past 2 GiB of code");
+    return;
+  }
+  w->label_offset[label] = (int32_t)w->len;
 }
 
 /* Patches one reference; false (and failed) if out of range. */
 static bool patch_ref(ospy_x86_writer *w, const ospy_x86_label_ref *ref) {
-  int64_t rel = w->label_offset[ref->label] - (int64_t)ref->next;
+  /* (the displacement ends its instruction) */
+  int64_t rel = (int64_t)w->label_offset[ref->label] - ((int64_t)ref->field + ref->size);
   if (ref->size == 1) {
     if (!fits_i8(rel)) {
       ospy_x86_enc_fail(w, "label out of rel8 range");

@@ -109,11 +109,14 @@ typedef uint32_t ospy_x86_label;
 
 typedef struct ospy_x86_label_ref {
   ospy_x86_label label;
-  uint32_t field;   /* offset of the displacement field */
+  uint32_t field;   /* offset of the displacement field, the instruction's last */
   uint8_t size;     /* 1 or 4 */
-  uint32_t next;    /* offset of the end of the instruction */
 } ospy_x86_label_ref;
 
+/* The labels and the pending references (branches to labels not placed
+ * yet: one to a placed label is resolved as it is written). The writer has
+ * room for OSPY_X86_WRITER_MAX_LABELS and _REFS of its own; a caller that
+ * needs more (the expression JITs) hands it larger tables. */
 typedef struct ospy_x86_writer {
   uint8_t *buf;
   size_t capacity;
@@ -122,14 +125,21 @@ typedef struct ospy_x86_writer {
   ospy_x86_mode mode;
   bool failed;
   const char *error; /* static string, set with failed */
-  uint32_t n_labels;
-  int64_t label_offset[OSPY_X86_WRITER_MAX_LABELS]; /* -1 until placed */
-  uint32_t n_refs;
-  ospy_x86_label_ref refs[OSPY_X86_WRITER_MAX_REFS];
+  uint32_t n_labels, max_labels;
+  int32_t *label_offset; /* -1 until placed */
+  uint32_t n_refs, max_refs;
+  ospy_x86_label_ref *refs;
+  int32_t own_label_offset[OSPY_X86_WRITER_MAX_LABELS];
+  ospy_x86_label_ref own_refs[OSPY_X86_WRITER_MAX_REFS];
 } ospy_x86_writer;
 
+/* (the writer points into itself: it is not to be copied) */
 void ospy_x86_writer_init(ospy_x86_writer *w, void *buf, size_t capacity,
                           uint64_t pc, ospy_x86_mode mode);
+/* Larger label and reference tables than the writer's own, from now on
+ * (before any label is made); they must outlive the writer's use. */
+void ospy_x86_writer_use_tables(ospy_x86_writer *w, int32_t *label_offset, uint32_t max_labels,
+                                ospy_x86_label_ref *refs, uint32_t max_refs);
 /* Address the next instruction will execute at. */
 uint64_t ospy_x86_writer_pc(const ospy_x86_writer *w);
 size_t ospy_x86_writer_offset(const ospy_x86_writer *w);
