@@ -282,6 +282,17 @@ typedef struct eval_set {
   size_t n;
 } eval_set;
 
+/* s without the blanks around it (cut in place). */
+static char *trim_blanks(char *s)
+{
+  while (*s == ' ' || *s == '\t')
+    s++;
+  size_t n = strlen(s);
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    s[--n] = '\0';
+  return s;
+}
+
 /* One --eval value: "rax=1,len=20". */
 static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
 {
@@ -289,21 +300,24 @@ static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
   snprintf(spec, sizeof spec, "%s", eval_spec);
   char *save = NULL;
   for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    item = trim_blanks(item); /* 'eax = 1, len = 2' as 'eax=1,len=2' */
     char *eq = strchr(item, '=');
     uint64_t v;
     eval_target t;
-    number_status st = eq ? parse_number(eq + 1, &v) : NUMBER_BAD;
-    if (st == NUMBER_BAD) {
+    char *value = eq ? trim_blanks(eq + 1) : NULL;
+    number_status st = eq ? parse_number(value, &v) : NUMBER_BAD;
+    if (st == NUMBER_BAD || eq == item) { /* (eq == item: no NAME) */
       fprintf(stderr, "ospy expr: --eval: bad entry '%s' (want NAME=NUMBER)\n", item);
       return false;
     }
     *eq = '\0';
+    item = trim_blanks(item);
     if (!find_target(c, item, &t)) {
       fprintf(stderr, "ospy expr: --eval: unknown name '%s'%s\n", item, other_arch_hint(c, item));
       return false;
     }
-    if (st == NUMBER_TOO_BIG || !fits_width(v, eq[1] == '-', t.width)) {
-      fprintf(stderr, "ospy expr: --eval: %s=%s does not fit %s (%u bits)\n", item, eq + 1,
+    if (st == NUMBER_TOO_BIG || !fits_width(v, value[0] == '-', t.width)) {
+      fprintf(stderr, "ospy expr: --eval: %s=%s does not fit %s (%u bits)\n", item, value,
               item, t.width);
       return false;
     }
@@ -667,7 +681,9 @@ static void infer_args(expr_cli *c)
     size_t n = 0;
     while (ospy_expr_ident_char(p[4 + n]))
       n++;
-    if (n == 0 || n >= sizeof c->arg_names[0] || c->nargs == MAX_ARGS)
+    /* (arg.1 names nothing: the parser says what is wrong with it) */
+    if (!ospy_expr_is_identifier(p + 4, n) || n >= sizeof c->arg_names[0] ||
+        c->nargs == MAX_ARGS)
       continue;
     bool known = false;
     for (size_t i = 0; i < c->nargs && !known; i++)

@@ -215,11 +215,17 @@ static int is_unknown_name_error(const ospy_expr_error *err)
          !strncmp(err->message, "unknown name ", 13);
 }
 
+/* An unknown name's error that says the closest known one. */
+static int has_hint(const ospy_expr_error *err)
+{
+  return strstr(err->message, "(did you mean ") != NULL;
+}
+
 /* Whether err says more than the error kept so far: an error about a name
  * the function has (`*arg.len` of an integer len: "not a pointer") more than
  * one about a name it lacks, wherever either is; then the hook where the
- * parse went furthest; at the same column a name found but floating-point
- * more than another error. */
+ * parse went furthest; at the same column one that says a close name, then
+ * a name found but floating-point, more than another error. */
 static int says_more(const ospy_expr_error *err, const ospy_expr_error *kept)
 {
   if (!kept->message[0])
@@ -228,16 +234,21 @@ static int says_more(const ospy_expr_error *err, const ospy_expr_error *kept)
     return !is_unknown_name_error(err);
   if (err->column != kept->column)
     return err->column > kept->column;
+  if (has_hint(err) != has_hint(kept)) /* (a function that has a name close to it) */
+    return has_hint(err);
   return is_float_error(err) && !is_float_error(kept);
 }
 
 /* A function that has the name the filter uses, but as a floating-point
- * value: its calls never match, which is said when other functions' do. */
+ * value: its calls never match, which is said when other functions' do;
+ * not of a function -e or --module leaves out (no call of it is shown
+ * anyway). */
 static void note_float_hooks(read_filter *f)
 {
   ospy_expr_error err;
   for (uint32_t i = 0; i < f->nhooks; i++) {
-    if (f->exprs[i].e || compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0 ||
+    if ((f->hook_pass && !f->hook_pass[i]) || f->exprs[i].e ||
+        compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0 ||
         !is_float_error(&err))
       continue;
     const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);

@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include "config/config.h"
+#include "expr/closest.h"
 
 /* A position in the source: 1-based line and byte column. entity: of
    something an entity's replacement text holds, the position of its
@@ -209,18 +210,8 @@ void cfg_error_unknown_type(cfg *g, cfg_pos p, const char *name);
 /* name is one of those named integer types (a declaration may not reuse it). */
 int cfg_is_named_int(const char *name);
 
-/* "Did you mean" (config_hints.c): the closest of the names offered to a
- * name that is unknown, letters compared without case, within a typo or two
- * (none for a name of 1 or 2 letters unless only its case differs). */
-typedef struct cfg_closest {
-  const char *name;
-  unsigned best;    /* the distance of found, or the most one may be */
-  char found[256];  /* "" until one is close */
-} cfg_closest;
-void cfg_closest_init(cfg_closest *c, const char *name);
-/* candidate followed by suffix ("Ptr", or "") is offered. */
-void cfg_closest_offer(cfg_closest *c, const char *candidate, const char *suffix);
-const char *cfg_closest_result(const cfg_closest *c); /* NULL: none is close */
+/* "Did you mean": expr/closest.h (ospy_closest), shared with the expression
+ * language. */
 /* The attribute of allowed (NULL-terminated) closest to name, or NULL. */
 const char *cfg_closest_attr(const char *name, const char *const *allowed);
 /* What a C spelling (int, unsigned int, char *) or a Windows name (DWORD)

@@ -138,20 +138,20 @@ static const char *kind_name_hint(const char *name)
  * loading in time that grows with its size. */
 static const char *closest_type(cfg *g, const char *name)
 {
-  static cfg_closest c; /* (its result is said before the next look) */
+  static ospy_closest c; /* (its result is said before the next look) */
   static const char *const suffixes[] = { "", "Ptr", "PtrPtr" };
   size_t n = strlen(name);
   if (g->type_hints >= CFG_TYPE_HINTS_MAX || (n > 9 && !strcasecmp(name + n - 9, "PtrPtrPtr")))
     return NULL; /* (a pointer deeper than PtrPtr is no typo: Int32PtrPtr means another thing) */
   g->type_hints++;
-  cfg_closest_init(&c, name);
+  ospy_closest_init(&c, name);
   for (uint32_t i = 0; i < g->t->ntypes; i++)
     for (size_t k = 0; k < 3 && g->t->types[i].name; k++)
-      cfg_closest_offer(&c, g->t->types[i].name, suffixes[k]);
+      ospy_closest_offer(&c, g->t->types[i].name, suffixes[k]);
   for (size_t i = 0; i < sizeof named_ints / sizeof named_ints[0]; i++)
     for (size_t k = 0; k < 3; k++)
-      cfg_closest_offer(&c, named_ints[i].name, suffixes[k]);
-  return cfg_closest_result(&c);
+      ospy_closest_offer(&c, named_ints[i].name, suffixes[k]);
+  return ospy_closest_result(&c);
 }
 
 /* An unknown type that is no declaration of the other architecture's: what

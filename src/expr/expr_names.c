@@ -70,3 +70,11 @@ const ospy_expr_regdef *ospy_expr_find_reg(ospy_expr_arch arch, const char *name
       return &table[i];
   return NULL;
 }
+
+const char *ospy_expr_reg_name(ospy_expr_arch arch, size_t i)
+{
+  const ospy_expr_regdef *table = arch == OSPY_EXPR_ARCH_X86_64 ? x64_regs : x86_regs;
+  size_t n = arch == OSPY_EXPR_ARCH_X86_64 ? sizeof x64_regs / sizeof x64_regs[0]
+                                           : sizeof x86_regs / sizeof x86_regs[0];
+  return i < n ? table[i].name : NULL;
+}

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "expr/closest.h"
 #include "expr/expr_lex.h"
 
 typedef struct parser {
@@ -29,6 +30,32 @@ static int32_t fail(parser *p, unsigned column, const char *fmt, const char *nam
     ospy_expr_set_error(p->err, column, fmt, (int)len, name);
   p->failed = true;
   return -1;
+}
+
+/* The current token, which names nothing known, as `what` ("register",
+ * "argument", "name"), with the closest of the names offered to c, if one
+ * is close: "unknown register 'eaz' (did you mean eax?)". */
+static int32_t fail_unknown(parser *p, unsigned column, const char *what, const ospy_closest *c)
+{
+  const char *close = c ? ospy_closest_result(c) : NULL;
+  if (!p->failed)
+    ospy_expr_set_error(p->err, column, "unknown %s '%.*s'%s%s%s", what, (int)p->tok.len,
+                        p->src + p->tok.pos, close ? " (did you mean " : "", close ? close : "",
+                        close ? "?)" : "");
+  p->failed = true;
+  return -1;
+}
+
+/* Starts c on the current token (a name of the source, not terminated
+ * there): false when it is too long to be near any name. */
+static bool closest_to_token(const parser *p, ospy_closest *c, char *name, size_t cap)
+{
+  if (p->tok.len >= cap)
+    return false;
+  memcpy(name, p->src + p->tok.pos, p->tok.len);
+  name[p->tok.len] = 0;
+  ospy_closest_init(c, name);
+  return true;
 }
 
 static int32_t fail_msg(parser *p, unsigned column, const char *msg)
@@ -178,7 +205,13 @@ static int32_t parse_reg(parser *p)
                   x64 ? "unknown register '%.*s' on x86-64 (an i386 register: the target is x86-64)"
                       : "unknown register '%.*s' on i386 (an x86-64 register: the target is i386)",
                   p->src + p->tok.pos, p->tok.len);
-    return fail(p, col(p), "unknown register '%.*s'", p->src + p->tok.pos, p->tok.len);
+    ospy_closest c;
+    char name[64];
+    if (!closest_to_token(p, &c, name, sizeof name))
+      return fail_unknown(p, col(p), "register", NULL);
+    for (size_t i = 0; ospy_expr_reg_name(p->scope->arch, i); i++)
+      ospy_closest_offer(&c, ospy_expr_reg_name(p->scope->arch, i), "");
+    return fail_unknown(p, col(p), "register", &c);
   }
   next(p);
   return add_node(p, OSPY_EK_REG, (ospy_expr_type){ r->width, false }, r->offset, -1, -1, -1);
@@ -217,6 +250,21 @@ static bool is_positional_name(const parser *p)
 }
 
 /* `arg.NAME` or `argN`; returns the arg or NULL (error set). */
+/* An argument name the scope does not have: the closest of its own. */
+static void fail_unknown_arg(parser *p)
+{
+  ospy_closest c;
+  char name[64];
+  if (!closest_to_token(p, &c, name, sizeof name)) {
+    fail_unknown(p, col(p), "argument", NULL);
+    return;
+  }
+  for (size_t i = 0; i < p->scope->nargs; i++)
+    if (p->scope->args[i].name)
+      ospy_closest_offer(&c, p->scope->args[i].name, "");
+  fail_unknown(p, col(p), "argument", &c);
+}
+
 static const ospy_expr_arg *parse_arg_ref(parser *p)
 {
   const ospy_expr_arg *a;
@@ -233,7 +281,7 @@ static const ospy_expr_arg *parse_arg_ref(parser *p)
     a = positional_arg(p);
   }
   if (!a)
-    fail(p, col(p), "unknown argument '%.*s'", p->src + p->tok.pos, p->tok.len);
+    fail_unknown_arg(p);
   else if (a->is_float) {
     fail(p, col(p), "argument '%.*s' is floating-point: expressions compute with integers only",
          a->name, strlen(a->name));
@@ -357,6 +405,24 @@ static int32_t parse_const_name(parser *p)
   return n;
 }
 
+/* A name that is nothing known: the closest of the language's own names
+ * (retval, errno, tid, reg, arg, the type names) and the scope's bare ones. */
+static int32_t fail_unknown_name(parser *p, unsigned column)
+{
+  static const char *const builtin[] = { "retval", "errno", "tid", "reg", "arg", "u8", "i8",
+                                         "u16", "i16", "u32", "i32", "u64", "i64" };
+  ospy_closest c;
+  char name[64];
+  if (!closest_to_token(p, &c, name, sizeof name))
+    return fail_unknown(p, column, "name", NULL);
+  for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+    ospy_closest_offer(&c, builtin[i], "");
+  for (size_t i = 0; i < p->scope->nnames; i++)
+    if (p->scope->names[i].name)
+      ospy_closest_offer(&c, p->scope->names[i].name, "");
+  return fail_unknown(p, column, "name", &c);
+}
+
 static int32_t parse_bare_name(parser *p, unsigned column)
 {
   const ospy_expr_arg *a = find_bare_name(p);
@@ -364,7 +430,7 @@ static int32_t parse_bare_name(parser *p, unsigned column)
   if (c != -2)
     return c;
   if (!a)
-    return fail(p, column, "unknown name '%.*s'", p->src + p->tok.pos, p->tok.len);
+    return fail_unknown_name(p, column);
   if (a->is_float)
     return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
                 a->name, strlen(a->name));

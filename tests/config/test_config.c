@@ -278,7 +278,7 @@ static void test_diagnostics(void)
             ),
          "t.xml:6:56: error: bad expression 'arg.m' in size: unknown argument 'm'\n"
          "t.xml:7:53: error: bad expression 'arg.n +' in size: unexpected end of input\n"
-         "t.xml:9:21: error: bad expression 'reg.eaz != 0' in logCondition: unknown register 'eaz'\n");
+         "t.xml:9:21: error: bad expression 'reg.eaz != 0' in logCondition: unknown register 'eaz' (did you mean eax?)\n");
   /* libxml2 gives the values decoded: columns are the source's bytes, past
    * entities (&gt; is 1 byte of 4), character references (&#38;, &#233; is 2
    * bytes of 6), CDATA markers, comments and \r\n line ends */
@@ -294,16 +294,16 @@ static void test_diagnostics(void)
          "t.xml:6:67: error: bad expression 'arg.a && arg.zz' in size: unknown argument 'zz'\n"
          "t.xml:7:81: error: bad expression 'arg.a && arg.yy' in size: unknown argument 'yy'\n"
          "t.xml:8:75: error: bad expression 'arg.a > 0 && reg.eaz' in logCondition: unknown "
-         "register 'eaz'\n"
+         "register 'eaz' (did you mean eax?)\n"
          "t.xml:9:84: error: bad expression 'arg.a > 0 &&  \xc3\xa9' in logCondition: "
          "unexpected '\xc3\xa9'\n"
          "t.xml:11:31: error: bad expression 'arg.a > 0 &&   arg.a < 4 && reg.ebz' in "
-         "logCondition: unknown register 'ebz'\n");
+         "logCondition: unknown register 'ebz' (did you mean ebx?)\n");
   /* a multi-line expression is echoed on the message's one line */
   EXPECT(HM("<specs><functions><function name=\"f\"><logCondition>\n\treg.eaz &amp;&amp;\n"
             "  1</logCondition></function></functions></specs>\n"),
          "t.xml:3:6: error: bad expression '  reg.eaz &&   1' in logCondition: unknown register "
-         "'eaz'\n");
+         "'eaz' (did you mean eax?)\n");
   /* a long expression is quoted shortened, so that the reason fits (it was
      quoted whole and the message cut before the reason) */
   {
@@ -1208,7 +1208,7 @@ static void test_entities(void)
          "t.xml:8:1: error: unexpected text in <hookManager>\n"
          "t.xml:9:31: error: unknown type 'Int33' (did you mean Int32?) (from entity &outer;)\n"
          "t.xml:9:64: error: bad expression 'arg.a == reg.eaz' in logCondition: unknown register "
-         "'eaz' (from entity &cond;)\n"
+         "'eaz' (did you mean eax?) (from entity &cond;)\n"
          "t.xml:11:33: error: bad byte 'zz' in signature 's' (from entity &bytes;)\n"
          "t.xml:11:75: error: bad byte 'zz' in signature 't' (from entity &bytes;)\n"
          "t.xml:11:117: error: bad byte 'zz' in signature 'u' (from entity &bytes;)\n"
@@ -1291,7 +1291,7 @@ static void test_wide_encodings(void)
                     "</functions></specs></hookManager>\n",
              *want = "t.xml:3:56: error: unknown type 'UInt32Ptrr' (did you mean UInt32Ptr?)\n"
                      "t.xml:3:99: error: bad expression 'reg.eaz' in logCondition: unknown "
-                     "register 'eaz'\n";
+                     "register 'eaz' (did you mean eax?)\n";
   expect(xml, want, __LINE__); /* the same in UTF-8 */
   expect_wide(xml, 2, 0, 1, want, __LINE__);
   expect_wide(xml, 2, 0, 0, want, __LINE__);

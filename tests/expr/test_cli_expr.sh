@@ -66,23 +66,36 @@ expect i386-memory 0 "type:        i16
 interpreter: 23117 (0x5a4d)
 jit:         23117 (0x5a4d)" 'i16[reg.esp + 10]' --arch i386 --mem 0x1000=00000000cafe4d5a --eval esp=0xffc
 
-expect bad-register 2 "ospy expr: unknown register 'eaz' at column 5
+expect bad-register 2 "ospy expr: unknown register 'eaz' (did you mean eax?) at column 5
   reg.eaz != 0
       ^" 'reg.eaz != 0'
 expect other-arch-register 2 "ospy expr: unknown register 'rax' on i386 (an x86-64 register: the target is i386) at column 5
   reg.rax != 0
       ^" 'reg.rax != 0' --arch i386
 
-expect bad-argument 2 "ospy expr: unknown argument 'lenn' at column 5
+expect bad-argument 2 "ospy expr: unknown argument 'lenn' (did you mean len?) at column 5
   arg.lenn > 16
       ^" 'arg.lenn > 16' --args len:u32
+
+# the closest known name, as for a config's type names
+expect bad-name-retval 2 "ospy expr: unknown name 'retvl' (did you mean retval?) at column 1
+  retvl < 0
+  ^" 'retvl < 0'
+expect bad-name-errno 2 "ospy expr: unknown name 'erno' (did you mean errno?) at column 1
+  erno == 4
+  ^" 'erno == 4'
+# arg.1 names no argument: the parser says so, without a note that took
+# '1' for an argument's name first
+expect arg-digit 2 "ospy expr: unexpected '1' at column 5
+  arg.1
+      ^" 'arg.1'
 
 expect trailing 2 "ospy expr: trailing input at column 14
   arg.len > 16 x
                ^" 'arg.len > 16 x' --args len:u32
 
 # a multi-line expression is echoed on one line, the caret under its column
-expect multi-line 2 "ospy expr: unknown register 'eaz' at column 16
+expect multi-line 2 "ospy expr: unknown register 'eaz' (did you mean eax?) at column 16
   arg.len +  reg.eaz
                  ^" "$(printf 'arg.len +\n\treg.eaz')" --args len:u32
 
@@ -93,6 +106,15 @@ expect deref 2 "ospy expr: cannot dereference 'len': not a pointer at column 2
 expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64, x86_64 or amd64; i386, x86 or i686)
 (ospy expr --help shows the usage)" 1 --arch arm
 expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+# blanks around a name and its value are no part of them ("unknown name 'eax '")
+for arch in x86-64 i386; do
+  expect "eval-blanks-$arch" 0 "type:        u32
+interpreter: 3 (0x3)
+jit:         3 (0x3)" 'reg.eax + arg.len' --arch $arch --args len:u32 --eval ' eax = 1 , len =2 '
+done
+expect eval-no-name 2 "ospy expr: --eval: bad entry '= 3' (want NAME=NUMBER)" 1 --eval ' = 3'
+expect eval-blank-value 2 "ospy expr: --eval: bad entry 'eax =' (want NAME=NUMBER)" 1 --eval 'eax = '
+expect eval-blanks-too-wide 2 "ospy expr: --eval: eax=0x100000001 does not fit eax (32 bits)" 'reg.eax' --arch i386 --eval ' eax = 0x100000001'
 # a register of the other architecture says which one it is, before any
 # other output (the disassembly was printed first, then the error)
 expect eval-other-arch-register 2 "ospy expr: --eval: unknown name 'rax' (an x86-64 register: --arch x86-64; i386 has eax, ax, al...)" 'reg.eax != 0' --arch i386 --disasm --eval rax=1

@@ -76,10 +76,19 @@ int main(void)
   test_env_init(&leave, OSPY_EXPR_ARCH_X86_64, true);
   const ospy_expr_scope *s = &env.scope;
 
-  expect_error(s, "reg.eaz != 0", "unknown register 'eaz' at column 5");
+  /* an unknown name says the closest known one, as the config's type names
+     do: a register of the arch, an argument of the scope, a built-in name */
+  expect_error(s, "reg.eaz != 0", "unknown register 'eaz' (did you mean eax?) at column 5");
+  expect_error(&env32.scope, "reg.ebz", "unknown register 'ebz' (did you mean ebx?) at column 5");
+  expect_error(s, "reg.EAX", "unknown register 'EAX' (did you mean eax?) at column 5");
+  expect_error(s, "reg.zzz", "unknown register 'zzz' at column 5");
+  expect_error(s, "retvl < 0", "unknown name 'retvl' (did you mean retval?) at column 1");
+  expect_error(s, "erno == 4", "unknown name 'erno' (did you mean errno?) at column 1");
+  expect_error(s, "u33[arg.buf]", "unknown name 'u33' (did you mean u32?) at column 1");
   expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' on i386 (an x86-64 register: the target is i386) at column 5");
   expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' on i386 (an x86-64 register: the target is i386) at column 5");
-  expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' at column 5");
+  expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' (did you mean len?) at column 5");
+  expect_error(s, "arg.zzzz > 16", "unknown argument 'zzzz' at column 5");
   expect_error(s, "1 + arg12", "unknown argument 'arg12' at column 5");
   expect_error(s, "&arg.len", "'&' needs a pointer argument, 'len' is not one at column 2");
   expect_error(s, "&reg.rax", "'&' applies only to a pointer argument at column 1");
@@ -238,7 +247,7 @@ int main(void)
   ospy_expr_arg bare[] = { { .name = "pid", .index = 0, .width = 32 },
                            { .name = "tid", .index = 1, .width = 32 } };
   ospy_expr_scope named = { .arch = OSPY_EXPR_ARCH_X86_64, .names = bare, .nnames = 2 };
-  expect_error(&named, "pid == 1 && pdi", "unknown name 'pdi' at column 13");
+  expect_error(&named, "pid == 1 && pdi", "unknown name 'pdi' (did you mean pid?) at column 13");
   expect_ok(&named, "pid == 1 && tid == 2");
   uint64_t slots[2] = { 7, 9 };
   ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots, .nargs = 2, .tid = 3 };

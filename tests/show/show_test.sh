@@ -269,6 +269,18 @@ demo)
   bad "--filter: 'count' is floating-point: expressions compute with integers only at column 1 in 'count > 1'" \
     show --filter 'count > 1' "$tmp/f.ospy"
   [ "$(wc -l <"$tmp/err")" = 1 ] || { cat "$tmp/err"; fail "--filter on a Double: more than one error"; }
+  # a function whose float retval the filter names: said, its calls never
+  # match; not when -e leaves it out (it was said for every such function
+  # of the capture, whatever -e showed)
+  sed '/<function name="send">/,/<\/function>/ s|<returnValue type="SSize"/>|<returnValue type="Double"/>|' \
+    "$demo_xml" >"$tmp/fret.xml"
+  "$ospy" capture -q -c "$tmp/fret.xml" -o "$tmp/fr.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture with a Double return exited $?"; }
+  "$ospy" show --filter 'retval < 0' "$tmp/fr.ospy" >/dev/null 2>"$tmp/err" || fail "show --filter retval exited $?"
+  has "$tmp/err" "ospy show: --filter: libc.so.6!send: retval is floating-point: expressions compute with integers only at column 1: its calls never match"
+  "$ospy" show -e ioctl --filter 'retval < 0' "$tmp/fr.ospy" >"$tmp/out" 2>"$tmp/err" || fail "show -e ioctl exited $?"
+  [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "-e ioctl --filter 'retval < 0': a note about a function -e left out"; }
+  has "$tmp/out" "libc.so.6!ioctl(fd=0</dev/null>, request=TIOCGWINSZ) = -1"
   count 1 --filter 'arg.sockfd == 5 && retval == 22' "$cap"    # recv
   count 1 --filter 'out_len == 5' "$cap"                       # a UInt32Ptr: the value
   count 1 --grep HELLO "$cap"   # the successful dev_control (the failed one matched
