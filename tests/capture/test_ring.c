@@ -3,6 +3,9 @@
  * with 4. Lossy: recorded + lost == produced, exactly. Lanes merge by time.
  * Scribbled ring: the consumer reports it and stops reading, never crashes
  * or loops. Slots left unfinished by producers that died are passed. */
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -306,6 +309,31 @@ static void put_by_other(uint64_t n)
   CHECK(pthread_join(t, NULL) == 0);
 }
 
+/* Whether the watched thread was seen with SIGUSR1 (and SIGALRM) blocked
+ * while watching was set (its /proc status, polled). */
+static pid_t watch_tid;
+static _Atomic int watching;
+static int saw_held;
+
+static void *watch_mask(void *arg)
+{
+  (void)arg;
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)watch_tid);
+  while (atomic_load(&watching) && !saw_held) {
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof line, f)) {
+      unsigned long long blk;
+      if (sscanf(line, "SigBlk: %llx", &blk) == 1)
+        saw_held = (blk >> (SIGUSR1 - 1) & 1) && (blk >> (SIGALRM - 1) & 1);
+    }
+    if (f)
+      fclose(f);
+    usleep(100);
+  }
+  return NULL;
+}
+
 /* A record this thread reserved and left unfinished (a signal handler
  * jumped out of the code between reserve and commit) is found again by
  * ospy_ring_take_unfinished and made whole by its caller, so that its lane
@@ -333,11 +361,26 @@ static void left_by_jump(void)
   ospy_ring_commit(&ring, tok);
   CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == NULL); /* done */
   CHECK(next_record(&n) == OSPY_EV_VOID && next_count() == 2 && next_count() == 0);
-  /* no claim yet: the slot's commit word is an older lap's */
+  /* no claim yet: the slot's commit word is an older lap's; the wait holds
+   * the thread's signals (a handler that jumps out again at each signal cut
+   * it short, and the thread stalled as long as signals came), and gives
+   * the mask back */
   rec = ospy_ring_reserve(&ring, 1, sizeof(ospy_event_lost), 0, &tok, NULL);
   atomic_store((_Atomic uint64_t *)(ring.data + (tok & ring.mask)), 0);
   put_by_other(3);
+  sigset_t before, after;
+  CHECK(pthread_sigmask(SIG_SETMASK, NULL, &before) == 0);
+  watch_tid = (pid_t)syscall(SYS_gettid);
+  atomic_store(&watching, 1);
+  pthread_t w;
+  CHECK(pthread_create(&w, NULL, watch_mask, NULL) == 0);
   CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == rec);
+  atomic_store(&watching, 0);
+  CHECK(pthread_join(w, NULL) == 0);
+  CHECK(saw_held); /* (SIGUSR1 blocked while it waited) */
+  CHECK(pthread_sigmask(SIG_SETMASK, NULL, &after) == 0);
+  CHECK(sigismember(&after, SIGUSR1) == sigismember(&before, SIGUSR1));
+  CHECK(sigismember(&after, SIGALRM) == sigismember(&before, SIGALRM));
   put_void(rec);
   ospy_ring_commit(&ring, tok);
   CHECK(next_record(&n) == OSPY_EV_VOID && next_count() == 3 && next_count() == 0);
