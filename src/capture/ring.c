@@ -771,16 +771,17 @@ void *ospy_ring_take_unfinished(ospy_ring *r, uint32_t tid, uint32_t *room, uint
     reserving_at = 0;
     return NULL;
   }
-  if (ours == 2) { /* the jump came before the claim: the padding and the size too */
-    slot_hdr *p = (slot_hdr *)(data + off);
-    if (pad && atomic_load_explicit(&p->commit, memory_order_acquire) != at + 1) {
-      p->size = (uint32_t)pad;
-      p->kind = SLOT_PAD;
-      atomic_store_explicit(&p->commit, at + 1, memory_order_release);
-    }
-    s->size = (uint32_t)slot;
-    s->kind = SLOT_REC;
+  /* the jump came before the claim (ours 2): the padding and the size too;
+   * and again when ours (1) only because a jump (a signal the wait held,
+   * delivered as it ended) came after a claim of ours here and before these */
+  slot_hdr *p = (slot_hdr *)(data + off);
+  if (pad && atomic_load_explicit(&p->commit, memory_order_acquire) != at + 1) {
+    p->size = (uint32_t)pad;
+    p->kind = SLOT_PAD;
+    atomic_store_explicit(&p->commit, at + 1, memory_order_release);
   }
+  s->size = (uint32_t)slot;
+  s->kind = SLOT_REC;
   *room = (uint32_t)(slot - SLOT_HDR);
   *token = pos | (uint64_t)lane << TOKEN_LANE_SHIFT;
   return (uint8_t *)s + SLOT_HDR; /* (its commit clears the note) */

@@ -350,8 +350,10 @@ static void left_by_jump(void)
   put(sizeof(ospy_event_lost), 1, 1);
   CHECK(ospy_ring_take_unfinished(&ring, 1, &room, &tok) == NULL); /* committed */
   CHECK(next_count() == 1);
-  /* claimed */
+  /* claimed; its size word not written (a second jump, at a signal the
+   * recovery's wait held, came between its claim and its size) */
   void *rec = ospy_ring_reserve(&ring, 1, sizeof(ospy_event_lost), 0, &tok, NULL);
+  ((uint32_t *)(ring.data + (tok & ring.mask)))[2] = 0; /* (slot_hdr's size) */
   put_by_other(2);
   CHECK(next_count() == 0); /* held back */
   uint64_t want = tok;
