@@ -1212,17 +1212,25 @@ static bool call_accounted(const enter_note *note)
   return ospy_agent_call_record_begun() == note->ts && !record_voided;
 }
 
-/* Marks the frame of a pending call of this thread kept (footer live 2). */
-static void mark_owned_frame(ospy_invocation *inv, void *data)
+/* The footer of the frame a pending call of this thread has in area a, as
+ * its note says (NULL: an internal hook's, a skipped call's, or a note
+ * that points outside the area or at another frame). */
+static frame_footer *pending_frame_footer(ospy_invocation *inv, const thread_area *a)
 {
-  const thread_area *a = data;
   const inline_hook *h = ospy_invocation_user_data(inv);
   const enter_note *note = ospy_invocation_scratch(inv);
   if (h->internal || note->skip || note->frame_len < sizeof(frame_footer) ||
       note->frame_off > a->top || a->top - note->frame_off < note->frame_len)
-    return;
+    return NULL;
   frame_footer *f = (frame_footer *)(a->data + note->frame_off + note->frame_len - sizeof *f);
-  if (f->len == note->frame_len && f->live == 1)
+  return f->len == note->frame_len ? f : NULL;
+}
+
+/* Marks the frame of a pending call of this thread kept (footer live 2). */
+static void mark_owned_frame(ospy_invocation *inv, void *data)
+{
+  frame_footer *f = pending_frame_footer(inv, data);
+  if (f && f->live == 1)
     f->live = 2;
 }
 
@@ -1255,15 +1263,8 @@ static void drop_orphan_frames(void)
  * record (= ?) was written. */
 static void count_cut_short_abandon(ospy_invocation *inv, void *data)
 {
-  const thread_area *a = data;
-  const inline_hook *h = ospy_invocation_user_data(inv);
-  const enter_note *note = ospy_invocation_scratch(inv);
-  if (h->internal || note->skip || note->frame_len < sizeof(frame_footer) ||
-      note->frame_off > a->top || a->top - note->frame_off < note->frame_len)
-    return;
-  const frame_footer *f = (const frame_footer *)(a->data + note->frame_off + note->frame_len -
-                                                 sizeof *f);
-  if (f->len == note->frame_len && f->live && !call_accounted(note))
+  const frame_footer *f = pending_frame_footer(inv, data);
+  if (f && f->live && !call_accounted(ospy_invocation_scratch(inv)))
     count_lost();
 }
 
