@@ -694,6 +694,14 @@ X
   done
 }
 
+# m: the word size a case's programs are built for, 32 for its -i386
+# variant (which skips where i386 cannot run), else 64.
+case_bits() {
+  m=64
+  case $case_name in
+  *-i386) m=32; i386_or_skip ;;
+  esac
+}
 i386_or_skip() {
   [ -n "$agent32" ] && [ -f "$agent32" ] ||
     { echo "skip: built without an i386 agent (-Dagent32_path)"; exit 77; }
@@ -1419,11 +1427,7 @@ dlclose-threads|dlclose-threads-i386)
   # the hooks out before every dlclose, so the other thread's calls went
   # unrecorded meanwhile. Every call made must be recorded, with its result,
   # three captures in a row; x86-64 and i386.
-  m=64
-  if [ "$case_name" = dlclose-threads-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   cat > "$tmp/lib.c" <<'C'
 #include <stdlib.h>
 __attribute__((noinline)) int lib_f(int x) { void *p = malloc(6666); free(p); return 3 * x + 1; }
@@ -1504,11 +1508,7 @@ dlclose-same-place|dlclose-same-place-i386)
   # instructions (x86-64: pb.so's run returned 7 for 3*x+7), or the
   # install failed and run was never hooked again (i386). Each plugin's run
   # must compute its own result, every call recorded; x86-64 and i386.
-  m=64
-  if [ "$case_name" = dlclose-same-place-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   echo 'int run(int x) { return x * 2 + 1; }' > "$tmp/pa.c"
   echo 'int run(int x) { volatile int a[4]; a[1] = x; return a[1] * 3 + 7; }' > "$tmp/pb.c"
   cat > "$tmp/turns.c" <<'C'
@@ -1558,11 +1558,7 @@ dlopen-glob-both|dlopen-glob-both-i386)
   # hook stayed in the first (libplug2.so) and plug_fn(3) of libplug.so,
   # reloaded beside it, went unrecorded without a word. A name without a
   # module hooks one definition: the other is said, once, in an Info.
-  m=64
-  if [ "$case_name" = dlopen-glob-both-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   echo 'int plug_fn(int x) { return x * 1000 + 1; }' > "$tmp/p1.c"
   echo 'int plug_fn(int x) { return x * 1000 + 2; }' > "$tmp/p2.c"
   cat > "$tmp/both.c" <<'C'
@@ -1616,11 +1612,7 @@ glob-refused-once|glob-refused-once-i386)
   # the glob's hook tried it again and said the same error (4 errors), and
   # none was left for a library the glob matches loaded later. Now the one
   # error, and the library's function of that name hooked by a spare.
-  m=64
-  if [ "$case_name" = glob-refused-once-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   cat > "$tmp/lib.c" <<'C'
 __attribute__((noipa)) int tiny(void) { return 7; }
 int after_tiny(int x) { return x + 1; } /* (tiny is not the last: padding after it) */
@@ -4624,11 +4616,7 @@ jump-into-patch|jump-into-patch-i386)
   # fragment's `jmp with_retry+3` from .text.unlikely 36 KiB away (SIGSEGV
   # every run), a far rel32 jmp (SIGILL), `lea rcx, [rip+fn+2]; jmp rcx`
   # and a jump table's entry (SIGSEGV at fn+2) went through the hook's jump.
-  m=64
-  if [ "$case_name" = jump-into-patch-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   # the same forms by hand, in a PIE: each target returns 2n+7 and its
   # jumper comes in at +3 (x86-64) or +4 (i386) with the argument in eax
   if [ $m = 64 ]; then
@@ -5029,11 +5017,7 @@ nested-hidden|nested-hidden-i386)
   # a thread may have pending: the deepest are left out on another path, and
   # counted the same. exit's own _exit (-f exit,_exit) is the end of exit,
   # recorded with it (= ?): no note.
-  m=64
-  if [ "$case_name" = nested-hidden-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   cat > "$tmp/nest.c" <<'C'
 int sq(int x) { return x * x; }
 int apply(int (*f)(int), int v) { return f(v) + 1; }
@@ -5190,11 +5174,7 @@ condition-at-entry|condition-at-entry-i386)
   # shown with out=[6] was not; a leap that longjmps out was recorded `= ?`
   # by the flag when given up (flipped since), not the flag it entered with.
   # Calls dropped at entry are neither recorded nor lost.
-  m=64
-  if [ "$case_name" = condition-at-entry-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   cat > "$tmp/ce.c" <<'C'
 #include <setjmp.h>
 #define NI __attribute__((noinline, noipa))
@@ -5549,11 +5529,7 @@ dlmopen|dlmopen-i386)
   # ended without loading libplug.so". Now hooked each time it is loaded,
   # under its own name, its loads and unloads recorded; the second libc
   # that namespace gets is said in an Info, not hooked.
-  m=64
-  if [ "$case_name" = dlmopen-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   cat > "$tmp/p.c" <<'C'
 #include <unistd.h>
 __attribute__((noinline)) int plug_fn(int x) { volatile int k = 7; return x * k + 1; }
@@ -5616,11 +5592,7 @@ dlopen-caller|dlopen-caller-i386)
   # calls on the way down (_dl_catch_error, _dl_catch_exception), pending
   # around the loader's lookup with return addresses of their own: not the
   # caller. (RTLD_NEXT and dlopen from the program itself: the same.)
-  m=64
-  if [ "$case_name" = dlopen-caller-i386 ]; then
-    m=32
-    i386_or_skip
-  fi
+  case_bits
   mkdir -p "$tmp/sub" "$tmp/osub" "$tmp/msub"
   echo 'int plug_val(void) { return 42; }' > "$tmp/plug.c"
   echo 'int plug_val(void) { return 43; }' > "$tmp/plugo.c"
