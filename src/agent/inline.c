@@ -708,6 +708,13 @@ static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
   return n;
 }
 
+/* The argument words a call's values are read from: those its plain
+ * integers travel in (ospy_marshal_prepare), else ARG_WORDS. */
+static unsigned arg_words_of(const ospy_spec_fn *fn)
+{
+  return fn->ints_words ? fn->ints_words : ARG_WORDS;
+}
+
 static unsigned backtrace_depth(const inline_hook *h)
 {
   unsigned d = ospy_agent_g.backtrace;
@@ -896,7 +903,7 @@ static void on_enter(ospy_invocation *inv)
   if (h->fn) {
     c = (ospy_marshal_call){
       .ctx = ospy_invocation_cpu(inv), .args = args,
-      .nargs = fill_args(inv, args, ARG_WORDS), .tid = ospy_invocation_thread_id(inv),
+      .nargs = fill_args(inv, args, arg_words_of(h->fn)), .tid = ospy_invocation_thread_id(inv),
       .state = frame, .state_size = STATE_BYTES,
     };
     /* a condition on what the call entered with, before anything else is
@@ -1441,9 +1448,13 @@ static void on_leave(ospy_invocation *inv)
   int log = ospy_agent_g.active; /* detached or consumer gone: no marshaling either */
   uint16_t failed = 0;
   if (log && h->fn) {
-    uint64_t args[ARG_WORDS] = { 0 };
+    /* (read at leave only when the enter kept no state: the zeros, not this
+     * stack's garbage; a call of plain integers reads none) */
+    uint64_t args[ARG_WORDS];
+    unsigned nargs = h->fn->ints_words ? 0 : ARG_WORDS;
+    memset(args, 0, nargs * sizeof *args);
     ospy_marshal_call c = {
-      .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = ARG_WORDS, .retval = retval,
+      .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = nargs, .retval = retval,
       .err = err, .tid = ospy_invocation_thread_id(inv), .state = frame,
       .state_size = STATE_BYTES,
     };

@@ -1675,9 +1675,47 @@ static void write_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, ospy_mw *w
     entry(&m, 1, 0, 0);
 }
 
+/* A function whose values are all plain integers in one argument word each,
+ * with no condition (fn->ints_words, ospy_marshal_prepare): its blob straight
+ * from the argument words and the return register, the bytes write_phase
+ * writes, without a context or the walk of the calling convention (which
+ * took half of a decoded call of two ints). Its leave reads nothing the
+ * enter kept: a state left from another call is marked void (call_args). */
+static size_t put_ints_fast(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                            size_t cap, int phase)
+{
+  ospy_mw w = { out, 0, cap - 1, 0, 0 };
+  uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase, 0 };
+  ospy_mw_bytes(&w, hdr, sizeof hdr);
+  if (phase == OSPY_VB_PHASE_ENTER) {
+    for (uint32_t i = 0; i < fn->nargs; i++) {
+      const ospy_spec_arg *a = &fn->args[i];
+      ospy_mw_u8(&w, (uint8_t)i);
+      put_int(&w, c->args[a->int_word], a->int_width, a->int_signed);
+    }
+    if (has_state(c))
+      ((saved_args *)c->state)->magic = 0;
+  } else if (fn->has_ret) {
+    ospy_mw_u8(&w, OSPY_VB_RETVAL);
+    put_int(&w, c->retval, fn->ret_width, fn->ret_signed);
+  }
+  c->short_of_room = 0;
+  return w.len;
+}
+
+static int fits_ints_fast(const ospy_spec_fn *fn, const ospy_marshal_call *c, size_t cap,
+                          int phase)
+{
+  if (!fn || !fn->ints_words || cap < OSPY_VB_HEADER_SIZE + 12u * (fn->nargs + 1u) + 1u)
+    return 0;
+  return phase == OSPY_VB_PHASE_LEAVE || (c->args && c->nargs >= fn->ints_words);
+}
+
 static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
                             size_t cap, size_t value_cap, int phase)
 {
+  if (fits_ints_fast(fn, c, cap, phase))
+    return put_ints_fast(fn, c, out, cap, phase);
   c->short_of_room = cap < 8;
   if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
     return 0;

@@ -6,6 +6,7 @@
 #include "expr/expr.h"
 
 #include "agent/marshal.h"
+#include "plan/spec_abi.h"
 #include "plan/spec_expr.h"
 #include "plan/values_format.h"
 
@@ -122,6 +123,49 @@ static void mark_int_args(ospy_spec_table *t, ospy_spec_fn *fn)
     fn->int_phases &= (uint8_t)~OSPY_VB_PHASE_LEAVE;
 }
 
+/* The argument word (marshal.h: registers, then stack words) one argument
+ * travels in alone, or -1 (two words, a structure, a float, none). */
+static int one_word_of(const ospy_spec_fn *fn, const ospy_abi_loc *l)
+{
+  if (l->kind == OSPY_LOC_GP)
+    return l->reg[0];
+#if defined(__x86_64__)
+  unsigned first = 6;
+#else
+  unsigned first = ospy_abi_reg_words(fn->callconv);
+#endif
+  (void)fn;
+  if (l->kind == OSPY_LOC_STACK && l->words == 1)
+    return (int)(first + l->stack);
+  return -1;
+}
+
+/* fn->ints_words (spec.h): both phases plain integers, `in` arguments of one
+ * word each, no condition; each argument's word found once here, as
+ * ospy_marshal_args finds it for every call. */
+static void mark_ints_fast(ospy_spec_fn *fn)
+{
+  fn->ints_words = 0;
+  if (fn->int_phases != (OSPY_VB_PHASE_ENTER | OSPY_VB_PHASE_LEAVE) || fn->cond.src ||
+      fn->error_cond.src)
+    return;
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
+  if (w.hidden_ret)
+    return;
+  unsigned words = 0;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_abi_loc l = ospy_abi_next(&w, i);
+    int k = one_word_of(fn, &l);
+    if (fn->args[i].dir != OSPY_DIR_IN || k < 0 || k >= UINT8_MAX)
+      return;
+    fn->args[i].int_word = (uint8_t)k;
+    if ((unsigned)k + 1u > words)
+      words = (unsigned)k + 1u;
+  }
+  fn->ints_words = (uint8_t)(words ? words : 1);
+}
+
 int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
 {
   if (t->ptr_size != sizeof(void *)) {
@@ -133,6 +177,7 @@ int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
   for (uint32_t f = 0; f < t->nfns; f++) {
     ospy_spec_fn *fn = &t->fns[f];
     mark_int_args(t, fn);
+    mark_ints_fast(fn);
     if (compile_one(t, fn, &fn->cond, "logCondition", err, errcap) < 0 ||
         compile_one(t, fn, &fn->error_cond, "errorCondition", err, errcap) < 0) {
       ospy_marshal_release(t);

@@ -136,6 +136,8 @@ typedef struct ospy_spec_arg {
      argument's width in bytes and signedness, 0 when it needs the general
      marshaler (pointer, float, expression, condition...) */
   uint8_t int_width, int_signed;
+  uint8_t int_word; /* agent only (ospy_marshal_prepare): with fn->ints_words, the
+                       argument word (marshal.h) that holds it */
   uint8_t pad;
   ospy_spec_typeref t;
   ospy_spec_expr size_in, size_out;   /* size="A/B" (B defaults to A) */
@@ -174,6 +176,11 @@ struct ospy_spec_fn {
      ret_width for the return value); ret_counts_bytes: it returns SSize, a
      byte count that caps the buffers of its out arrays (marshal.c) */
   uint8_t int_phases, ret_width, ret_signed, ret_counts_bytes;
+  /* agent only: when both phases are plain integers, each an `in` argument in
+     one argument word, and no condition is evaluated, the argument words the
+     call's values need (its arguments' int_word + 1 at most); else 0. Such a
+     call is written without the per-call lookups (marshal.c, put_ints_fast). */
+  uint8_t ints_words;
   uint32_t args_size;  /* argsSize="N", bytes: without <arguments>, the raw words it
                           covers are the arguments (raw_word typerefs, config_specs.c) */
   int64_t error_value; /* with has_error_value: compared at the return type's width */

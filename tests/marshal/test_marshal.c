@@ -903,27 +903,40 @@ static void test_blob_cap(void)
   ospy_spec_table_free(t);
 }
 
-/* Enter and leave blobs of fn with and without the all-integer fast path
- * (marshal.c put_ints) hold the same bytes, for every blob size. */
+/* One phase's blob with the fast paths as `ints_words` and `phases` say
+ * (marshal.c put_ints_fast, put_ints), then both as prepared again. */
+static size_t blob_with(ospy_spec_fn *f, tt_call *k, uint8_t *out, size_t cap, int leave,
+                        uint8_t ints_words, uint8_t phases)
+{
+  uint8_t kept_words = f->ints_words, kept_phases = f->int_phases;
+  f->ints_words = ints_words;
+  f->int_phases = phases;
+  size_t n = leave ? ospy_marshal_leave(f, &k->c, out, cap, 65536)
+                   : ospy_marshal_enter(f, &k->c, out, cap, 65536);
+  f->ints_words = kept_words;
+  f->int_phases = kept_phases;
+  return n;
+}
+
+/* Enter and leave blobs of fn with and without the all-integer fast paths
+ * (marshal.c put_ints_fast, put_ints) hold the same bytes, for every blob
+ * size. */
 static void check_fast_same(ospy_spec_table *t, uint32_t fn, tt_call *k, uint64_t retval)
 {
   ospy_spec_fn *f = &t->fns[fn];
-  uint8_t phases = f->int_phases;
+  uint8_t phases = f->int_phases, words = f->ints_words;
   CHECK(phases != 0);
-  for (size_t cap = 8; cap <= 200; cap++) {
-    uint8_t a[256], b[256];
-    size_t na = ospy_marshal_enter(f, &k->c, a, cap, 65536);
-    f->int_phases = 0;
-    size_t nb = ospy_marshal_enter(f, &k->c, b, cap, 65536);
-    f->int_phases = phases;
-    CHECK(na == nb && !memcmp(a, b, na));
-    tt_set_return(k, retval);
-    na = ospy_marshal_leave(f, &k->c, a, cap, 65536);
-    f->int_phases = 0;
-    nb = ospy_marshal_leave(f, &k->c, b, cap, 65536);
-    f->int_phases = phases;
-    CHECK(na == nb && !memcmp(a, b, na));
-  }
+  for (size_t cap = 8; cap <= 200; cap++)
+    for (int leave = 0; leave < 2; leave++) {
+      uint8_t a[256], b[256], c[256];
+      if (leave)
+        tt_set_return(k, retval);
+      size_t na = blob_with(f, k, a, cap, leave, words, phases);
+      size_t nb = blob_with(f, k, b, cap, leave, 0, phases);
+      size_t nc = blob_with(f, k, c, cap, leave, 0, 0);
+      CHECK(na == nb && !memcmp(a, b, na));
+      CHECK(nb == nc && !memcmp(b, c, nb));
+    }
 }
 
 static void test_int_fast_path(void)
@@ -976,6 +989,74 @@ static void test_int_fast_path(void)
   check_fast_same(t, outbuf, &k, 5);
   tt_run(t, outbuf, &k, 5, NULL, NULL, 65536, text, sizeof text);
   CHECK_STR(text, "(fd=3, buf=\"01234\", n=16) = 5");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
+/* Functions of plain `in` integers in one argument word each and no
+ * condition skip the walk of the calling convention (ints_words); the
+ * others do not; the bytes are the same either way. */
+static void test_ints_words(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t nine = tt_fn(t, "nine", "UInt32"); /* x86-64: three on the stack */
+  const char *types[] = { "Int8", "UInt16", "Int32", "UInt32", "Boolean", "Int32",
+                          "Int16", "UInt8", "Int32" };
+  for (int i = 0; i < 9; i++)
+    tt_arg(t, nine, (const char *[]){ "a", "b", "c", "d", "e", "f", "g", "h", "i" }[i], IN,
+           types[i]);
+  uint32_t none = tt_fn(t, "none", "Int32");
+  uint32_t fast = tt_fn(t, "fast", "Int32"); /* i386: ecx, edx, then the stack */
+  t->fns[fast].callconv = OSPY_CALLCONV_FASTCALL;
+  for (int i = 0; i < 3; i++)
+    tt_arg(t, fast, (const char *[]){ "x", "y", "z" }[i], IN, "Int32");
+  uint32_t wide = tt_fn(t, "wide", "Int32"); /* i386: two stack words */
+  tt_arg(t, wide, "v", IN, "Int64");
+  uint32_t inout = tt_fn(t, "inout", "Int32");
+  tt_arg(t, inout, "v", OUT, "Int32");
+  uint32_t cond = tt_fn(t, "cond", "Int32");
+  tt_arg(t, cond, "v", IN, "Int32");
+  t->fns[cond].cond.src = "retval > 0";
+  tt_prepare(t);
+  CHECK(t->fns[nine].ints_words == (sizeof(void *) == 8 ? 9 : 9));
+  CHECK(t->fns[none].ints_words != 0);
+  CHECK(t->fns[wide].ints_words == (sizeof(void *) == 8 ? 1 : 0));
+  CHECK(t->fns[inout].ints_words == 0 && t->fns[cond].ints_words == 0);
+  tt_call k;
+  tt_call_init(&k);
+  for (int i = 0; i < 9; i++)
+    tt_int(&k, (uint64_t)(-5 - 1000 * i), 4);
+  tt_done(&k, 0);
+  check_fast_same(t, nine, &k, 0xfffffffe);
+  tt_run(t, nine, &k, 0xfffffffe, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(a=-5, b=64531, c=-2005, d=4294964291, e=true, f=-5005, g=-6005, "
+                  "h=163, i=-8005) = 4294967294");
+  tt_call_init(&k);
+  tt_done(&k, 0);
+  check_fast_same(t, none, &k, 7);
+  tt_run(t, none, &k, 7, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "() = 7");
+  tt_call_init(&k);
+#if defined(__i386__)
+  CHECK(t->fns[fast].ints_words == 3);
+  static uint32_t stack[] = { 0x1234, 33 }; /* ret, z */
+  k.ctx.esp = (uint32_t)(uintptr_t)stack;
+  k.args[0] = 11; /* ecx */
+  k.args[1] = 22; /* edx */
+  k.args[2] = 33; /* the first stack word */
+  k.c.nargs = 3;
+  k.c.ctx = &k.ctx;
+  k.c.args = k.args;
+  k.c.state = k.state;
+  k.c.state_size = sizeof k.state;
+#else
+  for (int i = 1; i <= 3; i++)
+    tt_int(&k, (uint64_t)(11 * i), 4);
+  tt_done(&k, 0);
+#endif
+  check_fast_same(t, fast, &k, 1);
+  tt_run(t, fast, &k, 1, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(x=11, y=22, z=33) = 1");
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
@@ -1810,6 +1891,7 @@ int main(void)
   test_blob_cap();
   test_room_all();
   test_int_fast_path();
+  test_ints_words();
   test_decode_garbage();
   test_byval_all();
   test_windows_all();
