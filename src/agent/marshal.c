@@ -1681,26 +1681,35 @@ static void write_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, ospy_mw *w
  * writes, without a context or the walk of the calling convention (which
  * took half of a decoded call of two ints). Its leave reads nothing the
  * enter kept: a state left from another call is marked void (call_args). */
-static size_t put_ints_fast(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
-                            size_t cap, int phase)
+/* One integer at p, as put_int writes it (the room was checked: 11 bytes). */
+static inline uint8_t *int_at(uint8_t *p, uint64_t v, unsigned width, int is_signed)
 {
-  ospy_mw w = { out, 0, cap - 1, 0, 0 };
-  uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase, 0 };
-  ospy_mw_bytes(&w, hdr, sizeof hdr);
+  v = extend(v, width, is_signed);
+  *p++ = is_signed ? OSPY_VB_INT_S : OSPY_VB_INT_U;
+  return p + ospy_leb128_put(p, is_signed ? ospy_zigzag((int64_t)v) : v);
+}
+
+static size_t put_ints_fast(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                            int phase)
+{
+  const uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase,
+                                             0 };
+  memcpy(out, hdr, sizeof hdr);
+  uint8_t *p = out + sizeof hdr;
   if (phase == OSPY_VB_PHASE_ENTER) {
     for (uint32_t i = 0; i < fn->nargs; i++) {
       const ospy_spec_arg *a = &fn->args[i];
-      ospy_mw_u8(&w, (uint8_t)i);
-      put_int(&w, c->args[a->int_word], a->int_width, a->int_signed);
+      *p++ = (uint8_t)i;
+      p = int_at(p, c->args[a->int_word], a->int_width, a->int_signed);
     }
     if (has_state(c))
       ((saved_args *)c->state)->magic = 0;
   } else if (fn->has_ret) {
-    ospy_mw_u8(&w, OSPY_VB_RETVAL);
-    put_int(&w, c->retval, fn->ret_width, fn->ret_signed);
+    *p++ = OSPY_VB_RETVAL;
+    p = int_at(p, c->retval, fn->ret_width, fn->ret_signed);
   }
   c->short_of_room = 0;
-  return w.len;
+  return (size_t)(p - out);
 }
 
 static int fits_ints_fast(const ospy_spec_fn *fn, const ospy_marshal_call *c, size_t cap,
@@ -1715,7 +1724,7 @@ static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_
                             size_t cap, size_t value_cap, int phase)
 {
   if (fits_ints_fast(fn, c, cap, phase))
-    return put_ints_fast(fn, c, out, cap, phase);
+    return put_ints_fast(fn, c, out, phase);
   c->short_of_room = cap < 8;
   if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
     return 0;
