@@ -259,10 +259,13 @@ int ospy_cxxsig_map(const char *d, ospy_cxxsig *s, unsigned bits, char *why, siz
   }
   if (return_type_ok(d, s, bits, why, cap) < 0)
     return -1;
-  for (size_t i = 0; i < s->nparams; i++)
-    if (ospy_cxxsig_type(d + s->param_at[i], s->param_len[i], bits, &s->type[i], &s->ptr[i], why,
-                         cap) < 0)
+  for (size_t i = 0; i < s->nparams; i++) {
+    const char *text = d + s->param_at[i];
+    size_t len = s->param_len[i];
+    if (ospy_cxxsig_type(text, len, bits, &s->type[i], &s->ptr[i], why, cap) < 0)
       return -1;
+    s->inout[i] = (uint8_t)(equal(text, len, "char*") || equal(text, len, "wchar_t*"));
+  }
   return 0;
 }
 
@@ -296,6 +299,8 @@ uint32_t ospy_cxxsig_spec(ospy_spec_table *t, const char *name, const ospy_cxxsi
     if (!copy)
       return OSPY_SPEC_NONE;
     set_arg(&args[k], copy, s->type[i], s->ptr[i]);
+    if (s->inout[i])
+      args[k].dir = OSPY_DIR_INOUT;
   }
   uint32_t fi = ospy_spec_add_fn(t, name);
   if (fi == OSPY_SPEC_NONE)

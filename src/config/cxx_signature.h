@@ -28,6 +28,9 @@ typedef struct ospy_cxxsig {
   /* ospy_cxxsig_map: each parameter's type (enum ospy_builtin) and ...Ptr form */
   uint32_t type[OSPY_SPEC_MAX_ARGS];
   uint8_t ptr[OSPY_SPEC_MAX_ARGS];
+  /* a `char*` or `wchar_t*` (not const): a buffer the function may fill, as
+   * often as a string it reads; decoded at entry and at return */
+  uint8_t inout[OSPY_SPEC_MAX_ARGS];
 } ospy_cxxsig;
 
 /* Reads the structure of demangled name d. 0, or -1 when d is no function

@@ -30,8 +30,8 @@ static void describe(const char *d, unsigned bits, char *out, size_t cap)
                               d + s.name_at, s.qualified ? " qualified" : "");
   for (size_t i = 0; i < s.nparams && n < cap; i++) {
     const char *tn = ospy_spec_type_name(t, s.type[i]);
-    n += (size_t)snprintf(out + n, cap - n, "%sp%zu:%s%s", i ? ", " : "", i + 1, tn,
-                          s.ptr[i] ? "Ptr" : "");
+    n += (size_t)snprintf(out + n, cap - n, "%sp%zu:%s%s%s", i ? ", " : "", i + 1, tn,
+                          s.ptr[i] ? "Ptr" : "", s.inout[i] ? " inout" : "");
   }
   if (n < cap)
     snprintf(out + n, cap - n, ")");
@@ -62,10 +62,12 @@ static void types(void)
   expect("w(long, unsigned long, long long)", 32, "scope= (p1:Int32, p2:UInt32, p3:Int64)");
   expect("by_hand(size_t, ssize_t, std::size_t)", 64, "scope= (p1:UInt64, p2:Int64, p3:UInt64)");
   expect("by_hand(size_t, ssize_t)", 32, "scope= (p1:UInt32, p2:Int32)");
-  /* strings: char (const) * only; any other pointer or reference is a Pointer */
+  /* strings: char (const) * only; any other pointer or reference is a Pointer;
+   * one not const may be a buffer the function fills: read at return too */
   expect("s(char const*, char*, wchar_t const*, wchar_t*, unsigned char const*, "
          "char const* const*, char const*&, int*)", 64,
-         "scope= (p1:AsciiStringPtr, p2:AsciiStringPtr, p3:WideStringPtr, p4:WideStringPtr, "
+         "scope= (p1:AsciiStringPtr, p2:AsciiStringPtr inout, p3:WideStringPtr, "
+         "p4:WideStringPtr inout, "
          "p5:Pointer, p6:Pointer, p7:Pointer, p8:Pointer)");
   expect("len(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > "
          "const&)", 64, "scope= (p1:Pointer)");
