@@ -65,18 +65,24 @@ void ospy_program_interp(const char *program, char *out, size_t cap)
   close(fd);
 }
 
-/* One line of `ld.so --list`: "\tlibc.so.6 => /lib/.../libc.so.6 (0x...)" or
- * "\t/lib64/ld-linux-x86-64.so.2 (0x...)". */
+/* One line of `ld.so --list`: "\tlibc.so.6 => /lib/.../libc.so.6 (0x...)",
+ * "\t/lib64/ld-linux-x86-64.so.2 (0x...)", or "\t./libx.so (0x...)": a
+ * library the program was linked with by a path (g++ p.cpp ./libx.so),
+ * which the loader opens from the directory the program starts in (ospy's:
+ * the program inherits it), so taken from here as a full path. */
 static int list_line(ospy_func_files *f, char *line)
 {
   char *arrow = strstr(line, "=> ");
   char *path = arrow ? arrow + 3 : line + strspn(line, " \t");
-  if (path[0] != '/')
-    return 0; /* "not found", the vDSO */
   char *end = strstr(path, " (");
   if (end)
     *end = 0;
-  return files_add(f, path);
+  if (path[0] == '/')
+    return files_add(f, path);
+  char full[PATH_MAX];
+  if (arrow || !strchr(path, '/') || !realpath(path, full))
+    return 0; /* "not found", the vDSO */
+  return files_add(f, full);
 }
 
 /* What the loader maps at start, read from `INTERP --list PROGRAM`. */

@@ -3555,6 +3555,30 @@ X
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_regex "$tmp/show" '\] libstdc\+\+\.so\.6!operator new\(unsigned long\)\(arg0=0x(10|c), '
   echo "cxx-forms: constructors, destructors (the deleting one told apart), templates without their return type, operator new, by their C++ names" ;;
+needed-by-path|needed-by-path-i386)
+  # A library the program was linked with by a path (g++ p.cc ./libq.so:
+  # DT_NEEDED ./libq.so), which `ld.so --list` shows without "=>": it was
+  # left out of the program's files, so a C++ name in it was "not found in
+  # libq.so ... never found" and a glob took unrelated libraries of
+  # /usr/lib. x86-64 and i386.
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  case_bits
+  mkdir -p "$tmp/run"
+  echo 'namespace q { int f(int x) { return x + 1; } }' > "$tmp/q.cc"
+  printf '%s\n' '#include <cstdio>' 'namespace q { int f(int); }' \
+    'int main(int argc, char **) { std::printf("%d\n", q::f(40 + argc)); }' > "$tmp/p.cc"
+  (cd "$tmp/run" && c++ -m$m -g -shared -fPIC -o libq.so ../q.cc && c++ -m$m -o p ../p.cc ./libq.so) ||
+    fail "build"
+  for pattern in 'libq.so!q::f' 'libq*!q::f' 'q::f'; do
+    (cd "$tmp/run" && "$ospy" capture -q -f "$pattern" -o "$tmp/c.ospy" -- ./p) >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f $pattern exited $?"; }
+    expect_line "$tmp/out" "42"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" 'libq\.so!q::f\(int\)\(p1=41\) = 42$'
+    grep -q "not found\|never found\|several" "$tmp/show" && fail "-f $pattern: $(grep 'not found\|never found\|several' "$tmp/show")"
+  done
+  echo "ok: -f finds q::f in a library linked by its path ($m-bit)"
+  ;;
 cxx-late)
   # A C++ name without a module, of a library the program opens later
   # (dlopen): no file has it before the program runs; the agent looks it up
