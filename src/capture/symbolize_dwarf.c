@@ -231,6 +231,36 @@ static int function_entry(Dwarf_Die *die, Dwarf_Addr *out)
   return lowest == (Dwarf_Addr)-1 ? -1 : 0;
 }
 
+/* The function whose code holds pc, in the concrete tree: the innermost
+ * DW_TAG_subprogram around the innermost scope at pc. dwarf_getscopes
+ * alone does not give it when pc is in an inlined copy (the first
+ * instruction of a range-for over a std::vector is vector::begin's): past
+ * the copy it lists the scopes of the inlined function's abstract
+ * definition (its class, its namespace, maybe an abstract subprogram
+ * without code), never the function it was inlined into. That scope's own
+ * parents (dwarf_getscopes_die) are the concrete ones. */
+static int concrete_function_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
+{
+  Dwarf_Die *scopes = NULL;
+  int n = dwarf_getscopes(cu, pc, &scopes);
+  if (n <= 0) {
+    free(scopes);
+    return 0;
+  }
+  Dwarf_Die innermost = scopes[0];
+  free(scopes);
+  scopes = NULL;
+  n = dwarf_getscopes_die(&innermost, &scopes);
+  int found = 0;
+  for (int i = 0; i < n && !found; i++)
+    if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+      *out = scopes[i];
+      found = 1;
+    }
+  free(scopes);
+  return found;
+}
+
 /* What a question about a DIE can answer besides yes (1) and no (0): the
  * DWARF it needs cannot be read (a reference into a supplementary file,
  * dwz's .gnu_debugaltlink, not found). The caller then knows nothing. */
@@ -334,19 +364,12 @@ int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_thi
   if (!d || !dwfl_module_getdwarf(d->mod, &bias))
     return 0;
   Dwarf_Die *cu = dwfl_module_addrdie(d->mod, vaddr + bias, &bias);
-  Dwarf_Die *scopes = NULL;
-  int n = cu ? dwarf_getscopes(cu, vaddr, &scopes) : 0, found = 0;
-  for (int i = 0; i < n && !found; i++) {
-    Dwarf_Addr entry;
-    if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
-      continue;
-    if (function_entry(&scopes[i], &entry) == 0 && entry == vaddr) {
-      *has_this = takes_this(&scopes[i]);
-      *returns_class = returns_aggregate(&scopes[i]);
-      found = *has_this != UNKNOWN && *returns_class != UNKNOWN;
-    }
-    break; /* (the innermost function there starts elsewhere: no entry here) */
-  }
-  free(scopes);
-  return found;
+  Dwarf_Die fn;
+  Dwarf_Addr entry;
+  if (!cu || !concrete_function_at(cu, vaddr, &fn) || function_entry(&fn, &entry) != 0 ||
+      entry != vaddr)
+    return 0; /* (no function there, or the one there starts elsewhere) */
+  *has_this = takes_this(&fn);
+  *returns_class = returns_aggregate(&fn);
+  return *has_this != UNKNOWN && *returns_class != UNKNOWN;
 }
