@@ -216,19 +216,21 @@ void ospy_dwarf_describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t
 
 /* ---- a function's shape (ospy_dwarf_function_shape) ---- */
 
-/* Where the function of die starts: its entry or low pc, else the lowest
- * of its ranges (a function split in hot and cold parts). 0 or -1. */
-static int function_entry(Dwarf_Die *die, Dwarf_Addr *out)
+/* Whether the function of die starts at pc: its entry pc or low pc, else
+ * the start of one of its ranges (a function split in hot and cold parts has
+ * only ranges; the cold part, in .text.unlikely, usually lies below the
+ * entry, so the lowest of them is not where the function starts). */
+static int starts_at(Dwarf_Die *die, Dwarf_Addr pc)
 {
-  if (dwarf_entrypc(die, out) == 0)
-    return 0;
-  Dwarf_Addr base, start, end, lowest = (Dwarf_Addr)-1;
+  Dwarf_Addr entry;
+  if (dwarf_entrypc(die, &entry) == 0)
+    return entry == pc;
+  Dwarf_Addr base, start, end;
   ptrdiff_t off = 0;
   while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0)
-    if (start < lowest)
-      lowest = start;
-  *out = lowest;
-  return lowest == (Dwarf_Addr)-1 ? -1 : 0;
+    if (start == pc)
+      return 1;
+  return 0;
 }
 
 /* The function whose code holds pc, in the concrete tree: the innermost
@@ -365,9 +367,7 @@ int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_thi
     return 0;
   Dwarf_Die *cu = dwfl_module_addrdie(d->mod, vaddr + bias, &bias);
   Dwarf_Die fn;
-  Dwarf_Addr entry;
-  if (!cu || !concrete_function_at(cu, vaddr, &fn) || function_entry(&fn, &entry) != 0 ||
-      entry != vaddr)
+  if (!cu || !concrete_function_at(cu, vaddr, &fn) || !starts_at(&fn, vaddr))
     return 0; /* (no function there, or the one there starts elsewhere) */
   *has_this = takes_this(&fn);
   *returns_class = returns_aggregate(&fn);
