@@ -233,6 +233,24 @@ static int starts_at(Dwarf_Die *die, Dwarf_Addr pc)
   return 0;
 }
 
+/* The compilation unit whose code holds pc (a DWARF address: without the
+ * module's bias). libdw finds it by .debug_aranges, which clang does not
+ * write by default (nor does every producer for every unit): without it
+ * each unit's own ranges are asked. */
+static Dwarf_Die *cu_at(ospy_dwarf_module *d, Dwarf_Addr pc)
+{
+  Dwarf_Addr bias = 0;
+  if (!dwfl_module_getdwarf(d->mod, &bias))
+    return NULL;
+  Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc + bias, &bias);
+  if (cu)
+    return cu;
+  while ((cu = dwfl_module_nextcu(d->mod, cu, &bias)) != NULL)
+    if (dwarf_haspc(cu, pc) == 1)
+      return cu;
+  return NULL;
+}
+
 /* The function whose code holds pc, in the concrete tree: the innermost
  * DW_TAG_subprogram around the innermost scope at pc. dwarf_getscopes
  * alone does not give it when pc is in an inlined copy (the first
@@ -261,6 +279,36 @@ static int concrete_function_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
     }
   free(scopes);
   return found;
+}
+
+typedef struct entry_search {
+  Dwarf_Addr pc;
+  Dwarf_Die found;
+  int ok;
+} entry_search;
+
+static int stop_at_entry(Dwarf_Die *die, void *arg)
+{
+  entry_search *s = arg;
+  if (!starts_at(die, s->pc))
+    return DWARF_CB_OK;
+  s->found = *die;
+  s->ok = 1;
+  return DWARF_CB_ABORT;
+}
+
+/* The function of the unit cu that starts at pc, by a walk over every
+ * function the unit defines: for what concrete_function_at cannot see.
+ * dwarf_getscopes looks into no DIE without addresses, and clang puts the
+ * definition of a namespace's function inside the namespace's DIE (g++ at
+ * the unit's top level, pointing to its declaration there). */
+static int function_starting_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
+{
+  entry_search s = { .pc = pc };
+  dwarf_getfuncs(cu, stop_at_entry, &s, 0);
+  if (s.ok)
+    *out = s.found;
+  return s.ok;
 }
 
 /* What a question about a DIE can answer besides yes (1) and no (0): the
@@ -362,12 +410,12 @@ static int returns_aggregate(Dwarf_Die *die)
 int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_this,
                               int *returns_class)
 {
-  Dwarf_Addr bias = 0;
-  if (!d || !dwfl_module_getdwarf(d->mod, &bias))
-    return 0;
-  Dwarf_Die *cu = dwfl_module_addrdie(d->mod, vaddr + bias, &bias);
+  Dwarf_Die *cu = d ? cu_at(d, vaddr) : NULL;
   Dwarf_Die fn;
-  if (!cu || !concrete_function_at(cu, vaddr, &fn) || !starts_at(&fn, vaddr))
+  if (!cu)
+    return 0;
+  int found = concrete_function_at(cu, vaddr, &fn) && starts_at(&fn, vaddr);
+  if (!found && !function_starting_at(cu, vaddr, &fn))
     return 0; /* (no function there, or the one there starts elsewhere) */
   *has_this = takes_this(&fn);
   *returns_class = returns_aggregate(&fn);
