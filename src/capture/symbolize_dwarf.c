@@ -421,3 +421,9 @@ int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_thi
   *returns_class = returns_aggregate(&fn);
   return *has_this != UNKNOWN && *returns_class != UNKNOWN;
 }
+
+int ospy_dwarf_present(ospy_dwarf_module *d)
+{
+  Dwarf_Addr bias;
+  return d && dwfl_module_getdwarf(d->mod, &bias) != NULL;
+}

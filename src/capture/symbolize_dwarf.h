@@ -33,5 +33,9 @@ void ospy_dwarf_describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t
  * reference into a supplementary file that was not found). */
 int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_this,
                               int *returns_class);
+/* 1 when the module has DWARF (in the file or a debug file of its own),
+ * 0 when not: whether a function it does not describe was built without
+ * -g, or the rest of the file was. */
+int ospy_dwarf_present(ospy_dwarf_module *d);
 
 #endif

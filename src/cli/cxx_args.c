@@ -106,12 +106,24 @@ static const char *last_part(const char *d, size_t from, size_t to)
   return last;
 }
 
-/* By the name alone, when there is no DWARF (a template printing a return
- * type that is no class): a member qualified const/volatile/&/&& takes
- * `this`; a function without a scope, or directly in std or an anonymous
- * namespace, none; any other scope may be a namespace, or a class whose
- * member may be static or not: left raw. */
-static int this_by_name(const char *d, const ospy_cxxsig *s, char *why, size_t cap)
+/* What the note says of the file when its DWARF did not answer: the file
+ * may have none, or have it for other functions only (a source file built
+ * without -g linked with others built with it). */
+static const char *dwarf_silence(const file_facts *f)
+{
+  if (f && ospy_dwarf_present(f->dwarf))
+    return "its DWARF (which describes no function starting there, or only through a "
+           "supplementary file that was not found)";
+  return "the file (no DWARF: built without -g)";
+}
+
+/* By the name alone, when the DWARF does not say (a template printing a
+ * return type that is no class): a member qualified const/volatile/&/&&
+ * takes `this`; a function without a scope, or directly in std or an
+ * anonymous namespace, none; any other scope may be a namespace, or a
+ * class whose member may be static or not: left raw. */
+static int this_by_name(const char *d, const ospy_cxxsig *s, const char *silence, char *why,
+                        size_t cap)
 {
   if (s->qualified)
     return WITH_THIS;
@@ -123,8 +135,8 @@ static int this_by_name(const char *d, const ospy_cxxsig *s, char *why, size_t c
       (plen == 21 && !strncmp(part, "(anonymous namespace)", 21)))
     return NO_THIS;
   snprintf(why, cap, "whether %.*s is a namespace, or a class whose member function takes "
-           "`this` first (not static), the name does not say, nor does the file (no DWARF: "
-           "built without -g)", (int)(s->scope_end - s->name_at), d + s->name_at);
+           "`this` first (not static), the name does not say, nor does %s",
+           (int)(s->scope_end - s->name_at), d + s->name_at, silence);
   return UNKNOWN;
 }
 
@@ -147,16 +159,16 @@ static int this_of(ospy_cxx_args *a, const char *path, uint64_t value, const cha
              "hidden first argument");
     return UNKNOWN;
   }
-  /* no DWARF: a class returned by value in memory takes a hidden first
-   * argument, which only a template's name shows it does not (a guess
-   * showed std::vector<int> make(int)'s result address as its int) */
+  /* no DWARF about it: a class returned by value in memory takes a hidden
+   * first argument, which only a template's name shows it does not (a
+   * guess showed std::vector<int> make(int)'s result address as its int) */
   if (s->name_at == 0) {
-    snprintf(why, cap, "what it returns the name does not say, nor does the file (no DWARF: "
-             "built without -g), and a class returned by value comes back through a hidden "
-             "first argument before the others");
+    snprintf(why, cap, "what it returns the name does not say, nor does %s, and a class "
+             "returned by value comes back through a hidden first argument before the others",
+             dwarf_silence(f));
     return UNKNOWN;
   }
-  return this_by_name(d, s, why, cap);
+  return this_by_name(d, s, dwarf_silence(f), why, cap);
 }
 
 /* Special names (thunks, transaction clones, guard variables): no function

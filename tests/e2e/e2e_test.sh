@@ -476,6 +476,18 @@ check_cxx_args() {
   "$ospy" show "$tmp/n.ospy" >"$tmp/show" || fail "show exited $?"
   expect_line "$tmp/show" "] cx$1!ns::Codec::Codec(int)(this=$codec, p1=3)"
   expect_regex "$tmp/show" "\] cx$1!work\(int\)\(arg0=0x5, "
+  # DWARF for other functions only (a source file built without -g linked
+  # with one built with it): the note said "no DWARF: built without -g" of
+  # the file
+  echo 'namespace ns { __attribute__((noinline)) long nog(int k) { return 3L * k; } }' >"$tmp/nog.cc"
+  printf '%s\n' '#include <cstdio>' 'namespace ns { long nog(int k); }' \
+    'int main() { std::printf("nog %ld\n", ns::nog(4)); }' >"$tmp/withg.cc"
+  c++ -m"$1" -O2 -c -o "$tmp/nog$1.o" "$tmp/nog.cc" &&
+    c++ -m"$1" -O2 -g -o "$tmp/mixed$1" "$tmp/withg.cc" "$tmp/nog$1.o" || fail "cannot build mixed$1"
+  "$ospy" capture -f ns::nog -o "$tmp/n.ospy" -- "$tmp/mixed$1" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture of mixed$1 exited $?"; }
+  expect_line "$tmp/out" "nog 12"
+  expect_line "$tmp/err" "ospy: note: -f ns::nog: no definition in the catalogue: arguments are shown as raw register/stack words (ns::nog(int): what it returns the name does not say, nor does its DWARF (which describes no function starting there, or only through a supplementary file that was not found), and a class returned by value comes back through a hidden first argument before the others)"
   # with DWARF (the file's -g): each call decoded, `this` and the return as it says
   prog=$prog-g
   "$ospy" capture -f 'work,ns::Codec::Codec,ns::Codec::encode,ns::Codec::scale,ns::Codec::emit' \
