@@ -21,6 +21,7 @@
 #include "arch/x86/cpu_context.h"
 #include "cli/commands.h"
 #include "ospy-config.h"
+#include "expr/closest.h"
 #include "expr/expr.h"
 
 /* Why ospy-expr32 did not take over (run_as_i386), for the JIT line. */
@@ -293,6 +294,38 @@ static char *trim_blanks(char *s)
   return s;
 }
 
+/* What an unknown --eval name may have meant, as " (did you mean len?)", or
+ * "": a name as the expression writes it (arg.len, reg.eax; --eval takes
+ * them bare), else the closest of the names --eval takes. */
+static const char *eval_name_hint(expr_cli *c, const char *name)
+{
+  static char hint[sizeof ((ospy_closest *)0)->found + 32];
+  eval_target t;
+  const char *close = NULL;
+  ospy_closest near;
+  if ((!strncmp(name, "arg.", 4) || !strncmp(name, "reg.", 4)) && find_target(c, name + 4, &t)) {
+    close = name + 4;
+  } else {
+    static const char *const builtin[] = { "retval", "errno", "tid" };
+    char positional[32];
+    ospy_closest_init(&near, name);
+    for (size_t i = 0; i < c->nargs; i++) {
+      ospy_closest_offer(&near, c->args[i].name, "");
+      snprintf(positional, sizeof positional, "arg%zu", i);
+      ospy_closest_offer(&near, positional, "");
+    }
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+      ospy_closest_offer(&near, builtin[i], "");
+    for (size_t i = 0; ospy_expr_reg_name(c->arch, i); i++)
+      ospy_closest_offer(&near, ospy_expr_reg_name(c->arch, i), "");
+    close = ospy_closest_result(&near);
+  }
+  if (!close)
+    return "";
+  snprintf(hint, sizeof hint, " (did you mean %s?)", close);
+  return hint;
+}
+
 /* One --eval value: "rax=1,len=20". */
 static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
 {
@@ -313,7 +346,9 @@ static bool parse_eval_spec(expr_cli *c, const char *eval_spec, eval_set *es)
     *eq = '\0';
     item = trim_blanks(item);
     if (!find_target(c, item, &t)) {
-      fprintf(stderr, "ospy expr: --eval: unknown name '%s'%s\n", item, other_arch_hint(c, item));
+      const char *other_arch = other_arch_hint(c, item);
+      fprintf(stderr, "ospy expr: --eval: unknown name '%s'%s\n", item,
+              other_arch[0] ? other_arch : eval_name_hint(c, item));
       return false;
     }
     if (st == NUMBER_TOO_BIG || !fits_width(v, value[0] == '-', t.width)) {
@@ -474,6 +509,24 @@ static bool cli_read(uint64_t addr, void *out, size_t n, void *data)
     ((uint8_t *)out)[k] = m->bytes[at - m->addr];
   }
   return true;
+}
+
+/* Without --args every arg.NAME is an argument: an unknown bare name that
+ * is close to no other (`len > 3`) was meant as one, and is said as the
+ * parser says a declared argument's bare name. */
+static void hint_undeclared_arg(const expr_cli *c, ospy_expr_error *err)
+{
+  static const char unknown[] = "unknown name '";
+  if (c->args_specs.n || !err->column || strncmp(err->message, unknown, sizeof unknown - 1) ||
+      strstr(err->message, "(did you mean "))
+    return;
+  const char *name = c->src + err->column - 1;
+  size_t n = 0;
+  while (ospy_expr_ident_char(name[n]))
+    n++;
+  if (ospy_expr_is_identifier(name, n) && n < 64)
+    snprintf(err->message, sizeof err->message, "unknown name '%.*s' (did you mean arg.%.*s?)",
+             (int)n, name, (int)n, name);
 }
 
 static void print_compile_error(const expr_cli *c, const ospy_expr_error *err)
@@ -747,6 +800,7 @@ int cmd_expr(int argc, char **argv)
   ospy_expr *e;
   ospy_expr_error err;
   if (!ospy_expr_compile(c->src, &c->scope, &e, &err)) {
+    hint_undeclared_arg(c, &err);
     print_compile_error(c, &err);
     return 2;
   }

@@ -65,12 +65,18 @@ void ospy_closest_offer(ospy_closest *c, const char *candidate, const char *suff
     return;
   memcpy(full, candidate, n);
   memcpy(full + n, suffix, k + 1);
-  if (!strcmp(full, c->name))
+  ospy_closest_offer_as(c, full, full);
+}
+
+void ospy_closest_offer_as(ospy_closest *c, const char *candidate, const char *shown)
+{
+  size_t n = strlen(shown);
+  if (n >= sizeof c->found || !strcmp(shown, c->name))
     return; /* never the name written: "did you mean Foo?" of Foo says nothing */
-  unsigned d = folded_distance(c->name, full, c->best);
+  unsigned d = folded_distance(c->name, candidate, c->best);
   if (d < c->best || (d == c->best && !c->found[0])) {
     c->best = d;
-    memcpy(c->found, full, n + k + 1);
+    memcpy(c->found, shown, n + 1);
   }
 }
 

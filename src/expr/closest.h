@@ -17,6 +17,10 @@ typedef struct ospy_closest {
 void ospy_closest_init(ospy_closest *c, const char *name);
 /* candidate followed by suffix ("Ptr", or "") is offered. */
 void ospy_closest_offer(ospy_closest *c, const char *candidate, const char *suffix);
+/* candidate is offered, compared with the name as it is, and said as shown:
+ * a config's bare `len` is candidate "len" shown "arg.len" (0 apart, so an
+ * exact match is found too, shown being no name written). */
+void ospy_closest_offer_as(ospy_closest *c, const char *candidate, const char *shown);
 const char *ospy_closest_result(const ospy_closest *c); /* NULL: none is close */
 
 #endif

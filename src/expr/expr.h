@@ -130,6 +130,9 @@ uint64_t ospy_expr_args_read(const ospy_expr *expr);
  * bits. False when arch has no register of that name. */
 bool ospy_expr_register(ospy_expr_arch arch, const char *name, unsigned *offset,
                         unsigned *width);
+/* The i-th register name of arch, NULL past the last: what reg.NAME takes,
+ * for "did you mean" (the parser's, ospy expr --eval's). */
+const char *ospy_expr_reg_name(ospy_expr_arch arch, size_t i);
 
 /* "MESSAGE at column N" (or just MESSAGE when column is 0) into buf. */
 void ospy_expr_error_format(const ospy_expr_error *err, char *buf, size_t size);

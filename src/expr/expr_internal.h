@@ -79,8 +79,6 @@ typedef struct ospy_expr_regdef {
   uint8_t width;
 } ospy_expr_regdef;
 const ospy_expr_regdef *ospy_expr_find_reg(ospy_expr_arch arch, const char *name, size_t len);
-/* The i-th register name of arch (for "did you mean"), NULL past the last. */
-const char *ospy_expr_reg_name(ospy_expr_arch arch, size_t i);
 
 /* expr_parse.c: fills e->nodes; returns the root, or -1 with *err set. */
 int32_t ospy_expr_parse(const char *src, const ospy_expr_scope *scope, struct ospy_expr *e,

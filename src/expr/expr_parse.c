@@ -345,6 +345,22 @@ static const ospy_expr_arg *find_bare_name(const parser *p)
   return NULL;
 }
 
+/* '*' or '&' before what is no argument; before an argument's bare name
+   (a config's `*outlen`), what to write: `(did you mean *arg.outlen?)`. */
+static int32_t fail_pointer_op_target(parser *p, unsigned op_column, bool deref)
+{
+  const char *op = deref ? "*" : "&";
+  const ospy_expr_arg *a = p->tok.kind == OSPY_TOK_IDENT && !p->scope->names
+                             ? find_arg(p, p->src + p->tok.pos, p->tok.len) : NULL;
+  if (!a)
+    return fail(p, op_column, "'%.*s' applies only to a pointer argument", op, 1);
+  if (!p->failed)
+    ospy_expr_set_error(p->err, op_column, "'%s' applies only to a pointer argument (did you "
+                        "mean %sarg.%s?)", op, op, a->name);
+  p->failed = true;
+  return -1;
+}
+
 /* `*arg.NAME` (the target) or `&arg.NAME` (the pointer itself); a reader's
    bare name (`*out`) as well, so that what is wrong with it is said. */
 static int32_t parse_pointer_op(parser *p, bool deref)
@@ -356,8 +372,7 @@ static int32_t parse_pointer_op(parser *p, bool deref)
   if (is_ident(p, "arg") || is_positional_name(p))
     a = parse_arg_ref(p); /* NULL: its error said */
   else if (!(a = find_bare_name(p)))
-    return fail_msg(p, op_column, deref ? "'*' applies only to a pointer argument"
-                                        : "'&' applies only to a pointer argument");
+    return fail_pointer_op_target(p, op_column, deref);
   if (!a)
     return -1;
   if (!deref && !a->is_pointer)
@@ -405,8 +420,29 @@ static int32_t parse_const_name(parser *p)
   return n;
 }
 
+/* The scope's arguments offered as `arg.NAME`, where a bare name is none
+ * (configs, the agent, ospy expr): `size="len"` is one way of writing
+ * arg.len that `ospy show --filter` takes, so users try it. A reader's
+ * bare names are its arguments already. */
+static void offer_args_as_arg_refs(const parser *p, ospy_closest *c)
+{
+  char shown[sizeof c->found];
+  if (p->scope->names)
+    return;
+  memcpy(shown, "arg.", 4);
+  for (size_t i = 0; i < p->scope->nargs; i++) {
+    const char *n = p->scope->args[i].name;
+    size_t len = n ? strlen(n) : 0;
+    if (!len || 4 + len >= sizeof shown)
+      continue;
+    memcpy(shown + 4, n, len + 1);
+    ospy_closest_offer_as(c, n, shown);
+  }
+}
+
 /* A name that is nothing known: the closest of the language's own names
- * (retval, errno, tid, reg, arg, the type names) and the scope's bare ones. */
+ * (retval, errno, tid, reg, arg, the type names), the scope's bare ones and
+ * its arguments (as arg.NAME). */
 static int32_t fail_unknown_name(parser *p, unsigned column)
 {
   static const char *const builtin[] = { "retval", "errno", "tid", "reg", "arg", "u8", "i8",
@@ -420,6 +456,7 @@ static int32_t fail_unknown_name(parser *p, unsigned column)
   for (size_t i = 0; i < p->scope->nnames; i++)
     if (p->scope->names[i].name)
       ospy_closest_offer(&c, p->scope->names[i].name, "");
+  offer_args_as_arg_refs(p, &c);
   return fail_unknown(p, column, "name", &c);
 }
 

@@ -279,6 +279,21 @@ static void test_diagnostics(void)
          "t.xml:6:56: error: bad expression 'arg.m' in size: unknown argument 'm'\n"
          "t.xml:7:53: error: bad expression 'arg.n +' in size: unexpected end of input\n"
          "t.xml:9:21: error: bad expression 'reg.eaz != 0' in logCondition: unknown register 'eaz' (did you mean eax?)\n");
+  /* an argument's bare name (ospy show --filter takes them): arg.NAME said,
+     where the name stands (it was "unknown name 'len'" alone) */
+  EXPECT(HM(FN("<argument name=\"len\" type=\"Size\"/>\n"
+               "<argument name=\"out\" type=\"SizePtr\"/>\n"
+               "<argument name=\"b\" type=\"ByteArrayPtr\" size=\"len\"/>\n"
+               "<argument name=\"c\" type=\"ByteArrayPtr\" size=\"arg.len/*out\"/>\n"
+               "<argument name=\"d\" type=\"Int32\">\n"
+               "  <logCondition>arg.len &gt; 0 &amp;&amp; lne &lt; 9</logCondition>\n"
+               "</argument>\n")),
+         "t.xml:7:46: error: bad expression 'len' in size: unknown name 'len' (did you mean "
+         "arg.len?)\n"
+         "t.xml:8:54: error: bad expression '*out' in size: '*' applies only to a pointer "
+         "argument (did you mean *arg.out?)\n"
+         "t.xml:10:43: error: bad expression 'arg.len > 0 && lne < 9' in logCondition: unknown "
+         "name 'lne' (did you mean arg.len?)\n");
   /* libxml2 gives the values decoded: columns are the source's bytes, past
    * entities (&gt; is 1 byte of 4), character references (&#38;, &#233; is 2
    * bytes of 6), CDATA markers, comments and \r\n line ends */

@@ -105,7 +105,28 @@ expect deref 2 "ospy expr: cannot dereference 'len': not a pointer at column 2
 
 expect bad-arch 2 "ospy expr: unknown architecture 'arm' (x86-64, x86_64 or amd64; i386, x86 or i686)
 (ospy expr --help shows the usage)" 1 --arch arm
-expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx'" 1 --eval rzx=1
+expect bad-eval 2 "ospy expr: --eval: unknown name 'rzx' (did you mean rax?)" 1 --eval rzx=1
+expect bad-eval-none-close 2 "ospy expr: --eval: unknown name 'zzzz'" 1 --eval zzzz=1
+# --eval takes names bare, as the expression does not: arg.len and reg.eax
+# say the name to write (they said only "unknown name"), as does a typo of
+# an argument's
+expect eval-arg-ref 2 "ospy expr: --eval: unknown name 'arg.len' (did you mean len?)" \
+  'arg.len > 3' --args len:u32 --eval arg.len=4
+expect eval-reg-ref 2 "ospy expr: --eval: unknown name 'reg.eax' (did you mean eax?)" \
+  'reg.eax > 3' --eval reg.eax=4
+expect eval-arg-typo 2 "ospy expr: --eval: unknown name 'lne' (did you mean len?)" \
+  'arg.len > 3' --args len:u32 --eval lne=4
+# an argument's bare name in the expression: arg.NAME, with --args or without
+# (then every arg.NAME is one)
+expect bare-arg 2 "ospy expr: unknown name 'len' (did you mean arg.len?) at column 1
+  len > 3
+  ^" 'len > 3' --args len:u32 --eval len=4
+expect bare-arg-no-args 2 "ospy expr: unknown name 'len' (did you mean arg.len?) at column 1
+  len > 3
+  ^" 'len > 3' --eval len=4
+expect bare-arg-deref 2 "ospy expr: '*' applies only to a pointer argument (did you mean *arg.p?) at column 1
+  *p == 2
+  ^" '*p == 2' --args p:u32*
 # blanks around a name and its value are no part of them ("unknown name 'eax '")
 for arch in x86-64 i386; do
   expect "eval-blanks-$arch" 0 "type:        u32
@@ -249,7 +270,7 @@ jit:         43981 (0xabcd)" 'u16[0x1000]' --mem 0x1000=CDaB --eval rax=0
 expect dashdash 0 "type:        i32 (constant)
 interpreter: 1 (0x1)
 jit:         1 (0x1)" --eval rax=0 -- --1
-expect dashdash-help 2 "ospy expr: unknown name 'h' at column 2
+expect dashdash-help 2 "ospy expr: unknown name 'h' (did you mean arg.h?) at column 2
   -h
    ^" -- -h
 expect dashdash-missing 2 "ospy expr: unknown option '--1' (an expression that starts with '--' goes after '--')

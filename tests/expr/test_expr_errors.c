@@ -88,6 +88,16 @@ int main(void)
   expect_error(&env32.scope, "reg.rax != 0", "unknown register 'rax' on i386 (an x86-64 register: the target is i386) at column 5");
   expect_error(&env32.scope, "reg.r8d", "unknown register 'r8d' on i386 (an x86-64 register: the target is i386) at column 5");
   expect_error(s, "arg.lenn > 16", "unknown argument 'lenn' (did you mean len?) at column 5");
+  /* an argument's bare name, which only readers' scopes take (`ospy show
+     --filter 'len > 16'`), is said as arg.NAME where it is no name (a
+     config's size="len": it said only "unknown name 'len'") */
+  expect_error(s, "len > 16", "unknown name 'len' (did you mean arg.len?) at column 1");
+  expect_error(s, "1 + count", "unknown name 'count' (did you mean arg.count?) at column 5");
+  expect_error(s, "lne > 16", "unknown name 'lne' (did you mean arg.len?) at column 1");
+  expect_error(s, "vp", "unknown name 'vp' (did you mean arg.vp?) at column 1");
+  expect_error(s, "*returned > 4",
+               "'*' applies only to a pointer argument (did you mean *arg.returned?) at column 1");
+  expect_error(s, "&buf", "'&' applies only to a pointer argument (did you mean &arg.buf?) at column 1");
   expect_error(s, "arg.zzzz > 16", "unknown argument 'zzzz' at column 5");
   expect_error(s, "1 + arg12", "unknown argument 'arg12' at column 5");
   expect_error(s, "&arg.len", "'&' needs a pointer argument, 'len' is not one at column 2");
