@@ -25,7 +25,7 @@ static unsigned bits_of(unsigned bytes) { return bytes >= 1 && bytes <= 8 ? byte
  * shown: out_len=[5]; `*arg.p` the same, `&arg.p` the pointer; the value is
  * read from the recording, recorded_read), other pointers as their address. */
 static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_t i,
-                       ospy_expr_arg *x, uint8_t *pointee_bytes)
+                       bool floats_as_ints, ospy_expr_arg *x, uint8_t *pointee_bytes)
 {
   const ospy_spec_type *ty = ospy_spec_table_type(t, a->t.type);
   ospy_spec_typeref plain = a->t;
@@ -36,7 +36,7 @@ static void filter_arg(const ospy_spec_table *t, const ospy_spec_arg *a, uint32_
   x->name = a->name;
   x->index = i;
   x->is_signed = is_signed;
-  x->is_float = ty && ty->kind == OSPY_KIND_FLOAT && !a->t.ptr;
+  x->is_float = ty && ty->kind == OSPY_KIND_FLOAT && !a->t.ptr && !floats_as_ints;
   *pointee_bytes = (uint8_t)(a->t.ptr && w ? bytes : 0);
   if (w && !a->t.ptr) {
     x->width = (uint8_t)w;
@@ -145,9 +145,11 @@ static uint64_t raw_or_spec_retval(const read_filter *f, const ospy_event_call *
   return (uint64_t)ospy_raw_return_value(c->retval, c->arch_bits == 32 ? 32 : 64);
 }
 
-/* Compiles the filter for one function (fn NULL: raw words). */
-static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *he,
-                       ospy_expr_error *err)
+/* Compiles the filter for one function (fn NULL: raw words). With
+ * floats_as_ints its floating-point arguments and return value are taken
+ * as integers of their width: whether they alone keep the filter from it. */
+static int compile_as(read_filter *f, const ospy_spec_fn *fn, bool floats_as_ints,
+                      read_hook_expr *he, ospy_expr_error *err)
 {
   const ospy_spec_table *t = f->s->specs;
   unsigned bits = f->s->plan ? ospy_plan_arch_bits(f->s->plan) : 64;
@@ -160,7 +162,7 @@ static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *h
   if (fn) {
     n = fn->nargs <= OSPY_SPEC_MAX_ARGS ? fn->nargs : OSPY_SPEC_MAX_ARGS;
     for (size_t i = 0; i < n; i++)
-      filter_arg(t, &fn->args[i], (uint32_t)i, &args[i], &he->pointee_bytes[i]);
+      filter_arg(t, &fn->args[i], (uint32_t)i, floats_as_ints, &args[i], &he->pointee_bytes[i]);
   } else {
     for (; n < sizeof raw_names / sizeof raw_names[0]; n++)
       args[n] = (ospy_expr_arg){ .name = raw_names[n], .index = (uint32_t)n,
@@ -171,6 +173,7 @@ static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *h
                          .args = args, .nargs = n, .names = names, .nnames = n + 2,
                          .lookup_const = lookup_const, .const_data = &cs };
   ret_type(t, fn, &sc);
+  sc.retval_is_float = sc.retval_is_float && !floats_as_ints;
   if (!ospy_expr_compile(f->expr_src, &sc, &he->e, err))
     return -1;
   if (ospy_expr_uses(he->e) & OSPY_EXPR_USES_REGS) {
@@ -184,6 +187,12 @@ static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *h
     return -1;
   }
   return 0;
+}
+
+static int compile_for(read_filter *f, const ospy_spec_fn *fn, read_hook_expr *he,
+                       ospy_expr_error *err)
+{
+  return compile_as(f, fn, false, he, err);
 }
 
 static const ospy_spec_fn *hook_spec(const read_filter *f, uint32_t i)
@@ -239,23 +248,64 @@ static int says_more(const ospy_expr_error *err, const ospy_expr_error *kept)
   return is_float_error(err) && !is_float_error(kept);
 }
 
-/* A function that has the name the filter uses, but as a floating-point
- * value: its calls never match, which is said when other functions' do;
- * not of a function -e or --module leaves out (no call of it is shown
- * anyway). */
+/* Whether the filter, which does not compile for hook i, would if its
+ * floating-point values were integers: then they alone keep its calls out
+ * (`retval < 0` of a function returning double), and the user may have
+ * meant it. A function the filter cannot read anyway (`retval ==
+ * DEV_EBUSY` of one whose types lack DEV_EBUSY) was plainly not meant. */
+static bool kept_out_by_floats(read_filter *f, uint32_t i, const ospy_expr_error *err)
+{
+  if (!is_float_error(err))
+    return false;
+  read_hook_expr as_ints = { 0 };
+  ospy_expr_error ignored;
+  if (compile_as(f, hook_spec(f, i), true, &as_ints, &ignored) < 0)
+    return false;
+  ospy_expr_free(as_ints.e);
+  return true;
+}
+
+static const char *hook_display(const read_filter *f, uint32_t i)
+{
+  const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);
+  return hk && hk->display[0] ? hk->display : hk ? hk->symbol : "?";
+}
+
+/* The functions whose calls never match for their floating-point values
+ * alone (kept_out_by_floats), said once: one by its error, several in a
+ * line that counts them and names the first few. Not those -e or --module
+ * leave out (no call of theirs is shown anyway). */
 static void note_float_hooks(read_filter *f)
 {
-  ospy_expr_error err;
+  enum { NAMED = 4 };
+  uint32_t n = 0, first = 0;
+  ospy_expr_error first_err = { 0 }, err;
+  char names[512] = "";
+  size_t used = 0;
   for (uint32_t i = 0; i < f->nhooks; i++) {
     if ((f->hook_pass && !f->hook_pass[i]) || f->exprs[i].e ||
         compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0 ||
-        !is_float_error(&err))
+        !kept_out_by_floats(f, i, &err))
       continue;
-    const ospy_plan_hook *hk = ospy_plan_hook_at(f->s->plan, i);
+    if (n == 0)
+      first = i, first_err = err;
+    if (n < NAMED && used < sizeof names)
+      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", n ? ", " : "",
+                               hook_display(f, i));
+    n++;
+  }
+  if (n == 1) {
     char text[256];
-    ospy_expr_error_format(&err, text, sizeof text);
+    ospy_expr_error_format(&first_err, text, sizeof text);
     fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
-            hk && hk->display ? hk->display : "?", text);
+            hook_display(f, first), text);
+  } else if (n > 1) {
+    fprintf(stderr, "ospy %s: --filter: the calls of %u functions never match, a value it "
+            "reads being floating-point there (expressions compute with integers only): %s",
+            f->s->cmd, n, names);
+    if (n > NAMED)
+      fprintf(stderr, " and %u more", n - NAMED);
+    fputc('\n', stderr);
   }
 }
 
@@ -281,7 +331,8 @@ int read_filter_prepare_expr(read_filter *f)
     return expr_error(f, &err);
   if (!any && f->nhooks)
     return expr_error(f, &first); /* one error, the float one included */
-  note_float_hooks(f); /* a name missing leaves a function out quietly */
+  note_float_hooks(f); /* a name missing leaves a function out quietly, as does a float
+                          value beside one */
   return 0;
 }
 

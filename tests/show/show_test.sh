@@ -615,5 +615,65 @@ write-errors)
   [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "show | head -1, SIGPIPE ignored: a message"; }
   echo "show | head -1: quiet (SIGPIPE default and ignored)"
   echo "write-errors: each reader says its output's error" ;;
+filter-floats)
+  # --filter and functions whose floating-point values it reads: named only
+  # when those alone keep the filter from them (`retval < 0` of a function
+  # returning double), once, in one line for several; a filter that could
+  # not read a function anyway (an enumeration member its types lack) is
+  # quiet about it (it said "retval is floating-point" for each such
+  # function, whatever the filter was plainly meant for)
+  cat > "$tmp/fl.c" <<'C'
+static volatile int seen;
+__attribute__((noinline)) int status(int code) { seen = code; return code ? -16 : 0; }
+__attribute__((noinline)) double scale(double v, int n) { seen = n; return v * n; }
+__attribute__((noinline)) double half(double v) { seen = 2; return v / 2; }
+__attribute__((noinline)) float third(float v) { seen = 3; return v / 3; }
+__attribute__((noinline)) double quarter(double v) { seen = 4; return v / 4; }
+__attribute__((noinline)) double fifth(double v) { seen = 5; return v / 5; }
+int main(void)
+{
+  return status(0) + status(1) + scale(1.5, -3) + half(-4) + third(-9) + quarter(-8) +
+         fifth(-10) == -29.5 ? 0 : 1;
+}
+C
+  cc -O1 -rdynamic -o "$tmp/fl" "$tmp/fl.c" || fail "cannot build fl"
+  cat > "$tmp/fl.xml" <<'X'
+<hookManager><types><enumeration name="Status"><member name="ST_OK" value="0"/>
+<member name="ST_BUSY" value="-16"/></enumeration></types>
+<specs><functions>
+<function name="status"><returnValue type="Status"/><arguments><argument name="code" direction="in" type="Int32"/></arguments></function>
+<function name="scale"><returnValue type="Double"/><arguments><argument name="v" direction="in" type="Double"/>
+<argument name="n" direction="in" type="Int32"/></arguments></function>
+<function name="half"><returnValue type="Double"/><arguments><argument name="v" direction="in" type="Double"/></arguments></function>
+<function name="third"><returnValue type="Float"/><arguments><argument name="v" direction="in" type="Float"/></arguments></function>
+<function name="quarter"><returnValue type="Double"/><arguments><argument name="v" direction="in" type="Double"/></arguments></function>
+<function name="fifth"><returnValue type="Double"/><arguments><argument name="v" direction="in" type="Double"/></arguments></function>
+</functions></specs><hooks><module name="fl"><function specId="status"/><function specId="scale"/>
+<function specId="half"/><function specId="third"/><function specId="quarter"/>
+<function specId="fifth"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/fl.xml" -o "$tmp/fl.ospy" -- "$tmp/fl" || fail "capture of fl"
+  cap=$tmp/fl.ospy
+  quiet() { # quiet WANT ARGS...: WANT lines and nothing on stderr
+    count "$@"
+    [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "show ${*#* }: said something on stderr"; }
+    echo "show ${*#* }: $1 line(s), stderr quiet"
+  }
+  quiet 1 --filter 'retval == ST_BUSY' "$cap"        # only status has ST_BUSY
+  quiet 1 --filter 'retval < 0 && code == 1' "$cap"  # only status has code
+  quiet 1 --filter 'n < 0' "$cap"                    # scale's n; the others have none
+  count 1 --filter 'retval < 0' "$cap"
+  has "$tmp/err" "ospy show: --filter: the calls of 5 functions never match, a value it reads being floating-point there (expressions compute with integers only): fl!scale, fl!half, fl!third, fl!quarter and 1 more"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || { cat "$tmp/err"; fail "retval < 0: more than one line"; }
+  cat "$tmp/err"
+  count 1 --module fl -e scale -e half -e status --filter 'retval < 0' "$cap"  # (-e: those only)
+  has "$tmp/err" "ospy show: --filter: the calls of 2 functions never match, a value it reads being floating-point there (expressions compute with integers only): fl!scale, fl!half"
+  count 0 -e scale --filter 'retval < 0' "$cap"
+  has "$tmp/err" "ospy show: --filter: fl!scale: retval is floating-point: expressions compute with integers only at column 1: its calls never match"
+  cat "$tmp/err"
+  "$ospy" stats --no-hist --filter 'retval < 0 && v < 0' "$cap" >/dev/null 2>"$tmp/err"
+  [ $? = 2 ] || fail "stats --filter 'retval < 0 && v < 0': not refused"
+  has "$tmp/err" "ospy stats: --filter: retval is floating-point: expressions compute with integers only at column 1 in 'retval < 0 && v < 0'"
+  echo "filter-floats: floating-point values said once, only where they alone keep a function out" ;;
 *) fail "unknown case" ;;
 esac
