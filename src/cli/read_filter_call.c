@@ -271,42 +271,60 @@ static const char *hook_display(const read_filter *f, uint32_t i)
   return hk && hk->display[0] ? hk->display : hk ? hk->symbol : "?";
 }
 
-/* The functions whose calls never match for their floating-point values
- * alone (kept_out_by_floats), said once: one by its error, several in a
- * line that counts them and names the first few. Not those -e or --module
- * leave out (no call of theirs is shown anyway). */
-static void note_float_hooks(read_filter *f)
+/* Whether an earlier hook of kept (n of them) is shown by the same name
+ * as hook i (a module glob's hooks: one function to the user). */
+static bool named_already(const read_filter *f, const uint32_t *kept, uint32_t n, uint32_t i)
 {
-  enum { NAMED = 4 };
-  uint32_t n = 0, first = 0;
-  ospy_expr_error first_err = { 0 }, err;
-  char names[512] = "";
-  size_t used = 0;
+  for (uint32_t k = 0; k < n; k++)
+    if (!strcmp(hook_display(f, kept[k]), hook_display(f, i)))
+      return true;
+  return false;
+}
+
+/* The hooks, one per name shown, whose calls never match for their
+ * floating-point values alone (kept_out_by_floats) into kept; the first
+ * one's error in *first. Not those -e or --module leave out (no call of
+ * theirs is shown anyway). Returns how many. */
+static uint32_t float_kept_hooks(read_filter *f, uint32_t *kept, ospy_expr_error *first)
+{
+  uint32_t n = 0;
+  ospy_expr_error err;
   for (uint32_t i = 0; i < f->nhooks; i++) {
     if ((f->hook_pass && !f->hook_pass[i]) || f->exprs[i].e ||
         compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0 ||
-        !kept_out_by_floats(f, i, &err))
+        !kept_out_by_floats(f, i, &err) || named_already(f, kept, n, i))
       continue;
     if (n == 0)
-      first = i, first_err = err;
-    if (n < NAMED && used < sizeof names)
-      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", n ? ", " : "",
-                               hook_display(f, i));
-    n++;
+      *first = err;
+    kept[n++] = i;
   }
+  return n;
+}
+
+/* Says the functions float_kept_hooks found, once: one by its error,
+ * several in a line that counts them and names the first few. */
+static void note_float_hooks(read_filter *f)
+{
+  enum { NAMED = 4 };
+  uint32_t *kept = calloc((size_t)f->nhooks + 1, sizeof *kept);
+  ospy_expr_error first = { 0 };
+  uint32_t n = kept ? float_kept_hooks(f, kept, &first) : 0;
   if (n == 1) {
     char text[256];
-    ospy_expr_error_format(&first_err, text, sizeof text);
+    ospy_expr_error_format(&first, text, sizeof text);
     fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
-            hook_display(f, first), text);
+            hook_display(f, kept[0]), text);
   } else if (n > 1) {
     fprintf(stderr, "ospy %s: --filter: the calls of %u functions never match, a value it "
-            "reads being floating-point there (expressions compute with integers only): %s",
-            f->s->cmd, n, names);
+            "reads being floating-point there (expressions compute with integers only): ",
+            f->s->cmd, n);
+    for (uint32_t k = 0; k < n && k < NAMED; k++)
+      fprintf(stderr, "%s%s", k ? ", " : "", hook_display(f, kept[k]));
     if (n > NAMED)
       fprintf(stderr, " and %u more", n - NAMED);
     fputc('\n', stderr);
   }
+  free(kept);
 }
 
 int read_filter_prepare_expr(read_filter *f)

@@ -671,6 +671,14 @@ X
   count 0 -e scale --filter 'retval < 0' "$cap"
   has "$tmp/err" "ospy show: --filter: fl!scale: retval is floating-point: expressions compute with integers only at column 1: its calls never match"
   cat "$tmp/err"
+  # hooks of one function under one name (a module glob hooked twice) are
+  # one function to say (a line each before)
+  sed 's|<module name="fl">|<module name="f*"><function specId="half"/></module><module name="f*">|' \
+    "$tmp/fl.xml" >"$tmp/fl2.xml"
+  "$ospy" capture -q -c "$tmp/fl2.xml" -o "$tmp/fl2.ospy" -- "$tmp/fl" 2>/dev/null || fail "capture of fl, f*!half twice"
+  count 1 -e status -e half --filter 'retval < 0' "$tmp/fl2.ospy"
+  has "$tmp/err" "ospy show: --filter: f*!half: retval is floating-point: expressions compute with integers only at column 1: its calls never match"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || { cat "$tmp/err"; fail "f*!half hooked twice: said more than once"; }
   "$ospy" stats --no-hist --filter 'retval < 0 && v < 0' "$cap" >/dev/null 2>"$tmp/err"
   [ $? = 2 ] || fail "stats --filter 'retval < 0 && v < 0': not refused"
   has "$tmp/err" "ospy stats: --filter: retval is floating-point: expressions compute with integers only at column 1 in 'retval < 0 && v < 0'"
