@@ -36,8 +36,9 @@ enum {
   "  --since T, --until T HH:MM:SS[.ffffff] on the capture's day, or +SECONDS\n" \
   "                       from the capture's start (e.g. +1.5)\n" \
   "  --failed, --successful  by the return value (docs/reading.md)\n" \
-  "  --filter EXPR        expression over a call: its arguments (fd or arg.fd),\n" \
-  "                       retval, errno, tid, pid, duration (ns)\n" \
+  "  --filter EXPR        expression over a call: its arguments (fd or arg.fd)\n" \
+  "                       and their fields (req.id), retval, errno, tid, pid,\n" \
+  "                       duration (ns)\n" \
   "  --grep TEXT, --grep-hex 'de ad be ef'  a string or buffer contains the bytes\n"
 
 #define READ_FILTER_MAX_GLOBS 32

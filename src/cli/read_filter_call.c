@@ -14,7 +14,11 @@ struct read_hook_expr {
   ospy_expr *e;             /* NULL: the expression does not apply (names missing) */
   /* a pointer to a scalar: the bytes of the scalar (0: another argument) */
   uint8_t pointee_bytes[OSPY_SPEC_MAX_ARGS];
+  read_field_refs fields; /* the structure fields it names, slots READ_NSLOTS.. */
 };
+
+/* every slot a field may be missing from has its bit in arg_faults */
+_Static_assert(READ_NSLOTS + READ_MAX_FIELDS <= 64, "field slots past arg_faults");
 
 static const char *const raw_names[] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5" };
 
@@ -103,6 +107,22 @@ static bool enum_of_ref(const const_scope *cs, const ospy_spec_typeref *r, const
   return true;
 }
 
+/* A member of an enumeration a field of structure r (or of the one it
+ * points to) has, or a field of theirs, down to depth levels. */
+static bool enum_of_fields(const const_scope *cs, const ospy_spec_typeref *r, const char *name,
+                           size_t len, uint64_t *value, uint8_t *width, bool *is_signed,
+                           unsigned depth)
+{
+  const ospy_spec_type *ty = ospy_spec_table_type(cs->t, r->type);
+  if (!depth || !ty || ty->kind != OSPY_KIND_STRUCT || r->ptr > 1)
+    return false;
+  for (uint32_t i = 0; i < ty->nfields; i++)
+    if (enum_of_ref(cs, &ty->fields[i].t, name, len, value, width, is_signed) ||
+        enum_of_fields(cs, &ty->fields[i].t, name, len, value, width, is_signed, depth - 1))
+      return true;
+  return false;
+}
+
 /* errno names as `show` prints them (ENOENT), for `errno == ENOENT`. */
 static bool errno_value(const char *name, size_t len, uint64_t *value)
 {
@@ -118,16 +138,27 @@ static bool errno_value(const char *name, size_t len, uint64_t *value)
 
 /* The filter's named constants: the members of the enumerations the
  * function's arguments and return value have (the first argument's first),
- * then errno names. */
+ * then those their structures' fields have (`req.cmd == CMD_READ`; a few
+ * levels down: a structure may hold pointers to its own kind), then errno
+ * names. */
 static bool lookup_const(const char *name, size_t len, void *data, uint64_t *value,
                          uint8_t *width, bool *is_signed)
 {
+  enum { FIELD_LEVELS = 4 };
   const const_scope *cs = data;
   if (cs->fn && cs->t) {
-    for (uint32_t i = 0; i < cs->fn->nargs && i < OSPY_SPEC_MAX_ARGS; i++)
+    uint32_t n = cs->fn->nargs < OSPY_SPEC_MAX_ARGS ? cs->fn->nargs : OSPY_SPEC_MAX_ARGS;
+    const ospy_spec_typeref *ret = cs->fn->has_ret ? &cs->fn->ret : NULL;
+    for (uint32_t i = 0; i < n; i++)
       if (enum_of_ref(cs, &cs->fn->args[i].t, name, len, value, width, is_signed))
         return true;
-    if (cs->fn->has_ret && enum_of_ref(cs, &cs->fn->ret, name, len, value, width, is_signed))
+    if (ret && enum_of_ref(cs, ret, name, len, value, width, is_signed))
+      return true;
+    for (uint32_t i = 0; i < n; i++)
+      if (enum_of_fields(cs, &cs->fn->args[i].t, name, len, value, width, is_signed,
+                         FIELD_LEVELS))
+        return true;
+    if (ret && enum_of_fields(cs, ret, name, len, value, width, is_signed, FIELD_LEVELS))
       return true;
   }
   *width = 32;
@@ -169,9 +200,13 @@ static int compile_as(read_filter *f, const ospy_spec_fn *fn, bool floats_as_int
                                  .width = (uint8_t)(bits == 32 ? 32 : 64) };
   }
   const_scope cs = { t, fn };
+  he->fields.n = 0;
+  read_field_scope fs = { .t = t, .fn = fn, .floats_as_ints = floats_as_ints,
+                          .refs = &he->fields };
   ospy_expr_scope sc = { .arch = bits == 32 ? OSPY_EXPR_ARCH_I386 : OSPY_EXPR_ARCH_X86_64,
                          .args = args, .nargs = n, .names = names, .nnames = n + 2,
-                         .lookup_const = lookup_const, .const_data = &cs };
+                         .lookup_const = lookup_const, .const_data = &cs,
+                         .lookup_field = read_field_lookup, .field_data = &fs };
   ret_type(t, fn, &sc);
   sc.retval_is_float = sc.retval_is_float && !floats_as_ints;
   if (!ospy_expr_compile(f->expr_src, &sc, &he->e, err))
@@ -217,11 +252,19 @@ static int is_float_error(const ospy_expr_error *err)
   return strstr(err->message, "floating-point") != NULL;
 }
 
-/* The function lacks a name the expression uses (it just does not match). */
-static int is_unknown_name_error(const ospy_expr_error *err)
+/* How much an error is about the function's own names: 0 when it lacks
+ * a name the expression uses (it just does not match), or has it as no
+ * structure (`len.x`); 1 when it has the structure but not the field, or
+ * returns a float (retval, which every function has, says little); 2 when
+ * the name is its own (`*arg.len` of an integer len, a float argument). */
+static int own_name_rank(const ospy_expr_error *err)
 {
-  return !strncmp(err->message, "unknown argument ", 17) ||
-         !strncmp(err->message, "unknown name ", 13);
+  if (!strncmp(err->message, "unknown argument ", 17) ||
+      !strncmp(err->message, "unknown name ", 13) ||
+      strstr(err->message, "' has no fields: it is no structure"))
+    return 0;
+  return !strncmp(err->message, "unknown field ", 14) ||
+         !strncmp(err->message, "retval is floating-point", 24) ? 1 : 2;
 }
 
 /* An unknown name's error that says the closest known one. */
@@ -232,15 +275,16 @@ static int has_hint(const ospy_expr_error *err)
 
 /* Whether err says more than the error kept so far: an error about a name
  * the function has (`*arg.len` of an integer len: "not a pointer") more than
- * one about a name it lacks, wherever either is; then the hook where the
- * parse went furthest; at the same column one that says a close name, then
- * a name found but floating-point, more than another error. */
+ * one about a field its structure lacks, more than one about a name it
+ * lacks, wherever either is (own_name_rank); then the hook where the parse
+ * went furthest; at the same column one that says a close name, then a
+ * name found but floating-point, more than another error. */
 static int says_more(const ospy_expr_error *err, const ospy_expr_error *kept)
 {
   if (!kept->message[0])
     return 1;
-  if (is_unknown_name_error(err) != is_unknown_name_error(kept))
-    return !is_unknown_name_error(err);
+  if (own_name_rank(err) != own_name_rank(kept))
+    return own_name_rank(err) > own_name_rank(kept);
   if (err->column != kept->column)
     return err->column > kept->column;
   if (has_hint(err) != has_hint(kept)) /* (a function that has a name close to it) */
@@ -369,6 +413,7 @@ typedef struct slot_visit {
   const uint8_t *pointee_bytes;
   recorded_pointee *pointees;
   int cur;
+  read_field_walk *fields;
 } slot_visit;
 
 static uint64_t scalar_of(const ospy_value *v)
@@ -403,6 +448,7 @@ static void note_scalar_pointer(slot_visit *sv, const ospy_value *v)
 static int slot_enter(const ospy_value *v, void *data)
 {
   slot_visit *sv = data;
+  read_field_visit(sv->fields, v);
   if (v->depth == 0) {
     sv->cur = v->index >= 0 && v->index < OSPY_SPEC_MAX_ARGS ? v->index : -1;
     if (sv->cur >= 0 && sv->pointee_bytes[sv->cur])
@@ -445,10 +491,12 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
   read_hook_expr *he = &f->exprs[c->hook < f->nhooks ? c->hook : f->nhooks];
   if (!he->e)
     return 0;
-  uint64_t slots[READ_NSLOTS] = { 0 };
+  uint64_t slots[READ_NSLOTS + READ_MAX_FIELDS] = { 0 }, missing = 0;
   recorded_pointee pointees[OSPY_SPEC_MAX_ARGS] = { { 0 } };
   if (read_call_spec(f->s, c)) {
-    slot_visit sv = { slots, he->pointee_bytes, pointees, -1 };
+    read_field_walk fields;
+    read_field_walk_init(&fields, &he->fields, slots, &missing);
+    slot_visit sv = { slots, he->pointee_bytes, pointees, -1, &fields };
     static const ospy_value_visitor vis = { slot_enter, NULL };
     read_call_walk(f->s, c, &vis, &sv);
   } else {
@@ -456,7 +504,8 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
   }
   slots[READ_SLOT_PID] = c->h.pid;
   slots[READ_SLOT_DURATION] = c->ts_leave >= c->h.ts ? c->ts_leave - c->h.ts : 0;
-  ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots, .nargs = READ_NSLOTS,
+  ospy_expr_frame fr = { .args = (uint64_t)(uintptr_t)slots,
+                         .nargs = READ_NSLOTS + READ_MAX_FIELDS, .arg_faults = missing,
                          .retval = raw_or_spec_retval(f, c), .err = (uint64_t)(int64_t)c->err,
                          .tid = c->h.tid, .read_mem = (uint64_t)(uintptr_t)recorded_read,
                          .read_data = (uint64_t)(uintptr_t)pointees };

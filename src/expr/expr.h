@@ -47,6 +47,18 @@ typedef struct ospy_expr_arg {
   bool may_fault;
 } ospy_expr_arg;
 
+/* A name after an argument's, `id` of `req.id`: len bytes of the source,
+ * not NUL-terminated. */
+typedef struct ospy_expr_field_name {
+  const char *name;
+  size_t len;
+} ospy_expr_field_name;
+
+/* The most names after an argument's: `a.b.c` is 2 (values nest 8 deep). */
+#define OSPY_EXPR_MAX_FIELD_DEPTH 8
+/* The index lookup_field's base has for `retval.NAME`. */
+#define OSPY_EXPR_RETVAL_INDEX UINT32_MAX
+
 /* What names mean; supplied by the caller (config / agent). */
 typedef struct ospy_expr_scope {
   ospy_expr_arch arch;
@@ -68,6 +80,18 @@ typedef struct ospy_expr_scope {
   bool (*lookup_const)(const char *name, size_t len, void *data, uint64_t *value,
                        uint8_t *width, bool *is_signed);
   void *const_data;
+  /* Readers: a structure argument's fields, `req.id`, `arg.req.hdr.len` (n
+   * names after the argument's, at most OSPY_EXPR_MAX_FIELD_DEPTH), and the
+   * return value's (`retval.a`: base->index OSPY_EXPR_RETVAL_INDEX): true
+   * with *field filled as an argument slot the reader fills with the value
+   * recorded (its name the path, "req.id", for messages; may_fault when
+   * the value can be missing); false with why filled and *bad the index of
+   * the name it is about. NULL: naming a field is an error that says to
+   * read the field's memory instead (configs, the agent). */
+  bool (*lookup_field)(const ospy_expr_arg *base, const ospy_expr_field_name *names, size_t n,
+                       void *data, ospy_expr_arg *field, char *why, size_t why_size,
+                       size_t *bad);
+  void *field_data;
 } ospy_expr_scope;
 
 /*

@@ -361,6 +361,58 @@ static int32_t fail_pointer_op_target(parser *p, unsigned op_column, bool deref)
   return -1;
 }
 
+/* Whether the token after the current one is a '.' (`req.id`), without
+   moving on. */
+static bool dot_follows(const parser *p)
+{
+  size_t pos = p->pos;
+  ospy_expr_tok tok;
+  ospy_expr_error ignored;
+  return ospy_expr_lex(p->src, &pos, &tok, &ignored) && tok.kind == OSPY_TOK_PUNCT &&
+         tok.len == 1 && p->src[tok.pos] == '.';
+}
+
+/* The value of one argument: what it points to for an auto_deref one. */
+static int32_t value_node(parser *p, const ospy_expr_arg *a, unsigned column)
+{
+  return a->auto_deref ? target_node(p, a, column) : arg_node(p, a, column);
+}
+
+/* `.NAME...` after argument a (the current token, at column), a field of
+   the structure it is or points to, as the scope's reader resolves it;
+   ends past the last name. */
+static int32_t parse_fields(parser *p, const ospy_expr_arg *a, unsigned column)
+{
+  ospy_expr_field_name names[OSPY_EXPR_MAX_FIELD_DEPTH];
+  unsigned columns[OSPY_EXPR_MAX_FIELD_DEPTH];
+  size_t n = 0;
+  next(p); /* the argument's name: at the '.' */
+  if (!p->scope->lookup_field)
+    return fail(p, col(p), "fields have no names here: read one's memory (u32[arg.%.*s + "
+                "OFFSET])", a->name, strlen(a->name));
+  while (!p->failed && is_punct(p, ".")) {
+    next(p);
+    if (p->tok.kind != OSPY_TOK_IDENT)
+      return fail_unexpected(p);
+    if (n == OSPY_EXPR_MAX_FIELD_DEPTH)
+      return fail_msg(p, col(p), "fields nested too deeply");
+    names[n] = (ospy_expr_field_name){ p->src + p->tok.pos, p->tok.len };
+    columns[n++] = col(p);
+    next(p);
+  }
+  if (p->failed)
+    return -1;
+  ospy_expr_arg field;
+  char why[sizeof p->err->message];
+  size_t bad = n - 1;
+  if (!p->scope->lookup_field(a, names, n, p->scope->field_data, &field, why, sizeof why, &bad))
+    return fail(p, columns[bad < n ? bad : n - 1], "%.*s", why, strlen(why));
+  if (field.is_float)
+    return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
+                field.name, strlen(field.name));
+  return value_node(p, &field, column);
+}
+
 /* `*arg.NAME` (the target) or `&arg.NAME` (the pointer itself); a reader's
    bare name (`*out`) as well, so that what is wrong with it is said. */
 static int32_t parse_pointer_op(parser *p, bool deref)
@@ -471,7 +523,9 @@ static int32_t parse_bare_name(parser *p, unsigned column)
   if (a->is_float)
     return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
                 a->name, strlen(a->name));
-  int32_t n = a->auto_deref ? target_node(p, a, column) : arg_node(p, a, column);
+  if (dot_follows(p))
+    return parse_fields(p, a, column);
+  int32_t n = value_node(p, a, column);
   next(p);
   return n;
 }
@@ -486,7 +540,9 @@ static int32_t parse_name(parser *p)
     const ospy_expr_arg *a = parse_arg_ref(p);
     if (!a)
       return -1;
-    int32_t n = a->auto_deref ? target_node(p, a, col(p)) : arg_node(p, a, col(p));
+    if (dot_follows(p))
+      return parse_fields(p, a, col(p));
+    int32_t n = value_node(p, a, col(p));
     next(p);
     return n;
   }
@@ -499,6 +555,10 @@ static int32_t parse_name(parser *p)
       return fail_msg(p, column, "retval is floating-point: expressions compute with integers only");
     if (!valid_width(p->scope->retval_width))
       return fail_msg(p, column, "retval has no integer width");
+    if (dot_follows(p)) { /* a structure returned by value's field */
+      static const ospy_expr_arg retval = { .name = "retval", .index = OSPY_EXPR_RETVAL_INDEX };
+      return parse_fields(p, &retval, column);
+    }
     next(p);
     return add_node(p, OSPY_EK_RETVAL,
                     (ospy_expr_type){ p->scope->retval_width, p->scope->retval_signed }, 0,

@@ -24,6 +24,27 @@ static void expect_error(const ospy_expr_scope *scope, const char *src, const ch
   }
 }
 
+/* A reader's lookup_field for the tests: `out.N` (any names, the last one
+ * "bad" refused) is slot 1, an i32; any other argument has no fields. */
+static bool stub_field(const ospy_expr_arg *base, const ospy_expr_field_name *names, size_t n,
+                       void *data, ospy_expr_arg *field, char *why, size_t why_size, size_t *bad)
+{
+  (void)data;
+  if (strcmp(base->name, "out")) {
+    snprintf(why, why_size, "'%s' has no fields", base->name);
+    *bad = 0;
+    return false;
+  }
+  if (names[n - 1].len == 3 && !memcmp(names[n - 1].name, "bad", 3)) {
+    snprintf(why, why_size, "no field 'bad'");
+    *bad = n - 1;
+    return false;
+  }
+  *field = (ospy_expr_arg){ .name = "out.f", .index = 1, .width = 32, .is_signed = true,
+                            .may_fault = true };
+  return true;
+}
+
 static void expect_ok(const ospy_expr_scope *scope, const char *src)
 {
   ospy_expr *e = NULL;
@@ -143,7 +164,24 @@ int main(void)
     expect_error(&ns, "&len", "'&' needs a pointer argument, 'len' is not one at column 2");
     expect_error(&ns, "*nosuch", "'*' applies only to a pointer argument at column 1");
     expect_ok(&ns, "&out != 0");
+    /* a structure's fields, `out.id`: the reader's lookup_field says what
+       they are, or what is wrong, at the name it is about (it was
+       "trailing input" at the '.') */
+    expect_error(&ns, "out.id == 1", "fields have no names here: read one's memory "
+                 "(u32[arg.out + OFFSET]) at column 4");
+    ns.lookup_field = stub_field;
+    expect_ok(&ns, "out.id == 1");
+    expect_ok(&ns, "arg.out.a.b.c.d.e.f.g.h == -1 && len");
+    expect_error(&ns, "out.a.b.c.d.e.f.g.h.i", "fields nested too deeply at column 21");
+    expect_error(&ns, "1 + out.a.bad", "no field 'bad' at column 11");
+    expect_error(&ns, "len.x", "'len' has no fields at column 5");
+    expect_error(&ns, "arg.len.x", "'len' has no fields at column 9");
+    expect_error(&ns, "out.", "unexpected end of input at column 5");
+    expect_error(&ns, "out.1", "unexpected '1' at column 5");
   }
+  /* without a reader: a config's arg.req.id */
+  expect_error(s, "arg.len.x > 1", "fields have no names here: read one's memory "
+               "(u32[arg.len + OFFSET]) at column 8");
   expect_error(s, "09", "invalid integer literal '09' at column 1");
   expect_error(s, "1 + 0x", "invalid integer literal '0x' at column 5");
   expect_error(s, "12ab", "invalid integer literal '12ab' at column 1");
