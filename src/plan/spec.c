@@ -227,17 +227,60 @@ static int same_text(const char *a, const char *b)
   return a == b || (a && b && !strcmp(a, b));
 }
 
-static int same_typeref(const ospy_spec_typeref *a, const ospy_spec_typeref *b)
+/* How deep structures in structures are compared: past it, two of other
+ * names count as different (a self-referencing pair, Node and Node2 each
+ * holding a pointer to itself, never ends). */
+#define ALIKE_DEPTH_MAX 8
+
+static int alike_typeref(const ospy_spec_table *t, const ospy_spec_typeref *a,
+                         const ospy_spec_typeref *b, unsigned depth);
+
+static int alike_field(const ospy_spec_table *t, const ospy_spec_field *a,
+                       const ospy_spec_field *b, unsigned depth)
 {
-  return a->type == b->type && a->ptr == b->ptr && a->hex == b->hex && a->octal == b->octal &&
-         a->big_endian == b->big_endian && a->elem_ptr == b->elem_ptr &&
-         a->null_term == b->null_term && a->raw_word == b->raw_word &&
-         a->marshal_as == b->marshal_as && a->elem_type == b->elem_type;
+  return same_text(a->name, b->name) && a->offset == b->offset &&
+         a->size_field == b->size_field && a->count_field == b->count_field &&
+         a->size == b->size && a->out_only == b->out_only &&
+         alike_typeref(t, &a->t, &b->t, depth);
 }
 
-static int same_arg(const ospy_spec_arg *a, const ospy_spec_arg *b)
+/* Whether types a and b of table t show a value alike: the same type, or
+ * two structures of one layout under two names (struct stat and struct
+ * stat64 of x86-64 glibc: Stat and Stat64 of the files preset), whose
+ * names no call shows. Other kinds by their index: some are told apart by
+ * their name (SSize, Pointer, a Dynamic type's). */
+static int alike_type(const ospy_spec_table *t, uint32_t a, uint32_t b, unsigned depth)
 {
-  return same_text(a->name, b->name) && a->dir == b->dir && same_typeref(&a->t, &b->t) &&
+  if (a == b)
+    return 1;
+  const ospy_spec_type *x = ospy_spec_table_type(t, a), *y = ospy_spec_table_type(t, b);
+  if (!x || !y || x->kind != OSPY_KIND_STRUCT || y->kind != OSPY_KIND_STRUCT ||
+      depth >= ALIKE_DEPTH_MAX || x->size != y->size || x->nfields != y->nfields)
+    return 0;
+  for (uint32_t i = 0; i < x->nfields; i++)
+    if (!alike_field(t, &x->fields[i], &y->fields[i], depth + 1))
+      return 0;
+  return 1;
+}
+
+static int alike_typeref(const ospy_spec_table *t, const ospy_spec_typeref *a,
+                         const ospy_spec_typeref *b, unsigned depth)
+{
+  return alike_type(t, a->type, b->type, depth) && a->ptr == b->ptr && a->hex == b->hex &&
+         a->octal == b->octal && a->big_endian == b->big_endian && a->elem_ptr == b->elem_ptr &&
+         a->null_term == b->null_term && a->raw_word == b->raw_word &&
+         a->marshal_as == b->marshal_as && alike_type(t, a->elem_type, b->elem_type, depth);
+}
+
+static int same_typeref(const ospy_spec_table *t, const ospy_spec_typeref *a,
+                        const ospy_spec_typeref *b)
+{
+  return alike_typeref(t, a, b, 0);
+}
+
+static int same_arg(const ospy_spec_table *t, const ospy_spec_arg *a, const ospy_spec_arg *b)
+{
+  return same_text(a->name, b->name) && a->dir == b->dir && same_typeref(t, &a->t, &b->t) &&
          same_text(a->size_in.src, b->size_in.src) && same_text(a->size_out.src, b->size_out.src) &&
          same_text(a->count_in.src, b->count_in.src) &&
          same_text(a->count_out.src, b->count_out.src) && same_text(a->cond.src, b->cond.src) &&
@@ -255,11 +298,11 @@ int ospy_spec_fn_alike(const ospy_spec_fn *a, const ospy_spec_fn *b)
       a->null_ok != b->null_ok || a->has_error_value != b->has_error_value ||
       a->errno_rule != b->errno_rule || a->ret_raw != b->ret_raw || a->args_size != b->args_size ||
       (a->has_error_value && a->error_value != b->error_value) ||
-      (a->has_ret && !same_typeref(&a->ret, &b->ret)) || a->nargs != b->nargs ||
+      (a->has_ret && !same_typeref(a->table, &a->ret, &b->ret)) || a->nargs != b->nargs ||
       !same_text(a->cond.src, b->cond.src) || !same_text(a->error_cond.src, b->error_cond.src))
     return 0;
   for (uint32_t i = 0; i < a->nargs; i++)
-    if (!same_arg(&a->args[i], &b->args[i]))
+    if (!same_arg(a->table, &a->args[i], &b->args[i]))
       return 0;
   return 1;
 }

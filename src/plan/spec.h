@@ -247,7 +247,9 @@ unsigned ospy_spec_fn_nargs(const ospy_spec_fn *fn);
 int ospy_spec_fn_callconv(const ospy_spec_fn *fn);
 /* Whether two function specs of one table show a call alike, their names
  * apart: the same convention, arguments (names, directions, types and how
- * they are shown, expressions) and return value and its rules. open and
+ * they are shown, expressions) and return value and its rules; two
+ * structures of one layout (the same fields) count as one type under two
+ * names (fstat's Stat and fstat64's Stat64 on x86-64). open and
  * open64 of the files preset are; two names of one address hooked with such
  * definitions lose nothing when the calls are recorded under one. No
  * allocation (the agent compares at hook installation). */

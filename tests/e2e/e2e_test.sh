@@ -269,7 +269,8 @@ X
 # docs/config.md promised a warning for two hooks of one function. The
 # capture and `ospy check` warn now, naming both and the one kept; a shipped
 # preset's own aliases (stat64 is stat in x86-64 glibc) and two names of
-# alike definitions stay quiet.
+# alike definitions stay quiet; two structures of the same fields under two
+# names are alike (-f fstat,fstat64 on x86-64: Stat and Stat64 warned).
 check_aliases() { # BITS
   d="$tmp/a$1"
   mkdir -p "$d"
@@ -317,6 +318,48 @@ X
   grep 'same function' "$tmp/err" && fail "-m$1: two alike definitions of one function warned"
   "$ospy" check --arch "$2" "$d/alike.xml" >/dev/null 2>"$tmp/check" || fail "check exited $?"
   grep 'two names' "$tmp/check" && fail "-m$1: check warned of two alike definitions"
+  # two structures of the same fields are one type under two names (Stat and
+  # Stat64 of x86-64): alike, quiet; a field elsewhere makes them two
+  struct_pair() { # OFFSET_OF_COUPLE_B
+    cat <<X
+<hookManager><types>
+<structure name="Pair"><field name="a" offset="0" type="Int32"/><field name="b" offset="4" type="Int32"/></structure>
+<structure name="Couple"><field name="a" offset="0" type="Int32"/><field name="b" offset="$1" type="Int32"/></structure>
+</types><specs><functions>
+<function name="f_alias_b"><returnValue type="Int32"/><arguments><argument name="x" type="PairPtr"/><argument name="y" type="Int32"/></arguments></function>
+<function name="f_alias_a"><returnValue type="Int32"/><arguments><argument name="x" type="CouplePtr"/><argument name="y" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="$d/libalias.so"><function specId="f_alias_b"/><function specId="f_alias_a"/></module></hooks>
+</hookManager>
+X
+  }
+  struct_pair 4 >"$d/same-fields.xml"
+  struct_pair 8 >"$d/other-fields.xml"
+  "$ospy" capture -q -c "$d/same-fields.xml" -o "$tmp/c.ospy" -- "$d/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture of two structures of the same fields exited $?"; }
+  grep 'same function' "$tmp/err" && fail "-m$1: two structures of the same fields under two names warned"
+  "$ospy" check --arch "$2" "$d/same-fields.xml" >/dev/null 2>"$tmp/check" || fail "check exited $?"
+  grep 'two names' "$tmp/check" && fail "-m$1: check warned of two structures of the same fields"
+  "$ospy" capture -q -c "$d/other-fields.xml" -o "$tmp/c.ospy" -- "$d/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture of two structures of other fields exited $?"; }
+  expect_line "$tmp/err" "$said"
+  # fstat64 is fstat in x86-64 glibc, and the catalogue's definitions differ
+  # by their structure's name alone (Stat, Stat64): named both, quiet
+  if [ "$1" = 64 ]; then
+    cat > "$d/fst.c" <<'X'
+#include <stdio.h>
+#include <sys/stat.h>
+int main(void) { struct stat st; printf("fstat %d\n", fstat(0, &st)); return 0; }
+X
+    cc -O0 -o "$d/fst" "$d/fst.c" || fail "cannot build the fstat program"
+    "$ospy" capture -q -f fstat,fstat64 -o "$tmp/c.ospy" -- "$d/fst" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture -f fstat,fstat64 exited $?"; }
+    expect_line "$tmp/out" "fstat 0"
+    grep 'same function' "$tmp/err" && fail "-f fstat,fstat64: the catalogue's alike definitions warned"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" 'libc\.so\.6!fstat\(fd=0</dev/null>, statbuf=\{st_dev=.*\}\) = 0$'
+    echo "-m64: -f fstat,fstat64 (one function of x86-64 glibc, Stat and Stat64 alike): quiet"
+  fi
   # a shipped preset's own aliases stay quiet, given by name or by its path
   presets="$(dirname "$0")/../../configs"
   for how in "--preset files" "-c $presets/files.xml"; do
