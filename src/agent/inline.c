@@ -1872,6 +1872,32 @@ static void resolve_hook(const inline_hook *h, ospy_resolved *r)
   ospy_agent_resolve_excluding(NULL, 0);
 }
 
+/* Whether a hook is of a C++ thunk (its symbol a thunk's mangled name:
+ * _ZTh non-virtual, _ZTv virtual, _ZTc covariant return; _ZTV is a vtable)
+ * shown under its method's name: a thunk with a copy of its method's code,
+ * hooked with the method (cxx_thunks.c), at an address of its own. */
+static int thunk_shown_as_method(const ospy_plan_hook *ph)
+{
+  const char *s = ph->symbol;
+  return s[0] == '_' && s[1] == 'Z' && s[2] == 'T' && (s[3] == 'h' || s[3] == 'v' || s[3] == 'c') &&
+         !strstr(ph->display, "thunk to ");
+}
+
+/* The head of say_alias's message, h and first of other names: a thunk
+ * hooked with its method is said as one, not as its method's other name
+ * (the method is at another address). */
+static void alias_head(char *head, size_t cap, const ospy_plan_hook *ph, const ospy_plan_hook *fh)
+{
+  if (thunk_shown_as_method(fh))
+    ospy_agent_join3(head, cap, ph->display, ": the same function as the thunk hooked with ",
+                     fh->display);
+  else if (thunk_shown_as_method(ph))
+    ospy_agent_join3(head, cap, ph->display, "'s thunk (hooked with it): the same function as ",
+                     fh->display);
+  else
+    ospy_agent_join3(head, cap, ph->display, ": the same function as ", fh->display);
+}
+
 /* h reaches the function first hooks already: its calls are recorded under
  * first's name and definition, and said so: the same symbol hooked twice
  * with two definitions, one function reached by two vtable slots, offsets
@@ -1894,13 +1920,14 @@ static void say_alias(const inline_hook *h, const inline_hook *first)
                                ospy_spec_fn_alike(h->declared, first->declared));
   if (!by_symbol && !by_place && !by_alias)
     return;
+  /* (a thunk hooked with its method: one name of the thunk, the other of
+   * the method, at another address) */
+  int names_of_one = by_alias && !thunk_shown_as_method(ph) && !thunk_shown_as_method(fh);
   char head[512];
-  ospy_agent_join3(head, sizeof head, ph->display, ": the same function as ", fh->display);
+  alias_head(head, sizeof head, ph, fh);
   ospy_agent_messagef2((ph->flags & OSPY_HOOK_F_GLOB) ? OSPY_EV_INFO : OSPY_EV_WARNING, h->index,
-                       head, by_alias ? " (two names of one address), hooked already: its calls "
-                                        "are recorded under that name and definition"
-                                      : ", hooked already: its calls are recorded under that name "
-                                        "and definition", NULL);
+                       head, names_of_one ? " (two names of one address)" : "",
+                       ", hooked already: its calls are recorded under that name and definition");
 }
 
 static void attach_one(inline_hook *h)

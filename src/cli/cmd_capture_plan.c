@@ -133,7 +133,8 @@ static int module_file(planner *p, const char *module, char *out, size_t cap);
 static int module_file_in(planner *p, const char *module, int search_dirs, char *out, size_t cap);
 static int collect_files(planner *p);
 static void cxx_module_ambiguous(const char *who, const char *module, const char *func);
-static void note_thunks(planner *p, const char *who, const ospy_cxx_matches *m);
+static void note_thunks(planner *p, const char *who, const char *module,
+                        const ospy_cxx_matches *m);
 
 /* Whether the functions of cm all have one demangled name (a constructor's
  * or destructor's forms), not several (overloads). */
@@ -217,7 +218,7 @@ static int take_cxx_match(planner *p, ospy_plan_hook *h, int n, const ospy_cxx_m
          functions, said);
   char who[1024];
   snprintf(who, sizeof who, "hook %s", base.display);
-  note_thunks(p, who, cm);
+  note_thunks(p, who, NULL, cm);
   return 0;
 }
 
@@ -610,16 +611,46 @@ static int add_bare_raw(planner *p, const char *module, const char *func, cxx_ta
 /* The thunks with code of their own (m->thunk) hooked with the functions
  * of a C++ name, under their method's name, and those that cannot be: said
  * (who: "-f ITEM", "hook MODULE!NAME"), as compiler clones are. */
-static void note_thunks(planner *p, const char *who, const ospy_cxx_matches *m)
+/* How a -f function symbol of module that another -f item hooked already
+ * is shown, when not as display (NULL: not hooked, or hooked as display):
+ * add_raw keeps the first, and its calls are recorded under that name
+ * (-f 'non-virtual thunk to D::fb(int)' after -f D::fb, which hooks the
+ * thunk shown as D::fb(int)). */
+static const char *shown_otherwise(const planner *p, const char *module, const char *symbol,
+                                   const char *display)
+{
+  for (size_t i = 0; i < p->nraw; i++) {
+    const raw_fn *r = &p->raw[i];
+    if (!strcmp(r->module, module) && !strcmp(r->symbol, symbol))
+      return r->display && strcmp(r->display, display) ? r->display : NULL;
+  }
+  return NULL;
+}
+
+/* The thunks of m, -f functions of module (NULL: a config's hooks), said:
+ * hooked with their method and shown by its name, or (another -f item
+ * named one by its own name first) as that hook shows it. */
+static void note_thunks(planner *p, const char *who, const char *module,
+                        const ospy_cxx_matches *m)
 {
   char list[1024] = "";
   size_t n = 0;
   for (size_t i = 0; i < m->n; i++) {
     if (!m->thunk[i] || strlen(list) >= sizeof list - 1)
       continue;
+    char display[1024];
+    snprintf(display, sizeof display, "%s%s%s", module ? module : "",
+             module && module[0] ? "!" : "", m->shown[i]);
+    const char *other = module ? shown_otherwise(p, module, m->mangled[i], display) : NULL;
     /* its kind ("non-virtual thunk to "), then its method with its form
      * ("D::~D() [deleting]") */
     int kind = (int)(strlen(m->thunk[i]) - strlen(m->demangled[i]));
+    if (other) {
+      note(p, "%s: %.*s%s has a copy of its method's code: hooked already, shown as %s: its "
+           "calls are recorded under that name", who, kind > 0 ? kind : 0, m->thunk[i],
+           m->shown[i], other);
+      continue;
+    }
     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.*s%s", n++ ? ", " : "",
              kind > 0 ? kind : 0, m->thunk[i], m->shown[i]);
   }
@@ -675,6 +706,10 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", n > 1 ? ", " : "", d);
     snprintf(display, sizeof display, "%s%s%.*s", module, module[0] ? "!" : "",
              (int)(cut ? (size_t)(cut - d) : strlen(d)), d);
+    const char *other = shown_otherwise(p, module, m->mangled[i], display);
+    if (other)
+      note(p, "-f %s: %s is hooked already, shown as %s: its calls are recorded under that name",
+           item, d, other);
     size_t before = p->nraw;
     rc = add_raw(p, module, m->mangled[i], display);
     /* (a clone is hooked by the name of a function the file lacks: the
@@ -701,7 +736,7 @@ static int add_cxx_matches(planner *p, const char *item, const char *module,
     note(p, "-f %s: %zu functions of that name (overloads), each hooked: %s", item, n, list);
   char who[600];
   snprintf(who, sizeof who, "-f %s", item);
-  note_thunks(p, who, m);
+  note_thunks(p, who, module, m);
   return rc;
 }
 

@@ -118,6 +118,8 @@ static int consider(const char *mangled, uint64_t value, char *d, const char *na
                     ospy_cxx_matches *thunks)
 {
   const char *method = ospy_cxx_thunk_method(d);
+  if (method && !ospy_cxx_glob_like(name) && ospy_cxx_name_matches(d, name))
+    return add_unique(m, mangled, d, value, file, NULL); /* the thunk by its own name */
   if (method)
     return consider_thunk(mangled, value, d, method, name, file, thunks);
   if (ospy_cxx_glob_like(name)) /* (a glob leaves clones out, as a C name's does) */

@@ -407,6 +407,45 @@ int main()
 X
 }
 
+# check_thunk_by_name BITS PROGRAM: at -O2, D::fb's thunk has code of
+# its own. Named by its own name it was hooked (the agent found it) while the
+# capture said "no function of that C++ name"; named with D::fb too, the
+# warning said "two names of one address" of the thunk and D::fb(int), which
+# are two addresses. Now: found, and said as what it is.
+check_thunk_by_name() {
+  thunk='non-virtual thunk to D::fb(int)' base=$(basename "$2")
+  thunk_this() { sed -n 's/^D=.* B=\(0x[0-9a-f]*\) .*/\1/p' "$tmp/out"; } # (the thunk's this)
+  "$ospy" capture -q -f "$thunk" -o "$tmp/c.ospy" -- "$2" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture -f '$thunk' exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep 'no function of that C++ name' "$tmp/show" && fail "-m$1: the thunk's own name said not found"
+  expect_regex "$tmp/show" "\] $base!non-virtual thunk to D::fb\(int\)\(arg0=$(thunk_this), arg1=0x3, .*\) = 302\$"
+  # named both ways: hooked once, under the name given first, and said so
+  "$ospy" capture -q -f D::fb -f "$thunk" -o "$tmp/c.ospy" -- "$2" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture -f D::fb -f '$thunk' exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "info: -f $thunk: $thunk is hooked already, shown as D::fb(int): its calls are recorded under that name"
+  grep 'two names of one address' "$tmp/show" && fail "-m$1: the thunk and D::fb said two names of one address"
+  [ "$(grep -c "\] $base!D::fb(int)(arg0=$(thunk_this), arg1=0x3, .*= 302\$" "$tmp/show")" = 1 ] ||
+    { cat "$tmp/show"; fail "-m$1: -f D::fb -f '$thunk': expected the call under D::fb(int)"; }
+  "$ospy" capture -q -f "$thunk" -f D::fb -o "$tmp/c.ospy" -- "$2" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture -f '$thunk' -f D::fb exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "info: -f D::fb: $thunk has a copy of its method's code: hooked already, shown as $thunk: its calls are recorded under that name"
+  grep 'hooked too' "$tmp/show" && fail "-m$1: the thunk said recorded under D::fb's name"
+  expect_regex "$tmp/show" "\] $base!non-virtual thunk to D::fb\(int\)\(arg0=$(thunk_this), arg1=0x3, .*\) = 302\$"
+  # with a module the agent finds the two hooks apart: it names the thunk
+  "$ospy" capture -q -f "$base!D::fb" -f "$thunk" -o "$tmp/c.ospy" -- "$2" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture -f $base!D::fb -f '$thunk' exited $?"; }
+  expect_line "$tmp/err" "warning: $thunk: the same function as the thunk hooked with $base!D::fb(int), hooked already: its calls are recorded under that name and definition"
+  grep 'two names of one address' "$tmp/err" && fail "-m$1: the thunk and $base!D::fb said two names of one address"
+  "$ospy" capture -q -f "$thunk" -f "$base!D::fb" -o "$tmp/c.ospy" -- "$2" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture -f '$thunk' -f $base!D::fb exited $?"; }
+  expect_line "$tmp/err" "warning: $base!D::fb(int)'s thunk (hooked with it): the same function as $thunk, hooked already"
+  grep 'two names of one address' "$tmp/err" && fail "-m$1: $base!D::fb and the thunk said two names of one address"
+  echo "-m$1 -O2: '$thunk' hooked by its own name; named with D::fb, hooked once and said as the thunk"
+}
+
 # check_thunks BITS OPT: the program built with -mBITS -OPT, captured by
 # -f names, a glob and a config's symbol=.
 check_thunks() {
@@ -439,6 +478,7 @@ check_thunks() {
   [ "$2" = O0 ] || expect_regex "$tmp/show" "info: -f D::\*: [0-9]+ thunks have a copy of their method's code .*: .*non-virtual thunk to D::fb\(int\)"
   [ "$(grep -c '!D::fb(int)(.*= 302$' "$tmp/show")" = 1 ] ||
     { cat "$tmp/show"; fail "-m$1 -$2 -f 'D::*': expected one call of D::fb"; }
+  [ "$2" = O0 ] || check_thunk_by_name "$1" "$prog"
   # a config's C++ symbol=: its thunk takes its name and definition
   cat > "$tmp/th.xml" <<X
 <hookManager><specs><functions>
