@@ -483,14 +483,39 @@ static int is_untyped_function(const ElfW(Sym) *sym, const ElfW(Shdr) *sh, unsig
          (sh[sym->st_shndx].sh_flags & SHF_EXECINSTR);
 }
 
+/* A symbol of no type (STT_NOTYPE) defined in a section of data (loaded,
+ * not code: .data, .rodata, .bss): a variable of hand-written assembly that
+ * has no `.type NAME,@object` (nm shows it `D`), or a label in its data.
+ * Taken for a data object: -f NAME says it is a variable, not "not found". */
+static int is_untyped_data(const ElfW(Sym) *sym, const ElfW(Shdr) *sh, unsigned nsh)
+{
+  return ELF32_ST_TYPE(sym->st_info) == STT_NOTYPE && sym->st_shndx != SHN_UNDEF &&
+         sym->st_shndx < nsh && (sh[sym->st_shndx].sh_flags & SHF_ALLOC) &&
+         !(sh[sym->st_shndx].sh_flags & SHF_EXECINSTR);
+}
+
+/* A symbol as symtab_walk hands it: of its own type, or the one its
+ * section shows an untyped symbol has (is_untyped_function, is_untyped_data). */
+static ElfW(Sym) typed_symbol(const ElfW(Sym) *sym, const ElfW(Shdr) *sh, unsigned nsh)
+{
+  ElfW(Sym) typed = *sym;
+  int bind = ELF32_ST_BIND(sym->st_info);
+  if (is_untyped_function(sym, sh, nsh))
+    typed.st_info = (unsigned char)ELF32_ST_INFO(bind, STT_FUNC);
+  else if (is_untyped_data(sym, sh, nsh))
+    typed.st_info = (unsigned char)ELF32_ST_INFO(bind, STT_OBJECT);
+  return typed;
+}
+
 /* Calls each(symbol, its name, data) for the symbols of the ELF image at
  * map (size bytes) in its table of section type table (SHT_SYMTAB: the
  * .symtab, SHT_DYNSYM: the dynamic symbols), in the table's order, until
  * one returns non-zero: that value. The symbols with a value, and the
  * STT_FILE ones (a source file's name: the local symbols that follow are
  * its); a global code symbol without a type as an STT_FUNC (of size 0 when
- * it has no .size: unknown; is_untyped_function). 0 when none did (each
- * NULL: when there is such a table), -1 when the image has none. */
+ * it has no .size: unknown; is_untyped_function), a data symbol without one
+ * as an STT_OBJECT (is_untyped_data). 0 when none did (each NULL: when
+ * there is such a table), -1 when the image has none. */
 static int symtab_walk(const uint8_t *map, size_t size, uint32_t table, symbol_fn each,
                        void *data)
 {
@@ -519,9 +544,7 @@ static int symtab_walk(const uint8_t *map, size_t size, uint32_t table, symbol_f
       const char *s = (const char *)map + strs->sh_offset + sym[k].st_name;
       if (strnlen(s, strs->sh_size - sym[k].st_name) == strs->sh_size - sym[k].st_name)
         continue;
-      ElfW(Sym) typed = sym[k];
-      if (is_untyped_function(&typed, sh, eh->e_shnum))
-        typed.st_info = (unsigned char)ELF32_ST_INFO(ELF32_ST_BIND(typed.st_info), STT_FUNC);
+      ElfW(Sym) typed = typed_symbol(&sym[k], sh, eh->e_shnum);
       int r = each(&typed, s, data);
       if (r)
         return r;
@@ -2217,13 +2240,15 @@ static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsi
 
 /* A variable a module exports (dlsym gives data as readily as code), p not
  * in code: refused, said so (the interceptor said "not in executable
- * memory"). */
+ * memory"). An untyped symbol (a data label of hand-written assembly) is
+ * one too: p is not in code. */
 static int exported_data_object(void *p, ospy_resolved *r)
 {
   Dl_info di;
   const ElfW(Sym) *es = NULL;
   if (!dladdr1(p, &di, (void **)&es, RTLD_DL_SYMENT) || !es || di.dli_saddr != p ||
-      !is_data_object(es))
+      !(is_data_object(es) ||
+        (ELF32_ST_TYPE(es->st_info) == STT_NOTYPE && es->st_shndx != SHN_UNDEF)))
     return 0;
   add(r->refused, sizeof r->refused, "a data object of ",
       di.dli_fname && di.dli_fname[0] ? di.dli_fname : main_program_path(),

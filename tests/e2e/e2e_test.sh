@@ -4510,33 +4510,48 @@ not-a-function|not-a-function-i386)
   # -f naming a variable said "never found: the program ended without
   # loading a module that has it"; now that it is a data object, not a
   # function (its own, a static one, one a library exports, one of a named
-  # module). A signature that matches two places names both (it said only
-  # "matches 2 places; the first is hooked")
+  # module). A data label of hand-written assembly without .type (STT_NOTYPE
+  # in .data, the program's or one a library exports) is one too: it was
+  # "never found" as well, and the library's "not in executable memory". A
+  # signature that matches two places names both (it said only "matches 2
+  # places; the first is hooked")
   m=-m64
   if [ "$case_name" = not-a-function-i386 ]; then i386_or_skip; m=-m32; fi
   cat > "$tmp/dv.c" <<'C'
 #include <stdio.h>
 int counter_var = 12345;
 static volatile long priv_arr[4] = {1, 2, 3, 4};
+__asm__(".data\n.globl asm_label\nasm_label:\n.long 5\n.text\n"); /* no .type: NOTYPE */
+extern int asm_label;
 __attribute__((noinline)) int twin_a(int x) { return x * 1234567 + 89; }
 __attribute__((noinline)) int twin_b(int x) { return x * 1234567 + 89; }
 int main(void)
 {
-  printf("%d %ld %d %d\n", counter_var, priv_arr[0] + priv_arr[3], twin_a(1), twin_b(2));
+  printf("%d %ld %d %d %d\n", counter_var, priv_arr[0] + priv_arr[3], twin_a(1), twin_b(2),
+         asm_label);
   return 0;
 }
 C
+  # (the program does not read lib_label: a copy relocation would take it into the program)
+  printf '__asm__(".data\\n.globl lib_label\\nlib_label:\\n.long 7\\n.text\\n");\n' >"$tmp/dvl.c"
   # (-O1: the twins' code the same bytes, no i386 PIC thunk call in it)
-  cc $m -O1 -o "$tmp/dv" "$tmp/dv.c" || fail "cannot build dv.c"
-  for f in counter_var priv_arr dv!counter_var environ; do
+  cc $m -shared -fPIC -o "$tmp/libdvl.so" "$tmp/dvl.c" &&
+    cc $m -O1 -o "$tmp/dv" "$tmp/dv.c" -L"$tmp" -Wl,--no-as-needed -ldvl -Wl,-rpath,"$tmp" ||
+    fail "cannot build dv.c"
+  for label in "$tmp/dv asm_label" "$tmp/libdvl.so lib_label"; do
+    readelf -sW "${label% *}" | grep -E "NOTYPE +GLOBAL +DEFAULT +[0-9]+ ${label#* }\$" >/dev/null ||
+      fail "${label#* } has a type: $(readelf -sW "${label% *}" | grep "${label#* }")"
+  done
+  for f in counter_var priv_arr dv!counter_var environ asm_label dv!asm_label lib_label; do
     "$ospy" capture -q -f "$f" -o "$tmp/c.ospy" -- "$tmp/dv" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     [ $rc = 0 ] || { cat "$tmp/err"; fail "capture -f $f exited $rc"; }
-    expect_line "$tmp/out" "12345 5 1234656 2469223"
+    expect_line "$tmp/out" "12345 5 1234656 2469223 5"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
     case $f in
-    dv!*) expect_line "$tmp/show" "error: dv!counter_var: function not found in dv: counter_var is a data object there (a variable), not a function: only functions are hooked" ;;
+    dv!*) expect_line "$tmp/show" "error: $f: function not found in dv: ${f#dv!} is a data object there (a variable), not a function: only functions are hooked" ;;
     environ) expect_regex "$tmp/show" "error: environ: a data object of /.*libc\\.so\\.6 \\(a variable\\), not a function: only functions are hooked\$" ;;
+    lib_label) expect_line "$tmp/show" "error: $f: a data object of $tmp/libdvl.so (a variable), not a function: only functions are hooked" ;;
     *) expect_line "$tmp/show" "error: $f: a data object of $tmp/dv (a variable), not a function: only functions are hooked" ;;
     esac
     grep -E 'never found|not in executable memory' "$tmp/show" && fail "-f $f: not said to be a variable"
@@ -4557,7 +4572,7 @@ X
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   expect_line "$tmp/show" "warning: dv!twin: its signature matches 2 places, offset $(printf '0x%x' $((0x$a))) (twin_a) and offset $(printf '0x%x' $((0x$b))) (twin_b); the first is hooked (a longer signature tells them apart)"
   expect_line "$tmp/show" "dv!twin(x=1) = 1234656"
-  echo "$case_name: -f naming a variable said to be one; an ambiguous signature's places named" ;;
+  echo "$case_name: -f naming a variable said to be one (an untyped assembly data label too); an ambiguous signature's places named" ;;
 regparm-i386)
   # GCC passes an i386 -O2 local function's arguments in eax, edx, ecx
   # (regparm(3)), as __attribute__((regparm(3))) does: callingConvention=
