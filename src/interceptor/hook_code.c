@@ -395,8 +395,9 @@ static uintptr_t symbol_inside(uintptr_t fn, uintptr_t end) {
   return start > fn && start < end ? start : 0;
 }
 
-/* The dynamic symbol whose extent holds addr: its name and start. */
-static bool containing_symbol(uintptr_t addr, const char **name, uintptr_t *start) {
+/* The dynamic symbol whose extent holds addr: its name, start and size (1
+ * when it has none). */
+static bool symbol_extent(uintptr_t addr, const char **name, uintptr_t *start, size_t *size) {
   Dl_info info;
   const ElfW(Sym) *sym = NULL;
   if (!dladdr1((void *)addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym || !info.dli_saddr ||
@@ -404,17 +405,46 @@ static bool containing_symbol(uintptr_t addr, const char **name, uintptr_t *star
     return false;
   *start = (uintptr_t)info.dli_saddr;
   *name = info.dli_sname;
-  return addr >= *start && addr - *start < (sym->st_size ? sym->st_size : 1);
+  *size = sym->st_size ? (size_t)sym->st_size : 1;
+  return addr >= *start && addr - *start < *size;
+}
+
+/* The dynamic symbol whose extent holds addr: its name and start. */
+static bool containing_symbol(uintptr_t addr, const char **name, uintptr_t *start) {
+  size_t size;
+  return symbol_extent(addr, name, start, &size);
+}
+
+/* addr as its module's file name and its address in the file, as nm and
+ * objdump show it ("prog+0x1177": a non-PIE program's is the absolute
+ * address, its load bias 0); false when it is in no module. */
+static bool module_offset(uintptr_t addr, char *buf, size_t n) {
+  Dl_info info;
+  struct link_map *map = NULL;
+  if (!dladdr1((void *)addr, &info, (void **)&map, RTLD_DL_LINKMAP) || !map || !info.dli_fname)
+    return false;
+  const char *file = strrchr(info.dli_fname, '/');
+  if (snprintf(buf, n, "%s+%#lx", file ? file + 1 : info.dli_fname,
+               (unsigned long)(addr - (uintptr_t)map->l_addr)) < 0)
+    buf[0] = '\0';
+  return true;
 }
 
 /* Where a branch into the bytes to patch comes from, for the refusal: fn
  * may be inside a function (the target of a followed jmp), and the branch
- * earlier in that same function, not outside it. */
+ * earlier in that same function, not outside it. The dynamic symbols tell;
+ * code that none covers (a stripped file's, a program's own functions,
+ * which it does not export) is named by its module and offset, "no
+ * symbol": whether it is fn's function or another is not known. */
 static void describe_incoming(uintptr_t fn, uintptr_t hit, char *buf, size_t n) {
   const char *hit_name, *fn_name;
   uintptr_t hit_start, fn_start;
+  size_t fn_size;
   bool hit_known = containing_symbol(hit, &hit_name, &hit_start);
-  bool fn_known = containing_symbol(fn, &fn_name, &fn_start);
+  bool fn_known = symbol_extent(fn, &fn_name, &fn_start, &fn_size);
+  /* (fn's function known, and hit past its extent: outside it, named or not) */
+  bool outside = fn_known && (hit < fn_start || hit - fn_start >= fn_size);
+  char where[96];
   int w;
   if (hit_known && fn_known && hit_start == fn_start)
     w = snprintf(buf, n, "%s+%#lx, earlier in the same function", hit_name,
@@ -422,8 +452,10 @@ static void describe_incoming(uintptr_t fn, uintptr_t hit, char *buf, size_t n) 
   else if (hit_known)
     w = snprintf(buf, n, "%s+%#lx, outside the function", hit_name,
                  (unsigned long)(hit - hit_start));
+  else if (!module_offset(hit, where, sizeof where))
+    w = snprintf(buf, n, outside ? "no symbol, outside the function" : "no symbol");
   else
-    w = snprintf(buf, n, "outside the function");
+    w = snprintf(buf, n, outside ? "%s, no symbol, outside the function" : "%s, no symbol", where);
   if (w < 0)
     buf[0] = '\0';
 }
@@ -433,17 +465,11 @@ static void describe_incoming(uintptr_t fn, uintptr_t hit, char *buf, size_t n) 
 static void describe_pointer(uintptr_t at, char *buf, size_t n) {
   const char *name;
   uintptr_t start;
-  Dl_info info;
-  int w;
-  if (containing_symbol(at, &name, &start)) {
+  int w = 0;
+  if (containing_symbol(at, &name, &start))
     w = snprintf(buf, n, "%s+%#lx", name, (unsigned long)(at - start));
-  } else if (dladdr((void *)at, &info) && info.dli_fname && info.dli_fbase) {
-    const char *file = strrchr(info.dli_fname, '/');
-    w = snprintf(buf, n, "%s+%#lx", file ? file + 1 : info.dli_fname,
-                 (unsigned long)(at - (uintptr_t)info.dli_fbase));
-  } else {
+  else if (!module_offset(at, buf, n))
     w = snprintf(buf, n, "data");
-  }
   if (w < 0)
     buf[0] = '\0';
 }

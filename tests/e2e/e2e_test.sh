@@ -4866,6 +4866,9 @@ jump-into-patch|jump-into-patch-i386)
   # fragment's `jmp with_retry+3` from .text.unlikely 36 KiB away (SIGSEGV
   # every run), a far rel32 jmp (SIGILL), `lea rcx, [rip+fn+2]; jmp rcx`
   # and a jump table's entry (SIGSEGV at fn+2) went through the hook's jump.
+  # Code no dynamic symbol covers (the program's own, not exported; a
+  # stripped file's) is named by its address in the file, "no symbol": a
+  # branch back inside the function was said to come from outside it.
   case_bits
   # the same forms by hand, in a PIE: each target returns 2n+7 and its
   # jumper comes in at +3 (x86-64) or +4 (i386) with the argument in eax
@@ -4964,8 +4967,8 @@ S
   "$ospy" show "$tmp/w.ospy" >"$tmp/show" || fail "show exited $?"
   for w in $ways; do
     case $w in
-    far) says="code at 0x[0-9a-f]+ \(outside the function\) jumps into the bytes to patch" ;;
-    lea) says="code at 0x[0-9a-f]+ \(outside the function\) takes an address inside the bytes to patch, for a jump there" ;;
+    far) says="code at 0x[0-9a-f]+ \(ways\+0x[0-9a-f]+, no symbol\) jumps into the bytes to patch" ;;
+    lea) says="code at 0x[0-9a-f]+ \(ways\+0x[0-9a-f]+, no symbol\) takes an address inside the bytes to patch, for a jump there" ;;
     *) says="a pointer at 0x[0-9a-f]+ \(ways\+0x[0-9a-f]+\) leads into the bytes to patch \(a jump table's entry\)" ;;
     esac
     echo "expect: ways!${w}_target: cannot hook: 0x...: $says"
@@ -4975,6 +4978,39 @@ S
   n=$(grep -c 'cannot hook' "$tmp/show")
   [ "$n" = "$(echo $ways | wc -w)" ] || { cat "$tmp/show"; fail "expected $(echo $ways | wc -w) refusals, got $n"; }
   done_ways=$ways
+  # a branch back inside the function, from code no dynamic symbol covers (a
+  # program's own functions, a stripped file's): it was said to come from
+  # "outside the function"; now named by the file's address of it, no symbol
+  if [ $m = 64 ]; then
+    loop_body='2: cmp %rdi, %rax; jae 3f; loopy_branch: jmp 4f; 1: xor %eax, %eax; 4: add $1, %rax; jmp 2b; 3: ret'
+  else
+    loop_body='2: cmp 4(%esp), %eax; jae 3f; loopy_branch: jmp 4f; 1: xor %eax, %eax; 4: inc %eax; jmp 2b; 3: ret'
+  fi
+  mkdir "$tmp/lp" "$tmp/lp/s"
+  printf '\t.text\n\t.globl loopy\n\t.type loopy, @function\nloopy: jmp 1f; %s\n\t.size loopy, .-loopy\n\t.section .note.GNU-stack, "", @progbits\n' \
+    "$loop_body" >"$tmp/lp/lp.S"
+  printf '#include <stdio.h>\nint loopy(int);\nint main(void) { printf("loopy %%d\\n", loopy(5)); return 0; }\n' >"$tmp/lp/lp.c"
+  cc -m$m -o "$tmp/lp/lp" "$tmp/lp/lp.c" "$tmp/lp/lp.S" && cp "$tmp/lp/lp" "$tmp/lp/s/lp" &&
+    strip --strip-all "$tmp/lp/s/lp" || fail "cc -m$m lp"
+  loopy=$(nm "$tmp/lp/lp" | awk '$3 == "loopy" { print $1 }')
+  branch=$(nm "$tmp/lp/lp" | awk '$3 == "loopy_branch" { print $1 }')
+  cat > "$tmp/lp/lp.xml" <<X
+<hookManager><specs><functions>
+<function name="loopy"><returnValue type="Int32"/><arguments><argument name="n" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="lp"><function specId="loopy" offset="$(printf '0x%x' $((0x$loopy)))"/></module></hooks></hookManager>
+X
+  for how in "-f loopy -- $tmp/lp/lp" "-c $tmp/lp/lp.xml -- $tmp/lp/s/lp"; do
+    # shellcheck disable=SC2086
+    "$ospy" capture -q -o "$tmp/c.ospy" $how >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture $how exited $?"; }
+    expect_line "$tmp/out" "loopy 5"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    at=$(printf '0x%x' $((0x$branch)))
+    echo "expect: lp!loopy: cannot hook: 0x...: jumps to 0x...: code at 0x... (lp+$at, no symbol) jumps into the bytes to patch"
+    expect_regex "$tmp/show" "error: lp!loopy: cannot hook: 0x[0-9a-f]+: jumps to 0x[0-9a-f]+: code at 0x[0-9a-f]+ \(lp\+$at, no symbol\) jumps into the bytes to patch"
+    grep 'outside the function' "$tmp/show" && fail "$how: a branch inside loopy said to be outside it"
+  done
   # gcc -O2's own: the unlikely part of with_retry, moved to .text.unlikely
   # (a big function between them), jumps back to with_retry+3
   cat > "$tmp/cold.c" <<'C'
@@ -5017,10 +5053,10 @@ C
       { cat "$tmp/err"; fail "capture of cold exited $?"; }
     cmp -s "$tmp/alone" "$tmp/out" || { cat "$tmp/alone" "$tmp/out"; fail "cold printed otherwise under ospy"; }
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-    expect_regex "$tmp/show" "error: cold!with_retry: cannot hook: 0x[0-9a-f]+: code at 0x[0-9a-f]+ \(outside the function\) jumps into the bytes to patch\$"
+    expect_regex "$tmp/show" "error: cold!with_retry: cannot hook: 0x[0-9a-f]+: code at 0x[0-9a-f]+ \(cold\+0x${jump% *}, no symbol\) jumps into the bytes to patch\$"
     gcc_case="; gcc -O2's with_retry.cold too"
   fi
-  echo "jump-into-patch: -m$m, functions entered inside the bytes to patch ($done_ways) refused, the programs unharmed$gcc_case" ;;
+  echo "jump-into-patch: -m$m, functions entered inside the bytes to patch ($done_ways; a loop of its own, no symbol) refused, the programs unharmed$gcc_case" ;;
 crash-after-default)
   # A program that sets a fatal signal back to SIG_DFL (signal(SIGSEGV,
   # SIG_DFL); sort's SIGPIPE handler before it raises the signal again) keeps

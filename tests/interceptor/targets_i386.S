@@ -142,6 +142,28 @@ FUNC(tgt_jmp_into_loop)
 3:	ret
 END(tgt_jmp_into_loop)
 
+/* tgt_jmp_into_loop again without a dynamic symbol (.hidden: not exported,
+ * as dladdr sees a stripped file's functions): the branch back is named by
+ * its module and offset, and not said to be outside the function (it was).
+ * tgt_jil_hidden_branch: the branch, for the test to name. Returns arg (arg >= 1). */
+	.globl tgt_jmp_into_loop_hidden
+	.hidden tgt_jmp_into_loop_hidden
+	.globl tgt_jil_hidden_branch
+	.hidden tgt_jil_hidden_branch
+	.type tgt_jmp_into_loop_hidden, @function
+	.p2align 4
+tgt_jmp_into_loop_hidden:
+	jmp 1f
+2:	cmp 4(%esp), %eax
+	jae 3f
+tgt_jil_hidden_branch:
+	jmp 4f
+1:	xor %eax, %eax
+4:	inc %eax
+	jmp 2b
+3:	ret
+END(tgt_jmp_into_loop_hidden)
+
 /* PLT-style indirect jump through a slot: arg + 5. */
 FUNC(tgt_plt_stub)
 	jmp *tgt_slot

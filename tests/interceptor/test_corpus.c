@@ -1,6 +1,8 @@
 /* Hard prologues (targets_*.S): each hooked function still returns the right
  * value and fires its callbacks once per call; too-short functions and
  * branches back into the prologue are refused with the code left untouched. */
+#include <dlfcn.h>
+#include <link.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,7 +13,8 @@ extern long tgt_rip_load(long), tgt_short_jcc(long), tgt_short_jmp(long), tgt_ca
 extern long tgt_one_byte(long), tgt_three_byte(long), tgt_three_padded(long), tgt_branch_back(long), tgt_endbr(long);
 extern long tgt_tail_thunk(long), tgt_tail_target(long), tgt_plt_stub(long), tgt_plt_target(long);
 extern long tgt_call_next(long), tgt_jmp_to_short(long), tgt_jmp_to_short_nopad(long);
-extern long tgt_jmp_into_loop(long);
+extern long tgt_jmp_into_loop(long), tgt_jmp_into_loop_hidden(long);
+extern char tgt_jil_hidden_branch[];
 extern long tgt_far_entered(long), tgt_far_jumper(long), tgt_lea_entered(long), tgt_lea_jumper(long);
 extern long tgt_table_entered(long), tgt_table_jumper(long);
 #if defined(__x86_64__)
@@ -162,6 +165,28 @@ static void check_refused(const char *name, fn1 f, ospy_interceptor_status want)
   last_refusal = why;
 }
 
+/* The same loop in a function without a dynamic symbol (a stripped
+ * file's, as dladdr sees it): the branch back is named by its module and
+ * offset, "no symbol"; it was said to come from outside the function,
+ * which it is inside of. */
+static void check_jmp_into_loop_unnamed(void) {
+  check_refused("jmp into a loop, no symbol", (fn1)tgt_jmp_into_loop_hidden,
+                OSPY_INTERCEPTOR_BRANCH_BACK);
+  /* (its address in the file, as nm shows it: the module's load bias off) */
+  Dl_info info;
+  struct link_map *map = NULL;
+  CHECK(dladdr1(tgt_jil_hidden_branch, &info, (void **)&map, RTLD_DL_LINKMAP) && map &&
+        info.dli_fname);
+  const char *file = strrchr(info.dli_fname, '/');
+  char says[256];
+  snprintf(says, sizeof says, "code at %#lx (%s+%#lx, no symbol) jumps into the bytes to patch",
+           (unsigned long)(uintptr_t)tgt_jil_hidden_branch, file ? file + 1 : info.dli_fname,
+           (unsigned long)((uintptr_t)tgt_jil_hidden_branch - (uintptr_t)map->l_addr));
+  printf("expect: ...%s...\n", says);
+  CHECK(strstr(last_refusal, says) && !strstr(last_refusal, "outside the function"));
+  CHECK_EQ(tgt_jmp_into_loop_hidden(5), 5);
+}
+
 /* Functions entered inside the bytes a hook's jump covers from elsewhere
  * in the module (targets_*.S: a rel32 jmp 70 KB away, an address taken for
  * an indirect jmp, a jump table's entry): refused, saying what leads there
@@ -280,6 +305,7 @@ int main(void) {
         strstr(last_refusal, ", earlier in the same function) jumps into the bytes to patch") &&
         !strstr(last_refusal, "outside the function"));
   CHECK_EQ(tgt_jmp_into_loop(5), 5);
+  check_jmp_into_loop_unnamed();
   CHECK_EQ(tgt_three_byte(1), 0);
   {
     ospy_interceptor_error err = { 0 };
