@@ -114,7 +114,8 @@ int cfg_attr_int(cfg *g, xmlNodePtr n, const char *name, int64_t *out)
               name);
     return -1;
   }
-  if (octal && strcmp(name, "value")) /* (an enumeration member's 0644 is meant: a mode) */
+  /* (an enumeration member's value or mask 0644, 0170000 is meant: a mode, S_IFMT) */
+  if (octal && strcmp(name, "value") && strcmp(name, "mask"))
     cfg_warning(g, cfg_pos_attr(g, n, name), "'%s' for '%s' is octal, that is %lld: a "
                 "number that starts with 0 is octal (a decimal number: without the leading 0)",
                 v, name, x);

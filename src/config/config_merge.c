@@ -72,7 +72,7 @@ static int same_type(const ospy_spec_table *a, uint32_t ai, const ospy_spec_tabl
       x->size != y->size || x->nmembers != y->nmembers || x->nfields != y->nfields)
     return 0;
   for (uint32_t i = 0; i < x->nmembers; i++)
-    if (x->members[i].value != y->members[i].value ||
+    if (x->members[i].value != y->members[i].value || x->members[i].mask != y->members[i].mask ||
         strcmp(x->members[i].name, y->members[i].name))
       return 0;
   for (uint32_t i = 0; i < x->nfields; i++) {
@@ -157,6 +157,7 @@ static uint32_t import_type(importer *m, uint32_t si)
   for (uint32_t i = 0; i < s->nmembers && d.members; i++) {
     d.members[i].name = dup(m, s->members[i].name);
     d.members[i].value = s->members[i].value;
+    d.members[i].mask = s->members[i].mask;
   }
   d.fields = alloc(m, s->nfields * sizeof *d.fields);
   for (uint32_t i = 0; i < s->nfields && d.fields; i++) {

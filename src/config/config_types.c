@@ -421,12 +421,107 @@ static void declare(cfg *g, xmlNodePtr n)
                      is_enum ? (flags ? OSPY_KIND_FLAGS : OSPY_KIND_ENUM) : OSPY_KIND_STRUCT);
 }
 
+/* What the members of a flags type read so far hold, bit by bit (masks are
+   32 bits): the members with a mask="M" (docs/config.md) and those without,
+   each bit's first member of either kind, so that a conflict names the
+   member it is with, without a scan of the members before. */
+typedef struct mask_seen {
+  uint32_t masks;               /* every bit some member's mask covers */
+  uint32_t bits;                /* every bit some member without a mask sets */
+  const char *mask_name[32];    /* per bit: the first member whose mask covers it, */
+  xmlNodePtr mask_node[32];
+  uint32_t mask_of[32];         /* and that mask */
+  const char *bit_name[32];     /* per bit: the first member without a mask setting it */
+  xmlNodePtr bit_node[32];
+} mask_seen;
+
+static unsigned lowest_bit(uint32_t x) { return (unsigned)__builtin_ctz(x); }
+
+/* A member's mask="M": 0 when it has none; -1 when it is wrong (said): on an
+   enumeration that is no flags type, 0 or past 32 bits, or not holding the
+   member's value. */
+static int64_t member_mask(cfg *g, xmlNodePtr c, const char *name, int64_t value, int is_flags)
+{
+  int64_t mask;
+  int have = cfg_attr_int(g, c, "mask", &mask);
+  if (have <= 0)
+    return have;
+  cfg_pos at = cfg_pos_attr(g, c, "mask");
+  if (!is_flags) {
+    cfg_error(g, at, "mask on member '%s' of an enumeration: a mask picks one of several "
+              "values within a flags value (<flags>, or <enumeration flags=\"true\">)", name);
+    return -1;
+  }
+  if (mask <= 0 || mask > (int64_t)UINT32_MAX) {
+    cfg_error(g, at, "bad mask '%s' for member '%s': expected 0x1 to 0xffffffff, the bits "
+              "that hold one of several values (O_ACCMODE's 0x3)", cfg_attr(g, c, "mask"), name);
+    return -1;
+  }
+  if ((uint64_t)value & ~(uint64_t)mask) {
+    cfg_error(g, at, "member '%s': value %s has bits outside its mask %s: a member's value "
+              "lies within its mask", name, cfg_attr(g, c, "value"), cfg_attr(g, c, "mask"));
+    return -1;
+  }
+  return mask;
+}
+
+/* Whether the member (mask 0: a bit member) contradicts one before it: two
+   masks that share bits without being the same, a bit member's bits inside
+   a mask (said, at the member's mask or value). */
+static int mask_conflict(cfg *g, const mask_seen *s, xmlNodePtr c, const char *name,
+                         uint32_t value, uint32_t mask)
+{
+  uint32_t shared = mask ? mask & s->masks : value & s->masks;
+  if (shared && (!mask || s->mask_of[lowest_bit(shared)] != mask)) {
+    unsigned b = lowest_bit(shared);
+    cfg_error(g, cfg_pos_attr(g, c, mask ? "mask" : "value"),
+              mask ? "member '%s': mask 0x%x shares bits with mask 0x%x of member '%s' "
+                     "(line %u): the members of one mask give the same mask, and masks share "
+                     "no bit"
+                   : "member '%s': value 0x%x has bits of mask 0x%x of member '%s' (line %u): "
+                     "a value within a mask is one of its members (mask=\"0x%x\" on this one)",
+              name, mask ? mask : value, s->mask_of[b], s->mask_name[b],
+              cfg_pos_elem(g, s->mask_node[b]).line, s->mask_of[b]);
+    return 1;
+  }
+  if (mask && (mask & s->bits)) {
+    unsigned b = lowest_bit(mask & s->bits);
+    cfg_error(g, cfg_pos_attr(g, c, "mask"), "member '%s': mask 0x%x holds bit 0x%x of member "
+              "'%s' (line %u), which has no mask: a value within a mask is one of its members "
+              "(mask=\"0x%x\" on that one too)", name, mask, 1u << b, s->bit_name[b],
+              cfg_pos_elem(g, s->bit_node[b]).line, mask);
+    return 1;
+  }
+  return 0;
+}
+
+/* Notes a member kept, for the next ones' mask_conflict. */
+static void mask_note(mask_seen *s, xmlNodePtr c, const char *name, uint32_t value,
+                      uint32_t mask)
+{
+  uint32_t fresh = mask ? mask & ~s->masks : value & ~s->bits;
+  for (uint32_t x = fresh; x; x &= x - 1) {
+    unsigned b = lowest_bit(x);
+    if (mask) {
+      s->mask_name[b] = name, s->mask_node[b] = c, s->mask_of[b] = mask;
+    } else {
+      s->bit_name[b] = name, s->bit_node[b] = c;
+    }
+  }
+  if (mask)
+    s->masks |= mask;
+  else
+    s->bits |= value;
+}
+
 static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
 {
-  static const char *const member_attrs[] = { "name", "value", NULL };
+  static const char *const member_attrs[] = { "name", "value", "mask", NULL };
   unsigned cap = count_children(n, "member");
   ospy_spec_member *m = cap ? ospy_spec_alloc(g->t, cap * sizeof *m) : NULL;
   unsigned k = 0;
+  int is_flags = g->t->types[ti].kind == OSPY_KIND_FLAGS;
+  mask_seen masks = { 0 };
   cfg_names_clear(&g->scratch); /* the members so far, by name */
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (!cfg_is(c, "member")) {
@@ -435,7 +530,7 @@ static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
     }
     cfg_check_attrs(g, c, member_attrs);
     const char *name = cfg_name_attr(g, c);
-    int64_t v;
+    int64_t v, mask = 0;
     int have = cfg_attr_int(g, c, "value", &v);
     if (!name)
       ; /* said */
@@ -447,9 +542,14 @@ static void parse_enum(cfg *g, xmlNodePtr n, uint32_t ti)
     else if (have > 0 && cfg_names_add(&g->scratch, name, k) == 1)
       cfg_error(g, cfg_pos_attr(g, c, "name"), "duplicate member '%s' in '%s'", name,
                 g->t->types[ti].name);
-    else if (have > 0 && m) {
+    else if (have > 0 && (mask = member_mask(g, c, name, v, is_flags)) >= 0 &&
+             !(is_flags && mask_conflict(g, &masks, c, name, (uint32_t)v, (uint32_t)mask)) &&
+             m) {
+      if (is_flags)
+        mask_note(&masks, c, name, (uint32_t)v, (uint32_t)mask);
       m[k].name = name;
       m[k].value = (uint64_t)v;
+      m[k].mask = (uint64_t)mask;
       k++;
     }
   }

@@ -101,6 +101,10 @@ typedef struct ospy_spec_expr {
 typedef struct ospy_spec_member {
   const char *name;
   uint64_t value;
+  uint64_t mask;       /* flags: 0 for a member named when its bits are set; else the
+                          bits it is one value of (mask="0x3": O_RDONLY, O_WRONLY,
+                          O_RDWR under O_ACCMODE), named when the value's bits under
+                          the mask equal its own, 0 included (docs/config.md) */
 } ospy_spec_member;
 
 typedef struct ospy_spec_field {

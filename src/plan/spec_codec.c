@@ -5,7 +5,8 @@
  *   "OSPYSPEC" u32 version u8 ptr_size
  *   u32 ntypes (user types only; the built-ins are implied) TYPE*
  *   u32 nfns FN*    u32 nvtables VTABLE*
- * A structure's FIELD ends with a u8 of flags since version 6 (FIELD_OUT_ONLY).
+ * A structure's FIELD ends with a u8 of flags since version 6 (FIELD_OUT_ONLY);
+ * an enumeration's MEMBER (str name, u64 value) with a u64 mask since version 7.
  * Strings are u32 length + bytes (0xffffffff = absent).
  */
 #include "plan/spec.h"
@@ -14,12 +15,12 @@
 #include <string.h>
 
 #define SPEC_MAGIC "OSPYSPEC"
-#define SPEC_VERSION 6u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
+#define SPEC_VERSION 7u /* 2: typeref null_term, argument value; 3: errorValue, setsErrno;
                            4: errorCondition; 5: a raw return (ret_raw); 6: a field's
-                           flags byte (FIELD_OUT_ONLY) */
-#define SPEC_VERSION_MIN 2u /* a version-2 (3, 4, 5) table is a version-3 (4, 5, 6) one
-                               without errorValues (errorConditions, raw returns, field
-                               flags) */
+                           flags byte (FIELD_OUT_ONLY); 7: a member's mask */
+#define SPEC_VERSION_MIN 2u /* a version-2 (3, 4, 5, 6) table is a version-3 (4, 5, 6, 7)
+                               one without errorValues (errorConditions, raw returns,
+                               field flags, member masks) */
 #define FIELD_OUT_ONLY 0x1u /* a field's direction="out" */
 #define STR_NONE 0xffffffffu
 
@@ -85,6 +86,7 @@ static void put_type(wbuf *w, const ospy_spec_type *ty)
   for (uint32_t i = 0; i < ty->nmembers; i++) {
     put_str(w, ty->members[i].name);
     put_u64(w, ty->members[i].value);
+    put_u64(w, ty->members[i].mask);
   }
   put_u32(w, ty->nfields);
   for (uint32_t i = 0; i < ty->nfields; i++) {
@@ -284,6 +286,7 @@ static void get_type(rbuf *r, ospy_spec_type *ty)
   for (uint32_t i = 0; i < ty->nmembers && !r->bad; i++) {
     ty->members[i].name = get_str(r);
     ty->members[i].value = get_u64(r);
+    ty->members[i].mask = r->version >= 7 ? get_u64(r) : 0; /* (bit members before) */
   }
   if (ty->kind == OSPY_KIND_ENUM) /* plans before the rule wrote 0 for every enumeration */
     ty->is_signed = (uint8_t)ospy_spec_enum_signed(ty);
@@ -360,6 +363,15 @@ static int ref_ok(const ospy_spec_table *t, const ospy_spec_typeref *ref, int op
 
 static int idx_ok(uint32_t ix, uint32_t n) { return ix == OSPY_SPEC_NONE || ix < n; }
 
+/* A member has a name; a mask only in a flags type, holding the member's
+   value (as the config loader checks them). */
+static int member_ok(const ospy_spec_type *ty, const ospy_spec_member *m)
+{
+  if (!m->name)
+    return 0;
+  return !m->mask || (ty->kind == OSPY_KIND_FLAGS && !(m->value & ~m->mask));
+}
+
 /* Cross-references: every index points inside its table. */
 static const char *validate(const ospy_spec_table *t)
 {
@@ -374,7 +386,7 @@ static const char *validate(const ospy_spec_table *t)
         return "bad structure field";
     }
     for (uint32_t m = 0; m < ty->nmembers; m++)
-      if (!ty->members[m].name)
+      if (!member_ok(ty, &ty->members[m]))
         return "bad enumeration member";
   }
   for (uint32_t i = 0; i < t->nfns; i++) {

@@ -129,25 +129,70 @@ static size_t flags_text_cap(const ospy_spec_type *ty)
   return n;
 }
 
+/* Appends name to the flags text being built (n bytes so far), after a '|'
+   unless it is the first. */
+static size_t flags_put(char *buf, size_t cap, size_t n, const char *name)
+{
+  if (n >= cap)
+    return n;
+  return n + (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "|" : "", name);
+}
+
+/* The masked members first (strace's O_RDONLY|O_CLOEXEC): of each mask, the
+   first member whose value the bits under the mask equal, 0 included, its
+   mask then taken off *rest. Masks of one type are the same or disjoint (the
+   config loader checks it), so a mask is done when any of its bits is. */
+static size_t flags_masked(const ospy_spec_type *ty, uint64_t u, uint64_t *rest, char *buf,
+                           size_t cap, size_t n)
+{
+  uint64_t done = 0;
+  for (uint32_t i = 0; i < ty->nmembers; i++) {
+    uint64_t mask = ty->members[i].mask;
+    if (!mask || (done & mask) || (u & mask) != ty->members[i].value)
+      continue;
+    n = flags_put(buf, cap, n, ty->members[i].name);
+    done |= mask;
+    *rest &= ~mask;
+  }
+  return n;
+}
+
+/* Then the bit members whose bits are all set and not named yet. */
+static size_t flags_bits(const ospy_spec_type *ty, uint64_t u, uint64_t *rest, char *buf,
+                         size_t cap, size_t n)
+{
+  for (uint32_t i = 0; i < ty->nmembers; i++) {
+    uint64_t m = ty->members[i].value;
+    if (ty->members[i].mask || m == 0 || (u & m) != m || !(*rest & m))
+      continue;
+    n = flags_put(buf, cap, n, ty->members[i].name);
+    *rest &= ~m;
+  }
+  return n;
+}
+
+/* A bit member whose value is 0 (PROT_NONE) names the value 0 alone. */
+static const char *flags_zero_name(const ospy_spec_type *ty)
+{
+  for (uint32_t i = 0; i < ty->nmembers; i++)
+    if (!ty->members[i].mask && ty->members[i].value == 0)
+      return ty->members[i].name;
+  return NULL;
+}
+
 static void flags_text(const ospy_spec_type *ty, const ospy_value *v, char *buf, size_t cap)
 {
   uint64_t u = v->u;
   buf[0] = 0;
-  /* Flags: the members whose bits are all set, then what no member covers
+  /* Flags: the masked members, the bit members, then what no member covers
    * (in octal for a mode: S_IFREG|0644) */
-  size_t n = 0;
   uint64_t rest = u;
-  for (uint32_t i = 0; i < ty->nmembers && u == 0; i++)
-    if (ty->members[i].value == 0) {
-      snprintf(buf, cap, "%s", ty->members[i].name);
-      return;
-    }
-  for (uint32_t i = 0; i < ty->nmembers; i++) {
-    uint64_t m = ty->members[i].value;
-    if (m == 0 || (u & m) != m || !(rest & m) || n >= cap)
-      continue;
-    n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "|" : "", ty->members[i].name);
-    rest &= ~m;
+  size_t n = flags_masked(ty, u, &rest, buf, cap, 0);
+  n = flags_bits(ty, u, &rest, buf, cap, n);
+  const char *zero = u == 0 && n == 0 ? flags_zero_name(ty) : NULL;
+  if (zero) {
+    snprintf(buf, cap, "%s", zero);
+    return;
   }
   if ((rest || n == 0) && n < cap)
     flags_rest(buf + n, cap - n, n ? "|" : "", rest, v->octal);

@@ -2,7 +2,7 @@
    arch="x86-64|i386" on <structure>, value="EXPR" on <argument>,
    nullTerminated="true" on an Array argument, errorValue="N", errorCondition
    and setsErrno on <returnValue>, marshalAs and octal on <argument> and <returnValue>,
-   direction="out" on <field>.
+   direction="out" on <field>, mask on a flags type's <member>.
    Diagnostics are compared
    exactly (FILE:LINE:COL); the valid forms are checked through the model,
    the spec table round trip and marshaling from XML. */
@@ -1162,6 +1162,130 @@ static void test_octal(void)
          "t.xml:2:75: error: hex and octal exclude each other\n");
 }
 
+/* ---- mask="M" on a flags type's <member> ---- */
+
+/* open's flags as files.xml has them: the access mode is a value under
+   O_ACCMODE (0x3), of which one member is named, 0 (O_RDONLY) included;
+   the file type of a mode one under S_IFMT (octal, 0170000). */
+static const char mask_xml[] = HM(
+  "<types>\n"
+  "<flags name=\"OpenFlags\">\n"
+  "  <member name=\"O_TMPFILE\" value=\"0x410000\"/>\n"
+  "  <member name=\"O_RDONLY\" value=\"0\" mask=\"0x3\"/>\n"
+  "  <member name=\"O_WRONLY\" value=\"1\" mask=\"0x3\"/>\n"
+  "  <member name=\"O_RDWR\" value=\"2\" mask=\"0x3\"/>\n"
+  "  <member name=\"O_CREAT\" value=\"0x40\"/><member name=\"O_TRUNC\" value=\"0x200\"/>\n"
+  "  <member name=\"O_DIRECTORY\" value=\"0x10000\"/><member name=\"O_CLOEXEC\" value=\"0x80000\"/>\n"
+  "</flags>\n"
+  "<enumeration name=\"Mode\" flags=\"true\">\n"
+  "  <member name=\"S_IFREG\" value=\"0100000\" mask=\"0170000\"/>\n"
+  "  <member name=\"S_IFDIR\" value=\"040000\" mask=\"0170000\"/>\n"
+  "  <member name=\"S_ISVTX\" value=\"01000\"/>\n"
+  "</enumeration>\n"
+  "</types>\n"
+  FN("<argument name=\"f1\" type=\"OpenFlags\"/><argument name=\"f2\" type=\"OpenFlags\"/>\n"
+     "<argument name=\"f3\" type=\"OpenFlags\"/><argument name=\"f4\" type=\"OpenFlags\"/>\n"
+     "<argument name=\"f5\" type=\"OpenFlags\"/><argument name=\"f6\" type=\"OpenFlags\"/>\n"
+     "<argument name=\"f7\" type=\"OpenFlags\"/><argument name=\"m\" type=\"Mode\" octal=\"true\"/>\n")
+  HOOK_F);
+
+/* The flags of mask_xml's f1..f7 and m as the table t shows them. */
+static const char *mask_text(const ospy_spec_table *t, const uint32_t f[7], uint32_t mode)
+{
+  static char text[4096];
+  tt_call k;
+  tt_call_init(&k);
+  for (int i = 0; i < 7; i++)
+    tt_int(&k, f[i], 4);
+  tt_int(&k, mode, 4);
+  tt_done(&k, 0);
+  tt_run(t, 0, &k, 0, NULL, NULL, 65536, text, sizeof text);
+  return text;
+}
+
+static void test_member_mask(void)
+{
+  ospy_config *c = load(mask_xml, 64, "", __LINE__);
+  if (!c)
+    return;
+  ospy_spec_typeref r;
+  CHECK(ospy_spec_type_lookup(c->specs, "OpenFlags", &r) == 0);
+  const ospy_spec_type *ty = &c->specs->types[r.type];
+  CHECK(ty->nmembers == 8 && ty->members[0].mask == 0 && ty->members[1].mask == 3 &&
+        ty->members[1].value == 0 && ty->members[3].mask == 3 && ty->members[3].value == 2);
+  /* through the spec table's codec (version 7), marshaled as the agent does:
+     O_RDONLY named beside O_CLOEXEC (it was O_CLOEXEC alone), an access
+     mode of 3 that no member names and a bit no member has in the rest */
+  size_t n = ospy_spec_table_encode(c->specs, NULL, 0);
+  uint8_t *b = malloc(n);
+  ospy_spec_table_encode(c->specs, b, n);
+  ospy_spec_table *t2 = NULL;
+  char err[200];
+  CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) == 0);
+  if (t2) {
+    tt_prepare(t2);
+    static const uint32_t f[7] = { 0, 0x80000, 0x241, 2, 0x4000000, 3, 0x80003 };
+    printf("mask=\"0x3\": f%s\n", mask_text(t2, f, 0100644));
+    CHECK_STR(mask_text(t2, f, 0100644),
+              "(f1=O_RDONLY, f2=O_RDONLY|O_CLOEXEC, f3=O_WRONLY|O_CREAT|O_TRUNC, f4=O_RDWR, "
+              "f5=O_RDONLY|0x4000000, f6=0x3, f7=O_CLOEXEC|0x3, m=S_IFREG|0644) = 0");
+    static const uint32_t g[7] = { 0x410002, 0x10000, 0x4000003, 1, 0x80001, 0x80002, 0x40 };
+    CHECK_STR(mask_text(t2, g, 0161777), /* S_IFMT 0160000: no file type */
+              "(f1=O_RDWR|O_TMPFILE, f2=O_RDONLY|O_DIRECTORY, f3=0x4000003, f4=O_WRONLY, "
+              "f5=O_WRONLY|O_CLOEXEC, f6=O_RDWR|O_CLOEXEC, f7=O_RDONLY|O_CREAT, m=S_ISVTX|0160777) = 0");
+    ospy_marshal_release(t2);
+    ospy_spec_table_free(t2);
+  }
+  /* a table whose member has bits outside its mask is refused, not shown */
+  uint8_t *at = b;
+  while (at + 8 <= b + n && memcmp(at, "O_WRONLY", 8))
+    at++;
+  CHECK(at + 8 + 16 <= b + n); /* name, u64 value, u64 mask */
+  if (at + 8 + 16 <= b + n) {
+    at[8] = 4; /* value 4, mask 3 */
+    CHECK(ospy_spec_table_decode(b, n, &t2, err, sizeof err) < 0);
+    CHECK(strstr(err, "bad enumeration member") != NULL);
+  }
+  free(b);
+  ospy_config_free(c);
+
+  /* the attribute checked where it is */
+  EXPECT(HM("<types>\n"
+            "<enumeration name=\"E\"><member name=\"A\" value=\"0\" mask=\"3\"/></enumeration>\n"
+            "<flags name=\"F\"><member name=\"A\" value=\"0\" mask=\"3x\"/>\n"
+            "  <member name=\"B\" value=\"0\" mask=\"0\"/><member name=\"C\" value=\"1\" mask=\"-1\"/>\n"
+            "  <member name=\"D\" value=\"1\" mask=\"0x100000000\"/>\n"
+            "  <member name=\"E\" value=\"4\" mask=\"0x3\"/><member name=\"G\" value=\"-1\" mask=\"0x3\"/>\n"
+            "</flags>\n"
+            "<flags name=\"H\"><member name=\"RD\" value=\"0\" mask=\"0x3\"/>\n"
+            "  <member name=\"X\" value=\"0\" mask=\"0x6\"/>\n"
+            "  <member name=\"BIT\" value=\"0x2\"/>\n"
+            "  <member name=\"LOW\" value=\"0x10\"/><member name=\"T\" value=\"0x10\" mask=\"0xf0\"/>\n"
+            "  <member name=\"WR\" value=\"1\" mask=\"0x3\"/><member name=\"NONE\" value=\"0\"/>\n"
+            "</flags>\n"
+            "</types>\n"),
+         "t.xml:3:56: error: mask on member 'A' of an enumeration: a mask picks one of several "
+         "values within a flags value (<flags>, or <enumeration flags=\"true\">)\n"
+         "t.xml:4:50: error: bad value '3x' for 'mask': expected an integer\n"
+         "t.xml:5:36: error: bad mask '0' for member 'B': expected 0x1 to 0xffffffff, the bits "
+         "that hold one of several values (O_ACCMODE's 0x3)\n"
+         "t.xml:5:73: error: bad mask '-1' for member 'C': expected 0x1 to 0xffffffff, the bits "
+         "that hold one of several values (O_ACCMODE's 0x3)\n"
+         "t.xml:6:36: error: bad mask '0x100000000' for member 'D': expected 0x1 to "
+         "0xffffffff, the bits that hold one of several values (O_ACCMODE's 0x3)\n"
+         "t.xml:7:36: error: member 'E': value 4 has bits outside its mask 0x3: a member's "
+         "value lies within its mask\n"
+         "t.xml:7:76: error: member 'G': value -1 has bits outside its mask 0x3: a member's "
+         "value lies within its mask\n"
+         "t.xml:10:36: error: member 'X': mask 0x6 shares bits with mask 0x3 of member 'RD' "
+         "(line 9): the members of one mask give the same mask, and masks share no bit\n"
+         "t.xml:11:29: error: member 'BIT': value 0x2 has bits of mask 0x3 of member 'RD' "
+         "(line 9): a value within a mask is one of its members (mask=\"0x3\" on this one)\n"
+         "t.xml:12:72: error: member 'T': mask 0xf0 holds bit 0x10 of member 'LOW' (line 12), "
+         "which has no mask: a value within a mask is one of its members (mask=\"0xf0\" on "
+         "that one too)\n");
+}
+
 /* ---- i386 thiscall and an argument named `this` ---- */
 
 /* Loads xml for arch_bits; it must load, with want as its diagnostics. */
@@ -1390,6 +1514,7 @@ static void test_struct_by_value(void)
 
 int main(void)
 {
+  test_member_mask();
   test_octal();
   test_sets_errno();
   test_marshal_as();

@@ -16,6 +16,7 @@ static const char user_xml[] = HM(
   "<enumeration name=\"OpenFlags\"><member name=\"MINE\" value=\"1\"/></enumeration>\n"
   "<structure name=\"S\"><field name=\"x\" offset=\"0\" type=\"Int32\"/></structure>\n"
   "<structure name=\"P\"><field name=\"r\" offset=\"0\" type=\"Int32\"/></structure>\n"
+  "<flags name=\"Acc\"><member name=\"RD\" value=\"0\"/><member name=\"WR\" value=\"1\"/></flags>\n"
   "</types>\n"
   "<specs><functions>\n"
   "<function name=\"w\"><returnValue type=\"Int32\"/><arguments>\n"
@@ -35,6 +36,8 @@ static const char cat_xml[] = HM(
   "<enumeration name=\"Unused\"><member name=\"U\" value=\"6\"/></enumeration>\n"
   "<structure name=\"P\"><field name=\"r\" offset=\"0\" type=\"Int32\" direction=\"out\"/>"
   "</structure>\n"
+  "<flags name=\"Acc\"><member name=\"RD\" value=\"0\" mask=\"0x1\"/>"
+  "<member name=\"WR\" value=\"1\" mask=\"0x1\"/></flags>\n"
   "</types>\n"
   "<specs><functions>\n"
   "<function name=\"open\"><returnValue type=\"FileDescriptor\"/><arguments>\n"
@@ -53,10 +56,11 @@ static const char cat_xml[] = HM(
   "</arguments></function>\n"
   "<function name=\"w\"><returnValue type=\"SSize\"/><arguments>\n"
   "  <argument name=\"fd\" type=\"FileDescriptor\"/></arguments></function>\n"
+  "<function name=\"useAcc\"><arguments><argument name=\"a\" type=\"Acc\"/></arguments></function>\n"
   "</functions></specs>\n"
   "<hooks><module name=\"libc.so.6\">\n"
   "  <function specId=\"open\"/><function specId=\"sock\"/><function specId=\"useS\"/>\n"
-  "  <function specId=\"useP\"/>\n"
+  "  <function specId=\"useP\"/><function specId=\"useAcc\"/>\n"
   "  <function specId=\"w\" backtrace=\"true\"/>\n"
   "</module></hooks>\n");
 
@@ -95,14 +99,14 @@ int main(void)
   if (!dst || !src)
     return 1;
   uint32_t user_w = ospy_spec_fn_lookup(dst->specs, "w");
-  const char *want[] = { "open", "sock", "useS", "useP", "w" };
-  for (int k = 0; k < 5; k++)
+  const char *want[] = { "open", "sock", "useS", "useP", "useAcc", "w" };
+  for (int k = 0; k < 6; k++)
     CHECK(ospy_config_import_hook(dst, src, hook_named(src, want[k]),
                                   k == 0 ? "libc.so.*" : NULL) == 0);
   uint32_t ntypes = dst->specs->ntypes;
   CHECK(ospy_config_import_hook(dst, src, hook_named(src, "open"), NULL) == 0);
   CHECK(dst->specs->ntypes == ntypes); /* a second import adds no type */
-  CHECK(dst->nhooks == 7);
+  CHECK(dst->nhooks == 8);
 
   const ospy_spec_table *t = dst->specs;
   /* the user's OpenFlags is untouched; open uses the catalogue's, apart */
@@ -136,6 +140,16 @@ int main(void)
     CHECK(pt->nfields == 1 && pt->fields[0].out_only);
   }
   CHECK(ospy_spec_type_lookup(t, "P", &r) == 0 && !t->types[r.type].fields[0].out_only);
+  /* so do a flags type's masks (RD, 0, is named beside other flags): the
+     imported one keeps them (they were dropped, and the user's Acc shared) */
+  const ospy_spec_fn *use_acc = ospy_spec_table_fn(t, ospy_spec_fn_lookup(t, "useAcc"));
+  CHECK(use_acc && use_acc->nargs == 1);
+  if (use_acc && use_acc->nargs == 1) {
+    const ospy_spec_type *acc = &t->types[use_acc->args[0].t.type];
+    CHECK_STR(acc->name, "Acc@cat.xml");
+    CHECK(acc->nmembers == 2 && acc->members[0].mask == 1 && acc->members[1].mask == 1);
+  }
+  CHECK(ospy_spec_type_lookup(t, "Acc", &r) == 0 && !t->types[r.type].members[0].mask);
   /* Dynamic: the types named at run time come along, the others do not */
   CHECK(count_named(t, "AF_INET_Protocol") == 1 && count_named(t, "Af") == 1);
   CHECK(count_named(t, "Unused") == 0);

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char spec_xml[] =
   "<hookManager><types>"
   "<enumeration name=\"E\"><member name=\"A\" value=\"1\"/><member name=\"N\" value=\"-2\"/></enumeration>"
-  "<enumeration name=\"F\" flags=\"true\"><member name=\"X\" value=\"4\"/></enumeration>"
+  "<enumeration name=\"F\" flags=\"true\"><member name=\"X\" value=\"4\"/>"
+  "<member name=\"R\" value=\"0\" mask=\"0x3\"/><member name=\"W\" value=\"1\" mask=\"0x3\"/></enumeration>"
   "<structure name=\"S\"><field name=\"n\" offset=\"0\" type=\"UInt32\"/>"
   "<field name=\"b\" offset=\"8\" type=\"ByteArrayPtr\"><bindTypeProperty propertyName=\"size\" sourceField=\"n\"/></field>"
   "<field name=\"s\" offset=\"16\" type=\"SPtr\"/></structure>"

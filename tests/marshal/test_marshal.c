@@ -153,6 +153,49 @@ static void test_enums_flags(void)
   ospy_spec_table_free(t);
 }
 
+/* open's flags with the access mode a value under O_ACCMODE (mask 0x3,
+   files.xml): one of O_RDONLY (0), O_WRONLY, O_RDWR is named, first, as
+   strace names it; an access mode no member names (3) and bits no member
+   has are the rest. A socket type likewise under 0xf. */
+static void test_masked_flags(void)
+{
+  ospy_spec_table *t = tt_table();
+  static const char *const fnm[] = { "O_TMPFILE", "O_RDONLY", "O_WRONLY", "O_RDWR",
+                                     "O_CREAT", "O_TRUNC", "O_CLOEXEC" };
+  static const uint64_t fv[] = { 0x410000, 0, 1, 2, 0x40, 0x200, 0x80000 };
+  static const char *const snm[] = { "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_CLOEXEC" };
+  static const uint64_t sv[] = { 1, 2, 3, 0x80000 };
+  ospy_spec_type *of = &t->types[tt_enum(t, "OpenFlags", 1, fnm, fv, 7)];
+  for (unsigned i = 1; i <= 3; i++)
+    of->members[i].mask = 3;
+  ospy_spec_type *st = &t->types[tt_enum(t, "SockType", 1, snm, sv, 4)];
+  for (unsigned i = 0; i <= 2; i++)
+    st->members[i].mask = 0xf;
+  uint32_t fn = tt_fn(t, "open", "Int32");
+  static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g" };
+  for (unsigned i = 0; i < 7; i++)
+    tt_arg(t, fn, names[i], IN, "OpenFlags");
+  tt_arg(t, fn, "s", IN, "SockType");
+  tt_arg(t, fn, "p", IN, "OpenFlagsPtr");
+  tt_prepare(t);
+  static const uint32_t args[] = { 0, 0x80000, 0x241, 2, 0x4000000, 3, 0x410003 };
+  uint32_t in_memory = 0x80000;
+  tt_call k;
+  tt_call_init(&k);
+  for (unsigned i = 0; i < 7; i++)
+    tt_int(&k, args[i], 4);
+  tt_int(&k, 3 | 0x80000, 4);
+  tt_int(&k, P(&in_memory), sizeof(void *));
+  tt_done(&k, 0);
+  tt_run(t, fn, &k, 3, NULL, NULL, 65536, text, sizeof text);
+  printf("masked flags (%zu-bit): open%s\n", sizeof(void *) * 8, text);
+  CHECK_STR(text, "(a=O_RDONLY, b=O_RDONLY|O_CLOEXEC, c=O_WRONLY|O_CREAT|O_TRUNC, d=O_RDWR, "
+                  "e=O_RDONLY|0x4000000, f=0x3, g=O_TMPFILE|0x3, s=SOCK_RAW|SOCK_CLOEXEC, "
+                  "p=[O_RDONLY|O_CLOEXEC]) = 3");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 static void test_strings(void)
 {
   ospy_spec_table *t = tt_table();
@@ -1872,6 +1915,7 @@ int main(void)
   test_boolean_widths();
   test_args_size_words();
   test_enums_flags();
+  test_masked_flags();
   test_strings();
   test_bad_pointers();
   test_array_into_unmapped();
