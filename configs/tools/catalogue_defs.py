@@ -6,7 +6,11 @@ macro/enum name, or (name, C expression) where the value is spelled
 differently from the name (a kernel value glibc hides, a byte-swapped
 protocol number). Order matters for flags: decoders name members in document
 order, taking a member when all of its bits are still set, so members that
-cover several bits (O_TMPFILE, O_SYNC, SOCK_RAW) come before their parts.
+cover several bits (O_TMPFILE, O_SYNC) come before their parts. A flags
+enumeration's `masks` lists the fields of its value that hold one of several
+values rather than bits (open's access mode: O_RDONLY, O_WRONLY, O_RDWR under
+O_ACCMODE): (mask, [members]), the mask a macro or (name, C expression); its
+members get mask="..." (docs/config.md) and are named by value, 0 included.
 
 Each structure names a C type and, per field of the config's <structure>,
 the C member whose offset and size the config must match; `arch: True` means
@@ -25,20 +29,23 @@ SOCK = ["sys/socket.h", "netinet/in.h", "netinet/tcp.h"]
 ENUMS = {
     # ---- files.xml
     "OpenFlags": dict(inc=FCNTL, hex=True, flags=True, members=[
-        "O_TMPFILE", "O_SYNC", "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT",
+        "O_RDONLY", "O_WRONLY", "O_RDWR", "O_TMPFILE", "O_SYNC", "O_CREAT",
         "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_APPEND", "O_NONBLOCK", "O_DSYNC",
         "O_ASYNC", "O_DIRECT",
         # glibc defines O_LARGEFILE as 0 on x86-64; the kernel's bit is this.
         ("O_LARGEFILE", "0100000"),
-        "O_DIRECTORY", "O_NOFOLLOW", "O_NOATIME", "O_CLOEXEC", "O_PATH"]),
+        "O_DIRECTORY", "O_NOFOLLOW", "O_NOATIME", "O_CLOEXEC", "O_PATH"],
+        masks=[("O_ACCMODE", ["O_RDONLY", "O_WRONLY", "O_RDWR"])]),
     "AtFlags": dict(inc=FCNTL, hex=True, flags=True, members=[
         "AT_SYMLINK_NOFOLLOW", "AT_REMOVEDIR", "AT_SYMLINK_FOLLOW",
         "AT_NO_AUTOMOUNT", "AT_EMPTY_PATH"]),
-    # st_mode: the file type (S_IFMT: values, not bits; those covering
-    # several bits first) and the set-id bits; the permissions are the rest
+    # st_mode: the file type (a value under S_IFMT, not bits) and the
+    # set-id bits; the permissions are the rest
     "FileMode": dict(inc=["sys/stat.h"], hex=True, flags=True, members=[
         "S_IFSOCK", "S_IFLNK", "S_IFREG", "S_IFBLK", "S_IFDIR", "S_IFCHR",
-        "S_IFIFO", "S_ISUID", "S_ISGID", "S_ISVTX"]),
+        "S_IFIFO", "S_ISUID", "S_ISGID", "S_ISVTX"],
+        masks=[("S_IFMT", ["S_IFSOCK", "S_IFLNK", "S_IFREG", "S_IFBLK", "S_IFDIR",
+                           "S_IFCHR", "S_IFIFO"])]),
     "Whence": dict(inc=["unistd.h"], members=[
         "SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"]),
     "RenameFlags": dict(inc=["stdio.h"], hex=True, flags=True, members=[
@@ -58,9 +65,14 @@ ENUMS = {
         "AF_LLC", "AF_IB", "AF_MPLS", "AF_CAN", "AF_TIPC", "AF_BLUETOOTH",
         "AF_ALG", "AF_NFC", "AF_VSOCK", "AF_KCM", "AF_QIPCRTR", "AF_SMC",
         "AF_XDP"]),
+    # the type is a value under the kernel's SOCK_TYPE_MASK (linux/net.h, in
+    # no header a program sees), SOCK_NONBLOCK and SOCK_CLOEXEC or-ed in
     "SockType": dict(inc=SOCK, hex=True, flags=True, members=[
-        "SOCK_PACKET", "SOCK_DCCP", "SOCK_SEQPACKET", "SOCK_RDM", "SOCK_RAW",
-        "SOCK_DGRAM", "SOCK_STREAM", "SOCK_NONBLOCK", "SOCK_CLOEXEC"]),
+        "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_RDM", "SOCK_SEQPACKET",
+        "SOCK_DCCP", "SOCK_PACKET", "SOCK_NONBLOCK", "SOCK_CLOEXEC"],
+        masks=[(("SOCK_TYPE_MASK", "0xf"), ["SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW",
+                                            "SOCK_RDM", "SOCK_SEQPACKET", "SOCK_DCCP",
+                                            "SOCK_PACKET"])]),
     "SockFlags": dict(inc=SOCK, hex=True, flags=True, members=[
         "SOCK_NONBLOCK", "SOCK_CLOEXEC"]),
     "AF_INET_Protocol": dict(inc=SOCK, members=[
@@ -261,19 +273,25 @@ ENUMS = {
         "SA_NOCLDSTOP", "SA_NOCLDWAIT", "SA_SIGINFO", ("SA_RESTORER",
         "0x04000000"), "SA_ONSTACK", "SA_RESTART", "SA_NODEFER",
         "SA_RESETHAND"]),
+    # the binding time is a value under RTLD_BINDING_MASK; RTLD_LOCAL (0)
+    # names the value 0 alone (it is RTLD_GLOBAL's absence)
     "DlopenFlags": dict(inc=["dlfcn.h"], hex=True, flags=True, members=[
         "RTLD_LOCAL", "RTLD_LAZY", "RTLD_NOW", "RTLD_NOLOAD", "RTLD_DEEPBIND",
-        "RTLD_GLOBAL", "RTLD_NODELETE"]),
+        "RTLD_GLOBAL", "RTLD_NODELETE"],
+        masks=[("RTLD_BINDING_MASK", ["RTLD_LAZY", "RTLD_NOW"])]),
     # ---- mem.xml
     "ProtFlags": dict(inc=["sys/mman.h"], hex=True, flags=True, members=[
         "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "PROT_GROWSDOWN",
         "PROT_GROWSUP"]),
+    # the mapping's type is a value under MAP_TYPE (MAP_SHARED_VALIDATE is
+    # 3, neither MAP_SHARED nor MAP_PRIVATE)
     "MapFlags": dict(inc=["sys/mman.h"], hex=True, flags=True, members=[
-        "MAP_SHARED_VALIDATE", "MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED",
+        "MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE", "MAP_FIXED",
         "MAP_ANONYMOUS", "MAP_32BIT", "MAP_GROWSDOWN", "MAP_DENYWRITE",
         "MAP_EXECUTABLE", "MAP_LOCKED", "MAP_NORESERVE", "MAP_POPULATE",
         "MAP_NONBLOCK", "MAP_STACK", "MAP_HUGETLB", "MAP_SYNC",
-        "MAP_FIXED_NOREPLACE"]),
+        "MAP_FIXED_NOREPLACE"],
+        masks=[("MAP_TYPE", ["MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE"])]),
     # ---- tls.xml (library constants)
     "SslError": dict(inc=["openssl/ssl.h"], only64=True, members=[
         "SSL_ERROR_NONE", "SSL_ERROR_SSL", "SSL_ERROR_WANT_READ",

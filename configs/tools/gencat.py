@@ -45,6 +45,11 @@ def _emit(tag, expr):
     return '  __asm__ volatile("# @@ %s|%%c0" :: "i"((int)(%s)));\n' % (tag, expr)
 
 
+def _named(item):
+    """(name, C expression) of a member or mask: a macro stands for itself."""
+    return item if isinstance(item, tuple) else (item, item)
+
+
 def _units(only=None):
     """C translation units, one per distinct include list and macro set."""
     units = {}
@@ -54,8 +59,11 @@ def _units(only=None):
         key = (tuple(d["inc"]), bool(d.get("only64")), ())
         body = units.setdefault(key, [])
         for m in d["members"]:
-            mname, expr = m if isinstance(m, tuple) else (m, m)
+            mname, expr = _named(m)
             body.append(_emit("E|%s|%s" % (name, mname), expr))
+        for mask, _ in d.get("masks", []):
+            mname, expr = _named(mask)
+            body.append(_emit("M|%s|%s" % (name, mname), expr))
     for name, d in STRUCTS.items():
         if only and name not in only:
             continue
@@ -90,13 +98,13 @@ def _compile(arch, includes, defs, body):
     if r.returncode != 0:
         raise CompileError("gencat: %s (%s) failed for <%s>:\n%s"
                            % (CC, arch, ">, <".join(includes), r.stderr))
-    return re.findall(r"# @@ ([EOWS])\|([^|]*)\|([^|]*)\|(-?\d+)", r.stdout)
+    return re.findall(r"# @@ ([EMOWS])\|([^|]*)\|([^|]*)\|(-?\d+)", r.stdout)
 
 
 def generate(only=None):
-    """{arch: {"E": {enum: {member: value}}, "O"/"W": {struct: {field: n}},
-    "S": {struct: size}}}"""
-    out = {arch: {"E": {}, "O": {}, "W": {}, "S": {}} for arch in ARCHES}
+    """{arch: {"E": {enum: {member: value}}, "M": {enum: {mask: value}},
+    "O"/"W": {struct: {field: n}}, "S": {struct: size}}}"""
+    out = {arch: {"E": {}, "M": {}, "O": {}, "W": {}, "S": {}} for arch in ARCHES}
     jobs = [(arch, inc, defs, body) for arch in ARCHES
             for (inc, only64, defs), body in _units(only).items()
             if not (only64 and arch != "x86-64")]
@@ -113,6 +121,7 @@ def generate(only=None):
     for name, d in ENUMS.items():
         if d.get("only64") and name in out["x86-64"]["E"]:
             out["i386"]["E"][name] = out["x86-64"]["E"][name]
+            out["i386"]["M"][name] = out["x86-64"]["M"].get(name, {})
     return out
 
 
@@ -133,8 +142,25 @@ def enum_members(gen, name):
     return [(m, a[m]) for m in order]
 
 
+def member_masks(gen, name):
+    """{member: (mask name, mask value)} for the members of a mask; the
+    values must agree by arch."""
+    a, b = gen["x86-64"]["M"].get(name, {}), gen["i386"]["M"].get(name, {})
+    if a != b:
+        sys.exit("gencat: the masks of %s differ between x86-64 and i386" % name)
+    out = {}
+    for mask, members in ENUMS[name].get("masks", []):
+        mname = _named(mask)[0]
+        for m in members:
+            out[m] = (mname, a[mname])
+    return out
+
+
 def member_lines(gen, name, indent):
-    return ["%s<member name=\"%s\" value=\"%s\"/>" % (indent, m, _fmt(name, v))
+    masks = member_masks(gen, name)
+    return ["%s<member name=\"%s\" value=\"%s\"%s/>"
+            % (indent, m, _fmt(name, v),
+               ' mask="%s"' % _fmt(name, masks[m][1]) if m in masks else "")
             for m, v in enum_members(gen, name)]
 
 
@@ -271,6 +297,25 @@ def _check_struct_size(gen, path, line, name, attrs, arches):
             for a in arches if _int(sm.group(1)) != gen[a]["S"][name]]
 
 
+def _check_mask(path, name, member, got, want):
+    """A member's mask="..." against the headers' (want: (mask name, value)
+    or None for a member that has no mask)."""
+    _, line, text = got
+    if want is None and text is not None:
+        return ["%s:%d: %s.%s has mask=\"%s\", the headers give it none"
+                % (path, line, name, member, text)]
+    if want is None:
+        return []
+    if text is None:
+        return ["%s:%d: %s.%s lacks its mask=\"%s\" (%s)"
+                % (path, line, name, member, _fmt(name, want[1]), want[0])]
+    if not re.fullmatch(r"-?(0[xX][0-9a-fA-F]+|\d+)", text) or \
+            (_int(text) & 0xffffffff) != (want[1] & 0xffffffff):
+        return ["%s:%d: %s.%s has mask %s in the file, %s (%s) in the headers"
+                % (path, line, name, member, text, _fmt(name, want[1]), want[0])]
+    return []
+
+
 def check_text(gen, path, text):
     errors = []
     enums_here = set()
@@ -280,20 +325,23 @@ def check_text(gen, path, text):
         if name not in ENUMS:
             continue
         want = dict(enum_members(gen, name))
+        want_mask = member_masks(gen, name)
         got = {}
-        for mm in re.finditer(r'<member\s+name="([^"]+)"\s+value="([^"]+)"',
+        for mm in re.finditer(r'<member\s+name="([^"]+)"\s+value="([^"]+)"(?:\s+mask="([^"]*)")?',
                               m.group("body")):
             got[mm.group(1)] = (_int(mm.group(2)),
-                                _line(text, m.start("body") + mm.start()))
+                                _line(text, m.start("body") + mm.start()), mm.group(3))
         line = _line(text, m.start())
         for k, v in want.items():
             if k not in got:
                 errors.append("%s:%d: enumeration %s lacks %s (%s)"
                               % (path, line, name, k, _fmt(name, v)))
-            elif (got[k][0] & 0xffffffff) != (v & 0xffffffff):
+                continue
+            if (got[k][0] & 0xffffffff) != (v & 0xffffffff):
                 errors.append("%s:%d: %s.%s is %s in the file, %s in the headers"
                               % (path, got[k][1], name, k,
                                  _fmt(name, got[k][0]), _fmt(name, v)))
+            errors += _check_mask(path, name, k, got[k], want_mask.get(k))
         for k in got:
             if k not in want:
                 errors.append("%s:%d: %s.%s is not generated from the headers"

@@ -6,7 +6,8 @@
 Each file must be well-formed and self-contained: every type, spec, argument
 and structure field it names is defined in it; every spec is hooked; flags
 enumerations decode each of their members to that member alone (decoders
-take members in order, all bits set, then clear them); architecture-specific
+take, for each mask="...", the member whose value the masked bits equal,
+then the other members in order, all bits set, then clear them); architecture-specific
 structures come in x86-64/i386 pairs, a hook's arch names one of them; expressions name only arguments of
 their own function and use retval only where the call has returned; an
 out-value written back as a pointer-wide integer in hex (a handle) is typed
@@ -42,7 +43,7 @@ ATTRS = {
     "types": set(), "specs": set(), "functions": {"processName"},
     "hooks": set(), "arguments": set(), "signatures": set(),
     "enumeration": {"name", "flags"},
-    "member": {"name", "value"},
+    "member": {"name", "value", "mask"},
     "structure": {"name", "arch", "size"},
     "field": {"name", "offset", "type", "marshalAs", "endian", "hex", "octal",
               "elementType", "size", "elementCount", "direction"},
@@ -87,8 +88,10 @@ class Lint:
             if name in self.enums:
                 self.err("enumeration %s defined twice" % name, 'name="%s"' % name)
             members = [(m.get("name"), m.get("value")) for m in e.iter("member")]
+            masks = {m.get("name"): m.get("mask") for m in e.iter("member")
+                     if m.get("mask") is not None}
             self.enums[name] = (e.get("flags") == "true", members)
-            self.check_enum(name, e.get("flags") == "true", members)
+            self.check_enum(name, e.get("flags") == "true", members, masks)
         for s in root.iter("structure"):
             name, arch = s.get("name"), s.get("arch")
             if arch is not None and arch not in ARCHES:
@@ -107,7 +110,7 @@ class Lint:
             if name in self.enums or name in BUILTIN:
                 self.err("type name %s is defined twice" % name, 'name="%s"' % name)
 
-    def check_enum(self, name, flags, members):
+    def check_enum(self, name, flags, members, masks):
         seen_names, seen_values = set(), {}
         for mname, value in members:
             if mname in seen_names:
@@ -123,15 +126,32 @@ class Lint:
                 self.err("%s: %s and %s share the value %s"
                          % (name, seen_values[v], mname, value), 'name="%s"' % mname)
             seen_values.setdefault(v, mname)
+        if masks and not flags:
+            self.err("enumeration %s: mask on %s, but only a flags enumeration has masks"
+                     % (name, ", ".join(masks)), 'name="%s"' % name)
         if flags:
-            vals = [(m, int(v, 0) & 0xffffffff) for m, v in members
+            vals = [(m, int(v, 0) & 0xffffffff, self.mask_of(name, m, masks.get(m)))
+                    for m, v in members
                     if v is not None and re.fullmatch(r"-?(0x[0-9a-fA-F]+|\d+)", v)]
-            for m, v in vals:
-                if v and decode_flags(vals, v) != [m]:
+            # (a mask's member 0, O_RDONLY, is named beside the others' bits)
+            zero = {m for m, v, mask in vals if mask and not v}
+            for m, v, mask in vals:
+                got = [n for n in decode_flags(vals, v) if n == m or n not in zero]
+                if (v or mask) and got != [m]:
                     self.err("flags %s: %s (0x%x) decodes as %s; put members "
-                             "covering several bits first" %
-                             (name, m, v, "|".join(decode_flags(vals, v))),
-                             'name="%s"' % m)
+                             "covering several bits first, give the members of a "
+                             "field of values their mask" %
+                             (name, m, v, "|".join(got)), 'name="%s"' % m)
+
+    def mask_of(self, name, member, text):
+        """A member's mask="..." as a number (0: none)."""
+        if text is None:
+            return 0
+        if not re.fullmatch(r"0x[0-9a-fA-F]+|\d+", text) or not 0 < int(text, 0) <= 0xffffffff:
+            self.err("%s.%s: mask %r is not a number of 1 to 32 bits" % (name, member, text),
+                     'name="%s"' % member)
+            return 0
+        return int(text, 0)
 
     def type_ok(self, t):
         if t in BUILTIN or t in self.enums or t in self.structs:
@@ -374,14 +394,23 @@ def split_outside_parens(text):
 
 
 def decode_flags(members, value):
-    """The decoding the config format documents for flags enumerations."""
-    names = []
-    for name, v in members:
-        if v and value & v == v:
+    """The decoding the config format documents for flags enumerations:
+    members are (name, value) or (name, value, mask); for each mask the first
+    member whose value the masked bits equal, then the members without a mask
+    whose bits are all set, then the rest."""
+    members = [m if len(m) == 3 else (m[0], m[1], 0) for m in members]
+    names, rest, done = [], value, 0
+    for name, v, mask in members:
+        if mask and not done & mask and value & mask == v:
             names.append(name)
-            value &= ~v
-    if value:
-        names.append("0x%x" % value)
+            done |= mask
+            rest &= ~mask
+    for name, v, mask in members:
+        if not mask and v and value & v == v and rest & v:
+            names.append(name)
+            rest &= ~v
+    if rest or (not names and value):
+        names.append("0x%x" % rest)
     return names
 
 

@@ -208,10 +208,39 @@ class Mutations(unittest.TestCase):
         self.expect("lintcat.py", [p], "spec sqlite3_step is never hooked")
 
     def test_flags_order(self):
-        p = self.mutate("net.xml", '<member name="SOCK_RAW" value="0x3"/>', "",
+        p = self.mutate("files.xml", '<member name="O_SYNC" value="0x101000"/>', "",
+                        '<member name="O_DSYNC" value="0x1000"/>',
+                        '<member name="O_DSYNC" value="0x1000"/><member name="O_SYNC" value="0x101000"/>')
+        self.expect("lintcat.py", [p], "O_SYNC (0x101000) decodes as O_DSYNC|O_SYNC")
+
+    def test_values_without_their_mask(self):
+        # the socket types are values under SOCK_TYPE_MASK: without it, 3
+        # (listed after its parts) is SOCK_STREAM|SOCK_DGRAM again
+        p = self.mutate("net.xml", '<member name="SOCK_STREAM" value="0x1" mask="0xf"/>',
                         '<member name="SOCK_STREAM" value="0x1"/>',
-                        '<member name="SOCK_STREAM" value="0x1"/><member name="SOCK_RAW" value="0x3"/>')
-        self.expect("lintcat.py", [p], "SOCK_RAW (0x3) decodes as SOCK_DGRAM|SOCK_STREAM")
+                        '<member name="SOCK_DGRAM" value="0x2" mask="0xf"/>',
+                        '<member name="SOCK_DGRAM" value="0x2"/>',
+                        '<member name="SOCK_RAW" value="0x3" mask="0xf"/>',
+                        '<member name="SOCK_RAW" value="0x3"/>')
+        self.expect("lintcat.py", [p], "SOCK_RAW (0x3) decodes as SOCK_STREAM|SOCK_DGRAM")
+        self.expect("gencat.py", ["check", p],
+                    'SockType.SOCK_RAW lacks its mask="0xf" (SOCK_TYPE_MASK)')
+
+    def test_wrong_mask(self):
+        p = self.mutate("files.xml", '<member name="O_RDWR" value="0x2" mask="0x3"/>',
+                        '<member name="O_RDWR" value="0x2" mask="0x7"/>')
+        self.expect("gencat.py", ["check", p],
+                    "OpenFlags.O_RDWR has mask 0x7 in the file, 0x3 (O_ACCMODE) in the headers")
+        p = self.mutate("files.xml", '<member name="O_CREAT" value="0x40"/>',
+                        '<member name="O_CREAT" value="0x40" mask="0x40"/>')
+        self.expect("gencat.py", ["check", p],
+                    'OpenFlags.O_CREAT has mask="0x40", the headers give it none')
+
+    def test_mask_on_enumeration(self):
+        p = self.mutate("files.xml", '<member name="SEEK_SET" value="0"/>',
+                        '<member name="SEEK_SET" value="0" mask="0x3"/>')
+        self.expect("lintcat.py", [p], "enumeration Whence: mask on SEEK_SET, but only a flags "
+                    "enumeration has masks")
 
     def test_unknown_argument_in_expression(self):
         p = self.mutate("files.xml", 'size="arg.count/retval"', 'size="arg.cnt/retval"')
@@ -267,6 +296,21 @@ class Mutations(unittest.TestCase):
         self.assertEqual(lintcat.decode_flags(members, 0x1000), ["O_DSYNC"])
         self.assertEqual(lintcat.decode_flags(members, 0x410002), ["O_TMPFILE", "O_RDWR"])
         self.assertEqual(lintcat.decode_flags(members, 0x10000 | 0x4), ["O_DIRECTORY", "0x4"])
+
+    def test_decode_masked_open_flags(self):
+        # the access mode is a value under O_ACCMODE (0x3): O_RDONLY (0) is
+        # named beside the other flags, 3 is none of its members
+        members = [("O_RDONLY", 0, 3), ("O_WRONLY", 1, 3), ("O_RDWR", 2, 3),
+                   ("O_TMPFILE", 0x410000), ("O_SYNC", 0x101000), ("O_CREAT", 0x40),
+                   ("O_TRUNC", 0x200), ("O_DSYNC", 0x1000), ("O_DIRECTORY", 0x10000),
+                   ("O_CLOEXEC", 0x80000)]
+        self.assertEqual(lintcat.decode_flags(members, 0), ["O_RDONLY"])
+        self.assertEqual(lintcat.decode_flags(members, 0x80000), ["O_RDONLY", "O_CLOEXEC"])
+        self.assertEqual(lintcat.decode_flags(members, 0x241), ["O_WRONLY", "O_CREAT", "O_TRUNC"])
+        self.assertEqual(lintcat.decode_flags(members, 0x410002), ["O_RDWR", "O_TMPFILE"])
+        self.assertEqual(lintcat.decode_flags(members, 0x80003), ["O_CLOEXEC", "0x3"])
+        self.assertEqual(lintcat.decode_flags(members, 3), ["0x3"])
+        self.assertEqual(lintcat.decode_flags(members, 0x4000000), ["O_RDONLY", "0x4000000"])
 
 
 if __name__ == "__main__":

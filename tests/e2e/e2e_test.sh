@@ -6174,6 +6174,69 @@ preset-poll)
   expect_line "$tmp/defs" "net      libc.so.6!epoll_pwait2"
   expect_line "$tmp/defs" "net      libc.so.6!__epoll_pwait2_time64 (i386 only)"
   echo "preset-poll: poll, ppoll, epoll, select, pselect, preadv/pwritev (and v2) decoded with the program's descriptors, events and bytes; poll's revents (garbage at entry) shown at return only, in show and the .osd export" ;;
+preset-open-flags|preset-open-flags-i386)
+  # open's access mode is a value under O_ACCMODE (files.xml: mask="0x3"),
+  # named first as strace names it: O_RDONLY (0) beside the other flags (it
+  # was hidden, O_RDONLY|O_CLOEXEC shown as O_CLOEXEC); an access mode no
+  # member names (3) and a bit no flag has are the rest. The socket type
+  # likewise under 0xf (7 was SOCK_DCCP|SOCK_STREAM). show and every export
+  # write the same names; the .osd reads back unchanged.
+  case_bits
+  cc -m$m -O1 -o "$tmp/of" "$(dirname "$0")/target_open_flags.c" || fail "cannot build target_open_flags.c"
+  mkdir "$tmp/w"
+  want='O_WRONLY|O_CREAT|O_TRUNC
+O_RDONLY|O_CLOEXEC
+O_RDWR
+O_RDONLY
+O_RDONLY|0x10000000
+0x3'
+  for how in "--preset files,net" "-f open,open64,socket"; do
+    # shellcheck disable=SC2086 # (two options each)
+    "$ospy" capture -q $how -o "$tmp/c.ospy" -- "$tmp/of" "$tmp/w" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture ($how) exited $?"; }
+    expect_line "$tmp/out" "open-flags: 6 opens, 2 sockets"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    grep -E '!open(64)?\(pathname="f"' "$tmp/show" | sed 's/^[^!]*!//'
+    sed -n 's/.*!open\(64\)\{0,1\}(pathname="f", flags=\([^,)]*\).*/\2/p' "$tmp/show" >"$tmp/show.flags"
+    [ "$(cat "$tmp/show.flags")" = "$want" ] ||
+      { cat "$tmp/show"; fail "show ($how): open's flags $(tr '\n' ' ' <"$tmp/show.flags"), want $(echo "$want" | tr '\n' ' ')"; }
+    expect_line "$tmp/show" 'flags=O_WRONLY|O_CREAT|O_TRUNC, mode=0600) = 3<'
+    expect_line "$tmp/show" 'socket(domain=AF_UNIX, type=SOCK_STREAM|SOCK_CLOEXEC, protocol=0) = 3'
+    expect_regex "$tmp/show" '!socket\(domain=AF_UNIX, type=SOCK_NONBLOCK\|0x7, protocol=0\) = -1 E[A-Z]+ '
+    echo "show ($how): open's flags $(tr '\n' ' ' <"$tmp/show.flags"), socket types SOCK_STREAM|SOCK_CLOEXEC, SOCK_NONBLOCK|0x7"
+  done
+  # the exports of the last capture: JSON Lines' value and Perfetto's argument
+  # are show's text; the XML and .osd the number with the names beside it
+  # (none for 0x3, as for any value that names no member)
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.jsonl" 2>/dev/null || fail "export jsonl exited $?"
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.json" 2>/dev/null || fail "export perfetto exited $?"
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.xml" 2>/dev/null || fail "export xml exited $?"
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.osd" 2>/dev/null || fail "export osd exited $?"
+  jq -r 'select((.name // "") | test("::open(64)?$")) | select(.args_in[0].children[0].value == "f")
+    | .args_in[1].value' "$tmp/c.jsonl" >"$tmp/jsonl.flags"
+  [ "$(cat "$tmp/jsonl.flags")" = "$want" ] || fail "jsonl: open's flags $(tr '\n' ' ' <"$tmp/jsonl.flags")"
+  jq -r '.traceEvents[] | select((.name // "") | test("::open(64)?$")) | select(.args.in.pathname? == "f")
+    | .args.in.flags' "$tmp/c.json" >"$tmp/perfetto.flags"
+  [ "$(cat "$tmp/perfetto.flags")" = "$want" ] || fail "perfetto: open's flags $(tr '\n' ' ' <"$tmp/perfetto.flags")"
+  xml_flags() { # the names (or, naming none, the number) of open's flags in an XML export
+    grep -o '<argument name="flags"><value type="Flags" subType="OpenFlags" [^>]*>' "$1" |
+      sed -n 's/.* names="\([^"]*\)".*/\1/p; /names=/!s/.* value="\([^"]*\)".*/\1/p'
+  }
+  xml_flags "$tmp/c.xml" >"$tmp/xml.flags"
+  [ "$(cat "$tmp/xml.flags")" = "$want" ] || fail "xml: open's flags $(tr '\n' ' ' <"$tmp/xml.flags")"
+  expect_line "$tmp/c.xml" '<value type="Flags" subType="OpenFlags" value="0x80000" names="O_RDONLY|O_CLOEXEC"/>'
+  expect_line "$tmp/c.xml" '<value type="Flags" subType="OpenFlags" value="0" names="O_RDONLY"/>'
+  expect_line "$tmp/c.xml" '<value type="Flags" subType="OpenFlags" value="0x3"/>'
+  "$ospy" import "$tmp/c.osd" -o "$tmp/back.xml" 2>/dev/null || fail "import osd exited $?"
+  cmp "$tmp/back.xml" "$tmp/c.xml" || fail "export -> osd -> import changed the events"
+  if command -v python3 >/dev/null; then # oSpy's loader reads the flags' number
+    python3 "$(dirname "$0")/../export/osd_loader.py" "$tmp/c.osd" -v >"$tmp/loader" 2>&1 ||
+      { cat "$tmp/loader"; fail "the original loader rejects the .osd"; }
+    expect_regex "$tmp/loader" '^described open\(0x[0-9a-f]+, 0x80000\) => 3$'
+    expect_regex "$tmp/loader" '^described open\(0x[0-9a-f]+, 0\) => 3$'
+  fi
+  echo "jsonl, perfetto, xml, osd: open's flags $(tr '\n' ' ' <"$tmp/xml.flags")(the .osd read back as exported)"
+  echo "$case_name: the access mode shown as strace shows it, in show and every export" ;;
 preset-poll-i386)
   # epoll_event is 12 bytes on i386 too, data at 4; a _TIME_BITS=64 program
   # calls __ppoll64, __select64 (a 64-bit struct timeval), __pselect64 and

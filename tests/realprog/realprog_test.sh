@@ -188,7 +188,7 @@ python3-read)
   printf 'python reads these bytes 9d41\n' >"$tmp/in.txt"
   capture py --preset files -- "$PY" -c 'import sys; sys.stdout.write(open(sys.argv[1]).read())' "$tmp/in.txt"
   cmp -s "$tmp/py.out" "$tmp/in.txt" || fail "python3's output changed under capture"
-  expect_re "$tmp/py.show" '\] libc\.so\.6!open(at)?(64)?\((dirfd=AT_FDCWD, )?pathname="'"$tmp"'/in\.txt", flags=O_CLOEXEC\) = [0-9]+' \
+  expect_re "$tmp/py.show" '\] libc\.so\.6!open(at)?(64)?\((dirfd=AT_FDCWD, )?pathname="'"$tmp"'/in\.txt", flags=O_RDONLY\|O_CLOEXEC\) = [0-9]+' \
     "open(at) of the file"
   expect_re "$tmp/py.show" '\] libc\.so\.6!read\(fd=[0-9]+<'"$tmp"'/in\.txt>, buf="python reads these bytes 9d41\\n", count=[0-9]+\) = 30' \
     "the read of the file's bytes"
