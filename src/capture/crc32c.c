@@ -70,3 +70,30 @@ uint32_t ospy_crc32c(uint32_t crc, const void *data, size_t len)
 #endif
   return ospy_crc32c_table(crc, data, len);
 }
+
+/* The checksum's change when bit j of the last byte flips is table[1 << j]
+ * (the register's step with the bit alone in it); each byte after the bit
+ * steps that change once more through the table, as a zero byte would. So
+ * the changes of the bits at every distance from the end are walked from the
+ * last byte back, eight at a time, until one is the change seen. */
+int ospy_crc32c_flipped_bit(const void *data, size_t len, uint32_t want, uint64_t *bit)
+{
+  uint32_t seen = ospy_crc32c(0, data, len) ^ want;
+  if (!seen)
+    return 0;
+  if (!table_ready)
+    build_table();
+  uint32_t change[8];
+  for (int j = 0; j < 8; j++)
+    change[j] = table[1u << j];
+  for (size_t after = 0; after < len; after++) {
+    for (int j = 0; j < 8; j++) {
+      if (change[j] == seen) {
+        *bit = (uint64_t)(len - 1 - after) * 8 + (uint64_t)j;
+        return 1;
+      }
+      change[j] = table[change[j] & 0xff] ^ (change[j] >> 8);
+    }
+  }
+  return 0;
+}
