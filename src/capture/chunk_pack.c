@@ -98,79 +98,129 @@ typedef struct unpacker {
   size_t in_len, pos;
 } unpacker;
 
+/* What unpacking one record met: the record is whole, the input ended
+ * inside it (a chunk cut short), or the input is not a packed chunk. */
+enum { UNPACK_OK = 0, UNPACK_CUT = -1, UNPACK_BAD = -2 };
+
+/* A varint of in: UNPACK_CUT when the input ends inside it, UNPACK_BAD
+ * when it is longer than a 64-bit value's (ospy_leb128_get's -1 and -2). */
+static int unpack_varint(unpacker *u, uint64_t *v)
+{
+  int rc = ospy_leb128_get(u->in, u->in_len, &u->pos, v);
+  return rc == 0 ? UNPACK_OK : rc == -1 ? UNPACK_CUT : UNPACK_BAD;
+}
+
 static int unpack_delta(unpacker *u, const uint8_t *ref, uint8_t *dst, uint32_t words)
 {
   size_t map_len = (words + 7) / 8;
   if (u->in_len - u->pos < map_len)
-    return -1;
+    return UNPACK_CUT;
   const uint8_t *map = u->in + u->pos;
   u->pos += map_len;
   for (uint32_t i = 0; i < words; i++) {
     uint64_t r, d = 0;
     memcpy(&r, ref + i * 8, 8);
     if ((map[i / 8] >> (i % 8)) & 1) {
-      if (ospy_leb128_get(u->in, u->in_len, &u->pos, &d) < 0)
-        return -1;
+      int rc = unpack_varint(u, &d);
+      if (rc != UNPACK_OK)
+        return rc;
       d = (uint64_t)ospy_unzigzag(d);
     }
     r += d;
     memcpy(dst + i * 8, &r, 8);
   }
-  return 0;
+  return UNPACK_OK;
+}
+
+/* The references of one chunk's unpacking: where the last record of each
+ * size is in the output. */
+typedef struct unpack_refs {
+  size_t off[OSPY_PACK_SLOTS];
+  uint32_t words[OSPY_PACK_SLOTS];
+} unpack_refs;
+
+/* One record into out + *o (room: out_cap - *o), *o advanced past it.
+ * UNPACK_OK, UNPACK_CUT or UNPACK_BAD, with why. */
+static int unpack_record(unpacker *u, unpack_refs *refs, uint8_t *out, size_t out_cap, size_t *o,
+                         const char **why)
+{
+  uint64_t tag;
+  int rc = unpack_varint(u, &tag);
+  if (rc != UNPACK_OK) {
+    *why = rc == UNPACK_CUT ? "packed record tag truncated" : "packed record tag too long";
+    return rc;
+  }
+  uint64_t words = tag >> 1;
+  if (words < 1 || words > (out_cap - *o) / 8) {
+    *why = "packed record larger than the chunk";
+    return UNPACK_BAD;
+  }
+  uint8_t *dst = out + *o;
+  uint32_t slot = (uint32_t)(words % OSPY_PACK_SLOTS);
+  if (tag & 1) {
+    if (refs->words[slot] != words) {
+      *why = "packed delta record without a reference";
+      return UNPACK_BAD;
+    }
+    rc = unpack_delta(u, out + refs->off[slot], dst, (uint32_t)words);
+    if (rc != UNPACK_OK) {
+      *why = rc == UNPACK_CUT ? "packed delta record truncated" : "packed delta value too long";
+      return rc;
+    }
+  } else {
+    if (u->in_len - u->pos < words * 8) {
+      *why = "packed literal record truncated";
+      return UNPACK_CUT;
+    }
+    memcpy(dst, u->in + u->pos, words * 8);
+    u->pos += words * 8;
+  }
+  uint32_t size;
+  memcpy(&size, dst, 4);
+  if (size != words * 8) {
+    *why = "packed record's size word disagrees with its tag";
+    return UNPACK_BAD;
+  }
+  if (words <= OSPY_PACK_DELTA_WORDS) {
+    refs->words[slot] = (uint32_t)words;
+    refs->off[slot] = *o;
+  }
+  *o += words * 8;
+  return UNPACK_OK;
+}
+
+/* Every record of in into out, until the input ends or a record does not
+ * unpack: *o the bytes of the whole records. */
+static int unpack_records(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                          size_t *o, const char **why)
+{
+  unpacker u = { in, in_len, 0 };
+  unpack_refs refs;
+  memset(refs.words, 0, sizeof refs.words);
+  *o = 0;
+  while (u.pos < in_len) {
+    int rc = unpack_record(&u, &refs, out, out_cap, o, why);
+    if (rc != UNPACK_OK)
+      return rc;
+  }
+  return UNPACK_OK;
 }
 
 int ospy_chunk_unpack(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
                       const char **why)
 {
-  unpacker u = { in, in_len, 0 };
-  size_t ref_off[OSPY_PACK_SLOTS];
-  uint32_t ref_words[OSPY_PACK_SLOTS] = { 0 };
-  size_t o = 0;
-  while (u.pos < in_len) {
-    uint64_t tag;
-    if (ospy_leb128_get(in, in_len, &u.pos, &tag) < 0) {
-      *why = "packed record tag truncated";
-      return -1;
-    }
-    uint64_t words = tag >> 1;
-    if (words < 1 || words > (out_len - o) / 8) {
-      *why = "packed record larger than the chunk";
-      return -1;
-    }
-    uint8_t *dst = out + o;
-    uint32_t slot = (uint32_t)(words % OSPY_PACK_SLOTS);
-    if (tag & 1) {
-      if (ref_words[slot] != words) {
-        *why = "packed delta record without a reference";
-        return -1;
-      }
-      if (unpack_delta(&u, out + ref_off[slot], dst, (uint32_t)words) < 0) {
-        *why = "packed delta record truncated";
-        return -1;
-      }
-    } else {
-      if (in_len - u.pos < words * 8) {
-        *why = "packed literal record truncated";
-        return -1;
-      }
-      memcpy(dst, in + u.pos, words * 8);
-      u.pos += words * 8;
-    }
-    uint32_t size;
-    memcpy(&size, dst, 4);
-    if (size != words * 8) {
-      *why = "packed record's size word disagrees with its tag";
-      return -1;
-    }
-    if (words <= OSPY_PACK_DELTA_WORDS) {
-      ref_words[slot] = (uint32_t)words;
-      ref_off[slot] = o;
-    }
-    o += words * 8;
-  }
+  size_t o;
+  if (unpack_records(in, in_len, out, out_len, &o, why) != UNPACK_OK)
+    return -1;
   if (o != out_len) {
     *why = "packed chunk shorter than its size";
     return -1;
   }
   return 0;
+}
+
+int ospy_chunk_unpack_cut(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                          size_t *out_len, const char **why)
+{
+  return unpack_records(in, in_len, out, out_cap, out_len, why) == UNPACK_BAD ? -1 : 0;
 }

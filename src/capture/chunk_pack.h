@@ -48,4 +48,14 @@ size_t ospy_chunk_pack(ospy_chunk_packer *p, const void *rec, size_t len, uint8_
 int ospy_chunk_unpack(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
                       const char **why);
 
+/* Unpacks the start of a chunk cut short (in: the first in_len bytes of
+ * what its zstd frame holds): the whole records before the one the input
+ * ends inside, into out (out_cap: the chunk's raw length), *out_len their
+ * bytes. 0, or -1 with why for anything ospy_chunk_unpack refuses other
+ * than a record running past the end of the input (a delta without
+ * reference, a size word that disagrees with its tag, a record past
+ * out_cap, a varint longer than 10 bytes). */
+int ospy_chunk_unpack_cut(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                          size_t *out_len, const char **why);
+
 #endif

@@ -1,6 +1,7 @@
 /* Chunk packing (capture/chunk_pack.h): records of every size round-trip
  * byte for byte; call-like records shrink; damaged input of every kind is
- * refused with a reason, never read or written out of bounds (ASan build). */
+ * refused with a reason, never read or written out of bounds (ASan build);
+ * a chunk cut short gives back the whole records before the cut. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,51 @@ static void test_damage(uint8_t *raw, uint8_t *packed, uint8_t *out)
   CHECK(strstr(why, "shorter"));
 }
 
+/* A chunk cut at every byte of its packed form: the records whose packed
+ * form ends before the cut come back byte for byte, the one cut is left
+ * out, and damage a cut cannot explain is still refused (a chunk of a
+ * capture whose writer was killed mid-write). */
+static void test_cut(uint8_t *raw, uint8_t *packed, uint8_t *out)
+{
+  enum { NREC = 60 };
+  uint8_t *last[64] = { 0 };
+  size_t raw_end[NREC], packed_end[NREC], len = 0, n = 0;
+  static ospy_chunk_packer p;
+  ospy_chunk_packer_reset(&p);
+  for (uint64_t i = 0; i < NREC; i++) {
+    size_t r = i % 3 ? make_call(raw + len, i) : make_any(raw + len, last, 40);
+    n += ospy_chunk_pack(&p, raw + len, r, packed + n);
+    len += r;
+    raw_end[i] = len;
+    packed_end[i] = n;
+  }
+  const char *why;
+  for (size_t cut = 0; cut <= n; cut++) {
+    uint8_t *copy = malloc(cut ? cut : 1); /* exact size: ASan sees any overread */
+    memcpy(copy, packed, cut);
+    size_t whole = 0, got = (size_t)-1;
+    while (whole < NREC && packed_end[whole] <= cut)
+      whole++;
+    why = NULL;
+    CHECK(ospy_chunk_unpack_cut(copy, cut, out, len, &got, &why) == 0);
+    CHECK(got == (whole ? raw_end[whole - 1] : 0) && memcmp(out, raw, got) == 0);
+    free(copy);
+  }
+  printf("a chunk of %d records cut at each of its %zu packed bytes: the whole records "
+         "before the cut unpacked\n", NREC, n);
+  uint8_t orphan[] = { 2 * 2, 16, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 3 * 2 + 1, 0x01 };
+  why = NULL;
+  CHECK(ospy_chunk_unpack_cut(orphan, sizeof orphan, out, 64, &len, &why) < 0);
+  CHECK(strstr(why, "without a reference"));
+  uint8_t liar[1 + 8] = { 2 * 2, 24 }; /* cut inside a literal that disagrees: a cut */
+  CHECK(ospy_chunk_unpack_cut(liar, sizeof liar, out, 64, &len, &why) == 0 && len == 0);
+  uint8_t big[] = { 9 * 2, 72 }; /* a record past the chunk's raw length */
+  why = NULL;
+  CHECK(ospy_chunk_unpack_cut(big, sizeof big, out, 64, &len, &why) < 0);
+  CHECK(strstr(why, "larger than the chunk"));
+  printf("cut chunks: a delta without reference, a record past the chunk refused\n");
+}
+
 int main(void)
 {
   uint8_t *raw = malloc(CHUNK_CAP), *packed = malloc(2 * CHUNK_CAP), *out = malloc(CHUNK_CAP);
@@ -174,6 +220,7 @@ int main(void)
   test_calls(raw, packed, out);
   test_random(raw, packed, out);
   test_damage(raw, packed, out);
+  test_cut(raw, packed, out);
   free(raw);
   free(packed);
   free(out);
