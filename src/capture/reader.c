@@ -14,12 +14,13 @@
 #include "capture/chunk_pack.h"
 #include "capture/crc32c.h"
 #include "capture/file_format.h"
+#include "capture/reader_internal.h"
 
 struct ospy_capfile_reader {
   int fd;
   char *path;
   uint64_t file_size, off; /* off: next chunk header */
-  uint8_t *meta;
+  ospy_cap_header header;
   ospy_capfile_info info;
   uint8_t *comp, *raw, *packed;
   size_t comp_cap, raw_cap, packed_cap; /* grown to the largest chunk seen (at most 16 MiB raw) */
@@ -32,12 +33,12 @@ struct ospy_capfile_reader {
   ospy_plan *plan; /* HookName records rename its hooks */
 };
 
-static uint32_t get32(const uint8_t *p)
+uint32_t ospy_cap_get32(const uint8_t *p)
 {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int read_at(int fd, void *buf, size_t n, uint64_t off)
+int ospy_cap_read_at(int fd, void *buf, size_t n, uint64_t off)
 {
   uint8_t *p = buf;
   while (n) {
@@ -51,121 +52,6 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off)
     off += (uint64_t)k;
   }
   return 0;
-}
-
-static void copy_str(char *dst, size_t cap, const uint8_t *src, size_t n)
-{
-  n = n < cap - 1 ? n : cap - 1;
-  memcpy(dst, src, n);
-  dst[n] = 0;
-}
-
-static int parse_meta(ospy_capfile_reader *r, uint32_t len, char *err, size_t errcap)
-{
-  const uint8_t *m = r->meta;
-  size_t off = 0;
-  while (off < len) {
-    if (len - off < 8) {
-      snprintf(err, errcap, "%s: metadata entry truncated at offset %zu", r->path, 16 + off);
-      return -1;
-    }
-    uint16_t tag = (uint16_t)(m[off] | m[off + 1] << 8);
-    uint32_t n = get32(m + off + 4);
-    if (n > len - off - 8) {
-      snprintf(err, errcap, "%s: metadata entry overruns the header at offset %zu", r->path, 16 + off);
-      return -1;
-    }
-    const uint8_t *v = m + off + 8;
-    switch (tag) {
-    case OSPY_META_VERSION: copy_str(r->info.version, sizeof r->info.version, v, n); break;
-    case OSPY_META_HOST: copy_str(r->info.host, sizeof r->info.host, v, n); break;
-    case OSPY_META_MODE: copy_str(r->info.mode, sizeof r->info.mode, v, n); break;
-    case OSPY_META_CMDLINE: r->info.cmdline = (const char *)v; r->info.cmdline_len = n; break;
-    case OSPY_META_PLAN: r->info.plan = v; r->info.plan_len = n; break;
-    case OSPY_META_START:
-      if (n == 8)
-        r->info.start_ns = (uint64_t)get32(v) | (uint64_t)get32(v + 4) << 32;
-      break;
-    default: break; /* unknown tags are skipped: newer writers may add some */
-    }
-    off += 8 + (((size_t)n + 3) & ~(size_t)3);
-  }
-  return 0;
-}
-
-/* What a file that is not a capture may be instead, and how to read it. */
-static const char *other_kind_hint(const uint8_t *b, size_t n)
-{
-  if (n >= 4 && !memcmp(b, "oSpy", 4))
-    return ": it is an oSpy .osd dump: read it with `ospy import` (to jsonl, xml, ...)";
-  if (n >= 3 && !memcmp(b, "BZh", 3))
-    return ": it is bzip2-compressed: an old oSpy .osd dump is read with `ospy import`";
-  return "";
-}
-
-/* The fixed part of the header: magic, version, metadata length. A file
- * with the magic but shorter than that is a capture cut short (it said
- * "bad magic"), not some other file. */
-static int read_fixed(ospy_capfile_reader *r, uint8_t fixed[OSPY_CAP_HEADER_FIXED], char *err,
-                      size_t errcap)
-{
-  size_t have = r->file_size < OSPY_CAP_HEADER_FIXED ? (size_t)r->file_size
-                                                     : OSPY_CAP_HEADER_FIXED;
-  if (!have) {
-    snprintf(err, errcap, "%s: not an ospy capture (empty file)", r->path);
-    return -1;
-  }
-  if (have < 8) {
-    snprintf(err, errcap, "%s: not an ospy capture (%zu byte%s, shorter than the magic)", r->path,
-             have, have == 1 ? "" : "s");
-    return -1;
-  }
-  if (read_at(r->fd, fixed, have, 0) < 0 || memcmp(fixed, OSPY_CAP_MAGIC, 8)) {
-    snprintf(err, errcap, "%s: not an ospy capture (bad magic at offset 0)%s", r->path,
-             other_kind_hint(fixed, have));
-    return -1;
-  }
-  if (have < OSPY_CAP_HEADER_FIXED) {
-    snprintf(err, errcap,
-             "%s: capture cut short in its header: %zu bytes, less than its %u-byte fixed part",
-             r->path, have, OSPY_CAP_HEADER_FIXED);
-    return -1;
-  }
-  return 0;
-}
-
-static int read_header(ospy_capfile_reader *r, char *err, size_t errcap)
-{
-  uint8_t fixed[OSPY_CAP_HEADER_FIXED];
-  if (read_fixed(r, fixed, err, errcap) < 0)
-    return -1;
-  if (get32(fixed + 8) < 1 || get32(fixed + 8) > OSPY_CAP_VERSION) {
-    snprintf(err, errcap, "%s: unsupported capture version %u at offset 8", r->path, get32(fixed + 8));
-    return -1;
-  }
-  uint32_t len = get32(fixed + 12);
-  if (len > OSPY_CAP_MAX_META) {
-    snprintf(err, errcap, "%s: header length %u at offset 12 exceeds the largest header (%u)",
-             r->path, len, OSPY_CAP_MAX_META);
-    return -1;
-  }
-  if ((uint64_t)len + 20 > r->file_size) { /* metadata and its CRC */
-    snprintf(err, errcap, "%s: capture cut short in its header: %llu bytes of %llu", r->path,
-             (unsigned long long)r->file_size, (unsigned long long)len + 20);
-    return -1;
-  }
-  r->meta = malloc((size_t)len + 4);
-  if (!r->meta || read_at(r->fd, r->meta, (size_t)len + 4, 16) < 0) {
-    snprintf(err, errcap, "%s: cannot read the header", r->path);
-    return -1;
-  }
-  uint32_t crc = ospy_crc32c(ospy_crc32c(0, fixed, sizeof fixed), r->meta, len);
-  if (crc != get32(r->meta + len)) {
-    snprintf(err, errcap, "%s: header checksum mismatch at offset %u", r->path, 16 + len);
-    return -1;
-  }
-  r->off = 16 + (uint64_t)len + 4;
-  return parse_meta(r, len, err, errcap);
 }
 
 /* Writes all of buf to fd. */
@@ -307,10 +193,11 @@ ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errca
     return NULL;
   }
   r->file_size = (uint64_t)st.st_size;
-  if (read_header(r, err, errcap) < 0) {
+  if (ospy_cap_header_read(r->fd, path, r->file_size, &r->info, &r->header, err, errcap) < 0) {
     ospy_capfile_close_reader(r);
     return NULL;
   }
+  r->off = r->header.chunks_at;
   r->dctx = ZSTD_createDCtx();
   if (!r->dctx) {
     snprintf(err, errcap, "%s: out of memory", path);
@@ -321,6 +208,11 @@ ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errca
 }
 
 const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r) { return &r->info; }
+
+const char *ospy_capfile_header_damage(const ospy_capfile_reader *r)
+{
+  return r->header.damage[0] ? r->header.damage : NULL;
+}
 uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r) { return r->bad_chunks; }
 
 void ospy_capfile_position(const ospy_capfile_reader *r, uint64_t *done, uint64_t *size)
@@ -329,27 +221,33 @@ void ospy_capfile_position(const ospy_capfile_reader *r, uint64_t *done, uint64_
   *size = r->file_size;
 }
 
-/* Is there a chunk header with a valid CRC at off? Fills h. */
-static int chunk_header_at(ospy_capfile_reader *r, uint64_t off, uint8_t h[OSPY_CHUNK_HDR])
+/* Is there a chunk header with a valid CRC at off, in a file of size
+ * bytes? Fills h. */
+static int chunk_header_at(int fd, uint64_t size, uint64_t off, uint8_t h[OSPY_CHUNK_HDR])
 {
-  if (off + OSPY_CHUNK_HDR > r->file_size || read_at(r->fd, h, OSPY_CHUNK_HDR, off) < 0)
+  if (off + OSPY_CHUNK_HDR > size || ospy_cap_read_at(fd, h, OSPY_CHUNK_HDR, off) < 0)
     return 0;
-  return !memcmp(h, OSPY_CHUNK_MAGIC, 8) && ospy_crc32c(0, h, 28) == get32(h + 28);
+  return !memcmp(h, OSPY_CHUNK_MAGIC, 8) && ospy_crc32c(0, h, 28) == ospy_cap_get32(h + 28);
+}
+
+uint64_t ospy_cap_find_chunk(int fd, uint64_t size, uint64_t from)
+{
+  uint8_t buf[4096], h[OSPY_CHUNK_HDR];
+  for (uint64_t off = from; off < size; off += sizeof buf - 8) {
+    size_t n = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
+    if (ospy_cap_read_at(fd, buf, n, off) < 0)
+      break;
+    for (size_t i = 0; i + 8 <= n; i++)
+      if (!memcmp(buf + i, OSPY_CHUNK_MAGIC, 8) && chunk_header_at(fd, size, off + i, h))
+        return off + i;
+  }
+  return size;
 }
 
 /* After a corrupt chunk header: the next offset holding a valid chunk header. */
 static uint64_t resync(ospy_capfile_reader *r, uint64_t from)
 {
-  uint8_t buf[4096], h[OSPY_CHUNK_HDR];
-  for (uint64_t off = from; off < r->file_size; off += sizeof buf - 8) {
-    size_t n = r->file_size - off < sizeof buf ? (size_t)(r->file_size - off) : sizeof buf;
-    if (read_at(r->fd, buf, n, off) < 0)
-      break;
-    for (size_t i = 0; i + 8 <= n; i++)
-      if (!memcmp(buf + i, OSPY_CHUNK_MAGIC, 8) && chunk_header_at(r, off + i, h))
-        return off + i;
-  }
-  return r->file_size;
+  return ospy_cap_find_chunk(r->fd, r->file_size, from);
 }
 
 static int bad_chunk(ospy_capfile_reader *r, uint64_t at, uint64_t next, const char *why,
@@ -412,9 +310,10 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
     r->off = r->file_size;
     return 0;
   }
-  if (!chunk_header_at(r, at, h))
+  if (!chunk_header_at(r->fd, r->file_size, at, h))
     return bad_chunk(r, at, resync(r, at + 1), "bad chunk header", err, errcap);
-  uint32_t clen = get32(h + 8), rlen = get32(h + 12), flags = get32(h + 24);
+  uint32_t clen = ospy_cap_get32(h + 8), rlen = ospy_cap_get32(h + 12);
+  uint32_t flags = ospy_cap_get32(h + 24);
   if (rlen > OSPY_CHUNK_MAX_RAW || clen > ZSTD_compressBound(OSPY_CHUNK_MAX_RAW))
     return bad_chunk(r, at, resync(r, at + 1), "chunk sizes out of bounds", err, errcap);
   if (at + OSPY_CHUNK_HDR + clen > r->file_size) {
@@ -425,8 +324,8 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
   r->off = at + OSPY_CHUNK_HDR + clen;
   if (grow(&r->comp, &r->comp_cap, clen ? clen : 1) < 0 || grow(&r->raw, &r->raw_cap, rlen ? rlen : 1) < 0)
     return bad_chunk(r, at, r->off, "out of memory for the chunk", err, errcap);
-  if (read_at(r->fd, r->comp, clen, at + OSPY_CHUNK_HDR) < 0 ||
-      ospy_crc32c(0, r->comp, clen) != get32(h + 20))
+  if (ospy_cap_read_at(r->fd, r->comp, clen, at + OSPY_CHUNK_HDR) < 0 ||
+      ospy_crc32c(0, r->comp, clen) != ospy_cap_get32(h + 20))
     return bad_chunk(r, at, r->off, "payload checksum mismatch", err, errcap);
   const char *why = decode_payload(r, clen, rlen, flags);
   if (why)
@@ -504,7 +403,7 @@ void ospy_capfile_close_reader(ospy_capfile_reader *r)
   free(r->comp);
   free(r->raw);
   free(r->packed);
-  free(r->meta);
+  free(r->header.bytes);
   free(r->path);
   free(r);
 }

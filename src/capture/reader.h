@@ -3,6 +3,9 @@
  * one chunk (at most 16 MiB decompressed). Every chunk is checked (header CRC,
  * payload CRC, sizes) and every record validated; a corrupt chunk is reported
  * with its file offset and skipped, the following intact chunks still read.
+ * A damaged header is mended where its checksum finds the damage, else taken
+ * as it reads, and said (ospy_capfile_header_damage; docs/capture-format.md,
+ * "Damaged captures").
  */
 #ifndef OSPY_CAPTURE_READER_H
 #define OSPY_CAPTURE_READER_H
@@ -29,6 +32,13 @@ typedef struct ospy_capfile_info {
 /* NULL with a message in err when the file is not a readable capture. */
 ospy_capfile_reader *ospy_capfile_open(const char *path, char *err, size_t errcap);
 const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r);
+/* NULL when the header's checksum matched; else what was damaged in it and
+ * what the reader made of it, naming the file ("FILE: damaged header: one
+ * bit flipped at offset 345 (in the plan); mended: its checksum matches
+ * now", or, when the damage could not be found, which of what the header
+ * says may be wrong). Readers say it before anything else and exit as for
+ * a corrupt chunk: the file is damaged, whatever was recovered. */
+const char *ospy_capfile_header_damage(const ospy_capfile_reader *r);
 /* Next record: 1 (*rec valid until the next call), 0 at the end, -1 for a
  * corrupt chunk (err names its offset; call again to continue after it).
  * Records flagged OSPY_EVENT_F_REPEATED (copies of what earlier chunks

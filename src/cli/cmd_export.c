@@ -75,13 +75,18 @@ static const char *program_name(const ospy_capfile_info *info)
   return slash ? slash + 1 : info->cmdline;
 }
 
-/* Opens a read of j->in. The header's damage is said by the first read only
- * (say), which marks the export damaged. */
+/* Opens a read of j->in. The header's damage (its checksum, its plan) is
+ * said by the first read only (say), which marks the export damaged. */
 static int pass_open(export_job *j, export_pass *p, int say, char *err, size_t errcap)
 {
   if (!(p->r = ospy_capfile_open(j->in, err, errcap)))
     return -1;
   const ospy_capfile_info *info = ospy_capfile_info_get(p->r);
+  const char *damage = ospy_capfile_header_damage(p->r);
+  if (damage && say) {
+    fprintf(stderr, "ospy export: %s\n", damage);
+    j->damaged = 1; /* exit 1, as for a corrupt chunk */
+  }
   char perr[256];
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &p->plan, perr,
                                          sizeof perr) < 0 && say) {

@@ -19,6 +19,11 @@ int read_session_open(read_session *s, const char *cmd, const char *path)
     return -1;
   }
   s->info = ospy_capfile_info_get(s->r);
+  const char *damage = ospy_capfile_header_damage(s->r);
+  if (damage) { /* first: what it says explains what may follow */
+    fprintf(stderr, "ospy %s: %s\n", cmd, damage);
+    s->header_damaged = 1;
+  }
   if (s->info->plan_len &&
       ospy_plan_decode(s->info->plan, s->info->plan_len, &s->plan, err, sizeof err) < 0) {
     fprintf(stderr, "ospy %s: %s: the plan in the header is invalid: %s\n", cmd, path, err);

@@ -21,12 +21,14 @@ typedef struct read_session {
   const ospy_capfile_info *info;
   ospy_plan *plan;         /* NULL: none or invalid (said on stderr) */
   ospy_spec_table *specs;  /* NULL: none or invalid (said on stderr) */
-  int header_damaged;      /* the plan or its specs in the header do not decode: exit 1, as
-                              for a corrupt chunk (what is read is shown with hook#N) */
+  int header_damaged;      /* the header's checksum did not match (mended or not), or the plan
+                              or its specs in it do not decode: exit 1, as for a corrupt
+                              chunk (what is read is shown, with hook#N for a lost plan) */
 } read_session;
 
-/* 0, or -1 after printing why the file cannot be read. A plan or spec table
- * in the header that does not decode is said and sets header_damaged. */
+/* 0, or -1 after printing why the file cannot be read. A damaged header
+ * (ospy_capfile_header_damage), and a plan or spec table in the header that
+ * does not decode, are said and set header_damaged. */
 int read_session_open(read_session *s, const char *cmd, const char *path);
 void read_session_close(read_session *s);
 

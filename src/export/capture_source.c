@@ -1,6 +1,7 @@
 /* Capture file -> decoded events: reader + plan + adapter + values bridge. */
 #include "export/capture_source.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,23 @@ struct ospy_capsrc {
   uint64_t bad_chunks;
   int at_end; /* read to its end: what it lacks there is known */
   char cmdline[512];
-  char header_err[512]; /* the plan or specs in the header do not decode: the first next's -1 */
+  /* the header's damage (ospy_capfile_header_damage), then what does not
+   * decode in it (the plan, the specs): the first nexts' -1s, in order */
+  char header_err[2][800];
+  int header_errs, header_said;
 };
+
+static void header_error(ospy_capsrc *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void header_error(ospy_capsrc *s, const char *fmt, ...)
+{
+  if (s->header_errs == 2)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->header_err[s->header_errs++], sizeof s->header_err[0], fmt, ap);
+  va_end(ap);
+}
 
 static void keep_cmdline(ospy_capsrc *s, const ospy_capfile_info *info)
 {
@@ -44,8 +60,8 @@ static void load_plan(ospy_capsrc *s, const ospy_capfile_info *info)
   char perr[256];
   if (info->plan_len && ospy_plan_decode(info->plan, info->plan_len, &s->plan, perr,
                                          sizeof perr) < 0)
-    snprintf(s->header_err, sizeof s->header_err, "%s: the plan in the header is invalid (%s); "
-             "functions are named hook#N", s->path, perr);
+    header_error(s, "%s: the plan in the header is invalid (%s); functions are named hook#N",
+                 s->path, perr);
   ospy_capfile_set_plan(s->r, s->plan); /* hooks named by module as the capture says */
 }
 
@@ -62,8 +78,8 @@ static void load_values(ospy_capsrc *s)
       ospy_from_capture_set_outcome(s->conv, ospy_values_bridge_outcome, s->values);
     }
   else
-    snprintf(s->header_err, sizeof s->header_err, "%s: cannot decode argument values (the "
-             "specs in the header: %s)", s->path, perr);
+    header_error(s, "%s: cannot decode argument values (the specs in the header: %s)", s->path,
+                 perr);
 }
 
 ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap)
@@ -81,6 +97,9 @@ ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size
     return NULL;
   }
   const ospy_capfile_info *info = ospy_capfile_info_get(s->r);
+  const char *damage = ospy_capfile_header_damage(s->r);
+  if (damage) /* first: it explains what may follow */
+    header_error(s, "%s", damage);
   keep_cmdline(s, info);
   load_plan(s, info);
   if (!(s->conv = ospy_from_capture_new(s->plan, program_name(info)))) {
@@ -96,9 +115,8 @@ int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap)
 {
   const ospy_event_hdr *rec;
   int rc;
-  if (s->header_err[0]) { /* damaged as a corrupt chunk is: said once, first */
-    snprintf(err, errcap, "%s", s->header_err);
-    s->header_err[0] = 0;
+  if (s->header_said < s->header_errs) { /* damaged as a corrupt chunk is: said once, first */
+    snprintf(err, errcap, "%s", s->header_err[s->header_said++]);
     return -1;
   }
   while ((rc = ospy_capfile_next(s->r, &rec, err, errcap)) != 0) {

@@ -25,8 +25,9 @@ typedef struct ospy_capsrc ospy_capsrc;
 ospy_capsrc *ospy_capsrc_open(const char *path, const char *who, char *err, size_t errcap);
 /* 1: *ev holds the next event (valid until the next call); 0: the end;
  * -1: a corrupt chunk was skipped (err says where; call again), or, first,
- * the plan or the specs in the header do not decode (err says so; the
- * events come with functions named hook#N or values undecoded);
+ * the header is damaged (ospy_capfile_header_damage: err says what and what
+ * was made of it), or the plan or the specs in it do not decode (err says
+ * so; the events come with functions named hook#N or values undecoded);
  * -2: a fatal error (out of memory). */
 int ospy_capsrc_next(ospy_capsrc *s, ospy_xevent *ev, char *err, size_t errcap);
 /* What descriptor fd of process pid refers to at the event last read, as

@@ -1,5 +1,6 @@
 /* Capture files: round trip, truncation at every chunk boundary and inside
- * chunks, bit flips (reported with an offset, other chunks still read). */
+ * chunks, bit flips (reported with an offset, other chunks still read; in
+ * the header, found by its checksum and mended). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -63,14 +64,14 @@ static off_t file_size(const char *p)
   return n;
 }
 
-static void copy_prefix(off_t n, long flip_at)
+static void copy_prefix(off_t n, long flip_at, uint8_t mask)
 {
   int in = open(path, O_RDONLY), out = open(cut, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   static char buf[1 << 20];
   ssize_t k = read(in, buf, sizeof buf);
   CHECK(k > 0 && n <= k);
   if (flip_at >= 0)
-    buf[flip_at] ^= 0x10;
+    buf[flip_at] ^= (char)mask;
   CHECK(write(out, buf, (size_t)n) == n);
   close(in);
   close(out);
@@ -80,7 +81,7 @@ static void copy_prefix(off_t n, long flip_at)
 static void expect_cut_header(off_t n, const char *want)
 {
   char err[512];
-  copy_prefix(n, -1);
+  copy_prefix(n, -1, 0);
   ospy_capfile_reader *r = ospy_capfile_open(cut, err, sizeof err);
   if (n == 0 || n == 7 || n == 8 || n == 15 || n == 16)
     printf("%lld bytes: %s\n", (long long)n, r ? "opened" : err);
@@ -166,6 +167,54 @@ static void check_size_word_refused(void)
   unlink(path);
 }
 
+/* Each bit of the header flipped: the capture still opens, the damage is
+ * named at the bit's offset and mended, every record is read (a flipped
+ * bit there made the whole capture unreadable: "header checksum mismatch",
+ * "bad magic", "unsupported capture version"). */
+static void check_header_flips(off_t size)
+{
+  char err[512], want[64];
+  ospy_capfile_reader *r = ospy_capfile_open(path, err, sizeof err);
+  uint64_t header, all;
+  ospy_capfile_position(r, &header, &all);
+  ospy_capfile_close_reader(r);
+  for (uint64_t bit = 0; bit < header * 8; bit++) {
+    copy_prefix(size, (long)(bit / 8), (uint8_t)(1u << (bit % 8)));
+    r = ospy_capfile_open(cut, err, sizeof err);
+    CHECK(r);
+    const char *damage = ospy_capfile_header_damage(r);
+    snprintf(want, sizeof want, "one bit flipped at offset %llu (in ",
+             (unsigned long long)(bit / 8));
+    if (bit % 100 == 3)
+      printf("bit %llu: %s\n", (unsigned long long)bit, damage);
+    CHECK(damage && strstr(damage, want) && strstr(damage, "; mended"));
+    const ospy_capfile_info *info = ospy_capfile_info_get(r);
+    CHECK(!strcmp(info->version, "9.9") && info->start_ns == 42 && info->plan_len == 4);
+    CHECK(info->cmdline_len == 9 && !memcmp(info->cmdline, "prog\0arg", 9));
+    ospy_capfile_close_reader(r);
+    long errors;
+    int trunc;
+    CHECK(read_all(cut, &errors, &trunc) == NREC && errors == 0 && !trunc);
+  }
+  printf("each of the header's %llu bits flipped: named at its offset, mended, %d records read\n",
+         (unsigned long long)header * 8, NREC);
+}
+
+/* A file whose magic is more than 4 bits off, or another kind of file, is
+ * no capture (it is not searched for chunks). */
+static void check_not_a_capture(off_t size)
+{
+  char err[512];
+  copy_prefix(size, 0, 0x1f); /* five bits of the magic */
+  ospy_capfile_reader *r = ospy_capfile_open(cut, err, sizeof err);
+  printf("five bits of the magic flipped: %s\n", r ? "opened" : err);
+  CHECK(!r && strstr(err, "not an ospy capture (bad magic at offset 0)"));
+  FILE *f = fopen(cut, "w");
+  CHECK(f && fputs("not a capture, but long enough to hold a header", f) >= 0 && !fclose(f));
+  r = ospy_capfile_open(cut, err, sizeof err);
+  CHECK(!r && strstr(err, "not an ospy capture"));
+}
+
 int main(int argc, char **argv)
 {
   check_lost_line(1, "--- lost 1 event of thread 8 (");
@@ -191,7 +240,7 @@ int main(int argc, char **argv)
   off_t size = file_size(path);
   long prev = -1;
   for (off_t n = 0; n <= size; n += 97) {
-    copy_prefix(n, -1);
+    copy_prefix(n, -1, 0);
     long got = read_all(cut, &errors, &trunc);
     if (got < 0)
       continue; /* the header itself is cut: a clear open error */
@@ -208,14 +257,12 @@ int main(int argc, char **argv)
 
   /* a flipped bit in the middle: one chunk reported, the rest intact */
   for (long at = size / 3; at < size / 3 + 200; at += 13) {
-    copy_prefix(size, at);
+    copy_prefix(size, at, 0x10);
     long got = read_all(cut, &errors, &trunc);
     CHECK(got >= 0 && errors >= 1 && got < NREC && got > NREC / 2);
   }
-  /* not a capture at all */
-  copy_prefix(size, 0);
-  r = ospy_capfile_open(cut, err, sizeof err);
-  CHECK(!r && strstr(err, "not an ospy capture"));
+  check_header_flips(size);
+  check_not_a_capture(size);
   unlink(path);
   unlink(cut);
   printf("file tests passed\n");

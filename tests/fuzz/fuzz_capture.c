@@ -1,7 +1,8 @@
 /* libFuzzer harness for the capture reader (src/capture/reader.c) and the
    text of its records (src/capture/format.c, as `ospy show` prints them):
-   any bytes as a capture file must give records, reported corrupt chunks or
-   an error, never a crash, a hang or an out-of-bounds access. The reader
+   any bytes as a capture file must give records, reported corrupt chunks, a
+   damaged header said, or an error, never a crash, a hang or an
+   out-of-bounds access. The reader
    opens a path, so the input goes into a memfd read as /proc/self/fd/N.
 
    Build and run (bounded):  tests/fuzz/fuzz_config.sh SECONDS capture
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz_file.h"
 
@@ -31,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       abort(); /* a failure always says why */
     return 0;
   }
+  const char *damage = ospy_capfile_header_damage(r);
+  if (damage && !strstr(damage, "damaged header: "))
+    abort(); /* a damaged header always says what was damaged */
   const ospy_capfile_info *info = ospy_capfile_info_get(r);
   ospy_plan *plan = NULL;
   ospy_spec_table *specs = NULL;

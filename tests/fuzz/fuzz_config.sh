@@ -16,7 +16,7 @@ mkdir -p "$out" "$out/corpus-$which"
 [ -f "$out/ospy-config.h" ] || printf '#define OSPY_VERSION "fuzz"\n#define OSPY_ARCH_NAME "x86-64"\n' > "$out/ospy-config.h"
 case $which in
 capture) # the capture reader and the text of its records
-  srcs="src/capture/reader.c src/capture/crc32c.c src/capture/event.c src/capture/format.c
+  srcs="src/capture/reader.c src/capture/reader_header.c src/capture/crc32c.c src/capture/event.c src/capture/format.c
         src/capture/fdnames.c src/capture/fdslots.c src/capture/symbolize.c src/capture/symbolize_dwarf.c
         src/capture/chunk_pack.c src/capture/procmap.c"
   libs="-lzstd -ldw -lelf -lstdc++" ;;
