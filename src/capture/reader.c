@@ -16,6 +16,14 @@
 #include "capture/file_format.h"
 #include "capture/reader_internal.h"
 
+/* The last chunk, cut short (its writer died, or is still writing it). */
+typedef struct cut_chunk {
+  uint64_t at;            /* its offset; 0: the file ends with a whole chunk */
+  uint64_t have, size;    /* its bytes in the file, and as its header says */
+  uint32_t nrec;          /* its records, as its header says */
+  uint64_t recovered;     /* the whole, valid records read from what it has */
+} cut_chunk;
+
 struct ospy_capfile_reader {
   int fd;
   char *path;
@@ -26,7 +34,8 @@ struct ospy_capfile_reader {
   size_t comp_cap, raw_cap, packed_cap; /* grown to the largest chunk seen (at most 16 MiB raw) */
   size_t raw_len, raw_pos;
   int ended, saw_end;
-  uint64_t bad_chunks, tail_off;
+  uint64_t bad_chunks;
+  cut_chunk cut;
   int lost_since;      /* a chunk, or the rest of one, was lost since the last one loaded */
   int repeats_wanted;  /* the chunk being read follows a loss: its repeated records count */
   ZSTD_DCtx *dctx;
@@ -298,6 +307,126 @@ static const char *decode_payload(ospy_capfile_reader *r, uint32_t clen, uint32_
   return ospy_chunk_unpack(r->packed, got, r->raw, rlen, &why) < 0 ? why : NULL;
 }
 
+/* The first bytes of a zstd frame cut short, decompressed into
+ * out[0..cap): zstd gives back the blocks it holds whole (a block is
+ * decoded once all of it is in), *got their bytes. -1 when the bytes are no
+ * frame's start. */
+static int decompress_cut(ZSTD_DCtx *dctx, const uint8_t *in, size_t have, uint8_t *out,
+                          size_t cap, size_t *got)
+{
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  ZSTD_inBuffer src = { in, have, 0 };
+  ZSTD_outBuffer dst = { out, cap, 0 };
+  for (;;) {
+    size_t in_before = src.pos, out_before = dst.pos;
+    size_t rc = ZSTD_decompressStream(dctx, &dst, &src);
+    if (ZSTD_isError(rc))
+      return -1;
+    if (rc == 0 || (src.pos == in_before && dst.pos == out_before))
+      break; /* the frame's end, or nothing more from what it has */
+  }
+  *got = dst.pos;
+  return 0;
+}
+
+/* The records of raw[0..len) an unpacked chunk cut short holds whole, by
+ * their size words: their bytes. A size word no record can have is kept
+ * for ospy_capfile_next to refuse, as in a whole chunk. */
+static size_t whole_records(const uint8_t *raw, size_t len)
+{
+  size_t pos = 0;
+  while (len - pos >= 4) {
+    uint32_t size = ospy_cap_get32(raw + pos);
+    if (size < sizeof(ospy_event_hdr) || size % 8)
+      return len;
+    if (size > len - pos)
+      break; /* the record the cut runs through */
+    pos += size;
+  }
+  return pos;
+}
+
+/* A zstd frame header takes at most this many bytes (ZSTD_FRAMEHEADERSIZE_MAX,
+ * not in zstd's stable API): a cut before them leaves nothing to decode. */
+#define ZSTD_FRAME_HEADER_MAX 18u
+
+/* The payload of a chunk cut short (the first have bytes in comp) to its
+ * whole records in raw, *len their bytes. NULL, or why it cannot: the
+ * checks of a whole chunk's payload but its CRC, which covers the bytes
+ * cut off. */
+static const char *decode_cut_payload(ospy_capfile_reader *r, size_t have, uint32_t rlen,
+                                      uint32_t flags, size_t *len)
+{
+  *len = 0;
+  unsigned long long content = ZSTD_getFrameContentSize(r->comp, have);
+  if (content == ZSTD_CONTENTSIZE_ERROR)
+    return have < ZSTD_FRAME_HEADER_MAX ? NULL : "payload is no zstd frame";
+  int packed = (flags & OSPY_CHUNK_F_PACKED) != 0;
+  if (packed && (content == ZSTD_CONTENTSIZE_UNKNOWN || content > 2ull * OSPY_CHUNK_MAX_RAW))
+    return "packed payload size unknown or out of bounds";
+  if (!packed && content != ZSTD_CONTENTSIZE_UNKNOWN && content != rlen)
+    return "payload does not decompress to its size";
+  if (packed && grow(&r->packed, &r->packed_cap, content ? (size_t)content : 1) < 0)
+    return "out of memory for the chunk";
+  size_t got;
+  if (decompress_cut(r->dctx, r->comp, have, packed ? r->packed : r->raw,
+                     packed ? (size_t)content : rlen, &got) < 0)
+    return "payload does not decompress";
+  if (!packed) {
+    *len = whole_records(r->raw, got);
+    return NULL;
+  }
+  const char *why = NULL;
+  return ospy_chunk_unpack_cut(r->packed, got, r->raw, rlen, len, &why) < 0 ? why : NULL;
+}
+
+/* The records of raw[0..len) that pass ospy_event_validate, up to the
+ * first that does not (which ospy_capfile_next refuses when it comes). */
+static uint64_t valid_records(const uint8_t *raw, size_t len)
+{
+  uint64_t n = 0;
+  const char *why;
+  for (size_t pos = 0; pos < len && ospy_event_validate(raw + pos, len - pos, &why) == 0; n++)
+    pos += ((const ospy_event_hdr *)(const void *)(raw + pos))->size;
+  return n;
+}
+
+/* The last chunk, cut short at the end of the file (its writer died, or is
+ * still writing it): its header checks, its payload does not all exist.
+ * The whole records of what it has are read, each as any chunk's. 1
+ * loaded, -1 corrupt (what it has does not decode). */
+static int load_cut_chunk(ospy_capfile_reader *r, uint64_t at, const uint8_t h[OSPY_CHUNK_HDR],
+                          char *err, size_t errcap)
+{
+  uint32_t clen = ospy_cap_get32(h + 8), rlen = ospy_cap_get32(h + 12);
+  r->cut = (cut_chunk){ at, r->file_size - at, OSPY_CHUNK_HDR + (uint64_t)clen,
+                        ospy_cap_get32(h + 16), 0 };
+  r->off = r->file_size;
+  size_t have = (size_t)(r->cut.have - OSPY_CHUNK_HDR);
+  char what[320];
+  if (grow(&r->comp, &r->comp_cap, have ? have : 1) < 0 ||
+      grow(&r->raw, &r->raw_cap, rlen ? rlen : 1) < 0)
+    return bad_chunk(r, at, r->off, "out of memory for the chunk", err, errcap);
+  size_t len = 0;
+  const char *why = ospy_cap_read_at(r->fd, r->comp, have, at + OSPY_CHUNK_HDR) < 0
+                        ? "cannot read it"
+                        : decode_cut_payload(r, have, rlen, ospy_cap_get32(h + 24), &len);
+  r->cut.recovered = why ? 0 : valid_records(r->raw, len);
+  if (!why && r->cut.recovered > r->cut.nrec)
+    why = "more records than its header says";
+  if (why) {
+    r->cut.recovered = 0;
+    snprintf(what, sizeof what, "cut at byte %llu of %llu, and what it has: %s",
+             (unsigned long long)r->cut.have, (unsigned long long)r->cut.size, why);
+    return bad_chunk(r, at, r->off, what, err, errcap);
+  }
+  r->raw_len = len;
+  r->raw_pos = 0;
+  r->repeats_wanted = r->lost_since;
+  r->lost_since = 0;
+  return 1;
+}
+
 /* Loads the next chunk into raw. 1 loaded, 0 end of file, -1 corrupt. */
 static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
 {
@@ -305,8 +434,8 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
   uint64_t at = r->off;
   if (at >= r->file_size || r->saw_end)
     return 0;
-  if (at + OSPY_CHUNK_HDR > r->file_size) {
-    r->tail_off = at;
+  if (at + OSPY_CHUNK_HDR > r->file_size) { /* cut in its header: nothing to read */
+    r->cut = (cut_chunk){ at, r->file_size - at, OSPY_CHUNK_HDR, 0, 0 };
     r->off = r->file_size;
     return 0;
   }
@@ -316,11 +445,8 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
   uint32_t flags = ospy_cap_get32(h + 24);
   if (rlen > OSPY_CHUNK_MAX_RAW || clen > ZSTD_compressBound(OSPY_CHUNK_MAX_RAW))
     return bad_chunk(r, at, resync(r, at + 1), "chunk sizes out of bounds", err, errcap);
-  if (at + OSPY_CHUNK_HDR + clen > r->file_size) {
-    r->tail_off = at; /* the chunk being written when the capture stopped */
-    r->off = r->file_size;
-    return 0;
-  }
+  if (at + OSPY_CHUNK_HDR + clen > r->file_size)
+    return load_cut_chunk(r, at, h, err, errcap);
   r->off = at + OSPY_CHUNK_HDR + clen;
   if (grow(&r->comp, &r->comp_cap, clen ? clen : 1) < 0 || grow(&r->raw, &r->raw_cap, rlen ? rlen : 1) < 0)
     return bad_chunk(r, at, r->off, "out of memory for the chunk", err, errcap);
@@ -385,9 +511,16 @@ int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap)
 {
   if (r->saw_end)
     return 0;
-  if (r->tail_off)
-    snprintf(msg, cap, "%s: capture cut short: incomplete chunk at offset %llu ignored", r->path,
-             (unsigned long long)r->tail_off);
+  const cut_chunk *c = &r->cut;
+  if (c->at && c->have < OSPY_CHUNK_HDR)
+    snprintf(msg, cap, "%s: capture cut short: the last chunk, at offset %llu, is cut in its "
+             "header (%llu of its %u bytes)", r->path, (unsigned long long)c->at,
+             (unsigned long long)c->have, OSPY_CHUNK_HDR);
+  else if (c->at)
+    snprintf(msg, cap, "%s: capture cut short: the last chunk, at offset %llu, is cut at byte "
+             "%llu of %llu: %llu of its %u records recovered from it", r->path,
+             (unsigned long long)c->at, (unsigned long long)c->have, (unsigned long long)c->size,
+             (unsigned long long)c->recovered, c->nrec);
   else
     snprintf(msg, cap, "%s: capture cut short: no end marker (the capture did not finish)", r->path);
   return 1;

@@ -4,8 +4,8 @@
  * payload CRC, sizes) and every record validated; a corrupt chunk is reported
  * with its file offset and skipped, the following intact chunks still read.
  * A damaged header is mended where its checksum finds the damage, else taken
- * as it reads, and said (ospy_capfile_header_damage; docs/capture-format.md,
- * "Damaged captures").
+ * as it reads, and said (ospy_capfile_header_damage); the whole records of a
+ * last chunk cut short are read (docs/capture-format.md, "Damaged captures").
  */
 #ifndef OSPY_CAPTURE_READER_H
 #define OSPY_CAPTURE_READER_H
@@ -49,7 +49,9 @@ int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *
                       size_t errcap);
 /* After the end: 1 when the file ended without the end marker (a capture cut
  * short: the controller died or it is still being written); the message says
- * where. */
+ * where: no end marker, or the last chunk cut in its header, or cut at byte
+ * N of M with K of its R records recovered (whole records of what it has,
+ * each checked as any chunk's but by the payload CRC the cut took). */
 int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap);
 uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r);
 /* Bytes of the file consumed so far (up to the chunk being read) and the

@@ -1,6 +1,7 @@
 /* Capture files: round trip, truncation at every chunk boundary and inside
- * chunks, bit flips (reported with an offset, other chunks still read; in
- * the header, found by its checksum and mended). */
+ * chunks (the whole records of a last chunk cut short read back), bit flips
+ * (reported with an offset, other chunks still read; in the header, found
+ * by its checksum and mended). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -215,6 +216,76 @@ static void check_not_a_capture(off_t size)
   CHECK(!r && strstr(err, "not an ospy capture"));
 }
 
+/* TEXT letters that follow no pattern zstd finds (the same from the same
+ * seed). */
+static void fill_noise(uint64_t *seed, char *text, size_t n)
+{
+  for (size_t k = 0; k < n; k++) {
+    *seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
+    text[k] = (char)('a' + *seed % 26);
+  }
+}
+
+/* One chunk of records zstd cannot shrink much (spanning several zstd
+ * blocks), cut at every 1/16 of its length: the records of the blocks
+ * before the cut are read back as written, in order, more the longer the
+ * cut, and the cut is said with what it gave (the whole chunk was
+ * dropped). */
+static void check_cut_chunk(void)
+{
+  enum { N = 600, TEXT = 1000 };
+  char err[512];
+  ospy_capfile_meta m = { "9.9", "host x86_64", 42, "prog", 4, "PLAN", 4, "spawn" };
+  ospy_capfile_writer *w = ospy_capfile_create(path, &m, err, sizeof err);
+  CHECK(w);
+  uint64_t seed = 7;
+  struct {
+    ospy_event_message m;
+    char text[TEXT];
+  } e;
+  for (uint32_t i = 0; i < N; i++) {
+    e.m = (ospy_event_message){ { sizeof e, OSPY_EV_INFO, 0, 7, 7, i }, UINT32_MAX, TEXT };
+    fill_noise(&seed, e.text, TEXT);
+    CHECK(ospy_capfile_append(w, &e, sizeof e, err, sizeof err) == 0);
+  }
+  CHECK(ospy_capfile_close(w, err, sizeof err) == 0); /* one chunk, then the end marker's */
+  off_t size = file_size(path), chunk = size - 32, header = 0;
+  ospy_capfile_reader *r = ospy_capfile_open(path, err, sizeof err);
+  uint64_t at, all;
+  ospy_capfile_position(r, &at, &all);
+  ospy_capfile_close_reader(r);
+  header = (off_t)at;
+  long prev = 0;
+  for (int part = 1; part <= 16; part++) {
+    off_t n = header + (chunk - header) * part / 16 - (part == 16);
+    copy_prefix(n, -1, 0);
+    r = ospy_capfile_open(cut, err, sizeof err);
+    CHECK(r);
+    const ospy_event_hdr *h;
+    long got = 0;
+    int rc;
+    seed = 7;
+    while ((rc = ospy_capfile_next(r, &h, err, sizeof err)) > 0) {
+      const ospy_event_message *msg = (const void *)h;
+      fill_noise(&seed, e.text, TEXT);
+      CHECK(h->type == OSPY_EV_INFO && h->ts == (uint64_t)got && msg->text_len == TEXT &&
+            !memcmp(msg + 1, e.text, TEXT));
+      got++;
+    }
+    CHECK(rc == 0 && got >= prev && ospy_capfile_truncated(r, err, sizeof err));
+    char want[160];
+    snprintf(want, sizeof want,
+             "is cut at byte %lld of %lld: %ld of its %d records recovered from it",
+             (long long)(n - header), (long long)(chunk - header), got, N);
+    if (part % 4 == 0 || part == 1)
+      printf("%d/16 of the chunk: %s\n", part, strstr(err, "capture cut short"));
+    CHECK(strstr(err, want) != NULL);
+    ospy_capfile_close_reader(r);
+    prev = got;
+  }
+  CHECK(prev > N / 2);
+}
+
 int main(int argc, char **argv)
 {
   check_lost_line(1, "--- lost 1 event of thread 8 (");
@@ -263,6 +334,7 @@ int main(int argc, char **argv)
   }
   check_header_flips(size);
   check_not_a_capture(size);
+  check_cut_chunk();
   unlink(path);
   unlink(cut);
   printf("file tests passed\n");

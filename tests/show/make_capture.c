@@ -14,7 +14,12 @@
  * program; each call's arg0 is its index in the list.
  *   make_capture OUT badplan
  * The 10 calls of `make_capture OUT 10`, with a plan in the header that does
- * not decode (its magic changed; the header's CRC covers it, so it checks). */
+ * not decode (its magic changed; the header's CRC covers it, so it checks).
+ *   make_capture OUT N noise
+ * As `make_capture OUT N`, each call followed by an Info record of 1000
+ * pseudo-random letters (seeded: the same every run), which neither the
+ * packing nor zstd shrink much: a chunk of such records spans several zstd
+ * blocks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +128,23 @@ static void put_raw_returns(unsigned bits)
     put_raw_return(bits, i, bits == 64 ? raw_returns64[i] : raw_returns32[i]);
 }
 
+/* An Info record of 1000 letters that follow no pattern zstd finds. */
+static void put_noise(uint64_t i)
+{
+  static uint64_t seed = 88172645463325252ull;
+  struct {
+    ospy_event_message m;
+    char text[1000];
+  } e;
+  uint64_t ts = START_NS + (i + 1) * 1000 + 1;
+  e.m = (ospy_event_message){ { sizeof e, OSPY_EV_INFO, 0, 100, 100, ts }, UINT32_MAX, sizeof e.text };
+  for (size_t k = 0; k < sizeof e.text; k++) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    e.text[k] = (char)('a' + seed % 26);
+  }
+  put(&e, sizeof e);
+}
+
 static void put_tail(uint64_t n)
 {
   uint64_t ts = START_NS + (n + 1) * 1000;
@@ -140,8 +162,9 @@ static void put_tail(uint64_t n)
 
 int main(int argc, char **argv)
 {
-  if (argc != 3)
+  if (argc != 3 && argc != 4)
     return 2;
+  int noise = argc == 4 && !strcmp(argv[3], "noise");
   unsigned returns = !strcmp(argv[2], "returns64") ? 64 : !strcmp(argv[2], "returns32") ? 32 : 0;
   int bad_plan = !strcmp(argv[2], "badplan");
   uint64_t n = returns ? 0 : bad_plan ? 10 : strtoull(argv[2], NULL, 10);
@@ -157,8 +180,11 @@ int main(int argc, char **argv)
   put_start();
   if (returns)
     put_raw_returns(returns);
-  for (uint64_t i = 0; i < n; i++)
+  for (uint64_t i = 0; i < n; i++) {
     put_call(i);
+    if (noise)
+      put_noise(i);
+  }
   put_tail(n);
   if (ospy_capfile_close(w, err, sizeof err) < 0) {
     fprintf(stderr, "make_capture: %s\n", err);

@@ -525,6 +525,43 @@ bad-plan)
   [ $rc = 2 ] || fail "diff: exit $rc, expected 2 (an error, as a corrupt chunk)"
   has "$tmp/err" "the plan in the header is invalid"
   ;;
+cut-chunk)
+  # The last chunk cut part-way (its writer killed mid-write, or still
+  # writing it): the whole records of what it has are read, each checked as
+  # any chunk's, and the cut said with what was recovered (the whole chunk
+  # was dropped: "incomplete chunk at offset N ignored"). A chunk of these
+  # records (a call, then an Info of 1000 letters zstd cannot shrink much)
+  # spans several zstd blocks; zstd decodes a block once all of it is in.
+  "$make" "$tmp/n.ospy" 2000 noise || fail "make_capture noise failed"
+  "$ospy" show "$tmp/n.ospy" >"$tmp/intact" 2>"$tmp/err" || { cat "$tmp/err"; fail "the intact capture"; }
+  chunks=$(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); o=16+struct.unpack_from('<I',d,12)[0]+4
+while o+32<=len(d): print(o, 32+struct.unpack_from('<I',d,o+8)[0], struct.unpack_from('<I',d,o+16)[0]); o+=32+struct.unpack_from('<I',d,o+8)[0]" "$tmp/n.ospy")
+  echo "chunks (offset, bytes, records): $(echo "$chunks" | tr '\n' ' ')"
+  set -- $(echo "$chunks" | sed -n 2p) # the second chunk, cut
+  at=$1 len=$2 nrec=$3
+  prev=0
+  for part in 1 3 5 7 8; do
+    have=$((len * part / 8 - 1))
+    head -c $((at + have)) "$tmp/n.ospy" >"$tmp/c.ospy"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    echo "cut at byte $have of the chunk's $len: show: exit $rc: $(cat "$tmp/err")"
+    [ $rc = 0 ] || fail "a cut chunk: exit $rc, expected 0 (cut short is no damage)"
+    got=$(sed -n "s/.*is cut at byte $have of $len: \([0-9]*\) of its $nrec records recovered from it\$/\1/p" "$tmp/err")
+    [ -n "$got" ] || fail "the cut is not said with what was recovered"
+    head -n "$(wc -l <"$tmp/out")" "$tmp/intact" | cmp -s - "$tmp/out" ||
+      fail "the records read are not the intact capture's first ones"
+    [ "$(wc -l <"$tmp/out")" -gt "$prev" ] || [ "$got" = 0 ] || fail "fewer records with more of the chunk"
+    prev=$(wc -l <"$tmp/out")
+    [ "$part" -lt 5 ] || [ "$got" -gt $((nrec * (part - 3) / 8)) ] ||
+      fail "only $got of $nrec records recovered from $part/8 of the chunk"
+  done
+  # the other readers say the same
+  for cmd in stats "export -o $tmp/c.jsonl" streams; do
+    "$ospy" $cmd "$tmp/c.ospy" >/dev/null 2>"$tmp/err2" || { cat "$tmp/err2"; fail "$cmd: exit $?"; }
+    has "$tmp/err2" "$(sed -n 's/^ospy show: warning: //p' "$tmp/err")"
+  done
+  ;;
 hexdump)
   # show -x: the dump of a 70001-byte buffer, every byte value, offsets past
   # 0xffff, a short last line, byte for byte as the format says (an
