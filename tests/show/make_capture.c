@@ -15,6 +15,9 @@
  *   make_capture OUT badplan
  * The 10 calls of `make_capture OUT 10`, with a plan in the header that does
  * not decode (its magic changed; the header's CRC covers it, so it checks).
+ *   make_capture OUT N CHUNK
+ * As `make_capture OUT N`, in chunks of CHUNK bytes of records (default 1
+ * MiB): many chunks in a small file.
  *   make_capture OUT N noise
  * As `make_capture OUT N`, each call followed by an Info record of 1000
  * pseudo-random letters (seeded: the same every run), which neither the
@@ -165,6 +168,7 @@ int main(int argc, char **argv)
   if (argc != 3 && argc != 4)
     return 2;
   int noise = argc == 4 && !strcmp(argv[3], "noise");
+  size_t chunk = argc == 4 && !noise ? strtoull(argv[3], NULL, 10) : 0;
   unsigned returns = !strcmp(argv[2], "returns64") ? 64 : !strcmp(argv[2], "returns32") ? 32 : 0;
   int bad_plan = !strcmp(argv[2], "badplan");
   uint64_t n = returns ? 0 : bad_plan ? 10 : strtoull(argv[2], NULL, 10);
@@ -177,6 +181,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "make_capture: %s\n", err);
     return 1;
   }
+  if (chunk)
+    ospy_capfile_set_chunk_size(w, chunk);
   put_start();
   if (returns)
     put_raw_returns(returns);

@@ -525,6 +525,69 @@ bad-plan)
   [ $rc = 2 ] || fail "diff: exit $rc, expected 2 (an error, as a corrupt chunk)"
   has "$tmp/err" "the plan in the header is invalid"
   ;;
+bit-flips)
+  # Every single bit of a small capture's first 4 KiB flipped, one at a time
+  # (in-process: flip_sweep reads each copy as show does): never a crash or
+  # a hang, and each damage named where it is: a bit of the header at its
+  # own offset, mended, every record read as written (a flipped bit of the
+  # header made the capture unreadable: "header checksum mismatch", "bad
+  # magic", "unsupported capture version"); a bit of a chunk as that chunk,
+  # the others read. Then a real capture's (the demo's plan and specs), all
+  # of it. Then the readers themselves on some of those flips: each says the
+  # damage first and exits as for a corrupt chunk, with the records read.
+  sweep=${OSPY_FLIP_SWEEP:?}
+  corpus=$(dirname "$0")/../fuzz/corpus/capture/demo-packed.ospy
+  "$make" "$tmp/s.ospy" 400 2048 || fail "make_capture failed"
+  [ "$(wc -c <"$tmp/s.ospy")" -gt 4096 ] || fail "the capture is not larger than the 4 KiB flipped"
+  "$sweep" "$tmp/s.ospy" 4096 || fail "a flipped bit of the synthetic capture"
+  "$sweep" "$corpus" 1000000 || fail "a flipped bit of the demo's capture"
+  cap=$tmp/s.ospy
+  "$ospy" show "$cap" >"$tmp/intact" 2>"$tmp/err" || { cat "$tmp/err"; fail "the intact capture"; }
+  flip() { # flip OUT BIT...: the capture with those bits flipped
+    out=$1; shift
+    python3 - "$cap" "$out" "$@" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+for b in sys.argv[3:]:
+    d[int(b) // 8] ^= 1 << (int(b) % 8)
+open(sys.argv[2], 'wb').write(d)
+PY
+  }
+  # one bit of the magic, the version, the length, the plan, the checksum;
+  # the first chunk's header and payload; the end marker's chunk
+  size=$(wc -c <"$cap")
+  for bits in 3 70 100 1000 2555 2565 3300 $(((size - 32) * 8 + 20)) "1000 2000"; do
+    flip "$tmp/f.ospy" $bits
+    "$ospy" show "$tmp/f.ospy" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    echo "bit $bits: show: exit $rc: $(head -1 "$tmp/err")"
+    [ $rc = 1 ] || fail "bit $bits: show exit $rc, expected 1 (damaged)"
+    case $bits in
+    *' '*) has "$tmp/err" "ospy show: $tmp/f.ospy: damaged header: its checksum (offset 316) does not match, and no one flipped bit explains it: "
+          has "$tmp/err" "the plan in the header is invalid"
+          [ "$(wc -l <"$tmp/out")" = "$(wc -l <"$tmp/intact")" ] || fail "bits $bits: records lost"
+          grep -q 'hook#0(' "$tmp/out" || fail "bits $bits: the calls are not named hook#N" ;;
+    2565|3300|$(((size - 32) * 8 + 20)))
+          grep -q "^ospy show: $tmp/f.ospy: corrupt chunk at offset [0-9]*: " "$tmp/err" ||
+            fail "bit $bits: the chunk is not named" ;;
+    *)    head -1 "$tmp/err" | grep -qx "ospy show: $tmp/f.ospy: damaged header: one bit flipped at offset $((bits / 8)) (in .*); mended: its checksum matches now" ||
+            fail "bit $bits: the damage is not named at offset $((bits / 8)), mended"
+          cmp -s "$tmp/out" "$tmp/intact" || fail "bit $bits: show's output differs from the intact capture's" ;;
+    esac
+    # the other readers say it too, first, and exit as for a corrupt chunk
+    for cmd in "stats:1" "export -o $tmp/f.jsonl:1" "export -o $tmp/f.osd:1" "streams:1" "diff $cap:2"; do
+      args=${cmd%:*} want=${cmd##*:}
+      # shellcheck disable=SC2086 # (the arguments are words)
+      "$ospy" $args "$tmp/f.ospy" >/dev/null 2>"$tmp/err2"
+      rc=$?
+      [ $rc = "$want" ] || { cat "$tmp/err2"; fail "bit $bits: $args: exit $rc, expected $want"; }
+      what=$(sed -n 's/^ospy show: //p' "$tmp/err" | head -1)
+      [ "$(grep -cF -- "$what" "$tmp/err2")" = 1 ] ||
+        { cat "$tmp/err2"; fail "bit $bits: $args does not say the damage once, as show does"; }
+    done
+  done
+  echo "stats, export (jsonl, osd), streams and diff: the damage said once, as show says it, exit 1 (diff 2)"
+  ;;
 cut-chunk)
   # The last chunk cut part-way (its writer killed mid-write, or still
   # writing it): the whole records of what it has are read, each checked as
