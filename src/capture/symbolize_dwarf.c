@@ -17,9 +17,20 @@ typedef struct cached {
   char *text; /* NULL: empty slot */
 } cached;
 
+/* One address range of a compilation unit, for finding the unit of an
+ * address where libdw's lookup (by .debug_aranges) finds none. */
+typedef struct unit_range {
+  Dwarf_Addr start, end; /* [start, end), DWARF addresses */
+  Dwarf_Addr reach;      /* the highest end of this range and those sorted before it */
+  Dwarf_Die *cu;         /* libdwfl's, alive as long as the module */
+} unit_range;
+
 struct ospy_dwarf_module {
   Dwfl *dwfl;
   Dwfl_Module *mod;
+  unit_range *ranges; /* sorted by start; read at the first address libdw finds no unit for */
+  size_t nranges;
+  int ranges_read;
   cached cache[CACHE_SLOTS];
 };
 
@@ -78,9 +89,94 @@ void ospy_dwarf_close(ospy_dwarf_module *d)
     return;
   for (unsigned i = 0; i < CACHE_SLOTS; i++)
     free(d->cache[i].text);
+  free(d->ranges);
   if (d->dwfl)
     dwfl_end(d->dwfl);
   free(d);
+}
+
+/* ---- the unit of an address ---- */
+
+static int add_range(ospy_dwarf_module *d, size_t *cap, Dwarf_Die *cu, Dwarf_Addr start,
+                     Dwarf_Addr end)
+{
+  if (d->nranges == *cap) {
+    size_t grown = *cap ? *cap * 2 : 64;
+    unit_range *r = realloc(d->ranges, grown * sizeof *r);
+    if (!r)
+      return 0;
+    d->ranges = r;
+    *cap = grown;
+  }
+  d->ranges[d->nranges++] = (unit_range){ .start = start, .end = end, .cu = cu };
+  return 1;
+}
+
+static int by_start(const void *a, const void *b)
+{
+  const unit_range *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Every unit's ranges, sorted, each with the reach of those before it: read
+ * once per module, so that a program without .debug_aranges costs one walk
+ * over its units, not one per address. (Out of memory: no unit is found.) */
+static void read_unit_ranges(ospy_dwarf_module *d)
+{
+  d->ranges_read = 1;
+  size_t cap = 0;
+  Dwarf_Addr bias;
+  Dwarf_Die *cu = NULL;
+  while ((cu = dwfl_module_nextcu(d->mod, cu, &bias)) != NULL) {
+    Dwarf_Addr base, start, end;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(cu, off, &base, &start, &end)) > 0)
+      if (start < end && !add_range(d, &cap, cu, start, end)) {
+        d->nranges = 0;
+        return;
+      }
+  }
+  if (d->nranges)
+    qsort(d->ranges, d->nranges, sizeof *d->ranges, by_start);
+  Dwarf_Addr reach = 0;
+  for (size_t i = 0; i < d->nranges; i++) {
+    if (d->ranges[i].end > reach)
+      reach = d->ranges[i].end;
+    d->ranges[i].reach = reach;
+  }
+}
+
+/* The unit of a range holding pc: the last range starting at or below pc,
+ * and those before it while their reach passes pc (units may overlap). */
+static Dwarf_Die *unit_by_ranges(ospy_dwarf_module *d, Dwarf_Addr pc)
+{
+  if (!d->ranges_read)
+    read_unit_ranges(d);
+  size_t lo = 0, hi = d->nranges; /* the first range starting above pc */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (d->ranges[mid].start <= pc)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (size_t i = lo; i-- > 0 && d->ranges[i].reach > pc;)
+    if (pc < d->ranges[i].end)
+      return d->ranges[i].cu;
+  return NULL;
+}
+
+/* The compilation unit whose code holds pc (a DWARF address: without the
+ * module's bias), for a function's shape. libdw finds it by .debug_aranges, which
+ * clang does not write by default (nor does every producer for every
+ * unit): where that finds none, the units' own ranges are asked. */
+static Dwarf_Die *cu_at(ospy_dwarf_module *d, Dwarf_Addr pc)
+{
+  Dwarf_Addr bias = 0;
+  if (!dwfl_module_getdwarf(d->mod, &bias))
+    return NULL;
+  Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc + bias, &bias);
+  return cu ? cu : unit_by_ranges(d, pc);
 }
 
 static const char *base_name(const char *path)
@@ -231,24 +327,6 @@ static int starts_at(Dwarf_Die *die, Dwarf_Addr pc)
     if (start == pc)
       return 1;
   return 0;
-}
-
-/* The compilation unit whose code holds pc (a DWARF address: without the
- * module's bias). libdw finds it by .debug_aranges, which clang does not
- * write by default (nor does every producer for every unit): without it
- * each unit's own ranges are asked. */
-static Dwarf_Die *cu_at(ospy_dwarf_module *d, Dwarf_Addr pc)
-{
-  Dwarf_Addr bias = 0;
-  if (!dwfl_module_getdwarf(d->mod, &bias))
-    return NULL;
-  Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc + bias, &bias);
-  if (cu)
-    return cu;
-  while ((cu = dwfl_module_nextcu(d->mod, cu, &bias)) != NULL)
-    if (dwarf_haspc(cu, pc) == 1)
-      return cu;
-  return NULL;
 }
 
 /* The function whose code holds pc, in the concrete tree: the innermost
