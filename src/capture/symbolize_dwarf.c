@@ -167,7 +167,8 @@ static Dwarf_Die *unit_by_ranges(ospy_dwarf_module *d, Dwarf_Addr pc)
 }
 
 /* The compilation unit whose code holds pc (a DWARF address: without the
- * module's bias), for a function's shape. libdw finds it by .debug_aranges, which
+ * module's bias), for the source line and inlined frames of a backtrace
+ * and for a function's shape. libdw finds it by .debug_aranges, which
  * clang does not write by default (nor does every producer for every
  * unit): where that finds none, the units' own ranges are asked. */
 static Dwarf_Die *cu_at(ospy_dwarf_module *d, Dwarf_Addr pc)
@@ -178,6 +179,8 @@ static Dwarf_Die *cu_at(ospy_dwarf_module *d, Dwarf_Addr pc)
   Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc + bias, &bias);
   return cu ? cu : unit_by_ranges(d, pc);
 }
+
+/* ---- source lines and inlined frames (ospy_dwarf_describe) ---- */
 
 static const char *base_name(const char *path)
 {
@@ -237,24 +240,30 @@ static int enclosing_function(Dwarf_Die *die, Dwarf_Die *out)
   return found;
 }
 
+/* "file.c:12" of the line table row of unit cu that holds pc, into out
+ * (left empty when none does). */
+static void source_line(Dwarf_Die *cu, Dwarf_Addr pc, char *out, size_t cap)
+{
+  Dwarf_Line *line = dwarf_getsrc_die(cu, pc);
+  int lineno = 0;
+  const char *file = line ? dwarf_linesrc(line, NULL, NULL) : NULL;
+  if (file && dwarf_lineno(line, &lineno) == 0)
+    snprintf(out, cap, "%s:%d", base_name(file), lineno);
+}
+
 /* The text for vaddr, computed (the cache is filled by the caller). */
 static void describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t cap)
 {
   out[0] = 0;
-  Dwarf_Addr bias = 0;
-  if (!dwfl_module_getdwarf(d->mod, &bias))
-    return; /* no debug information */
-  Dwarf_Addr pc = vaddr + bias;
+  Dwarf_Addr pc = vaddr; /* a DWARF address, as the unit's lines and scopes are */
+  Dwarf_Die *cu = cu_at(d, pc);
+  if (!cu)
+    return; /* no debug information, or none for this code */
   char where[512] = "";
-  Dwfl_Line *line = dwfl_module_getsrc(d->mod, pc);
-  int lineno = 0;
-  const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-  if (file)
-    snprintf(where, sizeof where, "%s:%d", base_name(file), lineno);
-  Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc, &bias);
+  source_line(cu, pc, where, sizeof where);
   Dwarf_Files *files = NULL;
   Dwarf_Die fn;
-  if (!cu || dwarf_getsrcfiles(cu, &files, NULL) != 0 || !innermost_function(cu, pc - bias, &fn)) {
+  if (dwarf_getsrcfiles(cu, &files, NULL) != 0 || !innermost_function(cu, pc, &fn)) {
     if (where[0])
       snprintf(out, cap, " (%s)", where);
     return;

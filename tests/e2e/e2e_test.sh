@@ -674,6 +674,27 @@ int main() {
 X
 }
 
+# check_deep_lines PROG (deep_calls.c built with -O2 -g): the first strdup
+# call's backtrace names the source line of every level of the program, and
+# the function inlined into level3 with the line that called it.
+check_deep_lines() {
+  prog=$1 name=${1##*/} src="$(dirname "$0")/deep_calls.c"
+  line_of() { grep -nF -- "$1" "$src" | cut -d: -f1; }
+  "$ospy" capture -q --backtrace 8 -f strdup -o "$tmp/dl.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of $name exited $?"; }
+  "$ospy" show --backtrace "$tmp/dl.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -A8 -m1 'strdup(' "$tmp/show" | grep '^    #' >"$tmp/bt"
+  frame="^    #[0-9] 0x[0-9a-f]+ $name!"
+  for want in "level3 (inlined copy_inlined at deep_calls.c:$(line_of 'deep_calls.c:COPY_LINE'), in level3 at deep_calls.c:$(line_of 'copy_inlined(s);'))" \
+              "level2 (deep_calls.c:$(line_of 'level3(s);'))" \
+              "level1 (deep_calls.c:$(line_of 'level2(s);'))" \
+              "main (deep_calls.c:$(line_of 'level1("deep");'))"; do
+    echo "expect: $name!${want%% *}+0x... ${want#* }"
+    text=$(printf '%s' "${want#* }" | sed 's/[()]/\\&/g')
+    expect_regex "$tmp/bt" "$frame${want%% *}[.a-z0-9]*\\+0x[0-9a-f]+ $text( \\(scanned\\))?\$"
+  done
+}
+
 # check_inlined_first PROG (cxi.cc built with -g, named cxiBITS-...): each
 # function -f names decoded as its DWARF says (`this` or not; the one that
 # returns a class kept raw, and said so), none "without DWARF"
@@ -1974,6 +1995,26 @@ deep-backtrace)
     expect_regex "$tmp/show" "^    #1 0x[0-9a-f]{$w} deep[0-9]*!level2[.a-z0-9]*\\+0x[0-9a-f]+ \\(deep_calls.c:[0-9]+\\) \\(scanned\\)\$"
   done
   echo "deep-backtrace: level3 level2 level1 main through -O2 code without frame pointers, source lines and the inlined function ($archs-bit)" ;;
+backtrace-no-aranges|backtrace-no-aranges-i386)
+  # A program without .debug_aranges (clang writes none by default, and
+  # objcopy removes gcc's), by which libdw finds the unit of an address: show
+  # --backtrace printed its frames without a source line or inlined function.
+  # Now each unit's own ranges are asked. gcc, and clang where it builds.
+  case_bits
+  command -v objcopy >/dev/null || { echo "skip: no objcopy"; exit 77; }
+  src="$(dirname "$0")/deep_calls.c"
+  cc -m$m -O2 -g -fomit-frame-pointer -o "$tmp/deep$m-gcc" "$src" || fail "cannot build the target"
+  objcopy --remove-section=.debug_aranges "$tmp/deep$m-gcc" "$tmp/deep$m-noaranges" ||
+    fail "objcopy --remove-section=.debug_aranges exited $?"
+  readelf -SW "$tmp/deep$m-noaranges" | grep -q '\.debug_aranges' && fail "objcopy left .debug_aranges"
+  check_deep_lines "$tmp/deep$m-noaranges"
+  clang=skipped
+  if command -v clang >/dev/null && clang -m$m -O2 -g -fomit-frame-pointer -o "$tmp/deep$m-clang" "$src" 2>/dev/null &&
+     "$tmp/deep$m-clang" >/dev/null 2>&1; then
+    check_deep_lines "$tmp/deep$m-clang"
+    clang=checked
+  fi
+  echo "$case_name: source lines and the inlined function in the backtraces of a gcc -O2 -g program without .debug_aranges (clang: $clang)" ;;
 clock)
   # Call timestamps are wall time within the run, whichever clock the agent
   # used (TSC ticks converted by ospy, or CLOCK_REALTIME).
