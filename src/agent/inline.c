@@ -2023,6 +2023,8 @@ static void attach_one(inline_hook *h)
   warn_ambiguous_signature(h);
   if (r.unchecked[0])
     ospy_agent_messagef2(OSPY_EV_WARNING, h->index, h->ph->display, ": ", r.unchecked);
+  if (r.note[0] && !h->same_name)
+    ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, ": ", r.note);
   note_clones(h, name);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;

@@ -77,6 +77,8 @@ typedef struct ospy_resolved {
   char unchecked[320];   /* hooked, but a place found by offset or signature that could not
                           * be checked to start an instruction (neither a symbol nor an
                           * .eh_frame entry of its file covers it): why, for a Warning */
+  char note[384];        /* hooked: an Info to say once (a name's version, hooked when not
+                          * the default one: the one the program's calls bind to) */
 } ospy_resolved;
 /* Resolves ph: for a function found by name in a file's .symtab, the nth of
  * the functions of that name there (nth 0: the first; other hooks have none

@@ -18,6 +18,7 @@
 
 #include "agent/agent.h"
 #include "agent/eh_frame.h"
+#include "agent/elf_dynsym.h"
 #include "agent/inline.h"
 #include "plan/cxx_match.h"
 #include "arch/x86/x86_relocator.h"
@@ -1217,6 +1218,22 @@ int ospy_agent_data_object_module(const char *symbol, char *path, size_t cap)
   return 0;
 }
 
+/* A name with a version (vfn@VER_3) that the file defines in other
+ * versions only: they are named (the closest name was vfn@VER_1 for
+ * vfn@VER_2, where the file has vfn@@VER_2, which vfn@VER_2 hooks). */
+static int say_versions(const uint8_t *map, size_t size, const char *symbol, char *out,
+                        size_t cap)
+{
+  ospy_dyn_request req;
+  size_t len = ospy_dyn_parse_versioned(symbol, &req);
+  char versions[256];
+  if (!len || !ospy_dyn_versions(map, size, symbol, len, versions, sizeof versions))
+    return 0;
+  ospy_agent_join3(out, cap, ": not among the versions its exported (dynamic) symbols define: ",
+                   versions, ": check the version");
+  return 1;
+}
+
 int ospy_agent_lack_reason(const char *path, const char *symbol, int program, char *out,
                            size_t cap)
 {
@@ -1236,6 +1253,10 @@ int ospy_agent_lack_reason(const char *path, const char *symbol, int program, ch
     munmap((void *)map, size);
     ospy_agent_join3(out, cap, ": ", symbol, " is a data object there (a variable), not a "
                      "function: only functions are hooked");
+    return 1;
+  }
+  if (say_versions(map, size, symbol, out, cap)) {
+    munmap((void *)map, size);
     return 1;
   }
   int has_symtab = symtab_find(map, size, NULL, STT_FUNC, NULL, 0, NULL, NULL, NULL) != 0;
@@ -2238,6 +2259,151 @@ static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsi
   return p;
 }
 
+/* ---- the definition the program's calls bind to: a name's versions ---- */
+
+/* dlsym gives a name's default version, which need not be the one the
+ * program calls: a library keeps vfn@VER_1 for the programs linked against
+ * it beside its default vfn@@VER_2, and a program that asks for VER_1
+ * calls that one. So a name whose defining file has several versions is
+ * looked up here, in the files' dynamic symbols, as the loader binds it. */
+
+static module_list bind_named, bind_all; /* (a path a module: not on a thread's stack) */
+
+static void list_modules(module_list *l, const char *glob)
+{
+  memset(l, 0, sizeof *l);
+  l->glob = glob;
+  ospy_agent_iterate_modules(module_list_cb, l);
+}
+
+/* A definition found in the file of module m of list l. */
+typedef struct bound_def {
+  ospy_dyn_def d;
+  const module_list *l;
+  unsigned m;
+} bound_def;
+
+/* The first module of l whose file defines name (len bytes of it) as req
+ * asks. */
+static int first_definition(const module_list *l, const char *name, size_t len,
+                            const ospy_dyn_request *req, bound_def *out)
+{
+  for (unsigned i = 0; i < l->n; i++) {
+    size_t size;
+    const uint8_t *map = map_file(l->path[i], &size);
+    if (!map)
+      continue;
+    int found = ospy_dyn_find(map, size, name, len, req, &out->d);
+    munmap((void *)map, size);
+    if (found == 1) {
+      out->l = l;
+      out->m = i;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The version the callers of name ask for: the import of the first module
+ * in load order that imports it (the program's, when it calls it); 0 when
+ * none does (dlsym's default is then the one). *who: that module in l. */
+static int callers_request(const module_list *l, const char *name, ospy_dyn_request *req,
+                           unsigned *who)
+{
+  for (unsigned i = 0; i < l->n; i++) {
+    size_t size;
+    const uint8_t *map = map_file(l->path[i], &size);
+    if (!map)
+      continue;
+    int imports = ospy_dyn_import(map, size, name, req);
+    munmap((void *)map, size);
+    if (imports) {
+      *who = i;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static const char *module_file_name(const module_list *l, unsigned i)
+{
+  return base_name(l->program[i] ? main_program_path() : l->path[i]);
+}
+
+/* "libver.so defines 2 versions of vfn: hooked vfn@VER_1, the one pold's
+ * calls bind to; its default, vfn@@VER_2, is not (name it so to hook it)". */
+static void say_version_taken(const bound_def *def, const char *name, const char *caller,
+                              char *out, size_t cap)
+{
+  char n[24];
+  snprintf(n, sizeof n, "%u", def->d.definitions);
+  add(out, cap, module_file_name(def->l, def->m), " defines ", n);
+  add(out, cap, " versions of ", name, ": hooked ");
+  add(out, cap, name, "@", def->d.version);
+  add(out, cap, ", the one ", caller, "'s calls bind to; its default, ");
+  add(out, cap, name, "@@", def->d.default_version);
+  add(out, cap, ", is not (name it so to hook it)", NULL, NULL);
+}
+
+/* def, one of several versions of name: the one the callers ask for
+ * instead, when they ask for another that the same module defines (an
+ * Info into r->note). */
+static void take_callers_version(const char *name, bound_def *def, ospy_resolved *r)
+{
+  static bound_def asked_def; /* (not on a thread's stack) */
+  ospy_dyn_request asked;
+  unsigned who;
+  list_modules(&bind_all, NULL);
+  if (!callers_request(&bind_all, name, &asked, &who) || asked.want == OSPY_DYN_NEWEST)
+    return;
+  if (!first_definition(def->l, name, strlen(name), &asked, &asked_def) ||
+      asked_def.m != def->m || asked_def.d.value == def->d.value)
+    return;
+  *def = asked_def;
+  if (!def->d.is_default && def->d.version[0] && def->d.default_version[0])
+    say_version_taken(def, name, module_file_name(&bind_all, who), r->note, sizeof r->note);
+}
+
+/* What resolve_bound looks up: any name (an exported function's hook),
+ * or only a name with a version (a symbol= hook's, in a file without
+ * .symtab). */
+enum { BOUND_ANY, BOUND_VERSION };
+
+/* A function name designates, looked up here (1, r filled) when dlsym's
+ * answer may not be the program's: a name with a version (vfn@VER_1,
+ * vfn@@VER_2, also in a file without .symtab), a name its defining file
+ * has several different versions of (the one the callers ask for). 0: an
+ * ordinary function, or none of the dynamic symbols' (a .symtab's), or an
+ * IFUNC (its resolver's choice is dlsym's): looked up as before. what:
+ * BOUND_*. */
+static int resolve_bound(const ospy_plan_hook *ph, unsigned nth, int what, ospy_resolved *r)
+{
+  ospy_dyn_request req = { .want = OSPY_DYN_NEWEST };
+  size_t len = ospy_dyn_parse_versioned(ph->symbol, &req);
+  int named_version = len != 0;
+  char name[256];
+  if (!len)
+    len = strlen(ph->symbol);
+  if (!len || len >= sizeof name || (!named_version && what == BOUND_VERSION))
+    return 0;
+  memcpy(name, ph->symbol, len);
+  name[len] = 0;
+  static bound_def def; /* (not on a thread's stack) */
+  list_modules(&bind_named, ph->module[0] ? ph->module : NULL);
+  if (!first_definition(&bind_named, name, len, &req, &def) || def.d.ifunc)
+    return 0;
+  if (!named_version && !def.d.versions_differ)
+    return 0; /* (one function of that name: dlsym's is the callers') */
+  if (!named_version)
+    take_callers_version(name, &def, r);
+  if (def.d.ifunc) {
+    r->note[0] = 0; /* (looked up as before: dlsym's) */
+    return 0;
+  }
+  r->addr = nth ? NULL : (void *)(def.l->base[def.m] + (uintptr_t)def.d.value);
+  return 1;
+}
+
 /* A variable a module exports (dlsym gives data as readily as code), p not
  * in code: refused, said so (the interceptor said "not in executable
  * memory"). An untyped symbol (a data label of hand-written assembly) is
@@ -2266,6 +2432,7 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->entry_unknown = 0;
   r->refused[0] = 0;
   r->unchecked[0] = 0;
+  r->note[0] = 0;
   if ((ph->flags & OSPY_HOOK_F_CXX_NAME) &&
       (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB)) {
     r->addr = resolve_cxx_name(ph, nth, r);
@@ -2273,6 +2440,8 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   }
   switch (ph->kind) {
   case OSPY_HOOK_EXPORT: {
+    if (resolve_bound(ph, nth, BOUND_ANY, r))
+      return;
     void *p = resolve_export(ph);
     /* a config may name a non-exported function as a plain <function>;
      * without a module (-f NAME), in any module's */
@@ -2286,6 +2455,8 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   }
   case OSPY_HOOK_SYMTAB:
     r->addr = resolve_symtab_nth(ph, ph->module, nth, r);
+    if (!r->addr && !nth) /* (a version, in a file without .symtab: its dynamic symbols') */
+      resolve_bound(ph, nth, BOUND_VERSION, r);
     return;
   case OSPY_HOOK_OFFSET:
   case OSPY_HOOK_SIGNATURE: {

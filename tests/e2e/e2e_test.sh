@@ -6409,5 +6409,74 @@ struct-reads-i386)
   i386_or_skip
   check_struct_reads 32
   echo "struct-reads-i386: the same from the i386 agent" ;;
+symbol-version|symbol-version-i386)
+  # A library that keeps vfn@VER_1 for the programs linked against its old
+  # release beside its default vfn@@VER_2 (.symver and a version script). A
+  # program linked against the old release calls vfn@VER_1: -f vfn hooked the
+  # default one, dlsym's, and recorded 0 calls without a word. Now the
+  # version the program's calls bind to (its .gnu.version_r) is hooked, and
+  # a note names both; a program linked against the new one has its
+  # vfn@@VER_2 hooked, no note. A name given with its version hooks that
+  # one, from the dynamic symbols (also in a stripped library; vfn@VER_2,
+  # as a program's reference, takes the default VER_2); a version the
+  # library lacks is an error naming those it has (the hint named
+  # vfn@VER_1 for vfn@VER_2). x86-64 and i386.
+  case_bits
+  mkdir -p "$tmp/old" "$tmp/lib" "$tmp/stripped"
+  echo 'int vfn(int x) { return x + 1000; }' > "$tmp/v1.c"
+  echo 'VER_1 { global: vfn; local: *; };' > "$tmp/v1.map"
+  cat > "$tmp/v2.c" <<'C'
+__attribute__((noinline)) int vfn_old(int x) { return x + 1000; }
+__attribute__((noinline)) int vfn_new(int x, int y) { return x * 10 + y + 2000; }
+__asm__(".symver vfn_old,vfn@VER_1");
+__asm__(".symver vfn_new,vfn@@VER_2");
+C
+  printf 'VER_1 { global: vfn; local: *; };\nVER_2 { global: vfn; } VER_1;\n' > "$tmp/v2.map"
+  cat > "$tmp/pold.c" <<'C'
+#include <stdio.h>
+int vfn(int);
+int main(void) { printf("old vfn(5)=%d\n", vfn(5)); return 0; }
+C
+  cat > "$tmp/pnew.c" <<'C'
+#include <stdio.h>
+int vfn(int, int);
+int main(void) { printf("new vfn(5,6)=%d\n", vfn(5, 6)); return 0; }
+C
+  cc -m$m -O2 -fPIC -shared -Wl,--version-script="$tmp/v1.map" -o "$tmp/old/libver.so" "$tmp/v1.c" &&
+    cc -m$m -O2 -fPIC -shared -Wl,--version-script="$tmp/v2.map" -o "$tmp/lib/libver.so" "$tmp/v2.c" &&
+    cc -m$m -O2 -o "$tmp/pold" "$tmp/pold.c" -L"$tmp/old" -lver -Wl,-rpath,"$tmp/lib" &&
+    cc -m$m -O2 -o "$tmp/pnew" "$tmp/pnew.c" -L"$tmp/lib" -lver -Wl,-rpath,"$tmp/lib" &&
+    cc -m$m -O2 -o "$tmp/pold_stripped" "$tmp/pold.c" -L"$tmp/old" -lver -Wl,-rpath,"$tmp/stripped" &&
+    cp "$tmp/lib/libver.so" "$tmp/stripped/libver.so" && strip "$tmp/stripped/libver.so" ||
+    fail "cannot build the library and programs"
+  capture_ver() { # PROGRAM FUNC: -f FUNC, its show in $tmp/show
+    "$ospy" capture -q -f "$2" -o "$tmp/c.ospy" -- "$1" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "capture -f $2 -- $1 exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  }
+  calls() { grep -c "libver.so!$1(" "$tmp/show"; }
+  capture_ver "$tmp/pold" vfn
+  expect_line "$tmp/out" "old vfn(5)=1005"
+  expect_regex "$tmp/show" '\] libver\.so!vfn\(arg0=(0x)?5[,)].* = 1005$'
+  [ "$(calls vfn)" = 1 ] || { cat "$tmp/show"; fail "-f vfn, pold: expected 1 call of vfn@VER_1"; }
+  expect_line "$tmp/show" "--- info: libver.so!vfn: libver.so defines 2 versions of vfn: hooked vfn@VER_1, the one pold's calls bind to; its default, vfn@@VER_2, is not (name it so to hook it)"
+  echo "-f vfn, pold (linked against VER_1): libver.so!vfn(5) = 1005 recorded, a note names vfn@VER_1 and vfn@@VER_2"
+  capture_ver "$tmp/pnew" vfn
+  expect_line "$tmp/out" "new vfn(5,6)=2056"
+  expect_regex "$tmp/show" '\] libver\.so!vfn\(arg0=(0x)?5, arg1=(0x)?6[,)].* = 2056$'
+  [ "$(calls vfn)" = 1 ] || { cat "$tmp/show"; fail "-f vfn, pnew: expected 1 call of vfn@@VER_2"; }
+  grep -F 'versions of vfn' "$tmp/show" && fail "-f vfn, pnew: a note, though the default version was hooked"
+  echo "-f vfn, pnew (linked against VER_2): libver.so!vfn(5, 6) = 2056 recorded, no note"
+  capture_ver "$tmp/pnew" 'libver.so!vfn@VER_2'
+  expect_regex "$tmp/show" '\] libver\.so!vfn@VER_2\(arg0=(0x)?5, arg1=(0x)?6[,)].* = 2056$'
+  echo "-f 'libver.so!vfn@VER_2', pnew: the default VER_2 hooked, as a reference to vfn@VER_2 binds it"
+  capture_ver "$tmp/pold_stripped" 'vfn@VER_1'
+  expect_line "$tmp/out" "old vfn(5)=1005"
+  expect_regex "$tmp/show" '\] libver\.so!vfn@VER_1\(arg0=(0x)?5[,)].* = 1005$'
+  echo "-f 'vfn@VER_1', a stripped libver.so (no .symtab): found among its dynamic symbols"
+  capture_ver "$tmp/pnew" 'libver.so!vfn@VER_3'
+  expect_line "$tmp/show" "--- error: libver.so!vfn@VER_3: function not found in libver.so: not among the versions its exported (dynamic) symbols define: vfn@VER_1, vfn@@VER_2: check the version"
+  echo "-f 'libver.so!vfn@VER_3': an error naming vfn@VER_1, vfn@@VER_2"
+  echo "$case_name: -f vfn hooks the version the program's calls bind to" ;;
 *) fail "unknown case $case_name" ;;
 esac
