@@ -9,6 +9,25 @@
 #include <link.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#define REL_SECTION SHT_RELA
+typedef ElfW(Rela) reloc_t;
+#define RELOC_SYM(r) ELF64_R_SYM((r)->r_info)
+#define RELOC_TYPE(r) ELF64_R_TYPE((r)->r_info)
+#define RELOC_WORD R_X86_64_64
+#define RELOC_ADDEND(r) ((r)->r_addend)
+#else
+#define REL_SECTION SHT_REL
+typedef ElfW(Rel) reloc_t;
+#define RELOC_SYM(r) ELF32_R_SYM((r)->r_info)
+#define RELOC_TYPE(r) ELF32_R_TYPE((r)->r_info)
+#define RELOC_WORD R_386_32
+#define RELOC_ADDEND(r) 0 /* (REL: the addend is the slot's content in the file) */
+#endif
+/* the same numbers on both: R_X86_64_GLOB_DAT / R_386_GLOB_DAT, *_JUMP_SLOT */
+#define RELOC_GLOB_DAT 6
+#define RELOC_JUMP_SLOT 7
+
 #define VERSYM_HIDDEN 0x8000
 #define VERSYM_INDEX 0x7fff
 
@@ -363,4 +382,67 @@ int ospy_dyn_import(const uint8_t *map, size_t size, const char *name, ospy_dyn_
       return 1;
     }
   return 0;
+}
+
+/* Whether symbol i (defined or imported) stands for version version. */
+static int symbol_of_version(const dyn_view *v, size_t i, const char *version)
+{
+  unsigned ndx = version_index(v, i);
+  if (!version[0] || ndx < 2)
+    return 1;
+  const char *ver = v->sym[i].st_shndx == SHN_UNDEF ? needed_version(v, ndx)
+                                                    : defined_version(v, ndx);
+  return !ver || !strcmp(ver, version);
+}
+
+void ospy_dyn_bound_slots(const uint8_t *map, size_t size, const char *name, const char *version,
+                          ospy_dyn_slot_fn each, void *data)
+{
+  dyn_view v;
+  if (view_open(&v, map, size) < 0)
+    return;
+  size_t len = strlen(name);
+  for (unsigned k = 0; k < v.nsh; k++) {
+    const ElfW(Shdr) *s = &v.sh[k];
+    if (s->sh_type != REL_SECTION || s->sh_link != v.dynsym_section || !section_inside(&v, s))
+      continue;
+    const reloc_t *r = (const void *)(map + s->sh_offset);
+    for (size_t j = 0; j < s->sh_size / sizeof *r; j++) {
+      size_t i = RELOC_SYM(&r[j]);
+      unsigned type = RELOC_TYPE(&r[j]);
+      if (!i || i >= v.nsym ||
+          (type != RELOC_GLOB_DAT && type != RELOC_JUMP_SLOT && type != RELOC_WORD) ||
+          (type == RELOC_WORD && RELOC_ADDEND(&r[j]) != 0) || !name_is(&v, i, name, len) ||
+          !symbol_of_version(&v, i, version))
+        continue;
+      each(r[j].r_offset, data);
+    }
+  }
+}
+
+unsigned ospy_dyn_plt_ranges(const uint8_t *map, size_t size, uint64_t *lo, uint64_t *hi,
+                             unsigned cap)
+{
+  const ElfW(Ehdr) *eh = (const void *)map;
+  if (size < sizeof *eh || eh->e_shoff == 0 || eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+      eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size ||
+      eh->e_shstrndx >= eh->e_shnum)
+    return 0;
+  const ElfW(Shdr) *sh = (const void *)(map + eh->e_shoff);
+  const ElfW(Shdr) *names = &sh[eh->e_shstrndx];
+  if (names->sh_offset > size || names->sh_size > size - names->sh_offset)
+    return 0;
+  unsigned n = 0;
+  for (unsigned i = 0; i < eh->e_shnum && n < cap; i++) {
+    if (sh[i].sh_name >= names->sh_size || !(sh[i].sh_flags & SHF_EXECINSTR))
+      continue;
+    const char *name = (const char *)map + names->sh_offset + sh[i].sh_name;
+    size_t room = names->sh_size - sh[i].sh_name;
+    if (strnlen(name, room) == room ||
+        (strcmp(name, ".plt") && strcmp(name, ".plt.sec") && strcmp(name, ".plt.got")))
+      continue;
+    lo[n] = sh[i].sh_addr;
+    hi[n++] = sh[i].sh_addr + sh[i].sh_size;
+  }
+  return n;
 }

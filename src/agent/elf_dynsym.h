@@ -2,8 +2,9 @@
  * What a file's dynamic symbols say of a function's name, as the dynamic
  * linker reads them: its definitions and their versions (.gnu.version,
  * .gnu.version_d: a library may keep vfn@VER_1 for the programs linked
- * against it beside the default vfn@@VER_2) and the version a module
- * imports it by (.gnu.version_r). Agent code: reads
+ * against it beside the default vfn@@VER_2), the version a module imports
+ * it by (.gnu.version_r), and the slots its relocations bind to it (the
+ * GOT entries ld.so writes the function's address into). Agent code: reads
  * an ELF image of the agent's own class that the caller mapped (a module's
  * file), allocates nothing.
  */
@@ -69,5 +70,21 @@ unsigned ospy_dyn_versions(const uint8_t *map, size_t size, const char *name, si
  * .gnu.version_r names, else OSPY_DYN_OLDEST, or OSPY_DYN_NEWEST in a file
  * without version information); 0 when it does not. */
 int ospy_dyn_import(const uint8_t *map, size_t size, const char *name, ospy_dyn_request *req);
+
+/* Calls each(slot, data) with the link-time address of every slot the
+ * file's dynamic relocations bind to a symbol named name (a PLT's GOT entry,
+ * a GLOB_DAT's, a word that holds the function's address) whose version is
+ * version's ("" or an unversioned reference: any). */
+typedef void (*ospy_dyn_slot_fn)(uint64_t slot, void *data);
+void ospy_dyn_bound_slots(const uint8_t *map, size_t size, const char *name, const char *version,
+                          ospy_dyn_slot_fn each, void *data);
+
+/* The file's PLT sections (.plt, .plt.sec, .plt.got) as link-time ranges
+ * [lo[i], hi[i]): where a slot bound lazily points until the first call
+ * binds it, and a program's stub that stands for an imported function
+ * whose address it takes (a non-PIE program's canonical address). How many
+ * (up to cap). */
+unsigned ospy_dyn_plt_ranges(const uint8_t *map, size_t size, uint64_t *lo, uint64_t *hi,
+                             unsigned cap);
 
 #endif

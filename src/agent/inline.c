@@ -87,6 +87,11 @@ typedef struct inline_hook {
   int method_count_said;       /* a vtable's methodCount past its end was said */
   uint8_t unhooked_said;       /* a module loaded later also defining it, left unhooked, was
                                 * said: lacking_paths[unhooked_said - 1] (the last) */
+  uintptr_t ifunc_resolver;    /* an IFUNC's hook: its resolver, whose choices it hooks (each
+                                * same_name entry one of them); INTERNAL_IFUNC_WATCH: the
+                                * resolver it watches */
+  uint8_t ifunc_waiting;       /* an IFUNC's resolver had chosen nothing for the program: hooked
+                                * when it does (said so), never reported missing */
   /* calls left out as nested (logNested off), not said yet; 8-aligned on
    * i386 too: a locked add across a cache line is a split lock */
   _Alignas(8) uint64_t nested_hidden;
@@ -136,7 +141,10 @@ enum { INTERNAL_DLOPEN = 1, INTERNAL_DLCLOSE = 2, INTERNAL_EXIT = 3, INTERNAL_TH
        INTERNAL_SIGACTION = 5, INTERNAL_VFORK = 6, INTERNAL_SPAWN = 7, INTERNAL_SPAWNP = 8,
        INTERNAL_CLOSE = 9, INTERNAL_CLOSE_NOCANCEL = 10, INTERNAL_CLONE = 11,
        INTERNAL_EXECVE = 12, INTERNAL_EXECVEAT = 13, INTERNAL_FEXECVE = 14, INTERNAL_DLMOPEN = 15,
-       INTERNAL_FIND_CALLER = 16 };
+       INTERNAL_FIND_CALLER = 16,
+       /* not in internal_hooks: one per resolver of an IFUNC a hook designates, at the
+        * resolver's address (ifunc_watch) */
+       INTERNAL_IFUNC_WATCH = 17 };
 
 /* Whether an internal hook is one of the exec family's. */
 static int is_exec_hook(int internal)
@@ -560,13 +568,33 @@ static void module_events_lock(void)
   (void)module_events_take(true);
 }
 
+/* Set when a resolver chose a function a hook is to take (ifunc_chose)
+ * while another pass held the lock: the holder hooks it before it lets go
+ * (a pass under way may have passed that hook already). */
+static volatile uint32_t ifunc_choices_pending;
+static void attach_ifunc_choices_locked(void);
+
+static void release_module_events(void)
+{
+  events_owner = 0;
+  __atomic_store_n(&events_word, 0, __ATOMIC_RELEASE);
+  ospy_os_futex_wake(&events_word, 1);
+}
+
 static void module_events_unlock(void)
 {
   if (--events_depth > 0)
     return;
-  events_owner = 0;
-  __atomic_store_n(&events_word, 0, __ATOMIC_RELEASE);
-  ospy_os_futex_wake(&events_word, 1);
+  events_depth = 1; /* (held while the choices made meanwhile are hooked) */
+  for (;;) {
+    attach_ifunc_choices_locked();
+    events_depth = 0;
+    release_module_events();
+    /* a choice said between the last look and the release: hooked by this
+     * thread, unless another took the lock (it hooks it) */
+    if (!__atomic_load_n(&ifunc_choices_pending, __ATOMIC_ACQUIRE) || !module_events_take(false))
+      return;
+  }
 }
 
 void ospy_inline_after_fork(void)
@@ -1405,12 +1433,35 @@ static void record_pending_at_exec(ospy_invocation *inv, void *unused)
 
 static void after_module_call(bool may_wait);
 
+/* An IFUNC's resolver returned target (INTERNAL_IFUNC_WATCH's leave): a
+ * function new among its choices is hooked now, before the call that had
+ * it chosen runs it (the program's first call, bound lazily), by this
+ * thread when no other holds the agent's lock. Never waits for it: the
+ * resolver may run under the loader's lock (dlsym, dlopen's relocation),
+ * which a holder may wait for; a holder hooks it before it lets go. */
+static void ifunc_chose(uintptr_t resolver, uintptr_t target)
+{
+  if (!ospy_agent_ifunc_chosen(resolver, target))
+    return;
+  __atomic_store_n(&ifunc_choices_pending, 1, __ATOMIC_RELEASE);
+  if (events_owner == ospy_os_gettid() || !module_events_take(false))
+    return; /* (this thread's own pass, or another's, hooks it before it lets go) */
+  int calling = agent_calling;
+  agent_calling = 1;
+  module_events_unlock(); /* (which hooks the choices) */
+  agent_calling = calling;
+}
+
 static void on_leave(ospy_invocation *inv)
 {
   inline_hook *h = ospy_invocation_user_data(inv);
   enter_note *note = ospy_invocation_scratch(inv);
   int err = errno; /* the target's errno: the interceptor restores it after us */
   if (h->internal) {
+    if (h->internal == INTERNAL_IFUNC_WATCH) {
+      ifunc_chose(h->ifunc_resolver, (uintptr_t)ospy_invocation_get_return(inv));
+      return;
+    }
     if (h->internal == INTERNAL_SIGACTION) {
       sigaction_leave(inv);
       return;
@@ -1620,18 +1671,27 @@ static void note_clones(const inline_hook *h, const char *name)
  * table never moves). */
 #define SAME_NAMED_ROOM 1024u
 
+/* Entries of h's plan hook for its functions past the first, up to count
+ * in all (as room allows): a name's same-named functions, an IFUNC's
+ * chosen ones (the entries' same_name: which). */
+static void add_same_name_entries(inline_hook *h, unsigned count)
+{
+  while (h->same_named_added + 1 < count && nhooks < hooks_cap) {
+    inline_hook *t = &hooks[nhooks++];
+    *t = (inline_hook){ .index = h->index, .ph = h->ph, .fn = h->declared,
+                        .declared = h->declared, .noreturn = h->noreturn,
+                        .same_name = ++h->same_named_added,
+                        .ifunc_resolver = h->ifunc_resolver };
+  }
+}
+
 /* A plan hook's name that designates several functions of one file (two
  * `static int helper(int)` of two source files): each is hooked, under that
  * plan hook (its name, its spec), and a note says how many and where. */
 static void add_same_named(inline_hook *h, const ospy_resolved *r)
 {
   unsigned before = h->same_named_added;
-  while (h->same_named_added + 1 < r->count && nhooks < hooks_cap) {
-    inline_hook *t = &hooks[nhooks++];
-    *t = (inline_hook){ .index = h->index, .ph = h->ph, .fn = h->declared,
-                        .declared = h->declared, .noreturn = h->noreturn,
-                        .same_name = ++h->same_named_added };
-  }
+  add_same_name_entries(h, r->count);
   if (h->same_named_added == before)
     return;
   static char where[768], head[512]; /* (not on a thread's stack) */
@@ -1930,8 +1990,107 @@ static void say_alias(const inline_hook *h, const inline_hook *first)
                        ", hooked already: its calls are recorded under that name and definition");
 }
 
+/* The watch of an IFUNC's resolver (INTERNAL_IFUNC_WATCH): its leave sees
+ * what the resolver returns. */
+static const ospy_plan_hook ifunc_watch_ph = {
+  .kind = OSPY_HOOK_OFFSET, .spec_index = OSPY_PLAN_NO_SPEC, .module = "", .symbol = "",
+  .process = "", .display = "(an IFUNC's resolver)"
+};
+
+static void attach_watch(inline_hook *w)
+{
+  void *addr = (void *)w->ifunc_resolver;
+  ospy_interceptor_error e;
+  ospy_interceptor_set_nothrow_prologues(true); /* (a C function's first calls throw nothing) */
+  ospy_interceptor_status st = ospy_interceptor_attach_cc(addr, OSPY_CC_DEFAULT, on_enter, on_leave,
+                                                          w, &w->listener, &e);
+  ospy_interceptor_set_nothrow_prologues(false);
+  if (st != OSPY_INTERCEPTOR_OK) { /* (too short to patch: the hook's user is told) */
+    w->listener = NULL;
+    w->failed = 1;
+    return;
+  }
+  w->addr = addr;
+  w->patched = ospy_interceptor_resolve(addr);
+}
+
+/* The watch of resolver, attached in this transaction when it is not yet:
+ * NULL when it cannot be (the interceptor refuses the resolver, no room). */
+static inline_hook *ifunc_watch(uintptr_t resolver)
+{
+  inline_hook *w = NULL;
+  for (uint32_t i = 0; i < nhooks && !w; i++)
+    if (hooks[i].internal == INTERNAL_IFUNC_WATCH && hooks[i].ifunc_resolver == resolver)
+      w = &hooks[i]; /* (a failed one: not tried again) */
+  if (!w && nhooks < hooks_cap) {
+    w = &hooks[nhooks++];
+    *w = (inline_hook){ .index = UINT32_MAX, .internal = INTERNAL_IFUNC_WATCH,
+                        .ph = &ifunc_watch_ph, .ifunc_resolver = resolver };
+  }
+  if (w && !w->listener && !w->failed)
+    attach_watch(w);
+  return w && w->listener ? w : NULL;
+}
+
+/* h designates an IFUNC whose resolver had chosen nothing for the program
+ * when h was looked for: said once. */
+static void say_ifunc_waiting(inline_hook *h)
+{
+  static char resolver[320], msg[768]; /* (not on a thread's stack) */
+  if (h->ifunc_waiting)
+    return;
+  h->ifunc_waiting = 1;
+  ospy_agent_code_named(h->ifunc_resolver, resolver, sizeof resolver);
+  ospy_agent_join3(msg, sizeof msg, ": an IFUNC the program has not bound yet: the function "
+                   "its resolver, ", resolver, ", chooses at the program's first call is hooked "
+                   "then (ospy never runs a resolver itself)");
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, msg, NULL);
+}
+
+/* h designates an IFUNC (r: its lookup): its resolver watched, so that the
+ * functions it chooses later are hooked as it returns them. Whether there
+ * is a function to hook now: none when the resolver chose nothing yet (h
+ * waits for it, said), unless it cannot be watched: then what it returns
+ * when run now (the last resort, said in a Warning). */
+static int resolve_ifunc_hook(inline_hook *h, ospy_resolved *r)
+{
+  h->ifunc_resolver = r->ifunc_resolver;
+  int watched = ifunc_watch(r->ifunc_resolver) != NULL;
+  if (r->addr || h->same_name)
+    return r->addr != NULL;
+  if (watched) {
+    say_ifunc_waiting(h);
+    return 0;
+  }
+  ospy_agent_resolve_running_resolver(h->ph, r);
+  return r->addr != NULL;
+}
+
+/* h hooks a function an IFUNC's resolver chose after h was first looked
+ * for: said (the first, which h waited for, or another one besides). */
+static void say_ifunc_hooked_now(inline_hook *h)
+{
+  static char chosen[320], msg[768]; /* (not on a thread's stack) */
+  if (!h->ifunc_waiting && !h->same_name)
+    return;
+  ospy_agent_code_named((uintptr_t)h->addr, chosen, sizeof chosen);
+  if (h->same_name)
+    ospy_agent_join3(msg, sizeof msg, ": its resolver (an IFUNC's) chose another function as "
+                     "well, ", chosen, ": hooked too, its calls recorded under that name");
+  else
+    ospy_agent_join3(msg, sizeof msg, ": its resolver chose ", chosen, ": hooked now");
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, msg, NULL);
+  h->ifunc_waiting = 0;
+}
+
 static void attach_one(inline_hook *h)
 {
+  if (h->internal == INTERNAL_IFUNC_WATCH)
+    return; /* (attached by the hooks of its IFUNC: ifunc_watch) */
+  if (h->listener && h->ifunc_resolver && !h->same_name) {
+    ifunc_watch(h->ifunc_resolver); /* (again, when its installation failed) */
+    add_same_name_entries(h, ospy_agent_ifunc_choice_count(h->ifunc_resolver)); /* (chose more) */
+  }
   if (h->listener || h->failed || h->alias)
     return;
   static ospy_resolved r; /* (its message: not on a thread's stack) */
@@ -1941,10 +2100,14 @@ static void attach_one(inline_hook *h)
     h->reported = 0; /* (said missing before its module was loaded) */
     report(h, OSPY_EV_ERROR, ": ", r.refused);
   }
+  if (r.ifunc_resolver && !resolve_ifunc_hook(h, &r))
+    return;
   if (!r.addr)
     return; /* maybe later, when a module is loaded */
   void *addr = r.addr;
-  if (!h->same_name && r.count > 1)
+  if (!h->same_name && r.count > 1 && r.ifunc_resolver)
+    add_same_name_entries(h, r.count); /* (each says its function when hooked) */
+  else if (!h->same_name && r.count > 1)
     add_same_named(h, &r);
   if (r.vtable_slots)
     check_method_count(h, r.vtable_slots);
@@ -2025,6 +2188,8 @@ static void attach_one(inline_hook *h)
     ospy_agent_messagef2(OSPY_EV_WARNING, h->index, h->ph->display, ": ", r.unchecked);
   if (r.note[0] && !h->same_name)
     ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display, ": ", r.note);
+  if (h->ifunc_resolver)
+    say_ifunc_hooked_now(h);
   note_clones(h, name);
   if (h->missing) { /* its module was loaded after the error said it was missing */
     h->missing = 0;
@@ -2058,6 +2223,10 @@ static unsigned drop_uninstalled(int last_try, ospy_interceptor_status st)
     if (gone)
       continue; /* its module was unloaded meanwhile: hooked when it comes back */
     n++;
+    if (h->internal == INTERNAL_IFUNC_WATCH) {
+      h->failed = h->failed || last_try; /* (tried again by its IFUNC's hooks; then given up) */
+      continue;
+    }
     if (last_try) {
       h->failed = 1;
       h->refused_at = addr;
@@ -2084,7 +2253,9 @@ static ospy_interceptor_status end_attach_transaction(void)
   return ospy_interceptor_end_transaction();
 }
 
-static void attach_pending_locked(void)
+/* Attaches the hooks not attached yet (only those of IFUNCs: ifunc_only), in
+ * one transaction. */
+static void attach_locked(bool ifunc_only)
 {
   runtime_ranges_find();
   for (int attempt = 1;; attempt++) {
@@ -2092,11 +2263,12 @@ static void attach_pending_locked(void)
     /* the agent's close listeners first: on_leave runs last-attached first,
      * so theirs comes after a user's, whose close record must still show the
      * name their FdClosed record withdraws */
-    for (uint32_t i = 0; i < nhooks; i++)
+    for (uint32_t i = 0; i < nhooks && !ifunc_only; i++)
       if (hooks[i].internal == INTERNAL_CLOSE || hooks[i].internal == INTERNAL_CLOSE_NOCANCEL)
         attach_one(&hooks[i]);
     for (uint32_t i = 0; i < nhooks; i++)
-      attach_one(&hooks[i]);
+      if (!ifunc_only || (hooks[i].ifunc_resolver && !hooks[i].internal))
+        attach_one(&hooks[i]);
     ospy_interceptor_status st = end_attach_transaction();
     /* a failed installation (the program's threads could not all be
      * stopped) is tried once more before it is reported */
@@ -2105,11 +2277,45 @@ static void attach_pending_locked(void)
   }
 }
 
+static void attach_pending_locked(void)
+{
+  __atomic_store_n(&ifunc_choices_pending, 0, __ATOMIC_RELEASE); /* (all attached now) */
+  attach_locked(false);
+}
+
+/* The functions IFUNC resolvers chose since the hooks were last attached:
+ * hooked (the hooks of those IFUNCs only: the resolver may run inside the
+ * loader's relocation of a library whose other hooks wait for its dlopen to
+ * return). */
+static void attach_ifunc_choices_locked(void)
+{
+  while (__atomic_exchange_n(&ifunc_choices_pending, 0, __ATOMIC_ACQ_REL))
+    attach_locked(true);
+}
+
 void ospy_inline_attach_pending(void)
 {
   module_events_lock();
   attach_pending_locked();
   module_events_unlock();
+}
+
+/* The IFUNCs whose resolver's module was unloaded: their watch retired (its
+ * code went with the module, detached by drop_gone_hooks; a module loaded
+ * again gets a watch of its own), their hooks' resolver looked up again,
+ * their choices forgotten. */
+static void forget_unloaded_ifuncs(void)
+{
+  for (uint32_t i = 0; i < nhooks; i++) {
+    inline_hook *h = &hooks[i];
+    if (!h->ifunc_resolver || !code_unloaded((void *)h->ifunc_resolver))
+      continue;
+    if (h->internal == INTERNAL_IFUNC_WATCH)
+      h->failed = 1;
+    h->ifunc_resolver = 0;
+    h->ifunc_waiting = 0;
+  }
+  ospy_agent_ifunc_forget_unloaded();
 }
 
 /* The loader's count of unloaded modules when the hooks were last checked. */
@@ -2132,7 +2338,8 @@ static int drop_gone_hooks(void)
     inline_hook *h = &hooks[i];
     if (h->refused_at && code_unloaded(h->refused_at))
       h->refused_at = NULL; /* (another module may be loaded there: its glob's to take) */
-    if (!h->listener || h->internal || ospy_interceptor_listener_in_place(h->listener))
+    if (!h->listener || (h->internal && h->internal != INTERNAL_IFUNC_WATCH) ||
+        ospy_interceptor_listener_in_place(h->listener))
       continue;
     if (!any++)
       ospy_interceptor_begin_transaction();
@@ -2140,6 +2347,7 @@ static int drop_gone_hooks(void)
   }
   if (any)
     ospy_interceptor_end_transaction();
+  forget_unloaded_ifuncs();
   return any;
 }
 
@@ -2318,7 +2526,7 @@ void ospy_inline_report_missing(void)
 {
   for (uint32_t i = 0; i < nhooks; i++)
     if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed &&
-        !hooks[i].same_name && !is_spare(&hooks[i])) {
+        !hooks[i].same_name && !is_spare(&hooks[i]) && !hooks[i].ifunc_waiting) {
       hooks[i].missing = 1;
       if (report_module_absent(i))
         continue;
@@ -2337,7 +2545,7 @@ static int waits_in_named_module(const inline_hook *h)
 {
   const ospy_plan_hook *ph = h->ph;
   return h->missing && !h->missing_final && !h->listener && !h->internal && !h->alias &&
-         !h->failed && !h->same_name &&
+         !h->failed && !h->same_name && !h->ifunc_waiting &&
          (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB) &&
          ph->module[0] && !only_wildcards(ph->module);
 }
@@ -2551,7 +2759,8 @@ void ospy_inline_report_never_found(void)
     return;
   for (uint32_t i = 0; i < nhooks; i++) {
     const inline_hook *h = &hooks[i];
-    if (!h->missing || h->missing_final || h->listener || h->internal || h->alias || h->failed)
+    if (!h->missing || h->missing_final || h->listener || h->internal || h->alias || h->failed ||
+        h->ifunc_waiting)
       continue;
     if (h->lacking) { /* (a pattern's match: its note at the load stands) */
       char head[1024];

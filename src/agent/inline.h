@@ -77,6 +77,10 @@ typedef struct ospy_resolved {
   char unchecked[320];   /* hooked, but a place found by offset or signature that could not
                           * be checked to start an instruction (neither a symbol nor an
                           * .eh_frame entry of its file covers it): why, for a Warning */
+  uintptr_t ifunc_resolver; /* an exported IFUNC's resolver (0: none): the functions it chose
+                             * for the program (bound in its callers' GOT slots, or seen
+                             * returned) are the hook's, addr the nth of them (count: how
+                             * many); NULL when it chose none yet. Never run by the agent */
   char note[384];        /* hooked: an Info to say once (a name's version, hooked when not
                           * the default one: the one the program's calls bind to) */
 } ospy_resolved;
@@ -84,6 +88,20 @@ typedef struct ospy_resolved {
  * the functions of that name there (nth 0: the first; other hooks have none
  * but the first). */
 void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r);
+/* An exported IFUNC that no caller has bound yet, whose resolver cannot be
+ * watched: resolved as dlsym resolves it, by running its resolver now (the
+ * last resort); r->unchecked says so, for a Warning. */
+void ospy_agent_resolve_running_resolver(const ospy_plan_hook *ph, ospy_resolved *r);
+/* resolver (an IFUNC's) returned target: 1 when target is code and new
+ * among the resolver's choices (ifunc_choices.h), to be hooked now. */
+int ospy_agent_ifunc_chosen(uintptr_t resolver, uintptr_t target);
+/* How many functions resolver has chosen that the agent knows of. */
+unsigned ospy_agent_ifunc_choice_count(uintptr_t resolver);
+/* The choices of the resolvers whose module was unloaded are forgotten. */
+void ospy_agent_ifunc_forget_unloaded(void);
+/* "add_special (libif.so+0x1139)": the function of a module at addr, by its
+ * file's symbol when one names it, for messages. */
+void ospy_agent_code_named(uintptr_t addr, char *out, size_t cap);
 /* The next lookups (ospy_agent_resolve) pass over the modules whose segments
  * hold one of addrs (n of them; NULL: none): those other hooks of a module
  * glob have taken. addrs must stay valid until it is set back to NULL. */

@@ -19,6 +19,7 @@
 #include "agent/agent.h"
 #include "agent/eh_frame.h"
 #include "agent/elf_dynsym.h"
+#include "agent/ifunc_choices.h"
 #include "agent/inline.h"
 #include "plan/cxx_match.h"
 #include "arch/x86/x86_relocator.h"
@@ -1370,16 +1371,22 @@ int ospy_agent_code_segment(const void *addr, uintptr_t *lo, uintptr_t *hi)
   return 1;
 }
 
-/* Whether the library holds symbol at addr among its exports: the calls of
- * other modules reach that function, whatever copies its own code calls. */
-static int library_exports(const char *path, const char *symbol, const void *addr)
+/* Whether the library (loaded at base) holds symbol at addr among its
+ * exports: the calls of other modules reach that function, whatever copies
+ * its own code calls. An IFUNC's, or one of its versions, is. Read from its
+ * file: dlsym would run an IFUNC's resolver. */
+static int library_exports(const char *path, uintptr_t base, const char *symbol,
+                           const void *addr)
 {
-  void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
-  if (!h)
+  size_t size;
+  const uint8_t *map = map_file(path, &size);
+  if (!map)
     return 0;
-  void *sym = dlsym(h, symbol);
-  dlclose(h);
-  return sym == addr;
+  ospy_dyn_request newest = { .want = OSPY_DYN_NEWEST };
+  ospy_dyn_def d;
+  int found = ospy_dyn_find(map, size, symbol, strlen(symbol), &newest, &d) == 1;
+  munmap((void *)map, size);
+  return found && (d.ifunc || d.versions_differ || base + d.value == (uintptr_t)addr);
 }
 
 unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, size_t cap)
@@ -1391,7 +1398,7 @@ unsigned ospy_agent_clone_note(const void *addr, const char *symbol, char *out, 
     return 0;
   const char *name = q.name;
   int program = !name[0];
-  if (!program && (!strncmp(name, "linux-", 6) || library_exports(name, symbol, addr)))
+  if (!program && (!strncmp(name, "linux-", 6) || library_exports(name, q.base, symbol, addr)))
     return 0;
   size_t size;
   const uint8_t *map = map_file(program ? ospy_os_self_exe() : name, &size);
@@ -2259,13 +2266,17 @@ static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsi
   return p;
 }
 
-/* ---- the definition the program's calls bind to: a name's versions ---- */
+/* ---- the definition the program's calls bind to: versions, IFUNCs ---- */
 
-/* dlsym gives a name's default version, which need not be the one the
- * program calls: a library keeps vfn@VER_1 for the programs linked against
- * it beside its default vfn@@VER_2, and a program that asks for VER_1
- * calls that one. So a name whose defining file has several versions is
- * looked up here, in the files' dynamic symbols, as the loader binds it. */
+/* dlsym gives a name's default version, and runs an IFUNC's resolver to
+ * give what it returns then: neither need be what the program calls. A
+ * library keeps vfn@VER_1 for the programs linked against it beside its
+ * default vfn@@VER_2, and a program that asks for VER_1 calls that one; a
+ * resolver may choose by the program's state at its first call (lazy
+ * binding), and may do more than choose (print, count, allocate). So a
+ * name whose defining file has several versions, or that is an IFUNC, is
+ * looked up here, in the files' dynamic symbols, as the loader binds it,
+ * and the resolver is never run by the agent. */
 
 static module_list bind_named, bind_all; /* (a path a module: not on a thread's stack) */
 
@@ -2364,44 +2375,184 @@ static void take_callers_version(const char *name, bound_def *def, ospy_resolved
     say_version_taken(def, name, module_file_name(&bind_all, who), r->note, sizeof r->note);
 }
 
-/* What resolve_bound looks up: any name (an exported function's hook),
- * or only a name with a version (a symbol= hook's, in a file without
- * .symtab). */
-enum { BOUND_ANY, BOUND_VERSION };
+/* What the modules' relocations bound to an IFUNC: the values ld.so wrote
+ * in their slots, once bound (a slot bound lazily points into its module's
+ * own PLT until the first call; one that a non-PIE program's canonical
+ * address took, into the program's PLT: neither is a choice). */
+#define BOUND_WORDS_MAX 64
+#define PLT_RANGES_MAX (2 * SYMTAB_MODULES)
 
-/* A function name designates, looked up here (1, r filled) when dlsym's
- * answer may not be the program's: a name with a version (vfn@VER_1,
- * vfn@@VER_2, also in a file without .symtab), a name its defining file
- * has several different versions of (the one the callers ask for). 0: an
- * ordinary function, or none of the dynamic symbols' (a .symtab's), or an
- * IFUNC (its resolver's choice is dlsym's): looked up as before. what:
- * BOUND_*. */
+typedef struct bound_scan {
+  uintptr_t base; /* the module scanned */
+  uintptr_t resolver;
+  unsigned nplt, nwords;
+  uintptr_t plt_lo[PLT_RANGES_MAX], plt_hi[PLT_RANGES_MAX]; /* every module's, loaded */
+  uintptr_t word[BOUND_WORDS_MAX];
+} bound_scan;
+
+static void bound_slot_each(uint64_t slot, void *data)
+{
+  bound_scan *b = data;
+  uintptr_t word = 0;
+  if (b->nwords < BOUND_WORDS_MAX &&
+      ospy_os_read_memory(b->base + (uintptr_t)slot, &word, sizeof word) == sizeof word &&
+      word && word != b->resolver)
+    b->word[b->nwords++] = word;
+}
+
+static int in_plt(const bound_scan *b, uintptr_t word)
+{
+  for (unsigned i = 0; i < b->nplt; i++)
+    if (word >= b->plt_lo[i] && word < b->plt_hi[i])
+      return 1;
+  return 0;
+}
+
+/* What the modules' relocations have bound to the IFUNC name (of version
+ * version) so far, noted among resolver's choices. */
+static void note_bound_slots(const char *name, const char *version, uintptr_t resolver)
+{
+  static bound_scan b; /* (5 KiB: not on a thread's stack) */
+  uint64_t lo[4], hi[4];
+  memset(&b, 0, sizeof b);
+  b.resolver = resolver;
+  list_modules(&bind_all, NULL);
+  for (unsigned i = 0; i < bind_all.n; i++) {
+    size_t size;
+    const uint8_t *map = map_file(bind_all.path[i], &size);
+    if (!map)
+      continue;
+    unsigned n = ospy_dyn_plt_ranges(map, size, lo, hi, 4);
+    for (unsigned k = 0; k < n && b.nplt < PLT_RANGES_MAX; k++, b.nplt++) {
+      b.plt_lo[b.nplt] = bind_all.base[i] + (uintptr_t)lo[k];
+      b.plt_hi[b.nplt] = bind_all.base[i] + (uintptr_t)hi[k];
+    }
+    b.base = bind_all.base[i];
+    ospy_dyn_bound_slots(map, size, name, version, bound_slot_each, &b);
+    munmap((void *)map, size);
+  }
+  for (unsigned k = 0; k < b.nwords; k++)
+    if (!in_plt(&b, b.word[k]) && is_code((void *)b.word[k]))
+      ospy_ifunc_choice_add(resolver, b.word[k]);
+}
+
+/* An exported IFUNC: the nth function its resolver chose for the program
+ * (its own module's calls: the IRELATIVE slot ld.so filled at its load;
+ * its callers': their bound GOT slots; later ones: inline.c's watch of the
+ * resolver). */
+static void resolve_ifunc(const bound_def *def, const char *name, unsigned nth, ospy_resolved *r)
+{
+  const module_list *l = def->l;
+  uintptr_t resolver = l->base[def->m] + (uintptr_t)def->d.value;
+  void *own = ifunc_target(l->path[def->m], l->base[def->m], def->d.value);
+  if (own && is_code(own))
+    ospy_ifunc_choice_add(resolver, (uintptr_t)own);
+  note_bound_slots(name, def->d.version, resolver);
+  uintptr_t chosen[OSPY_IFUNC_CHOICES_MAX];
+  unsigned n = ospy_ifunc_choices(resolver, chosen, OSPY_IFUNC_CHOICES_MAX);
+  r->ifunc_resolver = resolver;
+  r->count = n ? n : 1;
+  r->addr = nth < n ? (void *)chosen[nth] : NULL;
+}
+
+/* What resolve_bound looks up: any name (an exported function's hook),
+ * or only an IFUNC's name or a name with a version (a symbol= hook's: its
+ * .symtab is read first, for a name without a version). */
+enum { BOUND_ANY, BOUND_IFUNC, BOUND_VERSION };
+
+/* A function name designates, looked up here (1, r filled: r->addr NULL
+ * when not found yet) when dlsym's answer may not be the program's: a name
+ * with a version (vfn@VER_1, vfn@@VER_2, also in a file without .symtab),
+ * a name its defining file has several different versions of (the one
+ * the callers ask for), an IFUNC. 0: an ordinary function, or none of the
+ * dynamic symbols' (a .symtab's): looked up as before. what: BOUND_*. */
 static int resolve_bound(const ospy_plan_hook *ph, unsigned nth, int what, ospy_resolved *r)
 {
   ospy_dyn_request req = { .want = OSPY_DYN_NEWEST };
   size_t len = ospy_dyn_parse_versioned(ph->symbol, &req);
   int named_version = len != 0;
+  int ifunc_only = what == BOUND_IFUNC;
   char name[256];
   if (!len)
     len = strlen(ph->symbol);
-  if (!len || len >= sizeof name || (!named_version && what == BOUND_VERSION))
+  if (!len || len >= sizeof name || (named_version && ifunc_only) ||
+      (!named_version && what == BOUND_VERSION))
     return 0;
   memcpy(name, ph->symbol, len);
   name[len] = 0;
   static bound_def def; /* (not on a thread's stack) */
   list_modules(&bind_named, ph->module[0] ? ph->module : NULL);
-  if (!first_definition(&bind_named, name, len, &req, &def) || def.d.ifunc)
+  if (!first_definition(&bind_named, name, len, &req, &def))
     return 0;
-  if (!named_version && !def.d.versions_differ)
-    return 0; /* (one function of that name: dlsym's is the callers') */
-  if (!named_version)
+  if (!named_version && !def.d.ifunc && (ifunc_only || !def.d.versions_differ))
+    return 0; /* (one function of that name, chosen by no resolver: dlsym's is the callers') */
+  if (!named_version && !ifunc_only && def.d.versions_differ)
     take_callers_version(name, &def, r);
   if (def.d.ifunc) {
-    r->note[0] = 0; /* (looked up as before: dlsym's) */
-    return 0;
+    resolve_ifunc(&def, name, nth, r);
+    return 1;
   }
   r->addr = nth ? NULL : (void *)(def.l->base[def.m] + (uintptr_t)def.d.value);
   return 1;
+}
+
+void ospy_agent_resolve_running_resolver(const ospy_plan_hook *ph, ospy_resolved *r)
+{
+  char chosen[320] = "";
+  r->addr = resolve_export(ph);
+  if (r->addr)
+    ospy_agent_code_named((uintptr_t)r->addr, chosen, sizeof chosen);
+  r->unchecked[0] = 0;
+  add(r->unchecked, sizeof r->unchecked, "an IFUNC that the program has not bound yet, whose "
+      "resolver cannot be watched: hooked what its resolver returned when ospy ran it now, ",
+      chosen, "; the program's calls reach another function if it chooses otherwise for them");
+}
+
+int ospy_agent_ifunc_chosen(uintptr_t resolver, uintptr_t target)
+{
+  return is_code((void *)target) && ospy_ifunc_choice_add(resolver, target);
+}
+
+unsigned ospy_agent_ifunc_choice_count(uintptr_t resolver)
+{
+  uintptr_t chosen[OSPY_IFUNC_CHOICES_MAX];
+  return ospy_ifunc_choices(resolver, chosen, OSPY_IFUNC_CHOICES_MAX);
+}
+
+static int resolver_unloaded(uintptr_t resolver, void *data)
+{
+  (void)data;
+  return !is_code((void *)resolver);
+}
+
+void ospy_agent_ifunc_forget_unloaded(void)
+{
+  ospy_ifunc_choices_forget(resolver_unloaded, NULL);
+}
+
+void ospy_agent_code_named(uintptr_t addr, char *out, size_t cap)
+{
+  static module_of q; /* (a path: not on a thread's stack) */
+  size_t size;
+  char at[24];
+  out[0] = 0;
+  memset(&q, 0, sizeof q);
+  q.addr = addr;
+  if (!ospy_agent_iterate_modules(module_of_cb, &q) || !q.found) {
+    ospy_agent_put_hex(at, addr);
+    add(out, cap, at, NULL, NULL);
+    return;
+  }
+  const uint8_t *map = map_file(q.name[0] ? q.name : ospy_os_self_exe(), &size);
+  symbol_at f = { .v = addr - q.base };
+  if (map && symtab_walk(map, size, SHT_SYMTAB, symbol_at_each, &f) <= 0)
+    symtab_walk(map, size, SHT_DYNSYM, symbol_at_each, &f);
+  ospy_agent_put_hex(at, addr - q.base);
+  add(out, cap, f.name ? f.name : "a function", " (", base_name(q.name[0] ? q.name :
+                                                                  main_program_path()));
+  add(out, cap, "+", at, ")");
+  if (map)
+    munmap((void *)map, size);
 }
 
 /* A variable a module exports (dlsym gives data as readily as code), p not
@@ -2432,6 +2583,7 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->entry_unknown = 0;
   r->refused[0] = 0;
   r->unchecked[0] = 0;
+  r->ifunc_resolver = 0;
   r->note[0] = 0;
   if ((ph->flags & OSPY_HOOK_F_CXX_NAME) &&
       (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB)) {
@@ -2454,6 +2606,8 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
     return;
   }
   case OSPY_HOOK_SYMTAB:
+    if (resolve_bound(ph, nth, BOUND_IFUNC, r))
+      return;
     r->addr = resolve_symtab_nth(ph, ph->module, nth, r);
     if (!r->addr && !nth) /* (a version, in a file without .symtab: its dynamic symbols') */
       resolve_bound(ph, nth, BOUND_VERSION, r);

@@ -2609,8 +2609,16 @@ C
   n=$(grep -c '\] libc.so.6!malloc(size=100) = 0x' "$tmp/mshow")
   [ "$n" = 5 ] || { cat "$tmp/mshow"; fail "-f 'm*': $n malloc(100) calls inside main, expected 5"; }
   # libc's gettimeofday leads into the vDSO: named with its module, the refusal
-  # says so (it blamed a stripped libc)
-  "$ospy" capture -q -f 'libc.so.6!gettimeofday' -o "$tmp/tm.ospy" -- "$head_bin" -c 1 "$tmp/in.txt" >/dev/null 2>&1
+  # says so (it blamed a stripped libc). An IFUNC: its resolver chooses the
+  # vDSO's code when the program's first call binds it, and ospy runs no
+  # resolver itself (docs/catalogue.md): a program that calls it
+  cat >"$tmp/tm.c" <<'C'
+#include <stdio.h>
+#include <sys/time.h>
+int main(void) { struct timeval tv; printf("%d\n", gettimeofday(&tv, NULL)); return 0; }
+C
+  cc -O0 -o "$tmp/tm" "$tmp/tm.c" || fail "cannot build tm"
+  "$ospy" capture -q -f 'libc.so.6!gettimeofday' -o "$tmp/tm.ospy" -- "$tmp/tm" >/dev/null 2>&1
   "$ospy" show "$tmp/tm.ospy" >"$tmp/tmshow" || fail "show exited $?"
   expect_regex "$tmp/tmshow" 'libc.so.6!gettimeofday: cannot hook: 0x[0-9a-f]+: in a kernel mapping \(\[vdso\]\)'
   # a pattern without a module, for a script: expanded against its interpreter's files
@@ -6478,5 +6486,87 @@ C
   expect_line "$tmp/show" "--- error: libver.so!vfn@VER_3: function not found in libver.so: not among the versions its exported (dynamic) symbols define: vfn@VER_1, vfn@@VER_2: check the version"
   echo "-f 'libver.so!vfn@VER_3': an error naming vfn@VER_1, vfn@@VER_2"
   echo "$case_name: -f vfn hooks the version the program's calls bind to" ;;
+ifunc-chosen|ifunc-chosen-i386)
+  # An exported IFUNC whose resolver chooses by the program's state: the
+  # program sets ifs_mode=1 before its first call (bound lazily: the
+  # resolver runs then and chooses add_special), calls it 5 times, then sets
+  # ifs_mode=0 and takes it by dlsym (the resolver runs again: add_generic)
+  # for 2 calls. ospy looked it up by dlsym at the start, which ran the
+  # resolver (ifs_mode=0: add_generic): the 5 calls went unrecorded, and
+  # the resolver, which writes a line, ran twice more under ospy than
+  # alone. Now ospy never runs it: it watches it, and hooks each function
+  # it returns before the call that had it chosen runs: 7 calls recorded,
+  # the program's output (stdout and the resolver's stderr lines) as alone.
+  # With LD_BIND_NOW the program's GOT slot is bound at its load: the
+  # function there is hooked at the start, no note. x86-64 and i386.
+  case_bits
+  cat > "$tmp/libifs.c" <<'C'
+#include <unistd.h>
+int ifs_mode = 0; /* set by the program before its first call */
+static int add_generic(int a, int b) { return a + b + 0 * ifs_mode; }
+static int add_special(int a, int b) { volatile int r = a; return r + b; }
+/* a resolver with an effect of its own: ospy must not run it */
+static void *resolve_add(void)
+{
+  write(2, "resolver ran\n", 13);
+  return ifs_mode ? (void *)add_special : (void *)add_generic;
+}
+int ifs_add(int a, int b) __attribute__((ifunc("resolve_add")));
+C
+  cat > "$tmp/pifs.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+extern int ifs_mode;
+int ifs_add(int, int);
+int main(void)
+{
+  ifs_mode = 1;
+  int s = 0;
+  for (int i = 0; i < 5; i++)
+    s += ifs_add(i, 10);
+  ifs_mode = 0;
+  int (*f)(int, int) = (int (*)(int, int))dlsym(RTLD_DEFAULT, "ifs_add");
+  for (int i = 0; i < 2; i++)
+    s += f(i, 100);
+  printf("s=%d\n", s);
+  return 0;
+}
+C
+  cc -m$m -O2 -fPIC -shared -o "$tmp/libifs.so" "$tmp/libifs.c" &&
+    cc -m$m -O2 -o "$tmp/pifs" "$tmp/pifs.c" -L"$tmp" -lifs -Wl,-rpath,"$tmp" -ldl ||
+    fail "cannot build the library and program"
+  for bind in lazy now; do
+    now=
+    [ $bind = now ] && now=1
+    LD_BIND_NOW=$now "$tmp/pifs" >"$tmp/alone.out" 2>"$tmp/alone.err" || fail "pifs alone exited $?"
+    LD_BIND_NOW=$now "$ospy" capture -q -f ifs_add -o "$tmp/c.ospy" -- "$tmp/pifs" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "$bind: capture exited $?"; }
+    cmp -s "$tmp/alone.out" "$tmp/out" || { diff "$tmp/alone.out" "$tmp/out"; fail "$bind: stdout differs"; }
+    alone=$(grep -c '^resolver ran$' "$tmp/alone.err") under=$(grep -c '^resolver ran$' "$tmp/err")
+    echo "$bind binding: the resolver ran $under times under ospy, $alone alone (expected: the same)"
+    [ "$under" = "$alone" ] || fail "$bind: ospy ran the resolver itself"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    n=0
+    if [ $bind = lazy ]; then first=add_special; else first=add_generic; fi
+    for i in 0 1 2 3 4; do
+      expect_regex "$tmp/show" "\] libifs\.so!ifs_add\(arg0=(0x)?$i, arg1=(0xa|10)[,)].* = $((i + 10))\$"
+    done
+    for i in 0 1; do
+      expect_regex "$tmp/show" "\] libifs\.so!ifs_add\(arg0=(0x)?$i, arg1=(0x64|100)[,)].* = $((i + 100))\$"
+    done
+    n=$(grep -c '\] libifs\.so!ifs_add(' "$tmp/show")
+    [ "$n" = 7 ] || { cat "$tmp/show"; fail "$bind: $n calls recorded, expected 7"; }
+    if [ $bind = lazy ]; then
+      expect_regex "$tmp/show" "--- info: libifs\.so!ifs_add: an IFUNC the program has not bound yet: the function its resolver, resolve_add \(libifs\.so\+0x[0-9a-f]+\), chooses at the program's first call is hooked then \(ospy never runs a resolver itself\)"
+      expect_regex "$tmp/show" '--- info: libifs\.so!ifs_add: its resolver chose add_special \(libifs\.so\+0x[0-9a-f]+\): hooked now$'
+      expect_regex "$tmp/show" '--- info: libifs\.so!ifs_add: its resolver \(an IFUNC.s\) chose another function as well, add_generic \(libifs\.so\+0x[0-9a-f]+\): hooked too, its calls recorded under that name$'
+    else
+      grep -F -- '--- info: libifs.so!ifs_add' "$tmp/show" && fail "now: a note, though the function was bound at the start"
+    fi
+    grep -- '--- warning\|--- error' "$tmp/show" && fail "$bind: a warning or an error"
+    echo "$bind binding: ifs_add's 7 calls recorded ($first first), the program's output as alone"
+  done
+  echo "$case_name: an IFUNC's functions hooked as its resolver chooses them, the resolver never run by ospy" ;;
 *) fail "unknown case $case_name" ;;
 esac
