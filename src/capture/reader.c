@@ -427,6 +427,20 @@ static int load_cut_chunk(ospy_capfile_reader *r, uint64_t at, const uint8_t h[O
   return 1;
 }
 
+/* Where reading goes on after the chunk at `at`, whose header checks but
+ * whose payload does not: after it when a chunk (or the end) is there (bits
+ * flipped in the payload), else at the next chunk header after its own
+ * (bytes of the payload missing or added: its length would land inside the
+ * next chunk and lose that one too). */
+static uint64_t after_bad_payload(ospy_capfile_reader *r, uint64_t at, uint32_t clen)
+{
+  uint8_t h[OSPY_CHUNK_HDR];
+  uint64_t end = at + OSPY_CHUNK_HDR + clen;
+  if (end == r->file_size || chunk_header_at(r->fd, r->file_size, end, h))
+    return end;
+  return resync(r, at + 1);
+}
+
 /* Loads the next chunk into raw. 1 loaded, 0 end of file, -1 corrupt. */
 static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
 {
@@ -445,17 +459,23 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
   uint32_t flags = ospy_cap_get32(h + 24);
   if (rlen > OSPY_CHUNK_MAX_RAW || clen > ZSTD_compressBound(OSPY_CHUNK_MAX_RAW))
     return bad_chunk(r, at, resync(r, at + 1), "chunk sizes out of bounds", err, errcap);
-  if (at + OSPY_CHUNK_HDR + clen > r->file_size)
-    return load_cut_chunk(r, at, h, err, errcap);
+  if (at + OSPY_CHUNK_HDR + clen > r->file_size) {
+    uint64_t next = resync(r, at + 1);
+    if (next >= r->file_size)
+      return load_cut_chunk(r, at, h, err, errcap);
+    return bad_chunk(r, at, next, "payload shorter than its header says (bytes missing)", err,
+                     errcap);
+  }
   r->off = at + OSPY_CHUNK_HDR + clen;
   if (grow(&r->comp, &r->comp_cap, clen ? clen : 1) < 0 || grow(&r->raw, &r->raw_cap, rlen ? rlen : 1) < 0)
     return bad_chunk(r, at, r->off, "out of memory for the chunk", err, errcap);
   if (ospy_cap_read_at(r->fd, r->comp, clen, at + OSPY_CHUNK_HDR) < 0 ||
       ospy_crc32c(0, r->comp, clen) != ospy_cap_get32(h + 20))
-    return bad_chunk(r, at, r->off, "payload checksum mismatch", err, errcap);
+    return bad_chunk(r, at, after_bad_payload(r, at, clen), "payload checksum mismatch", err,
+                     errcap);
   const char *why = decode_payload(r, clen, rlen, flags);
   if (why)
-    return bad_chunk(r, at, r->off, why, err, errcap);
+    return bad_chunk(r, at, after_bad_payload(r, at, clen), why, err, errcap);
   if (flags & OSPY_CHUNK_F_END)
     r->saw_end = 1;
   r->raw_len = rlen;

@@ -11,6 +11,7 @@
 #include "capture/file.h"
 #include "capture/format.h"
 #include "capture/reader.h"
+#include "capture/reader_internal.h"
 #include "check.h"
 
 #define NREC 5000
@@ -286,6 +287,60 @@ static void check_cut_chunk(void)
   CHECK(prev > N / 2);
 }
 
+/* The file with bytes [at, at+del) left out and ins bytes of 0x5a put in
+ * their place, as cut. */
+static void copy_spliced(off_t at, off_t del, off_t ins)
+{
+  int in = open(path, O_RDONLY), out = open(cut, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  static char buf[1 << 20], junk[512];
+  ssize_t k = read(in, buf, sizeof buf);
+  CHECK(k > at + del && ins <= (off_t)sizeof junk);
+  memset(junk, 0x5a, sizeof junk);
+  CHECK(write(out, buf, (size_t)at) == at && write(out, junk, (size_t)ins) == ins);
+  CHECK(write(out, buf + at + del, (size_t)(k - at - del)) == k - at - del);
+  close(in);
+  close(out);
+}
+
+/* Bytes missing from (or added to) a chunk's payload lose that chunk only,
+ * as a flipped bit there does: its length no longer leads to the next
+ * chunk, which was lost too (read from a place no chunk starts); the chunk
+ * before the last (the END chunk), shortened, was taken for a cut tail and
+ * the END chunk lost. */
+static void check_payload_length_damage(off_t size)
+{
+  int fd = open(path, O_RDONLY);
+  uint64_t first = ospy_cap_find_chunk(fd, (uint64_t)size, 0), at = first, last = first;
+  uint64_t chunks[64];
+  unsigned n = 0;
+  while (at < (uint64_t)size && n < 64) {
+    chunks[n++] = last = at;
+    at = ospy_cap_find_chunk(fd, (uint64_t)size, at + 1);
+  }
+  close(fd);
+  CHECK(n >= 4);
+  long errors, got_flip, got;
+  int trunc;
+  unsigned picks[] = { 1, n / 2, n - 2 }; /* n - 2: the chunk before the END chunk */
+  for (unsigned i = 0; i < 3; i++) {
+    uint64_t c = chunks[picks[i]], mid = c + (chunks[picks[i] + 1] - c) / 2;
+    copy_prefix(size, (long)mid, 0x10);
+    got_flip = read_all(cut, &errors, &trunc);
+    CHECK(errors == 1 && got_flip < NREC);
+    off_t room = (off_t)(chunks[picks[i] + 1] - mid) / 2; /* (within its payload) */
+    CHECK(room >= 8);
+    off_t shapes[][2] = { { room, 0 }, { 0, 100 }, { room, room / 2 }, { 1, 0 } };
+    for (unsigned j = 0; j < 4; j++) {
+      copy_spliced((off_t)mid, shapes[j][0], shapes[j][1]);
+      got = read_all(cut, &errors, &trunc);
+      CHECK(errors == 1 && got == got_flip && !trunc);
+    }
+    printf("chunk %u of %u, bytes cut from or put into its payload: %ld of %d records read "
+           "(as with one bit flipped there)\n", picks[i], n, got_flip, NREC);
+  }
+  (void)last;
+}
+
 int main(int argc, char **argv)
 {
   check_lost_line(1, "--- lost 1 event of thread 8 (");
@@ -334,7 +389,8 @@ int main(int argc, char **argv)
   }
   check_header_flips(size);
   check_not_a_capture(size);
-  check_cut_chunk();
+  check_payload_length_damage(size);
+  check_cut_chunk(); /* (writes another capture at path) */
   unlink(path);
   unlink(cut);
   printf("file tests passed\n");
