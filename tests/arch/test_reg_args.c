@@ -15,6 +15,7 @@ enum {
   F_SUM2 = 0x110,       /* lea (%eax,%edx,1),%eax; ret: regparm(2) */
   F_THUNK_BX = 0x120,   /* mov (%esp),%ebx; ret: __x86.get_pc_thunk.bx */
   F_CDECL1 = 0x130,     /* mov 0x4(%esp),%eax; ret: cdecl */
+  F_PUSH_EAX = 0x140,   /* push %eax; call ret; pop %ecx; ret: eax only pushed */
 };
 
 typedef struct code {
@@ -59,31 +60,55 @@ static void start(code *c)
   memcpy(c->b + F_SUM2, "\x8D\x04\x10\xC3", 4);
   memcpy(c->b + F_THUNK_BX, "\x8B\x1C\x24\xC3", 4);
   memcpy(c->b + F_CDECL1, "\x8B\x44\x24\x04\xC3", 5);
+  c->n = F_PUSH_EAX;
+  PUT(c, "\x50");
+  call_to(c, F_RET);
+  PUT(c, "\x59\xC3");
   c->n = 0;
 }
 
 static int fails;
 
+/* "eax,edx" for the registers of set (OSPY_X86_ARG_*), "none" for none. */
+static const char *register_list(unsigned set, char *out, size_t cap)
+{
+  static const char *const names[3] = { "eax", "edx", "ecx" };
+  out[0] = 0;
+  for (unsigned r = 0; r < 3; r++)
+    if (set & (1u << r))
+      snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "," : "", names[r]);
+  return out[0] ? out : "none";
+}
+
 /* Runs the detector on the case's function (at offset 0, size bytes, 0:
- * unknown) and compares with want (OSPY_X86_ARG_*). */
-static void check(const char *what, code *c, uint64_t size, unsigned want)
+ * unknown) and compares with want (OSPY_X86_ARG_*) and, when want_pushed
+ * is not ANY_PUSHED, with the registers it only pushes before a call. */
+#define ANY_PUSHED 0x100u
+static void check_pushed(const char *what, code *c, uint64_t size, unsigned want,
+                         unsigned want_pushed)
 {
   ospy_x86_code view = { BASE, BASE + CODE_BYTES, read_code, c };
-  unsigned got = ospy_x86_live_in_args(&view, BASE, size);
-  char regs[32] = "";
-  static const char *const names[3] = { "eax", "edx", "ecx" };
-  for (unsigned r = 0; r < 3; r++)
-    if (got & (1u << r))
-      snprintf(regs + strlen(regs), sizeof regs - strlen(regs), "%s%s", regs[0] ? "," : "",
-               names[r]);
+  unsigned pushed = 0;
+  unsigned got = ospy_x86_live_in_args_pushed(&view, BASE, size, &pushed);
+  char regs[32], only[32];
   char conv[16] = "cdecl";
   if (ospy_x86_regparm_count(got))
     snprintf(conv, sizeof conv, "regparm(%u)", ospy_x86_regparm_count(got));
-  printf("%-64s reads %-12s -> %s\n", what, regs[0] ? regs : "none", conv);
-  if (got != want) {
-    printf("FAIL: want %#x, got %#x\n", want, got);
+  printf("%-64s reads %-12s -> %s", what, register_list(got, regs, sizeof regs), conv);
+  if (want_pushed != ANY_PUSHED)
+    printf(" (only pushed: %s)", register_list(pushed, only, sizeof only));
+  printf("\n");
+  if (got != want || ospy_x86_live_in_args(&view, BASE, size) != got ||
+      (want_pushed != ANY_PUSHED && pushed != want_pushed)) {
+    printf("FAIL: want %#x (only pushed %#x), got %#x (only pushed %#x)\n", want, want_pushed,
+           got, pushed);
     fails++;
   }
+}
+
+static void check(const char *what, code *c, uint64_t size, unsigned want)
+{
+  check_pushed(what, c, size, want, ANY_PUSHED);
 }
 
 enum { EAX = OSPY_X86_ARG_EAX, EDX = OSPY_X86_ARG_EDX, ECX = OSPY_X86_ARG_ECX };
@@ -141,13 +166,58 @@ int main(void)
   PUT(&c, "\x52\x50");
   call_to(&c, F_CDECL1);
   PUT(&c, "\x83\xC4\x08\xC3");
-  check("push %edx; push %eax; call: both passed on as arguments", &c, 0, EAX | EDX);
+  check_pushed("push %edx; push %eax; call: both passed on as arguments", &c, 0, EAX | EDX,
+               EAX | EDX);
 
   start(&c); /* push %eax; lea 0x10(%esp),%edx; push %edx; call cdecl1; add $8,%esp; ret */
   PUT(&c, "\x50\x8D\x54\x24\x10\x52");
   call_to(&c, F_CDECL1);
   PUT(&c, "\x83\xC4\x08\xC3");
   check("push %eax; lea ..,%edx; push %edx; call: eax an argument", &c, 0, EAX);
+
+  start(&c); /* mov (%eax),%ecx; push %eax; call cdecl1; add $4,%esp; ret */
+  PUT(&c, "\x8B\x08\x50");
+  call_to(&c, F_CDECL1);
+  PUT(&c, "\x83\xC4\x04\xC3");
+  check_pushed("mov (%eax),%ecx; push %eax; call: eax read before its push", &c, 0, EAX, 0);
+
+  /* clang -O2 (-fno-pic) k(int a) { printf("x"); return a; }: push %ebx;
+   * push %esi; push %eax (room for the argument it stores); mov %ecx,%esi;
+   * movl $0x78,(%esp); call putchar; mov %esi,%eax; add $4,%esp; pop %esi;
+   * pop %ebx; ret. clang passes nothing in eax: its push is only room, which
+   * the walk cannot tell from an argument; it says it was only pushed */
+  start(&c);
+  PUT(&c, "\x53\x56\x50\x89\xCE\xC7\x04\x24\x78\x00\x00\x00");
+  call_to(&c, F_RET);
+  PUT(&c, "\x89\xF0\x83\xC4\x04\x5E\x5B\xC3");
+  check_pushed("clang -fno-pic: push %eax (room); mov %ecx,%esi; movl; call", &c, 0, EAX | ECX,
+               EAX);
+
+  /* the same with -fpie: the push is followed by `call 1f; 1: pop %ebx`,
+   * which only gets the pc: no call the push passes an argument to (it
+   * was taken for one: eax, read as regparm(3)) */
+  start(&c);
+  PUT(&c, "\x53\x56\x50\x89\xCE\xE8\x00\x00\x00\x00\x5B\x81\xC3\x1A\x2E\x00\x00"
+          "\xC7\x04\x24\x78\x00\x00\x00");
+  call_to(&c, F_RET);
+  PUT(&c, "\x89\xF0\x83\xC4\x04\x5E\x5B\xC3");
+  check_pushed("clang -fpie: push %eax (room); mov %ecx,%esi; call 1f; 1: pop %ebx", &c, 0, ECX,
+               0);
+
+  start(&c); /* call f (push %eax; call); ret: what f only pushes, its caller too */
+  call_to(&c, F_PUSH_EAX);
+  PUT(&c, "\xC3");
+  check_pushed("call f(push %eax; call): eax handed on, only pushed", &c, 0, EAX, EAX);
+
+  start(&c); /* push %eax; call __x86.get_pc_thunk.bx; ...: room, not an argument */
+  PUT(&c, "\x50");
+  call_to(&c, F_THUNK_BX);
+  PUT(&c, "\x81\xC3\x00\x10\x00\x00\x58\xC3");
+  check("push %eax; call __x86.get_pc_thunk.bx: room, no read", &c, 0, 0);
+
+  start(&c); /* clang -O2's helper(x, y) = x*100+y: imul $0x64,%ecx,%eax; add %edx,%eax; ret */
+  PUT(&c, "\x6B\xC1\x64\x01\xD0\xC3");
+  check("clang's local function: imul $0x64,%ecx,%eax; add %edx,%eax", &c, 0, EDX | ECX);
 
   start(&c); /* call ret; add %edx,%eax; ret */
   call_to(&c, F_RET);

@@ -40,10 +40,11 @@ typedef struct seen_block {
   uint16_t written;
 } seen_block;
 
-/* A function called directly, and what it reads of eax, edx, ecx. */
+/* A function called directly, and what it reads of eax, edx, ecx (and of
+ * those, what it only pushes before a call). */
 typedef struct callee {
   uint64_t at;
-  unsigned live;
+  unsigned live, pushed_only;
 } callee;
 
 typedef struct walk {
@@ -53,6 +54,7 @@ typedef struct walk {
   unsigned depth;     /* 0: the function's own walk; 1: a function it calls */
   unsigned budget;    /* instructions left to decode */
   unsigned live;      /* OSPY_X86_ARG_* read before written */
+  unsigned read;      /* of live, those read otherwise than by a push before a call */
   path queue[QUEUE_MAX];
   unsigned qhead, qlen;
   seen_block seen[SEEN_MAX];
@@ -122,13 +124,17 @@ static int arg_register(unsigned r, unsigned *reads, unsigned *writes)
   return reg;
 }
 
-/* A read of r on path p: live-in when what it reads was not written yet. */
-static void note_read(walk *w, const path *p, unsigned r)
+/* A read of r on path p: live-in when what it reads was not written yet;
+ * by_push: only a push of it before a call (push_passes_argument). */
+static void note_read(walk *w, const path *p, unsigned r, bool by_push)
 {
   unsigned reads, writes;
   int reg = arg_register(r, &reads, &writes);
-  if (reg >= 0 && (PARTS(reg, reads) & ~p->written))
-    w->live |= 1u << reg;
+  if (reg < 0 || !(PARTS(reg, reads) & ~p->written))
+    return;
+  w->live |= 1u << reg;
+  if (!by_push)
+    w->read |= 1u << reg;
 }
 
 static void note_write(path *p, unsigned r)
@@ -193,6 +199,8 @@ static unsigned pushed_arg_register(const cs_insn *insn)
   return x->operands[0].reg;
 }
 
+static bool is_pc_call(walk *w, uint64_t target, uint64_t next, unsigned *reg);
+
 /* What may stand between an argument pushed and its call: the other
  * arguments being computed and pushed. */
 static bool sets_up_arguments(const cs_insn *insn)
@@ -201,12 +209,23 @@ static bool sets_up_arguments(const cs_insn *insn)
          insn->id == X86_INS_MOVSX || insn->id == X86_INS_LEA;
 }
 
+/* Whether the call just decoded (insn, ending at next) only gets the pc
+ * (is_pc_call): clang makes room with `push %eax` and then gets the GOT's
+ * address by `call 1f; 1: pop %ebx`, which takes no argument. */
+static bool takes_no_arguments(walk *w, const cs_insn *insn, uint64_t next)
+{
+  ospy_x86_shape s = ospy_x86_classify(insn->bytes, insn->size, insn->address, OSPY_X86_MODE_32);
+  unsigned reg;
+  return s.kind == OSPY_X86_K_CALL && is_pc_call(w, s.target, next, &reg);
+}
+
 /* Whether the push of reg just before `next` passes an argument, or only
  * makes room on the stack. GCC pushes a register that holds nothing for
- * `sub $4,%esp` (-Os, and code it thinks cold): room for a local variable
- * (`push %ecx` in a prologue), or padding that keeps the stack aligned at
- * the next call. The register it picks is one that is dead there, and at
- * a cdecl function's entry eax, ecx and edx all are: counted as a read,
+ * `sub $4,%esp` (-Os, and code it thinks cold), clang too (`push %eax`,
+ * at -O2): room for a local variable (`push %ecx` in a prologue), or
+ * padding that keeps the stack aligned at the next call. The register it
+ * picks is one that is dead there, and at a cdecl function's entry eax,
+ * ecx and edx all are: counted as a read,
  * that push makes a function look as if it took that register. It counts
  * when a call follows within PUSH_LOOKAHEAD instructions with only the
  * other arguments' movs, leas and pushes between (room for a local is most
@@ -215,7 +234,8 @@ static bool sets_up_arguments(const cs_insn *insn)
  * argument passed twice over is rare). Room made right before a call (its
  * alignment padding before its arguments, a local kept across a call that
  * passes its arguments in registers) cannot be told from an argument here:
- * only the function called says how many stack words it reads. */
+ * only the function called says how many stack words it reads. A call that
+ * only gets the pc (takes_no_arguments) is no call an argument goes to. */
 static bool push_passes_argument(walk *w, unsigned pushed_before, unsigned reg, uint64_t next,
                                  uint64_t end)
 {
@@ -225,11 +245,11 @@ static bool push_passes_argument(walk *w, unsigned pushed_before, unsigned reg, 
     if (!decode_at(w, next))
       return false;
     const cs_insn *insn = w->dec.insn;
+    next += insn->size;
     if (insn->id == X86_INS_CALL)
-      return true;
+      return !takes_no_arguments(w, insn, next);
     if ((i == 0 && pushed_arg_register(insn) == reg) || !sets_up_arguments(insn))
       return false;
-    next += insn->size;
   }
   return false;
 }
@@ -251,7 +271,7 @@ static bool apply_registers(walk *w, path *p)
   r = pushed_arg_register(insn);
   if (r != X86_REG_INVALID) {
     if (push_passes_argument(w, pushed, r, insn->address + insn->size, p->end))
-      note_read(w, p, r);
+      note_read(w, p, r, true);
     p->pushed = r;
     return true; /* (w->dec.insn was decoded over: nothing more of it is read) */
   }
@@ -260,7 +280,7 @@ static bool apply_registers(walk *w, path *p)
   if (cs_regs_access(w->dec.cs, insn, rd, &nrd, wr, &nwr) != CS_ERR_OK)
     return false;
   for (unsigned i = 0; i < nrd; i++)
-    note_read(w, p, rd[i]);
+    note_read(w, p, rd[i], false);
   for (unsigned i = 0; i < nwr; i++)
     note_write(p, wr[i]);
   return true;
@@ -299,11 +319,13 @@ static void mark_seen(walk *w, uint64_t addr, unsigned written)
     w->seen[w->nseen++] = (seen_block){ (uint32_t)(addr - w->code->lo), (uint16_t)written };
 }
 
-/* A direct call that is no call: to the next instruction (call; pop %reg,
- * the old way to get the pc), or to a get_pc_thunk (mov (%esp),%reg; ret),
- * which writes its register and nothing else. Whether the path goes on. */
-static bool call_goes_on(walk *w, path *p, uint64_t target, uint64_t next)
+/* A direct call to target (the next instruction at next) that is no call:
+ * to the next instruction (call; pop %reg, the old way to get the pc, and
+ * clang's), or to a get_pc_thunk (mov (%esp),%reg; ret), which writes its
+ * register (*reg, X86_REG_INVALID for the first) and nothing else. */
+static bool is_pc_call(walk *w, uint64_t target, uint64_t next, unsigned *reg)
 {
+  *reg = X86_REG_INVALID;
   if (target == next)
     return true;
   size_t avail;
@@ -312,36 +334,56 @@ static bool call_goes_on(walk *w, path *p, uint64_t target, uint64_t next)
     return false;
   static const unsigned by_modrm_reg[8] = { X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX,
                                             X86_REG_ESP, X86_REG_EBP, X86_REG_ESI, X86_REG_EDI };
-  note_write(p, by_modrm_reg[(t[1] >> 3) & 7]);
+  *reg = by_modrm_reg[(t[1] >> 3) & 7];
+  return true;
+}
+
+/* A direct call that is no call (is_pc_call): whether the path goes on. */
+static bool call_goes_on(walk *w, path *p, uint64_t target, uint64_t next)
+{
+  unsigned reg;
+  if (!is_pc_call(w, target, next, &reg))
+    return false;
+  if (reg != X86_REG_INVALID)
+    note_write(p, reg);
   return true;
 }
 
 static unsigned live_in(const ospy_x86_code *code, const ospy_x86_decoder *dec, uint64_t entry,
-                        uint64_t size, unsigned depth, unsigned budget);
+                        uint64_t size, unsigned depth, unsigned budget, unsigned *pushed_only);
 
-/* What the function called at target reads of eax, edx, ecx: 0 when not
- * looked at (a call made by a called function, or too many). */
-static unsigned callee_live_in(walk *w, uint64_t target)
+/* What the function called at target reads of eax, edx, ecx (and only
+ * pushes, *pushed_only): 0 when not looked at (a call made by a called
+ * function, or too many). */
+static unsigned callee_live_in(walk *w, uint64_t target, unsigned *pushed_only)
 {
   for (unsigned i = 0; i < w->ncallees; i++)
-    if (w->callees[i].at == target)
+    if (w->callees[i].at == target) {
+      *pushed_only = w->callees[i].pushed_only;
       return w->callees[i].live;
+    }
+  *pushed_only = 0;
   if (w->depth > 0 || w->ncallees == CALLEES_MAX)
     return 0;
-  unsigned live = live_in(w->code, &w->dec, target, 0, w->depth + 1, CALLEE_INSNS);
-  w->callees[w->ncallees++] = (callee){ target, live };
+  unsigned live = live_in(w->code, &w->dec, target, 0, w->depth + 1, CALLEE_INSNS, pushed_only);
+  w->callees[w->ncallees++] = (callee){ target, live, *pushed_only };
   return live;
 }
 
 /* A direct call: what the function called reads of the registers this
  * path has not written is what the caller was passed (a local function
- * handing its register arguments on to another, unread). */
+ * handing its register arguments on to another, unread); what it only
+ * pushes, the caller only pushes. */
 static void note_passed_on(walk *w, const path *p, uint64_t target)
 {
-  unsigned live = callee_live_in(w, target);
+  unsigned pushed_only;
+  unsigned live = callee_live_in(w, target, &pushed_only);
   for (unsigned reg = 0; reg < 3; reg++)
-    if ((live & (1u << reg)) && !(p->written & PARTS(reg, PART_LOW)))
+    if ((live & (1u << reg)) && !(p->written & PARTS(reg, PART_LOW))) {
       w->live |= 1u << reg;
+      if (!(pushed_only & (1u << reg)))
+        w->read |= 1u << reg;
+    }
 }
 
 /* What the path needs of an instruction once its registers are applied
@@ -398,7 +440,7 @@ static void walk_path(walk *w, path p)
   if (seen_before(w, p.at, p.written))
     return;
   mark_seen(w, p.at, p.written);
-  while (w->live != ALL_ARGS && p.at < p.end) {
+  while (w->read != ALL_ARGS && p.at < p.end) {
     if (!decode_at(w, p.at))
       return;
     insn_seen k = keep(w->dec.insn);
@@ -412,30 +454,40 @@ static void walk_path(walk *w, path p)
 
 /* What the function at entry reads of eax, edx, ecx before writing them;
  * depth 1: a function the function looked at calls (whose own calls are
- * not looked into). dec: an open decoder, shared. */
+ * not looked into). dec: an open decoder, shared. *pushed_only: those of
+ * them it only pushes before a call. */
 static unsigned live_in(const ospy_x86_code *code, const ospy_x86_decoder *dec, uint64_t entry,
-                        uint64_t size, unsigned depth, unsigned budget)
+                        uint64_t size, unsigned depth, unsigned budget, unsigned *pushed_only)
 {
   walk *w = &(walk){ .code = code, .dec = *dec, .fn_lo = entry, .depth = depth,
                      .budget = budget };
   w->fn_end = size && entry + size <= code->hi ? entry + size : code->hi;
   enqueue(w, entry, 0);
-  while (w->qlen && w->budget && w->live != ALL_ARGS) {
+  while (w->qlen && w->budget && w->read != ALL_ARGS) {
     path p = w->queue[w->qhead];
     w->qhead = (w->qhead + 1) % QUEUE_MAX;
     w->qlen--;
     walk_path(w, p);
   }
+  *pushed_only = w->live & ~w->read;
   return w->live;
 }
 
 unsigned ospy_x86_live_in_args(const ospy_x86_code *code, uint64_t entry, uint64_t size)
 {
+  unsigned pushed_only;
+  return ospy_x86_live_in_args_pushed(code, entry, size, &pushed_only);
+}
+
+unsigned ospy_x86_live_in_args_pushed(const ospy_x86_code *code, uint64_t entry, uint64_t size,
+                                      unsigned *pushed_only)
+{
   ospy_x86_decoder dec;
+  *pushed_only = 0;
   if (entry < code->lo || entry >= code->hi || code->hi - code->lo > UINT32_MAX ||
       !ospy_x86_dec_open(&dec, OSPY_X86_MODE_32))
     return 0;
-  unsigned live = live_in(code, &dec, entry, size, 0, OSPY_X86_REG_ARGS_INSNS);
+  unsigned live = live_in(code, &dec, entry, size, 0, OSPY_X86_REG_ARGS_INSNS, pushed_only);
   ospy_x86_dec_close(&dec);
   return live;
 }

@@ -2,7 +2,8 @@
  * Which of eax, edx and ecx an i386 function reads as arguments: GCC
  * (-O1 and above) passes the first three integer arguments of a function
  * local to its translation unit (static, its address never taken, not
- * variadic) in eax, edx, ecx, its implicit regparm(3). Nothing in the
+ * variadic) in eax, edx, ecx, its implicit regparm(3); clang (-O1 and
+ * above) the first two in ecx, edx (LLVM's fastcc). Nothing in the
  * binary says so but the code: a register the function reads before it
  * writes it, on some path from its entry, came from its caller.
  *
@@ -18,9 +19,9 @@
  * Zeroing idioms (xor r,r; sub r,r; sbb r,r; or $-1,r; and $0,r) write;
  * padding nops read nothing. A `push` of eax, ecx or edx reads it only when
  * it passes an argument to a call (x86_reg_args.c says how, and what it
- * cannot tell apart). At most OSPY_X86_REG_ARGS_INSNS instructions are
- * decoded (and 128 in each function called): a read past them is not
- * seen.
+ * cannot tell apart; a call that only gets the pc takes none). At most
+ * OSPY_X86_REG_ARGS_INSNS instructions are decoded (and 128 in each
+ * function called): a read past them is not seen.
  *
  * Capstone allocates (cs_open, detail records): for hook-installation code,
  * not for a context where malloc may be re-entered.
@@ -57,6 +58,12 @@ enum {
  * line code ends there), 0 when not known. 0 when none, or when the code
  * cannot be read or decoded. */
 unsigned ospy_x86_live_in_args(const ospy_x86_code *code, uint64_t entry, uint64_t size);
+/* The same, and in *pushed_only those of them the function reads only by
+ * pushing them before a call: an argument handed on, or room made on the
+ * stack right before a call, which the code alone does not tell apart
+ * (a register no caller passes anything in is room). */
+unsigned ospy_x86_live_in_args_pushed(const ospy_x86_code *code, uint64_t entry, uint64_t size,
+                                      unsigned *pushed_only);
 
 /* How many arguments such a function takes in registers: the position of
  * the last register read in the order eax, edx, ecx (regparm(N)), 0-3. */
