@@ -555,6 +555,53 @@ static int symtab_walk(const uint8_t *map, size_t size, uint32_t table, symbol_f
   return found;
 }
 
+/* The STT_FILE symbols a walk of a .symtab has passed: GNU ld writes each
+ * input file's local symbols after one naming it, and one of its own with
+ * no name after them all, before the globals it made local (hidden ones, a
+ * version script's locals) and the locals it defines (_DYNAMIC). An input
+ * file that names none gets one with no name too: a GCC LTO partition
+ * (-flto), whose static functions are as much its own as any file's. So
+ * the linker's is the last STT_FILE, when it has no name. */
+typedef struct file_marks {
+  unsigned passed;  /* STT_FILE symbols so far */
+  unsigned unnamed; /* the last one's ordinal (1, 2...) when it has no name, else 0 */
+} file_marks;
+
+static void pass_file_symbol(file_marks *m, const char *name)
+{
+  m->passed++;
+  m->unnamed = name[0] ? 0 : m->passed;
+}
+
+static int count_file_symbols_each(const ElfW(Sym) *sym, const char *s, void *data)
+{
+  if (ELF32_ST_TYPE(sym->st_info) == STT_FILE)
+    pass_file_symbol(data, s);
+  return 0;
+}
+
+/* The ordinal of the linker's own STT_FILE in the .symtab of the ELF image
+ * at map (size bytes): the last one, when it has no name; 0 when there is
+ * none. */
+static unsigned linker_file_symbol(const uint8_t *map, size_t size)
+{
+  file_marks m = { 0, 0 };
+  symtab_walk(map, size, SHT_SYMTAB, count_file_symbols_each, &m);
+  return m.unnamed == m.passed ? m.unnamed : 0;
+}
+
+/* Whether a local symbol is its source file's own (a C static function),
+ * not a global one the linker made local (hidden, or a version script's
+ * local: listed after the linker's STT_FILE, file_marks): only the first
+ * are local to their translation unit, which the compiler may call by a
+ * convention of its own (i386: arguments in registers). bind: its STB_*;
+ * after_unnamed: the ordinal of the STT_FILE of no name it follows (0: it
+ * follows a named one, or none); linker_file: linker_file_symbol's. */
+static int is_static_symbol(unsigned bind, unsigned after_unnamed, unsigned linker_file)
+{
+  return bind == STB_LOCAL && !(after_unnamed && after_unnamed == linker_file);
+}
+
 typedef struct symbol_query {
   const char *name;
   int type;
@@ -563,26 +610,17 @@ typedef struct symbol_query {
   int *ifunc;
   int defined;   /* only symbols defined in the file (a .dynsym lists those it imports) */
   ElfW(Sym) hit; /* the symbol found */
-  int linker_localized; /* the walk is past the linker's empty STT_FILE */
-  int hit_static;       /* hit is a static function of its source file */
+  file_marks files;   /* the STT_FILE symbols walked past */
+  unsigned hit_after; /* a local hit: the ordinal of the STT_FILE of no name it follows,
+                         or 0 */
 } symbol_query;
-
-/* Whether a local symbol is its source file's own (a C static function),
- * not a global one the linker made local (hidden, or a version script's
- * local: GNU ld lists those last, after an STT_FILE of no name): only the
- * first are local to their translation unit, which GCC may call by a
- * convention of its own (i386: arguments in registers). */
-static int is_static_symbol(const ElfW(Sym) *sym, int linker_localized)
-{
-  return ELF32_ST_BIND(sym->st_info) == STB_LOCAL && !linker_localized;
-}
 
 static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
 {
   symbol_query *q = data;
   int t = ELF32_ST_TYPE(sym->st_info);
   if (t == STT_FILE)
-    q->linker_localized = !s[0];
+    pass_file_symbol(&q->files, s);
   if (t != q->type && !(q->ifunc && q->type == STT_FUNC && t == STT_GNU_IFUNC))
     return 0;
   if (q->defined && sym->st_shndx == SHN_UNDEF)
@@ -591,7 +629,7 @@ static int symbol_query_each(const ElfW(Sym) *sym, const char *s, void *data)
     if (q->ifunc)
       *q->ifunc = t == STT_GNU_IFUNC;
     q->hit = *sym;
-    q->hit_static = is_static_symbol(sym, q->linker_localized);
+    q->hit_after = ELF32_ST_BIND(sym->st_info) == STB_LOCAL ? q->files.unnamed : 0;
     return 1;
   }
   if (q->clone && is_clone_of(s, q->name)) {
@@ -612,13 +650,14 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
 {
   if (!name)
     return symtab_walk(map, size, SHT_SYMTAB, NULL, NULL) == 0;
-  symbol_query q = { name, type, clone, clone_cap, ifunc, 0, { 0 }, 0, 0 };
+  symbol_query q = { name, type, clone, clone_cap, ifunc, 0, { 0 }, { 0, 0 }, 0 };
   if (symtab_walk(map, size, SHT_SYMTAB, symbol_query_each, &q) <= 0)
     return 0;
   if (hit)
     *hit = q.hit;
-  if (hit_static)
-    *hit_static = q.hit_static;
+  if (hit_static) /* (the whole table walked again only past a STT_FILE of no name) */
+    *hit_static = is_static_symbol(ELF32_ST_BIND(q.hit.st_info), q.hit_after,
+                                   q.hit_after ? linker_file_symbol(map, size) : 0);
   return q.hit.st_value;
 }
 
@@ -629,7 +668,7 @@ static uint64_t symtab_find(const uint8_t *map, size_t size, const char *name, i
  * whether it is a resolver (STT_GNU_IFUNC). */
 static uint64_t dynsym_find(const uint8_t *map, size_t size, const char *name, int *ifunc)
 {
-  symbol_query q = { name, STT_FUNC, NULL, 0, ifunc, 1, { 0 }, 0, 0 };
+  symbol_query q = { name, STT_FUNC, NULL, 0, ifunc, 1, { 0 }, { 0, 0 }, 0 };
   if (symtab_walk(map, size, SHT_DYNSYM, symbol_query_each, &q) <= 0)
     return 0;
   return q.hit.st_value;
@@ -679,11 +718,14 @@ int ospy_agent_file_defines(const char *path, const char *symbol)
 typedef struct same_named {
   const char *name;
   const char *source; /* the source file of the local symbols walked (STT_FILE), or NULL */
-  int linker_localized; /* past the linker's empty STT_FILE (is_static_symbol) */
+  file_marks files;   /* the STT_FILE symbols walked past (is_static_symbol) */
   unsigned n;
   uint64_t value[SAME_NAMED_MAX];   /* distinct addresses, in the table's order */
   const char *file[SAME_NAMED_MAX]; /* a static one's source file, or NULL */
   uint64_t size[SAME_NAMED_MAX];    /* st_size */
+  uint8_t bind[SAME_NAMED_MAX];     /* STB_* */
+  unsigned after[SAME_NAMED_MAX];   /* a local one: the STT_FILE of no name it follows, or 0
+                                       (file_marks) */
   uint8_t is_static[SAME_NAMED_MAX];
 } same_named;
 
@@ -693,7 +735,7 @@ static int same_named_each(const ElfW(Sym) *sym, const char *s, void *data)
   int type = ELF32_ST_TYPE(sym->st_info);
   if (type == STT_FILE) { /* the locals of a source file follow its STT_FILE symbol */
     sn->source = s[0] ? s : NULL;
-    sn->linker_localized = !s[0];
+    pass_file_symbol(&sn->files, s);
     return 0;
   }
   if (type != STT_FUNC || sym->st_shndx == SHN_UNDEF || strcmp(s, sn->name))
@@ -704,8 +746,21 @@ static int same_named_each(const ElfW(Sym) *sym, const char *s, void *data)
   sn->value[sn->n] = sym->st_value;
   sn->file[sn->n] = ELF32_ST_BIND(sym->st_info) == STB_LOCAL ? sn->source : NULL;
   sn->size[sn->n] = sym->st_size;
-  sn->is_static[sn->n] = (uint8_t)is_static_symbol(sym, sn->linker_localized);
+  sn->bind[sn->n] = (uint8_t)ELF32_ST_BIND(sym->st_info);
+  sn->after[sn->n] = ELF32_ST_BIND(sym->st_info) == STB_LOCAL ? sn->files.unnamed : 0;
   return ++sn->n == SAME_NAMED_MAX;
+}
+
+/* Which of the functions s found are static functions of their source
+ * file (is_static_symbol). */
+static void mark_static(const uint8_t *map, size_t size, same_named *s)
+{
+  int after_unnamed = 0; /* (the whole table walked again only then) */
+  for (unsigned i = 0; i < s->n; i++)
+    after_unnamed |= s->after[i] != 0;
+  unsigned linker_file = after_unnamed ? linker_file_symbol(map, size) : 0;
+  for (unsigned i = 0; i < s->n; i++)
+    s->is_static[i] = (uint8_t)is_static_symbol(s->bind[i], s->after[i], linker_file);
 }
 
 /* The functions named name in the .symtab of the ELF image at map (size
@@ -715,9 +770,10 @@ static void same_named_functions(const uint8_t *map, size_t size, const char *na
 {
   s->name = name;
   s->source = NULL;
-  s->linker_localized = 0;
+  s->files = (file_marks){ 0, 0 };
   s->n = 0;
   symtab_walk(map, size, SHT_SYMTAB, same_named_each, s);
+  mark_static(map, size, s);
 }
 
 /* What a .symtab lookup picks, and what it found besides the address. */
@@ -735,7 +791,7 @@ typedef struct symtab_pick {
 static uint64_t pick_same_named(const uint8_t *map, size_t size, const char *name,
                                 const ElfW(Sym) *first, symtab_pick *pick)
 {
-  static same_named s; /* (2.5 KiB: not on a thread's stack) */
+  static same_named s; /* (2 KiB: not on a thread's stack) */
   pick->count = 1;
   if (ELF32_ST_BIND(first->st_info) != STB_LOCAL)
     return pick->nth ? 0 : first->st_value;
@@ -2232,7 +2288,7 @@ static void *resolve_cxx_name(const ospy_plan_hook *ph, unsigned nth, ospy_resol
 void ospy_agent_same_named_where(const ospy_plan_hook *ph, const void *first, char *out,
                                  size_t cap)
 {
-  static same_named s; /* (1.5 KiB: not on a thread's stack) */
+  static same_named s; /* (2 KiB: not on a thread's stack) */
   char path[512];
   size_t size;
   out[0] = 0;
