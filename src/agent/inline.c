@@ -1751,6 +1751,7 @@ static ospy_call_conv declared_convention(const ospy_spec_fn *fn)
   case OSPY_CALLCONV_REGPARM1: return OSPY_CC_REGPARM1;
   case OSPY_CALLCONV_REGPARM2: return OSPY_CC_REGPARM2;
   case OSPY_CALLCONV_REGPARM3: return OSPY_CC_REGPARM3;
+  case OSPY_CALLCONV_FASTCC: return OSPY_CC_FASTCALL; /* (ecx, edx, then the stack) */
   default: return OSPY_CC_DEFAULT;
   }
 }

@@ -96,6 +96,8 @@ static uint64_t arg_value(const ospy_spec_fn *fn, const ospy_marshal_call *c, ui
     return reg_word(c, l->reg[0]);
   case OSPY_LOC_GP_PAIR:
     return reg_word(c, l->reg[0]) | reg_word(c, l->reg[1]) << 32;
+  case OSPY_LOC_GP_STACK:
+    return reg_word(c, l->reg[0]) | (stack_word(c, first, l->stack) & 0xffffffffu) << 32;
   case OSPY_LOC_SSE:
     v = xmm_low(c, l->reg[0]);
     return is_float4(fn->table, &fn->args[i]) ? v & 0xffffffffu : v;

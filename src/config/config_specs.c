@@ -28,7 +28,8 @@ static void other_arch_callconv(cfg *g, xmlNodePtr n, const char *v, uint8_t cc)
 }
 
 /* regparm is GCC's regparm(3), as it passes a local function's arguments
- * at -O2 on i386; regparm(1) and regparm(2) use fewer registers. */
+ * at -O2 on i386; regparm(1) and regparm(2) use fewer registers. fastcc is
+ * clang's for them (ecx, edx: LLVM's name). */
 static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
 {
   static const struct { const char *name; uint8_t cc; } names[] = {
@@ -37,6 +38,7 @@ static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
     { "thiscall", OSPY_CALLCONV_THISCALL }, { "sysv", OSPY_CALLCONV_SYSV },
     { "regparm", OSPY_CALLCONV_REGPARM3 }, { "regparm(3)", OSPY_CALLCONV_REGPARM3 },
     { "regparm(2)", OSPY_CALLCONV_REGPARM2 }, { "regparm(1)", OSPY_CALLCONV_REGPARM1 },
+    { "fastcc", OSPY_CALLCONV_FASTCC },
   };
   const char *v = cfg_attr(g, n, "callingConvention");
   *out = OSPY_CALLCONV_DEFAULT;
@@ -50,7 +52,7 @@ static int parse_callconv(cfg *g, xmlNodePtr n, uint8_t *out)
     }
   cfg_error(g, cfg_pos_attr(g, n, "callingConvention"),
             "unknown calling convention '%s': expected cdecl, stdcall, fastcall, thiscall, "
-            "regparm (regparm(3)), regparm(2), regparm(1), sysv or default", v);
+            "regparm (regparm(3)), regparm(2), regparm(1), fastcc, sysv or default", v);
   return -1;
 }
 

@@ -390,7 +390,8 @@ const char *ospy_spec_type_name(const ospy_spec_table *t, uint32_t type)
 const char *ospy_spec_callconv_name(int cc)
 {
   static const char *const names[] = { "default", "cdecl", "stdcall", "fastcall", "thiscall",
-                                       "sysv", "regparm(1)", "regparm(2)", "regparm" };
+                                       "sysv", "regparm(1)", "regparm(2)", "regparm",
+                                       "fastcc" };
   return cc >= 0 && cc <= OSPY_CALLCONV_LAST ? names[cc] : "?";
 }
 

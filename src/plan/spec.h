@@ -33,7 +33,12 @@ enum ospy_callconv {
   OSPY_CALLCONV_REGPARM1,
   OSPY_CALLCONV_REGPARM2,
   OSPY_CALLCONV_REGPARM3,
-  OSPY_CALLCONV_LAST = OSPY_CALLCONV_REGPARM3,
+  /* i386 clang's convention for local functions at -O1 and above (LLVM's
+   * fastcc): the integer argument words in ecx, edx, a 64-bit integer's two
+   * words split between edx and the stack when one register is left, a
+   * Double on the stack 8-byte aligned; the caller pops (spec_abi.h) */
+  OSPY_CALLCONV_FASTCC,
+  OSPY_CALLCONV_LAST = OSPY_CALLCONV_FASTCC,
 };
 
 enum ospy_direction { OSPY_DIR_IN = 1, OSPY_DIR_OUT = 2, OSPY_DIR_INOUT = 3 };

@@ -15,6 +15,7 @@ unsigned ospy_abi_reg_words(int callconv)
 {
   switch (callconv) {
   case OSPY_CALLCONV_FASTCALL: return 2;
+  case OSPY_CALLCONV_FASTCC: return 2;
   case OSPY_CALLCONV_THISCALL: return 1;
   case OSPY_CALLCONV_REGPARM1: return 1;
   case OSPY_CALLCONV_REGPARM2: return 2;
@@ -172,11 +173,11 @@ void ospy_abi_start(ospy_abi_walk *w, const ospy_spec_fn *fn)
   }
   int cc = fn->callconv;
   w->nreg = ospy_abi_reg_words(cc);
-  w->in_regs = cc == OSPY_CALLCONV_FASTCALL ||
+  w->in_regs = cc == OSPY_CALLCONV_FASTCALL || cc == OSPY_CALLCONV_FASTCC ||
                (cc >= OSPY_CALLCONV_REGPARM1 && cc <= OSPY_CALLCONV_REGPARM3);
   /* a method's `this`: ecx under fastcall (GCC: the arguments then take edx
-   * and the stack) and thiscall, eax under regparm, else pushed first
-   * (stdcall/cdecl), after the hidden pointer of a structure returned */
+   * and the stack), fastcc and thiscall, eax under regparm, else pushed
+   * first (stdcall/cdecl), after the hidden pointer of a structure returned */
   w->gp = fn->is_method && w->nreg ? 1 : 0;
   w->stack = (unsigned)w->hidden_ret + (fn->is_method && !w->nreg ? 1u : 0u);
 }
@@ -209,6 +210,30 @@ static ospy_abi_loc next_x86_64(ospy_abi_walk *w, const ospy_spec_arg *a)
   return on_stack(w, OSPY_LOC_STACK, 1, 0);
 }
 
+/* clang's fastcc (LLVM's CC_X86_32_FastCC): each 32-bit word of an
+ * integer takes the next of ecx, edx, so a 64-bit one is split between edx
+ * and the stack when ecx is taken; a float goes on the stack (no SSE2: the
+ * -m32 default), a Double in an 8-byte aligned slot. */
+static ospy_abi_loc next_fastcc(ospy_abi_walk *w, unsigned width, int fl)
+{
+  if (!fl && width <= 4 && w->gp < w->nreg)
+    return (ospy_abi_loc){ .kind = OSPY_LOC_GP, .reg = { (uint8_t)w->gp++ } };
+  if (!fl && width == 8 && w->gp + 2 <= w->nreg) {
+    ospy_abi_loc l = { .kind = OSPY_LOC_GP_PAIR, .reg = { (uint8_t)w->gp, (uint8_t)(w->gp + 1) } };
+    w->gp += 2;
+    return l;
+  }
+  if (!fl && width == 8 && w->gp < w->nreg) {
+    ospy_abi_loc l = { .kind = OSPY_LOC_GP_STACK, .reg = { (uint8_t)w->gp++ },
+                       .stack = (uint16_t)w->stack, .words = 1 };
+    w->stack++;
+    return l;
+  }
+  if (fl && width == 8)
+    w->stack += w->stack & 1u;
+  return on_stack(w, OSPY_LOC_STACK, width == 8 ? 2 : 1, 0);
+}
+
 static ospy_abi_loc next_i386(ospy_abi_walk *w, const ospy_spec_arg *a)
 {
   const ospy_spec_table *t = w->fn->table;
@@ -222,6 +247,8 @@ static ospy_abi_loc next_i386(ospy_abi_walk *w, const ospy_spec_arg *a)
   }
   unsigned width = ospy_spec_scalar_width(t, &a->t);
   int fl = is_float(t, &a->t);
+  if (w->fn->callconv == OSPY_CALLCONV_FASTCC)
+    return next_fastcc(w, width, fl);
   if (w->in_regs && w->gp < w->nreg && width <= 4 && !fl)
     return (ospy_abi_loc){ .kind = OSPY_LOC_GP, .reg = { (uint8_t)w->gp++ } };
   /* GCC's regparm: a 64-bit integer takes two registers when two are left,

@@ -1,7 +1,8 @@
 /*
  * Where a call's arguments and return value travel, for the spec table's
  * target (ptr_size 8: x86-64 System V; 4: i386 cdecl, stdcall, fastcall,
- * thiscall, regparm), structures passed and returned by value included.
+ * thiscall, regparm, clang's fastcc), structures passed and returned by
+ * value included.
  * One set of rules for the agent (src/agent/marshal_args.c reads each value
  * where it says), the config loader (which refuses what cannot be decoded,
  * config_specs.c) and `ospy check` (which prints where a structure passed by
@@ -24,8 +25,15 @@
  *   i386 (cdecl, stdcall): copied to the stack argument area, ceil(size/4)
  *     words; every structure is returned in memory (GCC's default on Linux):
  *     a hidden pointer as the first stack word, returned in eax (the callee
- *     pops it: `ret $4`). fastcall, thiscall and regparm are not decoded
- *     (OSPY_LOC_UNKNOWN; the config refuses them).
+ *     pops it: `ret $4`). fastcall, thiscall, regparm and fastcc are not
+ *     decoded (OSPY_LOC_UNKNOWN; the config refuses them).
+ *
+ * i386 fastcc, clang's convention for a local function (static, its address
+ * not taken), as LLVM's CC_X86_32_FastCC: each 32-bit word of an integer
+ * argument takes the next of ecx, edx (a 64-bit one ecx:edx, or edx and
+ * the first stack word when ecx is taken), the rest goes on the stack, a
+ * Double 8-byte aligned there; Float and Double on the stack (clang -m32
+ * without SSE2, its default: with SSE2 the first three are in xmm0-2).
  */
 #ifndef OSPY_PLAN_SPEC_ABI_H
 #define OSPY_PLAN_SPEC_ABI_H
@@ -67,8 +75,8 @@ enum ospy_abi_loc_kind {
   OSPY_LOC_NONE = 0,     /* a computed argument (value="EXPR"): no parameter */
   OSPY_LOC_GP,           /* a general register: x86-64 rdi.. (reg[0] 0-5); i386 the
                             convention's register words (reg[0] 0-2: marshal.h) */
-  OSPY_LOC_GP_PAIR,      /* i386 regparm: a 64-bit integer in two register words,
-                            reg[0] the low one */
+  OSPY_LOC_GP_PAIR,      /* i386 regparm, fastcc: a 64-bit integer in two register
+                            words, reg[0] the low one */
   OSPY_LOC_SSE,          /* x86-64 xmm reg[0] */
   OSPY_LOC_STACK,        /* stack word `stack` (words: 2 for an i386 64-bit value) */
   OSPY_LOC_STRUCT_REGS,  /* a structure in registers: eightbyte k in cls[k]'s
@@ -78,6 +86,8 @@ enum ospy_abi_loc_kind {
   OSPY_LOC_STRUCT_MEMORY,/* a returned structure in the caller's memory, its address in
                             rax/eax at return (passed as the hidden first argument) */
   OSPY_LOC_UNKNOWN,      /* a structure by value that cannot be decoded (abi.problem) */
+  OSPY_LOC_GP_STACK,     /* i386 fastcc: a 64-bit integer's low word in register word
+                            reg[0], its high word in stack word `stack` */
 };
 
 typedef struct ospy_abi_loc {
@@ -110,8 +120,8 @@ ospy_abi_loc ospy_abi_next(ospy_abi_walk *w, uint32_t i);
 ospy_abi_loc ospy_abi_return(const ospy_spec_fn *fn);
 
 /* i386: the register words a convention passes before the stack words
-   (fastcall ecx, edx; thiscall ecx; regparm(N) eax, edx, ecx), 0 for cdecl
-   and stdcall. */
+   (fastcall and fastcc ecx, edx; thiscall ecx; regparm(N) eax, edx, ecx), 0
+   for cdecl and stdcall. */
 unsigned ospy_abi_reg_words(int callconv);
 
 #endif

@@ -189,7 +189,7 @@ static void test_diagnostics(void)
          "t.xml:12:26: error: unknown type 'Structures'\n");
   EXPECT(HM("<specs><functions>\n<function name=\"f\" callingConvention=\"pascal\" colour=\"red\"/>\n"
             "<function name=\"f\"/>\n<function/>\n</functions></specs>\n"),
-         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall, regparm (regparm(3)), regparm(2), regparm(1), sysv or default\n"
+         "t.xml:3:39: error: unknown calling convention 'pascal': expected cdecl, stdcall, fastcall, thiscall, regparm (regparm(3)), regparm(2), regparm(1), fastcc, sysv or default\n"
          "t.xml:3:47: error: unknown attribute 'colour' on <function>\n"
          "t.xml:4:17: error: duplicate function spec 'f'\n"
          "t.xml:5:1: error: <function> needs a 'name' attribute\n");
@@ -1134,7 +1134,7 @@ static void test_check_lookup_wording(void)
 
 /* i386 GCC's regparm: "regparm" is regparm(3), as GCC passes a local
    function's arguments at -O2; regparm(1) and regparm(2) use fewer
-   registers. `ospy check` names them. */
+   registers; clang's fastcc (ecx, edx). `ospy check` names them. */
 static void test_regparm(void)
 {
   static const struct { const char *spelled, *shown; int cc; } forms[] = {
@@ -1142,6 +1142,7 @@ static void test_regparm(void)
     { "regparm(3)", "regparm", OSPY_CALLCONV_REGPARM3 },
     { "regparm(2)", "regparm(2)", OSPY_CALLCONV_REGPARM2 },
     { "regparm(1)", "regparm(1)", OSPY_CALLCONV_REGPARM1 },
+    { "fastcc", "fastcc", OSPY_CALLCONV_FASTCC },
   };
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
     char xml[512];
@@ -1159,7 +1160,7 @@ static void test_regparm(void)
     ospy_diag_free(&d);
     ospy_config_free(c);
   }
-  printf("ok regparm: regparm, regparm(1..3)\n");
+  printf("ok regparm: regparm, regparm(1..3), fastcc\n");
 }
 
 /* Entities in element content (an internal DTD's <!ENTITY>): what they stand

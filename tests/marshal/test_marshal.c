@@ -1846,6 +1846,46 @@ static void test_i386_method_this(void)
   ospy_marshal_release(t);
   ospy_spec_table_free(t);
 }
+
+/* clang's convention for a local function (LLVM's fastcc): each word of an
+ * integer argument takes the next of ecx, edx, the rest the stack, a Double
+ * 8-byte aligned there. What clang -m32 -O2 passes for wide(long long v),
+ * split(int a, long long v, int b) and late(int a, int b, int c, double d).
+ * Read as regparm(3) they were eax (garbage), edx, ecx. */
+static void run_fastcc(const ospy_spec_table *t, uint32_t fn, uint32_t *stack, uint32_t ecx,
+                       uint32_t edx, const char *want)
+{
+  run_method(t, fn, stack, 2, ecx, edx, want);
+  printf("fastcc: %s%s\n", t->fns[fn].name, text);
+}
+
+static void test_i386_fastcc(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t wide = tt_fn(t, "wide", NULL);
+  t->fns[wide].callconv = OSPY_CALLCONV_FASTCC;
+  tt_arg(t, wide, "v", IN, "Int64");
+  uint32_t split = tt_fn(t, "split", NULL);
+  t->fns[split].callconv = OSPY_CALLCONV_FASTCC;
+  tt_arg(t, split, "a", IN, "Int32");
+  tt_arg(t, split, "v", IN, "Int64");
+  tt_arg(t, split, "b", IN, "Int32");
+  uint32_t late = tt_fn(t, "late", NULL);
+  t->fns[late].callconv = OSPY_CALLCONV_FASTCC;
+  tt_arg(t, late, "a", IN, "Int32");
+  tt_arg(t, late, "b", IN, "Int32");
+  tt_arg(t, late, "c", IN, "Int32");
+  tt_arg(t, late, "d", IN, "Double");
+  tt_prepare(t);
+  uint32_t s_wide[] = { 0x1234 };                 /* ret; v in ecx (low), edx (high) */
+  run_fastcc(t, wide, s_wide, 5, 5, "(v=21474836485)");
+  uint32_t s_split[] = { 0x1234, 5, 6 };          /* ret, v's high word, b; a ecx, v low edx */
+  run_fastcc(t, split, s_split, 5, 5, "(a=5, v=21474836485, b=6)");
+  uint32_t s_late[] = { 0x1234, 7, 0xdead, 0, 0x40040000 }; /* ret, c, padding, d (2.5) */
+  run_fastcc(t, late, s_late, 5, 6, "(a=5, b=6, c=7, d=2.5)");
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
 #endif
 
 /* A method described by argsSize alone: its words are arguments the config
@@ -1904,6 +1944,7 @@ int main(void)
   test_i386_conventions();
   test_i386_regparm();
   test_i386_method_this();
+  test_i386_fastcc();
   test_i386_condition_read_above_4g();
 #endif
   test_sockaddr_dynamic_hex();
