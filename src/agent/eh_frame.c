@@ -247,6 +247,16 @@ static const ElfW(Shdr) *section_named(const uint8_t *map, size_t size, const ch
   return NULL;
 }
 
+const uint8_t *ospy_elf_section_bytes(const uint8_t *map, size_t size, const char *name,
+                                      size_t *len)
+{
+  const ElfW(Shdr) *s = section_named(map, size, name);
+  if (!s || s->sh_type == SHT_NOBITS || s->sh_offset > size || s->sh_size > size - s->sh_offset)
+    return NULL;
+  *len = (size_t)s->sh_size;
+  return map + s->sh_offset;
+}
+
 static const ElfW(Phdr) *segments(const uint8_t *map, size_t size, unsigned *n)
 {
   const ElfW(Ehdr) *eh = elf_header(map, size);

@@ -20,4 +20,11 @@
 int ospy_eh_frame_function(const uint8_t *map, size_t size, uint64_t v, uint64_t *lo,
                            uint64_t *hi);
 
+/* The bytes of the section named name (".comment") in the ELF image at map
+ * (size bytes, the agent's own class), *len of them; NULL when it has none,
+ * no section headers, or one whose bytes are not all in the image (or that
+ * has none in the file: SHT_NOBITS). */
+const uint8_t *ospy_elf_section_bytes(const uint8_t *map, size_t size, const char *name,
+                                      size_t *len);
+
 #endif

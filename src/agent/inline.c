@@ -60,7 +60,8 @@ typedef struct inline_hook {
   const ospy_plan_hook *ph;
   const ospy_spec_fn *fn;      /* NULL: raw argument words; declared, or in_registers */
   const ospy_spec_fn *declared; /* the spec the plan gives it (NULL: none) */
-  ospy_spec_fn in_registers;   /* declared, read by the regparm convention GCC called it by */
+  ospy_spec_fn in_registers;   /* declared, read by the convention its compiler called it by
+                                  (GCC's regparm(3), clang's fastcc) */
   int convention_said;         /* the note (or warning) on its register arguments was sent */
   void *addr;
   void *patched;               /* where the interceptor patches: addr past jump thunks */
@@ -1764,14 +1765,33 @@ static size_t read_code(uint64_t addr, void *buf, size_t n, void *ctx)
 }
 
 /* Which of eax, edx, ecx the function at addr (size bytes, 0: not known)
- * reads before writing them (arch/x86/x86_reg_args.h). */
-static unsigned register_arguments(const void *addr, uint64_t size)
+ * reads before writing them (arch/x86/x86_reg_args.h). clang_built: clang
+ * built some of its file; clang passes nothing in eax, and makes room on
+ * the stack with `push %eax` (-O2), right before a call too, where it looks
+ * like an argument handed on: eax only pushed is no argument there. */
+static unsigned register_arguments(const void *addr, uint64_t size, bool clang_built)
 {
   uintptr_t lo, hi;
   if (!ospy_agent_code_segment(addr, &lo, &hi))
     return 0;
   ospy_x86_code code = { lo, hi, read_code, NULL };
-  return ospy_x86_live_in_args(&code, (uintptr_t)addr, size);
+  unsigned pushed_only = 0;
+  unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, size, &pushed_only);
+  if (clang_built)
+    live &= ~(pushed_only & OSPY_X86_ARG_EAX);
+  return live;
+}
+
+/* The convention a static function that reads the argument registers live
+ * was called by: clang's fastcc (ecx, edx) when clang built some of its
+ * file and it reads no eax, which clang never passes anything in; else
+ * GCC's regparm(3) (eax, edx, ecx), whichever of them it reads: one that
+ * reads edx or ecx and not eax is most often one whose first argument
+ * GCC's code never reads (-O1; -O2 drops it). */
+static uint8_t local_convention(unsigned live, bool clang_built)
+{
+  return clang_built && !(live & OSPY_X86_ARG_EAX) ? OSPY_CALLCONV_FASTCC
+                                                   : OSPY_CALLCONV_REGPARM3;
 }
 
 /* Whether a spec passes or returns a structure by value: decoded only
@@ -1786,63 +1806,103 @@ static bool passes_structure(const ospy_spec_fn *fn)
   return false;
 }
 
-/* "eax, edx" for the registers of live (OSPY_X86_ARG_*). */
-static void register_names(unsigned live, char *out, size_t cap)
+/* Whether a spec has a Float or Double argument: on the stack under clang's
+ * fastcc without SSE2 (the -m32 default), in xmm0-2 with it. */
+static bool passes_float(const ospy_spec_fn *fn)
+{
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_type *ty = ospy_spec_table_type(fn->table, fn->args[i].t.type);
+    if (!fn->args[i].value.src && !fn->args[i].t.ptr && ty && ty->kind == OSPY_KIND_FLOAT)
+      return true;
+  }
+  return false;
+}
+
+/* "eax, edx" for the registers of live (OSPY_X86_ARG_*), in the order
+ * callconv passes arguments in them. */
+static void register_names(unsigned live, uint8_t callconv, char *out, size_t cap)
 {
   static const char *const names[3] = { "eax", "edx", "ecx" };
+  static const unsigned gcc_order[3] = { 0, 1, 2 }, clang_order[3] = { 2, 1, 0 };
+  const unsigned *order = callconv == OSPY_CALLCONV_FASTCC ? clang_order : gcc_order;
   out[0] = 0;
-  for (unsigned reg = 0; reg < 3; reg++)
-    if (live & (1u << reg))
-      ospy_agent_join3(out + strlen(out), cap - strlen(out), out[0] ? ", " : "", names[reg],
-                       NULL);
+  for (unsigned k = 0; k < 3; k++)
+    if (live & (1u << order[k]))
+      ospy_agent_join3(out + strlen(out), cap - strlen(out), out[0] ? ", " : "",
+                       names[order[k]], NULL);
 }
 
 /* A static function that reads argument registers (live), kept as cdecl:
  * declared so, or passing a structure by value (decoded under cdecl and
  * stdcall only). Said once. */
-static void say_kept_cdecl(inline_hook *h, unsigned live, bool declared_cdecl)
+static void say_kept_cdecl(inline_hook *h, unsigned live, uint8_t callconv, bool declared_cdecl)
 {
   char regs[32], head[640];
   if (h->convention_said)
     return;
   h->convention_said = 1;
-  register_names(live, regs, sizeof regs);
+  bool clang = callconv == OSPY_CALLCONV_FASTCC;
+  register_names(live, callconv, regs, sizeof regs);
   ospy_agent_join3(head, sizeof head, h->ph->display,
                    declared_cdecl ? ": callingConvention=\"cdecl\", but it reads "
                                   : ": passes a structure by value (decoded only under cdecl "
                                     "and stdcall), but it reads ",
                    regs);
   ospy_agent_messagef2(OSPY_EV_WARNING, h->index, head,
-                       " before writing them, where GCC passes a local function's first "
-                       "arguments on i386: read as cdecl, its arguments may be wrong",
-                       declared_cdecl ? " (callingConvention=\"regparm\" reads them there)"
-                                      : NULL);
+                       clang ? " before writing them, not eax, where clang (which built some "
+                               "of its file) passes a local function's first arguments on "
+                               "i386: read as cdecl, its arguments may be wrong"
+                             : " before writing them, where GCC passes a local function's "
+                               "first arguments on i386: read as cdecl, its arguments may be "
+                               "wrong",
+                       !declared_cdecl ? NULL
+                       : clang         ? " (callingConvention=\"fastcc\" reads them there)"
+                                       : " (callingConvention=\"regparm\" reads them there)");
 }
 
-/* A static function read as regparm(3): said once. */
-static void say_read_in_registers(inline_hook *h)
+/* A static function read by the convention its compiler called it by
+ * (local_convention), after the registers it reads (live): said once,
+ * with what was seen. */
+static void say_read_in_registers(inline_hook *h, unsigned live, uint8_t callconv)
 {
+  char regs[32], head[640];
   if (h->convention_said)
     return;
   h->convention_said = 1;
-  ospy_agent_messagef2(OSPY_EV_INFO, h->index, h->ph->display,
-                       ": takes its first arguments in registers (eax, edx, ecx: GCC's "
-                       "convention for local functions on i386): read as regparm(3)", NULL);
+  register_names(live, callconv, regs, sizeof regs);
+  ospy_agent_join3(head, sizeof head, h->ph->display, ": reads ", regs);
+  if (callconv != OSPY_CALLCONV_FASTCC) {
+    ospy_agent_messagef2(OSPY_EV_INFO, h->index, head,
+                         " before writing them: arguments in registers, as GCC passes a "
+                         "local function's first three on i386 (eax, edx, ecx): read as "
+                         "regparm(3)", NULL);
+    return;
+  }
+  ospy_agent_messagef2(OSPY_EV_INFO, h->index, head,
+                       " before writing them, not eax, and clang built some of its file (its "
+                       ".comment): arguments in registers, as clang passes a local function's "
+                       "first two on i386 (ecx, edx): read as fastcc",
+                       h->declared && passes_float(h->declared)
+                         ? " (its Float and Double arguments from the stack, where clang "
+                           "passes them without SSE2)" : NULL);
 }
 
-/* i386: GCC (-O1 and above) passes the first three integer arguments of a
- * function local to its source file (static, its address never taken, not
- * variadic) in eax, edx, ecx, its implicit regparm(3); nothing but the code
- * says so. A static function (found in a .symtab: exported ones keep the
+/* i386: a function local to its source file (static, its address never
+ * taken, not variadic) may be called by a convention of its compiler's own
+ * when it optimizes (-O1 and above), which nothing but the code says: GCC
+ * passes its first three integer arguments in eax, edx, ecx (its implicit
+ * regparm(3)), clang the first two integer words in ecx, edx (LLVM's
+ * fastcc). A static function (found in a .symtab: exported ones keep the
  * ABI's cdecl) whose spec declares no convention, or hooked with raw words,
- * is read by regparm(3) when it reads one of those registers before writing
- * it (GCC's rule for a local function is regparm(3) whatever it reads
- * first: a 64-bit argument in edx:ecx whose high half is never read is
- * still there; an explicit regparm(1) or (2) on a static function, rare,
- * is then read wrong past its registers): read as cdecl, its arguments were the caller's stack
- * words, wrong without a word why. A convention the spec declares is kept;
- * cdecl declared for such a function gets a warning. The convention to
- * attach h with; h->fn the spec to decode its calls by. */
+ * is read by the one local_convention picks when it reads one of those
+ * registers before writing it (GCC's rule for a local function is
+ * regparm(3) whatever it reads first: a 64-bit argument in edx:ecx whose
+ * high half is never read is still there; an explicit regparm(1) or (2)
+ * on a static function, rare, is then read wrong past its registers): read
+ * as cdecl, its arguments were the caller's stack words, wrong without a
+ * word why. A convention the spec declares is kept; cdecl declared for
+ * such a function gets a warning. The convention to attach h with; h->fn
+ * the spec to decode its calls by. */
 static ospy_call_conv static_function_convention(inline_hook *h, const ospy_resolved *r,
                                                  const void *addr, ospy_call_conv cc)
 {
@@ -1850,20 +1910,24 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
   bool declared_cdecl = h->declared && h->declared->callconv == OSPY_CALLCONV_CDECL;
   if (!r->is_static || h->internal || (cc != OSPY_CC_DEFAULT && !declared_cdecl))
     return cc;
-  unsigned live = register_arguments(addr, r->size);
-  if (!ospy_x86_regparm_count(live))
+  unsigned live = register_arguments(addr, r->size, r->clang_built);
+  if (!live)
     return cc;
+  uint8_t callconv = local_convention(live, r->clang_built);
   if (declared_cdecl || (h->declared && passes_structure(h->declared))) {
-    say_kept_cdecl(h, live, declared_cdecl);
+    say_kept_cdecl(h, live, callconv, declared_cdecl);
     return cc;
   }
   if (h->declared) {
+    /* (the copy shares its arguments, and their int_word: with ints_words
+     * set, each a one-word integer, argument k is argument word k under
+     * every i386 convention) */
     h->in_registers = *h->declared;
-    h->in_registers.callconv = OSPY_CALLCONV_REGPARM3;
+    h->in_registers.callconv = callconv;
     h->fn = &h->in_registers;
   }
-  say_read_in_registers(h);
-  return OSPY_CC_REGPARM3;
+  say_read_in_registers(h, live, callconv);
+  return callconv == OSPY_CALLCONV_FASTCC ? OSPY_CC_FASTCALL : OSPY_CC_REGPARM3;
 }
 #endif
 

@@ -67,6 +67,9 @@ typedef struct ospy_resolved {
   int is_static;         /* found in a .symtab as a static function of its source file (not
                           * exported, nor a global the linker made local): the compiler may
                           * have called it by a convention of its own */
+  int clang_built;       /* is_static, and its file's .comment names clang: one of the
+                          * compilers that built the file (i386: clang's convention for a
+                          * local function is not GCC's) */
   uint64_t size;         /* its symbol's size when found in a .symtab, else 0 */
   int entry_unknown;     /* found by offset or signature at a place no symbol of its file
                           * covers (stripped): maybe no function's start, each call's

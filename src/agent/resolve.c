@@ -782,7 +782,20 @@ typedef struct symtab_pick {
   unsigned count; /* how many there are (same_named), 1 for one, 0 when none */
   uint64_t size;  /* the symbol's st_size */
   int is_static;  /* a static function of its source file (is_static_symbol) */
+  int clang_built; /* is_static, and clang built some of the file (names_clang) */
 } symtab_pick;
+
+/* Whether the .comment of the ELF image at map (size bytes) names clang
+ * ("Debian clang version 14.0.6"): each compiler that built one of its
+ * object files leaves its name there (GCC's, "GCC: (Debian 12.2.0-14)
+ * 12.2.0", comes with the C library's start files in every program). */
+static int names_clang(const uint8_t *map, size_t size)
+{
+  static const char clang[] = "clang version";
+  size_t len = 0;
+  const uint8_t *comment = ospy_elf_section_bytes(map, size, ".comment", &len);
+  return comment && memmem(comment, len, clang, sizeof clang - 1) != NULL;
+}
 
 /* The value of the pick->nth function named name in the image, 0 when
  * there is none; first is the first symbol of that name symtab_find found.
@@ -975,7 +988,7 @@ static void *symtab_in_modules_pick(const char *glob, const char *symbol, int ty
   l.glob = glob;
   ospy_agent_iterate_modules(module_list_cb, &l);
   if (pick)
-    pick->count = 0, pick->size = 0, pick->is_static = 0;
+    pick->count = 0, pick->size = 0, pick->is_static = 0, pick->clang_built = 0;
   for (unsigned i = 0; i < l.n; i++) {
     int ifunc = 0, hit_static = 0;
     ElfW(Sym) hit = { 0 };
@@ -993,6 +1006,8 @@ static void *symtab_in_modules_pick(const char *glob, const char *symbol, int ty
       else if (pick->nth)
         v = 0;
     }
+    if (v && pick && pick->is_static)
+      pick->clang_built = names_clang(map, size);
     void *dynamic = !v && type == STT_FUNC && (!pick || !pick->nth)
                         ? dynamic_function(&l, i, symbol, map, size) : NULL;
     munmap((void *)map, size);
@@ -2318,6 +2333,7 @@ static void *resolve_symtab_nth(const ospy_plan_hook *ph, const char *glob, unsi
   void *p = symtab_in_modules_pick(glob, ph->symbol, STT_FUNC, &pick);
   r->count = pick.count ? pick.count : 1;
   r->is_static = p && pick.is_static;
+  r->clang_built = r->is_static && pick.clang_built;
   r->size = p ? pick.size : 0;
   return p;
 }
@@ -2635,6 +2651,7 @@ void ospy_agent_resolve(const ospy_plan_hook *ph, unsigned nth, ospy_resolved *r
   r->count = 1;
   r->vtable_slots = 0;
   r->is_static = 0;
+  r->clang_built = 0;
   r->size = 0;
   r->entry_unknown = 0;
   r->refused[0] = 0;

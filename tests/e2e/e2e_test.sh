@@ -4717,8 +4717,8 @@ C
   printf '<hookManager><specs><functions>\n%s\n</functions></specs>\n%s</hookManager>\n' "$fns" "$hooks" > "$tmp/rl.xml"
   sed -e 's/<function name="four">/<function name="four" callingConvention="cdecl">/' "$tmp/rl.xml" > "$tmp/rl-cdecl.xml"
   grep -q 'name="four" callingConvention="cdecl"' "$tmp/rl-cdecl.xml" || fail "sed did not make rl-cdecl.xml"
-  note() { # note FUNCTION
-    echo "rl!$1: takes its first arguments in registers (eax, edx, ecx: GCC's convention for local functions on i386): read as regparm(3)"
+  note() { # note FUNCTION REGISTERS-READ
+    echo "rl!$1: reads $2 before writing them: arguments in registers, as GCC passes a local function's first three on i386 (eax, edx, ecx): read as regparm(3)"
   }
   # -O2 -flto: the LTO partition's static functions follow an STT_FILE of
   # no name, as the globals the linker made local do after its own: they
@@ -4741,14 +4741,14 @@ C
       echo "  $line"
     done
     if [ $opt = O0 ]; then
-      ! grep -q 'in registers (eax, edx, ecx' "$tmp/show" || { cat "$tmp/show"; fail "-O0 (cdecl) read as regparm"; }
+      ! grep -q 'read as regparm' "$tmp/show" || { cat "$tmp/show"; fail "-O0 (cdecl) read as regparm"; }
       echo "  (no function read as regparm: -O0 calls them by cdecl)"
     else
-      for fn in one two three four report; do
-        expect_line "$tmp/show" "$(note $fn)"
-        echo "  $(note $fn)"
+      for fn in one:eax two:'eax, edx' three:'eax, edx, ecx' four:'eax, edx, ecx' report:'eax, edx'; do
+        expect_line "$tmp/show" "$(note "${fn%%:*}" "${fn#*:}")"
+        echo "  $(note "${fn%%:*}" "${fn#*:}")"
       done
-      ! grep -qE '(exported4|hid): takes' "$tmp/show" || { cat "$tmp/show"; fail "a global function (cdecl) read as regparm"; }
+      ! grep -qE '(exported4|hid): reads' "$tmp/show" || { cat "$tmp/show"; fail "a global function (cdecl) read as regparm"; }
     fi
     # a config without callingConvention
     "$ospy" capture -q -c "$tmp/rl.xml" -o "$tmp/c.ospy" -- "$tmp/$opt/rl" 3 >"$tmp/out" 2>"$tmp/err" ||
@@ -4772,6 +4772,117 @@ C
   ! grep -qF 'rl!four(a=3, b=4, c=5, d=6)' "$tmp/show" || { cat "$tmp/show"; fail "a declared cdecl was overridden"; }
   echo "-O2, four declared cdecl: $line"
   echo "regparm-local-i386: static functions read by the registers they read (-O2, -Os, -O2 -flto), cdecl at -O0, when global (exported, or hidden) or declared" ;;
+local-conventions|local-conventions-i386)
+  # The conventions compilers call a local (static) function by, beside
+  # GCC's regparm(3) (regparm-local-i386). clang -O1 and above passes an
+  # i386 local function's integer argument words in ecx, edx (LLVM's
+  # fastcc): it was read by regparm(3), with an Info calling it GCC's
+  # convention, two(x=<garbage from eax>, y=8). Now a static function that
+  # reads ecx or edx and no eax, in a file whose .comment names clang, is
+  # read as fastcc: a 64-bit integer in ecx:edx, or split between edx and
+  # the stack, a Double 8-byte aligned on the stack; clang's `push %eax`
+  # making room (say) is no argument. The same program from gcc -O2 -flto
+  # (read as cdecl, garbage, before: regparm-local-i386) by regparm(3).
+  # x86-64: nothing changes, both read as SysV.
+  case_bits
+  command -v clang >/dev/null || { echo "skip: no clang (scripts/setup.sh installs it)"; exit 77; }
+  cat > "$tmp/lc.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#define LOCAL static __attribute__((noinline))
+LOCAL int two(int x, int y) { return x * 100 + y; }
+LOCAL int three(int a, int b, int c) { return a * 100 + b * 10 + c; }
+LOCAL long long wide(long long v) { return v * 3; }
+LOCAL long long split(int a, long long v, int b) { return v * 3 + a + b; }
+LOCAL double late(int a, int b, int c, double d) { return a + b + c + d; }
+LOCAL int say(int a) { printf("say %d\n", a); return a * 2; }
+int main(int argc, char **argv) {
+  int x = argc > 1 ? atoi(argv[1]) : 5;
+  printf("%d %d %lld %lld %g %d\n", two(x, x + 3), three(x, x + 1, x + 2), wide(0x500000000LL + x),
+         split(x, 0x500000000LL + x, x + 1), late(x, x + 1, x + 2, x / 2.0), say(x));
+  return 0;
+}
+C
+  cat > "$tmp/lc.xml" <<'X'
+<hookManager><specs><functions>
+<function name="two"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/><argument name="y" type="Int32"/></arguments></function>
+<function name="three"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/><argument name="c" type="Int32"/></arguments></function>
+<function name="wide"><returnValue type="Int64"/><arguments><argument name="v" type="Int64"/></arguments></function>
+<function name="split"><returnValue type="Int64"/><arguments><argument name="a" type="Int32"/><argument name="v" type="Int64"/><argument name="b" type="Int32"/></arguments></function>
+<function name="late"><returnValue type="Double"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/><argument name="c" type="Int32"/><argument name="d" type="Double"/></arguments></function>
+<function name="say"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/></arguments></function>
+</functions></specs>
+<hooks><module name="lc"><function specId="two"/><function specId="three"/><function specId="wide"/><function specId="split"/><function specId="late"/><function specId="say"/></module></hooks></hookManager>
+X
+  calls='lc!two(x=5, y=8) = 508
+lc!three(a=5, b=6, c=7) = 567
+lc!wide(v=21474836485) = 64424509455
+lc!split(a=5, v=21474836485, b=6) = 64424509466
+lc!late(a=5, b=6, c=7, d=2.5) = 20.5
+lc!say(a=5) = 10'
+  clang_note='lc!two: reads ecx, edx before writing them, not eax, and clang built some of its file (its .comment): arguments in registers, as clang passes a local function'"'"'s first two on i386 (ecx, edx): read as fastcc'
+  gcc_note='lc!two: reads eax, edx before writing them: arguments in registers, as GCC passes a local function'"'"'s first three on i386 (eax, edx, ecx): read as regparm(3)'
+  # build_lc NAME COMPILER FLAGS...: lc built, run alone, captured with
+  # lc.xml; its calls in $tmp/show
+  build_lc() {
+    name=$1; shift
+    mkdir -p "$tmp/$name"
+    "$@" -m$m -o "$tmp/$name/lc" "$tmp/lc.c" || fail "$name: cannot build lc.c ($*)"
+    "$tmp/$name/lc" >"$tmp/alone" || fail "$name: lc alone exited $?"
+    expect_line "$tmp/alone" "508 567 64424509455 64424509466 20.5 10"
+    "$ospy" capture -q -c "$tmp/lc.xml" -o "$tmp/c.ospy" -- "$tmp/$name/lc" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "$name: capture exited $?"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    echo "$name ($*):"
+    echo "$calls" | while IFS= read -r line; do
+      expect_line "$tmp/show" "$line"
+      echo "  $line"
+    done || exit 1
+  }
+  # no_i386_convention: x86-64 has one convention, SysV
+  no_i386_convention() {
+    ! grep -q 'read as \(regparm\|fastcc\)' "$tmp/show" || { cat "$tmp/show"; fail "an x86-64 function read by an i386 convention"; }
+  }
+  build_lc clang clang -O2
+  if [ $m = 64 ]; then
+    no_i386_convention
+    build_lc gcc-lto gcc -O2 -flto
+    no_i386_convention
+    echo "$case_name: clang -O2 and gcc -O2 -flto, local functions read as SysV (as ever)"
+    exit 0
+  fi
+  expect_line "$tmp/show" "$clang_note"
+  echo "  $clang_note"
+  late_note='lc!late: reads ecx, edx before writing them, not eax, and clang built some of its file (its .comment): arguments in registers, as clang passes a local function'"'"'s first two on i386 (ecx, edx): read as fastcc (its Float and Double arguments from the stack, where clang passes them without SSE2)'
+  expect_line "$tmp/show" "$late_note"
+  echo "  $late_note"
+  ! grep -q 'GCC' "$tmp/show" || { cat "$tmp/show"; fail "clang's functions said to be GCC's"; }
+  # raw words: ecx, edx, then the stack
+  "$ospy" capture -q -f two,three,say -o "$tmp/f.ospy" -- "$tmp/clang/lc" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture -f exited $?"; }
+  "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
+  echo "clang, -f:"
+  for line in 'lc!two(arg0=0x5, arg1=0x8, ' 'lc!three(arg0=0x5, arg1=0x6, arg2=0x7, ' 'lc!say(arg0=0x5, '; do
+    expect_line "$tmp/show" "$line"
+    echo "  $line"
+  done
+  # declared: cdecl kept, with a warning naming clang's; fastcc read so, unsaid
+  sed -e 's/<function name="two">/<function name="two" callingConvention="cdecl">/' \
+      -e 's/<function name="wide">/<function name="wide" callingConvention="fastcc">/' "$tmp/lc.xml" > "$tmp/lc-declared.xml"
+  grep -q 'name="wide" callingConvention="fastcc"' "$tmp/lc-declared.xml" || fail "sed did not make lc-declared.xml"
+  "$ospy" capture -q -c "$tmp/lc-declared.xml" -o "$tmp/c.ospy" -- "$tmp/clang/lc" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture with lc-declared.xml exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  line='lc!two: callingConvention="cdecl", but it reads ecx, edx before writing them, not eax, where clang (which built some of its file) passes a local function'"'"'s first arguments on i386: read as cdecl, its arguments may be wrong (callingConvention="fastcc" reads them there)'
+  expect_line "$tmp/show" "$line"
+  echo "clang, two declared cdecl: $line"
+  expect_line "$tmp/show" 'lc!wide(v=21474836485) = 64424509455'
+  ! grep -q 'lc!wide: ' "$tmp/show" || { cat "$tmp/show"; fail "a declared fastcc said"; }
+  echo "clang, wide declared fastcc: lc!wide(v=21474836485) = 64424509455"
+  build_lc gcc-lto gcc -O2 -flto
+  expect_line "$tmp/show" "$gcc_note"
+  echo "  $gcc_note"
+  echo "$case_name: clang's local functions read as fastcc (ecx, edx), gcc -flto's as regparm(3)" ;;
 fork-agent-calls)
   # the agent's own work in a fork child (its pid, its start record) is not
   # the program's: getpid hooked, each child calls it once, the parent never
