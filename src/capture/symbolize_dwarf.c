@@ -1,5 +1,6 @@
 /* Source lines and inlined frames with libdw; see symbolize_dwarf.h. */
 #include "capture/symbolize_dwarf.h"
+#include "capture/symbolize_dwarf_die.h"
 
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
@@ -494,16 +495,32 @@ static int returns_aggregate(Dwarf_Die *die)
   return tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type;
 }
 
+int ospy_dwarf_function_die(ospy_dwarf_module *d, uint64_t vaddr, Dwarf_Die *out)
+{
+  Dwarf_Die *cu = d ? cu_at(d, vaddr) : NULL;
+  if (!cu)
+    return 0;
+  if (concrete_function_at(cu, vaddr, out) && starts_at(out, vaddr))
+    return 1;
+  return function_starting_at(cu, vaddr, out); /* (else none, or it starts elsewhere) */
+}
+
+int ospy_dwarf_origin_of(Dwarf_Die *die, Dwarf_Die *out)
+{
+  return origin_of(die, out);
+}
+
+int ospy_dwarf_attr_through(Dwarf_Die *die, unsigned name, Dwarf_Attribute *a)
+{
+  return attr_through(die, name, a);
+}
+
 int ospy_dwarf_function_shape(ospy_dwarf_module *d, uint64_t vaddr, int *has_this,
                               int *returns_class)
 {
-  Dwarf_Die *cu = d ? cu_at(d, vaddr) : NULL;
   Dwarf_Die fn;
-  if (!cu)
+  if (!ospy_dwarf_function_die(d, vaddr, &fn))
     return 0;
-  int found = concrete_function_at(cu, vaddr, &fn) && starts_at(&fn, vaddr);
-  if (!found && !function_starting_at(cu, vaddr, &fn))
-    return 0; /* (no function there, or the one there starts elsewhere) */
   *has_this = takes_this(&fn);
   *returns_class = returns_aggregate(&fn);
   return *has_this != UNKNOWN && *returns_class != UNKNOWN;

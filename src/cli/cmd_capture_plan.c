@@ -448,11 +448,12 @@ static int add_raw_found_in(planner *p, const char *where, const char *symbol)
   return rc;
 }
 
-/* The -f functions of one item hooked by their C++ names: how many have
- * their arguments decoded from them, how many stay raw, and why the first
- * of those did (for the note). */
+/* The -f functions of one item without a definition: how many have their
+ * arguments decoded (from their DWARF, or from their C++ names), how many
+ * stay raw, and why the first of those did (for the note). */
 typedef struct cxx_tally {
   size_t decoded, raw;
+  size_t from_dwarf; /* of decoded */
   char why[768];
 } cxx_tally;
 
@@ -470,22 +471,28 @@ static const char *shown_function(const raw_fn *r)
 }
 
 /* The raw function p->raw[before] if it was just added (not hooked
- * already): its arguments decoded from its symbol when that is a C++ name
- * that tells them (path, value: the file that defines it, and where). 0,
- * or -1 when out of memory. */
+ * already): its arguments decoded from its DWARF (path, value: the file
+ * that defines it, and where), or from its symbol when that is a C++ name
+ * that tells them. 0, or -1 when out of memory. */
 static int decode_cxx_raw(planner *p, size_t before, const char *path, uint64_t value,
                           cxx_tally *t)
 {
-  if (p->nraw == before || strncmp(p->raw[before].symbol, "_Z", 2))
+  if (p->nraw == before)
     return 0;
   if (!p->cxx_args && !(p->cxx_args = ospy_cxx_args_new(p->bits)))
     return -1;
   char why[600];
   raw_fn *r = &p->raw[before];
-  r->spec = ospy_cxx_args_spec(p->cxx_args, p->merged->specs, path, value, r->symbol, why,
-                               sizeof why);
+  int from_dwarf = 1;
+  if (strncmp(r->symbol, "_Z", 2))
+    r->spec = ospy_dwarf_args_for(p->cxx_args, p->merged->specs, path, value, r->symbol, why,
+                                  sizeof why);
+  else
+    r->spec = ospy_cxx_args_spec(p->cxx_args, p->merged->specs, path, value, r->symbol,
+                                 &from_dwarf, why, sizeof why);
   if (r->spec != OSPY_SPEC_NONE) {
     t->decoded++;
+    t->from_dwarf += from_dwarf != 0;
     return 0;
   }
   r->spec = OSPY_PLAN_NO_SPEC;
@@ -495,8 +502,19 @@ static int decode_cxx_raw(planner *p, size_t before, const char *path, uint64_t 
   return 0;
 }
 
+/* What the decoded functions of t were decoded from, for a note: "its
+ * DWARF", "their C++ names", "their DWARF or C++ names". */
+static const char *decoded_from(const cxx_tally *t, size_t n)
+{
+  if (t->from_dwarf == t->decoded)
+    return n == 1 ? "its DWARF" : "their DWARF";
+  if (!t->from_dwarf)
+    return n == 1 ? "its C++ name" : "their C++ names";
+  return "their DWARF or C++ names";
+}
+
 /* The note on a -f name that no config or preset defines: its arguments,
- * decoded from its C++ name or raw. */
+ * decoded from its DWARF or its C++ name, or raw. */
 static void note_no_definition(planner *p, const char *item, const cxx_tally *t)
 {
   size_t n = t->decoded + t->raw;
@@ -505,11 +523,12 @@ static void note_no_definition(planner *p, const char *item, const cxx_tally *t)
          "words%s%s%s", item, p->o->nconfigs ? " or the config" : "", t->why[0] ? " (" : "",
          t->why, t->why[0] ? ")" : "");
   else if (!t->raw)
-    note(p, "-f %s: %zu function%s, arguments decoded from %s C++ name%s", item, n,
-         n == 1 ? "" : "s", n == 1 ? "its" : "their", n == 1 ? "" : "s");
+    note(p, "-f %s: %zu function%s, arguments decoded from %s", item, n, n == 1 ? "" : "s",
+         decoded_from(t, n));
   else
-    note(p, "-f %s: %zu functions: %zu with arguments decoded from their C++ names, %zu traced "
-         "with raw register/stack words (%s)", item, n, t->decoded, t->raw, t->why);
+    note(p, "-f %s: %zu functions: %zu with arguments decoded from %s, %zu traced "
+         "with raw register/stack words (%s)", item, n, t->decoded, decoded_from(t, n), t->raw,
+         t->why);
 }
 
 /* A -f name that a config defines as a spec but does not hook. */
@@ -588,22 +607,35 @@ static void cxx_module_ambiguous(const char *who, const char *module, const char
           func);
 }
 
+/* The function an exact name found: the first definition, else a compiler
+ * clone named in full (scale.constprop.0, which a pattern's expansion keeps
+ * apart: its DWARF is read to say why it stays raw). NULL: none. */
+static const ospy_func_found *found_or_clone(const ospy_func_founds *f, const char *func)
+{
+  if (f->n)
+    return &f->v[0];
+  for (size_t i = 0; i < f->nclones; i++)
+    if (!strcmp(f->clones[i].symbol, func))
+      return &f->clones[i];
+  return NULL;
+}
+
 /* A function without a definition: a bare name is shown with the module
  * that defines it in the program's files (the first, as the loader binds
  * it), as the catalogue's are (libc.so.6!getpid; oSpy's module::function). */
 static int add_bare_raw(planner *p, const char *module, const char *func, cxx_tally *t)
 {
   ospy_func_founds f = { 0 };
-  /* (a mangled C++ name is looked up with its module too: its file tells
-   * how its arguments are decoded) */
-  int cxx = !strncmp(func, "_Z", 2);
-  int found = (!module[0] || cxx) && !ospy_is_glob(func) && collect_files(p) > 0 &&
-              ospy_func_glob_expand(&p->files, p->bits, module, func, &f) > 0;
+  /* (looked up with its module too: its file's DWARF, or a mangled C++
+   * name, tells how its arguments are decoded) */
+  int looked = !ospy_is_glob(func) && collect_files(p) > 0 &&
+               ospy_func_glob_expand(&p->files, p->bits, module, func, &f) >= 0;
+  const ospy_func_found *hit = looked ? found_or_clone(&f, func) : NULL;
   size_t before = p->nraw;
-  int rc = found && !module[0] ? add_raw_found_in(p, f.v[0].where, func)
-                               : add_raw(p, module, func, NULL);
-  if (rc == 0 && found)
-    rc = decode_cxx_raw(p, before, f.v[0].path, f.v[0].value, t);
+  int rc = hit && !module[0] ? add_raw_found_in(p, hit->where, func)
+                             : add_raw(p, module, func, NULL);
+  if (rc == 0 && hit)
+    rc = decode_cxx_raw(p, before, hit->path, hit->value, t);
   ospy_func_founds_free(&f);
   return rc;
 }
@@ -970,12 +1002,11 @@ static void note_glob_cxx(planner *p, const char *item, size_t ndecoded, const c
   else
     snprintf(head, sizeof head, "%zu function%s, none in the catalogue", raw, raw == 1 ? "" : "s");
   if (!plain)
-    snprintf(rest, sizeof rest, "arguments decoded from %s C++ name%s", raw == 1 ? "its" : "their",
-             raw == 1 ? "" : "s");
+    snprintf(rest, sizeof rest, "arguments decoded from %s", decoded_from(t, raw));
   else
-    snprintf(rest, sizeof rest, "%zu with arguments decoded from their C++ names, %zu traced with "
-             "raw register/stack words%s%s%s", t->decoded, plain, t->why[0] ? " (" : "", t->why,
-             t->why[0] ? ")" : "");
+    snprintf(rest, sizeof rest, "%zu with arguments decoded from %s, %zu traced with "
+             "raw register/stack words%s%s%s", t->decoded, decoded_from(t, t->decoded), plain,
+             t->why[0] ? " (" : "", t->why, t->why[0] ? ")" : "");
   note(p, "-f %s: %s: %s", item, head, rest);
 }
 

@@ -13,8 +13,10 @@
  *    only a template's printed return can say it is no class: the others
  *    stay raw (docs/catalogue.md). */
 #include "cli/cxx_args.h"
+#include "capture/dwarf_signature.h"
 #include "capture/symbolize.h"
 #include "capture/symbolize_dwarf.h"
+#include "cli/dwarf_args.h"
 #include "config/cxx_signature.h"
 #include "plan/cxx_match.h"
 
@@ -140,17 +142,25 @@ static int this_by_name(const char *d, const ospy_cxxsig *s, const char *silence
   return UNKNOWN;
 }
 
+/* The facts of the file at path, its DWARF opened (from local files only)
+ * the first time; NULL when path is unknown or out of memory. */
+static file_facts *facts_with_dwarf(ospy_cxx_args *a, const char *path)
+{
+  file_facts *f = path && path[0] ? facts_of(a, path) : NULL;
+  if (f && !f->dwarf_tried) {
+    f->dwarf_tried = 1;
+    f->dwarf = ospy_dwarf_open_local(path);
+  }
+  return f;
+}
+
 static int this_of(ospy_cxx_args *a, const char *path, uint64_t value, const char *mangled,
                    const char *d, const ospy_cxxsig *s, char *why, size_t cap)
 {
   int structor = structor_this(mangled, why, cap);
   if (structor != NO_THIS)
     return structor;
-  file_facts *f = path && path[0] ? facts_of(a, path) : NULL;
-  if (f && !f->dwarf_tried) {
-    f->dwarf_tried = 1;
-    f->dwarf = ospy_dwarf_open_local(path);
-  }
+  file_facts *f = facts_with_dwarf(a, path);
   int has_this = 0, returns_class = 0;
   if (f && ospy_dwarf_function_shape(f->dwarf, value, &has_this, &returns_class)) {
     if (!returns_class)
@@ -178,10 +188,61 @@ static int special_name(const char *mangled)
   return !strncmp(mangled, "_ZT", 3) || !strncmp(mangled, "_ZG", 3);
 }
 
-uint32_t ospy_cxx_args_spec(ospy_cxx_args *a, ospy_spec_table *t, const char *path,
-                            uint64_t value, const char *mangled, char *why, size_t cap)
+/* ---- from the DWARF ---- */
+
+/* The spec from the DWARF of the function at value in the file at path,
+ * named "SYMBOL [arguments from its DWARF]": 1 and *fi; 0 when no DWARF
+ * describes it; -1 when it does but a decode could be wrong (why), or out
+ * of memory (why empty). */
+static int by_dwarf(ospy_cxx_args *a, ospy_spec_table *t, const char *path, uint64_t value,
+                    const char *symbol, uint32_t *fi, char *why, size_t cap)
+{
+  file_facts *f = facts_with_dwarf(a, path);
+  ospy_dwarf_sig sig;
+  int rc = f ? ospy_dwarf_signature(f->dwarf, value, &sig, why, cap) : 0;
+  if (rc <= 0)
+    return rc;
+  char name[512];
+  /* (not the symbol itself: -f of a name a spec has takes that spec) */
+  snprintf(name, sizeof name, "%s [arguments from its DWARF]", symbol);
+  *fi = ospy_dwarf_args_spec(t, name, &sig, a->bits, why, cap);
+  ospy_dwarf_sig_free(&sig);
+  return *fi == OSPY_SPEC_NONE ? -1 : 1;
+}
+
+/* Whether symbol is a compiler clone's (scale.constprop.0, scale.isra.0,
+ * scale.part.0, scale.cold): its parameters may differ from those its
+ * DWARF declares. */
+static const char *clone_suffix(const char *symbol)
+{
+  const char *dot = strchr(symbol, '.');
+  return dot && dot != symbol ? dot : NULL;
+}
+
+uint32_t ospy_dwarf_args_for(ospy_cxx_args *a, ospy_spec_table *t, const char *path,
+                             uint64_t value, const char *symbol, char *why, size_t cap)
 {
   why[0] = 0;
+  uint32_t fi = OSPY_SPEC_NONE;
+  if (clone_suffix(symbol)) {
+    /* (said only when its DWARF describes it: else it is raw as any) */
+    file_facts *f = facts_with_dwarf(a, path);
+    int has_this, returns_class;
+    if (f && ospy_dwarf_function_shape(f->dwarf, value, &has_this, &returns_class))
+      snprintf(why, cap, "%s is a compiler clone (%s), whose parameters may differ from those "
+               "its DWARF declares", symbol, clone_suffix(symbol));
+    return OSPY_SPEC_NONE;
+  }
+  by_dwarf(a, t, path, value, symbol, &fi, why, cap);
+  return fi;
+}
+
+uint32_t ospy_cxx_args_spec(ospy_cxx_args *a, ospy_spec_table *t, const char *path,
+                            uint64_t value, const char *mangled, int *from_dwarf, char *why,
+                            size_t cap)
+{
+  why[0] = 0;
+  *from_dwarf = 0;
   if (strncmp(mangled, "_Z", 2))
     return OSPY_SPEC_NONE;
   if (special_name(mangled)) {
@@ -198,7 +259,11 @@ uint32_t ospy_cxx_args_spec(ospy_cxx_args *a, ospy_spec_table *t, const char *pa
     snprintf(why, cap, "%s does not demangle", mangled);
   else if (ospy_cxxsig_read(d, &s) < 0)
     snprintf(why, cap, "%s: its parameter list is not read", d);
-  else if (ospy_cxxsig_map(d, &s, a->bits, why, cap) == 0)
+  else if (!s.clone && structor_this(mangled, why, cap) != UNKNOWN &&
+           (*from_dwarf = by_dwarf(a, t, path, value, mangled, &fi, why, cap)) != 0) {
+    /* its DWARF decides: the spec made (1), or why it stays raw (-1) */
+    *from_dwarf = *from_dwarf > 0;
+  } else if (!why[0] && ospy_cxxsig_map(d, &s, a->bits, why, cap) == 0)
     with_this = this_of(a, path, value, mangled, d, &s, why, cap);
   if (with_this != UNKNOWN) {
     char name[512];

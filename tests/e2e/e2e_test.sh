@@ -571,7 +571,9 @@ check_cxx_args() {
     { cat "$tmp/err"; fail "capture of mixed$1 exited $?"; }
   expect_line "$tmp/out" "nog 12"
   expect_line "$tmp/err" "ospy: note: -f ns::nog: no definition in the catalogue: arguments are shown as raw register/stack words (ns::nog(int): what it returns the name does not say, nor does its DWARF (which describes no function starting there, or only through a supplementary file that was not found), and a class returned by value comes back through a hidden first argument before the others)"
-  # with DWARF (the file's -g): each call decoded, `this` and the return as it says
+  # with DWARF (the file's -g): each call decoded as its DWARF says (the
+  # parameters by their names, the return value typed: docs/catalogue.md,
+  # "Arguments from DWARF"), `this` as before
   prog=$prog-g
   "$ospy" capture -f 'work,ns::Codec::Codec,ns::Codec::encode,ns::Codec::scale,ns::Codec::emit' \
     -f 'flags,len,sum,wide,ns::helper' -f write -o "$tmp/c.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" </dev/null ||
@@ -581,50 +583,221 @@ check_cxx_args() {
   codec=$(sed -n 's/^codec \(0x[0-9a-f]*\) string .*/\1/p' "$tmp/out")
   str=$(sed -n 's/^codec .* string \(0x[0-9a-f]*\)$/\1/p' "$tmp/out")
   [ -n "$codec" ] && [ -n "$str" ] || fail "cx$1 printed no addresses: $(cat "$tmp/out")"
-  expect_line "$tmp/err" "ospy: note: -f work: 2 functions, arguments decoded from their C++ names"
-  expect_line "$tmp/err" "ospy: note: -f sum: no definition in the catalogue: arguments are shown as raw register/stack words (sum(Big): a parameter Big passed by value (a class or an enumeration, whose layout the name does not give))"
+  expect_line "$tmp/err" "ospy: note: -f work: 2 functions, arguments decoded from their DWARF"
+  expect_line "$tmp/err" "ospy: note: -f sum: no definition in the catalogue: arguments are shown as raw register/stack words (sum(Big): a parameter b: struct Big passed by value (a structure, whose layout decides whether it travels in registers, on the stack or through a hidden pointer))"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   grep -F "] cx$1-g!" "$tmp/show" | sed 's/^[^ ]* \[[0-9]*\] //; s/^\(cx[0-9]*-g!ns::Codec::Codec(int)(.*)\) = .*/\1/' | sort >"$tmp/calls"
   sort >"$tmp/want" <<W
-cx$1-g!flags(bool, char, unsigned short, unsigned int, long, unsigned long, long long, float)(p1=true, p2=120, p3=65535, p4=4000000000, p5=-7, p6=3000000000, p7=-1099511627776, p8=0.25) = 65652
-cx$1-g!len(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)(p1=$str) = 5
-cx$1-g!ns::Codec::Codec(int)(this=$codec, p1=3)
-cx$1-g!ns::Codec::emit(int) const(this=$codec, p1=1) = 3
-cx$1-g!ns::Codec::encode(char const*, int)(this=$codec, p1="abc", p2=2) = 102
-cx$1-g!ns::Codec::scale(long) const(this=$codec, p1=7) = 21
-cx$1-g!ns::helper(short, unsigned char)(p1=-3, p2=200) = 197
-cx$1-g!wide(wchar_t const*)(p1="Wé") = 87
-cx$1-g!work(double)(p1=1.5) = 15
-cx$1-g!work(int)(p1=5) = 6
+cx$1-g!flags(bool, char, unsigned short, unsigned int, long, unsigned long, long long, float)(b=true, c=120, us=65535, u=4000000000, l=-7, ul=3000000000, ll=-1099511627776, f=0.25) = 65652
+cx$1-g!len(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)(s=$str) = 5
+cx$1-g!ns::Codec::Codec(int)(this=$codec, k_=3)
+cx$1-g!ns::Codec::emit(int) const(this=$codec, fd=1) = 3
+cx$1-g!ns::Codec::encode(char const*, int)(this=$codec, s="abc", n=2) = 102
+cx$1-g!ns::Codec::scale(long) const(this=$codec, v=7) = 21
+cx$1-g!ns::helper(short, unsigned char)(a=-3, b=200) = 197
+cx$1-g!wide(wchar_t const*)(w="Wé") = 87
+cx$1-g!work(double)(x=1.5) = 15
+cx$1-g!work(int)(x=5) = 6
 W
   grep -v '!sum(Big)' "$tmp/calls" >"$tmp/decoded"
   cmp -s "$tmp/want" "$tmp/decoded" ||
     { diff "$tmp/want" "$tmp/decoded"; cat "$tmp/show"; fail "cx$1: the decoded calls differ (< expected, > shown)"; }
   expect_regex "$tmp/calls" "^cx$1-g!sum\(Big\)\(arg0=0x[0-9a-f]+, .*\) = 6\$"
-  # the write emit makes is recorded (a function decoded from its C++ name
+  # the write emit makes is recorded (a function decoded from its DWARF
   # hides no call made inside it, as one traced with raw words)
   expect_regex "$tmp/show" 'libc\.so\.6!write\(fd=1(<[^>]*>)?, buf="", count=0\) = 0$'
   # exported with those types; a filter reads them
   "$ospy" export --format jsonl -o "$tmp/c.jsonl" "$tmp/c.ospy" 2>/dev/null || fail "export exited $?"
-  expect_line "$tmp/c.jsonl" '"name":"cx'"$1"'-g::work(int)","args_in":[{"name":"p1","type":"Int32","value":"5"}],"return":{"type":"Int'
-  expect_line "$tmp/c.jsonl" '{"name":"p2","type":"Int8","value":"120"},{"name":"p3","type":"UInt16","value":"65535"}'
-  [ "$("$ospy" show --filter 'p1 == 5' "$tmp/c.ospy" | grep -c '!work')" = 1 ] || fail "--filter 'p1 == 5': $("$ospy" show --filter 'p1 == 5' "$tmp/c.ospy")"
+  expect_line "$tmp/c.jsonl" '"name":"cx'"$1"'-g::work(int)","args_in":[{"name":"x","type":"Int32","value":"5"}],"return":{"type":"Int32","value":"6"}'
+  expect_line "$tmp/c.jsonl" '{"name":"c","type":"Int8","value":"120"},{"name":"us","type":"UInt16","value":"65535"}'
+  [ "$("$ospy" show --filter 'x == 5' "$tmp/c.ospy" 2>/dev/null | grep -c '!work')" = 1 ] || fail "--filter 'x == 5': $("$ospy" show --filter 'x == 5' "$tmp/c.ospy")"
   # with DWARF: a function of a namespace and a static member take no `this`
   "$ospy" capture -q -f 'ns::helper,ns::Codec::twice,ns::Codec::encode' -o "$tmp/c.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" </dev/null ||
     { cat "$tmp/err"; fail "capture of cx$1-g exited $?"; }
   codec=$(sed -n 's/^codec \(0x[0-9a-f]*\) string .*/\1/p' "$tmp/out")
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_line "$tmp/show" "] cx$1-g!ns::helper(short, unsigned char)(p1=-3, p2=200) = 197"
-  expect_line "$tmp/show" "] cx$1-g!ns::Codec::twice(int)(p1=4) = 8"
-  expect_line "$tmp/show" "] cx$1-g!ns::Codec::encode(char const*, int)(this=$codec, p1=\"abc\", p2=2) = 102"
-  expect_line "$tmp/show" "info: -f ns::helper: 1 function, arguments decoded from its C++ name"
+  expect_line "$tmp/show" "] cx$1-g!ns::helper(short, unsigned char)(a=-3, b=200) = 197"
+  expect_line "$tmp/show" "] cx$1-g!ns::Codec::twice(int)(x=4) = 8"
+  expect_line "$tmp/show" "] cx$1-g!ns::Codec::encode(char const*, int)(this=$codec, s=\"abc\", n=2) = 102"
+  expect_line "$tmp/show" "info: -f ns::helper: 1 function, arguments decoded from its DWARF"
   # a glob over the mangled names: shown by them, decoded alike
   "$ospy" capture -q -f "cx$1-g!_Z*work*" -o "$tmp/c.ospy" -- "$prog" >/dev/null 2>"$tmp/err" </dev/null ||
     { cat "$tmp/err"; fail "capture -f 'cx$1!_Z*work*' exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_line "$tmp/show" "info: -f cx$1-g!_Z*work*: 2 functions, none in the catalogue: arguments decoded from their C++ names"
-  expect_line "$tmp/show" "] cx$1-g!_Z4worki(p1=5) = 6"
-  expect_line "$tmp/show" "] cx$1-g!_Z4workd(p1=1.5) = 15"
+  expect_line "$tmp/show" "info: -f cx$1-g!_Z*work*: 2 functions, none in the catalogue: arguments decoded from their DWARF"
+  expect_line "$tmp/show" "] cx$1-g!_Z4worki(x=5) = 6"
+  expect_line "$tmp/show" "] cx$1-g!_Z4workd(x=1.5) = 15"
+}
+
+# A C program and a C++ one built with -g whose functions no config defines
+# (dwarf-args): their parameters and return values are in the DWARF, by
+# name and type (docs/catalogue.md, "Arguments from DWARF"). The values are
+# read from volatile variables, so that -O2 neither folds nor clones them.
+write_dwarf_args_programs() { # DIR
+  cat > "$1/dw.c" <<'X'
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#define NI __attribute__((noinline))
+struct pt { int x, y; };
+enum color { RED, GREEN = 5, BLUE };
+typedef size_t count_t;
+volatile int vi = 3, vk = 1;
+volatile double vd = 1.5;
+NI double scale(const char *name, int n, double f, struct pt *p)
+{ return (double)(strlen(name) + (size_t)n) * f + (p->x - p->x); }
+NI int ints(int8_t a, uint8_t b, int16_t c, uint16_t d, int32_t e, uint32_t f, int64_t g, uint64_t h)
+{ return a + b + c + d + e + (int)(f % 7) + (int)(g % 5) + (int)(h % 3); }
+NI bool flip(bool b, enum color c) { return !b && c == BLUE; }
+NI float halve(float x) { return x / 2; }
+NI count_t fill(char *out, count_t cap) { snprintf(out, cap, "filled"); return strlen(out); }
+NI void nothing(int k) { if (k < 0) puts("never"); }
+NI enum color pick(int k) { return k ? BLUE : RED; }
+NI const char *greet(unsigned short k) { return k ? "hi" : "yo"; }
+NI unsigned char low(unsigned long long v) { return (unsigned char)v; }
+NI long sum(struct pt p) { return p.x + p.y; }
+NI struct pt make(int x) { struct pt p = { x, x + 1 }; return p; }
+NI int vsum(int n, ...)
+{ va_list ap; va_start(ap, n); int s = 0; for (int i = 0; i < n; i++) s += va_arg(ap, int); va_end(ap); return s; }
+NI long double twice(long double x) { return x * 2; }
+static NI int local3(int a, short b, const char *s) { return a * 100 + b + (int)strlen(s); }
+static NI int konst(int a, int b) { return a * b; } /* gcc -O2: konst.constprop.0 */
+int main(void)
+{
+  struct pt p = { vk, 2 };
+  char buf[16] = "";
+  printf("pt %p\n", (void *)&p);
+  double s = scale("hello", vi, vd, &p);
+  int i = ints((int8_t)-vk, (uint8_t)(199 + vk), (int16_t)-300, 60000, -70000, 4000000000u,
+               -(1LL << 40), 1ULL << 63);
+  bool b = flip(!vk, vi == 3 ? BLUE : RED);
+  float h = halve((float)(2 * vd));
+  count_t n = fill(buf, sizeof buf);
+  nothing(vk);
+  enum color c = pick(vk);
+  const char *g = greet((unsigned short)vk);
+  unsigned l = low(0x1234567890abcdefULL + (unsigned)vk - 1);
+  long sm = sum(p);
+  struct pt m = make(vi);
+  int v = vsum(2, vi, 4);
+  long double t = twice(vd);
+  int lc = local3(vi, (short)-vk, buf) + konst(vi, 7) - 21;
+  printf("scale %g ints %d flip %d halve %g fill %zu %s pick %d greet %s low %u\n", s, i, b, h,
+         (size_t)n, buf, c, g, l);
+  printf("sum %ld make %d vsum %d twice %Lg local3 %d\n", sm, m.y, v, t, lc);
+  return 0;
+}
+X
+  cat > "$1/dwx.cc" <<'X'
+#include <cstdio>
+#include <string>
+#define NI __attribute__((noinline))
+namespace geo {
+enum class Unit : short { mm = -1, cm = 10 };
+enum Mode { FAST = 1, SLOW = 2 };
+struct Box {
+  int w, h;
+  double area(double k) const;
+  Box grow(int by) const;
+  static bool wide(int w, Mode m);
+};
+/* (defined out of the class: not inline, so -O2 makes no local clone) */
+NI double Box::area(double k) const { return w * h * k; }
+NI Box Box::grow(int by) const { return Box{ w + by, h + by }; }
+NI bool Box::wide(int w, Mode m) { return w > 2 && m == SLOW; }
+NI long convert(long v, Unit u) { return v * (long)u; }
+}
+volatile int vi = 2;
+int main()
+{
+  geo::Box b{ vi, 3 };
+  std::printf("box %p\n", (void *)&b);
+  double a = b.area(0.5);
+  geo::Box g = b.grow(vi);
+  bool w = geo::Box::wide(vi + 1, geo::SLOW);
+  long c = geo::convert(vi + 5, vi ? geo::Unit::cm : geo::Unit::mm);
+  std::printf("area %g grow %d wide %d convert %ld\n", a, g.w, w, c);
+}
+X
+}
+
+# check_dwarf_args BITS CC CXX OPT: dw.c and dwx.cc built -mBITS -OPT -g with
+# CC and CXX (gcc/g++ or clang/clang++), each call shown with its parameters'
+# names and values and its return value as the DWARF types them; a struct
+# passed or returned by value, a variadic function and long double stay
+# raw, the note saying why
+check_dwarf_args() {
+  prog=$tmp/dw$1-$2-$4
+  "$2" -m"$1" -"$4" -g -o "$prog" "$tmp/dw.c" || fail "cannot build dw.c with $2 -m$1 -$4 -g"
+  "$ospy" capture -f 'scale,ints,flip,halve,fill,nothing,pick,greet,low,local3' \
+    -f 'sum,make,vsum,twice' -o "$tmp/d.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture of $prog exited $?"; }
+  expect_line "$tmp/out" "scale 12 ints -10097 flip 1 halve 1.5 fill 6 filled pick 6 greet hi low 239"
+  expect_line "$tmp/out" "sum 3 make 4 vsum 7 twice 3 local3 305"
+  pt=$(sed -n 's/^pt \(0x[0-9a-f]*\)$/\1/p' "$tmp/out")
+  [ -n "$pt" ] || fail "dw.c printed no address: $(cat "$tmp/out")"
+  base=${prog##*/}
+  expect_line "$tmp/err" "ospy: note: -f scale: 1 function, arguments decoded from its DWARF"
+  expect_line "$tmp/err" "ospy: note: -f sum: no definition in the catalogue: arguments are shown as raw register/stack words (sum: a parameter p: struct pt passed by value (a structure, whose layout decides whether it travels in registers, on the stack or through a hidden pointer))"
+  expect_line "$tmp/err" "ospy: note: -f make: no definition in the catalogue: arguments are shown as raw register/stack words (make: it returns struct pt by value, which may come back in registers or through a hidden first argument)"
+  expect_line "$tmp/err" "ospy: note: -f vsum: no definition in the catalogue: arguments are shown as raw register/stack words (vsum: a variadic function (...): its other arguments' types are not in its DWARF)"
+  expect_line "$tmp/err" "ospy: note: -f twice: no definition in the catalogue: arguments are shown as raw register/stack words (twice: a parameter x: long double, a type ospy does not map)"
+  "$ospy" show "$tmp/d.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "info: -f fill: 1 function, arguments decoded from its DWARF"
+  grep -F "] $base!" "$tmp/show" | sed 's/^[^ ]* \[[0-9]*\] //' | grep -v '!\(sum\|make\|vsum\|twice\)(' | sort >"$tmp/calls"
+  sort >"$tmp/want" <<W
+$base!fill(out="" => "filled", cap=16) = 6
+$base!flip(b=false, c=BLUE) = true
+$base!greet(k=1) = "hi"
+$base!halve(x=3) = 1.5
+$base!ints(a=-1, b=200, c=-300, d=60000, e=-70000, f=4000000000, g=-1099511627776, h=9223372036854775808) = -10097
+$base!local3(a=3, b=-1, s="filled") = 305
+$base!low(v=1311768467294899695) = 239
+$base!nothing(k=1)
+$base!pick(k=1) = BLUE
+$base!scale(name="hello", n=3, f=1.5, p=$pt) = 12
+W
+  cmp -s "$tmp/want" "$tmp/calls" ||
+    { diff "$tmp/want" "$tmp/calls"; cat "$tmp/show"; fail "$base: the decoded calls differ (< expected, > shown)"; }
+  for fn in sum make vsum twice; do
+    expect_regex "$tmp/show" "\] $base!$fn\(arg0=(0|0x[0-9a-f]+), "
+  done
+  # a static function at -O2 on i386: GCC's regparm(3), found by the agent
+  # as for a raw one; clang's own convention (ecx, edx, then the stack),
+  # which read as regparm showed local3(a=-2896200, b=-1, s=<unreadable at
+  # 0x3>), from where its DWARF says the parameters start
+  if [ "$1" = 32 ] && [ "$4" != O0 ] && [ "$2" = gcc ]; then
+    expect_regex "$tmp/show" "info: $base!local3: .*(eax|register)"
+  fi
+  if nm "$prog" | grep -q ' konst\.constprop\.0$'; then # a clone named in full: raw, said
+    "$ospy" capture -f "konst.constprop.0" -o "$tmp/k.ospy" -- "$prog" >/dev/null 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture -f konst.constprop.0 of $prog exited $?"; }
+    expect_line "$tmp/err" "ospy: note: -f konst.constprop.0: no definition in the catalogue: arguments are shown as raw register/stack words (konst.constprop.0: konst.constprop.0 is a compiler clone (.constprop.0), whose parameters may differ from those its DWARF declares)"
+  fi
+  # exported with those types, and a filter names them
+  "$ospy" export --format jsonl -o "$tmp/d.jsonl" "$tmp/d.ospy" 2>/dev/null || fail "export exited $?"
+  expect_line "$tmp/d.jsonl" '{"name":"n","type":"Int32","value":"3"},{"name":"f","type":"Double","value":"1.5"}'
+  expect_line "$tmp/d.jsonl" '{"name":"c","type":"Enum","subtype":"color","value":"BLUE"}],"return":{"type":"CPPBool","value":"true"}'
+  [ "$("$ospy" show --filter 'n == 3 && p != 0' "$tmp/d.ospy" | grep -c '!scale(')" = 1 ] ||
+    fail "--filter 'n == 3 && p != 0': $("$ospy" show --filter 'n == 3 && p != 0' "$tmp/d.ospy")"
+  # C++: DWARF's names, return types and enumerations; `this` as before
+  prog=$tmp/dwx$1-$3-$4
+  "$3" -m"$1" -"$4" -g -o "$prog" "$tmp/dwx.cc" || fail "cannot build dwx.cc with $3 -m$1 -$4 -g"
+  "$ospy" capture -f 'geo::Box::area,geo::Box::wide,geo::convert,geo::Box::grow' \
+    -o "$tmp/x.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture of $prog exited $?"; }
+  expect_line "$tmp/out" "area 3 grow 4 wide 1 convert 70"
+  box=$(sed -n 's/^box \(0x[0-9a-f]*\)$/\1/p' "$tmp/out")
+  base=${prog##*/}
+  expect_line "$tmp/err" "ospy: note: -f geo::Box::area: 1 function, arguments decoded from its DWARF"
+  expect_regex "$tmp/err" "ospy: note: -f geo::Box::grow: no definition in the catalogue: arguments are shown as raw register/stack words \(geo::Box::grow\(int\) const: it returns (struct )?Box by value, which may come back in registers or through a hidden first argument\)"
+  "$ospy" show "$tmp/x.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "] $base!geo::Box::area(double) const(this=$box, k=0.5) = 3"
+  expect_line "$tmp/show" "] $base!geo::Box::wide(int, geo::Mode)(w=3, m=SLOW) = true"
+  expect_line "$tmp/show" "] $base!geo::convert(long, geo::Unit)(v=7, u=10) = 70"
 }
 
 # A C++ program whose functions, built with -O2 -g, begin with an inlined
@@ -708,16 +881,16 @@ check_inlined_first() {
   meter=$(sed -n 's/^vector .* meter \(0x[0-9a-f]*\)$/\1/p' "$tmp/out")
   [ -n "$vec" ] && [ -n "$meter" ] || fail "$name printed no addresses: $(cat "$tmp/out")"
   grep -F 'no DWARF' "$tmp/err" && fail "$name (built with -g): a note says it has no DWARF"
-  expect_line "$tmp/err" "ospy: note: -f ns::spread: no definition in the catalogue: arguments are shown as raw register/stack words (ns::spread(int): it returns a class (its DWARF says), which may come back through a hidden first argument)"
+  expect_line "$tmp/err" "ospy: note: -f ns::spread: no definition in the catalogue: arguments are shown as raw register/stack words (ns::spread(int): it returns struct Big by value, which may come back in registers or through a hidden first argument)"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   grep -F "] $name!" "$tmp/show" | sed 's/^[^ ]* \[[0-9]*\] //' | sort >"$tmp/calls"
   sort >"$tmp/want" <<W
-$name!ns::Meter::boost(int)(this=$meter, p1=3) = 115
-$name!ns::Meter::tally(int)(this=$meter, p1=4) = 150
-$name!ns::Meter::twice(int)(p1=2) = 20
-$name!ns::checked(int, int)(p1=6, p2=7) = 42
-$name!ns::tally(int)(p1=1) = 47
-$name!ns::total(std::vector<int, std::allocator<int> > const&, int)(p1=$vec, p2=-7) = 39
+$name!ns::Meter::boost(int)(this=$meter, k=3) = 115
+$name!ns::Meter::tally(int)(this=$meter, k=4) = 150
+$name!ns::Meter::twice(int)(k=2) = 20
+$name!ns::checked(int, int)(a=6, bias=7) = 42
+$name!ns::tally(int)(k=1) = 47
+$name!ns::total(std::vector<int, std::allocator<int> > const&, int)(v=$vec, bias=-7) = 39
 W
   grep -v '!ns::spread(int)' "$tmp/calls" >"$tmp/decoded"
   cmp -s "$tmp/want" "$tmp/decoded" ||
@@ -1214,26 +1387,27 @@ X
     { cat "$tmp/err"; fail "capture -f C++ names exited $?"; }
   expect_line "$tmp/out" "encoded 5 bytes: uryyb, reset 42"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  # (their arguments decoded from their C++ names: docs/catalogue.md)
+  # (their arguments decoded from their DWARF, the program being built with
+  # -g, by their names: docs/catalogue.md)
   # (a char* not const: read at entry and at return, the buffer it filled)
-  expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(p1=0x[0-9a-f]+, p2="" => "uryyb", p3=0x[0-9a-f]+\) = 5$'
-  expect_regex "$tmp/show" 'Rot13::reset\(int\)\(this=0x[0-9a-f]+, p1=21\) = 42$'
+  expect_regex "$tmp/show" 'e2e-vtable!run_codec\(Codec\*, char\*, int\*\)\(c=0x[0-9a-f]+, out="" => "uryyb", r=0x[0-9a-f]+\) = 5$'
+  expect_regex "$tmp/show" 'Rot13::reset\(int\)\(this=0x[0-9a-f]+, level=21\) = 42$'
   # a glob over a C++ name matches the demangled names (without their
   # parameter lists): every overload of reset, shown and decoded as a whole name is
   "$ospy" capture -q -f 'Rot13::res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f 'Rot13::res*' exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_regex "$tmp/show" 'e2e-vtable!Rot13::reset\(int\)\(this=0x[0-9a-f]+, p1=21\) = 42$'
+  expect_regex "$tmp/show" 'e2e-vtable!Rot13::reset\(int\)\(this=0x[0-9a-f]+, level=21\) = 42$'
   grep -q 'encode' "$tmp/show" && fail "Rot13::res* took encode: $(grep encode "$tmp/show")"
   # a mangled glob works too (a symbol glob, shown by the mangled name)
   "$ospy" capture -q -f '_ZN5Rot13*res*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "the mangled glob exited $?"; }
-  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(this=0x[0-9a-f]*, p1=21) = 42$' || fail "the mangled glob hooked no reset: $("$ospy" show "$tmp/c.ospy")"
+  "$ospy" show "$tmp/c.ospy" | grep -q '_ZN5Rot135resetEi(this=0x[0-9a-f]*, level=21) = 42$' || fail "the mangled glob hooked no reset: $("$ospy" show "$tmp/c.ospy")"
   # every function of a class, and one method of every class of the program
   "$ospy" capture -q -f 'Rot13::*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f 'Rot13::*' exited $?"; }
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_regex "$tmp/show" '!Rot13::reset\(int\)\(this=0x[0-9a-f]+, p1=21\) = 42$'
+  expect_regex "$tmp/show" '!Rot13::reset\(int\)\(this=0x[0-9a-f]+, level=21\) = 42$'
   expect_regex "$tmp/show" '!Rot13::encode\('
   "$ospy" capture -q -f '*::reset' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f '*::reset' exited $?"; }
@@ -1253,7 +1427,7 @@ X
   expect_line "$tmp/out" "44"
   expect_line "$tmp/err" "-f (anonymous namespace)::Hidden::*: 2 functions match, each hooked: (anonymous namespace)::Hidden::"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-  expect_regex "$tmp/show" '!\(anonymous namespace\)::Hidden::work\(int\)\(this=0x[0-9a-f]+, p1=6\) = 42$'
+  expect_regex "$tmp/show" '!\(anonymous namespace\)::Hidden::work\(int\)\(this=0x[0-9a-f]+, x=6\) = 42$'
   # a C++ glob that matches nothing says where it looked and how it matches
   "$ospy" capture -q -f 'Rot13::nothing*' -o "$tmp/c.ospy" -- "$vt" >/dev/null 2>"$tmp/err" &&
     fail "a C++ glob matching nothing was accepted"
@@ -2045,11 +2219,19 @@ raw)
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
   n=$(grep -cF "] libc.so.6!write(fd=1<$tmp/out>, buf=\"x\", count=1) = 1" "$tmp/show")
   [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 decoded write calls, got $n"; }
-  n=$(grep -c '\] libc.so.6!nanosleep(arg0=0x[0-9a-f]*, arg1=0' "$tmp/show")
-  [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 raw nanosleep calls, got $n"; }
   expect_line "$tmp/show" 'info: -f write: defined by the catalogue (preset files)'
-  expect_line "$tmp/show" 'info: -f nanosleep: no definition in the catalogue: arguments are shown as raw'
-  echo "raw: 5 write calls decoded by the catalogue, 5 nanosleep calls with raw arguments" ;;
+  if grep -qF 'info: -f nanosleep: 1 function, arguments decoded from its DWARF' "$tmp/show"; then
+    # libc's debug file is installed (libc6-dbg): nanosleep decoded from it
+    # (docs/catalogue.md, "Arguments from DWARF")
+    n=$(grep -c '\] libc.so.6!nanosleep(req=0x[0-9a-f]*, rem=0x0) = 0$' "$tmp/show")
+    how="decoded from libc's DWARF"
+  else
+    n=$(grep -c '\] libc.so.6!nanosleep(arg0=0x[0-9a-f]*, arg1=0' "$tmp/show")
+    expect_line "$tmp/show" 'info: -f nanosleep: no definition in the catalogue: arguments are shown as raw'
+    how="with raw arguments"
+  fi
+  [ "$n" = 5 ] || { cat "$tmp/show"; fail "expected 5 nanosleep calls $how, got $n"; }
+  echo "raw: 5 write calls decoded by the catalogue, 5 nanosleep calls $how" ;;
 status)
   "$ospy" capture -q -f write -o "$tmp/c.ospy" -- "$target" 1 exit 7 >/dev/null 2>&1
   rc=$?
@@ -2562,8 +2744,10 @@ funcs)
   "$ospy" show "$tmp/g.ospy" >"$tmp/gshow" || fail "show exited $?"
   expect_line "$tmp/gshow" '] libc.so.6!malloc(size='
   expect_line "$tmp/gshow" 'info: -f libc.so.*!mallo?: 1 function defined by the catalogue (preset mem)'
-  # the catalogue's four fstat* are decoded, libc's other fstat* exports traced raw
-  expect_regex "$tmp/gshow" 'info: -f libc.so.6!fstat\*: [0-9]+ functions: 4 defined by the catalogue \(preset files\), [0-9]+ more in the program.s files traced with raw'
+  # the catalogue's four fstat* are decoded, libc's other fstat* exports traced
+  # raw, or decoded from libc's DWARF where its debug file is installed
+  # (libc6-dbg: docs/catalogue.md, "Arguments from DWARF")
+  expect_regex "$tmp/gshow" 'info: -f libc.so.6!fstat\*: [0-9]+ functions: 4 defined by the catalogue \(preset files\), [0-9]+ more in the program.s files( traced with raw|: arguments decoded from their DWARF|: [0-9]+ with arguments decoded from their DWARF)'
   # a pattern that matches nothing, in the catalogue or the program's files, is
   # an error naming it
   "$ospy" capture -q -f 'nosuchfn_*' -o "$tmp/n.ospy" -- true 2>"$tmp/err" && fail "an unmatched glob must fail"
@@ -2577,12 +2761,13 @@ funcs)
   "$ospy" capture -q -f 'libnosuch.so!x*' -o "$tmp/n.ospy" -- true 2>"$tmp/err" && fail "a glob in a missing module must fail"
   expect_line "$tmp/err" "-f libnosuch.so!x*: no function of the catalogue matches, and the program loads no file named libnosuch.so"
   # globs the catalogue does not know expand against the program's files
-  # (ltrace -e 'str*'): every strto* head calls is traced, with raw words
+  # (ltrace -e 'str*'): every strto* head calls is traced, with raw words (or
+  # as libc's DWARF describes it, where its debug file is installed)
   "$ospy" capture -q -f 'libc.so.6!strto*' -o "$tmp/s.ospy" -- "$head_bin" -n 3 "$tmp/in.txt" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "capture -f 'libc.so.6!strto*' exited $?"; }
   "$ospy" show "$tmp/s.ospy" >"$tmp/sshow" || fail "show exited $?"
   expect_regex "$tmp/sshow" 'info: -f libc.so.6!strto\*: [0-9]+ functions, none in the catalogue'
-  expect_regex "$tmp/sshow" '\] libc.so.6!strto[a-z]+\(arg0=0x[0-9a-f]+, arg1=0x[0-9a-f]+, arg2=0xa,.*\) = 3$'
+  expect_regex "$tmp/sshow" '\] libc.so.6!strto[a-z]+\((arg0=0x[0-9a-f]+, arg1=0x[0-9a-f]+, arg2=0xa,.*|nptr="3", endptr=0x[0-9a-f]+, base=10)\) = 3$'
   # a function that only jumps to another (freeifaddrs is `jmp free`): the
   # pattern leaves it out, and named beside its target it is that function's
   # alias (two listeners of free shared one call's scratch: <not a values blob>)
@@ -2627,7 +2812,8 @@ C
     { cat "$tmp/err"; fail "capture -f 'str*' of a script exited $?"; }
   expect_line "$tmp/out" "Hi"
   "$ospy" show "$tmp/sh.ospy" >"$tmp/shshow" || fail "show exited $?"
-  expect_regex "$tmp/shshow" '\] libc.so.6!str[a-z]+\(arg0=0x'
+  # (raw words, or its parameters by name where libc's DWARF is installed)
+  expect_regex "$tmp/shshow" '\] libc.so.6!str[a-z]+\((arg0=0x|[a-z_]+=)'
   # every function libc exports, hooked while head runs: what the interceptor
   # refuses is a note, not an error, and head's output is unchanged
   seq 1 500 >"$tmp/nums.txt"
@@ -3653,7 +3839,7 @@ cxx-args)
   command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
   write_cxx_args_program "$tmp"
   check_cxx_args 64
-  echo "cxx-args: free and member functions (this), overloads, a std::string const& (Pointer), strings, integers, float and double decoded from their C++ names; a class by value, and a scope the name leaves open without DWARF, stay raw" ;;
+  echo "cxx-args: free and member functions (this), overloads, a std::string const& (Pointer), strings, integers, float and double decoded from their C++ names without DWARF, from their DWARF with it; a class by value, and a scope the name leaves open without DWARF, stay raw" ;;
 cxx-args-i386)
   # The same on i386, where every argument is a stack word (long long two,
   # `this` the first under g++'s default convention)
@@ -3664,6 +3850,31 @@ cxx-args-i386)
   "$tmp/probe" >/dev/null 2>&1 || { echo "skip: this machine cannot run i386 programs"; exit 77; }
   check_cxx_args 32
   echo "cxx-args-i386: the same decoded from the C++ names on i386 (stack words, long long in two)" ;;
+dwarf-args|dwarf-args-i386)
+  # A function named with -f that no config defines, in a file built with
+  # -g: its arguments were raw register words (scale(arg0=0x556c..., arg1=0x3,
+  # ...) = 6, a double's return taken from rax) though its DWARF names and
+  # types them (docs/catalogue.md, "Arguments from DWARF"). gcc -O0 and -O2,
+  # clang where it builds; C and C++; x86-64 and i386.
+  case_bits
+  command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
+  if [ $m = 32 ]; then
+    c++ -m32 -O0 -o "$tmp/probe" -x c++ /dev/null -nostartfiles -shared 2>/dev/null ||
+      { echo "skip: no -m32 C++ toolchain"; exit 77; }
+  fi
+  write_dwarf_args_programs "$tmp"
+  for opt in O0 O2; do
+    check_dwarf_args $m gcc g++ $opt
+  done
+  clang=skipped
+  if command -v clang >/dev/null && command -v clang++ >/dev/null &&
+     clang++ -m$m -O0 -o "$tmp/probe" "$tmp/dwx.cc" 2>/dev/null; then
+    for opt in O0 O2; do
+      check_dwarf_args $m clang clang++ $opt
+    done
+    clang=checked
+  fi
+  echo "$case_name: C and C++ functions decoded by their DWARF's names and types (integers of each size, bool, enumerations, float and double, strings in and in/out, a size_t typedef, pointers, void, returns), struct by value, variadic and long double kept raw with the reason, gcc -O0/-O2 (clang: $clang)" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
   # call's (a range-for over a std::vector) was shown with raw words and the
@@ -3833,7 +4044,7 @@ needed-by-path|needed-by-path-i386)
       { cat "$tmp/err"; fail "capture -f $pattern exited $?"; }
     expect_line "$tmp/out" "42"
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
-    expect_regex "$tmp/show" 'libq\.so!q::f\(int\)\(p1=41\) = 42$'
+    expect_regex "$tmp/show" 'libq\.so!q::f\(int\)\(x=41\) = 42$'
     grep -q "not found\|never found\|several" "$tmp/show" && fail "-f $pattern: $(grep 'not found\|never found\|several' "$tmp/show")"
   done
   echo "ok: -f finds q::f in a library linked by its path ($m-bit)"

@@ -1,0 +1,67 @@
+/*
+ * A function's parameters and return type as its DWARF describes them
+ * (`ospy capture -f` of a function no config or preset defines, in a file
+ * built with -g or with a debug file under /usr/lib/debug:
+ * docs/catalogue.md, "Arguments from DWARF"). The types are read
+ * conservatively into the few kinds an ospy type decodes exactly; anything
+ * a guess could get wrong (a structure passed or returned by value, long
+ * double, a variadic list, a compiler's local copy) keeps the function raw,
+ * with the reason. Controller only.
+ */
+#ifndef OSPY_CAPTURE_DWARF_SIGNATURE_H
+#define OSPY_CAPTURE_DWARF_SIGNATURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/symbolize_dwarf.h"
+
+#define OSPY_DWARF_MAX_PARAMS 32 /* (OSPY_SPEC_MAX_ARGS) */
+
+enum ospy_dwarf_kind {
+  OSPY_DWK_VOID,    /* the return value of a function that returns none */
+  OSPY_DWK_INT,     /* an integer of size bytes, is_signed */
+  OSPY_DWK_BOOL,    /* _Bool / bool, size bytes */
+  OSPY_DWK_FLOAT,   /* float (4) or double (8) */
+  OSPY_DWK_ENUM,    /* an enumeration of 4 bytes, its enumerators listed */
+  OSPY_DWK_STRING,  /* a pointer to char */
+  OSPY_DWK_WSTRING, /* a pointer to wchar_t (4 bytes) */
+  OSPY_DWK_POINTER, /* any other pointer or reference */
+};
+
+typedef struct ospy_dwarf_enumerator {
+  char *name;
+  int64_t value; /* within INT32_MIN..UINT32_MAX */
+} ospy_dwarf_enumerator;
+
+typedef struct ospy_dwarf_value {
+  uint8_t kind;       /* enum ospy_dwarf_kind */
+  uint8_t size;       /* bytes: INT, BOOL, FLOAT, ENUM */
+  uint8_t is_signed;  /* INT, ENUM */
+  uint8_t writable;   /* STRING, WSTRING: the characters are not const (a buffer
+                         the function may fill, as often as a string it reads) */
+  uint8_t artificial; /* a parameter the compiler adds: a member function's `this` */
+  uint8_t entry_reg;  /* a parameter the DWARF says is in a register when the
+                         function starts: its DWARF register number + 1 (i386:
+                         1 eax, 2 ecx, 3 edx); 0 elsewhere or not said */
+  char name[64];      /* a parameter's name, "" when the DWARF gives none */
+  char type_name[64]; /* ENUM: the enumeration's name, "" when anonymous */
+  size_t nenumerators;
+  ospy_dwarf_enumerator *enumerators;
+} ospy_dwarf_value;
+
+typedef struct ospy_dwarf_sig {
+  ospy_dwarf_value ret;
+  size_t nparams;
+  ospy_dwarf_value params[OSPY_DWARF_MAX_PARAMS];
+} ospy_dwarf_sig;
+
+/* The signature of the function whose entry is at ELF address vaddr in
+ * module d. 1 and *sig (free it with ospy_dwarf_sig_free); 0 when no DWARF
+ * describes a function starting there (or what it needs cannot be read);
+ * -1 when it does but a decode could be wrong, with why (*sig empty). */
+int ospy_dwarf_signature(ospy_dwarf_module *d, uint64_t vaddr, ospy_dwarf_sig *sig, char *why,
+                         size_t cap);
+void ospy_dwarf_sig_free(ospy_dwarf_sig *sig);
+
+#endif

@@ -1,0 +1,191 @@
+/* A -f function's spec from its DWARF signature (dwarf_args.h). */
+#include "cli/dwarf_args.h"
+#include "plan/spec_abi.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static uint32_t int_type(unsigned size, int is_signed)
+{
+  switch (size) {
+  case 1: return is_signed ? OSPY_BT_INT8 : OSPY_BT_UINT8;
+  case 2: return is_signed ? OSPY_BT_INT16 : OSPY_BT_UINT16;
+  case 4: return is_signed ? OSPY_BT_INT32 : OSPY_BT_UINT32;
+  default: return is_signed ? OSPY_BT_INT64 : OSPY_BT_UINT64;
+  }
+}
+
+/* Whether type ty has exactly the enumerators of v. */
+static int same_members(const ospy_spec_type *ty, const ospy_dwarf_value *v)
+{
+  if (ty->kind != OSPY_KIND_ENUM || ty->nmembers != v->nenumerators)
+    return 0;
+  for (size_t i = 0; i < v->nenumerators; i++)
+    if (strcmp(ty->members[i].name, v->enumerators[i].name) ||
+        ty->members[i].value != (uint64_t)v->enumerators[i].value)
+      return 0;
+  return 1;
+}
+
+/* The enumeration type of v in t: one of its name with the same members
+ * (another function's parameter of that type), else a new one, named
+ * apart ("color#2") from a type of another meaning that has its name. */
+static uint32_t enum_type(ospy_spec_table *t, const ospy_dwarf_value *v)
+{
+  char name[96];
+  const char *base = v->type_name[0] ? v->type_name : "anonymous enum";
+  snprintf(name, sizeof name, "%s", base);
+  for (unsigned k = 2; k < 100; k++) {
+    ospy_spec_typeref r;
+    if (ospy_spec_type_lookup(t, name, &r) != 0 || r.ptr)
+      break;
+    if (same_members(&t->types[r.type], v))
+      return r.type;
+    snprintf(name, sizeof name, "%s#%u", base, k);
+  }
+  ospy_spec_member *m = ospy_spec_alloc(t, v->nenumerators * sizeof *m);
+  if (!m)
+    return OSPY_SPEC_NONE;
+  for (size_t i = 0; i < v->nenumerators; i++) {
+    m[i] = (ospy_spec_member){ .name = ospy_spec_strdup(t, v->enumerators[i].name),
+                               .value = (uint64_t)v->enumerators[i].value };
+    if (!m[i].name)
+      return OSPY_SPEC_NONE;
+  }
+  uint32_t ix = ospy_spec_add_type(t, name, OSPY_KIND_ENUM);
+  if (ix == OSPY_SPEC_NONE)
+    return OSPY_SPEC_NONE;
+  t->types[ix].members = m;
+  t->types[ix].nmembers = (uint32_t)v->nenumerators;
+  return ix;
+}
+
+/* The type reference that reads v; OSPY_SPEC_NONE in .type when out of memory. */
+static ospy_spec_typeref typeref_of(ospy_spec_table *t, const ospy_dwarf_value *v)
+{
+  ospy_spec_typeref r = { .type = OSPY_BT_POINTER, .marshal_as = OSPY_SPEC_NONE,
+                          .elem_type = OSPY_SPEC_NONE };
+  switch (v->kind) {
+  case OSPY_DWK_INT: r.type = int_type(v->size, v->is_signed); break;
+  case OSPY_DWK_BOOL: r.type = OSPY_BT_CPPBOOL; break;
+  case OSPY_DWK_FLOAT: r.type = v->size == 4 ? OSPY_BT_FLOAT : OSPY_BT_DOUBLE; break;
+  case OSPY_DWK_ENUM: r.type = enum_type(t, v); break;
+  case OSPY_DWK_STRING: r.type = OSPY_BT_ASCIISTRING; r.ptr = 1; break;
+  case OSPY_DWK_WSTRING: r.type = OSPY_BT_WIDESTRING; r.ptr = 1; break;
+  default: break; /* (a pointer) */
+  }
+  return r;
+}
+
+/* The name parameter i (from 0, `this` counted) is shown by. */
+static const char *param_name(ospy_spec_table *t, const ospy_dwarf_sig *sig, size_t i)
+{
+  const ospy_dwarf_value *v = &sig->params[i];
+  if (v->artificial)
+    return "this";
+  if (v->name[0])
+    return ospy_spec_strdup(t, v->name);
+  char name[24];
+  snprintf(name, sizeof name, "p%zu", i + (sig->params[0].artificial ? 0 : 1));
+  return ospy_spec_strdup(t, name);
+}
+
+/* i386 DWARF register numbers (+ 1, as entry_reg holds them) of the
+ * register words of a convention (ospy_abi_loc reg[0]: marshal.h's order) */
+enum { DW_EAX = 1, DW_ECX = 2, DW_EDX = 3 };
+
+static int convention_register(int cc, unsigned word)
+{
+  static const int regparm[3] = { DW_EAX, DW_EDX, DW_ECX };
+  static const int fastcall[2] = { DW_ECX, DW_EDX };
+  if (cc == OSPY_CALLCONV_FASTCALL)
+    return word < 2 ? fastcall[word] : 0;
+  return word < 3 ? regparm[word] : 0;
+}
+
+/* Whether convention cc puts each parameter the DWARF says starts in a
+ * register in that register, and none of the others in one. */
+static int convention_fits(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
+{
+  fn->callconv = (uint8_t)cc;
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_abi_loc l = ospy_abi_next(&w, i);
+    int reg = l.kind == OSPY_LOC_GP ? convention_register(cc, l.reg[0]) : 0;
+    int said = sig->params[i].entry_reg;
+    if (said ? reg != said : l.kind == OSPY_LOC_GP || l.kind == OSPY_LOC_GP_PAIR)
+      return 0;
+  }
+  return 1;
+}
+
+/* The i386 convention of fn by where its DWARF says its parameters start:
+ * 0 (fn->callconv set), or -1 with why. Nothing in registers: the ABI's
+ * (cdecl), or GCC's regparm for a static function, which the agent finds
+ * by its code as for a raw one, and which the DWARF does not always say
+ * (a parameter moved at once, or in two registers). */
+static int i386_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *why, size_t cap)
+{
+  static const int candidates[] = { OSPY_CALLCONV_REGPARM3, OSPY_CALLCONV_REGPARM2,
+                                    OSPY_CALLCONV_REGPARM1, OSPY_CALLCONV_FASTCALL };
+  int any = 0;
+  for (size_t i = 0; i < sig->nparams; i++)
+    any |= sig->params[i].entry_reg != 0;
+  fn->callconv = OSPY_CALLCONV_DEFAULT;
+  if (!any)
+    return 0;
+  for (size_t k = 0; k < sizeof candidates / sizeof candidates[0]; k++)
+    if (convention_fits(fn, sig, candidates[k])) {
+      /* (regparm left to the agent's finding: it says so in a note) */
+      fn->callconv = candidates[k] == OSPY_CALLCONV_FASTCALL ? OSPY_CALLCONV_FASTCALL
+                                                             : OSPY_CALLCONV_DEFAULT;
+      return 0;
+    }
+  snprintf(why, cap, "its DWARF says its parameters arrive in registers by a convention ospy "
+           "does not read (a compiler's own, for a local function)");
+  return -1;
+}
+
+uint32_t ospy_dwarf_args_spec(ospy_spec_table *t, const char *name, const ospy_dwarf_sig *sig,
+                              unsigned bits, char *why, size_t cap)
+{
+  why[0] = 0;
+  size_t n = sig->nparams;
+  ospy_spec_arg *args = n ? ospy_spec_alloc(t, n * sizeof *args) : NULL;
+  if (n && !args)
+    return OSPY_SPEC_NONE;
+  for (size_t i = 0; i < n; i++) {
+    const ospy_dwarf_value *v = &sig->params[i];
+    ospy_spec_arg *a = &args[i];
+    memset(a, 0, sizeof *a);
+    a->name = param_name(t, sig, i);
+    a->t = typeref_of(t, v);
+    if (!a->name || a->t.type == OSPY_SPEC_NONE)
+      return OSPY_SPEC_NONE;
+    /* a char* that is not const: a buffer the function may fill, as often
+     * as a string it reads (the C++ names' rule) */
+    a->dir = v->writable ? OSPY_DIR_INOUT : OSPY_DIR_IN;
+    a->valist_arg = OSPY_SPEC_NONE;
+  }
+  ospy_spec_typeref ret = typeref_of(t, &sig->ret);
+  if (ret.type == OSPY_SPEC_NONE)
+    return OSPY_SPEC_NONE;
+  uint32_t fi = ospy_spec_add_fn(t, name);
+  if (fi == OSPY_SPEC_NONE)
+    return OSPY_SPEC_NONE;
+  ospy_spec_fn *fn = &t->fns[fi];
+  fn->callconv = OSPY_CALLCONV_DEFAULT;
+  fn->args = args;
+  fn->nargs = (uint32_t)n;
+  fn->has_ret = sig->ret.kind != OSPY_DWK_VOID;
+  fn->ret = ret;
+  if (bits == 32 && i386_convention(fn, sig, why, cap) < 0)
+    return OSPY_SPEC_NONE; /* (the spec stays in t, unused) */
+  /* nothing says the function sets errno, or that NULL is a failure: its
+   * return is judged as the C++ names' and raw calls' are not, by its type,
+   * but without those two guesses */
+  fn->errno_rule = OSPY_ERRNO_NOT_SET;
+  fn->null_ok = 1;
+  return fi;
+}
