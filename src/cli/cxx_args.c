@@ -1,4 +1,6 @@
-/* A -f C++ function's arguments from its mangled name (cxx_args.h). The
+/* A -f function's arguments (cxx_args.h): from its file's DWARF when that
+ * describes it (capture/dwarf_signature.h: names, types, the return value;
+ * for any language), else for a C++ function from its mangled name. The
  * parameter types are in the name; two things are not, and a wrong guess
  * would shift every argument by one word:
  *  - whether a member function takes `this`: a static member function and

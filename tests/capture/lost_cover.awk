@@ -1,5 +1,5 @@
 # Reads `ospy show` of a capture whose program numbers its calls in each
-# thread (capture-target's ospy_test_add(THREAD, I): arg1 = I, 0, 1, 2...)
+# thread (capture-target's ospy_test_add(THREAD, I): b = I, 0, 1, 2...)
 # and checks that every gap in a thread's numbers is counted by that
 # thread's Lost records that come before the call after the gap: a Lost
 # record goes where its events were dropped, so a capture cut short holds
@@ -32,8 +32,11 @@ function thread(line,  t) {
 }
 /!ospy_test_add\(/ {
   t = thread($0)
-  match($0, /arg1=[0-9a-fx]+/)
-  i = num(substr($0, RSTART + 5, RLENGTH - 5))
+  # (b=I from libospytest.so's DWARF, arg1=0x.. when raw)
+  if (match($0, /[(, ]b=[0-9a-fx]+/))
+    i = num(substr($0, RSTART + 3, RLENGTH - 3))
+  else if (match($0, /arg1=[0-9a-fx]+/))
+    i = num(substr($0, RSTART + 5, RLENGTH - 5))
   want = (t in last) ? last[t] + 1 : 0
   if (i < want) {
     print "thread " t ": call " i " after call " last[t]

@@ -3858,11 +3858,8 @@ dwarf-args|dwarf-args-i386)
   # clang where it builds; C and C++; x86-64 and i386.
   case_bits
   command -v c++ >/dev/null || { echo "skip: no C++ compiler"; exit 77; }
-  if [ $m = 32 ]; then
-    c++ -m32 -O0 -o "$tmp/probe" -x c++ /dev/null -nostartfiles -shared 2>/dev/null ||
-      { echo "skip: no -m32 C++ toolchain"; exit 77; }
-  fi
   write_dwarf_args_programs "$tmp"
+  g++ -m$m -O0 -o "$tmp/probe" "$tmp/dwx.cc" 2>/dev/null || { echo "skip: no -m$m g++ toolchain"; exit 77; }
   for opt in O0 O2; do
     check_dwarf_args $m gcc g++ $opt
   done
