@@ -19,6 +19,7 @@
 #include "capture/symbolize.h"
 #include "capture/symbolize_dwarf.h"
 #include "cli/dwarf_args.h"
+#include "cli/elf_functions.h"
 #include "config/cxx_signature.h"
 #include "plan/cxx_match.h"
 
@@ -30,6 +31,9 @@ typedef struct file_facts {
   char *path;
   ospy_dwarf_module *dwarf; /* NULL: none (or not opened yet: dwarf_tried) */
   int dwarf_tried;
+  uint64_t *ifuncs; /* the addresses of its IFUNC symbols (once ifuncs_read) */
+  size_t nifuncs;
+  int ifuncs_read;
 } file_facts;
 
 struct ospy_cxx_args {
@@ -53,6 +57,7 @@ void ospy_cxx_args_free(ospy_cxx_args *a)
   for (size_t i = 0; i < a->nfiles; i++) {
     file_facts *f = &a->files[i];
     free(f->path);
+    free(f->ifuncs);
     ospy_dwarf_close(f->dwarf);
   }
   free(a->files);
@@ -192,6 +197,40 @@ static int special_name(const char *mangled)
 
 /* ---- from the DWARF ---- */
 
+static int add_ifunc(const char *name, uint64_t value, void *data)
+{
+  (void)name;
+  file_facts *f = data;
+  uint64_t *v = realloc(f->ifuncs, (f->nifuncs + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  f->ifuncs = v;
+  v[f->nifuncs++] = value;
+  return 0;
+}
+
+/* Whether the symbol at value of the file is an IFUNC: its address is the
+ * resolver's, whose DWARF (glibc's strlen: no parameter, a pointer
+ * returned) says nothing of the function the calls run. Out of memory
+ * counts as one (raw is the safe side). */
+static int is_ifunc(ospy_cxx_args *a, file_facts *f, uint64_t value)
+{
+  if (!f->ifuncs_read) {
+    f->ifuncs_read = 1;
+    if (ospy_elf_ifuncs(f->path, a->bits, add_ifunc, f) < 0) {
+      free(f->ifuncs);
+      f->ifuncs = NULL;
+      f->nifuncs = SIZE_MAX; /* (unknown) */
+    }
+  }
+  if (f->nifuncs == SIZE_MAX)
+    return 1;
+  for (size_t i = 0; i < f->nifuncs; i++)
+    if (f->ifuncs[i] == value)
+      return 1;
+  return 0;
+}
+
 /* The spec from the DWARF of the function at value in the file at path,
  * named "SYMBOL [arguments from its DWARF]": 1 and *fi; 0 when no DWARF
  * describes it; -1 when it does but a decode could be wrong (why), or out
@@ -200,8 +239,15 @@ static int by_dwarf(ospy_cxx_args *a, ospy_spec_table *t, const char *path, uint
                     const char *symbol, uint32_t *fi, char *why, size_t cap)
 {
   file_facts *f = facts_with_dwarf(a, path);
+  if (!f || !ospy_dwarf_present(f->dwarf))
+    return 0;
+  if (is_ifunc(a, f, value)) {
+    snprintf(why, cap, "%s is an IFUNC: its address is that of the resolver that picks its "
+             "implementation, and what the DWARF says there is the resolver's", symbol);
+    return -1;
+  }
   ospy_dwarf_sig sig;
-  int rc = f ? ospy_dwarf_signature(f->dwarf, value, &sig, why, cap) : 0;
+  int rc = ospy_dwarf_signature(f->dwarf, value, &sig, why, cap);
   if (rc <= 0)
     return rc;
   char name[512];

@@ -42,8 +42,8 @@ static int is_function(Elf *e, const GElf_Sym *sym)
   return t == STT_FUNC || t == STT_GNU_IFUNC || untyped_function(e, sym);
 }
 
-static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_function_fn fn,
-                      void *data)
+static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, int only_ifuncs,
+                      ospy_elf_function_fn fn, void *data)
 {
   Elf_Data *syms = elf_getdata(scn, NULL);
   Elf_Data *versions = sh->sh_type == SHT_DYNSYM ? version_table(e) : NULL;
@@ -51,7 +51,8 @@ static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_functi
   for (size_t i = 0; syms && i < count; i++) {
     GElf_Sym sym;
     if (!gelf_getsym(syms, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value ||
-        !is_function(e, &sym) || hidden_version(versions, i))
+        !is_function(e, &sym) || hidden_version(versions, i) ||
+        (only_ifuncs && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
       continue;
     const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
     int rc = name && name[0] ? fn(name, sym.st_value, data) : 0;
@@ -61,7 +62,8 @@ static int walk_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, ospy_elf_functi
   return 0;
 }
 
-int ospy_elf_functions(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data)
+static int walk_file(const char *path, unsigned bits, int only_ifuncs, ospy_elf_function_fn fn,
+                     void *data)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
@@ -74,11 +76,21 @@ int ospy_elf_functions(const char *path, unsigned bits, ospy_elf_function_fn fn,
     for (Elf_Scn *scn = NULL; rc == 0 && (scn = elf_nextscn(e, scn));) {
       GElf_Shdr sh;
       if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-        rc = walk_table(e, scn, &sh, fn, data);
+        rc = walk_table(e, scn, &sh, only_ifuncs, fn, data);
     }
   }
   if (e)
     elf_end(e);
   close(fd);
   return rc;
+}
+
+int ospy_elf_functions(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data)
+{
+  return walk_file(path, bits, 0, fn, data);
+}
+
+int ospy_elf_ifuncs(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data)
+{
+  return walk_file(path, bits, 1, fn, data);
 }

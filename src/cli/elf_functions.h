@@ -19,4 +19,8 @@ typedef int (*ospy_elf_function_fn)(const char *name, uint64_t value, void *data
  * -1 when it cannot be opened, else what fn returned. */
 int ospy_elf_functions(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data);
 
+/* The same for the IFUNC symbols alone (STT_GNU_IFUNC: the address is a
+ * resolver's, which returns the implementation the loader binds the name to). */
+int ospy_elf_ifuncs(const char *path, unsigned bits, ospy_elf_function_fn fn, void *data);
+
 #endif

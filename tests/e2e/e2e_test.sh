@@ -777,6 +777,16 @@ W
       { cat "$tmp/err"; fail "capture -f konst.constprop.0 of $prog exited $?"; }
     expect_line "$tmp/err" "ospy: note: -f konst.constprop.0: no definition in the catalogue: arguments are shown as raw register/stack words (konst.constprop.0: konst.constprop.0 is a compiler clone (.constprop.0), whose parameters may differ from those its DWARF declares)"
   fi
+  # an IFUNC (libc's strlen): its symbol's address is its resolver's, whose
+  # DWARF (where libc's debug file is installed) was taken for the
+  # function's: strlen() = 0x7, no argument, a pointer returned. Raw words.
+  if [ "$2$4" = gccO0 ]; then
+    "$ospy" capture -f strlen -o "$tmp/s.ospy" -- "$prog" >/dev/null 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture -f strlen of $prog exited $?"; }
+    "$ospy" show "$tmp/s.ospy" >"$tmp/sshow" || fail "show exited $?"
+    expect_regex "$tmp/sshow" '\] libc\.so\.6!strlen\(arg0=0x[0-9a-f]+, '
+    grep -q 'info: -f strlen: .*decoded' "$tmp/sshow" && fail "-f strlen (an IFUNC) decoded: $(grep 'info: -f strlen' "$tmp/sshow")"
+  fi
   # exported with those types, and a filter names them
   "$ospy" export --format jsonl -o "$tmp/d.jsonl" "$tmp/d.ospy" 2>/dev/null || fail "export exited $?"
   expect_line "$tmp/d.jsonl" '{"name":"n","type":"Int32","value":"3"},{"name":"f","type":"Double","value":"1.5"}'
