@@ -716,11 +716,12 @@ static void fill_args_past_page(ospy_invocation *inv, uint64_t *args, unsigned n
 
 /* Argument words 0..n-1 (marshal.h): registers, then the stack words above
  * the return address, more than the function may have. Those in the
- * return address's page are read with plain loads; past it, safely: a call
+ * return address's page, or in the rest of the stack mapping the thread
+ * runs on, are read with plain loads; past it, safely: a call
  * made at the top of a stack that ends its mapping (the first call of a
  * clone child or of a coroutine on a stack from mmap, with a guard page
  * above) read past the end and died of SIGSEGV in the agent. */
-static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
+static inline __attribute__((always_inline)) unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
 {
 #if defined(__x86_64__)
   unsigned on_stack = n > 6 ? n - 6 : 0; /* (after rdi, rsi, rdx, rcx, r8 and r9) */
@@ -730,18 +731,23 @@ static unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
   uintptr_t sp = entry_sp(inv);
   uintptr_t end = sp + sizeof(uintptr_t) * (on_stack + 1u);
   uintptr_t page_end = (sp | (ARG_PAGE - 1)) + 1;
-  if (__builtin_expect(end <= page_end, 1))
-    ospy_invocation_get_args(inv, args, n);
+  uintptr_t lo, hi;
+  if (__builtin_expect(end <= page_end, 1) ||
+      (ospy_os_own_stack(&lo, &hi) && sp >= lo && end <= hi))
+    ospy_invocation_get_args(inv, args, n); /* (the thread's own stack goes on past the page) */
   else
     fill_args_past_page(inv, args, n, page_end, end);
   return n;
 }
 
 /* The argument words a call's values are read from: those its plain
- * integers travel in (ospy_marshal_prepare), else ARG_WORDS. */
+ * integers travel in, else those its arguments take (ospy_marshal_prepare),
+ * else ARG_WORDS. */
 static unsigned arg_words_of(const ospy_spec_fn *fn)
 {
-  return fn->ints_words ? fn->ints_words : ARG_WORDS;
+  if (fn->ints_words)
+    return fn->ints_words;
+  return fn->arg_words && fn->arg_words <= ARG_WORDS ? fn->arg_words : ARG_WORDS;
 }
 
 static unsigned backtrace_depth(const inline_hook *h)
@@ -1503,7 +1509,7 @@ static void on_leave(ospy_invocation *inv)
     /* (read at leave only when the enter kept no state: the zeros, not this
      * stack's garbage; a call of plain integers reads none) */
     uint64_t args[ARG_WORDS];
-    unsigned nargs = h->fn->ints_words ? 0 : ARG_WORDS;
+    unsigned nargs = h->fn->ints_words ? 0 : arg_words_of(h->fn);
     memset(args, 0, nargs * sizeof *args);
     ospy_marshal_call c = {
       .ctx = ospy_invocation_cpu(inv), .args = args, .nargs = nargs, .retval = retval,
@@ -1924,6 +1930,7 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
      * every i386 convention) */
     h->in_registers = *h->declared;
     h->in_registers.callconv = callconv;
+    h->in_registers.arg_words = 0; /* (counted for the declared convention: all read) */
     h->fn = &h->in_registers;
   }
   say_read_in_registers(h, live, callconv);

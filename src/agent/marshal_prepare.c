@@ -166,6 +166,63 @@ static void mark_ints_fast(ospy_spec_fn *fn)
   fn->ints_words = (uint8_t)(words ? words : 1);
 }
 
+/* The argument word after the last one loc l takes (0: none, -1: not known). */
+static int words_past(const ospy_spec_fn *fn, const ospy_abi_loc *l)
+{
+#if defined(__x86_64__)
+  unsigned first = 6;
+#else
+  unsigned first = ospy_abi_reg_words(fn->callconv);
+#endif
+  (void)fn;
+  switch (l->kind) {
+  case OSPY_LOC_NONE:
+  case OSPY_LOC_SSE:
+  case OSPY_LOC_STRUCT_STACK: /* (read by its address) */
+    return 0;
+  case OSPY_LOC_GP:
+    return l->reg[0] + 1;
+  case OSPY_LOC_GP_PAIR:
+    return (l->reg[0] > l->reg[1] ? l->reg[0] : l->reg[1]) + 1;
+  case OSPY_LOC_GP_STACK:
+    return (int)(first + l->stack + 1u);
+  case OSPY_LOC_STACK:
+    return (int)(first + l->stack + (l->words ? l->words : 1u));
+  case OSPY_LOC_STRUCT_REGS: {
+    int past = 0;
+    for (unsigned e = 0; e < l->n && e < 2; e++)
+      if (l->cls[e] != OSPY_ABI_SSE && l->reg[e] + 1 > past)
+        past = l->reg[e] + 1;
+    return past;
+  }
+  default:
+    return -1;
+  }
+}
+
+/* fn->arg_words (spec.h): read 3 words for read(fd, buf, count), not 16. */
+static void mark_arg_words(const ospy_spec_table *t, ospy_spec_fn *fn)
+{
+  fn->arg_words = 0;
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
+  /* (the words before the walk's first: a returned structure's hidden
+   * pointer, a method's `this`) */
+  int words = (int)w.gp + (int)w.stack;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_abi_loc l = ospy_abi_next(&w, i);
+    const ospy_spec_type *ty = ospy_spec_table_type(t, fn->args[i].t.type);
+    int past = words_past(fn, &l);
+    if (past < 0 || (ty && ty->kind == OSPY_KIND_FORMAT))
+      return;
+    if (past > words)
+      words = past;
+  }
+  if (words >= UINT8_MAX)
+    return;
+  fn->arg_words = (uint8_t)(words ? words : 1);
+}
+
 int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
 {
   if (t->ptr_size != sizeof(void *)) {
@@ -178,6 +235,7 @@ int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
     ospy_spec_fn *fn = &t->fns[f];
     mark_int_args(t, fn);
     mark_ints_fast(fn);
+    mark_arg_words(t, fn);
     if (compile_one(t, fn, &fn->cond, "logCondition", err, errcap) < 0 ||
         compile_one(t, fn, &fn->error_cond, "errorCondition", err, errcap) < 0) {
       ospy_marshal_release(t);

@@ -190,6 +190,11 @@ struct ospy_spec_fn {
      call's values need (its arguments' int_word + 1 at most); else 0. Such a
      call is written without the per-call lookups (marshal.c, put_ints_fast). */
   uint8_t ints_words;
+  /* agent only (ospy_marshal_prepare): the argument words (marshal.h) the
+     function's arguments travel in, registers and stack words, when the walk
+     knows them all and no value reads past them (a format string's variadic
+     values do); else 0: the agent reads its ARG_WORDS. */
+  uint8_t arg_words;
   uint32_t args_size;  /* argsSize="N", bytes: without <arguments>, the raw words it
                           covers are the arguments (raw_word typerefs, config_specs.c) */
   int64_t error_value; /* with has_error_value: compared at the return type's width */
