@@ -315,15 +315,17 @@ static int flag_through(Dwarf_Die *die, unsigned name)
 
 /* The register parameter p is in when its function starts at entry, as
  * its location (list) says: DWARF register number + 1, 0 when it is
- * elsewhere, in pieces, or not said. What tells a compiler's own
- * convention for a local function (clang's on i386: ecx, edx). */
+ * elsewhere or not said; of a value in pieces (an i386 64-bit integer in
+ * two registers, ecx:edx) the register of its first piece, its low word.
+ * What tells a compiler's own convention for a local function (clang's on
+ * i386: ecx, edx). */
 static uint8_t entry_register(Dwarf_Die *p, Dwarf_Addr entry)
 {
   Dwarf_Attribute a;
   Dwarf_Op *expr;
   size_t len;
   if (!dwarf_attr(p, DW_AT_location, &a) || dwarf_getlocation_addr(&a, entry, &expr, &len, 1) != 1 ||
-      len != 1)
+      len < 1 || (len > 1 && expr[1].atom != DW_OP_piece))
     return 0;
   if (expr[0].atom >= DW_OP_reg0 && expr[0].atom <= DW_OP_reg31)
     return (uint8_t)(expr[0].atom - DW_OP_reg0 + 1);
@@ -446,6 +448,20 @@ static int read_signature(Dwarf_Die *fn, Dwarf_Addr entry, ospy_dwarf_sig *sig, 
   return map_type(&typed, &sig->ret, "its return type", 1, why, cap);
 }
 
+/* The compiler that built fn, as its unit's DW_AT_producer names it. */
+static uint8_t producer_of(Dwarf_Die *fn)
+{
+  Dwarf_Die cu;
+  Dwarf_Attribute a;
+  const char *p;
+  if (!dwarf_diecu(fn, &cu, NULL, NULL) || !dwarf_attr(&cu, DW_AT_producer, &a) ||
+      !(p = dwarf_formstring(&a)))
+    return OSPY_DWARF_BY_OTHER;
+  if (strstr(p, "clang"))
+    return OSPY_DWARF_BY_CLANG;
+  return strncmp(p, "GNU ", 4) == 0 ? OSPY_DWARF_BY_GCC : OSPY_DWARF_BY_OTHER;
+}
+
 int ospy_dwarf_signature(ospy_dwarf_module *d, uint64_t vaddr, ospy_dwarf_sig *sig, char *why,
                          size_t cap)
 {
@@ -455,8 +471,10 @@ int ospy_dwarf_signature(ospy_dwarf_module *d, uint64_t vaddr, ospy_dwarf_sig *s
   if (!d || !ospy_dwarf_function_die(d, vaddr, &fn))
     return 0;
   int rc = read_signature(&fn, vaddr, sig, why, cap);
-  if (rc == MAPPED)
+  if (rc == MAPPED) {
+    sig->producer = producer_of(&fn);
     return 1;
+  }
   ospy_dwarf_sig_free(sig);
   if (rc == UNREADABLE)
     why[0] = 0;

@@ -50,7 +50,15 @@ typedef struct ospy_dwarf_value {
   ospy_dwarf_enumerator *enumerators;
 } ospy_dwarf_value;
 
+/* Which compiler built a function, by its unit's DW_AT_producer. */
+enum ospy_dwarf_producer {
+  OSPY_DWARF_BY_OTHER = 0, /* not said, or another compiler */
+  OSPY_DWARF_BY_GCC,       /* "GNU C17 12.2.0 ...", "GNU C++17 ...", "GNU GIMPLE ..." */
+  OSPY_DWARF_BY_CLANG,     /* "clang version 14.0.6", "Debian clang version ..." */
+};
+
 typedef struct ospy_dwarf_sig {
+  uint8_t producer; /* enum ospy_dwarf_producer */
   ospy_dwarf_value ret;
   size_t nparams;
   ospy_dwarf_value params[OSPY_DWARF_MAX_PARAMS];

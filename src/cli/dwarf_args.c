@@ -98,13 +98,15 @@ static int convention_register(int cc, unsigned word)
 {
   static const int regparm[3] = { DW_EAX, DW_EDX, DW_ECX };
   static const int fastcall[2] = { DW_ECX, DW_EDX };
-  if (cc == OSPY_CALLCONV_FASTCALL)
+  if (cc == OSPY_CALLCONV_FASTCALL || cc == OSPY_CALLCONV_FASTCC)
     return word < 2 ? fastcall[word] : 0;
   return word < 3 ? regparm[word] : 0;
 }
 
 /* Whether convention cc puts each parameter the DWARF says starts in a
- * register in that register, and none of the others in one. */
+ * register in that register, and none of the others in one. A 64-bit
+ * integer in two registers (regparm, fastcc), or in one and on the stack
+ * (fastcc), is where the DWARF names the register of its low word. */
 static int convention_fits(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
 {
   fn->callconv = (uint8_t)cc;
@@ -112,9 +114,10 @@ static int convention_fits(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
   ospy_abi_start(&w, fn);
   for (uint32_t i = 0; i < fn->nargs; i++) {
     ospy_abi_loc l = ospy_abi_next(&w, i);
-    int reg = l.kind == OSPY_LOC_GP ? convention_register(cc, l.reg[0]) : 0;
+    int in_reg = l.kind == OSPY_LOC_GP || l.kind == OSPY_LOC_GP_PAIR || l.kind == OSPY_LOC_GP_STACK;
+    int reg = in_reg ? convention_register(cc, l.reg[0]) : 0;
     int said = sig->params[i].entry_reg;
-    if (said ? reg != said : l.kind == OSPY_LOC_GP || l.kind == OSPY_LOC_GP_PAIR)
+    if (said ? reg != said : in_reg)
       return 0;
   }
   return 1;
@@ -124,22 +127,32 @@ static int convention_fits(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
  * 0 (fn->callconv set), or -1 with why. Nothing in registers: the ABI's
  * (cdecl), or GCC's regparm for a static function, which the agent finds
  * by its code as for a raw one, and which the DWARF does not always say
- * (a parameter moved at once, or in two registers). */
+ * (a parameter moved at once, or in two registers). ecx, edx first: clang's
+ * fastcc for a local function (its fastcall attribute the DWARF says, a
+ * convention refused before), GCC's fastcall attribute (GCC has no fastcc);
+ * the two differ for a 64-bit integer (fastcc: in registers) and a double
+ * (fastcc: 8-byte aligned on the stack). */
 static int i386_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *why, size_t cap)
 {
-  static const int candidates[] = { OSPY_CALLCONV_REGPARM3, OSPY_CALLCONV_REGPARM2,
-                                    OSPY_CALLCONV_REGPARM1, OSPY_CALLCONV_FASTCALL };
+  int candidates[] = { OSPY_CALLCONV_REGPARM3, OSPY_CALLCONV_REGPARM2, OSPY_CALLCONV_REGPARM1,
+                       OSPY_CALLCONV_FASTCC, OSPY_CALLCONV_FASTCALL };
+  size_t n = sizeof candidates / sizeof candidates[0];
+  if (sig->producer == OSPY_DWARF_BY_GCC)
+    candidates[3] = OSPY_CALLCONV_FASTCALL, n--;
+  else if (sig->producer == OSPY_DWARF_BY_CLANG)
+    n--;
   int any = 0;
   for (size_t i = 0; i < sig->nparams; i++)
     any |= sig->params[i].entry_reg != 0;
   fn->callconv = OSPY_CALLCONV_DEFAULT;
   if (!any)
     return 0;
-  for (size_t k = 0; k < sizeof candidates / sizeof candidates[0]; k++)
+  for (size_t k = 0; k < n; k++)
     if (convention_fits(fn, sig, candidates[k])) {
       /* (regparm left to the agent's finding: it says so in a note) */
-      fn->callconv = candidates[k] == OSPY_CALLCONV_FASTCALL ? OSPY_CALLCONV_FASTCALL
-                                                             : OSPY_CALLCONV_DEFAULT;
+      fn->callconv = candidates[k] == OSPY_CALLCONV_FASTCALL || candidates[k] == OSPY_CALLCONV_FASTCC
+                       ? (uint8_t)candidates[k]
+                       : OSPY_CALLCONV_DEFAULT;
       return 0;
     }
   snprintf(why, cap, "its DWARF says its parameters arrive in registers by a convention ospy "

@@ -810,6 +810,59 @@ W
   expect_line "$tmp/show" "] $base!geo::convert(long, geo::Unit)(v=7, u=10) = 70"
 }
 
+# check_fastcc_dwarf: clang -m32 -O2 passes a static function's integer
+# words in ecx, edx (its fastcc), a 64-bit one in ecx:edx or split between
+# edx and the stack; its DWARF says so (v in ecx and edx pieces; k in ecx,
+# v in edx). Read as regparm or fastcall, which never fit a 64-bit integer
+# in ecx, split(int, long long) was raw words (split(arg0=0x3,
+# arg1=0x23456789, arg2=0x1, arg3=...) "a convention ospy does not read"),
+# and pair(long long), whose DWARF was not read (pieces), was left to the
+# agent's guess by its code: without a .comment naming clang, regparm(3),
+# v from eax:edx (pair(v=...) wrong).
+check_fastcc_dwarf() {
+  cat > "$tmp/fcc.c" <<'X'
+#include <stdio.h>
+#define NI __attribute__((noinline))
+volatile long long vl = 0x123456789LL;
+volatile int vi = 3;
+static NI int pair(long long v) { return (int)(v >> 3) + (int)v; }
+static NI int split(int k, long long v) { return (int)(v / k); }
+int main(void) { printf("pair %d split %d\n", pair(vl), split(vi, vl)); return 0; }
+X
+  clang -m32 -O2 -g -o "$tmp/fcc" "$tmp/fcc.c" || fail "cannot build fcc.c with clang -m32 -O2 -g"
+  objcopy --remove-section .comment "$tmp/fcc" "$tmp/fcc-nocomment" || fail "objcopy exited $?"
+  for prog in "$tmp/fcc" "$tmp/fcc-nocomment"; do
+    "$ospy" capture -f pair,split -o "$tmp/f.ospy" -- "$prog" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture of $prog exited $?"; }
+    expect_line "$tmp/out" "pair 1202590842 split 1628906115"
+    expect_line "$tmp/err" "ospy: note: -f split: 1 function, arguments decoded from its DWARF"
+    "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
+    base=${prog##*/}
+    expect_line "$tmp/show" "] $base!pair(v=4886718345) = 1202590842"
+    expect_line "$tmp/show" "] $base!split(k=3, v=4886718345) = 1628906115"
+  done
+}
+
+# check_gcc_fastcall_dwarf: GCC's fastcall attribute (ecx, edx, then the
+# stack, a double unaligned there), which its DWARF shows as clang's fastcc
+# would (a in ecx, b in edx): read as fastcall, not fastcc (d from the
+# second stack word, not the third)
+check_gcc_fastcall_dwarf() {
+  cat > "$tmp/gfc.c" <<'X'
+#include <stdio.h>
+volatile int vi = 3;
+volatile double vd = 2.5;
+__attribute__((fastcall, noinline)) int fc(int a, int b, int c, double d) { return a + b + c + (int)d; }
+int main(void) { printf("fc %d\n", fc(vi, vi + 1, vi + 2, vd)); return 0; }
+X
+  gcc -m32 -O2 -g -o "$tmp/gfc" "$tmp/gfc.c" || fail "cannot build gfc.c with gcc -m32 -O2 -g"
+  "$ospy" capture -f fc -o "$tmp/g.ospy" -- "$tmp/gfc" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture of gfc exited $?"; }
+  expect_line "$tmp/out" "fc 14"
+  "$ospy" show "$tmp/g.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "] gfc!fc(a=3, b=4, c=5, d=2.5) = 14"
+}
+
 # A C++ program whose functions, built with -O2 -g, begin with an inlined
 # call's code (cxx-args-inlined): a range-for over a std::vector begins
 # with vector::begin's, a use of an inline function with its own. On i386
@@ -3880,7 +3933,9 @@ dwarf-args|dwarf-args-i386)
       check_dwarf_args $m clang clang++ $opt
     done
     clang=checked
+    [ $m = 32 ] && check_fastcc_dwarf && clang="$clang, its fastcc with 64-bit integers"
   fi
+  [ $m = 32 ] && check_gcc_fastcall_dwarf && clang="$clang; GCC's fastcall with a double"
   echo "$case_name: C and C++ functions decoded by their DWARF's names and types (integers of each size, bool, enumerations, float and double, strings in and in/out, a size_t typedef, pointers, void, returns), struct by value, variadic and long double kept raw with the reason, gcc -O0/-O2 (clang: $clang)" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
