@@ -3349,6 +3349,31 @@ C
   expect_line "$tmp/out" "22 20"
   "$ospy" show -e posix_memalign "$tmp/pm.ospy" >"$tmp/pmshow" || fail "show pm exited $?"
   expect_regex "$tmp/pmshow" 'posix_memalign\(.*alignment=3, size=16\) = EINVAL$'
+  # dlopen and dlsym report a failure by dlerror(), not errno: a dlopen
+  # RTLD_NOLOAD of a library not loaded showed "= 0x0 EINVAL (Invalid
+  # argument)", the errno the program had left
+  cat > "$tmp/dl.c" <<'C'
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+int main(void) {
+  errno = EINVAL;
+  void *h = dlopen("libospy-never-loaded.so", RTLD_NOW | RTLD_NOLOAD);
+  errno = ENOTDIR;
+  void *s = dlsym(RTLD_DEFAULT, "ospy_no_such_symbol");
+  printf("%p %p\n", h, s);
+  return 0;
+}
+C
+  cc -o "$tmp/dl" "$tmp/dl.c" || fail "cannot build dl.c"
+  "$ospy" capture -q -f dlopen,dlsym -o "$tmp/dl.ospy" -- "$tmp/dl" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of dl exited $?"; }
+  "$ospy" show --failed "$tmp/dl.ospy" >"$tmp/dlshow" || fail "show dl exited $?"
+  expect_regex "$tmp/dlshow" '!dlopen\(filename="libospy-never-loaded.so", flags=RTLD_NOW\|RTLD_NOLOAD\) = 0x0$'
+  expect_regex "$tmp/dlshow" '!dlsym\(handle=0x0, symbol="ospy_no_such_symbol"\) = 0x0$'
+  configs="$(dirname "$demo_xml")/../configs"
+  "$ospy" check "$configs/proc.xml" >"$tmp/check" || fail "check proc.xml exited $?"
+  expect_line "$tmp/check" "spec dlclose: default, returns Int32 (does not set errno)"
   # libraries that report through codes of their own (<returnValue
   # setsErrno="false">: GnuTLS, libusb...): a failed call shows no errno text,
   # errno being what an earlier call left (here set by the program)
@@ -3386,7 +3411,6 @@ C
   "$ospy" show --failed "$tmp/c.ospy" >"$tmp/failed" || fail "show --failed exited $?"
   expect_regex "$tmp/failed" 'libgnutls\.so\.30!gnutls_record_recv\(session=0x[0-9a-f]+, data_size=64\) = [-A-Z_0-9]+$'
   grep -q ENOENT "$tmp/failed" && fail "errno text beside a GnuTLS failure: $(cat "$tmp/failed")"
-  configs="$(dirname "$demo_xml")/../configs"
   "$ospy" check "$configs/usb.xml" >"$tmp/check" || fail "check usb.xml exited $?"
   expect_line "$tmp/check" "spec libusb_open_device_with_vid_pid: default, returns Pointer hex (does not set errno)"
   usb=skipped
@@ -3422,7 +3446,7 @@ C
       usb="checked (device count $count)"
     fi
   fi
-  echo "sets-errno: GnuTLS failures without errno text; libusb $usb" ;;
+  echo "sets-errno: posix_memalign's EINVAL alone; dlopen, dlsym failures and GnuTLS's without errno text; libusb $usb" ;;
 tls-codes)
   # gnutls_record_recv/send return a byte count or a GNUTLS_E_* code
   # (GnutlsCountOrError read as SSize): the count as a number, 0 too (the
