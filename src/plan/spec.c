@@ -244,16 +244,23 @@ static int alike_field(const ospy_spec_table *t, const ospy_spec_field *a,
          alike_typeref(t, &a->t, &b->t, depth);
 }
 
-/* Whether types a and b of table t show a value alike: the same type, or
+/* Whether types a and b of table t show a value alike: the same type, two
+ * built-in integer types of one width and signedness in t (SSize and Int64,
+ * Size and UInt64 on x86-64: lseek and lseek64 of x86-64 glibc, one
+ * function; not a ProcessId, which ospy diff tells apart), or
  * two structures of one layout under two names (struct stat and struct
  * stat64 of x86-64 glibc: Stat and Stat64 of the files preset), whose
  * names no call shows. Other kinds by their index: some are told apart by
- * their name (SSize, Pointer, a Dynamic type's). */
+ * their name (Pointer, shown in hex; a Dynamic type's). */
 static int alike_type(const ospy_spec_table *t, uint32_t a, uint32_t b, unsigned depth)
 {
   if (a == b)
     return 1;
   const ospy_spec_type *x = ospy_spec_table_type(t, a), *y = ospy_spec_table_type(t, b);
+  if (x && y && a < OSPY_SPEC_NBUILTIN && b < OSPY_SPEC_NBUILTIN && x->kind == OSPY_KIND_INT &&
+      y->kind == OSPY_KIND_INT)
+    return (x->width ? x->width : t->ptr_size) == (y->width ? y->width : t->ptr_size) &&
+           x->is_signed == y->is_signed;
   if (!x || !y || x->kind != OSPY_KIND_STRUCT || y->kind != OSPY_KIND_STRUCT ||
       depth >= ALIKE_DEPTH_MAX || x->size != y->size || x->nfields != y->nfields)
     return 0;
@@ -269,7 +276,8 @@ static int alike_typeref(const ospy_spec_table *t, const ospy_spec_typeref *a,
   return alike_type(t, a->type, b->type, depth) && a->ptr == b->ptr && a->hex == b->hex &&
          a->octal == b->octal && a->big_endian == b->big_endian && a->elem_ptr == b->elem_ptr &&
          a->null_term == b->null_term && a->raw_word == b->raw_word &&
-         a->marshal_as == b->marshal_as && alike_type(t, a->elem_type, b->elem_type, depth);
+         alike_type(t, a->marshal_as, b->marshal_as, depth) &&
+         alike_type(t, a->elem_type, b->elem_type, depth);
 }
 
 static int same_typeref(const ospy_spec_table *t, const ospy_spec_typeref *a,

@@ -343,13 +343,41 @@ X
   "$ospy" capture -q -c "$d/other-fields.xml" -o "$tmp/c.ospy" -- "$d/prog" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; fail "-m$1: capture of two structures of other fields exited $?"; }
   expect_line "$tmp/err" "$said"
+  # two integer types of one width and signedness are one (SSize and Int64
+  # on x86-64, SSize and Int32 on i386): alike, quiet; of another width or
+  # signedness two. -f lseek,lseek64 warned on x86-64, where glibc's lseek64
+  # is lseek and the catalogue's definitions differ by SSize and Int64 alone.
+  int_pair() { # TYPE_OF_F_ALIAS_B_Y TYPE_OF_F_ALIAS_A_Y
+    cat <<X
+<hookManager><specs><functions>
+<function name="f_alias_b"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/><argument name="y" type="$1"/></arguments></function>
+<function name="f_alias_a"><returnValue type="Int32"/><arguments><argument name="x" type="Int32"/><argument name="y" type="$2"/></arguments></function>
+</functions></specs>
+<hooks><module name="$d/libalias.so"><function specId="f_alias_b"/><function specId="f_alias_a"/></module></hooks>
+</hookManager>
+X
+  }
+  if [ "$1" = 64 ]; then
+    int_pair SSize Int64 >"$d/same-ints.xml"; int_pair SSize UInt64 >"$d/other-ints.xml"
+  else
+    int_pair SSize Int32 >"$d/same-ints.xml"; int_pair SSize Int64 >"$d/other-ints.xml"
+  fi
+  "$ospy" capture -q -c "$d/same-ints.xml" -o "$tmp/c.ospy" -- "$d/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture of two integer types of one width exited $?"; }
+  grep 'same function' "$tmp/err" && fail "-m$1: $(grep -o 'type="[A-Za-z0-9]*"/></arguments>' "$d/same-ints.xml" | tr '\n' ' '): two integer types of one width and signedness warned"
+  "$ospy" check --arch "$2" "$d/same-ints.xml" >/dev/null 2>"$tmp/check" || fail "check exited $?"
+  grep 'two names' "$tmp/check" && fail "-m$1: check warned of two integer types of one width and signedness"
+  "$ospy" capture -q -c "$d/other-ints.xml" -o "$tmp/c.ospy" -- "$d/prog" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "-m$1: capture of two integer types of other widths exited $?"; }
+  expect_line "$tmp/err" "$said"
   # fstat64 is fstat in x86-64 glibc, and the catalogue's definitions differ
   # by their structure's name alone (Stat, Stat64): named both, quiet
   if [ "$1" = 64 ]; then
     cat > "$d/fst.c" <<'X'
 #include <stdio.h>
 #include <sys/stat.h>
-int main(void) { struct stat st; printf("fstat %d\n", fstat(0, &st)); return 0; }
+#include <unistd.h>
+int main(void) { struct stat st; printf("fstat %d\n", fstat(0, &st)); return (int)lseek(0, 0, SEEK_CUR) < -1; }
 X
     cc -O0 -o "$d/fst" "$d/fst.c" || fail "cannot build the fstat program"
     "$ospy" capture -q -f fstat,fstat64 -o "$tmp/c.ospy" -- "$d/fst" >"$tmp/out" 2>"$tmp/err" </dev/null ||
@@ -359,6 +387,13 @@ X
     "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
     expect_regex "$tmp/show" 'libc\.so\.6!fstat\(fd=0</dev/null>, statbuf=\{st_dev=.*\}\) = 0$'
     echo "-m64: -f fstat,fstat64 (one function of x86-64 glibc, Stat and Stat64 alike): quiet"
+    "$ospy" capture -q -f lseek,lseek64,pread,pread64,mmap,mmap64,truncate,truncate64,statfs,statfs64 \
+      -o "$tmp/c.ospy" -- "$d/fst" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture -f lseek,lseek64,... exited $?"; }
+    grep 'same function' "$tmp/err" && fail "-f lseek,lseek64,...: the catalogue's alike definitions (SSize, Int64) warned"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    expect_regex "$tmp/show" 'libc\.so\.6!lseek\(fd=0</dev/null>, offset=0, whence=SEEK_CUR\) = '
+    echo "-m64: -f lseek,lseek64 and four more such pairs (SSize and Int64 alike): quiet"
   fi
   # a shipped preset's own aliases stay quiet, given by name or by its path
   presets="$(dirname "$0")/../../configs"
