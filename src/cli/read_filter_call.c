@@ -398,20 +398,10 @@ int read_filter_prepare_expr(read_filter *f)
   return 0;
 }
 
-/* What the recording holds of the target's memory: the value each pointer
- * to a scalar pointed to (the out-value when there is one, else the
- * in-value). A filter's memory reads (`arg.p` and `*arg.p` of such a
- * pointer, `u32[addr]`) are answered from it; any other read faults, as
- * docs/reading.md says. */
-typedef struct recorded_pointee {
-  uint64_t addr, value;
-  unsigned bytes; /* 0: none recorded */
-} recorded_pointee;
-
 typedef struct slot_visit {
   uint64_t *slots;
   const uint8_t *pointee_bytes;
-  recorded_pointee *pointees;
+  read_pointee *pointees;
   int cur;
   read_field_walk *fields;
 } slot_visit;
@@ -457,18 +447,19 @@ static int slot_enter(const ospy_value *v, void *data)
       sv->slots[sv->cur] = scalar_of(v);
   } else if (v->depth == 1 && sv->cur >= 0 && sv->pointee_bytes[sv->cur] &&
              v->kind == OSPY_VALUE_INT) {
-    recorded_pointee *rp = &sv->pointees[sv->cur];
-    *rp = (recorded_pointee){ sv->slots[sv->cur], v->u, sv->pointee_bytes[sv->cur] };
+    read_pointee *rp = &sv->pointees[sv->cur];
+    *rp = (read_pointee){ sv->slots[sv->cur], v->u, sv->pointee_bytes[sv->cur] };
   }
   return 0;
 }
 
 /* ospy_expr_read_fn over the recorded pointees (data: one per argument
- * slot): n bytes at addr, when one of them holds them all. */
+ * slot, then one per field): n bytes at addr, when one of them holds them
+ * all. */
 static bool recorded_read(uint64_t addr, void *out, size_t n, void *data)
 {
-  const recorded_pointee *rp = data;
-  for (size_t i = 0; i < OSPY_SPEC_MAX_ARGS; i++) {
+  const read_pointee *rp = data;
+  for (size_t i = 0; i < OSPY_SPEC_MAX_ARGS + READ_MAX_FIELDS; i++) {
     uint64_t at = addr - rp[i].addr; /* the offset in it (wraps when below) */
     if (!rp[i].bytes || at >= rp[i].bytes || n > rp[i].bytes - at)
       continue;
@@ -492,10 +483,10 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
   if (!he->e)
     return 0;
   uint64_t slots[READ_NSLOTS + READ_MAX_FIELDS] = { 0 }, missing = 0;
-  recorded_pointee pointees[OSPY_SPEC_MAX_ARGS] = { { 0 } };
+  read_pointee pointees[OSPY_SPEC_MAX_ARGS + READ_MAX_FIELDS] = { { 0 } };
   if (read_call_spec(f->s, c)) {
     read_field_walk fields;
-    read_field_walk_init(&fields, &he->fields, slots, &missing);
+    read_field_walk_init(&fields, &he->fields, slots, &missing, pointees + OSPY_SPEC_MAX_ARGS);
     slot_visit sv = { slots, he->pointee_bytes, pointees, -1, &fields };
     static const ospy_value_visitor vis = { slot_enter, NULL };
     read_call_walk(f->s, c, &vis, &sv);
@@ -510,8 +501,8 @@ int read_filter_eval(read_filter *f, const ospy_event_call *c)
                          .tid = c->h.tid, .read_mem = (uint64_t)(uintptr_t)recorded_read,
                          .read_data = (uint64_t)(uintptr_t)pointees };
   bool faulted;
-  uint64_t v = ospy_expr_eval_interp(he->e, &fr, &faulted);
-  return v && !faulted;
+  uint64_t v = ospy_expr_eval_interp_unknown(he->e, &fr, &faulted);
+  return v && !faulted; /* (unknown: no match) */
 }
 
 void read_filter_free_expr(read_filter *f)

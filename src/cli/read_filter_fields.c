@@ -63,7 +63,8 @@ static bool refuse_unknown_field(const ospy_spec_type *ty, const ospy_expr_field
 
 /* What a field's value is to an expression, as an argument's (read_filter_call.c,
  * filter_arg): an integer by value, a pointer to a scalar as the value it
- * points to (ref->deref: the capture recorded it there), another pointer
+ * points to (auto_deref: read from what the capture recorded there, a
+ * NULL one's a read that faults; `&req.pv` the pointer), another pointer
  * as its address. False, with why, for what has no integer value. */
 static bool field_value(const read_field_scope *fs, const ospy_spec_typeref *r, read_field_ref *ref,
                         ospy_expr_arg *x, char *why, size_t why_size)
@@ -80,13 +81,18 @@ static bool field_value(const read_field_scope *fs, const ospy_spec_typeref *r, 
     return refuse(why, why_size, "'%s' has no integer value (a string, buffer or array: "
                   "find its bytes with --grep)", fs->path);
   x->is_float = kind == OSPY_KIND_FLOAT && r->ptr <= 1 && !fs->floats_as_ints;
-  ref->deref = r->ptr == 1 && w;
-  if (w && r->ptr <= 1) { /* the integer, or the one pointed to */
+  if (w && !r->ptr) { /* the integer */
     x->width = (uint8_t)w;
     x->is_signed = ospy_spec_scalar_signed(fs->t, &plain);
-  } else {
-    x->width = (uint8_t)(fs->t->ptr_size * 8);
-    x->is_pointer = true;
+    return true;
+  }
+  x->width = (uint8_t)(fs->t->ptr_size * 8);
+  x->is_pointer = true;
+  if (w && r->ptr == 1) { /* the integer it points to */
+    ref->pointee_bytes = (uint8_t)(w / 8);
+    x->pointee_width = (uint8_t)w;
+    x->pointee_signed = ospy_spec_scalar_signed(fs->t, &plain);
+    x->auto_deref = true;
   }
   return true;
 }
@@ -156,25 +162,24 @@ bool read_field_lookup(const ospy_expr_arg *base, const ospy_expr_field_name *na
 enum { STEP_POINTEE = -2, STEP_ELEMENT = -3 };
 
 void read_field_walk_init(read_field_walk *w, const read_field_refs *refs, uint64_t *slots,
-                          uint64_t *missing)
+                          uint64_t *missing, read_pointee *pointees)
 {
   w->refs = refs;
   w->slots = slots;
   w->missing = missing;
+  w->pointees = pointees;
   for (unsigned k = 0; k < refs->n; k++) /* until recorded: a NULL structure has none */
     *missing |= 1ull << (READ_NSLOTS + k);
 }
 
 /* Whether the value at depth d of the walk is ref's: its fields from the
  * argument down are ref's path (pointers between them followed), and it is
- * the last field itself, or what that points to for a deref one. */
+ * the last field itself. */
 static bool is_ref_value(const read_field_walk *w, unsigned d, const read_field_ref *ref)
 {
-  if (w->step[0] != ref->arg)
+  if (w->step[0] != ref->arg || d < 1)
     return false;
-  unsigned last = ref->deref ? d - 1 : d; /* where the last field is */
-  if (ref->deref && (d < 2 || w->step[d] != STEP_POINTEE))
-    return false;
+  unsigned last = d; /* where the last field is */
   unsigned k = 0;
   for (unsigned i = 1; i <= last; i++) {
     if (w->step[i] == STEP_POINTEE)
@@ -186,12 +191,17 @@ static bool is_ref_value(const read_field_walk *w, unsigned d, const read_field_
   return k == ref->depth && w->step[last] >= 0;
 }
 
-/* The value as a slot holds it: an integer's bits, a pointer's address. */
-static bool slot_value(const ospy_value *v, uint64_t *out)
+/* The value as a slot holds it: an integer's bits, a pointer's address
+ * (to_scalar: a pointer to a scalar, whose address is known when what it
+ * points to could not be read). */
+static bool slot_value(const ospy_value *v, bool to_scalar, uint64_t *out)
 {
   switch (v->kind) {
-  case OSPY_VALUE_INT: *out = v->u; return true;
+  case OSPY_VALUE_INT: *out = v->u; return !to_scalar;
   case OSPY_VALUE_NULL: *out = 0; return true;
+  case OSPY_VALUE_UNREADABLE:
+    *out = v->address;
+    return to_scalar;
   case OSPY_VALUE_POINTER:
   case OSPY_VALUE_NOT_FOLLOWED:
   case OSPY_VALUE_FORMAT:
@@ -217,10 +227,20 @@ void read_field_visit(read_field_walk *w, const ospy_value *v)
     w->step[d] = w->kind[d - 1] == OSPY_VALUE_POINTER ? STEP_POINTEE : STEP_ELEMENT;
   w->kind[d] = v->kind;
   for (unsigned k = 0; k < w->refs->n; k++) {
+    const read_field_ref *ref = &w->refs->refs[k];
+    read_pointee *rp = &w->pointees[k];
     uint64_t value;
-    if (!is_ref_value(w, d, &w->refs->refs[k]) || !slot_value(v, &value))
+    if (ref->pointee_bytes && d >= 2 && w->step[d] == STEP_POINTEE &&
+        v->kind == OSPY_VALUE_INT && is_ref_value(w, d - 1, ref)) {
+      *rp = (read_pointee){ w->slots[READ_NSLOTS + k], v->u, ref->pointee_bytes };
       continue;
-    /* the out-value when there is one (the leave blob is walked last) */
+    }
+    if (!is_ref_value(w, d, ref) || !slot_value(v, ref->pointee_bytes != 0, &value))
+      continue;
+    /* the out-value when there is one (the leave blob is walked last); a
+     * pointer that changed forgets what the old one pointed to */
+    if (rp->bytes && rp->addr != value)
+      rp->bytes = 0;
     w->slots[READ_NSLOTS + k] = value;
     *w->missing &= ~(1ull << (READ_NSLOTS + k));
   }

@@ -21,9 +21,21 @@
 typedef struct read_field_ref {
   int16_t arg;   /* the argument's index, OSPY_VALUE_RETVAL for the return value */
   uint8_t depth; /* how many names follow the argument's */
-  uint8_t deref; /* the last is a pointer to a scalar: the value it points to */
+  uint8_t pointee_bytes; /* the last is a pointer to a scalar this wide: its slot
+                            holds the pointer, what it points to is recorded for
+                            the expression's reads of it (read_pointee) */
   uint16_t path[OSPY_EXPR_MAX_FIELD_DEPTH]; /* field indexes, outermost first */
 } read_field_ref;
+
+/* What the recording holds of the target's memory at one address: the
+ * value a pointer to a scalar (an argument or a field) pointed to (the
+ * out-value when there is one, else the in-value). A filter's memory reads
+ * (`arg.p`, `req.pv`, `*arg.p`, `u32[addr]`) are answered from them; any
+ * other read faults, as docs/reading.md says. */
+typedef struct read_pointee {
+  uint64_t addr, value;
+  unsigned bytes; /* 0: none recorded */
+} read_pointee;
 
 typedef struct read_field_refs {
   read_field_ref refs[READ_MAX_FIELDS];
@@ -47,16 +59,18 @@ bool read_field_lookup(const ospy_expr_arg *base, const ospy_expr_field_name *na
 
 /* A call's values walk that fills the field slots: each found sets its
  * slot and clears its bit of *missing (every field's set at init: one the
- * capture did not record, under a NULL pointer, faults). */
+ * capture did not record, under a NULL pointer, faults), and records what
+ * a pointer to a scalar field points to. */
 typedef struct read_field_walk {
   const read_field_refs *refs;
   uint64_t *slots, *missing;
+  read_pointee *pointees; /* per field (READ_MAX_FIELDS): what its pointer points to */
   int step[32]; /* per depth: the argument's or field's index, or a pointee's or element's */
   int kind[32]; /* per depth: the value's kind */
 } read_field_walk;
 
 void read_field_walk_init(read_field_walk *w, const read_field_refs *refs, uint64_t *slots,
-                          uint64_t *missing);
+                          uint64_t *missing, read_pointee *pointees);
 void read_field_visit(read_field_walk *w, const ospy_value *v);
 
 int read_grep_parse(read_grep *g, const char *arg, int hex);

@@ -173,6 +173,20 @@ const char *ospy_expr_one_line(const char *src, char *buf, size_t size);
 uint64_t ospy_expr_eval_interp(const ospy_expr *expr, const ospy_expr_frame *frame,
                                bool *faulted);
 
+/*
+ * The same, but a value that faulted (a read, a missing argument) is
+ * unknown rather than the end of the evaluation, as in three-valued logic:
+ * `a || b` is true when either side is true, `a && b` false when either is
+ * false, whatever the other is (both sides are evaluated when the first
+ * does not decide); anything else that uses an unknown value is unknown
+ * (`!`, `?:` on it, arithmetic, comparisons). An unknown result is 0 with
+ * *faulted true. What readers filter recorded calls by (ospy show
+ * --filter): `req.id == 7 || len == 4` keeps a call whose req is NULL and
+ * len 4. The agent and the JITs keep the rule above.
+ */
+uint64_t ospy_expr_eval_interp_unknown(const ospy_expr *expr, const ospy_expr_frame *frame,
+                                       bool *faulted);
+
 /* A JIT-compiled expression: same result and fault rule as the interpreter;
  * *faulted is set to 0 or 1. */
 typedef uint64_t (*ospy_expr_fn)(const ospy_expr_frame *frame, uint32_t *faulted);

@@ -11,6 +11,7 @@ typedef struct interp {
   const struct ospy_expr *e;
   const ospy_expr_frame *f;
   bool faulted;
+  bool unknown; /* a fault is an unknown value (ospy_expr_eval_interp_unknown) */
 } interp;
 
 static uint64_t load(const void *p, unsigned width)
@@ -63,12 +64,31 @@ static uint64_t eval_leaf(interp *in, const ospy_expr_node *n)
   return ospy_expr_normalize(raw, n->type);
 }
 
+/* a && b, a || b where a fault is an unknown value: decided by a side
+ * that is known and decides it, else unknown (in->faulted) when a side is. */
+static uint64_t eval_logic_unknown(interp *in, const ospy_expr_node *n)
+{
+  uint64_t decides = n->kind == OSPY_EK_LOR; /* true for ||, false for && */
+  uint64_t a = eval(in, n->a) != 0;
+  bool a_unknown = in->faulted;
+  in->faulted = false;
+  if (!a_unknown && a == decides)
+    return decides;
+  uint64_t b = eval(in, n->b) != 0;
+  if (in->faulted || b == decides)
+    return in->faulted ? 0 : decides;
+  in->faulted = a_unknown; /* b known, not deciding: the result is a's */
+  return a_unknown ? 0 : b;
+}
+
 static uint64_t eval(interp *in, int32_t i)
 {
   const ospy_expr_node *n = &in->e->nodes[i];
   uint64_t a, b;
   if (n->a < 0)
     return eval_leaf(in, n);
+  if (in->unknown && (n->kind == OSPY_EK_LAND || n->kind == OSPY_EK_LOR))
+    return eval_logic_unknown(in, n);
   a = eval(in, n->a);
   if (in->faulted)
     return 0;
@@ -92,6 +112,15 @@ uint64_t ospy_expr_eval_interp(const ospy_expr *expr, const ospy_expr_frame *fra
                                bool *faulted)
 {
   interp in = { .e = expr, .f = frame };
+  uint64_t v = eval(&in, expr->root);
+  *faulted = in.faulted;
+  return in.faulted ? 0 : v;
+}
+
+uint64_t ospy_expr_eval_interp_unknown(const ospy_expr *expr, const ospy_expr_frame *frame,
+                                       bool *faulted)
+{
+  interp in = { .e = expr, .f = frame, .unknown = true };
   uint64_t v = eval(&in, expr->root);
   *faulted = in.faulted;
   return in.faulted ? 0 : v;

@@ -380,8 +380,9 @@ static int32_t value_node(parser *p, const ospy_expr_arg *a, unsigned column)
 
 /* `.NAME...` after argument a (the current token, at column), a field of
    the structure it is or points to, as the scope's reader resolves it;
-   ends past the last name. */
-static int32_t parse_fields(parser *p, const ospy_expr_arg *a, unsigned column)
+   ends past the last name. op: 0 for its value, '*' or '&' before it
+   (`&req.pv`: a pointer to a scalar field itself, as `&arg.NAME`). */
+static int32_t parse_fields(parser *p, const ospy_expr_arg *a, unsigned column, char op)
 {
   ospy_expr_field_name names[OSPY_EXPR_MAX_FIELD_DEPTH];
   unsigned columns[OSPY_EXPR_MAX_FIELD_DEPTH];
@@ -410,7 +411,12 @@ static int32_t parse_fields(parser *p, const ospy_expr_arg *a, unsigned column)
   if (field.is_float)
     return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
                 field.name, strlen(field.name));
-  return value_node(p, &field, column);
+  if (op == '&' && !field.is_pointer)
+    return fail(p, column, "'&' needs a pointer, '%.*s' is not one", field.name,
+                strlen(field.name));
+  if (op == '&')
+    return arg_node(p, &field, column);
+  return op == '*' ? target_node(p, &field, column) : value_node(p, &field, column);
 }
 
 /* `*arg.NAME` (the target) or `&arg.NAME` (the pointer itself); a reader's
@@ -427,6 +433,8 @@ static int32_t parse_pointer_op(parser *p, bool deref)
     return fail_pointer_op_target(p, op_column, deref);
   if (!a)
     return -1;
+  if (dot_follows(p)) /* `&req.pv`, `*req.pv` */
+    return parse_fields(p, a, column, deref ? '*' : '&');
   if (!deref && !a->is_pointer)
     return fail(p, column, "'&' needs a pointer argument, '%.*s' is not one", a->name,
                 strlen(a->name));
@@ -524,7 +532,7 @@ static int32_t parse_bare_name(parser *p, unsigned column)
     return fail(p, column, "'%.*s' is floating-point: expressions compute with integers only",
                 a->name, strlen(a->name));
   if (dot_follows(p))
-    return parse_fields(p, a, column);
+    return parse_fields(p, a, column, 0);
   int32_t n = value_node(p, a, column);
   next(p);
   return n;
@@ -541,7 +549,7 @@ static int32_t parse_name(parser *p)
     if (!a)
       return -1;
     if (dot_follows(p))
-      return parse_fields(p, a, col(p));
+      return parse_fields(p, a, col(p), 0);
     int32_t n = value_node(p, a, col(p));
     next(p);
     return n;
@@ -557,7 +565,7 @@ static int32_t parse_name(parser *p)
       return fail_msg(p, column, "retval has no integer width");
     if (dot_follows(p)) { /* a structure returned by value's field */
       static const ospy_expr_arg retval = { .name = "retval", .index = OSPY_EXPR_RETVAL_INDEX };
-      return parse_fields(p, &retval, column);
+      return parse_fields(p, &retval, column, 0);
     }
     next(p);
     return add_node(p, OSPY_EK_RETVAL,

@@ -356,6 +356,55 @@ static void missing_arg_cases(test_env *env)
   env->frame.arg_faults = 0;
 }
 
+/* ospy_expr_eval_interp_unknown (readers' filters): a missing value or a
+ * faulted read is unknown, decided around by && and || when their other
+ * side decides, unknown (faulted) otherwise. */
+static void check_unknown(test_env *env, const char *src, uint64_t want, bool want_unknown)
+{
+  ospy_expr *e;
+  ospy_expr_error err;
+  if (!ospy_expr_compile(src, &env->scope, &e, &err)) {
+    printf("FAIL compile '%s'\n", src);
+    failures++;
+    return;
+  }
+  test_env_sync(env);
+  bool unknown;
+  uint64_t v = ospy_expr_eval_interp_unknown(e, &env->frame, &unknown);
+  if (v != want || unknown != want_unknown) {
+    printf("FAIL [unknown] '%s' = 0x%" PRIx64 "%s, want 0x%" PRIx64 "%s\n", src, v,
+           unknown ? " (unknown)" : "", want, want_unknown ? " (unknown)" : "");
+    failures++;
+  }
+  ospy_expr_free(e);
+}
+
+static void unknown_cases(test_env *env)
+{
+  set_args(env);
+  env->frame.arg_faults = 1ull << T_CV; /* cv missing; len 20 */
+  check_unknown(env, "arg.cv == 7 || arg.len == 20", 1, false);
+  check_unknown(env, "arg.len == 20 || arg.cv == 7", 1, false);
+  check_unknown(env, "arg.cv == 7 || arg.len == 3", 0, true);
+  check_unknown(env, "arg.cv == 7 && arg.len == 3", 0, false);
+  check_unknown(env, "arg.len == 3 && arg.cv == 7", 0, false);
+  check_unknown(env, "arg.cv == 7 && arg.len == 20", 0, true);
+  check_unknown(env, "arg.cv == 7 || arg.cv == 8", 0, true);
+  check_unknown(env, "!(arg.cv == 7)", 0, true);
+  check_unknown(env, "!(arg.cv == 7 || arg.len == 20)", 0, false);
+  check_unknown(env, "arg.cv ? 1 : 1", 0, true);
+  check_unknown(env, "(arg.cv || arg.len) + 1", 2, false);
+  check_unknown(env, "arg.cv + 1 || 0", 0, true);
+  check_unknown(env, "u8[0] == 1 || arg.len > 4", 1, false); /* a faulted read too */
+  check_unknown(env, "(u8[0] == 1 || arg.cv) && arg.len", 0, true);
+  check_unknown(env, "(u8[0] == 1 || arg.cv) && !arg.len", 0, false);
+  check_unknown(env, "arg.len == 20 && (arg.cv == 1 || 1)", 1, false);
+  env->frame.arg_faults = 0;
+  env->args[T_CV] = 7;
+  check_unknown(env, "arg.cv == 7 && arg.len == 20", 1, false);
+  check_unknown(env, "arg.cv == 8 || arg.len == 21", 0, false);
+}
+
 /* The bit of an argument slot at 32 and above is in the upper word. */
 static void missing_high_slot_cases(ospy_expr_arch arch)
 {
@@ -503,6 +552,7 @@ int main(void)
   common_cases(&env);
   memory_cases(&env);
   missing_arg_cases(&env);
+  unknown_cases(&env);
   missing_high_slot_cases(OSPY_EXPR_ARCH_X86_64);
   nesting_cases(&env);
   limit_cases(&env);

@@ -787,9 +787,12 @@ filter-fields)
   # --filter on structure fields, as show prints them (req={id=7, ...}):
   # req.id and arg.req.id, through a pointer or of a structure passed or
   # returned by value, nested (req.h.err, req.ph.ver), a pointer to a
-  # scalar as its value (req.pv), enumeration members of a field's type; a
-  # NULL structure has no fields (the call does not match, nor its
-  # negation). It said "trailing input at column 4" of 'req.id == 7'.
+  # scalar as its value (req.pv), the pointer itself as &req.pv (it said
+  # "trailing input at column 5", and a NULL pv could not be selected),
+  # enumeration members of a field's type; a NULL structure has no fields
+  # (a use of one is unknown: the call does not match, nor its negation,
+  # unless the other side of || or && decides). It said "trailing input at
+  # column 4" of 'req.id == 7'.
   cat > "$tmp/sf.c" <<'C'
 #include <stdint.h>
 #include <string.h>
@@ -855,9 +858,23 @@ X
     count 1 --filter 'req.h.err == -5' "$cap"            # a structure inside one
     count 1 --filter 'req.ph.ver == 3' "$cap"            # through a pointer field
     count 1 --filter 'req.pv == -9' "$cap"               # a pointer to a scalar: its value
+    count 1 --filter '*req.pv == -9' "$cap"              # the same
+    count 1 --filter '&req.pv == 0' "$cap"               # the pointer itself: NULL
+    count 1 --filter '!&req.pv' "$cap"
+    count 2 --filter '&req.pv != 0 || flags == 2' "$cap"
+    count 0 --filter 'req.pv == 0' "$cap"                # a NULL one's value is unknown
+    count 1 --filter 'req.pv == 0 || flags == 2' "$cap"  # the other side decides
     count 1 --filter 'req.tag == 0' "$cap"               # a string pointer: its address
-    count 1 --filter 'req.tag != 0 || flags == 3' "$cap" # a field missing ends it (faults)
-    count 2 --filter 'flags == 3 || req.tag != 0' "$cap" # as || first decides
+    # a field missing (req NULL) is unknown where it is used, not the end of
+    # the filter: || is true when its other side is, && false when its
+    # other side is; else the call does not match. The first two matched
+    # 1 call (the fault ended them) and so did 'req.id == 7 || flags == 3'.
+    count 2 --filter 'req.tag != 0 || flags == 3' "$cap"
+    count 2 --filter 'flags == 3 || req.tag != 0' "$cap"
+    count 2 --filter 'req.id == 7 || flags == 3' "$cap"
+    count 0 --filter 'req.id == 7 && flags == 3' "$cap"
+    count 2 --filter '!(req.id == 7 && flags == 1)' "$cap" # (the NULL one's: false, flags decides)
+    count 1 --filter '!(req.id == 7 || flags == 1)' "$cap" # (the NULL one's: unknown)
     count 1 --filter 'p.x == -5 && p.y == 7' "$cap"      # passed by value
     count 1 --filter 'retval.a == 1099511627776' "$cap"  # returned by value
     count 2 --filter 'req.id == 7 || flags == 2' "$cap"
@@ -865,6 +882,10 @@ X
       show --filter 'req.idd == 7' "$cap"
     bad "--filter: 'flags' has no fields: it is no structure at column 7 in 'flags.x'" \
       show --filter 'flags.x' "$cap"
+    bad "--filter: '&' needs a pointer, 'req.id' is not one at column 2 in '&req.id == 0'" \
+      show --filter '&req.id == 0' "$cap"
+    bad "--filter: cannot dereference 'req.ph': pointed-to type has no integer width at column 2 in '*req.ph'" \
+      show --filter '*req.ph' "$cap"
     bad "--filter: 'req.h' is a structure: name one of its fields (req.h.NAME) at column 5 in 'req.h == 1'" \
       show --filter 'req.h == 1' "$cap"
     bad "--filter: 'retval.tag' has no integer value (a string, buffer or array: find its bytes with --grep) at column 8 in 'retval.tag'" \
