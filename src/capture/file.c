@@ -1,5 +1,6 @@
 /* Capture file writer: header, then chunks of delta-packed records
- * (chunk_pack.h), compressed with zstd, CRC32C-checked, appended.
+ * (chunk_pack.h), compressed with zstd, followed by the chunk's place in
+ * the capture (a skippable frame: file_format.h), CRC32C-checked, appended.
  *
  * The caller (the controller's drain loop) copies records into one buffer
  * while a writer thread packs, compresses and writes the previous one: zstd
@@ -56,6 +57,7 @@ struct ospy_capfile_writer {
   uint64_t total;
   uint64_t ncalls;     /* FunctionCall records in the chunk being built */
   uint64_t calls_kept; /* ... in the chunks written (writer thread, under mu) */
+  uint64_t chunks_kept, records_kept; /* chunks and records written (writer thread) */
   ZSTD_CCtx *cctx;
   /* shared with the writer thread, under mu */
   pthread_mutex_t mu;
@@ -192,7 +194,7 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   w->packed = malloc(w->packed_cap);
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
-  w->comp_cap = ZSTD_compressBound(w->packed_cap);
+  w->comp_cap = ZSTD_compressBound(w->packed_cap) + OSPY_CHUNK_SEQ_LEN;
   w->comp = malloc(OSPY_CHUNK_HDR + w->comp_cap);
   w->cctx = ZSTD_createCCtx();
   /* Only the user who captures may read the file: it holds argument values
@@ -278,6 +280,25 @@ static size_t chunk_pack_all(ospy_capfile_writer *w, const chunk_job *j)
   return n;
 }
 
+static void put64(uint8_t *p, uint64_t v)
+{
+  put32(p, (uint32_t)v);
+  put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* The chunk's place in the capture (file_format.h) at p: the chunks and
+ * records written before it. Writer thread. */
+static void put_seq(const ospy_capfile_writer *w, const chunk_job *j, uint8_t *p)
+{
+  put32(p, OSPY_CHUNK_SEQ_MAGIC);
+  put32(p + 4, OSPY_CHUNK_SEQ_BODY);
+  put32(p + 8, OSPY_CHUNK_SEQ_LAYOUT);
+  put32(p + 12, (uint32_t)j->ncalls);
+  put64(p + 16, w->chunks_kept);
+  put64(p + 24, w->records_kept);
+  put64(p + 32, w->calls_kept);
+}
+
 /* Packs, compresses, checksums and appends one chunk. Writer thread (or the
  * caller when the thread could not start). */
 static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
@@ -287,14 +308,16 @@ static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
     return;
   if (j->unpacked_len) {
     size_t packed_len = chunk_pack_all(w, j);
-    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR, w->comp_cap, w->packed,
-                             packed_len, 1);
+    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR,
+                             w->comp_cap - OSPY_CHUNK_SEQ_LEN, w->packed, packed_len, 1);
     if (ZSTD_isError(clen)) {
       w->failed = EIO;
       snprintf(w->why, sizeof w->why, "%s: zstd: %s", w->path, ZSTD_getErrorName(clen));
       return;
     }
   }
+  put_seq(w, j, w->comp + OSPY_CHUNK_HDR + clen);
+  clen += OSPY_CHUNK_SEQ_LEN;
   uint8_t *h = w->comp;
   memcpy(h, OSPY_CHUNK_MAGIC, 8);
   put32(h + 8, (uint32_t)clen);
@@ -313,6 +336,8 @@ static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
   }
   w->good += OSPY_CHUNK_HDR + clen;
   w->calls_kept += j->ncalls;
+  w->chunks_kept++;
+  w->records_kept += j->nrec;
 }
 
 static void *writer_main(void *arg)

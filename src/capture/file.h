@@ -1,6 +1,6 @@
 /*
  * Capture file writer (controller). Records are buffered into a chunk that is
- * zstd-compressed, checksummed and appended by a writer thread when it is full
+ * zstd-compressed, given its place in the capture, checksummed and appended by a writer thread when it is full
  * or on ospy_capfile_flush, while the next one fills; the end is
  * fdatasync'ed. A crash of the controller loses at most the chunk being
  * filled and the one being written.

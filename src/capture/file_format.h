@@ -18,6 +18,19 @@
 #define OSPY_CHUNK_F_END 0x1u    /* the last chunk of a cleanly closed capture */
 #define OSPY_CHUNK_F_PACKED 0x2u /* payload: zstd of packed records (chunk_pack.h) */
 
+/* The chunk's place in the capture, after its zstd frame in the payload
+ * (which the payload CRC covers): a zstd skippable frame, which readers
+ * that do not know it skip as zstd does. u32 magic, u32 size (32), then
+ * u32 layout (1), u32 FunctionCall records in this chunk, u64 the chunk's
+ * number (0: the first after the header), u64 records and u64 FunctionCall
+ * records in the chunks before it. A chunk without one (ospy before it):
+ * its place is not checked. */
+#define OSPY_CHUNK_SEQ_MAGIC 0x184D2A5Eu  /* one of zstd's skippable-frame magics */
+#define OSPY_SKIPPABLE_MAGIC 0x184D2A50u  /* zstd's: this with any low nibble */
+#define OSPY_CHUNK_SEQ_BODY 32u
+#define OSPY_CHUNK_SEQ_LEN (8u + OSPY_CHUNK_SEQ_BODY)
+#define OSPY_CHUNK_SEQ_LAYOUT 1u
+
 /* Metadata tags (u16 tag, u16 0, u32 len, bytes, padded to 4). */
 enum {
   OSPY_META_VERSION = 1, /* ospy version string */

@@ -24,6 +24,21 @@ typedef struct cut_chunk {
   uint64_t recovered;     /* the whole, valid records read from what it has */
 } cut_chunk;
 
+/* A chunk's place in the capture, from the skippable frame after its zstd
+ * frame (file_format.h); have 0: none (a capture older than it). */
+typedef struct chunk_seq {
+  int have;
+  uint32_t calls;                /* FunctionCall records in the chunk */
+  uint64_t index;                /* its number in the capture */
+  uint64_t recs_before, calls_before; /* in the chunks before it */
+} chunk_seq;
+
+/* The chunk numbers read so far, as sorted disjoint ranges [lo, hi):
+ * usually one, one more for each gap in what the file holds. */
+typedef struct seq_range {
+  uint64_t lo, hi;
+} seq_range;
+
 struct ospy_capfile_reader {
   int fd;
   char *path;
@@ -38,6 +53,11 @@ struct ospy_capfile_reader {
   cut_chunk cut;
   int lost_since;      /* a chunk, or the rest of one, was lost since the last one loaded */
   int repeats_wanted;  /* the chunk being read follows a loss: its repeated records count */
+  /* the chunk sequence: what the next chunk should be (its number, the
+   * records and calls before it), and the chunks read */
+  uint64_t seq_next, seq_recs, seq_calls;
+  seq_range *seen;
+  size_t nseen, seen_cap;
   ZSTD_DCtx *dctx;
   ospy_plan *plan; /* HookName records rename its hooks */
 };
@@ -285,9 +305,51 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
   return 0;
 }
 
-/* The chunk payload in comp (clen bytes) to rlen bytes of records in raw.
- * NULL, or why it cannot. */
-static const char *decode_payload(ospy_capfile_reader *r, uint32_t clen, uint32_t rlen,
+static uint64_t get64(const uint8_t *p)
+{
+  return ospy_cap_get32(p) | (uint64_t)ospy_cap_get32(p + 4) << 32;
+}
+
+static int skippable_at(const uint8_t *p, size_t avail)
+{
+  return avail >= 8 && (ospy_cap_get32(p) & 0xfffffff0u) == OSPY_SKIPPABLE_MAGIC;
+}
+
+/* A chunk's payload (comp[0..clen), its CRC checked): its zstd frame of
+ * records (absent in an empty chunk), *data_len its bytes, then skippable
+ * frames, of which the chunk's place in the capture is read into *seq
+ * (others, of a later writer, are skipped as zstd skips them). NULL, or why
+ * the payload is not that. A first frame whose size zstd cannot tell is
+ * taken whole, for the decoder to refuse as it did. */
+static const char *split_payload(const uint8_t *comp, size_t clen, size_t *data_len,
+                                 chunk_seq *seq)
+{
+  memset(seq, 0, sizeof *seq);
+  size_t pos = 0;
+  if (clen && !skippable_at(comp, clen)) {
+    pos = ZSTD_findFrameCompressedSize(comp, clen);
+    if (ZSTD_isError(pos))
+      pos = clen;
+  }
+  *data_len = pos;
+  while (pos < clen) {
+    if (!skippable_at(comp + pos, clen - pos))
+      return "payload holds bytes after its zstd frame that are no skippable frame";
+    uint32_t n = ospy_cap_get32(comp + pos + 4);
+    if (n > clen - pos - 8)
+      return "payload: a skippable frame runs past its end";
+    const uint8_t *b = comp + pos + 8;
+    if (ospy_cap_get32(comp + pos) == OSPY_CHUNK_SEQ_MAGIC && n >= OSPY_CHUNK_SEQ_BODY &&
+        ospy_cap_get32(b) == OSPY_CHUNK_SEQ_LAYOUT)
+      *seq = (chunk_seq){ 1, ospy_cap_get32(b + 4), get64(b + 8), get64(b + 16), get64(b + 24) };
+    pos += 8 + (size_t)n;
+  }
+  return NULL;
+}
+
+/* The chunk payload's zstd frame in comp (clen bytes) to rlen bytes of
+ * records in raw. NULL, or why it cannot. */
+static const char *decode_payload(ospy_capfile_reader *r, size_t clen, uint32_t rlen,
                                   uint32_t flags)
 {
   if (!(flags & OSPY_CHUNK_F_PACKED)) {
@@ -441,6 +503,132 @@ static uint64_t after_bad_payload(ospy_capfile_reader *r, uint64_t at, uint32_t 
   return resync(r, at + 1);
 }
 
+/* Whether chunk number i was read. */
+static int seq_seen(const ospy_capfile_reader *r, uint64_t i)
+{
+  size_t lo = 0, hi = r->nseen;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (i < r->seen[mid].lo)
+      hi = mid;
+    else if (i >= r->seen[mid].hi)
+      lo = mid + 1;
+    else
+      return 1;
+  }
+  return 0;
+}
+
+/* Chunk number i read (not seq_seen yet). -1: out of memory. */
+static int seq_add(ospy_capfile_reader *r, uint64_t i)
+{
+  size_t k = r->nseen;
+  while (k > 0 && r->seen[k - 1].lo > i) /* (usually: none, i is the last + 1) */
+    k--;
+  if (k > 0 && r->seen[k - 1].hi == i) {
+    r->seen[k - 1].hi++;
+    if (k < r->nseen && r->seen[k].lo == i + 1) { /* the gap it was is closed */
+      r->seen[k - 1].hi = r->seen[k].hi;
+      memmove(r->seen + k, r->seen + k + 1, (r->nseen - k - 1) * sizeof *r->seen);
+      r->nseen--;
+    }
+    return 0;
+  }
+  if (k < r->nseen && r->seen[k].lo == i + 1) {
+    r->seen[k].lo--;
+    return 0;
+  }
+  if (r->nseen == r->seen_cap) {
+    size_t cap = r->seen_cap ? 2 * r->seen_cap : 8;
+    seq_range *p = realloc(r->seen, cap * sizeof *p);
+    if (!p)
+      return -1;
+    r->seen = p;
+    r->seen_cap = cap;
+  }
+  memmove(r->seen + k + 1, r->seen + k, (r->nseen - k) * sizeof *r->seen);
+  r->seen[k] = (seq_range){ i, i + 1 };
+  r->nseen++;
+  return 0;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+  return n == 1 ? one : many;
+}
+
+/* " (R records, C calls)" of a loss, when the sequence says so (a chunk
+ * whose counts run backwards gives none). */
+static void loss_counts(const ospy_capfile_reader *r, const chunk_seq *s, char *out, size_t cap)
+{
+  out[0] = 0;
+  if (s->recs_before >= r->seq_recs && s->calls_before >= r->seq_calls)
+    snprintf(out, cap, ": %llu record%s, %llu call%s",
+             (unsigned long long)(s->recs_before - r->seq_recs),
+             plural(s->recs_before - r->seq_recs, "", "s"),
+             (unsigned long long)(s->calls_before - r->seq_calls),
+             plural(s->calls_before - r->seq_calls, "", "s"));
+}
+
+/* The chunk at `at` (nrec records, its place s), loaded, checked against
+ * the chunks read before it: 0 in sequence (or no place to check); -1 said
+ * in err (counted as damage): chunks missing before it (removed, or lost
+ * to damage said before: then how much that cost), or it was missed
+ * before (out of place), its records read either way; -2 said: a chunk
+ * read before (a copy), to be skipped. */
+static int seq_check(ospy_capfile_reader *r, uint64_t at, uint32_t nrec, const chunk_seq *s,
+                     char *err, size_t errcap)
+{
+  if (!s->have)
+    return 0;
+  if (seq_seen(r, s->index)) {
+    snprintf(err, errcap, "%s: the chunk at offset %llu repeats chunk %llu of the capture, "
+             "read before it: its %u record%s skipped", r->path, (unsigned long long)at,
+             (unsigned long long)s->index, nrec, plural(nrec, " is", "s are"));
+    r->bad_chunks++;
+    return -2;
+  }
+  int said = 0;
+  char counts[96];
+  if (s->index > r->seq_next) {
+    uint64_t gone = s->index - r->seq_next;
+    loss_counts(r, s, counts, sizeof counts);
+    if (r->lost_since) /* (the damage was said: what it cost) */
+      snprintf(err, errcap, "%s: the damage before offset %llu cost %llu chunk%s of the "
+               "capture%s", r->path, (unsigned long long)at, (unsigned long long)gone,
+               plural(gone, "", "s"), counts);
+    else if (gone == 1)
+      snprintf(err, errcap, "%s: a chunk is missing before offset %llu (chunk %llu of the "
+               "capture)%s", r->path, (unsigned long long)at, (unsigned long long)r->seq_next,
+               counts);
+    else
+      snprintf(err, errcap, "%s: %llu chunks are missing before offset %llu (chunks %llu to "
+               "%llu of the capture)%s", r->path, (unsigned long long)gone,
+               (unsigned long long)at, (unsigned long long)r->seq_next,
+               (unsigned long long)s->index - 1, counts);
+    r->repeats_wanted = 1; /* (what the lost chunks said, as after a corrupt one) */
+    said = 1;
+  } else if (s->index < r->seq_next) {
+    snprintf(err, errcap, "%s: the chunk at offset %llu is chunk %llu of the capture, out of "
+             "place (after chunk %llu): its records are read where it is", r->path,
+             (unsigned long long)at, (unsigned long long)s->index,
+             (unsigned long long)r->seq_next - 1);
+    r->repeats_wanted = 1;
+    said = 1;
+  }
+  if (seq_add(r, s->index) < 0) {
+    snprintf(err, errcap, "%s: out of memory for the chunk sequence", r->path);
+    said = 1;
+  }
+  if (s->index >= r->seq_next) {
+    r->seq_next = s->index + 1;
+    r->seq_recs = s->recs_before + nrec;
+    r->seq_calls = s->calls_before + s->calls;
+  }
+  r->bad_chunks += (uint64_t)said;
+  return said ? -1 : 0;
+}
+
 /* Loads the next chunk into raw. 1 loaded, 0 end of file, -1 corrupt. */
 static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
 {
@@ -473,16 +661,25 @@ static int load_chunk(ospy_capfile_reader *r, char *err, size_t errcap)
       ospy_crc32c(0, r->comp, clen) != ospy_cap_get32(h + 20))
     return bad_chunk(r, at, after_bad_payload(r, at, clen), "payload checksum mismatch", err,
                      errcap);
-  const char *why = decode_payload(r, clen, rlen, flags);
+  size_t data_len;
+  chunk_seq seq;
+  const char *why = split_payload(r->comp, clen, &data_len, &seq);
+  if (!why)
+    why = decode_payload(r, data_len, rlen, flags);
   if (why)
     return bad_chunk(r, at, after_bad_payload(r, at, clen), why, err, errcap);
-  if (flags & OSPY_CHUNK_F_END)
-    r->saw_end = 1;
   r->raw_len = rlen;
   r->raw_pos = 0;
   r->repeats_wanted = r->lost_since;
+  int rc = seq_check(r, at, ospy_cap_get32(h + 16), &seq, err, errcap);
+  if (rc == -2) { /* a copy of a chunk read before: as if it were not there */
+    r->raw_len = 0;
+    return -1;
+  }
+  if (flags & OSPY_CHUNK_F_END)
+    r->saw_end = 1;
   r->lost_since = 0;
-  return 1;
+  return rc < 0 ? -1 : 1;
 }
 
 int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *err, size_t errcap)
@@ -556,6 +753,7 @@ void ospy_capfile_close_reader(ospy_capfile_reader *r)
   free(r->comp);
   free(r->raw);
   free(r->packed);
+  free(r->seen);
   free(r->header.bytes);
   free(r->path);
   free(r);

@@ -5,7 +5,9 @@
  * with its file offset and skipped, the following intact chunks still read.
  * A damaged header is mended where its checksum finds the damage, else taken
  * as it reads, and said (ospy_capfile_header_damage); the whole records of a
- * last chunk cut short are read (docs/capture-format.md, "Damaged captures").
+ * last chunk cut short are read; chunks missing, copied or out of place are
+ * found by the place each chunk says it has in the capture
+ * (docs/capture-format.md, "Damaged captures").
  */
 #ifndef OSPY_CAPTURE_READER_H
 #define OSPY_CAPTURE_READER_H
@@ -39,8 +41,11 @@ const ospy_capfile_info *ospy_capfile_info_get(const ospy_capfile_reader *r);
  * says may be wrong). Readers say it before anything else and exit as for
  * a corrupt chunk: the file is damaged, whatever was recovered. */
 const char *ospy_capfile_header_damage(const ospy_capfile_reader *r);
-/* Next record: 1 (*rec valid until the next call), 0 at the end, -1 for a
- * corrupt chunk (err names its offset; call again to continue after it).
+/* Next record: 1 (*rec valid until the next call), 0 at the end, -1 for
+ * damage, err naming the file and an offset; call again to go on: a corrupt
+ * chunk (skipped); chunks missing before the one at an offset (removed, or
+ * lost to the damage said before it: what that cost), its records then
+ * read; a copy of a chunk read before (skipped); a chunk out of place (read).
  * Records flagged OSPY_EVENT_F_REPEATED (copies of what earlier chunks
  * said: replay.h) are returned only from a chunk that follows a lost one
  * (readers then take what they say and show nothing of them: a hook's name,
@@ -53,6 +58,7 @@ int ospy_capfile_next(ospy_capfile_reader *r, const ospy_event_hdr **rec, char *
  * N of M with K of its R records recovered (whole records of what it has,
  * each checked as any chunk's but by the payload CRC the cut took). */
 int ospy_capfile_truncated(const ospy_capfile_reader *r, char *msg, size_t cap);
+/* The damage said so far (the -1 returns of ospy_capfile_next). */
 uint64_t ospy_capfile_bad_chunks(const ospy_capfile_reader *r);
 /* Bytes of the file consumed so far (up to the chunk being read) and the
  * file's size, for progress reports. */

@@ -1147,6 +1147,9 @@ chunk-lost)
   # controller repeats it at the start of the chunk after one that changed
   # it. Before, a lost first chunk took the names of every later call with
   # it (qa_add for libqa.so!qa_add: show -e 'libqa.so!qa_add' matched none).
+  # A chunk removed whole is a loss too: the next chunk says its place in
+  # the capture, so the reader says the gap and takes the repeats (it said
+  # nothing and skipped them: a removed first chunk took the names along).
   "$ospy" capture -q --backtrace 1 -f ospy_test_add -f write -o "$cap" -- "$target" 1 200000 \
     > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; fail "chunk-lost: capture failed"; }
   "$ospy" show --backtrace "$cap" | tail -3 > "$work/want"
@@ -1156,21 +1159,30 @@ chunk-lost)
 while o+32<=len(d): o+=32+struct.unpack_from('<I',d,o+8)[0]; k+=1
 print(k)" "$cap")
   [ "$n" -gt 4 ] || fail "chunk-lost: only $n chunks"
-  for k in 0 1 2; do
+  for k in 0 1 2 rm0 rm1; do
     python3 - "$cap" "$work/z.ospy" $k <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], 'rb').read())
-off, k = 16 + struct.unpack_from('<I', d, 12)[0] + 4, int(sys.argv[3])
-for _ in range(k):
+off, k = 16 + struct.unpack_from('<I', d, 12)[0] + 4, sys.argv[3]
+for _ in range(int(k.lstrip('rm'))):
     off += 32 + struct.unpack_from('<I', d, off + 8)[0]
 end = off + 32 + struct.unpack_from('<I', d, off + 8)[0]
-d[off:end] = bytes(end - off)
+if k.startswith('rm'):
+    del d[off:end]                  # removed
+else:
+    d[off:end] = bytes(end - off)   # zeroed
 open(sys.argv[2], 'wb').write(d)
 PY
     "$ospy" show --backtrace "$work/z.ospy" > "$work/show" 2> "$work/serr" && fail "chunk $k: the lost chunk is not reported"
+    case $k in
+    rm*) grep -q "a chunk is missing before offset [0-9]* (chunk ${k#rm} of the capture): " "$work/serr" ||
+           { cat "$work/serr"; fail "chunk $k: the removed chunk is not said"; } ;;
+    *)   grep -q "the damage before offset [0-9]* cost 1 chunk of the capture: " "$work/serr" ||
+           { cat "$work/serr"; fail "chunk $k: what the damage cost is not said"; } ;;
+    esac
     calls=$(grep -c 'ospy_test_add(' "$work/show")
     named=$("$ospy" show -e 'libospytest.so!ospy_test_add' "$work/z.ospy" 2> /dev/null | grep -c 'ospy_test_add(')
-    echo "chunk $k lost: $named of $calls calls named libospytest.so!ospy_test_add"
+    echo "chunk $k lost: $named of $calls calls named libospytest.so!ospy_test_add; $(tail -1 "$work/serr")"
     [ "$calls" -gt 100000 ] && [ "$named" = "$calls" ] ||
       fail "chunk $k lost: $named of the $calls calls left named by their module"
     tail -3 "$work/show" | cmp -s - "$work/want" ||

@@ -1,7 +1,8 @@
 /* Capture files: round trip, truncation at every chunk boundary and inside
  * chunks (the whole records of a last chunk cut short read back), bit flips
  * (reported with an offset, other chunks still read; in the header, found
- * by its checksum and mended). */
+ * by its checksum and mended), whole chunks removed, copied or moved (said
+ * with what is missing; a copy's records read once). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "capture/event.h"
 #include "capture/file.h"
+#include "capture/file_format.h"
 #include "capture/format.h"
 #include "capture/reader.h"
 #include "capture/reader_internal.h"
@@ -17,6 +19,7 @@
 #define NREC 5000
 
 static char path[200], cut[256];
+static char last_err[512]; /* read_all's last error */
 
 static void write_capture(void)
 {
@@ -46,6 +49,7 @@ static long read_all(const char *p, long *errors, int *truncated)
   while ((rc = ospy_capfile_next(r, &h, err, sizeof err)) != 0) {
     if (rc < 0) {
       CHECK(strstr(err, "offset") != NULL);
+      snprintf(last_err, sizeof last_err, "%s", err);
       (*errors)++;
       continue;
     }
@@ -250,7 +254,8 @@ static void check_cut_chunk(void)
     CHECK(ospy_capfile_append(w, &e, sizeof e, err, sizeof err) == 0);
   }
   CHECK(ospy_capfile_close(w, err, sizeof err) == 0); /* one chunk, then the end marker's */
-  off_t size = file_size(path), chunk = size - 32, header = 0;
+  /* (the end marker's chunk: a header and the chunk's place, no records) */
+  off_t size = file_size(path), chunk = size - 32 - OSPY_CHUNK_SEQ_LEN, header = 0;
   ospy_capfile_reader *r = ospy_capfile_open(path, err, sizeof err);
   uint64_t at, all;
   ospy_capfile_position(r, &at, &all);
@@ -306,7 +311,7 @@ static void copy_spliced(off_t at, off_t del, off_t ins)
  * as a flipped bit there does: its length no longer leads to the next
  * chunk, which was lost too (read from a place no chunk starts); the chunk
  * before the last (the END chunk), shortened, was taken for a cut tail and
- * the END chunk lost. */
+ * the END chunk lost. The chunk after it says what the loss cost. */
 static void check_payload_length_damage(off_t size)
 {
   int fd = open(path, O_RDONLY);
@@ -326,19 +331,268 @@ static void check_payload_length_damage(off_t size)
     uint64_t c = chunks[picks[i]], mid = c + (chunks[picks[i] + 1] - c) / 2;
     copy_prefix(size, (long)mid, 0x10);
     got_flip = read_all(cut, &errors, &trunc);
-    CHECK(errors == 1 && got_flip < NREC);
+    char at_next[64], cost[160];
+    snprintf(at_next, sizeof at_next, "the damage before offset %llu ",
+             (unsigned long long)chunks[picks[i] + 1]);
+    snprintf(cost, sizeof cost, " cost 1 chunk of the capture: %ld records, 0 calls",
+             NREC - got_flip);
+    CHECK(errors == 2 && got_flip < NREC && strstr(last_err, at_next) && strstr(last_err, cost));
     off_t room = (off_t)(chunks[picks[i] + 1] - mid) / 2; /* (within its payload) */
     CHECK(room >= 8);
     off_t shapes[][2] = { { room, 0 }, { 0, 100 }, { room, room / 2 }, { 1, 0 } };
     for (unsigned j = 0; j < 4; j++) {
       copy_spliced((off_t)mid, shapes[j][0], shapes[j][1]);
       got = read_all(cut, &errors, &trunc);
-      CHECK(errors == 1 && got == got_flip && !trunc);
+      CHECK(errors == 2 && got == got_flip && !trunc && strstr(last_err, cost));
     }
     printf("chunk %u of %u, bytes cut from or put into its payload: %ld of %d records read "
-           "(as with one bit flipped there)\n", picks[i], n, got_flip, NREC);
+           "(as with one bit flipped there), then: %s\n", picks[i], n, got_flip, NREC,
+           strstr(last_err, "the damage"));
   }
   (void)last;
+}
+
+
+/* ---- whole chunks removed, copied, moved ---- */
+
+#define NSEQ 2000
+#define MAX_SEQ_CHUNKS 256
+
+/* The capture at path: NSEQ records, every 4th a call (seq = ts = i), the
+ * others Lost records (count = 3 i), in chunks of ~1 KiB; each chunk but
+ * the first starts with a Lost record flagged REPEATED (ts 1000000 + its
+ * number), as the controller repeats what later chunks need. */
+static void write_seq_capture(void)
+{
+  char err[512];
+  ospy_capfile_meta m = { "9.9", "host x86_64", 42, "prog", 4, "PLAN", 4, "spawn" };
+  ospy_capfile_writer *w = ospy_capfile_create(path, &m, err, sizeof err);
+  CHECK(w);
+  ospy_capfile_set_chunk_size(w, 1024);
+  uint64_t chunk = 0;
+  for (uint32_t i = 0; i < NSEQ; i++) {
+    if (i && ospy_capfile_chunk_empty(w)) {
+      ospy_event_lost rep = { { sizeof rep, OSPY_EV_LOST, OSPY_EVENT_F_REPEATED, 7, 7,
+                                1000000 + ++chunk }, 0 };
+      CHECK(ospy_capfile_append(w, &rep, sizeof rep, err, sizeof err) == 0);
+    }
+    if (i % 4 == 0) {
+      ospy_event_call c = { .h = { sizeof c, OSPY_EV_CALL, 0, 7, 7, i }, .seq = i,
+                            .arch_bits = 64 };
+      CHECK(ospy_capfile_append(w, &c, sizeof c, err, sizeof err) == 0);
+    } else {
+      ospy_event_lost e = { { sizeof e, OSPY_EV_LOST, 0, 7, 7, i }, i * 3u };
+      CHECK(ospy_capfile_append(w, &e, sizeof e, err, sizeof err) == 0);
+    }
+  }
+  CHECK(ospy_capfile_close(w, err, sizeof err) == 0);
+}
+
+/* What a read of a capture of write_seq_capture gave. */
+typedef struct seq_read {
+  long n;                 /* records (not REPEATED), their ts in ts[] */
+  uint64_t ts[NSEQ + MAX_SEQ_CHUNKS];
+  long repeats;           /* REPEATED records returned (after a loss) */
+  uint64_t repeat_ts[MAX_SEQ_CHUNKS];
+  int nerr, truncated;
+  char errs[4][512];
+} seq_read;
+
+static void read_seq(const char *p, seq_read *o)
+{
+  char err[512];
+  memset(o, 0, sizeof *o);
+  ospy_capfile_reader *r = ospy_capfile_open(p, err, sizeof err);
+  CHECK(r);
+  const ospy_event_hdr *h;
+  int rc;
+  while ((rc = ospy_capfile_next(r, &h, err, sizeof err)) != 0) {
+    if (rc < 0) {
+      CHECK(o->nerr < 4);
+      snprintf(o->errs[o->nerr++], sizeof o->errs[0], "%s", err);
+      continue;
+    }
+    if (h->flags & OSPY_EVENT_F_REPEATED) {
+      CHECK(o->repeats < MAX_SEQ_CHUNKS);
+      o->repeat_ts[o->repeats++] = h->ts;
+      continue;
+    }
+    if (h->type == OSPY_EV_CALL)
+      CHECK(h->ts % 4 == 0 && ((const ospy_event_call *)h)->seq == h->ts);
+    else
+      CHECK(h->type == OSPY_EV_LOST && ((const ospy_event_lost *)h)->count == h->ts * 3);
+    CHECK(o->n < NSEQ + MAX_SEQ_CHUNKS);
+    o->ts[o->n++] = h->ts;
+  }
+  o->truncated = ospy_capfile_truncated(r, err, sizeof err);
+  ospy_capfile_close_reader(r);
+}
+
+static uint8_t seq_file[1 << 20];
+static size_t seq_size, seq_header;
+static uint64_t seq_at[MAX_SEQ_CHUNKS], seq_len[MAX_SEQ_CHUNKS];
+static uint32_t seq_nrec[MAX_SEQ_CHUNKS];
+static unsigned seq_chunks;
+
+/* The capture at path, in memory, and where its chunks are. */
+static void map_seq_capture(void)
+{
+  int fd = open(path, O_RDONLY);
+  ssize_t k = read(fd, seq_file, sizeof seq_file);
+  close(fd);
+  CHECK(k > 0 && (size_t)k < sizeof seq_file);
+  seq_size = (size_t)k;
+  seq_header = 16 + ospy_cap_get32(seq_file + 12) + 4;
+  seq_chunks = 0;
+  for (size_t at = seq_header; at + 32 <= seq_size; seq_chunks++) {
+    CHECK(seq_chunks < MAX_SEQ_CHUNKS);
+    seq_at[seq_chunks] = at;
+    seq_len[seq_chunks] = 32 + ospy_cap_get32(seq_file + at + 8);
+    seq_nrec[seq_chunks] = ospy_cap_get32(seq_file + at + 16);
+    at += seq_len[seq_chunks];
+  }
+}
+
+/* cut: the header, then the chunks order[0..n) (chunk numbers). */
+static void compose(const unsigned *order, unsigned n)
+{
+  int out = open(cut, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(out >= 0 && write(out, seq_file, seq_header) == (ssize_t)seq_header);
+  for (unsigned i = 0; i < n; i++)
+    CHECK(write(out, seq_file + seq_at[order[i]], seq_len[order[i]]) ==
+          (ssize_t)seq_len[order[i]]);
+  close(out);
+}
+
+/* The chunks but those in [from, to). */
+static unsigned all_but(unsigned *order, unsigned from, unsigned to)
+{
+  unsigned n = 0;
+  for (unsigned i = 0; i < seq_chunks; i++)
+    if (i < from || i >= to)
+      order[n++] = i;
+  return n;
+}
+
+/* Records (not REPEATED) and calls of chunks [from, to) of the intact read. */
+static void seq_counts(const seq_read *intact, const long *first, unsigned from, unsigned to,
+                       long *recs, long *calls)
+{
+  *recs = *calls = 0;
+  for (long i = first[from]; i < first[to]; i++) {
+    (*recs)++;
+    *calls += intact->ts[i] % 4 == 0;
+  }
+}
+
+/* A read that lost chunks [from, to): the other records, in order, each once. */
+static void expect_without(const seq_read *o, const seq_read *intact, const long *first,
+                           unsigned from, unsigned to)
+{
+  long k = 0;
+  for (long i = 0; i < intact->n; i++)
+    if (i < first[from] || i >= first[to]) {
+      CHECK(k < o->n && o->ts[k] == intact->ts[i]);
+      k++;
+    }
+  CHECK(k == o->n);
+}
+
+/* Whole chunks removed, copied or moved (a file put together by hand, a
+ * copy gone wrong): each chunk says its place in the capture, so the reader
+ * says what is missing (chunks, records, calls) and where, reads a copied
+ * chunk once, and reads what follows a gap as what follows a corrupt chunk
+ * (the repeated records then count). Before, nothing was said: a chunk
+ * removed was read as if it had never been, a copied one twice. */
+static void check_chunk_sequence(void)
+{
+  static seq_read intact, o;
+  static long first[MAX_SEQ_CHUNKS + 1]; /* index in intact.ts of each chunk's first record */
+  write_seq_capture();
+  map_seq_capture();
+  read_seq(path, &intact);
+  CHECK(intact.n == NSEQ && intact.nerr == 0 && !intact.truncated && intact.repeats == 0);
+  CHECK(seq_chunks > 40);
+  for (unsigned c = 0, i = 0; c <= seq_chunks; c++) {
+    first[c] = i;
+    if (c < seq_chunks)
+      i += seq_nrec[c] - (c > 0 && seq_nrec[c] > 0); /* (its REPEATED record) */
+  }
+  CHECK(first[seq_chunks] == NSEQ);
+  printf("a capture of %d records in %u chunks (the last its end marker)\n", NSEQ, seq_chunks);
+  unsigned order[MAX_SEQ_CHUNKS + 2], n;
+  long recs, calls;
+  char want[256];
+
+  /* one chunk removed, then three, then the first, then the one before the end marker */
+  unsigned gaps[][2] = { { 5, 6 }, { 10, 13 }, { 0, 1 }, { seq_chunks - 2, seq_chunks - 1 } };
+  for (unsigned g = 0; g < 4; g++) {
+    unsigned from = gaps[g][0], to = gaps[g][1];
+    n = all_but(order, from, to);
+    compose(order, n);
+    read_seq(cut, &o);
+    seq_counts(&intact, first, from, to, &recs, &calls);
+    recs += from > 0; /* (the chunk's REPEATED record: the file held it) */
+    if (to - from == 1)
+      snprintf(want, sizeof want, "a chunk is missing before offset %llu (chunk %u of the "
+               "capture): %ld records, %ld calls", (unsigned long long)seq_at[from], from, recs,
+               calls);
+    else
+      snprintf(want, sizeof want, "%u chunks are missing before offset %llu (chunks %u to %u "
+               "of the capture): ", to - from, (unsigned long long)seq_at[from], from, to - 1);
+    printf("chunks %u to %u removed: %ld records read, %d said: %s\n", from, to - 1, o.n, o.nerr,
+           o.nerr ? o.errs[0] : "");
+    CHECK(o.nerr == 1 && strstr(o.errs[0], want) && !o.truncated);
+    expect_without(&o, &intact, first, from, to);
+    /* the chunk after the gap: its repeated record is read (what the lost
+     * chunks said, as after a corrupt chunk; the end marker's has none) */
+    if (to < seq_chunks - 1)
+      CHECK(o.repeats == 1 && o.repeat_ts[0] == 1000000 + to);
+    else
+      CHECK(o.repeats == 0);
+  }
+
+  /* a chunk copied: right after itself, and further on: read once */
+  unsigned copies[][2] = { { 7, 8 }, { 3, 20 } }; /* chunk, put before this one */
+  for (unsigned c = 0; c < 2; c++) {
+    n = 0;
+    for (unsigned i = 0; i < seq_chunks; i++) {
+      if (i == copies[c][1])
+        order[n++] = copies[c][0];
+      order[n++] = i;
+    }
+    compose(order, n);
+    read_seq(cut, &o);
+    uint64_t at = seq_at[copies[c][1]]; /* (where the chunk it was put before was) */
+    snprintf(want, sizeof want, "the chunk at offset %llu repeats chunk %u of the capture, read "
+             "before it: its %u records are skipped", (unsigned long long)at, copies[c][0],
+             seq_nrec[copies[c][0]]);
+    printf("chunk %u copied before chunk %u: %ld records read, %d said: %s\n", copies[c][0],
+           copies[c][1], o.n, o.nerr, o.nerr ? o.errs[0] : "");
+    CHECK(o.nerr == 1 && strstr(o.errs[0], want) && !o.truncated && o.repeats == 0);
+    expect_without(&o, &intact, first, 0, 0);
+  }
+
+  /* two chunks swapped: the first said missing, then out of place; every
+   * record read once */
+  n = 0;
+  for (unsigned i = 0; i < seq_chunks; i++)
+    order[n++] = i == 30 ? 31 : i == 31 ? 30 : i;
+  compose(order, n);
+  read_seq(cut, &o);
+  printf("chunks 30 and 31 swapped: %ld records read, %d said: %s / %s\n", o.n, o.nerr,
+         o.errs[0], o.errs[1]);
+  snprintf(want, sizeof want, "the chunk at offset %llu is chunk 30 of the capture, out of "
+           "place (after chunk 31): its records are read where it is",
+           (unsigned long long)(seq_at[30] + seq_len[31]));
+  CHECK(o.nerr == 2 && strstr(o.errs[0], "a chunk is missing before") && strstr(o.errs[1], want));
+  CHECK(o.n == NSEQ && !o.truncated);
+  for (long i = 0; i < NSEQ; i++) { /* chunk 31's records, then chunk 30's */
+    long j = i < first[30] || i >= first[32] ? i
+             : i < first[30] + (first[32] - first[31]) ? i - first[30] + first[31]
+                                                        : i - (first[32] - first[31]);
+    CHECK(o.ts[i] == intact.ts[j]);
+  }
 }
 
 int main(int argc, char **argv)
@@ -391,6 +645,7 @@ int main(int argc, char **argv)
   check_not_a_capture(size);
   check_payload_length_damage(size);
   check_cut_chunk(); /* (writes another capture at path) */
+  check_chunk_sequence(); /* (another again) */
   unlink(path);
   unlink(cut);
   printf("file tests passed\n");

@@ -6,7 +6,9 @@
  * No read may crash or hang (an alarm), and each must name the damage where
  * it is: a bit of the header by its own offset, mended, every record then
  * read as written; a bit of a chunk by the chunk's offset, as a corrupt
- * chunk, the records of every other chunk read as written. Prints, for each
+ * chunk, the records of every other chunk read as written, and, when the
+ * chunk after it says its place in the capture, what the damage cost (the
+ * chunk and its records). Prints, for each
  * part of the file, what was expected and found; exits 1 at the first read
  * that differs. */
 #include <signal.h>
@@ -49,7 +51,7 @@ static struct {
 /* What one read found. */
 typedef struct outcome {
   int opened;
-  char open_err[1024], damage[1024], first_error[1024];
+  char open_err[1024], damage[1024], first_error[1024], second_error[1024];
   unsigned errors;
   size_t matched, mismatched, missing;
   int truncated;
@@ -169,6 +171,8 @@ static void read_capture(const char *path, long lost, outcome *o)
     if (rc < 0) {
       if (!o->errors++)
         snprintf(o->first_error, sizeof o->first_error, "%s", err);
+      else if (o->errors == 2)
+        snprintf(o->second_error, sizeof o->second_error, "%s", err);
       continue;
     }
     if (rec->flags & OSPY_EVENT_F_REPEATED) {
@@ -237,8 +241,8 @@ static void fail(uint64_t bit, const outcome *o, const char *why)
 {
   printf("FAIL: bit %llu (byte %llu, bit %llu) flipped: %s\n", (unsigned long long)bit,
          (unsigned long long)(bit / 8), (unsigned long long)(bit % 8), why);
-  printf("  opened %d (%s)\n  damage: %s\n  errors %u, first: %s\n", o->opened, o->open_err,
-         o->damage, o->errors, o->first_error);
+  printf("  opened %d (%s)\n  damage: %s\n  errors %u, first: %s\n  second: %s\n", o->opened,
+         o->open_err, o->damage, o->errors, o->first_error, o->errors > 1 ? o->second_error : "");
   printf("  records: %zu as written, %zu not, %zu missing; cut short %d\n", o->matched,
          o->mismatched, o->missing, o->truncated);
   exit(1);
@@ -265,13 +269,29 @@ static void check_header_flip(uint64_t bit, const outcome *o)
   note(group_for(place, -1), bit / 8, o->damage);
 }
 
+/* Whether chunk k ends with its place in the capture (a skippable frame of
+ * the writer's, file_format.h): captures made before it have none. */
+static int says_place(unsigned k)
+{
+  const chunk_span *c = &intact.chunks[k];
+  return c->end - c->start >= 32 + 40 && get32(intact.data + c->end - 40) == 0x184D2A5Eu &&
+         get32(intact.data + c->end - 36) == 32;
+}
+
 static void check_chunk_flip(uint64_t bit, unsigned k, const outcome *o)
 {
-  char want[64], what[64];
+  char want[64], what[64], cost[160];
   snprintf(want, sizeof want, "corrupt chunk at offset %llu: ",
            (unsigned long long)intact.chunks[k].start);
-  if (!o->opened || o->damage[0] || o->errors != 1 || !strstr(o->first_error, want))
+  /* the next chunk, in sequence after a lost one, says what the loss cost */
+  int costs = k + 1 < intact.nchunks && says_place(k + 1);
+  unsigned nrec = get32(intact.data + intact.chunks[k].start + 16);
+  snprintf(cost, sizeof cost, "the damage before offset %llu cost 1 chunk of the capture: "
+           "%u record%s, ", (unsigned long long)intact.chunks[k].end, nrec, nrec == 1 ? "" : "s");
+  if (!o->opened || o->damage[0] || o->errors != 1u + costs || !strstr(o->first_error, want))
     fail(bit, o, "the damaged chunk is not named once, at its offset");
+  if (costs && !strstr(o->second_error, cost))
+    fail(bit, o, "what the damage cost is not said, after it");
   int ends = k == intact.nchunks - 1 && !intact.truncated; /* the end marker lost */
   if (o->mismatched || o->missing || o->truncated != (intact.truncated || ends))
     fail(bit, o, "the records of the other chunks are not all read as written");
@@ -340,11 +360,13 @@ static void print_groups(void)
     }
     const chunk_span *c = &intact.chunks[g->chunk];
     int ends = (unsigned)g->chunk == intact.nchunks - 1 && !intact.truncated;
+    int costs = (unsigned)g->chunk + 1 < intact.nchunks && says_place((unsigned)g->chunk + 1);
     printf("  bytes %llu-%llu, %s (%u records%s): %u flips, each named a corrupt chunk at its "
-           "offset (bad chunk header %u, payload checksum mismatch %u); the other %zu records "
+           "offset (bad chunk header %u, payload checksum mismatch %u)%s; the other %zu records "
            "read as written%s\n", (unsigned long long)g->first, (unsigned long long)g->last,
            g->what, c->records, ends ? ", the end marker" : "", g->flips, g->bad_header,
-           g->bad_payload, intact.nrecs - c->records, ends ? ", the capture then cut short" : "");
+           g->bad_payload, costs ? ", what it cost said by the chunk after it" : "",
+           intact.nrecs - c->records, ends ? ", the capture then cut short" : "");
   }
 }
 

@@ -625,6 +625,63 @@ while o+32<=len(d): print(o, 32+struct.unpack_from('<I',d,o+8)[0], struct.unpack
     has "$tmp/err2" "$(sed -n 's/^ospy show: warning: //p' "$tmp/err")"
   done
   ;;
+chunk-seq)
+  # Whole chunks removed or copied (a file put together from pieces, a copy
+  # gone wrong): every chunk says its place in the capture, so each reader
+  # says what is missing, with its records and calls, exits as for a
+  # corrupt chunk (1; diff 2), and reads a copied chunk once. (Nothing was
+  # said: a removed chunk's calls were simply not there, a copied chunk's
+  # shown twice.)
+  "$make" "$tmp/s.ospy" 400 2048 || fail "make_capture failed"
+  "$ospy" show "$tmp/s.ospy" >"$tmp/intact" 2>"$tmp/err" || { cat "$tmp/err"; fail "the intact capture"; }
+  # splice IN OUT ORDER: the header of IN, then its chunks in ORDER (a
+  # Python expression over the list c of chunk numbers)
+  splice() {
+    python3 - "$@" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+o = 16 + struct.unpack_from('<I', d, 12)[0] + 4
+head, chunks = d[:o], []
+while o + 32 <= len(d):
+    n = 32 + struct.unpack_from('<I', d, o + 8)[0]
+    chunks.append(d[o:o + n])
+    o += n
+c = list(range(len(chunks)))
+order = eval(sys.argv[3])
+open(sys.argv[2], 'wb').write(head + b''.join(chunks[i] for i in order))
+print(len(chunks), sum(len(chunks[i]) for i in c[:5]) + len(head),
+      struct.unpack_from('<I', chunks[5], 16)[0])
+PY
+  }
+  set -- $(splice "$tmp/s.ospy" "$tmp/rm.ospy" 'c[:5] + c[6:]')
+  nchunks=$1 at5=$2 nrec5=$3
+  echo "$nchunks chunks; chunk 5 (at offset $at5, $nrec5 records) removed:"
+  for cmd in "show:1" "stats:1" "export -o $tmp/rm.jsonl:1" "export -o $tmp/rm.osd:1" "streams:1" \
+             "diff $tmp/s.ospy:2"; do
+    args=${cmd%:*} want=${cmd##*:}
+    # shellcheck disable=SC2086 # (the arguments are words)
+    "$ospy" $args "$tmp/rm.ospy" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    echo "  ${args%% *}: exit $rc: $(grep -v '^ospy diff: .*differ' "$tmp/err" | head -1)"
+    [ $rc = "$want" ] || { cat "$tmp/err"; fail "${args%% *}: exit $rc, expected $want"; }
+    grep -q "$tmp/rm.ospy: a chunk is missing before offset $at5 (chunk 5 of the capture): $nrec5 records, $nrec5 calls\$" "$tmp/err" ||
+      { cat "$tmp/err"; fail "${args%% *}: the missing chunk is not said with its records"; }
+    [ "$(grep -c 'is missing' "$tmp/err")" = 1 ] || fail "${args%% *}: said more than once"
+  done
+  "$ospy" show "$tmp/rm.ospy" 2>/dev/null | wc -l >"$tmp/n"
+  [ "$(cat "$tmp/n")" = $(($(wc -l <"$tmp/intact") - nrec5)) ] ||
+    fail "show: $(cat "$tmp/n") lines, expected the intact capture's less the chunk's calls"
+  splice "$tmp/s.ospy" "$tmp/dup.ospy" 'c[:6] + [5] + c[6:]' >/dev/null
+  "$ospy" show "$tmp/dup.ospy" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  echo "chunk 5 copied after itself: show: exit $rc: $(cat "$tmp/err")"
+  [ $rc = 1 ] || fail "a copied chunk: exit $rc, expected 1"
+  has "$tmp/err" "repeats chunk 5 of the capture, read before it: its $nrec5 records are skipped"
+  cmp -s "$tmp/out" "$tmp/intact" || fail "a copied chunk: show's output differs from the intact capture's"
+  "$ospy" stats "$tmp/dup.ospy" 2>/dev/null | head -3 >"$tmp/out"
+  "$ospy" stats "$tmp/s.ospy" 2>/dev/null | head -3 | cmp -s - "$tmp/out" ||
+    fail "a copied chunk: stats count its calls twice"
+  ;;
 hexdump)
   # show -x: the dump of a 70001-byte buffer, every byte value, offsets past
   # 0xffff, a short last line, byte for byte as the format says (an
