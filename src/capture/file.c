@@ -1,6 +1,8 @@
 /* Capture file writer: header, then chunks of delta-packed records
- * (chunk_pack.h), compressed with zstd, followed by the chunk's place in
- * the capture (a skippable frame: file_format.h), CRC32C-checked, appended.
+ * (chunk_pack.h), compressed with zstd in blocks of OSPY_CHUNK_BLOCK bytes
+ * (a chunk cut part-way gives back the blocks before the cut), followed by
+ * the chunk's place in the capture (a skippable frame: file_format.h),
+ * CRC32C-checked, appended.
  *
  * The caller (the controller's drain loop) copies records into one buffer
  * while a writer thread packs, compresses and writes the previous one: zstd
@@ -23,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "capture/chunk_pack.h"
 #include "capture/crc32c.h"
@@ -49,6 +52,7 @@ struct ospy_capfile_writer {
   uint8_t *spare;          /* the other raw buffer (the writer thread's while it works) */
   size_t unpacked_len;     /* bytes in raw */
   size_t raw_target, comp_cap;
+  size_t block; /* packed bytes a zstd block ends after (0: zstd's own blocks) */
   /* the writer thread's: a chunk's records packed (chunk_pack.h), then compressed */
   uint8_t *packed;
   size_t packed_cap;
@@ -197,6 +201,11 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
   w->comp_cap = ZSTD_compressBound(w->packed_cap) + OSPY_CHUNK_SEQ_LEN;
   w->comp = malloc(OSPY_CHUNK_HDR + w->comp_cap);
   w->cctx = ZSTD_createCCtx();
+  w->block = OSPY_CHUNK_BLOCK;
+  if (w->cctx && ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, 1))) {
+    ZSTD_freeCCtx(w->cctx);
+    w->cctx = NULL;
+  }
   /* Only the user who captures may read the file: it holds argument values
    * (buffers, strings) of the program. fchmod covers a file that existed. */
   /* O_EXCL first: whether the file is ours to remove if the capture never starts */
@@ -237,6 +246,11 @@ ospy_capfile_writer *ospy_capfile_create(const char *path, const ospy_capfile_me
 void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw)
 {
   w->raw_target = raw < 64 ? 64 : raw > OSPY_CHUNK_MAX_RAW / 2 ? OSPY_CHUNK_MAX_RAW / 2 : raw;
+}
+
+void ospy_capfile_set_block_size(ospy_capfile_writer *w, size_t packed)
+{
+  w->block = packed;
 }
 
 uint64_t ospy_capfile_records(const ospy_capfile_writer *w) { return w->total; }
@@ -286,6 +300,33 @@ static void put64(uint8_t *p, uint64_t v)
   put32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* w->packed[0..len) into one zstd frame at out (room for cap bytes), its
+ * content size in its header, a block ended after every w->block bytes
+ * (ZSTD_e_flush). Its length, or a zstd error code. */
+static size_t compress_blocks(ospy_capfile_writer *w, size_t len, uint8_t *out, size_t cap)
+{
+  size_t rc = ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only);
+  if (!ZSTD_isError(rc))
+    rc = ZSTD_CCtx_setPledgedSrcSize(w->cctx, len);
+  if (ZSTD_isError(rc))
+    return rc;
+  size_t step = w->block ? w->block : len;
+  ZSTD_outBuffer dst = { out, cap, 0 };
+  for (size_t pos = 0;;) {
+    size_t n = len - pos < step ? len - pos : step;
+    ZSTD_EndDirective how = pos + n == len ? ZSTD_e_end : ZSTD_e_flush;
+    ZSTD_inBuffer src = { w->packed + pos, n, 0 };
+    do { /* (0: all of src in, all of it out) */
+      rc = ZSTD_compressStream2(w->cctx, &dst, &src, how);
+      if (!ZSTD_isError(rc) && rc && dst.pos == dst.size)
+        return (size_t)-ZSTD_error_dstSize_tooSmall;
+    } while (!ZSTD_isError(rc) && rc);
+    if (ZSTD_isError(rc) || how == ZSTD_e_end)
+      return ZSTD_isError(rc) ? rc : dst.pos;
+    pos += n;
+  }
+}
+
 /* The chunk's place in the capture (file_format.h) at p: the chunks and
  * records written before it. Writer thread. */
 static void put_seq(const ospy_capfile_writer *w, const chunk_job *j, uint8_t *p)
@@ -308,8 +349,8 @@ static void chunk_write(ospy_capfile_writer *w, const chunk_job *j)
     return;
   if (j->unpacked_len) {
     size_t packed_len = chunk_pack_all(w, j);
-    clen = ZSTD_compressCCtx(w->cctx, w->comp + OSPY_CHUNK_HDR,
-                             w->comp_cap - OSPY_CHUNK_SEQ_LEN, w->packed, packed_len, 1);
+    clen = compress_blocks(w, packed_len, w->comp + OSPY_CHUNK_HDR,
+                           w->comp_cap - OSPY_CHUNK_SEQ_LEN);
     if (ZSTD_isError(clen)) {
       w->failed = EIO;
       snprintf(w->why, sizeof w->why, "%s: zstd: %s", w->path, ZSTD_getErrorName(clen));

@@ -1,6 +1,7 @@
 /*
  * Capture file writer (controller). Records are buffered into a chunk that is
- * zstd-compressed, given its place in the capture, checksummed and appended by a writer thread when it is full
+ * zstd-compressed (a block every OSPY_CHUNK_BLOCK bytes), given its place in
+ * the capture, checksummed and appended by a writer thread when it is full
  * or on ospy_capfile_flush, while the next one fills; the end is
  * fdatasync'ed. A crash of the controller loses at most the chunk being
  * filled and the one being written.
@@ -60,5 +61,8 @@ uint64_t ospy_capfile_records(const ospy_capfile_writer *w);
 uint64_t ospy_capfile_calls_kept(ospy_capfile_writer *w);
 /* Target chunk size before compression (default 1 MiB; tests use small ones). */
 void ospy_capfile_set_chunk_size(ospy_capfile_writer *w, size_t raw);
+/* Packed bytes after which a zstd block is ended (default OSPY_CHUNK_BLOCK;
+ * 0: zstd's own blocks of up to 128 KiB, as before it; for measurements). */
+void ospy_capfile_set_block_size(ospy_capfile_writer *w, size_t packed);
 
 #endif

@@ -30,6 +30,11 @@
 #define OSPY_CHUNK_SEQ_BODY 32u
 #define OSPY_CHUNK_SEQ_LEN (8u + OSPY_CHUNK_SEQ_BODY)
 #define OSPY_CHUNK_SEQ_LAYOUT 1u
+/* The writer ends a zstd block after this many bytes of packed records, so
+ * that a chunk cut part-way gives back the records of every block before
+ * the cut (a block is decoded once it is all there; zstd's own are up to
+ * 128 KiB). */
+#define OSPY_CHUNK_BLOCK (16u << 10)
 
 /* Metadata tags (u16 tag, u16 0, u32 len, bytes, padded to 4). */
 enum {

@@ -595,6 +595,44 @@ static void check_chunk_sequence(void)
   }
 }
 
+/* One chunk of small call records (8 bytes each once packed: zstd blocks of
+ * 128 KiB took all of it, and a cut anywhere in it gave back nothing), cut
+ * at every 1/8 of its length: the writer ends a zstd block every 16 KiB of
+ * packed records, so the records of the blocks before the cut are read. */
+static void check_cut_calls(void)
+{
+  enum { N = 12000 };
+  char err[512];
+  ospy_capfile_meta m = { "9.9", "host x86_64", 42, "prog", 4, "PLAN", 4, "spawn" };
+  ospy_capfile_writer *w = ospy_capfile_create(path, &m, err, sizeof err);
+  CHECK(w);
+  for (uint32_t i = 0; i < N; i++) {
+    ospy_event_call c = { .h = { sizeof c, OSPY_EV_CALL, 0, 7, 7 + i % 3, 1000 * (uint64_t)i },
+                          .seq = i, .ts_leave = 1000 * (uint64_t)i + 40 + i % 7,
+                          .ret_addr = 0x401000, .retval = i % 5, .arch_bits = 64 };
+    CHECK(ospy_capfile_append(w, &c, sizeof c, err, sizeof err) == 0);
+  }
+  CHECK(ospy_capfile_close(w, err, sizeof err) == 0);
+  map_seq_capture();
+  CHECK(seq_chunks == 2 && seq_nrec[0] == N); /* the calls, the end marker */
+  long got[8] = { 0 };
+  for (int part = 1; part < 8; part++) {
+    copy_prefix((off_t)(seq_at[0] + seq_len[0] * (uint64_t)part / 8), -1, 0);
+    ospy_capfile_reader *r = ospy_capfile_open(cut, err, sizeof err);
+    CHECK(r);
+    const ospy_event_hdr *h;
+    int rc;
+    while ((rc = ospy_capfile_next(r, &h, err, sizeof err)) > 0)
+      CHECK(h->type == OSPY_EV_CALL && ((const ospy_event_call *)h)->seq == (uint64_t)got[part]++);
+    CHECK(rc == 0 && ospy_capfile_truncated(r, err, sizeof err) && got[part] >= got[part - 1]);
+    ospy_capfile_close_reader(r);
+  }
+  printf("a chunk of %d calls (%llu bytes) cut at 1/8 .. 7/8 of it: %ld %ld %ld %ld %ld %ld %ld "
+         "records recovered\n", N, (unsigned long long)seq_len[0], got[1], got[2], got[3], got[4],
+         got[5], got[6], got[7]);
+  CHECK(got[4] >= N / 4 && got[7] >= N * 5 / 8);
+}
+
 int main(int argc, char **argv)
 {
   check_lost_line(1, "--- lost 1 event of thread 8 (");
@@ -646,6 +684,7 @@ int main(int argc, char **argv)
   check_payload_length_damage(size);
   check_cut_chunk(); /* (writes another capture at path) */
   check_chunk_sequence(); /* (another again) */
+  check_cut_calls();
   unlink(path);
   unlink(cut);
   printf("file tests passed\n");

@@ -624,6 +624,29 @@ while o+32<=len(d): print(o, 32+struct.unpack_from('<I',d,o+8)[0], struct.unpack
     "$ospy" $cmd "$tmp/c.ospy" >/dev/null 2>"$tmp/err2" || { cat "$tmp/err2"; fail "$cmd: exit $?"; }
     has "$tmp/err2" "$(sed -n 's/^ospy show: warning: //p' "$tmp/err")"
   done
+  # A chunk of call records alone, which pack to ~10 bytes each: zstd made
+  # one block of up to 128 KiB of them, and a cut anywhere in the chunk gave
+  # back none (0 of 7710 at 7/8). The writer ends a block every 16 KiB.
+  "$make" "$tmp/k.ospy" 20000 || fail "make_capture failed"
+  "$ospy" show "$tmp/k.ospy" >"$tmp/intact" 2>"$tmp/err" || { cat "$tmp/err"; fail "the intact capture"; }
+  set -- $(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); o=16+struct.unpack_from('<I',d,12)[0]+4
+o+=32+struct.unpack_from('<I',d,o+8)[0]; print(o, 32+struct.unpack_from('<I',d,o+8)[0], struct.unpack_from('<I',d,o+16)[0])" "$tmp/k.ospy")
+  at=$1 len=$2 nrec=$3
+  for cut in 2:16 4:8 7:2; do # the chunk's part cut, 1/N of its records recovered at least
+    part=${cut%:*} least=$((nrec / ${cut#*:}))
+    have=$((len * part / 8))
+    head -c $((at + have)) "$tmp/k.ospy" >"$tmp/c.ospy"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    echo "calls: cut at byte $have of the chunk's $len: show: exit $rc: $(cat "$tmp/err")"
+    [ $rc = 0 ] || fail "a cut chunk of calls: exit $rc, expected 0"
+    got=$(sed -n "s/.*is cut at byte $have of $len: \([0-9]*\) of its $nrec records recovered from it\$/\1/p" "$tmp/err")
+    [ -n "$got" ] || fail "the cut is not said with what was recovered"
+    head -n "$(wc -l <"$tmp/out")" "$tmp/intact" | cmp -s - "$tmp/out" ||
+      fail "the records read are not the intact capture's first ones"
+    [ "$got" -ge "$least" ] ||
+      fail "only $got of $nrec call records recovered from $part/8 of the chunk"
+  done
   ;;
 chunk-seq)
   # Whole chunks removed or copied (a file put together from pieces, a copy
