@@ -126,6 +126,14 @@ static void pass_close(export_pass *p)
   *p = (export_pass){ 0 };
 }
 
+/* What a descriptor refers to as the output pass has read so far (its
+ * FdName records), for the pcapng's streams. */
+static const char *output_fd_name(void *user, uint32_t pid, int64_t fd)
+{
+  const export_pass *p = user;
+  return p->conv ? ospy_from_capture_fd_name(p->conv, pid, fd) : NULL;
+}
+
 /* The formats oSpy read get their events in the order they began: a first
  * read of the capture keeps the late ones (start_order.h). */
 static int export_open(export_job *j, char *err, size_t errcap)
@@ -142,6 +150,8 @@ static int export_open(export_job *j, char *err, size_t errcap)
   if (pass_open(j, &j->output, !in_order, err, errcap) < 0)
     return -1;
   j->w = ospy_export_open(j->out, (ospy_export_format)j->fmt, err, errcap);
+  if (j->w)
+    ospy_export_set_fd_names(j->w, output_fd_name, &j->output);
   return j->w ? 0 : -1;
 }
 

@@ -242,6 +242,12 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
   return w;
 }
 
+void ospy_export_set_fd_names(ospy_export_writer *w, ospy_fd_name_fn fn, void *user)
+{
+  if (w->pcap)
+    ospy_pcap_export_set_fd_names(w->pcap, fn, user);
+}
+
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
 {
   if (w->fmt == OSPY_EXPORT_PCAPNG) {

@@ -43,6 +43,11 @@ typedef struct ospy_export_writer ospy_export_writer;
  * as it was. Returns NULL with err set. */
 ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
                                      char *err, size_t errcap);
+/* pcapng: what a descriptor refers to as the events are written (the
+ * capture's FdName records: ospy_from_capture_fd_name), so that a socket no
+ * recorded call of its process made (a forked handler's) gets its real
+ * addresses, as `ospy streams` names them. Other formats ignore it. */
+void ospy_export_set_fd_names(ospy_export_writer *w, ospy_fd_name_fn fn, void *user);
 /* Returns 0, or -1 once the output has failed (the error comes at close). */
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev);
 /* The formats oSpy read (.osd, osd-plain, and xml, the .osd's payload):

@@ -42,6 +42,10 @@ struct ospy_pcap_export {
   uint16_t ip_id;
   uint64_t packets;
   const char *comment; /* the next packet's, or NULL */
+  /* what a descriptor refers to (the capture's FdName records): a socket
+   * no recorded call of its process made (a forked handler's) */
+  ospy_fd_name_fn fd_name;
+  void *fd_name_user;
   int failed;
   uint8_t pkt[OSPY_PKT_MAX];
 };
@@ -323,12 +327,24 @@ static void on_close(void *user, const ospy_conv *c, int64_t ts)
 
 /* ---- the exporter ---- */
 
+static const char *fd_name(void *user, uint32_t pid, int64_t fd)
+{
+  const ospy_pcap_export *p = user;
+  return p->fd_name ? p->fd_name(p->fd_name_user, pid, fd) : NULL;
+}
+
+void ospy_pcap_export_set_fd_names(ospy_pcap_export *p, ospy_fd_name_fn fn, void *user)
+{
+  p->fd_name = fn;
+  p->fd_name_user = user;
+}
+
 ospy_pcap_export *ospy_pcap_export_new(ospy_sink *sink)
 {
   ospy_pcap_export *p = calloc(1, sizeof *p);
   if (!p)
     return NULL;
-  ospy_streams_cb cb = { on_data, on_close, p, NULL };
+  ospy_streams_cb cb = { on_data, on_close, p, fd_name };
   if (!(p->streams = ospy_streams_new(&cb))) {
     free(p);
     return NULL;

@@ -7,7 +7,8 @@
  * OSPY_PKT_MAX_PAYLOAD bytes) with consistent sequence and acknowledgement
  * numbers, FIN/ACK exchange at close. UDP conversations become one
  * datagram per call. Files and other descriptors are not exported.
- * Addresses: the real ones where the capture shows them; otherwise
+ * Addresses: the real ones where the capture shows them (its calls, and
+ * the descriptor names ospy_pcap_export_set_fd_names gives); otherwise
  * 10.0.0.1 (local) / 10.0.0.2 (remote), fd00::1 / fd00::2 for IPv6, local
  * port 40000 + id % 20000, remote port 20000 + id % 20000. The plaintext of
  * a TLS session goes out as its own connection from the socket's
@@ -34,6 +35,12 @@ typedef struct ospy_pcap_export ospy_pcap_export;
 
 /* Writes the pcapng header to sink. NULL when out of memory. */
 ospy_pcap_export *ospy_pcap_export_new(ospy_sink *sink);
+/* What a descriptor of a process refers to as the events are fed (the
+ * capture's FdName records, ospy_capsrc_fd_name): names the addresses of a
+ * socket no recorded call of its process made, as `ospy streams` does (a
+ * fork-per-connection server's handler). Without it such a socket gets the
+ * made-up addresses. */
+void ospy_pcap_export_set_fd_names(ospy_pcap_export *p, ospy_fd_name_fn fn, void *user);
 /* 0, or -1 when out of memory. */
 int ospy_pcap_export_event(ospy_pcap_export *p, const ospy_xevent *ev);
 /* Closes the connections still open. */

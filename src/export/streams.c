@@ -18,8 +18,25 @@ typedef struct fd_ref {
   ospy_conv *c;
 } fd_ref;
 
+/* An endpoint of an IPv4 or IPv6 connection, compared whole. */
+typedef struct ip_end {
+  int family;
+  uint8_t addr[16];
+  uint16_t port;
+} ip_end;
+
+/* The connections accept() returned lately, by their two ends: a forked
+ * handler's copy, named by the capture's FdName records alone, is the
+ * accepted end of one of them (its SYN came from the peer). */
+#define ACCEPTED_KEPT 64
+typedef struct accepted_tuple {
+  ip_end local, remote;
+} accepted_tuple;
+
 struct ospy_streams {
   ospy_streams_cb cb;
+  accepted_tuple accepted[ACCEPTED_KEPT]; /* a ring, the latest at naccepted - 1 */
+  size_t naccepted;
   ospy_conv **all;     /* every conversation, open ones and those with data */
   size_t nall, capall;
   fd_ref *refs;        /* the open descriptors, one entry each (no TLS sessions) */
@@ -319,6 +336,39 @@ static int conv_named(ospy_streams *s, uint32_t pid, int64_t fd, ospy_conv *c)
   return name && conv_from_name(c, name);
 }
 
+/* An IPv4 or IPv6 endpoint as compared, 0 for any other. */
+static int ip_end_of(const ospy_endpoint *e, ip_end *out)
+{
+  if (e->family != AF_INET && e->family != AF_INET6)
+    return 0;
+  memset(out, 0, sizeof *out); /* (its padding too: compared with memcmp) */
+  out->family = e->family;
+  out->port = e->port;
+  memcpy(out->addr, e->addr, e->family == AF_INET ? 4 : 16);
+  return 1;
+}
+
+static void remember_accepted(ospy_streams *s, const ospy_conv *c)
+{
+  accepted_tuple t;
+  if (ip_end_of(&c->local, &t.local) && ip_end_of(&c->remote, &t.remote))
+    s->accepted[s->naccepted++ % ACCEPTED_KEPT] = t;
+}
+
+/* Whether c's two ends are those of a connection accept() returned lately
+ * (a forked handler's copy of it). */
+static int was_accepted(const ospy_streams *s, const ospy_conv *c)
+{
+  accepted_tuple t;
+  if (!ip_end_of(&c->local, &t.local) || !ip_end_of(&c->remote, &t.remote))
+    return 0;
+  size_t n = s->naccepted < ACCEPTED_KEPT ? s->naccepted : ACCEPTED_KEPT;
+  for (size_t i = 0; i < n; i++)
+    if (!memcmp(&s->accepted[i], &t, sizeof t))
+      return 1;
+  return 0;
+}
+
 static void on_accept(ospy_streams *s, const ospy_xevent *ev)
 {
   int64_t lfd = -1, fd;
@@ -350,6 +400,7 @@ static void on_accept(ospy_streams *s, const ospy_xevent *ev)
     if (!c->domain)
       c->domain = accepted.domain;
   }
+  remember_accepted(s, c);
 }
 
 /* connect, bind, getsockname, getpeername: an address of the socket (the
@@ -612,8 +663,11 @@ static int number(ospy_streams *s, ospy_conv *c, int64_t fd)
   const char *name = !c->name[0] && (c->kind == OSPY_CONV_FD || c->kind == OSPY_CONV_FILE ||
                                      unknown) && s->cb.fd_name
                          ? s->cb.fd_name(s->cb.user, c->pid, fd) : NULL;
-  if (name && unknown && conv_from_name(c, name))
+  if (name && unknown && conv_from_name(c, name)) {
     name = NULL; /* (a socket: its addresses, no path) */
+    if (c->initiated < 0 && was_accepted(s, c))
+      c->initiated = 0; /* a forked handler's copy of an accepted connection */
+  }
   if (name && c->kind != OSPY_CONV_SOCKET)
     snprintf(c->name, sizeof c->name, "%s", name);
   const ospy_conv *sock = c->kind == OSPY_CONV_TLS && c->fd >= 0

@@ -101,6 +101,9 @@ typedef struct ospy_stream_data {
                                  while it was open): data may be missing before */
 } ospy_stream_data;
 
+/* What descriptor fd of process pid refers to now, or NULL (below). */
+typedef const char *(*ospy_fd_name_fn)(void *user, uint32_t pid, int64_t fd);
+
 typedef struct ospy_streams_cb {
   void (*data)(void *user, const ospy_conv *c, const ospy_stream_data *d);
   /* A conversation that had data ended (close, or the end of the capture). */
@@ -110,7 +113,7 @@ typedef struct ospy_streams_cb {
    * records, as show names it), or NULL; names a file or descriptor
    * conversation no open() named at its first data (a program's stdout),
    * and gives a socket no recorded call made its kind and addresses. */
-  const char *(*fd_name)(void *user, uint32_t pid, int64_t fd);
+  ospy_fd_name_fn fd_name;
 } ospy_streams_cb;
 
 typedef struct ospy_streams ospy_streams;

@@ -3120,7 +3120,36 @@ fork-fd-names|fork-fd-names-i386)
   "$ospy" export "$tmp/c.ospy" --format jsonl -o "$tmp/c.jsonl" 2>/dev/null || fail "export exited $?"
   grep -F "\"pid\":$h," "$tmp/c.jsonl" | grep -F '"name":"libc.so.6::recv"' |
     grep -qE "\"fd_name\":\"$conn\"" || { grep -F "\"pid\":$h," "$tmp/c.jsonl"; fail "the handler's recv has no fd_name in the export"; }
-  echo "fork-fd-names ($m-bit): the handler shows the listener, log, pipe ends and connection it inherited; the parent's close and reopen after the fork and the handler's own reopen stay each its own; streams lists the handler's connection with its addresses" ;;
+  # and the pcapng export: the handler's connection with its real addresses
+  # (it had 10.0.0.1 -> 10.0.0.2), its SYN from the peer (the parent accepted it)
+  "$ospy" export "$tmp/c.ospy" -o "$tmp/c.pcapng" 2>/dev/null || fail "pcapng export exited $?"
+  if command -v python3 >/dev/null; then
+    python3 - "$tmp/c.pcapng" >"$tmp/packets" <<'PY' || fail "cannot read the pcapng"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off = 0
+while off + 12 <= len(data):
+    btype, blen = struct.unpack_from("<II", data, off)
+    if btype == 6:  # Enhanced Packet Block: IPv4 TCP, "SRC:PORT > DST:PORT FLAGS LEN"
+        caplen = struct.unpack_from("<I", data, off + 20)[0]
+        pkt = data[off + 28:off + 28 + caplen]
+        ihl = (pkt[0] & 15) * 4
+        sport, dport = struct.unpack_from(">HH", pkt, ihl)
+        fl = pkt[ihl + 13]
+        flags = "".join(c for c, b in (("S", 2), ("F", 1), ("P", 8), ("A", 16)) if fl & b)
+        head = ihl + (pkt[ihl + 12] >> 4) * 4
+        print("%s:%d > %s:%d %s %d" % (".".join(map(str, pkt[12:16])), sport,
+                                       ".".join(map(str, pkt[16:20])), dport, flags, len(pkt) - head))
+    off += max(blen, 12)
+PY
+    echo "pcapng packets:"; cat "$tmp/packets"
+    expect_regex "$tmp/packets" "^127\\.0\\.0\\.1:[0-9]+ > 127\\.0\\.0\\.1:$port S 0\$"
+    expect_regex "$tmp/packets" "^127\\.0\\.0\\.1:[0-9]+ > 127\\.0\\.0\\.1:$port PA 4\$"
+    expect_regex "$tmp/packets" "^127\\.0\\.0\\.1:$port > 127\\.0\\.0\\.1:[0-9]+ PA 4\$"
+    grep -q "^127\\.0\\.0\\.1:$port > .* S 0\$" "$tmp/packets" && fail "a SYN from the handler's (accepted) end"
+    grep -q "10\\.0\\.0\\.2" "$tmp/packets" && fail "the handler's connection has made-up addresses"
+  fi
+  echo "fork-fd-names ($m-bit): the handler shows the listener, log, pipe ends and connection it inherited; the parent's close and reopen after the fork and the handler's own reopen stay each its own; streams and the pcapng export show the handler's connection with its addresses" ;;
 fds)
   # ospy started with stderr closed: the ring took descriptor 2 and the live
   # view wrote into it (the program died of SIGSEGV); the program gets its
