@@ -6,6 +6,7 @@
  * numbered them: the file is read twice for them, and a window of events
  * held (export/start_order.h). A corrupt chunk is reported with its offset
  * and skipped; the intact ones are still exported and the exit status is 1. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -150,8 +151,13 @@ static int export_open(export_job *j, char *err, size_t errcap)
   if (pass_open(j, &j->output, !in_order, err, errcap) < 0)
     return -1;
   j->w = ospy_export_open(j->out, (ospy_export_format)j->fmt, err, errcap);
-  if (j->w)
+  if (j->w) {
     ospy_export_set_fd_names(j->w, output_fd_name, &j->output);
+    /* perfetto's ts count from the capture's start */
+    uint64_t start = ospy_capfile_info_get(j->output.r)->start_ns;
+    if (start && start <= INT64_MAX)
+      ospy_export_set_time_origin(j->w, (int64_t)start);
+  }
   return j->w ? 0 : -1;
 }
 

@@ -248,6 +248,12 @@ void ospy_export_set_fd_names(ospy_export_writer *w, ospy_fd_name_fn fn, void *u
     ospy_pcap_export_set_fd_names(w->pcap, fn, user);
 }
 
+void ospy_export_set_time_origin(ospy_export_writer *w, int64_t ns)
+{
+  if (w->perfetto)
+    ospy_perfetto_set_origin(w->perfetto, ns);
+}
+
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev)
 {
   if (w->fmt == OSPY_EXPORT_PCAPNG) {

@@ -48,6 +48,10 @@ ospy_export_writer *ospy_export_open(const char *path, ospy_export_format fmt,
  * recorded call of its process made (a forked handler's) gets its real
  * addresses, as `ospy streams` names them. Other formats ignore it. */
 void ospy_export_set_fd_names(ospy_export_writer *w, ospy_fd_name_fn fn, void *user);
+/* perfetto: where its ts values count from, nanoseconds since the Unix
+ * epoch (the capture's start); without it, the first event's time. Before
+ * the first event. Other formats ignore it. */
+void ospy_export_set_time_origin(ospy_export_writer *w, int64_t ns);
 /* Returns 0, or -1 once the output has failed (the error comes at close). */
 int ospy_export_write(ospy_export_writer *w, const ospy_xevent *ev);
 /* The formats oSpy read (.osd, osd-plain, and xml, the .osd's payload):

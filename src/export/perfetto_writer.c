@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "export/text.h"
 
@@ -14,6 +15,11 @@ struct ospy_perfetto {
   uint64_t *seen; /* open addressing: (pid << 32 | tid) + 1, 0 = empty */
   size_t cap, count;
   int first;
+  /* ts are written from here (nanoseconds since the Unix epoch): a double
+   * holds the microseconds since the epoch only to 0.25 us, which made
+   * back-to-back calls overlap; since the capture's start, to 1 ns for days */
+  int64_t origin_ns;
+  int has_origin;
 };
 
 ospy_perfetto *ospy_perfetto_new(void)
@@ -74,16 +80,45 @@ static void sep(ospy_perfetto *p, ospy_sink *s)
   p->first = 0;
 }
 
+void ospy_perfetto_set_origin(ospy_perfetto *p, int64_t ns)
+{
+  p->origin_ns = ns;
+  p->has_origin = 1;
+}
+
 void ospy_perfetto_begin(ospy_perfetto *p, ospy_sink *s)
 {
   p->first = 1;
   ospy_sink_puts(s, "{\"traceEvents\":[");
 }
 
+/* The origin of the ts values, in the trace's otherData: exact nanoseconds
+ * since the Unix epoch as a string (a JSON number would be read as a double),
+ * and as UTC. */
+static void put_origin(ospy_perfetto *p, ospy_sink *s)
+{
+  if (!p->has_origin)
+    return;
+  int64_t ns = p->origin_ns;
+  int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+  if (frac < 0) {
+    sec--;
+    frac += 1000000000;
+  }
+  time_t t = (time_t)sec;
+  struct tm tm;
+  char when[64] = "";
+  if (gmtime_r(&t, &tm))
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  ospy_sink_printf(s, ",\"otherData\":{\"ts_origin_ns\":\"%" PRId64
+                   "\",\"ts_origin\":\"%s.%09" PRId64 "Z\"}", ns, when, frac);
+}
+
 void ospy_perfetto_end(ospy_perfetto *p, ospy_sink *s)
 {
-  (void)p;
-  ospy_sink_puts(s, "\n],\"displayTimeUnit\":\"ns\"}\n");
+  ospy_sink_puts(s, "\n],\"displayTimeUnit\":\"ns\"");
+  put_origin(p, s);
+  ospy_sink_puts(s, "}\n");
 }
 
 /* Microseconds with the nanoseconds as three decimals. */
@@ -245,7 +280,7 @@ static void call_slice(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev)
   ospy_sink_puts(s, "{\"name\":");
   ospy_json_string(s, ev->name ? ev->name : "?");
   ospy_sink_puts(s, ",\"cat\":\"call\",\"ph\":\"X\"");
-  put_us(s, "ts", ev->ts_ns);
+  put_us(s, "ts", ev->ts_ns - p->origin_ns);
   put_us(s, "dur", (int64_t)ev->duration_ns);
   ospy_sink_printf(s, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"args\":{\"id\":%" PRIu64,
                    ev->pid, ev->tid, ev->id);
@@ -272,7 +307,7 @@ static void instant(ospy_perfetto *p, ospy_sink *s, const ospy_xevent *ev, const
   sep(p, s);
   ospy_sink_printf(s, "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\"", name,
                    ospy_xevent_type_name(ev->type), scope);
-  put_us(s, "ts", ev->ts_ns);
+  put_us(s, "ts", ev->ts_ns - p->origin_ns);
   ospy_sink_printf(s, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"args\":{\"message\":",
                    ev->pid, ev->tid);
   ospy_json_string(s, ev->message ? ev->message : "");
@@ -285,6 +320,8 @@ int ospy_perfetto_write_event(ospy_perfetto *p, ospy_sink *s, const ospy_xevent 
       ev->type == OSPY_XEV_INFO || ev->type == OSPY_XEV_DEBUG ||
       ev->type == OSPY_XEV_ASYNC_RESULT || ev->type == OSPY_XEV_USB_SUBMIT_URB)
     return 0; /* not on the timeline: the JSON Lines export has them */
+  if (!p->has_origin) /* (an imported .osd: its first event) */
+    ospy_perfetto_set_origin(p, ev->ts_ns);
   if (name_tracks(p, s, ev) < 0)
     return -1;
   switch (ev->type) {

@@ -1394,6 +1394,39 @@ static double now_s(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* OUT_DIR/times.json: 3000 calls of one thread, back to back (8 to 12 ns
+ * apart), at a time of 2026 (ns since the epoch), exported to perfetto with
+ * its origin set 10 ms before the first; check_perfetto_times.sh reads it. */
+static int run_perfetto_times(const char *out)
+{
+  char err[512];
+  const char *path = path_in(out, "times.json");
+  ospy_export_writer *w = ospy_export_open(path, OSPY_EXPORT_PERFETTO, err, sizeof err);
+  if (!w) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  const int64_t first = 1796677810172510731ll;
+  ospy_export_set_time_origin(w, first - 10000000);
+  static const ospy_xvalue ret = { .type = "Int32", .text = "0" };
+  int64_t ts = first;
+  for (uint64_t i = 0; i < 3000; i++) {
+    uint64_t dur = 240 - i % 5;
+    ospy_xevent ev = { .id = i + 1, .type = OSPY_XEV_FUNCTION_CALL, .ts_ns = ts,
+                       .duration_ns = dur, .pid = 4242, .tid = 4242, .name = "m::f",
+                       .process_name = "prog", .retval = &ret };
+    ospy_export_write(w, &ev);
+    ts += (int64_t)dur + 8 + (int64_t)(i % 5);
+  }
+  if (ospy_export_close(w, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  printf("wrote %s: 3000 calls, 8 to 12 ns apart, from %lld ns since the epoch\n", path,
+         (long long)first);
+  return 0;
+}
+
 /* Also prints the write and read times (informational, never asserted). */
 static int run_bigmem(const char *out, uint64_t n)
 {
@@ -1442,9 +1475,11 @@ int main(int argc, char **argv)
   if (argc == 3 && !strcmp(argv[1], "write"))
     return write_golden(argv[2]) < 0 ||
            write_old_variant(path_in(argv[2], "golden.xml"), path_in(argv[2], "old.osd")) < 0;
+  if (argc == 3 && !strcmp(argv[1], "perfetto-times"))
+    return run_perfetto_times(argv[2]);
   if (argc == 4 && !strcmp(argv[1], "bigmem"))
     return run_bigmem(argv[2], strtoull(argv[3], NULL, 10));
   fprintf(stderr, "usage: test-export unit GOLDEN_DIR OUT_DIR | write OUT_DIR | "
-          "bigmem OUT_DIR N\n");
+          "bigmem OUT_DIR N | perfetto-times OUT_DIR\n");
   return 2;
 }

@@ -124,10 +124,13 @@ perfetto)
   [ "$(jq -r '[.traceEvents[] | select(.ph == "i") | .name] | join(",")' "$tmp/t.json")" = \
     "error,events lost,process exit" ] || fail "instant events"
   jq -e '.traceEvents[] | select(.ph == "X" and .args.id == 2)
-         | .name == "libsyn.so::fast" and .ts == 1700000000000001 and .dur == 0.003
+         | .name == "libsyn.so::fast" and .ts == 1 and .dur == 0.003
            and .tid == 100 and .args.return == "-1" and .args.errno == 9
            and .args.in.arg0 == "0" and .args.in.arg1 == "4096"' "$tmp/t.json" >/dev/null ||
     { jq -c '.traceEvents[] | select(.ph == "X")' "$tmp/t.json" | head -2; fail "first slice"; }
+  # ts count from the capture's start (1700000000 s), written in otherData
+  jq -e '.otherData.ts_origin_ns == "1700000000000000000"' "$tmp/t.json" >/dev/null ||
+    fail "otherData: $(jq -c .otherData "$tmp/t.json")"
   [ "$(jq '[.traceEvents[] | select(.ph == "X" and .tid == 101)] | length' "$tmp/t.json")" = 500 ] ||
     fail "thread 101 should hold 500 slices"
   "$ospy" export "$cap" --format perfetto -o - 2>/dev/null | jq -e '.traceEvents | length == 1006' >/dev/null ||
