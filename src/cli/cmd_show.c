@@ -190,7 +190,10 @@ static int dump_enter(const ospy_value *v, void *data)
   dump_name(dv, v);
   if ((v->kind != OSPY_VALUE_BYTES && v->kind != OSPY_VALUE_STRING) || !v->nbytes)
     return 0;
-  size_t n = dv->limit && v->nbytes > dv->limit ? dv->limit : v->nbytes;
+  /* -s N: N characters of a string (its code units: 4 bytes each of a
+   * wchar_t string), as the line shows them; N bytes of a buffer */
+  size_t unit = v->kind == OSPY_VALUE_STRING && v->unit > 1 ? v->unit : 1;
+  size_t n = dv->limit && v->nbytes / unit > dv->limit ? dv->limit * unit : v->nbytes;
   printf("    %s (%s, %zu bytes", dv->path[v->depth < OSPY_VB_MAX_DEPTH + 1 ? v->depth : 0],
          dv->phase, v->nbytes);
   if (v->total > v->nbytes && v->kind == OSPY_VALUE_BYTES)

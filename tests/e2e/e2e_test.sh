@@ -7044,5 +7044,27 @@ C
     echo "$bind binding: ifs_add's 7 calls recorded ($first first), the program's output as alone"
   done
   echo "$case_name: an IFUNC's functions hooked as its resolver chooses them, the resolver never run by ospy" ;;
+show-wide-cut)
+  # show -x -s N cuts a wide string's dump at N characters, as its line
+  # (it cut at N bytes: "first 4 shown" held one wchar_t of the four shown)
+  cat > "$tmp/w.c" <<'X'
+#include <wchar.h>
+volatile int sink;
+__attribute__((noinline)) int wide(const wchar_t *w) { int n = 0; while (w[n]) n++; sink = n; return n; }
+int main(void) { return wide(L"abcd\u00e9fgh") == 8 ? 0 : 1; }
+X
+  cc -g -O0 -o "$tmp/w" "$tmp/w.c" || fail "cc"
+  "$ospy" capture -q -f wide -o "$tmp/c.ospy" -- "$tmp/w" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show -x -s 4 -e wide "$tmp/c.ospy" | sed 's/^[0-9:.]* \[[0-9]*\] //' >"$tmp/show" || fail "show exited $?"
+  cat >"$tmp/want" <<'X'
+w!wide(w="abcd"...) = 8
+    w (in, 32 bytes, first 16 shown):
+    0000  61 00 00 00 62 00 00 00  63 00 00 00 64 00 00 00  |a...b...c...d...|
+X
+  echo "expect:"; cat "$tmp/want"
+  diff "$tmp/want" "$tmp/show" || fail "show -x -s 4: the wide string's dump"
+  "$ospy" show -x -s 0 -e wide "$tmp/c.ospy" | grep -c '^    00[0-9]0  ' >"$tmp/n"
+  [ "$(cat "$tmp/n")" = 2 ] || fail "show -x -s 0: not the whole 32 bytes"
+  echo "show-wide-cut: -x -s 4 dumps the four wide characters the line shows" ;;
 *) fail "unknown case $case_name" ;;
 esac
