@@ -79,7 +79,8 @@ static void print_time(int64_t ns)
   printf("%s.%06lld", buf, (long long)(ns % 1000000000 / 1000));
 }
 
-/* Printable text; CR LF as a newline, other control bytes as '.'. */
+/* Printable ASCII, LF and TAB as they are; CR LF as a newline; other
+ * control bytes (a lone CR) and bytes past ASCII as '.'. */
 static void dump_text(const uint8_t *p, size_t n)
 {
   for (size_t i = 0; i < n; i++) {

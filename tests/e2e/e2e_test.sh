@@ -7066,5 +7066,23 @@ X
   "$ospy" show -x -s 0 -e wide "$tmp/c.ospy" | grep -c '^    00[0-9]0  ' >"$tmp/n"
   [ "$(cat "$tmp/n")" = 2 ] || fail "show -x -s 0: not the whole 32 bytes"
   echo "show-wide-cut: -x -s 4 dumps the four wide characters the line shows" ;;
+streams-follow-text)
+  # streams --follow's text: printable ASCII, LF and TAB as they are, CR LF
+  # as a newline, other control bytes (a lone CR, 0x01, DEL) and bytes past
+  # ASCII as '.' (docs/diff-and-streams.md)
+  cat > "$tmp/ft.c" <<'C'
+#include <unistd.h>
+int main(void) { return write(1, "key\tvalue\r\nc\001d\re\177\303\251\n", 19) == 19 ? 0 : 1; }
+C
+  cc -O1 -o "$tmp/ft" "$tmp/ft.c" || fail "cannot build ft"
+  "$ospy" capture -q --preset files -o "$tmp/f.ospy" -- "$tmp/ft" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" streams --follow 1 "$tmp/f.ospy" >"$tmp/follow" || fail "streams --follow exited $?"
+  sed -n '/^>>> sent 19 bytes (write)/,/^==> /p' "$tmp/follow" | sed '1d;$d' >"$tmp/text"
+  printf 'key\tvalue\nc.d.e...\n' >"$tmp/want"
+  echo "expect:"; cat -A "$tmp/want"
+  echo "got:"; cat -A "$tmp/text"
+  cmp -s "$tmp/want" "$tmp/text" || { cat "$tmp/follow"; fail "streams --follow: the text"; }
+  echo "streams-follow-text: TAB and LF kept, CR LF a newline, other control bytes and non-ASCII as '.'" ;;
 *) fail "unknown case $case_name" ;;
 esac
