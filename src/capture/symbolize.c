@@ -232,8 +232,13 @@ void ospy_symbolizer_name(ospy_symbolizer *s, uint32_t pid, uint64_t addr, char 
   /* a return address: the call is the instruction before it */
   if (off)
     ospy_dwarf_describe(img->dwarf, off - 1, src, sizeof src);
+  char fname[512];
+  uint64_t base;
   if (sy)
     snprintf(out, cap, "%s!%s+0x%" PRIx64 "%s", mod, sy->name, off - sy->addr, src);
+  else if (off && ospy_dwarf_function_name(img->dwarf, off - 1, off, fname, sizeof fname, &base))
+    /* a function no symbol names (local to a stripped library): its DWARF */
+    snprintf(out, cap, "%s!%s+0x%" PRIx64 "%s", mod, fname, off - base, src);
   else
     snprintf(out, cap, "%s+0x%" PRIx64 "%s", mod, off, src);
 }

@@ -26,8 +26,9 @@ void ospy_symbolizer_free(ospy_symbolizer *s);
  * image; a forked child's addresses are looked up in its parent's modules,
  * capture/procmap.h). */
 void ospy_symbolizer_note(ospy_symbolizer *s, const ospy_event_hdr *rec);
-/* "libc.so.6!read+0x12", "prog+0x1234" (no symbol), or "0x7f..." (no
-   module), followed where the module has debug information by " (file.c:12)"
+/* "libc.so.6!read+0x12" (the function from the symbol table, else from
+   the DWARF: a function local to a stripped library), "prog+0x1234" (neither
+   names one), or "0x7f..." (no module), followed where the module has debug information by " (file.c:12)"
    or " (inlined f at a.h:3, in g at file.c:12)" for the call before addr (a
    return address); always NUL-terminated. */
 void ospy_symbolizer_name(ospy_symbolizer *s, uint32_t pid, uint64_t addr, char *out, size_t cap);

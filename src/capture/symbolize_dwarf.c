@@ -1,6 +1,7 @@
 /* Source lines and inlined frames with libdw; see symbolize_dwarf.h. */
 #include "capture/symbolize_dwarf.h"
 #include "capture/symbolize_dwarf_die.h"
+#include "capture/symbolize.h"
 
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
@@ -26,6 +27,15 @@ typedef struct unit_range {
   Dwarf_Die *cu;         /* libdwfl's, alive as long as the module */
 } unit_range;
 
+/* A function found for an address (ospy_dwarf_function_name). */
+typedef struct cached_fn {
+  uint64_t vaddr;
+  int filled, found;
+  char *name;
+  uint64_t base;
+} cached_fn;
+#define FN_CACHE_SLOTS 256u
+
 struct ospy_dwarf_module {
   Dwfl *dwfl;
   Dwfl_Module *mod;
@@ -33,6 +43,7 @@ struct ospy_dwarf_module {
   size_t nranges;
   int ranges_read;
   cached cache[CACHE_SLOTS];
+  cached_fn fns[FN_CACHE_SLOTS];
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -90,6 +101,8 @@ void ospy_dwarf_close(ospy_dwarf_module *d)
     return;
   for (unsigned i = 0; i < CACHE_SLOTS; i++)
     free(d->cache[i].text);
+  for (unsigned i = 0; i < FN_CACHE_SLOTS; i++)
+    free(d->fns[i].name);
   free(d->ranges);
   if (d->dwfl)
     dwfl_end(d->dwfl);
@@ -530,4 +543,90 @@ int ospy_dwarf_present(ospy_dwarf_module *d)
 {
   Dwarf_Addr bias;
   return d && dwfl_module_getdwarf(d->mod, &bias) != NULL;
+}
+
+/* ---- the function of an address (ospy_dwarf_function_name) ---- */
+
+/* The range [*start, *end) of die that holds pc: 1, or 0 when none does. */
+static int range_of(Dwarf_Die *die, Dwarf_Addr pc, Dwarf_Addr *start_out, Dwarf_Addr *end_out)
+{
+  Dwarf_Addr base, start, end;
+  ptrdiff_t off = 0;
+  while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0)
+    if (pc >= start && pc < end) {
+      *start_out = start;
+      *end_out = end;
+      return 1;
+    }
+  return 0;
+}
+
+/* The name of the concrete function fn: its linkage name demangled (C++),
+ * else its name, in it or in the declaration or abstract function it
+ * completes; NULL when it has none. malloc'ed. */
+static char *function_name(Dwarf_Die *fn)
+{
+  Dwarf_Attribute a;
+  const char *name = NULL;
+  if (attr_through(fn, DW_AT_linkage_name, &a) == 1 ||
+      attr_through(fn, DW_AT_MIPS_linkage_name, &a) == 1)
+    name = dwarf_formstring(&a);
+  if (!name && attr_through(fn, DW_AT_name, &a) == 1)
+    name = dwarf_formstring(&a);
+  return name && *name ? ospy_symbol_readable(name) : NULL;
+}
+
+/* Looks the function of vaddr up, into c (found or not). */
+static void find_function(ospy_dwarf_module *d, uint64_t vaddr, uint64_t at, cached_fn *c)
+{
+  c->found = 0;
+  Dwarf_Die *cu = cu_at(d, vaddr);
+  Dwarf_Die fn;
+  if (!cu || !concrete_function_at(cu, vaddr, &fn))
+    return;
+  char *name = function_name(&fn);
+  if (!name)
+    return;
+  Dwarf_Addr entry, start, end;
+  if (!range_of(&fn, vaddr, &start, &end)) {
+    free(name);
+    return;
+  }
+  int has_entry = dwarf_entrypc(&fn, &entry) == 0;
+  if (has_entry && entry >= start && entry < end) {
+    c->base = at >= entry ? entry : start;
+  } else {
+    /* from this range's start; when the entry is in another range, this is
+     * a part GCC moved away from it, func.cold in the symbol table */
+    c->base = start;
+    size_t n = strlen(name);
+    char *cold = has_entry ? realloc(name, n + sizeof ".cold") : name;
+    if (!cold) {
+      free(name);
+      return;
+    }
+    name = cold;
+    if (has_entry)
+      memcpy(name + n, ".cold", sizeof ".cold");
+  }
+  c->name = name;
+  c->found = 1;
+}
+
+int ospy_dwarf_function_name(ospy_dwarf_module *d, uint64_t vaddr, uint64_t at, char *name,
+                             size_t cap, uint64_t *base)
+{
+  if (!d || !cap)
+    return 0;
+  cached_fn *c = &d->fns[(vaddr ^ (vaddr >> 8)) % FN_CACHE_SLOTS];
+  if (!c->filled || c->vaddr != vaddr) {
+    free(c->name);
+    *c = (cached_fn){ .vaddr = vaddr, .filled = 1 };
+    find_function(d, vaddr, at, c);
+  }
+  if (!c->found)
+    return 0;
+  snprintf(name, cap, "%s", c->name);
+  *base = c->base;
+  return 1;
 }

@@ -24,6 +24,16 @@ void ospy_dwarf_close(ospy_dwarf_module *d);
  * Empty when nothing is known. Always NUL-terminated. */
 void ospy_dwarf_describe(ospy_dwarf_module *d, uint64_t vaddr, char *out, size_t cap);
 
+/* The function whose code holds ELF address vaddr (a return address minus
+ * one; at: the address itself), by its DWARF (a function local to a stripped
+ * library that only its debug file names: ld.so's _dl_fini): 1 with its
+ * name (C++ demangled) and *base, what at's offset counts from (its entry;
+ * for a part of it below the entry or in another range, that part's start,
+ * and the name gets ".cold", as GCC's symbols name it); 0 when the DWARF
+ * describes no function there. A cut name is NUL-terminated. */
+int ospy_dwarf_function_name(ospy_dwarf_module *d, uint64_t vaddr, uint64_t at, char *name,
+                             size_t cap, uint64_t *base);
+
 /* What the DWARF says of the function whose entry is at ELF address vaddr
  * (`ospy capture -f` of a C++ function, whose mangled name tells neither):
  * 1 with *has_this (it takes an object pointer, `this`: a member function

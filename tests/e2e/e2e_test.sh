@@ -7084,5 +7084,26 @@ C
   echo "got:"; cat -A "$tmp/text"
   cmp -s "$tmp/want" "$tmp/text" || { cat "$tmp/follow"; fail "streams --follow: the text"; }
   echo "streams-follow-text: TAB and LF kept, CR LF a newline, other control bytes and non-ASCII as '.'" ;;
+backtrace-debug-names)
+  # a backtrace frame in a function no symbol names (a stripped program,
+  # its DWARF in a separate file found by its .gnu_debuglink; libc's and
+  # ld.so's local functions with libc6-dbg) is named by the DWARF: it was
+  # `bt+0x1149 (bt.c:2)`, the line without the function
+  cat > "$tmp/bt.c" <<'C'
+#include <unistd.h>
+__attribute__((noinline)) static int step(int n) { int r = (int)getpid(); return r + n; }
+int main(void) { return step(1) > 0 ? 0 : 1; }
+C
+  cc -g -O1 -fno-omit-frame-pointer -o "$tmp/bt" "$tmp/bt.c" || fail "cc"
+  objcopy --only-keep-debug "$tmp/bt" "$tmp/bt.debug" && strip --strip-unneeded "$tmp/bt" &&
+    objcopy --add-gnu-debuglink="$tmp/bt.debug" "$tmp/bt" || fail "cannot split the debug file"
+  nm "$tmp/bt" 2>&1 | grep -w step && fail "the stripped program still names step"
+  "$ospy" capture -q --backtrace 4 -f getpid -o "$tmp/c.ospy" -- "$tmp/bt" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  "$ospy" show --backtrace "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  grep -A3 'getpid(' "$tmp/show"
+  expect_regex "$tmp/show" '^    #0 0x[0-9a-f]+ bt!step\+0x[0-9a-f]+ \(bt\.c:2\)$'
+  expect_regex "$tmp/show" '^    #1 0x[0-9a-f]+ bt!main\+0x[0-9a-f]+ \(bt\.c:3\)$'
+  echo "backtrace-debug-names: step and main, which no symbol names, named from the DWARF" ;;
 *) fail "unknown case $case_name" ;;
 esac
