@@ -95,4 +95,12 @@ said=$("$ospy" --help | sed -n 's/^  import .*(to \(.*\))$/\1/p' | sed 's/, /\n/
 [ -n "$takes" ] || fail "ospy import --help lists no --format values"
 [ "$takes" = "$said" ] || fail "ospy --help says import writes [$(echo $said)], import takes [$(echo $takes)]"
 echo "ospy --help: import writes $(echo $said)"
+# capture --help: --duration stops the recording, not the program, which
+# ospy waits for (docs/reliability.md); it said "stop capturing after S seconds"
+dur=$("$ospy" capture --help 2>&1 | grep -A1 -e '--duration S ' | tr -s ' \n' '  ')
+echo "capture --help:$dur"
+case "$dur" in
+  *"stop recording after S seconds: a started program runs on, and ospy waits for its end and exits with its status; -p detaches at once"*) ;;
+  *) fail "capture --help does not say that --duration leaves the program running" ;;
+esac
 echo "options: every command names what it refused"
