@@ -812,8 +812,11 @@ int cmd_expr(int argc, char **argv)
     return 2;
   }
   ospy_expr_result_type(e, &width, &is_signed);
-  printf("type:        %c%u%s\n", is_signed ? 'i' : 'u', width,
-         ospy_expr_is_constant(e, &k) ? " (constant)" : "");
+  bool constant = ospy_expr_is_constant(e, &k);
+  printf("type:        %c%u%s\n", is_signed ? 'i' : 'u', width, constant ? " (constant)" : "");
+  /* a constant's value, without --eval (which prints it as computed) */
+  if (constant && !c->eval_specs.n && !c->nmem)
+    print_value("value:", e, k, false);
   fflush(stdout); /* keep the order of stdout and stderr lines */
   rc = c->disasm ? disasm(e) : 0;
   /* --mem alone evaluates too, everything else 0: memory is only there to be read */

@@ -266,6 +266,14 @@ jit:         11 (0xb)" 'u32[0x100001000]' --mem 0x100001000=0b000000 --eval rax=
 expect mem-upper-case 0 "type:        u16
 interpreter: 43981 (0xabcd)
 jit:         43981 (0xabcd)" 'u16[0x1000]' --mem 0x1000=CDaB --eval rax=0
+# a constant expression says its value without --eval (it said only "(constant)")
+expect constant-value 0 "type:        i32 (constant)
+value:       3 (0x3)" '1+2'
+expect constant-negative 0 "type:        i32 (constant)
+value:       -5 (0xfffffffffffffffb)" -- -5
+expect constant-u8 0 "type:        u8 (constant)
+value:       44 (0x2c)" '(u8)300'
+expect not-constant 0 "type:        u32" 'reg.eax + 1'
 # "--" ends the options: an expression may then start with "--" or "-"
 expect dashdash 0 "type:        i32 (constant)
 interpreter: 1 (0x1)
