@@ -317,7 +317,9 @@ uint32_t ospy_cxx_args_spec(ospy_cxx_args *a, ospy_spec_table *t, const char *pa
     char name[512];
     /* (not the symbol itself: -f of a name a spec has takes that spec) */
     snprintf(name, sizeof name, "%s [arguments from its C++ name]", mangled);
-    fi = ospy_cxxsig_spec(t, name, &s, with_this);
+    /* a constructor or destructor returns nothing (x86's Itanium C++ ABI:
+     * what is left in the return register is no value of it) */
+    fi = ospy_cxxsig_spec(t, name, &s, with_this, ospy_cxx_structor_code(mangled) != NULL);
   }
   free(d);
   return fi;

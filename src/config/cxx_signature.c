@@ -281,7 +281,7 @@ static void set_arg(ospy_spec_arg *a, const char *name, uint32_t type, uint8_t p
 }
 
 uint32_t ospy_cxxsig_spec(ospy_spec_table *t, const char *name, const ospy_cxxsig *s,
-                          int with_this)
+                          int with_this, int returns_nothing)
 {
   size_t n = s->nparams + (with_this ? 1 : 0);
   if (n > OSPY_SPEC_MAX_ARGS)
@@ -309,6 +309,6 @@ uint32_t ospy_cxxsig_spec(ospy_spec_table *t, const char *name, const ospy_cxxsi
   fn->callconv = OSPY_CALLCONV_DEFAULT; /* (g++'s: `this` is a first argument like any) */
   fn->args = args;
   fn->nargs = (uint32_t)n;
-  fn->ret_raw = 1;
+  fn->ret_raw = !returns_nothing; /* (has_ret 0: void) */
   return fi;
 }

@@ -57,10 +57,11 @@ int ospy_cxxsig_type(const char *text, size_t len, unsigned bits, uint32_t *type
 int ospy_cxxsig_map(const char *d, ospy_cxxsig *s, unsigned bits, char *why, size_t cap);
 
 /* A function spec named name for a mapped signature: `this` (Pointer)
- * first when with_this, then p1..pN; the return value raw (ret_raw). Its
- * index in t, or OSPY_SPEC_NONE when out of memory or with too many
- * arguments. */
+ * first when with_this, then p1..pN; the return value raw (ret_raw), or
+ * none when returns_nothing (a constructor or destructor: void in the
+ * Itanium C++ ABI of x86). Its index in t, or OSPY_SPEC_NONE when out of
+ * memory or with too many arguments. */
 uint32_t ospy_cxxsig_spec(ospy_spec_table *t, const char *name, const ospy_cxxsig *s,
-                          int with_this);
+                          int with_this, int returns_nothing);
 
 #endif

@@ -119,16 +119,18 @@ static void scopes(void)
   expect("f(int", 64, "unread");
 }
 
-/* The spec: `this` first when asked, p1..pN, a raw return, through the codec. */
+/* The spec: `this` first when asked, p1..pN, a raw return (none for a
+ * constructor's), through the codec. */
 static void spec(void)
 {
   ospy_cxxsig s;
   const char *d = "ns::Codec::encode(char const*, int)";
   CHECK(ospy_cxxsig_read(d, &s) == 0 && ospy_cxxsig_map(d, &s, 64, NULL, 0) == 0);
   ospy_spec_table *t = ospy_spec_table_new(8);
-  uint32_t with = ospy_cxxsig_spec(t, "_ZN2ns5Codec6encodeEPKci [C++]", &s, 1);
-  uint32_t without = ospy_cxxsig_spec(t, "other", &s, 0);
-  CHECK(with != OSPY_SPEC_NONE && without != OSPY_SPEC_NONE);
+  uint32_t with = ospy_cxxsig_spec(t, "_ZN2ns5Codec6encodeEPKci [C++]", &s, 1, 0);
+  uint32_t without = ospy_cxxsig_spec(t, "other", &s, 0, 0);
+  uint32_t structor = ospy_cxxsig_spec(t, "_ZN2ns5CodecC1EPKci [C++]", &s, 1, 1);
+  CHECK(with != OSPY_SPEC_NONE && without != OSPY_SPEC_NONE && structor != OSPY_SPEC_NONE);
   size_t len = ospy_spec_table_encode(t, NULL, 0);
   void *blob = malloc(len);
   CHECK(blob && ospy_spec_table_encode(t, blob, len) == len);
@@ -146,6 +148,10 @@ static void spec(void)
         fn->args[2].t.type == OSPY_BT_INT32 && fn->ret_raw && !fn->has_ret);
   fn = ospy_spec_table_fn(back, without);
   CHECK(fn->nargs == 2 && !strcmp(fn->args[0].name, "p1"));
+  /* a constructor's: no return value (void), not a raw one */
+  fn = ospy_spec_table_fn(back, structor);
+  printf("spec %s: return %s\n", fn->name, fn->ret_raw ? "raw" : fn->has_ret ? "typed" : "none");
+  CHECK(fn->nargs == 3 && !fn->ret_raw && !fn->has_ret);
   free(blob);
   ospy_spec_table_free(back);
   ospy_spec_table_free(t);
