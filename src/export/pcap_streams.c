@@ -30,8 +30,27 @@ typedef struct pconn {
   uint32_t next_seq[2];    /* [SIDE_LOCAL], [SIDE_REMOTE] */
 } pconn;
 
+/* A packet held back to be written in time order (see emit). */
+typedef struct held_pkt {
+  int64_t ts;
+  uint64_t order; /* its place in the events' order: ties keep it */
+  const char *comment;
+  size_t len;
+  uint8_t *bytes;
+} held_pkt;
+
+/* Packets wait in a heap, earliest first, until it holds more than these:
+ * the events come in record order, which is time order per thread but not
+ * across processes (each drained from its own lanes) nor between a send,
+ * stamped at its call's entry, and a receive, at its return. */
+#define HOLD_PACKETS 4096
+#define HOLD_BYTES (16u << 20)
+
 struct ospy_pcap_export {
   ospy_sink *sink;
+  held_pkt *held; /* a binary heap by (ts, order) */
+  size_t nheld, capheld, held_bytes;
+  uint64_t next_order;
   ospy_streams *streams;
   pconn *conns;     /* index id - 1 */
   size_t nconns;
@@ -205,9 +224,71 @@ static ospy_pkt_addr from_side(const pconn *pc, int side)
 #define GAP_COMMENT "ospy: events were lost while capturing before this packet: " \
                     "data of this connection may be missing"
 
+static int held_before(const held_pkt *a, const held_pkt *b)
+{
+  return a->ts < b->ts || (a->ts == b->ts && a->order < b->order);
+}
+
+static void held_swap(held_pkt *a, held_pkt *b)
+{
+  held_pkt t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Writes the earliest packet held and takes it out of the heap. */
+static void release_earliest(ospy_pcap_export *p)
+{
+  held_pkt *h = p->held;
+  ospy_pcapng_packet_comment(p->sink, h[0].ts, h[0].bytes, h[0].len, h[0].comment);
+  p->held_bytes -= h[0].len;
+  free(h[0].bytes);
+  h[0] = h[--p->nheld];
+  for (size_t i = 0;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < p->nheld && held_before(&h[l], &h[m]))
+      m = l;
+    if (r < p->nheld && held_before(&h[r], &h[m]))
+      m = r;
+    if (m == i)
+      break;
+    held_swap(&h[i], &h[m]);
+    i = m;
+  }
+}
+
+/* Holds the packet in p->pkt (a copy) to be written in time order; written
+ * at once when no memory is left for it. */
+static void hold(ospy_pcap_export *p, int64_t ts, size_t len, const char *comment)
+{
+  uint8_t *copy = malloc(len ? len : 1);
+  if (copy && p->nheld == p->capheld) {
+    size_t cap = p->capheld ? p->capheld * 2 : 64;
+    held_pkt *grown = realloc(p->held, cap * sizeof *grown);
+    if (grown) {
+      p->held = grown;
+      p->capheld = cap;
+    }
+  }
+  if (!copy || p->nheld == p->capheld) {
+    free(copy);
+    ospy_pcapng_packet_comment(p->sink, ts, p->pkt, len, comment);
+    return;
+  }
+  memcpy(copy, p->pkt, len);
+  held_pkt *h = p->held;
+  size_t i = p->nheld++;
+  h[i] = (held_pkt){ ts, p->next_order++, comment, len, copy };
+  for (; i && held_before(&h[i], &h[(i - 1) / 2]); i = (i - 1) / 2)
+    held_swap(&h[i], &h[(i - 1) / 2]);
+  p->held_bytes += len;
+  while (p->nheld > HOLD_PACKETS || p->held_bytes > HOLD_BYTES)
+    release_earliest(p);
+}
+
 static void emit(ospy_pcap_export *p, int64_t ts, size_t len)
 {
-  ospy_pcapng_packet_comment(p->sink, ts, p->pkt, len, p->comment);
+  hold(p, ts, len, p->comment);
   p->comment = NULL; /* (one packet) */
   p->packets++;
 }
@@ -364,6 +445,8 @@ int ospy_pcap_export_event(ospy_pcap_export *p, const ospy_xevent *ev)
 void ospy_pcap_export_finish(ospy_pcap_export *p)
 {
   ospy_streams_finish(p->streams);
+  while (p->nheld)
+    release_earliest(p);
 }
 
 uint64_t ospy_pcap_export_packets(const ospy_pcap_export *p)
@@ -381,6 +464,9 @@ void ospy_pcap_export_free(ospy_pcap_export *p)
   if (!p)
     return;
   ospy_streams_free(p->streams);
+  for (size_t i = 0; i < p->nheld; i++)
+    free(p->held[i].bytes);
+  free(p->held);
   free(p->conns);
   free(p->buckets);
   free(p);

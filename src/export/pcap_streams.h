@@ -21,7 +21,9 @@
  * its process were lost (Lost records) carries a comment saying that data
  * may be missing before it; calls logNested="false" left out are known
  * only at the process's end, after the section header: the exporter says
- * them on stderr (ospy_pcap_export_gaps). */
+ * them on stderr (ospy_pcap_export_gaps). Packets are written in time order
+ * through a window of 4096 packets or 16 MiB (the events' record order is
+ * not time order across processes); memory: that window, plus the streams'. */
 #ifndef OSPY_EXPORT_PCAP_STREAMS_H
 #define OSPY_EXPORT_PCAP_STREAMS_H
 

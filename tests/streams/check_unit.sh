@@ -5,7 +5,7 @@ set -u
 prog=$1 dir=$2
 fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$dir" && mkdir -p "$dir" || exit 1
-"$prog" "$dir/t.pcapng" "$dir/both.pcapng" "$dir/gap.pcapng" || fail "test-streams"
+"$prog" "$dir/t.pcapng" "$dir/both.pcapng" "$dir/gap.pcapng" "$dir/order.pcapng" || fail "test-streams"
 command -v tshark >/dev/null 2>&1 ||
   { echo "SKIP: tshark is not installed (scripts/setup.sh installs it); the pcapng was not dissected"; exit 77; }
 ts() { tshark -r "$dir/t.pcapng" "$@" 2>/dev/null; }

@@ -623,10 +623,94 @@ static void check_gap_pcapng(const char *path)
   CHECK(hits == 1);
 }
 
+/* ---- packets in time order ---- */
+
+/* A call of process pid at time t (ms after `now`'s start), not in order. */
+static void call_at(sink_fn f, void *d, uint32_t pid, int64_t t_ms, const char *fn, long ret,
+                    const char *data)
+{
+  call c;
+  begin(&c, fn, ret);
+  c.ev.pid = c.ev.tid = pid;
+  c.ev.ts_ns = 1700000000000000000 + t_ms * 1000000;
+  if (!strcmp(fn, "socket")) {
+    arg(&c, "domain", "Enum", "AF_INET");
+    arg(&c, "type", "Flags", "SOCK_STREAM");
+  } else {
+    arg(&c, "sockfd", "FileDescriptor", "3");
+    if (!strcmp(fn, "connect"))
+      sockaddr(&c, 0, "addr", AF_INET, pid == 42 ? "192.0.2.1" : "192.0.2.2", 7000);
+    else
+      bytes(&c, 0, "buf", data, strlen(data));
+  }
+  f(&c.ev, d);
+}
+
+/* Two processes followed with -F: the events come in record order, each
+ * process's lanes drained in turn, so process 43's calls, made before 42's
+ * last, come after them. */
+static void two_processes(sink_fn f, void *d)
+{
+  call_at(f, d, 42, 100, "socket", 3, NULL);
+  call_at(f, d, 42, 101, "connect", 0, NULL);
+  call_at(f, d, 42, 102, "send", 5, "first");
+  call_at(f, d, 43, 50, "socket", 3, NULL);
+  call_at(f, d, 43, 51, "connect", 0, NULL);
+  call_at(f, d, 43, 52, "send", 6, "second");
+  call_at(f, d, 42, 103, "send", 5, "third");
+}
+
+/* The pcapng of two_processes: packets in time order (the handshake's three
+ * in theirs), the payloads second, first, third; they were written in
+ * record order, the time going back 52 ms at process 43's. */
+static void check_time_order(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  static uint8_t b[1 << 16];
+  size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+  if (f)
+    fclose(f);
+  char seen[512] = "";
+  size_t k = 0, back = 0, packets = 0;
+  uint64_t last = 0;
+  for (size_t off = 0; off + 12 <= n;) {
+    uint32_t type, len;
+    memcpy(&type, b + off, 4);
+    memcpy(&len, b + off + 4, 4);
+    if (len < 12 || off + len > n)
+      break;
+    if (type == 6 && len >= 28 + 40) { /* an Enhanced Packet Block: IPv4 TCP */
+      uint32_t hi, lo, cap;
+      memcpy(&hi, b + off + 12, 4);
+      memcpy(&lo, b + off + 16, 4);
+      memcpy(&cap, b + off + 20, 4);
+      uint64_t ts = (uint64_t)hi << 32 | lo;
+      back += ts < last;
+      last = ts;
+      const uint8_t *ip = b + off + 28, *tcp = ip + (ip[0] & 15) * 4;
+      size_t head = (size_t)(tcp - ip) + (size_t)(tcp[12] >> 4) * 4;
+      unsigned fl = tcp[13];
+      k += (size_t)snprintf(seen + k, k < sizeof seen ? sizeof seen - k : 0, "%s%lu:%s%s%s%.*s",
+                            packets ? " " : "", (unsigned long)(ts / 1000000 % 1000),
+                            fl & 2 ? "S" : "", fl & 1 ? "F" : "", fl & 16 ? "A" : "",
+                            (int)(cap - head), (const char *)ip + head);
+      packets++;
+    }
+    off += len;
+  }
+  fprintf(stderr, "%s: %zu packets, ms:flags+payload: %s\n", path, packets, seen);
+  static const char want[] =
+      "50:S 50:SA 50:A 52:Asecond 100:S 100:SA 100:A 102:Afirst 103:Athird "
+      "103:FA 103:FA 103:A 103:FA 103:FA 103:A";
+  fprintf(stderr, "expected:                      %s\n", want);
+  CHECK(back == 0);
+  CHECK(!strcmp(seen, want));
+}
+
 int main(int argc, char **argv)
 {
-  if (argc != 4) {
-    fprintf(stderr, "usage: test-streams OUT.pcapng BOTH-ENDS.pcapng GAP.pcapng\n");
+  if (argc != 5) {
+    fprintf(stderr, "usage: test-streams OUT.pcapng BOTH-ENDS.pcapng GAP.pcapng ORDER.pcapng\n");
     return 2;
   }
   CHECK(ospy_export_format_parse("pcapng") == OSPY_EXPORT_PCAPNG);
@@ -641,6 +725,8 @@ int main(int argc, char **argv)
   write_pcapng(argv[2], both_ends);
   write_pcapng(argv[3], gap_calls);
   check_gap_pcapng(argv[3]);
+  write_pcapng(argv[4], two_processes);
+  check_time_order(argv[4]);
   fprintf(stderr, failures ? "%d check(s) failed\n" : "streams: all checks passed\n", failures);
   return failures != 0;
 }
