@@ -1720,11 +1720,169 @@ static int fits_ints_fast(const ospy_spec_fn *fn, const ospy_marshal_call *c, si
   return phase == OSPY_VB_PHASE_LEAVE || (c->args && c->nargs >= fn->ints_words);
 }
 
+/*
+ * Plain integers and buffers (fn->bytes_words, ospy_marshal_prepare: read,
+ * write, recv, pread64): the bytes write_phase writes for a blob with room
+ * for every value whole, without the general path's walk of the calling
+ * convention and per-value lookups (read's leave took ~120 ns in ~25
+ * functions). The expressions (sizes, conditions, an errorCondition) are
+ * the general path's own (eval_size, cond_holds), in the same context. A
+ * blob the values might not fit whole in (the general path would cut or
+ * leave out something), a leave without its enter's state, a call without
+ * a state or argument words: the general path (returns (size_t)-1).
+ */
+#define BYTES_FAST_MAX_ARGS 8 /* (marshal_prepare.c) */
+/* At most, beside a buffer's bytes: index, PTR, address, BYTES, flags, size,
+ * stored (a NULL, a SKIP, BAD_SIZE or UNREADABLE, NOT_FOLLOWED are less). */
+#define BYTES_ENTRY_MAX (1u + 1u + OSPY_LEB128_MAX + 2u + OSPY_LEB128_MAX + 5u)
+#define INT_ENTRY_MAX (2u + OSPY_LEB128_MAX)
+
+static const saved_args *entered_state(const ospy_spec_fn *fn, const ospy_marshal_call *c);
+
+/* A buffer at p (put_pointer, put_bytes_at): returns the end. */
+static uint8_t *bytes_at(uint8_t *p, uint64_t raw, msize size, size_t value_cap)
+{
+  if (size.st == MS_NEG) {
+    *p++ = OSPY_VB_BAD_SIZE;
+    p += ospy_leb128_put(p, raw);
+    return p + ospy_leb128_put(p, ospy_zigzag((int64_t)size.n));
+  }
+  uint8_t *start = p;
+  *p++ = OSPY_VB_PTR;
+  p += ospy_leb128_put(p, raw);
+  if (size.st != MS_OK) { /* (no size at this phase) */
+    *p++ = OSPY_VB_SKIP;
+    return p;
+  }
+  uint64_t want = size.n < value_cap ? size.n : value_cap;
+  *p++ = OSPY_VB_BYTES;
+  uint8_t *flags = p++;
+  p += ospy_leb128_put(p, size.n);
+  uint8_t *stored = p;
+  p += 5;
+  size_t got = want ? ospy_marshal_read(raw, p, (size_t)want) : 0;
+  if (want && !got) { /* nothing could be read: the pointer is unreadable */
+    p = start;
+    *p++ = OSPY_VB_UNREADABLE;
+    return p + ospy_leb128_put(p, raw);
+  }
+  *flags = (uint8_t)((want < size.n ? OSPY_VB_CAPPED : 0) | (got < want ? OSPY_VB_CUT : 0));
+  for (int i = 0; i < 5; i++)
+    stored[i] = (uint8_t)(((got >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
+  return p + got;
+}
+
+static size_t put_bytes_fast(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
+                             size_t cap, size_t value_cap, int phase)
+{
+  saved_args *s = c->state;
+  if (phase == OSPY_VB_PHASE_ENTER) {
+    if (!c->args || c->nargs < fn->bytes_words)
+      return (size_t)-1;
+    for (uint32_t i = 0; i < fn->nargs; i++) { /* (ospy_marshal_args: a word each) */
+      uint64_t v = c->args[fn->args[i].int_word];
+      s->vals[i] = sizeof(void *) == 4 ? v & 0xffffffffu : v;
+    }
+    s->magic = STATE_MAGIC;
+    s->nargs = (uint16_t)fn->nargs;
+    s->error_at_entry = ERROR_UNDECIDED;
+    s->faults = 0;
+  } else if (!entered_state(fn, c)) {
+    return (size_t)-1;
+  }
+  mctx m; /* what eval_size and cond_holds read (init_ctx) */
+  m.c = c;
+  m.t = fn->table;
+  m.fn = fn;
+  m.phase = phase;
+  m.env.ctx = c->ctx;
+  m.env.argv = s->vals;
+  m.env.argc = fn->nargs;
+  m.env.retval = phase == OSPY_VB_PHASE_LEAVE ? c->retval : 0; /* (typed_return: the same) */
+  m.env.has_retval = phase == OSPY_VB_PHASE_LEAVE;
+  m.env.err = c->err;
+  m.env.tid = c->tid;
+  m.env.read = ospy_marshal_read;
+  m.env.arg_faults = s->faults;
+  if (phase == OSPY_VB_PHASE_ENTER)
+    take_error_at_entry(&m, s);
+  unsigned want = phase == OSPY_VB_PHASE_ENTER ? OSPY_DIR_IN : OSPY_DIR_OUT;
+  /* what each buffer holds, and whether the blob has room for it all:
+   * every entry at its longest, and the room the general path keeps back
+   * for the entries after each (entry_reserve) */
+  msize sizes[BYTES_FAST_MAX_ARGS];
+  uint8_t logged[BYTES_FAST_MAX_ARGS];
+  size_t need = OSPY_VB_HEADER_SIZE + 1u + (fn->has_ret ? INT_ENTRY_MAX + ENTRY_RESERVE : 0u);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_arg *a = &fn->args[i];
+    if (!(a->dir & want))
+      continue;
+    need += ENTRY_RESERVE;
+    if (!a->bytes_ptr) {
+      need += INT_ENTRY_MAX;
+      continue;
+    }
+    need += BYTES_ENTRY_MAX;
+    logged[i] = (uint8_t)cond_holds(&m, &a->cond);
+    if (!logged[i])
+      continue;
+    sizes[i] = eval_size(&m, &a->size_in, &a->size_out);
+    uint64_t bytes = sizes[i].st != MS_OK ? 0 : sizes[i].n < value_cap ? sizes[i].n : value_cap;
+    if (need > cap || bytes > cap - need)
+      return (size_t)-1;
+    need += (size_t)bytes;
+  }
+  if (need > cap)
+    return (size_t)-1;
+  const uint8_t hdr[OSPY_VB_HEADER_SIZE] = { OSPY_VB_MAGIC, OSPY_VB_VERSION, (uint8_t)phase,
+                                             0 };
+  memcpy(out, hdr, sizeof hdr);
+  uint8_t *p = out + sizeof hdr;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_spec_arg *a = &fn->args[i];
+    if (!(a->dir & want))
+      continue;
+    uint64_t raw = s->vals[i];
+    if (!a->bytes_ptr) {
+      *p++ = (uint8_t)i;
+      p = int_at(p, raw, a->int_width, a->int_signed);
+      continue;
+    }
+    if (!logged[i]) { /* put_not_logged */
+      if (phase == OSPY_VB_PHASE_LEAVE) {
+        *p++ = (uint8_t)i;
+        *p++ = OSPY_VB_NOT_FOLLOWED;
+        *p++ = OSPY_VB_NOT_LOGGED;
+        p += ospy_leb128_put(p, raw);
+      }
+      continue;
+    }
+    *p++ = (uint8_t)i;
+    if (!raw)
+      *p++ = OSPY_VB_NULL;
+    else if (sizes[i].st == MS_FAULT) /* (put_arg_entry) */
+      *p++ = OSPY_VB_SKIP;
+    else
+      p = bytes_at(p, raw, sizes[i], value_cap);
+  }
+  if (phase == OSPY_VB_PHASE_LEAVE && fn->has_ret) {
+    *p++ = OSPY_VB_RETVAL;
+    p = int_at(p, c->retval, fn->ret_width, fn->ret_signed);
+  }
+  c->short_of_room = 0;
+  return (size_t)(p - out);
+}
+
 static size_t marshal_phase(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8_t *out,
                             size_t cap, size_t value_cap, int phase)
 {
   if (fits_ints_fast(fn, c, cap, phase))
     return put_ints_fast(fn, c, out, phase);
+  if (fn && fn->bytes_words && fn->table && has_state(c) && cap >= 8) {
+    size_t n = put_bytes_fast(fn, c, out, cap, value_cap, phase);
+    if (n != (size_t)-1)
+      return n;
+  }
   c->short_of_room = cap < 8;
   if (!fn || !fn->table || cap < 8 || fn->nargs > OSPY_SPEC_MAX_ARGS)
     return 0;

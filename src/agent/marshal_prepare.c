@@ -166,6 +166,48 @@ static void mark_ints_fast(ospy_spec_fn *fn)
   fn->ints_words = (uint8_t)(words ? words : 1);
 }
 
+/* Most arguments the fast path for buffers takes (its per-call plan lies on
+ * the program's stack: marshal.c, put_bytes_fast). */
+#define BYTES_FAST_MAX_ARGS 8
+
+/* fn->bytes_words (spec.h): plain integers and buffers (a BYTES pointer whose
+ * only expressions are its size and a logCondition), each in one argument
+ * word; a return value of one word, an integer, or none; nothing computed.
+ * The function-level logCondition does not touch the blobs; an
+ * errorCondition is taken at entry as the general path takes it. */
+static void mark_bytes_fast(const ospy_spec_table *t, ospy_spec_fn *fn)
+{
+  fn->bytes_words = 0;
+  if (fn->ints_words || fn->nargs > BYTES_FAST_MAX_ARGS)
+    return;
+  if (fn->has_ret && (!fn->ret_width || fn->ret_width > sizeof(void *)))
+    return;
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
+  if (w.hidden_ret)
+    return;
+  unsigned words = 0, nbytes = 0;
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_spec_arg *a = &fn->args[i];
+    ospy_abi_loc l = ospy_abi_next(&w, i);
+    int k = one_word_of(fn, &l);
+    if (k < 0 || k >= UINT8_MAX || a->value.src || a->count_in.src || a->count_out.src ||
+        a->type_base.src)
+      return;
+    const ospy_spec_type *ty = ospy_spec_table_type(t, a->t.type);
+    int plain = a->int_width && !a->size_in.src && !a->size_out.src && !a->cond.src;
+    a->bytes_ptr = (uint8_t)(!plain && ty && ty->kind == OSPY_KIND_BYTES);
+    if (!plain && !a->bytes_ptr)
+      return;
+    nbytes += a->bytes_ptr;
+    a->int_word = (uint8_t)k;
+    if ((unsigned)k + 1u > words)
+      words = (unsigned)k + 1u;
+  }
+  if (nbytes)
+    fn->bytes_words = (uint8_t)words;
+}
+
 /* The argument word after the last one loc l takes (0: none, -1: not known). */
 static int words_past(const ospy_spec_fn *fn, const ospy_abi_loc *l)
 {
@@ -235,6 +277,7 @@ int ospy_marshal_prepare(ospy_spec_table *t, char *err, size_t errcap)
     ospy_spec_fn *fn = &t->fns[f];
     mark_int_args(t, fn);
     mark_ints_fast(fn);
+    mark_bytes_fast(t, fn);
     mark_arg_words(t, fn);
     if (compile_one(t, fn, &fn->cond, "logCondition", err, errcap) < 0 ||
         compile_one(t, fn, &fn->error_cond, "errorCondition", err, errcap) < 0) {

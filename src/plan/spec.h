@@ -145,9 +145,11 @@ typedef struct ospy_spec_arg {
      argument's width in bytes and signedness, 0 when it needs the general
      marshaler (pointer, float, expression, condition...) */
   uint8_t int_width, int_signed;
-  uint8_t int_word; /* agent only (ospy_marshal_prepare): with fn->ints_words, the
-                       argument word (marshal.h) that holds it */
-  uint8_t pad;
+  uint8_t int_word; /* agent only (ospy_marshal_prepare): with fn->ints_words or
+                       fn->bytes_words, the argument word (marshal.h) that holds it */
+  uint8_t bytes_ptr; /* agent only: with fn->bytes_words, a pointer to a buffer
+                        (kind BYTES) whose only expressions are a size and a
+                        logCondition (read's buf); else a plain integer */
   ospy_spec_typeref t;
   ospy_spec_expr size_in, size_out;   /* size="A/B" (B defaults to A) */
   ospy_spec_expr count_in, count_out; /* elementCount="A/B" */
@@ -190,6 +192,13 @@ struct ospy_spec_fn {
      call's values need (its arguments' int_word + 1 at most); else 0. Such a
      call is written without the per-call lookups (marshal.c, put_ints_fast). */
   uint8_t ints_words;
+  /* agent only: the same for a function of plain integers and buffers
+     (bytes_ptr: read, write, recv, pread64) in one argument word each, with
+     no computed argument and a return value that is a plain integer of one
+     word or none: the argument words its values need; else 0. Its blobs are
+     written without the general path's lookups when they have room for every
+     value whole (marshal.c, put_bytes_fast). */
+  uint8_t bytes_words;
   /* agent only (ospy_marshal_prepare): the argument words (marshal.h) the
      function's arguments travel in, registers and stack words, when the walk
      knows them all and no value reads past them (a format string's variadic

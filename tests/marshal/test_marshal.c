@@ -1104,6 +1104,194 @@ static void test_ints_words(void)
   ospy_spec_table_free(t);
 }
 
+/* One call's enter and leave blobs (the leave after the argument words are
+ * clobbered, as a callee does), its state and what the caller reads back,
+ * with the fast path for buffers (bytes_words) as `words` says. */
+typedef struct bytes_run {
+  uint8_t enter[768], leave[768];
+  size_t ne, nl;
+  uint64_t state[OSPY_MARSHAL_STATE_SIZE / 8];
+  uint64_t retval;
+  int short_enter, short_leave, failed;
+} bytes_run;
+
+static void bytes_blobs(ospy_spec_fn *f, tt_call *k, uint64_t retval, size_t cap,
+                        size_t value_cap, uint8_t words, bytes_run *r)
+{
+  uint8_t kept = f->bytes_words;
+  f->bytes_words = words;
+  memset(k->state, 0xa5, sizeof k->state);
+  memset(r, 0, sizeof *r);
+  k->c.retval = 0;
+  r->ne = ospy_marshal_enter(f, &k->c, r->enter, cap, value_cap);
+  r->short_enter = k->c.short_of_room;
+  memcpy(r->state, k->state, sizeof r->state);
+  uint64_t args[32];
+  memcpy(args, k->args, sizeof args);
+  memset(k->args, 0xcc, sizeof k->args);
+  tt_set_return(k, retval);
+  r->nl = ospy_marshal_leave(f, &k->c, r->leave, cap, value_cap);
+  r->short_leave = k->c.short_of_room;
+  r->retval = k->c.retval;
+  r->failed = ospy_marshal_failed(f, &k->c);
+  memcpy(k->args, args, sizeof args);
+  f->bytes_words = kept;
+}
+
+static int bytes_run_same(const bytes_run *a, const bytes_run *b)
+{
+  return a->ne == b->ne && !memcmp(a->enter, b->enter, a->ne) && a->nl == b->nl &&
+         !memcmp(a->leave, b->leave, a->nl) && !memcmp(a->state, b->state, sizeof a->state) &&
+         a->retval == b->retval && a->short_enter == b->short_enter &&
+         a->short_leave == b->short_leave && a->failed == b->failed;
+}
+
+/* The fast path for buffers writes what the general path writes, at every
+ * blob size (where it gives way to the general path, and where the values
+ * fit whole), every value cap and return value given. */
+static unsigned check_bytes_same(ospy_spec_table *t, uint32_t fn, tt_call *k,
+                                 const uint64_t *retvals, unsigned nret, size_t max_cap)
+{
+  static const size_t caps[] = { 0, 1, 5, 16, 64, 65536 };
+  ospy_spec_fn *f = &t->fns[fn];
+  unsigned diffs = 0;
+  static bytes_run a, b;
+  for (unsigned r = 0; r < nret; r++)
+    for (size_t v = 0; v < sizeof caps / sizeof *caps; v++)
+      for (size_t cap = 0; cap <= max_cap; cap++) {
+        bytes_blobs(f, k, retvals[r], cap, caps[v], f->bytes_words, &a);
+        bytes_blobs(f, k, retvals[r], cap, caps[v], 0, &b);
+        if (!bytes_run_same(&a, &b)) {
+          if (!diffs)
+            fprintf(stderr, "%s: fast and general differ at cap %zu, value cap %zu, "
+                    "retval %lld\n", f->name, cap, caps[v], (long long)retvals[r]);
+          diffs++;
+        }
+      }
+  return diffs;
+}
+
+static void bytes_call(tt_call *k, const uint64_t *words, const unsigned *widths, unsigned n)
+{
+  tt_call_init(k);
+  for (unsigned i = 0; i < n; i++)
+    tt_int(k, words[i], widths[i]);
+  tt_done(k, 0);
+}
+
+static void test_bytes_fast_path(void)
+{
+  ospy_spec_table *t = tt_table();
+  uint32_t rd = tt_fn(t, "read", "SSize"); /* configs/files.xml */
+  tt_arg(t, rd, "fd", IN, "FileDescriptor");
+  ospy_spec_arg *a = tt_arg(t, rd, "buf", OUT, "ByteArrayPtr");
+  a->size_in.src = "arg.count";
+  a->size_out.src = "retval";
+  a->cond.src = "(i32)retval > 0";
+  tt_arg(t, rd, "count", IN, "Size");
+  t->fns[rd].error_cond.src = "retval < 0";
+  uint32_t wr = tt_fn(t, "write", "SSize");
+  tt_arg(t, wr, "fd", IN, "FileDescriptor");
+  tt_arg(t, wr, "buf", IN, "ByteArrayPtr")->size_in.src = "arg.count";
+  tt_arg(t, wr, "count", IN, "Size");
+  t->fns[wr].error_cond.src = "arg.fd < 0"; /* decided at entry */
+  uint32_t rv = tt_fn(t, "recv", "SSize"); /* configs/net.xml */
+  tt_arg(t, rv, "sockfd", IN, "FileDescriptor");
+  a = tt_arg(t, rv, "buf", OUT, "ByteArrayPtr");
+  a->size_in.src = "arg.len";
+  a->size_out.src = "retval < arg.len ? retval : arg.len";
+  a->cond.src = "(i32)retval > 0";
+  tt_arg(t, rv, "len", IN, "Size");
+  tt_arg(t, rv, "flags", IN, "Int32");
+  uint32_t pr = tt_fn(t, "pread64", "SSize"); /* i386: offset takes two words */
+  tt_arg(t, pr, "fd", IN, "FileDescriptor");
+  a = tt_arg(t, pr, "buf", OUT, "ByteArrayPtr");
+  a->size_in.src = "arg.count";
+  a->size_out.src = "retval";
+  a->cond.src = "(i32)retval > 0";
+  tt_arg(t, pr, "count", IN, "Size");
+  tt_arg(t, pr, "offset", IN, "Int64");
+  /* a signed size (a negative one is recorded as such), one read from
+   * memory (faults on a bad pointer), in/out with a size at leave only, two
+   * buffers, no return value */
+  uint32_t odd = tt_fn(t, "odd", NULL);
+  tt_arg(t, odd, "a", IN, "ByteArrayPtr")->size_in.src = "arg.n";
+  tt_arg(t, odd, "n", IN, "Int32");
+  tt_arg(t, odd, "b", IN, "ByteArrayPtr")->size_in.src = "u32[arg.lenp]";
+  tt_arg(t, odd, "lenp", IN, "Size");
+  tt_arg(t, odd, "c", INOUT, "ByteArrayPtr")->size_out.src = "arg.n + 1";
+  uint32_t strs = tt_fn(t, "strs", "Int32"); /* a string: the general path */
+  tt_arg(t, strs, "s", IN, "AsciiStringPtr");
+  uint32_t cnt = tt_fn(t, "cnt", "Int32"); /* a computed argument: the general path */
+  tt_arg(t, cnt, "buf", IN, "ByteArrayPtr")->size_in.src = "4";
+  tt_arg(t, cnt, "v", IN, "Int32")->value.src = "u8[arg.buf]";
+  tt_prepare(t);
+  int wide = sizeof(void *) == 8;
+  CHECK(t->fns[rd].bytes_words == 3 && t->fns[wr].bytes_words == 3 &&
+        t->fns[rv].bytes_words == 4);
+  CHECK(t->fns[pr].bytes_words == (wide ? 4 : 0));
+  CHECK(t->fns[odd].bytes_words == 5);
+  CHECK(t->fns[strs].bytes_words == 0 && t->fns[cnt].bytes_words == 0);
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *gp = guard_pages();
+  for (int i = 0; i < 64; i++)
+    gp[pg - 64 + i] = (uint8_t)('A' + i % 26);
+  uint64_t full = P(gp + pg - 64), cut = P(gp + pg - 10), bad = P(gp + pg);
+  static const uint64_t rets[] = { (uint64_t)-1, 0, 3, 10, 64, 100 };
+  unsigned nrets = sizeof rets / sizeof *rets;
+  uint64_t bufs[] = { full, cut, bad, 0 };
+  unsigned diffs = 0, runs = 0;
+  for (unsigned b = 0; b < 4; b++)
+    for (unsigned n = 0; n < 3; n++) {
+      uint64_t count = (uint64_t[]){ 0, 7, 64 }[n];
+      tt_call k;
+      bytes_call(&k, (uint64_t[]){ 3, bufs[b], count }, (unsigned[]){ 4, sizeof(void *), sizeof(void *) }, 3);
+      diffs += check_bytes_same(t, rd, &k, rets, nrets, 120);
+      diffs += check_bytes_same(t, wr, &k, rets, nrets, 120);
+      bytes_call(&k, (uint64_t[]){ (uint64_t)-1, bufs[b], count }, (unsigned[]){ 4, sizeof(void *), sizeof(void *) }, 3);
+      diffs += check_bytes_same(t, wr, &k, rets, nrets, 40);
+      bytes_call(&k, (uint64_t[]){ 5, bufs[b], count, 0x40 },
+                 (unsigned[]){ 4, sizeof(void *), sizeof(void *), 4 }, 4);
+      diffs += check_bytes_same(t, rv, &k, rets, nrets, 120);
+      bytes_call(&k, (uint64_t[]){ 5, bufs[b], count, 1u << 20 },
+                 (unsigned[]){ 4, sizeof(void *), sizeof(void *), 8 }, 4);
+      diffs += check_bytes_same(t, pr, &k, rets, nrets, 120);
+      runs += 5;
+    }
+  uint32_t len7 = 7;
+  uint64_t lens[] = { P(&len7), bad, 0 };
+  for (unsigned b = 0; b < 4; b++)
+    for (unsigned l = 0; l < 3; l++)
+      for (unsigned n = 0; n < 3; n++) {
+        uint64_t nv = (uint64_t[]){ 0, 5, (uint64_t)-2 }[n];
+        tt_call k;
+        bytes_call(&k, (uint64_t[]){ bufs[b], nv, bufs[3 - b], lens[l], bufs[(b + 1) % 4] },
+                   (unsigned[]){ sizeof(void *), 4, sizeof(void *), sizeof(void *), sizeof(void *) },
+                   5);
+        diffs += check_bytes_same(t, odd, &k, rets, 2, 150);
+        runs++;
+      }
+  printf("bytes fast path: %u calls, every blob size to 120, 6 value caps: %u differ\n", runs,
+         diffs);
+  CHECK(diffs == 0);
+  /* what the fast path writes reads back as before */
+  tt_call k;
+  bytes_call(&k, (uint64_t[]){ 3, full, 64 }, (unsigned[]){ 4, sizeof(void *), sizeof(void *) }, 3);
+  tt_run(t, rd, &k, 5, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(fd=3, buf=\"ABCDE\", count=64) = 5");
+  tt_run(t, rd, &k, (uint64_t)-1, NULL, NULL, 65536, text, sizeof text);
+  CHECK_STR(text, "(fd=3, count=64) = -1");
+  bytes_call(&k, (uint64_t[]){ 3, cut, 64 }, (unsigned[]){ 4, sizeof(void *), sizeof(void *) }, 3);
+  tt_run(t, wr, &k, 64, NULL, NULL, 4, text, sizeof text);
+  printf("write: %s\n", text);
+  bytes_call(&k, (uint64_t[]){ 3, bad, 64 }, (unsigned[]){ 4, sizeof(void *), sizeof(void *) }, 3);
+  tt_run(t, wr, &k, 64, NULL, NULL, 65536, text, sizeof text);
+  printf("write: %s\n", text);
+  munmap(gp, 2 * (size_t)pg);
+  ospy_marshal_release(t);
+  ospy_spec_table_free(t);
+}
+
 /* Corrupt blobs are reported, never read out of bounds. */
 static void test_decode_garbage(void)
 {
@@ -1977,6 +2165,7 @@ int main(void)
   test_room_all();
   test_int_fast_path();
   test_ints_words();
+  test_bytes_fast_path();
   test_decode_garbage();
   test_byval_all();
   test_windows_all();
