@@ -1731,7 +1731,6 @@ static int fits_ints_fast(const ospy_spec_fn *fn, const ospy_marshal_call *c, si
  * leave out something), a leave without its enter's state, a call without
  * a state or argument words: the general path (returns (size_t)-1).
  */
-#define BYTES_FAST_MAX_ARGS 8 /* (marshal_prepare.c) */
 /* At most, beside a buffer's bytes: index, PTR, address, BYTES, flags, size,
  * stored (a NULL, a SKIP, BAD_SIZE or UNREADABLE, NOT_FOLLOWED are less). */
 #define BYTES_ENTRY_MAX (1u + 1u + OSPY_LEB128_MAX + 2u + OSPY_LEB128_MAX + 5u)
@@ -1810,8 +1809,8 @@ static size_t put_bytes_fast(const ospy_spec_fn *fn, ospy_marshal_call *c, uint8
   /* what each buffer holds, and whether the blob has room for it all:
    * every entry at its longest, and the room the general path keeps back
    * for the entries after each (entry_reserve) */
-  msize sizes[BYTES_FAST_MAX_ARGS];
-  uint8_t logged[BYTES_FAST_MAX_ARGS];
+  msize sizes[OSPY_BYTES_FAST_MAX_ARGS];
+  uint8_t logged[OSPY_BYTES_FAST_MAX_ARGS];
   size_t need = OSPY_VB_HEADER_SIZE + 1u + (fn->has_ret ? INT_ENTRY_MAX + ENTRY_RESERVE : 0u);
   for (uint32_t i = 0; i < fn->nargs; i++) {
     const ospy_spec_arg *a = &fn->args[i];

@@ -166,10 +166,6 @@ static void mark_ints_fast(ospy_spec_fn *fn)
   fn->ints_words = (uint8_t)(words ? words : 1);
 }
 
-/* Most arguments the fast path for buffers takes (its per-call plan lies on
- * the program's stack: marshal.c, put_bytes_fast). */
-#define BYTES_FAST_MAX_ARGS 8
-
 /* fn->bytes_words (spec.h): plain integers and buffers (a BYTES pointer whose
  * only expressions are its size and a logCondition), each in one argument
  * word; a return value of one word, an integer, or none; nothing computed.
@@ -178,7 +174,7 @@ static void mark_ints_fast(ospy_spec_fn *fn)
 static void mark_bytes_fast(const ospy_spec_table *t, ospy_spec_fn *fn)
 {
   fn->bytes_words = 0;
-  if (fn->ints_words || fn->nargs > BYTES_FAST_MAX_ARGS)
+  if (fn->ints_words || fn->nargs > OSPY_BYTES_FAST_MAX_ARGS)
     return;
   if (fn->has_ret && (!fn->ret_width || fn->ret_width > sizeof(void *)))
     return;

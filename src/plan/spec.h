@@ -20,6 +20,7 @@
 
 #define OSPY_SPEC_NONE UINT32_MAX
 #define OSPY_SPEC_MAX_ARGS 32
+#define OSPY_BYTES_FAST_MAX_ARGS 8 /* fn->bytes_words: its plan lies on the program's stack */
 
 enum ospy_callconv {
   OSPY_CALLCONV_DEFAULT = 0, /* SysV on x86-64, cdecl on i386 */
@@ -198,7 +199,7 @@ struct ospy_spec_fn {
      word or none: the argument words its values need; else 0. Its blobs are
      written without the general path's lookups when they have room for every
      value whole (marshal.c, put_bytes_fast). */
-  uint8_t bytes_words;
+  uint8_t bytes_words; /* (at most OSPY_BYTES_FAST_MAX_ARGS arguments) */
   /* agent only (ospy_marshal_prepare): the argument words (marshal.h) the
      function's arguments travel in, registers and stack words, when the walk
      knows them all and no value reads past them (a format string's variadic
