@@ -1893,6 +1893,62 @@ static void say_read_in_registers(inline_hook *h, unsigned live, uint8_t callcon
                            "passes them without SSE2)" : NULL);
 }
 
+/* A global function (exported, or found in a .symtab as a global) that
+ * reads argument registers (live) but is read as cdecl, the ABI's
+ * convention, as its spec declares none: one whose declaration says
+ * regparm(N) or fastcall, which nothing but its code shows. Said once: a
+ * Warning naming the registers and the convention that passes arguments
+ * there. */
+static void say_global_registers(inline_hook *h, unsigned live)
+{
+  char regs[32], head[640];
+  if (h->convention_said)
+    return;
+  h->convention_said = 1;
+  bool eax = live & OSPY_X86_ARG_EAX;
+  register_names(live, eax ? OSPY_CALLCONV_REGPARM3 : OSPY_CALLCONV_FASTCC, regs, sizeof regs);
+  ospy_agent_join3(head, sizeof head, h->ph->display, ": reads ", regs);
+  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, head,
+                       eax ? " before writing them, where __attribute__((regparm(N))) passes a "
+                             "function's first arguments on i386 (eax, edx, ecx): a global "
+                             "function is called by cdecl unless its declaration says otherwise, "
+                             "and no callingConvention was given: read as cdecl, its arguments "
+                             "may be wrong"
+                           : " before writing them, where __attribute__((fastcall)) passes a "
+                             "function's first two arguments on i386 (ecx, edx): a global "
+                             "function is called by cdecl unless its declaration says otherwise, "
+                             "and no callingConvention was given: read as cdecl, its arguments "
+                             "may be wrong",
+                       eax ? " (callingConvention=\"regparm\" reads them there, or "
+                             "\"regparm(2)\", \"regparm(1)\" as it is declared)"
+                           : " (callingConvention=\"fastcall\" reads them there)");
+}
+
+/* i386: a global function found by its name (an export, a .symtab's
+ * global) whose spec declares no convention, or hooked with raw words, that
+ * reads eax, edx or ecx before writing them (a register only pushed before
+ * a call is no argument: room made on the stack) gets a Warning
+ * (say_global_registers): its declaration may say regparm or fastcall,
+ * and it is read as cdecl. It is not read otherwise: nothing but its code
+ * tells regparm(1) from (3), nor fastcall from a regparm function whose
+ * first argument goes unread. */
+static void check_global_registers(inline_hook *h, const ospy_resolved *r, const void *addr)
+{
+  if (r->is_static || h->internal || r->entry_unknown ||
+      (h->ph->kind != OSPY_HOOK_EXPORT && h->ph->kind != OSPY_HOOK_SYMTAB) ||
+      (h->declared && (h->declared->callconv != OSPY_CALLCONV_DEFAULT || !h->declared->nargs)))
+    return;
+  uintptr_t lo, hi;
+  if (!ospy_agent_code_segment(addr, &lo, &hi))
+    return;
+  ospy_x86_code code = { lo, hi, read_code, NULL };
+  unsigned pushed_only = 0;
+  unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, r->size, &pushed_only);
+  live &= ~pushed_only;
+  if (live)
+    say_global_registers(h, live);
+}
+
 /* i386: a function local to its source file (static, its address never
  * taken, not variadic) may be called by a convention of its compiler's own
  * when it optimizes (-O1 and above), which nothing but the code says: GCC
@@ -1914,7 +1970,11 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
 {
   h->fn = h->declared;
   bool declared_cdecl = h->declared && h->declared->callconv == OSPY_CALLCONV_CDECL;
-  if (!r->is_static || h->internal || (cc != OSPY_CC_DEFAULT && !declared_cdecl))
+  if (!r->is_static) {
+    check_global_registers(h, r, addr);
+    return cc;
+  }
+  if (h->internal || (cc != OSPY_CC_DEFAULT && !declared_cdecl))
     return cc;
   unsigned live = register_arguments(addr, r->size, r->clang_built);
   if (!live)

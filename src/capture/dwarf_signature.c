@@ -313,33 +313,84 @@ static int flag_through(Dwarf_Die *die, unsigned name)
   return ospy_dwarf_attr_through(die, name, &a) == 1 && dwarf_formflag(&a, &v) == 0 && v;
 }
 
-/* The register parameter p is in when its function starts at entry, as
- * its location (list) says: DWARF register number + 1, 0 when it is
- * elsewhere or not said; of a value in pieces (an i386 64-bit integer in
- * two registers, ecx:edx) the register of its first piece, its low word.
- * What tells a compiler's own convention for a local function (clang's on
- * i386: ecx, edx). */
-static uint8_t entry_register(Dwarf_Die *p, Dwarf_Addr entry)
+/* What a function's DW_AT_frame_base is, for a parameter's DW_OP_fbreg:
+ * the CFA (gcc: the stack pointer before the call pushed the return
+ * address, so the first stack argument's address), ebp after the usual
+ * `push %ebp; mov %esp,%ebp` (clang -O0: the first stack argument at +8),
+ * or another (clang -O2's esp, moved by the function's own pushes: an
+ * offset from it says nothing of the entry). */
+enum { FRAME_BASE_OTHER = 0, FRAME_BASE_CFA, FRAME_BASE_EBP };
+
+static int frame_base_of(Dwarf_Die *fn)
+{
+  Dwarf_Attribute a;
+  Dwarf_Op *expr;
+  size_t len;
+  if (!dwarf_attr(fn, DW_AT_frame_base, &a) || dwarf_getlocation(&a, &expr, &len) != 0 || len != 1)
+    return FRAME_BASE_OTHER;
+  if (expr[0].atom == DW_OP_call_frame_cfa)
+    return FRAME_BASE_CFA;
+  if (expr[0].atom == DW_OP_reg5 || (expr[0].atom == DW_OP_breg5 && expr[0].number == 0))
+    return FRAME_BASE_EBP;
+  return FRAME_BASE_OTHER;
+}
+
+/* The register a location operation names: DWARF register number + 1, 0
+ * when it names none. */
+static uint8_t op_register(const Dwarf_Op *op)
+{
+  if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31)
+    return (uint8_t)(op->atom - DW_OP_reg0 + 1);
+  if (op->atom == DW_OP_regx && op->number < 255)
+    return (uint8_t)(op->number + 1);
+  return 0;
+}
+
+/* Where p is when its function starts at entry, as its location (list)
+ * says, into v: the register it is in (DWARF register number + 1, 0 when
+ * it is elsewhere or not said); of a value in two 4-byte pieces (an i386
+ * 64-bit integer in two registers, edx:ecx) the register of each piece
+ * that is in one (a piece the location leaves empty, optimized out, says
+ * nothing); or its place on the stack, from a DW_OP_fbreg of a frame base
+ * that says where the arguments are (frame_base). What tells the
+ * convention a function is called by: a compiler's own for a local
+ * function (clang's on i386: ecx, edx), or an attribute's (regparm,
+ * fastcall), which its declaration in DWARF does not say. */
+static void entry_location(Dwarf_Die *p, Dwarf_Addr entry, int frame_base, ospy_dwarf_value *v)
 {
   Dwarf_Attribute a;
   Dwarf_Op *expr;
   size_t len;
   if (!dwarf_attr(p, DW_AT_location, &a) || dwarf_getlocation_addr(&a, entry, &expr, &len, 1) != 1 ||
-      len < 1 || (len > 1 && expr[1].atom != DW_OP_piece))
-    return 0;
-  if (expr[0].atom >= DW_OP_reg0 && expr[0].atom <= DW_OP_reg31)
-    return (uint8_t)(expr[0].atom - DW_OP_reg0 + 1);
-  if (expr[0].atom == DW_OP_regx && expr[0].number < 255)
-    return (uint8_t)(expr[0].number + 1);
-  return 0;
+      len < 1)
+    return;
+  if (len == 1 && expr[0].atom == DW_OP_fbreg) {
+    int64_t off = (int64_t)expr[0].number - (frame_base == FRAME_BASE_EBP ? 8 : 0);
+    if (frame_base != FRAME_BASE_OTHER && off >= 0 && off < (1 << 20)) {
+      v->has_entry_stack = 1;
+      v->entry_stack = (int32_t)off;
+    }
+    return;
+  }
+  if (len == 1 || (len == 2 && expr[1].atom == DW_OP_piece)) {
+    v->entry_reg = op_register(&expr[0]);
+    return;
+  }
+  /* pieces: the low one first, a register or nothing, then the high one */
+  v->entry_reg = op_register(&expr[0]);
+  size_t k = expr[0].atom == DW_OP_piece ? 0 : 1;
+  if (expr[k].atom != DW_OP_piece || expr[k].number != 4 || ++k + 2 != len ||
+      expr[k + 1].atom != DW_OP_piece || expr[k + 1].number != 4)
+    return;
+  v->entry_reg_hi = op_register(&expr[k]);
 }
 
 /* One formal parameter (the index-th, from 0) of the function starting at
  * entry into v. */
-static int read_param(Dwarf_Die *p, size_t index, Dwarf_Addr entry, ospy_dwarf_value *v,
-                      char *why, size_t cap)
+static int read_param(Dwarf_Die *p, size_t index, Dwarf_Addr entry, int frame_base,
+                      ospy_dwarf_value *v, char *why, size_t cap)
 {
-  v->entry_reg = entry_register(p, entry);
+  entry_location(p, entry, frame_base, v);
   Dwarf_Attribute a;
   const char *name = NULL;
   if (ospy_dwarf_attr_through(p, DW_AT_name, &a) == 1)
@@ -366,8 +417,8 @@ static int read_param(Dwarf_Die *p, size_t index, Dwarf_Addr entry, ospy_dwarf_v
   return rc;
 }
 
-static int read_params(Dwarf_Die *list, Dwarf_Addr entry, ospy_dwarf_sig *sig, char *why,
-                       size_t cap)
+static int read_params(Dwarf_Die *list, Dwarf_Addr entry, int frame_base, ospy_dwarf_sig *sig,
+                       char *why, size_t cap)
 {
   Dwarf_Die child;
   if (dwarf_child(list, &child) != 0)
@@ -385,7 +436,8 @@ static int read_params(Dwarf_Die *list, Dwarf_Addr entry, ospy_dwarf_sig *sig, c
       snprintf(why, cap, "more than %d parameters", OSPY_DWARF_MAX_PARAMS);
       return UNMAPPABLE;
     }
-    int rc = read_param(&child, sig->nparams, entry, &sig->params[sig->nparams], why, cap);
+    int rc = read_param(&child, sig->nparams, entry, frame_base, &sig->params[sig->nparams], why,
+                        cap);
     sig->nparams++; /* (counted before a failure: freed with the others) */
     if (rc != MAPPED)
       return rc;
@@ -410,21 +462,30 @@ static int unprototyped_c(Dwarf_Die *fn)
   return is_c && !flag_through(fn, DW_AT_prototyped);
 }
 
-/* Whether its DWARF says it is not called by the ABI's convention (GCC's
- * DW_CC_nocall: a local function whose calls it changed). */
-static int not_normal_convention(Dwarf_Die *fn)
+/* LLVM's values of DW_AT_calling_convention for the i386 attributes (not
+ * in elfutils' dwarf.h) */
+#define DW_CC_BORLAND_stdcall 0xb1
+#define DW_CC_BORLAND_msfastcall 0xb3
+
+/* The convention its DWARF says fn is called by (*cc: enum ospy_dwarf_cc):
+ * 0, or -1 when it is one ospy does not read (GCC's DW_CC_nocall: a local
+ * function whose calls it changed; another compiler's). */
+static int said_convention(Dwarf_Die *fn, uint8_t *cc)
 {
   Dwarf_Attribute a;
-  Dwarf_Word cc = DW_CC_normal;
+  Dwarf_Word v = DW_CC_normal;
   if (ospy_dwarf_attr_through(fn, DW_AT_calling_convention, &a) == 1)
-    dwarf_formudata(&a, &cc);
-  return cc != DW_CC_normal;
+    dwarf_formudata(&a, &v);
+  *cc = v == DW_CC_BORLAND_stdcall    ? OSPY_DWARF_CC_STDCALL
+        : v == DW_CC_BORLAND_msfastcall ? OSPY_DWARF_CC_FASTCALL
+                                        : OSPY_DWARF_CC_NORMAL;
+  return v == DW_CC_normal || *cc != OSPY_DWARF_CC_NORMAL ? 0 : -1;
 }
 
 static int read_signature(Dwarf_Die *fn, Dwarf_Addr entry, ospy_dwarf_sig *sig, char *why,
                           size_t cap)
 {
-  if (not_normal_convention(fn)) {
+  if (said_convention(fn, &sig->cc) < 0) {
     snprintf(why, cap, "its DWARF says it is not called by the ABI's convention (a compiler's "
              "local copy, whose parameters may differ from its declaration's)");
     return UNMAPPABLE;
@@ -433,7 +494,8 @@ static int read_signature(Dwarf_Die *fn, Dwarf_Addr entry, ospy_dwarf_sig *sig, 
   int rc = parameter_list(fn, &list);
   if (rc < 0)
     return rc;
-  if ((rc = read_params(&list, entry, sig, why, cap)) != MAPPED)
+  sig->external = (uint8_t)flag_through(fn, DW_AT_external);
+  if ((rc = read_params(&list, entry, frame_base_of(fn), sig, why, cap)) != MAPPED)
     return rc;
   if (sig->nparams && unprototyped_c(fn)) {
     snprintf(why, cap, "a C function defined without a prototype, whose caller promotes its "

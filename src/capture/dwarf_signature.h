@@ -43,7 +43,14 @@ typedef struct ospy_dwarf_value {
   uint8_t artificial; /* a parameter the compiler adds: a member function's `this` */
   uint8_t entry_reg;  /* a parameter the DWARF says is in a register when the
                          function starts: its DWARF register number + 1 (i386:
-                         1 eax, 2 ecx, 3 edx); 0 elsewhere or not said */
+                         1 eax, 2 ecx, 3 edx); 0 elsewhere or not said; of a
+                         value in two 4-byte pieces, its first (low) piece's */
+  uint8_t entry_reg_hi; /* the register of such a value's second (high) piece
+                           when the function starts, as entry_reg; 0 not said */
+  uint8_t has_entry_stack; /* the DWARF says where on the stack it is at entry: */
+  int32_t entry_stack;     /* its byte offset from the first stack argument (i386:
+                              a DW_OP_fbreg from the CFA, gcc, or from ebp, clang
+                              -O0, at or past the first stack argument) */
   char name[64];      /* a parameter's name, "" when the DWARF gives none */
   char type_name[64]; /* ENUM: the enumeration's name, "" when anonymous */
   size_t nenumerators;
@@ -57,8 +64,18 @@ enum ospy_dwarf_producer {
   OSPY_DWARF_BY_CLANG,     /* "clang version 14.0.6", "Debian clang version ..." */
 };
 
+/* A calling convention a function's DWARF names (DW_AT_calling_convention,
+ * clang's for an i386 function declared with one). */
+enum ospy_dwarf_cc {
+  OSPY_DWARF_CC_NORMAL = 0, /* not said, or DW_CC_normal */
+  OSPY_DWARF_CC_STDCALL,    /* DW_CC_BORLAND_stdcall: __attribute__((stdcall)) */
+  OSPY_DWARF_CC_FASTCALL,   /* DW_CC_BORLAND_msfastcall: __attribute__((fastcall)) */
+};
+
 typedef struct ospy_dwarf_sig {
   uint8_t producer; /* enum ospy_dwarf_producer */
+  uint8_t external; /* DW_AT_external: a global function (exported, or hidden) */
+  uint8_t cc;       /* enum ospy_dwarf_cc */
   ospy_dwarf_value ret;
   size_t nparams;
   ospy_dwarf_value params[OSPY_DWARF_MAX_PARAMS];

@@ -123,17 +123,142 @@ static int convention_fits(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
   return 1;
 }
 
+/* Whether convention cc puts each parameter where the DWARF says it is
+ * when the function starts (a register, both registers of a 64-bit
+ * integer, a place on the stack), whatever it puts where the DWARF says
+ * nothing (a parameter optimized out, or copied at -O0 where no location
+ * says where it came from). */
+static int convention_agrees(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
+{
+  fn->callconv = (uint8_t)cc;
+  ospy_abi_walk w;
+  ospy_abi_start(&w, fn);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    const ospy_dwarf_value *p = &sig->params[i];
+    ospy_abi_loc l = ospy_abi_next(&w, i);
+    int in_reg = l.kind == OSPY_LOC_GP || l.kind == OSPY_LOC_GP_PAIR || l.kind == OSPY_LOC_GP_STACK;
+    if (p->entry_reg && (!in_reg || convention_register(cc, l.reg[0]) != p->entry_reg))
+      return 0;
+    if (p->entry_reg_hi &&
+        (l.kind != OSPY_LOC_GP_PAIR || convention_register(cc, l.reg[1]) != p->entry_reg_hi))
+      return 0;
+    if (p->has_entry_stack && (l.kind != OSPY_LOC_STACK || l.stack * 4u != (unsigned)p->entry_stack))
+      return 0;
+  }
+  return 1;
+}
+
+/* Whether conventions a and b put every parameter of fn in the same place
+ * (regparm(2) and regparm(3) for two int parameters). */
+static int same_places(ospy_spec_fn *fn, int a, int b)
+{
+  ospy_spec_fn fa = *fn, fb = *fn;
+  fa.callconv = (uint8_t)a;
+  fb.callconv = (uint8_t)b;
+  ospy_abi_walk wa, wb;
+  ospy_abi_start(&wa, &fa);
+  ospy_abi_start(&wb, &fb);
+  for (uint32_t i = 0; i < fn->nargs; i++) {
+    ospy_abi_loc la = ospy_abi_next(&wa, i), lb = ospy_abi_next(&wb, i);
+    int ra = la.kind == OSPY_LOC_GP || la.kind == OSPY_LOC_GP_PAIR || la.kind == OSPY_LOC_GP_STACK;
+    if (la.kind != lb.kind || la.stack != lb.stack || la.words != lb.words ||
+        (ra && (convention_register(a, la.reg[0]) != convention_register(b, lb.reg[0]) ||
+                (la.kind == OSPY_LOC_GP_PAIR &&
+                 convention_register(a, la.reg[1]) != convention_register(b, lb.reg[1])))))
+      return 0;
+  }
+  return 1;
+}
+
+static const char *convention_name(int cc)
+{
+  switch (cc) {
+  case OSPY_CALLCONV_REGPARM1: return "regparm(1)";
+  case OSPY_CALLCONV_REGPARM2: return "regparm(2)";
+  case OSPY_CALLCONV_REGPARM3: return "regparm(3)";
+  case OSPY_CALLCONV_FASTCALL: return "fastcall";
+  case OSPY_CALLCONV_FASTCC: return "fastcc";
+  default: return "cdecl";
+  }
+}
+
+/* The convention of a global function (its DWARF's DW_AT_external: an
+ * exported one, or hidden), which the ABI's (cdecl) unless an attribute
+ * says otherwise (regparm(N), fastcall), as only its definition does:
+ * the one that puts its parameters where the DWARF says they are when it
+ * starts, explicitly (the agent reads a global function by its spec's
+ * convention). cdecl when it fits (nothing said in a register); another
+ * when it is the only one that fits, or several that fit put every
+ * parameter alike. 0 (fn->callconv set), or -1 with why. */
+static int global_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *why, size_t cap)
+{
+  int candidates[] = { OSPY_CALLCONV_DEFAULT, OSPY_CALLCONV_REGPARM3, OSPY_CALLCONV_REGPARM2,
+                       OSPY_CALLCONV_REGPARM1, OSPY_CALLCONV_FASTCALL, OSPY_CALLCONV_FASTCC };
+  size_t n = sizeof candidates / sizeof candidates[0];
+  if (sig->producer != OSPY_DWARF_BY_OTHER)
+    n--; /* (fastcc: clang's for its local functions only; GCC has none) */
+  int fits = -1;
+  for (size_t k = 0; k < n; k++) {
+    if (!convention_agrees(fn, sig, candidates[k]))
+      continue;
+    if (candidates[k] == OSPY_CALLCONV_DEFAULT) {
+      fits = candidates[k];
+      break;
+    }
+    if (fits < 0) {
+      fits = candidates[k];
+      continue;
+    }
+    if (!same_places(fn, fits, candidates[k])) {
+      snprintf(why, cap, "its DWARF says where its parameters are when it starts, which both "
+               "%s and %s fit: callingConvention in a config says which", convention_name(fits),
+               convention_name(candidates[k]));
+      fn->callconv = OSPY_CALLCONV_DEFAULT;
+      return -1;
+    }
+  }
+  if (fits < 0) {
+    snprintf(why, cap, "its DWARF says its parameters arrive in registers or on the stack by a "
+             "convention ospy does not read");
+    fn->callconv = OSPY_CALLCONV_DEFAULT;
+    return -1;
+  }
+  fn->callconv = (uint8_t)fits;
+  return 0;
+}
+
+/* The convention an attribute gave fn, as its DWARF says (clang's
+ * DW_AT_calling_convention): stdcall (read as cdecl: the same places) or
+ * fastcall, when the places its DWARF says fit it. */
+static int said_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *why, size_t cap)
+{
+  int cc = sig->cc == OSPY_DWARF_CC_FASTCALL ? OSPY_CALLCONV_FASTCALL : OSPY_CALLCONV_DEFAULT;
+  if (convention_agrees(fn, sig, cc)) {
+    fn->callconv = (uint8_t)cc;
+    return 0;
+  }
+  fn->callconv = OSPY_CALLCONV_DEFAULT;
+  snprintf(why, cap, "its DWARF says it is called by %s, but its parameters are not where "
+           "that convention passes them", sig->cc == OSPY_DWARF_CC_FASTCALL ? "fastcall" : "stdcall");
+  return -1;
+}
+
 /* The i386 convention of fn by where its DWARF says its parameters start:
- * 0 (fn->callconv set), or -1 with why. Nothing in registers: the ABI's
- * (cdecl), or GCC's regparm for a static function, which the agent finds
- * by its code as for a raw one, and which the DWARF does not always say
- * (a parameter moved at once, or in two registers). ecx, edx first: clang's
+ * 0 (fn->callconv set), or -1 with why. A convention its DWARF names, a
+ * global function's (global_convention). Of a static function, nothing in
+ * registers: the ABI's (cdecl), or GCC's regparm, which the agent finds by
+ * its code as for a raw one, and which the DWARF does not always say (a
+ * parameter moved at once, or in two registers). ecx, edx first: clang's
  * fastcc for a local function (its fastcall attribute the DWARF says, a
  * convention refused before), GCC's fastcall attribute (GCC has no fastcc);
  * the two differ for a 64-bit integer (fastcc: in registers) and a double
  * (fastcc: 8-byte aligned on the stack). */
 static int i386_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *why, size_t cap)
 {
+  if (sig->cc != OSPY_DWARF_CC_NORMAL)
+    return said_convention(fn, sig, why, cap);
+  if (sig->external)
+    return global_convention(fn, sig, why, cap);
   int candidates[] = { OSPY_CALLCONV_REGPARM3, OSPY_CALLCONV_REGPARM2, OSPY_CALLCONV_REGPARM1,
                        OSPY_CALLCONV_FASTCC, OSPY_CALLCONV_FASTCALL };
   size_t n = sizeof candidates / sizeof candidates[0];

@@ -4026,6 +4026,105 @@ dwarf-args|dwarf-args-i386)
   fi
   [ $m = 32 ] && check_gcc_fastcall_dwarf && clang="$clang; GCC's fastcall with a double"
   echo "$case_name: C and C++ functions decoded by their DWARF's names and types (integers of each size, bool, enumerations, float and double, strings in and in/out, a size_t typedef, pointers, void, returns), struct by value, variadic and long double kept raw with the reason, gcc -O0/-O2 (clang: $clang)" ;;
+dwarf-conventions-i386)
+  # A global i386 function declared regparm(N) or fastcall takes its first
+  # arguments in registers, which its DWARF says (a in eax, b in edx:ecx, c
+  # at the CFA) and its name does not. -f read such an exported function as
+  # cdecl: g_rp(a=6, b=6221552001348534399, c=-2420540), garbage without a
+  # word (the regparm its DWARF showed was left to the agent, which looks at
+  # static functions only). Now the convention that puts each parameter
+  # where the DWARF says is read, explicitly; one whose places several
+  # conventions fit, each elsewhere (-O0: regparm(2) or fastcall), stays raw
+  # with the reason, and a config that declares no convention gets a
+  # Warning naming the registers the function reads (gcc -O0 and -O2,
+  # clang -O2 where it builds).
+  i386_or_skip
+  cat > "$tmp/gc.c" <<'X'
+#include <stdio.h>
+#define NI __attribute__((noinline))
+volatile int v1 = 1, v5 = 5;
+volatile long long vl = 0x900000000LL;
+NI int __attribute__((regparm(3))) g_rp(int a, long long b, int c) { return a + (int)(b >> 32) + c; }
+NI int __attribute__((regparm(2))) g_rp2(int a, int b, int c) { return a * 100 + b * 10 + c; }
+NI int __attribute__((fastcall)) g_fast(int a, int b, int c, long long d) { return a * 100 + b * 10 + c + (int)d; }
+NI int __attribute__((stdcall)) g_std(int a, int b, long long c) { return a - b + (int)(c >> 32); }
+NI int g_cdecl(int a, long long b, int c) { return a + (int)(b >> 32) + c; }
+int main(void)
+{
+  printf("%d %d %d %d %d\n", g_rp(v5, vl, v5 + 1), g_rp2(v1, v1 + 1, v1 + 2),
+         g_fast(v1, v1 + 1, v1 + 2, vl + 4), g_std(50, 8, vl - 0x200000000LL), g_cdecl(v5, vl, v5 + 1));
+  return 0;
+}
+X
+  rp='g_rp(a=5, b=38654705664, c=6) = 20' rp2='g_rp2(a=1, b=2, c=3) = 123'
+  fast='g_fast(a=1, b=2, c=3, d=38654705668) = 127' std='g_std(a=50, b=8, c=30064771072) = 49'
+  cdecl='g_cdecl(a=5, b=38654705664, c=6) = 20'
+  raw() { # raw FUNCTION CONVENTIONS: the note of a function several conventions fit
+    echo "ospy: note: -f $1: no definition in the catalogue: arguments are shown as raw register/stack words ($1: its DWARF says where its parameters are when it starts, which both $2 fit: callingConvention in a config says which)"
+  }
+  warned() { # warned PROG FUNCTION REGISTERS CONVENTION
+    case $4 in
+    fastcall) echo "--- warning: $1!$2: reads $3 before writing them, where __attribute__((fastcall)) passes a function's first two arguments on i386 (ecx, edx): a global function is called by cdecl unless its declaration says otherwise, and no callingConvention was given: read as cdecl, its arguments may be wrong (callingConvention=\"fastcall\" reads them there)" ;;
+    *) echo "--- warning: $1!$2: reads $3 before writing them, where __attribute__((regparm(N))) passes a function's first arguments on i386 (eax, edx, ecx): a global function is called by cdecl unless its declaration says otherwise, and no callingConvention was given: read as cdecl, its arguments may be wrong (callingConvention=\"regparm\" reads them there, or \"regparm(2)\", \"regparm(1)\" as it is declared)" ;;
+    esac
+  }
+  capture_f() { # capture_f PROG: -f of the five, shown into $tmp/show, notes in $tmp/err
+    "$ospy" capture -f g_rp,g_rp2,g_fast,g_std,g_cdecl -o "$tmp/f.ospy" -- "$tmp/$1" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture -f of $1 exited $?"; }
+    expect_line "$tmp/out" "20 123 127 49 20"
+    "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
+  }
+  gcc -m32 -O2 -g -o "$tmp/gcc-O2" "$tmp/gc.c" || fail "cannot build gc.c with gcc -m32 -O2 -g"
+  gcc -m32 -O0 -g -o "$tmp/gcc-O0" "$tmp/gc.c" || fail "cannot build gc.c with gcc -m32 -O0 -g"
+  capture_f gcc-O2
+  for line in "$rp" "$rp2" "$fast" "$std" "$cdecl"; do
+    expect_line "$tmp/show" "] gcc-O2!$line"
+    echo "gcc -O2, -f: gcc-O2!$line"
+  done
+  ! grep -- '--- warning' "$tmp/show" || fail "gcc -O2, -f: a warning"
+  capture_f gcc-O0
+  for line in "$rp" "$std" "$cdecl"; do
+    expect_line "$tmp/show" "] gcc-O0!$line"
+    echo "gcc -O0, -f: gcc-O0!$line"
+  done
+  for fn in g_rp2 g_fast; do
+    expect_line "$tmp/err" "$(raw $fn 'regparm(2) and fastcall')"
+    echo "gcc -O0, -f: $(raw $fn 'regparm(2) and fastcall')"
+  done
+  expect_line "$tmp/show" "$(warned gcc-O0 g_fast 'ecx, edx' fastcall)"
+  expect_line "$tmp/show" "$(warned gcc-O0 g_rp2 'eax, edx' regparm)"
+  echo "gcc -O0, -f: $(warned gcc-O0 g_fast 'ecx, edx' fastcall)"
+  # a config that declares no convention: read as cdecl, with a Warning
+  cat > "$tmp/gc.xml" <<'X'
+<hookManager><specs><functions>
+<function name="g_rp"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int64"/><argument name="c" type="Int32"/></arguments></function>
+<function name="g_fast"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/><argument name="c" type="Int32"/><argument name="d" type="Int64"/></arguments></function>
+<function name="g_cdecl"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int64"/><argument name="c" type="Int32"/></arguments></function>
+</functions></specs><hooks><module name="gcc-O2"><function specId="g_rp"/><function specId="g_fast"/><function specId="g_cdecl"/></module></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/gc.xml" -o "$tmp/c.ospy" -- "$tmp/gcc-O2" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture -c of gcc-O2 exited $?"; }
+  "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_line "$tmp/show" "$(warned gcc-O2 g_rp 'eax, ecx' regparm)"
+  expect_line "$tmp/show" "$(warned gcc-O2 g_fast 'ecx, edx' fastcall)"
+  expect_line "$tmp/show" "] gcc-O2!$cdecl"
+  ! grep -F 'g_cdecl: reads' "$tmp/show" || fail "a cdecl function warned of"
+  echo "gcc -O2, config without callingConvention: $(warned gcc-O2 g_rp 'eax, ecx' regparm)"
+  clang=skipped
+  if command -v clang >/dev/null && clang -m32 -O2 -g -o "$tmp/clang-O2" "$tmp/gc.c" 2>/dev/null; then
+    # clang's DWARF: b's low word optimized out (only its high word, in
+    # ecx, said), c at an esp the function moves (not said); fastcall and
+    # stdcall named by its DW_AT_calling_convention
+    capture_f clang-O2
+    for line in "$rp" "$fast" "$std" "$cdecl"; do
+      expect_line "$tmp/show" "] clang-O2!$line"
+      echo "clang -O2, -f: clang-O2!$line"
+    done
+    expect_line "$tmp/err" "$(raw g_rp2 'regparm(3) and regparm(2)')"
+    echo "clang -O2, -f: $(raw g_rp2 'regparm(3) and regparm(2)')"
+    clang=checked
+  fi
+  echo "$case_name: global regparm(3), fastcall and stdcall functions read by the convention their DWARF shows (gcc -O2; gcc -O0 where it tells; clang -O2: $clang), the others raw with the reason, and a config without callingConvention warned of" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
   # call's (a range-for over a std::vector) was shown with raw words and the
