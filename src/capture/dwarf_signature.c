@@ -346,6 +346,38 @@ static uint8_t op_register(const Dwarf_Op *op)
   return 0;
 }
 
+/* Whether a location expression is a constant (DW_OP_implicit_value, a
+ * literal or DW_OP_const* then DW_OP_stack_value): 1 and *value, its
+ * bytes little-endian (a parameter no register or stack place holds when
+ * its function starts: clang's DWARF for one it dropped from the calls). */
+static int constant_location(Dwarf_Attribute *a, const Dwarf_Op *expr, size_t len,
+                             uint64_t *value)
+{
+  Dwarf_Block b;
+  if (len == 1 && expr[0].atom == DW_OP_implicit_value) {
+    if (dwarf_getlocation_implicit_value(a, &expr[0], &b) != 0 || b.length < 1 || b.length > 8)
+      return 0;
+    *value = 0;
+    for (size_t k = 0; k < b.length; k++)
+      *value |= (uint64_t)b.data[k] << (8 * k);
+    return 1;
+  }
+  if (len != 2 || expr[1].atom != DW_OP_stack_value)
+    return 0;
+  switch (expr[0].atom) {
+  case DW_OP_lit0 ... DW_OP_lit31:
+    *value = (uint64_t)(expr[0].atom - DW_OP_lit0);
+    return 1;
+  case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+  case DW_OP_constu: case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s:
+  case DW_OP_const8s: case DW_OP_consts:
+    *value = expr[0].number;
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 /* Where p is when its function starts at entry, as its location (list)
  * says, into v: the register it is in (DWARF register number + 1, 0 when
  * it is elsewhere or not said); of a value in two 4-byte pieces (an i386
@@ -364,6 +396,10 @@ static void entry_location(Dwarf_Die *p, Dwarf_Addr entry, int frame_base, ospy_
   if (!dwarf_attr(p, DW_AT_location, &a) || dwarf_getlocation_addr(&a, entry, &expr, &len, 1) != 1 ||
       len < 1)
     return;
+  if (constant_location(&a, expr, len, &v->constant)) {
+    v->is_constant = 1;
+    return;
+  }
   if (len == 1 && expr[0].atom == DW_OP_fbreg) {
     int64_t off = (int64_t)expr[0].number - (frame_base == FRAME_BASE_EBP ? 8 : 0);
     if (frame_base != FRAME_BASE_OTHER && off >= 0 && off < (1 << 20)) {
@@ -385,12 +421,46 @@ static void entry_location(Dwarf_Die *p, Dwarf_Addr entry, int frame_base, ospy_
   v->entry_reg_hi = op_register(&expr[k]);
 }
 
+/* A parameter's DW_AT_const_value when it has no location: 1 and *value
+ * (its bytes, little-endian, up to 8 of them), else 0. */
+static int constant_value(Dwarf_Die *p, uint64_t *value)
+{
+  Dwarf_Attribute a;
+  if (dwarf_hasattr(p, DW_AT_location) || !dwarf_attr(p, DW_AT_const_value, &a))
+    return 0;
+  Dwarf_Block b;
+  Dwarf_Word u;
+  Dwarf_Sword sv;
+  switch (dwarf_whatform(&a)) {
+  case DW_FORM_block: case DW_FORM_block1: case DW_FORM_block2: case DW_FORM_block4:
+  case DW_FORM_data16:
+    if (dwarf_formblock(&a, &b) != 0 || b.length == 0 || b.length > 8)
+      return 0;
+    *value = 0;
+    for (size_t k = 0; k < b.length; k++)
+      *value |= (uint64_t)b.data[k] << (8 * k);
+    return 1;
+  case DW_FORM_sdata: case DW_FORM_implicit_const:
+    if (dwarf_formsdata(&a, &sv) != 0)
+      return 0;
+    *value = (uint64_t)sv;
+    return 1;
+  default:
+    if (dwarf_formudata(&a, &u) != 0)
+      return 0;
+    *value = u;
+    return 1;
+  }
+}
+
 /* One formal parameter (the index-th, from 0) of the function starting at
  * entry into v. */
 static int read_param(Dwarf_Die *p, size_t index, Dwarf_Addr entry, int frame_base,
                       ospy_dwarf_value *v, char *why, size_t cap)
 {
   entry_location(p, entry, frame_base, v);
+  if (!v->is_constant)
+    v->is_constant = (uint8_t)constant_value(p, &v->constant);
   Dwarf_Attribute a;
   const char *name = NULL;
   if (ospy_dwarf_attr_through(p, DW_AT_name, &a) == 1)

@@ -51,6 +51,11 @@ typedef struct ospy_dwarf_value {
   int32_t entry_stack;     /* its byte offset from the first stack argument (i386:
                               a DW_OP_fbreg from the CFA, gcc, or from ebp, clang
                               -O0, at or past the first stack argument) */
+  uint8_t is_constant; /* a parameter with a constant value and no location in
+                          the DWARF (DW_AT_const_value): every call passed that
+                          value, and the compiler may have dropped it from the
+                          calls (clang, without renaming the function) */
+  uint64_t constant;   /* is_constant: its value's bytes, little-endian */
   char name[64];      /* a parameter's name, "" when the DWARF gives none */
   char type_name[64]; /* ENUM: the enumeration's name, "" when anonymous */
   size_t nenumerators;

@@ -285,6 +285,52 @@ static int i386_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *wh
   return -1;
 }
 
+/* A parameter with a constant value and no location (v->is_constant):
+ * clang's, whose every call passed that value, dropped from the calls
+ * without renaming the function (its other arguments take the places it
+ * left): an integer, an enumeration or a pointer is shown as a computed
+ * argument of that value (a->value), 0. A Float or Double, which a
+ * computed argument cannot be, or another compiler's (GCC renames a copy
+ * whose parameters it changes, .constprop: whether its callers still pass
+ * it, nothing says): -1 with why, the function raw. */
+static int constant_argument(ospy_spec_table *t, const ospy_dwarf_sig *sig, size_t i,
+                             ospy_spec_arg *a, unsigned bits, char *why, size_t cap)
+{
+  const ospy_dwarf_value *v = &sig->params[i];
+  unsigned size = v->kind == OSPY_DWK_POINTER || v->kind == OSPY_DWK_STRING ||
+                      v->kind == OSPY_DWK_WSTRING
+                    ? bits / 8
+                    : v->size;
+  uint64_t value = size && size < 8 ? v->constant & ((1ull << (8 * size)) - 1) : v->constant;
+  if (sig->producer != OSPY_DWARF_BY_CLANG) {
+    snprintf(why, cap, "a parameter %s: its DWARF gives it a constant value (0x%llx) and no "
+             "location: whether its callers still pass it, it does not say", a->name,
+             (unsigned long long)value);
+    return -1;
+  }
+  if (v->kind == OSPY_DWK_FLOAT) {
+    double d;
+    float f;
+    uint32_t w = (uint32_t)value;
+    memcpy(&f, &w, sizeof f);
+    memcpy(&d, &value, sizeof d);
+    snprintf(why, cap, "a parameter %s: clang dropped it from the calls, all of which passed "
+             "%.17g (its DWARF's constant value), and a %s constant is not shown as an "
+             "argument", a->name, v->size == 4 ? (double)f : d, v->size == 4 ? "float" : "double");
+    return -1;
+  }
+  if (v->kind == OSPY_DWK_STRING || v->kind == OSPY_DWK_WSTRING) {
+    snprintf(why, cap, "a parameter %s: clang dropped it from the calls, all of which passed "
+             "the string at 0x%llx (its DWARF's constant value), not shown as an argument",
+             a->name, (unsigned long long)value);
+    return -1;
+  }
+  char text[24];
+  snprintf(text, sizeof text, "0x%llx", (unsigned long long)value);
+  a->value.src = ospy_spec_strdup(t, text);
+  return a->value.src ? 0 : -2;
+}
+
 uint32_t ospy_dwarf_args_spec(ospy_spec_table *t, const char *name, const ospy_dwarf_sig *sig,
                               unsigned bits, char *why, size_t cap)
 {
@@ -305,6 +351,17 @@ uint32_t ospy_dwarf_args_spec(ospy_spec_table *t, const char *name, const ospy_d
      * as a string it reads (the C++ names' rule) */
     a->dir = v->writable ? OSPY_DIR_INOUT : OSPY_DIR_IN;
     a->valist_arg = OSPY_SPEC_NONE;
+    if (v->is_constant) {
+      int rc = constant_argument(t, sig, i, a, bits, why, cap);
+      if (rc == -2)
+        return OSPY_SPEC_NONE;
+      if (rc < 0) {
+        if (!why[0])
+          snprintf(why, cap, "a parameter with a constant value");
+        return OSPY_SPEC_NONE;
+      }
+      a->dir = OSPY_DIR_IN;
+    }
   }
   ospy_spec_typeref ret = typeref_of(t, &sig->ret);
   if (ret.type == OSPY_SPEC_NONE)

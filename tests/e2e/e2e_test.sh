@@ -4125,6 +4125,45 @@ X
     clang=checked
   fi
   echo "$case_name: global regparm(3), fastcall and stdcall functions read by the convention their DWARF shows (gcc -O2; gcc -O0 where it tells; clang -O2: $clang), the others raw with the reason, and a config without callingConvention warned of" ;;
+dwarf-constants|dwarf-constants-i386)
+  # clang (-O1 and above) drops a static function's parameter that every
+  # call passes the same constant, without renaming the function (GCC makes
+  # a .constprop copy): its DWARF gives the parameter a constant value, no
+  # place (DW_AT_const_value, or a location that is the constant). -f read
+  # it as passed, and every argument after it from the wrong place
+  # (blend(a=1.5, k=2, b=3.04e-310), true b = -0.25; kint(a=3, k=4, b=...)).
+  # Now an integer one is shown as the constant it is, the others read where
+  # they are; a double keeps the function raw with the reason. x86-64, i386.
+  case_bits
+  command -v clang >/dev/null || { echo "skip: no clang"; exit 77; }
+  cat > "$tmp/kc.c" <<'X'
+#include <stdio.h>
+#define NI __attribute__((noinline))
+volatile int vi = 3;
+volatile double vd = 1.5;
+static NI int kint(int a, int k, int b) { return a * k + b; }
+static NI int kll(int a, long long b) { return a + (int)(b >> 32) + (int)b; }
+static NI double kdbl(double a, int k, double b) { return a * k + b; }
+int main(void)
+{
+  printf("%d %d %d %g\n", kint(vi, 7, vi + 1), kint(vi + 2, 7, vi), kll(vi, 0x500000006LL),
+         kdbl(vd, vi, -0.25));
+  return 0;
+}
+X
+  clang -m$m -O2 -g -o "$tmp/kc" "$tmp/kc.c" 2>/dev/null || { echo "skip: no -m$m clang toolchain"; exit 77; }
+  "$ospy" capture -f kint,kll,kdbl -o "$tmp/k.ospy" -- "$tmp/kc" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture -f exited $?"; }
+  expect_line "$tmp/out" "25 38 14 4.25"
+  "$ospy" show "$tmp/k.ospy" >"$tmp/show" || fail "show exited $?"
+  for line in 'kc!kint(a=3, k=7, b=4) = 25' 'kc!kint(a=5, k=7, b=3) = 38' 'kc!kll(a=3, b=21474836486) = 14'; do
+    expect_line "$tmp/show" "] $line"
+    echo "$line"
+  done
+  note='ospy: note: -f kdbl: no definition in the catalogue: arguments are shown as raw register/stack words (kdbl: a parameter b: clang dropped it from the calls, all of which passed -0.25 (its DWARF'"'"'s constant value), and a double constant is not shown as an argument)'
+  expect_line "$tmp/err" "$note"
+  echo "$note"
+  echo "$case_name: parameters clang dropped from a static function's calls shown as their DWARF's constants (integers), or the function raw with the reason (a double); the arguments after them read where they are" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
   # call's (a range-for over a std::vector) was shown with raw words and the
