@@ -5,7 +5,11 @@
  * below esp). The leave thunk also keeps a float/double return value in st0:
  * if the x87 stack is not empty it is popped (80-bit copy kept, a double copy
  * shown in the context) so the callbacks' C code starts with an empty x87
- * stack as the ABI wants, and pushed back before returning.
+ * stack as the ABI wants, and pushed back before returning. Both keep
+ * xmm0-7 across the callbacks (movups: SSE): a local function built with
+ * SSE2 math takes its float arguments in xmm0-2 and returns in xmm0, and
+ * the callbacks' libc calls (memcpy) use them; as on x86-64, a caller may
+ * keep a value in one across a call of a local function that leaves it.
  */
 #include "interceptor/thunk_layout.h"
 #include "interceptor/thunk_flags.inc"
@@ -29,6 +33,26 @@
 	lea THUNK_FRAME+4(%esp), %eax
 	mov %eax, CTX_ESP(%esp)
 	movl $0, CTX_ST0_VALID(%esp)
+	movups %xmm0, CTX_XMM+0(%esp)
+	movups %xmm1, CTX_XMM+16(%esp)
+	movups %xmm2, CTX_XMM+32(%esp)
+	movups %xmm3, CTX_XMM+48(%esp)
+	movups %xmm4, CTX_XMM+64(%esp)
+	movups %xmm5, CTX_XMM+80(%esp)
+	movups %xmm6, CTX_XMM+96(%esp)
+	movups %xmm7, CTX_XMM+112(%esp)
+	.endm
+
+/* Restores xmm0-7 from the context at esp. */
+	.macro RESTORE_XMM
+	movups CTX_XMM+0(%esp), %xmm0
+	movups CTX_XMM+16(%esp), %xmm1
+	movups CTX_XMM+32(%esp), %xmm2
+	movups CTX_XMM+48(%esp), %xmm3
+	movups CTX_XMM+64(%esp), %xmm4
+	movups CTX_XMM+80(%esp), %xmm5
+	movups CTX_XMM+96(%esp), %xmm6
+	movups CTX_XMM+112(%esp), %xmm7
 	.endm
 
 /* Restores the status flags (thunk_flags.inc), then eax. */
@@ -62,6 +86,7 @@ ospy_enter_thunk:
 	mov %ebx, %esp
 	.cfi_def_cfa_register %esp
 	mov %eax, THUNK_FRAME(%esp)
+	RESTORE_XMM
 	mov CTX_ECX(%esp), %ecx
 	mov CTX_EDX(%esp), %edx
 	mov CTX_EBX(%esp), %ebx
@@ -113,6 +138,7 @@ ospy_leave_thunk:
 	je 2f
 	fldt THUNK_ST0_80(%esp)
 2:
+	RESTORE_XMM
 	mov CTX_ECX(%esp), %ecx
 	mov CTX_EDX(%esp), %edx
 	mov CTX_EBX(%esp), %ebx

@@ -40,10 +40,11 @@
 #define CTX_EDI 36
 #define CTX_ST0_VALID 40
 #define CTX_ST0 44
-#define CTX_SIZE 52
+#define CTX_XMM 52
+#define CTX_SIZE 180
 /* 80-bit copy of st0 kept by the leave thunk, after the context. */
-#define THUNK_ST0_80 56
-#define THUNK_FRAME 80
+#define THUNK_ST0_80 180
+#define THUNK_FRAME 192
 #endif
 
 #endif

@@ -39,6 +39,7 @@ _Static_assert(offsetof(ospy_x86_context, esi) == CTX_ESI, "esi");
 _Static_assert(offsetof(ospy_x86_context, edi) == CTX_EDI, "edi");
 _Static_assert(offsetof(ospy_x86_context, st0_valid) == CTX_ST0_VALID, "st0_valid");
 _Static_assert(offsetof(ospy_x86_context, st0) == CTX_ST0, "st0");
+_Static_assert(offsetof(ospy_x86_context, xmm) == CTX_XMM, "xmm");
 _Static_assert(sizeof(ospy_x86_context) == CTX_SIZE, "size");
 _Static_assert(THUNK_ST0_80 >= CTX_SIZE && THUNK_ST0_80 + 10 <= THUNK_FRAME, "frame");
 #endif

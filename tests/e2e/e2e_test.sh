@@ -4164,6 +4164,63 @@ X
   expect_line "$tmp/err" "$note"
   echo "$note"
   echo "$case_name: parameters clang dropped from a static function's calls shown as their DWARF's constants (integers), or the function raw with the reason (a double); the arguments after them read where they are" ;;
+sse-locals-i386)
+  # An i386 program built with SSE2 math (gcc -O2 -msse2 -mfpmath=sse,
+  # clang -O2 -msse2) passes a local function's float and double arguments
+  # in xmm0-2 and takes its return from xmm0. The hook code kept no xmm
+  # register across the agent's own code, whose libc calls (memcpy) use
+  # them: the program computed another result under ospy (-3.19e+130, alone
+  # 2677.5).
+  i386_or_skip
+  cat > "$tmp/sl.c" <<'X'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define NI __attribute__((noinline))
+volatile int sink;
+volatile double dsink;
+static NI int idi(int a, double b, int c) { sink = a; dsink = b; return a + (int)b + c; }
+static NI int fff(float a, int b, float c, int d, int e) { dsink = a + c; return (int)a + b + (int)c + d + e; }
+static NI double retd(int a, double b) { sink = a; return a * b; }
+static NI double named(const char *s, double a, double b, double c) { return a * 3 + b * 5 + c * 7 + (double)strlen(s); }
+int main(int argc, char **argv)
+{
+  int k = argc > 1 ? atoi(argv[1]) : 3;
+  char buf[200];
+  memset(buf, 'x', sizeof buf - 1);
+  buf[199] = 0;
+  double t = 0;
+  for (int i = 0; i < 20; i++) {
+    buf[100 + i] = 0;
+    t += named(buf + i, 1.25 + i, 1.25 * i, 1.25 - i);
+    buf[100 + i] = 'x';
+  }
+  printf("idi=%d fff=%d retd=%g named=%.17g\n", idi(k, 2.5 * k, 3 * k),
+         fff(1.5f * k, 2 * k, 3.25f * k, 4 * k, 5 * k), retd(3 * k, 0.5 * k), t);
+  return 0;
+}
+X
+  cat > "$tmp/sl.xml" <<'X'
+<hookManager><specs><functions>
+<function name="idi"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Double"/><argument name="c" type="Int32"/></arguments></function>
+<function name="fff"><returnValue type="Int32"/><arguments><argument name="a" type="Float"/><argument name="b" type="Int32"/><argument name="c" type="Float"/><argument name="d" type="Int32"/><argument name="e" type="Int32"/></arguments></function>
+<function name="retd"><returnValue type="Double"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Double"/></arguments></function>
+<function name="named"><returnValue type="Double"/><arguments><argument name="s" type="AsciiStringPtr"/><argument name="a" type="Double"/><argument name="b" type="Double"/><argument name="c" type="Double"/></arguments></function>
+</functions></specs><hooks><module name="sl-*"><function specId="idi"/><function specId="fff"/><function specId="retd"/><function specId="named"/></module></hooks></hookManager>
+X
+  gcc -m32 -O2 -msse2 -mfpmath=sse -o "$tmp/sl-gcc" "$tmp/sl.c" || fail "cannot build sl.c with gcc -m32 -O2 -msse2 -mfpmath=sse"
+  progs=sl-gcc
+  if command -v clang >/dev/null && clang -m32 -O2 -msse2 -o "$tmp/sl-clang" "$tmp/sl.c" 2>/dev/null; then
+    progs="$progs sl-clang"
+  fi
+  for prog in $progs; do
+    "$tmp/$prog" 3 >"$tmp/alone" || fail "$prog exited $?"
+    "$ospy" capture -q -c "$tmp/sl.xml" -o "$tmp/c.ospy" -- "$tmp/$prog" 3 >"$tmp/out" 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture of $prog exited $?"; }
+    cmp -s "$tmp/alone" "$tmp/out" || { echo "alone: $(cat "$tmp/alone")"; echo "under ospy: $(cat "$tmp/out")"; fail "$prog: its output differs under ospy"; }
+    echo "$prog: $(cat "$tmp/out") (as alone)"
+  done
+  echo "$case_name: local functions that take doubles in xmm registers compute as alone (gcc and clang where it builds)" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
   # call's (a range-for over a std::vector) was shown with raw words and the

@@ -21,13 +21,16 @@ typedef struct ospy_x64_context {
   uint64_t xmm[8][2]; /* low 128 bits of xmm0..xmm7 */
 } ospy_x64_context;
 
-/* i386: cdecl, stdcall, fastcall, thiscall. st0 holds float returns. */
+/* i386: cdecl, stdcall, fastcall, thiscall. st0 holds float returns;
+ * xmm0-2 a local function's float and double arguments, xmm0 its return,
+ * when its compiler used SSE2 math (GCC's sseregparm, clang's fastcc). */
 typedef struct ospy_x86_context {
   uint32_t eip;
   uint32_t eflags; /* as rflags */
   uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
   uint32_t st0_valid; /* non-zero when st0 below was captured */
   double st0;         /* x87 top of stack at leave (float/double returns) */
+  uint32_t xmm[8][4]; /* xmm0..xmm7, low dword first */
 } ospy_x86_context;
 
 #if defined(__x86_64__)
