@@ -1828,11 +1828,11 @@ static bool passes_float(const ospy_spec_fn *fn)
  * callconv passes arguments in them. */
 static void register_names(unsigned live, uint8_t callconv, char *out, size_t cap)
 {
-  static const char *const names[3] = { "eax", "edx", "ecx" };
-  static const unsigned gcc_order[3] = { 0, 1, 2 }, clang_order[3] = { 2, 1, 0 };
+  static const char *const names[6] = { "eax", "edx", "ecx", "xmm0", "xmm1", "xmm2" };
+  static const unsigned gcc_order[6] = { 0, 1, 2, 3, 4, 5 }, clang_order[6] = { 2, 1, 0, 3, 4, 5 };
   const unsigned *order = callconv == OSPY_CALLCONV_FASTCC ? clang_order : gcc_order;
   out[0] = 0;
-  for (unsigned k = 0; k < 3; k++)
+  for (unsigned k = 0; k < 6; k++)
     if (live & (1u << order[k]))
       ospy_agent_join3(out + strlen(out), cap - strlen(out), out[0] ? ", " : "",
                        names[order[k]], NULL);
@@ -1877,20 +1877,25 @@ static void say_read_in_registers(inline_hook *h, unsigned live, uint8_t callcon
   h->convention_said = 1;
   register_names(live, callconv, regs, sizeof regs);
   ospy_agent_join3(head, sizeof head, h->ph->display, ": reads ", regs);
+  bool sse = live & OSPY_X86_ARG_XMM;
+  const char *floats = !h->declared || !passes_float(h->declared) ? NULL
+                       : sse ? " (its Float and Double arguments in xmm0, xmm1, xmm2, as "
+                               "compilers pass a local function's first three with SSE2 math)"
+                       : callconv == OSPY_CALLCONV_FASTCC
+                         ? " (its Float and Double arguments from the stack, where clang "
+                           "passes them without SSE2)"
+                         : NULL;
   if (callconv != OSPY_CALLCONV_FASTCC) {
     ospy_agent_messagef2(OSPY_EV_INFO, h->index, head,
                          " before writing them: arguments in registers, as GCC passes a "
                          "local function's first three on i386 (eax, edx, ecx): read as "
-                         "regparm(3)", NULL);
+                         "regparm(3)", floats);
     return;
   }
   ospy_agent_messagef2(OSPY_EV_INFO, h->index, head,
                        " before writing them, not eax, and clang built some of its file (its "
                        ".comment): arguments in registers, as clang passes a local function's "
-                       "first two on i386 (ecx, edx): read as fastcc",
-                       h->declared && passes_float(h->declared)
-                         ? " (its Float and Double arguments from the stack, where clang "
-                           "passes them without SSE2)" : NULL);
+                       "first two on i386 (ecx, edx): read as fastcc", floats);
 }
 
 /* A global function (exported, or found in a .symtab as a global) that
@@ -1944,7 +1949,7 @@ static void check_global_registers(inline_hook *h, const ospy_resolved *r, const
   ospy_x86_code code = { lo, hi, read_code, NULL };
   unsigned pushed_only = 0;
   unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, r->size, &pushed_only);
-  live &= ~pushed_only;
+  live &= ~pushed_only & OSPY_X86_ARG_GP;
   if (live)
     say_global_registers(h, live);
 }
@@ -1990,6 +1995,7 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
      * every i386 convention) */
     h->in_registers = *h->declared;
     h->in_registers.callconv = callconv;
+    h->in_registers.sse_floats = (live & OSPY_X86_ARG_XMM) != 0;
     h->in_registers.arg_words = 0; /* (counted for the declared convention: all read) */
     h->fn = &h->in_registers;
   }

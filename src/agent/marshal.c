@@ -1384,6 +1384,11 @@ static uint64_t typed_return(const ospy_spec_fn *fn, const void *cpu, uint64_t r
 #if defined(__x86_64__)
     return ty->width == 4 ? ctx->xmm[0][0] & 0xffffffffu : ctx->xmm[0][0];
 #else
+    /* (the x87 stack empty at the return of a function that returns a
+     * float: it came back in xmm0, as a local function built with SSE2
+     * math returns one) */
+    if (!ctx->st0_valid)
+      return ty->width == 4 ? ctx->xmm[0][0] : ctx->xmm[0][0] | (uint64_t)ctx->xmm[0][1] << 32;
     double d = ctx->st0;
     if (ty->width == 4) {
       float f = (float)d;

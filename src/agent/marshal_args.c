@@ -65,9 +65,8 @@ static uint64_t xmm_low(const ospy_marshal_call *c, unsigned k)
   const ospy_cpu_context *ctx = c->ctx;
   return ctx && k < 8 ? ctx->xmm[k][0] : 0;
 #else
-  (void)c;
-  (void)k;
-  return 0;
+  const ospy_cpu_context *ctx = c->ctx;
+  return ctx && k < 8 ? ctx->xmm[k][0] | (uint64_t)ctx->xmm[k][1] << 32 : 0;
 #endif
 }
 

@@ -205,6 +205,10 @@ struct ospy_spec_fn {
      knows them all and no value reads past them (a format string's variadic
      values do); else 0: the agent reads its ARG_WORDS. */
   uint8_t arg_words;
+  /* agent only: an i386 local function built with SSE2 math (the agent saw it
+     read xmm0-2 before writing them): its first three Float and Double
+     arguments in xmm0-2, not on the stack (plan/spec_abi.h) */
+  uint8_t sse_floats;
   uint32_t args_size;  /* argsSize="N", bytes: without <arguments>, the raw words it
                           covers are the arguments (raw_word typerefs, config_specs.c) */
   int64_t error_value; /* with has_error_value: compared at the return type's width */

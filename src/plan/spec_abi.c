@@ -247,6 +247,10 @@ static ospy_abi_loc next_i386(ospy_abi_walk *w, const ospy_spec_arg *a)
   }
   unsigned width = ospy_spec_scalar_width(t, &a->t);
   int fl = is_float(t, &a->t);
+  /* SSE2 math: the first three in xmm0-2, the integers in their registers
+   * as if the floats were not there (GCC's sseregparm, clang's fastcc) */
+  if (fl && w->fn->sse_floats && w->sse < 3)
+    return (ospy_abi_loc){ .kind = OSPY_LOC_SSE, .reg = { (uint8_t)w->sse++ } };
   if (w->fn->callconv == OSPY_CALLCONV_FASTCC)
     return next_fastcc(w, width, fl);
   if (w->in_regs && w->gp < w->nreg && width <= 4 && !fl)

@@ -34,6 +34,10 @@
  * the first stack word when ecx is taken), the rest goes on the stack, a
  * Double 8-byte aligned there; Float and Double on the stack (clang -m32
  * without SSE2, its default: with SSE2 the first three are in xmm0-2).
+ * A spec with sse_floats (the agent's, for a local function built with SSE2
+ * math) passes its first three Float and Double arguments in xmm0-2 under
+ * either convention (GCC's sseregparm beside its regparm(3), clang's
+ * fastcc), its integers in their registers as if they were not there.
  */
 #ifndef OSPY_PLAN_SPEC_ABI_H
 #define OSPY_PLAN_SPEC_ABI_H
@@ -77,7 +81,7 @@ enum ospy_abi_loc_kind {
                             convention's register words (reg[0] 0-2: marshal.h) */
   OSPY_LOC_GP_PAIR,      /* i386 regparm, fastcc: a 64-bit integer in two register
                             words, reg[0] the low one */
-  OSPY_LOC_SSE,          /* x86-64 xmm reg[0] */
+  OSPY_LOC_SSE,          /* xmm reg[0] (i386: a spec with sse_floats) */
   OSPY_LOC_STACK,        /* stack word `stack` (words: 2 for an i386 64-bit value) */
   OSPY_LOC_STRUCT_REGS,  /* a structure in registers: eightbyte k in cls[k]'s
                             register reg[k] (GP rdi.., or xmm; return: rax, rdx /

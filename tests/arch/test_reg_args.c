@@ -72,9 +72,9 @@ static int fails;
 /* "eax,edx" for the registers of set (OSPY_X86_ARG_*), "none" for none. */
 static const char *register_list(unsigned set, char *out, size_t cap)
 {
-  static const char *const names[3] = { "eax", "edx", "ecx" };
+  static const char *const names[6] = { "eax", "edx", "ecx", "xmm0", "xmm1", "xmm2" };
   out[0] = 0;
-  for (unsigned r = 0; r < 3; r++)
+  for (unsigned r = 0; r < 6; r++)
     if (set & (1u << r))
       snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "," : "", names[r]);
   return out[0] ? out : "none";
@@ -111,7 +111,8 @@ static void check(const char *what, code *c, uint64_t size, unsigned want)
   check_pushed(what, c, size, want, ANY_PUSHED);
 }
 
-enum { EAX = OSPY_X86_ARG_EAX, EDX = OSPY_X86_ARG_EDX, ECX = OSPY_X86_ARG_ECX };
+enum { EAX = OSPY_X86_ARG_EAX, EDX = OSPY_X86_ARG_EDX, ECX = OSPY_X86_ARG_ECX,
+       XMM0 = OSPY_X86_ARG_XMM0, XMM1 = OSPY_X86_ARG_XMM1, XMM2 = OSPY_X86_ARG_XMM2 };
 
 int main(void)
 {
@@ -271,6 +272,26 @@ int main(void)
   check("nops up to an instruction cut by the end of the code", &c, 0, 0);
   memcpy(c.b + CODE_BYTES - 2, "\x8B\x01", 2);
   check("... and that instruction whole, mov (%ecx),%eax", &c, 0, ECX);
+
+  /* SSE2 math: a local function's float and double arguments in xmm0-2 */
+  start(&c); /* gcc -O2 -msse2 -mfpmath=sse idi(int a, double b, int c): cvttsd2si %xmm0,%edx;
+              * add %edx,%eax; ret (c in edx, overwritten: its read is gone) */
+  PUT(&c, "\xF2\x0F\x2C\xD0\x01\xD0\xC3");
+  check("sseregparm: cvttsd2si %xmm0,%edx; add %edx,%eax; ret", &c, 0, EAX | XMM0);
+
+  start(&c); /* addss %xmm1,%xmm2; cvttss2si %xmm2,%eax; ret */
+  PUT(&c, "\xF3\x0F\x58\xD1\xF3\x0F\x2C\xC2\xC3");
+  check("addss %xmm1,%xmm2: both read", &c, 0, XMM1 | XMM2);
+
+  start(&c); /* pxor %xmm0,%xmm0; cvtsi2sd %eax,%xmm0; xorps %xmm1,%xmm1; addsd %xmm1,%xmm0;
+              * ret (retd's return built in xmm0) */
+  PUT(&c, "\x66\x0F\xEF\xC0\xF2\x0F\x2A\xC0\x0F\x57\xC9\xF2\x0F\x58\xC1\xC3");
+  check("pxor %xmm0,%xmm0; cvtsi2sd %eax,%xmm0; xorps %xmm1,%xmm1: written, not read", &c, 0,
+        EAX);
+
+  start(&c); /* movsd 0x4(%esp),%xmm0; mulsd %xmm0,%xmm0; ret: a cdecl double from the stack */
+  PUT(&c, "\xF2\x0F\x10\x44\x24\x04\xF2\x0F\x59\xC0\xC3");
+  check("cdecl: movsd 0x4(%esp),%xmm0 writes it", &c, 0, 0);
 
   printf("reg-args: %s\n", fails ? "FAILED" : "ok");
   return fails != 0;

@@ -4170,7 +4170,11 @@ sse-locals-i386)
   # in xmm0-2 and takes its return from xmm0. The hook code kept no xmm
   # register across the agent's own code, whose libc calls (memcpy) use
   # them: the program computed another result under ospy (-3.19e+130, alone
-  # 2677.5).
+  # 2677.5). And the arguments were read as if on the stack, where compilers
+  # pass them without SSE2: idi(a=3, b=2.05e-314, c=9), true b = 7.5, and
+  # clang's fff(..., e=12), true 15 (its floats took no stack words). The
+  # agent now sees the function read xmm0-2 before writing them and reads
+  # its first three Float and Double arguments there, its return from xmm0.
   i386_or_skip
   cat > "$tmp/sl.c" <<'X'
 #include <stdio.h>
@@ -4219,8 +4223,16 @@ X
       { cat "$tmp/err"; fail "capture of $prog exited $?"; }
     cmp -s "$tmp/alone" "$tmp/out" || { echo "alone: $(cat "$tmp/alone")"; echo "under ospy: $(cat "$tmp/out")"; fail "$prog: its output differs under ospy"; }
     echo "$prog: $(cat "$tmp/out") (as alone)"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    for line in 'idi(a=3, b=7.5, c=9) = 19' 'fff(a=4.5, b=6, c=9.75, d=12, e=15) = 46' \
+                'retd(a=9, b=1.5) = 13.5' 'named(s="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"..., a=1.25, b=0, c=1.25) = 112.5'; do
+      expect_line "$tmp/show" "] $prog!$line"
+      echo "  $prog!$line"
+    done
+    expect_regex "$tmp/show" "--- info: sl-\\*!fff: reads [a-z, ]*xmm0, xmm1 before writing them[:,] .* \\(its Float and Double arguments in xmm0, xmm1, xmm2, as compilers pass a local function's first three with SSE2 math\\)\$"
+    echo "  $(grep -o 'sl-\*!fff: reads.*' "$tmp/show")"
   done
-  echo "$case_name: local functions that take doubles in xmm registers compute as alone (gcc and clang where it builds)" ;;
+  echo "$case_name: local functions that take doubles in xmm registers compute as alone, their arguments and returns read from xmm0-2 (gcc and clang where it builds)" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
   # call's (a range-for over a std::vector) was shown with raw words and the

@@ -18,10 +18,11 @@
 #define PUSH_LOOKAHEAD 6u /* instructions from a push to the call it passes an argument to */
 #define CALLEES_MAX 8  /* functions called whose own register arguments are looked at */
 #define CALLEE_INSNS 128u
-#define ALL_ARGS (OSPY_X86_ARG_EAX | OSPY_X86_ARG_EDX | OSPY_X86_ARG_ECX)
+#define ALL_ARGS (OSPY_X86_ARG_GP | OSPY_X86_ARG_XMM)
+#define NREGS 6u /* eax, edx, ecx, xmm0, xmm1, xmm2 */
 
 /* What of eax, edx, ecx a path has written, 2 bits each in regparm order
- * (eax 0, edx 1, ecx 2): its low part (al, ax or eax written) and its
+ * (eax 0, edx 1, ecx 2; then xmm0-2, 3 to 5, written whole): its low part (al, ax or eax written) and its
  * second byte (ah, or ax or eax). A write of al defines the register for a
  * read of eax: compilers write a byte (setne %cl, fnstsw %ax) and then use
  * the whole register where only that byte matters (mov %ecx,%ebp; and
@@ -103,7 +104,7 @@ static bool decode_at(walk *w, uint64_t addr)
 
 /* ---- registers ------------------------------------------------------------ */
 
-/* Which of eax (0), edx (1), ecx (2) Capstone's register r is part of,
+/* Which of eax (0), edx (1), ecx (2), xmm0-2 (3-5) Capstone's register r is part of,
  * what a read of it needs written (*reads) and what a write of it writes
  * (*writes); -1 for any other register. */
 static int arg_register(unsigned r, unsigned *reads, unsigned *writes)
@@ -116,6 +117,10 @@ static int arg_register(unsigned r, unsigned *reads, unsigned *writes)
   case X86_REG_AH: *reads = *writes = PART_HIGH; return 0;
   case X86_REG_DH: *reads = *writes = PART_HIGH; return 1;
   case X86_REG_CH: *reads = *writes = PART_HIGH; return 2;
+  case X86_REG_XMM0: case X86_REG_XMM1: case X86_REG_XMM2:
+    *reads = PART_LOW;
+    *writes = PART_ALL;
+    return 3 + (int)(r - X86_REG_XMM0);
   default: return -1;
   }
   bool byte = r == X86_REG_AL || r == X86_REG_DL || r == X86_REG_CL;
@@ -178,7 +183,8 @@ static bool all_ones(int64_t imm, unsigned bytes)
 static unsigned overwritten_register(const cs_insn *insn)
 {
   const cs_x86 *x = &insn->detail->x86;
-  if (insn->id == X86_INS_XOR || insn->id == X86_INS_SUB || insn->id == X86_INS_SBB)
+  if (insn->id == X86_INS_XOR || insn->id == X86_INS_SUB || insn->id == X86_INS_SBB ||
+      insn->id == X86_INS_PXOR || insn->id == X86_INS_XORPS || insn->id == X86_INS_XORPD)
     return same_register_operands(insn);
   if ((insn->id != X86_INS_OR && insn->id != X86_INS_AND) || x->op_count != 2 ||
       x->operands[0].type != X86_OP_REG || x->operands[1].type != X86_OP_IMM)
@@ -378,7 +384,7 @@ static void note_passed_on(walk *w, const path *p, uint64_t target)
 {
   unsigned pushed_only;
   unsigned live = callee_live_in(w, target, &pushed_only);
-  for (unsigned reg = 0; reg < 3; reg++)
+  for (unsigned reg = 0; reg < NREGS; reg++)
     if ((live & (1u << reg)) && !(p->written & PARTS(reg, PART_LOW))) {
       w->live |= 1u << reg;
       if (!(pushed_only & (1u << reg)))

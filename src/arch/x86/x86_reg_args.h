@@ -46,15 +46,24 @@ typedef struct ospy_x86_code {
   void *ctx;
 } ospy_x86_code;
 
-/* The registers read before written, in GCC's regparm order. */
+/* The registers read before written, in GCC's regparm order; then xmm0-2,
+ * where both compilers pass a local function's first float and double
+ * arguments when they build with SSE2 math (gcc -msse2 -mfpmath=sse, its
+ * implicit sseregparm; clang -msse2). */
 enum {
   OSPY_X86_ARG_EAX = 1u << 0,
   OSPY_X86_ARG_EDX = 1u << 1,
   OSPY_X86_ARG_ECX = 1u << 2,
+  OSPY_X86_ARG_XMM0 = 1u << 3,
+  OSPY_X86_ARG_XMM1 = 1u << 4,
+  OSPY_X86_ARG_XMM2 = 1u << 5,
 };
+#define OSPY_X86_ARG_GP (OSPY_X86_ARG_EAX | OSPY_X86_ARG_EDX | OSPY_X86_ARG_ECX)
+#define OSPY_X86_ARG_XMM (OSPY_X86_ARG_XMM0 | OSPY_X86_ARG_XMM1 | OSPY_X86_ARG_XMM2)
 
-/* Which of eax, edx, ecx (OSPY_X86_ARG_*) the i386 function at entry reads
- * before writing them on some path; size: its symbol's size (its straight
+/* Which of eax, edx, ecx, xmm0-2 (OSPY_X86_ARG_*) the i386 function at
+ * entry reads before writing them on some path (an xmm register's zeroing
+ * idiom, pxor/xorps/xorpd of itself, writes it); size: its symbol's size (its straight
  * line code ends there), 0 when not known. 0 when none, or when the code
  * cannot be read or decoded. */
 unsigned ospy_x86_live_in_args(const ospy_x86_code *code, uint64_t entry, uint64_t size);
