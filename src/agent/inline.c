@@ -1954,6 +1954,26 @@ static void check_global_registers(inline_hook *h, const ospy_resolved *r, const
     say_global_registers(h, live);
 }
 
+/* A static function whose spec declares the convention its compiler called
+ * it by (regparm, fastcc: a config's, or clang's from its DWARF), with a
+ * Float or Double argument: read as that convention with its floats in
+ * xmm0-2 when its code reads one of them before writing it (SSE2 math). */
+static void declared_sse(inline_hook *h, const ospy_resolved *r, const void *addr)
+{
+  const ospy_spec_fn *fn = h->declared;
+  int cc = fn ? fn->callconv : OSPY_CALLCONV_DEFAULT;
+  if (!fn || !passes_float(fn) ||
+      (cc != OSPY_CALLCONV_FASTCC && (cc < OSPY_CALLCONV_REGPARM1 || cc > OSPY_CALLCONV_REGPARM3)))
+    return;
+  unsigned live = register_arguments(addr, r->size, r->clang_built);
+  if (!(live & OSPY_X86_ARG_XMM))
+    return;
+  h->in_registers = *fn;
+  h->in_registers.sse_floats = 1;
+  h->in_registers.arg_words = 0;
+  h->fn = &h->in_registers;
+}
+
 /* i386: a function local to its source file (static, its address never
  * taken, not variadic) may be called by a convention of its compiler's own
  * when it optimizes (-O1 and above), which nothing but the code says: GCC
@@ -1979,8 +1999,12 @@ static ospy_call_conv static_function_convention(inline_hook *h, const ospy_reso
     check_global_registers(h, r, addr);
     return cc;
   }
-  if (h->internal || (cc != OSPY_CC_DEFAULT && !declared_cdecl))
+  if (h->internal)
     return cc;
+  if (cc != OSPY_CC_DEFAULT && !declared_cdecl) {
+    declared_sse(h, r, addr);
+    return cc;
+  }
   unsigned live = register_arguments(addr, r->size, r->clang_built);
   if (!live)
     return cc;

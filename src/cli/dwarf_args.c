@@ -92,7 +92,7 @@ static const char *param_name(ospy_spec_table *t, const ospy_dwarf_sig *sig, siz
 
 /* i386 DWARF register numbers (+ 1, as entry_reg holds them) of the
  * register words of a convention (ospy_abi_loc reg[0]: marshal.h's order) */
-enum { DW_EAX = 1, DW_ECX = 2, DW_EDX = 3 };
+enum { DW_EAX = 1, DW_ECX = 2, DW_EDX = 3, DW_XMM0 = 22, DW_XMM2 = 24 };
 
 static int convention_register(int cc, unsigned word)
 {
@@ -115,12 +115,26 @@ static int convention_fits(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, int cc)
   for (uint32_t i = 0; i < fn->nargs; i++) {
     ospy_abi_loc l = ospy_abi_next(&w, i);
     int in_reg = l.kind == OSPY_LOC_GP || l.kind == OSPY_LOC_GP_PAIR || l.kind == OSPY_LOC_GP_STACK;
-    int reg = in_reg ? convention_register(cc, l.reg[0]) : 0;
+    int reg = in_reg ? convention_register(cc, l.reg[0])
+              : l.kind == OSPY_LOC_SSE ? DW_XMM0 + l.reg[0] : 0;
     int said = sig->params[i].entry_reg;
     if (said ? reg != said : in_reg)
       return 0;
   }
   return 1;
+}
+
+/* Whether the DWARF says a float or double parameter of a static function
+ * is in xmm0-2 when it starts: built with SSE2 math, its compiler passes
+ * the first three there (the agent reads them so when it sees the code
+ * read them). */
+static int floats_in_xmm(const ospy_dwarf_sig *sig)
+{
+  for (size_t i = 0; i < sig->nparams; i++)
+    if (sig->params[i].kind == OSPY_DWK_FLOAT && sig->params[i].entry_reg >= DW_XMM0 &&
+        sig->params[i].entry_reg <= DW_XMM2)
+      return 1;
+  return 0;
 }
 
 /* Whether convention cc puts each parameter where the DWARF says it is
@@ -272,8 +286,11 @@ static int i386_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *wh
   fn->callconv = OSPY_CALLCONV_DEFAULT;
   if (!any)
     return 0;
+  /* (in xmm0-2: checked as the agent reads them, then left to it) */
+  ospy_spec_fn sse = *fn;
+  sse.sse_floats = (uint8_t)floats_in_xmm(sig);
   for (size_t k = 0; k < n; k++)
-    if (convention_fits(fn, sig, candidates[k])) {
+    if (convention_fits(&sse, sig, candidates[k])) {
       /* (regparm left to the agent's finding: it says so in a note) */
       fn->callconv = candidates[k] == OSPY_CALLCONV_FASTCALL || candidates[k] == OSPY_CALLCONV_FASTCC
                        ? (uint8_t)candidates[k]

@@ -4232,7 +4232,23 @@ X
     expect_regex "$tmp/show" "--- info: sl-\\*!fff: reads [a-z, ]*xmm0, xmm1 before writing them[:,] .* \\(its Float and Double arguments in xmm0, xmm1, xmm2, as compilers pass a local function's first three with SSE2 math\\)\$"
     echo "  $(grep -o 'sl-\*!fff: reads.*' "$tmp/show")"
   done
-  echo "$case_name: local functions that take doubles in xmm registers compute as alone, their arguments and returns read from xmm0-2 (gcc and clang where it builds)" ;;
+  # -f with DWARF (-g): its float parameters in xmm0-2 when the function
+  # starts, which fit no convention read with floats on the stack: the
+  # functions were raw ("a convention ospy does not read")
+  gcc -m32 -O2 -msse2 -mfpmath=sse -g -o "$tmp/slg-gcc" "$tmp/sl.c" || fail "cannot build sl.c with -g"
+  progs=slg-gcc
+  [ -x "$tmp/sl-clang" ] && clang -m32 -O2 -msse2 -g -o "$tmp/slg-clang" "$tmp/sl.c" && progs="$progs slg-clang"
+  for prog in $progs; do
+    "$ospy" capture -f idi,fff,retd -o "$tmp/f.ospy" -- "$tmp/$prog" 3 >"$tmp/out" 2>"$tmp/err" </dev/null ||
+      { cat "$tmp/err"; fail "capture -f of $prog exited $?"; }
+    expect_line "$tmp/err" "ospy: note: -f fff: 1 function, arguments decoded from its DWARF"
+    "$ospy" show "$tmp/f.ospy" >"$tmp/show" || fail "show exited $?"
+    for line in 'idi(a=3, b=7.5, c=9) = 19' 'fff(a=4.5, b=6, c=9.75, d=12, e=15) = 46' 'retd(a=9, b=1.5) = 13.5'; do
+      expect_line "$tmp/show" "] $prog!$line"
+      echo "  -f: $prog!$line"
+    done
+  done
+  echo "$case_name: local functions that take doubles in xmm registers compute as alone, their arguments and returns read from xmm0-2, with a config and with -f from DWARF (gcc and clang where it builds)" ;;
 cxx-args-inlined|cxx-args-inlined-i386)
   # A C++ function built with -O2 -g whose first instruction is an inlined
   # call's (a range-for over a std::vector) was shown with raw words and the
