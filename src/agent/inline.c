@@ -1930,18 +1930,20 @@ static void say_global_registers(inline_hook *h, unsigned live)
 }
 
 /* i386: a global function found by its name (an export, a .symtab's
- * global) whose spec declares no convention, or hooked with raw words, that
- * reads eax, edx or ecx before writing them (a register only pushed before
- * a call is no argument: room made on the stack) gets a Warning
- * (say_global_registers): its declaration may say regparm or fastcall,
- * and it is read as cdecl. It is not read otherwise: nothing but its code
- * tells regparm(1) from (3), nor fastcall from a regparm function whose
- * first argument goes unread. */
+ * global) whose spec declares no convention, or hooked with raw words by
+ * its name (not a -f pattern's match: the look costs about 0.1 ms a
+ * function, and a pattern may match thousands), that reads eax, edx or ecx
+ * before writing them (a register only pushed before a call is no
+ * argument: room made on the stack) gets a Warning (say_global_registers):
+ * its declaration may say regparm or fastcall, and it is read as cdecl. It
+ * is not read otherwise: nothing but its code tells regparm(1) from (3),
+ * nor fastcall from a regparm function whose first argument goes unread. */
 static void check_global_registers(inline_hook *h, const ospy_resolved *r, const void *addr)
 {
   if (r->is_static || h->internal || r->entry_unknown ||
       (h->ph->kind != OSPY_HOOK_EXPORT && h->ph->kind != OSPY_HOOK_SYMTAB) ||
-      (h->declared && (h->declared->callconv != OSPY_CALLCONV_DEFAULT || !h->declared->nargs)))
+      (h->declared && (h->declared->callconv != OSPY_CALLCONV_DEFAULT || !h->declared->nargs)) ||
+      (!h->declared && (h->ph->flags & OSPY_HOOK_F_GLOB)))
     return;
   uintptr_t lo, hi;
   if (!ospy_agent_code_segment(addr, &lo, &hi))
