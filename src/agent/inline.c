@@ -2247,6 +2247,20 @@ static void say_ifunc_hooked_now(inline_hook *h)
   h->ifunc_waiting = 0;
 }
 
+/* noreturn_kind of a function found at addr: the C library's and the
+ * loader's exit, err, setjmp, vfork, execv... are what their names say; a
+ * program's own function of such a name (`int err(int e)`) is an ordinary
+ * one, which returns (it was recorded at entry, `= ?`). Reserved names
+ * (`_exit`, `__cxa_throw`, `_Unwind_Resume`) are taken anywhere. */
+static int runtime_noreturn_kind(const char *name, const void *addr)
+{
+  int kind = noreturn_kind(name);
+  if (kind == NORETURN_NO || name[0] == '_')
+    return kind;
+  runtime_ranges_find();
+  return in_runtime((uintptr_t)addr) ? kind : NORETURN_NO;
+}
+
 static void attach_one(inline_hook *h)
 {
   if (h->internal == INTERNAL_IFUNC_WATCH)
@@ -2269,6 +2283,7 @@ static void attach_one(inline_hook *h)
   if (!r.addr)
     return; /* maybe later, when a module is loaded */
   void *addr = r.addr;
+  h->noreturn = runtime_noreturn_kind(h->ph->symbol, addr);
   if (!h->same_name && r.count > 1 && r.ifunc_resolver)
     add_same_name_entries(h, r.count); /* (each says its function when hooked) */
   else if (!h->same_name && r.count > 1)

@@ -3393,6 +3393,37 @@ C
     i386=checked
   fi
   echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not, realloc's NULL for size 0 neither; handlers by name (i386 $i386)" ;;
+own-noreturn-names)
+  # a program's own functions named as libc's that never return or return
+  # twice (err, errx, vfork) are ordinary functions: they return, and show
+  # their values; libc's exit still ends its call at entry (= ?)
+  cat > "$tmp/own.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+__attribute__((noinline)) int err(int e) { return e + 1; }
+__attribute__((noinline)) int errx(int e, int f) { return e * f; }
+__attribute__((noinline)) int vfork(void) { return 42; }
+int main(void) {
+  printf("%d %d %d\n", err(2), errx(3, 4), vfork());
+  fflush(stdout);
+  exit(0);
+}
+C
+  for arch in 64 32; do
+    [ $arch = 32 ] && [ -z "$agent32" ] && { echo "(no i386 agent: i386 part skipped)"; continue; }
+    cc -m$arch -O0 -o "$tmp/own$arch" "$tmp/own.c" 2>"$tmp/ccerr" ||
+      { [ $arch = 32 ] && { echo "(no gcc -m32: skipped)"; continue; }; cat "$tmp/ccerr"; fail "cannot build own.c"; }
+    "$ospy" capture -q -f "own$arch!err,own$arch!errx,own$arch!vfork,exit" -o "$tmp/own.ospy" -- \
+      "$tmp/own$arch" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capture of own$arch exited $?"; }
+    expect_line "$tmp/out" "3 12 42"
+    "$ospy" show "$tmp/own.ospy" >"$tmp/show" || fail "show own$arch exited $?"
+    expect_regex "$tmp/show" "own$arch!err\(arg0=0x2.*\) = 3\$"
+    expect_regex "$tmp/show" "own$arch!errx\(arg0=0x3, arg1=0x4.*\) = 12\$"
+    expect_regex "$tmp/show" "own$arch!vfork\(.*\) = 42\$"
+    expect_regex "$tmp/show" "libc.so.6!exit\(status=0\) = \?\$"
+    echo "own$arch: err, errx, vfork return; libc's exit does not"
+  done
+  ;;
 sets-errno)
   # a function returning the error number itself (Errno: posix_memalign) shows
   # it alone, not beside the errno an earlier call left
