@@ -387,17 +387,58 @@ static bool boundary_inside_patch(const ospy_hook *h) {
   return false;
 }
 
+/* Bytes of the system call instructions: x86-64 `syscall` (0f 05), i386
+ * `int $0x80` (cd 80) and `sysenter` (0f 34). */
+#define SYSCALL_INSN_LEN 2
+
+/* Whether a thread asleep in a system call, pc being where the call returns
+ * (/proc/self/task/TID/syscall), would run into the bytes h's jump covers:
+ *  - pc strictly inside them (patch_at < pc < patch_at + patch_len): it
+ *    would resume in the middle of the jump;
+ *  - or the system call instruction itself in them (pc - 2 in [patch_at,
+ *    patch_at + patch_len)): a call the kernel restarts (a ptrace stop, a
+ *    SA_RESTART handler, SIGSTOP/SIGCONT; poll and nanosleep through
+ *    restart_syscall) goes back 2 bytes and re-executes what is there.
+ * Anything else runs intact code: the jump writes patch_len bytes only; the
+ * rest of the moved instructions (up to moved_len) stay in place, so a pc
+ * at or after patch_at + patch_len (beyond the restart reach) resumes in the
+ * original instructions, which do what the trampoline's copies do. Such a
+ * thread is not signalled: the signal would end its poll, select,
+ * epoll_wait or nanosleep with EINTR (the kernel never restarts them after
+ * a handler: `nc -l` asleep in poll, whose `syscall` is at +14 and returns
+ * to +16, past the 5-byte jump, died of "polling error" when it was
+ * signalled under an earlier, wider rule: span + 16 bytes).
+ * i386: the C library makes its system calls through the vDSO
+ * (`call *%gs:0x10` into __kernel_vsyscall), so pc is in the vDSO, which is
+ * not patched unless one of its functions is hooked (then this rule holds
+ * there as anywhere); the return address into the C library is on the
+ * stack, after that 7-byte call: for it to lie strictly inside a 5-byte
+ * jump the call would start before patch_at, outside the function. A
+ * return address inside the patched bytes of any call made from them (not
+ * only a system call) is not looked for; see docs/reliability.md.
+ * Removing a hook: a thread asleep in a system call copied into the
+ * trampoline returns there and jumps back to the function's code after the
+ * moved bytes, which the removal leaves as they are; the trampoline is
+ * never freed (hooks are kept for reuse). No thread can sleep inside the
+ * jump itself. */
+static bool returns_into_patch(const ospy_hook *h, uintptr_t pc) {
+  bool inside = pc > h->patch_at && pc < h->patch_at + h->patch_len;
+  bool restarts_inside = pc >= h->patch_at + SYSCALL_INSN_LEN &&
+                         pc - SYSCALL_INSN_LEN < h->patch_at + h->patch_len;
+  return inside || restarts_inside;
+}
+
 /* Whether a thread that could not be stopped may stand inside the bytes h
  * rewrites: one that blocks the stop signal and runs code we cannot see
- * (unknown pc), or sleeps in a system call that returns there. Installing
- * then could cut it between two instructions: a crash. */
+ * (unknown pc), or sleeps in a system call that returns or restarts there
+ * (returns_into_patch). Installing then could cut it between two
+ * instructions: a crash. */
 static bool unstopped_thread_inside(const ospy_hook *h, const ospy_os_suspension *s) {
-  size_t span = h->moved_len > h->patch_len ? h->moved_len : h->patch_len;
   for (unsigned t = 0; t < s->n; t++) {
     const ospy_os_thread_stop *th = &s->threads[t];
     if (th->state != OSPY_OS_THREAD_RUNNING)
       continue;
-    if (th->pc ? th->pc > h->patch_at && th->pc < h->patch_at + span : boundary_inside_patch(h))
+    if (th->pc ? returns_into_patch(h, th->pc) : boundary_inside_patch(h))
       return true;
   }
   return false;
@@ -450,14 +491,12 @@ static ospy_interceptor_status apply_one(ospy_hook *h, ospy_os_suspension *s) {
 }
 
 /* A thread asleep in a system call that returns to pc must be stopped (and
- * moved) when pc lies in bytes a queued hook rewrites. */
+ * moved) when it would run into bytes a queued hook rewrites. */
 static bool pc_in_patched_bytes(uintptr_t pc, void *data) {
   (void)data;
-  for (ospy_hook *h = queue_head; h; h = h->next_queued) {
-    size_t span = h->moved_len > h->patch_len ? h->moved_len : h->patch_len;
-    if (pc > h->patch_at && pc < h->patch_at + span + 16)
+  for (ospy_hook *h = queue_head; h; h = h->next_queued)
+    if (returns_into_patch(h, pc))
       return true;
-  }
   return false;
 }
 

@@ -7360,5 +7360,137 @@ C
   expect_regex "$tmp/show" '^    #0 0x[0-9a-f]+ bt!step\+0x[0-9a-f]+ \(bt\.c:2\)$'
   expect_regex "$tmp/show" '^    #1 0x[0-9a-f]+ bt!main\+0x[0-9a-f]+ \(bt\.c:3\)$'
   echo "backtrace-debug-names: step and main, which no symbol names, named from the DWARF" ;;
+attach-poll|attach-poll-i386)
+  # -p to a single-threaded program asleep in poll(fds, 1, -1) on a pipe,
+  # with poll hooked (-f poll, then --preset net): the program must sleep on
+  # through the attach and the detach and get its data afterwards (it was
+  # signalled to install the hook, though poll's `syscall` is past the 5
+  # bytes the jump covers, and the kernel ended poll with EINTR: nc -l died)
+  case_bits
+  cat > "$tmp/ap.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int fd = open(argv[1], O_RDWR); /* (a FIFO: no wait for a writer) */
+  if (fd < 0) { perror("open"); return 2; }
+  printf("pid=%d\n", (int)getpid());
+  fflush(stdout);
+  struct pollfd p = { fd, POLLIN, 0 };
+  int r = poll(&p, 1, -1);
+  if (r < 0) { printf("poll=-1 errno=%s\n", strerror(errno)); return 1; }
+  char buf[64];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = '\0';
+  printf("poll=%d revents=0x%x read=%s", r, (unsigned)p.revents, buf);
+  return 0;
+}
+C
+  cc -m$m -O1 -o "$tmp/ap" "$tmp/ap.c" || fail "cannot build ap.c"
+  mkfifo "$tmp/fifo" || fail "mkfifo"
+  "$tmp/ap" "$tmp/fifo" >"$tmp/out" 2>&1 &
+  ap=$!
+  i=0 # (asleep: state S in a system call; poll is the only one that waits)
+  until grep -q '^pid=' "$tmp/out" && [ "$(sed 's/.*) //; s/ .*//' /proc/$ap/stat)" = S ] &&
+    grep -q '^[0-9]' /proc/$ap/syscall; do
+    i=$((i + 1)); [ $i -gt 500 ] && { kill $ap; fail "ap did not start: $(cat "$tmp/out")"; }
+    sleep 0.01
+  done
+  echo "expect: ap asleep in poll (system call $(cut -d' ' -f1 /proc/$ap/syscall)) through 2 attaches and detaches, then poll=1 revents=0x1 read=data, exit 0"
+  for how in "-f poll" "--preset net"; do
+    # shellcheck disable=SC2086 # (two words each)
+    "$ospy" capture -q $how -p $ap --duration 0.5 -o "$tmp/c.ospy" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 0 ] || { kill $ap 2>/dev/null; cat "$tmp/err" "$tmp/out"; fail "attach ($how) exited $rc"; }
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || { kill $ap; fail "show exited $?"; }
+    grep -q 'hooks installed' "$tmp/show" || { kill $ap; cat "$tmp/show"; fail "attach ($how): no 'hooks installed'"; }
+    grep -- '--- error\|cannot hook.*poll' "$tmp/show" && { kill $ap; fail "attach ($how): poll not hooked"; }
+    kill -0 $ap 2>/dev/null || { cat "$tmp/out"; fail "attach ($how): ap ended: $(tail -1 "$tmp/out")"; }
+    echo "attach ($how): ap still asleep (system call $(cut -d' ' -f1 /proc/$ap/syscall))"
+  done
+  echo data >"$tmp/fifo"
+  wait $ap
+  rc=$?
+  tail -1 "$tmp/out"; echo
+  [ $rc = 0 ] && [ "$(tail -1 "$tmp/out")" = "poll=1 revents=0x1 read=data" ] ||
+    fail "ap exited $rc: $(tail -1 "$tmp/out")"
+  # a system call instruction inside the bytes the jump covers (sc: three
+  # nops, then syscall or int $0x80 at +3, returning to +5, just past them):
+  # that thread is stopped and moved to the trampoline's copy, or a restart
+  # of its read (a SIGUSR1 with SA_RESTART while hooked) would go back 2
+  # bytes into the jump
+  cat > "$tmp/sc.c" <<'C'
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __x86_64__
+#define SC_INSN "syscall"
+#else
+#define SC_INSN "int $0x80"
+#endif
+__asm__(".text\n.globl sc\n.type sc,@function\nsc:\n nop\n nop\n nop\n " SC_INSN "\n ret\n.size sc,.-sc\n");
+static volatile sig_atomic_t usr1;
+static void on_usr1(int sig) { (void)sig; usr1++; }
+static long sc_read(int fd, char *buf, long n) {
+  long r;
+#ifdef __x86_64__
+  __asm__ volatile("call sc" : "=a"(r) : "a"(0L), "D"((long)fd), "S"(buf), "d"(n) : "rcx", "r11", "memory");
+#else
+  __asm__ volatile("call sc" : "=a"(r) : "a"(3L), "b"(fd), "c"(buf), "d"(n) : "memory");
+#endif
+  return r;
+}
+int main(int argc, char **argv) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  int fd = open(argv[1], O_RDWR);
+  if (fd < 0) { perror("open"); return 2; }
+  printf("pid=%d\n", (int)getpid());
+  fflush(stdout);
+  char buf[64];
+  long n = sc_read(fd, buf, sizeof buf - 1);
+  buf[n > 0 ? n - 1 : 0] = '\0'; /* (without its newline) */
+  printf("read=%ld %s usr1=%d\n", n, buf, (int)usr1);
+  return n == 5 ? 0 : 1;
+}
+C
+  cc -m$m -O1 -mno-red-zone -o "$tmp/sc" "$tmp/sc.c" 2>/dev/null || cc -m$m -O1 -o "$tmp/sc" "$tmp/sc.c" ||
+    fail "cannot build sc.c"
+  rm -f "$tmp/fifo" && mkfifo "$tmp/fifo" || fail "mkfifo"
+  "$tmp/sc" "$tmp/fifo" >"$tmp/out" 2>&1 &
+  sp=$!
+  i=0
+  until grep -q '^pid=' "$tmp/out" && [ "$(sed 's/.*) //; s/ .*//' /proc/$sp/stat)" = S ]; do
+    i=$((i + 1)); [ $i -gt 500 ] && { kill $sp; fail "sc did not start: $(cat "$tmp/out")"; }
+    sleep 0.01
+  done
+  echo "expect: sc asleep in read (its system call instruction at sc+3, in the jump's 5 bytes); a SIGUSR1 while hooked restarts it; then read=5 data usr1=1, exit 0"
+  "$ospy" capture -q -f sc -p $sp --duration 1.5 -o "$tmp/sc.ospy" 2>"$tmp/err" &
+  ctl=$!
+  i=0
+  until "$ospy" show "$tmp/sc.ospy" 2>/dev/null | grep -q 'hooks installed'; do
+    i=$((i + 1)); [ $i -gt 1000 ] && { kill $sp; cat "$tmp/err"; fail "sc: the hook never went in"; }
+    sleep 0.01
+  done
+  "$ospy" show "$tmp/sc.ospy" 2>/dev/null | grep -- '--- error\|cannot hook' && { kill $sp; fail "sc not hooked"; }
+  kill -USR1 $sp
+  wait $ctl
+  rc=$?
+  [ $rc = 0 ] || { kill $sp 2>/dev/null; cat "$tmp/err" "$tmp/out"; fail "attach (-f sc) exited $rc"; }
+  echo data >"$tmp/fifo"
+  wait $sp
+  rc=$?
+  tail -1 "$tmp/out"
+  [ $rc = 0 ] && [ "$(tail -1 "$tmp/out")" = "read=5 data usr1=1" ] ||
+    fail "sc exited $rc: $(cat "$tmp/out")"
+  echo "$case_name: a program asleep in poll with poll hooked sleeps through -p attaches and detaches, then gets its data (no EINTR); one asleep in a system call inside the patched bytes restarts it in ospy's copy" ;;
 *) fail "unknown case $case_name" ;;
 esac
