@@ -1338,6 +1338,15 @@ check_time64() {
   expect_regex "$tmp/show" "libc\\.so\\.6!$5\\(pid=[0-9]+, wstatus=\\[0x300\\], options=0x0, rusage=0x0\\) = [0-9]+\$"
   expect_line "$tmp/out" "recvmsg=15 buf=time64 datagram"
   expect_line "$tmp/out" "wait4=child status=0x300"
+  # the status word only when a child was reaped (retval > 0): a failed call
+  # and WNOHANG's 0 showed whatever it held, wstatus=[0x3]
+  expect_line "$tmp/out" "wait4 again=-1 status=0x3"
+  expect_regex "$tmp/show" "libc\\.so\\.6!$5\\(pid=-1, options=WNOHANG, rusage=0x0\\) = -1 ECHILD"
+  expect_line "$tmp/out" "waitpid(WNOHANG)=0 status=0x3"
+  expect_regex "$tmp/show" "libc\\.so\\.6!waitpid\\(pid=[0-9]+, options=WNOHANG\\) = 0\$"
+  expect_line "$tmp/out" "waitpid=child status=0x400"
+  expect_regex "$tmp/show" "libc\\.so\\.6!waitpid\\(pid=[0-9]+, wstatus=\\[0x400\\], options=0x0\\) = [0-9]+\$"
+  grep -E '!(wait4|__wait4_time64|waitpid)\(' "$tmp/show" | sed 's/^[^!]*!//'
   "$ospy" streams "$tmp/t.ospy" >"$tmp/streams" || fail "streams exited $?"
   expect_regex "$tmp/streams" ' unix +\(unnamed\) -> \(unnamed\)  15 bytes out, 0 in$'
   expect_regex "$tmp/streams" ' unix +\(unnamed\) -> \(unnamed\)  0 bytes out, 15 in$'

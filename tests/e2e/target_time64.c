@@ -83,7 +83,30 @@ static int child(void)
   int status = 0;
   pid_t got = wait4(pid, &status, 0, NULL);
   printf("wait4=%s status=%#x\n", got == pid ? "child" : "?", (unsigned)status);
-  return got == pid ? 0 : 1;
+  /* no child left: ECHILD, and the status word is not written (it holds 3:
+   * the preset showed it, wstatus=[0x3]) */
+  int left = 3;
+  pid_t none = wait4(-1, &left, WNOHANG, NULL);
+  printf("wait4 again=%d status=%#x\n", (int)none, (unsigned)left);
+  /* a child still running: WNOHANG's 0, nothing written either */
+  int fds[2];
+  if (pipe(fds) != 0)
+    return 1;
+  pid_t slow = fork();
+  if (slow == 0) {
+    char c;
+    close(fds[1]);
+    _exit(read(fds[0], &c, 1) == 0 ? 4 : 5); /* (until the parent closes its end) */
+  }
+  close(fds[0]);
+  int running = 3;
+  pid_t zero = waitpid(slow, &running, WNOHANG);
+  printf("waitpid(WNOHANG)=%d status=%#x\n", (int)zero, (unsigned)running);
+  close(fds[1]);
+  int st = 0;
+  pid_t reaped = waitpid(slow, &st, 0);
+  printf("waitpid=%s status=%#x\n", reaped == slow ? "child" : "?", (unsigned)st);
+  return got == pid && none == -1 && zero == 0 && reaped == slow ? 0 : 1;
 }
 
 int main(int argc, char **argv)
