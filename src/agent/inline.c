@@ -2899,6 +2899,83 @@ static uint32_t never_loaded_flags(const char *mod, uint32_t *first)
   return flags;
 }
 
+/* Whether hooks[k] waits for a module never loaded, to be said at the end. */
+static bool waits_for_module(const inline_hook *h)
+{
+  return h->missing && !h->missing_final && !h->listener && !h->internal && !h->alias &&
+         !h->failed && !h->ifunc_waiting && !h->lacking && !h->same_name && !is_spare(h) &&
+         h->ph->module[0] && !(h->ph->flags & OSPY_HOOK_F_GLOB);
+}
+
+/* " (f, g and 3 more)": the functions named by -f (OSPY_HOOK_F_NAMED) that
+ * wait for module mod. */
+static void named_never_loaded(const char *mod, char *out, size_t cap)
+{
+  unsigned n = 0, shown = 0;
+  size_t len = ospy_agent_join3(out, cap, " (", NULL, NULL);
+  for (uint32_t k = 0; k < nhooks; k++) {
+    const inline_hook *h = &hooks[k];
+    if (!waits_for_module(h) || !(h->ph->flags & OSPY_HOOK_F_NAMED) || strcmp(h->ph->module, mod))
+      continue;
+    n++;
+    const char *fn = ospy_plan_hook_function(h->ph);
+    if (len + strlen(fn) + 2 < cap - 32) {
+      len += ospy_agent_join3(out + len, cap - len, shown ? ", " : "", fn, NULL);
+      shown++;
+    }
+  }
+  if (n > shown) {
+    char count[24];
+    ospy_agent_put_dec(count, n - shown);
+    len += ospy_agent_join3(out + len, cap - len, " and ", count, " more");
+  }
+  ospy_agent_join3(out + len, cap - len, ")", NULL, NULL);
+  if (!n)
+    out[0] = 0;
+}
+
+/* One line, shown live, at the end: how many functions of the presets (not
+ * named by -f or a -c config, whose modules are said one by one) were never
+ * hooked because their module was never loaded, and which modules: a
+ * capture of gzip with --preset zlib ended with "0 calls recorded" and no
+ * word why but in ospy show's notes at the start. */
+static void report_presets_never_loaded(void)
+{
+  unsigned n = 0, nmods = 0;
+  char mods[384], count[24], msg[512];
+  size_t len = 0;
+  mods[0] = 0;
+  for (uint32_t k = 0; k < nhooks; k++) {
+    const inline_hook *h = &hooks[k];
+    if (!waits_for_module(h) || (h->ph->flags & (OSPY_HOOK_F_NAMED | OSPY_HOOK_F_CONFIG)) ||
+        ospy_agent_module_present(h->ph->module))
+      continue;
+    n++;
+    bool seen = false; /* (an earlier hook of the same module) */
+    for (uint32_t j = 0; j < k && !seen; j++)
+      seen = waits_for_module(&hooks[j]) &&
+             !(hooks[j].ph->flags & (OSPY_HOOK_F_NAMED | OSPY_HOOK_F_CONFIG)) &&
+             !strcmp(hooks[j].ph->module, h->ph->module);
+    if (seen)
+      continue;
+    nmods++;
+    if (nmods <= 4 && len + strlen(h->ph->module) + 2 < sizeof mods)
+      len += ospy_agent_join3(mods + len, sizeof mods - len, nmods > 1 ? ", " : "",
+                              h->ph->module, NULL);
+  }
+  if (!n)
+    return;
+  if (nmods > 4) {
+    ospy_agent_put_dec(count, nmods - 4);
+    len += ospy_agent_join3(mods + len, sizeof mods - len, " and ", count, " more");
+  }
+  ospy_agent_put_dec(count, n);
+  size_t m = ospy_agent_join3(msg, sizeof msg, "agent: ", count, n == 1 ? " function" : " functions");
+  m += ospy_agent_join3(msg + m, sizeof msg - m, " of the presets never hooked: ", mods,
+                        nmods == 1 ? " was never loaded" : " were never loaded");
+  ospy_agent_message_flags(OSPY_EV_INFO, OSPY_MESSAGE_F_LIVE, UINT32_MAX, msg);
+}
+
 /* A module never loaded, said once (at its first hook that says to): an
  * error when the command line named it, a warning when the user's own
  * config did (a wrong file name there left the capture empty without a
@@ -2918,9 +2995,13 @@ static void report_module_never_loaded(uint32_t i)
   if (ospy_agent_module_close_to(mod, close, sizeof close))
     ospy_agent_join3(hint, sizeof hint, " (did you mean ", close, "? it was loaded)");
   ospy_agent_join3(head, sizeof head, "agent: the program ended without loading ", mod, hint);
-  if (flags & OSPY_HOOK_F_NAMED)
+  if (flags & OSPY_HOOK_F_NAMED) {
+    /* (the functions named: -f deflate names no module, the catalogue's) */
+    char names[320];
+    named_never_loaded(mod, names, sizeof names);
     ospy_agent_messagef2(OSPY_EV_ERROR, UINT32_MAX, head, ": its functions were never hooked",
-                         NULL);
+                         names);
+  }
   else
     ospy_agent_messagef2(OSPY_EV_WARNING, UINT32_MAX, head, ": the config's functions in it "
                          "were never hooked (a module is named by its file name, as "
@@ -2967,6 +3048,7 @@ void ospy_inline_report_never_found(void)
                          ": never found: the program ended without loading a module that has it",
                          NULL);
   }
+  report_presets_never_loaded();
 }
 
 /* The calls of hooks[i]'s plan hook left out as nested (the same-named

@@ -1129,6 +1129,8 @@ static unsigned close_limit(size_t len)
 
 typedef struct close_module {
   const char *name;
+  char stem[128];  /* name's stem (lib_stem) */
+  char other[128]; /* a loaded module's */
   unsigned best;
   int suffixed;    /* found is name with a library suffix added: nothing is closer */
   char found[256]; /* "" until one is close */
@@ -1162,6 +1164,31 @@ static int adds_library_suffix(const char *name, const char *base)
   return !*skip_version(rest);
 }
 
+/* A library's name without "lib" and ".so" with its version (z for
+ * libz.so.1, ssl for libssl.so.3, widget-2 for libwidget-2.so): what a typo
+ * is looked for in. libz.so.1 is two edits from libc.so.6 (and was taken
+ * for it: "did you mean libc.so.6?"), its stem one from libc's, and any
+ * one-letter name one from any other. */
+static void lib_stem(const char *name, char *out, size_t cap)
+{
+  const char *s = strncmp(name, "lib", 3) ? name : name + 3, *end = s + strlen(s);
+  for (const char *p = s; *p; p++)
+    if (p[0] == '.' && p[1] == 's' && p[2] == 'o' && (!p[3] || p[3] == '.')) {
+      end = p;
+      break;
+    }
+  size_t n = (size_t)(end - s) < cap ? (size_t)(end - s) : cap - 1;
+  memcpy(out, s, n);
+  out[n] = 0;
+}
+
+/* A typo or two in a stem of len bytes: none in one of 2 or fewer (only
+ * another version of the same library then: libz.so.1 for libz.so). */
+static unsigned stem_limit(size_t len)
+{
+  return len <= 2 ? 0 : close_limit(len);
+}
+
 static int close_module_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
   (void)size;
@@ -1177,7 +1204,8 @@ static int close_module_cb(struct dl_phdr_info *info, size_t size, void *data)
     ospy_agent_join3(c->found, sizeof c->found, base, NULL, NULL);
     return 0;
   }
-  unsigned d = edit_distance(c->name, base, c->best);
+  lib_stem(base, c->other, sizeof c->other);
+  unsigned d = edit_distance(c->stem, c->other, c->best);
   if (d < c->best || (d == c->best && !c->found[0])) {
     c->best = d;
     ospy_agent_join3(c->found, sizeof c->found, base, NULL, NULL);
@@ -1191,7 +1219,8 @@ int ospy_agent_module_close_to(const char *name, char *out, size_t cap)
   if (strpbrk(name, "/*?["))
     return 0;
   c.name = name;
-  c.best = close_limit(strlen(name));
+  lib_stem(name, c.stem, sizeof c.stem);
+  c.best = stem_limit(strlen(c.stem));
   c.suffixed = 0;
   c.found[0] = 0;
   ospy_agent_iterate_modules(close_module_cb, &c);

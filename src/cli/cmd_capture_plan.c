@@ -1100,6 +1100,21 @@ static int func_is_glob(const char *func)
   return ospy_is_glob(func) && !strchr(func, '(') && !strstr(func, "[abi:");
 }
 
+/* A -f function written without a module ("deflate") that the catalogue
+ * hooks in one module (libz.so.1), hooks[from..]: named as if it were
+ * written with it (OSPY_HOOK_F_NAMED), so that a module the program never
+ * loads is an error at the end, shown live, as for -f 'libz.so.1!deflate'
+ * (the capture ended with "0 calls recorded" and no word why). One it
+ * hooks in several modules (alternatives) keeps the note at the start. */
+static void named_if_one_module(planner *p, size_t from)
+{
+  for (size_t k = from + 1; k < p->merged->nhooks; k++)
+    if (strcmp(p->merged->hooks[k].h.module, p->merged->hooks[from].h.module))
+      return;
+  for (size_t k = from; k < p->merged->nhooks; k++)
+    p->merged->hooks[k].h.flags |= OSPY_HOOK_F_NAMED;
+}
+
 /* One -f item: "read", "libc.so.6!read", "SSL_*", "libssl.so.*!SSL_*". */
 static int add_function(planner *p, const char *item)
 {
@@ -1177,6 +1192,8 @@ static int add_function(planner *p, const char *item)
   }
   if (found) {
     note(p, "-f %s: defined by the catalogue (preset %s)", item, presets);
+    if (!module[0] && added && added == found) /* (none hooked already, maybe elsewhere) */
+      named_if_one_module(p, p->merged->nhooks - added);
     return 0;
   }
   return add_named(p, item, module, func);

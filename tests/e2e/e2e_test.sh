@@ -7369,6 +7369,37 @@ C
   expect_regex "$tmp/show" '^    #0 0x[0-9a-f]+ bt!step\+0x[0-9a-f]+ \(bt\.c:2\)$'
   expect_regex "$tmp/show" '^    #1 0x[0-9a-f]+ bt!main\+0x[0-9a-f]+ \(bt\.c:3\)$'
   echo "backtrace-debug-names: step and main, which no symbol names, named from the DWARF" ;;
+never-loaded-live)
+  # functions never hooked because their module was never loaded are said
+  # live, at the end: -f deflate (no module written: the catalogue's
+  # libz.so.1) as -f 'libz.so.1!deflate' is, an error naming the function;
+  # a preset's, one count line. Both ended with "0 calls recorded" and no
+  # word why (ospy show's notes at the start said it)
+  "$ospy" capture -q -f deflate -o "$tmp/c.ospy" -- true 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  echo "expect: error: agent: the program ended without loading libz.so.1: its functions were never hooked (deflate)"
+  expect_line "$tmp/err" "error: agent: the program ended without loading libz.so.1: its functions were never hooked (deflate)"
+  expect_line "$tmp/err" "0 calls recorded, 0 lost, 1 agent error"
+  "$ospy" capture --preset zlib -o "$tmp/c.ospy" -- true 2>"$tmp/err" || { cat "$tmp/err"; fail "capture exited $?"; }
+  echo "expect: info: agent: N functions of the presets never hooked: libz.so.1 was never loaded"
+  expect_regex "$tmp/err" 'info: agent: [0-9]+ functions of the presets never hooked: libz\.so\.1 was never loaded$'
+  grep -q 'ended without loading\|--- error' "$tmp/err" && { cat "$tmp/err"; fail "a preset's module never loaded: more than the count"; }
+  # a module name is close to a loaded one by its stem (libz for libz.so.1):
+  # libz.so.1 was "did you mean libc.so.6?" (two edits away); another
+  # version of a loaded library still is
+  "$ospy" capture -q -f 'libz.so.1!deflate' -o "$tmp/c.ospy" -- true 2>"$tmp/err"
+  echo "expect: no 'did you mean' for libz.so.1 (libc.so.6 is loaded)"
+  grep 'did you mean' "$tmp/err" && fail "libz.so.1 taken for a loaded module"
+  expect_line "$tmp/err" "the program ended without loading libz.so.1: its functions were never hooked (deflate)"
+  echo 'int hint_fn(int x) { return x + 1; }' > "$tmp/hint.c"
+  printf '#include <stdio.h>\nint hint_fn(int);\nint main(void) { printf("%%d\\n", hint_fn(1)); return 0; }\n' \
+    > "$tmp/hmain.c"
+  cc -shared -fPIC -Wl,-soname,libhint.so.1 -o "$tmp/libhint.so.1" "$tmp/hint.c" &&
+    ln -s libhint.so.1 "$tmp/libhint.so" &&
+    cc -o "$tmp/hmain" "$tmp/hmain.c" -L"$tmp" -lhint -Wl,-rpath,"$tmp" || fail "cannot build the target"
+  "$ospy" capture -q -f 'libhint.so.2!hint_fn' -o "$tmp/c.ospy" -- "$tmp/hmain" >"$tmp/out" 2>"$tmp/err"
+  echo "expect: error: agent: the program ended without loading libhint.so.2 (did you mean libhint.so.1? it was loaded): ..."
+  expect_line "$tmp/err" "the program ended without loading libhint.so.2 (did you mean libhint.so.1? it was loaded): its functions were never hooked (hint_fn)"
+  echo "never-loaded-live: -f deflate's module never loaded is an error naming it, a preset's a count line; libz.so.1 not taken for libc.so.6" ;;
 attach-poll|attach-poll-i386)
   # -p to a single-threaded program asleep in poll(fds, 1, -1) on a pipe,
   # with poll hooked (-f poll, then --preset net): the program must sleep on
