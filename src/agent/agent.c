@@ -232,6 +232,10 @@ static void scrub_environment(void)
  * fork by the thread that forks: the child's copy of its descriptors is its
  * parent's as they were then (a child's own start comes later, after the
  * parent may have closed what it handed over). */
+/* Attached: whether the control thread has put the hooks in (a fork before
+ * that makes a child no hook will go into). */
+static _Atomic int attach_hooks_in;
+
 static __thread uint32_t forking_pid __attribute__((tls_model("initial-exec")));
 static __thread uint64_t forking_at __attribute__((tls_model("initial-exec")));
 
@@ -259,6 +263,9 @@ static void on_fork_prepare(void)
 void ospy_agent_become_child(uint32_t parent_pid, uint64_t forked_at)
 {
   ospy_agent *a = &ospy_agent_g;
+  /* forked by an attached process before its control thread put the hooks
+   * in: none will go in here (that thread is not in the child) */
+  int before_hooks = a->attached && !atomic_load(&attach_hooks_in);
   a->pid = (uint32_t)ospy_os_getpid();
   ospy_os_read_set_pid((int)a->pid); /* safe reads: this process now, not the parent */
   ospy_inline_after_fork();
@@ -270,6 +277,15 @@ void ospy_agent_become_child(uint32_t parent_pid, uint64_t forked_at)
   ospy_inline_forget_nested_hidden();
   atomic_fetch_add(&a->ring.ctl->agents, 1);
   ospy_agent_emit_process_start(parent_pid, forked_at);
+  if (before_hooks) {
+    /* (its start alone, then nothing: no exec, no exit, no word why) */
+    char msg[200];
+    char *p = stpcpy(msg, "agent: forked while ospy was still putting its hooks into process ");
+    p = ospy_agent_put_dec(p, parent_pid);
+    stpcpy(p, " (-p): not followed, its calls, execs and exit are not recorded");
+    ospy_agent_message(OSPY_EV_WARNING, UINT32_MAX, msg);
+    a->active = 0;
+  }
 }
 
 /* Runs inside the program's fork, before its child code. */
@@ -335,6 +351,7 @@ static void install_after_injection(pid_t injected_tid)
       ;
   }
   ospy_inline_attach_pending();
+  atomic_store(&attach_hooks_in, 1);
   ospy_inline_report_missing();
   ospy_agent_message(OSPY_EV_INFO, UINT32_MAX, "agent: hooks installed");
   /* (the controller that stopped before this tells its user so) */
@@ -468,6 +485,7 @@ static void agent_start_ignored(int fd, int attached)
   a->pid = (uint32_t)getpid();
   ospy_os_read_set_pid((int)a->pid); /* one system call per safe read, not two */
   a->attached = attached;
+  atomic_store(&attach_hooks_in, 0);
   a->follow_forks = (a->ring.ctl->flags & OSPY_RING_F_FOLLOW_FORKS) != 0;
   a->tsc_clock = (a->ring.ctl->flags & OSPY_RING_F_TSC) != 0;
   ospy_inline_set_test_stall(env_get("OSPY_TEST_STALL_RECORD"));
