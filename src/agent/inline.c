@@ -1992,10 +1992,39 @@ static void declared_sse(inline_hook *h, const ospy_resolved *r, const void *add
  * word why. A convention the spec declares is kept; cdecl declared for
  * such a function gets a warning. The convention to attach h with; h->fn
  * the spec to decode its calls by. */
+/* i386: a function its spec declares thiscall (MSVC's: `this` in ecx) whose
+ * code does not read ecx before writing it: GCC and clang pass `this` on
+ * the stack (their methods are cdecl on Linux), and such a method read as
+ * thiscall has every argument one word off, silently. A Warning; the
+ * declaration is kept (a method that never looks at `this` reads no ecx). */
+static void check_thiscall(inline_hook *h, const ospy_resolved *r, const void *addr)
+{
+  if (!h->declared || h->declared->callconv != OSPY_CALLCONV_THISCALL || h->internal ||
+      r->entry_unknown || h->convention_said)
+    return;
+  uintptr_t lo, hi;
+  if (!ospy_agent_code_segment(addr, &lo, &hi))
+    return;
+  ospy_x86_code code = { lo, hi, read_code, NULL };
+  unsigned pushed_only = 0;
+  unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, r->size, &pushed_only);
+  if ((live & ~pushed_only) & OSPY_X86_ARG_ECX)
+    return;
+  h->convention_said = 1;
+  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, h->ph->display,
+                       ": declared callingConvention=\"thiscall\" (`this` in ecx, as MSVC "
+                       "passes it), but its code does not read ecx before writing it: GCC and "
+                       "clang pass `this` on the stack on Linux (their methods are cdecl); "
+                       "if they built it, drop callingConvention, or its arguments are read "
+                       "one word off",
+                       NULL);
+}
+
 static ospy_call_conv static_function_convention(inline_hook *h, const ospy_resolved *r,
                                                  const void *addr, ospy_call_conv cc)
 {
   h->fn = h->declared;
+  check_thiscall(h, r, addr);
   bool declared_cdecl = h->declared && h->declared->callconv == OSPY_CALLCONV_CDECL;
   if (!r->is_static) {
     check_global_registers(h, r, addr);

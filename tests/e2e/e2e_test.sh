@@ -3402,6 +3402,42 @@ C
     i386=checked
   fi
   echo "error-values: MAP_FAILED and SIG_ERR fail, NULL and SIG_DFL do not, realloc's NULL for size 0 neither; handlers by name (i386 $i386)" ;;
+thiscall-gcc-i386)
+  # callingConvention="thiscall" (MSVC's `this` in ecx) on a g++ method, whose
+  # `this` g++ passes on the stack: its arguments were read one word off,
+  # silently; now a Warning says so. A real thiscall method (one g++ was told
+  # to build so) reads ecx: no Warning.
+  [ -n "$agent32" ] || { echo "(no i386 agent: skipped)"; exit 0; }
+  cat > "$tmp/tc.cc" <<'X'
+#include <cstdio>
+struct Obj {
+  int base = 100;
+  virtual int __attribute__((noinline)) plain(int a, int b) { return base + a * b; }
+  virtual int __attribute__((thiscall, noinline)) real(int a, int b) { return base - a - b; }
+};
+int main() {
+  Obj o; Obj *p = &o; int s = 0;
+  for (int i = 0; i < 2; i++) s += p->plain(i, 3) + p->real(i, 1);
+  std::printf("s=%d\n", s);
+}
+X
+  c++ -m32 -O2 -o "$tmp/tc" "$tmp/tc.cc" 2>"$tmp/ccerr" || { echo "(no g++ -m32: skipped)"; exit 0; }
+  cat > "$tmp/tc.xml" <<'X'
+<hookManager><specs><vtables><vtable id="Obj" methodCount="2">
+<method index="0" name="plain" callingConvention="thiscall"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></method>
+<method index="1" name="real" callingConvention="thiscall"><returnValue type="Int32"/><arguments><argument name="a" type="Int32"/><argument name="b" type="Int32"/></arguments></method>
+</vtable></vtables></specs>
+<hooks><vtables><vtable specId="Obj" name="Obj" vtableSymbol="_ZTV3Obj" moduleName="tc"/></vtables></hooks></hookManager>
+X
+  "$ospy" capture -q -c "$tmp/tc.xml" -o "$tmp/tc.ospy" -- "$tmp/tc" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture of tc exited $?"; }
+  expect_line "$tmp/out" "s=400"
+  "$ospy" show "$tmp/tc.ospy" >"$tmp/show" || fail "show tc exited $?"
+  expect_regex "$tmp/show" 'warning: tc!Obj::plain: declared callingConvention="thiscall" .* GCC and clang pass `this` on the stack'
+  grep 'warning: tc!Obj::real' "$tmp/show" && fail "a real thiscall method was warned of"
+  expect_line "$tmp/show" 'tc!Obj::real(a=1, b=1) = 98'
+  echo "a g++ method declared thiscall is warned of; a thiscall one is not"
+  ;;
 own-noreturn-names)
   # a program's own functions named as libc's that never return or return
   # twice (err, errx, vfork) are ordinary functions: they return, and show
