@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_getopt.h"
@@ -291,6 +292,42 @@ static void print_hist(const fn_stats *f)
   }
 }
 
+/* Where the capture comes from, from its header (the file's own words,
+ * escaped as show escapes them): "recorded by ospy 0.1.0 on vm1, started
+ * 2026-12-07 21:00:37 UTC (spawn): ./prog 'a b'". */
+static void print_origin(const ospy_capfile_info *info)
+{
+  char when[64] = "at an unknown time";
+  time_t t = (time_t)(info->start_ns / 1000000000u);
+  struct tm tm;
+  if (info->start_ns && gmtime_r(&t, &tm))
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  fputs("  recorded by ospy ", stdout);
+  ospy_safe_fputs(stdout, info->version, strnlen(info->version, sizeof info->version));
+  fputs(" on ", stdout);
+  ospy_safe_fputs(stdout, info->host, strnlen(info->host, sizeof info->host));
+  printf(", started %s", when);
+  if (info->mode[0]) {
+    fputs(" (", stdout);
+    ospy_safe_fputs(stdout, info->mode, strnlen(info->mode, sizeof info->mode));
+    fputc(')', stdout);
+  }
+  if (!strcmp(info->mode, "attach") && info->cmdline) { /* ("pid N", one word) */
+    fputs(": ", stdout);
+    ospy_safe_fputs(stdout, info->cmdline, strnlen(info->cmdline, info->cmdline_len));
+    fputc('\n', stdout);
+    return;
+  }
+  size_t len = info->cmdline ? ospy_argv_text(info->cmdline, info->cmdline_len, NULL, 0) : 0;
+  char *cmd = len ? malloc(len + 1) : NULL;
+  if (cmd) {
+    ospy_argv_text(info->cmdline, info->cmdline_len, cmd, len + 1);
+    printf(": %s", cmd);
+  }
+  free(cmd);
+  fputc('\n', stdout);
+}
+
 static int print_report(stats_job *j)
 {
   size_t n = 0, cap = 0;
@@ -321,6 +358,8 @@ static int print_report(stats_job *j)
   if (j->lost)
     printf("%10" PRIu64 " events lost (dropped by --lossy, or calls that could not be recorded)\n",
            j->lost);
+  if (j->s.info)
+    print_origin(j->s.info);
   for (size_t i = 0; i < n && j->hist; i++)
     if (list[i]->timed)
       print_hist(list[i]);

@@ -20,6 +20,9 @@ check_demo() {
     { cat "$tmp/err"; fail "capture exited $?"; }
   expect_line "$tmp/out" "demo: dev_control succeeded 1, then failed 1"
   "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+  # where the capture comes from, as its header says it (stats)
+  "$ospy" stats --no-hist "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
+  expect_regex "$tmp/stats" "^  recorded by ospy [0-9][^ ]* on .+, started [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC \(spawn\): .*$(basename "$1")\$"
   # FileDescriptor values carry what they refer to (strace -y), withdrawn at close.
   expect_line "$tmp/show" "libc.so.6!$2(pathname=\"/etc/hostname\", flags=O_RDONLY) = 3</etc/hostname>"
   expect_line "$tmp/show" 'libc.so.6!read(fd=3</etc/hostname>, buf="'
