@@ -24,6 +24,29 @@ int ospy_ifunc_choice_add(uintptr_t resolver, uintptr_t target);
  * into out). */
 unsigned ospy_ifunc_choices(uintptr_t resolver, uintptr_t *out, unsigned cap);
 
+/* Whether target is hooked for resolver, or given up (or is not among its
+ * choices): the settled choices are those an attach pass of inline.c began
+ * with (ospy_ifunc_choices_counts, ospy_ifunc_choices_settle). */
+int ospy_ifunc_choice_settled(uintptr_t resolver, uintptr_t target);
+
+/* Why a thread returned a chosen function to the loader before it was
+ * hooked: it held the loader's lock (waiting for the agent's lock, whose
+ * holder may wait for that one, could deadlock), or it waited too long. */
+enum { OSPY_IFUNC_UNWAITED_LOADER_LOCK = 0, OSPY_IFUNC_UNWAITED_TOO_LONG = 1,
+       OSPY_IFUNC_UNWAITED_KINDS = 2 };
+/* Notes that target, not settled, went to the loader unhooked (why: one of
+ * OSPY_IFUNC_UNWAITED_*), for the pass that settles it to say. */
+void ospy_ifunc_choice_unwaited(uintptr_t resolver, uintptr_t target, unsigned why);
+
+/* How many choices each resolver entry has now (at an attach pass's start). */
+void ospy_ifunc_choices_counts(unsigned counts[OSPY_IFUNC_RESOLVERS_MAX]);
+/* The choices counted (at the pass's start) are settled (at its end); each
+ * one noted unwaited is told to unwaited (resolver, target, why). */
+void ospy_ifunc_choices_settle(const unsigned counts[OSPY_IFUNC_RESOLVERS_MAX],
+                               void (*unwaited)(uintptr_t resolver, uintptr_t target,
+                                                unsigned why, void *data),
+                               void *data);
+
 /* Forgets the choices of the resolvers gone(resolver, data) says are gone
  * (their module was unloaded: another may be loaded at its addresses).
  * Called while no resolver of theirs can run. */

@@ -25,7 +25,9 @@
 #include "agent/backtrace.h"
 #include "agent/copy.h"
 #include "agent/follow_env.h"
+#include "agent/ifunc_choices.h"
 #include "agent/inline.h"
+#include "agent/loader_locks.h"
 #include "agent/marshal.h"
 #include "arch/x86/x86_reg_args.h"
 #include "os/linux/os_memory.h"
@@ -543,25 +545,33 @@ static volatile uint32_t events_word;
 static volatile pid_t events_owner;
 static unsigned events_depth;
 
-static bool module_events_take(bool may_wait)
+/* Takes the lock: at once (!may_wait), or waiting for it, at most patience
+ * waits of 10 ms that time out (0: for as long as it takes). */
+static bool module_events_take_within(bool may_wait, unsigned patience)
 {
   pid_t self = ospy_os_gettid();
   if (events_owner == self) {
     events_depth++;
     return true;
   }
-  for (;;) {
+  for (unsigned timeouts = 0;;) {
     uint32_t expected = 0;
     if (__atomic_compare_exchange_n(&events_word, &expected, 1, false, __ATOMIC_ACQUIRE,
                                     __ATOMIC_RELAXED))
       break;
-    if (!may_wait)
+    if (!may_wait || (patience && timeouts == patience))
       return false;
-    ospy_os_futex_wait(&events_word, 1, -1);
+    if (ospy_os_futex_wait(&events_word, 1, patience ? 10 * 1000 * 1000 : -1) == -ETIMEDOUT)
+      timeouts++;
   }
   events_owner = self;
   events_depth = 1;
   return true;
+}
+
+static bool module_events_take(bool may_wait)
+{
+  return module_events_take_within(may_wait, 0);
 }
 
 static void module_events_lock(void)
@@ -1138,6 +1148,7 @@ static void runtime_ranges_find(void)
   (void)ospy_agent_module_range((uintptr_t)getauxval(AT_BASE), &runtime_lo[RUNTIME_LOADER],
                                 &runtime_hi[RUNTIME_LOADER]);
   (void)ospy_agent_module_range((uintptr_t)getauxval(AT_PHDR), &program_lo, &program_hi);
+  ospy_loader_locks_find(); /* (ifunc_chose's: only where the loader may be called) */
 }
 
 static int in_runtime(uintptr_t ret)
@@ -1440,23 +1451,96 @@ static void record_pending_at_exec(ospy_invocation *inv, void *unused)
 
 static void after_module_call(bool may_wait);
 
-/* An IFUNC's resolver returned target (INTERNAL_IFUNC_WATCH's leave): a
- * function new among its choices is hooked now, before the call that had
- * it chosen runs it (the program's first call, bound lazily), by this
- * thread when no other holds the agent's lock. Never waits for it: the
- * resolver may run under the loader's lock (dlsym, dlopen's relocation),
- * which a holder may wait for; a holder hooks it before it lets go. */
+/* How long a thread whose resolver chose a function not hooked yet waits
+ * for it at most: 500 waits of 10 ms (ifunc_chose). */
+#define IFUNC_PATIENCE 500u
+
+/* The wait of a thread that holds the loader's lock (ifunc_chose): until it
+ * takes the agent's lock, its choice is settled, another thread waits for
+ * the loader's lock it holds (the agent's lock holder may: then it goes on
+ * at once), or patience runs out (polls of 1 ms). Whether it took the lock;
+ * *why: why it went on without. */
+static bool ifunc_wait_holding_loader_lock(uintptr_t resolver, uintptr_t target, unsigned *why)
+{
+  *why = OSPY_IFUNC_UNWAITED_TOO_LONG;
+  for (unsigned timeouts = 0; timeouts < IFUNC_PATIENCE * 10;) {
+    if (module_events_take(false))
+      return true;
+    if (ospy_ifunc_choice_settled(resolver, target))
+      return false;
+    if (ospy_loader_lock_held() != OSPY_LOADER_LOCK_HELD) {
+      *why = OSPY_IFUNC_UNWAITED_LOADER_LOCK;
+      return false;
+    }
+    if (ospy_os_futex_wait(&events_word, 1, 1000 * 1000) == -ETIMEDOUT)
+      timeouts++;
+  }
+  return false;
+}
+
+/* An IFUNC's resolver returned target (INTERNAL_IFUNC_WATCH's leave): the
+ * thread returns it to the loader, which binds the caller's GOT slot to it
+ * (lazy binding) and runs it, only once it is hooked, so that no call,
+ * this thread's or another's through that slot, runs it unhooked. A
+ * function new among its choices is hooked by this thread when no other
+ * holds the agent's lock; when another does (it hooks every choice before
+ * it lets go: ifunc_choices_pending), and for a function another thread's
+ * resolver run chose but that is not hooked yet, this thread waits for the
+ * lock. (It did not: a second thread whose first call ran the resolver
+ * while the first thread hooked its choice, 1 ms of work that took 8-15 ms
+ * with the program's other threads busy on 2 CPUs, returned at once and
+ * bound the GOT slot to the unhooked function, and every thread ran it
+ * unhooked until the hook was in: 3 of 4 threads' calls went unrecorded,
+ * and not counted lost.)
+ *
+ * Waiting must not deadlock. The lock's holder may wait for the loader's
+ * lock (resolve.c calls dlsym, dladdr, dlopen RTLD_NOLOAD and
+ * dl_iterate_phdr), and a resolver may run under it: in dlopen (BIND_NOW or
+ * IRELATIVE relocations, a constructor's call bound lazily), in dlsym, in
+ * a dl_iterate_phdr callback. A thread that holds it (loader_locks.h) does
+ * not sleep on the agent's lock: it polls, and goes on as soon as another
+ * thread waits for the loader's lock it holds (the holder may be that
+ * thread); where the loader's locks are unknown it does not wait at all.
+ * Lazy binding runs the resolver in _dl_fixup without the loader's locks
+ * (its lookup's scope flag is reset before), and the agent's lock holder
+ * waits for nothing else a program's thread holds (the threads it stops
+ * are stopped here as anywhere, in the wait's system call); a program's
+ * lock held around a call bound lazily, which the holder could need
+ * through a libc function (a malloc of the program's own), is the case
+ * the patience is for. A thread that went on before its choice was hooked
+ * has it said (a Warning at the pass that hooks it: say_unwaited). One
+ * that holds the agent's lock itself (a resolver run on the agent's
+ * behalf) hooks the choice before it lets go, and its calls until then
+ * are the agent's. */
 static void ifunc_chose(uintptr_t resolver, uintptr_t target)
 {
-  if (!ospy_agent_ifunc_chosen(resolver, target))
+  if (ospy_agent_ifunc_chosen(resolver, target))
+    __atomic_store_n(&ifunc_choices_pending, 1, __ATOMIC_RELEASE);
+  if (ospy_ifunc_choice_settled(resolver, target) || events_owner == ospy_os_gettid())
     return;
-  __atomic_store_n(&ifunc_choices_pending, 1, __ATOMIC_RELEASE);
-  if (events_owner == ospy_os_gettid() || !module_events_take(false))
-    return; /* (this thread's own pass, or another's, hooks it before it lets go) */
-  int calling = agent_calling;
-  agent_calling = 1;
-  module_events_unlock(); /* (which hooks the choices) */
-  agent_calling = calling;
+  bool took = module_events_take(false);
+  unsigned why = OSPY_IFUNC_UNWAITED_LOADER_LOCK;
+  if (!took) {
+    int loader = ospy_loader_lock_held();
+    if (loader == OSPY_LOADER_LOCK_NONE) {
+      took = module_events_take_within(true, IFUNC_PATIENCE);
+      why = OSPY_IFUNC_UNWAITED_TOO_LONG;
+    } else if (loader == OSPY_LOADER_LOCK_HELD) {
+      took = ifunc_wait_holding_loader_lock(resolver, target, &why);
+    }
+  }
+  if (took) {
+    /* the holder before hooked every choice pending: one not settled yet
+     * (found bound by a pass that began before it was made) takes one more */
+    if (!ospy_ifunc_choice_settled(resolver, target))
+      __atomic_store_n(&ifunc_choices_pending, 1, __ATOMIC_RELEASE);
+    int calling = agent_calling;
+    agent_calling = 1;
+    module_events_unlock(); /* (which hooks the choices) */
+    agent_calling = calling;
+  }
+  if (!ospy_ifunc_choice_settled(resolver, target))
+    ospy_ifunc_choice_unwaited(resolver, target, why);
 }
 
 static void on_leave(ospy_invocation *inv)
@@ -2461,11 +2545,34 @@ static ospy_interceptor_status end_attach_transaction(void)
   return ospy_interceptor_end_transaction();
 }
 
+/* A function an IFUNC's resolver chose went to the loader before it was
+ * hooked (ifunc_chose): said, with the hook of that resolver. */
+static void say_unwaited(uintptr_t resolver, uintptr_t target, unsigned why, void *data)
+{
+  (void)data;
+  static char chosen[320], msg[1024]; /* (not on a thread's stack) */
+  inline_hook *h = NULL;
+  for (uint32_t i = 0; i < nhooks && !h; i++)
+    if (!hooks[i].internal && hooks[i].ifunc_resolver == resolver && !hooks[i].same_name)
+      h = &hooks[i];
+  if (!h)
+    return;
+  ospy_agent_code_named(target, chosen, sizeof chosen);
+  ospy_agent_join3(msg, sizeof msg, ": its resolver chose ", chosen,
+                   why == OSPY_IFUNC_UNWAITED_LOADER_LOCK
+                       ? " in a thread that held the loader's lock (dlopen, dlsym) while another "
+                         "thread, maybe the one hooking it, waited for that lock: it ran before "
+                         "it was hooked, and its calls until then, that thread's and others', "
+                         "may be missing"
+                       : " in a thread that waited 5 s for it to be hooked and went on: its "
+                         "calls until it was hooked, that thread's and others', may be missing");
+  ospy_agent_messagef2(OSPY_EV_WARNING, h->index, h->ph->display, msg, NULL);
+}
+
 /* Attaches the hooks not attached yet (only those of IFUNCs: ifunc_only), in
  * one transaction. */
-static void attach_locked(bool ifunc_only)
+static void attach_locked_tries(bool ifunc_only)
 {
-  runtime_ranges_find();
   for (int attempt = 1;; attempt++) {
     ospy_interceptor_begin_transaction();
     /* the agent's close listeners first: on_leave runs last-attached first,
@@ -2483,6 +2590,17 @@ static void attach_locked(bool ifunc_only)
     if (st == OSPY_INTERCEPTOR_OK || !drop_uninstalled(attempt == 2, st) || attempt == 2)
       return;
   }
+}
+
+/* attach_locked_tries, after which the IFUNCs' choices made before it began
+ * are hooked (settled: ifunc_chose's waiters go on). */
+static void attach_locked(bool ifunc_only)
+{
+  static unsigned chosen_before[OSPY_IFUNC_RESOLVERS_MAX]; /* (under the lock) */
+  runtime_ranges_find();
+  ospy_ifunc_choices_counts(chosen_before);
+  attach_locked_tries(ifunc_only);
+  ospy_ifunc_choices_settle(chosen_before, say_unwaited, NULL);
 }
 
 static void attach_pending_locked(void)

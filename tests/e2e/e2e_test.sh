@@ -7347,6 +7347,74 @@ C
     echo "$bind binding: ifs_add's 7 calls recorded ($first first), the program's output as alone"
   done
   echo "$case_name: an IFUNC's functions hooked as its resolver chooses them, the resolver never run by ospy" ;;
+ifunc-race|ifunc-race-i386)
+  # 4 threads make their first calls of a lazily bound IFUNC at once (a
+  # barrier): each call's PLT slot runs the resolver in _dl_fixup, the first
+  # thread whose run returns hooks the chosen function (ms: its lookup, the
+  # threads stopped). A second thread whose run returned meanwhile returned
+  # at once, the loader bound the GOT slot to the function still unhooked,
+  # and every thread ran it unhooked until the hook was in: 1 or 2 threads'
+  # calls of 4 recorded, none counted lost. Now a thread waits for the hook
+  # before its resolver returns: every call recorded, 3 rounds. x86-64 and
+  # i386.
+  case_bits
+  cat > "$tmp/libifr.c" <<'C'
+int ifr_resolver_runs;
+static int add_fast(int a, int b) { return a + b; }
+static int (*resolve_add(void))(int, int)
+{
+  __atomic_add_fetch(&ifr_resolver_runs, 1, __ATOMIC_SEQ_CST);
+  return add_fast;
+}
+int ifr_add(int a, int b) __attribute__((ifunc("resolve_add")));
+C
+  cat > "$tmp/race.c" <<'C'
+#include <pthread.h>
+#include <stdio.h>
+int ifr_add(int, int);
+extern int ifr_resolver_runs;
+static pthread_barrier_t bar;
+static void *w(void *a)
+{
+  long s = 0;
+  pthread_barrier_wait(&bar);
+  for (int i = 0; i < 20000; i++)
+    s += ifr_add(i, 1);
+  return (void *)s;
+}
+int main(void)
+{
+  pthread_t t[4];
+  pthread_barrier_init(&bar, 0, 4);
+  for (int i = 0; i < 4; i++)
+    pthread_create(&t[i], 0, w, 0);
+  for (int i = 0; i < 4; i++)
+    pthread_join(t[i], 0);
+  printf("calls=%d resolver_runs=%d\n", 4 * 20000, ifr_resolver_runs);
+  return 0;
+}
+C
+  cc -m$m -O2 -fPIC -shared -o "$tmp/libifr.so" "$tmp/libifr.c" &&
+    cc -m$m -O2 -o "$tmp/race" "$tmp/race.c" -L"$tmp" -lifr -Wl,-rpath,"$tmp" -Wl,-z,lazy -pthread ||
+    fail "cannot build the library and program"
+  for round in 1 2 3; do
+    LD_BIND_NOW= "$ospy" capture -q -f ifr_add -o "$tmp/c.ospy" -- "$tmp/race" >"$tmp/out" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "round $round: capture exited $?"; }
+    made=$(sed -n 's/^calls=\([0-9]*\) .*/\1/p' "$tmp/out")
+    runs=$(sed -n 's/.* resolver_runs=\([0-9]*\)$/\1/p' "$tmp/out")
+    [ "$made" = 80000 ] || { cat "$tmp/out" "$tmp/err"; fail "round $round: the program's output"; }
+    "$ospy" stats --no-hist "$tmp/c.ospy" >"$tmp/stats" || fail "stats exited $?"
+    recorded=$(awk '$NF ~ /!ifr_add$/ { print $1 }' "$tmp/stats")
+    lost=$(sed -n 's/^ *\([0-9]*\) events lost .*/\1/p' "$tmp/stats")
+    recorded=${recorded:-0} lost=${lost:-0}
+    echo "round $round: $made calls made (the resolver ran $runs times, in as many threads): $recorded recorded + $lost lost (expected: $made + 0)"
+    [ $((recorded + lost)) = "$made" ] || fail "round $round: calls neither recorded nor counted lost"
+    [ "$recorded" = "$made" ] || fail "round $round: $lost calls lost"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    grep -- '--- warning\|--- error' "$tmp/show" && fail "round $round: a warning or an error"
+    expect_regex "$tmp/show" '--- info: libifr\.so!ifr_add: its resolver chose add_fast \(libifr\.so\+0x[0-9a-f]+\): hooked now$'
+  done
+  echo "$case_name: every call of an IFUNC whose first calls 4 threads race to bind is recorded" ;;
 show-wide-cut)
   # show -x -s N cuts a wide string's dump at N characters, as its line
   # (it cut at N bytes: "first 4 shown" held one wchar_t of the four shown)
