@@ -2309,14 +2309,25 @@ static inline_hook *ifunc_watch(uintptr_t resolver)
   return w && w->listener ? w : NULL;
 }
 
+/* The hook a module glob's spare copy copies (itself for any other). */
+static uint64_t glob_base(const inline_hook *h)
+{
+  return is_spare(h) ? h->ph->offset : h->index;
+}
+
 /* h designates an IFUNC whose resolver had chosen nothing for the program
- * when h was looked for: said once. */
+ * when h was looked for: said once, also by a module glob's hook and its
+ * spare copies, which all find it (it was said once per copy). */
 static void say_ifunc_waiting(inline_hook *h)
 {
   static char resolver[320], msg[768]; /* (not on a thread's stack) */
   if (h->ifunc_waiting)
     return;
   h->ifunc_waiting = 1;
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (&hooks[i] != h && hooks[i].ifunc_waiting && !hooks[i].internal &&
+        hooks[i].ifunc_resolver == h->ifunc_resolver && glob_base(&hooks[i]) == glob_base(h))
+      return;
   ospy_agent_code_named(h->ifunc_resolver, resolver, sizeof resolver);
   ospy_agent_join3(msg, sizeof msg, ": an IFUNC the program has not bound yet: the function "
                    "its resolver, ", resolver, ", chooses at the program's first call is hooked "

@@ -7346,6 +7346,16 @@ C
     grep -- '--- warning\|--- error' "$tmp/show" && fail "$bind: a warning or an error"
     echo "$bind binding: ifs_add's 7 calls recorded ($first first), the program's output as alone"
   done
+  # a module glob's hook has spare copies (for other libraries it matches),
+  # which all found the IFUNC: the note came once per copy (4 times)
+  "$ospy" capture -q -f 'libif*.so!ifs_add' -o "$tmp/g.ospy" -- "$tmp/pifs" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "glob: capture exited $?"; }
+  "$ospy" show "$tmp/g.ospy" >"$tmp/show" || fail "show exited $?"
+  n=$(grep -c "an IFUNC the program has not bound yet" "$tmp/show")
+  calls=$(grep -c '\] libifs\.so!ifs_add(' "$tmp/show")
+  echo "-f 'libif*.so!ifs_add': the note that it is not bound yet said $n times (expected: 1), $calls calls recorded (expected: 7)"
+  [ "$n" = 1 ] || { grep -- '--- info' "$tmp/show"; fail "glob: the note said $n times"; }
+  [ "$calls" = 7 ] || fail "glob: $calls calls recorded"
   echo "$case_name: an IFUNC's functions hooked as its resolver chooses them, the resolver never run by ospy" ;;
 ifunc-race|ifunc-race-i386)
   # 4 threads make their first calls of a lazily bound IFUNC at once (a
