@@ -2854,19 +2854,56 @@ static int report_module_absent(uint32_t i)
   return 1;
 }
 
+/* Whether h's function was not found though the module its plan hook names
+ * is listed and its file defines it: another thread's dlopen or dlclose of
+ * that module was under way (at -p: the module list had it, and the
+ * lookup, which waits for the loader's lock, came after the dlclose; or
+ * the list came before the dlopen had made it ready). It was said "not
+ * found: ... check the name", then, at its next load, "found and hooked
+ * now". */
+static int module_in_flux(const inline_hook *h)
+{
+  const ospy_plan_hook *ph = h->ph;
+  char path[512];
+  int program = 0;
+  return (ph->kind == OSPY_HOOK_EXPORT || ph->kind == OSPY_HOOK_SYMTAB) && ph->module[0] &&
+         !only_wildcards(ph->module) &&
+         ospy_agent_module_locate(ph->module, path, sizeof path, &program) == 1 && !program &&
+         ospy_agent_file_defines(path, ph->symbol);
+}
+
 /* At start: a function a module loaded later may still have is a warning
  * (an error if the program ends without it, ospy_inline_report_never_found);
  * one that cannot appear (stripped module, compiler clone) an error. With -F,
  * a function one process lacks (a shell that runs the program, a helper) may
  * be in another: no mistake of the config, a note. */
+static int reportable_missing(const inline_hook *h)
+{
+  return !h->listener && !h->internal && !h->alias && !h->failed && !h->same_name &&
+         !is_spare(h) && !h->ifunc_waiting;
+}
+
 void ospy_inline_report_missing(void)
 {
+  /* looked for once more, now that the loader's work under way then is
+   * done (the dlopen hook was not in yet: a library loaded again meanwhile
+   * brought no event) */
   for (uint32_t i = 0; i < nhooks; i++)
-    if (!hooks[i].listener && !hooks[i].internal && !hooks[i].alias && !hooks[i].failed &&
-        !hooks[i].same_name && !is_spare(&hooks[i]) && !hooks[i].ifunc_waiting) {
+    if (reportable_missing(&hooks[i]) && module_in_flux(&hooks[i])) {
+      ospy_inline_attach_pending();
+      break;
+    }
+  for (uint32_t i = 0; i < nhooks; i++)
+    if (reportable_missing(&hooks[i])) {
       hooks[i].missing = 1;
       if (report_module_absent(i))
         continue;
+      if (module_in_flux(&hooks[i])) {
+        ospy_agent_messagef2(OSPY_EV_INFO, hooks[i].index, hooks[i].ph->display,
+                             ": not hooked yet: its module, which defines it, was being loaded "
+                             "or unloaded by another thread: hooked when it is loaded", NULL);
+        continue;
+      }
       char why[1024];
       int yet = missing_reason(hooks[i].ph, why, sizeof why, &hooks[i].lacking);
       hooks[i].missing_final = !yet;
@@ -2874,6 +2911,7 @@ void ospy_inline_report_missing(void)
                  : yet ? OSPY_EV_WARNING : OSPY_EV_ERROR;
       report(&hooks[i], type, ": ", why);
     }
+  ospy_agent_file_defines(NULL, NULL); /* (module_in_flux's file) */
 }
 
 /* Whether a hook still waits for its function in a module a glob or name

@@ -7425,6 +7425,70 @@ C
     expect_regex "$tmp/show" '--- info: libifr\.so!ifr_add: its resolver chose add_fast \(libifr\.so\+0x[0-9a-f]+\): hooked now$'
   done
   echo "$case_name: every call of an IFUNC whose first calls 4 threads race to bind is recorded" ;;
+attach-module-in-flux)
+  # -p while another thread is in dlclose of the library a hook names (its
+  # destructor sleeps 2 s), which the program opens again (at once, or 10 ms
+  # later) and calls 3 times: the agent's module list had the library, its
+  # lookup waited for the loader's lock and came after the dlclose, and
+  # the hook was said "function not found in libplug.so: ... check the
+  # name" (when the lookup came before the new load; about every other
+  # round), then hooked at that load, or never when that load came before
+  # the agent's dlopen hook was in ("never found ... loaded without it", 0
+  # calls). Now it is looked for again once the hooks are in, and when
+  # still not found, its module being loaded or unloaded is an Info: no
+  # warning, the 3 calls recorded, 4 rounds.
+  cat > "$tmp/libplug.c" <<C
+#include <fcntl.h>
+#include <unistd.h>
+int plug_fn(int k) { return k + 1; }
+__attribute__((destructor)) static void bye(void)
+{
+  int fd = open("$tmp/closing", O_CREAT | O_WRONLY, 0644); /* the attach comes now */
+  if (fd >= 0)
+    close(fd);
+  sleep(2);
+}
+C
+  cat > "$tmp/flux.c" <<C
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+  void *h = dlopen("$tmp/libplug.so", RTLD_NOW);
+  int (*f)(int) = (int (*)(int))dlsym(h, "plug_fn");
+  int s = f(1);
+  dlclose(h);
+  usleep(atoi(argv[1])); /* before it is opened again */
+  h = dlopen("$tmp/libplug.so", RTLD_NOW);
+  f = (int (*)(int))dlsym(h, "plug_fn");
+  sleep(1);
+  for (int i = 0; i < 3; i++)
+    s += f(i);
+  printf("s=%d\n", s);
+  return 0;
+}
+C
+  cc -O0 -fPIC -shared -o "$tmp/libplug.so" "$tmp/libplug.c" && cc -O0 -o "$tmp/flux" "$tmp/flux.c" -ldl ||
+    fail "cannot build the library and program"
+  for gap in ${FLUX_GAPS:-0 10000 0 10000}; do
+    rm -f "$tmp/closing"
+    "$tmp/flux" $gap >"$tmp/out" &
+    tpid=$!
+    i=0
+    while [ ! -e "$tmp/closing" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+    [ -e "$tmp/closing" ] || fail "the program never reached its dlclose"
+    "$ospy" capture -q -f 'libplug.so!plug_fn' --duration 6 -p $tpid -o "$tmp/c.ospy" 2>"$tmp/err" ||
+      { cat "$tmp/err"; fail "gap $gap: capture -p exited $?"; }
+    wait $tpid || fail "gap $gap: the program exited $?"
+    "$ospy" show "$tmp/c.ospy" >"$tmp/show" || fail "show exited $?"
+    grep -- '--- warning\|--- error' "$tmp/show" && fail "gap $gap: a warning or an error"
+    n=$(grep -c '\] libplug\.so!plug_fn(' "$tmp/show")
+    echo "opened again $gap us after the dlclose: $n calls of plug_fn recorded (expected: 3), no warning"
+    [ "$n" = 3 ] || { cat "$tmp/show"; fail "gap $gap: $n calls recorded"; }
+  done
+  echo "attach-module-in-flux: a library another thread unloads and loads again at -p: hooked, not said missing" ;;
 show-wide-cut)
   # show -x -s N cuts a wide string's dump at N characters, as its line
   # (it cut at N bytes: "first 4 shown" held one wchar_t of the four shown)
