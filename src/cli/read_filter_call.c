@@ -325,37 +325,51 @@ static bool named_already(const read_filter *f, const uint32_t *kept, uint32_t n
   return false;
 }
 
+/* Whether the filter's error in hook i is about a name the function has,
+ * used as it is not (`*addrlen` of an integer addrlen, while another
+ * function's addrlen is a pointer): its calls may have been meant. An
+ * error about a name it lacks (`sockfd` of read) says it was not. */
+static bool kept_out_by_own_name(const ospy_expr_error *err)
+{
+  /* ("'*' applies only to a pointer argument": `*addrlen` of a function
+     without addrlen, a name it lacks) */
+  return !is_float_error(err) && own_name_rank(err) == 2 &&
+         !strstr(err->message, "' applies only to a pointer argument");
+}
+
 /* The hooks, one per name shown, whose calls never match for their
- * floating-point values alone (kept_out_by_floats) into kept; the first
- * one's error in *first. Not those -e or --module leave out (no call of
- * theirs is shown anyway). Returns how many. */
-static uint32_t float_kept_hooks(read_filter *f, uint32_t *kept, ospy_expr_error *first)
+ * floating-point values alone (kept_out_by_floats; floats true) or for
+ * a name of theirs the filter uses as it is not (kept_out_by_own_name;
+ * floats false) into kept; their errors into errs when not NULL. Not
+ * those -e or --module leave out (no call of theirs is shown anyway).
+ * Returns how many. */
+static uint32_t kept_hooks(read_filter *f, bool floats, uint32_t *kept, ospy_expr_error *errs)
 {
   uint32_t n = 0;
   ospy_expr_error err;
   for (uint32_t i = 0; i < f->nhooks; i++) {
     if ((f->hook_pass && !f->hook_pass[i]) || f->exprs[i].e ||
         compile_for(f, hook_spec(f, i), &f->exprs[i], &err) == 0 ||
-        !kept_out_by_floats(f, i, &err) || named_already(f, kept, n, i))
+        !(floats ? kept_out_by_floats(f, i, &err) : kept_out_by_own_name(&err)) ||
+        named_already(f, kept, n, i))
       continue;
-    if (n == 0)
-      *first = err;
+    if (errs)
+      errs[n] = err;
     kept[n++] = i;
   }
   return n;
 }
 
-/* Says the functions float_kept_hooks found, once: one by its error,
- * several in a line that counts them and names the first few. */
-static void note_float_hooks(read_filter *f)
+enum { NAMED = 4 };
+
+/* Says the functions kept_hooks found for their floats, once: one by its
+ * error, several in a line that counts them and names the first few. */
+static void note_float_hooks(read_filter *f, uint32_t *kept, ospy_expr_error *errs)
 {
-  enum { NAMED = 4 };
-  uint32_t *kept = calloc((size_t)f->nhooks + 1, sizeof *kept);
-  ospy_expr_error first = { 0 };
-  uint32_t n = kept ? float_kept_hooks(f, kept, &first) : 0;
+  uint32_t n = kept_hooks(f, true, kept, errs);
   if (n == 1) {
     char text[256];
-    ospy_expr_error_format(&first, text, sizeof text);
+    ospy_expr_error_format(&errs[0], text, sizeof text);
     fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
             hook_display(f, kept[0]), text);
   } else if (n > 1) {
@@ -368,7 +382,34 @@ static void note_float_hooks(read_filter *f)
       fprintf(stderr, " and %u more", n - NAMED);
     fputc('\n', stderr);
   }
+}
+
+/* Says the functions kept_hooks found for a name of theirs, each by its
+ * error (they differ), the first few, then how many more. */
+static void note_own_name_hooks(read_filter *f, uint32_t *kept, ospy_expr_error *errs)
+{
+  uint32_t n = kept_hooks(f, false, kept, errs);
+  for (uint32_t k = 0; k < n && k < NAMED; k++) {
+    char text[256];
+    ospy_expr_error_format(&errs[k], text, sizeof text);
+    fprintf(stderr, "ospy %s: --filter: %s: %s: its calls never match\n", f->s->cmd,
+            hook_display(f, kept[k]), text);
+  }
+  if (n > NAMED)
+    fprintf(stderr, "ospy %s: --filter: and the calls of %u more functions never match, the "
+            "filter using a name of theirs as they do not have it\n", f->s->cmd, n - NAMED);
+}
+
+static void note_kept_hooks(read_filter *f)
+{
+  uint32_t *kept = calloc((size_t)f->nhooks + 1, sizeof *kept);
+  ospy_expr_error *errs = calloc((size_t)f->nhooks + 1, sizeof *errs);
+  if (kept && errs) {
+    note_own_name_hooks(f, kept, errs);
+    note_float_hooks(f, kept, errs);
+  }
   free(kept);
+  free(errs);
 }
 
 int read_filter_prepare_expr(read_filter *f)
@@ -393,8 +434,8 @@ int read_filter_prepare_expr(read_filter *f)
     return expr_error(f, &err);
   if (!any && f->nhooks)
     return expr_error(f, &first); /* one error, the float one included */
-  note_float_hooks(f); /* a name missing leaves a function out quietly, as does a float
-                          value beside one */
+  note_kept_hooks(f); /* a name missing leaves a function out quietly, as does a float
+                         value beside one */
   return 0;
 }
 

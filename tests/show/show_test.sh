@@ -284,6 +284,27 @@ demo)
   "$ospy" show -e ioctl --filter 'retval < 0' "$tmp/fr.ospy" >"$tmp/out" 2>"$tmp/err" || fail "show -e ioctl exited $?"
   [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "-e ioctl --filter 'retval < 0': a note about a function -e left out"; }
   has "$tmp/out" "libc.so.6!ioctl(fd=0</dev/null>, request=TIOCGWINSZ) = -1"
+  # a name one function has as a pointer and another as an integer: the
+  # one the filter does not compile for is said, its calls never match (it
+  # was left out silently: "no call matched", as if no call had len 22);
+  # not said of a function that lacks the name, nor of one -e leaves out
+  sed '/<function name="recv">/,/<\/function>/ s|name="len" direction="in" type="Size"|name="len" direction="in" type="SizePtr"|' \
+    "$demo_xml" >"$tmp/lenp.xml"
+  "$ospy" capture -q -c "$tmp/lenp.xml" -o "$tmp/lp.ospy" -- "$demo" >/dev/null 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture with a SizePtr len exited $?"; }
+  for cmd in show stats; do
+    "$ospy" $cmd -e send --filter 'sockfd == 4 && *len == 22' "$tmp/lp.ospy" >/dev/null 2>"$tmp/err" ||
+      fail "$cmd -e send --filter *len exited $?"
+    echo "$cmd -e send --filter 'sockfd == 4 && *len == 22': $(cat "$tmp/err")"
+    has "$tmp/err" "ospy $cmd: --filter: libc.so.6!send: cannot dereference 'len': not a pointer at column 17: its calls never match"
+  done
+  "$ospy" show --filter 'sockfd == 4 && *len == 22' "$tmp/lp.ospy" >/dev/null 2>"$tmp/err" ||
+    fail "show --filter *len exited $?"
+  # (connect has sockfd but no len: "'*' applies only to a pointer argument")
+  [ "$(grep -c 'never match' "$tmp/err")" = 1 ] || { cat "$tmp/err"; fail "more than send said"; }
+  "$ospy" show -e recv --filter 'sockfd == 4 && *len == 22' "$tmp/lp.ospy" >/dev/null 2>"$tmp/err" ||
+    fail "show -e recv exited $?"
+  grep -q 'never match' "$tmp/err" && { cat "$tmp/err"; fail "-e recv: a note about send, which -e left out"; }
   count 1 --filter 'arg.sockfd == 5 && retval == 22' "$cap"    # recv
   count 1 --filter 'out_len == 5' "$cap"                       # a UInt32Ptr: the value
   count 1 --grep HELLO "$cap"   # the successful dev_control (the failed one matched
