@@ -405,6 +405,8 @@ static void entry_location(Dwarf_Die *p, Dwarf_Addr entry, int frame_base, ospy_
     if (frame_base != FRAME_BASE_OTHER && off >= 0 && off < (1 << 20)) {
       v->has_entry_stack = 1;
       v->entry_stack = (int32_t)off;
+    } else if (frame_base != FRAME_BASE_OTHER && off < 0) {
+      v->in_own_frame = 1;
     }
     return;
   }

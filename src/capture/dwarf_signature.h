@@ -51,6 +51,10 @@ typedef struct ospy_dwarf_value {
   int32_t entry_stack;     /* its byte offset from the first stack argument (i386:
                               a DW_OP_fbreg from the CFA, gcc, or from ebp, clang
                               -O0, at or past the first stack argument) */
+  uint8_t in_own_frame; /* the DWARF says it is below the first stack argument,
+                           in the function's own frame (a DW_OP_fbreg as
+                           entry_stack's, negative): a copy, as gcc -O0 makes
+                           of one that arrived in a register (or of a char) */
   uint8_t is_constant; /* a parameter with a constant value and no location in
                           the DWARF (DW_AT_const_value): every call passed that
                           value, and the compiler may have dropped it from the

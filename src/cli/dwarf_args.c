@@ -257,6 +257,25 @@ static int said_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *wh
   return -1;
 }
 
+/* A word-sized integer or pointer parameter the DWARF puts in the
+ * function's own frame (in_own_frame): gcc -O0 copies there one that
+ * arrived in a register (regparm, fastcall), and leaves a stack one where
+ * the caller put it, but its DWARF says neither the register nor the
+ * convention. Its index, or -1. (A char or short is copied off the stack
+ * too: it says nothing.) */
+static int copied_from_register(const ospy_dwarf_sig *sig)
+{
+  for (size_t i = 0; i < sig->nparams; i++) {
+    const ospy_dwarf_value *p = &sig->params[i];
+    int word = p->kind == OSPY_DWK_STRING || p->kind == OSPY_DWK_WSTRING ||
+               p->kind == OSPY_DWK_POINTER ||
+               ((p->kind == OSPY_DWK_INT || p->kind == OSPY_DWK_ENUM) && p->size == 4);
+    if (word && p->in_own_frame && !p->entry_reg && !p->has_entry_stack)
+      return (int)i;
+  }
+  return -1;
+}
+
 /* The i386 convention of fn by where its DWARF says its parameters start:
  * 0 (fn->callconv set), or -1 with why. A convention its DWARF names, a
  * global function's (global_convention). Of a static function, nothing in
@@ -271,8 +290,19 @@ static int i386_convention(ospy_spec_fn *fn, const ospy_dwarf_sig *sig, char *wh
 {
   if (sig->cc != OSPY_DWARF_CC_NORMAL)
     return said_convention(fn, sig, why, cap);
-  if (sig->external)
-    return global_convention(fn, sig, why, cap);
+  if (sig->external) {
+    int rc = global_convention(fn, sig, why, cap), copied = copied_from_register(sig);
+    if (rc == 0 && fn->callconv == OSPY_CALLCONV_DEFAULT && copied >= 0) {
+      /* (read as cdecl, its arguments were wrong words: worse than raw
+         ones; a static one's regparm the agent finds by its code) */
+      snprintf(why, cap, "its DWARF puts parameter %d (%s) in the function's own frame, as "
+               "gcc -O0 does with one that arrives in a register (regparm, fastcall), without "
+               "saying which: callingConvention in a config says how it is called",
+               copied + 1, sig->params[copied].name[0] ? sig->params[copied].name : "unnamed");
+      return -1;
+    }
+    return rc;
+  }
   int candidates[] = { OSPY_CALLCONV_REGPARM3, OSPY_CALLCONV_REGPARM2, OSPY_CALLCONV_REGPARM1,
                        OSPY_CALLCONV_FASTCC, OSPY_CALLCONV_FASTCALL };
   size_t n = sizeof candidates / sizeof candidates[0];

@@ -4173,6 +4173,30 @@ X
   expect_line "$tmp/show" "$(warned gcc-O0 g_fast 'ecx, edx' fastcall)"
   expect_line "$tmp/show" "$(warned gcc-O0 g_rp2 'eax, edx' regparm)"
   echo "gcc -O0, -f: $(warned gcc-O0 g_fast 'ecx, edx' fastcall)"
+  # gcc -O0 whose DWARF says no parameter's entry place (a in ecx, b in edx
+  # copied into the frame, d copied too): cdecl fit, and -f read it so,
+  # fcd(a=0, d=5.3e-315, b=0) for fcd(2, 3.0, 0) beside the agent's warning.
+  # Now raw with the reason; a cdecl one whose char and short gcc copies
+  # the same way is still decoded.
+  cat > "$tmp/fd.c" <<'X'
+#include <stdio.h>
+#define NI __attribute__((noinline))
+volatile int v2 = 2;
+NI double __attribute__((fastcall)) g_fcd(int a, double d, int b) { return a * d + b; }
+NI int g_chr(char c, short s, int x) { return c + s + x; }
+int main(void) { printf("%g %d\n", g_fcd(v2, v2 + 1.0, v2 - 2), g_chr('A', 7, v2)); return 0; }
+X
+  gcc -m32 -O0 -g -o "$tmp/fd-O0" "$tmp/fd.c" || fail "cannot build fd.c with gcc -m32 -O0 -g"
+  "$ospy" capture -f g_fcd,g_chr -o "$tmp/fd.ospy" -- "$tmp/fd-O0" >"$tmp/out" 2>"$tmp/err" </dev/null ||
+    { cat "$tmp/err"; fail "capture -f of fd-O0 exited $?"; }
+  expect_line "$tmp/out" "6 74"
+  fcd_raw="ospy: note: -f g_fcd: no definition in the catalogue: arguments are shown as raw register/stack words (g_fcd: its DWARF puts parameter 1 (a) in the function's own frame, as gcc -O0 does with one that arrives in a register (regparm, fastcall), without saying which: callingConvention in a config says how it is called)"
+  expect_line "$tmp/err" "$fcd_raw"
+  "$ospy" show "$tmp/fd.ospy" >"$tmp/show" || fail "show exited $?"
+  expect_regex "$tmp/show" '\] fd-O0!g_fcd\(arg0='
+  expect_regex "$tmp/show" '\] fd-O0!g_chr\(c=.*, s=7, x=2\) = 74'
+  ! grep -F 'g_fcd(a=' "$tmp/show" || fail "gcc -O0 fastcall g_fcd decoded as cdecl"
+  echo "gcc -O0, -f: $fcd_raw"
   # a config that declares no convention: read as cdecl, with a Warning
   cat > "$tmp/gc.xml" <<'X'
 <hookManager><specs><functions>
