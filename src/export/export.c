@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,67 @@ static int is_osd(ospy_export_format fmt)
   return fmt == OSPY_EXPORT_OSD || fmt == OSPY_EXPORT_OSD_UNCOMPRESSED;
 }
 
+/* The temporary files being written: a SIGTERM, SIGHUP or SIGINT whose
+ * action was the default (to end the process) unlinks them first, then ends
+ * the process by the same signal (its exit status stays 128+sig). Only
+ * async-signal-safe calls in the handler; a slot is set once its file exists
+ * and cleared before its name is freed. */
+enum { TEMP_SLOTS = 4 };
+static char *volatile temp_slots[TEMP_SLOTS];
+static const int temp_signals[] = { SIGTERM, SIGHUP, SIGINT };
+
+static void on_ending_signal(int sig)
+{
+  int saved = errno;
+  for (int i = 0; i < TEMP_SLOTS; i++) {
+    char *p = temp_slots[i];
+    if (p)
+      unlink(p);
+  }
+  /* SA_RESETHAND made the action the default again; sig is blocked until
+   * the handler returns, then ends the process */
+  raise(sig);
+  errno = saved;
+}
+
+static void temp_signals_block(sigset_t *old)
+{
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof temp_signals / sizeof temp_signals[0]; i++)
+    sigaddset(&set, temp_signals[i]);
+  sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* Called with the signals blocked: handlers installed once, only where the
+ * action is the default (an ignored SIGHUP under nohup stays ignored). */
+static void temp_register(char *tmp)
+{
+  static int installed;
+  if (!installed) {
+    installed = 1;
+    for (size_t i = 0; i < sizeof temp_signals / sizeof temp_signals[0]; i++) {
+      struct sigaction old, sa = { .sa_handler = on_ending_signal,
+                                   .sa_flags = SA_RESETHAND };
+      sigemptyset(&sa.sa_mask);
+      if (sigaction(temp_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        sigaction(temp_signals[i], &sa, NULL);
+    }
+  }
+  for (int i = 0; i < TEMP_SLOTS; i++)
+    if (!temp_slots[i]) {
+      temp_slots[i] = tmp;
+      return;
+    }
+}
+
+static void temp_unregister(const char *tmp)
+{
+  for (int i = 0; i < TEMP_SLOTS; i++)
+    if (temp_slots[i] == tmp)
+      temp_slots[i] = NULL;
+}
+
 static void writer_free(ospy_export_writer *w, int failed)
 {
   ospy_pcap_export_free(w->pcap);
@@ -70,6 +132,8 @@ static void writer_free(ospy_export_writer *w, int failed)
     fclose(w->f);
   if (failed && w->tmp)
     unlink(w->tmp); /* never leave a half-written file behind; OUT is untouched */
+  if (w->tmp)
+    temp_unregister(w->tmp);
   ospy_perfetto_free(w->perfetto);
   free(w->path);
   free(w->final);
@@ -170,7 +234,14 @@ static int output_open(ospy_export_writer *w, char *err, size_t errcap)
     snprintf(err, errcap, "%s: %s", w->path, strerror(errno ? errno : ENOMEM));
     return -1;
   }
+  sigset_t oldmask;
+  temp_signals_block(&oldmask); /* the file is never there unregistered */
   int fd = mkostemp(w->tmp, O_CLOEXEC);
+  if (fd >= 0)
+    temp_register(w->tmp);
+  int saved = errno;
+  sigprocmask(SIG_SETMASK, &oldmask, NULL);
+  errno = saved;
   if (fd < 0) {
     snprintf(err, errcap, "%s: cannot create a temporary file beside it: %s", w->path,
              strerror(errno));

@@ -7165,6 +7165,36 @@ C
     echo "streams-gaps: no event lost this run: none said"
   fi
   echo "streams-gaps: the write inside fclose, left out, is said" ;;
+export-signal-cleanup)
+  # export writes a hidden temporary file beside OUT, renamed at the end: a
+  # SIGTERM, SIGINT or SIGHUP mid-way removes it (it stayed, up to GBs) and
+  # still ends the export by that signal (exit 128+sig); import as well
+  "$ospy" capture -q --preset files -o "$tmp/big.ospy" -- "$target" 300000 exit 0 >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "capture exited $?"; }
+  # (import's input: osd-plain, made 40 times as fast as a compressed one)
+  "$ospy" export "$tmp/big.ospy" --format osd-plain -o "$tmp/big.osd" 2>"$tmp/err" ||
+    { cat "$tmp/err"; fail "export to .osd exited $?"; }
+  for sn in TERM:15 INT:2 HUP:1 import-TERM:15; do
+    sig=${sn%:*} cmd="export $tmp/big.ospy"
+    [ "$sig" = import-TERM ] && sig=TERM cmd="import $tmp/big.osd" sn=import-$sig:15
+    mkdir "$tmp/o$sn"
+    # (env: an sh without job control starts background commands with SIGINT ignored)
+    env --default-signal=INT "$ospy" $cmd -o "$tmp/o$sn/out.xml" 2>"$tmp/err$sig" &
+    p=$!
+    n=0
+    until ls -A "$tmp/o$sn" | grep -q '^\.out\.xml\.'; do
+      kill -0 $p 2>/dev/null || fail "${cmd%% *} ended before its temporary file was seen"
+      n=$((n + 1)); [ $n -lt 100000 ] || fail "no temporary file seen"
+    done
+    kill -$sig $p
+    wait $p
+    rc=$?
+    want=$((128 + ${sn#*:}))
+    left=$(ls -A "$tmp/o$sn")
+    echo "export-signal-cleanup: ${cmd%% *} killed by SIG$sig mid-way: exit $rc (want $want), left in the directory: [$left]"
+    [ $rc = $want ] || fail "${cmd%% *} killed by SIG$sig exited $rc"
+    [ -z "$left" ] || fail "left behind: $left"
+  done ;;
 live-problems-cap)
   # a config naming 30 functions libc lacks: the live view prints the first
   # 20 errors, then how many more there are (500 printed 1000 lines)
