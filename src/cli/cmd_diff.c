@@ -269,6 +269,7 @@ typedef struct diff_input {
   uint64_t calls; /* in the recording (first pass) */
   uint64_t fed;   /* taken by the diff in this pass */
   int done, damaged;
+  uint64_t lost_records, lost_events; /* Lost records, the events they count */
   uint32_t main_pid; /* the first process recorded: the program run */
   char exit_text[128]; /* how it ended ("exited with status 9"), "" if not recorded */
 } diff_input;
@@ -452,6 +453,10 @@ static int note_threads(ospy_diff *d, diff_input *in, int side)
       continue;
     }
     in->calls += ev.type == OSPY_XEV_FUNCTION_CALL;
+    if (ev.type == OSPY_XEV_LOST) {
+      in->lost_records++;
+      in->lost_events += ev.has_lost_count ? ev.lost_count : 0;
+    }
     note_exit(in, &ev);
     if (ospy_diff_note(d, side, &ev) < 0) {
       rc = -2;
@@ -462,6 +467,23 @@ static int note_threads(ospy_diff *d, diff_input *in, int side)
   if (rc == -2)
     fprintf(stderr, "ospy diff: %s\n", err[0] ? err : "out of memory");
   return rc == -2 ? -1 : 0;
+}
+
+/* A recording that lost events (--lossy, a full ring) lacks calls the
+ * program made: said before the differences, which may be these. */
+static void say_losses(const diff_input in[2])
+{
+  for (int s = 0; s < 2; s++) {
+    if (!in[s].lost_records)
+      continue;
+    fprintf(stderr, "ospy diff: warning: %c (%s): ", 'A' + s, in[s].path);
+    if (in[s].lost_events)
+      fprintf(stderr, "%llu event%s lost while capturing", (unsigned long long)in[s].lost_events,
+              in[s].lost_events == 1 ? " was" : "s were");
+    else
+      fprintf(stderr, "events were lost while capturing");
+    fprintf(stderr, ": differences may be these losses, not the program's doing\n");
+  }
 }
 
 static int diff_files(diff_input in[2], size_t window)
@@ -481,6 +503,7 @@ static int diff_files(diff_input in[2], size_t window)
     ospy_diff_free(d);
     return 2;
   }
+  say_losses(in);
   header_pending = in;
   int rc = run_passes(d, in) < 0 ? 2 : report(d, in, window);
   ospy_diff_free(d);

@@ -105,6 +105,23 @@ rc=$?
 expect "$dir/fa.out" "    errno: EIO -> (absent)"
 echo "failed: the extra errno piece compared both ways, exit 1"
 
+# a recording that lost events (--lossy): 10 calls dropped, a Lost record of
+# 10 in their place; the 10 "- read" lines come after a warning, on stderr
+# before the result, naming the side that lost them (none was given)
+"$gen" "$dir/lost.ospy" $n 8 0 0 0 1 50000 || fail "gen lost"
+"$ospy" diff "$dir/a.ospy" "$dir/lost.ospy" >"$dir/al.out" 2>"$dir/al.err"
+rc=$?
+cat "$dir/al.err"
+[ $rc = 1 ] || fail "a lossy recording: exit $rc"
+[ "$(grep -c '^- libc.so.6::read' "$dir/al.out")" = 10 ] || { cat "$dir/al.out"; fail "not 10 removed calls"; }
+expect "$dir/al.err" "ospy diff: warning: B ($dir/lost.ospy): 10 events were lost while capturing: differences may be these losses, not the program's doing"
+[ "$(sed -n 1p "$dir/al.err" | cut -c1-19)" = "ospy diff: warning:" ] || fail "the warning is not before the result"
+grep -q "A (" "$dir/al.err" && fail "A, which lost nothing, is said to have lost events"
+"$ospy" diff "$dir/lost.ospy" "$dir/a.ospy" >/dev/null 2>"$dir/la.err"
+expect "$dir/la.err" "ospy diff: warning: A ($dir/lost.ospy): 10 events were lost while capturing"
+grep -q lost "$dir/ab.err" && fail "losses said of captures that lost nothing"
+echo "lost events: said per side before the result (B, then A), not of lossless captures"
+
 # warnings about a file come once, naming it once: an intact capture without
 # calls has none, one cut short says so once (the first pass reads it)
 "$gen" "$dir/zero.ospy" 0 1 || fail "gen zero"

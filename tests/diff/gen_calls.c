@@ -11,7 +11,9 @@
  * 4: as 2, in a process of pid 32767 whose second thread's id wrapped past
  * pid_max to 300; 5 or more: that many threads (tids pid..pid+THREADS-1),
  * each making N calls read(10 + its index, ...), and nothing else, one
- * thread's calls after another's when SEED is odd, round robin when even. */
+ * thread's calls after another's when SEED is odd, round robin when even.
+ * LOST_AT (0: none): calls LOST_AT..LOST_AT+9 are not written, a Lost record
+ * counting 10 events in their place (a --lossy capture's dropped calls). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,13 @@ static void call_of(uint32_t pid, uint32_t tid, uint64_t ts, uint64_t fd, uint64
   gen_append(c, sizeof *c + sizeof words);
 }
 
+static void lost_of(uint32_t pid, uint32_t tid, uint64_t ts, uint64_t count)
+{
+  ospy_event_lost l = { .h = { .type = OSPY_EV_LOST, .pid = pid, .tid = tid, .ts = ts },
+                        .count = count };
+  gen_append(&l, sizeof l);
+}
+
 /* THREADS >= 5: blocks of one thread's calls (odd seed) or round robin. */
 static int many_threads(unsigned long n, unsigned long s, unsigned long threads)
 {
@@ -57,7 +66,7 @@ static int many_threads(unsigned long n, unsigned long s, unsigned long threads)
 int main(int argc, char **argv)
 {
   if (argc < 4) {
-    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT [FAIL_AT [THREADS]]]]\n");
+    fprintf(stderr, "usage: gen-calls OUT.ospy N SEED [CHANGE_AT [EXTRA_AT [FAIL_AT [THREADS [LOST_AT]]]]]\n");
     return 2;
   }
   unsigned long n = strtoul(argv[2], NULL, 10), s = strtoul(argv[3], NULL, 10);
@@ -65,6 +74,7 @@ int main(int argc, char **argv)
   unsigned long extra = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
   unsigned long failed = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
   unsigned long threads = argc > 7 ? strtoul(argv[7], NULL, 10) : 1;
+  unsigned long lost = argc > 8 ? strtoul(argv[8], NULL, 10) : 0;
   gen_create(argv[1], "/usr/bin/reader", "attach");
   if (threads >= 5)
     return many_threads(n, s, threads);
@@ -72,6 +82,11 @@ int main(int argc, char **argv)
   uint32_t tid2 = threads == 4 ? 300 : pid + 1;
   uint64_t ts = GEN_START_NS + s * 1000000, base = 0x7ffc00000000ull + s * 0x10000;
   for (unsigned long i = 1; i <= n; i++) {
+    if (lost && i >= lost && i < lost + 10) {
+      if (i == lost)
+        lost_of(pid, pid, ts + i * 1000, 10);
+      continue;
+    }
     call_of(pid, pid, ts + i * 1000, 3, base + (i % 64) * 0x1000, i == change ? 4095 : 4096 + i % 7,
             i == failed);
     if (i == extra)
