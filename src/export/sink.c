@@ -1,4 +1,4 @@
-/* Buffered output, optionally through a streaming bzip2 compressor. */
+/* Buffered output, optionally through a bzip2 compressor (bz2_parallel.h). */
 #include "export/sink.h"
 
 #include <errno.h>
@@ -20,33 +20,26 @@ static void sink_fwrite(ospy_sink *s, const void *p, size_t n)
     sink_fail(s, strerror(errno ? errno : EIO), errno);
 }
 
-/* Feeds the pending buffer to bzip2 and writes what comes out; with
- * BZ_FINISH, loops until the stream end is written. */
-static void sink_compress(ospy_sink *s, int action)
+/* The compressor's output (bz2_parallel.h), from this thread. */
+static void sink_zwrite(void *user, const void *p, size_t n)
 {
-  s->bz.next_in = s->buf;
-  s->bz.avail_in = (unsigned)s->len;
-  for (;;) {
-    s->bz.next_out = s->zbuf;
-    s->bz.avail_out = sizeof s->zbuf;
-    int rc = BZ2_bzCompress(&s->bz, action);
-    sink_fwrite(s, s->zbuf, sizeof s->zbuf - s->bz.avail_out);
-    if (rc == BZ_STREAM_END)
-      break;
-    if (rc != BZ_RUN_OK && rc != BZ_FINISH_OK) {
-      sink_fail(s, "bzip2 compression failed", EIO);
-      break;
-    }
-    if (action == BZ_RUN && s->bz.avail_in == 0)
-      break;
-  }
+  ospy_sink *s = user;
+  if (!s->failed)
+    sink_fwrite(s, p, n);
+}
+
+/* Hands the pending buffer to the compressor. */
+static void sink_compress(ospy_sink *s)
+{
+  if (ospy_bz2par_write(s->bz, s->buf, s->len) < 0)
+    sink_fail(s, ospy_bz2par_error(s->bz), EIO);
 }
 
 static void sink_flush(ospy_sink *s)
 {
   if (!s->failed) {
     if (s->compress)
-      sink_compress(s, BZ_RUN);
+      sink_compress(s);
     else
       sink_fwrite(s, s->buf, s->len);
   }
@@ -58,7 +51,7 @@ int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress)
   s->f = f;
   s->path = path;
   s->compress = compress;
-  s->bz_open = false;
+  s->bz = NULL;
   s->written = 0;
   s->len = 0;
   s->failed = 0;
@@ -67,12 +60,11 @@ int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress)
   s->mem = NULL;
   s->mem_len = s->mem_cap = 0;
   if (compress) {
-    memset(&s->bz, 0, sizeof s->bz);
-    if (BZ2_bzCompressInit(&s->bz, 9, 0, 0) != BZ_OK) {
+    s->bz = ospy_bz2par_new(9, ospy_bz2par_default_threads(), sink_zwrite, s);
+    if (!s->bz) {
       sink_fail(s, "cannot start bzip2 compression", ENOMEM);
       return -1;
     }
-    s->bz_open = true;
   }
   return 0;
 }
@@ -158,12 +150,9 @@ void ospy_sink_printf(ospy_sink *s, const char *fmt, ...)
 
 int ospy_sink_finish(ospy_sink *s)
 {
-  if (!s->failed && s->compress) {
-    sink_compress(s, BZ_FINISH);
-    s->len = 0;
-  } else {
-    sink_flush(s);
-  }
+  sink_flush(s);
+  if (!s->failed && s->compress && ospy_bz2par_finish(s->bz) < 0)
+    sink_fail(s, ospy_bz2par_error(s->bz), EIO);
   ospy_sink_abort(s);
   if (!s->failed && s->f && fflush(s->f) != 0)
     sink_fail(s, strerror(errno), errno);
@@ -172,8 +161,6 @@ int ospy_sink_finish(ospy_sink *s)
 
 void ospy_sink_abort(ospy_sink *s)
 {
-  if (s->bz_open) {
-    BZ2_bzCompressEnd(&s->bz);
-    s->bz_open = false;
-  }
+  ospy_bz2par_free(s->bz);
+  s->bz = NULL;
 }

@@ -1,7 +1,8 @@
-/* A buffered byte sink over a FILE, optionally bzip2-compressed on the fly.
- * Memory is fixed (two 64 KiB buffers) whatever the amount written. The first
- * error is kept; later writes are no-ops, so emitters need not check each
- * call and the caller checks once at the end.
+/* A buffered byte sink over a FILE, optionally bzip2-compressed on the fly
+ * (its blocks on worker threads: bz2_parallel.h). Memory is fixed (a 64 KiB
+ * buffer, and the compressor's few blocks in flight) whatever the amount
+ * written. The first error is kept; later writes are no-ops, so emitters need
+ * not check each call and the caller checks once at the end.
  *
  * A memory sink (ospy_sink_init_memory) gathers what is written in a buffer
  * that grows instead: one event's XML at a time, kept until its turn
@@ -9,11 +10,12 @@
 #ifndef OSPY_EXPORT_SINK_H
 #define OSPY_EXPORT_SINK_H
 
-#include <bzlib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "export/bz2_parallel.h"
 
 #define OSPY_SINK_BUF 65536
 
@@ -21,8 +23,7 @@ typedef struct ospy_sink {
   FILE *f;
   const char *path;     /* for error messages */
   bool compress;
-  bool bz_open;
-  bz_stream bz;
+  ospy_bz2par *bz;      /* the compressor, when compress */
   uint64_t written;     /* bytes handed to the sink (before compression) */
   size_t len;
   int failed;           /* 0 or an errno-like code; err holds the text */
@@ -31,10 +32,10 @@ typedef struct ospy_sink {
   size_t mem_len, mem_cap;
   char err[256];
   char buf[OSPY_SINK_BUF];
-  char zbuf[OSPY_SINK_BUF];
 } ospy_sink;
 
-/* Starts writing to f (already positioned); compress = bzip2 block size 9. */
+/* Starts writing to f (already positioned); compress = bzip2 block size 9,
+ * the stream `bzip2 -9` writes for the same bytes. */
 int ospy_sink_init(ospy_sink *s, FILE *f, const char *path, bool compress);
 void ospy_sink_write(ospy_sink *s, const void *p, size_t n);
 void ospy_sink_puts(ospy_sink *s, const char *str);
