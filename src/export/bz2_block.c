@@ -78,7 +78,49 @@ static int block_locate(ospy_bz2_block *b, int level)
   return -1;
 }
 
-int ospy_bz2_block_compress(ospy_bz2_block *b, const uint8_t *in, size_t n, int level)
+static void *mem_alloc(void *opaque, int items, int size)
+{
+  ospy_bz2_mem *m = opaque;
+  size_t want = (size_t)items * (size_t)size;
+  for (int i = 0; i < 6; i++)
+    if (m->p[i] && !m->busy[i] && m->size[i] == want) {
+      m->busy[i] = 1;
+      return m->p[i];
+    }
+  void *p = malloc(want);
+  for (int i = 0; p && i < 6; i++)
+    if (!m->p[i]) {
+      m->p[i] = p;
+      m->size[i] = want;
+      m->busy[i] = 1;
+      break;
+    }
+  return p;
+}
+
+static void mem_release(void *opaque, void *p)
+{
+  ospy_bz2_mem *m = opaque;
+  for (int i = 0; i < 6; i++)
+    if (m->p[i] == p) {
+      m->busy[i] = 0;
+      return;
+    }
+  free(p);
+}
+
+void ospy_bz2_mem_free(ospy_bz2_mem *m)
+{
+  for (int i = 0; i < 6; i++) {
+    free(m->p[i]);
+    m->p[i] = NULL;
+    m->size[i] = 0;
+    m->busy[i] = 0;
+  }
+}
+
+int ospy_bz2_block_compress(ospy_bz2_block *b, const uint8_t *in, size_t n, int level,
+                            ospy_bz2_mem *mem)
 {
   if (n == 0 || n > UINT_MAX)
     return -1;
@@ -94,6 +136,11 @@ int ospy_bz2_block_compress(ospy_bz2_block *b, const uint8_t *in, size_t n, int 
   }
   bz_stream bz;
   memset(&bz, 0, sizeof bz);
+  if (mem) {
+    bz.bzalloc = mem_alloc;
+    bz.bzfree = mem_release;
+    bz.opaque = mem;
+  }
   int rc = BZ2_bzCompressInit(&bz, level, 0, 0);
   if (rc != BZ_OK)
     return rc;

@@ -39,11 +39,22 @@ typedef struct {
   uint32_t crc;   /* its CRC (the stream's combines them) */
 } ospy_bz2_block;
 
+/* libbz2's memory (its state, 7.6 MB of arrays at level 9) kept from one
+ * block to the next of a thread: no mapping and page faults per block. */
+typedef struct {
+  void *p[6];
+  size_t size[6];
+  unsigned char busy[6];
+} ospy_bz2_mem;
+
 /* Compresses in[0..n) (n > 0, one block's bytes as ospy_bz2_split cut
- * them) at level 1-9. Returns 0, or a libbz2 error code (BZ_MEM_ERROR...),
- * or -1 when the stream libbz2 wrote is not one block as expected. b->buf
- * is kept for the next call; ospy_bz2_block_free releases it. */
-int ospy_bz2_block_compress(ospy_bz2_block *b, const uint8_t *in, size_t n, int level);
+ * them) at level 1-9, with mem's memory (NULL: malloc's). Returns 0, or a
+ * libbz2 error code (BZ_MEM_ERROR...), or -1 when the stream libbz2 wrote
+ * is not one block as expected. b->buf is kept for the next call;
+ * ospy_bz2_block_free releases it, ospy_bz2_mem_free mem's memory. */
+int ospy_bz2_block_compress(ospy_bz2_block *b, const uint8_t *in, size_t n, int level,
+                            ospy_bz2_mem *mem);
+void ospy_bz2_mem_free(ospy_bz2_mem *mem);
 void ospy_bz2_block_free(ospy_bz2_block *b);
 
 typedef void (*ospy_bz2_write_fn)(void *user, const void *p, size_t n);

@@ -35,6 +35,8 @@ struct ospy_bz2par {
   pthread_mutex_t mu;
   pthread_cond_t work, done;
   pthread_t tids[OSPY_BZ2PAR_MAX_THREADS];
+  ospy_bz2_mem mem[OSPY_BZ2PAR_MAX_THREADS + 1]; /* a worker's, [nthreads] the caller's */
+  int started;  /* workers that took their mem */
   int nthreads;
   bool stop;
   bool failed;
@@ -68,6 +70,7 @@ static void *worker(void *arg)
 {
   ospy_bz2par *z = arg;
   pthread_mutex_lock(&z->mu);
+  ospy_bz2_mem *mem = &z->mem[z->started++];
   for (;;) {
     if (z->stop)
       break; /* blocks still queued are not wanted any more */
@@ -83,7 +86,7 @@ static void *worker(void *arg)
     }
     job->state = SLOT_RUNNING;
     pthread_mutex_unlock(&z->mu);
-    int rc = ospy_bz2_block_compress(&job->blk, job->in, job->len, z->level);
+    int rc = ospy_bz2_block_compress(&job->blk, job->in, job->len, z->level, mem);
     pthread_mutex_lock(&z->mu);
     job->rc = rc;
     job->state = SLOT_DONE;
@@ -188,7 +191,8 @@ static void submit(ospy_bz2par *z)
   slot *s = &z->slots[z->cur];
   s->seq = z->seq++;
   if (!z->nthreads) {
-    s->rc = ospy_bz2_block_compress(&s->blk, s->in, s->len, z->level);
+    s->rc = ospy_bz2_block_compress(&s->blk, s->in, s->len, z->level,
+                                    &z->mem[OSPY_BZ2PAR_MAX_THREADS]);
     slot_write(z, s);
     return;
   }
@@ -241,6 +245,8 @@ void ospy_bz2par_free(ospy_bz2par *z)
   pthread_mutex_unlock(&z->mu);
   for (int i = 0; i < z->nthreads; i++)
     pthread_join(z->tids[i], NULL);
+  for (int i = 0; i <= OSPY_BZ2PAR_MAX_THREADS; i++)
+    ospy_bz2_mem_free(&z->mem[i]);
   for (int i = 0; i < OSPY_BZ2PAR_MAX_THREADS + 2; i++) {
     free(z->slots[i].in);
     ospy_bz2_block_free(&z->slots[i].blk);
