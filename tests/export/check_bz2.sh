@@ -29,3 +29,10 @@ echo "big.osd: 4000 events read back; its payload is bzip2 -9 -c of their XML ($
 "$ospy" import big.osd --format osd -o rt.osd 2> /dev/null || fail "import -> osd"
 cmp rt.osd big.osd || fail "import -> osd is not byte-identical"
 echo "big.osd: imported to .osd again, byte-identical"
+# a write that fails while workers compress: the error, exit 1, no file left
+if sh -c 'trap "" XFSZ; ulimit -f 8; exec "$0" import big.osd -o fsz.osd' "$ospy" 2> fsz.log; then
+  fail "an .osd larger than the file size limit was written"
+fi
+grep -qx "ospy import: fsz.osd: File too large" fsz.log || fail "write error: $(cat fsz.log)"
+[ ! -e fsz.osd ] || fail "fsz.osd left behind"
+echo "big.osd past the file size limit: $(cat fsz.log), exit 1, no file"
