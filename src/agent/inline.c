@@ -731,7 +731,8 @@ static void fill_args_past_page(ospy_invocation *inv, uint64_t *args, unsigned n
  * made at the top of a stack that ends its mapping (the first call of a
  * clone child or of a coroutine on a stack from mmap, with a guard page
  * above) read past the end and died of SIGSEGV in the agent. */
-static inline __attribute__((always_inline)) unsigned fill_args(ospy_invocation *inv, uint64_t *args, unsigned n)
+static inline __attribute__((always_inline)) unsigned fill_args(ospy_invocation *inv,
+                                                                 uint64_t *args, unsigned n)
 {
 #if defined(__x86_64__)
   unsigned on_stack = n > 6 ? n - 6 : 0; /* (after rdi, rsi, rdx, rcx, r8 and r9) */
@@ -2013,6 +2014,20 @@ static void say_global_registers(inline_hook *h, unsigned live)
                            : " (callingConvention=\"fastcall\" reads them there)");
 }
 
+/* i386: the argument registers the code at addr reads before writing them,
+ * less those it only pushes before a call (room made on the stack, no
+ * argument); 0 when its code segment is not found. */
+static unsigned argument_registers_read(const ospy_resolved *r, const void *addr)
+{
+  uintptr_t lo, hi;
+  if (!ospy_agent_code_segment(addr, &lo, &hi))
+    return 0;
+  ospy_x86_code code = { lo, hi, read_code, NULL };
+  unsigned pushed_only = 0;
+  unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, r->size, &pushed_only);
+  return live & ~pushed_only;
+}
+
 /* i386: a global function found by its name (an export, a .symtab's
  * global) whose spec declares no convention, or hooked with raw words by
  * its name (not a -f pattern's match: the look costs about 0.1 ms a
@@ -2029,13 +2044,7 @@ static void check_global_registers(inline_hook *h, const ospy_resolved *r, const
       (h->declared && (h->declared->callconv != OSPY_CALLCONV_DEFAULT || !h->declared->nargs)) ||
       (!h->declared && (h->ph->flags & OSPY_HOOK_F_GLOB)))
     return;
-  uintptr_t lo, hi;
-  if (!ospy_agent_code_segment(addr, &lo, &hi))
-    return;
-  ospy_x86_code code = { lo, hi, read_code, NULL };
-  unsigned pushed_only = 0;
-  unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, r->size, &pushed_only);
-  live &= ~pushed_only & OSPY_X86_ARG_GP;
+  unsigned live = argument_registers_read(r, addr) & OSPY_X86_ARG_GP;
   if (live)
     say_global_registers(h, live);
 }
@@ -2087,12 +2096,8 @@ static void check_thiscall(inline_hook *h, const ospy_resolved *r, const void *a
       r->entry_unknown || h->convention_said)
     return;
   uintptr_t lo, hi;
-  if (!ospy_agent_code_segment(addr, &lo, &hi))
-    return;
-  ospy_x86_code code = { lo, hi, read_code, NULL };
-  unsigned pushed_only = 0;
-  unsigned live = ospy_x86_live_in_args_pushed(&code, (uintptr_t)addr, r->size, &pushed_only);
-  if ((live & ~pushed_only) & OSPY_X86_ARG_ECX)
+  if (!ospy_agent_code_segment(addr, &lo, &hi) ||
+      (argument_registers_read(r, addr) & OSPY_X86_ARG_ECX))
     return;
   h->convention_said = 1;
   ospy_agent_messagef2(OSPY_EV_WARNING, h->index, h->ph->display,
