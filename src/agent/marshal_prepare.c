@@ -125,16 +125,22 @@ static void mark_int_args(ospy_spec_table *t, ospy_spec_fn *fn)
 
 /* The argument word (marshal.h: registers, then stack words) one argument
  * travels in alone, or -1 (two words, a structure, a float, none). */
+/* The register words before the stack words (marshal.h's argument words). */
+static unsigned first_stack_word(const ospy_spec_fn *fn)
+{
+#if defined(__x86_64__)
+  (void)fn;
+  return 6;
+#else
+  return ospy_abi_reg_words(fn->callconv);
+#endif
+}
+
 static int one_word_of(const ospy_spec_fn *fn, const ospy_abi_loc *l)
 {
   if (l->kind == OSPY_LOC_GP)
     return l->reg[0];
-#if defined(__x86_64__)
-  unsigned first = 6;
-#else
-  unsigned first = ospy_abi_reg_words(fn->callconv);
-#endif
-  (void)fn;
+  unsigned first = first_stack_word(fn);
   if (l->kind == OSPY_LOC_STACK && l->words == 1)
     return (int)(first + l->stack);
   return -1;
@@ -207,12 +213,7 @@ static void mark_bytes_fast(const ospy_spec_table *t, ospy_spec_fn *fn)
 /* The argument word after the last one loc l takes (0: none, -1: not known). */
 static int words_past(const ospy_spec_fn *fn, const ospy_abi_loc *l)
 {
-#if defined(__x86_64__)
-  unsigned first = 6;
-#else
-  unsigned first = ospy_abi_reg_words(fn->callconv);
-#endif
-  (void)fn;
+  unsigned first = first_stack_word(fn);
   switch (l->kind) {
   case OSPY_LOC_NONE:
   case OSPY_LOC_SSE:
