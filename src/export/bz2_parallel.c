@@ -135,6 +135,8 @@ const char *ospy_bz2par_error(const ospy_bz2par *z)
 
 static int slot_append(ospy_bz2par *z, slot *s, const uint8_t *p, size_t n)
 {
+  if (n == 0)
+    return 0; /* (p may be NULL: memcpy's pointers must not be, even for 0 bytes) */
   if (n > s->cap - s->len) {
     size_t cap = s->cap ? s->cap : 100000u * (size_t)z->level + 64;
     while (cap - s->len < n)
