@@ -22,11 +22,11 @@ capture) # the capture reader and the text of its records
   libs="-lzstd -ldw -lelf -lstdc++" ;;
 osd) # the .osd importer, events written as JSON Lines
   srcs="src/export/osd_reader.c src/export/osd_input.c src/export/osd_charrefs.c src/export/arena.c src/export/export_event.c
-        src/export/sink.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
+        src/export/sink.c src/export/bz2_block.c src/export/bz2_parallel.c src/export/text.c src/export/jsonl_writer.c src/export/xvalue_builder.c
         src/export/values_bridge.c src/export/printf_text.c src/export/xml_writer.c src/export/osd_sockaddr.c src/export/osd_parsers.c
         src/capture/format.c src/capture/event.c src/capture/fdnames.c src/capture/fdslots.c
         src/capture/symbolize.c src/capture/symbolize_dwarf.c src/capture/procmap.c"
-  libs="-lbz2 -ldw -lelf -lstdc++" ;;
+  libs="-lbz2 -ldw -lelf -lstdc++ -lpthread" ;;
 *) srcs= libs= ;;
 esac
 clang -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
